@@ -1,0 +1,278 @@
+"""What the canary phase measures: metric specs, thresholds and how they are read from the action.
+
+A spec names one metric and says how to query it for each side and what counts as worse. The
+configuration is YAML (JSON is accepted too, being YAML) given inline or as a file path, and is
+validated strictly: an unknown key or a bad value is a usage error naming the metric, because a
+typo in a safety gate must never silently switch a check off.
+
+Default metrics, used when no metric is configured, follow the Prometheus instrumentation
+conventions (``client_golang``'s ``promhttp`` and most other clients): a counter
+``http_requests_total`` with a ``code`` label and a histogram ``http_request_duration_seconds``,
+both carrying a ``track`` label whose value tells the baseline pods from the canary pods.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal, Self
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cicd_agent.errors import UsageError
+
+TRACK_PLACEHOLDER = "{track}"
+
+Direction = Literal["increase", "decrease", "either"]
+
+# The PromQL behind the defaults. ``or vector(0)`` keeps the error rate defined (0) when a track
+# served requests but had no 5xx at all: without it the numerator is an empty vector and a healthy
+# canary would read as "no data".
+DEFAULT_ERROR_RATE_QUERY = (
+    '(sum(rate(http_requests_total{track="{track}",code=~"5.."}[1m])) or vector(0))'
+    ' / sum(rate(http_requests_total{track="{track}"}[1m]))'
+)
+DEFAULT_LATENCY_P99_QUERY = (
+    "histogram_quantile(0.99, sum by (le) "
+    '(rate(http_request_duration_seconds_bucket{track="{track}"}[1m])))'
+)
+
+_DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
+_DURATION_SECONDS = {
+    "ms": 0.001,
+    "s": 1.0,
+    "m": 60.0,
+    "h": 3600.0,
+    "d": 86400.0,
+    "w": 604800.0,
+    "y": 31536000.0,
+}
+
+
+def parse_duration(value: str | float) -> float:
+    """Seconds from a Prometheus duration (``15m``, ``1h30m``, ``30s``) or a plain number of seconds.
+
+    Prometheus' own syntax is accepted so users can copy values between their dashboards, alert
+    rules and this gate without translating them.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"not a duration: {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        text = value.strip()
+        try:
+            seconds = float(text)
+        except ValueError:
+            parts = _DURATION_PART.findall(text)
+            if not parts or "".join(n + u for n, u in parts) != text:
+                raise ValueError(
+                    f"not a duration: {value!r} (use e.g. 30s, 15m, 1h30m or a number of seconds)"
+                ) from None
+            seconds = sum(int(number) * _DURATION_SECONDS[unit] for number, unit in parts)
+    if seconds <= 0:
+        raise ValueError(f"a duration must be positive, got {value!r}")
+    return seconds
+
+
+class MetricSpec(BaseModel):
+    """One metric to compare between baseline and canary, and what counts as the canary being worse.
+
+    ``allowed_change`` is a fraction of the baseline mean: 0.1 lets the canary's mean be up to 10 %
+    worse before the metric can fail. ``min_delta`` is an absolute floor on the difference of the
+    means, for metrics whose baseline is often zero (an error rate going from 0 to 0.0001 is an
+    infinite ratio but rarely a reason to roll back).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    query: str | None = None
+    baseline_query: str | None = None
+    canary_query: str | None = None
+    direction: Direction = "increase"
+    critical: bool = False
+    allowed_change: float = Field(default=0.1, ge=0)
+    min_delta: float = Field(default=0.0, ge=0)
+    weight: float = Field(default=1.0, gt=0)
+    fail_on_nodata: bool = False
+    lookback: float | None = None
+    step: float | None = None
+
+    @field_validator("lookback", "step", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> float | None:
+        if value is None:
+            return None
+        if not isinstance(value, str | int | float):
+            raise ValueError(f"not a duration: {value!r}")
+        return parse_duration(value)
+
+    @model_validator(mode="after")
+    def _one_way_to_query(self) -> Self:
+        split = (self.baseline_query, self.canary_query)
+        if self.query is not None:
+            if any(q is not None for q in split):
+                raise ValueError(
+                    "give either `query` or `baseline_query` + `canary_query`, not both"
+                )
+            if TRACK_PLACEHOLDER not in self.query:
+                raise ValueError(
+                    f"`query` must contain the placeholder {TRACK_PLACEHOLDER} where the track "
+                    "label value goes, or use `baseline_query` and `canary_query`"
+                )
+        elif any(q is None or not q.strip() for q in split):
+            raise ValueError(
+                "needs `query` (with {track}) or both `baseline_query` and `canary_query`"
+            )
+        return self
+
+    def query_for(self, side: Literal["baseline", "canary"], track: str) -> str:
+        """The PromQL for one side, with the track value escaped for a PromQL string literal."""
+        if self.query is None:
+            chosen = self.baseline_query if side == "baseline" else self.canary_query
+            assert chosen is not None  # guaranteed by _one_way_to_query
+            return chosen
+        escaped = track.replace("\\", "\\\\").replace('"', '\\"')
+        return self.query.replace(TRACK_PLACEHOLDER, escaped)
+
+
+class CanaryThresholds(BaseModel):
+    """Where the score turns into a verdict, and how sure the test must be before a metric fails."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    confidence: float = Field(default=0.98, gt=0.5, lt=1)
+    pass_score: float = Field(default=95.0, ge=0, le=100)
+    marginal_score: float = Field(default=75.0, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.marginal_score > self.pass_score:
+            raise ValueError(
+                f"marginal_score ({self.marginal_score}) must not exceed pass_score ({self.pass_score})"
+            )
+        return self
+
+
+def default_metrics() -> tuple[MetricSpec, ...]:
+    """Request error rate (critical) and p99 latency, over the conventional HTTP metrics."""
+    return (
+        MetricSpec(
+            name="error_rate",
+            query=DEFAULT_ERROR_RATE_QUERY,
+            direction="increase",
+            critical=True,
+            allowed_change=0.2,
+            min_delta=0.001,
+        ),
+        MetricSpec(
+            name="latency_p99",
+            query=DEFAULT_LATENCY_P99_QUERY,
+            direction="increase",
+            allowed_change=0.1,
+        ),
+    )
+
+
+class CanaryConfig(BaseModel):
+    """Everything the canary phase needs besides the Prometheus address and credentials.
+
+    Credentials are deliberately not here: the configuration may live in the repository, secrets
+    come from action inputs only.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    baseline_track: str = Field(default="baseline", min_length=1)
+    canary_track: str = Field(default="canary", min_length=1)
+    lookback: float = 900.0
+    step: float = 30.0
+    thresholds: CanaryThresholds = Field(default_factory=CanaryThresholds)
+    metrics: tuple[MetricSpec, ...] = Field(default_factory=default_metrics, min_length=1)
+
+    @field_validator("lookback", "step", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> float:
+        if not isinstance(value, str | int | float):
+            raise ValueError(f"not a duration: {value!r}")
+        return parse_duration(value)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Self:
+        names = [metric.name for metric in self.metrics]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"metric names must be unique, repeated: {', '.join(duplicates)}")
+        return self
+
+    def window(self, spec: MetricSpec) -> tuple[float, float]:
+        """(lookback, step) in seconds for ``spec``: its own values, else the configuration's."""
+        return (spec.lookback or self.lookback, spec.step or self.step)
+
+
+def load_canary_config(source: str | None) -> CanaryConfig:
+    """Read the canary configuration from inline YAML/JSON or a path to such a file.
+
+    ``None`` or blank text gives the defaults. A bare list is taken as the list of metrics.
+    """
+    if source is None or not source.strip():
+        return CanaryConfig()
+    text, origin = _read_source(source)
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise UsageError(
+            f"canary configuration {origin} is not valid YAML or JSON: {error}"
+        ) from None
+    if isinstance(document, list):
+        document = {"metrics": document}
+    if not isinstance(document, dict):
+        raise UsageError(
+            f"canary configuration {origin} must be a mapping (or a list of metrics), "
+            f"got {type(document).__name__}."
+        )
+    try:
+        return CanaryConfig.model_validate(document)
+    except ValidationError as error:
+        raise UsageError(
+            f"canary configuration {origin} is invalid: {_describe(error, document)}",
+            hint="See the README's canary section for the metric keys.",
+        ) from None
+
+
+def _read_source(source: str) -> tuple[str, str]:
+    """Text and a label for messages. One line that names an existing file is read as a path."""
+    stripped = source.strip()
+    if "\n" not in stripped and len(stripped) < 4096:
+        path = Path(stripped)
+        if path.is_file():
+            try:
+                return path.read_text(encoding="utf-8"), f"file {stripped}"
+            except (OSError, UnicodeDecodeError) as error:
+                raise UsageError(f"cannot read canary configuration {stripped}: {error}") from None
+        if stripped.endswith((".yml", ".yaml", ".json")):
+            raise UsageError(f"canary configuration file {stripped} does not exist.")
+    return source, "(inline)"
+
+
+def _describe(error: ValidationError, document: dict[object, object]) -> str:
+    """Each problem on one line, naming the metric by its name rather than a list index."""
+    metrics = document.get("metrics")
+    lines = []
+    for problem in error.errors():
+        location = list(problem["loc"])
+        if len(location) >= 2 and location[0] == "metrics" and isinstance(location[1], int):
+            index = location[1]
+            name = None
+            if (
+                isinstance(metrics, list)
+                and index < len(metrics)
+                and isinstance(metrics[index], dict)
+            ):
+                name = metrics[index].get("name")
+            location[:2] = [f"metric {name!r}" if name else f"metric #{index + 1}"]
+        where = ".".join(str(part) for part in location) or "configuration"
+        lines.append(f"{where}: {problem['msg']}")
+    return "; ".join(lines)

@@ -1,0 +1,178 @@
+"""``cicd-agent MODE [options]``: parse, run the mode, and turn every failure into one exit path.
+
+The single error policy (README, "Exit codes"): expected failures (:class:`CicdError`) become
+their exit code with one plain sentence and a fix; anything else is a bug, reported as exit 3
+with a pointer to ``--debug``. Either way the outputs that can be known and the job summary are
+written before the process exits. No traceback unless ``--debug`` or ``RUNNER_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+
+from cicd_agent import __version__
+from cicd_agent.errors import CicdError, ExitCode, UsageError
+from cicd_agent.modes import MODES, load_mode
+from cicd_agent.options import CommonOptions, add_common_options, fill_from_inputs, input_value
+from cicd_agent.runner import Annotation, RunnerIO
+
+if TYPE_CHECKING:
+    from cicd_agent.context import RunContext
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so a bad flag still gets a summary and outputs."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}.", hint=f"See `{self.prog} --help`.")
+
+
+def build_parser(selected: str | None) -> tuple[argparse.ArgumentParser, Any]:
+    """The CLI parser; only the selected mode is imported, to add its own options."""
+    parser = _Parser(
+        prog="cicd-agent",
+        description="A guard-railed, model-assisted reasoning step for CI/CD. "
+        "Runs offline with --provider none.",
+        epilog="Exit codes: 0 ran · 1 a fail-on threshold was met · 2 usage or configuration "
+        "error · 3 an external service failed.",
+    )
+    parser.add_argument("--version", action="version", version=f"cicd-agent {__version__}")
+    subparsers = parser.add_subparsers(dest="mode", metavar="MODE", parser_class=_Parser)
+    mode = None
+    for name, entry in MODES.items():
+        sub = subparsers.add_parser(name, help=entry.summary, description=entry.summary)
+        if name == selected:
+            mode = load_mode(name)
+            add_common_options(sub)
+            mode.add_arguments(sub)
+    return parser, mode
+
+
+def _selected_mode(argv: Sequence[str]) -> str | None:
+    return next((arg for arg in argv if arg in MODES), None)
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Entry point of the console script; returns the process exit code."""
+    environ = os.environ if environ is None else environ
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv and input_value(environ, "mode"):
+        argv = [str(input_value(environ, "mode"))]
+    wants_json = "--json" in argv or (input_value(environ, "json") or "").lower() == "true"
+    runner = RunnerIO(
+        environ, commands=stderr if wants_json else stdout, human=stderr if wants_json else stdout
+    )
+    mode_name = _selected_mode(argv)
+    ctx: RunContext | None = None
+    mode: Any = None
+    try:
+        parser, mode = build_parser(mode_name)
+        args = parser.parse_args(argv)
+        if mode is None:
+            parser.print_help(stdout)
+            return ExitCode.USAGE if argv else ExitCode.OK
+        sub = _subparser(parser, mode.name)
+        fill_from_inputs(sub, args, environ)
+        options = CommonOptions.from_args(args, environ)
+        from cicd_agent.context import RunContext
+        from cicd_agent.pipeline import run_mode
+
+        ctx = RunContext(
+            mode_name=mode.name, options=options, args=args, environ=environ, runner=runner
+        )
+        result, code = run_mode(mode, ctx)
+        if options.json:
+            stdout.write(json.dumps(result.to_json(), sort_keys=True) + "\n")
+        return int(code)
+    except CicdError as exc:
+        return _fail(
+            runner,
+            ctx,
+            mode,
+            mode_name,
+            exc,
+            code=exc.exit_code,
+            stdout=stdout,
+            wants_json=wants_json,
+        )
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the one catch-all: a bug still writes outputs and a summary
+        if (ctx is not None and ctx.options.debug) or environ.get("RUNNER_DEBUG") == "1":
+            traceback.print_exc(file=stderr)
+        error = CicdError(
+            f"internal error ({type(exc).__name__}: {exc})",
+            hint="This is a bug in cicd-agent; re-run with --debug (or RUNNER_DEBUG=1) and report it.",
+        )
+        return _fail(
+            runner,
+            ctx,
+            mode,
+            mode_name,
+            error,
+            code=ExitCode.EXTERNAL,
+            stdout=stdout,
+            wants_json=wants_json,
+        )
+
+
+def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            chosen: argparse.ArgumentParser = action.choices[name]
+            return chosen
+    raise UsageError(f"unknown mode {name!r}.")
+
+
+def _fail(
+    runner: RunnerIO,
+    ctx: RunContext | None,
+    mode: Any,
+    mode_name: str | None,
+    error: CicdError,
+    *,
+    code: int,
+    stdout: TextIO,
+    wants_json: bool,
+) -> int:
+    """The one exit path for failures: outputs that can be known, an annotation, a summary."""
+    from cicd_agent.result import ModelUsageReport, render_output
+
+    message = str(error.message)
+    if ctx is not None:
+        message = ctx.redactor.redact(message)
+    outputs: dict[str, str] = {}
+    if mode is not None and ctx is not None:
+        outputs.update(mode.failure_outputs(ctx))
+    usage = ctx.usage_report() if ctx is not None else ModelUsageReport()
+    outputs["tokens_used"] = render_output(usage.tokens_used)
+    outputs["cost_usd"] = f"{usage.cost_usd:.6f}"
+    outputs["error"] = message
+    runner.set_outputs(outputs)
+    title = f"cicd-agent {mode_name or ''}".strip()
+    runner.annotate(Annotation("error", f"{message} {error.hint}".strip(), title=title))
+    lines = [f"### {title}", "", f"{title} could not finish: {message}", ""]
+    if error.hint:
+        lines += [f"**How to fix:** {error.hint}", ""]
+    if ctx is not None and ctx.notes:
+        lines += ["**Notes**", ""] + [f"- {note}" for note in ctx.notes] + [""]
+    lines.append(f"Exit code {code}.")
+    runner.write_summary("\n".join(lines))
+    if wants_json:
+        document = {"mode": mode_name, "error": message, "hint": error.hint, "exit_code": code}
+        document.update({k: v for k, v in outputs.items() if k not in document})
+        stdout.write(json.dumps(document, sort_keys=True) + "\n")
+    return code

@@ -1,0 +1,120 @@
+"""Everything a mode needs for one run, passed in explicitly (no global settings object).
+
+Heavy clients (the model SDK, PyGithub) are built on first use, so ``--help`` and offline runs
+never import them, and a mode that needs no GitHub call never asks for a token.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
+from cicd_agent.events import Event, load_event
+from cicd_agent.options import CommonOptions, input_value
+from cicd_agent.result import ModelUsageReport
+from cicd_agent.runner import RunnerIO
+
+if TYPE_CHECKING:
+    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.model.client import ModelClient
+    from cicd_agent.model.config import ModelConfig
+
+
+@dataclass
+class RunContext:
+    """One run: options, the environment it was given, runner I/O, and lazily built clients."""
+
+    mode_name: str
+    options: CommonOptions
+    args: argparse.Namespace
+    environ: Mapping[str, str]
+    runner: RunnerIO
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for secret in self.redactor.known:
+            self.runner.mask(secret)
+
+    def note(self, message: str) -> None:
+        """Something the reader must know (a degraded publish, a model failure, a missing signal)."""
+        if message not in self.notes:
+            self.notes.append(message)
+
+    @cached_property
+    def redactor(self) -> Redactor:
+        """Knows every secret value this run holds, plus the shapes of common credentials."""
+        return Redactor(known_secrets_from_env(self.environ))
+
+    @cached_property
+    def event(self) -> Event:
+        return load_event(self.options.event_path, self.options.event_name)
+
+    @cached_property
+    def has_event(self) -> bool:
+        """Whether an event payload was given at all (local runs work from flags alone)."""
+        return self.options.event_path is not None
+
+    @cached_property
+    def model_config(self) -> ModelConfig:
+        from cicd_agent.model.config import model_config_from
+
+        config, reason = model_config_from(self.options, self.environ)
+        self.runner.info(reason)
+        if config.api_key is not None:
+            self.runner.mask(config.api_key.get_secret_value())
+        return config
+
+    @cached_property
+    def model(self) -> ModelClient | None:
+        """The model client, or None when the provider is ``none`` (offline)."""
+        from cicd_agent.model.client import build_model_client
+
+        return build_model_client(self.model_config)
+
+    def usage_report(self) -> ModelUsageReport:
+        if "model" not in self.__dict__ or self.model is None:
+            provider = self.model_config.provider if "model_config" in self.__dict__ else "none"
+            return ModelUsageReport(provider=provider)
+        return self.model.usage.report()
+
+    @cached_property
+    def github_token(self) -> str | None:
+        token = input_value(self.environ, "github-token") or self.environ.get("GITHUB_TOKEN")
+        if token:
+            self.runner.mask(token)
+        return token or None
+
+    @cached_property
+    def repository(self) -> str | None:
+        """``owner/name`` of the repository the event is about."""
+        from_env = self.environ.get("GITHUB_REPOSITORY")
+        if from_env:
+            return from_env
+        if self.has_event and self.event.repository is not None:
+            return self.event.repository.full_name
+        return None
+
+    @cached_property
+    def github(self) -> GitHubClient | None:
+        """The GitHub facade, or None (with a note) when there is no token or repository."""
+        from cicd_agent.github.client import connect
+
+        if self.github_token is None:
+            self.note(
+                "No GitHub token (input github-token or GITHUB_TOKEN): nothing was read from "
+                "or written to GitHub."
+            )
+            return None
+        if self.repository is None:
+            self.note("No repository (GITHUB_REPOSITORY or the event): GitHub was not contacted.")
+            return None
+        return connect(
+            token=self.github_token,
+            api_url=self.environ.get("GITHUB_API_URL", "https://api.github.com"),
+            repository=self.repository,
+            dry_run=self.options.dry_run,
+        )

@@ -1,0 +1,59 @@
+"""The one error policy: expected failures carry an exit code and a fix; anything else is a bug.
+
+Exit codes are the same for every mode (see README):
+0 ran, whatever the verdict · 1 a policy threshold the user set was met ·
+2 usage or configuration error · 3 an external service failed and the mode could not finish.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    POLICY = 1
+    USAGE = 2
+    EXTERNAL = 3
+
+
+class CicdError(Exception):
+    """An expected failure: one plain sentence for the user, an optional hint saying how to fix it."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}".strip()
+
+
+class UsageError(CicdError):
+    """Bad flag or input, unreadable or malformed event, wrong event for the mode (exit 2)."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ExternalServiceError(CicdError):
+    """GitHub, the model, Prometheus or another service failed and the mode could not finish (exit 3)."""
+
+    exit_code = ExitCode.EXTERNAL
+
+
+class ModelError(ExternalServiceError):
+    """The model could not give a usable answer; modes catch it and keep the deterministic result."""
+
+
+class GitHubError(ExternalServiceError):
+    """A GitHub API call failed. ``status`` is the HTTP status when there was one."""
+
+    def __init__(self, message: str, *, status: int | None = None, hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+
+
+class GitHubWriteDenied(GitHubError):
+    """The token cannot write here (fork PR, read-only token, 403): publish degrades, never fails."""

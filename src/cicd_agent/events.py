@@ -1,0 +1,379 @@
+"""Typed views of the webhook payloads the modes read, loaded from ``GITHUB_EVENT_PATH``.
+
+Why views and not the full schemas: GitHub's payloads carry hundreds of fields, change over time
+and older recordings lack fields newer schemas require. We model only the fields we use, ignore
+the rest (``extra="ignore"``) and default optional ones to ``None``, so a payload from an older
+GitHub Enterprise Server still loads. What we do use is checked strictly: a commit SHA must look
+like one (it is later handed to git as an argument), numbers must be numbers. A file that does not
+fit is a usage error (exit 2) that names the file and the problem, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic_core import PydanticCustomError
+
+from cicd_agent.errors import UsageError
+
+_SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+
+
+def _check_sha(value: str) -> str:
+    if not _SHA.fullmatch(value):
+        raise PydanticCustomError("sha", "'{value}' is not a full commit SHA", {"value": value})
+    return value
+
+
+Sha = Annotated[str, AfterValidator(_check_sha)]
+"""A full commit SHA (SHA-1, or SHA-256 for repositories that use it), lower-case hex."""
+
+PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
+
+_PAYLOAD_HINT = "Point --event (or GITHUB_EVENT_PATH) at the webhook payload JSON of the run."
+
+
+class _View(BaseModel):
+    """Base of every view: unknown fields ignored, values immutable once loaded."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class User(_View):
+    login: str
+
+
+class Repository(_View):
+    full_name: str
+    name: str
+    owner: User
+    default_branch: str | None = None
+    clone_url: str | None = None
+    html_url: str | None = None
+    fork: bool = False
+    private: bool | None = None
+
+
+class Label(_View):
+    name: str
+
+
+class Branch(_View):
+    """One side of a pull request. ``repo`` is null when the fork it came from was deleted."""
+
+    sha: Sha
+    ref: str
+    repo: Repository | None = None
+
+
+class PullRequest(_View):
+    number: int
+    title: str
+    body: str | None = None
+    head: Branch
+    base: Branch
+    draft: bool = False
+    user: User | None = None
+    labels: list[Label] = []
+    html_url: str | None = None
+
+    @property
+    def is_fork(self) -> bool:
+        """True when the head lives in another repository (or a deleted one).
+
+        Such a pull request runs with a read-only token and no secrets, so publishing must
+        degrade to outputs, summary and annotations.
+        """
+        head, base = self.head.repo, self.base.repo
+        return head is None or base is None or head.full_name != base.full_name
+
+
+class CommitAuthor(_View):
+    name: str | None = None
+    email: str | None = None
+    username: str | None = None
+
+
+class Commit(_View):
+    """A commit as the push payload lists it (at most 20 per push; use git for the full list)."""
+
+    id: Sha
+    message: str
+    timestamp: datetime | None = None
+    author: CommitAuthor | None = None
+    added: list[str] = []
+    modified: list[str] = []
+    removed: list[str] = []
+
+
+class Push(_View):
+    ref: str
+    before: Sha
+    after: Sha
+    commits: list[Commit] = []
+    head_commit: Commit | None = None
+    forced: bool = False
+    created: bool = False
+    deleted: bool = False
+    base_ref: str | None = None
+    compare: str | None = None
+
+
+class RunBranch(_View):
+    sha: Sha
+    ref: str
+
+
+class RunPullRequest(_View):
+    number: int
+    head: RunBranch
+    base: RunBranch
+
+
+class WorkflowRun(_View):
+    id: int
+    name: str | None = None
+    workflow_id: int
+    head_sha: Sha
+    head_branch: str | None = None
+    event: str
+    status: str | None = None
+    conclusion: str | None = None
+    run_attempt: int | None = None
+    run_number: int
+    html_url: str
+    pull_requests: list[RunPullRequest] = []
+    head_repository: Repository | None = None
+
+
+class Deployment(_View):
+    id: int
+    sha: Sha
+    ref: str
+    environment: str
+    task: str | None = None
+    payload: dict[str, Any] | str | None = None
+    description: str | None = None
+    original_environment: str | None = None
+
+
+class Dispatch(_View):
+    """A ``workflow_dispatch`` run: the inputs the user typed and the ref it runs on."""
+
+    ref: str
+    workflow: str | None = None
+    inputs: dict[str, Any] | None = None
+
+
+class _Envelope(_View):
+    """Fields every event we use carries."""
+
+    action: str | None = None
+    repository: Repository
+    sender: User | None = None
+
+
+class _PullRequestPayload(_Envelope):
+    pull_request: PullRequest
+
+
+class _PushPayload(_Envelope, Push):
+    pass
+
+
+class _WorkflowRunPayload(_Envelope):
+    workflow_run: WorkflowRun
+
+
+class _DeploymentPayload(_Envelope):
+    deployment: Deployment
+
+
+class _DispatchPayload(_Envelope, Dispatch):
+    pass
+
+
+_PAYLOADS: dict[str, type[_Envelope]] = {
+    "pull_request": _PullRequestPayload,
+    "pull_request_target": _PullRequestPayload,
+    "push": _PushPayload,
+    "workflow_run": _WorkflowRunPayload,
+    "deployment": _DeploymentPayload,
+    "workflow_dispatch": _DispatchPayload,
+}
+
+# How to recognise a payload when GITHUB_EVENT_NAME is not set (outside a runner): keys the event
+# must have, and keys that mark a look-alike (deployment_status and workflow_job payloads also
+# carry a deployment; deployment payloads also carry a workflow_run). Checked in order.
+_SHAPES: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = (
+    ("pull_request", frozenset({"pull_request", "number"}), frozenset()),
+    ("deployment", frozenset({"deployment"}), frozenset({"deployment_status", "workflow_job"})),
+    ("workflow_run", frozenset({"workflow_run", "workflow"}), frozenset({"deployment"})),
+    ("workflow_dispatch", frozenset({"inputs", "workflow", "ref"}), frozenset()),
+    ("push", frozenset({"ref", "before", "after", "commits"}), frozenset({"pull_request"})),
+)
+
+
+@dataclass(frozen=True)
+class Event:
+    """The run's event: its name, the raw payload, and the typed view for its kind.
+
+    Exactly one of the views is set for the events we understand; none for other events or
+    when there is no event file (a local run with ``--base``/``--head``).
+    """
+
+    name: str | None
+    path: Path | None
+    raw: dict[str, Any] = field(default_factory=dict)
+    action: str | None = None
+    repository: Repository | None = None
+    sender: User | None = None
+    pull_request: PullRequest | None = None
+    push: Push | None = None
+    workflow_run: WorkflowRun | None = None
+    deployment: Deployment | None = None
+    dispatch: Dispatch | None = None
+
+
+def infer_event_name(raw: dict[str, Any]) -> str | None:
+    """Guess which of our events a payload is from its keys; None when it matches none.
+
+    ``pull_request_target`` payloads look exactly like ``pull_request`` ones and are reported
+    as the latter; only a runner's ``GITHUB_EVENT_NAME`` can tell them apart.
+    """
+    keys = raw.keys()
+    for name, required, excluded in _SHAPES:
+        if required <= keys and not excluded & keys:
+            return name
+    return None
+
+
+def load_event(path: Path | None, event_name: str | None) -> Event:
+    """Load and validate the event file; ``event_name`` is ``GITHUB_EVENT_NAME`` when known.
+
+    ``path`` None means no event (outside a runner without ``--event``): an empty Event is
+    returned and modes that need one say so through :func:`require`.
+    """
+    if path is None:
+        return Event(name=event_name or None, path=None)
+    raw = _read_object(path)
+    name = event_name or infer_event_name(raw)
+    payload_type = _PAYLOADS.get(name or "")
+    if payload_type is None:
+        return Event(name=name, path=path, raw=raw, action=_str_or_none(raw.get("action")))
+    try:
+        payload = payload_type.model_validate(raw)
+    except ValidationError as err:
+        raise UsageError(
+            f"Event file {path} is not a valid {name} payload: {_first_problem(err)}.",
+            hint=_PAYLOAD_HINT,
+        ) from err
+    return Event(
+        name=name,
+        path=path,
+        raw=raw,
+        action=payload.action,
+        repository=payload.repository,
+        sender=payload.sender,
+        pull_request=payload.pull_request if isinstance(payload, _PullRequestPayload) else None,
+        push=payload if isinstance(payload, _PushPayload) else None,
+        workflow_run=payload.workflow_run if isinstance(payload, _WorkflowRunPayload) else None,
+        deployment=payload.deployment if isinstance(payload, _DeploymentPayload) else None,
+        dispatch=payload if isinstance(payload, _DispatchPayload) else None,
+    )
+
+
+def require(event: Event, kinds: Collection[str], mode: str, *, hint: str = "") -> None:
+    """Fail with a usage error unless the run's event is one of ``kinds``.
+
+    Why here and not in each mode: the message and the exit code must be the same everywhere.
+    """
+    if event.path is None or event.name not in kinds:
+        raise _wrong_event(event, kinds, mode, hint)
+
+
+def require_pull_request(event: Event, mode: str, *, hint: str = "") -> PullRequest:
+    """The pull request of a ``pull_request``/``pull_request_target`` event, or a usage error."""
+    if event.pull_request is None:
+        raise _wrong_event(event, PULL_REQUEST_EVENTS, mode, hint)
+    return event.pull_request
+
+
+def require_workflow_run(event: Event, mode: str, *, hint: str = "") -> WorkflowRun:
+    """The workflow run of a ``workflow_run`` event, or a usage error."""
+    if event.workflow_run is None:
+        raise _wrong_event(event, ("workflow_run",), mode, hint)
+    return event.workflow_run
+
+
+def _wrong_event(event: Event, kinds: Collection[str], mode: str, hint: str) -> UsageError:
+    wanted = " or ".join(kinds)
+    unknown = "a payload of an unrecognised event"
+    got = "no event file" if event.path is None else event.name or unknown
+    return UsageError(
+        f"Mode {mode} needs a {wanted} event, got {got}.",
+        hint=hint
+        or f"Run it from a workflow triggered by {wanted}, or pass --event PATH to such a payload.",
+    )
+
+
+def _read_object(path: Path) -> dict[str, Any]:
+    """Read a JSON object from ``path``, turning every way that can fail into a UsageError."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as err:
+        raise UsageError(f"Event file {path} does not exist.", hint=_PAYLOAD_HINT) from err
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise UsageError(
+            f"Event file {path} cannot be read: {reason}.", hint=_PAYLOAD_HINT
+        ) from err
+    try:
+        raw = json.loads(data)
+    except json.JSONDecodeError as err:
+        raise UsageError(
+            f"Event file {path} is not valid JSON: {err.msg}"
+            f" at line {err.lineno} column {err.colno}.",
+            hint=_PAYLOAD_HINT,
+        ) from err
+    except UnicodeDecodeError as err:
+        raise UsageError(
+            f"Event file {path} is not valid JSON: it is not UTF-8 text.", hint=_PAYLOAD_HINT
+        ) from err
+    if not isinstance(raw, dict):
+        raise UsageError(
+            f"Event file {path} holds a JSON {_JSON_TYPES[type(raw)]}, not an object.",
+            hint=_PAYLOAD_HINT,
+        )
+    return raw
+
+
+_JSON_TYPES: dict[type, str] = {
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}
+
+
+def _first_problem(err: ValidationError) -> str:
+    """The first validation problem as ``a.b.c: message``, and how many more there are."""
+    errors = err.errors(include_url=False)
+    first = errors[0]
+    location = ".".join(str(part) for part in first["loc"]) or "payload"
+    extra = len(errors) - 1
+    more = f" (and {extra} more problem{'s' if extra > 1 else ''})" if extra else ""
+    return f"{location}: {first['msg']}{more}"
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None

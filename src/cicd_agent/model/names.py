@@ -1,0 +1,56 @@
+"""Model names: one lookup rule shared by the context-window table and the price table.
+
+Providers and proxies spell the same model several ways: dated snapshots
+(``gpt-4o-2024-08-06``), router prefixes (``openai/gpt-5.4``), fine-tunes
+(``ft:gpt-4o-mini:org::id``). Both tables must resolve them the same way, or the
+budget and the bill would disagree about which model ran.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TypeVar
+
+V = TypeVar("V")
+
+_ROUTER_PREFIX = re.compile(r"^(?:openai|azure)/", re.IGNORECASE)
+_FINE_TUNE = re.compile(r"^ft:([^:]+)(?::.*)?$")
+# o-series and the gpt-5 generation onwards are reasoning models: they use o200k
+# and reject a non-default temperature.
+_REASONING = re.compile(r"^(?:o\d|gpt-(?:[5-9]|\d{2,}))")
+_O200K = re.compile(r"^(?:gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4\.5|gpt-oss|o\d|gpt-(?:[5-9]|\d{2,}))")
+
+
+def normalise(model: str) -> str:
+    """The base name of ``model``: lower case, without router prefix or fine-tune suffix."""
+    name = _ROUTER_PREFIX.sub("", model.strip().lower())
+    fine_tuned = _FINE_TUNE.match(name)
+    return fine_tuned.group(1) if fine_tuned else name
+
+
+def lookup(table: Mapping[str, V], model: str) -> V | None:
+    """The entry for ``model``: exact name first, then the longest ``key-`` prefix.
+
+    The prefix must end at a dash so ``gpt-4o-mini-2024-07-18`` resolves to
+    ``gpt-4o-mini`` (not ``gpt-4o``) and ``gpt-4`` never claims ``gpt-4.1``.
+    """
+    name = normalise(model)
+    if name in table:
+        return table[name]
+    prefixes = [key for key in table if name.startswith(f"{key}-")]
+    return table[max(prefixes, key=len)] if prefixes else None
+
+
+def is_reasoning_model(model: str) -> bool:
+    """Whether ``model`` is an o-series or gpt-5-and-later model (no custom temperature)."""
+    return bool(_REASONING.match(normalise(model)))
+
+
+def encoding_name(model: str) -> str:
+    """The tiktoken encoding for ``model``: o200k_base for the 4o generation on, else cl100k_base.
+
+    Unknown names (local Ollama or vLLM models) get cl100k_base: their real tokenizer is
+    unknown anyway, and the budget keeps a margin.
+    """
+    return "o200k_base" if _O200K.match(normalise(model)) else "cl100k_base"

@@ -1,0 +1,101 @@
+"""Estimated cost of model calls, from a price table the user can override.
+
+Prices are USD per 1M tokens, standard tier, as published by OpenAI in 2026. Cached-input
+discounts, batch/flex tiers and long-context surcharges are not modelled, so the estimate
+errs high. A model the table does not know costs 0.0 and is flagged, never a crash: the
+user can supply its price with the ``model-prices`` input.
+
+``model-prices`` format (one form, JSON): an object mapping a model name to its prices,
+``{"my-model": {"input": 0.5, "output": 1.5}}``. Entries override or extend the table and
+use the same lookup (a dated snapshot matches its base name).
+"""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cicd_agent.errors import UsageError
+from cicd_agent.model.names import lookup
+
+
+class Price(BaseModel):
+    """USD per 1M tokens sent (input) and received (output)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+
+
+PRICES: dict[str, Price] = {
+    name: Price(input=inp, output=out)
+    for name, (inp, out) in {
+        "gpt-5.5": (5.00, 30.00),
+        "gpt-5.4": (2.50, 15.00),
+        "gpt-5.4-mini": (0.75, 4.50),
+        "gpt-5.4-nano": (0.20, 1.25),
+        "gpt-5.2": (1.75, 14.00),
+        "gpt-5.1": (1.25, 10.00),
+        "gpt-5": (1.25, 10.00),
+        "gpt-5-mini": (0.25, 2.00),
+        "gpt-5-nano": (0.05, 0.40),
+        "gpt-4.1": (2.00, 8.00),
+        "gpt-4.1-mini": (0.40, 1.60),
+        "gpt-4.1-nano": (0.10, 0.40),
+        "gpt-4o": (2.50, 10.00),
+        "gpt-4o-mini": (0.15, 0.60),
+        "o4-mini": (1.10, 4.40),
+        "o3": (2.00, 8.00),
+        "o3-mini": (1.10, 4.40),
+        "o1": (15.00, 60.00),
+    }.items()
+}
+
+
+class PriceTable:
+    """The built-in prices with the user's overrides on top."""
+
+    def __init__(self, overrides: dict[str, Price] | None = None) -> None:
+        self._prices = {**PRICES, **{k.lower(): v for k, v in (overrides or {}).items()}}
+
+    def price(self, model: str) -> Price | None:
+        """The price of ``model``, or None when neither the table nor the overrides know it."""
+        return lookup(self._prices, model)
+
+    def estimate_cost(self, model: str, prompt_tokens: int, completion_tokens: int) -> float:
+        """Estimated USD for one call; 0.0 for an unknown model (see ``price`` to tell)."""
+        price = self.price(model)
+        if price is None:
+            return 0.0
+        return (prompt_tokens * price.input + completion_tokens * price.output) / 1_000_000
+
+
+def parse_price_overrides(text: str) -> dict[str, Price]:
+    """Read the ``model-prices`` input (JSON, see module doc); empty text means no overrides."""
+    if not text.strip():
+        return {}
+    example = '{"my-model": {"input": 0.5, "output": 1.5}}'
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"model-prices is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}).",
+            hint=f"Give USD per 1M tokens, e.g. {example}.",
+        ) from None
+    if not isinstance(raw, dict):
+        raise UsageError("model-prices must be a JSON object.", hint=f"For example {example}.")
+    prices: dict[str, Price] = {}
+    for model, value in raw.items():
+        try:
+            prices[model] = Price.model_validate(value)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, err['loc'])) or 'value'}: {err['msg']}" for err in exc.errors()
+            )
+            raise UsageError(
+                f"model-prices entry {model!r} is invalid ({problems}).",
+                hint=f"Each entry needs non-negative input and output prices, e.g. {example}.",
+            ) from None
+    return prices

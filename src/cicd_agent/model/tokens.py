@@ -1,0 +1,237 @@
+"""Token counting and the prompt budget.
+
+Counting uses tiktoken with the model's encoding. tiktoken downloads its encoding
+files on first use; on a runner without internet that fails, and behind a firewall
+that drops packets it would wait forever (tiktoken sets no timeout). So the files
+are loaded in a daemon thread with a bound, and when they cannot be had the
+counter falls back to an estimate that over-counts (checked against both encodings
+on code, diffs, logs, hex, base64, digits, CJK and emoji) so a prompt that fits by
+the estimate fits for real. Nothing here imports tiktoken until a count is needed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import threading
+from typing import TYPE_CHECKING, NamedTuple
+
+from cicd_agent.errors import UsageError
+from cicd_agent.model.names import encoding_name, lookup
+
+if TYPE_CHECKING:
+    from tiktoken import Encoding
+
+DEFAULT_LOAD_TIMEOUT = 10.0
+"""Seconds to wait for tiktoken's files: a local cache loads in under 1 s, a download in a few."""
+
+UNKNOWN_CONTEXT = 8_192
+"""Context assumed for a model the table does not know, unless ``context-tokens`` says otherwise."""
+
+FRAMING_MARGIN = 256
+"""Tokens kept free for the chat format's own framing around the messages."""
+
+
+class ModelLimits(NamedTuple):
+    """Published limits of a model, in tokens. ``max_input`` is set where it is below
+    ``context - max_output`` (the gpt-5 family accepts at most 272k input tokens)."""
+
+    context: int
+    max_output: int
+    max_input: int | None = None
+
+
+# Published context windows (OpenAI model pages, 2026). Prefix lookup covers dated snapshots.
+MODEL_LIMITS: dict[str, ModelLimits] = {
+    "gpt-5.5": ModelLimits(1_050_000, 128_000),
+    "gpt-5.4": ModelLimits(1_050_000, 128_000),
+    "gpt-5.4-mini": ModelLimits(400_000, 128_000),
+    "gpt-5.4-nano": ModelLimits(400_000, 128_000),
+    "gpt-5.2": ModelLimits(400_000, 128_000, 272_000),
+    "gpt-5.1": ModelLimits(400_000, 128_000, 272_000),
+    "gpt-5": ModelLimits(400_000, 128_000, 272_000),
+    "gpt-5-mini": ModelLimits(400_000, 128_000, 272_000),
+    "gpt-5-nano": ModelLimits(400_000, 128_000, 272_000),
+    "gpt-4.1": ModelLimits(1_047_576, 32_768),
+    "gpt-4.1-mini": ModelLimits(1_047_576, 32_768),
+    "gpt-4.1-nano": ModelLimits(1_047_576, 32_768),
+    "gpt-4o": ModelLimits(128_000, 16_384),
+    "gpt-4o-mini": ModelLimits(128_000, 16_384),
+    "o4-mini": ModelLimits(200_000, 100_000),
+    "o3": ModelLimits(200_000, 100_000),
+    "o3-mini": ModelLimits(200_000, 100_000),
+    "o1": ModelLimits(200_000, 100_000),
+    "gpt-4-turbo": ModelLimits(128_000, 4_096),
+    "gpt-4": ModelLimits(8_192, 8_192),
+    "gpt-3.5-turbo": ModelLimits(16_385, 4_096),
+}
+
+
+def model_limits(model: str) -> ModelLimits | None:
+    """The published limits of ``model``, or None when the table does not know it."""
+    return lookup(MODEL_LIMITS, model)
+
+
+def prompt_budget(model: str, context_override: int | None, reserved_output: int) -> int:
+    """Tokens a prompt (system + user + schema) may use for ``model``.
+
+    The context is ``context_override`` when given (for models the table does not know,
+    or a local server started with a smaller window), else the table's, else
+    ``UNKNOWN_CONTEXT``. The answer's reserved tokens and a framing margin come off it.
+    """
+    limits = model_limits(model)
+    context = context_override or (limits.context if limits else UNKNOWN_CONTEXT)
+    budget = context - reserved_output - FRAMING_MARGIN
+    if limits and limits.max_input and not context_override:
+        budget = min(budget, limits.max_input - FRAMING_MARGIN)
+    if budget <= 0:
+        raise UsageError(
+            f"a context of {context} tokens leaves no room for a prompt after reserving "
+            f"{reserved_output} tokens for the answer of {model}.",
+            hint="Raise context-tokens or lower max-output-tokens.",
+        )
+    return budget
+
+
+def context_note(model: str, context_override: int | None) -> str | None:
+    """One line for the log when the budget rests on a guess, else None."""
+    if context_override or model_limits(model):
+        return None
+    return (
+        f"the context window of {model} is unknown; assuming {UNKNOWN_CONTEXT:,} tokens "
+        "(set context-tokens to use more)"
+    )
+
+
+# ---------------------------------------------------------------- the fallback estimate
+
+_PIECE = re.compile(r"[A-Za-z]+|[0-9]+|[ ]+|\s+|[^\sA-Za-z0-9]+")
+
+
+def _piece_cost(piece: str) -> int:
+    """An upper estimate of the tokens in one run of similar characters.
+
+    Plain words cost a token per 4 letters; mixed-case or very long letter runs (base64,
+    hashes) a token per 1.5; digits one per 2; a run of spaces one; other whitespace and
+    ASCII punctuation one per 2 characters; anything outside ASCII one per UTF-8 byte.
+    """
+    first, size = piece[0], len(piece)
+    if first.isascii() and first.isalpha():
+        wordlike = size <= 16 and (piece.islower() or piece.isupper() or piece[1:].islower())
+        return math.ceil(size / 4) if wordlike else math.ceil(size / 1.5)
+    if first.isdigit():
+        return math.ceil(size / 2)
+    if first == " ":
+        return 1
+    if piece.isascii():
+        return math.ceil(size / 2)
+    return len(piece.encode())
+
+
+def estimate_tokens(text: str) -> int:
+    """The fallback count: never below tiktoken's on the text kinds checked (see module doc)."""
+    return sum(_piece_cost(match.group()) for match in _PIECE.finditer(text))
+
+
+def _estimated_head(text: str, max_tokens: int) -> str:
+    """The longest prefix of ``text`` whose estimate stays within ``max_tokens``."""
+    used = 0
+    for match in _PIECE.finditer(text):
+        cost = _piece_cost(match.group())
+        if used + cost > max_tokens:
+            piece = match.group()[: max_tokens - used]
+            while piece and used + _piece_cost(piece) > max_tokens:
+                piece = piece[:-1]
+            return text[: match.start()] + piece
+        used += cost
+    return text
+
+
+# ---------------------------------------------------------------- loading tiktoken
+
+_loaded: dict[tuple[str, str | None], Encoding | None] = {}
+_load_lock = threading.Lock()
+
+
+def _load_encoding(name: str, timeout: float) -> Encoding | None:
+    """tiktoken's encoding ``name``, or None when it cannot be had within ``timeout`` seconds.
+
+    The outcome is remembered per encoding and cache folder, so a runner without network
+    pays the wait once per process, not once per count.
+    """
+    key = (name, os.environ.get("TIKTOKEN_CACHE_DIR"))
+    with _load_lock:
+        if key in _loaded:
+            return _loaded[key]
+        found: list[Encoding] = []
+
+        def load() -> None:
+            import tiktoken
+
+            try:
+                found.append(tiktoken.get_encoding(name))
+            except (OSError, ValueError):
+                # OSError covers requests' connection and HTTP errors, ValueError a hash
+                # mismatch: either way the files are not usable and the estimate takes over.
+                return
+
+        worker = threading.Thread(target=load, name=f"tiktoken-{name}", daemon=True)
+        worker.start()
+        worker.join(timeout)
+        _loaded[key] = found[0] if found else None
+        return _loaded[key]
+
+
+class TokenCounter:
+    """Counts and trims text in one model's tokens; exact with tiktoken, else over-estimated."""
+
+    def __init__(self, encoding: str, *, load_timeout: float = DEFAULT_LOAD_TIMEOUT) -> None:
+        self.encoding_name = encoding
+        self._encoding = _load_encoding(encoding, load_timeout)
+
+    @classmethod
+    def for_model(cls, model: str, *, load_timeout: float = DEFAULT_LOAD_TIMEOUT) -> TokenCounter:
+        """A counter with ``model``'s encoding (o200k_base or cl100k_base)."""
+        return cls(encoding_name(model), load_timeout=load_timeout)
+
+    @property
+    def exact(self) -> bool:
+        """True when counts come from tiktoken, False when they are the fallback estimate."""
+        return self._encoding is not None
+
+    def count(self, text: str) -> int:
+        """Tokens in ``text``. Special-token strings in untrusted text count as plain text."""
+        if self._encoding is None:
+            return estimate_tokens(text)
+        return len(self._encoding.encode(text, disallowed_special=()))
+
+    def truncate(self, text: str, max_tokens: int) -> str:
+        """``text`` cut to at most ``max_tokens``, keeping the head and saying what was cut.
+
+        The note counts the dropped tokens. When even the note does not fit, the head is
+        returned without it.
+        """
+        total = self.count(text)
+        if total <= max_tokens:
+            return text
+        if max_tokens <= 0:
+            return ""
+        note = f"\n[… truncated: {total} tokens in all, the rest is not shown]"
+        room = max_tokens - self.count(note)
+        if room <= 0:
+            return self._head(text, max_tokens)
+        return self._head(text, room) + note
+
+    def _head(self, text: str, max_tokens: int) -> str:
+        """The longest prefix found within ``max_tokens``, cut on a character boundary."""
+        if self._encoding is None:
+            return _estimated_head(text, max_tokens)
+        tokens = self._encoding.encode(text, disallowed_special=())
+        keep = max_tokens
+        while True:
+            head = self._encoding.decode_bytes(tokens[:keep]).decode("utf-8", errors="ignore")
+            over = self.count(head) - max_tokens
+            if over <= 0:
+                return head
+            keep -= over

@@ -1,0 +1,110 @@
+"""Tokens and estimated cost of a run, accumulated per tier and rendered for the user.
+
+Every response that reports usage is recorded, failed ones included (a repair round or
+an answer cut off at the length limit is still billed), so the figures match the bill.
+The outputs ``tokens_used`` and ``cost_usd`` and the job-summary line come from here.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Literal
+
+from cicd_agent.model.pricing import PriceTable
+
+Tier = Literal["model", "fast"]
+"""``model`` answers decisions; ``fast`` does bulk generation on a cheaper model."""
+
+
+@dataclass
+class TierUsage:
+    """What one tier spent. ``calls`` counts responses, ``failed`` asks that raised ModelError."""
+
+    models: set[str] = field(default_factory=set)
+    calls: int = 0
+    failed: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class Usage:
+    """The run's accumulator; safe to share between threads of one mode."""
+
+    def __init__(self, prices: PriceTable | None = None) -> None:
+        self._prices = prices or PriceTable()
+        self._lock = threading.Lock()
+        self.tiers: dict[Tier, TierUsage] = {"model": TierUsage(), "fast": TierUsage()}
+        self.unpriced: set[str] = set()
+
+    def record(self, tier: Tier, model: str, prompt_tokens: int, completion_tokens: int) -> None:
+        """Add one response's usage, priced by the table (unknown models are noted)."""
+        cost = self._prices.estimate_cost(model, prompt_tokens, completion_tokens)
+        with self._lock:
+            spent = self.tiers[tier]
+            spent.models.add(model)
+            spent.calls += 1
+            spent.prompt_tokens += prompt_tokens
+            spent.completion_tokens += completion_tokens
+            spent.cost_usd += cost
+            if self._prices.price(model) is None:
+                self.unpriced.add(model)
+
+    def record_failure(self, tier: Tier) -> None:
+        """Count an ask that ended in ModelError (its responses, if any, were recorded)."""
+        with self._lock:
+            self.tiers[tier].failed += 1
+
+    @property
+    def calls(self) -> int:
+        return sum(t.calls for t in self.tiers.values())
+
+    @property
+    def failed(self) -> int:
+        return sum(t.failed for t in self.tiers.values())
+
+    @property
+    def prompt_tokens(self) -> int:
+        return sum(t.prompt_tokens for t in self.tiers.values())
+
+    @property
+    def completion_tokens(self) -> int:
+        return sum(t.completion_tokens for t in self.tiers.values())
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def cost_usd(self) -> float:
+        return sum(t.cost_usd for t in self.tiers.values())
+
+    def outputs(self) -> dict[str, str]:
+        """The step outputs: ``tokens_used`` (in + out) and ``cost_usd`` (six decimals)."""
+        return {"tokens_used": str(self.total_tokens), "cost_usd": f"{self.cost_usd:.6f}"}
+
+    def summary_line(self) -> str:
+        """One line for the job summary and the log."""
+        if not self.calls and not self.failed:
+            return "Model usage: no model calls."
+        failed = f" ({self.failed} failed)" if self.failed else ""
+        parts = [
+            f"{tier} {', '.join(sorted(spent.models))}: {spent.calls} "
+            f"call{'' if spent.calls == 1 else 's'}"
+            for tier, spent in self.tiers.items()
+            if spent.calls
+        ]
+        line = (
+            f"Model usage: {self.calls} call{'' if self.calls == 1 else 's'}{failed}, "
+            f"{self.prompt_tokens:,} tokens in + {self.completion_tokens:,} out, "
+            f"≈ ${self.cost_usd:.4f}"
+        )
+        if parts:
+            line += f" ({'; '.join(parts)})"
+        if self.unpriced:
+            line += (
+                f"; price unknown for {', '.join(sorted(self.unpriced))} "
+                "(counted as $0, set model-prices)"
+            )
+        return line + "."

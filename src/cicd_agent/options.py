@@ -1,0 +1,188 @@
+"""Command-line options shared by every mode, and the rule that action inputs fill what flags leave.
+
+Every option ``--some-name`` is also the action input ``some-name``. The runner hands inputs to
+Docker actions as ``INPUT_SOME-NAME``; our composite action passes all of them at once as
+``CICD_AGENT_INPUTS`` (``toJSON(inputs)``), so adding an input never needs a new ``env:`` line.
+Environment variables ``INPUT_SOME-NAME`` / ``INPUT_SOME_NAME`` win over the JSON. A flag given on
+the command line always wins over an input. Empty values count as "not given".
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from cicd_agent.errors import UsageError
+
+TRUE_WORDS = frozenset({"true", "yes", "1", "on"})
+FALSE_WORDS = frozenset({"false", "no", "0", "off", ""})
+
+
+INPUTS_JSON_VARIABLE = "CICD_AGENT_INPUTS"
+
+
+def input_value(environ: Mapping[str, str], name: str) -> str | None:
+    """The action input ``name`` from the environment, or None when it is not given."""
+    upper = name.upper()
+    for key in (f"INPUT_{upper}", f"INPUT_{upper.replace('-', '_')}"):
+        value = environ.get(key)
+        if value is not None and value.strip() != "":
+            return value.strip()
+    from_json = inputs_json(environ).get(name)
+    return from_json.strip() if isinstance(from_json, str) and from_json.strip() else None
+
+
+def inputs_json(environ: Mapping[str, str]) -> dict[str, object]:
+    """The action's inputs as the composite action passes them (``toJSON(inputs)``)."""
+    raw = environ.get(INPUTS_JSON_VARIABLE)
+    if not raw:
+        return {}
+    try:
+        document = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{INPUTS_JSON_VARIABLE} is not valid JSON: {exc.msg}.") from exc
+    if not isinstance(document, dict):
+        raise UsageError(f"{INPUTS_JSON_VARIABLE} must be a JSON object of action inputs.")
+    return document
+
+
+def parse_bool(value: str, *, name: str) -> bool:
+    """Read a boolean input strictly: a typo must not silently turn a safety switch off."""
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise UsageError(f"input {name!r} must be true or false, got {value!r}.")
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """The options every mode takes (README: "Common options")."""
+    group = parser.add_argument_group("common options")
+    group.add_argument(
+        "--event", type=Path, help="event payload file (default: $GITHUB_EVENT_PATH)"
+    )
+    group.add_argument(
+        "--event-name", help="event name, e.g. pull_request (default: $GITHUB_EVENT_NAME)"
+    )
+    group.add_argument(
+        "--repo",
+        type=Path,
+        help="local checkout (default: $GITHUB_WORKSPACE, else the current folder)",
+    )
+    group.add_argument(
+        "--provider",
+        choices=("openai", "none"),
+        help="model provider; default: openai when an API key is set, else none (offline)",
+    )
+    group.add_argument("--model", help="model for decisions")
+    group.add_argument("--fast-model", help="cheaper model for bulk generation")
+    group.add_argument(
+        "--base-url", help="OpenAI-compatible endpoint (Ollama, vLLM, LiteLLM, Azure v1)"
+    )
+    group.add_argument(
+        "--context-tokens", type=int, help="context window of a model the layer does not know"
+    )
+    group.add_argument("--model-timeout", type=float, help="seconds per model request (default 60)")
+    group.add_argument(
+        "--model-prices",
+        help='price override, JSON: {"MODEL": [input_usd_per_1M, output_usd_per_1M]}',
+    )
+    group.add_argument("--fail-on", help="policy threshold that makes the step exit 1 (per mode)")
+    group.add_argument(
+        "--dry-run",
+        action="store_true",
+        default=None,
+        help="compute everything, write nothing to GitHub",
+    )
+    group.add_argument(
+        "--json",
+        action="store_true",
+        default=None,
+        help="print the result as one JSON object on stdout",
+    )
+    group.add_argument(
+        "--debug", action="store_true", default=None, help="show tracebacks (also RUNNER_DEBUG=1)"
+    )
+
+
+def fill_from_inputs(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, environ: Mapping[str, str]
+) -> None:
+    """Give every option the user did not pass on the command line its action input, if any.
+
+    Values go through the option's own type and choices, so an input is validated exactly like
+    the flag it stands for.
+    """
+    for action in parser._actions:
+        if not action.option_strings or action.dest in ("help", "version"):
+            continue
+        if getattr(args, action.dest, None) is not None:
+            continue
+        name = max(action.option_strings, key=len).lstrip("-")
+        raw = input_value(environ, name)
+        if raw is None:
+            continue
+        value: object
+        if isinstance(action, argparse._StoreTrueAction):
+            value = parse_bool(raw, name=name)
+        elif action.type is not None and callable(action.type):
+            try:
+                value = action.type(raw)
+            except (TypeError, ValueError) as exc:
+                raise UsageError(f"input {name!r} has an invalid value {raw!r}: {exc}.") from exc
+        else:
+            value = raw
+        if action.choices is not None and value not in action.choices:
+            allowed = ", ".join(str(choice) for choice in action.choices)
+            raise UsageError(f"input {name!r} must be one of {allowed}; got {raw!r}.")
+        setattr(args, action.dest, value)
+
+
+@dataclass(frozen=True)
+class CommonOptions:
+    """The resolved common options; modes read their own extra options from the namespace."""
+
+    event_path: Path | None
+    event_name: str | None
+    repo_dir: Path
+    provider: str | None
+    model: str | None
+    fast_model: str | None
+    base_url: str | None
+    context_tokens: int | None
+    model_timeout: float | None
+    model_prices: str | None
+    fail_on: str | None
+    dry_run: bool
+    json: bool
+    debug: bool
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, environ: Mapping[str, str]) -> CommonOptions:
+        event_path = args.event or _path_or_none(environ.get("GITHUB_EVENT_PATH"))
+        repo_dir = args.repo or _path_or_none(environ.get("GITHUB_WORKSPACE")) or Path.cwd()
+        runner_debug = environ.get("RUNNER_DEBUG", "") == "1"
+        return cls(
+            event_path=event_path,
+            event_name=args.event_name or environ.get("GITHUB_EVENT_NAME") or None,
+            repo_dir=repo_dir,
+            provider=args.provider,
+            model=args.model,
+            fast_model=args.fast_model,
+            base_url=args.base_url,
+            context_tokens=args.context_tokens,
+            model_timeout=args.model_timeout,
+            model_prices=args.model_prices,
+            fail_on=args.fail_on.strip().lower() if args.fail_on else None,
+            dry_run=bool(args.dry_run),
+            json=bool(args.json),
+            debug=bool(args.debug) or runner_debug,
+        )
+
+
+def _path_or_none(value: str | None) -> Path | None:
+    return Path(value) if value else None

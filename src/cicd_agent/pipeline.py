@@ -1,0 +1,104 @@
+"""The shape every mode shares: collect → analyse → ask → decide → publish.
+
+A mode is a class that satisfies :class:`Mode`; :func:`run_mode` drives it and owns the parts
+that must behave the same everywhere: validating ``fail-on``, keeping the deterministic result
+when the model fails, writing outputs before any GitHub write, and the policy exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Protocol, TypeVar
+
+from cicd_agent.context import RunContext
+from cicd_agent.errors import (
+    ExitCode,
+    ExternalServiceError,
+    GitHubWriteDenied,
+    ModelError,
+    UsageError,
+)
+from cicd_agent.result import ModeResult
+from cicd_agent.runner import Annotation
+
+FactsT = TypeVar("FactsT")
+VerdictT = TypeVar("VerdictT")
+OpinionT = TypeVar("OpinionT")
+ResultT = TypeVar("ResultT", bound=ModeResult)
+
+
+class Mode(Protocol[FactsT, VerdictT, OpinionT, ResultT]):
+    """What a mode provides. Each step is a plain typed method so mypy checks every mode."""
+
+    name: str
+    help: str
+    # Values accepted by ``fail-on`` for this mode; an unknown value is a usage error, never
+    # silently ignored (a typo must not turn a gate off).
+    fail_on_choices: tuple[str, ...]
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        """Register the mode's own options (each one is also an action input)."""
+
+    def collect(self, ctx: RunContext) -> FactsT:
+        """Gather what changed / failed / is uncovered: git, GitHub API, files."""
+
+    def analyse(self, ctx: RunContext, facts: FactsT) -> VerdictT:
+        """The deterministic verdict: the floor. No network to a model."""
+
+    def ask(self, ctx: RunContext, facts: FactsT, verdict: VerdictT) -> OpinionT | None:
+        """Ask the model (only called when a model is configured); None when nothing to ask."""
+
+    def decide(self, ctx: RunContext, verdict: VerdictT, opinion: OpinionT | None) -> ResultT:
+        """Merge the model's opinion with the verdict under guardrails: it may only raise risk."""
+
+    def publish(self, ctx: RunContext, result: ResultT) -> None:
+        """Review, comment or check run. Outputs are already written when this runs."""
+
+    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+        """Outputs written when the mode cannot finish (e.g. deploy-gate fails closed: hold)."""
+
+
+def validate_fail_on(fail_on: str | None, choices: tuple[str, ...], mode: str) -> None:
+    """Reject an unknown ``fail-on`` loudly instead of dropping it."""
+    if fail_on is None or fail_on in choices:
+        return
+    allowed = ", ".join(choices) if choices else "nothing (this mode has no fail-on policy)"
+    raise UsageError(f"fail-on {fail_on!r} is not valid for {mode}; use one of: {allowed}.")
+
+
+def run_mode(
+    mode: Mode[FactsT, VerdictT, OpinionT, ResultT], ctx: RunContext
+) -> tuple[ResultT, ExitCode]:
+    """Run one mode end to end and return its result with the exit code it earns."""
+    validate_fail_on(ctx.options.fail_on, mode.fail_on_choices, mode.name)
+    facts = mode.collect(ctx)
+    verdict = mode.analyse(ctx, facts)
+    opinion: OpinionT | None = None
+    model = ctx.model
+    if model is not None:
+        try:
+            opinion = mode.ask(ctx, facts, verdict)
+        except ModelError as exc:
+            ctx.note(f"The model gave no usable answer ({exc}); the deterministic result stands.")
+    result = mode.decide(ctx, verdict, opinion)
+    result.notes.extend(note for note in ctx.notes if note not in result.notes)
+    result.usage = ctx.usage_report()
+    ctx.runner.set_outputs(result.outputs())
+    exit_code = ExitCode.OK
+    try:
+        mode.publish(ctx, result)
+    except GitHubWriteDenied as exc:
+        result.notes.append(f"Could not publish to GitHub, results are in this summary: {exc}")
+    except ExternalServiceError as exc:
+        result.headline = f"Publishing to GitHub failed: {exc} {result.headline}"
+        ctx.runner.annotate(Annotation("error", f"Publishing to GitHub failed: {exc}"))
+        exit_code = ExitCode.EXTERNAL
+    result.notes.extend(note for note in ctx.notes if note not in result.notes)
+    for annotation in result.annotations():
+        ctx.runner.annotate(annotation)
+    ctx.runner.write_summary(result.summary_markdown())
+    reason = result.policy_failure(ctx.options.fail_on)
+    if reason and exit_code is ExitCode.OK:
+        ctx.runner.annotate(Annotation("error", f"fail-on {ctx.options.fail_on}: {reason}"))
+        exit_code = ExitCode.POLICY
+    return result, exit_code

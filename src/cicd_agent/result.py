@@ -1,0 +1,115 @@
+"""The one typed result every mode returns, and its renderings.
+
+Outputs, job summary, annotations and ``--json`` are all views of the same object, so they can
+never disagree with each other.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cicd_agent.runner import Annotation
+
+
+class ModelUsageReport(BaseModel):
+    """What the model cost this run: every mode reports it, offline runs report zeros."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider: str = "none"
+    model: str | None = None
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+    @property
+    def tokens_used(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def summary_line(self) -> str:
+        if self.provider == "none":
+            return "Model: none (deterministic analysis only, nothing was sent to a model)."
+        return (
+            f"Model: {self.model} via {self.provider}: {self.calls} call(s), "
+            f"{self.prompt_tokens:,} tokens in, {self.completion_tokens:,} out, "
+            f"about ${self.cost_usd:.4f}."
+        )
+
+
+class ModeResult(BaseModel):
+    """Base of every mode's result. ``headline`` is the one plain sentence a reader sees first."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: str
+    headline: str
+    notes: list[str] = Field(default_factory=list)
+    usage: ModelUsageReport = Field(default_factory=ModelUsageReport)
+
+    def mode_outputs(self) -> dict[str, object]:
+        """The mode's own step outputs; values are rendered by :func:`render_output`."""
+        return {}
+
+    def summary_body(self) -> str:
+        """Mode-specific Markdown shown after the headline in the job summary."""
+        return ""
+
+    def annotations(self) -> list[Annotation]:
+        return []
+
+    def policy_failure(self, fail_on: str | None) -> str | None:
+        """Why ``fail-on`` makes this run exit 1, or None. Modes override with their scale."""
+        return None
+
+    def outputs(self) -> dict[str, str]:
+        """Every step output, as strings: the mode's own plus the model usage."""
+        values: dict[str, object] = dict(self.mode_outputs())
+        values["tokens_used"] = self.usage.tokens_used
+        values["cost_usd"] = f"{self.usage.cost_usd:.6f}"
+        return {name: render_output(value) for name, value in values.items()}
+
+    def summary_markdown(self) -> str:
+        parts = [f"### cicd-agent {self.mode}", "", self.headline, ""]
+        body = self.summary_body().strip()
+        if body:
+            parts += [body, ""]
+        if self.notes:
+            parts += ["**Notes**", ""] + [f"- {note}" for note in self.notes] + [""]
+        parts.append(f"<sub>{self.usage.summary_line()}</sub>")
+        return "\n".join(parts) + "\n"
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` document: every output by name, plus the full structured result."""
+        document: dict[str, Any] = self.model_dump(mode="json")
+        document.update({name: _json_value(value) for name, value in self.mode_outputs().items()})
+        document["tokens_used"] = self.usage.tokens_used
+        document["cost_usd"] = self.usage.cost_usd
+        return document
+
+
+def render_output(value: object) -> str:
+    """Step outputs are strings: booleans as ``true``/``false``, containers as compact JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return ""
+    if isinstance(value, BaseModel):
+        return value.model_dump_json()
+    if isinstance(value, list | tuple | dict):
+        return json.dumps(_json_value(value), separators=(",", ":"), sort_keys=False)
+    return str(value)
+
+
+def _json_value(value: object) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, Mapping):
+        return {str(key): _json_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_value(item) for item in value]
+    return value

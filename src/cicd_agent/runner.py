@@ -1,0 +1,176 @@
+"""Runner I/O: step outputs, job summary, annotations and masking, the way the Actions runner reads them.
+
+Knows nothing of GitHub's REST API or models. Everything goes through one ``RunnerIO`` built from
+an explicit environment mapping, so tests pass a dict and never touch the real process environment.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TextIO
+
+# GitHub refuses a step summary over 1 MiB; we stop short of it so the truncation note still fits.
+SUMMARY_LIMIT_BYTES = 1024 * 1024 - 4096
+# The runner shows at most 10 annotations of each level per step and 50 per job; we send the most
+# severe first and say how many were left out.
+ANNOTATIONS_PER_LEVEL = 10
+
+AnnotationLevel = Literal["notice", "warning", "error"]
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One workflow-command annotation; ``file``/``line`` make it show on the diff in the PR."""
+
+    level: AnnotationLevel
+    message: str
+    title: str | None = None
+    file: str | None = None
+    line: int | None = None
+    end_line: int | None = None
+
+
+def escape_data(value: str) -> str:
+    """Escape a workflow-command message, as the runner's own toolkit does (`%`, CR, LF)."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    """Escape a workflow-command property value: the message escapes plus `:` and `,`."""
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_command(command: str, message: str, properties: Mapping[str, str | int | None]) -> str:
+    """Render ``::command key=value,...::message`` with the documented escaping."""
+    props = ",".join(
+        f"{key}={escape_property(str(value))}"
+        for key, value in properties.items()
+        if value is not None
+    )
+    return f"::{command}{' ' + props if props else ''}::{escape_data(message)}"
+
+
+def format_output(name: str, value: str) -> str:
+    """Render one ``$GITHUB_OUTPUT`` entry in heredoc form with a fresh random delimiter.
+
+    A fresh delimiter per value means no value, however hostile, can close its own block and
+    inject another output; we still check, because a value is allowed to be anything.
+    """
+    while True:
+        delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+        if delimiter not in value:
+            return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+
+
+def truncate_summary(markdown: str, limit: int = SUMMARY_LIMIT_BYTES) -> str:
+    """Keep a summary under GitHub's 1 MiB cap, cutting at a line and saying so."""
+    encoded = markdown.encode("utf-8")
+    if len(encoded) <= limit:
+        return markdown
+    kept = encoded[:limit].decode("utf-8", errors="ignore")
+    kept = kept[: kept.rfind("\n") + 1] if "\n" in kept else kept
+    dropped = len(encoded) - len(kept.encode("utf-8"))
+    note = f"> _Summary truncated: {dropped:,} bytes left out to stay under GitHub's 1 MiB limit._"
+    return f"{kept}\n\n{note}\n"
+
+
+class RunnerIO:
+    """Writes what a step hands back to the runner; prints readably when not inside a runner.
+
+    ``commands`` is where workflow commands go: stdout normally, stderr when stdout must carry
+    nothing but a JSON document (the runner reads commands from both streams).
+    """
+
+    def __init__(self, environ: Mapping[str, str], *, commands: TextIO, human: TextIO) -> None:
+        self._output_path = _path_or_none(environ.get("GITHUB_OUTPUT"))
+        self._summary_path = _path_or_none(environ.get("GITHUB_STEP_SUMMARY"))
+        self._commands = commands
+        self._human = human
+        self._masked: set[str] = set()
+        self._annotation_counts: dict[AnnotationLevel, int] = {}
+        self.annotations_dropped = 0
+
+    @property
+    def in_runner(self) -> bool:
+        return self._output_path is not None
+
+    def mask(self, secret: str | None) -> None:
+        """Register a secret with the runner so it is starred out of every later log line."""
+        if not secret or secret in self._masked:
+            return
+        self._masked.add(secret)
+        if not self.in_runner:
+            return
+        # Multi-line secrets (private keys) must be masked line by line to be caught.
+        for line in secret.splitlines():
+            if line.strip():
+                self._emit(format_command("add-mask", line, {}))
+
+    def set_outputs(self, outputs: Mapping[str, str]) -> None:
+        """Write step outputs; outside a runner, print them as ``name: value`` lines."""
+        if self._output_path is None:
+            for name, value in outputs.items():
+                self._human.write(f"{name}: {value}\n")
+            return
+        with self._output_path.open("a", encoding="utf-8") as handle:
+            for name, value in outputs.items():
+                handle.write(format_output(name, value))
+
+    def write_summary(self, markdown: str) -> None:
+        """Append the job summary (Markdown); outside a runner it is printed instead."""
+        text = truncate_summary(markdown)
+        if self._summary_path is None:
+            self._human.write(text if text.endswith("\n") else text + "\n")
+            return
+        with self._summary_path.open("a", encoding="utf-8") as handle:
+            handle.write(text if text.endswith("\n") else text + "\n")
+
+    def annotate(self, annotation: Annotation) -> None:
+        """Emit one annotation; past the runner's per-level cap it is counted, not sent."""
+        count = self._annotation_counts.get(annotation.level, 0)
+        if count >= ANNOTATIONS_PER_LEVEL:
+            self.annotations_dropped += 1
+            return
+        self._annotation_counts[annotation.level] = count + 1
+        if not self.in_runner:
+            where = f" ({annotation.file}:{annotation.line or 1})" if annotation.file else ""
+            title = f"{annotation.title}: " if annotation.title else ""
+            self._human.write(f"{annotation.level}{where}: {title}{annotation.message}\n")
+            return
+        properties: dict[str, str | int | None] = {
+            "title": annotation.title,
+            "file": annotation.file,
+            "line": annotation.line,
+            "endLine": annotation.end_line,
+        }
+        self._emit(format_command(annotation.level, annotation.message, properties))
+
+    def info(self, message: str) -> None:
+        """A progress line of our own words for the log."""
+        self._human.write(f"{message}\n")
+
+    def show_untrusted(self, text: str) -> None:
+        """Print text that may hold attacker-written lines (a PR body, a diff, a log excerpt).
+
+        Inside a runner, command processing is paused around it with a one-time token, so a line
+        such as ``::add-mask::`` or ``::error::`` in the text stays text.
+        """
+        if not self.in_runner:
+            self._human.write(text if text.endswith("\n") else text + "\n")
+            return
+        token = secrets.token_hex(16)
+        self._human.flush()
+        self._emit(f"::stop-commands::{token}")
+        self._commands.write(text if text.endswith("\n") else text + "\n")
+        self._emit(f"::{token}::")
+
+    def _emit(self, line: str) -> None:
+        self._commands.write(line + "\n")
+        self._commands.flush()
+
+
+def _path_or_none(value: str | None) -> Path | None:
+    return Path(value) if value else None

@@ -1,0 +1,50 @@
+"""Session-wide test basics: offline tiktoken, a hermetic environment, the real webhook payloads.
+
+The harness plugins (local model server, validating GitHub mock) live in ``tests/harness/`` and
+are registered here only when their file exists, so the suite keeps running while one is written.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.harness import payloads
+
+_HARNESS = Path(__file__).parent / "harness"
+_PLUGINS = ("model_server", "github_mock")
+
+pytest_plugins = [
+    f"tests.harness.{name}" for name in _PLUGINS if (_HARNESS / f"{name}.py").exists()
+]
+
+# tiktoken would download its encodings on first use; setup.sh writes them here from js-tiktoken.
+# Set for the whole process (not per test) so subprocesses such as the CLI inherit it too.
+_TIKTOKEN_CACHE = payloads.REPO_ROOT / ".harness" / "tiktoken"
+if _TIKTOKEN_CACHE.is_dir():
+    os.environ["TIKTOKEN_CACHE_DIR"] = str(_TIKTOKEN_CACHE)
+
+# Variables a runner, a developer's shell or a CI system may set that would change what the code
+# under test does (event, token, model key, inputs, debug logging). Tests set what they need.
+_LEAKY_PREFIXES = ("GITHUB_", "INPUT_", "OPENAI_", "RUNNER_", "ACTIONS_", "GH_")
+
+
+@pytest.fixture(autouse=True)
+def hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remove the real runner, GitHub and OpenAI variables from every test's environment."""
+    for name in list(os.environ):
+        if name.startswith(_LEAKY_PREFIXES):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def webhook_examples() -> ModuleType:
+    """The real ``@octokit/webhooks-examples`` payloads: ``webhook_examples.examples("push")``.
+
+    A module rather than an object so tests get the same helpers they could import
+    (``examples``, ``example``, ``failed_workflow_run``, ``write_event``; see payloads.py).
+    """
+    return payloads

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Installs the real artefacts the tests run against, inside the clone (.harness/, gitignored).
+#
+# Why a script and not fixtures: these downloads take seconds to minutes and must happen once per
+# machine, before pytest starts, and the same way for a developer and for CI (.ci/run calls this).
+# Every step is idempotent: a stamp file records what was installed, so a second run is a no-op.
+# Nothing is cached outside the clone: npm's cache is pointed into .harness/ as well.
+#
+# Usage (from the repository root): bash tests/harness/setup.sh
+# PYTHON may name the interpreter with the package installed (default .venv/bin/python).
+set -euo pipefail
+
+if [[ ! -f pyproject.toml || ! -d tests/harness ]]; then
+    echo "setup.sh: run me from the repository root (no pyproject.toml or tests/harness here)" >&2
+    exit 2
+fi
+
+readonly ROOT="$PWD"
+readonly HARNESS="$ROOT/.harness"
+readonly STAMPS="$HARNESS/stamps"
+readonly PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
+
+readonly WEBHOOKS_PKG="@octokit/webhooks-examples@7.6.1"
+readonly OPENAPI_PKG="@octokit/openapi@23.0.2"
+readonly PRISM_PKG="@stoplight/prism-cli@5.14.2"
+readonly TIKTOKEN_PKG="js-tiktoken@1.0.21"
+
+export npm_config_cache="$HARNESS/npm-cache"
+export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
+export npm_config_loglevel=error
+
+mkdir -p "$STAMPS"
+WORK="$(mktemp -d "$HARNESS/tmp.XXXXXX")"
+trap 'rm -rf "$WORK"' EXIT
+
+# --- helpers -------------------------------------------------------------------------------------
+
+# is_current NAME VALUE: true when step NAME already installed VALUE (and its outputs still exist).
+is_current() {
+    [[ -f "$STAMPS/$1" && "$(cat "$STAMPS/$1")" == "$2" ]]
+}
+
+mark() {
+    printf '%s' "$2" >"$STAMPS/$1"
+}
+
+# timed LABEL CMD...: runs CMD and prints how long it took, so slow steps are visible in CI logs.
+timed() {
+    local label="$1" start end
+    shift
+    start="$EPOCHREALTIME"
+    "$@"
+    end="$EPOCHREALTIME"
+    awk -v l="$label" -v s="$start" -v e="$end" 'BEGIN { printf "[setup] %-22s %7.1f s\n", l, e - s }'
+}
+
+# fetch_files PKG DEST FILE...: `npm pack` PKG and extract only FILE... (paths inside the package),
+# which is much faster than `npm install` for data-only packages such as the 385 MB OpenAPI one.
+fetch_files() {
+    local pkg="$1" dest="$2" tarball
+    shift 2
+    local members=()
+    for f in "$@"; do members+=("package/$f"); done
+    tarball="$(cd "$WORK" && npm pack --silent "$pkg" | tail -n 1)"
+    tar -xzf "$WORK/$tarball" -C "$WORK" "${members[@]}"
+    for f in "$@"; do
+        mkdir -p "$dest/$(dirname "$f")"
+        mv "$WORK/package/$f" "$dest/$f"
+    done
+    rm -f "$WORK/$tarball"
+}
+
+# --- steps ---------------------------------------------------------------------------------------
+
+webhooks() {
+    local out="$HARNESS/webhooks/api.github.com/index.json"
+    if is_current webhooks "$WEBHOOKS_PKG" && [[ -f "$out" ]]; then return; fi
+    rm -rf "$HARNESS/webhooks"
+    fetch_files "$WEBHOOKS_PKG" "$HARNESS/webhooks" api.github.com/index.json
+    mark webhooks "$WEBHOOKS_PKG"
+}
+
+openapi() {
+    local out="$HARNESS/openapi/api.github.com.deref.json"
+    if is_current openapi "$OPENAPI_PKG" && [[ -f "$out" ]]; then return; fi
+    mkdir -p "$HARNESS/openapi"
+    rm -f "$out"
+    fetch_files "$OPENAPI_PKG" "$WORK/openapi" generated/api.github.com.deref.json
+    mv "$WORK/openapi/generated/api.github.com.deref.json" "$out"
+    mark openapi "$OPENAPI_PKG"
+}
+
+# The mock needs the spec rewritten (base URL, Link headers, media types); tests/harness/prepare_spec.py
+# owns that knowledge. Re-run whenever the spec or the script is newer than the prepared file.
+prepare_spec() {
+    local script="tests/harness/prepare_spec.py"
+    local src="$HARNESS/openapi/api.github.com.deref.json" out="$HARNESS/openapi/github-mock.json"
+    if [[ ! -f "$script" ]]; then
+        echo "[setup] $script not present yet: spec left unprepared"
+        return
+    fi
+    if [[ -f "$out" && "$out" -nt "$src" && "$out" -nt "$script" ]]; then return; fi
+    "$PYTHON" "$script" "$src" "$out"
+}
+
+prism() {
+    local bin="$HARNESS/prism/node_modules/.bin/prism"
+    if is_current prism "$PRISM_PKG" && [[ -x "$bin" ]]; then return; fi
+    rm -rf "$HARNESS/prism"
+    mkdir -p "$HARNESS/prism"
+    npm install --silent --no-save --prefix "$HARNESS/prism" "$PRISM_PKG" >/dev/null
+    "$bin" --version >/dev/null
+    mark prism "$PRISM_PKG"
+}
+
+prometheus() {
+    if command -v promtool >/dev/null && command -v prometheus >/dev/null; then return; fi
+    local sudo=()
+    if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    command -v promtool >/dev/null && command -v prometheus >/dev/null
+}
+
+# tiktoken downloads its encodings on first use; there is no internet here, so the same BPE ranks
+# are taken from npm js-tiktoken and written out in tiktoken's own cache format.
+tiktoken_cache() {
+    local out="$HARNESS/tiktoken"
+    if is_current tiktoken "$TIKTOKEN_PKG" && [[ -d "$out" ]]; then return; fi
+    rm -rf "$out"
+    fetch_files "$TIKTOKEN_PKG" "$WORK/js-tiktoken" dist/ranks/cl100k_base.js dist/ranks/o200k_base.js
+    "$PYTHON" tests/harness/tiktoken_cache.py "$WORK/js-tiktoken/dist/ranks" "$out"
+    mark tiktoken "$TIKTOKEN_PKG"
+}
+
+# --- main ----------------------------------------------------------------------------------------
+
+if [[ ! -x "$PYTHON" ]]; then
+    echo "setup.sh: no Python at $PYTHON; create .venv and pip install -e '.[dev]' first" >&2
+    exit 2
+fi
+
+total_start="$EPOCHREALTIME"
+timed "webhook examples" webhooks
+timed "openapi spec" openapi
+timed "prepare spec" prepare_spec
+timed "prism" prism
+timed "prometheus" prometheus
+timed "tiktoken cache" tiktoken_cache
+awk -v s="$total_start" -v e="$EPOCHREALTIME" 'BEGIN { printf "[setup] %-22s %7.1f s\n", "total", e - s }'
