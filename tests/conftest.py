@@ -15,7 +15,7 @@ import pytest
 from tests.harness import payloads
 
 _HARNESS = Path(__file__).parent / "harness"
-_PLUGINS = ("model_server", "github_mock")
+_PLUGINS = ("model_server", "github_mock", "prometheus_server")
 
 pytest_plugins = [
     f"tests.harness.{name}" for name in _PLUGINS if (_HARNESS / f"{name}.py").exists()

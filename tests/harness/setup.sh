@@ -22,7 +22,6 @@ readonly PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 
 readonly WEBHOOKS_PKG="@octokit/webhooks-examples@7.6.1"
 readonly OPENAPI_PKG="@octokit/openapi@23.0.2"
-readonly PRISM_PKG="@stoplight/prism-cli@5.14.2"
 readonly TIKTOKEN_PKG="js-tiktoken@1.0.21"
 
 export npm_config_cache="$HARNESS/npm-cache"
@@ -66,6 +65,7 @@ fetch_files() {
     for f in "$@"; do
         mkdir -p "$dest/$(dirname "$f")"
         mv "$WORK/package/$f" "$dest/$f"
+        touch "$dest/$f" # npm packs every file as 1985; later make-style checks need real times
     done
     rm -f "$WORK/$tarball"
 }
@@ -103,14 +103,18 @@ prepare_spec() {
     "$PYTHON" "$script" "$src" "$out"
 }
 
+# Prism and its dependencies come from the lockfile in tests/harness/prism/, so a new release of
+# one of its ~200 transitive packages cannot change the mock under the tests.
 prism() {
-    local bin="$HARNESS/prism/node_modules/.bin/prism"
-    if is_current prism "$PRISM_PKG" && [[ -x "$bin" ]]; then return; fi
+    local bin="$HARNESS/prism/node_modules/.bin/prism" lock
+    lock="$(sha256sum tests/harness/prism/package-lock.json | cut -d' ' -f1)"
+    if is_current prism "$lock" && [[ -x "$bin" ]]; then return; fi
     rm -rf "$HARNESS/prism"
     mkdir -p "$HARNESS/prism"
-    npm install --silent --no-save --prefix "$HARNESS/prism" "$PRISM_PKG" >/dev/null
+    cp tests/harness/prism/package.json tests/harness/prism/package-lock.json "$HARNESS/prism/"
+    (cd "$HARNESS/prism" && npm ci --silent >/dev/null)
     "$bin" --version >/dev/null
-    mark prism "$PRISM_PKG"
+    mark prism "$lock"
 }
 
 prometheus() {

@@ -40,7 +40,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         "assigned secret",
         r"(?i:\b[A-Z0-9_.-]*(?:secret|passw(?:or)?d|passwd|token|api[_-]?key|access[_-]?key"
         r"|private[_-]?key|credentials?|auth)[A-Z0-9_.-]*\b[\"']?\s*[:=]\s*)"
-        r"[\"']?(?P<secret>[A-Za-z0-9+/_\-.~!@#$%^&*]{8,})",
+        r"[\"']?(?P<secret>[A-Za-z0-9+/_\-.~!@#$%^&*]{8,}+)(?![(\[])",
     ),
 )
 

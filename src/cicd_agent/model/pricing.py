@@ -5,7 +5,8 @@ discounts, batch/flex tiers and long-context surcharges are not modelled, so the
 errs high. A model the table does not know costs 0.0 and is flagged, never a crash: the
 user can supply its price with the ``model-prices`` input.
 
-``model-prices`` format (one form, JSON): an object mapping a model name to its prices,
+``model-prices`` format (JSON): an object mapping a model name to its input and output
+price, as a pair ``{"my-model": [0.5, 1.5]}`` or spelt out
 ``{"my-model": {"input": 0.5, "output": 1.5}}``. Entries override or extend the table and
 use the same lookup (a dated snapshot matches its base name).
 """
@@ -76,7 +77,7 @@ def parse_price_overrides(text: str) -> dict[str, Price]:
     """Read the ``model-prices`` input (JSON, see module doc); empty text means no overrides."""
     if not text.strip():
         return {}
-    example = '{"my-model": {"input": 0.5, "output": 1.5}}'
+    example = '{"my-model": [0.5, 1.5]}'
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -88,14 +89,17 @@ def parse_price_overrides(text: str) -> dict[str, Price]:
         raise UsageError("model-prices must be a JSON object.", hint=f"For example {example}.")
     prices: dict[str, Price] = {}
     for model, value in raw.items():
+        pair = isinstance(value, list) and len(value) == 2
         try:
-            prices[model] = Price.model_validate(value)
+            prices[model] = Price.model_validate(
+                {"input": value[0], "output": value[1]} if pair else value
+            )
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(map(str, err['loc'])) or 'value'}: {err['msg']}" for err in exc.errors()
             )
             raise UsageError(
                 f"model-prices entry {model!r} is invalid ({problems}).",
-                hint=f"Each entry needs non-negative input and output prices, e.g. {example}.",
+                hint=f"Each entry needs a non-negative input and output price, e.g. {example}.",
             ) from None
     return prices

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from cicd_agent.model.pricing import PriceTable
+
+if TYPE_CHECKING:
+    from cicd_agent.result import ModelUsageReport
 
 Tier = Literal["model", "fast"]
 """``model`` answers decisions; ``fast`` does bulk generation on a cheaper model."""
@@ -79,6 +82,20 @@ class Usage:
     @property
     def cost_usd(self) -> float:
         return sum(t.cost_usd for t in self.tiers.values())
+
+    def report(self, provider: str = "openai") -> ModelUsageReport:
+        """The figures every mode result carries (outputs, summary, ``--json``)."""
+        from cicd_agent.result import ModelUsageReport
+
+        models = sorted(set().union(*(spent.models for spent in self.tiers.values())))
+        return ModelUsageReport(
+            provider=provider,
+            model=", ".join(models) or None,
+            calls=self.calls,
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            cost_usd=self.cost_usd,
+        )
 
     def outputs(self) -> dict[str, str]:
         """The step outputs: ``tokens_used`` (in + out) and ``cost_usd`` (six decimals)."""

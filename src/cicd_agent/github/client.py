@@ -1,0 +1,216 @@
+"""Construct the GitHub client and run every call through one error and write policy.
+
+Everything the client needs is passed in (``GitHubSettings``, or ``settings_from_env`` with the
+environment as a parameter), so tests and GitHub Enterprise Server (``https://HOST/api/v3``) are
+just other base URLs. Reads raise ``GitHubError``; writes never raise for lack of permission:
+they return a ``WriteOutcome`` saying they were skipped, and the mode reports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+from github import Auth, Github, GithubException
+from github.Repository import Repository
+
+from cicd_agent.errors import GitHubWriteDenied, UsageError
+from cicd_agent.github.failures import translate, unreachable
+from cicd_agent.github.models import SentRequest, WriteOutcome
+from cicd_agent.github.retry import RetryPolicy, build_retry
+
+T = TypeVar("T")
+
+DEFAULT_API_URL = "https://api.github.com"
+
+
+@dataclass(frozen=True)
+class GitHubSettings:
+    """How to reach GitHub and how carefully to write.
+
+    ``seconds_between_writes`` follows GitHub's advice (one second between mutating requests)
+    against secondary rate limits; reads are not paced because a mode makes them one at a time.
+    ``read_only_reason`` is set by a mode that already knows it cannot write (fork PR).
+    """
+
+    token: str = field(repr=False)
+    repo: str
+    api_url: str = DEFAULT_API_URL
+    dry_run: bool = False
+    read_only_reason: str = ""
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    seconds_between_requests: float = 0.0
+    seconds_between_writes: float = 1.0
+    timeout_seconds: int = 30
+
+
+def settings_from_env(
+    environ: Mapping[str, str],
+    *,
+    token: str = "",
+    repo: str = "",
+    dry_run: bool = False,
+    read_only_reason: str = "",
+) -> GitHubSettings:
+    """Settings from the runner's variables; explicit ``token``/``repo`` win over the environment.
+
+    ``CICD_AGENT_GITHUB_WRITE_INTERVAL`` and ``CICD_AGENT_GITHUB_MAX_WAIT`` (seconds) tune pacing
+    and the longest retry wait, e.g. to 0 against a local mock server.
+    """
+    resolved_token = token or environ.get("GITHUB_TOKEN", "")
+    if not resolved_token:
+        raise UsageError(
+            "No GitHub token was given.",
+            hint="Set the github-token input (default ${{ github.token }}) or GITHUB_TOKEN.",
+        )
+    resolved_repo = repo or environ.get("GITHUB_REPOSITORY", "")
+    if resolved_repo.count("/") != 1 or "" in resolved_repo.split("/"):
+        raise UsageError(
+            f"The repository must be given as OWNER/NAME, got {resolved_repo!r}.",
+            hint="Set GITHUB_REPOSITORY (the runner does) or pass the repository explicitly.",
+        )
+    write_interval = _seconds(environ, "CICD_AGENT_GITHUB_WRITE_INTERVAL", 1.0)
+    max_wait = _seconds(environ, "CICD_AGENT_GITHUB_MAX_WAIT", RetryPolicy.max_wait_seconds)
+    return GitHubSettings(
+        token=resolved_token,
+        repo=resolved_repo,
+        api_url=environ.get("GITHUB_API_URL") or DEFAULT_API_URL,
+        dry_run=dry_run,
+        read_only_reason=read_only_reason,
+        retry=RetryPolicy(max_wait_seconds=max_wait),
+        seconds_between_writes=write_interval,
+    )
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise UsageError(f"{name} must be a number of seconds (0 or more), got {raw!r}.")
+    return value
+
+
+def _check_api_url(api_url: str) -> str:
+    parts = urlsplit(api_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"The GitHub API URL {api_url!r} is not an http(s) URL.",
+            hint="Use https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server.",
+        )
+    return api_url.rstrip("/")
+
+
+@dataclass
+class WriteCapability:
+    """Whether writes are still worth trying, and every write skipped so far with its reason."""
+
+    can_write: bool = True
+    reason: str = ""
+    denial: GitHubWriteDenied | None = None
+    skipped: list[str] = field(default_factory=list)
+
+    def deny(self, reason: str, denial: GitHubWriteDenied | None = None) -> None:
+        self.can_write = False
+        self.reason = reason
+        self.denial = denial
+
+
+class GitHubClient:
+    """The repository a mode works on, plus the read/write policy every facade call goes through."""
+
+    def __init__(self, github: Github, settings: GitHubSettings) -> None:
+        self._github = github
+        self.api_url = _check_api_url(settings.api_url)
+        self.repo_full_name = settings.repo
+        self.dry_run = settings.dry_run
+        self.retry = settings.retry
+        self.timeout_seconds = settings.timeout_seconds
+        self.capability = WriteCapability()
+        if settings.read_only_reason:
+            self.capability.deny(settings.read_only_reason)
+        self.repository: Repository = github.get_repo(settings.repo, lazy=True)
+        self.repo_path = f"/repos/{settings.repo}"
+
+    def read(self, action: str, call: Callable[[], T]) -> T:
+        """Run ``call`` (which may page through lists) and translate whatever GitHub answers."""
+        try:
+            return call()
+        except GithubException as exc:
+            raise translate(exc, action=action, write=False) from exc
+        except requests.RequestException as exc:
+            raise unreachable(exc, action=action, api_url=self.api_url) from exc
+
+    def write(
+        self,
+        what: str,
+        method: Literal["POST", "PATCH", "PUT"],
+        path: str,
+        body: Mapping[str, Any],
+        *,
+        status: Literal["created", "updated"],
+    ) -> WriteOutcome:
+        """Send one write, or say why it was not sent; ``path`` is relative to the API root."""
+        request = SentRequest(method, path, body)
+        if self.dry_run:
+            return WriteOutcome(what, "dry_run", (request,), reason="dry run: nothing was sent")
+        if not self.capability.can_write:
+            self.capability.skipped.append(what)
+            return WriteOutcome(what, "skipped", (request,), reason=self.capability.reason)
+        try:
+            _, data = self._github.requester.requestJsonAndCheck(method, path, input=dict(body))
+        except GithubException as exc:
+            error = translate(exc, action=what, write=True)
+            if not isinstance(error, GitHubWriteDenied):
+                raise error from exc
+            self.capability.deny(str(error), error)
+            self.capability.skipped.append(what)
+            return WriteOutcome(what, "skipped", (request,), reason=str(error))
+        except requests.RequestException as exc:
+            raise unreachable(exc, action=what, api_url=self.api_url) from exc
+        return WriteOutcome(
+            what,
+            status,
+            (request,),
+            id=data.get("id") if isinstance(data, dict) else None,
+            url=str(data.get("html_url") or "") if isinstance(data, dict) else "",
+        )
+
+    def redirect_location(self, action: str, path: str) -> str:
+        """Where GitHub redirects a download (logs are served from short-lived blob URLs)."""
+        headers, _ = self.read(
+            action, lambda: self._github.requester.requestBlobAndCheck("GET", path)
+        )
+        location = {k.lower(): v for k, v in headers.items()}.get("location", "")
+        if not location:
+            raise translate(
+                GithubException(502, {"message": "no Location header in the redirect"}, headers),
+                action=action,
+                write=False,
+            )
+        return str(location)
+
+    def close(self) -> None:
+        self._github.close()
+
+
+def connect(settings: GitHubSettings) -> GitHubClient:
+    """A client for ``settings.repo``; makes no request until the first call."""
+    github = Github(
+        base_url=_check_api_url(settings.api_url),
+        auth=Auth.Token(settings.token),
+        retry=build_retry(settings.retry),
+        timeout=settings.timeout_seconds,
+        per_page=100,
+        seconds_between_requests=settings.seconds_between_requests,
+        seconds_between_writes=settings.seconds_between_writes,
+        lazy=True,
+    )
+    return GitHubClient(github, settings)

@@ -1,0 +1,23 @@
+"""GitHub's size limits on text we send, and one way to stay under them.
+
+A body over the limit is refused with 422, losing the whole comment; cutting it with a visible
+note keeps the useful start (the verdict comes first in every rendering).
+"""
+
+from __future__ import annotations
+
+COMMENT_BODY_MAX = 65_536
+CHECK_SUMMARY_MAX = 65_535
+CHECK_TITLE_MAX = 255
+ANNOTATIONS_PER_REQUEST = 50
+
+_NOTE = "\n\n… (truncated by cicd-agent: GitHub limits this text to {limit} characters)"
+
+
+def fit(text: str, limit: int, *, reserve: int = 0) -> str:
+    """``text`` cut to ``limit - reserve`` characters, with a note when anything was cut."""
+    room = limit - reserve
+    if len(text) <= room:
+        return text
+    note = _NOTE.format(limit=limit)
+    return text[: max(room - len(note), 0)] + note

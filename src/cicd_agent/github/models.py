@@ -1,0 +1,177 @@
+"""Plain data the GitHub facade takes and returns, so modes never handle PyGithub objects.
+
+This module imports nothing from PyGithub: a mode can build review comments or annotations and
+read results without paying for (or depending on) the client library.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+WriteStatus = Literal["created", "updated", "skipped", "dry_run"]
+ReviewEvent = Literal["COMMENT", "APPROVE", "REQUEST_CHANGES"]
+Side = Literal["LEFT", "RIGHT"]
+AnnotationLevel = Literal["notice", "warning", "failure"]
+CheckConclusion = Literal[
+    "success", "failure", "neutral", "cancelled", "skipped", "timed_out", "action_required"
+]
+ReviewVerdict = Literal["approved", "changes_requested", "review_required"]
+
+
+@dataclass(frozen=True)
+class SentRequest:
+    """One write exactly as it went (or, in a dry run, would have gone) to the API."""
+
+    method: str
+    path: str
+    body: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    """What a write did; ``skipped`` carries the reason so the mode can put it in the summary."""
+
+    what: str
+    status: WriteStatus
+    requests: tuple[SentRequest, ...] = ()
+    id: int | None = None
+    url: str = ""
+    reason: str = ""
+
+    @property
+    def done(self) -> bool:
+        return self.status in ("created", "updated")
+
+
+@dataclass(frozen=True)
+class PullRequestInfo:
+    number: int
+    title: str
+    body: str
+    state: str
+    draft: bool
+    merged: bool
+    author: str
+    html_url: str
+    head_sha: str
+    head_ref: str
+    head_repo: str
+    base_sha: str
+    base_ref: str
+    base_repo: str
+    labels: tuple[str, ...] = ()
+
+    @property
+    def is_fork(self) -> bool:
+        """A fork's head lives in another repository (or in one deleted since)."""
+        return self.head_repo != self.base_repo
+
+
+@dataclass(frozen=True)
+class ChangedFile:
+    filename: str
+    status: str
+    additions: int
+    deletions: int
+    patch: str = ""
+    previous_filename: str = ""
+
+
+@dataclass(frozen=True)
+class ReviewComment:
+    """An inline review comment; ``start_line`` makes it span lines ``start_line..line``."""
+
+    path: str
+    line: int
+    body: str
+    side: Side = "RIGHT"
+    start_line: int | None = None
+    start_side: Side | None = None
+
+    def payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "path": self.path,
+            "body": self.body,
+            "line": self.line,
+            "side": self.side,
+        }
+        if self.start_line is not None:
+            data["start_line"] = self.start_line
+            data["start_side"] = self.start_side or self.side
+        return data
+
+
+@dataclass(frozen=True)
+class ReviewDecision:
+    """Where a pull request's reviews stand: the latest approving or blocking review per user."""
+
+    number: int
+    merged: bool
+    verdict: ReviewVerdict
+    approved_by: tuple[str, ...] = ()
+    changes_requested_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Annotation:
+    path: str
+    start_line: int
+    end_line: int
+    level: AnnotationLevel
+    message: str
+    title: str = ""
+    raw_details: str = ""
+
+    def payload(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "path": self.path,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "annotation_level": self.level,
+            "message": self.message,
+        }
+        if self.title:
+            data["title"] = self.title
+        if self.raw_details:
+            data["raw_details"] = self.raw_details
+        return data
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    number: int
+    name: str
+    status: str
+    conclusion: str | None
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    id: int
+    name: str
+    status: str
+    conclusion: str | None
+    run_attempt: int
+    html_url: str
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    steps: tuple[StepInfo, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class WorkflowRunInfo:
+    id: int
+    name: str
+    workflow_id: int
+    head_sha: str
+    head_branch: str
+    event: str
+    status: str
+    conclusion: str | None
+    run_attempt: int
+    html_url: str
+    created_at: datetime | None = None
+    pull_request_numbers: tuple[int, ...] = ()

@@ -1,0 +1,127 @@
+"""Pull requests: read one and its files, post a review, and see where reviews stand."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from github.PullRequest import PullRequest
+from github.PullRequestReview import PullRequestReview
+
+from cicd_agent.github.client import GitHubClient
+from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
+from cicd_agent.github.models import (
+    ChangedFile,
+    PullRequestInfo,
+    ReviewComment,
+    ReviewDecision,
+    ReviewEvent,
+    ReviewVerdict,
+    WriteOutcome,
+)
+
+
+def _info(pull: PullRequest) -> PullRequestInfo:
+    head_repo = pull.head.repo.full_name if pull.head.repo is not None else ""
+    return PullRequestInfo(
+        number=pull.number,
+        title=pull.title or "",
+        body=pull.body or "",
+        state=pull.state,
+        draft=bool(pull.draft),
+        merged=bool(pull.merged),
+        author=pull.user.login if pull.user is not None else "",
+        html_url=pull.html_url,
+        head_sha=pull.head.sha,
+        head_ref=pull.head.ref,
+        head_repo=head_repo,
+        base_sha=pull.base.sha,
+        base_ref=pull.base.ref,
+        base_repo=pull.base.repo.full_name,
+        labels=tuple(label.name for label in pull.labels),
+    )
+
+
+def get_pull_request(client: GitHubClient, number: int) -> PullRequestInfo:
+    return client.read(
+        f"reading pull request #{number}", lambda: _info(client.repository.get_pull(number))
+    )
+
+
+def list_changed_files(client: GitHubClient, number: int) -> list[ChangedFile]:
+    """Every file of the pull request, all pages (GitHub stops at 3,000 files)."""
+
+    def collect() -> list[ChangedFile]:
+        return [
+            ChangedFile(
+                filename=f.filename,
+                status=f.status,
+                additions=f.additions,
+                deletions=f.deletions,
+                patch=f.patch or "",
+                previous_filename=f.previous_filename or "",
+            )
+            for f in client.repository.get_pull(number).get_files()
+        ]
+
+    return client.read(f"listing the files of pull request #{number}", collect)
+
+
+def create_review(
+    client: GitHubClient,
+    number: int,
+    *,
+    body: str,
+    event: ReviewEvent = "COMMENT",
+    comments: Sequence[ReviewComment] = (),
+    commit_sha: str = "",
+) -> WriteOutcome:
+    """Post one review; ``commit_sha`` pins inline comments to the commit that was reviewed."""
+    payload: dict[str, Any] = {
+        "body": fit(body, COMMENT_BODY_MAX),
+        "event": event,
+        "comments": [c.payload() for c in comments],
+    }
+    if commit_sha:
+        payload["commit_id"] = commit_sha
+    return client.write(
+        f"posting the review on pull request #{number}",
+        "POST",
+        f"{client.repo_path}/pulls/{number}/reviews",
+        payload,
+        status="created",
+    )
+
+
+def pulls_for_commit(client: GitHubClient, sha: str) -> list[PullRequestInfo]:
+    """Pull requests that contain commit ``sha`` (merged ones included)."""
+    return client.read(
+        f"listing the pull requests of commit {sha[:12]}",
+        lambda: [_info(p) for p in client.repository.get_commit(sha).get_pulls()],
+    )
+
+
+def decide(number: int, merged: bool, reviews: Iterable[PullRequestReview]) -> ReviewDecision:
+    """Each reviewer's latest approving, blocking or dismissed review counts; comments do not."""
+    latest: dict[str, str] = {}
+    for review in reviews:
+        if review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED") and review.user:
+            latest[review.user.login] = review.state
+    approved = tuple(sorted(u for u, s in latest.items() if s == "APPROVED"))
+    blocking = tuple(sorted(u for u, s in latest.items() if s == "CHANGES_REQUESTED"))
+    verdict: ReviewVerdict = "review_required"
+    if blocking:
+        verdict = "changes_requested"
+    elif approved:
+        verdict = "approved"
+    return ReviewDecision(number, merged, verdict, approved, blocking)
+
+
+def review_decisions(client: GitHubClient, sha: str) -> list[ReviewDecision]:
+    """Where the reviews stand on every pull request that contains ``sha``."""
+
+    def collect() -> list[ReviewDecision]:
+        pulls = client.repository.get_commit(sha).get_pulls()
+        return [decide(p.number, bool(p.merged), p.get_reviews()) for p in pulls]
+
+    return client.read(f"reading the reviews of the pull requests of {sha[:12]}", collect)

@@ -1,0 +1,147 @@
+"""Workflow runs, their jobs and steps, and their logs.
+
+Log endpoints answer 302 to a short-lived, pre-signed blob URL on another host. PyGithub will not
+follow a redirect off its own host, and the token must not travel there anyway, so the blob is
+fetched with a plain ``requests`` session (with the same retry policy) and streamed to disk:
+logs can be far larger than memory should hold.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+
+import requests
+from github.GithubObject import NotSet
+from github.WorkflowJob import WorkflowJob
+from github.WorkflowRun import WorkflowRun
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from cicd_agent.errors import GitHubError
+from cicd_agent.github.client import GitHubClient
+from cicd_agent.github.models import JobInfo, StepInfo, WorkflowRunInfo
+
+_CHUNK = 1 << 20
+
+
+def _run_info(run: WorkflowRun) -> WorkflowRunInfo:
+    return WorkflowRunInfo(
+        id=run.id,
+        name=run.name or "",
+        workflow_id=run.workflow_id,
+        head_sha=run.head_sha,
+        head_branch=run.head_branch or "",
+        event=run.event,
+        status=run.status,
+        conclusion=run.conclusion,
+        run_attempt=run.run_attempt,
+        html_url=run.html_url,
+        created_at=run.created_at,
+        pull_request_numbers=tuple(p.number for p in run.pull_requests),
+    )
+
+
+def _job_info(job: WorkflowJob) -> JobInfo:
+    return JobInfo(
+        id=job.id,
+        name=job.name,
+        status=job.status,
+        conclusion=job.conclusion,
+        run_attempt=job.run_attempt,
+        html_url=job.html_url,
+        started_at=job.started_at,
+        completed_at=job.completed_at,
+        steps=tuple(StepInfo(s.number, s.name, s.status, s.conclusion) for s in job.steps),
+    )
+
+
+def get_workflow_run(client: GitHubClient, run_id: int, attempt: int = 0) -> WorkflowRunInfo:
+    """The run, or one of its attempts when ``attempt`` is given (re-runs keep the run id)."""
+
+    def fetch() -> WorkflowRunInfo:
+        run = client.repository.get_workflow_run(run_id)
+        return _run_info(run.get_attempt(attempt) if attempt else run)
+
+    return client.read(f"reading workflow run {run_id}", fetch)
+
+
+def list_jobs(client: GitHubClient, run_id: int) -> list[JobInfo]:
+    """Jobs of the run's latest attempt, with their steps."""
+    return client.read(
+        f"listing the jobs of workflow run {run_id}",
+        lambda: [_job_info(j) for j in client.repository.get_workflow_run(run_id).jobs("latest")],
+    )
+
+
+def list_workflow_runs(
+    client: GitHubClient,
+    workflow: int | str,
+    *,
+    branch: str = "",
+    created_since: datetime | None = None,
+    status: str = "",
+    limit: int = 100,
+) -> list[WorkflowRunInfo]:
+    """Newest first: runs of ``workflow`` (id or file name such as ``ci.yml``), filtered."""
+    created = f">={created_since:%Y-%m-%dT%H:%M:%SZ}" if created_since is not None else ""
+
+    def collect() -> list[WorkflowRunInfo]:
+        runs = client.repository.get_workflow(workflow).get_runs(
+            branch=branch or NotSet, status=status or NotSet, created=created or NotSet
+        )
+        return [_run_info(r) for r in islice(runs, limit)]
+
+    return client.read(f"listing the runs of workflow {workflow}", collect)
+
+
+def download_job_log(client: GitHubClient, job_id: int, dest: Path) -> Path:
+    """The plain-text log of one job, written to ``dest``."""
+    return _download(
+        client, f"downloading the log of job {job_id}", f"/actions/jobs/{job_id}/logs", dest
+    )
+
+
+def download_run_logs(client: GitHubClient, run_id: int, dest: Path) -> Path:
+    """The zip of every job's log in the run (the fallback when per-job logs are not enough)."""
+    return _download(
+        client,
+        f"downloading the logs of workflow run {run_id}",
+        f"/actions/runs/{run_id}/logs",
+        dest,
+    )
+
+
+def _download(client: GitHubClient, action: str, suffix: str, dest: Path) -> Path:
+    location = client.redirect_location(action, f"{client.repo_path}{suffix}")
+    policy = client.retry
+    retry = Retry(
+        total=policy.total,
+        backoff_factor=policy.backoff_factor,
+        backoff_max=policy.max_wait_seconds,
+        status_forcelist=[429, *range(500, 600)],
+        raise_on_status=False,
+    )
+    with requests.Session() as session:
+        session.mount("https://", HTTPAdapter(max_retries=retry))
+        session.mount("http://", HTTPAdapter(max_retries=retry))
+        try:
+            with session.get(location, stream=True, timeout=client.timeout_seconds) as response:
+                if response.status_code != 200:
+                    raise GitHubError(
+                        f"The log store answered {response.status_code} while {action}.",
+                        status=response.status_code,
+                        hint="Logs expire after the repository's retention period; "
+                        "re-run the job if they are gone.",
+                    )
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with dest.open("wb") as out:
+                    for chunk in response.iter_content(_CHUNK):
+                        out.write(chunk)
+        except requests.RequestException as exc:
+            raise GitHubError(
+                f"Could not fetch the log store's URL while {action} ({type(exc).__name__}).",
+                hint="Check the runner's network; GitHub may also be down.",
+            ) from exc
+    return dest

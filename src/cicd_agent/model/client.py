@@ -1,0 +1,331 @@
+"""The model client: one structured question, one typed answer or one ModelError.
+
+This is the only module that imports ``openai`` (it takes about a second to import, and
+``--help`` must not pay for it). The SDK builds the strict ``json_schema`` request from
+the pydantic model (``chat.completions.parse``) and does the retries: 429, 5xx and
+timeouts are tried ``max_retries`` more times with backoff. This module adds what a CI
+step needs around it:
+
+- the prompt is counted before sending and refused locally when over the budget;
+- usage of every response is recorded, failed ones included;
+- refusals, ``finish_reason`` ``length`` or ``content_filter``, and empty answers are a
+  ModelError at once (asking again would hit the same wall);
+- an answer that does not fit the schema gets one repair round, which sends the
+  validation errors back; a second misfit is a ModelError;
+- every SDK failure becomes one plain sentence, and the API key is scrubbed from it.
+
+Modes catch ModelError and keep their deterministic result.
+"""
+
+from __future__ import annotations
+
+import json
+from types import TracebackType
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+import openai
+from openai.types.chat import ChatCompletionMessageParam
+from pydantic import BaseModel, ValidationError
+
+from cicd_agent.errors import ModelError
+from cicd_agent.model.config import ModelConfig, missing_key_error
+from cicd_agent.model.names import is_reasoning_model
+from cicd_agent.model.pricing import PriceTable
+from cicd_agent.model.tokens import TokenCounter, model_limits, prompt_budget
+from cicd_agent.model.usage import Tier, Usage
+
+T = TypeVar("T", bound=BaseModel)
+
+MAX_LISTED_ERRORS = 20
+"""Validation errors sent back in a repair prompt; more would only spend tokens."""
+
+
+class _Message(BaseModel):
+    content: str | None = None
+    refusal: str | None = None
+
+
+class _Choice(BaseModel):
+    finish_reason: str | None = None
+    message: _Message = _Message()
+
+
+class _TokenUsage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class _Completion(BaseModel):
+    """The fields we read from a chat completion, parsed leniently so a compatible server
+    that omits others (or a failed parse) still yields the usage and the raw content."""
+
+    choices: list[_Choice] = []
+    usage: _TokenUsage | None = None
+
+
+def _problems(exc: ValidationError) -> str:
+    """Validation errors as short lines, without the offending input values."""
+    lines = [
+        f"- {'.'.join(str(part) for part in err['loc']) or '(root)'}: {err['msg']}"
+        for err in exc.errors(include_url=False, include_input=False)[:MAX_LISTED_ERRORS]
+    ]
+    if exc.error_count() > MAX_LISTED_ERRORS:
+        lines.append(f"- … and {exc.error_count() - MAX_LISTED_ERRORS} more")
+    return "\n".join(lines)
+
+
+def repair_prompt(exc: ValidationError) -> str:
+    """The follow-up message of the one repair round."""
+    return (
+        "Your previous answer did not match the required JSON schema:\n"
+        f"{_problems(exc)}\n"
+        "Answer again with only the corrected JSON object that matches the schema. "
+        "Keep the substance of your answer; fix only its form."
+    )
+
+
+class ModelClient:
+    """Asks one OpenAI-compatible server for answers in pydantic schemas, within a budget."""
+
+    def __init__(self, config: ModelConfig, *, usage: Usage | None = None) -> None:
+        if config.api_key is None or not config.api_key.get_secret_value().strip():
+            raise missing_key_error()
+        self.config = config
+        self.usage = usage or Usage(PriceTable(config.prices))
+        self._secret = config.api_key.get_secret_value()
+        self._sdk = openai.OpenAI(
+            api_key=self._secret,
+            base_url=config.base_url,
+            timeout=config.timeout,
+            max_retries=config.max_retries,
+        )
+        self._counters: dict[str, TokenCounter] = {}
+        parts = urlsplit(config.base_url)
+        self._server = (
+            parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else "?"
+        )
+
+    def __enter__(self) -> ModelClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._sdk.close()
+
+    def counter(self, tier: Tier = "model") -> TokenCounter:
+        """The token counter for ``tier``'s model, for modes that pack context to a budget."""
+        model = self.config.model_for(tier)
+        if model not in self._counters:
+            self._counters[model] = TokenCounter.for_model(model)
+        return self._counters[model]
+
+    def output_tokens(self, tier: Tier = "model", requested: int | None = None) -> int:
+        """Tokens reserved for an answer: ``requested`` or the configured maximum, capped at
+        the model's published output limit (the API rejects more)."""
+        wanted = requested or self.config.max_output_tokens
+        limits = model_limits(self.config.model_for(tier))
+        return min(wanted, limits.max_output) if limits else wanted
+
+    def prompt_budget(self, tier: Tier = "model", max_output_tokens: int | None = None) -> int:
+        """Tokens a prompt (system + user + schema) may use on ``tier``."""
+        return prompt_budget(
+            self.config.model_for(tier),
+            self.config.context_tokens,
+            self.output_tokens(tier, max_output_tokens),
+        )
+
+    def ask(
+        self,
+        schema: type[T],
+        *,
+        system: str,
+        user: str,
+        tier: Tier = "model",
+        temperature: float | None = None,
+        max_output_tokens: int | None = None,
+    ) -> T:
+        """The model's answer to ``system`` + ``user``, parsed into ``schema``.
+
+        ``temperature`` is not sent to reasoning models (o-series, gpt-5 and later), which
+        reject anything but their default. Raises ModelError for every way the model can
+        fail to give a usable answer; the deterministic result then stands.
+        """
+        try:
+            return self._ask(
+                schema,
+                system=system,
+                user=user,
+                tier=tier,
+                temperature=temperature,
+                out_tokens=self.output_tokens(tier, max_output_tokens),
+            )
+        except ModelError:
+            self.usage.record_failure(tier)
+            raise
+
+    def _ask(
+        self,
+        schema: type[T],
+        *,
+        system: str,
+        user: str,
+        tier: Tier,
+        temperature: float | None,
+        out_tokens: int,
+    ) -> T:
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": system},
+            {"role": "user", "content": user},
+        ]
+        content = self._exchange(schema, messages, tier, temperature, out_tokens)
+        try:
+            return schema.model_validate_json(content)
+        except ValidationError as exc:
+            first = exc
+        messages += [
+            {"role": "assistant", "content": content},
+            {"role": "user", "content": repair_prompt(first)},
+        ]
+        content = self._exchange(schema, messages, tier, temperature, out_tokens)
+        try:
+            return schema.model_validate_json(content)
+        except ValidationError as exc:
+            first_problem = _problems(exc).splitlines()[0].removeprefix("- ")
+            raise ModelError(
+                f"the model's answer did not fit the {schema.__name__} schema, even after one "
+                f"repair round ({exc.error_count()} problem(s), first: {first_problem}).",
+                hint="A stronger model or a simpler schema usually helps.",
+            ) from None
+
+    def _check_budget(
+        self,
+        schema: type[BaseModel],
+        messages: list[ChatCompletionMessageParam],
+        tier: Tier,
+        out_tokens: int,
+    ) -> int:
+        """The prompt's token count; ModelError, before anything is sent, when over budget."""
+        counter = self.counter(tier)
+        used = counter.count(json.dumps(schema.model_json_schema())) + sum(
+            counter.count(str(message.get("content") or "")) for message in messages
+        )
+        budget = self.prompt_budget(tier, out_tokens)
+        if used > budget:
+            raise ModelError(
+                f"the prompt for {self.config.model_for(tier)} is {used:,} tokens, over its "
+                f"budget of {budget:,}; it was not sent.",
+                hint="If the model's context window is larger than assumed, set context-tokens.",
+            )
+        return used
+
+    def _exchange(
+        self,
+        schema: type[BaseModel],
+        messages: list[ChatCompletionMessageParam],
+        tier: Tier,
+        temperature: float | None,
+        out_tokens: int,
+    ) -> str:
+        """One request (with the SDK's retries); the answer's raw content, usage recorded."""
+        model = self.config.model_for(tier)
+        prompt_tokens = self._check_budget(schema, messages, tier, out_tokens)
+        send_temperature = temperature is not None and not is_reasoning_model(model)
+        try:
+            raw = self._sdk.chat.completions.with_raw_response.parse(
+                model=model,
+                messages=messages,
+                response_format=schema,
+                max_completion_tokens=out_tokens,
+                temperature=temperature if send_temperature else openai.omit,
+            )
+        except openai.OpenAIError as exc:
+            raise self._sdk_error(exc) from None
+        try:
+            completion = _Completion.model_validate_json(raw.content)
+        except ValidationError:
+            raise ModelError(
+                f"the model server at {self._server} answered with something that is not a "
+                "chat completion.",
+                hint="Check base-url: it must point at an OpenAI-compatible /v1 endpoint.",
+            ) from None
+        if not completion.choices:
+            raise ModelError(f"the model server at {self._server} answered with no choices.")
+        choice = completion.choices[0]
+        content = choice.message.content or ""
+        if completion.usage is not None:
+            self.usage.record(
+                tier, model, completion.usage.prompt_tokens, completion.usage.completion_tokens
+            )
+        else:  # some compatible servers report no usage: count it ourselves
+            self.usage.record(tier, model, prompt_tokens, self.counter(tier).count(content))
+        return self._usable(choice, content, out_tokens)
+
+    def _usable(self, choice: _Choice, content: str, out_tokens: int) -> str:
+        """``content`` when the model finished normally, else the ModelError saying why not."""
+        if choice.finish_reason == "length":
+            raise ModelError(
+                f"the model's answer was cut off at the output limit of {out_tokens:,} tokens.",
+                hint="Raise max-output-tokens (reasoning models spend part of it thinking).",
+            )
+        if choice.finish_reason == "content_filter":
+            raise ModelError("the model's answer was withheld by the provider's content filter.")
+        if choice.message.refusal:
+            raise ModelError(f"the model refused: {self._scrub(choice.message.refusal)[:300]}")
+        if not content.strip():
+            raise ModelError("the model returned an empty answer.")
+        return content
+
+    def _sdk_error(self, exc: openai.OpenAIError) -> ModelError:
+        """One plain sentence for an SDK failure that survived the SDK's retries."""
+        attempts = self.config.max_retries + 1
+        tries = f"{attempts} attempt{'' if attempts == 1 else 's'}"
+        if isinstance(exc, openai.APITimeoutError):
+            return ModelError(
+                f"the model server at {self._server} timed out after {self.config.timeout:g}s ({tries}).",
+                hint="Raise model-timeout, or check that the server is up.",
+            )
+        if isinstance(exc, openai.APIConnectionError):
+            reason = self._scrub(str(exc.__cause__ or exc))
+            return ModelError(
+                f"could not reach the model server at {self._server} ({tries}): {reason}",
+                hint="Check base-url and the runner's network access.",
+            )
+        if isinstance(exc, openai.RateLimitError):
+            return ModelError(
+                f"the model server rate limited the request (HTTP 429, {tries}): {self._detail(exc)}",
+                hint="Re-run later, run fewer jobs at once, or check the account's quota.",
+            )
+        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+            return ModelError(
+                f"the model server rejected the API key (HTTP {exc.status_code}): {self._detail(exc)}",
+                hint="Check the openai-api-key input or the OPENAI_API_KEY secret.",
+            )
+        if isinstance(exc, openai.APIStatusError):
+            return ModelError(
+                f"the model server answered HTTP {exc.status_code}: {self._detail(exc)}",
+                hint="Check model and base-url." if exc.status_code in (400, 404) else "",
+            )
+        return ModelError(f"the model call failed: {self._scrub(str(exc))[:300]}")
+
+    def _detail(self, exc: openai.APIStatusError) -> str:
+        return self._scrub(exc.message)[:300]
+
+    def _scrub(self, text: str) -> str:
+        """``text`` with the API key removed, should a server have echoed it."""
+        return text.replace(self._secret, "[redacted]")
+
+
+def build_model_client(config: ModelConfig, *, usage: Usage | None = None) -> ModelClient | None:
+    """The client for ``config``, or None when the provider is ``none`` (deterministic only)."""
+    if config.provider == "none":
+        return None
+    return ModelClient(config, usage=usage)

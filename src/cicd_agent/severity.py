@@ -1,0 +1,63 @@
+"""The one severity scale: ``low < medium < high < critical``.
+
+Review's ``report-on`` and ``fail-on``, its findings, annotations, SARIF levels and flags all use
+this scale, so a threshold means the same everywhere. An unknown value is rejected with a usage
+error that lists the valid ones: a typo such as ``fail-on: hihg`` must stop the run, not quietly
+turn the gate off (warden drops such values silently; we do not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import IntEnum
+
+from cicd_agent.errors import UsageError
+
+
+class Severity(IntEnum):
+    """Ordered so that ``finding.severity >= threshold`` reads as it should."""
+
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        """The lower-case name used in inputs, outputs and JSON (``high``)."""
+        return self.name.lower()
+
+    def __str__(self) -> str:
+        return self.label
+
+
+SEVERITY_NAMES: tuple[str, ...] = tuple(level.label for level in Severity)
+"""Valid values, lowest first: what ``fail-on`` and ``report-on`` accept."""
+
+
+def parse_severity(value: str, *, option: str = "severity") -> Severity:
+    """``value`` as a Severity (case and surrounding spaces ignored), else a UsageError.
+
+    ``option`` names the flag or input in the message, so the user knows which one to fix.
+    """
+    word = value.strip().lower()
+    for level in Severity:
+        if level.label == word:
+            return level
+    raise UsageError(
+        f"{option} {value!r} is not a severity; use one of: {', '.join(SEVERITY_NAMES)}.",
+    )
+
+
+def severity_argument(option: str) -> Callable[[str], Severity]:
+    """An argparse ``type=`` callable for ``--option`` that rejects unknown severities.
+
+    It raises UsageError itself (argparse and the input filler only catch ValueError and
+    TypeError), so the flag and the action input give the same message.
+    """
+
+    def convert(value: str) -> Severity:
+        return parse_severity(value, option=option)
+
+    convert.__name__ = option
+    return convert
