@@ -17,8 +17,10 @@ from tests.harness import payloads
 _HARNESS = Path(__file__).parent / "harness"
 _PLUGINS = ("model_server", "github_mock", "prometheus_server")
 
+# pytester: for tests of the harness itself (an inner pytest run with a planted environment).
 pytest_plugins = [
-    f"tests.harness.{name}" for name in _PLUGINS if (_HARNESS / f"{name}.py").exists()
+    "pytester",
+    *(f"tests.harness.{name}" for name in _PLUGINS if (_HARNESS / f"{name}.py").exists()),
 ]
 
 # tiktoken would download its encodings on first use; setup.sh writes them here from js-tiktoken.

@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import sys
-import traceback
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -112,6 +111,8 @@ def main(
         return 130
     except Exception as exc:  # noqa: BLE001 - the one catch-all: a bug still writes outputs and a summary
         if (ctx is not None and ctx.options.debug) or environ.get("RUNNER_DEBUG") == "1":
+            import traceback
+
             traceback.print_exc(file=stderr)
         error = CicdError(
             f"internal error ({type(exc).__name__}: {exc})",

@@ -217,7 +217,8 @@ class GitHubApi:
         self.expected.extend(fragments)
 
     def rejections(self) -> list[str]:
-        """Prism's rejections of this test's requests so far."""
+        """Prism's rejections of this test's requests so far (waits until they are logged)."""
+        self.mock.settle()
         return self.mock.rejections_since(self.offset)
 
 
@@ -226,14 +227,18 @@ def github_api(github_mock: GitHubMock) -> Iterator[GitHubApi]:
     github_mock.proxy.reset()
     api = GitHubApi(github_mock, github_mock.settle())
     yield api
-    github_mock.settle()
-    rejected = api.rejections()
-    unexpected = [line for line in rejected if not any(f in line for f in api.expected)]
-    unmet = [f for f in api.expected if not any(f in line for line in rejected)]
-    problems = [f"rejected by the GitHub description: {line}" for line in unexpected]
-    problems += [f"expected a rejection matching {f!r}, Prism logged none" for f in unmet]
+    problems = judge(api.rejections(), api.expected)
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
+
+
+def judge(rejected: list[str], expected: list[str]) -> list[str]:
+    """Problems to fail a test with: rejections not declared, and declared ones that never came."""
+    unexpected = [line for line in rejected if not any(f in line for f in expected)]
+    unmet = [f for f in expected if not any(f in line for line in rejected)]
+    problems = [f"rejected by the GitHub description: {line}" for line in unexpected]
+    problems += [f"expected a rejection matching {f!r}, Prism logged none" for f in unmet]
+    return problems
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -27,6 +27,9 @@ _HOP_HEADERS = frozenset(
     {"connection", "keep-alive", "transfer-encoding", "content-length", "host", "accept-encoding"}
 )
 _UNSET: Any = object()
+# GitHub's vendor media types (application/vnd.github.v3+json, …) are JSON, and GitHub serves
+# them as such; the description only lists application/json, so Prism would answer 406.
+_GITHUB_JSON = re.compile(r"application/vnd\.github(?:\.[\w-]+)*\+json")
 
 
 @dataclass
@@ -197,6 +200,8 @@ class ScriptingProxy:
         api_path = parts.path.removeprefix(GHES_PREFIX) or "/"
         target = api_path + (f"?{parts.query}" if parts.query else "")
         sent_headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP_HEADERS}
+        if "Accept" in sent_headers:
+            sent_headers["Accept"] = _GITHUB_JSON.sub("application/json", sent_headers["Accept"])
         rule = self._take_rule(method, api_path)
 
         status, headers, payload, elapsed = 200, {}, b"", 0.0

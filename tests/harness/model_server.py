@@ -183,7 +183,10 @@ class ModelServer:
         self.models = ["gpt-5.4", "gpt-5.4-mini"]
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="model-server", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.02},  # shutdown waits for one poll: keep teardown quick
+            name="model-server",
+            daemon=True,
         )
 
     # ------------------------------------------------------------------ lifecycle
@@ -241,7 +244,9 @@ class ModelServer:
             lambda req: Reply(body=completion_body(req, content, usage=usage)), times=times
         )
 
-    def answer_with(self, compute: Callable[[RecordedRequest], Answer], *, times: int | None = 1) -> None:
+    def answer_with(
+        self, compute: Callable[[RecordedRequest], Answer], *, times: int | None = 1
+    ) -> None:
         """An answer computed from the request (e.g. a model that obeys injected text)."""
 
         def step(request: RecordedRequest) -> Reply:
@@ -256,7 +261,9 @@ class ModelServer:
         """HTTP 429 with ``retry-after-ms`` so the SDK's retry waits only that long."""
         reply = Reply(
             status=429,
-            body=error_body("Rate limit reached for requests (local test).", "requests", "rate_limit_exceeded"),
+            body=error_body(
+                "Rate limit reached for requests (local test).", "requests", "rate_limit_exceeded"
+            ),
             headers={"retry-after-ms": str(retry_after_ms)},
         )
         self.enqueue(lambda req: reply, times=times)
@@ -291,17 +298,23 @@ class ModelServer:
             lambda req: Reply(body=completion_body(req, content), delay=seconds), times=times
         )
 
-    def invalid_json(self, content: str = '{"summary": "unterminated', *, times: int | None = 1) -> None:
+    def invalid_json(
+        self, content: str = '{"summary": "unterminated', *, times: int | None = 1
+    ) -> None:
         """Content that is not valid JSON (or, given other text, not the expected schema)."""
         self.answer(content, times=times)
 
-    def refuse(self, refusal: str = "I'm sorry, I can't help with that request.", *, times: int | None = 1) -> None:
+    def refuse(
+        self, refusal: str = "I'm sorry, I can't help with that request.", *, times: int | None = 1
+    ) -> None:
         """A refusal: ``message.refusal`` set, no content."""
         self.enqueue(
             lambda req: Reply(body=completion_body(req, None, refusal=refusal)), times=times
         )
 
-    def cut_off(self, content: str = '{"summary": "The change touches', *, times: int | None = 1) -> None:
+    def cut_off(
+        self, content: str = '{"summary": "The change touches', *, times: int | None = 1
+    ) -> None:
         """An answer cut at the output limit: ``finish_reason`` length."""
         self.enqueue(
             lambda req: Reply(body=completion_body(req, content, finish_reason="length")),
@@ -376,7 +389,9 @@ class ModelServer:
             return self._next_step(request, number)
         return Reply(
             status=404,
-            body=error_body(f"model_server: no route {request.method} {request.path}", "invalid_request_error"),
+            body=error_body(
+                f"model_server: no route {request.method} {request.path}", "invalid_request_error"
+            ),
         )
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:

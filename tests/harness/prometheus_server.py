@@ -45,6 +45,12 @@ LATENCY_BUCKETS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.75, 1
 REQUESTS_PER_SCRAPE = 400
 _READY_TIMEOUT = 60.0
 
+# The server requires basic auth, so every canary test also proves the client authenticates.
+# The hash is bcrypt (cost 4) of USERNAME's PASSWORD, made once with crypt(3); nothing secret.
+USERNAME = "canary"
+PASSWORD = "canary-test-password"
+_PASSWORD_BCRYPT = "$2b$04$CanaryHarnessSaltValueM0.I1uQ.2BIyKm0h3SJuDQo2vQo5F9i"
+
 SCENARIOS = ("identical", "latency_up30", "error_spike", "canary_nodata")
 TRACKS = ("baseline", "canary")
 
@@ -58,6 +64,8 @@ class PrometheusServer:
     """
 
     url: str
+    username: str
+    password: str
     start: float
     end: float
     step: float
@@ -112,7 +120,9 @@ def _gauge_lines(gauges: dict[tuple[str, str, str], list[float]], start: float) 
                 continue
             for index, value in enumerate(values):
                 stamp = start + index * STEP
-                lines.append(f'{metric}{{scenario="{scenario}",track="{track}"}} {value!r} {stamp:.0f}')
+                lines.append(
+                    f'{metric}{{scenario="{scenario}",track="{track}"}} {value!r} {stamp:.0f}'
+                )
     return lines
 
 
@@ -137,9 +147,7 @@ def _http_lines(start: float, end: float, seed: int = 7) -> list[str]:
             indices = np.searchsorted(LATENCY_BUCKETS, latencies, side="left")
             buckets += np.bincount(indices, minlength=len(LATENCY_BUCKETS) + 1)
             labels = f'track="{track}"'
-            requests_lines.append(
-                f'http_requests_total{{{labels},code="200"}} {total} {stamp:.0f}'
-            )
+            requests_lines.append(f'http_requests_total{{{labels},code="200"}} {total} {stamp:.0f}')
             cumulative = np.cumsum(buckets)
             for bound, value in zip((*LATENCY_BUCKETS, math.inf), cumulative, strict=True):
                 le = "+Inf" if math.isinf(bound) else repr(bound)
@@ -161,7 +169,8 @@ def _wait_ready(process: subprocess.Popen[bytes], url: str, log: Path) -> None:
         if process.poll() is not None:
             pytest.fail(f"prometheus exited early:\n{log.read_text()[-3000:]}", pytrace=False)
         try:
-            if requests.get(f"{url}/-/ready", timeout=1).status_code == 200:
+            ready = requests.get(f"{url}/-/ready", auth=(USERNAME, PASSWORD), timeout=1)
+            if ready.status_code == 200:
                 return
         except requests.exceptions.ConnectionError:
             pass
@@ -182,7 +191,15 @@ def prometheus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prom
     (root / "series.om").write_text(text, encoding="utf-8")
     data = root / "data"
     backfill = subprocess.run(
-        [promtool, "tsdb", "create-blocks-from", "openmetrics", "--quiet", str(root / "series.om"), str(data)],
+        [
+            promtool,
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            "--quiet",
+            str(root / "series.om"),
+            str(data),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -190,6 +207,8 @@ def prometheus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prom
     if backfill.returncode != 0:
         pytest.fail(f"promtool backfill failed:\n{backfill.stderr[-3000:]}", pytrace=False)
     (root / "prometheus.yml").write_text("global:\n  scrape_interval: 1h\n", encoding="utf-8")
+    web_config = f"basic_auth_users:\n  {USERNAME}: '{_PASSWORD_BCRYPT}'\n"
+    (root / "web.yml").write_text(web_config, encoding="utf-8")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = root / "prometheus.log"
@@ -200,13 +219,22 @@ def prometheus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prom
                 f"--config.file={root / 'prometheus.yml'}",
                 f"--storage.tsdb.path={data}",
                 f"--web.listen-address=127.0.0.1:{port}",
+                f"--web.config.file={root / 'web.yml'}",
             ],
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
     try:
         _wait_ready(process, url, log)
-        yield PrometheusServer(url=url, start=start, end=end, step=STEP, gauges=gauges)
+        yield PrometheusServer(
+            url=url,
+            username=USERNAME,
+            password=PASSWORD,
+            start=start,
+            end=end,
+            step=STEP,
+            gauges=gauges,
+        )
     finally:
         process.terminate()
         try:

@@ -127,6 +127,7 @@ class GitHubClient:
     """The repository a mode works on, plus the read/write policy every facade call goes through."""
 
     def __init__(self, github: Github, settings: GitHubSettings) -> None:
+        """``github`` must be lazy (``connect`` makes it so): no request until a call needs one."""
         self._github = github
         self.api_url = _check_api_url(settings.api_url)
         self.repo_full_name = settings.repo
@@ -136,7 +137,7 @@ class GitHubClient:
         self.capability = WriteCapability()
         if settings.read_only_reason:
             self.capability.deny(settings.read_only_reason)
-        self.repository: Repository = github.get_repo(settings.repo, lazy=True)
+        self.repository: Repository = github.get_repo(settings.repo)
         self.repo_path = f"/repos/{settings.repo}"
 
     def read(self, action: str, call: Callable[[], T]) -> T:

@@ -22,6 +22,7 @@ from cicd_agent.github.models import (
 
 
 def _info(pull: PullRequest) -> PullRequestInfo:
+    """Only fields that list responses carry too, so listing never fetches each pull again."""
     head_repo = pull.head.repo.full_name if pull.head.repo is not None else ""
     return PullRequestInfo(
         number=pull.number,
@@ -29,7 +30,7 @@ def _info(pull: PullRequest) -> PullRequestInfo:
         body=pull.body or "",
         state=pull.state,
         draft=bool(pull.draft),
-        merged=bool(pull.merged),
+        merged=pull.merged_at is not None,
         author=pull.user.login if pull.user is not None else "",
         html_url=pull.html_url,
         head_sha=pull.head.sha,
@@ -122,6 +123,6 @@ def review_decisions(client: GitHubClient, sha: str) -> list[ReviewDecision]:
 
     def collect() -> list[ReviewDecision]:
         pulls = client.repository.get_commit(sha).get_pulls()
-        return [decide(p.number, bool(p.merged), p.get_reviews()) for p in pulls]
+        return [decide(p.number, p.merged_at is not None, p.get_reviews()) for p in pulls]
 
     return client.read(f"reading the reviews of the pull requests of {sha[:12]}", collect)

@@ -9,7 +9,6 @@ logs can be far larger than memory should hold.
 from __future__ import annotations
 
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
 
 import requests
@@ -49,7 +48,7 @@ def _job_info(job: WorkflowJob) -> JobInfo:
         name=job.name,
         status=job.status,
         conclusion=job.conclusion,
-        run_attempt=job.run_attempt,
+        run_attempt=job.run_attempt or 0,
         html_url=job.html_url,
         started_at=job.started_at,
         completed_at=job.completed_at,
@@ -84,14 +83,25 @@ def list_workflow_runs(
     status: str = "",
     limit: int = 100,
 ) -> list[WorkflowRunInfo]:
-    """Newest first: runs of ``workflow`` (id or file name such as ``ci.yml``), filtered."""
-    created = f">={created_since:%Y-%m-%dT%H:%M:%SZ}" if created_since is not None else ""
+    """Newest first: runs of ``workflow`` (id or file name such as ``ci.yml``), filtered.
+
+    ``created_since`` is applied while paging (runs come newest first) rather than with the
+    ``created`` query, which GitHub's description types as one date-time, not a range.
+    ``created_since`` must be timezone-aware, like the run times GitHub returns.
+    """
 
     def collect() -> list[WorkflowRunInfo]:
         runs = client.repository.get_workflow(workflow).get_runs(
-            branch=branch or NotSet, status=status or NotSet, created=created or NotSet
+            branch=branch or NotSet, status=status or NotSet
         )
-        return [_run_info(r) for r in islice(runs, limit)]
+        found: list[WorkflowRunInfo] = []
+        for run in runs:
+            if len(found) >= limit:
+                break
+            if created_since is not None and run.created_at < created_since:
+                break
+            found.append(_run_info(run))
+        return found
 
     return client.read(f"listing the runs of workflow {workflow}", collect)
 

@@ -113,13 +113,13 @@ def _piece_cost(piece: str) -> int:
     """An upper estimate of the tokens in one run of similar characters.
 
     Plain words cost a token per 4 letters; mixed-case or very long letter runs (base64,
-    hashes) a token per 1.5; digits one per 2; a run of spaces one; other whitespace and
+    hashes) a token per 1.25; digits one per 2; a run of spaces one; other whitespace and
     ASCII punctuation one per 2 characters; anything outside ASCII one per UTF-8 byte.
     """
     first, size = piece[0], len(piece)
     if first.isascii() and first.isalpha():
         wordlike = size <= 16 and (piece.islower() or piece.isupper() or piece[1:].islower())
-        return math.ceil(size / 4) if wordlike else math.ceil(size / 1.5)
+        return math.ceil(size / 4) if wordlike else math.ceil(size / 1.25)
     if first.isdigit():
         return math.ceil(size / 2)
     if first == " ":

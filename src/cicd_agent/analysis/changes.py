@@ -1,0 +1,473 @@
+"""What changed between two commits, and what kind of change each file is.
+
+Classification is by path only (never by reading file contents), so it is instant on a
+5,000-file commit and means the same thing in every mode: review lists lockfiles and generated
+files instead of sending them, deploy-gate weighs migrations and infrastructure, and both reuse
+:func:`classify_path`. A path may carry several types (``pyproject.toml`` is a dependency
+manifest *and* build configuration); a test or documentation file is only that.
+
+:func:`read_change_set` asks git once for the whole diff (``--raw --numstat -z``: statuses, modes
+and line counts in one pass, robust to any byte in a file name) and once for the commits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from cicd_agent.analysis.gitrepo import GitRepo
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+class ChangeType(StrEnum):
+    """Kinds of changed file. Values are stable: they appear in outputs and audit logs."""
+
+    DOCS = "docs"
+    TESTS = "tests"
+    SOURCE = "source"
+    CONFIG = "config"
+    CI = "ci"
+    INFRASTRUCTURE = "infrastructure"
+    DEPENDENCIES = "dependencies"
+    LOCKFILE = "lockfile"
+    BUILD = "build"
+    MIGRATION = "migration"
+    SECURITY = "security"
+    API_CONTRACT = "api_contract"
+    GENERATED = "generated"
+    OTHER = "other"
+
+
+_LOCKFILES = frozenset(
+    {
+        "poetry.lock", "pipfile.lock", "uv.lock", "pdm.lock", "package-lock.json",
+        "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb", "bun.lock",
+        "go.sum", "cargo.lock", "gemfile.lock", "composer.lock", "mix.lock", "pubspec.lock",
+        "package.resolved", "packages.lock.json", "gradle.lockfile", "flake.lock",
+        "conda-lock.yml", "podfile.lock", "cartfile.resolved", "paket.lock",
+    }
+)  # fmt: skip
+_MANIFESTS = frozenset(
+    {
+        "pyproject.toml", "setup.py", "setup.cfg", "pipfile", "environment.yml",
+        "environment.yaml", "package.json", "go.mod", "cargo.toml", "gemfile", "pom.xml",
+        "build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts",
+        "composer.json", "mix.exs", "pubspec.yaml", "package.swift", "packages.config",
+        "directory.packages.props", "conanfile.txt", "conanfile.py", "vcpkg.json", "deps.edn",
+        "project.clj", "podfile", "cartfile", "requirements.txt", "constraints.txt",
+    }
+)  # fmt: skip
+_MANIFEST_SUFFIXES = (".gemspec", ".csproj", ".fsproj", ".vbproj", ".cabal", ".nimble")
+_BUILD_FILES = frozenset(
+    {
+        "makefile", "gnumakefile", "cmakelists.txt", "meson.build", "configure.ac",
+        "configure", "build", "build.bazel", "workspace", "workspace.bazel", "module.bazel",
+        "build.rs", "setup.py", "setup.cfg", "pyproject.toml", "build.gradle",
+        "build.gradle.kts", "pom.xml", "cargo.toml", "package.json", ".dockerignore",
+        "tsconfig.json", "babel.config.js", ".babelrc", "justfile", "rakefile", "build.sbt",
+        "manifest.in", "tox.ini", "noxfile.py", "gulpfile.js", "gruntfile.js",
+    }
+)  # fmt: skip
+_BUILD_PREFIXES = (
+    "webpack.config.", "vite.config.", "rollup.config.", "esbuild.", "tsconfig.",
+    "next.config.", "nuxt.config.", "svelte.config.", "turbo.json", "nx.json",
+)  # fmt: skip
+_BUILD_SUFFIXES = (".cmake", ".mk", ".bzl", ".gradle", ".gradle.kts")
+_CI_FILES = frozenset(
+    {
+        ".gitlab-ci.yml", ".travis.yml", "jenkinsfile", "azure-pipelines.yml",
+        "bitbucket-pipelines.yml", ".drone.yml", "appveyor.yml", ".appveyor.yml",
+        "cloudbuild.yaml", "cloudbuild.yml", "buildspec.yml", "codefresh.yml",
+    }
+)  # fmt: skip
+_CI_DIRS = (".github/workflows/", ".github/actions/", ".circleci/", ".buildkite/", ".tekton/")
+_INFRA_FILES = frozenset(
+    {
+        "dockerfile", "containerfile", "docker-compose.yml", "docker-compose.yaml",
+        "compose.yml", "compose.yaml", "chart.yaml", "values.yaml", "kustomization.yaml",
+        "kustomization.yml", "skaffold.yaml", "helmfile.yaml", "vagrantfile", "serverless.yml",
+        "serverless.yaml", "pulumi.yaml", "app.yaml", "fly.toml", "procfile", "render.yaml",
+        "nginx.conf", "terragrunt.hcl", "tiltfile",
+    }
+)  # fmt: skip
+_INFRA_SUFFIXES = (".tf", ".tfvars", ".hcl", ".dockerfile", ".nomad", ".bicep")
+_INFRA_DIRS = frozenset(
+    {
+        "k8s", "kubernetes", "kube", "helm", "charts", "terraform", "infra", "infrastructure",
+        "deploy", "deployment", "deployments", "manifests", "ansible", "cloudformation",
+        "pulumi", "kustomize", "overlays", "ops", "provisioning", "argocd", "flux",
+    }
+)  # fmt: skip
+_API_SUFFIXES = (".proto", ".graphql", ".graphqls", ".gql", ".avsc", ".thrift", ".smithy", ".raml")
+_API_STEMS = re.compile(r"^(openapi|swagger|asyncapi)([._-].*)?\.(ya?ml|json)$")
+_DOC_SUFFIXES = (".md", ".mdx", ".rst", ".adoc", ".asciidoc", ".txt", ".rdoc", ".pod", ".tex")
+_DOC_FILES = re.compile(
+    r"^(readme|changelog|changes|history|news|license|licence|copying|notice|authors|"
+    r"contributors|contributing|code_of_conduct|security|support|codeowners|maintainers)"
+    r"(\.[a-z0-9]+)?$"
+)
+_DOC_DIRS = frozenset({"docs", "doc", "documentation", "man", "manual", "website", "site"})
+_TEST_DIRS = frozenset(
+    {"tests", "test", "testing", "__tests__", "spec", "specs", "e2e", "testdata", "fixtures"}
+)
+_TEST_FILES = re.compile(
+    r"^(test_.+\.py|.+_test\.(py|go|rb|exs|cc|cpp|c|rs|dart|kt)|conftest\.py|"
+    r".+\.(test|spec)\.(js|jsx|ts|tsx|mjs|cjs|vue)|.+_spec\.rb|"
+    r".+(Test|Tests|IT|Spec)\.(java|kt|scala|groovy|cs|swift|php))$"
+)
+_SOURCE_SUFFIXES = frozenset(
+    {
+        ".py", ".pyx", ".pyi", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".go", ".rs",
+        ".java", ".kt", ".kts", ".scala", ".groovy", ".rb", ".php", ".cs", ".fs", ".vb", ".c",
+        ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx", ".m", ".mm", ".swift", ".dart",
+        ".ex", ".exs", ".erl", ".hrl", ".clj", ".cljs", ".hs", ".ml", ".mli", ".lua", ".pl",
+        ".pm", ".r", ".jl", ".sh", ".bash", ".zsh", ".ps1", ".vue", ".svelte", ".elm", ".zig",
+        ".nim", ".sol", ".f90", ".html", ".htm", ".css", ".scss", ".sass", ".less", ".jinja",
+        ".j2", ".erb", ".cshtml", ".razor", ".asm", ".s", ".v", ".sv", ".vhd", ".cu",
+    }
+)  # fmt: skip
+_CONFIG_SUFFIXES = frozenset(
+    {
+        ".yml", ".yaml", ".json", ".json5", ".toml", ".ini", ".cfg", ".conf", ".env",
+        ".properties", ".xml", ".plist", ".editorconfig", ".config",
+    }
+)  # fmt: skip
+_CONFIG_DIRS = frozenset({"config", "configs", "conf", "settings", "etc", ".config"})
+_CONFIG_STEMS = re.compile(r"^(settings|config|configuration|\.env.*)(\.[a-z]+)?$")
+_GENERATED = re.compile(
+    r"(_pb2(_grpc)?\.pyi?|\.pb\.go|\.pb\.(cc|h)|\.min\.(js|css)|\.generated\.\w+|\.g\.dart|"
+    r"\.designer\.cs|\.freezed\.dart|_generated\.go|\.snap|\.map)$"
+)
+_GENERATED_DIRS = frozenset({"vendor", "node_modules", "dist", "third_party", "__generated__"})
+# Migration layouts: Django/Alembic/knex/TypeORM (``migrations/``, ``versions/``), Rails
+# (``db/migrate``), Flyway (``V1__x.sql``), Liquibase (changelogs), Prisma (``migration.sql``,
+# ``schema.prisma``), golang-migrate (``1_x.up.sql``), and any other SQL file outside tests.
+_FLYWAY = re.compile(r"^[vur]\d[\w.]*__.+\.(sql|java|py)$|^r__.+\.sql$")
+_LIQUIBASE = re.compile(r"(^|[._-])(db\.)?changelog([._-].*)?\.(xml|ya?ml|json|sql)$")
+_MIGRATION_FILES = frozenset({"schema.prisma", "schema.rb", "structure.sql", "migration.sql"})
+_SECURITY_WORDS = frozenset(
+    {
+        "auth", "authn", "authz", "authenticate", "authentication", "authorization",
+        "authorize", "oauth", "oauth2", "oidc", "saml", "sso", "login", "logout", "signin",
+        "signup", "session", "sessions", "password", "passwords", "passwd", "credential",
+        "credentials", "crypto", "cryptography", "cipher", "encrypt", "encryption", "decrypt",
+        "jwt", "jwk", "jws", "csrf", "xsrf", "cors", "acl", "acls", "rbac", "abac",
+        "permission", "permissions", "perms", "security", "secret", "secrets", "keystore",
+        "keychain", "tls", "ssl", "cert", "certs", "certificate", "certificates", "signing",
+        "signature", "hmac", "sanitize", "sanitizer", "firewall", "iam", "privilege",
+        "privileges", "mfa", "totp", "otp", "kms", "vault", "policy", "policies", "seccomp",
+        "apparmor", "sudoers", "codeowners", "webauthn", "passkey", "token_validation",
+    }
+)  # fmt: skip
+_WORD_SPLIT = re.compile(r"[^a-z0-9]+")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+RUNTIME_TYPES = frozenset(
+    {
+        ChangeType.SOURCE, ChangeType.CONFIG, ChangeType.INFRASTRUCTURE,
+        ChangeType.DEPENDENCIES, ChangeType.LOCKFILE, ChangeType.BUILD, ChangeType.MIGRATION,
+        ChangeType.SECURITY, ChangeType.API_CONTRACT, ChangeType.OTHER,
+    }
+)  # fmt: skip
+"""Types that change what runs in production (docs, tests, CI and generated files do not)."""
+
+
+@lru_cache(maxsize=65536)
+def classify_path(path: str) -> frozenset[ChangeType]:
+    """The change types of one repository-relative path (``/``-separated, as git prints it).
+
+    Tests and docs are exclusive (a test of the login page is a test, not security code);
+    everything else may carry several types. Unknown files are ``other``, never dropped.
+    """
+    pure = PurePosixPath(path)
+    name = pure.name.lower()
+    dirs = [part.lower() for part in pure.parts[:-1]]
+    lower = path.lower()
+    if name in _LOCKFILES:
+        return frozenset({ChangeType.LOCKFILE})
+    if name in _CI_FILES or lower.startswith(_CI_DIRS) or lower in ("action.yml", "action.yaml"):
+        return frozenset({ChangeType.CI})
+    if _is_test(pure.name, dirs):
+        return frozenset({ChangeType.TESTS})
+    if _is_doc(name, dirs):
+        return frozenset({ChangeType.DOCS})
+    types: set[ChangeType] = set()
+    if _is_migration(name, dirs):
+        types.add(ChangeType.MIGRATION)
+    if _is_infrastructure(name, dirs):
+        types.add(ChangeType.INFRASTRUCTURE)
+    if _is_manifest(name, dirs):
+        types.add(ChangeType.DEPENDENCIES)
+    if _is_build(name):
+        types.add(ChangeType.BUILD)
+    if name.endswith(_API_SUFFIXES) or _API_STEMS.match(name):
+        types.add(ChangeType.API_CONTRACT)
+    if _GENERATED.search(name) or any(part in _GENERATED_DIRS for part in dirs):
+        return frozenset({ChangeType.GENERATED})
+    suffix = pure.suffix.lower()
+    if suffix in _SOURCE_SUFFIXES and not types & {ChangeType.BUILD, ChangeType.DEPENDENCIES}:
+        types.add(ChangeType.SOURCE)
+    if _is_config(name, suffix, dirs) and not types:
+        types.add(ChangeType.CONFIG)
+    if _CONFIG_STEMS.match(name) and suffix in _SOURCE_SUFFIXES:
+        types.add(ChangeType.CONFIG)
+    if _is_security(path) and (types & RUNTIME_TYPES):
+        types.add(ChangeType.SECURITY)
+    return frozenset(types or {ChangeType.OTHER})
+
+
+def _is_test(name: str, dirs: list[str]) -> bool:
+    if _TEST_FILES.match(name):
+        return True
+    return any(part in _TEST_DIRS for part in dirs) or "src/test" in "/".join(dirs)
+
+
+def _is_doc(name: str, dirs: list[str]) -> bool:
+    if _DOC_FILES.match(name):
+        return True
+    if name in _BUILD_FILES or name in _MANIFESTS or name.startswith(("requirements", "constraints")):
+        return False
+    return name.endswith(_DOC_SUFFIXES) or (bool(dirs) and dirs[0] in _DOC_DIRS)
+
+
+def _is_migration(name: str, dirs: list[str]) -> bool:
+    if name in _MIGRATION_FILES or _FLYWAY.match(name) or _LIQUIBASE.search(name):
+        return True
+    if name.endswith(".sql"):
+        return True
+    in_migration_dir = any(part in ("migrations", "migration", "migrate") for part in dirs)
+    alembic = len(dirs) >= 2 and dirs[-1] == "versions" and dirs[-2] in ("alembic", "migrations")
+    return (in_migration_dir or alembic) and name != "__init__.py" and "." in name
+
+
+def _is_infrastructure(name: str, dirs: list[str]) -> bool:
+    if name in _INFRA_FILES or name.startswith(("dockerfile", "docker-compose", "containerfile")):
+        return True
+    if name.endswith(_INFRA_SUFFIXES):
+        return True
+    return any(part in _INFRA_DIRS for part in dirs)
+
+
+def _is_manifest(name: str, dirs: list[str]) -> bool:
+    if name in _MANIFESTS or name.endswith(_MANIFEST_SUFFIXES):
+        return True
+    in_requirements = bool(dirs) and dirs[-1] == "requirements"
+    return name.startswith("requirements") or (in_requirements and name.endswith((".txt", ".in")))
+
+
+def _is_build(name: str) -> bool:
+    return (
+        name in _BUILD_FILES or name.startswith(_BUILD_PREFIXES) or name.endswith(_BUILD_SUFFIXES)
+    )
+
+
+def _is_config(name: str, suffix: str, dirs: list[str]) -> bool:
+    if suffix in _CONFIG_SUFFIXES or name.startswith(".env") or name.endswith("rc"):
+        return True
+    return any(part in _CONFIG_DIRS for part in dirs)
+
+
+def _is_security(path: str) -> bool:
+    words = set(_WORD_SPLIT.split(_CAMEL.sub("_", path).lower()))
+    return bool(words & _SECURITY_WORDS)
+
+
+@dataclass(frozen=True)
+class ChangedFile:
+    """One file of a change. ``old_path`` is set for renames and copies.
+
+    ``binary`` files and submodules have no line counts (git reports none).
+    """
+
+    path: str
+    added: int = 0
+    deleted: int = 0
+    status: str = "M"
+    old_path: str | None = None
+    binary: bool = False
+    submodule: bool = False
+    types: frozenset[ChangeType] = field(default=frozenset())
+
+    def __post_init__(self) -> None:
+        if not self.types:
+            object.__setattr__(self, "types", classify_path(self.path))
+
+    @property
+    def churn(self) -> int:
+        return self.added + self.deleted
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    """A commit of the change: who wrote it, when, and what it says it does."""
+
+    sha: str
+    author_email: str
+    author_name: str
+    timestamp: int
+    subject: str
+    body: str = ""
+    parents: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str:
+        return f"{self.subject}\n\n{self.body}".strip()
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """Everything git says about ``base..head``: files, commits, and where the range came from.
+
+    ``base`` is None for a root commit (diffed against the empty tree).
+    """
+
+    head: str
+    base: str | None
+    files: tuple[ChangedFile, ...]
+    commits: tuple[CommitInfo, ...]
+    base_note: str = ""
+    commits_truncated: bool = False
+
+    @property
+    def types(self) -> frozenset[ChangeType]:
+        return frozenset(t for changed in self.files for t in changed.types)
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return tuple(changed.path for changed in self.files)
+
+
+MAX_RANGE_COMMITS = 250
+"""Commits of ``base..head`` read for messages and authors; more only repeats the pattern."""
+
+_COMMIT_FORMAT = "%H%x1f%P%x1f%aE%x1f%aN%x1f%at%x1f%s%x1f%b%x1e"
+
+
+def read_change_set(repo_dir: Path, head: str, base: str | None = None) -> ChangeSet:
+    """The change from ``base`` to ``head`` in the repository at ``repo_dir``.
+
+    ``base`` None means "what ``head`` itself changed": against its first parent, or the empty
+    tree for a root commit (so merges are judged by what they bring into the first parent).
+    Raises :class:`~cicd_agent.errors.UsageError` for a missing commit or a non-repository.
+    """
+    repo = GitRepo.open(repo_dir)
+    head_sha = repo.resolve_commit(head, "head")
+    note = ""
+    if base is None:
+        parents = repo.parents(head_sha)
+        base_sha = parents[0] if parents else None
+        note = (
+            f"base is the first parent of {head_sha[:12]}"
+            if parents
+            else f"{head_sha[:12]} is a root commit: compared with the empty tree"
+        )
+    else:
+        base_sha = repo.resolve_commit(base, "base")
+    files = tuple(parse_raw_numstat(repo.diff_raw_numstat(base_sha, head_sha)))
+    commits, truncated = _read_commits(repo, base_sha, head_sha)
+    return ChangeSet(head_sha, base_sha, files, commits, note, truncated)
+
+
+def _read_commits(
+    repo: GitRepo, base: str | None, head: str
+) -> tuple[tuple[CommitInfo, ...], bool]:
+    revision = [head] if base is None else [f"{base}..{head}"]
+    limit = 1 if base is None else MAX_RANGE_COMMITS + 1
+    raw = repo.run("log", f"--max-count={limit}", f"--format={_COMMIT_FORMAT}", *revision)
+    commits = [_commit(record) for record in raw.split("\x1e") if record.strip()]
+    return tuple(commits[:MAX_RANGE_COMMITS]), len(commits) > MAX_RANGE_COMMITS
+
+
+def _commit(record: str) -> CommitInfo:
+    sha, parents, email, name, when, subject, body = record.strip("\n").split("\x1f", 6)
+    return CommitInfo(
+        sha=sha,
+        author_email=email.lower(),
+        author_name=name,
+        timestamp=int(when or 0),
+        subject=subject,
+        body=body.strip(),
+        parents=tuple(parents.split()),
+    )
+
+
+def parse_raw_numstat(output: str) -> list[ChangedFile]:
+    """Parse ``git diff --raw --numstat -z``: raw records first, then numstat, same order.
+
+    Raw records give status and modes (mode 160000 is a submodule); numstat gives line counts,
+    ``-`` for binary files.
+    """
+    tokens = output.split("\0")
+    raws: list[tuple[str, str, str, str | None]] = []
+    index = 0
+    while index < len(tokens) and tokens[index].startswith(":"):
+        fields = tokens[index][1:].split()
+        old_mode, new_mode, status = fields[0], fields[1], fields[4]
+        letter = status[:1]
+        if letter in ("R", "C"):
+            raws.append((letter, new_mode or old_mode, tokens[index + 2], tokens[index + 1]))
+            index += 3
+        else:
+            mode = new_mode if letter != "D" else old_mode
+            raws.append((letter, mode, tokens[index + 1], None))
+            index += 2
+    counts: list[tuple[str, str]] = []
+    while index < len(tokens):
+        token = tokens[index]
+        if not token:
+            index += 1
+            continue
+        added, deleted, path = token.split("\t", 2)
+        counts.append((added, deleted))
+        index += 3 if path == "" else 1
+    return [_changed_file(raw, count) for raw, count in zip(raws, counts, strict=True)]
+
+
+def _changed_file(
+    raw: tuple[str, str, str, str | None], count: tuple[str, str]
+) -> ChangedFile:
+    status, mode, path, old_path = raw
+    submodule = mode == "160000"
+    binary = count[0] == "-" and not submodule
+    return ChangedFile(
+        path=path,
+        added=0 if binary or submodule else int(count[0]),
+        deleted=0 if binary or submodule else int(count[1]),
+        status=status,
+        old_path=old_path,
+        binary=binary,
+        submodule=submodule,
+    )
+
+
+def only(files: Iterable[ChangedFile], kind: ChangeType) -> bool:
+    """True when there is at least one file and every file is of ``kind`` alone."""
+    seen = False
+    for changed in files:
+        if changed.types != {kind}:
+            return False
+        seen = True
+    return seen
+
+
+def paths_of(files: Sequence[ChangedFile], kind: ChangeType) -> list[str]:
+    return [changed.path for changed in files if kind in changed.types]
+
+
+__all__ = [
+    "ChangeSet",
+    "ChangeType",
+    "ChangedFile",
+    "CommitInfo",
+    "classify_path",
+    "only",
+    "paths_of",
+    "read_change_set",
+]

@@ -1,0 +1,82 @@
+"""The result of analysing a failed run's logs, and the evidence about flakiness passed in.
+
+These are the only types the analyse-failure mode needs to render outputs, the comment and
+``--json``: pydantic models, frozen, so every rendering reads the same facts.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class FailureType(StrEnum):
+    """Why a run failed, as one word a dashboard can group by."""
+
+    TEST_FAILURE = "test_failure"
+    BUILD_ERROR = "build_error"
+    LINT_ERROR = "lint_error"
+    TYPE_ERROR = "type_error"
+    DEPENDENCY_ERROR = "dependency_error"
+    TIMEOUT = "timeout"
+    OOM = "oom"
+    INFRASTRUCTURE = "infrastructure"
+    FLAKY_TEST = "flaky_test"
+    CONFIG_ERROR = "config_error"
+    UNKNOWN = "unknown"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class FailedJob(_Frozen):
+    """One job that failed: where it failed and how the runner ended it."""
+
+    name: str
+    failed_step: str | None
+    conclusion: str
+    exit_code: int | None = None
+    root_cause: str = ""
+    root_cause_line: int | None = None
+    """Line of ``root_cause`` in the job's log (in the step's own file for a per-step zip)."""
+    failure_type: FailureType = FailureType.UNKNOWN
+
+
+class ResponsibleFile(_Frozen):
+    """A source file named by a traceback or a compiler message in the failed step."""
+
+    path: str
+    lines: tuple[int, ...] = ()
+    changed: bool = False
+    """The file is among the change's changed files: the likeliest culprit."""
+    mentions: int = 1
+
+
+class FlakinessEvidence(_Frozen):
+    """What the mode learned from the API about other runs; the logs alone cannot tell flakiness."""
+
+    other_attempt_passed: bool = False
+    """Another attempt of the same run (same commit) passed."""
+    recent_default_branch_failures: int = 0
+    """Recent runs of the workflow on the default branch that failed with the same signature."""
+
+
+class LogAnalysis(_Frozen):
+    """Everything the deterministic analysis says about a failed run."""
+
+    failed_jobs: tuple[FailedJob, ...]
+    failure_type: FailureType
+    root_cause: str
+    """The best single error line, redacted; empty when no job failed."""
+    error_line_numbers: tuple[int, ...]
+    """Lines of the root-cause job's log that hold errors, root cause first."""
+    excerpt: str
+    """The redacted text that would go to the model, fitted to the budget."""
+    responsible_files: tuple[ResponsibleFile, ...]
+    signatures_hit: tuple[str, ...]
+    fingerprint: str
+    """Stable id of this failure (type and normalised root cause) to find repeats of it."""
+    is_flaky: bool = False
+    flaky_evidence: tuple[str, ...] = ()

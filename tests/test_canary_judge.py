@@ -1,0 +1,271 @@
+"""The canary judge on known samples: classes, scoring, verdicts, and its operating figures.
+
+The seeded simulation at the end is the evidence the issue asks for: on identical distributions
+the judge must roll back at most 2 % of the time, and with 30 samples a side it must catch a 20 %
+latency increase at least 95 % of the time. Latency samples are lognormal with sigma 0.15 (a
+per-window p99 that varies by about 15 % from one window to the next); ``bench/bench_canary.py``
+shows how detection falls off with more variance.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from cicd_agent.analysis.canary import (
+    blind_judgement,
+    hodges_lehmann_shift,
+    judge_canary,
+    judge_metric,
+)
+from cicd_agent.canary_config import CanaryThresholds, MetricSpec
+
+THRESHOLDS = CanaryThresholds()
+
+
+def spec(name: str = "latency", **overrides: object) -> MetricSpec:
+    values: dict[str, object] = {"name": name, "query": f'{name}{{track="{{track}}"}}'}
+    values.update(overrides)
+    return MetricSpec.model_validate(values)
+
+
+def lognormal(seed: int, n: int = 30, scale: float = 0.25, sigma: float = 0.15) -> list[float]:
+    return (scale * np.random.default_rng(seed).lognormal(0.0, sigma, n)).tolist()
+
+
+# --- one metric --------------------------------------------------------------------------------
+
+
+def test_a_clear_increase_is_high_with_its_evidence() -> None:
+    baseline = lognormal(1)
+    canary = [1.3 * v for v in lognormal(2)]
+    result = judge_metric(spec(), baseline, canary, 0.98)
+    assert result.classification == "high"
+    assert result.failed
+    assert result.p_value is not None and result.p_value < 0.02
+    assert result.mean_ratio == pytest.approx(np.mean(canary) / np.mean(baseline))
+    assert result.hl_shift == pytest.approx(np.median(np.subtract.outer(canary, baseline)))
+    assert result.baseline.n == result.canary.n == 30
+    assert result.canary.p95 == pytest.approx(np.percentile(canary, 95))
+    assert "higher on the canary" in result.reason
+
+
+def test_a_significant_change_within_the_allowance_passes() -> None:
+    # A 5 % shift with almost no noise is highly significant, yet below the 10 % allowed.
+    baseline = [0.200 + 0.0001 * i for i in range(30)]
+    canary = [1.05 * v for v in baseline]
+    result = judge_metric(spec(allowed_change=0.1), baseline, canary, 0.98)
+    assert result.p_value is not None and result.p_value < 0.02
+    assert result.classification == "pass"
+    assert not result.failed
+
+
+def test_a_large_but_insignificant_difference_passes() -> None:
+    baseline = [0.1, 0.9, 0.2, 0.8, 0.3, 0.7, 0.4, 0.6]
+    canary = [0.15, 0.95, 0.25, 0.85, 0.35, 1.5, 0.45, 0.65]
+    result = judge_metric(spec(), baseline, canary, 0.98)
+    assert result.mean_ratio is not None and result.mean_ratio > 1.1
+    assert result.classification == "pass"
+
+
+def test_an_improvement_never_fails_an_increase_metric() -> None:
+    baseline = lognormal(3)
+    canary = [0.5 * v for v in lognormal(4)]
+    assert judge_metric(spec(direction="increase"), baseline, canary, 0.98).classification == "pass"
+    result = judge_metric(spec(direction="decrease"), canary, baseline, 0.98)
+    assert result.classification == "pass"
+
+
+@pytest.mark.parametrize(
+    ("direction", "factor", "expected"),
+    [
+        ("decrease", 0.6, "low"),
+        ("either", 0.6, "low"),
+        ("either", 1.5, "high"),
+        ("decrease", 1.5, "pass"),
+    ],
+)
+def test_direction_decides_what_counts_as_worse(
+    direction: str, factor: float, expected: str
+) -> None:
+    baseline = lognormal(5)
+    canary = [factor * v for v in lognormal(6)]
+    assert (
+        judge_metric(spec(direction=direction), baseline, canary, 0.98).classification == expected
+    )
+
+
+def test_a_missing_side_is_nodata_and_fails_only_when_configured() -> None:
+    lenient = judge_metric(spec(), lognormal(7), [], 0.98)
+    strict = judge_metric(spec(fail_on_nodata=True), lognormal(7), [], 0.98)
+    assert lenient.classification == strict.classification == "nodata"
+    assert not lenient.failed and strict.failed
+    assert "no data for the canary" in lenient.reason
+
+
+def test_too_few_samples_to_reach_the_confidence_is_nodata_not_pass() -> None:
+    # Four a side: even total separation gives a two-sided exact p of 2/70 = 0.029 > 0.02.
+    result = judge_metric(spec(direction="either"), [1, 2, 3, 4], [10, 20, 30, 40], 0.98)
+    assert result.classification == "nodata"
+    assert "too few samples" in result.reason
+    # Five a side can: 2/252 = 0.008.
+    five = judge_metric(spec(direction="either"), [1, 2, 3, 4, 5], [10, 20, 30, 40, 50], 0.98)
+    assert five.classification == "high"
+
+
+def test_non_finite_values_are_dropped_and_counted() -> None:
+    baseline = [*lognormal(8), math.nan, math.inf]
+    result = judge_metric(spec(), baseline, lognormal(9), 0.98)
+    assert result.baseline.n == 30
+    assert result.baseline.dropped == 2
+
+
+def test_error_rate_from_zero_needs_the_absolute_floor_to_fail() -> None:
+    baseline = [0.0] * 30
+    tiny = [0.0] * 20 + [0.0002] * 10
+    big = [0.0] * 5 + [0.03] * 25
+    floor = spec("errors", min_delta=0.001)
+    small_result = judge_metric(floor, baseline, tiny, 0.98)
+    assert small_result.mean_ratio is None  # baseline mean is zero
+    assert small_result.classification == "pass"
+    big_result = judge_metric(floor, baseline, big, 0.98)
+    assert big_result.classification == "high"
+    assert "up from zero" in big_result.reason
+
+
+def test_all_tied_samples_pass() -> None:
+    result = judge_metric(spec(), [0.0] * 30, [0.0] * 30, 0.98)
+    assert result.classification == "pass"
+    assert result.p_value == 1.0
+
+
+# --- Hodges-Lehmann ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n", "m", "rounded"),
+    [(7, 9, False), (50, 41, False), (300, 200, True), (1, 5, False), (400, 400, True)],
+)
+def test_hodges_lehmann_without_all_pairs_equals_the_pairwise_median(
+    n: int, m: int, rounded: bool
+) -> None:
+    rng = np.random.default_rng(n * m)
+    canary = rng.lognormal(size=n)
+    baseline = rng.lognormal(size=m)
+    if rounded:  # many ties, including among the differences
+        canary, baseline = canary.round(1), baseline.round(1)
+    expected = np.median(np.subtract.outer(canary, baseline))
+    assert hodges_lehmann_shift(canary, baseline, pairwise_limit=0) == pytest.approx(
+        expected, abs=1e-12
+    )
+
+
+# --- the whole canary --------------------------------------------------------------------------
+
+
+def test_identical_metrics_promote_with_full_score() -> None:
+    specs = [spec("latency"), spec("errors", critical=True)]
+    samples = {"latency": lognormal(10), "errors": lognormal(11)}
+    judgement = judge_canary(samples, samples, specs, THRESHOLDS)
+    assert judgement.verdict == "promote"
+    assert judgement.canary_score == 100.0
+    assert judgement.healthy and not judgement.rollback
+
+
+def test_score_is_the_weighted_share_of_passing_metrics() -> None:
+    specs = [spec("a", weight=3), spec("b", weight=1)]
+    baseline = {"a": lognormal(12), "b": lognormal(13)}
+    canary = {"a": lognormal(14), "b": [2 * v for v in lognormal(15)]}
+    judgement = judge_canary(baseline, canary, specs, THRESHOLDS)
+    assert judgement.canary_score == 75.0
+    assert judgement.verdict == "continue"  # 75 reaches the marginal threshold only
+    assert not judgement.rollback
+    lower = judge_canary(
+        baseline, canary, specs, CanaryThresholds(pass_score=70, marginal_score=50)
+    )
+    assert lower.verdict == "promote"
+
+
+def test_a_failing_critical_metric_forces_rollback() -> None:
+    specs = [spec(f"m{i}") for i in range(9)] + [spec("errors", critical=True)]
+    baseline = {s.name: lognormal(20 + i) for i, s in enumerate(specs)}
+    canary = dict(baseline)
+    canary["errors"] = [3 * v for v in lognormal(40)]
+    judgement = judge_canary(baseline, canary, specs, THRESHOLDS)
+    assert judgement.canary_score == 0.0
+    assert judgement.verdict == "rollback" and judgement.rollback
+    assert any("Critical metric(s) failed: errors" in reason for reason in judgement.reasons)
+
+
+def test_half_the_metrics_without_data_forces_score_zero() -> None:
+    specs = [spec("a"), spec("b")]
+    judgement = judge_canary(
+        {"a": lognormal(1), "b": lognormal(2)}, {"a": lognormal(3)}, specs, THRESHOLDS
+    )
+    assert judgement.canary_score == 0.0
+    assert judgement.verdict == "rollback"
+    assert not judgement.healthy
+    assert "1 of 2 metrics have no usable data" in judgement.reasons[1]
+
+
+def test_an_optional_metric_without_data_is_left_out_of_the_score() -> None:
+    specs = [spec("a"), spec("b"), spec("c")]
+    baseline = {"a": lognormal(1), "b": lognormal(2), "c": lognormal(3)}
+    canary = {"a": lognormal(4), "b": lognormal(5)}
+    judgement = judge_canary(baseline, canary, specs, THRESHOLDS)
+    assert judgement.canary_score == 100.0
+    assert judgement.verdict == "promote"
+    strict = [spec("a"), spec("b"), spec("c", fail_on_nodata=True)]
+    assert judge_canary(baseline, canary, strict, THRESHOLDS).canary_score == pytest.approx(66.67)
+
+
+def test_no_canary_data_at_all_continues_unhealthy_never_promotes() -> None:
+    specs = [spec("a"), spec("b")]
+    judgement = judge_canary({"a": lognormal(1), "b": lognormal(2)}, {}, specs, THRESHOLDS)
+    assert judgement.verdict == "continue"
+    assert not judgement.healthy and not judgement.rollback
+    assert judgement.reasons[0].startswith("No canary data for any metric")
+
+
+def test_blind_judgement_never_promotes() -> None:
+    judgement = blind_judgement("Prometheus is down.", [spec("a"), spec("b", critical=True)])
+    assert judgement.verdict == "continue"
+    assert not judgement.healthy and not judgement.rollback
+    assert judgement.data_source_error == "Prometheus is down."
+    assert [m.classification for m in judgement.metrics] == ["nodata", "nodata"]
+
+
+def test_judgement_serialises_to_plain_json() -> None:
+    judgement = judge_canary({"a": [0.0] * 10}, {"a": [1.0] * 10}, [spec("a")], THRESHOLDS)
+    document = judgement.model_dump(mode="json")
+    assert document["metrics"][0]["mean_ratio"] is None
+    assert document["metrics"][0]["classification"] == "high"
+
+
+# --- seeded simulation -------------------------------------------------------------------------
+
+
+def _rollback_rate(
+    effect: float, trials: int, seed: int, n: int = 30, sigma: float = 0.15
+) -> float:
+    rng = np.random.default_rng(seed)
+    latency = spec("latency_p99")
+    rollbacks = 0
+    for _ in range(trials):
+        baseline = 0.25 * rng.lognormal(0.0, sigma, n)
+        canary = 0.25 * effect * rng.lognormal(0.0, sigma, n)
+        judgement = judge_canary(
+            {"latency_p99": baseline}, {"latency_p99": canary}, [latency], THRESHOLDS
+        )
+        rollbacks += judgement.rollback
+    return rollbacks / trials
+
+
+def test_false_rollback_rate_on_identical_distributions_is_at_most_2_percent() -> None:
+    assert _rollback_rate(1.0, trials=1000, seed=101) <= 0.02
+
+
+def test_detects_a_20_percent_latency_increase_with_30_samples_at_least_95_percent() -> None:
+    assert _rollback_rate(1.2, trials=1000, seed=202) >= 0.95

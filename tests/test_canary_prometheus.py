@@ -1,0 +1,293 @@
+"""The canary phase against a real Prometheus holding known canary and baseline series.
+
+The server (``tests/harness/prometheus_server.py``) requires basic auth, so each scenario also
+proves the client authenticates. Faults Prometheus cannot be made to produce on demand (503s, a
+``Retry-After``) come from a small proxy in front of the real server, so the answers that do get
+through are still Prometheus' own.
+"""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from cicd_agent.canary_config import CanaryConfig, MetricSpec
+from cicd_agent.canary_fetch import assess_canary, fetch_metric_samples
+from cicd_agent.errors import ExitCode
+from cicd_agent.prometheus import PrometheusClient, PrometheusError, PrometheusQueryError
+from tests.harness.prometheus_server import PrometheusServer, free_port
+
+
+def client_for(server: PrometheusServer, **options: object) -> PrometheusClient:
+    return PrometheusClient(
+        server.url,
+        username=server.username,
+        password=server.password,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def scenario_config(scenario: str) -> CanaryConfig:
+    """Latency with a {track} query, the error ratio (critical) with separate queries per side."""
+    return CanaryConfig(
+        lookback=900,
+        step=30,
+        metrics=(
+            MetricSpec(
+                name="latency",
+                query=f'canary_test_latency_seconds{{scenario="{scenario}",track="{{track}}"}}',
+                allowed_change=0.1,
+            ),
+            MetricSpec(
+                name="errors",
+                baseline_query=f'canary_test_error_ratio{{scenario="{scenario}",track="baseline"}}',
+                canary_query=f'canary_test_error_ratio{{scenario="{scenario}",track="canary"}}',
+                critical=True,
+                allowed_change=0.2,
+                min_delta=0.001,
+            ),
+        ),
+    )
+
+
+def test_samples_read_back_exactly_as_backfilled(prometheus_server: PrometheusServer) -> None:
+    server = prometheus_server
+    samples = fetch_metric_samples(
+        client_for(server),
+        scenario_config("latency_up30").metrics[0],
+        baseline_track="baseline",
+        canary_track="canary",
+        lookback=server.end - server.start,
+        step=server.step,
+        end=server.end,
+    )
+    written = server.gauges
+    assert (
+        list(samples.baseline)
+        == written[("canary_test_latency_seconds", "latency_up30", "baseline")]
+    )
+    assert (
+        list(samples.canary) == written[("canary_test_latency_seconds", "latency_up30", "canary")]
+    )
+    assert (samples.baseline_series, samples.canary_series) == (1, 1)
+
+
+def test_identical_canary_and_baseline_promote(prometheus_server: PrometheusServer) -> None:
+    judgement = assess_canary(
+        client_for(prometheus_server), scenario_config("identical"), end=prometheus_server.end
+    )
+    assert judgement.verdict == "promote"
+    assert judgement.canary_score == 100.0
+    assert judgement.healthy and not judgement.rollback
+    assert [m.canary.n for m in judgement.metrics] == [31, 31]
+
+
+def test_latency_up_30_percent_rolls_back(prometheus_server: PrometheusServer) -> None:
+    judgement = assess_canary(
+        client_for(prometheus_server), scenario_config("latency_up30"), end=prometheus_server.end
+    )
+    latency, errors = judgement.metrics
+    assert latency.classification == "high"
+    assert latency.mean_ratio == pytest.approx(1.3, abs=0.1)
+    assert errors.classification == "pass"
+    assert judgement.canary_score == 50.0
+    assert judgement.verdict == "rollback" and judgement.rollback
+    assert judgement.healthy
+
+
+def test_error_spike_on_a_critical_metric_rolls_back(prometheus_server: PrometheusServer) -> None:
+    judgement = assess_canary(
+        client_for(prometheus_server), scenario_config("error_spike"), end=prometheus_server.end
+    )
+    latency, errors = judgement.metrics
+    assert (latency.classification, errors.classification) == ("pass", "high")
+    assert judgement.canary_score == 0.0
+    assert judgement.verdict == "rollback" and judgement.rollback
+    assert "Critical metric(s) failed: errors" in judgement.reasons[1]
+
+
+def test_canary_without_data_continues_and_is_unhealthy(
+    prometheus_server: PrometheusServer,
+) -> None:
+    judgement = assess_canary(
+        client_for(prometheus_server), scenario_config("canary_nodata"), end=prometheus_server.end
+    )
+    assert judgement.verdict == "continue"
+    assert not judgement.healthy and not judgement.rollback
+    assert judgement.data_source_error is None  # Prometheus answered: exit 0, not 3
+    assert judgement.reasons[0].startswith("No canary data for any metric")
+    assert all(m.baseline.n == 31 and m.canary.n == 0 for m in judgement.metrics)
+
+
+def test_prometheus_down_continues_unhealthy_with_an_external_failure() -> None:
+    sleeps: list[float] = []
+    client = PrometheusClient(
+        f"http://127.0.0.1:{free_port()}", attempts=3, backoff=0.01, sleep=sleeps.append
+    )
+    judgement = assess_canary(client, scenario_config("identical"), end=1_800_000_000.0)
+    assert judgement.verdict == "continue"
+    assert not judgement.healthy and not judgement.rollback
+    assert judgement.data_source_error is not None
+    assert (
+        "could not be reached after 3 attempt(s): connection failed" in judgement.data_source_error
+    )
+    assert judgement.reasons[0].startswith("Metrics could not be read")
+    assert sleeps == [0.01, 0.02]
+    assert PrometheusError.exit_code == ExitCode.EXTERNAL
+
+
+def test_default_queries_on_conventional_http_metrics(prometheus_server: PrometheusServer) -> None:
+    """Counters and a histogram as an instrumented service exports them: no 5xx anywhere, and a
+    canary 30 % slower. The error rate must read 0 (not "no data"), the p99 must flag the canary."""
+    judgement = assess_canary(
+        client_for(prometheus_server), CanaryConfig(), end=prometheus_server.end
+    )
+    errors, latency = judgement.metrics
+    assert errors.classification == "pass"
+    assert errors.canary.n == 31 and errors.canary.mean == 0.0
+    assert latency.classification == "high"
+    assert latency.baseline.median is not None and 0.25 < latency.baseline.median < 0.4
+    assert judgement.verdict == "rollback"
+
+
+def test_wrong_credentials_are_an_external_failure_never_a_promotion(
+    prometheus_server: PrometheusServer,
+) -> None:
+    client = PrometheusClient(prometheus_server.url, username="canary", password="wrong")
+    with pytest.raises(PrometheusError, match=r"refused the credentials \(HTTP 401\)"):
+        client.query_range("up", start=prometheus_server.start, end=prometheus_server.end, step=30)
+    judgement = assess_canary(client, scenario_config("identical"), end=prometheus_server.end)
+    assert (judgement.verdict, judgement.healthy) == ("continue", False)
+
+
+def test_a_query_prometheus_rejects_is_a_usage_error(prometheus_server: PrometheusServer) -> None:
+    config = CanaryConfig(metrics=(MetricSpec(name="bad", query='rate(x{track="{track}"})'),))
+    with pytest.raises(PrometheusQueryError) as raised:
+        assess_canary(client_for(prometheus_server), config, end=prometheus_server.end)
+    assert raised.value.exit_code == ExitCode.USAGE
+    assert "bad_data" in str(raised.value) and 'rate(x{track="baseline"})' in str(raised.value)
+
+
+def test_a_url_that_is_not_the_api_root_says_so(prometheus_server: PrometheusServer) -> None:
+    client = PrometheusClient(
+        prometheus_server.url + "/graph",
+        username=prometheus_server.username,
+        password=prometheus_server.password,
+    )
+    with pytest.raises(PrometheusError, match="without a Prometheus API answer"):
+        client.query_range("up", start=prometheus_server.start, end=prometheus_server.end, step=30)
+
+
+def test_credentials_in_the_url_never_reach_messages() -> None:
+    client = PrometheusClient(
+        f"http://user:hunter2@127.0.0.1:{free_port()}", attempts=1, sleep=lambda _: None
+    )
+    with pytest.raises(PrometheusError) as raised:
+        client.query_range("up", start=0, end=60, step=30)
+    assert "hunter2" not in str(raised.value)
+    assert "http://127.0.0.1:" in str(raised.value)
+
+
+# --- retries, through a fault-injecting proxy in front of the real server ------------------------
+
+
+class FaultProxy:
+    """Answers the first ``failures`` requests with ``status`` and forwards the rest."""
+
+    def __init__(
+        self, upstream: str, failures: int, status: int = 503, retry_after: str = ""
+    ) -> None:
+        self.upstream = upstream
+        self.failures = failures
+        self.status = status
+        self.retry_after = retry_after
+        self.authorizations: list[str] = []
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                proxy.authorizations.append(self.headers.get("Authorization", ""))
+                if len(proxy.authorizations) <= proxy.failures:
+                    self.send_response(proxy.status)
+                    if proxy.retry_after:
+                        self.send_header("Retry-After", proxy.retry_after)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                upstream = requests.get(
+                    proxy.upstream + self.path,
+                    headers={"Authorization": self.headers.get("Authorization", "")},
+                    timeout=10,
+                )
+                self.send_response(upstream.status_code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(upstream.content)))
+                self.end_headers()
+                self.wfile.write(upstream.content)
+
+            def log_message(self, format: str, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> FaultProxy:
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def window(prometheus_server: PrometheusServer) -> dict[str, float]:
+    return {"start": prometheus_server.start, "end": prometheus_server.end, "step": 30.0}
+
+
+def test_transient_503s_are_retried_with_bounded_backoff(
+    prometheus_server: PrometheusServer, window: dict[str, float]
+) -> None:
+    sleeps: list[float] = []
+    with FaultProxy(prometheus_server.url, failures=2, retry_after="120") as proxy:
+        client = PrometheusClient(
+            proxy.url,
+            username=prometheus_server.username,
+            password=prometheus_server.password,
+            attempts=4,
+            max_backoff=2.0,
+            sleep=sleeps.append,
+        )
+        series = client.query_range(
+            'canary_test_latency_seconds{scenario="identical",track="canary"}', **window
+        )
+    assert len(series) == 1 and len(series[0].values) == 31
+    assert len(proxy.authorizations) == 3
+    assert sleeps == [2.0, 2.0]  # Retry-After: 120 honoured only up to max_backoff
+
+
+def test_persistent_failure_stops_after_the_attempts(
+    prometheus_server: PrometheusServer, window: dict[str, float]
+) -> None:
+    sleeps: list[float] = []
+    with FaultProxy(prometheus_server.url, failures=100, status=502) as proxy:
+        client = PrometheusClient(proxy.url, attempts=3, backoff=0.5, sleep=sleeps.append)
+        with pytest.raises(PrometheusError, match=r"after 3 attempt\(s\): HTTP 502"):
+            client.query_range("up", **window)
+    assert len(proxy.authorizations) == 3
+    assert sleeps == [0.5, 1.0]
+
+
+def test_bearer_token_is_sent(
+    prometheus_server: PrometheusServer, window: dict[str, float]
+) -> None:
+    with FaultProxy(prometheus_server.url, failures=1, status=429) as proxy:
+        client = PrometheusClient(proxy.url, token="t0ken", attempts=2, sleep=lambda _: None)
+        with pytest.raises(PrometheusError, match="refused the credentials"):
+            client.query_range("up", **window)  # the real server wants basic auth
+    assert proxy.authorizations == ["Bearer t0ken", "Bearer t0ken"]

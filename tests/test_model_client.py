@@ -1,0 +1,295 @@
+"""The model client through the real openai SDK, over HTTP, against the scripted local server."""
+
+from __future__ import annotations
+
+import socket
+from typing import Literal
+
+import pytest
+from pydantic import BaseModel
+
+from cicd_agent.errors import ModelError, UsageError
+from cicd_agent.model.client import ModelClient, build_model_client
+from cicd_agent.model.config import ModelConfig
+from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest, Reply
+
+
+class Finding(BaseModel):
+    path: str
+    line: int
+    severity: Literal["low", "medium", "high"]
+    message: str
+
+
+class ReviewAnswer(BaseModel):
+    summary: str
+    risk: Literal["low", "medium", "high"]
+    findings: list[Finding]
+
+
+GOOD = ReviewAnswer(
+    summary="Adds a retry loop around the upload.",
+    risk="medium",
+    findings=[Finding(path="src/upload.py", line=42, severity="medium", message="No backoff.")],
+)
+
+
+def client_for(server: ModelServer, **overrides: object) -> ModelClient:
+    return ModelClient(server.config(**overrides))
+
+
+def ask(client: ModelClient, **kwargs: object) -> ReviewAnswer:
+    return client.ask(ReviewAnswer, system="You review diffs.", user="diff --git a/x b/x", **kwargs)  # type: ignore[arg-type]
+
+
+def test_structured_answer_is_parsed_into_the_schema(model_server: ModelServer) -> None:
+    model_server.answer(GOOD)
+    with client_for(model_server) as client:
+        answer = ask(client)
+
+    assert answer == GOOD
+    (request,) = model_server.chat_requests
+    assert request.model == "gpt-5.4"
+    assert request.text("system") == "You review diffs."
+    assert request.text("user") == "diff --git a/x b/x"
+    fmt = request.body["response_format"]
+    assert fmt["type"] == "json_schema"
+    assert fmt["json_schema"]["strict"] is True
+    assert set(request.response_schema["properties"]) == {"summary", "risk", "findings"}  # type: ignore[index]
+
+
+def test_fast_tier_uses_the_fast_model(model_server: ModelServer) -> None:
+    model_server.answer(GOOD)
+    with client_for(model_server, fast_model="gpt-4o-mini") as client:
+        ask(client, tier="fast")
+    assert model_server.chat_requests[0].model == "gpt-4o-mini"
+
+
+def test_usage_is_accumulated_and_priced_per_tier(model_server: ModelServer) -> None:
+    model_server.answer(GOOD, usage=(1_200, 300))
+    model_server.answer(GOOD, usage=(10_000, 2_000))
+    with client_for(model_server) as client:
+        ask(client)
+        ask(client, tier="fast")
+
+    usage = client.usage
+    assert (usage.calls, usage.prompt_tokens, usage.completion_tokens) == (2, 11_200, 2_300)
+    # gpt-5.4: $2.50 in / $15 out per 1M; gpt-5.4-mini: $0.75 / $4.50
+    expected = (1_200 * 2.50 + 300 * 15.00 + 10_000 * 0.75 + 2_000 * 4.50) / 1_000_000
+    assert usage.cost_usd == pytest.approx(expected)
+    assert usage.outputs() == {"tokens_used": "13500", "cost_usd": f"{expected:.6f}"}
+    assert "2 calls" in usage.summary_line()
+    assert "gpt-5.4-mini: 1 call" in usage.summary_line()
+
+
+def test_rate_limited_twice_then_answered_through_the_sdk_retries(
+    model_server: ModelServer,
+) -> None:
+    model_server.rate_limit(times=2)
+    model_server.answer(GOOD)
+    with client_for(model_server) as client:
+        assert ask(client) == GOOD
+    assert len(model_server.chat_requests) == 3
+    assert client.usage.calls == 1  # the 429s carried no usage
+
+
+def test_persistent_rate_limit_is_a_plain_model_error(model_server: ModelServer) -> None:
+    model_server.rate_limit(times=None)
+    with (
+        client_for(model_server) as client,
+        pytest.raises(ModelError, match=r"rate limited.*HTTP 429, 3 attempts"),
+    ):
+        ask(client)
+    assert len(model_server.chat_requests) == 3
+
+
+def test_persistent_server_error_fails_after_three_requests(model_server: ModelServer) -> None:
+    model_server.fail(500, times=None)
+    with client_for(model_server) as client, pytest.raises(ModelError) as caught:
+        ask(client)
+    assert len(model_server.chat_requests) == 3
+    assert "answered HTTP 500" in str(caught.value)
+    assert client.usage.failed == 1
+    assert client.usage.calls == 0
+
+
+def test_unscripted_request_gets_a_500_that_says_so(model_server: ModelServer) -> None:
+    with (
+        client_for(model_server, max_retries=0) as client,
+        pytest.raises(ModelError, match="nothing scripted"),
+    ):
+        ask(client)
+
+
+@pytest.mark.timeout(30)
+def test_timeout_is_a_model_error_naming_the_limit(model_server: ModelServer) -> None:
+    model_server.slow(30.0, GOOD, times=None)
+    with (
+        client_for(model_server, timeout=0.3, max_retries=1) as client,
+        pytest.raises(ModelError) as caught,
+    ):
+        ask(client)
+    assert str(caught.value).startswith("the model server at 127.0.0.1:")
+    assert "timed out after 0.3s (2 attempts)" in str(caught.value)
+    assert len(model_server.chat_requests) == 2
+
+
+def test_unreachable_server_is_a_model_error() -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = ModelConfig(
+        provider="openai",
+        base_url=f"http://127.0.0.1:{port}/v1",
+        api_key=TEST_API_KEY,  # type: ignore[arg-type]
+        max_retries=0,
+    )
+    with (
+        ModelClient(config) as client,
+        pytest.raises(ModelError, match="could not reach the model server"),
+    ):
+        ask(client)
+
+
+def test_invalid_json_gets_one_repair_round_then_succeeds(model_server: ModelServer) -> None:
+    model_server.invalid_json('{"summary": "Adds a retry loop')
+    model_server.answer(GOOD)
+    with client_for(model_server) as client:
+        assert ask(client) == GOOD
+
+    first, repair = model_server.chat_requests
+    assert [m["role"] for m in repair.messages] == ["system", "user", "assistant", "user"]
+    assert repair.messages[2]["content"] == '{"summary": "Adds a retry loop'
+    assert "Invalid JSON" in repair.messages[3]["content"]
+    assert "did not match the required JSON schema" in repair.messages[3]["content"]
+    assert repair.response_schema == first.response_schema
+    assert client.usage.calls == 2  # the failed answer was billed too
+
+
+def test_schema_misfit_repair_names_the_missing_field(model_server: ModelServer) -> None:
+    model_server.answer({"summary": "ok", "findings": []})
+    model_server.answer(GOOD)
+    with client_for(model_server) as client:
+        assert ask(client) == GOOD
+    repair_text = model_server.chat_requests[1].messages[3]["content"]
+    assert "- risk: Field required" in repair_text
+
+
+def test_invalid_twice_is_a_model_error(model_server: ModelServer) -> None:
+    model_server.invalid_json(times=2)
+    with (
+        client_for(model_server) as client,
+        pytest.raises(ModelError, match="even after one repair round"),
+    ):
+        ask(client)
+    assert len(model_server.chat_requests) == 2
+    assert client.usage.failed == 1
+    assert client.usage.calls == 2
+
+
+def test_refusal_is_a_model_error_quoting_the_model(model_server: ModelServer) -> None:
+    model_server.refuse("I can't review this content.")
+    with client_for(model_server) as client, pytest.raises(ModelError) as caught:
+        ask(client)
+    assert str(caught.value) == "the model refused: I can't review this content."
+    assert len(model_server.chat_requests) == 1  # no repair round for a refusal
+
+
+def test_length_cut_off_is_a_model_error_without_repair(model_server: ModelServer) -> None:
+    model_server.cut_off()
+    with (
+        client_for(model_server, max_output_tokens=512) as client,
+        pytest.raises(ModelError) as caught,
+    ):
+        ask(client)
+    assert "cut off at the output limit of 512 tokens" in str(caught.value)
+    assert "max-output-tokens" in caught.value.hint
+    assert len(model_server.chat_requests) == 1
+    assert model_server.chat_requests[0].body["max_completion_tokens"] == 512
+
+
+def test_empty_answer_is_a_model_error(model_server: ModelServer) -> None:
+    model_server.empty()
+    with client_for(model_server) as client, pytest.raises(ModelError, match="empty answer"):
+        ask(client)
+
+
+def test_content_filter_is_a_model_error(model_server: ModelServer) -> None:
+    model_server.content_filter()
+    with client_for(model_server) as client, pytest.raises(ModelError, match="content filter"):
+        ask(client)
+
+
+def test_a_server_that_is_not_openai_compatible_is_a_model_error(model_server: ModelServer) -> None:
+    model_server.answer_with(lambda request: Reply(body="<html>hello</html>"))
+    with (
+        client_for(model_server) as client,
+        pytest.raises(ModelError, match="not a chat completion"),
+    ):
+        ask(client)
+
+
+def test_prompt_over_budget_is_refused_before_sending(model_server: ModelServer) -> None:
+    with client_for(model_server, context_tokens=2_000, max_output_tokens=500) as client:
+        budget = client.prompt_budget()
+        assert budget == 2_000 - 500 - 256
+        with pytest.raises(ModelError, match=r"over its budget of 1,244; it was not sent"):
+            client.ask(ReviewAnswer, system="s", user="word " * 5_000)
+    assert model_server.requests == []
+    assert client.usage.failed == 1
+
+
+def test_api_key_goes_as_bearer_but_never_into_error_messages(model_server: ModelServer) -> None:
+    model_server.answer(GOOD)
+    model_server.fail(401, message=f"Incorrect API key provided: {TEST_API_KEY}.")
+    with client_for(model_server) as client:
+        ask(client)
+        with pytest.raises(ModelError) as caught:
+            ask(client)
+
+    assert model_server.chat_requests[0].authorization == f"Bearer {TEST_API_KEY}"
+    message = f"{caught.value} {caught.value.hint}"
+    assert "rejected the API key (HTTP 401)" in message
+    assert TEST_API_KEY not in message
+    assert "[redacted]" in message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert len(model_server.chat_requests) == 2  # 401 is not retried
+    assert TEST_API_KEY not in repr(client.config)
+
+
+def test_temperature_is_sent_only_to_models_that_accept_it(model_server: ModelServer) -> None:
+    model_server.answer(GOOD, times=2)
+    with client_for(model_server, model="gpt-5.4") as client:
+        ask(client, temperature=0.0)
+    with client_for(model_server, model="llama3.1:8b", context_tokens=32_000) as client:
+        ask(client, temperature=0.0)
+    reasoning, local = model_server.chat_requests
+    assert "temperature" not in reasoning.body
+    assert local.body["temperature"] == 0.0
+
+
+def test_output_tokens_are_capped_at_the_models_limit(model_server: ModelServer) -> None:
+    model_server.answer(GOOD)
+    with client_for(model_server, model="gpt-4o", max_output_tokens=50_000) as client:
+        ask(client)
+    assert model_server.chat_requests[0].body["max_completion_tokens"] == 16_384
+
+
+def test_an_answer_computed_from_the_request(model_server: ModelServer) -> None:
+    def obey(request: RecordedRequest) -> ReviewAnswer:
+        risk = "low" if "risk is low" in request.text("user") else "high"
+        return ReviewAnswer(summary="computed", risk=risk, findings=[])
+
+    model_server.answer_with(obey, times=None)
+    with client_for(model_server) as client:
+        assert client.ask(ReviewAnswer, system="s", user="commit: risk is low").risk == "low"
+        assert client.ask(ReviewAnswer, system="s", user="plain diff").risk == "high"
+
+
+def test_provider_none_builds_no_client() -> None:
+    assert build_model_client(ModelConfig(provider="none")) is None
+
+
+def test_provider_openai_without_a_key_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="needs an API key"):
+        build_model_client(ModelConfig(provider="openai"))
