@@ -179,6 +179,7 @@ def _problem(tmp_path: Path, content: bytes | None, name: str | None = "pull_req
     assert caught.value.exit_code == ExitCode.USAGE
     assert caught.value.hint, "every event error says how to fix it"
     assert str(path) in caught.value.message
+    assert "\n" not in caught.value.message, "one line: a payload must not add log lines"
     return caught.value.message
 
 
@@ -202,6 +203,11 @@ def _pr_with(**changes: Any) -> bytes:
             _pr_with(head={"sha": "; rm -rf /", "ref": "x"}),
             "pull_request.head.sha: '; rm -rf /' is not a full commit SHA",
             id="sha",
+        ),
+        pytest.param(
+            _pr_with(head={"sha": "0" * 40 + "\n::error::forged", "ref": "x"}),
+            "'" + "0" * 40 + "\\n::error::forged' is not a full commit SHA",
+            id="sha-with-workflow-command",
         ),
         pytest.param(b'{"repository": {}}', "is not a valid pull_request payload", id="empty-pr"),
     ],

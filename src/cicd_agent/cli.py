@@ -79,7 +79,10 @@ def main(
     mode: Any = None
     try:
         parser, mode = build_parser(mode_name)
-        args = parser.parse_args(argv)
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exit_request:  # --help and --version end the run successfully
+            return int(exit_request.code or 0)
         if mode is None:
             parser.print_help(stdout)
             return ExitCode.USAGE if argv else ExitCode.OK

@@ -28,7 +28,9 @@ _SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 
 def _check_sha(value: str) -> str:
     if not _SHA.fullmatch(value):
-        raise PydanticCustomError("sha", "'{value}' is not a full commit SHA", {"value": value})
+        # repr() and a cap: the value is untrusted and this message is printed to the log.
+        shown = repr(value[:48] + ("..." if len(value) > 48 else ""))
+        raise PydanticCustomError("sha", "{value} is not a full commit SHA", {"value": shown})
     return value
 
 

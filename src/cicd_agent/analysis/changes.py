@@ -18,12 +18,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.gitrepo import GitRepo
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 
 class ChangeType(StrEnum):
@@ -350,14 +346,13 @@ MAX_RANGE_COMMITS = 250
 _COMMIT_FORMAT = "%H%x1f%P%x1f%aE%x1f%aN%x1f%at%x1f%s%x1f%b%x1e"
 
 
-def read_change_set(repo_dir: Path, head: str, base: str | None = None) -> ChangeSet:
-    """The change from ``base`` to ``head`` in the repository at ``repo_dir``.
+def read_change_set(repo: GitRepo, head: str, base: str | None = None) -> ChangeSet:
+    """The change from ``base`` to ``head`` in ``repo`` (open it with ``GitRepo.open``).
 
     ``base`` None means "what ``head`` itself changed": against its first parent, or the empty
     tree for a root commit (so merges are judged by what they bring into the first parent).
     Raises :class:`~cicd_agent.errors.UsageError` for a missing commit or a non-repository.
     """
-    repo = GitRepo.open(repo_dir)
     head_sha = repo.resolve_commit(head, "head")
     note = ""
     if base is None:

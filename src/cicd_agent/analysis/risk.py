@@ -1,0 +1,535 @@
+"""Change risk: just-in-time defect-prediction features combined into a score, a level and reasons.
+
+The features are those Kamei et al. (TSE 2013) found predictive and later work confirmed
+(McIntosh & Kamei 2018; Zeng et al. 2021 showed a few of them, size above all, carry most of the
+signal): size (lines added and deleted), diffusion (files, directories, subsystems, entropy),
+purpose (a fix), history of the touched files (past changes, developers, fixes, reverts) and
+author experience (overall and in the subsystem). Change types add what the papers cannot see:
+a migration or an auth change is risky at any size.
+
+Each feature contributes ``points = weight * saturation(value)`` (saturation ``x / (x + half)``:
+the first lines matter more than the thousandth), and the points add up to
+``risk_score = 1 - exp(-points)`` in [0, 1). With no training data per repository, the weights
+are set from the papers' effect sizes and checked by the revert-based evaluation in
+``bench/history_eval.py`` (see its report). Every contribution big enough to matter becomes a
+reason naming its evidence. Floors are applied last and say so:
+
+* docs-only and tests-only changes have their points scaled down (they rarely break production)
+  and are low unless the points still say otherwise;
+* a migration, a security-sensitive change or an infrastructure change is never low;
+* a destructive migration statement (``DROP TABLE``, ``RemoveField`` …) is at least high.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path, PurePosixPath
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cicd_agent.analysis.changes import (
+    ChangedFile,
+    ChangeSet,
+    ChangeType,
+    CommitInfo,
+    only,
+    read_change_set,
+)
+from cicd_agent.analysis.gitrepo import GitRepo
+from cicd_agent.analysis.history import HistoryFeatures, is_fix, read_history, subsystem_of
+
+
+class RiskLevel(StrEnum):
+    """The one risk scale every mode shares (review's ``risk_level`` means the same)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return list(RiskLevel).index(self)
+
+    @property
+    def lower_bound(self) -> float:
+        """The lowest score of this level."""
+        return LEVEL_BOUNDS[self]
+
+
+LEVEL_BOUNDS: dict[RiskLevel, float] = {
+    RiskLevel.LOW: 0.0,
+    RiskLevel.MEDIUM: 0.30,
+    RiskLevel.HIGH: 0.60,
+    RiskLevel.CRITICAL: 0.85,
+}
+
+
+def level_for(score: float) -> RiskLevel:
+    """The level a score falls in."""
+    level = RiskLevel.LOW
+    for candidate, bound in LEVEL_BOUNDS.items():
+        if score >= bound:
+            level = candidate
+    return level
+
+
+def higher(first: RiskLevel, second: RiskLevel) -> RiskLevel:
+    return first if first.rank >= second.rank else second
+
+
+class Reason(BaseModel):
+    """Why the risk is what it is: the signal, a sentence, and the evidence it rests on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    signal: str
+    message: str
+    evidence: list[str] = Field(default_factory=list)
+    points: float = 0.0
+
+
+class RiskFeatures(BaseModel):
+    """The measured features (Kamei et al. names in comments), kept for the audit and the model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lines_added: int  # LA
+    lines_deleted: int  # LD
+    files: int  # NF
+    directories: int  # ND
+    subsystems: int  # NS
+    entropy: float  # Entropy, normalised to [0, 1] by log2(NF)
+    fix: bool  # FIX
+    new_files: int
+    deleted_files: int
+    renamed_files: int
+    binary_files: int
+    submodules: int
+    commits: int
+    past_changes: int | None = None  # NUC
+    developers: int | None = None  # NDEV
+    mean_age_days: float | None = None  # AGE
+    past_fixes: int | None = None
+    past_reverts: int | None = None
+    author_experience: int | None = None  # EXP
+    recent_experience: float | None = None  # REXP
+    subsystem_experience: int | None = None  # SEXP
+
+
+class RiskAssessment(BaseModel):
+    """The deterministic floor every mode shares."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    risk_score: float
+    risk_level: RiskLevel
+    change_types: list[ChangeType]
+    reasons: list[Reason]
+    features: RiskFeatures
+
+
+class Weights(BaseModel):
+    """Points per feature at saturation, and the value at which half of them are reached."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    size: float = 0.8
+    size_half: float = 400.0
+    files: float = 0.3
+    files_half: float = 8.0
+    subsystems: float = 0.25
+    subsystems_half: float = 2.0
+    entropy: float = 0.15
+    fix: float = 0.2
+    past_changes: float = 0.25
+    past_changes_half: float = 30.0
+    developers: float = 0.25
+    developers_half: float = 5.0
+    past_fixes: float = 0.25
+    past_fixes_half: float = 5.0
+    past_reverts: float = 0.45
+    past_reverts_half: float = 1.0
+    inexperience: float = 0.35
+    experience_half: float = 20.0
+    subsystem_inexperience: float = 0.15
+    subsystem_experience_half: float = 10.0
+    types: dict[ChangeType, float] = Field(
+        default_factory=lambda: {
+            ChangeType.MIGRATION: 0.5,
+            ChangeType.SECURITY: 0.45,
+            ChangeType.INFRASTRUCTURE: 0.4,
+            ChangeType.API_CONTRACT: 0.35,
+            ChangeType.DEPENDENCIES: 0.3,
+            ChangeType.CI: 0.3,
+            ChangeType.BUILD: 0.2,
+            ChangeType.LOCKFILE: 0.15,
+            ChangeType.CONFIG: 0.15,
+        }
+    )
+    submodule: float = 0.2
+    binary: float = 0.05
+    docs_only_factor: float = 0.25
+    tests_only_factor: float = 0.4
+
+
+DEFAULT_WEIGHTS = Weights()
+MIN_REASON_POINTS = 0.04
+"""Contributions below this are kept in the features but not listed as reasons."""
+
+NEVER_LOW = (ChangeType.MIGRATION, ChangeType.SECURITY, ChangeType.INFRASTRUCTURE)
+
+_DESTRUCTIVE = re.compile(
+    r"\b(drop\s+(table|column|index|schema|database|view|type|constraint)|truncate(\s+table)?\s+\w|"
+    r"alter\s+table\s+\S+\s+(drop|rename)|rename\s+(table|column)|delete\s+from\s+\w|"
+    r"RemoveField|DeleteModel|RenameField|RenameModel|AlterField|"
+    r"op\.drop_\w+|op\.alter_column|remove_column|drop_table|rename_column|change_column|"
+    r"dropColumn|dropTable|renameColumn|dropIndex)\b",
+    re.IGNORECASE,
+)
+
+
+def destructive_statements(diff_text: str) -> list[str]:
+    """Added lines of a migration diff that drop, rename or rewrite data (at most 10)."""
+    found: list[str] = []
+    path = ""
+    for line in diff_text.splitlines():
+        if line.startswith("+++ "):
+            path = line[6:] if line.startswith("+++ b/") else line[4:]
+        elif line.startswith("+") and _DESTRUCTIVE.search(line):
+            found.append(f"{path}: {line[1:].strip()[:120]}")
+            if len(found) >= 10:
+                break
+    return found
+
+
+def _saturate(value: float, half: float) -> float:
+    return value / (value + half) if value > 0 else 0.0
+
+
+def entropy_of(files: Sequence[ChangedFile]) -> float:
+    """Shannon entropy of the modified lines across files, normalised by log2(files)."""
+    churns = [changed.churn for changed in files if changed.churn > 0]
+    total = sum(churns)
+    if len(churns) < 2 or total == 0:
+        return 0.0
+    raw = -sum((churn / total) * math.log2(churn / total) for churn in churns)
+    return round(raw / math.log2(len(churns)), 4)
+
+
+def measure(
+    files: Sequence[ChangedFile],
+    commits: Sequence[CommitInfo] = (),
+    history: HistoryFeatures | None = None,
+) -> RiskFeatures:
+    """The features of a change; ``history`` None when only the diff is known (no git)."""
+    directories = {str(PurePosixPath(changed.path).parent) for changed in files}
+    return RiskFeatures(
+        lines_added=sum(changed.added for changed in files),
+        lines_deleted=sum(changed.deleted for changed in files),
+        files=len(files),
+        directories=len(directories),
+        subsystems=len({subsystem_of(changed.path) for changed in files}),
+        entropy=entropy_of(files),
+        fix=any(is_fix(commit.message) for commit in commits),
+        new_files=sum(1 for changed in files if changed.status == "A"),
+        deleted_files=sum(1 for changed in files if changed.status == "D"),
+        renamed_files=sum(1 for changed in files if changed.status == "R"),
+        binary_files=sum(1 for changed in files if changed.binary),
+        submodules=sum(1 for changed in files if changed.submodule),
+        commits=len(commits),
+        past_changes=history.unique_changes if history else None,
+        developers=history.developers if history else None,
+        mean_age_days=round(history.mean_age_days, 2)
+        if history and history.mean_age_days is not None
+        else None,
+        past_fixes=history.past_fixes if history else None,
+        past_reverts=history.past_reverts if history else None,
+        author_experience=history.experience if history and history.authors else None,
+        recent_experience=history.recent_experience if history and history.authors else None,
+        subsystem_experience=history.subsystem_experience
+        if history and history.authors
+        else None,
+    )
+
+
+def assess_change(
+    files: Sequence[ChangedFile],
+    commits: Sequence[CommitInfo] = (),
+    history: HistoryFeatures | None = None,
+    *,
+    destructive: Sequence[str] = (),
+    weights: Weights = DEFAULT_WEIGHTS,
+) -> RiskAssessment:
+    """Score a change. Review mode calls this with its own files to get the same risk level.
+
+    ``destructive`` holds migration statements found by :func:`destructive_statements`.
+    """
+    features = measure(files, commits, history)
+    reasons = [
+        *_size_reasons(files, features, weights),
+        *_purpose_reasons(commits, features, weights),
+        *_history_reasons(history, features, weights),
+        *_type_reasons(files, weights),
+    ]
+    points = sum(reason.points for reason in reasons)
+    types = sorted({t for changed in files for t in changed.types}, key=list(ChangeType).index)
+    floor_reasons: list[Reason] = []
+    if only(files, ChangeType.DOCS) or only(files, ChangeType.TESTS):
+        kind = "documentation" if only(files, ChangeType.DOCS) else "tests"
+        factor = weights.docs_only_factor if kind == "documentation" else weights.tests_only_factor
+        points *= factor
+        floor_reasons.append(
+            Reason(
+                signal="scope",
+                message=f"Only {kind} changed ({len(files)} file(s)): nothing that runs in "
+                f"production changes, so the points were scaled by {factor}.",
+                evidence=[changed.path for changed in files[:5]],
+            )
+        )
+    score = 1.0 - math.exp(-points)
+    floor = RiskLevel.LOW
+    never_low = [t for t in NEVER_LOW if t in types]
+    if never_low:
+        floor = RiskLevel.MEDIUM
+        evidence = [c.path for c in files if c.types & set(never_low)][:10]
+        floor_reasons.append(
+            Reason(
+                signal="floor",
+                message=f"A {', '.join(t.value for t in never_low)} change is never low risk.",
+                evidence=evidence,
+            )
+        )
+    if destructive:
+        floor = RiskLevel.HIGH
+        floor_reasons.append(
+            Reason(
+                signal="destructive_migration",
+                message=f"{len(destructive)} migration statement(s) drop, rename or rewrite "
+                "data; rolling back the code will not bring the data back.",
+                evidence=list(destructive),
+            )
+        )
+    if score < floor.lower_bound:
+        score = floor.lower_bound
+    score = round(min(score, 0.999), 4)
+    ordered = sorted(reasons, key=lambda reason: -reason.points)
+    return RiskAssessment(
+        risk_score=score,
+        risk_level=level_for(score),
+        change_types=types,
+        reasons=[r for r in ordered if r.points >= MIN_REASON_POINTS] + floor_reasons,
+        features=features,
+    )
+
+
+def _size_reasons(
+    files: Sequence[ChangedFile], features: RiskFeatures, weights: Weights
+) -> list[Reason]:
+    lines = features.lines_added + features.lines_deleted
+    largest = sorted(files, key=lambda changed: -changed.churn)[:3]
+    reasons = [
+        Reason(
+            signal="size",
+            message=f"{lines:,} lines changed (+{features.lines_added:,}/-"
+            f"{features.lines_deleted:,}) in {features.files:,} file(s).",
+            evidence=[f"{c.path} (+{c.added}/-{c.deleted})" for c in largest if c.churn],
+            points=round(weights.size * _saturate(lines, weights.size_half), 4),
+        ),
+        Reason(
+            signal="diffusion",
+            message=f"Spread over {features.files:,} files in {features.directories:,} "
+            f"folder(s) and {features.subsystems:,} subsystem(s).",
+            evidence=sorted({subsystem_of(c.path) for c in files})[:8],
+            points=round(
+                weights.files * _saturate(features.files - 1, weights.files_half)
+                + weights.subsystems * _saturate(features.subsystems - 1, weights.subsystems_half),
+                4,
+            ),
+        ),
+        Reason(
+            signal="entropy",
+            message=f"Changes are spread evenly across files (entropy {features.entropy:.2f} "
+            "of 1): harder to review as one idea.",
+            evidence=[f"entropy={features.entropy:.2f}"],
+            points=round(weights.entropy * features.entropy, 4),
+        ),
+    ]
+    if features.binary_files:
+        binaries = [c.path for c in files if c.binary]
+        reasons.append(
+            Reason(
+                signal="binary",
+                message=f"{len(binaries)} binary file(s) changed; their content cannot be "
+                "reviewed as text.",
+                evidence=binaries[:5],
+                points=round(min(0.15, weights.binary * len(binaries)), 4),
+            )
+        )
+    if features.submodules:
+        modules = [c.path for c in files if c.submodule]
+        reasons.append(
+            Reason(
+                signal="submodule",
+                message=f"{len(modules)} submodule pointer(s) moved: a whole dependency changed.",
+                evidence=modules[:5],
+                points=weights.submodule,
+            )
+        )
+    return reasons
+
+
+def _purpose_reasons(
+    commits: Sequence[CommitInfo], features: RiskFeatures, weights: Weights
+) -> list[Reason]:
+    if not features.fix:
+        return []
+    fixing = [c for c in commits if is_fix(c.message)]
+    return [
+        Reason(
+            signal="fix",
+            message="The change says it fixes a defect; fixes are more often defective "
+            "themselves (Kamei et al. 2013).",
+            evidence=[f"{c.sha[:12]} {c.subject[:80]}" for c in fixing[:3]],
+            points=weights.fix,
+        )
+    ]
+
+
+def _history_reasons(
+    history: HistoryFeatures | None, features: RiskFeatures, weights: Weights
+) -> list[Reason]:
+    if history is None:
+        return []
+    busiest = sorted(history.files.values(), key=lambda h: -h.changes)[:3]
+    reasons = [
+        Reason(
+            signal="past_changes",
+            message=f"The touched files were changed in {history.unique_changes:,} earlier "
+            "commit(s).",
+            evidence=[f"{h.path}: {h.changes} changes" for h in busiest],
+            points=round(
+                weights.past_changes
+                * _saturate(history.unique_changes, weights.past_changes_half),
+                4,
+            ),
+        ),
+        Reason(
+            signal="developers",
+            message=f"{history.developers} developer(s) changed these files before.",
+            evidence=[f"developers={history.developers}"],
+            points=round(
+                weights.developers * _saturate(history.developers - 1, weights.developers_half),
+                4,
+            ),
+        ),
+    ]
+    if history.past_fixes:
+        fixed = sorted(history.files.values(), key=lambda h: -h.fixes)[:3]
+        reasons.append(
+            Reason(
+                signal="past_fixes",
+                message=f"{history.past_fixes} earlier fix commit(s) touched these files.",
+                evidence=[f"{h.path}: {h.fixes} fixes" for h in fixed if h.fixes],
+                points=round(
+                    weights.past_fixes * _saturate(history.past_fixes, weights.past_fixes_half), 4
+                ),
+            )
+        )
+    if history.past_reverts:
+        reasons.append(
+            Reason(
+                signal="past_reverts",
+                message=f"Changes to these files were reverted {history.past_reverts} time(s) "
+                "before.",
+                evidence=list(history.revert_evidence),
+                points=round(
+                    weights.past_reverts
+                    * _saturate(history.past_reverts, weights.past_reverts_half),
+                    4,
+                ),
+            )
+        )
+    if history.authors and features.author_experience is not None:
+        reasons.append(
+            Reason(
+                signal="experience",
+                message=f"The least experienced author has {history.experience:,} earlier "
+                f"commit(s) here, {history.subsystem_experience:,} in these subsystems.",
+                evidence=[f"author={history.authors[0]}", f"commits={history.experience}"],
+                points=round(
+                    weights.inexperience
+                    * (1 - _saturate(history.experience, weights.experience_half))
+                    + weights.subsystem_inexperience
+                    * (
+                        1
+                        - _saturate(
+                            history.subsystem_experience, weights.subsystem_experience_half
+                        )
+                    ),
+                    4,
+                ),
+            )
+        )
+    return reasons
+
+
+_TYPE_MESSAGES: dict[ChangeType, str] = {
+    ChangeType.MIGRATION: "Database migration changed: it runs once, against live data.",
+    ChangeType.SECURITY: "Security-sensitive code changed (authentication, crypto, permissions).",
+    ChangeType.INFRASTRUCTURE: "Infrastructure changed (containers, Kubernetes, Helm, Terraform).",
+    ChangeType.API_CONTRACT: "An API contract changed: clients may break.",
+    ChangeType.DEPENDENCIES: "Dependency manifests changed.",
+    ChangeType.LOCKFILE: "Locked dependency versions changed.",
+    ChangeType.CI: "CI/workflow files changed.",
+    ChangeType.BUILD: "Build configuration changed.",
+    ChangeType.CONFIG: "Configuration changed.",
+}
+
+
+def _type_reasons(files: Sequence[ChangedFile], weights: Weights) -> list[Reason]:
+    by_type: Counter[ChangeType] = Counter(t for changed in files for t in changed.types)
+    reasons = []
+    for kind, points in weights.types.items():
+        if by_type[kind] == 0:
+            continue
+        evidence = [changed.path for changed in files if kind in changed.types]
+        reasons.append(
+            Reason(
+                signal=kind.value,
+                message=f"{_TYPE_MESSAGES[kind]} ({by_type[kind]} file(s))",
+                evidence=evidence[:10],
+                points=points,
+            )
+        )
+    return reasons
+
+
+MAX_MIGRATION_DIFF_BYTES = 2_000_000
+"""Most migration diff text scanned for destructive statements."""
+
+
+def assess_range(
+    repo_dir: Path, head: str, base: str | None = None, *, weights: Weights = DEFAULT_WEIGHTS
+) -> tuple[ChangeSet, HistoryFeatures, RiskAssessment]:
+    """Read ``base..head`` from git and score it: what ``deploy-gate`` and ``review`` call.
+
+    ``base`` None compares ``head`` with its first parent (the empty tree for a root commit).
+    """
+    repo = GitRepo.open(repo_dir)
+    change = read_change_set(repo, head, base)
+    history = read_history(repo, change)
+    migrations = [c.path for c in change.files if ChangeType.MIGRATION in c.types and not c.binary]
+    diff = repo.diff_text(change.base, change.head, migrations[:200], MAX_MIGRATION_DIFF_BYTES)
+    assessment = assess_change(
+        change.files,
+        change.commits,
+        history,
+        destructive=destructive_statements(diff),
+        weights=weights,
+    )
+    return change, history, assessment

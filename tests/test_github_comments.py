@@ -1,0 +1,96 @@
+"""Comments are upserted by a hidden marker: created once, then edited in place on every re-run.
+
+Prism answers with GitHub's static examples, which never contain our marker; where a re-run
+must find the earlier comment, the proxy edits the (validated) list response to contain it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from cicd_agent.github.client import connect
+from cicd_agent.github.comments import (
+    marker,
+    upsert_commit_comment,
+    upsert_issue_comment,
+    with_marker,
+)
+from cicd_agent.github.limits import COMMENT_BODY_MAX
+
+LIST = r"/repos/octocat/Hello-World/issues/7/comments"
+EDIT = r"/repos/octocat/Hello-World/issues/comments/\d+"
+SHA = "6dcb09b5b57875f334f61aebed695e2e4193db5e"
+
+
+def _posted_earlier(key: str, comment_id: int):
+    """Edit Prism's example list so it holds a comment we posted before (plus someone else's)."""
+
+    def edit(comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        ours = {**comments[0], "id": comment_id, "body": f"old\n\n{marker(key)}"}
+        theirs = {**comments[0], "id": comment_id + 1, "body": "a human's comment"}
+        return [theirs, ours]
+
+    return edit
+
+
+def test_first_run_creates_and_re_runs_edit_in_place(github_api) -> None:
+    client = connect(github_api.settings())
+    first = upsert_issue_comment(client, 7, "review", "## Review\nall good")
+    assert first.status == "created" and first.url.endswith("#issuecomment-1")
+
+    github_api.proxy.script("GET", LIST, edit=_posted_earlier("review", 4242))
+    for attempt in range(3):
+        again = upsert_issue_comment(client, 7, "review", f"## Review\nrun {attempt}")
+        assert again.status == "updated"
+
+    posts = github_api.proxy.calls("POST", LIST)
+    patches = github_api.proxy.calls("PATCH", EDIT)
+    assert len(posts) == 1
+    assert [p.api_path for p in patches] == ["/repos/octocat/Hello-World/issues/comments/4242"] * 3
+    assert patches[-1].json() == {"body": f"## Review\nrun 2\n\n{marker('review')}"}
+    assert posts[0].json()["body"].endswith(marker("review"))
+
+
+def test_a_comment_with_another_key_is_left_alone(github_api) -> None:
+    github_api.proxy.script("GET", LIST, edit=_posted_earlier("gen-tests", 99))
+    outcome = upsert_issue_comment(connect(github_api.settings()), 7, "review", "body")
+    assert outcome.status == "created"
+    assert github_api.proxy.calls("PATCH", EDIT) == []
+
+
+def test_commit_comments_are_upserted_the_same_way(github_api) -> None:
+    client = connect(github_api.settings())
+    created = upsert_commit_comment(client, SHA, "failure:main:abc123", "build failed")
+    github_api.proxy.script(
+        "GET", rf"/repos/octocat/Hello-World/commits/{SHA}/comments",
+        edit=_posted_earlier("failure:main:abc123", 31),
+    )
+    updated = upsert_commit_comment(client, SHA, "failure:main:abc123", "build failed again")
+    assert (created.status, updated.status) == ("created", "updated")
+    assert [r.method + " " + r.api_path for r in github_api.proxy.requests if r.method != "GET"] == [
+        f"POST /repos/octocat/Hello-World/commits/{SHA}/comments",
+        "PATCH /repos/octocat/Hello-World/comments/31",
+    ]
+
+
+def test_dry_run_reports_the_update_it_would_make(github_api) -> None:
+    github_api.proxy.script("GET", LIST, edit=_posted_earlier("review", 8))
+    outcome = upsert_issue_comment(connect(github_api.settings(dry_run=True)), 7, "review", "x")
+    assert outcome.status == "dry_run"
+    assert outcome.requests[0].method == "PATCH"
+    assert outcome.requests[0].path.endswith("/issues/comments/8")
+    assert [r.method for r in github_api.proxy.requests] == ["GET"]
+
+
+def test_an_oversized_body_is_cut_with_a_note_and_keeps_its_marker() -> None:
+    body = with_marker("x" * (COMMENT_BODY_MAX * 2), "review")
+    assert len(body) <= COMMENT_BODY_MAX
+    assert "truncated by cicd-agent" in body
+    assert body.endswith(marker("review"))
+
+
+@pytest.mark.parametrize("key", ["", "a -->b", "a--b", "two words", "-lead"])
+def test_a_key_that_could_break_out_of_the_marker_is_refused(key: str) -> None:
+    with pytest.raises(ValueError, match="comment key"):
+        marker(key)
