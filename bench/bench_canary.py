@@ -7,8 +7,9 @@ Each trial judges one p99-latency metric with the default spec (direction increa
 per step, lognormal around 250 ms. ``sigma`` is the standard deviation of log latency, so 0.15
 means windows differ by about 15 %. A trial counts when the verdict is ``rollback``.
 
-Also measured: independent samples are what the U test assumes, but a ``rate(...[1m])`` sampled
-every 30 s overlaps its neighbours; the AR(1) rows show what that correlation does.
+The U test assumes independent samples. A ``rate(...[1m])`` sampled every 30 s shares half its
+requests with each neighbour (lag-1 correlation about 0.5); the AR(1) rows show what such
+correlation does, and are why the default step is 1 m, as long as the queries' rate window.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ def test_no_configuration_gives_error_rate_and_p99_latency() -> None:
         ' / sum(rate(http_requests_total{track="canary"}[1m]))'
     )
     assert 'track="baseline"' in latency.query_for("baseline", "baseline")
-    assert (config.lookback, config.step, config.thresholds.confidence) == (900.0, 30.0, 0.98)
+    assert (config.lookback, config.step, config.thresholds.confidence) == (1800.0, 60.0, 0.98)
     assert config.thresholds.pass_score == 95 and config.thresholds.marginal_score == 75
 
 
@@ -112,3 +112,9 @@ def test_unknown_key_names_the_metric_not_an_index() -> None:
 def test_durations_use_prometheus_syntax(value: str | int, seconds: float) -> None:
     assert parse_duration(value) == seconds
 
+
+def test_long_inline_json_is_read_as_configuration_not_probed_as_a_path() -> None:
+    from cicd_agent.canary_config import CanaryConfig, load_canary_config
+
+    inline = CanaryConfig(baseline_track="b" * 300, canary_track="c" * 300).model_dump_json()
+    assert load_canary_config(inline).baseline_track == "b" * 300

@@ -32,7 +32,8 @@ def spec(name: str = "latency", **overrides: object) -> MetricSpec:
 
 
 def lognormal(seed: int, n: int = 30, scale: float = 0.25, sigma: float = 0.15) -> list[float]:
-    return (scale * np.random.default_rng(seed).lognormal(0.0, sigma, n)).tolist()
+    values: list[float] = (scale * np.random.default_rng(seed).lognormal(0.0, sigma, n)).tolist()
+    return values
 
 
 # --- one metric --------------------------------------------------------------------------------
@@ -60,6 +61,7 @@ def test_a_significant_change_within_the_allowance_passes() -> None:
     assert result.p_value is not None and result.p_value < 0.02
     assert result.classification == "pass"
     assert not result.failed
+    assert "passes (within the allowance)" in result.reason
 
 
 def test_a_large_but_insignificant_difference_passes() -> None:
@@ -68,6 +70,7 @@ def test_a_large_but_insignificant_difference_passes() -> None:
     result = judge_metric(spec(), baseline, canary, 0.98)
     assert result.mean_ratio is not None and result.mean_ratio > 1.1
     assert result.classification == "pass"
+    assert "passes (not significant)" in result.reason
 
 
 def test_an_improvement_never_fails_an_increase_metric() -> None:
@@ -269,3 +272,27 @@ def test_false_rollback_rate_on_identical_distributions_is_at_most_2_percent() -
 
 def test_detects_a_20_percent_latency_increase_with_30_samples_at_least_95_percent() -> None:
     assert _rollback_rate(1.2, trials=1000, seed=202) >= 0.95
+
+
+def test_summary_table_has_a_row_per_metric_with_failures_in_bold() -> None:
+    specs = [spec("latency"), spec("errors", critical=True), spec("cpu")]
+    baseline = {"latency": lognormal(1), "errors": [0.0] * 30, "cpu": lognormal(2)}
+    canary = {"latency": [1.5 * v for v in lognormal(3)], "errors": [0.0] * 30}
+    table = judge_canary(baseline, canary, specs, THRESHOLDS).markdown_table().splitlines()
+    assert len(table) == 2 + 3
+    assert table[2].startswith("| latency | **high** | ")
+    assert table[3].startswith("| errors (critical) | pass | 1 | - | 0 | 30, 0, 0, 0 |")
+    assert table[4].endswith("| no data |")
+
+
+def test_no_metric_with_data_on_both_sides_continues_unhealthy() -> None:
+    specs = [spec("a"), spec("b")]
+    canary = {"a": lognormal(1), "b": lognormal(2)}
+    judgement = judge_canary({"a": [1.0]}, canary, specs, THRESHOLDS)  # too few for any p < 0.02
+    assert (judgement.verdict, judgement.healthy) == ("continue", False)
+    assert judgement.reasons[0].startswith("No metric has enough data on both sides")
+
+
+def test_judging_no_metric_at_all_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="at least one metric"):
+        judge_canary({}, {}, [], THRESHOLDS)

@@ -8,6 +8,7 @@ through are still Prometheus' own.
 
 from __future__ import annotations
 
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -16,7 +17,7 @@ import requests
 
 from cicd_agent.canary_config import CanaryConfig, MetricSpec
 from cicd_agent.canary_fetch import assess_canary, fetch_metric_samples
-from cicd_agent.errors import ExitCode
+from cicd_agent.errors import ExitCode, UsageError
 from cicd_agent.prometheus import PrometheusClient, PrometheusError, PrometheusQueryError
 from tests.harness.prometheus_server import PrometheusServer, free_port
 
@@ -291,3 +292,32 @@ def test_bearer_token_is_sent(
         with pytest.raises(PrometheusError, match="refused the credentials"):
             client.query_range("up", **window)  # the real server wants basic auth
     assert proxy.authorizations == ["Bearer t0ken", "Bearer t0ken"]
+
+
+@pytest.mark.parametrize(
+    ("url", "options", "message"),
+    [
+        ("prometheus:9090", {}, r"must be an http\(s\) URL"),
+        ("http://127.0.0.1:9090", {"token": "t", "password": "p"}, "not both"),
+        ("http://127.0.0.1:9090", {"attempts": 0}, "at least 1"),
+    ],
+)
+def test_client_configuration_errors_are_usage_errors(
+    url: str, options: dict[str, object], message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        PrometheusClient(url, **options)  # type: ignore[arg-type]
+
+
+def test_a_server_that_never_answers_times_out() -> None:
+    with socket.socket() as silent:  # accepts connections (backlog) but never replies
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        client = PrometheusClient(
+            f"http://127.0.0.1:{silent.getsockname()[1]}",
+            timeout=0.2,
+            attempts=2,
+            sleep=lambda _: None,
+        )
+        with pytest.raises(PrometheusError, match=r"after 2 attempt\(s\): timed out"):
+            client.query_range("up", start=0, end=60, step=30)

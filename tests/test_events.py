@@ -205,8 +205,8 @@ def _pr_with(**changes: Any) -> bytes:
             id="sha",
         ),
         pytest.param(
-            _pr_with(head={"sha": "0" * 40 + "\n::error::forged", "ref": "x"}),
-            "'" + "0" * 40 + "\\n::error::forged' is not a full commit SHA",
+            _pr_with(head={"sha": "0" * 8 + "\n::error::forged", "ref": "x"}),
+            "'" + "0" * 8 + "\\n::error::forged' is not a full commit SHA",
             id="sha-with-workflow-command",
         ),
         pytest.param(b'{"repository": {}}', "is not a valid pull_request payload", id="empty-pr"),

@@ -17,7 +17,9 @@ COMMENTS = r"/repos/octocat/Hello-World/issues/\d+/comments"
 PULL = r"/repos/octocat/Hello-World/pulls/\d+"
 REVIEWS = r"/repos/octocat/Hello-World/pulls/\d+/reviews"
 NOT_PERMITTED = "Resource not accessible by integration"
-SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+SECONDARY = (
+    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+)
 
 
 def test_settings_come_from_the_runner_environment() -> None:
@@ -94,7 +96,10 @@ def test_403_on_a_write_denies_writing_and_later_writes_are_skipped(github_api) 
     assert "permissions" in client.capability.denial.hint
     assert not client.capability.can_write
     assert second.status == "skipped" and second.reason == first.reason
-    assert client.capability.skipped == ["commenting on #5", "posting the review on pull request #5"]
+    assert client.capability.skipped == [
+        "commenting on #5",
+        "posting the review on pull request #5",
+    ]
     assert github_api.proxy.calls("POST", REVIEWS) == []
 
 
@@ -172,7 +177,9 @@ def test_5xx_that_persists_ends_as_an_error_after_the_retries(github_api) -> Non
 
 @pytest.mark.parametrize("status", [403, 429])
 def test_secondary_rate_limit_with_retry_after_is_waited_out(github_api, status: int) -> None:
-    github_api.proxy.fail("POST", COMMENTS, status, SECONDARY, headers={"Retry-After": "0"}, times=1)
+    github_api.proxy.fail(
+        "POST", COMMENTS, status, SECONDARY, headers={"Retry-After": "0"}, times=1
+    )
     outcome = upsert_issue_comment(connect(github_api.settings()), 5, "review", "body")
     assert outcome.status == "created"
     assert [r.status for r in github_api.proxy.calls("POST", COMMENTS)] == [status, 201]

@@ -11,6 +11,7 @@ import pytest
 
 from cicd_agent.github.client import connect
 from cicd_agent.github.comments import (
+    find_issue_comment,
     marker,
     upsert_commit_comment,
     upsert_issue_comment,
@@ -63,12 +64,15 @@ def test_commit_comments_are_upserted_the_same_way(github_api) -> None:
     client = connect(github_api.settings())
     created = upsert_commit_comment(client, SHA, "failure:main:abc123", "build failed")
     github_api.proxy.script(
-        "GET", rf"/repos/octocat/Hello-World/commits/{SHA}/comments",
+        "GET",
+        rf"/repos/octocat/Hello-World/commits/{SHA}/comments",
         edit=_posted_earlier("failure:main:abc123", 31),
     )
     updated = upsert_commit_comment(client, SHA, "failure:main:abc123", "build failed again")
     assert (created.status, updated.status) == ("created", "updated")
-    assert [r.method + " " + r.api_path for r in github_api.proxy.requests if r.method != "GET"] == [
+    assert [
+        r.method + " " + r.api_path for r in github_api.proxy.requests if r.method != "GET"
+    ] == [
         f"POST /repos/octocat/Hello-World/commits/{SHA}/comments",
         "PATCH /repos/octocat/Hello-World/comments/31",
     ]
@@ -94,3 +98,10 @@ def test_an_oversized_body_is_cut_with_a_note_and_keeps_its_marker() -> None:
 def test_a_key_that_could_break_out_of_the_marker_is_refused(key: str) -> None:
     with pytest.raises(ValueError, match="comment key"):
         marker(key)
+
+
+def test_our_earlier_comment_can_be_read_back_by_its_key(github_api) -> None:
+    client = connect(github_api.settings())
+    assert find_issue_comment(client, 7, "review") is None
+    github_api.proxy.script("GET", LIST, edit=_posted_earlier("review", 12))
+    assert find_issue_comment(client, 7, "review") == f"old\n\n{marker('review')}"

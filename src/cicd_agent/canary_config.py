@@ -187,8 +187,12 @@ class CanaryConfig(BaseModel):
 
     baseline_track: str = Field(default="baseline", min_length=1)
     canary_track: str = Field(default="canary", min_length=1)
-    lookback: float = 900.0
-    step: float = 30.0
+    # One sample a minute over half an hour: 31 samples a side, and since the default queries use
+    # [1m] rate windows, neighbouring samples share no requests. A 30 s step would make them
+    # overlap by half, and the correlation that brings more than triples the U test's false alarms
+    # (bench/bench_canary.py measures it).
+    lookback: float = 1800.0
+    step: float = 60.0
     thresholds: CanaryThresholds = Field(default_factory=CanaryThresholds)
     metrics: tuple[MetricSpec, ...] = Field(default_factory=default_metrics, min_length=1)
 
@@ -245,7 +249,9 @@ def load_canary_config(source: str | None) -> CanaryConfig:
 def _read_source(source: str) -> tuple[str, str]:
     """Text and a label for messages. One line that names an existing file is read as a path."""
     stripped = source.strip()
-    if "\n" not in stripped and len(stripped) < 4096:
+    # Inline YAML/JSON starts with a bracket or spans lines; only other text can name a file
+    # (and a name longer than the OS allows is inline text, not a path to probe).
+    if "\n" not in stripped and not stripped.startswith(("{", "[")) and len(stripped) < 1024:
         path = Path(stripped)
         if path.is_file():
             try:

@@ -54,10 +54,12 @@ def fetch_metric_samples(
 def assess_canary(
     client: PrometheusClient, config: CanaryConfig, *, end: float | None = None
 ) -> CanaryJudgement:
-    """Fetch every metric and judge the canary; an unreachable Prometheus gives a blind verdict.
+    """Fetch every metric over the window ending at ``end`` (default now) and judge the canary.
 
-    ``end`` defaults to now. A :class:`~cicd_agent.prometheus.PrometheusQueryError` (a query
-    Prometheus rejects) is not caught: it is a configuration error the user must fix.
+    When Prometheus cannot be read (:class:`~cicd_agent.prometheus.PrometheusError`: unreachable
+    after the retries, credentials refused) the judgement is blind: ``continue``, ``healthy=false``
+    and the reason. A query Prometheus rejects is not caught: it is a configuration error
+    (:class:`~cicd_agent.prometheus.PrometheusQueryError`, exit 2) the user must fix.
     """
     until = time.time() if end is None else end
     baseline: dict[str, tuple[float, ...]] = {}

@@ -164,7 +164,7 @@ def _fail(
     usage = ctx.usage_report() if ctx is not None else ModelUsageReport()
     outputs["tokens_used"] = render_output(usage.tokens_used)
     outputs["cost_usd"] = f"{usage.cost_usd:.6f}"
-    outputs["error"] = message
+    outputs["error"] = f"{message} {error.hint}".strip()
     runner.set_outputs(outputs)
     title = f"cicd-agent {mode_name or ''}".strip()
     runner.annotate(Annotation("error", f"{message} {error.hint}".strip(), title=title))

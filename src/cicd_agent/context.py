@@ -101,7 +101,7 @@ class RunContext:
     @cached_property
     def github(self) -> GitHubClient | None:
         """The GitHub facade, or None (with a note) when there is no token or repository."""
-        from cicd_agent.github.client import connect
+        from cicd_agent.github.client import connect, settings_from_env
 
         if self.github_token is None:
             self.note(
@@ -113,8 +113,10 @@ class RunContext:
             self.note("No repository (GITHUB_REPOSITORY or the event): GitHub was not contacted.")
             return None
         return connect(
-            token=self.github_token,
-            api_url=self.environ.get("GITHUB_API_URL", "https://api.github.com"),
-            repository=self.repository,
-            dry_run=self.options.dry_run,
+            settings_from_env(
+                self.environ,
+                token=self.github_token,
+                repo=self.repository,
+                dry_run=self.options.dry_run,
+            )
         )

@@ -86,7 +86,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--context-tokens", type=int, help="context window of a model the layer does not know"
     )
-    group.add_argument("--model-timeout", type=float, help="seconds per model request (default 60)")
+    group.add_argument("--model-timeout", type=float, help="seconds per model request (default 120)")
     group.add_argument(
         "--model-prices",
         help='price override, JSON: {"MODEL": [input_usd_per_1M, output_usd_per_1M]}',

@@ -97,6 +97,9 @@ def run_mode(
     for annotation in result.annotations():
         ctx.runner.annotate(annotation)
     ctx.runner.write_summary(result.summary_markdown())
+    if result.service_failure and exit_code is ExitCode.OK:
+        ctx.runner.annotate(Annotation("error", result.service_failure))
+        exit_code = ExitCode.EXTERNAL
     reason = result.policy_failure(ctx.options.fail_on)
     if reason and exit_code is ExitCode.OK:
         ctx.runner.annotate(Annotation("error", f"fail-on {ctx.options.fail_on}: {reason}"))

@@ -50,6 +50,9 @@ class ModeResult(BaseModel):
     headline: str
     notes: list[str] = Field(default_factory=list)
     usage: ModelUsageReport = Field(default_factory=ModelUsageReport)
+    # Set when an external service failed but the mode could still give a safe, complete answer
+    # (e.g. Prometheus down → "continue, unhealthy"): outputs are written, and the exit code is 3.
+    service_failure: str | None = None
 
     def mode_outputs(self) -> dict[str, object]:
         """The mode's own step outputs; values are rendered by :func:`render_output`."""

@@ -3,8 +3,10 @@
 Fixtures:
 
 * ``github_mock`` (session): Prism on a free loopback port behind a scripting proxy
-  (``harness.github_proxy``). The spec served is the prepared one (``prepare_spec.py``) with its
-  URLs pointing at the proxy, which is where PyGithub is sent.
+  (``github_proxy.py``). The spec served is the prepared one (``prepare_spec.py``) with its URLs
+  pointing at the proxy, which is where PyGithub is sent. Prism takes 10-15 s to load the
+  description, so it is launched right after collection when any selected test needs it, and
+  loads while the tests before those run; it is stopped at the end of the session.
 * ``github_api`` (function): resets the proxy's scripts and record, and at teardown fails the
   test if Prism rejected any request the test made (a ``Violation: request…`` line, or a route
   the description does not have) that the test did not declare with ``expect_rejections``.
@@ -16,10 +18,13 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -44,10 +49,16 @@ TOKEN = "ghs_cicdAgentTestToken000000000000000000"
 
 _READY = "Prism is listening on"
 _SENTINEL = "/__cicd_agent_log_sentinel__/"
-# A request the description rejects: a body/parameter violation, or a route/method/media type
-# Prism cannot serve. Response violations (GitHub's own examples break its schemas) are ignored.
-_REJECTION_MARKS = ("Violation: request", "Request terminated with error")
-_STATS_KEY = pytest.StashKey["GitHubMock"]()
+# Prism logs each request as a block that starts with "[HTTP SERVER] get /path … Request received".
+# A block is a rejection when the request broke the description (body, parameters, route, method,
+# media type). Violations of the *response* are ignored: GitHub's own examples break its schemas.
+_RECEIVED = re.compile(r"\[HTTP SERVER\] (\w+) (\S+) .*Request received")
+_REJECTION_MARKS = (
+    "Request did not pass the validation rules",
+    "Violation: request",
+    "Request terminated with error",
+)
+_MOCK_KEY = pytest.StashKey["GitHubMock"]()
 
 
 def _free_port() -> int:
@@ -75,14 +86,17 @@ def _spec() -> Path:
 
 @dataclass
 class GitHubMock:
-    """The running mock: ``base_url`` is the proxy's, which tests and PyGithub talk to."""
+    """The mock: ``base_url`` is the proxy's, which tests and PyGithub talk to."""
 
     proxy: ScriptingProxy
     prism_url: str
     log_path: Path
-    start_seconds: float
     process: subprocess.Popen[bytes]
+    launched: float
+    start_seconds: float = 0.0
+    waited_seconds: float = 0.0
     _sentinels: int = 0
+    _settled: int = 0
 
     @property
     def base_url(self) -> str:
@@ -93,6 +107,21 @@ class GitHubMock:
             log.seek(offset)
             return log.read().decode("utf-8", errors="replace")
 
+    def wait_ready(self, timeout: float = 180.0) -> None:
+        """Block until Prism listens; fail with the end of its log if it died or took too long."""
+        waiting = time.perf_counter()
+        deadline = time.monotonic() + timeout
+        while not self.start_seconds:
+            if _READY in self.log_text():
+                self.start_seconds = time.perf_counter() - self.launched
+            elif self.process.poll() is not None or time.monotonic() > deadline:
+                tail = "\n".join(self.log_text().splitlines()[-20:])
+                reason = f"Prism did not start (exit {self.process.poll()}):\n{tail}"
+                pytest.fail(reason, pytrace=False)
+            else:
+                time.sleep(0.1)
+        self.waited_seconds += time.perf_counter() - waiting
+
     def settle(self, timeout: float = 30.0) -> int:
         """Log offset after every request so far has been fully logged.
 
@@ -100,41 +129,66 @@ class GitHubMock:
         to Prism is logged after them, since Prism handles requests in order on one thread.
         """
         self._sentinels += 1
-        tag = f"{_SENTINEL}{self._sentinels}"
+        tag = f"{_SENTINEL}{self._sentinels} "
         host, port = self.prism_url.removeprefix("http://").split(":")
         connection = http.client.HTTPConnection(host, int(port), timeout=timeout)
         try:
-            connection.request("GET", tag)
+            connection.request("GET", tag.strip())
             connection.getresponse().read()
         finally:
             connection.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            text = self.log_text()
-            if any(f"{tag} " in line and "terminated" in line for line in text.splitlines()):
-                return len(text.encode("utf-8", errors="replace"))
+            text = self.log_text(self._settled)
+            if any(tag in line and "terminated" in line for line in text.splitlines()):
+                self._settled += len(text.encode("utf-8", errors="replace"))
+                return self._settled
             time.sleep(0.02)
-        raise AssertionError(f"Prism did not log the sentinel {tag} within {timeout} s")
+        raise AssertionError(f"Prism did not log the sentinel {tag}within {timeout} s")
 
     def rejections_since(self, offset: int) -> list[str]:
-        lines = self.log_text(offset).splitlines()
-        return [
-            line.strip()
-            for line in lines
-            if any(mark in line for mark in _REJECTION_MARKS) and _SENTINEL not in line
-        ]
+        """One line per rejected request logged after ``offset``: method, path and Prism's reasons."""
+        found: list[str] = []
+        request, rejected = "", False
+        reasons: list[str] = []
+
+        def close() -> None:
+            if rejected and _SENTINEL not in request:
+                found.append(f"{request}: {' | '.join(reasons)}")
+
+        for line in self.log_text(offset).splitlines():
+            received = _RECEIVED.search(line)
+            if received:
+                close()
+                request, reasons, rejected = f"{received[1].upper()} {received[2]}", [], False
+                continue
+            rejected = rejected or any(mark in line for mark in _REJECTION_MARKS)
+            if "\u2716" in line and "Violation: response" not in line:
+                reasons.append(line.split("\u2716", 1)[1].strip().removeprefix("error").strip())
+        close()
+        return found
+
+    def stop(self) -> None:
+        """End the proxy and Prism's own process group (start_new_session), nothing else."""
+        self.proxy.close()
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        shutil.rmtree(self.log_path.parent, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def github_mock(
-    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
-) -> Iterator[GitHubMock]:
+def _launch() -> GitHubMock:
+    """Start the proxy and Prism without waiting: Prism takes seconds to load the description."""
     spec = _spec()
-    started = time.perf_counter()
+    launched = time.perf_counter()
     prism_port = _free_port()
     proxy = ScriptingProxy(("127.0.0.1", prism_port))
     proxy.start()
-    workdir = tmp_path_factory.mktemp("github-mock")
+    workdir = Path(tempfile.mkdtemp(prefix="cicd-agent-github-mock-"))
     session_spec = workdir / "github-mock.json"
     with_base_url(spec, session_spec, proxy.base_url)
     log_path = workdir / "prism.log"
@@ -146,32 +200,29 @@ def github_mock(
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    mock = GitHubMock(proxy, f"http://127.0.0.1:{prism_port}", log_path, 0.0, process)
-    try:
-        deadline = time.monotonic() + 180
-        while _READY not in mock.log_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                tail = "\n".join(mock.log_text().splitlines()[-20:])
-                pytest.fail(f"Prism did not start (exit {process.poll()}):\n{tail}", pytrace=False)
-            time.sleep(0.1)
-        mock.start_seconds = time.perf_counter() - started
-        pytestconfig.stash[_STATS_KEY] = mock
-        yield mock
-    finally:
-        proxy.close()
-        _stop(process)
+    return GitHubMock(proxy, f"http://127.0.0.1:{prism_port}", log_path, process, launched)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """Prism runs in its own process group (start_new_session); end that group only."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Launch Prism as soon as we know a selected test needs it, so it loads while others run."""
+    needed = any("github_mock" in getattr(item, "fixturenames", ()) for item in session.items)
+    if needed and SOURCE_SPEC.exists() and PRISM.exists():
+        session.config.stash[_MOCK_KEY] = _launch()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    mock = session.config.stash.get(_MOCK_KEY, None)
+    if mock is not None:
+        mock.stop()
+
+
+@pytest.fixture(scope="session")
+def github_mock(pytestconfig: pytest.Config) -> GitHubMock:
+    mock = pytestconfig.stash.get(_MOCK_KEY, None)
+    if mock is None:
+        mock = pytestconfig.stash[_MOCK_KEY] = _launch()
+    mock.wait_ready()
+    return mock
 
 
 @dataclass
@@ -243,11 +294,14 @@ def judge(rejected: list[str], expected: list[str]) -> list[str]:
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """Report what the mock cost this session: start-up time and per-request latency."""
-    mock = config.stash.get(_STATS_KEY, None)
-    if mock is None:
+    mock = config.stash.get(_MOCK_KEY, None)
+    if mock is None or not mock.start_seconds:
         return
     seconds = sorted(mock.proxy.upstream_seconds)
-    line = f"github mock: Prism ready in {mock.start_seconds:.1f} s"
+    line = (
+        f"github mock: Prism ready {mock.start_seconds:.1f} s after launch,"
+        f" tests waited {mock.waited_seconds:.1f} s for it"
+    )
     if seconds:
         p95 = seconds[min(len(seconds) - 1, int(len(seconds) * 0.95))]
         line += (

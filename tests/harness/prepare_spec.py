@@ -8,7 +8,10 @@ Why each change is needed (see shared/notes/harness-facts.md):
 * ``Link`` response headers are dropped, otherwise PyGithub's pagination follows the examples'
   ``page=2`` links into routes Prism does not know;
 * where a response offers several media types only ``application/json`` is kept, so Prism never
-  answers a JSON request with a diff or SCIM body.
+  answers a JSON request with a diff or SCIM body;
+* a parameter declared ``oneOf`` (e.g. ``workflow_id``: integer or string) becomes ``anyOf``:
+  parameters arrive as text, so ``159038`` fits both branches and ``oneOf`` would reject every
+  numeric id, which GitHub accepts.
 
 Usage: ``python tests/harness/prepare_spec.py SOURCE.json TARGET.json``
 """
@@ -36,12 +39,21 @@ def _prepare_response(response: dict[str, Any]) -> None:
         response["content"] = {JSON_MEDIA_TYPE: content[JSON_MEDIA_TYPE]}
 
 
+def _prepare_parameters(parameters: list[dict[str, Any]]) -> None:
+    for parameter in parameters:
+        schema = parameter.get("schema")
+        if isinstance(schema, dict) and "oneOf" in schema:
+            schema["anyOf"] = schema.pop("oneOf")
+
+
 def prepare(spec: dict[str, Any]) -> dict[str, Any]:
-    """Apply the header and media-type preparations in place and return the spec."""
+    """Apply the header, media-type and parameter preparations in place and return the spec."""
     for path_item in spec["paths"].values():
+        _prepare_parameters(path_item.get("parameters", []))
         for method, operation in path_item.items():
             if method not in HTTP_METHODS:
                 continue
+            _prepare_parameters(operation.get("parameters", []))
             for response in operation.get("responses", {}).values():
                 _prepare_response(response)
     return spec

@@ -14,9 +14,9 @@ Scenarios (gauges ``canary_test_latency_seconds`` and ``canary_test_error_ratio`
 - ``error_spike``: canary error ratio about 8 % against 0.5 % on the baseline;
 - ``canary_nodata``: only the baseline has series.
 
-Plus the default queries' inputs, real counters and a histogram (``http_requests_total`` with
-``code``, ``http_request_duration_seconds``) for tracks ``baseline`` and ``canary``: no 5xx on
-either, canary latency 30 % higher.
+Plus the default queries' inputs over the default lookback, real counters and a histogram
+(``http_requests_total`` with ``code``, ``http_request_duration_seconds``) scraped every 15 s for
+tracks ``baseline`` and ``canary``: no 5xx on either, canary latency 30 % higher.
 
 Samples sit in the recent past, within the default 15-day retention; backfilled data has no
 staleness markers, so a query must end at ``end`` to avoid Prometheus repeating the last sample
@@ -37,6 +37,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import requests
+
+from cicd_agent.canary_config import CanaryConfig
 
 STEP = 30.0  # seconds between gauge samples, and the query step that returns each one exactly
 WINDOW = 900.0  # seconds of gauge data: 31 samples a side
@@ -126,13 +128,15 @@ def _gauge_lines(gauges: dict[tuple[str, str, str], list[float]], start: float) 
     return lines
 
 
-def _http_lines(start: float, end: float, seed: int = 7) -> list[str]:
+def _http_lines(end: float, seed: int = 7) -> list[str]:
     """Cumulative counters and histogram buckets, as a scraped instrumented service would expose.
 
-    They start two minutes before ``start`` so ``rate(...[1m])`` is defined over the whole window.
+    They cover the default lookback before ``end``, plus two minutes so ``rate(...[1m])`` is
+    defined from its first step.
     """
     rng = np.random.default_rng(seed)
-    stamps = np.arange(start - 120.0, end + COUNTER_STEP / 2, COUNTER_STEP)
+    first = end - CanaryConfig().lookback - 120.0
+    stamps = np.arange(first, end + COUNTER_STEP / 2, COUNTER_STEP)
     requests_lines = ["# TYPE http_requests counter"]
     histogram_lines = ["# TYPE http_request_duration_seconds histogram"]
     for track in TRACKS:
@@ -187,7 +191,7 @@ def prometheus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Prom
     end = math.floor(time.time() / STEP) * STEP - 120.0
     start = end - WINDOW
     gauges = gauge_scenarios(end)
-    text = "\n".join([*_gauge_lines(gauges, start), *_http_lines(start, end), "# EOF", ""])
+    text = "\n".join([*_gauge_lines(gauges, start), *_http_lines(end), "# EOF", ""])
     (root / "series.om").write_text(text, encoding="utf-8")
     data = root / "data"
     backfill = subprocess.run(

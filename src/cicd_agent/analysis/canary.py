@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +27,10 @@ from cicd_agent.canary_config import CanaryThresholds, MetricSpec
 MetricClass = Literal["pass", "high", "low", "nodata"]
 Verdict = Literal["promote", "continue", "rollback"]
 FloatArray = npt.NDArray[np.float64]
+# Samples may come as plain sequences (from Prometheus) or numpy arrays (simulations, benches).
+Samples = Sequence[float] | npt.NDArray[np.floating[Any]]
+
+_ALLOWANCE_SIGN = {"increase": "+", "decrease": "-", "either": "±"}
 
 # Above this many canaryxbaseline pairs the Hodges-Lehmann median is found by bisection over
 # sorted samples instead of materialising every difference (4 M doubles = 32 MB).
@@ -71,8 +75,9 @@ class MetricResult(BaseModel):
 class CanaryJudgement(BaseModel):
     """The canary phase's decision. ``healthy`` is false when the judge could not see enough.
 
-    ``data_source_error`` is set when the metrics could not be read at all (the mode maps that to
-    its external-service exit code); the verdict is then ``continue``, never ``promote``.
+    ``data_source_error`` says why, when the metrics could not be read at all (Prometheus
+    unreachable after retries, credentials refused): the verdict is then ``continue``, never
+    ``promote``, and the workflow decides whether to hold or try again.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -84,6 +89,42 @@ class CanaryJudgement(BaseModel):
     reasons: tuple[str, ...]
     metrics: tuple[MetricResult, ...]
     data_source_error: str | None = None
+
+    def markdown_table(self) -> str:
+        """One row per metric for the job summary: class, p-value, effect and both sides."""
+        rows = [
+            "| metric | class | p-value | canary/baseline mean | HL shift | baseline n, mean, "
+            "median, p95 | canary n, mean, median, p95 |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for m in self.metrics:
+            label = f"{m.name} (critical)" if m.critical else m.name
+            verdict = f"**{m.classification}**" if m.failed else m.classification
+            rows.append(
+                f"| {label} | {verdict} | {_number(m.p_value)} | {_ratio(m)} | "
+                f"{_number(m.hl_shift)} | {_side(m.baseline)} | {_side(m.canary)} |"
+            )
+        return "\n".join(rows)
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3g}"
+
+
+def _ratio(metric: MetricResult) -> str:
+    if metric.mean_ratio is not None:
+        return f"x{metric.mean_ratio:.3f}"
+    if metric.baseline.mean == 0 and metric.canary.mean:
+        return "up from 0"
+    return "-"
+
+
+def _side(summary: SampleSummary) -> str:
+    if summary.n == 0:
+        return "no data"
+    return ", ".join(
+        [str(summary.n), _number(summary.mean), _number(summary.median), _number(summary.p95)]
+    )
 
 
 def summarise(values: FloatArray, dropped: int = 0) -> SampleSummary:
@@ -141,21 +182,29 @@ class _SortedDifferences:
         """The k-th smallest difference (0-based)."""
         low = float(self.canary[0] - self.baseline[-1])
         high = float(self.canary[-1] - self.baseline[0])
-        low_count = self.at_most(low)
+        low_count, high_count = self.at_most(low), self.canary.size * self.baseline.size
         if low_count > k:
             return low
         for _ in range(self._MAX_STEPS):
-            if self.at_most(high) - low_count <= self.enumerate_below:
+            if high_count - low_count <= self.enumerate_below:
                 return self._kth_in_bracket(low, high, k - low_count)
             middle = low + (high - low) / 2
             if middle in (low, high):
                 break
             middle_count = self.at_most(middle)
             if middle_count > k:
-                high = middle
+                high, high_count = middle, middle_count
             else:
                 low, low_count = middle, middle_count
-        return high
+        # The bracket is as narrow as floats allow and still holds many tied differences: they
+        # are all the k-th, so return one of them rather than the bracket's bound.
+        return self._largest_in_bracket(low, high)
+
+    def _largest_in_bracket(self, low: float, high: float) -> float:
+        """The largest difference in (low, high]: per canary sample, the nearest baseline one."""
+        start = self._first_at_or_above(high)
+        inside = start < self._first_at_or_above(low)
+        return float(np.max(self.canary[inside] - self.baseline[start[inside]]))
 
     def _kth_in_bracket(self, low: float, high: float, rank: int) -> float:
         """The rank-th smallest of the differences in (low, high], listed explicitly."""
@@ -168,7 +217,7 @@ class _SortedDifferences:
         return float(np.partition(differences, rank)[rank])
 
 
-def _finite(values: Sequence[float]) -> tuple[FloatArray, int]:
+def _finite(values: Samples) -> tuple[FloatArray, int]:
     array = np.asarray(values, dtype=np.float64).ravel()
     finite = array[np.isfinite(array)]
     return finite, int(array.size - finite.size)
@@ -181,8 +230,8 @@ def _smallest_attainable_p(n: int, m: int, two_sided: bool) -> float:
 
 def judge_metric(
     spec: MetricSpec,
-    baseline: Sequence[float],
-    canary: Sequence[float],
+    baseline: Samples,
+    canary: Samples,
     confidence: float,
 ) -> MetricResult:
     """Classify one metric: ``high``/``low`` when worse beyond doubt and beyond the allowance.
@@ -236,8 +285,6 @@ def judge_metric(
     alternative = {"increase": "greater", "decrease": "less", "either": "two-sided"}[spec.direction]
     test = mannwhitneyu(cand, base, alternative=alternative, method="auto")
     p_value = float(test.pvalue)
-    if math.isnan(p_value):  # every sample tied: no evidence of any difference
-        p_value = 1.0
     base_mean = float(np.mean(base))
     cand_mean = float(np.mean(cand))
     mean_ratio = cand_mean / base_mean if base_mean != 0 else None
@@ -256,10 +303,11 @@ def judge_metric(
 
     evidence = (
         f"mean {cand_mean:.6g} vs {base_mean:.6g} ({_describe_change(change)}, "
-        f"allowed ±{spec.allowed_change:.0%}), p={p_value:.3g}"
+        f"allowed {_ALLOWANCE_SIGN[spec.direction]}{spec.allowed_change:.0%}), p={p_value:.3g}"
     )
     if classification == "pass":
-        reason = f"{spec.name}: no significant worsening; {evidence}."
+        why = "within the allowance" if significant else "not significant"
+        reason = f"{spec.name}: passes ({why}); {evidence}."
     else:
         word = "higher" if classification == "high" else "lower"
         reason = f"{spec.name} is {word} on the canary: {evidence} < {alpha:.3g}."
@@ -282,8 +330,8 @@ def _describe_change(change: float) -> str:
 
 
 def judge_canary(
-    baseline: Mapping[str, Sequence[float]],
-    canary: Mapping[str, Sequence[float]],
+    baseline: Mapping[str, Samples],
+    canary: Mapping[str, Samples],
     specs: Sequence[MetricSpec],
     thresholds: CanaryThresholds,
 ) -> CanaryJudgement:
@@ -377,7 +425,8 @@ def _blind_reason(results: Sequence[MetricResult]) -> str:
 
 
 def blind_judgement(reason: str, specs: Sequence[MetricSpec]) -> CanaryJudgement:
-    """The judgement when the metrics could not be read at all (e.g. Prometheus unreachable)."""
+    """The judgement when the metrics could not be read at all: continue, unhealthy, every metric
+    nodata, so outputs and the summary table keep their usual shape."""
     empty = SampleSummary(n=0, mean=None, median=None, p95=None)
     results = tuple(
         MetricResult(
@@ -392,7 +441,7 @@ def blind_judgement(reason: str, specs: Sequence[MetricSpec]) -> CanaryJudgement
             hl_shift=None,
             baseline=empty,
             canary=empty,
-            reason=f"{spec.name}: not read ({reason}).",
+            reason=f"{spec.name}: not read.",
         )
         for spec in specs
     )

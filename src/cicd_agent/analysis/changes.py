@@ -89,7 +89,7 @@ _INFRA_FILES = frozenset(
         "dockerfile", "containerfile", "docker-compose.yml", "docker-compose.yaml",
         "compose.yml", "compose.yaml", "chart.yaml", "values.yaml", "kustomization.yaml",
         "kustomization.yml", "skaffold.yaml", "helmfile.yaml", "vagrantfile", "serverless.yml",
-        "serverless.yaml", "pulumi.yaml", "app.yaml", "fly.toml", "procfile", "render.yaml",
+        "serverless.yaml", "pulumi.yaml", "fly.toml", "procfile", "render.yaml",
         "nginx.conf", "terragrunt.hcl", "tiltfile",
     }
 )  # fmt: skip
@@ -192,7 +192,7 @@ def classify_path(path: str) -> frozenset[ChangeType]:
         return frozenset({ChangeType.CI})
     if _is_test(pure.name, dirs):
         return frozenset({ChangeType.TESTS})
-    if _is_doc(name, dirs):
+    if _is_doc(name, dirs) and not _is_manifest(name, dirs):
         return frozenset({ChangeType.DOCS})
     types: set[ChangeType] = set()
     if _is_migration(name, dirs):
@@ -228,7 +228,11 @@ def _is_test(name: str, dirs: list[str]) -> bool:
 def _is_doc(name: str, dirs: list[str]) -> bool:
     if _DOC_FILES.match(name):
         return True
-    if name in _BUILD_FILES or name in _MANIFESTS or name.startswith(("requirements", "constraints")):
+    if (
+        name in _BUILD_FILES
+        or name in _MANIFESTS
+        or name.startswith(("requirements", "constraints"))
+    ):
         return False
     return name.endswith(_DOC_SUFFIXES) or (bool(dirs) and dirs[0] in _DOC_DIRS)
 
@@ -425,9 +429,7 @@ def parse_raw_numstat(output: str) -> list[ChangedFile]:
     return [_changed_file(raw, count) for raw, count in zip(raws, counts, strict=True)]
 
 
-def _changed_file(
-    raw: tuple[str, str, str, str | None], count: tuple[str, str]
-) -> ChangedFile:
+def _changed_file(raw: tuple[str, str, str, str | None], count: tuple[str, str]) -> ChangedFile:
     status, mode, path, old_path = raw
     submodule = mode == "160000"
     binary = count[0] == "-" and not submodule

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple
@@ -46,6 +46,7 @@ _GENERATED_HEADER_LINES = 5
 _QUOTED_OCTAL = re.compile(rb"\\([0-7]{1,3}|.)")
 _C_ESCAPES = {b"n": b"\n", b"t": b"\t", b'"': b'"', b"\\": b"\\", b"a": b"\a", b"b": b"\b"}
 _KINDS: dict[str, LineKind] = {"+": "+", "-": "-", " ": " "}
+_FIRST_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@[^\n]*\n", re.MULTILINE)
 _ATTRIBUTE_BATCH = 500
 _FILE_HEADER = re.compile(r"^(?=diff --git )", re.MULTILINE)
 
@@ -89,14 +90,17 @@ class Hunk:
         return self.removed > 0 and self.added == 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FileDiff:
-    """One changed file. ``path`` is the head path (the old one for a deleted file)."""
+    """One changed file. ``path`` is the head path (the old one for a deleted file).
+
+    ``patch`` holds the file's hunks, or the file's raw diff text, which is parsed into hunks on
+    first use of :attr:`hunks`: a review of 5,000 files parses only the files it reads.
+    """
 
     path: str
     status: ChangeStatus
     old_path: str | None = None
-    hunks: tuple[Hunk, ...] = ()
     added: int = 0
     removed: int = 0
     is_binary: bool = False
@@ -105,6 +109,27 @@ class FileDiff:
     similarity: int | None = None
     size: int | None = None
     """Bytes of the head version; known for binary files read from a checkout."""
+    patch: str | tuple[Hunk, ...] = field(default=(), repr=False, compare=False)
+
+    @cached_property
+    def hunks(self) -> tuple[Hunk, ...]:
+        if isinstance(self.patch, tuple):
+            return self.patch
+        if self.lockfile or self.is_binary:
+            return ()
+        return tuple(_hunk(h) for patched in _patch_set(self.patch, False) for h in patched)
+
+    def may_contain(self, words: Sequence[str], *, ignore_case: bool = False) -> bool:
+        """Whether any of ``words`` occurs anywhere in the file's diff: a cheap pre-filter on
+        the raw text (plain substring search, far faster than a regex alternation), so files
+        without a candidate line are never parsed line by line."""
+        if isinstance(self.patch, str):
+            text = self.patch
+        else:
+            text = "\n".join(line.text for hunk in self.patch for line in hunk.lines)
+        if ignore_case:
+            text = text.lower()
+        return any(word in text for word in words)
 
     @property
     def listed_only(self) -> bool:
@@ -179,47 +204,64 @@ def parse_diff(text: str, *, base: str | None = None, head: str | None = None) -
     chunks = [chunk for chunk in _FILE_HEADER.split(text) if chunk.strip()]
     if not chunks or not chunks[0].startswith("diff --git "):
         chunks = [text] if text.strip() else []
+    single_file = bool(chunks) and chunks[0].startswith("diff --git ")
     files: list[FileDiff] = []
     for chunk in chunks:
-        files.extend(_parse_chunk(chunk))
+        files.extend(_parse_chunk(chunk, single_file))
     return Diff(tuple(files), base=base, head=head)
 
 
-def _parse_chunk(chunk: str) -> list[FileDiff]:
-    summary_only = _chunk_is_lockfile(chunk)
+def _patch_set(text: str, metadata_only: bool) -> PatchSet:
     try:
-        patch = PatchSet(chunk, metadata_only=summary_only)
+        return PatchSet(text, metadata_only=metadata_only)
     except UnidiffParseError as exc:
         raise UsageError(f"the diff could not be parsed: {exc}.") from exc
-    return [_file_diff(patched, summary_only) for patched in patch]
 
 
-def _chunk_is_lockfile(chunk: str) -> bool:
-    """Whether a file's chunk is a lockfile, from its ``diff --git`` line alone (no parsing)."""
-    first = chunk.split("\n", 1)[0]
-    if not first.startswith("diff --git ") or " b/" not in first:
-        return False
-    return is_lockfile(first.rsplit(" b/", 1)[1].rstrip('"'))
+def _parse_chunk(chunk: str, single_file: bool) -> list[FileDiff]:
+    """Files of one chunk. A single file's chunk (git's format) is read for its headers and
+    counts only (unidiff's ``metadata_only``, several times faster); its lines wait."""
+    if not single_file:
+        return [
+            _file_diff(patched, tuple(_hunk(h) for h in patched))
+            for patched in _patch_set(chunk, False)
+        ]
+    return [_file_diff(patched, chunk) for patched in _patch_set(chunk, True)]
 
 
-def _file_diff(patched: PatchedFile, summary_only: bool) -> FileDiff:
+def _file_diff(patched: PatchedFile, patch: str | tuple[Hunk, ...]) -> FileDiff:
     info = [str(line).rstrip("\n") for line in (patched.patch_info or [])]
     status, old_path, new_path, similarity = _status_and_paths(patched, info)
     path = old_path if status == "deleted" and old_path else new_path
-    hunks = () if summary_only else tuple(_hunk(h) for h in patched)
     lockfile = is_lockfile(path)
+    head_lines = _first_new_lines(patch)
     return FileDiff(
         path=path,
         status=status,
         old_path=old_path if old_path != path else None,
-        hunks=hunks,
         added=patched.added,
         removed=patched.removed,
         is_binary=bool(patched.is_binary_file),
-        generated=not lockfile and (is_generated_path(path) or _has_generated_header(hunks)),
+        generated=not lockfile
+        and (is_generated_path(path) or any(_GENERATED_HEADER.search(t) for t in head_lines)),
         lockfile=lockfile,
         similarity=similarity,
+        patch=patch,
     )
+
+
+def _first_new_lines(patch: str | tuple[Hunk, ...]) -> list[str]:
+    """The first few head-side lines of a file when its first hunk starts at the top (where
+    generators put their "do not edit" header), read from the raw text without parsing it."""
+    if isinstance(patch, tuple):
+        if not patch or patch[0].new_start > _GENERATED_HEADER_LINES:
+            return []
+        return [line.text for line in patch[0].lines if line.kind != "-"][:_GENERATED_HEADER_LINES]
+    match = _FIRST_HUNK.search(patch)
+    if match is None or int(match.group(1)) > _GENERATED_HEADER_LINES:
+        return []
+    lines = patch[match.end() : match.end() + 4096].split("\n")
+    return [line[1:] for line in lines if line[:1] in ("+", " ")][:_GENERATED_HEADER_LINES]
 
 
 def _status_and_paths(
@@ -290,13 +332,6 @@ def _hunk(hunk: UniHunk) -> Hunk:
         section=hunk.section_header.strip(),
         lines=lines,
     )
-
-
-def _has_generated_header(hunks: Sequence[Hunk]) -> bool:
-    if not hunks or hunks[0].new_start > _GENERATED_HEADER_LINES:
-        return False
-    head = [line.text for line in hunks[0].lines if line.kind != "-"][:_GENERATED_HEADER_LINES]
-    return any(_GENERATED_HEADER.search(text) for text in head)
 
 
 # ------------------------------------------------------------------------------------ git

@@ -24,8 +24,7 @@ EMPTY_TREE_MARKER = "(empty tree)"
 """How a root commit's base is shown to people; git itself gets the empty tree's object id."""
 
 _SHALLOW_HINT = (
-    "If this is a shallow clone, fetch the history first (actions/checkout with "
-    "`fetch-depth: 0`)."
+    "If this is a shallow clone, fetch the history first (actions/checkout with `fetch-depth: 0`)."
 )
 _ZERO_SHA = re.compile(r"^0+$")
 
@@ -93,6 +92,21 @@ class GitRepo:
         line = self.run("rev-list", "--parents", "--max-count=1", sha).split()
         return tuple(line[1:])
 
+    def merge_base(self, first: str, second: str) -> str:
+        """Where two lines of history meet (a pull request's diff starts there); ``first``
+        itself when git cannot tell (e.g. a shallow clone)."""
+        import git
+
+        try:
+            found: str = self._git.execute(["git", "merge-base", first, second])
+        except git.GitCommandError:
+            return first
+        return found.strip() or first
+
+    def commit_time(self, sha: str) -> int:
+        """Committer time of ``sha`` (unix seconds): the clock history windows count from."""
+        return int(self.run("log", "-1", "--format=%ct", sha).strip() or 0)
+
     def empty_tree(self) -> str:
         """The empty tree's id in this repository's hash (SHA-1 or SHA-256)."""
         if self._empty_tree is None:
@@ -137,8 +151,11 @@ class GitRepo:
 
     def tracked_files(self, commit: str) -> list[str]:
         """Every file path in ``commit``'s tree (to find the tests related to a change)."""
-        return [path for path in self.run("ls-tree", "-r", "-z", "--name-only", commit).split("\0")
-                if path]
+        return [
+            path
+            for path in self.run("ls-tree", "-r", "-z", "--name-only", commit).split("\0")
+            if path
+        ]
 
     def git_dir(self) -> Path:
         """The repository's common git directory (outside the working tree's tracked files)."""

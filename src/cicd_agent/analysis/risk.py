@@ -251,9 +251,7 @@ def measure(
         past_reverts=history.past_reverts if history else None,
         author_experience=history.experience if history and history.authors else None,
         recent_experience=history.recent_experience if history and history.authors else None,
-        subsystem_experience=history.subsystem_experience
-        if history and history.authors
-        else None,
+        subsystem_experience=history.subsystem_experience if history and history.authors else None,
     )
 
 
@@ -314,8 +312,7 @@ def assess_change(
                 evidence=list(destructive),
             )
         )
-    if score < floor.lower_bound:
-        score = floor.lower_bound
+    score = max(score, floor.lower_bound)
     score = round(min(score, 0.999), 4)
     ordered = sorted(reasons, key=lambda reason: -reason.points)
     return RiskAssessment(
@@ -356,7 +353,7 @@ def _size_reasons(
             message=f"Changes are spread evenly across files (entropy {features.entropy:.2f} "
             "of 1): harder to review as one idea.",
             evidence=[f"entropy={features.entropy:.2f}"],
-            points=round(weights.entropy * features.entropy, 4),
+            points=round(weights.entropy * features.entropy * _saturate(lines, 50.0), 4),
         ),
     ]
     if features.binary_files:
@@ -413,8 +410,7 @@ def _history_reasons(
             "commit(s).",
             evidence=[f"{h.path}: {h.changes} changes" for h in busiest],
             points=round(
-                weights.past_changes
-                * _saturate(history.unique_changes, weights.past_changes_half),
+                weights.past_changes * _saturate(history.unique_changes, weights.past_changes_half),
                 4,
             ),
         ),
@@ -467,9 +463,7 @@ def _history_reasons(
                     + weights.subsystem_inexperience
                     * (
                         1
-                        - _saturate(
-                            history.subsystem_experience, weights.subsystem_experience_half
-                        )
+                        - _saturate(history.subsystem_experience, weights.subsystem_experience_half)
                     ),
                     4,
                 ),

@@ -152,7 +152,7 @@ class GitHubClient:
     def write(
         self,
         what: str,
-        method: Literal["POST", "PATCH", "PUT"],
+        method: Literal["POST", "PATCH", "PUT", "DELETE"],
         path: str,
         body: Mapping[str, Any],
         *,

@@ -46,6 +46,19 @@ def _find(comments: Iterable[_Comment], key: str) -> int | None:
     return None
 
 
+def find_issue_comment(client: GitHubClient, number: int, key: str) -> str | None:
+    """The body of our comment with ``key`` on ``number``, or None (review reads its ledger)."""
+    mark = marker(key)
+
+    def collect() -> str | None:
+        for comment in client.repository.get_issue(number).get_comments():
+            if mark in (comment.body or ""):
+                return str(comment.body)
+        return None
+
+    return client.read(f"listing the comments on #{number}", collect)
+
+
 def upsert_issue_comment(client: GitHubClient, number: int, key: str, body: str) -> WriteOutcome:
     """Create or update our comment on issue or pull request ``number``."""
     where = f"#{number}"

@@ -8,6 +8,7 @@ from typing import Any
 from github.PullRequest import PullRequest
 from github.PullRequestReview import PullRequestReview
 
+from cicd_agent.errors import GitHubError
 from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.github.models import (
@@ -92,6 +93,36 @@ def create_review(
         payload,
         status="created",
     )
+
+
+def probe_review_comment(
+    client: GitHubClient, number: int, comment: ReviewComment, commit_sha: str
+) -> bool:
+    """Whether GitHub accepts ``comment``, asked without showing anything to anyone.
+
+    The comment goes into a *pending* review (no ``event``: visible only to its author), which
+    is deleted at once. A 422 means GitHub refuses the comment (usually: the line is not part
+    of the diff). Used after a whole review was refused, to find the comments at fault.
+    """
+    path = f"{client.repo_path}/pulls/{number}/reviews"
+    body = {"commit_id": commit_sha, "body": "", "comments": [comment.payload()]}
+    try:
+        pending = client.write(
+            f"checking a review comment on #{number}", "POST", path, body, status="created"
+        )
+    except GitHubError as exc:
+        if exc.status == 422:
+            return False
+        raise
+    if pending.id is not None:
+        client.write(
+            f"deleting the pending review on #{number}",
+            "DELETE",
+            f"{path}/{pending.id}",
+            {},
+            status="updated",
+        )
+    return True
 
 
 def pulls_for_commit(client: GitHubClient, sha: str) -> list[PullRequestInfo]:

@@ -146,9 +146,11 @@ def _download(client: GitHubClient, action: str, suffix: str, dest: Path) -> Pat
                         "re-run the job if they are gone.",
                     )
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                with dest.open("wb") as out:
+                partial = dest.with_name(dest.name + ".part")
+                with partial.open("wb") as out:
                     for chunk in response.iter_content(_CHUNK):
                         out.write(chunk)
+                partial.replace(dest)  # a broken download never looks like a complete log
         except requests.RequestException as exc:
             raise GitHubError(
                 f"Could not fetch the log store's URL while {action} ({type(exc).__name__}).",

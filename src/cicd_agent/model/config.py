@@ -21,7 +21,6 @@ from cicd_agent.model.pricing import Price, parse_price_overrides
 from cicd_agent.model.usage import Tier
 
 Provider = Literal["openai", "none"]
-PROVIDERS: tuple[Provider, ...] = ("openai", "none")
 
 DEFAULT_MODEL = "gpt-5.4"
 DEFAULT_FAST_MODEL = "gpt-5.4-mini"

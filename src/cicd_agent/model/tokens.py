@@ -178,7 +178,7 @@ def _load_encoding(name: str, timeout: float) -> Encoding | None:
 
         worker = threading.Thread(target=load, name=f"tiktoken-{name}", daemon=True)
         worker.start()
-        worker.join()
+        worker.join(timeout)
         _loaded[key] = found[0] if found else None
         return _loaded[key]
 

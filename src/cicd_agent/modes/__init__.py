@@ -13,7 +13,20 @@ class ModeEntry(NamedTuple):
     summary: str
 
 
-MODES: dict[str, ModeEntry] = {}
+MODES: dict[str, ModeEntry] = {
+    "review": ModeEntry(
+        "cicd_agent.modes.review",
+        "review a pull request: inline comments, check run, SARIF, merge gate",
+    ),
+    "gen-tests": ModeEntry(
+        "cicd_agent.modes.gen_tests",
+        "write tests for a change's uncovered lines; keep those that pass a strict gate",
+    ),
+    "deploy-gate": ModeEntry(
+        "cicd_agent.modes.deploy_gate",
+        "score change risk, choose a rollout strategy, proceed or hold",
+    ),
+}
 
 
 def load_mode(name: str) -> Any:

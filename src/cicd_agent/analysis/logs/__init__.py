@@ -1,0 +1,32 @@
+"""Find why a CI run failed from its logs: streaming, deterministic, bounded in memory.
+
+``load_logs`` reads a run-logs zip, a folder or a text file into ``JobLog`` streams;
+``analyse_logs`` turns them into a ``LogAnalysis`` (failed jobs and steps, failure type,
+root-cause line, responsible files, a budgeted and redacted excerpt for the model).
+"""
+
+from cicd_agent.analysis.logs.analyse import analyse_logs, fingerprint
+from cicd_agent.analysis.logs.baseline import BaselineIndex, subtract_baseline
+from cicd_agent.analysis.logs.model import (
+    FailedJob,
+    FailureType,
+    FlakinessEvidence,
+    LogAnalysis,
+    ResponsibleFile,
+)
+from cicd_agent.analysis.logs.sources import JobLog, LogPart, load_logs
+
+__all__ = [
+    "BaselineIndex",
+    "FailedJob",
+    "FailureType",
+    "FlakinessEvidence",
+    "JobLog",
+    "LogAnalysis",
+    "LogPart",
+    "ResponsibleFile",
+    "analyse_logs",
+    "fingerprint",
+    "load_logs",
+    "subtract_baseline",
+]

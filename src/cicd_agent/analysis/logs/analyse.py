@@ -1,0 +1,297 @@
+"""analyse_logs: from job logs to a LogAnalysis, deterministically and in bounded memory.
+
+Each job is streamed once (``reader``). Jobs whose runner markers (or API conclusion) say they
+failed are judged: their failed steps' findings ranked (``region``), classified
+(``classify``), their files ranked (``files``). The job whose failure is most telling becomes
+the run's root cause: a job that failed beats one cancelled because a sibling failed, then the
+weightier finding wins. Jobs that failed the same way (a matrix) are named once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from cicd_agent.analysis.logs.baseline import BaselineIndex
+from cicd_agent.analysis.logs.classify import (
+    classify,
+    flakiness,
+    flaky_type,
+    local_module_roots,
+)
+from cicd_agent.analysis.logs.excerpt import STEP_END_LINES, ExcerptBuilder
+from cicd_agent.analysis.logs.files import normalise_path, responsible_files
+from cicd_agent.analysis.logs.model import (
+    FailedJob,
+    FailureType,
+    FlakinessEvidence,
+    LogAnalysis,
+)
+from cicd_agent.analysis.logs.reader import JobScan, JobScanner
+from cicd_agent.analysis.logs.region import Finding, failed_steps, rank, step_findings
+from cicd_agent.analysis.logs.signatures import Matcher
+from cicd_agent.analysis.logs.sources import JobLog, iter_chunks
+from cicd_agent.analysis.redact import Redactor
+
+FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})
+PASSED_CONCLUSIONS = frozenset({"success", "skipped", "neutral"})
+MIN_EXCERPT_WEIGHT = 30
+MAX_ERROR_LINES = 20
+_FOLD = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-f]{7,64}\b|\d+")
+_SPACES = re.compile(r"\s+")
+
+
+@cache
+def default_matcher() -> Matcher:
+    """The matcher over all known signatures, built once per process."""
+    return Matcher()
+
+
+def scan_job(job: JobLog, matcher: Matcher) -> JobScan:
+    """Stream every part of ``job`` once."""
+    scanner = JobScanner(matcher)
+    for part in job.parts:
+        scanner.scan_part(iter_chunks(part), part.step)
+    return scanner.finish(job.name, job.conclusion)
+
+
+@dataclass
+class _Judged:
+    """One failed job, judged."""
+
+    scan: JobScan
+    steps: list[int]
+    ranked: list[Finding]
+    failure_type: FailureType
+    conclusion: str
+    order: int
+
+    @property
+    def root(self) -> Finding | None:
+        return self.ranked[0] if self.ranked else None
+
+    def step_name(self, index: int) -> str:
+        name = self.scan.steps[index].name
+        return name or ("Set up job" if len(self.scan.steps) > 1 else "log")
+
+    @property
+    def exit_code(self) -> int | None:
+        codes = [self.scan.steps[i].exit_code for i in self.steps]
+        return next((code for code in codes if code is not None), None)
+
+    def sort_key(self) -> tuple[bool, int, int]:
+        weight = self.root.weight if self.root else 0
+        return (self.conclusion == "cancelled", -weight, self.order)
+
+
+def fingerprint(failure_type: FailureType, root_cause: str) -> str:
+    """A stable id for a failure: its type and its root line with numbers and ids folded."""
+    folded = _SPACES.sub(" ", _FOLD.sub("#", _workspace_free(root_cause))).strip()
+    return hashlib.sha256(f"{failure_type.value}|{folded}".encode()).hexdigest()[:16]
+
+
+def _workspace_free(text: str) -> str:
+    return " ".join(normalise_path(word) or word if "/" in word else word for word in text.split())
+
+
+def _conclusion(scan: JobScan, ranked: Sequence[Finding], steps: Sequence[int]) -> str:
+    if scan.conclusion:
+        return scan.conclusion
+    names = {finding.hit.match.signature.name for finding in ranked}
+    if "runner.timeout" in names:
+        return "timed_out"
+    exit_codes = [scan.steps[i].exit_code for i in steps if scan.steps[i].exit_code is not None]
+    if "runner.canceled" in names and not exit_codes:
+        return "cancelled"
+    return "failure"
+
+
+def _judge(
+    scan: JobScan,
+    order: int,
+    *,
+    assume_failed: bool,
+    matcher: Matcher,
+    baseline: BaselineIndex | None,
+    changed_files: Sequence[str],
+) -> _Judged | None:
+    if scan.conclusion in PASSED_CONCLUSIONS:
+        return None
+    known_failed = scan.conclusion in FAILED_CONCLUSIONS
+    steps = failed_steps(scan, assume_failed=assume_failed or known_failed)
+    if not steps:
+        return None
+
+    def keep(text: str) -> bool:
+        return baseline is None or text.startswith("##[") or text not in baseline
+
+    findings = [
+        finding
+        for index in steps
+        for finding in step_findings(scan.steps[index], index, matcher, keep)
+    ]
+    ranked = rank(findings)
+    paths = [f.hit.match.path for f in findings if f.hit.match.path]
+    failure_type = classify(
+        ranked,
+        exit_codes=[c for c in (scan.steps[i].exit_code for i in steps) if c is not None],
+        conclusion=scan.conclusion,
+        step_names=[scan.steps[i].name for i in steps],
+        local_roots=local_module_roots([*paths, *changed_files]),
+    )
+    return _Judged(scan, steps, ranked, failure_type, _conclusion(scan, ranked, steps), order)
+
+
+def analyse_logs(
+    jobs: Iterable[JobLog],
+    *,
+    changed_files: Sequence[str] = (),
+    baseline: BaselineIndex | None = None,
+    budget: int = 8000,
+    measure: Callable[[str], int] = len,
+    redact: Callable[[str], str] | None = None,
+    flakiness_evidence: FlakinessEvidence | None = None,
+    matcher: Matcher | None = None,
+) -> LogAnalysis:
+    """Find why a run failed from its job logs.
+
+    ``budget`` is in the units of ``measure`` (characters by default; pass a token counter
+    to budget tokens). ``redact`` defaults to redacting secret-shaped values; the mode passes
+    a ``Redactor`` that also knows the run's own secrets.
+    """
+    matcher = matcher or default_matcher()
+    redact = redact or Redactor().redact
+    scans = [scan_job(job, matcher) for job in jobs]
+    marked = any(step.failed for scan in scans for step in scan.steps)
+    judged = [
+        verdict
+        for order, scan in enumerate(scans)
+        if (
+            verdict := _judge(
+                scan,
+                order,
+                assume_failed=not marked,
+                matcher=matcher,
+                baseline=baseline,
+                changed_files=changed_files,
+            )
+        )
+        is not None
+    ]
+    judged.sort(key=_Judged.sort_key)
+    if not judged:
+        return LogAnalysis(
+            failed_jobs=(),
+            failure_type=FailureType.UNKNOWN,
+            root_cause="",
+            error_line_numbers=(),
+            excerpt="",
+            responsible_files=(),
+            signatures_hit=(),
+            fingerprint=fingerprint(FailureType.UNKNOWN, ""),
+        )
+    primary = judged[0]
+    root = primary.root
+    root_cause = redact(root.hit.text.strip()) if root else ""
+    files = responsible_files(primary.ranked, root, changed_files)
+    is_flaky, evidence = flakiness(
+        flakiness_evidence, touches_changes=any(file.changed for file in files)
+    )
+    failure_type = flaky_type(primary.failure_type, is_flaky)
+    prints = [fingerprint(j.failure_type, j.root.hit.text if j.root else "") for j in judged]
+    failed_jobs = tuple(
+        FailedJob(
+            name=j.scan.name,
+            failed_step=j.step_name(j.steps[0]),
+            conclusion=j.conclusion,
+            exit_code=j.exit_code,
+            root_cause=redact(j.root.hit.text.strip()) if j.root else "",
+            root_cause_line=j.root.hit.line if j.root else None,
+            failure_type=j.failure_type,
+        )
+        for j in judged
+    )
+    error_lines = [f.hit.line for f in primary.ranked if f.weight >= MIN_EXCERPT_WEIGHT]
+    signatures = sorted(
+        {
+            f.hit.match.signature.name
+            for j in judged
+            for f in j.ranked
+            if f.weight >= MIN_EXCERPT_WEIGHT
+        }
+    )
+    return LogAnalysis(
+        failed_jobs=failed_jobs,
+        failure_type=failure_type,
+        root_cause=root_cause,
+        error_line_numbers=tuple(dict.fromkeys(error_lines))[:MAX_ERROR_LINES],
+        excerpt=_excerpt(judged, prints, baseline, budget=budget, measure=measure, redact=redact),
+        responsible_files=files,
+        signatures_hit=tuple(signatures),
+        fingerprint=prints[0],
+        is_flaky=is_flaky,
+        flaky_evidence=evidence,
+    )
+
+
+def _excerpt(
+    judged: Sequence[_Judged],
+    prints: Sequence[str],
+    baseline: BaselineIndex | None,
+    *,
+    budget: int,
+    measure: Callable[[str], int],
+    redact: Callable[[str], str],
+) -> str:
+    builder = ExcerptBuilder(budget=budget, measure=measure, redact=redact)
+    summary = []
+    for job, mark in zip(judged, prints, strict=True):
+        first = prints.index(mark)
+        same = f", same failure as {judged[first].scan.name}" if first != judged.index(job) else ""
+        code = f", exit code {job.exit_code}" if job.exit_code is not None else ""
+        summary.append(
+            f"- {job.scan.name}: step {job.step_name(job.steps[0])!r} {job.conclusion}{code}"
+            f" ({job.failure_type.value}{same})"
+        )
+    builder.preamble = ["Failed jobs:", *summary, ""]
+    for job_rank, (job, mark) in enumerate(zip(judged, prints, strict=True)):
+        if prints.index(mark) != job_rank:
+            continue
+        sections: dict[int, int] = {}
+        for index in job.steps:
+            step = job.scan.steps[index]
+            sections[index] = builder.section(
+                f"=== job: {job.scan.name} | step: {job.step_name(index)} ==="
+            )
+            tail = [
+                (n, t)
+                for n, t in step.tail
+                if baseline is None or t.startswith("##[") or t not in baseline
+            ]
+            builder.offer(sections[index], tail)
+            for hit in step.hits:
+                builder.offer(sections[index], [(hit.line, hit.text), *hit.context])
+            if step.tail:
+                last = step.tail[-1][0]
+                end_tier = (1,) if job_rank == 0 else (3, job_rank)
+                builder.window(sections[index], last, STEP_END_LINES - 1, 0, end_tier)
+        for position, finding in enumerate(job.ranked):
+            signature = finding.hit.match.signature
+            if finding.weight < MIN_EXCERPT_WEIGHT:
+                continue
+            if position == 0:
+                tier: tuple[int, ...] = (0,) if job_rank == 0 else (2, job_rank)
+            else:
+                tier = (4, job_rank, -finding.weight, position)
+            builder.offer(sections[finding.step_index], [(finding.hit.line, finding.hit.text)])
+            builder.window(
+                sections[finding.step_index],
+                finding.hit.line,
+                signature.before,
+                signature.after,
+                tier,
+            )
+    return builder.render()

@@ -1,0 +1,88 @@
+"""Source files named by the failure, ranked by how likely they are to hold its cause.
+
+Paths come from tracebacks and compiler messages in the failed steps. They are made relative to
+the checkout (the runner's ``/home/runner/work/<repo>/<repo>/`` and its Windows, macOS and
+container forms), and paths of installed packages, toolchains and the interpreter are dropped:
+nobody fixes a failure in ``site-packages``. Files the change touched come first, then the
+file of the root cause, then the files the weightiest and most frequent lines name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from cicd_agent.analysis.logs.model import ResponsibleFile
+from cicd_agent.analysis.logs.region import Finding
+
+MAX_FILES = 20
+_WORKSPACE = re.compile(
+    r"^(?:file://)?(?:/home/runner/work|/Users/runner/work|/__w|/github/workspace"
+    r"|[A-Za-z]:[\\/]a)(?:[\\/][^\\/]+[\\/][^\\/]+)?[\\/]"
+)
+_FOREIGN = (
+    "site-packages/", "dist-packages/", "node_modules/", "/usr/", "/opt/hostedtoolcache/",
+    "<frozen", "<string>", "<stdin>", "/rustc/", ".cargo/registry/", "/go/pkg/mod/",
+    "/lib/python3", "node:internal", "<anonymous>", "/_temp/", "/.venv/", "venv/lib/",
+)  # fmt: skip
+
+
+def normalise_path(path: str) -> str | None:
+    """``path`` relative to the checkout, or None for files outside the project."""
+    cleaned = path.strip().strip("'\"`").replace("\\", "/")
+    cleaned = _WORKSPACE.sub("", cleaned).removeprefix("file://")
+    while cleaned.startswith("./"):
+        cleaned = cleaned[2:]
+    if not cleaned or any(marker in cleaned for marker in _FOREIGN):
+        return None
+    return cleaned
+
+
+def _matches(path: str, changed: str) -> bool:
+    return path == changed or path.endswith("/" + changed) or changed.endswith("/" + path)
+
+
+@dataclass
+class _Tally:
+    first: tuple[int, int]
+    weight: int
+    mentions: int = 0
+    lines: set[int] = field(default_factory=set)
+
+
+def responsible_files(
+    findings: Iterable[Finding], root: Finding | None, changed_files: Sequence[str]
+) -> tuple[ResponsibleFile, ...]:
+    """The project files the findings name, likeliest culprit first."""
+    changed = [c for c in (normalise_path(path) for path in changed_files) if c]
+    tallies: dict[str, _Tally] = {}
+    root_path = None
+    for finding in findings:
+        raw = finding.hit.match.path
+        path = normalise_path(raw) if raw else None
+        if path is None:
+            continue
+        tally = tallies.setdefault(path, _Tally(finding.order, finding.weight))
+        tally.mentions += 1
+        tally.weight = max(tally.weight, finding.weight)
+        if finding.hit.match.source_line is not None:
+            tally.lines.add(finding.hit.match.source_line)
+        if finding is root:
+            root_path = path
+
+    def key(item: tuple[str, _Tally]) -> tuple[bool, bool, int, int, tuple[int, int]]:
+        path, tally = item
+        in_change = any(_matches(path, c) for c in changed)
+        return (not in_change, path != root_path, -tally.weight, -tally.mentions, tally.first)
+
+    ranked = sorted(tallies.items(), key=key)[:MAX_FILES]
+    return tuple(
+        ResponsibleFile(
+            path=path,
+            lines=tuple(sorted(tally.lines))[:20],
+            changed=any(_matches(path, c) for c in changed),
+            mentions=tally.mentions,
+        )
+        for path, tally in ranked
+    )

@@ -1,0 +1,92 @@
+"""Where in a failed job the error is: the failed steps, their findings and the root-cause line.
+
+The runner's ``##[error]`` markers say which steps failed. Within them the reader's hits are
+joined by a full pass over each step's tail, where every signature (also those without
+needles) is tried on every line. The root cause is the weightiest finding; among equals it is
+the first line of the *last* cluster of them, because a step run with ``bash -e`` stops at the
+first failing command (so earlier errors of the same weight were survivable), while one tool's
+own errors cascade from its first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from cicd_agent.analysis.logs.reader import Hit, JobScan, StepScan
+from cicd_agent.analysis.logs.runner_format import MarkerKind, parse_marker
+from cicd_agent.analysis.logs.signatures import Matcher
+
+CLUSTER_GAP_LINES = 200
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A hit in a failed step, with the step it belongs to."""
+
+    step_index: int
+    hit: Hit
+
+    @property
+    def weight(self) -> int:
+        return self.hit.weight
+
+    @property
+    def order(self) -> tuple[int, int]:
+        return (self.step_index, self.hit.line)
+
+
+def failed_steps(scan: JobScan, *, assume_failed: bool) -> list[int]:
+    """Indexes of the steps that failed; the last step with output when the job failed silently.
+
+    ``assume_failed`` is for jobs known to have failed (or plain logs with no runner markers):
+    without an ``##[error]`` marker the failure is taken to be at the end of the job.
+    """
+    indexes = [index for index, step in enumerate(scan.steps) if step.failed]
+    if indexes or not assume_failed or not scan.steps:
+        return indexes
+    with_hits = [index for index, step in enumerate(scan.steps) if step.signature_counts]
+    with_tail = [index for index, step in enumerate(scan.steps) if step.tail]
+    return [max(with_hits + with_tail, default=len(scan.steps) - 1)]
+
+
+def step_findings(
+    step: StepScan, step_index: int, matcher: Matcher, keep: Callable[[str], bool]
+) -> list[Finding]:
+    """Findings of one step: the reader's hits before its tail and a full match of the tail.
+
+    ``keep`` drops lines that also appeared in a successful run (see ``baseline``).
+    """
+    tail_start = step.tail[0][0] if step.tail else step.end_line + 1
+    hits = [hit for hit in step.hits if hit.line < tail_start]
+    for number, text in step.tail:
+        if number <= step.header_end or not text.strip():
+            continue
+        marker = parse_marker(text)
+        if marker is not None and marker.kind is not MarkerKind.ERROR:
+            continue
+        match = matcher.match(text, full=True)
+        if match is not None:
+            hits.append(Hit(number, text, match))
+    return [Finding(step_index, hit) for hit in hits if keep(hit.text)]
+
+
+def rank(findings: Sequence[Finding]) -> list[Finding]:
+    """Findings best first: by weight; among equals the first failed step, in it the last cluster.
+
+    The first failed step is the one that failed the job (later ones ran only under
+    ``if: always()``); inside a step the last cluster of equally weighty lines is the command
+    that stopped it, and that cluster's first line is where its tool's errors begin.
+    """
+    groups: dict[tuple[int, int], list[Finding]] = {}
+    for finding in sorted(findings, key=lambda f: f.order):
+        groups.setdefault((-finding.weight, finding.step_index), []).append(finding)
+    ranked: list[Finding] = []
+    for key in sorted(groups):
+        group = groups[key]
+        start = 0
+        for index in range(1, len(group)):
+            if group[index].hit.line - group[index - 1].hit.line > CLUSTER_GAP_LINES:
+                start = index
+        ranked.extend(group[start:] + group[:start])
+    return ranked

@@ -1,0 +1,430 @@
+"""The documented deploy policy: risk and change types → strategy, approval, hold, and routing.
+
+Defaults (each overridable through the ``policy`` input, a JSON object with these keys):
+
+* ``strategy``: low → direct, medium → rolling, high → canary, critical → blue_green; raised to
+  at least ``type_strategy`` for the change types present (migration → blue_green, so the old
+  version keeps running until the switch; infrastructure → rolling; security → canary).
+  Changes that touch nothing that runs (docs, tests, CI only) ship direct.
+* ``canary_percentage``: the first step of a canary by level (medium 25, high 10, critical 5);
+  100 for every other strategy.
+* approval when the level is in ``approval_levels`` (critical), a change type is in
+  ``approval_types`` (migration), the deploy falls off-hours or on a weekend at or above
+  ``off_hours_approval_from`` (high), the model's confidence is below the
+  ``approval-confidence`` input, or no CI signal at all backs a change at or above high.
+* hold when inside a freeze window (unless nothing that runs changed), when tests failed
+  (``hold_on_failed_tests``), when a reviewer requested changes (``hold_on_changes_requested``),
+  when the safety score is below ``min_safety_score`` (70), or when the level is in
+  ``hold_levels`` (none by default).
+
+Routing for the rest of a push pipeline: ``test_scope`` none for docs-only changes, targeted
+when every changed source file has a related test (and nothing but source, tests and docs
+changed), full otherwise; ``build_strategy`` full when dependency manifests, lockfiles,
+Dockerfiles, build configuration or submodules changed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from enum import StrEnum
+from pathlib import PurePosixPath
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cicd_agent.analysis.changes import (
+    RUNTIME_TYPES,
+    ChangedFile,
+    ChangeType,
+    classify_path,
+    only,
+)
+from cicd_agent.analysis.risk import RiskLevel
+from cicd_agent.errors import UsageError
+
+
+class Strategy(StrEnum):
+    """Rollout strategies, from least to most cautious."""
+
+    DIRECT = "direct"
+    ROLLING = "rolling"
+    CANARY = "canary"
+    BLUE_GREEN = "blue_green"
+
+    @property
+    def rank(self) -> int:
+        return list(Strategy).index(self)
+
+
+class Recommendation(StrEnum):
+    PROCEED = "proceed"
+    HOLD = "hold"
+
+
+class TestScope(StrEnum):
+    NONE = "none"
+    TARGETED = "targeted"
+    FULL = "full"
+
+
+class BuildStrategy(StrEnum):
+    CACHED = "cached"
+    FULL = "full"
+
+
+class Policy(BaseModel):
+    """The deploy policy; ``extra="forbid"`` so a misspelt key fails instead of being ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    strategy: dict[RiskLevel, Strategy] = Field(
+        default_factory=lambda: {
+            RiskLevel.LOW: Strategy.DIRECT,
+            RiskLevel.MEDIUM: Strategy.ROLLING,
+            RiskLevel.HIGH: Strategy.CANARY,
+            RiskLevel.CRITICAL: Strategy.BLUE_GREEN,
+        }
+    )
+    type_strategy: dict[ChangeType, Strategy] = Field(
+        default_factory=lambda: {
+            ChangeType.MIGRATION: Strategy.BLUE_GREEN,
+            ChangeType.INFRASTRUCTURE: Strategy.ROLLING,
+            ChangeType.SECURITY: Strategy.CANARY,
+        }
+    )
+    canary_percentage: dict[RiskLevel, int] = Field(
+        default_factory=lambda: {
+            RiskLevel.LOW: 25,
+            RiskLevel.MEDIUM: 25,
+            RiskLevel.HIGH: 10,
+            RiskLevel.CRITICAL: 5,
+        }
+    )
+    approval_levels: list[RiskLevel] = Field(default_factory=lambda: [RiskLevel.CRITICAL])
+    approval_types: list[ChangeType] = Field(default_factory=lambda: [ChangeType.MIGRATION])
+    off_hours_approval_from: RiskLevel | None = RiskLevel.HIGH
+    hold_levels: list[RiskLevel] = Field(default_factory=list)
+    min_safety_score: float = Field(default=70.0, ge=0, le=100)
+    hold_on_failed_tests: bool = True
+    hold_on_changes_requested: bool = True
+
+    @field_validator("canary_percentage")
+    @classmethod
+    def _steps(cls, value: dict[RiskLevel, int]) -> dict[RiskLevel, int]:
+        for level, percent in value.items():
+            if percent not in (5, 10, 25):
+                raise ValueError(f"canary percentage for {level} must be 5, 10 or 25")
+        return value
+
+
+def parse_policy(text: str | None) -> Policy:
+    """The default policy with the keys given in ``text`` (JSON) replaced; mappings merge."""
+    default = Policy()
+    if not text or not text.strip():
+        return default
+    try:
+        override = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"policy is not valid JSON: {exc.msg}.") from exc
+    if not isinstance(override, dict):
+        raise UsageError("policy must be a JSON object (see the README's deploy policy).")
+    merged = default.model_dump(mode="json")
+    for key, value in override.items():
+        if isinstance(merged.get(key), dict) and isinstance(value, dict):
+            merged[key] = {**merged[key], **value}
+        else:
+            merged[key] = value
+    try:
+        return Policy.model_validate(merged)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        raise UsageError(f"policy: {where}: {problem['msg']}.") from exc
+
+
+# --- change window -------------------------------------------------------------------------
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS = re.compile(
+    r"^\s*(?P<d1>[a-z]{3})\s*-\s*(?P<d2>[a-z]{3})\s+(?P<h1>\d{1,2}:\d{2})\s*-\s*"
+    r"(?P<h2>\d{1,2}:\d{2})\s*$",
+    re.IGNORECASE,
+)
+DEFAULT_BUSINESS_HOURS = "Mon-Fri 09:00-18:00"
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    first_day: int
+    last_day: int
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class FreezeWindow:
+    start: datetime
+    end: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class ChangeWindow:
+    """When the deploy would happen, in the team's time zone, and what that means."""
+
+    local_time: str
+    weekend: bool
+    off_hours: bool
+    freeze: str | None
+
+
+def parse_timezone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise UsageError(
+            f"timezone {name!r} is not an IANA time zone (e.g. Europe/Berlin)."
+        ) from exc
+
+
+def parse_business_hours(text: str | None) -> BusinessHours:
+    """``Mon-Fri 09:00-18:00`` (days inclusive, hours local, end exclusive)."""
+    match = _HOURS.match(text or DEFAULT_BUSINESS_HOURS)
+    if match is None or match["d1"].lower() not in _DAYS or match["d2"].lower() not in _DAYS:
+        raise UsageError(f"business-hours {text!r} is not of the form {DEFAULT_BUSINESS_HOURS!r}.")
+    try:
+        start = time.fromisoformat(match["h1"].zfill(5))
+        end = time.fromisoformat(match["h2"].zfill(5))
+    except ValueError as exc:
+        raise UsageError(f"business-hours {text!r} has an invalid time: {exc}.") from exc
+    return BusinessHours(_DAYS.index(match["d1"].lower()), _DAYS.index(match["d2"].lower()),
+                         start, end)  # fmt: skip
+
+
+def parse_freeze_windows(text: str | None, zone: ZoneInfo) -> list[FreezeWindow]:
+    """``START/END`` ISO 8601 intervals, separated by commas or new lines; a date alone means
+    midnight, a time without offset is in ``zone``. END must be after START."""
+    windows = []
+    for raw in re.split(r"[,\n;]+", text or ""):
+        item = raw.strip()
+        if not item:
+            continue
+        start_text, slash, end_text = item.partition("/")
+        if not slash:
+            raise UsageError(f"freeze window {item!r} must be START/END (ISO 8601).")
+        start, end = _moment(start_text, zone), _moment(end_text, zone)
+        if end <= start:
+            raise UsageError(f"freeze window {item!r} ends before it starts.")
+        windows.append(FreezeWindow(start, end, item))
+    return windows
+
+
+def _moment(text: str, zone: ZoneInfo) -> datetime:
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(0), zone)
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(f"{text!r} is not an ISO 8601 date or time.") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def parse_moment(text: str | None, zone: ZoneInfo) -> datetime | None:
+    """The ``deploy-time`` input (ISO 8601), or None for now."""
+    return _moment(text, zone) if text and text.strip() else None
+
+
+def change_window(
+    moment: datetime, zone: ZoneInfo, hours: BusinessHours, freezes: Sequence[FreezeWindow]
+) -> ChangeWindow:
+    local = moment.astimezone(zone)
+    day = local.weekday()
+    in_days = hours.first_day <= day <= hours.last_day
+    in_hours = hours.start <= local.time() < hours.end
+    freeze = next((f.text for f in freezes if f.start <= moment < f.end), None)
+    return ChangeWindow(
+        local_time=local.strftime("%a %Y-%m-%d %H:%M %Z"),
+        weekend=day >= 5,
+        off_hours=not (in_days and in_hours),
+        freeze=freeze,
+    )
+
+
+# --- decision ------------------------------------------------------------------------------
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    recommendation: Recommendation
+    strategy: Strategy
+    canary_percentage: int
+    requires_approval: bool
+    approval_reasons: list[str]
+    hold_reasons: list[str]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the decision looks at besides the risk level."""
+
+    change_types: frozenset[ChangeType]
+    safety_score: float | None
+    failed_tests: int
+    changes_requested: bool
+    any_signal: bool
+    window: ChangeWindow
+    model_confidence: float | None = None
+
+
+def decide(
+    level: RiskLevel, evidence: Evidence, policy: Policy, *, approval_confidence: float
+) -> Decision:
+    """Apply the policy (module docstring) to a risk level and the evidence."""
+    runtime = bool(evidence.change_types & RUNTIME_TYPES)
+    strategy = policy.strategy[level] if runtime else Strategy.DIRECT
+    for kind in sorted(evidence.change_types):
+        minimum = policy.type_strategy.get(kind)
+        if runtime and minimum is not None and minimum.rank > strategy.rank:
+            strategy = minimum
+    approvals = _approval_reasons(level, evidence, policy, approval_confidence)
+    holds = _hold_reasons(level, evidence, policy, runtime)
+    return Decision(
+        recommendation=Recommendation.HOLD if holds else Recommendation.PROCEED,
+        strategy=strategy,
+        canary_percentage=policy.canary_percentage[level] if strategy is Strategy.CANARY else 100,
+        requires_approval=bool(approvals),
+        approval_reasons=approvals,
+        hold_reasons=holds,
+    )
+
+
+def _approval_reasons(
+    level: RiskLevel, evidence: Evidence, policy: Policy, approval_confidence: float
+) -> list[str]:
+    reasons = []
+    if level in policy.approval_levels:
+        reasons.append(f"{level.value} risk needs a human approval")
+    for kind in sorted(evidence.change_types & set(policy.approval_types)):
+        reasons.append(f"a {kind.value} change needs a human approval")
+    threshold = policy.off_hours_approval_from
+    window = evidence.window
+    if (
+        threshold is not None
+        and level.rank >= threshold.rank
+        and (window.off_hours or window.weekend)
+    ):
+        when = "on a weekend" if window.weekend else "outside business hours"
+        reasons.append(f"{level.value} risk deployed {when} ({window.local_time})")
+    if evidence.model_confidence is not None and evidence.model_confidence < approval_confidence:
+        reasons.append(
+            f"the model's confidence {evidence.model_confidence:.2f} is below "
+            f"{approval_confidence:.2f}"
+        )
+    if not evidence.any_signal and level.rank >= RiskLevel.HIGH.rank:
+        reasons.append(f"{level.value} risk with no CI signal to back it")
+    return reasons
+
+
+def _hold_reasons(level: RiskLevel, evidence: Evidence, policy: Policy, runtime: bool) -> list[str]:
+    reasons = []
+    if evidence.window.freeze and runtime:
+        reasons.append(f"inside the freeze window {evidence.window.freeze}")
+    if policy.hold_on_failed_tests and evidence.failed_tests:
+        reasons.append(f"{evidence.failed_tests} test(s) failed")
+    if policy.hold_on_changes_requested and evidence.changes_requested:
+        reasons.append("a reviewer requested changes")
+    score = evidence.safety_score
+    if score is not None and score < policy.min_safety_score:
+        reasons.append(f"safety score {score:.1f} is below {policy.min_safety_score:.0f}")
+    if level in policy.hold_levels:
+        reasons.append(f"the policy holds every {level.value}-risk change")
+    return reasons
+
+
+# --- routing -------------------------------------------------------------------------------
+
+_TEST_AFFIXES = re.compile(
+    r"^(test_|test-|tests_)|(_test|-test|\.test|\.spec|_spec|test|tests|spec|it)$",
+    re.IGNORECASE,
+)
+_BUILD_INFRA = re.compile(r"^(dockerfile|containerfile)|\.dockerfile$", re.IGNORECASE)
+TARGETABLE = frozenset({ChangeType.SOURCE, ChangeType.TESTS, ChangeType.DOCS})
+
+
+def _stem(path: str) -> str:
+    pure = PurePosixPath(path)
+    name = pure.name.split(".", 1)[0]
+    if name == "__init__":
+        name = pure.parent.name
+    return name.lower()
+
+
+def _test_stem(path: str) -> str:
+    stem = PurePosixPath(path).name.split(".", 1)[0]
+    return _TEST_AFFIXES.sub("", stem).lower()
+
+
+@dataclass(frozen=True)
+class Routing:
+    test_scope: TestScope
+    test_paths: list[str]
+    build_strategy: BuildStrategy
+    test_reason: str
+    build_reason: str
+
+
+def route(files: Sequence[ChangedFile], tracked: Sequence[str]) -> Routing:
+    """Which tests and which build the rest of the pipeline needs (module docstring)."""
+    test_scope, test_paths, test_reason = _test_routing(files, tracked)
+    build, build_reason = _build_routing(files)
+    return Routing(test_scope, test_paths, build, test_reason, build_reason)
+
+
+def _test_routing(
+    files: Sequence[ChangedFile], tracked: Sequence[str]
+) -> tuple[TestScope, list[str], str]:
+    if not files:
+        return TestScope.NONE, [], "nothing changed"
+    if only(files, ChangeType.DOCS):
+        return TestScope.NONE, [], "documentation only"
+    present = set(tracked)
+    changed_tests = [c.path for c in files if ChangeType.TESTS in c.types and c.path in present]
+    others = [c for c in files if not c.types <= TARGETABLE]
+    if others:
+        return TestScope.FULL, [], f"{others[0].path} is {', '.join(sorted(others[0].types))}"
+    by_stem: dict[str, list[str]] = {}
+    for path in tracked:
+        if ChangeType.TESTS in classify_path(path):
+            by_stem.setdefault(_test_stem(path), []).append(path)
+    related = set(changed_tests)
+    for changed in files:
+        if ChangeType.SOURCE not in changed.types:
+            continue
+        matches = by_stem.get(_stem(changed.path), [])
+        if not matches:
+            return TestScope.FULL, [], f"no test found for {changed.path}"
+        related.update(matches)
+    return TestScope.TARGETED, sorted(related), f"{len(related)} related test file(s)"
+
+
+def _build_routing(files: Sequence[ChangedFile]) -> tuple[BuildStrategy, str]:
+    for changed in files:
+        kinds = changed.types & {ChangeType.DEPENDENCIES, ChangeType.LOCKFILE, ChangeType.BUILD}
+        if kinds:
+            return BuildStrategy.FULL, f"{changed.path} ({', '.join(sorted(kinds))}) changed"
+        if _BUILD_INFRA.search(PurePosixPath(changed.path).name):
+            return BuildStrategy.FULL, f"{changed.path} (container build) changed"
+        if changed.submodule:
+            return BuildStrategy.FULL, f"submodule {changed.path} moved"
+    return BuildStrategy.CACHED, "no dependency, lockfile, Dockerfile or build change"
+
+
+def now_utc() -> datetime:
+    """The moment a deploy is judged at when no ``deploy-time`` is given."""
+    return datetime.now(tz=ZoneInfo("UTC"))

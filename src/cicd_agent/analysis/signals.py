@@ -1,0 +1,357 @@
+"""CI signals and the safety score: how much evidence says this change is safe to ship.
+
+Five signals, each scored 0 to 100, weighted (defaults from the issue: tests 35, coverage delta 20,
+review decision 25, recent failure rate 10, model assessment 10). A signal that could not be
+read is *missing*: it is listed, its weight is spread over the signals that are present, and it
+never counts as green. With no signal at all there is no safety score (None), not 100.
+
+How each is scored (documented so a user can predict the number):
+
+* tests: pass rate over the JUnit files (skipped tests excluded), scored ``100 * rate**10``;
+  one failure in a hundred costs ~10 points, one in twenty ~40;
+* coverage: line-coverage delta head minus base in percentage points; no loss scores 100 and each
+  point lost costs 20 (-5 points or worse scores 0);
+* review: per pull request containing the change, approved 100, waiting for review 30, changes
+  requested 0; the worst pull request counts, a change pushed without one scores 0;
+* failure rate: share of this workflow's completed runs on the branch that failed in the
+  window; scored ``100 * (1 - rate)``;
+* model: the model's own risk level, low 100, medium 70, high 35, critical 0.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from xml.etree import ElementTree
+
+from pydantic import BaseModel, ConfigDict
+
+from cicd_agent.errors import UsageError
+
+
+class SignalName(StrEnum):
+    TESTS = "tests"
+    COVERAGE = "coverage"
+    REVIEW = "review"
+    FAILURE_RATE = "failure_rate"
+    MODEL = "model"
+
+
+SIGNAL_TITLES: dict[SignalName, str] = {
+    SignalName.TESTS: "Test pass rate",
+    SignalName.COVERAGE: "Coverage delta",
+    SignalName.REVIEW: "Review decision",
+    SignalName.FAILURE_RATE: "Recent failure rate",
+    SignalName.MODEL: "Model assessment",
+}
+DEFAULT_WEIGHTS: dict[SignalName, float] = {
+    SignalName.TESTS: 35.0,
+    SignalName.COVERAGE: 20.0,
+    SignalName.REVIEW: 25.0,
+    SignalName.FAILURE_RATE: 10.0,
+    SignalName.MODEL: 10.0,
+}
+MODEL_LEVEL_SCORES = {"low": 100.0, "medium": 70.0, "high": 35.0, "critical": 0.0}
+REVIEW_SCORES = {"approved": 100.0, "review_required": 30.0, "changes_requested": 0.0}
+
+
+class Signal(BaseModel):
+    """One signal's score (None when missing), its configured and effective weight, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: SignalName
+    score: float | None
+    weight: float
+    effective_weight: float = 0.0
+    detail: str
+
+    @property
+    def missing(self) -> bool:
+        return self.score is None
+
+
+def parse_weights(text: str | None) -> dict[SignalName, float]:
+    """``tests=35,coverage=20,…`` or a JSON object; names left out keep their default."""
+    weights = dict(DEFAULT_WEIGHTS)
+    if not text or not text.strip():
+        return weights
+    raw: Mapping[str, object]
+    if text.strip().startswith("{"):
+        try:
+            loaded = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"safety-weights is not valid JSON: {exc.msg}.") from exc
+        if not isinstance(loaded, dict):
+            raise UsageError("safety-weights must be a JSON object of signal: weight.")
+        raw = loaded
+    else:
+        pairs = [item.partition("=") for item in text.replace(";", ",").split(",") if item.strip()]
+        raw = {name.strip(): value.strip() for name, _, value in pairs}
+    for name, value in raw.items():
+        try:
+            signal = SignalName(str(name).strip().lower())
+        except ValueError:
+            allowed = ", ".join(s.value for s in SignalName)
+            raise UsageError(
+                f"safety-weights names an unknown signal {name!r}; use {allowed}."
+            ) from None
+        try:
+            number = float(str(value))
+        except ValueError:
+            raise UsageError(f"safety-weights: {name} must be a number, got {value!r}.") from None
+        if number < 0:
+            raise UsageError(f"safety-weights: {name} must not be negative.")
+        weights[signal] = number
+    if sum(weights.values()) <= 0:
+        raise UsageError("safety-weights must give at least one signal a positive weight.")
+    return weights
+
+
+@dataclass(frozen=True)
+class TestResults:
+    """Counts over every JUnit file matched."""
+
+    files: tuple[str, ...]
+    total: int
+    failed: int
+    errors: int
+    skipped: int
+
+    @property
+    def executed(self) -> int:
+        return self.total - self.skipped
+
+    @property
+    def passed(self) -> int:
+        return self.executed - self.failed - self.errors
+
+    @property
+    def pass_rate(self) -> float | None:
+        return self.passed / self.executed if self.executed else None
+
+
+def find_reports(patterns: str | None, root: Path) -> list[Path]:
+    """Files matching the comma- or newline-separated globs (relative to ``root``), sorted."""
+    if not patterns:
+        return []
+    found: set[Path] = set()
+    for raw in patterns.replace("\n", ",").split(","):
+        pattern = raw.strip()
+        if not pattern:
+            continue
+        base = pattern if Path(pattern).is_absolute() else str(root / pattern)
+        found.update(Path(match) for match in glob.glob(base, recursive=True))
+    return sorted(path for path in found if path.is_file())
+
+
+def read_junit(paths: Sequence[Path]) -> TestResults:
+    """Count test cases in JUnit XML files (pytest, Surefire, jest-junit, go-junit-report …).
+
+    Cases are counted one by one rather than trusting the suites' summary attributes, which
+    some producers leave out or get wrong.
+    """
+    from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
+
+    total = failed = errors = skipped = 0
+    for path in paths:
+        try:
+            document = JUnitXml.fromfile(str(path))
+        except (OSError, ElementTree.ParseError, ValueError) as exc:
+            raise UsageError(f"JUnit report {path} could not be read: {exc}.") from exc
+        suites = [document] if isinstance(document, TestSuite) else list(document)
+        for suite in suites:
+            for case in suite:
+                total += 1
+                results = case.result
+                if any(isinstance(result, Error) for result in results):
+                    errors += 1
+                elif any(isinstance(result, Failure) for result in results):
+                    failed += 1
+                elif any(isinstance(result, Skipped) for result in results):
+                    skipped += 1
+    return TestResults(tuple(str(path) for path in paths), total, failed, errors, skipped)
+
+
+@dataclass(frozen=True)
+class CoverageReport:
+    """Line coverage of one coverage.py report (JSON from ``coverage json``, XML from
+    ``coverage xml``); both formats give the same lines, so head and base may differ in format."""
+
+    path: str
+    covered_lines: int
+    statements: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.covered_lines / self.statements if self.statements else 100.0
+
+
+def read_coverage(path: Path) -> CoverageReport:
+    """Read a coverage.py JSON or Cobertura XML report; anything else is a usage error."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"Coverage report {path} could not be read: {exc}.") from exc
+    if text.lstrip().startswith("{"):
+        try:
+            totals = json.loads(text)["totals"]
+            return CoverageReport(
+                str(path), int(totals["covered_lines"]), int(totals["num_statements"])
+            )
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise UsageError(
+                f"Coverage report {path} is not coverage.py JSON (no totals.covered_lines).",
+                hint="Produce it with `coverage json`.",
+            ) from exc
+    try:
+        # The report is written by the workflow's own coverage run; expat in Python >= 3.7.1
+        # also refuses the entity-expansion attacks defusedxml guards against.
+        root = ElementTree.fromstring(text)  # noqa: S314
+        return CoverageReport(
+            str(path), int(root.attrib["lines-covered"]), int(root.attrib["lines-valid"])
+        )
+    except (ElementTree.ParseError, KeyError, ValueError) as exc:
+        raise UsageError(
+            f"Coverage report {path} is neither coverage.py JSON nor Cobertura XML.",
+            hint="Produce it with `coverage json` or `coverage xml`.",
+        ) from exc
+
+
+def tests_signal(results: TestResults | None, weight: float, patterns: str | None) -> Signal:
+    name = SignalName.TESTS
+    if results is None:
+        detail = (
+            f"no JUnit file matched {patterns!r}"
+            if patterns
+            else "no JUnit reports given (--junit)"
+        )
+        return Signal(name=name, score=None, weight=weight, detail=detail)
+    rate = results.pass_rate
+    if rate is None:
+        return Signal(
+            name=name,
+            score=None,
+            weight=weight,
+            detail=f"{len(results.files)} JUnit file(s) with no executed test",
+        )
+    detail = (
+        f"{results.passed}/{results.executed} passed ({results.failed} failed, "
+        f"{results.errors} errors, {results.skipped} skipped) in {len(results.files)} file(s)"
+    )
+    return Signal(name=name, score=round(100.0 * rate**10, 2), weight=weight, detail=detail)
+
+
+def coverage_signal(
+    head: CoverageReport | None, base: CoverageReport | None, weight: float
+) -> Signal:
+    name = SignalName.COVERAGE
+    if head is None or base is None:
+        given = "head only" if head else ("base only" if base else "no report")
+        return Signal(
+            name=name,
+            score=None,
+            weight=weight,
+            detail=f"needs --coverage and --base-coverage ({given} given)",
+        )
+    delta = head.percent - base.percent
+    score = 100.0 if delta >= 0 else max(0.0, 100.0 + 20.0 * delta)
+    return Signal(
+        name=name,
+        score=round(score, 2),
+        weight=weight,
+        detail=f"{base.percent:.2f}% → {head.percent:.2f}% ({delta:+.2f} points)",
+    )
+
+
+@dataclass(frozen=True)
+class PullReview:
+    """Where one pull request containing the change stands (from the GitHub API)."""
+
+    number: int
+    verdict: str  # approved, review_required or changes_requested
+
+
+def review_signal(pulls: Sequence[PullReview] | None, weight: float, reason: str = "") -> Signal:
+    """``pulls`` None: could not ask GitHub (missing); empty: pushed without a pull request."""
+    name = SignalName.REVIEW
+    if pulls is None:
+        return Signal(name=name, score=None, weight=weight, detail=reason or "GitHub not available")
+    if not pulls:
+        return Signal(
+            name=name, score=0.0, weight=weight, detail="no pull request contains this change"
+        )
+    worst = min(pulls, key=lambda pull: REVIEW_SCORES.get(pull.verdict, 0.0))
+    listed = ", ".join(f"#{p.number} {p.verdict.replace('_', ' ')}" for p in pulls[:5])
+    return Signal(
+        name=name, score=REVIEW_SCORES.get(worst.verdict, 0.0), weight=weight, detail=listed
+    )
+
+
+FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "startup_failure"})
+COUNTED_CONCLUSIONS = FAILED_CONCLUSIONS | {"success"}
+
+
+def failure_rate_signal(
+    conclusions: Sequence[str | None] | None, weight: float, days: int, reason: str = ""
+) -> Signal:
+    """Cancelled, skipped and neutral runs say nothing about the code and are not counted."""
+    name = SignalName.FAILURE_RATE
+    if conclusions is None:
+        return Signal(name=name, score=None, weight=weight, detail=reason or "GitHub not available")
+    counted = [c for c in conclusions if c in COUNTED_CONCLUSIONS]
+    if not counted:
+        return Signal(
+            name=name,
+            score=None,
+            weight=weight,
+            detail=f"no completed run of this workflow in the last {days} day(s)",
+        )
+    failed = sum(1 for c in counted if c in FAILED_CONCLUSIONS)
+    rate = failed / len(counted)
+    return Signal(
+        name=name,
+        score=round(100.0 * (1.0 - rate), 2),
+        weight=weight,
+        detail=f"{failed}/{len(counted)} runs failed in the last {days} day(s)",
+    )
+
+
+def model_signal(level: str | None, confidence: float | None, weight: float) -> Signal:
+    name = SignalName.MODEL
+    if level is None:
+        return Signal(name=name, score=None, weight=weight, detail="no model assessment")
+    return Signal(
+        name=name,
+        score=MODEL_LEVEL_SCORES[level],
+        weight=weight,
+        detail=f"model says {level} risk (confidence {confidence or 0:.2f})",
+    )
+
+
+def safety_score(signals: Sequence[Signal]) -> tuple[float | None, list[Signal]]:
+    """The weighted mean of the present signals, with each signal's effective weight (%).
+
+    Missing signals get effective weight 0 and their weight is spread over the others in
+    proportion; with nothing present the score is None.
+    """
+    present = [s for s in signals if not s.missing and s.weight > 0]
+    total = sum(s.weight for s in present)
+    weighted = [
+        s.model_copy(
+            update={
+                "effective_weight": round(100.0 * s.weight / total, 2)
+                if total and s in present
+                else 0.0
+            }
+        )
+        for s in signals
+    ]
+    if not total:
+        return None, weighted
+    score = sum((s.score or 0.0) * s.weight for s in present) / total
+    return round(score, 2), weighted

@@ -1,0 +1,71 @@
+"""An append-only JSON-lines audit trail: one line per run, so a deploy decision can be traced.
+
+Why a file and not only the summary: the summary is per job and disappears with the run's
+retention; the file can be uploaded as an artifact or shipped to a log store. Each line holds
+a digest of the inputs (so two runs can be shown to have seen the same thing), the signals,
+the verdict, and the model and its usage. Secrets never enter it: callers pass only values
+that are already outputs or redacted.
+
+The default location never dirties the user's checkout: ``$RUNNER_TEMP/cicd-agent/`` on a
+runner, else inside the repository's git directory (``.git/cicd-agent/``), which git never
+lists as a change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cicd_agent import __version__
+
+AUDIT_FOLDER = "cicd-agent"
+
+
+def default_audit_path(
+    environ: Mapping[str, str], mode: str, git_dir: Callable[[], Path | None]
+) -> Path:
+    """Where the audit file goes when the ``audit-file`` input is not given (module docstring)."""
+    name = f"{mode}-audit.jsonl"
+    runner_temp = environ.get("RUNNER_TEMP")
+    if runner_temp:
+        return Path(runner_temp) / AUDIT_FOLDER / name
+    folder = git_dir()
+    if folder is not None:
+        return folder / AUDIT_FOLDER / name
+    return Path(tempfile.gettempdir()) / AUDIT_FOLDER / name
+
+
+def digest(values: Mapping[str, Any]) -> str:
+    """A stable SHA-256 of ``values`` (keys sorted), to show which inputs a verdict saw."""
+    canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes (reports the verdict rests on)."""
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            sha.update(chunk)
+    return "sha256:" + sha.hexdigest()
+
+
+def append(path: Path, record: Mapping[str, Any]) -> Path:
+    """Append one JSON line (with time and tool version) to ``path``, creating its folder.
+
+    Raises OSError when the file cannot be written; callers decide whether that is fatal.
+    """
+    line = {
+        "time": datetime.now(tz=UTC).isoformat(timespec="seconds"),
+        "tool": f"cicd-agent {__version__}",
+        **record,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(line, sort_keys=True, default=str) + "\n")
+    return path

@@ -1,0 +1,184 @@
+"""Stage 2 of the gate: does every test check the code under test, not only its own mocks?
+
+A test without a real assertion "passes" whatever the code does, and coverage it adds is
+coverage nobody checks. Read statically from the candidate's syntax tree:
+
+- a real assertion is an ``assert``, a ``pytest.raises``/``pytest.warns`` block or call, or an
+  ``assert*`` call (``assert_called_once_with``, ``self.assertEqual``, ``np.testing.assert_…``)
+  that mentions at least one name that is neither a builtin, a test-framework name nor a mock the
+  test made (``assert True``, ``assert len([1]) == 1`` and ``m.assert_called()`` on a Mock
+  ``m`` that nothing else touched are not real);
+- an assertion on a mock still counts when the test also calls code that is not a mock
+  (checking how the code under test used a collaborator is a real check);
+- an assertion inside a helper of the same module counts for the tests that call the helper.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Iterable
+
+_BUILTINS = frozenset(dir(builtins))
+_FRAMEWORK = frozenset({"pytest", "unittest", "mock", "self", "cls", "mocker", "monkeypatch"})
+_MOCK_FACTORIES = frozenset(
+    {
+        "Mock",
+        "MagicMock",
+        "AsyncMock",
+        "NonCallableMock",
+        "NonCallableMagicMock",
+        "PropertyMock",
+        "create_autospec",
+        "patch",
+        "spy",
+        "stub",
+    }
+)
+_RAISES = frozenset({"raises", "warns", "deprecated_call"})
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _dotted(node: ast.AST) -> list[str]:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    return parts[::-1]
+
+
+def _root(node: ast.AST) -> str | None:
+    parts = _dotted(node.func if isinstance(node, ast.Call) else node)
+    return parts[0] if parts else None
+
+
+def _makes_mock(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Call) and bool(_MOCK_FACTORIES & set(_dotted(node.func)))
+
+
+def _mock_names(function: Function) -> set[str]:
+    """Names in ``function`` bound to mocks: assigned, ``with patch(...) as m``, ``@patch`` args."""
+    names: set[str] = set()
+    patches = sum(
+        1
+        for decorator in function.decorator_list
+        if _makes_mock(decorator) and "patch" in _dotted(getattr(decorator, "func", decorator))
+    )
+    parameters = [arg.arg for arg in function.args.args if arg.arg not in ("self", "cls")]
+    names.update(parameters[:patches])
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assign | ast.AnnAssign) and _makes_mock(node.value):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            for item in node.items:
+                if _makes_mock(item.context_expr) and isinstance(item.optional_vars, ast.Name):
+                    names.add(item.optional_vars.id)
+    return names
+
+
+def _names(nodes: Iterable[ast.AST]) -> set[str]:
+    return {
+        found.id
+        for node in nodes
+        for found in ast.walk(node)
+        if isinstance(found, ast.Name) and isinstance(found.ctx, ast.Load)
+    }
+
+
+def _meaningful(names: set[str], mocks: set[str]) -> bool:
+    return bool(names - _BUILTINS - _FRAMEWORK - mocks)
+
+
+def _calls_real_code(function: Function, mocks: set[str]) -> bool:
+    for node in ast.walk(function):
+        if isinstance(node, ast.Call) and not _makes_mock(node):
+            root = _root(node)
+            if root and root not in mocks and root not in _BUILTINS and root not in _FRAMEWORK:
+                return True
+    return False
+
+
+def _is_assert_call(node: ast.Call) -> bool:
+    parts = _dotted(node.func)
+    return bool(parts) and parts[-1].startswith("assert")
+
+
+def _is_raises(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and bool(_dotted(node.func)) and _dotted(node.func)[-1] in _RAISES
+
+
+def has_real_assertion(function: Function, helpers: set[str]) -> bool:
+    """Whether ``function`` checks something real (see the module doc)."""
+    mocks = _mock_names(function)
+    calls_real = _calls_real_code(function, mocks)
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assert) and _meaningful(_names([node.test]), mocks):
+            return True
+        if (
+            isinstance(node, ast.With | ast.AsyncWith)
+            and any(_is_raises(item.context_expr) for item in node.items)
+            and _meaningful(_names(node.body), mocks)
+        ):
+            return True
+        if isinstance(node, ast.Call):
+            if _is_raises(node) and len(node.args) > 1 and _meaningful(_names(node.args[1:]), mocks):
+                return True
+            if _is_assert_call(node):
+                mentioned = _names([node.func, *node.args, *(k.value for k in node.keywords)])
+                if _meaningful(mentioned, mocks):
+                    return True
+                if (_root(node) in mocks) and calls_real:
+                    return True
+            parts = _dotted(node.func)
+            if parts and parts[-1] in helpers and (len(parts) == 1 or parts[0] == "self"):
+                return True
+    return False
+
+
+def _test_functions(tree: ast.Module) -> list[tuple[str, Function]]:
+    found: list[tuple[str, Function]] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
+            found.append((node.name, node))
+        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            found += [
+                (f"{node.name}.{item.name}", item)
+                for item in node.body
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+                and item.name.startswith("test")
+            ]
+    return found
+
+
+def _helpers(tree: ast.Module) -> set[str]:
+    """Non-test functions (module level or in test classes) that hold a real assertion."""
+    functions: list[Function] = [
+        node for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            functions += [
+                item for item in node.body if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+            ]
+    return {
+        function.name
+        for function in functions
+        if not function.name.startswith("test") and has_real_assertion(function, set())
+    }
+
+
+def assertion_problems(source: str) -> list[str]:
+    """Why the module fails stage 2, one line per test; empty when every test checks something."""
+    tree = ast.parse(source)
+    tests = _test_functions(tree)
+    if not tests:
+        return ["the module defines no test functions"]
+    helpers = _helpers(tree)
+    return [
+        f"{name} has no assertion that checks the code under test (only constants, builtins or its own mocks)"
+        for name, function in tests
+        if not has_real_assertion(function, helpers)
+    ]

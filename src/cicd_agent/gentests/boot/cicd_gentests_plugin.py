@@ -1,0 +1,151 @@
+"""A pytest plugin the gate loads with ``-p cicd_gentests_plugin``: outcomes, shuffling, imports.
+
+- ``--cicd-report FILE``: write every test's outcome, collection errors and (with
+  ``--cicd-imports``) unresolved imports as JSON, so the gate judges outcomes, not only the exit
+  code (a skipped test is not a passing test).
+- ``--cicd-shuffle SEED``: run the collected tests in a random order drawn from ``SEED`` (the
+  order check of stage 4, without installing pytest-randomly in the user's project).
+- ``--cicd-imports FILE``: after collection, check that every import in FILE, including those
+  inside functions, resolves in this environment (stage 1).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import json
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_MAX_ERROR_CHARS = 4000
+_CAUGHT = ("ImportError", "ModuleNotFoundError", "Exception")
+
+
+class _Record:
+    """What this process saw; one per pytest process."""
+
+    def __init__(self) -> None:
+        self.tests: dict[str, str] = {}
+        self.collect_errors: list[str] = []
+        self.unresolved: list[str] = []
+
+
+_RECORD = _Record()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cicd-agent gen-tests")
+    group.addoption("--cicd-report", default=None, help="write outcomes as JSON to this file")
+    group.addoption("--cicd-shuffle", type=int, default=None, help="shuffle tests with this seed")
+    group.addoption("--cicd-imports", default=None, help="check every import of this test file")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    seed = config.getoption("cicd_shuffle")
+    if seed is not None:
+        random.Random(seed).shuffle(items)  # noqa: S311 - a reproducible order, not a secret
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    if report.failed:
+        _RECORD.collect_errors.append(f"{report.nodeid}: {report.longreprtext}"[-_MAX_ERROR_CHARS:])
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        if hasattr(report, "wasxfail"):
+            _RECORD.tests[report.nodeid] = "xfailed" if report.skipped else "xpassed"
+        else:
+            _RECORD.tests[report.nodeid] = report.outcome
+    elif report.failed:
+        _RECORD.tests[report.nodeid] = "error"
+    elif report.skipped and report.when == "setup":
+        _RECORD.tests[report.nodeid] = "skipped"
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    target = session.config.getoption("cicd_imports")
+    if target:
+        _RECORD.unresolved = unresolved_imports(Path(target))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    path = session.config.getoption("cicd_report")
+    if not path:
+        return
+    document = {
+        "exitstatus": int(exitstatus),
+        "tests": _RECORD.tests,
+        "collect_errors": _RECORD.collect_errors,
+        "unresolved": _RECORD.unresolved,
+    }
+    Path(path).write_text(json.dumps(document), encoding="utf-8")
+
+
+def _guarded(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Whether an import sits in ``try: … except ImportError`` or ``if TYPE_CHECKING``."""
+    current = parents.get(node)
+    while current is not None:
+        if isinstance(current, ast.Try) and any(
+            handler.type is None or any(word in ast.unparse(handler.type) for word in _CAUGHT)
+            for handler in current.handlers
+        ):
+            return True
+        if isinstance(current, ast.If) and "TYPE_CHECKING" in ast.unparse(current.test):
+            return True
+        current = parents.get(current)
+    return False
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _from_import_missing(base: str, names: list[str]) -> list[str]:
+    try:
+        module: Any = importlib.import_module(base)
+    except Exception as exc:  # noqa: BLE001 - project code may raise anything on import
+        return [f"{base} ({type(exc).__name__})"]
+    return [
+        f"{base}.{name}"
+        for name in names
+        if name != "*" and not hasattr(module, name) and not _module_exists(f"{base}.{name}")
+    ]
+
+
+def _package_of(path: Path) -> str:
+    for module in list(sys.modules.values()):
+        filename = getattr(module, "__file__", None)
+        if filename and Path(filename).resolve() == path.resolve():
+            return getattr(module, "__package__", "") or ""
+    return ""
+
+
+def unresolved_imports(path: Path) -> list[str]:
+    """Imports of ``path`` that do not resolve here (nothing is ever installed to fix them)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    missing: list[str] = []
+    for node in ast.walk(tree):
+        if _guarded(node, parents):
+            continue
+        if isinstance(node, ast.Import):
+            missing += [alias.name for alias in node.names if not _module_exists(alias.name)]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                try:
+                    base = importlib.util.resolve_name("." * node.level + base, _package_of(path))
+                except (ImportError, ValueError):
+                    missing.append("." * node.level + base)
+                    continue
+            missing += _from_import_missing(base, [alias.name for alias in node.names])
+    return sorted(set(missing))

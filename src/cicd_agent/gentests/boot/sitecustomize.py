@@ -1,0 +1,59 @@
+"""Start coverage in every Python process of a measured run, then hand over to the real one.
+
+Python imports ``sitecustomize`` at start-up from the first folder on ``sys.path`` that has
+one; the sandbox puts its boot folder first on ``PYTHONPATH``. When ``COVERAGE_PROCESS_START``
+names a coverage configuration, coverage starts here, before any project code, and in every
+subprocess the tests start. Nothing is installed in the project's environment: cicd-agent's own
+coverage is offered through the ``covlib`` folder beside this file (so the data is written by
+the same coverage version that reads it); if it cannot load under this interpreter, the
+project's own coverage is used. The project's own ``sitecustomize``, if any, still runs.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import os
+import sys
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _import_coverage() -> bool:
+    covlib = os.path.join(_HERE, "covlib")
+    sys.path.insert(0, covlib)
+    try:
+        import coverage
+    except (ImportError, SyntaxError):
+        for name in [name for name in sys.modules if name.split(".")[0] == "coverage"]:
+            del sys.modules[name]
+    else:
+        return True
+    finally:
+        sys.path.remove(covlib)
+    try:
+        import coverage  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _start_coverage() -> None:
+    if os.environ.get("COVERAGE_PROCESS_START") and _import_coverage():
+        import coverage
+
+        coverage.process_startup()
+
+
+def _chain() -> None:
+    """Run the next ``sitecustomize`` on the path, as if ours were not there."""
+    path = [entry for entry in sys.path if os.path.abspath(entry or ".") != _HERE]
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", path)
+    if spec is None or spec.loader is None:
+        return
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+
+_start_coverage()
+_chain()

@@ -1,0 +1,188 @@
+"""deploy-gate's result: the decision, the risk and the signals, and how each is rendered.
+
+Outputs, job summary and ``--json`` are views of this one object. The summary shows the
+decision first, then the signals with their weights and scores, then the reasons.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cicd_agent.analysis.changes import ChangeType
+from cicd_agent.analysis.policy import (
+    BuildStrategy,
+    Decision,
+    Recommendation,
+    Strategy,
+    TestScope,
+)
+from cicd_agent.analysis.risk import Reason, RiskFeatures, RiskLevel
+from cicd_agent.analysis.signals import SIGNAL_TITLES, Signal
+from cicd_agent.result import ModeResult
+from cicd_agent.runner import Annotation
+
+MAX_SUMMARY_EVIDENCE = 4
+
+
+class ModelAdvice(BaseModel):
+    """What the model added (already redacted): shown to people, never steering the floor."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    risk_level: RiskLevel
+    confidence: float
+    risk_factors: list[str] = Field(default_factory=list)
+    pre_deploy_checks: list[str] = Field(default_factory=list)
+    monitoring_focus: list[str] = Field(default_factory=list)
+
+
+class DeployGateResult(ModeResult):
+    """The deploy phase's verdict."""
+
+    phase: str = "deploy"
+    base: str | None
+    head: str
+    range_note: str = ""
+    environment: str | None = None
+    risk_level: RiskLevel
+    risk_score: float
+    deterministic_level: RiskLevel
+    recommendation: Recommendation
+    strategy: Strategy
+    canary_percentage: int
+    requires_approval: bool
+    approval_reasons: list[str]
+    hold_reasons: list[str]
+    safety_score: float | None
+    signals: list[Signal]
+    test_scope: TestScope
+    test_paths: list[str]
+    test_reason: str
+    build_strategy: BuildStrategy
+    build_reason: str
+    change_types: list[ChangeType]
+    reasons: list[Reason]
+    features: RiskFeatures
+    files_changed: int
+    change_window: str
+    advice: ModelAdvice | None = None
+    audit_file: str = ""
+
+    @property
+    def missing_signals(self) -> list[str]:
+        return [signal.name.value for signal in self.signals if signal.missing]
+
+    def mode_outputs(self) -> dict[str, object]:
+        return {
+            "risk_level": self.risk_level.value,
+            "risk_score": f"{self.risk_score:.4f}",
+            "recommendation": self.recommendation.value,
+            "strategy": self.strategy.value,
+            "canary_percentage": self.canary_percentage,
+            "requires_approval": self.requires_approval,
+            "safety_score": "" if self.safety_score is None else f"{self.safety_score:.2f}",
+            "test_scope": self.test_scope.value,
+            "test_paths": self.test_paths,
+            "build_strategy": self.build_strategy.value,
+            "change_types": [kind.value for kind in self.change_types],
+            "reasons": self.reasons,
+            "missing_signals": self.missing_signals,
+            "audit_file": self.audit_file,
+        }
+
+    def policy_failure(self, fail_on: str | None) -> str | None:
+        if fail_on == "hold" and self.recommendation is Recommendation.HOLD:
+            return "the deploy is held: " + "; ".join(self.hold_reasons)
+        return None
+
+    def annotations(self) -> list[Annotation]:
+        if self.recommendation is Recommendation.HOLD:
+            return [Annotation("error", self.headline, title="deploy-gate: hold")]
+        if self.requires_approval:
+            return [Annotation("warning", self.headline, title="deploy-gate: approval needed")]
+        return []
+
+    def summary_body(self) -> str:
+        lines = [
+            "| decision | value |",
+            "|---|---|",
+            f"| recommendation | **{self.recommendation.value}** |",
+            f"| strategy | {self.strategy.value}"
+            + (f" ({self.canary_percentage}% first)" if self.strategy is Strategy.CANARY else "")
+            + " |",
+            f"| requires approval | {'yes' if self.requires_approval else 'no'} |",
+            f"| risk | {self.risk_level.value} ({self.risk_score:.2f})"
+            + (
+                f", raised by the model from {self.deterministic_level.value}"
+                if self.risk_level is not self.deterministic_level
+                else ""
+            )
+            + " |",
+            f"| safety score | {_score(self.safety_score)} |",
+            f"| tests to run | {self.test_scope.value}: {self.test_reason} |",
+            f"| build | {self.build_strategy.value}: {self.build_reason} |",
+            f"| change | {_range(self.base, self.head)}, {self.files_changed:,} file(s): "
+            f"{', '.join(kind.value for kind in self.change_types) or 'nothing'} |",
+            f"| window | {self.change_window} |",
+            "",
+        ]
+        if self.hold_reasons:
+            lines += ["**Held because**", ""] + [f"- {r}" for r in self.hold_reasons] + [""]
+        if self.approval_reasons:
+            lines += ["**Approval needed because**", ""]
+            lines += [f"- {reason}" for reason in self.approval_reasons] + [""]
+        lines += ["**CI signals**", "", "| signal | weight | used | score | detail |"]
+        lines.append("|---|---|---|---|---|")
+        for signal in self.signals:
+            lines.append(
+                f"| {SIGNAL_TITLES[signal.name]} | {signal.weight:g} | "
+                f"{signal.effective_weight:g}% | {_score(signal.score)} | {_cell(signal.detail)} |"
+            )
+        lines += ["", "**Reasons**", ""]
+        for reason in self.reasons:
+            evidence = ", ".join(
+                f"`{_cell(item)}`" for item in reason.evidence[:MAX_SUMMARY_EVIDENCE]
+            )
+            points = f" (+{reason.points:.2f})" if reason.points else ""
+            lines.append(
+                f"- {reason.message}{points}" + (f" Evidence: {evidence}" if evidence else "")
+            )
+        if self.advice is not None:
+            lines += ["", f"**Model** (confidence {self.advice.confidence:.2f})", ""]
+            for title, items in (
+                ("Risk factors", self.advice.risk_factors),
+                ("Check before deploying", self.advice.pre_deploy_checks),
+                ("Watch after deploying", self.advice.monitoring_focus),
+            ):
+                if items:
+                    lines.append(f"- {title}: " + "; ".join(items))
+        if self.audit_file:
+            lines += ["", f"Audit record appended to `{self.audit_file}`."]
+        return "\n".join(lines)
+
+
+def headline_for(decision: Decision, level: RiskLevel, score: float, holds: list[str]) -> str:
+    """One plain sentence with the verdict."""
+    risk = f"{level.value} risk ({score:.2f})"
+    if decision.recommendation is Recommendation.HOLD:
+        return f"Hold: {'; '.join(holds)}. Change is {risk}."
+    how = {
+        Strategy.DIRECT: "directly",
+        Strategy.ROLLING: "as a rolling update",
+        Strategy.CANARY: f"as a canary starting at {decision.canary_percentage}%",
+        Strategy.BLUE_GREEN: "blue/green",
+    }[decision.strategy]
+    tail = "; a human must approve first." if decision.requires_approval else "."
+    return f"Proceed {how}: {risk}{tail}"
+
+
+def _score(score: float | None) -> str:
+    return "missing" if score is None else f"{score:.1f}"
+
+
+def _range(base: str | None, head: str) -> str:
+    return f"`{(base or 'empty tree')[:12]}..{head[:12]}`"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ").replace("`", "'")

@@ -1,0 +1,137 @@
+"""Findings as a SARIF 2.1.0 log, for ``github/codeql-action/upload-sarif`` and code scanning.
+
+What GitHub reads, and so what this writes: one run whose ``tool.driver`` names the tool and
+lists each rule once (with ``security-severity`` on security rules, which code scanning turns
+into its own severity), results with a ``ruleId``, a ``level``, a message, one physical
+location relative to the repository root, and a ``partialFingerprints`` entry so the same
+finding on a later commit is recognised as the same alert instead of a new one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from cicd_agent import __version__
+from cicd_agent.analysis.findings import RULE_DESCRIPTIONS, Finding
+from cicd_agent.severity import Severity
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/cicd-agent/cicd-agent"
+FINGERPRINT_KEY = "cicdAgentFinding/v1"
+
+_LEVELS = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+}
+# GitHub maps security-severity to its labels: >= 9.0 critical, >= 7.0 high, >= 4.0 medium.
+_SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "2.0",
+}
+
+
+def rule_id(finding: Finding) -> str:
+    """``cicd-agent/secret`` for our own rules, ``cicd-agent/model/security`` for the model's."""
+    if finding.source == "model":
+        return f"cicd-agent/model/{finding.category}"
+    return f"cicd-agent/{finding.rule}"
+
+
+def sarif_log(
+    findings: Sequence[Finding], *, automation_id: str = "cicd-agent/review/"
+) -> dict[str, Any]:
+    """The SARIF document for ``findings`` (one run)."""
+    rules: dict[str, dict[str, Any]] = {}
+    worst: dict[str, Severity] = {}
+    for finding in findings:
+        key = rule_id(finding)
+        worst[key] = max(worst.get(key, finding.severity), finding.severity)
+        rules.setdefault(key, _rule(key, finding))
+    for key, rule in rules.items():
+        rule["defaultConfiguration"] = {"level": _LEVELS[worst[key]]}
+        if "security" in rule["properties"]["tags"]:
+            rule["properties"]["security-severity"] = _SECURITY_SEVERITY[worst[key]]
+    index = {key: position for position, key in enumerate(rules)}
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "cicd-agent",
+                        "version": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": list(rules.values()),
+                    }
+                },
+                "automationDetails": {"id": automation_id},
+                "results": [_result(f, index[rule_id(f)]) for f in findings],
+            }
+        ],
+    }
+
+
+def write_sarif(path: Path, findings: Sequence[Finding]) -> Path:
+    """Write the log to ``path`` (parents created) and return the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(sarif_log(findings), indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def _rule(key: str, finding: Finding) -> dict[str, Any]:
+    last = key.rsplit("/", maxsplit=1)[-1]
+    name = "".join(part.capitalize() for part in last.replace("-", " ").split())
+    description = (
+        f"Model-reported {finding.category} issue"
+        if finding.source == "model"
+        else RULE_DESCRIPTIONS.get(finding.rule, finding.title)
+    )
+    return {
+        "id": key,
+        "name": name or "Finding",
+        "shortDescription": {"text": description},
+        "helpUri": INFORMATION_URI,
+        "properties": {
+            "tags": [finding.category],
+            "precision": "high" if finding.source == "deterministic" else "medium",
+        },
+    }
+
+
+def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+    start = finding.start_line if finding.start_line and finding.line else finding.line
+    region: dict[str, int] = {"startLine": max(start or 1, 1)}
+    if finding.line and start and finding.line > start:
+        region["endLine"] = finding.line
+    return {
+        "ruleId": rule_id(finding),
+        "ruleIndex": rule_index,
+        "level": _LEVELS[finding.severity],
+        "message": {"text": f"{finding.title}. {finding.body}".strip()},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {
+                        "uri": quote(finding.path, safe="/"),
+                        "uriBaseId": "%SRCROOT%",
+                    },
+                    "region": region,
+                }
+            }
+        ],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "properties": {
+            "severity": finding.severity.label,
+            "source": finding.source,
+            "confidence": finding.confidence,
+        },
+    }

@@ -1,0 +1,62 @@
+"""The GitHub mock itself: it must catch requests the description rejects, or it proves nothing."""
+
+from __future__ import annotations
+
+import requests
+
+from tests.harness.github_mock import judge
+
+REVIEWS = "/repos/octocat/Hello-World/pulls/1/reviews"
+
+
+def test_an_invalid_body_is_rejected_and_reported(github_api) -> None:
+    github_api.expect_rejections("request.body.event")
+    answer = requests.post(f"{github_api.base_url}{REVIEWS}", json={"event": "BOGUS"}, timeout=30)
+    assert answer.status_code == 422
+    assert any("request.body.event" in line for line in github_api.rejections())
+
+
+def test_a_route_the_description_lacks_is_rejected(github_api) -> None:
+    github_api.expect_rejections("NO_PATH_MATCHED_ERROR")
+    answer = requests.get(f"{github_api.base_url}/repos/o/r/no-such-thing", timeout=30)
+    assert answer.status_code == 404
+
+
+def test_valid_requests_leave_no_rejection(github_api) -> None:
+    answer = requests.post(
+        f"{github_api.base_url}{REVIEWS}",
+        json={"body": "ok", "event": "COMMENT"},
+        headers={"Accept": "application/vnd.github.v3+json"},
+        timeout=30,
+    )
+    assert answer.status_code == 200
+    assert github_api.rejections() == []
+    (recorded,) = github_api.proxy.requests
+    assert recorded.json() == {"body": "ok", "event": "COMMENT"}
+
+
+def test_a_scripted_answer_still_goes_through_validation(github_api) -> None:
+    github_api.expect_rejections("request.body.event")
+    github_api.proxy.fail("POST", REVIEWS, 500, "boom")
+    answer = requests.post(f"{github_api.base_url}{REVIEWS}", json={"event": "NOPE"}, timeout=30)
+    assert answer.status_code == 500
+    (recorded,) = github_api.proxy.requests
+    assert recorded.upstream_status == 422
+
+
+def test_scripts_expire_after_their_uses(github_api) -> None:
+    github_api.proxy.fail("GET", "/repos/octocat/Hello-World/pulls/1", 502, "bad gateway", times=1)
+    url = f"{github_api.base_url}/api/v3/repos/octocat/Hello-World/pulls/1"
+    statuses = [requests.get(url, timeout=30).status_code for _ in range(2)]
+    assert statuses == [502, 200]
+
+
+def test_judge_flags_unexpected_and_missing_rejections() -> None:
+    lines = ["Violation: request.body.event must be one of", "Violation: request.body.x"]
+    assert judge(lines[:1], ["request.body.event"]) == []
+    assert judge(lines, ["request.body.event"]) == [
+        "rejected by the GitHub description: Violation: request.body.x"
+    ]
+    assert judge([], ["request.body.event"]) == [
+        "expected a rejection matching 'request.body.event', Prism logged none"
+    ]

@@ -1,0 +1,219 @@
+"""CI signals from real reports (pytest's JUnit XML, coverage.py JSON and XML) and the safety score."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.analysis.signals import (
+    PullReview,
+    SignalName,
+    coverage_signal,
+    failure_rate_signal,
+    find_reports,
+    model_signal,
+    parse_weights,
+    read_coverage,
+    read_junit,
+    review_signal,
+    safety_score,
+    tests_signal,
+)
+from cicd_agent.errors import UsageError
+
+CALC = """
+def add(a, b):
+    return a + b
+
+
+def divide(a, b):
+    if b == 0:
+        raise ZeroDivisionError("b is zero")
+    return a / b
+
+
+def percent(part, whole):
+    return 100 * part / whole
+"""
+
+TESTS = """
+import pytest
+from calc import add, divide, percent
+
+
+def test_add():
+    assert add(2, 3) == 5
+
+
+def test_divide():
+    assert divide(6, 3) == 2
+
+
+def test_divide_by_zero():
+    with pytest.raises(ZeroDivisionError):
+        divide(1, 0)
+
+
+def test_percent_is_wrong():
+    assert percent(1, 4) == 20
+
+
+@pytest.mark.skip(reason="not yet")
+def test_later():
+    pass
+"""
+
+
+def run(project: Path, *args: str) -> None:
+    subprocess.run([sys.executable, "-m", *args], cwd=project, check=False, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Run a real small suite: JUnit XML from pytest; coverage.py JSON/XML for two test sets."""
+    project = tmp_path_factory.mktemp("calc")
+    (project / "calc.py").write_text(CALC)
+    (project / "test_calc.py").write_text(TESTS)
+    run(project, "pytest", "-q", "-p", "no:cacheprovider", "--junitxml=reports/junit-a.xml")
+    run(
+        project,
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        "add",
+        "--junitxml=reports/junit-b.xml",
+    )
+    run(
+        project,
+        "coverage",
+        "run",
+        "--data-file=.cov-head",
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+    )
+    run(
+        project, "coverage", "json", "--data-file=.cov-head", "-o", "head.json", "--include=calc.py"
+    )
+    run(project, "coverage", "xml", "--data-file=.cov-head", "-o", "head.xml", "--include=calc.py")
+    run(
+        project,
+        "coverage",
+        "run",
+        "--data-file=.cov-base",
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        "add",
+    )
+    run(
+        project, "coverage", "json", "--data-file=.cov-base", "-o", "base.json", "--include=calc.py"
+    )
+    return project
+
+
+def test_junit_counts_cases_across_files(reports: Path) -> None:
+    paths = find_reports("reports/*.xml", reports)
+    assert [p.name for p in paths] == ["junit-a.xml", "junit-b.xml"]
+    results = read_junit(paths)
+    # a: 5 cases (1 failed, 1 skipped); b: 1 selected case, passed.
+    assert (results.total, results.failed, results.errors, results.skipped) == (6, 1, 0, 1)
+    signal = tests_signal(results, 35, "reports/*.xml")
+    assert signal.score == pytest.approx(100 * (4 / 5) ** 10, abs=0.01)
+    assert "4/5 passed (1 failed" in signal.detail
+
+
+def test_no_junit_match_is_missing_not_green(reports: Path) -> None:
+    assert find_reports("nothing/*.xml", reports) == []
+    signal = tests_signal(None, 35, "nothing/*.xml")
+    assert signal.missing
+    assert "no JUnit file matched" in signal.detail
+
+
+def test_coverage_json_and_xml_agree(reports: Path) -> None:
+    as_json = read_coverage(reports / "head.json")
+    as_xml = read_coverage(reports / "head.xml")
+    assert as_json.percent == pytest.approx(as_xml.percent)
+    assert as_json.percent == 100.0
+
+
+def test_coverage_delta_scores_a_loss(reports: Path) -> None:
+    head, base = read_coverage(reports / "head.json"), read_coverage(reports / "base.json")
+    assert base.percent < head.percent
+    gained = coverage_signal(head, base, 20)
+    assert gained.score == 100.0
+    lost = coverage_signal(base, head, 20)
+    assert lost.score == max(0.0, 100 + 20 * (base.percent - head.percent))
+    assert "points" in lost.detail
+
+
+def test_coverage_needs_both_reports(reports: Path) -> None:
+    signal = coverage_signal(read_coverage(reports / "head.json"), None, 20)
+    assert signal.missing
+    assert "head only" in signal.detail
+
+
+def test_a_report_that_is_neither_format_is_a_usage_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "cov.txt"
+    bogus.write_text("TOTAL 80%\n")
+    with pytest.raises(UsageError, match="neither coverage.py JSON nor Cobertura XML"):
+        read_coverage(bogus)
+    broken = tmp_path / "junit.xml"
+    broken.write_text("<testsuite><testcase")
+    with pytest.raises(UsageError, match="could not be read"):
+        read_junit([broken])
+
+
+def test_missing_signals_have_their_weight_redistributed() -> None:
+    weights = parse_weights(None)
+    signals = [
+        tests_signal(None, weights[SignalName.TESTS], None),
+        coverage_signal(None, None, weights[SignalName.COVERAGE]),
+        review_signal([PullReview(7, "approved")], weights[SignalName.REVIEW]),
+        failure_rate_signal(
+            ["success", "failure", "cancelled", "success", "success"],
+            weights[SignalName.FAILURE_RATE],
+            14,
+        ),
+        model_signal(None, None, weights[SignalName.MODEL]),
+    ]
+    score, weighted = safety_score(signals)
+    # review 25 x 100 and failure rate 10 x 75 (1 of 4 counted runs failed) over 35.
+    assert score == pytest.approx((25 * 100 + 10 * 75) / 35, abs=0.01)
+    used = {s.name: s.effective_weight for s in weighted}
+    assert used[SignalName.TESTS] == 0.0
+    assert used[SignalName.REVIEW] == pytest.approx(71.43, abs=0.01)
+
+
+def test_no_signal_means_no_score() -> None:
+    score, weighted = safety_score([tests_signal(None, 35, None), model_signal(None, None, 10)])
+    assert score is None
+    assert all(s.effective_weight == 0 for s in weighted)
+
+
+def test_review_without_pull_request_scores_zero_and_blocking_review_wins() -> None:
+    assert review_signal([], 25).score == 0.0
+    mixed = review_signal([PullReview(1, "approved"), PullReview(2, "changes_requested")], 25)
+    assert mixed.score == 0.0
+    assert "#2 changes requested" in mixed.detail
+
+
+def test_weights_parse_and_reject_typos() -> None:
+    weights = parse_weights("tests=50, model=0")
+    assert weights[SignalName.TESTS] == 50 and weights[SignalName.MODEL] == 0
+    assert weights[SignalName.REVIEW] == 25
+    assert parse_weights('{"coverage": 5}')[SignalName.COVERAGE] == 5
+    with pytest.raises(UsageError, match="unknown signal 'test'"):
+        parse_weights("test=10")
+    with pytest.raises(UsageError, match="positive weight"):
+        parse_weights("tests=0,coverage=0,review=0,failure_rate=0,model=0")
