@@ -41,11 +41,24 @@ class Figure:
         )
 
 
-def figure(name: str, unit: str, values: Sequence[float], target: str = "",
-           met: Callable[[float], bool] | None = None) -> Figure:
+def figure(
+    name: str,
+    unit: str,
+    values: Sequence[float],
+    target: str = "",
+    met: Callable[[float], bool] | None = None,
+) -> Figure:
     median = statistics.median(values)
-    return Figure(name, unit, median, min(values), max(values), len(values), target,
-                  None if met is None else met(median))
+    return Figure(
+        name,
+        unit,
+        median,
+        min(values),
+        max(values),
+        len(values),
+        target,
+        None if met is None else met(median),
+    )
 
 
 def wall_time(command: Sequence[str], **kwargs: object) -> float:
@@ -62,15 +75,25 @@ def child_peak_rss_mb(command: Sequence[str], **kwargs: object) -> tuple[float, 
         "print(json.dumps([time.perf_counter()-s,"
         " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss/1024]))"
     )
-    out = subprocess.run([sys.executable, "-c", probe, *command], check=True,
-                         capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+    out = subprocess.run(
+        [sys.executable, "-c", probe, *command],
+        check=True,
+        capture_output=True,
+        text=True,
+        **kwargs,
+    )  # type: ignore[call-overload]
     seconds, rss = json.loads(out.stdout.strip().splitlines()[-1])
     return float(seconds), float(rss)
 
 
 def print_table(title: str, figures: Sequence[Figure]) -> str:
-    lines = [f"### {title}", "", "| figure | median | min–max | runs | target | |",
-             "|---|---|---|---|---|---|", *(f.row() for f in figures)]
+    lines = [
+        f"### {title}",
+        "",
+        "| figure | median | min–max | runs | target | |",
+        "|---|---|---|---|---|---|",
+        *(f.row() for f in figures),
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     return text
@@ -80,5 +103,14 @@ def dump(figures: Sequence[Figure]) -> str:
     return json.dumps([asdict(f) for f in figures])
 
 
-__all__ = ["ROOT", "VENV_BIN", "Figure", "child_peak_rss_mb", "dump", "figure", "print_table",
-           "resource", "wall_time"]
+__all__ = [
+    "ROOT",
+    "VENV_BIN",
+    "Figure",
+    "child_peak_rss_mb",
+    "dump",
+    "figure",
+    "print_table",
+    "resource",
+    "wall_time",
+]

@@ -18,7 +18,10 @@ CLI = Path(sys.executable).parent / "cicd-agent"
 def runner_env(tmp_path: Path) -> dict[str, str]:
     (tmp_path / "out").touch()
     (tmp_path / "summary").touch()
-    return {"GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary")}
+    return {
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+    }
 
 
 def test_version_from_the_installed_console_script() -> None:
@@ -62,7 +65,9 @@ def test_unknown_mode_is_a_usage_error_with_outputs_and_summary(tmp_path: Path) 
 
 def test_json_error_is_one_document_on_stdout(tmp_path: Path) -> None:
     stdout, stderr = io.StringIO(), io.StringIO()
-    code = main(["no-such-mode", "--json"], environ=runner_env(tmp_path), stdout=stdout, stderr=stderr)
+    code = main(
+        ["no-such-mode", "--json"], environ=runner_env(tmp_path), stdout=stdout, stderr=stderr
+    )
     assert code == 2
     document = json.loads(stdout.getvalue())
     assert document["exit_code"] == 2

@@ -25,9 +25,15 @@ def run_canary(
         ),
     }
     argv = [
-        "deploy-gate", "--phase", "canary", "--provider", "none",
-        "--prometheus-url", server_url,
-        "--canary-config", scenario_config(scenario).model_dump_json(),
+        "deploy-gate",
+        "--phase",
+        "canary",
+        "--provider",
+        "none",
+        "--prometheus-url",
+        server_url,
+        "--canary-config",
+        scenario_config(scenario).model_dump_json(),
         *(["--canary-end", str(end)] if end is not None else []),
         *extra,
     ]
@@ -56,12 +62,17 @@ def test_slower_canary_is_rolled_back_and_fail_on_rollback_exits_1(
     prometheus_server: PrometheusServer, tmp_path: Path
 ) -> None:
     code, outputs, summary, log = run_canary(
-        tmp_path, prometheus_server.url, "latency_up30", "--fail-on", "rollback",
+        tmp_path,
+        prometheus_server.url,
+        "latency_up30",
+        "--fail-on",
+        "rollback",
         end=prometheus_server.end,
     )
     assert code == 1
     assert outputs["verdict"] == "rollback"
     assert outputs["rollback"] == "true"
+    assert "Canary verdict: rollback" in summary
     assert "::warning title=latency::" in log
     assert "fail-on rollback" in log
 

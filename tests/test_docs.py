@@ -13,7 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_readme_tables_match_action_yml() -> None:
     completed = subprocess.run(
-        [sys.executable, "tools/readme_tables.py", "--check"], cwd=ROOT, capture_output=True, text=True
+        [sys.executable, "tools/readme_tables.py", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert completed.returncode == 0, completed.stderr
 

@@ -20,7 +20,7 @@ from cicd_agent.analysis.signals import (
     read_junit,
     review_signal,
     safety_score,
-    tests_signal,
+    pass_rate_signal,
 )
 from cicd_agent.errors import UsageError
 
@@ -128,14 +128,14 @@ def test_junit_counts_cases_across_files(reports: Path) -> None:
     results = read_junit(paths)
     # a: 5 cases (1 failed, 1 skipped); b: 1 selected case, passed.
     assert (results.total, results.failed, results.errors, results.skipped) == (6, 1, 0, 1)
-    signal = tests_signal(results, 35, "reports/*.xml")
+    signal = pass_rate_signal(results, 35, "reports/*.xml")
     assert signal.score == pytest.approx(100 * (4 / 5) ** 10, abs=0.01)
     assert "4/5 passed (1 failed" in signal.detail
 
 
 def test_no_junit_match_is_missing_not_green(reports: Path) -> None:
     assert find_reports("nothing/*.xml", reports) == []
-    signal = tests_signal(None, 35, "nothing/*.xml")
+    signal = pass_rate_signal(None, 35, "nothing/*.xml")
     assert signal.missing
     assert "no JUnit file matched" in signal.detail
 
@@ -177,7 +177,7 @@ def test_a_report_that_is_neither_format_is_a_usage_error(tmp_path: Path) -> Non
 def test_missing_signals_have_their_weight_redistributed() -> None:
     weights = parse_weights(None)
     signals = [
-        tests_signal(None, weights[SignalName.TESTS], None),
+        pass_rate_signal(None, weights[SignalName.TESTS], None),
         coverage_signal(None, None, weights[SignalName.COVERAGE]),
         review_signal([PullReview(7, "approved")], weights[SignalName.REVIEW]),
         failure_rate_signal(
@@ -196,7 +196,7 @@ def test_missing_signals_have_their_weight_redistributed() -> None:
 
 
 def test_no_signal_means_no_score() -> None:
-    score, weighted = safety_score([tests_signal(None, 35, None), model_signal(None, None, 10)])
+    score, weighted = safety_score([pass_rate_signal(None, 35, None), model_signal(None, None, 10)])
     assert score is None
     assert all(s.effective_weight == 0 for s in weighted)
 

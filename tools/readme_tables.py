@@ -37,13 +37,17 @@ def outputs_table(action: dict[str, object]) -> str:
     outputs = action["outputs"]
     assert isinstance(outputs, dict)
     rows = ["| output | description |", "|---|---|"]
-    rows += [f"| `{name}` | {_cell(spec.get('description', ''))} |" for name, spec in outputs.items()]
+    rows += [
+        f"| `{name}` | {_cell(spec.get('description', ''))} |" for name, spec in outputs.items()
+    ]
     return "\n".join(rows)
 
 
 def render(readme: str, blocks: dict[str, str]) -> str:
     for name, table in blocks.items():
-        pattern = re.compile(rf"(<!-- BEGIN {name} -->\n)(?:.*?\n)?(<!-- END {name} -->)", re.DOTALL)
+        pattern = re.compile(
+            rf"(<!-- BEGIN {name} -->\n)(?:.*?\n)?(<!-- END {name} -->)", re.DOTALL
+        )
         if not pattern.search(readme):
             raise SystemExit(f"README.md has no <!-- BEGIN {name} --> … <!-- END {name} --> block")
         readme = pattern.sub(lambda m, t=table: m.group(1) + t + "\n" + m.group(2), readme)

@@ -167,10 +167,14 @@ class ActionRunner:
                     contexts["steps"][step_id] = {"outputs": outputs}
                     break
             contexts["steps"][step_id] = {"outputs": outputs}
-        action_outputs = {
-            name: evaluate(spec["value"], contexts)
-            for name, spec in self.action.get("outputs", {}).items()
-        } if exit_code == 0 or "run" in contexts["steps"] else {}
+        action_outputs = (
+            {
+                name: evaluate(spec["value"], contexts)
+                for name, spec in self.action.get("outputs", {}).items()
+            }
+            if exit_code == 0 or "run" in contexts["steps"]
+            else {}
+        )
         return ActionRun(
             outputs=action_outputs,
             summary=summary_path.read_text(),
@@ -214,7 +218,9 @@ class ActionRunner:
         script = evaluate(step["run"], contexts)
         step_env = {k: evaluate(str(v), contexts) for k, v in step.get("env", {}).items()}
         memo_key = json.dumps([script, step_env, base_env.get("RUNNER_TEMP")], sort_keys=True)
-        is_setup = "inputs" not in json.dumps(step.get("env", {})) and "${{ inputs" not in step["run"]
+        is_setup = (
+            "inputs" not in json.dumps(step.get("env", {})) and "${{ inputs" not in step["run"]
+        )
         if is_setup and memo_key in self._memo:
             outputs, text = self._memo[memo_key]
             return outputs, 0, text

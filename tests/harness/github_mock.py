@@ -206,7 +206,8 @@ def _launch() -> GitHubMock:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Launch Prism as soon as we know a selected test needs it, so it loads while others run."""
     needed = any("github_mock" in getattr(item, "fixturenames", ()) for item in session.items)
-    if needed and SOURCE_SPEC.exists() and PRISM.exists():
+    runs = not session.config.option.collectonly
+    if needed and runs and SOURCE_SPEC.exists() and PRISM.exists():
         session.config.stash[_MOCK_KEY] = _launch()
 
 
@@ -218,6 +219,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 @pytest.fixture(scope="session")
 def github_mock(pytestconfig: pytest.Config) -> GitHubMock:
+    """The session's mock, ready; prefer ``github_api``, which also checks every request."""
     mock = pytestconfig.stash.get(_MOCK_KEY, None)
     if mock is None:
         mock = pytestconfig.stash[_MOCK_KEY] = _launch()
@@ -275,6 +277,7 @@ class GitHubApi:
 
 @pytest.fixture
 def github_api(github_mock: GitHubMock) -> Iterator[GitHubApi]:
+    """A clean proxy for this test; fails it if Prism rejected a request it did not expect."""
     github_mock.proxy.reset()
     api = GitHubApi(github_mock, github_mock.settle())
     yield api

@@ -23,6 +23,7 @@ readonly PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 readonly WEBHOOKS_PKG="@octokit/webhooks-examples@7.6.1"
 readonly OPENAPI_PKG="@octokit/openapi@23.0.2"
 readonly TIKTOKEN_PKG="js-tiktoken@1.0.21"
+readonly SARIF_SCHEMA_PKG="@microsoft/jest-sarif@1.0.0-beta.0"
 
 export npm_config_cache="$HARNESS/npm-cache"
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
@@ -138,6 +139,18 @@ tiktoken_cache() {
     mark tiktoken "$TIKTOKEN_PKG"
 }
 
+# The SARIF 2.1.0 JSON schema (OASIS, rtm.5) as Microsoft's SARIF tooling ships it, for review's
+# SARIF output tests.
+sarif_schema() {
+    local out="$HARNESS/sarif/sarif-2.1.0-rtm.5.json"
+    if is_current sarif "$SARIF_SCHEMA_PKG" && [[ -f "$out" ]]; then return; fi
+    rm -rf "$HARNESS/sarif"
+    fetch_files "$SARIF_SCHEMA_PKG" "$WORK/sarif" lib/schemas/sarif-2.1.0-rtm.5.json
+    mkdir -p "$HARNESS/sarif"
+    mv "$WORK/sarif/lib/schemas/sarif-2.1.0-rtm.5.json" "$out"
+    mark sarif "$SARIF_SCHEMA_PKG"
+}
+
 # --- main ----------------------------------------------------------------------------------------
 
 if [[ ! -x "$PYTHON" ]]; then
@@ -152,4 +165,5 @@ timed "prepare spec" prepare_spec
 timed "prism" prism
 timed "prometheus" prometheus
 timed "tiktoken cache" tiktoken_cache
+timed "sarif schema" sarif_schema
 awk -v s="$total_start" -v e="$EPOCHREALTIME" 'BEGIN { printf "[setup] %-22s %7.1f s\n", "total", e - s }'

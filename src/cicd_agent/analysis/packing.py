@@ -144,9 +144,8 @@ class Packing:
         shown = "\n".join(f.text for f in part.files)
         elsewhere = [p for i, other in enumerate(self.parts) if i != index for p in other.paths]
         footer = render_footer(
-            [LeftOut(p, "reviewed in another call") for p in elsewhere]
-            + list(self.over_budget)
-            + list(self.listed),
+            [*self.over_budget, *self.listed]
+            + [LeftOut(p, "reviewed in another call") for p in elsewhere],
             count,
         )
         return f"{shown}\n{footer}".strip() + "\n"

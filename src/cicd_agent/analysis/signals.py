@@ -113,7 +113,7 @@ def parse_weights(text: str | None) -> dict[SignalName, float]:
 
 
 @dataclass(frozen=True)
-class TestResults:
+class JUnitCounts:
     """Counts over every JUnit file matched."""
 
     files: tuple[str, ...]
@@ -149,7 +149,7 @@ def find_reports(patterns: str | None, root: Path) -> list[Path]:
     return sorted(path for path in found if path.is_file())
 
 
-def read_junit(paths: Sequence[Path]) -> TestResults:
+def read_junit(paths: Sequence[Path]) -> JUnitCounts:
     """Count test cases in JUnit XML files (pytest, Surefire, jest-junit, go-junit-report …).
 
     Cases are counted one by one rather than trusting the suites' summary attributes, which
@@ -174,7 +174,7 @@ def read_junit(paths: Sequence[Path]) -> TestResults:
                     failed += 1
                 elif any(isinstance(result, Skipped) for result in results):
                     skipped += 1
-    return TestResults(tuple(str(path) for path in paths), total, failed, errors, skipped)
+    return JUnitCounts(tuple(str(path) for path in paths), total, failed, errors, skipped)
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ def read_coverage(path: Path) -> CoverageReport:
         ) from exc
 
 
-def tests_signal(results: TestResults | None, weight: float, patterns: str | None) -> Signal:
+def pass_rate_signal(results: JUnitCounts | None, weight: float, patterns: str | None) -> Signal:
     name = SignalName.TESTS
     if results is None:
         detail = (

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,23 +63,15 @@ class CoverageReport:
         return found.executed_arcs if found else frozenset()
 
 
-def percent(
-    report: CoverageReport,
-    missing_lines: Mapping[str, Iterable[int]] | None = None,
-    missing_arcs: Mapping[str, Iterable[Arc]] | None = None,
-) -> float | None:
+def percent(report: CoverageReport) -> float | None:
     """Coverage percent as coverage.py computes it with branches: (lines + arcs run) / (all).
 
-    ``missing_lines``/``missing_arcs`` replace the report's own missing sets (to compute the
-    coverage after accepted tests closed some gaps). None when the files have no statements.
+    None when the files have no statements.
     """
-    total = covered = 0
-    for path, found in report.files.items():
-        lines = set(missing_lines[path]) if missing_lines and path in missing_lines else None
-        arcs = set(missing_arcs[path]) if missing_arcs and path in missing_arcs else None
-        total += found.statements + found.branches
-        covered += found.statements - len(found.missing_lines if lines is None else lines)
-        covered += found.branches - len(found.missing_arcs if arcs is None else arcs)
+    total = sum(found.statements + found.branches for found in report.files.values())
+    covered = sum(
+        len(found.executed_lines) + len(found.executed_arcs) for found in report.files.values()
+    )
     return round(100.0 * covered / total, 2) if total else None
 
 

@@ -68,7 +68,7 @@ FUNNEL_LABELS = {
 
 
 @dataclass(frozen=True)
-class TestCommand:
+class ProjectCommand:
     """The user's test command, and how to run pytest alone on chosen files in the same way."""
 
     suite: tuple[str, ...]
@@ -76,7 +76,7 @@ class TestCommand:
     is_pytest: bool
 
     @classmethod
-    def parse(cls, command: str) -> TestCommand:
+    def parse(cls, command: str) -> ProjectCommand:
         """Split ``command`` (no shell is ever involved) and find its pytest invocation.
 
         ``python -m pytest tests -x`` runs candidates as ``python -m pytest FILE``; a command
@@ -183,7 +183,7 @@ class Gate:
         self,
         sandbox: Sandbox,
         meter: CoverageMeter,
-        command: TestCommand,
+        command: ProjectCommand,
         baseline: SuiteBaseline,
         *,
         timeout: float,
@@ -374,7 +374,12 @@ class Gate:
 
     def _suite(self, trial: _Trial) -> tuple[str, str] | None:
         if self.command.is_pytest:
-            result, outcomes = self._pytest(trial, [trial.test_path], suite=True)
+            # As the user runs it: a path on the command line would narrow pytest's collection
+            # to that file, so the candidate is named only when the suite did not collect it.
+            result, outcomes = self._pytest(trial, [], suite=True)
+            if outcomes is not None and not any(_own(t, trial.test_path) for t in outcomes.tests):
+                files = sorted({test.split("::", 1)[0] for test in self.baseline.passed or ()})
+                result, outcomes = self._pytest(trial, [*files, trial.test_path], suite=True)
             return self._judge(trial, result, outcomes, compare_baseline=True)
         if self.baseline.returncode != 0:
             return "the suite already fails without the candidate, so it cannot be judged", ""
@@ -398,7 +403,7 @@ class Gate:
 
 
 def run_suite(
-    sandbox: Sandbox, meter: CoverageMeter, command: TestCommand, *, timeout: float, label: str
+    sandbox: Sandbox, meter: CoverageMeter, command: ProjectCommand, *, timeout: float, label: str
 ) -> tuple[SuiteBaseline, CoverageReport, RunResult]:
     """Run the user's suite, as it stands in the pristine copy, under coverage."""
     space = sandbox.workspace(label)

@@ -166,7 +166,9 @@ class GitHubClient:
             self.capability.skipped.append(what)
             return WriteOutcome(what, "skipped", (request,), reason=self.capability.reason)
         try:
-            _, data = self._github.requester.requestJsonAndCheck(method, path, input=dict(body))
+            # An empty body is sent as none: DELETE endpoints take no content at all.
+            payload = dict(body) or None
+            _, data = self._github.requester.requestJsonAndCheck(method, path, input=payload)
         except GithubException as exc:
             error = translate(exc, action=what, write=True)
             if not isinstance(error, GitHubWriteDenied):

@@ -13,7 +13,7 @@ import argparse
 import importlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.history import HistoryFeatures
     from cicd_agent.analysis.policy import ChangeWindow, Decision, Policy, Routing
     from cicd_agent.analysis.risk import Reason, RiskAssessment, RiskLevel
-    from cicd_agent.analysis.signals import CoverageReport, PullReview, SignalName, TestResults
+    from cicd_agent.analysis.signals import CoverageReport, JUnitCounts, PullReview, SignalName
     from cicd_agent.context import RunContext
     from cicd_agent.modes.deploy_gate_result import DeployGateResult, ModelAdvice
 
@@ -74,7 +74,7 @@ class DeployOpinion(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     risk_factors: list[str]
-    risk_level: str
+    risk_level: Literal["low", "medium", "high", "critical"]
     pre_deploy_checks: list[str]
     monitoring_focus: list[str]
     confidence: float
@@ -89,7 +89,7 @@ class DeployFacts:
     history: HistoryFeatures
     assessment: RiskAssessment
     routing: Routing
-    tests: TestResults | None
+    tests: JUnitCounts | None
     coverage_head: CoverageReport | None
     coverage_base: CoverageReport | None
     pulls: list[PullReview] | None
@@ -364,7 +364,9 @@ class DeployPhase:
 
         weights = facts.weights
         listed = [
-            signals.tests_signal(facts.tests, weights[signals.SignalName.TESTS], ctx.args.junit),
+            signals.pass_rate_signal(
+                facts.tests, weights[signals.SignalName.TESTS], ctx.args.junit
+            ),
             signals.coverage_signal(
                 facts.coverage_head, facts.coverage_base, weights[signals.SignalName.COVERAGE]
             ),
@@ -406,7 +408,7 @@ class DeployPhase:
         assert model is not None
         system, user = build_prompt(ctx, facts, verdict, model)
         answer = model.ask(DeployOpinion, system=system, user=user, tier="model", temperature=0)
-        return answer
+        return _clean_opinion(ctx, answer)
 
     def decide(
         self, ctx: RunContext, verdict: DeployVerdict, opinion: DeployOpinion | None
@@ -421,7 +423,6 @@ class DeployPhase:
         advice = None
         final = verdict
         if opinion is not None:
-            opinion = _clean_opinion(ctx, opinion)
             model_level = RiskLevel(opinion.risk_level)
             level = higher(floor, model_level)
             if level is not floor:
@@ -574,20 +575,14 @@ def _merge_decisions(floor: Decision, final: Decision) -> Decision:
 
 
 def _clean_opinion(ctx: RunContext, opinion: DeployOpinion) -> DeployOpinion:
-    """Model text is shaped by untrusted input: redact it, bound it, and check the level."""
-    from cicd_agent.analysis.risk import RiskLevel
-    from cicd_agent.errors import ModelError
-
-    level = opinion.risk_level.strip().lower()
-    if level not in {member.value for member in RiskLevel}:
-        raise ModelError(f"the model answered an unknown risk level {opinion.risk_level[:20]!r}")
+    """Model text is shaped by untrusted input: redact it and bound it before anyone sees it."""
 
     def clean(items: list[str]) -> list[str]:
         return [ctx.redactor.redact(item.strip())[:300] for item in items[:8] if item.strip()]
 
     return DeployOpinion(
         risk_factors=clean(opinion.risk_factors),
-        risk_level=level,
+        risk_level=opinion.risk_level,
         pre_deploy_checks=clean(opinion.pre_deploy_checks),
         monitoring_focus=clean(opinion.monitoring_focus),
         confidence=min(1.0, max(0.0, float(opinion.confidence))),

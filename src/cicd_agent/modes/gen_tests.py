@@ -24,7 +24,7 @@ from cicd_agent.gentests.report import FAIL_ON_UNCOVERED, GenTestsResult, Segmen
 if TYPE_CHECKING:
     from cicd_agent.gentests.candidates import Job, Outcome
     from cicd_agent.gentests.coverage_gaps import Arc, CoverageMeter, CoverageReport
-    from cicd_agent.gentests.gate import SuiteBaseline, TestCommand
+    from cicd_agent.gentests.gate import SuiteBaseline, ProjectCommand
     from cicd_agent.gentests.sandbox import Sandbox
     from cicd_agent.gentests.segments import Segment
     from cicd_agent.gentests.shard import Shard
@@ -46,7 +46,7 @@ class Facts:
 
     repo: Path
     targets: Targets
-    command: TestCommand
+    command: ProjectCommand
     shard: Shard | None
     sandbox: Sandbox | None = None
     meter: CoverageMeter | None = None
@@ -135,7 +135,7 @@ class GenTests:
         return base, head
 
     def collect(self, ctx: RunContext) -> Facts:
-        from cicd_agent.gentests.gate import TestCommand
+        from cicd_agent.gentests.gate import ProjectCommand
         from cicd_agent.gentests.shard import Shard
         from cicd_agent.gentests.targets import (
             Targets,
@@ -146,7 +146,7 @@ class GenTests:
 
         repo = ctx.options.repo_dir.resolve()
         args = ctx.args
-        command = TestCommand.parse(args.test_command or DEFAULT_TEST_COMMAND)
+        command = ProjectCommand.parse(args.test_command or DEFAULT_TEST_COMMAND)
         shard = Shard.parse(args.shard) if args.shard else None
         base, head = self._refs(ctx)
         if args.source:

@@ -111,7 +111,7 @@ SIGNATURES: tuple[Signature, ...] = (
          ("##[",), "##[error]The operation was canceled.", before=3, after=0),
     # --- timeouts inside tools -----------------------------------------------------------------
     _sig("timeout.test", T.TIMEOUT, 92,
-         r"Failed: Timeout >[\d.]+s|\+{5,} Timeout \+{5,}|Exceeded timeout of \d+ ?ms"
+         r"Failed: Timeout \(?>[\d.]+s|\+{5,} Timeout \+{5,}|Exceeded timeout of \d+ ?ms"
          r"|panic: test timed out after|Test timed out in \d+ ?ms",
          ("Timeout", "timed out", "timeout of"),
          "E   Failed: Timeout >2.0s",
@@ -191,9 +191,10 @@ SIGNATURES: tuple[Signature, ...] = (
          r"^ruff failed$|^mypy: (?:error: |can't read file)|Invalid configuration"
          r"|[Cc]onfiguration error|ConfigurationError|Error: Cannot parse config"
          r"|JSONDecodeError: .*(?:config|\.json)|failed to read dockerfile"
-         r"|dockerfile parse error|unknown instruction:|=+ no tests ran",
+         r"|dockerfile parse error|unknown instruction:|=+ no tests ran"
+         r"|npm (?:ERR!|error) Missing script:",
          ("ruff failed", "mypy:", "onfiguration", "Cannot parse config", "JSONDecodeError",
-          "dockerfile", "unknown instruction", "no tests ran"),
+          "dockerfile", "unknown instruction", "no tests ran", "Missing script"),
          "ruff failed", "mypy: error: Cannot find config file 'setup.cfgx'", before=1, after=4),
     # --- dependencies --------------------------------------------------------------------------
     _sig("pip.resolution", T.DEPENDENCY_ERROR, 90,
@@ -270,10 +271,13 @@ SIGNATURES: tuple[Signature, ...] = (
           "manifest", "resolve source metadata"),
          "Error response from daemon: manifest for python:3.99 not found: manifest unknown",
          before=0, after=2),
-    _sig("python.module_not_found", T.DEPENDENCY_ERROR, 88,
+    _sig("python.module_not_found", T.DEPENDENCY_ERROR, 92,
          r"ModuleNotFoundError: No module named '(?P<module>[\w.]+)'",
          ("ModuleNotFoundError",),
          "E   ModuleNotFoundError: No module named 'fancylib'", before=4, after=0),
+    _sig("python.import", None, 91, r"ImportError: cannot import name '\w+' from '[\w.]+'",
+         ("ImportError",), "E   ImportError: cannot import name 'multiply' from 'calc'",
+         before=4, after=0),
     # --- compilers and type checkers -----------------------------------------------------------
     _sig("python.syntax", T.BUILD_ERROR, 95,
          r"^(?:E\s+)?(?:SyntaxError|IndentationError|TabError): |^\*\*\* Error compiling",
@@ -355,7 +359,8 @@ SIGNATURES: tuple[Signature, ...] = (
     _sig("lint.black", T.LINT_ERROR, 90,
          r"^would reformat (?P<path>\S+)|^Would reformat: (?P<path2>\S+)"
          r"|^ERROR: (?P<path3>\S+) Imports are incorrectly sorted"
-         r"|\d+ files? would be reformatted|Code style issues (?:found|were found)",
+         r"|\d+ files? would be reformatted|Code style issues (?:found|were found)"
+         r"|^unformatted: File would be reformatted",
          ("reformat", "Imports are incorrectly sorted", "Code style issues"),
          "would reformat src/app.py", "Would reformat: src/app.py", before=0, after=1),
     _sig("lint.eslint", T.LINT_ERROR, 90,

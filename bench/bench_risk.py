@@ -1,0 +1,90 @@
+"""Risk scoring time per commit on a synthetic history of 10,000 commits.
+
+Two figures per sampled commit: the scoring itself in-process (``assess_range``: diff, commits,
+history passes, score) and the whole command a workflow runs
+(``cicd-agent deploy-gate --provider none --repo DIR --base SHA^ --head SHA --json``, process
+start-up and imports included). Reported as median, min and max over the sample.
+
+    python bench/bench_risk.py [--commits 10000] [--sample 60] [--cli-sample 15] [--repo DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic_history import generate  # noqa: E402
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    return {
+        "median": round(statistics.median(values), 3),
+        "min": round(min(values), 3),
+        "max": round(max(values), 3),
+    }
+
+
+def main() -> None:
+    from cicd_agent.analysis.risk import assess_range
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--commits", type=int, default=10_000)
+    parser.add_argument("--sample", type=int, default=60)
+    parser.add_argument("--cli-sample", type=int, default=15)
+    parser.add_argument("--repo", type=Path, help="reuse a history generated before")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        repo = args.repo or Path(scratch) / "history"
+        if not (repo / ".git").exists():
+            truth = generate(repo, args.commits, seed=7)
+            print(f"generated {truth.commits} commits with git fast-import in {truth.seconds:.1f} s")
+        shas = subprocess.run(
+            ["git", "-C", str(repo), "rev-list", "main"], capture_output=True, text=True, check=True
+        ).stdout.split()[:-1]
+        step = max(1, len(shas) // args.sample)
+        sample = shas[::step][: args.sample]
+        scoring = []
+        for sha in sample:
+            started = time.perf_counter()
+            assess_range(repo, sha)
+            scoring.append(time.perf_counter() - started)
+        cli = []
+        script = Path(sys.executable).with_name("cicd-agent")
+        for sha in sample[:: max(1, len(sample) // args.cli_sample)][: args.cli_sample]:
+            started = time.perf_counter()
+            done = subprocess.run(
+                [str(script), "deploy-gate", "--provider", "none", "--repo", str(repo),
+                 "--base", f"{sha}^", "--head", sha, "--json"],
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            cli.append(time.perf_counter() - started)
+            if done.returncode != 0:
+                raise SystemExit(f"deploy-gate failed on {sha}: {done.stderr[-500:]}")
+            json.loads(done.stdout)
+    report = {
+        "history_commits": len(shas) + 1,
+        "scoring_seconds_per_commit": spread(scoring),
+        "scored": len(scoring),
+        "cli_seconds_per_commit": spread(cli),
+        "cli_runs": len(cli),
+    }
+    print(f"{'what':<44} {'median':>7} {'min':>7} {'max':>7}")
+    for name, key, count in (
+        ("risk scoring in-process (s/commit)", "scoring_seconds_per_commit", len(scoring)),
+        ("cicd-agent deploy-gate --json (s/commit)", "cli_seconds_per_commit", len(cli)),
+    ):
+        figures = report[key]
+        assert isinstance(figures, dict)
+        print(f"{name:<44} {figures['median']:7.3f} {figures['min']:7.3f} {figures['max']:7.3f}  n={count}")
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

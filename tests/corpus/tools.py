@@ -1,0 +1,143 @@
+"""Run real tools on small projects written to temporary folders.
+
+Every tool's output in the corpus comes from running it here: pytest, unittest, mypy, ruff,
+pip, gcc, javac, cargo, node, npm, bash, coreutils. Paths of the temporary project are
+rewritten to the runner's checkout path (``/home/runner/work/app/app``), the one thing a real
+runner would print differently.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.corpus.runner_log import WORKSPACE
+
+PYTHON = sys.executable
+TOOL_TIMEOUT = 120
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a command printed (stdout and stderr interleaved) and how it exited."""
+
+    text: bytes
+    exit_code: int
+
+    def lines(self) -> list[str]:
+        """Output lines as a reader sees them: decoded, without colour codes."""
+        return _ANSI.sub("", self.text.decode("utf-8", errors="replace")).splitlines()
+
+
+def available(tool: str) -> bool:
+    return shutil.which(tool) is not None
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+    return root
+
+
+def run(
+    args: list[str],
+    cwd: Path,
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float = TOOL_TIMEOUT,
+) -> Output:
+    """Run ``args`` in ``cwd`` as a CI step would, with the project path made the runner's."""
+    base = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/root"),
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "CI": "true",
+        # A runner has no pip configuration; this machine's extra wheel folders must not leak in.
+        "PIP_CONFIG_FILE": os.devnull,
+    }
+    for name in ("CARGO_HOME", "RUSTUP_HOME", "JAVA_HOME", "MAVEN_HOME", "TMPDIR"):
+        if name in os.environ:
+            base[name] = os.environ[name]
+    completed = subprocess.run(
+        args,
+        cwd=cwd,
+        env={**base, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        timeout=timeout,
+        check=False,
+    )
+    text = completed.stdout.replace(str(cwd.resolve()).encode(), WORKSPACE.encode())
+    text = text.replace(str(cwd).encode(), WORKSPACE.encode())
+    return Output(text, completed.returncode)
+
+
+def bash(script: str, cwd: Path, **kwargs: object) -> Output:
+    """Run ``script`` the way a ``run:`` step does: ``bash -e`` on a file under ``_temp``."""
+    temp = cwd / "_temp"
+    temp.mkdir(exist_ok=True)
+    name = hashlib.sha1(script.encode()).hexdigest()[:8] + "-4c1e-9a2b-1f0c2d3e4f5a.sh"
+    (temp / name).write_text(script)
+    output = run(["bash", "-e", str(temp / name)], cwd, **kwargs)  # type: ignore[arg-type]
+    fixed = output.text.replace(
+        f"{WORKSPACE}/_temp/".encode(), b"/home/runner/work/_temp/"
+    )
+    return Output(fixed, output.exit_code)
+
+
+def wheel(dest: Path, name: str, version: str, requires: tuple[str, ...] = ()) -> Path:
+    """A minimal, valid pure-Python wheel, so pip's resolver can be run with --no-index."""
+    module = name.replace("-", "_")
+    dist_info = f"{module}-{version}.dist-info"
+    files = {
+        f"{module}/__init__.py": f"__version__ = {version!r}\n",
+        f"{dist_info}/METADATA": "Metadata-Version: 2.1\n"
+        f"Name: {name}\nVersion: {version}\n"
+        + "".join(f"Requires-Dist: {req}\n" for req in requires),
+        f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: corpus\n"
+        "Root-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = []
+    for path, content in files.items():
+        digest = base64.urlsafe_b64encode(hashlib.sha256(content.encode()).digest())
+        record.append(f"{path},sha256={digest.decode().rstrip('=')},{len(content)}")
+    record.append(f"{dist_info}/RECORD,,")
+    files[f"{dist_info}/RECORD"] = "\n".join(record) + "\n"
+    dest.mkdir(parents=True, exist_ok=True)
+    path = dest / f"{module}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name_in_zip, content in files.items():
+            archive.writestr(name_in_zip, content)
+    return path
+
+
+def find(output: Output, *needles: str) -> list[str]:
+    """The first output line containing each needle: the case's true error lines.
+
+    Raises if the tool did not fail or its output no longer holds what the case expects, so a
+    changed tool is noticed instead of silently producing a case without its error.
+    """
+    lines = output.lines()
+    if output.exit_code == 0:
+        raise AssertionError(f"the tool succeeded:\n{output.text.decode(errors='replace')[-2000:]}")
+    found = []
+    for needle in needles:
+        line = next((line for line in lines if needle in line), None)
+        if line is None:
+            text = output.text.decode(errors="replace")[-3000:]
+            raise AssertionError(f"no line with {needle!r} in tool output:\n{text}")
+        found.append(line.strip())
+    return found

@@ -1,0 +1,150 @@
+"""Deterministic findings: what they catch in added lines, and what they must leave alone."""
+
+from __future__ import annotations
+
+from cicd_agent.analysis.diff import Diff, DiffLine, FileDiff, Hunk, parse_diff
+from cicd_agent.analysis.findings import (
+    HUGE_BINARY_BYTES,
+    deterministic_findings,
+    workflow_findings,
+    workflow_paths,
+)
+from cicd_agent.severity import Severity
+
+GITHUB_TOKEN = "ghp_" + "A1b2C3d4E5" * 4
+
+
+def added_file(path: str, text: str) -> str:
+    """A git diff that adds ``path`` with ``text``."""
+    lines = text.splitlines()
+    body = "".join(f"+{line}\n" for line in lines)
+    return (
+        f"diff --git a/{path} b/{path}\nnew file mode 100644\nindex 0000000..1111111\n"
+        f"--- /dev/null\n+++ b/{path}\n@@ -0,0 +1,{len(lines)} @@\n{body}"
+    )
+
+
+def findings_of(diff_text: str, texts: dict[str, str] | None = None) -> list[tuple[str, str, int | None]]:
+    found = deterministic_findings(parse_diff(diff_text), texts or {})
+    return [(f.rule, f.path, f.line) for f in found]
+
+
+def test_secret_in_added_line_is_critical_and_never_quoted() -> None:
+    diff = parse_diff(added_file("app/config.py", f'TOKEN = "{GITHUB_TOKEN}"\nDEBUG = False'))
+    [finding] = deterministic_findings(diff, {})
+    assert (finding.rule, finding.line, finding.severity) == ("secret", 1, Severity.CRITICAL)
+    assert "GitHub token" in finding.title
+    assert GITHUB_TOKEN not in finding.model_dump_json()
+
+
+def test_removed_secret_and_placeholders_are_not_findings() -> None:
+    text = (
+        "diff --git a/a.py b/a.py\nindex 1..2 100644\n--- a/a.py\n+++ b/a.py\n@@ -1,2 +1,2 @@\n"
+        f'-TOKEN = "{GITHUB_TOKEN}"\n+TOKEN = os.environ["TOKEN"]\n password = get_password()\n'
+    )
+    assert findings_of(text) == []
+
+
+def test_hard_coded_password_is_high_not_critical() -> None:
+    [finding] = deterministic_findings(
+        parse_diff(added_file("settings.py", 'db_password = "s3cr3t-Passw0rd!"')), {}
+    )
+    assert finding.severity is Severity.HIGH and finding.title == "Possible hard-coded secret committed"
+
+
+def test_conflict_markers_need_an_unambiguous_marker() -> None:
+    conflict = "a = 1\n<<<<<<< HEAD\nb = 2\n=======\nb = 3\n>>>>>>> feature\n"
+    assert findings_of(added_file("m.py", conflict)) == [("merge-conflict", "m.py", 2)]
+    heading = "Title\n=======\n\nText\n"
+    assert findings_of(added_file("README.rst", heading)) == []
+
+
+def test_debugger_calls_by_language() -> None:
+    text = (
+        added_file("a.py", "import pdb\n\ndef f():\n    pdb.set_trace()\n    # breakpoint()\n")
+        + added_file("b.js", "function f() {\n  debugger;\n  console.log('fine');\n}\n")
+        + added_file("c.rb", "def f\n  binding.pry\nend\n")
+        + added_file("d.py", "print('call breakpoint() here')\nx = {'debugger': 1}\n")
+        + added_file("notes.md", "Use `breakpoint()` to debug.\n")
+    )
+    assert findings_of(text) == [
+        ("debugger", "a.py", 4),  # the call; the import alone is not a second finding
+        ("debugger", "c.rb", 2),
+        ("debugger", "b.js", 2),
+    ]
+
+
+def test_import_alone_is_reported_when_no_call_is() -> None:
+    assert findings_of(added_file("x.py", "import ipdb\nx = 1\n")) == [("debugger", "x.py", 1)]
+
+
+def test_large_binary_added_is_a_file_level_finding() -> None:
+    big = FileDiff(path="assets/video.mp4", status="added", is_binary=True, size=HUGE_BINARY_BYTES)
+    small = FileDiff(path="assets/icon.png", status="added", is_binary=True, size=2048)
+    found = deterministic_findings(Diff((big, small)), {})
+    assert [(f.rule, f.path, f.line, f.severity) for f in found] == [
+        ("large-binary", "assets/video.mp4", None, Severity.HIGH)
+    ]
+    assert "50.0 MiB" in found[0].title
+
+
+PWN = """\
+name: ci
+on:
+  pull_request_target:
+    types: [opened, synchronize]
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+        with:
+          ref: ${{ github.event.pull_request.head.sha }}
+      - run: |
+          echo "building"
+          echo "${{ github.event.pull_request.title }}"
+        env:
+          TITLE: ${{ github.event.pull_request.title }}
+      - run: echo "${{ github.event.pull_request.number }}"
+"""
+
+
+def workflow_file(text: str, added: set[int]) -> FileDiff:
+    lines = text.splitlines()
+    hunk_lines = tuple(
+        DiffLine("+" if n in added else " ", line, None if n in added else n, n)
+        for n, line in enumerate(lines, 1)
+    )
+    hunk = Hunk(1, len(lines) - len(added), 1, len(lines), "", hunk_lines)
+    return FileDiff(path=".github/workflows/ci.yml", status="modified", patch=(hunk,))
+
+
+def test_pwn_request_and_script_injection_when_introduced() -> None:
+    changed = workflow_file(PWN, added=set(range(1, 18)))
+    found = sorted((f.rule, f.line, f.severity.label) for f in workflow_findings(changed, PWN))
+    assert found == [
+        ("workflow-pwn-request", 11, "critical"),
+        ("workflow-script-injection", 14, "high"),
+    ], "the env: line and the pull request number are safe"
+
+
+def test_existing_dangers_are_not_this_changes_findings() -> None:
+    changed = workflow_file(PWN, added={17})
+    assert workflow_findings(changed, PWN) == []
+
+
+def test_adding_only_the_trigger_still_flags_the_checkout() -> None:
+    changed = workflow_file(PWN, added={3})
+    [finding] = workflow_findings(changed, PWN)
+    assert (finding.rule, finding.line) == ("workflow-pwn-request", 11)
+
+
+def test_workflow_paths_and_broken_yaml() -> None:
+    diff = parse_diff(
+        added_file(".github/workflows/a.yml", "on: push\n")
+        + added_file("action.yml", "runs: {}\n")
+        + added_file("src/x.yml", "a: 1\n")
+    )
+    assert workflow_paths(diff) == [".github/workflows/a.yml", "action.yml"]
+    broken = workflow_file("on: [push\n", added={1})
+    assert workflow_findings(broken, "on: [push\n") == []

@@ -1,0 +1,206 @@
+"""The sandbox generated tests run in: no secrets, a clock, no network, nothing written outside.
+
+Every run here is a real process. The namespace checks need unprivileged user namespaces
+(``unshare``); where the kernel refuses them the sandbox falls back and says so, and those
+checks are skipped with that reason — the fallback's own guarantees are tested separately.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.gentests.sandbox import Isolation, Sandbox, probe_isolation, scrub_environment
+
+GITHUB_TOKEN = "ghp_" + "k3Yq9T2mXw7Lr4Vb8Nc1Zp6Hs0Jd5Fa2Gt7E"
+MODEL_KEY = "sk-proj-" + "Qm4Rt8Wz2Xc6Vb1Nl5Kj9Hg3Fd7Sa0Pe"
+DB_PASSWORD = "Sup3r-S3cret-pw-2024"
+PLANTED = {
+    "GITHUB_TOKEN": GITHUB_TOKEN,
+    "OPENAI_API_KEY": MODEL_KEY,
+    "INPUT_OPENAI-API-KEY": MODEL_KEY,
+    "ACTIONS_RUNTIME_TOKEN": "eyJhbGciOiJSUzI1NiJ9.eyJydW50aW1lIjoxfQ.c2lnbmF0dXJlLXZhbHVl",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "id-token-request-value-778899",
+    "GITHUB_ENV": "/home/runner/work/_temp/_runner_file_commands/set_env_1",
+    "SERVICE_PASSWORD": DB_PASSWORD,
+    "DATABASE_URL": f"postgres://app:{DB_PASSWORD}@db.internal:5432/app",
+    "DEPLOY_HOOK": "hook-value-31415926535",
+    "COPY_OF_TOKEN_VALUE": GITHUB_TOKEN,
+}
+SECRET_VALUES = [GITHUB_TOKEN, MODEL_KEY, DB_PASSWORD, "id-token-request-value-778899", "hook-value-31415926535"]
+
+namespaces_only = pytest.mark.skipif(
+    not probe_isolation().namespaces,
+    reason=f"no user namespaces here: {probe_isolation().detail}",
+)
+
+
+def _project(tmp_path: Path) -> Path:
+    checkout = tmp_path / "checkout"
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "pkg" / "__init__.py").write_text("VALUE = 1\n")
+    (checkout / ".git").mkdir()
+    (checkout / ".git" / "config").write_text(f"[http]\n\textraheader = AUTHORIZATION: basic {GITHUB_TOKEN}\n")
+    return checkout
+
+
+def _env(**extra: str) -> dict[str, str]:
+    return {"PATH": os.environ["PATH"], "HOME": str(Path.home()), "LANG": "C.UTF-8", **PLANTED, **extra}
+
+
+def test_scrubbed_environment_keeps_ordinary_variables_only() -> None:
+    kept = scrub_environment(
+        _env(FOO="bar", GITHUB_ACTIONS="true", CI="true"),
+        known_secrets=[GITHUB_TOKEN],
+        secret_names=["deploy_hook"],
+    )
+    assert set(kept) == {"PATH", "HOME", "LANG", "FOO", "GITHUB_ACTIONS", "CI"}
+    assert not any(secret in value for value in kept.values() for secret in SECRET_VALUES)
+
+
+def _spy(code: str) -> list[str]:
+    return [sys.executable, "-c", textwrap.dedent(code)]
+
+
+def test_runs_see_no_secret_and_a_home_of_their_own(tmp_path: Path) -> None:
+    with Sandbox(_project(tmp_path), _env(), known_secrets=SECRET_VALUES, secret_names=["DEPLOY_HOOK"]) as box:
+        space = box.workspace("spy")
+        result = box.run(
+            _spy("import os; print(sorted(os.environ.items()))"), space, timeout=30
+        )
+    assert result.ok, result.output
+    assert not any(secret in result.output for secret in SECRET_VALUES)
+    assert f"'HOME', '{space.home}'" in result.output
+    assert f"'TMPDIR', '{space.tmp}'" in result.output
+
+
+def test_timeout_kills_the_run(tmp_path: Path) -> None:
+    with Sandbox(_project(tmp_path), _env()) as box:
+        result = box.run(_spy("import time; time.sleep(60)"), box.workspace("slow"), timeout=1)
+    assert result.timed_out
+    assert "timed out" in result.describe()
+
+
+def test_fallback_without_namespaces_still_scrubs_and_times_out(tmp_path: Path) -> None:
+    forced = Isolation(False, detail="forced by the test")
+    with Sandbox(_project(tmp_path), _env(), known_secrets=SECRET_VALUES, isolation=forced) as box:
+        space = box.workspace("fallback")
+        seen = box.run(_spy("import os; print(dict(os.environ))"), space, timeout=30)
+        slow = box.run(_spy("import time; time.sleep(60)"), space, timeout=1)
+    assert seen.ok and not any(secret in seen.output for secret in SECRET_VALUES)
+    assert slow.timed_out
+    assert "no namespaces (forced by the test)" in forced.describe()
+    assert "network was not blocked" in forced.describe()
+
+
+def test_checkout_is_never_written_and_the_copy_has_no_git(tmp_path: Path) -> None:
+    checkout = _project(tmp_path)
+    before = sorted(p.relative_to(checkout).as_posix() for p in checkout.rglob("*"))
+    with Sandbox(checkout, _env()) as box:
+        space = box.workspace("copy")
+        result = box.run(
+            _spy("import pkg, pathlib; pathlib.Path('made.txt').write_text('x'); print(pkg.VALUE)"),
+            space,
+            timeout=30,
+        )
+        assert result.ok, result.output
+        assert (space.repo / "made.txt").exists()
+        assert not (space.repo / ".git").exists()
+    after = sorted(p.relative_to(checkout).as_posix() for p in checkout.rglob("*"))
+    assert after == before  # no made.txt, no __pycache__
+
+
+@namespaces_only
+def test_inside_namespaces_nothing_outside_its_folder_is_writable_or_reachable(tmp_path: Path) -> None:
+    checkout = _project(tmp_path)
+    outside = tmp_path / "outside.txt"
+    spy = _spy(
+        f"""
+        import pathlib, socket
+        for target in ({str(outside)!r}, {str(checkout / 'planted.txt')!r}):
+            try:
+                pathlib.Path(target).write_text("x")
+                print("WROTE", target)
+            except OSError as exc:
+                print("blocked", exc.errno)
+        try:
+            socket.create_connection(("192.0.2.1", 80), timeout=2)
+            print("CONNECTED")
+        except OSError:
+            print("no network")
+        print("git config:", repr(pathlib.Path({str(checkout / '.git' / 'config')!r}).read_text()
+              if pathlib.Path({str(checkout / '.git' / 'config')!r}).exists() else "hidden"))
+        """
+    )
+    with Sandbox(checkout, _env()) as box:
+        result = box.run(spy, box.workspace("confined"), timeout=30)
+    assert result.ok, result.output
+    assert "WROTE" not in result.output and result.output.count("blocked") == 2
+    assert "no network" in result.output
+    assert GITHUB_TOKEN not in result.output
+    assert not outside.exists() and not (checkout / "planted.txt").exists()
+
+
+@namespaces_only
+def test_inside_namespaces_no_other_process_environment_is_readable(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"], env={**_env(), "HOLDER_SECRET": DB_PASSWORD}
+    )
+    try:
+        assert DB_PASSWORD in Path(f"/proc/{holder.pid}/environ").read_text(errors="replace")
+        spy = _spy(
+            """
+            import glob, pathlib
+            for path in glob.glob("/proc/[0-9]*/environ"):
+                try:
+                    print(path, pathlib.Path(path).read_bytes().decode(errors="replace"))
+                except OSError as exc:
+                    print(path, "unreadable", exc.errno)
+            """
+        )
+        with Sandbox(_project(tmp_path), _env(), secret_names=["DEPLOY_HOOK"]) as box:
+            result = box.run(spy, box.workspace("proc"), timeout=30)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.ok, result.output
+    assert result.output.count("/proc/") <= 3  # only the run's own processes
+    assert "HOLDER_SECRET" not in result.output
+    assert not any(secret in result.output for secret in SECRET_VALUES)
+
+
+@namespaces_only
+def test_a_daemon_a_test_starts_dies_with_the_run(tmp_path: Path) -> None:
+    marker = f"cicd-agent-daemon-{uuid.uuid4().hex}"
+    spy = _spy(
+        f"""
+        import subprocess, sys, time
+        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", {marker!r}],
+                         start_new_session=True)
+        time.sleep(60)
+        """
+    )
+    with Sandbox(_project(tmp_path), _env()) as box:
+        result = box.run(spy, box.workspace("daemon"), timeout=2)
+    assert result.timed_out
+
+    def alive() -> bool:
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if marker.encode() in cmdline.read_bytes():
+                    return True
+            except OSError:
+                continue
+        return False
+
+    deadline = time.monotonic() + 10
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive()

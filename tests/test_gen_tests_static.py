@@ -1,0 +1,272 @@
+"""gen-tests' pure parts: assertions, segments, test command, patch, shard, funnel, targets."""
+
+from __future__ import annotations
+
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.errors import UsageError
+from cicd_agent.gentests.assertions import assertion_problems
+from cicd_agent.gentests.coverage_gaps import CoverageReport, FileCoverage, percent
+from cicd_agent.gentests.gate import Stage, ProjectCommand
+from cicd_agent.gentests.patch import AcceptedTest, choose_test_path, render_patch, with_header
+from cicd_agent.gentests.report import funnel
+from cicd_agent.gentests.segments import (
+    LONG_CLASS_LINES,
+    Segment,
+    find_segments,
+    module_name,
+    related_tests,
+)
+from cicd_agent.gentests.shard import Shard
+from cicd_agent.gentests.targets import Targets, gaps, is_target
+
+
+def _problems(source: str) -> list[str]:
+    return assertion_problems(textwrap.dedent(source))
+
+
+# ---------------------------------------------------------------- stage 2: real assertions
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from shop import f\ndef test_a():\n    assert f(1) == 2\n",
+        "import pytest\nfrom shop import f\ndef test_a():\n    with pytest.raises(ValueError):\n        f(-1)\n",
+        "import pytest\nfrom shop import f\ndef test_a():\n    pytest.raises(ValueError, f, -1)\n",
+        "from shop import f\nclass TestF:\n    def test_a(self):\n        self.assertEqual(f(1), 2)\n",
+        # checking how the code under test used a collaborator is a real check
+        "from unittest.mock import Mock\nfrom shop import notify\n"
+        "def test_a():\n    sink = Mock()\n    notify(sink, 'x')\n    sink.assert_called_once_with('x')\n",
+        # an assertion in a helper counts for the tests calling it
+        "from shop import f\ndef check(x):\n    assert f(x) > 0\ndef test_a():\n    check(3)\n",
+    ],
+)
+def test_real_assertions_pass_stage_two(source: str) -> None:
+    assert _problems(source) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("from shop import f\ndef test_a():\n    f(1)\n", "test_a has no assertion"),
+        ("def test_a():\n    assert True\n", "test_a has no assertion"),
+        ("def test_a():\n    assert len([1]) == 1\n", "test_a has no assertion"),
+        (
+            "from unittest.mock import Mock\ndef test_a():\n    m = Mock()\n    m(3)\n"
+            "    m.assert_called_once_with(3)\n    assert m.called\n",
+            "test_a has no assertion",
+        ),
+        (
+            "from unittest.mock import patch\ndef test_a():\n"
+            "    with patch('shop.f') as fake:\n        fake.return_value = 3\n"
+            "        assert fake.return_value == 3\n",
+            "test_a has no assertion",
+        ),
+        ("from shop import f\nX = f(1)\n", "defines no test functions"),
+    ],
+)
+def test_tests_without_a_real_assertion_stop_at_stage_two(source: str, expected: str) -> None:
+    problems = _problems(source)
+    assert problems and expected in problems[0]
+
+
+def test_one_test_without_assertion_is_enough_to_stop() -> None:
+    source = "from shop import f\ndef test_good():\n    assert f(1)\ndef test_bad():\n    f(2)\n"
+    assert [p.split()[0] for p in _problems(source)] == ["test_bad"]
+
+
+# ---------------------------------------------------------------- the test command
+
+
+@pytest.mark.parametrize(
+    ("command", "pytest_part", "is_pytest"),
+    [
+        ("python -m pytest", ("python", "-m", "pytest"), True),
+        ("python -m pytest tests/unit -x", ("python", "-m", "pytest"), True),
+        ("pytest -q", ("pytest",), True),
+        (".venv/bin/pytest", (".venv/bin/pytest",), True),
+        ("uv run pytest tests", ("uv", "run", "pytest"), True),
+        ("make test", ("python", "-m", "pytest"), False),
+    ],
+)
+def test_test_command_finds_its_pytest(
+    command: str, pytest_part: tuple[str, ...], is_pytest: bool
+) -> None:
+    parsed = ProjectCommand.parse(command)
+    assert parsed.pytest == pytest_part
+    assert parsed.is_pytest is is_pytest
+    assert " ".join(parsed.suite) == command
+
+
+@pytest.mark.parametrize("command", ["", "   ", "pytest 'unclosed"])
+def test_unusable_test_command_is_a_usage_error(command: str) -> None:
+    with pytest.raises(UsageError):
+        ProjectCommand.parse(command)
+
+
+# ---------------------------------------------------------------- segments
+
+_MODULE = '''\
+import os
+
+
+def small(x):
+    if x:
+        return 1
+    return 2
+
+
+class Short:
+    def a(self):
+        return 1
+
+
+if __name__ == "__main__":
+    print(small(1))
+'''
+
+
+def test_segments_are_the_function_around_missing_lines_most_missing_first() -> None:
+    segments = find_segments("pkg/mod.py", _MODULE, [5, 6, 7, 12, 16], [(5, 6), (5, 7)])
+    assert [(s.qualname, s.kind, s.start, s.end) for s in segments] == [
+        ("small", "function", 4, 7),
+        ("Short", "class", 10, 12),
+    ]
+    assert segments[0].missing_lines == {5, 6, 7}
+    assert segments[0].missing_arcs == {(5, 6), (5, 7)}
+    # the __main__ guard (line 16) is never a target
+
+
+def test_long_classes_are_split_by_method_with_their_header_and_init() -> None:
+    methods = "\n".join(f"    def m{i}(self):\n        return {i}\n" for i in range(LONG_CLASS_LINES // 3))
+    source = f"class Big:\n    def __init__(self):\n        self.x = 1\n\n{methods}"
+    line_of_m5 = source.splitlines().index("    def m5(self):") + 2
+    segments = find_segments("big.py", source, [line_of_m5], [])
+    assert [(s.qualname, s.kind) for s in segments] == [("Big.m5", "method")]
+    assert segments[0].context == ((1, 1), (2, 3))
+
+
+def test_module_names_follow_src_layout() -> None:
+    assert module_name("src/shop/pricing.py") == "shop.pricing"
+    assert module_name("shop/__init__.py") == "shop"
+    assert module_name("tool.py") == "tool"
+
+
+def test_related_tests_by_name_then_by_import_nearest_first() -> None:
+    files = {
+        "tests/test_units.py": "from shop import units\n",
+        "tests/unit/test_pricing.py": "import shop\n",
+        "tests/test_checkout.py": "from shop.pricing import subtotal\n",
+        "tests/test_cart.py": "from shop import pricing\n",
+    }
+    assert related_tests("src/shop/pricing.py", files) == [
+        "tests/unit/test_pricing.py",
+        "tests/test_cart.py",
+        "tests/test_checkout.py",
+    ]
+
+
+# ---------------------------------------------------------------- targets and coverage maths
+
+
+def test_targets_exclude_tests_and_packaging() -> None:
+    assert is_target("src/shop/pricing.py")
+    for path in ("tests/helpers.py", "src/test_x.py", "conftest.py", "setup.py", "README.md"):
+        assert not is_target(path)
+
+
+def test_gaps_keep_only_changed_lines_and_branches_touching_them() -> None:
+    report = CoverageReport(
+        {
+            "a.py": FileCoverage(
+                "a.py",
+                executed_lines=frozenset({1, 2}),
+                missing_lines=frozenset({3, 4, 9}),
+                executed_arcs=frozenset(),
+                missing_arcs=frozenset({(2, 3), (8, 9), (5, -1)}),
+            )
+        }
+    )
+    lines, arcs = gaps(report, Targets({"a.py": frozenset({3, 4})}))
+    assert lines == {"a.py": {3, 4}}
+    assert arcs == {"a.py": {(2, 3)}}
+    assert percent(report) == pytest.approx(100 * 2 / 8, abs=0.01)
+
+
+# ---------------------------------------------------------------- patch and shard
+
+
+def _segment(path: str = "src/shop/pricing.py") -> Segment:
+    return Segment(path, "coupon_value", "function", 35, 39, frozenset({37}), frozenset({(37, 38)}))
+
+
+def test_test_paths_never_reuse_a_name() -> None:
+    taken = {"tests/test_pricing_generated.py"}
+    assert (
+        choose_test_path("src/shop/pricing.py", None, ["tests/unit/test_pricing.py"], taken.__contains__)
+        == "tests/unit/test_pricing_generated.py"
+    )
+    assert (
+        choose_test_path("src/shop/pricing.py", None, [], taken.__contains__)
+        == "tests/test_pricing_generated_2.py"
+    )
+    assert choose_test_path("pkg/__init__.py", "generated/", [], taken.__contains__) == (
+        "generated/test_pkg_generated.py"
+    )
+
+
+def test_patch_adds_the_files_and_git_applies_it(tmp_path: Path) -> None:
+    text = with_header("def test_x():\n    assert 1 + 1 == 2", _segment(), [37, 38], [(37, 38)])
+    assert "# Target: src/shop/pricing.py::coupon_value (lines 35-39)." in text
+    assert "# Newly covered: lines 37-38; branches 37→38." in text
+    tests = [
+        AcceptedTest("tests/test_pricing_generated.py", "x", (37,), (), text),
+        AcceptedTest("tests/deep/test_units_generated.py", "y", (3,), (), "def test_y():\n    assert 2\n"),
+    ]
+    patch = tmp_path / "gen.patch"
+    patch.write_text(render_patch(tests), encoding="utf-8")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "apply", str(patch)], cwd=repo, check=True)
+    assert (repo / "tests/test_pricing_generated.py").read_text(encoding="utf-8") == text
+    assert (repo / "tests/deep/test_units_generated.py").read_text(encoding="utf-8").startswith("def test_y")
+    assert render_patch([]) == ""
+
+
+def test_shards_split_by_module_and_cover_everything_once() -> None:
+    segments = [
+        Segment(f"m{i}.py", f"f{j}", "function", j * 10, j * 10 + 5, frozenset(range(i + j + 1)), frozenset())
+        for i in range(5)
+        for j in range(3)
+    ]
+    parts = [Shard(i, 3).select(segments) for i in (1, 2, 3)]
+    assert sorted(s.key for part in parts for s in part) == sorted(s.key for s in segments)
+    for part in parts:
+        modules = {s.path for s in part}
+        assert all(s.path in modules for s in part)
+        assert not any(modules & {s.path for s in other} for other in parts if other is not part)
+    assert str(Shard.parse(" 2 / 3 ")) == "2/3"
+    for bad in ("0/3", "4/3", "1/0", "two/3", "1-3"):
+        with pytest.raises(UsageError):
+            Shard.parse(bad)
+
+
+def test_funnel_counts_candidates_past_each_stage() -> None:
+    stops = [Stage.PARSED, Stage.IMPORTS, Stage.PASS, Stage.PASS, None, Stage.COVERAGE]
+    assert funnel(stops) == {
+        "generated": 6,
+        "parsed": 5,
+        "imports": 4,
+        "assertion": 4,
+        "pass": 2,
+        "pass_x5": 2,
+        "suite": 2,
+        "coverage_gain": 1,
+        "accepted": 1,
+    }

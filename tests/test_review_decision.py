@@ -1,0 +1,110 @@
+"""The review decision under guardrails, the model's findings, and the one severity scale."""
+
+from __future__ import annotations
+
+import pytest
+
+from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.review_verdict import (
+    ModelFinding,
+    ReviewAnswer,
+    decide,
+    merged_summary,
+    model_findings,
+)
+from cicd_agent.errors import UsageError
+from cicd_agent.severity import Severity, parse_severity
+
+
+def finding(severity: str, source: str = "deterministic") -> Finding:
+    return Finding(
+        rule="secret" if source == "deterministic" else "model-security",
+        severity=severity,
+        category="security",
+        path="a.py",
+        line=1,
+        title="t",
+        body="b",
+        source=source,  # type: ignore[arg-type]
+    )
+
+
+def test_severity_scale_is_ordered_and_strict() -> None:
+    assert Severity.LOW < Severity.MEDIUM < Severity.HIGH < Severity.CRITICAL
+    assert parse_severity(" High ") is Severity.HIGH
+    with pytest.raises(UsageError, match="'hihg' is not a severity; use one of: low, medium, high, critical"):
+        parse_severity("hihg", option="fail-on")
+
+
+def test_blocking_finding_requests_changes_only_when_allowed() -> None:
+    found = [finding("high")]
+    common = {"verdicts": ["approve"], "complete": True, "fail_on": Severity.HIGH}
+    assert decide(found, request_changes=True, **common) == "request_changes"  # type: ignore[arg-type]
+    assert decide(found, request_changes=False, **common) == "comment"  # type: ignore[arg-type]
+
+
+def test_model_approval_never_passes_a_deterministic_finding() -> None:
+    for severity in ("low", "medium", "high", "critical"):
+        assert (
+            decide(
+                [finding(severity)],
+                verdicts=["approve"],
+                complete=True,
+                fail_on=None,
+                request_changes=True,
+            )
+            == "comment"
+        )
+
+
+def test_approve_needs_every_condition() -> None:
+    clean: list[Finding] = [finding("low", source="model")]
+    base = {"fail_on": Severity.HIGH, "request_changes": True}
+    assert decide(clean, verdicts=["approve", "approve"], complete=True, **base) == "approve"  # type: ignore[arg-type]
+    assert decide(clean, verdicts=["approve", "comment"], complete=True, **base) == "comment"  # type: ignore[arg-type]
+    assert decide(clean, verdicts=["approve"], complete=False, **base) == "comment"  # type: ignore[arg-type]
+    assert decide(clean, verdicts=[], complete=True, **base) == "comment"  # type: ignore[arg-type]
+    medium = [finding("medium", source="model")]
+    assert decide(medium, verdicts=["approve"], complete=True, **base) == "comment"  # type: ignore[arg-type]
+
+
+def test_model_findings_only_on_shown_files_and_redacted() -> None:
+    secret = "ghp_" + "Q" * 36
+    answer = ReviewAnswer(
+        summary=f"Adds a client. Token {secret}.",
+        verdict="comment",
+        findings=[
+            ModelFinding(
+                path="src/a.py",
+                line=4,
+                start_line=9,
+                severity="high",
+                category="security",
+                title="Leaks the token",
+                body=f"It logs {secret}.",
+                replacement=None,
+                confidence=1.7,
+            ),
+            ModelFinding(
+                path="src/invented.py",
+                line=1,
+                start_line=None,
+                severity="critical",
+                category="security",
+                title="Made up",
+                body="x",
+                replacement=None,
+                confidence=0.9,
+            ),
+        ],
+    )
+
+    def redact(text: str) -> str:
+        return text.replace(secret, "[REDACTED]")
+
+    kept, dropped = model_findings([answer], {"src/a.py"}, redact)
+    assert dropped == 1
+    [only] = kept
+    assert (only.path, only.line, only.start_line, only.confidence) == ("src/a.py", 4, None, 1.0)
+    assert only.body == "It logs [REDACTED]." and only.source == "model"
+    assert merged_summary([answer], redact) == "Adds a client. Token [REDACTED]."
