@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic_history import generate  # noqa: E402
+from synthetic_history import generate
 
 
 def spread(values: list[float]) -> dict[str, float]:
@@ -44,7 +44,9 @@ def main() -> None:
         repo = args.repo or Path(scratch) / "history"
         if not (repo / ".git").exists():
             truth = generate(repo, args.commits, seed=7)
-            print(f"generated {truth.commits} commits with git fast-import in {truth.seconds:.1f} s")
+            print(
+                f"generated {truth.commits} commits with git fast-import in {truth.seconds:.1f} s"
+            )
         shas = subprocess.run(
             ["git", "-C", str(repo), "rev-list", "main"], capture_output=True, text=True, check=True
         ).stdout.split()[:-1]
@@ -82,7 +84,9 @@ def main() -> None:
     ):
         figures = report[key]
         assert isinstance(figures, dict)
-        print(f"{name:<44} {figures['median']:7.3f} {figures['min']:7.3f} {figures['max']:7.3f}  n={count}")
+        print(
+            f"{name:<44} {figures['median']:7.3f} {figures['min']:7.3f} {figures['max']:7.3f}  n={count}"
+        )
     print(json.dumps(report))
 
 

@@ -29,7 +29,7 @@ import numpy as np
 from scipy.stats import mannwhitneyu
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic_history import generate  # noqa: E402
+from synthetic_history import generate
 
 WARM_UP = 500
 """Commits at the start of the history not evaluated: nothing has a past yet."""
@@ -58,7 +58,7 @@ def score(job: tuple[str, str]) -> dict[str, float]:
     from cicd_agent.analysis.risk import assess_range
 
     repo, sha = job
-    _, history, result = assess_range(Path(repo), sha)
+    _, _, result = assess_range(Path(repo), sha)
     features = result.features
     return {
         "risk_score": result.risk_score,
@@ -78,7 +78,9 @@ def auc(positive: np.ndarray, negative: np.ndarray) -> float:
     return float(u) / (len(positive) * len(negative))
 
 
-def bootstrap(positive: np.ndarray, negative: np.ndarray, rounds: int = 1000) -> tuple[float, float]:
+def bootstrap(
+    positive: np.ndarray, negative: np.ndarray, rounds: int = 1000
+) -> tuple[float, float]:
     rng = np.random.default_rng(0)
     values = [
         auc(rng.choice(positive, len(positive)), rng.choice(negative, len(negative)))

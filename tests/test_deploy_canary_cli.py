@@ -101,3 +101,18 @@ def test_missing_prometheus_url_is_a_usage_error_that_fails_safe(tmp_path: Path)
     assert outputs["verdict"] == "continue"
     assert outputs["rollback"] == "false"
     assert "prometheus-url" in outputs["error"]
+
+
+def test_a_bad_flag_still_fails_closed(tmp_path: Path) -> None:
+    (tmp_path / "out").write_text("")
+    code = main(
+        ["deploy-gate", "--no-such-flag"],
+        environ={"GITHUB_OUTPUT": str(tmp_path / "out")},
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
+    outputs = parse_github_output((tmp_path / "out").read_text())
+    assert code == 2
+    assert outputs["recommendation"] == "hold"
+    assert outputs["verdict"] == "continue"
+    assert outputs["rollback"] == "false"

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import pytest
 
 from cicd_agent.cli import main
-from tests.git_builder import GitRepoBuilder
+from tests.git_builder import GitRepoBuilder, fast_import_commit
 from tests.harness.action_runner import parse_github_output
 from tests.harness.payloads import example, write_event
 
@@ -373,3 +373,16 @@ def test_console_script_prints_one_json_object(tmp_path: Path, project: GitRepoB
     document = json.loads(done.stdout)
     assert set(OUTPUTS) <= set(document)
     assert document["head"] == head and document["base"] == base
+
+
+@pytest.mark.slow
+def test_five_thousand_file_commit_is_judged_whole(tmp_path: Path, project: GitRepoBuilder) -> None:
+    base = project.head()
+    files = {f"src/gen{i % 97}/module_{i}.py": f"VALUE = {i}\n" for i in range(5000)}
+    head = fast_import_commit(project, files, "Vendor the generated client")
+    code, outputs, summary, _ = run(tmp_path, project, "--base", base, "--head", head)
+    assert code == 0
+    assert "5,000 file(s)" in summary
+    assert outputs["risk_level"] in ("high", "critical")
+    size = next(r for r in json.loads(outputs["reasons"]) if r["signal"] == "size")
+    assert size["message"].startswith("5,000 lines changed")

@@ -143,3 +143,12 @@ def test_deletion_only_hunk_is_recognised() -> None:
 def test_git_quoting_is_undone() -> None:
     assert unquote('"caf\\303\\251 \\"q\\".txt"') == 'café "q".txt'
     assert unquote("plain.txt") == "plain.txt"
+
+
+def test_a_cut_patch_keeps_the_file_without_lines() -> None:
+    text = (
+        "diff --git a/ok.py b/ok.py\n--- a/ok.py\n+++ b/ok.py\n@@ -1,1 +1,1 @@\n-a\n+b\n"
+        "diff --git a/cut.py b/cut.py\n--- a/cut.py\n+++ b/cut.py\n@@ -1,7 +1,7 @@\n-a\n+b\n"
+    )
+    diff = parse_diff(text)
+    assert [(f.path, len(f.hunks)) for f in diff.files] == [("ok.py", 1), ("cut.py", 0)]

@@ -37,6 +37,34 @@ def test_secret_in_added_line_is_critical_and_never_quoted() -> None:
     assert GITHUB_TOKEN not in finding.model_dump_json()
 
 
+SHAPES = [
+    "ghp_" + "A1b2C3d4E5" * 4,
+    "github_pat_11ABCDEFG0" + "x" * 60,
+    "AKIAIOSFODNN7EXAMPLE",
+    "sk-proj-" + "Zz9" * 15,
+    "sk-ant-" + "a1" * 15,
+    "xoxb-123456789012-abcdefghijkl",
+    "https://hooks.slack.com/services/T000/B000/" + "X" * 24,
+    "AIza" + "B" * 35,
+    "sk_live_" + "4" * 24,
+    "rk_test_" + "5" * 24,
+    "npm_" + "c" * 36,
+    "pypi-AgEIcHlwaS5vcmc" + "d" * 60,
+    "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXBhcnQ",
+    "postgres://app:s3cretpw@db/x",
+    "AccountKey=" + "e" * 44,
+    "-----BEGIN RSA PRIVATE KEY-----",
+    "DB_PASSWORD=hunter2hunter2",
+]
+
+
+def test_every_shape_the_redactor_knows_is_a_finding() -> None:
+    """The fast pre-filter must never hide a secret find_secrets would see."""
+    lines = [f"value_{n} = {shape!r}" if "=" not in shape else shape for n, shape in enumerate(SHAPES)]
+    found = deterministic_findings(parse_diff(added_file("leak.txt", "\n".join(lines))), {})
+    assert sorted({f.line for f in found}) == list(range(1, len(SHAPES) + 1))
+
+
 def test_removed_secret_and_placeholders_are_not_findings() -> None:
     text = (
         "diff --git a/a.py b/a.py\nindex 1..2 100644\n--- a/a.py\n+++ b/a.py\n@@ -1,2 +1,2 @@\n"

@@ -34,7 +34,13 @@ PLANTED = {
     "DEPLOY_HOOK": "hook-value-31415926535",
     "COPY_OF_TOKEN_VALUE": GITHUB_TOKEN,
 }
-SECRET_VALUES = [GITHUB_TOKEN, MODEL_KEY, DB_PASSWORD, "id-token-request-value-778899", "hook-value-31415926535"]
+SECRET_VALUES = [
+    GITHUB_TOKEN,
+    MODEL_KEY,
+    DB_PASSWORD,
+    "id-token-request-value-778899",
+    "hook-value-31415926535",
+]
 
 namespaces_only = pytest.mark.skipif(
     not probe_isolation().namespaces,
@@ -47,12 +53,20 @@ def _project(tmp_path: Path) -> Path:
     (checkout / "pkg").mkdir(parents=True)
     (checkout / "pkg" / "__init__.py").write_text("VALUE = 1\n")
     (checkout / ".git").mkdir()
-    (checkout / ".git" / "config").write_text(f"[http]\n\textraheader = AUTHORIZATION: basic {GITHUB_TOKEN}\n")
+    (checkout / ".git" / "config").write_text(
+        f"[http]\n\textraheader = AUTHORIZATION: basic {GITHUB_TOKEN}\n"
+    )
     return checkout
 
 
 def _env(**extra: str) -> dict[str, str]:
-    return {"PATH": os.environ["PATH"], "HOME": str(Path.home()), "LANG": "C.UTF-8", **PLANTED, **extra}
+    return {
+        "PATH": os.environ["PATH"],
+        "HOME": str(Path.home()),
+        "LANG": "C.UTF-8",
+        **PLANTED,
+        **extra,
+    }
 
 
 def test_scrubbed_environment_keeps_ordinary_variables_only() -> None:
@@ -70,11 +84,11 @@ def _spy(code: str) -> list[str]:
 
 
 def test_runs_see_no_secret_and_a_home_of_their_own(tmp_path: Path) -> None:
-    with Sandbox(_project(tmp_path), _env(), known_secrets=SECRET_VALUES, secret_names=["DEPLOY_HOOK"]) as box:
+    with Sandbox(
+        _project(tmp_path), _env(), known_secrets=SECRET_VALUES, secret_names=["DEPLOY_HOOK"]
+    ) as box:
         space = box.workspace("spy")
-        result = box.run(
-            _spy("import os; print(sorted(os.environ.items()))"), space, timeout=30
-        )
+        result = box.run(_spy("import os; print(sorted(os.environ.items()))"), space, timeout=30)
     assert result.ok, result.output
     assert not any(secret in result.output for secret in SECRET_VALUES)
     assert f"'HOME', '{space.home}'" in result.output
@@ -118,13 +132,15 @@ def test_checkout_is_never_written_and_the_copy_has_no_git(tmp_path: Path) -> No
 
 
 @namespaces_only
-def test_inside_namespaces_nothing_outside_its_folder_is_writable_or_reachable(tmp_path: Path) -> None:
+def test_inside_namespaces_nothing_outside_its_folder_is_writable_or_reachable(
+    tmp_path: Path,
+) -> None:
     checkout = _project(tmp_path)
     outside = tmp_path / "outside.txt"
     spy = _spy(
         f"""
         import pathlib, socket
-        for target in ({str(outside)!r}, {str(checkout / 'planted.txt')!r}):
+        for target in ({str(outside)!r}, {str(checkout / "planted.txt")!r}):
             try:
                 pathlib.Path(target).write_text("x")
                 print("WROTE", target)
@@ -135,8 +151,8 @@ def test_inside_namespaces_nothing_outside_its_folder_is_writable_or_reachable(t
             print("CONNECTED")
         except OSError:
             print("no network")
-        print("git config:", repr(pathlib.Path({str(checkout / '.git' / 'config')!r}).read_text()
-              if pathlib.Path({str(checkout / '.git' / 'config')!r}).exists() else "hidden"))
+        print("git config:", repr(pathlib.Path({str(checkout / ".git" / "config")!r}).read_text()
+              if pathlib.Path({str(checkout / ".git" / "config")!r}).exists() else "hidden"))
         """
     )
     with Sandbox(checkout, _env()) as box:
@@ -151,7 +167,8 @@ def test_inside_namespaces_nothing_outside_its_folder_is_writable_or_reachable(t
 @namespaces_only
 def test_inside_namespaces_no_other_process_environment_is_readable(tmp_path: Path) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(60)"], env={**_env(), "HOLDER_SECRET": DB_PASSWORD}
+        [sys.executable, "-c", "import time; time.sleep(60)"],
+        env={**_env(), "HOLDER_SECRET": DB_PASSWORD},
     )
     try:
         assert DB_PASSWORD in Path(f"/proc/{holder.pid}/environ").read_text(errors="replace")

@@ -11,7 +11,7 @@ import pytest
 from cicd_agent.errors import UsageError
 from cicd_agent.gentests.assertions import assertion_problems
 from cicd_agent.gentests.coverage_gaps import CoverageReport, FileCoverage, percent
-from cicd_agent.gentests.gate import Stage, ProjectCommand
+from cicd_agent.gentests.gate import ProjectCommand, Stage
 from cicd_agent.gentests.patch import AcceptedTest, choose_test_path, render_patch, with_header
 from cicd_agent.gentests.report import funnel
 from cicd_agent.gentests.segments import (
@@ -36,7 +36,8 @@ def _problems(source: str) -> list[str]:
     "source",
     [
         "from shop import f\ndef test_a():\n    assert f(1) == 2\n",
-        "import pytest\nfrom shop import f\ndef test_a():\n    with pytest.raises(ValueError):\n        f(-1)\n",
+        "import pytest\nfrom shop import f\n"
+        "def test_a():\n    with pytest.raises(ValueError):\n        f(-1)\n",
         "import pytest\nfrom shop import f\ndef test_a():\n    pytest.raises(ValueError, f, -1)\n",
         "from shop import f\nclass TestF:\n    def test_a(self):\n        self.assertEqual(f(1), 2)\n",
         # checking how the code under test used a collaborator is a real check
@@ -111,7 +112,7 @@ def test_unusable_test_command_is_a_usage_error(command: str) -> None:
 
 # ---------------------------------------------------------------- segments
 
-_MODULE = '''\
+_MODULE = """\
 import os
 
 
@@ -128,7 +129,7 @@ class Short:
 
 if __name__ == "__main__":
     print(small(1))
-'''
+"""
 
 
 def test_segments_are_the_function_around_missing_lines_most_missing_first() -> None:
@@ -143,7 +144,9 @@ def test_segments_are_the_function_around_missing_lines_most_missing_first() -> 
 
 
 def test_long_classes_are_split_by_method_with_their_header_and_init() -> None:
-    methods = "\n".join(f"    def m{i}(self):\n        return {i}\n" for i in range(LONG_CLASS_LINES // 3))
+    methods = "\n".join(
+        f"    def m{i}(self):\n        return {i}\n" for i in range(LONG_CLASS_LINES // 3)
+    )
     source = f"class Big:\n    def __init__(self):\n        self.x = 1\n\n{methods}"
     line_of_m5 = source.splitlines().index("    def m5(self):") + 2
     segments = find_segments("big.py", source, [line_of_m5], [])
@@ -208,7 +211,9 @@ def _segment(path: str = "src/shop/pricing.py") -> Segment:
 def test_test_paths_never_reuse_a_name() -> None:
     taken = {"tests/test_pricing_generated.py"}
     assert (
-        choose_test_path("src/shop/pricing.py", None, ["tests/unit/test_pricing.py"], taken.__contains__)
+        choose_test_path(
+            "src/shop/pricing.py", None, ["tests/unit/test_pricing.py"], taken.__contains__
+        )
         == "tests/unit/test_pricing_generated.py"
     )
     assert (
@@ -226,7 +231,9 @@ def test_patch_adds_the_files_and_git_applies_it(tmp_path: Path) -> None:
     assert "# Newly covered: lines 37-38; branches 37→38." in text
     tests = [
         AcceptedTest("tests/test_pricing_generated.py", "x", (37,), (), text),
-        AcceptedTest("tests/deep/test_units_generated.py", "y", (3,), (), "def test_y():\n    assert 2\n"),
+        AcceptedTest(
+            "tests/deep/test_units_generated.py", "y", (3,), (), "def test_y():\n    assert 2\n"
+        ),
     ]
     patch = tmp_path / "gen.patch"
     patch.write_text(render_patch(tests), encoding="utf-8")
@@ -235,13 +242,25 @@ def test_patch_adds_the_files_and_git_applies_it(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
     subprocess.run(["git", "apply", str(patch)], cwd=repo, check=True)
     assert (repo / "tests/test_pricing_generated.py").read_text(encoding="utf-8") == text
-    assert (repo / "tests/deep/test_units_generated.py").read_text(encoding="utf-8").startswith("def test_y")
+    assert (
+        (repo / "tests/deep/test_units_generated.py")
+        .read_text(encoding="utf-8")
+        .startswith("def test_y")
+    )
     assert render_patch([]) == ""
 
 
 def test_shards_split_by_module_and_cover_everything_once() -> None:
     segments = [
-        Segment(f"m{i}.py", f"f{j}", "function", j * 10, j * 10 + 5, frozenset(range(i + j + 1)), frozenset())
+        Segment(
+            f"m{i}.py",
+            f"f{j}",
+            "function",
+            j * 10,
+            j * 10 + 5,
+            frozenset(range(i + j + 1)),
+            frozenset(),
+        )
         for i in range(5)
         for j in range(3)
     ]

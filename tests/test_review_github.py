@@ -325,7 +325,6 @@ def test_injected_approval_cannot_pass_a_blocking_finding(
     assert AWS_KEY not in model_server.all_prompt_text()
 
 
-@pytest.mark.slow
 def test_a_3000_file_pull_request_is_packed_into_the_call_limit(
     tmp_path: Path, github_api: Any, model_server: Any
 ) -> None:
@@ -348,3 +347,20 @@ def test_a_3000_file_pull_request_is_packed_into_the_call_limit(
     assert "Files not reviewed by the model (" in summary
     assert "- … and " in summary
     assert int(outputs["tokens_used"]) > 0
+
+
+def test_without_the_commits_the_diff_comes_from_the_api(
+    tmp_path: Path, github_api: Any, model_server: Any
+) -> None:
+    shallow = GitRepoBuilder(tmp_path / "shallow")
+    shallow.commit("unrelated", {"x.txt": "x\n"})
+    model_server.answer(answer())
+    event = pull_request_event(tmp_path, "a" * 40, "b" * 40)
+    code, outputs, summary, _ = run_review(tmp_path, github_api, model_server, shallow, event)
+
+    assert code == 0, summary
+    assert github_api.proxy.calls("GET", rf"{REPO}/pulls/2/files")
+    assert "the diff was read from the GitHub API" in summary
+    prompt = model_server.chat_requests[0].text("user")
+    assert "### file1.txt" in prompt, "GitHub's example file list, rendered with line numbers"
+    assert outputs["decision"] == "comment"

@@ -16,11 +16,11 @@ from cicd_agent.analysis.signals import (
     find_reports,
     model_signal,
     parse_weights,
+    pass_rate_signal,
     read_coverage,
     read_junit,
     review_signal,
     safety_score,
-    pass_rate_signal,
 )
 from cicd_agent.errors import UsageError
 
@@ -166,7 +166,7 @@ def test_coverage_needs_both_reports(reports: Path) -> None:
 def test_a_report_that_is_neither_format_is_a_usage_error(tmp_path: Path) -> None:
     bogus = tmp_path / "cov.txt"
     bogus.write_text("TOTAL 80%\n")
-    with pytest.raises(UsageError, match="neither coverage.py JSON nor Cobertura XML"):
+    with pytest.raises(UsageError, match=r"neither coverage\.py JSON nor Cobertura XML"):
         read_coverage(bogus)
     broken = tmp_path / "junit.xml"
     broken.write_text("<testsuite><testcase")

@@ -159,6 +159,8 @@ def _fail(
     if ctx is not None:
         message = ctx.redactor.redact(message)
     outputs: dict[str, str] = {}
+    if mode is not None:
+        outputs.update(mode.fail_closed_outputs)
     if mode is not None and ctx is not None:
         outputs.update(mode.failure_outputs(ctx))
     usage = ctx.usage_report() if ctx is not None else ModelUsageReport()

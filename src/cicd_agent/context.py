@@ -70,7 +70,11 @@ class RunContext:
 
     @cached_property
     def model(self) -> ModelClient | None:
-        """The model client, or None when the provider is ``none`` (offline)."""
+        """The model client, or None when the provider is ``none`` (offline).
+
+        The provider is checked first so an offline run never imports the SDK (about a second)."""
+        if self.model_config.provider == "none":
+            return None
         from cicd_agent.model.client import build_model_client
 
         return build_model_client(self.model_config)
@@ -101,8 +105,6 @@ class RunContext:
     @cached_property
     def github(self) -> GitHubClient | None:
         """The GitHub facade, or None (with a note) when there is no token or repository."""
-        from cicd_agent.github.client import connect, settings_from_env
-
         if self.github_token is None:
             self.note(
                 "No GitHub token (input github-token or GITHUB_TOKEN): nothing was read from "
@@ -112,6 +114,8 @@ class RunContext:
         if self.repository is None:
             self.note("No repository (GITHUB_REPOSITORY or the event): GitHub was not contacted.")
             return None
+        from cicd_agent.github.client import connect, settings_from_env
+
         return connect(
             settings_from_env(
                 self.environ,

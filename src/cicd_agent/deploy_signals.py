@@ -8,9 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.signals import PullReview
-from cicd_agent.github.client import GitHubClient
+
+if TYPE_CHECKING:
+    from cicd_agent.github.client import GitHubClient
 
 MAX_COMMITS_ASKED = 3
 """Commits of the range whose pull requests are looked up (the head first)."""

@@ -8,6 +8,7 @@ when the model fails, writing outputs before any GitHub write, and the policy ex
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from typing import Protocol, TypeVar
 
 from cicd_agent.context import RunContext
@@ -35,6 +36,9 @@ class Mode(Protocol[FactsT, VerdictT, OpinionT, ResultT]):
     # Values accepted by ``fail-on`` for this mode; an unknown value is a usage error, never
     # silently ignored (a typo must not turn a gate off).
     fail_on_choices: tuple[str, ...]
+    # Outputs written whenever the mode cannot finish, even before its options parse (a bad
+    # flag): the safe answer a later job may branch on, e.g. deploy-gate's recommendation=hold.
+    fail_closed_outputs: Mapping[str, str]
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         """Register the mode's own options (each one is also an action input)."""
@@ -55,7 +59,8 @@ class Mode(Protocol[FactsT, VerdictT, OpinionT, ResultT]):
         """Review, comment or check run. Outputs are already written when this runs."""
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
-        """Outputs written when the mode cannot finish (e.g. deploy-gate fails closed: hold)."""
+        """Outputs written when the mode cannot finish after its options parsed; they add to
+        (and may refine) ``fail_closed_outputs``, e.g. with an audit record of the failure."""
 
 
 def validate_fail_on(fail_on: str | None, choices: tuple[str, ...], mode: str) -> None:

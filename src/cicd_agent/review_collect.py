@@ -9,6 +9,7 @@ two pushes ago must still fail the check), but only new ones are posted inline a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.review_verdict import ReviewAnswer
     from cicd_agent.context import RunContext
     from cicd_agent.events import PullRequest
+    from cicd_agent.model.tokens import TokenCounter
+    from cicd_agent.review_prompt import ReviewPrompt
 
 _SHALLOW_HINT = (
     "Fetch both commits (actions/checkout with `fetch-depth: 0`), or give the job a token so "
@@ -291,35 +294,58 @@ def _synthesized(path: str, previous: str, status: str, patch: str, churn: int) 
     return "\n".join(lines) + "\n" + patch.rstrip("\n") + "\n"
 
 
-def ask_model(
-    ctx: RunContext, facts: ReviewFacts, findings: list[Finding], max_calls: int
-) -> ReviewOpinion | None:
-    """Pack the diff into at most ``max_calls`` calls and ask each; None when nothing to ask."""
+def prepare_calls(
+    facts: ReviewFacts,
+    findings: list[Finding],
+    *,
+    counter: TokenCounter,
+    call_budget: int,
+    max_calls: int,
+    redact: Callable[[str], str],
+) -> tuple[ReviewPrompt, Packing, list[str]]:
+    """The prompt, the packing and each call's user message (what :func:`ask_model` sends;
+    the token benchmark measures exactly this)."""
     from cicd_agent.analysis.packing import pack
-    from cicd_agent.analysis.review_verdict import ReviewAnswer
     from cicd_agent.review_prompt import build_prompt
 
-    model = ctx.model
-    assert model is not None
-    counter = model.counter("model")
     prompt = build_prompt(
         title=facts.title,
         body=facts.body,
         commits=facts.commits,
         risk=f"{facts.risk_level} ({'; '.join(facts.risk_reasons[:3]) or 'no notable signal'})",
         known=findings,
-        redact=ctx.redactor.redact,
+        redact=redact,
         truncate=counter.truncate,
     )
-    room = prompt.diff_budget(counter.count, model.prompt_budget("model"))
     repo, head = facts.repo, facts.plan.head
     packing = pack(
         facts.review_diff,
         count=counter.count,
-        budget=room,
+        budget=prompt.diff_budget(counter.count, call_budget),
         max_calls=max_calls,
         read_sources=(lambda paths: repo.read_texts(head, paths)) if repo else None,
-        prepare=ctx.redactor.redact,
+        prepare=redact,
+    )
+    total = len(packing.parts)
+    users = [prompt.user(packing.diff_text(i, counter.count), i, total) for i in range(total)]
+    return prompt, packing, users
+
+
+def ask_model(
+    ctx: RunContext, facts: ReviewFacts, findings: list[Finding], max_calls: int
+) -> ReviewOpinion | None:
+    """Pack the diff into at most ``max_calls`` calls and ask each; None when nothing to ask."""
+    from cicd_agent.analysis.review_verdict import ReviewAnswer
+
+    model = ctx.model
+    assert model is not None
+    prompt, packing, users = prepare_calls(
+        facts,
+        findings,
+        counter=model.counter("model"),
+        call_budget=model.prompt_budget("model"),
+        max_calls=max_calls,
+        redact=ctx.redactor.redact,
     )
     if not packing.parts:
         reason = "no file could be reviewed" if packing.over_budget else "no text change to review"
@@ -327,9 +353,7 @@ def ask_model(
         return None
     answers: list[ReviewAnswer] = []
     failed: list[int] = []
-    total = len(packing.parts)
-    for index in range(total):
-        user = prompt.user(packing.diff_text(index, counter.count), index, total)
+    for index, user in enumerate(users):
         try:
             answers.append(
                 model.ask(
@@ -337,13 +361,13 @@ def ask_model(
                 )
             )
         except ModelError as exc:
-            if total == 1:
+            if len(users) == 1:
                 raise
             failed.append(index)
             ctx.note(
-                f"Model call {index + 1} of {total} failed ({exc.message}); its files got "
+                f"Model call {index + 1} of {len(users)} failed ({exc.message}); its files got "
                 "the deterministic checks only."
             )
     if not answers:
-        raise ModelError(f"all {total} model calls failed.")
+        raise ModelError(f"all {len(users)} model calls failed.")
     return ReviewOpinion(answers, packing, failed)

@@ -25,11 +25,12 @@ from pathlib import Path
 from tests.corpus import cases as case_module
 from tests.corpus.cases import CASES, Case, Ctx
 from tests.corpus.runner_log import whole_logs, write_layout
-from tests.corpus.tools import available
+from tests.corpus.tools import Toolbox, available
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DEST = REPO_ROOT / ".harness" / "corpus"
-WORKERS = 4
+TOOLS_DIR = REPO_ROOT / ".harness" / "corpus-tools"
+WORKERS = 3
 TIMINGS: dict[str, float] = {}
 
 
@@ -89,12 +90,19 @@ def build(dest: Path = DEFAULT_DEST) -> dict[str, object]:
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
-    runnable = {n: b for n, (req, b) in CASES.items() if all(available(t) for t in req)}
-    skipped = {n: [t for t in req if not available(t)] for n, (req, _) in CASES.items()
+    toolbox = Toolbox(TOOLS_DIR)
+    toolbox.prepare()
+
+    def has(tool: str) -> bool:
+        name = tool.removeprefix("tool:")
+        return toolbox.bin(name) is not None if name != tool else available(tool)
+
+    runnable = {n: b for n, (req, b) in CASES.items() if all(has(t) for t in req)}
+    skipped = {n: [t for t in req if not has(t)] for n, (req, _) in CASES.items()
                if n not in runnable}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="corpus-") as scratch:
-        ctx = Ctx(Path(scratch))
-        _ = ctx.noise.passing_tests, ctx.noise.compile_warnings  # built once, before the pool
+        ctx = Ctx(Path(scratch), toolbox)
+        _ = ctx.noise.passing_tests, ctx.noise.compile_warnings, ctx.noise.mypy_cache  # once
         with ThreadPoolExecutor(WORKERS) as pool:
             results = list(pool.map(lambda builder: _attempt(builder, ctx), runnable.values()))
     entries = [_write_case(result, dest) for result in results if isinstance(result, Case)]

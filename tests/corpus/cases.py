@@ -9,6 +9,7 @@ Cases whose toolchain is missing on the machine are skipped by the builder.
 
 from __future__ import annotations
 
+import shutil
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from pathlib import Path
 from tests.corpus import noise, tools
 from tests.corpus.noise import Noise, python_project
 from tests.corpus.runner_log import Job, Step
-from tests.corpus.tools import PYTHON, Output, bash, find, run, write
+from tests.corpus.tools import PYTHON, Output, Toolbox, bash, find, run, write
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Ctx:
     """Scratch space and shared noise for building cases."""
 
     scratch: Path
+    toolbox: Toolbox
     noise: Noise = field(init=False)
 
     def __post_init__(self) -> None:
@@ -44,13 +46,21 @@ class Ctx:
     def project(self, name: str, files: dict[str, str]) -> Path:
         return write(self.scratch / name, files)
 
+    def tool(self, name: str) -> str:
+        path = self.toolbox.bin(name)
+        assert path is not None, f"{name} is not installed"
+        return str(path.resolve())
+
 
 CaseBuilder = Callable[[Ctx], Case]
 CASES: dict[str, tuple[tuple[str, ...], CaseBuilder]] = {}
 
 
 def case(*requires: str) -> Callable[[CaseBuilder], CaseBuilder]:
-    """Register a case builder; ``requires`` names the executables it needs."""
+    """Register a case builder; ``requires`` names the executables it needs.
+
+    ``tool:NAME`` is a linter or test runner from the corpus toolbox (npm or PyPI).
+    """
 
     def register(builder: CaseBuilder) -> CaseBuilder:
         CASES[builder.__name__] = (requires, builder)
@@ -246,7 +256,9 @@ def unittest_error(ctx: Ctx) -> Case:
 
 
 def _mypy(root: Path, ctx: Ctx, *args: str) -> Output:
+    # A copy of a cache warmed on the standard library: each run then checks only its project.
     cache = ctx.scratch / "mypy-cache" / root.name
+    shutil.copytree(ctx.noise.mypy_cache, cache)
     return run([PYTHON, "-m", "mypy", "--cache-dir", str(cache), *args], root)
 
 
@@ -773,3 +785,213 @@ def lint_fails_tests_pass(ctx: Ctx) -> Case:
     tests.conclusion = "success"
     lint = _py_job("lint", _step("Lint", "ruff check src", out))
     return Case("lint_fails_tests_pass", "lint_error", truth, [tests, lint], layout="zip_jobs")
+
+
+# --- tools from the toolbox (npm, PyPI) -------------------------------------------------------
+
+
+def _node_project(ctx: Ctx, name: str, files: dict[str, str]) -> Path:
+    root = ctx.project(name, {"package.json": '{"name": "web", "version": "1.0.0"}\n', **files})
+    modules = ctx.toolbox.root / "node" / "node_modules"
+    (root / "node_modules").symlink_to(modules.resolve(), target_is_directory=True)
+    return root
+
+
+@case("tool:tsc")
+def tsc_type_error(ctx: Ctx) -> Case:
+    root = _node_project(ctx, "tsc", {
+        "tsconfig.json": '{"compilerOptions": {"strict": true, "noEmit": true, "target": "es2022",'
+                         ' "types": [], "skipLibCheck": true}, "include": ["src"]}\n',
+        "src/user.ts": "export interface User { id: number; name: string }\n\n"
+                       "export function label(user: User): string {\n  return user.id;\n}\n",
+        "src/index.ts": "import { label } from './user';\n\nconsole.log(label({ id: 1, name: 'a' }));\n",
+    })  # fmt: skip
+    out = run([ctx.tool("tsc"), "-p", "."], root)
+    truth = find(out, "src/user.ts(4,3): error TS2322")
+    job = Job("typecheck", [noise.checkout(), noise.setup_node(),
+                            _step("Type check", "npx tsc -p .", out)])  # fmt: skip
+    return Case("tsc_type_error", "type_error", truth, [job])
+
+
+@case("tool:eslint")
+def eslint_error(ctx: Ctx) -> Case:
+    root = _node_project(ctx, "eslint", {
+        "eslint.config.mjs": 'export default [{ rules: { "no-unused-vars": "error", '
+                             '"no-undef": "error" }, languageOptions: { sourceType: "module" } }];\n',
+        "src/app.js": "const unused = 1;\n\nexport function total(items) {\n"
+                      "  return items.reduce((sum, item) => sum + item.price, 0) + taxRate;\n}\n",
+    })  # fmt: skip
+    out = run([ctx.tool("eslint"), "src"], root)
+    truth = find(out, "'taxRate' is not defined")
+    job = Job("lint", [noise.checkout(), noise.setup_node(), _step("Lint", "npx eslint src", out)])
+    return Case("eslint_error", "lint_error", truth, [job], layout="job_text")
+
+
+_JS_CALC = "exports.add = (a, b) => a + b;\nexports.mul = (a, b) => a + b;\n"
+_JEST_TESTS = "".join(
+    f"test('adds {i}', () => {{ expect(add({i}, 1)).toBe({i + 1}); }});\n" for i in range(50)
+)
+
+
+@case("tool:jest")
+def jest_failure(ctx: Ctx) -> Case:
+    root = _node_project(ctx, "jest", {
+        "src/calc.js": _JS_CALC,
+        "src/calc.test.js": "const { add, mul } = require('./calc');\n\ndescribe('calc', () => {\n"
+        + _JEST_TESTS + "  test('multiplies numbers', () => {\n    expect(mul(3, 4)).toBe(12);\n"
+        "  });\n});\n",
+    })  # fmt: skip
+    out = run([ctx.tool("jest"), "--ci"], root, env={"CI": "true"})
+    truth = find(out, "● calc › multiplies numbers")
+    job = Job("test", [noise.checkout(), noise.setup_node(), _step("Test", "npx jest --ci", out)])
+    return Case("jest_failure", "test_failure", truth, [job], layout="zip_jobs")
+
+
+@case("tool:vitest")
+def vitest_failure(ctx: Ctx) -> Case:
+    root = _node_project(ctx, "vitest", {
+        "src/calc.mjs": "export const add = (a, b) => a + b;\nexport const mul = (a, b) => a + b;\n",
+        "src/calc.test.mjs": "import { describe, test, expect } from 'vitest';\n"
+        "import { add, mul } from './calc.mjs';\n\ndescribe('calc', () => {\n"
+        + _JEST_TESTS + "  test('multiplies numbers', () => {\n    expect(mul(3, 4)).toBe(12);\n"
+        "  });\n});\n",
+    })  # fmt: skip
+    out = run([ctx.tool("vitest"), "run"], root, env={"CI": "true"})
+    truth = find(out, "AssertionError: expected 7 to be 12")
+    job = Job("test", [noise.checkout(), noise.setup_node(), _step("Test", "npx vitest run", out)])
+    return Case("vitest_failure", "test_failure", truth, [job], layout="folder")
+
+
+@case("tool:flake8")
+def flake8_lint(ctx: Ctx) -> Case:
+    root = ctx.project("flake8", {"src/app.py": _LINT_SOURCE})
+    out = run([ctx.tool("flake8"), "src"], root)
+    truth = find(out, "src/app.py:1:1: F401 'os' imported but unused")
+    job = _py_job("lint", ctx.noise.passing_tests, _step("Lint", "flake8 src", out))
+    return Case("flake8_lint", "lint_error", truth, [job])
+
+
+@case("tool:black")
+def black_check(ctx: Ctx) -> Case:
+    root = ctx.project("black", {"src/app.py": "def f( a,b ):\n  return {'a':a,'b':b}\n"})
+    out = run([ctx.tool("black"), "--check", "src"], root)
+    truth = find(out, "would reformat")
+    job = _py_job("format", _step("Check formatting", "black --check src", out))
+    return Case("black_check", "lint_error", truth, [job], layout="zip_jobs")
+
+
+@case("tool:isort")
+def isort_check(ctx: Ctx) -> Case:
+    root = ctx.project("isort", {"src/app.py": "import sys\nimport os\n\nprint(os, sys)\n"})
+    out = run([ctx.tool("isort"), "--check-only", "src"], root)
+    truth = find(out, "Imports are incorrectly sorted")
+    job = _py_job("lint", _step("Sort imports", "isort --check-only src", out))
+    return Case("isort_check", "lint_error", truth, [job], layout="job_text")
+
+
+@case("tool:pylint")
+def pylint_lint(ctx: Ctx) -> Case:
+    root = ctx.project("pylint", {"src/app.py": _LINT_SOURCE})
+    out = run([ctx.tool("pylint"), "src/app.py"], root)
+    truth = find(out, "W0611: Unused import os")
+    job = _py_job("lint", _step("Pylint", "pylint src/app.py", out))
+    return Case("pylint_lint", "lint_error", truth, [job], layout="folder")
+
+
+@case("tool:yamllint")
+def yamllint_lint(ctx: Ctx) -> Case:
+    root = ctx.project("yamllint", {
+        "deploy/values.yml": "---\nreplicas: 3\nimage:\n    repository: registry/api\n"
+                             "    tag: 1.2.0\nresources:\n  limits:\n      cpu: 500m\n",
+    })  # fmt: skip
+    out = run([ctx.tool("yamllint"), "deploy"], root)
+    truth = find(out, "wrong indentation")
+    job = _py_job("lint", _step("Lint YAML", "yamllint deploy", out))
+    return Case("yamllint_lint", "lint_error", truth, [job])
+
+
+# --- errors far from the end of the log -------------------------------------------------------
+
+
+@case("gcc")
+def gcc_error_then_warnings(ctx: Ctx) -> Case:
+    unused = "".join(f"    int unused_{i} = {i};\n" for i in range(40))
+    root = ctx.project("gcc_warnings", {
+        "engine.c": "#include <stdio.h>\n\nint run(int steps) {\n    return stepz * 2;\n}\n\n"
+        "int main(void) {\n" + unused + "    return run(3);\n}\n",
+    })  # fmt: skip
+    out = run(["gcc", "-Wall", "-c", "engine.c"], root)
+    truth = find(out, "'stepz' undeclared" if "'stepz'" in out.text.decode() else "undeclared")
+    job = Job("build", [noise.checkout(), _step("Compile", "gcc -Wall -c engine.c", out)])
+    return Case("gcc_error_then_warnings", "build_error", truth, [job], layout="zip_jobs")
+
+
+@case("cargo")
+def cargo_error_then_warnings(ctx: Ctx) -> Case:
+    unused = "".join(f"    let unused_{i} = {i};\n" for i in range(30))
+    root = ctx.project("cargo_warnings", {
+        "Cargo.toml": _CARGO_TOML,
+        "src/main.rs": "fn parse(s: &str) -> u32 {\n    s.len()\n}\n\nfn main() {\n" + unused
+        + "    println!(\"{}\", parse(\"x\"));\n}\n",
+    })  # fmt: skip
+    out = _cargo(root, ctx, "build")
+    truth = find(out, "error[E0308]: mismatched types")
+    job = Job("build", [noise.checkout(), _step("Build", "cargo build", out)])
+    return Case("cargo_error_then_warnings", "build_error", truth, [job], layout="job_text")
+
+
+@case()
+def pytest_long_warnings_summary(ctx: Ctx) -> Case:
+    warn = "".join(
+        f"def test_legacy_{i}():\n    import warnings\n"
+        f"    warnings.warn('option_{i} is deprecated and will be removed in 3.0', "
+        "DeprecationWarning)\n\n\n"
+        for i in range(60)
+    )
+    failing = _ASSERT_TEST + "\n\n" + warn
+    root = ctx.project("pytest_warnings", python_project(tests=80, failing=failing))
+    out = _pytest(root, "tests")
+    truth = find(out, "E       assert 5 == 6", "FAILED tests/test_failing.py::test_add_small")
+    return Case("pytest_long_warnings_summary", "test_failure", truth,
+                [_py_job("test", _step("Run tests", "pytest tests", out))])  # fmt: skip
+
+
+@case()
+def failure_then_always_steps(ctx: Ctx) -> Case:
+    root = ctx.project("always", python_project(tests=120, failing=_ASSERT_TEST))
+    out = _pytest(root, "-v", "tests")
+    truth = find(out, "E       assert 5 == 6", "FAILED tests/test_failing.py::test_add_small")
+    service_log = "".join(
+        f"2024-05-14 09:1{i % 10}:0{i % 6}.123 INFO  [api] GET /v1/items/{i} 200 {i % 37} ms\n"
+        + ("2024-05-14 09:13:00.001 ERROR [db] connection pool exhausted, retrying in 1s\n"
+           if i == 40 else "")
+        for i in range(160)
+    )  # fmt: skip
+    (root / "service.log").write_text(service_log)
+    dump = run(["cat", "service.log"], root)
+    packages = run([PYTHON, "-m", "pip", "list", "--disable-pip-version-check"], root)
+    job = _py_job("e2e", _step("Run tests", "python -m pytest -v tests", out),
+                  Step("Dump service logs", run="cat service.log", output=dump.text, always=True),
+                  Step("List packages", run="pip list", output=packages.text, always=True))  # fmt: skip
+    return Case("failure_then_always_steps", "test_failure", truth, [job])
+
+
+@case("make")
+def make_recipe_command_missing(ctx: Ctx) -> Case:
+    root = ctx.project("make_missing", {
+        "Makefile": "test:\n\t@echo 'running checks'\n\tpyhton -m pytest tests\n",
+    })  # fmt: skip
+    out = run(["make", "test"], root)
+    truth = find(out, "pyhton")
+    job = _py_job("test", _step("Test", "make test", out))
+    return Case("make_recipe_command_missing", "config_error", truth, [job], layout="folder")
+
+
+@case()
+def mypy_long_report(ctx: Ctx) -> Case:
+    body = "".join(f"def f{i}(x: int) -> str:\n    return x + {i}\n\n\n" for i in range(150))
+    root = ctx.project("mypy_long", {"src/legacy.py": body})
+    out = _mypy(root, ctx, "src")
+    truth = find(out, "src/legacy.py:2: error:")
+    job = _py_job("typecheck", _step("Type check", "mypy src", out))
+    return Case("mypy_long_report", "type_error", truth, [job])

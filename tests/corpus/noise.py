@@ -153,6 +153,15 @@ class Noise:
         return Step("Run unit tests", run="python -m pytest -v tests", output=output.text)
 
     @cached_property
+    def mypy_cache(self) -> Path:
+        root = tools.write(self.scratch / "mypy-warm", {"warm.py": "import os\nX: int = 1\n"})
+        cache = self.scratch / "mypy-warm-cache"
+        for strict in ((), ("--strict",)):
+            tools.run([tools.PYTHON, "-m", "mypy", "--cache-dir", str(cache), *strict, "warm.py"],
+                      root)  # fmt: skip
+        return cache
+
+    @cached_property
     def compile_warnings(self) -> Step:
         root = self.scratch / "noise-gcc"
         tools.write(root, {"util.c": "int helper(int x) { int unused = 0; return x * 2; }\n"})

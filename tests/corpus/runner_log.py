@@ -32,6 +32,8 @@ class Step:
     exit_code: int = 0
     runner_errors: tuple[str, ...] = ()
     """Runner verdicts written after the output instead of an exit code (timeout, cancel)."""
+    always: bool = False
+    """``if: always()``: runs, and logs, after an earlier step failed."""
 
     @property
     def header(self) -> str:
@@ -148,11 +150,11 @@ def render(job: Job) -> tuple[bytes, list[tuple[str, bytes]]]:
     files: list[tuple[str, bytes]] = [("Set up job", b"\n".join(_setup_job(clock, job)))]
     failed = False
     for step in job.steps:
-        if failed:
-            break  # later steps are skipped and leave no log
+        if failed and not step.always:
+            continue  # skipped steps leave no log
         lines = _step_lines(clock, step)
         files.append((step.name, b"\n".join(lines)))
-        failed = bool(step.exit_code or step.runner_errors)
+        failed = failed or bool(step.exit_code or step.runner_errors)
     for step in reversed(job.steps):
         if step.uses and step.uses.startswith(("actions/checkout", "actions/setup-python")):
             post = _POST_CHECKOUT if "checkout" in step.uses else _POST_PYTHON

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,3 +142,64 @@ def find(output: Output, *needles: str) -> list[str]:
             raise AssertionError(f"no line with {needle!r} in tool output:\n{text}")
         found.append(line.strip())
     return found
+
+
+NODE_PACKAGES = ("typescript@5", "eslint@9", "vitest@2", "jest@29")
+PYTHON_PACKAGES = ("flake8", "black", "isort", "pylint", "yamllint")
+
+
+class Toolbox:
+    """Linters and test runners installed once from npm and PyPI into a cache folder.
+
+    The machine has node and Python but not these; the corpus installs them through the
+    ordinary clients (the registries are reachable here and in CI) and reuses the folder while
+    the package list is unchanged. A tool that cannot be installed makes its cases skipped.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def prepare(self) -> None:
+        self._install("node", NODE_PACKAGES, self._install_node)
+        self._install("venv", PYTHON_PACKAGES, self._install_python)
+
+    def bin(self, name: str) -> Path | None:
+        for candidate in (
+            self.root / "node" / "node_modules" / ".bin" / name,
+            self.root / "venv" / "bin" / name,
+        ):
+            if candidate.exists():
+                return candidate
+        return None
+
+    def _install(self, kind: str, packages: tuple[str, ...], how: Callable[[Path], bool]) -> None:
+        folder = self.root / kind
+        stamp = folder / ".installed"
+        wanted = "\n".join(packages)
+        if stamp.exists() and stamp.read_text() == wanted:
+            return
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        if how(folder):
+            stamp.write_text(wanted)
+
+    def _install_node(self, folder: Path) -> bool:
+        if not available("npm"):
+            return False
+        done = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(folder),
+             *NODE_PACKAGES],  # fmt: skip
+            capture_output=True, timeout=300, check=False,
+        )  # fmt: skip
+        return done.returncode == 0
+
+    def _install_python(self, folder: Path) -> bool:
+        made = subprocess.run([PYTHON, "-m", "venv", str(folder)], capture_output=True, check=False)
+        if made.returncode != 0:
+            return False
+        done = subprocess.run(
+            [str(folder / "bin" / "python"), "-m", "pip", "install", "--quiet",
+             "--disable-pip-version-check", *PYTHON_PACKAGES],  # fmt: skip
+            capture_output=True, timeout=300, check=False,
+        )  # fmt: skip
+        return done.returncode == 0

@@ -16,7 +16,8 @@ commit SHAs first and nothing reaches a shell.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -46,6 +47,7 @@ _GENERATED_HEADER_LINES = 5
 _QUOTED_OCTAL = re.compile(rb"\\([0-7]{1,3}|.)")
 _C_ESCAPES = {b"n": b"\n", b"t": b"\t", b'"': b'"', b"\\": b"\\", b"a": b"\a", b"b": b"\b"}
 _KINDS: dict[str, LineKind] = {"+": "+", "-": "-", " ": " "}
+_ADDED_LINE = re.compile(r"^\+(?!\+\+ ).*", re.MULTILINE)
 _FIRST_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@[^\n]*\n", re.MULTILINE)
 _ATTRIBUTE_BATCH = 500
 _FILE_HEADER = re.compile(r"^(?=diff --git )", re.MULTILINE)
@@ -119,18 +121,6 @@ class FileDiff:
             return ()
         return tuple(_hunk(h) for patched in _patch_set(self.patch, False) for h in patched)
 
-    def may_contain(self, words: Sequence[str], *, ignore_case: bool = False) -> bool:
-        """Whether any of ``words`` occurs anywhere in the file's diff: a cheap pre-filter on
-        the raw text (plain substring search, far faster than a regex alternation), so files
-        without a candidate line are never parsed line by line."""
-        if isinstance(self.patch, str):
-            text = self.patch
-        else:
-            text = "\n".join(line.text for hunk in self.patch for line in hunk.lines)
-        if ignore_case:
-            text = text.lower()
-        return any(word in text for word in words)
-
     @property
     def listed_only(self) -> bool:
         """Binary, generated and lockfiles are named in the review but never sent to a model."""
@@ -169,6 +159,42 @@ class Diff:
     files: tuple[FileDiff, ...]
     base: str | None = None
     head: str | None = None
+
+    @cached_property
+    def _added(self) -> tuple[str, tuple[int, ...]]:
+        """Every file's added lines as one text, and where each file's part begins."""
+        parts: list[str] = []
+        starts: list[int] = []
+        position = 0
+        for changed in self.files:
+            starts.append(position)
+            if isinstance(changed.patch, str):
+                text = "\n".join(_ADDED_LINE.findall(changed.patch))
+            else:
+                text = "\n".join(t for _, t in changed.added_lines())
+            parts.append(text)
+            position += len(text) + 1
+        return "\n".join(parts), tuple(starts)
+
+    @cached_property
+    def _added_lower(self) -> str:
+        return self._added[0].lower()
+
+    def paths_with(self, words: Sequence[str], *, ignore_case: bool = False) -> set[str]:
+        """Paths whose added lines contain any of ``words``: a pre-filter that scans all added
+        text once per word (a 200,000-line diff in a few hundredths of a second per word)."""
+        text = self._added_lower if ignore_case else self._added[0]
+        starts = self._added[1]
+        hits: set[int] = set()
+        for word in words:
+            position = text.find(word)
+            while position != -1:
+                index = bisect_right(starts, position) - 1
+                hits.add(index)
+                # One hit per file is all a pre-filter needs: go on from the next file.
+                following = starts[index + 1] if index + 1 < len(starts) else len(text)
+                position = text.find(word, following)
+        return {self.files[i].path for i in hits}
 
     @cached_property
     def by_path(self) -> Mapping[str, FileDiff]:
@@ -220,13 +246,16 @@ def _patch_set(text: str, metadata_only: bool) -> PatchSet:
 
 def _parse_chunk(chunk: str, single_file: bool) -> list[FileDiff]:
     """Files of one chunk. A single file's chunk (git's format) is read for its headers and
-    counts only (unidiff's ``metadata_only``, several times faster); its lines wait."""
+    counts only (unidiff's ``metadata_only``, several times faster); its lines wait. A file
+    whose text does not parse (the API's patches can be cut) keeps its name, without lines."""
     if not single_file:
-        return [
-            _file_diff(patched, tuple(_hunk(h) for h in patched))
-            for patched in _patch_set(chunk, False)
-        ]
-    return [_file_diff(patched, chunk) for patched in _patch_set(chunk, True)]
+        patch = _patch_set(chunk, False)
+        return [_file_diff(patched, tuple(_hunk(h) for h in patched)) for patched in patch]
+    try:
+        return [_file_diff(patched, chunk) for patched in _patch_set(chunk, True)]
+    except UsageError:
+        path = unquote(chunk.split("\n", 1)[0].rsplit(" b/", 1)[-1])
+        return [FileDiff(path=path, status="modified", lockfile=is_lockfile(path))]
 
 
 def _file_diff(patched: PatchedFile, patch: str | tuple[Hunk, ...]) -> FileDiff:
@@ -412,35 +441,38 @@ class LocalRepo:
             replace(f, size=sizes.get(f.path, f.size), generated=f.generated or f.path in marked)
             for f in parsed.files
         )
-        return Diff(files, base=parsed.base, head=parsed.head)
+        return replace(parsed, files=files)
 
-    def _tree(self, rev: str) -> git.Tree:
+    def _blob_ids(self, rev: str, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """``path -> (blob id, size)`` at ``rev`` from ``git ls-tree -l`` (batched arguments);
+        paths that are not files there are left out."""
+        found: dict[str, tuple[str, int]] = {}
+        commit = self.resolve(rev)
+        for start in range(0, len(paths), _ATTRIBUTE_BATCH):
+            batch = paths[start : start + _ATTRIBUTE_BATCH]
+            out = self._git.run("ls-tree", "-l", "-z", "--full-tree", commit, "--", *batch)
+            for record in out.split("\0"):
+                meta, _, path = record.partition("\t")
+                fields = meta.split()
+                if len(fields) == 4 and fields[1] == "blob" and fields[3].isdigit():
+                    found[path] = (fields[2], int(fields[3]))
+        return found
+
+    def blob_sizes(self, rev: str, paths: Sequence[str]) -> dict[str, int]:
+        """Byte size of each ``path`` at ``rev`` (paths that are not files there are left out)."""
+        return {path: size for path, (_, size) in self._blob_ids(rev, paths).items()}
+
+    def read_texts(self, rev: str, paths: Sequence[str]) -> dict[str, str]:
+        """The text of each ``path`` at ``rev``, read through GitPython's one long-lived
+        ``git cat-file`` process (paths that are not files there are left out)."""
         import git
 
         if self._objects is None:
             self._objects = git.Repo(self.root)
-        return self._objects.commit(self.resolve(rev)).tree
-
-    def _blobs(self, rev: str, paths: Iterable[str]) -> Iterator[tuple[str, git.Blob]]:
-        """Blobs at ``rev``, through GitPython's one long-lived ``git cat-file`` process."""
-        tree = self._tree(rev)
-        for path in paths:
-            try:
-                item = tree / path
-            except KeyError:
-                continue
-            if item.type == "blob":
-                yield path, item
-
-    def blob_sizes(self, rev: str, paths: Iterable[str]) -> dict[str, int]:
-        """Byte size of each ``path`` at ``rev`` (paths that are not files there are left out)."""
-        return {path: int(blob.size) for path, blob in self._blobs(rev, paths)}
-
-    def read_texts(self, rev: str, paths: Iterable[str]) -> dict[str, str]:
-        """The text of each ``path`` at ``rev`` (paths that are not files there are left out)."""
+        database = self._objects.odb
         return {
-            path: blob.data_stream.read().decode("utf-8", "replace")
-            for path, blob in self._blobs(rev, paths)
+            path: database.stream(bytes.fromhex(blob)).read().decode("utf-8", "replace")
+            for path, (blob, _) in self._blob_ids(rev, list(paths)).items()
         }
 
     def generated_by_attributes(self, paths: Sequence[str]) -> set[str]:

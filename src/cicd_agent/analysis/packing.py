@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from cicd_agent.analysis.changes import ChangeType, classify_path
 from cicd_agent.analysis.diff import Diff, FileDiff, Hunk
@@ -78,8 +77,8 @@ def file_rank(changed: FileDiff) -> tuple[int, int, str]:
 class PackedFile:
     """A file as a call shows it: its hunks, plus any function heads added above them.
 
-    ``text`` is the rendering after ``prepare`` (secret redaction), which is what is counted
-    and what is sent.
+    ``text`` is the rendering; once the file is placed it is prepared (secret redaction) and
+    counted again, so it is exactly what is sent.
     """
 
     changed: FileDiff
@@ -89,10 +88,10 @@ class PackedFile:
     text: str = ""
     tokens: int = 0
 
-    def measure(self, count: Counter, prepare: Prepare) -> int:
-        """Render, prepare and count the file; returns the change in tokens."""
+    def measure(self, count: Counter) -> int:
+        """Render and count the file; returns the change in tokens."""
         before = self.tokens
-        self.text = prepare(render_file(self.changed, self.hunks, self.heads, self.hunks_left_out))
+        self.text = render_file(self.changed, self.hunks, self.heads, self.hunks_left_out)
         self.tokens = count(self.text) + JOIN_MARGIN
         return self.tokens - before
 
@@ -162,8 +161,9 @@ def pack(
 ) -> Packing:
     """Spread ``diff`` over at most ``max_calls`` calls of ``budget`` tokens each.
 
-    ``prepare`` is applied to each file's text before it is counted (the run's redactor), so
-    the budget holds for exactly what is sent.
+    ``prepare`` (the run's redactor) is applied to each file that made it into a call, and
+    that file is counted again, so the budget holds for exactly what is sent; files that were
+    only tried are never prepared (redaction is the slowest step of packing).
     """
     room = budget - FOOTER_TOKENS
     if room <= 0 or max_calls <= 0:
@@ -182,21 +182,16 @@ def pack(
         if len(parts) >= max_calls and not _may_fit(changed, room, parts, misses):
             over.append(LeftOut(changed.path, "over budget"))
             continue
-        packed = _fit(changed, _Budget(count, prepare, room), parts, max_calls)
+        packed = _fit(changed, count, room, parts, max_calls)
         misses = misses + 1 if packed is None else 0
         if packed is None:
             over.append(LeftOut(changed.path, "over budget"))
         elif packed.hunks_left_out:
             partial.append(changed.path)
     if read_sources is not None:
-        _add_function_heads(parts, count, prepare, room, read_sources)
+        _add_function_heads(parts, count, room, read_sources)
+    over += _prepare_packed(parts, count, prepare, room)
     return Packing(tuple(parts), _listed(diff), tuple(over), tuple(partial))
-
-
-class _Budget(NamedTuple):
-    count: Counter
-    prepare: Prepare
-    room: int
 
 
 def _may_fit(changed: FileDiff, room: int, parts: Sequence[PromptPart], misses: int) -> bool:
@@ -209,18 +204,37 @@ def _may_fit(changed: FileDiff, room: int, parts: Sequence[PromptPart], misses: 
     return 2 * changed.added + 5 <= free
 
 
+def _prepare_packed(
+    parts: list[PromptPart], count: Counter, prepare: Prepare, room: int
+) -> list[LeftOut]:
+    """Prepare every packed file; a call pushed over its budget by it sheds its last files."""
+    shed: list[LeftOut] = []
+    for part in parts:
+        for packed in part.files:
+            prepared = prepare(packed.text)
+            if prepared != packed.text:
+                packed.text = prepared
+                tokens = count(prepared) + JOIN_MARGIN
+                part.tokens += tokens - packed.tokens
+                packed.tokens = tokens
+        while part.tokens > room and len(part.files) > 1:
+            dropped = part.files.pop()
+            part.tokens -= dropped.tokens
+            shed.append(LeftOut(dropped.changed.path, "over budget"))
+    return shed
+
+
 def _listed(diff: Diff) -> tuple[LeftOut, ...]:
     return tuple(LeftOut(f.path, f.kind_note) for f in diff.files if f.listed_only)
 
 
 def _fit(
-    changed: FileDiff, budget: _Budget, parts: list[PromptPart], max_calls: int
+    changed: FileDiff, count: Counter, room: int, parts: list[PromptPart], max_calls: int
 ) -> PackedFile | None:
     """Place one file in the first call with room (first fit), opening calls as allowed; a
     file larger than a whole call goes alone into a fresh call with the hunks that fit."""
-    count, prepare, room = budget
     packed = PackedFile(changed, changed.hunks)
-    packed.measure(count, prepare)
+    packed.measure(count)
     for part in parts:
         if part.tokens + packed.tokens <= room:
             part.files.append(packed)
@@ -229,7 +243,7 @@ def _fit(
     if len(parts) >= max_calls:
         return None
     if packed.tokens > room:
-        trimmed = _trim(changed, count, prepare, room)
+        trimmed = _trim(changed, count, room)
         if trimmed is None:
             return None
         packed = trimmed
@@ -237,19 +251,19 @@ def _fit(
     return packed
 
 
-def _trim(changed: FileDiff, count: Counter, prepare: Prepare, room: int) -> PackedFile | None:
+def _trim(changed: FileDiff, count: Counter, room: int) -> PackedFile | None:
     """The longest run of leading hunks that fits in ``room`` (None when not even one does)."""
     kept: list[Hunk] = []
-    tokens = count(prepare(render_file(changed, (), {}, len(changed.hunks)))) + JOIN_MARGIN
+    tokens = count(render_file(changed, (), {}, len(changed.hunks))) + JOIN_MARGIN
     for hunk in changed.hunks:
-        cost = count(prepare(render_hunk(hunk, []))) + 1
+        cost = count(render_hunk(hunk, [])) + 1
         if tokens + cost > room:
             break
         kept.append(hunk)
         tokens += cost
     while kept:  # per-hunk counts are not exactly additive: check the whole and shrink
         packed = PackedFile(changed, tuple(kept), len(changed.hunks) - len(kept))
-        packed.measure(count, prepare)
+        packed.measure(count)
         if packed.tokens <= room:
             return packed
         kept.pop()
@@ -257,7 +271,7 @@ def _trim(changed: FileDiff, count: Counter, prepare: Prepare, room: int) -> Pac
 
 
 def _add_function_heads(
-    parts: list[PromptPart], count: Counter, prepare: Prepare, room: int, read_sources: SourceReader
+    parts: list[PromptPart], count: Counter, room: int, read_sources: SourceReader
 ) -> None:
     """Spend what each call has left on the code above each hunk, most important file first."""
     files = sorted(
@@ -281,10 +295,10 @@ def _add_function_heads(
             if not head or hunk.is_deletion_only:
                 continue
             packed.heads[hunk.new_start] = head
-            grown = packed.measure(count, prepare)
+            grown = packed.measure(count)
             if part.tokens + grown > room:
                 del packed.heads[hunk.new_start]
-                packed.measure(count, prepare)
+                packed.measure(count)
                 continue
             part.tokens += grown
 

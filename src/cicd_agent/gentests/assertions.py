@@ -107,7 +107,11 @@ def _is_assert_call(node: ast.Call) -> bool:
 
 
 def _is_raises(node: ast.AST) -> bool:
-    return isinstance(node, ast.Call) and bool(_dotted(node.func)) and _dotted(node.func)[-1] in _RAISES
+    return (
+        isinstance(node, ast.Call)
+        and bool(_dotted(node.func))
+        and _dotted(node.func)[-1] in _RAISES
+    )
 
 
 def has_real_assertion(function: Function, helpers: set[str]) -> bool:
@@ -124,7 +128,11 @@ def has_real_assertion(function: Function, helpers: set[str]) -> bool:
         ):
             return True
         if isinstance(node, ast.Call):
-            if _is_raises(node) and len(node.args) > 1 and _meaningful(_names(node.args[1:]), mocks):
+            if (
+                _is_raises(node)
+                and len(node.args) > 1
+                and _meaningful(_names(node.args[1:]), mocks)
+            ):
                 return True
             if _is_assert_call(node):
                 mentioned = _names([node.func, *node.args, *(k.value for k in node.keywords)])
@@ -141,7 +149,9 @@ def has_real_assertion(function: Function, helpers: set[str]) -> bool:
 def _test_functions(tree: ast.Module) -> list[tuple[str, Function]]:
     found: list[tuple[str, Function]] = []
     for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
+            "test"
+        ):
             found.append((node.name, node))
         elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
             found += [
@@ -161,7 +171,9 @@ def _helpers(tree: ast.Module) -> set[str]:
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
             functions += [
-                item for item in node.body if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+                item
+                for item in node.body
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
             ]
     return {
         function.name

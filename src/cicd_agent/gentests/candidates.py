@@ -194,9 +194,7 @@ def numbered(lines: Sequence[str], segment: Segment) -> str:
 def _arcs_sentence(arcs: frozenset[Arc]) -> str:
     if not arcs:
         return ""
-    shown = ", ".join(
-        f"line {a} → {'exit' if b < 0 else f'line {b}'}" for a, b in sorted(arcs)
-    )
+    shown = ", ".join(f"line {a} → {'exit' if b < 0 else f'line {b}'}" for a, b in sorted(arcs))
     return f" Branches never taken: {shown}."
 
 
@@ -259,7 +257,12 @@ class Generator:
                 outcome.not_tried[key] = "covered by a test accepted for another segment"
                 continue
             self._segment(
-                job, segment, system, outcome, missing_lines=missing_lines, missing_arcs=missing_arcs
+                job,
+                segment,
+                system,
+                outcome,
+                missing_lines=missing_lines,
+                missing_arcs=missing_arcs,
             )
         return outcome
 

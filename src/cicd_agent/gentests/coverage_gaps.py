@@ -174,4 +174,6 @@ class CoverageMeter:
                 hint="The coverage data of the test run could not be read.",
             ) from exc
         except subprocess.TimeoutExpired as exc:
-            raise ExternalServiceError(f"coverage {args[0]} took over {exc.timeout:.0f} s.") from exc
+            raise ExternalServiceError(
+                f"coverage {args[0]} took over {exc.timeout:.0f} s."
+            ) from exc

@@ -166,8 +166,10 @@ class _Trial:
 
 def _own(test_id: str, test_path: str) -> bool:
     file_part = test_id.split("::", 1)[0]
-    return file_part == test_path or test_path.endswith("/" + file_part) or file_part.endswith(
-        "/" + test_path
+    return (
+        file_part == test_path
+        or test_path.endswith("/" + file_part)
+        or file_part.endswith("/" + test_path)
     )
 
 
@@ -391,7 +393,10 @@ class Gate:
 
     def _coverage_gain(self, trial: _Trial) -> tuple[str, str] | None:
         segment = trial.segment
-        if segment.missing_lines & trial.executed_lines or segment.missing_arcs & trial.executed_arcs:
+        if (
+            segment.missing_lines & trial.executed_lines
+            or segment.missing_arcs & trial.executed_arcs
+        ):
             return None
         lines = ", ".join(str(n) for n in sorted(segment.missing_lines)) or "none"
         arcs = ", ".join(f"{a}→{b}" for a, b in sorted(segment.missing_arcs)) or "none"

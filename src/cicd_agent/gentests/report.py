@@ -105,7 +105,9 @@ class GenTestsResult(ModeResult):
         return {
             "tests_generated": self.funnel["generated"],
             "tests_accepted": self.funnel["accepted"],
-            "coverage_before": "" if self.coverage_before is None else f"{self.coverage_before:.2f}",
+            "coverage_before": ""
+            if self.coverage_before is None
+            else f"{self.coverage_before:.2f}",
             "coverage_after": "" if self.coverage_after is None else f"{self.coverage_after:.2f}",
             "patch_path": self.patch_path or "",
             "funnel": self.funnel,
@@ -179,9 +181,7 @@ class GenTestsResult(ModeResult):
         )
 
     def _accepted_list(self) -> str:
-        rows = [
-            f"- `{item.path}` covers `{item.target}`: {item.gained}" for item in self.accepted
-        ]
+        rows = [f"- `{item.path}` covers `{item.target}`: {item.gained}" for item in self.accepted]
         where = (
             f"Patch: `{self.patch_path}` — apply with `git apply {self.patch_path}`."
             if self.patch_path

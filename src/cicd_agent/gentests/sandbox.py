@@ -348,7 +348,9 @@ class Sandbox:
         space.tmp.mkdir()
         return space
 
-    def environment(self, space: Workspace, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    def environment(
+        self, space: Workspace, extra: Mapping[str, str] | None = None
+    ) -> dict[str, str]:
         """The scrubbed environment of one run in ``space``."""
         env = dict(self._environment)
         user_path = env.get("PYTHONPATH")

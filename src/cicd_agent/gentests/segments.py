@@ -94,8 +94,7 @@ def _class_units(node: ast.ClassDef) -> list[_Unit]:
         (
             item
             for item in node.body
-            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
-            and item.name == "__init__"
+            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name == "__init__"
         ),
         None,
     )
@@ -159,10 +158,14 @@ def find_segments(
         arcs = frozenset(arcs_of.get(unit, set()))
         if unit is None:
             spots = [*lines, *(arc[0] for arc in arcs)]
-            segments.append(Segment(path, "<module>", "module", min(spots), max(spots), lines, arcs))
+            segments.append(
+                Segment(path, "<module>", "module", min(spots), max(spots), lines, arcs)
+            )
         else:
             segments.append(
-                Segment(path, unit.qualname, unit.kind, unit.start, unit.end, lines, arcs, unit.context)
+                Segment(
+                    path, unit.qualname, unit.kind, unit.start, unit.end, lines, arcs, unit.context
+                )
             )
     return order(segments)
 
@@ -226,7 +229,9 @@ def related_tests(target: str, test_files: Mapping[str, str]) -> list[str]:
         or PurePosixPath(path).stem.startswith(f"test_{stem}_")
     ]
     importing = [
-        path for path, text in test_files.items() if path not in named and _imports_module(text, dotted)
+        path
+        for path, text in test_files.items()
+        if path not in named and _imports_module(text, dotted)
     ]
     return sorted(named, key=lambda p: (distance(p), p)) + sorted(
         importing, key=lambda p: (distance(p), p)
@@ -235,8 +240,19 @@ def related_tests(target: str, test_files: Mapping[str, str]) -> list[str]:
 
 MAX_TEST_FILE_BYTES = 200_000
 _PRUNED = frozenset(
-    {".git", ".venv", "venv", ".tox", ".nox", "node_modules", "site-packages", "__pycache__",
-     "build", "dist", ".eggs"}
+    {
+        ".git",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "node_modules",
+        "site-packages",
+        "__pycache__",
+        "build",
+        "dist",
+        ".eggs",
+    }
 )
 
 

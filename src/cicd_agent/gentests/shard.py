@@ -50,5 +50,7 @@ class Shard:
         for segment in segments:
             weight[segment.path] = weight.get(segment.path, 0) + segment.weight
         modules = sorted(weight, key=lambda path: (-weight[path], path))
-        mine = {path for number, path in enumerate(modules) if number % self.total == self.index - 1}
+        mine = {
+            path for number, path in enumerate(modules) if number % self.total == self.index - 1
+        }
         return [segment for segment in segments if segment.path in mine]

@@ -18,8 +18,20 @@ from cicd_agent.gentests.coverage_gaps import Arc, CoverageReport
 _TEST_FOLDERS = frozenset({"tests", "test", "testing"})
 _NOT_TARGETS = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py"})
 _SKIPPED_FOLDERS = frozenset(
-    {".git", ".venv", "venv", "env", ".tox", ".nox", "node_modules", "site-packages", "build",
-     "dist", "__pycache__", ".eggs"}
+    {
+        ".git",
+        ".venv",
+        "venv",
+        "env",
+        ".tox",
+        ".nox",
+        "node_modules",
+        "site-packages",
+        "build",
+        "dist",
+        "__pycache__",
+        ".eggs",
+    }
 )
 
 
@@ -125,9 +137,4 @@ def gaps(
 
 def split_list(values: Iterable[str]) -> list[str]:
     """Entries of a list input given as lines, commas or spaces."""
-    return [
-        item
-        for value in values
-        for item in value.replace(",", " ").split()
-        if item
-    ]
+    return [item for value in values for item in value.replace(",", " ").split() if item]

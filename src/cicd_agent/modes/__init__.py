@@ -22,6 +22,10 @@ MODES: dict[str, ModeEntry] = {
         "cicd_agent.modes.gen_tests",
         "write tests for a change's uncovered lines; keep those that pass a strict gate",
     ),
+    "analyse-failure": ModeEntry(
+        "cicd_agent.modes.analyse_failure",
+        "find the error in a failed run's logs, say why it failed and whether it is flaky",
+    ),
     "deploy-gate": ModeEntry(
         "cicd_agent.modes.deploy_gate",
         "score change risk, choose a rollout strategy, proceed or hold",

@@ -17,15 +17,15 @@ import argparse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.canary import CanaryJudgement
 from cicd_agent.errors import UsageError
-from cicd_agent.result import ModeResult
-from cicd_agent.runner import Annotation
 
 if TYPE_CHECKING:
+    from cicd_agent.analysis.canary import CanaryJudgement
     from cicd_agent.canary_config import CanaryConfig
     from cicd_agent.context import RunContext
+    from cicd_agent.modes.deploy_canary_result import CanaryResult
     from cicd_agent.prometheus import PrometheusClient
+    from cicd_agent.result import ModeResult
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,39 +48,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         help="judge the window ending at this Unix time (default: now); for re-judging a past window",
     )
-
-
-class CanaryResult(ModeResult):
-    """The canary verdict; every output is a view of the one judgement."""
-
-    judgement: CanaryJudgement
-
-    def mode_outputs(self) -> dict[str, object]:
-        judgement = self.judgement
-        return {
-            "verdict": judgement.verdict,
-            "canary_score": f"{judgement.canary_score:.1f}",
-            "rollback": judgement.rollback,
-            "healthy": judgement.healthy,
-            "reasons": list(judgement.reasons),
-            "metric_results": list(judgement.metrics),
-        }
-
-    def summary_body(self) -> str:
-        reasons = "\n".join(f"- {reason}" for reason in self.judgement.reasons)
-        return f"{self.judgement.markdown_table()}\n\n**Why**\n\n{reasons}"
-
-    def annotations(self) -> list[Annotation]:
-        return [
-            Annotation("error" if metric.critical else "warning", metric.reason, title=metric.name)
-            for metric in self.judgement.metrics
-            if metric.failed
-        ]
-
-    def policy_failure(self, fail_on: str | None) -> str | None:
-        if fail_on == "rollback" and self.judgement.rollback:
-            return f"the canary scored {self.judgement.canary_score:.0f} and should be rolled back."
-        return None
 
 
 @dataclass(frozen=True)
@@ -122,6 +89,8 @@ class CanaryPhase:
         return None
 
     def decide(self, ctx: RunContext, verdict: CanaryJudgement, opinion: None) -> CanaryResult:
+        from cicd_agent.modes.deploy_canary_result import CanaryResult
+
         return CanaryResult(
             mode="deploy-gate",
             headline=_headline(verdict),

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -124,6 +126,17 @@ class DeployGate:
     name = "deploy-gate"
     help = "Score change risk, pick a rollout strategy and decide proceed or hold."
     fail_on_choices = ("hold", "rollback")
+    # Before the phase is known (a bad flag), both phases' safe answers: hold, and never promote
+    # or roll back a canary on our own failure.
+    fail_closed_outputs: Mapping[str, str] = MappingProxyType(
+        {
+            "recommendation": "hold",
+            "requires_approval": "true",
+            "verdict": "continue",
+            "rollback": "false",
+            "healthy": "false",
+        }
+    )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("deploy-gate")
@@ -310,12 +323,12 @@ class DeployPhase:
     def _github_signals(
         self, ctx: RunContext, change: ChangeSet, moment: datetime
     ) -> tuple[list[PullReview] | None, str, list[str | None] | None, str]:
-        from cicd_agent.deploy_signals import pull_reviews, workflow_conclusions, workflow_from_env
-
         client = ctx.github
         if client is None:
             reason = "no GitHub token or repository"
             return None, reason, None, reason
+        from cicd_agent.deploy_signals import pull_reviews, workflow_conclusions, workflow_from_env
+
         pulls: list[PullReview] | None = None
         pulls_reason = ""
         try:

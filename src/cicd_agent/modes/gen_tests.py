@@ -24,7 +24,7 @@ from cicd_agent.gentests.report import FAIL_ON_UNCOVERED, GenTestsResult, Segmen
 if TYPE_CHECKING:
     from cicd_agent.gentests.candidates import Job, Outcome
     from cicd_agent.gentests.coverage_gaps import Arc, CoverageMeter, CoverageReport
-    from cicd_agent.gentests.gate import SuiteBaseline, ProjectCommand
+    from cicd_agent.gentests.gate import ProjectCommand, SuiteBaseline
     from cicd_agent.gentests.sandbox import Sandbox
     from cicd_agent.gentests.segments import Segment
     from cicd_agent.gentests.shard import Shard
@@ -69,7 +69,9 @@ class GenTests:
     """The gen-tests mode (see the module doc)."""
 
     name = "gen-tests"
-    help = "Write tests for the uncovered lines of a change; keep only those that pass a strict gate."
+    help = (
+        "Write tests for the uncovered lines of a change; keep only those that pass a strict gate."
+    )
     fail_on_choices = (FAIL_ON_UNCOVERED,)
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -77,11 +79,15 @@ class GenTests:
         group.add_argument("--base", default=None, help="base commit (default: from the event)")
         group.add_argument("--head", default=None, help="head commit (default: from the event)")
         group.add_argument(
-            "--test-command", default=None, help=f"the project's test command ({DEFAULT_TEST_COMMAND})"
+            "--test-command",
+            default=None,
+            help=f"the project's test command ({DEFAULT_TEST_COMMAND})",
         )
         group.add_argument("--test-dir", default=None, help="folder for accepted tests")
         group.add_argument(
-            "--source", default=None, help="source paths to cover (whole files) instead of the change"
+            "--source",
+            default=None,
+            help="source paths to cover (whole files) instead of the change",
         )
         group.add_argument(
             "--whole-files",
@@ -160,7 +166,9 @@ class GenTests:
                 hint="Run it on pull_request, or pass `base`/`head` or `source`.",
             )
         if args.whole_files:
-            targets = Targets(dict.fromkeys(targets.files), targets.base, targets.head, targets.skipped)
+            targets = Targets(
+                dict.fromkeys(targets.files), targets.base, targets.head, targets.skipped
+            )
         facts = Facts(repo, targets, command, shard)
         if not targets.files:
             return facts
@@ -230,7 +238,13 @@ class GenTests:
 
         model = ctx.model
         sandbox, meter, baseline = facts.sandbox, facts.meter, facts.baseline
-        if model is None or not verdict.jobs or sandbox is None or meter is None or baseline is None:
+        if (
+            model is None
+            or not verdict.jobs
+            or sandbox is None
+            or meter is None
+            or baseline is None
+        ):
             return None
         args = ctx.args
         gate = Gate(
@@ -322,7 +336,9 @@ class GenTests:
             result.funnel = funnel(a.verdict.stopped_at for a in outcome.attempts)
             result.accepted = [
                 AcceptedFile(
-                    path=t.path, target=t.target, gained=describe_gain(t.gained_lines, t.gained_arcs)
+                    path=t.path,
+                    target=t.target,
+                    gained=describe_gain(t.gained_lines, t.gained_arcs),
                 )
                 for t in accepted
             ]

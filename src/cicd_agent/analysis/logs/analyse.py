@@ -22,7 +22,7 @@ from cicd_agent.analysis.logs.classify import (
     flaky_type,
     local_module_roots,
 )
-from cicd_agent.analysis.logs.excerpt import STEP_END_LINES, ExcerptBuilder
+from cicd_agent.analysis.logs.excerpt import MORE_END_LINES, STEP_END_LINES, ExcerptBuilder
 from cicd_agent.analysis.logs.files import normalise_path, responsible_files
 from cicd_agent.analysis.logs.model import (
     FailedJob,
@@ -278,6 +278,9 @@ def _excerpt(
                 last = step.tail[-1][0]
                 end_tier = (1,) if job_rank == 0 else (3, job_rank)
                 builder.window(sections[index], last, STEP_END_LINES - 1, 0, end_tier)
+                for chunk, end in enumerate(range(last - STEP_END_LINES, last - STEP_END_LINES
+                                                  - MORE_END_LINES, -10)):  # fmt: skip
+                    builder.window(sections[index], end, 9, 0, (5, job_rank, chunk))
         for position, finding in enumerate(job.ranked):
             signature = finding.hit.match.signature
             if finding.weight < MIN_EXCERPT_WEIGHT:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 MAX_BLOCKS = 80
 MAX_LINE_CHARS = 1500
 MAX_CORE_CHARS = 4000
-STEP_END_LINES = 6
+STEP_END_LINES = 20
+MORE_END_LINES = 40
 
 
 @dataclass(order=True, frozen=True)

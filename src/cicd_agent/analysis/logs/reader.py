@@ -25,6 +25,7 @@ TAIL_LINES = 2000
 MAX_LINE_BYTES = 1 << 20
 MAX_HITS_PER_STEP = 300
 MAX_FAILED_TAILS = 8
+RECENT_TAILS = 3
 MAX_ERROR_MARKERS = 50
 HEADER_MAX_LINES = 400
 
@@ -150,7 +151,7 @@ class JobScanner:
         self._close_step(line_base, b"", 0, offset, ring)
 
     def finish(self, name: str, conclusion: str | None = None) -> JobScan:
-        """The job as scanned; tails of steps that neither failed nor ended the job are dropped."""
+        """The job as scanned."""
         return JobScan(name, self.steps, conclusion)
 
     def _open_step(self, name: str, *, line: int, offset: int) -> None:
@@ -161,8 +162,8 @@ class JobScanner:
         """End the current step at ``last_line``: it stops at ``buf[end]``, stream ``offset``.
 
         Its tail is cut out now, while the bytes are at hand, if it failed (up to
-        ``MAX_FAILED_TAILS`` of them) or if it may turn out to be the job's last step; a tail
-        kept for that second reason is dropped as soon as a later step closes.
+        ``MAX_FAILED_TAILS`` of them) or if it is among the last ``RECENT_TAILS`` steps: a job
+        that failed without a runner marker failed at its end, before the cleanup steps.
         """
         step = self._step
         step.end_line = last_line
@@ -171,9 +172,9 @@ class JobScanner:
                 return
             self._tails_kept += 1
         else:
-            for earlier in self.steps[:-1]:
-                if not earlier.failed:
-                    earlier.tail = []
+            passed = [earlier for earlier in self.steps[:-1] if not earlier.failed]
+            for earlier in passed[: max(len(passed) - RECENT_TAILS + 1, 0)]:
+                earlier.tail = []
         size = offset - step.start_offset
         want = min(size, TAIL_BYTES)
         data = buf[end - want : end] if end >= want else (ring.data + buf[:end])[-want:]

@@ -36,18 +36,26 @@ class Finding:
         return (self.step_index, self.hit.line)
 
 
+def is_runner_step(name: str) -> bool:
+    """The runner's own closing steps (post-job cleanup, orphan sweep) never fail a job."""
+    return name == "Complete job" or name.startswith("Post ") or name == "Post job cleanup"
+
+
 def failed_steps(scan: JobScan, *, assume_failed: bool) -> list[int]:
     """Indexes of the steps that failed; the last step with output when the job failed silently.
 
     ``assume_failed`` is for jobs known to have failed (or plain logs with no runner markers):
-    without an ``##[error]`` marker the failure is taken to be at the end of the job.
+    without an ``##[error]`` marker the failure is taken to be in the last step that printed
+    something error-shaped, or else the last one before the runner's cleanup.
     """
     indexes = [index for index, step in enumerate(scan.steps) if step.failed]
     if indexes or not assume_failed or not scan.steps:
         return indexes
-    with_hits = [index for index, step in enumerate(scan.steps) if step.signature_counts]
-    with_tail = [index for index, step in enumerate(scan.steps) if step.tail]
-    return [max(with_hits + with_tail, default=len(scan.steps) - 1)]
+    candidates = [
+        index for index, step in enumerate(scan.steps) if not is_runner_step(step.name)
+    ] or list(range(len(scan.steps)))
+    with_hits = [i for i in candidates if scan.steps[i].signature_counts]
+    return [with_hits[-1] if with_hits else candidates[-1]]
 
 
 def step_findings(

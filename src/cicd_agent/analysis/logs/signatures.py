@@ -73,14 +73,17 @@ _NET_NEEDLES = (
 SIGNATURES: tuple[Signature, ...] = (
     # --- the runner itself -------------------------------------------------------------------
     _sig("runner.timeout", T.TIMEOUT, 100,
-         r"has exceeded the maximum execution time|job .* was canceled because it exceeded",
-         ("exceeded the maximum execution time", "because it exceeded"),
+         r"has exceeded the maximum execution time|job .* was canceled because it exceeded"
+         r"|has timed out after \d+ minutes?|The action has timed out",
+         ("exceeded the maximum execution time", "because it exceeded", "timed out after",
+          "action has timed out"),
          "##[error]The job running on runner GitHub Actions 2 has exceeded the maximum "
          "execution time of 5 minutes.", before=3, after=0),
     _sig("runner.shutdown", T.INFRASTRUCTURE, 100,
          r"runner has received a shutdown signal|lost communication with the server"
-         r"|runner .* did not connect|Runner connection",
-         ("shutdown signal", "lost communication", "did not connect", "Runner connection"),
+         r"|runner .* did not connect|Runner connection|Cannot connect to the Docker daemon",
+         ("shutdown signal", "lost communication", "did not connect", "Runner connection",
+          "Cannot connect to the Docker daemon"),
          "##[error]The runner has received a shutdown signal. This can happen when the runner "
          "service is stopped, or a manually started runner is canceled.", before=3, after=0),
     _sig("runner.disk_full", T.INFRASTRUCTURE, 100,
@@ -109,10 +112,34 @@ SIGNATURES: tuple[Signature, ...] = (
          "out of memory", before=4, after=0),
     _sig("runner.canceled", T.INFRASTRUCTURE, 60, r"##\[error\]The operation was canceled\.",
          ("##[",), "##[error]The operation was canceled.", before=3, after=0),
+    # --- test runners' verdict lines: whatever message they quote, they are a test's -------
+    _sig("pytest.failed", T.TEST_FAILURE, 90,
+         r"^FAILED (?P<path>[^\s:]+)::\S+|^(?P<path2>\S+\.py)::\S+ FAILED",
+         ("FAILED",),
+         "FAILED tests/test_calc.py::test_add - assert 5 == 6", before=0, after=0),
+    _sig("pytest.error", T.TEST_FAILURE, 90, r"^ERROR (?P<path>[^\s:]+\.py)\b", ("ERROR",),
+         "ERROR tests/test_calc.py", before=0, after=0),
+    _sig("unittest.fail", T.TEST_FAILURE, 90, r"^(?:FAIL|ERROR): \w+ \([\w.]+\)",
+         ("FAIL:", "ERROR:"),
+         "FAIL: test_upper (test_strings.TestStrings.test_upper)", before=1, after=10),
+    _sig("jest.failure", T.TEST_FAILURE, 90, r"^\s*● .+ › .+|^\s*● Test suite failed to run",
+         ("●",), "  ● Calculator › adds numbers", before=0, after=12),
+    _sig("jest.file", T.TEST_FAILURE, 85,
+         r"^\s*FAIL\s+(?P<path>\S+\.(?:js|jsx|ts|tsx|mjs|cjs|mts|cts))\b", ("FAIL",),
+         "FAIL src/calc.test.js", " FAIL  src/calc.test.ts > calc > adds", before=0, after=2),
+    _sig("node.tap", T.TEST_FAILURE, 90, r"^\s*not ok \d+ - ", ("not ok",),
+         "not ok 2 - adds numbers", before=0, after=12),
+    _sig("node.spec", T.TEST_FAILURE, 90,
+         r"^\s*(?:✖|✕|×|✗) (?!failing tests).+ \(?\d+(?:\.\d+)?m?s\)?$", ("✖", "✕", "×", "✗"),
+         "✖ adds numbers (1.23ms)", before=0, after=10),
+    _sig("go.test", T.TEST_FAILURE, 90, r"^\s*--- FAIL: \S+", ("--- FAIL",),
+         "--- FAIL: TestAdd (0.00s)", before=0, after=4),
+    _sig("cargo.test", T.TEST_FAILURE, 90, r"^test \S+ \.\.\. FAILED$", ("FAILED",),
+         "test tests::adds ... FAILED", before=0, after=0),
     # --- timeouts inside tools -----------------------------------------------------------------
     _sig("timeout.test", T.TIMEOUT, 92,
          r"Failed: Timeout \(?>[\d.]+s|\+{5,} Timeout \+{5,}|Exceeded timeout of \d+ ?ms"
-         r"|panic: test timed out after|Test timed out in \d+ ?ms",
+         r"|panic: test timed out after|Test timed out in \d+ ?ms|Timeout of \d+ ?ms exceeded",
          ("Timeout", "timed out", "timeout of"),
          "E   Failed: Timeout >2.0s",
          "    thrown: \"Exceeded timeout of 5000 ms for a test.", before=2, after=2),
@@ -132,8 +159,13 @@ SIGNATURES: tuple[Signature, ...] = (
          r"|TLS handshake timeout|SSL_ERROR_\w+|Failed to connect to \S+ port \d+"
          r"|Could not connect to server|dial tcp .*(?:i/o timeout|connection refused)"
          r"|socket hang up|RemoteDisconnected|50[234] (?:Service Unavailable|Bad Gateway"
-         r"|Gateway Time-?out)",
-         _NET_NEEDLES,
+         r"|Gateway Time-?out)|: no such host|Operation timed out"
+         r"|Failed to establish a new connection|Max retries exceeded with url"
+         r"|problem confirming the ssl certificate|Temporary failure resolving"
+         r"|Could not resolve '[\w.-]+'",
+         (*_NET_NEEDLES, "no such host", "Operation timed out", "Failed to establish",
+          "Max retries exceeded", "ssl certificate", "Temporary failure resolving",
+          "Could not resolve '"),
          "curl: (6) Could not resolve host: registry.example.invalid",
          "fatal: unable to access 'https://github.com/o/r/': Failed to connect to github.com "
          "port 443 after 130 ms: Couldn't connect to server",
@@ -142,9 +174,13 @@ SIGNATURES: tuple[Signature, ...] = (
     _sig("config.workflow", T.CONFIG_ERROR, 95,
          r"Invalid workflow file|The workflow is not valid|Unable to resolve action"
          r"|Can't find 'action\.ya?ml'|Input required and not supplied:"
-         r"|The version '[^']+' with architecture '[^']+' was not found",
+         r"|The version '[^']+' with architecture '[^']+' was not found"
+         r"|Unrecognized named-value:|Unable to locate executable file:"
+         r"|[Ll]ock file is not found in|ESLint couldn't find (?:a|the) config"
+         r"|Oops! Something went wrong! :\(",
          ("Invalid workflow", "workflow is not valid", "Unable to resolve action", "Can't find",
-          "Input required", "was not found"),
+          "Input required", "was not found", "Unrecognized named-value", "Unable to locate",
+          "ock file is not found", "ESLint couldn't find", "Oops! Something went wrong"),
          "##[error]The version '3.99' with architecture 'x64' was not found for Ubuntu 22.04.",
          "##[error]Input required and not supplied: token", before=1, after=2),
     _sig("shell.command_not_found", T.CONFIG_ERROR, 92,
@@ -153,6 +189,10 @@ SIGNATURES: tuple[Signature, ...] = (
          ("command not found", "not found"),
          "/home/runner/work/_temp/0c6d.sh: line 2: pytset: command not found",
          "sh: 1: yarnn: not found", before=1, after=1),
+    _sig("make.command_missing", T.CONFIG_ERROR, 90,
+         r"^make(?:\[\d+\])?: \S+: (?:No such file or directory|Command not found)$",
+         ("No such file", "Command not found"), "make: pyhton: No such file or directory",
+         before=1, after=1),
     _sig("config.yaml", T.CONFIG_ERROR, 92,
          r"yaml\.\w+\.\w*Error|YAMLException|YAMLError|YAMLParseError"
          r"|mapping values are not allowed|could not find expected ':'|did not find expected"
@@ -173,7 +213,8 @@ SIGNATURES: tuple[Signature, ...] = (
          r"error: unrecognized arguments:|error: unexpected argument '[^']+' found"
          r"|error: no such option:|Error: No such option:|[Uu]nknown (?:option|flag|argument)s?:"
          r"|unknown (?:shorthand )?flag:|error: argument [^:]+: invalid choice:"
-         r"|error: (?:the following arguments are required|unrecognized subcommand)",
+         r"|error: (?:the following arguments are required|unrecognized subcommand)"
+         r"|^ERROR: file or directory not found:",
          ("error:", "Error:", "nknown option", "nknown flag", "nknown argument",
           "nknown shorthand flag"),
          "pytest: error: unrecognized arguments: --no-such-flag",
@@ -187,14 +228,21 @@ SIGNATURES: tuple[Signature, ...] = (
          ("No such file", "no such file", "Could not open requirements", "Could not read"),
          "python: can't open file '/home/runner/work/app/app/run.py': [Errno 2] No such file or "
          "directory", before=1, after=1),
+    _sig("config.json", T.CONFIG_ERROR, 88,
+         r"JSONDecodeError|SyntaxError: .*\bJSON\b|Unexpected token .* in JSON"
+         r"|is not valid JSON|Error parsing JSON",
+         ("JSON",), "json.decoder.JSONDecodeError: Expecting ',' delimiter: line 3 column 5",
+         "SyntaxError: Unexpected token } in JSON at position 42", before=3, after=2),
+    _sig("config.permission", T.CONFIG_ERROR, 80, r": Permission denied$",
+         ("Permission denied",), "/home/runner/work/_temp/1a2b.sh: line 1: ./deploy.sh: "
+         "Permission denied", before=1, after=1),
     _sig("config.tool", T.CONFIG_ERROR, 85,
          r"^ruff failed$|^mypy: (?:error: |can't read file)|Invalid configuration"
          r"|[Cc]onfiguration error|ConfigurationError|Error: Cannot parse config"
-         r"|JSONDecodeError: .*(?:config|\.json)|failed to read dockerfile"
+         r"|failed to read dockerfile"
          r"|dockerfile parse error|unknown instruction:|=+ no tests ran"
          r"|npm (?:ERR!|error) Missing script:",
-         ("ruff failed", "mypy:", "onfiguration", "Cannot parse config", "JSONDecodeError",
-          "dockerfile", "unknown instruction", "no tests ran", "Missing script"),
+         ("ruff failed", "mypy:", "onfiguration", "Cannot parse config", "dockerfile", "unknown instruction", "no tests ran", "Missing script"),
          "ruff failed", "mypy: error: Cannot find config file 'setup.cfgx'", before=1, after=4),
     # --- dependencies --------------------------------------------------------------------------
     _sig("pip.resolution", T.DEPENDENCY_ERROR, 90,
@@ -263,6 +311,8 @@ SIGNATURES: tuple[Signature, ...] = (
           "could not be resolved", "Failed to read artifact"),
          "[ERROR] Failed to execute goal on project demo: Could not resolve dependencies for "
          "project com.example:demo:jar:1.0", before=0, after=3),
+    _sig("cmake.missing", T.DEPENDENCY_ERROR, 90, r"Could NOT find \w+", ("Could NOT find",),
+         "  Could NOT find ZLIB (missing: ZLIB_LIBRARY ZLIB_INCLUDE_DIR)", before=1, after=2),
     _sig("deps.other", T.DEPENDENCY_ERROR, 88,
          r"Could not find gem|Bundler could not find compatible versions"
          r"|Your requirements could not be resolved|pull access denied"
@@ -330,6 +380,9 @@ SIGNATURES: tuple[Signature, ...] = (
          before=0, after=1),
     _sig("rustc.error_code", T.BUILD_ERROR, 90, r"^error\[E\d{4}\]: ", ("error[",),
          "error[E0308]: mismatched types", before=0, after=8),
+    _sig("cmake.error", T.BUILD_ERROR, 90,
+         r"CMake Error at (?P<path>\S+?):(?P<line>\d+)|CMake Error:", ("CMake Error",),
+         "CMake Error at CMakeLists.txt:4 (add_executable):", before=0, after=4),
     _sig("link.error", T.BUILD_ERROR, 90,
          r"undefined reference to [`']|ld: symbol\(s\) not found|ld returned \d+ exit status"
          r"|ld: cannot find -l|undefined symbol: |error LNK\d{4}",
@@ -342,6 +395,12 @@ SIGNATURES: tuple[Signature, ...] = (
          ("ERROR in", "Failed to compile", "error during build", "Rollup failed",
           "Build failed", "[ERROR]"),
          "ERROR in ./src/index.js 3:0-32", before=0, after=4),
+    _sig("docker.build", T.BUILD_ERROR, 70,
+         r"ERROR: failed to (?:solve|build)|failed to solve:|did not complete successfully:"
+         r" exit code",
+         ("failed to solve", "failed to build", "did not complete successfully"),
+         'ERROR: failed to solve: process "/bin/sh -c make" did not complete successfully: '
+         "exit code: 2", before=2, after=0),
     _sig("go.build", T.BUILD_ERROR, 90,
          r"^(?P<path>\.{0,2}/?[\w./@-]*\w\.go):(?P<line>\d+):\d+: (?!.*\((?:errcheck|govet"
          r"|staticcheck|unused|gosimple|ineffassign|revive|gofmt|goimports|misspell|gocritic"
@@ -384,34 +443,17 @@ SIGNATURES: tuple[Signature, ...] = (
          "F401 [*] `os` imported but unused", before=0, after=4),
     _sig("lint.shellcheck", T.LINT_ERROR, 88, r"^In (?P<path>\S+) line (?P<line>\d+):$|SC\d{4}\b",
          (), "In build.sh line 3:", before=0, after=4),
+    _sig("lint.other", T.LINT_ERROR, 88,
+         r"^\S+:\d+ (?:DL|SC)\d{4} (?:error|warning|info|style):|^\S+\.md:\d+(?::\d+)? MD\d{3}"
+         r"|^\S+:\d+:\d+: [CWEF]: [A-Z]\w+/\w+", (),
+         "Dockerfile:3 DL3008 warning: Pin versions in apt get install.",
+         "README.md:3 MD022/blanks-around-headings Headings should be surrounded by blank lines",
+         before=0, after=0),
     _sig("lint.summary", T.LINT_ERROR, 60, r"^Found \d+ errors?\.$", ("error.", "errors."),
          "Found 3 errors.", before=0, after=1),
     # --- tests ---------------------------------------------------------------------------------
-    _sig("pytest.failed", T.TEST_FAILURE, 90,
-         r"^FAILED (?P<path>[^\s:]+)::\S+|^(?P<path2>\S+\.py)::\S+ FAILED",
-         ("FAILED",),
-         "FAILED tests/test_calc.py::test_add - assert 5 == 6", before=0, after=0),
-    _sig("pytest.error", T.TEST_FAILURE, 90, r"^ERROR (?P<path>[^\s:]+\.py)\b", ("ERROR",),
-         "ERROR tests/test_calc.py", before=0, after=0),
-    _sig("unittest.fail", T.TEST_FAILURE, 90, r"^(?:FAIL|ERROR): \w+ \([\w.]+\)",
-         ("FAIL:", "ERROR:"),
-         "FAIL: test_upper (test_strings.TestStrings.test_upper)", before=1, after=10),
-    _sig("jest.failure", T.TEST_FAILURE, 90, r"^\s*● .+ › .+|^\s*● Test suite failed to run",
-         ("●",), "  ● Calculator › adds numbers", before=0, after=12),
-    _sig("jest.file", T.TEST_FAILURE, 85,
-         r"^\s*FAIL\s+(?P<path>\S+\.(?:js|jsx|ts|tsx|mjs|cjs|mts|cts))\b", ("FAIL",),
-         "FAIL src/calc.test.js", " FAIL  src/calc.test.ts > calc > adds", before=0, after=2),
-    _sig("node.tap", T.TEST_FAILURE, 90, r"^\s*not ok \d+ - ", ("not ok",),
-         "not ok 2 - adds numbers", before=0, after=12),
-    _sig("node.spec", T.TEST_FAILURE, 90,
-         r"^\s*(?:✖|×|✗) (?!failing tests).+ \(?\d+(?:\.\d+)?m?s\)?$", ("✖", "×", "✗"),
-         "✖ adds numbers (1.23ms)", before=0, after=10),
-    _sig("go.test", T.TEST_FAILURE, 90, r"^\s*--- FAIL: \S+", ("--- FAIL",),
-         "--- FAIL: TestAdd (0.00s)", before=0, after=4),
     _sig("go.test_line", T.TEST_FAILURE, 80, r"^\s+(?P<path>[\w/.-]+_test\.go):(?P<line>\d+): ",
          ("_test.go:",), "    calc_test.go:9: Add(2, 3) = 5; want 6", before=0, after=1),
-    _sig("cargo.test", T.TEST_FAILURE, 90, r"^test \S+ \.\.\. FAILED$", ("FAILED",),
-         "test tests::adds ... FAILED", before=0, after=0),
     _sig("rust.panic", T.TEST_FAILURE, 85,
          r"thread '[^']+' panicked at (?P<path>[^\s:]+):(?P<line>\d+)", ("panicked at",),
          "thread 'tests::adds' panicked at src/lib.rs:12:9:", before=0, after=4),
@@ -446,11 +488,9 @@ SIGNATURES: tuple[Signature, ...] = (
     _sig("build.failed", None, 55,
          r"^make(?:\[\d+\])?: \*\*\* |error: could not compile|error: aborting due to"
          r"|BUILD FAILURE|FAILURE: Build failed|Execution failed for task|Build FAILED"
-         r"|Compilation failed|COMPILATION ERROR|Failed to execute goal|failed to solve:"
-         r"|did not complete successfully|error: test failed",
+         r"|Compilation failed|COMPILATION ERROR|Failed to execute goal|error: test failed",
          ("***", "error:", "BUILD FAILURE", "FAILURE", "Execution failed", "Build FAILED",
-          "Compilation failed", "COMPILATION ERROR", "Failed to execute goal", "failed to solve",
-          "did not complete successfully"),
+          "Compilation failed", "COMPILATION ERROR", "Failed to execute goal"),
          "make: *** [Makefile:4: app] Error 1", before=0, after=1),
     _sig("python.frame", None, 5, r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+)',
          ('File "',), '  File "/home/runner/work/app/app/src/calc.py", line 3, in div',

@@ -110,6 +110,8 @@ def _module_exists(name: str) -> bool:
 
 
 def _from_import_missing(base: str, names: list[str]) -> list[str]:
+    if not _module_exists(base):
+        return [base]
     try:
         module: Any = importlib.import_module(base)
     except Exception as exc:  # noqa: BLE001 - project code may raise anything on import

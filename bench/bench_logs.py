@@ -1,0 +1,113 @@
+"""Benchmark: analyse a ~1 GB job log in bounded memory, against ``grep -c error`` on it.
+
+    python bench/bench_logs.py [--size MB] [--runs N] [--keep PATH]
+
+The log is built from the corpus (tests/corpus, built first if needed): the steps that passed
+in its jobs (checkout, installs, hundreds of passing tests, compiler warnings, pip's resolver
+notice) are repeated, re-stamped, until the file reaches ``--size``; the failed step of a real
+pytest run closes it. Each analysis runs in a fresh process so its peak RSS (``ru_maxrss``) is
+its own; the medians of ``--runs`` runs are reported, and the ratio of analysis time to the
+time of ``grep -c error`` over the same (cached) file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from cicd_agent.analysis.logs.runner_format import clean_line  # noqa: E402
+from tests.corpus import build  # noqa: E402
+
+_ANALYSE = """
+import sys
+from pathlib import Path
+from cicd_agent.analysis.logs import analyse_logs, load_logs
+analysis = analyse_logs(load_logs(Path(sys.argv[1])))
+print(analysis.failure_type.value, "|", analysis.root_cause)
+"""
+
+
+def _steps(whole: bytes) -> tuple[list[bytes], list[bytes]]:
+    """A job log's lines before its failed step, and the failed step's own lines."""
+    lines = whole.splitlines()
+    error = next((i for i, l in enumerate(lines) if b"##[error]Process completed" in l), None)
+    if error is None:
+        return lines, []
+    start = max(i for i, l in enumerate(lines[:error]) if b"##[group]Run " in l)
+    return lines[:start], lines[start : error + 1]
+
+
+def make_log(path: Path, size: int) -> str:
+    """Write the benchmark log; return the failed step's true error line."""
+    entries, _ = build.load()
+    noise: list[bytes] = []
+    failure: list[bytes] = []
+    for entry in entries:
+        for relative in entry.failed_jobs.values():
+            before, failed = _steps((build.DEFAULT_DEST / relative).read_bytes())
+            noise += [line[29:] for line in before if len(line) > 29]
+            if entry.name == "pytest_assertion":
+                failure = [line[29:] for line in failed]
+    truth = next(e.truth[-1] for e in entries if e.name == "pytest_assertion")
+    block = b"".join(b"2024-05-14T09:12:03.1234567Z " + line + b"\n" for line in noise)
+    with path.open("wb") as out:
+        out.write(b"\xef\xbb\xbf2024-05-14T09:12:03.1234567Z Current runner version: '2.319.1'\n")
+        written = 0
+        while written < size:
+            out.write(block)
+            written += len(block)
+        for line in failure:
+            out.write(b"2024-05-14T09:59:59.1234567Z " + line + b"\n")
+    return truth
+
+
+def _timed(args: list[str]) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS in KiB, and stdout of one child process."""
+    started = time.perf_counter()
+    child = subprocess.Popen(args, stdout=subprocess.PIPE, cwd=REPO_ROOT)
+    assert child.stdout is not None
+    output = child.stdout.read().decode()
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    assert os.waitstatus_to_exitcode(status) in (0, 1), output
+    return elapsed, usage.ru_maxrss, output
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=1024, help="log size in MB (default 1024)")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", type=Path, help="write the log here and keep it")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-logs-") as scratch:
+        path = args.keep or Path(scratch) / "job.txt"
+        truth = make_log(path, args.size * 1024 * 1024)
+        size_mb = path.stat().st_size / 2**20
+        print(f"log: {path} {size_mb:.0f} MB; true error line: {truth!r}")
+        _timed(["grep", "-c", "error", str(path)])  # warm the page cache
+        greps = [_timed(["grep", "-c", "error", str(path)])[0] for _ in range(args.runs)]
+        runs = [_timed([sys.executable, "-c", _ANALYSE, str(path)]) for _ in range(args.runs)]
+        found = runs[0][2].strip()
+        assert clean_line(truth.encode()) in found or "test_failure" in found, found
+        grep_s = statistics.median(greps)
+        analyse_s = statistics.median(r[0] for r in runs)
+        rss_mb = statistics.median(r[1] for r in runs) / 1024
+        print(f"analysis result: {found}")
+        print(f"grep -c error: median {grep_s:.2f} s over {args.runs} runs")
+        print(f"analysis:      median {analyse_s:.2f} s ({size_mb / analyse_s:.0f} MB/s), "
+              f"peak RSS median {rss_mb:.0f} MB")  # fmt: skip
+        print(f"ratio analysis / grep: {analyse_s / grep_s:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,94 @@
+"""What collection hands to the analysis: plain data, no client objects.
+
+The run under analysis (``RunTarget``) carries everything publishing needs later (where to
+comment, which branch the failure belongs to), so the publish step makes no reads of its own
+beyond finding its earlier comment.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+
+from cicd_agent.analysis.logs import BaselineIndex, JobLog
+
+
+@dataclass(frozen=True)
+class RunTarget:
+    """The failed run: what it built, on which branch, and where it can be reported.
+
+    ``run_id`` is None for local logs without a run (``--logs`` outside a workflow_run).
+    ``comment_shas`` are the commits whose comments may already hold this failure: the head
+    and the heads of the branch's failed runs since it last passed.
+    """
+
+    run_id: int | None
+    attempt: int
+    workflow_id: int | None
+    head_sha: str
+    branch: str
+    event: str
+    html_url: str
+    default_branch: str
+    pull_requests: tuple[int, ...] = ()
+    pr_base_sha: str = ""
+    comment_shas: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ApiJob:
+    """A job as the API listed it: the failed step comes from the API even without logs."""
+
+    name: str
+    conclusion: str
+    failed_step: str | None
+    html_url: str
+
+
+@dataclass(frozen=True)
+class RecentFailure:
+    """A failed run of the same workflow on the default branch, with the same jobs' logs.
+
+    ``recovered``: a later run on the default branch passed, so the failure came and went.
+    """
+
+    run_id: int
+    html_url: str
+    jobs: tuple[JobLog, ...]
+    recovered: bool
+
+
+@dataclass(frozen=True)
+class Change:
+    """The change under test: changed files and the commits that made them (newest first)."""
+
+    base: str | None
+    head: str
+    files: tuple[str, ...]
+    commits: tuple[tuple[str, str], ...] = ()
+    """``(sha, subject)`` of each commit in the range."""
+    last_touch: dict[str, str] = field(default_factory=dict)
+    """Changed path -> the newest commit of the range that touched it (git only)."""
+    source: str = "git"
+
+
+@dataclass
+class FailureFacts:
+    """Everything collected for one failed run."""
+
+    target: RunTarget | None
+    jobs: list[JobLog]
+    api_jobs: list[ApiJob]
+    change: Change | None
+    baseline: BaselineIndex | None
+    other_attempt_passed: bool = False
+    recent_failures: list[RecentFailure] = field(default_factory=list)
+    logs_error: str = ""
+    """Why the logs could not be downloaded (the run is then reported from the API alone)."""
+    scratch: tempfile.TemporaryDirectory[str] | None = None
+
+    def cleanup(self) -> None:
+        """Remove downloaded logs; the analysis has read everything it needs."""
+        if self.scratch is not None:
+            self.scratch.cleanup()
+            self.scratch = None

@@ -1,0 +1,367 @@
+"""analyse-failure on a real failed ``workflow_run`` payload, with GitHub's validating mock.
+
+Every GitHub call goes through PyGithub to Prism (checked against GitHub's OpenAPI description);
+the proxy in front of it stands in for GitHub's state: the run's jobs, the log blobs (real runner
+logs from the corpus generator), the workflow's recent runs and the comments already posted.
+The change under test is read with real git from a checkout built per test.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.git_builder import GitRepoBuilder
+from tests.harness import payloads
+from tests.test_analyse_failure_cli import ROOT_CAUSE, failed_run, run_cli, zip_of
+
+REPO = "/repos/octocat/Hello-World"
+RUN_ID = 1589141559
+WORKFLOW_ID = 16340987
+GREEN_RUN = 500
+FAILED_JOB, PASSED_JOB, GREEN_JOB = 11, 12, 51
+RUN_MARK = "<!-- cicd-agent:analyse-failure:run:{} -->"
+
+
+class Slack:
+    """A local stand-in for a Slack incoming webhook: records every message posted to it."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+        slack = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                slack.messages.append(json.loads(self.rfile.read(length)))
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/services/T000/B000/XXXX"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def slack() -> Iterator[Slack]:
+    server = Slack()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+def rehome(item: dict[str, Any], new_id: int, **fields: Any) -> dict[str, Any]:
+    """A copy of a spec example moved to our repository and id (its URLs too), with ``fields``.
+
+    PyGithub follows the URLs in answers (a run's ``jobs_url``, a job's ``url``), so they must
+    point at what the test scripted, not at the example's other repository.
+    """
+    text = json.dumps(item).replace("octo-org/octo-repo", "octocat/Hello-World")
+    text = text.replace(f"/{item['id']}", f"/{new_id}")
+    return {**json.loads(text), "id": new_id, **fields}
+
+
+class GitHubState:
+    """Scripts the proxy so the mock answers like GitHub holding one repository's runs."""
+
+    def __init__(self, github_api: Any, tmp_path: Path) -> None:
+        self.api = github_api
+        self.proxy = github_api.proxy
+        self.tmp_path = tmp_path
+        self.repo = GitRepoBuilder(tmp_path / "checkout")
+        self.base = self.repo.commit("green", {"src/calc.py": "def add(a, b):\n    return a + b\n"})
+        self.head = self.repo.commit(
+            "add a test", {"tests/test_failing.py": "def test_add_small_numbers():\n    assert 0\n"}
+        )
+
+    # --- what GitHub holds ---------------------------------------------------------------
+
+    def jobs(self, run_id: int, *jobs: tuple[int, str, str]) -> None:
+        """Jobs ``(id, name, conclusion)`` of a run; a failed job failed in ``Run tests``."""
+
+        def edit(listing: dict[str, Any]) -> dict[str, Any]:
+            template = listing["jobs"][0]
+            step = template["steps"][0]
+            made = []
+            for job_id, name, conclusion in jobs:
+                steps = [
+                    {**step, "name": "Set up job", "number": 1, "conclusion": "success"},
+                    {**step, "name": "Run tests", "number": 2, "conclusion": conclusion},
+                ]
+                made.append(rehome(template, job_id, run_id=run_id, name=name, run_attempt=1,
+                                   status="completed", conclusion=conclusion, steps=steps))  # fmt: skip
+            return {"total_count": len(made), "jobs": made}
+
+        self.proxy.script("GET", rf"{REPO}/actions/runs/{run_id}/jobs", edit=edit)
+
+    def job_log(self, job_id: int, content: bytes) -> None:
+        blob = self.proxy.serve(f"/blobs/job-{job_id}.txt", content)
+        self.proxy.script("GET", rf"{REPO}/actions/jobs/{job_id}/logs", headers={"Location": blob})
+
+    def runs(self, *runs: tuple[int, str, str]) -> None:
+        """The workflow's recent runs ``(id, conclusion, head_sha)``, newest first."""
+        now = datetime.now(UTC)
+
+        def edit(listing: dict[str, Any]) -> dict[str, Any]:
+            template = listing["workflow_runs"][0]
+            made = [
+                rehome(template, run_id, conclusion=conclusion, status="completed", head_sha=sha,
+                       head_branch="main", workflow_id=WORKFLOW_ID, run_attempt=1,
+                       created_at=(now - timedelta(hours=n)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+                for n, (run_id, conclusion, sha) in enumerate(runs)
+            ]  # fmt: skip
+            return {"total_count": len(made), "workflow_runs": made}
+
+        self.proxy.script("GET", rf"{REPO}/actions/workflows/{WORKFLOW_ID}/runs", edit=edit)
+
+    def run(self, run_id: int, *, attempt: int = 1, conclusion: str = "failure") -> None:
+        def edit(run: dict[str, Any]) -> dict[str, Any]:
+            return rehome(run, run_id, run_attempt=attempt, conclusion=conclusion,
+                          status="completed", workflow_id=WORKFLOW_ID)  # fmt: skip
+
+        self.proxy.script("GET", rf"{REPO}/actions/runs/{run_id}", edit=edit)
+
+    def comments(self, path: str, *bodies: tuple[int, str]) -> None:
+        """Comments ``(id, body)`` listed at ``path`` (a commit's or a pull request's)."""
+
+        def edit(listing: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [{**listing[0], "id": cid, "body": body} for cid, body in bodies]
+
+        self.proxy.script("GET", path, edit=edit)
+
+    def standard(self, run_id: int = RUN_ID, log: bytes | None = None) -> None:
+        """A red run whose job ``test`` failed (``lint`` passed), after one green run."""
+        run = failed_run()
+        self.jobs(run_id, (FAILED_JOB, run.job_name, "failure"), (PASSED_JOB, "lint", "success"))
+        self.job_log(FAILED_JOB, log or run.job_log)
+        self.jobs(GREEN_RUN, (GREEN_JOB, run.job_name, "success"))
+        self.job_log(GREEN_JOB, run.green_log)
+        self.runs((run_id, "failure", self.head), (GREEN_RUN, "success", self.base))
+        self.run(run_id)
+
+    # --- running ---------------------------------------------------------------------------
+
+    def event(self, *, run_id: int = RUN_ID, head: str | None = None, **changes: Any) -> Path:
+        payload = payloads.failed_workflow_run()
+        run = payload["workflow_run"]
+        run.update(id=run_id, head_sha=head or self.head, head_branch="main", workflow_id=WORKFLOW_ID,
+                   html_url=f"https://github.com/octocat/Hello-World/actions/runs/{run_id}")  # fmt: skip
+        run.update(changes)
+        return payloads.write_event(self.tmp_path, payload, f"event-{run_id}.json")
+
+    def analyse(self, event: Path, *extra: str) -> tuple[int, dict[str, str], str, dict[str, Any]]:
+        environ = self.api.env() | {
+            "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_EVENT_NAME": "workflow_run",
+            "GITHUB_WORKSPACE": str(self.repo.path),
+        }
+        code, outputs, summary, stdout, _ = run_cli(
+            self.tmp_path, "--provider", "none", "--json", *extra, environ=environ
+        )
+        return code, outputs, summary, json.loads(stdout)
+
+    def posted(self, method: str, path: str) -> list[str]:
+        return [r.json()["body"] for r in self.proxy.calls(method, path)]
+
+
+@pytest.fixture
+def state(github_api: Any, tmp_path: Path) -> GitHubState:
+    return GitHubState(github_api, tmp_path)
+
+
+def test_a_red_push_run_gets_one_commit_comment_naming_the_cause(state: GitHubState) -> None:
+    state.standard()
+    state.comments(rf"{REPO}/commits/{state.head}/comments")
+
+    code, outputs, summary, document = state.analyse(state.event())
+
+    assert code == 0
+    assert outputs["failure_type"] == "test_failure"
+    assert outputs["root_cause"] == ROOT_CAUSE
+    assert outputs["comment_url"].startswith("https://github.com/octocat/Hello-World/commit/")
+    (body,) = state.posted("POST", rf"{REPO}/commits/{state.head}/comments")
+    assert ROOT_CAUSE in body and RUN_MARK.format(RUN_ID) in body
+    assert body.rstrip().endswith("-->")  # the signature marker closes the comment
+    # Only the failed job's log was downloaded, plus the green run's log of the same job.
+    downloads = [r.api_path for r in state.proxy.requests if r.api_path.endswith("/logs")]
+    assert downloads == [f"{REPO}/actions/jobs/{FAILED_JOB}/logs", f"{REPO}/actions/jobs/{GREEN_JOB}/logs"]
+    assert document["baseline_used"] is True
+    # The change under test runs from the last green run's commit to the head.
+    assert document["changed_files"] == 1
+    assert document["responsible_files"][0] == {
+        "path": "tests/test_failing.py", "lines": [5], "changed": True, "source": "logs"
+    }  # fmt: skip
+    assert document["responsible_commit"] == state.head
+    assert "The run failed with a test failure in job `test`" in summary
+
+
+def test_a_rerun_updates_its_comment_instead_of_adding_one(state: GitHubState) -> None:
+    state.standard()
+    state.comments(rf"{REPO}/commits/{state.head}/comments")
+    state.analyse(state.event())
+    (first,) = state.posted("POST", rf"{REPO}/commits/{state.head}/comments")
+    state.comments(rf"{REPO}/commits/{state.head}/comments", (1, "Nice commit"), (77, first))
+
+    code, outputs, _, _ = state.analyse(state.event(run_attempt=2))
+
+    assert code == 0
+    assert len(state.posted("POST", rf"{REPO}/commits/{state.head}/comments")) == 1
+    (updated,) = state.posted("PATCH", rf"{REPO}/comments/77")
+    assert updated.count(RUN_MARK.format(RUN_ID)) == 1
+    assert outputs["comment_url"]
+
+
+def test_the_same_failure_in_the_next_run_updates_the_comment_and_slack_hears_once(
+    state: GitHubState, slack: Slack
+) -> None:
+    state.standard()
+    state.comments(rf"{REPO}/commits/{state.head}/comments")
+    state.analyse(state.event(), "--slack-webhook-url", slack.url)
+    (first,) = state.posted("POST", rf"{REPO}/commits/{state.head}/comments")
+    assert len(slack.messages) == 1
+    assert ROOT_CAUSE in slack.messages[0]["text"]
+
+    # The next commit on the branch fails the same way: its run finds the earlier comment on
+    # the commit of the earlier red run (the branch has not passed since).
+    later = state.repo.commit("touch docs", {"README.md": "hello\n"})
+    state.runs((RUN_ID + 1, "failure", later), (RUN_ID, "failure", state.head), (GREEN_RUN, "success", state.base))
+    state.jobs(RUN_ID + 1, (FAILED_JOB, "test", "failure"))
+    state.run(RUN_ID + 1)
+    state.comments(rf"{REPO}/commits/{later}/comments")
+    state.comments(rf"{REPO}/commits/{state.head}/comments", (77, first))
+
+    code, _, _, _ = state.analyse(state.event(run_id=RUN_ID + 1, head=later), "--slack-webhook-url", slack.url)
+
+    assert code == 0
+    assert state.proxy.calls("POST", rf"{REPO}/commits/{later}/comments") == []
+    (updated,) = state.posted("PATCH", rf"{REPO}/comments/77")
+    assert RUN_MARK.format(RUN_ID) in updated and RUN_MARK.format(RUN_ID + 1) in updated
+    assert "The same failure was seen 2 times" in updated
+    assert len(slack.messages) == 1  # not a new failure: no second message
+
+    # A different failure on the same branch is new: its own comment and a Slack message.
+    other = failed_run().job_log.replace(b"test_add_small_numbers", b"test_totals_match")
+    state.job_log(FAILED_JOB, other)
+    state.analyse(state.event(run_id=RUN_ID + 1, head=later), "--slack-webhook-url", slack.url)
+    assert len(state.proxy.calls("POST", rf"{REPO}/commits/{later}/comments")) == 1
+    assert len(slack.messages) == 2
+    assert "test_totals_match" in slack.messages[1]["text"]
+
+
+def test_a_pull_request_run_comments_on_the_pull_request(state: GitHubState) -> None:
+    state.standard()
+    state.comments(rf"{REPO}/issues/2/comments")
+    pull = {"url": "https://api.github.com/repos/octocat/Hello-World/pulls/2", "id": 2, "number": 2,
+            "head": {"ref": "feature", "sha": state.head, "repo": {"id": 1, "url": "x", "name": "Hello-World"}},
+            "base": {"ref": "main", "sha": state.base, "repo": {"id": 1, "url": "x", "name": "Hello-World"}}}  # fmt: skip
+
+    code, outputs, _, _ = state.analyse(state.event(event="pull_request", pull_requests=[pull]))
+
+    assert code == 0
+    (body,) = state.posted("POST", rf"{REPO}/issues/2/comments")
+    assert ROOT_CAUSE in body
+    assert state.proxy.calls("POST", rf"{REPO}/commits/\w+/comments") == []
+    assert outputs["comment_url"]
+
+
+def test_a_fork_pull_request_is_found_by_its_head_commit(state: GitHubState) -> None:
+    """A fork's run lists no pull request in its payload; the head commit leads to it."""
+    state.standard()
+    state.comments(rf"{REPO}/issues/1347/comments")
+
+    def edit(listing: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        pull = listing[0]
+        return [{**pull, "state": "open", "head": {**pull["head"], "sha": state.head}}]
+
+    state.proxy.script("GET", rf"{REPO}/commits/{state.head}/pulls", edit=edit)
+
+    code, _, _, _ = state.analyse(state.event(event="pull_request", pull_requests=[]))
+
+    assert code == 0
+    (body,) = state.posted("POST", rf"{REPO}/issues/1347/comments")
+    assert ROOT_CAUSE in body
+
+
+def test_another_attempt_passing_makes_it_flaky(state: GitHubState) -> None:
+    state.standard()
+    state.comments(rf"{REPO}/commits/{state.head}/comments")
+    state.run(RUN_ID, attempt=2, conclusion="success")  # the re-run passed on the same commit
+
+    code, outputs, summary, document = state.analyse(state.event(run_attempt=1))
+
+    assert code == 0
+    assert outputs["is_flaky"] == "true"
+    assert outputs["failure_type"] == "flaky_test"
+    assert document["deterministic_failure_type"] == "flaky_test"
+    assert "another attempt of this run passed" in summary
+
+
+def test_the_run_zip_is_used_when_a_job_log_cannot_be_had(state: GitHubState) -> None:
+    state.standard()
+    state.comments(rf"{REPO}/commits/{state.head}/comments")
+    state.proxy.script("GET", r"/blobs/gone", status=410, body=b"expired", forward=False)
+    state.proxy.script(
+        "GET", rf"{REPO}/actions/jobs/{FAILED_JOB}/logs",
+        headers={"Location": f"{state.api.base_url}/blobs/gone"},
+    )  # fmt: skip
+    archive = zip_of({"0_test.txt": failed_run().job_log, "1_lint.txt": b"All checks passed!\n"})
+    blob = state.proxy.serve(f"/blobs/run-{RUN_ID}.zip", archive)
+    state.proxy.script("GET", rf"{REPO}/actions/runs/{RUN_ID}/logs", headers={"Location": blob})
+
+    code, outputs, _, document = state.analyse(state.event())
+
+    assert code == 0
+    assert outputs["root_cause"] == ROOT_CAUSE
+    assert [job["name"] for job in document["failed_jobs"]] == ["test"]
+    assert any("the run's zip was used" in note for note in document["notes"])
+
+
+def test_logs_that_cannot_be_downloaded_exit_3_with_what_is_known(state: GitHubState) -> None:
+    state.standard()
+    state.proxy.fail("GET", rf"{REPO}/actions/jobs/{FAILED_JOB}/logs", 403, "Must have admin rights to Repository.")
+    state.proxy.fail("GET", rf"{REPO}/actions/runs/{RUN_ID}/logs", 403, "Must have admin rights to Repository.")
+
+    code, outputs, summary, _ = state.analyse(state.event())
+
+    assert code == 3
+    jobs = json.loads(outputs["failed_jobs"])
+    assert [(j["name"], j["failed_step"]) for j in jobs] == [("test", "Run tests")]
+    assert outputs["failure_type"] == "unknown"
+    assert summary.startswith("### cicd-agent analyse-failure\n\nThe run's logs could not be read")
+    assert "actions: read" in summary
+    writes = [r for r in state.proxy.requests if r.method in ("POST", "PATCH")]
+    assert writes == []
+
+
+def test_dry_run_reads_but_writes_nothing(state: GitHubState, slack: Slack) -> None:
+    state.standard()
+    code, outputs, _, document = state.analyse(state.event(), "--dry-run", "--slack-webhook-url", slack.url)
+    assert code == 0
+    assert [r for r in state.proxy.requests if r.method in ("POST", "PATCH")] == []
+    assert slack.messages == [] and outputs["comment_url"] == ""
+    assert any("Dry run" in note for note in document["notes"])
+
+
+def test_the_slack_message_cannot_ping_or_link(state: GitHubState, slack: Slack) -> None:
+    hostile = failed_run().job_log.replace(
+        b"test_add_small_numbers - assert 5 == 6", b"test_add_small_numbers - <!channel> <https://evil.example|login>"
+    )
+    state.standard(log=hostile)
+    state.comments(rf"{REPO}/commits/{state.head}/comments")
+    state.analyse(state.event(), "--slack-webhook-url", slack.url)
+    (message,) = slack.messages
+    assert "<!channel>" not in message["text"] and "&lt;!channel&gt;" in message["text"]
+    assert re.search(r"<https?://", message["text"]) is None

@@ -1,0 +1,126 @@
+"""The gate on the fixture project, candidate by candidate: the cases the CLI scenario does not show.
+
+Real sandbox, real pytest, real coverage: an import hidden inside a function, a test that only
+skips, a test that ends the process with status 0 before reporting, a test that depends on the
+order of tests, and the baseline coverage the whole mode starts from.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.gentests.coverage_gaps import CoverageMeter, CoverageReport
+from cicd_agent.gentests.gate import Gate, ProjectCommand, Stage, SuiteBaseline, run_suite
+from cicd_agent.gentests.sandbox import Sandbox
+from cicd_agent.gentests.segments import find_segments
+from cicd_agent.gentests.targets import changed_targets, gaps
+from tests.fixtures.gentests_project.build import make_repo
+
+PRICING = "src/shop/pricing.py"
+
+
+@dataclass
+class Bench:
+    repo: Path
+    gate: Gate
+    baseline: SuiteBaseline
+    coverage: CoverageReport
+    segments: dict[str, object]
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
+    repo = tmp_path_factory.mktemp("gate") / "shop"
+    base, head = make_repo(repo)
+    targets = changed_targets(repo, base, head)
+    environ = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "HOME": "/nonexistent"}
+    command = ProjectCommand.parse("python -m pytest")
+    with Sandbox(repo, environ) as sandbox:
+        meter = CoverageMeter(sandbox, targets.paths)
+        baseline, coverage, _ = run_suite(sandbox, meter, command, timeout=120, label="baseline")
+        lines, arcs = gaps(coverage, targets)
+        source = (repo / PRICING).read_text()
+        segments = {s.qualname: s for s in find_segments(PRICING, source, lines[PRICING], arcs[PRICING])}
+        yield Bench(repo, Gate(sandbox, meter, command, baseline, timeout=30), baseline, coverage, segments)
+
+
+def _evaluate(bench: Bench, source: str, segment: str = "coupon_value"):  # type: ignore[no-untyped-def]
+    return bench.gate.evaluate(
+        source, bench.segments[segment], "tests/test_pricing_generated.py", ["tests/test_pricing.py"], "unit"
+    )
+
+
+def test_baseline_knows_what_passed_and_what_was_run(bench: Bench) -> None:
+    assert bench.baseline.returncode == 0
+    assert bench.baseline.passed == {
+        "tests/test_pricing.py::test_subtotal_sums_lines",
+        "tests/test_pricing.py::test_subtotal_of_nothing_is_zero",
+        "tests/test_units.py::test_currency_is_euro",
+        "tests/test_units.py::test_fmt_uses_two_decimals_and_currency",
+    }
+    pricing = bench.coverage.get(PRICING)
+    assert pricing is not None
+    assert {4, 6} <= pricing.executed_lines  # subtotal ran
+    assert 37 in pricing.missing_lines and (37, 38) in pricing.missing_arcs
+
+
+def test_an_import_inside_a_function_must_resolve_too(bench: Bench) -> None:
+    verdict = _evaluate(
+        bench,
+        "from shop.pricing import coupon_value\n\n\ndef test_coupon():\n"
+        "    from shop.nowhere import helper\n    assert coupon_value(helper('SAVE10')) == 10\n",
+    )
+    assert verdict.stopped_at is Stage.IMPORTS
+    assert verdict.reason == "imports that do not resolve: shop.nowhere"
+
+
+def test_a_test_that_only_skips_does_not_pass(bench: Bench) -> None:
+    verdict = _evaluate(
+        bench,
+        "import pytest\nfrom shop.pricing import coupon_value\n\n\ndef test_coupon():\n"
+        "    coupon_value('SAVE10')\n    pytest.skip('later')\n    assert coupon_value('x') == 0\n",
+    )
+    assert verdict.stopped_at is Stage.PASS
+    assert "test_coupon skipped" in verdict.reason
+
+
+def test_exit_status_zero_without_outcomes_is_not_a_pass(bench: Bench) -> None:
+    verdict = _evaluate(
+        bench,
+        "import os\nfrom shop.pricing import coupon_value\n\n\ndef test_coupon():\n"
+        "    coupon_value('SAVE10')\n    os._exit(0)\n    assert coupon_value('x') == 0\n",
+    )
+    assert verdict.stopped_at is Stage.PASS
+    assert verdict.reason == "pytest exited with status 0 without reporting any outcome"
+
+
+def test_a_test_that_depends_on_test_order_stops_at_random_order(bench: Bench) -> None:
+    steps = "\n\n".join(
+        f"def test_step_{i}():\n    STATE.append({i})\n    assert STATE == list(range({i + 1}))\n"
+        "    assert coupon_value('SAVE10') == 10"
+        for i in range(6)
+    )
+    source = f"from shop.pricing import coupon_value\n\nSTATE = []\n\n\n{steps}\n"
+    verdict = _evaluate(bench, source)
+    assert verdict.stopped_at is Stage.PASS_X5
+    assert verdict.reason.startswith("fails in random order (seed ")
+    assert "with 1 existing test file(s)" in verdict.reason
+
+
+def test_a_good_candidate_gains_exactly_the_lines_it_ran(bench: Bench) -> None:
+    verdict = _evaluate(
+        bench,
+        "from shop.pricing import shipping_cost\n\n\ndef test_heavy_express():\n"
+        "    assert shipping_cost(4, express=True) == 15.8\n",
+        segment="shipping_cost",
+    )
+    assert verdict.accepted, verdict.reason
+    assert verdict.gained_lines == {27, 28, 29, 30, 31, 32}
+    assert verdict.gained_arcs == {(28, 29), (30, 31)}
+    assert verdict.runs == 9  # collect, alone, 5 reruns, random order, suite
