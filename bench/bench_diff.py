@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import figure  # noqa: E402
+from common import figure
 
 FILES = 5_000
 CHANGED_LINES = 200_000

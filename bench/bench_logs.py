@@ -36,38 +36,57 @@ print(analysis.failure_type.value, "|", analysis.root_cause)
 """
 
 
-def _steps(whole: bytes) -> tuple[list[bytes], list[bytes]]:
-    """A job log's lines before its failed step, and the failed step's own lines."""
-    lines = whole.splitlines()
-    error = next((i for i, l in enumerate(lines) if b"##[error]Process completed" in l), None)
+_STAMP = b"2024-05-14T09:12:03.1234567Z "
+
+
+def _split(whole: bytes) -> tuple[list[bytes], list[bytes], list[bytes]]:
+    """A job log's lines (without timestamps) before, in and after its failed step."""
+    lines = [line[len(_STAMP) :] for line in whole.splitlines()]
+    error = next((i for i, line in enumerate(lines) if line.startswith(b"##[error]")), None)
     if error is None:
-        return lines, []
-    start = max(i for i, l in enumerate(lines[:error]) if b"##[group]Run " in l)
-    return lines[:start], lines[start : error + 1]
+        return lines, [], []
+    start = max(i for i, line in enumerate(lines[:error]) if line.startswith(b"##[group]Run "))
+    return lines[:start], lines[start : error + 1], lines[error + 1 :]
+
+
+def _tool_output(lines: list[bytes]) -> list[bytes]:
+    """The tools' own lines among a job's: no runner markers, no step headers."""
+    out, header = [], False
+    for line in lines:
+        if line.startswith(b"##[group]Run "):
+            header = True
+        elif line.startswith(b"##[endgroup]") and header:
+            header = False
+        elif not header and not line.startswith(b"##["):
+            out.append(line)
+    return out
 
 
 def make_log(path: Path, size: int) -> str:
-    """Write the benchmark log; return the failed step's true error line."""
+    """Write the benchmark log; return the failed step's true error line.
+
+    Setup steps as the runner logs them, then one step (``make ci``) whose output is the
+    corpus's passing tool output repeated to ``size``, ending in a real pytest failure.
+    """
     entries, _ = build.load()
     noise: list[bytes] = []
-    failure: list[bytes] = []
     for entry in entries:
         for relative in entry.failed_jobs.values():
-            before, failed = _steps((build.DEFAULT_DEST / relative).read_bytes())
-            noise += [line[29:] for line in before if len(line) > 29]
-            if entry.name == "pytest_assertion":
-                failure = [line[29:] for line in failed]
-    truth = next(e.truth[-1] for e in entries if e.name == "pytest_assertion")
-    block = b"".join(b"2024-05-14T09:12:03.1234567Z " + line + b"\n" for line in noise)
+            noise += _tool_output(_split((build.DEFAULT_DEST / relative).read_bytes())[0])
+    model = next(e for e in entries if e.name == "pytest_assertion")
+    setup, failed, post = _split((build.DEFAULT_DEST / model.failed_jobs["test"]).read_bytes())
+    header = failed[: failed.index(b"##[endgroup]") + 1]
+    header[0] = b"##[group]Run make ci"
+    block = b"".join(_STAMP + line + b"\n" for line in noise)
     with path.open("wb") as out:
-        out.write(b"\xef\xbb\xbf2024-05-14T09:12:03.1234567Z Current runner version: '2.319.1'\n")
+        out.write(b"\xef\xbb\xbf")
+        out.writelines(_STAMP + line + b"\n" for line in setup + header)
         written = 0
         while written < size:
             out.write(block)
             written += len(block)
-        for line in failure:
-            out.write(b"2024-05-14T09:59:59.1234567Z " + line + b"\n")
-    return truth
+        out.writelines(_STAMP + line + b"\n" for line in failed[len(header) :] + post)
+    return model.truth[-1]
 
 
 def _timed(args: list[str]) -> tuple[float, int, str]:

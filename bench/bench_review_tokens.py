@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.git_builder import GitRepoBuilder  # noqa: E402
+
 from cicd_agent.analysis.diff import Diff, LocalRepo  # noqa: E402
 from cicd_agent.analysis.findings import deterministic_findings  # noqa: E402
 from cicd_agent.analysis.redact import Redactor  # noqa: E402
@@ -34,7 +36,6 @@ from cicd_agent.analysis.review_verdict import ReviewAnswer  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
 from cicd_agent.review_collect import ReviewFacts, prepare_calls  # noqa: E402
 from cicd_agent.review_publish import PublishPlan  # noqa: E402
-from tests.git_builder import GitRepoBuilder  # noqa: E402
 
 MODEL = "gpt-5.4"
 MAX_CALLS = 3

@@ -99,7 +99,13 @@ def run_cli(
     }
     stdout, stderr = io.StringIO(), io.StringIO()
     code = main(["analyse-failure", *argv], environ=env, stdout=stdout, stderr=stderr)
-    return code, parse_github_output(out.read_text()), summary.read_text(), stdout.getvalue(), stderr.getvalue()
+    return (
+        code,
+        parse_github_output(out.read_text()),
+        summary.read_text(),
+        stdout.getvalue(),
+        stderr.getvalue(),
+    )
 
 
 def test_local_zip_gives_the_json_contract_offline(tmp_path: Path) -> None:
@@ -112,12 +118,16 @@ def test_local_zip_gives_the_json_contract_offline(tmp_path: Path) -> None:
     assert document["failure_type"] == "test_failure"
     assert document["root_cause"] == ROOT_CAUSE
     assert ERROR_LINE in document["excerpt"] and ROOT_CAUSE in document["excerpt"]
-    assert [(j["name"], j["failed_step"]) for j in document["failed_jobs"]] == [("test", "Run tests")]
+    assert [(j["name"], j["failed_step"]) for j in document["failed_jobs"]] == [
+        ("test", "Run tests")
+    ]
     assert document["is_flaky"] is False and document["tokens_used"] == 0
     assert outputs["failure_type"] == "test_failure"
     assert json.loads(outputs["failed_jobs"])[0]["conclusion"] == "failure"
     assert json.loads(outputs["responsible_files"])[0]["path"] == "tests/test_failing.py"
-    assert summary.startswith("### cicd-agent analyse-failure\n\nThe run failed with a test failure")
+    assert summary.startswith(
+        "### cicd-agent analyse-failure\n\nThe run failed with a test failure"
+    )
     assert ROOT_CAUSE in summary
 
 
@@ -150,7 +160,9 @@ def test_non_utf8_bytes_in_a_log_are_read(tmp_path: Path) -> None:
     log = failed_run().job_log.replace(b"assert 5 == 6", b"assert 5 == 6 \xff\xfe caf\xe9")
     path = tmp_path / "latin1.zip"
     path.write_bytes(zip_of({"0_test.txt": log}))
-    code, outputs, _, stdout, _ = run_cli(tmp_path, "--provider", "none", "--logs", str(path), "--json")
+    code, outputs, _, stdout, _ = run_cli(
+        tmp_path, "--provider", "none", "--logs", str(path), "--json"
+    )
     assert code == 0
     assert json.loads(stdout)["failure_type"] == "test_failure"
     assert "assert 5 == 6" in outputs["root_cause"]
@@ -186,11 +198,13 @@ def test_a_later_step_of_the_failing_job_ranks_the_changed_file(tmp_path: Path) 
     """``--logs`` with the job's own pull_request event: the change comes from the checkout."""
     repo = GitRepoBuilder(tmp_path / "repo")
     base = repo.commit("base", {"src/calc.py": "def add(a, b):\n    return a + b\n"})
-    head = repo.commit("add a failing test", {"tests/test_failing.py": "def test_x():\n    assert 0\n"})
+    head = repo.commit(
+        "add a failing test", {"tests/test_failing.py": "def test_x():\n    assert 0\n"}
+    )
     payload = payloads.example("pull_request", "opened")
     payload["pull_request"]["head"]["sha"], payload["pull_request"]["base"]["sha"] = head, base
     event = payloads.write_event(tmp_path, payload)
-    code, outputs, _, stdout, _ = run_cli(
+    code, _, _, stdout, _ = run_cli(
         tmp_path,
         "--provider", "none", "--logs", str(failed_run().zip_path), "--json",
         environ={"GITHUB_EVENT_PATH": str(event), "GITHUB_EVENT_NAME": "pull_request",
@@ -218,8 +232,24 @@ def test_the_console_script_runs_offline(tmp_path: Path) -> None:
 def test_the_bundled_example_explains_its_failure(tmp_path: Path) -> None:
     """The README's quick start: the example zip is a real failed run."""
     (example,) = (ROOT / "examples" / "logs").glob("*.zip")
-    code, _, _, stdout, _ = run_cli(tmp_path, "--provider", "none", "--logs", str(example), "--json")
+    code, _, _, stdout, _ = run_cli(
+        tmp_path, "--provider", "none", "--logs", str(example), "--json"
+    )
     document = json.loads(stdout)
     assert code == 0
     assert document["failure_type"] == "test_failure"
     assert "assert" in document["root_cause"] and "assert" in document["excerpt"]
+
+
+def test_an_offline_run_on_local_logs_imports_no_sdk(tmp_path: Path) -> None:
+    probe = (
+        "import io, sys\n"
+        "from cicd_agent.cli import main\n"
+        f"code = main(['analyse-failure', '--provider', 'none', '--logs', {str(failed_run().zip_path)!r}],"
+        " environ={}, stdout=io.StringIO(), stderr=io.StringIO())\n"
+        "print(code, [m for m in ('openai', 'github', 'git', 'requests') if m in sys.modules])\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert completed.stdout.strip() == "0 []", completed.stderr

@@ -127,10 +127,13 @@ class GitHubState:
 
         self.proxy.script("GET", rf"{REPO}/actions/workflows/{WORKFLOW_ID}/runs", edit=edit)
 
-    def run(self, run_id: int, *, attempt: int = 1, conclusion: str = "failure") -> None:
+    def run(
+        self, run_id: int, *, attempt: int = 1, conclusion: str = "failure", head: str = ""
+    ) -> None:
         def edit(run: dict[str, Any]) -> dict[str, Any]:
             return rehome(run, run_id, run_attempt=attempt, conclusion=conclusion,
-                          status="completed", workflow_id=WORKFLOW_ID)  # fmt: skip
+                          status="completed", workflow_id=WORKFLOW_ID, head_branch="main",
+                          head_sha=head or run["head_sha"])  # fmt: skip
 
         self.proxy.script("GET", rf"{REPO}/actions/runs/{run_id}", edit=edit)
 
@@ -151,6 +154,7 @@ class GitHubState:
         self.job_log(GREEN_JOB, run.green_log)
         self.runs((run_id, "failure", self.head), (GREEN_RUN, "success", self.base))
         self.run(run_id)
+        self.run(GREEN_RUN, conclusion="success")
 
     # --- running ---------------------------------------------------------------------------
 
@@ -197,7 +201,10 @@ def test_a_red_push_run_gets_one_commit_comment_naming_the_cause(state: GitHubSt
     assert body.rstrip().endswith("-->")  # the signature marker closes the comment
     # Only the failed job's log was downloaded, plus the green run's log of the same job.
     downloads = [r.api_path for r in state.proxy.requests if r.api_path.endswith("/logs")]
-    assert downloads == [f"{REPO}/actions/jobs/{FAILED_JOB}/logs", f"{REPO}/actions/jobs/{GREEN_JOB}/logs"]
+    assert downloads == [
+        f"{REPO}/actions/jobs/{FAILED_JOB}/logs",
+        f"{REPO}/actions/jobs/{GREEN_JOB}/logs",
+    ]
     assert document["baseline_used"] is True
     # The change under test runs from the last green run's commit to the head.
     assert document["changed_files"] == 1
@@ -237,13 +244,19 @@ def test_the_same_failure_in_the_next_run_updates_the_comment_and_slack_hears_on
     # The next commit on the branch fails the same way: its run finds the earlier comment on
     # the commit of the earlier red run (the branch has not passed since).
     later = state.repo.commit("touch docs", {"README.md": "hello\n"})
-    state.runs((RUN_ID + 1, "failure", later), (RUN_ID, "failure", state.head), (GREEN_RUN, "success", state.base))
+    state.runs(
+        (RUN_ID + 1, "failure", later),
+        (RUN_ID, "failure", state.head),
+        (GREEN_RUN, "success", state.base),
+    )
     state.jobs(RUN_ID + 1, (FAILED_JOB, "test", "failure"))
     state.run(RUN_ID + 1)
     state.comments(rf"{REPO}/commits/{later}/comments")
     state.comments(rf"{REPO}/commits/{state.head}/comments", (77, first))
 
-    code, _, _, _ = state.analyse(state.event(run_id=RUN_ID + 1, head=later), "--slack-webhook-url", slack.url)
+    code, _, _, _ = state.analyse(
+        state.event(run_id=RUN_ID + 1, head=later), "--slack-webhook-url", slack.url
+    )
 
     assert code == 0
     assert state.proxy.calls("POST", rf"{REPO}/commits/{later}/comments") == []
@@ -264,9 +277,18 @@ def test_the_same_failure_in_the_next_run_updates_the_comment_and_slack_hears_on
 def test_a_pull_request_run_comments_on_the_pull_request(state: GitHubState) -> None:
     state.standard()
     state.comments(rf"{REPO}/issues/2/comments")
-    pull = {"url": "https://api.github.com/repos/octocat/Hello-World/pulls/2", "id": 2, "number": 2,
-            "head": {"ref": "feature", "sha": state.head, "repo": {"id": 1, "url": "x", "name": "Hello-World"}},
-            "base": {"ref": "main", "sha": state.base, "repo": {"id": 1, "url": "x", "name": "Hello-World"}}}  # fmt: skip
+    repo = {
+        "id": 1,
+        "url": "https://api.github.com/repos/octocat/Hello-World",
+        "name": "Hello-World",
+    }
+    pull = {
+        "url": "https://api.github.com/repos/octocat/Hello-World/pulls/2",
+        "id": 2,
+        "number": 2,
+        "head": {"ref": "feature", "sha": state.head, "repo": repo},
+        "base": {"ref": "main", "sha": state.base, "repo": repo},
+    }
 
     code, outputs, _, _ = state.analyse(state.event(event="pull_request", pull_requests=[pull]))
 
@@ -331,8 +353,15 @@ def test_the_run_zip_is_used_when_a_job_log_cannot_be_had(state: GitHubState) ->
 
 def test_logs_that_cannot_be_downloaded_exit_3_with_what_is_known(state: GitHubState) -> None:
     state.standard()
-    state.proxy.fail("GET", rf"{REPO}/actions/jobs/{FAILED_JOB}/logs", 403, "Must have admin rights to Repository.")
-    state.proxy.fail("GET", rf"{REPO}/actions/runs/{RUN_ID}/logs", 403, "Must have admin rights to Repository.")
+    state.proxy.fail(
+        "GET",
+        rf"{REPO}/actions/jobs/{FAILED_JOB}/logs",
+        403,
+        "Must have admin rights to Repository.",
+    )
+    state.proxy.fail(
+        "GET", rf"{REPO}/actions/runs/{RUN_ID}/logs", 403, "Must have admin rights to Repository."
+    )
 
     code, outputs, summary, _ = state.analyse(state.event())
 
@@ -348,7 +377,9 @@ def test_logs_that_cannot_be_downloaded_exit_3_with_what_is_known(state: GitHubS
 
 def test_dry_run_reads_but_writes_nothing(state: GitHubState, slack: Slack) -> None:
     state.standard()
-    code, outputs, _, document = state.analyse(state.event(), "--dry-run", "--slack-webhook-url", slack.url)
+    code, outputs, _, document = state.analyse(
+        state.event(), "--dry-run", "--slack-webhook-url", slack.url
+    )
     assert code == 0
     assert [r for r in state.proxy.requests if r.method in ("POST", "PATCH")] == []
     assert slack.messages == [] and outputs["comment_url"] == ""
@@ -357,7 +388,8 @@ def test_dry_run_reads_but_writes_nothing(state: GitHubState, slack: Slack) -> N
 
 def test_the_slack_message_cannot_ping_or_link(state: GitHubState, slack: Slack) -> None:
     hostile = failed_run().job_log.replace(
-        b"test_add_small_numbers - assert 5 == 6", b"test_add_small_numbers - <!channel> <https://evil.example|login>"
+        b"test_add_small_numbers - assert 5 == 6",
+        b"test_add_small_numbers - <!channel> <https://evil.example|login>",
     )
     state.standard(log=hostile)
     state.comments(rf"{REPO}/commits/{state.head}/comments")
@@ -365,3 +397,44 @@ def test_the_slack_message_cannot_ping_or_link(state: GitHubState, slack: Slack)
     (message,) = slack.messages
     assert "<!channel>" not in message["text"] and "&lt;!channel&gt;" in message["text"]
     assert re.search(r"<https?://", message["text"]) is None
+
+
+def test_a_run_id_alone_is_enough_with_a_token(state: GitHubState) -> None:
+    state.standard()
+    state.run(RUN_ID, head=state.head)
+    state.comments(rf"{REPO}/commits/{state.head}/comments")
+    environ = state.api.env() | {"GITHUB_WORKSPACE": str(state.repo.path)}
+
+    code, outputs, _, stdout, _ = run_cli(
+        state.tmp_path, "--provider", "none", "--run-id", str(RUN_ID), "--json", environ=environ
+    )
+
+    assert code == 0
+    assert outputs["root_cause"] == ROOT_CAUSE
+    assert json.loads(stdout)["responsible_commit"] == state.head
+    assert len(state.posted("POST", rf"{REPO}/commits/{state.head}/comments")) == 1
+
+
+def test_a_failure_that_came_and_went_on_main_untouched_by_the_change_is_flaky(
+    state: GitHubState,
+) -> None:
+    """Run 400 failed the same way before main went green again; this change only edits docs."""
+    run = failed_run()
+    docs = state.repo.commit("docs", {"README.md": "hello\n"})
+    state.standard()
+    state.runs(
+        (RUN_ID, "failure", docs), (GREEN_RUN, "success", state.head), (400, "failure", state.base)
+    )
+    state.jobs(400, (41, run.job_name, "failure"))
+    state.job_log(41, run.job_log)
+    state.run(400)
+    state.comments(rf"{REPO}/commits/{docs}/comments")
+
+    code, outputs, summary, document = state.analyse(state.event(head=docs))
+
+    assert code == 0
+    assert document["changed_files"] == 1
+    assert document["responsible_files"][0]["changed"] is False
+    assert (outputs["is_flaky"], outputs["failure_type"]) == ("true", "flaky_test")
+    assert "1 recent run(s) on the default branch" in summary
+    assert f"{REPO}/actions/jobs/41/logs" in [r.api_path for r in state.proxy.requests]

@@ -78,7 +78,10 @@ def test_linguist_generated_attribute_is_honoured(repo: GitRepoBuilder) -> None:
     base = repo.head()
     head = repo.commit(
         "attrs",
-        {".gitattributes": "schema/*.sql linguist-generated=true\n", "schema/all.sql": "SELECT 1;\n"},
+        {
+            ".gitattributes": "schema/*.sql linguist-generated=true\n",
+            "schema/all.sql": "SELECT 1;\n",
+        },
     )
     diff = LocalRepo(repo.path).diff(base, head)
     assert diff.file("schema/all.sql").generated  # type: ignore[union-attr]

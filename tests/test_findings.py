@@ -24,7 +24,9 @@ def added_file(path: str, text: str) -> str:
     )
 
 
-def findings_of(diff_text: str, texts: dict[str, str] | None = None) -> list[tuple[str, str, int | None]]:
+def findings_of(
+    diff_text: str, texts: dict[str, str] | None = None
+) -> list[tuple[str, str, int | None]]:
     found = deterministic_findings(parse_diff(diff_text), texts or {})
     return [(f.rule, f.path, f.line) for f in found]
 
@@ -60,7 +62,9 @@ SHAPES = [
 
 def test_every_shape_the_redactor_knows_is_a_finding() -> None:
     """The fast pre-filter must never hide a secret find_secrets would see."""
-    lines = [f"value_{n} = {shape!r}" if "=" not in shape else shape for n, shape in enumerate(SHAPES)]
+    lines = [
+        f"value_{n} = {shape!r}" if "=" not in shape else shape for n, shape in enumerate(SHAPES)
+    ]
     found = deterministic_findings(parse_diff(added_file("leak.txt", "\n".join(lines))), {})
     assert sorted({f.line for f in found}) == list(range(1, len(SHAPES) + 1))
 
@@ -77,7 +81,10 @@ def test_hard_coded_password_is_high_not_critical() -> None:
     [finding] = deterministic_findings(
         parse_diff(added_file("settings.py", 'db_password = "s3cr3t-Passw0rd!"')), {}
     )
-    assert finding.severity is Severity.HIGH and finding.title == "Possible hard-coded secret committed"
+    assert (
+        finding.severity is Severity.HIGH
+        and finding.title == "Possible hard-coded secret committed"
+    )
 
 
 def test_conflict_markers_need_an_unambiguous_marker() -> None:

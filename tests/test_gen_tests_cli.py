@@ -429,9 +429,11 @@ def test_without_a_change_to_cover_it_is_a_usage_error(
     shop: tuple[Path, str, str], tmp_path: Path
 ) -> None:
     repo, _, _ = shop
-    code, document, _, _ = _run(["--repo", str(repo), "--provider", "none"], tmp_path)
+    code, document, outputs, _ = _run(["--repo", str(repo), "--provider", "none"], tmp_path)
     assert code == 2
     assert "needs the change to cover" in str(document["error"])
+    assert document["tests_accepted"] == "0" and document["patch_path"] == ""
+    assert "tests_accepted<<" in outputs
 
 
 @pytest.mark.slow

@@ -23,6 +23,7 @@ from cicd_agent.gentests.targets import changed_targets, gaps
 from tests.fixtures.gentests_project.build import make_repo
 
 PRICING = "src/shop/pricing.py"
+pytestmark = pytest.mark.slow  # every case runs real pytest processes in a sandbox, several times
 
 
 @dataclass
@@ -39,20 +40,31 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
     repo = tmp_path_factory.mktemp("gate") / "shop"
     base, head = make_repo(repo)
     targets = changed_targets(repo, base, head)
-    environ = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "HOME": "/nonexistent"}
+    environ = {
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "HOME": "/nonexistent",
+    }
     command = ProjectCommand.parse("python -m pytest")
     with Sandbox(repo, environ) as sandbox:
         meter = CoverageMeter(sandbox, targets.paths)
         baseline, coverage, _ = run_suite(sandbox, meter, command, timeout=120, label="baseline")
         lines, arcs = gaps(coverage, targets)
         source = (repo / PRICING).read_text()
-        segments = {s.qualname: s for s in find_segments(PRICING, source, lines[PRICING], arcs[PRICING])}
-        yield Bench(repo, Gate(sandbox, meter, command, baseline, timeout=30), baseline, coverage, segments)
+        segments = {
+            s.qualname: s for s in find_segments(PRICING, source, lines[PRICING], arcs[PRICING])
+        }
+        yield Bench(
+            repo, Gate(sandbox, meter, command, baseline, timeout=30), baseline, coverage, segments
+        )
 
 
 def _evaluate(bench: Bench, source: str, segment: str = "coupon_value"):  # type: ignore[no-untyped-def]
     return bench.gate.evaluate(
-        source, bench.segments[segment], "tests/test_pricing_generated.py", ["tests/test_pricing.py"], "unit"
+        source,
+        bench.segments[segment],
+        "tests/test_pricing_generated.py",
+        ["tests/test_pricing.py"],
+        "unit",
     )
 
 

@@ -18,7 +18,13 @@ def modified(path: str, removed: list[str], added: list[str], start: int = 10) -
 
 
 def test_source_before_tests_before_docs_and_risky_types_first() -> None:
-    paths = ["README.md", "tests/test_app.py", "src/app.py", "src/auth/login.py", "migrations/0002_add.py"]
+    paths = [
+        "README.md",
+        "tests/test_app.py",
+        "src/app.py",
+        "src/auth/login.py",
+        "migrations/0002_add.py",
+    ]
     diff = parse_diff("".join(modified(p, ["a = 1"], ["a = 2"]) for p in paths))
     ordered = [f.path for f in sorted(diff.files, key=file_rank)]
     assert ordered == [
@@ -35,8 +41,7 @@ def test_hunks_show_new_line_numbers_and_deletions_are_compressed() -> None:
     text = modified("src/a.py", ["x = 1"], ["x = 2", "y = 3"], start=7)
     text += (
         "diff --git a/src/b.py b/src/b.py\nindex 1..2 100644\n--- a/src/b.py\n+++ b/src/b.py\n"
-        "@@ -20,41 +20,1 @@ def keep():\n keep = True\n"
-        + "".join(f"-{line}\n" for line in removed)
+        "@@ -20,41 +20,1 @@ def keep():\n keep = True\n" + "".join(f"-{line}\n" for line in removed)
     )
     packing = pack(parse_diff(text), count=COUNTER.count, budget=5_000, max_calls=1)
     shown = packing.diff_text(0, COUNTER.count)
@@ -49,7 +54,9 @@ def test_function_head_is_added_when_budget_allows() -> None:
     source = ["import os", "", "def handler(event):", "    user = event.user"]
     source += [f"    step_{n} = {n}" for n in range(20)]
     source += ["    return user.name"]
-    text = modified("src/h.py", ["    return user.name"], ["    return user.display_name"], start=25)
+    text = modified(
+        "src/h.py", ["    return user.name"], ["    return user.display_name"], start=25
+    )
     diff = parse_diff(text)
 
     packing = pack(

@@ -100,4 +100,4 @@ def test_suggestion_only_when_the_whole_range_lies_in_one_hunk() -> None:
 
 def test_suggestion_fence_cannot_be_closed_by_the_code() -> None:
     body = comment_body(finding(suggestion='s = """```"""\n'), suggestion=True)
-    assert "````suggestion\ns = \"\"\"```\"\"\"\n````" in body
+    assert '````suggestion\ns = """```"""\n````' in body

@@ -65,7 +65,11 @@ def test_offline_review_writes_outputs_summary_and_sarif(
     assert code == 0
     outputs = parse_github_output((tmp_path / "out").read_text())
     assert outputs["decision"] == "comment"
-    assert (outputs["critical_count"], outputs["high_count"], outputs["findings_count"]) == ("1", "1", "2")
+    assert (outputs["critical_count"], outputs["high_count"], outputs["findings_count"]) == (
+        "1",
+        "1",
+        "2",
+    )
     assert outputs["risk_level"] in ("low", "medium", "high", "critical")
     assert outputs["review_url"] == "" and outputs["tokens_used"] == "0"
     sarif = json.loads(Path(outputs["sarif_file"]).read_text())
@@ -77,20 +81,45 @@ def test_offline_review_writes_outputs_summary_and_sarif(
     summary = (tmp_path / "summary").read_text()
     assert "| critical | `src/billing.py:5` | Possible AWS access key id committed |" in summary
     assert AWS_KEY not in summary + stdout + (tmp_path / "out").read_text()
-    assert "::error title=critical%3A Possible AWS access key id committed,file=src/billing.py,line=5::" in stdout
+    annotation = (
+        "::error title=critical%3A Possible AWS access key id committed,file=src/billing.py"
+    )
+    assert f"{annotation},line=5::" in stdout
 
 
 def test_fail_on_makes_the_step_fail(repo: tuple[GitRepoBuilder, str, str], tmp_path: Path) -> None:
     builder, base, head = repo
-    args = ["review", "--repo", str(builder.path), "--base", base, "--head", head, "--provider", "none"]
+    args = [
+        "review",
+        "--repo",
+        str(builder.path),
+        "--base",
+        base,
+        "--head",
+        head,
+        "--provider",
+        "none",
+    ]
     assert run([*args, "--fail-on", "critical"], runner_env(tmp_path))[0] == 1
     summary = (tmp_path / "summary").read_text()
     assert "| Fail on | critical |" in summary
 
 
-def test_invalid_severities_are_usage_errors(repo: tuple[GitRepoBuilder, str, str], tmp_path: Path) -> None:
+def test_invalid_severities_are_usage_errors(
+    repo: tuple[GitRepoBuilder, str, str], tmp_path: Path
+) -> None:
     builder, base, head = repo
-    args = ["review", "--repo", str(builder.path), "--base", base, "--head", head, "--provider", "none"]
+    args = [
+        "review",
+        "--repo",
+        str(builder.path),
+        "--base",
+        base,
+        "--head",
+        head,
+        "--provider",
+        "none",
+    ]
     code, stdout, _ = run([*args, "--fail-on", "hihg"], runner_env(tmp_path))
     assert code == 2 and "fail-on 'hihg' is not valid for review" in stdout
     environ = runner_env(tmp_path) | {"INPUT_REPORT_ON": "severe"}
@@ -117,7 +146,9 @@ def test_json_document_and_report_on(repo: tuple[GitRepoBuilder, str, str], tmp_
 def test_missing_base_and_missing_repository_are_usage_errors(tmp_path: Path) -> None:
     code, stdout, _ = run(["review", "--repo", str(tmp_path), "--provider", "none"], {})
     assert code == 2 and "review needs a pull request or a base commit" in stdout
-    code, stdout, _ = run(["review", "--repo", str(tmp_path), "--base", "HEAD~1", "--provider", "none"], {})
+    code, stdout, _ = run(
+        ["review", "--repo", str(tmp_path), "--base", "HEAD~1", "--provider", "none"], {}
+    )
     assert code == 2 and "is not a git repository" in stdout
 
 

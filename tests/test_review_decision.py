@@ -32,7 +32,9 @@ def finding(severity: str, source: str = "deterministic") -> Finding:
 def test_severity_scale_is_ordered_and_strict() -> None:
     assert Severity.LOW < Severity.MEDIUM < Severity.HIGH < Severity.CRITICAL
     assert parse_severity(" High ") is Severity.HIGH
-    with pytest.raises(UsageError, match="'hihg' is not a severity; use one of: low, medium, high, critical"):
+    with pytest.raises(
+        UsageError, match="'hihg' is not a severity; use one of: low, medium, high, critical"
+    ):
         parse_severity("hihg", option="fail-on")
 
 

@@ -41,7 +41,9 @@ def project(tmp_path: Path) -> tuple[GitRepoBuilder, str, str]:
         "base",
         {
             "src/app.py": APP,
-            "src/old_helpers.py": "".join(f"def helper_{n}():\n    return {n}\n" for n in range(20)),
+            "src/old_helpers.py": "".join(
+                f"def helper_{n}():\n    return {n}\n" for n in range(20)
+            ),
             "src/legacy.py": "def legacy():\n    return 'old'\n",
         },
     )
@@ -51,7 +53,8 @@ def project(tmp_path: Path) -> tuple[GitRepoBuilder, str, str]:
         "feature",
         {
             "src/app.py": edited,
-            "src/helpers.py": (repo.path / "src/helpers.py").read_text() + "def extra():\n    return 1\n",
+            "src/helpers.py": (repo.path / "src/helpers.py").read_text()
+            + "def extra():\n    return 1\n",
             "src/settings.py": f"AWS_ACCESS_KEY_ID = '{AWS_KEY}'\n",
             "assets/model.bin": os.urandom(1_200_000),
         },
@@ -61,7 +64,13 @@ def project(tmp_path: Path) -> tuple[GitRepoBuilder, str, str]:
 
 
 def pull_request_event(
-    tmp_path: Path, base: str, head: str, *, action: str = "opened", fork: bool = False, body: str = ""
+    tmp_path: Path,
+    base: str,
+    head: str,
+    *,
+    action: str = "opened",
+    fork: bool = False,
+    body: str = "",
 ) -> Path:
     payload = payloads.example("pull_request", action)
     pull = payload["pull_request"]
@@ -100,7 +109,9 @@ def run_review(
     return code, parse_github_output(out.read_text()), summary.read_text(), stdout.getvalue()
 
 
-def model_finding(path: str, line: int, title: str, severity: str = "medium", **extra: Any) -> ModelFinding:
+def model_finding(
+    path: str, line: int, title: str, severity: str = "medium", **extra: Any
+) -> ModelFinding:
     values: dict[str, Any] = {
         "path": path,
         "line": line,
@@ -117,7 +128,8 @@ def model_finding(path: str, line: int, title: str, severity: str = "medium", **
 
 
 def answer(*findings: ModelFinding, verdict: str = "comment") -> ReviewAnswer:
-    return ReviewAnswer(summary="Adds compute() and a settings module.", verdict=verdict, findings=list(findings))  # type: ignore[arg-type]
+    summary = "Adds compute() and a settings module."
+    return ReviewAnswer(summary=summary, verdict=verdict, findings=list(findings))  # type: ignore[arg-type]
 
 
 def test_one_review_with_placed_comments_check_run_and_summary(
@@ -135,7 +147,7 @@ def test_one_review_with_placed_comments_check_run_and_summary(
         )
     )
     event = pull_request_event(tmp_path, base, head)
-    code, outputs, summary, stdout = run_review(tmp_path, github_api, model_server, repo, event)
+    code, outputs, summary, _ = run_review(tmp_path, github_api, model_server, repo, event)
 
     assert code == 0, summary
     [review] = github_api.proxy.calls("POST", REVIEWS)
@@ -208,9 +220,11 @@ def test_synchronize_reviews_only_the_new_commits_and_force_push_reviews_all(
     new_head = repo.commit("follow-up", {"src/new_module.py": "def added_later():\n    return 2\n"})
     model_server.answer(answer(), times=None)
 
-    def ledger_of(sha: str):  # noqa: ANN202
+    def ledger_of(sha: str) -> Any:
         def edit(comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
-            body = f"x\n<!-- cicd-agent-review-ledger: {sha} -->\n<!-- cicd-agent:review-summary -->"
+            body = (
+                f"x\n<!-- cicd-agent-review-ledger: {sha} -->\n<!-- cicd-agent:review-summary -->"
+            )
             return [{**comments[0], "id": 77, "body": body}]
 
         return edit
@@ -269,10 +283,15 @@ def test_fork_pull_request_writes_nothing_and_explains(
     code, outputs, summary, stdout = run_review(tmp_path, github_api, model_server, repo, event)
 
     assert code == 0
-    writes = [r for r in github_api.proxy.requests if r.method in ("POST", "PATCH", "PUT", "DELETE")]
+    writes = [
+        r for r in github_api.proxy.requests if r.method in ("POST", "PATCH", "PUT", "DELETE")
+    ]
     assert writes == []
     assert "comes from a fork" in summary and "workflow_run" in summary
-    assert "::error title=critical%3A Possible AWS access key id committed,file=src/settings.py" in stdout
+    assert (
+        "::error title=critical%3A Possible AWS access key id committed,file=src/settings.py"
+        in stdout
+    )
     assert outputs["review_url"] == "" and outputs["critical_count"] == "1"
 
 
@@ -316,7 +335,7 @@ def test_injected_approval_cannot_pass_a_blocking_finding(
         tmp_path, github_api, model_server, repo, event, "--fail-on", "high", "--request-changes"
     )
 
-    assert code == 1
+    assert code == 1, summary
     assert outputs["decision"] == "request_changes"
     [review] = github_api.proxy.calls("POST", REVIEWS)
     assert review.json()["event"] == "REQUEST_CHANGES"

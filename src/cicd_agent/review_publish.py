@@ -89,6 +89,8 @@ def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
     _report(ctx, _check_run(client, result, plan))
     from cicd_agent.github.comments import upsert_issue_comment
 
+    result.notes.extend(note for note in ctx.notes if note not in result.notes)
+
     summary = upsert_issue_comment(client, plan.number, SUMMARY_KEY, result.summary_comment(ledger))
     _report(ctx, summary)
     result.summary_url = summary.url

@@ -130,7 +130,7 @@ class ReviewResult(ModeResult):
                 f.body,
                 title=f"{f.severity.label}: {f.title}",
                 file=f.path,
-                line=f.line,
+                line=f.start_line or f.line,
                 end_line=f.line if f.start_line else None,
             )
             for f in self.reported

@@ -30,7 +30,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from cicd_agent.analysis.diff import Diff, FileDiff
-from cicd_agent.analysis.redact import SecretHit, find_secrets
+from cicd_agent.analysis.redact import SECRET_ANCHORS, SecretHit, find_secrets
 from cicd_agent.severity import Severity, parse_severity
 
 LARGE_BINARY_BYTES = 1024 * 1024
@@ -97,7 +97,7 @@ def deterministic_findings(diff: Diff, workflow_texts: Mapping[str, str]) -> lis
     names: a dangerous combination needs the whole file, not only the added lines.
     """
     found: list[Finding] = []
-    secret_files = diff.paths_with(_SECRET_WORDS, ignore_case=True)
+    secret_files = diff.paths_with(sorted(SECRET_ANCHORS), ignore_case=True)
     conflict_files = diff.paths_with(_CONFLICT_WORDS)
     debugger_files = diff.paths_with(_DEBUGGER_WORDS)
     for changed in diff.files:
@@ -127,14 +127,6 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 # ------------------------------------------------------------------------------------ secrets
 
-# Literal anchors of every shape find_secrets knows, lower-cased and as short as they can be
-# (``key`` stands for api_key, AccountKey= and PRIVATE KEY; ``k-`` and ``k_`` for sk-, sk_
-# and rk_): a line without one cannot hold a secret of a known shape, so only lines with one
-# are scanned for real. Few anchors keep the scan of a huge diff fast.
-_SECRET_WORDS = (
-    "key", "gh", "github", "akia", "asia", "abia", "acca", "k-", "k_", "aiza", "xox", "slack", "npm_",
-    "pypi-", "eyj", "://", "secret", "passw", "token", "credential", "auth",
-)  # fmt: skip
 _HEURISTIC_KINDS = frozenset({"assigned secret", "JSON web token"})
 _SECRET_LABELS = {"assigned secret": "hard-coded secret"}
 
@@ -142,7 +134,7 @@ _SECRET_LABELS = {"assigned secret": "hard-coded secret"}
 def _secrets(changed: FileDiff) -> Iterator[Finding]:
     for number, text in changed.added_lines():
         lowered = text.lower()
-        if not any(word in lowered for word in _SECRET_WORDS):
+        if not any(anchor in lowered for anchor in SECRET_ANCHORS):
             continue
         for kind in sorted({_specific_kind(text, hit) for hit in find_secrets(text)}):
             # Shapes with a vendor prefix are almost never false; "password = ..." may be a

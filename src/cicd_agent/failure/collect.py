@@ -92,12 +92,12 @@ def _download(
 
 def _target(ctx: RunContext, client: GitHubClient | None) -> RunTarget | None:
     """The run to explain, from ``--run-id``, the workflow_run event or the job's own event."""
-    from cicd_agent.failure import runs
-
     default_branch = _default_branch(ctx)
     run_id: int | None = ctx.args.run_id
     event = ctx.event if ctx.has_event else None
     if run_id is not None and client is not None:
+        from cicd_agent.failure import runs
+
         info = runs.get_run(client, run_id)
         if not default_branch:
             default_branch = runs.default_branch(client)
@@ -124,14 +124,14 @@ def _job_target(
     ctx: RunContext, client: GitHubClient | None, default_branch: str
 ) -> RunTarget | None:
     """The run this step belongs to (``--logs`` from a later step of the failing job)."""
-    from cicd_agent.failure import runs
-
     event = ctx.event if ctx.has_event else None
     if event is None or (event.pull_request is None and event.push is None):
         return None
     run_id = _int(ctx.environ.get("GITHUB_RUN_ID"))
     workflow_id: int | None = None
     if client is not None and run_id is not None:
+        from cicd_agent.failure import runs
+
         info = runs.optional(
             "this workflow run", lambda: runs.get_run(client, run_id), None, ctx.note
         )

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
-from cicd_agent.github.comments import marker, with_marker
-
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
     from cicd_agent.failure.facts import RunTarget
@@ -66,6 +64,8 @@ def publish(ctx: RunContext, result: AnalyseFailureResult, target: RunTarget | N
     if client is None:
         _notify(ctx, result, slack_url, new=True, checked=False)
         return
+    from cicd_agent.github.comments import marker, with_marker
+
     existing = _find(client, target, sig_key)
     same_failure = existing is not None and marker(sig_key) in existing.body
     occurrences = _occurrences(existing.body if existing and same_failure else "", target)
@@ -82,6 +82,8 @@ def publish(ctx: RunContext, result: AnalyseFailureResult, target: RunTarget | N
 
 def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Existing | None:
     """This run's comment if there is one, else a comment about the same failure on the branch."""
+    from cicd_agent.github.comments import marker
+
     run_mark = marker(run_key(target.run_id)) if target.run_id is not None else None
     sig_mark = marker(sig_key)
     found: list[Existing] = []

@@ -177,9 +177,17 @@ class Prompts:
         )
 
 
+def module_text(answer: GeneratedTest) -> str:
+    """The answer's module, unwrapped when the model fenced it as Markdown despite the schema."""
+    text = answer.test_module.strip()
+    if text.startswith("```") and text.endswith("```") and "\n" in text:
+        text = text[text.index("\n") + 1 : -3]
+    return text.strip("\n") + "\n"
+
+
 def numbered(lines: Sequence[str], segment: Segment) -> str:
     """The segment (and its context ranges) with line numbers; missing lines marked ``>>``."""
-    marked = set(segment.missing_lines) | {a for a, _ in segment.missing_arcs}
+    marked = segment.missing_lines
     blocks = []
     for start, end in (*segment.context, (segment.start, segment.end)):
         blocks.append(
@@ -298,9 +306,10 @@ class Generator:
                 outcome.stop_reason = f"the model failed ({exc})"
                 outcome.not_tried.setdefault(segment.key, f"stopped: {outcome.stop_reason}")
                 return
+            source = module_text(answer)
             started = time.monotonic()
             verdict = self.gate.evaluate(
-                answer.test_module, segment, test_path, job.related, f"{segment.qualname}-{number}"
+                source, segment, test_path, job.related, f"{segment.qualname}-{number}"
             )
             outcome.attempts.append(
                 Attempt(
@@ -313,25 +322,23 @@ class Generator:
                 )
             )
             if verdict.accepted:
-                self._accept(answer, segment, test_path, verdict, outcome)
+                self._accept(source, segment, test_path, verdict, outcome)
                 path = segment.path
                 missing_lines[path] = missing_lines.get(path, frozenset()) - verdict.executed_lines
                 missing_arcs[path] = missing_arcs.get(path, frozenset()) - verdict.executed_arcs
                 return
             assert verdict.stopped_at is not None
-            feedback = _Feedback(
-                answer.test_module, verdict.stopped_at.value, verdict.reason, verdict.feedback
-            )
+            feedback = _Feedback(source, verdict.stopped_at.value, verdict.reason, verdict.feedback)
 
     def _accept(
         self,
-        answer: GeneratedTest,
+        source: str,
         segment: Segment,
         test_path: str,
         verdict: Verdict,
         outcome: Outcome,
     ) -> None:
-        text = with_header(answer.test_module, segment, verdict.gained_lines, verdict.gained_arcs)
+        text = with_header(source, segment, verdict.gained_lines, verdict.gained_arcs)
         self.add_file(test_path, text)
         outcome.accepted.append(
             AcceptedTest(

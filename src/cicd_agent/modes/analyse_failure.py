@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from pydantic import PrivateAttr
@@ -47,6 +48,8 @@ class AnalyseFailure:
     name = "analyse-failure"
     help = "Find the error in a failed run's logs, say why it failed and whether it is flaky."
     fail_on_choices: tuple[str, ...] = ()
+    # Nothing to fail closed on: a failed analysis changes nothing a later job branches on.
+    fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("analyse-failure options")

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cicd_agent.context import RunContext
@@ -73,6 +75,10 @@ class GenTests:
         "Write tests for the uncovered lines of a change; keep only those that pass a strict gate."
     )
     fail_on_choices = (FAIL_ON_UNCOVERED,)
+    # A run that could not finish accepted nothing: a later job never applies a missing patch.
+    fail_closed_outputs: Mapping[str, str] = MappingProxyType(
+        {"tests_generated": "0", "tests_accepted": "0", "patch_path": ""}
+    )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("gen-tests options")
@@ -137,7 +143,10 @@ class GenTests:
         if event.pull_request is not None:
             return base or event.pull_request.base.sha, head or event.pull_request.head.sha
         if event.push is not None:
-            return base or event.push.before, head or event.push.after
+            from cicd_agent.analysis.gitrepo import is_null_sha
+
+            before = None if is_null_sha(event.push.before) else event.push.before
+            return base or before, head or event.push.after
         return base, head
 
     def collect(self, ctx: RunContext) -> Facts:
@@ -435,7 +444,7 @@ class GenTests:
         )
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
-        return {"tests_generated": "0", "tests_accepted": "0", "patch_path": ""}
+        return {}
 
 
 MODE = GenTests()

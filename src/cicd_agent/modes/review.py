@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
@@ -44,6 +46,9 @@ class Review:
     name = "review"
     help = "Review a pull request: inline comments, a check run, SARIF, and a merge gate."
     fail_on_choices = SEVERITY_NAMES
+    # No safe guess exists for a review that could not run: outputs stay empty, so a later
+    # job testing ``decision == 'approve'`` can never pass by accident.
+    fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("review options")

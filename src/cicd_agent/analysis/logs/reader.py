@@ -16,6 +16,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from cicd_agent.analysis.logs.runner_format import MarkerKind, clean_line, parse_marker
 from cicd_agent.analysis.logs.signatures import Matcher, SignatureHit
@@ -26,6 +27,7 @@ MAX_LINE_BYTES = 1 << 20
 MAX_HITS_PER_STEP = 300
 MAX_FAILED_TAILS = 8
 RECENT_TAILS = 3
+MAX_STEPS = 500
 MAX_ERROR_MARKERS = 50
 HEADER_MAX_LINES = 400
 
@@ -59,8 +61,18 @@ class StepScan:
     exit_code: int | None = None
     error_lines: list[int] = field(default_factory=list)
     signature_counts: Counter[str] = field(default_factory=Counter)
-    tail: list[Line] = field(default_factory=list)
+    tail_raw: bytes = field(default=b"", repr=False)
+    """The step's last bytes, whole lines only; decoded by ``tail`` when someone asks."""
     _heap: list[tuple[int, int, int, Hit]] = field(default_factory=list, repr=False)
+
+    @cached_property
+    def tail(self) -> list[Line]:
+        """The step's last lines (at most ``TAIL_LINES``), cleaned, with their line numbers."""
+        if not self.tail_raw:
+            return []
+        raw_lines = self.tail_raw.split(b"\n")[-TAIL_LINES:]
+        first = self.end_line - len(raw_lines) + 1
+        return [(first + i, clean_line(raw)) for i, raw in enumerate(raw_lines)]
 
     @property
     def failed(self) -> bool:
@@ -116,6 +128,7 @@ class JobScanner:
         self._in_header = False
         self._header_limit = 0
         self._tails_kept = 0
+        self._recent: list[StepScan] = []
 
     @property
     def _step(self) -> StepScan:
@@ -155,6 +168,10 @@ class JobScanner:
         return JobScan(name, self.steps, conclusion)
 
     def _open_step(self, name: str, *, line: int, offset: int) -> None:
+        if len(self.steps) >= 2 * MAX_STEPS:
+            # Only a pathological log has this many steps; keep the failed and the latest ones.
+            recent = self.steps[-MAX_STEPS:]
+            self.steps = [s for s in self.steps[:-MAX_STEPS] if s.failed] + recent
         self.steps.append(StepScan(name, self._part, start_line=line, start_offset=offset))
         self._in_header = False
 
@@ -172,20 +189,17 @@ class JobScanner:
                 return
             self._tails_kept += 1
         else:
-            passed = [earlier for earlier in self.steps[:-1] if not earlier.failed]
-            for earlier in passed[: max(len(passed) - RECENT_TAILS + 1, 0)]:
-                earlier.tail = []
+            self._recent.append(step)
+            if len(self._recent) > RECENT_TAILS:
+                self._recent.pop(0).tail_raw = b""
         size = offset - step.start_offset
         want = min(size, TAIL_BYTES)
         data = buf[end - want : end] if end >= want else (ring.data + buf[:end])[-want:]
-        raw_lines = data.split(b"\n")
-        if raw_lines and raw_lines[-1] == b"":
-            raw_lines.pop()
-        if size > want and raw_lines:
-            raw_lines.pop(0)  # the cut fell inside this line
-        raw_lines = raw_lines[-TAIL_LINES:]
-        first = last_line - len(raw_lines) + 1
-        step.tail = [(first + i, clean_line(raw)) for i, raw in enumerate(raw_lines)]
+        if data.endswith(b"\n"):
+            data = data[:-1]
+        if size > want:
+            data = data[data.find(b"\n") + 1 :]  # the cut fell inside the first line
+        step.tail_raw = data
 
     def _scan_buffer(self, buf: bytes, cut: int, line_base: int, offset: int, ring: _Ring) -> int:
         """Handle the candidate lines of ``buf[:cut]``; return the line count after it."""

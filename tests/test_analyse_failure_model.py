@@ -1,0 +1,163 @@
+"""analyse-failure with a model: the real openai SDK over HTTP to the local test server.
+
+The logs are the corpus's real pytest failure (``--logs``, no GitHub). The tests check what was
+sent (fenced, redacted, within budget) and how the answer is merged: the deterministic result is
+the floor, disagreements are shown, unsupported claims are dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cicd_agent.analysis.logs import FailureType
+from cicd_agent.failure.opinion import EXCERPT_TOKENS, FailureOpinion, FixRecommendation
+from cicd_agent.model.tokens import TokenCounter
+from tests.harness.model_server import TEST_API_KEY
+from tests.test_analyse_failure_cli import ERROR_LINE, ROOT_CAUSE, failed_run, run_cli, zip_of
+
+AWS_KEY = "AKIA" + "QWERTYUIOPASDFGH"
+
+
+def opinion(**changes: Any) -> FailureOpinion:
+    values: dict[str, Any] = {
+        "root_cause": "add(2, 3) returns 5 but test_add_small_numbers expects 6: the test is wrong.",
+        "failure_type": FailureType.TEST_FAILURE,
+        "responsible_files": ["tests/test_failing.py"],
+        "responsible_commit": None,
+        "fix": FixRecommendation(
+            type="test",
+            description="Expect 5 in test_add_small_numbers.",
+            patch="--- a/tests/test_failing.py\n+++ b/tests/test_failing.py\n@@ -5 +5 @@\n"
+            "-    assert add(2, 3) == 6\n+    assert add(2, 3) == 5\n",
+        ),
+        "confidence": 0.9,
+        "is_flaky": False,
+        "flaky_evidence": [],
+    }
+    values.update(changes)
+    return FailureOpinion(**values)
+
+
+def analyse(
+    tmp_path: Path, model_server: Any, logs: Path | None = None
+) -> tuple[int, dict[str, str], str, dict[str, Any]]:
+    code, outputs, summary, stdout, _ = run_cli(
+        tmp_path,
+        "--provider", "openai", "--base-url", model_server.base_url, "--model", "gpt-4o-mini",
+        "--logs", str(logs or failed_run().zip_path), "--json",
+        environ={"OPENAI_API_KEY": TEST_API_KEY},
+    )  # fmt: skip
+    return code, outputs, summary, json.loads(stdout)
+
+
+def test_the_model_explains_from_a_fenced_redacted_budgeted_excerpt(
+    tmp_path: Path, model_server: Any
+) -> None:
+    log = failed_run().job_log.replace(
+        b"E       assert 5 == 6",
+        b"E       assert 5 == 6\nE       AWS_ACCESS_KEY_ID=" + AWS_KEY.encode(),
+    )
+    logs = tmp_path / "logs.zip"
+    logs.write_bytes(zip_of({"0_test.txt": log}))
+    model_server.answer(opinion())
+
+    code, outputs, summary, document = analyse(tmp_path, model_server, logs)
+
+    assert code == 0
+    (request,) = model_server.chat_requests
+    user = request.text("user")
+    assert '<untrusted-data label="log excerpt"' in user and ERROR_LINE in user
+    assert AWS_KEY not in model_server.all_prompt_text() and AWS_KEY not in json.dumps(document)
+    excerpt_tokens = TokenCounter.for_model("gpt-4o-mini").count(document["excerpt"])
+    assert 0 < excerpt_tokens <= EXCERPT_TOKENS
+    assert document["excerpt"] in user  # --json shows exactly what was sent
+    assert set(request.response_schema["properties"]) >= {"root_cause", "fix", "is_flaky"}
+    # The deterministic facts stand; the model adds the why and the fix.
+    assert outputs["failure_type"] == "test_failure" and outputs["root_cause"] == ROOT_CAUSE
+    assert outputs["confidence"] == "0.90"
+    assert int(outputs["tokens_used"]) > 0
+    assert "the test is wrong" in summary
+    assert "**Suggested fix** (test, from the model)" in summary
+    assert "+    assert add(2, 3) == 5" in summary
+    assert document["disagreements"] == []
+
+
+def test_an_unusable_answer_leaves_the_deterministic_result(
+    tmp_path: Path, model_server: Any
+) -> None:
+    model_server.invalid_json('{"root_cause": "unterminated', times=2)  # the answer and its repair
+
+    code, outputs, summary, document = analyse(tmp_path, model_server)
+
+    assert code == 0
+    assert len(model_server.chat_requests) == 2
+    assert outputs["failure_type"] == "test_failure" and outputs["root_cause"] == ROOT_CAUSE
+    assert outputs["confidence"] == "0.80"
+    assert document["fix"]["source"] == "deterministic"
+    assert "the deterministic result stands" in summary
+
+
+def test_where_the_model_disagrees_both_are_shown_and_the_floor_holds(
+    tmp_path: Path, model_server: Any
+) -> None:
+    model_server.answer(
+        opinion(
+            failure_type=FailureType.LINT_ERROR,
+            is_flaky=True,
+            flaky_evidence=["tests like this are often flaky"],
+            responsible_files=["src/imaginary_module.py", "tests/test_failing.py"],
+            confidence=0.95,
+        )
+    )
+
+    code, outputs, summary, document = analyse(tmp_path, model_server)
+
+    assert code == 0
+    assert outputs["failure_type"] == "test_failure"
+    assert document["model_failure_type"] == "lint_error"
+    assert outputs["is_flaky"] == "false"  # no evidence of flakiness: the model cannot flip it
+    assert outputs["confidence"] == "0.50"  # a contradiction caps the confidence
+    assert [f["path"] for f in document["responsible_files"]] == ["tests/test_failing.py"]
+    assert "**Where the model disagrees**" in summary
+    assert "as lint_error; the logs say test_failure" in summary
+    assert "The model thinks the failure is flaky" in summary
+
+
+def test_when_the_logs_cannot_tell_the_type_the_model_can(
+    tmp_path: Path, model_server: Any
+) -> None:
+    log = b"\n".join(
+        [
+            b"2024-05-14T09:12:03.1200000Z ##[group]Run ./deploy.sh",
+            b"2024-05-14T09:12:03.1300000Z ##[endgroup]",
+            b"2024-05-14T09:12:04.0000000Z the widget frobnicator gave up",
+            b"2024-05-14T09:12:04.1000000Z ##[error]Process completed with exit code 3.",
+        ]
+    )
+    logs = tmp_path / "deploy.txt"
+    logs.write_bytes(log)
+    model_server.answer(
+        opinion(failure_type=FailureType.CONFIG_ERROR, responsible_files=[], confidence=0.6)
+    )
+
+    code, outputs, _, document = analyse(tmp_path, model_server, logs)
+
+    assert code == 0
+    assert document["deterministic_failure_type"] == "unknown"
+    assert outputs["failure_type"] == "config_error"
+    assert document["disagreements"] == []
+
+
+def test_model_words_cannot_restyle_or_ping_through_the_summary(
+    tmp_path: Path, model_server: Any
+) -> None:
+    model_server.answer(
+        opinion(root_cause="Broken. @octo-org/admins see [login](https://evil.example) <img src=x>")
+    )
+
+    _, _, summary, _ = analyse(tmp_path, model_server)
+
+    assert "@octo-org" not in summary and "@\u200bocto-org/admins" in summary
+    assert "[login](https://evil.example)" not in summary and "<img" not in summary
