@@ -50,7 +50,10 @@ def test_without_a_model_the_commit_is_the_last_to_touch_the_named_changed_file(
 
 
 def test_the_model_may_call_it_flaky_only_with_evidence(analysis: LogAnalysis) -> None:
-    claim = {"is_flaky": True, "flaky_evidence": ["the same assertion failed on main last week"]}
+    claim: dict[str, Any] = {
+        "is_flaky": True,
+        "flaky_evidence": ["the same assertion failed on main last week"],
+    }
     without = merged(analysis, **claim)
     assert (without.is_flaky, without.failure_type) == (False, "test_failure")
     assert any("thinks the failure is flaky" in d for d in without.disagreements)

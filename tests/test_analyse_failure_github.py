@@ -198,6 +198,7 @@ def test_a_red_push_run_gets_one_commit_comment_naming_the_cause(state: GitHubSt
     assert outputs["comment_url"].startswith("https://github.com/octocat/Hello-World/commit/")
     (body,) = state.posted("POST", rf"{REPO}/commits/{state.head}/comments")
     assert ROOT_CAUSE in body and RUN_MARK.format(RUN_ID) in body
+    assert f"/jobs/{FAILED_JOB})" in body  # the failed job links to its log
     assert body.rstrip().endswith("-->")  # the signature marker closes the comment
     # Only the failed job's log was downloaded, plus the green run's log of the same job.
     downloads = [r.api_path for r in state.proxy.requests if r.api_path.endswith("/logs")]

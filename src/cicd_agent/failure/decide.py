@@ -83,9 +83,11 @@ def deterministic_confidence(analysis: LogAnalysis) -> float:
 def jobs(analysis: LogAnalysis, api_jobs: Sequence[ApiJob] = ()) -> list[JobOutcome]:
     """The failed jobs; the API's step name wins (a whole-job log only shows the step's command)."""
     steps = {job.name: job.failed_step for job in api_jobs if job.failed_step}
+    links = {job.name: job.html_url for job in api_jobs}
     return [
         JobOutcome(
             name=job.name,
+            url=links.get(job.name, ""),
             failed_step=steps.get(job.name, job.failed_step),
             conclusion=job.conclusion,
             exit_code=job.exit_code,

@@ -121,6 +121,8 @@ def build_prompt(
             changed += f"\n… and {len(change.files) - len(shown)} more"
         commits = "\n".join(f"{sha} {subject}" for sha, subject in change.commits[:MAX_COMMITS])
         note = f" ({change.base[:12]}..{change.head[:12]})" if change.base else ""
+        if change.source == "api":
+            note += " (the pull request's whole file list: the checkout lacked its commits)"
     user = Template(template("analyse_failure_user")).substitute(
         facts=json.dumps(facts, indent=1),
         findings=fence("log findings", truncate(redact(findings), FINDINGS_TOKENS)),

@@ -33,6 +33,7 @@ class JobOutcome(_Item):
     exit_code: int | None = None
     failure_type: str
     root_cause: str = ""
+    url: str = ""
 
 
 class Responsible(_Item):
@@ -141,8 +142,11 @@ class AnalyseFailureResult(ModeResult):
         rows = ["| Job | Step | Result | Type |", "|---|---|---|---|"]
         for job in self.failed_jobs[:20]:
             code = f" (exit {job.exit_code})" if job.exit_code is not None else ""
+            name = code_span(job.name, 80)
+            if job.url.startswith("https://"):
+                name = f"[{name}]({job.url})"
             rows.append(
-                f"| {code_span(job.name, 80)} | {code_span(job.failed_step or '?', 80)} | "
+                f"| {name} | {code_span(job.failed_step or '?', 80)} | "
                 f"{job.conclusion}{code} | {job.failure_type} |"
             )
         return "\n".join(rows)

@@ -112,7 +112,7 @@ class AnalyseFailure:
 
             failed = [
                 JobOutcome(name=j.name, failed_step=j.failed_step, conclusion=j.conclusion,
-                           failure_type=analysis.failure_type.value)
+                           failure_type=analysis.failure_type.value, url=j.html_url)
                 for j in facts.api_jobs
             ]  # fmt: skip
         result = _Result(
@@ -190,8 +190,8 @@ def _analyse(ctx: RunContext, facts: FailureFacts) -> Verdict:
     broken = [recent for recent in same if not recent.recovered]
     if broken and facts.target and facts.target.branch != facts.target.default_branch:
         ctx.note(
-            f"The default branch fails the same way and has not passed since (run "
-            f"{broken[0].run_id}): this change is probably not the cause."
+            f"The default branch fails the same way and has not passed since "
+            f"({broken[0].html_url or broken[0].run_id}): this change is probably not the cause."
         )
     evidence = FlakinessEvidence(
         other_attempt_passed=facts.other_attempt_passed,

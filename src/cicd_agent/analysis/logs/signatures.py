@@ -535,16 +535,33 @@ def _hit(signature: Signature, match: re.Match[str]) -> SignatureHit:
     return SignatureHit(signature, path, int(line) if line else None, groups)
 
 
+# What the streaming pass looks for in raw bytes. The automaton stays fast (SIMD) only with
+# a few dozen short literals, so these are fragments of the needles of the errors that can sit
+# far from a step's end; a signature none of whose needles holds one of them is matched in
+# step tails only. Fragments avoid spans a colour code could split ("rror", not ": error:").
+SCAN_ANCHORS = (
+    "rror", "RROR", "FAIL", "ailed", "ailure", "##[", "xception", "not found", "not ok",
+    "No such file", "No space left", "Could not", "Couldn't", "Cannot", "cannot", "timed out",
+    "Timeout", "ECONN", "ENOTFOUND", "ETIMEDOUT", "refused", "reset by peer", "resolve",
+    "Killed", "emory", " 137", "JSON", "YAML", "yaml", "TOML", ".go:", "E  ", 'File "',
+    "--> ", "***", "●", "✕", "✖", "✗", "npm ERR", "npm error", "panicked",
+    "undefined reference", "fatal:", "exceeded", *MARKER_NEEDLES,
+)  # fmt: skip
+
+
 class Matcher:
     """Finds candidate lines in raw bytes, then the first signature that matches a line."""
 
-    def __init__(self, signatures: Sequence[Signature] = SIGNATURES) -> None:
+    def __init__(
+        self, signatures: Sequence[Signature] = SIGNATURES, anchors: Sequence[str] = SCAN_ANCHORS
+    ) -> None:
         self.signatures = tuple(signatures)
-        needles = sorted({n for sig in self.signatures for n in sig.needles} | set(MARKER_NEEDLES))
-        # Leftmost-first lets the automaton use its SIMD prefilter (several GB/s); which needle
-        # hit is re-read per line with the overlapping text automaton below.
+        needles = sorted({n for sig in self.signatures for n in sig.needles})
+        # Leftmost-first lets the automaton use its SIMD prefilter (GB/s); which needles a
+        # candidate line holds is re-read with the overlapping text automaton below.
         self.bytes_automaton = ahocorasick_rs.BytesAhoCorasick(
-            [n.encode() for n in needles], matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST
+            [anchor.encode() for anchor in dict.fromkeys(anchors)],
+            matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST,
         )
         self._needles = needles
         self._text_automaton = ahocorasick_rs.AhoCorasick(needles)
