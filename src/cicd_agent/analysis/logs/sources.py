@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -62,7 +63,7 @@ def iter_chunks(part: LogPart) -> Iterator[bytes]:
         with part.open() as stream:
             while chunk := stream.read(CHUNK_BYTES):
                 yield chunk
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
         raise UsageError(
             f"Could not read the log {part.source or '(unnamed)'}: {exc}.",
             hint="Download the run's logs again; the archive looks damaged or truncated.",
