@@ -24,8 +24,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from cicd_agent.analysis.logs.runner_format import clean_line  # noqa: E402
 from tests.corpus import build  # noqa: E402
+
+from cicd_agent.analysis.logs.runner_format import clean_line  # noqa: E402
 
 _ANALYSE = """
 import sys
@@ -122,8 +123,10 @@ def main(argv: list[str] | None = None) -> int:
         rss_mb = statistics.median(r[1] for r in runs) / 1024
         print(f"analysis result: {found}")
         print(f"grep -c error: median {grep_s:.2f} s over {args.runs} runs")
-        print(f"analysis:      median {analyse_s:.2f} s ({size_mb / analyse_s:.0f} MB/s), "
-              f"peak RSS median {rss_mb:.0f} MB")  # fmt: skip
+        print(
+            f"analysis:      median {analyse_s:.2f} s ({size_mb / analyse_s:.0f} MB/s), "
+            f"peak RSS median {rss_mb:.0f} MB"
+        )
         print(f"ratio analysis / grep: {analyse_s / grep_s:.2f}x")
     return 0
 

@@ -1,28 +1,39 @@
 """Shared measuring helpers: interleaved runs against a reference, median with min–max.
 
-Every figure is a ratio against a reference measured in the same process, in alternation, so
-a noisy or slow machine moves both sides alike.
+Every timing figure is a ratio against a reference measured in the same process, in
+alternation, where a reference exists, so a noisy or slow machine moves both sides alike.
+
+Every bench script reports its results as :class:`Figure` objects; with ``--json`` it prints
+them as one JSON list on the last line of stdout (:func:`emit`), which is how ``bench/run.py``
+collects them into one table and ``BENCHMARKS.md``.
 """
 
 from __future__ import annotations
 
 import json
-import resource
+import os
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
+TIKTOKEN_CACHE = ROOT / ".harness" / "tiktoken"
 
 
 @dataclass(frozen=True)
 class Figure:
-    """One benchmark figure: median and range over runs, with its target when there is one."""
+    """One benchmark figure: median and range over runs, with its target when there is one.
+
+    ``runs`` counts repetitions for timings, and reference inputs for deterministic counts
+    (token figures do not change between runs, so their spread is across inputs instead).
+    ``note`` says how the figure was measured; ``obstacle`` says what stands in the way of the
+    target, and is shown only when the target is missed.
+    """
 
     name: str
     unit: str
@@ -32,13 +43,32 @@ class Figure:
     runs: int
     target: str = ""
     met: bool | None = None
+    note: str = ""
+    obstacle: str = ""
+
+    @property
+    def verdict(self) -> str:
+        return "" if self.met is None else ("met" if self.met else "**missed**")
 
     def row(self) -> str:
-        verdict = "" if self.met is None else ("met" if self.met else "**missed**")
+        unit = f" {self.unit}" if self.unit else ""
         return (
-            f"| {self.name} | {self.median:.3g} {self.unit} | {self.low:.3g}–{self.high:.3g} | "
-            f"{self.runs} | {self.target} | {verdict} |"
+            f"| {self.name} | {number(self.median)}{unit} | "
+            f"{number(self.low)}–{number(self.high)} | {self.runs} | {self.target} | "
+            f"{self.verdict} |"
         )
+
+
+def number(value: float) -> str:
+    """A figure's value, readable at any scale (thousands separated, 3 significant digits)."""
+    size = abs(value)
+    if size >= 1000:
+        return f"{value:,.0f}"
+    if size >= 100 or value == int(value):
+        return f"{value:.0f}"
+    if size >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
 
 
 def figure(
@@ -46,19 +76,34 @@ def figure(
     unit: str,
     values: Sequence[float],
     target: str = "",
-    met: Callable[[float], bool] | None = None,
+    met: Callable[[float], bool] | bool | None = None,
+    note: str = "",
+    obstacle: str = "",
 ) -> Figure:
+    """A figure from its run values; ``met`` is a test of the median, or a verdict given."""
     median = statistics.median(values)
+    verdict = met(median) if callable(met) else met
     return Figure(
-        name,
-        unit,
-        median,
-        min(values),
-        max(values),
-        len(values),
-        target,
-        None if met is None else met(median),
+        name, unit, median, min(values), max(values), len(values), target, verdict, note, obstacle
     )
+
+
+def use_tiktoken_cache() -> str | None:
+    """Point tiktoken at the repository's offline encoding cache when it exists.
+
+    Without it tiktoken tries to download its encoding files, fails offline, and token counts
+    fall back to an over-estimate; with it they are exact. Returns the folder in use.
+    """
+    if TIKTOKEN_CACHE.is_dir():
+        os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(TIKTOKEN_CACHE))
+    return os.environ.get("TIKTOKEN_CACHE_DIR")
+
+
+def tokenizer_note(encoding: str, exact: bool) -> str:
+    """How token figures were counted, for the figure's note."""
+    if exact:
+        return f"counted with tiktoken {encoding}"
+    return f"tiktoken {encoding} unavailable: conservative estimate (over-counts)"
 
 
 def wall_time(command: Sequence[str], **kwargs: object) -> float:
@@ -86,31 +131,50 @@ def child_peak_rss_mb(command: Sequence[str], **kwargs: object) -> tuple[float, 
     return float(seconds), float(rss)
 
 
+TABLE_HEADER = "| figure | median | min–max | runs | target | |\n|---|---|---|---|---|---|"
+
+
 def print_table(title: str, figures: Sequence[Figure]) -> str:
-    lines = [
-        f"### {title}",
-        "",
-        "| figure | median | min–max | runs | target | |",
-        "|---|---|---|---|---|---|",
-        *(f.row() for f in figures),
-    ]
+    lines = [f"### {title}", "", TABLE_HEADER, *(f.row() for f in figures)]
     text = "\n".join(lines) + "\n"
     print(text)
     return text
 
 
 def dump(figures: Sequence[Figure]) -> str:
-    return json.dumps([asdict(f) for f in figures])
+    """The figures as one line of JSON."""
+    return json.dumps([asdict(f) for f in figures], ensure_ascii=False)
+
+
+def emit(figures: Sequence[Figure]) -> None:
+    """Print the figures for ``bench/run.py``: one JSON list, the last line of stdout."""
+    sys.stdout.write(dump(figures) + "\n")
+    sys.stdout.flush()
+
+
+def load(stdout: str) -> list[Figure]:
+    """The figures a bench script emitted: the JSON list on the last non-empty line."""
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    if not lines:
+        raise ValueError("the bench printed nothing")
+    known = {f.name for f in fields(Figure)}
+    return [Figure(**{k: v for k, v in item.items() if k in known}) for item in json.loads(lines[-1])]
 
 
 __all__ = [
     "ROOT",
+    "TABLE_HEADER",
+    "TIKTOKEN_CACHE",
     "VENV_BIN",
     "Figure",
     "child_peak_rss_mb",
     "dump",
+    "emit",
     "figure",
+    "load",
+    "number",
     "print_table",
-    "resource",
+    "tokenizer_note",
+    "use_tiktoken_cache",
     "wall_time",
 ]

@@ -184,7 +184,7 @@ def report(document: dict[str, Any], seconds: float, replay: Replay) -> str:
         f"Segments with gaps: {len(document['segments'])}; accepted tests: {document['tests_accepted']}.",
         f"Wall time: {seconds:.1f} s in all; gate {gate_seconds:.1f} s over {len(candidates)} "
         f"candidates ({gate_seconds / max(1, len(candidates)):.1f} s each, {runs} pytest runs).",
-        f"Sandbox: {document['isolation']}",
+        document["isolation"],
         "",
         "| segment | attempt | stopped at | why | runs | s |",
         "|---|---:|---|---|---:|---:|",

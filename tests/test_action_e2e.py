@@ -10,9 +10,15 @@ import pytest
 from tests.harness.action_runner import ActionError, ActionRunner, evaluate
 
 
+def shared_runner(tmp_path_factory: pytest.TempPathFactory) -> ActionRunner:
+    """The session's runner: one ``RUNNER_TEMP`` for every end-to-end module, so the action's
+    install steps (a venv and a pip install, about a minute) run once and are replayed after."""
+    return ActionRunner(tmp_path_factory.getbasetemp() / "runner-temp")
+
+
 @pytest.fixture(scope="session")
 def action_runner(tmp_path_factory: pytest.TempPathFactory) -> ActionRunner:
-    return ActionRunner(tmp_path_factory.mktemp("runner-temp"))
+    return shared_runner(tmp_path_factory)
 
 
 def test_expressions_the_action_does_not_support_fail_loudly() -> None:

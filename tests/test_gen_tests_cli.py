@@ -451,12 +451,24 @@ def test_model_failure_keeps_what_was_accepted(
     model_server.answer({"test_module": good_bulk, "rationale": "every discount step"})
     model_server.fail(500, times=None)
     code, document, _, _ = _run(
-        ["--repo", str(repo), "--base", base, "--head", head, "--base-url", model_server.base_url],
+        [
+            "--repo",
+            str(repo),
+            "--base",
+            base,
+            "--head",
+            head,
+            "--base-url",
+            model_server.base_url,
+            "--push",
+        ],
         tmp_path,
         OPENAI_API_KEY=TEST_API_KEY,
     )
     assert code == 0
     assert document["tests_accepted"] == 1 and document["tests_generated"] == 1
+    notes = document["notes"]
+    assert any("the accepted tests are in the patch file" in note for note in notes)  # type: ignore[union-attr]
     assert document["accepted"][0]["gained"] == (  # type: ignore[index]
         "lines 11-18, 20-22; branches 11→12, 11→13, 13→14, 13→15, 15→16, 15→17, 17→18, 17→20"
     )

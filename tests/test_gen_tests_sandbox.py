@@ -167,9 +167,12 @@ def test_inside_namespaces_nothing_outside_its_folder_is_writable_or_reachable(
 @namespaces_only
 def test_inside_namespaces_no_other_process_environment_is_readable(tmp_path: Path) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(60)"],
+        [sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(60)"],
         env={**_env(), "HOLDER_SECRET": DB_PASSWORD},
+        stdout=subprocess.PIPE,
+        text=True,
     )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"  # exec'd
     try:
         assert DB_PASSWORD in Path(f"/proc/{holder.pid}/environ").read_text(errors="replace")
         spy = _spy(
@@ -193,19 +196,24 @@ def test_inside_namespaces_no_other_process_environment_is_readable(tmp_path: Pa
     assert not any(secret in result.output for secret in SECRET_VALUES)
 
 
+@pytest.mark.slow
 @namespaces_only
 def test_a_daemon_a_test_starts_dies_with_the_run(tmp_path: Path) -> None:
     marker = f"cicd-agent-daemon-{uuid.uuid4().hex}"
     spy = _spy(
         f"""
-        import subprocess, sys, time
-        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", {marker!r}],
-                         start_new_session=True)
+        import pathlib, subprocess, sys, time
+        daemon = "import pathlib, time; pathlib.Path('daemon-up').touch(); time.sleep(120)"
+        subprocess.Popen([sys.executable, "-c", daemon, {marker!r}], start_new_session=True)
+        while not pathlib.Path("daemon-up").exists():
+            time.sleep(0.05)
         time.sleep(60)
         """
     )
     with Sandbox(_project(tmp_path), _env()) as box:
-        result = box.run(spy, box.workspace("daemon"), timeout=2)
+        space = box.workspace("daemon")
+        result = box.run(spy, space, timeout=5)
+        assert (space.repo / "daemon-up").exists()  # the daemon was running when the run was killed
     assert result.timed_out
 
     def alive() -> bool:

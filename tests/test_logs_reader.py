@@ -48,11 +48,19 @@ def _line_of(data: bytes, text: bytes) -> int:
 
 
 def test_steps_come_from_the_markers_and_the_failed_one_is_known() -> None:
-    data = _log(Step("Checkout", uses="actions/checkout@v4", output=b"Syncing repository\n"),
-                Step("Run tests", run="pytest", output=PYTEST_OUTPUT, exit_code=1))  # fmt: skip
+    data = _log(
+        Step("Checkout", uses="actions/checkout@v4", output=b"Syncing repository\n"),
+        Step("Run tests", run="pytest", output=PYTEST_OUTPUT, exit_code=1),
+    )
     scan = _scan(data)
     names = [step.name for step in scan.steps]
-    assert names == ["", "Run actions/checkout@v4", "Run pytest", "Post job cleanup", "Complete job"]
+    assert names == [
+        "",
+        "Run actions/checkout@v4",
+        "Run pytest",
+        "Post job cleanup",
+        "Complete job",
+    ]
     failed = [step for step in scan.steps if step.failed]
     assert [step.name for step in failed] == ["Run pytest"]
     assert failed[0].exit_code == 1
@@ -92,7 +100,9 @@ def test_the_tail_of_a_failed_step_ends_at_its_last_line_with_true_numbers() -> 
 
 
 def test_hits_are_bounded_but_counted() -> None:
-    errors = b"".join(b"src/m.c:%d:1: error: expected ';'\n" % i for i in range(5 * MAX_HITS_PER_STEP))
+    errors = b"".join(
+        b"src/m.c:%d:1: error: expected ';'\n" % i for i in range(5 * MAX_HITS_PER_STEP)
+    )
     data = _log(Step("Build", run="make", output=errors, exit_code=2))
     step = next(step for step in _scan(data).steps if step.failed)
     assert len(step.hits) == MAX_HITS_PER_STEP

@@ -35,7 +35,12 @@ def test_a_progress_bar_keeps_its_last_frame() -> None:
 @pytest.mark.parametrize(
     ("text", "kind", "step", "code"),
     [
-        ("##[group]Run python -m pytest -v", MarkerKind.STEP_START, "Run python -m pytest -v", None),
+        (
+            "##[group]Run python -m pytest -v",
+            MarkerKind.STEP_START,
+            "Run python -m pytest -v",
+            None,
+        ),
         ("##[group]Installed versions", MarkerKind.OTHER, None, None),
         ("##[endgroup]", MarkerKind.HEADER_END, None, None),
         ("##[error]Process completed with exit code 137.", MarkerKind.ERROR, None, 137),

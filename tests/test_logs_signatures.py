@@ -67,17 +67,21 @@ def test_noise_is_not_an_error(line: str) -> None:
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("FAILED tests/test_io.py::test_read - json.decoder.JSONDecodeError: Expecting value",
-         FailureType.TEST_FAILURE),
+        (
+            "FAILED tests/test_io.py::test_read - json.decoder.JSONDecodeError: Expecting value",
+            FailureType.TEST_FAILURE,
+        ),
         ("E   ModuleNotFoundError: No module named 'fancylib'", FailureType.DEPENDENCY_ERROR),
         ("E     SyntaxError: '(' was never closed", FailureType.BUILD_ERROR),
-        ("WARNING: Retrying (Retry(total=1)) after connection broken by 'Connection refused'",
-         FailureType.INFRASTRUCTURE),
+        (
+            "WARNING: Retrying (Retry(total=1)) after connection broken by 'Connection refused'",
+            FailureType.INFRASTRUCTURE,
+        ),
         ("src/app.py:3: error: Incompatible return value type", FailureType.TYPE_ERROR),
         ("main.c:3:1: error: expected ';' before '}' token", FailureType.BUILD_ERROR),
         ("##[error]The action 'Run tests' has timed out after 5 minutes.", FailureType.TIMEOUT),
     ],
-)  # fmt: skip
+)
 def test_specific_shapes_win_over_general_ones(line: str, expected: FailureType) -> None:
     hit = MATCHER.match(line, full=True)
     assert hit is not None

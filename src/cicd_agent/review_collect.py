@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.review_verdict import ReviewAnswer
     from cicd_agent.context import RunContext
     from cicd_agent.events import PullRequest
+    from cicd_agent.github.client import GitHubClient
     from cicd_agent.model.tokens import TokenCounter
     from cicd_agent.review_prompt import ReviewPrompt
 
@@ -217,11 +218,12 @@ def _local_risk(
         ctx.note(
             f"The change history could not be read ({exc.message}); risk is from the files alone."
         )
-        return _files_risk(diff)
+        return files_risk(diff)
     return assessment.risk_level.value, [r.message for r in assessment.reasons[:RISK_REASONS]]
 
 
-def _files_risk(diff: Diff) -> tuple[str, list[str]]:
+def files_risk(diff: Diff) -> tuple[str, list[str]]:
+    """deploy-gate's assessment from the changed files alone (when no history is at hand)."""
     from cicd_agent.analysis.risk import assess_change
 
     assessment = assess_change([_changed_file(f) for f in diff.files])
@@ -242,22 +244,9 @@ def _changed_file(changed: FileDiff) -> ChangedFile:
 
 
 def _api_facts(ctx: RunContext, pull: PullRequest) -> ReviewFacts:
-    from cicd_agent.analysis.diff import parse_diff
-    from cicd_agent.github.pulls import list_changed_files
-
     assert ctx.github is not None
-    files = list_changed_files(ctx.github, pull.number)
-    diff = parse_diff(
-        "".join(
-            _synthesized(
-                f.filename, f.previous_filename, f.status, f.patch, f.additions + f.deletions
-            )
-            for f in files
-        ),
-        base=pull.base.sha,
-        head=pull.head.sha,
-    )
-    level, reasons = _files_risk(diff)
+    diff = api_diff(ctx.github, pull.number, base=pull.base.sha, head=pull.head.sha)
+    level, reasons = files_risk(diff)
     return ReviewFacts(
         diff=diff,
         review_diff=diff,
@@ -267,6 +256,25 @@ def _api_facts(ctx: RunContext, pull: PullRequest) -> ReviewFacts:
         body=pull.body or "",
         risk_level=level,
         risk_reasons=reasons,
+    )
+
+
+def api_diff(client: GitHubClient, number: int, *, base: str, head: str) -> Diff:
+    """The pull request's diff as GitHub's file list gives it (the fork-safe publishing step
+    re-checks an untrusted result against exactly this)."""
+    from cicd_agent.analysis.diff import parse_diff
+    from cicd_agent.github.pulls import list_changed_files
+
+    files = list_changed_files(client, number)
+    return parse_diff(
+        "".join(
+            _synthesized(
+                f.filename, f.previous_filename, f.status, f.patch, f.additions + f.deletions
+            )
+            for f in files
+        ),
+        base=base,
+        head=head,
     )
 
 

@@ -58,6 +58,8 @@ class PublishPlan:
     is_fork: bool = False
     ledger: list[str] = field(default_factory=list)
     already_reviewed: bool = False
+    handed_off: bool = False
+    """The result went to a file for the fork-safe publishing workflow, which posts it."""
 
 
 def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
@@ -67,7 +69,8 @@ def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
     if plan.number is None:
         return
     if plan.is_fork:
-        ctx.note(FORK_NOTE)
+        if not plan.handed_off:
+            ctx.note(FORK_NOTE)
         return
     if ctx.options.dry_run:
         return

@@ -69,8 +69,14 @@ def _write_case(built: Case, dest: Path) -> Entry:
         path = naive / f"{index}.txt"
         path.write_bytes(content)
         failed[name] = path.relative_to(dest).as_posix()
-    return Entry(built.name, built.failure_type, built.truth, logs.relative_to(dest).as_posix(),
-                 built.layout, failed)  # fmt: skip
+    return Entry(
+        built.name,
+        built.failure_type,
+        built.truth,
+        logs.relative_to(dest).as_posix(),
+        built.layout,
+        failed,
+    )
 
 
 def _attempt(builder: Callable[[Ctx], Case], ctx: Ctx) -> Case | str:
@@ -98,8 +104,9 @@ def build(dest: Path = DEFAULT_DEST) -> dict[str, object]:
         return toolbox.bin(name) is not None if name != tool else available(tool)
 
     runnable = {n: b for n, (req, b) in CASES.items() if all(has(t) for t in req)}
-    skipped = {n: [t for t in req if not has(t)] for n, (req, _) in CASES.items()
-               if n not in runnable}  # fmt: skip
+    skipped = {
+        n: [t for t in req if not has(t)] for n, (req, _) in CASES.items() if n not in runnable
+    }
     with tempfile.TemporaryDirectory(prefix="corpus-") as scratch:
         ctx = Ctx(Path(scratch), toolbox)
         _ = ctx.noise.passing_tests, ctx.noise.compile_warnings, ctx.noise.mypy_cache  # once
@@ -112,7 +119,9 @@ def build(dest: Path = DEFAULT_DEST) -> dict[str, object]:
         "cases": [asdict(entry) for entry in entries],
         "skipped": skipped,
         "case_seconds": {name: round(t, 1) for name, t in sorted(TIMINGS.items())},
-        "broken": {name: r for name, r in zip(runnable, results, strict=True) if isinstance(r, str)},
+        "broken": {
+            name: r for name, r in zip(runnable, results, strict=True) if isinstance(r, str)
+        },
     }
     (dest / "manifest.json").write_text(json.dumps(manifest, indent=1))
     return manifest
@@ -141,8 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     manifest = build(args.out) if args.force else load(args.out)[1]
     cases = manifest["cases"]
     assert isinstance(cases, list)
-    print(f"{len(cases)} cases in {args.out} (built in {manifest['seconds']} s);"
-          f" skipped: {manifest['skipped'] or 'none'}")  # fmt: skip
+    print(
+        f"{len(cases)} cases in {args.out} (built in {manifest['seconds']} s);"
+        f" skipped: {manifest['skipped'] or 'none'}"
+    )
     for name, why in dict(manifest.get("broken") or {}).items():  # type: ignore[call-overload]
         print(f"BROKEN {name}: {why}")
     return 0

@@ -15,14 +15,25 @@ from tests.corpus import tools
 from tests.corpus.runner_log import WORKSPACE, Step
 
 _PACKAGES = (
-    ("requests", "2.32.3", "64"), ("urllib3", "2.2.2", "121"), ("idna", "3.7", "66"),
-    ("certifi", "2024.7.4", "162"), ("charset-normalizer", "3.3.2", "142"),
-    ("pydantic", "2.8.2", "423"), ("pydantic-core", "2.20.1", "2100"),
-    ("typing-extensions", "4.12.2", "37"), ("annotated-types", "0.7.0", "13"),
-    ("click", "8.1.7", "97"), ("rich", "13.7.1", "240"), ("markdown-it-py", "3.0.0", "87"),
-    ("pygments", "2.18.0", "1200"), ("mdurl", "0.1.2", "10"), ("pluggy", "1.5.0", "20"),
-    ("iniconfig", "2.0.0", "5"), ("packaging", "24.1", "53"), ("coverage", "7.6.0", "236"),
-)  # fmt: skip
+    ("requests", "2.32.3", "64"),
+    ("urllib3", "2.2.2", "121"),
+    ("idna", "3.7", "66"),
+    ("certifi", "2024.7.4", "162"),
+    ("charset-normalizer", "3.3.2", "142"),
+    ("pydantic", "2.8.2", "423"),
+    ("pydantic-core", "2.20.1", "2100"),
+    ("typing-extensions", "4.12.2", "37"),
+    ("annotated-types", "0.7.0", "13"),
+    ("click", "8.1.7", "97"),
+    ("rich", "13.7.1", "240"),
+    ("markdown-it-py", "3.0.0", "87"),
+    ("pygments", "2.18.0", "1200"),
+    ("mdurl", "0.1.2", "10"),
+    ("pluggy", "1.5.0", "20"),
+    ("iniconfig", "2.0.0", "5"),
+    ("packaging", "24.1", "53"),
+    ("coverage", "7.6.0", "236"),
+)
 
 
 def checkout() -> Step:
@@ -101,13 +112,19 @@ yarn: 1.22.22
 ##[endgroup]
 ##[warning]The `set-output` command is deprecated and will be disabled soon. Please upgrade to using Environment Files.
 """  # noqa: E501
-    return Step("Set up Node", uses="actions/setup-node@v4", with_={"node-version": "20"},
-                output=output.encode())  # fmt: skip
+    return Step(
+        "Set up Node",
+        uses="actions/setup-node@v4",
+        with_={"node-version": "20"},
+        output=output.encode(),
+    )
 
 
 def pip_install(*, resolver_notice: bool = False, retry: bool = False) -> Step:
-    lines = ["Requirement already satisfied: pip in /opt/hostedtoolcache/Python/3.11.9/x64/"
-             "lib/python3.11/site-packages (24.0)"]  # fmt: skip
+    lines = [
+        "Requirement already satisfied: pip in /opt/hostedtoolcache/Python/3.11.9/x64/"
+        "lib/python3.11/site-packages (24.0)"
+    ]
     for name, version, size in _PACKAGES:
         lines.append(f"Collecting {name}=={version} (from -r requirements.txt (line 3))")
         if retry and name == "pydantic":
@@ -117,10 +134,13 @@ def pip_install(*, resolver_notice: bool = False, retry: bool = False) -> Step:
                 "(host='files.pythonhosted.org', port=443): Read timed out. (read timeout=15)\")':"
                 f" /packages/{name}-{version}-py3-none-any.whl"
             )
-        lines.append(f"  Downloading {name.replace('-', '_')}-{version}-py3-none-any.whl "
-                     f"({size} kB)")  # fmt: skip
-        lines.append("     ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━ "
-                     f"{size}.0/{size}.0 kB 12.3 MB/s eta 0:00:00")  # fmt: skip
+        lines.append(
+            f"  Downloading {name.replace('-', '_')}-{version}-py3-none-any.whl ({size} kB)"
+        )
+        lines.append(
+            "     ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━ "
+            f"{size}.0/{size}.0 kB 12.3 MB/s eta 0:00:00"
+        )
     names = " ".join(f"{name}-{version}" for name, version, _ in _PACKAGES)
     lines.append("Installing collected packages: " + ", ".join(n for n, _, _ in _PACKAGES))
     if resolver_notice:
@@ -132,8 +152,11 @@ def pip_install(*, resolver_notice: bool = False, retry: bool = False) -> Step:
             "incompatible.",
         ]
     lines.append(f"Successfully installed {names}")
-    return Step("Install dependencies", run="python -m pip install -r requirements.txt",
-                output=("\n".join(lines) + "\n").encode())  # fmt: skip
+    return Step(
+        "Install dependencies",
+        run="python -m pip install -r requirements.txt",
+        output=("\n".join(lines) + "\n").encode(),
+    )
 
 
 class Noise:
@@ -157,8 +180,9 @@ class Noise:
         root = tools.write(self.scratch / "mypy-warm", {"warm.py": "import os\nX: int = 1\n"})
         cache = self.scratch / "mypy-warm-cache"
         for strict in ((), ("--strict",)):
-            tools.run([tools.PYTHON, "-m", "mypy", "--cache-dir", str(cache), *strict, "warm.py"],
-                      root)  # fmt: skip
+            tools.run(
+                [tools.PYTHON, "-m", "mypy", "--cache-dir", str(cache), *strict, "warm.py"], root
+            )
         return cache
 
     @cached_property
@@ -170,7 +194,9 @@ class Noise:
         return Step("Build helpers", run="gcc -Wall -c util.c -o util.o", output=output.text)
 
 
-def python_project(*, tests: int, failing: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+def python_project(
+    *, tests: int, failing: str, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     """A small package with ``tests`` passing parametrised tests and ``failing`` test code."""
     files = {
         "pyproject.toml": '[project]\nname = "calc"\nversion = "0.1.0"\n\n'

@@ -91,10 +91,12 @@ def _setup_job(clock: _Clock, job: Job) -> list[bytes]:
         "Prepare workflow directory",
         "Prepare all required actions",
         "Getting action download info",
-        *(f"Download action repository '{a}' (SHA:692973e3d937129bcbf40652eb9f2f61becf3332)"
-          for a in actions),
+        *(
+            f"Download action repository '{a}' (SHA:692973e3d937129bcbf40652eb9f2f61becf3332)"
+            for a in actions
+        ),
         f"Complete job name: {job.name}",
-    ]  # fmt: skip
+    ]
     return _lines(clock, "\n".join(text))
 
 
@@ -138,7 +140,7 @@ http.https://github.com/.extraheader
 
 _POST_PYTHON = """Post job cleanup.
 Cache hit occurred on the primary key setup-python-Linux-python-3.11.9-pip-5b0e4f, not saving cache.
-"""  # noqa: E501
+"""
 
 _COMPLETE = """Cleaning up orphan processes
 """

@@ -93,9 +93,7 @@ def bash(script: str, cwd: Path, **kwargs: object) -> Output:
     name = hashlib.sha1(script.encode()).hexdigest()[:8] + "-4c1e-9a2b-1f0c2d3e4f5a.sh"
     (temp / name).write_text(script)
     output = run(["bash", "-e", str(temp / name)], cwd, **kwargs)  # type: ignore[arg-type]
-    fixed = output.text.replace(
-        f"{WORKSPACE}/_temp/".encode(), b"/home/runner/work/_temp/"
-    )
+    fixed = output.text.replace(f"{WORKSPACE}/_temp/".encode(), b"/home/runner/work/_temp/")
     return Output(fixed, output.exit_code)
 
 
@@ -112,9 +110,9 @@ def wheel(dest: Path, name: str, version: str, requires: tuple[str, ...] = ()) -
         "Root-Is-Purelib: true\nTag: py3-none-any\n",
     }
     record = []
-    for path, content in files.items():
+    for member, content in files.items():
         digest = base64.urlsafe_b64encode(hashlib.sha256(content.encode()).digest())
-        record.append(f"{path},sha256={digest.decode().rstrip('=')},{len(content)}")
+        record.append(f"{member},sha256={digest.decode().rstrip('=')},{len(content)}")
     record.append(f"{dist_info}/RECORD,,")
     files[f"{dist_info}/RECORD"] = "\n".join(record) + "\n"
     dest.mkdir(parents=True, exist_ok=True)
@@ -187,10 +185,20 @@ class Toolbox:
         if not available("npm"):
             return False
         done = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(folder),
-             *NODE_PACKAGES],  # fmt: skip
-            capture_output=True, timeout=300, check=False,
-        )  # fmt: skip
+            [
+                "npm",
+                "install",
+                "--no-audit",
+                "--no-fund",
+                "--silent",
+                "--prefix",
+                str(folder),
+                *NODE_PACKAGES,
+            ],
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
         return done.returncode == 0
 
     def _install_python(self, folder: Path) -> bool:
@@ -198,8 +206,17 @@ class Toolbox:
         if made.returncode != 0:
             return False
         done = subprocess.run(
-            [str(folder / "bin" / "python"), "-m", "pip", "install", "--quiet",
-             "--disable-pip-version-check", *PYTHON_PACKAGES],  # fmt: skip
-            capture_output=True, timeout=300, check=False,
-        )  # fmt: skip
+            [
+                str(folder / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                *PYTHON_PACKAGES,
+            ],
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
         return done.returncode == 0

@@ -24,6 +24,7 @@ readonly WEBHOOKS_PKG="@octokit/webhooks-examples@7.6.1"
 readonly OPENAPI_PKG="@octokit/openapi@23.0.2"
 readonly TIKTOKEN_PKG="js-tiktoken@1.0.21"
 readonly SARIF_SCHEMA_PKG="@microsoft/jest-sarif@1.0.0-beta.0"
+readonly EXPRESSIONS_PKG="@actions/expressions@0.3.61"
 
 export npm_config_cache="$HARNESS/npm-cache"
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
@@ -151,6 +152,19 @@ sarif_schema() {
     mark sarif "$SARIF_SCHEMA_PKG"
 }
 
+# GitHub's own evaluator of ${{ }} expressions (no dependencies), so the end-to-end tests read the
+# example workflows' `with:`, `if:` and `outputs:` as the runner does (tests/harness/expressions.mjs).
+expressions() {
+    local out="$HARNESS/expressions/dist/index.js"
+    if is_current expressions "$EXPRESSIONS_PKG" && [[ -f "$out" ]]; then return; fi
+    rm -rf "$HARNESS/expressions"
+    local tarball
+    tarball="$(cd "$WORK" && npm pack --silent "$EXPRESSIONS_PKG" | tail -n 1)"
+    tar -xzf "$WORK/$tarball" -C "$WORK"
+    mv "$WORK/package" "$HARNESS/expressions"
+    mark expressions "$EXPRESSIONS_PKG"
+}
+
 # --- main ----------------------------------------------------------------------------------------
 
 if [[ ! -x "$PYTHON" ]]; then
@@ -166,4 +180,5 @@ timed "prism" prism
 timed "prometheus" prometheus
 timed "tiktoken cache" tiktoken_cache
 timed "sarif schema" sarif_schema
+timed "expressions" expressions
 awk -v s="$total_start" -v e="$EPOCHREALTIME" 'BEGIN { printf "[setup] %-22s %7.1f s\n", "total", e - s }'

@@ -133,6 +133,21 @@ def pulls_for_commit(client: GitHubClient, sha: str) -> list[PullRequestInfo]:
     )
 
 
+def open_pulls_from(client: GitHubClient, owner: str, branch: str) -> list[PullRequestInfo]:
+    """Open pull requests whose head is ``owner:branch``.
+
+    Why not :func:`pulls_for_commit`: GitHub lists no pull request for a commit that exists only
+    in a fork, and ``workflow_run.pull_requests`` is empty for forks too; the head filter is the
+    one listing that finds a fork's pull request.
+    """
+    return client.read(
+        f"listing the open pull requests from {owner}:{branch}",
+        lambda: [
+            _info(p) for p in client.repository.get_pulls(state="open", head=f"{owner}:{branch}")
+        ],
+    )
+
+
 def decide(number: int, merged: bool, reviews: Iterable[PullRequestReview]) -> ReviewDecision:
     """Each reviewer's latest approving, blocking or dismissed review counts; comments do not."""
     latest: dict[str, str] = {}

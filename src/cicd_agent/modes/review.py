@@ -82,10 +82,25 @@ class Review:
             type=Path,
             help=f"where to write the SARIF file (default: $RUNNER_TEMP/{SARIF_NAME})",
         )
+        group.add_argument(
+            "--result-file",
+            type=Path,
+            help="also write the result as JSON for a publishing workflow (fork-safe step 1)",
+        )
+        group.add_argument(
+            "--publish-from",
+            type=Path,
+            help="publish an untrusted result file instead of reviewing (fork-safe step 2, "
+            "on workflow_run)",
+        )
 
     # ------------------------------------------------------------------------------ collect
 
     def collect(self, ctx: RunContext) -> ReviewFacts:
+        if ctx.args.publish_from is not None:
+            from cicd_agent.review_publish_from import collect_handoff
+
+            return collect_handoff(ctx, ctx.args.publish_from)
         from cicd_agent.review_collect import collect
 
         return collect(ctx)
@@ -93,14 +108,22 @@ class Review:
     def analyse(self, ctx: RunContext, facts: ReviewFacts) -> ReviewFloor:
         from cicd_agent.analysis.findings import deterministic_findings
         from cicd_agent.review_collect import ReviewFloor
+        from cicd_agent.review_publish_from import HandoffFacts
 
-        return ReviewFloor(facts, deterministic_findings(facts.diff, facts.workflow_texts))
+        found = deterministic_findings(facts.diff, facts.workflow_texts)
+        if isinstance(facts, HandoffFacts):  # publish-from: the file's claims join the floor
+            found = facts.with_claims(found)
+        return ReviewFloor(facts, found)
 
     def ask(
         self, ctx: RunContext, facts: ReviewFacts, verdict: ReviewFloor
     ) -> ReviewOpinion | None:
         from cicd_agent.review_collect import ask_model
+        from cicd_agent.review_publish_from import HandoffFacts
 
+        if isinstance(facts, HandoffFacts):
+            ctx.note("publish-from posts the review run's result; the model was not asked.")
+            return None
         return ask_model(ctx, facts, verdict.findings, _max_calls(ctx))
 
     def decide(
@@ -109,6 +132,7 @@ class Review:
         from cicd_agent.analysis.findings import sort_findings
         from cicd_agent.analysis.placement import place
         from cicd_agent.analysis.review_verdict import decide, merged_summary, model_findings
+        from cicd_agent.review_publish_from import HandoffFacts
         from cicd_agent.sarif import write_sarif
 
         facts = verdict.facts
@@ -138,11 +162,12 @@ class Review:
         limit = _max_findings(ctx)
         placement = place(postable[:limit], facts.diff, _link_maker(ctx, facts.plan.head))
         sarif = write_sarif(_sarif_path(ctx), reported)
-        summary = (
-            merged_summary(answers, ctx.redactor.redact)
-            if answers
-            else _plain_summary(facts, findings)
-        )
+        if answers:
+            summary = merged_summary(answers, ctx.redactor.redact)
+        elif isinstance(facts, HandoffFacts):
+            summary = facts.summary
+        else:
+            summary = _plain_summary(facts, findings)
         result = _Result(
             mode=self.name,
             headline="",
@@ -195,11 +220,28 @@ class Review:
         plan = result._plan if isinstance(result, _Result) else None
         if plan is None:
             return
+        if ctx.args.result_file is not None:
+            _hand_off(ctx, result, ctx.args.result_file)
+            plan.handed_off = True
         publish(ctx, result, plan)
         result.headline = result.make_headline()
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
         return {}
+
+
+def _hand_off(ctx: RunContext, result: ReviewResult, path: Path) -> None:
+    """Step 1 of the fork-safe pattern: the result as a file for the publishing workflow."""
+    from cicd_agent.review_handoff import write_result_file
+
+    omitted = write_result_file(path, result, ctx.redactor.redact)
+    left_out = (
+        f" ({omitted} lower-severity finding(s) left out to keep it small)" if omitted else ""
+    )
+    ctx.note(
+        f"The result was written to {path}{left_out} for the publishing workflow "
+        "(publish-from), which posts it with a write token."
+    )
 
 
 def _report_on(ctx: RunContext) -> Severity:

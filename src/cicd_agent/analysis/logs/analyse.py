@@ -30,7 +30,7 @@ from cicd_agent.analysis.logs.model import (
     FlakinessEvidence,
     LogAnalysis,
 )
-from cicd_agent.analysis.logs.reader import JobScan, JobScanner
+from cicd_agent.analysis.logs.reader import JobScan, JobScanner, StepScan
 from cicd_agent.analysis.logs.region import Finding, failed_steps, rank, step_findings
 from cicd_agent.analysis.logs.signatures import Matcher
 from cicd_agent.analysis.logs.sources import JobLog, iter_chunks
@@ -39,6 +39,8 @@ from cicd_agent.analysis.redact import Redactor
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})
 PASSED_CONCLUSIONS = frozenset({"success", "skipped", "neutral"})
 MIN_EXCERPT_WEIGHT = 30
+RECOGNISED_WEIGHT = 85
+MAX_LISTED_JOBS = 10
 MAX_ERROR_LINES = 20
 _FOLD = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-f]{7,64}\b|\d+")
 _SPACES = re.compile(r"\s+")
@@ -246,55 +248,68 @@ def _excerpt(
     measure: Callable[[str], int],
     redact: Callable[[str], str],
 ) -> str:
+    """The budgeted excerpt: each distinct failure once, its root cause and step end first."""
     builder = ExcerptBuilder(budget=budget, measure=measure, redact=redact)
     summary = []
-    for job, mark in zip(judged, prints, strict=True):
+    for rank_index, (job, mark) in enumerate(zip(judged, prints, strict=True)):
         first = prints.index(mark)
-        same = f", same failure as {judged[first].scan.name}" if first != judged.index(job) else ""
+        same = f", same failure as {judged[first].scan.name}" if first != rank_index else ""
         code = f", exit code {job.exit_code}" if job.exit_code is not None else ""
         summary.append(
             f"- {job.scan.name}: step {job.step_name(job.steps[0])!r} {job.conclusion}{code}"
             f" ({job.failure_type.value}{same})"
         )
+    if len(summary) > MAX_LISTED_JOBS:
+        summary[MAX_LISTED_JOBS:] = [f"- and {len(summary) - MAX_LISTED_JOBS} more"]
     builder.preamble = ["Failed jobs:", *summary, ""]
     for job_rank, (job, mark) in enumerate(zip(judged, prints, strict=True)):
-        if prints.index(mark) != job_rank:
-            continue
-        sections: dict[int, int] = {}
-        for index in job.steps:
-            step = job.scan.steps[index]
-            sections[index] = builder.section(
-                f"=== job: {job.scan.name} | step: {job.step_name(index)} ==="
-            )
-            tail = [
-                (n, t)
-                for n, t in step.tail
-                if baseline is None or t.startswith("##[") or t not in baseline
-            ]
-            builder.offer(sections[index], tail)
-            for hit in step.hits:
-                builder.offer(sections[index], [(hit.line, hit.text), *hit.context])
-            if step.tail:
-                last = step.tail[-1][0]
-                end_tier = (1,) if job_rank == 0 else (3, job_rank)
-                builder.window(sections[index], last, STEP_END_LINES - 1, 0, end_tier)
-                for chunk, end in enumerate(range(last - STEP_END_LINES, last - STEP_END_LINES
-                                                  - MORE_END_LINES, -10)):  # fmt: skip
-                    builder.window(sections[index], end, 9, 0, (5, job_rank, chunk))
-        for position, finding in enumerate(job.ranked):
-            signature = finding.hit.match.signature
-            if finding.weight < MIN_EXCERPT_WEIGHT:
-                continue
-            if position == 0:
-                tier: tuple[int, ...] = (0,) if job_rank == 0 else (2, job_rank)
-            else:
-                tier = (4, job_rank, -finding.weight, position)
-            builder.offer(sections[finding.step_index], [(finding.hit.line, finding.hit.text)])
-            builder.window(
-                sections[finding.step_index],
-                finding.hit.line,
-                signature.before,
-                signature.after,
-                tier,
-            )
+        if prints.index(mark) == job_rank:
+            _offer_job(builder, job, job_rank, baseline)
     return builder.render()
+
+
+def _offer_job(
+    builder: ExcerptBuilder, job: _Judged, job_rank: int, baseline: BaselineIndex | None
+) -> None:
+    """Offer a failed job's lines and windows to the excerpt, ranked by how telling they are.
+
+    The root cause and the end of its step come first; a job whose tool was not recognised
+    (no strong finding) also offers more of its step's end, as the naive approach would.
+    """
+    sections: dict[int, int] = {}
+    recognised = job.root is not None and job.root.weight >= RECOGNISED_WEIGHT
+    for index in job.steps:
+        step = job.scan.steps[index]
+        section = sections[index] = builder.section(
+            f"=== job: {job.scan.name} | step: {job.step_name(index)} ==="
+        )
+
+        def keep(line: tuple[int, str], step: StepScan = step) -> bool:
+            number, text = line
+            if not step.start_line <= number <= step.end_line:
+                return False  # context read past the step's end
+            return baseline is None or text.startswith("##[") or text not in baseline
+
+        builder.offer(section, [line for line in step.tail if keep(line)])
+        for hit in step.hits:
+            builder.offer(section, [ln for ln in ((hit.line, hit.text), *hit.context) if keep(ln)])
+        if not step.tail:
+            continue
+        last = step.tail[-1][0]
+        builder.window(
+            section, last, STEP_END_LINES - 1, 0, (1,) if job_rank == 0 else (3, job_rank)
+        )
+        if not recognised:
+            for chunk, end in enumerate(range(last - STEP_END_LINES, last - MORE_END_LINES, -10)):
+                builder.window(section, end, 9, 0, (5, job_rank, chunk))
+    for position, finding in enumerate(job.ranked):
+        if finding.weight < MIN_EXCERPT_WEIGHT:
+            continue
+        if position == 0:
+            tier: tuple[int, ...] = (0,) if job_rank == 0 else (2, job_rank)
+        else:
+            tier = (4, job_rank, -finding.weight, position)
+        signature = finding.hit.match.signature
+        section = sections[finding.step_index]
+        builder.offer(section, [(finding.hit.line, finding.hit.text)])
+        builder.window(section, finding.hit.line, signature.before, signature.after, tier)

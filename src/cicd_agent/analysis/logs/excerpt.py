@@ -16,7 +16,7 @@ MAX_BLOCKS = 80
 MAX_LINE_CHARS = 1500
 MAX_CORE_CHARS = 4000
 STEP_END_LINES = 20
-MORE_END_LINES = 40
+MORE_END_LINES = 80
 
 
 @dataclass(order=True, frozen=True)
@@ -78,6 +78,9 @@ class ExcerptBuilder:
         chosen: dict[int, set[int]] = {}
         cores: set[tuple[int, int]] = set()
         best = self.redact(self._render(chosen, cores))
+        if self.measure(best) > self.budget:
+            self.preamble = []  # too small a budget for the list of jobs: keep it for lines
+            best = ""
         for block in sorted(self.blocks)[:MAX_BLOCKS]:
             for lines in (block.lines, (block.core,)):
                 trial = {key: set(value) for key, value in chosen.items()}

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+import numpy as np
+
 from cicd_agent.analysis.logs.runner_format import MarkerKind, clean_line, parse_marker
 from cicd_agent.analysis.logs.signatures import Matcher, SignatureHit
 
@@ -29,9 +31,24 @@ MAX_FAILED_TAILS = 8
 RECENT_TAILS = 3
 MAX_STEPS = 500
 MAX_ERROR_MARKERS = 50
+MAX_HITS_AFTER_CLOSE = 20
+MAX_LINE_KEPT = 8192
 HEADER_MAX_LINES = 400
 
 Line = tuple[int, str]
+NUMPY_COUNT_MIN = 1 << 16
+
+
+def count_newlines(buf: bytes, start: int, end: int) -> int:
+    """Newlines in ``buf[start:end]``.
+
+    ``bytes.count`` tests a byte at a time (about 1 GB/s); numpy's vectorised compare is
+    five times faster on long spans, which decides the reader's speed on a huge log.
+    """
+    if end - start < NUMPY_COUNT_MIN:
+        return buf.count(b"\n", start, end)
+    view = np.frombuffer(buf, dtype=np.uint8, count=end - start, offset=start)
+    return int(np.count_nonzero(view == 10))
 
 
 @dataclass
@@ -72,7 +89,7 @@ class StepScan:
             return []
         raw_lines = self.tail_raw.split(b"\n")[-TAIL_LINES:]
         first = self.end_line - len(raw_lines) + 1
-        return [(first + i, clean_line(raw)) for i, raw in enumerate(raw_lines)]
+        return [(first + i, clean_line(raw[:MAX_LINE_KEPT])) for i, raw in enumerate(raw_lines)]
 
     @property
     def failed(self) -> bool:
@@ -83,6 +100,12 @@ class StepScan:
     def hits(self) -> list[Hit]:
         """The kept hits in log order."""
         return sorted((entry[3] for entry in self._heap), key=lambda hit: hit.line)
+
+    def trim_hits(self, keep: int) -> None:
+        """Keep only the ``keep`` weightiest hits (a step whose details no longer matter)."""
+        if len(self._heap) > keep:
+            self._heap = heapq.nlargest(keep, self._heap, key=lambda entry: entry[:3])
+            heapq.heapify(self._heap)
 
     def add_hit(self, hit: Hit, order: int) -> None:
         """Keep ``hit`` if it is among the weightiest (then earliest) of this step."""
@@ -186,9 +209,11 @@ class JobScanner:
         step.end_line = last_line
         if step.failed:
             if self._tails_kept >= MAX_FAILED_TAILS:
+                step.trim_hits(MAX_HITS_AFTER_CLOSE)
                 return
             self._tails_kept += 1
         else:
+            step.trim_hits(MAX_HITS_AFTER_CLOSE)
             self._recent.append(step)
             if len(self._recent) > RECENT_TAILS:
                 self._recent.pop(0).tail_raw = b""
@@ -212,14 +237,14 @@ class JobScanner:
                 continue
             line_start = buf.rfind(b"\n", 0, start) + 1
             line_end = buf.find(b"\n", start)
-            lines_before += buf.count(b"\n", counted, line_start)
+            lines_before += count_newlines(buf, counted, line_start)
             counted = line_start
             self._candidate(view, line_start, line_end, lines_before + 1)
-        return lines_before + buf.count(b"\n", counted, cut)
+        return lines_before + count_newlines(buf, counted, cut)
 
     def _candidate(self, view: _Buffer, start: int, end: int, number: int) -> None:
         """Look at line ``number`` (``view.buf[start:end]``), which holds a needle."""
-        text = clean_line(view.buf[start:end])
+        text = clean_line(view.buf[start : min(end, start + MAX_LINE_KEPT)])
         marker = parse_marker(text)
         if self._in_header and number > self._header_limit:
             self._in_header = False
@@ -274,7 +299,8 @@ class _Buffer:
             if position == 0:
                 break
             previous = buf.rfind(b"\n", 0, position - 1) + 1
-            lines.append((number - index, clean_line(buf[previous : position - 1])))
+            end = min(position - 1, previous + MAX_LINE_KEPT)
+            lines.append((number - index, clean_line(buf[previous:end])))
             position = previous
         lines.reverse()
         position = end + 1
@@ -282,6 +308,7 @@ class _Buffer:
             following = buf.find(b"\n", position, self.cut)
             if following < 0:
                 break
-            lines.append((number + index, clean_line(buf[position:following])))
+            end = min(following, position + MAX_LINE_KEPT)
+            lines.append((number + index, clean_line(buf[position:end])))
             position = following + 1
         return tuple(lines)

@@ -114,9 +114,11 @@ SIGNATURES: tuple[Signature, ...] = (
          ("##[",), "##[error]The operation was canceled.", before=3, after=0),
     # --- test runners' verdict lines: whatever message they quote, they are a test's -------
     _sig("pytest.failed", T.TEST_FAILURE, 90,
-         r"^FAILED (?P<path>[^\s:]+)::\S+|^(?P<path2>\S+\.py)::\S+ FAILED",
-         ("FAILED",),
+         r"^FAILED (?P<path>[^\s:]+)::\S+", ("FAILED",),
          "FAILED tests/test_calc.py::test_add - assert 5 == 6", before=0, after=0),
+    _sig("pytest.progress", T.TEST_FAILURE, 85, r"^(?P<path>\S+\.py)::\S+ FAILED", ("FAILED",),
+         "tests/test_calc.py::test_add FAILED                                      [ 50%]",
+         before=0, after=0),
     _sig("pytest.error", T.TEST_FAILURE, 90, r"^ERROR (?P<path>[^\s:]+\.py)\b", ("ERROR",),
          "ERROR tests/test_calc.py", before=0, after=0),
     _sig("unittest.fail", T.TEST_FAILURE, 90, r"^(?:FAIL|ERROR): \w+ \([\w.]+\)",
@@ -242,7 +244,8 @@ SIGNATURES: tuple[Signature, ...] = (
          r"|failed to read dockerfile"
          r"|dockerfile parse error|unknown instruction:|=+ no tests ran"
          r"|npm (?:ERR!|error) Missing script:",
-         ("ruff failed", "mypy:", "onfiguration", "Cannot parse config", "dockerfile", "unknown instruction", "no tests ran", "Missing script"),
+         ("ruff failed", "mypy:", "onfiguration", "Cannot parse config", "dockerfile",
+          "unknown instruction", "no tests ran", "Missing script"),
          "ruff failed", "mypy: error: Cannot find config file 'setup.cfgx'", before=1, after=4),
     # --- dependencies --------------------------------------------------------------------------
     _sig("pip.resolution", T.DEPENDENCY_ERROR, 90,

@@ -1,0 +1,374 @@
+"""Shared setup of the reliability tests: a small real project per mode, its real webhook event,
+and one way to run a mode through ``cicd_agent.cli.main`` that records everything the run wrote
+(outputs, summary, log, files) and everything it sent (GitHub requests through the validating
+mock's proxy, chat requests to the local model server).
+
+The matrix, secrets, injection and idempotence tests all drive modes through :class:`ModeRunner`,
+so each of them checks the same surfaces in the same way.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cicd_agent.cli import main
+from tests.git_builder import GitRepoBuilder
+from tests.harness import payloads
+from tests.harness.action_runner import parse_github_output
+from tests.harness.github_mock import GitHubApi
+from tests.harness.github_proxy import Recorded
+from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest
+
+MODES = ("review", "deploy-gate", "gen-tests", "analyse-failure")
+MODEL = "gpt-4o-mini"
+WEEKDAY_NOON = "2026-11-18T12:00:00+00:00"
+WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
+# Outputs that name a file the mode wrote: their contents are part of what a run produced.
+FILE_OUTPUTS = ("sarif_file", "audit_file", "patch_path", "excerpt_file")
+MODEL_TIMEOUT = 0.4
+"""Seconds per model request in these tests: short, so a hung model costs little wall time."""
+
+
+@dataclass
+class Outcome:
+    """What one run of a mode did, from the outside."""
+
+    code: int
+    outputs: dict[str, str]
+    summary: str
+    stdout: str
+    stderr: str
+    github: list[Recorded]
+    prompts: list[RecordedRequest]
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def log(self) -> str:
+        return self.stdout + self.stderr
+
+    @property
+    def document(self) -> dict[str, Any] | None:
+        """The ``--json`` document, when the run printed one."""
+        text = self.stdout.strip()
+        return json.loads(text) if text.startswith("{") else None
+
+    def writes(self) -> list[Recorded]:
+        """Every mutating request this run sent to GitHub, whatever GitHub answered."""
+        return [r for r in self.github if r.method in WRITE_METHODS]
+
+    def prompt_text(self) -> str:
+        return "\n\n".join(request.text() for request in self.prompts)
+
+    def sent_bodies(self) -> str:
+        """Every request body this run sent to GitHub, as text."""
+        return "\n".join(r.body.decode("utf-8", "replace") for r in self.github if r.body)
+
+    def surfaces(self) -> dict[str, str]:
+        """Every place a run leaves text a person or a later job can read, by name."""
+        found = {
+            "outputs": "\n".join(f"{k}={v}" for k, v in self.outputs.items()),
+            "summary": self.summary,
+            "log": "\n".join(
+                line for line in self.log.splitlines() if not line.startswith("::add-mask::")
+            ),
+            "github requests": self.sent_bodies(),
+            "prompts": self.prompt_text(),
+        }
+        found.update({f"file {name}": text for name, text in self.files.items()})
+        return found
+
+
+def posted_twice(outcome: Outcome) -> list[str]:
+    """Things published more than once in one run: a second summary comment, check run, commit
+    comment or (non-pending) review on the same target. Review's pending probes of single
+    comments are not publications: they carry no ``event`` and are deleted at once."""
+    seen: dict[str, int] = {}
+    for request in outcome.writes():
+        if request.method != "POST" or request.status >= 400:
+            continue
+        body = request.json() if request.body else {}
+        if request.api_path.endswith("/reviews") and "event" not in body:
+            continue
+        seen[request.api_path] = seen.get(request.api_path, 0) + 1
+    return [f"{path} ×{count}" for path, count in seen.items() if count > 1]
+
+
+def retried_posts(outcome: Outcome) -> list[str]:
+    """POSTs repeated after GitHub answered 5xx: GitHub may have done the first one already."""
+    failed = [r for r in outcome.writes() if r.method == "POST" and r.status >= 500]
+    return [
+        r.api_path
+        for r in failed
+        if sum(1 for o in outcome.writes() if o.method == "POST" and o.api_path == r.api_path) > 1
+    ]
+
+
+class ModeRunner:
+    """Runs modes in-process the way the runner would, one fresh output folder per run."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        github: GitHubApi | None = None,
+        model: ModelServer | None = None,
+    ) -> None:
+        self.root = root
+        self.github = github
+        self.model = model
+        self.runs = 0
+
+    def environ(self, folder: Path) -> dict[str, str]:
+        """The runner's variables for one run (no token unless the GitHub mock is in use)."""
+        env = {
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "HOME": str(folder / "home"),
+            "LANG": "C.UTF-8",
+            "GITHUB_OUTPUT": str(folder / "output"),
+            "GITHUB_STEP_SUMMARY": str(folder / "summary.md"),
+            "RUNNER_TEMP": str(folder / "runner_temp"),
+            "GITHUB_SERVER_URL": "https://github.com",
+        }
+        if "TIKTOKEN_CACHE_DIR" in os.environ:
+            env["TIKTOKEN_CACHE_DIR"] = os.environ["TIKTOKEN_CACHE_DIR"]
+        if self.github is not None:
+            env.update(self.github.env())
+        if self.model is not None:
+            env["OPENAI_API_KEY"] = TEST_API_KEY
+        return env
+
+    def model_flags(self) -> list[str]:
+        if self.model is None:
+            return ["--provider", "none"]
+        return [
+            "--provider", "openai", "--base-url", self.model.base_url, "--model", MODEL,
+            "--fast-model", MODEL, "--model-timeout", str(MODEL_TIMEOUT),
+        ]  # fmt: skip
+
+    def run(
+        self,
+        mode: str,
+        argv: Sequence[str] = (),
+        *,
+        event: Path | None = None,
+        event_name: str | None = None,
+        workspace: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        drop_env: Sequence[str] = (),
+    ) -> Outcome:
+        """Run ``cicd-agent MODE`` with the model flags, ``argv`` and the runner environment."""
+        self.runs += 1
+        folder = self.root / f"run-{self.runs}"
+        for sub in ("home", "runner_temp"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        environ = self.environ(folder)
+        if event is not None:
+            environ["GITHUB_EVENT_PATH"] = str(event)
+        if event_name is not None:
+            environ["GITHUB_EVENT_NAME"] = event_name
+        if workspace is not None:
+            environ["GITHUB_WORKSPACE"] = str(workspace)
+        environ.update(env or {})
+        for name in drop_env:
+            environ.pop(name, None)
+        github_before = len(self.github.proxy.requests) if self.github else 0
+        model_before = len(self.model.chat_requests) if self.model else 0
+        stdout, stderr = io.StringIO(), io.StringIO()
+        code = main(
+            [mode, *self.model_flags(), *argv], environ=environ, stdout=stdout, stderr=stderr
+        )
+        output_file, summary_file = folder / "output", folder / "summary.md"
+        outputs = parse_github_output(output_file.read_text()) if output_file.exists() else {}
+        outcome = Outcome(
+            code=code,
+            outputs=outputs,
+            summary=summary_file.read_text() if summary_file.exists() else "",
+            stdout=stdout.getvalue(),
+            stderr=stderr.getvalue(),
+            github=self.github.proxy.requests[github_before:] if self.github else [],
+            prompts=self.model.chat_requests[model_before:] if self.model else [],
+        )
+        for name in FILE_OUTPUTS:
+            path = Path(outputs[name]) if outputs.get(name) else None
+            if path is not None and path.is_file():
+                outcome.files[name] = path.read_text(encoding="utf-8", errors="replace")
+        return outcome
+
+
+# ------------------------------------------------------------------------------ projects
+
+
+@dataclass(frozen=True)
+class Project:
+    """A mode's project: a real repository, the range under test and its event."""
+
+    repo: GitRepoBuilder
+    base: str
+    head: str
+    event: Path
+    event_name: str
+    argv: tuple[str, ...] = ()
+
+    @property
+    def path(self) -> Path:
+        return self.repo.path
+
+
+APP = "".join(f"line_{n} = {n}\n" for n in range(1, 61))
+ORDERS = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(20))
+CALC_BASE = "def add(a, b):\n    return a + b\n"
+CALC_HEAD = CALC_BASE + "\n\ndef clamp(value, low, high):\n    if value < low:\n        return low\n    if value > high:\n        return high\n    return value\n"  # fmt: skip
+CALC_TEST = "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"
+
+
+def pull_request_event(
+    folder: Path,
+    base: str,
+    head: str,
+    *,
+    title: str | None = None,
+    body: str | None = None,
+    head_ref: str | None = None,
+    name: str = "pull_request.json",
+) -> Path:
+    """The real ``pull_request`` ``opened`` example, pointed at ``base``/``head``."""
+    payload = payloads.example("pull_request", "opened")
+    pull = payload["pull_request"]
+    pull["head"]["sha"], pull["base"]["sha"] = head, base
+    if title is not None:
+        pull["title"] = title
+    if body is not None:
+        pull["body"] = body
+    if head_ref is not None:
+        pull["head"]["ref"] = head_ref
+    folder.mkdir(parents=True, exist_ok=True)
+    return payloads.write_event(folder, payload, name)
+
+
+def push_event(folder: Path, before: str, after: str, *, name: str = "push.json") -> Path:
+    """The real ``push`` example, pointed at ``before``/``after`` on ``main``."""
+    payload = payloads.example("push")
+    payload.update(before=before, after=after, ref="refs/heads/main", created=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    return payloads.write_event(folder, payload, name)
+
+
+def review_project(root: Path, *, extra: Mapping[str, str | bytes] | None = None) -> Project:
+    """A pull request with a left-over debugger call: a high deterministic finding."""
+    repo = GitRepoBuilder(root / "review")
+    base = repo.commit("base", {"src/app.py": APP, "src/util.py": "def util():\n    return 1\n"})
+    edited = APP.replace("line_30 = 30\n", "import pdb\npdb.set_trace()\nline_30 = compute(30)\n")
+    head = repo.commit("compute line 30", {"src/app.py": edited, **(extra or {})})
+    return Project(repo, base, head, pull_request_event(root / "events", base, head), "pull_request")
+
+
+def deploy_project(root: Path, *, extra: Mapping[str, str | bytes] | None = None) -> Project:
+    """A push to main that changes one source file (a targeted test run, low risk)."""
+    repo = GitRepoBuilder(root / "deploy")
+    base = repo.commit(
+        "Initial",
+        {"src/shop/orders.py": ORDERS, "tests/test_orders.py": "def test_x():\n    pass\n"},
+    )
+    head = repo.commit(
+        "Cache orders", {"src/shop/orders.py": ORDERS + "CACHE = {}\n", **(extra or {})}
+    )
+    event = push_event(root / "events", base, head)
+    return Project(repo, base, head, event, "push", ("--deploy-time", WEEKDAY_NOON))
+
+
+def gentests_project(root: Path, *, extra: Mapping[str, str | bytes] | None = None) -> Project:
+    """A pull request adding ``clamp`` without tests: one uncovered segment, a fast suite."""
+    repo = GitRepoBuilder(root / "calc")
+    base = repo.commit(
+        "calc",
+        {
+            "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n',
+            "src/calc/__init__.py": CALC_BASE,
+            "tests/test_calc.py": CALC_TEST,
+        },
+    )
+    head = repo.commit("clamp", {"src/calc/__init__.py": CALC_HEAD, **(extra or {})})
+    return Project(repo, base, head, pull_request_event(root / "events", base, head), "pull_request")
+
+
+CLAMP_TEST = (
+    "from calc import clamp\n\n\n"
+    "def test_clamp_bounds():\n"
+    "    assert clamp(-5, 0, 10) == 0\n"
+    "    assert clamp(50, 0, 10) == 10\n"
+    "    assert clamp(5, 0, 10) == 5\n"
+)
+
+
+def good_answer(mode: str) -> dict[str, Any]:
+    """A plain, schema-valid answer for ``mode`` that agrees with the deterministic result."""
+    if mode == "review":
+        return {"summary": "Computes line 30.", "verdict": "comment", "findings": []}
+    if mode == "deploy-gate":
+        return {
+            "risk_factors": ["the orders cache is never invalidated"],
+            "risk_level": "low",
+            "pre_deploy_checks": ["run the orders tests"],
+            "monitoring_focus": ["orders latency"],
+            "confidence": 0.8,
+        }
+    if mode == "gen-tests":
+        return {"test_module": CLAMP_TEST, "rationale": "both bounds and the middle"}
+    return {
+        "root_cause": "test_add_small_numbers asserts 5 == 6.",
+        "failure_type": "test_failure",
+        "responsible_files": ["tests/test_failing.py"],
+        "responsible_commit": None,
+        "fix": {"type": "test", "description": "Fix the expectation.", "patch": None},
+        "confidence": 0.7,
+        "is_flaky": False,
+        "flaky_evidence": [],
+    }
+
+
+GHOST_FILE = "src/ghost/phantom_module.py"
+GHOST_LINE = 4242
+GHOST_SHA = "0badc0de" * 5
+
+
+def phantom_answer(mode: str) -> dict[str, Any]:
+    """A schema-valid answer that names files, lines and commits that do not exist."""
+    if mode == "review":
+        finding = {
+            "start_line": None, "severity": "critical", "category": "correctness",
+            "body": "Phantom.", "replacement": None, "confidence": 0.9,
+        }  # fmt: skip
+        return {
+            "summary": "Found problems.",
+            "verdict": "request_changes",
+            "findings": [
+                {**finding, "path": GHOST_FILE, "line": 3, "title": "Phantom file finding"},
+                {**finding, "path": "src/app.py", "line": GHOST_LINE, "title": "Phantom line"},
+            ],
+        }
+    if mode == "deploy-gate":
+        return {
+            **good_answer(mode),
+            "risk_factors": [f"{GHOST_FILE}:{GHOST_LINE} drops the orders table"],
+        }
+    if mode == "gen-tests":
+        module = (
+            "from calc.phantom_module import vanish\n\n\n"
+            "def test_vanish():\n    assert vanish(1) == 1\n"
+        )
+        return {"test_module": module, "rationale": "tests a helper"}
+    return {
+        **good_answer(mode),
+        "responsible_files": [f"{GHOST_FILE}:{GHOST_LINE}"],
+        "responsible_commit": GHOST_SHA,
+    }
+
+
+Edit = Callable[[Any], Any]
