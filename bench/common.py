@@ -158,7 +158,9 @@ def load(stdout: str) -> list[Figure]:
     if not lines:
         raise ValueError("the bench printed nothing")
     known = {f.name for f in fields(Figure)}
-    return [Figure(**{k: v for k, v in item.items() if k in known}) for item in json.loads(lines[-1])]
+    return [
+        Figure(**{k: v for k, v in item.items() if k in known}) for item in json.loads(lines[-1])
+    ]
 
 
 __all__ = [

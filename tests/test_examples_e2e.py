@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -41,7 +40,7 @@ from tests.harness.action_runner import ActionRun, ActionRunner
 from tests.harness.github_mock import REPO, TOKEN, GitHubApi
 from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest
 from tests.harness.prometheus_server import PrometheusServer, free_port
-from tests.harness.token_permissions import denied
+from tests.harness.token_permissions import denied, forbidden_routes
 from tests.harness.workflows import (
     AgentStep,
     JobOutcome,
@@ -73,6 +72,8 @@ class StepRecord:
     inputs: dict[str, str]
     run: ActionRun
     requests: list[tuple[str, str]]
+    refused: list[str]
+    """Requests the job's ``permissions:`` would not allow (answered 403, as GitHub would)."""
 
 
 @dataclass
@@ -87,6 +88,11 @@ class Played:
 
     def ran(self) -> set[str]:
         return {job for job, outcome in self.jobs.items() if outcome.result != "skipped"}
+
+    def assert_least_privilege_suffices(self) -> None:
+        """Every request each step made was one its job's token may make."""
+        refused = {f"{r.step.job_id}": r.refused for r in self.steps if r.refused}
+        assert not refused, f"{self.workflow.path.name}: the jobs' tokens would refuse {refused}"
 
 
 @dataclass
@@ -155,27 +161,43 @@ class Stage:
             }  # fmt: skip
             if "TIKTOKEN_CACHE_DIR" in os.environ:  # the runner would download the encodings
                 env["TIKTOKEN_CACHE_DIR"] = os.environ["TIKTOKEN_CACHE_DIR"]
+            permissions = workflow.jobs[step.job_id]["permissions"]
             before = len(self.github.proxy.requests)
-            run = self.runner.run(
-                given, workspace=workspace, event_name=event_name, event_path=event_path,
-                env=env, github_token=TOKEN,
-            )  # fmt: skip
+            with self.token_limited_to(permissions):
+                run = self.runner.run(
+                    given, workspace=workspace, event_name=event_name, event_path=event_path,
+                    env=env, github_token=TOKEN,
+                )  # fmt: skip
             sent = [(r.method, r.api_path) for r in self.github.proxy.requests[before:]]
-            played.steps.append(StepRecord(step, given, run, sent))
+            played.steps.append(
+                StepRecord(step, given, run, sent, [str(d) for d in denied(permissions, sent)])
+            )
             return StepRun(run.outputs, run.exit_code)
 
         played.jobs = simulate(workflow, contexts, run_agent)
-        for record in played.steps:
-            permissions = workflow.jobs[record.step.job_id]["permissions"]
-            refused = denied(permissions, record.requests)
-            assert not refused, (
-                f"{name} job {record.step.job_id!r} would be refused: {[str(d) for d in refused]}"
-            )
         return played
+
+    @contextmanager
+    def token_limited_to(self, permissions: dict[str, str]) -> Iterator[None]:
+        """While a step runs, GitHub refuses (403) what the job's token could not do."""
+        rules = [
+            self.github.proxy.fail(
+                method, pattern, 403, "Resource not accessible by integration", times=None
+            )
+            for method, pattern in forbidden_routes(permissions)
+        ]
+        try:
+            yield
+        finally:
+            for rule in rules:  # retire the rules: a later job has its own token
+                rule.times = rule.used
 
 
 def _assert_triggers(workflow: Workflow, event_name: str, payload: dict[str, Any]) -> None:
-    """The event is one the workflow's ``on:`` accepts (types, branches, workflows)."""
+    """The event is one the workflow's ``on:`` accepts (types, branches, workflows); a reusable
+    workflow runs in its caller's event."""
+    if "workflow_call" in workflow.triggers:
+        return
     assert event_name in workflow.triggers, f"{workflow.path.name} is not triggered by {event_name}"
     spec = workflow.triggers[event_name] or {}
     if "types" in spec:
@@ -307,6 +329,7 @@ def test_pr_review_reviews_gates_uploads_sarif_and_proposes_tests(
         workspace=workspace, sha=merge, ref=f"refs/pull/{PR_NUMBER}/merge",
     )  # fmt: skip
 
+    played.assert_least_privilege_suffices()
     # review: the model's high finding meets fail-on: high, so the step fails the job ...
     review = played.step("review").run
     assert review.exit_code == 1, review.log
@@ -355,3 +378,352 @@ def test_pr_review_skips_draft_pull_requests(stage: Stage, tmp_path: Path) -> No
         sha="1" * 40, ref=f"refs/pull/{PR_NUMBER}/merge",
     )  # fmt: skip
     assert played.ran() == set() and played.steps == []
+
+
+# --- deploy.yml -------------------------------------------------------------------------------
+
+ORDERS = "".join(f"def price_{i}(x):\n    return x * {i}\n\n\n" for i in range(1, 21))
+REVIEWS = rf"{REPO_API}/pulls/\d+/reviews"
+DEPLOY_RUNS = rf"{REPO_API}/actions/workflows/deploy\.yml/runs"
+
+
+@dataclass(frozen=True)
+class Pushes:
+    """main of a small service: each commit is one kind of change deploy.yml must route."""
+
+    repo: GitRepoBuilder
+    tuned: str
+    docs: str
+    orders: str
+    auth: str
+    migration: str
+
+
+@pytest.fixture(scope="module")
+def pushes(tmp_path_factory: pytest.TempPathFactory) -> Pushes:
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("service") / "service")
+    repo.commit(
+        "service: orders and login",
+        {
+            "pyproject.toml": '[project]\nname = "shop"\nversion = "1.0"\n\n'
+            '[tool.pytest.ini_options]\npythonpath = ["src"]\n',
+            "src/shop/__init__.py": "",
+            "src/shop/orders.py": ORDERS,
+            "src/shop/auth.py": "def login(user, password):\n    return check(user, password)\n",
+            "tests/test_orders.py": "from shop.orders import price_2\n\n\n"
+            "def test_price_doubles():\n    assert price_2(21) == 42\n",
+            "README.md": "# Shop\n",
+        },
+    )
+    for n in range(3):  # some history, so authors and files have a past
+        tuned = repo.commit(f"orders: tune price {n}", {"src/shop/orders.py": ORDERS + f"TUNED = {n}\n"})
+    return Pushes(
+        repo,
+        tuned,
+        docs=repo.commit("docs: how to order", {"README.md": "# Shop\n\nOrder online.\n"}),
+        orders=repo.commit("orders: cache prices", {"src/shop/orders.py": ORDERS + "CACHE = {}\n"}),
+        auth=repo.commit(
+            "auth: strict password check",
+            {"src/shop/auth.py": "def login(user, password):\n"
+                                 "    return check(user, password, strict=True)\n"},
+        ),
+        migration=repo.commit(
+            "orders: add a note column",
+            {"migrations/0002_order_note.sql": "ALTER TABLE orders ADD COLUMN note TEXT;\n"},
+        ),
+    )
+
+
+def deploy_opinion(level: str = "low") -> dict[str, Any]:
+    """The model's view: it may only raise the deterministic floor, so 'low' changes nothing."""
+    return {"risk_factors": ["small change"], "risk_level": level, "pre_deploy_checks": [],
+            "monitoring_focus": ["error rate"], "confidence": 0.9}  # fmt: skip
+
+
+def github_holds_green_history(stage: Stage, review: str = "APPROVED") -> None:
+    """The pull requests behind the commits were reviewed; the workflow's recent runs passed."""
+
+    def reviews(listing: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**listing[0], "id": 1, "state": review}]
+
+    def runs(listing: dict[str, Any]) -> dict[str, Any]:
+        template = listing["workflow_runs"][0]
+        made = [{**template, "id": 900 + n, "conclusion": "success", "status": "completed"}
+                for n in range(5)]  # fmt: skip
+        return {"total_count": len(made), "workflow_runs": made}
+
+    stage.github.proxy.script("GET", REVIEWS, edit=reviews)
+    stage.github.proxy.script("GET", DEPLOY_RUNS, edit=runs)
+
+
+def play_deploy(
+    stage: Stage, pushes: Pushes, before: str, after: str, **extra: Any
+) -> Played:
+    workspace = checkout(pushes.repo.path, stage.tmp_path / f"checkout-{after[:8]}", after)
+    return stage.play(
+        "deploy.yml", event_name="push", payload=push_event(before, after), workspace=workspace,
+        sha=after, ref="refs/heads/main", **extra,
+    )  # fmt: skip
+
+
+def gate_outputs(played: Played) -> dict[str, str]:
+    run = played.step("analyse").run
+    assert run.exit_code == 0, run.log
+    return played.jobs["analyse"].outputs
+
+
+def test_deploy_ships_a_docs_change_directly_without_tests(stage: Stage, pushes: Pushes) -> None:
+    github_holds_green_history(stage)
+    stage.model.answer(deploy_opinion())
+    played = play_deploy(stage, pushes, pushes.tuned, pushes.docs, vars={"PROMETHEUS_URL": ""})
+
+    outputs = gate_outputs(played)
+    assert outputs == {
+        "risk_level": "low", "recommendation": "proceed", "strategy": "direct",
+        "canary_percentage": "100", "requires_approval": "false", "test_scope": "none",
+        "test_paths": "[]",
+    }  # fmt: skip
+    assert {j: o.result for j, o in played.jobs.items()} == {
+        "analyse": "success", "test": "skipped", "approve": "skipped", "deploy": "success",
+        "canary": "skipped", "rollback": "skipped",
+    }  # fmt: skip
+    # The audit trail is uploaded as an artifact: its last line is this decision.
+    upload = "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02"
+    audit = Path(played.jobs["analyse"].rendered[upload]["with.path"])
+    last = json.loads(audit.read_text().splitlines()[-1])
+    assert pushes.docs in json.dumps(last)
+    assert stage.model.pending == 0 and len(stage.model.chat_requests) == 1
+    played.assert_least_privilege_suffices()
+
+
+def test_deploy_runs_only_the_tests_a_source_change_calls_for(
+    stage: Stage, pushes: Pushes
+) -> None:
+    github_holds_green_history(stage)
+    stage.model.answer(deploy_opinion())
+    played = play_deploy(stage, pushes, pushes.docs, pushes.orders, vars={"PROMETHEUS_URL": ""})
+
+    outputs = gate_outputs(played)
+    assert outputs["test_scope"] == "targeted"
+    assert json.loads(outputs["test_paths"]) == ["tests/test_orders.py"]
+    assert outputs["recommendation"] == "proceed" and outputs["requires_approval"] == "false"
+    assert played.ran() == {"analyse", "test", "deploy"}
+    # The test job's own script consumes test_paths as written: run it in the checkout.
+    test_job = played.workflow.jobs["test"]
+    script = test_job["steps"][-1]["run"]
+    env = {k.removeprefix("env."): v for k, v in played.jobs["test"].rendered[
+        "Run the tests the change calls for"].items() if k.startswith("env.")}  # fmt: skip
+    workspace = stage.tmp_path / f"checkout-{pushes.orders[:8]}"
+    done = subprocess.run(
+        ["bash", "-e", "-c", script], cwd=workspace, capture_output=True, text=True,
+        env={"PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}", **env}, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
+    played.assert_least_privilege_suffices()
+
+
+def test_deploy_waits_for_approval_of_a_migration(stage: Stage, pushes: Pushes) -> None:
+    github_holds_green_history(stage)
+    stage.model.answer(deploy_opinion())
+    played = play_deploy(stage, pushes, pushes.auth, pushes.migration, vars={"PROMETHEUS_URL": ""})
+
+    outputs = gate_outputs(played)
+    assert outputs["requires_approval"] == "true"
+    assert outputs["strategy"] == "blue_green" and outputs["recommendation"] == "proceed"
+    assert played.jobs["approve"].result == "success"  # the environment's reviewers approve
+    assert played.jobs["deploy"].result == "success"
+    assert played.jobs["canary"].result == "skipped"
+
+
+class BearerGateway:
+    """Prometheus behind an auth proxy that takes a bearer token, as hosted Prometheus APIs do.
+
+    The Debian Prometheus only knows basic auth; deploy.yml sends ``prometheus-token``. The
+    gateway refuses any request without the token and forwards the rest with basic auth.
+    """
+
+    def __init__(self, upstream: PrometheusServer, token: str) -> None:
+        self.authorized = 0
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.headers.get("Authorization") != f"Bearer {token}":
+                    self.send_response(401)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                gateway.authorized += 1
+                answer = requests.get(
+                    upstream.url + self.path, auth=(upstream.username, upstream.password),
+                    timeout=30,
+                )  # fmt: skip
+                self.send_response(answer.status_code)
+                self.send_header("Content-Type", answer.headers.get("Content-Type", "text/plain"))
+                self.send_header("Content-Length", str(len(answer.content)))
+                self.end_headers()
+                self.wfile.write(answer.content)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet."""
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def prometheus_gateway(prometheus_server: PrometheusServer) -> Iterator[BearerGateway]:
+    gateway = BearerGateway(prometheus_server, PROMETHEUS_TOKEN)
+    yield gateway
+    gateway.close()
+
+
+def test_deploy_canaries_a_security_change_and_rolls_back_a_slow_canary(
+    stage: Stage, pushes: Pushes, prometheus_gateway: BearerGateway
+) -> None:
+    github_holds_green_history(stage)
+    stage.model.answer(deploy_opinion())
+    played = play_deploy(
+        stage, pushes, pushes.orders, pushes.auth, vars={"PROMETHEUS_URL": prometheus_gateway.url}
+    )
+
+    outputs = gate_outputs(played)
+    assert outputs["strategy"] == "canary" and outputs["canary_percentage"] == "25"
+    assert outputs["requires_approval"] == "false"
+    # The canary serves p99 latency 30 % above the baseline (the Prometheus fixture's default
+    # series): the judge says rollback, fail-on: rollback fails the job, the rollback job runs.
+    judge = played.step("canary").run
+    assert judge.exit_code == 1, judge.log
+    assert judge.outputs["verdict"] == "rollback" and judge.outputs["healthy"] == "true"
+    assert played.jobs["canary"].outputs == {"rollback": "true", "verdict": "rollback"}
+    assert played.jobs["canary"].result == "failure"
+    assert played.jobs["rollback"].result == "success"
+    assert prometheus_gateway.authorized > 0  # the token from secrets.PROMETHEUS_TOKEN was sent
+    assert PROMETHEUS_TOKEN not in judge.log + judge.summary
+    played.assert_least_privilege_suffices()
+
+    # Prometheus unreachable: never promote, never roll back on the judge's own failure.
+    dead = f"http://127.0.0.1:{free_port()}"
+    blind = play_deploy(
+        stage, pushes, pushes.orders, pushes.auth, vars={"PROMETHEUS_URL": dead},
+        replay={"analyse": StepRun(played.step("analyse").run.outputs, 0)},
+    )  # fmt: skip
+    judge = blind.step("canary").run
+    assert judge.exit_code == 3, judge.log
+    assert judge.outputs["verdict"] == "continue" and judge.outputs["healthy"] == "false"
+    assert blind.jobs["canary"].outputs == {"rollback": "false", "verdict": "continue"}
+    assert blind.jobs["rollback"].result == "skipped"
+    assert judge.summary.splitlines()[0].strip()  # one plain sentence first
+
+
+# --- ci-failure.yml ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def failed_ci(github_api: GitHubApi, tmp_path: Path) -> Any:
+    from tests.test_analyse_failure_github import GitHubState
+
+    state = GitHubState(github_api, tmp_path)
+    state.standard()
+    return state
+
+
+def ci_failure_event(state: Any, **changes: Any) -> dict[str, Any]:
+    path = state.event(name="CI", **changes)
+    return rehome(json.loads(path.read_text()))
+
+
+def test_ci_failure_explains_a_failed_pull_request_run_on_the_pull_request(
+    stage: Stage, failed_ci: Any
+) -> None:
+    from tests.test_analyse_failure_cli import ROOT_CAUSE
+
+    payload = ci_failure_event(
+        failed_ci,
+        event="pull_request",
+        pull_requests=[{"number": PR_NUMBER, "head": {"sha": failed_ci.head, "ref": "fix"},
+                        "base": {"sha": failed_ci.base, "ref": "main"}}],
+    )  # fmt: skip
+    failed_ci.comments(rf"{REPO_API}/issues/{PR_NUMBER}/comments")
+    stage.model.answer(
+        {"root_cause": "The new test expects 6 from add(2, 3).", "failure_type": "test_failure",
+         "responsible_files": ["tests/test_failing.py"], "responsible_commit": failed_ci.head,
+         "fix": {"type": "test", "description": "Expect 5.", "patch": None},
+         "confidence": 0.9, "is_flaky": False, "flaky_evidence": []}
+    )  # fmt: skip
+    workspace = checkout(failed_ci.repo.path, stage.tmp_path / "workspace", failed_ci.base)
+    played = stage.play(
+        "ci-failure.yml", event_name="workflow_run", payload=payload, workspace=workspace,
+        sha=failed_ci.base, ref="refs/heads/main",
+    )  # fmt: skip
+
+    run = played.step("analyse").run
+    assert run.exit_code == 0, run.log
+    assert run.outputs["failure_type"] == "test_failure" and run.outputs["is_flaky"] == "false"
+    assert ROOT_CAUSE in run.summary
+    (comment,) = stage.github.proxy.calls("POST", rf"{REPO_API}/issues/{PR_NUMBER}/comments")
+    assert ROOT_CAUSE in comment.json()["body"]
+    say = played.jobs["analyse"].rendered["Say what failed"]
+    assert say == {"env.FAILURE_TYPE": "test_failure", "env.IS_FLAKY": "false"}
+    played.assert_least_privilege_suffices()
+
+
+def test_ci_failure_ignores_green_runs(stage: Stage, failed_ci: Any) -> None:
+    payload = ci_failure_event(failed_ci, conclusion="success")
+    played = stage.play(
+        "ci-failure.yml", event_name="workflow_run", payload=payload, workspace=stage.tmp_path,
+        sha=failed_ci.base, ref="refs/heads/main",
+    )  # fmt: skip
+    assert played.ran() == set()
+
+
+# --- reusable.yml -----------------------------------------------------------------------------
+
+
+def test_reusable_gate_holds_a_change_a_reviewer_rejected(stage: Stage, pushes: Pushes) -> None:
+    github_holds_green_history(stage, review="CHANGES_REQUESTED")
+    stage.model.answer(deploy_opinion())
+    workspace = checkout(pushes.repo.path, stage.tmp_path / "workspace", pushes.orders)
+    played = stage.play(
+        "reusable.yml", event_name="push", payload=push_event(pushes.docs, pushes.orders),
+        workspace=workspace, sha=pushes.orders, ref="refs/heads/main",
+        inputs={"mode": "deploy-gate", "fail-on": "hold"},
+        secrets={"openai-api-key": TEST_API_KEY},
+    )  # fmt: skip
+
+    run = played.step("run").run
+    assert run.exit_code == 1, run.log  # fail-on: hold
+    assert played.jobs["run"].result == "failure"
+    outputs = workflow_call_outputs(played.workflow, played.jobs)
+    assert outputs["recommendation"] == "hold"
+    assert outputs["risk_level"] in {"low", "medium", "high", "critical"}
+    assert outputs["decision"] == ""
+    played.assert_least_privilege_suffices()
+
+
+def test_reusable_review_hands_its_decision_to_the_caller(stage: Stage, tmp_path: Path) -> None:
+    source = tmp_path / "shop"
+    base, head = make_repo(source)
+    workspace, merge = merge_checkout(source, tmp_path / "workspace", base, head)
+    stage.model.answer(ReviewAnswer(summary="Clean pricing helpers.", verdict="approve", findings=[]))
+    played = stage.play(
+        "reusable.yml", event_name="pull_request", payload=pull_request_event(base, head),
+        workspace=workspace, sha=merge, ref=f"refs/pull/{PR_NUMBER}/merge",
+        inputs={"mode": "review", "fail-on": ""}, secrets={"openai-api-key": TEST_API_KEY},
+    )  # fmt: skip
+
+    run = played.step("run").run
+    assert run.exit_code == 0, run.log
+    outputs = workflow_call_outputs(played.workflow, played.jobs)
+    assert outputs["decision"] == "approve"
+    assert outputs["recommendation"] == ""
+    (posted,) = stage.github.proxy.calls("POST", rf"{REPO_API}/pulls/{PR_NUMBER}/reviews")
+    assert posted.json()["event"] == "APPROVE"
+    played.assert_least_privilege_suffices()

@@ -19,7 +19,8 @@ from cicd_agent.github.comments import (
 )
 from cicd_agent.github.limits import COMMENT_BODY_MAX
 
-LIST = r"/repos/octocat/Hello-World/issues/7/comments"
+LIST_PATH = "/repos/octocat/Hello-World/issues/7/comments"
+LIST = LIST_PATH
 EDIT = r"/repos/octocat/Hello-World/issues/comments/\d+"
 SHA = "6dcb09b5b57875f334f61aebed695e2e4193db5e"
 
@@ -84,7 +85,8 @@ def test_dry_run_reports_the_update_it_would_make(github_api) -> None:
     assert outcome.status == "dry_run"
     assert outcome.requests[0].method == "PATCH"
     assert outcome.requests[0].path.endswith("/issues/comments/8")
-    assert [r.method for r in github_api.proxy.requests] == ["GET"]
+    # Reads only: the comment list, and who the token belongs to (whose comments are ours).
+    assert sorted(r.api_path for r in github_api.proxy.requests) == sorted([LIST_PATH, "/user"])
 
 
 def test_an_oversized_body_is_cut_with_a_note_and_keeps_its_marker() -> None:
@@ -105,3 +107,36 @@ def test_our_earlier_comment_can_be_read_back_by_its_key(github_api) -> None:
     assert find_issue_comment(client, 7, "review") is None
     github_api.proxy.script("GET", LIST, edit=_posted_earlier("review", 12))
     assert find_issue_comment(client, 7, "review") == f"old\n\n{marker('review')}"
+
+
+def test_a_marker_pasted_into_someone_elses_comment_is_neither_edited_nor_trusted(
+    github_api,
+) -> None:
+    """Prism's /user example is octocat; a comment with our marker by anyone else is not ours."""
+
+    def forged(comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        stranger = {**comments[0]["user"], "login": "mallory", "type": "User"}
+        return [
+            {**comments[0], "id": 66, "user": stranger, "body": f"gotcha\n\n{marker('review')}"}
+        ]
+
+    github_api.proxy.script("GET", LIST, edit=forged)
+    client = connect(github_api.settings())
+    assert find_issue_comment(client, 7, "review") is None
+    outcome = upsert_issue_comment(client, 7, "review", "our summary")
+    assert outcome.status == "created"
+    assert github_api.proxy.calls("PATCH", EDIT) == []
+
+
+def test_a_bot_comment_counts_as_ours_when_the_token_cannot_say_who_it_is(github_api) -> None:
+    """The workflow's GITHUB_TOKEN gets 403 from GET /user; then a bot's comment is ours."""
+
+    def by_bot(comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        bot = {**comments[0]["user"], "login": "github-actions[bot]", "type": "Bot"}
+        return [{**comments[0], "id": 77, "user": bot, "body": f"old\n\n{marker('review')}"}]
+
+    github_api.proxy.fail("GET", r"/user", 403, "Resource not accessible by integration")
+    github_api.proxy.script("GET", LIST, edit=by_bot)
+    outcome = upsert_issue_comment(connect(github_api.settings()), 7, "review", "new")
+    assert outcome.status == "updated"
+    assert outcome.requests[0].path.endswith("/issues/comments/77")

@@ -62,7 +62,7 @@ FAILURE: Build failed with an exception.
 * What went wrong:
 Execution failed for task ':test'.
 > There were failing tests. See the report at: file:///home/runner/work/app/app/build/reports/tests/test/index.html
-"""  # noqa: E501
+"""
 DOCKER = """\
 #0 building with "default" instance using docker driver
 #5 [2/4] WORKDIR /app
@@ -147,12 +147,12 @@ Waiting for the database to accept connections...
 @pytest.mark.parametrize(
     ("command", "output", "code", "expected", "line"),
     [
-        ("go build ./...", GO_BUILD, 1, FailureType.BUILD_ERROR, "cart/total.go:14:9: undefined: discountRate"),
+        ("go build ./...", GO_BUILD, 1, FailureType.BUILD_ERROR, "undefined: discountRate"),
         ("go test ./...", GO_TEST, 1, FailureType.TEST_FAILURE, "--- FAIL: TestDiscount (0.00s)"),
         ("go mod download", GO_MOD, 1, FailureType.DEPENDENCY_ERROR, "404 Not Found"),
         ("./gradlew build", GRADLE, 1, FailureType.BUILD_ERROR, "Cart.java:12: error: cannot find symbol"),
         ("./gradlew test", GRADLE_TEST, 1, FailureType.TEST_FAILURE, "CartTest > appliesDiscount() FAILED"),
-        ("docker build .", DOCKER, 1, FailureType.DEPENDENCY_ERROR, "No matching distribution found for flask==9.9.9"),
+        ("docker build .", DOCKER, 1, FailureType.DEPENDENCY_ERROR, "No matching distribution found"),
         ("docker build .", DOCKER_MAKE, 1, FailureType.BUILD_ERROR, "did not complete successfully"),
         ("poetry install", POETRY, 1, FailureType.DEPENDENCY_ERROR, "version solving failed"),
         ("yarn install", YARN, 1, FailureType.DEPENDENCY_ERROR, "Couldn't find package"),

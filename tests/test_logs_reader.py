@@ -8,6 +8,7 @@ from cicd_agent.analysis.logs.reader import (
     MAX_STEPS,
     JobScan,
     JobScanner,
+    count_newlines,
 )
 from cicd_agent.analysis.logs.signatures import Matcher
 from tests.corpus.runner_log import Job, Step, render
@@ -122,3 +123,17 @@ def test_a_log_with_thousands_of_steps_keeps_a_bounded_list() -> None:
     scan = _scan(_log(*steps))
     assert len(scan.steps) <= 2 * MAX_STEPS + 1
     assert [step.name for step in scan.steps if step.failed] == ["Run false"]
+
+
+def test_newline_counts_agree_on_long_and_short_spans() -> None:
+    data = b"".join(b"line %d\n" % i + b"x" * (i % 97) for i in range(40_000))
+    for start, end in [(0, len(data)), (17, len(data) - 5), (100, 200), (5, 5)]:
+        assert count_newlines(data, start, end) == data.count(b"\n", start, end)
+
+
+def test_line_numbers_stay_true_across_big_buffers() -> None:
+    filler = b"".join(b"tests/test_x.py::test_%d PASSED\n" % i for i in range(20_000))
+    data = _log(Step("Run tests", run="pytest", output=filler + PYTEST_OUTPUT, exit_code=1))
+    step = next(step for step in _scan(data, chunk=1 << 18).steps if step.failed)
+    summary = "FAILED tests/test_calc.py::test_add - assert 5 == 6"
+    assert {hit.text: hit.line for hit in step.hits}[summary] == _line_of(data, summary.encode())

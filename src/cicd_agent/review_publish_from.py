@@ -111,8 +111,8 @@ def collect_handoff(ctx: RunContext, path: Path) -> HandoffFacts:
     claims, dropped = vet_claims(handed, diff.by_path, ctx.redactor.redact)
     level, reasons = files_risk(diff)
     ctx.note(
-        f"Published the result of workflow run {run.id} (an untrusted artifact of the pull "
-        f"request's own run): the deterministic checks ran again on pull request "
+        f"The result comes from workflow run {run.id}, an untrusted artifact of the pull "
+        f"request's own run: the deterministic checks ran again on pull request "
         f"#{pull.number}'s diff from the API, and {len(claims)} of its "
         f"{len(handed.findings)} finding(s) named files of that diff"
         + (f" ({dropped} did not and were dropped)." if dropped else ".")

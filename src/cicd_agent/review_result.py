@@ -26,7 +26,11 @@ SUMMARY_KEY = "review-summary"
 LISTED_IN_SUMMARY = 100
 """Files named per list in the summary; the rest are counted."""
 
-_LEDGER = re.compile(r"<!-- cicd-agent-review-ledger: ([0-9a-f ]*) -->")
+# Only the ledger at the very end of our comment counts (nothing but the comment's own marker may
+# follow it): the body above it quotes PR and model text, which could carry a forged ledger.
+_LEDGER = re.compile(
+    r"<!-- cicd-agent-review-ledger: ([0-9a-f ]*) -->\s*(?:<!-- cicd-agent:[\w.:/@+-]+ -->\s*)?\Z"
+)
 _ANNOTATION_LEVEL: dict[Severity, AnnotationLevel] = {
     Severity.CRITICAL: "error",
     Severity.HIGH: "error",

@@ -41,13 +41,20 @@ _TABLE: tuple[tuple[str, str, tuple[Grant, ...]], ...] = (
     ("GET", r"/deployments(/\d+(/statuses)?)?", (("deployments", "read"),)),
 )  # fmt: skip
 _RULES = tuple(
-    (frozenset(methods.split()), re.compile(_REPO + path), grants)
+    (frozenset(methods.split()), re.compile(f"{_REPO}(?:{path})"), grants)
     for methods, path, grants in _TABLE
 )
 
 
+# Log downloads redirect to a short-lived signed URL off the API (the test proxy serves it
+# under /blobs/): fetching it needs no token at all.
+_UNAUTHENTICATED = re.compile(r"/blobs/.+")
+
+
 def required(method: str, api_path: str) -> tuple[Grant, ...]:
-    """The grants of which any one lets the token make this request."""
+    """The grants of which any one lets the token make this request (none for a signed URL)."""
+    if method == "GET" and _UNAUTHENTICATED.fullmatch(api_path):
+        return ()
     for methods, pattern, grants in _RULES:
         if method in methods and pattern.fullmatch(api_path):
             return grants
@@ -87,6 +94,21 @@ def denied(
     refused = []
     for method, path in requests:
         needs = required(method, path)
-        if not any(levels.get(scope, 0) >= LEVELS[level] for scope, level in needs):
+        if needs and not any(levels.get(scope, 0) >= LEVELS[level] for scope, level in needs):
             refused.append(Denied(method, path, needs))
     return refused
+
+
+def forbidden_routes(permissions: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(method, full API path regex) of every known route ``permissions`` do not allow.
+
+    A scripting proxy answering these with 403 makes the mock's token as narrow as the job's
+    ``GITHUB_TOKEN``, so a test sees what a user's run would do, not only what it asked for.
+    """
+    levels = granted(permissions)
+    return [
+        (method, pattern.pattern)
+        for methods, pattern, grants in _RULES
+        if not any(levels.get(scope, 0) >= LEVELS[level] for scope, level in grants)
+        for method in sorted(methods)
+    ]

@@ -396,7 +396,9 @@ class LocalRepo:
         return True
 
     def merge_base(self, base: str, head: str) -> str:
-        return self._git.run("merge-base", self.resolve(base), self.resolve(head)).strip()
+        return self._git.run(
+            "merge-base", self.resolve(base, "base"), self.resolve(head, "head")
+        ).strip()
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         """Whether ``older`` is in ``newer``'s history (False after a force-push rewrote it)."""

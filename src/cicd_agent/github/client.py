@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -139,6 +140,20 @@ class GitHubClient:
             self.capability.deny(settings.read_only_reason)
         self.repository: Repository = github.get_repo(settings.repo)
         self.repo_path = f"/repos/{settings.repo}"
+
+    @cached_property
+    def own_login(self) -> str | None:
+        """The login of the token's user, or None for tokens that cannot ask (the workflow's
+        GITHUB_TOKEN and app tokens answer 403 to ``GET /user``): comments are then ours when a
+        bot wrote them."""
+        try:
+            return str(self._github.get_user().login)
+        except GithubException:
+            return None
+        except requests.RequestException as exc:
+            raise unreachable(
+                exc, action="identifying the token's user", api_url=self.api_url
+            ) from exc
 
     def read(self, action: str, call: Callable[[], T]) -> T:
         """Run ``call`` (which may page through lists) and translate whatever GitHub answers."""

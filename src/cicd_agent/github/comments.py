@@ -17,12 +17,23 @@ from cicd_agent.github.models import WriteOutcome
 _KEY = re.compile(r"[\w.:/@+]+(?:-[\w.:/@+]+)*")
 
 
+class _Author(Protocol):
+    @property
+    def login(self) -> str: ...
+
+    @property
+    def type(self) -> str: ...
+
+
 class _Comment(Protocol):
     @property
     def id(self) -> int: ...
 
     @property
     def body(self) -> str: ...
+
+    @property
+    def user(self) -> _Author: ...
 
 
 def marker(key: str) -> str:
@@ -38,23 +49,33 @@ def with_marker(body: str, key: str) -> str:
     return f"{fit(body.rstrip(), COMMENT_BODY_MAX, reserve=len(mark) + 2)}\n\n{mark}"
 
 
-def _find(comments: Iterable[_Comment], key: str) -> int | None:
+def _is_ours(comment: _Comment, mark: str, own_login: str | None) -> bool:
+    """Our comment ends with our marker and was written by us: anyone can paste a marker into a
+    comment of their own, and we must neither edit nor trust (e.g. read a ledger from) that one.
+    "Us" is the token's user when GitHub tells (a personal token), else a bot account (the
+    workflow's GITHUB_TOKEN or an app token, which cannot ask who they are)."""
+    if not (comment.body or "").rstrip().endswith(mark):
+        return False
+    author = comment.user
+    return author is not None and (author.login == own_login if own_login else author.type == "Bot")
+
+
+def _find(client: GitHubClient, comments: Iterable[_Comment], key: str) -> _Comment | None:
     mark = marker(key)
-    for comment in comments:
-        if mark in (comment.body or ""):
-            return comment.id
-    return None
+    own_login = client.own_login
+    return next((c for c in comments if _is_ours(c, mark, own_login)), None)
+
+
+def _id(comment: _Comment | None) -> int | None:
+    return None if comment is None else comment.id
 
 
 def find_issue_comment(client: GitHubClient, number: int, key: str) -> str | None:
     """The body of our comment with ``key`` on ``number``, or None (review reads its ledger)."""
-    mark = marker(key)
 
     def collect() -> str | None:
-        for comment in client.repository.get_issue(number).get_comments():
-            if mark in (comment.body or ""):
-                return str(comment.body)
-        return None
+        found = _find(client, client.repository.get_issue(number).get_comments(), key)
+        return None if found is None else str(found.body)
 
     return client.read(f"listing the comments on #{number}", collect)
 
@@ -64,7 +85,7 @@ def upsert_issue_comment(client: GitHubClient, number: int, key: str, body: str)
     where = f"#{number}"
     existing = client.read(
         f"listing the comments on {where}",
-        lambda: _find(client.repository.get_issue(number).get_comments(), key),
+        lambda: _id(_find(client, client.repository.get_issue(number).get_comments(), key)),
     )
     payload = {"body": with_marker(body, key)}
     if existing is None:
@@ -89,7 +110,7 @@ def upsert_commit_comment(client: GitHubClient, sha: str, key: str, body: str) -
     where = f"commit {sha[:12]}"
     existing = client.read(
         f"listing the comments on {where}",
-        lambda: _find(client.repository.get_commit(sha).get_comments(), key),
+        lambda: _id(_find(client, client.repository.get_commit(sha).get_comments(), key)),
     )
     payload = {"body": with_marker(body, key)}
     if existing is None:

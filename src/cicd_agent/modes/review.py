@@ -144,6 +144,8 @@ class Review:
         answers = opinion.answers if opinion else []
         if opinion is not None:
             extra, dropped = model_findings(answers, opinion.shown, ctx.redactor.redact)
+            extra, invented = _on_existing_lines(facts, extra)
+            dropped += invented
             found += extra
             if dropped:
                 ctx.note(
@@ -265,6 +267,17 @@ def _max_calls(ctx: RunContext) -> int:
     if value < 1:
         raise UsageError(f"max-model-calls must be 1 or more, got {value}.")
     return int(value)
+
+
+def _on_existing_lines(facts: ReviewFacts, found: list[Finding]) -> tuple[list[Finding], int]:
+    """Drop model findings on lines past the end of their file at head: the line was invented,
+    and a finding there must neither be linked nor count towards ``fail-on``."""
+    if facts.repo is None or not found:
+        return found, 0
+    texts = facts.repo.read_texts(facts.plan.head, sorted({f.path for f in found}))
+    lengths = {path: len(text.splitlines()) for path, text in texts.items()}
+    kept = [f for f in found if f.line is None or f.line <= lengths.get(f.path, f.line)]
+    return kept, len(found) - len(kept)
 
 
 def _new_in(finding: Finding, facts: ReviewFacts) -> bool:

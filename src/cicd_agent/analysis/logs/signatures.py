@@ -4,10 +4,12 @@ Each signature is one regex over a cleaned line, with the failure type it implie
 generic line ranks but does not classify), a weight (how strongly it points at the root cause;
 100 marks runner-level facts that decide the type whatever else failed), the context lines an
 excerpt should keep around it, and *needles*: literals, one of which every matching line
-contains. Needles let a 1 GB log be scanned at C speed: one Aho-Corasick pass over raw bytes
-finds the few lines worth a regex, and only the signatures whose needle is in a line are tried.
-Signatures without needles (flake8-style ``path:1:2: F401`` lines, Go compiler errors) are tried
-only on the tail of a failed step, where such lines end up.
+contains. A 1 GB log is scanned at C speed: one Aho-Corasick pass over raw bytes looks for a
+few dozen ``SCAN_ANCHORS`` (fragments of the needles of errors that can sit far from a step's
+end) and only the lines holding one are decoded; on such a line only the signatures whose
+needle it holds are tried. Every line of a failed step's tail is tried against every signature,
+also those without needles (flake8-style ``path:1:2: F401`` lines), since that is where such
+lines end up.
 
 Order matters: a line takes the first signature that matches it, so specific shapes come before
 the general ones they would also match (a pip retry warning before a network error, a
@@ -566,7 +568,6 @@ class Matcher:
             [anchor.encode() for anchor in dict.fromkeys(anchors)],
             matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST,
         )
-        self._needles = needles
         self._text_automaton = ahocorasick_rs.AhoCorasick(needles)
         by_needle: dict[str, list[int]] = {n: [] for n in needles}
         for index, sig in enumerate(self.signatures):
@@ -576,7 +577,7 @@ class Matcher:
         self._needleless = tuple(i for i, sig in enumerate(self.signatures) if not sig.needles)
 
     def candidate_offsets(self, data: bytes | memoryview) -> list[int]:
-        """Start offsets of needle occurrences in ``data``: the lines worth a closer look."""
+        """Start offsets of scan anchors in raw ``data``: the lines worth a closer look."""
         return [start for _, start, _ in self.bytes_automaton.find_matches_as_indexes(data)]
 
     def match(self, text: str, *, full: bool = False) -> SignatureHit | None:

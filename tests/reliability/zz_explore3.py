@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from tests.reliability.scenarios import *
 from tests.reliability.faults import *
-from tests.reliability.test_zz_explore import show
+from tests.reliability.zz_explore import show
 
 CHUNK = "".join(f"INSERT INTO orders VALUES ({n}, 'item-{n}', {n % 97});\n" for n in range(1000))
 def big():

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from tests.reliability.scenarios import *
 from tests.reliability.faults import *
-from tests.reliability.test_zz_explore import show, MODEL_FAULTS, GH
+from tests.reliability.zz_explore import show, MODEL_FAULTS, GH
 from tests.harness import payloads
 from tests.test_analyse_failure_github import GitHubState
 
