@@ -19,11 +19,15 @@ What it does:
    usual mistakes (a wrong expected value, an invented function, a test without assertions, a
    test that changes the locale and never restores it, a test of already covered code).
 4. Print the funnel, every candidate's stop, coverage before and after and the timings, and
-   write them to ``bench/gen_tests_gate.md``.
+   write them to ``bench/gen_tests_gate.md``. With ``--json``, the last line of stdout is the
+   figures ``bench/run.py`` reports: the funnel's rates, coverage, gate time per candidate,
+   model calls, and prompt tokens per call against the naive prompt that shows the whole
+   target module and the whole nearest test file instead of the segment and an excerpt.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -40,6 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import Figure, emit, figure, tokenizer_note, use_tiktoken_cache  # noqa: E402
 from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest  # noqa: E402
 
 from cicd_agent.gentests.gate import FUNNEL_KEYS  # noqa: E402
@@ -100,8 +105,10 @@ class Replay:
     def __init__(self) -> None:
         self.attempts: dict[str, int] = {}
         self.missing: list[str] = []
+        self.requests: list[RecordedRequest] = []
 
     def __call__(self, request: RecordedRequest) -> dict[str, str]:
+        self.requests.append(request)
         match = _SEGMENT.search(request.text("user"))
         segment = match.group(1) if match else "?"
         number = self.attempts.get(segment, 0) + 1
@@ -201,11 +208,84 @@ def report(document: dict[str, Any], seconds: float, replay: Replay) -> str:
     return "\n".join(lines) + "\n"
 
 
+_FENCE = re.compile(
+    r'<untrusted-data label="([^"]*)" id="(\w+)">\n(.*?)\n</untrusted-data id="\2">', re.S
+)
+_TESTS_FILE = re.compile(r"How the existing tests in `([^`]+)` are written")
+_TARGET = re.compile(r"runs the missing lines of `[^`]+` in `([^`]+)` \(lines")
+
+
+def naive_user(user: str, project: Path) -> str:
+    """The same prompt showing the whole target module and the whole nearest test file."""
+    target = _TARGET.search(user)
+    tests = _TESTS_FILE.search(user)
+    whole = {
+        target.group(1): (project / target.group(1)).read_text(encoding="utf-8") if target else "",
+        tests.group(1): (project / tests.group(1)).read_text(encoding="utf-8") if tests else "",
+    }
+
+    def widen(match: re.Match[str]) -> str:
+        label = match.group(1)
+        if target and label.startswith(f"{target.group(1)} lines"):
+            return match.group(0).replace(match.group(3), whole[target.group(1)])
+        if tests and label == tests.group(1):
+            return match.group(0).replace(match.group(3), whole[tests.group(1)])
+        return match.group(0)
+
+    return _FENCE.sub(widen, user)
+
+
+def figures(
+    document: dict[str, Any], seconds: float, replay: Replay, project: Path
+) -> list[Figure]:
+    """Funnel, coverage, gate time, model calls and tokens of one gen-tests run."""
+    from cicd_agent.model.tokens import TokenCounter
+
+    funnel = document["funnel"]
+    generated = max(1, funnel["generated"])
+    sent, naive, ratios = 0, 0, []
+    counter = TokenCounter.for_model(replay.requests[0].model or "") if replay.requests else None
+    for request in replay.requests:
+        assert counter is not None
+        schema = counter.count(json.dumps(request.response_schema or {}))
+        system, user = request.text("system"), request.text("user")
+        ours = counter.count(system) + counter.count(user) + schema
+        theirs = counter.count(system) + counter.count(naive_user(user, project)) + schema
+        sent, naive = sent + ours, naive + theirs
+        ratios.append(100 * ours / theirs)
+    how = f"{PACKAGE}, {len(document['segments'])} segments, recorded answers replayed; " + (
+        tokenizer_note(counter.encoding_name, counter.exact) if counter else "no calls"
+    )
+    stages = ", ".join(f"{key} {funnel[key]}" for key in FUNNEL_KEYS)
+    return [
+        figure("gen-tests: prompt tokens / whole-module prompt, per call", "%", ratios or [0.0],
+               note=how + f"; {sent:,} sent vs {naive:,} naive in all. No target in issue 9 "
+               "for this mode; recall cannot be compared offline (replayed answers)"),
+        figure("gen-tests: model calls per run", "", [len(replay.requests)],
+               note="up to 3 attempts per segment"),
+        figure("gen-tests: candidates accepted", "%", [100 * funnel["accepted"] / generated],
+               note=f"funnel: {stages} (TestGen-LLM reported 25 % adding coverage)"),
+        figure("gen-tests: coverage of the target files after", "%",
+               [float(document["coverage_after"])],
+               note=f"before: {document['coverage_before']} % (lines + branches)"),
+        figure("gen-tests: gate time per candidate", "s",
+               [c["seconds"] for c in document["candidates"]] or [0.0],
+               note=f"whole run {seconds:.0f} s; every stage runs pytest in the sandbox"),
+    ]  # fmt: skip
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON last")
+    args = parser.parse_args()
+    use_tiktoken_cache()
     project, python = prepare()
     document, seconds, replay = run(project, python)
     text = report(document, seconds, replay)
     RESULTS.write_text(text, encoding="utf-8")
+    if args.json:
+        emit(figures(document, seconds, replay, project))
+        return
     sys.stdout.write(text)
 
 

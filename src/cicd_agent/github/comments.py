@@ -7,7 +7,7 @@ mode with the same key edits the comment it posted before instead of adding anot
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from cicd_agent.github.client import GitHubClient
@@ -82,49 +82,53 @@ def find_issue_comment(client: GitHubClient, number: int, key: str) -> str | Non
 
 def upsert_issue_comment(client: GitHubClient, number: int, key: str, body: str) -> WriteOutcome:
     """Create or update our comment on issue or pull request ``number``."""
-    where = f"#{number}"
-    existing = client.read(
-        f"listing the comments on {where}",
-        lambda: _id(_find(client, client.repository.get_issue(number).get_comments(), key)),
-    )
-    payload = {"body": with_marker(body, key)}
-    if existing is None:
-        return client.write(
-            f"commenting on {where}",
-            "POST",
-            f"{client.repo_path}/issues/{number}/comments",
-            payload,
-            status="created",
-        )
-    return client.write(
-        f"updating the comment on {where}",
-        "PATCH",
-        f"{client.repo_path}/issues/comments/{existing}",
-        payload,
-        status="updated",
+    return _upsert(
+        client,
+        f"#{number}",
+        lambda: client.repository.get_issue(number).get_comments(),
+        create_path=f"{client.repo_path}/issues/{number}/comments",
+        edit_path=f"{client.repo_path}/issues/comments/{{id}}",
+        key=key,
+        body=body,
     )
 
 
 def upsert_commit_comment(client: GitHubClient, sha: str, key: str, body: str) -> WriteOutcome:
     """Create or update our comment on commit ``sha`` (used when no pull request exists)."""
-    where = f"commit {sha[:12]}"
+    return _upsert(
+        client,
+        f"commit {sha[:12]}",
+        lambda: client.repository.get_commit(sha).get_comments(),
+        create_path=f"{client.repo_path}/commits/{sha}/comments",
+        edit_path=f"{client.repo_path}/comments/{{id}}",
+        key=key,
+        body=body,
+    )
+
+
+def _upsert(
+    client: GitHubClient,
+    where: str,
+    comments: Callable[[], Iterable[_Comment]],
+    *,
+    create_path: str,
+    edit_path: str,
+    key: str,
+    body: str,
+) -> WriteOutcome:
+    """Edit the comment we posted before under ``key``, or post it: never a second copy."""
     existing = client.read(
-        f"listing the comments on {where}",
-        lambda: _id(_find(client, client.repository.get_commit(sha).get_comments(), key)),
+        f"listing the comments on {where}", lambda: _id(_find(client, comments(), key))
     )
     payload = {"body": with_marker(body, key)}
     if existing is None:
         return client.write(
-            f"commenting on {where}",
-            "POST",
-            f"{client.repo_path}/commits/{sha}/comments",
-            payload,
-            status="created",
+            f"commenting on {where}", "POST", create_path, payload, status="created"
         )
     return client.write(
         f"updating the comment on {where}",
         "PATCH",
-        f"{client.repo_path}/comments/{existing}",
+        edit_path.format(id=existing),
         payload,
         status="updated",
     )
