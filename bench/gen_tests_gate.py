@@ -33,6 +33,7 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -212,25 +213,27 @@ _FENCE = re.compile(
     r'<untrusted-data label="([^"]*)" id="(\w+)">\n(.*?)\n</untrusted-data id="\2">', re.S
 )
 _TESTS_FILE = re.compile(r"How the existing tests in `([^`]+)` are written")
+_RETRY = "Your previous module was rejected"
+TARGET_PERCENT = 25.0
 _TARGET = re.compile(r"runs the missing lines of `[^`]+` in `([^`]+)` \(lines")
 
 
 def naive_user(user: str, project: Path) -> str:
     """The same prompt showing the whole target module and the whole nearest test file."""
-    target = _TARGET.search(user)
-    tests = _TESTS_FILE.search(user)
-    whole = {
-        target.group(1): (project / target.group(1)).read_text(encoding="utf-8") if target else "",
-        tests.group(1): (project / tests.group(1)).read_text(encoding="utf-8") if tests else "",
-    }
+    whole: dict[str, str] = {}
+    for pattern, suffix in ((_TARGET, " lines"), (_TESTS_FILE, "")):
+        found = pattern.search(user)
+        if found:
+            path = found.group(1)
+            whole[path + suffix] = (project / path).read_text(encoding="utf-8")
 
     def widen(match: re.Match[str]) -> str:
         label = match.group(1)
-        if target and label.startswith(f"{target.group(1)} lines"):
-            return match.group(0).replace(match.group(3), whole[target.group(1)])
-        if tests and label == tests.group(1):
-            return match.group(0).replace(match.group(3), whole[tests.group(1)])
-        return match.group(0)
+        key = next((k for k in whole if label == k or label.startswith(k + " ")), None)
+        if key is None:
+            return match.group(0)
+        nonce = match.group(2)
+        return f'<untrusted-data label="{label}" id="{nonce}">\n{whole[key]}\n</untrusted-data id="{nonce}">'
 
     return _FENCE.sub(widen, user)
 
@@ -243,7 +246,7 @@ def figures(
 
     funnel = document["funnel"]
     generated = max(1, funnel["generated"])
-    sent, naive, ratios = 0, 0, []
+    sent, naive, ratios, retries = 0, 0, [], []
     counter = TokenCounter.for_model(replay.requests[0].model or "") if replay.requests else None
     for request in replay.requests:
         assert counter is not None
@@ -253,14 +256,28 @@ def figures(
         theirs = counter.count(system) + counter.count(naive_user(user, project)) + schema
         sent, naive = sent + ours, naive + theirs
         ratios.append(100 * ours / theirs)
+        retries.append(_RETRY in user)
     how = f"{PACKAGE}, {len(document['segments'])} segments, recorded answers replayed; " + (
         tokenizer_note(counter.encoding_name, counter.exact) if counter else "no calls"
+    )
+    first = [r for r, retry in zip(ratios, retries, strict=True) if not retry] or [0.0]
+    again = [r for r, retry in zip(ratios, retries, strict=True) if retry] or [0.0]
+    obstacle = (
+        f"first attempts send {statistics.median(first):.0f} % of the whole-module prompt "
+        f"(median): the segment, the module's imports and an excerpt of the nearest tests are "
+        f"a large share of modules this small; the {sum(retries)} re-prompts add the rejected "
+        f"module and the gate's output ({statistics.median(again):.0f} % median). Recall "
+        f"cannot be compared offline: the answers are replayed, not generated from the prompt"
     )
     stages = ", ".join(f"{key} {funnel[key]}" for key in FUNNEL_KEYS)
     return [
         figure("gen-tests: prompt tokens / whole-module prompt, per call", "%", ratios or [0.0],
-               note=how + f"; {sent:,} sent vs {naive:,} naive in all. No target in issue 9 "
-               "for this mode; recall cannot be compared offline (replayed answers)"),
+               f"≤ {TARGET_PERCENT:g} %", lambda v: v <= TARGET_PERCENT,
+               how + "; naive: the same prompt with the whole target module and the whole "
+               "nearest test file instead of the segment and the excerpt", obstacle),
+        figure("gen-tests: prompt tokens / whole-module prompt, all calls summed", "%",
+               [100 * sent / max(1, naive)], f"≤ {TARGET_PERCENT:g} %",
+               lambda v: v <= TARGET_PERCENT, f"{sent:,} sent vs {naive:,} naive", obstacle),
         figure("gen-tests: model calls per run", "", [len(replay.requests)],
                note="up to 3 attempts per segment"),
         figure("gen-tests: candidates accepted", "%", [100 * funnel["accepted"] / generated],

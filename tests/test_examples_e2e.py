@@ -19,18 +19,22 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import requests
+import yaml
 
 from cicd_agent.analysis.review_verdict import ModelFinding, ReviewAnswer
 from tests.fixtures.gentests_project.build import make_repo
@@ -40,25 +44,34 @@ from tests.harness.action_runner import ActionRun, ActionRunner
 from tests.harness.github_mock import REPO, TOKEN, GitHubApi
 from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest
 from tests.harness.prometheus_server import PrometheusServer, free_port
-from tests.harness.token_permissions import denied, forbidden_routes
+from tests.harness.token_permissions import (
+    action_needs,
+    denied,
+    forbidden_routes,
+    step_needs,
+    union,
+)
 from tests.harness.workflows import (
+    ACTION,
+    EXAMPLES,
     AgentStep,
     JobOutcome,
+    OtherStep,
     StepRun,
     Workflow,
     runner_environment,
     simulate,
+    workflow_call_inputs,
     workflow_call_outputs,
 )
 from tests.test_action_e2e import shared_runner
-
-pytestmark = pytest.mark.slow
 
 PROMETHEUS_TOKEN = "prom-bearer-test-token-4e1d"
 SECRETS = {"OPENAI_API_KEY": TEST_API_KEY, "PROMETHEUS_TOKEN": PROMETHEUS_TOKEN}
 PR_NUMBER = 2
 REPO_API = f"/repos/{REPO}"
 VENV_BIN = str(Path(sys.executable).parent)
+Test = TypeVar("Test", bound=Callable[..., None])
 
 
 # --- the stage: a runner, GitHub, a model, and the record of every step run ----------------
@@ -74,6 +87,7 @@ class StepRecord:
     requests: list[tuple[str, str]]
     refused: list[str]
     """Requests the job's ``permissions:`` would not allow (answered 403, as GitHub would)."""
+    seconds: float
 
 
 @dataclass
@@ -101,6 +115,9 @@ class Stage:
     github: GitHubApi
     model: ModelServer
     tmp_path: Path
+    artifacts: dict[str, Path] = field(default_factory=dict)
+    """Artifacts uploaded by the workflows played so far, by name (as the run would keep them)."""
+    plays: list[Played] = field(default_factory=list)
 
     def play(
         self,
@@ -138,9 +155,10 @@ class Stage:
             "secrets": SECRETS if secrets is None else secrets,
             "vars": vars or {},
             "runner": {"temp": str(self.runner.runner_temp), "os": "Linux"},
-            "inputs": inputs or {},
+            "inputs": workflow_call_inputs(workflow, inputs or {}),
         }
         played = Played(workflow, {})
+        self.plays.append(played)
 
         def run_agent(step: AgentStep, given: dict[str, str]) -> StepRun:
             if replay and step.job_id in replay:
@@ -163,19 +181,42 @@ class Stage:
                 env["TIKTOKEN_CACHE_DIR"] = os.environ["TIKTOKEN_CACHE_DIR"]
             permissions = workflow.jobs[step.job_id]["permissions"]
             before = len(self.github.proxy.requests)
+            started = time.perf_counter()
             with self.token_limited_to(permissions):
                 run = self.runner.run(
                     given, workspace=workspace, event_name=event_name, event_path=event_path,
                     env=env, github_token=TOKEN,
                 )  # fmt: skip
             sent = [(r.method, r.api_path) for r in self.github.proxy.requests[before:]]
+            # Whatever the CLI writes must be an output of the action, or no workflow can read it.
+            undeclared = set(run.step_outputs.get("run", {})) - set(run.outputs)
+            assert not undeclared, f"outputs action.yml does not declare: {sorted(undeclared)}"
             played.steps.append(
-                StepRecord(step, given, run, sent, [str(d) for d in denied(permissions, sent)])
-            )
+                StepRecord(step, given, run, sent, [str(d) for d in denied(permissions, sent)],
+                           time.perf_counter() - started)
+            )  # fmt: skip
             return StepRun(run.outputs, run.exit_code)
 
-        played.jobs = simulate(workflow, contexts, run_agent)
+        played.jobs = simulate(workflow, contexts, run_agent, self.artifact_steps(workspace))
         return played
+
+    def artifact_steps(self, workspace: Path) -> OtherStep:
+        """upload-artifact and download-artifact, between the workflows of one test."""
+
+        def handle(job_id: str, step: dict[str, Any], rendered: dict[str, str]) -> None:
+            action = str(step.get("uses", "")).split("@")[0]
+            if action == "actions/upload-artifact":
+                path = workspace / rendered["with.path"]  # an absolute path stays absolute
+                assert path.is_file(), f"{job_id}: upload-artifact finds no file at {path}"
+                self.artifacts[rendered["with.name"]] = path
+            elif action == "actions/download-artifact":
+                name = rendered["with.name"]
+                assert name in self.artifacts, f"{job_id}: no artifact {name!r} was uploaded"
+                target = Path(rendered["with.path"])
+                target.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(self.artifacts[name], target / self.artifacts[name].name)
+
+        return handle
 
     @contextmanager
     def token_limited_to(self, permissions: dict[str, str]) -> Iterator[None]:
@@ -215,9 +256,33 @@ def runner(tmp_path_factory: pytest.TempPathFactory) -> ActionRunner:
 
 @pytest.fixture
 def stage(
-    runner: ActionRunner, github_api: GitHubApi, model_server: ModelServer, tmp_path: Path
-) -> Stage:
-    return Stage(runner, github_api, model_server, tmp_path)
+    request: pytest.FixtureRequest,
+    runner: ActionRunner,
+    github_api: GitHubApi,
+    model_server: ModelServer,
+    tmp_path: Path,
+) -> Iterator[Stage]:
+    stage = Stage(runner, github_api, model_server, tmp_path)
+    yield stage
+    ran = {(p.workflow.path.name, r.step.job_id) for p in stage.plays for r in p.steps}
+    missing = set(getattr(request.function, "exercises", ())) - ran
+    assert not missing, f"the test declares it runs {sorted(missing)}, but they never ran"
+
+
+EXERCISED: set[tuple[str, str]] = set()
+"""(workflow, job) of every cicd-agent step some test below runs end to end."""
+
+
+def exercises(*steps: tuple[str, str]) -> Callable[[Test], Test]:
+    """Mark a slow end-to-end test and declare the cicd-agent steps it must run (checked at its
+    end by the ``stage`` fixture, and against the examples by a fast test)."""
+
+    def mark(test: Test) -> Test:
+        EXERCISED.update(steps)
+        test.exercises = steps  # type: ignore[attr-defined]
+        return pytest.mark.slow(test)
+
+    return mark
 
 
 # --- events on real repositories -----------------------------------------------------------
@@ -230,6 +295,8 @@ def rehome(payload: dict[str, Any]) -> dict[str, Any]:
 
 def checkout(source: Path, dest: Path, sha: str) -> Path:
     """What actions/checkout with ``fetch-depth: 0`` leaves: a full clone, HEAD at ``sha``."""
+    if dest.exists():  # a later job of the same run checks out the same commit
+        return dest
     subprocess.run(["git", "clone", "-q", "--no-checkout", str(source), str(dest)], check=True)
     subprocess.run(["git", "-C", str(dest), "checkout", "-q", "--detach", sha], check=True)
     return dest
@@ -314,6 +381,7 @@ def line_of(path: Path, text: str) -> int:
     return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
 
 
+@exercises(("pr-review.yml", "review"), ("pr-review.yml", "gen-tests"))
 def test_pr_review_reviews_gates_uploads_sarif_and_proposes_tests(
     stage: Stage, tmp_path: Path
 ) -> None:
@@ -370,6 +438,7 @@ def test_pr_review_reviews_gates_uploads_sarif_and_proposes_tests(
     assert stage.model.pending == 0
 
 
+@exercises()
 def test_pr_review_skips_draft_pull_requests(stage: Stage, tmp_path: Path) -> None:
     payload = pull_request_event("0" * 40, "1" * 40)
     payload["pull_request"]["draft"] = True
@@ -378,6 +447,114 @@ def test_pr_review_skips_draft_pull_requests(stage: Stage, tmp_path: Path) -> No
         sha="1" * 40, ref=f"refs/pull/{PR_NUMBER}/merge",
     )  # fmt: skip
     assert played.ran() == set() and played.steps == []
+
+
+# --- fork-safe-review.yml and fork-safe-publish.yml ------------------------------------------
+
+FORK = "forker/Hello-World"
+
+
+def fork_pull_request_event(base: str, head: str) -> dict[str, Any]:
+    """A pull request from a fork: its head lives in another repository."""
+    payload = pull_request_event(base, head)
+    head_side = payload["pull_request"]["head"]
+    head_side.update(label="forker:feature/pricing", ref="feature/pricing")
+    head_side["repo"] = {**head_side["repo"], "full_name": FORK, "fork": True,
+                         "owner": {**head_side["repo"]["owner"], "login": "forker"}}  # fmt: skip
+    return payload
+
+
+def review_finished_event(base: str, head: str) -> dict[str, Any]:
+    """The ``workflow_run`` that GitHub sends when step 1 finished on a fork's pull request."""
+    payload = rehome(payloads.example("workflow_run", "completed"))
+    run = payload["workflow_run"]
+    run.update(name="cicd-agent fork-safe review", event="pull_request", status="completed",
+               conclusion="success", head_sha=head, head_branch="feature/pricing",
+               pull_requests=[])  # fmt: skip  # GitHub lists none for a fork's pull request
+    run["head_repository"] = {**run["head_repository"], "full_name": FORK,
+                              "owner": {**run["head_repository"]["owner"], "login": "forker"}}  # fmt: skip
+    return payload
+
+
+def github_holds_fork_pull(stage: Stage, repo: Path, base: str, head: str) -> None:
+    """GitHub's view of the fork's open pull request #2: its head, base and changed files."""
+
+    def pulls(listing: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        pull = listing[0]
+        head_side = {**pull["head"], "sha": head, "ref": "feature/pricing",
+                     "label": "forker:feature/pricing",
+                     "repo": {**pull["head"]["repo"], "full_name": FORK}}  # fmt: skip
+        base_side = {**pull["base"], "sha": base, "ref": "main",
+                     "repo": {**pull["base"]["repo"], "full_name": REPO}}  # fmt: skip
+        return [{**pull, "number": PR_NUMBER, "state": "open", "head": head_side, "base": base_side}]
+
+    def files(listing: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        names = _git(repo, "diff", "--name-only", base, head).split()
+        made = []
+        for name in names:
+            patch = _git(repo, "diff", base, head, "--", name)
+            hunks = patch[patch.index("@@"):]
+            added = sum(1 for line in hunks.splitlines() if line.startswith("+"))
+            made.append({**listing[0], "filename": name, "status": "modified", "patch": hunks,
+                         "additions": added, "deletions": 0, "changes": added})  # fmt: skip
+        return made
+
+    stage.github.proxy.script("GET", rf"{REPO_API}/pulls", edit=pulls)
+    stage.github.proxy.script("GET", rf"{REPO_API}/pulls/{PR_NUMBER}/files", edit=files)
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+@exercises(("fork-safe-review.yml", "analyse"), ("fork-safe-publish.yml", "publish"))
+def test_fork_safe_pair_reviews_without_secrets_and_publishes_from_the_artifact(
+    stage: Stage, tmp_path: Path
+) -> None:
+    source = tmp_path / "shop"
+    base, head = make_repo(source)
+    # The fork's pull request also leaves a debugger call in: a deterministic finding.
+    pricing = source / "src/shop/pricing.py"
+    pricing.write_text(pricing.read_text() + "\nbreakpoint()\n")
+    debug_line = len(pricing.read_text().splitlines())
+    _git(source, "-c", "user.name=Forker", "-c", "user.email=forker@example.com",
+         "commit", "-qam", "pricing: debug the coupons")  # fmt: skip
+    head = _git(source, "rev-parse", "HEAD").strip()
+    workspace, merge = merge_checkout(source, tmp_path / "workspace", base, head)
+
+    # Step 1, on pull_request: read-only token, no secrets, no model, nothing written.
+    review = stage.play(
+        "fork-safe-review.yml", event_name="pull_request",
+        payload=fork_pull_request_event(base, head), workspace=workspace, sha=merge,
+        ref=f"refs/pull/{PR_NUMBER}/merge", secrets={},
+    )  # fmt: skip
+    run = review.step("analyse").run
+    assert run.exit_code == 0, run.log
+    assert not [r for r in review.step("analyse").requests if r[0] != "GET"]
+    assert stage.model.requests == []
+    handed = json.loads(stage.artifacts["cicd-agent-review"].read_text())
+    assert handed["head_sha"] == head and handed["pull_request"] == PR_NUMBER
+    assert ("debugger", debug_line) in [(f["rule"], f["line"]) for f in handed["findings"]]
+    review.assert_least_privilege_suffices()
+
+    # Step 2, on workflow_run: a write token, no checkout; the artifact is checked, then posted.
+    github_holds_fork_pull(stage, source, base, head)
+    (tmp_path / "empty-workspace").mkdir()
+    publish = stage.play(
+        "fork-safe-publish.yml", event_name="workflow_run",
+        payload=review_finished_event(base, head), workspace=tmp_path / "empty-workspace",
+        sha=base, ref="refs/heads/main", secrets={},
+    )  # fmt: skip
+    run = publish.step("publish").run
+    assert run.exit_code == 0, run.log
+    (posted,) = stage.github.proxy.calls("POST", rf"{REPO_API}/pulls/{PR_NUMBER}/reviews")
+    body = posted.json()
+    assert body["event"] == "COMMENT" and body["commit_id"] == head
+    assert ("src/shop/pricing.py", debug_line) in [(c["path"], c["line"]) for c in body["comments"]]
+    assert stage.github.proxy.calls("POST", rf"{REPO_API}/check-runs")
+    publish.assert_least_privilege_suffices()
 
 
 # --- deploy.yml -------------------------------------------------------------------------------
@@ -472,6 +649,7 @@ def gate_outputs(played: Played) -> dict[str, str]:
     return played.jobs["analyse"].outputs
 
 
+@exercises(("deploy.yml", "analyse"))
 def test_deploy_ships_a_docs_change_directly_without_tests(stage: Stage, pushes: Pushes) -> None:
     github_holds_green_history(stage)
     stage.model.answer(deploy_opinion())
@@ -496,6 +674,7 @@ def test_deploy_ships_a_docs_change_directly_without_tests(stage: Stage, pushes:
     played.assert_least_privilege_suffices()
 
 
+@exercises(("deploy.yml", "analyse"))
 def test_deploy_runs_only_the_tests_a_source_change_calls_for(
     stage: Stage, pushes: Pushes
 ) -> None:
@@ -523,6 +702,7 @@ def test_deploy_runs_only_the_tests_a_source_change_calls_for(
     played.assert_least_privilege_suffices()
 
 
+@exercises(("deploy.yml", "analyse"))
 def test_deploy_waits_for_approval_of_a_migration(stage: Stage, pushes: Pushes) -> None:
     github_holds_green_history(stage)
     stage.model.answer(deploy_opinion())
@@ -585,6 +765,7 @@ def prometheus_gateway(prometheus_server: PrometheusServer) -> Iterator[BearerGa
     gateway.close()
 
 
+@exercises(("deploy.yml", "analyse"), ("deploy.yml", "canary"))
 def test_deploy_canaries_a_security_change_and_rolls_back_a_slow_canary(
     stage: Stage, pushes: Pushes, prometheus_gateway: BearerGateway
 ) -> None:
@@ -642,6 +823,7 @@ def ci_failure_event(state: Any, **changes: Any) -> dict[str, Any]:
     return rehome(json.loads(path.read_text()))
 
 
+@exercises(("ci-failure.yml", "analyse"))
 def test_ci_failure_explains_a_failed_pull_request_run_on_the_pull_request(
     stage: Stage, failed_ci: Any
 ) -> None:
@@ -677,6 +859,35 @@ def test_ci_failure_explains_a_failed_pull_request_run_on_the_pull_request(
     played.assert_least_privilege_suffices()
 
 
+@exercises(("ci-failure.yml", "analyse"))
+def test_ci_failure_on_a_push_run_needs_contents_write_for_its_commit_comment(
+    stage: Stage, failed_ci: Any
+) -> None:
+    """A red push run has no pull request: the comment goes on the commit, which takes
+    ``contents: write``. ci-failure.yml grants only read, so GitHub refuses it and the mode says
+    so in the summary, with its outputs written and the step green."""
+    payload = ci_failure_event(failed_ci)
+    failed_ci.comments(rf"{REPO_API}/commits/{failed_ci.head}/comments")
+    workspace = checkout(failed_ci.repo.path, stage.tmp_path / "workspace", failed_ci.base)
+    played = stage.play(
+        "ci-failure.yml", event_name="workflow_run", payload=payload, workspace=workspace,
+        sha=failed_ci.base, ref="refs/heads/main", secrets={"OPENAI_API_KEY": ""},
+    )  # fmt: skip
+
+    record = played.step("analyse")
+    assert record.run.exit_code == 0, record.run.log
+    assert record.run.outputs["failure_type"] == "test_failure"
+    commit_comments = f"POST {REPO_API}/commits/{failed_ci.head}/comments needs contents: write"
+    grants = played.workflow.jobs["analyse"]["permissions"]
+    if grants.get("contents") == "write":
+        assert record.refused == [] and record.run.outputs["comment_url"]
+    else:
+        assert record.refused == [commit_comments]
+        assert record.run.outputs["comment_url"] == ""
+        assert f"Skipped commenting on commit {failed_ci.head[:12]}" in record.run.summary
+
+
+@exercises()
 def test_ci_failure_ignores_green_runs(stage: Stage, failed_ci: Any) -> None:
     payload = ci_failure_event(failed_ci, conclusion="success")
     played = stage.play(
@@ -689,6 +900,7 @@ def test_ci_failure_ignores_green_runs(stage: Stage, failed_ci: Any) -> None:
 # --- reusable.yml -----------------------------------------------------------------------------
 
 
+@exercises(("reusable.yml", "run"))
 def test_reusable_gate_holds_a_change_a_reviewer_rejected(stage: Stage, pushes: Pushes) -> None:
     github_holds_green_history(stage, review="CHANGES_REQUESTED")
     stage.model.answer(deploy_opinion())
@@ -710,6 +922,7 @@ def test_reusable_gate_holds_a_change_a_reviewer_rejected(stage: Stage, pushes: 
     played.assert_least_privilege_suffices()
 
 
+@exercises(("reusable.yml", "run"))
 def test_reusable_review_hands_its_decision_to_the_caller(stage: Stage, tmp_path: Path) -> None:
     source = tmp_path / "shop"
     base, head = make_repo(source)
@@ -718,7 +931,7 @@ def test_reusable_review_hands_its_decision_to_the_caller(stage: Stage, tmp_path
     played = stage.play(
         "reusable.yml", event_name="pull_request", payload=pull_request_event(base, head),
         workspace=workspace, sha=merge, ref=f"refs/pull/{PR_NUMBER}/merge",
-        inputs={"mode": "review", "fail-on": ""}, secrets={"openai-api-key": TEST_API_KEY},
+        inputs={"mode": "review"}, secrets={"openai-api-key": TEST_API_KEY},
     )  # fmt: skip
 
     run = played.step("run").run
@@ -729,3 +942,103 @@ def test_reusable_review_hands_its_decision_to_the_caller(stage: Stage, tmp_path
     (posted,) = stage.github.proxy.calls("POST", rf"{REPO_API}/pulls/{PR_NUMBER}/reviews")
     assert posted.json()["event"] == "APPROVE"
     played.assert_least_privilege_suffices()
+
+
+# --- what can be checked without running anything ---------------------------------------------
+
+
+def all_examples() -> list[Workflow]:
+    return [Workflow.load(path.name) for path in sorted(EXAMPLES.glob("*.yml"))]
+
+
+def test_every_cicd_agent_step_of_every_example_runs_end_to_end() -> None:
+    steps = {(w.path.name, s.job_id) for w in all_examples() for s in w.agent_steps()}
+    assert steps == EXERCISED
+
+
+@pytest.mark.parametrize("workflow", all_examples(), ids=lambda w: w.path.name)
+def test_example_permissions_are_the_least_its_steps_need(workflow: Workflow) -> None:
+    """The workflow grants nothing; each job grants exactly what its steps need.
+
+    A job of the user's own commands (a deploy script, a test run) may read the repository.
+    """
+    assert workflow.doc.get("permissions") == {}
+    for job_id, job in workflow.jobs.items():
+        assert "permissions" in job, f"{job_id} must declare its permissions"
+        granted = {k: v for k, v in job["permissions"].items()}
+        needs = []
+        for step in job.get("steps", []):
+            inputs = {str(k): str(v) for k, v in (step.get("with") or {}).items()}
+            action = str(step.get("uses", "")).split("@")[0]
+            if action + "@" == ACTION:
+                mode = inputs["mode"]
+                modes = (
+                    _reusable_modes(workflow) if mode == "${{ inputs.mode }}" else [mode]
+                )
+                needs += [step_needs(m, inputs) for m in modes]
+            elif action:
+                needs.append(action_needs(action, inputs))
+        needed = union(*needs)
+        if not workflow.agent_steps(job_id) and granted != needed:
+            assert union(needed, {"contents": "read"}) == granted, job_id
+            continue
+        assert granted == needed, f"{workflow.path.name} job {job_id}"
+
+
+def _reusable_modes(workflow: Workflow) -> list[str]:
+    """Every mode a caller may pass to a reusable workflow's ``mode`` input."""
+    described = workflow.triggers["workflow_call"]["inputs"]["mode"]["description"]
+    modes = re.findall(r"[a-z]+(?:-[a-z]+)?", described)
+    return [m for m in modes if m in {"review", "gen-tests", "analyse-failure", "deploy-gate"}]
+
+
+@pytest.mark.parametrize("workflow", all_examples(), ids=lambda w: w.path.name)
+def test_example_expressions_name_steps_jobs_inputs_and_outputs_that_exist(
+    workflow: Workflow,
+) -> None:
+    """Each ``steps.X``, ``needs.X`` and ``jobs.X`` names something that exists at that point,
+    and each output read from a cicd-agent step is one action.yml declares: the runner would
+    silently read an empty string for any typo."""
+    action = yaml.safe_load((EXAMPLES.parents[1] / "action.yml").read_text())
+    for job_id, job in workflow.jobs.items():
+        declared_needs = set(workflow.needs(job_id))
+        seen: dict[str, dict[str, Any]] = {}
+        for step in job.get("steps", []):
+            text = json.dumps({k: step.get(k) for k in ("if", "with", "env", "run")})
+            for ref, output in re.findall(r"steps\.([\w-]+)\.outputs\.([\w-]+)", text):
+                assert ref in seen, f"{job_id}: steps.{ref} is not an earlier step"
+                if str(seen[ref].get("uses", "")).startswith(ACTION):
+                    assert output in action["outputs"], f"{job_id}: no action output {output}"
+            for ref in re.findall(r"needs\.([\w-]+)", text + json.dumps(job.get("if", ""))):
+                assert ref in declared_needs, f"{job_id}: needs.{ref} is not in needs:"
+            if str(step.get("uses", "")).startswith(ACTION):
+                assert re.fullmatch(r"org/cicd-agent@[0-9a-f]{40}", step["uses"]), step["uses"]
+                unknown = set(step.get("with") or {}) - set(action["inputs"])
+                assert not unknown, f"{job_id}: inputs action.yml does not declare: {unknown}"
+            if "id" in step:
+                seen[step["id"]] = step
+        for output in (job.get("outputs") or {}).values():
+            for ref, name in re.findall(r"steps\.([\w-]+)\.outputs\.([\w-]+)", output):
+                assert ref in seen and name in action["outputs"], f"{job_id} output {output}"
+        for other in workflow.jobs.values():
+            text = json.dumps(other)
+            for name in re.findall(rf"needs\.{re.escape(job_id)}\.outputs\.([\w-]+)", text):
+                assert name in (job.get("outputs") or {}), f"needs.{job_id}.outputs.{name}"
+    for spec in ((workflow.triggers.get("workflow_call") or {}).get("outputs") or {}).values():
+        for job_id, name in re.findall(r"jobs\.([\w-]+)\.outputs\.([\w-]+)", spec["value"]):
+            assert name in (workflow.jobs[job_id].get("outputs") or {}), spec["value"]
+
+
+def test_the_token_check_refuses_a_write_the_job_was_not_granted() -> None:
+    review = ("POST", f"{REPO_API}/pulls/2/reviews")
+    assert [str(d) for d in denied({"contents": "read"}, [review])] == [
+        f"POST {REPO_API}/pulls/2/reviews needs pull-requests: write"
+    ]
+    assert denied({"contents": "read", "pull-requests": "write"}, [review]) == []
+    comment = ("POST", f"{REPO_API}/issues/2/comments")
+    assert denied({"issues": "write"}, [comment]) == []
+    assert ("POST", f"{REPO_API}/pulls/2/reviews") not in [
+        (m, p) for m, p in forbidden_routes({"pull-requests": "write"}) if re.fullmatch(p, review[1])
+    ]
+    with pytest.raises(AssertionError, match="no permission known"):
+        denied({}, [("DELETE", f"{REPO_API}/git/refs/heads/main")])

@@ -2,6 +2,12 @@
 
 The README is what users read and action.yml is what the runner reads; the tables between the
 ``<!-- BEGIN … -->`` / ``<!-- END … -->`` markers are generated so the two cannot disagree.
+
+Besides the full ``inputs`` and ``outputs`` tables, each mode's section ("Modes in detail") has
+its own ``inputs:MODE`` and ``outputs:MODE`` blocks (``MODE:canary`` for deploy-gate's canary
+phase). A description says which modes it belongs to by its prefix, ``review: …`` or
+``deploy-gate, review: …``; a prefix that looks like modes but names an unknown one is an error,
+so a typo cannot silently drop an input from its mode's table.
 """
 
 from __future__ import annotations
@@ -14,6 +20,12 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from cicd_agent.modes import MODES  # noqa: E402  (after the path: runs without an install)
+
+PHASES = ("canary",)
+_SCOPE_ITEM = re.compile(r"[a-z]+(?:-[a-z]+)*(?: [a-z]+)?")
 
 
 def _cell(text: object) -> str:
@@ -43,10 +55,51 @@ def outputs_table(action: dict[str, object]) -> str:
     return "\n".join(rows)
 
 
+def scopes(description: str) -> tuple[list[str], str]:
+    """The blocks a description belongs to (``review``, ``deploy-gate:canary``…) and its text
+    without the prefix; ``([], description)`` for a common input or output."""
+    prefix, sep, rest = description.partition(":")
+    items = [item.strip() for item in prefix.split(",")]
+    if not sep or not all(_SCOPE_ITEM.fullmatch(item) for item in items):
+        return [], description
+    found = []
+    for item in items:
+        mode, _, phase = item.partition(" ")
+        if mode not in MODES or (phase and phase not in PHASES):
+            if any(m in item for m in MODES):
+                raise SystemExit(f"action.yml: unknown mode or phase {item!r} in {description!r}")
+            return [], description
+        found.append(f"{mode}:{phase}" if phase else mode)
+    return found, rest.strip()
+
+
+def mode_tables(action: dict[str, object]) -> dict[str, str]:
+    """``inputs:SCOPE`` and ``outputs:SCOPE`` blocks: each mode's own inputs and outputs."""
+    inputs, outputs = action["inputs"], action["outputs"]
+    assert isinstance(inputs, dict) and isinstance(outputs, dict)
+    rows: dict[str, list[str]] = {}
+    for name, spec in inputs.items():
+        found, text = scopes(str(spec.get("description", "")))
+        default = spec.get("default", "")
+        shown = f"`{_cell(default)}`" if default != "" else ""
+        for scope in found:
+            rows.setdefault(f"inputs:{scope}", []).append(f"| `{name}` | {shown} | {_cell(text)} |")
+    for name, spec in outputs.items():
+        found, text = scopes(str(spec.get("description", "")))
+        for scope in found:
+            rows.setdefault(f"outputs:{scope}", []).append(f"| `{name}` | {_cell(text)} |")
+    heads = {"inputs": "| input | default | description |\n|---|---|---|",
+             "outputs": "| output | description |\n|---|---|"}  # fmt: skip
+    return {
+        block: "\n".join([heads[block.split(":")[0]], *lines]) for block, lines in sorted(rows.items())
+    }
+
+
 def render(readme: str, blocks: dict[str, str]) -> str:
     for name, table in blocks.items():
+        marker = re.escape(name)
         pattern = re.compile(
-            rf"(<!-- BEGIN {name} -->\n)(?:.*?\n)?(<!-- END {name} -->)", re.DOTALL
+            rf"(<!-- BEGIN {marker} -->\n)(?:.*?\n)?(<!-- END {marker} -->)", re.DOTALL
         )
         if not pattern.search(readme):
             raise SystemExit(f"README.md has no <!-- BEGIN {name} --> … <!-- END {name} --> block")
@@ -56,7 +109,11 @@ def render(readme: str, blocks: dict[str, str]) -> str:
 
 def generated_blocks(root: Path = ROOT) -> dict[str, str]:
     action = yaml.safe_load((root / "action.yml").read_text())
-    return {"inputs": inputs_table(action), "outputs": outputs_table(action)}
+    return {
+        "inputs": inputs_table(action),
+        "outputs": outputs_table(action),
+        **mode_tables(action),
+    }
 
 
 def main() -> int:

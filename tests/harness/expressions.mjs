@@ -2,13 +2,14 @@
 // implementation behind the Actions language service), so the end-to-end tests read `with:`,
 // `if:` and `outputs:` of the example workflows the way the runner does, not the way we think.
 //
-// Usage: node expressions.mjs PATH/TO/@actions/expressions/dist/index.js < request.json
+// Usage: node expressions.mjs PATH/TO/@actions/expressions/dist/index.js, then one request per
+// line on stdin, one answer per line on stdout (one process serves a whole test session).
 // request: [{kind: "template" | "condition", text, contexts: {name: value}, status: {...}}]
 // status: {success, failure, cancelled} for the status functions (always() is always true).
 // answer:  [{value} | {error}] in the same order. A template substitutes every ${{ }} with the
 // result coerced to a string; a condition is a job or step `if:` (with or without ${{ }}), with
 // `success() &&` implied when it calls no status function, as the runner does.
-import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 
 const engine = await import(pathToFileURL(process.argv[2]).href);
@@ -58,12 +59,14 @@ function run(item) {
   throw new Error(`unknown kind ${item.kind}`);
 }
 
-const request = JSON.parse(readFileSync(0, "utf8"));
-const answers = request.map((item) => {
+function answer(item) {
   try {
     return { value: run(item) };
   } catch (error) {
     return { error: `${item.kind} ${JSON.stringify(item.text)}: ${error.message}` };
   }
-});
-process.stdout.write(JSON.stringify(answers));
+}
+
+for await (const line of createInterface({ input: process.stdin })) {
+  process.stdout.write(JSON.stringify(JSON.parse(line).map(answer)) + "\n");
+}

@@ -49,11 +49,17 @@ _RULES = tuple(
 # Log downloads redirect to a short-lived signed URL off the API (the test proxy serves it
 # under /blobs/): fetching it needs no token at all.
 _UNAUTHENTICATED = re.compile(r"/blobs/.+")
+# Routes a workflow's GITHUB_TOKEN (an app installation token) is always refused, whatever the
+# job's permissions; code that asks must cope with the 403 (e.g. "who am I" for comment ownership).
+_NEVER_FOR_WORKFLOW_TOKEN = (("GET", "/user"),)
 
 
 def required(method: str, api_path: str) -> tuple[Grant, ...]:
-    """The grants of which any one lets the token make this request (none for a signed URL)."""
+    """The grants of which any one lets the token make this request; none for a signed URL and
+    for the routes no workflow token may use (they are refused, see forbidden_routes)."""
     if method == "GET" and _UNAUTHENTICATED.fullmatch(api_path):
+        return ()
+    if (method, api_path) in _NEVER_FOR_WORKFLOW_TOKEN:
         return ()
     for methods, pattern, grants in _RULES:
         if method in methods and pattern.fullmatch(api_path):
@@ -111,4 +117,49 @@ def forbidden_routes(permissions: Mapping[str, str]) -> list[tuple[str, str]]:
         for methods, pattern, grants in _RULES
         if not any(levels.get(scope, 0) >= LEVELS[level] for scope, level in grants)
         for method in sorted(methods)
-    ]
+    ] + [(method, re.escape(path)) for method, path in _NEVER_FOR_WORKFLOW_TOKEN]
+
+
+# What each cicd-agent step needs to do everything it is configured to do (README, "Modes in
+# detail"), and what the other actions the examples use need.
+def step_needs(mode: str, inputs: Mapping[str, str]) -> dict[str, str]:
+    """The permissions of a cicd-agent step in ``mode`` with these ``with:`` inputs."""
+    flag = {k: str(v).strip().lower() in ("true", "yes", "1", "on") for k, v in inputs.items()}
+    if mode == "review":
+        if inputs.get("publish-from"):
+            return {"pull-requests": "write", "checks": "write"}
+        return {} if flag.get("dry-run") else {"pull-requests": "write", "checks": "write"}
+    if mode == "gen-tests":
+        return {"contents": "write"} if flag.get("push") else {}
+    if mode == "analyse-failure":
+        return {"actions": "read", "pull-requests": "write"}
+    if mode == "deploy-gate":
+        return {} if inputs.get("phase") == "canary" else {"pull-requests": "read", "actions": "read"}
+    raise AssertionError(f"unknown mode {mode!r}")
+
+
+ACTION_NEEDS: dict[str, dict[str, str]] = {
+    "actions/checkout": {"contents": "read"},
+    "actions/setup-python": {},
+    "actions/upload-artifact": {},
+    "github/codeql-action/upload-sarif": {"security-events": "write"},
+}
+
+
+def action_needs(action: str, inputs: Mapping[str, str]) -> dict[str, str]:
+    """What another action's step needs; download-artifact reads another run's artifacts."""
+    if action == "actions/download-artifact":
+        return {"actions": "read"} if inputs.get("run-id") else {}
+    if action not in ACTION_NEEDS:
+        raise AssertionError(f"no permissions known for {action}: add it to ACTION_NEEDS")
+    return ACTION_NEEDS[action]
+
+
+def union(*needs: Mapping[str, str]) -> dict[str, str]:
+    """The least permissions that cover every one of ``needs``."""
+    merged: dict[str, str] = {}
+    for need in needs:
+        for scope, level in need.items():
+            if LEVELS[level] > LEVELS[merged.get(scope, "none")]:
+                merged[scope] = level
+    return merged

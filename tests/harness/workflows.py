@@ -16,6 +16,7 @@ never a silent empty string.
 
 from __future__ import annotations
 
+import atexit
 import json
 import re
 import shutil
@@ -43,26 +44,54 @@ class WorkflowError(AssertionError):
     """The workflow cannot be run as written (bad expression, missing secret, unknown job)."""
 
 
-def evaluate(items: list[dict[str, Any]]) -> list[Any]:
-    """Evaluate ``items`` (see expressions.mjs) in one Node process; any error fails loudly."""
-    if not ENGINE.is_file():
-        raise WorkflowError(
-            f"{ENGINE} is missing: run `bash tests/harness/setup.sh` from the repository root"
+class _Engine:
+    """One Node process running expressions.mjs for the whole session (a spawn costs ~0.1 s,
+    and a workflow has dozens of expressions), answering one JSON line per request line."""
+
+    _process: subprocess.Popen[str] | None = None
+
+    @classmethod
+    def ask(cls, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        process = cls._process
+        if process is None or process.poll() is not None:
+            process = cls._process = cls._start()
+        assert process.stdin is not None and process.stdout is not None
+        process.stdin.write(json.dumps(items) + "\n")
+        process.stdin.flush()
+        line = process.stdout.readline()
+        if not line:
+            raise WorkflowError(f"expression evaluator exited with {process.wait()}")
+        answers: list[dict[str, Any]] = json.loads(line)
+        return answers
+
+    @classmethod
+    def _start(cls) -> subprocess.Popen[str]:
+        if not ENGINE.is_file():
+            raise WorkflowError(
+                f"{ENGINE} is missing: run `bash tests/harness/setup.sh` from the repository root"
+            )
+        node = shutil.which("node")
+        if node is None:
+            raise WorkflowError("node is not installed: the workflow tests evaluate with it")
+        process = subprocess.Popen(
+            [node, str(EVALUATOR), str(ENGINE)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
-    node = shutil.which("node")
-    if node is None:
-        raise WorkflowError("node is not installed: the workflow tests evaluate with it")
-    done = subprocess.run(
-        [node, str(EVALUATOR), str(ENGINE)],
-        input=json.dumps(items),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise WorkflowError(f"expression evaluator failed:\n{done.stderr}")
-    answers = json.loads(done.stdout)
+        atexit.register(cls._stop, process)
+        return process
+
+    @staticmethod
+    def _stop(process: subprocess.Popen[str]) -> None:
+        if process.stdin is not None:
+            process.stdin.close()  # the evaluator ends at the end of its input
+        process.wait(timeout=10)
+
+
+def evaluate(items: list[dict[str, Any]]) -> list[Any]:
+    """Evaluate ``items`` (see expressions.mjs); any error fails loudly."""
+    answers = _Engine.ask(items)
     errors = [answer["error"] for answer in answers if "error" in answer]
     if errors:
         raise WorkflowError("\n".join(errors))
@@ -196,6 +225,8 @@ class JobOutcome:
 
 
 RunAgent = Callable[[AgentStep, dict[str, str]], StepRun]
+OtherStep = Callable[[str, dict[str, Any], dict[str, str]], None]
+"""Called with (job id, step, rendered ``with.*``/``env.*``) for every other step that runs."""
 
 
 def step_label(step: dict[str, Any], index: int) -> str:
@@ -203,7 +234,10 @@ def step_label(step: dict[str, Any], index: int) -> str:
 
 
 def simulate(
-    workflow: Workflow, contexts: Mapping[str, Any], run_agent: RunAgent
+    workflow: Workflow,
+    contexts: Mapping[str, Any],
+    run_agent: RunAgent,
+    other_step: OtherStep | None = None,
 ) -> dict[str, JobOutcome]:
     """Walk the job graph as the runner does; ``run_agent`` runs each cicd-agent step that runs.
 
@@ -228,12 +262,16 @@ def simulate(
         if not runs:
             outcomes[job_id] = JobOutcome("skipped")
             continue
-        outcomes[job_id] = _run_job(workflow, job_id, job_contexts, run_agent)
+        outcomes[job_id] = _run_job(workflow, job_id, job_contexts, run_agent, other_step)
     return outcomes
 
 
 def _run_job(
-    workflow: Workflow, job_id: str, contexts: dict[str, Any], run_agent: RunAgent
+    workflow: Workflow,
+    job_id: str,
+    contexts: dict[str, Any],
+    run_agent: RunAgent,
+    other_step: OtherStep | None,
 ) -> JobOutcome:
     spec = workflow.jobs[job_id]
     steps: dict[str, dict[str, Any]] = {}
@@ -260,6 +298,8 @@ def _run_job(
             outputs = run.outputs
             if run.exit_code != 0 and not step.get("continue-on-error"):
                 outcome.result = "failure"
+        elif other_step is not None:
+            other_step(job_id, step, rendered)
         if "id" in step:
             conclusion = "failure" if outcome.result == "failure" and not failed else "success"
             steps[step["id"]] = {"outputs": outputs, "outcome": conclusion, "conclusion": conclusion}
@@ -268,6 +308,19 @@ def _run_job(
         name: render(_text(value), step_contexts) for name, value in spec.get("outputs", {}).items()
     }
     return outcome
+
+
+def workflow_call_inputs(workflow: Workflow, given: Mapping[str, str]) -> dict[str, str]:
+    """The ``inputs`` context of a reusable workflow: the caller's ``with:`` over the declared
+    defaults; an undeclared input or a missing required one fails as the caller's run would."""
+    declared = (workflow.triggers.get("workflow_call") or {}).get("inputs", {})
+    unknown = set(given) - set(declared)
+    if unknown:
+        raise WorkflowError(f"{workflow.path.name} declares no inputs {sorted(unknown)}")
+    missing = [n for n, spec in declared.items() if spec.get("required") and n not in given]
+    if missing:
+        raise WorkflowError(f"{workflow.path.name} requires inputs {missing}")
+    return {n: str(given.get(n, spec.get("default", ""))) for n, spec in declared.items()}
 
 
 def workflow_call_outputs(workflow: Workflow, outcomes: Mapping[str, JobOutcome]) -> dict[str, str]:

@@ -167,10 +167,10 @@ def _model_cells() -> list[Cell]:
 
 
 GITHUB_MESSAGES = {
-    "github_401": "GitHub rejected the token (401 Bad credentials)",
-    "github_404": "GitHub answered 404 (Not Found)",
-    "github_5xx": "GitHub answered 502 (Server Error)",
-    "github_secondary_rate_limit": "and asked to wait 60 s",
+    "github_401": ("GitHub rejected the token (401 Bad credentials)",),
+    "github_404": ("GitHub answered 404 (Not Found)",),
+    "github_5xx": ("GitHub answered 502 (Server Error)",),
+    "github_secondary_rate_limit": ("GitHub rate-limited", "(403) and asked to wait 60 s"),
 }
 
 
@@ -180,16 +180,16 @@ def _github_cells() -> list[Cell]:
     for fault in (*GITHUB_MESSAGES, "github_403_read_only", "github_422"):
         cells.append(Cell("gen-tests", fault, 0, untouched, ("no model is configured",),
                           GEN_TESTS, offline=True))  # fmt: skip
-    for fault, message in GITHUB_MESSAGES.items():
+    for fault, (lead, *detail) in GITHUB_MESSAGES.items():
         cells += [
             Cell("review", fault, 3, "outputs, SARIF and summary written; publishing failed",
-                 (f"Publishing to GitHub failed: {message}",), _outputs(REVIEW, review_url=""),
-                 "refused"),
+                 (f"Publishing to GitHub failed: {lead}", *detail),
+                 _outputs(REVIEW, review_url=""), "refused"),
             Cell("deploy-gate", fault, 0, "review signal missing, never counted as green",
-                 (f"Review decisions unavailable: {message}",),
+                 (f"Review decisions unavailable: {lead}", *detail),
                  _outputs(DEPLOY, missing_signals="~review")),
             Cell("analyse-failure", fault, 3, "stops before the logs; the error says why",
-                 (message,), USAGE),
+                 (lead, *detail), USAGE),
         ]  # fmt: skip
     read_only = "Give the job the permission it needs"
     cells += [

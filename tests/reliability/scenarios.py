@@ -13,7 +13,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -260,30 +260,48 @@ def push_event(folder: Path, before: str, after: str, *, name: str = "push.json"
     return payloads.write_event(folder, payload, name)
 
 
-def review_project(root: Path, *, extra: Mapping[str, str | bytes] | None = None) -> Project:
+def review_project(
+    root: Path,
+    *,
+    extra: Mapping[str, str | bytes] | None = None,
+    message: str = "compute line 30",
+    title: str | None = None,
+    body: str | None = None,
+    head_ref: str | None = None,
+) -> Project:
     """A pull request with a left-over debugger call: a high deterministic finding."""
     repo = GitRepoBuilder(root / "review")
     base = repo.commit("base", {"src/app.py": APP, "src/util.py": "def util():\n    return 1\n"})
     edited = APP.replace("line_30 = 30\n", "import pdb\npdb.set_trace()\nline_30 = compute(30)\n")
-    head = repo.commit("compute line 30", {"src/app.py": edited, **(extra or {})})
-    return Project(repo, base, head, pull_request_event(root / "events", base, head), "pull_request")
+    head = repo.commit(message, {"src/app.py": edited, **(extra or {})})
+    event = pull_request_event(
+        root / "events", base, head, title=title, body=body, head_ref=head_ref
+    )
+    return Project(repo, base, head, event, "pull_request")
 
 
-def deploy_project(root: Path, *, extra: Mapping[str, str | bytes] | None = None) -> Project:
-    """A push to main that changes one source file (a targeted test run, low risk)."""
+def deploy_project(
+    root: Path, *, extra: Mapping[str, str | bytes] | None = None, message: str = "Cache orders"
+) -> Project:
+    """A push to main that changes one source file (a targeted test run, medium risk)."""
     repo = GitRepoBuilder(root / "deploy")
     base = repo.commit(
         "Initial",
         {"src/shop/orders.py": ORDERS, "tests/test_orders.py": "def test_x():\n    pass\n"},
     )
-    head = repo.commit(
-        "Cache orders", {"src/shop/orders.py": ORDERS + "CACHE = {}\n", **(extra or {})}
-    )
+    head = repo.commit(message, {"src/shop/orders.py": ORDERS + "CACHE = {}\n", **(extra or {})})
     event = push_event(root / "events", base, head)
     return Project(repo, base, head, event, "push", ("--deploy-time", WEEKDAY_NOON))
 
 
-def gentests_project(root: Path, *, extra: Mapping[str, str | bytes] | None = None) -> Project:
+def gentests_project(
+    root: Path,
+    *,
+    extra: Mapping[str, str | bytes] | None = None,
+    message: str = "clamp",
+    title: str | None = None,
+    body: str | None = None,
+) -> Project:
     """A pull request adding ``clamp`` without tests: one uncovered segment, a fast suite."""
     repo = GitRepoBuilder(root / "calc")
     base = repo.commit(
@@ -294,8 +312,9 @@ def gentests_project(root: Path, *, extra: Mapping[str, str | bytes] | None = No
             "tests/test_calc.py": CALC_TEST,
         },
     )
-    head = repo.commit("clamp", {"src/calc/__init__.py": CALC_HEAD, **(extra or {})})
-    return Project(repo, base, head, pull_request_event(root / "events", base, head), "pull_request")
+    head = repo.commit(message, {"src/calc/__init__.py": CALC_HEAD, **(extra or {})})
+    event = pull_request_event(root / "events", base, head, title=title, body=body)
+    return Project(repo, base, head, event, "pull_request")
 
 
 CLAMP_TEST = (
@@ -370,5 +389,3 @@ def phantom_answer(mode: str) -> dict[str, Any]:
         "responsible_commit": GHOST_SHA,
     }
 
-
-Edit = Callable[[Any], Any]

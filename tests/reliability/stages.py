@@ -75,22 +75,26 @@ def stage(
     *,
     extra: Mapping[str, str | bytes] | None = None,
     answer: bool = True,
+    options: Mapping[str, Any] | None = None,
 ) -> Stage:
     """A mode ready to run on its fixture project against the mock and (unless None) the model,
-    which answers every call with a plain valid answer when ``answer`` is set."""
+    which answers every call with a plain valid answer when ``answer`` is set. ``options`` go
+    to the project builder (commit ``message``, pull request ``title``/``body``…); for
+    analyse-failure, ``extra`` and ``message`` make one more commit, the failed run's head."""
     runner = ModeRunner(root, github=github, model=model)
     if model is not None and answer:
         model.answer(good_answer(mode), times=None)
+    options = dict(options or {})
     if mode == "analyse-failure":
         state = GitHubState(github, root)
         state.standard()
         state.comments(COMMIT_COMMENTS)
-        if extra:
-            head = state.repo.commit("data", dict(extra))
+        if extra or options:
+            head = state.repo.commit(options.get("message", "data"), dict(extra or {}))
             state.runs((1589141559, "failure", head), (500, "success", state.base))
             state.head = head
         return Stage(mode, runner, state.event(), "workflow_run", state.repo.path, state=state)
-    project = BUILDERS[mode](root, extra=extra)
+    project = BUILDERS[mode](root, extra=extra, **options)
     return Stage(
         mode,
         runner,

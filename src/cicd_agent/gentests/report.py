@@ -97,6 +97,9 @@ class GenTestsResult(ModeResult):
     coverage_after: float | None = None
     accepted: list[AcceptedFile] = Field(default_factory=list)
     patch_path: str | None = None
+    pushed_sha: str = ""
+    """The commit pushed to the PR branch (``push``). Its step output is written by publish,
+    after the push, not with the others: they are written before publishing starts."""
     uncovered_lines: dict[str, list[int]] = Field(default_factory=dict)
     uncovered_branches: dict[str, list[tuple[int, int]]] = Field(default_factory=dict)
     stopped: str | None = None

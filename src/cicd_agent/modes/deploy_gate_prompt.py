@@ -88,7 +88,10 @@ def build_prompt(
     diff = ""
     if room > 0 and chosen:
         repo = GitRepo.open(facts.repo_dir)
-        raw = repo.diff_text(facts.change.base, facts.change.head, chosen, max(room, 0) * 8)
+        limit = max(room, 0) * 8
+        raw = repo.diff_text(facts.change.base, facts.change.head, chosen, limit)
+        if len(raw) >= limit:  # cut mid-line: a secret cut in two would not be recognised
+            raw = raw[: raw.rfind("\n") + 1]
         diff = counter.truncate(redact(raw), room - 40)
     note = f" ({omitted} lockfile, generated, binary or lower-priority file(s) not shown)"
     user = Template(template("deploy_gate_user")).substitute(

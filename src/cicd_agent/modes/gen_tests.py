@@ -5,7 +5,8 @@ coverage.py with branch coverage in a sandbox. analyse: the missing lines and br
 change, as segments (most missing first), split by ``shard``. ask: the fast model writes a
 pytest module per segment, up to 3 attempts, each judged by the six-stage gate. decide: the
 accepted tests, coverage before and after (one more measured run), and the patch file. With
-``provider none`` the coverage gaps alone are reported. The logic lives in
+``provider none`` the coverage gaps alone are reported. publish: with ``push``, the accepted
+tests are also committed to the pull request's branch. The logic lives in
 :mod:`cicd_agent.gentests`; this module only wires it.
 """
 
@@ -77,7 +78,7 @@ class GenTests:
     fail_on_choices = (FAIL_ON_UNCOVERED,)
     # A run that could not finish accepted nothing: a later job never applies a missing patch.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType(
-        {"tests_generated": "0", "tests_accepted": "0", "patch_path": ""}
+        {"tests_generated": "0", "tests_accepted": "0", "patch_path": "", "pushed_sha": ""}
     )
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
@@ -436,12 +437,12 @@ class GenTests:
     # ------------------------------------------------------------------ publish
 
     def publish(self, ctx: RunContext, result: GenTestsResult) -> None:
-        if not ctx.args.push or not result.accepted:
-            return
-        ctx.note(
-            "push was requested, but committing to the pull request branch is not available in "
-            f"this version; the accepted tests are in the patch file {result.patch_path}."
-        )
+        from cicd_agent.gentests.push import push_accepted_tests
+
+        try:
+            result.pushed_sha = push_accepted_tests(ctx, result)
+        finally:
+            ctx.runner.set_outputs({"pushed_sha": result.pushed_sha})
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
         return {}

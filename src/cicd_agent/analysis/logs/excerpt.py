@@ -9,6 +9,7 @@ verbatim, so a reader can search the log for them; gaps are marked with how many
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -37,8 +38,19 @@ class Section:
     available: dict[int, str] = field(default_factory=dict)
 
 
+_DELIMITER = re.compile(r"[\s,;\"'()<>\[\]{}]")
+"""Characters no secret shape contains: a cut next to one never splits a secret."""
+
+
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit] + " …[truncated]"
+    """``text`` cut to ``limit`` characters, but never inside a run of non-delimiters: the
+    excerpt is redacted after rendering, and half a token is no longer token-shaped."""
+    if len(text) <= limit:
+        return text
+    kept = text[:limit]
+    if not _DELIMITER.match(text, limit):
+        kept = kept[: max((m.end() for m in _DELIMITER.finditer(kept)), default=0)]
+    return kept + " …[truncated]"
 
 
 class ExcerptBuilder:

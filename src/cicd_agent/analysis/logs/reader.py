@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -37,6 +38,19 @@ HEADER_MAX_LINES = 400
 
 Line = tuple[int, str]
 NUMPY_COUNT_MIN = 1 << 16
+_DELIMITER = re.compile(rb"[\s,;\"'()<>\[\]{}]")
+"""Bytes no secret shape contains: a long line is cut next to one, never inside a token."""
+
+
+def _kept(buf: bytes, start: int, end: int) -> bytes:
+    """Line ``buf[start:end]``, at most ``MAX_LINE_KEPT`` bytes. A longer line is cut at a
+    delimiter: redaction comes later, and half a token is no longer token-shaped."""
+    cut = start + MAX_LINE_KEPT
+    if end <= cut:
+        return buf[start:end]
+    if _DELIMITER.match(buf, cut) is None:
+        cut = max((m.end() for m in _DELIMITER.finditer(buf, start, cut)), default=start)
+    return buf[start:cut]
 
 
 def count_newlines(buf: bytes, start: int, end: int) -> int:
@@ -89,7 +103,7 @@ class StepScan:
             return []
         raw_lines = self.tail_raw.split(b"\n")[-TAIL_LINES:]
         first = self.end_line - len(raw_lines) + 1
-        return [(first + i, clean_line(raw[:MAX_LINE_KEPT])) for i, raw in enumerate(raw_lines)]
+        return [(first + i, clean_line(_kept(raw, 0, len(raw)))) for i, raw in enumerate(raw_lines)]
 
     @property
     def failed(self) -> bool:
@@ -244,7 +258,7 @@ class JobScanner:
 
     def _candidate(self, view: _Buffer, start: int, end: int, number: int) -> None:
         """Look at line ``number`` (``view.buf[start:end]``), which holds a needle."""
-        text = clean_line(view.buf[start : min(end, start + MAX_LINE_KEPT)])
+        text = clean_line(_kept(view.buf, start, end))
         marker = parse_marker(text)
         if self._in_header and number > self._header_limit:
             self._in_header = False
@@ -299,8 +313,7 @@ class _Buffer:
             if position == 0:
                 break
             previous = buf.rfind(b"\n", 0, position - 1) + 1
-            end = min(position - 1, previous + MAX_LINE_KEPT)
-            lines.append((number - index, clean_line(buf[previous:end])))
+            lines.append((number - index, clean_line(_kept(buf, previous, position - 1))))
             position = previous
         lines.reverse()
         position = end + 1
@@ -308,7 +321,6 @@ class _Buffer:
             following = buf.find(b"\n", position, self.cut)
             if following < 0:
                 break
-            end = min(following, position + MAX_LINE_KEPT)
-            lines.append((number + index, clean_line(buf[position:end])))
+            lines.append((number + index, clean_line(_kept(buf, position, following))))
             position = following + 1
         return tuple(lines)

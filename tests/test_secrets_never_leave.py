@@ -1,0 +1,226 @@
+"""Secrets never leave (issue 8): planted in every untrusted input each mode reads, found nowhere.
+
+Nineteen secrets of the common shapes (``tests/reliability/secrets.py``: GitHub, cloud, model and
+chat tokens, a private key, ``.env`` values, and a value with no shape at all that the workflow
+passes as a secret variable) are planted in the diff, the pull request's title and body, the
+commit messages and the failed job's log. The model is the worst kind: it echoes what it was shown
+into every free-text field of its answer. Then every prompt the local model server received, and
+every output, summary, log line, GitHub request body, SARIF, audit, patch and excerpt file the run
+wrote, is searched for each secret. ``::add-mask::`` lines are the one place a secret belongs.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cicd_agent.analysis.logs.excerpt import MAX_CORE_CHARS, MAX_LINE_CHARS
+from cicd_agent.analysis.logs.reader import MAX_LINE_KEPT
+from tests.harness.model_server import ModelServer, RecordedRequest
+from tests.reliability.matrix import ROOT_CAUSE
+from tests.reliability.scenarios import CLAMP_TEST, Outcome
+from tests.reliability.secrets import (
+    SECRET_ENV,
+    SECRETS,
+    Leak,
+    Secret,
+    commit_message,
+    env_file,
+    leaks,
+    python_module,
+)
+from tests.reliability.stages import stage
+from tests.test_analyse_failure_cli import failed_run
+
+FAILED_JOB = 11
+PLANTED: dict[str, int] = {}
+FOUND: dict[str, list[Leak]] = {}
+
+
+def echo(mode: str) -> Any:
+    """A model that repeats its prompt into every free-text field it has."""
+
+    def answer(request: RecordedRequest) -> dict[str, Any]:
+        text = request.text("user")
+        if mode == "review":
+            finding = {
+                "path": "src/settings.py", "line": 3, "start_line": None, "severity": "high",
+                "category": "security", "title": text[:150], "body": text[:4000],
+                "replacement": text[:500], "confidence": 0.9,
+            }  # fmt: skip
+            return {"summary": text[:2000], "verdict": "comment", "findings": [finding]}
+        if mode == "deploy-gate":
+            chunks = [text[i : i + 280] for i in range(0, min(len(text), 2240), 280)]
+            return {"risk_factors": chunks, "risk_level": "high", "pre_deploy_checks": chunks,
+                    "monitoring_focus": chunks, "confidence": 0.9}  # fmt: skip
+        if mode == "gen-tests":
+            comments = "\n".join(f"# {line}" for line in text.splitlines()[:400])
+            return {"test_module": f"{CLAMP_TEST}\n{comments}\n", "rationale": text[:2000]}
+        return {
+            "root_cause": text[:1500], "failure_type": "test_failure",
+            "responsible_files": ["config/production.env"], "responsible_commit": None,
+            "fix": {"type": "code", "description": text[:1500], "patch": text[:6000]},
+            "confidence": 0.9, "is_flaky": False, "flaky_evidence": [text[:300]],
+        }  # fmt: skip
+
+    return answer
+
+
+# Where each mode reads untrusted text, and what is planted there.
+PLACES = {
+    "review": {
+        "extra": {"config/production.env": env_file(), "src/settings.py": python_module()},
+        "options": {"message": commit_message(), "title": f"Rotate {SECRETS[0].value}",
+                    "body": env_file()},
+        "places": ("diff (.env file)", "diff (Python module)", "commit message", "PR body"),
+    },
+    "deploy-gate": {
+        "extra": {
+            "config/production.env": env_file(),
+            "db/migrations/0002_rotate.sql": "".join(f"-- {line}\n" for line in env_file().splitlines()),  # fmt: skip
+        },
+        "options": {"message": commit_message()},
+        "places": ("diff (.env file)", "diff (migration)", "commit message"),
+    },
+    "gen-tests": {
+        "extra": {"src/calc/settings.py": python_module()},
+        "options": {"message": commit_message(), "body": env_file()},
+        "places": ("diff (Python function under test)",),
+    },
+    "analyse-failure": {
+        "extra": {"config/production.env": env_file()},
+        "options": {"message": commit_message()},
+        "places": ("failed job's log", "diff of the change under test", "commit message"),
+    },
+}
+
+
+def _secret_log() -> bytes:
+    """The failed job's real log with every secret in the assertion's output, in the error."""
+    log = failed_run().job_log
+    anchor = b"E        +  where 5 = add(2, 3)\n"
+    at = log.index(anchor) + len(anchor)
+    stamp = log[at - len(anchor) - 29 : at - len(anchor)].decode()
+    lines = "".join(f"{stamp}E        +  {line}\n" for line in env_file().splitlines())
+    return log[:at] + lines.encode() + log[at:]
+
+
+def run_with_secrets(mode: str, tmp_path: Path, github_api: Any, server: ModelServer) -> Outcome:
+    plan = PLACES[mode]
+    ready = stage(mode, tmp_path, github_api, server, extra=plan["extra"], options=plan["options"], answer=False)  # fmt: skip
+    server.answer_with(echo(mode), times=None)
+    ready.env.update(SECRET_ENV)
+    if ready.state is not None:
+        ready.state.job_log(FAILED_JOB, _secret_log())
+    return ready.run()
+
+
+@pytest.mark.parametrize("mode", list(PLACES))
+def test_no_planted_secret_leaves_the_run(
+    mode: str, tmp_path: Path, github_api: Any, model_server: ModelServer
+) -> None:
+    outcome = run_with_secrets(mode, tmp_path, github_api, model_server)
+    assert outcome.code == 0, outcome.summary + outcome.log[-2000:]
+    # The planted text reached the model, redacted: the test can only pass for the right reason.
+    assert outcome.prompts, "nothing was sent to the model"
+    assert "[REDACTED:" in outcome.prompt_text()
+    found = leaks(mode, outcome)
+    PLANTED[mode] = len(SECRETS) * len(PLACES[mode]["places"])
+    FOUND[mode] = found
+    assert found == [], "\n".join(f"{f.kind} in {f.surface}: …{f.context}…" for f in found)
+
+
+def test_secrets_of_every_shape_are_planted() -> None:
+    """The fixture itself: 19 distinct secrets, each written into the .env text."""
+    values = [secret.value for secret in SECRETS]
+    assert len(set(values)) == len(values) == 19
+    assert all(value in env_file() for value in values)
+
+
+def test_report_planted_and_leaked(request: pytest.FixtureRequest) -> None:
+    """Runs last in this module: prints the figures for the issue's evidence."""
+    if len(PLANTED) < len(PLACES):
+        pytest.skip("run the whole module to get the figures")
+    planted, leaked = sum(PLANTED.values()), sum(len(found) for found in FOUND.values())
+    line = f"secrets: {planted} planted ({len(SECRETS)} shapes) across {len(PLANTED)} modes, {leaked} leaks"  # fmt: skip
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"\n{line}")
+    assert leaked == 0
+
+
+# ------------------------------------------------------------------ secrets cut by length limits
+# A limit that cuts text before redaction leaves half a secret, which no longer has a secret's
+# shape. Each test puts a secret across one of the modes' cuts.
+
+SIGNING_KEY = "Zx" + "".join(chr(ord("a") + (n * 7) % 26) + str(n % 10) for n in range(99))
+"""A 200-character secret with no known shape, passed as a secret variable."""
+
+
+def _diff_excerpt(outcome: Outcome) -> str:
+    user = outcome.prompts[0].text("user")
+    match = re.search(r'<untrusted-data label="diff excerpt" id="\w+">\n(.*?)</untrusted-data', user, re.S)  # fmt: skip
+    assert match is not None, user[-2000:]
+    return match.group(1)
+
+
+def test_a_secret_across_deploy_gates_diff_limit_is_not_half_sent(
+    tmp_path: Path, github_api: Any, model_server: ModelServer
+) -> None:
+    """deploy-gate reads at most 8 characters a token of diff. Lines of spaces (about 50
+    characters a token) reach that limit first; the second run puts the secret on the line
+    the limit fell in, which the first run's excerpt ends before."""
+    lines = [" " * 200] * 8000
+
+    def run(folder: str) -> Outcome:
+        files = {"config/padding.txt": "".join(f"{line}\n" for line in lines)}
+        ready = stage("deploy-gate", tmp_path / folder, github_api, model_server, extra=files, answer=folder == "first")  # fmt: skip
+        ready.env["SIGNING_PRIVATE_KEY"] = SIGNING_KEY
+        return ready.run()
+
+    first = run("first")
+    excerpt = _diff_excerpt(first)
+    shown = excerpt.count("\n+" + " " * 200) + (1 if "\n+" + " " * 200 not in excerpt[-205:] else 0)
+    added = excerpt.index("\n+") + 1
+    assert excerpt[added:].count("\n") < 8000, "the limit must fall inside the file"
+    lines[excerpt[added:].count("\n")] = SIGNING_KEY
+    second = run("second")
+    assert shown  # the excerpt holds the padding: the limit was what cut it
+    assert not re.search(re.escape("+" + SIGNING_KEY[:3]), second.prompt_text())
+    secret = Secret("200-character secret variable", SIGNING_KEY, SIGNING_KEY)
+    assert leaks("deploy-gate", second, (secret,)) == []
+
+
+def _log_with(line: bytes) -> bytes:
+    """The failed job's log with ``line`` added to the assertion's output."""
+    log = failed_run().job_log
+    anchor = b"E        +  where 5 = add(2, 3)\n"
+    at = log.index(anchor) + len(anchor)
+    return log[:at] + b"2024-05-14T09:12:03.8894520Z E        +  " + line + b"\n" + log[at:]
+
+
+@pytest.mark.parametrize("limit", [MAX_LINE_CHARS, MAX_CORE_CHARS, MAX_LINE_KEPT])
+def test_a_secret_across_a_log_line_limit_is_not_half_sent(
+    limit: int, tmp_path: Path, github_api: Any, model_server: ModelServer
+) -> None:
+    """analyse-failure keeps 8,192 bytes of a log line and shows at most 1,500 (4,000 for an
+    error line) of it; a token across either cut must not come out as its first half."""
+    token = SECRETS[0]
+    ready = stage("analyse-failure", tmp_path, github_api, model_server)
+    prefix = len("E        +  ") if limit != MAX_LINE_KEPT else 0
+    padding = b"x" * (limit - prefix - 20 - 1) + b" "
+    assert ready.state is not None
+    if limit == MAX_LINE_KEPT:  # the error line itself: it becomes the root cause
+        old = ROOT_CAUSE.encode()
+        stamp = len(b"2024-05-14T09:12:03.8894520Z ")
+        padding = b"x" * (limit - stamp - len(old) - 1 - 20 - 1) + b" "
+        ready.state.job_log(FAILED_JOB, failed_run().job_log.replace(old, old + b" " + padding + token.value.encode()))  # fmt: skip
+    else:
+        ready.state.job_log(FAILED_JOB, _log_with(padding + token.value.encode()))
+    outcome = ready.run()
+    assert outcome.code == 0, outcome.summary
+    assert "x" * 1000 in outcome.prompt_text() + outcome.outputs["root_cause"]
+    assert leaks("analyse-failure", outcome, (token,)) == []
