@@ -92,10 +92,12 @@ def measure(runs: int) -> list[Figure]:
     note = f"fresh venv + `pip install .` from a warmed PIP_CACHE_DIR{local}"
     return [
         figure("install per job: venv + pip install", "s", totals, note=note),
-        figure("  of which `pip install .`", "s", pips, note="builds the wheel, installs deps"),
-        figure("  of which `python -m venv` (reference)", "s", venvs),
         figure(
-            "  building cicd-agent's own wheel (`pip wheel --no-deps .`)",
+            "install: the `pip install .` step", "s", pips, note="builds the wheel, installs deps"
+        ),
+        figure("install: the `python -m venv` step (reference)", "s", venvs),
+        figure(
+            "install: building cicd-agent's own wheel alone (`pip wheel --no-deps .`)",
             "s",
             wheels,
             note="timed separately in the same runs: the rest of `pip install .` is resolving, "

@@ -169,9 +169,12 @@ def missed_section(outcomes: Sequence[Outcome]) -> list[str]:
     missed = [f for o in outcomes for f in o.figures if f.met is False]
     if not missed:
         return ["Every figure with a target met it."]
-    lines = []
+    lines, explained = [], set()
     for item in missed:
         why = item.obstacle or "the bench records no explanation"
+        if why in explained:
+            why = "as for the figure above"
+        explained.add(item.obstacle)
         lines.append(f"- **{item.name}**: {number(item.median)} {item.unit} against "
                      f"{item.target}. What stands in the way: {why}.")  # fmt: skip
     return lines
@@ -217,7 +220,9 @@ def report(
         "against `python -c pass`, logs against `grep -c error`) the two are run in alternation",
         "and the ratio is the figure, so load from other processes moves both sides alike. Token",
         "figures are deterministic: their runs column counts reference inputs, and the spread is",
-        "across inputs. Absolute times on a shared 2-core machine under load are upper bounds.",
+        "across inputs. A load average above the number of cores means other processes",
+        "shared the machine during the run (see the last table): absolute times are then upper",
+        "bounds, and the ratios are the figures to compare.",
         "",
         table(outcomes),
         "## Targets missed, and what stands in the way",

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.git_builder import GitRepoBuilder
+from tests.harness import payloads
 from tests.harness.action_runner import ActionError, ActionRunner, evaluate
 
 
@@ -44,3 +46,31 @@ def test_a_usage_error_still_writes_outputs_and_a_summary(
     assert "no-such-mode" in run.outputs["error"]
     assert run.outputs["tokens_used"] == "0"
     assert "could not finish" in run.summary
+
+
+@pytest.mark.slow
+def test_hostile_input_values_never_reach_a_shell_or_another_output(
+    action_runner: ActionRunner, tmp_path: Path
+) -> None:
+    """Inputs travel as one JSON document in ``env:`` (``toJSON(inputs)``): shell syntax and
+    output-file syntax in a value stay data, and outputs use fresh random delimiters."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("one", {"README.md": "one\n"})
+    head = repo.commit("two", {"README.md": "two\n"})
+    marker = tmp_path / "pwned"
+    hostile = (
+        f'prod$(touch {marker})`touch {marker}`";touch {marker};"\n'
+        'injected=1\nrisk_level<<EOF\nlow\nEOF\n'
+    )
+    event = payloads.write_event(tmp_path, payloads.example("workflow_dispatch"))
+    run = action_runner.run(
+        {"mode": "deploy-gate", "provider": "none", "base": base, "head": head,
+         "environment": hostile, "dry-run": "true"},
+        workspace=repo.path, event_name="workflow_dispatch", event_path=event,
+    )  # fmt: skip
+    assert run.exit_code == 0, run.log
+    assert not marker.exists()
+    assert "injected" not in run.step_outputs["run"]
+    assert run.outputs["risk_level"] == "low"  # a docs change; not the value smuggled in
+    audit = Path(run.outputs["audit_file"]).read_text().splitlines()[-1]
+    assert hostile.strip() in json.loads(audit)["inputs"]["environment"]

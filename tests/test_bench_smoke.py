@@ -1,7 +1,7 @@
 """The benchmark harness must keep running: ``bench/run.py`` drives one small bench end to end.
 
-Not a performance test (the figures' values are not asserted); it fails when a bench script, the
-shared ``Figure`` protocol or the report writer breaks, so ``bench/`` cannot rot unnoticed.
+Not a performance test (no figure's value is asserted); it fails when a bench script, the shared
+``Figure`` protocol or the report writer breaks, so ``bench/`` cannot rot unnoticed.
 """
 
 from __future__ import annotations
@@ -16,23 +16,23 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
-def test_quick_startup_bench_writes_the_report(tmp_path: Path) -> None:
+def test_quick_diff_bench_writes_the_report(tmp_path: Path) -> None:
     report = tmp_path / "BENCHMARKS.md"
     done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--only", "startup",
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--only", "diff",
          "--runs", "1", "--output", str(report)],
-        cwd=ROOT, capture_output=True, text=True, check=False, timeout=120,
+        cwd=ROOT, capture_output=True, text=True, check=False, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     text = report.read_text(encoding="utf-8")
-    assert "Command: `" in text and "--only startup" in text
+    assert "Command: `" in text and "--only diff" in text
     assert "| Python | " in text and "| load average at start (1, 5, 15 min) | " in text
-    assert "| startup | `cicd-agent --version` / `python -c pass` |" in text
-    for mode in ("review", "gen-tests", "analyse-failure", "deploy-gate"):
-        assert f"| startup | import {mode} mode / `python -c pass` |" in text
-    # The lazy-import promise is a count, not a timing: `--version` loads no heavy SDK.
-    assert (
-        "| startup | heavy SDKs imported by `cicd-agent --version` | 0 | 0–0 | 1 | 0 | met |"
-        in text
-    )
-    assert "| startup | `cicd-agent --version` / `python -c pass` |" in done.stdout
+    assert "| tokenizer | tiktoken " in text
+    for name, target in (("wall time", "≤ 2 s"), ("peak RSS", "≤ 300 MB")):
+        row = next(line for line in text.splitlines() if f"PR → prompt, {name} |" in line)
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert cells[0] == "diff" and cells[4] == "1" and cells[5] == target
+        assert cells[6] in {"met", "**missed**"}
+    # The prompt was packed with the exact tokenizer, and the same table went to stdout.
+    assert "counted with tiktoken o200k_base" in text
+    assert "| diff | 5,000-file PR → prompt, wall time |" in done.stdout

@@ -8,6 +8,7 @@ every permission its job needs (the same table the end-to-end tests enforce on t
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -111,3 +112,20 @@ def test_the_changelog_has_an_entry_for_the_packaged_version() -> None:
     released = re.search(rf"^## \[{re.escape(version)}\] - \d{{4}}-\d{{2}}-\d{{2}}$", changelog, re.M)
     assert released or f"v{version}" in unreleased, f"CHANGELOG.md has no entry for {version}"
     assert f"`v{version.split('.')[0]}`" in section(readme(), "## Versioning")
+
+
+def test_the_documented_deploy_policy_is_the_default_policy() -> None:
+    from cicd_agent.analysis.policy import Policy
+
+    rows = re.findall(r"^\| `(\w+)` \| `(.+?)` \|", mode_section("deploy-gate"), re.M)
+    documented = {key: json.loads(value) for key, value in rows}
+    assert documented == Policy().model_dump(mode="json")
+
+
+def test_the_documented_canary_config_example_loads() -> None:
+    from cicd_agent.canary_config import load_canary_config
+
+    example = re.search(r"```yaml\n(.*?)```", mode_section("deploy-gate"), re.DOTALL)
+    assert example, "the canary section has no canary-config example"
+    config = load_canary_config(example.group(1))
+    assert [metric.name for metric in config.metrics] == ["error_rate", "queue_depth"]

@@ -1,252 +1,53 @@
 """Every example workflow, run end to end the way GitHub would run it.
 
 For each example the test builds the event its trigger delivers (a real ``@octokit/webhooks-examples``
-payload moved onto a real git repository built here, so every SHA exists), evaluates the workflow
-with GitHub's own expression engine (``tests/harness/workflows.py``), and runs each cicd-agent
-step whose job and step conditions hold through ``action.yml`` (``ActionRunner``: real composite
-steps, real output files) against the validating GitHub mock, the local model server and a real
-Prometheus. It then asserts what later jobs read: the step outputs, the job outputs, which jobs
-and steps would run, and that the job's ``permissions:`` allowed every request the step made.
-
-The examples use the action's defaults for the model endpoint, as a user would; the runner's
-``OPENAI_BASE_URL`` points the SDK at the local server (the model layer falls back to it when no
-``base-url`` is given), and ``GITHUB_API_URL`` points PyGithub at the mock, as on GitHub
-Enterprise Server. The token reaches the action only through its ``github-token`` input default
-(``${{ github.token }}``): the runner does not export ``GITHUB_TOKEN``.
+payload moved onto a real git repository built here, so every SHA exists) and plays the workflow
+on a :class:`~tests.harness.example_stage.Stage`: GitHub's own expression engine decides which
+jobs and steps run, each cicd-agent step runs through ``action.yml`` against the validating
+GitHub mock (with a token as narrow as the job's ``permissions:``), the local model server and a
+real Prometheus. The tests then assert what later jobs read: step outputs, job outputs, which
+jobs and steps run, the artifacts they upload, and that no request needed a permission the job
+does not grant.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
 import subprocess
-import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-import requests
-import yaml
 
 from cicd_agent.analysis.review_verdict import ModelFinding, ReviewAnswer
 from tests.fixtures.gentests_project.build import make_repo
 from tests.git_builder import GitRepoBuilder
 from tests.harness import payloads
-from tests.harness.action_runner import ActionRun, ActionRunner
-from tests.harness.github_mock import REPO, TOKEN, GitHubApi
+from tests.harness.action_runner import ActionRunner
+from tests.harness.example_stage import (
+    PR_NUMBER,
+    PROMETHEUS_TOKEN,
+    VENV_BIN,
+    BearerGateway,
+    Played,
+    Stage,
+    checkout,
+    merge_checkout,
+    pull_request_event,
+    push_event,
+    rehome,
+)
+from tests.harness.github_mock import REPO, GitHubApi
 from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest
 from tests.harness.prometheus_server import PrometheusServer, free_port
-from tests.harness.token_permissions import (
-    action_needs,
-    denied,
-    forbidden_routes,
-    step_needs,
-    union,
-)
-from tests.harness.workflows import (
-    ACTION,
-    EXAMPLES,
-    AgentStep,
-    JobOutcome,
-    OtherStep,
-    StepRun,
-    Workflow,
-    runner_environment,
-    simulate,
-    workflow_call_inputs,
-    workflow_call_outputs,
-)
+from tests.harness.workflows import StepRun, all_examples, workflow_call_outputs
 from tests.test_action_e2e import shared_runner
 
-PROMETHEUS_TOKEN = "prom-bearer-test-token-4e1d"
-SECRETS = {"OPENAI_API_KEY": TEST_API_KEY, "PROMETHEUS_TOKEN": PROMETHEUS_TOKEN}
-PR_NUMBER = 2
 REPO_API = f"/repos/{REPO}"
-VENV_BIN = str(Path(sys.executable).parent)
 Test = TypeVar("Test", bound=Callable[..., None])
-
-
-# --- the stage: a runner, GitHub, a model, and the record of every step run ----------------
-
-
-@dataclass
-class StepRecord:
-    """One cicd-agent step as it ran: its inputs, what the runner saw, what it asked GitHub."""
-
-    step: AgentStep
-    inputs: dict[str, str]
-    run: ActionRun
-    requests: list[tuple[str, str]]
-    refused: list[str]
-    """Requests the job's ``permissions:`` would not allow (answered 403, as GitHub would)."""
-    seconds: float
-
-
-@dataclass
-class Played:
-    workflow: Workflow
-    jobs: dict[str, JobOutcome]
-    steps: list[StepRecord] = field(default_factory=list)
-
-    def step(self, job_id: str) -> StepRecord:
-        (record,) = [r for r in self.steps if r.step.job_id == job_id]
-        return record
-
-    def ran(self) -> set[str]:
-        return {job for job, outcome in self.jobs.items() if outcome.result != "skipped"}
-
-    def assert_least_privilege_suffices(self) -> None:
-        """Every request each step made was one its job's token may make."""
-        refused = {f"{r.step.job_id}": r.refused for r in self.steps if r.refused}
-        assert not refused, f"{self.workflow.path.name}: the jobs' tokens would refuse {refused}"
-
-
-@dataclass
-class Stage:
-    runner: ActionRunner
-    github: GitHubApi
-    model: ModelServer
-    tmp_path: Path
-    artifacts: dict[str, Path] = field(default_factory=dict)
-    """Artifacts uploaded by the workflows played so far, by name (as the run would keep them)."""
-    plays: list[Played] = field(default_factory=list)
-
-    def play(
-        self,
-        name: str,
-        *,
-        event_name: str,
-        payload: dict[str, Any],
-        workspace: Path,
-        sha: str,
-        ref: str,
-        vars: dict[str, str] | None = None,
-        inputs: dict[str, str] | None = None,
-        secrets: dict[str, str] | None = None,
-        path: str | None = None,
-        replay: dict[str, StepRun] | None = None,
-    ) -> Played:
-        """Run workflow ``name`` for this event; ``replay`` gives steps' results by job instead
-        of running them again (a later scenario of the same push)."""
-        workflow = Workflow.load(name)
-        _assert_triggers(workflow, event_name, payload)
-        event_path = payloads.write_event(self.tmp_path, payload, f"{workflow.path.stem}.json")
-        pull = payload.get("pull_request") or {}
-        github = {
-            "event": payload,
-            "event_name": event_name,
-            "token": TOKEN,
-            "repository": REPO,
-            "sha": sha,
-            "ref": ref,
-            "workspace": str(workspace),
-            "run_id": "7100000001",
-        }
-        contexts = {
-            "github": github,
-            "secrets": SECRETS if secrets is None else secrets,
-            "vars": vars or {},
-            "runner": {"temp": str(self.runner.runner_temp), "os": "Linux"},
-            "inputs": workflow_call_inputs(workflow, inputs or {}),
-        }
-        played = Played(workflow, {})
-        self.plays.append(played)
-
-        def run_agent(step: AgentStep, given: dict[str, str]) -> StepRun:
-            if replay and step.job_id in replay:
-                return replay[step.job_id]
-            env = {
-                **runner_environment(
-                    workflow, step.job_id, event_name=event_name, repository=REPO, sha=sha,
-                    ref=ref, head_ref=pull.get("head", {}).get("ref", ""),
-                    base_ref=pull.get("base", {}).get("ref", ""),
-                ),
-                "GITHUB_API_URL": self.github.base_url,
-                "CICD_AGENT_GITHUB_WRITE_INTERVAL": "0",
-                "CICD_AGENT_GITHUB_MAX_WAIT": "0",
-                "OPENAI_BASE_URL": self.model.base_url,
-                # The runner's python3 with pytest (the workflows' setup-python step) comes first.
-                "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
-                "LANG": "C.UTF-8",
-            }  # fmt: skip
-            if "TIKTOKEN_CACHE_DIR" in os.environ:  # the runner would download the encodings
-                env["TIKTOKEN_CACHE_DIR"] = os.environ["TIKTOKEN_CACHE_DIR"]
-            permissions = workflow.jobs[step.job_id]["permissions"]
-            before = len(self.github.proxy.requests)
-            started = time.perf_counter()
-            with self.token_limited_to(permissions):
-                run = self.runner.run(
-                    given, workspace=workspace, event_name=event_name, event_path=event_path,
-                    env=env, github_token=TOKEN,
-                )  # fmt: skip
-            sent = [(r.method, r.api_path) for r in self.github.proxy.requests[before:]]
-            # Whatever the CLI writes must be an output of the action, or no workflow can read it.
-            undeclared = set(run.step_outputs.get("run", {})) - set(run.outputs)
-            assert not undeclared, f"outputs action.yml does not declare: {sorted(undeclared)}"
-            played.steps.append(
-                StepRecord(step, given, run, sent, [str(d) for d in denied(permissions, sent)],
-                           time.perf_counter() - started)
-            )  # fmt: skip
-            return StepRun(run.outputs, run.exit_code)
-
-        played.jobs = simulate(workflow, contexts, run_agent, self.artifact_steps(workspace))
-        return played
-
-    def artifact_steps(self, workspace: Path) -> OtherStep:
-        """upload-artifact and download-artifact, between the workflows of one test."""
-
-        def handle(job_id: str, step: dict[str, Any], rendered: dict[str, str]) -> None:
-            action = str(step.get("uses", "")).split("@")[0]
-            if action == "actions/upload-artifact":
-                path = workspace / rendered["with.path"]  # an absolute path stays absolute
-                assert path.is_file(), f"{job_id}: upload-artifact finds no file at {path}"
-                self.artifacts[rendered["with.name"]] = path
-            elif action == "actions/download-artifact":
-                name = rendered["with.name"]
-                assert name in self.artifacts, f"{job_id}: no artifact {name!r} was uploaded"
-                target = Path(rendered["with.path"])
-                target.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(self.artifacts[name], target / self.artifacts[name].name)
-
-        return handle
-
-    @contextmanager
-    def token_limited_to(self, permissions: dict[str, str]) -> Iterator[None]:
-        """While a step runs, GitHub refuses (403) what the job's token could not do."""
-        rules = [
-            self.github.proxy.fail(
-                method, pattern, 403, "Resource not accessible by integration", times=None
-            )
-            for method, pattern in forbidden_routes(permissions)
-        ]
-        try:
-            yield
-        finally:
-            for rule in rules:  # retire the rules: a later job has its own token
-                rule.times = rule.used
-
-
-def _assert_triggers(workflow: Workflow, event_name: str, payload: dict[str, Any]) -> None:
-    """The event is one the workflow's ``on:`` accepts (types, branches, workflows); a reusable
-    workflow runs in its caller's event."""
-    if "workflow_call" in workflow.triggers:
-        return
-    assert event_name in workflow.triggers, f"{workflow.path.name} is not triggered by {event_name}"
-    spec = workflow.triggers[event_name] or {}
-    if "types" in spec:
-        assert payload["action"] in spec["types"], payload["action"]
-    if "branches" in spec:
-        assert payload["ref"].removeprefix("refs/heads/") in spec["branches"]
-    if "workflows" in spec:
-        assert payload["workflow_run"]["name"] in spec["workflows"]
 
 
 @pytest.fixture(scope="session")
@@ -283,56 +84,6 @@ def exercises(*steps: tuple[str, str]) -> Callable[[Test], Test]:
         return pytest.mark.slow(test)
 
     return mark
-
-
-# --- events on real repositories -----------------------------------------------------------
-
-
-def rehome(payload: dict[str, Any]) -> dict[str, Any]:
-    """A webhook example moved to the mock's repository (its owner, names and URLs)."""
-    return json.loads(json.dumps(payload).replace("Codertocat", REPO.split("/")[0]))
-
-
-def checkout(source: Path, dest: Path, sha: str) -> Path:
-    """What actions/checkout with ``fetch-depth: 0`` leaves: a full clone, HEAD at ``sha``."""
-    if dest.exists():  # a later job of the same run checks out the same commit
-        return dest
-    subprocess.run(["git", "clone", "-q", "--no-checkout", str(source), str(dest)], check=True)
-    subprocess.run(["git", "-C", str(dest), "checkout", "-q", "--detach", sha], check=True)
-    return dest
-
-
-def merge_checkout(source: Path, dest: Path, base: str, head: str) -> tuple[Path, str]:
-    """A pull_request checkout: the merge of head into base (``refs/pull/N/merge``), detached."""
-    checkout(source, dest, base)
-    env = {**os.environ, "GIT_AUTHOR_NAME": "GitHub", "GIT_AUTHOR_EMAIL": "noreply@github.com",
-           "GIT_COMMITTER_NAME": "GitHub", "GIT_COMMITTER_EMAIL": "noreply@github.com"}  # fmt: skip
-    subprocess.run(
-        ["git", "-C", str(dest), "merge", "-q", "--no-ff", "-m", f"Merge {head} into {base}", head],
-        check=True, env=env,
-    )  # fmt: skip
-    merge = subprocess.run(
-        ["git", "-C", str(dest), "rev-parse", "HEAD"], check=True, capture_output=True, text=True
-    ).stdout.strip()
-    return dest, merge
-
-
-def pull_request_event(base: str, head: str, *, action: str = "opened") -> dict[str, Any]:
-    payload = rehome(payloads.example("pull_request", action))
-    pr = payload["pull_request"]
-    pr.update(number=PR_NUMBER, draft=False, state="open")
-    pr["base"].update(sha=base, ref="main")
-    pr["head"].update(sha=head, ref="feature/pricing")
-    payload["number"] = PR_NUMBER
-    return payload
-
-
-def push_event(before: str, after: str) -> dict[str, Any]:
-    payload = rehome(next(p for p in payloads.examples("push") if p["commits"]))
-    payload.update(ref="refs/heads/main", before=before, after=after, created=False)
-    payload["head_commit"]["id"] = after
-    payload["commits"][-1]["id"] = after
-    return payload
 
 
 # --- pr-review.yml ----------------------------------------------------------------------------
@@ -716,48 +467,6 @@ def test_deploy_waits_for_approval_of_a_migration(stage: Stage, pushes: Pushes) 
     assert played.jobs["canary"].result == "skipped"
 
 
-class BearerGateway:
-    """Prometheus behind an auth proxy that takes a bearer token, as hosted Prometheus APIs do.
-
-    The Debian Prometheus only knows basic auth; deploy.yml sends ``prometheus-token``. The
-    gateway refuses any request without the token and forwards the rest with basic auth.
-    """
-
-    def __init__(self, upstream: PrometheusServer, token: str) -> None:
-        self.authorized = 0
-        gateway = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                if self.headers.get("Authorization") != f"Bearer {token}":
-                    self.send_response(401)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                gateway.authorized += 1
-                answer = requests.get(
-                    upstream.url + self.path, auth=(upstream.username, upstream.password),
-                    timeout=30,
-                )  # fmt: skip
-                self.send_response(answer.status_code)
-                self.send_header("Content-Type", answer.headers.get("Content-Type", "text/plain"))
-                self.send_header("Content-Length", str(len(answer.content)))
-                self.end_headers()
-                self.wfile.write(answer.content)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Quiet."""
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def prometheus_gateway(prometheus_server: PrometheusServer) -> Iterator[BearerGateway]:
     gateway = BearerGateway(prometheus_server, PROMETHEUS_TOKEN)
@@ -947,98 +656,6 @@ def test_reusable_review_hands_its_decision_to_the_caller(stage: Stage, tmp_path
 # --- what can be checked without running anything ---------------------------------------------
 
 
-def all_examples() -> list[Workflow]:
-    return [Workflow.load(path.name) for path in sorted(EXAMPLES.glob("*.yml"))]
-
-
 def test_every_cicd_agent_step_of_every_example_runs_end_to_end() -> None:
     steps = {(w.path.name, s.job_id) for w in all_examples() for s in w.agent_steps()}
     assert steps == EXERCISED
-
-
-@pytest.mark.parametrize("workflow", all_examples(), ids=lambda w: w.path.name)
-def test_example_permissions_are_the_least_its_steps_need(workflow: Workflow) -> None:
-    """The workflow grants nothing; each job grants exactly what its steps need.
-
-    A job of the user's own commands (a deploy script, a test run) may read the repository.
-    """
-    assert workflow.doc.get("permissions") == {}
-    for job_id, job in workflow.jobs.items():
-        assert "permissions" in job, f"{job_id} must declare its permissions"
-        granted = {k: v for k, v in job["permissions"].items()}
-        needs = []
-        for step in job.get("steps", []):
-            inputs = {str(k): str(v) for k, v in (step.get("with") or {}).items()}
-            action = str(step.get("uses", "")).split("@")[0]
-            if action + "@" == ACTION:
-                mode = inputs["mode"]
-                modes = (
-                    _reusable_modes(workflow) if mode == "${{ inputs.mode }}" else [mode]
-                )
-                needs += [step_needs(m, inputs) for m in modes]
-            elif action:
-                needs.append(action_needs(action, inputs))
-        needed = union(*needs)
-        if not workflow.agent_steps(job_id) and granted != needed:
-            assert union(needed, {"contents": "read"}) == granted, job_id
-            continue
-        assert granted == needed, f"{workflow.path.name} job {job_id}"
-
-
-def _reusable_modes(workflow: Workflow) -> list[str]:
-    """Every mode a caller may pass to a reusable workflow's ``mode`` input."""
-    described = workflow.triggers["workflow_call"]["inputs"]["mode"]["description"]
-    modes = re.findall(r"[a-z]+(?:-[a-z]+)?", described)
-    return [m for m in modes if m in {"review", "gen-tests", "analyse-failure", "deploy-gate"}]
-
-
-@pytest.mark.parametrize("workflow", all_examples(), ids=lambda w: w.path.name)
-def test_example_expressions_name_steps_jobs_inputs_and_outputs_that_exist(
-    workflow: Workflow,
-) -> None:
-    """Each ``steps.X``, ``needs.X`` and ``jobs.X`` names something that exists at that point,
-    and each output read from a cicd-agent step is one action.yml declares: the runner would
-    silently read an empty string for any typo."""
-    action = yaml.safe_load((EXAMPLES.parents[1] / "action.yml").read_text())
-    for job_id, job in workflow.jobs.items():
-        declared_needs = set(workflow.needs(job_id))
-        seen: dict[str, dict[str, Any]] = {}
-        for step in job.get("steps", []):
-            text = json.dumps({k: step.get(k) for k in ("if", "with", "env", "run")})
-            for ref, output in re.findall(r"steps\.([\w-]+)\.outputs\.([\w-]+)", text):
-                assert ref in seen, f"{job_id}: steps.{ref} is not an earlier step"
-                if str(seen[ref].get("uses", "")).startswith(ACTION):
-                    assert output in action["outputs"], f"{job_id}: no action output {output}"
-            for ref in re.findall(r"needs\.([\w-]+)", text + json.dumps(job.get("if", ""))):
-                assert ref in declared_needs, f"{job_id}: needs.{ref} is not in needs:"
-            if str(step.get("uses", "")).startswith(ACTION):
-                assert re.fullmatch(r"org/cicd-agent@[0-9a-f]{40}", step["uses"]), step["uses"]
-                unknown = set(step.get("with") or {}) - set(action["inputs"])
-                assert not unknown, f"{job_id}: inputs action.yml does not declare: {unknown}"
-            if "id" in step:
-                seen[step["id"]] = step
-        for output in (job.get("outputs") or {}).values():
-            for ref, name in re.findall(r"steps\.([\w-]+)\.outputs\.([\w-]+)", output):
-                assert ref in seen and name in action["outputs"], f"{job_id} output {output}"
-        for other in workflow.jobs.values():
-            text = json.dumps(other)
-            for name in re.findall(rf"needs\.{re.escape(job_id)}\.outputs\.([\w-]+)", text):
-                assert name in (job.get("outputs") or {}), f"needs.{job_id}.outputs.{name}"
-    for spec in ((workflow.triggers.get("workflow_call") or {}).get("outputs") or {}).values():
-        for job_id, name in re.findall(r"jobs\.([\w-]+)\.outputs\.([\w-]+)", spec["value"]):
-            assert name in (workflow.jobs[job_id].get("outputs") or {}), spec["value"]
-
-
-def test_the_token_check_refuses_a_write_the_job_was_not_granted() -> None:
-    review = ("POST", f"{REPO_API}/pulls/2/reviews")
-    assert [str(d) for d in denied({"contents": "read"}, [review])] == [
-        f"POST {REPO_API}/pulls/2/reviews needs pull-requests: write"
-    ]
-    assert denied({"contents": "read", "pull-requests": "write"}, [review]) == []
-    comment = ("POST", f"{REPO_API}/issues/2/comments")
-    assert denied({"issues": "write"}, [comment]) == []
-    assert ("POST", f"{REPO_API}/pulls/2/reviews") not in [
-        (m, p) for m, p in forbidden_routes({"pull-requests": "write"}) if re.fullmatch(p, review[1])
-    ]
-    with pytest.raises(AssertionError, match="no permission known"):
-        denied({}, [("DELETE", f"{REPO_API}/git/refs/heads/main")])

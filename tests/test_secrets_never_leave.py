@@ -171,9 +171,10 @@ def test_a_secret_across_deploy_gates_diff_limit_is_not_half_sent(
     tmp_path: Path, github_api: Any, model_server: ModelServer
 ) -> None:
     """deploy-gate reads at most 8 characters a token of diff. Lines of spaces (about 50
-    characters a token) reach that limit first; the second run puts the secret on the line
-    the limit fell in, which the first run's excerpt ends before."""
-    lines = [" " * 200] * 8000
+    characters a token) reach that limit first; the second run puts the secret on the lines
+    around the one the first run's excerpt ended in (the limit moves by a few characters
+    between runs: the fences' random ids count as a varying number of tokens)."""
+    lines = [SIGNING_KEY] * 3 + [" " * 200] * 7997  # the same findings in both runs
 
     def run(folder: str) -> Outcome:
         files = {"config/padding.txt": "".join(f"{line}\n" for line in lines)}
@@ -181,45 +182,49 @@ def test_a_secret_across_deploy_gates_diff_limit_is_not_half_sent(
         ready.env["SIGNING_PRIVATE_KEY"] = SIGNING_KEY
         return ready.run()
 
-    first = run("first")
-    excerpt = _diff_excerpt(first)
-    shown = excerpt.count("\n+" + " " * 200) + (1 if "\n+" + " " * 200 not in excerpt[-205:] else 0)
-    added = excerpt.index("\n+") + 1
-    assert excerpt[added:].count("\n") < 8000, "the limit must fall inside the file"
-    lines[excerpt[added:].count("\n")] = SIGNING_KEY
+    excerpt = _diff_excerpt(run("first")).removesuffix("\n")
+    padding = excerpt[excerpt.index("\n", excerpt.index("\n@@ ") + 1) + 1 :]
+    last = padding.count("\n")  # lines of the file before the one the limit fell in
+    assert 3 < last < 7999, "the limit must fall inside the padding"
+    lines[:3] = [" " * 200] * 3
+    lines[last - 1 : last + 2] = [SIGNING_KEY] * 3
     second = run("second")
-    assert shown  # the excerpt holds the padding: the limit was what cut it
+    assert "[REDACTED:known secret]" in _diff_excerpt(second) or SIGNING_KEY[:3] in _diff_excerpt(second)
     assert not re.search(re.escape("+" + SIGNING_KEY[:3]), second.prompt_text())
     secret = Secret("200-character secret variable", SIGNING_KEY, SIGNING_KEY)
     assert leaks("deploy-gate", second, (secret,)) == []
 
 
 def _log_with(line: bytes) -> bytes:
-    """The failed job's log with ``line`` added to the assertion's output."""
+    """The failed job's log with ``line`` added after the assertion's output."""
     log = failed_run().job_log
     anchor = b"E        +  where 5 = add(2, 3)\n"
     at = log.index(anchor) + len(anchor)
-    return log[:at] + b"2024-05-14T09:12:03.8894520Z E        +  " + line + b"\n" + log[at:]
+    return log[:at] + b"2024-05-14T09:12:03.8894520Z " + line + b"\n" + log[at:]
 
 
-@pytest.mark.parametrize("limit", [MAX_LINE_CHARS, MAX_CORE_CHARS, MAX_LINE_KEPT])
+@pytest.mark.parametrize(
+    ("limit", "prefix"),
+    [(MAX_LINE_CHARS, b"    captured: "), (MAX_CORE_CHARS, b"E        +  "), (MAX_LINE_KEPT, b"")],
+    ids=["context-line", "error-line", "root-cause"],
+)
 def test_a_secret_across_a_log_line_limit_is_not_half_sent(
-    limit: int, tmp_path: Path, github_api: Any, model_server: ModelServer
+    limit: int, prefix: bytes, tmp_path: Path, github_api: Any, model_server: ModelServer
 ) -> None:
-    """analyse-failure keeps 8,192 bytes of a log line and shows at most 1,500 (4,000 for an
-    error line) of it; a token across either cut must not come out as its first half."""
+    """analyse-failure keeps 8,192 bytes of a log line, and shows 1,500 characters of a line
+    around an error (4,000 of an error line); a token across any of these cuts must not come
+    out as its first half, in the prompt, the root cause, the comment or the excerpt file."""
     token = SECRETS[0]
     ready = stage("analyse-failure", tmp_path, github_api, model_server)
-    prefix = len("E        +  ") if limit != MAX_LINE_KEPT else 0
-    padding = b"x" * (limit - prefix - 20 - 1) + b" "
     assert ready.state is not None
-    if limit == MAX_LINE_KEPT:  # the error line itself: it becomes the root cause
+    if prefix:
+        padding = b"x" * (limit - len(prefix) - 20 - 1) + b" "
+        ready.state.job_log(FAILED_JOB, _log_with(prefix + padding + token.value.encode()))
+    else:  # the error line itself, which becomes the root cause
         old = ROOT_CAUSE.encode()
         stamp = len(b"2024-05-14T09:12:03.8894520Z ")
         padding = b"x" * (limit - stamp - len(old) - 1 - 20 - 1) + b" "
         ready.state.job_log(FAILED_JOB, failed_run().job_log.replace(old, old + b" " + padding + token.value.encode()))  # fmt: skip
-    else:
-        ready.state.job_log(FAILED_JOB, _log_with(padding + token.value.encode()))
     outcome = ready.run()
     assert outcome.code == 0, outcome.summary
     assert "x" * 1000 in outcome.prompt_text() + outcome.outputs["root_cause"]

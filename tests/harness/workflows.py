@@ -205,6 +205,11 @@ class Workflow:
         return ordered
 
 
+def all_examples() -> list[Workflow]:
+    """Every workflow under ``examples/workflows/``."""
+    return [Workflow.load(path.name) for path in sorted(EXAMPLES.glob("*.yml"))]
+
+
 @dataclass(frozen=True)
 class StepRun:
     """What a cicd-agent step left behind: its outputs and the exit code of its last command."""

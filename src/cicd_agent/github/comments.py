@@ -49,21 +49,20 @@ def with_marker(body: str, key: str) -> str:
     return f"{fit(body.rstrip(), COMMENT_BODY_MAX, reserve=len(mark) + 2)}\n\n{mark}"
 
 
-def _is_ours(comment: _Comment, mark: str, own_login: str | None) -> bool:
-    """Our comment ends with our marker and was written by us: anyone can paste a marker into a
-    comment of their own, and we must neither edit nor trust (e.g. read a ledger from) that one.
-    "Us" is the token's user when GitHub tells (a personal token), else a bot account (the
-    workflow's GITHUB_TOKEN or an app token, which cannot ask who they are)."""
-    if not (comment.body or "").rstrip().endswith(mark):
-        return False
-    author = comment.user
-    return author is not None and (author.login == own_login if own_login else author.type == "Bot")
-
-
 def _find(client: GitHubClient, comments: Iterable[_Comment], key: str) -> _Comment | None:
+    """Our comment under ``key``: it ends with our marker and we wrote it. Anyone can paste a
+    marker into a comment of their own, and we must neither edit nor trust (e.g. read a ledger
+    from) that one. "We" is the token's user when GitHub tells (a personal token), else a bot
+    account (the workflow's GITHUB_TOKEN or an app token cannot ask who they are). The token's
+    user is looked up only once a comment with the marker turns up."""
     mark = marker(key)
-    own_login = client.own_login
-    return next((c for c in comments if _is_ours(c, mark, own_login)), None)
+    for comment in comments:
+        if not (comment.body or "").rstrip().endswith(mark) or comment.user is None:
+            continue
+        own_login = client.own_login
+        if comment.user.login == own_login if own_login else comment.user.type == "Bot":
+            return comment
+    return None
 
 
 def _id(comment: _Comment | None) -> int | None:

@@ -1,0 +1,119 @@
+"""What can be checked in the example workflows without running them.
+
+Each workflow grants nothing at the top and each job exactly the permissions its steps need (the
+same table the end-to-end tests enforce on the token); every ``steps.X``, ``needs.X`` and
+``jobs.X`` names something that exists where it is read, and every output read from a
+cicd-agent step is one action.yml declares; every cicd-agent step is pinned by full SHA and
+passes only inputs action.yml declares.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.harness.github_mock import REPO
+from tests.harness.token_permissions import (
+    action_needs,
+    denied,
+    forbidden_routes,
+    step_needs,
+    union,
+)
+from tests.harness.workflows import ACTION, EXAMPLES, Workflow, all_examples
+
+REPO_API = f"/repos/{REPO}"
+
+
+
+
+@pytest.mark.parametrize("workflow", all_examples(), ids=lambda w: w.path.name)
+def test_example_permissions_are_the_least_its_steps_need(workflow: Workflow) -> None:
+    """The workflow grants nothing; each job grants exactly what its steps need.
+
+    A job of the user's own commands (a deploy script, a test run) may read the repository.
+    """
+    assert workflow.doc.get("permissions") == {}
+    for job_id, job in workflow.jobs.items():
+        assert "permissions" in job, f"{job_id} must declare its permissions"
+        granted = {k: v for k, v in job["permissions"].items()}
+        needs = []
+        for step in job.get("steps", []):
+            inputs = {str(k): str(v) for k, v in (step.get("with") or {}).items()}
+            action = str(step.get("uses", "")).split("@")[0]
+            if action + "@" == ACTION:
+                mode = inputs["mode"]
+                modes = (
+                    _reusable_modes(workflow) if mode == "${{ inputs.mode }}" else [mode]
+                )
+                needs += [step_needs(m, inputs) for m in modes]
+            elif action:
+                needs.append(action_needs(action, inputs))
+        needed = union(*needs)
+        if not workflow.agent_steps(job_id) and granted != needed:
+            assert union(needed, {"contents": "read"}) == granted, job_id
+            continue
+        assert granted == needed, f"{workflow.path.name} job {job_id}"
+
+
+def _reusable_modes(workflow: Workflow) -> list[str]:
+    """Every mode a caller may pass to a reusable workflow's ``mode`` input."""
+    described = workflow.triggers["workflow_call"]["inputs"]["mode"]["description"]
+    modes = re.findall(r"[a-z]+(?:-[a-z]+)?", described)
+    return [m for m in modes if m in {"review", "gen-tests", "analyse-failure", "deploy-gate"}]
+
+
+@pytest.mark.parametrize("workflow", all_examples(), ids=lambda w: w.path.name)
+def test_example_expressions_name_steps_jobs_inputs_and_outputs_that_exist(
+    workflow: Workflow,
+) -> None:
+    """Each ``steps.X``, ``needs.X`` and ``jobs.X`` names something that exists at that point,
+    and each output read from a cicd-agent step is one action.yml declares: the runner would
+    silently read an empty string for any typo."""
+    action = yaml.safe_load((EXAMPLES.parents[1] / "action.yml").read_text())
+    for job_id, job in workflow.jobs.items():
+        declared_needs = set(workflow.needs(job_id))
+        seen: dict[str, dict[str, Any]] = {}
+        for step in job.get("steps", []):
+            text = json.dumps({k: step.get(k) for k in ("if", "with", "env", "run")})
+            for ref, output in re.findall(r"steps\.([\w-]+)\.outputs\.([\w-]+)", text):
+                assert ref in seen, f"{job_id}: steps.{ref} is not an earlier step"
+                if str(seen[ref].get("uses", "")).startswith(ACTION):
+                    assert output in action["outputs"], f"{job_id}: no action output {output}"
+            for ref in re.findall(r"needs\.([\w-]+)", text + json.dumps(job.get("if", ""))):
+                assert ref in declared_needs, f"{job_id}: needs.{ref} is not in needs:"
+            if str(step.get("uses", "")).startswith(ACTION):
+                assert re.fullmatch(r"org/cicd-agent@[0-9a-f]{40}", step["uses"]), step["uses"]
+                unknown = set(step.get("with") or {}) - set(action["inputs"])
+                assert not unknown, f"{job_id}: inputs action.yml does not declare: {unknown}"
+            if "id" in step:
+                seen[step["id"]] = step
+        for output in (job.get("outputs") or {}).values():
+            for ref, name in re.findall(r"steps\.([\w-]+)\.outputs\.([\w-]+)", output):
+                assert ref in seen and name in action["outputs"], f"{job_id} output {output}"
+        for other in workflow.jobs.values():
+            text = json.dumps(other)
+            for name in re.findall(rf"needs\.{re.escape(job_id)}\.outputs\.([\w-]+)", text):
+                assert name in (job.get("outputs") or {}), f"needs.{job_id}.outputs.{name}"
+    for spec in ((workflow.triggers.get("workflow_call") or {}).get("outputs") or {}).values():
+        for job_id, name in re.findall(r"jobs\.([\w-]+)\.outputs\.([\w-]+)", spec["value"]):
+            assert name in (workflow.jobs[job_id].get("outputs") or {}), spec["value"]
+
+
+def test_the_token_check_refuses_a_write_the_job_was_not_granted() -> None:
+    review = ("POST", f"{REPO_API}/pulls/2/reviews")
+    assert [str(d) for d in denied({"contents": "read"}, [review])] == [
+        f"POST {REPO_API}/pulls/2/reviews needs pull-requests: write"
+    ]
+    assert denied({"contents": "read", "pull-requests": "write"}, [review]) == []
+    comment = ("POST", f"{REPO_API}/issues/2/comments")
+    assert denied({"issues": "write"}, [comment]) == []
+    assert ("POST", f"{REPO_API}/pulls/2/reviews") not in [
+        (m, p) for m, p in forbidden_routes({"pull-requests": "write"}) if re.fullmatch(p, review[1])
+    ]
+    with pytest.raises(AssertionError, match="no permission known"):
+        denied({}, [("DELETE", f"{REPO_API}/git/refs/heads/main")])
