@@ -36,6 +36,10 @@ from tests.reliability.stages import stage
 from tests.test_analyse_failure_cli import failed_run
 
 FAILED_JOB = 11
+SETTINGS_TEST = (
+    "from calc.settings import production_settings\n\n\n"
+    "def test_settings_are_lines():\n    assert len(production_settings()) > 10\n"
+)
 PLANTED: dict[str, int] = {}
 FOUND: dict[str, list[Leak]] = {}
 
@@ -47,24 +51,40 @@ def echo(mode: str) -> Any:
         text = request.text("user")
         if mode == "review":
             finding = {
-                "path": "src/settings.py", "line": 3, "start_line": None, "severity": "high",
-                "category": "security", "title": text[:150], "body": text[:4000],
-                "replacement": text[:500], "confidence": 0.9,
-            }  # fmt: skip
+                "path": "src/settings.py",
+                "line": 3,
+                "start_line": None,
+                "severity": "high",
+                "category": "security",
+                "title": text[:150],
+                "body": text[:4000],
+                "replacement": text[:500],
+                "confidence": 0.9,
+            }
             return {"summary": text[:2000], "verdict": "comment", "findings": [finding]}
         if mode == "deploy-gate":
             chunks = [text[i : i + 280] for i in range(0, min(len(text), 2240), 280)]
-            return {"risk_factors": chunks, "risk_level": "high", "pre_deploy_checks": chunks,
-                    "monitoring_focus": chunks, "confidence": 0.9}  # fmt: skip
-        if mode == "gen-tests":
+            return {
+                "risk_factors": chunks,
+                "risk_level": "high",
+                "pre_deploy_checks": chunks,
+                "monitoring_focus": chunks,
+                "confidence": 0.9,
+            }
+        if mode == "gen-tests":  # a test the gate accepts, so the echo lands in the patch
             comments = "\n".join(f"# {line}" for line in text.splitlines()[:400])
-            return {"test_module": f"{CLAMP_TEST}\n{comments}\n", "rationale": text[:2000]}
+            test = SETTINGS_TEST if "production_settings" in text else CLAMP_TEST
+            return {"test_module": f"{test}\n{comments}\n", "rationale": text[:2000]}
         return {
-            "root_cause": text[:1500], "failure_type": "test_failure",
-            "responsible_files": ["config/production.env"], "responsible_commit": None,
+            "root_cause": text[:1500],
+            "failure_type": "test_failure",
+            "responsible_files": ["config/production.env"],
+            "responsible_commit": None,
             "fix": {"type": "code", "description": text[:1500], "patch": text[:6000]},
-            "confidence": 0.9, "is_flaky": False, "flaky_evidence": [text[:300]],
-        }  # fmt: skip
+            "confidence": 0.9,
+            "is_flaky": False,
+            "flaky_evidence": [text[:300]],
+        }
 
     return answer
 
@@ -73,14 +93,19 @@ def echo(mode: str) -> Any:
 PLACES = {
     "review": {
         "extra": {"config/production.env": env_file(), "src/settings.py": python_module()},
-        "options": {"message": commit_message(), "title": f"Rotate {SECRETS[0].value}",
-                    "body": env_file()},
+        "options": {
+            "message": commit_message(),
+            "title": f"Rotate {SECRETS[0].value}",
+            "body": env_file(),
+        },
         "places": ("diff (.env file)", "diff (Python module)", "commit message", "PR body"),
     },
     "deploy-gate": {
         "extra": {
             "config/production.env": env_file(),
-            "db/migrations/0002_rotate.sql": "".join(f"-- {line}\n" for line in env_file().splitlines()),  # fmt: skip
+            "db/migrations/0002_rotate.sql": "".join(
+                f"-- {line}\n" for line in env_file().splitlines()
+            ),
         },
         "options": {"message": commit_message()},
         "places": ("diff (.env file)", "diff (migration)", "commit message"),
@@ -110,7 +135,15 @@ def _secret_log() -> bytes:
 
 def run_with_secrets(mode: str, tmp_path: Path, github_api: Any, server: ModelServer) -> Outcome:
     plan = PLACES[mode]
-    ready = stage(mode, tmp_path, github_api, server, extra=plan["extra"], options=plan["options"], answer=False)  # fmt: skip
+    ready = stage(
+        mode,
+        tmp_path,
+        github_api,
+        server,
+        extra=plan["extra"],
+        options=plan["options"],
+        answer=False,
+    )
     server.answer_with(echo(mode), times=None)
     ready.env.update(SECRET_ENV)
     if ready.state is not None:
@@ -145,7 +178,7 @@ def test_report_planted_and_leaked(request: pytest.FixtureRequest) -> None:
     if len(PLANTED) < len(PLACES):
         pytest.skip("run the whole module to get the figures")
     planted, leaked = sum(PLANTED.values()), sum(len(found) for found in FOUND.values())
-    line = f"secrets: {planted} planted ({len(SECRETS)} shapes) across {len(PLANTED)} modes, {leaked} leaks"  # fmt: skip
+    line = f"secrets: {planted} planted ({len(SECRETS)} shapes) across {len(PLANTED)} modes, {leaked} leaks"
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         reporter.write_line(f"\n{line}")
@@ -162,7 +195,9 @@ SIGNING_KEY = "Zx" + "".join(chr(ord("a") + (n * 7) % 26) + str(n % 10) for n in
 
 def _diff_excerpt(outcome: Outcome) -> str:
     user = outcome.prompts[0].text("user")
-    match = re.search(r'<untrusted-data label="diff excerpt" id="\w+">\n(.*?)</untrusted-data', user, re.S)  # fmt: skip
+    match = re.search(
+        r'<untrusted-data label="diff excerpt" id="\w+">\n(.*?)</untrusted-data', user, re.S
+    )
     assert match is not None, user[-2000:]
     return match.group(1)
 
@@ -178,7 +213,14 @@ def test_a_secret_across_deploy_gates_diff_limit_is_not_half_sent(
 
     def run(folder: str) -> Outcome:
         files = {"config/padding.txt": "".join(f"{line}\n" for line in lines)}
-        ready = stage("deploy-gate", tmp_path / folder, github_api, model_server, extra=files, answer=folder == "first")  # fmt: skip
+        ready = stage(
+            "deploy-gate",
+            tmp_path / folder,
+            github_api,
+            model_server,
+            extra=files,
+            answer=folder == "first",
+        )
         ready.env["SIGNING_PRIVATE_KEY"] = SIGNING_KEY
         return ready.run()
 
@@ -189,7 +231,9 @@ def test_a_secret_across_deploy_gates_diff_limit_is_not_half_sent(
     lines[:3] = [" " * 200] * 3
     lines[last - 1 : last + 2] = [SIGNING_KEY] * 3
     second = run("second")
-    assert "[REDACTED:known secret]" in _diff_excerpt(second) or SIGNING_KEY[:3] in _diff_excerpt(second)
+    assert "[REDACTED:known secret]" in _diff_excerpt(second) or SIGNING_KEY[:3] in _diff_excerpt(
+        second
+    )
     assert not re.search(re.escape("+" + SIGNING_KEY[:3]), second.prompt_text())
     secret = Secret("200-character secret variable", SIGNING_KEY, SIGNING_KEY)
     assert leaks("deploy-gate", second, (secret,)) == []
@@ -224,7 +268,10 @@ def test_a_secret_across_a_log_line_limit_is_not_half_sent(
         old = ROOT_CAUSE.encode()
         stamp = len(b"2024-05-14T09:12:03.8894520Z ")
         padding = b"x" * (limit - stamp - len(old) - 1 - 20 - 1) + b" "
-        ready.state.job_log(FAILED_JOB, failed_run().job_log.replace(old, old + b" " + padding + token.value.encode()))  # fmt: skip
+        ready.state.job_log(
+            FAILED_JOB,
+            failed_run().job_log.replace(old, old + b" " + padding + token.value.encode()),
+        )
     outcome = ready.run()
     assert outcome.code == 0, outcome.summary
     assert "x" * 1000 in outcome.prompt_text() + outcome.outputs["root_cause"]

@@ -8,14 +8,19 @@ its own ``inputs:MODE`` and ``outputs:MODE`` blocks (``MODE:canary`` for deploy-
 phase). A description says which modes it belongs to by its prefix, ``review: …`` or
 ``deploy-gate, review: …``; a prefix that looks like modes but names an unknown one is an error,
 so a typo cannot silently drop an input from its mode's table.
+
+The ``reliability`` block is the fault matrix of ``tests/reliability/matrix.py`` (issue 8), the
+same data ``tests/reliability/test_matrix.py`` drives every mode through.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import re
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import yaml
 
@@ -107,12 +112,55 @@ def render(readme: str, blocks: dict[str, str]) -> str:
     return readme
 
 
+def load_fault_matrix(root: Path = ROOT) -> ModuleType:
+    """``tests/reliability/matrix.py``, loaded by path: it is plain data (standard library only),
+    and the README must not need the test tree importable."""
+    path = root / "tests" / "reliability" / "matrix.py"
+    spec = importlib.util.spec_from_file_location("cicd_agent_fault_matrix", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being built
+    spec.loader.exec_module(module)
+    return module
+
+
+def reliability_table(matrix: ModuleType) -> str:
+    """The fault matrix: a row per fault, a column per mode, each cell the exit code and what
+    the run does; a cell whose test is a known failure says so."""
+    modes = matrix.MODES
+    rows = [
+        "| fault | " + " | ".join(f"`{mode}`" for mode in modes) + " |",
+        "|---|" + "---|" * len(modes),
+    ]
+    for fault in matrix.FAULTS:
+        cells = []
+        for mode in modes:
+            cell = matrix.MATRIX[(mode, fault.key)]
+            if not cell.applies:
+                cells.append(f"— ({_cell(cell.behaviour)})")
+                continue
+            text = f"**{cell.exit_code}** {_cell(cell.behaviour)}"
+            cells.append(f"{text} ⚠ *open bug*" if cell.xfail else text)
+        rows.append(f"| {fault.group}: {_cell(fault.label)} | " + " | ".join(cells) + " |")
+    tested = [cell for cell in matrix.CELLS if cell.applies]
+    known = [cell for cell in tested if cell.xfail]
+    rows += [
+        "",
+        f"{len(matrix.CELLS)} cells: {len(tested)} tested, {len(matrix.CELLS) - len(tested)} "
+        f"that the fault cannot reach; {len(known)} open bug(s)"
+        + (": " + "; ".join(f"`{c.mode}` × {c.fault}: {_cell(c.xfail)}" for c in known) if known else "")
+        + ".",
+    ]
+    return "\n".join(rows)
+
+
 def generated_blocks(root: Path = ROOT) -> dict[str, str]:
     action = yaml.safe_load((root / "action.yml").read_text())
     return {
         "inputs": inputs_table(action),
         "outputs": outputs_table(action),
         **mode_tables(action),
+        "reliability": reliability_table(load_fault_matrix(root)),
     }
 
 

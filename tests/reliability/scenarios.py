@@ -148,9 +148,17 @@ class ModeRunner:
         if self.model is None:
             return ["--provider", "none"]
         return [
-            "--provider", "openai", "--base-url", self.model.base_url, "--model", MODEL,
-            "--fast-model", MODEL, "--model-timeout", str(MODEL_TIMEOUT),
-        ]  # fmt: skip
+            "--provider",
+            "openai",
+            "--base-url",
+            self.model.base_url,
+            "--model",
+            MODEL,
+            "--fast-model",
+            MODEL,
+            "--model-timeout",
+            str(MODEL_TIMEOUT),
+        ]
 
     def run(
         self,
@@ -224,7 +232,10 @@ class Project:
 APP = "".join(f"line_{n} = {n}\n" for n in range(1, 61))
 ORDERS = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(20))
 CALC_BASE = "def add(a, b):\n    return a + b\n"
-CALC_HEAD = CALC_BASE + "\n\ndef clamp(value, low, high):\n    if value < low:\n        return low\n    if value > high:\n        return high\n    return value\n"  # fmt: skip
+CALC_HEAD = (
+    CALC_BASE
+    + "\n\ndef clamp(value, low, high):\n    if value < low:\n        return low\n    if value > high:\n        return high\n    return value\n"
+)
 CALC_TEST = "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"
 
 
@@ -361,9 +372,13 @@ def phantom_answer(mode: str) -> dict[str, Any]:
     """A schema-valid answer that names files, lines and commits that do not exist."""
     if mode == "review":
         finding = {
-            "start_line": None, "severity": "critical", "category": "correctness",
-            "body": "Phantom.", "replacement": None, "confidence": 0.9,
-        }  # fmt: skip
+            "start_line": None,
+            "severity": "critical",
+            "category": "correctness",
+            "body": "Phantom.",
+            "replacement": None,
+            "confidence": 0.9,
+        }
         return {
             "summary": "Found problems.",
             "verdict": "request_changes",
@@ -388,4 +403,3 @@ def phantom_answer(mode: str) -> dict[str, Any]:
         "responsible_files": [f"{GHOST_FILE}:{GHOST_LINE}"],
         "responsible_commit": GHOST_SHA,
     }
-

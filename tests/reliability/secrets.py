@@ -41,27 +41,45 @@ SECRETS: tuple[Secret, ...] = tuple(
     Secret(kind, value, line.format(value))
     for kind, value, line in (
         ("GitHub token (classic)", f"ghp_{_chars(36)}", "GH_PAT={}"),
-        ("GitHub token (fine-grained)", f"github_pat_{_chars(22)}_{_chars(59)}", "export GITHUB_PAT={}"),  # fmt: skip
+        (
+            "GitHub token (fine-grained)",
+            f"github_pat_{_chars(22)}_{_chars(59)}",
+            "export GITHUB_PAT={}",
+        ),
         ("GitHub Actions token", GITHUB_TOKEN, "Authorization: token {}"),
         ("GitHub app token", f"ghs_{_chars(36)}", "installation_token = '{}'"),
-        ("AWS access key id", f"AKIA{_chars(16, string.ascii_uppercase + string.digits)}", "aws_access_key_id = {}"),  # fmt: skip
+        (
+            "AWS access key id",
+            f"AKIA{_chars(16, string.ascii_uppercase + string.digits)}",
+            "aws_access_key_id = {}",
+        ),
         ("AWS secret access key", _chars(40, _ALNUM + "/+"), "aws_secret_access_key = {}"),
-        ("private key", _PRIVATE_KEY_BODY,
-         "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----"),
+        (
+            "private key",
+            _PRIVATE_KEY_BODY,
+            "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----",
+        ),
         ("OpenAI key (project)", f"sk-proj-{_chars(48)}", "OPENAI_API_KEY={}"),
         ("OpenAI key (this run's)", TEST_API_KEY, "api_key: {}"),
         ("Anthropic key", f"sk-ant-api03-{_chars(40)}", "ANTHROPIC_API_KEY={}"),
-        ("Slack bot token", f"xoxb-{_chars(11, string.digits)}-{_chars(24)}", "SLACK_BOT_TOKEN={}"),  # fmt: skip
-        ("Slack webhook", f"https://hooks.slack.com/services/T{_chars(8)}/B{_chars(8)}/{_chars(24)}",
-         "slack_webhook_url: {}"),
+        ("Slack bot token", f"xoxb-{_chars(11, string.digits)}-{_chars(24)}", "SLACK_BOT_TOKEN={}"),
+        (
+            "Slack webhook",
+            f"https://hooks.slack.com/services/T{_chars(8)}/B{_chars(8)}/{_chars(24)}",
+            "slack_webhook_url: {}",
+        ),
         ("Stripe key", f"sk_live_{_chars(24)}", "STRIPE_SECRET_KEY={}"),
         ("Google API key", f"AIza{_chars(35)}", "GOOGLE_API_KEY={}"),
         ("npm token", f"npm_{_chars(36)}", "//registry.npmjs.org/:_authToken={}"),
-        ("password in a .env URL", f"Pg-{_chars(14)}", "DATABASE_URL=postgres://app:{}@db.internal:5432/app"),  # fmt: skip
+        (
+            "password in a .env URL",
+            f"Pg-{_chars(14)}",
+            "DATABASE_URL=postgres://app:{}@db.internal:5432/app",
+        ),
         ("assigned .env secret", _chars(32, string.hexdigits.lower()), "SESSION_SECRET={}"),
         ("JSON web token", f"eyJ{_chars(20)}.eyJ{_chars(30)}.{_chars(32)}", "Bearer {}"),
         ("masked secret variable", MASKED_VALUE, "signing with {}"),
-    )  # fmt: skip
+    )
 )
 _FIXED = frozenset({GITHUB_TOKEN, TEST_API_KEY})
 SECRET_ENV = {MASKED_NAME: MASKED_VALUE, "INPUT_GITHUB-TOKEN": GITHUB_TOKEN}

@@ -110,7 +110,9 @@ def stage(
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
 # A line of a database dump, repeated: 20 files of 5 MB make the 100 MB diff.
-_DUMP_LINES = "".join(f"INSERT INTO orders VALUES ({n}, 'item-{n}', {n % 97});\n" for n in range(1000))  # fmt: skip
+_DUMP_LINES = "".join(
+    f"INSERT INTO orders VALUES ({n}, 'item-{n}', {n % 97});\n" for n in range(1000)
+)
 HUGE_FILES = 20
 HUGE_FILE_BYTES = 5_000_000
 

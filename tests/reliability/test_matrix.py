@@ -66,7 +66,9 @@ def _drive(cell: Cell, tmp_path: Path, github_api: Any, model_server: ModelServe
     if fault == "binary_files" and mode != "analyse-failure":
         extra = binary_files()
     model = None if cell.offline else model_server
-    ready = stage(mode, tmp_path, github_api, model, extra=extra, answer=not fault.startswith("model"))  # fmt: skip
+    ready = stage(
+        mode, tmp_path, github_api, model, extra=extra, answer=not fault.startswith("model")
+    )
     if fault.startswith("model"):
         apply_model_fault(model_server, fault, mode)
     elif fault.startswith("github"):
@@ -117,7 +119,9 @@ def check_cell(cell: Cell, outcome: Outcome) -> None:
         assert str(refused.status) in outcome.summary, f"refusal not reported\n{context}"
     check_publication(cell, outcome)
     for text in cell.absent:
-        leaks = [name for name, body in outcome.surfaces().items() if name != "prompts" and text in body]  # fmt: skip
+        leaks = [
+            name for name, body in outcome.surfaces().items() if name != "prompts" and text in body
+        ]
         assert leaks == [], f"{text!r} appears in {leaks}"
 
 
@@ -141,9 +145,11 @@ def check_publication(cell: Cell, outcome: Outcome) -> None:
             done = [
                 w
                 for w in outcome.github
-                if w.method == "POST" and w.status < 300 and _matches(target, w.api_path)
+                if w.method == "POST"
+                and w.status < 300
+                and _matches(target, w.api_path)
                 and ("event" in w.json() if w.api_path.endswith("/reviews") else True)
-            ]  # fmt: skip
+            ]
             assert len(done) == 1, f"{target}: {len(done)} publication(s)"
 
 
@@ -194,7 +200,9 @@ def _binary_log(ready: Stage, tmp_path: Path) -> None:
         return
     log = failed_run().job_log
     middle = log.index(b"FAILED")
-    ready.state.job_log(FAILED_JOB, log[:middle] + PNG + bytes(range(256)) * 400 + b"\n" + log[middle:])  # fmt: skip
+    ready.state.job_log(
+        FAILED_JOB, log[:middle] + PNG + bytes(range(256)) * 400 + b"\n" + log[middle:]
+    )
 
 
 def _non_utf8_log(ready: Stage, tmp_path: Path) -> None:
@@ -220,6 +228,7 @@ def _logs_zip(archive: bytes) -> Any:
 
 def _coverage_foreign(ready: Stage, tmp_path: Path) -> None:
     """The head's report comes from another project (100 %), the base's from this one (50 %)."""
+
     def report(files: dict[str, Any], covered: int, statements: int) -> str:
         totals = {"covered_lines": covered, "num_statements": statements}
         return json.dumps({"meta": {"version": "7.6.1"}, "files": files, "totals": totals})

@@ -73,6 +73,8 @@ def build_prompt(
         key=_priority,
     )  # fmt: skip
     chosen = [c.path for c in candidates[:40]]
+    # A rename is only seen as one when the pathspec holds both of its names.
+    renamed_from = [c.old_path for c in candidates[:40] if c.old_path and c.old_path not in chosen]
     pieces = {
         "environment": f" to {ctx.args.environment}" if ctx.args.environment else "",
         "facts": json.dumps(numbers, indent=1),
@@ -89,7 +91,7 @@ def build_prompt(
     if room > 0 and chosen:
         repo = GitRepo.open(facts.repo_dir)
         limit = max(room, 0) * 8
-        raw = repo.diff_text(facts.change.base, facts.change.head, chosen, limit)
+        raw = repo.diff_text(facts.change.base, facts.change.head, chosen + renamed_from, limit)
         if len(raw) >= limit:  # cut mid-line: a secret cut in two would not be recognised
             raw = raw[: raw.rfind("\n") + 1]
         diff = counter.truncate(redact(raw), room - 40)
