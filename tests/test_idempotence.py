@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 
 from tests.harness.model_server import ModelServer
+from tests.reliability.matrix import MODES
 from tests.reliability.memory import GitHubMemory
-from tests.reliability.scenarios import MODES, Outcome
+from tests.reliability.scenarios import Outcome
 from tests.reliability.stages import REPO, stage
 
 RERUNS = 3
@@ -92,3 +93,27 @@ def test_reruns_update_in_place(
     if mode == "deploy-gate":
         assert all(o.outputs["audit_file"] == str(audit) for o in runs)
         assert len(audit.read_text().splitlines()) == len(runs), "one audit record a run"
+
+
+def test_a_rerun_after_a_failed_check_run_posts_no_second_review(
+    tmp_path: Path, github_api: Any, model_server: ModelServer
+) -> None:
+    """The check run fails (502) after the review was posted: the summary comment still records
+    the reviewed head, so the re-run (GitHub healthy again) completes the check run and edits
+    the comment instead of posting the same review twice."""
+    ready = stage("review", tmp_path, github_api, model_server)
+    memory = GitHubMemory(github_api.proxy)
+    rule = github_api.proxy.fail("POST", rf"{REPO}/check-runs", 502, "Server Error")
+    failed = ready.run()
+    assert failed.code == 3 and failed.outputs["review_url"]
+    memory.learn(failed)
+    rule.times = 0  # GitHub is healthy again
+    rerun = ready.run()
+    assert rerun.code == 0, rerun.summary
+    runs = [failed, rerun]
+    reviews = [
+        r for o in runs for r in o.github if r.method == "POST" and r.api_path.endswith("/reviews")
+    ]
+    assert [r.status for r in reviews] == [200]
+    assert len(_posts(runs, rf"{REPO}/issues/\d+/comments")) == 1
+    assert len(_posts([rerun], rf"{REPO}/check-runs")) == 1

@@ -132,7 +132,11 @@ def _deploy(root: Path, github: Any, model: ModelServer | None) -> tuple[Stage, 
 
 
 def _gen_tests(root: Path, github: Any, model: ModelServer | None) -> tuple[Stage, tuple[str, ...]]:
-    source = f'def shout(text):\n    """{TEXT.replace(chr(34), chr(39))}"""\n    if not text:\n        return ""\n    return text.upper()\n'
+    docstring = TEXT.replace('"', "'")
+    source = (
+        f'def shout(text):\n    """{docstring}"""\n'
+        '    if not text:\n        return ""\n    return text.upper()\n'
+    )
     extra = {"src/calc/shout.py": source, FILE_NAME: TEXT}
     ready = stage(
         "gen-tests",
@@ -259,13 +263,13 @@ def _mode_specific(mode: str, floor: Outcome, steered: Outcome) -> None:
         assert "nothing shows it passing on a retry" in steered.summary
 
 
-def test_report_cases_and_changed_decisions(request: pytest.FixtureRequest) -> None:
+def test_report_cases_and_changed_decisions(capsys: pytest.CaptureFixture[str]) -> None:
     """Runs after the modes above: prints the figures for the issue's evidence."""
     if len(TRIED) < len(SETUPS):
         pytest.skip("run the whole module to get the figures")
     changed = sum(1 for found in CHANGED.values() if found)
-    line = f"injection: {sum(TRIED.values())} cases tried across {len(TRIED)} modes, {changed} decisions changed"
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"\n{line}")
+    tried = sum(TRIED.values())
+    line = f"injection: {tried} cases tried across {len(TRIED)} modes, {changed} decisions changed"
+    with capsys.disabled():  # the figure goes to the terminal, past output capture
+        print(f"\n{line}")
     assert changed == 0

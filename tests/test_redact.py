@@ -68,3 +68,33 @@ def test_find_secrets_reports_kind_and_span() -> None:
     hits = find_secrets(text)
     assert len(hits) == 1
     assert text[hits[0].start : hits[0].end] == PLANTED["AWS access key id"]
+
+
+def test_author_fields_are_not_secrets_but_auth_values_are() -> None:
+    redactor = Redactor()
+    assert redactor.redact("author=alice@example.com authors: bob-and-carol") == (
+        "author=alice@example.com authors: bob-and-carol"
+    )
+    assert "s3cr3t-value-123" not in redactor.redact("AUTH_HEADER=s3cr3t-value-123")
+
+
+def test_a_token_glued_to_the_text_before_it_is_still_redacted() -> None:
+    token = PLANTED["GitHub token"]
+    assert token not in Redactor().redact(f"https://x-access-{token}@github.com xxx{token}")
+
+
+def test_secret_names_are_matched_by_whole_words() -> None:
+    from cicd_agent.analysis.redact import is_secret_name
+
+    for name in (
+        "GITHUB_TOKEN",
+        "openai-api-key",
+        "prometheus-password",
+        "SLACK_WEBHOOK_URL",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "AWS_SECRET_ACCESS_KEY",
+        "MY_PRIVATE_KEY",
+    ):
+        assert is_secret_name(name), name
+    for name in ("TIKTOKEN_CACHE_DIR", "KEYBOARD_LAYOUT", "TOKENIZERS_PARALLELISM", "PATH"):
+        assert not is_secret_name(name), name

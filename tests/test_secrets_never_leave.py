@@ -12,6 +12,7 @@ wrote, is searched for each secret. ``::add-mask::`` lines are the one place a s
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -89,37 +90,41 @@ def echo(mode: str) -> Any:
     return answer
 
 
-# Where each mode reads untrusted text, and what is planted there.
+@dataclass(frozen=True)
+class Plan:
+    """Where one mode reads untrusted text, and what is planted there."""
+
+    extra: dict[str, str | bytes]
+    options: dict[str, str]
+    places: tuple[str, ...]
+
+
 PLACES = {
-    "review": {
-        "extra": {"config/production.env": env_file(), "src/settings.py": python_module()},
-        "options": {
-            "message": commit_message(),
-            "title": f"Rotate {SECRETS[0].value}",
-            "body": env_file(),
-        },
-        "places": ("diff (.env file)", "diff (Python module)", "commit message", "PR body"),
-    },
-    "deploy-gate": {
-        "extra": {
+    "review": Plan(
+        {"config/production.env": env_file(), "src/settings.py": python_module()},
+        {"message": commit_message(), "title": f"Rotate {SECRETS[0].value}", "body": env_file()},
+        ("diff (.env file)", "diff (Python module)", "commit message", "PR body"),
+    ),
+    "deploy-gate": Plan(
+        {
             "config/production.env": env_file(),
             "db/migrations/0002_rotate.sql": "".join(
                 f"-- {line}\n" for line in env_file().splitlines()
             ),
         },
-        "options": {"message": commit_message()},
-        "places": ("diff (.env file)", "diff (migration)", "commit message"),
-    },
-    "gen-tests": {
-        "extra": {"src/calc/settings.py": python_module()},
-        "options": {"message": commit_message(), "body": env_file()},
-        "places": ("diff (Python function under test)",),
-    },
-    "analyse-failure": {
-        "extra": {"config/production.env": env_file()},
-        "options": {"message": commit_message()},
-        "places": ("failed job's log", "diff of the change under test", "commit message"),
-    },
+        {"message": commit_message()},
+        ("diff (.env file)", "diff (migration)", "commit message"),
+    ),
+    "gen-tests": Plan(
+        {"src/calc/settings.py": python_module()},
+        {"message": commit_message(), "body": env_file()},
+        ("diff (Python function under test)",),
+    ),
+    "analyse-failure": Plan(
+        {"config/production.env": env_file()},
+        {"message": commit_message()},
+        ("failed job's log", "diff of the change under test", "commit message"),
+    ),
 }
 
 
@@ -136,13 +141,7 @@ def _secret_log() -> bytes:
 def run_with_secrets(mode: str, tmp_path: Path, github_api: Any, server: ModelServer) -> Outcome:
     plan = PLACES[mode]
     ready = stage(
-        mode,
-        tmp_path,
-        github_api,
-        server,
-        extra=plan["extra"],
-        options=plan["options"],
-        answer=False,
+        mode, tmp_path, github_api, server, extra=plan.extra, options=plan.options, answer=False
     )
     server.answer_with(echo(mode), times=None)
     ready.env.update(SECRET_ENV)
@@ -151,7 +150,9 @@ def run_with_secrets(mode: str, tmp_path: Path, github_api: Any, server: ModelSe
     return ready.run()
 
 
-@pytest.mark.parametrize("mode", list(PLACES))
+@pytest.mark.parametrize(
+    "mode", [pytest.param(m, marks=[pytest.mark.slow] if m == "gen-tests" else []) for m in PLACES]
+)
 def test_no_planted_secret_leaves_the_run(
     mode: str, tmp_path: Path, github_api: Any, model_server: ModelServer
 ) -> None:
@@ -161,7 +162,7 @@ def test_no_planted_secret_leaves_the_run(
     assert outcome.prompts, "nothing was sent to the model"
     assert "[REDACTED:" in outcome.prompt_text()
     found = leaks(mode, outcome)
-    PLANTED[mode] = len(SECRETS) * len(PLACES[mode]["places"])
+    PLANTED[mode] = len(SECRETS) * len(PLACES[mode].places)
     FOUND[mode] = found
     assert found == [], "\n".join(f"{f.kind} in {f.surface}: …{f.context}…" for f in found)
 
@@ -173,15 +174,14 @@ def test_secrets_of_every_shape_are_planted() -> None:
     assert all(value in env_file() for value in values)
 
 
-def test_report_planted_and_leaked(request: pytest.FixtureRequest) -> None:
+def test_report_planted_and_leaked(capsys: pytest.CaptureFixture[str]) -> None:
     """Runs last in this module: prints the figures for the issue's evidence."""
     if len(PLANTED) < len(PLACES):
         pytest.skip("run the whole module to get the figures")
     planted, leaked = sum(PLANTED.values()), sum(len(found) for found in FOUND.values())
     line = f"secrets: {planted} planted ({len(SECRETS)} shapes) across {len(PLANTED)} modes, {leaked} leaks"
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"\n{line}")
+    with capsys.disabled():  # the figure goes to the terminal, past output capture
+        print(f"\n{line}")
     assert leaked == 0
 
 

@@ -144,12 +144,11 @@ def reliability_table(matrix: ModuleType) -> str:
         rows.append(f"| {fault.group}: {_cell(fault.label)} | " + " | ".join(cells) + " |")
     tested = [cell for cell in matrix.CELLS if cell.applies]
     known = [cell for cell in tested if cell.xfail]
+    bugs = "; ".join(f"`{c.mode}` × {c.fault}: {_cell(c.xfail)}" for c in known)
     rows += [
         "",
         f"{len(matrix.CELLS)} cells: {len(tested)} tested, {len(matrix.CELLS) - len(tested)} "
-        f"that the fault cannot reach; {len(known)} open bug(s)"
-        + (": " + "; ".join(f"`{c.mode}` × {c.fault}: {_cell(c.xfail)}" for c in known) if known else "")
-        + ".",
+        f"that the fault cannot reach; {len(known)} open bug(s){': ' + bugs if bugs else ''}.",
     ]
     return "\n".join(rows)
 

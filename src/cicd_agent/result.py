@@ -35,7 +35,8 @@ class ModelUsageReport(BaseModel):
         if self.provider == "none":
             return "Model: none (deterministic analysis only, nothing was sent to a model)."
         return (
-            f"Model: {self.model} via {self.provider}: {self.calls} call(s), "
+            f"Model: {self.model or 'the configured model'} via {self.provider}: "
+            f"{self.calls} call(s), "
             f"{self.prompt_tokens:,} tokens in, {self.completion_tokens:,} out, "
             f"about ${self.cost_usd:.4f}."
         )

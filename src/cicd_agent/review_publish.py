@@ -89,7 +89,15 @@ def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
         if outcome.done:
             result.review_url = outcome.url
             ledger.append(plan.head)
-    _report(ctx, _check_run(client, result, plan))
+            if result.review_url:  # posted: say so now, whatever fails next
+                ctx.runner.set_outputs({"review_url": result.review_url})
+    # A failed check run must not keep the ledger from being written: a re-run would post
+    # the review a second time. The failure is raised once the summary comment is out.
+    check_run_failure: GitHubError | None = None
+    try:
+        _report(ctx, _check_run(client, result, plan))
+    except GitHubError as exc:
+        check_run_failure = exc
     from cicd_agent.github.comments import upsert_issue_comment
 
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
@@ -97,8 +105,8 @@ def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
     summary = upsert_issue_comment(client, plan.number, SUMMARY_KEY, result.summary_comment(ledger))
     _report(ctx, summary)
     result.summary_url = summary.url
-    if result.review_url:
-        ctx.runner.set_outputs({"review_url": result.review_url})
+    if check_run_failure is not None:
+        raise check_run_failure
 
 
 def _report(ctx: RunContext, outcome: WriteOutcome) -> None:

@@ -35,15 +35,24 @@ def apply_model_fault(server: ModelServer, fault: str, mode: str) -> None:
     steps[fault]()
 
 
-# fault → (methods it hits, status, GitHub's message, extra headers)
-GITHUB_FAULTS: dict[str, tuple[tuple[str, ...], int, str, dict[str, str]]] = {
-    "github_401": (_ALL, 401, "Bad credentials", {}),
-    "github_403_read_only": (_WRITES, 403, "Resource not accessible by integration", {}),
-    "github_404": (_ALL, 404, "Not Found", {}),
-    "github_422": (_WRITES, 422, "Validation Failed", {}),
-    "github_5xx": (_ALL, 502, "Server Error", {}),
+# fault → (methods it hits, the paths, status, GitHub's message, extra headers)
+GITHUB_FAULTS: dict[str, tuple[tuple[str, ...], str, int, str, dict[str, str]]] = {
+    "github_401": (_ALL, _API_PATHS, 401, "Bad credentials", {}),
+    "github_403_read_only": (
+        _WRITES,
+        _API_PATHS,
+        403,
+        "Resource not accessible by integration",
+        {},
+    ),
+    "github_404": (_ALL, _API_PATHS, 404, "Not Found", {}),
+    "github_422": (_WRITES, _API_PATHS, 422, "Validation Failed", {}),
+    "github_5xx": (_ALL, _API_PATHS, 502, "Server Error", {}),
+    # The second of review's three publications (the review, the check run, the comment).
+    "github_5xx_midway": (("POST",), r"/repos/[^/]+/[^/]+/check-runs", 502, "Server Error", {}),
     "github_secondary_rate_limit": (
         _ALL,
+        _API_PATHS,
         403,
         "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
         {"retry-after": "60"},
@@ -53,6 +62,6 @@ GITHUB_FAULTS: dict[str, tuple[tuple[str, ...], int, str, dict[str, str]]] = {
 
 def apply_github_fault(proxy: ScriptingProxy, fault: str) -> None:
     """Make GitHub answer every request ``fault`` hits with that error, from now on."""
-    methods, status, message, headers = GITHUB_FAULTS[fault]
+    methods, paths, status, message, headers = GITHUB_FAULTS[fault]
     for method in methods:
-        proxy.fail(method, _API_PATHS, status, message, headers=dict(headers), times=None)
+        proxy.fail(method, paths, status, message, headers=dict(headers), times=None)

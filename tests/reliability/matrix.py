@@ -15,8 +15,9 @@ A cell states:
 * ``outputs``: step outputs that must still be written: an exact value, ``*`` (present and not
   empty), or ``~text`` (contains ``text``);
 * ``publish``: what GitHub must have received: ``all`` (each of the mode's publications exactly
-  once), ``none`` (no write at all) or ``refused`` (writes tried, every one refused, and the
-  summary names each refusal's status);
+  once), ``none`` (no write at all), ``refused`` (writes tried, every one refused) or
+  ``partial`` (some writes refused, every other publication made exactly once); a refused
+  write's status is always named in the summary;
 * ``absent``: text that must appear nowhere a person or a later job reads (invented files…);
 * ``offline``: run with ``--provider none`` (input faults that do not involve the model);
 * ``xfail``: set when the cell fails because of a known bug, with the bug; the test then runs as
@@ -61,6 +62,7 @@ FAULTS = (
     Fault("github_404", "GitHub", "404 on every call"),
     Fault("github_422", "GitHub", "422 on writes"),
     Fault("github_5xx", "GitHub", "502 on every call"),
+    Fault("github_5xx_midway", "GitHub", "502 after a first write succeeded"),
     Fault("github_secondary_rate_limit", "GitHub", "secondary rate limit (403, `retry-after: 60`)"),
     Fault("event_missing", "input", "event file missing"),
     Fault("event_malformed", "input", "event file not JSON"),
@@ -297,6 +299,15 @@ def _github_cells() -> list[Cell]:
             ("Skipped commenting on commit", read_only),
             _outputs(ANALYSIS, comment_url=""),
             "refused",
+        ),
+        Cell(
+            "review",
+            "github_5xx_midway",
+            3,
+            "review and summary comment posted once; exit 3 names the check run",
+            ("Publishing to GitHub failed: GitHub answered 502", "check run"),
+            _outputs(REVIEW, review_url="*"),
+            "partial",
         ),
         Cell(
             "review",
@@ -550,6 +561,11 @@ def _input_cells() -> list[Cell]:
     return cells
 
 
+_ONE_WRITE = {
+    "deploy-gate": "never writes to GitHub",
+    "gen-tests": "never writes to GitHub",
+    "analyse-failure": "publishes one comment: nothing to half-post",
+}
 _NOT_APPLICABLE = {
     "logs_non_utf8": "reads no logs",
     "logs_zip_empty": "reads no logs",
@@ -569,6 +585,8 @@ def _build() -> dict[tuple[str, str], Cell]:
                     else why
                 )
                 cells[(mode, fault)] = Cell(mode, fault, None, reason)
+    for mode, why in _ONE_WRITE.items():
+        cells[(mode, "github_5xx_midway")] = Cell(mode, "github_5xx_midway", None, why)
     missing = [(m, f) for m in MODES for f in FAULT_KEYS if (m, f) not in cells]
     if missing:
         raise ValueError(f"fault matrix has no cell for {missing}")

@@ -10,7 +10,6 @@ so each of them checks the same surfaces in the same way.
 from __future__ import annotations
 
 import io
-import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -26,7 +25,6 @@ from tests.harness.github_mock import GitHubApi
 from tests.harness.github_proxy import Recorded
 from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest
 
-MODES = ("review", "deploy-gate", "gen-tests", "analyse-failure")
 MODEL = "gpt-4o-mini"
 WEEKDAY_NOON = "2026-11-18T12:00:00+00:00"
 WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
@@ -52,12 +50,6 @@ class Outcome:
     @property
     def log(self) -> str:
         return self.stdout + self.stderr
-
-    @property
-    def document(self) -> dict[str, Any] | None:
-        """The ``--json`` document, when the run printed one."""
-        text = self.stdout.strip()
-        return json.loads(text) if text.startswith("{") else None
 
     def writes(self) -> list[Recorded]:
         """Every mutating request this run sent to GitHub, whatever GitHub answered."""
@@ -232,9 +224,11 @@ class Project:
 APP = "".join(f"line_{n} = {n}\n" for n in range(1, 61))
 ORDERS = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(20))
 CALC_BASE = "def add(a, b):\n    return a + b\n"
-CALC_HEAD = (
-    CALC_BASE
-    + "\n\ndef clamp(value, low, high):\n    if value < low:\n        return low\n    if value > high:\n        return high\n    return value\n"
+CALC_HEAD = CALC_BASE + (
+    "\n\ndef clamp(value, low, high):\n"
+    "    if value < low:\n        return low\n"
+    "    if value > high:\n        return high\n"
+    "    return value\n"
 )
 CALC_TEST = "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n"
 

@@ -8,7 +8,9 @@ code, the one clear message, the outputs that can be known, and what GitHub rece
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +59,9 @@ def test_cell(cell: Cell, tmp_path: Path, github_api: Any, model_server: ModelSe
     else:
         outcome = _drive(cell, tmp_path, github_api, model_server)
     check_cell(cell, outcome)
-    _EXTRA_CHECKS.get(cell.fault, lambda cell, outcome, server: None)(cell, outcome, model_server)
+    extra_check = _EXTRA_CHECKS.get(cell.fault)
+    if extra_check is not None:
+        extra_check(cell, outcome, model_server)
 
 
 def _drive(cell: Cell, tmp_path: Path, github_api: Any, model_server: ModelServer) -> Outcome:
@@ -73,8 +77,8 @@ def _drive(cell: Cell, tmp_path: Path, github_api: Any, model_server: ModelServe
         apply_model_fault(model_server, fault, mode)
     elif fault.startswith("github"):
         apply_github_fault(github_api.proxy, fault)
-    else:
-        _INPUTS.get(fault, lambda ready, tmp_path: None)(ready, tmp_path)
+    elif fault in _INPUTS:
+        _INPUTS[fault](ready, tmp_path)
     return ready.run()
 
 
@@ -141,7 +145,11 @@ def check_publication(cell: Cell, outcome: Outcome) -> None:
     elif cell.publish == "refused":
         assert writes and all(w.status >= 400 for w in writes)
     else:
+        refused = {w.api_path for w in writes if w.status >= 400}
+        assert bool(refused) == (cell.publish == "partial"), refused
         for target in PUBLICATIONS[cell.mode]:
+            if any(_matches(target, path) for path in refused):
+                continue
             done = [
                 w
                 for w in outcome.github
@@ -154,8 +162,6 @@ def check_publication(cell: Cell, outcome: Outcome) -> None:
 
 
 def _matches(pattern: str, path: str) -> bool:
-    import re
-
     return re.fullmatch(pattern, path) is not None
 
 
@@ -211,7 +217,7 @@ def _non_utf8_log(ready: Stage, tmp_path: Path) -> None:
     ready.state.job_log(FAILED_JOB, log)
 
 
-def _logs_zip(archive: bytes) -> Any:
+def _logs_zip(archive: bytes) -> Callable[[Stage, Path], None]:
     """The job's own log has expired (410), so the run's zip is fetched, and it is ``archive``."""
 
     def apply(ready: Stage, tmp_path: Path) -> None:
@@ -241,7 +247,7 @@ def _coverage_foreign(ready: Stage, tmp_path: Path) -> None:
     ready.argv += ["--coverage", str(head), "--base-coverage", str(base)]
 
 
-_INPUTS = {
+_INPUTS: dict[str, Callable[[Stage, Path], None]] = {
     "event_missing": _event_missing,
     "event_malformed": _event_malformed,
     "event_unusable": _event_unusable,
@@ -285,7 +291,7 @@ def _phantoms_dropped(cell: Cell, outcome: Outcome, server: ModelServer) -> None
         assert GHOST_FILE not in sarif and "4242" not in sarif
 
 
-_EXTRA_CHECKS = {
+_EXTRA_CHECKS: dict[str, Callable[[Cell, Outcome, ModelServer], None]] = {
     "diff_100mb": _within_budget,
     "binary_files": _binary_not_sent,
     "model_phantom_refs": _phantoms_dropped,

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,9 @@ _SHAPES: tuple[_Shape, ...] = (
     ),
     _shape(
         "GitHub token",
-        r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b",
+        # No leading \b: the prefixes are distinctive enough to catch a token glued to the text
+        # before it (``xxxghp_…``), as happens in logs and URLs.
+        r"(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b",
         "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
     ),
     _shape("AWS access key id", r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b", "akia", "asia", "abia", "acca"),
@@ -65,7 +68,7 @@ _SHAPES: tuple[_Shape, ...] = (
     _shape(
         "assigned secret",
         r"(?:secret|passw(?:or)?d|passwd|token|api[_-]?key|access[_-]?key|private[_-]?key"
-        r"|credentials?|auth)[A-Z0-9_.-]*\b[\"']?\s*[:=]\s*"
+        r"|credentials?|auth(?!ors?\b))[A-Z0-9_.-]*\b[\"']?\s*[:=]\s*"
         r"[\"']?(?P<secret>[A-Za-z0-9+/_\-.~!@#$%^&*]{8,}+)(?![(\[])",
         "secret", "passw", "token", "key", "credential", "auth",
         flags=re.IGNORECASE,
@@ -83,7 +86,9 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 MIN_KNOWN_SECRET_LENGTH = 6
-SECRET_ENV_HINTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "API_KEY", "APIKEY", "PRIVATE_KEY")
+# Words of a variable or input name that say it holds a secret; pairs must stand side by side.
+SECRET_NAME_WORDS = frozenset({"TOKEN", "SECRET", "PASSWORD", "PASSWD", "APIKEY", "WEBHOOK"})
+SECRET_NAME_PAIRS = frozenset({("API", "KEY"), ("PRIVATE", "KEY"), ("ACCESS", "KEY")})
 
 
 @dataclass(frozen=True)
@@ -119,8 +124,11 @@ def find_secrets(text: str) -> list[SecretHit]:
 
 def is_secret_name(name: str) -> bool:
     """Whether a variable or input name says it holds a secret (``GITHUB_TOKEN``, ``openai-api-key``)."""
-    upper = name.upper().replace("-", "_")
-    return any(hint in upper for hint in SECRET_ENV_HINTS) or "WEBHOOK" in upper
+    words = [word for word in re.split(r"[^A-Z0-9]+", name.upper()) if word]
+    # Whole words only: TIKTOKEN_CACHE_DIR names a tokenizer cache, not a token.
+    return any(word in SECRET_NAME_WORDS for word in words) or any(
+        pair in SECRET_NAME_PAIRS for pair in pairwise(words)
+    )
 
 
 def known_secrets_from_env(environ: Mapping[str, str]) -> list[str]:
