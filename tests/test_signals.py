@@ -14,6 +14,7 @@ from cicd_agent.analysis.signals import (
     coverage_signal,
     failure_rate_signal,
     find_reports,
+    foreign_tree,
     model_signal,
     parse_weights,
     pass_rate_signal,
@@ -155,6 +156,30 @@ def test_coverage_delta_scores_a_loss(reports: Path) -> None:
     lost = coverage_signal(base, head, 20)
     assert lost.score == max(0.0, 100 + 20 * (base.percent - head.percent))
     assert "points" in lost.detail
+
+
+def test_coverage_report_of_another_tree_is_missing_not_counted(reports: Path) -> None:
+    head, base = read_coverage(reports / "head.json"), read_coverage(reports / "base.json")
+    other_project = ["src/shop/orders.py", "src/shop/__init__.py", "README.md"]
+    reason = foreign_tree(head, other_project)
+    assert reason == (
+        "the coverage report head.json describes another tree: none of its 1 files are in "
+        "this repository"
+    )
+    signal = coverage_signal(head, base, 20, reason)
+    assert signal.missing, "a report of another tree never moves the safety score"
+    assert signal.detail == reason
+
+
+def test_coverage_report_matches_the_tree_by_path_suffix(reports: Path) -> None:
+    as_json, as_xml = read_coverage(reports / "head.json"), read_coverage(reports / "head.xml")
+    assert as_json.files == ("calc.py",)
+    assert as_xml.files == (f"{reports}/calc.py",), "Cobertura: the source folder + filename"
+    # Made at the project root, in a container (absolute paths), or in a subfolder.
+    assert foreign_tree(as_json, ["calc.py", "test_calc.py"]) is None
+    assert foreign_tree(as_xml, ["calc.py"]) is None
+    assert foreign_tree(as_json, ["services/calc/calc.py"]) is None
+    assert foreign_tree(as_xml, ["lib/other.py"]) is not None
 
 
 def test_coverage_needs_both_reports(reports: Path) -> None:

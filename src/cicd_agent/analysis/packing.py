@@ -232,17 +232,22 @@ def _fit(
     changed: FileDiff, count: Counter, room: int, parts: list[PromptPart], max_calls: int
 ) -> PackedFile | None:
     """Place one file in the first call with room (first fit), opening calls as allowed; a
-    file larger than a whole call goes alone into a fresh call with the hunks that fit."""
+    file larger than a whole call goes alone into a fresh call with the hunks that fit.
+
+    A file whose lower bound (:func:`least_tokens`) exceeds a whole call is never counted
+    whole: it could not be placed as it is, and counting 5 MB takes tiktoken seconds."""
     packed = PackedFile(changed, changed.hunks)
-    packed.measure(count)
-    for part in parts:
-        if part.tokens + packed.tokens <= room:
-            part.files.append(packed)
-            part.tokens += packed.tokens
-            return packed
+    oversized = sum(least_tokens(hunk) for hunk in changed.hunks) > room
+    if not oversized:
+        packed.measure(count)
+        for part in parts:
+            if part.tokens + packed.tokens <= room:
+                part.files.append(packed)
+                part.tokens += packed.tokens
+                return packed
     if len(parts) >= max_calls:
         return None
-    if packed.tokens > room:
+    if oversized or packed.tokens > room:
         trimmed = _trim(changed, count, room)
         if trimmed is None:
             return None
@@ -256,6 +261,8 @@ def _trim(changed: FileDiff, count: Counter, room: int) -> PackedFile | None:
     kept: list[Hunk] = []
     tokens = count(render_file(changed, (), {}, len(changed.hunks))) + JOIN_MARGIN
     for hunk in changed.hunks:
+        if tokens + least_tokens(hunk) + 1 > room:
+            break
         cost = count(render_hunk(hunk, [])) + 1
         if tokens + cost > room:
             break
@@ -268,6 +275,19 @@ def _trim(changed: FileDiff, count: Counter, room: int) -> PackedFile | None:
             return packed
         kept.pop()
     return None
+
+
+def least_tokens(hunk: Hunk) -> int:
+    """A lower bound of the tokens of the rendered ``hunk``, without rendering or counting it.
+
+    Every numbered line (added or context) starts with its number, and tiktoken's encodings
+    (like the fallback estimate) never join digits with what follows, so such a line costs at
+    least two tokens. The same bound :func:`_may_fit` relies on; a deletion-only hunk is one
+    line, costed at zero.
+    """
+    if hunk.is_deletion_only:
+        return 0
+    return 2 * sum(1 for line in hunk.lines if line.new is not None)
 
 
 def _add_function_heads(

@@ -185,6 +185,9 @@ class CoverageReport:
     path: str
     covered_lines: int
     statements: int
+    files: tuple[str, ...] = ()
+    """The measured files as the report names them: absolute when made in a container
+    (``/app/src/x.py``), else relative to where coverage ran or to a Cobertura source."""
 
     @property
     def percent(self) -> float:
@@ -199,11 +202,15 @@ def read_coverage(path: Path) -> CoverageReport:
         raise UsageError(f"Coverage report {path} could not be read: {exc}.") from exc
     if text.lstrip().startswith("{"):
         try:
-            totals = json.loads(text)["totals"]
+            document = json.loads(text)
+            totals = document["totals"]
             return CoverageReport(
-                str(path), int(totals["covered_lines"]), int(totals["num_statements"])
+                str(path),
+                int(totals["covered_lines"]),
+                int(totals["num_statements"]),
+                tuple(str(name) for name in document.get("files", {})),
             )
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        except (json.JSONDecodeError, AttributeError, KeyError, TypeError, ValueError) as exc:
             raise UsageError(
                 f"Coverage report {path} is not coverage.py JSON (no totals.covered_lines).",
                 hint="Produce it with `coverage json`.",
@@ -212,14 +219,65 @@ def read_coverage(path: Path) -> CoverageReport:
         # The report is written by the workflow's own coverage run; expat in Python >= 3.7.1
         # also refuses the entity-expansion attacks defusedxml guards against.
         root = ElementTree.fromstring(text)  # noqa: S314
+        sources = [s.text.strip() for s in root.iter("source") if s.text and s.text.strip()]
+        names = [c.attrib["filename"] for c in root.iter("class") if c.attrib.get("filename")]
         return CoverageReport(
-            str(path), int(root.attrib["lines-covered"]), int(root.attrib["lines-valid"])
+            str(path),
+            int(root.attrib["lines-covered"]),
+            int(root.attrib["lines-valid"]),
+            tuple(dict.fromkeys(_joined(sources, name) for name in names)),
         )
     except (ElementTree.ParseError, KeyError, ValueError) as exc:
         raise UsageError(
             f"Coverage report {path} is neither coverage.py JSON nor Cobertura XML.",
             hint="Produce it with `coverage json` or `coverage xml`.",
         ) from exc
+
+
+def _joined(sources: Sequence[str], filename: str) -> str:
+    """A Cobertura class's file with its source folder, when the report names exactly one:
+    ``/app/src`` + ``x.py`` matches ``src/x.py`` better than ``x.py`` alone would."""
+    if len(sources) != 1 or filename.startswith(("/", "\\")):
+        return filename
+    return f"{sources[0].rstrip('/')}/{filename}"
+
+
+def _parts(name: str) -> tuple[str, ...]:
+    """Path components, Windows separators and ``.`` dropped, so suffixes compare by folder."""
+    return tuple(part for part in name.replace("\\", "/").split("/") if part not in ("", "."))
+
+
+FOREIGN_SHARE = 0.1
+"""Below this share of a report's files found in the tree, the report describes another tree:
+a few common names (``__init__.py``, ``setup.py``) can match by chance."""
+
+
+def foreign_tree(report: CoverageReport, tracked: Sequence[str]) -> str | None:
+    """Why ``report`` does not measure this repository, or None when it does.
+
+    Totals alone cannot tell a report of this code from one of another project, so the files
+    it measured are looked up in the tree. The right project may have been measured elsewhere
+    (a container's ``/app/src/x.py``, or a subfolder's ``x.py`` for ``pkg/x.py``), so a file
+    matches when its path ends with a tracked path or a tracked path ends with it. A report
+    without a file list cannot be checked and is taken as it is.
+    """
+    if not report.files:
+        return None
+    whole = {_parts(path) for path in tracked}
+    tails = {parts[i:] for parts in whole for i in range(len(parts))}
+    found = sum(
+        1
+        for parts in map(_parts, report.files)
+        if parts in tails or any(parts[i:] in whole for i in range(1, len(parts)))
+    )
+    total = len(report.files)
+    if found >= FOREIGN_SHARE * total:
+        return None
+    count = "none" if not found else f"only {found}"
+    return (
+        f"the coverage report {Path(report.path).name} describes another tree: {count} of its "
+        f"{total} files are in this repository"
+    )
 
 
 def pass_rate_signal(results: JUnitCounts | None, weight: float, patterns: str | None) -> Signal:
@@ -247,9 +305,12 @@ def pass_rate_signal(results: JUnitCounts | None, weight: float, patterns: str |
 
 
 def coverage_signal(
-    head: CoverageReport | None, base: CoverageReport | None, weight: float
+    head: CoverageReport | None, base: CoverageReport | None, weight: float, reason: str = ""
 ) -> Signal:
+    """``reason``: why a report that was given is not used (e.g. :func:`foreign_tree`)."""
     name = SignalName.COVERAGE
+    if reason:
+        return Signal(name=name, score=None, weight=weight, detail=reason)
     if head is None or base is None:
         given = "head only" if head else ("base only" if base else "no report")
         return Signal(

@@ -94,6 +94,8 @@ class DeployFacts:
     tests: JUnitCounts | None
     coverage_head: CoverageReport | None
     coverage_base: CoverageReport | None
+    coverage_reason: str
+    """Why the coverage reports given are not used (they describe another tree), else ""."""
     pulls: list[PullReview] | None
     pulls_reason: str
     conclusions: list[str | None] | None
@@ -224,13 +226,21 @@ class DeployPhase:
         assessment = assess_change(
             change.files, change.commits, history, destructive=destructive_statements(diff)
         )
-        routing = policies.route(change.files, repo.tracked_files(change.head))
+        tracked = repo.tracked_files(change.head)
+        routing = policies.route(change.files, tracked)
 
         root = ctx.options.repo_dir
         junit_files = signals.find_reports(args.junit, root)
         tests = signals.read_junit(junit_files) if junit_files else None
         coverage_head = _coverage(args.coverage, root)
         coverage_base = _coverage(args.base_coverage, root)
+        base_tracked = repo.tracked_files(change.base) if coverage_base and change.base else tracked
+        foreign = [
+            signals.foreign_tree(report, files)
+            for report, files in ((coverage_head, tracked), (coverage_base, base_tracked))
+            if report is not None
+        ]
+        coverage_reason = "; ".join(reason for reason in foreign if reason)
         pulls, pulls_reason, conclusions, conclusions_reason = self._github_signals(
             ctx, change, moment
         )
@@ -258,6 +268,7 @@ class DeployPhase:
             tests=tests,
             coverage_head=coverage_head,
             coverage_base=coverage_base,
+            coverage_reason=coverage_reason,
             pulls=pulls,
             pulls_reason=pulls_reason,
             conclusions=conclusions,
@@ -381,7 +392,10 @@ class DeployPhase:
                 facts.tests, weights[signals.SignalName.TESTS], ctx.args.junit
             ),
             signals.coverage_signal(
-                facts.coverage_head, facts.coverage_base, weights[signals.SignalName.COVERAGE]
+                facts.coverage_head,
+                facts.coverage_base,
+                weights[signals.SignalName.COVERAGE],
+                facts.coverage_reason,
             ),
             signals.review_signal(
                 facts.pulls, weights[signals.SignalName.REVIEW], facts.pulls_reason
