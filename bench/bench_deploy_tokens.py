@@ -156,8 +156,7 @@ def figures(rows: list[Row]) -> list[Figure]:
         "budget (lockfiles, generated and binary files left out), plus the computed facts. "
         "Where the whole diff fits it sends nearly all of it, since the model's job is to spot "
         "risk the deterministic floor missed; on a large change the 40-file cap buys the low "
-        "ratio with lower recall. A renamed file is diffed on its new path alone, so it is "
-        "sent whole (git's rename detection needs both paths in the pathspec)"
+        "ratio with lower recall"
     )
     sent = sum(row.sent_tokens for row in rows)
     naive = sum(row.naive_tokens for row in rows)
