@@ -52,3 +52,16 @@ def test_a_typo_in_a_boolean_input_is_an_error_not_false() -> None:
 def test_malformed_inputs_json_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="CICD_AGENT_INPUTS"):
         input_value({"CICD_AGENT_INPUTS": "{not json"}, "model")
+
+
+def test_range_checked_options_refuse_flags_and_inputs_alike() -> None:
+    from cicd_agent.options import at_least
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--max-model-calls", type=at_least(1), default=None)
+    args = parser.parse_args([])
+    with pytest.raises(UsageError, match="must be 1 or more, got 0"):
+        fill_from_inputs(parser, args, {"INPUT_MAX_MODEL_CALLS": "0"})
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--max-model-calls", "0"])
+    assert parser.parse_args(["--max-model-calls", "3"]).max_model_calls == 3

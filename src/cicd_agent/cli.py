@@ -29,7 +29,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so a bad flag still gets a summary and outputs."""
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message}.", hint=f"See `{self.prog} --help`.")
+        raise UsageError(f"{message[:1].upper()}{message[1:]}.", hint=f"See `{self.prog} --help`.")
 
 
 def build_parser(selected: str | None) -> tuple[argparse.ArgumentParser, Any]:

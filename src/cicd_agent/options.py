@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +59,22 @@ def parse_bool(value: str, *, name: str) -> bool:
     raise UsageError(f"input {name!r} must be true or false, got {value!r}.")
 
 
+def at_least(minimum: int) -> Callable[[str], int]:
+    """An option type for whole numbers no smaller than ``minimum``, so a flag and its action
+    input are refused at parse time with the same words."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {value}")
+        return value
+
+    return parse
+
+
 def add_common_options(parser: argparse.ArgumentParser) -> None:
     """The options every mode takes (README: "Common options")."""
     group = parser.add_argument_group("common options")
@@ -86,7 +102,9 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--context-tokens", type=int, help="context window of a model the layer does not know"
     )
-    group.add_argument("--model-timeout", type=float, help="seconds per model request (default 120)")
+    group.add_argument(
+        "--model-timeout", type=float, help="seconds per model request (default 120)"
+    )
     group.add_argument(
         "--model-prices",
         help='price override, JSON: {"MODEL": [input_usd_per_1M, output_usd_per_1M]}',
@@ -132,7 +150,7 @@ def fill_from_inputs(
         elif action.type is not None and callable(action.type):
             try:
                 value = action.type(raw)
-            except (TypeError, ValueError) as exc:
+            except (TypeError, ValueError, argparse.ArgumentTypeError) as exc:
                 raise UsageError(f"input {name!r} has an invalid value {raw!r}: {exc}.") from exc
         else:
             value = raw

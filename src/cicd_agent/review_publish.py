@@ -120,16 +120,22 @@ def _post_review(
     from cicd_agent.github.pulls import create_review
 
     assert plan.number is not None
+    number = plan.number
     event = _EVENTS[result.decision]
-    try:
+
+    def send() -> WriteOutcome:
+        """The review as ``result`` stands now (the retry sends it after moving refusals)."""
         return create_review(
             client,
-            plan.number,
+            number,
             body=result.review_body(),
             event=event,
             comments=[_comment(c) for c in result.comments],
             commit_sha=plan.head,
         )
+
+    try:
+        return send()
     except GitHubError as exc:
         if exc.status != 422:
             raise
@@ -143,14 +149,7 @@ def _post_review(
         ctx.runner.set_outputs({"decision": result.decision})
         return _post_review(ctx, client, result, plan)
     _move_refused_comments(ctx, client, result, plan, first_refusal)
-    return create_review(
-        client,
-        plan.number,
-        body=result.review_body(),
-        event=event,
-        comments=[_comment(c) for c in result.comments],
-        commit_sha=plan.head,
-    )
+    return send()
 
 
 def _move_refused_comments(

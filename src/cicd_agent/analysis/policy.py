@@ -44,20 +44,17 @@ from cicd_agent.analysis.changes import (
     only,
 )
 from cicd_agent.analysis.risk import RiskLevel
+from cicd_agent.analysis.scale import OrderedStrEnum
 from cicd_agent.errors import UsageError
 
 
-class Strategy(StrEnum):
+class Strategy(OrderedStrEnum):
     """Rollout strategies, from least to most cautious."""
 
     DIRECT = "direct"
     ROLLING = "rolling"
     CANARY = "canary"
     BLUE_GREEN = "blue_green"
-
-    @property
-    def rank(self) -> int:
-        return list(Strategy).index(self)
 
 
 class Recommendation(StrEnum):

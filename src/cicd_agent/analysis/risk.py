@@ -26,7 +26,6 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -41,19 +40,16 @@ from cicd_agent.analysis.changes import (
 )
 from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.history import HistoryFeatures, is_fix, read_history, subsystem_of
+from cicd_agent.analysis.scale import OrderedStrEnum
 
 
-class RiskLevel(StrEnum):
+class RiskLevel(OrderedStrEnum):
     """The one risk scale every mode shares (review's ``risk_level`` means the same)."""
 
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
     CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        return list(RiskLevel).index(self)
 
     @property
     def lower_bound(self) -> float:

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from pydantic import PrivateAttr
 
-from cicd_agent.errors import UsageError
+from cicd_agent.options import at_least
 from cicd_agent.review_result import FileNote, InlineNote, ReviewResult
 from cicd_agent.severity import SEVERITY_NAMES, Severity, parse_severity, severity_argument
 
@@ -63,12 +63,12 @@ class Review:
         )
         group.add_argument(
             "--max-findings",
-            type=int,
+            type=at_least(0),
             help=f"most findings posted (default {DEFAULT_MAX_FINDINGS})",
         )
         group.add_argument(
             "--max-model-calls",
-            type=int,
+            type=at_least(1),
             help=f"most model calls for one pull request (default {DEFAULT_MAX_MODEL_CALLS})",
         )
         group.add_argument(
@@ -252,21 +252,13 @@ def _report_on(ctx: RunContext) -> Severity:
 
 
 def _max_findings(ctx: RunContext) -> int:
-    value = ctx.args.max_findings
-    if value is None:
-        return DEFAULT_MAX_FINDINGS
-    if value < 0:
-        raise UsageError(f"max-findings must be 0 or more, got {value}.")
-    return int(value)
+    value: int | None = ctx.args.max_findings
+    return DEFAULT_MAX_FINDINGS if value is None else value
 
 
 def _max_calls(ctx: RunContext) -> int:
-    value = ctx.args.max_model_calls
-    if value is None:
-        return DEFAULT_MAX_MODEL_CALLS
-    if value < 1:
-        raise UsageError(f"max-model-calls must be 1 or more, got {value}.")
-    return int(value)
+    value: int | None = ctx.args.max_model_calls
+    return DEFAULT_MAX_MODEL_CALLS if value is None else value
 
 
 def _on_existing_lines(facts: ReviewFacts, found: list[Finding]) -> tuple[list[Finding], int]:
