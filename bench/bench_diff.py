@@ -74,7 +74,7 @@ from cicd_agent.analysis.findings import deterministic_findings
 from cicd_agent.analysis.packing import pack
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.model.tokens import TokenCounter
-from cicd_agent.review_prompt import REVIEW_CALL_TOKENS
+from cicd_agent.modes.review.prompt import REVIEW_CALL_TOKENS
 counter = TokenCounter.for_model("gpt-5.4")
 counter.count("warm up")
 redactor = Redactor()

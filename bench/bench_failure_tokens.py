@@ -33,15 +33,15 @@ from cicd_agent.analysis.logs import FailureType, analyse_logs, load_logs  # noq
 from cicd_agent.analysis.logs.runner_format import clean_line  # noqa: E402
 from cicd_agent.analysis.redact import Redactor  # noqa: E402
 from cicd_agent.cli import main as cicd_agent  # noqa: E402
-from cicd_agent.failure.opinion import (  # noqa: E402
+from cicd_agent.model.config import DEFAULT_MAX_OUTPUT_TOKENS  # noqa: E402
+from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
+from cicd_agent.modes.analyse_failure.opinion import (  # noqa: E402
     Evidence,
     FailureOpinion,
     FixRecommendation,
     build_prompt,
     excerpt_budget,
 )
-from cicd_agent.model.config import DEFAULT_MAX_OUTPUT_TOKENS  # noqa: E402
-from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
 
 NAIVE_LINES = 100
 TARGET_PERCENT = 25.0

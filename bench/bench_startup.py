@@ -17,10 +17,10 @@ from collections import defaultdict
 from common import VENV_BIN, Figure, emit, figure, print_table, wall_time
 
 MODES = {
-    "review": "cicd_agent.modes.review",
-    "gen-tests": "cicd_agent.modes.gen_tests",
-    "analyse-failure": "cicd_agent.modes.analyse_failure",
-    "deploy-gate": "cicd_agent.modes.deploy_gate",
+    "review": "cicd_agent.modes.review.mode",
+    "gen-tests": "cicd_agent.modes.gen_tests.mode",
+    "analyse-failure": "cicd_agent.modes.analyse_failure.mode",
+    "deploy-gate": "cicd_agent.modes.deploy_gate.mode",
 }
 TARGET = 3.0
 HEAVY = ("openai", "github", "git")

@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 from common import Figure, emit, figure, tokenizer_note, use_tiktoken_cache  # noqa: E402
 from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest  # noqa: E402
 
-from cicd_agent.gentests.gate import FUNNEL_KEYS  # noqa: E402
+from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS  # noqa: E402
 
 PACKAGE = "humanize==4.17.0"
 ANSWERS = Path(__file__).parent / "gen_tests_answers"

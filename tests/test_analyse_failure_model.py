@@ -12,8 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.analysis.logs import FailureType
-from cicd_agent.failure.opinion import EXCERPT_TOKENS, FailureOpinion, FixRecommendation
 from cicd_agent.model.tokens import TokenCounter
+from cicd_agent.modes.analyse_failure.opinion import (
+    EXCERPT_TOKENS,
+    FailureOpinion,
+    FixRecommendation,
+)
 from tests.harness.model_server import TEST_API_KEY
 from tests.test_analyse_failure_cli import ERROR_LINE, ROOT_CAUSE, failed_run, run_cli, zip_of
 

@@ -20,7 +20,7 @@ from cicd_agent.analysis.canary import (
     judge_canary,
     judge_metric,
 )
-from cicd_agent.canary_config import CanaryThresholds, MetricSpec
+from cicd_agent.modes.deploy_canary.config import CanaryThresholds, MetricSpec
 
 THRESHOLDS = CanaryThresholds()
 

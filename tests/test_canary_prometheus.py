@@ -15,9 +15,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from cicd_agent.canary_config import CanaryConfig, MetricSpec
-from cicd_agent.canary_fetch import assess_canary, fetch_metric_samples
 from cicd_agent.errors import ExitCode, UsageError
+from cicd_agent.modes.deploy_canary.config import CanaryConfig, MetricSpec
+from cicd_agent.modes.deploy_canary.fetch import assess_canary, fetch_metric_samples
 from cicd_agent.prometheus import PrometheusClient, PrometheusError, PrometheusQueryError
 from tests.harness.prometheus_server import PrometheusServer, free_port
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.cli import main
-from cicd_agent.gentests.sandbox import probe_isolation
+from cicd_agent.modes.gen_tests.sandbox import probe_isolation
 from tests.fixtures.gentests_project.build import candidate, git, make_repo, tree_digest
 from tests.harness.model_server import TEST_API_KEY, ModelServer
 

@@ -23,8 +23,8 @@ import pytest
 
 from cicd_agent.errors import GitHubWriteDenied
 from cicd_agent.events import load_event
-from cicd_agent.gentests.patch import AcceptedTest, render_patch
-from cicd_agent.gentests.push import (
+from cicd_agent.modes.gen_tests.patch import AcceptedTest, render_patch
+from cicd_agent.modes.gen_tests.push import (
     BOT_EMAIL,
     BOT_NAME,
     REMOTE_URL_OVERRIDE,

@@ -9,21 +9,26 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.errors import UsageError
-from cicd_agent.gentests.assertions import assertion_problems
-from cicd_agent.gentests.candidates import GeneratedTest, module_text
-from cicd_agent.gentests.coverage_gaps import CoverageReport, FileCoverage, percent
-from cicd_agent.gentests.gate import ProjectCommand, Stage
-from cicd_agent.gentests.patch import AcceptedTest, choose_test_path, render_patch, with_header
-from cicd_agent.gentests.report import funnel
-from cicd_agent.gentests.segments import (
+from cicd_agent.modes.gen_tests.assertions import assertion_problems
+from cicd_agent.modes.gen_tests.candidates import GeneratedTest, module_text
+from cicd_agent.modes.gen_tests.coverage_gaps import CoverageReport, FileCoverage, percent
+from cicd_agent.modes.gen_tests.gate import ProjectCommand, Stage
+from cicd_agent.modes.gen_tests.patch import (
+    AcceptedTest,
+    choose_test_path,
+    render_patch,
+    with_header,
+)
+from cicd_agent.modes.gen_tests.report import funnel
+from cicd_agent.modes.gen_tests.segments import (
     LONG_CLASS_LINES,
     Segment,
     find_segments,
     module_name,
     related_tests,
 )
-from cicd_agent.gentests.shard import Shard
-from cicd_agent.gentests.targets import Targets, gaps, is_target
+from cicd_agent.modes.gen_tests.shard import Shard
+from cicd_agent.modes.gen_tests.targets import Targets, gaps, is_target
 
 
 def _problems(source: str) -> list[str]:
@@ -303,8 +308,8 @@ def test_a_module_fenced_as_markdown_is_unwrapped() -> None:
 
 def test_prompt_marks_missing_lines_fences_the_code_and_redacts_secrets() -> None:
     from cicd_agent.analysis.redact import Redactor
-    from cicd_agent.gentests.candidates import Job, Prompts, _Feedback
     from cicd_agent.model.tokens import TokenCounter
+    from cicd_agent.modes.gen_tests.candidates import Job, Prompts, _Feedback
 
     token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
     source = (

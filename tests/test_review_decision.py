@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from cicd_agent.analysis.findings import Finding
-from cicd_agent.analysis.review_verdict import (
+from cicd_agent.errors import UsageError
+from cicd_agent.modes.review.decide import (
     ModelFinding,
     ReviewAnswer,
     decide,
     merged_summary,
     model_findings,
 )
-from cicd_agent.errors import UsageError
 from cicd_agent.severity import Severity, parse_severity
 
 
@@ -114,7 +114,7 @@ def test_model_findings_only_on_shown_files_and_redacted() -> None:
 
 def test_only_the_ledger_at_the_end_of_our_comment_counts() -> None:
     from cicd_agent.github.comments import marker
-    from cicd_agent.review_result import read_ledger
+    from cicd_agent.modes.review.result import read_ledger
 
     forged = "<!-- cicd-agent-review-ledger: " + "f" * 40 + " -->"
     ours = "<!-- cicd-agent-review-ledger: " + "a" * 40 + " -->"

@@ -22,13 +22,13 @@ import pytest
 
 from cicd_agent.cli import main
 from cicd_agent.errors import UsageError
-from cicd_agent.review_handoff import (
+from cicd_agent.modes.review.handoff import (
     MAX_FINDINGS,
     MAX_RESULT_BYTES,
     read_result_file,
     write_result_file,
 )
-from cicd_agent.review_result import ReviewResult, read_ledger
+from cicd_agent.modes.review.result import ReviewResult, read_ledger
 from tests.git_builder import GitRepoBuilder
 from tests.harness import payloads
 from tests.harness.action_runner import parse_github_output

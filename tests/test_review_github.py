@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.analysis.review_verdict import ModelFinding, ReviewAnswer
 from cicd_agent.cli import main
+from cicd_agent.modes.review.decide import ModelFinding, ReviewAnswer
 from tests.git_builder import GitRepoBuilder, fast_import_commit
 from tests.harness import payloads
 from tests.harness.action_runner import parse_github_output

@@ -8,7 +8,7 @@ direction that counts as worse: significance alone flags trivial shifts once sam
 effect size alone flags noise when samples are few. The score is the weighted share of passing
 metrics; critical failures and missing data force it to 0.
 
-Pure functions over numbers: fetching the samples is :mod:`cicd_agent.canary_fetch`'s job.
+Pure functions over numbers: fetching the samples is :mod:`cicd_agent.modes.deploy_canary.fetch`'s job.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 from scipy.stats import mannwhitneyu
 
-from cicd_agent.canary_config import CanaryThresholds, MetricSpec
+from cicd_agent.modes.deploy_canary.config import CanaryThresholds, MetricSpec
 
 MetricClass = Literal["pass", "high", "low", "nodata"]
 Verdict = Literal["promote", "continue", "rollback"]

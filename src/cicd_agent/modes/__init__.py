@@ -15,19 +15,19 @@ class ModeEntry(NamedTuple):
 
 MODES: dict[str, ModeEntry] = {
     "review": ModeEntry(
-        "cicd_agent.modes.review",
+        "cicd_agent.modes.review.mode",
         "review a pull request: inline comments, check run, SARIF, merge gate",
     ),
     "gen-tests": ModeEntry(
-        "cicd_agent.modes.gen_tests",
+        "cicd_agent.modes.gen_tests.mode",
         "write tests for a change's uncovered lines; keep those that pass a strict gate",
     ),
     "analyse-failure": ModeEntry(
-        "cicd_agent.modes.analyse_failure",
+        "cicd_agent.modes.analyse_failure.mode",
         "find the error in a failed run's logs, say why it failed and whether it is flaky",
     ),
     "deploy-gate": ModeEntry(
-        "cicd_agent.modes.deploy_gate",
+        "cicd_agent.modes.deploy_gate.mode",
         "score change risk, choose a rollout strategy, proceed or hold",
     ),
 }

@@ -1,6 +1,0 @@
-"""gen-tests' machinery: coverage gaps, segments, the sandbox, the gate, candidates and the patch.
-
-Each module has one job; the mode (``cicd_agent.modes.gen_tests``) only wires them together.
-Nothing here talks to GitHub; only :mod:`candidates` talks to the model, through a callable it
-is given.
-"""

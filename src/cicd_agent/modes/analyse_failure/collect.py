@@ -1,0 +1,299 @@
+"""Collect a failed run: its logs, the change it tested, and evidence about flakiness.
+
+Three ways in: a ``workflow_run`` event (or ``--run-id``) with the API; ``--logs PATH`` with no
+API at all; or ``--logs`` from a later step of the failing job itself, where the
+``pull_request``/``push`` event says what changed. GitHub is contacted only when there is a run
+to talk about, and every read beyond the logs themselves is optional evidence.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cicd_agent.analysis.gitrepo import is_null_sha
+from cicd_agent.errors import GitHubError, UsageError
+from cicd_agent.modes.analyse_failure.change import try_git_change
+from cicd_agent.modes.analyse_failure.facts import Change, FailureFacts, RunTarget
+
+if TYPE_CHECKING:
+    from cicd_agent.context import RunContext
+    from cicd_agent.events import WorkflowRun
+    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.models import WorkflowRunInfo
+
+_NO_LOGS = (
+    "There are no logs to analyse: pass --logs PATH (a run-logs zip, a folder or a text file), "
+    "or run on a workflow_run event (or with --run-id) with a GitHub token."
+)
+_DONE = ("success", "skipped", "neutral")
+
+
+def collect(ctx: RunContext) -> FailureFacts:
+    """Everything the analysis needs; downloads live in a scratch folder removed after it."""
+    scratch = tempfile.TemporaryDirectory(
+        prefix="cicd-agent-failure-", dir=ctx.environ.get("RUNNER_TEMP") or None
+    )
+    try:
+        facts = _collect(ctx, Path(scratch.name))
+    except BaseException:
+        scratch.cleanup()
+        raise
+    facts.scratch = scratch
+    return facts
+
+
+def _collect(ctx: RunContext, dest: Path) -> FailureFacts:
+    from cicd_agent.analysis.logs import load_logs
+
+    logs_path: str | None = ctx.args.logs
+    event_run = _event_run(ctx)
+    if event_run is not None and event_run.conclusion in _DONE and not logs_path:
+        ctx.note(f"Workflow run {event_run.id} concluded {event_run.conclusion}: nothing failed.")
+        return FailureFacts(target=None, jobs=[], api_jobs=[], change=None, baseline=None)
+    wants_run = ctx.args.run_id is not None or event_run is not None
+    client = ctx.github if wants_run or (ctx.has_event and ctx.github_token) else None
+    if ctx.args.run_id is not None and client is None and not logs_path:
+        raise UsageError("--run-id needs a GitHub token (input github-token or GITHUB_TOKEN).")
+    target = _target(ctx, client)
+    facts = FailureFacts(target=target, jobs=[], api_jobs=[], change=None, baseline=None)
+    if logs_path:
+        facts.jobs = load_logs(Path(logs_path))
+    elif target is not None and target.run_id is not None and client is not None:
+        _download(ctx, client, target.run_id, facts, dest)
+    else:
+        raise UsageError(_NO_LOGS)
+    if client is None or target is None:
+        facts.change = _change(ctx, target, None, None)
+        return facts
+    _gather_history(ctx, client, target, facts, dest)
+    return facts
+
+
+def _event_run(ctx: RunContext) -> WorkflowRun | None:
+    return ctx.event.workflow_run if ctx.has_event else None
+
+
+def _download(
+    ctx: RunContext, client: GitHubClient, run_id: int, facts: FailureFacts, dest: Path
+) -> None:
+    from cicd_agent.modes.analyse_failure import runs
+
+    infos, facts.api_jobs = runs.failed_jobs(client, run_id)
+    if not infos:
+        ctx.note(f"The API lists no failed job in workflow run {run_id}.")
+        return
+    try:
+        facts.jobs = runs.download_logs(client, run_id, infos, dest, ctx.note)
+    except GitHubError as exc:
+        facts.logs_error = str(exc)
+
+
+def _target(ctx: RunContext, client: GitHubClient | None) -> RunTarget | None:
+    """The run to explain, from ``--run-id``, the workflow_run event or the job's own event."""
+    default_branch = _default_branch(ctx)
+    run_id: int | None = ctx.args.run_id
+    event = ctx.event if ctx.has_event else None
+    if run_id is not None and client is not None:
+        from cicd_agent.modes.analyse_failure import runs
+
+        info = runs.get_run(client, run_id)
+        if not default_branch:
+            default_branch = runs.default_branch(client)
+        return _from_info(info, default_branch)
+    if event is not None and event.workflow_run is not None:
+        run = event.workflow_run
+        firsts = run.pull_requests[:1]
+        return RunTarget(
+            run_id=run.id,
+            attempt=run.run_attempt or 1,
+            workflow_id=run.workflow_id,
+            head_sha=run.head_sha,
+            branch=run.head_branch or "",
+            event=run.event,
+            html_url=run.html_url,
+            default_branch=default_branch,
+            pull_requests=tuple(p.number for p in run.pull_requests),
+            pr_base_sha=firsts[0].base.sha if firsts else "",
+        )
+    return _job_target(ctx, client, default_branch)
+
+
+def _job_target(
+    ctx: RunContext, client: GitHubClient | None, default_branch: str
+) -> RunTarget | None:
+    """The run this step belongs to (``--logs`` from a later step of the failing job)."""
+    event = ctx.event if ctx.has_event else None
+    if event is None or (event.pull_request is None and event.push is None):
+        return None
+    run_id = _int(ctx.environ.get("GITHUB_RUN_ID"))
+    workflow_id: int | None = None
+    if client is not None and run_id is not None:
+        from cicd_agent.modes.analyse_failure import runs
+
+        info = runs.optional(
+            "this workflow run", lambda: runs.get_run(client, run_id), None, ctx.note
+        )
+        workflow_id = info.workflow_id if info is not None else None
+    server = ctx.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    url = f"{server}/{ctx.repository}/actions/runs/{run_id}" if run_id and ctx.repository else ""
+    common = {
+        "run_id": run_id,
+        "attempt": _int(ctx.environ.get("GITHUB_RUN_ATTEMPT")) or 1,
+        "workflow_id": workflow_id,
+        "event": event.name or "",
+        "html_url": url,
+        "default_branch": default_branch,
+    }
+    if event.pull_request is not None:
+        pull = event.pull_request
+        return RunTarget(
+            head_sha=pull.head.sha,
+            branch=pull.head.ref,
+            pull_requests=(pull.number,),
+            pr_base_sha=pull.base.sha,
+            **common,  # type: ignore[arg-type]
+        )
+    assert event.push is not None
+    return RunTarget(
+        head_sha=event.push.after,
+        branch=event.push.ref.removeprefix("refs/heads/"),
+        pr_base_sha="" if is_null_sha(event.push.before) else event.push.before,
+        **common,  # type: ignore[arg-type]
+    )
+
+
+def _from_info(info: WorkflowRunInfo, default_branch: str) -> RunTarget:
+    return RunTarget(
+        run_id=info.id,
+        attempt=info.run_attempt or 1,
+        workflow_id=info.workflow_id,
+        head_sha=info.head_sha,
+        branch=info.head_branch,
+        event=info.event,
+        html_url=info.html_url,
+        default_branch=default_branch,
+        pull_requests=info.pull_request_numbers,
+    )
+
+
+def _default_branch(ctx: RunContext) -> str:
+    if ctx.has_event and ctx.event.repository is not None:
+        return ctx.event.repository.default_branch or ""
+    return ""
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _gather_history(
+    ctx: RunContext, client: GitHubClient, target: RunTarget, facts: FailureFacts, dest: Path
+) -> None:
+    """Pull requests, the last green run, the change, the baseline log, flakiness evidence."""
+    from cicd_agent.modes.analyse_failure import runs
+
+    note = ctx.note
+    pulls = target.pull_requests
+    if not pulls and runs.is_pull_request_run(target.event) and target.head_sha:
+        pulls = runs.optional(
+            "the pull requests of the head commit",
+            lambda: runs.pulls_of_commit(client, target.head_sha),
+            (),
+            note,
+        )
+    last_success: WorkflowRunInfo | None = None
+    failed_since: list[WorkflowRunInfo] = []
+    workflow = target.workflow_id
+    if workflow is not None and target.branch:
+        nothing: tuple[WorkflowRunInfo | None, list[WorkflowRunInfo]] = (None, [])
+        last_success, failed_since = runs.optional(
+            f"the recent runs on {target.branch}",
+            lambda: runs.branch_history(client, workflow, target.branch, target.run_id),
+            nothing,
+            note,
+        )
+    shas = dict.fromkeys([target.head_sha, *(r.head_sha for r in failed_since)])
+    facts.target = target = _with(target, pulls=pulls, shas=tuple(s for s in shas if s))
+    facts.change = _change(ctx, target, last_success, client)
+    names = [job.name for job in facts.jobs]
+    if workflow is None or not names:
+        return
+    green = last_success or runs.optional(
+        f"the last green run on {target.default_branch}",
+        lambda: runs.last_success(client, workflow, target.default_branch),
+        None,
+        note,
+    )
+    if green is not None:
+        facts.baseline = runs.optional(
+            f"the log of the last green run ({green.html_url})",
+            lambda: runs.baseline_index(client, green, names, dest),
+            None,
+            note,
+        )
+    if target.run_id is not None:
+        run_id = target.run_id
+        facts.other_attempt_passed = runs.optional(
+            "the other attempts of this run",
+            lambda: runs.other_attempt_passed(client, run_id, target.attempt),
+            False,
+            note,
+        )
+    if target.default_branch:
+        facts.recent_failures = runs.optional(
+            f"recent runs on {target.default_branch}",
+            lambda: runs.recent_default_failures(
+                client,
+                workflow,
+                target.default_branch,
+                names,
+                exclude=target.run_id,
+                dest=dest,
+            ),
+            [],
+            note,
+        )
+
+
+def _with(target: RunTarget, *, pulls: tuple[int, ...], shas: tuple[str, ...]) -> RunTarget:
+    from dataclasses import replace
+
+    return replace(target, pull_requests=pulls, comment_shas=shas)
+
+
+def _change(
+    ctx: RunContext,
+    target: RunTarget | None,
+    last_success: WorkflowRunInfo | None,
+    client: GitHubClient | None,
+) -> Change | None:
+    """The change under test: ``--base``/``--head``, else the last green run or the PR's base."""
+    head: str | None = ctx.args.head or (target.head_sha if target else None)
+    if not head:
+        if target is None:
+            ctx.note("No change range (no event, --base or --head): files are not ranked by it.")
+        return None
+    base: str | None = ctx.args.base
+    if base is None and last_success is not None and last_success.head_sha != head:
+        base = last_success.head_sha
+    if base is None and target is not None and target.pr_base_sha:
+        base = target.pr_base_sha
+    change, problem = try_git_change(ctx.options.repo_dir, head, base)
+    if change is not None:
+        return change
+    pulls = target.pull_requests if target is not None else ()
+    if client is not None and pulls:
+        from cicd_agent.modes.analyse_failure import runs
+
+        files = runs.optional(
+            f"the files of pull request #{pulls[0]}",
+            lambda: runs.pull_files(client, pulls[0]),
+            None,
+            ctx.note,
+        )
+        if files is not None:
+            return Change(base=base, head=head, files=files, source="api")
+    ctx.note(f"The change under test could not be read from git ({problem}).")
+    return None

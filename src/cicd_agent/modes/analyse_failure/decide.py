@@ -1,0 +1,230 @@
+"""Merge the model's opinion with the deterministic analysis, under guardrails.
+
+What the tool reports as fact stays the tool's: ``failure_type`` and ``root_cause`` are the
+deterministic ones (the model's type is used only when the logs gave none), and where the model
+disagrees both are shown. The model adds an explanation, a fix, files and a commit, each checked
+against what it was shown: a file must appear in the excerpt or the change, a commit must be one
+of the change's commits. Flakiness has its own floor in the other direction, because calling a
+real failure flaky is the costly mistake: the model may call a failure flaky only when the tool
+found evidence of flakiness (another attempt passed, or the same failure came and went on the
+default branch); a failure the evidence shows flaky stays flaky whatever the model says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from cicd_agent.analysis.logs import FailureType, LogAnalysis
+from cicd_agent.analysis.logs.classify import flaky_type
+from cicd_agent.analysis.logs.files import normalise_path
+from cicd_agent.modes.analyse_failure.facts import ApiJob, Change
+from cicd_agent.modes.analyse_failure.opinion import Evidence, FailureOpinion, FixType
+from cicd_agent.modes.analyse_failure.result import Fix, JobOutcome, Responsible
+
+MAX_RESPONSIBLE = 10
+MAX_MODEL_TEXT = 1_500
+MAX_PATCH = 6_000
+MIN_SHA_PREFIX = 7
+DISAGREEMENT_CONFIDENCE = 0.5
+"""Confidence is capped here when the model contradicts the logs' classification."""
+
+ADVICE: dict[FailureType, tuple[FixType, str]] = {
+    FailureType.TEST_FAILURE: (
+        "code",
+        "Run the failing test locally and fix the code it exercises; change the test only if "
+        "its expectation changed on purpose.",
+    ),
+    FailureType.BUILD_ERROR: ("code", "Fix the compile or build error at the reported line."),
+    FailureType.LINT_ERROR: (
+        "code",
+        "Fix the reported lint findings (the linter's autofix often can) and push again.",
+    ),
+    FailureType.TYPE_ERROR: (
+        "code",
+        "Fix the type error at the reported line, or the annotation it contradicts.",
+    ),
+    FailureType.DEPENDENCY_ERROR: (
+        "dependency",
+        "Check the named package's name, version constraint and index, then update the lock file.",
+    ),
+    FailureType.TIMEOUT: (
+        "investigate",
+        "Find the step or test that hung; raise the time limit only if the work really grew.",
+    ),
+    FailureType.OOM: (
+        "infrastructure",
+        "Lower the step's memory use (parallel workers, test data) or use a larger runner.",
+    ),
+    FailureType.INFRASTRUCTURE: (
+        "retry",
+        "The runner, network or service failed rather than the change: re-run the job.",
+    ),
+    FailureType.FLAKY_TEST: (
+        "retry",
+        "Re-run to unblock the change, then fix or quarantine the intermittent test.",
+    ),
+    FailureType.CONFIG_ERROR: (
+        "configuration",
+        "Fix the configuration file or option named in the error.",
+    ),
+    FailureType.UNKNOWN: ("investigate", "Read the log excerpt around the error line."),
+}
+
+
+def deterministic_confidence(analysis: LogAnalysis) -> float:
+    """How far the logs alone can be trusted: an error line and a known type, or less."""
+    if not analysis.root_cause:
+        return 0.1
+    if analysis.failure_type is FailureType.UNKNOWN:
+        return 0.4
+    return 0.8 if analysis.responsible_files or analysis.signatures_hit else 0.6
+
+
+def jobs(analysis: LogAnalysis, api_jobs: Sequence[ApiJob] = ()) -> list[JobOutcome]:
+    """The failed jobs; the API's step name wins (a whole-job log only shows the step's command)."""
+    steps = {job.name: job.failed_step for job in api_jobs if job.failed_step}
+    links = {job.name: job.html_url for job in api_jobs}
+    return [
+        JobOutcome(
+            name=job.name,
+            url=links.get(job.name, ""),
+            failed_step=steps.get(job.name, job.failed_step),
+            conclusion=job.conclusion,
+            exit_code=job.exit_code,
+            failure_type=job.failure_type.value,
+            root_cause=job.root_cause,
+        )
+        for job in analysis.failed_jobs
+    ]
+
+
+def logs_files(analysis: LogAnalysis) -> list[Responsible]:
+    return [
+        Responsible(path=f.path, lines=list(f.lines[:10]), changed=f.changed)
+        for f in analysis.responsible_files[:MAX_RESPONSIBLE]
+    ]
+
+
+def deterministic_commit(analysis: LogAnalysis, change: Change | None) -> str | None:
+    """The newest commit of the change that touched the first changed file an error names."""
+    if change is None:
+        return None
+    for item in analysis.responsible_files:
+        if item.changed:
+            for path, sha in change.last_touch.items():
+                if (
+                    path == item.path
+                    or path.endswith("/" + item.path)
+                    or item.path.endswith("/" + path)
+                ):
+                    return sha
+    return None
+
+
+class Merged:
+    """The fields of the result that the model may influence, after the guardrails."""
+
+    def __init__(
+        self,
+        analysis: LogAnalysis,
+        change: Change | None,
+        evidence: Evidence,
+        redact: Callable[[str], str],
+    ) -> None:
+        self.analysis = analysis
+        self.change = change
+        self.evidence = evidence
+        self.redact = redact
+        self.failure_type = analysis.failure_type.value
+        self.model_failure_type: str | None = None
+        self.explanation = ""
+        self.is_flaky = analysis.is_flaky
+        self.flaky_evidence = list(analysis.flaky_evidence)
+        self.confidence = deterministic_confidence(analysis)
+        self.files = logs_files(analysis)
+        self.commit = deterministic_commit(analysis, change)
+        kind, advice = ADVICE[analysis.failure_type]
+        self.fix: Fix | None = Fix(type=kind, description=advice, source="deterministic")
+        self.disagreements: list[str] = []
+        if not analysis.failed_jobs:
+            self.fix = None
+
+    def apply(self, opinion: FailureOpinion) -> None:
+        """Take what the model may decide; record where it contradicts the logs."""
+        logs_type = self.analysis.failure_type
+        self.model_failure_type = opinion.failure_type.value
+        self.explanation = self._text(opinion.root_cause)
+        self._flakiness(opinion)
+        if logs_type is FailureType.UNKNOWN and opinion.failure_type is not FailureType.FLAKY_TEST:
+            self.failure_type = opinion.failure_type.value
+        elif opinion.failure_type is not logs_type and not (
+            opinion.failure_type is FailureType.FLAKY_TEST and self.is_flaky
+        ):
+            self.disagreements.append(
+                f"The model classifies the failure as {opinion.failure_type.value}; the logs "
+                f"say {logs_type.value}."
+            )
+        confidence = min(max(opinion.confidence, 0.0), 1.0)
+        if self.disagreements:
+            confidence = min(confidence, DISAGREEMENT_CONFIDENCE)
+        self.confidence = round(confidence, 2)
+        self._files(opinion.responsible_files)
+        self._commit(opinion.responsible_commit)
+        patch = self.redact(opinion.fix.patch)[:MAX_PATCH] if opinion.fix.patch else None
+        self.fix = Fix(
+            type=opinion.fix.type,
+            description=self._text(opinion.fix.description),
+            patch=patch,
+            source="model",
+        )
+
+    def _text(self, text: str) -> str:
+        return self.redact(" ".join(text.split()))[:MAX_MODEL_TEXT]
+
+    def _flakiness(self, opinion: FailureOpinion) -> None:
+        if opinion.is_flaky and not self.is_flaky:
+            if self.evidence.any:
+                self.is_flaky = True
+                self.flaky_evidence += [self._text(e) for e in opinion.flaky_evidence[:3]] or [
+                    "the model judged the failure intermittent given the evidence"
+                ]
+                self.failure_type = flaky_type(self.analysis.failure_type, True).value
+            else:
+                self.disagreements.append(
+                    "The model thinks the failure is flaky, but nothing shows it passing on a "
+                    "retry or coming and going on the default branch, so it is reported as a "
+                    "real failure."
+                )
+        elif not opinion.is_flaky and self.is_flaky:
+            self.disagreements.append(
+                "The model thinks the failure is not flaky; it stays flaky because "
+                + "; ".join(self.analysis.flaky_evidence)
+                + "."
+            )
+
+    def _files(self, named: list[str]) -> None:
+        known = {f.path for f in self.files}
+        changed = self.change.files if self.change else ()
+        for raw in named[:5]:
+            path = normalise_path(raw)
+            if not path or path in known or len(self.files) >= MAX_RESPONSIBLE:
+                continue
+            in_change = path in changed
+            if not in_change and path not in self.analysis.excerpt:
+                continue
+            self.files.append(Responsible(path=path, changed=in_change, source="model"))
+            known.add(path)
+
+    def _commit(self, named: str | None) -> None:
+        if not named or self.change is None or len(named) < MIN_SHA_PREFIX:
+            return
+        match = next((sha for sha, _ in self.change.commits if sha.startswith(named.lower())), None)
+        if match is None:
+            return
+        if self.commit is None:
+            self.commit = match
+        elif match != self.commit:
+            self.disagreements.append(
+                f"The model points at commit {match[:12]}; the newest commit touching the file "
+                f"named in the error is {self.commit[:12]}."
+            )

@@ -1,0 +1,225 @@
+"""``cicd-agent analyse-failure``: why a CI run failed, where, what to do, and whether it is flaky.
+
+Wiring only. ``analysis.logs`` finds the error in the logs (deterministic, streaming);
+``failure.collect`` gathers the logs, the change under test and flakiness evidence;
+``failure.opinion`` asks the model; ``failure.decide`` merges its answer under guardrails;
+``failure.result`` renders; ``failure.publish`` comments and notifies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from pydantic import PrivateAttr
+
+from cicd_agent.modes.analyse_failure.result import AnalyseFailureResult
+
+if TYPE_CHECKING:
+    from cicd_agent.analysis.logs import LogAnalysis
+    from cicd_agent.context import RunContext
+    from cicd_agent.modes.analyse_failure.facts import FailureFacts, RunTarget
+    from cicd_agent.modes.analyse_failure.opinion import Evidence, FailureOpinion
+
+EXCERPT_NAME = "cicd-agent-failure-excerpt-{run}.txt"
+
+
+class _Result(AnalyseFailureResult):
+    """The result plus the run it is about (for publishing; kept out of outputs and JSON)."""
+
+    _target: RunTarget | None = PrivateAttr(default=None)
+
+
+@dataclass
+class Verdict:
+    """The deterministic analysis and the evidence it was judged with."""
+
+    facts: FailureFacts
+    analysis: LogAnalysis
+    evidence: Evidence
+
+
+class AnalyseFailure:
+    name = "analyse-failure"
+    help = "Find the error in a failed run's logs, say why it failed and whether it is flaky."
+    fail_on_choices: tuple[str, ...] = ()
+    # Nothing to fail closed on: a failed analysis changes nothing a later job branches on.
+    fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        group = parser.add_argument_group("analyse-failure options")
+        group.add_argument(
+            "--logs", help="run-logs zip, folder or text file (default: download from the API)"
+        )
+        group.add_argument(
+            "--run-id", type=int, help="workflow run to analyse (default: the workflow_run event's)"
+        )
+        group.add_argument(
+            "--base", help="base of the change under test (default: the last green run's commit)"
+        )
+        group.add_argument("--head", help="head of the change under test (default: the run's)")
+        group.add_argument(
+            "--slack-webhook-url", help="Slack incoming webhook: one message per new failure"
+        )
+
+    def collect(self, ctx: RunContext) -> FailureFacts:
+        from cicd_agent.modes.analyse_failure.collect import collect
+
+        if ctx.args.slack_webhook_url:
+            ctx.runner.mask(ctx.args.slack_webhook_url)
+        return collect(ctx)
+
+    def analyse(self, ctx: RunContext, facts: FailureFacts) -> Verdict:
+        try:
+            return _analyse(ctx, facts)
+        finally:
+            facts.cleanup()
+
+    def ask(self, ctx: RunContext, facts: FailureFacts, verdict: Verdict) -> FailureOpinion | None:
+        from cicd_agent.modes.analyse_failure.opinion import FailureOpinion, build_prompt
+
+        model = ctx.model
+        if model is None or not verdict.analysis.failed_jobs:
+            return None
+        system, user = build_prompt(
+            verdict.analysis,
+            facts.change,
+            verdict.evidence,
+            redact=ctx.redactor.redact,
+            truncate=model.counter("model").truncate,
+            attempt=facts.target.attempt if facts.target else 1,
+        )
+        return model.ask(FailureOpinion, system=system, user=user, tier="model", temperature=0.1)
+
+    def decide(
+        self, ctx: RunContext, verdict: Verdict, opinion: FailureOpinion | None
+    ) -> AnalyseFailureResult:
+        from cicd_agent.modes.analyse_failure.decide import Merged, jobs
+
+        facts, analysis = verdict.facts, verdict.analysis
+        merged = Merged(analysis, facts.change, verdict.evidence, ctx.redactor.redact)
+        if opinion is not None:
+            merged.apply(opinion)
+        target = facts.target
+        failed = jobs(analysis, facts.api_jobs)
+        if facts.logs_error and not failed:
+            from cicd_agent.modes.analyse_failure.result import JobOutcome
+
+            failed = [
+                JobOutcome(name=j.name, failed_step=j.failed_step, conclusion=j.conclusion,
+                           failure_type=analysis.failure_type.value, url=j.html_url)
+                for j in facts.api_jobs
+            ]  # fmt: skip
+        result = _Result(
+            mode=self.name,
+            headline="",
+            failure_type=merged.failure_type,
+            deterministic_failure_type=analysis.failure_type.value,
+            model_failure_type=merged.model_failure_type,
+            root_cause=analysis.root_cause,
+            explanation=merged.explanation,
+            is_flaky=merged.is_flaky,
+            flaky_evidence=merged.flaky_evidence,
+            confidence=merged.confidence,
+            failed_jobs=failed,
+            responsible_files=merged.files,
+            responsible_commit=merged.commit,
+            fix=merged.fix,
+            disagreements=merged.disagreements,
+            signature=analysis.fingerprint,
+            excerpt=analysis.excerpt,
+            excerpt_file=_write_excerpt(ctx, analysis.excerpt, target),
+            run_id=target.run_id if target else None,
+            run_url=target.html_url if target else "",
+            branch=target.branch if target else "",
+            changed_files=len(facts.change.files) if facts.change else None,
+            baseline_used=facts.baseline is not None,
+            service_failure=facts.logs_error or None,
+        )
+        result.headline = result.make_headline()
+        result._target = target
+        return result
+
+    def publish(self, ctx: RunContext, result: AnalyseFailureResult) -> None:
+        from cicd_agent.modes.analyse_failure.publish import publish
+
+        target = result._target if isinstance(result, _Result) else None
+        publish(ctx, result, target)
+
+    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+        return {}
+
+
+def _analyse(ctx: RunContext, facts: FailureFacts) -> Verdict:
+    """The logs analysed with the excerpt budget of the model that will read it (if any)."""
+    from cicd_agent.analysis.logs import FlakinessEvidence, analyse_logs
+    from cicd_agent.modes.analyse_failure.opinion import EXCERPT_CHARS, Evidence, excerpt_budget
+
+    model = ctx.model
+    budget = EXCERPT_CHARS
+    measure: Callable[[str], int] = len
+    if model is not None:
+        budget = excerpt_budget(model.prompt_budget("model"))
+        measure = model.counter("model").count
+    changed = facts.change.files if facts.change else ()
+
+    def run(evidence: FlakinessEvidence | None) -> LogAnalysis:
+        return analyse_logs(
+            facts.jobs,
+            changed_files=changed,
+            baseline=facts.baseline,
+            budget=budget,
+            measure=measure,
+            redact=ctx.redactor.redact,
+            flakiness_evidence=evidence,
+        )
+
+    analysis = run(None)
+    same = [
+        recent
+        for recent in facts.recent_failures
+        if analyse_logs(recent.jobs, changed_files=changed, budget=1_000).fingerprint
+        == analysis.fingerprint
+    ]
+    intermittent = sum(1 for recent in same if recent.recovered)
+    broken = [recent for recent in same if not recent.recovered]
+    if broken and facts.target and facts.target.branch != facts.target.default_branch:
+        ctx.note(
+            f"The default branch fails the same way and has not passed since "
+            f"({broken[0].html_url or broken[0].run_id}): this change is probably not the cause."
+        )
+    evidence = FlakinessEvidence(
+        other_attempt_passed=facts.other_attempt_passed,
+        recent_default_branch_failures=intermittent,
+    )
+    if evidence.other_attempt_passed or intermittent:
+        analysis = run(evidence)
+    return Verdict(
+        facts,
+        analysis,
+        Evidence(
+            other_attempt_passed=facts.other_attempt_passed,
+            intermittent_on_default_branch=intermittent,
+            broken_on_default_branch=len(broken),
+            touches_changed_files=any(f.changed for f in analysis.responsible_files),
+        ),
+    )
+
+
+def _write_excerpt(ctx: RunContext, excerpt: str, target: RunTarget | None) -> str:
+    """The excerpt as a file for later steps: under ``$RUNNER_TEMP``, never in the checkout."""
+    if not excerpt:
+        return ""
+    folder = ctx.environ.get("RUNNER_TEMP") or tempfile.mkdtemp(prefix="cicd-agent-")
+    run = target.run_id if target and target.run_id is not None else "local"
+    path = Path(folder) / EXCERPT_NAME.format(run=run)
+    path.write_text(excerpt if excerpt.endswith("\n") else excerpt + "\n", encoding="utf-8")
+    return str(path)
+
+
+MODE = AnalyseFailure()

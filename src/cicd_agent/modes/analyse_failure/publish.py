@@ -1,0 +1,189 @@
+"""Publish a failure: one comment per failure on the branch, a Slack message per new one.
+
+The comment carries two kinds of hidden marker: one per run that reported into it (a re-run of
+the same run finds it and updates it) and one for the failure's signature on its branch (the
+same failure in the next run updates it too, and lists the runs it was seen in, instead of
+adding another comment: no alert floods). On a pull request the comment goes on the pull
+request; otherwise on the head commit, and the commits of the branch's red runs since it last
+passed are searched for an earlier comment to update.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cicd_agent.context import RunContext
+    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.models import WriteOutcome
+    from cicd_agent.modes.analyse_failure.facts import RunTarget
+    from cicd_agent.modes.analyse_failure.result import AnalyseFailureResult
+
+MAX_OCCURRENCES = 20
+_RUN_MARK = re.compile(r"<!-- cicd-agent:analyse-failure:run:(\d+) -->")
+
+
+def run_key(run_id: int) -> str:
+    return f"analyse-failure:run:{run_id}"
+
+
+def signature_key(branch: str, signature: str) -> str:
+    """Branch names may hold any character; the key holds a digest of it."""
+    digest = hashlib.sha256(branch.encode()).hexdigest()[:12]
+    return f"analyse-failure:sig:{digest}:{signature}"
+
+
+@dataclass(frozen=True)
+class Existing:
+    """Our earlier comment: where it is and what it said."""
+
+    id: int
+    body: str
+    on_pull: bool
+
+
+def publish(ctx: RunContext, result: AnalyseFailureResult, target: RunTarget | None) -> None:
+    """Comment on the pull request or commit, then notify Slack when the failure is new."""
+    if not result.failed_jobs or result.service_failure:
+        return
+    slack_url: str | None = ctx.args.slack_webhook_url
+    if target is None or not target.head_sha:
+        _notify(ctx, result, slack_url, new=True, checked=False)
+        return
+    sig_key = signature_key(target.branch, result.signature)
+    if ctx.options.dry_run:
+        if not ctx.options.json:
+            ctx.runner.show_untrusted(result.comment_markdown([]))
+        ctx.note("Dry run: the comment was not posted and no Slack message was sent.")
+        return
+    client = ctx.github
+    if client is None:
+        _notify(ctx, result, slack_url, new=True, checked=False)
+        return
+    from cicd_agent.github.comments import marker, with_marker
+
+    existing = _find(client, target, sig_key)
+    same_failure = existing is not None and marker(sig_key) in existing.body
+    occurrences = _occurrences(existing.body if existing and same_failure else "", target)
+    body = "\n".join(marker(run_key(run)) for run, _ in occurrences if run)
+    body += "\n" + result.comment_markdown([(run, url) for run, url in occurrences if run])
+    outcome = _write(client, target, existing, with_marker(body, sig_key))
+    if outcome.status == "skipped":
+        ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
+    elif outcome.url:
+        result.comment_url = outcome.url
+        ctx.runner.set_outputs({"comment_url": outcome.url})
+    _notify(ctx, result, slack_url, new=not same_failure, checked=True)
+
+
+def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Existing | None:
+    """This run's comment if there is one, else a comment about the same failure on the branch."""
+    from cicd_agent.github.comments import marker
+
+    run_mark = marker(run_key(target.run_id)) if target.run_id is not None else None
+    sig_mark = marker(sig_key)
+    found: list[Existing] = []
+    if target.pull_requests:
+        number = target.pull_requests[0]
+        comments = client.read(
+            f"listing the comments on #{number}",
+            lambda: [
+                (c.id, c.body or "") for c in client.repository.get_issue(number).get_comments()
+            ],
+        )
+        found = [Existing(i, b, True) for i, b in comments]
+    else:
+        for sha in target.comment_shas or (target.head_sha,):
+            found += [
+                Existing(i, b, False)
+                for i, b in client.read(
+                    f"listing the comments on commit {sha[:12]}",
+                    partial(_commit_comments, client, sha),
+                )
+            ]
+    if run_mark is not None:
+        mine = next((c for c in found if run_mark in c.body), None)
+        if mine is not None:
+            return mine
+    return next((c for c in reversed(found) if sig_mark in c.body), None)
+
+
+def _commit_comments(client: GitHubClient, sha: str) -> list[tuple[int, str]]:
+    return [(c.id, c.body or "") for c in client.repository.get_commit(sha).get_comments()]
+
+
+def _occurrences(body: str, target: RunTarget) -> list[tuple[int, str]]:
+    """The runs this failure was seen in (from the earlier comment), this one last."""
+    runs = [int(found) for found in _RUN_MARK.findall(body)]
+    if target.run_id is not None:
+        runs = [run for run in runs if run != target.run_id] + [target.run_id]
+    runs = runs[-MAX_OCCURRENCES:]
+    url = target.html_url
+    return [(run, re.sub(r"/runs/\d+", f"/runs/{run}", url) if url else "") for run in runs] or [
+        (0, url)
+    ]
+
+
+def _write(
+    client: GitHubClient, target: RunTarget, existing: Existing | None, body: str
+) -> WriteOutcome:
+    payload = {"body": body}
+    repo = client.repo_path
+    if existing is not None:
+        path = (
+            f"{repo}/issues/comments/{existing.id}"
+            if existing.on_pull
+            else f"{repo}/comments/{existing.id}"
+        )
+        return client.write(
+            "updating the failure comment", "PATCH", path, payload, status="updated"
+        )
+    if target.pull_requests:
+        number = target.pull_requests[0]
+        return client.write(
+            f"commenting on #{number}", "POST", f"{repo}/issues/{number}/comments", payload,
+            status="created",
+        )  # fmt: skip
+    sha = target.head_sha
+    return client.write(
+        f"commenting on commit {sha[:12]}", "POST", f"{repo}/commits/{sha}/comments", payload,
+        status="created",
+    )  # fmt: skip
+
+
+def _notify(
+    ctx: RunContext, result: AnalyseFailureResult, url: str | None, *, new: bool, checked: bool
+) -> None:
+    """One Slack message per new failure signature (the comment lookup says whether it is new)."""
+    if not url:
+        return
+    if not new:
+        ctx.note("The same failure was already reported on this branch: no Slack message sent.")
+        return
+    if not checked:
+        ctx.note("Without GitHub, repeats of a failure cannot be recognised: Slack was notified.")
+    from cicd_agent.notify import post_message
+
+    post_message(url, slack_text(result))
+
+
+def slack_text(result: AnalyseFailureResult) -> str:
+    """Plain Slack text; log words are escaped so they cannot ping a channel or forge a link."""
+    job = result.failed_jobs[0]
+    where = f"job {job.name}" + (f", step {job.failed_step}" if job.failed_step else "")
+    branch = f" on {result.branch}" if result.branch else ""
+    flaky = " (looks flaky)" if result.is_flaky else ""
+    lines = [
+        f"CI failure{branch}: {result.failure_type}{flaky} in {where}",
+        result.root_cause,
+        result.comment_url or result.run_url,
+    ]
+    return "\n".join(_slack_escape(line) for line in lines if line)
+
+
+def _slack_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

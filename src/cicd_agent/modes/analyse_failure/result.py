@@ -1,0 +1,230 @@
+"""analyse-failure's result and its renderings: outputs, job summary, annotation and comment.
+
+All of them read the same object, so the comment can never say something the outputs do not.
+Log text and the model's words only appear in code spans, code blocks or neutralised prose
+(``failure.markdown``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cicd_agent.modes.analyse_failure.markdown import code_block, code_span, prose
+from cicd_agent.result import ModeResult
+from cicd_agent.runner import Annotation
+
+EXCERPT_LINES_SHOWN = 80
+"""Lines of the excerpt shown in the comment and summary (the file output has all of it)."""
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class JobOutcome(_Item):
+    """One failed job as the outputs list it."""
+
+    name: str
+    failed_step: str | None
+    conclusion: str
+    exit_code: int | None = None
+    failure_type: str
+    root_cause: str = ""
+    url: str = ""
+
+
+class Responsible(_Item):
+    """A file likely at fault: named by an error in the logs, or by the model (checked)."""
+
+    path: str
+    lines: list[int] = Field(default_factory=list)
+    changed: bool = False
+    source: Literal["logs", "model"] = "logs"
+
+
+class Fix(_Item):
+    type: str
+    description: str
+    patch: str | None = None
+    source: Literal["model", "deterministic"]
+
+
+class AnalyseFailureResult(ModeResult):
+    """Why a run failed: the deterministic analysis, and the model's view where it was asked."""
+
+    failure_type: str
+    deterministic_failure_type: str
+    model_failure_type: str | None = None
+    root_cause: str
+    explanation: str = ""
+    is_flaky: bool = False
+    flaky_evidence: list[str] = Field(default_factory=list)
+    confidence: float
+    failed_jobs: list[JobOutcome] = Field(default_factory=list)
+    responsible_files: list[Responsible] = Field(default_factory=list)
+    responsible_commit: str | None = None
+    fix: Fix | None = None
+    disagreements: list[str] = Field(default_factory=list)
+    signature: str
+    excerpt: str
+    excerpt_file: str = ""
+    comment_url: str = ""
+    run_id: int | None = None
+    run_url: str = ""
+    branch: str = ""
+    changed_files: int | None = None
+    baseline_used: bool = False
+
+    def mode_outputs(self) -> dict[str, object]:
+        return {
+            "failure_type": self.failure_type,
+            "root_cause": self.root_cause,
+            "is_flaky": self.is_flaky,
+            "confidence": f"{self.confidence:.2f}",
+            "failed_jobs": self.failed_jobs,
+            "responsible_files": self.responsible_files,
+            "comment_url": self.comment_url,
+            "excerpt_file": self.excerpt_file,
+        }
+
+    def make_headline(self) -> str:
+        if self.service_failure:
+            return f"The run's logs could not be read: {self.service_failure}"
+        if not self.failed_jobs:
+            return "No failed job was found in the logs: there is nothing to explain."
+        first = self.failed_jobs[0]
+        others = len(self.failed_jobs) - 1
+        where = f"job {code_span(first.name, 80)}"
+        if first.failed_step:
+            where += f" (step {code_span(first.failed_step, 80)})"
+        if others:
+            where += f" and {others} other job(s)"
+        flaky = "it looks flaky" if self.is_flaky else "it does not look flaky"
+        return f"The run failed with {_kind(self.failure_type)} in {where}; {flaky}."
+
+    def summary_body(self) -> str:
+        return self.details_markdown()
+
+    def details_markdown(self) -> str:
+        """Everything after the headline, shared by the job summary and the comment."""
+        if not self.failed_jobs:
+            return ""
+        parts = [self._root_cause_section(), self._jobs_table(), self._blame_section()]
+        parts.append(self._flaky_section())
+        if self.fix is not None:
+            parts.append(self._fix_section(self.fix))
+        if self.disagreements:
+            parts.append(
+                "**Where the model disagrees** (the deterministic result is the one reported "
+                "in the outputs):\n" + "\n".join(f"- {prose(d)}" for d in self.disagreements)
+            )
+        if self.excerpt:
+            lines = self.excerpt.splitlines()
+            shown = "\n".join(lines[:EXCERPT_LINES_SHOWN])
+            more = len(lines) - EXCERPT_LINES_SHOWN
+            tail = f"\n\n… {more} more line(s) in the excerpt file." if more > 0 else ""
+            parts.append(
+                f"<details><summary>Log excerpt ({len(lines)} lines)</summary>\n\n"
+                f"{code_block(shown)}{tail}\n\n</details>"
+            )
+        return "\n\n".join(part for part in parts if part)
+
+    def _root_cause_section(self) -> str:
+        text = f"**Root cause:** {code_span(self.root_cause) if self.root_cause else '(no error line found)'}"
+        if self.explanation:
+            text += f"\n\n{prose(self.explanation)}"
+        return text
+
+    def _jobs_table(self) -> str:
+        rows = ["| Job | Step | Result | Type |", "|---|---|---|---|"]
+        for job in self.failed_jobs[:20]:
+            code = f" (exit {job.exit_code})" if job.exit_code is not None else ""
+            name = code_span(job.name, 80)
+            if job.url.startswith("https://"):
+                name = f"[{name}]({job.url})"
+            rows.append(
+                f"| {name} | {code_span(job.failed_step or '?', 80)} | "
+                f"{job.conclusion}{code} | {job.failure_type} |"
+            )
+        return "\n".join(rows)
+
+    def _blame_section(self) -> str:
+        lines: list[str] = []
+        if self.responsible_files:
+            named = []
+            for item in self.responsible_files[:8]:
+                where = item.path + (f":{item.lines[0]}" if item.lines else "")
+                marks = ["changed"] if item.changed else []
+                marks += ["named by the model"] if item.source == "model" else []
+                named.append(code_span(where, 200) + (f" ({', '.join(marks)})" if marks else ""))
+            lines.append("**Likely responsible:** " + ", ".join(named))
+        if self.responsible_commit:
+            lines.append(f"**Likely commit:** {code_span(self.responsible_commit[:12])}")
+        if self.changed_files is not None:
+            lines.append(
+                f"<sub>{self.changed_files} file(s) changed in the change under test.</sub>"
+            )
+        return "\n\n".join(lines)
+
+    def _flaky_section(self) -> str:
+        if not self.is_flaky:
+            return (
+                "**Flaky?** No: nothing shows this failure passing on a retry or coming and going."
+            )
+        evidence = "; ".join(prose(item) for item in self.flaky_evidence) or "see the notes"
+        return f"**Flaky?** Yes: {evidence}."
+
+    def _fix_section(self, fix: Fix) -> str:
+        who = "the model" if fix.source == "model" else "the failure type"
+        text = f"**Suggested fix** ({fix.type}, from {who}): {prose(fix.description)}"
+        if fix.patch:
+            text += "\n\n" + code_block(fix.patch, "diff")
+        return text
+
+    def annotations(self) -> list[Annotation]:
+        if not self.failed_jobs or not self.root_cause:
+            return []
+        top = next((f for f in self.responsible_files if f.source == "logs"), None)
+        return [
+            Annotation(
+                "error",
+                self.root_cause,
+                title=f"cicd-agent: {self.failure_type}",
+                file=top.path if top else None,
+                line=top.lines[0] if top and top.lines else None,
+            )
+        ]
+
+    def comment_markdown(self, occurrences: Sequence[tuple[int, str]]) -> str:
+        """The PR or commit comment: headline, details and where this failure was seen."""
+        title = "### cicd-agent: why the run failed"
+        parts = [title, self.make_headline(), self.details_markdown()]
+        if len(occurrences) > 1:
+            seen = ", ".join(
+                f"[run {run}]({url})" if url else f"run {run}" for run, url in occurrences
+            )
+            parts.append(
+                f"<sub>The same failure was seen {len(occurrences)} times on "
+                f"{code_span(self.branch, 100)}: {seen}.</sub>"
+            )
+        elif self.run_url:
+            parts.append(f"<sub>[Workflow run]({self.run_url}).</sub>")
+        parts.append(f"<sub>Signature {self.signature}. {self.usage.summary_line()}</sub>")
+        return "\n\n".join(part for part in parts if part)
+
+
+_WORDS = {
+    "oom": "an out-of-memory kill",
+    "unknown": "an error of unknown kind",
+    "infrastructure": "an infrastructure problem",
+    "config_error": "a configuration error",
+}
+
+
+def _kind(failure_type: str) -> str:
+    words = failure_type.replace("_", " ")
+    article = "an" if words[:1] in tuple("aeiou") else "a"
+    return _WORDS.get(failure_type, f"{article} {words}")

@@ -1,0 +1,236 @@
+"""The GitHub reads of analyse-failure: the run, its failed jobs' logs, and the runs around it.
+
+Logs are downloaded per failed job (the per-job endpoint serves one plain-text file, so a
+20-job matrix with one red job costs one small download); the run's zip is the fallback when a
+job's log cannot be had. Everything else here is evidence, and evidence is optional: a read that
+fails becomes a note, never a failed analysis.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
+
+from cicd_agent.analysis.logs import BaselineIndex, JobLog, load_logs
+from cicd_agent.analysis.logs.analyse import FAILED_CONCLUSIONS
+from cicd_agent.errors import GitHubError, UsageError
+from cicd_agent.events import PULL_REQUEST_EVENTS
+from cicd_agent.github import pulls, runs
+from cicd_agent.github.client import GitHubClient
+from cicd_agent.github.models import JobInfo, WorkflowRunInfo
+from cicd_agent.modes.analyse_failure.facts import ApiJob, RecentFailure
+
+T = TypeVar("T")
+Note = Callable[[str], None]
+
+MAX_JOB_LOGS = 10
+"""Failed jobs whose logs are downloaded; a bigger red matrix nearly always fails one way."""
+BRANCH_RUNS = 20
+"""Recent runs of the workflow on the branch read to find the last green one."""
+DEFAULT_BRANCH_RUNS = 20
+"""Recent completed runs on the default branch read for flakiness evidence."""
+RECENT_FAILURES_CHECKED = 3
+"""Failed default-branch runs whose logs are read to compare failure signatures."""
+HISTORY_DAYS = 30
+_NAME_KEY = re.compile(r"[\W_]+")
+
+
+def get_run(client: GitHubClient, run_id: int) -> WorkflowRunInfo:
+    return runs.get_workflow_run(client, run_id)
+
+
+def default_branch(client: GitHubClient) -> str:
+    """The repository's default branch (the event says it when there is one)."""
+    return client.read("reading the repository", lambda: client.repository.default_branch)
+
+
+def last_success(client: GitHubClient, workflow_id: int, branch: str) -> WorkflowRunInfo | None:
+    found = runs.list_workflow_runs(client, workflow_id, branch=branch, status="success", limit=1)
+    return found[0] if found else None
+
+
+def pull_files(client: GitHubClient, number: int) -> tuple[str, ...]:
+    """The files of a pull request, from the API (when git lacks a fork's commits)."""
+    return tuple(f.filename for f in pulls.list_changed_files(client, number))
+
+
+def failed_jobs(client: GitHubClient, run_id: int) -> tuple[list[JobInfo], list[ApiJob]]:
+    """The jobs of the run's latest attempt that did not pass, with their failed step."""
+    failed = [job for job in runs.list_jobs(client, run_id) if job.conclusion in FAILED_CONCLUSIONS]
+    described = [
+        ApiJob(
+            name=job.name,
+            conclusion=job.conclusion or "failure",
+            failed_step=next(
+                (s.name for s in job.steps if s.conclusion in FAILED_CONCLUSIONS), None
+            ),
+            html_url=job.html_url,
+        )
+        for job in failed
+    ]
+    return failed, described
+
+
+def download_logs(
+    client: GitHubClient, run_id: int, jobs: Sequence[JobInfo], dest: Path, note: Note
+) -> list[JobLog]:
+    """Logs of ``jobs`` (per-job endpoint), or the run's zip when one of them cannot be had.
+
+    Raises GitHubError only when no log at all could be downloaded.
+    """
+    chosen = list(jobs[:MAX_JOB_LOGS])
+    if len(jobs) > len(chosen):
+        note(
+            f"{len(jobs)} jobs failed; the logs of the first {len(chosen)} were analysed "
+            "(a larger red matrix nearly always fails one way)."
+        )
+    logs: list[JobLog] = []
+    problem: GitHubError | None = None
+    for job in chosen:
+        try:
+            path = runs.download_job_log(client, job.id, dest / f"job-{job.id}.log")
+        except GitHubError as exc:
+            problem = exc
+            break
+        logs.append(JobLog.from_path(job.name, path, conclusion=job.conclusion))
+    if problem is None:
+        return logs
+    try:
+        archive = runs.download_run_logs(client, run_id, dest / f"run-{run_id}.zip")
+    except GitHubError as exc:
+        raise GitHubError(
+            f"The logs of workflow run {run_id} could not be downloaded: {problem.message} "
+            f"The run's log archive failed too: {exc.message}",
+            status=exc.status,
+            hint="The token needs `actions: read`; logs also expire after the retention period.",
+        ) from exc
+    note(f"A job's own log could not be downloaded ({problem.message}); the run's zip was used.")
+    return _failed_from_archive(archive, chosen)
+
+
+def _failed_from_archive(archive: Path, jobs: Sequence[JobInfo]) -> list[JobLog]:
+    """The archive's logs of ``jobs`` with the API's conclusions; all of them if none match."""
+    try:
+        loaded = load_logs(archive)
+    except UsageError as exc:
+        raise GitHubError(
+            f"GitHub served a log archive that cannot be read: {exc.message}"
+        ) from exc
+    conclusions = {_name_key(job.name): job.conclusion for job in jobs}
+    matched = [
+        JobLog(log.name, log.parts, conclusions[_name_key(log.name)])
+        for log in loaded
+        if _name_key(log.name) in conclusions
+    ]
+    return matched or loaded
+
+
+def _name_key(name: str) -> str:
+    """Job names as the zip spells them lose some characters (``/``, ``:``): compare the rest."""
+    return _NAME_KEY.sub("", name).lower()
+
+
+def branch_history(
+    client: GitHubClient, workflow_id: int, branch: str, run_id: int | None
+) -> tuple[WorkflowRunInfo | None, list[WorkflowRunInfo]]:
+    """The last green run of the workflow on ``branch`` and the red ones since (newest first)."""
+    recent = runs.list_workflow_runs(
+        client, workflow_id, branch=branch, status="completed", limit=BRANCH_RUNS
+    )
+    failed: list[WorkflowRunInfo] = []
+    for run in recent:
+        if run.id == run_id:
+            continue
+        if run.conclusion == "success":
+            return run, failed
+        if run.conclusion in FAILED_CONCLUSIONS:
+            failed.append(run)
+    return last_success(client, workflow_id, branch), failed
+
+
+def baseline_index(
+    client: GitHubClient, run: WorkflowRunInfo, job_names: Iterable[str], dest: Path
+) -> BaselineIndex | None:
+    """The lines the green run's jobs of the same names printed; None when it has none of them."""
+    wanted = {_name_key(name) for name in job_names}
+    logs: list[JobLog] = []
+    for job in runs.list_jobs(client, run.id):
+        if _name_key(job.name) in wanted and len(logs) < MAX_JOB_LOGS:
+            path = runs.download_job_log(client, job.id, dest / f"baseline-{job.id}.log")
+            logs.append(JobLog.from_path(job.name, path, conclusion=job.conclusion))
+    return BaselineIndex.from_jobs(logs) if logs else None
+
+
+def other_attempt_passed(client: GitHubClient, run_id: int, attempt: int) -> bool:
+    """Whether another attempt of the run (the same commit) passed: the clearest flaky sign."""
+    latest = runs.get_workflow_run(client, run_id)
+    if latest.run_attempt != attempt and latest.conclusion == "success":
+        return True
+    earlier = (runs.get_workflow_run(client, run_id, n) for n in range(1, attempt))
+    return any(run.conclusion == "success" for run in earlier)
+
+
+def recent_default_failures(
+    client: GitHubClient,
+    workflow_id: int,
+    default_branch: str,
+    job_names: Iterable[str],
+    *,
+    exclude: int | None,
+    dest: Path,
+) -> list[RecentFailure]:
+    """Recent red runs of the workflow on the default branch, with the logs of the same jobs."""
+    since = datetime.now(UTC) - timedelta(days=HISTORY_DAYS)
+    recent = runs.list_workflow_runs(
+        client,
+        workflow_id,
+        branch=default_branch,
+        status="completed",
+        created_since=since,
+        limit=DEFAULT_BRANCH_RUNS,
+    )
+    wanted = {_name_key(name) for name in job_names}
+    found: list[RecentFailure] = []
+    passed_since = False
+    for run in recent:
+        if run.conclusion == "success":
+            passed_since = True
+            continue
+        if run.id == exclude or run.conclusion not in FAILED_CONCLUSIONS:
+            continue
+        logs = [
+            JobLog.from_path(
+                job.name,
+                runs.download_job_log(client, job.id, dest / f"recent-{job.id}.log"),
+                conclusion=job.conclusion,
+            )
+            for job in runs.list_jobs(client, run.id)
+            if _name_key(job.name) in wanted and job.conclusion in FAILED_CONCLUSIONS
+        ][:1]
+        if logs:
+            found.append(RecentFailure(run.id, run.html_url, tuple(logs), passed_since))
+        if len(found) >= RECENT_FAILURES_CHECKED:
+            break
+    return found
+
+
+def pulls_of_commit(client: GitHubClient, sha: str) -> tuple[int, ...]:
+    """Open pull requests whose head is ``sha`` (a fork's run lists none in its payload)."""
+    found = pulls.pulls_for_commit(client, sha)
+    return tuple(p.number for p in found if p.head_sha == sha and p.state == "open")
+
+
+def is_pull_request_run(event: str) -> bool:
+    return event in PULL_REQUEST_EVENTS
+
+
+def optional(what: str, read: Callable[[], T], fallback: T, note: Note) -> T:
+    """Evidence that may be missing: a failed read becomes a note and ``fallback``."""
+    try:
+        return read()
+    except GitHubError as exc:
+        note(f"Could not read {what} ({exc.message}); the analysis goes on without it.")
+        return fallback

@@ -1,0 +1,1 @@
+"""deploy-gate, canary phase: compare canary and baseline metrics, promote or roll back."""

@@ -1,0 +1,126 @@
+"""deploy-gate ``--phase canary``: judge a running canary against its baseline and say promote,
+continue or rollback. The action decides; the workflow acts (e.g. ``kubectl rollout undo``).
+
+Statistics live in ``analysis/canary``, metric specs in ``config``, the one network call
+in ``fetch``. This module only wires inputs to :func:`assess_canary` and renders the
+judgement. No model is asked: a Mann–Whitney test over real samples is the better judge, and
+nothing here should be talked into a promote.
+
+Never promotes what it cannot see: Prometheus unreachable gives ``continue`` with
+``healthy=false`` and exit 3 (outputs written); a canary with no data gives ``continue``,
+``healthy=false`` and exit 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cicd_agent.errors import UsageError
+
+if TYPE_CHECKING:
+    from cicd_agent.analysis.canary import CanaryJudgement
+    from cicd_agent.context import RunContext
+    from cicd_agent.modes.deploy_canary.config import CanaryConfig
+    from cicd_agent.modes.deploy_canary.result import CanaryResult
+    from cicd_agent.prometheus import PrometheusClient
+    from cicd_agent.result import ModeResult
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the canary phase; each is also the action input of the same name."""
+    group = parser.add_argument_group("deploy-gate canary phase")
+    add = group.add_argument
+    add("--prometheus-url", help="Prometheus base URL (required for --phase canary)")
+    add("--prometheus-token", help="bearer token for Prometheus (prefer the action input)")
+    add("--prometheus-username", help="basic-auth user for Prometheus")
+    add(
+        "--prometheus-password", help="basic-auth password for Prometheus (prefer the action input)"
+    )
+    add(
+        "--canary-config",
+        help="metric specs and thresholds: inline YAML/JSON or a file path (default: error rate "
+        "and p99 latency of http_requests_total / http_request_duration_seconds by `track`)",
+    )
+    add(
+        "--canary-end",
+        type=float,
+        help="judge the window ending at this Unix time (default: now); for re-judging a past window",
+    )
+
+
+@dataclass(frozen=True)
+class CanaryFacts:
+    client: PrometheusClient
+    config: CanaryConfig
+    end: float | None
+
+
+class CanaryPhase:
+    """The steps of the canary phase (a :class:`~cicd_agent.modes.deploy_gate.mode.Phase`)."""
+
+    def collect(self, ctx: RunContext) -> CanaryFacts:
+        from cicd_agent.modes.deploy_canary.config import load_canary_config
+        from cicd_agent.prometheus import PrometheusClient
+
+        args = ctx.args
+        if not args.prometheus_url:
+            raise UsageError(
+                "The canary phase needs a Prometheus URL.",
+                hint="Set the input prometheus-url (or --prometheus-url).",
+            )
+        for secret in (args.prometheus_token, args.prometheus_password):
+            ctx.runner.mask(secret)
+        client = PrometheusClient(
+            args.prometheus_url,
+            token=args.prometheus_token,
+            username=args.prometheus_username,
+            password=args.prometheus_password,
+        )
+        return CanaryFacts(client, load_canary_config(args.canary_config), args.canary_end)
+
+    def analyse(self, ctx: RunContext, facts: CanaryFacts) -> CanaryJudgement:
+        from cicd_agent.modes.deploy_canary.fetch import assess_canary
+
+        return assess_canary(facts.client, facts.config, end=facts.end)
+
+    def ask(self, ctx: RunContext, facts: CanaryFacts, verdict: CanaryJudgement) -> None:
+        return None
+
+    def decide(self, ctx: RunContext, verdict: CanaryJudgement, opinion: None) -> CanaryResult:
+        from cicd_agent.modes.deploy_canary.result import CanaryResult
+
+        return CanaryResult(
+            mode="deploy-gate",
+            headline=_headline(verdict),
+            judgement=verdict,
+            service_failure=(
+                f"Prometheus could not be read: {ctx.redactor.redact(verdict.data_source_error)}"
+                if verdict.data_source_error
+                else None
+            ),
+        )
+
+    def publish(self, ctx: RunContext, result: ModeResult) -> None:
+        """Nothing to post: the verdict is for the workflow, through the outputs."""
+
+    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+        """Fail safe: never promote, never roll back on our own failure."""
+        return {"verdict": "continue", "rollback": "false", "healthy": "false", "canary_score": "0"}
+
+
+def _headline(judgement: CanaryJudgement) -> str:
+    if not judgement.healthy:
+        return (
+            f"Canary verdict: continue — the judge could not see the canary "
+            f"({judgement.reasons[0] if judgement.reasons else 'no data'}), so nothing is promoted."
+        )
+    action = {"promote": "promote it", "continue": "keep watching", "rollback": "roll it back"}
+    return (
+        f"Canary verdict: {judgement.verdict} (score {judgement.canary_score:.0f}/100) — "
+        f"{action[judgement.verdict]}."
+    )
+
+
+PHASE = CanaryPhase()

@@ -1,0 +1,1 @@
+"""deploy-gate, deploy phase: score change risk, choose a rollout strategy, proceed or hold."""

@@ -1,0 +1,722 @@
+"""deploy-gate: whether and how a change ships (``--phase deploy``), or how its canary fares
+(``--phase canary``, issue 4).
+
+This module is wiring: the analysis lives in ``analysis/changes``, ``history``, ``risk``,
+``signals`` and ``policy``; GitHub reads in ``signals``; rendering in
+``result``. The deploy phase fails closed: when it cannot finish, the outputs say
+``recommendation=hold`` and an audit line records the failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from cicd_agent.errors import ExternalServiceError, UsageError
+from cicd_agent.result import ModeResult
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from cicd_agent.analysis.changes import ChangeSet
+    from cicd_agent.analysis.gitrepo import GitRepo
+    from cicd_agent.analysis.history import HistoryFeatures
+    from cicd_agent.analysis.policy import ChangeWindow, Decision, Policy, Routing
+    from cicd_agent.analysis.risk import Reason, RiskAssessment, RiskLevel
+    from cicd_agent.analysis.signals import CoverageReport, JUnitCounts, PullReview, SignalName
+    from cicd_agent.context import RunContext
+    from cicd_agent.modes.deploy_gate.result import DeployGateResult, ModelAdvice
+
+DEFAULT_APPROVAL_CONFIDENCE = 0.6
+DEFAULT_FAILURE_WINDOW_DAYS = 14
+DIFF_FILES_FOR_MODEL = 40
+CANARY_MODULE = "cicd_agent.modes.deploy_canary.mode"
+
+
+class Phase(Protocol):
+    """One phase of deploy-gate: the steps of :class:`~cicd_agent.pipeline.Mode` minus naming."""
+
+    def collect(self, ctx: RunContext) -> Any: ...
+    def analyse(self, ctx: RunContext, facts: Any) -> Any: ...
+    def ask(self, ctx: RunContext, facts: Any, verdict: Any) -> Any | None: ...
+    def decide(self, ctx: RunContext, verdict: Any, opinion: Any | None) -> ModeResult: ...
+    def publish(self, ctx: RunContext, result: ModeResult) -> None: ...
+    def failure_outputs(self, ctx: RunContext) -> dict[str, str]: ...
+
+
+def canary_phase() -> Phase:
+    """The canary phase (issue 4). The seam: ``cicd_agent.modes.deploy_canary.mode`` exposes
+    ``PHASE`` (a :class:`Phase`) and ``add_arguments(parser)`` for its own options."""
+    try:
+        module = importlib.import_module(CANARY_MODULE)
+    except ModuleNotFoundError as exc:
+        raise UsageError("The canary phase is not part of this build of cicd-agent.") from exc
+    phase: Phase = module.PHASE
+    return phase
+
+
+def _add_canary_arguments(parser: argparse.ArgumentParser) -> None:
+    try:
+        module = importlib.import_module(CANARY_MODULE)
+    except ModuleNotFoundError:
+        return
+    module.add_arguments(parser)
+
+
+class DeployOpinion(BaseModel):
+    """The model's answer (strict schema): it may raise the risk, never lower the floor."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    risk_factors: list[str]
+    risk_level: Literal["low", "medium", "high", "critical"]
+    pre_deploy_checks: list[str]
+    monitoring_focus: list[str]
+    confidence: float
+
+
+@dataclass
+class DeployFacts:
+    """What the deploy phase collected."""
+
+    repo_dir: Path
+    change: ChangeSet
+    history: HistoryFeatures
+    assessment: RiskAssessment
+    routing: Routing
+    tests: JUnitCounts | None
+    coverage_head: CoverageReport | None
+    coverage_base: CoverageReport | None
+    coverage_reason: str
+    """Why the coverage reports given are not used (they describe another tree), else ""."""
+    pulls: list[PullReview] | None
+    pulls_reason: str
+    conclusions: list[str | None] | None
+    conclusions_reason: str
+    window: ChangeWindow
+    policy: Policy
+    weights: dict[SignalName, float]
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class DeployVerdict:
+    facts: DeployFacts
+    decision: Decision
+    safety: float | None
+    signals: list[Any]
+
+
+@dataclass
+class _Staged:
+    """A step's value with the phase that produced it, so later steps go to the same phase."""
+
+    phase: Phase
+    value: Any
+
+
+class DeployGate:
+    """The ``deploy-gate`` mode: dispatches every step to the selected phase."""
+
+    name = "deploy-gate"
+    help = "Score change risk, pick a rollout strategy and decide proceed or hold."
+    fail_on_choices = ("hold", "rollback")
+    # Before the phase is known (a bad flag), both phases' safe answers: hold, and never promote
+    # or roll back a canary on our own failure.
+    fail_closed_outputs: Mapping[str, str] = MappingProxyType(
+        {
+            "recommendation": "hold",
+            "requires_approval": "true",
+            "verdict": "continue",
+            "rollback": "false",
+            "healthy": "false",
+        }
+    )
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        group = parser.add_argument_group("deploy-gate")
+        add = group.add_argument
+        add("--phase", choices=("deploy", "canary"), help="deploy (default) or canary")
+        add("--base", help="base commit (default: from the event, else the head's first parent)")
+        add("--head", help="head commit (default: from the event, else HEAD)")
+        add("--environment", help="target environment name")
+        add("--junit", help="JUnit XML files: globs, comma-separated")
+        add("--coverage", help="coverage.py report (JSON or XML) of the head")
+        add("--base-coverage", help="coverage.py report of the base")
+        add("--safety-weights", help="e.g. tests=35,coverage=20,review=25,failure_rate=10,model=10")
+        add("--policy", help="JSON overrides of the deploy policy (see README)")
+        add("--approval-confidence", type=float, help="approval below this model confidence")
+        add("--freeze-windows", help="START/END ISO 8601 intervals, comma-separated")
+        add("--business-hours", help="e.g. 'Mon-Fri 09:00-18:00' (default)")
+        add("--timezone", help="IANA time zone of business hours and freezes (default UTC)")
+        add("--deploy-time", help="judge the change window at this ISO 8601 time (default now)")
+        add("--failure-window-days", type=int, help="days of workflow runs for the failure rate")
+        add("--workflow", help="workflow file or id for the failure rate (default: this one)")
+        add("--branch", help="branch for the failure rate (default: GITHUB_REF_NAME)")
+        add("--audit-file", help="JSON-lines audit file to append to")
+        add("--slack-webhook-url", help="Slack incoming webhook for holds and approvals")
+        _add_canary_arguments(parser)
+
+    def _phase(self, ctx: RunContext) -> Phase:
+        return canary_phase() if getattr(ctx.args, "phase", None) == "canary" else DEPLOY_PHASE
+
+    def collect(self, ctx: RunContext) -> _Staged:
+        phase = self._phase(ctx)
+        return _Staged(phase, phase.collect(ctx))
+
+    def analyse(self, ctx: RunContext, facts: _Staged) -> _Staged:
+        return _Staged(facts.phase, facts.phase.analyse(ctx, facts.value))
+
+    def ask(self, ctx: RunContext, facts: _Staged, verdict: _Staged) -> _Staged | None:
+        opinion = verdict.phase.ask(ctx, facts.value, verdict.value)
+        return None if opinion is None else _Staged(verdict.phase, opinion)
+
+    def decide(self, ctx: RunContext, verdict: _Staged, opinion: _Staged | None) -> ModeResult:
+        return verdict.phase.decide(ctx, verdict.value, opinion.value if opinion else None)
+
+    def publish(self, ctx: RunContext, result: ModeResult) -> None:
+        self._phase(ctx).publish(ctx, result)
+
+    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+        try:
+            phase = self._phase(ctx)
+        except UsageError:
+            phase = DEPLOY_PHASE
+        return phase.failure_outputs(ctx)
+
+
+class DeployPhase:
+    """Risk, signals and policy → proceed or hold, strategy, approval, routing."""
+
+    def collect(self, ctx: RunContext) -> DeployFacts:
+        from cicd_agent.analysis import policy as policies
+        from cicd_agent.analysis import signals
+        from cicd_agent.analysis.changes import ChangeType, read_change_set
+        from cicd_agent.analysis.gitrepo import GitRepo
+        from cicd_agent.analysis.history import read_history
+        from cicd_agent.analysis.risk import assess_change, destructive_statements
+
+        args = ctx.args
+        weights = signals.parse_weights(args.safety_weights)
+        policy = policies.parse_policy(args.policy)
+        zone = policies.parse_timezone(args.timezone)
+        hours = policies.parse_business_hours(args.business_hours)
+        freezes = policies.parse_freeze_windows(args.freeze_windows, zone)
+        moment = policies.parse_moment(args.deploy_time, zone) or policies.now_utc()
+        if args.slack_webhook_url:
+            ctx.runner.mask(args.slack_webhook_url)
+
+        repo = GitRepo.open(ctx.options.repo_dir)
+        base, head = self._range(ctx, repo)
+        change = read_change_set(repo, head, base)
+        if change.base_note:
+            ctx.note(f"Change range: {change.base_note}.")
+        if change.commits_truncated:
+            ctx.note("More than 250 commits in the range: messages and authors of the first 250.")
+        history = read_history(repo, change)
+        migrations = [c.path for c in change.files if ChangeType.MIGRATION in c.types]
+        diff = repo.diff_text(change.base, change.head, migrations[:200], 2_000_000)
+        assessment = assess_change(
+            change.files, change.commits, history, destructive=destructive_statements(diff)
+        )
+        tracked = repo.tracked_files(change.head)
+        routing = policies.route(change.files, tracked)
+
+        root = ctx.options.repo_dir
+        junit_files = signals.find_reports(args.junit, root)
+        tests = signals.read_junit(junit_files) if junit_files else None
+        coverage_head = _coverage(args.coverage, root)
+        coverage_base = _coverage(args.base_coverage, root)
+        base_tracked = repo.tracked_files(change.base) if coverage_base and change.base else tracked
+        foreign = [
+            signals.foreign_tree(report, files)
+            for report, files in ((coverage_head, tracked), (coverage_base, base_tracked))
+            if report is not None
+        ]
+        coverage_reason = "; ".join(reason for reason in foreign if reason)
+        pulls, pulls_reason, conclusions, conclusions_reason = self._github_signals(
+            ctx, change, moment
+        )
+        inputs = {
+            "base": change.base,
+            "head": change.head,
+            "environment": args.environment,
+            "policy": policy.model_dump(mode="json"),
+            "weights": {k.value: v for k, v in weights.items()},
+            "approval_confidence": self._approval_confidence(ctx),
+            "deploy_time": moment.isoformat(),
+            "freeze_windows": args.freeze_windows,
+            "business_hours": args.business_hours,
+            "timezone": args.timezone,
+            "reports": _report_digests(
+                [*junit_files, *_paths(args.coverage, args.base_coverage, root)]
+            ),
+        }
+        return DeployFacts(
+            repo_dir=root,
+            change=change,
+            history=history,
+            assessment=assessment,
+            routing=routing,
+            tests=tests,
+            coverage_head=coverage_head,
+            coverage_base=coverage_base,
+            coverage_reason=coverage_reason,
+            pulls=pulls,
+            pulls_reason=pulls_reason,
+            conclusions=conclusions,
+            conclusions_reason=conclusions_reason,
+            window=policies.change_window(moment, zone, hours, freezes),
+            policy=policy,
+            weights=weights,
+            inputs=inputs,
+        )
+
+    def _range(self, ctx: RunContext, repo: GitRepo) -> tuple[str | None, str]:
+        """``--base``/``--head``, else the event's: push before/after (a new branch: the head
+        alone), pull request merge-base/head, deployment and its predecessor, dispatch inputs."""
+        from cicd_agent.analysis.gitrepo import is_null_sha
+
+        base, head = ctx.args.base, ctx.args.head
+        if ctx.has_event and (base is None or head is None):
+            event_base, event_head = self._event_range(ctx, repo)
+            base = base or event_base
+            head = head or event_head
+        if is_null_sha(base):
+            ctx.note("The push created the branch (before is all zeros): judging the head commit.")
+            base = None
+        return base, head or ctx.environ.get("GITHUB_SHA") or "HEAD"
+
+    def _event_range(self, ctx: RunContext, repo: GitRepo) -> tuple[str | None, str | None]:
+        event = ctx.event
+        if event.push is not None:
+            return event.push.before, event.push.after
+        if event.pull_request is not None:
+            pull = event.pull_request
+            return repo.merge_base(pull.base.sha, pull.head.sha), pull.head.sha
+        if event.deployment is not None:
+            return self._previous_deployment(ctx), event.deployment.sha
+        if event.dispatch is not None:
+            inputs = event.dispatch.inputs or {}
+            base, head = inputs.get("base"), inputs.get("head")
+            return (str(base) if base else None), (str(head) if head else None)
+        if event.workflow_run is not None:
+            return None, event.workflow_run.head_sha
+        return None, None
+
+    def _previous_deployment(self, ctx: RunContext) -> str | None:
+        from cicd_agent.modes.deploy_gate.signals import previous_deployment_sha
+
+        deployment = ctx.event.deployment
+        assert deployment is not None
+        client = ctx.github
+        if client is None:
+            ctx.note("No GitHub access: the deployment is compared with its first parent.")
+            return None
+        try:
+            sha = previous_deployment_sha(
+                client, deployment.environment, deployment.id, deployment.sha
+            )
+        except ExternalServiceError as exc:
+            ctx.note(f"Could not read earlier deployments ({exc}); compared with the first parent.")
+            return None
+        if sha is None:
+            ctx.note("No earlier deployment to this environment: compared with the first parent.")
+        return sha
+
+    def _github_signals(
+        self, ctx: RunContext, change: ChangeSet, moment: datetime
+    ) -> tuple[list[PullReview] | None, str, list[str | None] | None, str]:
+        client = ctx.github
+        if client is None:
+            reason = "no GitHub token or repository"
+            return None, reason, None, reason
+        from cicd_agent.modes.deploy_gate.signals import (
+            pull_reviews,
+            workflow_conclusions,
+            workflow_from_env,
+        )
+
+        pulls: list[PullReview] | None = None
+        pulls_reason = ""
+        try:
+            pulls = pull_reviews(client, [c.sha for c in change.commits] or [change.head])
+        except ExternalServiceError as exc:
+            pulls_reason = f"GitHub: {exc.message}"
+            ctx.note(f"Review decisions unavailable: {exc}")
+        workflow = ctx.args.workflow or workflow_from_env(ctx.environ)
+        branch = ctx.args.branch or ctx.environ.get("GITHUB_REF_NAME") or self._push_branch(ctx)
+        days = ctx.args.failure_window_days or DEFAULT_FAILURE_WINDOW_DAYS
+        if not workflow or not branch:
+            return pulls, pulls_reason, None, "unknown workflow or branch (--workflow, --branch)"
+        try:
+            conclusions = workflow_conclusions(client, workflow, branch, days, moment)
+        except ExternalServiceError as exc:
+            ctx.note(f"Workflow failure rate unavailable: {exc}")
+            return pulls, pulls_reason, None, f"GitHub: {exc.message}"
+        return pulls, pulls_reason, conclusions, ""
+
+    def _push_branch(self, ctx: RunContext) -> str | None:
+        if ctx.has_event and ctx.event.push is not None:
+            ref = ctx.event.push.ref
+            return ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
+        return None
+
+    def _approval_confidence(self, ctx: RunContext) -> float:
+        value = ctx.args.approval_confidence
+        if value is None:
+            return DEFAULT_APPROVAL_CONFIDENCE
+        if not 0.0 <= value <= 1.0:
+            raise UsageError(f"approval-confidence must be between 0 and 1, got {value}.")
+        return float(value)
+
+    def analyse(self, ctx: RunContext, facts: DeployFacts) -> DeployVerdict:
+        return self._verdict(ctx, facts, facts.assessment.risk_level, None)
+
+    def _verdict(
+        self,
+        ctx: RunContext,
+        facts: DeployFacts,
+        level: RiskLevel,
+        opinion: DeployOpinion | None,
+    ) -> DeployVerdict:
+        from cicd_agent.analysis import policy as policies
+        from cicd_agent.analysis import signals
+
+        weights = facts.weights
+        listed = [
+            signals.pass_rate_signal(
+                facts.tests, weights[signals.SignalName.TESTS], ctx.args.junit
+            ),
+            signals.coverage_signal(
+                facts.coverage_head,
+                facts.coverage_base,
+                weights[signals.SignalName.COVERAGE],
+                facts.coverage_reason,
+            ),
+            signals.review_signal(
+                facts.pulls, weights[signals.SignalName.REVIEW], facts.pulls_reason
+            ),
+            signals.failure_rate_signal(
+                facts.conclusions,
+                weights[signals.SignalName.FAILURE_RATE],
+                ctx.args.failure_window_days or DEFAULT_FAILURE_WINDOW_DAYS,
+                facts.conclusions_reason,
+            ),
+            signals.model_signal(
+                opinion.risk_level if opinion else None,
+                opinion.confidence if opinion else None,
+                weights[signals.SignalName.MODEL],
+            ),
+        ]
+        safety, weighted = signals.safety_score(listed)
+        failed = (facts.tests.failed + facts.tests.errors) if facts.tests else 0
+        evidence = policies.Evidence(
+            change_types=frozenset(facts.assessment.change_types),
+            safety_score=safety,
+            failed_tests=failed,
+            changes_requested=any(p.verdict == "changes_requested" for p in facts.pulls or []),
+            any_signal=any(not s.missing for s in weighted if s.name != signals.SignalName.MODEL),
+            window=facts.window,
+            model_confidence=opinion.confidence if opinion else None,
+        )
+        decision = policies.decide(
+            level, evidence, facts.policy, approval_confidence=self._approval_confidence(ctx)
+        )
+        return DeployVerdict(facts, decision, safety, weighted)
+
+    def ask(self, ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict) -> DeployOpinion:
+        from cicd_agent.modes.deploy_gate.prompt import build_prompt
+
+        model = ctx.model
+        assert model is not None
+        system, user = build_prompt(ctx, facts, verdict, model)
+        answer = model.ask(DeployOpinion, system=system, user=user, tier="model", temperature=0)
+        return _clean_opinion(ctx, answer)
+
+    def decide(
+        self, ctx: RunContext, verdict: DeployVerdict, opinion: DeployOpinion | None
+    ) -> DeployGateResult:
+        from cicd_agent.analysis.risk import Reason, RiskLevel, higher
+        from cicd_agent.modes.deploy_gate.result import ModelAdvice
+
+        facts = verdict.facts
+        floor = facts.assessment.risk_level
+        level, score = floor, facts.assessment.risk_score
+        reasons = list(facts.assessment.reasons)
+        advice = None
+        final = verdict
+        if opinion is not None:
+            model_level = RiskLevel(opinion.risk_level)
+            level = higher(floor, model_level)
+            if level is not floor:
+                score = max(score, level.lower_bound)
+                reasons.append(
+                    Reason(
+                        signal="model",
+                        message=f"The model raised the risk from {floor.value} to {level.value}.",
+                        evidence=opinion.risk_factors[:5],
+                    )
+                )
+            elif model_level.rank < floor.rank:
+                ctx.note(
+                    f"The model rated the risk {model_level.value}; the deterministic floor "
+                    f"{floor.value} stands."
+                )
+            advice = ModelAdvice(
+                risk_level=model_level,
+                confidence=opinion.confidence,
+                risk_factors=opinion.risk_factors,
+                pre_deploy_checks=opinion.pre_deploy_checks,
+                monitoring_focus=opinion.monitoring_focus,
+            )
+            final = self._verdict(ctx, facts, level, opinion)
+        decision = _merge_decisions(verdict.decision, final.decision)
+        return self._result(
+            ctx, facts, final, decision, level=level, score=score, reasons=reasons, advice=advice
+        )
+
+    def _result(
+        self,
+        ctx: RunContext,
+        facts: DeployFacts,
+        verdict: DeployVerdict,
+        decision: Decision,
+        *,
+        level: RiskLevel,
+        score: float,
+        reasons: list[Reason],
+        advice: ModelAdvice | None,
+    ) -> DeployGateResult:
+        from cicd_agent.modes.deploy_gate.result import DeployGateResult, headline_for
+
+        redact = ctx.redactor.redact
+        safe_reasons = [
+            r.model_copy(
+                update={
+                    "message": redact(r.message),
+                    "evidence": [redact(item) for item in r.evidence],
+                }
+            )
+            for r in reasons
+        ]
+        holds = [redact(h) for h in decision.hold_reasons]
+        window = facts.window
+        window_text = window.local_time + (
+            f", freeze {window.freeze}"
+            if window.freeze
+            else (" (weekend)" if window.weekend else " (off-hours)" if window.off_hours else "")
+        )
+        result = DeployGateResult(
+            mode="deploy-gate",
+            headline=headline_for(decision, level, score, holds),
+            base=facts.change.base,
+            head=facts.change.head,
+            range_note=facts.change.base_note,
+            environment=ctx.args.environment,
+            risk_level=level,
+            risk_score=round(score, 4),
+            deterministic_level=facts.assessment.risk_level,
+            recommendation=decision.recommendation,
+            strategy=decision.strategy,
+            canary_percentage=decision.canary_percentage,
+            requires_approval=decision.requires_approval,
+            approval_reasons=decision.approval_reasons,
+            hold_reasons=holds,
+            safety_score=verdict.safety,
+            signals=verdict.signals,
+            test_scope=facts.routing.test_scope,
+            test_paths=facts.routing.test_paths,
+            test_reason=facts.routing.test_reason,
+            build_strategy=facts.routing.build_strategy,
+            build_reason=facts.routing.build_reason,
+            change_types=facts.assessment.change_types,
+            reasons=safe_reasons,
+            features=facts.assessment.features,
+            files_changed=len(facts.change.files),
+            change_window=window_text,
+            advice=advice,
+        )
+        result.audit_file = _write_audit(ctx, facts, result)
+        return result
+
+    def publish(self, ctx: RunContext, result: ModeResult) -> None:
+        from cicd_agent.analysis.policy import Recommendation
+        from cicd_agent.modes.deploy_gate.result import DeployGateResult
+        from cicd_agent.notify import post_message
+
+        url = ctx.args.slack_webhook_url
+        if not url or not isinstance(result, DeployGateResult):
+            return
+        if result.recommendation is not Recommendation.HOLD and not result.requires_approval:
+            return
+        if ctx.options.dry_run:
+            ctx.note("Dry run: the Slack message was not sent.")
+            return
+        try:
+            post_message(url, _slack_text(ctx, result))
+        except ExternalServiceError as exc:
+            ctx.note(f"The Slack message could not be sent: {exc}")
+
+    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+        """Fail closed: a deploy that could not be judged is held, and the audit says why."""
+        outputs = {"recommendation": "hold", "requires_approval": "true"}
+        record = {
+            "mode": "deploy-gate",
+            "phase": "deploy",
+            "verdict": {"recommendation": "hold", "finished": False},
+            "notes": [ctx.redactor.redact(note) for note in ctx.notes],
+        }
+        path = _audit_path(ctx)
+        try:
+            from cicd_agent import audit
+
+            outputs["audit_file"] = str(audit.append(path, record))
+        except OSError as exc:
+            ctx.note(f"The audit file {path} could not be written: {exc.strerror}.")
+        return outputs
+
+
+def _merge_decisions(floor: Decision, final: Decision) -> Decision:
+    """The model's pass may only add caution: holds and approvals are kept from both passes
+    and the more cautious strategy wins."""
+    from cicd_agent.analysis.policy import Recommendation
+
+    holds = list(dict.fromkeys([*floor.hold_reasons, *final.hold_reasons]))
+    approvals = list(dict.fromkeys([*floor.approval_reasons, *final.approval_reasons]))
+    strategy = final.strategy if final.strategy.rank >= floor.strategy.rank else floor.strategy
+    percentage = min(floor.canary_percentage, final.canary_percentage)
+    return final.model_copy(
+        update={
+            "recommendation": Recommendation.HOLD if holds else Recommendation.PROCEED,
+            "hold_reasons": holds,
+            "approval_reasons": approvals,
+            "requires_approval": bool(approvals),
+            "strategy": strategy,
+            "canary_percentage": percentage if strategy.value == "canary" else 100,
+        }
+    )
+
+
+def _clean_opinion(ctx: RunContext, opinion: DeployOpinion) -> DeployOpinion:
+    """Model text is shaped by untrusted input: redact it and bound it before anyone sees it."""
+
+    def clean(items: list[str]) -> list[str]:
+        return [ctx.redactor.redact(item.strip())[:300] for item in items[:8] if item.strip()]
+
+    return DeployOpinion(
+        risk_factors=clean(opinion.risk_factors),
+        risk_level=opinion.risk_level,
+        pre_deploy_checks=clean(opinion.pre_deploy_checks),
+        monitoring_focus=clean(opinion.monitoring_focus),
+        confidence=min(1.0, max(0.0, float(opinion.confidence))),
+    )
+
+
+def _coverage(path_text: str | None, root: Path) -> CoverageReport | None:
+    from pathlib import Path
+
+    from cicd_agent.analysis.signals import read_coverage
+
+    if not path_text:
+        return None
+    path = Path(path_text)
+    return read_coverage(path if path.is_absolute() else root / path)
+
+
+def _paths(head: str | None, base: str | None, root: Path) -> list[Path]:
+    from pathlib import Path
+
+    found = []
+    for text in (head, base):
+        if text:
+            path = Path(text)
+            found.append(path if path.is_absolute() else root / path)
+    return found
+
+
+def _report_digests(paths: list[Path]) -> dict[str, str]:
+    from cicd_agent.audit import file_digest
+
+    return {str(path): file_digest(path) for path in paths if path.is_file()}
+
+
+def _audit_path(ctx: RunContext) -> Path:
+    from pathlib import Path
+
+    from cicd_agent.analysis.gitrepo import GitRepo
+    from cicd_agent.audit import default_audit_path
+
+    explicit = getattr(ctx.args, "audit_file", None)
+    if explicit:
+        return Path(explicit)
+
+    def git_dir() -> Path | None:
+        try:
+            return GitRepo.open(ctx.options.repo_dir).git_dir()
+        except UsageError:
+            return None
+
+    return default_audit_path(ctx.environ, "deploy-gate", git_dir)
+
+
+def _write_audit(ctx: RunContext, facts: DeployFacts, result: DeployGateResult) -> str:
+    from cicd_agent import audit
+
+    usage = ctx.usage_report()
+    record = {
+        "mode": "deploy-gate",
+        "phase": "deploy",
+        "repository": ctx.repository,
+        "event": ctx.options.event_name,
+        "inputs_digest": audit.digest(facts.inputs),
+        "inputs": facts.inputs,
+        "signals": [s.model_dump(mode="json") for s in result.signals],
+        "features": result.features.model_dump(mode="json"),
+        "verdict": {
+            "finished": True,
+            "recommendation": result.recommendation.value,
+            "strategy": result.strategy.value,
+            "canary_percentage": result.canary_percentage,
+            "requires_approval": result.requires_approval,
+            "risk_level": result.risk_level.value,
+            "risk_score": result.risk_score,
+            "deterministic_level": result.deterministic_level.value,
+            "safety_score": result.safety_score,
+            "hold_reasons": result.hold_reasons,
+            "approval_reasons": result.approval_reasons,
+            "change_types": [kind.value for kind in result.change_types],
+        },
+        "model": usage.model_dump(mode="json"),
+    }
+    path = _audit_path(ctx)
+    try:
+        return str(audit.append(path, record))
+    except OSError as exc:
+        ctx.note(f"The audit file {path} could not be written: {exc.strerror}.")
+        return ""
+
+
+def _slack_text(ctx: RunContext, result: DeployGateResult) -> str:
+    where = ctx.repository or str(ctx.options.repo_dir.name)
+    env = f" to {ctx.args.environment}" if ctx.args.environment else ""
+    run = ""
+    server, run_id = ctx.environ.get("GITHUB_SERVER_URL"), ctx.environ.get("GITHUB_RUN_ID")
+    if server and run_id and ctx.repository:
+        run = f"\n{server}/{ctx.repository}/actions/runs/{run_id}"
+    return ctx.redactor.redact(
+        f"deploy-gate{env} for {where} @ {result.head[:12]}: {result.headline}{run}"
+    )
+
+
+DEPLOY_PHASE = DeployPhase()
+MODE = DeployGate()
+
+__all__ = ["MODE", "DeployGate", "DeployPhase", "Phase", "canary_phase"]

@@ -1,0 +1,102 @@
+"""The deploy-gate prompt: computed facts in the clear, everything from the repository fenced,
+redacted and fitted to the model's prompt budget (riskiest files first)."""
+
+from __future__ import annotations
+
+import json
+from string import Template
+from typing import TYPE_CHECKING
+
+from cicd_agent.analysis.changes import ChangeType
+from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
+
+if TYPE_CHECKING:
+    from cicd_agent.analysis.changes import ChangedFile
+    from cicd_agent.context import RunContext
+    from cicd_agent.model.client import ModelClient
+    from cicd_agent.modes.deploy_gate.mode import DeployFacts, DeployVerdict
+
+MAX_COMMIT_TOKENS = 1_500
+MAX_EVIDENCE_TOKENS = 1_500
+SCHEMA_ALLOWANCE = 400
+"""Tokens the response schema and chat framing take besides the messages."""
+# Riskiest change types first: what the model should see when not everything fits.
+_ORDER = (
+    ChangeType.MIGRATION,
+    ChangeType.SECURITY,
+    ChangeType.INFRASTRUCTURE,
+    ChangeType.API_CONTRACT,
+    ChangeType.DEPENDENCIES,
+    ChangeType.CI,
+    ChangeType.CONFIG,
+    ChangeType.BUILD,
+    ChangeType.SOURCE,
+    ChangeType.OTHER,
+    ChangeType.TESTS,
+    ChangeType.DOCS,
+)
+_NOT_SENT = frozenset({ChangeType.LOCKFILE, ChangeType.GENERATED})
+
+
+def _priority(changed: ChangedFile) -> tuple[int, int]:
+    rank = min((_ORDER.index(t) for t in changed.types if t in _ORDER), default=len(_ORDER))
+    return rank, -changed.churn
+
+
+def build_prompt(
+    ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict, model: ModelClient
+) -> tuple[str, str]:
+    """``(system, user)`` within ``model.prompt_budget()``."""
+    from cicd_agent.analysis.gitrepo import GitRepo
+
+    counter = model.counter("model")
+    redact = ctx.redactor.redact
+    assessment = facts.assessment
+    system = Template(template("deploy_gate_system")).substitute(untrusted_rules=UNTRUSTED_RULES)
+    numbers = {
+        "risk_level": assessment.risk_level.value,
+        "risk_score": assessment.risk_score,
+        "change_types": [kind.value for kind in assessment.change_types],
+        "features": assessment.features.model_dump(mode="json"),
+        "reasons": [{"signal": r.signal, "points": r.points} for r in assessment.reasons],
+        "safety_score": verdict.safety,
+        "signals": {s.name.value: s.score for s in verdict.signals},
+        "decision": verdict.decision.model_dump(mode="json"),
+    }
+    evidence = "\n".join(
+        f"- {r.signal}: {r.message} {'; '.join(r.evidence[:5])}" for r in assessment.reasons
+    )
+    commits = "\n\n".join(c.message for c in facts.change.commits[:50])
+    candidates = sorted(
+        (c for c in facts.change.files if not c.binary and not c.submodule
+         and not c.types & _NOT_SENT),
+        key=_priority,
+    )  # fmt: skip
+    chosen = [c.path for c in candidates[:40]]
+    # A rename is only seen as one when the pathspec holds both of its names.
+    renamed_from = [c.old_path for c in candidates[:40] if c.old_path and c.old_path not in chosen]
+    pieces = {
+        "environment": f" to {ctx.args.environment}" if ctx.args.environment else "",
+        "facts": json.dumps(numbers, indent=1),
+        "evidence": fence(
+            "reasons evidence", counter.truncate(redact(evidence), MAX_EVIDENCE_TOKENS)
+        ),
+        "commits": fence("commit messages", counter.truncate(redact(commits), MAX_COMMIT_TOKENS)),
+    }
+    skeleton = Template(template("deploy_gate_user")).substitute(pieces, diff="", omitted="")
+    room = model.prompt_budget("model") - counter.count(system) - counter.count(skeleton)
+    room -= SCHEMA_ALLOWANCE
+    omitted = len(facts.change.files) - len(chosen)
+    diff = ""
+    if room > 0 and chosen:
+        repo = GitRepo.open(facts.repo_dir)
+        limit = max(room, 0) * 8
+        raw = repo.diff_text(facts.change.base, facts.change.head, chosen + renamed_from, limit)
+        if len(raw) >= limit:  # cut mid-line: a secret cut in two would not be recognised
+            raw = raw[: raw.rfind("\n") + 1]
+        diff = counter.truncate(redact(raw), room - 40)
+    note = f" ({omitted} lockfile, generated, binary or lower-priority file(s) not shown)"
+    user = Template(template("deploy_gate_user")).substitute(
+        pieces, diff=fence("diff excerpt", diff), omitted=note if omitted > 0 else ""
+    )
+    return system, user

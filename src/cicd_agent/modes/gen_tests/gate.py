@@ -1,0 +1,430 @@
+"""The gate: a candidate test is kept only if it passes six stages, and stops at the first it fails.
+
+1. ``parsed`` and ``imports``: it parses, and every import (also inside functions) resolves in
+   the project's environment, checked by pytest's own collection plus our plugin. Nothing is
+   ever installed to make an import work.
+2. ``assertion``: every test holds a real assertion (:mod:`assertions`).
+3. ``pass``: it passes when run alone (every one of its tests passed; a skip is not a pass).
+4. ``pass_x5``: it passes 5 more times, each in a fresh process, and once in a random order
+   together with the existing tests of the module it targets.
+5. ``suite``: the existing suite still passes with it (tests that passed before still pass).
+6. ``coverage_gain``: the run alone executed lines or branches in the segment's missing set —
+   a set gain measured by coverage.py, not a percentage.
+
+Every run happens in the candidate's own sandbox copy (:mod:`sandbox`). The gate judges from
+pytest's per-test outcomes, which our plugin writes, not only from the exit code.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import shlex
+import shutil
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from cicd_agent.errors import UsageError
+from cicd_agent.modes.gen_tests.assertions import assertion_problems
+from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, CoverageReport
+from cicd_agent.modes.gen_tests.sandbox import RunResult, Sandbox, Workspace
+from cicd_agent.modes.gen_tests.segments import Segment
+
+RERUNS = 5
+FEEDBACK_CHARS = 3_000
+_PLUGIN = ("-p", "cicd_gentests_plugin")
+_QUIET = ("-q", "--tb=short", "-p", "no:cacheprovider")
+
+
+class Stage(StrEnum):
+    """Gate stages in order; the value is the funnel key of those that passed it."""
+
+    PARSED = "parsed"
+    IMPORTS = "imports"
+    ASSERTION = "assertion"
+    PASS = "pass"  # noqa: S105 - a stage name
+    PASS_X5 = "pass_x5"  # noqa: S105 - a stage name
+    SUITE = "suite"
+    COVERAGE = "coverage_gain"
+
+
+FUNNEL_KEYS = ("generated", *(stage.value for stage in Stage), "accepted")
+FUNNEL_LABELS = {
+    "generated": "generated",
+    "parsed": "parsed",
+    "imports": "imports",
+    "assertion": "assertion",
+    "pass": "pass",
+    "pass_x5": "pass ×5",
+    "suite": "suite",
+    "coverage_gain": "coverage gain",
+    "accepted": "accepted",
+}
+
+
+@dataclass(frozen=True)
+class ProjectCommand:
+    """The user's test command, and how to run pytest alone on chosen files in the same way."""
+
+    suite: tuple[str, ...]
+    pytest: tuple[str, ...]
+    is_pytest: bool
+
+    @classmethod
+    def parse(cls, command: str) -> ProjectCommand:
+        """Split ``command`` (no shell is ever involved) and find its pytest invocation.
+
+        ``python -m pytest tests -x`` runs candidates as ``python -m pytest FILE``; a command
+        that is not pytest (``make test``) runs the suite as given and candidates with
+        ``python -m pytest``.
+        """
+        try:
+            words = tuple(shlex.split(command))
+        except ValueError as exc:
+            raise UsageError(f"test-command cannot be split into words: {exc}.") from exc
+        if not words:
+            raise UsageError("test-command is empty.", hint="The default is `python -m pytest`.")
+        for index, word in enumerate(words):
+            if PurePosixPath(word).name in ("pytest", "py.test"):
+                return cls(words, words[: index + 1], True)
+            if word == "-m" and index + 1 < len(words) and words[index + 1] == "pytest":
+                return cls(words, words[: index + 2], True)
+        return cls(words, ("python", "-m", "pytest"), False)
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What our pytest plugin saw in one run."""
+
+    tests: Mapping[str, str]
+    collect_errors: tuple[str, ...]
+    unresolved: tuple[str, ...]
+
+    @classmethod
+    def read(cls, path: Path) -> Outcomes | None:
+        try:
+            document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return cls(
+            tests={str(k): str(v) for k, v in dict(document.get("tests", {})).items()},
+            collect_errors=tuple(str(e) for e in document.get("collect_errors", [])),
+            unresolved=tuple(str(u) for u in document.get("unresolved", [])),
+        )
+
+    def passed(self) -> frozenset[str]:
+        return frozenset(test for test, outcome in self.tests.items() if outcome == "passed")
+
+
+@dataclass(frozen=True)
+class SuiteBaseline:
+    """The existing suite at head, without any candidate."""
+
+    returncode: int
+    seconds: float
+    passed: frozenset[str] | None
+    """Tests that passed (None when the test command is not pytest, so only the exit code counts)."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Where a candidate stopped (None: it passed every stage) and what it gained."""
+
+    stopped_at: Stage | None
+    reason: str
+    feedback: str = ""
+    gained_lines: frozenset[int] = frozenset()
+    gained_arcs: frozenset[Arc] = frozenset()
+    executed_lines: frozenset[int] = frozenset()
+    executed_arcs: frozenset[Arc] = frozenset()
+    runs: int = 0
+
+    @property
+    def accepted(self) -> bool:
+        return self.stopped_at is None
+
+
+@dataclass
+class _Trial:
+    """One candidate under evaluation."""
+
+    source: str
+    segment: Segment
+    test_path: str
+    existing: Sequence[str]
+    space: Workspace
+    runs: int = 0
+    executed_lines: frozenset[int] = frozenset()
+    executed_arcs: frozenset[Arc] = frozenset()
+    notes: list[str] = field(default_factory=list)
+
+
+def _own(test_id: str, test_path: str) -> bool:
+    file_part = test_id.split("::", 1)[0]
+    return (
+        file_part == test_path
+        or test_path.endswith("/" + file_part)
+        or file_part.endswith("/" + test_path)
+    )
+
+
+def _tail(text: str, limit: int = FEEDBACK_CHARS) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else "…" + text[-limit:]
+
+
+class Gate:
+    """Evaluates candidates for one repository: one sandbox, one baseline, one test command."""
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        meter: CoverageMeter,
+        command: ProjectCommand,
+        baseline: SuiteBaseline,
+        *,
+        timeout: float,
+        reruns: int = RERUNS,
+        workers: int = 2,
+    ) -> None:
+        self.sandbox = sandbox
+        self.meter = meter
+        self.command = command
+        self.baseline = baseline
+        self.timeout = timeout
+        self.suite_timeout = max(timeout, 3 * baseline.seconds + timeout)
+        self.reruns = reruns
+        self.workers = max(1, workers)
+
+    def evaluate(
+        self, source: str, segment: Segment, test_path: str, existing: Sequence[str], label: str
+    ) -> Verdict:
+        """Run the six stages on ``source`` saved as ``test_path``; stop at the first failure."""
+        try:
+            ast.parse(source)
+        except SyntaxError as exc:
+            reason = f"does not parse: {exc.msg} (line {exc.lineno})"
+            return Verdict(Stage.PARSED, reason, feedback=reason)
+        space = self.sandbox.workspace(label)
+        trial = _Trial(source, segment, test_path, existing, space)
+        try:
+            target = space.repo / test_path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(source, encoding="utf-8")
+            return self._stages(trial)
+        finally:
+            shutil.rmtree(space.root, ignore_errors=True)
+
+    def _stages(self, trial: _Trial) -> Verdict:
+        for stage, check in (
+            (Stage.IMPORTS, self._imports),
+            (Stage.ASSERTION, self._assertion),
+            (Stage.PASS, self._pass_alone),
+            (Stage.PASS_X5, self._pass_again),
+            (Stage.SUITE, self._suite),
+            (Stage.COVERAGE, self._coverage_gain),
+        ):
+            problem = check(trial)
+            if problem is not None:
+                reason, feedback = problem
+                return Verdict(
+                    stage,
+                    reason,
+                    feedback=feedback,
+                    executed_lines=trial.executed_lines,
+                    executed_arcs=trial.executed_arcs,
+                    runs=trial.runs,
+                )
+        segment = trial.segment
+        return Verdict(
+            None,
+            "passed every stage",
+            gained_lines=segment.missing_lines & trial.executed_lines,
+            gained_arcs=segment.missing_arcs & trial.executed_arcs,
+            executed_lines=trial.executed_lines,
+            executed_arcs=trial.executed_arcs,
+            runs=trial.runs,
+        )
+
+    # ------------------------------------------------------------------ running pytest
+
+    def _pytest(
+        self,
+        trial: _Trial,
+        files: Sequence[str],
+        *options: str,
+        measure: bool = False,
+        suite: bool = False,
+        count: bool = True,
+    ) -> tuple[RunResult, Outcomes | None]:
+        report = trial.space.scratch("outcomes", ".json")
+        plugin = [*_PLUGIN, "--cicd-report", str(report)]
+        if suite:
+            command = [*self.command.suite, *plugin, *files]
+            timeout = self.suite_timeout
+        else:
+            command = [*self.command.pytest, *_QUIET, *plugin, *options, *files]
+            timeout = self.timeout
+        trial.runs += 1 if count else 0
+        if measure:
+            result, coverage = self.meter.measure(command, trial.space, timeout=timeout)
+            path = trial.segment.path
+            trial.executed_lines = coverage.executed_lines(path)
+            trial.executed_arcs = coverage.executed_arcs(path)
+        else:
+            result = self.sandbox.run(command, trial.space, timeout=timeout)
+        return result, Outcomes.read(report)
+
+    def _judge(
+        self,
+        trial: _Trial,
+        result: RunResult,
+        outcomes: Outcomes | None,
+        *,
+        compare_baseline: bool,
+    ) -> tuple[str, str] | None:
+        """Why a run does not count as passing, with the output to show the model; None if it does."""
+        if result.timed_out:
+            return f"pytest {result.describe()}", _tail(result.output)
+        if outcomes is None:
+            return f"pytest {result.describe()} without reporting any outcome", _tail(result.output)
+        if outcomes.collect_errors:
+            return "collection failed", _tail("\n".join(outcomes.collect_errors))
+        own = {t: o for t, o in outcomes.tests.items() if _own(t, trial.test_path)}
+        if not own:
+            return "none of its tests ran", _tail(result.output)
+        failed = sorted(f"{test} {outcome}" for test, outcome in own.items() if outcome != "passed")
+        if failed:
+            return f"{len(failed)} of its {len(own)} test(s) did not pass: {failed[0]}", _tail(
+                result.output
+            )
+        if compare_baseline:
+            before = self.baseline.passed
+            if before is not None:
+                broken = sorted(
+                    t for t, o in outcomes.tests.items() if t in before and o != "passed"
+                )
+                if broken:
+                    return (
+                        f"{len(broken)} existing test(s) that passed before now fail: {broken[0]}",
+                        _tail(result.output),
+                    )
+            elif result.returncode != 0:
+                return f"the suite {result.describe()}", _tail(result.output)
+        return None
+
+    # ------------------------------------------------------------------ the stages
+
+    def _imports(self, trial: _Trial) -> tuple[str, str] | None:
+        result, outcomes = self._pytest(
+            trial, [trial.test_path], "--collect-only", "--cicd-imports", trial.test_path
+        )
+        if result.timed_out:
+            return f"collection {result.describe()}", _tail(result.output)
+        if outcomes is None:
+            return f"collection {result.describe()} without a report", _tail(result.output)
+        if outcomes.collect_errors:
+            return "it cannot be imported", _tail("\n".join(outcomes.collect_errors))
+        if outcomes.unresolved:
+            names = ", ".join(outcomes.unresolved)
+            return f"imports that do not resolve: {names}", (
+                f"These imports do not resolve in the project's environment: {names}. "
+                "Nothing can be installed; use only the project's code, the standard library "
+                "and packages the existing tests already use."
+            )
+        return None
+
+    def _assertion(self, trial: _Trial) -> tuple[str, str] | None:
+        problems = assertion_problems(trial.source)
+        if problems:
+            return problems[0], "\n".join(problems)
+        return None
+
+    def _pass_alone(self, trial: _Trial) -> tuple[str, str] | None:
+        result, outcomes = self._pytest(trial, [trial.test_path], measure=True)
+        return self._judge(trial, result, outcomes, compare_baseline=False)
+
+    def _pass_again(self, trial: _Trial) -> tuple[str, str] | None:
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            runs = list(
+                pool.map(
+                    lambda _: self._pytest(trial, [trial.test_path], count=False),
+                    range(self.reruns),
+                )
+            )
+        trial.runs += self.reruns
+        for number, (result, outcomes) in enumerate(runs, start=1):
+            problem = self._judge(trial, result, outcomes, compare_baseline=False)
+            if problem is not None:
+                return f"flaky: run {number + 1} of {self.reruns + 1}: {problem[0]}", problem[1]
+        seed = int(hashlib.sha256(trial.source.encode()).hexdigest()[:8], 16)
+        files = [*trial.existing, trial.test_path]
+        result, outcomes = self._pytest(trial, files, "--cicd-shuffle", str(seed))
+        problem = self._judge(trial, result, outcomes, compare_baseline=True)
+        if problem is not None:
+            return (
+                f"fails in random order (seed {seed}) with {len(trial.existing)} existing "
+                f"test file(s): {problem[0]}",
+                problem[1],
+            )
+        return None
+
+    def _suite(self, trial: _Trial) -> tuple[str, str] | None:
+        if self.command.is_pytest:
+            # As the user runs it: a path on the command line would narrow pytest's collection
+            # to that file, so the candidate is named only when the suite did not collect it.
+            result, outcomes = self._pytest(trial, [], suite=True)
+            if outcomes is not None and not any(_own(t, trial.test_path) for t in outcomes.tests):
+                files = sorted({test.split("::", 1)[0] for test in self.baseline.passed or ()})
+                result, outcomes = self._pytest(trial, [*files, trial.test_path], suite=True)
+            return self._judge(trial, result, outcomes, compare_baseline=True)
+        if self.baseline.returncode != 0:
+            return "the suite already fails without the candidate, so it cannot be judged", ""
+        result = self.sandbox.run(self.command.suite, trial.space, timeout=self.suite_timeout)
+        trial.runs += 1
+        if not result.ok:
+            return f"the suite {result.describe()} with the candidate", _tail(result.output)
+        return None
+
+    def _coverage_gain(self, trial: _Trial) -> tuple[str, str] | None:
+        segment = trial.segment
+        if (
+            segment.missing_lines & trial.executed_lines
+            or segment.missing_arcs & trial.executed_arcs
+        ):
+            return None
+        lines = ", ".join(str(n) for n in sorted(segment.missing_lines)) or "none"
+        arcs = ", ".join(f"{a}→{b}" for a, b in sorted(segment.missing_arcs)) or "none"
+        return (
+            "adds no coverage to the segment",
+            f"The test passed but executed none of the missing lines ({lines}) or branches "
+            f"({arcs}) of {segment.qualname} in {segment.path}.",
+        )
+
+
+def run_suite(
+    sandbox: Sandbox, meter: CoverageMeter, command: ProjectCommand, *, timeout: float, label: str
+) -> tuple[SuiteBaseline, CoverageReport, RunResult]:
+    """Run the user's suite, as it stands in the pristine copy, under coverage."""
+    space = sandbox.workspace(label)
+    try:
+        report = space.scratch("outcomes", ".json")
+        argv = list(command.suite)
+        if command.is_pytest:
+            argv += [*_PLUGIN, "--cicd-report", str(report)]
+        result, coverage = meter.measure(argv, space, timeout=timeout)
+        outcomes = Outcomes.read(report) if command.is_pytest else None
+    finally:
+        shutil.rmtree(space.root, ignore_errors=True)
+    if result.returncode == 127 and not result.timed_out:
+        raise UsageError(
+            f"the test command could not start: {_tail(result.output, 300)}",
+            hint="Set test-command to a command that runs your tests, e.g. `python -m pytest`.",
+        )
+    passed = outcomes.passed() if outcomes is not None else None
+    return SuiteBaseline(result.returncode, result.seconds, passed), coverage, result

@@ -1,0 +1,451 @@
+"""gen-tests: tests for the uncovered lines of a change, kept only when they pass reliably and add coverage.
+
+collect: the changed Python files (or ``source``), and the project's test command run under
+coverage.py with branch coverage in a sandbox. analyse: the missing lines and branches of the
+change, as segments (most missing first), split by ``shard``. ask: the fast model writes a
+pytest module per segment, up to 3 attempts, each judged by the six-stage gate. decide: the
+accepted tests, coverage before and after (one more measured run), and the patch file. With
+``provider none`` the coverage gaps alone are reported. publish: with ``push``, the accepted
+tests are also committed to the pull request's branch. The logic lives in
+:mod:`cicd_agent.modes.gen_tests`; this module only wires it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from cicd_agent.context import RunContext
+from cicd_agent.errors import UsageError
+from cicd_agent.modes.gen_tests.report import FAIL_ON_UNCOVERED, GenTestsResult, SegmentReport
+
+if TYPE_CHECKING:
+    from cicd_agent.modes.gen_tests.candidates import Job, Outcome
+    from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, CoverageReport
+    from cicd_agent.modes.gen_tests.gate import ProjectCommand, SuiteBaseline
+    from cicd_agent.modes.gen_tests.sandbox import Sandbox
+    from cicd_agent.modes.gen_tests.segments import Segment
+    from cicd_agent.modes.gen_tests.shard import Shard
+    from cicd_agent.modes.gen_tests.targets import Targets
+
+DEFAULT_TEST_COMMAND = "python -m pytest"
+DEFAULT_TEST_TIMEOUT = 120.0
+SUITE_TIMEOUT = 3600.0
+"""The baseline run of the user's suite: generous, it is the suite their CI already runs."""
+DEFAULT_TOKEN_BUDGET = 500_000
+DEFAULT_COST_BUDGET = 1.0
+PROMPT_TOKENS = 24_000
+"""Most tokens one generation prompt may use, whatever the model's context."""
+
+
+@dataclass
+class Facts:
+    """What collect found: the targets and, when there are any, the measured baseline."""
+
+    repo: Path
+    targets: Targets
+    command: ProjectCommand
+    shard: Shard | None
+    sandbox: Sandbox | None = None
+    meter: CoverageMeter | None = None
+    baseline: SuiteBaseline | None = None
+    coverage: CoverageReport | None = None
+
+
+@dataclass
+class Gaps:
+    """The deterministic verdict: what the change misses, as segments and jobs."""
+
+    facts: Facts
+    segments: list[Segment]
+    jobs: list[Job]
+    missing_lines: dict[str, frozenset[int]] = field(default_factory=dict)
+    missing_arcs: dict[str, frozenset[Arc]] = field(default_factory=dict)
+
+
+class GenTests:
+    """The gen-tests mode (see the module doc)."""
+
+    name = "gen-tests"
+    help = (
+        "Write tests for the uncovered lines of a change; keep only those that pass a strict gate."
+    )
+    fail_on_choices = (FAIL_ON_UNCOVERED,)
+    # A run that could not finish accepted nothing: a later job never applies a missing patch.
+    fail_closed_outputs: Mapping[str, str] = MappingProxyType(
+        {"tests_generated": "0", "tests_accepted": "0", "patch_path": "", "pushed_sha": ""}
+    )
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        group = parser.add_argument_group("gen-tests options")
+        group.add_argument("--base", default=None, help="base commit (default: from the event)")
+        group.add_argument("--head", default=None, help="head commit (default: from the event)")
+        group.add_argument(
+            "--test-command",
+            default=None,
+            help=f"the project's test command ({DEFAULT_TEST_COMMAND})",
+        )
+        group.add_argument("--test-dir", default=None, help="folder for accepted tests")
+        group.add_argument(
+            "--source",
+            default=None,
+            help="source paths to cover (whole files) instead of the change",
+        )
+        group.add_argument(
+            "--whole-files",
+            action="store_true",
+            default=None,
+            help="cover every missing line of the changed files, not only the changed lines",
+        )
+        group.add_argument(
+            "--push",
+            action="store_true",
+            default=None,
+            help="commit accepted tests to the PR branch (never for forks)",
+        )
+        group.add_argument("--shard", default=None, help="i/n: this job's share of the segments")
+        group.add_argument(
+            "--test-timeout",
+            type=float,
+            default=None,
+            help=f"seconds for each candidate run (default {DEFAULT_TEST_TIMEOUT:.0f})",
+        )
+        group.add_argument(
+            "--token-budget",
+            type=int,
+            default=None,
+            help=f"most model tokens for the run (default {DEFAULT_TOKEN_BUDGET:,})",
+        )
+        group.add_argument(
+            "--cost-budget",
+            type=float,
+            default=None,
+            help=f"most estimated USD for the run (default {DEFAULT_COST_BUDGET:.2f})",
+        )
+        group.add_argument(
+            "--secret-env",
+            default=None,
+            help="more environment variable names to keep from generated tests",
+        )
+        group.add_argument("--patch-file", default=None, help="where to write the patch")
+
+    # ------------------------------------------------------------------ collect
+
+    def _refs(self, ctx: RunContext) -> tuple[str | None, str | None]:
+        base, head = ctx.args.base, ctx.args.head
+        if (base and head) or not ctx.has_event:
+            return base, head
+        event = ctx.event
+        if event.pull_request is not None:
+            return base or event.pull_request.base.sha, head or event.pull_request.head.sha
+        if event.push is not None:
+            from cicd_agent.analysis.gitrepo import is_null_sha
+
+            before = None if is_null_sha(event.push.before) else event.push.before
+            return base or before, head or event.push.after
+        return base, head
+
+    def collect(self, ctx: RunContext) -> Facts:
+        from cicd_agent.modes.gen_tests.gate import ProjectCommand
+        from cicd_agent.modes.gen_tests.shard import Shard
+        from cicd_agent.modes.gen_tests.targets import (
+            Targets,
+            changed_targets,
+            source_targets,
+            split_list,
+        )
+
+        repo = ctx.options.repo_dir.resolve()
+        args = ctx.args
+        command = ProjectCommand.parse(args.test_command or DEFAULT_TEST_COMMAND)
+        shard = Shard.parse(args.shard) if args.shard else None
+        base, head = self._refs(ctx)
+        if args.source:
+            targets = source_targets(repo, split_list([args.source]))
+        elif base:
+            targets = changed_targets(repo, base, head or "HEAD")
+        else:
+            raise UsageError(
+                "gen-tests needs the change to cover: --base/--head, a pull_request or push "
+                "event, or --source.",
+                hint="Run it on pull_request, or pass `base`/`head` or `source`.",
+            )
+        if args.whole_files:
+            targets = Targets(
+                dict.fromkeys(targets.files), targets.base, targets.head, targets.skipped
+            )
+        facts = Facts(repo, targets, command, shard)
+        if not targets.files:
+            return facts
+        self._measure(ctx, facts)
+        return facts
+
+    def _measure(self, ctx: RunContext, facts: Facts) -> None:
+        from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
+        from cicd_agent.modes.gen_tests.gate import run_suite
+        from cicd_agent.modes.gen_tests.sandbox import Sandbox
+        from cicd_agent.modes.gen_tests.targets import split_list
+
+        facts.sandbox = Sandbox(
+            facts.repo,
+            ctx.environ,
+            known_secrets=ctx.redactor.known,
+            secret_names=split_list([ctx.args.secret_env or ""]),
+        )
+        facts.meter = CoverageMeter(facts.sandbox, facts.targets.paths)
+        facts.baseline, facts.coverage, result = run_suite(
+            facts.sandbox, facts.meter, facts.command, timeout=SUITE_TIMEOUT, label="baseline"
+        )
+        if not result.ok:
+            ctx.note(
+                f"The test command {result.describe()} at head; the gate requires that tests "
+                "which passed still pass."
+            )
+
+    # ------------------------------------------------------------------ analyse
+
+    def analyse(self, ctx: RunContext, facts: Facts) -> Gaps:
+        from cicd_agent.modes.gen_tests.candidates import Job
+        from cicd_agent.modes.gen_tests.segments import (
+            find_segments,
+            find_test_files,
+            order,
+            related_tests,
+        )
+        from cicd_agent.modes.gen_tests.targets import gaps
+
+        if facts.coverage is None or facts.sandbox is None:
+            return Gaps(facts, [], [])
+        missing_lines, missing_arcs = gaps(facts.coverage, facts.targets)
+        segments: list[Segment] = []
+        texts: dict[str, str] = {}
+        for path in facts.targets.paths:
+            texts[path] = (facts.repo / path).read_text(encoding="utf-8", errors="replace")
+            segments += find_segments(
+                path, texts[path], missing_lines.get(path, ()), missing_arcs.get(path, ())
+            )
+        segments = order(segments)
+        selected = facts.shard.select(segments) if facts.shard else segments
+        tests = find_test_files(facts.sandbox.pristine)
+        jobs = []
+        for segment in selected:
+            related = tuple(related_tests(segment.path, tests))
+            jobs.append(
+                Job(segment, texts[segment.path], related, tests[related[0]] if related else "")
+            )
+        return Gaps(facts, segments, jobs, dict(missing_lines), dict(missing_arcs))
+
+    # ------------------------------------------------------------------ ask
+
+    def ask(self, ctx: RunContext, facts: Facts, verdict: Gaps) -> Outcome | None:
+        from cicd_agent.modes.gen_tests.candidates import Budget, GeneratedTest, Generator, Prompts
+        from cicd_agent.modes.gen_tests.gate import Gate
+
+        model = ctx.model
+        sandbox, meter, baseline = facts.sandbox, facts.meter, facts.baseline
+        if (
+            model is None
+            or not verdict.jobs
+            or sandbox is None
+            or meter is None
+            or baseline is None
+        ):
+            return None
+        args = ctx.args
+        gate = Gate(
+            sandbox,
+            meter,
+            facts.command,
+            baseline,
+            timeout=args.test_timeout or DEFAULT_TEST_TIMEOUT,
+        )
+        prompts = Prompts(
+            ctx.redactor,
+            model.counter("fast"),
+            min(PROMPT_TOKENS, model.prompt_budget("fast")),
+            facts.command.pytest,
+        )
+
+        def spent() -> tuple[int, float]:
+            usage = ctx.usage_report()
+            return usage.tokens_used, usage.cost_usd
+
+        generator = Generator(
+            gate=gate,
+            ask=lambda system, user: model.ask(
+                GeneratedTest, system=system, user=user, tier="fast", temperature=0
+            ),
+            spent=spent,
+            budget=Budget(
+                args.token_budget or DEFAULT_TOKEN_BUDGET, args.cost_budget or DEFAULT_COST_BUDGET
+            ),
+            prompts=prompts,
+            test_dir=args.test_dir,
+            file_exists=lambda path: (sandbox.pristine / path).exists(),
+            add_file=sandbox.add_file,
+        )
+        outcome = generator.run(verdict.jobs, verdict.missing_lines, verdict.missing_arcs)
+        if outcome.stop_reason:
+            ctx.note(f"Generation stopped early: {outcome.stop_reason}. Accepted tests are kept.")
+        return outcome
+
+    # ------------------------------------------------------------------ decide
+
+    def decide(self, ctx: RunContext, verdict: Gaps, opinion: Outcome | None) -> GenTestsResult:
+        facts = verdict.facts
+        try:
+            return self._result(ctx, verdict, opinion)
+        finally:
+            if facts.sandbox is not None:
+                facts.sandbox.close()
+
+    def _result(self, ctx: RunContext, verdict: Gaps, opinion: Outcome | None) -> GenTestsResult:
+        from cicd_agent.modes.gen_tests.coverage_gaps import percent
+        from cicd_agent.modes.gen_tests.patch import describe_gain, write_patch
+        from cicd_agent.modes.gen_tests.report import AcceptedFile, candidate_report, funnel
+        from cicd_agent.modes.gen_tests.targets import gaps
+
+        facts = verdict.facts
+        result = GenTestsResult(
+            mode=self.name,
+            headline="",
+            base=facts.targets.base,
+            head=facts.targets.head,
+            targets=facts.targets.paths,
+            test_command=" ".join(facts.command.suite),
+            shard=str(facts.shard) if facts.shard else None,
+        )
+        if facts.sandbox is not None:
+            result.isolation = facts.sandbox.isolation.describe()
+        if facts.baseline is not None:
+            result.suite_exit_code = facts.baseline.returncode
+        if facts.coverage is None:
+            result.headline = "No changed Python source files to cover: nothing to do."
+            return result
+        result.coverage_before = percent(facts.coverage)
+        result.coverage_after = result.coverage_before
+        outcome = opinion
+        accepted = outcome.accepted if outcome else []
+        after = facts.coverage
+        if accepted and facts.sandbox and facts.meter:
+            after = self._measure_after(ctx, facts)
+            result.coverage_after = percent(after)
+            path = write_patch(accepted, self._patch_path(ctx, facts))
+            result.patch_path = str(path)
+        lines, arcs = gaps(after, facts.targets)
+        result.uncovered_lines = {p: sorted(v) for p, v in lines.items() if v}
+        result.uncovered_branches = {p: sorted(v) for p, v in arcs.items() if v}
+        result.segments = self._segment_reports(verdict, outcome)
+        if outcome is not None:
+            result.candidates = [candidate_report(a, ctx.redactor.redact) for a in outcome.attempts]
+            result.funnel = funnel(a.verdict.stopped_at for a in outcome.attempts)
+            result.accepted = [
+                AcceptedFile(
+                    path=t.path,
+                    target=t.target,
+                    gained=describe_gain(t.gained_lines, t.gained_arcs),
+                )
+                for t in accepted
+            ]
+            result.stopped = outcome.stop_reason
+        result.headline = self._headline(ctx, result, verdict)
+        return result
+
+    def _measure_after(self, ctx: RunContext, facts: Facts) -> CoverageReport:
+        from cicd_agent.modes.gen_tests.gate import run_suite
+
+        assert facts.sandbox is not None and facts.meter is not None and facts.baseline is not None
+        baseline, report, result = run_suite(
+            facts.sandbox, facts.meter, facts.command, timeout=SUITE_TIMEOUT, label="after"
+        )
+        before = facts.baseline.passed
+        if before is not None and baseline.passed is not None and not before <= baseline.passed:
+            broken = sorted(before - baseline.passed)
+            ctx.note(
+                f"With all accepted tests together, {len(broken)} test(s) that passed before did "
+                f"not pass (first: {ctx.redactor.redact(broken[0])}); review the patch."
+            )
+        elif not result.ok and facts.baseline.returncode == 0:
+            ctx.note(f"With all accepted tests together the suite {result.describe()}.")
+        return report
+
+    def _patch_path(self, ctx: RunContext, facts: Facts) -> Path:
+        if ctx.args.patch_file:
+            return Path(ctx.args.patch_file)
+        folder = Path(ctx.environ.get("RUNNER_TEMP") or tempfile.gettempdir())
+        suffix = f"-{facts.shard.index}" if facts.shard else ""
+        return folder / f"cicd-agent-gen-tests{suffix}.patch"
+
+    def _segment_reports(self, verdict: Gaps, outcome: Outcome | None) -> list[SegmentReport]:
+        chosen = {job.segment.key for job in verdict.jobs}
+        accepted = {test.target for test in outcome.accepted} if outcome else set()
+        tried: dict[str, int] = {}
+        for attempt in outcome.attempts if outcome else []:
+            tried[attempt.segment] = tried.get(attempt.segment, 0) + 1
+        reports = []
+        for segment in verdict.segments:
+            key = segment.key
+            if key in accepted:
+                status = "accepted a test"
+            elif outcome is not None and key in outcome.not_tried:
+                status = outcome.not_tried[key]
+            elif key in tried:
+                status = f"no candidate passed the gate in {tried[key]} attempt(s)"
+            elif key not in chosen:
+                status = "another shard's"
+            else:
+                status = "no model configured" if outcome is None else "not tried"
+            reports.append(
+                SegmentReport(
+                    path=segment.path,
+                    qualname=segment.qualname,
+                    start=segment.start,
+                    end=segment.end,
+                    missing_lines=sorted(segment.missing_lines),
+                    missing_branches=sorted(segment.missing_arcs),
+                    status=status,
+                )
+            )
+        return reports
+
+    def _headline(self, ctx: RunContext, result: GenTestsResult, verdict: Gaps) -> str:
+        lines, branches = (
+            sum(len(v) for v in verdict.missing_lines.values()),
+            sum(len(v) for v in verdict.missing_arcs.values()),
+        )
+        before = "n/a" if result.coverage_before is None else f"{result.coverage_before:.2f}%"
+        if not verdict.segments:
+            return f"Every changed line and branch is already covered by the tests ({before})."
+        gap = (
+            f"{lines} changed line(s) and {branches} branch(es) in {len(verdict.segments)} "
+            f"segment(s) are not covered (coverage of the changed files {before})"
+        )
+        if not result.candidates:
+            why = "no model is configured" if ctx.model is None else "no candidate was generated"
+            return f"{gap}; {why}, so no tests were written."
+        after = "n/a" if result.coverage_after is None else f"{result.coverage_after:.2f}%"
+        return (
+            f"{result.funnel['accepted']} of {result.funnel['generated']} generated test(s) "
+            f"passed every gate stage; coverage of the changed files {before} → {after}."
+        )
+
+    # ------------------------------------------------------------------ publish
+
+    def publish(self, ctx: RunContext, result: GenTestsResult) -> None:
+        from cicd_agent.modes.gen_tests.push import push_accepted_tests
+
+        try:
+            result.pushed_sha = push_accepted_tests(ctx, result)
+        finally:
+            ctx.runner.set_outputs({"pushed_sha": result.pushed_sha})
+
+    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+        return {}
+
+
+MODE = GenTests()

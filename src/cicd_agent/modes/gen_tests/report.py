@@ -1,0 +1,232 @@
+"""gen-tests' one result object and its renderings: outputs, job summary, annotations, fail-on.
+
+The funnel counts, for each gate stage, the candidates that got past it, so the summary reads
+like TestGen-LLM's: generated → parsed → imports → assertion → pass → pass x5 → suite →
+coverage gain → accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cicd_agent.modes.gen_tests.candidates import Attempt
+from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
+from cicd_agent.modes.gen_tests.patch import describe_gain
+from cicd_agent.result import ModeResult
+from cicd_agent.runner import Annotation
+
+FAIL_ON_UNCOVERED = "uncovered"
+_MAX_ROWS = 60
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CandidateReport(_Row):
+    """One candidate: its segment, attempt, and the stage that stopped it (None: accepted)."""
+
+    segment: str
+    attempt: int
+    test_path: str
+    stopped_at: str | None
+    reason: str
+    gained: str = ""
+    rationale: str = ""
+    runs: int = 0
+    seconds: float = 0.0
+
+
+class SegmentReport(_Row):
+    """A segment of the change that missed coverage at head, and what became of it."""
+
+    path: str
+    qualname: str
+    start: int
+    end: int
+    missing_lines: list[int]
+    missing_branches: list[tuple[int, int]]
+    status: str
+
+
+class AcceptedFile(_Row):
+    path: str
+    target: str
+    gained: str
+
+
+def funnel(stops: Iterable[Stage | None]) -> dict[str, int]:
+    """Counts per stage of the candidates that passed it (``stops``: where each one stopped)."""
+    order = list(Stage)
+    counts = dict.fromkeys(FUNNEL_KEYS, 0)
+    for stop in stops:
+        counts["generated"] += 1
+        reached = len(order) if stop is None else order.index(stop)
+        for stage in order[:reached]:
+            counts[stage.value] += 1
+        counts["accepted"] += stop is None
+    return counts
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")[:240]
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}%"
+
+
+class GenTestsResult(ModeResult):
+    """Everything one gen-tests run found, generated and accepted."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base: str | None = None
+    head: str | None = None
+    targets: list[str] = Field(default_factory=list)
+    test_command: str = ""
+    suite_exit_code: int | None = None
+    isolation: str = ""
+    shard: str | None = None
+    segments: list[SegmentReport] = Field(default_factory=list)
+    candidates: list[CandidateReport] = Field(default_factory=list)
+    funnel: dict[str, int] = Field(default_factory=lambda: dict.fromkeys(FUNNEL_KEYS, 0))
+    coverage_before: float | None = None
+    coverage_after: float | None = None
+    accepted: list[AcceptedFile] = Field(default_factory=list)
+    patch_path: str | None = None
+    pushed_sha: str = ""
+    """The commit pushed to the PR branch (``push``). Its step output is written by publish,
+    after the push, not with the others: they are written before publishing starts."""
+    uncovered_lines: dict[str, list[int]] = Field(default_factory=dict)
+    uncovered_branches: dict[str, list[tuple[int, int]]] = Field(default_factory=dict)
+    stopped: str | None = None
+
+    def mode_outputs(self) -> dict[str, object]:
+        return {
+            "tests_generated": self.funnel["generated"],
+            "tests_accepted": self.funnel["accepted"],
+            "coverage_before": ""
+            if self.coverage_before is None
+            else f"{self.coverage_before:.2f}",
+            "coverage_after": "" if self.coverage_after is None else f"{self.coverage_after:.2f}",
+            "patch_path": self.patch_path or "",
+            "funnel": self.funnel,
+        }
+
+    @property
+    def uncovered_count(self) -> tuple[int, int]:
+        lines = sum(len(v) for v in self.uncovered_lines.values())
+        branches = sum(len(v) for v in self.uncovered_branches.values())
+        return lines, branches
+
+    def policy_failure(self, fail_on: str | None) -> str | None:
+        if fail_on != FAIL_ON_UNCOVERED:
+            return None
+        lines, branches = self.uncovered_count
+        if lines or branches:
+            return f"{lines} changed line(s) and {branches} branch(es) are not covered by any test"
+        return None
+
+    def annotations(self) -> list[Annotation]:
+        return [
+            Annotation(
+                "notice",
+                f"{segment.qualname}: {len(segment.missing_lines)} changed line(s) and "
+                f"{len(segment.missing_branches)} branch(es) were not covered by the tests "
+                f"({segment.status}).",
+                title="gen-tests: uncovered change",
+                file=segment.path,
+                line=segment.start,
+                end_line=segment.end,
+            )
+            for segment in self.segments
+            if not segment.status.startswith("accepted")
+        ]
+
+    def summary_body(self) -> str:
+        parts = [self._funnel_table(), self._coverage_line()]
+        if self.accepted:
+            parts.append(self._accepted_list())
+        if self.candidates:
+            parts.append(self._candidate_table())
+        if self.segments:
+            parts.append(self._segment_list())
+        facts = [
+            f"Test command: `{self.test_command}` (exit {self.suite_exit_code} at head)."
+            if self.test_command
+            else "",
+            self.isolation,
+        ]
+        if self.shard:
+            facts.append(
+                f"Shard {self.shard}: this job covered only its share of the modules; apply the "
+                "shards' patches one after another (`git apply gen-tests-*.patch`), they never "
+                "touch the same file."
+            )
+        parts.append("\n".join(f"<sub>{fact}</sub><br>" for fact in facts if fact))
+        return "\n\n".join(part for part in parts if part)
+
+    def _funnel_table(self) -> str:
+        header = " | ".join(FUNNEL_LABELS[key] for key in FUNNEL_KEYS)
+        values = " | ".join(str(self.funnel[key]) for key in FUNNEL_KEYS)
+        rule = " | ".join("---:" for _ in FUNNEL_KEYS)
+        return f"**Gate funnel**\n\n| {header} |\n| {rule} |\n| {values} |"
+
+    def _coverage_line(self) -> str:
+        lines, branches = self.uncovered_count
+        return (
+            f"**Coverage of the changed files** (lines and branches, coverage.py): "
+            f"{_percent(self.coverage_before)} → {_percent(self.coverage_after)}. "
+            f"Still not covered in the change: {lines} line(s), {branches} branch(es)."
+        )
+
+    def _accepted_list(self) -> str:
+        rows = [f"- `{item.path}` covers `{item.target}`: {item.gained}" for item in self.accepted]
+        where = (
+            f"Patch: `{self.patch_path}` — apply with `git apply {self.patch_path}`."
+            if self.patch_path
+            else ""
+        )
+        return "**Accepted tests**\n\n" + "\n".join(rows) + (f"\n\n{where}" if where else "")
+
+    def _candidate_table(self) -> str:
+        rows = [
+            f"| `{_cell(c.segment)}` | {c.attempt} | "
+            f"{'accepted' if c.stopped_at is None else FUNNEL_LABELS[c.stopped_at]} | "
+            f"{_cell(c.reason)} |"
+            for c in self.candidates[:_MAX_ROWS]
+        ]
+        more = len(self.candidates) - _MAX_ROWS
+        tail = f"\n\n… and {more} more (see the --json output)." if more > 0 else ""
+        return (
+            "**Candidates**\n\n| segment | attempt | stopped at | why |\n|---|---:|---|---|\n"
+            + "\n".join(rows)
+            + tail
+        )
+
+    def _segment_list(self) -> str:
+        rows = [
+            f"- `{s.path}::{s.qualname}` (lines {s.start}-{s.end}): "
+            f"{describe_gain(s.missing_lines, s.missing_branches)} missing — {_cell(s.status)}"
+            for s in self.segments[:_MAX_ROWS]
+        ]
+        return "**Uncovered segments at head**\n\n" + "\n".join(rows)
+
+
+def candidate_report(attempt: Attempt, redact: Callable[[str], str]) -> CandidateReport:
+    """One row of the candidates table (reasons quote test output, so they are redacted)."""
+    verdict = attempt.verdict
+    return CandidateReport(
+        segment=attempt.segment,
+        attempt=attempt.number,
+        test_path=attempt.test_path,
+        stopped_at=None if verdict.stopped_at is None else verdict.stopped_at.value,
+        reason=redact(verdict.reason),
+        gained=describe_gain(verdict.gained_lines, verdict.gained_arcs) if verdict.accepted else "",
+        rationale=attempt.rationale,
+        runs=verdict.runs,
+        seconds=round(attempt.seconds, 2),
+    )

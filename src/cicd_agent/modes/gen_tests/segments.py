@@ -1,0 +1,270 @@
+"""Segments: the function, method or class around each missing region, and its existing tests.
+
+A model writes better tests for one function it can see whole than for a scatter of line
+numbers, and a gate can then judge each test against a precise set of lines. Segments are:
+module-level functions; classes, whole when short and split by method when long; and what is
+left at module level (``if __name__ == "__main__":`` blocks are never a target). They are
+ordered by how much they miss, so a budget that runs out stops at the least valuable work.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from cicd_agent.modes.gen_tests.coverage_gaps import Arc
+
+LONG_CLASS_LINES = 60
+"""A class longer than this is split into one segment per method."""
+
+SegmentKind = Literal["function", "method", "class", "module"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One unit of code to cover and what it still misses."""
+
+    path: str
+    qualname: str
+    kind: SegmentKind
+    start: int
+    end: int
+    missing_lines: frozenset[int]
+    missing_arcs: frozenset[Arc]
+    context: tuple[tuple[int, int], ...] = ()
+    """Other line ranges the model needs to see (the class header and ``__init__`` of a method)."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.path}::{self.qualname}"
+
+    @property
+    def weight(self) -> int:
+        """How much the segment misses: lines plus branches."""
+        return len(self.missing_lines) + len(self.missing_arcs)
+
+    def narrowed(self, lines: Iterable[int], arcs: Iterable[Arc]) -> Segment:
+        """The same segment missing only what is still missing in ``lines``/``arcs``."""
+        return replace(
+            self,
+            missing_lines=self.missing_lines & frozenset(lines),
+            missing_arcs=self.missing_arcs & frozenset(arcs),
+        )
+
+
+@dataclass(frozen=True)
+class _Unit:
+    qualname: str
+    kind: SegmentKind
+    start: int
+    end: int
+    context: tuple[tuple[int, int], ...] = ()
+
+    def holds(self, line: int) -> bool:
+        return self.start <= line <= self.end
+
+
+def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> int:
+    return min([node.lineno, *(d.lineno for d in node.decorator_list)])
+
+
+def _end(node: ast.stmt) -> int:
+    return node.end_lineno or node.lineno
+
+
+def _is_main_guard(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.If)
+        and isinstance(node.test, ast.Compare)
+        and isinstance(node.test.left, ast.Name)
+        and node.test.left.id == "__name__"
+    )
+
+
+def _class_units(node: ast.ClassDef) -> list[_Unit]:
+    start, end = _first_line(node), _end(node)
+    if end - start + 1 <= LONG_CLASS_LINES:
+        return [_Unit(node.name, "class", start, end)]
+    header = (start, max(start, node.body[0].lineno - 1))
+    init = next(
+        (
+            item
+            for item in node.body
+            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name == "__init__"
+        ),
+        None,
+    )
+    units = [_Unit(node.name, "class", start, end)]
+    for item in node.body:
+        if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            context = [header]
+            if init is not None and item is not init:
+                context.append((_first_line(init), _end(init)))
+            units.append(
+                _Unit(
+                    f"{node.name}.{item.name}",
+                    "method",
+                    _first_line(item),
+                    _end(item),
+                    tuple(context),
+                )
+            )
+    return units
+
+
+def _units(tree: ast.Module) -> tuple[list[_Unit], set[int]]:
+    """Units of a module, and the lines of ``__main__`` guards (never targets)."""
+    units: list[_Unit] = []
+    excluded: set[int] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            units.append(_Unit(node.name, "function", _first_line(node), _end(node)))
+        elif isinstance(node, ast.ClassDef):
+            units += _class_units(node)
+        elif _is_main_guard(node):
+            excluded.update(range(node.lineno, _end(node) + 1))
+    return units, excluded
+
+
+def _innermost(units: list[_Unit], line: int) -> _Unit | None:
+    holding = [unit for unit in units if unit.holds(line)]
+    return min(holding, key=lambda unit: unit.end - unit.start) if holding else None
+
+
+def find_segments(
+    path: str, source: str, missing_lines: Iterable[int], missing_arcs: Iterable[Arc]
+) -> list[Segment]:
+    """The segments of one file that miss something, most missing first."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    units, excluded = _units(tree)
+    lines_of: dict[_Unit | None, set[int]] = {}
+    arcs_of: dict[_Unit | None, set[Arc]] = {}
+    for line in missing_lines:
+        if line not in excluded:
+            lines_of.setdefault(_innermost(units, line), set()).add(line)
+    for arc in missing_arcs:
+        if arc[0] not in excluded:
+            arcs_of.setdefault(_innermost(units, arc[0]), set()).add(arc)
+    segments = []
+    for unit in set(lines_of) | set(arcs_of):
+        lines = frozenset(lines_of.get(unit, set()))
+        arcs = frozenset(arcs_of.get(unit, set()))
+        if unit is None:
+            spots = [*lines, *(arc[0] for arc in arcs)]
+            segments.append(
+                Segment(path, "<module>", "module", min(spots), max(spots), lines, arcs)
+            )
+        else:
+            segments.append(
+                Segment(
+                    path, unit.qualname, unit.kind, unit.start, unit.end, lines, arcs, unit.context
+                )
+            )
+    return order(segments)
+
+
+def order(segments: Iterable[Segment]) -> list[Segment]:
+    """Most missing first; ties in file order, so the order is the same on every run."""
+    return sorted(segments, key=lambda s: (-s.weight, s.path, s.start, s.qualname))
+
+
+def module_name(path: str) -> str:
+    """The dotted import name of a source file, for ``src/``-layout and flat projects alike."""
+    parts = list(PurePosixPath(path).with_suffix("").parts)
+    if len(parts) > 1 and parts[0] in ("src", "lib", "python"):
+        parts = parts[1:]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _imports_module(source: str, dotted: str) -> bool:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    package, _, leaf = dotted.rpartition(".")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(
+            alias.name == dotted or alias.name.startswith(dotted + ".") for alias in node.names
+        ):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            if node.module == dotted or node.module.startswith(dotted + "."):
+                return True
+            if package and node.module == package and any(a.name == leaf for a in node.names):
+                return True
+    return False
+
+
+def related_tests(target: str, test_files: Mapping[str, str]) -> list[str]:
+    """Existing test files for ``target``, nearest first: by name, then by import.
+
+    ``test_files`` maps each test file's path to its text.
+    """
+    dotted = module_name(target)
+    stem = dotted.rpartition(".")[2] or PurePosixPath(target).stem
+    target_parts = PurePosixPath(target).parts
+
+    def distance(path: str) -> int:
+        parts = PurePosixPath(path).parts
+        common = 0
+        for mine, theirs in zip(target_parts, parts, strict=False):
+            if mine != theirs:
+                break
+            common += 1
+        return len(target_parts) + len(parts) - 2 * common
+
+    named = [
+        path
+        for path in test_files
+        if PurePosixPath(path).stem in (f"test_{stem}", f"{stem}_test")
+        or PurePosixPath(path).stem.startswith(f"test_{stem}_")
+    ]
+    importing = [
+        path
+        for path, text in test_files.items()
+        if path not in named and _imports_module(text, dotted)
+    ]
+    return sorted(named, key=lambda p: (distance(p), p)) + sorted(
+        importing, key=lambda p: (distance(p), p)
+    )
+
+
+MAX_TEST_FILE_BYTES = 200_000
+_PRUNED = frozenset(
+    {
+        ".git",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        "node_modules",
+        "site-packages",
+        "__pycache__",
+        "build",
+        "dist",
+        ".eggs",
+    }
+)
+
+
+def find_test_files(root: Path) -> dict[str, str]:
+    """Every test file under ``root`` (``test_*.py``, ``*_test.py``) with its text."""
+    found: dict[str, str] = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _PRUNED and not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")):
+                path = Path(folder, name)
+                if path.stat().st_size <= MAX_TEST_FILE_BYTES:
+                    relative = path.relative_to(root).as_posix()
+                    found[relative] = path.read_text(encoding="utf-8", errors="replace")
+    return found

@@ -1,0 +1,140 @@
+"""Which Python files gen-tests covers, and which of their lines count as "the change".
+
+By default: the Python source files changed between base and head (``base...head``, as GitHub
+shows a pull request), and in them only the added or modified lines. With ``source``: every
+Python file under the given paths, whole. Test files, conftest and packaging scripts are never
+targets: tests are not written for tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.errors import UsageError
+from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
+
+_TEST_FOLDERS = frozenset({"tests", "test", "testing"})
+_NOT_TARGETS = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py"})
+_SKIPPED_FOLDERS = frozenset(
+    {
+        ".git",
+        ".venv",
+        "venv",
+        "env",
+        ".tox",
+        ".nox",
+        "node_modules",
+        "site-packages",
+        "build",
+        "dist",
+        "__pycache__",
+        ".eggs",
+    }
+)
+
+
+def is_test_path(path: str) -> bool:
+    """Whether ``path`` (relative, ``/``-separated) is a test file or lives in a test folder."""
+    pure = PurePosixPath(path)
+    name = pure.name
+    return (
+        name.startswith("test_")
+        or name.endswith("_test.py")
+        or any(part in _TEST_FOLDERS for part in pure.parts[:-1])
+    )
+
+
+def is_target(path: str) -> bool:
+    """Whether ``path`` is Python source gen-tests may write tests for."""
+    pure = PurePosixPath(path)
+    return (
+        pure.suffix == ".py"
+        and pure.name not in _NOT_TARGETS
+        and not is_test_path(path)
+        and not any(part in _SKIPPED_FOLDERS for part in pure.parts)
+    )
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Target files and, for each, the changed lines (None: the whole file counts)."""
+
+    files: Mapping[str, frozenset[int] | None]
+    base: str | None = None
+    head: str | None = None
+    skipped: tuple[str, ...] = field(default=())
+
+    @property
+    def paths(self) -> list[str]:
+        return sorted(self.files)
+
+    def counts(self, path: str, line: int) -> bool:
+        """Whether ``line`` of ``path`` is part of the change."""
+        changed = self.files.get(path)
+        return path in self.files and (changed is None or line in changed)
+
+
+def changed_targets(repo_dir: Path, base: str, head: str) -> Targets:
+    """Changed Python source files between ``base`` and ``head`` with their added lines."""
+    from cicd_agent.analysis.diff import LocalRepo
+
+    repo = LocalRepo(repo_dir)
+    diff = repo.diff(base, head)
+    files: dict[str, frozenset[int] | None] = {}
+    skipped: list[str] = []
+    for changed in diff.files:
+        if changed.status == "deleted" or not changed.path.endswith(".py"):
+            continue
+        if not is_target(changed.path) or not (repo_dir / changed.path).is_file():
+            skipped.append(changed.path)
+            continue
+        lines = frozenset(number for number, _ in changed.added_lines())
+        if lines:
+            files[changed.path] = lines
+    return Targets(files, base=diff.base, head=diff.head, skipped=tuple(skipped))
+
+
+def source_targets(repo_dir: Path, sources: Sequence[str]) -> Targets:
+    """Every Python source file under ``sources`` (files or folders inside the repository)."""
+    root = repo_dir.resolve()
+    files: dict[str, frozenset[int] | None] = {}
+    for source in sources:
+        path = (root / source).resolve()
+        if not path.is_relative_to(root) or not path.exists():
+            raise UsageError(
+                f"source {source!r} is not a file or folder inside the repository.",
+                hint="Give paths relative to the repository root, e.g. `source: src/mypkg`.",
+            )
+        found = [path] if path.is_file() else sorted(path.rglob("*.py"))
+        for item in found:
+            relative = item.relative_to(root).as_posix()
+            if is_target(relative):
+                files[relative] = None
+    return Targets(files)
+
+
+def gaps(
+    report: CoverageReport, targets: Targets
+) -> tuple[dict[str, frozenset[int]], dict[str, frozenset[Arc]]]:
+    """Missing lines and branches of the change: lines that are changed, and branches that
+    start or end on a changed line."""
+    lines: dict[str, frozenset[int]] = {}
+    arcs: dict[str, frozenset[Arc]] = {}
+    for path in targets.paths:
+        found = report.get(path)
+        if found is None:
+            continue
+        lines[path] = frozenset(n for n in found.missing_lines if targets.counts(path, n))
+        arcs[path] = frozenset(
+            arc
+            for arc in found.missing_arcs
+            if targets.counts(path, arc[0]) or targets.counts(path, abs(arc[1]))
+        )
+    return lines, arcs
+
+
+def split_list(values: Iterable[str]) -> list[str]:
+    """Entries of a list input given as lines, commas or spaces."""
+    return [item for value in values for item in value.replace(",", " ").split() if item]

@@ -1,0 +1,381 @@
+"""Review's inputs: the diff (local checkout first, the API when commits are missing), the
+ledger of reviewed commits, deploy-gate's risk of the same change, and the model's opinion.
+
+On ``synchronize`` only the commits since the last reviewed head are sent to the model, as
+long as that head is still in the branch's history; after a force-push the whole pull request
+is reviewed again. Deterministic findings always cover the whole pull request (a secret added
+two pushes ago must still fail the check), but only new ones are posted inline again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cicd_agent.errors import GitHubError, ModelError, UsageError
+from cicd_agent.modes.review.publish import PublishPlan
+from cicd_agent.modes.review.result import SUMMARY_KEY, FileNote, read_ledger
+
+if TYPE_CHECKING:
+    from cicd_agent.analysis.changes import ChangedFile
+    from cicd_agent.analysis.diff import Diff, FileDiff, LocalRepo
+    from cicd_agent.analysis.findings import Finding
+    from cicd_agent.analysis.packing import Packing
+    from cicd_agent.context import RunContext
+    from cicd_agent.events import PullRequest
+    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.model.tokens import TokenCounter
+    from cicd_agent.modes.review.decide import ReviewAnswer
+    from cicd_agent.modes.review.prompt import ReviewPrompt
+
+_SHALLOW_HINT = (
+    "Fetch both commits (actions/checkout with `fetch-depth: 0`), or give the job a token so "
+    "the diff can be read from the API."
+)
+_STATUS_LETTERS = {"added": "A", "modified": "M", "deleted": "D", "renamed": "R", "copied": "C"}
+RISK_REASONS = 5
+"""Reasons of the risk assessment shown in the summary."""
+
+
+@dataclass
+class ReviewFacts:
+    """What changed and around it: the pull request's diff, the part to review, the risk."""
+
+    diff: Diff
+    review_diff: Diff
+    plan: PublishPlan
+    repo: LocalRepo | None
+    title: str = ""
+    body: str = ""
+    commits: list[str] = field(default_factory=list)
+    workflow_texts: dict[str, str] = field(default_factory=dict)
+    incremental_from: str | None = None
+    risk_level: str = "low"
+    risk_reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ReviewFloor:
+    """The deterministic findings over the whole pull request."""
+
+    facts: ReviewFacts
+    findings: list[Finding]
+
+
+@dataclass
+class ReviewOpinion:
+    """The model's answers, the packing they came from, and the calls that failed."""
+
+    answers: list[ReviewAnswer]
+    packing: Packing
+    failed_parts: list[int] = field(default_factory=list)
+
+    @property
+    def shown(self) -> set[str]:
+        """Files the model saw in a call that answered."""
+        return {
+            path
+            for index, part in enumerate(self.packing.parts)
+            if index not in self.failed_parts
+            for path in part.paths
+        }
+
+    @property
+    def complete(self) -> bool:
+        return self.packing.complete and not self.failed_parts
+
+    def not_reviewed(self) -> list[FileNote]:
+        notes = [FileNote(path=f.path, reason=f.reason) for f in self.packing.over_budget]
+        notes += [FileNote(path=p, reason="some hunks did not fit") for p in self.packing.partial]
+        for index in self.failed_parts:
+            notes += [
+                FileNote(path=p, reason="its model call failed")
+                for p in self.packing.parts[index].paths
+            ]
+        return notes
+
+
+def collect(ctx: RunContext) -> ReviewFacts:
+    """The facts for this run, from the event and the flags."""
+    pull = ctx.event.pull_request if ctx.has_event else None
+    base = ctx.args.base or (pull.base.sha if pull else None)
+    head = ctx.args.head or (pull.head.sha if pull else "HEAD")
+    if base is None:
+        got = f"a {ctx.event.name} event" if ctx.has_event else "no event"
+        raise UsageError(
+            f"review needs a pull request or a base commit; got {got}.",
+            hint=(
+                "Run it on a pull_request event, or pass --base REF (and --head REF, default "
+                "HEAD) to review a local range."
+            ),
+        )
+    repo = _open_repo(ctx, required=pull is None)
+    if repo is not None and repo.has_commit(base) and repo.has_commit(head):
+        return _local_facts(ctx, repo, pull, base, head)
+    if pull is None or ctx.github is None:
+        raise UsageError(
+            f"the base {base[:12]} or head {head[:12]} commit is not in {ctx.options.repo_dir}.",
+            hint=_SHALLOW_HINT,
+        )
+    ctx.note(
+        "The base or head commit is not in the local checkout, so the diff was read from the "
+        "GitHub API (binary files and very large diffs come without text there)."
+    )
+    return _api_facts(ctx, pull)
+
+
+def _open_repo(ctx: RunContext, *, required: bool) -> LocalRepo | None:
+    from cicd_agent.analysis.diff import LocalRepo
+
+    try:
+        return LocalRepo(ctx.options.repo_dir)
+    except UsageError:
+        if required:
+            raise
+        return None
+
+
+def _plan(ctx: RunContext, pull: PullRequest | None, head: str) -> PublishPlan:
+    ledger = _ledger(ctx, pull)
+    return PublishPlan(
+        number=pull.number if pull else None,
+        head=head,
+        is_fork=pull.is_fork if pull else False,
+        ledger=ledger,
+        already_reviewed=head in ledger,
+    )
+
+
+def _ledger(ctx: RunContext, pull: PullRequest | None) -> list[str]:
+    """Head commits reviewed before, from our summary comment (none for forks or offline)."""
+    if pull is None or pull.is_fork or ctx.github is None:
+        return []
+    from cicd_agent.github.comments import find_issue_comment
+
+    try:
+        return read_ledger(find_issue_comment(ctx.github, pull.number, SUMMARY_KEY))
+    except GitHubError as exc:
+        ctx.note(
+            f"Could not read the earlier summary comment ({exc.message}); reviewed everything."
+        )
+        return []
+
+
+def _local_facts(
+    ctx: RunContext, repo: LocalRepo, pull: PullRequest | None, base: str, head: str
+) -> ReviewFacts:
+    from cicd_agent.analysis.findings import workflow_paths
+
+    head_sha = repo.resolve(head, "head")
+    merge_base = repo.merge_base(base, head_sha)
+    diff = repo.diff(base, head_sha)
+    plan = _plan(ctx, pull, head_sha)
+    start = _incremental_start(ctx, repo, plan, pull)
+    level, reasons = _local_risk(ctx, repo, merge_base, head_sha, diff)
+    return ReviewFacts(
+        diff=diff,
+        review_diff=repo.diff(start, head_sha, three_dot=False) if start else diff,
+        plan=plan,
+        repo=repo,
+        title=pull.title if pull else "",
+        body=(pull.body or "") if pull else "",
+        commits=repo.commit_messages(merge_base, head_sha),
+        workflow_texts=repo.read_texts(head_sha, workflow_paths(diff)),
+        incremental_from=start,
+        risk_level=level,
+        risk_reasons=reasons,
+    )
+
+
+def _incremental_start(
+    ctx: RunContext, repo: LocalRepo, plan: PublishPlan, pull: PullRequest | None
+) -> str | None:
+    """The last reviewed head when only newer commits need the model, else None."""
+    if pull is None or not plan.ledger or ctx.event.action != "synchronize":
+        return None
+    last = plan.ledger[-1]
+    if last == plan.head:
+        return None
+    if not repo.has_commit(last) or not repo.is_ancestor(last, plan.head):
+        ctx.note(
+            f"The last reviewed commit {last[:12]} is no longer in the branch's history "
+            "(force-push?), so the whole pull request was reviewed again."
+        )
+        return None
+    return repo.resolve(last)
+
+
+def _local_risk(
+    ctx: RunContext, repo: LocalRepo, merge_base: str, head: str, diff: Diff
+) -> tuple[str, list[str]]:
+    """deploy-gate's assessment of the same commits (history included)."""
+    from cicd_agent.analysis.risk import assess_range
+
+    try:
+        _, _, assessment = assess_range(repo.root, head, merge_base)
+    except UsageError as exc:
+        ctx.note(
+            f"The change history could not be read ({exc.message}); risk is from the files alone."
+        )
+        return files_risk(diff)
+    return assessment.risk_level.value, [r.message for r in assessment.reasons[:RISK_REASONS]]
+
+
+def files_risk(diff: Diff) -> tuple[str, list[str]]:
+    """deploy-gate's assessment from the changed files alone (when no history is at hand)."""
+    from cicd_agent.analysis.risk import assess_change
+
+    assessment = assess_change([_changed_file(f) for f in diff.files])
+    return assessment.risk_level.value, [r.message for r in assessment.reasons[:RISK_REASONS]]
+
+
+def _changed_file(changed: FileDiff) -> ChangedFile:
+    from cicd_agent.analysis.changes import ChangedFile
+
+    return ChangedFile(
+        path=changed.path,
+        added=changed.added,
+        deleted=changed.removed,
+        status=_STATUS_LETTERS[changed.status],
+        old_path=changed.old_path,
+        binary=changed.is_binary,
+    )
+
+
+def _api_facts(ctx: RunContext, pull: PullRequest) -> ReviewFacts:
+    assert ctx.github is not None
+    diff = api_diff(ctx.github, pull.number, base=pull.base.sha, head=pull.head.sha)
+    level, reasons = files_risk(diff)
+    return ReviewFacts(
+        diff=diff,
+        review_diff=diff,
+        plan=_plan(ctx, pull, pull.head.sha),
+        repo=None,
+        title=pull.title,
+        body=pull.body or "",
+        risk_level=level,
+        risk_reasons=reasons,
+    )
+
+
+def api_diff(client: GitHubClient, number: int, *, base: str, head: str) -> Diff:
+    """The pull request's diff as GitHub's file list gives it (the fork-safe publishing step
+    re-checks an untrusted result against exactly this)."""
+    from cicd_agent.analysis.diff import parse_diff
+    from cicd_agent.github.pulls import list_changed_files
+
+    files = list_changed_files(client, number)
+    return parse_diff(
+        "".join(
+            _synthesized(
+                f.filename, f.previous_filename, f.status, f.patch, f.additions + f.deletions
+            )
+            for f in files
+        ),
+        base=base,
+        head=head,
+    )
+
+
+def _synthesized(path: str, previous: str, status: str, patch: str, churn: int) -> str:
+    """One file of the API's file list as git would have printed it, so one parser serves."""
+    old = previous or path
+    lines = [f"diff --git a/{old} b/{path}"]
+    if status == "added":
+        lines += ["new file mode 100644", "--- /dev/null", f"+++ b/{path}"]
+    elif status == "removed":
+        lines += ["deleted file mode 100644", f"--- a/{path}", "+++ /dev/null"]
+    elif status == "renamed":
+        lines += [f"rename from {old}", f"rename to {path}", f"--- a/{old}", f"+++ b/{path}"]
+    else:
+        lines += [f"--- a/{old}", f"+++ b/{path}"]
+    if not patch:
+        # GitHub leaves the patch out for binary files (and for huge text diffs, which still
+        # report line counts).
+        if churn == 0 and status != "renamed":
+            return "\n".join([*lines[:1], f"Binary files a/{old} and b/{path} differ"]) + "\n"
+        return (
+            "\n".join(lines[:1] + [ln for ln in lines[1:] if not ln.startswith(("---", "+++"))])
+            + "\n"
+        )
+    return "\n".join(lines) + "\n" + patch.rstrip("\n") + "\n"
+
+
+def prepare_calls(
+    facts: ReviewFacts,
+    findings: list[Finding],
+    *,
+    counter: TokenCounter,
+    call_budget: int,
+    max_calls: int,
+    redact: Callable[[str], str],
+) -> tuple[ReviewPrompt, Packing, list[str]]:
+    """The prompt, the packing and each call's user message (what :func:`ask_model` sends;
+    the token benchmark measures exactly this)."""
+    from cicd_agent.analysis.packing import pack
+    from cicd_agent.modes.review.prompt import build_prompt
+
+    prompt = build_prompt(
+        title=facts.title,
+        body=facts.body,
+        commits=facts.commits,
+        risk=f"{facts.risk_level} ({'; '.join(facts.risk_reasons[:3]) or 'no notable signal'})",
+        known=findings,
+        redact=redact,
+        truncate=counter.truncate,
+    )
+    repo, head = facts.repo, facts.plan.head
+    packing = pack(
+        facts.review_diff,
+        count=counter.count,
+        budget=prompt.diff_budget(counter.count, call_budget),
+        max_calls=max_calls,
+        read_sources=(lambda paths: repo.read_texts(head, paths)) if repo else None,
+        prepare=redact,
+    )
+    total = len(packing.parts)
+    users = [prompt.user(packing.diff_text(i, counter.count), i, total) for i in range(total)]
+    return prompt, packing, users
+
+
+def ask_model(
+    ctx: RunContext, facts: ReviewFacts, findings: list[Finding], max_calls: int
+) -> ReviewOpinion | None:
+    """Pack the diff into at most ``max_calls`` calls and ask each; None when nothing to ask."""
+    from cicd_agent.modes.review.decide import ReviewAnswer
+
+    model = ctx.model
+    assert model is not None
+    prompt, packing, users = prepare_calls(
+        facts,
+        findings,
+        counter=model.counter("model"),
+        call_budget=model.prompt_budget("model"),
+        max_calls=max_calls,
+        redact=ctx.redactor.redact,
+    )
+    if not packing.parts:
+        reason = "no file could be reviewed" if packing.over_budget else "no text change to review"
+        ctx.note(f"Nothing was sent to the model: {reason}.")
+        return None
+    answers: list[ReviewAnswer] = []
+    failed: list[int] = []
+    for index, user in enumerate(users):
+        try:
+            answers.append(
+                model.ask(
+                    ReviewAnswer, system=prompt.system, user=user, tier="model", temperature=0.1
+                )
+            )
+        except ModelError as exc:
+            if len(users) == 1:
+                raise
+            failed.append(index)
+            ctx.note(
+                f"Model call {index + 1} of {len(users)} failed ({exc.message}); its files got "
+                "the deterministic checks only."
+            )
+    if not answers:
+        raise ModelError(f"all {len(users)} model calls failed.")
+    return ReviewOpinion(answers, packing, failed)

@@ -1,0 +1,316 @@
+"""``cicd-agent review``: a pull-request review that lands on the right lines and gates merges.
+
+Wiring only; the work is in ``analysis.diff`` (what changed), ``analysis.findings`` (the
+deterministic floor), ``analysis.packing`` (the token budget), ``decide``
+(the model's schema and the guard-railed decision), ``analysis.placement`` (where comments can
+go), ``sarif`` and ``publish``. The risk level is deploy-gate's analysis of the same
+commits, so ``risk_level`` means the same in every mode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from pydantic import PrivateAttr
+
+from cicd_agent.modes.review.result import FileNote, InlineNote, ReviewResult
+from cicd_agent.options import at_least
+from cicd_agent.severity import SEVERITY_NAMES, Severity, parse_severity, severity_argument
+
+if TYPE_CHECKING:
+    from cicd_agent.analysis.findings import Finding
+    from cicd_agent.analysis.placement import LinkMaker
+    from cicd_agent.context import RunContext
+    from cicd_agent.modes.review.collect import ReviewFacts, ReviewFloor, ReviewOpinion
+    from cicd_agent.modes.review.publish import PublishPlan
+
+DEFAULT_REPORT_ON = Severity.MEDIUM
+DEFAULT_MAX_FINDINGS = 25
+DEFAULT_MAX_MODEL_CALLS = 3
+SARIF_NAME = "cicd-agent-review.sarif"
+
+
+class _Result(ReviewResult):
+    """The result plus what publishing needs (kept out of outputs and JSON)."""
+
+    _plan: PublishPlan | None = PrivateAttr(default=None)
+
+
+class Review:
+    name = "review"
+    help = "Review a pull request: inline comments, a check run, SARIF, and a merge gate."
+    fail_on_choices = SEVERITY_NAMES
+    # No safe guess exists for a review that could not run: outputs stay empty, so a later
+    # job testing ``decision == 'approve'`` can never pass by accident.
+    fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        group = parser.add_argument_group("review options")
+        group.add_argument("--base", help="base commit or ref (default: the pull request's base)")
+        group.add_argument(
+            "--head", help="head commit or ref (default: the pull request's head, else HEAD)"
+        )
+        group.add_argument(
+            "--report-on",
+            type=severity_argument("report-on"),
+            help=f"lowest severity posted: {', '.join(SEVERITY_NAMES)} (default medium)",
+        )
+        group.add_argument(
+            "--max-findings",
+            type=at_least(0),
+            help=f"most findings posted (default {DEFAULT_MAX_FINDINGS})",
+        )
+        group.add_argument(
+            "--max-model-calls",
+            type=at_least(1),
+            help=f"most model calls for one pull request (default {DEFAULT_MAX_MODEL_CALLS})",
+        )
+        group.add_argument(
+            "--request-changes",
+            action="store_true",
+            default=None,
+            help="post REQUEST_CHANGES when fail-on is met (default: COMMENT)",
+        )
+        group.add_argument(
+            "--sarif-file",
+            type=Path,
+            help=f"where to write the SARIF file (default: $RUNNER_TEMP/{SARIF_NAME})",
+        )
+        group.add_argument(
+            "--result-file",
+            type=Path,
+            help="also write the result as JSON for a publishing workflow (fork-safe step 1)",
+        )
+        group.add_argument(
+            "--publish-from",
+            type=Path,
+            help="publish an untrusted result file instead of reviewing (fork-safe step 2, "
+            "on workflow_run)",
+        )
+
+    # ------------------------------------------------------------------------------ collect
+
+    def collect(self, ctx: RunContext) -> ReviewFacts:
+        if ctx.args.publish_from is not None:
+            from cicd_agent.modes.review.publish_from import collect_handoff
+
+            return collect_handoff(ctx, ctx.args.publish_from)
+        from cicd_agent.modes.review.collect import collect
+
+        return collect(ctx)
+
+    def analyse(self, ctx: RunContext, facts: ReviewFacts) -> ReviewFloor:
+        from cicd_agent.analysis.findings import deterministic_findings
+        from cicd_agent.modes.review.collect import ReviewFloor
+        from cicd_agent.modes.review.publish_from import HandoffFacts
+
+        found = deterministic_findings(facts.diff, facts.workflow_texts)
+        if isinstance(facts, HandoffFacts):  # publish-from: the file's claims join the floor
+            found = facts.with_claims(found)
+        return ReviewFloor(facts, found)
+
+    def ask(
+        self, ctx: RunContext, facts: ReviewFacts, verdict: ReviewFloor
+    ) -> ReviewOpinion | None:
+        from cicd_agent.modes.review.collect import ask_model
+        from cicd_agent.modes.review.publish_from import HandoffFacts
+
+        if isinstance(facts, HandoffFacts):
+            ctx.note("publish-from posts the review run's result; the model was not asked.")
+            return None
+        return ask_model(ctx, facts, verdict.findings, _max_calls(ctx))
+
+    def decide(
+        self, ctx: RunContext, verdict: ReviewFloor, opinion: ReviewOpinion | None
+    ) -> ReviewResult:
+        from cicd_agent.analysis.findings import sort_findings
+        from cicd_agent.analysis.placement import place
+        from cicd_agent.modes.review.decide import decide, merged_summary, model_findings
+        from cicd_agent.modes.review.publish_from import HandoffFacts
+        from cicd_agent.sarif import write_sarif
+
+        facts = verdict.facts
+        report_on = _report_on(ctx)
+        fail_on = (
+            parse_severity(ctx.options.fail_on, option="fail-on") if ctx.options.fail_on else None
+        )
+        found = list(verdict.findings)
+        answers = opinion.answers if opinion else []
+        if opinion is not None:
+            extra, dropped = model_findings(answers, opinion.shown, ctx.redactor.redact)
+            extra, invented = _on_existing_lines(facts, extra)
+            dropped += invented
+            found += extra
+            if dropped:
+                ctx.note(
+                    f"{dropped} model finding(s) named files or lines not in the diff and were dropped."
+                )
+        findings = sort_findings(found)
+        decision = decide(
+            findings,
+            verdicts=[a.verdict for a in answers],
+            complete=opinion is not None and opinion.complete,
+            fail_on=fail_on,
+            request_changes=bool(ctx.args.request_changes),
+        )
+        reported = [f for f in findings if f.severity >= report_on]
+        postable = [f for f in reported if _new_in(f, facts)]
+        limit = _max_findings(ctx)
+        placement = place(postable[:limit], facts.diff, _link_maker(ctx, facts.plan.head))
+        sarif = write_sarif(_sarif_path(ctx), reported)
+        if answers:
+            summary = merged_summary(answers, ctx.redactor.redact)
+        elif isinstance(facts, HandoffFacts):
+            summary = facts.summary
+        else:
+            summary = _plain_summary(facts, findings)
+        result = _Result(
+            mode=self.name,
+            headline="",
+            decision=decision,
+            risk_level=facts.risk_level,
+            risk_reasons=facts.risk_reasons,
+            summary=summary,
+            report_on=report_on.label,
+            fail_on=fail_on.label if fail_on else None,
+            findings=findings,
+            comments=[
+                InlineNote(
+                    path=c.path,
+                    line=c.line,
+                    start_line=c.start_line,
+                    body=c.body,
+                    moved_from=c.moved_from,
+                )
+                for c in placement.inline
+            ],
+            body_items=[item.text for item in placement.body],
+            not_posted=max(len(postable) - limit, 0),
+            not_reviewed=opinion.not_reviewed() if opinion else [],
+            listed_only=[
+                FileNote(path=f.path, reason=f.kind_note)
+                for f in facts.review_diff.files
+                if f.listed_only
+            ],
+            files_changed=len(facts.diff.files),
+            reviewed_files=len(opinion.shown) if opinion else 0,
+            model_calls=len(opinion.packing.parts) if opinion else 0,
+            base=facts.diff.base,
+            head=facts.diff.head,
+            incremental_from=facts.incremental_from,
+            pull_request=facts.plan.number,
+            sarif_file=str(sarif),
+        )
+        result.headline = result.make_headline()
+        if placement.moved:
+            ctx.note(
+                f"{placement.moved} comment(s) pointed just outside the diff and were moved "
+                "to the nearest changed line."
+            )
+        result._plan = facts.plan
+        return result
+
+    def publish(self, ctx: RunContext, result: ReviewResult) -> None:
+        from cicd_agent.modes.review.publish import publish
+
+        plan = result._plan if isinstance(result, _Result) else None
+        if plan is None:
+            return
+        if ctx.args.result_file is not None:
+            _hand_off(ctx, result, ctx.args.result_file)
+            plan.handed_off = True
+        publish(ctx, result, plan)
+        result.headline = result.make_headline()
+
+    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+        return {}
+
+
+def _hand_off(ctx: RunContext, result: ReviewResult, path: Path) -> None:
+    """Step 1 of the fork-safe pattern: the result as a file for the publishing workflow."""
+    from cicd_agent.modes.review.handoff import write_result_file
+
+    omitted = write_result_file(path, result, ctx.redactor.redact)
+    left_out = (
+        f" ({omitted} lower-severity finding(s) left out to keep it small)" if omitted else ""
+    )
+    ctx.note(
+        f"The result was written to {path}{left_out} for the publishing workflow "
+        "(publish-from), which posts it with a write token."
+    )
+
+
+def _report_on(ctx: RunContext) -> Severity:
+    value = ctx.args.report_on
+    return value if isinstance(value, Severity) else DEFAULT_REPORT_ON
+
+
+def _max_findings(ctx: RunContext) -> int:
+    value: int | None = ctx.args.max_findings
+    return DEFAULT_MAX_FINDINGS if value is None else value
+
+
+def _max_calls(ctx: RunContext) -> int:
+    value: int | None = ctx.args.max_model_calls
+    return DEFAULT_MAX_MODEL_CALLS if value is None else value
+
+
+def _on_existing_lines(facts: ReviewFacts, found: list[Finding]) -> tuple[list[Finding], int]:
+    """Drop model findings on lines past the end of their file at head: the line was invented,
+    and a finding there must neither be linked nor count towards ``fail-on``."""
+    if facts.repo is None or not found:
+        return found, 0
+    texts = facts.repo.read_texts(facts.plan.head, sorted({f.path for f in found}))
+    lengths = {path: len(text.splitlines()) for path, text in texts.items()}
+    kept = [f for f in found if f.line is None or f.line <= lengths.get(f.path, f.line)]
+    return kept, len(found) - len(kept)
+
+
+def _new_in(finding: Finding, facts: ReviewFacts) -> bool:
+    """Whether a finding is about what this run reviews (all of it, or the new commits)."""
+    if facts.incremental_from is None or finding.source == "model":
+        return True
+    changed = facts.review_diff.file(finding.path)
+    if changed is None:
+        return False
+    return finding.line is None or changed.hunk_at(finding.line) is not None
+
+
+def _link_maker(ctx: RunContext, head: str) -> LinkMaker:
+    """Links to a line of the reviewed commit on GitHub (or GHES), for the review body."""
+    server = ctx.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    repository = ctx.repository
+
+    def link(path: str, line: int | None) -> str | None:
+        if not repository or not head:
+            return None
+        anchor = f"#L{line}" if line else ""
+        return f"{server}/{repository}/blob/{head}/{quote(path)}{anchor}"
+
+    return link
+
+
+def _sarif_path(ctx: RunContext) -> Path:
+    chosen = ctx.args.sarif_file
+    if isinstance(chosen, Path):
+        return chosen
+    folder = ctx.environ.get("RUNNER_TEMP") or tempfile.gettempdir()
+    return Path(folder) / SARIF_NAME
+
+
+def _plain_summary(facts: ReviewFacts, findings: list[Finding]) -> str:
+    diff = facts.diff
+    deterministic = sum(1 for f in findings if f.source == "deterministic")
+    return (
+        f"{len(diff.files)} file(s) changed (+{diff.added} −{diff.removed}); "
+        f"{deterministic} finding(s) from the deterministic checks; no model review."
+    )
+
+
+MODE = Review()

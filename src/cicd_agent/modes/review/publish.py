@@ -1,0 +1,216 @@
+"""Publish a review: one review, one check run, one summary comment updated in place.
+
+Order matters: the review first (so the summary can link it), then the check run, then the
+summary comment, whose hidden ledger records the head commit only once its review was posted.
+GitHub can still refuse a review (422) that passed our placement checks — most often because
+the pull request moved on while we worked. Then each inline comment is checked on its own in a
+pending review that nobody sees and that is deleted at once, the refused ones go into the body,
+and the review is posted again: one bad comment never sinks the review. A refused approval
+(repositories may forbid Actions to approve) is posted as a comment instead.
+
+Fork pull requests get a read-only token and no secrets: nothing is attempted, and the summary
+explains the two-workflow pattern that can publish safely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cicd_agent.errors import GitHubError
+from cicd_agent.github.models import Annotation, ReviewComment, ReviewEvent, WriteOutcome
+from cicd_agent.github.models import AnnotationLevel as CheckLevel
+from cicd_agent.modes.review.result import SUMMARY_KEY, InlineNote, ReviewResult
+from cicd_agent.severity import Severity
+
+if TYPE_CHECKING:
+    from cicd_agent.context import RunContext
+    from cicd_agent.github.client import GitHubClient
+
+CHECK_NAME = "cicd-agent / review"
+FORK_NOTE = (
+    "This pull request comes from a fork, so its workflow runs with a read-only token and no "
+    "secrets: nothing was posted to GitHub, and the findings are in the annotations and this "
+    "summary. To comment on fork pull requests safely, run the review on `pull_request` "
+    "(no secrets), upload the result as an artifact, and publish it from a separate "
+    "`workflow_run` workflow that treats the artifact as untrusted data "
+    "(examples/workflows/fork-safe-review.yml)."
+)
+_EVENTS: dict[str, ReviewEvent] = {
+    "approve": "APPROVE",
+    "comment": "COMMENT",
+    "request_changes": "REQUEST_CHANGES",
+}
+_CHECK_LEVELS: dict[Severity, CheckLevel] = {
+    Severity.CRITICAL: "failure",
+    Severity.HIGH: "failure",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "notice",
+}
+
+
+@dataclass
+class PublishPlan:
+    """Where the review goes, gathered while collecting."""
+
+    number: int | None
+    head: str
+    is_fork: bool = False
+    ledger: list[str] = field(default_factory=list)
+    already_reviewed: bool = False
+    handed_off: bool = False
+    """The result went to a file for the fork-safe publishing workflow, which posts it."""
+
+
+def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
+    """Show the dry-run Markdown, or post the review, check run and summary comment."""
+    if ctx.options.dry_run and not ctx.options.json:
+        ctx.runner.show_untrusted(result.dry_run_markdown())
+    if plan.number is None:
+        return
+    if plan.is_fork:
+        if not plan.handed_off:
+            ctx.note(FORK_NOTE)
+        return
+    if ctx.options.dry_run:
+        return
+    client = ctx.github
+    if client is None:
+        return
+    ledger = list(plan.ledger)
+    if plan.already_reviewed:
+        ctx.note(
+            f"Commit {plan.head[:12]} was already reviewed; no second review was posted, the "
+            "check run and the summary comment were updated."
+        )
+    else:
+        outcome = _post_review(ctx, client, result, plan)
+        _report(ctx, outcome)
+        if outcome.done:
+            result.review_url = outcome.url
+            ledger.append(plan.head)
+            if result.review_url:  # posted: say so now, whatever fails next
+                ctx.runner.set_outputs({"review_url": result.review_url})
+    # A failed check run must not keep the ledger from being written: a re-run would post
+    # the review a second time. The failure is raised once the summary comment is out.
+    check_run_failure: GitHubError | None = None
+    try:
+        _report(ctx, _check_run(client, result, plan))
+    except GitHubError as exc:
+        check_run_failure = exc
+    from cicd_agent.github.comments import upsert_issue_comment
+
+    result.notes.extend(note for note in ctx.notes if note not in result.notes)
+
+    summary = upsert_issue_comment(client, plan.number, SUMMARY_KEY, result.summary_comment(ledger))
+    _report(ctx, summary)
+    result.summary_url = summary.url
+    if check_run_failure is not None:
+        raise check_run_failure
+
+
+def _report(ctx: RunContext, outcome: WriteOutcome) -> None:
+    if outcome.status == "skipped":
+        ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
+
+
+def _post_review(
+    ctx: RunContext, client: GitHubClient, result: ReviewResult, plan: PublishPlan
+) -> WriteOutcome:
+    from cicd_agent.github.pulls import create_review
+
+    assert plan.number is not None
+    number = plan.number
+    event = _EVENTS[result.decision]
+
+    def send() -> WriteOutcome:
+        """The review as ``result`` stands now (the retry sends it after moving refusals)."""
+        return create_review(
+            client,
+            number,
+            body=result.review_body(),
+            event=event,
+            comments=[_comment(c) for c in result.comments],
+            commit_sha=plan.head,
+        )
+
+    try:
+        return send()
+    except GitHubError as exc:
+        if exc.status != 422:
+            raise
+        first_refusal = exc
+    if event == "APPROVE":
+        ctx.note(
+            "GitHub did not accept an approval from this token (repositories can forbid "
+            "Actions to approve pull requests); the review was posted as a comment."
+        )
+        result.decision = "comment"
+        ctx.runner.set_outputs({"decision": result.decision})
+        return _post_review(ctx, client, result, plan)
+    _move_refused_comments(ctx, client, result, plan, first_refusal)
+    return send()
+
+
+def _move_refused_comments(
+    ctx: RunContext,
+    client: GitHubClient,
+    result: ReviewResult,
+    plan: PublishPlan,
+    refusal: GitHubError,
+) -> None:
+    """Check each inline comment on its own; move the refused ones into the review body."""
+    from cicd_agent.github.pulls import probe_review_comment
+
+    assert plan.number is not None
+    kept: list[InlineNote] = []
+    refused: list[InlineNote] = []
+    for comment in result.comments:
+        accepted = probe_review_comment(client, plan.number, _comment(comment), plan.head)
+        (kept if accepted else refused).append(comment)
+    if not refused:  # GitHub refused the review but no single comment: keep none inline
+        refused, kept = kept, []
+    result.comments = kept
+    result.rejected_comments = len(refused)
+    result.body_items += [_body_item(c) for c in refused]
+    ctx.note(
+        f"GitHub refused the review ({refusal.message}); {len(refused)} inline comment(s) it "
+        "would not place were moved into the review body."
+    )
+
+
+def _comment(note: InlineNote) -> ReviewComment:
+    return ReviewComment(path=note.path, line=note.line, body=note.body, start_line=note.start_line)
+
+
+def _body_item(note: InlineNote) -> str:
+    title, _, rest = note.body.partition("\n")
+    return (
+        f"- {title} — `{note.path}:{note.line}`\n  {rest.strip().replace(chr(10), chr(10) + '  ')}"
+    )
+
+
+def _check_run(client: GitHubClient, result: ReviewResult, plan: PublishPlan) -> WriteOutcome:
+    from cicd_agent.github.checks import publish_check_run
+
+    failed = result.policy_failure(result.fail_on)
+    annotations = [
+        Annotation(
+            path=f.path,
+            start_line=f.start_line or f.line or 1,
+            end_line=f.line or 1,
+            level=_CHECK_LEVELS[f.severity],
+            message=f.body,
+            title=f"{f.severity.label}: {f.title}",
+        )
+        for f in result.reported
+    ]
+    return publish_check_run(
+        client,
+        name=CHECK_NAME,
+        head_sha=plan.head,
+        title=result.make_headline(),
+        summary=result.summary_body(),
+        conclusion="failure" if failed else "success",
+        annotations=annotations,
+    )

@@ -1,0 +1,261 @@
+"""Review's one result object and everything rendered from it.
+
+Step outputs, the job summary, the summary comment on the pull request, the posted review's
+body, the dry-run Markdown and the annotations are all views of :class:`ReviewResult`, so they
+cannot disagree. The summary comment also carries the hidden ledger of reviewed head commits
+that lets the next ``synchronize`` review only what is new.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cicd_agent.analysis.findings import Finding
+from cicd_agent.modes.review.decide import Decision, blocking
+from cicd_agent.result import ModeResult
+from cicd_agent.runner import Annotation, AnnotationLevel
+from cicd_agent.severity import Severity, parse_severity
+
+LEDGER_SIZE = 50
+"""Reviewed head commits remembered in the summary comment (older ones are dropped)."""
+SUMMARY_KEY = "review-summary"
+"""Key of the hidden marker that finds the summary comment again on the next run."""
+LISTED_IN_SUMMARY = 100
+"""Files named per list in the summary; the rest are counted."""
+
+# Only the ledger at the very end of our comment counts (nothing but the comment's own marker may
+# follow it): the body above it quotes PR and model text, which could carry a forged ledger.
+_LEDGER = re.compile(
+    r"<!-- cicd-agent-review-ledger: ([0-9a-f ]*) -->\s*(?:<!-- cicd-agent:[\w.:/@+-]+ -->\s*)?\Z"
+)
+_ANNOTATION_LEVEL: dict[Severity, AnnotationLevel] = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "notice",
+}
+
+
+class FileNote(BaseModel):
+    """A file the model did not see, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    reason: str
+
+
+class InlineNote(BaseModel):
+    """An inline comment as placed (or as it would be, in a dry run)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    line: int
+    start_line: int | None = None
+    body: str
+    moved_from: int | None = None
+
+
+class ReviewResult(ModeResult):
+    """Everything review decided; the outputs, summary, comment and review render from it."""
+
+    decision: Decision
+    risk_level: str
+    risk_reasons: list[str] = Field(default_factory=list)
+    summary: str
+    report_on: str
+    fail_on: str | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    comments: list[InlineNote] = Field(default_factory=list)
+    body_items: list[str] = Field(default_factory=list)
+    not_posted: int = 0
+    not_reviewed: list[FileNote] = Field(default_factory=list)
+    listed_only: list[FileNote] = Field(default_factory=list)
+    files_changed: int = 0
+    reviewed_files: int = 0
+    model_calls: int = 0
+    base: str | None = None
+    head: str | None = None
+    incremental_from: str | None = None
+    pull_request: int | None = None
+    review_url: str = ""
+    summary_url: str = ""
+    sarif_file: str = ""
+    rejected_comments: int = 0
+
+    # ---------------------------------------------------------------------------- figures
+
+    @property
+    def threshold(self) -> Severity:
+        return parse_severity(self.report_on, option="report-on")
+
+    @property
+    def reported(self) -> list[Finding]:
+        """Findings at or above ``report-on``: what is posted, annotated and in the SARIF."""
+        return [f for f in self.findings if f.severity >= self.threshold]
+
+    def count(self, level: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity == level)
+
+    def mode_outputs(self) -> dict[str, object]:
+        return {
+            "decision": self.decision,
+            "risk_level": self.risk_level,
+            "findings_count": len(self.reported),
+            "critical_count": self.count(Severity.CRITICAL),
+            "high_count": self.count(Severity.HIGH),
+            "summary": self.summary,
+            "review_url": self.review_url,
+            "sarif_file": self.sarif_file,
+        }
+
+    def policy_failure(self, fail_on: str | None) -> str | None:
+        if not fail_on:
+            return None
+        hits = blocking(self.findings, parse_severity(fail_on, option="fail-on"))
+        if not hits:
+            return None
+        worst = hits[0]
+        return (
+            f"{len(hits)} finding(s) at or above {fail_on}; the most severe: "
+            f"{worst.severity.label} {worst.title} ({worst.path}"
+            f"{':' + str(worst.line) if worst.line else ''})."
+        )
+
+    def annotations(self) -> list[Annotation]:
+        """One per reported finding, most severe first (the runner shows 10 per level)."""
+        return [
+            Annotation(
+                _ANNOTATION_LEVEL[f.severity],
+                f.body,
+                title=f"{f.severity.label}: {f.title}",
+                file=f.path,
+                line=f.start_line or f.line,
+                end_line=f.line if f.start_line else None,
+            )
+            for f in self.reported
+        ]
+
+    # ------------------------------------------------------------------------------ text
+
+    def counts_phrase(self) -> str:
+        reported = self.reported
+        if not reported:
+            return f"no findings at or above {self.report_on}"
+        levels = [
+            f"{n} {level.label}"
+            for level in sorted(Severity, reverse=True)
+            if (n := sum(1 for f in reported if f.severity == level))
+        ]
+        return f"{len(reported)} finding(s) ({', '.join(levels)})"
+
+    def make_headline(self) -> str:
+        decision = self.decision.replace("_", " ")
+        return f"Review decision: {decision}; {self.counts_phrase()}; risk {self.risk_level}."
+
+    def summary_body(self) -> str:
+        lines = [self.summary, "", *self._facts_table(), ""]
+        if self.reported:
+            lines += ["| severity | where | finding |", "|---|---|---|"]
+            for f in self.reported:
+                where = f"`{f.path}:{f.line}`" if f.line else f"`{f.path}`"
+                origin = "" if f.source == "deterministic" else " (model)"
+                title = f.title.replace("|", "\\|")
+                lines.append(f"| {f.severity.label}{origin} | {where} | {title} |")
+            lines.append("")
+        lines += _file_list("Files not reviewed by the model", self.not_reviewed)
+        lines += _file_list(
+            "Files listed but never sent (binary, generated, lockfiles)", self.listed_only
+        )
+        if self.risk_reasons:
+            lines += ["<details><summary>Why this risk level</summary>", ""]
+            lines += [f"- {reason}" for reason in self.risk_reasons] + ["", "</details>", ""]
+        return "\n".join(lines)
+
+    def _facts_table(self) -> list[str]:
+        reviewed = (
+            f"commits since `{self.incremental_from[:12]}` (earlier ones were reviewed before)"
+            if self.incremental_from
+            else "the whole pull request"
+        )
+        model = (
+            f"{self.reviewed_files} of {self.files_changed} file(s) in {self.model_calls} model call(s)"
+            if self.model_calls
+            else "deterministic checks only"
+        )
+        rows = [
+            ("Decision", f"**{self.decision.replace('_', ' ')}**"),
+            ("Risk", self.risk_level),
+            ("Findings", self.counts_phrase()),
+            ("Fail on", self.fail_on or "not set"),
+            ("Reviewed", reviewed),
+            ("Model", model),
+        ]
+        if self.review_url:
+            rows.append(("Review", self.review_url))
+        return ["| | |", "|---|---|", *[f"| {k} | {v} |" for k, v in rows]]
+
+    def review_body(self) -> str:
+        """The body of the posted review: verdict, summary, and what could not go inline."""
+        lines = [f"**cicd-agent review** · {self.make_headline()}", "", self.summary]
+        if self.body_items:
+            lines += ["", f"**Findings not on a changed line** ({len(self.body_items)})", ""]
+            lines += self.body_items
+        if self.not_posted:
+            lines += [
+                "",
+                f"_{self.not_posted} more finding(s) are in the check run and SARIF "
+                "file (max-findings)._",
+            ]
+        if self.not_reviewed:
+            names = ", ".join(f"`{n.path}`" for n in self.not_reviewed[:20])
+            more = len(self.not_reviewed) - 20
+            lines += [
+                "",
+                f"Not reviewed by the model (budget): {names}"
+                + (f" and {more} more" if more > 0 else "")
+                + ".",
+            ]
+        return "\n".join(lines).strip()
+
+    def dry_run_markdown(self) -> str:
+        """What would be posted: the review body, then each inline comment with its place."""
+        parts = ["## Review (dry run: nothing was posted)", "", self.review_body(), ""]
+        for comment in self.comments:
+            span = (
+                f"{comment.start_line}-{comment.line}" if comment.start_line else str(comment.line)
+            )
+            parts += [f"### `{comment.path}` line {span}", "", comment.body, ""]
+        return "\n".join(parts)
+
+    def summary_comment(self, ledger: Sequence[str]) -> str:
+        """The pull request's summary comment, with the ledger of reviewed head commits."""
+        shas = [sha for sha in ledger if re.fullmatch(r"[0-9a-f]{40,64}", sha)][-LEDGER_SIZE:]
+        notes = [f"- {note}" for note in self.notes]
+        parts = ["### cicd-agent review", "", self.make_headline(), "", self.summary_body()]
+        if notes:
+            parts += ["**Notes**", "", *notes, ""]
+        parts.append(f"<!-- cicd-agent-review-ledger: {' '.join(shas)} -->")
+        return "\n".join(parts)
+
+
+def read_ledger(comment_body: str | None) -> list[str]:
+    """Head commits already reviewed, oldest first, from a summary comment's body."""
+    if not comment_body:
+        return []
+    match = _LEDGER.search(comment_body)
+    return match.group(1).split() if match else []
+
+
+def _file_list(title: str, notes: Sequence[FileNote]) -> list[str]:
+    if not notes:
+        return []
+    lines = [f"<details><summary>{title} ({len(notes)})</summary>", ""]
+    lines += [f"- `{n.path}` ({n.reason})" for n in notes[:LISTED_IN_SUMMARY]]
+    if len(notes) > LISTED_IN_SUMMARY:
+        lines.append(f"- … and {len(notes) - LISTED_IN_SUMMARY} more")
+    return [*lines, "", "</details>", ""]
