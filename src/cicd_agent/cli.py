@@ -18,11 +18,19 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 from cicd_agent import __version__
 from cicd_agent.errors import CicdError, ExitCode, UsageError
 from cicd_agent.modes import MODES, load_mode
-from cicd_agent.options import CommonOptions, add_common_options, fill_from_inputs, input_value
+from cicd_agent.options import (
+    CommonOptions,
+    add_common_options,
+    fill_from_inputs,
+    fill_from_settings,
+    input_value,
+)
 from cicd_agent.runner import Annotation, RunnerIO
 
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
+    from cicd_agent.events import Event
+    from cicd_agent.repo_config import RepoConfig
 
 
 class _Parser(argparse.ArgumentParser):
@@ -88,13 +96,24 @@ def main(
             return ExitCode.USAGE if argv else ExitCode.OK
         sub = _subparser(parser, mode.name)
         fill_from_inputs(sub, args, environ)
+        event, settings = _repo_settings(args, environ, mode.name)
+        if settings.source is not None:
+            fill_from_settings(sub, args, settings.inputs, settings.source)
         options = CommonOptions.from_args(args, environ)
         from cicd_agent.context import RunContext
         from cicd_agent.pipeline import run_mode
 
         ctx = RunContext(
-            mode_name=mode.name, options=options, args=args, environ=environ, runner=runner
+            mode_name=mode.name,
+            options=options,
+            args=args,
+            environ=environ,
+            runner=runner,
+            repo_config=settings,
         )
+        ctx.event = event  # already loaded to find the trusted commit; not read twice
+        if settings.source is not None:
+            ctx.note(f"Settings read from {settings.source} (workflow inputs take precedence).")
         result, code = run_mode(mode, ctx)
         if options.json:
             stdout.write(json.dumps(result.to_json(), sort_keys=True) + "\n")
@@ -131,6 +150,22 @@ def main(
             stdout=stdout,
             wants_json=wants_json,
         )
+
+
+def _repo_settings(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    mode_name: str,
+) -> tuple[Event, RepoConfig]:
+    """The repository's settings for this mode, read from the commit the run trusts (never the
+    pull request's head, so a pull request cannot switch off or soften its own review)."""
+    from cicd_agent import repo_config
+    from cicd_agent.events import load_event
+
+    early = CommonOptions.from_args(args, environ)
+    event = load_event(early.event_path, early.event_name)
+    commit = repo_config.trusted_commit(event, getattr(args, "base", None))
+    return event, repo_config.load(early.repo_dir, commit, mode_name)
 
 
 def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:

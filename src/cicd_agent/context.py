@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
 from cicd_agent.events import Event, load_event
 from cicd_agent.options import CommonOptions, input_value
+from cicd_agent.repo_config import RepoConfig
 from cicd_agent.result import ModelUsageReport
 from cicd_agent.runner import RunnerIO
 
@@ -33,6 +34,8 @@ class RunContext:
     args: argparse.Namespace
     environ: Mapping[str, str]
     runner: RunnerIO
+    repo_config: RepoConfig = field(default_factory=RepoConfig)
+    """``.github/cicd-agent.yml`` and the guidance files, as the trusted commit has them."""
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:

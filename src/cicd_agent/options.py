@@ -50,13 +50,15 @@ def inputs_json(environ: Mapping[str, str]) -> dict[str, object]:
 
 
 def parse_bool(value: str, *, name: str) -> bool:
-    """Read a boolean input strictly: a typo must not silently turn a safety switch off."""
+    """Read a boolean input strictly: a typo must not silently turn a safety switch off.
+
+    ``name`` says where the value came from (``input 'dry-run'``)."""
     word = value.strip().lower()
     if word in TRUE_WORDS:
         return True
     if word in FALSE_WORDS:
         return False
-    raise UsageError(f"input {name!r} must be true or false, got {value!r}.")
+    raise UsageError(f"{name} must be true or false, got {value!r}.")
 
 
 def at_least(minimum: int) -> Callable[[str], int]:
@@ -135,28 +137,65 @@ def fill_from_inputs(
     Values go through the option's own type and choices, so an input is validated exactly like
     the flag it stands for.
     """
+
+    def lookup(name: str) -> tuple[str, str] | None:
+        raw = input_value(environ, name)
+        return None if raw is None else (raw, f"input {name!r}")
+
+    _fill(parser, args, lookup)
+
+
+def fill_from_settings(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    settings: Mapping[str, str],
+    source: str,
+) -> None:
+    """Give every option still unset the repository's setting of the same name, if any.
+
+    Runs after :func:`fill_from_inputs`, which is the precedence the README promises: a flag,
+    then a workflow input, then ``.github/cicd-agent.yml``, then the default.
+    """
+
+    def lookup(name: str) -> tuple[str, str] | None:
+        raw = settings.get(name)
+        return None if raw is None else (raw, f"setting {name!r} in {source}")
+
+    _fill(parser, args, lookup)
+
+
+def _fill(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    lookup: Callable[[str], tuple[str, str] | None],
+) -> None:
     for action in parser._actions:
         if not action.option_strings or action.dest in ("help", "version"):
             continue
         if getattr(args, action.dest, None) is not None:
             continue
         name = max(action.option_strings, key=len).lstrip("-")
-        raw = input_value(environ, name)
-        if raw is None:
+        found = lookup(name)
+        if found is None:
             continue
+        raw, label = found
         value: object
         if isinstance(action, argparse._StoreTrueAction):
-            value = parse_bool(raw, name=name)
+            value = parse_bool(raw, name=label)
         elif action.type is not None and callable(action.type):
             try:
                 value = action.type(raw)
             except (TypeError, ValueError, argparse.ArgumentTypeError) as exc:
-                raise UsageError(f"input {name!r} has an invalid value {raw!r}: {exc}.") from exc
+                raise UsageError(f"{label} has an invalid value {raw!r}: {exc}.") from exc
+            except UsageError as exc:  # a type that words its own error: say where it came from
+                if label.startswith("input "):
+                    raise
+                raise UsageError(f"{label}: {exc.message}", hint=exc.hint) from exc
         else:
             value = raw
         if action.choices is not None and value not in action.choices:
             allowed = ", ".join(str(choice) for choice in action.choices)
-            raise UsageError(f"input {name!r} must be one of {allowed}; got {raw!r}.")
+            raise UsageError(f"{label} must be one of {allowed}; got {raw!r}.")
         setattr(args, action.dest, value)
 
 

@@ -179,6 +179,7 @@ class GenTests:
             targets = Targets(
                 dict.fromkeys(targets.files), targets.base, targets.head, targets.skipped
             )
+        targets = targets.only(ctx.repo_config.paths.selects)
         facts = Facts(repo, targets, command, shard)
         if not targets.files:
             return facts

@@ -8,7 +8,7 @@ targets: tests are not written for tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -69,6 +69,15 @@ class Targets:
     @property
     def paths(self) -> list[str]:
         return sorted(self.files)
+
+    def only(self, selects: Callable[[str], bool]) -> Targets:
+        """These targets less the files ``selects`` refuses (``paths`` / ``paths-ignore`` of
+        the repository's settings); those join ``skipped``, so the summary still names them."""
+        dropped = tuple(path for path in self.paths if not selects(path))
+        if not dropped:
+            return self
+        kept = {path: lines for path, lines in self.files.items() if path not in dropped}
+        return Targets(kept, self.base, self.head, (*self.skipped, *dropped))
 
     def counts(self, path: str, line: int) -> bool:
         """Whether ``line`` of ``path`` is part of the change."""

@@ -53,6 +53,15 @@ class ReviewFacts:
     incremental_from: str | None = None
     risk_level: str = "low"
     risk_reasons: list[str] = field(default_factory=list)
+    guidance: str = ""
+    """The repository's advice for the model (guidance files, path instructions)."""
+    left_out: tuple[str, ...] = ()
+    """Changed files ``paths`` / ``paths-ignore`` leave out of the review."""
+
+    def keeps(self, finding: Finding) -> bool:
+        """Whether a finding stays: secrets are reported wherever they are, anything else only
+        on files the repository's path settings leave in."""
+        return finding.rule == "secret" or finding.path not in self.left_out
 
 
 @dataclass
@@ -112,7 +121,7 @@ def collect(ctx: RunContext) -> ReviewFacts:
         )
     repo = _open_repo(ctx, required=pull is None)
     if repo is not None and repo.has_commit(base) and repo.has_commit(head):
-        return _local_facts(ctx, repo, pull, base, head)
+        return _with_settings(ctx, _local_facts(ctx, repo, pull, base, head))
     if pull is None or ctx.github is None:
         raise UsageError(
             f"the base {base[:12]} or head {head[:12]} commit is not in {ctx.options.repo_dir}.",
@@ -122,7 +131,30 @@ def collect(ctx: RunContext) -> ReviewFacts:
         "The base or head commit is not in the local checkout, so the diff was read from the "
         "GitHub API (binary files and very large diffs come without text there)."
     )
-    return _api_facts(ctx, pull)
+    return _with_settings(ctx, _api_facts(ctx, pull))
+
+
+def _with_settings(ctx: RunContext, facts: ReviewFacts) -> ReviewFacts:
+    """Apply the repository's path settings and guidance (read from the base commit)."""
+    from cicd_agent.analysis.diff import Diff
+
+    config = ctx.repo_config
+    facts.left_out = tuple(f.path for f in facts.diff.files if not config.paths.selects(f.path))
+    if facts.left_out:
+        shown = ", ".join(f"`{path}`" for path in facts.left_out[:5])
+        more = f" and {len(facts.left_out) - 5} more" if len(facts.left_out) > 5 else ""
+        ctx.note(
+            f"{len(facts.left_out)} file(s) left out of the review by the repository's "
+            f"`paths`/`paths-ignore` ({shown}{more}); secrets are still reported in them."
+        )
+        review = facts.review_diff
+        facts.review_diff = Diff(
+            tuple(f for f in review.files if f.path not in facts.left_out),
+            review.base,
+            review.head,
+        )
+    facts.guidance = config.guidance_for([f.path for f in facts.review_diff.files])
+    return facts
 
 
 def _open_repo(ctx: RunContext, *, required: bool) -> LocalRepo | None:
@@ -322,6 +354,7 @@ def prepare_calls(
         commits=facts.commits,
         risk=f"{facts.risk_level} ({'; '.join(facts.risk_reasons[:3]) or 'no notable signal'})",
         known=findings,
+        guidance=facts.guidance,
         redact=redact,
         truncate=counter.truncate,
     )

@@ -110,7 +110,9 @@ class Review:
         from cicd_agent.modes.review.collect import ReviewFloor
         from cicd_agent.modes.review.publish_from import HandoffFacts
 
-        found = deterministic_findings(facts.diff, facts.workflow_texts)
+        found = [
+            f for f in deterministic_findings(facts.diff, facts.workflow_texts) if facts.keeps(f)
+        ]
         if isinstance(facts, HandoffFacts):  # publish-from: the file's claims join the floor
             found = facts.with_claims(found)
         return ReviewFloor(facts, found)

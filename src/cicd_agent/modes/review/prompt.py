@@ -24,6 +24,8 @@ PR_TEXT_TOKENS = 1_500
 """Tokens of title and description kept (long templates and pasted logs are cut)."""
 COMMIT_TOKENS = 800
 """Tokens of commit messages kept."""
+GUIDANCE_TOKENS = 1_500
+"""Tokens of the repository's guidance kept (AGENTS.md and path instructions)."""
 KNOWN_FINDINGS = 20
 """Deterministic findings listed for the model so it does not repeat them."""
 SAFETY_MARGIN = 200
@@ -64,6 +66,7 @@ def build_prompt(
     known: Sequence[Finding],
     redact: Callable[[str], str],
     truncate: Truncate,
+    guidance: str = "",
 ) -> ReviewPrompt:
     """The system prompt and the fixed fields of the user prompt."""
     system = Template(template("review_system")).substitute(untrusted_rules=UNTRUSTED_RULES)
@@ -82,5 +85,8 @@ def build_prompt(
             "known_findings": fence("automated findings", "\n".join(listed) or "- none"),
             "pull_request": fence("pull request", pull_request or "(no title or description)"),
             "commits": fence("commit messages", history or "(none)"),
+            "guidance": fence(
+                "repository guidance", truncate(redact(guidance), GUIDANCE_TOKENS) or "(none)"
+            ),
         },
     )

@@ -1,0 +1,286 @@
+"""The repository's own settings, ``.github/cicd-agent.yml``, read from a commit it trusts.
+
+Why a file in the repository: teams keep path filters and per-path guidance beside the code,
+reviewed like code, instead of in every workflow. Why from a trusted commit and never from the
+pull request's head: the head is the author's, and a pull request must not be able to switch
+off, narrow or soften its own review. The same rule holds for the guidance files (``AGENTS.md``,
+``.github/copilot-instructions.md``), which the review prompt shows the model fenced as
+repository text, never as instructions that outrank the deterministic floor.
+
+The file holds one section per mode (``review:``, ``gen-tests:``, ``analyse-failure:``,
+``deploy-gate:``) whose keys are the action's own input names, plus ``paths`` / ``paths-ignore``
+(gitignore-style globs) and ``path-instructions`` (glob → text). Precedence: a workflow input or
+flag, then this file, then the built-in default. An unknown key or a bad value is a usage error
+(exit 2) that names the key: a typo must not quietly leave a safety switch at its default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from cicd_agent.errors import UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pathspec
+
+    from cicd_agent.events import Event
+
+CONFIG_PATH = ".github/cicd-agent.yml"
+SCHEMA_FILE = "data/cicd-agent.schema.json"
+GUIDANCE_PATHS = ("AGENTS.md", ".github/copilot-instructions.md")
+MODE_SECTIONS = ("review", "gen-tests", "analyse-failure", "deploy-gate")
+PATH_KEYS = ("paths", "paths-ignore", "path-instructions")
+NOT_CONFIGURABLE = frozenset(
+    {
+        # one run's facts, not the repository's policy
+        *("event", "event-name", "repo", "json", "debug", "mode", "base", "head"),
+        *("logs", "run-id", "publish-from", "result-file", "deploy-time"),
+        # secrets belong in the workflow's secrets, never in a committed file
+        *("prometheus-password", "prometheus-token", "slack-webhook-url", "openai-api-key"),
+    }
+)
+"""Inputs a settings file cannot set: per-run facts and secrets."""
+MAX_CONFIG_BYTES = 64 * 1024
+MAX_GUIDANCE_BYTES = 16 * 1024
+"""Guidance beyond this is cut: it is advice for the model, and the prompt budget is shared."""
+MAX_NODES = 5_000
+"""YAML nodes accepted in the file; a settings file needs a few dozen, an alias bomb millions."""
+_HINT = f"Fix {CONFIG_PATH} on the base branch (its JSON Schema ships as cicd-agent.schema.json)."
+
+
+@dataclass(frozen=True)
+class PathRules:
+    """Which files a mode looks at, and the guidance for some of them."""
+
+    include: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    instructions: tuple[tuple[str, str], ...] = ()
+
+    def selects(self, path: str) -> bool:
+        """False for a file ``paths-ignore`` removes or ``paths`` (when set) leaves out."""
+        if self.include and not _spec(self.include).match_file(path):
+            return False
+        return not (self.ignore and _spec(self.ignore).match_file(path))
+
+    def instructions_for(self, paths: Collection[str]) -> list[tuple[str, str]]:
+        """The ``(glob, text)`` pairs that apply to at least one of ``paths``, in file order."""
+        return [
+            (glob, text)
+            for glob, text in self.instructions
+            if any(_spec((glob,)).match_file(path) for path in paths)
+        ]
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    """One mode's settings from the file, and where they came from (for the summary)."""
+
+    source: str | None = None
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    paths: PathRules = field(default_factory=PathRules)
+    guidance: tuple[tuple[str, str], ...] = ()
+    """``(file name, text)`` of the guidance files found at the trusted commit."""
+
+    def guidance_for(self, paths: Collection[str]) -> str:
+        """The repository's advice for a model looking at ``paths``: the guidance files, then
+        each ``path-instructions`` entry that matches one of them. Empty when there is none."""
+        parts = [f"From {name}:\n{text.strip()}" for name, text in self.guidance if text.strip()]
+        parts += [
+            f"For files matching `{glob}`:\n{text}"
+            for glob, text in self.paths.instructions_for(paths)
+        ]
+        return "\n\n".join(parts)
+
+
+def trusted_commit(event: Event, base: str | None) -> str | None:
+    """The commit whose settings apply: never one the pull request's author wrote.
+
+    A pull request's base (or ``--base`` on a local run); for a push, the commit before it
+    (the pusher has write access, but the base keeps one rule for every event); for other
+    events the default branch as the checkout knows it. None when no such commit is known.
+    """
+    if base:
+        return base
+    if event.pull_request is not None:
+        return event.pull_request.base.sha
+    if event.push is not None:
+        before = event.push.before
+        if before and set(before) != {"0"}:
+            return before
+        return None
+    if event.repository is not None and event.repository.default_branch:
+        return f"refs/remotes/origin/{event.repository.default_branch}"
+    return None
+
+
+def load(repo_dir: Path, commit: str | None, mode: str) -> RepoConfig:
+    """Read and check the file (and the guidance files) at ``commit``; empty when absent."""
+    if commit is None:
+        return RepoConfig()
+    text = _show(repo_dir, commit, CONFIG_PATH, MAX_CONFIG_BYTES)
+    guidance = tuple(
+        (name, found)
+        for name in GUIDANCE_PATHS
+        if (found := _show(repo_dir, commit, name, MAX_GUIDANCE_BYTES)) is not None
+    )
+    if text is None:
+        return RepoConfig(guidance=guidance)
+    config = parse(text, mode)
+    return RepoConfig(
+        source=f"{CONFIG_PATH} at {commit[:12]}",
+        inputs=config.inputs,
+        paths=config.paths,
+        guidance=guidance,
+    )
+
+
+def parse(text: str, mode: str) -> RepoConfig:
+    """The section of ``mode`` from the file's text; every section's keys are checked.
+
+    Keys are checked against the shipped schema for every section, so a typo in another mode's
+    section is found on the first run of any mode. Values come back as strings, the form an
+    action input has, so the flag's own type and choices check them exactly as they check the
+    input of the same name.
+    """
+    document = _safe_yaml(text)
+    if document is None:
+        return RepoConfig()
+    if not isinstance(document, dict):
+        raise UsageError(f"{CONFIG_PATH} must be a mapping of mode sections.", hint=_HINT)
+    known = settings_by_section()
+    for section, body in document.items():
+        if section not in known:
+            raise UsageError(
+                f"{CONFIG_PATH}: unknown section {section!r} "
+                f"(sections: {', '.join(MODE_SECTIONS)}).",
+                hint=_HINT,
+            )
+        if body is not None and not isinstance(body, dict):
+            raise UsageError(f"{CONFIG_PATH}: {section} must be a mapping of settings.", hint=_HINT)
+        for key in body or {}:
+            if key not in known[section]:
+                raise UsageError(
+                    f"{CONFIG_PATH}: unknown setting {section}.{key!s} "
+                    "(per-run values and secrets cannot be set in this file).",
+                    hint=_HINT,
+                )
+    body = document.get(mode) or {}
+    inputs = {
+        str(key): _scalar(f"{mode}.{key}", value)
+        for key, value in body.items()
+        if key not in PATH_KEYS
+    }
+    return RepoConfig(inputs=inputs, paths=_path_rules(mode, body))
+
+
+@cache
+def settings_by_section() -> dict[str, frozenset[str]]:
+    """Each section's allowed keys, from the schema that ships with the package."""
+    import json
+    from importlib.resources import files
+
+    schema = json.loads(files("cicd_agent").joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
+    return {
+        section: frozenset(body["properties"])
+        for section, body in schema["properties"].items()
+    }
+
+
+def _path_rules(mode: str, body: Mapping[str, Any]) -> PathRules:
+    instructions = body.get("path-instructions") or {}
+    if not isinstance(instructions, dict) or not all(
+        isinstance(glob, str) and isinstance(text, str) for glob, text in instructions.items()
+    ):
+        raise UsageError(
+            f"{CONFIG_PATH}: {mode}.path-instructions must map globs to text.", hint=_HINT
+        )
+    return PathRules(
+        include=_globs(f"{mode}.paths", body.get("paths")),
+        ignore=_globs(f"{mode}.paths-ignore", body.get("paths-ignore")),
+        instructions=tuple((glob, text.strip()) for glob, text in instructions.items()),
+    )
+
+
+def _globs(name: str, value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise UsageError(f"{CONFIG_PATH}: {name} must be a list of globs.", hint=_HINT)
+    _spec(tuple(value))  # a malformed pattern is refused now, not on the first file
+    return tuple(value)
+
+
+def _scalar(name: str, value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return str(value)
+    raise UsageError(
+        f"{CONFIG_PATH}: {name!r} must be a single value, got {type(value).__name__}.", hint=_HINT
+    )
+
+
+def _spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
+    import pathspec
+
+    try:
+        return pathspec.GitIgnoreSpec.from_lines(patterns)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"{CONFIG_PATH}: bad glob in {list(patterns)!r}: {exc}.") from exc
+
+
+def _safe_yaml(text: str) -> object:
+    """The document, with its node count bounded before anything is built from it."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        raise UsageError(f"{CONFIG_PATH} is not valid YAML: {exc}.", hint=_HINT) from None
+    if root is None:
+        return None
+    if _count_nodes(root) > MAX_NODES:
+        raise UsageError(f"{CONFIG_PATH} has more than {MAX_NODES} YAML nodes.", hint=_HINT)
+    return yaml.SafeLoader(text).get_single_data()
+
+
+def _count_nodes(root: Any) -> int:
+    """Nodes reachable from ``root``, counting every use of an alias, stopping past the cap."""
+    import yaml
+
+    count, stack = 0, [root]
+    while stack and count <= MAX_NODES:
+        node = stack.pop()
+        count += 1
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return count
+
+
+def _show(repo_dir: Path, commit: str, path: str, max_bytes: int) -> str | None:
+    """``path`` as committed in ``commit``; None when the commit or the file is not there."""
+    import os
+    import subprocess
+
+    if commit.startswith("-"):
+        return None
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(repo_dir), "cat-file", "blob", f"{commit}:{path}"],
+            capture_output=True,
+            timeout=30,
+            check=False,
+            env={"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "PATH": os.environ.get("PATH", "")},
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout[:max_bytes].decode("utf-8", errors="replace")

@@ -1,0 +1,87 @@
+"""Regenerate the JSON Schema of ``.github/cicd-agent.yml`` from the CLI (``--check`` fails on drift).
+
+The schema ships in the package (``cicd_agent/data/cicd-agent.schema.json``) so editors can
+validate the file as it is written (``# yaml-language-server: $schema=…``). It is generated from
+each mode's own options, so a setting exists in the schema exactly when the action has the
+input of the same name, and the descriptions are the flags' help texts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from cicd_agent.cli import _subparser, build_parser  # noqa: E402
+from cicd_agent.repo_config import MODE_SECTIONS, NOT_CONFIGURABLE  # noqa: E402
+
+SCHEMA = ROOT / "src" / "cicd_agent" / "data" / "cicd-agent.schema.json"
+_GLOBS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+
+
+def _property(action: argparse.Action) -> dict[str, Any]:
+    described: dict[str, Any] = {"description": (action.help or "").replace("%%", "%")}
+    if isinstance(action, argparse._StoreTrueAction):
+        return {**described, "type": "boolean"}
+    if action.choices is not None:
+        return {**described, "enum": [str(choice) for choice in action.choices]}
+    if action.type is int or getattr(action.type, "__name__", "") == "parse":
+        return {**described, "type": "integer"}
+    if action.type is float:
+        return {**described, "type": "number"}
+    return {**described, "type": ["string", "number", "boolean"]}
+
+
+def _section(mode: str) -> dict[str, Any]:
+    parser = _subparser(build_parser(mode)[0], mode)
+    properties: dict[str, Any] = {}
+    for action in parser._actions:
+        if not action.option_strings or action.dest in ("help", "version"):
+            continue
+        name = max(action.option_strings, key=len).lstrip("-")
+        if name not in NOT_CONFIGURABLE:
+            properties[name] = _property(action)
+    properties["paths"] = {**_GLOBS, "description": "only files matching these globs"}
+    properties["paths-ignore"] = {
+        **_GLOBS,
+        "description": "files left out (secrets are still reported in them)",
+    }
+    properties["path-instructions"] = {
+        "type": "object",
+        "additionalProperties": {"type": "string"},
+        "description": "glob → guidance given to the model for matching files",
+    }
+    return {"type": "object", "additionalProperties": False, "properties": properties}
+
+
+def schema() -> dict[str, Any]:
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "$id": "https://cicd-agent.invalid/cicd-agent.schema.json",
+        "title": "cicd-agent repository settings (.github/cicd-agent.yml)",
+        "description": "Read from the base commit; workflow inputs take precedence.",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {mode: _section(mode) for mode in MODE_SECTIONS},
+    }
+
+
+def main(argv: list[str]) -> int:
+    text = json.dumps(schema(), indent=2, sort_keys=True) + "\n"
+    if "--check" in argv:
+        if not SCHEMA.is_file() or SCHEMA.read_text(encoding="utf-8") != text:
+            print(f"{SCHEMA.relative_to(ROOT)} is out of date: run tools/config_schema.py")
+            return 1
+        return 0
+    SCHEMA.parent.mkdir(parents=True, exist_ok=True)
+    SCHEMA.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
