@@ -6,6 +6,7 @@ SHA-256 it pins; the action keeps the folder in actions/cache, so only a cold ca
 them, at set-up, and a run never waits on the network for them. Where they cannot be had (a
 runner without internet), this says so once and exits 0: the run then counts tokens with the
 over-estimate in ``tokens`` and its job summary says the counts are estimates.
+``--strict`` (the Dockerfile) exits 1 instead: an image must carry the files.
 """
 
 from __future__ import annotations
@@ -34,18 +35,22 @@ def fetch(encodings: tuple[str, ...] = ENCODINGS, timeout: float = FETCH_TIMEOUT
     return []
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    strict = argv == ["--strict"]
     folder = os.environ.get("TIKTOKEN_CACHE_DIR") or "tiktoken's default cache"
     missing = fetch()
-    if missing:
-        print(
-            f"::notice title=cicd-agent::tiktoken's {', '.join(missing)} files could not be "
-            f"fetched into {folder}; token counts will be estimated and the summary will say so."
-        )
-    else:
+    if not missing:
         print(f"tiktoken encodings ready in {folder}: {', '.join(ENCODINGS)}")
+        return 0
+    if strict:
+        print(f"tiktoken's {', '.join(missing)} files could not be fetched into {folder}.")
+        return 1
+    print(
+        f"::notice title=cicd-agent::tiktoken's {', '.join(missing)} files could not be "
+        f"fetched into {folder}; token counts will be estimated and the summary will say so."
+    )
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
