@@ -137,4 +137,3 @@ class Usage:
         if self.estimated_encodings:
             line += " " + estimated_counts_note(sorted(self.estimated_encodings))
         return line
-
