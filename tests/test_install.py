@@ -213,7 +213,7 @@ def test_uv_is_pinned_to_one_version_by_hash() -> None:
     assert len(re.findall(r"--hash=sha256:[0-9a-f]{64}", text)) >= 3  # one per platform wheel
     script = INSTALL_SH.read_text()
     assert "--require-hashes" in script and '-r "$pins"' in script
-    assert re.search(r"uv\" sync --frozen --no-config", script)
+    assert re.search(r"uv\" sync --frozen --no-config --system-certs", script)
 
 
 def test_the_action_ci_and_the_image_all_install_through_the_lock() -> None:

@@ -3,10 +3,11 @@
 # bench/bench_install.py times. Every distribution comes from uv.lock, pinned by hash; uv itself
 # is installed by pip with --require-hashes from tools/uv/requirements.txt.
 #
-# Environment:
-#   PYTHON                  the interpreter the virtualenv is made with (required)
-#   UV_PROJECT_ENVIRONMENT  the virtualenv to create or bring in line with the lock (required)
-#   UV_DIR                  where the pinned uv lives (reused when it is the pinned version)
+# Environment (the defaults suit a checkout: `EXTRAS=dev bash tools/uv/install.sh`):
+#   PYTHON                  the interpreter the virtualenv is made with (default python3)
+#   UV_PROJECT_ENVIRONMENT  the virtualenv to create or bring in line with the lock (.venv)
+#   UV_DIR                  where the pinned uv lives, reused when it is the pinned version
+#                           (.harness/uv)
 #   UV_CACHE_DIR            uv's download cache (the action keeps it in actions/cache)
 #   EXTRAS                  core (review, gen-tests, analyse-failure), deploy (deploy-gate), or
 #                           dev (.ci/run: tests and linters; includes deploy)
@@ -14,8 +15,10 @@
 #                           INPUT_PROVIDER is none (then no tokens are ever counted)
 set -euo pipefail
 
-: "${PYTHON:?PYTHON must name the interpreter}" "${UV_PROJECT_ENVIRONMENT:?}" "${UV_DIR:?}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+PYTHON="${PYTHON:-python3}"
+export UV_PROJECT_ENVIRONMENT="${UV_PROJECT_ENVIRONMENT:-$root/.venv}"
+UV_DIR="${UV_DIR:-$root/.harness/uv}"
 pins="$root/tools/uv/requirements.txt"
 pinned="$(sed -n 's/^uv==\([^ ]*\).*/\1/p' "$pins")"
 uv="$UV_DIR/bin/uv"
@@ -33,6 +36,8 @@ fi
 
 # From the action's own folder with --no-config: a uv.toml in the checked-out (untrusted)
 # workspace or the runner's home must not change the index, hashes or build settings.
+# --system-certs: trust what the machine trusts, as pip does (a self-hosted runner behind a
+# TLS-inspecting proxy); the hashes in the lock are checked either way.
 extras=()
 case "${EXTRAS:-core}" in
     core) ;;
@@ -40,8 +45,8 @@ case "${EXTRAS:-core}" in
     *) echo "install.sh: EXTRAS must be core, deploy or dev, got '$EXTRAS'" >&2; exit 2 ;;
 esac
 cd "$root"
-"$uv" sync --frozen --no-config --no-dev --no-python-downloads --python "$PYTHON" --quiet \
-    ${extras[@]+"${extras[@]}"}
+"$uv" sync --frozen --no-config --system-certs --no-dev --no-python-downloads --quiet \
+    --python "$PYTHON" ${extras[@]+"${extras[@]}"}
 
 if [[ -n "${TIKTOKEN_CACHE_DIR:-}" && "${INPUT_PROVIDER:-}" != none ]]; then
     "$UV_PROJECT_ENVIRONMENT/bin/python" -m cicd_agent.model.encodings
