@@ -11,16 +11,36 @@ over-estimate in ``tokens`` and its job summary says the counts are estimates.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
+from pathlib import Path
 
 from cicd_agent.model.tokens import TokenCounter
 
 ENCODINGS = ("o200k_base", "cl100k_base")
 """Every encoding ``model.names`` maps a model to."""
 
+_SOURCE = "https://openaipublic.blob.core.windows.net/encodings/{}.tiktoken"
+"""Where tiktoken downloads an encoding from (tiktoken_ext/openai_public.py); its cache names
+the file by the SHA-1 of this URL."""
+
 FETCH_TIMEOUT = 20.0
 """Seconds for each file: a few MB from a CDN on a hosted runner takes about one."""
+
+
+def _cache_name(encoding: str) -> str:
+    """tiktoken's file name for ``encoding``: a cache key, not a security hash."""
+    return hashlib.sha1(_SOURCE.format(encoding).encode(), usedforsecurity=False).hexdigest()
+
+
+def cached(encodings: tuple[str, ...] = ENCODINGS) -> bool:
+    """True when every file is already in ``TIKTOKEN_CACHE_DIR`` (a restored cache): then the
+    set-up skips loading them, and tiktoken checks their SHA-256 when a run loads them."""
+    folder = os.environ.get("TIKTOKEN_CACHE_DIR")
+    if not folder:
+        return False
+    return all((Path(folder) / _cache_name(name)).is_file() for name in encodings)
 
 
 def fetch(encodings: tuple[str, ...] = ENCODINGS, timeout: float = FETCH_TIMEOUT) -> list[str]:
@@ -38,7 +58,7 @@ def fetch(encodings: tuple[str, ...] = ENCODINGS, timeout: float = FETCH_TIMEOUT
 def main(argv: list[str]) -> int:
     strict = argv == ["--strict"]
     folder = os.environ.get("TIKTOKEN_CACHE_DIR") or "tiktoken's default cache"
-    missing = fetch()
+    missing = [] if cached() else fetch()
     if not missing:
         print(f"tiktoken encodings ready in {folder}: {', '.join(ENCODINGS)}")
         return 0
