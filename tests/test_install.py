@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cicd_agent.modes import MODES
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 INSTALL_SH = REPO_ROOT / "tools" / "uv" / "install.sh"
 UV_PINS = REPO_ROOT / "tools" / "uv" / "requirements.txt"
@@ -28,6 +30,7 @@ LOCK = REPO_ROOT / "uv.lock"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 BIN = Path(sysconfig.get_path("scripts"))
 DEPLOY_ONLY = ("numpy", "scipy", "sklearn")
+CORE_MODES = ("review", "gen-tests", "analyse-failure")
 SHA256 = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
@@ -111,8 +114,8 @@ def test_the_core_install_has_no_deploy_extra_and_still_runs_analyse_failure(
         *DEPLOY_ONLY,
     )
     assert missing.stdout.split() == list(DEPLOY_ONLY), missing.stderr
-    for module in ("review", "gen_tests", "analyse_failure"):
-        imported = python_in(core_install.venv, f"import cicd_agent.modes.{module}")
+    for mode in CORE_MODES:
+        imported = python_in(core_install.venv, f"import {MODES[mode].module}")
         assert imported.returncode == 0, imported.stderr
     analysed = subprocess.run(
         [str(core_install.venv / "bin" / "cicd-agent"), "analyse-failure", "--provider", "none",
@@ -127,13 +130,13 @@ def test_importing_a_core_mode_never_imports_numpy_or_scipy() -> None:
     """The same in the dev environment, where numpy is installed: nothing pulls it in."""
     probe = (
         "import sys, importlib\n"
-        "for mode in sys.argv[1:]:\n"
-        "    importlib.import_module('cicd_agent.modes.' + mode)\n"
-        "import cicd_agent.analysis.logs.reader\n"
+        "for module in sys.argv[1:]:\n"
+        "    importlib.import_module(module)\n"
         "print(*sorted(m for m in ('numpy', 'scipy', 'sklearn') if m in sys.modules))"
     )
+    modules = [MODES[mode].module for mode in CORE_MODES] + ["cicd_agent.analysis.logs.reader"]
     done = subprocess.run(
-        [sys.executable, "-c", probe, "review", "gen_tests", "analyse_failure"],
+        [sys.executable, "-c", probe, *modules],
         capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     assert done.stdout.strip() == ""
