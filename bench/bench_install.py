@@ -1,14 +1,22 @@
-"""Install: what the composite action pays per job to install cicd-agent from a warm pip cache.
+"""Install: what the composite action pays per job to set cicd-agent up, against `python -m venv`.
 
-Run: ``python bench/bench_install.py`` (``--runs N``, ``--json``).
+Run: ``python bench/bench_install.py`` (``--runs N``, ``--inner N``, ``--json``).
 
-action.yml's install step does ``python -m venv "$RUNNER_TEMP/cicd-agent-venv"`` and then
-``venv/bin/python -m pip install --disable-pip-version-check --quiet "$GITHUB_ACTION_PATH"``
-with ``PIP_CACHE_DIR`` restored by actions/cache. This bench does exactly that: it copies the
-package sources to a temporary folder (so no build output lands in the checkout), warms a
-pip cache folder of its own with one untimed install, then times fresh venv + install ``--runs``
-times against that cache. The venv creation alone is reported too: it is the floor any
-Python action pays, and the ratio to it survives a slow machine.
+The action's install step is ``tools/uv/install.sh``: pip installs the pinned uv (checked by
+hash), ``uv sync --frozen`` builds the virtualenv from uv.lock, and tiktoken's encoding files are
+fetched unless a restored cache holds them. actions/cache restores uv, uv's downloads and those
+files under a key of the lock. Each run times, back to back on the same machine:
+
+- ``python -m venv`` into a new folder: the floor any Python action pays (the reference);
+- cold: install.sh with nothing cached (uv and every locked wheel downloaded from PyPI);
+- warm: install.sh as after a cache hit (uv, uv's cache and tiktoken's files present), into a
+  new virtualenv;
+
+once for the core install (review, gen-tests, analyse-failure) and once with deploy-gate's
+``deploy`` extra. Ratios are per run (set-up / ``python -m venv``). Sizes compare the installed
+virtualenv with an empty ``python -m venv``. Import cost: each mode's ``import`` in the installed
+virtualenv against ``python -c pass`` of the same interpreter, alternated ``--inner`` times.
+Restoring actions/cache itself (a download from GitHub's cache service) is not measured here.
 """
 
 from __future__ import annotations
@@ -22,107 +30,174 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, Figure, emit, figure, print_table
+from common import ROOT, TIKTOKEN_CACHE, Figure, emit, figure, print_table, wall_time
 
-SOURCES = ("pyproject.toml", "README.md", "src")
+from cicd_agent.modes import MODES as REGISTRY
 
-
-def copy_sources(target: Path) -> Path:
-    """The package as the action checks it out: sources only, no build output or caches."""
-    tree = target / "cicd-agent"
-    tree.mkdir()
-    for name in SOURCES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(
-                source, tree / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
-            )
-        else:
-            shutil.copy2(source, tree / name)
-    return tree
-
-
-def install(tree: Path, venv: Path, cache: Path) -> tuple[float, float]:
-    """Seconds for the action's two commands: create the venv, pip install the package."""
-    environ = {**os.environ, "PIP_CACHE_DIR": str(cache)}
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=environ)
-    created = time.perf_counter()
-    subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install",
-         "--disable-pip-version-check", "--quiet", str(tree)],
-        check=True, env=environ, capture_output=True,
-    )  # fmt: skip
-    return created - started, time.perf_counter() - created
-
-
-def build_wheel(tree: Path, out: Path, cache: Path) -> float:
-    """Seconds to build cicd-agent's own wheel alone: the share of the step that is ours."""
-    environ = {**os.environ, "PIP_CACHE_DIR": str(cache)}
-    started = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(tree)],
-        check=True, env=environ, capture_output=True,
-    )  # fmt: skip
-    return time.perf_counter() - started
+INSTALL_SH = ROOT / "tools" / "uv" / "install.sh"
+BASE_PYTHON = Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+MODES = {name: ("deploy" if name == "deploy-gate" else "core", REGISTRY[name].module)
+         for name in ("review", "gen-tests", "analyse-failure", "deploy-gate")}  # fmt: skip
+"""Each mode's module (the registry's: it moves with the code) and the install it runs on."""
+COLD_TARGET, WARM_TARGET, SIZE_TARGET, IMPORT_TARGET = 10.0, 3.0, 150.0, 6.0
 
 
 def folder_mb(path: Path) -> float:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
+    """Bytes of every file under ``path`` (files hard-linked from uv's cache count in full)."""
+    return sum(f.lstat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
 
 
-def measure(runs: int) -> list[Figure]:
-    with tempfile.TemporaryDirectory(prefix="bench-install-") as scratch:
-        root = Path(scratch)
-        tree = copy_sources(root)
-        cache = root / "pip-cache"
-        install(tree, root / "warm-up", cache)
-        size = folder_mb(root / "warm-up")
-        venvs, pips, totals, wheels = [], [], [], []
-        for n in range(runs):
-            venv = root / f"venv{n}"
-            created, installed = install(tree, venv, cache)
-            venvs.append(created)
-            pips.append(installed)
-            totals.append(created + installed)
-            shutil.rmtree(venv)
-            wheels.append(build_wheel(tree, root / f"wheel{n}", cache))
-    finders = os.environ.get("PIP_FIND_LINKS", "")
-    local = f"; pip also has local wheels (PIP_FIND_LINKS={finders})" if finders else ""
-    note = f"fresh venv + `pip install .` from a warmed PIP_CACHE_DIR{local}"
-    return [
-        figure("install per job: venv + pip install", "s", totals, note=note),
+def make_venv(target: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run([str(BASE_PYTHON), "-m", "venv", str(target)], check=True)
+    return time.perf_counter() - started
+
+
+def install(scratch: Path, venv: Path, extras: str, tiktoken: Path) -> float:
+    """Seconds for install.sh, as the action's step runs it, with this scratch's uv and caches."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("UV_", "PIP_", "VIRTUAL_ENV", "TIKTOKEN", "INPUT_"))
+    }
+    env |= {
+        "PYTHON": str(BASE_PYTHON),
+        "UV_DIR": str(scratch / "uv"),
+        "UV_CACHE_DIR": str(scratch / "uv-cache"),
+        "UV_PROJECT_ENVIRONMENT": str(venv),
+        "EXTRAS": extras,
+        "TIKTOKEN_CACHE_DIR": str(tiktoken),
+    }
+    started = time.perf_counter()
+    subprocess.run(["bash", str(INSTALL_SH)], env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def restored_tiktoken(target: Path) -> Path:
+    """tiktoken's files as a cache hit restores them (copied from the harness cache)."""
+    if TIKTOKEN_CACHE.is_dir():
+        shutil.copytree(TIKTOKEN_CACHE, target)
+    else:
+        target.mkdir()
+    return target
+
+
+def import_ratios(venv: Path, module: str, inner: int) -> float:
+    """Median of ``inner`` alternated timings of ``import module`` over ``python -c pass``."""
+    python = str(venv / "bin" / "python")
+    subprocess.run([python, "-c", f"import {module}"], check=True)  # bytecode, as a 2nd run
+    ours, base = [], []
+    for _ in range(inner):
+        base.append(wall_time([python, "-c", "pass"]))
+        ours.append(wall_time([python, "-c", f"import {module}"]))
+    return sorted(ours)[inner // 2] / sorted(base)[inner // 2]
+
+
+def measure(runs: int, inner: int) -> list[Figure]:
+    venvs: list[float] = []
+    timings: dict[tuple[str, str], list[float]] = {}
+    sizes: dict[str, float] = {}
+    imports: dict[str, list[float]] = {name: [] for name in MODES}
+    with tempfile.TemporaryDirectory(prefix="bench-install-") as folder:
+        root = Path(folder)
+        for run in range(runs):
+            venvs.append(make_venv(root / f"reference{run}"))
+            sizes["reference"] = folder_mb(root / f"reference{run}")
+            shutil.rmtree(root / f"reference{run}")
+            for extras in ("core", "deploy"):
+                scratch = root / f"{extras}{run}"
+                scratch.mkdir()
+                cold_venv, warm_venv = scratch / "cold-venv", scratch / "warm-venv"
+                cold = install(scratch, cold_venv, extras, scratch / "tiktoken-cold")
+                warm = install(scratch, warm_venv, extras, restored_tiktoken(scratch / "tk"))
+                timings.setdefault(("cold", extras), []).append(cold)
+                timings.setdefault(("warm", extras), []).append(warm)
+                sizes[extras] = folder_mb(warm_venv)
+                for name, (needs, module) in MODES.items():
+                    if needs == extras:
+                        imports[name].append(import_ratios(warm_venv, module, inner))
+                shutil.rmtree(scratch)
+    return figures(venvs, timings, sizes, imports, inner)
+
+
+def figures(
+    venvs: list[float],
+    timings: dict[tuple[str, str], list[float]],
+    sizes: dict[str, float],
+    imports: dict[str, list[float]],
+    inner: int,
+) -> list[Figure]:
+    label = {"core": "review, gen-tests, analyse-failure", "deploy": "deploy-gate"}
+    cold_note = (
+        "nothing cached: pip installs the pinned uv (hash-checked), uv downloads every locked "
+        "wheel from PyPI; tiktoken's files are fetched (on this machine, without internet, "
+        "that attempt fails at once and counts would be estimates)"
+    )
+    warm_note = "after a cache hit: uv, uv's cache and tiktoken's files present; a new virtualenv"
+    rows = [figure("install: `python -m venv` (reference)", "s", venvs)]
+    for extras in ("core", "deploy"):
+        for kind, target in (("cold", COLD_TARGET), ("warm", WARM_TARGET)):
+            values = timings[(kind, extras)]
+            rows.append(
+                figure(
+                    f"set-up per job, {kind} cache, {label[extras]}",
+                    "s",
+                    values,
+                    f"≤ {target:g} s" if extras == "core" else "",
+                    (lambda m, t=target: m <= t) if extras == "core" else None,
+                    cold_note if kind == "cold" else warm_note,
+                    "a cold set-up downloads uv (about 20 MB, installed by pip) and every "
+                    "locked wheel; under load, pip's own start-up is a large share",
+                )
+            )
+            rows.append(
+                figure(
+                    f"set-up per job, {kind} cache, {label[extras]} / `python -m venv`",
+                    "×",
+                    [v / r for v, r in zip(values, venvs, strict=True)],
+                    note="per run, the whole install step against creating an empty venv",
+                )
+            )
+    rows += [
         figure(
-            "install: the `pip install .` step", "s", pips, note="builds the wheel, installs deps"
-        ),
-        figure("install: the `python -m venv` step (reference)", "s", venvs),
-        figure(
-            "install: building cicd-agent's own wheel alone (`pip wheel --no-deps .`)",
-            "s",
-            wheels,
-            note="timed separately in the same runs: the rest of `pip install .` is resolving, "
-            "unpacking and byte-compiling the dependencies (numpy and scipy are most of the size)",
+            "core virtualenv size",
+            "MB",
+            [sizes["core"]],
+            f"≤ {SIZE_TARGET:g} MB",
+            lambda m: m <= SIZE_TARGET,
+            "every file's bytes; cicd-agent itself is an editable install of the action's src/",
         ),
         figure(
-            "install per job / `python -m venv`",
-            "×",
-            [total / venv for total, venv in zip(totals, venvs, strict=True)],
-            note="per run, the whole step against creating an empty venv",
+            "core virtualenv / empty `python -m venv`", "×", [sizes["core"] / sizes["reference"]]
         ),
-        figure("installed venv size", "MB", [size], note="everything the step writes"),
+        figure("deploy-gate virtualenv size (core + deploy extra)", "MB", [sizes["deploy"]]),
     ]
+    for name, values in imports.items():
+        rows.append(
+            figure(
+                f"import {name} mode in the installed venv / `python -c pass`",
+                "×",
+                values,
+                f"≤ {IMPORT_TARGET:g}×",
+                lambda m: m <= IMPORT_TARGET,
+                f"each run: median of {inner} alternated timings in the virtualenv just "
+                "installed (bytecode written by one untimed import first)",
+            )
+        )
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--inner", type=int, default=7)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
-    figures = measure(args.runs)
+    figures_ = measure(args.runs, args.inner)
     if args.json:
-        emit(figures)
+        emit(figures_)
     else:
-        print_table("Install", figures)
+        print_table("Install", figures_)
 
 
 if __name__ == "__main__":

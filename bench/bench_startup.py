@@ -10,6 +10,7 @@ the two medians, so machine load moves both sides alike. Target (issue 9): ≤ 3
 from __future__ import annotations
 
 import argparse
+import statistics
 import subprocess
 import sys
 from collections import defaultdict
@@ -23,6 +24,8 @@ MODES = {
     "deploy-gate": "cicd_agent.modes.deploy_gate.mode",
 }
 TARGET = 3.0
+MODE_TARGET = 6.0
+"""Issue 16: importing any mode ≤ 6× `python -c pass` (start-up keeps issue 9's 3×)."""
 HEAVY = ("openai", "github", "git")
 
 
@@ -91,18 +94,29 @@ def measure(runs: int, inner: int) -> list[Figure]:
             note=f"{note}; no target: --help builds every mode's argument parser",
         ),
     ]
+    floor = ratios([sys.executable, "-c", "from pydantic import BaseModel"], runs, inner)
+    figures.append(
+        figure(
+            "import pydantic's BaseModel alone / `python -c pass` (the floor of a mode import)",
+            "×",
+            floor,
+            note=f"{note}; every mode's options and results are pydantic models",
+        )
+    )
     for name, module in MODES.items():
         figures.append(
             figure(
                 f"import {name} mode / `python -c pass`",
                 "×",
                 ratios([sys.executable, "-c", f"import {module}"], runs, inner),
-                f"≤ {TARGET:g}×",
-                lambda m: m <= TARGET,
+                f"≤ {MODE_TARGET:g}×",
+                lambda m: m <= MODE_TARGET,
                 note,
-                f"import-time cost by package (self time): {heaviest_imports(module)}; the "
-                "pydantic models of events, options and results are built when their module "
-                "is imported",
+                f"import-time cost by package (self time): {heaviest_imports(module)}; "
+                f"importing pydantic's BaseModel alone is {statistics.median(floor):.1f}× "
+                "`python -c pass` in the same runs, so a mode whose module imports pydantic "
+                "cannot get under the target: its result and option models would have to be "
+                "imported when the mode runs, not when it is imported",
             )
         )
     for flag in ("--version", "--help"):

@@ -73,3 +73,18 @@ def test_json_error_is_one_document_on_stdout(tmp_path: Path) -> None:
     assert document["exit_code"] == 2
     assert "no-such-mode" in document["error"]
     assert "::error" in stderr.getvalue()
+
+
+def test_a_run_that_finished_writes_an_empty_error_output(tmp_path: Path) -> None:
+    """README: `error` is "why the run could not finish (empty when it did)": a workflow can
+    test it, so it is written on success too, not left unset."""
+    environ = runner_env(tmp_path)
+    logs = Path(__file__).resolve().parents[1] / "examples" / "logs" / "pytest-failure.zip"
+    code = main(
+        ["analyse-failure", "--provider", "none", "--logs", str(logs)],
+        environ=environ, stdout=io.StringIO(), stderr=io.StringIO(),
+    )  # fmt: skip
+    assert code == 0
+    outputs = parse_github_output((tmp_path / "out").read_text())
+    assert outputs["error"] == ""
+    assert outputs["failure_type"] == "test_failure"

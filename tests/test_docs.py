@@ -55,3 +55,32 @@ def test_every_cli_option_is_an_action_input() -> None:
         if absent:
             missing[name] = absent
     assert missing == {}
+
+
+def test_the_readme_names_the_options_that_are_not_action_inputs() -> None:
+    """The README's "every option is also an action input" must name its exceptions."""
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index("Every option is also an action input")
+    sentence = readme[start : readme.index(";", start)]
+    for option in sorted(NOT_ACTION_INPUTS - {"help"}):
+        assert f"`--{option}`" in sentence, option
+
+
+def test_an_input_whose_cli_states_a_default_shows_it_in_the_inputs_table() -> None:
+    """An input left empty in action.yml takes the CLI's default: the table must show it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("readme_tables", ROOT / "tools/readme_tables.py")
+    assert spec is not None and spec.loader is not None
+    tables = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tables)
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index("<!-- BEGIN inputs -->") : readme.index("<!-- END inputs -->")]
+    shown = {
+        cells[1].strip("` "): cells[3].strip()
+        for cells in (row.split("|") for row in block.splitlines()[3:])
+        if len(cells) > 4
+    }
+    for name in tables.cli_defaults():
+        if name in shown:
+            assert shown[name], f"{name}: the CLI states a default, the README shows none"

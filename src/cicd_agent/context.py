@@ -13,13 +13,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
-from cicd_agent.events import Event, load_event
 from cicd_agent.options import CommonOptions, input_value
 from cicd_agent.repo_config import RepoConfig
 from cicd_agent.result import ModelUsageReport
 from cicd_agent.runner import RunnerIO
 
 if TYPE_CHECKING:
+    from cicd_agent.events import Event
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.model.client import ModelClient
     from cicd_agent.model.config import ModelConfig
@@ -54,6 +54,9 @@ class RunContext:
 
     @cached_property
     def event(self) -> Event:
+        # Imported here: the event models are built on first use, not when a mode is imported.
+        from cicd_agent.events import load_event
+
         return load_event(self.options.event_path, self.options.event_name)
 
     @cached_property

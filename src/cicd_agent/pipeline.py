@@ -90,13 +90,15 @@ def run_mode(
     result.usage = ctx.usage_report()
     ctx.runner.set_outputs(result.outputs())
     exit_code = ExitCode.OK
+    unfinished = ""  # the `error` output: why the run could not finish, empty when it did
     try:
         mode.publish(ctx, result)
     except GitHubWriteDenied as exc:
         result.notes.append(f"Could not publish to GitHub, results are in this summary: {exc}")
     except ExternalServiceError as exc:
         result.headline = f"Publishing to GitHub failed: {exc} {result.headline}"
-        ctx.runner.annotate(Annotation("error", f"Publishing to GitHub failed: {exc}"))
+        unfinished = f"Publishing to GitHub failed: {exc}"
+        ctx.runner.annotate(Annotation("error", unfinished))
         exit_code = ExitCode.EXTERNAL
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
     for annotation in result.annotations():
@@ -104,7 +106,10 @@ def run_mode(
     ctx.runner.write_summary(result.summary_markdown())
     if result.service_failure and exit_code is ExitCode.OK:
         ctx.runner.annotate(Annotation("error", result.service_failure))
+        unfinished = result.service_failure
         exit_code = ExitCode.EXTERNAL
+    if unfinished or ctx.runner.in_runner:  # a local run that finished prints no empty error
+        ctx.runner.set_outputs({"error": unfinished})
     reason = result.policy_failure(ctx.options.fail_on)
     if reason and exit_code is ExitCode.OK:
         ctx.runner.annotate(Annotation("error", f"fail-on {ctx.options.fail_on}: {reason}"))

@@ -26,6 +26,8 @@ class ModelUsageReport(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    estimated_encodings: list[str] = Field(default_factory=list)
+    """Encodings whose counts were estimated because tiktoken's files could not be loaded."""
 
     @property
     def tokens_used(self) -> int:
@@ -34,12 +36,17 @@ class ModelUsageReport(BaseModel):
     def summary_line(self) -> str:
         if self.provider == "none":
             return "Model: none (deterministic analysis only, nothing was sent to a model)."
-        return (
+        line = (
             f"Model: {self.model or 'the configured model'} via {self.provider}: "
             f"{self.calls} call(s), "
             f"{self.prompt_tokens:,} tokens in, {self.completion_tokens:,} out, "
             f"about ${self.cost_usd:.4f}."
         )
+        if self.estimated_encodings:
+            from cicd_agent.model.tokens import estimated_counts_note
+
+            line += " " + estimated_counts_note(self.estimated_encodings)
+        return line
 
 
 class ModeResult(BaseModel):

@@ -125,7 +125,10 @@ class ModelClient:
         """The token counter for ``tier``'s model, for modes that pack context to a budget."""
         model = self.config.model_for(tier)
         if model not in self._counters:
-            self._counters[model] = TokenCounter.for_model(model)
+            counter = TokenCounter.for_model(model)
+            if not counter.exact:
+                self.usage.record_estimated(counter.encoding_name)
+            self._counters[model] = counter
         return self._counters[model]
 
     def output_tokens(self, tier: Tier = "model", requested: int | None = None) -> int:

@@ -150,6 +150,15 @@ def _estimated_head(text: str, max_tokens: int) -> str:
 
 # ---------------------------------------------------------------- loading tiktoken
 
+
+def estimated_counts_note(encodings: list[str]) -> str:
+    """The sentence a job summary carries when token counts are estimates, not tiktoken's."""
+    return (
+        f"Token counts are estimates: tiktoken's {', '.join(encodings)} files could not be "
+        "loaded (no cache and no download), so prompts were packed against an over-count."
+    )
+
+
 _loaded: dict[tuple[str, str | None], Encoding | None] = {}
 _load_lock = threading.Lock()
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from cicd_agent.model.pricing import PriceTable
+from cicd_agent.model.tokens import estimated_counts_note
 
 if TYPE_CHECKING:
     from cicd_agent.result import ModelUsageReport
@@ -40,6 +41,8 @@ class Usage:
         self._lock = threading.Lock()
         self.tiers: dict[Tier, TierUsage] = {"model": TierUsage(), "fast": TierUsage()}
         self.unpriced: set[str] = set()
+        self.estimated_encodings: set[str] = set()
+        """Encodings whose tiktoken files could not be loaded: their counts are estimates."""
 
     def record(self, tier: Tier, model: str, prompt_tokens: int, completion_tokens: int) -> None:
         """Add one response's usage, priced by the table (unknown models are noted)."""
@@ -53,6 +56,11 @@ class Usage:
             spent.cost_usd += cost
             if self._prices.price(model) is None:
                 self.unpriced.add(model)
+
+    def record_estimated(self, encoding: str) -> None:
+        """Note that counts in ``encoding`` are the over-estimate, not tiktoken's."""
+        with self._lock:
+            self.estimated_encodings.add(encoding)
 
     def record_failure(self, tier: Tier) -> None:
         """Count an ask that ended in ModelError (its responses, if any, were recorded)."""
@@ -95,6 +103,7 @@ class Usage:
             prompt_tokens=self.prompt_tokens,
             completion_tokens=self.completion_tokens,
             cost_usd=self.cost_usd,
+            estimated_encodings=sorted(self.estimated_encodings),
         )
 
     def outputs(self) -> dict[str, str]:
@@ -124,4 +133,7 @@ class Usage:
                 f"; price unknown for {', '.join(sorted(self.unpriced))} "
                 "(counted as $0, set model-prices)"
             )
-        return line + "."
+        line += "."
+        if self.estimated_encodings:
+            line += " " + estimated_counts_note(sorted(self.estimated_encodings))
+        return line
