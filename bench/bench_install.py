@@ -182,6 +182,9 @@ def figures(
                 lambda m: m <= IMPORT_TARGET,
                 f"each run: median of {inner} alternated timings in the virtualenv just "
                 "installed (bytecode written by one untimed import first)",
+                "as for the start-up figures: each mode's module imports pydantic (its options "
+                "and results are pydantic models), and importing pydantic's BaseModel alone is "
+                "most of the target and more (bench_startup.py measures that floor)",
             )
         )
     return rows

@@ -42,7 +42,8 @@ class Bench:
 
 BENCHES = (
     Bench("startup", "Start-up", "bench_startup.py", (), ("--runs", "3", "--inner", "3"), True),
-    Bench("install", "Install (composite action, warm pip cache)", "bench_install.py",
+    Bench("install", "Install (composite action: uv from uv.lock, cold and warm cache)",
+          "bench_install.py",
           (), ("--runs", "2"), True),
     Bench("diff", "Diff handling: 5,000 files, 200,000 changed lines", "bench_diff.py",
           (), ("--runs", "3"), True),

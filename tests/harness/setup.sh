@@ -168,7 +168,7 @@ expressions() {
 # --- main ----------------------------------------------------------------------------------------
 
 if [[ ! -x "$PYTHON" ]]; then
-    echo "setup.sh: no Python at $PYTHON; create .venv and pip install -e '.[dev]' first" >&2
+    echo "setup.sh: no Python at $PYTHON; install first: EXTRAS=dev bash tools/uv/install.sh" >&2
     exit 2
 fi
 
