@@ -17,6 +17,7 @@ never a silent empty string.
 from __future__ import annotations
 
 import atexit
+import itertools
 import json
 import re
 import shutil
@@ -220,6 +221,15 @@ class Workflow:
             ordered += ready
             pending = [j for j in pending if j not in ready]
         return ordered
+
+
+def usage_comment(workflow: Workflow) -> Any:
+    """The YAML a reusable workflow's leading comment gives callers to copy: every comment line
+    after ``# usage:``, with its ``# `` prefix removed, parsed (so an invalid snippet fails)."""
+    lines = workflow.path.read_text(encoding="utf-8").splitlines()
+    comment = [line for line in itertools.takewhile(lambda line: line.startswith("#"), lines)]
+    start = comment.index("# usage:") + 1
+    return yaml.safe_load("\n".join(line.removeprefix("#").removeprefix(" ") for line in comment[start:]))
 
 
 def all_examples() -> list[Workflow]:
