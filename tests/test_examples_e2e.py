@@ -26,7 +26,7 @@ from cicd_agent.analysis.review_verdict import ModelFinding, ReviewAnswer
 from tests.fixtures.gentests_project.build import make_repo
 from tests.git_builder import GitRepoBuilder
 from tests.harness import payloads
-from tests.harness.action_runner import ActionRunner
+from tests.harness.action_runner import ACTION_DIR, ActionRunner
 from tests.harness.example_stage import (
     PR_NUMBER,
     PROMETHEUS_TOKEN,
@@ -41,6 +41,7 @@ from tests.harness.example_stage import (
     rehome,
 )
 from tests.harness.github_mock import REPO, GitHubApi
+from tests.harness.pinned import action_tree, the_pin
 from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest
 from tests.harness.prometheus_server import PrometheusServer, free_port
 from tests.harness.workflows import (
@@ -58,7 +59,13 @@ Test = TypeVar("Test", bound=Callable[..., None])
 
 @pytest.fixture(scope="session")
 def runner(tmp_path_factory: pytest.TempPathFactory) -> ActionRunner:
-    return shared_runner(tmp_path_factory)
+    """The driver for the action the examples pin: that commit's tree from this repository's
+    history (installed on its own, as a user's runner would), or the working tree when the pin is
+    the commit checked out here."""
+    tree = action_tree(the_pin(), tmp_path_factory.mktemp("pinned-action"))
+    if tree == ACTION_DIR:
+        return shared_runner(tmp_path_factory)
+    return ActionRunner(tmp_path_factory.getbasetemp() / "runner-temp-pinned", action_dir=tree)
 
 
 @pytest.fixture
