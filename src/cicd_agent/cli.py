@@ -19,7 +19,7 @@ from cicd_agent import __version__
 from cicd_agent.errors import CicdError, ExitCode, UsageError
 from cicd_agent.modes import MODES, load_mode
 from cicd_agent.options import CommonOptions, add_common_options, fill_from_inputs, input_value
-from cicd_agent.runner import Annotation, RunnerIO
+from cicd_agent.runner import Annotation, RunnerFileError, RunnerIO
 
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
@@ -167,16 +167,22 @@ def _fail(
     outputs["tokens_used"] = render_output(usage.tokens_used)
     outputs["cost_usd"] = f"{usage.cost_usd:.6f}"
     outputs["error"] = f"{message} {error.hint}".strip()
-    runner.set_outputs(outputs)
     title = f"cicd-agent {mode_name or ''}".strip()
     runner.annotate(Annotation("error", f"{message} {error.hint}".strip(), title=title))
+    try:
+        runner.set_outputs(outputs)
+    except RunnerFileError as exc:  # a second problem of its own: say it too, keep going
+        runner.annotate(Annotation("error", str(exc), title=title))
     lines = [f"### {title}", "", f"{title} could not finish: {message}", ""]
     if error.hint:
         lines += [f"**How to fix:** {error.hint}", ""]
     if ctx is not None and ctx.notes:
         lines += ["**Notes**", ""] + [f"- {note}" for note in ctx.notes] + [""]
     lines.append(f"Exit code {code}.")
-    runner.write_summary("\n".join(lines))
+    try:
+        runner.write_summary("\n".join(lines))
+    except RunnerFileError as exc:
+        runner.annotate(Annotation("error", str(exc), title=title))
     if wants_json:
         document = {"mode": mode_name, "error": message, "hint": error.hint, "exit_code": code}
         document.update({k: v for k, v in outputs.items() if k not in document})

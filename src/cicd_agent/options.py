@@ -44,6 +44,8 @@ def inputs_json(environ: Mapping[str, str]) -> dict[str, object]:
         document = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{INPUTS_JSON_VARIABLE} is not valid JSON: {exc.msg}.") from exc
+    except RecursionError:
+        raise UsageError(f"{INPUTS_JSON_VARIABLE} is nested too deeply.") from None
     if not isinstance(document, dict):
         raise UsageError(f"{INPUTS_JSON_VARIABLE} must be a JSON object of action inputs.")
     return document

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TextIO
 
+from cicd_agent.errors import UsageError
+
 # GitHub refuses a step summary over 1 MiB; we stop short of it so the truncation note still fits.
 SUMMARY_LIMIT_BYTES = 1024 * 1024 - 4096
 # The runner shows at most 10 annotations of each level per step and 50 per job; we send the most
@@ -65,6 +67,11 @@ def format_output(name: str, value: str) -> str:
             return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
 
 
+class RunnerFileError(UsageError):
+    """``GITHUB_OUTPUT`` or ``GITHUB_STEP_SUMMARY`` cannot be written: the step's configuration
+    is wrong (exit 2), not a policy verdict or a service failure."""
+
+
 def truncate_summary(markdown: str, limit: int = SUMMARY_LIMIT_BYTES) -> str:
     """Keep a summary under GitHub's 1 MiB cap, cutting at a line and saying so."""
     encoded = markdown.encode("utf-8")
@@ -90,6 +97,9 @@ class RunnerIO:
         self._commands = commands
         self._human = human
         self._masked: set[str] = set()
+        # Runner files that failed once: later writes skip them, so the one error path that
+        # reports the failure does not fail again on the same file.
+        self._broken: set[str] = set()
         self._annotation_counts: dict[AnnotationLevel, int] = {}
         self.annotations_dropped = 0
 
@@ -115,9 +125,8 @@ class RunnerIO:
             for name, value in outputs.items():
                 self._human.write(f"{name}: {value}\n")
             return
-        with self._output_path.open("a", encoding="utf-8") as handle:
-            for name, value in outputs.items():
-                handle.write(format_output(name, value))
+        self._append("GITHUB_OUTPUT", self._output_path,
+                     "".join(format_output(name, value) for name, value in outputs.items()))  # fmt: skip
 
     def write_summary(self, markdown: str) -> None:
         """Append the job summary (Markdown); outside a runner it is printed instead."""
@@ -125,8 +134,24 @@ class RunnerIO:
         if self._summary_path is None:
             self._human.write(text if text.endswith("\n") else text + "\n")
             return
-        with self._summary_path.open("a", encoding="utf-8") as handle:
-            handle.write(text if text.endswith("\n") else text + "\n")
+        self._append("GITHUB_STEP_SUMMARY", self._summary_path,
+                     text if text.endswith("\n") else text + "\n")  # fmt: skip
+
+    def _append(self, variable: str, path: Path, text: str) -> None:
+        """Append to a runner file; the first failure is a :class:`RunnerFileError` naming the
+        variable, the path and the reason, and the file is skipped from then on."""
+        if variable in self._broken:
+            return
+        try:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            self._broken.add(variable)
+            reason = exc.strerror or type(exc).__name__
+            raise RunnerFileError(
+                f"Cannot write {variable} ({path}): {reason}.",
+                hint=f"The runner sets {variable}; do not override it in the step's env.",
+            ) from exc
 
     def annotate(self, annotation: Annotation) -> None:
         """Emit one annotation; past the runner's per-level cap it is counted, not sent."""
