@@ -41,8 +41,8 @@ from tests.harness.example_stage import (
     rehome,
 )
 from tests.harness.github_mock import REPO, GitHubApi
-from tests.harness.pinned import action_tree, the_pin
 from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest
+from tests.harness.pinned import action_tree, the_pin
 from tests.harness.prometheus_server import PrometheusServer, free_port
 from tests.harness.workflows import (
     StepRun,

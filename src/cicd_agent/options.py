@@ -77,7 +77,9 @@ def at_least(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-def add_common_options(parser: argparse.ArgumentParser) -> None:
+def add_common_options(
+    parser: argparse.ArgumentParser, fail_on_choices: tuple[str, ...] = ("",)
+) -> None:
     """The options every mode takes (README: "Common options")."""
     group = parser.add_argument_group("common options")
     group.add_argument(
@@ -111,7 +113,11 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
         "--model-prices",
         help='price override, JSON: {"MODEL": [input_usd_per_1M, output_usd_per_1M]}',
     )
-    group.add_argument("--fail-on", help="policy threshold that makes the step exit 1 (per mode)")
+    if fail_on_choices:  # a mode without a fail-on policy does not offer the flag
+        shown = ", ".join(c for c in fail_on_choices if c) or "per mode"
+        group.add_argument(
+            "--fail-on", help=f"policy threshold that makes the step exit 1 ({shown})"
+        )
     group.add_argument(
         "--dry-run",
         action="store_true",
@@ -197,7 +203,7 @@ class CommonOptions:
             context_tokens=args.context_tokens,
             model_timeout=args.model_timeout,
             model_prices=args.model_prices,
-            fail_on=args.fail_on.strip().lower() if args.fail_on else None,
+            fail_on=args.fail_on.strip().lower() if getattr(args, "fail_on", None) else None,
             dry_run=bool(args.dry_run),
             json=bool(args.json),
             debug=bool(args.debug) or runner_debug,

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from cicd_agent.errors import UsageError
+from cicd_agent.terminal import plain_text, wants_colour
 
 # GitHub refuses a step summary over 1 MiB; we stop short of it so the truncation note still fits.
 SUMMARY_LIMIT_BYTES = 1024 * 1024 - 4096
@@ -88,7 +89,9 @@ class RunnerIO:
     """Writes what a step hands back to the runner; prints readably when not inside a runner.
 
     ``commands`` is where workflow commands go: stdout normally, stderr when stdout must carry
-    nothing but a JSON document (the runner reads commands from both streams).
+    nothing but a JSON document (the runner reads commands from both streams). Outside a runner
+    (no ``GITHUB_OUTPUT``) a terminal gets the summary as plain text (bold when it is a TTY) and
+    the annotations the summary does not already say; outputs are left to ``--json``.
     """
 
     def __init__(self, environ: Mapping[str, str], *, commands: TextIO, human: TextIO) -> None:
@@ -100,6 +103,8 @@ class RunnerIO:
         # Runner files that failed once: later writes skip them, so the one error path that
         # reports the failure does not fail again on the same file.
         self._broken: set[str] = set()
+        self._colour = wants_colour(human, environ)
+        self._shown = ""  # what a terminal has been shown, so nothing is said twice
         self._annotation_counts: dict[AnnotationLevel, int] = {}
         self.annotations_dropped = 0
 
@@ -120,19 +125,18 @@ class RunnerIO:
                 self._emit(format_command("add-mask", line, {}))
 
     def set_outputs(self, outputs: Mapping[str, str]) -> None:
-        """Write step outputs; outside a runner, print them as ``name: value`` lines."""
+        """Write step outputs; outside a runner there is nowhere to write them (``--json``
+        prints them)."""
         if self._output_path is None:
-            for name, value in outputs.items():
-                self._human.write(f"{name}: {value}\n")
             return
         self._append("GITHUB_OUTPUT", self._output_path,
                      "".join(format_output(name, value) for name, value in outputs.items()))  # fmt: skip
 
     def write_summary(self, markdown: str) -> None:
-        """Append the job summary (Markdown); outside a runner it is printed instead."""
+        """Append the job summary (Markdown); outside a runner it is printed as plain text."""
         text = truncate_summary(markdown)
         if self._summary_path is None:
-            self._human.write(text if text.endswith("\n") else text + "\n")
+            self._say(plain_text(text, colour=self._colour))
             return
         self._append("GITHUB_STEP_SUMMARY", self._summary_path,
                      text if text.endswith("\n") else text + "\n")  # fmt: skip
@@ -161,9 +165,11 @@ class RunnerIO:
             return
         self._annotation_counts[annotation.level] = count + 1
         if not self.in_runner:
-            where = f" ({annotation.file}:{annotation.line or 1})" if annotation.file else ""
-            title = f"{annotation.title}: " if annotation.title else ""
-            self._human.write(f"{annotation.level}{where}: {title}{annotation.message}\n")
+            if annotation.message.strip() in self._shown:
+                return  # the summary already said it (a hold, a headline)
+            where = f"{annotation.file}:{annotation.line or 1}: " if annotation.file else ""
+            level = f"\033[1m{annotation.level}\033[0m" if self._colour else annotation.level
+            self._say(f"{where}{level}: {annotation.message}\n")
             return
         properties: dict[str, str | int | None] = {
             "title": annotation.title,
@@ -184,13 +190,18 @@ class RunnerIO:
         such as ``::add-mask::`` or ``::error::`` in the text stays text.
         """
         if not self.in_runner:
-            self._human.write(text if text.endswith("\n") else text + "\n")
+            self._say(plain_text(text, colour=self._colour))
             return
         token = secrets.token_hex(16)
         self._human.flush()
         self._emit(f"::stop-commands::{token}")
         self._commands.write(text if text.endswith("\n") else text + "\n")
         self._emit(f"::{token}::")
+
+    def _say(self, text: str) -> None:
+        """Print to the terminal (outside a runner) and remember it."""
+        self._human.write(text)
+        self._shown += text
 
     def _emit(self, line: str) -> None:
         self._commands.write(line + "\n")
