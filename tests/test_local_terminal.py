@@ -20,6 +20,7 @@ import pytest
 from cicd_agent.gentests.report import GenTestsResult
 from cicd_agent.runner import Annotation, RunnerIO
 from cicd_agent.terminal import BOLD, plain_text, wants_colour
+from tests.harness.action_runner import parse_github_output
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = Path(sys.executable).parent / "cicd-agent"
@@ -99,6 +100,7 @@ def test_error_annotations_only_on_runs_that_fail(tmp_path: Path) -> None:
     assert not [line for line in commands if line.startswith("::error")], commands
     assert [line for line in commands if line.startswith("::warning")]  # the failing test line
     assert "<details>" in summary.read_text()  # Markdown still goes to the job summary
+    assert parse_github_output(out.read_text())["error"] == ""  # written, empty: it finished
 
 
 def test_plain_text_renders_what_our_summaries_use() -> None:
