@@ -33,6 +33,44 @@ PHASES = ("canary",)
 _SCOPE_ITEM = re.compile(r"[a-z]+(?:-[a-z]+)*(?: [a-z]+)?")
 
 
+# A default stated in an option's --help: ``(default 25)``, ``(default: now)``, or a quoted
+# value ``(default 'python -m pytest')``. Only literal values are shown in the tables; a default
+# that is a phrase ("from the event") stays in the description.
+_STATED_DEFAULT = re.compile(r"\(default:? (?:'([^']+)'|([^()\s]+))\)")
+_LITERAL = re.compile(r"^(?!now$)(?:\d[\d,]*(?:\.\d+)?|[a-z][\w.-]*|[A-Z]{3})$")
+
+
+def cli_defaults() -> dict[str, str]:
+    """Each option's default as its ``--help`` states it (a flag's is ``false``), by input name:
+    what the CLI does when the input is left empty."""
+    from cicd_agent.cli import build_parser
+
+    found: dict[str, str] = {}
+    for mode in MODES:
+        parser, _ = build_parser(mode)
+        sub = next(
+            a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+        ).choices[mode]
+        for action in sub._actions:
+            if not action.option_strings or action.dest == "help":
+                continue
+            name = max(action.option_strings, key=len).lstrip("-")
+            if isinstance(action, argparse._StoreTrueAction):
+                found[name] = "false"
+                continue
+            stated = _STATED_DEFAULT.search(action.help or "")
+            if stated and (stated.group(1) or _LITERAL.match(stated.group(2))):
+                value = stated.group(1) or stated.group(2)
+                found[name] = re.sub(r"(?<=\d),(?=\d{3})", "", value)
+    return found
+
+
+def _default(name: str, spec: dict[str, object], cli: dict[str, str]) -> str:
+    """The default a table shows: action.yml's own, else the CLI's."""
+    default = str(spec.get("default", "") or cli.get(name, ""))
+    return f"`{_cell(default)}`" if default else ""
+
+
 def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ").strip()
 
@@ -41,11 +79,11 @@ def inputs_table(action: dict[str, object]) -> str:
     inputs = action["inputs"]
     assert isinstance(inputs, dict)
     rows = ["| input | required | default | description |", "|---|---|---|---|"]
+    cli = cli_defaults()
     for name, spec in inputs.items():
-        default = spec.get("default", "")
         rows.append(
             f"| `{name}` | {'yes' if spec.get('required') else 'no'} | "
-            f"{f'`{_cell(default)}`' if default != '' else ''} | {_cell(spec.get('description', ''))} |"
+            f"{_default(name, spec, cli)} | {_cell(spec.get('description', ''))} |"
         )
     return "\n".join(rows)
 
@@ -83,10 +121,10 @@ def mode_tables(action: dict[str, object]) -> dict[str, str]:
     inputs, outputs = action["inputs"], action["outputs"]
     assert isinstance(inputs, dict) and isinstance(outputs, dict)
     rows: dict[str, list[str]] = {}
+    cli = cli_defaults()
     for name, spec in inputs.items():
         found, text = scopes(str(spec.get("description", "")))
-        default = spec.get("default", "")
-        shown = f"`{_cell(default)}`" if default != "" else ""
+        shown = _default(name, spec, cli)
         for scope in found:
             rows.setdefault(f"inputs:{scope}", []).append(f"| `{name}` | {shown} | {_cell(text)} |")
     for name, spec in outputs.items():
