@@ -173,4 +173,5 @@ def test_console_script_dry_run_prints_the_review_as_plain_text(
     assert "Review (dry run: nothing was posted)" in out
     assert "src/billing.py line 4\n\nhigh · Leftover debugger call" in out
     assert "##" not in out and "**" not in out  # a terminal gets no Markdown
+    assert out.count("Review decision:") == 1  # the dry run's body and the summary share it
     assert AWS_KEY not in out

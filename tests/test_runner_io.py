@@ -116,4 +116,4 @@ def test_outside_a_runner_everything_prints_readably() -> None:
     runner.set_outputs({"decision": "comment"})  # nowhere to go: --json prints outputs
     runner.annotate(Annotation("warning", "careful", file="a.py", line=2))
     runner.write_summary("# Summary")
-    assert stream.getvalue() == "a.py:2: warning: careful\nSummary\n"
+    assert stream.getvalue() == "a.py:2: warning: careful\n\nSummary\n"

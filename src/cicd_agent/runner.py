@@ -136,7 +136,7 @@ class RunnerIO:
         """Append the job summary (Markdown); outside a runner it is printed as plain text."""
         text = truncate_summary(markdown)
         if self._summary_path is None:
-            self._say(plain_text(text, colour=self._colour))
+            self._say(self._unsaid(plain_text(text, colour=self._colour)))
             return
         self._append("GITHUB_STEP_SUMMARY", self._summary_path,
                      text if text.endswith("\n") else text + "\n")  # fmt: skip
@@ -165,7 +165,7 @@ class RunnerIO:
             return
         self._annotation_counts[annotation.level] = count + 1
         if not self.in_runner:
-            if annotation.message.strip() in self._shown:
+            if plain_text(annotation.message).strip() in self._shown:
                 return  # the summary already said it (a hold, a headline)
             where = f"{annotation.file}:{annotation.line or 1}: " if annotation.file else ""
             level = f"\033[1m{annotation.level}\033[0m" if self._colour else annotation.level
@@ -197,6 +197,16 @@ class RunnerIO:
         self._emit(f"::stop-commands::{token}")
         self._commands.write(text if text.endswith("\n") else text + "\n")
         self._emit(f"::{token}::")
+
+    def _unsaid(self, text: str) -> str:
+        """``text`` without the paragraphs the terminal has already been shown (a dry run's
+        review body repeats the summary's headline)."""
+        kept = [
+            p.strip("\n") for p in text.split("\n\n") if p.strip() and p.strip() not in self._shown
+        ]
+        if not kept:
+            return ""
+        return ("\n" if self._shown else "") + "\n\n".join(kept) + "\n"
 
     def _say(self, text: str) -> None:
         """Print to the terminal (outside a runner) and remember it."""
