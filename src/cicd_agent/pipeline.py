@@ -70,7 +70,8 @@ def validate_fail_on(fail_on: str | None, choices: tuple[str, ...], mode: str) -
         return
     if not choices:
         raise UsageError(f"{mode} has no fail-on policy.", hint="Remove the fail-on input.")
-    raise UsageError(f"fail-on {fail_on!r} is not valid for {mode}; use one of: {', '.join(choices)}.")
+    allowed = ", ".join(choices)
+    raise UsageError(f"fail-on {fail_on!r} is not valid for {mode}; use one of: {allowed}.")
 
 
 def run_mode(

@@ -169,7 +169,7 @@ class RunnerIO:
                 return  # the summary already said it (a hold, a headline)
             where = f"{annotation.file}:{annotation.line or 1}: " if annotation.file else ""
             level = f"\033[1m{annotation.level}\033[0m" if self._colour else annotation.level
-            self._say(f"{where}{level}: {annotation.message}\n")
+            self._say(f"{where}{level}: {plain_text(annotation.message).strip()}\n")
             return
         properties: dict[str, str | int | None] = {
             "title": annotation.title,
