@@ -143,3 +143,11 @@ def test_the_token_check_refuses_a_write_the_job_was_not_granted() -> None:
     ]
     with pytest.raises(AssertionError, match="no permission known"):
         denied({}, [("DELETE", f"{REPO_API}/git/refs/heads/main")])
+
+
+def test_the_readme_grants_per_mode_are_the_usage_blocks() -> None:
+    readme = (EXAMPLES.parents[1] / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `([\w-]+)` \| (`[a-z-]+: \w+`(?:, `[a-z-]+: \w+`)*) \|$", readme, re.M))
+    for job in usage_comment(Workflow.load("reusable.yml"))["jobs"].values():
+        granted = dict(re.findall(r"`([a-z-]+): (\w+)`", rows[job["with"]["mode"]]))
+        assert granted == job["permissions"], job["with"]["mode"]
