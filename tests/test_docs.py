@@ -57,30 +57,80 @@ def test_every_cli_option_is_an_action_input() -> None:
     assert missing == {}
 
 
-def test_the_readme_names_the_options_that_are_not_action_inputs() -> None:
-    """The README's "every option is also an action input" must name its exceptions."""
+def _cli_options() -> set[str]:
+    import argparse
+
+    from cicd_agent.cli import build_parser
+    from cicd_agent.modes import MODES
+
+    options: set[str] = set()
+    for name in MODES:
+        parser, _ = build_parser(name)
+        sub = next(
+            a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+        ).choices[name]
+        options |= {
+            max(a.option_strings, key=len).lstrip("-") for a in sub._actions if a.option_strings
+        }
+    return options - {"help"}
+
+
+def test_the_readme_names_exactly_the_options_that_are_not_inputs_and_back() -> None:
+    """"Every option is also an action input" was false for four options; the README now names
+    the exceptions each way, and they must be the real ones."""
+    import re
+
+    import yaml
+
     readme = (ROOT / "README.md").read_text()
-    start = readme.index("Every option is also an action input")
-    sentence = readme[start : readme.index(";", start)]
-    for option in sorted(NOT_ACTION_INPUTS - {"help"}):
-        assert f"`--{option}`" in sentence, option
+    inputs = set(yaml.safe_load((ROOT / "action.yml").read_text())["inputs"])
+    options = _cli_options()
+    said = re.search(r"Every option except (.+?) is also an action input", readme, re.DOTALL)
+    assert said is not None
+    assert set(re.findall(r"`--([\w-]+)`", said.group(1))) == options - inputs
+    said = re.search(r"Every input except (.+?) is also a command-line flag", readme, re.DOTALL)
+    assert said is not None
+    assert set(re.findall(r"`([\w-]+)`", said.group(1))) == inputs - options
 
 
-def test_an_input_whose_cli_states_a_default_shows_it_in_the_inputs_table() -> None:
-    """An input left empty in action.yml takes the CLI's default: the table must show it."""
+def _tables() -> object:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("readme_tables", ROOT / "tools/readme_tables.py")
     assert spec is not None and spec.loader is not None
-    tables = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tables)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_input_defaults_agree_between_the_cli_action_yml_and_the_readme() -> None:
+    """The tables show the CLI's default where action.yml leaves an input empty; where
+    action.yml or its description states a default too, they agree; and the stated defaults are
+    the ones the code uses."""
+    import re
+
+    import yaml
+
+    from cicd_agent.analysis.policy import DEFAULT_BUSINESS_HOURS
+    from cicd_agent.model.config import DEFAULT_FAST_MODEL, DEFAULT_MODEL, DEFAULT_TIMEOUT
+    from cicd_agent.modes.gen_tests import DEFAULT_TEST_COMMAND
+
+    cli: dict[str, str] = _tables().cli_defaults()  # type: ignore[attr-defined]
+    assert cli["model"] == DEFAULT_MODEL and cli["fast-model"] == DEFAULT_FAST_MODEL
+    assert float(cli["model-timeout"]) == DEFAULT_TIMEOUT
+    assert cli["test-command"] == DEFAULT_TEST_COMMAND
+    assert cli["business-hours"] == DEFAULT_BUSINESS_HOURS
+    inputs = yaml.safe_load((ROOT / "action.yml").read_text())["inputs"]
     readme = (ROOT / "README.md").read_text()
-    block = readme[readme.index("<!-- BEGIN inputs -->") : readme.index("<!-- END inputs -->")]
-    shown = {
-        cells[1].strip("` "): cells[3].strip()
-        for cells in (row.split("|") for row in block.splitlines()[3:])
-        if len(cells) > 4
-    }
-    for name in tables.cli_defaults():
-        if name in shown:
-            assert shown[name], f"{name}: the CLI states a default, the README shows none"
+    for name, spec in inputs.items():
+        if name not in cli:
+            continue
+        if spec.get("default", "") != "":
+            assert str(spec["default"]) == cli[name], name
+        said = re.search(r"default:? (\d[\d,.]*|UTC)\b", str(spec.get("description", "")))
+        if said:
+            assert said.group(1).replace(",", "") == cli[name], name
+        assert f"| `{name}` | no | `{cli[name]}` |" in readme, name
+    for name in ("report-on", "max-findings", "test-timeout", "approval-confidence",
+                 "failure-window-days", "model", "phase"):  # fmt: skip
+        assert name in cli, f"--{name} states no default in its help"

@@ -26,7 +26,7 @@ from cicd_agent.modes.review.decide import ModelFinding, ReviewAnswer
 from tests.fixtures.gentests_project.build import make_repo
 from tests.git_builder import GitRepoBuilder
 from tests.harness import payloads
-from tests.harness.action_runner import ActionRunner
+from tests.harness.action_runner import ACTION_DIR, ActionRunner
 from tests.harness.example_stage import (
     PR_NUMBER,
     PROMETHEUS_TOKEN,
@@ -42,8 +42,15 @@ from tests.harness.example_stage import (
 )
 from tests.harness.github_mock import REPO, GitHubApi
 from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest
+from tests.harness.pinned import action_tree, the_pin
 from tests.harness.prometheus_server import PrometheusServer, free_port
-from tests.harness.workflows import StepRun, all_examples, workflow_call_outputs
+from tests.harness.workflows import (
+    StepRun,
+    Workflow,
+    all_examples,
+    usage_comment,
+    workflow_call_outputs,
+)
 from tests.test_action_e2e import shared_runner
 
 REPO_API = f"/repos/{REPO}"
@@ -52,7 +59,13 @@ Test = TypeVar("Test", bound=Callable[..., None])
 
 @pytest.fixture(scope="session")
 def runner(tmp_path_factory: pytest.TempPathFactory) -> ActionRunner:
-    return shared_runner(tmp_path_factory)
+    """The driver for the action the examples pin: that commit's tree from this repository's
+    history (installed on its own, as a user's runner would), or the working tree when the pin is
+    the commit checked out here."""
+    tree = action_tree(the_pin(), tmp_path_factory.mktemp("pinned-action"))
+    if tree == ACTION_DIR:
+        return shared_runner(tmp_path_factory)
+    return ActionRunner(tmp_path_factory.getbasetemp() / "runner-temp-pinned", action_dir=tree)
 
 
 @pytest.fixture
@@ -609,6 +622,13 @@ def test_ci_failure_ignores_green_runs(stage: Stage, failed_ci: Any) -> None:
 # --- reusable.yml -----------------------------------------------------------------------------
 
 
+def caller_grants(mode: str) -> dict[str, str]:
+    """The permissions reusable.yml's usage comment tells a caller of ``mode`` to grant."""
+    (job,) = [j for j in usage_comment(Workflow.load("reusable.yml"))["jobs"].values()
+              if j["with"]["mode"] == mode]  # fmt: skip
+    return dict(job["permissions"])
+
+
 @exercises(("reusable.yml", "run"))
 def test_reusable_gate_holds_a_change_a_reviewer_rejected(stage: Stage, pushes: Pushes) -> None:
     github_holds_green_history(stage, review="CHANGES_REQUESTED")
@@ -618,7 +638,7 @@ def test_reusable_gate_holds_a_change_a_reviewer_rejected(stage: Stage, pushes: 
         "reusable.yml", event_name="push", payload=push_event(pushes.docs, pushes.orders),
         workspace=workspace, sha=pushes.orders, ref="refs/heads/main",
         inputs={"mode": "deploy-gate", "fail-on": "hold"},
-        secrets={"openai-api-key": TEST_API_KEY},
+        secrets={"openai-api-key": TEST_API_KEY}, caller_permissions=caller_grants("deploy-gate"),
     )  # fmt: skip
 
     run = played.step("run").run
@@ -641,6 +661,7 @@ def test_reusable_review_hands_its_decision_to_the_caller(stage: Stage, tmp_path
         "reusable.yml", event_name="pull_request", payload=pull_request_event(base, head),
         workspace=workspace, sha=merge, ref=f"refs/pull/{PR_NUMBER}/merge",
         inputs={"mode": "review"}, secrets={"openai-api-key": TEST_API_KEY},
+        caller_permissions=caller_grants("review"),
     )  # fmt: skip
 
     run = played.step("run").run

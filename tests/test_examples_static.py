@@ -24,7 +24,7 @@ from tests.harness.token_permissions import (
     step_needs,
     union,
 )
-from tests.harness.workflows import ACTION, EXAMPLES, Workflow, all_examples
+from tests.harness.workflows import ACTION, EXAMPLES, Workflow, all_examples, usage_comment
 
 REPO_API = f"/repos/{REPO}"
 
@@ -37,6 +37,8 @@ def test_example_permissions_are_the_least_its_steps_need(workflow: Workflow) ->
 
     A job of the user's own commands (a deploy script, a test run) may read the repository.
     """
+    if "workflow_call" in workflow.triggers:
+        return  # its jobs run with the caller's permissions: the next test checks those
     assert workflow.doc.get("permissions") == {}
     for job_id, job in workflow.jobs.items():
         assert "permissions" in job, f"{job_id} must declare its permissions"
@@ -58,6 +60,30 @@ def test_example_permissions_are_the_least_its_steps_need(workflow: Workflow) ->
             assert union(needed, {"contents": "read"}) == granted, job_id
             continue
         assert granted == needed, f"{workflow.path.name} job {job_id}"
+
+
+def test_reusable_usage_is_valid_yaml_granting_each_mode_exactly_what_it_needs() -> None:
+    """reusable.yml asks for no permissions itself (GitHub checks a called workflow's job
+    permissions against the caller's before any ``if:``, so one job asking for every mode's
+    would force every caller to grant them all): its usage comment, valid YAML, shows one
+    caller job per mode granting exactly that mode's needs, with the checkout's."""
+    workflow = Workflow.load("reusable.yml")
+    assert "permissions" not in workflow.doc
+    assert all("permissions" not in job for job in workflow.jobs.values())
+    callers = usage_comment(workflow)["jobs"]
+    assert sorted(job["with"]["mode"] for job in callers.values()) == sorted(
+        _reusable_modes(workflow)
+    )
+    inputs = set(workflow.triggers["workflow_call"]["inputs"])
+    for name, job in callers.items():
+        assert re.fullmatch(r"my-org/\.github/\.github/workflows/cicd-agent\.yml@.+", job["uses"])
+        assert set(job["with"]) <= inputs, name
+        assert set(job["secrets"]) <= set(workflow.triggers["workflow_call"]["secrets"]), name
+        (step,) = workflow.agent_steps("run")
+        given = {**step.with_, "mode": job["with"]["mode"]}
+        needed = union(step_needs(job["with"]["mode"], given),
+                       action_needs("actions/checkout", {}))  # fmt: skip
+        assert dict(job["permissions"]) == needed, name
 
 
 def _reusable_modes(workflow: Workflow) -> list[str]:
@@ -117,3 +143,11 @@ def test_the_token_check_refuses_a_write_the_job_was_not_granted() -> None:
     ]
     with pytest.raises(AssertionError, match="no permission known"):
         denied({}, [("DELETE", f"{REPO_API}/git/refs/heads/main")])
+
+
+def test_the_readme_grants_per_mode_are_the_usage_blocks() -> None:
+    readme = (EXAMPLES.parents[1] / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `([\w-]+)` \| (`[a-z-]+: \w+`(?:, `[a-z-]+: \w+`)*) \|$", readme, re.M))
+    for job in usage_comment(Workflow.load("reusable.yml"))["jobs"].values():
+        granted = dict(re.findall(r"`([a-z-]+): (\w+)`", rows[job["with"]["mode"]]))
+        assert granted == job["permissions"], job["with"]["mode"]

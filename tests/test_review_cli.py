@@ -81,10 +81,13 @@ def test_offline_review_writes_outputs_summary_and_sarif(
     summary = (tmp_path / "summary").read_text()
     assert "| critical | `src/billing.py:5` | Possible AWS access key id committed |" in summary
     assert AWS_KEY not in summary + stdout + (tmp_path / "out").read_text()
+    # The step exits 0 (no fail-on), so even a critical finding is a warning: an error
+    # annotation says why a step failed.
     annotation = (
-        "::error title=critical%3A Possible AWS access key id committed,file=src/billing.py"
+        "::warning title=critical%3A Possible AWS access key id committed,file=src/billing.py"
     )
     assert f"{annotation},line=5::" in stdout
+    assert "::error" not in stdout
 
 
 def test_fail_on_makes_the_step_fail(repo: tuple[GitRepoBuilder, str, str], tmp_path: Path) -> None:
@@ -144,15 +147,17 @@ def test_json_document_and_report_on(repo: tuple[GitRepoBuilder, str, str], tmp_
 
 
 def test_missing_base_and_missing_repository_are_usage_errors(tmp_path: Path) -> None:
-    code, stdout, _ = run(["review", "--repo", str(tmp_path), "--provider", "none"], {})
-    assert code == 2 and "review needs a pull request or a base commit" in stdout
-    code, stdout, _ = run(
+    # Outside a runner a mistake is one line on stderr.
+    code, _, stderr = run(["review", "--repo", str(tmp_path), "--provider", "none"], {})
+    assert code == 2 and "review needs a pull request or a base commit" in stderr
+    code, _, stderr = run(
         ["review", "--repo", str(tmp_path), "--base", "HEAD~1", "--provider", "none"], {}
     )
-    assert code == 2 and "is not a git repository" in stdout
+    assert code == 2 and "is not a git repository" in stderr
+    assert len(stderr.splitlines()) == 1
 
 
-def test_console_script_dry_run_prints_the_review_as_markdown(
+def test_console_script_dry_run_prints_the_review_as_plain_text(
     repo: tuple[GitRepoBuilder, str, str], tmp_path: Path
 ) -> None:
     builder, base, head = repo
@@ -165,6 +170,8 @@ def test_console_script_dry_run_prints_the_review_as_markdown(
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr
     out = completed.stdout
-    assert "## Review (dry run: nothing was posted)" in out
-    assert "### `src/billing.py` line 4\n\n**high** · Leftover debugger call" in out
+    assert "Review (dry run: nothing was posted)" in out
+    assert "src/billing.py line 4\n\nhigh · Leftover debugger call" in out
+    assert "##" not in out and "**" not in out  # a terminal gets no Markdown
+    assert out.count("Review decision:") == 1  # the dry run's body and the summary share it
     assert AWS_KEY not in out

@@ -113,7 +113,7 @@ def test_outside_a_runner_everything_prints_readably() -> None:
     stream = io.StringIO()
     runner = RunnerIO({}, commands=stream, human=stream)
     runner.mask("a-secret-value")
-    runner.set_outputs({"decision": "comment"})
+    runner.set_outputs({"decision": "comment"})  # nowhere to go: --json prints outputs
     runner.annotate(Annotation("warning", "careful", file="a.py", line=2))
     runner.write_summary("# Summary")
-    assert stream.getvalue() == "decision: comment\nwarning (a.py:2): careful\n# Summary\n"
+    assert stream.getvalue() == "a.py:2: warning: careful\n\nSummary\n"

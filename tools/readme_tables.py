@@ -31,52 +31,59 @@ from cicd_agent.modes import MODES  # noqa: E402  (after the path: runs without 
 
 PHASES = ("canary",)
 _SCOPE_ITEM = re.compile(r"[a-z]+(?:-[a-z]+)*(?: [a-z]+)?")
-_STATED_DEFAULT = re.compile(r"(?:\(|, |; |^|\. )default:? ([^()]+?)(?:\)|\.?$)", re.IGNORECASE)
-"""A default stated in words: ``(default 120)``, ``(0-1, default 0.6)``, ``. Default: X.``"""
+
+
+# A default stated in an option's --help: ``(default 25)``, ``(default: now)``, or a quoted
+# value ``(default 'python -m pytest')``. Only literal values are shown in the tables; a default
+# that is a phrase ("from the event") stays in the description.
+_STATED_DEFAULT = re.compile(r"\(default:? (?:'([^']+)'|([^()\s]+))\)")
+_LITERAL = re.compile(r"^(?!now$)(?:\d[\d,]*(?:\.\d+)?|[a-z][\w.-]*|[A-Z]{3})$")
 
 
 def cli_defaults() -> dict[str, str]:
-    """Each option's default as its ``--help`` states it (``… (default 120)``), by input name.
-
-    Most inputs default to ``""`` in action.yml so that the CLI's own default applies; the
-    table shows that one. An input whose modes state different defaults shows "per mode".
-    """
+    """Each option's default as its ``--help`` states it (a flag's is ``false``), by input name:
+    what the CLI does when the input is left empty."""
     from cicd_agent.cli import build_parser
 
-    seen: dict[str, set[str]] = {}
+    found: dict[str, str] = {}
     for mode in MODES:
         parser, _ = build_parser(mode)
-        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        for action in commands.choices[mode]._actions:
-            match = _STATED_DEFAULT.search(action.help or "") if action.option_strings else None
-            if match:
-                name = max(action.option_strings, key=len).lstrip("-")
-                seen.setdefault(name, set()).add(match.group(1).strip())
-    return {name: values.pop() if len(values) == 1 else "per mode" for name, values in seen.items()}
+        sub = next(
+            a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+        ).choices[mode]
+        for action in sub._actions:
+            if not action.option_strings or action.dest == "help":
+                continue
+            name = max(action.option_strings, key=len).lstrip("-")
+            if isinstance(action, argparse._StoreTrueAction):
+                found[name] = "false"
+                continue
+            stated = _STATED_DEFAULT.search(action.help or "")
+            if stated and (stated.group(1) or _LITERAL.match(stated.group(2))):
+                value = stated.group(1) or stated.group(2)
+                found[name] = re.sub(r"(?<=\d),(?=\d{3})", "", value)
+    return found
 
 
-def _default_cell(name: str, spec: dict[str, object], cli: dict[str, str]) -> str:
-    """action.yml's default in code, else the default the CLI's ``--help`` or the input's
-    description states, in words, else nothing."""
-    default = spec.get("default", "")
-    if default != "":
-        return f"`{_cell(default)}`"
-    stated = _STATED_DEFAULT.search(str(spec.get("description", "")))
-    return _cell(cli.get(name) or (stated.group(1) if stated else ""))
+def _default(name: str, spec: dict[str, object], cli: dict[str, str]) -> str:
+    """The default a table shows: action.yml's own, else the CLI's."""
+    default = str(spec.get("default", "") or cli.get(name, ""))
+    return f"`{_cell(default)}`" if default else ""
 
 
 def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ").strip()
 
 
-def inputs_table(action: dict[str, object], cli: dict[str, str]) -> str:
+def inputs_table(action: dict[str, object]) -> str:
     inputs = action["inputs"]
     assert isinstance(inputs, dict)
     rows = ["| input | required | default | description |", "|---|---|---|---|"]
+    cli = cli_defaults()
     for name, spec in inputs.items():
         rows.append(
             f"| `{name}` | {'yes' if spec.get('required') else 'no'} | "
-            f"{_default_cell(name, spec, cli)} | {_cell(spec.get('description', ''))} |"
+            f"{_default(name, spec, cli)} | {_cell(spec.get('description', ''))} |"
         )
     return "\n".join(rows)
 
@@ -109,14 +116,15 @@ def scopes(description: str) -> tuple[list[str], str]:
     return found, rest.strip()
 
 
-def mode_tables(action: dict[str, object], cli: dict[str, str]) -> dict[str, str]:
+def mode_tables(action: dict[str, object]) -> dict[str, str]:
     """``inputs:SCOPE`` and ``outputs:SCOPE`` blocks: each mode's own inputs and outputs."""
     inputs, outputs = action["inputs"], action["outputs"]
     assert isinstance(inputs, dict) and isinstance(outputs, dict)
     rows: dict[str, list[str]] = {}
+    cli = cli_defaults()
     for name, spec in inputs.items():
         found, text = scopes(str(spec.get("description", "")))
-        shown = _default_cell(name, spec, cli)
+        shown = _default(name, spec, cli)
         for scope in found:
             rows.setdefault(f"inputs:{scope}", []).append(f"| `{name}` | {shown} | {_cell(text)} |")
     for name, spec in outputs.items():
@@ -185,11 +193,10 @@ def reliability_table(matrix: ModuleType) -> str:
 
 def generated_blocks(root: Path = ROOT) -> dict[str, str]:
     action = yaml.safe_load((root / "action.yml").read_text())
-    cli = cli_defaults()
     return {
-        "inputs": inputs_table(action, cli),
+        "inputs": inputs_table(action),
         "outputs": outputs_table(action),
-        **mode_tables(action, cli),
+        **mode_tables(action),
         "reliability": reliability_table(load_fault_matrix(root)),
     }
 

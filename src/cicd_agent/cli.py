@@ -25,7 +25,7 @@ from cicd_agent.options import (
     fill_from_settings,
     input_value,
 )
-from cicd_agent.runner import Annotation, RunnerIO
+from cicd_agent.runner import Annotation, RunnerFileError, RunnerIO
 
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
@@ -36,8 +36,13 @@ if TYPE_CHECKING:
 class _Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so a bad flag still gets a summary and outputs."""
 
+    mode_prog: str | None = None
+    """``cicd-agent MODE`` once a mode is chosen: the help a mistyped option should point to
+    (argparse reports unknown options from the top-level parser)."""
+
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message[:1].upper()}{message[1:]}.", hint=f"See `{self.prog} --help`.")
+        prog = self.mode_prog or self.prog
+        raise UsageError(f"{message[:1].upper()}{message[1:]}.", hint=f"See `{prog} --help`.")
 
 
 def build_parser(selected: str | None) -> tuple[argparse.ArgumentParser, Any]:
@@ -56,8 +61,9 @@ def build_parser(selected: str | None) -> tuple[argparse.ArgumentParser, Any]:
         sub = subparsers.add_parser(name, help=entry.summary, description=entry.summary)
         if name == selected:
             mode = load_mode(name)
-            add_common_options(sub)
+            add_common_options(sub, mode.fail_on_choices)
             mode.add_arguments(sub)
+            parser.mode_prog = sub.prog
     return parser, mode
 
 
@@ -96,6 +102,10 @@ def main(
             return ExitCode.USAGE if argv else ExitCode.OK
         sub = _subparser(parser, mode.name)
         fill_from_inputs(sub, args, environ)
+        if not mode.fail_on_choices and (input_value(environ, "fail-on") or "").strip():
+            from cicd_agent.pipeline import validate_fail_on
+
+            validate_fail_on(str(input_value(environ, "fail-on")), (), mode.name)
         event, settings = _repo_settings(args, environ, mode.name)
         if settings.source is not None:
             fill_from_settings(sub, args, settings.inputs, settings.source)
@@ -127,6 +137,7 @@ def main(
             exc,
             code=exc.exit_code,
             stdout=stdout,
+            stderr=stderr,
             wants_json=wants_json,
         )
     except KeyboardInterrupt:
@@ -148,6 +159,7 @@ def main(
             error,
             code=ExitCode.EXTERNAL,
             stdout=stdout,
+            stderr=stderr,
             wants_json=wants_json,
         )
 
@@ -185,9 +197,12 @@ def _fail(
     *,
     code: int,
     stdout: TextIO,
+    stderr: TextIO,
     wants_json: bool,
 ) -> int:
-    """The one exit path for failures: outputs that can be known, an annotation, a summary."""
+    """The one exit path for failures: outputs that can be known, an annotation, a summary.
+
+    Outside a runner there are no outputs or summary to write: a terminal gets one line."""
     from cicd_agent.result import ModelUsageReport, render_output
 
     message = str(error.message)
@@ -202,18 +217,42 @@ def _fail(
     outputs["tokens_used"] = render_output(usage.tokens_used)
     outputs["cost_usd"] = f"{usage.cost_usd:.6f}"
     outputs["error"] = f"{message} {error.hint}".strip()
-    runner.set_outputs(outputs)
     title = f"cicd-agent {mode_name or ''}".strip()
-    runner.annotate(Annotation("error", f"{message} {error.hint}".strip(), title=title))
-    lines = [f"### {title}", "", f"{title} could not finish: {message}", ""]
-    if error.hint:
-        lines += [f"**How to fix:** {error.hint}", ""]
-    if ctx is not None and ctx.notes:
-        lines += ["**Notes**", ""] + [f"- {note}" for note in ctx.notes] + [""]
-    lines.append(f"Exit code {code}.")
-    runner.write_summary("\n".join(lines))
+    if runner.in_runner:
+        _report_in_runner(runner, ctx, title=title, message=message, hint=error.hint,
+                          outputs=outputs, code=code)  # fmt: skip
+    else:
+        stderr.write(f"{title}: error: {outputs['error']}\n")
     if wants_json:
         document = {"mode": mode_name, "error": message, "hint": error.hint, "exit_code": code}
         document.update({k: v for k, v in outputs.items() if k not in document})
         stdout.write(json.dumps(document, sort_keys=True) + "\n")
     return code
+
+
+def _report_in_runner(
+    runner: RunnerIO,
+    ctx: RunContext | None,
+    *,
+    title: str,
+    message: str,
+    hint: str,
+    outputs: dict[str, str],
+    code: int,
+) -> None:
+    """A failure as the runner shows it: one ``::error::``, the outputs, the job summary."""
+    runner.annotate(Annotation("error", f"{message} {hint}".strip(), title=title))
+    try:
+        runner.set_outputs(outputs)
+    except RunnerFileError as exc:  # a second problem of its own: say it too, keep going
+        runner.annotate(Annotation("error", str(exc), title=title))
+    lines = [f"### {title}", "", f"{title} could not finish: {message}", ""]
+    if hint:
+        lines += [f"**How to fix:** {hint}", ""]
+    if ctx is not None and ctx.notes:
+        lines += ["**Notes**", ""] + [f"- {note}" for note in ctx.notes] + [""]
+    lines.append(f"Exit code {code}.")
+    try:
+        runner.write_summary("\n".join(lines))
+    except RunnerFileError as exc:
+        runner.annotate(Annotation("error", str(exc), title=title))

@@ -349,6 +349,10 @@ def _read_object(path: Path) -> dict[str, Any]:
         raise UsageError(
             f"Event file {path} is not valid JSON: it is not UTF-8 text.", hint=_PAYLOAD_HINT
         ) from err
+    except RecursionError as err:  # the parser recurses once per level of nesting
+        raise UsageError(
+            f"Event file {path} is nested too deeply to be a GitHub event.", hint=_PAYLOAD_HINT
+        ) from err
     if not isinstance(raw, dict):
         raise UsageError(
             f"Event file {path} holds a JSON {_JSON_TYPES[type(raw)]}, not an object.",

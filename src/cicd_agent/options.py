@@ -44,6 +44,8 @@ def inputs_json(environ: Mapping[str, str]) -> dict[str, object]:
         document = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{INPUTS_JSON_VARIABLE} is not valid JSON: {exc.msg}.") from exc
+    except RecursionError:
+        raise UsageError(f"{INPUTS_JSON_VARIABLE} is nested too deeply.") from None
     if not isinstance(document, dict):
         raise UsageError(f"{INPUTS_JSON_VARIABLE} must be a JSON object of action inputs.")
     return document
@@ -77,7 +79,9 @@ def at_least(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-def add_common_options(parser: argparse.ArgumentParser) -> None:
+def add_common_options(
+    parser: argparse.ArgumentParser, fail_on_choices: tuple[str, ...] = ("",)
+) -> None:
     """The options every mode takes (README: "Common options")."""
     group = parser.add_argument_group("common options")
     group.add_argument(
@@ -96,8 +100,10 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
         choices=("openai", "none"),
         help="model provider; default: openai when an API key is set, else none (offline)",
     )
-    group.add_argument("--model", help="model for decisions")
-    group.add_argument("--fast-model", help="cheaper model for bulk generation")
+    # Literal defaults: importing model.config here would load pydantic for --help; a test
+    # checks them against DEFAULT_MODEL and DEFAULT_FAST_MODEL.
+    group.add_argument("--model", help="model for decisions (default gpt-5.4)")
+    group.add_argument("--fast-model", help="cheaper model for bulk generation (default gpt-5.4-mini)")
     group.add_argument(
         "--base-url", help="OpenAI-compatible endpoint (Ollama, vLLM, LiteLLM, Azure v1)"
     )
@@ -111,7 +117,11 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
         "--model-prices",
         help='price override, JSON: {"MODEL": [input_usd_per_1M, output_usd_per_1M]}',
     )
-    group.add_argument("--fail-on", help="policy threshold that makes the step exit 1 (per mode)")
+    if fail_on_choices:  # a mode without a fail-on policy does not offer the flag
+        shown = ", ".join(c for c in fail_on_choices if c) or "per mode"
+        group.add_argument(
+            "--fail-on", help=f"policy threshold that makes the step exit 1 ({shown})"
+        )
     group.add_argument(
         "--dry-run",
         action="store_true",
@@ -234,7 +244,7 @@ class CommonOptions:
             context_tokens=args.context_tokens,
             model_timeout=args.model_timeout,
             model_prices=args.model_prices,
-            fail_on=args.fail_on.strip().lower() if args.fail_on else None,
+            fail_on=args.fail_on.strip().lower() if getattr(args, "fail_on", None) else None,
             dry_run=bool(args.dry_run),
             json=bool(args.json),
             debug=bool(args.debug) or runner_debug,

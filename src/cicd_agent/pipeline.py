@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Protocol, TypeVar
 
 from cicd_agent.context import RunContext
@@ -67,7 +68,9 @@ def validate_fail_on(fail_on: str | None, choices: tuple[str, ...], mode: str) -
     """Reject an unknown ``fail-on`` loudly instead of dropping it."""
     if fail_on is None or fail_on in choices:
         return
-    allowed = ", ".join(choices) if choices else "nothing (this mode has no fail-on policy)"
+    if not choices:
+        raise UsageError(f"{mode} has no fail-on policy.", hint="Remove the fail-on input.")
+    allowed = ", ".join(choices)
     raise UsageError(f"fail-on {fail_on!r} is not valid for {mode}; use one of: {allowed}.")
 
 
@@ -101,17 +104,27 @@ def run_mode(
         ctx.runner.annotate(Annotation("error", unfinished))
         exit_code = ExitCode.EXTERNAL
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
-    for annotation in result.annotations():
-        ctx.runner.annotate(annotation)
     ctx.runner.write_summary(result.summary_markdown())
+    final: list[Annotation] = []
     if result.service_failure and exit_code is ExitCode.OK:
-        ctx.runner.annotate(Annotation("error", result.service_failure))
+        final.append(Annotation("error", result.service_failure))
         unfinished = result.service_failure
         exit_code = ExitCode.EXTERNAL
-    if unfinished or ctx.runner.in_runner:  # a local run that finished prints no empty error
+    if unfinished:  # result.outputs() wrote it empty; a run that could not finish says why
         ctx.runner.set_outputs({"error": unfinished})
     reason = result.policy_failure(ctx.options.fail_on)
     if reason and exit_code is ExitCode.OK:
-        ctx.runner.annotate(Annotation("error", f"fail-on {ctx.options.fail_on}: {reason}"))
+        final.append(Annotation("error", f"fail-on {ctx.options.fail_on}: {reason}"))
         exit_code = ExitCode.POLICY
+    for annotation in result.annotations():
+        ctx.runner.annotate(_at_most_warning(annotation) if exit_code is ExitCode.OK else annotation)
+    for annotation in final:
+        ctx.runner.annotate(annotation)
     return result, exit_code
+
+
+def _at_most_warning(annotation: Annotation) -> Annotation:
+    """An ``error`` annotation says why a step failed; on a run that exits 0 it is a warning."""
+    if annotation.level != "error":
+        return annotation
+    return replace(annotation, level="warning")

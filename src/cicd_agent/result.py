@@ -78,8 +78,10 @@ class ModeResult(BaseModel):
         return None
 
     def outputs(self) -> dict[str, str]:
-        """Every step output, as strings: the mode's own plus the model usage."""
+        """Every step output, as strings: the mode's own, the model usage, and ``error`` empty
+        (the run finished), so a later step reads a written value rather than a missing one."""
         values: dict[str, object] = dict(self.mode_outputs())
+        values["error"] = ""
         values["tokens_used"] = self.usage.tokens_used
         values["cost_usd"] = f"{self.usage.cost_usd:.6f}"
         return {name: render_output(value) for name, value in values.items()}

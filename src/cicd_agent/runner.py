@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TextIO
 
+from cicd_agent.errors import UsageError
+from cicd_agent.terminal import plain_text, wants_colour
+
 # GitHub refuses a step summary over 1 MiB; we stop short of it so the truncation note still fits.
 SUMMARY_LIMIT_BYTES = 1024 * 1024 - 4096
 # The runner shows at most 10 annotations of each level per step and 50 per job; we send the most
@@ -65,6 +68,11 @@ def format_output(name: str, value: str) -> str:
             return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
 
 
+class RunnerFileError(UsageError):
+    """``GITHUB_OUTPUT`` or ``GITHUB_STEP_SUMMARY`` cannot be written: the step's configuration
+    is wrong (exit 2), not a policy verdict or a service failure."""
+
+
 def truncate_summary(markdown: str, limit: int = SUMMARY_LIMIT_BYTES) -> str:
     """Keep a summary under GitHub's 1 MiB cap, cutting at a line and saying so."""
     encoded = markdown.encode("utf-8")
@@ -81,7 +89,9 @@ class RunnerIO:
     """Writes what a step hands back to the runner; prints readably when not inside a runner.
 
     ``commands`` is where workflow commands go: stdout normally, stderr when stdout must carry
-    nothing but a JSON document (the runner reads commands from both streams).
+    nothing but a JSON document (the runner reads commands from both streams). Outside a runner
+    (no ``GITHUB_OUTPUT``) a terminal gets the summary as plain text (bold when it is a TTY) and
+    the annotations the summary does not already say; outputs are left to ``--json``.
     """
 
     def __init__(self, environ: Mapping[str, str], *, commands: TextIO, human: TextIO) -> None:
@@ -90,6 +100,11 @@ class RunnerIO:
         self._commands = commands
         self._human = human
         self._masked: set[str] = set()
+        # Runner files that failed once: later writes skip them, so the one error path that
+        # reports the failure does not fail again on the same file.
+        self._broken: set[str] = set()
+        self._colour = wants_colour(human, environ)
+        self._shown = ""  # what a terminal has been shown, so nothing is said twice
         self._annotation_counts: dict[AnnotationLevel, int] = {}
         self.annotations_dropped = 0
 
@@ -110,23 +125,37 @@ class RunnerIO:
                 self._emit(format_command("add-mask", line, {}))
 
     def set_outputs(self, outputs: Mapping[str, str]) -> None:
-        """Write step outputs; outside a runner, print them as ``name: value`` lines."""
+        """Write step outputs; outside a runner there is nowhere to write them (``--json``
+        prints them)."""
         if self._output_path is None:
-            for name, value in outputs.items():
-                self._human.write(f"{name}: {value}\n")
             return
-        with self._output_path.open("a", encoding="utf-8") as handle:
-            for name, value in outputs.items():
-                handle.write(format_output(name, value))
+        self._append("GITHUB_OUTPUT", self._output_path,
+                     "".join(format_output(name, value) for name, value in outputs.items()))  # fmt: skip
 
     def write_summary(self, markdown: str) -> None:
-        """Append the job summary (Markdown); outside a runner it is printed instead."""
+        """Append the job summary (Markdown); outside a runner it is printed as plain text."""
         text = truncate_summary(markdown)
         if self._summary_path is None:
-            self._human.write(text if text.endswith("\n") else text + "\n")
+            self._say(self._unsaid(plain_text(text, colour=self._colour)))
             return
-        with self._summary_path.open("a", encoding="utf-8") as handle:
-            handle.write(text if text.endswith("\n") else text + "\n")
+        self._append("GITHUB_STEP_SUMMARY", self._summary_path,
+                     text if text.endswith("\n") else text + "\n")  # fmt: skip
+
+    def _append(self, variable: str, path: Path, text: str) -> None:
+        """Append to a runner file; the first failure is a :class:`RunnerFileError` naming the
+        variable, the path and the reason, and the file is skipped from then on."""
+        if variable in self._broken:
+            return
+        try:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            self._broken.add(variable)
+            reason = exc.strerror or type(exc).__name__
+            raise RunnerFileError(
+                f"Cannot write {variable} ({path}): {reason}.",
+                hint=f"The runner sets {variable}; do not override it in the step's env.",
+            ) from exc
 
     def annotate(self, annotation: Annotation) -> None:
         """Emit one annotation; past the runner's per-level cap it is counted, not sent."""
@@ -136,9 +165,11 @@ class RunnerIO:
             return
         self._annotation_counts[annotation.level] = count + 1
         if not self.in_runner:
-            where = f" ({annotation.file}:{annotation.line or 1})" if annotation.file else ""
-            title = f"{annotation.title}: " if annotation.title else ""
-            self._human.write(f"{annotation.level}{where}: {title}{annotation.message}\n")
+            if plain_text(annotation.message).strip() in self._shown:
+                return  # the summary already said it (a hold, a headline)
+            where = f"{annotation.file}:{annotation.line or 1}: " if annotation.file else ""
+            level = f"\033[1m{annotation.level}\033[0m" if self._colour else annotation.level
+            self._say(f"{where}{level}: {plain_text(annotation.message).strip()}\n")
             return
         properties: dict[str, str | int | None] = {
             "title": annotation.title,
@@ -159,13 +190,28 @@ class RunnerIO:
         such as ``::add-mask::`` or ``::error::`` in the text stays text.
         """
         if not self.in_runner:
-            self._human.write(text if text.endswith("\n") else text + "\n")
+            self._say(plain_text(text, colour=self._colour))
             return
         token = secrets.token_hex(16)
         self._human.flush()
         self._emit(f"::stop-commands::{token}")
         self._commands.write(text if text.endswith("\n") else text + "\n")
         self._emit(f"::{token}::")
+
+    def _unsaid(self, text: str) -> str:
+        """``text`` without the paragraphs the terminal has already been shown (a dry run's
+        review body repeats the summary's headline)."""
+        kept = [
+            p.strip("\n") for p in text.split("\n\n") if p.strip() and p.strip() not in self._shown
+        ]
+        if not kept:
+            return ""
+        return ("\n" if self._shown else "") + "\n\n".join(kept) + "\n"
+
+    def _say(self, text: str) -> None:
+        """Print to the terminal (outside a runner) and remember it."""
+        self._human.write(text)
+        self._shown += text
 
     def _emit(self, line: str) -> None:
         self._commands.write(line + "\n")

@@ -109,9 +109,11 @@ class Stage:
         inputs: dict[str, str] | None = None,
         secrets: dict[str, str] | None = None,
         replay: dict[str, StepRun] | None = None,
+        caller_permissions: dict[str, str] | None = None,
     ) -> Played:
         """Run workflow ``name`` for this event; ``replay`` gives steps' results by job instead
-        of running them again (a later scenario of the same push)."""
+        of running them again (a later scenario of the same push). A job without ``permissions:``
+        of its own (a reusable workflow's) runs with ``caller_permissions``, the calling job's."""
         workflow = Workflow.load(name)
         _assert_triggers(workflow, event_name, payload)
         event_path = payloads.write_event(self.tmp_path, payload, f"{workflow.path.stem}.json")
@@ -155,7 +157,8 @@ class Stage:
             }  # fmt: skip
             if "TIKTOKEN_CACHE_DIR" in os.environ:  # the runner would download the encodings
                 env["TIKTOKEN_CACHE_DIR"] = os.environ["TIKTOKEN_CACHE_DIR"]
-            permissions = workflow.jobs[step.job_id]["permissions"]
+            permissions = workflow.jobs[step.job_id].get("permissions", caller_permissions)
+            assert permissions is not None, f"{step.job_id}: no permissions: and no caller's given"
             before = len(self.github.proxy.requests)
             with self.token_limited_to(permissions):
                 run = self.runner.run(

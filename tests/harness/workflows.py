@@ -17,6 +17,7 @@ never a silent empty string.
 from __future__ import annotations
 
 import atexit
+import itertools
 import json
 import re
 import shutil
@@ -103,10 +104,27 @@ def render(text: str, contexts: Mapping[str, Any]) -> str:
     return str(evaluate([_item("template", text, contexts)])[0])
 
 
-def condition(text: str, contexts: Mapping[str, Any], *, success: bool, failure: bool) -> bool:
-    """An ``if:`` as the runner reads it (``success() &&`` implied without a status call)."""
-    status = {"success": success, "failure": failure, "cancelled": False}
+def condition(
+    text: str,
+    contexts: Mapping[str, Any],
+    *,
+    success: bool,
+    failure: bool,
+    cancelled: bool = False,
+) -> bool:
+    """An ``if:`` as the runner reads it (``success() &&`` implied without a status call); in a
+    cancelled run ``success()`` is false and ``cancelled()`` true."""
+    status = {"success": success and not cancelled, "failure": failure, "cancelled": cancelled}
     return bool(evaluate([_item("condition", text, contexts, status)])[0])
+
+
+def conditions(
+    text: str, cases: list[tuple[Mapping[str, Any], dict[str, bool]]]
+) -> list[bool]:
+    """One ``if:`` read in many situations at once (contexts and status flags per case): a single
+    round trip to the engine, for tests that try every combination."""
+    answers = evaluate([_item("condition", text, contexts, status) for contexts, status in cases])
+    return [bool(answer) for answer in answers]
 
 
 def _item(
@@ -205,6 +223,15 @@ class Workflow:
         return ordered
 
 
+def usage_comment(workflow: Workflow) -> Any:
+    """The YAML a reusable workflow's leading comment gives callers to copy: every comment line
+    after ``# usage:``, with its ``# `` prefix removed, parsed (so an invalid snippet fails)."""
+    lines = workflow.path.read_text(encoding="utf-8").splitlines()
+    comment = [line for line in itertools.takewhile(lambda line: line.startswith("#"), lines)]
+    start = comment.index("# usage:") + 1
+    return yaml.safe_load("\n".join(line.removeprefix("#").removeprefix(" ") for line in comment[start:]))
+
+
 def all_examples() -> list[Workflow]:
     """Every workflow under ``examples/workflows/``."""
     return [Workflow.load(path.name) for path in sorted(EXAMPLES.glob("*.yml"))]
@@ -243,14 +270,23 @@ def simulate(
     contexts: Mapping[str, Any],
     run_agent: RunAgent,
     other_step: OtherStep | None = None,
+    *,
+    ends: Mapping[str, str] | None = None,
+    cancel_before: str | None = None,
 ) -> dict[str, JobOutcome]:
     """Walk the job graph as the runner does; ``run_agent`` runs each cicd-agent step that runs.
 
     ``contexts`` holds ``github``, ``secrets``, ``vars``, ``runner`` and (for a reusable workflow)
-    ``inputs``; ``needs`` and ``steps`` are built here job by job.
+    ``inputs``; ``needs`` and ``steps`` are built here job by job. ``ends`` gives the result a job
+    ends with if it runs, for what the simulation cannot play (a step that fails, a reviewer who
+    rejects, ``cancelled`` when the run is cancelled while it runs); ``cancel_before`` cancels the
+    run just before that job's condition is read. After a cancellation every later condition
+    sees ``cancelled()`` true, as on the runner.
     """
     outcomes: dict[str, JobOutcome] = {}
+    cancelled = False
     for job_id in workflow.job_order():
+        cancelled = cancelled or job_id == cancel_before
         spec = workflow.jobs[job_id]
         needs = {
             n: {"result": outcomes[n].result, "outputs": outcomes[n].outputs}
@@ -263,11 +299,16 @@ def simulate(
             job_contexts,
             success=all(r == "success" for r in results),
             failure=any(r == "failure" for r in results),
+            cancelled=cancelled,
         )
         if not runs:
             outcomes[job_id] = JobOutcome("skipped")
             continue
-        outcomes[job_id] = _run_job(workflow, job_id, job_contexts, run_agent, other_step)
+        outcome = _run_job(workflow, job_id, job_contexts, run_agent, other_step)
+        if ends and job_id in ends:
+            outcome.result = ends[job_id]
+        cancelled = cancelled or outcome.result == "cancelled"
+        outcomes[job_id] = outcome
     return outcomes
 
 

@@ -127,6 +127,8 @@ def parse_policy(text: str | None) -> Policy:
         override = json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"policy is not valid JSON: {exc.msg}.") from exc
+    except RecursionError:
+        raise UsageError("policy is nested too deeply to be a deploy policy.") from None
     if not isinstance(override, dict):
         raise UsageError("policy must be a JSON object (see the README's deploy policy).")
     merged = default.model_dump(mode="json")

@@ -143,7 +143,7 @@ class DeployGate:
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("deploy-gate")
         add = group.add_argument
-        add("--phase", choices=("deploy", "canary"), help="deploy (default) or canary")
+        add("--phase", choices=("deploy", "canary"), help="deploy or canary (default deploy)")
         add("--base", help="base commit (default: from the event, else the head's first parent)")
         add("--head", help="head commit (default: from the event, else HEAD)")
         add("--environment", help="target environment name")
@@ -152,12 +152,14 @@ class DeployGate:
         add("--base-coverage", help="coverage.py report of the base")
         add("--safety-weights", help="e.g. tests=35,coverage=20,review=25,failure_rate=10,model=10")
         add("--policy", help="JSON overrides of the deploy policy (see README)")
-        add("--approval-confidence", type=float, help="approval below this model confidence")
+        add("--approval-confidence", type=float,
+            help=f"approval below this model confidence (default {DEFAULT_APPROVAL_CONFIDENCE})")
         add("--freeze-windows", help="START/END ISO 8601 intervals, comma-separated")
-        add("--business-hours", help="e.g. 'Mon-Fri 09:00-18:00' (default)")
+        add("--business-hours", help="business hours (default 'Mon-Fri 09:00-18:00')")
         add("--timezone", help="IANA time zone of business hours and freezes (default UTC)")
         add("--deploy-time", help="judge the change window at this ISO 8601 time (default now)")
-        add("--failure-window-days", type=int, help="days of workflow runs for the failure rate")
+        add("--failure-window-days", type=int,
+            help=f"days of workflow runs for the failure rate (default {DEFAULT_FAILURE_WINDOW_DAYS})")
         add("--workflow", help="workflow file or id for the failure rate (default: this one)")
         add("--branch", help="branch for the failure rate (default: GITHUB_REF_NAME)")
         add("--audit-file", help="JSON-lines audit file to append to")

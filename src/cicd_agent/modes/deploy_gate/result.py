@@ -97,9 +97,9 @@ class DeployGateResult(ModeResult):
 
     def annotations(self) -> list[Annotation]:
         if self.recommendation is Recommendation.HOLD:
-            return [Annotation("error", self.headline, title="deploy-gate: hold")]
+            return [Annotation("error", self.headline, title="cicd-agent deploy-gate")]
         if self.requires_approval:
-            return [Annotation("warning", self.headline, title="deploy-gate: approval needed")]
+            return [Annotation("warning", self.headline, title="cicd-agent deploy-gate")]
         return []
 
     def summary_body(self) -> str:

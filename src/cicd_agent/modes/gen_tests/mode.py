@@ -88,7 +88,7 @@ class GenTests:
         group.add_argument(
             "--test-command",
             default=None,
-            help=f"the project's test command ({DEFAULT_TEST_COMMAND})",
+            help=f"the project's test command (default '{DEFAULT_TEST_COMMAND}')",
         )
         group.add_argument("--test-dir", default=None, help="folder for accepted tests")
         group.add_argument(

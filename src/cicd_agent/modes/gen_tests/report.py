@@ -155,7 +155,9 @@ class GenTestsResult(ModeResult):
         if self.segments:
             parts.append(self._segment_list())
         facts = [
-            f"Test command: `{self.test_command}` (exit {self.suite_exit_code} at head)."
+            f"Test command: `{self.test_command}`"
+            + (f" (exit {self.suite_exit_code} at head)." if self.suite_exit_code is not None
+               else " (not run at head).")
             if self.test_command
             else "",
             self.isolation,
