@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import string
+
 from cicd_agent.analysis.diff import Diff, DiffLine, FileDiff, Hunk, parse_diff
 from cicd_agent.analysis.findings import (
     HUGE_BINARY_BYTES,
@@ -39,24 +42,39 @@ def test_secret_in_added_line_is_critical_and_never_quoted() -> None:
     assert GITHUB_TOKEN not in finding.model_dump_json()
 
 
+_RANDOM = random.Random(15)
+
+
+def _chars(count: int, alphabet: str = string.ascii_letters + string.digits) -> str:
+    """Random-looking text: real keys are random, and a repeated pattern is a placeholder."""
+    return "".join(_RANDOM.choice(alphabet) for _ in range(count))
+
+
 SHAPES = [
-    "ghp_" + "A1b2C3d4E5" * 4,
-    "github_pat_11ABCDEFG0" + "x" * 60,
-    "AKIAIOSFODNN7EXAMPLE",
-    "sk-proj-" + "Zz9" * 15,
-    "sk-ant-" + "a1" * 15,
-    "xoxb-123456789012-abcdefghijkl",
-    "https://hooks.slack.com/services/T000/B000/" + "X" * 24,
-    "AIza" + "B" * 35,
-    "sk_live_" + "4" * 24,
-    "rk_test_" + "5" * 24,
-    "npm_" + "c" * 36,
-    "pypi-AgEIcHlwaS5vcmc" + "d" * 60,
+    "ghp_" + _chars(36),
+    "github_pat_11ABCDEFG0" + _chars(60),
+    "AKIA" + _chars(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
+    "sk-proj-" + _chars(45),
+    "sk-ant-" + _chars(30),
+    "xoxb-123456789012-" + _chars(12),
+    "https://hooks.slack.com/services/T0123ABCD/B0456EFGH/" + _chars(24),
+    "AIza" + _chars(35),
+    "sk_live_" + _chars(24),
+    "rk_test_" + _chars(24),
+    "npm_" + _chars(36),
+    "pypi-AgEIcHlwaS5vcmc" + _chars(60),
     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXBhcnQ",
     "postgres://app:s3cretpw@db/x",
-    "AccountKey=" + "e" * 44,
+    "AccountKey=" + _chars(86) + "==",
     "-----BEGIN RSA PRIVATE KEY-----",
     "DB_PASSWORD=hunter2hunter2",
+    "xapp-1-A0123456789-1234567890123-" + _chars(64, "0123456789abcdef"),
+    "glpat-" + _chars(20),
+    "hf_" + _chars(34, "abcdefghijklmnopqrstuvwxyz"),
+    "SG." + _chars(22) + "." + _chars(43),
+    "dop_v1_" + _chars(64, "0123456789abcdef"),
+    "shpat_" + _chars(32, "0123456789abcdef"),
+    "SK" + _chars(32, "0123456789abcdef"),
 ]
 
 

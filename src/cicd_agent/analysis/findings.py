@@ -30,7 +30,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from cicd_agent.analysis.diff import Diff, FileDiff
-from cicd_agent.analysis.redact import SECRET_ANCHORS, SecretHit, find_secrets
+from cicd_agent.analysis.redact import SecretHit, find_secrets
 from cicd_agent.severity import Severity, parse_severity
 
 LARGE_BINARY_BYTES = 1024 * 1024
@@ -97,7 +97,6 @@ def deterministic_findings(diff: Diff, workflow_texts: Mapping[str, str]) -> lis
     names: a dangerous combination needs the whole file, not only the added lines.
     """
     found: list[Finding] = []
-    secret_files = diff.paths_with(sorted(SECRET_ANCHORS), ignore_case=True)
     conflict_files = diff.paths_with(_CONFLICT_WORDS)
     debugger_files = diff.paths_with(_DEBUGGER_WORDS)
     for changed in diff.files:
@@ -106,8 +105,7 @@ def deterministic_findings(diff: Diff, workflow_texts: Mapping[str, str]) -> lis
         if changed.is_binary:
             found.extend(_large_binary(changed))
             continue
-        if changed.path in secret_files:
-            found.extend(_secrets(changed))
+        found.extend(_secrets(changed))
         if changed.path in conflict_files:
             found.extend(_conflict_markers(changed))
         if changed.path in debugger_files:
@@ -127,19 +125,28 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 # ------------------------------------------------------------------------------------ secrets
 
-_HEURISTIC_KINDS = frozenset({"assigned secret", "JSON web token"})
+_HEURISTIC_KINDS = frozenset({"assigned secret", "password in URL", "jwt"})
 _SECRET_LABELS = {"assigned secret": "hard-coded secret"}
+_FIXTURE_PATH = re.compile(
+    r"(?i)(?:^|/)(?:tests?|testing|spec|specs|__tests__|testdata|fixtures?|docs?|examples?"
+    r"|samples?|vendor|_vendor|vendored|third_party|node_modules)/"
+    r"|(?:^|/)(?:test_[^/]*|[^/]*_test\.[^/]+|[^/]*\.(?:test|spec)\.[^/]+|conftest\.py)$"
+    r"|\.(?:md|rst|txt|adoc)$|(?:^|/)(?:HISTORY|CHANGES|CHANGELOG|NEWS)(?:\.[^/]*)?$"
+)
+"""Tests, fixtures, documentation and vendored code: a key there is usually a sample or
+someone else's, so it is reported two levels lower (not dropped: a real key in a test still
+works for whoever finds it)."""
 
 
 def _secrets(changed: FileDiff) -> Iterator[Finding]:
+    fixture = _FIXTURE_PATH.search(changed.path) is not None
     for number, text in changed.added_lines():
-        lowered = text.lower()
-        if not any(anchor in lowered for anchor in SECRET_ANCHORS):
-            continue
-        for kind in sorted({_specific_kind(text, hit) for hit in find_secrets(text)}):
+        for kind in sorted({_specific_kind(text, hit) for hit in find_secrets(text, changed.path)}):
             # Shapes with a vendor prefix are almost never false; "password = ..." may be a
-            # test fixture, so it is high rather than critical.
+            # sample, so it is high rather than critical.
             severity = Severity.HIGH if kind in _HEURISTIC_KINDS else Severity.CRITICAL
+            if fixture:
+                severity = Severity(max(int(severity) - 2, int(Severity.LOW)))
             label = _SECRET_LABELS.get(kind, kind)
             article = "an" if label[:1].lower() in "aeiou" else "a"
             yield Finding(
