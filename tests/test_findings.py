@@ -201,3 +201,50 @@ def test_workflow_paths_and_broken_yaml() -> None:
     assert workflow_paths(diff) == [".github/workflows/a.yml", "action.yml"]
     broken = workflow_file("on: [push\n", added={1})
     assert workflow_findings(broken, "on: [push\n") == []
+
+
+# ------------------------------------------------------------ ordinary code is not a secret
+ORDINARY = [
+    ("src/requests/_types.py", "AuthType: TypeAlias = ("),
+    ("src/requests/sessions.py", "    auth: AuthType = None,"),
+    ("src/requests/models.py", "        self.auth: AuthType | None = auth"),
+    ("src/pip/_internal/index.py", "    authenticated_index = mock_index(auth=True)"),
+    ("src/app/settings.py", 'DEFAULT_PASSWORD = "PASSWORD"'),
+    ("src/app/settings.py", 'login(user="admin", password="password")'),
+    ("src/app/urls.py", 'EXAMPLE = "http://user:pass@example.com/path"'),
+    ("src/app/api.py", "    token: str = Field(..., description='API token')"),
+    ("src/app/api.py", "    secret_key = settings.SECRET_KEY"),
+    ("src/app/api.py", '    headers["Authorization"] = f"Bearer {token}"'),
+    ("src/app/cli.py", '    parser.add_argument("--token", metavar="TOKEN")'),
+    ("src/app/cli.py", "    password: Optional[str] = None"),
+]
+
+
+def test_type_names_identifiers_and_placeholders_are_not_findings() -> None:
+    for path, line in ORDINARY:
+        found = deterministic_findings(parse_diff(added_file(path, line)), {})
+        assert found == [], (line, [f.title for f in found])
+
+
+FIXTURE_LINES = [
+    ("tests/test_auth.py", '    session.get("http://user:pass@example.com")'),
+    ("tests/test_auth.py", '    auth = ("user", "PASSWORD")'),
+    ("HISTORY.md", "- Fixed `http://user:pass@host` parsing (#1234)"),
+    ("src/pip/_vendor/urllib3/util.py", 'password = "hunter2-but-longer-9"'),
+]
+
+
+def test_samples_in_tests_docs_and_vendored_code_are_not_high() -> None:
+    for path, line in FIXTURE_LINES:
+        found = deterministic_findings(parse_diff(added_file(path, line)), {})
+        assert all(f.severity < Severity.HIGH for f in found), (path, line, found)
+
+
+def test_a_real_looking_key_in_a_test_file_is_reported_lower_not_dropped() -> None:
+    key = "ghp_" + _chars(36)
+    [finding] = deterministic_findings(
+        parse_diff(added_file("tests/test_client.py", f'TOKEN = "{key}"')), {}
+    )
+    assert finding.rule == "secret" and finding.severity is Severity.MEDIUM
+    [in_code] = deterministic_findings(parse_diff(added_file("src/client.py", f'TOKEN = "{key}"')), {})
+    assert in_code.severity is Severity.CRITICAL
