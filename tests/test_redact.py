@@ -11,7 +11,7 @@ from cicd_agent.analysis.redact import Redactor, find_secrets, known_secrets_fro
 
 PLANTED = {
     "GitHub token": "ghp_" + "A1b2C3d4E5" * 4,
-    "fine-grained GitHub token": "github_pat_11ABCDEFG0" + "x" * 60,
+    "fine-grained GitHub token": "github_pat_11ABCDEFG0" + "Qm7vT2xLp9RkW4sZ8nB3cY6dF1gH5jK0aE" * 2,
     "AWS access key id": "AKIAIOSFODNN7EXAMPLE",
     "OpenAI key": "sk-proj-Qm7vT2xLp9RkW4sZ8nB3cY6dF1gH5jK0aE",
     "Slack token": "xoxb-123456789012-abcdefghijkl",

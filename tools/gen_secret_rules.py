@@ -7,8 +7,8 @@ lists, and tests every rule against true- and false-positive samples; a maintain
 one grown by hand here. It is not on PyPI as data, so this script reads ``config/gitleaks.toml``
 at a pinned tag of a local clone (``git show REF:config/gitleaks.toml``) and writes what the
 redactor needs, with the source, tag, commit and licence recorded in the file. Go's RE2 syntax
-is rewritten to Python's ``re`` (inline ``(?i)`` in the middle of a pattern, ``\\z``, ``[[`` in
-a class); a rule that still does not compile is left out and named in the output.
+is rewritten to Python's ``re`` (inline ``(?i)`` in the middle of a pattern, ``\\z``, POSIX
+classes, ``[`` in a class); a rule that still does not compile is left out and named in the output.
 
 Never edit the JSON by hand: rerun this script with another ``--ref`` to update.
 """
@@ -37,6 +37,13 @@ def _git(git_dir: str, *args: str) -> str:
     ).stdout
 
 
+_POSIX_CLASSES = {
+    "alnum": "A-Za-z0-9", "alpha": "A-Za-z", "digit": "0-9", "lower": "a-z", "upper": "A-Z",
+    "xdigit": "0-9A-Fa-f", "word": "\\w", "space": "\\s", "punct": "!-/:-@\\[-`{-~",
+}  # fmt: skip
+"""RE2's ``[[:alnum:]]`` classes, which Python's ``re`` lacks."""
+
+
 def _scope_inline_flags(pattern: str) -> str:
     """Go applies an inline ``(?i)`` from where it stands to the end of its group; Python
     accepts global flags only at the start, so ``a(?i)bc`` becomes ``a(?i:bc)``."""
@@ -52,7 +59,12 @@ def _scope_inline_flags(pattern: str) -> str:
             i += 2
             continue
         if in_class:
-            if char == "[" and pattern[i + 1 : i + 2] != ":":
+            posix = re.match(r"\[:(\w+):\]", pattern[i:])
+            if posix:
+                out.append(_POSIX_CLASSES[posix.group(1)])
+                i += len(posix.group(0))
+                continue
+            if char == "[":
                 out.append("\\[")
             else:
                 out.append(char)

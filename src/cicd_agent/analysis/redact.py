@@ -106,7 +106,7 @@ _ASSIGNED = _Rule(
     "assigned secret",
     re.compile(
         r"(?:secret|passw(?:or)?d|passwd|\bpass\b|\bpwd\b|token|api[_-]?key|access[_-]?key"
-        r"|private[_-]?key|credentials?|auth(?!ors?\b))[A-Z0-9_.-]*\b[\"']?\s*(?::=|=>|[:=])\s*"
+        r"|private[_-]?key|credentials?|auth(?!ors?\b))[A-Z0-9_.-]*\b[\"']?\s*(?::=|=>|[:=>])\s*"
         r"[\"'`]?(?P<secret>[A-Za-z0-9+/_\-.~!@#$%^&*=]{8,}+)(?![(\[])",
         re.IGNORECASE,
     ),
@@ -133,11 +133,13 @@ _BROAD_PREFIXES = (
         # No leading \b: a token glued to the text before it (``xxxghp_…``) happens in logs.
         re.compile(r"(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
         ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+        entropy=3.0,
     ),
     _Rule(
         "AWS access key id",
         re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
         ("akia", "asia", "abia", "acca"),
+        entropy=3.0,
     ),
     _Rule("Anthropic key", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}\b"), ("sk-ant-",)),
     _Rule(
@@ -146,7 +148,9 @@ _BROAD_PREFIXES = (
         ("sk-",),
         entropy=3.0,
     ),
-    _Rule("Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b"), ("xox",)),
+    _Rule(
+        "Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b"), ("xox",), entropy=3.0
+    ),
     _Rule(
         "Azure storage key",
         re.compile(r"AccountKey=(?P<secret>[A-Za-z0-9+/=]{40,})"),
@@ -236,8 +240,8 @@ def entropy(text: str) -> float:
 
 
 _PLACEHOLDER = re.compile(
-    r"^(?:\$\{?\{?|<|%|\*+$|x{4,}|(?:true|false|null|none|undefined|changeme|example|redacted)$)"
-    r"|[()\[\]]|^[a-z_]+\.[a-z_]+",
+    r"^(?:\$\{?\{?|<|%|\*+$|(?:true|false|null|none|undefined|changeme|example|redacted)$)"
+    r"|[()\[\]]|^[a-z_]+\.[a-z_]+|x{4,}|\*{3,}|#{4,}|your[_-]|[_-]here\b",
     re.IGNORECASE,
 )
 _WORDS_ONLY = re.compile(r"[A-Za-z_.-]+")
