@@ -248,3 +248,16 @@ def test_a_real_looking_key_in_a_test_file_is_reported_lower_not_dropped() -> No
     assert finding.rule == "secret" and finding.severity is Severity.MEDIUM
     [in_code] = deterministic_findings(parse_diff(added_file("src/client.py", f'TOKEN = "{key}"')), {})
     assert in_code.severity is Severity.CRITICAL
+
+
+def test_the_name_of_the_variable_that_holds_a_secret_is_not_one() -> None:
+    line = "      clientSecret: AUTH_MICROSOFT_ENTRA_ID_SECRET,"
+    assert deterministic_findings(parse_diff(added_file("src/auth.ts", line)), {}) == []
+
+
+def test_camel_case_type_names_are_not_secrets_but_random_letters_are() -> None:
+    names = "  authenticator: AdapterAuthenticator\n  auth = VerificationTokenDocument"
+    assert deterministic_findings(parse_diff(added_file("src/adapter.ts", names)), {}) == []
+    random_letters = 'api_key = "kQvXzLmRtWnBpYcDfGhJsTuV"'
+    [finding] = deterministic_findings(parse_diff(added_file("src/x.py", random_letters)), {})
+    assert finding.severity is Severity.HIGH

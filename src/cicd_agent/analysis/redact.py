@@ -245,6 +245,9 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 _WORDS_ONLY = re.compile(r"[A-Za-z_.-]+")
+_NAME_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
+_CONSTANT = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+"""``AUTH_MICROSOFT_ENTRA_ID_SECRET``: the name of a variable that holds the secret."""
 _PLACEHOLDER_WORDS = re.compile(
     r"(?i)^(?:pass(?:word|wd)?|secret|token|pwd|user(?:name)?|test|dummy|fake|example|foo|bar"
     r"|changeme|redacted|hunter2|\*+)\d*$"
@@ -254,11 +257,21 @@ _PLACEHOLDER_WORDS = re.compile(
 def plausible_secret(value: str) -> bool:
     """Whether a value assigned to a secret-named key (or a URL's password) could be a real
     secret rather than code, a placeholder or a name: ``get_token(s)``, ``${{ secrets.X }}``,
-    ``PASSWORD``, ``AuthType``, ``authenticated_index`` are not. A value of letters only is a
+    ``PASSWORD``, ``AuthType``, ``authenticated_index``, ``AUTH_CLIENT_SECRET`` are not. A value of letters only is a
     name unless it is long and random-looking (high entropy)."""
-    if _PLACEHOLDER.search(value) or _PLACEHOLDER_WORDS.match(value):
+    if _PLACEHOLDER.search(value) or _PLACEHOLDER_WORDS.match(value) or _CONSTANT.fullmatch(value):
         return False
-    return not (_WORDS_ONLY.fullmatch(value) and (len(value) < 20 or entropy(value) < 3.5))
+    if not _WORDS_ONLY.fullmatch(value):
+        return True
+    return len(value) >= 20 and entropy(value) >= 3.5 and not _identifier(value)
+
+
+def _identifier(value: str) -> bool:
+    """Letters that read as words (``AdapterAuthenticator``, ``refresh_token_expires``): every
+    camel-case or separated part has three letters or more. A random string of letters breaks
+    into many one- and two-letter parts."""
+    parts = _NAME_PART.findall(value)
+    return bool(parts) and all(len(part) >= 3 for part in parts)
 
 
 @dataclass(frozen=True)
