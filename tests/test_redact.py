@@ -213,3 +213,14 @@ def test_the_rule_set_records_where_it_comes_from() -> None:
     from cicd_agent.analysis.redact import rule_set_provenance
 
     assert rule_set_provenance().startswith("gitleaks v8.")
+
+
+def test_an_unterminated_private_key_is_redacted_without_eating_the_rest() -> None:
+    """A log cut the block: its base64 goes, the next line of other text stays."""
+    text = (
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM2\n"
+        "2024-05-14T09:12:03.1234567Z Zb3+9xQ==\nError: process exited (1)"
+    )
+    out = Redactor().redact(text)
+    assert "MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM2" not in out and "Zb3+9xQ" not in out
+    assert out.endswith("Error: process exited (1)")

@@ -26,7 +26,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -74,6 +74,9 @@ class _Rule:
     allows: tuple[_Allow, ...] = ()
     plausible: bool = False
     """Check the value with :func:`plausible_secret` (rules that match any assignment)."""
+    anchored: bool = False
+    """Every match starts with one of the keywords: the regex is tried only where they occur
+    (a leading alternation tried at every character of a large text is the slow part)."""
 
     def secret_span(self, match: re.Match[str]) -> tuple[int, int]:
         if self.group:
@@ -84,11 +87,15 @@ class _Rule:
         return match.span()
 
 
+_KEY_LINES = r"(?:(?:\r?\n|\\n)(?:\d{4}-\d\d-\d\dT[\d:.]+Z )?[ \t]*(?:[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9+/]+==?)(?![\w+/=]))*"
+"""An unterminated PEM block (a log or a limit cut it): the base64 lines that follow, each
+after a line break (also ``\\n`` in a string) and maybe a runner timestamp; the first other
+line ends it rather than the whole rest of the text."""
 _PRIVATE_KEY = _Rule(
     "private key",
     re.compile(
-        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
-        r"[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\Z)"
+        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]{0,16384}?"
+        rf"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|{_KEY_LINES})"
     ),
     ("private key",),
 )
@@ -110,9 +117,10 @@ _ASSIGNED = _Rule(
         r"[\"'`]?(?P<secret>[A-Za-z0-9+/_\-.~!@#$%^&*=]{8,}+)(?![(\[])",
         re.IGNORECASE,
     ),
-    ("secret", "passw", "pass", "pwd", "token", "key", "credential", "auth"),
+    ("secret", "pass", "pwd", "token", "api", "access", "private", "credential", "auth"),
     group="secret",
     plausible=True,
+    anchored=True,
 )
 _AWS_SECRET = _Rule(
     "AWS secret access key",
@@ -283,21 +291,25 @@ class SecretHit:
     end: int
 
 
-def find_secrets(text: str, path: str | None = None) -> list[SecretHit]:
+def find_secrets(text: str, path: str | None = None, *, all_rules: bool = False) -> list[SecretHit]:
     """Secrets of a known shape in ``text``, in order, without overlaps (the earliest, then
     longest, wins). ``path`` (a file the text comes from) enables gitleaks' rules that apply to
-    some files only (Terraform, nuget.config…); without it they are not tried."""
+    some files only (Terraform, nuget.config…); without it, and without ``all_rules``, they
+    are not tried."""
     rules = _rule_set()
     found = rules.automaton.find_matches_as_indexes(text.lower(), overlapping=True)
     if not found:
         return []
-    candidates = sorted({r for keyword, _, _ in found for r in rules.by_keyword[keyword]})
+    starts: dict[int, list[int]] = {}
+    for keyword, start, _ in found:
+        for number in rules.by_keyword[keyword]:
+            starts.setdefault(number, []).append(start)
     hits: list[SecretHit] = []
-    for number in candidates:
+    for number in sorted(starts):
         rule = rules.rules[number]
-        if rule.path is not None and (path is None or not rule.path.search(path)):
+        if rule.path is not None and not all_rules and (path is None or not rule.path.search(path)):
             continue
-        for match in rule.regex.finditer(text):
+        for match in _matches(rule, text, starts[number]):
             start, end = rule.secret_span(match)
             if start < 0 or _allowed(rule, text, match, start, end, path):
                 continue
@@ -308,6 +320,20 @@ def find_secrets(text: str, path: str | None = None) -> list[SecretHit]:
         if not kept or hit.start >= kept[-1].end:
             kept.append(hit)
     return kept
+
+
+def _matches(rule: _Rule, text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    if not rule.anchored:
+        yield from rule.regex.finditer(text)
+        return
+    position = 0
+    for start in sorted(set(starts)):
+        if start < position:
+            continue
+        match = rule.regex.match(text, start)
+        if match is not None:
+            position = match.end()
+            yield match
 
 
 def _allowed(
@@ -380,10 +406,13 @@ MIN_ENCODED_LENGTH = 8
 """An encoded copy shorter than this (the middle of a short value's base64) would match by
 chance in ordinary text."""
 MIN_FRAGMENT = 12
-"""A head or tail of a known value this long (and at least half the value) is redacted: a
-limit that cut the value leaves a piece that is still the secret's bulk."""
-_LINE_BREAK = r"(?:\r?\n(?:\d{4}-\d\d-\d\dT[\d:.]+Z )?[ \t]*)?"
-"""Where a wrapped log line may split a value: a newline, the runner's timestamp, indentation."""
+"""A head, tail or middle of a known value this long (and at least half the value) is
+redacted: a limit that cut the value leaves a piece that is still the secret's bulk."""
+_SEED = 8
+"""Known values are found by their 8-character windows, then grown both ways character by
+character (across line breaks) as far as the text follows the value."""
+_BREAK_PREFIX = re.compile(r"(?:\d{4}-\d\d-\d\dT[\d:.]+Z )?[ \t]*")
+"""What may start the next line of a wrapped value: the runner's timestamp, indentation."""
 
 
 def encoded_copies(value: str) -> set[str]:
@@ -402,17 +431,66 @@ def encoded_copies(value: str) -> set[str]:
     return {c for c in copies if c != value and len(c) >= MIN_ENCODED_LENGTH}
 
 
-def _fragments_pattern(value: str) -> str:
-    """A pattern for ``value``, or a long enough head of it, with a line break allowed between
-    any two characters; and for a long enough tail of it."""
-    need = min(len(value), max(MIN_FRAGMENT, (len(value) + 1) // 2))
-    chars = [re.escape(c) for c in value]
-    tail = ""
-    for char in reversed(chars[need:]):
-        tail = f"(?:{_LINE_BREAK}{char}{tail})?"
-    head = _LINE_BREAK.join(chars[:need]) + tail
-    tails = [re.escape(value[i:]) for i in range(1, len(value) - need + 1)]
-    return "|".join([head, *tails])
+class _KnownValues:
+    """Finds the run's own secret values in text: whole, cut to a long enough piece, split
+    across lines, or as an encoded copy. One Aho-Corasick pass finds seeds (8-character
+    windows of each value, and each encoded copy whole); each seed is grown as far as the
+    text keeps following the value. A regex alternation of every piece was ten times slower."""
+
+    def __init__(self, values: Sequence[str]) -> None:
+        self.values = values
+        seeds: dict[str, list[tuple[int, int]]] = {}
+        for number, value in enumerate(values):
+            for offset in range(max(len(value) - _SEED, 0) + 1):
+                seeds.setdefault(value[offset : offset + _SEED], []).append((number, offset))
+        self.copies = {c for value in values for c in encoded_copies(value)} - set(seeds)
+        self.patterns = [*seeds, *self.copies]
+        self.seeds = [seeds.get(p, []) for p in self.patterns]
+        self.automaton = ahocorasick_rs.AhoCorasick(self.patterns)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        found: list[tuple[int, int]] = []
+        for index, start, end in self.automaton.find_matches_as_indexes(text, overlapping=True):
+            if found and found[-1][0] <= start and end <= found[-1][1]:
+                continue  # inside the value just found
+            if not self.seeds[index]:
+                found.append((start, end))  # an encoded copy
+            for number, offset in self.seeds[index]:
+                span = self._grow(text, self.values[number], start, end, offset)
+                if span is not None:
+                    found.append(span)
+        return found
+
+    @staticmethod
+    def _grow(text: str, value: str, start: int, end: int, offset: int) -> tuple[int, int] | None:
+        """The span of ``value[first:last]`` around the seed ``value[offset:…]`` at
+        ``text[start:end]``, if that piece is long enough to be the secret."""
+        first, last = offset, offset + (end - start)
+        while first > 0:
+            if start > 0 and text[start - 1] == value[first - 1]:
+                start, first = start - 1, first - 1
+                continue
+            line_start = text.rfind("\n", 0, start) + 1
+            if line_start == 0 or not _BREAK_PREFIX.fullmatch(text, line_start, start):
+                break
+            before = line_start - 1 - (text[line_start - 2 : line_start - 1] == "\r")
+            if before <= 0 or text[before - 1] != value[first - 1]:
+                break
+            start = before
+        while last < len(value):
+            if end < len(text) and text[end] == value[last]:
+                end, last = end + 1, last + 1
+                continue
+            following = end + (text[end : end + 1] == "\r")
+            if text[following : following + 1] != "\n":
+                break
+            prefix = _BREAK_PREFIX.match(text, following + 1)
+            assert prefix is not None  # the pattern matches the empty string
+            if text[prefix.end() : prefix.end() + 1] != value[last : last + 1]:
+                break
+            end = prefix.end()
+        need = min(len(value), max(MIN_FRAGMENT, (len(value) + 1) // 2))
+        return (start, end) if last - first >= need else None
 
 
 class Redactor:
@@ -427,21 +505,14 @@ class Redactor:
                 reverse=True,
             )
         )
-        encoded = sorted({c for value in self.known for c in encoded_copies(value)}, key=len)
-        patterns: Sequence[str] = [
-            *(_fragments_pattern(value) for value in self.known),
-            *(re.escape(copy) for copy in reversed(encoded)),
-        ]
-        self._known = re.compile("|".join(patterns)) if patterns else None
+        self._known = _KnownValues(self.known) if self.known else None
 
     def redact(self, text: str) -> str:
         """``text`` with every known secret (and its copies) and every secret-shaped value
         replaced."""
         if self._known is not None:
-            text = self._known.sub("[REDACTED:known secret]", text)
+            text = _replace(text, self._known.spans(text), "known secret")
         hits = find_secrets(text)
-        if not hits:
-            return text
         parts: list[str] = []
         position = 0
         for hit in hits:
@@ -449,3 +520,20 @@ class Redactor:
             position = hit.end
         parts.append(text[position:])
         return "".join(parts)
+
+
+def _replace(text: str, spans: list[tuple[int, int]], kind: str) -> str:
+    """``text`` with each of ``spans`` (merged where they overlap) replaced by one marker."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    parts: list[str] = []
+    position = 0
+    for start, end in merged:
+        parts += [text[position:start], f"[REDACTED:{kind}]"]
+        position = end
+    parts.append(text[position:])
+    return "".join(parts)
