@@ -115,7 +115,9 @@ def main() -> int:
     print(f"judged false: {false} ({false * per100:.2f} per 100 commits)")
     print(f"judged true: {verdicts.count('true')}, unjudged: {len(unjudged)}")
     for f in unjudged:
-        print(f"  unjudged: {f['repo']} {f['commit']} {f['file']}:{f['line']} {f['rule']} {f['severity']}")
+        print(
+            f"  unjudged: {f['repo']} {f['commit']} {f['file']}:{f['line']} {f['rule']} {f['severity']}"
+        )
     if args.out:
         with args.out.open("w", newline="") as handle:
             writer = csv.DictWriter(handle, FIELDS)

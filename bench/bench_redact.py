@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from cicd_agent.analysis.redact import Redactor  # noqa: E402
+from cicd_agent.analysis.redact import Redactor
 
 LINES = (
     "2024-05-14T09:12:03.1234567Z tests/test_api.py::test_token_refresh[{n}] PASSED [ {p}%]",

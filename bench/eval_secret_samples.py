@@ -33,6 +33,7 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -260,7 +261,7 @@ class RuleSamples:
 
 def rule_samples(source: str, rng: random.Random) -> Iterator[RuleSamples]:
     starts = [m.start() for m in _FUNC.finditer(source)] + [len(source)]
-    for start, end in zip(starts, starts[1:], strict=False):
+    for start, end in pairwise(starts):
         body = source[start:end]
         rule_id = _RULE_ID.search(body)
         if rule_id is None:
@@ -303,7 +304,9 @@ def load_helpers(tree: Path) -> None:
     changes them is noticed rather than mis-evaluated."""
     text = (tree / "cmd/generate/config/utils/patterns.go").read_text()
     for name, pattern in PATTERN_HELPERS.items():
-        go = re.search(rf"func {name}\(size string\) string \{{\s*return fmt\.Sprintf\(`([^`]*)`", text)
+        go = re.search(
+            rf"func {name}\(size string\) string \{{\s*return fmt\.Sprintf\(`([^`]*)`", text
+        )
         if go is None or go.group(1).replace("%s", "%s") != pattern:
             raise SystemExit(f"utils.{name} differs upstream: update PATTERN_HELPERS")
 

@@ -246,7 +246,9 @@ def test_a_real_looking_key_in_a_test_file_is_reported_lower_not_dropped() -> No
         parse_diff(added_file("tests/test_client.py", f'TOKEN = "{key}"')), {}
     )
     assert finding.rule == "secret" and finding.severity is Severity.MEDIUM
-    [in_code] = deterministic_findings(parse_diff(added_file("src/client.py", f'TOKEN = "{key}"')), {})
+    [in_code] = deterministic_findings(
+        parse_diff(added_file("src/client.py", f'TOKEN = "{key}"')), {}
+    )
     assert in_code.severity is Severity.CRITICAL
 
 

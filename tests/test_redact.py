@@ -185,7 +185,8 @@ SHAPE_ONLY = {
     "GitLab token": "glpat-Xk3Vq9Lm2Rt7Wz4Nb8Yc",
     "Hugging Face token": "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",
     "SendGrid key": "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",
-    "DigitalOcean token": "dop_v1_" + "3f9a1c7e5b2d40868e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f",
+    "DigitalOcean token": "dop_v1_"
+    + "3f9a1c7e5b2d40868e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f",
     "Shopify token": "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",
     "Twilio key": "SK9c1e5a7f3b2d4086e1f2a3b4c5d6e7f8",
 }

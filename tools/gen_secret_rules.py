@@ -44,6 +44,17 @@ _POSIX_CLASSES = {
 """RE2's ``[[:alnum:]]`` classes, which Python's ``re`` lacks."""
 
 
+def _class_item(pattern: str, i: int) -> tuple[str, int, bool]:
+    """One item inside a character class at ``pattern[i]``: its Python text, the index after
+    it, and whether the class goes on."""
+    posix = re.match(r"\[:(\w+):\]", pattern[i:])
+    if posix:
+        return _POSIX_CLASSES[posix.group(1)], i + len(posix.group(0)), True
+    if pattern[i] == "[":
+        return "\\[", i + 1, True
+    return pattern[i], i + 1, pattern[i] != "]"
+
+
 def _scope_inline_flags(pattern: str) -> str:
     """Go applies an inline ``(?i)`` from where it stands to the end of its group; Python
     accepts global flags only at the start, so ``a(?i)bc`` becomes ``a(?i:bc)``."""
@@ -59,18 +70,8 @@ def _scope_inline_flags(pattern: str) -> str:
             i += 2
             continue
         if in_class:
-            posix = re.match(r"\[:(\w+):\]", pattern[i:])
-            if posix:
-                out.append(_POSIX_CLASSES[posix.group(1)])
-                i += len(posix.group(0))
-                continue
-            if char == "[":
-                out.append("\\[")
-            else:
-                out.append(char)
-                if char == "]":
-                    in_class = False
-            i += 1
+            text, i, in_class = _class_item(pattern, i)
+            out.append(text)
             continue
         if char == "[":
             in_class = True

@@ -87,7 +87,10 @@ class _Rule:
         return match.span()
 
 
-_KEY_LINES = r"(?:(?:\r?\n|\\n)(?:\d{4}-\d\d-\d\dT[\d:.]+Z )?[ \t]*(?:[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9+/]+==?)(?![\w+/=]))*"
+_KEY_LINES = (
+    r"(?:(?:\r?\n|\\n)(?:\d{4}-\d\d-\d\dT[\d:.]+Z )?[ \t]*"
+    r"(?:[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9+/]+==?)(?![\w+/=]))*"
+)
 """An unterminated PEM block (a log or a limit cut it): the base64 lines that follow, each
 after a line break (also ``\\n`` in a string) and maybe a runner timestamp; the first other
 line ends it rather than the whole rest of the text."""
@@ -156,9 +159,7 @@ _BROAD_PREFIXES = (
         ("sk-",),
         entropy=3.0,
     ),
-    _Rule(
-        "Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b"), ("xox",), entropy=3.0
-    ),
+    _Rule("Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b"), ("xox",), entropy=3.0),
     _Rule(
         "Azure storage key",
         re.compile(r"AccountKey=(?P<secret>[A-Za-z0-9+/=]{40,})"),
@@ -265,8 +266,8 @@ _PLACEHOLDER_WORDS = re.compile(
 def plausible_secret(value: str) -> bool:
     """Whether a value assigned to a secret-named key (or a URL's password) could be a real
     secret rather than code, a placeholder or a name: ``get_token(s)``, ``${{ secrets.X }}``,
-    ``PASSWORD``, ``AuthType``, ``authenticated_index``, ``AUTH_CLIENT_SECRET`` are not. A value of letters only is a
-    name unless it is long and random-looking (high entropy)."""
+    ``PASSWORD``, ``AuthType``, ``authenticated_index``, ``AUTH_CLIENT_SECRET`` are not. A
+    value of letters only is a name unless it is long and random-looking (high entropy)."""
     if _PLACEHOLDER.search(value) or _PLACEHOLDER_WORDS.match(value) or _CONSTANT.fullmatch(value):
         return False
     if not _WORDS_ONLY.fullmatch(value):
@@ -311,7 +312,7 @@ def find_secrets(text: str, path: str | None = None, *, all_rules: bool = False)
             continue
         for match in _matches(rule, text, starts[number]):
             start, end = rule.secret_span(match)
-            if start < 0 or _allowed(rule, text, match, start, end, path):
+            if start < 0 or _allowed(rule, text, match, (start, end), path=path):
                 continue
             hits.append(SecretHit(rule.kind, start, end))
     hits.sort(key=lambda hit: (hit.start, -hit.end))
@@ -337,8 +338,9 @@ def _matches(rule: _Rule, text: str, starts: list[int]) -> Iterator[re.Match[str
 
 
 def _allowed(
-    rule: _Rule, text: str, match: re.Match[str], start: int, end: int, path: str | None
+    rule: _Rule, text: str, match: re.Match[str], span: tuple[int, int], *, path: str | None
 ) -> bool:
+    start, end = span
     secret = text[start:end]
     if rule.plausible and not plausible_secret(secret):
         return True

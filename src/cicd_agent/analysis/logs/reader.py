@@ -193,7 +193,8 @@ class JobScanner:
         line_base = 0
         offset = 0
         in_token = False
-        for chunk in chunks:
+        for raw in chunks:
+            chunk = raw
             if in_token:  # the rest of a token too long to keep: never a line of its own
                 end = _DELIMITER.search(chunk)
                 in_token = end is None
