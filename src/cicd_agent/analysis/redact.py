@@ -198,7 +198,6 @@ def _allow(raw: Mapping[str, Any]) -> _Allow:
 @dataclass(frozen=True)
 class _RuleSet:
     rules: tuple[_Rule, ...]
-    keywords: tuple[str, ...]
     by_keyword: tuple[tuple[int, ...], ...]
     automaton: ahocorasick_rs.AhoCorasick
     allow: _Allow
@@ -237,7 +236,6 @@ def _rule_set() -> _RuleSet:
     glob = data["global_allowlist"]
     return _RuleSet(
         tuple(rules),
-        tuple(keywords),
         tuple(tuple(r) for r in by_keyword),
         ahocorasick_rs.AhoCorasick(keywords),
         _allow({"regexes": glob["regexes"], "stopwords": glob["stopwords"]}),
@@ -350,19 +348,19 @@ def _matches(rule: _Rule, text: str, starts: list[int]) -> Iterator[re.Match[str
 def _allowed(
     rule: _Rule, text: str, match: re.Match[str], span: tuple[int, int], *, path: str | None
 ) -> bool:
-    start, end = span
-    secret = text[start:end]
+    """Whether a match is not a secret after all: a placeholder or code, too little entropy,
+    or covered by the rule's or gitleaks' global allow lists."""
+    secret = text[span[0] : span[1]]
     if rule.plausible and not plausible_secret(secret):
         return True
-    if rule.entropy and entropy(secret) <= rule.entropy:
-        return True
-    if not rule.allows and not rule.plausible and rule is not _PRIVATE_KEY:
-        return _rule_set().allow.covers(secret, match.group(), "", path)
-    line_start = text.rfind("\n", 0, match.start()) + 1
-    line_end = text.find("\n", match.end())
-    line = text[line_start : line_end if line_end >= 0 else len(text)]
-    return any(a.covers(secret, match.group(), line, path) for a in rule.allows) or (
-        rule is not _PRIVATE_KEY and _rule_set().allow.covers(secret, match.group(), line, path)
+    if (rule.entropy and entropy(secret) <= rule.entropy) or rule is _PRIVATE_KEY:
+        return rule is not _PRIVATE_KEY
+    line = ""
+    if any(allow.target == "line" for allow in rule.allows):
+        line_end = text.find("\n", match.end())
+        line = text[text.rfind("\n", 0, match.start()) + 1 : line_end if line_end >= 0 else None]
+    return _rule_set().allow.covers(secret, match.group(), line, path) or any(
+        allow.covers(secret, match.group(), line, path) for allow in rule.allows
     )
 
 
