@@ -105,7 +105,8 @@ def test_secret_names_contain_the_listed_words() -> None:
         "REGISTRYPASSWD",
     ):
         assert is_secret_name(name), name
-    for name in ("KEYBOARD_LAYOUT", "PATH", "BYPASS_CACHE", "PWD", "OLDPWD", "COMPASS_HOME"):
+    for name in ("KEYBOARD_LAYOUT", "PATH", "BYPASS_CACHE", "PWD", "OLDPWD", "COMPASS_HOME",
+                 "INPUT_CONTEXT-TOKENS", "context-tokens", "INPUT_TOKEN-BUDGET", "secret-env"):  # fmt: skip
         assert not is_secret_name(name), name
 
 
@@ -117,6 +118,7 @@ def test_a_secret_named_path_or_flag_is_not_redacted_everywhere() -> None:
         "TOKENIZERS_PARALLELISM": "false",
         "MYSECRET": "k9-Vq2-Lm7-Xr4",
         "DB_PASS": "Tr0ub4dor&3x",
+        "MAX_TOKENS_PER_CALL": "120000",
     }
     assert sorted(known_secrets_from_env(environ)) == ["Tr0ub4dor&3x", "k9-Vq2-Lm7-Xr4"]
 

@@ -372,18 +372,20 @@ SECRET_NAME_PARTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "APIKEY", "PRIVATE
 SECRET_NAME_WORDS = frozenset({"PASS", "PWD", "AUTH"})
 """…or has one of these as a whole word (``DB_PASS``, ``MYSQL_PWD``; not ``BYPASS``, and not
 the shell's own ``PWD``/``OLDPWD``, which hold the working directory)."""
-_NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD"})
+_NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD", "CONTEXT_TOKENS", "TOKEN_BUDGET", "SECRET_ENV"})
+"""The shell's working directories, and this action's own inputs that count tokens or name
+secret variables (``INPUT_CONTEXT-TOKENS=120000`` must not turn every 120000 into a marker)."""
 MIN_KNOWN_SECRET_LENGTH = 6
 _PATH_VALUE = re.compile(r"(?:/|~/|[A-Za-z]:\\)[\w./\\ -]*")
+_SHORT_NUMBER = re.compile(r"\d{1,9}")
 
 
 def is_secret_name(name: str) -> bool:
     """Whether a variable or input name says it holds a secret (``GITHUB_TOKEN``,
     ``openai-api-key``, ``MYSECRET``, ``DB_PASS``)."""
-    upper = name.upper()
-    if upper in _NOT_SECRET_NAMES:
+    words = [word for word in re.split(r"[^A-Z0-9]+", name.upper()) if word]
+    if "_".join(words[1:] if words[:1] == ["INPUT"] else words) in _NOT_SECRET_NAMES:
         return False
-    words = [word for word in re.split(r"[^A-Z0-9]+", upper) if word]
     joined = "".join(words)
     return any(part in joined for part in SECRET_NAME_PARTS) or any(
         word in SECRET_NAME_WORDS for word in words
@@ -391,9 +393,14 @@ def is_secret_name(name: str) -> bool:
 
 
 def _secret_value(value: str) -> bool:
-    """A secret-named variable that holds a path (``TIKTOKEN_CACHE_DIR``, ``*_TOKEN_FILE``) or
-    a flag holds no secret; redacting it would hide every path in a log."""
-    return len(value) >= MIN_KNOWN_SECRET_LENGTH and not _PATH_VALUE.fullmatch(value)
+    """A secret-named variable that holds a path (``TIKTOKEN_CACHE_DIR``, ``*_TOKEN_FILE``), a
+    flag or a count holds no secret; redacting it would hide every such path or number in a
+    log."""
+    return (
+        len(value) >= MIN_KNOWN_SECRET_LENGTH
+        and not _PATH_VALUE.fullmatch(value)
+        and not _SHORT_NUMBER.fullmatch(value)
+    )
 
 
 def known_secrets_from_env(environ: Mapping[str, str]) -> list[str]:
