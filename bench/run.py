@@ -195,6 +195,17 @@ def notes_section(outcomes: Sequence[Outcome]) -> list[str]:
     return lines
 
 
+FETCHED_DATA_FIGURES = ROOT / "bench" / "data" / "fetched_data_figures.md"
+"""Figures measured on data fetched from public repositories (kept outside this repository),
+which this command cannot rerun; each says its own command. Copied in as they stand."""
+
+
+def _fetched_data_section() -> list[str]:
+    if not FETCHED_DATA_FIGURES.is_file():
+        return []
+    return [FETCHED_DATA_FIGURES.read_text().rstrip(), ""]
+
+
 def report(
     outcomes: Sequence[Outcome], command: str, quick: bool, facts: list[tuple[str, str]]
 ) -> str:
@@ -234,6 +245,7 @@ def report(
         "",
         *notes_section(outcomes),
         "",
+        *_fetched_data_section(),
         "## Time per bench",
         "",
         "| bench | seconds | load average (1 min) at its start |",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import string
+
 from cicd_agent.analysis.diff import Diff, DiffLine, FileDiff, Hunk, parse_diff
 from cicd_agent.analysis.findings import (
     HUGE_BINARY_BYTES,
@@ -39,24 +42,39 @@ def test_secret_in_added_line_is_critical_and_never_quoted() -> None:
     assert GITHUB_TOKEN not in finding.model_dump_json()
 
 
+_RANDOM = random.Random(15)
+
+
+def _chars(count: int, alphabet: str = string.ascii_letters + string.digits) -> str:
+    """Random-looking text: real keys are random, and a repeated pattern is a placeholder."""
+    return "".join(_RANDOM.choice(alphabet) for _ in range(count))
+
+
 SHAPES = [
-    "ghp_" + "A1b2C3d4E5" * 4,
-    "github_pat_11ABCDEFG0" + "x" * 60,
-    "AKIAIOSFODNN7EXAMPLE",
-    "sk-proj-" + "Zz9" * 15,
-    "sk-ant-" + "a1" * 15,
-    "xoxb-123456789012-abcdefghijkl",
-    "https://hooks.slack.com/services/T000/B000/" + "X" * 24,
-    "AIza" + "B" * 35,
-    "sk_live_" + "4" * 24,
-    "rk_test_" + "5" * 24,
-    "npm_" + "c" * 36,
-    "pypi-AgEIcHlwaS5vcmc" + "d" * 60,
+    "ghp_" + _chars(36),
+    "github_pat_11ABCDEFG0" + _chars(60),
+    "AKIA" + _chars(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
+    "sk-proj-" + _chars(45),
+    "sk-ant-" + _chars(30),
+    "xoxb-123456789012-" + _chars(12),
+    "https://hooks.slack.com/services/T0123ABCD/B0456EFGH/" + _chars(24),
+    "AIza" + _chars(35),
+    "sk_live_" + _chars(24),
+    "rk_test_" + _chars(24),
+    "npm_" + _chars(36),
+    "pypi-AgEIcHlwaS5vcmc" + _chars(60),
     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXBhcnQ",
     "postgres://app:s3cretpw@db/x",
-    "AccountKey=" + "e" * 44,
+    "AccountKey=" + _chars(86) + "==",
     "-----BEGIN RSA PRIVATE KEY-----",
     "DB_PASSWORD=hunter2hunter2",
+    "xapp-1-A0123456789-1234567890123-" + _chars(64, "0123456789abcdef"),
+    "glpat-" + _chars(20),
+    "hf_" + _chars(34, "abcdefghijklmnopqrstuvwxyz"),
+    "SG." + _chars(22) + "." + _chars(43),
+    "dop_v1_" + _chars(64, "0123456789abcdef"),
+    "shpat_" + _chars(32, "0123456789abcdef"),
+    "SK" + _chars(32, "0123456789abcdef"),
 ]
 
 
@@ -183,3 +201,65 @@ def test_workflow_paths_and_broken_yaml() -> None:
     assert workflow_paths(diff) == [".github/workflows/a.yml", "action.yml"]
     broken = workflow_file("on: [push\n", added={1})
     assert workflow_findings(broken, "on: [push\n") == []
+
+
+# ------------------------------------------------------------ ordinary code is not a secret
+ORDINARY = [
+    ("src/requests/_types.py", "AuthType: TypeAlias = ("),
+    ("src/requests/sessions.py", "    auth: AuthType = None,"),
+    ("src/requests/models.py", "        self.auth: AuthType | None = auth"),
+    ("src/pip/_internal/index.py", "    authenticated_index = mock_index(auth=True)"),
+    ("src/app/settings.py", 'DEFAULT_PASSWORD = "PASSWORD"'),
+    ("src/app/settings.py", 'login(user="admin", password="password")'),
+    ("src/app/urls.py", 'EXAMPLE = "http://user:pass@example.com/path"'),
+    ("src/app/api.py", "    token: str = Field(..., description='API token')"),
+    ("src/app/api.py", "    secret_key = settings.SECRET_KEY"),
+    ("src/app/api.py", '    headers["Authorization"] = f"Bearer {token}"'),
+    ("src/app/cli.py", '    parser.add_argument("--token", metavar="TOKEN")'),
+    ("src/app/cli.py", "    password: Optional[str] = None"),
+]
+
+
+def test_type_names_identifiers_and_placeholders_are_not_findings() -> None:
+    for path, line in ORDINARY:
+        found = deterministic_findings(parse_diff(added_file(path, line)), {})
+        assert found == [], (line, [f.title for f in found])
+
+
+FIXTURE_LINES = [
+    ("tests/test_auth.py", '    session.get("http://user:pass@example.com")'),
+    ("tests/test_auth.py", '    auth = ("user", "PASSWORD")'),
+    ("HISTORY.md", "- Fixed `http://user:pass@host` parsing (#1234)"),
+    ("src/pip/_vendor/urllib3/util.py", 'password = "hunter2-but-longer-9"'),
+]
+
+
+def test_samples_in_tests_docs_and_vendored_code_are_not_high() -> None:
+    for path, line in FIXTURE_LINES:
+        found = deterministic_findings(parse_diff(added_file(path, line)), {})
+        assert all(f.severity < Severity.HIGH for f in found), (path, line, found)
+
+
+def test_a_real_looking_key_in_a_test_file_is_reported_lower_not_dropped() -> None:
+    key = "ghp_" + _chars(36)
+    [finding] = deterministic_findings(
+        parse_diff(added_file("tests/test_client.py", f'TOKEN = "{key}"')), {}
+    )
+    assert finding.rule == "secret" and finding.severity is Severity.MEDIUM
+    [in_code] = deterministic_findings(
+        parse_diff(added_file("src/client.py", f'TOKEN = "{key}"')), {}
+    )
+    assert in_code.severity is Severity.CRITICAL
+
+
+def test_the_name_of_the_variable_that_holds_a_secret_is_not_one() -> None:
+    line = "      clientSecret: AUTH_MICROSOFT_ENTRA_ID_SECRET,"
+    assert deterministic_findings(parse_diff(added_file("src/auth.ts", line)), {}) == []
+
+
+def test_camel_case_type_names_are_not_secrets_but_random_letters_are() -> None:
+    names = "  authenticator: AdapterAuthenticator\n  auth = VerificationTokenDocument"
+    assert deterministic_findings(parse_diff(added_file("src/adapter.ts", names)), {}) == []
+    random_letters = 'api_key = "kQvXzLmRtWnBpYcDfGhJsTuV"'
+    [finding] = deterministic_findings(parse_diff(added_file("src/x.py", random_letters)), {})
+    assert finding.severity is Severity.HIGH

@@ -137,3 +137,22 @@ def test_line_numbers_stay_true_across_big_buffers() -> None:
     step = next(step for step in _scan(data, chunk=1 << 18).steps if step.failed)
     summary = "FAILED tests/test_calc.py::test_add - assert 5 == 6"
     assert {hit.text: hit.line for hit in step.hits}[summary] == _line_of(data, summary.encode())
+
+
+def test_a_line_over_the_limit_is_never_cut_inside_a_token() -> None:
+    """Issue 13.7: a line longer than the reader keeps was cut at the buffer's end, inside a
+    token; the token's tail started the next line, no longer token-shaped, and leaked."""
+    from cicd_agent.analysis.redact import Redactor
+
+    token = "ghp_" + "Kq8Vx2Lm9Rt4Wz7Nb3Yc6Pd1Fg5Hj0Ts8Ua2Xe"
+    for blob in (b"filler ", b"x"):  # with delimiters, and one 2 MiB word
+        padding = blob * ((2 * MAX_LINE_BYTES - 20) // len(blob))
+        data = padding + token.encode() + b" error: boom\nerror: second\n"
+        scan = _scan(data, chunk=MAX_LINE_BYTES)
+        texts = [hit.text for step in scan.steps for hit in step.hits]
+        texts += [text for step in scan.steps for _, text in step.tail]
+        assert any("error: second" in text for text in texts)
+        redactor = Redactor()
+        for text in texts:
+            out = redactor.redact(text)
+            assert not any(token[i : i + 12] in out for i in range(len(token) - 11)), out[-200:]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -10,12 +11,12 @@ from cicd_agent.analysis.redact import Redactor, find_secrets, known_secrets_fro
 
 PLANTED = {
     "GitHub token": "ghp_" + "A1b2C3d4E5" * 4,
-    "fine-grained GitHub token": "github_pat_11ABCDEFG0" + "x" * 60,
+    "fine-grained GitHub token": "github_pat_11ABCDEFG0" + "Qm7vT2xLp9RkW4sZ8nB3cY6dF1gH5jK0aE" * 2,
     "AWS access key id": "AKIAIOSFODNN7EXAMPLE",
-    "OpenAI key": "sk-proj-" + "Zz9" * 15,
+    "OpenAI key": "sk-proj-Qm7vT2xLp9RkW4sZ8nB3cY6dF1gH5jK0aE",
     "Slack token": "xoxb-123456789012-abcdefghijkl",
-    "Google API key": "AIza" + "B" * 35,
-    "Stripe key": "sk_live_" + "4" * 24,
+    "Google API key": "AIzaSyD4v7Qp2Lx9Rk3Wm8Tn1Bz6Yc5Fh0Gj2Ks",
+    "Stripe key": "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
     "JSON web token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXBhcnQ",
 }
 
@@ -83,7 +84,9 @@ def test_a_token_glued_to_the_text_before_it_is_still_redacted() -> None:
     assert token not in Redactor().redact(f"https://x-access-{token}@github.com xxx{token}")
 
 
-def test_secret_names_are_matched_by_whole_words() -> None:
+def test_secret_names_contain_the_listed_words() -> None:
+    """The README's promise: a name that *contains* TOKEN, SECRET, PASSWORD… is secret
+    (``MYSECRET`` too), and ``PASS``/``PWD`` as words (``DB_PASS``, not ``BYPASS``)."""
     from cicd_agent.analysis.redact import is_secret_name
 
     for name in (
@@ -94,7 +97,133 @@ def test_secret_names_are_matched_by_whole_words() -> None:
         "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
         "AWS_SECRET_ACCESS_KEY",
         "MY_PRIVATE_KEY",
+        "MYSECRET",
+        "DB_PASS",
+        "MYSQL_PWD",
+        "OPENAIAPIKEY",
+        "GCP_CREDENTIALS",
+        "REGISTRYPASSWD",
     ):
         assert is_secret_name(name), name
-    for name in ("TIKTOKEN_CACHE_DIR", "KEYBOARD_LAYOUT", "TOKENIZERS_PARALLELISM", "PATH"):
+    for name in ("KEYBOARD_LAYOUT", "PATH", "BYPASS_CACHE", "PWD", "OLDPWD", "COMPASS_HOME",
+                 "INPUT_CONTEXT-TOKENS", "context-tokens", "INPUT_TOKEN-BUDGET", "secret-env"):  # fmt: skip
         assert not is_secret_name(name), name
+
+
+def test_a_secret_named_path_or_flag_is_not_redacted_everywhere() -> None:
+    """TIKTOKEN_CACHE_DIR contains TOKEN, but its value is a directory: hiding it (and, as a
+    fragment, every path that starts the same) would blind the log analysis."""
+    environ = {
+        "TIKTOKEN_CACHE_DIR": "/home/runner/.cache/tiktoken",
+        "TOKENIZERS_PARALLELISM": "false",
+        "MYSECRET": "k9-Vq2-Lm7-Xr4",
+        "DB_PASS": "Tr0ub4dor&3x",
+        "MAX_TOKENS_PER_CALL": "120000",
+    }
+    assert sorted(known_secrets_from_env(environ)) == ["Tr0ub4dor&3x", "k9-Vq2-Lm7-Xr4"]
+
+
+# ------------------------------------------------------------- copies of a secret the run holds
+RUN_TOKEN = "ghs_" + "Kq8Vx2Lm9Rt4Wz7Nb3Yc6Pd1Fg5Hj0Ts8Ua2Xe"
+ODD_SECRET = "Opaque/value+with=symbols&more-2026"
+
+
+@pytest.mark.parametrize("secret", [RUN_TOKEN, ODD_SECRET])
+@pytest.mark.parametrize("pad", [0, 1, 2])
+def test_base64_copies_are_redacted_at_every_alignment(secret: str, pad: int) -> None:
+    """``echo "user:$TOKEN" | base64`` in a log: the token's bytes start at any of the three
+    positions of a base64 group, and the encoded text around it differs each time."""
+    import base64
+
+    redactor = Redactor([secret])
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        prefix = b"u:"[:pad] + b"x" * 0
+        blob = encode(prefix + secret.encode() + b"\n").decode()
+        out = redactor.redact(f"Authorization: Basic {blob}")
+        middle = encode(secret.encode()).decode()[4:-8]
+        assert blob not in out
+        assert not any(piece in out for piece in (middle, blob[8:-8])), out
+
+
+@pytest.mark.parametrize("secret", [RUN_TOKEN, ODD_SECRET])
+def test_url_encoded_and_hex_copies_are_redacted(secret: str) -> None:
+    from urllib.parse import quote, quote_plus
+
+    redactor = Redactor([secret])
+    for copy in (quote(secret, safe=""), quote_plus(secret), secret.encode().hex(),
+                 secret.encode().hex().upper(),
+                 re.sub("%[0-9A-F]{2}", lambda m: m.group().lower(), quote(secret, safe=""))):  # fmt: skip
+        out = redactor.redact(f"GET /callback?state=1&t={copy}&x=2 HTTP/1.1")
+        assert copy not in out, copy
+        assert "[REDACTED:" in out
+
+
+def test_a_secret_split_across_two_lines_is_redacted() -> None:
+    """A log that wraps at a fixed width, with the runner's timestamp on the next line."""
+    redactor = Redactor([ODD_SECRET])
+    for cut in (5, 17, len(ODD_SECRET) - 3):
+        head, tail = ODD_SECRET[:cut], ODD_SECRET[cut:]
+        for text in (f"key {head}\n{tail} end", f"key {head}\n2024-05-14T09:12:03.1234567Z {tail}"):
+            out = redactor.redact(text)
+            assert head not in out or len(head) < 6, out
+            assert tail not in out or len(tail) < 6, out
+
+
+def test_a_long_head_or_tail_of_a_secret_is_redacted() -> None:
+    """A limit cut the value: its first (or last) half is still most of the secret."""
+    redactor = Redactor([ODD_SECRET])
+    half = len(ODD_SECRET) // 2 + 1
+    for piece in (ODD_SECRET[:half], ODD_SECRET[:-3], ODD_SECRET[-half:], ODD_SECRET[3:]):
+        out = redactor.redact(f"before {piece}… after")
+        assert piece not in out, piece
+    # A short, common head is not a secret: "Opaque" alone stays.
+    assert redactor.redact("Opaque types") == "Opaque types"
+
+
+# --------------------------------------------------------------------------- shapes (gitleaks)
+SHAPE_ONLY = {
+    "Slack app token": "xapp-1-A0123456789-1234567890123-"
+    "9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0",
+    "GitLab token": "glpat-Xk3Vq9Lm2Rt7Wz4Nb8Yc",
+    "Hugging Face token": "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",
+    "SendGrid key": "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",
+    "DigitalOcean token": "dop_v1_"
+    + "3f9a1c7e5b2d40868e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f",
+    "Shopify token": "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",
+    "Twilio key": "SK9c1e5a7f3b2d4086e1f2a3b4c5d6e7f8",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SHAPE_ONLY))
+def test_vendor_shapes_from_the_maintained_rule_set_are_redacted(kind: str) -> None:
+    secret = SHAPE_ONLY[kind]
+    out = Redactor().redact(f"echo {secret} > creds\n")
+    assert secret not in out and "[REDACTED:" in out, out
+
+
+def test_a_bare_aws_secret_key_next_to_its_context_is_redacted() -> None:
+    key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzQ8kLm3VtR"
+    for text in (
+        f"AKIAQ3EGRN7WZ4LX5KPM,{key}",  # the credentials CSV the console offers
+        f"aws configure set aws_secret_access_key {key}",
+        f"export AWS_SECRET_ACCESS_KEY={key}",
+        f'"SecretAccessKey": "{key}"',
+    ):
+        assert key not in Redactor().redact(text), text
+
+
+def test_the_rule_set_records_where_it_comes_from() -> None:
+    from cicd_agent.analysis.redact import rule_set_provenance
+
+    assert rule_set_provenance().startswith("gitleaks v8.")
+
+
+def test_an_unterminated_private_key_is_redacted_without_eating_the_rest() -> None:
+    """A log cut the block: its base64 goes, the next line of other text stays."""
+    text = (
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM2\n"
+        "2024-05-14T09:12:03.1234567Z Zb3+9xQ==\nError: process exited (1)"
+    )
+    out = Redactor().redact(text)
+    assert "MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM2" not in out and "Zb3+9xQ" not in out
+    assert out.endswith("Error: process exited (1)")

@@ -276,3 +276,46 @@ def test_a_secret_across_a_log_line_limit_is_not_half_sent(
     assert outcome.code == 0, outcome.summary
     assert "x" * 1000 in outcome.prompt_text() + outcome.outputs["root_cause"]
     assert leaks("analyse-failure", outcome, (token,)) == []
+
+
+# ------------------------------------------------ copies of a secret variable in a failed log
+# Issue 13.7: the value of a secret variable reached the model as base64, URL-encoded and hex
+# copies, split across two wrapped log lines, and cut to a long prefix.
+
+
+def test_encoded_split_and_cut_copies_of_a_secret_variable_do_not_leave(
+    tmp_path: Path, github_api: Any, model_server: ModelServer
+) -> None:
+    import base64
+    from urllib.parse import quote
+
+    value = SIGNING_KEY[:60]
+    raw = value.encode()
+    copies = {
+        "base64": base64.b64encode(b"user:" + raw).decode(),
+        "base64, 1 byte in": base64.b64encode(b"u" + raw + b"\n").decode(),
+        "base64, 2 bytes in": base64.urlsafe_b64encode(b"us" + raw).decode(),
+        "URL-encoded": quote("p@ss/" + value, safe=""),
+        "hex": raw.hex(),
+        "prefix": value[:40],
+    }
+    stamp = b"2024-05-14T09:12:03.8894520Z "
+    lines = [f"    captured: {name} {copy}".encode() for name, copy in copies.items()]
+    lines.append(b"    captured: wrapped " + value[:23].encode())
+    lines.append(stamp + b"    " + value[23:].encode())
+    ready = stage("analyse-failure", tmp_path, github_api, model_server, answer=False)
+    assert ready.state is not None
+    ready.state.job_log(
+        FAILED_JOB,
+        _log_with(b"\n".join(lines[:1]) + b"\n" + b"\n".join(stamp + line for line in lines[1:])),
+    )
+    model_server.answer_with(echo("analyse-failure"), times=None)
+    ready.env["MY_SIGNING_SECRET"] = value  # named by containing SECRET
+    outcome = ready.run()
+    assert outcome.code == 0, outcome.summary
+    assert "captured: hex" in outcome.prompt_text(), "the planted lines must reach the model"
+    for surface, text in outcome.surfaces().items():
+        for name, copy in copies.items():
+            piece = copy[8:32] if name != "prefix" else copy[:24]
+            assert piece not in text, f"{name} copy in {surface}"
+        assert value[23:43] not in text, f"the wrapped line's tail in {surface}"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -195,6 +195,13 @@ class Diff:
                 following = starts[index + 1] if index + 1 < len(starts) else len(text)
                 position = text.find(word, following)
         return {self.files[i].path for i in hits}
+
+    def paths_matching(self, find: Callable[[str], Iterable[int]]) -> set[str]:
+        """Paths whose added lines hold a match of ``find``, given the added lines of every file
+        as one text and returning match offsets in it: one pass for a matcher with a fast
+        scan of its own (the secret rules), before any file's hunks are parsed."""
+        text, starts = self._added
+        return {self.files[bisect_right(starts, offset) - 1].path for offset in find(text)}
 
     @cached_property
     def by_path(self) -> Mapping[str, FileDiff]:

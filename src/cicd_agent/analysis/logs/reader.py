@@ -37,6 +37,7 @@ HEADER_MAX_LINES = 400
 Line = tuple[int, str]
 _DELIMITER = re.compile(rb"[\s,;\"'()<>\[\]{}]")
 """Bytes no secret shape contains: a long line is cut next to one, never inside a token."""
+_DELIMITER_BYTES = tuple(bytes([b]) for b in b" \t\r\f\v,;\"'()<>[]{}")
 
 
 def _kept(buf: bytes, start: int, end: int) -> bytes:
@@ -48,6 +49,17 @@ def _kept(buf: bytes, start: int, end: int) -> bytes:
     if _DELIMITER.match(buf, cut) is None:
         cut = max((m.end() for m in _DELIMITER.finditer(buf, start, cut)), default=start)
     return buf[start:cut]
+
+
+SAFE_CUT_WINDOW = 1 << 16
+
+
+def _safe_cut(buf: bytes) -> int:
+    """Where to end an over-long line: after the last delimiter in its last 64 KiB, or at its
+    end when there is none (a blob that long is dropped up to its next delimiter)."""
+    low = max(len(buf) - SAFE_CUT_WINDOW, 0)
+    last = max(buf.rfind(byte, low) for byte in _DELIMITER_BYTES)
+    return last + 1 if last >= 0 else len(buf)
 
 
 def count_newlines(buf: bytes, start: int, end: int) -> int:
@@ -174,15 +186,26 @@ class JobScanner:
         leftover = b""
         line_base = 0
         offset = 0
-        for chunk in chunks:
+        in_token = False
+        for raw in chunks:
+            chunk = raw
+            if in_token:  # the rest of a token too long to keep: never a line of its own
+                end = _DELIMITER.search(chunk)
+                in_token = end is None
+                chunk = chunk[end.start() :] if end else b""
             buf = leftover + chunk if leftover else chunk
             cut = buf.rfind(b"\n") + 1
             if cut == 0:
                 if len(buf) < MAX_LINE_BYTES:
                     leftover = buf
                     continue
-                buf += b"\n"  # a line this long is not text worth keeping whole
-                cut = len(buf)
+                # A line this long is not text worth keeping whole. It ends at a delimiter, so
+                # a token across the limit moves whole to the next line: half a token is no
+                # longer token-shaped, and redaction would miss it.
+                cut = _safe_cut(buf)
+                in_token = cut == len(buf)
+                buf = buf[:cut] + b"\n" + buf[cut:]
+                cut += 1
             leftover = buf[cut:]
             line_base = self._scan_buffer(buf, cut, line_base, offset, ring)
             ring.push(buf, cut)
