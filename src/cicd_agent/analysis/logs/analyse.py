@@ -161,6 +161,7 @@ def _judge(
         conclusion=scan.conclusion,
         step_names=[scan.steps[i].name for i in steps],
         local_roots=local_module_roots([*paths, *changed_files]),
+        lines=[text for index in steps for _, text in scan.steps[index].tail],
     )
     return _Judged(scan, steps, ranked, failure_type, _conclusion(scan, ranked, steps), order)
 

@@ -46,7 +46,12 @@ _NETWORK = re.compile(
     r"|Max retries exceeded with url|Temporary failure in name resolution|timed out"
     r"|Read timed out|connect(?:ion)? timed out|socket hang up|i/o timeout"
 )
-_TEST_CONTEXT = re.compile(r"^(?:E\s|FAILED |ERROR |\s*●|--- FAIL|\s*(?:✕|✖|×)|\[ERROR\]|\s+at )")
+_TEST_TIMEOUT = re.compile(
+    r"Exceeded timeout of \d+ ?ms|Test timed out in \d+ ?ms|test timed out after \d+ ?ms"
+    r"|Failed: Timeout \(?>|\+{5,} Timeout \+{5,}|panic: test timed out after"
+    r"|Timeout of \d+ ?ms exceeded"
+)
+_TEST_CONTEXT = re.compile(r"^(?:>\s|E\s|FAILED |ERROR |\s*●|--- FAIL|\s*(?:✕|✖|×)|\[ERROR\]|\s+at )")
 
 _TEST_NAMES = (
     re.compile(r"^(?:FAILED|ERROR) (?P<name>\S+::\S+?)(?: - .*)?$"),  # pytest summary
@@ -55,6 +60,8 @@ _TEST_NAMES = (
     re.compile(r"^\s*--- FAIL: (?P<name>\S+)"),  # go test
     re.compile(r"^test (?P<name>\S+) \.\.\. FAILED$"),  # cargo test
     re.compile(r"^(?:FAIL|ERROR): (?P<method>\w+) \((?P<cls>[\w.]+)\)"),  # unittest
+    re.compile(r"^\s*not ok \d+ - (?P<name>.+?)\s*(?:#.*)?$"),  # TAP (node --test)
+    re.compile(r"^\s*FAIL\s+(?P<name>\S+ > .+?)\s*$"),  # vitest
     re.compile(r"^\[ERROR\]\s+(?P<name>\w[\w.$]*[.#]\w+)(?::\d+)? "),  # surefire
 )
 
@@ -74,13 +81,17 @@ def offline_evidence(lines: Iterable[str], *, test_failure: bool) -> tuple[str, 
     for text in lines:
         if "rerun" not in found and _RERUN.search(text):
             found["rerun"] = f"the test runner re-ran a test ({_quote(text)!r})"
-        if not test_failure or not _TEST_CONTEXT.search(text):
+        if not test_failure:
+            continue
+        if "time limit" not in found and _TEST_TIMEOUT.search(text):
+            found["time limit"] = f"a test ran past its time limit ({_quote(text)!r})"
+        if not _TEST_CONTEXT.search(text):
             continue
         if "timing" not in found and _TIMING.search(text):
             found["timing"] = f"the failing assertion depends on timing ({_quote(text)!r})"
         elif "network" not in found and _NETWORK.search(text):
             found["network"] = f"a network call timed out or failed inside a test ({_quote(text)!r})"
-        if len(found) == 3:
+        if len(found) == 4:
             break
     return tuple(found.values())[:MAX_EVIDENCE]
 
@@ -93,7 +104,8 @@ def test_name(text: str) -> str | None:
             continue
         groups = match.groupdict()
         if "method" in groups:
-            return f"{groups['cls']}.{groups['method']}"
+            cls, method = groups["cls"], groups["method"]
+            return cls if cls.endswith("." + method) else f"{cls}.{method}"
         return groups["name"].strip()
     return None
 

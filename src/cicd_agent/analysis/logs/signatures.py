@@ -143,7 +143,8 @@ SIGNATURES: tuple[Signature, ...] = (
     # --- timeouts inside tools -----------------------------------------------------------------
     _sig("timeout.test", T.TIMEOUT, 92,
          r"Failed: Timeout \(?>[\d.]+s|\+{5,} Timeout \+{5,}|Exceeded timeout of \d+ ?ms"
-         r"|panic: test timed out after|Test timed out in \d+ ?ms|Timeout of \d+ ?ms exceeded",
+         r"|panic: test timed out after|Test timed out in \d+ ?ms|Timeout of \d+ ?ms exceeded"
+         r"|test timed out after \d+ ?ms|\bTimeoutExpired: .* timed out after",
          ("Timeout", "timed out", "timeout of"),
          "E   Failed: Timeout >2.0s",
          "    thrown: \"Exceeded timeout of 5000 ms for a test.", before=2, after=2),
@@ -249,6 +250,27 @@ SIGNATURES: tuple[Signature, ...] = (
          ("ruff failed", "mypy:", "onfiguration", "Cannot parse config", "dockerfile",
           "unknown instruction", "no tests ran", "Missing script"),
          "ruff failed", "mypy: error: Cannot find config file 'setup.cfgx'", before=1, after=4),
+    _sig("config.project", T.CONFIG_ERROR, 92,
+         r"● Validation Error:|Preset \S+ not found\."
+         r"|error TS(?:5\d{3}|6046|6053|18003)\b"
+         r"|^(?:ERROR: )?\S*(?:pytest|tox|setup|mypy)\.(?:ini|cfg):\d+: (?:unexpected line|error:)"
+         r"|^\S*(?:pyproject\.toml|\.mypy\.ini):\d+: error:"
+         r"|npm (?:ERR!|error) code EUSAGE|can only install with an existing package-lock"
+         r"|No rule to make target '[^']+'\.\s+Stop\."
+         r"|Non-(?:readable|parseable) POM|Malformed POM|Unknown lifecycle phase"
+         r"|there is no POM in this directory|failed to parse manifest at",
+         ("Validation Error", "Preset", "error TS", "unexpected line", "error:", "EUSAGE",
+          "can only install", "No rule to make target", "POM", "lifecycle phase",
+          "failed to parse manifest"),
+         "● Validation Error:", "tsconfig.json(1,22): error TS5025: Unknown compiler option "
+         "'strictt'. Did you mean 'strict'?",
+         "ERROR: /home/runner/work/app/app/pytest.ini:3: unexpected line: 'oops'",
+         "make: *** No rule to make target 'tset'.  Stop.", before=1, after=4),
+    _sig("lint.format", T.LINT_ERROR, 88,
+         r"^Diff in \S+(?: at line \d+:|:\d+:)$|Code style issues (?:found|were found)"
+         r"|^would reformat \S+|^\[warn\] Code style issues",
+         ("Diff in", "Code style issues", "would reformat"),
+         "Diff in /home/runner/work/app/app/src/main.rs:1:", before=0, after=6),
     # --- dependencies --------------------------------------------------------------------------
     _sig("pip.resolution", T.DEPENDENCY_ERROR, 90,
          r"ERROR: (?:Could not find a version that satisfies the requirement"
@@ -272,7 +294,7 @@ SIGNATURES: tuple[Signature, ...] = (
          "solving failed.", before=1, after=3),
     _sig("js.resolution", T.DEPENDENCY_ERROR, 90,
          r"npm (?:ERR!|error) (?:code (?:ERESOLVE|E404|ETARGET|EINTEGRITY|ENOVERSIONS"
-         r"|ELOCKVERIFY|EUSAGE)|notarget|404 |ERESOLVE|`npm ci` can only install)"
+         r"|ELOCKVERIFY)|notarget|404 |ERESOLVE)"
          r"|error Couldn't find package|error An unexpected error occurred: .*(?:404|Not found)"
          r"|YN00(?:01|02|35|28|60)|lockfile would have been modified|lockfile needs to be updated"
          r"|ERR_PNPM_\w+",
