@@ -70,7 +70,12 @@ def pytest_rerunfailures(root: Path, args: argparse.Namespace) -> Made:
                  "def test_sometimes():\n    assert random.random() > 2, 'unlucky draw'\n"})  # fmt: skip
     out = _pytest(root, args, "-p", "rerunfailures", "--reruns", "2", "-rR", "tests")
     truth = find(out, "FAILED tests/test_api.py::test_sometimes")
-    return "test_failure", truth, [_job("test", _step("Run tests", "pytest --reruns 2", out))], "likely"
+    return (
+        "test_failure",
+        truth,
+        [_job("test", _step("Run tests", "pytest --reruns 2", out))],
+        "likely",
+    )
 
 
 @builder
@@ -218,10 +223,15 @@ def cargo_clippy_deny(root: Path, args: argparse.Namespace) -> Made:
 
 @builder
 def cargo_fmt_check(root: Path, args: argparse.Namespace) -> Made:
-    _cargo_project(root, "fn main(){println!(\"hi\");}\n")
+    _cargo_project(root, 'fn main(){println!("hi");}\n')
     out = run(["cargo", "fmt", "--check"], root)
     truth = find(out, "Diff in ")
-    return "lint_error", truth, [_job("fmt", _step("Check format", "cargo fmt --check", out))], "false"
+    return (
+        "lint_error",
+        truth,
+        [_job("fmt", _step("Check format", "cargo fmt --check", out))],
+        "false",
+    )
 
 
 @builder
@@ -229,7 +239,12 @@ def mypy_unused_ignore(root: Path, args: argparse.Namespace) -> Made:
     write(root, {"app.py": "x: int = 1  # type: ignore\n"})
     out = run([args.python, "-m", "mypy", "--strict", "--warn-unused-ignores", "app.py"], root)
     truth = find(out, 'error: Unused "type: ignore" comment')
-    return "type_error", truth, [_job("types", _step("Type check", "mypy --strict .", out))], "false"
+    return (
+        "type_error",
+        truth,
+        [_job("types", _step("Type check", "mypy --strict .", out))],
+        "false",
+    )
 
 
 # --- configuration errors --------------------------------------------------------------------
@@ -292,7 +307,10 @@ def mypy_bad_config(root: Path, args: argparse.Namespace) -> Made:
 
 @builder
 def cargo_bad_manifest(root: Path, args: argparse.Namespace) -> Made:
-    write(root, {"Cargo.toml": '[package]\nname = "app"\nversion = 0.1\n', "src/main.rs": "fn main() {}\n"})
+    write(
+        root,
+        {"Cargo.toml": '[package]\nname = "app"\nversion = 0.1\n', "src/main.rs": "fn main() {}\n"},
+    )
     out = run(["cargo", "build", "--quiet"], root)
     truth = find(out, "invalid type: floating point")
     return "config_error", truth, [_job("build", _step("Build", "cargo build", out))], "false"

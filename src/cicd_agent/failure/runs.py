@@ -18,10 +18,11 @@ from cicd_agent.analysis.logs import BaselineIndex, JobLog, load_logs
 from cicd_agent.analysis.logs.analyse import FAILED_CONCLUSIONS
 from cicd_agent.errors import GitHubError, UsageError
 from cicd_agent.events import PULL_REQUEST_EVENTS
-from cicd_agent.failure.facts import ApiJob, RecentFailure
+from cicd_agent.failure.facts import ApiJob, RecentFailure, RunTarget
 from cicd_agent.github import pulls, runs
 from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.models import JobInfo, WorkflowRunInfo
+from cicd_agent.github.run_history import History, HistoryReader, Readers
 
 T = TypeVar("T")
 Note = Callable[[str], None]
@@ -215,6 +216,32 @@ def recent_default_failures(
         if len(found) >= RECENT_FAILURES_CHECKED:
             break
     return found
+
+
+def test_history(
+    client: GitHubClient, target: RunTarget, job_names: Sequence[str], dest: Path, note: Note
+) -> History | None:
+    """Test outcomes of this run's other attempts and of the job's recent default-branch runs."""
+    from cicd_agent.analysis.logs import analyse_logs
+    from cicd_agent.analysis.logs.junit import outcomes_in_zip
+
+    def read_log(path: Path, name: str) -> tuple[tuple[str, ...], str]:
+        analysis = analyse_logs([JobLog.from_path(name, path, conclusion="failure")], budget=500)
+        return analysis.failed_tests, analysis.fingerprint
+
+    if target.run_id is None:
+        return None
+    reader = HistoryReader(client, Readers(outcomes_in_zip, read_log), dest)
+    history = reader.read(
+        run_id=target.run_id,
+        attempt=target.attempt,
+        workflow_id=target.workflow_id,
+        default_branch=target.default_branch,
+        job_names=job_names,
+    )
+    for what in history.notes:
+        note(f"Could not read {what}; the flakiness verdict goes on without it.")
+    return history
 
 
 def pulls_of_commit(client: GitHubClient, sha: str) -> tuple[int, ...]:

@@ -1,10 +1,10 @@
 """Lines of the last successful run, to drop from a failed run's findings and excerpt.
 
 A line that a green run printed too (a deprecation warning, pip's resolver notice, a retry
-that recovered) did not make this run fail. Lines are compared after the runner's prefixes are
-stripped and what varies between runs (timestamps, durations, ids, temporary paths, hashes) is
-folded by ``normalise.diff_key``, by hash, in a set bounded by ``max_lines`` lines read: memory and time stay bounded whatever
-the size of the baseline log.
+that recovered) did not make this run fail. Lines are compared after the runner's prefixes
+are stripped and what varies between runs (timestamps, durations, ids, temporary paths,
+hashes) is folded by ``normalise.diff_key``, by hash, in a set bounded by ``max_lines`` lines
+read: memory and time stay bounded whatever the size of the baseline log.
 """
 
 from __future__ import annotations

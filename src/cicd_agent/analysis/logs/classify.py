@@ -81,9 +81,7 @@ def classify(
             return FailureType.INFRASTRUCTURE
         if failure_type is FailureType.BUILD_ERROR and _linted(step_names, lines):
             return FailureType.LINT_ERROR
-        if failure_type in (FailureType.BUILD_ERROR, FailureType.TYPE_ERROR) and _in_config(
-            ranked
-        ):
+        if failure_type in (FailureType.BUILD_ERROR, FailureType.TYPE_ERROR) and _in_config(ranked):
             return FailureType.CONFIG_ERROR
         return failure_type
     for code in exit_codes:
@@ -123,6 +121,7 @@ def flakiness(
             f"the same failure happened in {evidence.recent_default_branch_failures} recent "
             "run(s) on the default branch, and this change does not touch the failing files"
         )
+    reasons += evidence.flaky_tests
     return bool(reasons), tuple(reasons)
 
 

@@ -51,7 +51,9 @@ _TEST_TIMEOUT = re.compile(
     r"|Failed: Timeout \(?>|\+{5,} Timeout \+{5,}|panic: test timed out after"
     r"|Timeout of \d+ ?ms exceeded"
 )
-_TEST_CONTEXT = re.compile(r"^(?:>\s|E\s|FAILED |ERROR |\s*●|--- FAIL|\s*(?:✕|✖|×)|\[ERROR\]|\s+at )")
+_TEST_CONTEXT = re.compile(
+    r"^(?:>\s|E\s|FAILED |ERROR |\s*●|--- FAIL|\s*(?:✕|✖|×)|\[ERROR\]|\s+at )"
+)
 
 _TEST_NAMES = (
     re.compile(r"^(?:FAILED|ERROR) (?P<name>\S+::\S+?)(?: - .*)?$"),  # pytest summary
@@ -90,7 +92,9 @@ def offline_evidence(lines: Iterable[str], *, test_failure: bool) -> tuple[str, 
         if "timing" not in found and _TIMING.search(text):
             found["timing"] = f"the failing assertion depends on timing ({_quote(text)!r})"
         elif "network" not in found and _NETWORK.search(text):
-            found["network"] = f"a network call timed out or failed inside a test ({_quote(text)!r})"
+            found["network"] = (
+                f"a network call timed out or failed inside a test ({_quote(text)!r})"
+            )
         if len(found) == 4:
             break
     return tuple(found.values())[:MAX_EVIDENCE]

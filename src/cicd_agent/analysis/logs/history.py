@@ -13,8 +13,10 @@ one, that run's commit is where the failure stopped last time (a candidate fix t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from cicd_agent.analysis.logs.model import (
     FlakyTest,
@@ -28,6 +30,18 @@ Unchanged = Callable[[str, str, str | None], bool | None]
 MAX_FLAKY_TESTS = 20
 MAX_OUTCOMES = 6
 MAX_EARLIER = 5
+_SEPARATORS = re.compile(r"\.py::|::|/| › | > |#")
+
+
+def canonical_test(name: str) -> str:
+    """One spelling for a test whether a log or a JUnit report names it.
+
+    ``tests/test_a.py::TestX::test_b[1]`` (pytest's log), ``tests.test_a.TestX.test_b[1]``
+    (its JUnit report), ``calc › adds`` (jest) and ``calc adds`` (jest-junit) meet.
+    """
+    head, bracket, params = name.strip().partition("[")
+    head = _SEPARATORS.sub(".", head.removesuffix(".py")).replace(" ", ".")
+    return head.strip(".") + bracket + params
 
 
 @dataclass(frozen=True)
@@ -48,8 +62,9 @@ class RunTests:
 
     def passed(self, test: str) -> bool | None:
         """Whether ``test`` passed in this attempt; None when it is not known."""
-        if test in self.outcomes:
-            return self.outcomes[test]
+        key = canonical_test(test)
+        if key in self.outcomes:
+            return self.outcomes[key]
         return True if self.all_passed else None
 
     def observe(self, test: str) -> Observation | None:
@@ -96,7 +111,7 @@ def flaky_from_history(
     the default branch, newest first (as the API lists them).
     """
     flaky: list[FlakyTest] = []
-    for test in failed_here[:MAX_FLAKY_TESTS * 5]:
+    for test in failed_here[: MAX_FLAKY_TESTS * 5]:
         evidence: list[str] = []
         shown: list[Observation] = []
         for other in attempts:
@@ -111,7 +126,7 @@ def flaky_from_history(
         known = [(run, passed) for run, passed in seen if passed is not None]
         flips = [
             (older, newer)
-            for (older, was), (newer, now) in zip(known, known[1:], strict=False)
+            for (older, was), (newer, now) in pairwise(known)
             if was != now and _same_code(older, newer, path, unchanged)
         ]
         if flips:

@@ -61,6 +61,8 @@ class FlakinessEvidence(_Frozen):
     """Another attempt of the same run (same commit) passed."""
     recent_default_branch_failures: int = 0
     """Recent runs of the workflow on the default branch that failed with the same signature."""
+    flaky_tests: tuple[str, ...] = ()
+    """Every test that failed here is flaky by its history: one reason per test."""
 
 
 class LogAnalysis(_Frozen):

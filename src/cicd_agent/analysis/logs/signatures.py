@@ -267,9 +267,7 @@ SIGNATURES: tuple[Signature, ...] = (
          "ERROR: /home/runner/work/app/app/pytest.ini:3: unexpected line: 'oops'",
          "make: *** No rule to make target 'tset'.  Stop.", before=1, after=4),
     _sig("lint.format", T.LINT_ERROR, 88,
-         r"^Diff in \S+(?: at line \d+:|:\d+:)$|Code style issues (?:found|were found)"
-         r"|^would reformat \S+|^\[warn\] Code style issues",
-         ("Diff in", "Code style issues", "would reformat"),
+         r"^Diff in \S+(?: at line \d+:|:\d+:)$", ("Diff in",),
          "Diff in /home/runner/work/app/app/src/main.rs:1:", before=0, after=6),
     # --- dependencies --------------------------------------------------------------------------
     _sig("pip.resolution", T.DEPENDENCY_ERROR, 90,
@@ -381,7 +379,7 @@ SIGNATURES: tuple[Signature, ...] = (
          before=0, after=4),
     _sig("tsc.global", T.TYPE_ERROR, 88, r"^error TS\d+: |\bType error: ",
          ("error TS", "Type error:"),
-         "error TS5023: Unknown compiler option 'strictt'.", before=0, after=2),
+         "error TS2318: Cannot find global type 'Array'.", before=0, after=2),
     _sig("type.summary", T.TYPE_ERROR, 60,
          r"^Found \d+ errors? in \d+ files? \(checked|^Found \d+ errors? in (?:the same file|\d+ "
          r"files?)|^\d+ errors?, \d+ warnings?, \d+ (?:informations|notes)",
