@@ -235,6 +235,7 @@ def test_history(
     history = reader.read(
         run_id=target.run_id,
         attempt=target.attempt,
+        head_sha=target.head_sha,
         workflow_id=target.workflow_id,
         default_branch=target.default_branch,
         job_names=job_names,

@@ -80,6 +80,7 @@ class HistoryReader:
         *,
         run_id: int,
         attempt: int,
+        head_sha: str,
         workflow_id: int | None,
         default_branch: str,
         job_names: Iterable[str],
@@ -87,7 +88,7 @@ class HistoryReader:
         history = History()
         wanted = {_key(name) for name in job_names}
         try:
-            history.attempts = self._attempts(run_id, attempt, wanted)
+            history.attempts = self._attempts(run_id, attempt, head_sha, wanted)
         except GitHubError as exc:
             history.notes.append(f"the other attempts of this run ({exc.message})")
         if workflow_id is not None and default_branch:
@@ -117,9 +118,11 @@ class HistoryReader:
                 files = None
             history.changed[(older.head_sha, newer.head_sha)] = files
 
-    def _attempts(self, run_id: int, attempt: int, wanted: set[str]) -> list[RunTests]:
+    def _attempts(
+        self, run_id: int, attempt: int, head: str, wanted: set[str]
+    ) -> list[RunTests]:
+        """The job in the run's other attempts: a re-run builds the same commit (``head``)."""
         found: list[RunTests] = []
-        head = runs.get_workflow_run(self.client, run_id).head_sha
         for job in runs.list_jobs_of_all_attempts(self.client, run_id):
             if _key(job.name) not in wanted or job.run_attempt in (0, attempt):
                 continue

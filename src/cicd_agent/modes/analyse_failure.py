@@ -197,6 +197,12 @@ def _analyse(ctx: RunContext, facts: FailureFacts) -> Verdict:
         == analysis.fingerprint
     ]
     intermittent = sum(1 for recent in same if recent.recovered)
+    if intermittent and _explained_by_changes(facts, analysis):
+        ctx.note(
+            "The same failure came and went on the default branch, but each time together "
+            "with a change to the failing test's file: that is not counted as flakiness."
+        )
+        intermittent = 0
     broken = [recent for recent in same if not recent.recovered]
     if broken and facts.target and facts.target.branch != facts.target.default_branch:
         ctx.note(
@@ -226,6 +232,15 @@ def _analyse(ctx: RunContext, facts: FailureFacts) -> Verdict:
         flaky_tests,
         recurring,
     )
+
+
+def _explained_by_changes(facts: FailureFacts, analysis: LogAnalysis) -> bool:
+    from cicd_agent.analysis.logs.history import changed_when_flipped
+
+    history = facts.history
+    if history is None:
+        return False
+    return changed_when_flipped(analysis.failed_tests, history.default_branch, history.unchanged)
 
 
 def _test_history(

@@ -158,6 +158,32 @@ def flaky_from_history(
     return flaky
 
 
+def changed_when_flipped(
+    failed_here: Sequence[str], default_branch: Sequence[RunTests], unchanged: Unchanged
+) -> bool:
+    """Every failed test flipped on the default branch only together with a change to its file.
+
+    Then the failure coming and going there was the test being changed (fixed, then broken
+    again), not flakiness, whatever the run-level history suggests.
+    """
+    if not failed_here:
+        return False
+    for test in failed_here:
+        path = test_file(test)
+        known = [
+            (run, passed)
+            for run in reversed(default_branch)
+            if (passed := run.passed(test)) is not None
+        ]
+        flips = [(a, b) for (a, was), (b, now) in pairwise(known) if was != now]
+        if not flips or any(
+            a.head_sha == b.head_sha or unchanged(a.head_sha, b.head_sha, path) is not False
+            for a, b in flips
+        ):
+            return False
+    return True
+
+
 def _must(observation: Observation | None) -> Observation:
     assert observation is not None
     return observation
