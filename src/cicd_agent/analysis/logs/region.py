@@ -107,11 +107,12 @@ def completed_root(root: Finding, ranked: Sequence[Finding]) -> str:
     """The root line, with pytest's crash message when its summary line was cut to ``- ...``.
 
     pytest shortens ``FAILED path::test - message`` to the terminal's width (80 columns on a
-    runner), often down to ``- ...``. The message is the first ``E`` line of the test's last
+    runner), often down to ``- ...`` or to nothing when the test id fills the line. The message is the first ``E`` line of the test's last
     ``E`` block, the one just before the ``path:line: Error`` line that ends its report.
     """
     text = root.hit.text.strip()
-    if root.hit.match.signature.name != "pytest.failed" or not text.endswith(_TRUNCATED):
+    cut = text.endswith(_TRUNCATED) or " - " not in text  # no room left even for "- ..."
+    if root.hit.match.signature.name != "pytest.failed" or not cut:
         return text
     block_start: Finding | None = None
     previous: Finding | None = None
