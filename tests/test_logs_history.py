@@ -249,10 +249,11 @@ def test_different_messages_stay_different() -> None:
 
 
 def test_the_log_diff_drops_the_green_runs_lines_and_counts_them(tmp_path: Path) -> None:
-    red = _pytest(tmp_path / "red", {"tests/test_a.py": "import warnings\n\n\ndef test_a():\n"
-                  "    warnings.warn('old api', DeprecationWarning)\n    assert 1 == 2\n"}, "tests")  # fmt: skip
-    green = _pytest(tmp_path / "green", {"tests/test_a.py": "import warnings\n\n\ndef test_a():\n"
-                    "    warnings.warn('old api', DeprecationWarning)\n"}, "tests")  # fmt: skip
+    source = (
+        "import warnings\n\n\ndef test_a():\n    warnings.warn('old api', DeprecationWarning)\n"
+    )
+    red = _pytest(tmp_path / "red", {"tests/test_a.py": source + "    assert 1 == 2\n"}, "tests")
+    green = _pytest(tmp_path / "green", {"tests/test_a.py": source}, "tests")
     analysis = _analyse(red, tmp_path, BaselineIndex(green.splitlines()))
     assert 0 < analysis.diff_dropped < analysis.diff_lines  # type: ignore[attr-defined]
     assert analysis.root_cause.startswith("FAILED tests/test_a.py::test_a")  # type: ignore[attr-defined]

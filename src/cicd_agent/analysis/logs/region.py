@@ -107,8 +107,9 @@ def completed_root(root: Finding, ranked: Sequence[Finding]) -> str:
     """The root line, with pytest's crash message when its summary line was cut to ``- ...``.
 
     pytest shortens ``FAILED path::test - message`` to the terminal's width (80 columns on a
-    runner), often down to ``- ...`` or to nothing when the test id fills the line. The message is the first ``E`` line of the test's last
-    ``E`` block, the one just before the ``path:line: Error`` line that ends its report.
+    runner), often down to ``- ...`` or to nothing when the test id fills the line. The message
+    is the first ``E`` line of the test's last ``E`` block, the one just before the
+    ``path:line: Error`` line that ends its report.
     """
     text = root.hit.text.strip()
     cut = text.endswith(_TRUNCATED) or " - " not in text  # no room left even for "- ..."
