@@ -118,9 +118,7 @@ class HistoryReader:
                 files = None
             history.changed[(older.head_sha, newer.head_sha)] = files
 
-    def _attempts(
-        self, run_id: int, attempt: int, head: str, wanted: set[str]
-    ) -> list[RunTests]:
+    def _attempts(self, run_id: int, attempt: int, head: str, wanted: set[str]) -> list[RunTests]:
         """The job in the run's other attempts: a re-run builds the same commit (``head``)."""
         found: list[RunTests] = []
         for job in runs.list_jobs_of_all_attempts(self.client, run_id):

@@ -59,6 +59,7 @@ _TEST_NAMES = (
     re.compile(r"^(?:FAILED|ERROR) (?P<name>\S+::\S+?)(?: - .*)?$"),  # pytest summary
     re.compile(r"^(?P<name>\S+\.py::\S+) (?:FAILED|ERROR)\b"),  # pytest -v progress
     re.compile(r"^\s*● (?P<name>(?!Test suite failed).+? › .+?)\s*$"),  # jest
+    re.compile(r"^ {2}● (?P<name>(?!Validation |Deprecation |Console|Test suite)\S.*?)\s*$"),
     re.compile(r"^\s*--- FAIL: (?P<name>\S+)"),  # go test
     re.compile(r"^test (?P<name>\S+) \.\.\. FAILED$"),  # cargo test
     re.compile(r"^(?:FAIL|ERROR): (?P<method>\w+) \((?P<cls>[\w.]+)\)"),  # unittest

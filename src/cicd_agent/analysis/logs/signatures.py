@@ -126,8 +126,9 @@ SIGNATURES: tuple[Signature, ...] = (
     _sig("unittest.fail", T.TEST_FAILURE, 90, r"^(?:FAIL|ERROR): \w+ \([\w.]+\)",
          ("FAIL:", "ERROR:"),
          "FAIL: test_upper (test_strings.TestStrings.test_upper)", before=1, after=10),
-    _sig("jest.failure", T.TEST_FAILURE, 90, r"^\s*● .+ › .+|^\s*● Test suite failed to run",
-         ("●",), "  ● Calculator › adds numbers", before=0, after=12),
+    _sig("jest.failure", T.TEST_FAILURE, 90, r"^\s*● .+ › .+|^\s*● Test suite failed to run"
+         r"|^ {2}● (?!Validation |Deprecation |Console|Multiple configurations)\S.*$",
+         ("●",), "  ● Calculator › adds numbers", "  ● adds numbers", before=0, after=12),
     _sig("jest.file", T.TEST_FAILURE, 85,
          r"^\s*FAIL\s+(?P<path>\S+\.(?:js|jsx|ts|tsx|mjs|cjs|mts|cts))\b", ("FAIL",),
          "FAIL src/calc.test.js", " FAIL  src/calc.test.ts > calc > adds", before=0, after=2),
