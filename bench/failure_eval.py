@@ -1,6 +1,6 @@
 """Recall of the error line, failure-type accuracy and flaky verdicts, with no model.
 
-    python bench/failure_eval.py [--cases DIR] [--no-corpus] [--misses]
+    python bench/failure_eval.py [--cases DIR] [--no-corpus] [--misses] [--json]
 
 Runs the deterministic analysis (what ``--provider none`` reports) on the failed-run corpus of
 tests/corpus (built first if needed) and on the cases ``bench/failure_cases.py`` wrote to DIR.
@@ -19,6 +19,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from common import emit, figure  # noqa: E402
 from tests.corpus import build  # noqa: E402
 
 from cicd_agent.analysis.logs import LogAnalysis, analyse_logs, load_logs  # noqa: E402
@@ -35,6 +36,7 @@ def main() -> None:
     parser.add_argument("--cases", type=Path)
     parser.add_argument("--no-corpus", action="store_true")
     parser.add_argument("--misses", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     rows: list[tuple[str, str, bool, bool, str, str]] = []
     if not args.no_corpus:
@@ -55,6 +57,9 @@ def main() -> None:
             rows.append(("cases", folder.name, found, typed, analysis.failure_type.value,
                          truth["failure_type"]))  # fmt: skip
             flaky_rows.append((folder.name, verdict(analysis), truth["flaky"]))
+    if args.json:
+        emit(_figures(rows, flaky_rows))
+        return
     for group in ("corpus", "cases", None):
         chosen = [r for r in rows if group is None or r[0] == group]
         if not chosen:
@@ -73,6 +78,31 @@ def main() -> None:
         for name, got, want in flaky_rows:
             if got != want:
                 print(f"  flaky {name}: {got} (want {want})")
+
+
+def _figures(
+    rows: list[tuple[str, str, bool, bool, str, str]], flaky_rows: list[tuple[str, str, str]]
+) -> list[object]:
+    """Recall and type accuracy per set (the issue's bars), and the offline flaky verdicts."""
+    made = []
+    for group, what in (("corpus", "tests/corpus"), ("cases", "bench/failure_cases.py")):
+        chosen = [r for r in rows if r[0] == group]
+        if not chosen:
+            continue
+        recall = 100 * sum(r[2] for r in chosen) / len(chosen)
+        accuracy = 100 * sum(r[3] for r in chosen) / len(chosen)
+        note = f"{len(chosen)} failed runs of real tools ({what}), --provider none"
+        made += [
+            figure(f"analyse-failure ({group}): error line in the excerpt (recall)", "%",
+                   [recall], "≥ 97 %", recall >= 97, note),
+            figure(f"analyse-failure ({group}): failure type right", "%", [accuracy],
+                   "≥ 90 %", accuracy >= 90, note),
+        ]  # fmt: skip
+    if flaky_rows:
+        right = 100 * sum(1 for _, got, want in flaky_rows if got == want) / len(flaky_rows)
+        made.append(figure("analyse-failure (cases): offline is_flaky verdict right", "%",
+                           [right], note="true/likely/false against the case's label"))  # fmt: skip
+    return made
 
 
 if __name__ == "__main__":

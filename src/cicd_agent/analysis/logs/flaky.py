@@ -35,6 +35,7 @@ _TIMING = re.compile(
     r"(?i)\b(?:assert|expect|should)\b.*\b(?:elapsed|duration|took|latency|runtime|time_?taken"
     r"|timing|seconds|millis)\w*\b.*(?:<|>|less|greater|below|above|within)"
     r"|\b(?:elapsed|duration|took|latency)\w*\s*(?:[<>]=?|was|of)\s*\d"
+    r"|\bassert(?:Less|Greater)(?:Equal)?\(\s*(?:elapsed|duration|took|latency|runtime)"
     r"|DeadlineExceeded|Flaky: Hypothesis|\bshould (?:have )?timed? ?out\b"
     r"|\bexpected .* to (?:be )?(?:less|greater) than\b.*\bm?s\b"
 )
@@ -52,7 +53,7 @@ _TEST_TIMEOUT = re.compile(
     r"|Timeout of \d+ ?ms exceeded"
 )
 _TEST_CONTEXT = re.compile(
-    r"^(?:>\s|E\s|FAILED |ERROR |\s*●|--- FAIL|\s*(?:✕|✖|×)|\[ERROR\]|\s+at )"
+    r"^(?:\s+self\.assert|>\s|E\s|FAILED |ERROR |\s*●|--- FAIL|\s*(?:✕|✖|×)|\[ERROR\]|\s+at )"
 )
 
 _TEST_NAMES = (

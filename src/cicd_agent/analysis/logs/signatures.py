@@ -157,6 +157,10 @@ SIGNATURES: tuple[Signature, ...] = (
          "WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None))"
          " after connection broken by 'NewConnectionError(\"Failed to establish a new connection:"
          " [Errno 111] Connection refused\")': /simple/requests/", before=0, after=0),
+    _sig("network.skipped", T.INFRASTRUCTURE, 40, r"^Could not fetch URL \S+: .* - skipping$",
+         ("skipping",), "Could not fetch URL https://pypi.org/simple/pip/: There was a problem "
+         "confirming the ssl certificate: HTTPSConnectionPool(host='pypi.org', port=443) - skipping",
+         before=0, after=0),
     _sig("network.error", T.INFRASTRUCTURE, 91,
          r"Could not resolve host|Temporary failure in name resolution|Name or service not known"
          r"|getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|\b(?:ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN)\b"
@@ -259,10 +263,11 @@ SIGNATURES: tuple[Signature, ...] = (
          r"|npm (?:ERR!|error) code EUSAGE|can only install with an existing package-lock"
          r"|No rule to make target '[^']+'\.\s+Stop\."
          r"|Non-(?:readable|parseable) POM|Malformed POM|Unknown lifecycle phase"
-         r"|there is no POM in this directory|failed to parse manifest at",
+         r"|there is no POM in this directory|failed to parse manifest at"
+         r"|does not contain (?:this|these) features?|none of the selected packages contains",
          ("Validation Error", "Preset", "error TS", "unexpected line", "error:", "EUSAGE",
           "can only install", "No rule to make target", "POM", "lifecycle phase",
-          "failed to parse manifest"),
+          "failed to parse manifest", "does not contain th", "none of the selected packages"),
          "● Validation Error:", "tsconfig.json(1,22): error TS5025: Unknown compiler option "
          "'strictt'. Did you mean 'strict'?",
          "ERROR: /home/runner/work/app/app/pytest.ini:3: unexpected line: 'oops'",
