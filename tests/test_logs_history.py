@@ -3,7 +3,9 @@ pytest's truncated summary lines, on real tool output where a tool makes it."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -258,3 +260,37 @@ def test_the_log_diff_drops_the_green_runs_lines_and_counts_them(tmp_path: Path)
     assert 0 < analysis.diff_dropped < analysis.diff_lines  # type: ignore[attr-defined]
     assert analysis.root_cause.startswith("FAILED tests/test_a.py::test_a")  # type: ignore[attr-defined]
     assert "old api" not in analysis.excerpt  # type: ignore[attr-defined]
+
+
+# --- the CLI offline: outputs and what a hostile test id can do to the summary -----------------
+
+
+def test_offline_likely_flaky_run_gives_outputs_and_a_summary_a_test_id_cannot_restyle(
+    tmp_path: Path,
+) -> None:
+    from tests.test_analyse_failure_cli import run_cli
+
+    hostile = "@everyone <img src=x onerror=alert(1)> [link](https://evil.example)"
+    text = _pytest(
+        tmp_path / "project",
+        {"tests/test_speed.py": "import time\n\nimport pytest\n\n\n"
+         f"@pytest.mark.parametrize('n', [1], ids=[{hostile!r}])\n"
+         "def test_fast(n):\n    start = time.monotonic()\n    time.sleep(0.02)\n"
+         "    elapsed = time.monotonic() - start\n    assert elapsed < 0.001\n"},
+        "-rf", "tests", columns=300,
+    )  # fmt: skip
+    log = tmp_path / "job.log"
+    log.write_text(text)
+
+    code, outputs, summary, _, _ = run_cli(tmp_path, "--provider", "none", "--logs", str(log))
+
+    assert code == 0
+    assert outputs["is_flaky"] == "likely" and outputs["failure_type"] == "test_failure"
+    (flaky,) = json.loads(outputs["flaky_tests"])
+    assert flaky["verdict"] == "likely" and "timing" in flaky["evidence"][0]
+    assert "@everyone" in flaky["name"]  # the output keeps the id as the runner printed it
+    assert "it may be flaky" in summary and "Quarantine suggestion" in summary
+    outside_code = re.sub(r"(`{3,})[^\n]*\n.*?\n\1", "", summary, flags=re.S)
+    outside_code = re.sub(r"(`+)(?!`).*?(?<!`)\1(?!`)", "", outside_code)
+    assert "<img" not in outside_code and "](https://evil" not in outside_code
+    assert "@everyone" not in outside_code

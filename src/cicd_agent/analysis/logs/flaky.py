@@ -57,7 +57,7 @@ _TEST_CONTEXT = re.compile(
 )
 
 _TEST_NAMES = (
-    re.compile(r"^(?:FAILED|ERROR) (?P<name>\S+::\S+?)(?: - .*)?$"),  # pytest summary
+    re.compile(r"^(?:FAILED|ERROR) (?P<name>\S+::.+?)(?: - .*)?$"),  # pytest summary
     re.compile(r"^(?P<name>\S+\.py::\S+) (?:FAILED|ERROR)\b"),  # pytest -v progress
     re.compile(r"^\s*● (?P<name>(?!Test suite failed).+? › .+?)\s*$"),  # jest
     re.compile(r"^ {2}● (?P<name>(?!Validation |Deprecation |Console|Test suite)\S.*?)\s*$"),
