@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 import zipfile
@@ -192,3 +193,32 @@ def test_the_summary_says_how_much_the_log_diff_dropped(state: GitHubState) -> N
     )
     assert outputs["root_cause"].startswith("FAILED tests/test_failing.py::")
     assert f"{REPO}/actions/jobs/{GREEN_JOB}/logs" in [r.api_path for r in state.proxy.requests]
+
+
+def test_history_reads_stay_bounded_on_a_long_red_streak(state: GitHubState) -> None:
+    """Ten red runs on main: at most MAX_READS of them are read for test outcomes."""
+    from cicd_agent.github.run_history import MAX_READS
+
+    run = failed_run()
+    state.standard()
+    red = [(600 + n, "failure", state.base) for n in range(10)]
+    state.runs((RUN_ID, "failure", state.head), *red)
+    for run_id, _, _ in red:
+        state.jobs(run_id, (run_id * 10, run.job_name, "failure"))
+        state.job_log(run_id * 10, run.job_log)
+        state.run(run_id)
+    state.comments(rf"{REPO}/commits/{state.head}/comments")
+
+    code, outputs, _, document = state.analyse(state.event())
+
+    assert code == 0
+    logs = {r.api_path for r in state.proxy.requests if r.api_path.endswith("/logs")}
+    history_jobs = {p for p in logs if re.search(r"/jobs/6\d\d0/logs$", p)}
+    assert 0 < len(history_jobs) <= MAX_READS
+    artifact_lists = state.proxy.calls("GET", rf"{REPO}/actions/runs/\d+/artifacts")
+    assert len(artifact_lists) <= MAX_READS
+    # A failure that never went away on main is recurring, with no candidate fix.
+    assert document["recurrence"], document["notes"]
+    assert len(document["recurrence"]["earlier"]) >= 1
+    assert document["recurrence"]["stopped_at_sha"] == ""
+    assert outputs["is_flaky"] == "false"

@@ -50,7 +50,8 @@ def default_branch(client: GitHubClient) -> str:
 
 def last_success(client: GitHubClient, workflow_id: int, branch: str) -> WorkflowRunInfo | None:
     found = runs.list_workflow_runs(client, workflow_id, branch=branch, status="success", limit=1)
-    return found[0] if found else None
+    # Checked, not trusted: a red run used as the baseline would hide the very error lines.
+    return found[0] if found and found[0].conclusion == "success" else None
 
 
 def pull_files(client: GitHubClient, number: int) -> tuple[str, ...]:

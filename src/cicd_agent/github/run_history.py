@@ -150,7 +150,11 @@ class HistoryReader:
                 continue
             past = PastRun(run.id, run.conclusion or "failure", run.head_sha, run.html_url)
             if self.reads < MAX_READS:
-                tests, fingerprint = self._failed_run(run, branch, wanted)
+                try:
+                    tests, fingerprint = self._failed_run(run, branch, wanted)
+                except GitHubError as exc:  # one unreadable run is not the whole history
+                    history.notes.append(f"run {run.id} on {branch} ({exc.message})")
+                    tests, fingerprint = None, None
                 if tests is not None:
                     history.default_branch.append(tests)
                 past = PastRun(past.run_id, past.conclusion, past.head_sha, past.url, fingerprint)
@@ -197,9 +201,12 @@ class HistoryReader:
                 continue
             if not _REPORT_NAME.search(artifact.name):
                 continue
-            path = runs.download_artifact(
-                self.client, artifact.id, self.dest / f"artifact-{artifact.id}.zip"
-            )
+            try:
+                path = runs.download_artifact(
+                    self.client, artifact.id, self.dest / f"artifact-{artifact.id}.zip"
+                )
+            except GitHubError:
+                continue  # an expired or unreachable report: the log still names the failures
             found.update(self.readers.junit_zip(path.read_bytes()))
             path.unlink(missing_ok=True)
         return found
