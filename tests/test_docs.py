@@ -43,9 +43,9 @@ def test_every_cli_option_is_an_action_input() -> None:
     missing: dict[str, list[str]] = {}
     for name in MODES:
         parser, _ = build_parser(name)
-        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[
-            name
-        ]
+        sub = next(
+            a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+        ).choices[name]
         options = {
             max(action.option_strings, key=len).lstrip("-")
             for action in sub._actions

@@ -29,6 +29,8 @@ from tests.harness.workflows import ACTION, EXAMPLES, Workflow, all_examples
 REPO_API = f"/repos/{REPO}"
 
 
+
+
 @pytest.mark.parametrize("workflow", all_examples(), ids=lambda w: w.path.name)
 def test_example_permissions_are_the_least_its_steps_need(workflow: Workflow) -> None:
     """The workflow grants nothing; each job grants exactly what its steps need.
@@ -45,7 +47,9 @@ def test_example_permissions_are_the_least_its_steps_need(workflow: Workflow) ->
             action = str(step.get("uses", "")).split("@")[0]
             if action + "@" == ACTION:
                 mode = inputs["mode"]
-                modes = _reusable_modes(workflow) if mode == "${{ inputs.mode }}" else [mode]
+                modes = (
+                    _reusable_modes(workflow) if mode == "${{ inputs.mode }}" else [mode]
+                )
                 needs += [step_needs(m, inputs) for m in modes]
             elif action:
                 needs.append(action_needs(action, inputs))
@@ -109,9 +113,7 @@ def test_the_token_check_refuses_a_write_the_job_was_not_granted() -> None:
     comment = ("POST", f"{REPO_API}/issues/2/comments")
     assert denied({"issues": "write"}, [comment]) == []
     assert ("POST", f"{REPO_API}/pulls/2/reviews") not in [
-        (m, p)
-        for m, p in forbidden_routes({"pull-requests": "write"})
-        if re.fullmatch(p, review[1])
+        (m, p) for m, p in forbidden_routes({"pull-requests": "write"}) if re.fullmatch(p, review[1])
     ]
     with pytest.raises(AssertionError, match="no permission known"):
         denied({}, [("DELETE", f"{REPO_API}/git/refs/heads/main")])

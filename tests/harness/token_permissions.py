@@ -92,7 +92,9 @@ class Denied:
         return f"{self.method} {self.path} needs {options}"
 
 
-def denied(permissions: Mapping[str, str], requests: Iterable[tuple[str, str]]) -> list[Denied]:
+def denied(
+    permissions: Mapping[str, str], requests: Iterable[tuple[str, str]]
+) -> list[Denied]:
     """The requests (method, API path) that ``permissions`` would not allow."""
     levels = granted(permissions)
     refused = []
@@ -132,9 +134,7 @@ def step_needs(mode: str, inputs: Mapping[str, str]) -> dict[str, str]:
     if mode == "analyse-failure":
         return {"actions": "read", "pull-requests": "write"}
     if mode == "deploy-gate":
-        return (
-            {} if inputs.get("phase") == "canary" else {"pull-requests": "read", "actions": "read"}
-        )
+        return {} if inputs.get("phase") == "canary" else {"pull-requests": "read", "actions": "read"}
     raise AssertionError(f"unknown mode {mode!r}")
 
 

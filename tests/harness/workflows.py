@@ -298,9 +298,7 @@ def _run_job(
         outcome.rendered[label] = rendered
         outputs: dict[str, str] = {}
         if str(step.get("uses", "")).startswith(ACTION):
-            inputs = {
-                k.removeprefix("with."): v for k, v in rendered.items() if k.startswith("with.")
-            }
+            inputs = {k.removeprefix("with."): v for k, v in rendered.items() if k.startswith("with.")}
             run = run_agent(AgentStep(job_id, index, step), inputs)
             outputs = run.outputs
             if run.exit_code != 0 and not step.get("continue-on-error"):
@@ -309,11 +307,7 @@ def _run_job(
             other_step(job_id, step, rendered)
         if "id" in step:
             conclusion = "failure" if outcome.result == "failure" and not failed else "success"
-            steps[step["id"]] = {
-                "outputs": outputs,
-                "outcome": conclusion,
-                "conclusion": conclusion,
-            }
+            steps[step["id"]] = {"outputs": outputs, "outcome": conclusion, "conclusion": conclusion}
     step_contexts = {**contexts, "steps": steps}
     outcome.outputs = {
         name: render(_text(value), step_contexts) for name, value in spec.get("outputs", {}).items()
