@@ -121,7 +121,7 @@ def test_local_zip_gives_the_json_contract_offline(tmp_path: Path) -> None:
     assert [(j["name"], j["failed_step"]) for j in document["failed_jobs"]] == [
         ("test", "Run tests")
     ]
-    assert document["is_flaky"] is False and document["tokens_used"] == 0
+    assert document["is_flaky"] == "false" and document["tokens_used"] == 0
     assert outputs["failure_type"] == "test_failure"
     assert json.loads(outputs["failed_jobs"])[0]["conclusion"] == "failure"
     assert json.loads(outputs["responsible_files"])[0]["path"] == "tests/test_failing.py"

@@ -8,6 +8,7 @@ logs can be far larger than memory should hold.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -71,6 +72,56 @@ def list_jobs(client: GitHubClient, run_id: int) -> list[JobInfo]:
     return client.read(
         f"listing the jobs of workflow run {run_id}",
         lambda: [_job_info(j) for j in client.repository.get_workflow_run(run_id).jobs("latest")],
+    )
+
+
+def list_jobs_of_all_attempts(client: GitHubClient, run_id: int) -> list[JobInfo]:
+    """Jobs of every attempt of the run (each with its ``run_attempt``): re-runs keep the id."""
+    return client.read(
+        f"listing the jobs of every attempt of workflow run {run_id}",
+        lambda: [_job_info(j) for j in client.repository.get_workflow_run(run_id).jobs("all")],
+    )
+
+
+@dataclass(frozen=True)
+class ArtifactInfo:
+    """An artifact a run uploaded (test reports among them)."""
+
+    id: int
+    name: str
+    size_in_bytes: int
+    expired: bool
+
+
+def list_artifacts(client: GitHubClient, run_id: int, limit: int = 50) -> list[ArtifactInfo]:
+    """The run's artifacts, at most ``limit``."""
+
+    def collect() -> list[ArtifactInfo]:
+        found: list[ArtifactInfo] = []
+        for item in client.repository.get_workflow_run(run_id).get_artifacts():
+            if len(found) >= limit:
+                break
+            found.append(ArtifactInfo(item.id, item.name, item.size_in_bytes, item.expired))
+        return found
+
+    return client.read(f"listing the artifacts of workflow run {run_id}", collect)
+
+
+def download_artifact(client: GitHubClient, artifact_id: int, dest: Path) -> Path:
+    """The zip of one artifact, written to ``dest``."""
+    return _download(
+        client,
+        f"downloading artifact {artifact_id}",
+        f"/actions/artifacts/{artifact_id}/zip",
+        dest,
+    )
+
+
+def files_changed_between(client: GitHubClient, base: str, head: str) -> frozenset[str]:
+    """Paths that differ between two commits (GitHub's compare, at most its first 300 files)."""
+    return client.read(
+        f"comparing {base[:12]}...{head[:12]}",
+        lambda: frozenset(f.filename for f in client.repository.compare(base, head).files),
     )
 
 

@@ -24,6 +24,7 @@ from cicd_agent.analysis.logs.classify import (
 )
 from cicd_agent.analysis.logs.excerpt import MORE_END_LINES, STEP_END_LINES, ExcerptBuilder
 from cicd_agent.analysis.logs.files import normalise_path, responsible_files
+from cicd_agent.analysis.logs.flaky import failed_tests, offline_evidence
 from cicd_agent.analysis.logs.model import (
     FailedJob,
     FailureType,
@@ -31,11 +32,18 @@ from cicd_agent.analysis.logs.model import (
     LogAnalysis,
 )
 from cicd_agent.analysis.logs.reader import JobScan, JobScanner, StepScan
-from cicd_agent.analysis.logs.region import Finding, failed_steps, rank, step_findings
+from cicd_agent.analysis.logs.region import (
+    Finding,
+    completed_root,
+    failed_steps,
+    rank,
+    step_findings,
+)
 from cicd_agent.analysis.logs.signatures import Matcher
 from cicd_agent.analysis.logs.sources import JobLog, iter_chunks
 from cicd_agent.analysis.redact import Redactor
 
+_TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})
 PASSED_CONCLUSIONS = frozenset({"success", "skipped", "neutral"})
 MIN_EXCERPT_WEIGHT = 30
@@ -83,6 +91,16 @@ class _Judged:
     def exit_code(self) -> int | None:
         codes = [self.scan.steps[i].exit_code for i in self.steps]
         return next((code for code in codes if code is not None), None)
+
+    def failed_lines(self) -> list[str]:
+        """The failed steps' text as kept: the hits before each tail, then the tail."""
+        lines: list[str] = []
+        for index in self.steps:
+            step = self.scan.steps[index]
+            tail_start = step.tail[0][0] if step.tail else step.end_line + 1
+            lines += [hit.text for hit in step.hits if hit.line < tail_start]
+            lines += [text for number, text in step.tail if number > step.header_end]
+        return lines
 
     def sort_key(self) -> tuple[bool, int, int]:
         weight = self.root.weight if self.root else 0
@@ -143,6 +161,7 @@ def _judge(
         conclusion=scan.conclusion,
         step_names=[scan.steps[i].name for i in steps],
         local_roots=local_module_roots([*paths, *changed_files]),
+        lines=[text for index in steps for _, text in scan.steps[index].tail],
     )
     return _Judged(scan, steps, ranked, failure_type, _conclusion(scan, ranked, steps), order)
 
@@ -197,7 +216,9 @@ def analyse_logs(
         )
     primary = judged[0]
     root = primary.root
-    root_cause = redact(root.hit.text.strip()) if root else ""
+    root_cause = redact(completed_root(root, primary.ranked)) if root else ""
+    lines = primary.failed_lines()
+    dropped, compared = _diff_counts(lines, baseline)
     files = responsible_files(primary.ranked, root, changed_files)
     is_flaky, evidence = flakiness(
         flakiness_evidence, touches_changes=any(file.changed for file in files)
@@ -210,7 +231,7 @@ def analyse_logs(
             failed_step=j.step_name(j.steps[0]),
             conclusion=j.conclusion,
             exit_code=j.exit_code,
-            root_cause=redact(j.root.hit.text.strip()) if j.root else "",
+            root_cause=redact(completed_root(j.root, j.ranked)) if j.root else "",
             root_cause_line=j.root.hit.line if j.root else None,
             failure_type=j.failure_type,
         )
@@ -236,7 +257,22 @@ def analyse_logs(
         fingerprint=prints[0],
         is_flaky=is_flaky,
         flaky_evidence=evidence,
+        likely_flaky_evidence=tuple(
+            redact(item)
+            for item in offline_evidence(lines, test_failure=primary.failure_type in _TEST_TYPES)
+        ),
+        failed_tests=tuple(redact(name) for name in failed_tests(lines)),
+        diff_dropped=dropped,
+        diff_lines=compared,
     )
+
+
+def _diff_counts(lines: Sequence[str], baseline: BaselineIndex | None) -> tuple[int, int]:
+    """How many of the failed steps' lines the green run printed too, of how many compared."""
+    if baseline is None:
+        return 0, 0
+    compared = [text for text in lines if text.strip() and not text.startswith("##[")]
+    return sum(1 for text in compared if text in baseline), len(compared)
 
 
 def _excerpt(

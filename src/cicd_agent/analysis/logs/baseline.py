@@ -1,26 +1,26 @@
 """Lines of the last successful run, to drop from a failed run's findings and excerpt.
 
 A line that a green run printed too (a deprecation warning, pip's resolver notice, a retry
-that recovered) did not make this run fail. Lines are compared after the runner's prefixes are
-stripped and digits are folded (timestamps, durations and counters differ from run to run),
-by hash, in a set bounded by ``max_lines`` lines read: memory and time stay bounded whatever
-the size of the baseline log.
+that recovered) did not make this run fail. Lines are compared after the runner's prefixes
+are stripped and what varies between runs (timestamps, durations, ids, temporary paths,
+hashes) is folded by ``normalise.diff_key``, by hash, in a set bounded by ``max_lines`` lines
+read: memory and time stay bounded whatever the size of the baseline log.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from cicd_agent.analysis.logs.normalise import diff_key
 from cicd_agent.analysis.logs.reader import MAX_LINE_BYTES
 from cicd_agent.analysis.logs.runner_format import clean_line
 from cicd_agent.analysis.logs.sources import JobLog, iter_chunks
 
 DEFAULT_MAX_LINES = 300_000
-_FOLD_DIGITS = bytes.maketrans(b"123456789", b"000000000")
 
 
 def _key(text: str) -> int:
-    return hash(text.strip().encode("utf-8", errors="replace").translate(_FOLD_DIGITS))
+    return hash(diff_key(text))
 
 
 class BaselineIndex:

@@ -29,6 +29,11 @@ _CONCLUSION_TYPES = {
     "startup_failure": FailureType.CONFIG_ERROR,
 }
 _FLAKY_CANDIDATES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
+_LINTER_MARKS = ("clippy::", "implied by `-D warnings`", "cargo clippy")
+_CONFIG_FILES = (
+    "Cargo.toml", "package.json", "tsconfig.json", "pom.xml", "pyproject.toml", "setup.cfg",
+    ".yml", ".yaml", ".ini", "go.mod", "build.gradle", "Makefile",
+)  # fmt: skip
 
 
 def local_module_roots(paths: Iterable[str]) -> set[str]:
@@ -57,8 +62,13 @@ def classify(
     conclusion: str | None,
     step_names: Sequence[str],
     local_roots: set[str],
+    lines: Sequence[str] = (),
 ) -> FailureType:
-    """The failure type of one job whose findings are ``ranked`` best first."""
+    """The failure type of one job whose findings are ``ranked`` best first.
+
+    ``lines`` (the failed steps' text) tell a linter that speaks through the compiler (clippy)
+    from the compiler itself.
+    """
     for finding in ranked:
         if finding.hit.match.signature.decisive:
             return finding.hit.match.signature.failure_type or FailureType.UNKNOWN
@@ -69,14 +79,28 @@ def classify(
         network = any(f.hit.match.signature.name.startswith("network.") for f in ranked)
         if failure_type is FailureType.DEPENDENCY_ERROR and network:
             return FailureType.INFRASTRUCTURE
-        clippy = any("clippy" in name for name in step_names)
-        if failure_type is FailureType.BUILD_ERROR and clippy:
+        if failure_type is FailureType.BUILD_ERROR and _linted(step_names, lines):
             return FailureType.LINT_ERROR
+        if failure_type in (FailureType.BUILD_ERROR, FailureType.TYPE_ERROR) and _in_config(ranked):
+            return FailureType.CONFIG_ERROR
         return failure_type
     for code in exit_codes:
         if code in _EXIT_CODE_TYPES:
             return _EXIT_CODE_TYPES[code]
     return _CONCLUSION_TYPES.get(conclusion or "", FailureType.UNKNOWN)
+
+
+def _linted(step_names: Sequence[str], lines: Sequence[str]) -> bool:
+    """A compiler's errors that a linter raised (``cargo clippy -- -D warnings``)."""
+    if any("clippy" in name for name in step_names):
+        return True
+    return any(mark in text for text in lines for mark in _LINTER_MARKS)
+
+
+def _in_config(ranked: Sequence[Finding]) -> bool:
+    """Every file the errors point at is a manifest or configuration file, not source."""
+    paths = [f.hit.match.path for f in ranked if f.hit.match.path]
+    return bool(paths) and all(path.endswith(_CONFIG_FILES) for path in paths)
 
 
 def flakiness(
@@ -97,6 +121,7 @@ def flakiness(
             f"the same failure happened in {evidence.recent_default_branch_failures} recent "
             "run(s) on the default branch, and this change does not touch the failing files"
         )
+    reasons += evidence.flaky_tests
     return bool(reasons), tuple(reasons)
 
 

@@ -61,6 +61,8 @@ class FlakinessEvidence(_Frozen):
     """Another attempt of the same run (same commit) passed."""
     recent_default_branch_failures: int = 0
     """Recent runs of the workflow on the default branch that failed with the same signature."""
+    flaky_tests: tuple[str, ...] = ()
+    """Every test that failed here is flaky by its history: one reason per test."""
 
 
 class LogAnalysis(_Frozen):
@@ -80,3 +82,51 @@ class LogAnalysis(_Frozen):
     """Stable id of this failure (type and normalised root cause) to find repeats of it."""
     is_flaky: bool = False
     flaky_evidence: tuple[str, ...] = ()
+    likely_flaky_evidence: tuple[str, ...] = ()
+    """Shapes in this log alone that make flakiness likely (re-runs, timing, network in tests)."""
+    failed_tests: tuple[str, ...] = ()
+    """Tests the root-cause job's failed steps name as failed, as their runner names them."""
+    diff_dropped: int = 0
+    """Lines of the failed steps dropped because the last green run printed them too."""
+    diff_lines: int = 0
+    """Lines of the failed steps compared with the green run (0: no log diff)."""
+
+
+class Observation(_Frozen):
+    """How one test ended in one run attempt: the evidence behind a flaky verdict."""
+
+    run_id: int
+    attempt: int = 1
+    head_sha: str = ""
+    outcome: str
+    """``passed`` or ``failed``."""
+    url: str = ""
+    where: str = ""
+    """``this run`` (another attempt of it) or the default branch's name."""
+
+
+class FlakyTest(_Frozen):
+    """A failed test and why it is thought flaky: ``true`` from history, ``likely`` from one log."""
+
+    name: str
+    verdict: str
+    evidence: tuple[str, ...] = ()
+    outcomes: tuple[Observation, ...] = ()
+
+
+class PastFailure(_Frozen):
+    """An earlier run of the workflow that failed with the same signature."""
+
+    run_id: int
+    url: str = ""
+    head_sha: str = ""
+
+
+class Recurrence(_Frozen):
+    """Earlier occurrences of this failure and, if it went away, the commit after which it did."""
+
+    earlier: tuple[PastFailure, ...] = ()
+    stopped_at_sha: str = ""
+    """Head commit of the first green run after the newest earlier occurrence (candidate fix)."""
+    stopped_at_run: int | None = None
+    stopped_at_url: str = ""

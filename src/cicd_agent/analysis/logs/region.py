@@ -98,3 +98,37 @@ def rank(findings: Sequence[Finding]) -> list[Finding]:
                 start = index
         ranked.extend(group[start:] + group[:start])
     return ranked
+
+
+_TRUNCATED = (" - ...", "...")
+
+
+def completed_root(root: Finding, ranked: Sequence[Finding]) -> str:
+    """The root line, with pytest's crash message when its summary line was cut to ``- ...``.
+
+    pytest shortens ``FAILED path::test - message`` to the terminal's width (80 columns on a
+    runner), often down to ``- ...`` or to nothing when the test id fills the line. The message
+    is the first ``E`` line of the test's last ``E`` block, the one just before the
+    ``path:line: Error`` line that ends its report.
+    """
+    text = root.hit.text.strip()
+    cut = text.endswith(_TRUNCATED) or " - " not in text  # no room left even for "- ..."
+    if root.hit.match.signature.name != "pytest.failed" or not cut:
+        return text
+    block_start: Finding | None = None
+    previous: Finding | None = None
+    same_step = sorted(
+        (f for f in ranked if f.step_index == root.step_index and f.hit.line < root.hit.line),
+        key=lambda f: f.hit.line,
+    )
+    for finding in same_step:
+        name = finding.hit.match.signature.name
+        if name == "pytest.E":
+            if previous is None or finding.hit.line != previous.hit.line + 1:
+                block_start = finding
+            previous = finding
+        elif name == "location.python" and block_start is not None:
+            message = block_start.hit.text.strip().removeprefix("E").strip()
+            head = text.removesuffix("...").rstrip().removesuffix(" -")
+            return f"{head} - {message}"
+    return text

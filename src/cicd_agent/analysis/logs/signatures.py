@@ -126,8 +126,9 @@ SIGNATURES: tuple[Signature, ...] = (
     _sig("unittest.fail", T.TEST_FAILURE, 90, r"^(?:FAIL|ERROR): \w+ \([\w.]+\)",
          ("FAIL:", "ERROR:"),
          "FAIL: test_upper (test_strings.TestStrings.test_upper)", before=1, after=10),
-    _sig("jest.failure", T.TEST_FAILURE, 90, r"^\s*● .+ › .+|^\s*● Test suite failed to run",
-         ("●",), "  ● Calculator › adds numbers", before=0, after=12),
+    _sig("jest.failure", T.TEST_FAILURE, 90, r"^\s*● .+ › .+|^\s*● Test suite failed to run"
+         r"|^ {2}● (?!Validation |Deprecation |Console|Multiple configurations)\S.*$",
+         ("●",), "  ● Calculator › adds numbers", "  ● adds numbers", before=0, after=12),
     _sig("jest.file", T.TEST_FAILURE, 85,
          r"^\s*FAIL\s+(?P<path>\S+\.(?:js|jsx|ts|tsx|mjs|cjs|mts|cts))\b", ("FAIL",),
          "FAIL src/calc.test.js", " FAIL  src/calc.test.ts > calc > adds", before=0, after=2),
@@ -143,7 +144,8 @@ SIGNATURES: tuple[Signature, ...] = (
     # --- timeouts inside tools -----------------------------------------------------------------
     _sig("timeout.test", T.TIMEOUT, 92,
          r"Failed: Timeout \(?>[\d.]+s|\+{5,} Timeout \+{5,}|Exceeded timeout of \d+ ?ms"
-         r"|panic: test timed out after|Test timed out in \d+ ?ms|Timeout of \d+ ?ms exceeded",
+         r"|panic: test timed out after|Test timed out in \d+ ?ms|Timeout of \d+ ?ms exceeded"
+         r"|test timed out after \d+ ?ms|\bTimeoutExpired: .* timed out after",
          ("Timeout", "timed out", "timeout of"),
          "E   Failed: Timeout >2.0s",
          "    thrown: \"Exceeded timeout of 5000 ms for a test.", before=2, after=2),
@@ -155,6 +157,10 @@ SIGNATURES: tuple[Signature, ...] = (
          "WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None))"
          " after connection broken by 'NewConnectionError(\"Failed to establish a new connection:"
          " [Errno 111] Connection refused\")': /simple/requests/", before=0, after=0),
+    _sig("network.skipped", T.INFRASTRUCTURE, 40, r"^Could not fetch URL \S+: .* - skipping$",
+         ("skipping",), "Could not fetch URL https://pypi.org/simple/pip/: There was a problem "
+         "confirming the ssl certificate: HTTPSConnectionPool(host='pypi.org', port=443) - skipping",
+         before=0, after=0),
     _sig("network.error", T.INFRASTRUCTURE, 91,
          r"Could not resolve host|Temporary failure in name resolution|Name or service not known"
          r"|getaddrinfo (?:ENOTFOUND|EAI_AGAIN)|\b(?:ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN)\b"
@@ -249,6 +255,26 @@ SIGNATURES: tuple[Signature, ...] = (
          ("ruff failed", "mypy:", "onfiguration", "Cannot parse config", "dockerfile",
           "unknown instruction", "no tests ran", "Missing script"),
          "ruff failed", "mypy: error: Cannot find config file 'setup.cfgx'", before=1, after=4),
+    _sig("config.project", T.CONFIG_ERROR, 92,
+         r"● Validation Error:|Preset \S+ not found\."
+         r"|error TS(?:5\d{3}|6046|6053|18003)\b"
+         r"|^(?:ERROR: )?\S*(?:pytest|tox|setup|mypy)\.(?:ini|cfg):\d+: (?:unexpected line|error:)"
+         r"|^\S*(?:pyproject\.toml|\.mypy\.ini):\d+: error:"
+         r"|npm (?:ERR!|error) code EUSAGE|can only install with an existing package-lock"
+         r"|No rule to make target '[^']+'\.\s+Stop\."
+         r"|Non-(?:readable|parseable) POM|Malformed POM|Unknown lifecycle phase"
+         r"|there is no POM in this directory|failed to parse manifest at"
+         r"|does not contain (?:this|these) features?|none of the selected packages contains",
+         ("Validation Error", "Preset", "error TS", "unexpected line", "error:", "EUSAGE",
+          "can only install", "No rule to make target", "POM", "lifecycle phase",
+          "failed to parse manifest", "does not contain th", "none of the selected packages"),
+         "● Validation Error:", "tsconfig.json(1,22): error TS5025: Unknown compiler option "
+         "'strictt'. Did you mean 'strict'?",
+         "ERROR: /home/runner/work/app/app/pytest.ini:3: unexpected line: 'oops'",
+         "make: *** No rule to make target 'tset'.  Stop.", before=1, after=4),
+    _sig("lint.format", T.LINT_ERROR, 88,
+         r"^Diff in \S+(?: at line \d+:|:\d+:)$", ("Diff in",),
+         "Diff in /home/runner/work/app/app/src/main.rs:1:", before=0, after=6),
     # --- dependencies --------------------------------------------------------------------------
     _sig("pip.resolution", T.DEPENDENCY_ERROR, 90,
          r"ERROR: (?:Could not find a version that satisfies the requirement"
@@ -272,7 +298,7 @@ SIGNATURES: tuple[Signature, ...] = (
          "solving failed.", before=1, after=3),
     _sig("js.resolution", T.DEPENDENCY_ERROR, 90,
          r"npm (?:ERR!|error) (?:code (?:ERESOLVE|E404|ETARGET|EINTEGRITY|ENOVERSIONS"
-         r"|ELOCKVERIFY|EUSAGE)|notarget|404 |ERESOLVE|`npm ci` can only install)"
+         r"|ELOCKVERIFY)|notarget|404 |ERESOLVE)"
          r"|error Couldn't find package|error An unexpected error occurred: .*(?:404|Not found)"
          r"|YN00(?:01|02|35|28|60)|lockfile would have been modified|lockfile needs to be updated"
          r"|ERR_PNPM_\w+",
@@ -359,7 +385,7 @@ SIGNATURES: tuple[Signature, ...] = (
          before=0, after=4),
     _sig("tsc.global", T.TYPE_ERROR, 88, r"^error TS\d+: |\bType error: ",
          ("error TS", "Type error:"),
-         "error TS5023: Unknown compiler option 'strictt'.", before=0, after=2),
+         "error TS2318: Cannot find global type 'Array'.", before=0, after=2),
     _sig("type.summary", T.TYPE_ERROR, 60,
          r"^Found \d+ errors? in \d+ files? \(checked|^Found \d+ errors? in (?:the same file|\d+ "
          r"files?)|^\d+ errors?, \d+ warnings?, \d+ (?:informations|notes)",
@@ -506,8 +532,7 @@ SIGNATURES: tuple[Signature, ...] = (
     _sig("location.arrow", None, 30, r"^\s*--> (?P<path>[^\s:]+):(?P<line>\d+):\d+", ("--> ",),
          " --> src/main.rs:3:5", before=1, after=3),
     _sig("location.python", None, 30,
-         r"^(?P<path>[^\s:]+\.py):(?P<line>\d+): (?:in \S+|\w+(?:Error|Exception|Exit)\w*)$",
-         ("Error", "Exception", ": in ", "Exit"),
+         r"^(?P<path>[^\s:]+\.py):(?P<line>\d+): (?:in \S+|[A-Z]\w*)$", (".py:",),
          "tests/test_calc.py:5: AssertionError", before=0, after=0),
     _sig("runner.annotation", None, 70, r"^##\[error\](?!Process completed with exit code)",
          ("##[",), "##[error]Something went wrong", before=2, after=0),

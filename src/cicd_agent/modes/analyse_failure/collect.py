@@ -227,6 +227,7 @@ def _gather_history(
         note,
     )
     if green is not None:
+        facts.baseline_url = green.html_url
         facts.baseline = runs.optional(
             f"the log of the last green run ({green.html_url})",
             lambda: runs.baseline_index(client, green, names, dest),
@@ -241,6 +242,8 @@ def _gather_history(
             False,
             note,
         )
+    if target.run_id is not None:
+        facts.history = runs.test_history(client, target, names, dest, note)
     if target.default_branch:
         facts.recent_failures = runs.optional(
             f"recent runs on {target.default_branch}",

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.logs import BaselineIndex, JobLog
+
+if TYPE_CHECKING:
+    from cicd_agent.github.run_history import History
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,9 @@ class FailureFacts:
     baseline: BaselineIndex | None
     other_attempt_passed: bool = False
     recent_failures: list[RecentFailure] = field(default_factory=list)
+    history: History | None = None
+    """Test outcomes of this run's other attempts and the job's recent default-branch runs."""
+    baseline_url: str = ""
     logs_error: str = ""
     """Why the logs could not be downloaded (the run is then reported from the API alone)."""
     scratch: tempfile.TemporaryDirectory[str] | None = None

@@ -22,6 +22,7 @@ from cicd_agent.modes.analyse_failure.result import AnalyseFailureResult
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.logs import LogAnalysis
+    from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
     from cicd_agent.context import RunContext
     from cicd_agent.modes.analyse_failure.facts import FailureFacts, RunTarget
     from cicd_agent.modes.analyse_failure.opinion import Evidence, FailureOpinion
@@ -42,6 +43,8 @@ class Verdict:
     facts: FailureFacts
     analysis: LogAnalysis
     evidence: Evidence
+    flaky_tests: list[FlakyTest]
+    recurrence: Recurrence | None
 
 
 class AnalyseFailure:
@@ -123,8 +126,15 @@ class AnalyseFailure:
             model_failure_type=merged.model_failure_type,
             root_cause=analysis.root_cause,
             explanation=merged.explanation,
-            is_flaky=merged.is_flaky,
-            flaky_evidence=merged.flaky_evidence,
+            is_flaky="true"
+            if merged.is_flaky
+            else ("likely" if analysis.likely_flaky_evidence else "false"),
+            flaky_evidence=merged.flaky_evidence or list(analysis.likely_flaky_evidence),
+            flaky_tests=verdict.flaky_tests,
+            recurrence=verdict.recurrence,
+            diff_dropped=analysis.diff_dropped if analysis.diff_lines else None,
+            diff_lines=analysis.diff_lines or None,
+            baseline_url=facts.baseline_url,
             confidence=merged.confidence,
             failed_jobs=failed,
             responsible_files=merged.files,
@@ -187,17 +197,27 @@ def _analyse(ctx: RunContext, facts: FailureFacts) -> Verdict:
         == analysis.fingerprint
     ]
     intermittent = sum(1 for recent in same if recent.recovered)
+    if intermittent and _explained_by_changes(facts, analysis):
+        ctx.note(
+            "The same failure came and went on the default branch, but each time together "
+            "with a change to the failing test's file: that is not counted as flakiness."
+        )
+        intermittent = 0
     broken = [recent for recent in same if not recent.recovered]
     if broken and facts.target and facts.target.branch != facts.target.default_branch:
         ctx.note(
             f"The default branch fails the same way and has not passed since "
             f"({broken[0].html_url or broken[0].run_id}): this change is probably not the cause."
         )
+    flaky_tests, recurring = _test_history(facts, analysis)
+    proven = [t for t in flaky_tests if t.verdict == "true"]
+    every_test_flaky = bool(proven) and len(proven) >= len(analysis.failed_tests)
     evidence = FlakinessEvidence(
         other_attempt_passed=facts.other_attempt_passed,
         recent_default_branch_failures=intermittent,
+        flaky_tests=tuple(f"{t.name} {t.evidence[0]}" for t in proven) if every_test_flaky else (),
     )
-    if evidence.other_attempt_passed or intermittent:
+    if evidence.other_attempt_passed or intermittent or evidence.flaky_tests:
         analysis = run(evidence)
     return Verdict(
         facts,
@@ -207,8 +227,59 @@ def _analyse(ctx: RunContext, facts: FailureFacts) -> Verdict:
             intermittent_on_default_branch=intermittent,
             broken_on_default_branch=len(broken),
             touches_changed_files=any(f.changed for f in analysis.responsible_files),
+            flaky_by_test_history=len(proven) if every_test_flaky else 0,
         ),
+        flaky_tests,
+        recurring,
     )
+
+
+def _explained_by_changes(facts: FailureFacts, analysis: LogAnalysis) -> bool:
+    from cicd_agent.analysis.logs.history import changed_when_flipped
+
+    history = facts.history
+    if history is None:
+        return False
+    return changed_when_flipped(analysis.failed_tests, history.default_branch, history.unchanged)
+
+
+def _test_history(
+    facts: FailureFacts, analysis: LogAnalysis
+) -> tuple[list[FlakyTest], Recurrence | None]:
+    """Flaky tests from the runs around this one (or likely ones from this log) and repeats."""
+    from cicd_agent.analysis.logs.history import (
+        RunTests,
+        canonical_test,
+        flaky_from_history,
+        recurrence,
+    )
+    from cicd_agent.analysis.logs.model import FlakyTest
+
+    history, target = facts.history, facts.target
+    found: list[FlakyTest] = []
+    recurring = None
+    if history is not None and target is not None and target.run_id is not None:
+        here = RunTests(
+            target.run_id,
+            target.attempt,
+            target.head_sha,
+            "this run",
+            target.html_url,
+            {canonical_test(name): False for name in analysis.failed_tests},
+        )
+        found = flaky_from_history(
+            analysis.failed_tests, here, history.attempts, history.default_branch,
+            history.unchanged,
+        )  # fmt: skip
+        recurring = recurrence(analysis.fingerprint, history.past)
+    if analysis.likely_flaky_evidence:
+        named = {t.name for t in found}
+        found += [
+            FlakyTest(name=name, verdict="likely", evidence=analysis.likely_flaky_evidence)
+            for name in analysis.failed_tests[:20]
+            if name not in named
+        ]
+    return found, recurring
 
 
 def _write_excerpt(ctx: RunContext, excerpt: str, target: RunTarget | None) -> str:

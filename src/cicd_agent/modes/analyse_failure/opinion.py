@@ -74,11 +74,17 @@ class Evidence:
     intermittent_on_default_branch: int = 0
     broken_on_default_branch: int = 0
     touches_changed_files: bool = False
+    flaky_by_test_history: int = 0
+    """Failed tests that passed on the same code in another attempt or default-branch run."""
 
     @property
     def any(self) -> bool:
         """Whether there is any evidence of flakiness at all (the model's guardrail)."""
-        return self.other_attempt_passed or self.intermittent_on_default_branch > 0
+        return (
+            self.other_attempt_passed
+            or self.intermittent_on_default_branch > 0
+            or self.flaky_by_test_history > 0
+        )
 
 
 def excerpt_budget(prompt_budget: int) -> int:
@@ -102,12 +108,14 @@ def build_prompt(
     facts = {
         "failure_type": analysis.failure_type.value,
         "is_flaky": analysis.is_flaky,
+        "likely_flaky_signs_in_log": len(analysis.likely_flaky_evidence),
         "failed_jobs": len(analysis.failed_jobs),
         "run_attempt": attempt,
         "other_attempt_of_this_run_passed": evidence.other_attempt_passed,
         "same_failure_came_and_went_on_default_branch": evidence.intermittent_on_default_branch,
         "same_failure_on_default_branch_not_fixed_since": evidence.broken_on_default_branch,
         "error_names_a_changed_file": evidence.touches_changed_files,
+        "failed_tests_flaky_by_their_history": evidence.flaky_by_test_history,
         "matched_signatures": list(analysis.signatures_hit),
     }
     findings = _findings(analysis)

@@ -176,7 +176,7 @@ def slack_text(result: AnalyseFailureResult) -> str:
     job = result.failed_jobs[0]
     where = f"job {job.name}" + (f", step {job.failed_step}" if job.failed_step else "")
     branch = f" on {result.branch}" if result.branch else ""
-    flaky = " (looks flaky)" if result.is_flaky else ""
+    flaky = {"true": " (looks flaky)", "likely": " (may be flaky)"}.get(result.is_flaky, "")
     lines = [
         f"CI failure{branch}: {result.failure_type}{flaky} in {where}",
         result.root_cause,

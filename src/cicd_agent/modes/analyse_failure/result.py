@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
 from cicd_agent.modes.analyse_failure.markdown import code_block, code_span, prose
 from cicd_agent.result import ModeResult
 from cicd_agent.runner import Annotation
@@ -60,8 +61,15 @@ class AnalyseFailureResult(ModeResult):
     model_failure_type: str | None = None
     root_cause: str
     explanation: str = ""
-    is_flaky: bool = False
+    is_flaky: Literal["true", "likely", "false"] = "false"
+    """``true`` with evidence from other runs, ``likely`` from signs in this log alone."""
     flaky_evidence: list[str] = Field(default_factory=list)
+    flaky_tests: list[FlakyTest] = Field(default_factory=list)
+    recurrence: Recurrence | None = None
+    diff_dropped: int | None = None
+    """Lines of the failed steps dropped because the last green run printed them too."""
+    diff_lines: int | None = None
+    baseline_url: str = ""
     confidence: float
     failed_jobs: list[JobOutcome] = Field(default_factory=list)
     responsible_files: list[Responsible] = Field(default_factory=list)
@@ -83,6 +91,7 @@ class AnalyseFailureResult(ModeResult):
             "failure_type": self.failure_type,
             "root_cause": self.root_cause,
             "is_flaky": self.is_flaky,
+            "flaky_tests": self.flaky_tests,
             "confidence": f"{self.confidence:.2f}",
             "failed_jobs": self.failed_jobs,
             "responsible_files": self.responsible_files,
@@ -102,7 +111,10 @@ class AnalyseFailureResult(ModeResult):
             where += f" (step {code_span(first.failed_step, 80)})"
         if others:
             where += f" and {others} other job(s)"
-        flaky = "it looks flaky" if self.is_flaky else "it does not look flaky"
+        flaky = {
+            "true": "it looks flaky",
+            "likely": "it may be flaky",
+        }.get(self.is_flaky, "it does not look flaky")
         return f"The run failed with {_kind(self.failure_type)} in {where}; {flaky}."
 
     def summary_body(self) -> str:
@@ -114,6 +126,7 @@ class AnalyseFailureResult(ModeResult):
             return ""
         parts = [self._root_cause_section(), self._jobs_table(), self._blame_section()]
         parts.append(self._flaky_section())
+        parts.append(self._history_section())
         if self.fix is not None:
             parts.append(self._fix_section(self.fix))
         if self.disagreements:
@@ -170,12 +183,53 @@ class AnalyseFailureResult(ModeResult):
         return "\n\n".join(lines)
 
     def _flaky_section(self) -> str:
-        if not self.is_flaky:
+        if self.is_flaky == "false":
             return (
                 "**Flaky?** No: nothing shows this failure passing on a retry or coming and going."
             )
         evidence = "; ".join(prose(item) for item in self.flaky_evidence) or "see the notes"
-        return f"**Flaky?** Yes: {evidence}."
+        verdict = "Yes" if self.is_flaky == "true" else "Likely, from this log alone"
+        parts = [f"**Flaky?** {verdict}: {evidence}."]
+        for test in self.flaky_tests[:10]:
+            runs = ", ".join(
+                f"run {o.run_id} attempt {o.attempt} {o.outcome}" for o in test.outcomes[:6]
+            )
+            parts.append(
+                f"- {code_span(test.name, 200)} ({test.verdict}): "
+                + "; ".join(prose(e) for e in test.evidence[:3])
+                + (f" [{runs}]" if runs else "")
+            )
+        quarantine = quarantine_hint(self.flaky_tests)
+        if quarantine:
+            parts.append(quarantine)
+        return "\n".join(parts[:1]) + ("\n\n" + "\n".join(parts[1:]) if parts[1:] else "")
+
+    def _history_section(self) -> str:
+        lines: list[str] = []
+        if self.diff_lines:
+            where = (
+                f"the last green run ({self.baseline_url})"
+                if self.baseline_url
+                else ("the last green run")
+            )
+            lines.append(
+                f"**Log diff:** {self.diff_dropped or 0} of {self.diff_lines} line(s) of the "
+                f"failed steps also appear in {where} and were left out of the analysis."
+            )
+        recurrence = self.recurrence
+        if recurrence is not None and recurrence.earlier:
+            seen = ", ".join(
+                f"[run {p.run_id}]({p.url})" if p.url.startswith("https://") else f"run {p.run_id}"
+                for p in recurrence.earlier
+            )
+            text = f"**Seen before:** the same failure happened in {seen}."
+            if recurrence.stopped_at_sha:
+                text += (
+                    f" It stopped after commit {code_span(recurrence.stopped_at_sha[:12])} "
+                    f"(run {recurrence.stopped_at_run}): a candidate fix to compare with."
+                )
+            lines.append(text)
+        return "\n\n".join(lines)
 
     def _fix_section(self, fix: Fix) -> str:
         who = "the model" if fix.source == "model" else "the failure type"
@@ -214,6 +268,23 @@ class AnalyseFailureResult(ModeResult):
             parts.append(f"<sub>[Workflow run]({self.run_url}).</sub>")
         parts.append(f"<sub>Signature {self.signature}. {self.usage.summary_line()}</sub>")
         return "\n\n".join(part for part in parts if part)
+
+
+def quarantine_hint(tests: Sequence[FlakyTest]) -> str:
+    """How to quarantine the flaky tests in their runner's own way (a suggestion, never done)."""
+    names = [t.name for t in tests[:5]]
+    if not names:
+        return ""
+    if all("::" in name for name in names):
+        how = (
+            "mark it `@pytest.mark.flaky(reruns=2)` (pytest-rerunfailures) while it is "
+            'investigated, or `@pytest.mark.skip(reason="flaky: <issue link>")` to quarantine it'
+        )
+    elif all(" › " in name for name in names):
+        how = "use `jest.retryTimes(2)` in its file, or `test.skip(...)` to quarantine it"
+    else:
+        how = "mark it to be retried or skipped in its test runner until it is fixed"
+    return f"<sub>Quarantine suggestion: {how}.</sub>"
 
 
 _WORDS = {

@@ -21,7 +21,8 @@ from cicd_agent.events import PULL_REQUEST_EVENTS
 from cicd_agent.github import pulls, runs
 from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.models import JobInfo, WorkflowRunInfo
-from cicd_agent.modes.analyse_failure.facts import ApiJob, RecentFailure
+from cicd_agent.github.run_history import History, HistoryReader, Readers
+from cicd_agent.modes.analyse_failure.facts import ApiJob, RecentFailure, RunTarget
 
 T = TypeVar("T")
 Note = Callable[[str], None]
@@ -49,7 +50,8 @@ def default_branch(client: GitHubClient) -> str:
 
 def last_success(client: GitHubClient, workflow_id: int, branch: str) -> WorkflowRunInfo | None:
     found = runs.list_workflow_runs(client, workflow_id, branch=branch, status="success", limit=1)
-    return found[0] if found else None
+    # Checked, not trusted: a red run used as the baseline would hide the very error lines.
+    return found[0] if found and found[0].conclusion == "success" else None
 
 
 def pull_files(client: GitHubClient, number: int) -> tuple[str, ...]:
@@ -215,6 +217,33 @@ def recent_default_failures(
         if len(found) >= RECENT_FAILURES_CHECKED:
             break
     return found
+
+
+def test_history(
+    client: GitHubClient, target: RunTarget, job_names: Sequence[str], dest: Path, note: Note
+) -> History | None:
+    """Test outcomes of this run's other attempts and of the job's recent default-branch runs."""
+    from cicd_agent.analysis.logs import analyse_logs
+    from cicd_agent.analysis.logs.junit import outcomes_in_zip
+
+    def read_log(path: Path, name: str) -> tuple[tuple[str, ...], str]:
+        analysis = analyse_logs([JobLog.from_path(name, path, conclusion="failure")], budget=500)
+        return analysis.failed_tests, analysis.fingerprint
+
+    if target.run_id is None:
+        return None
+    reader = HistoryReader(client, Readers(outcomes_in_zip, read_log), dest)
+    history = reader.read(
+        run_id=target.run_id,
+        attempt=target.attempt,
+        head_sha=target.head_sha,
+        workflow_id=target.workflow_id,
+        default_branch=target.default_branch,
+        job_names=job_names,
+    )
+    for what in history.notes:
+        note(f"Could not read {what}; the flakiness verdict goes on without it.")
+    return history
 
 
 def pulls_of_commit(client: GitHubClient, sha: str) -> tuple[int, ...]:
