@@ -439,3 +439,29 @@ def test_a_failure_that_came_and_went_on_main_untouched_by_the_change_is_flaky(
     assert (outputs["is_flaky"], outputs["failure_type"]) == ("true", "flaky_test")
     assert "1 recent run(s) on the default branch" in summary
     assert f"{REPO}/actions/jobs/41/logs" in [r.api_path for r in state.proxy.requests]
+
+
+def test_a_comment_by_someone_else_carrying_our_markers_is_ignored(
+    state: GitHubState, slack: Slack
+) -> None:
+    """Anyone can paste our hidden markers into a comment of their own: the bot must neither
+    edit it, nor read run ids from it, nor let it suppress the Slack alert of a new failure."""
+    state.standard()
+    state.comments(rf"{REPO}/commits/{state.head}/comments")
+    state.analyse(state.event(), "--dry-run", "--json")  # learn the signature marker
+    state.analyse(state.event())
+    (ours,) = state.posted("POST", rf"{REPO}/commits/{state.head}/comments")
+    forged = ours.replace(RUN_MARK.format(RUN_ID), RUN_MARK.format(424242))
+
+    def by_mallory(listing: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        user = {**listing[0]["user"], "login": "mallory", "id": 666, "type": "User"}
+        return [{**listing[0], "id": 91, "body": forged, "user": user}]
+
+    state.proxy.script("GET", rf"{REPO}/commits/{state.head}/comments", edit=by_mallory)
+    code, _, _, _ = state.analyse(state.event(run_attempt=2), "--slack-webhook-url", slack.url)
+
+    assert code == 0
+    assert state.proxy.calls("PATCH", rf"{REPO}/comments/91") == []
+    second = state.posted("POST", rf"{REPO}/commits/{state.head}/comments")[-1]
+    assert RUN_MARK.format(424242) not in second
+    assert len(slack.messages) == 1  # mallory's comment does not make the failure "known"

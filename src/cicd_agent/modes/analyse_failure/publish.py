@@ -81,8 +81,9 @@ def publish(ctx: RunContext, result: AnalyseFailureResult, target: RunTarget | N
 
 
 def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Existing | None:
-    """This run's comment if there is one, else a comment about the same failure on the branch."""
-    from cicd_agent.github.comments import marker
+    """This run's comment if there is one, else a comment about the same failure on the branch.
+    Only comments we wrote count: a marker pasted by anyone else is ignored."""
+    from cicd_agent.github.comments import is_ours, marker
 
     run_mark = marker(run_key(target.run_id)) if target.run_id is not None else None
     sig_mark = marker(sig_key)
@@ -92,7 +93,9 @@ def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Existing | N
         comments = client.read(
             f"listing the comments on #{number}",
             lambda: [
-                (c.id, c.body or "") for c in client.repository.get_issue(number).get_comments()
+                (c.id, c.body or "")
+                for c in client.repository.get_issue(number).get_comments()
+                if "<!-- cicd-agent:" in (c.body or "") and is_ours(client, c)
             ],
         )
         found = [Existing(i, b, True) for i, b in comments]
@@ -113,7 +116,13 @@ def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Existing | N
 
 
 def _commit_comments(client: GitHubClient, sha: str) -> list[tuple[int, str]]:
-    return [(c.id, c.body or "") for c in client.repository.get_commit(sha).get_comments()]
+    from cicd_agent.github.comments import is_ours
+
+    return [
+        (c.id, c.body or "")
+        for c in client.repository.get_commit(sha).get_comments()
+        if "<!-- cicd-agent:" in (c.body or "") and is_ours(client, c)
+    ]
 
 
 def _occurrences(body: str, target: RunTarget) -> list[tuple[int, str]]:

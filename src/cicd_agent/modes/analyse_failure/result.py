@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.modes.analyse_failure.markdown import code_block, code_span, prose
+from cicd_agent.markdown import code_block, code_span, prose
 from cicd_agent.result import ModeResult
 from cicd_agent.runner import Annotation
 

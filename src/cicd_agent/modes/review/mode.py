@@ -143,7 +143,9 @@ class Review:
         found = list(verdict.findings)
         answers = opinion.answers if opinion else []
         if opinion is not None:
-            extra, dropped = model_findings(answers, opinion.shown, ctx.redactor.redact)
+            extra, dropped = model_findings(
+                answers, opinion.shown, ctx.redactor.redact, links=_own_links(ctx)
+            )
             extra, invented = _on_existing_lines(facts, extra)
             dropped += invented
             found += extra
@@ -165,7 +167,7 @@ class Review:
         placement = place(postable[:limit], facts.diff, _link_maker(ctx, facts.plan.head))
         sarif = write_sarif(_sarif_path(ctx), reported)
         if answers:
-            summary = merged_summary(answers, ctx.redactor.redact)
+            summary = merged_summary(answers, ctx.redactor.redact, links=_own_links(ctx))
         elif isinstance(facts, HandoffFacts):
             summary = facts.summary
         else:
@@ -280,6 +282,12 @@ def _new_in(finding: Finding, facts: ReviewFacts) -> bool:
     if changed is None:
         return False
     return finding.line is None or changed.hunk_at(finding.line) is not None
+
+
+def _own_links(ctx: RunContext) -> tuple[str, ...]:
+    """The one place model text may still link to: this repository on its GitHub server."""
+    server = ctx.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    return (f"{server}/{ctx.repository}/",) if ctx.repository else ()
 
 
 def _link_maker(ctx: RunContext, head: str) -> LinkMaker:

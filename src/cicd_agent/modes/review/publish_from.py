@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.findings import Finding, sort_findings
 from cicd_agent.errors import GitHubError, UsageError
 from cicd_agent.events import PULL_REQUEST_EVENTS, WorkflowRun, require_workflow_run
+from cicd_agent.markdown import neutralise
 from cicd_agent.modes.review.collect import ReviewFacts, api_diff, files_risk
 from cicd_agent.modes.review.decide import SUMMARY_LIMIT
 from cicd_agent.modes.review.handoff import (
@@ -234,8 +235,9 @@ def _reasons(
 
 
 def _text(text: str, limit: int, redact: Callable[[str], str], *, one_line: bool = False) -> str:
-    """Untrusted text as we post it: redacted, without HTML comments, cut to ``limit``."""
-    safe = redact(text).replace("<!--", "&lt;!--")
+    """Untrusted text as we post it: redacted, neutralised (no HTML, mentions, foreign links or
+    markers), cut to ``limit``."""
+    safe = neutralise(redact(text))
     if one_line:
         safe = " ".join(safe.split())
     return cut(safe, limit)
