@@ -606,10 +606,17 @@ def _merge_decisions(floor: Decision, final: Decision) -> Decision:
 
 
 def _clean_opinion(ctx: RunContext, opinion: DeployOpinion) -> DeployOpinion:
-    """Model text is shaped by untrusted input: redact it and bound it before anyone sees it."""
+    """Model text is shaped by untrusted input: redact, bound and neutralise it (no mentions,
+    HTML or links) before anyone sees it."""
 
     def clean(items: list[str]) -> list[str]:
-        return [ctx.redactor.redact(item.strip())[:300] for item in items[:8] if item.strip()]
+        from cicd_agent.markdown import neutralise
+
+        return [
+            neutralise(ctx.redactor.redact(item.strip())[:300])
+            for item in items[:8]
+            if item.strip()
+        ]
 
     return DeployOpinion(
         risk_factors=clean(opinion.risk_factors),

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.errors import ModelError
+from cicd_agent.markdown import neutralise
 from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
 from cicd_agent.modes.gen_tests.gate import Gate, Verdict
@@ -317,7 +318,7 @@ class Generator:
                     number,
                     test_path,
                     verdict,
-                    self.prompts.redactor.redact(answer.rationale)[:_RATIONALE_CHARS],
+                    neutralise(self.prompts.redactor.redact(answer.rationale)[:_RATIONALE_CHARS]),
                     time.monotonic() - started,
                 )
             )
