@@ -253,6 +253,15 @@ def test_invalid_policy_is_a_usage_error(tmp_path: Path, project: GitRepoBuilder
     assert outputs["recommendation"] == "hold"
 
 
+def test_a_fail_on_the_deploy_phase_cannot_produce_is_a_usage_error(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    code, outputs, _, _ = run(tmp_path, project, "--fail-on", "rollback")
+    assert code == 2  # was accepted and did nothing: the gate looked armed but never fired
+    assert "fail-on 'rollback' is not valid for deploy-gate --phase deploy" in outputs["error"]
+    assert outputs["recommendation"] == "hold"
+
+
 def test_push_event_that_created_the_branch_judges_the_head(
     tmp_path: Path, project: GitRepoBuilder
 ) -> None:

@@ -13,7 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from cicd_agent import __version__
 from cicd_agent.errors import CicdError, ExitCode, UsageError
@@ -23,6 +23,7 @@ from cicd_agent.runner import Annotation, RunnerIO
 
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
+    from cicd_agent.pipeline import Mode
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,7 +33,7 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message[:1].upper()}{message[1:]}.", hint=f"See `{self.prog} --help`.")
 
 
-def build_parser(selected: str | None) -> tuple[argparse.ArgumentParser, Any]:
+def build_parser(selected: str | None) -> tuple[argparse.ArgumentParser, Mode | None]:
     """The CLI parser; only the selected mode is imported, to add its own options."""
     parser = _Parser(
         prog="cicd-agent",
@@ -49,8 +50,21 @@ def build_parser(selected: str | None) -> tuple[argparse.ArgumentParser, Any]:
         if name == selected:
             mode = load_mode(name)
             add_common_options(sub)
+            _describe_fail_on(sub, mode.fail_on_choices)
             mode.add_arguments(sub)
     return parser, mode
+
+
+def _describe_fail_on(parser: argparse.ArgumentParser, choices: tuple[str, ...]) -> None:
+    """``--help`` lists the ``fail-on`` values this mode accepts, and hides the option from a
+    mode that has none (passing it anyway is still a usage error, never silently ignored)."""
+    for action in parser._actions:
+        if action.dest == "fail_on":
+            action.help = (
+                f"policy threshold that makes the step exit 1: {', '.join(choices)}"
+                if choices
+                else argparse.SUPPRESS
+            )
 
 
 def _selected_mode(argv: Sequence[str]) -> str | None:
@@ -76,7 +90,7 @@ def main(
     )
     mode_name = _selected_mode(argv)
     ctx: RunContext | None = None
-    mode: Any = None
+    mode: Mode | None = None
     try:
         parser, mode = build_parser(mode_name)
         try:
@@ -90,12 +104,11 @@ def main(
         fill_from_inputs(sub, args, environ)
         options = CommonOptions.from_args(args, environ)
         from cicd_agent.context import RunContext
-        from cicd_agent.pipeline import run_mode
 
         ctx = RunContext(
             mode_name=mode.name, options=options, args=args, environ=environ, runner=runner
         )
-        result, code = run_mode(mode, ctx)
+        result, code = mode.run(ctx)
         if options.json:
             stdout.write(json.dumps(result.to_json(), sort_keys=True) + "\n")
         return int(code)
@@ -144,7 +157,7 @@ def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentP
 def _fail(
     runner: RunnerIO,
     ctx: RunContext | None,
-    mode: Any,
+    mode: Mode | None,
     mode_name: str | None,
     error: CicdError,
     *,

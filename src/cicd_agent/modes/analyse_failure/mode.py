@@ -23,8 +23,10 @@ from cicd_agent.modes.analyse_failure.result import AnalyseFailureResult
 if TYPE_CHECKING:
     from cicd_agent.analysis.logs import LogAnalysis
     from cicd_agent.context import RunContext
+    from cicd_agent.errors import ExitCode
     from cicd_agent.modes.analyse_failure.facts import FailureFacts, RunTarget
     from cicd_agent.modes.analyse_failure.opinion import Evidence, FailureOpinion
+    from cicd_agent.result import ModeResult
 
 EXCERPT_NAME = "cicd-agent-failure-excerpt-{run}.txt"
 
@@ -150,6 +152,11 @@ class AnalyseFailure:
 
         target = result._target if isinstance(result, _Result) else None
         publish(ctx, result, target)
+
+    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+        from cicd_agent.pipeline import run_mode
+
+        return run_mode(self, ctx)
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
         return {}

@@ -58,7 +58,10 @@ class CanaryFacts:
 
 
 class CanaryPhase:
-    """The steps of the canary phase (a :class:`~cicd_agent.modes.deploy_gate.mode.Phase`)."""
+    """The steps of the canary phase (a :class:`~cicd_agent.pipeline.Steps`)."""
+
+    name = "deploy-gate --phase canary"
+    fail_on_choices: tuple[str, ...] = ("rollback",)
 
     def collect(self, ctx: RunContext) -> CanaryFacts:
         from cicd_agent.modes.deploy_canary.config import load_canary_config

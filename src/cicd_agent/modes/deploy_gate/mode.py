@@ -10,12 +10,11 @@ This module is wiring: the analysis lives in ``analysis/changes``, ``history``, 
 from __future__ import annotations
 
 import argparse
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -32,42 +31,28 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.risk import Reason, RiskAssessment, RiskLevel
     from cicd_agent.analysis.signals import CoverageReport, JUnitCounts, PullReview, SignalName
     from cicd_agent.context import RunContext
+    from cicd_agent.errors import ExitCode
+    from cicd_agent.modes.deploy_canary.mode import CanaryPhase
     from cicd_agent.modes.deploy_gate.result import DeployGateResult, ModelAdvice
 
 DEFAULT_APPROVAL_CONFIDENCE = 0.6
 DEFAULT_FAILURE_WINDOW_DAYS = 14
 DIFF_FILES_FOR_MODEL = 40
-CANARY_MODULE = "cicd_agent.modes.deploy_canary.mode"
 
 
-class Phase(Protocol):
-    """One phase of deploy-gate: the steps of :class:`~cicd_agent.pipeline.Mode` minus naming."""
-
-    def collect(self, ctx: RunContext) -> Any: ...
-    def analyse(self, ctx: RunContext, facts: Any) -> Any: ...
-    def ask(self, ctx: RunContext, facts: Any, verdict: Any) -> Any | None: ...
-    def decide(self, ctx: RunContext, verdict: Any, opinion: Any | None) -> ModeResult: ...
-    def publish(self, ctx: RunContext, result: ModeResult) -> None: ...
-    def failure_outputs(self, ctx: RunContext) -> dict[str, str]: ...
-
-
-def canary_phase() -> Phase:
-    """The canary phase (issue 4). The seam: ``cicd_agent.modes.deploy_canary.mode`` exposes
-    ``PHASE`` (a :class:`Phase`) and ``add_arguments(parser)`` for its own options."""
+def canary_phase() -> CanaryPhase:
+    """The canary phase (issue 4), imported only when it runs."""
     try:
-        module = importlib.import_module(CANARY_MODULE)
+        from cicd_agent.modes.deploy_canary.mode import PHASE
     except ModuleNotFoundError as exc:
         raise UsageError("The canary phase is not part of this build of cicd-agent.") from exc
-    phase: Phase = module.PHASE
-    return phase
+    return PHASE
 
 
 def _add_canary_arguments(parser: argparse.ArgumentParser) -> None:
-    try:
-        module = importlib.import_module(CANARY_MODULE)
-    except ModuleNotFoundError:
-        return
-    module.add_arguments(parser)
+    from cicd_agent.modes.deploy_canary.mode import add_arguments
+
+    add_arguments(parser)
 
 
 class DeployOpinion(BaseModel):
@@ -114,14 +99,6 @@ class DeployVerdict:
     signals: list[Any]
 
 
-@dataclass
-class _Staged:
-    """A step's value with the phase that produced it, so later steps go to the same phase."""
-
-    phase: Phase
-    value: Any
-
-
 class DeployGate:
     """The ``deploy-gate`` mode: dispatches every step to the selected phase."""
 
@@ -164,36 +141,34 @@ class DeployGate:
         add("--slack-webhook-url", help="Slack incoming webhook for holds and approvals")
         _add_canary_arguments(parser)
 
-    def _phase(self, ctx: RunContext) -> Phase:
-        return canary_phase() if getattr(ctx.args, "phase", None) == "canary" else DEPLOY_PHASE
+    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+        """Run the selected phase's steps. Each phase is its own typed
+        :class:`~cicd_agent.pipeline.Steps`, with the ``fail-on`` values it can produce:
+        ``--phase deploy --fail-on rollback`` is refused before any work, not ignored."""
+        from cicd_agent.pipeline import run_mode
 
-    def collect(self, ctx: RunContext) -> _Staged:
-        phase = self._phase(ctx)
-        return _Staged(phase, phase.collect(ctx))
-
-    def analyse(self, ctx: RunContext, facts: _Staged) -> _Staged:
-        return _Staged(facts.phase, facts.phase.analyse(ctx, facts.value))
-
-    def ask(self, ctx: RunContext, facts: _Staged, verdict: _Staged) -> _Staged | None:
-        opinion = verdict.phase.ask(ctx, facts.value, verdict.value)
-        return None if opinion is None else _Staged(verdict.phase, opinion)
-
-    def decide(self, ctx: RunContext, verdict: _Staged, opinion: _Staged | None) -> ModeResult:
-        return verdict.phase.decide(ctx, verdict.value, opinion.value if opinion else None)
-
-    def publish(self, ctx: RunContext, result: ModeResult) -> None:
-        self._phase(ctx).publish(ctx, result)
+        if _is_canary(ctx):
+            return run_mode(canary_phase(), ctx)
+        return run_mode(DEPLOY_PHASE, ctx)
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
-        try:
-            phase = self._phase(ctx)
-        except UsageError:
-            phase = DEPLOY_PHASE
-        return phase.failure_outputs(ctx)
+        if _is_canary(ctx):
+            try:
+                return canary_phase().failure_outputs(ctx)
+            except UsageError:
+                pass
+        return DEPLOY_PHASE.failure_outputs(ctx)
+
+
+def _is_canary(ctx: RunContext) -> bool:
+    return getattr(ctx.args, "phase", None) == "canary"
 
 
 class DeployPhase:
     """Risk, signals and policy → proceed or hold, strategy, approval, routing."""
+
+    name = "deploy-gate --phase deploy"
+    fail_on_choices: tuple[str, ...] = ("hold",)
 
     def collect(self, ctx: RunContext) -> DeployFacts:
         from cicd_agent.analysis import policy as policies
@@ -726,4 +701,4 @@ def _slack_text(ctx: RunContext, result: DeployGateResult) -> str:
 DEPLOY_PHASE = DeployPhase()
 MODE = DeployGate()
 
-__all__ = ["MODE", "DeployGate", "DeployPhase", "Phase", "canary_phase"]
+__all__ = ["MODE", "DeployGate", "DeployPhase", "canary_phase"]

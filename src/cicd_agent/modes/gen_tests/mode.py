@@ -25,6 +25,7 @@ from cicd_agent.errors import UsageError
 from cicd_agent.modes.gen_tests.report import FAIL_ON_UNCOVERED, GenTestsResult, SegmentReport
 
 if TYPE_CHECKING:
+    from cicd_agent.errors import ExitCode
     from cicd_agent.modes.gen_tests.candidates import Job, Outcome
     from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, CoverageReport
     from cicd_agent.modes.gen_tests.gate import ProjectCommand, SuiteBaseline
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.gen_tests.segments import Segment
     from cicd_agent.modes.gen_tests.shard import Shard
     from cicd_agent.modes.gen_tests.targets import Targets
+    from cicd_agent.result import ModeResult
 
 DEFAULT_TEST_COMMAND = "python -m pytest"
 DEFAULT_TEST_TIMEOUT = 120.0
@@ -443,6 +445,11 @@ class GenTests:
             result.pushed_sha = push_accepted_tests(ctx, result)
         finally:
             ctx.runner.set_outputs({"pushed_sha": result.pushed_sha})
+
+    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+        from cicd_agent.pipeline import run_mode
+
+        return run_mode(self, ctx)
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
         return {}

@@ -27,8 +27,10 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.findings import Finding
     from cicd_agent.analysis.placement import LinkMaker
     from cicd_agent.context import RunContext
+    from cicd_agent.errors import ExitCode
     from cicd_agent.modes.review.collect import ReviewFacts, ReviewFloor, ReviewOpinion
     from cicd_agent.modes.review.publish import PublishPlan
+    from cicd_agent.result import ModeResult
 
 DEFAULT_REPORT_ON = Severity.MEDIUM
 DEFAULT_MAX_FINDINGS = 25
@@ -229,6 +231,11 @@ class Review:
             plan.handed_off = True
         publish(ctx, result, plan)
         result.headline = result.make_headline()
+
+    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+        from cicd_agent.pipeline import run_mode
+
+        return run_mode(self, ctx)
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
         return {}
