@@ -212,7 +212,7 @@ def test_the_token_is_never_written_down(pushed: tuple[PullRequest, Run]) -> Non
 @pytest.mark.slow
 def test_a_fork_pull_request_pushes_nothing_and_says_why(pull_request: PullRequest) -> None:
     run = pull_request.run(fork=True)
-    assert run.document["pushed_sha"] == ""
+    assert "pushed_sha" not in run.document
     assert _pushed_sha_output(run.outputs) == ""
     assert pull_request.branch() == pull_request.head
     assert "push was requested, but the pull request comes from a fork" in run.notes
@@ -227,7 +227,7 @@ def test_a_branch_that_moved_meanwhile_is_not_overwritten(pull_request: PullRequ
     git(remote, "update-ref", f"refs/heads/{BRANCH}", moved)
     run = pull_request.run()
     assert pull_request.branch() == moved
-    assert run.document["pushed_sha"] == ""
+    assert "pushed_sha" not in run.document
     assert f"the branch {BRANCH} is no longer at {head[:12]}" in run.notes
     assert "nothing was overwritten, the accepted tests are in the patch file" in run.notes
 
@@ -236,7 +236,7 @@ def test_a_branch_that_moved_meanwhile_is_not_overwritten(pull_request: PullRequ
 def test_a_dry_run_pushes_nothing(pull_request: PullRequest) -> None:
     run = pull_request.run("--dry-run")
     assert pull_request.branch() == pull_request.head
-    assert run.document["pushed_sha"] == ""
+    assert "pushed_sha" not in run.document
     assert "push was requested, but this is a dry run" in run.notes
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from cicd_agent import __version__
 from cicd_agent.errors import CicdError, ExitCode, UsageError
@@ -166,7 +167,7 @@ def _fail(
     wants_json: bool,
 ) -> int:
     """The one exit path for failures: outputs that can be known, an annotation, a summary."""
-    from cicd_agent.result import ModelUsageReport, render_output
+    from cicd_agent.result import ModelUsageReport, render_output, without_empty
 
     message = str(error.message)
     if ctx is not None:
@@ -191,7 +192,24 @@ def _fail(
     lines.append(f"Exit code {code}.")
     runner.write_summary("\n".join(lines))
     if wants_json:
-        document = {"mode": mode_name, "error": message, "hint": error.hint, "exit_code": code}
-        document.update({k: v for k, v in outputs.items() if k not in document})
-        stdout.write(json.dumps(document, sort_keys=True) + "\n")
+        document: dict[str, Any] = {
+            "mode": mode_name,
+            "error": message,
+            "hint": error.hint,
+            "exit_code": code,
+            "tokens_used": usage.tokens_used,
+            "cost_usd": usage.cost_usd,
+        }
+        document.update({k: _number(v) for k, v in outputs.items() if k not in document})
+        stdout.write(json.dumps(without_empty(document), sort_keys=True) + "\n")
     return code
+
+
+def _number(text: str) -> int | float | str:
+    """A fail-closed output as ``--json`` shows it: ``"0"`` is the number 0 (outputs are the
+    strings GitHub requires; the JSON document is typed)."""
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if re.fullmatch(r"-?\d+\.\d+", text):
+        return float(text)
+    return text

@@ -4,7 +4,7 @@ judgement. Kept apart from ``deploy_canary`` so registering the phase's options 
 from __future__ import annotations
 
 from cicd_agent.analysis.canary import CanaryJudgement
-from cicd_agent.result import ModeResult
+from cicd_agent.result import Fixed, ModeResult
 from cicd_agent.runner import Annotation
 
 
@@ -17,7 +17,7 @@ class CanaryResult(ModeResult):
         judgement = self.judgement
         return {
             "verdict": judgement.verdict,
-            "canary_score": f"{judgement.canary_score:.1f}",
+            "canary_score": Fixed(judgement.canary_score, 1),
             "rollback": judgement.rollback,
             "healthy": judgement.healthy,
             "reasons": list(judgement.reasons),

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cicd_agent.modes.gen_tests.candidates import Attempt
 from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
 from cicd_agent.modes.gen_tests.patch import describe_gain
-from cicd_agent.result import ModeResult
+from cicd_agent.result import Fixed, ModeResult
 from cicd_agent.runner import Annotation
 
 FAIL_ON_UNCOVERED = "uncovered"
@@ -108,10 +108,8 @@ class GenTestsResult(ModeResult):
         return {
             "tests_generated": self.funnel["generated"],
             "tests_accepted": self.funnel["accepted"],
-            "coverage_before": ""
-            if self.coverage_before is None
-            else f"{self.coverage_before:.2f}",
-            "coverage_after": "" if self.coverage_after is None else f"{self.coverage_after:.2f}",
+            "coverage_before": _fixed_percent(self.coverage_before),
+            "coverage_after": _fixed_percent(self.coverage_after),
             "patch_path": self.patch_path or "",
             "funnel": self.funnel,
         }
@@ -179,7 +177,7 @@ class GenTestsResult(ModeResult):
         lines, branches = self.uncovered_count
         return (
             f"**Coverage of the changed files** (lines and branches, coverage.py): "
-            f"{_percent(self.coverage_before)} → {_percent(self.coverage_after)}. "
+            f"{_fixed_percent(self.coverage_before)} → {_fixed_percent(self.coverage_after)}. "
             f"Still not covered in the change: {lines} line(s), {branches} branch(es)."
         )
 
@@ -230,3 +228,7 @@ def candidate_report(attempt: Attempt, redact: Callable[[str], str]) -> Candidat
         runs=verdict.runs,
         seconds=round(attempt.seconds, 2),
     )
+
+
+def _fixed_percent(value: float | None) -> Fixed | None:
+    return None if value is None else Fixed(value, 2)
