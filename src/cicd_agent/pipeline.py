@@ -2,7 +2,7 @@
 
 A mode's steps satisfy :class:`Steps`; :func:`run_mode` drives them and owns the parts that must
 behave the same everywhere: validating ``fail-on``, keeping the deterministic result when the
-model fails, writing outputs before any GitHub write, and the policy exit code. What the CLI
+model fails, writing outputs once from the final result, and the policy exit code. What the CLI
 sees of a mode is :class:`Mode`: its options, its fail-closed outputs and ``run``. Each mode's
 ``run`` is ``run_mode(self, ctx)``, so mypy infers the step types from the mode's own methods and
 rejects a mode whose steps do not fit together (``collect``'s result is not what ``analyse``
@@ -85,7 +85,7 @@ class Steps(Protocol[FactsT, VerdictT, OpinionT, ResultT]):
         """Merge the model's opinion with the verdict under guardrails: it may only raise risk."""
 
     def publish(self, ctx: RunContext, result: ResultT) -> None:
-        """Review, comment or check run. Outputs are already written when this runs."""
+        """Review, comment or check run. Outputs are written after it, from the result as it leaves it."""
 
 
 def validate_fail_on(fail_on: str | None, choices: tuple[str, ...], mode: str) -> None:
@@ -113,7 +113,6 @@ def run_mode(
     result = mode.decide(ctx, verdict, opinion)
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
     result.usage = ctx.usage_report()
-    ctx.runner.set_outputs(result.outputs())
     exit_code = ExitCode.OK
     try:
         mode.publish(ctx, result)
@@ -123,6 +122,10 @@ def run_mode(
         result.headline = f"Publishing to GitHub failed: {exc} {result.headline}"
         ctx.runner.annotate(Annotation("error", f"Publishing to GitHub failed: {exc}"))
         exit_code = ExitCode.EXTERNAL
+    finally:
+        # Once, from the final result (what publishing posted included), whatever happened:
+        # a crash while publishing still leaves the decided outputs for later steps.
+        ctx.runner.set_outputs(result.outputs())
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
     for annotation in result.annotations():
         ctx.runner.annotate(annotation)

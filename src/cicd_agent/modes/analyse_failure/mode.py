@@ -9,6 +9,7 @@ Wiring only. ``analysis.logs`` finds the error in the logs (deterministic, strea
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -135,7 +136,7 @@ class AnalyseFailure:
             disagreements=merged.disagreements,
             signature=analysis.fingerprint,
             excerpt=analysis.excerpt,
-            excerpt_file=_write_excerpt(ctx, analysis.excerpt, target),
+            excerpt_file=_excerpt_path(ctx, analysis.excerpt, target),
             run_id=target.run_id if target else None,
             run_url=target.html_url if target else "",
             branch=target.branch if target else "",
@@ -150,6 +151,9 @@ class AnalyseFailure:
     def publish(self, ctx: RunContext, result: AnalyseFailureResult) -> None:
         from cicd_agent.modes.analyse_failure.publish import publish
 
+        if result.excerpt_file:
+            text = result.excerpt if result.excerpt.endswith("\n") else result.excerpt + "\n"
+            Path(result.excerpt_file).write_text(text, encoding="utf-8")
         target = result._target if isinstance(result, _Result) else None
         publish(ctx, result, target)
 
@@ -218,15 +222,17 @@ def _analyse(ctx: RunContext, facts: FailureFacts) -> Verdict:
     )
 
 
-def _write_excerpt(ctx: RunContext, excerpt: str, target: RunTarget | None) -> str:
-    """The excerpt as a file for later steps: under ``$RUNNER_TEMP``, never in the checkout."""
+def _excerpt_path(ctx: RunContext, excerpt: str, target: RunTarget | None) -> str:
+    """Where ``publish`` writes the excerpt for later steps: under ``$RUNNER_TEMP``, never in
+    the checkout; off a runner, a name of this process's own in the system temp folder."""
     if not excerpt:
         return ""
-    folder = ctx.environ.get("RUNNER_TEMP") or tempfile.mkdtemp(prefix="cicd-agent-")
     run = target.run_id if target and target.run_id is not None else "local"
-    path = Path(folder) / EXCERPT_NAME.format(run=run)
-    path.write_text(excerpt if excerpt.endswith("\n") else excerpt + "\n", encoding="utf-8")
-    return str(path)
+    name = EXCERPT_NAME.format(run=run)
+    runner_temp = ctx.environ.get("RUNNER_TEMP")
+    if runner_temp:
+        return str(Path(runner_temp) / name)
+    return str(Path(tempfile.gettempdir()) / name.replace(".txt", f"-{os.getpid()}.txt"))
 
 
 MODE = AnalyseFailure()

@@ -76,7 +76,6 @@ def publish(ctx: RunContext, result: AnalyseFailureResult, target: RunTarget | N
         ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
     elif outcome.url:
         result.comment_url = outcome.url
-        ctx.runner.set_outputs({"comment_url": outcome.url})
     _notify(ctx, result, slack_url, new=not same_failure, checked=True)
 
 

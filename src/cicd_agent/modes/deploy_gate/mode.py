@@ -519,16 +519,16 @@ class DeployPhase:
             change_window=window_text,
             advice=advice,
         )
-        result.audit_file = _write_audit(ctx, facts, result)
+        result._audit_inputs = facts.inputs
         return result
 
-    def publish(self, ctx: RunContext, result: ModeResult) -> None:
+    def publish(self, ctx: RunContext, result: DeployGateResult) -> None:
         from cicd_agent.analysis.policy import Recommendation
-        from cicd_agent.modes.deploy_gate.result import DeployGateResult
         from cicd_agent.notify import post_message
 
+        result.audit_file = _write_audit(ctx, result)
         url = ctx.args.slack_webhook_url
-        if not url or not isinstance(result, DeployGateResult):
+        if not url:
             return
         if result.recommendation is not Recommendation.HOLD and not result.requires_approval:
             return
@@ -649,7 +649,7 @@ def _audit_path(ctx: RunContext) -> Path:
     return default_audit_path(ctx.environ, "deploy-gate", git_dir)
 
 
-def _write_audit(ctx: RunContext, facts: DeployFacts, result: DeployGateResult) -> str:
+def _write_audit(ctx: RunContext, result: DeployGateResult) -> str:
     from cicd_agent import audit
 
     usage = ctx.usage_report()
@@ -658,8 +658,8 @@ def _write_audit(ctx: RunContext, facts: DeployFacts, result: DeployGateResult) 
         "phase": "deploy",
         "repository": ctx.repository,
         "event": ctx.options.event_name,
-        "inputs_digest": audit.digest(facts.inputs),
-        "inputs": facts.inputs,
+        "inputs_digest": audit.digest(result._audit_inputs),
+        "inputs": result._audit_inputs,
         "signals": [s.model_dump(mode="json") for s in result.signals],
         "features": result.features.model_dump(mode="json"),
         "verdict": {

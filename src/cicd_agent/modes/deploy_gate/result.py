@@ -6,7 +6,9 @@ decision first, then the signals with their weights and scores, then the reasons
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from cicd_agent.analysis.changes import ChangeType
 from cicd_agent.analysis.policy import (
@@ -67,6 +69,8 @@ class DeployGateResult(ModeResult):
     change_window: str
     advice: ModelAdvice | None = None
     audit_file: str = ""
+    # The inputs the verdict saw, for the audit record ``publish`` appends (not an output).
+    _audit_inputs: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @property
     def missing_signals(self) -> list[str]:

@@ -441,10 +441,7 @@ class GenTests:
     def publish(self, ctx: RunContext, result: GenTestsResult) -> None:
         from cicd_agent.modes.gen_tests.push import push_accepted_tests
 
-        try:
-            result.pushed_sha = push_accepted_tests(ctx, result)
-        finally:
-            ctx.runner.set_outputs({"pushed_sha": result.pushed_sha})
+        result.pushed_sha = push_accepted_tests(ctx, result)
 
     def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.pipeline import run_mode

@@ -70,6 +70,9 @@ class ReviewOpinion:
     answers: list[ReviewAnswer]
     packing: Packing
     failed_parts: list[int] = field(default_factory=list)
+    # Lines of each shown file at head, read when the answers come in, so ``decide`` can drop
+    # findings on invented lines without reading git itself.
+    line_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def shown(self) -> set[str]:

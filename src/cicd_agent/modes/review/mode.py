@@ -10,6 +10,7 @@ commits, so ``risk_level`` means the same in every mode.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -82,7 +83,8 @@ class Review:
         group.add_argument(
             "--sarif-file",
             type=Path,
-            help=f"where to write the SARIF file (default: $RUNNER_TEMP/{SARIF_NAME})",
+            help=f"where to write the SARIF file (default: $RUNNER_TEMP/{SARIF_NAME}; off a "
+            "runner, cicd-agent-review-PID.sarif in the system temp folder)",
         )
         group.add_argument(
             "--result-file",
@@ -126,7 +128,11 @@ class Review:
         if isinstance(facts, HandoffFacts):
             ctx.note("publish-from posts the review run's result; the model was not asked.")
             return None
-        return ask_model(ctx, facts, verdict.findings, _max_calls(ctx))
+        opinion = ask_model(ctx, facts, verdict.findings, _max_calls(ctx))
+        if opinion is not None and opinion.answers and facts.repo is not None:
+            texts = facts.repo.read_texts(facts.plan.head, sorted(opinion.shown))
+            opinion.line_counts = {path: len(text.splitlines()) for path, text in texts.items()}
+        return opinion
 
     def decide(
         self, ctx: RunContext, verdict: ReviewFloor, opinion: ReviewOpinion | None
@@ -135,8 +141,6 @@ class Review:
         from cicd_agent.analysis.placement import place
         from cicd_agent.modes.review.decide import decide, merged_summary, model_findings
         from cicd_agent.modes.review.publish_from import HandoffFacts
-        from cicd_agent.sarif import write_sarif
-
         facts = verdict.facts
         report_on = _report_on(ctx)
         fail_on = (
@@ -148,7 +152,7 @@ class Review:
             extra, dropped = model_findings(
                 answers, opinion.shown, ctx.redactor.redact, links=_own_links(ctx)
             )
-            extra, invented = _on_existing_lines(facts, extra)
+            extra, invented = _on_existing_lines(opinion.line_counts, extra)
             dropped += invented
             found += extra
             if dropped:
@@ -167,7 +171,6 @@ class Review:
         postable = [f for f in reported if _new_in(f, facts)]
         limit = _max_findings(ctx)
         placement = place(postable[:limit], facts.diff, _link_maker(ctx, facts.plan.head))
-        sarif = write_sarif(_sarif_path(ctx), reported)
         if answers:
             summary = merged_summary(answers, ctx.redactor.redact, links=_own_links(ctx))
         elif isinstance(facts, HandoffFacts):
@@ -209,7 +212,7 @@ class Review:
             head=facts.diff.head,
             incremental_from=facts.incremental_from,
             pull_request=facts.plan.number,
-            sarif_file=str(sarif),
+            sarif_file=str(_sarif_path(ctx)),
         )
         result.headline = result.make_headline()
         if placement.moved:
@@ -222,7 +225,9 @@ class Review:
 
     def publish(self, ctx: RunContext, result: ReviewResult) -> None:
         from cicd_agent.modes.review.publish import publish
+        from cicd_agent.sarif import write_sarif
 
+        write_sarif(Path(result.sarif_file), result.reported)
         plan = result._plan if isinstance(result, _Result) else None
         if plan is None:
             return
@@ -270,13 +275,11 @@ def _max_calls(ctx: RunContext) -> int:
     return DEFAULT_MAX_MODEL_CALLS if value is None else value
 
 
-def _on_existing_lines(facts: ReviewFacts, found: list[Finding]) -> tuple[list[Finding], int]:
+def _on_existing_lines(
+    lengths: Mapping[str, int], found: list[Finding]
+) -> tuple[list[Finding], int]:
     """Drop model findings on lines past the end of their file at head: the line was invented,
     and a finding there must neither be linked nor count towards ``fail-on``."""
-    if facts.repo is None or not found:
-        return found, 0
-    texts = facts.repo.read_texts(facts.plan.head, sorted({f.path for f in found}))
-    lengths = {path: len(text.splitlines()) for path, text in texts.items()}
     kept = [f for f in found if f.line is None or f.line <= lengths.get(f.path, f.line)]
     return kept, len(found) - len(kept)
 
@@ -312,11 +315,16 @@ def _link_maker(ctx: RunContext, head: str) -> LinkMaker:
 
 
 def _sarif_path(ctx: RunContext) -> Path:
+    """``--sarif-file``, else ``$RUNNER_TEMP/cicd-agent-review.sarif`` (the runner empties
+    RUNNER_TEMP after each job). Off a runner, a name of this process's own in the system temp
+    folder, so two reviews on one machine never overwrite each other's file."""
     chosen = ctx.args.sarif_file
     if isinstance(chosen, Path):
         return chosen
-    folder = ctx.environ.get("RUNNER_TEMP") or tempfile.gettempdir()
-    return Path(folder) / SARIF_NAME
+    runner_temp = ctx.environ.get("RUNNER_TEMP")
+    if runner_temp:
+        return Path(runner_temp) / SARIF_NAME
+    return Path(tempfile.gettempdir()) / f"cicd-agent-review-{os.getpid()}.sarif"
 
 
 def _plain_summary(facts: ReviewFacts, findings: list[Finding]) -> str:
