@@ -400,3 +400,26 @@ def test_five_thousand_file_commit_is_judged_whole(tmp_path: Path, project: GitR
     assert outputs["risk_level"] in ("high", "critical")
     size = next(r for r in json.loads(outputs["reasons"]) if r["signal"] == "size")
     assert size["message"].startswith("5,000 lines changed")
+
+
+def test_the_risk_is_the_one_assess_range_gives(tmp_path: Path, project: GitRepoBuilder) -> None:
+    """deploy-gate scores with analysis.risk.assess_range, as review does: one risk, no copy."""
+    from cicd_agent.analysis.risk import assess_range
+
+    base = project.head()
+    head = project.commit(
+        "Migrate and ship a binary",
+        {
+            "migrations/0002_drop.sql": "DROP TABLE orders;\n",
+            "migrations/0003_seed.bin": bytes(range(256)) * 64,
+            "src/shop/orders.py": SOURCE + "CACHE = {}\n",
+        },
+    )
+    code, _, _, document = run(tmp_path, project, "--base", base, "--head", head, "--json")
+    _, _, expected = assess_range(project.path, head, base)
+    assert code == 0 and document is not None
+    assert document["deterministic_level"] == expected.risk_level.value
+    assert document["change_types"] == [kind.value for kind in expected.change_types]
+    assert document["features"] == expected.features.model_dump(mode="json")
+    messages = {r["message"] for r in document["reasons"]}
+    assert {r.message for r in expected.reasons} <= messages

@@ -173,10 +173,8 @@ class DeployPhase:
     def collect(self, ctx: RunContext) -> DeployFacts:
         from cicd_agent.analysis import policy as policies
         from cicd_agent.analysis import signals
-        from cicd_agent.analysis.changes import ChangeType, read_change_set
         from cicd_agent.analysis.gitrepo import GitRepo
-        from cicd_agent.analysis.history import read_history
-        from cicd_agent.analysis.risk import assess_change, destructive_statements
+        from cicd_agent.analysis.risk import assess_range
 
         args = ctx.args
         weights = signals.parse_weights(args.safety_weights)
@@ -190,17 +188,12 @@ class DeployPhase:
 
         repo = GitRepo.open(ctx.options.repo_dir)
         base, head = self._range(ctx, repo)
-        change = read_change_set(repo, head, base)
+        # The same read and score as review's risk level (one implementation, no drift).
+        change, history, assessment = assess_range(ctx.options.repo_dir, head, base)
         if change.base_note:
             ctx.note(f"Change range: {change.base_note}.")
         if change.commits_truncated:
             ctx.note("More than 250 commits in the range: messages and authors of the first 250.")
-        history = read_history(repo, change)
-        migrations = [c.path for c in change.files if ChangeType.MIGRATION in c.types]
-        diff = repo.diff_text(change.base, change.head, migrations[:200], 2_000_000)
-        assessment = assess_change(
-            change.files, change.commits, history, destructive=destructive_statements(diff)
-        )
         tracked = repo.tracked_files(change.head)
         routing = policies.route(change.files, tracked)
 
