@@ -294,6 +294,8 @@ class GenTests:
         outcome = generator.run(verdict.jobs, verdict.missing_lines, verdict.missing_arcs)
         if outcome.stop_reason:
             ctx.note(f"Generation stopped early: {outcome.stop_reason}. Accepted tests are kept.")
+        if outcome.accepted:
+            outcome.coverage_after = self._measure_after(ctx, facts)
         return outcome
 
     # ------------------------------------------------------------------ decide
@@ -308,7 +310,7 @@ class GenTests:
 
     def _result(self, ctx: RunContext, verdict: Gaps, opinion: Outcome | None) -> GenTestsResult:
         from cicd_agent.modes.gen_tests.coverage_gaps import percent
-        from cicd_agent.modes.gen_tests.patch import describe_gain, write_patch
+        from cicd_agent.modes.gen_tests.patch import describe_gain
         from cicd_agent.modes.gen_tests.report import AcceptedFile, candidate_report, funnel
         from cicd_agent.modes.gen_tests.targets import gaps
 
@@ -334,11 +336,11 @@ class GenTests:
         outcome = opinion
         accepted = outcome.accepted if outcome else []
         after = facts.coverage
-        if accepted and facts.sandbox and facts.meter:
-            after = self._measure_after(ctx, facts)
+        if accepted and outcome is not None and outcome.coverage_after is not None:
+            after = outcome.coverage_after
             result.coverage_after = percent(after)
-            path = write_patch(accepted, self._patch_path(ctx, facts))
-            result.patch_path = str(path)
+            result.patch_path = str(self._patch_path(ctx, facts))
+            result._accepted_tests = list(accepted)
         lines, arcs = gaps(after, facts.targets)
         result.uncovered_lines = {p: sorted(v) for p, v in lines.items() if v}
         result.uncovered_branches = {p: sorted(v) for p, v in arcs.items() if v}
@@ -439,8 +441,11 @@ class GenTests:
     # ------------------------------------------------------------------ publish
 
     def publish(self, ctx: RunContext, result: GenTestsResult) -> None:
+        from cicd_agent.modes.gen_tests.patch import write_patch
         from cicd_agent.modes.gen_tests.push import push_accepted_tests
 
+        if result.patch_path:
+            write_patch(result._accepted_tests, Path(result.patch_path))
         result.pushed_sha = push_accepted_tests(ctx, result)
 
     def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:

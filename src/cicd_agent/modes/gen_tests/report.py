@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from cicd_agent.modes.gen_tests.candidates import Attempt
 from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
-from cicd_agent.modes.gen_tests.patch import describe_gain
+from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain
 from cicd_agent.result import Fixed, ModeResult
 from cicd_agent.runner import Annotation
 
@@ -80,6 +80,9 @@ def _percent(value: float | None) -> str:
 
 class GenTestsResult(ModeResult):
     """Everything one gen-tests run found, generated and accepted."""
+
+    # The accepted tests themselves, for the patch ``publish`` writes (not an output).
+    _accepted_tests: list[AcceptedTest] = PrivateAttr(default_factory=list)
 
     model_config = ConfigDict(extra="forbid")
 
