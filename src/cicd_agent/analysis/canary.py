@@ -90,42 +90,6 @@ class CanaryJudgement(BaseModel):
     metrics: tuple[MetricResult, ...]
     data_source_error: str | None = None
 
-    def markdown_table(self) -> str:
-        """One row per metric for the job summary: class, p-value, effect and both sides."""
-        rows = [
-            "| metric | class | p-value | canary/baseline mean | HL shift | baseline n, mean, "
-            "median, p95 | canary n, mean, median, p95 |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for m in self.metrics:
-            label = f"{m.name} (critical)" if m.critical else m.name
-            verdict = f"**{m.classification}**" if m.failed else m.classification
-            rows.append(
-                f"| {label} | {verdict} | {_number(m.p_value)} | {_ratio(m)} | "
-                f"{_number(m.hl_shift)} | {_side(m.baseline)} | {_side(m.canary)} |"
-            )
-        return "\n".join(rows)
-
-
-def _number(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3g}"
-
-
-def _ratio(metric: MetricResult) -> str:
-    if metric.mean_ratio is not None:
-        return f"x{metric.mean_ratio:.3f}"
-    if metric.baseline.mean == 0 and metric.canary.mean:
-        return "up from 0"
-    return "-"
-
-
-def _side(summary: SampleSummary) -> str:
-    if summary.n == 0:
-        return "no data"
-    return ", ".join(
-        [str(summary.n), _number(summary.mean), _number(summary.median), _number(summary.p95)]
-    )
-
 
 def summarise(values: FloatArray, dropped: int = 0) -> SampleSummary:
     """n, mean, median and 95th percentile of finite samples (None for an empty side)."""

@@ -181,17 +181,14 @@ def _notify(
 
 def slack_text(result: AnalyseFailureResult) -> str:
     """Plain Slack text; log words are escaped so they cannot ping a channel or forge a link."""
+    from cicd_agent import notify
+
     job = result.failed_jobs[0]
     where = f"job {job.name}" + (f", step {job.failed_step}" if job.failed_step else "")
     branch = f" on {result.branch}" if result.branch else ""
     flaky = " (looks flaky)" if result.is_flaky else ""
-    lines = [
+    return notify.slack_text(
         f"CI failure{branch}: {result.failure_type}{flaky} in {where}",
         result.root_cause,
         result.comment_url or result.run_url,
-    ]
-    return "\n".join(_slack_escape(line) for line in lines if line)
-
-
-def _slack_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    )

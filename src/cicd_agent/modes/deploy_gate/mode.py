@@ -685,9 +685,12 @@ def _slack_text(ctx: RunContext, result: DeployGateResult) -> str:
     run = ""
     server, run_id = ctx.environ.get("GITHUB_SERVER_URL"), ctx.environ.get("GITHUB_RUN_ID")
     if server and run_id and ctx.repository:
-        run = f"\n{server}/{ctx.repository}/actions/runs/{run_id}"
-    return ctx.redactor.redact(
-        f"deploy-gate{env} for {where} @ {result.head[:12]}: {result.headline}{run}"
+        run = f"{server}/{ctx.repository}/actions/runs/{run_id}"
+    from cicd_agent.notify import slack_text
+
+    return slack_text(
+        ctx.redactor.redact(f"deploy-gate{env} for {where} @ {result.head[:12]}: {result.headline}"),
+        run,
     )
 
 
