@@ -246,6 +246,14 @@ def test_unknown_base_fails_closed(tmp_path: Path, project: GitRepoBuilder) -> N
     assert Path(outputs["audit_file"]).read_text().count('"finished": false') == 1
 
 
+def test_a_bad_option_is_reported_before_git_is_read(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    code, outputs, _, _ = run(tmp_path, project, "--base", "1" * 40, "--approval-confidence", "7")
+    assert code == 2
+    assert "approval-confidence must be between 0 and 1" in outputs["error"]
+
+
 def test_invalid_policy_is_a_usage_error(tmp_path: Path, project: GitRepoBuilder) -> None:
     code, outputs, _, _ = run(tmp_path, project, "--policy", '{"stratgy": {}}')
     assert code == 2

@@ -183,6 +183,7 @@ class DeployPhase:
         hours = policies.parse_business_hours(args.business_hours)
         freezes = policies.parse_freeze_windows(args.freeze_windows, zone)
         moment = policies.parse_moment(args.deploy_time, zone) or policies.now_utc()
+        approval_confidence = self._approval_confidence(ctx)  # every option checked before I/O
         if args.slack_webhook_url:
             ctx.runner.mask(args.slack_webhook_url)
 
@@ -218,7 +219,7 @@ class DeployPhase:
             "environment": args.environment,
             "policy": policy.model_dump(mode="json"),
             "weights": {k.value: v for k, v in weights.items()},
-            "approval_confidence": self._approval_confidence(ctx),
+            "approval_confidence": approval_confidence,
             "deploy_time": moment.isoformat(),
             "freeze_windows": args.freeze_windows,
             "business_hours": args.business_hours,
