@@ -15,14 +15,46 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 from scipy.stats import mannwhitneyu
 
-from cicd_agent.modes.deploy_canary.config import CanaryThresholds, MetricSpec
+Direction = Literal["increase", "decrease", "either"]
+
+
+class MetricSpec(Protocol):
+    """What the judge needs of one metric's rule (the canary phase's config satisfies it; the
+    analysis layer imports no mode)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def direction(self) -> Direction: ...
+    @property
+    def critical(self) -> bool: ...
+    @property
+    def allowed_change(self) -> float: ...
+    @property
+    def min_delta(self) -> float: ...
+    @property
+    def weight(self) -> float: ...
+    @property
+    def fail_on_nodata(self) -> bool: ...
+
+
+class CanaryThresholds(Protocol):
+    """The judge's thresholds: test confidence and the promote / observe score cut-offs."""
+
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def pass_score(self) -> float: ...
+    @property
+    def marginal_score(self) -> float: ...
+
 
 MetricClass = Literal["pass", "high", "low", "nodata"]
 Verdict = Literal["promote", "continue", "rollback"]
