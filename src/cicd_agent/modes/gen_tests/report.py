@@ -115,6 +115,7 @@ class GenTestsResult(ModeResult):
             "coverage_after": _fixed_percent(self.coverage_after),
             "patch_path": self.patch_path or "",
             "funnel": self.funnel,
+            "pushed_sha": self.pushed_sha,
         }
 
     @property
