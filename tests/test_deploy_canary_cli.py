@@ -9,7 +9,7 @@ from pathlib import Path
 from cicd_agent.cli import main
 from tests.harness.action_runner import parse_github_output
 from tests.harness.prometheus_server import PrometheusServer, free_port
-from tests.test_canary_prometheus import scenario_config
+from tests.helpers.canary import scenario_config
 
 
 def run_canary(

@@ -38,7 +38,8 @@ from tests.fixtures.gentests_project.build import candidate, git, make_repo, tre
 from tests.harness.action_runner import parse_github_output
 from tests.harness.model_server import TEST_API_KEY, ModelServer
 from tests.harness.payloads import example, write_event
-from tests.test_gen_tests_cli import _path_env, _run
+from tests.helpers.gen_tests import path_env as _path_env
+from tests.helpers.gen_tests import run_gen_tests as _run
 
 TOKEN = "ghs_" + "Pu5hT0k3nXq8Zr1Wm4Yt7Nb2Vc9Lp6Jd3"
 CREDENTIALS = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()

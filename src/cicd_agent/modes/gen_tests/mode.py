@@ -13,6 +13,7 @@ tests are also committed to the pull request's branch. The logic lives in
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -134,7 +135,12 @@ class GenTests:
             default=None,
             help="more environment variable names to keep from generated tests",
         )
-        group.add_argument("--patch-file", default=None, help="where to write the patch")
+        group.add_argument(
+            "--patch-file",
+            default=None,
+            help="where to write the patch (default: $RUNNER_TEMP/cicd-agent-gen-tests.patch; "
+            "off a runner, a per-process name in the system temp folder)",
+        )
 
     # ------------------------------------------------------------------ collect
 
@@ -381,9 +387,12 @@ class GenTests:
     def _patch_path(self, ctx: RunContext, facts: Facts) -> Path:
         if ctx.args.patch_file:
             return Path(ctx.args.patch_file)
-        folder = Path(ctx.environ.get("RUNNER_TEMP") or tempfile.gettempdir())
         suffix = f"-{facts.shard.index}" if facts.shard else ""
-        return folder / f"cicd-agent-gen-tests{suffix}.patch"
+        runner_temp = ctx.environ.get("RUNNER_TEMP")
+        if runner_temp:
+            return Path(runner_temp) / f"cicd-agent-gen-tests{suffix}.patch"
+        # Off a runner, a name of this process's own: two runs never overwrite each other.
+        return Path(tempfile.gettempdir()) / f"cicd-agent-gen-tests{suffix}-{os.getpid()}.patch"
 
     def _segment_reports(self, verdict: Gaps, outcome: Outcome | None) -> list[SegmentReport]:
         chosen = {job.segment.key for job in verdict.jobs}
