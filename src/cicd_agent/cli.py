@@ -205,9 +205,11 @@ def _fail(
     return code
 
 
-def _number(text: str) -> int | float | str:
-    """A fail-closed output as ``--json`` shows it: ``"0"`` is the number 0 (outputs are the
-    strings GitHub requires; the JSON document is typed)."""
+def _number(text: str) -> bool | int | float | str:
+    """A fail-closed output as ``--json`` shows it: ``"0"`` is the number 0 and ``"false"``
+    false (outputs are the strings GitHub requires; the JSON document is typed)."""
+    if text in ("true", "false"):
+        return text == "true"
     if re.fullmatch(r"-?\d+", text):
         return int(text)
     if re.fullmatch(r"-?\d+\.\d+", text):

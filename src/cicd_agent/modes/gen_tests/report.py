@@ -181,7 +181,7 @@ class GenTestsResult(ModeResult):
         lines, branches = self.uncovered_count
         return (
             f"**Coverage of the changed files** (lines and branches, coverage.py): "
-            f"{_fixed_percent(self.coverage_before)} → {_fixed_percent(self.coverage_after)}. "
+            f"{_percent(self.coverage_before)} → {_percent(self.coverage_after)}. "
             f"Still not covered in the change: {lines} line(s), {branches} branch(es)."
         )
 
