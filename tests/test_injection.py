@@ -274,6 +274,6 @@ def report_cases_and_changed_decisions(request: pytest.FixtureRequest) -> Iterat
     changed = sum(1 for found in CHANGED.values() if found)
     tried = sum(TRIED.values())
     line = f"injection: {tried} cases tried across {len(TRIED)} modes, {changed} decisions changed"
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(line)
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled():  # the figure goes past output capture
+        print(f"\n{line}")

@@ -185,9 +185,9 @@ def report_planted_and_leaked(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     planted, leaked = sum(PLANTED.values()), sum(len(found) for found in FOUND.values())
     line = f"secrets: {planted} planted ({len(SECRETS)} shapes) across {len(PLANTED)} modes, {leaked} leaks"
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(line)
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled():  # the figure goes past output capture
+        print(f"\n{line}")
 
 
 # ------------------------------------------------------------------ secrets cut by length limits
