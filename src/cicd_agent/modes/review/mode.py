@@ -20,6 +20,11 @@ from urllib.parse import quote
 
 from pydantic import PrivateAttr
 
+from cicd_agent.modes.review.options import (
+    DEFAULT_MAX_FINDINGS,
+    DEFAULT_MAX_MODEL_CALLS,
+    ReviewOptions,
+)
 from cicd_agent.modes.review.result import FileNote, InlineNote, ReviewResult
 from cicd_agent.options import at_least
 from cicd_agent.severity import SEVERITY_NAMES, Severity, parse_severity, severity_argument
@@ -33,9 +38,6 @@ if TYPE_CHECKING:
     from cicd_agent.modes.review.publish import PublishPlan
     from cicd_agent.result import ModeResult
 
-DEFAULT_REPORT_ON = Severity.MEDIUM
-DEFAULT_MAX_FINDINGS = 25
-DEFAULT_MAX_MODEL_CALLS = 3
 SARIF_NAME = "cicd-agent-review.sarif"
 
 
@@ -101,10 +103,11 @@ class Review:
     # ------------------------------------------------------------------------------ collect
 
     def collect(self, ctx: RunContext) -> ReviewFacts:
-        if ctx.args.publish_from is not None:
+        publish_from = ReviewOptions.from_args(ctx.args).publish_from
+        if publish_from is not None:
             from cicd_agent.modes.review.publish_from import collect_handoff
 
-            return collect_handoff(ctx, ctx.args.publish_from)
+            return collect_handoff(ctx, publish_from)
         from cicd_agent.modes.review.collect import collect
 
         return collect(ctx)
@@ -165,7 +168,7 @@ class Review:
             verdicts=[a.verdict for a in answers],
             complete=opinion is not None and opinion.complete,
             fail_on=fail_on,
-            request_changes=bool(ctx.args.request_changes),
+            request_changes=ReviewOptions.from_args(ctx.args).request_changes,
         )
         reported = [f for f in findings if f.severity >= report_on]
         postable = [f for f in reported if _new_in(f, facts)]
@@ -231,8 +234,9 @@ class Review:
         plan = result._plan if isinstance(result, _Result) else None
         if plan is None:
             return
-        if ctx.args.result_file is not None:
-            _hand_off(ctx, result, ctx.args.result_file)
+        result_file = ReviewOptions.from_args(ctx.args).result_file
+        if result_file is not None:
+            _hand_off(ctx, result, result_file)
             plan.handed_off = True
         publish(ctx, result, plan)
         result.headline = result.make_headline()
@@ -240,6 +244,7 @@ class Review:
     def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.pipeline import run_mode
 
+        ReviewOptions.from_args(ctx.args)  # every option typed and checked before any I/O
         return run_mode(self, ctx)
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
@@ -261,18 +266,15 @@ def _hand_off(ctx: RunContext, result: ReviewResult, path: Path) -> None:
 
 
 def _report_on(ctx: RunContext) -> Severity:
-    value = ctx.args.report_on
-    return value if isinstance(value, Severity) else DEFAULT_REPORT_ON
+    return ReviewOptions.from_args(ctx.args).report_on
 
 
 def _max_findings(ctx: RunContext) -> int:
-    value: int | None = ctx.args.max_findings
-    return DEFAULT_MAX_FINDINGS if value is None else value
+    return ReviewOptions.from_args(ctx.args).max_findings
 
 
 def _max_calls(ctx: RunContext) -> int:
-    value: int | None = ctx.args.max_model_calls
-    return DEFAULT_MAX_MODEL_CALLS if value is None else value
+    return ReviewOptions.from_args(ctx.args).max_model_calls
 
 
 def _on_existing_lines(
@@ -318,8 +320,8 @@ def _sarif_path(ctx: RunContext) -> Path:
     """``--sarif-file``, else ``$RUNNER_TEMP/cicd-agent-review.sarif`` (the runner empties
     RUNNER_TEMP after each job). Off a runner, a name of this process's own in the system temp
     folder, so two reviews on one machine never overwrite each other's file."""
-    chosen = ctx.args.sarif_file
-    if isinstance(chosen, Path):
+    chosen = ReviewOptions.from_args(ctx.args).sarif_file
+    if chosen is not None:
         return chosen
     runner_temp = ctx.environ.get("RUNNER_TEMP")
     if runner_temp:

@@ -43,6 +43,7 @@ from cicd_agent.modes.review.handoff import (
     read_result_file,
     refused,
 )
+from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.publish import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY, read_ledger
 from cicd_agent.severity import parse_severity
@@ -76,7 +77,7 @@ def collect_handoff(ctx: RunContext, path: Path) -> HandoffFacts:
     """Validate the file at ``path`` against the event and the pull request's real diff."""
     from cicd_agent.github.comments import find_issue_comment
 
-    if ctx.args.result_file is not None:
+    if ReviewOptions.from_args(ctx.args).result_file is not None:
         raise UsageError(
             "result-file and publish-from cannot be used together: the first writes a review "
             "result (step 1), the second publishes one (step 2)."
