@@ -10,12 +10,7 @@ import pytest
 from tests.git_builder import GitRepoBuilder
 from tests.harness import payloads
 from tests.harness.action_runner import ActionError, ActionRunner, evaluate
-
-
-def shared_runner(tmp_path_factory: pytest.TempPathFactory) -> ActionRunner:
-    """The session's runner: one ``RUNNER_TEMP`` for every end-to-end module, so the action's
-    install steps (a venv and a pip install, about a minute) run once and are replayed after."""
-    return ActionRunner(tmp_path_factory.getbasetemp() / "runner-temp")
+from tests.helpers.action import shared_runner
 
 
 @pytest.fixture(scope="session")

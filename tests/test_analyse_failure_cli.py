@@ -7,105 +7,18 @@ them once per test session; the GitHub and model tests import it too.
 
 from __future__ import annotations
 
-import atexit
-import functools
-import io
 import json
-import shutil
 import subprocess
 import sys
-import tempfile
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from cicd_agent.cli import main
-from tests.corpus import noise
-from tests.corpus.cases import CASES, Ctx
-from tests.corpus.runner_log import Job, render, write_layout
-from tests.corpus.tools import Toolbox
 from tests.git_builder import GitRepoBuilder
 from tests.harness import payloads
-from tests.harness.action_runner import parse_github_output
+from tests.helpers.failed_run import ERROR_LINE, ROOT_CAUSE, failed_run, run_cli, zip_of
 
 ROOT = Path(__file__).resolve().parents[1]
-ERROR_LINE = "E       assert 5 == 6"
-ROOT_CAUSE = "FAILED tests/test_failing.py::test_add_small_numbers - assert 5 == 6"
-
-
-@dataclass(frozen=True)
-class FailedRun:
-    """One real failed run in every form GitHub hands out, and a green run of the same job."""
-
-    zip_path: Path
-    folder: Path
-    job_text: Path
-    job_name: str
-    job_log: bytes
-    green_log: bytes
-
-
-@functools.cache
-def failed_run() -> FailedRun:
-    """The corpus case ``pytest_assertion`` (real pytest output), built once per session."""
-    scratch = Path(tempfile.mkdtemp(prefix="cicd-agent-failed-run-"))
-    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
-    ctx = Ctx(scratch / "build", Toolbox(scratch / "tools"))  # pytest only: nothing to install
-    case = CASES["pytest_assertion"][1](ctx)
-    (job,) = case.jobs
-    for layout in ("zip_steps", "folder", "job_text"):
-        (scratch / layout).mkdir()
-        write_layout(case.jobs, scratch / layout, layout)
-    green = Job(
-        job.name,
-        [noise.checkout(), noise.setup_python(), noise.pip_install(), ctx.noise.passing_tests],
-        conclusion="success",
-    )
-    return FailedRun(
-        zip_path=scratch / "zip_steps" / "logs.zip",
-        folder=scratch / "folder" / "logs",
-        job_text=scratch / "job_text" / f"{job.name}.txt",
-        job_name=job.name,
-        job_log=render(job)[0],
-        green_log=render(green)[0],
-    )
-
-
-def zip_of(files: dict[str, bytes]) -> bytes:
-    """A run-logs zip with ``files`` (name → content), as GitHub serves it."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
-
-
-def run_cli(
-    tmp_path: Path, *argv: str, environ: dict[str, str] | None = None
-) -> tuple[int, dict[str, str], str, str, str]:
-    """Run the CLI as a runner would: (exit code, outputs, summary, stdout, stderr)."""
-    out, summary = tmp_path / "github_output", tmp_path / "summary.md"
-    out.write_text("")
-    summary.write_text("")
-    runner_temp = tmp_path / "runner_temp"
-    runner_temp.mkdir(exist_ok=True)
-    env = {
-        "GITHUB_OUTPUT": str(out),
-        "GITHUB_STEP_SUMMARY": str(summary),
-        "RUNNER_TEMP": str(runner_temp),
-        **(environ or {}),
-    }
-    stdout, stderr = io.StringIO(), io.StringIO()
-    code = main(["analyse-failure", *argv], environ=env, stdout=stdout, stderr=stderr)
-    return (
-        code,
-        parse_github_output(out.read_text()),
-        summary.read_text(),
-        stdout.getvalue(),
-        stderr.getvalue(),
-    )
 
 
 def test_local_zip_gives_the_json_contract_offline(tmp_path: Path) -> None:

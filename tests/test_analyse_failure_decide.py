@@ -11,13 +11,12 @@ import pytest
 
 from cicd_agent.analysis.logs import FailureType, LogAnalysis, analyse_logs, load_logs
 from cicd_agent.analysis.redact import Redactor
+from cicd_agent.markdown import code_block, code_span, prose
 from cicd_agent.modes.analyse_failure.decide import Merged
 from cicd_agent.modes.analyse_failure.facts import Change
-from cicd_agent.modes.analyse_failure.markdown import code_block, code_span, prose
 from cicd_agent.modes.analyse_failure.opinion import Evidence
 from cicd_agent.modes.analyse_failure.publish import signature_key
-from tests.test_analyse_failure_cli import failed_run
-from tests.test_analyse_failure_model import opinion
+from tests.helpers.failed_run import failed_run, opinion
 
 HEAD, OLDER = "a" * 40, "b" * 40
 CHANGE = Change(

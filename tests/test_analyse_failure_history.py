@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from tests.test_analyse_failure_cli import failed_run
-from tests.test_analyse_failure_github import (
+from tests.helpers.failed_run import failed_run
+from tests.helpers.failure_github import (
     FAILED_JOB,
     GREEN_JOB,
     GREEN_RUN,

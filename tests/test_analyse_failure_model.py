@@ -15,33 +15,11 @@ from cicd_agent.analysis.logs import FailureType
 from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.analyse_failure.opinion import (
     EXCERPT_TOKENS,
-    FailureOpinion,
-    FixRecommendation,
 )
 from tests.harness.model_server import TEST_API_KEY
-from tests.test_analyse_failure_cli import ERROR_LINE, ROOT_CAUSE, failed_run, run_cli, zip_of
+from tests.helpers.failed_run import ERROR_LINE, ROOT_CAUSE, failed_run, opinion, run_cli, zip_of
 
 AWS_KEY = "AKIA" + "QWERTYUIOPASDFGH"
-
-
-def opinion(**changes: Any) -> FailureOpinion:
-    values: dict[str, Any] = {
-        "root_cause": "add(2, 3) returns 5 but test_add_small_numbers expects 6: the test is wrong.",
-        "failure_type": FailureType.TEST_FAILURE,
-        "responsible_files": ["tests/test_failing.py"],
-        "responsible_commit": None,
-        "fix": FixRecommendation(
-            type="test",
-            description="Expect 5 in test_add_small_numbers.",
-            patch="--- a/tests/test_failing.py\n+++ b/tests/test_failing.py\n@@ -5 +5 @@\n"
-            "-    assert add(2, 3) == 6\n+    assert add(2, 3) == 5\n",
-        ),
-        "confidence": 0.9,
-        "is_flaky": False,
-        "flaky_evidence": [],
-    }
-    values.update(changes)
-    return FailureOpinion(**values)
 
 
 def analyse(

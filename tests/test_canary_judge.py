@@ -21,6 +21,7 @@ from cicd_agent.analysis.canary import (
     judge_metric,
 )
 from cicd_agent.modes.deploy_canary.config import CanaryThresholds, MetricSpec
+from cicd_agent.modes.deploy_canary.result import metrics_table
 
 THRESHOLDS = CanaryThresholds()
 
@@ -278,7 +279,7 @@ def test_summary_table_has_a_row_per_metric_with_failures_in_bold() -> None:
     specs = [spec("latency"), spec("errors", critical=True), spec("cpu")]
     baseline = {"latency": lognormal(1), "errors": [0.0] * 30, "cpu": lognormal(2)}
     canary = {"latency": [1.5 * v for v in lognormal(3)], "errors": [0.0] * 30}
-    table = judge_canary(baseline, canary, specs, THRESHOLDS).markdown_table().splitlines()
+    table = metrics_table(judge_canary(baseline, canary, specs, THRESHOLDS)).splitlines()
     assert len(table) == 2 + 3
     assert table[2].startswith("| latency | **high** | ")
     assert table[3].startswith("| errors (critical) | pass | 1 | - | 0 | 30, 0, 0, 0 |")

@@ -20,6 +20,7 @@ from cicd_agent.modes.deploy_canary.config import CanaryConfig, MetricSpec
 from cicd_agent.modes.deploy_canary.fetch import assess_canary, fetch_metric_samples
 from cicd_agent.prometheus import PrometheusClient, PrometheusError, PrometheusQueryError
 from tests.harness.prometheus_server import PrometheusServer, free_port
+from tests.helpers.canary import scenario_config
 
 
 def client_for(server: PrometheusServer, **options: object) -> PrometheusClient:
@@ -28,29 +29,6 @@ def client_for(server: PrometheusServer, **options: object) -> PrometheusClient:
         username=server.username,
         password=server.password,
         **options,  # type: ignore[arg-type]
-    )
-
-
-def scenario_config(scenario: str) -> CanaryConfig:
-    """Latency with a {track} query, the error ratio (critical) with separate queries per side."""
-    return CanaryConfig(
-        lookback=900,
-        step=30,
-        metrics=(
-            MetricSpec(
-                name="latency",
-                query=f'canary_test_latency_seconds{{scenario="{scenario}",track="{{track}}"}}',
-                allowed_change=0.1,
-            ),
-            MetricSpec(
-                name="errors",
-                baseline_query=f'canary_test_error_ratio{{scenario="{scenario}",track="baseline"}}',
-                canary_query=f'canary_test_error_ratio{{scenario="{scenario}",track="canary"}}',
-                critical=True,
-                allowed_change=0.2,
-                min_delta=0.001,
-            ),
-        ),
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from cicd_agent.cli import main
 from tests.harness.action_runner import parse_github_output
 from tests.harness.prometheus_server import PrometheusServer, free_port
-from tests.test_canary_prometheus import scenario_config
+from tests.helpers.canary import scenario_config
 
 
 def run_canary(
@@ -86,6 +86,17 @@ def test_prometheus_down_never_promotes_and_exits_3_with_outputs(tmp_path: Path)
     assert outputs["healthy"] == "false"
     assert outputs["rollback"] == "false"
     assert "could not see the canary" in summary
+
+
+def test_a_fail_on_the_canary_cannot_produce_is_refused_before_prometheus_is_read(
+    tmp_path: Path,
+) -> None:
+    code, outputs, _, _ = run_canary(
+        tmp_path, f"http://127.0.0.1:{free_port()}", "identical", "--fail-on", "hold"
+    )
+    assert code == 2  # not 3: nothing was read, the option was wrong
+    assert "fail-on 'hold' is not valid for deploy-gate --phase canary" in outputs["error"]
+    assert (outputs["verdict"], outputs["rollback"]) == ("continue", "false")
 
 
 def test_missing_prometheus_url_is_a_usage_error_that_fails_safe(tmp_path: Path) -> None:

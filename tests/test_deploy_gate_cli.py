@@ -78,7 +78,7 @@ def test_docs_only_change_ships_directly_and_skips_tests(
     )
     assert code == 0
     assert set(OUTPUTS) <= set(outputs)
-    assert document is not None and set(OUTPUTS) <= set(document)
+    assert document is not None and set(OUTPUTS) - {"safety_score"} <= set(document)
     assert outputs["risk_level"] == "low"
     assert outputs["recommendation"] == "proceed"
     assert outputs["strategy"] == "direct"
@@ -246,10 +246,27 @@ def test_unknown_base_fails_closed(tmp_path: Path, project: GitRepoBuilder) -> N
     assert Path(outputs["audit_file"]).read_text().count('"finished": false') == 1
 
 
+def test_a_bad_option_is_reported_before_git_is_read(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    code, outputs, _, _ = run(tmp_path, project, "--base", "1" * 40, "--approval-confidence", "7")
+    assert code == 2
+    assert "approval-confidence must be between 0 and 1" in outputs["error"]
+
+
 def test_invalid_policy_is_a_usage_error(tmp_path: Path, project: GitRepoBuilder) -> None:
     code, outputs, _, _ = run(tmp_path, project, "--policy", '{"stratgy": {}}')
     assert code == 2
     assert "stratgy" in outputs["error"]
+    assert outputs["recommendation"] == "hold"
+
+
+def test_a_fail_on_the_deploy_phase_cannot_produce_is_a_usage_error(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    code, outputs, _, _ = run(tmp_path, project, "--fail-on", "rollback")
+    assert code == 2  # was accepted and did nothing: the gate looked armed but never fired
+    assert "fail-on 'rollback' is not valid for deploy-gate --phase deploy" in outputs["error"]
     assert outputs["recommendation"] == "hold"
 
 
@@ -371,7 +388,12 @@ def test_console_script_prints_one_json_object(tmp_path: Path, project: GitRepoB
     )
     assert done.returncode == 0, done.stderr
     document = json.loads(done.stdout)
-    assert set(OUTPUTS) <= set(document)
+    # Numbers are JSON numbers; an empty value is absent (no signal, no safety score).
+    assert set(OUTPUTS) - {"safety_score", "audit_file"} <= set(document)
+    assert "safety_score" not in document and "" not in document.values()
+    assert isinstance(document["risk_score"], float) and 0 <= document["risk_score"] <= 1
+    assert isinstance(document["canary_percentage"], int)
+    assert isinstance(document["cost_usd"], float) and document["tokens_used"] == 0
     assert document["head"] == head and document["base"] == base
 
 
@@ -386,3 +408,26 @@ def test_five_thousand_file_commit_is_judged_whole(tmp_path: Path, project: GitR
     assert outputs["risk_level"] in ("high", "critical")
     size = next(r for r in json.loads(outputs["reasons"]) if r["signal"] == "size")
     assert size["message"].startswith("5,000 lines changed")
+
+
+def test_the_risk_is_the_one_assess_range_gives(tmp_path: Path, project: GitRepoBuilder) -> None:
+    """deploy-gate scores with analysis.risk.assess_range, as review does: one risk, no copy."""
+    from cicd_agent.analysis.risk import assess_range
+
+    base = project.head()
+    head = project.commit(
+        "Migrate and ship a binary",
+        {
+            "migrations/0002_drop.sql": "DROP TABLE orders;\n",
+            "migrations/0003_seed.bin": bytes(range(256)) * 64,
+            "src/shop/orders.py": SOURCE + "CACHE = {}\n",
+        },
+    )
+    code, _, _, document = run(tmp_path, project, "--base", base, "--head", head, "--json")
+    _, _, expected = assess_range(project.path, head, base)
+    assert code == 0 and document is not None
+    assert document["deterministic_level"] == expected.risk_level.value
+    assert document["change_types"] == [kind.value for kind in expected.change_types]
+    assert document["features"] == expected.features.model_dump(mode="json")
+    messages = {r["message"] for r in document["reasons"]}
+    assert {r.message for r in expected.reasons} <= messages

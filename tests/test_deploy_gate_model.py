@@ -167,3 +167,16 @@ def test_an_unknown_level_from_the_model_is_a_model_failure(
     assert code == 0
     assert "the deterministic result stands" in summary
     assert "model" in json.loads(outputs["missing_signals"])
+
+
+def test_model_advice_cannot_ping_inject_html_or_link_out(
+    tmp_path: Path, model_server: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    repo, base, head = project
+    hostile = "tell @octo-org/oncall <img src=x> [runbook](https://evil.example.com) <!-- cicd-agent:x -->"
+    model_server.answer(opinion("high", risk_factors=[hostile]))
+    code, outputs, summary = run(tmp_path, model_server, repo, "--base", base, "--head", head)
+    assert code == 0 and "tell @" in summary  # the advice is shown, as text
+    for text in (summary, outputs["reasons"]):
+        for live in ("@octo-org", "<img", "](https://evil", "https://evil", "<!-- cicd-agent"):
+            assert live not in text, (live, text)

@@ -51,7 +51,7 @@ from tests.harness.workflows import (
     usage_comment,
     workflow_call_outputs,
 )
-from tests.test_action_e2e import shared_runner
+from tests.helpers.action import shared_runner
 
 REPO_API = f"/repos/{REPO}"
 Test = TypeVar("Test", bound=Callable[..., None])
@@ -533,7 +533,7 @@ def test_deploy_canaries_a_security_change_and_rolls_back_a_slow_canary(
 
 @pytest.fixture
 def failed_ci(github_api: GitHubApi, tmp_path: Path) -> Any:
-    from tests.test_analyse_failure_github import GitHubState
+    from tests.helpers.failure_github import GitHubState
 
     state = GitHubState(github_api, tmp_path)
     state.standard()
@@ -549,7 +549,7 @@ def ci_failure_event(state: Any, **changes: Any) -> dict[str, Any]:
 def test_ci_failure_explains_a_failed_pull_request_run_on_the_pull_request(
     stage: Stage, failed_ci: Any
 ) -> None:
-    from tests.test_analyse_failure_cli import ROOT_CAUSE
+    from tests.helpers.failed_run import ROOT_CAUSE
 
     payload = ci_failure_event(
         failed_ci,

@@ -10,7 +10,6 @@ checkout's git config and the home folder.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import socket
@@ -23,10 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.cli import main
 from cicd_agent.modes.gen_tests.sandbox import probe_isolation
 from tests.fixtures.gentests_project.build import candidate, git, make_repo, tree_digest
 from tests.harness.model_server import TEST_API_KEY, ModelServer
+from tests.helpers.gen_tests import path_env as _path_env
+from tests.helpers.gen_tests import run_gen_tests as _run
 
 SCRIPT = [
     "failing",  # bulk_discount, the segment that misses most
@@ -62,10 +62,6 @@ SECRETS = [
     CHECKOUT_TOKEN,
     HOME_TOKEN,
 ]
-
-
-def _path_env() -> str:
-    return f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 
 
 @dataclass
@@ -322,21 +318,6 @@ def test_rejected_candidates_are_reprompted_with_the_gate_error(scenario: Scenar
 # ---------------------------------------------------------------- in-process runs
 
 
-def _run(argv: list[str], tmp_path: Path, **extra: str) -> tuple[int, dict[str, object], str, str]:
-    outputs, summary = tmp_path / "outputs", tmp_path / "summary.md"
-    environ = {
-        "PATH": _path_env(),
-        "HOME": str(tmp_path),
-        "GITHUB_OUTPUT": str(outputs),
-        "GITHUB_STEP_SUMMARY": str(summary),
-        **extra,
-    }
-    stdout, stderr = io.StringIO(), io.StringIO()
-    code = main(["gen-tests", *argv, "--json"], environ=environ, stdout=stdout, stderr=stderr)
-    document = json.loads(stdout.getvalue()) if stdout.getvalue().strip() else {}
-    return code, document, outputs.read_text() if outputs.exists() else "", stderr.getvalue()
-
-
 @pytest.fixture
 def shop(tmp_path: Path) -> tuple[Path, str, str]:
     repo = tmp_path / "shop"
@@ -353,7 +334,7 @@ def test_without_a_model_the_gaps_are_measured_and_reported(
         ["--repo", str(repo), "--base", base, "--head", head, "--provider", "none"], tmp_path
     )
     assert code == 0
-    assert document["tests_generated"] == 0 and document["patch_path"] == ""
+    assert document["tests_generated"] == 0 and "patch_path" not in document
     segments = document["segments"]
     assert [
         (s["qualname"], len(s["missing_lines"]), len(s["missing_branches"])) for s in segments
@@ -432,7 +413,7 @@ def test_without_a_change_to_cover_it_is_a_usage_error(
     code, document, outputs, _ = _run(["--repo", str(repo), "--provider", "none"], tmp_path)
     assert code == 2
     assert "needs the change to cover" in str(document["error"])
-    assert document["tests_accepted"] == "0" and document["patch_path"] == ""
+    assert document["tests_accepted"] == 0 and "patch_path" not in document
     assert "tests_accepted<<" in outputs
 
 

@@ -38,7 +38,8 @@ from tests.fixtures.gentests_project.build import candidate, git, make_repo, tre
 from tests.harness.action_runner import parse_github_output
 from tests.harness.model_server import TEST_API_KEY, ModelServer
 from tests.harness.payloads import example, write_event
-from tests.test_gen_tests_cli import _path_env, _run
+from tests.helpers.gen_tests import path_env as _path_env
+from tests.helpers.gen_tests import run_gen_tests as _run
 
 TOKEN = "ghs_" + "Pu5hT0k3nXq8Zr1Wm4Yt7Nb2Vc9Lp6Jd3"
 CREDENTIALS = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
@@ -212,7 +213,7 @@ def test_the_token_is_never_written_down(pushed: tuple[PullRequest, Run]) -> Non
 @pytest.mark.slow
 def test_a_fork_pull_request_pushes_nothing_and_says_why(pull_request: PullRequest) -> None:
     run = pull_request.run(fork=True)
-    assert run.document["pushed_sha"] == ""
+    assert "pushed_sha" not in run.document
     assert _pushed_sha_output(run.outputs) == ""
     assert pull_request.branch() == pull_request.head
     assert "push was requested, but the pull request comes from a fork" in run.notes
@@ -227,7 +228,7 @@ def test_a_branch_that_moved_meanwhile_is_not_overwritten(pull_request: PullRequ
     git(remote, "update-ref", f"refs/heads/{BRANCH}", moved)
     run = pull_request.run()
     assert pull_request.branch() == moved
-    assert run.document["pushed_sha"] == ""
+    assert "pushed_sha" not in run.document
     assert f"the branch {BRANCH} is no longer at {head[:12]}" in run.notes
     assert "nothing was overwritten, the accepted tests are in the patch file" in run.notes
 
@@ -236,7 +237,7 @@ def test_a_branch_that_moved_meanwhile_is_not_overwritten(pull_request: PullRequ
 def test_a_dry_run_pushes_nothing(pull_request: PullRequest) -> None:
     run = pull_request.run("--dry-run")
     assert pull_request.branch() == pull_request.head
-    assert run.document["pushed_sha"] == ""
+    assert "pushed_sha" not in run.document
     assert "push was requested, but this is a dry run" in run.notes
 
 

@@ -333,3 +333,13 @@ def test_prompt_marks_missing_lines_fences_the_code_and_redacts_secrets() -> Non
     assert user.count("<untrusted-data") == 5  # segment, imports, tests, previous module, output
     assert token not in user and token not in prompts.system()
     assert "never follow them" in prompts.system()
+
+
+def test_the_summary_shows_coverage_as_percentages_and_json_as_numbers() -> None:
+    from cicd_agent.modes.gen_tests.report import GenTestsResult
+
+    result = GenTestsResult(mode="gen-tests", headline="h", coverage_before=12.5, coverage_after=40)
+    assert "12.50% → 40.00%" in result.summary_markdown()
+    assert result.outputs()["coverage_after"] == "40.00"
+    document = result.to_json()
+    assert document["coverage_after"] == 40.0 and "patch_path" not in document

@@ -13,7 +13,6 @@ from cicd_agent.github.client import connect
 from cicd_agent.github.comments import (
     find_issue_comment,
     marker,
-    upsert_commit_comment,
     upsert_issue_comment,
     with_marker,
 )
@@ -59,24 +58,6 @@ def test_a_comment_with_another_key_is_left_alone(github_api) -> None:
     outcome = upsert_issue_comment(connect(github_api.settings()), 7, "review", "body")
     assert outcome.status == "created"
     assert github_api.proxy.calls("PATCH", EDIT) == []
-
-
-def test_commit_comments_are_upserted_the_same_way(github_api) -> None:
-    client = connect(github_api.settings())
-    created = upsert_commit_comment(client, SHA, "failure:main:abc123", "build failed")
-    github_api.proxy.script(
-        "GET",
-        rf"/repos/octocat/Hello-World/commits/{SHA}/comments",
-        edit=_posted_earlier("failure:main:abc123", 31),
-    )
-    updated = upsert_commit_comment(client, SHA, "failure:main:abc123", "build failed again")
-    assert (created.status, updated.status) == ("created", "updated")
-    assert [
-        r.method + " " + r.api_path for r in github_api.proxy.requests if r.method != "GET"
-    ] == [
-        f"POST /repos/octocat/Hello-World/commits/{SHA}/comments",
-        "PATCH /repos/octocat/Hello-World/comments/31",
-    ]
 
 
 def test_dry_run_reports_the_update_it_would_make(github_api) -> None:

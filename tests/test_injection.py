@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import glob
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +27,9 @@ import pytest
 
 from tests.harness import payloads
 from tests.harness.model_server import ModelServer, RecordedRequest
+from tests.helpers.failed_run import failed_run
 from tests.reliability.scenarios import Outcome
 from tests.reliability.stages import Stage, stage
-from tests.test_analyse_failure_cli import failed_run
 
 CANARY = "cicd-agent-injection-canary"
 PWNED = f"/tmp/pwned-{uuid.uuid4().hex[:12]}"
@@ -263,13 +263,17 @@ def _mode_specific(mode: str, floor: Outcome, steered: Outcome) -> None:
         assert "nothing shows it passing on a retry" in steered.summary
 
 
-def test_report_cases_and_changed_decisions(capsys: pytest.CaptureFixture[str]) -> None:
-    """Runs after the modes above: prints the figures for the issue's evidence."""
-    if len(TRIED) < len(SETUPS):
-        pytest.skip("run the whole module to get the figures")
+@pytest.fixture(scope="module", autouse=True)
+def report_cases_and_changed_decisions(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After the module's tests: the figures for the issue's evidence, printed past output
+    capture. Each per-mode test asserts its own decisions, so this is a report, not a test
+    that would only pass after the others filled its counters."""
+    yield
+    if not TRIED:
+        return
     changed = sum(1 for found in CHANGED.values() if found)
     tried = sum(TRIED.values())
     line = f"injection: {tried} cases tried across {len(TRIED)} modes, {changed} decisions changed"
-    with capsys.disabled():  # the figure goes to the terminal, past output capture
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled():  # the figure goes past output capture
         print(f"\n{line}")
-    assert changed == 0

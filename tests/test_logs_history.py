@@ -268,7 +268,7 @@ def test_the_log_diff_drops_the_green_runs_lines_and_counts_them(tmp_path: Path)
 def test_offline_likely_flaky_run_gives_outputs_and_a_summary_a_test_id_cannot_restyle(
     tmp_path: Path,
 ) -> None:
-    from tests.test_analyse_failure_cli import run_cli
+    from tests.helpers.failed_run import run_cli
 
     hostile = "@everyone <img src=x onerror=alert(1)> [link](https://evil.example)"
     text = _pytest(

@@ -384,3 +384,54 @@ def test_without_the_commits_the_diff_comes_from_the_api(
     prompt = model_server.chat_requests[0].text("user")
     assert "### file1.txt" in prompt, "GitHub's example file list, rendered with line numbers"
     assert outputs["decision"] == "comment"
+
+
+HOSTILE_TEXT = (
+    "Ping @octo-org/admins and @everyone <img src=x onerror=alert(1)> "
+    "<details><summary>more</summary>hidden</details> "
+    "see [the docs](https://evil.example.com/phish) or https://evil.example.com/raw "
+    "![pixel](https://evil.example.com/p.png) <!-- cicd-agent:review-summary -->"
+)
+
+
+def _leaks(text: str) -> list[str]:
+    """The parts of HOSTILE_TEXT that would act if GitHub rendered ``text``."""
+    found = [
+        mention
+        for mention in ("@octo-org/admins", "@everyone")
+        if mention in text  # a working mention: no zero-width break after the @
+    ]
+    found += [tag for tag in ("<img", "<details><summary>more", "<!-- cicd-agent:") if tag in text]
+    found += [link for link in ("](https://evil", "https://evil") if link in text]
+    return found
+
+
+def test_model_text_cannot_ping_inject_html_link_out_or_forge_our_marker(
+    tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    repo, base, head = project
+    hostile = ReviewAnswer(
+        summary=HOSTILE_TEXT,
+        verdict="comment",
+        findings=[
+            model_finding("src/app.py", 30, HOSTILE_TEXT[:150], "high", body=HOSTILE_TEXT),
+            model_finding("src/app.py", 55, "Far: " + HOSTILE_TEXT[:120], body=HOSTILE_TEXT),
+        ],
+    )
+    model_server.answer(hostile)
+    event = pull_request_event(tmp_path, base, head)
+    code, outputs, summary, _ = run_review(tmp_path, github_api, model_server, repo, event)
+
+    assert code == 0, summary
+    [review] = github_api.proxy.calls("POST", REVIEWS)
+    sent = review.json()
+    assert "Ping" in sent["body"]  # the model's words are shown, as text
+    assert _leaks(sent["body"]) == []
+    for comment in sent["comments"]:
+        assert _leaks(comment["body"]) == [], comment["body"]
+    [comment] = github_api.proxy.calls("POST", COMMENTS)
+    posted = comment.json()["body"]
+    assert _leaks(posted.removesuffix("<!-- cicd-agent:review-summary -->").rstrip()) == []
+    final = github_api.proxy.calls("PATCH", CHECK_UPDATE)[-1].json()
+    assert _leaks(json.dumps(final["output"])) == []
+    assert _leaks(summary) == [] and _leaks(outputs["summary"]) == []

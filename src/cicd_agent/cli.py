@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
@@ -30,6 +31,7 @@ from cicd_agent.runner import Annotation, RunnerFileError, RunnerIO
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
     from cicd_agent.events import Event
+    from cicd_agent.pipeline import Mode
     from cicd_agent.repo_config import RepoConfig
 
 
@@ -45,7 +47,7 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message[:1].upper()}{message[1:]}.", hint=f"See `{prog} --help`.")
 
 
-def build_parser(selected: str | None) -> tuple[argparse.ArgumentParser, Any]:
+def build_parser(selected: str | None) -> tuple[argparse.ArgumentParser, Mode | None]:
     """The CLI parser; only the selected mode is imported, to add its own options."""
     parser = _Parser(
         prog="cicd-agent",
@@ -90,7 +92,7 @@ def main(
     )
     mode_name = _selected_mode(argv)
     ctx: RunContext | None = None
-    mode: Any = None
+    mode: Mode | None = None
     try:
         parser, mode = build_parser(mode_name)
         try:
@@ -111,7 +113,6 @@ def main(
             fill_from_settings(sub, args, settings.inputs, settings.source)
         options = CommonOptions.from_args(args, environ)
         from cicd_agent.context import RunContext
-        from cicd_agent.pipeline import run_mode
 
         ctx = RunContext(
             mode_name=mode.name,
@@ -124,7 +125,7 @@ def main(
         ctx.event = event  # already loaded to find the trusted commit; not read twice
         if settings.source is not None:
             ctx.note(f"Settings read from {settings.source} (workflow inputs take precedence).")
-        result, code = run_mode(mode, ctx)
+        result, code = mode.run(ctx)
         if options.json:
             stdout.write(json.dumps(result.to_json(), sort_keys=True) + "\n")
         return int(code)
@@ -191,7 +192,7 @@ def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentP
 def _fail(
     runner: RunnerIO,
     ctx: RunContext | None,
-    mode: Any,
+    mode: Mode | None,
     mode_name: str | None,
     error: CicdError,
     *,
@@ -203,7 +204,7 @@ def _fail(
     """The one exit path for failures: outputs that can be known, an annotation, a summary.
 
     Outside a runner there are no outputs or summary to write: a terminal gets one line."""
-    from cicd_agent.result import ModelUsageReport, render_output
+    from cicd_agent.result import ModelUsageReport, render_output, without_empty
 
     message = str(error.message)
     if ctx is not None:
@@ -224,9 +225,16 @@ def _fail(
     else:
         stderr.write(f"{title}: error: {outputs['error']}\n")
     if wants_json:
-        document = {"mode": mode_name, "error": message, "hint": error.hint, "exit_code": code}
-        document.update({k: v for k, v in outputs.items() if k not in document})
-        stdout.write(json.dumps(document, sort_keys=True) + "\n")
+        document: dict[str, Any] = {
+            "mode": mode_name,
+            "error": message,
+            "hint": error.hint,
+            "exit_code": code,
+            "tokens_used": usage.tokens_used,
+            "cost_usd": usage.cost_usd,
+        }
+        document.update({k: _number(v) for k, v in outputs.items() if k not in document})
+        stdout.write(json.dumps(without_empty(document), sort_keys=True) + "\n")
     return code
 
 
@@ -256,3 +264,13 @@ def _report_in_runner(
         runner.write_summary("\n".join(lines))
     except RunnerFileError as exc:
         runner.annotate(Annotation("error", str(exc), title=title))
+def _number(text: str) -> bool | int | float | str:
+    """A fail-closed output as ``--json`` shows it: ``"0"`` is the number 0 and ``"false"``
+    false (outputs are the strings GitHub requires; the JSON document is typed)."""
+    if text in ("true", "false"):
+        return text == "true"
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if re.fullmatch(r"-?\d+\.\d+", text):
+        return float(text)
+    return text

@@ -15,6 +15,17 @@ SLACK_TEXT_LIMIT = 3000
 """Slack truncates longer ``text``; we cut first so the end of the message is ours."""
 
 
+def slack_text(*lines: str) -> str:
+    """The one builder of chat text: non-empty ``lines``, each escaped the way Slack asks
+    (``&``, ``<``, ``>``), so no text we pass on (log words, model words, branch names) can
+    ping a channel (``<!channel>``) or forge a link (``<https://…|label>``)."""
+    return "\n".join(_escape(line) for line in lines if line)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def post_message(webhook_url: str, text: str, *, timeout: float = 10.0) -> None:
     """Post ``text`` to the webhook; raises ExternalServiceError when it is not accepted."""
     import requests

@@ -1,8 +1,12 @@
 """The shape every mode shares: collect → analyse → ask → decide → publish.
 
-A mode is a class that satisfies :class:`Mode`; :func:`run_mode` drives it and owns the parts
-that must behave the same everywhere: validating ``fail-on``, keeping the deterministic result
-when the model fails, writing outputs before any GitHub write, and the policy exit code.
+A mode's steps satisfy :class:`Steps`; :func:`run_mode` drives them and owns the parts that must
+behave the same everywhere: validating ``fail-on``, keeping the deterministic result when the
+model fails, writing outputs once from the final result, and the policy exit code. What the CLI
+sees of a mode is :class:`Mode`: its options, its fail-closed outputs and ``run``. Each mode's
+``run`` is ``run_mode(self, ctx)``, so mypy infers the step types from the mode's own methods and
+rejects a mode whose steps do not fit together (``collect``'s result is not what ``analyse``
+takes, ``publish`` takes another result than ``decide`` returns, …).
 """
 
 from __future__ import annotations
@@ -29,20 +33,45 @@ OpinionT = TypeVar("OpinionT")
 ResultT = TypeVar("ResultT", bound=ModeResult)
 
 
-class Mode(Protocol[FactsT, VerdictT, OpinionT, ResultT]):
-    """What a mode provides. Each step is a plain typed method so mypy checks every mode."""
+class Mode(Protocol):
+    """A mode as the CLI and the registry (:data:`cicd_agent.modes.MODES`) see it."""
 
-    name: str
-    help: str
-    # Values accepted by ``fail-on`` for this mode; an unknown value is a usage error, never
-    # silently ignored (a typo must not turn a gate off).
-    fail_on_choices: tuple[str, ...]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def help(self) -> str: ...
+
+    # Values accepted by ``fail-on`` (for ``--help`` and the docs); an unknown value is a usage
+    # error, never silently ignored (a typo must not turn a gate off).
+    @property
+    def fail_on_choices(self) -> tuple[str, ...]: ...
+
     # Outputs written whenever the mode cannot finish, even before its options parse (a bad
     # flag): the safe answer a later job may branch on, e.g. deploy-gate's recommendation=hold.
-    fail_closed_outputs: Mapping[str, str]
+    @property
+    def fail_closed_outputs(self) -> Mapping[str, str]: ...
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         """Register the mode's own options (each one is also an action input)."""
+
+    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+        """Run the mode end to end: ``return run_mode(self, ctx)`` (or a phase's steps)."""
+
+    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+        """Outputs written when the mode cannot finish after its options parsed; they add to
+        (and may refine) ``fail_closed_outputs``, e.g. with an audit record of the failure."""
+
+
+class Steps(Protocol[FactsT, VerdictT, OpinionT, ResultT]):
+    """The typed steps :func:`run_mode` drives. Each is a plain method so mypy checks them."""
+
+    @property
+    def name(self) -> str: ...
+
+    # The ``fail-on`` values these steps can produce; any other is refused before any work.
+    @property
+    def fail_on_choices(self) -> tuple[str, ...]: ...
 
     def collect(self, ctx: RunContext) -> FactsT:
         """Gather what changed / failed / is uncovered: git, GitHub API, files."""
@@ -57,11 +86,7 @@ class Mode(Protocol[FactsT, VerdictT, OpinionT, ResultT]):
         """Merge the model's opinion with the verdict under guardrails: it may only raise risk."""
 
     def publish(self, ctx: RunContext, result: ResultT) -> None:
-        """Review, comment or check run. Outputs are already written when this runs."""
-
-    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
-        """Outputs written when the mode cannot finish after its options parsed; they add to
-        (and may refine) ``fail_closed_outputs``, e.g. with an audit record of the failure."""
+        """Review, comment or check run. Outputs are written after it, from the result as it leaves it."""
 
 
 def validate_fail_on(fail_on: str | None, choices: tuple[str, ...], mode: str) -> None:
@@ -75,7 +100,7 @@ def validate_fail_on(fail_on: str | None, choices: tuple[str, ...], mode: str) -
 
 
 def run_mode(
-    mode: Mode[FactsT, VerdictT, OpinionT, ResultT], ctx: RunContext
+    mode: Steps[FactsT, VerdictT, OpinionT, ResultT], ctx: RunContext
 ) -> tuple[ResultT, ExitCode]:
     """Run one mode end to end and return its result with the exit code it earns."""
     validate_fail_on(ctx.options.fail_on, mode.fail_on_choices, mode.name)
@@ -91,9 +116,10 @@ def run_mode(
     result = mode.decide(ctx, verdict, opinion)
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
     result.usage = ctx.usage_report()
-    ctx.runner.set_outputs(result.outputs())
     exit_code = ExitCode.OK
-    unfinished = ""  # the `error` output: why the run could not finish, empty when it did
+    # The `error` output: why the run could not finish (a service that failed the mode, or the
+    # publishing), empty when it did.
+    unfinished = result.service_failure or ""
     try:
         mode.publish(ctx, result)
     except GitHubWriteDenied as exc:
@@ -103,15 +129,16 @@ def run_mode(
         unfinished = f"Publishing to GitHub failed: {exc}"
         ctx.runner.annotate(Annotation("error", unfinished))
         exit_code = ExitCode.EXTERNAL
+    finally:
+        # Once, from the final result (what publishing posted included), whatever happened:
+        # a crash while publishing still leaves the decided outputs for later steps.
+        ctx.runner.set_outputs({**result.outputs(), **({"error": unfinished} if unfinished else {})})
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
     ctx.runner.write_summary(result.summary_markdown())
     final: list[Annotation] = []
     if result.service_failure and exit_code is ExitCode.OK:
         final.append(Annotation("error", result.service_failure))
-        unfinished = result.service_failure
         exit_code = ExitCode.EXTERNAL
-    if unfinished:  # result.outputs() wrote it empty; a run that could not finish says why
-        ctx.runner.set_outputs({"error": unfinished})
     reason = result.policy_failure(ctx.options.fail_on)
     if reason and exit_code is ExitCode.OK:
         final.append(Annotation("error", f"fail-on {ctx.options.fail_on}: {reason}"))

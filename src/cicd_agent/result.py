@@ -8,11 +8,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.runner import Annotation
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A number with a fixed count of decimals: ``0.4534`` in step outputs (strings, as GitHub
+    requires), a JSON number in ``--json``."""
+
+    value: float
+    places: int
 
 
 class ModelUsageReport(BaseModel):
@@ -97,18 +107,27 @@ class ModeResult(BaseModel):
         return "\n".join(parts) + "\n"
 
     def to_json(self) -> dict[str, Any]:
-        """The ``--json`` document: every output by name, plus the full structured result."""
+        """The ``--json`` document: every output by name, plus the full structured result.
+        Numbers are JSON numbers; a value that is empty (``""`` or null) is left out, so a
+        reader tests for presence, not for an empty string."""
         document: dict[str, Any] = self.model_dump(mode="json")
         document.update({name: _json_value(value) for name, value in self.mode_outputs().items()})
         document["tokens_used"] = self.usage.tokens_used
         document["cost_usd"] = self.usage.cost_usd
-        return document
+        return without_empty(document)
+
+
+def without_empty(document: Mapping[str, Any]) -> dict[str, Any]:
+    """``document`` without its top-level empty values (``""`` and null)."""
+    return {key: value for key, value in document.items() if value is not None and value != ""}
 
 
 def render_output(value: object) -> str:
     """Step outputs are strings: booleans as ``true``/``false``, containers as compact JSON."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Fixed):
+        return f"{value.value:.{value.places}f}"
     if value is None:
         return ""
     if isinstance(value, BaseModel):
@@ -119,6 +138,8 @@ def render_output(value: object) -> str:
 
 
 def _json_value(value: object) -> Any:
+    if isinstance(value, Fixed):
+        return round(value.value, value.places)
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     if isinstance(value, Mapping):

@@ -17,6 +17,7 @@ from typing import Any
 
 from tests.harness.github_mock import GitHubApi
 from tests.harness.model_server import ModelServer
+from tests.helpers.failure_github import GitHubState
 from tests.reliability.scenarios import (
     ModeRunner,
     Outcome,
@@ -26,7 +27,6 @@ from tests.reliability.scenarios import (
     good_answer,
     review_project,
 )
-from tests.test_analyse_failure_github import GitHubState
 
 REPO = "/repos/octocat/Hello-World"
 # Where each mode publishes: every one of these is POSTed exactly once by a run that publishes.

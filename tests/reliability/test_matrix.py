@@ -19,6 +19,7 @@ import pytest
 from cicd_agent.model.client import ModelClient
 from tests.harness import payloads
 from tests.harness.model_server import ModelServer
+from tests.helpers.failed_run import failed_run, zip_of
 from tests.reliability.faults import apply_github_fault, apply_model_fault
 from tests.reliability.matrix import CELLS, GHOST_FILE, Cell
 from tests.reliability.scenarios import MODEL, Outcome, posted_twice, retried_posts
@@ -33,7 +34,6 @@ from tests.reliability.stages import (
     pull_files,
     stage,
 )
-from tests.test_analyse_failure_cli import failed_run, zip_of
 
 RUN_ID, FAILED_JOB = 1589141559, 11
 _UNTOUCHED: dict[str, Outcome] = {}

@@ -15,14 +15,46 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 from scipy.stats import mannwhitneyu
 
-from cicd_agent.modes.deploy_canary.config import CanaryThresholds, MetricSpec
+Direction = Literal["increase", "decrease", "either"]
+
+
+class MetricSpec(Protocol):
+    """What the judge needs of one metric's rule (the canary phase's config satisfies it; the
+    analysis layer imports no mode)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def direction(self) -> Direction: ...
+    @property
+    def critical(self) -> bool: ...
+    @property
+    def allowed_change(self) -> float: ...
+    @property
+    def min_delta(self) -> float: ...
+    @property
+    def weight(self) -> float: ...
+    @property
+    def fail_on_nodata(self) -> bool: ...
+
+
+class CanaryThresholds(Protocol):
+    """The judge's thresholds: test confidence and the promote / observe score cut-offs."""
+
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def pass_score(self) -> float: ...
+    @property
+    def marginal_score(self) -> float: ...
+
 
 MetricClass = Literal["pass", "high", "low", "nodata"]
 Verdict = Literal["promote", "continue", "rollback"]
@@ -89,42 +121,6 @@ class CanaryJudgement(BaseModel):
     reasons: tuple[str, ...]
     metrics: tuple[MetricResult, ...]
     data_source_error: str | None = None
-
-    def markdown_table(self) -> str:
-        """One row per metric for the job summary: class, p-value, effect and both sides."""
-        rows = [
-            "| metric | class | p-value | canary/baseline mean | HL shift | baseline n, mean, "
-            "median, p95 | canary n, mean, median, p95 |",
-            "|---|---|---|---|---|---|---|",
-        ]
-        for m in self.metrics:
-            label = f"{m.name} (critical)" if m.critical else m.name
-            verdict = f"**{m.classification}**" if m.failed else m.classification
-            rows.append(
-                f"| {label} | {verdict} | {_number(m.p_value)} | {_ratio(m)} | "
-                f"{_number(m.hl_shift)} | {_side(m.baseline)} | {_side(m.canary)} |"
-            )
-        return "\n".join(rows)
-
-
-def _number(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3g}"
-
-
-def _ratio(metric: MetricResult) -> str:
-    if metric.mean_ratio is not None:
-        return f"x{metric.mean_ratio:.3f}"
-    if metric.baseline.mean == 0 and metric.canary.mean:
-        return "up from 0"
-    return "-"
-
-
-def _side(summary: SampleSummary) -> str:
-    if summary.n == 0:
-        return "no data"
-    return ", ".join(
-        [str(summary.n), _number(summary.mean), _number(summary.median), _number(summary.p95)]
-    )
 
 
 def summarise(values: FloatArray, dropped: int = 0) -> SampleSummary:

@@ -49,18 +49,24 @@ def with_marker(body: str, key: str) -> str:
     return f"{fit(body.rstrip(), COMMENT_BODY_MAX, reserve=len(mark) + 2)}\n\n{mark}"
 
 
+def is_ours(client: GitHubClient, comment: _Comment) -> bool:
+    """Whether we wrote ``comment``. Anyone can paste a marker into a comment of their own, and
+    we must neither edit nor trust (e.g. read a ledger or run ids from) that one. "We" is the
+    token's user when GitHub tells (a personal token), else a bot account (the workflow's
+    GITHUB_TOKEN or an app token cannot ask who they are). Every mode that finds a comment by
+    its marker asks this; call it only for comments that carry a marker, so the token's user
+    is looked up only when it matters."""
+    if comment.user is None:
+        return False
+    own_login = client.own_login
+    return comment.user.login == own_login if own_login else comment.user.type == "Bot"
+
+
 def _find(client: GitHubClient, comments: Iterable[_Comment], key: str) -> _Comment | None:
-    """Our comment under ``key``: it ends with our marker and we wrote it. Anyone can paste a
-    marker into a comment of their own, and we must neither edit nor trust (e.g. read a ledger
-    from) that one. "We" is the token's user when GitHub tells (a personal token), else a bot
-    account (the workflow's GITHUB_TOKEN or an app token cannot ask who they are). The token's
-    user is looked up only once a comment with the marker turns up."""
+    """Our comment under ``key``: it ends with our marker and we wrote it."""
     mark = marker(key)
     for comment in comments:
-        if not (comment.body or "").rstrip().endswith(mark) or comment.user is None:
-            continue
-        own_login = client.own_login
-        if comment.user.login == own_login if own_login else comment.user.type == "Bot":
+        if (comment.body or "").rstrip().endswith(mark) and is_ours(client, comment):
             return comment
     return None
 
@@ -87,19 +93,6 @@ def upsert_issue_comment(client: GitHubClient, number: int, key: str, body: str)
         lambda: client.repository.get_issue(number).get_comments(),
         create_path=f"{client.repo_path}/issues/{number}/comments",
         edit_path=f"{client.repo_path}/issues/comments/{{id}}",
-        key=key,
-        body=body,
-    )
-
-
-def upsert_commit_comment(client: GitHubClient, sha: str, key: str, body: str) -> WriteOutcome:
-    """Create or update our comment on commit ``sha`` (used when no pull request exists)."""
-    return _upsert(
-        client,
-        f"commit {sha[:12]}",
-        lambda: client.repository.get_commit(sha).get_comments(),
-        create_path=f"{client.repo_path}/commits/{sha}/comments",
-        edit_path=f"{client.repo_path}/comments/{{id}}",
         key=key,
         body=body,
     )

@@ -9,6 +9,7 @@ Wiring only. ``analysis.logs`` finds the error in the logs (deterministic, strea
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,8 +25,10 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.logs import LogAnalysis
     from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
     from cicd_agent.context import RunContext
+    from cicd_agent.errors import ExitCode
     from cicd_agent.modes.analyse_failure.facts import FailureFacts, RunTarget
     from cicd_agent.modes.analyse_failure.opinion import Evidence, FailureOpinion
+    from cicd_agent.result import ModeResult
 
 EXCERPT_NAME = "cicd-agent-failure-excerpt-{run}.txt"
 
@@ -143,7 +146,7 @@ class AnalyseFailure:
             disagreements=merged.disagreements,
             signature=analysis.fingerprint,
             excerpt=analysis.excerpt,
-            excerpt_file=_write_excerpt(ctx, analysis.excerpt, target),
+            excerpt_file=_excerpt_path(ctx, analysis.excerpt, target),
             run_id=target.run_id if target else None,
             run_url=target.html_url if target else "",
             branch=target.branch if target else "",
@@ -158,8 +161,16 @@ class AnalyseFailure:
     def publish(self, ctx: RunContext, result: AnalyseFailureResult) -> None:
         from cicd_agent.modes.analyse_failure.publish import publish
 
+        if result.excerpt_file:
+            text = result.excerpt if result.excerpt.endswith("\n") else result.excerpt + "\n"
+            Path(result.excerpt_file).write_text(text, encoding="utf-8")
         target = result._target if isinstance(result, _Result) else None
         publish(ctx, result, target)
+
+    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+        from cicd_agent.pipeline import run_mode
+
+        return run_mode(self, ctx)
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
         return {}
@@ -282,15 +293,17 @@ def _test_history(
     return found, recurring
 
 
-def _write_excerpt(ctx: RunContext, excerpt: str, target: RunTarget | None) -> str:
-    """The excerpt as a file for later steps: under ``$RUNNER_TEMP``, never in the checkout."""
+def _excerpt_path(ctx: RunContext, excerpt: str, target: RunTarget | None) -> str:
+    """Where ``publish`` writes the excerpt for later steps: under ``$RUNNER_TEMP``, never in
+    the checkout; off a runner, a name of this process's own in the system temp folder."""
     if not excerpt:
         return ""
-    folder = ctx.environ.get("RUNNER_TEMP") or tempfile.mkdtemp(prefix="cicd-agent-")
     run = target.run_id if target and target.run_id is not None else "local"
-    path = Path(folder) / EXCERPT_NAME.format(run=run)
-    path.write_text(excerpt if excerpt.endswith("\n") else excerpt + "\n", encoding="utf-8")
-    return str(path)
+    name = EXCERPT_NAME.format(run=run)
+    runner_temp = ctx.environ.get("RUNNER_TEMP")
+    if runner_temp:
+        return str(Path(runner_temp) / name)
+    return str(Path(tempfile.gettempdir()) / name.replace(".txt", f"-{os.getpid()}.txt"))
 
 
 MODE = AnalyseFailure()

@@ -76,13 +76,13 @@ def publish(ctx: RunContext, result: AnalyseFailureResult, target: RunTarget | N
         ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
     elif outcome.url:
         result.comment_url = outcome.url
-        ctx.runner.set_outputs({"comment_url": outcome.url})
     _notify(ctx, result, slack_url, new=not same_failure, checked=True)
 
 
 def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Existing | None:
-    """This run's comment if there is one, else a comment about the same failure on the branch."""
-    from cicd_agent.github.comments import marker
+    """This run's comment if there is one, else a comment about the same failure on the branch.
+    Only comments we wrote count: a marker pasted by anyone else is ignored."""
+    from cicd_agent.github.comments import is_ours, marker
 
     run_mark = marker(run_key(target.run_id)) if target.run_id is not None else None
     sig_mark = marker(sig_key)
@@ -92,7 +92,9 @@ def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Existing | N
         comments = client.read(
             f"listing the comments on #{number}",
             lambda: [
-                (c.id, c.body or "") for c in client.repository.get_issue(number).get_comments()
+                (c.id, c.body or "")
+                for c in client.repository.get_issue(number).get_comments()
+                if "<!-- cicd-agent:" in (c.body or "") and is_ours(client, c)
             ],
         )
         found = [Existing(i, b, True) for i, b in comments]
@@ -113,7 +115,13 @@ def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Existing | N
 
 
 def _commit_comments(client: GitHubClient, sha: str) -> list[tuple[int, str]]:
-    return [(c.id, c.body or "") for c in client.repository.get_commit(sha).get_comments()]
+    from cicd_agent.github.comments import is_ours
+
+    return [
+        (c.id, c.body or "")
+        for c in client.repository.get_commit(sha).get_comments()
+        if "<!-- cicd-agent:" in (c.body or "") and is_ours(client, c)
+    ]
 
 
 def _occurrences(body: str, target: RunTarget) -> list[tuple[int, str]]:
@@ -173,17 +181,14 @@ def _notify(
 
 def slack_text(result: AnalyseFailureResult) -> str:
     """Plain Slack text; log words are escaped so they cannot ping a channel or forge a link."""
+    from cicd_agent import notify
+
     job = result.failed_jobs[0]
     where = f"job {job.name}" + (f", step {job.failed_step}" if job.failed_step else "")
     branch = f" on {result.branch}" if result.branch else ""
     flaky = {"true": " (looks flaky)", "likely": " (may be flaky)"}.get(result.is_flaky, "")
-    lines = [
+    return notify.slack_text(
         f"CI failure{branch}: {result.failure_type}{flaky} in {where}",
         result.root_cause,
         result.comment_url or result.run_url,
-    ]
-    return "\n".join(_slack_escape(line) for line in lines if line)
-
-
-def _slack_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    )

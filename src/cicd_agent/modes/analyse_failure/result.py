@@ -13,8 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
-from cicd_agent.modes.analyse_failure.markdown import code_block, code_span, prose
-from cicd_agent.result import ModeResult
+from cicd_agent.markdown import code_block, code_span, prose
+from cicd_agent.result import Fixed, ModeResult
 from cicd_agent.runner import Annotation
 
 EXCERPT_LINES_SHOWN = 80
@@ -92,7 +92,7 @@ class AnalyseFailureResult(ModeResult):
             "root_cause": self.root_cause,
             "is_flaky": self.is_flaky,
             "flaky_tests": self.flaky_tests,
-            "confidence": f"{self.confidence:.2f}",
+            "confidence": Fixed(self.confidence, 2),
             "failed_jobs": self.failed_jobs,
             "responsible_files": self.responsible_files,
             "comment_url": self.comment_url,

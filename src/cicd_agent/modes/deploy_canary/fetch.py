@@ -1,7 +1,7 @@
 """Reads each metric's baseline and canary samples from Prometheus and hands them to the judge.
 
-The one place where the canary phase meets the network, so the mode only wires inputs to
-:func:`assess_canary` and renders the judgement.
+The one place where the canary phase meets the network: the mode's ``collect`` calls
+:func:`fetch_samples`, its ``analyse`` :func:`judge_samples` (pure).
 """
 
 from __future__ import annotations
@@ -51,15 +51,24 @@ def fetch_metric_samples(
     return MetricSamples(baseline, canary, baseline_count, canary_count)
 
 
-def assess_canary(
+@dataclass(frozen=True)
+class CanarySamples:
+    """Every metric's samples per side over one window, or why Prometheus could not be read."""
+
+    baseline: dict[str, tuple[float, ...]]
+    canary: dict[str, tuple[float, ...]]
+    error: str | None = None
+
+
+def fetch_samples(
     client: PrometheusClient, config: CanaryConfig, *, end: float | None = None
-) -> CanaryJudgement:
-    """Fetch every metric over the window ending at ``end`` (default now) and judge the canary.
+) -> CanarySamples:
+    """Fetch every metric over the window ending at ``end`` (default now).
 
     When Prometheus cannot be read (:class:`~cicd_agent.prometheus.PrometheusError`: unreachable
-    after the retries, credentials refused) the judgement is blind: ``continue``, ``healthy=false``
-    and the reason. A query Prometheus rejects is not caught: it is a configuration error
-    (:class:`~cicd_agent.prometheus.PrometheusQueryError`, exit 2) the user must fix.
+    after the retries, credentials refused) the samples carry the reason instead, and the judge
+    gives a blind judgement. A query Prometheus rejects is not caught: it is a configuration
+    error (:class:`~cicd_agent.prometheus.PrometheusQueryError`, exit 2) the user must fix.
     """
     until = time.time() if end is None else end
     baseline: dict[str, tuple[float, ...]] = {}
@@ -79,5 +88,19 @@ def assess_canary(
             baseline[spec.name] = samples.baseline
             canary[spec.name] = samples.canary
     except PrometheusError as error:
-        return blind_judgement(str(error), config.metrics)
-    return judge_canary(baseline, canary, config.metrics, config.thresholds)
+        return CanarySamples({}, {}, str(error))
+    return CanarySamples(baseline, canary)
+
+
+def judge_samples(samples: CanarySamples, config: CanaryConfig) -> CanaryJudgement:
+    """The judgement of fetched samples: pure, no network."""
+    if samples.error is not None:
+        return blind_judgement(samples.error, config.metrics)
+    return judge_canary(samples.baseline, samples.canary, config.metrics, config.thresholds)
+
+
+def assess_canary(
+    client: PrometheusClient, config: CanaryConfig, *, end: float | None = None
+) -> CanaryJudgement:
+    """Fetch and judge in one call (benchmarks and tests of the read path)."""
+    return judge_samples(fetch_samples(client, config, end=end), config)

@@ -2,7 +2,7 @@
 continue or rollback. The action decides; the workflow acts (e.g. ``kubectl rollout undo``).
 
 Statistics live in ``analysis/canary``, metric specs in ``config``, the one network call
-in ``fetch``. This module only wires inputs to :func:`assess_canary` and renders the
+in ``fetch``: ``collect`` reads Prometheus, ``analyse`` judges offline, this module renders the
 judgement. No model is asked: a Mann–Whitney test over real samples is the better judge, and
 nothing here should be talked into a promote.
 
@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.canary import CanaryJudgement
     from cicd_agent.context import RunContext
     from cicd_agent.modes.deploy_canary.config import CanaryConfig
+    from cicd_agent.modes.deploy_canary.fetch import CanarySamples
     from cicd_agent.modes.deploy_canary.result import CanaryResult
-    from cicd_agent.prometheus import PrometheusClient
     from cicd_agent.result import ModeResult
 
 
@@ -52,16 +52,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 @dataclass(frozen=True)
 class CanaryFacts:
-    client: PrometheusClient
     config: CanaryConfig
-    end: float | None
+    samples: CanarySamples
 
 
 class CanaryPhase:
-    """The steps of the canary phase (a :class:`~cicd_agent.modes.deploy_gate.mode.Phase`)."""
+    """The steps of the canary phase (a :class:`~cicd_agent.pipeline.Steps`)."""
+
+    name = "deploy-gate --phase canary"
+    fail_on_choices: tuple[str, ...] = ("rollback",)
 
     def collect(self, ctx: RunContext) -> CanaryFacts:
         from cicd_agent.modes.deploy_canary.config import load_canary_config
+        from cicd_agent.modes.deploy_canary.fetch import fetch_samples
         from cicd_agent.prometheus import PrometheusClient
 
         args = ctx.args
@@ -78,12 +81,13 @@ class CanaryPhase:
             username=args.prometheus_username,
             password=args.prometheus_password,
         )
-        return CanaryFacts(client, load_canary_config(args.canary_config), args.canary_end)
+        config = load_canary_config(args.canary_config)
+        return CanaryFacts(config, fetch_samples(client, config, end=args.canary_end))
 
     def analyse(self, ctx: RunContext, facts: CanaryFacts) -> CanaryJudgement:
-        from cicd_agent.modes.deploy_canary.fetch import assess_canary
+        from cicd_agent.modes.deploy_canary.fetch import judge_samples
 
-        return assess_canary(facts.client, facts.config, end=facts.end)
+        return judge_samples(facts.samples, facts.config)
 
     def ask(self, ctx: RunContext, facts: CanaryFacts, verdict: CanaryJudgement) -> None:
         return None

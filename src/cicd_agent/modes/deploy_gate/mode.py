@@ -10,12 +10,11 @@ This module is wiring: the analysis lives in ``analysis/changes``, ``history``, 
 from __future__ import annotations
 
 import argparse
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -32,42 +31,28 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.risk import Reason, RiskAssessment, RiskLevel
     from cicd_agent.analysis.signals import CoverageReport, JUnitCounts, PullReview, SignalName
     from cicd_agent.context import RunContext
+    from cicd_agent.errors import ExitCode
+    from cicd_agent.modes.deploy_canary.mode import CanaryPhase
     from cicd_agent.modes.deploy_gate.result import DeployGateResult, ModelAdvice
 
 DEFAULT_APPROVAL_CONFIDENCE = 0.6
 DEFAULT_FAILURE_WINDOW_DAYS = 14
 DIFF_FILES_FOR_MODEL = 40
-CANARY_MODULE = "cicd_agent.modes.deploy_canary.mode"
 
 
-class Phase(Protocol):
-    """One phase of deploy-gate: the steps of :class:`~cicd_agent.pipeline.Mode` minus naming."""
-
-    def collect(self, ctx: RunContext) -> Any: ...
-    def analyse(self, ctx: RunContext, facts: Any) -> Any: ...
-    def ask(self, ctx: RunContext, facts: Any, verdict: Any) -> Any | None: ...
-    def decide(self, ctx: RunContext, verdict: Any, opinion: Any | None) -> ModeResult: ...
-    def publish(self, ctx: RunContext, result: ModeResult) -> None: ...
-    def failure_outputs(self, ctx: RunContext) -> dict[str, str]: ...
-
-
-def canary_phase() -> Phase:
-    """The canary phase (issue 4). The seam: ``cicd_agent.modes.deploy_canary.mode`` exposes
-    ``PHASE`` (a :class:`Phase`) and ``add_arguments(parser)`` for its own options."""
+def canary_phase() -> CanaryPhase:
+    """The canary phase (issue 4), imported only when it runs."""
     try:
-        module = importlib.import_module(CANARY_MODULE)
+        from cicd_agent.modes.deploy_canary.mode import PHASE
     except ModuleNotFoundError as exc:
         raise UsageError("The canary phase is not part of this build of cicd-agent.") from exc
-    phase: Phase = module.PHASE
-    return phase
+    return PHASE
 
 
 def _add_canary_arguments(parser: argparse.ArgumentParser) -> None:
-    try:
-        module = importlib.import_module(CANARY_MODULE)
-    except ModuleNotFoundError:
-        return
-    module.add_arguments(parser)
+    from cicd_agent.modes.deploy_canary.mode import add_arguments
+
+    add_arguments(parser)
 
 
 class DeployOpinion(BaseModel):
@@ -114,14 +99,6 @@ class DeployVerdict:
     signals: list[Any]
 
 
-@dataclass
-class _Staged:
-    """A step's value with the phase that produced it, so later steps go to the same phase."""
-
-    phase: Phase
-    value: Any
-
-
 class DeployGate:
     """The ``deploy-gate`` mode: dispatches every step to the selected phase."""
 
@@ -166,44 +143,40 @@ class DeployGate:
         add("--slack-webhook-url", help="Slack incoming webhook for holds and approvals")
         _add_canary_arguments(parser)
 
-    def _phase(self, ctx: RunContext) -> Phase:
-        return canary_phase() if getattr(ctx.args, "phase", None) == "canary" else DEPLOY_PHASE
+    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+        """Run the selected phase's steps. Each phase is its own typed
+        :class:`~cicd_agent.pipeline.Steps`, with the ``fail-on`` values it can produce:
+        ``--phase deploy --fail-on rollback`` is refused before any work, not ignored."""
+        from cicd_agent.pipeline import run_mode
 
-    def collect(self, ctx: RunContext) -> _Staged:
-        phase = self._phase(ctx)
-        return _Staged(phase, phase.collect(ctx))
-
-    def analyse(self, ctx: RunContext, facts: _Staged) -> _Staged:
-        return _Staged(facts.phase, facts.phase.analyse(ctx, facts.value))
-
-    def ask(self, ctx: RunContext, facts: _Staged, verdict: _Staged) -> _Staged | None:
-        opinion = verdict.phase.ask(ctx, facts.value, verdict.value)
-        return None if opinion is None else _Staged(verdict.phase, opinion)
-
-    def decide(self, ctx: RunContext, verdict: _Staged, opinion: _Staged | None) -> ModeResult:
-        return verdict.phase.decide(ctx, verdict.value, opinion.value if opinion else None)
-
-    def publish(self, ctx: RunContext, result: ModeResult) -> None:
-        self._phase(ctx).publish(ctx, result)
+        if _is_canary(ctx):
+            return run_mode(canary_phase(), ctx)
+        return run_mode(DEPLOY_PHASE, ctx)
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
-        try:
-            phase = self._phase(ctx)
-        except UsageError:
-            phase = DEPLOY_PHASE
-        return phase.failure_outputs(ctx)
+        if _is_canary(ctx):
+            try:
+                return canary_phase().failure_outputs(ctx)
+            except UsageError:
+                pass
+        return DEPLOY_PHASE.failure_outputs(ctx)
+
+
+def _is_canary(ctx: RunContext) -> bool:
+    return getattr(ctx.args, "phase", None) == "canary"
 
 
 class DeployPhase:
     """Risk, signals and policy → proceed or hold, strategy, approval, routing."""
 
+    name = "deploy-gate --phase deploy"
+    fail_on_choices: tuple[str, ...] = ("hold",)
+
     def collect(self, ctx: RunContext) -> DeployFacts:
         from cicd_agent.analysis import policy as policies
         from cicd_agent.analysis import signals
-        from cicd_agent.analysis.changes import ChangeType, read_change_set
         from cicd_agent.analysis.gitrepo import GitRepo
-        from cicd_agent.analysis.history import read_history
-        from cicd_agent.analysis.risk import assess_change, destructive_statements
+        from cicd_agent.analysis.risk import assess_range
 
         args = ctx.args
         weights = signals.parse_weights(args.safety_weights)
@@ -212,22 +185,18 @@ class DeployPhase:
         hours = policies.parse_business_hours(args.business_hours)
         freezes = policies.parse_freeze_windows(args.freeze_windows, zone)
         moment = policies.parse_moment(args.deploy_time, zone) or policies.now_utc()
+        approval_confidence = self._approval_confidence(ctx)  # every option checked before I/O
         if args.slack_webhook_url:
             ctx.runner.mask(args.slack_webhook_url)
 
         repo = GitRepo.open(ctx.options.repo_dir)
         base, head = self._range(ctx, repo)
-        change = read_change_set(repo, head, base)
+        # The same read and score as review's risk level (one implementation, no drift).
+        change, history, assessment = assess_range(ctx.options.repo_dir, head, base)
         if change.base_note:
             ctx.note(f"Change range: {change.base_note}.")
         if change.commits_truncated:
             ctx.note("More than 250 commits in the range: messages and authors of the first 250.")
-        history = read_history(repo, change)
-        migrations = [c.path for c in change.files if ChangeType.MIGRATION in c.types]
-        diff = repo.diff_text(change.base, change.head, migrations[:200], 2_000_000)
-        assessment = assess_change(
-            change.files, change.commits, history, destructive=destructive_statements(diff)
-        )
         tracked = repo.tracked_files(change.head)
         routing = policies.route(change.files, tracked)
 
@@ -252,7 +221,7 @@ class DeployPhase:
             "environment": args.environment,
             "policy": policy.model_dump(mode="json"),
             "weights": {k.value: v for k, v in weights.items()},
-            "approval_confidence": self._approval_confidence(ctx),
+            "approval_confidence": approval_confidence,
             "deploy_time": moment.isoformat(),
             "freeze_windows": args.freeze_windows,
             "business_hours": args.business_hours,
@@ -546,16 +515,16 @@ class DeployPhase:
             change_window=window_text,
             advice=advice,
         )
-        result.audit_file = _write_audit(ctx, facts, result)
+        result._audit_inputs = facts.inputs
         return result
 
-    def publish(self, ctx: RunContext, result: ModeResult) -> None:
+    def publish(self, ctx: RunContext, result: DeployGateResult) -> None:
         from cicd_agent.analysis.policy import Recommendation
-        from cicd_agent.modes.deploy_gate.result import DeployGateResult
         from cicd_agent.notify import post_message
 
+        result.audit_file = _write_audit(ctx, result)
         url = ctx.args.slack_webhook_url
-        if not url or not isinstance(result, DeployGateResult):
+        if not url:
             return
         if result.recommendation is not Recommendation.HOLD and not result.requires_approval:
             return
@@ -608,10 +577,17 @@ def _merge_decisions(floor: Decision, final: Decision) -> Decision:
 
 
 def _clean_opinion(ctx: RunContext, opinion: DeployOpinion) -> DeployOpinion:
-    """Model text is shaped by untrusted input: redact it and bound it before anyone sees it."""
+    """Model text is shaped by untrusted input: redact, bound and neutralise it (no mentions,
+    HTML or links) before anyone sees it."""
 
     def clean(items: list[str]) -> list[str]:
-        return [ctx.redactor.redact(item.strip())[:300] for item in items[:8] if item.strip()]
+        from cicd_agent.markdown import neutralise
+
+        return [
+            neutralise(ctx.redactor.redact(item.strip())[:300])
+            for item in items[:8]
+            if item.strip()
+        ]
 
     return DeployOpinion(
         risk_factors=clean(opinion.risk_factors),
@@ -669,7 +645,7 @@ def _audit_path(ctx: RunContext) -> Path:
     return default_audit_path(ctx.environ, "deploy-gate", git_dir)
 
 
-def _write_audit(ctx: RunContext, facts: DeployFacts, result: DeployGateResult) -> str:
+def _write_audit(ctx: RunContext, result: DeployGateResult) -> str:
     from cicd_agent import audit
 
     usage = ctx.usage_report()
@@ -678,8 +654,8 @@ def _write_audit(ctx: RunContext, facts: DeployFacts, result: DeployGateResult) 
         "phase": "deploy",
         "repository": ctx.repository,
         "event": ctx.options.event_name,
-        "inputs_digest": audit.digest(facts.inputs),
-        "inputs": facts.inputs,
+        "inputs_digest": audit.digest(result._audit_inputs),
+        "inputs": result._audit_inputs,
         "signals": [s.model_dump(mode="json") for s in result.signals],
         "features": result.features.model_dump(mode="json"),
         "verdict": {
@@ -712,13 +688,16 @@ def _slack_text(ctx: RunContext, result: DeployGateResult) -> str:
     run = ""
     server, run_id = ctx.environ.get("GITHUB_SERVER_URL"), ctx.environ.get("GITHUB_RUN_ID")
     if server and run_id and ctx.repository:
-        run = f"\n{server}/{ctx.repository}/actions/runs/{run_id}"
-    return ctx.redactor.redact(
-        f"deploy-gate{env} for {where} @ {result.head[:12]}: {result.headline}{run}"
+        run = f"{server}/{ctx.repository}/actions/runs/{run_id}"
+    from cicd_agent.notify import slack_text
+
+    return slack_text(
+        ctx.redactor.redact(f"deploy-gate{env} for {where} @ {result.head[:12]}: {result.headline}"),
+        run,
     )
 
 
 DEPLOY_PHASE = DeployPhase()
 MODE = DeployGate()
 
-__all__ = ["MODE", "DeployGate", "DeployPhase", "Phase", "canary_phase"]
+__all__ = ["MODE", "DeployGate", "DeployPhase", "canary_phase"]

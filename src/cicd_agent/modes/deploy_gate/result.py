@@ -6,7 +6,9 @@ decision first, then the signals with their weights and scores, then the reasons
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from cicd_agent.analysis.changes import ChangeType
 from cicd_agent.analysis.policy import (
@@ -18,7 +20,7 @@ from cicd_agent.analysis.policy import (
 )
 from cicd_agent.analysis.risk import Reason, RiskFeatures, RiskLevel
 from cicd_agent.analysis.signals import SIGNAL_TITLES, Signal
-from cicd_agent.result import ModeResult
+from cicd_agent.result import Fixed, ModeResult
 from cicd_agent.runner import Annotation
 
 MAX_SUMMARY_EVIDENCE = 4
@@ -67,6 +69,8 @@ class DeployGateResult(ModeResult):
     change_window: str
     advice: ModelAdvice | None = None
     audit_file: str = ""
+    # The inputs the verdict saw, for the audit record ``publish`` appends (not an output).
+    _audit_inputs: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @property
     def missing_signals(self) -> list[str]:
@@ -75,12 +79,12 @@ class DeployGateResult(ModeResult):
     def mode_outputs(self) -> dict[str, object]:
         return {
             "risk_level": self.risk_level.value,
-            "risk_score": f"{self.risk_score:.4f}",
+            "risk_score": Fixed(self.risk_score, 4),
             "recommendation": self.recommendation.value,
             "strategy": self.strategy.value,
             "canary_percentage": self.canary_percentage,
             "requires_approval": self.requires_approval,
-            "safety_score": "" if self.safety_score is None else f"{self.safety_score:.2f}",
+            "safety_score": None if self.safety_score is None else Fixed(self.safety_score, 2),
             "test_scope": self.test_scope.value,
             "test_paths": self.test_paths,
             "build_strategy": self.build_strategy.value,

@@ -23,8 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.errors import ModelError
+from cicd_agent.markdown import neutralise
 from cicd_agent.model.tokens import TokenCounter
-from cicd_agent.modes.gen_tests.coverage_gaps import Arc
+from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
 from cicd_agent.modes.gen_tests.gate import Gate, Verdict
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, choose_test_path, with_header
 from cicd_agent.modes.gen_tests.segments import Segment, module_name
@@ -108,6 +109,9 @@ class Outcome:
     accepted: list[AcceptedTest] = field(default_factory=list)
     not_tried: dict[str, str] = field(default_factory=dict)
     stop_reason: str | None = None
+    # Coverage of the changed files with every accepted test together (measured in ``ask``,
+    # so ``decide`` runs nothing).
+    coverage_after: CoverageReport | None = None
 
 
 @dataclass(frozen=True)
@@ -317,7 +321,7 @@ class Generator:
                     number,
                     test_path,
                     verdict,
-                    self.prompts.redactor.redact(answer.rationale)[:_RATIONALE_CHARS],
+                    neutralise(self.prompts.redactor.redact(answer.rationale)[:_RATIONALE_CHARS]),
                     time.monotonic() - started,
                 )
             )

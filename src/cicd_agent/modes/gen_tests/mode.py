@@ -13,6 +13,7 @@ tests are also committed to the pull request's branch. The logic lives in
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from cicd_agent.errors import UsageError
 from cicd_agent.modes.gen_tests.report import FAIL_ON_UNCOVERED, GenTestsResult, SegmentReport
 
 if TYPE_CHECKING:
+    from cicd_agent.errors import ExitCode
     from cicd_agent.modes.gen_tests.candidates import Job, Outcome
     from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, CoverageReport
     from cicd_agent.modes.gen_tests.gate import ProjectCommand, SuiteBaseline
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.gen_tests.segments import Segment
     from cicd_agent.modes.gen_tests.shard import Shard
     from cicd_agent.modes.gen_tests.targets import Targets
+    from cicd_agent.result import ModeResult
 
 DEFAULT_TEST_COMMAND = "python -m pytest"
 DEFAULT_TEST_TIMEOUT = 120.0
@@ -132,7 +135,12 @@ class GenTests:
             default=None,
             help="more environment variable names to keep from generated tests",
         )
-        group.add_argument("--patch-file", default=None, help="where to write the patch")
+        group.add_argument(
+            "--patch-file",
+            default=None,
+            help="where to write the patch (default: $RUNNER_TEMP/cicd-agent-gen-tests.patch; "
+            "off a runner, a per-process name in the system temp folder)",
+        )
 
     # ------------------------------------------------------------------ collect
 
@@ -293,6 +301,8 @@ class GenTests:
         outcome = generator.run(verdict.jobs, verdict.missing_lines, verdict.missing_arcs)
         if outcome.stop_reason:
             ctx.note(f"Generation stopped early: {outcome.stop_reason}. Accepted tests are kept.")
+        if outcome.accepted:
+            outcome.coverage_after = self._measure_after(ctx, facts)
         return outcome
 
     # ------------------------------------------------------------------ decide
@@ -307,7 +317,7 @@ class GenTests:
 
     def _result(self, ctx: RunContext, verdict: Gaps, opinion: Outcome | None) -> GenTestsResult:
         from cicd_agent.modes.gen_tests.coverage_gaps import percent
-        from cicd_agent.modes.gen_tests.patch import describe_gain, write_patch
+        from cicd_agent.modes.gen_tests.patch import describe_gain
         from cicd_agent.modes.gen_tests.report import AcceptedFile, candidate_report, funnel
         from cicd_agent.modes.gen_tests.targets import gaps
 
@@ -333,11 +343,11 @@ class GenTests:
         outcome = opinion
         accepted = outcome.accepted if outcome else []
         after = facts.coverage
-        if accepted and facts.sandbox and facts.meter:
-            after = self._measure_after(ctx, facts)
+        if accepted and outcome is not None and outcome.coverage_after is not None:
+            after = outcome.coverage_after
             result.coverage_after = percent(after)
-            path = write_patch(accepted, self._patch_path(ctx, facts))
-            result.patch_path = str(path)
+            result.patch_path = str(self._patch_path(ctx, facts))
+            result._accepted_tests = list(accepted)
         lines, arcs = gaps(after, facts.targets)
         result.uncovered_lines = {p: sorted(v) for p, v in lines.items() if v}
         result.uncovered_branches = {p: sorted(v) for p, v in arcs.items() if v}
@@ -378,9 +388,12 @@ class GenTests:
     def _patch_path(self, ctx: RunContext, facts: Facts) -> Path:
         if ctx.args.patch_file:
             return Path(ctx.args.patch_file)
-        folder = Path(ctx.environ.get("RUNNER_TEMP") or tempfile.gettempdir())
         suffix = f"-{facts.shard.index}" if facts.shard else ""
-        return folder / f"cicd-agent-gen-tests{suffix}.patch"
+        runner_temp = ctx.environ.get("RUNNER_TEMP")
+        if runner_temp:
+            return Path(runner_temp) / f"cicd-agent-gen-tests{suffix}.patch"
+        # Off a runner, a name of this process's own: two runs never overwrite each other.
+        return Path(tempfile.gettempdir()) / f"cicd-agent-gen-tests{suffix}-{os.getpid()}.patch"
 
     def _segment_reports(self, verdict: Gaps, outcome: Outcome | None) -> list[SegmentReport]:
         chosen = {job.segment.key for job in verdict.jobs}
@@ -438,12 +451,17 @@ class GenTests:
     # ------------------------------------------------------------------ publish
 
     def publish(self, ctx: RunContext, result: GenTestsResult) -> None:
+        from cicd_agent.modes.gen_tests.patch import write_patch
         from cicd_agent.modes.gen_tests.push import push_accepted_tests
 
-        try:
-            result.pushed_sha = push_accepted_tests(ctx, result)
-        finally:
-            ctx.runner.set_outputs({"pushed_sha": result.pushed_sha})
+        if result.patch_path:
+            write_patch(result._accepted_tests, Path(result.patch_path))
+        result.pushed_sha = push_accepted_tests(ctx, result)
+
+    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+        from cicd_agent.pipeline import run_mode
+
+        return run_mode(self, ctx)
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
         return {}

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from cicd_agent.modes.gen_tests.candidates import Attempt
 from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
-from cicd_agent.modes.gen_tests.patch import describe_gain
-from cicd_agent.result import ModeResult
+from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain
+from cicd_agent.result import Fixed, ModeResult
 from cicd_agent.runner import Annotation
 
 FAIL_ON_UNCOVERED = "uncovered"
@@ -81,6 +81,9 @@ def _percent(value: float | None) -> str:
 class GenTestsResult(ModeResult):
     """Everything one gen-tests run found, generated and accepted."""
 
+    # The accepted tests themselves, for the patch ``publish`` writes (not an output).
+    _accepted_tests: list[AcceptedTest] = PrivateAttr(default_factory=list)
+
     model_config = ConfigDict(extra="forbid")
 
     base: str | None = None
@@ -108,12 +111,11 @@ class GenTestsResult(ModeResult):
         return {
             "tests_generated": self.funnel["generated"],
             "tests_accepted": self.funnel["accepted"],
-            "coverage_before": ""
-            if self.coverage_before is None
-            else f"{self.coverage_before:.2f}",
-            "coverage_after": "" if self.coverage_after is None else f"{self.coverage_after:.2f}",
+            "coverage_before": _fixed_percent(self.coverage_before),
+            "coverage_after": _fixed_percent(self.coverage_after),
             "patch_path": self.patch_path or "",
             "funnel": self.funnel,
+            "pushed_sha": self.pushed_sha,
         }
 
     @property
@@ -232,3 +234,7 @@ def candidate_report(attempt: Attempt, redact: Callable[[str], str]) -> Candidat
         runs=verdict.runs,
         seconds=round(attempt.seconds, 2),
     )
+
+
+def _fixed_percent(value: float | None) -> Fixed | None:
+    return None if value is None else Fixed(value, 2)

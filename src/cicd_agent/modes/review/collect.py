@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cicd_agent.errors import GitHubError, ModelError, UsageError
+from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.publish import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY, FileNote, read_ledger
 
@@ -79,6 +80,9 @@ class ReviewOpinion:
     answers: list[ReviewAnswer]
     packing: Packing
     failed_parts: list[int] = field(default_factory=list)
+    # Lines of each shown file at head, read when the answers come in, so ``decide`` can drop
+    # findings on invented lines without reading git itself.
+    line_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def shown(self) -> set[str]:
@@ -108,8 +112,9 @@ class ReviewOpinion:
 def collect(ctx: RunContext) -> ReviewFacts:
     """The facts for this run, from the event and the flags."""
     pull = ctx.event.pull_request if ctx.has_event else None
-    base = ctx.args.base or (pull.base.sha if pull else None)
-    head = ctx.args.head or (pull.head.sha if pull else "HEAD")
+    chosen = ReviewOptions.from_args(ctx.args)
+    base = chosen.base or (pull.base.sha if pull else None)
+    head = chosen.head or (pull.head.sha if pull else "HEAD")
     if base is None:
         got = f"a {ctx.event.name} event" if ctx.has_event else "no event"
         raise UsageError(

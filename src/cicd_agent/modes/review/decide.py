@@ -20,6 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.analysis.findings import Finding
+from cicd_agent.markdown import neutralise
 from cicd_agent.severity import Severity, parse_severity
 
 Decision = Literal["approve", "comment", "request_changes"]
@@ -68,8 +69,11 @@ def model_findings(
     answers: Sequence[ReviewAnswer],
     shown: Collection[str],
     redact: Callable[[str], str],
+    *,
+    links: tuple[str, ...] = (),
 ) -> tuple[list[Finding], int]:
-    """The answers' findings on files the model was shown, redacted; and how many were dropped."""
+    """The answers' findings on files the model was shown, redacted and neutralised (no
+    mentions, HTML or links outside ``links``); and how many were dropped."""
     kept: list[Finding] = []
     dropped = 0
     for answer in answers:
@@ -87,8 +91,9 @@ def model_findings(
                     path=item.path,
                     line=item.line,
                     start_line=start,
-                    title=redact(item.title.strip())[:200] or "Problem found by the model",
-                    body=redact(item.body.strip())[:4000],
+                    title=neutralise(redact(item.title.strip())[:200], allowed_links=links)
+                    or "Problem found by the model",
+                    body=neutralise(redact(item.body.strip())[:4000], allowed_links=links),
                     suggestion=replacement,
                     confidence=min(max(item.confidence, 0.0), 1.0),
                     source="model",
@@ -97,10 +102,12 @@ def model_findings(
     return kept, dropped
 
 
-def merged_summary(answers: Sequence[ReviewAnswer], redact: Callable[[str], str]) -> str:
-    """One paragraph from the calls' summaries, redacted and bounded."""
+def merged_summary(
+    answers: Sequence[ReviewAnswer], redact: Callable[[str], str], *, links: tuple[str, ...] = ()
+) -> str:
+    """One paragraph from the calls' summaries, redacted, neutralised and bounded."""
     text = " ".join(a.summary.strip() for a in answers if a.summary.strip())
-    text = " ".join(redact(text).split())
+    text = " ".join(neutralise(redact(text), allowed_links=links).split())
     return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1].rstrip() + "…"
 
 

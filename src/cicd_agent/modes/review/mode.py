@@ -10,6 +10,7 @@ commits, so ``risk_level`` means the same in every mode.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,6 +20,11 @@ from urllib.parse import quote
 
 from pydantic import PrivateAttr
 
+from cicd_agent.modes.review.options import (
+    DEFAULT_MAX_FINDINGS,
+    DEFAULT_MAX_MODEL_CALLS,
+    ReviewOptions,
+)
 from cicd_agent.modes.review.result import FileNote, InlineNote, ReviewResult
 from cicd_agent.options import at_least
 from cicd_agent.severity import SEVERITY_NAMES, Severity, parse_severity, severity_argument
@@ -27,12 +33,11 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.findings import Finding
     from cicd_agent.analysis.placement import LinkMaker
     from cicd_agent.context import RunContext
+    from cicd_agent.errors import ExitCode
     from cicd_agent.modes.review.collect import ReviewFacts, ReviewFloor, ReviewOpinion
     from cicd_agent.modes.review.publish import PublishPlan
+    from cicd_agent.result import ModeResult
 
-DEFAULT_REPORT_ON = Severity.MEDIUM
-DEFAULT_MAX_FINDINGS = 25
-DEFAULT_MAX_MODEL_CALLS = 3
 SARIF_NAME = "cicd-agent-review.sarif"
 
 
@@ -80,7 +85,8 @@ class Review:
         group.add_argument(
             "--sarif-file",
             type=Path,
-            help=f"where to write the SARIF file (default: $RUNNER_TEMP/{SARIF_NAME})",
+            help=f"where to write the SARIF file (default: $RUNNER_TEMP/{SARIF_NAME}; off a "
+            "runner, cicd-agent-review-PID.sarif in the system temp folder)",
         )
         group.add_argument(
             "--result-file",
@@ -97,10 +103,11 @@ class Review:
     # ------------------------------------------------------------------------------ collect
 
     def collect(self, ctx: RunContext) -> ReviewFacts:
-        if ctx.args.publish_from is not None:
+        publish_from = ReviewOptions.from_args(ctx.args).publish_from
+        if publish_from is not None:
             from cicd_agent.modes.review.publish_from import collect_handoff
 
-            return collect_handoff(ctx, ctx.args.publish_from)
+            return collect_handoff(ctx, publish_from)
         from cicd_agent.modes.review.collect import collect
 
         return collect(ctx)
@@ -126,7 +133,11 @@ class Review:
         if isinstance(facts, HandoffFacts):
             ctx.note("publish-from posts the review run's result; the model was not asked.")
             return None
-        return ask_model(ctx, facts, verdict.findings, _max_calls(ctx))
+        opinion = ask_model(ctx, facts, verdict.findings, _max_calls(ctx))
+        if opinion is not None and opinion.answers and facts.repo is not None:
+            texts = facts.repo.read_texts(facts.plan.head, sorted(opinion.shown))
+            opinion.line_counts = {path: len(text.splitlines()) for path, text in texts.items()}
+        return opinion
 
     def decide(
         self, ctx: RunContext, verdict: ReviewFloor, opinion: ReviewOpinion | None
@@ -135,8 +146,6 @@ class Review:
         from cicd_agent.analysis.placement import place
         from cicd_agent.modes.review.decide import decide, merged_summary, model_findings
         from cicd_agent.modes.review.publish_from import HandoffFacts
-        from cicd_agent.sarif import write_sarif
-
         facts = verdict.facts
         report_on = _report_on(ctx)
         fail_on = (
@@ -145,8 +154,10 @@ class Review:
         found = list(verdict.findings)
         answers = opinion.answers if opinion else []
         if opinion is not None:
-            extra, dropped = model_findings(answers, opinion.shown, ctx.redactor.redact)
-            extra, invented = _on_existing_lines(facts, extra)
+            extra, dropped = model_findings(
+                answers, opinion.shown, ctx.redactor.redact, links=_own_links(ctx)
+            )
+            extra, invented = _on_existing_lines(opinion.line_counts, extra)
             dropped += invented
             found += extra
             if dropped:
@@ -159,15 +170,14 @@ class Review:
             verdicts=[a.verdict for a in answers],
             complete=opinion is not None and opinion.complete,
             fail_on=fail_on,
-            request_changes=bool(ctx.args.request_changes),
+            request_changes=ReviewOptions.from_args(ctx.args).request_changes,
         )
         reported = [f for f in findings if f.severity >= report_on]
         postable = [f for f in reported if _new_in(f, facts)]
         limit = _max_findings(ctx)
         placement = place(postable[:limit], facts.diff, _link_maker(ctx, facts.plan.head))
-        sarif = write_sarif(_sarif_path(ctx), reported)
         if answers:
-            summary = merged_summary(answers, ctx.redactor.redact)
+            summary = merged_summary(answers, ctx.redactor.redact, links=_own_links(ctx))
         elif isinstance(facts, HandoffFacts):
             summary = facts.summary
         else:
@@ -207,7 +217,7 @@ class Review:
             head=facts.diff.head,
             incremental_from=facts.incremental_from,
             pull_request=facts.plan.number,
-            sarif_file=str(sarif),
+            sarif_file=str(_sarif_path(ctx)),
         )
         result.headline = result.make_headline()
         if placement.moved:
@@ -220,15 +230,24 @@ class Review:
 
     def publish(self, ctx: RunContext, result: ReviewResult) -> None:
         from cicd_agent.modes.review.publish import publish
+        from cicd_agent.sarif import write_sarif
 
+        write_sarif(Path(result.sarif_file), result.reported)
         plan = result._plan if isinstance(result, _Result) else None
         if plan is None:
             return
-        if ctx.args.result_file is not None:
-            _hand_off(ctx, result, ctx.args.result_file)
+        result_file = ReviewOptions.from_args(ctx.args).result_file
+        if result_file is not None:
+            _hand_off(ctx, result, result_file)
             plan.handed_off = True
         publish(ctx, result, plan)
         result.headline = result.make_headline()
+
+    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+        from cicd_agent.pipeline import run_mode
+
+        ReviewOptions.from_args(ctx.args)  # every option typed and checked before any I/O
+        return run_mode(self, ctx)
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
         return {}
@@ -249,27 +268,22 @@ def _hand_off(ctx: RunContext, result: ReviewResult, path: Path) -> None:
 
 
 def _report_on(ctx: RunContext) -> Severity:
-    value = ctx.args.report_on
-    return value if isinstance(value, Severity) else DEFAULT_REPORT_ON
+    return ReviewOptions.from_args(ctx.args).report_on
 
 
 def _max_findings(ctx: RunContext) -> int:
-    value: int | None = ctx.args.max_findings
-    return DEFAULT_MAX_FINDINGS if value is None else value
+    return ReviewOptions.from_args(ctx.args).max_findings
 
 
 def _max_calls(ctx: RunContext) -> int:
-    value: int | None = ctx.args.max_model_calls
-    return DEFAULT_MAX_MODEL_CALLS if value is None else value
+    return ReviewOptions.from_args(ctx.args).max_model_calls
 
 
-def _on_existing_lines(facts: ReviewFacts, found: list[Finding]) -> tuple[list[Finding], int]:
+def _on_existing_lines(
+    lengths: Mapping[str, int], found: list[Finding]
+) -> tuple[list[Finding], int]:
     """Drop model findings on lines past the end of their file at head: the line was invented,
     and a finding there must neither be linked nor count towards ``fail-on``."""
-    if facts.repo is None or not found:
-        return found, 0
-    texts = facts.repo.read_texts(facts.plan.head, sorted({f.path for f in found}))
-    lengths = {path: len(text.splitlines()) for path, text in texts.items()}
     kept = [f for f in found if f.line is None or f.line <= lengths.get(f.path, f.line)]
     return kept, len(found) - len(kept)
 
@@ -282,6 +296,12 @@ def _new_in(finding: Finding, facts: ReviewFacts) -> bool:
     if changed is None:
         return False
     return finding.line is None or changed.hunk_at(finding.line) is not None
+
+
+def _own_links(ctx: RunContext) -> tuple[str, ...]:
+    """The one place model text may still link to: this repository on its GitHub server."""
+    server = ctx.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    return (f"{server}/{ctx.repository}/",) if ctx.repository else ()
 
 
 def _link_maker(ctx: RunContext, head: str) -> LinkMaker:
@@ -299,11 +319,16 @@ def _link_maker(ctx: RunContext, head: str) -> LinkMaker:
 
 
 def _sarif_path(ctx: RunContext) -> Path:
-    chosen = ctx.args.sarif_file
-    if isinstance(chosen, Path):
+    """``--sarif-file``, else ``$RUNNER_TEMP/cicd-agent-review.sarif`` (the runner empties
+    RUNNER_TEMP after each job). Off a runner, a name of this process's own in the system temp
+    folder, so two reviews on one machine never overwrite each other's file."""
+    chosen = ReviewOptions.from_args(ctx.args).sarif_file
+    if chosen is not None:
         return chosen
-    folder = ctx.environ.get("RUNNER_TEMP") or tempfile.gettempdir()
-    return Path(folder) / SARIF_NAME
+    runner_temp = ctx.environ.get("RUNNER_TEMP")
+    if runner_temp:
+        return Path(runner_temp) / SARIF_NAME
+    return Path(tempfile.gettempdir()) / f"cicd-agent-review-{os.getpid()}.sarif"
 
 
 def _plain_summary(facts: ReviewFacts, findings: list[Finding]) -> str:

@@ -89,8 +89,6 @@ def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
         if outcome.done:
             result.review_url = outcome.url
             ledger.append(plan.head)
-            if result.review_url:  # posted: say so now, whatever fails next
-                ctx.runner.set_outputs({"review_url": result.review_url})
     # A failed check run must not keep the ledger from being written: a re-run would post
     # the review a second time. The failure is raised once the summary comment is out.
     check_run_failure: GitHubError | None = None
@@ -146,7 +144,6 @@ def _post_review(
             "Actions to approve pull requests); the review was posted as a comment."
         )
         result.decision = "comment"
-        ctx.runner.set_outputs({"decision": result.decision})
         return _post_review(ctx, client, result, plan)
     _move_refused_comments(ctx, client, result, plan, first_refusal)
     return send()

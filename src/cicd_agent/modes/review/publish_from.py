@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.findings import Finding, sort_findings
 from cicd_agent.errors import GitHubError, UsageError
 from cicd_agent.events import PULL_REQUEST_EVENTS, WorkflowRun, require_workflow_run
+from cicd_agent.markdown import neutralise
 from cicd_agent.modes.review.collect import ReviewFacts, api_diff, files_risk
 from cicd_agent.modes.review.decide import SUMMARY_LIMIT
 from cicd_agent.modes.review.handoff import (
@@ -42,6 +43,7 @@ from cicd_agent.modes.review.handoff import (
     read_result_file,
     refused,
 )
+from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.publish import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY, read_ledger
 from cicd_agent.severity import parse_severity
@@ -75,7 +77,7 @@ def collect_handoff(ctx: RunContext, path: Path) -> HandoffFacts:
     """Validate the file at ``path`` against the event and the pull request's real diff."""
     from cicd_agent.github.comments import find_issue_comment
 
-    if ctx.args.result_file is not None:
+    if ReviewOptions.from_args(ctx.args).result_file is not None:
         raise UsageError(
             "result-file and publish-from cannot be used together: the first writes a review "
             "result (step 1), the second publishes one (step 2)."
@@ -234,8 +236,9 @@ def _reasons(
 
 
 def _text(text: str, limit: int, redact: Callable[[str], str], *, one_line: bool = False) -> str:
-    """Untrusted text as we post it: redacted, without HTML comments, cut to ``limit``."""
-    safe = redact(text).replace("<!--", "&lt;!--")
+    """Untrusted text as we post it: redacted, neutralised (no HTML, mentions, foreign links or
+    markers), cut to ``limit``."""
+    safe = neutralise(redact(text))
     if one_line:
         safe = " ".join(safe.split())
     return cut(safe, limit)

@@ -1,0 +1,94 @@
+"""Markdown for text we do not control (log lines, job names, PR text, the model's words).
+
+The one place untrusted text is made safe to post. A model steered by a pull request can write
+``@team`` mentions, HTML (``<img>``, ``<details>``), links and images to any host, or our own
+hidden ``<!-- cicd-agent:`` markers (which find and trust our comments on the next run). Every
+mode passes what a model wrote through :func:`neutralise` before it reaches a result, so the
+review body, inline comments, summary comment, check run, job summary and Slack all show it as
+plain text. Code spans and blocks get a backtick fence longer than any run inside them.
+"""
+
+from __future__ import annotations
+
+import re
+
+_BACKTICKS = re.compile(r"`+")
+# A ``]`` followed by ``(``, ``[`` or ``:`` closes a link, image or reference definition;
+# escaped, none of those can form, and plain brackets ("[REDACTED]") read as they were.
+_LINK_CLOSE = re.compile(r"\](?=[(\[:])")
+_PROSE = str.maketrans({"<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "|": "\\|"})
+ZWSP = "\u200b"
+# Code the model wrote: a fenced block (closed, or running to the end) or an inline span.
+_CODE = re.compile(
+    r"(?ms)^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)"  # fenced block
+    r"|(`+)(?!`).+?(?<!`)\2(?!`)"  # inline span
+)
+_MENTION = re.compile(r"@(?=[\w-])")
+_URL = re.compile(r"(?i)\b(?:https?|ftp)://[^\s<>()\[\]]*|\bwww\.")
+_COMMENT = re.compile(r"<!--")
+
+
+def _longest_run(text: str) -> int:
+    return max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+
+
+def code_span(text: str, limit: int = 300) -> str:
+    """``text`` on one line as inline code (cut to ``limit`` characters)."""
+    flat = " ".join(text.split())
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    fence = "`" * (_longest_run(flat) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}" if flat else "(none)"
+
+
+def code_block(text: str, language: str = "text") -> str:
+    """``text`` as a fenced block that nothing inside can close."""
+    fence = "`" * max(3, _longest_run(text) + 1)
+    return f"{fence}{language}\n{text.rstrip()}\n{fence}"
+
+
+def _unlink(url: str, allowed: tuple[str, ...]) -> str:
+    """A URL into our own repository stays a link; any other stops being one (GitHub only
+    autolinks ``scheme://`` and ``www.``, so a zero-width space after the colon is enough)."""
+    if any(url.startswith(prefix) for prefix in allowed):
+        return url
+    if url.lower() == "www.":
+        return f"www{ZWSP}."
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}:{ZWSP}//{rest}"
+
+
+def _plain(text: str, allowed: tuple[str, ...]) -> str:
+    text = _URL.sub(lambda m: _unlink(m.group(0), allowed), text)
+    text = _LINK_CLOSE.sub(r"\\]", text.replace("<", "&lt;"))
+    return _MENTION.sub("@" + ZWSP, text)
+
+
+def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> str:
+    """Model-written Markdown made inert: no mentions, HTML, images, links to hosts outside
+    ``allowed_links`` (URL prefixes, e.g. the repository's), and none of our hidden markers.
+
+    Line breaks and code survive: inside code spans and blocks GitHub renders nothing, so only
+    comment openers are broken there; a block the model left open is closed, so it cannot
+    swallow what we write after it.
+    """
+    text = _COMMENT.sub(f"<!{ZWSP}--", text)
+    out: list[str] = []
+    last = 0
+    for match in _CODE.finditer(text):
+        out.append(_plain(text[last : match.start()], allowed_links))
+        code = match.group(0)
+        fence = match.group(1)
+        if fence and not re.search(rf"(?m)^[ \t]*{re.escape(fence)}[ \t]*$", code[len(fence) :]):
+            code = code.rstrip("\n") + "\n" + fence
+        out.append(code)
+        last = match.end()
+    out.append(_plain(text[last:], allowed_links))
+    return "".join(out)
+
+
+def prose(text: str) -> str:
+    """Untrusted prose on one line: no HTML, links, images, table breaks, mentions or markers."""
+    flat = _URL.sub(lambda m: _unlink(m.group(0), ()), text.translate(_PROSE))
+    return " ".join(_MENTION.sub("@" + ZWSP, flat).split())

@@ -1,0 +1,1 @@
+"""Helpers shared by tests: import these, never another test module."""

@@ -1,0 +1,101 @@
+"""A real failed run (pytest output in the runner's log format, built by the corpus generator)
+and the analyse-failure CLI driver, shared by the analyse-failure tests."""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import io
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cicd_agent.analysis.logs import FailureType
+from cicd_agent.modes.analyse_failure.opinion import FailureOpinion, FixRecommendation
+from tests.corpus import noise
+from tests.corpus.cases import CASES, Ctx
+from tests.corpus.runner_log import Job, render, write_layout
+from tests.corpus.tools import Toolbox
+from tests.helpers.cli import run_cli as run_any
+
+ERROR_LINE = "E       assert 5 == 6"
+ROOT_CAUSE = "FAILED tests/test_failing.py::test_add_small_numbers - assert 5 == 6"
+
+
+@dataclass(frozen=True)
+class FailedRun:
+    """One real failed run in every form GitHub hands out, and a green run of the same job."""
+
+    zip_path: Path
+    folder: Path
+    job_text: Path
+    job_name: str
+    job_log: bytes
+    green_log: bytes
+
+
+@functools.cache
+def failed_run() -> FailedRun:
+    """The corpus case ``pytest_assertion`` (real pytest output), built once per session."""
+    scratch = Path(tempfile.mkdtemp(prefix="cicd-agent-failed-run-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    ctx = Ctx(scratch / "build", Toolbox(scratch / "tools"))  # pytest only: nothing to install
+    case = CASES["pytest_assertion"][1](ctx)
+    (job,) = case.jobs
+    for layout in ("zip_steps", "folder", "job_text"):
+        (scratch / layout).mkdir()
+        write_layout(case.jobs, scratch / layout, layout)
+    green = Job(
+        job.name,
+        [noise.checkout(), noise.setup_python(), noise.pip_install(), ctx.noise.passing_tests],
+        conclusion="success",
+    )
+    return FailedRun(
+        zip_path=scratch / "zip_steps" / "logs.zip",
+        folder=scratch / "folder" / "logs",
+        job_text=scratch / "job_text" / f"{job.name}.txt",
+        job_name=job.name,
+        job_log=render(job)[0],
+        green_log=render(green)[0],
+    )
+
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    """A run-logs zip with ``files`` (name → content), as GitHub serves it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def run_cli(
+    tmp_path: Path, *argv: str, environ: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], str, str, str]:
+    """Run analyse-failure as a runner would: (exit code, outputs, summary, stdout, stderr)."""
+    run = run_any(["analyse-failure", *argv], tmp_path, environ)
+    return run.code, run.outputs, run.summary, run.stdout, run.stderr
+
+
+def opinion(**changes: Any) -> FailureOpinion:
+    """A model answer about the failed run that agrees with the logs; ``changes`` alter it."""
+    values: dict[str, Any] = {
+        "root_cause": "add(2, 3) returns 5 but test_add_small_numbers expects 6: the test is wrong.",
+        "failure_type": FailureType.TEST_FAILURE,
+        "responsible_files": ["tests/test_failing.py"],
+        "responsible_commit": None,
+        "fix": FixRecommendation(
+            type="test",
+            description="Expect 5 in test_add_small_numbers.",
+            patch="--- a/tests/test_failing.py\n+++ b/tests/test_failing.py\n@@ -5 +5 @@\n"
+            "-    assert add(2, 3) == 6\n+    assert add(2, 3) == 5\n",
+        ),
+        "confidence": 0.9,
+        "is_flaky": False,
+        "flaky_evidence": [],
+    }
+    values.update(changes)
+    return FailureOpinion(**values)

@@ -1,0 +1,48 @@
+"""The one neutraliser for text we do not control: what a model writes is shown, never acted on."""
+
+from __future__ import annotations
+
+import pytest
+
+from cicd_agent.markdown import ZWSP, code_block, neutralise, prose
+
+REPO = "https://github.com/octocat/Hello-World/"
+
+
+@pytest.mark.parametrize(
+    ("hostile", "inert"),
+    [
+        ("ping @octo-org/admins", f"ping @{ZWSP}octo-org/admins"),
+        ("<img src=x onerror=alert(1)>", "&lt;img src=x onerror=alert(1)>"),
+        ("<details><summary>x</summary>", "&lt;details>&lt;summary>x&lt;/summary>"),
+        ("[docs](https://evil.example.com)", f"[docs\\](https:{ZWSP}//evil.example.com)"),
+        ("![p](https://evil.example.com/p.png)", f"![p\\](https:{ZWSP}//evil.example.com/p.png)"),
+        ("see https://evil.example.com/x", f"see https:{ZWSP}//evil.example.com/x"),
+        ("www.evil.example.com", f"www{ZWSP}.evil.example.com"),
+        ("[x]: https://evil.example.com", f"[x\\]: https:{ZWSP}//evil.example.com"),
+        ("<!-- cicd-agent:review-summary -->", f"&lt;!{ZWSP}-- cicd-agent:review-summary -->"),
+    ],
+)
+def test_model_text_is_shown_as_text(hostile: str, inert: str) -> None:
+    assert neutralise(hostile, allowed_links=(REPO,)) == inert
+
+
+def test_links_into_the_repository_and_plain_brackets_survive() -> None:
+    text = f"see {REPO}blob/abc/src/app.py#L3 and [REDACTED:GitHub token]"
+    assert neutralise(text, allowed_links=(REPO,)) == text
+
+
+def test_code_is_kept_verbatim_but_cannot_hide_a_marker_or_stay_open() -> None:
+    text = "use `List[int]` here\n```python\nx = a[1] @decorator <b>\n"
+    assert neutralise(text) == "use `List[int]` here\n```python\nx = a[1] @decorator <b>\n```"
+    assert "<!-- cicd-agent" not in neutralise("`<!-- cicd-agent:x -->`")
+
+
+def test_prose_is_one_line_with_table_breaks_escaped() -> None:
+    assert prose("a | b\n<c> @d https://e.example") == (
+        f"a \\| b &lt;c&gt; @{ZWSP}d https:{ZWSP}//e.example"
+    )
+
+
+def test_a_code_block_cannot_be_closed_from_inside() -> None:
+    assert code_block("```\nx") == "````text\n```\nx\n````"
