@@ -34,6 +34,10 @@ def test_a_run_that_could_not_load_tiktoken_says_its_counts_are_estimates(
     for name, value in offline_env(tmp_path, f"http://127.0.0.1:{free_port()}").items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # the model server is local; tiktoken's CDN is not
+    import tiktoken.registry
+
+    # An earlier test of this process may have loaded the encoding: tiktoken keeps it.
+    monkeypatch.setattr(tiktoken.registry, "ENCODINGS", {})
     model_server.answer(Answer(summary="fine"))
     client = ModelClient(model_server.config())
     counter = client.counter("model")
