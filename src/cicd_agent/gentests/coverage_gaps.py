@@ -79,6 +79,21 @@ def percent(report: CoverageReport) -> float | None:
     return round(100.0 * covered / total, 2) if total else None
 
 
+def never_imported(report: CoverageReport, paths: Sequence[str]) -> list[str]:
+    """Target files with statements of which not one ran: the suite never imported them.
+
+    Importing a module runs its ``import`` and ``def`` lines, so zero executed lines means the
+    tests used another copy of the code (an installed release instead of the checkout).
+    """
+    return [
+        path
+        for path in paths
+        if (found := report.get(path)) is not None
+        and found.statements > 0
+        and not found.executed_lines
+    ]
+
+
 def _arcs(pairs: Sequence[Sequence[int]]) -> frozenset[Arc]:
     return frozenset((int(pair[0]), int(pair[1])) for pair in pairs)
 
