@@ -116,7 +116,9 @@ def test_fallback_without_namespaces_still_scrubs_and_times_out(tmp_path: Path) 
         slow = box.run(_spy("import time; time.sleep(60)"), space, timeout=1)
     assert seen.ok and not any(secret in seen.output for secret in SECRET_VALUES)
     assert slow.timed_out
-    assert forced.describe().startswith("NO SANDBOX: bubblewrap cannot run here (forced by the test)")
+    assert forced.describe().startswith(
+        "NO SANDBOX: bubblewrap cannot run here (forced by the test)"
+    )
 
 
 def test_checkout_is_never_written_and_the_copy_has_no_git(tmp_path: Path) -> None:
@@ -125,16 +127,13 @@ def test_checkout_is_never_written_and_the_copy_has_no_git(tmp_path: Path) -> No
     with Sandbox(checkout, _env()) as box:
         space = box.workspace("copy")
         result = box.run(
-            _spy(
-                "import os, pkg, pathlib; pathlib.Path('made.txt').write_text('x'); "
-                "print(pkg.VALUE, sorted(os.listdir('.')))"
-            ),
+            _spy("import pkg, pathlib; pathlib.Path('made.txt').write_text('x'); print(pkg.VALUE)"),
             space,
             timeout=30,
         )
         assert result.ok, result.output
-        assert "1 ['made.txt', 'pkg']" in result.output  # its own copy, without .git
-        assert not (space.source / "made.txt").exists()  # the next run starts clean
+        assert (space.repo / "made.txt").exists()
+        assert not (space.repo / ".git").exists()
     after = sorted(p.relative_to(checkout).as_posix() for p in checkout.rglob("*"))
     assert after == before  # no made.txt, no __pycache__
 

@@ -166,8 +166,9 @@ class CoverageMeter:
             data_dir.mkdir()
             shared.append(data_dir)
             data_file = data_dir / ".coverage"
-        else:
+        else:  # written by the candidate's processes, and never read
             data_file = space.live / ".coverage-data" / ".coverage"
+            data_file.parent.mkdir(exist_ok=True)
         config = self._config(space, data_file)
         result = self.sandbox.run(
             command,

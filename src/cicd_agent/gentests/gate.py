@@ -189,7 +189,7 @@ class Gate:
         space = self.sandbox.workspace(label)
         trial = _Trial(source, segment, test_path, existing, space)
         try:
-            target = space.source / test_path
+            target = space.repo / test_path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(source, encoding="utf-8")
             return self._stages(trial)

@@ -12,10 +12,11 @@ through :meth:`Sandbox.run`:
   empty (no host Unix socket is reachable there, and the network namespace hides abstract ones);
   the checkout's ``.git``, credential files under the home folder and the runner's temp folder
   are hidden;
-- the only writable place is a size-limited tmpfs holding a fresh copy of the candidate's
-  repository, its ``HOME`` and ``TMPDIR``; it is gone when the run ends, so nothing a run writes
-  can be mistaken for evidence. Evidence (pytest outcomes, coverage data) comes back through a
-  pipe (:mod:`evidence`);
+- the only writable place is the candidate's own folder: its copy of the repository, its ``HOME``
+  and ``TMPDIR`` (runs of one candidate share it, so a test that leaves state behind fails its
+  reruns); a run that writes more than the disk limit there is killed. Our own files (coverage
+  configuration) sit beside it, read-only, and evidence (pytest outcomes, coverage data) comes
+  back through a pipe (:mod:`evidence`), never from a file a run could write;
 - the environment is scrubbed (the GitHub token, the model key, ``ACTIONS_*`` runtime tokens,
   the runner's file-command paths, action inputs, secret-named variables, values holding a
   known secret or a credential's shape, and the names the user lists);
@@ -56,9 +57,9 @@ MAX_OUTPUT_CHARS = 64_000
 _PROBE_TIMEOUT = 20.0
 _GIB = 1 << 30
 
-# Copies the read-only source into the run's own tmpfs, then becomes the command. A fixed
-# script: the paths and the command arrive as arguments, never interpolated.
-_STAGE = 'mkdir -p -- "$2" "$3" "$4" && cp -a -- "$1"/. "$2"/ && cd -- "$2" && shift 4 && exec "$@"'
+_DISK_POLL = 0.25
+"""Seconds between two measures of what a run wrote."""
+_EMPTIED_SIZE = 64 << 20
 _BWRAP_FLAGS = (
     "--unshare-all",
     "--unshare-user",
@@ -125,7 +126,7 @@ class Limits:
     memory_bytes: int = 4 * _GIB
     processes: int = 512
     disk_bytes: int = 2 * _GIB
-    """Room the run may write, on top of its copy of the repository."""
+    """Room a run may write in its folder, on top of what is there when it starts."""
     file_bytes: int = _GIB
 
     def apply(self, pids_group: Path | None = None) -> None:
@@ -259,6 +260,8 @@ class RunResult:
     seconds: float
     evidence: bytes = b""
     """What the run wrote to its evidence pipe (empty unless asked for)."""
+    killed_for: str = ""
+    """Why we killed the run before its timeout ("" when we did not)."""
 
     @property
     def ok(self) -> bool:
@@ -268,6 +271,8 @@ class RunResult:
         """How the run ended, in words (for feedback and reports)."""
         if self.timed_out:
             return f"timed out after {self.seconds:.0f} s and was killed"
+        if self.killed_for:
+            return f"was killed: {self.killed_for}"
         if self.returncode < 0:
             return f"was killed by signal {-self.returncode}"
         return f"exited with status {self.returncode}"
@@ -275,19 +280,14 @@ class RunResult:
 
 @dataclass
 class Workspace:
-    """One candidate's folder: its read-only source, its writable area and our own files.
+    """One candidate's folder: ``live`` (writable by its runs) and our own files beside it.
 
-    ``source`` is the repository as the run starts from it (read-only inside the sandbox);
-    every run copies it into ``live``, a tmpfs of its own that vanishes with the run.
-    Scratch files (coverage configuration, reports) sit in ``root``, read-only inside.
+    ``live`` holds the repository copy, ``HOME`` and ``TMPDIR``; scratch files (coverage
+    configuration, data of a suite run) sit in ``root``, read-only inside the sandbox.
     """
 
     root: Path
     _numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1), repr=False)
-
-    @property
-    def source(self) -> Path:
-        return self.root / "source"
 
     @property
     def live(self) -> Path:
@@ -385,7 +385,6 @@ class Sandbox:
         )
         self._hidden = self._hidden_paths(environ)
         self._names = 0
-        self._unsandboxed_lock = threading.Lock()
         self._write_boot()
         copy_repository(self.checkout, self.pristine)
         if not self.isolation.sandboxed:
@@ -436,8 +435,10 @@ class Sandbox:
         safe = "".join(ch if ch.isalnum() else "-" for ch in label)[:40]
         space = Workspace(self.root / "work" / f"{self._names:03d}-{safe}")
         space.root.mkdir(parents=True)
-        copy_repository(self.pristine, space.source)
-        space.live.mkdir()  # the mount point of each run's tmpfs
+        space.live.mkdir()
+        copy_repository(self.pristine, space.repo)
+        space.home.mkdir()
+        space.tmp.mkdir()
         return space
 
     def environment(
@@ -464,16 +465,13 @@ class Sandbox:
         return env
 
     def _argv(self, command: Sequence[str], space: Workspace, shared: Sequence[Path]) -> list[str]:
-        stage = ["sh", "-c", _STAGE, "cicd-agent-stage", str(space.source), str(space.repo)]
-        stage += [str(space.home), str(space.tmp), *command]
         if not self.isolation.sandboxed or self._bwrap is None:
-            return stage
-        room = _tree_bytes(space.source) + self.limits.disk_bytes
+            return list(command)
         argv = [self._bwrap, *_BWRAP_FLAGS, "--ro-bind", "/", "/", "--dev", "/dev"]
         argv += ["--proc", "/proc"]
         for folder in _EMPTIED:
             if Path(folder).is_dir() and not Path(folder).is_symlink():
-                argv += ["--tmpfs", folder]
+                argv += ["--size", str(_EMPTIED_SIZE), "--tmpfs", folder]
         for kept in (self.checkout, self.root):
             argv += ["--ro-bind", str(kept), str(kept)]
         for path in self._hidden:
@@ -481,10 +479,9 @@ class Sandbox:
                 argv += ["--tmpfs", path, "--remount-ro", path]
             else:
                 argv += ["--ro-bind", "/dev/null", path]
-        argv += ["--size", str(room), "--tmpfs", str(space.live)]
-        for writable in shared:
+        for writable in (space.live, *shared):
             argv += ["--bind", str(writable), str(writable)]
-        return [*argv, "--chdir", "/", "--", *stage]
+        return [*argv, "--chdir", str(space.repo), "--", *command]
 
     def run(
         self,
@@ -501,28 +498,14 @@ class Sandbox:
         ``evidence`` opens a pipe whose write end the run finds in ``CICD_GENTESTS_EVIDENCE_FD``;
         ``shared`` names host folders the run may write (coverage data of a whole suite).
         """
-        if self.isolation.sandboxed:
-            return self._run(
-                command=command,
-                space=space,
-                timeout=timeout,
-                extra_env=extra_env,
-                evidence=evidence,
-                shared=shared,
-            )
-        with self._unsandboxed_lock:  # one writable copy on the host: one run at a time
-            shutil.rmtree(space.live, ignore_errors=True)
-            try:
-                return self._run(
-                    command=command,
-                    space=space,
-                    timeout=timeout,
-                    extra_env=extra_env,
-                    evidence=evidence,
-                    shared=shared,
-                )
-            finally:
-                shutil.rmtree(space.live, ignore_errors=True)
+        return self._run(
+            command=command,
+            space=space,
+            timeout=timeout,
+            extra_env=extra_env,
+            evidence=evidence,
+            shared=shared,
+        )
 
     def _run(
         self,
@@ -567,19 +550,31 @@ class Sandbox:
             if evidence:
                 os.close(write_end)
                 reader.start()
-            timed_out = False
-            try:
-                returncode = process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                _kill_group(process.pid)
-                returncode = process.wait()
+            timed_out, killed_for = False, ""
+            room = _tree_bytes(space.live) + self.limits.disk_bytes
+            deadline = started + timeout
+            while True:
+                try:
+                    returncode = process.wait(timeout=_DISK_POLL)
+                    break
+                except subprocess.TimeoutExpired:
+                    if time.monotonic() >= deadline:
+                        timed_out = True
+                    elif _tree_bytes(space.live) > room:
+                        killed_for = f"it wrote more than {self.limits.disk_bytes >> 20} MiB"
+                    else:
+                        continue
+                    _kill_group(process.pid)
+                    returncode = process.wait()
+                    break
         if evidence:
             reader.join(timeout=5)
         _remove_group(group)
         seconds = time.monotonic() - started
         output = _tail(log)
-        return RunResult(tuple(command), returncode, timed_out, output, seconds, bytes(collected))
+        return RunResult(
+            tuple(command), returncode, timed_out, output, seconds, bytes(collected), killed_for
+        )
 
 
 def _drain(fd: int, into: bytearray) -> None:
