@@ -13,8 +13,16 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.cli import main
-from tests.fixtures.gentests_project.build import candidate, make_repo
+from tests.fixtures.gentests_project.build import make_repo
 from tests.harness.model_server import TEST_API_KEY, ModelServer
+
+GOOD_BULK = (
+    "import pytest\nfrom shop.pricing import bulk_discount\n\n\n"
+    "@pytest.mark.parametrize(('quantity', 'total'), [(5, 5.0), (10, 9.5), (50, 45.0), (100, 85.0)])\n"
+    "def test_discount_steps(quantity, total):\n    assert bulk_discount(quantity, 1.0) == total\n\n\n"
+    "def test_negative_quantity_is_refused():\n    with pytest.raises(ValueError):\n"
+    "        bulk_discount(-1, 1.0)\n"
+)
 
 
 def _run(argv: list[str], tmp_path: Path, path: str) -> tuple[int, dict[str, object], str]:
@@ -50,7 +58,7 @@ def test_without_a_sandbox_no_model_written_code_runs_unless_allowed(
     repo = tmp_path / "shop"
     base, head = make_repo(repo)
     path = _path_without_bwrap(tmp_path)
-    model_server.answer({"test_module": candidate("good"), "rationale": "coupon codes"})
+    model_server.answer({"test_module": GOOD_BULK, "rationale": "every discount step"})
     argv = ["--repo", str(repo), "--base", base, "--head", head]
     argv += ["--base-url", model_server.base_url, "--source", "src/shop/pricing.py"]
     code, document, summary = _run(argv, tmp_path, path)
@@ -69,6 +77,7 @@ def test_without_a_sandbox_no_model_written_code_runs_unless_allowed(
     assert len(model_server.chat_requests) >= 1
     assert "run anyway" in str(document["warnings"][0])  # type: ignore[index]
     assert document["tests_generated"] >= 1
+    assert document["tests_accepted"] == 1  # the suite and the candidate really ran, unsandboxed
 
 
 def test_a_suite_that_never_imported_the_change_is_called_out(tmp_path: Path) -> None:

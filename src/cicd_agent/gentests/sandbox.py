@@ -532,7 +532,7 @@ class Sandbox:
             try:
                 process = subprocess.Popen(
                     argv,
-                    cwd=space.root,
+                    cwd=space.repo,
                     env=env,
                     stdin=subprocess.DEVNULL,
                     stdout=sink,
