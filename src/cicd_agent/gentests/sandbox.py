@@ -157,9 +157,9 @@ class Isolation:
         """One sentence for the job summary."""
         if self.sandboxed:
             return (
-                "Sandbox: bubblewrap (no network, no capabilities, read-only filesystem, host "
-                "sockets and credentials hidden), a throw-away copy with size, memory and "
-                "process limits, a scrubbed environment, timeouts."
+                "Sandbox: bubblewrap (no network, no capabilities, read-only filesystem except "
+                "the candidate's own copy, host sockets and credentials hidden), disk, memory "
+                "and process limits, a scrubbed environment, timeouts."
             )
         return (
             f"NO SANDBOX: bubblewrap cannot run here ({self.detail}). Only the scrubbed "
