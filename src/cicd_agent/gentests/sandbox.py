@@ -29,6 +29,7 @@ environment, a temporary copy, the limits and the timeout.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import itertools
@@ -136,7 +137,8 @@ class Limits:
         ``pids_group``, a pids cgroup of its own (see :func:`_pids_group`).
         """
         if pids_group is not None:
-            (pids_group / "cgroup.procs").write_text("0")
+            with contextlib.suppress(OSError):  # then only the rlimit applies
+                (pids_group / "cgroup.procs").write_text("0")
         for limit, value in (
             (resource.RLIMIT_AS, self.memory_bytes),
             (resource.RLIMIT_NPROC, self.processes),
@@ -493,30 +495,11 @@ class Sandbox:
         evidence: bool = False,
         shared: Sequence[Path] = (),
     ) -> RunResult:
-        """Run ``command`` in a fresh copy of ``space``; killed with its group at ``timeout``.
+        """Run ``command`` in ``space``'s repository copy; killed with its group at ``timeout``.
 
         ``evidence`` opens a pipe whose write end the run finds in ``CICD_GENTESTS_EVIDENCE_FD``;
         ``shared`` names host folders the run may write (coverage data of a whole suite).
         """
-        return self._run(
-            command=command,
-            space=space,
-            timeout=timeout,
-            extra_env=extra_env,
-            evidence=evidence,
-            shared=shared,
-        )
-
-    def _run(
-        self,
-        *,
-        command: Sequence[str],
-        space: Workspace,
-        timeout: float,
-        extra_env: Mapping[str, str] | None,
-        evidence: bool,
-        shared: Sequence[Path],
-    ) -> RunResult:
         argv = self._argv(command, space, shared)
         env = self.environment(space, extra_env)
         read_end, write_end = os.pipe() if evidence else (-1, -1)
