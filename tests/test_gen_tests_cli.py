@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.sandbox import probe_isolation
+from cicd_agent.modes.gen_tests.sandbox import find_bwrap, probe_isolation
 from tests.fixtures.gentests_project.build import candidate, git, make_repo, tree_digest
 from tests.harness.model_server import TEST_API_KEY, ModelServer
 from tests.helpers.gen_tests import path_env as _path_env
@@ -264,7 +264,7 @@ def test_only_the_good_test_is_accepted_and_the_patch_applies(
 
 @pytest.mark.slow
 def test_checkout_is_byte_identical_afterwards(scenario: Scenario) -> None:
-    if not probe_isolation().namespaces:
+    if not probe_isolation(find_bwrap(os.environ)).sandboxed:
         pytest.skip("without namespaces a hostile test can write into the checkout")
     assert scenario.digest_after == scenario.digest_before
     assert not (scenario.repo / "stolen.json").exists()
@@ -272,7 +272,7 @@ def test_checkout_is_byte_identical_afterwards(scenario: Scenario) -> None:
 
 @pytest.mark.slow
 def test_no_candidate_could_read_or_send_a_secret(scenario: Scenario) -> None:
-    if probe_isolation().namespaces:
+    if probe_isolation(find_bwrap(os.environ)).sandboxed:
         # The hostile test's writes outside its copy and its socket were refused.
         assert not scenario.exfiltrated.exists()
         assert scenario.received == []

@@ -129,6 +129,17 @@ prometheus() {
     command -v promtool >/dev/null && command -v prometheus >/dev/null
 }
 
+# gen-tests runs candidates under bubblewrap (Debian/Ubuntu package); its sandbox tests need it.
+bubblewrap() {
+    if command -v bwrap >/dev/null; then return; fi
+    local sudo=()
+    if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends bubblewrap >/dev/null
+    command -v bwrap >/dev/null
+}
+
 # tiktoken downloads its encodings on first use; there is no internet here, so the same BPE ranks
 # are taken from npm js-tiktoken and written out in tiktoken's own cache format.
 tiktoken_cache() {
@@ -178,6 +189,7 @@ timed "openapi spec" openapi
 timed "prepare spec" prepare_spec
 timed "prism" prism
 timed "prometheus" prometheus
+timed "bubblewrap" bubblewrap
 timed "tiktoken cache" tiktoken_cache
 timed "sarif schema" sarif_schema
 timed "expressions" expressions

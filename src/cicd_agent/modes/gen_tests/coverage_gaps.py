@@ -1,29 +1,33 @@
 """Line and branch coverage of the target files, measured by coverage.py in a sandbox run.
 
 The user's command runs unchanged; coverage starts in every Python process it spawns through
-the boot folder's ``sitecustomize`` and ``COVERAGE_PROCESS_START`` (branch coverage, parallel
-data files). Only the target files are measured. Paths are remapped so code imported from the
-user's checkout (an editable install) and from the sandbox copy count as the same file, and the
-report is read from coverage's own JSON report, computed against the pristine copy's sources (a
-test that edits its copy of the code cannot change what the lines mean).
+the boot folder's ``sitecustomize`` and ``COVERAGE_PROCESS_START`` (branch coverage). Only the
+target files are measured. The pytest process hands its data back through the evidence pipe
+(:mod:`evidence`); a candidate's run counts nothing else, so a coverage file a test drops is
+never read. A run of the whole suite also keeps the data files of the processes it spawns, in a
+folder shared with that run alone. The report is computed here, in our own process, through
+coverage.py's API with our own configuration (never by an interpreter started over the
+checkout, whose ``coverage.py`` could be the pull request's), against the pristine copy's
+sources; paths are remapped so code imported from the user's checkout (an editable install) and
+from the sandbox copy count as the same file.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import os
+import shutil
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from cicd_agent.errors import ExternalServiceError
+from cicd_agent.modes.gen_tests.evidence import Evidence, parse_evidence
 from cicd_agent.modes.gen_tests.sandbox import RunResult, Sandbox, Workspace
 
 Arc = tuple[int, int]
 """A branch from one line to another, as coverage.py numbers it (negative: leaving a function)."""
-
-_REPORT_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,21 @@ def percent(report: CoverageReport) -> float | None:
     return round(100.0 * covered / total, 2) if total else None
 
 
+def never_imported(report: CoverageReport, paths: Sequence[str]) -> list[str]:
+    """Target files with statements of which not one ran: the suite never imported them.
+
+    Importing a module runs its ``import`` and ``def`` lines, so zero executed lines means the
+    tests used another copy of the code (an installed release instead of the checkout).
+    """
+    return [
+        path
+        for path in paths
+        if (found := report.get(path)) is not None
+        and found.statements > 0
+        and not found.executed_lines
+    ]
+
+
 def _arcs(pairs: Sequence[Sequence[int]]) -> frozenset[Arc]:
     return frozenset((int(pair[0]), int(pair[1])) for pair in pairs)
 
@@ -102,16 +121,17 @@ class CoverageMeter:
     def __init__(self, sandbox: Sandbox, targets: Sequence[str]) -> None:
         self.sandbox = sandbox
         self.targets = list(targets)
+        self._reports = sandbox.root / "reports"
 
-    def _config(self, space: Workspace, data_dir: Path) -> Path:
-        """A coverage configuration for one run in ``space``."""
+    def _config(self, space: Workspace, data_file: Path) -> Path:
+        """A coverage configuration for one run in ``space`` (read-only inside the sandbox)."""
         roots = [self.sandbox.pristine, space.repo, self.sandbox.checkout]
         include = [str(root / target) for root in roots[1:] for target in self.targets]
         lines = [
             "[run]",
             "branch = True",
             "parallel = True",
-            f"data_file = {data_dir / '.coverage'}",
+            f"data_file = {data_file}",
             "include =",
             *(f"    {pattern}" for pattern in include),
             "",
@@ -133,47 +153,91 @@ class CoverageMeter:
         space: Workspace,
         *,
         timeout: float,
-        extra_env: Mapping[str, str] | None = None,
-    ) -> tuple[RunResult, CoverageReport]:
-        """Run ``command`` in ``space`` with coverage on; its result and what it executed."""
-        data_dir = space.scratch("coverage", ".data")
-        data_dir.mkdir()
-        config = self._config(space, data_dir)
-        env = {"COVERAGE_PROCESS_START": str(config), **(extra_env or {})}
-        result = self.sandbox.run(command, space, timeout=timeout, extra_env=env)
-        return result, self._read(config, data_dir)
+        suite: bool = False,
+    ) -> tuple[RunResult, Evidence, CoverageReport]:
+        """Run ``command`` in ``space`` with coverage on; its result, evidence and coverage.
 
-    def _read(self, config: Path, data_dir: Path) -> CoverageReport:
-        if any(data_dir.glob(".coverage.*")):
-            self._coverage_cli("combine", f"--rcfile={config}", "-q")
-        if not (data_dir / ".coverage").exists():
-            import coverage
+        A candidate's run (``suite`` false) counts only the pytest process's own data, from the
+        evidence pipe; a suite's run also counts the data files of the processes it spawned.
+        """
+        shared: list[Path] = []
+        if suite:
+            data_dir = space.scratch("coverage", ".data")
+            data_dir.mkdir()
+            shared.append(data_dir)
+            data_file = data_dir / ".coverage"
+        else:  # written by the candidate's processes, and never read
+            data_file = space.live / ".coverage-data" / ".coverage"
+            data_file.parent.mkdir(exist_ok=True)
+        config = self._config(space, data_file)
+        result = self.sandbox.run(
+            command,
+            space,
+            timeout=timeout,
+            extra_env={"COVERAGE_PROCESS_START": str(config)},
+            evidence=True,
+            shared=shared,
+        )
+        evidence = parse_evidence(result.evidence, None if result.timed_out else result.returncode)
+        blobs = []
+        if evidence.outcomes is not None and evidence.outcomes.coverage and not evidence.problem:
+            blobs.append(evidence.outcomes.coverage)
+        return result, evidence, self._report(config, blobs, shared)
 
-            empty = coverage.CoverageData(basename=str(data_dir / ".coverage"))
-            empty.add_arcs({})
-            empty.write()
-        out = data_dir / "report.json"
-        self._coverage_cli("json", f"--rcfile={config}", "-q", "-o", str(out), *self.targets)
-        return parse_json_report(json.loads(out.read_text(encoding="utf-8")))
+    def _report(
+        self, config: Path, blobs: Sequence[bytes], folders: Sequence[Path]
+    ) -> CoverageReport:
+        """Combine and report in this process, in a folder no run can write."""
+        import coverage
 
-    def _coverage_cli(self, *args: str) -> None:
-        """coverage.py's own command line, with our interpreter, in the pristine copy."""
+        self._reports.mkdir(exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=self._reports))
         try:
-            subprocess.run(
-                [sys.executable, "-m", "coverage", *args],
-                cwd=self.sandbox.pristine,
-                capture_output=True,
-                text=True,
-                timeout=_REPORT_TIMEOUT,
-                check=True,
-            )
-        except subprocess.CalledProcessError as exc:
-            detail = (exc.stderr or exc.stdout or "").strip().splitlines()[-1:] or ["no output"]
+            for number, blob in enumerate(blobs):
+                data = coverage.CoverageData(basename=str(work / f".coverage.evidence{number}"))
+                data.loads(blob)
+                data.write()
+            for folder in folders:
+                for found in folder.glob(".coverage.*"):
+                    if found.is_file() and not found.is_symlink():
+                        shutil.copyfile(found, work / found.name)
+            meter = coverage.Coverage(data_file=str(work / ".coverage"), config_file=str(config))
+            if any(work.glob(".coverage.*")):
+                meter.combine([str(work)], keep=True)
+            else:
+                empty = coverage.CoverageData(basename=str(work / ".coverage"))
+                empty.add_arcs({})
+                empty.write()
+                meter.load()
+            out = work / "report.json"
+            morfs = [str(self.sandbox.pristine / target) for target in self.targets]
+            meter.json_report(morfs, outfile=str(out), ignore_errors=True)
+            document = json.loads(out.read_text(encoding="utf-8"))
+        except (coverage.CoverageException, OSError, ValueError) as exc:
             raise ExternalServiceError(
-                f"coverage {args[0]} failed: {detail[0][:300]}",
+                f"coverage could not read the run's data: {str(exc)[:300]}",
                 hint="The coverage data of the test run could not be read.",
             ) from exc
-        except subprocess.TimeoutExpired as exc:
-            raise ExternalServiceError(
-                f"coverage {args[0]} took over {exc.timeout:.0f} s."
-            ) from exc
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        return self._relative(parse_json_report(document))
+
+    def _relative(self, report: CoverageReport) -> CoverageReport:
+        """Name files as the targets do: relative to the pristine copy."""
+        here = Path(os.getcwd())
+        files: dict[str, FileCoverage] = {}
+        for name, found in report.files.items():
+            path = Path(name) if Path(name).is_absolute() else here / name
+            try:
+                relative = Path(os.path.normpath(path)).relative_to(self.sandbox.pristine)
+            except ValueError:
+                continue
+            key = relative.as_posix()
+            files[key] = FileCoverage(
+                key,
+                found.executed_lines,
+                found.missing_lines,
+                found.executed_arcs,
+                found.missing_arcs,
+            )
+        return CoverageReport(files)

@@ -11,27 +11,27 @@
 6. ``coverage_gain``: the run alone executed lines or branches in the segment's missing set —
    a set gain measured by coverage.py, not a percentage.
 
-Every run happens in the candidate's own sandbox copy (:mod:`sandbox`). The gate judges from
-pytest's per-test outcomes, which our plugin writes, not only from the exit code.
+Every run happens in a fresh sandbox copy of the candidate's folder (:mod:`sandbox`). The gate
+judges from pytest's per-test outcomes, which our plugin sends through a pipe (:mod:`evidence`),
+not only from the exit code; a run whose report was tampered with does not pass.
 """
 
 from __future__ import annotations
 
 import ast
 import hashlib
-import json
 import shlex
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import PurePosixPath
 
 from cicd_agent.errors import UsageError
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, CoverageReport
+from cicd_agent.modes.gen_tests.evidence import Evidence, parse_evidence
 from cicd_agent.modes.gen_tests.sandbox import RunResult, Sandbox, Workspace
 from cicd_agent.modes.gen_tests.segments import Segment
 
@@ -95,30 +95,6 @@ class ProjectCommand:
             if word == "-m" and index + 1 < len(words) and words[index + 1] == "pytest":
                 return cls(words, words[: index + 2], True)
         return cls(words, ("python", "-m", "pytest"), False)
-
-
-@dataclass(frozen=True)
-class Outcomes:
-    """What our pytest plugin saw in one run."""
-
-    tests: Mapping[str, str]
-    collect_errors: tuple[str, ...]
-    unresolved: tuple[str, ...]
-
-    @classmethod
-    def read(cls, path: Path) -> Outcomes | None:
-        try:
-            document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return cls(
-            tests={str(k): str(v) for k, v in dict(document.get("tests", {})).items()},
-            collect_errors=tuple(str(e) for e in document.get("collect_errors", [])),
-            unresolved=tuple(str(u) for u in document.get("unresolved", [])),
-        )
-
-    def passed(self) -> frozenset[str]:
-        return frozenset(test for test, outcome in self.tests.items() if outcome == "passed")
 
 
 @dataclass(frozen=True)
@@ -261,36 +237,40 @@ class Gate:
         measure: bool = False,
         suite: bool = False,
         count: bool = True,
-    ) -> tuple[RunResult, Outcomes | None]:
-        report = trial.space.scratch("outcomes", ".json")
-        plugin = [*_PLUGIN, "--cicd-report", str(report)]
+    ) -> tuple[RunResult, Evidence]:
         if suite:
-            command = [*self.command.suite, *plugin, *files]
+            command = [*self.command.suite, *_PLUGIN, *files]
             timeout = self.suite_timeout
         else:
-            command = [*self.command.pytest, *_QUIET, *plugin, *options, *files]
+            command = [*self.command.pytest, *_QUIET, *_PLUGIN, *options, *files]
             timeout = self.timeout
         trial.runs += 1 if count else 0
         if measure:
-            result, coverage = self.meter.measure(command, trial.space, timeout=timeout)
+            result, evidence, coverage = self.meter.measure(command, trial.space, timeout=timeout)
             path = trial.segment.path
             trial.executed_lines = coverage.executed_lines(path)
             trial.executed_arcs = coverage.executed_arcs(path)
         else:
-            result = self.sandbox.run(command, trial.space, timeout=timeout)
-        return result, Outcomes.read(report)
+            result = self.sandbox.run(command, trial.space, timeout=timeout, evidence=True)
+            evidence = parse_evidence(
+                result.evidence, None if result.timed_out else result.returncode
+            )
+        return result, evidence
 
     def _judge(
         self,
         trial: _Trial,
         result: RunResult,
-        outcomes: Outcomes | None,
+        evidence: Evidence,
         *,
         compare_baseline: bool,
     ) -> tuple[str, str] | None:
         """Why a run does not count as passing, with the output to show the model; None if it does."""
         if result.timed_out:
             return f"pytest {result.describe()}", _tail(result.output)
+        if evidence.problem:
+            return f"its outcome report cannot be trusted: {evidence.problem}", _tail(result.output)
+        outcomes = evidence.outcomes
         if outcomes is None:
             return f"pytest {result.describe()} without reporting any outcome", _tail(result.output)
         if outcomes.collect_errors:
@@ -303,6 +283,8 @@ class Gate:
             return f"{len(failed)} of its {len(own)} test(s) did not pass: {failed[0]}", _tail(
                 result.output
             )
+        if not compare_baseline and not result.ok:
+            return f"pytest {result.describe()} although its tests passed", _tail(result.output)
         if compare_baseline:
             before = self.baseline.passed
             if before is not None:
@@ -321,11 +303,16 @@ class Gate:
     # ------------------------------------------------------------------ the stages
 
     def _imports(self, trial: _Trial) -> tuple[str, str] | None:
-        result, outcomes = self._pytest(
+        result, evidence = self._pytest(
             trial, [trial.test_path], "--collect-only", "--cicd-imports", trial.test_path
         )
         if result.timed_out:
             return f"collection {result.describe()}", _tail(result.output)
+        if evidence.problem:
+            return f"its collection report cannot be trusted: {evidence.problem}", _tail(
+                result.output
+            )
+        outcomes = evidence.outcomes
         if outcomes is None:
             return f"collection {result.describe()} without a report", _tail(result.output)
         if outcomes.collect_errors:
@@ -346,8 +333,8 @@ class Gate:
         return None
 
     def _pass_alone(self, trial: _Trial) -> tuple[str, str] | None:
-        result, outcomes = self._pytest(trial, [trial.test_path], measure=True)
-        return self._judge(trial, result, outcomes, compare_baseline=False)
+        result, evidence = self._pytest(trial, [trial.test_path], measure=True)
+        return self._judge(trial, result, evidence, compare_baseline=False)
 
     def _pass_again(self, trial: _Trial) -> tuple[str, str] | None:
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
@@ -358,14 +345,14 @@ class Gate:
                 )
             )
         trial.runs += self.reruns
-        for number, (result, outcomes) in enumerate(runs, start=1):
-            problem = self._judge(trial, result, outcomes, compare_baseline=False)
+        for number, (result, evidence) in enumerate(runs, start=1):
+            problem = self._judge(trial, result, evidence, compare_baseline=False)
             if problem is not None:
                 return f"flaky: run {number + 1} of {self.reruns + 1}: {problem[0]}", problem[1]
         seed = int(hashlib.sha256(trial.source.encode()).hexdigest()[:8], 16)
         files = [*trial.existing, trial.test_path]
-        result, outcomes = self._pytest(trial, files, "--cicd-shuffle", str(seed))
-        problem = self._judge(trial, result, outcomes, compare_baseline=True)
+        result, evidence = self._pytest(trial, files, "--cicd-shuffle", str(seed))
+        problem = self._judge(trial, result, evidence, compare_baseline=True)
         if problem is not None:
             return (
                 f"fails in random order (seed {seed}) with {len(trial.existing)} existing "
@@ -378,11 +365,12 @@ class Gate:
         if self.command.is_pytest:
             # As the user runs it: a path on the command line would narrow pytest's collection
             # to that file, so the candidate is named only when the suite did not collect it.
-            result, outcomes = self._pytest(trial, [], suite=True)
-            if outcomes is not None and not any(_own(t, trial.test_path) for t in outcomes.tests):
+            result, evidence = self._pytest(trial, [], suite=True)
+            seen = evidence.outcomes.tests if evidence.outcomes is not None else None
+            if seen is not None and not any(_own(t, trial.test_path) for t in seen):
                 files = sorted({test.split("::", 1)[0] for test in self.baseline.passed or ()})
-                result, outcomes = self._pytest(trial, [*files, trial.test_path], suite=True)
-            return self._judge(trial, result, outcomes, compare_baseline=True)
+                result, evidence = self._pytest(trial, [*files, trial.test_path], suite=True)
+            return self._judge(trial, result, evidence, compare_baseline=True)
         if self.baseline.returncode != 0:
             return "the suite already fails without the candidate, so it cannot be judged", ""
         result = self.sandbox.run(self.command.suite, trial.space, timeout=self.suite_timeout)
@@ -413,12 +401,11 @@ def run_suite(
     """Run the user's suite, as it stands in the pristine copy, under coverage."""
     space = sandbox.workspace(label)
     try:
-        report = space.scratch("outcomes", ".json")
         argv = list(command.suite)
         if command.is_pytest:
-            argv += [*_PLUGIN, "--cicd-report", str(report)]
-        result, coverage = meter.measure(argv, space, timeout=timeout)
-        outcomes = Outcomes.read(report) if command.is_pytest else None
+            argv += _PLUGIN
+        result, evidence, coverage = meter.measure(argv, space, timeout=timeout, suite=True)
+        outcomes = evidence.outcomes if command.is_pytest else None
     finally:
         shutil.rmtree(space.root, ignore_errors=True)
     if result.returncode == 127 and not result.timed_out:

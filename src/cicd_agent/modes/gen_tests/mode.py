@@ -7,7 +7,7 @@ pytest module per segment, up to 3 attempts, each judged by the six-stage gate. 
 accepted tests, coverage before and after (one more measured run), and the patch file. With
 ``provider none`` the coverage gaps alone are reported. publish: with ``push``, the accepted
 tests are also committed to the pull request's branch. The logic lives in
-:mod:`cicd_agent.modes.gen_tests`; this module only wires it.
+:mod:`cicd_agent.modes.gen_tests.mode`; this module only wires it.
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ class Facts:
     meter: CoverageMeter | None = None
     baseline: SuiteBaseline | None = None
     coverage: CoverageReport | None = None
+    warnings: list[str] = field(default_factory=list)
+    unimported: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -141,6 +143,12 @@ class GenTests:
             help="where to write the patch (default: $RUNNER_TEMP/cicd-agent-gen-tests.patch; "
             "off a runner, a per-process name in the system temp folder)",
         )
+        group.add_argument(
+            "--allow-unsandboxed",
+            action="store_true",
+            default=None,
+            help="run model-written tests even where no bubblewrap sandbox can be built",
+        )
 
     # ------------------------------------------------------------------ collect
 
@@ -195,7 +203,7 @@ class GenTests:
         return facts
 
     def _measure(self, ctx: RunContext, facts: Facts) -> None:
-        from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
+        from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, never_imported
         from cicd_agent.modes.gen_tests.gate import run_suite
         from cicd_agent.modes.gen_tests.sandbox import Sandbox
         from cicd_agent.modes.gen_tests.targets import split_list
@@ -206,10 +214,31 @@ class GenTests:
             known_secrets=ctx.redactor.known,
             secret_names=split_list([ctx.args.secret_env or ""]),
         )
+        isolation = facts.sandbox.isolation
+        if not isolation.sandboxed:
+            facts.warnings.append(
+                f"No sandbox: bubblewrap cannot run on this runner ({isolation.detail}). "
+                + (
+                    "Model-written tests run anyway, with only a scrubbed environment and "
+                    "resource limits, because allow-unsandboxed is set."
+                    if ctx.args.allow_unsandboxed
+                    else "No model-written code is run; the README's Security section says "
+                    "what the runner must allow (or set allow-unsandboxed: true)."
+                )
+            )
         facts.meter = CoverageMeter(facts.sandbox, facts.targets.paths)
         facts.baseline, facts.coverage, result = run_suite(
             facts.sandbox, facts.meter, facts.command, timeout=SUITE_TIMEOUT, label="baseline"
         )
+        facts.unimported = never_imported(facts.coverage, facts.targets.paths)
+        if facts.unimported:
+            facts.warnings.append(
+                "The test suite never imported "
+                + ", ".join(f"`{path}`" for path in facts.unimported)
+                + " from this checkout: not one line ran, not even its imports, so the tests "
+                "probably ran against another copy of the package (an installed release?). "
+                "Install the checkout first (e.g. `pip install -e .`) or set test-command."
+            )
         if not result.ok:
             ctx.note(
                 f"The test command {result.describe()} at head; the gate requires that tests "
@@ -266,6 +295,8 @@ class GenTests:
         ):
             return None
         args = ctx.args
+        if not sandbox.isolation.sandboxed and not args.allow_unsandboxed:
+            return None
         gate = Gate(
             sandbox,
             meter,
@@ -333,6 +364,7 @@ class GenTests:
         )
         if facts.sandbox is not None:
             result.isolation = facts.sandbox.isolation.describe()
+        result.warnings = list(facts.warnings)
         if facts.baseline is not None:
             result.suite_exit_code = facts.baseline.returncode
         if facts.coverage is None:
@@ -414,6 +446,9 @@ class GenTests:
                 status = "another shard's"
             else:
                 status = "no model configured" if outcome is None else "not tried"
+                sandbox = verdict.facts.sandbox
+                if outcome is None and sandbox is not None and not sandbox.isolation.sandboxed:
+                    status = "not tried: no sandbox on this runner"
             reports.append(
                 SegmentReport(
                     path=segment.path,
@@ -433,17 +468,33 @@ class GenTests:
             sum(len(v) for v in verdict.missing_arcs.values()),
         )
         before = "n/a" if result.coverage_before is None else f"{result.coverage_before:.2f}%"
+        unimported = verdict.facts.unimported
+        prefix = (
+            f"The tests never imported {len(unimported)} of the {len(result.targets)} changed "
+            "file(s) from this checkout (install it before gen-tests); "
+            if unimported
+            else ""
+        )
         if not verdict.segments:
-            return f"Every changed line and branch is already covered by the tests ({before})."
+            return (
+                prefix
+                + f"Every changed line and branch is already covered by the tests ({before})."
+            )
         gap = (
             f"{lines} changed line(s) and {branches} branch(es) in {len(verdict.segments)} "
             f"segment(s) are not covered (coverage of the changed files {before})"
         )
         if not result.candidates:
-            why = "no model is configured" if ctx.model is None else "no candidate was generated"
-            return f"{gap}; {why}, so no tests were written."
+            sandbox = verdict.facts.sandbox
+            if ctx.model is None:
+                why = "no model is configured"
+            elif sandbox is not None and not sandbox.isolation.sandboxed:
+                why = "no sandbox could be built on this runner and allow-unsandboxed is not set"
+            else:
+                why = "no candidate was generated"
+            return prefix + f"{gap}; {why}, so no tests were written."
         after = "n/a" if result.coverage_after is None else f"{result.coverage_after:.2f}%"
-        return (
+        return prefix + (
             f"{result.funnel['accepted']} of {result.funnel['generated']} generated test(s) "
             f"passed every gate stage; coverage of the changed files {before} → {after}."
         )

@@ -92,6 +92,8 @@ class GenTestsResult(ModeResult):
     test_command: str = ""
     suite_exit_code: int | None = None
     isolation: str = ""
+    warnings: list[str] = Field(default_factory=list)
+    """What the reader must not miss (no sandbox; a suite that never imported the change)."""
     shard: str | None = None
     segments: list[SegmentReport] = Field(default_factory=list)
     candidates: list[CandidateReport] = Field(default_factory=list)
@@ -133,7 +135,8 @@ class GenTestsResult(ModeResult):
         return None
 
     def annotations(self) -> list[Annotation]:
-        return [
+        loud = [Annotation("warning", text, title="gen-tests") for text in self.warnings]
+        return loud + [
             Annotation(
                 "notice",
                 f"{segment.qualname}: {len(segment.missing_lines)} changed line(s) and "
@@ -149,7 +152,8 @@ class GenTestsResult(ModeResult):
         ]
 
     def summary_body(self) -> str:
-        parts = [self._funnel_table(), self._coverage_line()]
+        parts = [*(f"> [!WARNING]\n> {text}" for text in self.warnings)]
+        parts += [self._funnel_table(), self._coverage_line()]
         if self.accepted:
             parts.append(self._accepted_list())
         if self.candidates:

@@ -1,33 +1,46 @@
-"""Where generated code runs: a temporary copy of the repository, no secrets, a clock, no network.
+"""Where generated code runs: bubblewrap, a throw-away copy of the repository, no secrets, limits.
 
-Generated tests are attacker-influenced code (the model read the pull request), so every run
-of the user's test command or of a candidate goes through :meth:`Sandbox.run`:
+Generated tests are attacker-influenced code (the model read the pull request), and so is the
+pull request's own suite, so every run of the user's test command or of a candidate goes
+through :meth:`Sandbox.run`:
 
-- the working folder is a copy of the checkout made for that candidate alone; the user's
-  checkout is never written (byte code goes nowhere: ``PYTHONDONTWRITEBYTECODE``);
-- the environment is scrubbed: the GitHub token, the model key, ``ACTIONS_*`` runtime tokens,
-  the runner's file-command paths, every action input, every secret-named variable, every
-  value holding a known secret or a credential's shape, and the names the user lists;
-  ``HOME`` and ``TMPDIR`` point into the candidate's own folder;
-- every run has a timeout, after which its whole process group is killed;
-- where the kernel allows unprivileged user namespaces (``unshare``), the run also gets no
-  network (a private loopback only), a read-only filesystem except its own folder, its own
-  ``/proc`` (no other process's environment to read), credential files and the checkout's
-  ``.git`` hidden, and a PID namespace the kernel kills as a whole — so even a daemon a test
-  starts dies with the run. Where it does not, :class:`Isolation` says so and the report shows it.
+- it runs under `bubblewrap <https://github.com/containers/bubblewrap>`_ (``bwrap``), in new
+  user, mount, PID, network, IPC, UTS and cgroup namespaces, with an empty capability set, no
+  new privileges, no further user namespaces (so no mount, remount or umount can succeed), a new
+  session, and killed with its parent;
+- the filesystem is the host's, read-only; ``/tmp``, ``/var/tmp``, ``/run`` and ``/dev/shm`` are
+  empty (no host Unix socket is reachable there, and the network namespace hides abstract ones);
+  the checkout's ``.git``, credential files under the home folder and the runner's temp folder
+  are hidden;
+- the only writable place is the candidate's own folder: its copy of the repository, its ``HOME``
+  and ``TMPDIR`` (runs of one candidate share it, so a test that leaves state behind fails its
+  reruns); a run that writes more than the disk limit there is killed. Our own files (coverage
+  configuration) sit beside it, read-only, and evidence (pytest outcomes, coverage data) comes
+  back through a pipe (:mod:`evidence`), never from a file a run could write;
+- the environment is scrubbed (the GitHub token, the model key, ``ACTIONS_*`` runtime tokens,
+  the runner's file-command paths, action inputs, secret-named variables, values holding a
+  known secret or a credential's shape, and the names the user lists);
+- memory, process-count and file-size limits apply, and a timeout kills the whole run.
+
+Where bubblewrap cannot run, :class:`Isolation` says why; gen-tests then runs no model-written
+code unless the user opts in (``allow-unsandboxed``), and such runs get only the scrubbed
+environment, a temporary copy, the limits and the timeout.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import functools
 import itertools
-import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,22 +50,27 @@ from pathlib import Path
 
 from cicd_agent.analysis.redact import find_secrets, is_secret_name
 
-_CONFINE = Path(__file__).with_name("confine.py")
 _BOOT_FILES = ("sitecustomize.py", "cicd_gentests_plugin.py")
-_UNSHARE_FLAGS = (
-    "--user",
-    "--map-root-user",
-    "--net",
-    "--mount",
-    "--pid",
-    "--fork",
-    "--mount-proc",
-    "--kill-child",
-)
-_PROBE_TIMEOUT = 20.0
+EVIDENCE_FD_VARIABLE = "CICD_GENTESTS_EVIDENCE_FD"
+"""Names the write end of the evidence pipe in a run's environment (see :mod:`evidence`)."""
+MAX_EVIDENCE_BYTES = 64 << 20
 MAX_OUTPUT_CHARS = 64_000
-MAX_FILE_BYTES = 1 << 30
-"""Largest file a run may write (a runaway test must not fill the runner's disk)."""
+_PROBE_TIMEOUT = 20.0
+_GIB = 1 << 30
+
+_DISK_POLL = 0.25
+"""Seconds between two measures of what a run wrote."""
+_EMPTIED_SIZE = 64 << 20
+_BWRAP_FLAGS = (
+    "--unshare-all",
+    "--unshare-user",
+    "--disable-userns",
+    "--die-with-parent",
+    "--new-session",
+    "--cap-drop",
+    "ALL",
+)
+_EMPTIED = ("/tmp", "/var/tmp", "/run", "/dev/shm")  # noqa: S108 - hidden, not used as temp dirs
 
 # Never copied into a sandbox: git metadata (it may hold credentials) and caches.
 _SKIPPED_NAMES = frozenset(
@@ -67,6 +85,7 @@ _DROPPED_PREFIXES = (
     "ACTIONS_",
     "INPUT_",
     "CICD_AGENT_",
+    "CICD_GENTESTS_",
     "OPENAI_",
     "AZURE_",
     "AWS_",
@@ -79,7 +98,7 @@ _DROPPED_PREFIXES = (
 )
 _DROPPED_NAMES = frozenset({"DBUS_SESSION_BUS_ADDRESS", "KUBECONFIG", "NETRC", "DOCKER_CONFIG"})
 _KEPT_NAMES = frozenset({"GITHUB_ACTIONS"})
-# Credential files and folders under the real home, hidden inside the namespaces.
+# Credential files and folders under the real home, hidden inside the sandbox.
 _CREDENTIAL_PATHS = (
     ".ssh",
     ".gnupg",
@@ -102,67 +121,109 @@ _CREDENTIAL_PATHS = (
 
 
 @dataclass(frozen=True)
-class Isolation:
-    """What confinement this machine allows, found by trying it once."""
+class Limits:
+    """Resource limits of every run (per process for memory, per run for processes and disk)."""
 
-    namespaces: bool
-    network_blocked: bool = False
-    filesystem_readonly: bool = False
-    private_proc: bool = False
+    memory_bytes: int = 4 * _GIB
+    processes: int = 512
+    disk_bytes: int = 2 * _GIB
+    """Room a run may write in its folder, on top of what is there when it starts."""
+    file_bytes: int = _GIB
+
+    def apply(self, pids_group: Path | None = None) -> None:
+        """Set the limits in the calling process (run in the child before exec).
+
+        The kernel does not apply ``RLIMIT_NPROC`` to root, so a run started by root also joins
+        ``pids_group``, a pids cgroup of its own (see :func:`_pids_group`).
+        """
+        if pids_group is not None:
+            with contextlib.suppress(OSError):  # then only the rlimit applies
+                (pids_group / "cgroup.procs").write_text("0")
+        for limit, value in (
+            (resource.RLIMIT_AS, self.memory_bytes),
+            (resource.RLIMIT_NPROC, self.processes),
+            (resource.RLIMIT_FSIZE, self.file_bytes),
+            (resource.RLIMIT_CORE, 0),
+        ):
+            resource.setrlimit(limit, (value, value))
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """Whether bubblewrap can confine runs on this machine, found by trying it once."""
+
+    sandboxed: bool
     detail: str = ""
 
     def describe(self) -> str:
         """One sentence for the job summary."""
-        if not self.namespaces:
+        if self.sandboxed:
             return (
-                "Sandbox: temporary copy, scrubbed environment, temporary HOME and TMPDIR, "
-                f"timeouts; no namespaces ({self.detail}), so the network was not blocked and "
-                "the filesystem was not made read-only."
+                "Sandbox: bubblewrap (no network, no capabilities, read-only filesystem except "
+                "the candidate's own copy, host sockets and credentials hidden), disk, memory "
+                "and process limits, a scrubbed environment, timeouts."
             )
-        parts = [
-            "network blocked" if self.network_blocked else "network NOT blocked",
-            "filesystem read-only except the candidate's copy"
-            if self.filesystem_readonly
-            else "filesystem NOT read-only",
-            "private /proc" if self.private_proc else "shared /proc",
-        ]
-        extra = f" ({self.detail})" if self.detail else ""
         return (
-            "Sandbox: temporary copy, scrubbed environment, temporary HOME and TMPDIR, "
-            f"timeouts, user namespaces: {', '.join(parts)}{extra}."
+            f"NO SANDBOX: bubblewrap cannot run here ({self.detail}). Only the scrubbed "
+            "environment, a temporary copy, resource limits and timeouts protect this runner."
         )
 
 
-@cache
-def probe_isolation() -> Isolation:
-    """Try the namespace confinement once; fall back (and say why) when the kernel refuses it."""
-    unshare = shutil.which("unshare")
-    if unshare is None or not sys.platform.startswith("linux"):
-        return Isolation(False, detail="unshare is not available")
-    with tempfile.TemporaryDirectory(prefix="cicd-agent-probe-") as folder:
-        argv = [unshare, *_UNSHARE_FLAGS, sys.executable, "-I", "-S", str(_CONFINE)]
-        argv += ["--probe", "--writable", folder]
+_PIDS_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
+_group_numbers = itertools.count(1)
+
+
+def _pids_group(limit: int) -> Path | None:
+    """A new pids cgroup capped at ``limit`` tasks, when we are root and cgroups allow it."""
+    if os.geteuid() != 0:
+        return None  # RLIMIT_NPROC applies
+    for root in _PIDS_ROOTS:
+        if not (root / "cgroup.procs").is_file():
+            continue
+        group = root / f"cicd-agent-{os.getpid()}-{next(_group_numbers)}"
         try:
-            done = subprocess.run(
-                argv, capture_output=True, text=True, timeout=_PROBE_TIMEOUT, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            return Isolation(False, detail=f"unshare failed: {exc}")
+            group.mkdir()
+            (group / "pids.max").write_text(str(limit))
+        except OSError:
+            _remove_group(group)
+            continue
+        return group
+    return None
+
+
+def _remove_group(group: Path | None) -> None:
+    if group is None:
+        return
+    try:
+        group.rmdir()
+    except OSError:
+        return
+
+
+def find_bwrap(environ: Mapping[str, str]) -> str | None:
+    """The ``bwrap`` on the run's ``PATH`` (None when absent or not on Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    return shutil.which("bwrap", path=environ.get("PATH", os.defpath))
+
+
+@cache
+def probe_isolation(bwrap: str | None) -> Isolation:
+    """Start bubblewrap once with the sandbox's flags; say why when it cannot run."""
+    if bwrap is None:
+        return Isolation(False, "bwrap is not installed")
+    argv = [bwrap, *_BWRAP_FLAGS, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
+    argv += ["--", "sh", "-c", "exit 0"]
+    try:
+        done = subprocess.run(
+            argv, capture_output=True, text=True, timeout=_PROBE_TIMEOUT, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return Isolation(False, f"bwrap failed: {exc}")
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
-        return Isolation(False, detail=reason[:200])
-    try:
-        found = json.loads(done.stdout.strip().splitlines()[-1])
-    except (json.JSONDecodeError, IndexError):
-        return Isolation(False, detail="the confinement probe printed no report")
-    failures = [str(item) for item in found.get("failures", [])]
-    return Isolation(
-        True,
-        network_blocked=bool(found.get("network_blocked")),
-        filesystem_readonly=bool(found.get("readonly")) and bool(found.get("writable")),
-        private_proc=bool(found.get("private_proc")),
-        detail=f"could not confine: {'; '.join(failures)[:300]}" if failures else "",
-    )
+        return Isolation(False, reason[:200])
+    return Isolation(True)
 
 
 def scrub_environment(
@@ -199,6 +260,10 @@ class RunResult:
     timed_out: bool
     output: str
     seconds: float
+    evidence: bytes = b""
+    """What the run wrote to its evidence pipe (empty unless asked for)."""
+    killed_for: str = ""
+    """Why we killed the run before its timeout ("" when we did not)."""
 
     @property
     def ok(self) -> bool:
@@ -208,30 +273,42 @@ class RunResult:
         """How the run ended, in words (for feedback and reports)."""
         if self.timed_out:
             return f"timed out after {self.seconds:.0f} s and was killed"
+        if self.killed_for:
+            return f"was killed: {self.killed_for}"
+        if self.returncode < 0:
+            return f"was killed by signal {-self.returncode}"
         return f"exited with status {self.returncode}"
 
 
 @dataclass
 class Workspace:
-    """One candidate's own folder: its copy of the repository, home, temp and data files."""
+    """One candidate's folder: ``live`` (writable by its runs) and our own files beside it.
+
+    ``live`` holds the repository copy, ``HOME`` and ``TMPDIR``; scratch files (coverage
+    configuration, data of a suite run) sit in ``root``, read-only inside the sandbox.
+    """
 
     root: Path
     _numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1), repr=False)
 
     @property
+    def live(self) -> Path:
+        return self.root / "live"
+
+    @property
     def repo(self) -> Path:
-        return self.root / "repo"
+        return self.live / "repo"
 
     @property
     def home(self) -> Path:
-        return self.root / "home"
+        return self.live / "home"
 
     @property
     def tmp(self) -> Path:
-        return self.root / "tmp"
+        return self.live / "tmp"
 
     def scratch(self, stem: str, suffix: str) -> Path:
-        """A new file name in the workspace (outside the repository copy)."""
+        """A new file name in the workspace (outside anything a run can write)."""
         return self.root / f"{stem}-{next(self._numbers)}{suffix}"
 
 
@@ -239,7 +316,7 @@ def copy_repository(source: Path, target: Path) -> None:
     """Copy a checkout without git metadata or caches; virtual environments are linked, not copied.
 
     A project's ``.venv`` (or any top-level folder holding ``pyvenv.cfg``) and ``node_modules``
-    are symlinked: they are large, used read-only, and inside the namespaces they are read-only.
+    are symlinked: they are large, used read-only, and read-only inside the sandbox.
     """
     linked = {
         entry.name
@@ -262,8 +339,19 @@ def copy_repository(source: Path, target: Path) -> None:
         (target / name).symlink_to(source / name, target_is_directory=True)
 
 
+def _tree_bytes(root: Path) -> int:
+    total = 0
+    for folder, _, files in os.walk(root):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_size
+            except OSError:
+                continue
+    return total
+
+
 def _protect_own_environment() -> None:
-    """Without a PID namespace, stop same-user processes reading our environment in /proc."""
+    """Without a sandbox, stop same-user processes reading our environment in /proc."""
     if not sys.platform.startswith("linux"):
         return
     pr_set_dumpable = 4
@@ -272,7 +360,7 @@ def _protect_own_environment() -> None:
 
 
 class Sandbox:
-    """Temporary copies of one checkout and the means to run commands in them safely."""
+    """Temporary copies of one checkout and the means to run commands over them safely."""
 
     def __init__(
         self,
@@ -282,9 +370,12 @@ class Sandbox:
         known_secrets: Iterable[str] = (),
         secret_names: Iterable[str] = (),
         isolation: Isolation | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.checkout = checkout.resolve()
-        self.isolation = isolation if isolation is not None else probe_isolation()
+        self._bwrap = find_bwrap(environ)
+        self.isolation = isolation if isolation is not None else probe_isolation(self._bwrap)
+        self.limits = limits or Limits()
         self._tempdir = tempfile.TemporaryDirectory(
             prefix="cicd-agent-gentests-", ignore_cleanup_errors=True
         )
@@ -298,7 +389,7 @@ class Sandbox:
         self._names = 0
         self._write_boot()
         copy_repository(self.checkout, self.pristine)
-        if not self.isolation.namespaces:
+        if not self.isolation.sandboxed:
             _protect_own_environment()
 
     def __enter__(self) -> Sandbox:
@@ -318,9 +409,12 @@ class Sandbox:
             (self.boot / name).write_text(package.joinpath(name).read_text("utf-8"), "utf-8")
         import coverage
 
-        covlib = self.boot / "covlib"
-        covlib.mkdir()
-        (covlib / "coverage").symlink_to(Path(coverage.__file__).parent, target_is_directory=True)
+        # A copy, not a link: our own install may sit in a folder the sandbox hides.
+        shutil.copytree(
+            Path(coverage.__file__).parent,
+            self.boot / "covlib" / "coverage",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
 
     def _hidden_paths(self, environ: Mapping[str, str]) -> list[str]:
         home = Path(environ.get("HOME") or Path.home())
@@ -343,6 +437,7 @@ class Sandbox:
         safe = "".join(ch if ch.isalnum() else "-" for ch in label)[:40]
         space = Workspace(self.root / "work" / f"{self._names:03d}-{safe}")
         space.root.mkdir(parents=True)
+        space.live.mkdir()
         copy_repository(self.pristine, space.repo)
         space.home.mkdir()
         space.tmp.mkdir()
@@ -371,6 +466,25 @@ class Sandbox:
         env.update(extra or {})
         return env
 
+    def _argv(self, command: Sequence[str], space: Workspace, shared: Sequence[Path]) -> list[str]:
+        if not self.isolation.sandboxed or self._bwrap is None:
+            return list(command)
+        argv = [self._bwrap, *_BWRAP_FLAGS, "--ro-bind", "/", "/", "--dev", "/dev"]
+        argv += ["--proc", "/proc"]
+        for folder in _EMPTIED:
+            if Path(folder).is_dir() and not Path(folder).is_symlink():
+                argv += ["--size", str(_EMPTIED_SIZE), "--tmpfs", folder]
+        for kept in (self.checkout, self.root):
+            argv += ["--ro-bind", str(kept), str(kept)]
+        for path in self._hidden:
+            if Path(path).is_dir():
+                argv += ["--tmpfs", path, "--remount-ro", path]
+            else:
+                argv += ["--ro-bind", "/dev/null", path]
+        for writable in (space.live, *shared):
+            argv += ["--bind", str(writable), str(writable)]
+        return [*argv, "--chdir", str(space.repo), "--", *command]
+
     def run(
         self,
         command: Sequence[str],
@@ -378,39 +492,80 @@ class Sandbox:
         *,
         timeout: float,
         extra_env: Mapping[str, str] | None = None,
+        evidence: bool = False,
+        shared: Sequence[Path] = (),
     ) -> RunResult:
-        """Run ``command`` in ``space``'s repository copy; killed with its group at ``timeout``."""
-        argv = list(command)
-        if self.isolation.namespaces:
-            confine = [sys.executable, "-I", "-S", str(_CONFINE), "--writable", str(space.root)]
-            for path in self._hidden:
-                confine += ["--hide", path]
-            confine += ["--max-file-bytes", str(MAX_FILE_BYTES), "--"]
-            argv = ["unshare", *_UNSHARE_FLAGS, *confine, *argv]
+        """Run ``command`` in ``space``'s repository copy; killed with its group at ``timeout``.
+
+        ``evidence`` opens a pipe whose write end the run finds in ``CICD_GENTESTS_EVIDENCE_FD``;
+        ``shared`` names host folders the run may write (coverage data of a whole suite).
+        """
+        argv = self._argv(command, space, shared)
+        env = self.environment(space, extra_env)
+        read_end, write_end = os.pipe() if evidence else (-1, -1)
+        if evidence:
+            env[EVIDENCE_FD_VARIABLE] = str(write_end)
+        collected = bytearray()
+        reader = threading.Thread(target=_drain, args=(read_end, collected), daemon=True)
         log = space.scratch("run", ".log")
         started = time.monotonic()
+        group = _pids_group(self.limits.processes)
+        limit = functools.partial(self.limits.apply, group)
         with log.open("wb") as sink:
             try:
                 process = subprocess.Popen(
                     argv,
                     cwd=space.repo,
-                    env=self.environment(space, extra_env),
+                    env=env,
                     stdin=subprocess.DEVNULL,
                     stdout=sink,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
+                    pass_fds=(write_end,) if evidence else (),
+                    preexec_fn=limit,  # noqa: PLW1509 - setrlimit only
                 )
             except OSError as exc:
+                if evidence:
+                    os.close(read_end)
+                    os.close(write_end)
+                _remove_group(group)
                 return RunResult(tuple(command), 127, False, f"cannot run {argv[0]}: {exc}", 0.0)
-            timed_out = False
-            try:
-                returncode = process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                _kill_group(process.pid)
-                returncode = process.wait()
+            if evidence:
+                os.close(write_end)
+                reader.start()
+            timed_out, killed_for = False, ""
+            room = _tree_bytes(space.live) + self.limits.disk_bytes
+            deadline = started + timeout
+            while True:
+                try:
+                    returncode = process.wait(timeout=_DISK_POLL)
+                    break
+                except subprocess.TimeoutExpired:
+                    if time.monotonic() >= deadline:
+                        timed_out = True
+                    elif _tree_bytes(space.live) > room:
+                        killed_for = f"it wrote more than {self.limits.disk_bytes >> 20} MiB"
+                    else:
+                        continue
+                    _kill_group(process.pid)
+                    returncode = process.wait()
+                    break
+        if evidence:
+            reader.join(timeout=5)
+        _remove_group(group)
         seconds = time.monotonic() - started
-        return RunResult(tuple(command), returncode, timed_out, _tail(log), seconds)
+        output = _tail(log)
+        return RunResult(
+            tuple(command), returncode, timed_out, output, seconds, bytes(collected), killed_for
+        )
+
+
+def _drain(fd: int, into: bytearray) -> None:
+    """Read the evidence pipe until every writer closed it (a run's daemons are killed with it)."""
+    with os.fdopen(fd, "rb", buffering=0) as pipe:
+        while chunk := pipe.read(1 << 16):
+            if len(into) < MAX_EVIDENCE_BYTES:
+                into += chunk
 
 
 def _kill_group(pgid: int) -> None:

@@ -1,8 +1,9 @@
 """A pytest plugin the gate loads with ``-p cicd_gentests_plugin``: outcomes, shuffling, imports.
 
-- ``--cicd-report FILE``: write every test's outcome, collection errors and (with
-  ``--cicd-imports``) unresolved imports as JSON, so the gate judges outcomes, not only the exit
-  code (a skipped test is not a passing test).
+- with ``CICD_GENTESTS_EVIDENCE_FD`` set: write every test's outcome, collection errors, (with
+  ``--cicd-imports``) unresolved imports, the exit status and the process's coverage data as one
+  JSON line to that pipe, then close it, so the gate judges outcomes, not only the exit code (a
+  skipped test is not a passing test), from a channel no file write can reach.
 - ``--cicd-shuffle SEED``: run the collected tests in a random order drawn from ``SEED`` (the
   order check of stage 4, without installing pytest-randomly in the user's project).
 - ``--cicd-imports FILE``: after collection, check that every import in FILE, including those
@@ -12,9 +13,11 @@
 from __future__ import annotations
 
 import ast
+import base64
 import importlib
 import importlib.util
 import json
+import os
 import random
 import sys
 from pathlib import Path
@@ -40,7 +43,6 @@ _RECORD = _Record()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("cicd-agent gen-tests")
-    group.addoption("--cicd-report", default=None, help="write outcomes as JSON to this file")
     group.addoption("--cicd-shuffle", type=int, default=None, help="shuffle tests with this seed")
     group.addoption("--cicd-imports", default=None, help="check every import of this test file")
 
@@ -74,17 +76,31 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         _RECORD.unresolved = unresolved_imports(Path(target))
 
 
+def _coverage_data() -> str | None:
+    """This process's coverage data, serialised, when coverage was started at boot."""
+    coverage = sys.modules.get("coverage")
+    if coverage is None or not os.environ.get("COVERAGE_PROCESS_START"):
+        return None
+    current = coverage.Coverage.current()
+    if current is None:
+        return None
+    current.stop()
+    return base64.b64encode(current.get_data().dumps()).decode("ascii")
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    path = session.config.getoption("cicd_report")
-    if not path:
+    fd = os.environ.get("CICD_GENTESTS_EVIDENCE_FD", "")
+    if not fd.isdigit():
         return
     document = {
         "exitstatus": int(exitstatus),
         "tests": _RECORD.tests,
         "collect_errors": _RECORD.collect_errors,
         "unresolved": _RECORD.unresolved,
+        "coverage": _coverage_data(),
     }
-    Path(path).write_text(json.dumps(document), encoding="utf-8")
+    with os.fdopen(int(fd), "wb") as pipe:  # closed after: nothing more can be added
+        pipe.write(json.dumps(document).encode() + b"\n")
 
 
 def _guarded(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:

@@ -1,0 +1,115 @@
+"""What gen-tests says loudly: a runner where no sandbox can be built, a suite that never imported
+the change. Real CLI, real git repository, real pytest, the local model server."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.cli import main
+from tests.fixtures.gentests_project.build import make_repo
+from tests.harness.model_server import TEST_API_KEY, ModelServer
+
+GOOD_BULK = (
+    "import pytest\nfrom shop.pricing import bulk_discount\n\n\n"
+    "@pytest.mark.parametrize(('quantity', 'total'), [(5, 5.0), (10, 9.5), (50, 45.0), (100, 85.0)])\n"
+    "def test_discount_steps(quantity, total):\n    assert bulk_discount(quantity, 1.0) == total\n\n\n"
+    "def test_negative_quantity_is_refused():\n    with pytest.raises(ValueError):\n"
+    "        bulk_discount(-1, 1.0)\n"
+)
+
+
+def _run(argv: list[str], tmp_path: Path, path: str) -> tuple[int, dict[str, object], str]:
+    summary = tmp_path / "summary.md"
+    environ = {
+        "PATH": path,
+        "HOME": str(tmp_path),
+        "GITHUB_OUTPUT": str(tmp_path / "outputs"),
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "OPENAI_API_KEY": TEST_API_KEY,
+    }
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = main(["gen-tests", *argv, "--json"], environ=environ, stdout=stdout, stderr=stderr)
+    document = json.loads(stdout.getvalue()) if stdout.getvalue().strip() else {}
+    return code, document, summary.read_text() if summary.exists() else ""
+
+
+def _path_without_bwrap(tmp_path: Path) -> str:
+    """The test's Python and the few tools a run needs, but no ``bwrap``."""
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for name in ("git", "sh", "cp", "mkdir"):
+        found = shutil.which(name)
+        assert found is not None
+        (tools / name).symlink_to(found)
+    return f"{Path(sys.executable).parent}{os.pathsep}{tools}"
+
+
+@pytest.mark.slow
+def test_without_a_sandbox_no_model_written_code_runs_unless_allowed(
+    tmp_path: Path, model_server: ModelServer
+) -> None:
+    repo = tmp_path / "shop"
+    base, head = make_repo(repo)
+    path = _path_without_bwrap(tmp_path)
+    model_server.answer({"test_module": GOOD_BULK, "rationale": "every discount step"})
+    argv = ["--repo", str(repo), "--base", base, "--head", head]
+    argv += ["--base-url", model_server.base_url, "--source", "src/shop/pricing.py"]
+    code, document, summary = _run(argv, tmp_path, path)
+    assert code == 0
+    assert model_server.chat_requests == []  # not even asked: nothing it wrote could run
+    assert document["tests_generated"] == 0
+    warning = str(document["warnings"][0])  # type: ignore[index]
+    assert warning.startswith("No sandbox: bubblewrap cannot run on this runner (bwrap is not")
+    assert "No model-written code is run" in warning
+    assert "no sandbox could be built on this runner" in str(document["headline"])
+    assert "> [!WARNING]\n> No sandbox" in summary
+    assert str(document["isolation"]).startswith("NO SANDBOX")
+
+    code, document, _ = _run([*argv, "--allow-unsandboxed"], tmp_path, path)
+    assert code == 0
+    assert len(model_server.chat_requests) >= 1
+    assert "run anyway" in str(document["warnings"][0])  # type: ignore[index]
+    assert document["tests_generated"] >= 1
+    assert document["tests_accepted"] == 1  # the suite and the candidate really ran, unsandboxed
+
+
+def test_a_suite_that_never_imported_the_change_is_called_out(tmp_path: Path) -> None:
+    repo = tmp_path / "shop"
+    base, head = make_repo(repo)
+    # The tests import `shop` from an "installed release" (another copy), not from src/.
+    shutil.copytree(repo / "src" / "shop", repo / "release" / "shop")
+    pyproject = repo / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('pythonpath = ["src"]\n', ""))
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    summary_path = tmp_path / "summary.md"
+    environ = {
+        "PATH": path,
+        "HOME": str(tmp_path),
+        "PYTHONPATH": "release",
+        "GITHUB_OUTPUT": str(tmp_path / "outputs"),
+        "GITHUB_STEP_SUMMARY": str(summary_path),
+    }
+    stdout, stderr = io.StringIO(), io.StringIO()
+    argv = ["gen-tests", "--repo", str(repo), "--base", base, "--head", head]
+    code = main(
+        [*argv, "--provider", "none", "--json"], environ=environ, stdout=stdout, stderr=stderr
+    )
+    document = json.loads(stdout.getvalue())
+    assert code == 0
+    assert document["suite_exit_code"] == 0  # the suite passed: against the other copy
+    assert float(str(document["coverage_before"])) == 0.0
+    assert str(document["headline"]).startswith(
+        "The tests never imported 1 of the 1 changed file(s) from this checkout"
+    )
+    assert any(
+        "never imported `src/shop/pricing.py`" in str(w) and "pip install -e ." in str(w)
+        for w in document["warnings"]  # type: ignore[union-attr]
+    )
+    assert "never imported" in summary_path.read_text()
