@@ -121,10 +121,14 @@ def test_long_inline_json_is_read_as_configuration_not_probed_as_a_path() -> Non
 
 
 RECURSIVE_METRICS = "metrics: &m\n  - name: errors\n    query: up\n    children: *m\n"
-LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n"
-    for prev, name in zip("abcdefghij", "bcdefghijk", strict=True)
-) + "metrics: *k\n"
+LAUGHS = (
+    "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n"
+        for prev, name in zip("abcdefghij", "bcdefghijk", strict=True)
+    )
+    + "metrics: *k\n"
+)
 
 
 @pytest.mark.timeout(30)

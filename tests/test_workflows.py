@@ -152,9 +152,7 @@ def test_adding_only_the_head_checkout_is_a_pwn_request() -> None:
 
 
 def test_an_ignore_comment_added_by_the_change_does_not_silence_the_audit() -> None:
-    text = GITHUB_SCRIPT.replace(
-        'title }}")', 'title }}") # zizmor: ignore[template-injection]'
-    )
+    text = GITHUB_SCRIPT.replace('title }}")', 'title }}") # zizmor: ignore[template-injection]')
     assert "workflow-template-injection" in rules(text)
 
 
