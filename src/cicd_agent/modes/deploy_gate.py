@@ -202,6 +202,7 @@ class DeployPhase:
         from cicd_agent.analysis.gitrepo import GitRepo
         from cicd_agent.analysis.history import read_history
         from cicd_agent.analysis.risk import assess_change, destructive_statements
+        from cicd_agent.analysis.security import security_findings
 
         args = ctx.args
         weights = signals.parse_weights(args.safety_weights)
@@ -224,7 +225,11 @@ class DeployPhase:
         migrations = [c.path for c in change.files if ChangeType.MIGRATION in c.types]
         diff = repo.diff_text(change.base, change.head, migrations[:200], 2_000_000)
         assessment = assess_change(
-            change.files, change.commits, history, destructive=destructive_statements(diff)
+            change.files,
+            change.commits,
+            history,
+            destructive=destructive_statements(diff),
+            security=security_findings(ctx.options.repo_dir, change.base, change.head),
         )
         tracked = repo.tracked_files(change.head)
         routing = policies.route(change.files, tracked)
@@ -422,6 +427,7 @@ class DeployPhase:
             any_signal=any(not s.missing for s in weighted if s.name != signals.SignalName.MODEL),
             window=facts.window,
             model_confidence=opinion.confidence if opinion else None,
+            blocking=tuple(facts.assessment.hold_reasons),
         )
         decision = policies.decide(
             level, evidence, facts.policy, approval_confidence=self._approval_confidence(ctx)
