@@ -90,12 +90,14 @@ def main(
         fill_from_inputs(sub, args, environ)
         options = CommonOptions.from_args(args, environ)
         from cicd_agent.context import RunContext
+        from cicd_agent.deadline import run_deadline
         from cicd_agent.pipeline import run_mode
 
         ctx = RunContext(
             mode_name=mode.name, options=options, args=args, environ=environ, runner=runner
         )
-        result, code = run_mode(mode, ctx)
+        with run_deadline(options.deadline_minutes):
+            result, code = run_mode(mode, ctx)
         if options.json:
             stdout.write(json.dumps(result.to_json(), sort_keys=True) + "\n")
         return int(code)
