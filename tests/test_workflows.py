@@ -193,8 +193,23 @@ def test_a_missing_auditor_is_a_finding_not_a_silent_pass(
     [finding] = deterministic_findings(
         parse_diff(added_file(WORKFLOW, GITHUB_SCRIPT)), {WORKFLOW: GITHUB_SCRIPT}
     )
-    assert (finding.rule, finding.severity) == ("workflow-not-audited", Severity.HIGH)
+    assert (finding.rule, finding.severity) == ("workflow-not-audited", Severity.MEDIUM)
     assert "zizmor could not be started" in finding.body
+
+
+def test_a_file_zizmor_cannot_read_leaves_the_others_audited() -> None:
+    """An action zizmor's schema refuses is skipped with a warning; a workflow zizmor cannot
+    parse fails its whole run. Neither may hide the injection in the file beside it."""
+    refused = "runs:\n  using: composite\n  steps: 3\n"
+    unparsable = "on:\n  workflow_dispatch:\n    inputs:\n      X:\n        type: strin\n"
+    unparsable += "jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n"
+    files = {"tools/a/action.yml": refused, ".github/workflows/b.yml": unparsable,
+             WORKFLOW: GITHUB_SCRIPT}  # fmt: skip
+    diff = parse_diff("".join(added_file(path, text) for path, text in files.items()))
+    found = {(f.rule, f.path, f.severity.label) for f in deterministic_findings(diff, files)}
+    assert ("workflow-template-injection", WORKFLOW, "high") in found
+    assert ("workflow-not-audited", "tools/a/action.yml", "medium") in found
+    assert ("workflow-not-audited", ".github/workflows/b.yml", "medium") in found
 
 
 def test_workflow_paths_and_broken_yaml() -> None:

@@ -23,8 +23,10 @@ otherwise pass unnoticed.
 Severity mapping (zizmor severity → ours): High → high, Medium → medium, Low, Informational
 and Unknown → low; a Low-confidence finding drops one step (never below low). Hygiene audits
 (pinning, default permissions, persisted credentials, naming) are capped at medium: worth a
-comment, not a blocked merge. A pwn request is critical; a file that could not be audited is
-high.
+comment, not a blocked merge. A pwn request is critical. A file that was not audited is high
+when the bounded parser refused it or zizmor ran out of time (shapes built to evade the audit),
+medium when zizmor could not read it (its schema check refused it, a parse error, a crash, or
+zizmor missing): visible on the pull request either way, never a silent pass.
 """
 
 from __future__ import annotations
@@ -69,6 +71,9 @@ _HYGIENE = frozenset({
     "secrets-outside-env",
 })  # fmt: skip
 """Audits about hardening rather than an exploitable flaw this change makes: capped at medium."""
+
+
+_REFUSED = re.compile(r"failed to validate file://(\S+) as (workflow|action)")
 
 
 class WorkflowAuditError(RuntimeError):
@@ -119,12 +124,17 @@ def workflow_findings(
             found.extend(_pwn_request(changed.path, root, text.splitlines(), added))
     if not audited:
         return found
-    try:
-        results = run_zizmor(audited, timeout=timeout)
-    except WorkflowAuditError as error:
-        first = sorted(audited)[0]
-        found.append(_not_audited(first, min(_added(changes[first])), str(error)))
-        return found
+    results, refused = _audit_each_if_needed(audited, timeout)
+    for path, reason in sorted(refused.items()):
+        severe = reason.startswith("zizmor did not finish")
+        found.append(
+            _not_audited(
+                path,
+                min(_added(changes[path])),
+                reason,
+                Severity.HIGH if severe else Severity.MEDIUM,
+            )
+        )
     # A step shared through a YAML anchor is reported once per alias; one comment is enough.
     seen: set[tuple[str, str, int | None]] = set()
     for result in results:
@@ -133,6 +143,29 @@ def workflow_findings(
             seen.add((finding.rule, finding.path, finding.line))
             found.append(finding)
     return found
+
+
+def _audit_each_if_needed(
+    files: Mapping[str, str], timeout: float
+) -> tuple[list[dict[str, object]], dict[str, str]]:
+    """All files in one zizmor run; when that run fails, each file alone, so one file zizmor
+    cannot read does not leave the others unaudited. Returns (findings, path -> why not)."""
+    try:
+        return run_zizmor(files, timeout=timeout)
+    except WorkflowAuditError as error:
+        if len(files) == 1:
+            return [], dict.fromkeys(files, str(error))
+    results: list[dict[str, object]] = []
+    refused: dict[str, str] = {}
+    for path, text in files.items():
+        try:
+            found, skipped = run_zizmor({path: text}, timeout=timeout)
+        except WorkflowAuditError as error:
+            refused[path] = str(error)
+            continue
+        results += found
+        refused.update(skipped)
+    return results, refused
 
 
 # ---------------------------------------------------------------------------------- zizmor
@@ -149,8 +182,9 @@ def zizmor_binary() -> str | None:
 
 def run_zizmor(
     files: Mapping[str, str], *, timeout: float = ZIZMOR_TIMEOUT_SECONDS
-) -> list[dict[str, object]]:
-    """zizmor's JSON findings for ``files`` (repository path → text), audited offline.
+) -> tuple[list[dict[str, object]], dict[str, str]]:
+    """zizmor's JSON findings for ``files`` (repository path → text), audited offline, and
+    the files its schema check refused (path → why), which it skips with a warning.
 
     The files are written to a fresh temporary directory under their repository paths, so
     zizmor sees nothing else of the checkout; locations come back relative to it.
@@ -181,16 +215,25 @@ def run_zizmor(
             ) from None
         except OSError as error:
             raise WorkflowAuditError(f"zizmor could not be started: {error}") from None
+    log = done.stderr.decode("utf-8", "replace")
+    refused = {
+        match.group(1): f"zizmor's schema check refused it as a {match.group(2)}"
+        for match in _REFUSED.finditer(log)
+        if match.group(1) in files
+    }
     if done.returncode != 0:
-        last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-        raise WorkflowAuditError(f"zizmor failed (exit {done.returncode}): {last[0][:200]}")
+        if refused and "no inputs collected" in log:
+            return [], refused
+        last = [line.strip() for line in log.strip().splitlines() if line.strip()][-1:]
+        reason = last[0][:200] if last else "no output"
+        raise WorkflowAuditError(f"zizmor failed (exit {done.returncode}): {reason}")
     try:
         results = json.loads(done.stdout)
     except ValueError:
         raise WorkflowAuditError("zizmor's output was not JSON") from None
     if not isinstance(results, list):
         raise WorkflowAuditError("zizmor's output was not a list of findings")
-    return [result for result in results if isinstance(result, dict)]
+    return [result for result in results if isinstance(result, dict)], refused
 
 
 @dataclass(frozen=True)
@@ -272,10 +315,12 @@ def _safe_relative(path: str) -> bool:
     return bool(parts) and not path.startswith("/") and ".." not in parts and "" not in parts
 
 
-def _not_audited(path: str, line: int, reason: str) -> Finding:
+def _not_audited(
+    path: str, line: int, reason: str, severity: Severity = Severity.HIGH
+) -> Finding:
     return Finding(
         rule="workflow-not-audited",
-        severity=Severity.HIGH,
+        severity=severity,
         category="security",
         path=path,
         line=line,
