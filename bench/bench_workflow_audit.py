@@ -18,7 +18,8 @@ branch names (``head_ref``, ``head.ref``, ``workflow_run.head_branch``); label n
 a ``toJson`` of the event or of one of those objects. ``github.ref`` and ``ref_name`` are not
 labelled (in ``pull_request`` events they are ``refs/pull/N/merge``; zizmor agrees).
 
-A labelled injection is found when the engine reports an injection finding on its line.
+A labelled injection is found when the engine reports an injection finding on its line
+("after-high": only findings of high severity or more, the ones that block a merge).
 A fixture with no labelled injection is "clean"; a clean fixture with any injection finding
 is a false flag against these labels (listed with ``--show-flags``: several are zizmor
 reporting contexts these labels leave out, such as ``env.*`` or step outputs).
@@ -199,6 +200,7 @@ def run_before(items: list[tuple[str, str]]) -> dict[str, object]:
 
 def run_after(items: list[tuple[str, str]]) -> tuple[dict[str, object], float]:
     from cicd_agent.analysis.workflows import workflow_findings
+    from cicd_agent.severity import Severity
 
     results: dict[str, object] = {}
     started = time.monotonic()
@@ -208,6 +210,9 @@ def run_after(items: list[tuple[str, str]]) -> tuple[dict[str, object], float]:
             results[path] = "not-audited"
         else:
             results[path] = [f.line for f in found if f.rule in INJECTION_RULES]
+            results[path + "#high"] = [
+                f.line for f in found if f.rule in INJECTION_RULES and f.severity >= Severity.HIGH
+            ]
     return results, time.monotonic() - started
 
 
@@ -254,8 +259,15 @@ def main() -> None:
         row = table[source]
         row["fixtures"] += 1
         row["labelled"] += len(labelled)
-        for engine, results in (("before", before), ("after", after)):
-            result = results[path]
+        engines = (
+            ("before", before, path),
+            ("after", after, path),
+            ("after-high", after, path + "#high"),
+        )
+        for engine, results, key in engines:
+            if key not in results:
+                continue
+            result = results[key]
             if not isinstance(result, list):
                 row[f"{engine} {result}"] += 1
                 continue
@@ -266,12 +278,15 @@ def main() -> None:
                 if result:
                     row[f"{engine} flagged clean"] += 1
             row[f"{engine} extra lines"] += len(extra)
-            flags += [(engine, source, rel, line) for line in sorted(extra)]
+            if engine != "after-high":
+                flags += [(engine, source, rel, line) for line in sorted(extra)]
 
     print(f"fixtures skipped (not a workflow/action, or not UTF-8): {dict(skipped)}")
-    header = ["source", "fixtures", "labelled", "before found", "after found", "clean",
-              "before flagged clean", "after flagged clean", "before extra lines",
-              "after extra lines", "before stalled", "before memory", "after not-audited"]  # fmt: skip
+    header = ["source", "fixtures", "labelled", "before found", "after found",
+              "after-high found", "clean", "before flagged clean", "after flagged clean",
+              "after-high flagged clean", "before extra lines", "after extra lines",
+              "after-high extra lines", "before stalled", "before memory",
+              "after not-audited"]  # fmt: skip
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     total: Counter[str] = Counter()

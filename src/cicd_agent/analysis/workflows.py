@@ -315,9 +315,7 @@ def _safe_relative(path: str) -> bool:
     return bool(parts) and not path.startswith("/") and ".." not in parts and "" not in parts
 
 
-def _not_audited(
-    path: str, line: int, reason: str, severity: Severity = Severity.HIGH
-) -> Finding:
+def _not_audited(path: str, line: int, reason: str, severity: Severity = Severity.HIGH) -> Finding:
     return Finding(
         rule="workflow-not-audited",
         severity=severity,
