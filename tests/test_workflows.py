@@ -267,3 +267,17 @@ def test_two_recursive_files_in_one_change() -> None:
     diff = parse_diff(added_file(WORKFLOW, RECURSIVE) + added_file(other, RECURSIVE))
     found = deterministic_findings(diff, {WORKFLOW: RECURSIVE, other: RECURSIVE})
     assert sorted(f.path for f in found if f.rule == "workflow-not-audited") == [WORKFLOW, other]
+
+
+def test_an_audit_out_of_time_is_a_high_finding_and_not_retried_per_file() -> None:
+    other = ".github/workflows/other.yml"
+    files = {WORKFLOW: GITHUB_SCRIPT, other: GITHUB_SCRIPT}
+    diff = parse_diff("".join(added_file(path, text) for path, text in files.items()))
+    started = time.monotonic()
+    found = workflows.workflow_findings(diff, files, timeout=0.001)
+    assert time.monotonic() - started < 10
+    assert {(f.rule, f.path, f.severity) for f in found} == {
+        ("workflow-not-audited", WORKFLOW, Severity.HIGH),
+        ("workflow-not-audited", other, Severity.HIGH),
+    }
+    assert "zizmor did not finish within 0.001 s" in found[0].body

@@ -76,6 +76,9 @@ _HYGIENE = frozenset({
 _REFUSED = re.compile(r"failed to validate file://(\S+) as (workflow|action)")
 
 
+_TIMED_OUT = "zizmor did not finish"
+
+
 class WorkflowAuditError(RuntimeError):
     """zizmor could not run or gave output we cannot read; the message says which."""
 
@@ -112,7 +115,9 @@ def workflow_findings(
         try:
             root = compose(text)
         except YamlLimitError as error:
-            found.append(_not_audited(changed.path, min(added), f"the file {error}"))
+            found.append(
+                _not_audited(changed.path, min(added), f"its YAML was not parsed: {error}")
+            )
             continue
         except yaml.YAMLError:
             continue  # not YAML at all: GitHub refuses the file itself
@@ -126,7 +131,7 @@ def workflow_findings(
         return found
     results, refused = _audit_each_if_needed(audited, timeout)
     for path, reason in sorted(refused.items()):
-        severe = reason.startswith("zizmor did not finish")
+        severe = reason.startswith(_TIMED_OUT)
         found.append(
             _not_audited(
                 path,
@@ -153,7 +158,8 @@ def _audit_each_if_needed(
     try:
         return run_zizmor(files, timeout=timeout)
     except WorkflowAuditError as error:
-        if len(files) == 1:
+        # Out of time once is enough: N more runs could each take as long.
+        if len(files) == 1 or str(error).startswith(_TIMED_OUT):
             return [], dict.fromkeys(files, str(error))
     results: list[dict[str, object]] = []
     refused: dict[str, str] = {}
@@ -211,7 +217,7 @@ def run_zizmor(
             )
         except subprocess.TimeoutExpired:
             raise WorkflowAuditError(
-                f"zizmor did not finish within {timeout:g} s, so workflow files were not audited"
+                f"{_TIMED_OUT} within {timeout:g} s, so workflow files were not audited"
             ) from None
         except OSError as error:
             raise WorkflowAuditError(f"zizmor could not be started: {error}") from None
