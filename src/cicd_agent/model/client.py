@@ -15,8 +15,9 @@ step needs around it:
 - every SDK failure becomes one plain sentence, and the API key is scrubbed from it;
 - each call as a whole is bounded: the SDK's timeout is per socket read, so a server that
   trickles one byte every 0.25 s never trips it (a ``--model-timeout 5`` run was held for
-  93 s). Each request gets ``timeout`` seconds in all, so one exchange, the SDK's retries
-  included, ends after ``timeout * (max_retries + 1)`` plus the SDK's backoff at the latest.
+  93 s). One ask, the SDK's retries and the repair round included, ends after
+  ``timeout * (max_retries + 1)`` plus the SDK's backoff (8 s a retry) at the latest: 31 s
+  for ``--model-timeout 5`` with the default two retries.
 
 Modes catch ModelError and keep their deterministic result.
 """
@@ -106,6 +107,7 @@ class ModelClient:
         self.usage = usage or Usage(PriceTable(config.prices))
         self._secret = config.api_key.get_secret_value()
         self._sdk = self._new_sdk()
+        self._deadline = float("inf")
         self._counters: dict[str, TokenCounter] = {}
         parts = urlsplit(config.base_url)
         self._server = (
@@ -122,12 +124,13 @@ class ModelClient:
 
     @property
     def call_limit(self) -> float:
-        """Seconds one exchange may take in all: every attempt and the backoff between them."""
+        """Seconds one :meth:`ask` may take in all: every attempt, the backoff between them and
+        the repair round (which shares the first exchange's time, it does not add to it)."""
         retries = self.config.max_retries
         return self.config.timeout * (retries + 1) + BACKOFF_ALLOWANCE_SECONDS * retries
 
     def _bounded(self, call: Callable[[], _RawT]) -> _RawT:
-        """``call()``'s result, or ModelError once :attr:`call_limit` has passed.
+        """``call()``'s result, or ModelError once the current ask's deadline has passed.
 
         The call runs in a daemon thread; on expiry its connection is closed (a fresh SDK
         client serves later calls) and the thread is abandoned, never waited for.
@@ -143,7 +146,7 @@ class ModelClient:
         worker = threading.Thread(target=work, name="model-call", daemon=True)
         started = time.monotonic()
         worker.start()
-        worker.join(self.call_limit)
+        worker.join(max(self._deadline - started, 0.0))
         if worker.is_alive():
             stuck, self._sdk = self._sdk, self._new_sdk()
             stuck.close()
@@ -210,6 +213,7 @@ class ModelClient:
         reject anything but their default. Raises ModelError for every way the model can
         fail to give a usable answer; the deterministic result then stands.
         """
+        self._deadline = time.monotonic() + self.call_limit
         try:
             return self._ask(
                 schema,
