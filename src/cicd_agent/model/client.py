@@ -153,7 +153,7 @@ class ModelClient:
             raise ModelError(
                 f"the model server at {self._server} did not finish answering within "
                 f"{time.monotonic() - started:.0f}s (model-timeout {self.config.timeout:g}s a "
-                f"request, {self.config.max_retries + 1} attempt(s)); the call was abandoned.",
+                f"request, up to {self.config.max_retries + 1} attempt(s)); the call was abandoned.",
                 hint="Raise model-timeout, or check that the server is up.",
             )
         if "error" in box:
