@@ -118,3 +118,29 @@ def test_long_inline_json_is_read_as_configuration_not_probed_as_a_path() -> Non
 
     inline = CanaryConfig(baseline_track="b" * 300, canary_track="c" * 300).model_dump_json()
     assert load_canary_config(inline).baseline_track == "b" * 300
+
+
+RECURSIVE_METRICS = "metrics: &m\n  - name: errors\n    query: up\n    children: *m\n"
+LAUGHS = (
+    "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]\n"
+        for prev, name in zip("abcdefghij", "bcdefghijk", strict=True)
+    )
+    + "metrics: *k\n"
+)
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (RECURSIVE_METRICS, "refers to a node that contains it"),
+        (LAUGHS, "once its aliases are followed"),
+        ("metrics: [" + "[" * 20_000 + "]" * 20_000 + "]", "nested deeper|took longer"),
+    ],
+    ids=["recursive-alias", "billion-laughs", "deep-nesting"],
+)
+def test_configuration_built_to_stall_is_a_usage_error(text: str, reason: str) -> None:
+    with pytest.raises(UsageError, match=reason):
+        load_canary_config(text)

@@ -431,3 +431,57 @@ def test_the_risk_is_the_one_assess_range_gives(tmp_path: Path, project: GitRepo
     assert document["features"] == expected.features.model_dump(mode="json")
     messages = {r["message"] for r in document["reasons"]}
     assert {r.message for r in expected.reasons} <= messages
+
+
+PWN_WORKFLOW = """\
+on: pull_request_target
+permissions: {}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11 # v4.1.1
+        with:
+          persist-credentials: false
+          ref: ${{ github.event.pull_request.head.sha }}
+      - run: make test
+"""
+
+
+def test_added_token_and_pwn_request_workflow_hold_the_deployment(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    """The probe's change (issue 13.9) got "proceed" and a 10 % canary."""
+    base = project.head()
+    token = "ghp_" + "A1b2C3d4E5" * 4
+    head = project.commit(
+        "Tidy settings",
+        {
+            "src/shop/settings.py": f'API_TOKEN = "{token}"\n',
+            ".github/workflows/preview.yml": PWN_WORKFLOW,
+        },
+    )
+    code, outputs, summary, _ = run(tmp_path, project, "--base", base, "--head", head)
+    assert code == 0
+    assert outputs["recommendation"] == "hold"
+    assert outputs["risk_level"] == "critical"
+    reasons = json.loads(outputs["reasons"])
+    found = next(r for r in reasons if r["signal"] == "security_findings")
+    evidence = " ".join(found["evidence"])
+    assert "src/shop/settings.py:1" in evidence
+    assert ".github/workflows/preview.yml:10" in evidence and "pull_request_target" in evidence
+    assert "secret(s) added (src/shop/settings.py:1)" in summary
+    assert token not in summary and token not in json.dumps(outputs)
+
+
+def test_unpinned_action_alone_does_not_raise_the_deployment_risk(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    base = project.head()
+    workflow = "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+    workflow += "    steps:\n      - uses: actions/setup-python@v5\n"
+    head = project.commit("CI: set up Python", {".github/workflows/ci.yml": workflow})
+    code, outputs, _, _ = run(tmp_path, project, "--base", base, "--head", head)
+    assert code == 0
+    reasons = json.loads(outputs["reasons"])
+    assert not any(r["signal"] == "security_findings" for r in reasons)

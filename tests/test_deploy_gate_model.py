@@ -63,10 +63,11 @@ def run(
     return code, parse_github_output(out.read_text()), summary.read_text()
 
 
-def test_model_raises_the_risk_and_its_advice_is_shown(
-    tmp_path: Path, model_server: Any, project: tuple[GitRepoBuilder, str, str]
-) -> None:
-    repo, base, head = project
+def test_model_raises_the_risk_and_its_advice_is_shown(tmp_path: Path, model_server: Any) -> None:
+    # No planted token here: an added secret alone makes the floor critical (nothing to raise).
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("Initial", {"src/shop/orders.py": SOURCE, "tests/test_orders.py": "x = 1\n"})
+    head = repo.commit("Cache orders", {"src/shop/orders.py": SOURCE + "CACHE = {}\n"})
     model_server.answer(opinion("critical"))
     code, outputs, summary = run(tmp_path, model_server, repo, "--base", base, "--head", head)
     assert code == 0
@@ -180,3 +181,31 @@ def test_model_advice_cannot_ping_inject_html_or_link_out(
     for text in (summary, outputs["reasons"]):
         for live in ("@octo-org", "<img", "](https://evil", "https://evil", "<!-- cicd-agent"):
             assert live not in text, (live, text)
+
+
+@pytest.mark.timeout(60)
+def test_run_deadline_stops_a_stuck_run_with_outputs_and_exit_3(
+    tmp_path: Path, model_server: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    """A model call that may take minutes cannot hold the run past --deadline-minutes."""
+    repo, base, head = project
+    model_server.trickle(0.25, opinion("low"), times=None)
+    code, outputs, summary = run(
+        tmp_path, model_server, repo, "--base", base, "--head", head,
+        "--model-timeout", "120", "--deadline-minutes", "0.05",
+    )  # fmt: skip
+    assert code == 3
+    assert outputs["recommendation"] == "hold", "the fail-closed answer, not a silent proceed"
+    assert "deadline of 0.05 minute(s) passed" in outputs["error"]
+    assert "deadline-minutes" in summary
+
+
+def test_negative_deadline_is_a_usage_error_not_no_deadline(
+    tmp_path: Path, model_server: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    repo, base, head = project
+    code, outputs, _ = run(
+        tmp_path, model_server, repo, "--base", base, "--head", head, "--deadline-minutes", "-1"
+    )
+    assert code == 2
+    assert "deadline-minutes must be 0" in outputs["error"]

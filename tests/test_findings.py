@@ -5,13 +5,8 @@ from __future__ import annotations
 import random
 import string
 
-from cicd_agent.analysis.diff import Diff, DiffLine, FileDiff, Hunk, parse_diff
-from cicd_agent.analysis.findings import (
-    HUGE_BINARY_BYTES,
-    deterministic_findings,
-    workflow_findings,
-    workflow_paths,
-)
+from cicd_agent.analysis.diff import Diff, FileDiff, parse_diff
+from cicd_agent.analysis.findings import HUGE_BINARY_BYTES, deterministic_findings
 from cicd_agent.severity import Severity
 
 GITHUB_TOKEN = "ghp_" + "A1b2C3d4E5" * 4
@@ -140,67 +135,6 @@ def test_large_binary_added_is_a_file_level_finding() -> None:
     ]
     assert "50.0 MiB" in found[0].title
 
-
-PWN = """\
-name: ci
-on:
-  pull_request_target:
-    types: [opened, synchronize]
-jobs:
-  build:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-        with:
-          ref: ${{ github.event.pull_request.head.sha }}
-      - run: |
-          echo "building"
-          echo "${{ github.event.pull_request.title }}"
-        env:
-          TITLE: ${{ github.event.pull_request.title }}
-      - run: echo "${{ github.event.pull_request.number }}"
-"""
-
-
-def workflow_file(text: str, added: set[int]) -> FileDiff:
-    lines = text.splitlines()
-    hunk_lines = tuple(
-        DiffLine("+" if n in added else " ", line, None if n in added else n, n)
-        for n, line in enumerate(lines, 1)
-    )
-    hunk = Hunk(1, len(lines) - len(added), 1, len(lines), "", hunk_lines)
-    return FileDiff(path=".github/workflows/ci.yml", status="modified", patch=(hunk,))
-
-
-def test_pwn_request_and_script_injection_when_introduced() -> None:
-    changed = workflow_file(PWN, added=set(range(1, 18)))
-    found = sorted((f.rule, f.line, f.severity.label) for f in workflow_findings(changed, PWN))
-    assert found == [
-        ("workflow-pwn-request", 11, "critical"),
-        ("workflow-script-injection", 14, "high"),
-    ], "the env: line and the pull request number are safe"
-
-
-def test_existing_dangers_are_not_this_changes_findings() -> None:
-    changed = workflow_file(PWN, added={17})
-    assert workflow_findings(changed, PWN) == []
-
-
-def test_adding_only_the_trigger_still_flags_the_checkout() -> None:
-    changed = workflow_file(PWN, added={3})
-    [finding] = workflow_findings(changed, PWN)
-    assert (finding.rule, finding.line) == ("workflow-pwn-request", 11)
-
-
-def test_workflow_paths_and_broken_yaml() -> None:
-    diff = parse_diff(
-        added_file(".github/workflows/a.yml", "on: push\n")
-        + added_file("action.yml", "runs: {}\n")
-        + added_file("src/x.yml", "a: 1\n")
-    )
-    assert workflow_paths(diff) == [".github/workflows/a.yml", "action.yml"]
-    broken = workflow_file("on: [push\n", added={1})
-    assert workflow_findings(broken, "on: [push\n") == []
 
 
 # ------------------------------------------------------------ ordinary code is not a secret

@@ -134,6 +134,20 @@ def test_timeout_is_a_model_error_naming_the_limit(model_server: ModelServer) ->
     assert len(model_server.chat_requests) == 2
 
 
+@pytest.mark.timeout(60)
+def test_a_trickling_server_cannot_hold_a_call_past_its_limit(model_server: ModelServer) -> None:
+    """One byte every 0.25 s never trips a per-read timeout: the SDK alone waited 93 s for a
+    5 s model-timeout. The whole call is bounded instead (issue 13, item 6)."""
+    model_server.trickle(0.25, GOOD)  # about 2 minutes for the whole body
+    model_server.answer(GOOD)
+    with client_for(model_server, timeout=1.0, max_retries=1) as client:
+        with pytest.raises(ModelError, match=r"did not finish answering within \d+s") as caught:
+            ask(client)
+        assert "model-timeout 1s a request, up to 2 attempt(s)" in str(caught.value)
+        assert client.usage.failed == 1
+        assert ask(client) == GOOD, "a fresh connection serves the next call"
+
+
 def test_unreachable_server_is_a_model_error() -> None:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))

@@ -175,3 +175,29 @@ def test_console_script_dry_run_prints_the_review_as_plain_text(
     assert "##" not in out and "**" not in out  # a terminal gets no Markdown
     assert out.count("Review decision:") == 1  # the dry run's body and the summary share it
     assert AWS_KEY not in out
+
+
+def test_review_audits_a_changed_workflow_on_its_changed_lines(tmp_path: Path) -> None:
+    """The issue's miss: github-script's ``script:`` was never checked (13.9)."""
+    builder = GitRepoBuilder(tmp_path / "repo")
+    old = "on: issues\npermissions: {}\njobs:\n  greet:\n    runs-on: ubuntu-latest\n"
+    old += "    steps:\n      - run: echo '${{ github.event.issue.title }}'\n"
+    base = builder.commit("base", {".github/workflows/greet.yml": old})
+    new = old + (
+        "      - uses: actions/github-script@60a0d83039c74a4aee543508d2ffcb1c3799cdea # v7\n"
+        "        with:\n"
+        "          script: console.log('${{ github.event.issue.body }}')\n"
+    )
+    head = builder.commit("greet in JS too", {".github/workflows/greet.yml": new})
+    environ = runner_env(tmp_path)
+    args = ["review", "--repo", str(builder.path), "--base", base, "--head", head]
+    code, _, _ = run([*args, "--provider", "none"], environ)
+    assert code == 0
+    outputs = parse_github_output((tmp_path / "out").read_text())
+    sarif = json.loads(Path(outputs["sarif_file"]).read_text())
+    places = {
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
+        for r in sarif["runs"][0]["results"]
+    }
+    assert ("cicd-agent/workflow-template-injection", 10) in places
+    assert all(line != 7 for _, line in places), "line 7 was already there: not this change's"

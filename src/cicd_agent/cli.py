@@ -113,6 +113,7 @@ def main(
             fill_from_settings(sub, args, settings.inputs, settings.source)
         options = CommonOptions.from_args(args, environ)
         from cicd_agent.context import RunContext
+        from cicd_agent.deadline import run_deadline
 
         ctx = RunContext(
             mode_name=mode.name,
@@ -125,7 +126,8 @@ def main(
         ctx.event = event  # already loaded to find the trusted commit; not read twice
         if settings.source is not None:
             ctx.note(f"Settings read from {settings.source} (workflow inputs take precedence).")
-        result, code = mode.run(ctx)
+        with run_deadline(options.deadline_minutes):
+            result, code = mode.run(ctx)
         if options.json:
             stdout.write(json.dumps(result.to_json(), sort_keys=True) + "\n")
         return int(code)

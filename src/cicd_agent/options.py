@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from cicd_agent.deadline import DEFAULT_DEADLINE_MINUTES
 from cicd_agent.errors import UsageError
 
 TRUE_WORDS = frozenset({"true", "yes", "1", "on"})
@@ -111,7 +112,14 @@ def add_common_options(
         "--context-tokens", type=int, help="context window of a model the layer does not know"
     )
     group.add_argument(
-        "--model-timeout", type=float, help="seconds per model request (default 120)"
+        "--model-timeout",
+        type=float,
+        help="seconds per model request, the whole request (default 120)",
+    )
+    group.add_argument(
+        "--deadline-minutes",
+        type=float,
+        help="stop the run after this many minutes: outputs written, exit 3 (default 30; 0: none)",
     )
     group.add_argument(
         "--model-prices",
@@ -222,6 +230,7 @@ class CommonOptions:
     base_url: str | None
     context_tokens: int | None
     model_timeout: float | None
+    deadline_minutes: float
     model_prices: str | None
     fail_on: str | None
     dry_run: bool
@@ -243,12 +252,22 @@ class CommonOptions:
             base_url=args.base_url,
             context_tokens=args.context_tokens,
             model_timeout=args.model_timeout,
+            deadline_minutes=_deadline(args.deadline_minutes),
             model_prices=args.model_prices,
             fail_on=args.fail_on.strip().lower() if getattr(args, "fail_on", None) else None,
             dry_run=bool(args.dry_run),
             json=bool(args.json),
             debug=bool(args.debug) or runner_debug,
         )
+
+
+def _deadline(minutes: float | None) -> float:
+    """The run's deadline in minutes (0: none); a negative value is a usage error, not "none"."""
+    if minutes is None:
+        return DEFAULT_DEADLINE_MINUTES
+    if not minutes >= 0:  # negative or NaN
+        raise UsageError(f"deadline-minutes must be 0 (no deadline) or more, got {minutes:g}.")
+    return minutes
 
 
 def _path_or_none(value: str | None) -> Path | None:

@@ -88,12 +88,15 @@ def _content_text(content: object) -> str:
 
 @dataclass(frozen=True)
 class Reply:
-    """One HTTP answer. ``delay`` seconds pass before it is written."""
+    """One HTTP answer. ``delay`` seconds pass before it is written; with ``trickle`` the
+    body is then written one byte at a time, ``trickle`` seconds apart (a server that keeps
+    a connection alive without ever finishing)."""
 
     status: int = 200
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    trickle: float = 0.0
 
 
 Answer = BaseModel | Mapping[str, Any] | list[Any] | str | Reply
@@ -298,6 +301,19 @@ class ModelServer:
             lambda req: Reply(body=completion_body(req, content), delay=seconds), times=times
         )
 
+    def trickle(
+        self,
+        interval: float,
+        answer: BaseModel | Mapping[str, Any] | list[Any] | str = "{}",
+        *,
+        times: int | None = 1,
+    ) -> None:
+        """Answer at once, but write the body one byte every ``interval`` seconds."""
+        content = as_content(answer)
+        self.enqueue(
+            lambda req: Reply(body=completion_body(req, content), trickle=interval), times=times
+        )
+
     def invalid_json(
         self, content: str = '{"summary": "unterminated', *, times: int | None = 1
     ) -> None:
@@ -429,7 +445,13 @@ class ModelServer:
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    self.wfile.write(payload)
+                    if not reply.trickle:
+                        self.wfile.write(payload)
+                    for index in range(len(payload) if reply.trickle else 0):
+                        self.wfile.write(payload[index : index + 1])
+                        self.wfile.flush()
+                        if server._closing.wait(reply.trickle):
+                            return
                 except (BrokenPipeError, ConnectionResetError):
                     return  # the client gave up (its timeout): nothing to answer
 

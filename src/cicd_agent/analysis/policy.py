@@ -279,6 +279,8 @@ class Evidence:
     any_signal: bool
     window: ChangeWindow
     model_confidence: float | None = None
+    blocking: tuple[str, ...] = ()
+    """Hold reasons from findings no policy may waive (an added secret)."""
 
 
 def decide(
@@ -331,7 +333,7 @@ def _approval_reasons(
 
 
 def _hold_reasons(level: RiskLevel, evidence: Evidence, policy: Policy, runtime: bool) -> list[str]:
-    reasons = []
+    reasons = list(evidence.blocking)
     if evidence.window.freeze and runtime:
         reasons.append(f"inside the freeze window {evidence.window.freeze}")
     if policy.hold_on_failed_tests and evidence.failed_tests:

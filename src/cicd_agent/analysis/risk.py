@@ -17,7 +17,9 @@ reason naming its evidence. Floors are applied last and say so:
 * docs-only and tests-only changes have their points scaled down (they rarely break production)
   and are low unless the points still say otherwise;
 * a migration, a security-sensitive change or an infrastructure change is never low;
-* a destructive migration statement (``DROP TABLE``, ``RemoveField`` …) is at least high.
+* a destructive migration statement (``DROP TABLE``, ``RemoveField`` …) is at least high;
+* an added secret or a dangerous workflow is at least high (:mod:`cicd_agent.analysis.security`),
+  and a secret also holds the deployment.
 """
 
 from __future__ import annotations
@@ -38,9 +40,11 @@ from cicd_agent.analysis.changes import (
     only,
     read_change_set,
 )
+from cicd_agent.analysis.findings import Finding
 from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.history import HistoryFeatures, is_fix, read_history, subsystem_of
 from cicd_agent.analysis.scale import OrderedStrEnum
+from cicd_agent.analysis.security import security_findings, security_floor
 
 
 class RiskLevel(OrderedStrEnum):
@@ -127,6 +131,8 @@ class RiskAssessment(BaseModel):
     change_types: list[ChangeType]
     reasons: list[Reason]
     features: RiskFeatures
+    hold_reasons: list[str] = Field(default_factory=list)
+    """Findings that stop a deployment whatever the policy says (an added secret)."""
 
 
 class Weights(BaseModel):
@@ -257,11 +263,14 @@ def assess_change(
     history: HistoryFeatures | None = None,
     *,
     destructive: Sequence[str] = (),
+    security: Sequence[Finding] = (),
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> RiskAssessment:
     """Score a change. Review mode calls this with its own files to get the same risk level.
 
-    ``destructive`` holds migration statements found by :func:`destructive_statements`.
+    ``destructive`` holds migration statements found by :func:`destructive_statements`;
+    ``security`` the secret and workflow findings of :func:`~cicd_agent.analysis.security.
+    security_findings`.
     """
     features = measure(files, commits, history)
     reasons = [
@@ -308,6 +317,17 @@ def assess_change(
                 evidence=list(destructive),
             )
         )
+    found_floor, found_lines, holds = security_floor(security)
+    if found_floor is not None:
+        floor = higher(floor, RiskLevel(found_floor.label))
+        floor_reasons.append(
+            Reason(
+                signal="security_findings",
+                message=f"{len(found_lines)} secret or workflow finding(s) make this change at "
+                f"least {found_floor.label} risk.",
+                evidence=found_lines[:10],
+            )
+        )
     score = max(score, floor.lower_bound)
     score = round(min(score, 0.999), 4)
     ordered = sorted(reasons, key=lambda reason: -reason.points)
@@ -317,6 +337,7 @@ def assess_change(
         change_types=types,
         reasons=[r for r in ordered if r.points >= MIN_REASON_POINTS] + floor_reasons,
         features=features,
+        hold_reasons=holds,
     )
 
 
@@ -504,11 +525,18 @@ MAX_MIGRATION_DIFF_BYTES = 2_000_000
 
 
 def assess_range(
-    repo_dir: Path, head: str, base: str | None = None, *, weights: Weights = DEFAULT_WEIGHTS
+    repo_dir: Path,
+    head: str,
+    base: str | None = None,
+    *,
+    weights: Weights = DEFAULT_WEIGHTS,
+    with_security: bool = False,
 ) -> tuple[ChangeSet, HistoryFeatures, RiskAssessment]:
     """Read ``base..head`` from git and score it: what ``deploy-gate`` and ``review`` call.
 
     ``base`` None compares ``head`` with its first parent (the empty tree for a root commit).
+    ``with_security`` also runs the secret and workflow rules over the range (deploy-gate;
+    review runs them itself as findings, so its risk level does not pay for them twice).
     """
     repo = GitRepo.open(repo_dir)
     change = read_change_set(repo, head, base)
@@ -521,5 +549,6 @@ def assess_range(
         history,
         destructive=destructive_statements(diff),
         weights=weights,
+        security=security_findings(repo_dir, change.base, change.head) if with_security else (),
     )
     return change, history, assessment

@@ -12,7 +12,12 @@ step needs around it:
   ModelError at once (asking again would hit the same wall);
 - an answer that does not fit the schema gets one repair round, which sends the
   validation errors back; a second misfit is a ModelError;
-- every SDK failure becomes one plain sentence, and the API key is scrubbed from it.
+- every SDK failure becomes one plain sentence, and the API key is scrubbed from it;
+- each call as a whole is bounded: the SDK's timeout is per socket read, so a server that
+  trickles one byte every 0.25 s never trips it (a ``--model-timeout 5`` run was held for
+  93 s). One ask, the SDK's retries and the repair round included, ends after
+  ``timeout * (max_retries + 1)`` plus the SDK's backoff (8 s a retry) at the latest: 31 s
+  for ``--model-timeout 5`` with the default two retries.
 
 Modes catch ModelError and keep their deterministic result.
 """
@@ -20,6 +25,9 @@ Modes catch ModelError and keep their deterministic result.
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -36,6 +44,10 @@ from cicd_agent.model.tokens import TokenCounter, model_limits, prompt_budget
 from cicd_agent.model.usage import Tier, Usage
 
 T = TypeVar("T", bound=BaseModel)
+_RawT = TypeVar("_RawT")
+
+BACKOFF_ALLOWANCE_SECONDS = 8.0
+"""Per retry, the most the SDK sleeps between attempts (its maximum backoff)."""
 
 MAX_LISTED_ERRORS = 20
 """Validation errors sent back in a repair prompt; more would only spend tokens."""
@@ -94,17 +106,59 @@ class ModelClient:
         self.config = config
         self.usage = usage or Usage(PriceTable(config.prices))
         self._secret = config.api_key.get_secret_value()
-        self._sdk = openai.OpenAI(
-            api_key=self._secret,
-            base_url=config.base_url,
-            timeout=config.timeout,
-            max_retries=config.max_retries,
-        )
+        self._sdk = self._new_sdk()
+        self._deadline = float("inf")
         self._counters: dict[str, TokenCounter] = {}
         parts = urlsplit(config.base_url)
         self._server = (
             parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else "?"
         )
+
+    def _new_sdk(self) -> openai.OpenAI:
+        return openai.OpenAI(
+            api_key=self._secret,
+            base_url=self.config.base_url,
+            timeout=self.config.timeout,
+            max_retries=self.config.max_retries,
+        )
+
+    @property
+    def call_limit(self) -> float:
+        """Seconds one :meth:`ask` may take in all: every attempt, the backoff between them and
+        the repair round (which shares the first exchange's time, it does not add to it)."""
+        retries = self.config.max_retries
+        return self.config.timeout * (retries + 1) + BACKOFF_ALLOWANCE_SECONDS * retries
+
+    def _bounded(self, call: Callable[[], _RawT]) -> _RawT:
+        """``call()``'s result, or ModelError once the current ask's deadline has passed.
+
+        The call runs in a daemon thread; on expiry its connection is closed (a fresh SDK
+        client serves later calls) and the thread is abandoned, never waited for.
+        """
+        box: dict[str, object] = {}
+
+        def work() -> None:
+            try:
+                box["value"] = call()
+            except BaseException as exc:  # noqa: BLE001 - handed to the calling thread as is
+                box["error"] = exc
+
+        worker = threading.Thread(target=work, name="model-call", daemon=True)
+        started = time.monotonic()
+        worker.start()
+        worker.join(max(self._deadline - started, 0.0))
+        if worker.is_alive():
+            stuck, self._sdk = self._sdk, self._new_sdk()
+            stuck.close()
+            raise ModelError(
+                f"the model server at {self._server} did not finish answering within "
+                f"{time.monotonic() - started:.0f}s (model-timeout {self.config.timeout:g}s a "
+                f"request, up to {self.config.max_retries + 1} attempt(s)); the call was abandoned.",
+                hint="Raise model-timeout, or check that the server is up.",
+            )
+        if "error" in box:
+            raise box["error"]  # type: ignore[misc]
+        return box["value"]  # type: ignore[return-value]
 
     def __enter__(self) -> ModelClient:
         return self
@@ -162,6 +216,7 @@ class ModelClient:
         reject anything but their default. Raises ModelError for every way the model can
         fail to give a usable answer; the deterministic result then stands.
         """
+        self._deadline = time.monotonic() + self.call_limit
         try:
             return self._ask(
                 schema,
@@ -242,13 +297,16 @@ class ModelClient:
         model = self.config.model_for(tier)
         prompt_tokens = self._check_budget(schema, messages, tier, out_tokens)
         send_temperature = temperature is not None and not is_reasoning_model(model)
+        sdk = self._sdk
         try:
-            raw = self._sdk.chat.completions.with_raw_response.parse(
-                model=model,
-                messages=messages,
-                response_format=schema,
-                max_completion_tokens=out_tokens,
-                temperature=temperature if send_temperature else openai.omit,
+            raw = self._bounded(
+                lambda: sdk.chat.completions.with_raw_response.parse(
+                    model=model,
+                    messages=messages,
+                    response_format=schema,
+                    max_completion_tokens=out_tokens,
+                    temperature=temperature if send_temperature else openai.omit,
+                )
             )
         except openai.OpenAIError as exc:
             raise self._sdk_error(exc) from None

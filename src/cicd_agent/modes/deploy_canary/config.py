@@ -20,6 +20,7 @@ from typing import Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from cicd_agent.analysis import bounded_yaml
 from cicd_agent.errors import UsageError
 
 TRACK_PLACEHOLDER = "{track}"
@@ -225,7 +226,9 @@ def load_canary_config(source: str | None) -> CanaryConfig:
         return CanaryConfig()
     text, origin = _read_source(source)
     try:
-        document = yaml.safe_load(text)
+        document = bounded_yaml.load(text)
+    except bounded_yaml.YamlLimitError as error:
+        raise UsageError(f"canary configuration {origin} was not read: {error}.") from None
     except yaml.YAMLError as error:
         raise UsageError(
             f"canary configuration {origin} is not valid YAML or JSON: {error}"

@@ -192,7 +192,9 @@ class DeployPhase:
         repo = GitRepo.open(ctx.options.repo_dir)
         base, head = self._range(ctx, repo)
         # The same read and score as review's risk level (one implementation, no drift).
-        change, history, assessment = assess_range(ctx.options.repo_dir, head, base)
+        change, history, assessment = assess_range(
+            ctx.options.repo_dir, head, base, with_security=True
+        )
         if change.base_note:
             ctx.note(f"Change range: {change.base_note}.")
         if change.commits_truncated:
@@ -397,6 +399,7 @@ class DeployPhase:
             any_signal=any(not s.missing for s in weighted if s.name != signals.SignalName.MODEL),
             window=facts.window,
             model_confidence=opinion.confidence if opinion else None,
+            blocking=tuple(facts.assessment.hold_reasons),
         )
         decision = policies.decide(
             level, evidence, facts.policy, approval_confidence=self._approval_confidence(ctx)

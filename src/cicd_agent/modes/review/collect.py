@@ -202,7 +202,7 @@ def _ledger(ctx: RunContext, pull: PullRequest | None) -> list[str]:
 def _local_facts(
     ctx: RunContext, repo: LocalRepo, pull: PullRequest | None, base: str, head: str
 ) -> ReviewFacts:
-    from cicd_agent.analysis.findings import workflow_paths
+    from cicd_agent.analysis.workflows import workflow_paths
 
     head_sha = repo.resolve(head, "head")
     merge_base = repo.merge_base(base, head_sha)

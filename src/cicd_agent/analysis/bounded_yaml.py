@@ -1,0 +1,135 @@
+"""The one YAML loader for text a pull request or a user controls: bounded in bytes, nodes and time.
+
+PyYAML composes an alias as a second reference to the anchored node, so a 15-line file of
+nested aliases ("billion laughs") or an alias to its own parent is small as text and as a
+graph, yet every walk over it (ours, pydantic's, a linter's) visits billions of nodes or never
+ends. This loader counts each node as often as aliases would expand it and stops, with
+:class:`YamlLimitError`, as soon as the document is:
+
+- larger than ``max_bytes`` (checked before the scanner reads a character, so a 100 MB line
+  costs nothing),
+- larger than ``max_nodes`` once aliases are expanded, or holds an alias to a node that
+  contains it (a recursive document),
+- nested deeper than ``max_depth`` (PyYAML's composer recurses once per level), or
+- still being parsed after ``max_seconds``.
+
+Every ``yaml.load``/``safe_load``/``compose`` in the package goes through here.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from itertools import accumulate
+
+import yaml
+
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+class YamlLimitError(ValueError):
+    """The document exceeds a limit; the message says which, in words a user can act on."""
+
+
+@dataclass(frozen=True)
+class YamlLimits:
+    """Generous for any real workflow or configuration file (GitHub's largest real-world
+    workflows are a few hundred KB and a few thousand nodes), tiny for an attack."""
+
+    max_bytes: int = 1024 * 1024
+    max_nodes: int = 200_000
+    max_depth: int = 100
+    max_seconds: float = 5.0
+
+
+DEFAULT_LIMITS = YamlLimits()
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader whose composer weighs every node as its alias-expanded size."""
+
+    def __init__(self, text: str, limits: YamlLimits) -> None:
+        super().__init__(text)
+        self._limits = limits
+        self._deadline = time.monotonic() + limits.max_seconds
+        self._weights: dict[int, int] = {}
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if time.monotonic() > self._deadline:
+            raise YamlLimitError(
+                f"parsing took longer than {self._limits.max_seconds:g} s and was stopped"
+            )
+        if self.check_event(yaml.AliasEvent):
+            anchor = self.peek_event().anchor  # type: ignore[no-untyped-call]
+            target = self.anchors.get(anchor)
+            if target is not None and id(target) not in self._weights:
+                raise YamlLimitError(f"alias *{anchor} refers to a node that contains it")
+            return super().compose_node(parent, index)
+        self._depth += 1
+        if self._depth > self._limits.max_depth:
+            raise YamlLimitError(f"nested deeper than {self._limits.max_depth} levels")
+        node = super().compose_node(parent, index)
+        self._depth -= 1
+        if node is not None:
+            self._weigh(node)
+        return node
+
+    def _weigh(self, node: yaml.Node) -> None:
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        weight = 1 + sum(self._weights.get(id(child), 1) for child in children)
+        if weight > self._limits.max_nodes:
+            raise YamlLimitError(
+                f"expands to more than {self._limits.max_nodes:,} nodes once its aliases are "
+                "followed"
+            )
+        self._weights[id(node)] = weight
+
+
+def compose(text: str, limits: YamlLimits = DEFAULT_LIMITS) -> yaml.Node | None:
+    """The node graph of a single-document ``text`` (None when it is empty).
+
+    Raises YamlLimitError past a limit and yaml.YAMLError for text that is not YAML.
+    """
+    # A character is at least one byte: only text near the limit needs encoding to be measured.
+    size = len(text) if len(text) > limits.max_bytes else len(text.encode("utf-8", "replace"))
+    if size > limits.max_bytes:
+        raise YamlLimitError(f"larger than the {limits.max_bytes:,}-byte limit")
+    if _bracket_depth(text) > limits.max_depth * 10:
+        raise YamlLimitError(f"nested deeper than {limits.max_depth} levels")
+    loader = _BoundedLoader(text, limits)
+    try:
+        node: yaml.Node | None = loader.get_single_node()
+        return node
+    except RecursionError:
+        raise YamlLimitError("nested too deeply to parse") from None
+    finally:
+        loader.dispose()
+
+
+def _bracket_depth(text: str) -> int:
+    """The deepest ``[``/``{`` nesting of the raw text, quotes and scripts included.
+
+    PyYAML's scanner looks ahead through every open flow bracket before the composer sees the
+    first node, so 50,000 of them cost seconds before the depth limit can apply. Braces in
+    scripts and strings make this an over-count, hence the generous margin it is checked with.
+    """
+    steps = (1 if char in "[{" else -1 for char in _BRACKETS.findall(text))
+    return max(accumulate(steps), default=0)
+
+
+def load(text: str, limits: YamlLimits = DEFAULT_LIMITS) -> object:
+    """``yaml.safe_load`` within ``limits``: plain Python data, or YamlLimitError/YAMLError."""
+    node = compose(text, limits)
+    if node is None:
+        return None
+    constructor = yaml.SafeLoader("")
+    try:
+        return constructor.construct_document(node)
+    finally:
+        constructor.dispose()

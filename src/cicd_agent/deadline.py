@@ -1,0 +1,64 @@
+"""The run's deadline: a mode that has not finished after ``deadline-minutes`` stops cleanly.
+
+Every network call has its own timeout, but a run is many calls (git, zizmor, GitHub, the
+model, sandboxed tests), and a hostile input can make each one slow without tripping any.
+The deadline is a real-time alarm (``SIGALRM``) armed around the mode: when it rings, the
+work in progress is interrupted (a child process being waited for is killed by
+``subprocess``), and the CLI's one failure path writes the fail-closed outputs, a summary and
+one ``::error::`` line, and exits 3 (the mode could not finish; README "Exit codes").
+
+Signals only reach the main thread, so the alarm is only armed there (the CLI always runs
+there); elsewhere the per-call timeouts are the only bound.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+from cicd_agent.errors import CicdError, ExitCode
+
+DEFAULT_DEADLINE_MINUTES = 30.0
+"""Long enough for gen-tests' sandboxed runs on a large repository, far below GitHub's 6 h
+job limit (a stuck step otherwise burns runner minutes until then)."""
+
+
+class DeadlineExceeded(CicdError):
+    """The run's deadline passed (exit 3). Not an ExternalServiceError on purpose: the code
+    that degrades gracefully when one service fails must not swallow the deadline."""
+
+    exit_code = ExitCode.EXTERNAL
+
+
+@contextmanager
+def run_deadline(minutes: float | None) -> Iterator[None]:
+    """Raise :class:`DeadlineExceeded` in the main thread once ``minutes`` have passed."""
+    if (
+        not minutes
+        or threading.current_thread() is not threading.main_thread()
+        or not hasattr(signal, "setitimer")
+    ):
+        yield
+        return
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise DeadlineExceeded(
+            f"the run's deadline of {minutes:g} minute(s) passed before the mode finished; "
+            "it was stopped.",
+            hint="Raise deadline-minutes if the run needs longer, or look for a step that hung.",
+        )
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    started = time.monotonic()
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, minutes * 60)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer:  # an embedding program's own alarm (a test runner's timeout) is put back
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 1e-3))
