@@ -32,11 +32,11 @@ from pathlib import Path
 
 from common import ROOT, TIKTOKEN_CACHE, Figure, emit, figure, print_table, wall_time
 
-from cicd_agent.modes import MODES as REGISTRY
+from cicd_agent.modes import mode_module
 
 INSTALL_SH = ROOT / "tools" / "uv" / "install.sh"
 BASE_PYTHON = Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
-MODES = {name: ("deploy" if name == "deploy-gate" else "core", REGISTRY[name].module)
+MODES = {name: ("deploy" if name == "deploy-gate" else "core", mode_module(name))
          for name in ("review", "gen-tests", "analyse-failure", "deploy-gate")}  # fmt: skip
 """Each mode's module (the registry's: it moves with the code) and the install it runs on."""
 COLD_TARGET, WARM_TARGET, SIZE_TARGET, IMPORT_TARGET = 10.0, 3.0, 150.0, 6.0

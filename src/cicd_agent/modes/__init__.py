@@ -22,6 +22,12 @@ class ModeEntry(NamedTuple):
     summary: str
 
 
+def mode_module(name: str) -> str:
+    """The module a mode's loader imports (``gen-tests`` → ``cicd_agent.modes.gen_tests.mode``),
+    for import-cost benches and tests that must not run the mode."""
+    return f"cicd_agent.modes.{name.replace('-', '_')}.mode"
+
+
 def _review() -> Mode:
     from cicd_agent.modes.review.mode import MODE
 
