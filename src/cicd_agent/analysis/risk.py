@@ -174,6 +174,9 @@ class Weights(BaseModel):
 
 
 DEFAULT_WEIGHTS = Weights()
+MIN_AUTHORS_FOR_EXPERIENCE = 3
+MIN_COMMITS_FOR_EXPERIENCE = 50
+"""Below these, "less experienced" says nothing: a one-person or brand-new repository."""
 MIN_REASON_POINTS = 0.04
 """Contributions below this are kept in the features but not listed as reasons."""
 
@@ -257,11 +260,16 @@ def assess_change(
     history: HistoryFeatures | None = None,
     *,
     destructive: Sequence[str] = (),
+    weakened: Sequence[str] = (),
+    pins_only: bool = False,
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> RiskAssessment:
-    """Score a change. Review mode calls this with its own files to get the same risk level.
+    """Score a change with the priors. Review mode calls this with its own files to get the
+    same risk level.
 
-    ``destructive`` holds migration statements found by :func:`destructive_statements`.
+    ``destructive`` holds migration statements found by :func:`destructive_statements`,
+    ``weakened`` what :func:`~cicd_agent.analysis.authz.weakened_access` found, ``pins_only``
+    what :func:`action_pins_only` says.
     """
     features = measure(files, commits, history)
     reasons = [
@@ -285,8 +293,47 @@ def assess_change(
                 evidence=[changed.path for changed in files[:5]],
             )
         )
+    if pins_only:
+        points *= weights.tests_only_factor
+        floor_reasons.append(
+            Reason(
+                signal="scope",
+                message="Only GitHub Actions versions changed (`uses:` lines in workflows, as "
+                "Dependabot writes them): the points were scaled by "
+                f"{weights.tests_only_factor} and the level is at most medium.",
+                evidence=[changed.path for changed in files[:5]],
+            )
+        )
     score = 1.0 - math.exp(-points)
+    if pins_only:
+        score = min(score, LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01)
+    ordered = sorted(reasons, key=lambda reason: -reason.points)
+    return finish(
+        score,
+        [r for r in ordered if r.points >= MIN_REASON_POINTS] + floor_reasons,
+        files=files,
+        types=types,
+        features=features,
+        destructive=destructive,
+        weakened=weakened,
+    )
+
+
+def finish(
+    score: float,
+    reasons: list[Reason],
+    *,
+    files: Sequence[ChangedFile],
+    types: list[ChangeType],
+    features: RiskFeatures,
+    destructive: Sequence[str] = (),
+    weakened: Sequence[str] = (),
+) -> RiskAssessment:
+    """Apply the floors every score keeps, priors or fitted: a migration, security or
+    infrastructure change is never low; a destructive migration or a change that weakens
+    authentication or authorisation is at least high. Each floor adds its reason."""
     floor = RiskLevel.LOW
+    floor_reasons: list[Reason] = []
     never_low = [t for t in NEVER_LOW if t in types]
     if never_low:
         floor = RiskLevel.MEDIUM
@@ -308,16 +355,43 @@ def assess_change(
                 evidence=list(destructive),
             )
         )
+    if weakened:
+        floor = RiskLevel.HIGH
+        floor_reasons.append(
+            Reason(
+                signal="weakened_access",
+                message=f"{len(weakened)} change(s) weaken authentication or authorisation: a "
+                "check that always passes, a removed guard or a widened allow-list.",
+                evidence=list(weakened),
+            )
+        )
     score = max(score, floor.lower_bound)
     score = round(min(score, 0.999), 4)
-    ordered = sorted(reasons, key=lambda reason: -reason.points)
     return RiskAssessment(
         risk_score=score,
         risk_level=level_for(score),
         change_types=types,
-        reasons=[r for r in ordered if r.points >= MIN_REASON_POINTS] + floor_reasons,
+        reasons=[*reasons, *floor_reasons],
         features=features,
     )
+
+
+_USES_LINE = re.compile(r"^\s*(-\s*)?uses:\s*\S+@\S+(\s*#.*)?$")
+
+
+def action_pins_only(files: Sequence[ChangedFile], diff_text: str) -> bool:
+    """True when the change only moves GitHub Actions pins: every file a workflow and every
+    added or removed line a ``uses: owner/action@ref`` line (a Dependabot bump)."""
+    if not files or any(
+        not c.path.startswith(".github/") or c.status != "M" or c.binary for c in files
+    ):
+        return False
+    changed = [
+        line[1:]
+        for line in diff_text.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    return bool(changed) and all(_USES_LINE.match(line) for line in changed)
 
 
 def _size_reasons(
@@ -446,20 +520,35 @@ def _history_reasons(
                 ),
             )
         )
-    if history.authors and features.author_experience is not None:
+    if (
+        history.authors
+        and features.author_experience is not None
+        and history.repo_authors >= MIN_AUTHORS_FOR_EXPERIENCE
+        and history.repo_commits >= MIN_COMMITS_FOR_EXPERIENCE
+        and history.more_experienced >= 0.5
+    ):
+        # Inexperience is relative: only an author most of the repository's authors have
+        # out-committed is "less experienced", and never the only author.
         reasons.append(
             Reason(
                 signal="experience",
-                message=f"The least experienced author has {history.experience:,} earlier "
-                f"commit(s) here, {history.subsystem_experience:,} in these subsystems.",
+                message=f"A less experienced author: {history.experience:,} earlier "
+                f"commit(s) here ({history.subsystem_experience:,} in these subsystems); "
+                f"{history.more_experienced:.0%} of the repository's other "
+                f"{history.repo_authors - 1:,} author(s) have more.",
                 evidence=[f"author={history.authors[0]}", f"commits={history.experience}"],
                 points=round(
-                    weights.inexperience
-                    * (1 - _saturate(history.experience, weights.experience_half))
-                    + weights.subsystem_inexperience
+                    history.more_experienced
                     * (
-                        1
-                        - _saturate(history.subsystem_experience, weights.subsystem_experience_half)
+                        weights.inexperience
+                        * (1 - _saturate(history.experience, weights.experience_half))
+                        + weights.subsystem_inexperience
+                        * (
+                            1
+                            - _saturate(
+                                history.subsystem_experience, weights.subsystem_experience_half
+                            )
+                        )
                     ),
                     4,
                 ),

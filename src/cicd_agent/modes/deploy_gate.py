@@ -161,6 +161,8 @@ class DeployGate:
         add("--workflow", help="workflow file or id for the failure rate (default: this one)")
         add("--branch", help="branch for the failure rate (default: GITHUB_REF_NAME)")
         add("--audit-file", help="JSON-lines audit file to append to")
+        add("--cache-dir", help="cache of mined history for the fitted risk model "
+            "(default: RUNNER_TOOL_CACHE/cicd-agent)")
         add("--slack-webhook-url", help="Slack incoming webhook for holds and approvals")
         _add_canary_arguments(parser)
 
@@ -196,12 +198,15 @@ class DeployPhase:
     """Risk, signals and policy → proceed or hold, strategy, approval, routing."""
 
     def collect(self, ctx: RunContext) -> DeployFacts:
+        from pathlib import Path
+
         from cicd_agent.analysis import policy as policies
         from cicd_agent.analysis import signals
-        from cicd_agent.analysis.changes import ChangeType, read_change_set
+        from cicd_agent.analysis.changes import read_change_set
         from cicd_agent.analysis.gitrepo import GitRepo
         from cicd_agent.analysis.history import read_history
-        from cicd_agent.analysis.risk import assess_change, destructive_statements
+        from cicd_agent.analysis.mining import default_cache_dir
+        from cicd_agent.analysis.risk_fit import assess_for_deploy
 
         args = ctx.args
         weights = signals.parse_weights(args.safety_weights)
@@ -221,11 +226,8 @@ class DeployPhase:
         if change.commits_truncated:
             ctx.note("More than 250 commits in the range: messages and authors of the first 250.")
         history = read_history(repo, change)
-        migrations = [c.path for c in change.files if ChangeType.MIGRATION in c.types]
-        diff = repo.diff_text(change.base, change.head, migrations[:200], 2_000_000)
-        assessment = assess_change(
-            change.files, change.commits, history, destructive=destructive_statements(diff)
-        )
+        cache = Path(args.cache_dir) if args.cache_dir else default_cache_dir(ctx.environ)
+        assessment = assess_for_deploy(repo, change, history, cache)
         tracked = repo.tracked_files(change.head)
         routing = policies.route(change.files, tracked)
 
