@@ -3,7 +3,8 @@
 Usage: python bench/risk_eval.py [--cache DIR] [--priors N] [--folds K] REPO_PATH...
 
 For each repository: mine up to 20,000 past commits of HEAD, replay their just-in-time rows
-(each from its own past), and label each commit by whether a later commit reverts it. The last
+(each from its own past), and label each commit by whether a later commit reverts it (training
+also counts file-level SZZ fix-inducing commits known at the cut; evaluation, reverts only). The last
 half of the history is cut into K consecutive test blocks; each block is scored by a model
 fitted only on the commits before it, with only the reverts known before it. Reported per
 repository and pooled: ROC-AUC with a 95 % bootstrap CI for the fitted model, for lines changed
@@ -16,6 +17,7 @@ The data stays where it is given (nothing here is committed); the script only pr
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import sys
 import time
@@ -64,9 +66,10 @@ def evaluate(path: Path, cache: Path | None, folds: int) -> dict[str, np.ndarray
     start = count // 2
     edges = [start + (count - start) * i // folds for i in range(folds + 1)]
     out: dict[str, list[float]] = {"score": [], "label": [], "lines": [], "fitted": [], "index": []}
-    for low, high in zip(edges, edges[1:], strict=False):
+    for low, high in itertools.pairwise(edges):
         cut_time = commits[low].time
         known = mining.reverted(commits[:low], until=cut_time)
+        known |= mining.fix_inducing(commits[:low])
         model = risk_model.fit(rows[:low], [c.sha in known for c in commits[:low]])
         for index in range(low, high):
             commit = commits[index]

@@ -7,7 +7,8 @@ streams read the same facts in seconds. Only commits reachable from the tip we a
 read (``git rev-list TIP``), so later commits in the clone can never leak into a score.
 
 Labels: a commit is *reverted* when a later commit says ``This reverts commit <sha>`` (what
-``git revert`` writes) or is titled ``Revert "<subject>"`` for its subject.
+``git revert`` writes) or is titled ``Revert "<subject>"`` for its subject; it is
+*fix-inducing* when a later fix changed a file it was the last to touch (:func:`fix_inducing`).
 
 The cache holds one JSON line per commit, keyed by its SHA. A commit's record depends only on
 the commit itself, so a new run reads only the commits the cache has not seen (a new push
@@ -24,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.analysis.changes import ChangedFile, parse_raw_numstat
+from cicd_agent.analysis.changes import ChangedFile, ChangeType, parse_raw_numstat
 from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.history import is_fix, is_revert
 
@@ -33,6 +34,7 @@ MAX_COMMITS = 20_000
 BATCH = 2_000
 """Commits per ``git log --stdin`` call."""
 CACHE_VERSION = 1
+_NOT_RUNTIME = frozenset({ChangeType.TESTS, ChangeType.DOCS})
 _REVERTS_SHA = re.compile(r"\bThis reverts commit ([0-9a-f]{7,64})\b", re.IGNORECASE)
 _REVERT_TITLE = re.compile(r'^\s*Revert\s+"(.+)"\s*$')
 
@@ -218,6 +220,27 @@ def reverted(commits: list[MinedCommit], until: int | None = None) -> set[str]:
                     labelled.add(target)
         latest_by_subject[commit.subject] = commit.sha
     return labelled
+
+
+def fix_inducing(commits: list[MinedCommit]) -> set[str]:
+    """SHAs of commits that a later fix commit in ``commits`` (oldest first) repaired, by a
+    file-level SZZ: the last earlier change to each non-test, non-doc file the fix touched.
+
+    Line-level SZZ blames each line a fix deleted; that costs one ``git blame`` per fixed
+    file (minutes on a 20,000-commit history), while the file level needs nothing beyond the
+    mined records. It is noisier, so it only adds training positives: evaluation labels are
+    reverts alone."""
+    last: dict[str, str] = {}
+    found: set[str] = set()
+    for commit in commits:
+        if commit.fix and not commit.revert:
+            for changed in commit.files:
+                earlier = last.get(changed.path)
+                if earlier and not changed.types & _NOT_RUNTIME:
+                    found.add(earlier)
+        for changed in commit.files:
+            last[changed.path] = commit.sha
+    return found
 
 
 def _by_abbreviation(prefix: str, shas: dict[str, str]) -> str | None:

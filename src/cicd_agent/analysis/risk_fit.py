@@ -80,18 +80,22 @@ def assess_for_deploy(
         pins_only=pins_only,
     )
     if change.base is None:
-        return _with_note(prior, "priors: a root commit has no history to fit on.")
+        return _with_note(
+            prior, "priors: no history before the base (a root commit or the empty tree)."
+        )
     head_time = repo.commit_time(change.head)
     past = [c for c in mining.mine(repo, change.base, cache_dir) if c.time <= head_time]
     rows, state = jit.replay(past)
     labels = mining.reverted(past)
-    model = risk_model.fit(rows, [c.sha in labels for c in past])
+    induced = mining.fix_inducing(past) - labels
+    model = risk_model.fit(rows, [c.sha in labels or c.sha in induced for c in past])
     if model is None:
         return _with_note(
             prior,
             f"priors: too little history ({len(past):,} past commits, {len(labels):,} "
-            f"reverted; a fit needs {risk_model.MIN_COMMITS:,} and "
-            f"{risk_model.MIN_POSITIVES:,}).",
+            f"reverted, {len(induced):,} fix-inducing; a fit needs "
+            f"{risk_model.MIN_COMMITS:,} commits and {risk_model.MIN_POSITIVES:,} of them "
+            "reverted or fix-inducing).",
         )
     authors = history.authors or tuple(c.author_email for c in change.commits)
     row = state.row(files, authors, head_time, prior.features.fix)
@@ -101,9 +105,9 @@ def assess_for_deploy(
     contributions = model.contributions(row)
     lead = Reason(
         signal="model",
-        message=f"fitted on {model.commits:,} past commits, {model.positives:,} reverted: "
-        f"this change's chance of being reverted is {probability:.1%}, {relative:.1f}× the "
-        f"repository's {model.base_rate:.1%}.",
+        message=f"fitted on {model.commits:,} past commits, {len(labels):,} reverted and "
+        f"{len(induced):,} fix-inducing: this change's chance of needing a revert or fix is "
+        f"{probability:.1%}, {relative:.1f}× the repository's {model.base_rate:.1%}.",
         evidence=[f"base={change.base[:12]}", f"model=logistic, {len(jit.FEATURES)} features"],
     )
     evidence = []
