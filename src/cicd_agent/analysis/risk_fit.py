@@ -107,7 +107,7 @@ def assess_for_deploy(
         signal="model",
         message=f"fitted on {model.commits:,} past commits, {len(labels):,} reverted and "
         f"{len(induced):,} fix-inducing: this change's chance of needing a revert or fix is "
-        f"{probability:.1%}, {relative:.1f}× the repository's {model.base_rate:.1%}.",
+        f"{probability:.1%}, {relative:.2g}× the repository's {model.base_rate:.1%}.",
         evidence=[f"base={change.base[:12]}", f"model=logistic, {len(jit.FEATURES)} features"],
     )
     evidence = []
