@@ -19,7 +19,8 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from functools import lru_cache
+from typing import Any
 
 from cicd_agent.analysis.changes import ChangedFile, ChangeType
 from cicd_agent.analysis.history import subsystem_of
@@ -72,7 +73,7 @@ class Replay:
         """The feature row of a change with ``files`` by ``authors`` at ``time``."""
         added = sum(f.added for f in files)
         deleted = sum(f.deleted for f in files)
-        subsystems = {subsystem_of(f.path) for f in files}
+        subsystems = {_subsystem(f.path) for f in files}
         pasts = [self.files[f.path] for f in files if f.path in self.files]
         developers: set[str] = set()
         for past in pasts:
@@ -83,7 +84,7 @@ class Replay:
         kinds = [f.types for f in files]
         return [
             _log(added), _log(deleted), _log(len(files)),
-            _log(len({str(PurePosixPath(f.path).parent) for f in files})),
+            _log(len({f.path.rpartition("/")[0] for f in files})),
             _log(len(subsystems)), _entropy(files), float(fix),
             _log(sum(1 for f in files if f.status == "A")),
             _log(sum(1 for f in files if f.status == "D")),
@@ -122,7 +123,7 @@ class Replay:
         stats.recent += 1.0
         stats.at = commit.time
         stats.commits += 1
-        for subsystem in {subsystem_of(f.path) for f in commit.files}:
+        for subsystem in {_subsystem(f.path) for f in commit.files}:
             self.subsystem_authors[(commit.author, subsystem)] += 1
         for changed in commit.files:
             past = self.files.setdefault(changed.path, _File())
@@ -133,10 +134,30 @@ class Replay:
             if len(past.authors) < 500:
                 past.authors.add(commit.author)
 
-    def author_rank(self, author: str) -> tuple[int, int]:
-        """How many authors have fewer past commits than ``author``, and how many there are."""
-        mine = self.authors.get(author, _Author()).commits
-        return sum(1 for a in self.authors.values() if a.commits < mine), len(self.authors)
+    def to_json(self) -> dict[str, object]:
+        """The state as JSON (for the fit cache): no pickles, a cache file stays data."""
+        return {
+            "files": {
+                path: [f.changes, f.fixes, f.reverts, f.last, sorted(f.authors)]
+                for path, f in self.files.items()
+            },
+            "authors": {email: [a.commits, a.recent, a.at] for email, a in self.authors.items()},
+            "subsystems": [[a, s, n] for (a, s), n in self.subsystem_authors.items()],
+            "commits": self.commits,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Replay:
+        state = cls(commits=int(data["commits"]))
+        for path, (changes, fixes, reverts, last, authors) in data["files"].items():
+            state.files[str(path)] = _File(
+                int(changes), int(fixes), int(reverts), int(last), {str(a) for a in authors}
+            )
+        for email, (commits, recent, at) in data["authors"].items():
+            state.authors[str(email)] = _Author(int(commits), float(recent), int(at))
+        for author, subsystem, count in data["subsystems"]:
+            state.subsystem_authors[(str(author), str(subsystem))] = int(count)
+        return state
 
 
 def replay(commits: Iterable[MinedCommit]) -> tuple[list[list[float]], Replay]:
@@ -147,6 +168,9 @@ def replay(commits: Iterable[MinedCommit]) -> tuple[list[list[float]], Replay]:
         rows.append(state.row(commit.files, (commit.author,), commit.time, commit.fix))
         state.add(commit)
     return rows, state
+
+
+_subsystem = lru_cache(maxsize=200_000)(subsystem_of)
 
 
 def _log(value: float) -> float:

@@ -34,6 +34,8 @@ MAX_COMMITS = 20_000
 BATCH = 2_000
 """Commits per ``git log --stdin`` call."""
 CACHE_VERSION = 1
+MAX_FIX_FILES = 10
+"""A "fix" touching more runtime files than this is a refactor: it labels no culprit."""
 _NOT_RUNTIME = frozenset({ChangeType.TESTS, ChangeType.DOCS})
 _REVERTS_SHA = re.compile(r"\bThis reverts commit ([0-9a-f]{7,64})\b", re.IGNORECASE)
 _REVERT_TITLE = re.compile(r'^\s*Revert\s+"(.+)"\s*$')
@@ -233,13 +235,16 @@ def fix_inducing(commits: list[MinedCommit]) -> set[str]:
     last: dict[str, str] = {}
     found: set[str] = set()
     for commit in commits:
-        if commit.fix and not commit.revert:
-            for changed in commit.files:
+        runtime = [c for c in commit.files if not c.types & _NOT_RUNTIME]
+        if commit.fix and not commit.revert and len(runtime) <= MAX_FIX_FILES:
+            # As SZZ: only lines a fix changed or deleted point back at a culprit.
+            for changed in runtime:
                 earlier = last.get(changed.path)
-                if earlier and not changed.types & _NOT_RUNTIME:
+                if earlier and changed.deleted:
                     found.add(earlier)
         for changed in commit.files:
-            last[changed.path] = commit.sha
+            if changed.added:
+                last[changed.path] = commit.sha
     return found
 
 

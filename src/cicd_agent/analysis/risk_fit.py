@@ -13,6 +13,9 @@ The order of the work, and why:
 
 from __future__ import annotations
 
+import gzip
+import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from cicd_agent.analysis import jit, mining, risk_model
@@ -31,6 +34,9 @@ from cicd_agent.analysis.risk import (
     finish,
 )
 
+CHECKPOINT_EVERY = 100
+"""Commits (first-parent) between refits; the commits after a checkpoint only update state."""
+SNAPSHOT_VERSION = 1
 MAX_DIFF_BYTES = 2_000_000
 MAX_DIFF_PATHS = 400
 _FLOOR_SIGNALS = frozenset({"floor", "destructive_migration", "weakened_access"})
@@ -84,31 +90,32 @@ def assess_for_deploy(
             prior, "priors: no history before the base (a root commit or the empty tree)."
         )
     head_time = repo.commit_time(change.head)
-    past = [c for c in mining.mine(repo, change.base, cache_dir) if c.time <= head_time]
-    rows, state = jit.replay(past)
-    labels = mining.reverted(past)
-    induced = mining.fix_inducing(past) - labels
-    model = risk_model.fit(rows, [c.sha in labels or c.sha in induced for c in past])
+    snapshot = fitted_at(repo, change.base, cache_dir)
+    model = snapshot.model
     if model is None:
         return _with_note(
             prior,
-            f"priors: too little history ({len(past):,} past commits, {len(labels):,} "
-            f"reverted, {len(induced):,} fix-inducing; a fit needs "
+            f"priors: too little history ({snapshot.commits:,} past commits, "
+            f"{snapshot.reverted:,} reverted, {snapshot.induced:,} fix-inducing; a fit needs "
             f"{risk_model.MIN_COMMITS:,} commits and {risk_model.MIN_POSITIVES:,} of them "
             "reverted or fix-inducing).",
         )
     authors = history.authors or tuple(c.author_email for c in change.commits)
-    row = state.row(files, authors, head_time, prior.features.fix)
-    score, probability, relative = model.score(row)
+    row = snapshot.state.row(files, authors, head_time, prior.features.fix)
+    score, probability, share = model.score(row)
     if pins_only:
         score = min(score, LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01)
     contributions = model.contributions(row)
     lead = Reason(
         signal="model",
-        message=f"fitted on {model.commits:,} past commits, {len(labels):,} reverted and "
-        f"{len(induced):,} fix-inducing: this change's chance of needing a revert or fix is "
-        f"{probability:.1%}, {relative:.2g}× the repository's {model.base_rate:.1%}.",
-        evidence=[f"base={change.base[:12]}", f"model=logistic, {len(jit.FEATURES)} features"],
+        message=f"fitted on {model.commits:,} past commits, {snapshot.reverted:,} reverted and "
+        f"{snapshot.induced:,} fix-inducing: this change's chance of needing a revert or fix "
+        f"is {probability:.1%} (the repository's rate {model.base_rate:.1%}); riskier than "
+        f"{share:.0%} of past commits.",
+        evidence=[
+            f"fitted at {snapshot.checkpoint[:12]}",
+            f"model=logistic, {len(jit.FEATURES)} features",
+        ],
     )
     evidence = []
     for reason in prior.reasons:
@@ -132,6 +139,99 @@ def assess_for_deploy(
         destructive=destructive,
         weakened=weakened,
     )
+
+
+@dataclass
+class Snapshot:
+    """The model fitted at a checkpoint and the replayed state advanced to the base."""
+
+    checkpoint: str
+    model: risk_model.FittedModel | None
+    state: jit.Replay
+    commits: int
+    reverted: int
+    induced: int
+
+
+def checkpoint_of(repo: GitRepo, base: str) -> str:
+    """The first-parent ancestor of ``base`` at a multiple of :data:`CHECKPOINT_EVERY` commits
+    from the root: a function of ``base``'s own past only, so every run of every clone fits
+    the same model for it, and consecutive bases share one fit."""
+    depth = int(repo.run("rev-list", "--first-parent", "--count", base).strip() or 1)
+    back = (depth - 1) % CHECKPOINT_EVERY
+    return repo.resolve_commit(f"{base}~{back}", "checkpoint") if back else base
+
+
+def fitted_at(repo: GitRepo, base: str, cache_dir: Path | None) -> Snapshot:
+    """The model fitted on the past of ``base``'s checkpoint (cached), and the feature state
+    of the whole past of ``base`` (the checkpoint's state plus the commits after it)."""
+    checkpoint = checkpoint_of(repo, base)
+    snapshot = _load_snapshot(cache_dir, checkpoint) if cache_dir else None
+    if snapshot is None:
+        past = mining.mine(repo, checkpoint, cache_dir)
+        rows, state = jit.replay(past)
+        labels = mining.reverted(past)
+        induced = mining.fix_inducing(past) - labels
+        model = risk_model.fit(rows, [c.sha in labels or c.sha in induced for c in past])
+        snapshot = Snapshot(checkpoint, model, state, len(past), len(labels), len(induced))
+        if cache_dir:
+            _save_snapshot(cache_dir, snapshot)
+    if checkpoint != base:
+        newer = repo.run("rev-list", "--no-merges", "--reverse", f"{checkpoint}..{base}").split()
+        for commit in mining.read_commits(repo, newer):
+            snapshot.state.add(commit)
+    return snapshot
+
+
+def _snapshot_path(cache_dir: Path, checkpoint: str) -> Path:
+    return cache_dir / f"risk-model-v{SNAPSHOT_VERSION}-{checkpoint}.json.gz"
+
+
+def _save_snapshot(cache_dir: Path, snapshot: Snapshot) -> None:
+    data = {
+        "checkpoint": snapshot.checkpoint,
+        "model": asdict(snapshot.model) if snapshot.model else None,
+        "state": snapshot.state.to_json(),
+        "counts": [snapshot.commits, snapshot.reverted, snapshot.induced],
+    }
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        temporary = _snapshot_path(cache_dir, snapshot.checkpoint).with_suffix(".tmp")
+        with gzip.open(temporary, "wt", encoding="utf-8") as handle:
+            json.dump(data, handle, separators=(",", ":"))
+        temporary.replace(_snapshot_path(cache_dir, snapshot.checkpoint))
+    except OSError:
+        return
+
+
+def _load_snapshot(cache_dir: Path, checkpoint: str) -> Snapshot | None:
+    """A cached fit, or None (absent, damaged or of another version: fitted again)."""
+    path = _snapshot_path(cache_dir, checkpoint)
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            data = json.load(handle)
+        model = data["model"]
+        commits, reverted, induced = (int(n) for n in data["counts"])
+        return Snapshot(
+            checkpoint,
+            risk_model.FittedModel(
+                commits=int(model["commits"]),
+                positives=int(model["positives"]),
+                **{key: tuple(float(v) for v in model[key]) for key in _VECTORS},
+                intercept=float(model["intercept"]),
+            )
+            if model
+            else None,
+            jit.Replay.from_json(data["state"]),
+            commits,
+            reverted,
+            induced,
+        )
+    except (OSError, EOFError, ValueError, KeyError, TypeError, gzip.BadGzipFile):
+        return None
+
+
+_VECTORS = ("mean", "scale", "coef", "past_logits")
 
 
 def _with_note(prior: RiskAssessment, message: str) -> RiskAssessment:

@@ -3,13 +3,14 @@
 Every repository has its own rate of reverts and its own kind of risky change, so the hand-set
 weights of :mod:`risk` are only the *priors*. Given enough mined past (:mod:`mining`), we fit an
 L2-regularised logistic regression (scikit-learn, balanced class weights so a 1 % revert rate
-still moves the weights) on the just-in-time rows of :mod:`jit`, labelled by later reverts.
+still moves the weights) on the just-in-time rows of :mod:`jit`, labelled by later reverts and
+file-level SZZ (:func:`~cicd_agent.analysis.mining.fix_inducing`).
 
 Calibration: balanced weights inflate probabilities by the class ratio, so the intercept is
 shifted back by ``log(positives / negatives)`` (the prior-shift correction), giving the chance
-that this change is reverted. Levels keep one meaning in every repository: *relative risk*,
-that chance divided by the repository's base rate (:data:`RELATIVE_LEVELS`). A change at the
-base rate is medium; high means :data:`HIGH_RR` times the usual chance of being reverted.
+that this change is reverted or needs a fix. Levels keep one meaning in every repository
+whatever its revert rate: where the change ranks among the repository's own past commits
+(:data:`LEVEL_PERCENTILES`): high is the riskiest 15 %, critical the riskiest 3 %.
 
 The fit needs scikit-learn (the ``deploy`` extra); without it :func:`require_sklearn` raises a
 usage error that says how to install it.
@@ -17,6 +18,7 @@ usage error that says how to install it.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 from collections.abc import Sequence
@@ -31,13 +33,10 @@ MIN_POSITIVES = 8
 """Fewer reverted past commits than this: the priors."""
 REGULARISATION = 0.05
 """scikit-learn's ``C`` (inverse L2 strength): strong, because positives are few."""
-MEDIUM_RR = 1.0
-HIGH_RR = 3.0
-CRITICAL_RR = 8.0
-RELATIVE_LEVELS = ((0.0, 0.0), (MEDIUM_RR, 0.30), (HIGH_RR, 0.60), (CRITICAL_RR, 0.85))
-"""(relative risk, score) knots: the score is piecewise-linear in log relative risk between
-them, so :func:`~cicd_agent.analysis.risk.level_for` gives low below the base rate, medium from
-it, high from three times it and critical from eight times it."""
+LEVEL_PERCENTILES = ((0.0, 0.0), (0.50, 0.30), (0.85, 0.60), (0.97, 0.85), (1.0, 0.999))
+"""(share of past commits scored lower, score) knots: medium from the median past commit,
+high for the riskiest 15 %, critical for the riskiest 3 %; linear in between. The same
+meaning in every repository, whatever its revert rate."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,7 @@ class FittedModel:
     scale: tuple[float, ...]
     coef: tuple[float, ...]
     intercept: float  # already shifted back to the true base rate
+    past_logits: tuple[float, ...]  # sorted log-odds of the training commits (for levels)
 
     @property
     def base_rate(self) -> float:
@@ -64,31 +64,23 @@ class FittedModel:
             )
         }
 
-    def probability(self, row: Sequence[float]) -> float:
-        logit = self.intercept + sum(self.contributions(row).values())
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+    def logit(self, row: Sequence[float]) -> float:
+        return self.intercept + sum(self.contributions(row).values())
 
     def score(self, row: Sequence[float]) -> tuple[float, float, float]:
-        """(score in [0, 1), probability, relative risk) of ``row``."""
-        probability = self.probability(row)
-        relative = probability / self.base_rate
-        return score_for_relative_risk(relative), probability, relative
+        """(score in [0, 1), probability, share of past commits scored lower) of ``row``."""
+        logit = self.logit(row)
+        probability = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+        share = bisect.bisect_left(self.past_logits, logit) / max(1, len(self.past_logits))
+        return score_for_percentile(share), probability, share
 
 
-def score_for_relative_risk(relative: float) -> float:
-    """Map a relative risk onto the shared 0–1 scale (see :data:`RELATIVE_LEVELS`)."""
-    if relative <= 0:
-        return 0.0
-    knots = RELATIVE_LEVELS
-    if relative < knots[1][0]:
-        return round(float(knots[1][1] * relative), 4)  # linear below the base rate
-    for (low_rr, low_score), (high_rr, high_score) in itertools.pairwise(knots[1:]):
-        if relative < high_rr:
-            share = math.log(relative / low_rr) / math.log(high_rr / low_rr)
-            return round(low_score + share * (high_score - low_score), 4)
-    # Above the last knot: approach 1 slowly (doubling the risk closes half the gap).
-    over = math.log2(relative / knots[-1][0])
-    return round(min(0.999, 1.0 - (1.0 - knots[-1][1]) * float(0.5**over)), 4)
+def score_for_percentile(share: float) -> float:
+    """Map the share of past commits scored lower onto the shared 0–1 scale."""
+    for (low, low_score), (high, high_score) in itertools.pairwise(LEVEL_PERCENTILES):
+        if share < high:
+            return round(low_score + (share - low) / (high - low) * (high_score - low_score), 4)
+    return LEVEL_PERCENTILES[-1][1]
 
 
 def require_sklearn() -> None:
@@ -121,6 +113,7 @@ def fit(rows: Sequence[Sequence[float]], labels: Sequence[bool]) -> FittedModel 
     negatives = len(labels) - positives
     # Balanced weights scale each class to n/2: undo it to get the true chance.
     shift = math.log(positives / negatives)
+    logits = model.decision_function((matrix - mean) / scale) + shift
     return FittedModel(
         commits=len(rows),
         positives=positives,
@@ -128,4 +121,5 @@ def fit(rows: Sequence[Sequence[float]], labels: Sequence[bool]) -> FittedModel 
         scale=tuple(float(v) for v in scale),
         coef=tuple(float(v) for v in model.coef_[0]),
         intercept=float(model.intercept_[0]) + shift,
+        past_logits=tuple(sorted(float(v) for v in logits)),
     )
