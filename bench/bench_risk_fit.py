@@ -1,10 +1,11 @@
 """Time the fitted risk model of deploy-gate on a real repository (issue 17).
 
-Usage: python bench/bench_risk_fit.py REPO_PATH [--commits N]
+Usage: python bench/bench_risk_fit.py REPO_PATH
 
-1. first fit: mine up to 20,000 past commits of HEAD~1 into an empty cache, replay, fit;
-2. scored commit: the whole deploy-gate risk of HEAD (``assess_for_deploy``) with that cache,
-   as a later run on the same runner would do (the cache extends by one commit).
+1. first run: the whole deploy-gate risk (``assess_for_deploy``) of HEAD~1 with an empty
+   cache: mine up to 20,000 past commits, replay, fit;
+2. scored commit: the same for HEAD with the cache the first run left, as the next push on
+   the same runner would do.
 Prints both, and their ratio to the reference run: ``git rev-list --count HEAD`` in the same
 process, so a busy machine shows up in the reference too.
 """
@@ -17,7 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from cicd_agent.analysis import jit, mining, risk_model
 from cicd_agent.analysis.changes import read_change_set
 from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.history import read_history
@@ -35,7 +35,6 @@ def cpu() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("repo", type=Path)
-    parser.add_argument("--commits", type=int, default=mining.MAX_COMMITS)
     args = parser.parse_args()
     repo = GitRepo.open(args.repo)
     started = time.perf_counter()
@@ -43,13 +42,12 @@ def main() -> None:
     reference = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as cache_text:
         cache = Path(cache_text)
+        # First run on this runner: HEAD~1 judged with an empty cache (mine, replay, fit).
+        change = read_change_set(repo, "HEAD~1")
         started, cpu_started = time.perf_counter(), cpu()
-        commits = mining.mine(repo, "HEAD~1", cache, args.commits)
-        mined = time.perf_counter() - started
-        rows, _ = jit.replay(commits)
-        labels = mining.reverted(commits) | mining.fix_inducing(commits)
-        model = risk_model.fit(rows, [c.sha in labels for c in commits])
+        first_assessment = assess_for_deploy(repo, change, read_history(repo, change), cache)
         first, first_cpu = time.perf_counter() - started, cpu() - cpu_started
+        # The next push: HEAD judged with the cache the first run left.
         change = read_change_set(repo, "HEAD")
         started, cpu_started = time.perf_counter(), cpu()
         history = read_history(repo, change)
@@ -57,9 +55,8 @@ def main() -> None:
         scored, scored_cpu = time.perf_counter() - started, cpu() - cpu_started
     print(f"repository: {args.repo.name}, {total} commits; reference rev-list {reference:.2f}s")
     print(
-        f"first fit: {len(commits)} commits mined in {mined:.1f}s, fitted in {first:.1f}s "
-        f"wall, {first_cpu:.1f}s CPU "
-        f"({first / reference:.0f}x reference); model {'fitted' if model else 'priors'}"
+        f"first run (empty cache): {first:.1f}s wall, {first_cpu:.1f}s CPU "
+        f"({first / reference:.0f}x reference): {first_assessment.reasons[0].message}"
     )
     print(
         f"scored commit (cached): {scored:.2f}s wall, {scored_cpu:.2f}s CPU "
