@@ -9,15 +9,18 @@ a migration or an auth change is risky at any size.
 
 Each feature contributes ``points = weight * saturation(value)`` (saturation ``x / (x + half)``:
 the first lines matter more than the thousandth), and the points add up to
-``risk_score = 1 - exp(-points)`` in [0, 1). With no training data per repository, the weights
-are set from the papers' effect sizes and checked by the revert-based evaluation in
-``bench/history_eval.py`` (see its report). Every contribution big enough to matter becomes a
-reason naming its evidence. Floors are applied last and say so:
+``risk_score = 1 - exp(-points)`` in [0, 1). These hand-set weights, from the papers' effect
+sizes, are the *priors*: deploy-gate refits them to the repository's own history when it has
+enough of it (:mod:`risk_fit`; ``bench/risk_eval.py`` measures both on real histories).
+Every contribution big enough to matter becomes a reason naming its evidence. Floors are
+applied last and say so:
 
 * docs-only and tests-only changes have their points scaled down (they rarely break production)
   and are low unless the points still say otherwise;
 * a migration, a security-sensitive change or an infrastructure change is never low;
-* a destructive migration statement (``DROP TABLE``, ``RemoveField`` …) is at least high.
+* a destructive migration statement (``DROP TABLE``, ``RemoveField`` …) or a change that
+  weakens authentication or authorisation (:mod:`authz`) is at least high;
+* a change that only moves GitHub Actions pins is at most medium.
 """
 
 from __future__ import annotations
