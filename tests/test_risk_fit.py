@@ -188,8 +188,9 @@ def test_a_long_history_with_reverts_is_fitted_and_says_so(tmp_path: Path) -> No
     code, outputs, document = run(tmp_path, repo.path)
     assert code == 0, outputs.get("error")
     first = reasons(document)[0]
-    # Fitted at the last checkpoint (every 100 first-parent commits) before the base.
-    assert re.match(r"fitted on 301 past commits, 15 reverted and \d+ fix-inducing", first)
+    # Fitted at the checkpoint: the last commit before the Monday of the base's week.
+    fitted = re.match(r"fitted on (\d+) past commits, (\d+) reverted and \d+ fix-inducing", first)
+    assert fitted and 300 <= int(fitted[1]) <= 400 and int(fitted[2]) >= 8, first
     assert any(r["signal"] == "size" for r in document["reasons"])  # this change's evidence
     assert list((tmp_path / "cache").glob("risk-model-*.json.gz"))
     # A second run reads the cached fit and says the same.
@@ -226,7 +227,7 @@ def test_later_commits_in_the_clone_do_not_change_the_score(tmp_path: Path) -> N
     (tmp_path / "b").mkdir()
     _, _, first = run(tmp_path / "a", full.path, "--head", judged)
     _, _, second = run(tmp_path / "b", ancestors_only, "--head", judged)
-    assert reasons(first)[0].startswith("fitted on 301 past commits")
+    assert reasons(first)[0].startswith("fitted on ")
     assert first["risk_score"] == second["risk_score"]
     assert reasons(first) == reasons(second)
 

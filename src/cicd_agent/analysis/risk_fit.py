@@ -34,8 +34,9 @@ from cicd_agent.analysis.risk import (
     finish,
 )
 
-CHECKPOINT_EVERY = 100
-"""Commits (first-parent) between refits; the commits after a checkpoint only update state."""
+WEEK = 7 * 86_400
+MONDAY_EPOCH = 4 * 86_400
+"""1970-01-05 00:00 UTC, a Monday: weeks are counted from it."""
 SNAPSHOT_VERSION = 1
 MAX_DIFF_BYTES = 2_000_000
 MAX_DIFF_PATHS = 400
@@ -154,12 +155,18 @@ class Snapshot:
 
 
 def checkpoint_of(repo: GitRepo, base: str) -> str:
-    """The first-parent ancestor of ``base`` at a multiple of :data:`CHECKPOINT_EVERY` commits
-    from the root: a function of ``base``'s own past only, so every run of every clone fits
-    the same model for it, and consecutive bases share one fit."""
-    depth = int(repo.run("rev-list", "--first-parent", "--count", base).strip() or 1)
-    back = (depth - 1) % CHECKPOINT_EVERY
-    return repo.resolve_commit(f"{base}~{back}", "checkpoint") if back else base
+    """The newest first-parent ancestor of ``base`` committed before the Monday (00:00 UTC)
+    of ``base``'s week: a function of ``base``'s own past only, so every run in every clone
+    fits the same model for it, bases of one week share one fit, and finding it walks only
+    that week (no count of the whole history)."""
+    when = repo.commit_time(base)
+    monday = when - (when - MONDAY_EPOCH) % WEEK
+    if monday < 1_000_000_000:  # git reads a small number as a day of the month
+        return base
+    found = repo.run(
+        "rev-list", "--first-parent", "--max-count=1", f"--until={monday}", base
+    ).strip()
+    return found or base
 
 
 def fitted_at(repo: GitRepo, base: str, cache_dir: Path | None) -> Snapshot:
