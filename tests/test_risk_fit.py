@@ -22,6 +22,7 @@ from cicd_agent.cli import main
 from cicd_agent.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 from tests.harness.action_runner import parse_github_output
+from tests.harness.payloads import examples, write_event
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 AUTH = """from django.contrib.auth.decorators import login_required
@@ -290,3 +291,23 @@ def test_the_only_author_is_not_called_inexperienced(tmp_path: Path) -> None:
     _, _, document = run(tmp_path, repo.path)
     assert not any(r["signal"] == "experience" for r in document["reasons"])
     assert not any("experienced" in m for m in reasons(document))
+
+
+def test_real_branch_creation_push_is_judged_with_the_fitted_model(tmp_path: Path) -> None:
+    """GitHub's own recorded branch-creation push (``before`` all zeros, ``created: true``)."""
+    repo = GitRepoBuilder(tmp_path / "app")
+    import_history(repo, 400, 20)
+    head = repo.commit("Rewrite module 1", {"src/pkg/mod1.py": "x = 1\n" * 500})
+    payload = next(
+        p for p in examples("push") if p["created"] and p["ref"].startswith("refs/heads/")
+    )
+    assert payload["before"] == "0" * 40
+    payload["after"] = head
+    event = write_event(tmp_path, payload)
+    code, outputs, document = run(
+        tmp_path, repo.path, "--event", str(event), "--event-name", "push"
+    )
+    assert code == 0, outputs.get("error")
+    assert document["head"] == head
+    assert reasons(document)[0].startswith("fitted on ")
+    assert document["files_changed"] == 1
