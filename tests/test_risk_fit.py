@@ -118,11 +118,12 @@ def test_ordinary_changes_are_not_weakened_access(
 
 def test_login_returning_true_is_at_least_high_through_the_cli(tmp_path: Path) -> None:
     repo = GitRepoBuilder(tmp_path / "app")
-    repo.commit("Add auth", {"app/auth.py": AUTH, "README.md": "# app\n"})
+    # A neutral file name: nothing but the diff says this is authentication code.
+    repo.commit("Add views", {"shop/views.py": AUTH, "README.md": "# app\n"})
     repo.commit(
         "Simplify login",
         {
-            "app/auth.py": AUTH.replace(
+            "shop/views.py": AUTH.replace(
                 "    if user is None", "    return True\n    if user is None"
             )
         },
