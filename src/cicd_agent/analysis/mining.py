@@ -4,8 +4,10 @@ commits were later reverted, read from git in bounded passes and cached between 
 Why our own passes and not PyDriller: PyDriller (2.12) builds a GitPython ``Commit`` and a
 diff per commit; measured on pallets/flask it takes 6 ms CPU (8 ms wall) per commit, about
 2.5 minutes for 20,000 commits, over the 60 s budget of a first fit; two ``git log`` streams
-read the same facts for 20,000 commits in about 30 s CPU, fit included. Only commits reachable from the tip we are given are
-read (``git rev-list TIP``), so later commits in the clone can never leak into a score.
+read the same facts for 20,000 commits in about 30 s CPU, fit included.
+
+Only commits reachable from the tip we are given are read (``git rev-list TIP``), so later
+commits in the clone can never leak into a score.
 
 Labels: a commit is *reverted* when a later commit says ``This reverts commit <sha>`` (what
 ``git revert`` writes) or is titled ``Revert "<subject>"`` for its subject; it is
