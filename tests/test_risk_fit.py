@@ -5,6 +5,7 @@ Actions bumps, ``policy.py`` and a repository's only author."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import re
@@ -199,6 +200,23 @@ def test_a_long_history_with_reverts_is_fitted_and_says_so(tmp_path: Path) -> No
     _, again, second = run(tmp_path, repo.path)
     assert second["reasons"] == document["reasons"]
     assert again["risk_score"] == outputs["risk_score"]
+
+
+def test_a_damaged_fit_cache_is_fitted_again(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "app")
+    import_history(repo, 400, 20)
+    repo.commit("Rewrite everything", {"src/pkg/mod1.py": "x = 1\n" * 500})
+    _, clean, _ = run(tmp_path, repo.path)
+    (snapshot,) = (tmp_path / "cache").glob("risk-model-*.json.gz")
+    data = json.loads(gzip.decompress(snapshot.read_bytes()))
+    data["model"]["coef"] = data["model"]["coef"][:3]  # a cache someone else wrote
+    snapshot.write_bytes(gzip.compress(json.dumps(data).encode()))
+    code, outputs, _ = run(tmp_path, repo.path)
+    assert code == 0, outputs.get("error")
+    assert outputs["risk_score"] == clean["risk_score"]
+    snapshot.write_bytes(b"not gzip at all")
+    code, outputs, _ = run(tmp_path, repo.path)
+    assert code == 0 and outputs["risk_score"] == clean["risk_score"]
 
 
 def test_a_short_history_keeps_the_priors_and_says_so(tmp_path: Path) -> None:

@@ -219,6 +219,8 @@ def _load_snapshot(cache_dir: Path, checkpoint: str) -> Snapshot | None:
             data = json.load(handle)
         model = data["model"]
         commits, reverted, induced = (int(n) for n in data["counts"])
+        if model and any(len(model[key]) != len(jit.FEATURES) for key in _VECTORS[:3]):
+            return None  # another feature set, or a damaged file: fit again
         return Snapshot(
             checkpoint,
             risk_model.FittedModel(
