@@ -277,6 +277,7 @@ def review_project(
 ) -> Project:
     """A pull request with a left-over debugger call: a high deterministic finding."""
     repo = GitRepoBuilder(root / "review")
+    _team_history(repo)
     base = repo.commit("base", {"src/app.py": APP, "src/util.py": "def util():\n    return 1\n"})
     edited = APP.replace("line_30 = 30\n", "import pdb\npdb.set_trace()\nline_30 = compute(30)\n")
     head = repo.commit(message, {"src/app.py": edited, **(extra or {})})
