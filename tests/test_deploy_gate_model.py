@@ -84,7 +84,10 @@ def test_model_raises_the_risk_and_its_advice_is_shown(tmp_path: Path, model_ser
 def test_obedient_model_cannot_lower_the_floor_or_lift_a_hold(
     tmp_path: Path, model_server: Any, project: tuple[GitRepoBuilder, str, str]
 ) -> None:
-    repo, base, head = project
+    repo, base, _ = project
+    # A migration keeps the floor above low (a sole author's small edit is low on its own now
+    # that inexperience is relative to the repository's other authors).
+    head = repo.commit("Add orders cache table", {"migrations/0002_cache.py": "x = 1\n"})
     model_server.answer(opinion("low", 1.0, risk_factors=[]))
     code, offline, _ = run(
         tmp_path, model_server, repo, "--base", base, "--head", head, "--provider", "none"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -276,6 +277,7 @@ def review_project(
 ) -> Project:
     """A pull request with a left-over debugger call: a high deterministic finding."""
     repo = GitRepoBuilder(root / "review")
+    _team_history(repo)
     base = repo.commit("base", {"src/app.py": APP, "src/util.py": "def util():\n    return 1\n"})
     edited = APP.replace("line_30 = 30\n", "import pdb\npdb.set_trace()\nline_30 = compute(30)\n")
     head = repo.commit(message, {"src/app.py": edited, **(extra or {})})
@@ -288,8 +290,10 @@ def review_project(
 def deploy_project(
     root: Path, *, extra: Mapping[str, str | bytes] | None = None, message: str = "Cache orders"
 ) -> Project:
-    """A push to main that changes one source file (a targeted test run, medium risk)."""
+    """A push to main that changes one source file (a targeted test run, medium risk: its
+    author is new to a repository three others have worked on)."""
     repo = GitRepoBuilder(root / "deploy")
+    _team_history(repo)
     base = repo.commit(
         "Initial",
         {"src/shop/orders.py": ORDERS, "tests/test_orders.py": "def test_x():\n    pass\n"},
@@ -297,6 +301,25 @@ def deploy_project(
     head = repo.commit(message, {"src/shop/orders.py": ORDERS + "CACHE = {}\n", **(extra or {})})
     event = push_event(root / "events", base, head)
     return Project(repo, base, head, event, "push", ("--deploy-time", WEEKDAY_NOON))
+
+
+def _team_history(repo: GitRepoBuilder, commits: int = 60) -> None:
+    """Earlier notes by three other authors, in one ``git fast-import``: experience is judged
+    against the repository's other authors, so a newcomer needs some to be new among."""
+    parts: list[bytes] = []
+    for index in range(commits):
+        who = f"Dev {index % 3} <dev{index % 3}@example.com> {1_600_000_000 + index * 3600} +0000"
+        message, content = f"Notes {index}".encode(), f"note {index}\n".encode()
+        parts += [
+            b"commit refs/heads/main\n", f"author {who}\n".encode(),
+            f"committer {who}\n".encode(), f"data {len(message)}\n".encode(), message, b"\n",
+            f"M 100644 inline docs/notes{index % 5}.md\n".encode(),
+            f"data {len(content)}\n".encode(), content, b"\n",
+        ]  # fmt: skip
+    subprocess.run(
+        ["git", "fast-import", "--quiet"], cwd=repo.path, input=b"".join(parts), check=True
+    )
+    repo.git("reset", "-q", "--hard", "main")
 
 
 def gentests_project(

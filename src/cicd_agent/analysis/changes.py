@@ -158,7 +158,7 @@ _SECURITY_WORDS = frozenset(
         "permission", "permissions", "perms", "security", "secret", "secrets", "keystore",
         "keychain", "tls", "ssl", "cert", "certs", "certificate", "certificates", "signing",
         "signature", "hmac", "sanitize", "sanitizer", "firewall", "iam", "privilege",
-        "privileges", "mfa", "totp", "otp", "kms", "vault", "policy", "policies", "seccomp",
+        "privileges", "mfa", "totp", "otp", "kms", "vault", "seccomp",
         "apparmor", "sudoers", "codeowners", "webauthn", "passkey", "token_validation",
     }
 )  # fmt: skip
@@ -367,6 +367,13 @@ def read_change_set(repo: GitRepo, head: str, base: str | None = None) -> Change
             if parents
             else f"{head_sha[:12]} is a root commit: compared with the empty tree"
         )
+    elif repo.is_empty_tree(base):
+        # git's empty tree (what scripts pass for "everything"): the whole tree is new and
+        # every commit up to the head is part of the change.
+        files = tuple(parse_raw_numstat(repo.diff_raw_numstat(None, head_sha)))
+        commits, truncated = _read_commits(repo, None, head_sha, MAX_RANGE_COMMITS + 1)
+        note = "base is the empty tree: the whole tree at the head is the change"
+        return ChangeSet(head_sha, None, files, commits[:MAX_RANGE_COMMITS], note, truncated)
     else:
         base_sha = repo.resolve_commit(base, "base")
     files = tuple(parse_raw_numstat(repo.diff_raw_numstat(base_sha, head_sha)))
@@ -375,10 +382,10 @@ def read_change_set(repo: GitRepo, head: str, base: str | None = None) -> Change
 
 
 def _read_commits(
-    repo: GitRepo, base: str | None, head: str
+    repo: GitRepo, base: str | None, head: str, root_limit: int = 1
 ) -> tuple[tuple[CommitInfo, ...], bool]:
     revision = [head] if base is None else [f"{base}..{head}"]
-    limit = 1 if base is None else MAX_RANGE_COMMITS + 1
+    limit = root_limit if base is None else MAX_RANGE_COMMITS + 1
     raw = repo.run("log", f"--max-count={limit}", f"--format={_COMMIT_FORMAT}", *revision)
     commits = [_commit(record) for record in raw.split("\x1e") if record.strip()]
     return tuple(commits[:MAX_RANGE_COMMITS]), len(commits) > MAX_RANGE_COMMITS

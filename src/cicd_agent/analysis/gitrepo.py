@@ -9,6 +9,7 @@ with invalid UTF-8 survive as surrogate escapes instead of crashing).
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from dataclasses import dataclass
@@ -70,6 +71,40 @@ class GitRepo:
                 hint=_SHALLOW_HINT,
             ) from exc
         return output
+
+    def run_partial(self, stdin: str, *args: str) -> tuple[str, bool]:
+        """Run ``git ARGS`` with ``stdin``; stdout and whether git failed part-way (a
+        ``log --stdin`` that met a missing object has still printed the commits before it)."""
+        env = {
+            **os.environ,
+            "GIT_LITERAL_PATHSPECS": "1",
+            "GIT_TERMINAL_PROMPT": "0",
+            "LC_ALL": "C",
+        }
+        completed = subprocess.run(
+            ["git", *args],
+            input=stdin.encode(),
+            capture_output=True,
+            cwd=self.path,
+            env=env,
+            check=False,
+        )
+        text = completed.stdout.decode("utf-8", errors="surrogateescape")
+        return text, completed.returncode != 0
+
+    def run_input(self, stdin: str, *args: str) -> str:
+        """Run ``git ARGS`` with ``stdin``; a failure becomes a usage error naming the command."""
+        text, failed = self.run_partial(stdin, *args)
+        if failed:
+            raise UsageError(f"git {args[0]} failed in {self.path}.", hint=_SHALLOW_HINT)
+        return text
+
+    def is_empty_tree(self, ref: str | None) -> bool:
+        """True when ``ref`` names the empty tree (``4b825dc…``, what scripts pass for
+        "everything"): a valid base that is not a commit."""
+        if not ref or not re.fullmatch(r"[0-9a-fA-F]{7,64}", ref):
+            return False
+        return self.empty_tree().startswith(ref.lower())
 
     def resolve_commit(self, ref: str, label: str) -> str:
         """The full SHA of commit ``ref``; a usage error when the repository does not have it."""

@@ -102,6 +102,9 @@ class HistoryFeatures:
     recent_experience: float  # REXP: that author's commits weighted 1/(1 + years ago)
     subsystem_experience: int  # SEXP: fewest past commits of an author in the subsystems
     scanned_commits: int  # commits the file pass read
+    repo_authors: int = 0  # distinct authors of the past commits read for experience
+    repo_commits: int = 0  # past commits read for experience
+    more_experienced: float = 0.0  # share of the other past authors with more commits
 
     @classmethod
     def empty(cls, authors: tuple[str, ...] = ()) -> HistoryFeatures:
@@ -135,7 +138,7 @@ def read_history(repo: GitRepo, change: ChangeSet) -> HistoryFeatures:
         for history in scan.files.values()
         if history.last_change is not None
     ]
-    experience, recent = _experience(repo, past, authors, when)
+    experience, recent, standing = _experience(repo, past, authors, when)
     developers: set[str] = set()
     for history in scan.files.values():
         developers |= history.authors
@@ -152,6 +155,9 @@ def read_history(repo: GitRepo, change: ChangeSet) -> HistoryFeatures:
         recent_experience=recent,
         subsystem_experience=min((scan.subsystem_authors[a] for a in authors), default=0),
         scanned_commits=scan.scanned,
+        repo_authors=standing[0],
+        repo_commits=standing[1],
+        more_experienced=standing[2],
     )
 
 
@@ -240,10 +246,14 @@ def _record(scan: _Scan, path: str, *, sha: str, subject: str, author: str, time
         scan.reverts.setdefault(sha, subject[:80])
 
 
-def _experience(repo: GitRepo, past: str, authors: tuple[str, ...], when: int) -> tuple[int, float]:
-    """Past commits of the least experienced author, plain and weighted by recency."""
+def _experience(
+    repo: GitRepo, past: str, authors: tuple[str, ...], when: int
+) -> tuple[int, float, tuple[int, int, float]]:
+    """Past commits of the least experienced author, plain and weighted by recency, and where
+    that author stands: (authors, commits, share of the other authors with more commits).
+    Experience only means something relative to the repository's other authors."""
     if not authors:
-        return 0, 0.0
+        return 0, 0.0, (0, 0, 0.0)
     output = repo.run(
         "log", f"--max-count={AUTHOR_WINDOW}", "--no-merges", "--format=%aE%x1f%at", past
     )
@@ -251,13 +261,18 @@ def _experience(repo: GitRepo, past: str, authors: tuple[str, ...], when: int) -
     recent: dict[str, float] = {}
     wanted = set(authors)
     year = 365.25 * SECONDS_PER_DAY
+    everyone: Counter[str] = Counter()
     for line in output.splitlines():
         email, _, stamp = line.partition("\x1f")
         email = email.lower()
+        everyone[email] += 1
         if email not in wanted:
             continue
         counts[email] += 1
         years = max(0.0, (when - int(stamp or 0)) / year)
         recent[email] = recent.get(email, 0.0) + 1.0 / (1.0 + years)
     least = min(authors, key=lambda author: counts[author])
-    return counts[least], round(recent.get(least, 0.0), 3)
+    others = [n for email, n in everyone.items() if email != least]
+    share = sum(1 for n in others if n > counts[least]) / len(others) if others else 0.0
+    standing = (len(everyone), sum(everyone.values()), round(share, 3))
+    return counts[least], round(recent.get(least, 0.0), 3), standing

@@ -9,17 +9,20 @@ a migration or an auth change is risky at any size.
 
 Each feature contributes ``points = weight * saturation(value)`` (saturation ``x / (x + half)``:
 the first lines matter more than the thousandth), and the points add up to
-``risk_score = 1 - exp(-points)`` in [0, 1). With no training data per repository, the weights
-are set from the papers' effect sizes and checked by the revert-based evaluation in
-``bench/history_eval.py`` (see its report). Every contribution big enough to matter becomes a
-reason naming its evidence. Floors are applied last and say so:
+``risk_score = 1 - exp(-points)`` in [0, 1). These hand-set weights, from the papers' effect
+sizes, are the *priors*: deploy-gate refits them to the repository's own history when it has
+enough of it (:mod:`risk_fit`; ``bench/risk_eval.py`` measures both on real histories).
+Every contribution big enough to matter becomes a reason naming its evidence. Floors are
+applied last and say so:
 
 * docs-only and tests-only changes have their points scaled down (they rarely break production)
   and are low unless the points still say otherwise;
 * a migration, a security-sensitive change or an infrastructure change is never low;
-* a destructive migration statement (``DROP TABLE``, ``RemoveField`` …) is at least high;
+* a destructive migration statement (``DROP TABLE``, ``RemoveField`` …) or a change that
+  weakens authentication or authorisation (:mod:`authz`) is at least high;
 * an added secret or a dangerous workflow is at least high (:mod:`cicd_agent.analysis.security`),
-  and a secret also holds the deployment.
+  and a secret also holds the deployment;
+* a change that only moves GitHub Actions pins is at most medium.
 """
 
 from __future__ import annotations
@@ -28,10 +31,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cicd_agent.analysis.authz import weakened_access
 from cicd_agent.analysis.changes import (
     ChangedFile,
     ChangeSet,
@@ -180,6 +185,9 @@ class Weights(BaseModel):
 
 
 DEFAULT_WEIGHTS = Weights()
+MIN_AUTHORS_FOR_EXPERIENCE = 3
+MIN_COMMITS_FOR_EXPERIENCE = 50
+"""Below these, "less experienced" says nothing: a one-person or brand-new repository."""
 MIN_REASON_POINTS = 0.04
 """Contributions below this are kept in the features but not listed as reasons."""
 
@@ -263,14 +271,18 @@ def assess_change(
     history: HistoryFeatures | None = None,
     *,
     destructive: Sequence[str] = (),
+    weakened: Sequence[str] = (),
+    pins_only: bool = False,
     security: Sequence[Finding] = (),
     weights: Weights = DEFAULT_WEIGHTS,
 ) -> RiskAssessment:
-    """Score a change. Review mode calls this with its own files to get the same risk level.
+    """Score a change with the priors. Review mode calls this with its own files to get the
+    same risk level.
 
-    ``destructive`` holds migration statements found by :func:`destructive_statements`;
-    ``security`` the secret and workflow findings of :func:`~cicd_agent.analysis.security.
-    security_findings`.
+    ``destructive`` holds migration statements found by :func:`destructive_statements`,
+    ``weakened`` what :func:`~cicd_agent.analysis.authz.weakened_access` found, ``pins_only``
+    what :func:`action_pins_only` says, ``security`` the secret and workflow findings of
+    :func:`~cicd_agent.analysis.security.security_findings`.
     """
     features = measure(files, commits, history)
     reasons = [
@@ -294,8 +306,50 @@ def assess_change(
                 evidence=[changed.path for changed in files[:5]],
             )
         )
+    if pins_only:
+        points *= weights.tests_only_factor
+        floor_reasons.append(
+            Reason(
+                signal="scope",
+                message="Only GitHub Actions versions changed (`uses:` lines in workflows, as "
+                "Dependabot writes them): the points were scaled by "
+                f"{weights.tests_only_factor} and the level is at most medium.",
+                evidence=[changed.path for changed in files[:5]],
+            )
+        )
     score = 1.0 - math.exp(-points)
+    if pins_only:
+        score = min(score, LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01)
+    ordered = sorted(reasons, key=lambda reason: -reason.points)
+    return finish(
+        score,
+        [r for r in ordered if r.points >= MIN_REASON_POINTS] + floor_reasons,
+        files=files,
+        types=types,
+        features=features,
+        destructive=destructive,
+        weakened=weakened,
+        security=security,
+    )
+
+
+def finish(
+    score: float,
+    reasons: list[Reason],
+    *,
+    files: Sequence[ChangedFile],
+    types: list[ChangeType],
+    features: RiskFeatures,
+    destructive: Sequence[str] = (),
+    weakened: Sequence[str] = (),
+    security: Sequence[Finding] = (),
+) -> RiskAssessment:
+    """Apply the floors every score keeps, priors or fitted: a migration, security or
+    infrastructure change is never low; a destructive migration, a change that weakens
+    authentication or authorisation, an added secret or a dangerous workflow is at least high
+    (a secret also holds the deployment). Each floor adds its reason."""
     floor = RiskLevel.LOW
+    floor_reasons: list[Reason] = []
     never_low = [t for t in NEVER_LOW if t in types]
     if never_low:
         floor = RiskLevel.MEDIUM
@@ -317,6 +371,16 @@ def assess_change(
                 evidence=list(destructive),
             )
         )
+    if weakened:
+        floor = RiskLevel.HIGH
+        floor_reasons.append(
+            Reason(
+                signal="weakened_access",
+                message=f"{len(weakened)} change(s) weaken authentication or authorisation: a "
+                "check that always passes, a removed guard or a widened allow-list.",
+                evidence=list(weakened),
+            )
+        )
     found_floor, found_lines, holds = security_floor(security)
     if found_floor is not None:
         floor = higher(floor, RiskLevel(found_floor.label))
@@ -330,15 +394,32 @@ def assess_change(
         )
     score = max(score, floor.lower_bound)
     score = round(min(score, 0.999), 4)
-    ordered = sorted(reasons, key=lambda reason: -reason.points)
     return RiskAssessment(
         risk_score=score,
         risk_level=level_for(score),
         change_types=types,
-        reasons=[r for r in ordered if r.points >= MIN_REASON_POINTS] + floor_reasons,
+        reasons=[*reasons, *floor_reasons],
         features=features,
         hold_reasons=holds,
     )
+
+
+_USES_LINE = re.compile(r"^\s*(-\s*)?uses:\s*\S+@\S+(\s*#.*)?$")
+
+
+def action_pins_only(files: Sequence[ChangedFile], diff_text: str) -> bool:
+    """True when the change only moves GitHub Actions pins: every file a workflow and every
+    added or removed line a ``uses: owner/action@ref`` line (a Dependabot bump)."""
+    if not files or any(
+        not c.path.startswith(".github/") or c.status != "M" or c.binary for c in files
+    ):
+        return False
+    changed = [
+        line[1:]
+        for line in diff_text.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    return bool(changed) and all(_USES_LINE.match(line) for line in changed)
 
 
 def _size_reasons(
@@ -467,20 +548,35 @@ def _history_reasons(
                 ),
             )
         )
-    if history.authors and features.author_experience is not None:
+    if (
+        history.authors
+        and features.author_experience is not None
+        and history.repo_authors >= MIN_AUTHORS_FOR_EXPERIENCE
+        and history.repo_commits >= MIN_COMMITS_FOR_EXPERIENCE
+        and history.more_experienced >= 0.5
+    ):
+        # Inexperience is relative: only an author most of the repository's authors have
+        # out-committed is "less experienced", and never the only author.
         reasons.append(
             Reason(
                 signal="experience",
-                message=f"The least experienced author has {history.experience:,} earlier "
-                f"commit(s) here, {history.subsystem_experience:,} in these subsystems.",
+                message=f"A less experienced author: {history.experience:,} earlier "
+                f"commit(s) here ({history.subsystem_experience:,} in these subsystems); "
+                f"{history.more_experienced:.0%} of the repository's other "
+                f"{history.repo_authors - 1:,} author(s) have more.",
                 evidence=[f"author={history.authors[0]}", f"commits={history.experience}"],
                 points=round(
-                    weights.inexperience
-                    * (1 - _saturate(history.experience, weights.experience_half))
-                    + weights.subsystem_inexperience
+                    history.more_experienced
                     * (
-                        1
-                        - _saturate(history.subsystem_experience, weights.subsystem_experience_half)
+                        weights.inexperience
+                        * (1 - _saturate(history.experience, weights.experience_half))
+                        + weights.subsystem_inexperience
+                        * (
+                            1
+                            - _saturate(
+                                history.subsystem_experience, weights.subsystem_experience_half
+                            )
+                        )
                     ),
                     4,
                 ),
@@ -520,35 +616,75 @@ def _type_reasons(files: Sequence[ChangedFile], weights: Weights) -> list[Reason
     return reasons
 
 
-MAX_MIGRATION_DIFF_BYTES = 2_000_000
-"""Most migration diff text scanned for destructive statements."""
+MAX_DIFF_BYTES = 2_000_000
+"""Most diff text read for each detector (migrations, access checks)."""
+MAX_DIFF_PATHS = 400
+"""Most runtime files whose diff the access-check detector reads."""
+
+
+@dataclass(frozen=True)
+class ChangeEvidence:
+    """What the detectors read from the change's own diff text, whichever scorer runs: the
+    inputs of the floors (:func:`finish`), read once."""
+
+    destructive: tuple[str, ...] = ()
+    weakened: tuple[str, ...] = ()
+    pins_only: bool = False
+    security: tuple[Finding, ...] = ()
+
+
+def read_evidence(repo: GitRepo, change: ChangeSet, *, with_security: bool) -> ChangeEvidence:
+    """Run the diff-text detectors over ``change``. ``with_security`` also runs the secret and
+    workflow rules (deploy-gate; review runs them itself as findings, so its risk level does
+    not pay for them twice)."""
+    files = change.files
+    migrations = [c.path for c in files if ChangeType.MIGRATION in c.types and not c.binary]
+    runtime = [
+        c.path
+        for c in files
+        if not c.binary and not c.types & {ChangeType.TESTS, ChangeType.DOCS, ChangeType.GENERATED}
+    ]
+    workflows = [c.path for c in files if c.path.startswith(".github/")]
+    return ChangeEvidence(
+        destructive=tuple(
+            destructive_statements(
+                repo.diff_text(change.base, change.head, migrations[:200], MAX_DIFF_BYTES)
+            )
+        ),
+        weakened=tuple(
+            weakened_access(
+                repo.diff_text(change.base, change.head, runtime[:MAX_DIFF_PATHS], MAX_DIFF_BYTES)
+            )
+        ),
+        pins_only=len(workflows) == len(files)
+        and action_pins_only(
+            files, repo.diff_text(change.base, change.head, workflows[:50], 200_000)
+        ),
+        security=tuple(security_findings(repo.path, change.base, change.head))
+        if with_security
+        else (),
+    )
 
 
 def assess_range(
-    repo_dir: Path,
-    head: str,
-    base: str | None = None,
-    *,
-    weights: Weights = DEFAULT_WEIGHTS,
-    with_security: bool = False,
+    repo_dir: Path, head: str, base: str | None = None, *, weights: Weights = DEFAULT_WEIGHTS
 ) -> tuple[ChangeSet, HistoryFeatures, RiskAssessment]:
-    """Read ``base..head`` from git and score it: what ``deploy-gate`` and ``review`` call.
+    """Read ``base..head`` from git and score it with the priors: review's risk level, and
+    deploy-gate's when the repository's history is too short to fit.
 
     ``base`` None compares ``head`` with its first parent (the empty tree for a root commit).
-    ``with_security`` also runs the secret and workflow rules over the range (deploy-gate;
-    review runs them itself as findings, so its risk level does not pay for them twice).
     """
     repo = GitRepo.open(repo_dir)
     change = read_change_set(repo, head, base)
     history = read_history(repo, change)
-    migrations = [c.path for c in change.files if ChangeType.MIGRATION in c.types and not c.binary]
-    diff = repo.diff_text(change.base, change.head, migrations[:200], MAX_MIGRATION_DIFF_BYTES)
+    evidence = read_evidence(repo, change, with_security=False)
     assessment = assess_change(
         change.files,
         change.commits,
         history,
-        destructive=destructive_statements(diff),
+        destructive=evidence.destructive,
+        weakened=evidence.weakened,
+        pins_only=evidence.pins_only,
         weights=weights,
-        security=security_findings(repo_dir, change.base, change.head) if with_security else (),
     )
     return change, history, assessment

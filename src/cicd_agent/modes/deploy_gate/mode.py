@@ -140,6 +140,8 @@ class DeployGate:
         add("--workflow", help="workflow file or id for the failure rate (default: this one)")
         add("--branch", help="branch for the failure rate (default: GITHUB_REF_NAME)")
         add("--audit-file", help="JSON-lines audit file to append to")
+        add("--cache-dir", help="cache of mined history for the fitted risk model "
+            "(default: RUNNER_TOOL_CACHE/cicd-agent)")
         add("--slack-webhook-url", help="Slack incoming webhook for holds and approvals")
         _add_canary_arguments(parser)
 
@@ -173,10 +175,16 @@ class DeployPhase:
     fail_on_choices: tuple[str, ...] = ("hold",)
 
     def collect(self, ctx: RunContext) -> DeployFacts:
+        from pathlib import Path
+
         from cicd_agent.analysis import policy as policies
         from cicd_agent.analysis import signals
+        from cicd_agent.analysis.changes import read_change_set
         from cicd_agent.analysis.gitrepo import GitRepo
-        from cicd_agent.analysis.risk import assess_range
+        from cicd_agent.analysis.history import read_history
+        from cicd_agent.analysis.mining import default_cache_dir
+        from cicd_agent.analysis.risk import read_evidence
+        from cicd_agent.analysis.risk_fit import assess_for_deploy
 
         args = ctx.args
         weights = signals.parse_weights(args.safety_weights)
@@ -191,10 +199,13 @@ class DeployPhase:
 
         repo = GitRepo.open(ctx.options.repo_dir)
         base, head = self._range(ctx, repo)
-        # The same read and score as review's risk level (one implementation, no drift).
-        change, history, assessment = assess_range(
-            ctx.options.repo_dir, head, base, with_security=True
-        )
+        change = read_change_set(repo, head, base)
+        history = read_history(repo, change)
+        # The detectors and priors are review's (one implementation); the score is refitted to
+        # this repository's history when it has enough, and secrets and workflows count here.
+        evidence = read_evidence(repo, change, with_security=True)
+        cache = Path(args.cache_dir) if args.cache_dir else default_cache_dir(ctx.environ)
+        assessment = assess_for_deploy(repo, change, history, cache, evidence)
         if change.base_note:
             ctx.note(f"Change range: {change.base_note}.")
         if change.commits_truncated:

@@ -1,0 +1,69 @@
+"""Time the fitted risk model of deploy-gate on a real repository (issue 17).
+
+Usage: python bench/bench_risk_fit.py REPO_PATH
+
+1. first run: the whole deploy-gate risk (``assess_for_deploy``) of HEAD~1 with an empty
+   cache: mine up to 20,000 past commits, replay, fit;
+2. scored commit: the same for HEAD with the cache the first run left, as the next push on
+   the same runner would do.
+Prints both, and their ratio to the reference run: ``git rev-list --count HEAD`` in the same
+process, so a busy machine shows up in the reference too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from cicd_agent.analysis.changes import read_change_set
+from cicd_agent.analysis.gitrepo import GitRepo
+from cicd_agent.analysis.history import read_history
+from cicd_agent.analysis.risk_fit import assess_for_deploy
+
+
+def cpu() -> float:
+    """CPU seconds of this process and its git children (the machine is shared, so wall
+    time alone mostly measures the neighbours)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("repo", type=Path)
+    args = parser.parse_args()
+    repo = GitRepo.open(args.repo)
+    started = time.perf_counter()
+    total = repo.run("rev-list", "--count", "HEAD").strip()
+    reference = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as cache_text:
+        cache = Path(cache_text)
+        # First run on this runner: HEAD~1 judged with an empty cache (mine, replay, fit).
+        change = read_change_set(repo, "HEAD~1")
+        started, cpu_started = time.perf_counter(), cpu()
+        first_assessment = assess_for_deploy(repo, change, read_history(repo, change), cache)
+        first, first_cpu = time.perf_counter() - started, cpu() - cpu_started
+        # The next push: HEAD judged with the cache the first run left.
+        change = read_change_set(repo, "HEAD")
+        started, cpu_started = time.perf_counter(), cpu()
+        history = read_history(repo, change)
+        assessment = assess_for_deploy(repo, change, history, cache)
+        scored, scored_cpu = time.perf_counter() - started, cpu() - cpu_started
+    print(f"repository: {args.repo.name}, {total} commits; reference rev-list {reference:.2f}s")
+    print(
+        f"first run (empty cache): {first:.1f}s wall, {first_cpu:.1f}s CPU "
+        f"({first / reference:.0f}x reference): {first_assessment.reasons[0].message}"
+    )
+    print(
+        f"scored commit (cached): {scored:.2f}s wall, {scored_cpu:.2f}s CPU "
+        f"({scored / reference:.1f}x reference): "
+        f"{assessment.risk_level.value} {assessment.risk_score}; {assessment.reasons[0].message}"
+    )
+
+
+if __name__ == "__main__":
+    main()

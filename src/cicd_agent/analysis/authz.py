@@ -1,0 +1,136 @@
+"""Changes that weaken authentication or authorisation, found in the diff text.
+
+Size-based risk cannot see a one-line change that makes ``login`` return ``True``, yet that
+line ships an open door. The patterns are few and specific, so a hit is strong evidence and
+deploy-gate treats it as at least high risk:
+
+* a check that now always passes: an added ``return True`` (``return true;``) inside a function
+  whose name says it checks identity or permission (``login``, ``authenticate``,
+  ``has_permission``, ``is_admin``, ``can_edit``, ``verify_token`` …);
+* a removed guard: an access-control decorator or annotation (``@login_required``,
+  ``@permission_required``, ``@PreAuthorize``, ``[Authorize]``, ``@UseGuards`` …) deleted and
+  not added back in the same file;
+* a widened list: ``ALLOWED_HOSTS = ['*']``, ``CORS_ALLOW_ALL_ORIGINS = True``,
+  ``permission_classes = [AllowAny]``, an added ``@csrf_exempt``/``[AllowAnonymous]``/
+  ``permitAll()``, a CORS origin of ``*``.
+
+Only added and removed lines of non-test, non-documentation files count; the evidence names
+the file and the line.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cicd_agent.analysis.changes import ChangeType, classify_path
+
+MAX_FINDINGS = 10
+
+_CHECK_NAME = re.compile(
+    r"(log_?in|sign_?in|auth|authenticate|authori[sz]e|permission|perm|allowed|access|"
+    r"is_?admin|is_?staff|is_?superuser|is_?owner|is_?member|can_?[a-z]|has_?role|check_?role|"
+    r"verify|validate_?(token|session|password|signature|jwt)|check_?(password|token|access)|"
+    r"password|credential|token|session|csrf|guard|acl)",
+    re.IGNORECASE,
+)
+_FUNCTION = re.compile(
+    r"(?:\bdef\s+(\w+)\s*\(|\bfunction\s+(\w+)\s*\(|\bfunc\s+(?:\([^)]*\)\s*)?(\w+)\s*\(|"
+    r"(?:public|private|protected|static|async|override|\s)+[\w<>\[\],\s]*?\b(\w+)\s*\([^;]*$|"
+    r"^\s*(?:async\s+)?(\w+)\s*\([^)]*\)\s*\{|(\w+)\s*[:=]\s*(?:async\s*)?\([^)]*\)\s*=>)"
+)
+_ALWAYS_PASS = re.compile(
+    r"^\s*return\s+\(?\s*(True|true|1|YES|Ok\(\s*(true|\(\))\s*\))\s*\)?\s*;?\s*$"
+)
+_GUARD = re.compile(
+    r"^\s*(@(login_required|permission_required|user_passes_test|staff_member_required|"
+    r"superuser_required|admin_required|auth_required|requires_auth|require_auth|"
+    r"jwt_required|token_required|fresh_jwt_required|roles_required|roles_accepted|"
+    r"permission_classes|authentication_classes|requires_permission|require_permission|"
+    r"authenticated|PreAuthorize|PostAuthorize|Secured|RolesAllowed|UseGuards|Roles|"
+    r"csrf_protect|login_required_ajax)\b|\[Authorize\b)"
+)
+_WIDENED = (
+    (re.compile(r"\bALLOWED_HOSTS\s*=\s*[\[(]\s*['\"]\*['\"]"), "ALLOWED_HOSTS accepts any host"),
+    (
+        re.compile(r"\bCORS_(ALLOW_ALL_ORIGINS|ORIGIN_ALLOW_ALL)\s*=\s*True\b"),
+        "CORS allows every origin",
+    ),
+    (
+        re.compile(
+            r"(Access-Control-Allow-Origin['\"]?\s*[:,]\s*['\"]\*|\borigins?\s*[:=]\s*['\"]\*['\"])",
+            re.I,
+        ),
+        "CORS allows every origin",
+    ),
+    (
+        re.compile(r"\bpermission_classes\s*=\s*[\[(]\s*(permissions\.)?AllowAny\b"),
+        "permission_classes = AllowAny",
+    ),
+    (re.compile(r"\bauthentication_classes\s*=\s*[\[(]\s*[\])]"), "authentication_classes emptied"),
+    (re.compile(r"^\s*@csrf_exempt\b"), "CSRF protection removed (@csrf_exempt)"),
+    (
+        re.compile(r"\[AllowAnonymous\]|@AllowAnonymous\b|@PermitAll\b|\.permitAll\(\)"),
+        "anonymous access allowed",
+    ),
+    (
+        re.compile(r"\b(LOGIN|AUTH|AUTHENTICATION)_REQUIRED\s*[=:]\s*(False|false)\b"),
+        "authentication switched off",
+    ),
+)
+
+
+def weakened_access(diff_text: str) -> list[str]:
+    """Evidence lines (``path: what``) of changes that weaken authentication or authorisation
+    in a unified diff (at most :data:`MAX_FINDINGS`)."""
+    found: list[str] = []
+    path = ""
+    function = ""
+    removed_guards: dict[str, list[str]] = {}
+    added_lines: dict[str, set[str]] = {}
+    for line in diff_text.splitlines():
+        if line.startswith("+++ "):
+            path = line[6:] if line.startswith("+++ b/") else line[4:]
+            function = ""
+            continue
+        if line.startswith(("--- ", "diff --git", "index ")) or not _counts(path):
+            continue
+        if line.startswith("@@"):
+            heading = line.split("@@", 2)[-1]
+            function = _function_name(heading) or ""
+            continue
+        body = line[1:]
+        named = _function_name(body)
+        if named and not line.startswith("-"):
+            function = named
+        if line.startswith("+"):
+            added_lines.setdefault(path, set()).add(body.strip())
+            if function and _CHECK_NAME.search(function) and _ALWAYS_PASS.match(body):
+                found.append(f"{path}: {function}() now returns {body.strip()[6:].strip(' ;')}")
+            for pattern, what in _WIDENED:
+                if pattern.search(body):
+                    found.append(f"{path}: {what}: {body.strip()[:100]}")
+        elif line.startswith("-") and _GUARD.match(body):
+            removed_guards.setdefault(path, []).append(body.strip())
+    for where, guards in removed_guards.items():
+        for guard in guards:
+            if guard not in added_lines.get(where, set()):
+                found.append(f"{where}: access check removed: {guard[:100]}")
+    return list(dict.fromkeys(found))[:MAX_FINDINGS]
+
+
+def _counts(path: str) -> bool:
+    """Tests and documentation may show open doors on purpose; everything else counts."""
+    if not path or path == "/dev/null":
+        return False
+    types = classify_path(path)
+    return not types & {ChangeType.TESTS, ChangeType.DOCS}
+
+
+def _function_name(text: str) -> str | None:
+    match = _FUNCTION.search(text)
+    if not match:
+        return None
+    name = next((group for group in match.groups() if group), None)
+    if name in {"if", "for", "while", "switch", "catch", "return", "function"}:
+        return None
+    return name

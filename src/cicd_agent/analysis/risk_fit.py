@@ -1,0 +1,238 @@
+"""deploy-gate's risk: the priors of :mod:`risk`, refitted to the repository's own history.
+
+The order of the work, and why:
+
+1. the diff-text detectors (:func:`~cicd_agent.analysis.risk.read_evidence`: destructive
+   migrations, weakened access checks, Actions pin bumps, added secrets and workflow dangers)
+   run on the change itself, whichever scorer is used;
+2. the priors score the change (they still word the evidence);
+3. the past reachable from the base (never anything later) is mined and cached (:mod:`mining`),
+   replayed into rows (:mod:`jit`) and fitted (:mod:`risk_model`); too little history or too
+   few reverts keeps the priors, and the first reason says which;
+4. the floors apply to either score (:func:`~cicd_agent.analysis.risk.finish`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from cicd_agent.analysis import jit, mining, risk_model
+from cicd_agent.analysis.changes import ChangeSet
+from cicd_agent.analysis.gitrepo import GitRepo
+from cicd_agent.analysis.history import HistoryFeatures
+from cicd_agent.analysis.risk import (
+    LEVEL_BOUNDS,
+    ChangeEvidence,
+    Reason,
+    RiskAssessment,
+    RiskLevel,
+    assess_change,
+    finish,
+)
+
+WEEK = 7 * 86_400
+MONDAY_EPOCH = 4 * 86_400
+"""1970-01-05 00:00 UTC, a Monday: weeks are counted from it."""
+SNAPSHOT_VERSION = 1
+_FLOOR_SIGNALS = frozenset(
+    {"floor", "destructive_migration", "weakened_access", "security_findings"}
+)
+_SIGNAL_FEATURES: dict[str, tuple[str, ...]] = {
+    "size": ("lines_added", "lines_deleted"),
+    "diffusion": ("files", "directories", "subsystems"),
+    "entropy": ("entropy",),
+    "fix": ("fix",),
+    "binary": ("binary_files",),
+    "past_changes": ("past_changes", "age_days"),
+    "developers": ("developers",),
+    "past_fixes": ("past_fixes",),
+    "past_reverts": ("past_reverts",),
+    "experience": ("author_experience", "recent_experience", "subsystem_experience"),
+    **{kind.value: (f"type_{kind.value}",) for kind in jit.TYPE_FEATURES},
+}
+
+
+def assess_for_deploy(
+    repo: GitRepo,
+    change: ChangeSet,
+    history: HistoryFeatures,
+    cache_dir: Path | None,
+    evidence: ChangeEvidence,
+) -> RiskAssessment:
+    """The deploy-gate risk of ``change`` (see the module docstring)."""
+    risk_model.require_sklearn()
+    files = change.files
+    pins_only = evidence.pins_only
+    prior = assess_change(
+        files,
+        change.commits,
+        history,
+        destructive=evidence.destructive,
+        weakened=evidence.weakened,
+        pins_only=pins_only,
+        security=evidence.security,
+    )
+    if change.base is None:
+        return _with_note(
+            prior, "priors: no history before the base (a root commit or the empty tree)."
+        )
+    head_time = repo.commit_time(change.head)
+    snapshot = fitted_at(repo, change.base, cache_dir)
+    model = snapshot.model
+    if model is None:
+        return _with_note(
+            prior,
+            f"priors: too little history ({snapshot.commits:,} past commits, "
+            f"{snapshot.reverted:,} reverted, {snapshot.induced:,} fix-inducing; a fit needs "
+            f"{risk_model.MIN_COMMITS:,} commits and {risk_model.MIN_POSITIVES:,} of them "
+            "reverted or fix-inducing).",
+        )
+    authors = history.authors or tuple(c.author_email for c in change.commits)
+    row = snapshot.state.row(files, authors, head_time, prior.features.fix)
+    score, probability, share = model.score(row)
+    if pins_only:
+        score = min(score, LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01)
+    contributions = model.contributions(row)
+    lead = Reason(
+        signal="model",
+        message=f"fitted on {model.commits:,} past commits, {snapshot.reverted:,} reverted and "
+        f"{snapshot.induced:,} fix-inducing: this change's chance of needing a revert or fix "
+        f"is {probability:.1%} (the repository's rate {model.base_rate:.1%}); riskier than "
+        f"{share:.0%} of past commits.",
+        evidence=[
+            f"fitted at {snapshot.checkpoint[:12]}",
+            f"model=logistic, {len(jit.FEATURES)} features",
+        ],
+    )
+    weighed: list[Reason] = []
+    for reason in prior.reasons:
+        if reason.signal in _FLOOR_SIGNALS:
+            continue
+        if reason.signal == "scope":
+            weighed.append(reason)
+            continue
+        weight = sum(
+            contributions.get(name, 0.0) for name in _SIGNAL_FEATURES.get(reason.signal, ())
+        )
+        if weight >= 0.05:
+            weighed.append(reason.model_copy(update={"points": round(weight, 4)}))
+    weighed.sort(key=lambda reason: -reason.points)
+    return finish(
+        score,
+        [lead, *weighed],
+        files=files,
+        types=prior.change_types,
+        features=prior.features,
+        destructive=evidence.destructive,
+        weakened=evidence.weakened,
+        security=evidence.security,
+    )
+
+
+@dataclass
+class Snapshot:
+    """The model fitted at a checkpoint and the replayed state advanced to the base."""
+
+    checkpoint: str
+    model: risk_model.FittedModel | None
+    state: jit.Replay
+    commits: int
+    reverted: int
+    induced: int
+
+
+def checkpoint_of(repo: GitRepo, base: str) -> str:
+    """The newest first-parent ancestor of ``base`` committed before the Monday (00:00 UTC)
+    of ``base``'s week: a function of ``base``'s own past only, so every run in every clone
+    fits the same model for it, bases of one week share one fit, and finding it walks only
+    that week (no count of the whole history)."""
+    when = repo.commit_time(base)
+    monday = when - (when - MONDAY_EPOCH) % WEEK
+    if monday < 1_000_000_000:  # git reads a small number as a day of the month
+        return base
+    found = repo.run(
+        "rev-list", "--first-parent", "--max-count=1", f"--until={monday}", base
+    ).strip()
+    return found or base
+
+
+def fitted_at(repo: GitRepo, base: str, cache_dir: Path | None) -> Snapshot:
+    """The model fitted on the past of ``base``'s checkpoint (cached), and the feature state
+    of the whole past of ``base`` (the checkpoint's state plus the commits after it)."""
+    checkpoint = checkpoint_of(repo, base)
+    snapshot = _load_snapshot(cache_dir, checkpoint) if cache_dir else None
+    if snapshot is None:
+        past = mining.mine(repo, checkpoint, cache_dir)
+        rows, state = jit.replay(past)
+        labels = mining.reverted(past)
+        induced = mining.fix_inducing(past) - labels
+        model = risk_model.fit(rows, [c.sha in labels or c.sha in induced for c in past])
+        snapshot = Snapshot(checkpoint, model, state, len(past), len(labels), len(induced))
+        if cache_dir:
+            _save_snapshot(cache_dir, snapshot)
+    if checkpoint != base:
+        newer = repo.run("rev-list", "--no-merges", "--reverse", f"{checkpoint}..{base}").split()
+        for commit in mining.read_commits(repo, newer):
+            snapshot.state.add(commit)
+    return snapshot
+
+
+def _snapshot_path(cache_dir: Path, checkpoint: str) -> Path:
+    return cache_dir / f"risk-model-v{SNAPSHOT_VERSION}-{checkpoint}.json.gz"
+
+
+def _save_snapshot(cache_dir: Path, snapshot: Snapshot) -> None:
+    data = {
+        "checkpoint": snapshot.checkpoint,
+        "model": asdict(snapshot.model) if snapshot.model else None,
+        "state": snapshot.state.to_json(),
+        "counts": [snapshot.commits, snapshot.reverted, snapshot.induced],
+    }
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        temporary = _snapshot_path(cache_dir, snapshot.checkpoint).with_suffix(".tmp")
+        with gzip.open(temporary, "wt", encoding="utf-8") as handle:
+            json.dump(data, handle, separators=(",", ":"))
+        temporary.replace(_snapshot_path(cache_dir, snapshot.checkpoint))
+    except OSError:
+        return
+
+
+def _load_snapshot(cache_dir: Path, checkpoint: str) -> Snapshot | None:
+    """A cached fit, or None (absent, damaged or of another version: fitted again)."""
+    path = _snapshot_path(cache_dir, checkpoint)
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            data = json.load(handle)
+        model = data["model"]
+        commits, reverted, induced = (int(n) for n in data["counts"])
+        if model and any(len(model[key]) != len(jit.FEATURES) for key in _VECTORS[:3]):
+            return None  # another feature set, or a damaged file: fit again
+        return Snapshot(
+            checkpoint,
+            risk_model.FittedModel(
+                commits=int(model["commits"]),
+                positives=int(model["positives"]),
+                **{key: tuple(float(v) for v in model[key]) for key in _VECTORS},
+                intercept=float(model["intercept"]),
+            )
+            if model
+            else None,
+            jit.Replay.from_json(data["state"]),
+            commits,
+            reverted,
+            induced,
+        )
+    except (OSError, EOFError, ValueError, KeyError, TypeError, gzip.BadGzipFile):
+        return None
+
+
+_VECTORS = ("mean", "scale", "coef", "past_logits")
+
+
+def _with_note(prior: RiskAssessment, message: str) -> RiskAssessment:
+    note = Reason(signal="model", message=message)
+    return prior.model_copy(update={"reasons": [note, *prior.reasons]})

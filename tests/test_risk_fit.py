@@ -1,0 +1,332 @@
+"""deploy-gate's fitted risk (issue 17) and its noise fixes (issue 15.5), on real git repositories:
+a model fitted on the repository's own reverts, the priors when history is short, no leak of
+later commits, access-weakening changes at least high, git's empty tree as a base, Dependabot
+Actions bumps, ``policy.py`` and a repository's only author."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cicd_agent.analysis.authz import weakened_access
+from cicd_agent.analysis.changes import ChangeType, classify_path
+from cicd_agent.analysis.risk_model import require_sklearn
+from cicd_agent.cli import main
+from cicd_agent.errors import UsageError
+from tests.git_builder import GitRepoBuilder
+from tests.harness.action_runner import parse_github_output
+from tests.harness.payloads import examples, write_event
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+AUTH = """from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+
+def login(user, password):
+    if user is None or not user.is_active:
+        return False
+    return check_password(password, user.password_hash)
+
+
+@login_required
+def dashboard(request):
+    return render(request, "dashboard.html")
+"""
+
+
+def run(tmp_path: Path, repo: Path, *args: str) -> tuple[int, dict[str, str], dict[str, Any]]:
+    out = tmp_path / "github_output"
+    out.write_text("")
+    stdout = io.StringIO()
+    argv = ["deploy-gate", "--provider", "none", "--repo", str(repo), "--json", *args]
+    argv += ["--deploy-time", "2026-11-18T12:00:00+00:00", "--cache-dir", str(tmp_path / "cache")]
+    code = main(argv, environ={"GITHUB_OUTPUT": str(out)}, stdout=stdout, stderr=io.StringIO())
+    return code, parse_github_output(out.read_text()), json.loads(stdout.getvalue())
+
+
+def reasons(document: dict[str, Any]) -> list[str]:
+    return [reason["message"] for reason in document["reasons"]]
+
+
+def diff_of(tmp_path: Path, before: dict[str, str], after: dict[str, str]) -> str:
+    repo = GitRepoBuilder(tmp_path / "diff")
+    repo.commit("before", dict(before))
+    repo.commit("after", dict(after))
+    return repo.git("diff", "HEAD~1", "HEAD")
+
+
+# --- the access-weakening detector, on diffs git writes ------------------------------------
+
+
+def test_login_that_always_passes_and_a_removed_decorator_are_found(tmp_path: Path) -> None:
+    weakened = AUTH.replace(
+        "    if user is None or not user.is_active:\n        return False\n"
+        "    return check_password(password, user.password_hash)\n",
+        "    return True\n",
+    ).replace("@login_required\n", "")
+    found = weakened_access(diff_of(tmp_path, {"app/auth.py": AUTH}, {"app/auth.py": weakened}))
+    assert "app/auth.py: login() now returns True" in found
+    assert any("access check removed: @login_required" in item for item in found)
+
+
+@pytest.mark.parametrize(
+    ("path", "before", "after", "expected"),
+    [
+        ("mysite/settings.py", "ALLOWED_HOSTS = ['shop.example.com']\n",
+         "ALLOWED_HOSTS = ['*']\n", "ALLOWED_HOSTS accepts any host"),
+        ("mysite/settings.py", "CORS_ALLOW_ALL_ORIGINS = False\n",
+         "CORS_ALLOW_ALL_ORIGINS = True\n", "CORS allows every origin"),
+        ("api/views.py", "class V(APIView):\n    permission_classes = [IsAuthenticated]\n",
+         "class V(APIView):\n    permission_classes = [AllowAny]\n", "AllowAny"),
+        ("src/server.ts", "export function canEdit(user: User): boolean {\n  return user.isAdmin;\n}\n",
+         "export function canEdit(user: User): boolean {\n  return true;\n}\n", "canEdit() now returns"),
+    ],
+)  # fmt: skip
+def test_widened_lists_and_always_true_checks_are_found(
+    tmp_path: Path, path: str, before: str, after: str, expected: str
+) -> None:
+    found = weakened_access(diff_of(tmp_path, {path: before}, {path: after}))
+    assert any(expected in item for item in found), found
+
+
+@pytest.mark.parametrize(
+    ("path", "before", "after"),
+    [
+        # An ordinary predicate returning True is not an access check.
+        ("app/util.py", "def is_empty(xs):\n    return len(xs) == 0\n",
+         "def is_empty(xs):\n    return True\n"),
+        # A test that stubs login is a test.
+        ("tests/test_auth.py", "def login(u, p):\n    return check(u, p)\n",
+         "def login(u, p):\n    return True\n"),
+        # A decorator moved to another view, not removed.
+        ("app/views.py", "@login_required\ndef a(r):\n    pass\n\n\ndef b(r):\n    pass\n",
+         "def a(r):\n    pass\n\n\n@login_required\ndef b(r):\n    pass\n"),
+    ],
+)  # fmt: skip
+def test_ordinary_changes_are_not_weakened_access(
+    tmp_path: Path, path: str, before: str, after: str
+) -> None:
+    assert weakened_access(diff_of(tmp_path, {path: before}, {path: after})) == []
+
+
+def test_login_returning_true_is_at_least_high_through_the_cli(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "app")
+    # A neutral file name: nothing but the diff says this is authentication code.
+    repo.commit("Add views", {"shop/views.py": AUTH, "README.md": "# app\n"})
+    repo.commit(
+        "Simplify login",
+        {
+            "shop/views.py": AUTH.replace(
+                "    if user is None", "    return True\n    if user is None"
+            )
+        },
+    )
+    code, outputs, document = run(tmp_path, repo.path)
+    assert code == 0
+    assert outputs["risk_level"] in ("high", "critical")
+    assert any("weaken authentication" in message for message in reasons(document))
+
+
+# --- bases and branch creation ------------------------------------------------------------
+
+
+def test_empty_tree_base_judges_the_whole_tree(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "app")
+    repo.commit("Add auth", {"app/auth.py": AUTH})
+    repo.commit("Add docs", {"README.md": "# app\n"})
+    code, outputs, document = run(tmp_path, repo.path, "--base", EMPTY_TREE)
+    assert code == 0, outputs.get("error")
+    assert document["files_changed"] == 2
+    assert "empty tree" in document["range_note"]
+
+
+# --- the fitted model ---------------------------------------------------------------------
+
+
+def import_history(repo: GitRepoBuilder, commits: int, revert_every: int) -> None:
+    """``commits`` commits by five authors in one fast-import; every ``revert_every``-th is a
+    large rewrite that a later commit reverts (``Revert "…"``, as git writes it)."""
+    parts: list[bytes] = []
+    clock = 1_600_000_000
+    pending: list[str] = []
+    for index in range(commits):
+        clock += 3600
+        author = f"dev{index % 5} <dev{index % 5}@example.com>"
+        big = index % revert_every == 0
+        subject = f"Rewrite module {index}" if big else f"Tweak module {index % 40}"
+        if pending and index % revert_every == 3:
+            subject = f'Revert "{pending.pop()}"'
+        elif big:
+            pending.append(subject)
+        lines = 400 if big else 3
+        content = "".join(f"value_{index}_{n} = {n}\n" for n in range(lines))
+        name = f"src/pkg/mod{index % 40}.py"
+        message = subject.encode()
+        parts += [
+            b"commit refs/heads/main\n",
+            f"author {author} {clock} +0000\n".encode(),
+            f"committer {author} {clock} +0000\n".encode(),
+            f"data {len(message)}\n".encode(), message, b"\n",
+            f"M 100644 inline {name}\n".encode(),
+            f"data {len(content.encode())}\n".encode(), content.encode(), b"\n",
+        ]  # fmt: skip
+    subprocess.run(
+        ["git", "fast-import", "--quiet"], cwd=repo.path, input=b"".join(parts), check=True
+    )
+    repo.git("reset", "-q", "--hard", "main")
+
+
+def test_a_long_history_with_reverts_is_fitted_and_says_so(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "app")
+    import_history(repo, 400, 20)
+    repo.commit("Rewrite everything", {"src/pkg/mod1.py": "x = 1\n" * 500})
+    code, outputs, document = run(tmp_path, repo.path)
+    assert code == 0, outputs.get("error")
+    first = reasons(document)[0]
+    # Fitted at the checkpoint: the last commit before the Monday of the base's week.
+    fitted = re.match(r"fitted on (\d+) past commits, (\d+) reverted and \d+ fix-inducing", first)
+    assert fitted and 300 <= int(fitted[1]) <= 400 and int(fitted[2]) >= 8, first
+    assert any(r["signal"] == "size" for r in document["reasons"])  # this change's evidence
+    assert list((tmp_path / "cache").glob("risk-model-*.json.gz"))
+    # A second run reads the cached fit and says the same.
+    _, again, second = run(tmp_path, repo.path)
+    assert second["reasons"] == document["reasons"]
+    assert again["risk_score"] == outputs["risk_score"]
+
+
+def test_a_damaged_fit_cache_is_fitted_again(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "app")
+    import_history(repo, 400, 20)
+    repo.commit("Rewrite everything", {"src/pkg/mod1.py": "x = 1\n" * 500})
+    _, clean, _ = run(tmp_path, repo.path)
+    (snapshot,) = (tmp_path / "cache").glob("risk-model-*.json.gz")
+    data = json.loads(gzip.decompress(snapshot.read_bytes()))
+    data["model"]["coef"] = data["model"]["coef"][:3]  # a cache someone else wrote
+    snapshot.write_bytes(gzip.compress(json.dumps(data).encode()))
+    code, outputs, _ = run(tmp_path, repo.path)
+    assert code == 0, outputs.get("error")
+    assert outputs["risk_score"] == clean["risk_score"]
+    snapshot.write_bytes(b"not gzip at all")
+    code, outputs, _ = run(tmp_path, repo.path)
+    assert code == 0 and outputs["risk_score"] == clean["risk_score"]
+
+
+def test_a_short_history_keeps_the_priors_and_says_so(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "app")
+    repo.commit("Add auth", {"app/auth.py": AUTH})
+    repo.commit("Tweak", {"app/auth.py": AUTH + "\n# note\n"})
+    _, _, document = run(tmp_path, repo.path)
+    assert reasons(document)[0].startswith("priors: too little history (1 past commits")
+
+
+def test_later_commits_in_the_clone_do_not_change_the_score(tmp_path: Path) -> None:
+    full = GitRepoBuilder(tmp_path / "full")
+    import_history(full, 400, 20)
+    judged = full.commit("Rewrite everything", {"src/pkg/mod1.py": "x = 1\n" * 500})
+    full.git("branch", "judged", judged)
+    for index in range(30):  # later history, with reverts, that must not be seen
+        sha = full.commit(f"Later {index}", {f"src/pkg/late{index}.py": "y = 2\n" * 300})
+        full.commit(
+            f'Revert "Later {index}"\n\nThis reverts commit {sha}.',
+            remove=(f"src/pkg/late{index}.py",),
+        )
+    ancestors_only = tmp_path / "ancestors"
+    subprocess.run(
+        ["git", "clone", "-q", "--single-branch", "--branch", "judged", str(full.path),
+         str(ancestors_only)], check=True,
+    )  # fmt: skip
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    _, _, first = run(tmp_path / "a", full.path, "--head", judged)
+    _, _, second = run(tmp_path / "b", ancestors_only, "--head", judged)
+    assert reasons(first)[0].startswith("fitted on ")
+    assert first["risk_score"] == second["risk_score"]
+    assert reasons(first) == reasons(second)
+
+
+def test_missing_scikit_learn_is_a_clear_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    with pytest.raises(UsageError, match="scikit-learn") as caught:
+        require_sklearn()
+    assert "cicd-agent[deploy]" in str(caught.value.hint)
+
+
+# --- issue 15.5: noise ------------------------------------------------------------------------
+
+WORKFLOW = """on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11 # v4.1.1
+      - uses: actions/setup-python@0a5c61591373683505ea898e09a3ea4f39ef2b9c # v5.0.0
+      - run: pytest
+"""
+
+
+def test_dependabot_actions_bumps_are_not_high(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "app")
+    repo.commit("Add CI", {".github/workflows/ci.yml": WORKFLOW, "app/main.py": "x = 1\n"})
+    bumped = WORKFLOW.replace(
+        "b4ffde65f46336ab88eb53be808477a3936bae11 # v4.1.1",
+        "11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2",
+    ).replace("0a5c61591373683505ea898e09a3ea4f39ef2b9c # v5.0.0",
+              "42375524e23c412d93fb67b49958b491fce71c38 # v5.4.0")  # fmt: skip
+    repo.commit(
+        "Bump the actions group with 2 updates",
+        {".github/workflows/ci.yml": bumped},
+        author="dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>",
+    )
+    _, outputs, document = run(tmp_path, repo.path)
+    assert outputs["risk_level"] in ("low", "medium")
+    assert any("Only GitHub Actions versions changed" in m for m in reasons(document))
+
+
+def test_a_workflow_run_line_is_not_a_pin_bump(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "app")
+    repo.commit("Add CI", {".github/workflows/ci.yml": WORKFLOW})
+    repo.commit("Run more", {".github/workflows/ci.yml": WORKFLOW.replace("pytest", "pytest -x")})
+    _, _, document = run(tmp_path, repo.path)
+    assert not any("Only GitHub Actions versions changed" in m for m in reasons(document))
+
+
+def test_policy_py_is_not_security_by_name() -> None:
+    assert ChangeType.SECURITY not in classify_path("src/cicd_agent/analysis/policy.py")
+    assert ChangeType.SECURITY in classify_path("src/app/auth/login.py")
+
+
+def test_the_only_author_is_not_called_inexperienced(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "solo")
+    for index in range(20):
+        repo.commit(f"Work {index}", {"app/main.py": f"x = {index}\n"})
+    _, _, document = run(tmp_path, repo.path)
+    assert not any(r["signal"] == "experience" for r in document["reasons"])
+    assert not any("experienced" in m for m in reasons(document))
+
+
+def test_real_branch_creation_push_is_judged_with_the_fitted_model(tmp_path: Path) -> None:
+    """GitHub's own recorded branch-creation push (``before`` all zeros, ``created: true``)."""
+    repo = GitRepoBuilder(tmp_path / "app")
+    import_history(repo, 400, 20)
+    head = repo.commit("Rewrite module 1", {"src/pkg/mod1.py": "x = 1\n" * 500})
+    payload = next(
+        p for p in examples("push") if p["created"] and p["ref"].startswith("refs/heads/")
+    )
+    assert payload["before"] == "0" * 40
+    payload["after"] = head
+    event = write_event(tmp_path, payload)
+    code, outputs, document = run(
+        tmp_path, repo.path, "--event", str(event), "--event-name", "push"
+    )
+    assert code == 0, outputs.get("error")
+    assert document["head"] == head
+    assert reasons(document)[0].startswith("fitted on ")
+    assert document["files_changed"] == 1
