@@ -142,10 +142,10 @@ def test_an_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
         for i in range(9)
     )
     started = time.process_time()
-    with pytest.raises(UsageError, match="YAML nodes"):
+    with pytest.raises(UsageError, match="is refused"):
         parse(bomb, "review")
     assert time.process_time() - started < 5, "a billion-laughs file must not be expanded"
-    with pytest.raises(UsageError, match="YAML nodes"):
+    with pytest.raises(UsageError, match="is refused"):
         parse("review: &r\n  x: *r\n", "review")
 
 

@@ -123,7 +123,8 @@ def main(
             runner=runner,
             repo_config=settings,
         )
-        ctx.event = event  # already loaded to find the trusted commit; not read twice
+        if event is not None:
+            ctx.event = event  # already loaded to find the trusted commit; not read twice
         if settings.source is not None:
             ctx.note(f"Settings read from {settings.source} (workflow inputs take precedence).")
         with run_deadline(options.deadline_minutes):
@@ -171,14 +172,18 @@ def _repo_settings(
     args: argparse.Namespace,
     environ: Mapping[str, str],
     mode_name: str,
-) -> tuple[Event, RepoConfig]:
+) -> tuple[Event | None, RepoConfig]:
     """The repository's settings for this mode, read from the commit the run trusts (never the
     pull request's head, so a pull request cannot switch off or soften its own review)."""
     from cicd_agent import repo_config
     from cicd_agent.events import load_event
+    from cicd_agent.repo_config import RepoConfig
 
     early = CommonOptions.from_args(args, environ)
-    event = load_event(early.event_path, early.event_name)
+    try:
+        event = load_event(early.event_path, early.event_name)
+    except UsageError:  # the mode reports a bad event itself, with its fail-closed outputs
+        return None, RepoConfig()
     commit = repo_config.trusted_commit(event, getattr(args, "base", None))
     return event, repo_config.load(early.repo_dir, commit, mode_name)
 

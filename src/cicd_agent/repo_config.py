@@ -122,7 +122,7 @@ def load(repo_dir: Path, commit: str | None, mode: str) -> RepoConfig:
     """Read and check the file (and the guidance files) at ``commit``; empty when absent."""
     if commit is None:
         return RepoConfig()
-    text = _show(repo_dir, commit, CONFIG_PATH, MAX_CONFIG_BYTES)
+    text = _show(repo_dir, commit, CONFIG_PATH, MAX_CONFIG_BYTES + 1)  # too big: refused whole
     guidance = tuple(
         (name, found)
         for name in GUIDANCE_PATHS
@@ -235,33 +235,18 @@ def _spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
 
 
 def _safe_yaml(text: str) -> object:
-    """The document, with its node count bounded before anything is built from it."""
+    """The document through the one bounded loader: a settings file needs a few dozen nodes,
+    an alias bomb would need millions."""
     import yaml
+
+    from cicd_agent.analysis.bounded_yaml import YamlLimitError, YamlLimits, load
 
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        return load(text, YamlLimits(max_bytes=MAX_CONFIG_BYTES, max_nodes=MAX_NODES))
+    except YamlLimitError as exc:
+        raise UsageError(f"{CONFIG_PATH} is refused: {exc}.", hint=_HINT) from None
     except yaml.YAMLError as exc:
         raise UsageError(f"{CONFIG_PATH} is not valid YAML: {exc}.", hint=_HINT) from None
-    if root is None:
-        return None
-    if _count_nodes(root) > MAX_NODES:
-        raise UsageError(f"{CONFIG_PATH} has more than {MAX_NODES} YAML nodes.", hint=_HINT)
-    return yaml.SafeLoader(text).get_single_data()
-
-
-def _count_nodes(root: Any) -> int:
-    """Nodes reachable from ``root``, counting every use of an alias, stopping past the cap."""
-    import yaml
-
-    count, stack = 0, [root]
-    while stack and count <= MAX_NODES:
-        node = stack.pop()
-        count += 1
-        if isinstance(node, yaml.MappingNode):
-            stack.extend(part for pair in node.value for part in pair)
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-    return count
 
 
 def _show(repo_dir: Path, commit: str, path: str, max_bytes: int) -> str | None:
