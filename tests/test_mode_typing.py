@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -57,12 +58,14 @@ def _mypy(tmp_path: Path, published: str) -> tuple[str, int]:
     module = tmp_path / "toy_mode.py"
     module.write_text(MODE.replace("PUBLISHED", published))
     os.environ["MYPYPATH"] = str(SRC)
+    limit = sys.getrecursionlimit()  # mypy raises it for the whole process: later tests need ours
     try:
         out, err, status = api.run(
             ["--strict", "--no-incremental", "--follow-imports=silent", str(module)]
         )
     finally:
         del os.environ["MYPYPATH"]
+        sys.setrecursionlimit(limit)
     return out + err, status
 
 
