@@ -359,6 +359,15 @@ def _protect_own_environment() -> None:
     libc.prctl(pr_set_dumpable, 0, 0, 0, 0)
 
 
+def _own_environment() -> tuple[Path, ...]:
+    """cicd-agent's own virtualenv, read-only, when it lies under a folder the sandbox empties
+    (a clone in ``/tmp``): the boot folder's plugin and the interpreter a test names live there.
+    Under ``RUNNER_TEMP`` it stays hidden, as that folder is hidden after this bind."""
+    if sys.prefix == sys.base_prefix or not Path(sys.prefix).is_dir():
+        return ()
+    return (Path(sys.prefix),)
+
+
 class Sandbox:
     """Temporary copies of one checkout and the means to run commands over them safely."""
 
@@ -474,7 +483,7 @@ class Sandbox:
         for folder in _EMPTIED:
             if Path(folder).is_dir() and not Path(folder).is_symlink():
                 argv += ["--size", str(_EMPTIED_SIZE), "--tmpfs", folder]
-        for kept in (self.checkout, self.root):
+        for kept in (self.checkout, self.root, *_own_environment()):
             argv += ["--ro-bind", str(kept), str(kept)]
         for path in self._hidden:
             if Path(path).is_dir():
