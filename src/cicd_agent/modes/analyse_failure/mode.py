@@ -17,10 +17,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from pydantic import PrivateAttr
-
-from cicd_agent.modes.analyse_failure.result import AnalyseFailureResult
-
 if TYPE_CHECKING:
     from cicd_agent.analysis.logs import LogAnalysis
     from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
@@ -28,15 +24,10 @@ if TYPE_CHECKING:
     from cicd_agent.errors import ExitCode
     from cicd_agent.modes.analyse_failure.facts import FailureFacts, RunTarget
     from cicd_agent.modes.analyse_failure.opinion import Evidence, FailureOpinion
+    from cicd_agent.modes.analyse_failure.result import AnalyseFailureResult
     from cicd_agent.result import ModeResult
 
 EXCERPT_NAME = "cicd-agent-failure-excerpt-{run}.txt"
-
-
-class _Result(AnalyseFailureResult):
-    """The result plus the run it is about (for publishing; kept out of outputs and JSON)."""
-
-    _target: RunTarget | None = PrivateAttr(default=None)
 
 
 @dataclass
@@ -106,6 +97,7 @@ class AnalyseFailure:
         self, ctx: RunContext, verdict: Verdict, opinion: FailureOpinion | None
     ) -> AnalyseFailureResult:
         from cicd_agent.modes.analyse_failure.decide import Merged, jobs
+        from cicd_agent.modes.analyse_failure.result import TargetedResult as _Result
 
         facts, analysis = verdict.facts, verdict.analysis
         merged = Merged(analysis, facts.change, verdict.evidence, ctx.redactor.redact)
@@ -160,6 +152,7 @@ class AnalyseFailure:
 
     def publish(self, ctx: RunContext, result: AnalyseFailureResult) -> None:
         from cicd_agent.modes.analyse_failure.publish import publish
+        from cicd_agent.modes.analyse_failure.result import TargetedResult as _Result
 
         if result.excerpt_file:
             text = result.excerpt if result.excerpt.endswith("\n") else result.excerpt + "\n"

@@ -8,14 +8,17 @@ Log text and the model's words only appear in code spans, code blocks or neutral
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
 from cicd_agent.markdown import code_block, code_span, prose
 from cicd_agent.result import Fixed, ModeResult
 from cicd_agent.runner import Annotation
+
+if TYPE_CHECKING:
+    from cicd_agent.modes.analyse_failure.facts import RunTarget
 
 EXCERPT_LINES_SHOWN = 80
 """Lines of the excerpt shown in the comment and summary (the file output has all of it)."""
@@ -299,3 +302,10 @@ def _kind(failure_type: str) -> str:
     words = failure_type.replace("_", " ")
     article = "an" if words[:1] in tuple("aeiou") else "a"
     return _WORDS.get(failure_type, f"{article} {words}")
+
+
+class TargetedResult(AnalyseFailureResult):
+    """The result plus the run it is about (for publishing; kept out of outputs and JSON).
+    Defined here, not in the mode module, so importing the mode does not import pydantic."""
+
+    _target: RunTarget | None = PrivateAttr(default=None)

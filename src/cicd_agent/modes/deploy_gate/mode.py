@@ -14,12 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal
-
-from pydantic import BaseModel, ConfigDict
+from typing import TYPE_CHECKING, Any
 
 from cicd_agent.errors import ExternalServiceError, UsageError
-from cicd_agent.result import ModeResult
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -33,7 +30,8 @@ if TYPE_CHECKING:
     from cicd_agent.context import RunContext
     from cicd_agent.errors import ExitCode
     from cicd_agent.modes.deploy_canary.mode import CanaryPhase
-    from cicd_agent.modes.deploy_gate.result import DeployGateResult, ModelAdvice
+    from cicd_agent.modes.deploy_gate.result import DeployGateResult, DeployOpinion, ModelAdvice
+    from cicd_agent.result import ModeResult
 
 DEFAULT_APPROVAL_CONFIDENCE = 0.6
 DEFAULT_FAILURE_WINDOW_DAYS = 14
@@ -53,18 +51,6 @@ def _add_canary_arguments(parser: argparse.ArgumentParser) -> None:
     from cicd_agent.modes.deploy_canary.mode import add_arguments
 
     add_arguments(parser)
-
-
-class DeployOpinion(BaseModel):
-    """The model's answer (strict schema): it may raise the risk, never lower the floor."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    risk_factors: list[str]
-    risk_level: Literal["low", "medium", "high", "critical"]
-    pre_deploy_checks: list[str]
-    monitoring_focus: list[str]
-    confidence: float
 
 
 @dataclass
@@ -419,6 +405,7 @@ class DeployPhase:
 
     def ask(self, ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict) -> DeployOpinion:
         from cicd_agent.modes.deploy_gate.prompt import build_prompt
+        from cicd_agent.modes.deploy_gate.result import DeployOpinion
 
         model = ctx.model
         assert model is not None
@@ -593,6 +580,7 @@ def _merge_decisions(floor: Decision, final: Decision) -> Decision:
 def _clean_opinion(ctx: RunContext, opinion: DeployOpinion) -> DeployOpinion:
     """Model text is shaped by untrusted input: redact, bound and neutralise it (no mentions,
     HTML or links) before anyone sees it."""
+    from cicd_agent.modes.deploy_gate.result import DeployOpinion
 
     def clean(items: list[str]) -> list[str]:
         from cicd_agent.markdown import neutralise

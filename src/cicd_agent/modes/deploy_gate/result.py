@@ -6,7 +6,7 @@ decision first, then the signals with their weights and scores, then the reasons
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -24,6 +24,19 @@ from cicd_agent.result import Fixed, ModeResult
 from cicd_agent.runner import Annotation
 
 MAX_SUMMARY_EVIDENCE = 4
+
+
+class DeployOpinion(BaseModel):
+    """The model's answer (strict schema): it may raise the risk, never lower the floor.
+    Defined here, not in the mode module, so importing the mode does not import pydantic."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    risk_factors: list[str]
+    risk_level: Literal["low", "medium", "high", "critical"]
+    pre_deploy_checks: list[str]
+    monitoring_focus: list[str]
+    confidence: float
 
 
 class ModelAdvice(BaseModel):

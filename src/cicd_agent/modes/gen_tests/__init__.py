@@ -4,3 +4,7 @@ Each module has one job; the mode (``cicd_agent.modes.gen_tests.mode``) only wir
 Nothing here talks to GitHub; only :mod:`candidates` talks to the model, through a callable it
 is given.
 """
+
+FAIL_ON_UNCOVERED = "uncovered"
+"""gen-tests' one ``fail-on`` value. Here, not in ``report``, so the mode module can name it
+without importing the pydantic result models (issue 16)."""

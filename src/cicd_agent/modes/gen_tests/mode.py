@@ -21,15 +21,16 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.context import RunContext
 from cicd_agent.errors import UsageError
-from cicd_agent.modes.gen_tests.report import FAIL_ON_UNCOVERED, GenTestsResult, SegmentReport
+from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
 
 if TYPE_CHECKING:
+    from cicd_agent.context import RunContext
     from cicd_agent.errors import ExitCode
     from cicd_agent.modes.gen_tests.candidates import Job, Outcome
     from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, CoverageReport
     from cicd_agent.modes.gen_tests.gate import ProjectCommand, SuiteBaseline
+    from cicd_agent.modes.gen_tests.report import GenTestsResult, SegmentReport
     from cicd_agent.modes.gen_tests.sandbox import Sandbox
     from cicd_agent.modes.gen_tests.segments import Segment
     from cicd_agent.modes.gen_tests.shard import Shard
@@ -349,7 +350,12 @@ class GenTests:
     def _result(self, ctx: RunContext, verdict: Gaps, opinion: Outcome | None) -> GenTestsResult:
         from cicd_agent.modes.gen_tests.coverage_gaps import percent
         from cicd_agent.modes.gen_tests.patch import describe_gain
-        from cicd_agent.modes.gen_tests.report import AcceptedFile, candidate_report, funnel
+        from cicd_agent.modes.gen_tests.report import (
+            AcceptedFile,
+            GenTestsResult,
+            candidate_report,
+            funnel,
+        )
         from cicd_agent.modes.gen_tests.targets import gaps
 
         facts = verdict.facts
@@ -428,6 +434,8 @@ class GenTests:
         return Path(tempfile.gettempdir()) / f"cicd-agent-gen-tests{suffix}-{os.getpid()}.patch"
 
     def _segment_reports(self, verdict: Gaps, outcome: Outcome | None) -> list[SegmentReport]:
+        from cicd_agent.modes.gen_tests.report import SegmentReport
+
         chosen = {job.segment.key for job in verdict.jobs}
         accepted = {test.target for test in outcome.accepted} if outcome else set()
         tried: dict[str, int] = {}

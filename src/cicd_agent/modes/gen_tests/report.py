@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterable
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
 from cicd_agent.modes.gen_tests.candidates import Attempt
 from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain
 from cicd_agent.result import Fixed, ModeResult
 from cicd_agent.runner import Annotation
 
-FAIL_ON_UNCOVERED = "uncovered"
 _MAX_ROWS = 60
 
 

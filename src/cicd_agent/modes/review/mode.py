@@ -18,14 +18,11 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from pydantic import PrivateAttr
-
 from cicd_agent.modes.review.options import (
     DEFAULT_MAX_FINDINGS,
     DEFAULT_MAX_MODEL_CALLS,
     ReviewOptions,
 )
-from cicd_agent.modes.review.result import FileNote, InlineNote, ReviewResult
 from cicd_agent.options import at_least
 from cicd_agent.severity import SEVERITY_NAMES, Severity, parse_severity, severity_argument
 
@@ -35,16 +32,10 @@ if TYPE_CHECKING:
     from cicd_agent.context import RunContext
     from cicd_agent.errors import ExitCode
     from cicd_agent.modes.review.collect import ReviewFacts, ReviewFloor, ReviewOpinion
-    from cicd_agent.modes.review.publish import PublishPlan
+    from cicd_agent.modes.review.result import ReviewResult
     from cicd_agent.result import ModeResult
 
 SARIF_NAME = "cicd-agent-review.sarif"
-
-
-class _Result(ReviewResult):
-    """The result plus what publishing needs (kept out of outputs and JSON)."""
-
-    _plan: PublishPlan | None = PrivateAttr(default=None)
 
 
 class Review:
@@ -146,6 +137,9 @@ class Review:
         from cicd_agent.analysis.placement import place
         from cicd_agent.modes.review.decide import decide, merged_summary, model_findings
         from cicd_agent.modes.review.publish_from import HandoffFacts
+        from cicd_agent.modes.review.result import FileNote, InlineNote
+        from cicd_agent.modes.review.result import PlannedReviewResult as _Result
+
         facts = verdict.facts
         report_on = _report_on(ctx)
         fail_on = (
@@ -230,6 +224,7 @@ class Review:
 
     def publish(self, ctx: RunContext, result: ReviewResult) -> None:
         from cicd_agent.modes.review.publish import publish
+        from cicd_agent.modes.review.result import PlannedReviewResult as _Result
         from cicd_agent.sarif import write_sarif
 
         write_sarif(Path(result.sarif_file), result.reported)

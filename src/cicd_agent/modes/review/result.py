@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from cicd_agent.analysis.findings import Finding
 from cicd_agent.modes.review.decide import Decision, blocking
 from cicd_agent.result import ModeResult
 from cicd_agent.runner import Annotation, AnnotationLevel
 from cicd_agent.severity import Severity, parse_severity
+
+if TYPE_CHECKING:
+    from cicd_agent.modes.review.publish import PublishPlan
 
 LEDGER_SIZE = 50
 """Reviewed head commits remembered in the summary comment (older ones are dropped)."""
@@ -259,3 +263,10 @@ def _file_list(title: str, notes: Sequence[FileNote]) -> list[str]:
     if len(notes) > LISTED_IN_SUMMARY:
         lines.append(f"- … and {len(notes) - LISTED_IN_SUMMARY} more")
     return [*lines, "", "</details>", ""]
+
+
+class PlannedReviewResult(ReviewResult):
+    """The result plus what publishing needs (kept out of outputs and JSON). Defined here, not
+    in the mode module, so importing the mode does not import pydantic (issue 16)."""
+
+    _plan: PublishPlan | None = PrivateAttr(default=None)
