@@ -16,6 +16,7 @@ import argparse
 import os
 import tempfile
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -95,6 +96,11 @@ class GenTests:
     fail_closed_outputs: Mapping[str, str] = MappingProxyType(
         {"tests_generated": "0", "tests_accepted": "0", "patch_path": "", "pushed_sha": ""}
     )
+
+    def __init__(self) -> None:
+        # What this run opened (collect's sandbox): ``run`` closes it when the run ends, however
+        # it ends, so ``decide`` stays pure and a failing step still deletes the copies.
+        self._resources = ExitStack()
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("gen-tests options")
@@ -208,11 +214,13 @@ class GenTests:
         from cicd_agent.modes.gen_tests.gate import run_suite
         from cicd_agent.modes.gen_tests.sandbox import Sandbox
 
-        facts.sandbox = Sandbox(
-            facts.repo,
-            ctx.environ,
-            known_secrets=ctx.redactor.known,
-            secret_names=list(facts.options.secret_names),
+        facts.sandbox = self._resources.enter_context(
+            Sandbox(
+                facts.repo,
+                ctx.environ,
+                known_secrets=ctx.redactor.known,
+                secret_names=list(facts.options.secret_names),
+            )
         )
         isolation = facts.sandbox.isolation
         if not isolation.sandboxed:
@@ -337,14 +345,7 @@ class GenTests:
     # ------------------------------------------------------------------ decide
 
     def decide(self, ctx: RunContext, verdict: Gaps, opinion: Outcome | None) -> GenTestsResult:
-        facts = verdict.facts
-        try:
-            return self._result(ctx, verdict, opinion)
-        finally:
-            if facts.sandbox is not None:
-                facts.sandbox.close()
-
-    def _result(self, ctx: RunContext, verdict: Gaps, opinion: Outcome | None) -> GenTestsResult:
+        """The report from what was measured and generated: pure (the sandbox outlives it)."""
         from cicd_agent.modes.gen_tests.coverage_gaps import percent
         from cicd_agent.modes.gen_tests.patch import describe_gain
         from cicd_agent.modes.gen_tests.report import AcceptedFile, candidate_report, funnel
@@ -513,7 +514,9 @@ class GenTests:
         from cicd_agent.pipeline import run_mode
 
         GenTestsOptions.from_args(ctx.args)  # every option typed and checked before any I/O
-        return run_mode(self, ctx)
+        steps = GenTests()  # one per run: it owns that run's sandbox, closed when the run ends
+        with steps._resources:
+            return run_mode(steps, ctx)
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
         return {}
