@@ -4,7 +4,7 @@ Usage: ``PYTHONPATH=. python bench/deploy_example_gates.py WORKFLOW.yml [...]`` 
 file from ``git show f7e68b4:examples/workflows/deploy.yml``). Plays every combination of the
 gate's outputs, its exit code, the ends of the test and approve jobs and the point of
 cancellation (2,592 runs) through the same simulator and rule as
-``tests/test_deploy_example_gates.py``, and prints, per file, the deploys that ran when not
+``tests/e2e/test_deploy_example_gates.py``, and prints, per file, the deploys that ran when not
 allowed by cause, and the allowed deploys that did not run.
 """
 

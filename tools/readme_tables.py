@@ -9,8 +9,8 @@ phase). A description says which modes it belongs to by its prefix, ``review: â€
 ``deploy-gate, review: â€¦``; a prefix that looks like modes but names an unknown one is an error,
 so a typo cannot silently drop an input from its mode's table.
 
-The ``reliability`` block is the fault matrix of ``tests/reliability/matrix.py`` (issue 8), the
-same data ``tests/reliability/test_matrix.py`` drives every mode through.
+The ``reliability`` block is the fault matrix of ``tests/e2e/reliability/matrix.py`` (issue 8), the
+same data ``tests/e2e/reliability/test_matrix.py`` drives every mode through.
 """
 
 from __future__ import annotations
@@ -151,9 +151,9 @@ def render(readme: str, blocks: dict[str, str]) -> str:
 
 
 def load_fault_matrix(root: Path = ROOT) -> ModuleType:
-    """``tests/reliability/matrix.py``, loaded by path: it is plain data (standard library only),
+    """``tests/e2e/reliability/matrix.py``, loaded by path: it is plain data (standard library only),
     and the README must not need the test tree importable."""
-    path = root / "tests" / "reliability" / "matrix.py"
+    path = root / "tests" / "e2e" / "reliability" / "matrix.py"
     spec = importlib.util.spec_from_file_location("cicd_agent_fault_matrix", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -30,29 +30,39 @@ class CliRun:
         return json.loads(text) if text.startswith("{") else None
 
 
-def run_cli(argv: list[str], tmp_path: Path, environ: dict[str, str] | None = None) -> CliRun:
+def run_cli(
+    argv: list[str],
+    tmp_path: Path,
+    environ: dict[str, str] | None = None,
+    *,
+    on_runner: bool = True,
+) -> CliRun:
     """Run ``cicd-agent ARGV`` with fresh GITHUB_OUTPUT, GITHUB_STEP_SUMMARY and RUNNER_TEMP
-    under ``tmp_path`` (``environ`` adds to or replaces them)."""
-    out, summary = tmp_path / "github_output", tmp_path / "summary.md"
-    out.write_text("")
-    summary.write_text("")
-    runner_temp = tmp_path / "runner_temp"
-    runner_temp.mkdir(exist_ok=True)
-    env = {
-        "GITHUB_OUTPUT": str(out),
-        "GITHUB_STEP_SUMMARY": str(summary),
-        "RUNNER_TEMP": str(runner_temp),
-        **(environ or {}),
-    }
+    under ``tmp_path`` (``environ`` adds to or replaces them). ``on_runner=False``: as in a
+    developer's terminal, with ``environ`` alone (no outputs or summary are written)."""
+    env = dict(environ or {})
+    if on_runner:
+        out, summary = tmp_path / "github_output", tmp_path / "summary.md"
+        out.write_text("")
+        summary.write_text("")
+        runner_temp = tmp_path / "runner_temp"
+        runner_temp.mkdir(exist_ok=True)
+        env = {
+            "GITHUB_OUTPUT": str(out),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "RUNNER_TEMP": str(runner_temp),
+            **env,
+        }
     stdout, stderr = io.StringIO(), io.StringIO()
     code = main(argv, environ=env, stdout=stdout, stderr=stderr)
-    text = Path(env["GITHUB_OUTPUT"]).read_text() if Path(env["GITHUB_OUTPUT"]).exists() else ""
-    written = Path(env["GITHUB_STEP_SUMMARY"])
+    output_file = Path(env["GITHUB_OUTPUT"]) if "GITHUB_OUTPUT" in env else None
+    text = output_file.read_text() if output_file and output_file.exists() else ""
+    written = Path(env["GITHUB_STEP_SUMMARY"]) if "GITHUB_STEP_SUMMARY" in env else None
     return CliRun(
         code=code,
         outputs=parse_github_output(text),
         outputs_text=text,
-        summary=written.read_text() if written.exists() else "",
+        summary=written.read_text() if written and written.exists() else "",
         stdout=stdout.getvalue(),
         stderr=stderr.getvalue(),
     )

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from cicd_agent.events import WorkflowRun
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import WorkflowRunInfo
+    from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 _NO_LOGS = (
     "There are no logs to analyse: pass --logs PATH (a run-logs zip, a folder or a text file), "
@@ -30,13 +31,13 @@ _NO_LOGS = (
 _DONE = ("success", "skipped", "neutral")
 
 
-def collect(ctx: RunContext) -> FailureFacts:
+def collect(ctx: RunContext, options: AnalyseFailureOptions) -> FailureFacts:
     """Everything the analysis needs; downloads live in a scratch folder removed after it."""
     scratch = tempfile.TemporaryDirectory(
         prefix="cicd-agent-failure-", dir=ctx.environ.get("RUNNER_TEMP") or None
     )
     try:
-        facts = _collect(ctx, Path(scratch.name))
+        facts = _collect(ctx, options, Path(scratch.name))
     except BaseException:
         scratch.cleanup()
         raise
@@ -44,30 +45,30 @@ def collect(ctx: RunContext) -> FailureFacts:
     return facts
 
 
-def _collect(ctx: RunContext, dest: Path) -> FailureFacts:
+def _collect(ctx: RunContext, options: AnalyseFailureOptions, dest: Path) -> FailureFacts:
     from cicd_agent.analysis.logs import load_logs
 
-    logs_path: str | None = ctx.args.logs
+    logs_path = options.logs
     event_run = _event_run(ctx)
     if event_run is not None and event_run.conclusion in _DONE and not logs_path:
         ctx.note(f"Workflow run {event_run.id} concluded {event_run.conclusion}: nothing failed.")
         return FailureFacts(target=None, jobs=[], api_jobs=[], change=None, baseline=None)
-    wants_run = ctx.args.run_id is not None or event_run is not None
+    wants_run = options.run_id is not None or event_run is not None
     client = ctx.github if wants_run or (ctx.has_event and ctx.github_token) else None
-    if ctx.args.run_id is not None and client is None and not logs_path:
+    if options.run_id is not None and client is None and not logs_path:
         raise UsageError("--run-id needs a GitHub token (input github-token or GITHUB_TOKEN).")
-    target = _target(ctx, client)
+    target = _target(ctx, options.run_id, client)
     facts = FailureFacts(target=target, jobs=[], api_jobs=[], change=None, baseline=None)
     if logs_path:
-        facts.jobs = load_logs(Path(logs_path))
+        facts.jobs = load_logs(logs_path)
     elif target is not None and target.run_id is not None and client is not None:
         _download(ctx, client, target.run_id, facts, dest)
     else:
         raise UsageError(_NO_LOGS)
     if client is None or target is None:
-        facts.change = _change(ctx, target, None, None)
+        facts.change = _change(ctx, options, target, None, None)
         return facts
-    _gather_history(ctx, client, target, facts, dest)
+    _gather_history(ctx, options, client, target, facts, dest=dest)
     return facts
 
 
@@ -90,10 +91,9 @@ def _download(
         facts.logs_error = str(exc)
 
 
-def _target(ctx: RunContext, client: GitHubClient | None) -> RunTarget | None:
+def _target(ctx: RunContext, run_id: int | None, client: GitHubClient | None) -> RunTarget | None:
     """The run to explain, from ``--run-id``, the workflow_run event or the job's own event."""
     default_branch = _default_branch(ctx)
-    run_id: int | None = ctx.args.run_id
     event = ctx.event if ctx.has_event else None
     if run_id is not None and client is not None:
         from cicd_agent.modes.analyse_failure import runs
@@ -189,7 +189,13 @@ def _int(value: str | None) -> int | None:
 
 
 def _gather_history(
-    ctx: RunContext, client: GitHubClient, target: RunTarget, facts: FailureFacts, dest: Path
+    ctx: RunContext,
+    options: AnalyseFailureOptions,
+    client: GitHubClient,
+    target: RunTarget,
+    facts: FailureFacts,
+    *,
+    dest: Path,
 ) -> None:
     """Pull requests, the last green run, the change, the baseline log, flakiness evidence."""
     from cicd_agent.modes.analyse_failure import runs
@@ -216,7 +222,7 @@ def _gather_history(
         )
     shas = dict.fromkeys([target.head_sha, *(r.head_sha for r in failed_since)])
     facts.target = target = _with(target, pulls=pulls, shas=tuple(s for s in shas if s))
-    facts.change = _change(ctx, target, last_success, client)
+    facts.change = _change(ctx, options, target, last_success, client)
     names = [job.name for job in facts.jobs]
     if workflow is None or not names:
         return
@@ -268,17 +274,18 @@ def _with(target: RunTarget, *, pulls: tuple[int, ...], shas: tuple[str, ...]) -
 
 def _change(
     ctx: RunContext,
+    options: AnalyseFailureOptions,
     target: RunTarget | None,
     last_success: WorkflowRunInfo | None,
     client: GitHubClient | None,
 ) -> Change | None:
     """The change under test: ``--base``/``--head``, else the last green run or the PR's base."""
-    head: str | None = ctx.args.head or (target.head_sha if target else None)
+    head: str | None = options.head or (target.head_sha if target else None)
     if not head:
         if target is None:
             ctx.note("No change range (no event, --base or --head): files are not ranked by it.")
         return None
-    base: str | None = ctx.args.base
+    base: str | None = options.base
     if base is None and last_success is not None and last_success.head_sha != head:
         base = last_success.head_sha
     if base is None and target is not None and target.pr_base_sha:

@@ -17,6 +17,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+
 if TYPE_CHECKING:
     from cicd_agent.analysis.logs import LogAnalysis
     from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
@@ -67,9 +69,10 @@ class AnalyseFailure:
     def collect(self, ctx: RunContext) -> FailureFacts:
         from cicd_agent.modes.analyse_failure.collect import collect
 
-        if ctx.args.slack_webhook_url:
-            ctx.runner.mask(ctx.args.slack_webhook_url)
-        return collect(ctx)
+        options = AnalyseFailureOptions.from_args(ctx.args)
+        if options.slack_webhook_url:
+            ctx.runner.mask(options.slack_webhook_url)
+        return collect(ctx, options)
 
     def analyse(self, ctx: RunContext, facts: FailureFacts) -> Verdict:
         try:
@@ -163,6 +166,7 @@ class AnalyseFailure:
     def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.pipeline import run_mode
 
+        AnalyseFailureOptions.from_args(ctx.args)  # every option typed and checked before any I/O
         return run_mode(self, ctx)
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
+from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
     from cicd_agent.github.client import GitHubClient
@@ -50,7 +52,7 @@ def publish(ctx: RunContext, result: AnalyseFailureResult, target: RunTarget | N
     """Comment on the pull request or commit, then notify Slack when the failure is new."""
     if not result.failed_jobs or result.service_failure:
         return
-    slack_url: str | None = ctx.args.slack_webhook_url
+    slack_url = AnalyseFailureOptions.from_args(ctx.args).slack_webhook_url
     if target is None or not target.head_sha:
         _notify(ctx, result, slack_url, new=True, checked=False)
         return

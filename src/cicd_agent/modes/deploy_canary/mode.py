@@ -17,8 +17,6 @@ import argparse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cicd_agent.errors import UsageError
-
 if TYPE_CHECKING:
     from cicd_agent.analysis.canary import CanaryJudgement
     from cicd_agent.context import RunContext
@@ -63,26 +61,20 @@ class CanaryPhase:
     fail_on_choices: tuple[str, ...] = ("rollback",)
 
     def collect(self, ctx: RunContext) -> CanaryFacts:
-        from cicd_agent.modes.deploy_canary.config import load_canary_config
         from cicd_agent.modes.deploy_canary.fetch import fetch_samples
+        from cicd_agent.modes.deploy_canary.options import CanaryOptions
         from cicd_agent.prometheus import PrometheusClient
 
-        args = ctx.args
-        if not args.prometheus_url:
-            raise UsageError(
-                "The canary phase needs a Prometheus URL.",
-                hint="Set the input prometheus-url (or --prometheus-url).",
-            )
-        for secret in (args.prometheus_token, args.prometheus_password):
+        options = CanaryOptions.from_args(ctx.args)
+        for secret in (options.prometheus_token, options.prometheus_password):
             ctx.runner.mask(secret)
         client = PrometheusClient(
-            args.prometheus_url,
-            token=args.prometheus_token,
-            username=args.prometheus_username,
-            password=args.prometheus_password,
+            options.prometheus_url,
+            token=options.prometheus_token,
+            username=options.prometheus_username,
+            password=options.prometheus_password,
         )
-        config = load_canary_config(args.canary_config)
-        return CanaryFacts(config, fetch_samples(client, config, end=args.canary_end))
+        return CanaryFacts(options.config, fetch_samples(client, options.config, end=options.end))
 
     def analyse(self, ctx: RunContext, facts: CanaryFacts) -> CanaryJudgement:
         from cicd_agent.modes.deploy_canary.fetch import judge_samples

@@ -17,6 +17,11 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from cicd_agent.errors import ExternalServiceError, UsageError
+from cicd_agent.modes.deploy_gate.options import (
+    DEFAULT_APPROVAL_CONFIDENCE,
+    DEFAULT_FAILURE_WINDOW_DAYS,
+    DeployOptions,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -33,8 +38,6 @@ if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.result import DeployGateResult, DeployOpinion, ModelAdvice
     from cicd_agent.result import ModeResult
 
-DEFAULT_APPROVAL_CONFIDENCE = 0.6
-DEFAULT_FAILURE_WINDOW_DAYS = 14
 DIFF_FILES_FOR_MODEL = 40
 
 
@@ -57,6 +60,7 @@ def _add_canary_arguments(parser: argparse.ArgumentParser) -> None:
 class DeployFacts:
     """What the deploy phase collected."""
 
+    options: DeployOptions
     repo_dir: Path
     change: ChangeSet
     history: HistoryFeatures
@@ -138,7 +142,11 @@ class DeployGate:
         from cicd_agent.pipeline import run_mode
 
         if _is_canary(ctx):
+            from cicd_agent.modes.deploy_canary.options import CanaryOptions
+
+            CanaryOptions.from_args(ctx.args)  # every option typed and checked before any I/O
             return run_mode(canary_phase(), ctx)
+        DeployOptions.from_args(ctx.args)  # every option typed and checked before any I/O
         return run_mode(DEPLOY_PHASE, ctx)
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
@@ -161,8 +169,6 @@ class DeployPhase:
     fail_on_choices: tuple[str, ...] = ("hold",)
 
     def collect(self, ctx: RunContext) -> DeployFacts:
-        from pathlib import Path
-
         from cicd_agent.analysis import policy as policies
         from cicd_agent.analysis import signals
         from cicd_agent.analysis.changes import read_change_set
@@ -172,25 +178,19 @@ class DeployPhase:
         from cicd_agent.analysis.risk import read_evidence
         from cicd_agent.analysis.risk_fit import assess_for_deploy
 
-        args = ctx.args
-        weights = signals.parse_weights(args.safety_weights)
-        policy = policies.parse_policy(args.policy)
-        zone = policies.parse_timezone(args.timezone)
-        hours = policies.parse_business_hours(args.business_hours)
-        freezes = policies.parse_freeze_windows(args.freeze_windows, zone)
-        moment = policies.parse_moment(args.deploy_time, zone) or policies.now_utc()
-        approval_confidence = self._approval_confidence(ctx)  # every option checked before I/O
-        if args.slack_webhook_url:
-            ctx.runner.mask(args.slack_webhook_url)
+        options = DeployOptions.from_args(ctx.args)  # every option checked before any I/O
+        moment = options.deploy_time or policies.now_utc()
+        if options.slack_webhook_url:
+            ctx.runner.mask(options.slack_webhook_url)
 
         repo = GitRepo.open(ctx.options.repo_dir)
-        base, head = self._range(ctx, repo)
+        base, head = self._range(ctx, options, repo)
         change = read_change_set(repo, head, base)
         history = read_history(repo, change)
         # The detectors and priors are review's (one implementation); the score is refitted to
         # this repository's history when it has enough, and secrets and workflows count here.
         evidence = read_evidence(repo, change, with_security=True)
-        cache = Path(args.cache_dir) if args.cache_dir else default_cache_dir(ctx.environ)
+        cache = options.cache_dir or default_cache_dir(ctx.environ)
         assessment = assess_for_deploy(repo, change, history, cache, evidence)
         if change.base_note:
             ctx.note(f"Change range: {change.base_note}.")
@@ -200,10 +200,10 @@ class DeployPhase:
         routing = policies.route(change.files, tracked)
 
         root = ctx.options.repo_dir
-        junit_files = signals.find_reports(args.junit, root)
+        junit_files = signals.find_reports(options.junit, root)
         tests = signals.read_junit(junit_files) if junit_files else None
-        coverage_head = _coverage(args.coverage, root)
-        coverage_base = _coverage(args.base_coverage, root)
+        coverage_head = _coverage(options.coverage, root)
+        coverage_base = _coverage(options.base_coverage, root)
         base_tracked = repo.tracked_files(change.base) if coverage_base and change.base else tracked
         foreign = [
             signals.foreign_tree(report, files)
@@ -212,24 +212,25 @@ class DeployPhase:
         ]
         coverage_reason = "; ".join(reason for reason in foreign if reason)
         pulls, pulls_reason, conclusions, conclusions_reason = self._github_signals(
-            ctx, change, moment
+            ctx, options, change, moment
         )
         inputs = {
             "base": change.base,
             "head": change.head,
-            "environment": args.environment,
-            "policy": policy.model_dump(mode="json"),
-            "weights": {k.value: v for k, v in weights.items()},
-            "approval_confidence": approval_confidence,
+            "environment": options.environment,
+            "policy": options.policy.model_dump(mode="json"),
+            "weights": {k.value: v for k, v in options.weights.items()},
+            "approval_confidence": options.approval_confidence,
             "deploy_time": moment.isoformat(),
-            "freeze_windows": args.freeze_windows,
-            "business_hours": args.business_hours,
-            "timezone": args.timezone,
+            "freeze_windows": options.freeze_windows_text,
+            "business_hours": options.business_hours_text,
+            "timezone": options.timezone_text,
             "reports": _report_digests(
-                [*junit_files, *_paths(args.coverage, args.base_coverage, root)]
+                [*junit_files, *_paths(options.coverage, options.base_coverage, root)]
             ),
         }
         return DeployFacts(
+            options=options,
             repo_dir=root,
             change=change,
             history=history,
@@ -243,18 +244,20 @@ class DeployPhase:
             pulls_reason=pulls_reason,
             conclusions=conclusions,
             conclusions_reason=conclusions_reason,
-            window=policies.change_window(moment, zone, hours, freezes),
-            policy=policy,
-            weights=weights,
+            window=policies.change_window(moment, options.zone, options.hours, options.freezes),
+            policy=options.policy,
+            weights=options.weights,
             inputs=inputs,
         )
 
-    def _range(self, ctx: RunContext, repo: GitRepo) -> tuple[str | None, str]:
+    def _range(
+        self, ctx: RunContext, options: DeployOptions, repo: GitRepo
+    ) -> tuple[str | None, str]:
         """``--base``/``--head``, else the event's: push before/after (a new branch: the head
         alone), pull request merge-base/head, deployment and its predecessor, dispatch inputs."""
         from cicd_agent.analysis.gitrepo import is_null_sha
 
-        base, head = ctx.args.base, ctx.args.head
+        base, head = options.base, options.head
         if ctx.has_event and (base is None or head is None):
             event_base, event_head = self._event_range(ctx, repo)
             base = base or event_base
@@ -302,7 +305,7 @@ class DeployPhase:
         return sha
 
     def _github_signals(
-        self, ctx: RunContext, change: ChangeSet, moment: datetime
+        self, ctx: RunContext, options: DeployOptions, change: ChangeSet, moment: datetime
     ) -> tuple[list[PullReview] | None, str, list[str | None] | None, str]:
         client = ctx.github
         if client is None:
@@ -321,9 +324,9 @@ class DeployPhase:
         except ExternalServiceError as exc:
             pulls_reason = f"GitHub: {exc.message}"
             ctx.note(f"Review decisions unavailable: {exc}")
-        workflow = ctx.args.workflow or workflow_from_env(ctx.environ)
-        branch = ctx.args.branch or ctx.environ.get("GITHUB_REF_NAME") or self._push_branch(ctx)
-        days = ctx.args.failure_window_days or DEFAULT_FAILURE_WINDOW_DAYS
+        workflow = options.workflow or workflow_from_env(ctx.environ)
+        branch = options.branch or ctx.environ.get("GITHUB_REF_NAME") or self._push_branch(ctx)
+        days = options.failure_window_days
         if not workflow or not branch:
             return pulls, pulls_reason, None, "unknown workflow or branch (--workflow, --branch)"
         try:
@@ -338,14 +341,6 @@ class DeployPhase:
             ref = ctx.event.push.ref
             return ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
         return None
-
-    def _approval_confidence(self, ctx: RunContext) -> float:
-        value = ctx.args.approval_confidence
-        if value is None:
-            return DEFAULT_APPROVAL_CONFIDENCE
-        if not 0.0 <= value <= 1.0:
-            raise UsageError(f"approval-confidence must be between 0 and 1, got {value}.")
-        return float(value)
 
     def analyse(self, ctx: RunContext, facts: DeployFacts) -> DeployVerdict:
         return self._verdict(ctx, facts, facts.assessment.risk_level, None)
@@ -363,7 +358,7 @@ class DeployPhase:
         weights = facts.weights
         listed = [
             signals.pass_rate_signal(
-                facts.tests, weights[signals.SignalName.TESTS], ctx.args.junit
+                facts.tests, weights[signals.SignalName.TESTS], facts.options.junit
             ),
             signals.coverage_signal(
                 facts.coverage_head,
@@ -377,7 +372,7 @@ class DeployPhase:
             signals.failure_rate_signal(
                 facts.conclusions,
                 weights[signals.SignalName.FAILURE_RATE],
-                ctx.args.failure_window_days or DEFAULT_FAILURE_WINDOW_DAYS,
+                facts.options.failure_window_days,
                 facts.conclusions_reason,
             ),
             signals.model_signal(
@@ -399,7 +394,7 @@ class DeployPhase:
             blocking=tuple(facts.assessment.hold_reasons),
         )
         decision = policies.decide(
-            level, evidence, facts.policy, approval_confidence=self._approval_confidence(ctx)
+            level, evidence, facts.policy, approval_confidence=facts.options.approval_confidence
         )
         return DeployVerdict(facts, decision, safety, weighted)
 
@@ -492,7 +487,7 @@ class DeployPhase:
             base=facts.change.base,
             head=facts.change.head,
             range_note=facts.change.base_note,
-            environment=ctx.args.environment,
+            environment=facts.options.environment,
             risk_level=level,
             risk_score=round(score, 4),
             deterministic_level=facts.assessment.risk_level,
@@ -523,8 +518,9 @@ class DeployPhase:
         from cicd_agent.analysis.policy import Recommendation
         from cicd_agent.notify import post_message
 
-        result.audit_file = _write_audit(ctx, result)
-        url = ctx.args.slack_webhook_url
+        options = DeployOptions.from_args(ctx.args)
+        result.audit_file = _write_audit(ctx, result, options.audit_file)
+        url = options.slack_webhook_url
         if not url:
             return
         if result.recommendation is not Recommendation.HOLD and not result.requires_approval:
@@ -546,7 +542,11 @@ class DeployPhase:
             "verdict": {"recommendation": "hold", "finished": False},
             "notes": [ctx.redactor.redact(note) for note in ctx.notes],
         }
-        path = _audit_path(ctx)
+        from pathlib import Path
+
+        # Options may not have parsed (a bad value is one reason to be here): the raw input.
+        explicit = getattr(ctx.args, "audit_file", None)
+        path = _audit_path(ctx, Path(explicit) if explicit else None)
         try:
             from cicd_agent import audit
 
@@ -628,15 +628,12 @@ def _report_digests(paths: list[Path]) -> dict[str, str]:
     return {str(path): file_digest(path) for path in paths if path.is_file()}
 
 
-def _audit_path(ctx: RunContext) -> Path:
-    from pathlib import Path
-
+def _audit_path(ctx: RunContext, explicit: Path | None) -> Path:
     from cicd_agent.analysis.gitrepo import GitRepo
     from cicd_agent.audit import default_audit_path
 
-    explicit = getattr(ctx.args, "audit_file", None)
-    if explicit:
-        return Path(explicit)
+    if explicit is not None:
+        return explicit
 
     def git_dir() -> Path | None:
         try:
@@ -647,7 +644,7 @@ def _audit_path(ctx: RunContext) -> Path:
     return default_audit_path(ctx.environ, "deploy-gate", git_dir)
 
 
-def _write_audit(ctx: RunContext, result: DeployGateResult) -> str:
+def _write_audit(ctx: RunContext, result: DeployGateResult, explicit: Path | None) -> str:
     from cicd_agent import audit
 
     usage = ctx.usage_report()
@@ -676,7 +673,7 @@ def _write_audit(ctx: RunContext, result: DeployGateResult) -> str:
         },
         "model": usage.model_dump(mode="json"),
     }
-    path = _audit_path(ctx)
+    path = _audit_path(ctx, explicit)
     try:
         return str(audit.append(path, record))
     except OSError as exc:
@@ -686,7 +683,7 @@ def _write_audit(ctx: RunContext, result: DeployGateResult) -> str:
 
 def _slack_text(ctx: RunContext, result: DeployGateResult) -> str:
     where = ctx.repository or str(ctx.options.repo_dir.name)
-    env = f" to {ctx.args.environment}" if ctx.args.environment else ""
+    env = f" to {result.environment}" if result.environment else ""
     run = ""
     server, run_id = ctx.environ.get("GITHUB_SERVER_URL"), ctx.environ.get("GITHUB_RUN_ID")
     if server and run_id and ctx.repository:

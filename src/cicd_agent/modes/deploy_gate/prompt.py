@@ -75,8 +75,9 @@ def build_prompt(
     chosen = [c.path for c in candidates[:40]]
     # A rename is only seen as one when the pathspec holds both of its names.
     renamed_from = [c.old_path for c in candidates[:40] if c.old_path and c.old_path not in chosen]
+    environment = facts.options.environment
     pieces = {
-        "environment": f" to {ctx.args.environment}" if ctx.args.environment else "",
+        "environment": f" to {environment}" if environment else "",
         "facts": json.dumps(numbers, indent=1),
         "evidence": fence(
             "reasons evidence", counter.truncate(redact(evidence), MAX_EVIDENCE_TOKENS)

@@ -3,11 +3,11 @@
 collect: the changed Python files (or ``source``), and the project's test command run under
 coverage.py with branch coverage in a sandbox. analyse: the missing lines and branches of the
 change, as segments (most missing first), split by ``shard``. ask: the fast model writes a
-pytest module per segment, up to 3 attempts, each judged by the six-stage gate. decide: the
-accepted tests, coverage before and after (one more measured run), and the patch file. With
-``provider none`` the coverage gaps alone are reported. publish: with ``push``, the accepted
-tests are also committed to the pull request's branch. The logic lives in
-:mod:`cicd_agent.modes.gen_tests.mode`; this module only wires it.
+pytest module per segment, up to 3 attempts, each judged by the six-stage gate, then one more
+measured run with every accepted test. decide (pure): the accepted tests and coverage before
+and after. With ``provider none`` the coverage gaps alone are reported. publish: the patch file
+and, with ``push``, the accepted tests committed to the pull request's branch. Options are read
+once, in ``options``; the sandbox collect opens lives until ``run`` ends.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import argparse
 import os
 import tempfile
 from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -23,6 +24,13 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.errors import UsageError
 from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
+from cicd_agent.modes.gen_tests.options import (
+    DEFAULT_COST_BUDGET,
+    DEFAULT_TEST_COMMAND,
+    DEFAULT_TEST_TIMEOUT,
+    DEFAULT_TOKEN_BUDGET,
+    GenTestsOptions,
+)
 
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
@@ -37,12 +45,8 @@ if TYPE_CHECKING:
     from cicd_agent.modes.gen_tests.targets import Targets
     from cicd_agent.result import ModeResult
 
-DEFAULT_TEST_COMMAND = "python -m pytest"
-DEFAULT_TEST_TIMEOUT = 120.0
 SUITE_TIMEOUT = 3600.0
 """The baseline run of the user's suite: generous, it is the suite their CI already runs."""
-DEFAULT_TOKEN_BUDGET = 500_000
-DEFAULT_COST_BUDGET = 1.0
 PROMPT_TOKENS = 24_000
 """Most tokens one generation prompt may use, whatever the model's context."""
 
@@ -52,15 +56,22 @@ class Facts:
     """What collect found: the targets and, when there are any, the measured baseline."""
 
     repo: Path
+    options: GenTestsOptions
     targets: Targets
-    command: ProjectCommand
-    shard: Shard | None
     sandbox: Sandbox | None = None
     meter: CoverageMeter | None = None
     baseline: SuiteBaseline | None = None
     coverage: CoverageReport | None = None
     warnings: list[str] = field(default_factory=list)
     unimported: list[str] = field(default_factory=list)
+
+    @property
+    def command(self) -> ProjectCommand:
+        return self.options.command
+
+    @property
+    def shard(self) -> Shard | None:
+        return self.options.shard
 
 
 @dataclass
@@ -86,6 +97,11 @@ class GenTests:
     fail_closed_outputs: Mapping[str, str] = MappingProxyType(
         {"tests_generated": "0", "tests_accepted": "0", "patch_path": "", "pushed_sha": ""}
     )
+
+    def __init__(self) -> None:
+        # What this run opened (collect's sandbox): ``run`` closes it when the run ends, however
+        # it ends, so ``decide`` stays pure and a failing step still deletes the copies.
+        self._resources = ExitStack()
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("gen-tests options")
@@ -153,8 +169,8 @@ class GenTests:
 
     # ------------------------------------------------------------------ collect
 
-    def _refs(self, ctx: RunContext) -> tuple[str | None, str | None]:
-        base, head = ctx.args.base, ctx.args.head
+    def _refs(self, ctx: RunContext, options: GenTestsOptions) -> tuple[str | None, str | None]:
+        base, head = options.base, options.head
         if (base and head) or not ctx.has_event:
             return base, head
         event = ctx.event
@@ -168,22 +184,13 @@ class GenTests:
         return base, head
 
     def collect(self, ctx: RunContext) -> Facts:
-        from cicd_agent.modes.gen_tests.gate import ProjectCommand
-        from cicd_agent.modes.gen_tests.shard import Shard
-        from cicd_agent.modes.gen_tests.targets import (
-            Targets,
-            changed_targets,
-            source_targets,
-            split_list,
-        )
+        from cicd_agent.modes.gen_tests.targets import Targets, changed_targets, source_targets
 
         repo = ctx.options.repo_dir.resolve()
-        args = ctx.args
-        command = ProjectCommand.parse(args.test_command or DEFAULT_TEST_COMMAND)
-        shard = Shard.parse(args.shard) if args.shard else None
-        base, head = self._refs(ctx)
-        if args.source:
-            targets = source_targets(repo, split_list([args.source]))
+        options = GenTestsOptions.from_args(ctx.args)
+        base, head = self._refs(ctx, options)
+        if options.sources is not None:
+            targets = source_targets(repo, list(options.sources))
         elif base:
             targets = changed_targets(repo, base, head or "HEAD")
         else:
@@ -192,12 +199,12 @@ class GenTests:
                 "event, or --source.",
                 hint="Run it on pull_request, or pass `base`/`head` or `source`.",
             )
-        if args.whole_files:
+        if options.whole_files:
             targets = Targets(
                 dict.fromkeys(targets.files), targets.base, targets.head, targets.skipped
             )
         targets = targets.only(ctx.repo_config.paths.selects)
-        facts = Facts(repo, targets, command, shard)
+        facts = Facts(repo, options, targets)
         if not targets.files:
             return facts
         self._measure(ctx, facts)
@@ -207,13 +214,14 @@ class GenTests:
         from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, never_imported
         from cicd_agent.modes.gen_tests.gate import run_suite
         from cicd_agent.modes.gen_tests.sandbox import Sandbox
-        from cicd_agent.modes.gen_tests.targets import split_list
 
-        facts.sandbox = Sandbox(
-            facts.repo,
-            ctx.environ,
-            known_secrets=ctx.redactor.known,
-            secret_names=split_list([ctx.args.secret_env or ""]),
+        facts.sandbox = self._resources.enter_context(
+            Sandbox(
+                facts.repo,
+                ctx.environ,
+                known_secrets=ctx.redactor.known,
+                secret_names=list(facts.options.secret_names),
+            )
         )
         isolation = facts.sandbox.isolation
         if not isolation.sandboxed:
@@ -222,7 +230,7 @@ class GenTests:
                 + (
                     "Model-written tests run anyway, with only a scrubbed environment and "
                     "resource limits, because allow-unsandboxed is set."
-                    if ctx.args.allow_unsandboxed
+                    if facts.options.allow_unsandboxed
                     else "No model-written code is run; the README's Security section says "
                     "what the runner must allow (or set allow-unsandboxed: true)."
                 )
@@ -295,15 +303,15 @@ class GenTests:
             or baseline is None
         ):
             return None
-        args = ctx.args
-        if not sandbox.isolation.sandboxed and not args.allow_unsandboxed:
+        options = facts.options
+        if not sandbox.isolation.sandboxed and not options.allow_unsandboxed:
             return None
         gate = Gate(
             sandbox,
             meter,
             facts.command,
             baseline,
-            timeout=args.test_timeout or DEFAULT_TEST_TIMEOUT,
+            timeout=options.test_timeout,
         )
         prompts = Prompts(
             ctx.redactor,
@@ -322,11 +330,9 @@ class GenTests:
                 GeneratedTest, system=system, user=user, tier="fast", temperature=0
             ),
             spent=spent,
-            budget=Budget(
-                args.token_budget or DEFAULT_TOKEN_BUDGET, args.cost_budget or DEFAULT_COST_BUDGET
-            ),
+            budget=Budget(options.token_budget, options.cost_budget),
             prompts=prompts,
-            test_dir=args.test_dir,
+            test_dir=options.test_dir,
             file_exists=lambda path: (sandbox.pristine / path).exists(),
             add_file=sandbox.add_file,
         )
@@ -340,14 +346,7 @@ class GenTests:
     # ------------------------------------------------------------------ decide
 
     def decide(self, ctx: RunContext, verdict: Gaps, opinion: Outcome | None) -> GenTestsResult:
-        facts = verdict.facts
-        try:
-            return self._result(ctx, verdict, opinion)
-        finally:
-            if facts.sandbox is not None:
-                facts.sandbox.close()
-
-    def _result(self, ctx: RunContext, verdict: Gaps, opinion: Outcome | None) -> GenTestsResult:
+        """The report from what was measured and generated: pure (the sandbox outlives it)."""
         from cicd_agent.modes.gen_tests.coverage_gaps import percent
         from cicd_agent.modes.gen_tests.patch import describe_gain
         from cicd_agent.modes.gen_tests.report import (
@@ -424,8 +423,8 @@ class GenTests:
         return report
 
     def _patch_path(self, ctx: RunContext, facts: Facts) -> Path:
-        if ctx.args.patch_file:
-            return Path(ctx.args.patch_file)
+        if facts.options.patch_file is not None:
+            return facts.options.patch_file
         suffix = f"-{facts.shard.index}" if facts.shard else ""
         runner_temp = ctx.environ.get("RUNNER_TEMP")
         if runner_temp:
@@ -515,12 +514,17 @@ class GenTests:
 
         if result.patch_path:
             write_patch(result._accepted_tests, Path(result.patch_path))
-        result.pushed_sha = push_accepted_tests(ctx, result)
+        result.pushed_sha = push_accepted_tests(
+            ctx, result, requested=GenTestsOptions.from_args(ctx.args).push
+        )
 
     def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.pipeline import run_mode
 
-        return run_mode(self, ctx)
+        GenTestsOptions.from_args(ctx.args)  # every option typed and checked before any I/O
+        steps = GenTests()  # one per run: it owns that run's sandbox, closed when the run ends
+        with steps._resources:
+            return run_mode(steps, ctx)
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
         return {}

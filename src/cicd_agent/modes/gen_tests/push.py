@@ -65,14 +65,14 @@ class BranchMoved(Exception):
     """The branch is no longer at the leased commit: someone pushed after the run started."""
 
 
-def push_accepted_tests(ctx: RunContext, result: GenTestsResult) -> str:
+def push_accepted_tests(ctx: RunContext, result: GenTestsResult, *, requested: bool) -> str:
     """Commit and push the accepted tests when every condition holds, else note why.
 
     Returns the pushed commit's SHA, or ``""`` when nothing was pushed. A token that cannot
     write (403, protected branch) raises :class:`GitHubWriteDenied`, which the pipeline turns
     into a note; any other failure of git raises an :class:`ExternalServiceError` (exit 3).
     """
-    if not ctx.args.push or not result.accepted or not result.patch_path:
+    if not requested or not result.accepted or not result.patch_path:
         return ""
     fallback = f"the accepted tests are in the patch file {result.patch_path}"
     repo = ctx.options.repo_dir.resolve()

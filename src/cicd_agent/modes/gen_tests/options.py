@@ -1,0 +1,79 @@
+"""gen-tests' own options as one frozen, typed object: the only place that reads them.
+
+argparse (with the action inputs filled in) has already checked each value's type; this applies
+the defaults and checks what a type cannot (the test command splits into words, ``shard`` is
+``i/n``, budgets and the timeout are not negative), once, before any git or model work
+(``GenTests.run`` builds it first, so a bad value stops the run there with exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cicd_agent.errors import UsageError
+
+if TYPE_CHECKING:
+    from cicd_agent.modes.gen_tests.gate import ProjectCommand
+    from cicd_agent.modes.gen_tests.shard import Shard
+
+DEFAULT_TEST_COMMAND = "python -m pytest"
+DEFAULT_TEST_TIMEOUT = 120.0
+DEFAULT_TOKEN_BUDGET = 500_000
+DEFAULT_COST_BUDGET = 1.0
+
+
+@dataclass(frozen=True)
+class GenTestsOptions:
+    """What ``cicd-agent gen-tests`` was asked to do."""
+
+    base: str | None
+    head: str | None
+    command: ProjectCommand
+    test_dir: str | None
+    sources: tuple[str, ...] | None
+    """``source``: paths to cover whole, instead of the change (None: the change)."""
+    whole_files: bool
+    push: bool
+    shard: Shard | None
+    test_timeout: float
+    token_budget: int
+    cost_budget: float
+    secret_names: tuple[str, ...]
+    patch_file: Path | None
+    allow_unsandboxed: bool
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> GenTestsOptions:
+        from cicd_agent.modes.gen_tests.gate import ProjectCommand
+        from cicd_agent.modes.gen_tests.shard import Shard
+        from cicd_agent.modes.gen_tests.targets import split_list
+
+        return cls(
+            base=args.base,
+            head=args.head,
+            command=ProjectCommand.parse(args.test_command or DEFAULT_TEST_COMMAND),
+            test_dir=args.test_dir,
+            sources=tuple(split_list([args.source])) if args.source else None,
+            whole_files=bool(args.whole_files),
+            push=bool(args.push),
+            shard=Shard.parse(args.shard) if args.shard else None,
+            # 0 (or an empty input) means the default, as it always has.
+            test_timeout=_not_negative(args.test_timeout, "test-timeout") or DEFAULT_TEST_TIMEOUT,
+            token_budget=int(_not_negative(args.token_budget, "token-budget"))
+            or DEFAULT_TOKEN_BUDGET,
+            cost_budget=_not_negative(args.cost_budget, "cost-budget") or DEFAULT_COST_BUDGET,
+            secret_names=tuple(split_list([args.secret_env or ""])),
+            patch_file=Path(args.patch_file) if args.patch_file else None,
+            allow_unsandboxed=bool(args.allow_unsandboxed),
+        )
+
+
+def _not_negative(value: float | None, option: str) -> float:
+    if value is None:
+        return 0
+    if value < 0:
+        raise UsageError(f"{option} must not be negative, got {value:g}.")
+    return value

@@ -1,0 +1,283 @@
+"""Workflow audit: zizmor on the changed lines, the pwn-request rule, and files built to stall it.
+
+Each attack below was a miss or a hang with the hand-grown rules (issue 13, item 9).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from cicd_agent.analysis import workflows
+from cicd_agent.analysis.diff import Diff, DiffLine, FileDiff, Hunk, parse_diff
+from cicd_agent.analysis.findings import deterministic_findings
+from cicd_agent.severity import Severity
+from tests.unit.analysis.test_findings import added_file
+
+WORKFLOW = ".github/workflows/ci.yml"
+
+
+def changed_file(text: str, added: set[int], path: str = WORKFLOW) -> FileDiff:
+    """``path`` modified so that exactly the lines ``added`` (1-based) are new."""
+    lines = text.splitlines()
+    hunk_lines = tuple(
+        DiffLine("+" if n in added else " ", line, None if n in added else n, n)
+        for n, line in enumerate(lines, 1)
+    )
+    hunk = Hunk(1, len(lines) - len(added), 1, len(lines), "", hunk_lines)
+    return FileDiff(path=path, status="modified", patch=(hunk,))
+
+
+def audit(text: str, path: str = WORKFLOW) -> list[tuple[str, int | None, str]]:
+    """(rule, line, severity) of every finding when ``path`` is added with ``text``."""
+    found = deterministic_findings(parse_diff(added_file(path, text)), {path: text})
+    return [(f.rule, f.line, f.severity.label) for f in found]
+
+
+def rules(text: str, path: str = WORKFLOW) -> set[str]:
+    return {rule for rule, _, _ in audit(text, path)}
+
+
+# ---------------------------------------------------------------- injections the old rules missed
+
+GITHUB_SCRIPT = """\
+on: issues
+permissions: {}
+jobs:
+  greet:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/github-script@60a0d83039c74a4aee543508d2ffcb1c3799cdea # v7.0.1
+        with:
+          script: |
+            console.log("${{ github.event.issue.title }}")
+"""
+
+
+def test_github_script_script_is_audited() -> None:
+    assert ("workflow-template-injection", 10, "high") in audit(GITHUB_SCRIPT)
+
+
+LABEL_AND_PAYLOAD = """\
+on:
+  pull_request_target:
+    types: [labeled]
+  repository_dispatch:
+permissions: {}
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "${{ github.event.label.name }}"
+      - run: echo "${{ github.event.client_payload.branch }}"
+      - run: echo '${{ toJson(github.event) }}'
+"""
+
+
+@pytest.mark.parametrize("line", [10, 11, 12])
+def test_label_names_client_payload_and_whole_event_are_injections(line: int) -> None:
+    injections = {n for rule, n, _ in audit(LABEL_AND_PAYLOAD) if rule.endswith("injection")}
+    assert line in injections
+
+
+ANCHOR = """\
+on: pull_request
+permissions: {}
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    env: &env
+      TITLE: safe
+    steps:
+      - &step
+        run: echo "${{ github.event.pull_request.title }}"
+  b:
+    runs-on: ubuntu-latest
+    steps:
+      - *step
+"""
+
+
+def test_injection_behind_a_yaml_anchor_is_found_once() -> None:
+    found = audit(ANCHOR)
+    assert found.count(("workflow-template-injection", 10, "high")) == 1
+
+
+# ------------------------------------------------------------------------- only this change's
+
+PWN = """\
+name: ci
+on:
+  pull_request_target:
+    types: [opened, synchronize]
+permissions: {}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11 # v4.1.1
+        with:
+          persist-credentials: false
+          ref: ${{ github.event.pull_request.head.sha }}
+      - run: |
+          echo "building"
+          echo "${{ github.event.pull_request.title }}"
+        env:
+          TITLE: ${{ github.event.pull_request.title }}
+      - run: echo "${{ github.event.pull_request.number }}"
+"""
+
+
+def findings_for(text: str, added: set[int]) -> list[tuple[str, int | None, str]]:
+    diff = Diff((changed_file(text, added),))
+    found = deterministic_findings(diff, {WORKFLOW: text})
+    return [(f.rule, f.line, f.severity.label) for f in found]
+
+
+def test_pwn_request_and_injection_when_introduced() -> None:
+    found = findings_for(PWN, set(range(1, 20)))
+    assert ("workflow-pwn-request", 13, "critical") in found
+    assert ("workflow-template-injection", 16, "high") in found
+    assert all(line not in (18, 19) for _, line, _ in found), "env: and the number are safe"
+
+
+def test_existing_dangers_are_not_this_changes_findings() -> None:
+    assert findings_for(PWN, added={19}) == []
+
+
+def test_adding_only_the_head_checkout_is_a_pwn_request() -> None:
+    """zizmor flags the trigger line only; our rule catches the checkout added later."""
+    assert ("workflow-pwn-request", 13, "critical") in findings_for(PWN, added={13})
+
+
+def test_an_ignore_comment_added_by_the_change_does_not_silence_the_audit() -> None:
+    text = GITHUB_SCRIPT.replace('title }}")', 'title }}") # zizmor: ignore[template-injection]')
+    assert "workflow-template-injection" in rules(text)
+
+
+def test_a_token_in_the_environment_neither_leaks_nor_breaks_the_offline_audit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # With a token in its environment zizmor goes online (and fails without a network).
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_" + "x" * 36)
+    monkeypatch.setenv("GH_TOKEN", "ghp_" + "y" * 36)
+    monkeypatch.setenv("ZIZMOR_CONFIG", "/nonexistent/zizmor.yml")
+    assert "workflow-template-injection" in rules(GITHUB_SCRIPT)
+
+
+def test_composite_action_is_audited() -> None:
+    action = """\
+name: greet
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: echo "${{ github.event.pull_request.title }}"
+"""
+    assert ("workflow-template-injection", 6, "high") in audit(action, "tools/greet/action.yml")
+
+
+def test_hygiene_findings_are_capped_at_medium() -> None:
+    text = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+    text += "      - uses: actions/checkout@v4\n"
+    found = audit(text)
+    assert ("workflow-unpinned-uses", 6, "medium") in found
+    assert all(severity != "high" for _, _, severity in found)
+
+
+def test_a_missing_auditor_is_a_finding_not_a_silent_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(workflows, "zizmor_binary", lambda: "/nonexistent/zizmor")
+    [finding] = deterministic_findings(
+        parse_diff(added_file(WORKFLOW, GITHUB_SCRIPT)), {WORKFLOW: GITHUB_SCRIPT}
+    )
+    assert (finding.rule, finding.severity) == ("workflow-not-audited", Severity.MEDIUM)
+    assert "zizmor could not be started" in finding.body
+
+
+def test_a_file_zizmor_cannot_read_leaves_the_others_audited() -> None:
+    """An action zizmor's schema refuses is skipped with a warning; a workflow zizmor cannot
+    parse fails its whole run. Neither may hide the injection in the file beside it."""
+    refused = "runs:\n  using: composite\n  steps: 3\n"
+    unparsable = "on:\n  workflow_dispatch:\n    inputs:\n      X:\n        type: strin\n"
+    unparsable += "jobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n"
+    files = {"tools/a/action.yml": refused, ".github/workflows/b.yml": unparsable,
+             WORKFLOW: GITHUB_SCRIPT}  # fmt: skip
+    diff = parse_diff("".join(added_file(path, text) for path, text in files.items()))
+    found = {(f.rule, f.path, f.severity.label) for f in deterministic_findings(diff, files)}
+    assert ("workflow-template-injection", WORKFLOW, "high") in found
+    assert ("workflow-not-audited", "tools/a/action.yml", "medium") in found
+    assert ("workflow-not-audited", ".github/workflows/b.yml", "medium") in found
+
+
+def test_workflow_paths_and_broken_yaml() -> None:
+    diff = parse_diff(
+        added_file(".github/workflows/a.yml", "on: push\n")
+        + added_file("action.yml", "runs: {}\n")
+        + added_file("src/x.yml", "a: 1\n")
+    )
+    assert workflows.workflow_paths(diff) == [".github/workflows/a.yml", "action.yml"]
+    assert audit("on: [push\n") == []
+
+
+# ------------------------------------------------------------------- inputs built to stall us
+
+RECURSIVE = """\
+on: push
+permissions: {}
+jobs:
+  a: &job
+    runs-on: ubuntu-latest
+    needs: [*job]
+    steps:
+      - run: echo hi
+"""
+
+LAUGHS = "on: push\nx0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"x{i}: &x{i} [{', '.join([f'*x{i - 1}'] * 9)}]\n" for i in range(1, 12)
+)
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (RECURSIVE, "refers to a node that contains it"),
+        (LAUGHS, "once its aliases are followed"),
+        ("on: push\nx: " + "a" * (100 * 1024 * 1024) + "\n", "byte limit"),
+        ("on: push\nx: " + "[" * 50_000 + "]" * 50_000 + "\n", "nested deeper|took longer"),
+    ],
+    ids=["recursive-alias", "billion-laughs", "100MB-line", "deep-nesting"],
+)
+def test_a_file_built_to_stall_the_audit_is_reported_not_walked(text: str, reason: str) -> None:
+    started = time.monotonic()
+    found = deterministic_findings(parse_diff(added_file(WORKFLOW, text[:2000])), {WORKFLOW: text})
+    assert time.monotonic() - started < 10
+    [finding] = found
+    assert (finding.rule, finding.severity) == ("workflow-not-audited", Severity.HIGH)
+    assert re.search(reason, finding.body)
+
+
+@pytest.mark.timeout(30)
+def test_two_recursive_files_in_one_change() -> None:
+    other = ".github/workflows/other.yml"
+    diff = parse_diff(added_file(WORKFLOW, RECURSIVE) + added_file(other, RECURSIVE))
+    found = deterministic_findings(diff, {WORKFLOW: RECURSIVE, other: RECURSIVE})
+    assert sorted(f.path for f in found if f.rule == "workflow-not-audited") == [WORKFLOW, other]
+
+
+def test_an_audit_out_of_time_is_a_high_finding_and_not_retried_per_file() -> None:
+    other = ".github/workflows/other.yml"
+    files = {WORKFLOW: GITHUB_SCRIPT, other: GITHUB_SCRIPT}
+    diff = parse_diff("".join(added_file(path, text) for path, text in files.items()))
+    started = time.monotonic()
+    found = workflows.workflow_findings(diff, files, timeout=0.001)
+    assert time.monotonic() - started < 10
+    assert {(f.rule, f.path, f.severity) for f in found} == {
+        ("workflow-not-audited", WORKFLOW, Severity.HIGH),
+        ("workflow-not-audited", other, Severity.HIGH),
+    }
+    assert "zizmor did not finish within 0.001 s" in found[0].body

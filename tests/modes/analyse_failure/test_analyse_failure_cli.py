@@ -1,0 +1,169 @@
+"""analyse-failure through the CLI with local logs: no API, no model.
+
+The logs are real: pytest run on a small project with a failing test, wrapped in the runner's
+log format and zip layout by the corpus generator (``tests/corpus``). ``failed_run()`` builds
+them once per test session; the GitHub and model tests import it too.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.git_builder import GitRepoBuilder
+from tests.harness import payloads
+from tests.harness.payloads import REPO_ROOT
+from tests.helpers.failed_run import ERROR_LINE, ROOT_CAUSE, failed_run, run_cli, zip_of
+
+ROOT = REPO_ROOT
+
+
+def test_local_zip_gives_the_json_contract_offline(tmp_path: Path) -> None:
+    run = failed_run()
+    code, outputs, summary, stdout, _ = run_cli(
+        tmp_path, "--provider", "none", "--logs", str(run.zip_path), "--json"
+    )
+    assert code == 0
+    document = json.loads(stdout)
+    assert document["failure_type"] == "test_failure"
+    assert document["root_cause"] == ROOT_CAUSE
+    assert ERROR_LINE in document["excerpt"] and ROOT_CAUSE in document["excerpt"]
+    assert [(j["name"], j["failed_step"]) for j in document["failed_jobs"]] == [
+        ("test", "Run tests")
+    ]
+    assert document["is_flaky"] == "false" and document["tokens_used"] == 0
+    assert outputs["failure_type"] == "test_failure"
+    assert json.loads(outputs["failed_jobs"])[0]["conclusion"] == "failure"
+    assert json.loads(outputs["responsible_files"])[0]["path"] == "tests/test_failing.py"
+    assert summary.startswith(
+        "### cicd-agent analyse-failure\n\nThe run failed with a test failure"
+    )
+    assert ROOT_CAUSE in summary
+
+
+def test_excerpt_file_goes_under_runner_temp_never_into_the_checkout(tmp_path: Path) -> None:
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    code, outputs, *_ = run_cli(
+        tmp_path,
+        "--provider", "none", "--logs", str(failed_run().zip_path),
+        environ={"GITHUB_WORKSPACE": str(checkout)},
+    )  # fmt: skip
+    excerpt = Path(outputs["excerpt_file"])
+    assert code == 0
+    assert excerpt.parent == tmp_path / "runner_temp"
+    assert ERROR_LINE in excerpt.read_text()
+    assert list(checkout.iterdir()) == []
+
+
+@pytest.mark.parametrize("form", ["folder", "job_text"])
+def test_a_folder_or_one_job_text_file_reads_like_the_zip(tmp_path: Path, form: str) -> None:
+    run = failed_run()
+    path = run.folder if form == "folder" else run.job_text
+    code, outputs, *_ = run_cli(tmp_path, "--provider", "none", "--logs", str(path))
+    assert code == 0
+    assert outputs["failure_type"] == "test_failure"
+    assert outputs["root_cause"] == ROOT_CAUSE
+
+
+def test_non_utf8_bytes_in_a_log_are_read(tmp_path: Path) -> None:
+    log = failed_run().job_log.replace(b"assert 5 == 6", b"assert 5 == 6 \xff\xfe caf\xe9")
+    path = tmp_path / "latin1.zip"
+    path.write_bytes(zip_of({"0_test.txt": log}))
+    code, outputs, _, stdout, _ = run_cli(
+        tmp_path, "--provider", "none", "--logs", str(path), "--json"
+    )
+    assert code == 0
+    assert json.loads(stdout)["failure_type"] == "test_failure"
+    assert "assert 5 == 6" in outputs["root_cause"]
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b"PK\x03\x04 this is not really a zip", "is not a readable zip archive"),
+        (zip_of({}), "holds no job logs"),
+    ],
+)
+def test_a_corrupt_or_empty_zip_is_a_usage_error(tmp_path: Path, content: bytes, says: str) -> None:
+    path = tmp_path / "logs.zip"
+    path.write_bytes(content)
+    code, outputs, summary, stdout, _ = run_cli(
+        tmp_path, "--provider", "none", "--logs", str(path), "--json"
+    )
+    assert code == 2
+    error = json.loads(stdout)["error"]
+    assert says in error and error.count(". ") == 0  # one sentence
+    assert says in outputs["error"]
+    assert "could not finish" in summary
+
+
+def test_no_logs_and_no_run_says_how_to_give_them(tmp_path: Path) -> None:
+    code, _, _, stdout, _ = run_cli(tmp_path, "--provider", "none", "--json")
+    assert code == 2
+    assert "pass --logs PATH" in json.loads(stdout)["error"]
+
+
+def test_a_later_step_of_the_failing_job_ranks_the_changed_file(tmp_path: Path) -> None:
+    """``--logs`` with the job's own pull_request event: the change comes from the checkout."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("base", {"src/calc.py": "def add(a, b):\n    return a + b\n"})
+    head = repo.commit(
+        "add a failing test", {"tests/test_failing.py": "def test_x():\n    assert 0\n"}
+    )
+    payload = payloads.example("pull_request", "opened")
+    payload["pull_request"]["head"]["sha"], payload["pull_request"]["base"]["sha"] = head, base
+    event = payloads.write_event(tmp_path, payload)
+    code, _, _, stdout, _ = run_cli(
+        tmp_path,
+        "--provider", "none", "--logs", str(failed_run().zip_path), "--json",
+        environ={"GITHUB_EVENT_PATH": str(event), "GITHUB_EVENT_NAME": "pull_request",
+                 "GITHUB_WORKSPACE": str(repo.path)},
+    )  # fmt: skip
+    assert code == 0
+    document = json.loads(stdout)
+    top = document["responsible_files"][0]
+    assert (top["path"], top["changed"]) == ("tests/test_failing.py", True)
+    assert document["responsible_commit"] == head
+    assert document["changed_files"] == 1
+
+
+def test_the_console_script_runs_offline(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [str(Path(sys.executable).with_name("cicd-agent")), "analyse-failure",
+         "--provider", "none", "--logs", str(failed_run().zip_path), "--json"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "RUNNER_TEMP": str(tmp_path)},
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["root_cause"] == ROOT_CAUSE
+
+
+def test_the_bundled_example_explains_its_failure(tmp_path: Path) -> None:
+    """The README's quick start: the example zip is a real failed run."""
+    (example,) = (ROOT / "examples" / "logs").glob("*.zip")
+    code, _, _, stdout, _ = run_cli(
+        tmp_path, "--provider", "none", "--logs", str(example), "--json"
+    )
+    document = json.loads(stdout)
+    assert code == 0
+    assert document["failure_type"] == "test_failure"
+    assert "assert" in document["root_cause"] and "assert" in document["excerpt"]
+
+
+def test_an_offline_run_on_local_logs_imports_no_sdk(tmp_path: Path) -> None:
+    probe = (
+        "import io, sys\n"
+        "from cicd_agent.cli import main\n"
+        f"code = main(['analyse-failure', '--provider', 'none', '--logs', {str(failed_run().zip_path)!r}],"
+        " environ={}, stdout=io.StringIO(), stderr=io.StringIO())\n"
+        "print(code, [m for m in ('openai', 'github', 'git', 'requests') if m in sys.modules])\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert completed.stdout.strip() == "0 []", completed.stderr

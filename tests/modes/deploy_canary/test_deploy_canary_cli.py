@@ -1,0 +1,109 @@
+"""deploy-gate --phase canary end to end through the CLI against a real Prometheus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.harness.prometheus_server import PrometheusServer, free_port
+from tests.helpers.canary import scenario_config
+from tests.helpers.cli import run_cli
+
+
+def run_canary(
+    tmp_path: Path, server_url: str, scenario: str, *extra: str, end: float | None = None
+) -> tuple[int, dict[str, str], str, str]:
+    environ = {
+        "CICD_AGENT_INPUTS": json.dumps(
+            {"prometheus-username": "canary", "prometheus-password": "canary-test-password"}
+        ),
+    }
+    argv = [
+        "deploy-gate",
+        "--phase",
+        "canary",
+        "--provider",
+        "none",
+        "--prometheus-url",
+        server_url,
+        "--canary-config",
+        scenario_config(scenario).model_dump_json(),
+        *(["--canary-end", str(end)] if end is not None else []),
+        *extra,
+    ]
+    done = run_cli(argv, tmp_path, environ)
+    return done.code, done.outputs, done.summary, done.stdout
+
+
+def test_identical_canary_is_promoted(prometheus_server: PrometheusServer, tmp_path: Path) -> None:
+    code, outputs, summary, log = run_canary(
+        tmp_path, prometheus_server.url, "identical", end=prometheus_server.end
+    )
+    assert code == 0
+    assert outputs["verdict"] == "promote"
+    assert outputs["rollback"] == "false"
+    assert outputs["healthy"] == "true"
+    assert float(outputs["canary_score"]) == 100.0
+    metrics = json.loads(outputs["metric_results"])
+    assert {m["name"] for m in metrics} == {"latency", "errors"}
+    assert summary.splitlines()[2].startswith("Canary verdict: promote")
+    assert "::add-mask::canary-test-password" in log
+
+
+def test_slower_canary_is_rolled_back_and_fail_on_rollback_exits_1(
+    prometheus_server: PrometheusServer, tmp_path: Path
+) -> None:
+    code, outputs, summary, log = run_canary(
+        tmp_path,
+        prometheus_server.url,
+        "latency_up30",
+        "--fail-on",
+        "rollback",
+        end=prometheus_server.end,
+    )
+    assert code == 1
+    assert outputs["verdict"] == "rollback"
+    assert outputs["rollback"] == "true"
+    assert "Canary verdict: rollback" in summary
+    assert "::warning title=latency::" in log
+    assert "fail-on rollback" in log
+
+
+def test_prometheus_down_never_promotes_and_exits_3_with_outputs(tmp_path: Path) -> None:
+    code, outputs, summary, _ = run_canary(
+        tmp_path, f"http://127.0.0.1:{free_port()}", "identical", end=1_800_000_000.0
+    )
+    assert code == 3
+    assert outputs["verdict"] == "continue"
+    assert outputs["healthy"] == "false"
+    assert outputs["rollback"] == "false"
+    assert "could not see the canary" in summary
+
+
+def test_a_fail_on_the_canary_cannot_produce_is_refused_before_prometheus_is_read(
+    tmp_path: Path,
+) -> None:
+    code, outputs, _, _ = run_canary(
+        tmp_path, f"http://127.0.0.1:{free_port()}", "identical", "--fail-on", "hold"
+    )
+    assert code == 2  # not 3: nothing was read, the option was wrong
+    assert "fail-on 'hold' is not valid for deploy-gate --phase canary" in outputs["error"]
+    assert (outputs["verdict"], outputs["rollback"]) == ("continue", "false")
+
+
+def test_missing_prometheus_url_is_a_usage_error_that_fails_safe(tmp_path: Path) -> None:
+    done = run_cli(["deploy-gate", "--phase", "canary", "--provider", "none"], tmp_path)
+    code, outputs = done.code, done.outputs
+    assert code == 2
+    assert outputs["verdict"] == "continue"
+    assert outputs["rollback"] == "false"
+    assert "prometheus-url" in outputs["error"]
+
+
+def test_a_bad_flag_still_fails_closed(tmp_path: Path) -> None:
+    done = run_cli(["deploy-gate", "--no-such-flag"], tmp_path)
+    code, outputs = done.code, done.outputs
+    assert code == 2
+    assert outputs["recommendation"] == "hold"
+    assert outputs["verdict"] == "continue"
+    assert outputs["rollback"] == "false"

@@ -1,0 +1,479 @@
+"""deploy-gate through the CLI on real git repositories: outputs, summary, audit, fail-on,
+event defaults, failing closed, and the Slack notification against a local HTTP server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from tests.git_builder import GitRepoBuilder, fast_import_commit
+from tests.harness.payloads import example, write_event
+from tests.helpers.cli import run_cli
+
+OUTPUTS = (
+    "risk_level", "risk_score", "recommendation", "strategy", "canary_percentage",
+    "requires_approval", "safety_score", "test_scope", "test_paths", "build_strategy",
+    "change_types", "reasons", "missing_signals", "audit_file", "tokens_used", "cost_usd",
+)  # fmt: skip
+WEEKDAY_NOON = "2026-11-18T12:00:00+00:00"
+SOURCE = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(20))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> GitRepoBuilder:
+    repo = GitRepoBuilder(tmp_path / "project")
+    repo.commit(
+        "Initial project",
+        {
+            "src/shop/orders.py": SOURCE,
+            "src/shop/users.py": SOURCE,
+            "tests/test_orders.py": "def test_orders():\n    assert True\n",
+            "README.md": "# shop\n",
+            "poetry.lock": "[[package]]\nname = 'requests'\nversion = '2.31.0'\n",
+            ".github/workflows/ci.yml": "on: push\njobs: {}\n",
+        },
+    )
+    return repo
+
+
+def run(
+    tmp_path: Path,
+    repo: GitRepoBuilder,
+    *args: str,
+    environ: dict[str, str] | None = None,
+) -> tuple[int, dict[str, str], str, dict[str, Any] | None]:
+    argv = ["deploy-gate", "--provider", "none", "--repo", str(repo.path), *args]
+    if "--deploy-time" not in args:
+        argv += ["--deploy-time", WEEKDAY_NOON]
+    # Off a runner (no RUNNER_TEMP) unless the test says otherwise: the audit goes under .git.
+    done = run_cli(argv, tmp_path, {"RUNNER_TEMP": "", **(environ or {})})
+    return done.code, done.outputs, done.summary, done.document
+
+
+def test_docs_only_change_ships_directly_and_skips_tests(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    base = project.head()
+    head = project.commit(
+        "Explain the shop", {"README.md": "# shop\n\nHow to run it.\n", "docs/run.md": "Run it.\n"}
+    )
+    code, outputs, summary, document = run(
+        tmp_path, project, "--base", base, "--head", head, "--json"
+    )
+    assert code == 0
+    assert set(OUTPUTS) <= set(outputs)
+    assert document is not None and set(OUTPUTS) - {"safety_score"} <= set(document)
+    assert outputs["risk_level"] == "low"
+    assert outputs["recommendation"] == "proceed"
+    assert outputs["strategy"] == "direct"
+    assert outputs["test_scope"] == "none"
+    assert json.loads(outputs["change_types"]) == ["docs"]
+    assert outputs["safety_score"] == ""
+    assert json.loads(outputs["missing_signals"]) == [
+        "tests",
+        "coverage",
+        "review",
+        "failure_rate",
+        "model",
+    ]
+    # The decision comes first, then the signals table, then the reasons.
+    assert (
+        summary.index("Proceed directly")
+        < summary.index("**CI signals**")
+        < summary.index("**Reasons**")
+    )
+
+
+def test_migration_with_lockfile_bump_needs_approval_and_a_full_build(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    base = project.head()
+    head = project.commit(
+        "Add order status column",
+        {
+            "src/shop/migrations/0002_order_status.py": "operations = ['AddField order.status']\n",
+            "poetry.lock": "[[package]]\nname = 'requests'\nversion = '2.32.3'\n",
+        },
+    )
+    code, outputs, summary, _ = run(tmp_path, project, "--base", base, "--head", head)
+    assert code == 0
+    assert outputs["requires_approval"] == "true"
+    assert outputs["strategy"] == "blue_green"
+    assert outputs["build_strategy"] == "full"
+    assert outputs["risk_level"] != "low"
+    assert {"migration", "lockfile"} <= set(json.loads(outputs["change_types"]))
+    assert "a migration change needs a human approval" in summary
+    reasons = json.loads(outputs["reasons"])
+    assert any("src/shop/migrations/0002_order_status.py" in r["evidence"] for r in reasons)
+
+
+def test_destructive_migration_is_high_risk(tmp_path: Path, project: GitRepoBuilder) -> None:
+    base = project.head()
+    head = project.commit(
+        "Drop legacy table", {"db/migration/V7__drop_legacy.sql": "DROP TABLE legacy_orders;\n"}
+    )
+    _, outputs, _, _ = run(tmp_path, project, "--base", base, "--head", head)
+    assert outputs["risk_level"] in ("high", "critical")
+    reasons = json.loads(outputs["reasons"])
+    destructive = next(r for r in reasons if r["signal"] == "destructive_migration")
+    assert "DROP TABLE legacy_orders;" in destructive["evidence"][0]
+
+
+def test_workflow_edit_is_ci_and_runs_the_full_suite(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    base = project.head()
+    head = project.commit(
+        "Cache pip", {".github/workflows/ci.yml": "on: [push, pull_request]\njobs: {}\n"}
+    )
+    _, outputs, _, _ = run(tmp_path, project, "--base", base, "--head", head)
+    assert json.loads(outputs["change_types"]) == ["ci"]
+    assert outputs["test_scope"] == "full"
+    assert outputs["strategy"] == "direct"
+
+
+def test_source_change_targets_its_tests(tmp_path: Path, project: GitRepoBuilder) -> None:
+    base = project.head()
+    head = project.commit("Speed up orders", {"src/shop/orders.py": SOURCE + "CACHE = {}\n"})
+    _, outputs, _, _ = run(tmp_path, project, "--base", base, "--head", head)
+    assert outputs["test_scope"] == "targeted"
+    assert json.loads(outputs["test_paths"]) == ["tests/test_orders.py"]
+    assert outputs["build_strategy"] == "cached"
+    users_only = project.commit("Touch users", {"src/shop/users.py": SOURCE + "X = 1\n"})
+    _, outputs, _, _ = run(tmp_path, project, "--base", head, "--head", users_only)
+    assert outputs["test_scope"] == "full"
+
+
+JUNIT_FAILING = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" tests="3" failures="1" errors="0" skipped="0">
+<testcase classname="t" name="a"/><testcase classname="t" name="b"/>
+<testcase classname="t" name="c"><failure message="boom">assert 1 == 2</failure></testcase>
+</testsuite></testsuites>
+"""
+
+
+def test_failing_tests_hold_and_fail_on_hold_exits_1(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    base = project.head()
+    head = project.commit("Speed up orders", {"src/shop/orders.py": SOURCE + "CACHE = {}\n"})
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "junit.xml").write_text(JUNIT_FAILING)
+    audit = tmp_path / "audit.jsonl"
+    code, outputs, summary, _ = run(
+        tmp_path,
+        project,
+        "--base",
+        base,
+        "--head",
+        head,
+        "--fail-on",
+        "hold",
+        "--junit",
+        str(tmp_path / "reports" / "*.xml"),
+        "--audit-file",
+        str(audit),
+    )
+    assert code == 1
+    assert outputs["recommendation"] == "hold"
+    assert "1 test(s) failed" in summary
+    assert "missing_signals" in outputs and "tests" not in json.loads(outputs["missing_signals"])
+    record = json.loads(audit.read_text().splitlines()[-1])
+    assert record["verdict"]["recommendation"] == "hold"
+    assert record["inputs_digest"].startswith("sha256:")
+    assert str(tmp_path / "reports" / "junit.xml") in record["inputs"]["reports"]
+
+
+def test_freeze_window_holds_and_weekend_needs_approval_for_high_risk(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    base = project.head()
+    head = project.commit(
+        "Change auth", {"src/shop/auth/login.py": SOURCE, "Dockerfile": "FROM python:3.12\n"}
+    )
+    _, outputs, summary, _ = run(
+        tmp_path,
+        project,
+        "--base",
+        base,
+        "--head",
+        head,
+        "--freeze-windows",
+        "2026-11-16/2026-11-20",
+        "--timezone",
+        "Europe/Berlin",
+    )
+    assert outputs["recommendation"] == "hold"
+    assert "inside the freeze window 2026-11-16/2026-11-20" in summary
+    _, outputs, summary, _ = run(
+        tmp_path,
+        project,
+        "--base",
+        base,
+        "--head",
+        head,
+        "--policy",
+        '{"off_hours_approval_from": "medium"}',
+        "--deploy-time",
+        "2026-11-21T23:30:00+00:00",
+    )
+    assert outputs["recommendation"] == "proceed"
+    assert outputs["requires_approval"] == "true"
+    assert "on a weekend" in summary
+
+
+def test_unknown_base_fails_closed(tmp_path: Path, project: GitRepoBuilder) -> None:
+    code, outputs, summary, _ = run(tmp_path, project, "--base", "1" * 40, "--head", project.head())
+    assert code == 2
+    assert outputs["recommendation"] == "hold"
+    assert "fetch-depth: 0" in outputs["error"] + summary
+    assert Path(outputs["audit_file"]).read_text().count('"finished": false') == 1
+
+
+def test_a_bad_option_is_reported_before_git_is_read(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    code, outputs, _, _ = run(tmp_path, project, "--base", "1" * 40, "--approval-confidence", "7")
+    assert code == 2
+    assert "approval-confidence must be between 0 and 1" in outputs["error"]
+
+
+def test_invalid_policy_is_a_usage_error(tmp_path: Path, project: GitRepoBuilder) -> None:
+    code, outputs, _, _ = run(tmp_path, project, "--policy", '{"stratgy": {}}')
+    assert code == 2
+    assert "stratgy" in outputs["error"]
+    assert outputs["recommendation"] == "hold"
+
+
+def test_a_fail_on_the_deploy_phase_cannot_produce_is_a_usage_error(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    code, outputs, _, _ = run(tmp_path, project, "--fail-on", "rollback")
+    assert code == 2  # was accepted and did nothing: the gate looked armed but never fired
+    assert "fail-on 'rollback' is not valid for deploy-gate --phase deploy" in outputs["error"]
+    assert outputs["recommendation"] == "hold"
+
+
+def test_push_event_that_created_the_branch_judges_the_head(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    head = project.commit("Speed up orders", {"src/shop/orders.py": SOURCE + "CACHE = {}\n"})
+    payload = dict(example("push"))
+    payload.update(before="0" * 40, after=head, ref="refs/heads/feature", created=True)
+    event = write_event(tmp_path, payload)
+    _, outputs, summary, _ = run(tmp_path, project, "--event", str(event), "--event-name", "push")
+    assert json.loads(outputs["change_types"]) == ["source"]
+    assert "created the branch" in summary
+
+
+def test_default_audit_file_keeps_the_checkout_clean(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    code, outputs, _, _ = run(tmp_path, project)
+    assert code == 0
+    audit = Path(outputs["audit_file"])
+    assert audit.is_relative_to(project.path / ".git")
+    assert project.git("status", "--porcelain") == ""
+    run(tmp_path, project)
+    assert len(audit.read_text().splitlines()) == 2
+    on_runner = tmp_path / "runner-temp"
+    _, outputs, _, _ = run(tmp_path, project, environ={"RUNNER_TEMP": str(on_runner)})
+    assert Path(outputs["audit_file"]).is_relative_to(on_runner)
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        type(self).received.append(json.loads(self.rfile.read(length)))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    received: ClassVar[list[dict[str, Any]]] = []
+    handler = type("Hook", (_Hook,), {"received": received})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/services/T000/B000/secretpart", received
+    server.shutdown()
+    server.server_close()
+
+
+def test_slack_gets_one_message_for_a_hold_and_none_for_a_plain_proceed(
+    tmp_path: Path, project: GitRepoBuilder, webhook: tuple[str, list[dict[str, Any]]]
+) -> None:
+    url, received = webhook
+    base = project.head()
+    head = project.commit("Docs", {"docs/a.md": "a\n"})
+    run(tmp_path, project, "--base", base, "--head", head, "--slack-webhook-url", url)
+    assert received == []
+    run(
+        tmp_path,
+        project,
+        "--base",
+        base,
+        "--head",
+        head,
+        "--slack-webhook-url",
+        url,
+        "--policy",
+        '{"hold_levels": ["low"]}',
+    )
+    assert len(received) == 1
+    assert "Hold" in received[0]["text"] and head[:12] in received[0]["text"]
+    assert "secretpart" not in received[0]["text"]
+
+
+def test_unreachable_webhook_is_a_note_not_a_failure(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    code, _, summary, _ = run(
+        tmp_path,
+        project,
+        "--slack-webhook-url",
+        "http://127.0.0.1:9/hook",
+        "--policy",
+        '{"hold_levels": ["low", "medium", "high", "critical"]}',
+    )
+    assert code == 0
+    assert "Slack message could not be sent" in summary
+
+
+def test_console_script_prints_one_json_object(tmp_path: Path, project: GitRepoBuilder) -> None:
+    base = project.head()
+    head = project.commit("Speed up orders", {"src/shop/orders.py": SOURCE + "CACHE = {}\n"})
+    script = Path(sys.executable).with_name("cicd-agent")
+    done = subprocess.run(
+        [
+            str(script),
+            "deploy-gate",
+            "--provider",
+            "none",
+            "--repo",
+            str(project.path),
+            "--base",
+            base,
+            "--head",
+            head,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    # Numbers are JSON numbers; an empty value is absent (no signal, no safety score).
+    assert set(OUTPUTS) - {"safety_score", "audit_file"} <= set(document)
+    assert "safety_score" not in document and "" not in document.values()
+    assert isinstance(document["risk_score"], float) and 0 <= document["risk_score"] <= 1
+    assert isinstance(document["canary_percentage"], int)
+    assert isinstance(document["cost_usd"], float) and document["tokens_used"] == 0
+    assert document["head"] == head and document["base"] == base
+
+
+@pytest.mark.slow
+def test_five_thousand_file_commit_is_judged_whole(tmp_path: Path, project: GitRepoBuilder) -> None:
+    base = project.head()
+    files = {f"src/gen{i % 97}/module_{i}.py": f"VALUE = {i}\n" for i in range(5000)}
+    head = fast_import_commit(project, files, "Vendor the generated client")
+    code, outputs, summary, _ = run(tmp_path, project, "--base", base, "--head", head)
+    assert code == 0
+    assert "5,000 file(s)" in summary
+    assert outputs["risk_level"] in ("high", "critical")
+    size = next(r for r in json.loads(outputs["reasons"]) if r["signal"] == "size")
+    assert size["message"].startswith("5,000 lines changed")
+
+
+def test_the_risk_is_the_one_assess_range_gives(tmp_path: Path, project: GitRepoBuilder) -> None:
+    """deploy-gate scores with analysis.risk.assess_range, as review does: one risk, no copy."""
+    from cicd_agent.analysis.risk import assess_range
+
+    base = project.head()
+    head = project.commit(
+        "Migrate and ship a binary",
+        {
+            "migrations/0002_drop.sql": "DROP TABLE orders;\n",
+            "migrations/0003_seed.bin": bytes(range(256)) * 64,
+            "src/shop/orders.py": SOURCE + "CACHE = {}\n",
+        },
+    )
+    code, _, _, document = run(tmp_path, project, "--base", base, "--head", head, "--json")
+    _, _, expected = assess_range(project.path, head, base)
+    assert code == 0 and document is not None
+    assert document["deterministic_level"] == expected.risk_level.value
+    assert document["change_types"] == [kind.value for kind in expected.change_types]
+    assert document["features"] == expected.features.model_dump(mode="json")
+    messages = {r["message"] for r in document["reasons"]}
+    assert {r.message for r in expected.reasons} <= messages
+
+
+PWN_WORKFLOW = """\
+on: pull_request_target
+permissions: {}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@b4ffde65f46336ab88eb53be808477a3936bae11 # v4.1.1
+        with:
+          persist-credentials: false
+          ref: ${{ github.event.pull_request.head.sha }}
+      - run: make test
+"""
+
+
+def test_added_token_and_pwn_request_workflow_hold_the_deployment(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    """The probe's change (issue 13.9) got "proceed" and a 10 % canary."""
+    base = project.head()
+    token = "ghp_" + "A1b2C3d4E5" * 4
+    head = project.commit(
+        "Tidy settings",
+        {
+            "src/shop/settings.py": f'API_TOKEN = "{token}"\n',
+            ".github/workflows/preview.yml": PWN_WORKFLOW,
+        },
+    )
+    code, outputs, summary, _ = run(tmp_path, project, "--base", base, "--head", head)
+    assert code == 0
+    assert outputs["recommendation"] == "hold"
+    assert outputs["risk_level"] == "critical"
+    reasons = json.loads(outputs["reasons"])
+    found = next(r for r in reasons if r["signal"] == "security_findings")
+    evidence = " ".join(found["evidence"])
+    assert "src/shop/settings.py:1" in evidence
+    assert ".github/workflows/preview.yml:10" in evidence and "pull_request_target" in evidence
+    assert "secret(s) added (src/shop/settings.py:1)" in summary
+    assert token not in summary and token not in json.dumps(outputs)
+
+
+def test_unpinned_action_alone_does_not_raise_the_deployment_risk(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    base = project.head()
+    workflow = "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+    workflow += "    steps:\n      - uses: actions/setup-python@v5\n"
+    head = project.commit("CI: set up Python", {".github/workflows/ci.yml": workflow})
+    code, outputs, _, _ = run(tmp_path, project, "--base", base, "--head", head)
+    assert code == 0
+    reasons = json.loads(outputs["reasons"])
+    assert not any(r["signal"] == "security_findings" for r in reasons)

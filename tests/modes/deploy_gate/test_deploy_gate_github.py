@@ -1,0 +1,161 @@
+"""deploy-gate's GitHub signals through PyGithub and the validating Prism mock: review
+decisions, the workflow's failure rate, the previous deployment, and GitHub failing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.git_builder import GitRepoBuilder
+from tests.harness.payloads import example, write_event
+from tests.helpers.cli import run_cli
+
+REVIEWS = r"/repos/octocat/Hello-World/pulls/\d+/reviews"
+RUNS = r"/repos/octocat/Hello-World/actions/workflows/deploy\.yml/runs"
+DEPLOYMENTS = r"/repos/octocat/Hello-World/deployments"
+SOURCE = "".join(f"def f{i}(x):\n    return x * {i}\n\n" for i in range(20))
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> GitRepoBuilder:
+    repo = GitRepoBuilder(tmp_path / "project")
+    repo.commit(
+        "Initial",
+        {"src/shop/orders.py": SOURCE, "tests/test_orders.py": "def test_x():\n    pass\n"},
+    )
+    return repo
+
+
+def reviews(*states: tuple[str, str]) -> Any:
+    def edit(listing: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {**listing[0], "id": n, "state": state, "user": {**listing[0]["user"], "login": who}}
+            for n, (who, state) in enumerate(states, start=1)
+        ]
+
+    return edit
+
+
+def runs(*conclusions: str) -> Any:
+    def edit(listing: dict[str, Any]) -> dict[str, Any]:
+        template = listing["workflow_runs"][0]
+        made = [
+            {**template, "id": 500 + n, "conclusion": c, "status": "completed",
+             "created_at": f"2026-11-{17 - n:02d}T08:00:00Z"}
+            for n, c in enumerate(conclusions)
+        ]  # fmt: skip
+        return {"total_count": len(made), "workflow_runs": made}
+
+    return edit
+
+
+def run(
+    tmp_path: Path, github_api: Any, repo: GitRepoBuilder, *args: str
+) -> tuple[int, dict[str, str], str]:
+    environ = {
+        **github_api.env(),
+        "RUNNER_TEMP": "",  # off a runner: the audit file goes under .git
+        "GITHUB_WORKFLOW_REF": "octocat/Hello-World/.github/workflows/deploy.yml@refs/heads/main",
+        "GITHUB_REF_NAME": "main",
+    }
+    argv = [
+        "deploy-gate", "--provider", "none", "--repo", str(repo.path),
+        "--deploy-time", "2026-11-18T12:00:00+00:00", *args,
+    ]  # fmt: skip
+    done = run_cli(argv, tmp_path, environ)
+    return done.code, done.outputs, done.summary
+
+
+def change(repo: GitRepoBuilder) -> tuple[str, str]:
+    base = repo.head()
+    return base, repo.commit("Speed up orders", {"src/shop/orders.py": SOURCE + "CACHE = {}\n"})
+
+
+def test_approved_review_and_recent_runs_make_the_safety_score(
+    tmp_path: Path, github_api: Any, project: GitRepoBuilder
+) -> None:
+    base, head = change(project)
+    github_api.proxy.script("GET", REVIEWS, edit=reviews(("ann", "APPROVED")))
+    github_api.proxy.script(
+        "GET", RUNS, edit=runs("success", "failure", "success", "cancelled", "success")
+    )
+    code, outputs, summary = run(tmp_path, github_api, project, "--base", base, "--head", head)
+    assert code == 0
+    # review 25 x 100, failure rate 10 x 75 (cancelled runs are not counted) over 35.
+    assert float(outputs["safety_score"]) == pytest.approx((2500 + 750) / 35, abs=0.01)
+    assert json.loads(outputs["missing_signals"]) == ["tests", "coverage", "model"]
+    assert "#1347 approved" in summary
+    assert "1/4 runs failed in the last 14 day(s)" in summary
+    (call,) = github_api.proxy.calls("GET", RUNS)
+    assert call.query["branch"] == ["main"] and call.query["status"] == ["completed"]
+    assert github_api.proxy.calls("GET", rf"/repos/octocat/Hello-World/commits/{head}/pulls")
+
+
+def test_requested_changes_hold_the_deploy(
+    tmp_path: Path, github_api: Any, project: GitRepoBuilder
+) -> None:
+    base, head = change(project)
+    github_api.proxy.script("GET", REVIEWS, edit=reviews(("bob", "CHANGES_REQUESTED")))
+    github_api.proxy.script("GET", RUNS, edit=runs("success"))
+    code, outputs, summary = run(
+        tmp_path, github_api, project, "--base", base, "--head", head, "--fail-on", "hold"
+    )
+    assert code == 1
+    assert outputs["recommendation"] == "hold"
+    assert "a reviewer requested changes" in summary
+
+
+def test_github_failing_leaves_the_signal_missing_not_green(
+    tmp_path: Path, github_api: Any, project: GitRepoBuilder
+) -> None:
+    base, head = change(project)
+    github_api.proxy.fail(
+        "GET", r"/repos/octocat/Hello-World/commits/\w+/pulls", 500, "boom", times=None
+    )
+    github_api.proxy.fail("GET", RUNS, 403, "Resource not accessible by integration", times=None)
+    code, outputs, summary = run(tmp_path, github_api, project, "--base", base, "--head", head)
+    assert code == 0
+    assert json.loads(outputs["missing_signals"]) == [
+        "tests",
+        "coverage",
+        "review",
+        "failure_rate",
+        "model",
+    ]
+    assert outputs["safety_score"] == ""
+    assert "Review decisions unavailable" in summary
+
+
+def test_deployment_event_compares_with_the_previous_deployment(
+    tmp_path: Path, github_api: Any, project: GitRepoBuilder
+) -> None:
+    first = project.head()
+    project.commit("Docs", {"docs/a.md": "a\n"})
+    head = project.commit("Speed up orders", {"src/shop/orders.py": SOURCE + "CACHE = {}\n"})
+    payload = json.loads(json.dumps(example("deployment")))
+    payload["deployment"].update(id=9000, sha=head, environment="production")
+    event = write_event(tmp_path, payload)
+
+    def earlier(listing: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**listing[0], "id": 8000, "sha": first, "environment": "production"}]
+
+    github_api.proxy.script("GET", DEPLOYMENTS, edit=earlier)
+    code, outputs, summary = run(
+        tmp_path,
+        github_api,
+        project,
+        "--event",
+        str(event),
+        "--event-name",
+        "deployment",
+        "--environment",
+        "production",
+    )
+    assert code == 0
+    assert set(json.loads(outputs["change_types"])) == {"docs", "source"}
+    (call,) = github_api.proxy.calls("GET", DEPLOYMENTS)
+    assert call.query["environment"] == ["production"]
+    assert f"`{first[:12]}..{head[:12]}`" in summary

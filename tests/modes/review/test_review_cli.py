@@ -1,0 +1,203 @@
+"""``cicd-agent review`` on a local repository, offline: the command-line contract."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.git_builder import GitRepoBuilder
+from tests.harness.action_runner import parse_github_output
+from tests.helpers.cli import run_cli
+
+CLI = Path(sys.executable).parent / "cicd-agent"
+AWS_KEY = "AKIA" + "QWERTYUIOPASDFGH"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> tuple[GitRepoBuilder, str, str]:
+    builder = GitRepoBuilder(tmp_path / "repo")
+    base = builder.commit("base", {"src/billing.py": "def total(items):\n    return sum(items)\n"})
+    head = builder.commit(
+        "add discount",
+        {
+            "src/billing.py": (
+                "import pdb\n\n"
+                "def total(items, discount=0):\n"
+                "    pdb.set_trace()\n"
+                f"    aws_key = '{AWS_KEY}'\n"
+                "    return sum(items) - discount\n"
+            ),
+            "docs/billing.md": "# Billing\n",
+        },
+    )
+    return builder, base, head
+
+
+def runner_env(tmp_path: Path) -> dict[str, str]:
+    (tmp_path / "out").touch()
+    (tmp_path / "summary").touch()
+    return {
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "RUNNER_TEMP": str(tmp_path),
+    }
+
+
+def run(argv: list[str], environ: dict[str, str], tmp_path: Path) -> tuple[int, str, str]:
+    """``cicd-agent ARGV`` with exactly ``environ`` (``runner_env``'s files, which tests read
+    back, or none: a developer's terminal)."""
+    done = run_cli(argv, tmp_path, environ, on_runner=False)
+    return done.code, done.stdout, done.stderr
+
+
+def test_offline_review_writes_outputs_summary_and_sarif(
+    repo: tuple[GitRepoBuilder, str, str], tmp_path: Path
+) -> None:
+    builder, base, head = repo
+    environ = runner_env(tmp_path)
+    args = ["review", "--repo", str(builder.path), "--base", base, "--head", head]
+    code, stdout, _ = run([*args, "--provider", "none"], environ, tmp_path)
+
+    assert code == 0
+    outputs = parse_github_output((tmp_path / "out").read_text())
+    assert outputs["decision"] == "comment"
+    assert (outputs["critical_count"], outputs["high_count"], outputs["findings_count"]) == (
+        "1",
+        "1",
+        "2",
+    )
+    assert outputs["risk_level"] in ("low", "medium", "high", "critical")
+    assert outputs["review_url"] == "" and outputs["tokens_used"] == "0"
+    sarif = json.loads(Path(outputs["sarif_file"]).read_text())
+    assert Path(outputs["sarif_file"]).parent == tmp_path
+    assert {r["ruleId"] for r in sarif["runs"][0]["results"]} == {
+        "cicd-agent/secret",
+        "cicd-agent/debugger",
+    }
+    summary = (tmp_path / "summary").read_text()
+    assert "| critical | `src/billing.py:5` | Possible AWS access key id committed |" in summary
+    assert AWS_KEY not in summary + stdout + (tmp_path / "out").read_text()
+    # The step exits 0 (no fail-on), so even a critical finding is a warning: an error
+    # annotation says why a step failed.
+    annotation = (
+        "::warning title=critical%3A Possible AWS access key id committed,file=src/billing.py"
+    )
+    assert f"{annotation},line=5::" in stdout
+    assert "::error" not in stdout
+
+
+def test_fail_on_makes_the_step_fail(repo: tuple[GitRepoBuilder, str, str], tmp_path: Path) -> None:
+    builder, base, head = repo
+    args = [
+        "review",
+        "--repo",
+        str(builder.path),
+        "--base",
+        base,
+        "--head",
+        head,
+        "--provider",
+        "none",
+    ]
+    assert run([*args, "--fail-on", "critical"], runner_env(tmp_path), tmp_path)[0] == 1
+    summary = (tmp_path / "summary").read_text()
+    assert "| Fail on | critical |" in summary
+
+
+def test_invalid_severities_are_usage_errors(
+    repo: tuple[GitRepoBuilder, str, str], tmp_path: Path
+) -> None:
+    builder, base, head = repo
+    args = [
+        "review",
+        "--repo",
+        str(builder.path),
+        "--base",
+        base,
+        "--head",
+        head,
+        "--provider",
+        "none",
+    ]
+    code, stdout, _ = run([*args, "--fail-on", "hihg"], runner_env(tmp_path), tmp_path)
+    assert code == 2 and "fail-on 'hihg' is not valid for review" in stdout
+    environ = runner_env(tmp_path) | {"INPUT_REPORT_ON": "severe"}
+    code, stdout, _ = run(args, environ, tmp_path)
+    assert code == 2 and "report-on 'severe' is not a severity" in stdout
+
+
+def test_json_document_and_report_on(repo: tuple[GitRepoBuilder, str, str], tmp_path: Path) -> None:
+    builder, base, head = repo
+    argv = [
+        "review", "--repo", str(builder.path), "--base", base, "--head", head,
+        "--provider", "none", "--json", "--report-on", "critical",
+        "--sarif-file", str(tmp_path / "x.sarif"),
+    ]  # fmt: skip
+    code, stdout, _ = run(argv, {}, tmp_path)
+    document = json.loads(stdout)
+    assert code == 0
+    assert document["decision"] == "comment" and document["findings_count"] == 1
+    assert document["sarif_file"] == str(tmp_path / "x.sarif")
+    assert [f["rule"] for f in document["findings"]] == ["secret", "debugger"]
+    assert document["report_on"] == "critical"
+
+
+def test_missing_base_and_missing_repository_are_usage_errors(tmp_path: Path) -> None:
+    # Outside a runner a mistake is one line on stderr.
+    code, _, stderr = run(["review", "--repo", str(tmp_path), "--provider", "none"], {}, tmp_path)
+    assert code == 2 and "review needs a pull request or a base commit" in stderr
+    code, _, stderr = run(
+        ["review", "--repo", str(tmp_path), "--base", "HEAD~1", "--provider", "none"], {}, tmp_path
+    )
+    assert code == 2 and "is not a git repository" in stderr
+    assert len(stderr.splitlines()) == 1
+
+
+def test_console_script_dry_run_prints_the_review_as_plain_text(
+    repo: tuple[GitRepoBuilder, str, str], tmp_path: Path
+) -> None:
+    builder, base, head = repo
+    completed = subprocess.run(
+        [str(CLI), "review", "--repo", str(builder.path), "--base", base, "--head", head,
+         "--provider", "none", "--dry-run", "--sarif-file", str(tmp_path / "r.sarif")],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    out = completed.stdout
+    assert "Review (dry run: nothing was posted)" in out
+    assert "src/billing.py line 4\n\nhigh · Leftover debugger call" in out
+    assert "##" not in out and "**" not in out  # a terminal gets no Markdown
+    assert out.count("Review decision:") == 1  # the dry run's body and the summary share it
+    assert AWS_KEY not in out
+
+
+def test_review_audits_a_changed_workflow_on_its_changed_lines(tmp_path: Path) -> None:
+    """The issue's miss: github-script's ``script:`` was never checked (13.9)."""
+    builder = GitRepoBuilder(tmp_path / "repo")
+    old = "on: issues\npermissions: {}\njobs:\n  greet:\n    runs-on: ubuntu-latest\n"
+    old += "    steps:\n      - run: echo '${{ github.event.issue.title }}'\n"
+    base = builder.commit("base", {".github/workflows/greet.yml": old})
+    new = old + (
+        "      - uses: actions/github-script@60a0d83039c74a4aee543508d2ffcb1c3799cdea # v7\n"
+        "        with:\n"
+        "          script: console.log('${{ github.event.issue.body }}')\n"
+    )
+    head = builder.commit("greet in JS too", {".github/workflows/greet.yml": new})
+    environ = runner_env(tmp_path)
+    args = ["review", "--repo", str(builder.path), "--base", base, "--head", head]
+    code, _, _ = run([*args, "--provider", "none"], environ, tmp_path)
+    assert code == 0
+    outputs = parse_github_output((tmp_path / "out").read_text())
+    sarif = json.loads(Path(outputs["sarif_file"]).read_text())
+    places = {
+        (r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
+        for r in sarif["runs"][0]["results"]
+    }
+    assert ("cicd-agent/workflow-template-injection", 10) in places
+    assert all(line != 7 for _, line in places), "line 7 was already there: not this change's"

@@ -1,0 +1,136 @@
+"""The README cannot drift from action.yml or from the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from cicd_agent.errors import ExitCode
+from tests.harness.payloads import REPO_ROOT
+
+ROOT = REPO_ROOT
+
+
+def test_readme_tables_match_action_yml() -> None:
+    completed = subprocess.run(
+        [sys.executable, "tools/readme_tables.py", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 0, completed.stderr
+
+
+def test_every_exit_code_is_documented() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for code in ExitCode:
+        assert f"| {int(code)} |" in readme
+
+
+# Options the runner supplies itself (event, workspace) or that only make sense on a terminal.
+NOT_ACTION_INPUTS = {"event", "event-name", "repo", "json", "help"}
+
+
+def test_every_cli_option_is_an_action_input() -> None:
+    import argparse
+
+    import yaml
+
+    from cicd_agent.cli import build_parser
+    from cicd_agent.modes import MODES
+
+    inputs = set(yaml.safe_load((ROOT / "action.yml").read_text())["inputs"])
+    missing: dict[str, list[str]] = {}
+    for name in MODES:
+        parser, _ = build_parser(name)
+        sub = next(
+            a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+        ).choices[name]
+        options = {
+            max(action.option_strings, key=len).lstrip("-")
+            for action in sub._actions
+            if action.option_strings
+        }
+        absent = sorted(options - inputs - NOT_ACTION_INPUTS)
+        if absent:
+            missing[name] = absent
+    assert missing == {}
+
+
+def _cli_options() -> set[str]:
+    import argparse
+
+    from cicd_agent.cli import build_parser
+    from cicd_agent.modes import MODES
+
+    options: set[str] = set()
+    for name in MODES:
+        parser, _ = build_parser(name)
+        sub = next(
+            a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+        ).choices[name]
+        options |= {
+            max(a.option_strings, key=len).lstrip("-") for a in sub._actions if a.option_strings
+        }
+    return options - {"help"}
+
+
+def test_the_readme_names_exactly_the_options_that_are_not_inputs_and_back() -> None:
+    """"Every option is also an action input" was false for four options; the README now names
+    the exceptions each way, and they must be the real ones."""
+    import re
+
+    import yaml
+
+    readme = (ROOT / "README.md").read_text()
+    inputs = set(yaml.safe_load((ROOT / "action.yml").read_text())["inputs"])
+    options = _cli_options()
+    said = re.search(r"Every option except (.+?) is also an action input", readme, re.DOTALL)
+    assert said is not None
+    assert set(re.findall(r"`--([\w-]+)`", said.group(1))) == options - inputs
+    said = re.search(r"Every input except (.+?) is also a command-line flag", readme, re.DOTALL)
+    assert said is not None
+    assert set(re.findall(r"`([\w-]+)`", said.group(1))) == inputs - options
+
+
+def _tables() -> object:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("readme_tables", ROOT / "tools/readme_tables.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_input_defaults_agree_between_the_cli_action_yml_and_the_readme() -> None:
+    """The tables show the CLI's default where action.yml leaves an input empty; where
+    action.yml or its description states a default too, they agree; and the stated defaults are
+    the ones the code uses."""
+    import re
+
+    import yaml
+
+    from cicd_agent.analysis.policy import DEFAULT_BUSINESS_HOURS
+    from cicd_agent.model.config import DEFAULT_FAST_MODEL, DEFAULT_MODEL, DEFAULT_TIMEOUT
+    from cicd_agent.modes.gen_tests.mode import DEFAULT_TEST_COMMAND
+
+    cli: dict[str, str] = _tables().cli_defaults()  # type: ignore[attr-defined]
+    assert cli["model"] == DEFAULT_MODEL and cli["fast-model"] == DEFAULT_FAST_MODEL
+    assert float(cli["model-timeout"]) == DEFAULT_TIMEOUT
+    assert cli["test-command"] == DEFAULT_TEST_COMMAND
+    assert cli["business-hours"] == DEFAULT_BUSINESS_HOURS
+    inputs = yaml.safe_load((ROOT / "action.yml").read_text())["inputs"]
+    readme = (ROOT / "README.md").read_text()
+    for name, spec in inputs.items():
+        if name not in cli:
+            continue
+        if spec.get("default", "") != "":
+            assert str(spec["default"]) == cli[name], name
+        said = re.search(r"default:? (\d[\d,.]*|UTC)\b", str(spec.get("description", "")))
+        if said:
+            assert said.group(1).replace(",", "") == cli[name], name
+        assert f"| `{name}` | no | `{cli[name]}` |" in readme, name
+    for name in ("report-on", "max-findings", "test-timeout", "approval-confidence",
+                 "failure-window-days", "model", "phase"):  # fmt: skip
+        assert name in cli, f"--{name} states no default in its help"

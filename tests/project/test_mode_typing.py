@@ -1,0 +1,80 @@
+"""The registry is typed: mypy --strict rejects a mode whose steps drift from the protocol."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from mypy import api
+
+from tests.harness.payloads import REPO_ROOT
+
+SRC = REPO_ROOT / "src"
+
+MODE = '''
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+
+from cicd_agent.context import RunContext
+from cicd_agent.errors import ExitCode
+from cicd_agent.pipeline import Mode, run_mode
+from cicd_agent.result import ModeResult
+
+
+class Counted(ModeResult):
+    count: int = 0
+
+
+class Other(ModeResult):
+    label: str = ""
+
+
+class Toy:
+    name = "toy"
+    help = "a toy mode"
+    fail_on_choices: tuple[str, ...] = ()
+    fail_closed_outputs: Mapping[str, str] = {}
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+    def collect(self, ctx: RunContext) -> list[str]: return []
+    def analyse(self, ctx: RunContext, facts: list[str]) -> int: return len(facts)
+    def ask(self, ctx: RunContext, facts: list[str], verdict: int) -> None: return None
+    def decide(self, ctx: RunContext, verdict: int, opinion: None) -> Counted:
+        return Counted(mode="toy", headline="", count=verdict)
+    def publish(self, ctx: RunContext, result: PUBLISHED) -> None: ...
+    def failure_outputs(self, ctx: RunContext) -> dict[str, str]: return {}
+    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+        return run_mode(self, ctx)
+
+
+def load() -> Mode:
+    return Toy()
+'''
+
+
+def _mypy(tmp_path: Path, published: str) -> tuple[str, int]:
+    module = tmp_path / "toy_mode.py"
+    module.write_text(MODE.replace("PUBLISHED", published))
+    os.environ["MYPYPATH"] = str(SRC)
+    limit = sys.getrecursionlimit()  # mypy raises it for the whole process: later tests need ours
+    try:
+        out, err, status = api.run(
+            ["--strict", "--no-incremental", "--follow-imports=silent", str(module)]
+        )
+    finally:
+        del os.environ["MYPYPATH"]
+        sys.setrecursionlimit(limit)
+    return out + err, status
+
+
+@pytest.mark.slow
+def test_a_mode_whose_publish_takes_another_result_is_rejected(tmp_path: Path) -> None:
+    good, status = _mypy(tmp_path, "Counted")
+    assert status == 0, good
+    drifted, status = _mypy(tmp_path, "Other")
+    assert status == 1
+    assert 'Argument 1 to "run_mode" has incompatible type "Toy"' in drifted, drifted
