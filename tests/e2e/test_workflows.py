@@ -14,7 +14,7 @@ from cicd_agent.analysis import workflows
 from cicd_agent.analysis.diff import Diff, DiffLine, FileDiff, Hunk, parse_diff
 from cicd_agent.analysis.findings import deterministic_findings
 from cicd_agent.severity import Severity
-from tests.unit.analysis.test_findings import added_file
+from tests.helpers.diffs import added_file
 
 WORKFLOW = ".github/workflows/ci.yml"
 

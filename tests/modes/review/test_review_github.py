@@ -14,14 +14,17 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.modes.review.decide import ModelFinding, ReviewAnswer
+from cicd_agent.modes.review.decide import ReviewAnswer
 from tests.git_builder import GitRepoBuilder, fast_import_commit
-from tests.harness import payloads
-from tests.harness.model_server import TEST_API_KEY
-from tests.helpers.cli import run_cli
+from tests.helpers.review import (
+    REPO,
+    REVIEWS,
+    answer,
+    model_finding,
+    pull_request_event,
+    run_review,
+)
 
-REPO = "/repos/octocat/Hello-World"
-REVIEWS = rf"{REPO}/pulls/2/reviews"
 PENDING = rf"{REPO}/pulls/2/reviews/\d+"
 COMMENTS = rf"{REPO}/issues/2/comments"
 COMMENT_EDIT = rf"{REPO}/issues/comments/\d+"
@@ -61,67 +64,12 @@ def project(tmp_path: Path) -> tuple[GitRepoBuilder, str, str]:
     return repo, base, head
 
 
-def pull_request_event(
-    tmp_path: Path,
-    base: str,
-    head: str,
-    *,
-    action: str = "opened",
-    fork: bool = False,
-    body: str = "",
-) -> Path:
-    payload = payloads.example("pull_request", action)
-    pull = payload["pull_request"]
-    pull["head"]["sha"], pull["base"]["sha"] = head, base
-    if fork:
-        pull["head"]["repo"]["full_name"] = "attacker/Hello-World"
-    pull["body"] = body or pull.get("body")
-    return payloads.write_event(tmp_path, payload)
 
 
-def run_review(
-    tmp_path: Path,
-    github_api: Any,
-    model_server: Any,
-    repo: GitRepoBuilder,
-    event: Path,
-    *extra: str,
-    event_name: str = "pull_request",
-) -> tuple[int, dict[str, str], str, str]:
-    environ = github_api.env() | {
-        "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_EVENT_NAME": event_name,
-        "GITHUB_WORKSPACE": str(repo.path),
-        "RUNNER_TEMP": str(tmp_path),
-        "OPENAI_API_KEY": TEST_API_KEY,
-    }
-    argv = ["review", "--provider", "openai", "--base-url", model_server.base_url,
-            "--model", "gpt-4o-mini", *extra]  # fmt: skip
-    done = run_cli(argv, tmp_path, environ)
-    return done.code, done.outputs, done.summary, done.stdout
 
 
-def model_finding(
-    path: str, line: int, title: str, severity: str = "medium", **extra: Any
-) -> ModelFinding:
-    values: dict[str, Any] = {
-        "path": path,
-        "line": line,
-        "start_line": None,
-        "severity": severity,
-        "category": "correctness",
-        "title": title,
-        "body": f"{title}: explained.",
-        "replacement": None,
-        "confidence": 0.8,
-    }
-    values.update(extra)
-    return ModelFinding(**values)
 
 
-def answer(*findings: ModelFinding, verdict: str = "comment") -> ReviewAnswer:
-    summary = "Adds compute() and a settings module."
-    return ReviewAnswer(summary=summary, verdict=verdict, findings=list(findings))  # type: ignore[arg-type]
 
 
 def test_one_review_with_placed_comments_check_run_and_summary(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.git_builder import GitRepoBuilder
-from tests.modes.review.test_review_github import REVIEWS, answer, pull_request_event, run_review
+from tests.helpers.review import REVIEWS, answer, pull_request_event, run_review
 
 ADDED = {
     "GitLab token": "glpat-Xk3Vq9Lm2Rt7Wz4Nb8Yc",

@@ -8,18 +8,11 @@ import string
 from cicd_agent.analysis.diff import Diff, FileDiff, parse_diff
 from cicd_agent.analysis.findings import HUGE_BINARY_BYTES, deterministic_findings
 from cicd_agent.severity import Severity
+from tests.helpers.diffs import added_file
 
 GITHUB_TOKEN = "ghp_" + "A1b2C3d4E5" * 4
 
 
-def added_file(path: str, text: str) -> str:
-    """A git diff that adds ``path`` with ``text``."""
-    lines = text.splitlines()
-    body = "".join(f"+{line}\n" for line in lines)
-    return (
-        f"diff --git a/{path} b/{path}\nnew file mode 100644\nindex 0000000..1111111\n"
-        f"--- /dev/null\n+++ b/{path}\n@@ -0,0 +1,{len(lines)} @@\n{body}"
-    )
 
 
 def findings_of(

@@ -19,7 +19,7 @@ from cicd_agent.model.client import ModelClient
 from cicd_agent.model.usage import Usage
 from cicd_agent.result import ModeResult
 from tests.harness.model_server import ModelServer
-from tests.unit.model.test_model_tokens import free_port, offline_env
+from tests.helpers.network import free_port, offline_env
 
 ESTIMATED = "Token counts are estimates"
 

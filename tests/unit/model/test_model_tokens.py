@@ -24,6 +24,7 @@ from cicd_agent.model.tokens import (
     prompt_budget,
 )
 from tests.harness.payloads import REPO_ROOT
+from tests.helpers.network import free_port, offline_env
 
 REPO = REPO_ROOT
 CACHE = os.environ.get("TIKTOKEN_CACHE_DIR")
@@ -71,18 +72,8 @@ print(json.dumps({{"exact": counter.exact, "count": count, "seconds": time.perf_
 """
 
 
-def offline_env(tmp_path: Path, proxy: str) -> dict[str, str]:
-    """An environment whose tiktoken cache is empty and whose HTTPS goes to ``proxy``."""
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    empty = tmp_path / "empty-tiktoken-cache"
-    empty.mkdir()
-    return {**env, "TIKTOKEN_CACHE_DIR": str(empty), "HTTPS_PROXY": proxy, "HTTP_PROXY": proxy}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
