@@ -10,7 +10,7 @@ import argparse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, Self, TypeVar, cast
 
 from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
 from cicd_agent.options import CommonOptions, input_value
@@ -25,6 +25,16 @@ if TYPE_CHECKING:
     from cicd_agent.model.config import ModelConfig
 
 
+class ModeOptions(Protocol):
+    """A mode's frozen options object (``modes/<mode>/options.py``)."""
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Self: ...
+
+
+_OptionsT = TypeVar("_OptionsT", bound=ModeOptions)
+
+
 @dataclass
 class RunContext:
     """One run: options, the environment it was given, runner I/O, and lazily built clients."""
@@ -37,10 +47,18 @@ class RunContext:
     repo_config: RepoConfig = field(default_factory=RepoConfig)
     """``.github/cicd-agent.yml`` and the guidance files, as the trusted commit has them."""
     notes: list[str] = field(default_factory=list)
+    _mode_options: dict[type, object] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for secret in self.redactor.known:
             self.runner.mask(secret)
+
+    def mode_options(self, kind: type[_OptionsT]) -> _OptionsT:
+        """The mode's typed options, built and checked from the parsed flags once per run, so
+        every step reads the same object and a file an option names is read once."""
+        if kind not in self._mode_options:
+            self._mode_options[kind] = kind.from_args(self.args)
+        return cast(_OptionsT, self._mode_options[kind])
 
     def note(self, message: str) -> None:
         """Something the reader must know (a degraded publish, a model failure, a missing signal)."""

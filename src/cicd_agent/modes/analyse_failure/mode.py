@@ -69,7 +69,7 @@ class AnalyseFailure:
     def collect(self, ctx: RunContext) -> FailureFacts:
         from cicd_agent.modes.analyse_failure.collect import collect
 
-        options = AnalyseFailureOptions.from_args(ctx.args)
+        options = ctx.mode_options(AnalyseFailureOptions)
         if options.slack_webhook_url:
             ctx.runner.mask(options.slack_webhook_url)
         return collect(ctx, options)
@@ -166,7 +166,7 @@ class AnalyseFailure:
     def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.pipeline import run_mode
 
-        AnalyseFailureOptions.from_args(ctx.args)  # every option typed and checked before any I/O
+        ctx.mode_options(AnalyseFailureOptions)  # every option typed and checked before any I/O
         return run_mode(self, ctx)
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:

@@ -52,7 +52,7 @@ def publish(ctx: RunContext, result: AnalyseFailureResult, target: RunTarget | N
     """Comment on the pull request or commit, then notify Slack when the failure is new."""
     if not result.failed_jobs or result.service_failure:
         return
-    slack_url = AnalyseFailureOptions.from_args(ctx.args).slack_webhook_url
+    slack_url = ctx.mode_options(AnalyseFailureOptions).slack_webhook_url
     if target is None or not target.head_sha:
         _notify(ctx, result, slack_url, new=True, checked=False)
         return

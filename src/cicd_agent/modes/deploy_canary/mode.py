@@ -65,7 +65,7 @@ class CanaryPhase:
         from cicd_agent.modes.deploy_canary.options import CanaryOptions
         from cicd_agent.prometheus import PrometheusClient
 
-        options = CanaryOptions.from_args(ctx.args)
+        options = ctx.mode_options(CanaryOptions)
         for secret in (options.prometheus_token, options.prometheus_password):
             ctx.runner.mask(secret)
         client = PrometheusClient(

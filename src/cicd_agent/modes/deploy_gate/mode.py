@@ -144,9 +144,9 @@ class DeployGate:
         if _is_canary(ctx):
             from cicd_agent.modes.deploy_canary.options import CanaryOptions
 
-            CanaryOptions.from_args(ctx.args)  # every option typed and checked before any I/O
+            ctx.mode_options(CanaryOptions)  # every option typed and checked before any I/O
             return run_mode(canary_phase(), ctx)
-        DeployOptions.from_args(ctx.args)  # every option typed and checked before any I/O
+        ctx.mode_options(DeployOptions)  # every option typed and checked before any I/O
         return run_mode(DEPLOY_PHASE, ctx)
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
@@ -178,7 +178,7 @@ class DeployPhase:
         from cicd_agent.analysis.risk import read_evidence
         from cicd_agent.analysis.risk_fit import assess_for_deploy
 
-        options = DeployOptions.from_args(ctx.args)  # every option checked before any I/O
+        options = ctx.mode_options(DeployOptions)  # every option checked before any I/O
         moment = options.deploy_time or policies.now_utc()
         if options.slack_webhook_url:
             ctx.runner.mask(options.slack_webhook_url)
@@ -518,7 +518,7 @@ class DeployPhase:
         from cicd_agent.analysis.policy import Recommendation
         from cicd_agent.notify import post_message
 
-        options = DeployOptions.from_args(ctx.args)
+        options = ctx.mode_options(DeployOptions)
         result.audit_file = _write_audit(ctx, result, options.audit_file)
         url = options.slack_webhook_url
         if not url:

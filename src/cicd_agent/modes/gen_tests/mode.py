@@ -187,7 +187,7 @@ class GenTests:
         from cicd_agent.modes.gen_tests.targets import Targets, changed_targets, source_targets
 
         repo = ctx.options.repo_dir.resolve()
-        options = GenTestsOptions.from_args(ctx.args)
+        options = ctx.mode_options(GenTestsOptions)
         base, head = self._refs(ctx, options)
         if options.sources is not None:
             targets = source_targets(repo, list(options.sources))
@@ -515,13 +515,13 @@ class GenTests:
         if result.patch_path:
             write_patch(result._accepted_tests, Path(result.patch_path))
         result.pushed_sha = push_accepted_tests(
-            ctx, result, requested=GenTestsOptions.from_args(ctx.args).push
+            ctx, result, requested=ctx.mode_options(GenTestsOptions).push
         )
 
     def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.pipeline import run_mode
 
-        GenTestsOptions.from_args(ctx.args)  # every option typed and checked before any I/O
+        ctx.mode_options(GenTestsOptions)  # every option typed and checked before any I/O
         steps = GenTests()  # one per run: it owns that run's sandbox, closed when the run ends
         with steps._resources:
             return run_mode(steps, ctx)

@@ -112,7 +112,7 @@ class ReviewOpinion:
 def collect(ctx: RunContext) -> ReviewFacts:
     """The facts for this run, from the event and the flags."""
     pull = ctx.event.pull_request if ctx.has_event else None
-    chosen = ReviewOptions.from_args(ctx.args)
+    chosen = ctx.mode_options(ReviewOptions)
     base = chosen.base or (pull.base.sha if pull else None)
     head = chosen.head or (pull.head.sha if pull else "HEAD")
     if base is None:

@@ -94,7 +94,7 @@ class Review:
     # ------------------------------------------------------------------------------ collect
 
     def collect(self, ctx: RunContext) -> ReviewFacts:
-        publish_from = ReviewOptions.from_args(ctx.args).publish_from
+        publish_from = ctx.mode_options(ReviewOptions).publish_from
         if publish_from is not None:
             from cicd_agent.modes.review.publish_from import collect_handoff
 
@@ -164,7 +164,7 @@ class Review:
             verdicts=[a.verdict for a in answers],
             complete=opinion is not None and opinion.complete,
             fail_on=fail_on,
-            request_changes=ReviewOptions.from_args(ctx.args).request_changes,
+            request_changes=ctx.mode_options(ReviewOptions).request_changes,
         )
         reported = [f for f in findings if f.severity >= report_on]
         postable = [f for f in reported if _new_in(f, facts)]
@@ -231,7 +231,7 @@ class Review:
         plan = result._plan if isinstance(result, _Result) else None
         if plan is None:
             return
-        result_file = ReviewOptions.from_args(ctx.args).result_file
+        result_file = ctx.mode_options(ReviewOptions).result_file
         if result_file is not None:
             _hand_off(ctx, result, result_file)
             plan.handed_off = True
@@ -241,7 +241,7 @@ class Review:
     def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.pipeline import run_mode
 
-        ReviewOptions.from_args(ctx.args)  # every option typed and checked before any I/O
+        ctx.mode_options(ReviewOptions)  # every option typed and checked before any I/O
         return run_mode(self, ctx)
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
@@ -263,15 +263,15 @@ def _hand_off(ctx: RunContext, result: ReviewResult, path: Path) -> None:
 
 
 def _report_on(ctx: RunContext) -> Severity:
-    return ReviewOptions.from_args(ctx.args).report_on
+    return ctx.mode_options(ReviewOptions).report_on
 
 
 def _max_findings(ctx: RunContext) -> int:
-    return ReviewOptions.from_args(ctx.args).max_findings
+    return ctx.mode_options(ReviewOptions).max_findings
 
 
 def _max_calls(ctx: RunContext) -> int:
-    return ReviewOptions.from_args(ctx.args).max_model_calls
+    return ctx.mode_options(ReviewOptions).max_model_calls
 
 
 def _on_existing_lines(
@@ -317,7 +317,7 @@ def _sarif_path(ctx: RunContext) -> Path:
     """``--sarif-file``, else ``$RUNNER_TEMP/cicd-agent-review.sarif`` (the runner empties
     RUNNER_TEMP after each job). Off a runner, a name of this process's own in the system temp
     folder, so two reviews on one machine never overwrite each other's file."""
-    chosen = ReviewOptions.from_args(ctx.args).sarif_file
+    chosen = ctx.mode_options(ReviewOptions).sarif_file
     if chosen is not None:
         return chosen
     runner_temp = ctx.environ.get("RUNNER_TEMP")

@@ -77,7 +77,7 @@ def collect_handoff(ctx: RunContext, path: Path) -> HandoffFacts:
     """Validate the file at ``path`` against the event and the pull request's real diff."""
     from cicd_agent.github.comments import find_issue_comment
 
-    if ReviewOptions.from_args(ctx.args).result_file is not None:
+    if ctx.mode_options(ReviewOptions).result_file is not None:
         raise UsageError(
             "result-file and publish-from cannot be used together: the first writes a review "
             "result (step 1), the second publishes one (step 2)."
