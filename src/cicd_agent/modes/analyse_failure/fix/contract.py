@@ -1,0 +1,70 @@
+"""The shapes shared by the fix step's parts: what failed, a candidate patch, its verdict.
+
+Kept apart so the producers of patches (deterministic fixers, the model's tool loop) and the
+one judge of them (the sandboxed verifier) depend on data, not on each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+PatchSource = Literal["fixer", "model"]
+
+
+@dataclass(frozen=True)
+class FailingCommand:
+    """What the failed step ran, read from its ``Run …`` group in the log.
+
+    ``script`` is the step's whole script; ``failing`` the command in it that failed (the one
+    to re-run), or the whole script when the log cannot tell which line failed.
+    """
+
+    job: str
+    step: str
+    script: str
+    failing: str
+
+
+@dataclass(frozen=True)
+class Patch:
+    """A candidate change: a unified diff with paths relative to the checkout root."""
+
+    diff: str
+    source: PatchSource
+    summary: str
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """One run of a command in the sandbox: its exit status and the (redacted) output tail."""
+
+    exit_code: int
+    output: str
+    timed_out: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Whether a patch may be offered, and if not, why (one line a user can read)."""
+
+    patch: Patch
+    verified: bool
+    reason: str
+    runs: tuple[RunOutcome, ...] = ()
+
+
+class Verifier(Protocol):
+    """The one judge of patches: applies them to a copy of the failed commit in the sandbox."""
+
+    def run_failing(self, patch: Patch | None) -> RunOutcome:
+        """Run the failing command once, with ``patch`` applied (or none): the tool loop's eyes."""
+        ...
+
+    def verify(self, patch: Patch) -> Verification:
+        """Policy, apply, the failing command passing twice, no regression in the step's rest."""
+        ...
