@@ -13,6 +13,9 @@ step needs around it:
 - an answer that does not fit the schema gets one repair round, which sends the
   validation errors back; a second misfit is a ModelError;
 - every SDK failure becomes one plain sentence, and the API key is scrubbed from it;
+- :meth:`ModelClient.converse` is the tool-calling exchange of an agent loop (one request,
+  the model's text and tool calls back); it shares the budget check, usage recording, key
+  scrubbing and the hard time limit below, and leaves the loop's caps to its caller;
 - each call as a whole is bounded: the SDK's timeout is per socket read, so a server that
   trickles one byte every 0.25 s never trips it (a ``--model-timeout 5`` run was held for
   93 s). One ask, the SDK's retries and the repair round included, ends after
@@ -27,13 +30,14 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import TypeVar
 from urllib.parse import urlsplit
 
 import openai
-from openai.types.chat import ChatCompletionMessageParam
+from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 from pydantic import BaseModel, ValidationError
 
 from cicd_agent.errors import ModelError
@@ -53,9 +57,20 @@ MAX_LISTED_ERRORS = 20
 """Validation errors sent back in a repair prompt; more would only spend tokens."""
 
 
+class _Function(BaseModel):
+    name: str = ""
+    arguments: str = ""
+
+
+class _ToolCall(BaseModel):
+    id: str = ""
+    function: _Function = _Function()
+
+
 class _Message(BaseModel):
     content: str | None = None
     refusal: str | None = None
+    tool_calls: list[_ToolCall] | None = None
 
 
 class _Choice(BaseModel):
@@ -74,6 +89,25 @@ class _Completion(BaseModel):
 
     choices: list[_Choice] = []
     usage: _TokenUsage | None = None
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One function call the model asked for; ``arguments`` is its JSON text, unparsed."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class ToolTurn:
+    """The model's side of one tool-calling exchange, and what that exchange cost."""
+
+    content: str
+    tool_calls: tuple[ToolCall, ...]
+    prompt_tokens: int
+    completion_tokens: int
 
 
 def _problems(exc: ValidationError) -> str:
@@ -266,15 +300,18 @@ class ModelClient:
 
     def _check_budget(
         self,
-        schema: type[BaseModel],
-        messages: list[ChatCompletionMessageParam],
+        declared: str,
+        messages: Sequence[ChatCompletionMessageParam],
         tier: Tier,
         out_tokens: int,
     ) -> int:
-        """The prompt's token count; ModelError, before anything is sent, when over budget."""
+        """The prompt's token count (``declared``: the schema or tool definitions sent with it);
+        ModelError, before anything is sent, when over budget."""
         counter = self.counter(tier)
-        used = counter.count(json.dumps(schema.model_json_schema())) + sum(
-            counter.count(str(message.get("content") or "")) for message in messages
+        used = counter.count(declared) + sum(
+            counter.count(str(message.get("content") or ""))
+            + counter.count(json.dumps(message.get("tool_calls") or ""))
+            for message in messages
         )
         budget = self.prompt_budget(tier, out_tokens)
         if used > budget:
@@ -295,7 +332,9 @@ class ModelClient:
     ) -> str:
         """One request (with the SDK's retries); the answer's raw content, usage recorded."""
         model = self.config.model_for(tier)
-        prompt_tokens = self._check_budget(schema, messages, tier, out_tokens)
+        prompt_tokens = self._check_budget(
+            json.dumps(schema.model_json_schema()), messages, tier, out_tokens
+        )
         send_temperature = temperature is not None and not is_reasoning_model(model)
         sdk = self._sdk
         try:
@@ -310,16 +349,7 @@ class ModelClient:
             )
         except openai.OpenAIError as exc:
             raise self._sdk_error(exc) from None
-        try:
-            completion = _Completion.model_validate_json(raw.content)
-        except ValidationError:
-            raise ModelError(
-                f"the model server at {self._server} answered with something that is not a "
-                "chat completion.",
-                hint="Check base-url: it must point at an OpenAI-compatible /v1 endpoint.",
-            ) from None
-        if not completion.choices:
-            raise ModelError(f"the model server at {self._server} answered with no choices.")
+        completion = self._completion(raw.content)
         choice = completion.choices[0]
         content = choice.message.content or ""
         if completion.usage is not None:
@@ -329,6 +359,80 @@ class ModelClient:
         else:  # some compatible servers report no usage: count it ourselves
             self.usage.record(tier, model, prompt_tokens, self.counter(tier).count(content))
         return self._usable(choice, content, out_tokens)
+
+    def converse(
+        self,
+        messages: Sequence[ChatCompletionMessageParam],
+        tools: Sequence[ChatCompletionToolParam],
+        *,
+        tier: Tier = "model",
+        max_output_tokens: int | None = None,
+    ) -> ToolTurn:
+        """One tool-calling exchange: ``messages`` and the ``tools`` offered in, the model's
+        text and tool calls out. The caller redacts and fences what it puts in ``messages``;
+        this adds the budget check, usage, the time limit and the plain-sentence errors."""
+        self._deadline = time.monotonic() + self.call_limit
+        try:
+            return self._converse(
+                list(messages), list(tools), tier, self.output_tokens(tier, max_output_tokens)
+            )
+        except ModelError:
+            self.usage.record_failure(tier)
+            raise
+
+    def _converse(
+        self,
+        messages: list[ChatCompletionMessageParam],
+        tools: list[ChatCompletionToolParam],
+        tier: Tier,
+        out_tokens: int,
+    ) -> ToolTurn:
+        model = self.config.model_for(tier)
+        prompt_tokens = self._check_budget(json.dumps(tools), messages, tier, out_tokens)
+        sdk = self._sdk
+        try:
+            raw = self._bounded(
+                lambda: sdk.chat.completions.with_raw_response.create(
+                    model=model,
+                    messages=messages,
+                    tools=tools,
+                    tool_choice="auto",
+                    parallel_tool_calls=False,
+                    max_completion_tokens=out_tokens,
+                )
+            )
+        except openai.OpenAIError as exc:
+            raise self._sdk_error(exc) from None
+        completion = self._completion(raw.content)
+        choice = completion.choices[0]
+        content = choice.message.content or ""
+        calls = tuple(
+            ToolCall(call.id, call.function.name, call.function.arguments)
+            for call in choice.message.tool_calls or ()
+        )
+        if completion.usage is not None:
+            used = (completion.usage.prompt_tokens, completion.usage.completion_tokens)
+        else:  # some compatible servers report no usage: count it ourselves
+            spoken = content + "".join(call.arguments for call in calls)
+            used = (prompt_tokens, self.counter(tier).count(spoken))
+        self.usage.record(tier, model, *used)
+        if not calls or choice.finish_reason == "length":  # a cut-off call is no call
+            self._usable(choice, content, out_tokens)
+        return ToolTurn(self._scrub(content), calls, *used)
+
+    def _completion(self, body: bytes) -> _Completion:
+        """The chat completion in ``body``, or the ModelError saying the server sent none."""
+        try:
+            completion = _Completion.model_validate_json(body)
+        except ValidationError:
+            raise ModelError(
+                f"the model server at {self._server} answered with something that is not a "
+                "chat completion.",
+                hint="Check base-url: it must point at an OpenAI-compatible /v1 endpoint.",
+            ) from None
+        if not completion.choices:
+            raise ModelError(f"the model server at {self._server} answered with no choices.")
+        return completion
 
     def _usable(self, choice: _Choice, content: str, out_tokens: int) -> str:
         """``content`` when the model finished normally, else the ModelError saying why not."""
