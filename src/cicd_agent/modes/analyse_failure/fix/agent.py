@@ -1,0 +1,366 @@
+"""The model's bounded tool loop: look at the checkout, run the failing command, propose a patch.
+
+The model is attacker-influenced (it reads the checkout and the log), so it gets no power of its
+own: its tools read the checkout through :class:`~.tools.Checkout` (confined, bounded, read
+only) and its diffs go only to the :class:`~.contract.Verifier`, which applies them to a copy in
+the sandbox. A diff that names a path outside the checkout, inside ``.git`` or a workflow is
+refused before it reaches the verifier. Everything shown to the model is redacted, and
+repository or log text is fenced as data (:func:`cicd_agent.prompts.fence`).
+
+The loop stops at the first verified patch, when the model stops calling tools, or at a cap:
+model calls, tokens (the next prompt's size is counted before it is sent) and cost (checked
+after each call, so one call may cross it), proposals and sandbox runs. Every model turn and
+every tool call, refused ones included, goes to the audit sink as one record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from string import Template
+from typing import Any
+
+from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
+
+from cicd_agent.errors import ModelError
+from cicd_agent.model.client import ModelClient, ToolCall
+from cicd_agent.modes.analyse_failure.fix.contract import (
+    FailingCommand,
+    Patch,
+    RunOutcome,
+    Verification,
+    Verifier,
+)
+from cicd_agent.modes.analyse_failure.fix.tools import Checkout, Refused, bounded, check_diff
+from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
+
+AuditSink = Callable[[Mapping[str, Any]], None]
+MAX_AUDIT_ARGUMENT = 2_000
+"""Characters of one tool argument kept in the audit record (the diff's digest is kept whole)."""
+MAX_EXCERPT = 8_000
+
+
+@dataclass(frozen=True)
+class AgentLimits:
+    """The loop's caps. ``max_calls`` counts model requests; the others are per loop."""
+
+    max_calls: int = 12
+    max_tokens: int = 200_000
+    max_cost_usd: float = 1.0
+    max_proposals: int = 3
+    max_runs: int = 6
+
+
+@dataclass
+class AgentOutcome:
+    """What the loop produced: the verified patch (if any), every verdict, and what it cost."""
+
+    offered: Verification | None = None
+    proposals: list[Verification] = field(default_factory=list)
+    refusals: list[str] = field(default_factory=list)
+    stop_reason: str = ""
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+def _tool(
+    name: str, description: str, properties: dict[str, Any], required: list[str]
+) -> ChatCompletionToolParam:
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": description,
+            "parameters": {
+                "type": "object",
+                "properties": properties,
+                "required": required,
+                "additionalProperties": False,
+            },
+        },
+    }
+
+
+_PATH = {"type": "string", "description": "path relative to the checkout root"}
+_DIFF = {"type": "string", "description": "unified diff with --- a/PATH and +++ b/PATH headers"}
+TOOLS: tuple[ChatCompletionToolParam, ...] = (
+    _tool(
+        "read_file",
+        "Read numbered lines of a text file in the checkout.",
+        {"path": _PATH, "start_line": {"type": "integer"}, "max_lines": {"type": "integer"}},
+        ["path"],
+    ),
+    _tool(
+        "search",
+        "Search the checkout's tracked files; fixed string unless regex is true (POSIX ERE).",
+        {"pattern": {"type": "string"}, "regex": {"type": "boolean"}, "path": _PATH},
+        ["pattern"],
+    ),
+    _tool(
+        "git_log",
+        "The latest commits touching a path.",
+        {"path": _PATH, "max_count": {"type": "integer"}},
+        ["path"],
+    ),
+    _tool(
+        "git_blame",
+        "Who last changed each line of a file, for a line range.",
+        {"path": _PATH, "start_line": {"type": "integer"}, "end_line": {"type": "integer"}},
+        ["path"],
+    ),
+    _tool(
+        "run_failing_command",
+        "Run the failing command in the sandbox, with a candidate diff applied if given.",
+        {"diff": _DIFF},
+        [],
+    ),
+    _tool(
+        "propose_patch",
+        "Submit a fix; it is verified in the sandbox and the verdict comes back.",
+        {"diff": _DIFF, "summary": {"type": "string", "description": "one sentence"}},
+        ["diff", "summary"],
+    ),
+)
+
+
+class FixAgent:
+    """One loop over one failure; build a new one per failure."""
+
+    def __init__(
+        self,
+        model: ModelClient,
+        verifier: Verifier,
+        checkout: Path,
+        *,
+        redact: Callable[[str], str],
+        limits: AgentLimits | None = None,
+        audit: AuditSink | None = None,
+    ) -> None:
+        self.model = model
+        self.verifier = verifier
+        self.checkout = Checkout(checkout)
+        self.redact = redact
+        self.limits = limits or AgentLimits()
+        self._audit = audit
+        self._steps = 0
+        self._runs = 0
+        self.outcome = AgentOutcome()
+
+    def run(self, failing: FailingCommand, excerpt: str) -> AgentOutcome:
+        """Loop until a verified patch, the model's stop, or a cap (module docstring)."""
+        messages: list[ChatCompletionMessageParam] = [
+            {"role": "system", "content": self._system()},
+            {"role": "user", "content": self._user(failing, excerpt)},
+        ]
+        outcome = self.outcome
+        start_cost = self.model.usage.cost_usd
+        while not outcome.stop_reason:
+            outcome.stop_reason = self._cap_reached(messages)
+            if outcome.stop_reason:
+                break
+            try:
+                turn = self.model.converse(messages, TOOLS)
+            except ModelError as exc:
+                outcome.stop_reason = f"the model call failed: {exc}"
+                break
+            outcome.calls += 1
+            outcome.prompt_tokens += turn.prompt_tokens
+            outcome.completion_tokens += turn.completion_tokens
+            outcome.cost_usd = self.model.usage.cost_usd - start_cost
+            self._record(
+                "model",
+                text=self.redact(turn.content)[:500],
+                tool_calls=[call.name for call in turn.tool_calls],
+                prompt_tokens=turn.prompt_tokens,
+                completion_tokens=turn.completion_tokens,
+            )
+            if not turn.tool_calls:
+                said = " ".join(self.redact(turn.content).split())[:300] or "no reason given"
+                outcome.stop_reason = f"the model stopped without a verified patch: {said}"
+                break
+            messages.append(_assistant(turn.content, turn.tool_calls))
+            for call in turn.tool_calls:
+                messages.append(
+                    {"role": "tool", "tool_call_id": call.id, "content": self._call(call)}
+                )
+            if outcome.offered is not None:
+                outcome.stop_reason = "a patch was verified"
+        self._record("stop", reason=outcome.stop_reason, calls=outcome.calls, tokens=outcome.tokens)
+        return outcome
+
+    # ------------------------------------------------------------------ prompts
+
+    def _system(self) -> str:
+        return Template(template("fix_agent_system")).substitute(
+            untrusted_rules=UNTRUSTED_RULES, max_calls=self.limits.max_calls
+        )
+
+    def _user(self, failing: FailingCommand, excerpt: str) -> str:
+        text = bounded(self.redact(excerpt), MAX_EXCERPT)
+        return Template(template("fix_agent_user")).substitute(
+            job=_inline(self.redact(failing.job)),
+            step=_inline(self.redact(failing.step)),
+            command=fence("failing command", self.redact(failing.failing)),
+            excerpt=fence("log excerpt", text),
+        )
+
+    # ------------------------------------------------------------------ caps
+
+    def _cap_reached(self, messages: list[ChatCompletionMessageParam]) -> str:
+        limits, outcome = self.limits, self.outcome
+        if outcome.calls >= limits.max_calls:
+            return f"the call cap of {limits.max_calls} model calls was reached without a verified patch"
+        if outcome.cost_usd >= limits.max_cost_usd:
+            return f"the cost cap of ${limits.max_cost_usd:g} was reached without a verified patch"
+        counter = self.model.counter("model")
+        upcoming = counter.count(json.dumps(messages)) + counter.count(json.dumps(TOOLS))
+        if outcome.tokens + upcoming > limits.max_tokens:
+            return (
+                f"the token cap of {limits.max_tokens:,} would be passed by the next call "
+                f"({outcome.tokens:,} spent, about {upcoming:,} more to send)"
+            )
+        return ""
+
+    # ------------------------------------------------------------------ tools
+
+    def _call(self, call: ToolCall) -> str:
+        """Carry out one tool call; the (redacted, fenced) text the model gets back."""
+        arguments: dict[str, Any] = {}
+        try:
+            parsed = json.loads(call.arguments or "{}")
+            if not isinstance(parsed, dict):
+                raise Refused("the arguments must be a JSON object")
+            arguments = parsed
+            text = self._dispatch(call.name, arguments)
+        except json.JSONDecodeError:
+            return self._refuse(call, arguments, "the arguments are not valid JSON")
+        except Refused as exc:
+            return self._refuse(call, arguments, str(exc))
+        self._record("tool", tool=call.name, arguments=self._audited(arguments), refused=None)
+        return text
+
+    def _refuse(self, call: ToolCall, arguments: Mapping[str, Any], reason: str) -> str:
+        reason = self.redact(reason)
+        self.outcome.refusals.append(f"{call.name}: {reason}")
+        self._record(
+            "tool", tool=call.name[:80], arguments=self._audited(arguments), refused=reason
+        )
+        return f"refused: {reason}"
+
+    def _dispatch(self, name: str, arguments: Mapping[str, Any]) -> str:
+        """The tool's result text; Refused for a call that may not run."""
+        checkout = self.checkout
+        if name == "read_file":
+            result = checkout.read_file(
+                arguments.get("path"),
+                arguments.get("start_line", 1),
+                arguments.get("max_lines", 200),
+            )
+        elif name == "search":
+            result = checkout.search(
+                arguments.get("pattern"), arguments.get("regex", False), arguments.get("path")
+            )
+        elif name == "git_log":
+            result = checkout.git_log(arguments.get("path"), arguments.get("max_count", 10))
+        elif name == "git_blame":
+            result = checkout.git_blame(
+                arguments.get("path"), arguments.get("start_line", 1), arguments.get("end_line", 40)
+            )
+        elif name == "run_failing_command":
+            return self._run(arguments.get("diff"))
+        elif name == "propose_patch":
+            return self._propose(arguments.get("diff"), arguments.get("summary"))
+        else:
+            raise Refused(f"there is no tool named {name[:80]!r}")
+        return fence(f"{name} result", self.redact(result))
+
+    def _patch(self, diff: object, summary: object) -> Patch:
+        check_diff(self.checkout.root, diff)  # Refused unless a string
+        text = " ".join(str(summary or "").split())[:300]
+        return Patch(diff=str(diff), source="model", summary=text)
+
+    def _run(self, diff: object) -> str:
+        if self._runs >= self.limits.max_runs:
+            raise Refused(
+                f"the cap of {self.limits.max_runs} sandbox runs is reached; propose a patch or stop"
+            )
+        patch = None if diff is None or diff == "" else self._patch(diff, "candidate")
+        self._runs += 1
+        ran = self.verifier.run_failing(patch)
+        return _described(ran, self.redact)
+
+    def _propose(self, diff: object, summary: object) -> str:
+        if len(self.outcome.proposals) >= self.limits.max_proposals:
+            raise Refused(f"the cap of {self.limits.max_proposals} proposals is reached")
+        patch = self._patch(diff, summary)
+        verdict = self.verifier.verify(patch)
+        self.outcome.proposals.append(verdict)
+        self._record("verdict", verified=verdict.verified, reason=self.redact(verdict.reason))
+        if verdict.verified:
+            self.outcome.offered = verdict
+            return "accepted: the patch is verified."
+        last = _described(verdict.runs[-1], self.redact) if verdict.runs else ""
+        return f"rejected: {self.redact(verdict.reason)}" + (f"\n{last}" if last else "")
+
+    # ------------------------------------------------------------------ audit
+
+    def _audited(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """The arguments as the audit keeps them: redacted, cut, and a diff's full digest."""
+        kept: dict[str, Any] = {}
+        for key, value in list(arguments.items())[:10]:
+            text = value if isinstance(value, str) else json.dumps(value)
+            kept[str(key)[:40]] = self.redact(text)[:MAX_AUDIT_ARGUMENT]
+            if key == "diff" and isinstance(value, str):
+                kept["diff_sha256"] = hashlib.sha256(value.encode()).hexdigest()
+        return kept
+
+    def _record(self, kind: str, **values: Any) -> None:
+        self._steps += 1
+        if self._audit is not None:
+            self._audit({"phase": "fix-agent", "step": self._steps, "kind": kind, **values})
+
+
+def _inline(text: str) -> str:
+    """One line of untrusted text for a code span in the prompt (no backticks, no newlines)."""
+    return " ".join(text.replace("`", "'").split())[:200]
+
+
+def _assistant(content: str, calls: tuple[ToolCall, ...]) -> ChatCompletionMessageParam:
+    """The model's turn as it goes back into the conversation."""
+    return {
+        "role": "assistant",
+        "content": content or None,
+        "tool_calls": [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": call.arguments},
+            }
+            for call in calls
+        ],
+    }
+
+
+def _described(ran: RunOutcome, redact: Callable[[str], str]) -> str:
+    """A sandbox run as the model sees it: the exit code and the output's tail, fenced."""
+    status = "timed out" if ran.timed_out else f"exit code {ran.exit_code}"
+    return f"{status}\n" + fence("command output", bounded(redact(ran.output)[-8_000:]))
+
+
+def audit_file_sink(path: Path, base: Mapping[str, Any]) -> AuditSink:
+    """A sink appending each step to the JSON-lines audit file ``path`` (with ``base`` fields)."""
+    from cicd_agent import audit
+
+    def sink(record: Mapping[str, Any]) -> None:
+        audit.append(path, {**base, **record})
+
+    return sink

@@ -1,0 +1,192 @@
+"""The model's read-only view of the checkout: read a file, search, git log and blame.
+
+Every argument comes from the model, which read attacker text (the checkout and the logs), so
+each path is checked before use: relative, no ``..``, nothing under ``.git``, and still inside
+the checkout once symbolic links are resolved. Searches and git commands run as subprocesses
+with fixed argument lists (never a shell), a timeout and bounded output; a regular expression
+goes to ``git grep`` (whose matcher does not backtrack without limit, unlike Python's ``re``).
+Nothing here writes to the checkout: edits exist only as diffs the verifier applies to its own
+copy in the sandbox.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+MAX_READ_LINES = 400
+MAX_TOOL_OUTPUT = 12_000
+"""Characters of one tool result the model sees; the rest is cut with a note."""
+MAX_SEARCH_HITS = 60
+GIT_TIMEOUT = 20.0
+WORKFLOW_FOLDER = ".github/workflows"
+
+
+class Refused(Exception):
+    """A tool call that was not carried out, with the one-line reason the model and audit get."""
+
+
+def checked_path(root: Path, raw: object) -> PurePosixPath:
+    """``raw`` as a path inside ``root``, or Refused saying why not (see the module docstring)."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise Refused("a path must be a non-empty string")
+    text = raw.strip()
+    if "\0" in text or "\\" in text:
+        raise Refused(f"path {text[:200]!r} has a NUL or backslash")
+    path = PurePosixPath(text)
+    if path.is_absolute() or text.startswith("~"):
+        raise Refused(f"path {text[:200]!r} is absolute; paths are relative to the checkout")
+    if ".." in path.parts:
+        raise Refused(f"path {text[:200]!r} climbs out with '..'")
+    if any(part.lower() == ".git" for part in path.parts):
+        raise Refused(f"path {text[:200]!r} is inside .git")
+    base = root.resolve()
+    resolved = (base / path).resolve()
+    if resolved != base and base not in resolved.parents:
+        raise Refused(f"path {text[:200]!r} leads outside the checkout through a symbolic link")
+    return path
+
+
+def is_workflow(path: PurePosixPath) -> bool:
+    """Whether ``path`` is a GitHub Actions workflow (the model may never edit one)."""
+    return str(path).lower().startswith(WORKFLOW_FOLDER + "/")
+
+
+def bounded(text: str, limit: int = MAX_TOOL_OUTPUT) -> str:
+    """``text`` cut to ``limit`` characters, saying how much was cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n… [{len(text) - limit:,} more characters cut]"
+
+
+_DIFF_PATHS = re.compile(
+    r"^(?:diff --git a/(\S+) b/(\S+)|--- (?:a/)?(\S+)|\+\+\+ (?:b/)?(\S+)"
+    r"|rename (?:from|to) (\S+)|copy (?:from|to) (\S+))",
+    re.MULTILINE,
+)
+_SYMLINK_MODE = re.compile(r"^(?:new file mode|new mode|old mode) 120000", re.MULTILINE)
+
+
+def diff_paths(diff: str) -> list[str]:
+    """Every path a unified or git diff names in its headers (``/dev/null`` left out)."""
+    found: list[str] = []
+    for match in _DIFF_PATHS.finditer(diff):
+        for group in match.groups():
+            if group and group != "/dev/null" and group not in found:
+                found.append(group)
+    return found
+
+
+def check_diff(root: Path, diff: object) -> list[PurePosixPath]:
+    """The paths ``diff`` edits, or Refused when it is empty, reaches outside the checkout,
+    into ``.git``, edits a workflow or makes a symbolic link."""
+    if not isinstance(diff, str) or not diff.strip():
+        raise Refused("the diff is empty")
+    names = diff_paths(diff)
+    if not names:
+        raise Refused("the diff has no file headers (--- a/PATH, +++ b/PATH)")
+    if _SYMLINK_MODE.search(diff):
+        raise Refused("the diff creates or changes a symbolic link")
+    paths = [checked_path(root, name) for name in names]
+    workflows = [str(path) for path in paths if is_workflow(path)]
+    if workflows:
+        raise Refused(
+            f"the diff edits a workflow file ({', '.join(workflows)}); that is not allowed"
+        )
+    return paths
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """The failed commit's checkout, as the model's tools see it."""
+
+    root: Path
+
+    def read_file(self, path: object, start_line: object = 1, max_lines: object = 200) -> str:
+        """Numbered lines of a text file in the checkout."""
+        relative = checked_path(self.root, path)
+        target = self.root / relative
+        if not target.is_file():
+            raise Refused(f"{relative} is not a file in the checkout")
+        start = max(_int(start_line, 1), 1)
+        count = min(max(_int(max_lines, 200), 1), MAX_READ_LINES)
+        with target.open("rb") as handle:
+            data = handle.read(4 << 20)
+        if b"\0" in data[:8192]:
+            raise Refused(f"{relative} is a binary file")
+        lines = data.decode("utf-8", "replace").splitlines()
+        shown = lines[start - 1 : start - 1 + count]
+        text = "\n".join(f"{number:>5}  {line}" for number, line in enumerate(shown, start))
+        more = len(lines) - (start - 1 + len(shown))
+        tail = (
+            f"\n… [{more} more lines; read on with start_line={start + len(shown)}]"
+            if more > 0
+            else ""
+        )
+        return bounded(f"{relative} ({len(lines)} lines)\n{text}{tail}")
+
+    def search(self, pattern: object, regex: object = False, path: object = None) -> str:
+        """Matching lines (``path:line:text``) in the checkout's tracked files."""
+        if not isinstance(pattern, str) or not pattern or len(pattern) > 500:
+            raise Refused("the pattern must be a string of 1 to 500 characters")
+        argv = ["grep", "-n", "-I", "--no-color", "-E" if regex is True else "-F", "-e", pattern]
+        if path is not None:
+            argv += ["--", str(checked_path(self.root, path))]
+        output = self._git(argv, allowed_codes=(0, 1))
+        lines = output.splitlines()
+        if not lines:
+            return "no matches"
+        shown = "\n".join(line[:300] for line in lines[:MAX_SEARCH_HITS])
+        more = (
+            f"\n… [{len(lines) - MAX_SEARCH_HITS} more matches]"
+            if len(lines) > MAX_SEARCH_HITS
+            else ""
+        )
+        return bounded(shown + more)
+
+    def git_log(self, path: object, max_count: object = 10) -> str:
+        """The latest commits touching ``path``: short hash, date, author, subject."""
+        relative = checked_path(self.root, path)
+        count = min(max(_int(max_count, 10), 1), 30)
+        argv = ["log", f"-n{count}", "--no-color", "--format=%h %ad %an: %s", "--date=short"]
+        return bounded(self._git([*argv, "--", str(relative)]) or "no commits touch this path")
+
+    def git_blame(self, path: object, start_line: object = 1, end_line: object = 40) -> str:
+        """Who last changed each line of ``path`` in a range (at most 200 lines)."""
+        relative = checked_path(self.root, path)
+        start = max(_int(start_line, 1), 1)
+        end = min(max(_int(end_line, start + 39), start), start + 199)
+        argv = ["blame", "-s", "--no-textconv", f"-L{start},{end}", "--", str(relative)]
+        return bounded(self._git(argv))
+
+    def _git(self, argv: list[str], allowed_codes: tuple[int, ...] = (0,)) -> str:
+        try:
+            done = subprocess.run(
+                ["git", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", *argv],
+                cwd=self.root,
+                capture_output=True,
+                timeout=GIT_TIMEOUT,
+                check=False,
+                stdin=subprocess.DEVNULL,
+            )
+        except subprocess.TimeoutExpired:
+            raise Refused(f"git {argv[0]} took longer than {GIT_TIMEOUT:g}s") from None
+        if done.returncode not in allowed_codes:
+            reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise Refused(
+                f"git {argv[0]} failed: {reason[-1][:300] if reason else done.returncode}"
+            )
+        return done.stdout[: 1 << 20].decode("utf-8", "replace")
+
+
+def _int(value: object, default: int) -> int:
+    """``value`` as an int (the model may send a number as a string), else ``default``."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return default
