@@ -9,6 +9,8 @@ Script the answers in the order the client will ask::
     model_server.rate_limit(times=2)                # 429 with retry-after-ms (fast retries)
     model_server.answer_with(lambda req: ...)       # computed from the request
     model_server.fail(500), .slow(5.0), .invalid_json(), .refuse(), .cut_off(), .empty()
+    model_server.call_tools(("read_file", {"path": "x.py"}))   # a tool-calling turn
+    model_server.call_tools_with(lambda req: [...])   # tool calls computed from the request
 
 Every step takes ``times`` (``None`` = for every request from then on). When nothing is
 scripted the server answers 500 with a message saying so, so a test never silently gets a
@@ -116,13 +118,33 @@ def completion_body(
     finish_reason: str = "stop",
     refusal: str | None = None,
     usage: tuple[int, int] | None = None,
+    tool_calls: list[ToolCallStep] | None = None,
 ) -> dict[str, Any]:
     """A chat completion as OpenAI sends it. ``usage`` is (prompt, completion) tokens;
-    by default it is derived from the sizes of the request and the answer."""
+    by default it is derived from the sizes of the request and the answer. With
+    ``tool_calls`` the message carries them and ``finish_reason`` is ``tool_calls``."""
+    calls = [
+        {
+            "id": f"call_{time.monotonic_ns():x}_{index}",
+            "type": "function",
+            "function": {"name": name, "arguments": json.dumps(arguments)
+                         if not isinstance(arguments, str) else arguments},
+        }
+        for index, (name, arguments) in enumerate(tool_calls or ())
+    ]  # fmt: skip
     prompt_tokens, completion_tokens = usage or (
         _approx_tokens(json.dumps(request.body)),
-        _approx_tokens(content or refusal or ""),
+        _approx_tokens((content or refusal or "") + json.dumps(calls)),
     )
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": content,
+        "refusal": refusal,
+        "annotations": [],
+    }
+    if calls:
+        message["tool_calls"] = calls
+        finish_reason = "tool_calls"
     return {
         "id": f"chatcmpl-local-{time.monotonic_ns()}",
         "object": "chat.completion",
@@ -133,12 +155,7 @@ def completion_body(
         "choices": [
             {
                 "index": 0,
-                "message": {
-                    "role": "assistant",
-                    "content": content,
-                    "refusal": refusal,
-                    "annotations": [],
-                },
+                "message": message,
                 "logprobs": None,
                 "finish_reason": finish_reason,
             }
@@ -173,6 +190,9 @@ def as_content(answer: BaseModel | Mapping[str, Any] | list[Any] | str) -> str:
 
 
 Step = Callable[[RecordedRequest], Reply]
+ToolCallStep = tuple[str, Mapping[str, Any] | str]
+"""One scripted tool call: the function's name and its arguments (a JSON object, or raw text
+sent as is, e.g. to test arguments that are not JSON)."""
 
 
 class ModelServer:
@@ -259,6 +279,27 @@ class ModelServer:
             return Reply(body=completion_body(request, as_content(result)))
 
         self.enqueue(step, times=times)
+
+    def call_tools(
+        self, *calls: ToolCallStep, content: str | None = None, times: int | None = 1
+    ) -> None:
+        """A turn in which the model calls ``calls`` (``finish_reason`` tool_calls)."""
+        self.enqueue(
+            lambda req: Reply(body=completion_body(req, content, tool_calls=list(calls))),
+            times=times,
+        )
+
+    def call_tools_with(
+        self,
+        compute: Callable[[RecordedRequest], list[ToolCallStep]],
+        *,
+        times: int | None = 1,
+    ) -> None:
+        """A tool-calling turn computed from the request (e.g. from the last tool result)."""
+        self.enqueue(
+            lambda req: Reply(body=completion_body(req, None, tool_calls=compute(req))),
+            times=times,
+        )
 
     def rate_limit(self, *, times: int | None = 1, retry_after_ms: int = 20) -> None:
         """HTTP 429 with ``retry-after-ms`` so the SDK's retry waits only that long."""
@@ -474,6 +515,7 @@ def model_server() -> Iterator[ModelServer]:
 __all__ = [
     "CHAT_PATH",
     "TEST_API_KEY",
+    "ToolCallStep",
     "Answer",
     "ModelServer",
     "RecordedRequest",

@@ -153,6 +153,8 @@ class FixAgent:
         self._audit = audit
         self._steps = 0
         self._runs = 0
+        self._verdict: dict[str, Any] = {}
+        """The last proposal's verdict, for the audit record of its tool call."""
         self.outcome = AgentOutcome()
 
     def run(self, failing: FailingCommand, excerpt: str) -> AgentOutcome:
@@ -245,7 +247,10 @@ class FixAgent:
             return self._refuse(call, arguments, "the arguments are not valid JSON")
         except Refused as exc:
             return self._refuse(call, arguments, str(exc))
-        self._record("tool", tool=call.name, arguments=self._audited(arguments), refused=None)
+        verdict, self._verdict = self._verdict, {}
+        self._record(
+            "tool", call=call.name, arguments=self._audited(arguments), refused=None, **verdict
+        )
         return text
 
     def _refuse(self, call: ToolCall, arguments: Mapping[str, Any], reason: str) -> str:
@@ -304,7 +309,7 @@ class FixAgent:
         patch = self._patch(diff, summary)
         verdict = self.verifier.verify(patch)
         self.outcome.proposals.append(verdict)
-        self._record("verdict", verified=verdict.verified, reason=self.redact(verdict.reason))
+        self._verdict = {"verified": verdict.verified, "reason": self.redact(verdict.reason)}
         if verdict.verified:
             self.outcome.offered = verdict
             return "accepted: the patch is verified."

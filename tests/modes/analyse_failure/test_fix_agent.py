@@ -1,0 +1,225 @@
+"""The fix step's model loop, driven over real HTTP by the local model server's scripted tool
+calls, on real failing projects (pytest, mypy, ruff) whose commands really run.
+
+The scripted model is not smart: each test scripts what a model could do (look, run, propose;
+propose something useless; try to escape; loop forever) and checks what the loop does with it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cicd_agent.analysis.redact import Redactor
+from cicd_agent.model.client import ModelClient
+from cicd_agent.modes.analyse_failure.fix.agent import AgentLimits, FixAgent, audit_file_sink
+from tests.helpers.fix_projects import (
+    CopyVerifier,
+    FailingProject,
+    failing_lint,
+    failing_mypy,
+    failing_pytest,
+)
+
+GITHUB_TOKEN = "ghp_" + "R8x2Lq9ZtY4mN7vK1pW3sD6fH0jB5cA2eG8u"
+
+
+def loop(
+    tmp_path: Path,
+    model_server: Any,
+    project: FailingProject,
+    *,
+    limits: AgentLimits | None = None,
+    excerpt: str = "",
+) -> tuple[FixAgent, CopyVerifier, list[dict[str, Any]]]:
+    """Run the loop once against the scripted server; the agent, verifier and audit lines."""
+    audit = tmp_path / "audit.jsonl"
+    verifier = CopyVerifier(project, tmp_path / "scratch")
+    (tmp_path / "scratch").mkdir()
+    with ModelClient(model_server.config(max_retries=0)) as model:
+        agent = FixAgent(
+            model,
+            verifier,
+            project.root,
+            redact=Redactor([GITHUB_TOKEN]).redact,
+            limits=limits,
+            audit=audit_file_sink(audit, {"mode": "analyse-failure"}),
+        )
+        agent.run(project.failing, excerpt or project.run().stdout)
+    lines = [json.loads(line) for line in audit.read_text().splitlines()]
+    return agent, verifier, lines
+
+
+def tool_results(model_server: Any) -> list[str]:
+    """The tool messages of the last request: what the model read back, in order."""
+    last = model_server.chat_requests[-1]
+    return [m["content"] for m in last.messages if m["role"] == "tool"]
+
+
+@pytest.mark.parametrize(
+    ("build", "symptom"),
+    [
+        (failing_pytest, "assert -1 == 5"),
+        (failing_mypy, "Incompatible return value type"),
+        (failing_lint, "F401"),
+    ],
+    ids=["pytest", "mypy", "ruff"],
+)
+def test_a_model_that_looks_runs_and_proposes_the_fix_gets_it_verified(
+    tmp_path: Path, model_server: Any, build: Any, symptom: str
+) -> None:
+    project = build(tmp_path / "project")
+    assert project.run().returncode != 0  # the project really fails
+    (name,) = project.fix
+    model_server.call_tools(("run_failing_command", {}))
+    model_server.call_tools(("read_file", {"path": name}))
+    model_server.call_tools(("propose_patch", {"diff": project.fix_diff, "summary": "fix it"}))
+
+    agent, verifier, audit = loop(tmp_path, model_server, project)
+
+    outcome = agent.outcome
+    assert outcome.offered is not None and outcome.offered.verified
+    assert (
+        outcome.offered.patch.source == "model" and outcome.offered.patch.diff == project.fix_diff
+    )
+    assert outcome.calls == 3 and outcome.stop_reason == "a patch was verified"
+    assert outcome.tokens > 0 and outcome.refusals == []
+    # The model saw the real failure output and the file, both fenced as data.
+    ran, read = tool_results(model_server)
+    assert ran.startswith("exit code 1") and symptom in ran and "<untrusted-data" in ran
+    assert read.startswith('<untrusted-data label="read_file result"') and name in read
+    # Tools were offered, and every step is in the audit record.
+    assert {t["function"]["name"] for t in model_server.chat_requests[0].body["tools"]} >= {
+        "read_file", "search", "git_log", "git_blame", "run_failing_command", "propose_patch"
+    }  # fmt: skip
+    kinds = [(line["kind"], line.get("call")) for line in audit]
+    assert kinds == [
+        ("model", None), ("tool", "run_failing_command"),
+        ("model", None), ("tool", "read_file"),
+        ("model", None), ("tool", "propose_patch"),
+        ("stop", None),
+    ]  # fmt: skip
+    assert all(line["mode"] == "analyse-failure" and line["phase"] == "fix-agent" for line in audit)
+    assert (
+        audit[-2]["verified"] is True and audit[-2]["reason"] == "the failing command passes twice"
+    )
+    assert audit[-2]["arguments"]["diff"] == project.fix_diff
+
+
+def test_a_patch_that_fixes_nothing_is_not_offered_and_the_model_hears_why(
+    tmp_path: Path, model_server: Any
+) -> None:
+    project = failing_pytest(tmp_path / "project")
+    useless = project.diff_for(
+        {"calc.py": project.fix["calc.py"].replace("return a + b", "return (a - b)")}
+    )
+    model_server.call_tools(("propose_patch", {"diff": useless, "summary": "parenthesise"}))
+    model_server.answer("I could not find a fix.")
+
+    agent, verifier, audit = loop(tmp_path, model_server, project)
+
+    outcome = agent.outcome
+    assert outcome.offered is None and len(outcome.proposals) == 1
+    assert outcome.proposals[0].reason == "the failing command still fails"
+    assert outcome.stop_reason == (
+        "the model stopped without a verified patch: I could not find a fix."
+    )
+    (answer,) = tool_results(model_server)
+    assert (
+        answer.startswith("rejected: the failing command still fails")
+        and "assert -1 == 5" in answer
+    )
+    assert [line.get("verified") for line in audit if line["kind"] == "tool"] == [False]
+
+
+def test_reads_and_edits_outside_the_checkout_or_of_a_workflow_are_refused_and_audited(
+    tmp_path: Path, model_server: Any
+) -> None:
+    project = failing_pytest(tmp_path / "project")
+    secret = tmp_path / "outside.txt"
+    secret.write_text("TOP-SECRET-OUTSIDE\n")
+    workflow_edit = project.diff_for({".github/workflows/ci.yml": "on: push\njobs: {}\n"})
+    outside_edit = project.fix_diff.replace("a/calc.py", "a/../outside.txt").replace(
+        "b/calc.py", "b/../outside.txt"
+    )
+    (project.root / "escape").symlink_to(tmp_path)
+    model_server.call_tools(("read_file", {"path": "../outside.txt"}))
+    model_server.call_tools(("read_file", {"path": str(secret)}))
+    model_server.call_tools(("read_file", {"path": "escape/outside.txt"}))
+    model_server.call_tools(("read_file", {"path": ".git/config"}))
+    model_server.call_tools(("git_log", {"path": "../"}))
+    model_server.call_tools(("propose_patch", {"diff": workflow_edit, "summary": "ci"}))
+    model_server.call_tools(("propose_patch", {"diff": outside_edit, "summary": "out"}))
+    model_server.call_tools(("run_failing_command", {"diff": outside_edit}))
+    model_server.call_tools(("propose_patch", "{not json"))
+    model_server.answer("Giving up.")
+
+    agent, verifier, audit = loop(tmp_path, model_server, project)
+
+    outcome = agent.outcome
+    assert outcome.offered is None and outcome.proposals == []
+    assert verifier.runs == 0 and verifier.verified == []  # nothing reached the sandbox
+    assert "TOP-SECRET-OUTSIDE" not in model_server.all_prompt_text()
+    assert all(text.startswith("refused: ") for text in tool_results(model_server))
+    refused = [line["refused"] for line in audit if line["kind"] == "tool"]
+    assert len(refused) == 9 and all(refused)
+    assert "climbs out with '..'" in refused[0] and "is absolute" in refused[1]
+    assert "outside the checkout through a symbolic link" in refused[2]
+    assert "inside .git" in refused[3] and "climbs out" in refused[4]
+    assert "edits a workflow file (.github/workflows/ci.yml)" in refused[5]
+    assert "climbs out" in refused[6] and "climbs out" in refused[7]
+    assert refused[8] == "the arguments are not valid JSON"
+    assert len(outcome.refusals) == 9
+
+
+def test_the_call_cap_stops_a_model_that_never_finishes(tmp_path: Path, model_server: Any) -> None:
+    project = failing_pytest(tmp_path / "project")
+    model_server.call_tools(("search", {"pattern": "def add"}), times=None)
+
+    agent, verifier, audit = loop(tmp_path, model_server, project, limits=AgentLimits(max_calls=4))
+
+    outcome = agent.outcome
+    assert len(model_server.chat_requests) == 4 and outcome.calls == 4
+    assert outcome.offered is None and verifier.runs == 0
+    assert (
+        outcome.stop_reason == "the call cap of 4 model calls was reached without a verified patch"
+    )
+    assert audit[-1] == {**audit[-1], "kind": "stop", "reason": outcome.stop_reason, "calls": 4}
+    assert "calc.py:4:def add(a: int, b: int) -> int:" in tool_results(model_server)[0]
+
+
+def test_the_token_cap_stops_before_sending_a_prompt_that_would_pass_it(
+    tmp_path: Path, model_server: Any
+) -> None:
+    project = failing_pytest(tmp_path / "project")
+    model_server.call_tools(("read_file", {"path": "calc.py"}), times=None)
+
+    agent, _, _ = loop(tmp_path, model_server, project, limits=AgentLimits(max_tokens=3_000))
+
+    outcome = agent.outcome
+    assert outcome.offered is None and 1 <= outcome.calls < 12
+    assert outcome.stop_reason.startswith("the token cap of 3,000 would be passed by the next call")
+    assert len(model_server.chat_requests) == outcome.calls
+    assert outcome.tokens <= 3_000
+
+
+def test_secrets_in_the_checkout_and_the_log_never_reach_the_model(
+    tmp_path: Path, model_server: Any
+) -> None:
+    project = failing_pytest(tmp_path / "project")
+    (project.root / "settings.py").write_text(f'TOKEN = "{GITHUB_TOKEN}"\n')
+    model_server.call_tools(("read_file", {"path": "settings.py"}))
+    model_server.call_tools(("search", {"pattern": "ghp_"}))
+    model_server.answer("Nothing to fix here.")
+
+    agent, _, audit = loop(
+        tmp_path, model_server, project, excerpt=f"E   auth failed with {GITHUB_TOKEN}\n"
+    )
+
+    sent = model_server.all_prompt_text()
+    assert GITHUB_TOKEN not in sent and "[REDACTED" in sent
+    assert "settings.py" in tool_results(model_server)[0]
+    assert GITHUB_TOKEN not in json.dumps(audit)
