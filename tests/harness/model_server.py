@@ -515,11 +515,11 @@ def model_server() -> Iterator[ModelServer]:
 __all__ = [
     "CHAT_PATH",
     "TEST_API_KEY",
-    "ToolCallStep",
     "Answer",
     "ModelServer",
     "RecordedRequest",
     "Reply",
+    "ToolCallStep",
     "completion_body",
     "error_body",
     "model_server",

@@ -78,7 +78,7 @@ def test_a_model_that_looks_runs_and_proposes_the_fix_gets_it_verified(
     model_server.call_tools(("read_file", {"path": name}))
     model_server.call_tools(("propose_patch", {"diff": project.fix_diff, "summary": "fix it"}))
 
-    agent, verifier, audit = loop(tmp_path, model_server, project)
+    agent, _verifier, audit = loop(tmp_path, model_server, project)
 
     outcome = agent.outcome
     assert outcome.offered is not None and outcome.offered.verified
@@ -119,7 +119,7 @@ def test_a_patch_that_fixes_nothing_is_not_offered_and_the_model_hears_why(
     model_server.call_tools(("propose_patch", {"diff": useless, "summary": "parenthesise"}))
     model_server.answer("I could not find a fix.")
 
-    agent, verifier, audit = loop(tmp_path, model_server, project)
+    agent, _verifier, audit = loop(tmp_path, model_server, project)
 
     outcome = agent.outcome
     assert outcome.offered is None and len(outcome.proposals) == 1
@@ -215,7 +215,7 @@ def test_secrets_in_the_checkout_and_the_log_never_reach_the_model(
     model_server.call_tools(("search", {"pattern": "ghp_"}))
     model_server.answer("Nothing to fix here.")
 
-    agent, _, audit = loop(
+    _agent, _, audit = loop(
         tmp_path, model_server, project, excerpt=f"E   auth failed with {GITHUB_TOKEN}\n"
     )
 
