@@ -45,7 +45,7 @@ TOOL_SIGNATURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"(^|[\s/])ruff\s+(\S+\s+)*?format\b"),
     ),
     "black": (
-        re.compile(r"^would reformat |^Oh no! .* \d+ files? would be reformatted"),
+        re.compile(r"^would reformat |^\d+ files? would be reformatted"),
         re.compile(r"(^|[\s/])black(\s|$)"),
     ),
     "isort": (
@@ -185,25 +185,29 @@ def tools_named(command: str) -> list[str]:
     return [tool for tool, (_, runs) in TOOL_SIGNATURES.items() if runs.search(words)]
 
 
-def failed_tool(output: Iterable[str]) -> str | None:
-    """The tool whose failure signature the step's output carries (the last one printed)."""
-    found: str | None = None
-    for line in output:
+def failed_tools(output: Iterable[str]) -> list[str]:
+    """The tools whose failure signature the step's output carries, the last printed first.
+
+    Signatures overlap (black and ``ruff format`` both print "1 file would be reformatted"), so
+    the caller keeps the ones the script actually runs.
+    """
+    last: dict[str, int] = {}
+    for number, line in enumerate(output):
         for tool, (says, _) in TOOL_SIGNATURES.items():
             if says.search(line.strip()):
-                found = tool
-    return found
+                last[tool] = number
+    return sorted(last, key=last.__getitem__, reverse=True)
 
 
 def _failing_line(script: str, output: list[str]) -> str:
     parts = commands(script)
     if len(parts) <= 1:
         return script
-    tool = failed_tool(output)
-    if tool is None:
-        return script
-    named = [part for part in parts if tool in tools_named(part)]
-    return named[0] if len(named) == 1 else script
+    for tool in failed_tools(output):
+        named = [part for part in parts if tool in tools_named(part)]
+        if len(named) == 1:
+            return named[0]
+    return script
 
 
 def failing_script(command: FailingCommand) -> str:

@@ -21,15 +21,16 @@ class UnreadableChange(ValueError):
     """A changed file that is not UTF-8 text: no patch of ours carries binary data."""
 
 
-def tree_diff(before: Path, after: Path) -> str:
+def tree_diff(before: Path, after: Path, *, changed_only: bool = False) -> str:
     """What turned ``before`` into ``after``, as a ``git apply``-able diff (paths a/ b/).
 
     Only regular files count: symbolic links (a linked ``.venv``, ``node_modules``) and cache
-    folders are skipped on both sides.
+    folders are skipped on both sides. ``changed_only`` leaves out files that exist on one side
+    only (a formatter's cache is not part of its fix).
     """
     old, new = _files(before), _files(after)
     chunks: list[str] = []
-    for relative in sorted(old | new):
+    for relative in sorted(old & new if changed_only else old | new):
         left = (before / relative).read_bytes() if relative in old else None
         right = (after / relative).read_bytes() if relative in new else None
         if left != right:
