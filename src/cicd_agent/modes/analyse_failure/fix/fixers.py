@@ -123,9 +123,7 @@ class FixerRun:
     note: str
 
 
-def run_fixer(
-    sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, str]
-) -> FixerRun:
+def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, str]) -> FixerRun:
     """The floor's patch for ``failing``: its tool's fixing form, run in a sandboxed copy."""
     found = fixing_command(failing.failing)
     if found is None:
