@@ -1,184 +1,104 @@
-"""Real failing projects for the fix step's tests: a git checkout whose command really fails.
+"""Small real projects that fail in CI the way real ones do, committed with real git.
 
-Each project is a small repository committed with the real git, plus the command that fails in
-it (run with this interpreter's pytest, mypy or ruff) and the source change that fixes it.
+Each is a git repository whose head commit fails one command: a pytest assertion, a ruff lint
+error, a black or isort formatting error. Tests verify fixes on them through the real sandbox
+with the dev venv's real tools on ``PATH`` (``tests.helpers.gen_tests.path_env``).
 """
 
 from __future__ import annotations
 
-import shlex
-import shutil
 import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.modes.analyse_failure.fix.contract import (
-    FailingCommand,
-    Patch,
-    RunOutcome,
-    Verification,
+from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
+
+_GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Dev",
+    "GIT_AUTHOR_EMAIL": "dev@example.com",
+    "GIT_COMMITTER_NAME": "Dev",
+    "GIT_COMMITTER_EMAIL": "dev@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "PATH": "/usr/bin:/bin",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True, env=_GIT_ENV
+    )
+    return done.stdout.strip()
+
+
+def commit_project(root: Path, files: dict[str, str]) -> str:
+    """Write ``files`` into a new repository at ``root``, commit them, return the head sha."""
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "-b", "main")
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "the change under test")
+    return git(root, "rev-parse", "HEAD")
+
+
+CALC = {
+    "calc/__init__.py": "",
+    "calc/ops.py": "def add(a: int, b: int) -> int:\n    return a - b\n",
+    "tests/__init__.py": "",
+    "tests/test_ops.py": (
+        "from calc.ops import add\n\n\ndef test_add() -> None:\n    assert add(2, 3) == 5\n"
+    ),
+    "pyproject.toml": "[tool.pytest.ini_options]\ntestpaths = ['tests']\n",
+}
+"""A real pytest failure: ``add`` subtracts."""
+
+CALC_FIX = (
+    "diff --git a/calc/ops.py b/calc/ops.py\n"
+    "--- a/calc/ops.py\n"
+    "+++ b/calc/ops.py\n"
+    "@@ -1,2 +1,2 @@\n"
+    " def add(a: int, b: int) -> int:\n"
+    "-    return a - b\n"
+    "+    return a + b\n"
 )
-from tests.git_builder import GitRepoBuilder
-
-PYTHON = shlex.quote(sys.executable)
 
 
-@dataclass(frozen=True)
-class FailingProject:
-    """A checkout, its failing command and the edit (path → new text) that fixes it."""
-
-    root: Path
-    failing: FailingCommand
-    fix: dict[str, str]
-
-    def diff_for(self, files: dict[str, str]) -> str:
-        """The ``git diff`` that turns the committed files into ``files`` (checkout left clean)."""
-        for name, text in files.items():
-            (self.root / name).parent.mkdir(parents=True, exist_ok=True)
-            (self.root / name).write_text(text, encoding="utf-8")
-        subprocess.run(["git", "add", "-N", "."], cwd=self.root, check=True)
-        done = subprocess.run(
-            ["git", "diff", "--no-color", "--no-ext-diff"],
-            cwd=self.root,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        subprocess.run(["git", "reset", "-q"], cwd=self.root, check=True)
-        subprocess.run(["git", "checkout", "-q", "--", "."], cwd=self.root, check=True)
-        subprocess.run(["git", "clean", "-qfd"], cwd=self.root, check=True)
-        return done.stdout
-
-    @property
-    def fix_diff(self) -> str:
-        return self.diff_for(self.fix)
-
-    def run(self) -> subprocess.CompletedProcess[str]:
-        """The failing command, run here for real (to show the project does fail)."""
-        return subprocess.run(
-            self.failing.failing, shell=True, cwd=self.root, capture_output=True, text=True
-        )
+def pytest_failure(job: str = "test", step: str = "Run python -m pytest -q") -> FailingCommand:
+    script = "python -m pytest -q -p no:cacheprovider"
+    return FailingCommand(job=job, step=step, script=script, failing=script)
 
 
-def _project(
-    path: Path, files: dict[str, str], command: str, fix: dict[str, str]
-) -> FailingProject:
-    repo = GitRepoBuilder(path)
-    repo.commit("the failing change", files)
-    failing = FailingCommand(job="test", step="Run checks", script=command, failing=command)
-    return FailingProject(path, failing, fix)
+LINT = {
+    "app/__init__.py": "",
+    "app/main.py": "import os\nimport sys\n\n\ndef main() -> int:\n    return len(sys.argv)\n",
+    "pyproject.toml": "[tool.ruff]\nline-length = 100\n",
+}
+"""A real ruff failure: ``os`` imported and unused (F401, fixable)."""
+
+FORMAT = {
+    "app/__init__.py": "",
+    "app/main.py": "def main( ) -> int :\n    return  1\n",
+    "pyproject.toml": "[tool.black]\nline-length = 100\n",
+}
+"""A real black / ``ruff format`` failure: spacing the formatter rewrites."""
+
+IMPORTS = {
+    "app/__init__.py": "",
+    "app/main.py": "import sys\nimport os\n\nprint(os.sep, sys.argv)\n",
+    "pyproject.toml": "[tool.isort]\nprofile = 'black'\n",
+}
+"""A real isort failure: imports out of order."""
 
 
-CALC = '''"""Arithmetic helpers."""
-
-
-def add(a: int, b: int) -> int:
-    """The sum of a and b."""
-    return a - b
-'''
-
-TEST_CALC = """from calc import add
-
-
-def test_add() -> None:
-    assert add(2, 3) == 5
-"""
-
-
-def failing_pytest(path: Path) -> FailingProject:
-    """``add`` subtracts; its test fails under pytest."""
-    return _project(
-        path,
-        {"calc.py": CALC, "tests/test_calc.py": TEST_CALC, "conftest.py": ""},
-        f"{PYTHON} -m pytest -q -p no:cacheprovider tests/test_calc.py",
-        {"calc.py": CALC.replace("return a - b", "return a + b")},
+def tool_output(repo: Path, command: str, path: str) -> tuple[int, bytes]:
+    """Run a real tool of the dev venv over ``repo``: its exit code and its output."""
+    done = subprocess.run(
+        command.split(),
+        cwd=repo,
+        capture_output=True,
+        check=False,
+        env={"PATH": path, "HOME": str(repo.parent), "NO_COLOR": "1"},
     )
-
-
-SHAPES = '''"""Areas of shapes."""
-
-
-def circle_area(radius: float) -> int:
-    return 3.14159 * radius * radius
-'''
-
-
-def failing_mypy(path: Path) -> FailingProject:
-    """A function annotated ``-> int`` returns a float; mypy reports the return type."""
-    return _project(
-        path,
-        {"shapes.py": SHAPES},
-        f"{PYTHON} -m mypy --strict --no-incremental shapes.py",
-        {"shapes.py": SHAPES.replace("-> int:", "-> float:")},
-    )
-
-
-UTIL = '''"""String helpers."""
-import os
-import re
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"\\w+", text)
-'''
-
-
-def failing_lint(path: Path) -> FailingProject:
-    """An unused import; ruff reports F401."""
-    return _project(
-        path,
-        {"util.py": UTIL},
-        f"{PYTHON} -m ruff check --no-cache --select F util.py",
-        {"util.py": UTIL.replace("import os\n", "")},
-    )
-
-
-class CopyVerifier:
-    """INTERIM stand-in for fixcore's ``SandboxVerifier`` (replaced once it is merged): applies
-    a patch with ``git apply`` to a fresh copy of the checkout and runs the failing command
-    there, twice for a verdict. No sandbox, no policy: the tool loop's own refusals are what the
-    tests using it check. Counts its calls so a test can show a refused patch never got here."""
-
-    def __init__(self, project: FailingProject, scratch: Path) -> None:
-        self.project = project
-        self.scratch = scratch
-        self.runs = 0
-        self.verified: list[Patch] = []
-
-    def _copy(self, patch: Patch | None) -> tuple[Path, str]:
-        target = self.scratch / f"copy-{self.runs}-{len(self.verified)}"
-        shutil.copytree(self.project.root, target, symlinks=True)
-        if patch is None:
-            return target, ""
-        done = subprocess.run(
-            ["git", "apply", "--whitespace=nowarn", "-"],
-            cwd=target,
-            input=patch.diff,
-            capture_output=True,
-            text=True,
-        )
-        return target, "" if done.returncode == 0 else done.stderr.strip()
-
-    def _run(self, where: Path) -> RunOutcome:
-        self.runs += 1
-        done = subprocess.run(
-            self.project.failing.failing, shell=True, cwd=where, capture_output=True, text=True
-        )
-        return RunOutcome(done.returncode, (done.stdout + done.stderr)[-4000:])
-
-    def run_failing(self, patch: Patch | None) -> RunOutcome:
-        where, problem = self._copy(patch)
-        if problem:
-            return RunOutcome(128, f"the patch does not apply: {problem}")
-        return self._run(where)
-
-    def verify(self, patch: Patch) -> Verification:
-        self.verified.append(patch)
-        where, problem = self._copy(patch)
-        if problem:
-            return Verification(patch, False, f"the patch does not apply: {problem}")
-        runs = (self._run(where), self._run(where))
-        if not all(run.passed for run in runs):
-            return Verification(patch, False, "the failing command still fails", runs)
-        return Verification(patch, True, "the failing command passes twice", runs)
+    return done.returncode, done.stdout + done.stderr

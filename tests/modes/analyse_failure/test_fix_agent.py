@@ -16,7 +16,7 @@ import pytest
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.model.client import ModelClient
 from cicd_agent.modes.analyse_failure.fix.agent import AgentLimits, FixAgent, audit_file_sink
-from tests.helpers.fix_projects import (
+from tests.helpers.fix_agent_projects import (
     CopyVerifier,
     FailingProject,
     failing_lint,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.sandbox import find_bwrap, probe_isolation
+from cicd_agent.sandbox import find_bwrap, probe_isolation
 from tests.fixtures.gentests_project.build import candidate, git, make_repo, tree_digest
 from tests.harness.model_server import TEST_API_KEY, ModelServer
 from tests.helpers.gen_tests import path_env as _path_env

@@ -47,4 +47,3 @@ def test_the_sandbox_outlives_decide_and_is_gone_after_the_run(
     assert document["segments"], "the run must have measured something in the sandbox"
     assert len(seen_at_publish) == 1 and len(seen_at_publish[0]) == 1
     assert not list(scratch.glob(f"{PREFIX}*"))
-

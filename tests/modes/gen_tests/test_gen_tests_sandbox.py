@@ -17,13 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.sandbox import (
-    Isolation,
-    Sandbox,
-    find_bwrap,
-    probe_isolation,
-    scrub_environment,
-)
+from cicd_agent.modes.gen_tests.sandbox import Sandbox
+from cicd_agent.sandbox import Isolation, find_bwrap, probe_isolation, scrub_environment
 
 GITHUB_TOKEN = "ghp_" + "k3Yq9T2mXw7Lr4Vb8Nc1Zp6Hs0Jd5Fa2Gt7E"
 MODEL_KEY = "sk-proj-" + "Qm4Rt8Wz2Xc6Vb1Nl5Kj9Hg3Fd7Sa0Pe"

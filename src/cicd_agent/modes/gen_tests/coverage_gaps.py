@@ -24,7 +24,8 @@ from pathlib import Path
 
 from cicd_agent.errors import ExternalServiceError
 from cicd_agent.modes.gen_tests.evidence import Evidence, parse_evidence
-from cicd_agent.modes.gen_tests.sandbox import RunResult, Sandbox, Workspace
+from cicd_agent.modes.gen_tests.sandbox import Sandbox
+from cicd_agent.sandbox import RunResult, Workspace
 
 Arc = tuple[int, int]
 """A branch from one line to another, as coverage.py numbers it (negative: leaving a function)."""

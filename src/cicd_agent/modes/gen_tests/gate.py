@@ -32,8 +32,9 @@ from cicd_agent.errors import UsageError
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, CoverageReport
 from cicd_agent.modes.gen_tests.evidence import Evidence, parse_evidence
-from cicd_agent.modes.gen_tests.sandbox import RunResult, Sandbox, Workspace
+from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.modes.gen_tests.segments import Segment
+from cicd_agent.sandbox import RunResult, Workspace
 
 RERUNS = 5
 FEEDBACK_CHARS = 3_000

@@ -162,8 +162,11 @@ class GenTestsResult(ModeResult):
             parts.append(self._segment_list())
         facts = [
             f"Test command: `{self.test_command}`"
-            + (f" (exit {self.suite_exit_code} at head)." if self.suite_exit_code is not None
-               else " (not run at head).")
+            + (
+                f" (exit {self.suite_exit_code} at head)."
+                if self.suite_exit_code is not None
+                else " (not run at head)."
+            )
             if self.test_command
             else "",
             self.isolation,

@@ -17,13 +17,17 @@ class FailingCommand:
     """What the failed step ran, read from its ``Run …`` group in the log.
 
     ``script`` is the step's whole script; ``failing`` the command in it that failed (the one
-    to re-run), or the whole script when the log cannot tell which line failed.
+    to re-run), or the whole script when the log cannot tell which line failed. ``shell`` is
+    the runner's ``shell:`` line (``/usr/bin/bash -e {0}``); ``env`` the step's variables the
+    log shows unmasked (masked ones are dropped: nothing is verified with secrets).
     """
 
     job: str
     step: str
     script: str
     failing: str
+    shell: str = "bash -e {0}"
+    env: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,243 @@
+"""The failed step's command, read back from its ``##[group]Run …`` header in the job's log.
+
+The runner opens every ``run:`` step with a group that repeats the script (each line in cyan,
+``ESC[36;1m … ESC[0m``), then ``shell: /usr/bin/bash -e {0}`` and the step's ``env:``; the
+step that failed is the one whose output ends in ``##[error]Process completed with exit code
+N.``. That header is the only faithful record of what ran: the workflow file at the head commit
+may differ (expressions, matrix values are already substituted in the log).
+
+Which line of a multi-line script failed is not in the log; when the step's output carries a
+tool's unmistakable signature (ruff's ``Found 3 errors.``, black's ``would reformat``) and
+exactly one command of the script names that tool, that command is the failing one; otherwise
+the whole script is. Values the runner masked (``***``) are dropped from ``env``: a fix is never
+verified with secrets.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from cicd_agent.analysis.logs import JobLog
+from cicd_agent.analysis.logs.runner_format import STEP_RUN_PREFIX, clean_line
+from cicd_agent.analysis.logs.sources import iter_chunks
+from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
+
+_SCRIPT_COLOUR = "\x1b[36;1m"
+_TIMESTAMP = re.compile(r"^\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
+_FAILED = re.compile(r"^##\[error\]Process completed with exit code (\d+)")
+_ENV_LINE = re.compile(r"^  ([A-Za-z_][A-Za-z0-9_]*): ?(.*)$")
+MAX_SCRIPT_LINES = 400
+"""A longer script is cut there (a generated step); the command is then the cut script."""
+MAX_OUTPUT_LINES = 2_000
+"""Lines of a step's output kept for telling which tool failed (its last ones)."""
+
+# A tool's own words in its failure output, and how a command that runs it is recognised.
+TOOL_SIGNATURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
+    "ruff check": (
+        re.compile(r"^Found \d+ errors?(\.| \(\d+ fixed)"),
+        re.compile(r"(^|[\s/])ruff\s+(\S+\s+)*?check\b"),
+    ),
+    "ruff format": (
+        re.compile(r"^Would reformat: |^\d+ files? would be reformatted"),
+        re.compile(r"(^|[\s/])ruff\s+(\S+\s+)*?format\b"),
+    ),
+    "black": (
+        re.compile(r"^would reformat |^\d+ files? would be reformatted"),
+        re.compile(r"(^|[\s/])black(\s|$)"),
+    ),
+    "isort": (
+        re.compile(r"^ERROR: .* Imports are incorrectly sorted"),
+        re.compile(r"(^|[\s/])isort(\s|$)"),
+    ),
+    "eslint": (
+        re.compile(r"^✖ \d+ problems? \("),
+        re.compile(r"(^|[\s/])eslint(\s|$)"),
+    ),
+    "prettier": (
+        re.compile(r"^\[warn\] Code style issues (found|were found)"),
+        re.compile(r"(^|[\s/])prettier(\s|$)"),
+    ),
+    "pytest": (
+        re.compile(r"^=+ .*\b\d+ (failed|errors?)\b.* in [\d.]+s|^\d+ failed\b.* in [\d.]+s"),
+        re.compile(r"(^|[\s/])(py\.test|pytest)(\s|$)"),
+    ),
+    "mypy": (
+        re.compile(r"^Found \d+ errors? in \d+ files? \(checked"),
+        re.compile(r"(^|[\s/])mypy(\s|$)"),
+    ),
+}
+_COMPOUND = re.compile(
+    r"^\s*(if|then|else|elif|fi|for|while|until|do|done|case|esac|function)\b|<<|^\s*[({]\s*$"
+)
+
+
+@dataclass
+class _Group:
+    """One ``Run …`` header being read, and the output that followed it."""
+
+    script: list[str] = field(default_factory=list)
+    shell: str = ""
+    env: list[tuple[str, str]] = field(default_factory=list)
+    in_env: bool = False
+    open: bool = True
+    coloured: bool = False
+    output: list[str] = field(default_factory=list)
+
+
+def failing_command(job: JobLog) -> FailingCommand | None:
+    """The command of ``job``'s failed ``run:`` step, or None (an action failed, no header)."""
+    return parse_failing_command(job.name, _raw_lines(job))
+
+
+def parse_failing_command(job: str, lines: Iterable[str]) -> FailingCommand | None:
+    """Read a job's raw log lines (timestamps and colours kept) up to its failed step."""
+    group: _Group | None = None
+    step = ""
+    for raw in lines:
+        text = _TIMESTAMP.sub("", raw.rstrip("\r\n"), count=1)
+        cleaned = clean_line(text.encode("utf-8", "surrogateescape"))
+        if cleaned.startswith(STEP_RUN_PREFIX):
+            group, step = _Group(), cleaned[len("##[group]") :].strip()
+            continue
+        if group is None:
+            continue
+        if group.open:
+            _header_line(group, text, cleaned)
+            continue
+        failed = _FAILED.match(cleaned)
+        if failed:
+            return _command(job, step, group) if group.shell else None
+        group.output.append(cleaned)
+        if len(group.output) > MAX_OUTPUT_LINES:
+            del group.output[: -MAX_OUTPUT_LINES // 2]
+    return None
+
+
+def _header_line(group: _Group, text: str, cleaned: str) -> None:
+    if cleaned.startswith("##[endgroup]"):
+        group.open = False
+        return
+    if text.startswith(_SCRIPT_COLOUR):
+        group.coloured = True
+        if len(group.script) < MAX_SCRIPT_LINES:
+            group.script.append(cleaned)
+        return
+    if not group.shell and cleaned.startswith("shell: "):
+        group.shell = cleaned.removeprefix("shell: ").strip()
+        return
+    if group.shell and cleaned == "env:":
+        group.in_env = True
+        return
+    env = _ENV_LINE.match(cleaned)
+    if group.in_env and env:
+        if "***" not in env.group(2):
+            group.env.append((env.group(1), env.group(2)))
+        return
+    if not group.shell and not group.coloured and len(group.script) < MAX_SCRIPT_LINES:
+        group.script.append(cleaned)  # a log without colours: lines before ``shell:``
+
+
+def _command(job: str, step: str, group: _Group) -> FailingCommand:
+    script = "\n".join(group.script).strip("\n")
+    return FailingCommand(
+        job=job,
+        step=step,
+        script=script,
+        failing=_failing_line(script, group.output),
+        shell=group.shell,
+        env=tuple(group.env),
+    )
+
+
+def commands(script: str) -> list[str]:
+    """The script's commands, one per logical line; one item when it has compound statements.
+
+    Backslash continuations are joined; blank lines and comments dropped. Splitting a script
+    with ``if``/``for``/heredocs/subshells would change what runs, so such a script stays whole.
+    """
+    lines = script.splitlines()
+    if any(_COMPOUND.search(line) for line in lines):
+        return [script] if script.strip() else []
+    found: list[str] = []
+    pending = ""
+    for line in lines:
+        if line.rstrip().endswith("\\"):
+            pending += line + "\n"
+            continue
+        command = (pending + line).strip()
+        pending = ""
+        if command and not command.startswith("#"):
+            found.append(command)
+    if pending.strip():
+        found.append(pending.strip())
+    return found
+
+
+def tools_named(command: str) -> list[str]:
+    """The known tools a command runs (by name, through ``python -m``, ``npx`` or a path)."""
+    try:
+        words = " ".join(shlex.split(command, comments=True))
+    except ValueError:
+        words = command
+    return [tool for tool, (_, runs) in TOOL_SIGNATURES.items() if runs.search(words)]
+
+
+def failed_tools(output: Iterable[str]) -> list[str]:
+    """The tools whose failure signature the step's output carries, the last printed first.
+
+    Signatures overlap (black and ``ruff format`` both print "1 file would be reformatted"), so
+    the caller keeps the ones the script actually runs.
+    """
+    last: dict[str, int] = {}
+    for number, line in enumerate(output):
+        for tool, (says, _) in TOOL_SIGNATURES.items():
+            if says.search(line.strip()):
+                last[tool] = number
+    return sorted(last, key=last.__getitem__, reverse=True)
+
+
+def _failing_line(script: str, output: list[str]) -> str:
+    parts = commands(script)
+    if len(parts) <= 1:
+        return script
+    for tool in failed_tools(output):
+        named = [part for part in parts if tool in tools_named(part)]
+        if len(named) == 1:
+            return named[0]
+    return script
+
+
+def failing_script(command: FailingCommand) -> str:
+    """What to re-run: the script up to and including the failing command.
+
+    The commands before it ran (and passed) in CI right before it: a ``cd`` or an ``export``
+    there is part of how the failing command ran.
+    """
+    parts = commands(command.script)
+    if command.failing == command.script or command.failing not in parts:
+        return command.script
+    return "\n".join(parts[: parts.index(command.failing) + 1])
+
+
+def rest_script(command: FailingCommand) -> str:
+    """The step's other commands, in order ("" when the failing one is the whole script)."""
+    parts = commands(command.script)
+    if command.failing == command.script or command.failing not in parts:
+        return ""
+    rest = [part for part in parts if part != command.failing]
+    return "\n".join(rest)
+
+
+def _raw_lines(job: JobLog) -> Iterable[str]:
+    for part in job.parts:
+        pending = b""
+        for chunk in iter_chunks(part):
+            pending += chunk
+            *whole, pending = pending.split(b"\n")
+            for raw in whole:
+                yield raw.decode("utf-8", "replace")
+        if pending:
+            yield pending.decode("utf-8", "replace")

@@ -1,0 +1,250 @@
+"""The one judge of fixes: a patch is offered only if the failed step passes with it, in the sandbox.
+
+:class:`SandboxVerifier` works on copies of the local checkout, which must be the failed run's
+head commit with no tracked file changed (:func:`checkout_problem`); otherwise no patch could be
+said to apply to the failed commit. For each patch, in a fresh copy:
+
+1. the policy (:mod:`.policy`) reads the patch text; a refused patch never reaches a copy;
+2. ``git apply --check`` then ``git apply``, inside the sandbox (no repository around it, an
+   empty ``HOME``: no configuration of the checkout's applies);
+3. the failing command (with the commands before it in the step, which ran before it in CI)
+   runs twice in the same copy: both runs must pass;
+4. the step's other commands run with and without the patch: a patch under which they fail
+   while they pass without it is a regression, refused.
+
+Before any patch, the failing command runs once without one: a failure that does not reproduce
+in the sandbox (a flaky test, a missing tool) can verify nothing, and says so.
+
+Every command of the checkout runs through :class:`~cicd_agent.sandbox.Sandbox` (bubblewrap,
+no network, scrubbed environment, limits); outputs come back redacted.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+from cicd_agent.modes.analyse_failure.fix.command import failing_script, rest_script
+from cicd_agent.modes.analyse_failure.fix.contract import (
+    FailingCommand,
+    Patch,
+    RunOutcome,
+    Verification,
+)
+from cicd_agent.modes.analyse_failure.fix.policy import check_patch
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace, scrub_environment
+
+RUN_TIMEOUT = 600.0
+"""One run of the failing command (seconds): the step's own command, as CI ran it."""
+APPLY_TIMEOUT = 60.0
+OUTPUT_CHARS = 6_000
+"""The tail of a run's output kept in a :class:`RunOutcome` (redacted)."""
+
+
+@dataclass(frozen=True)
+class VerifierSettings:
+    """How long each run may take, and whether runs may go unsandboxed (never by default)."""
+
+    run_timeout: float = RUN_TIMEOUT
+    allow_unsandboxed: bool = False
+
+
+def checkout_problem(checkout: Path, head_sha: str) -> str:
+    """Why ``checkout`` is not the failed commit as it was built ("" when it is).
+
+    Reads the repository with git's plumbing only (no hooks, no filters run): its ``HEAD``
+    and whether a tracked file differs from it.
+    """
+    if not head_sha:
+        return "the failed run's head commit is unknown"
+    git = ["git", "-C", str(checkout), "-c", "core.fsmonitor=false"]
+    try:
+        head = subprocess.run(
+            [*git, "rev-parse", "--verify", "HEAD^{commit}"],
+            capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+        if head.returncode != 0:
+            return f"{checkout} is not a git checkout"
+        if head.stdout.strip() != head_sha:
+            return (
+                f"the checkout is at {head.stdout.strip()[:12]}, not the failed commit "
+                f"{head_sha[:12]} (check out the run's head_sha)"
+            )
+        changed = subprocess.run(
+            [*git, "diff-index", "--quiet", "HEAD", "--"],
+            capture_output=True, text=True, check=False, timeout=120,
+        )  # fmt: skip
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"git could not read the checkout ({exc})"
+    if changed.returncode != 0:
+        return "tracked files in the checkout differ from the failed commit"
+    return ""
+
+
+class SandboxVerifier:
+    """Judges patches against one failing command on copies of one checkout (see module doc)."""
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        failing: FailingCommand,
+        *,
+        redact: Callable[[str], str],
+        failing_tests: Collection[str] = (),
+        settings: VerifierSettings | None = None,
+    ) -> None:
+        self.sandbox = sandbox
+        self.failing = failing
+        self._redact = redact
+        self._failing_tests = tuple(failing_tests)
+        self.settings = settings or VerifierSettings()
+        self._env = scrub_environment(dict(failing.env))
+        self._baseline: RunOutcome | None = None
+        self._rest_baseline: RunOutcome | None = None
+
+    @property
+    def usable(self) -> str:
+        """Why no command may run here ("" when runs may go ahead)."""
+        if self.sandbox.isolation.sandboxed or self.settings.allow_unsandboxed:
+            return ""
+        return f"no sandbox on this runner ({self.sandbox.isolation.detail})"
+
+    def reproduces(self) -> RunOutcome:
+        """The failing command without any patch (once): it must fail for a fix to mean much."""
+        if self._baseline is None:
+            self._baseline = self.run_failing(None)
+        return self._baseline
+
+    def run_failing(self, patch: Patch | None) -> RunOutcome:
+        """Run the failing command once, with ``patch`` applied (or none): the tool loop's eyes."""
+        space = self.sandbox.workspace("run")
+        try:
+            if patch is not None:
+                applied = self._apply(space, patch)
+                if applied is not None:
+                    return applied
+            return self._script(space, failing_script(self.failing))
+        finally:
+            shutil.rmtree(space.root, ignore_errors=True)
+
+    def verify(self, patch: Patch) -> Verification:
+        """Policy, apply, the failing command passing twice, no regression in the step's rest."""
+        problem = self.usable
+        if problem:
+            return Verification(patch, False, problem)
+        verdict = check_patch(patch.diff, self.sandbox.checkout, failing_tests=self._failing_tests)
+        if not verdict.allowed:
+            return Verification(patch, False, f"refused: {verdict.reason}")
+        baseline = self.reproduces()
+        if baseline.passed:
+            return Verification(
+                patch, False,
+                "the failing command passes in the sandbox without any patch, so no patch can "
+                "be shown to fix it (a flaky failure, or one that needs the network or secrets)",
+                (baseline,),
+            )  # fmt: skip
+        space = self.sandbox.workspace("verify")
+        try:
+            return self._verify_in(space, patch, baseline)
+        finally:
+            shutil.rmtree(space.root, ignore_errors=True)
+
+    def _verify_in(self, space: Workspace, patch: Patch, baseline: RunOutcome) -> Verification:
+        applied = self._apply(space, patch)
+        if applied is not None:
+            return Verification(patch, False, "the patch does not apply to the failed commit",
+                                (baseline, applied))  # fmt: skip
+        runs = [baseline]
+        script = failing_script(self.failing)
+        for attempt in ("first", "second"):
+            outcome = self._script(space, script)
+            runs.append(outcome)
+            if not outcome.passed:
+                return Verification(
+                    patch, False,
+                    f"the failing command still fails with the patch ({attempt} run, "
+                    f"{_ended(outcome)})",
+                    tuple(runs),
+                )  # fmt: skip
+        rest = rest_script(self.failing)
+        if rest:
+            before = self._rest_without_patch(rest)
+            after = self._script(space, rest)
+            runs += [before, after]
+            if before.passed and not after.passed:
+                return Verification(
+                    patch, False,
+                    f"regression: the step's other commands pass without the patch and fail "
+                    f"with it ({_ended(after)})",
+                    tuple(runs),
+                )  # fmt: skip
+        return Verification(patch, True, "the failing command passes twice with the patch",
+                            tuple(runs))  # fmt: skip
+
+    def _rest_without_patch(self, rest: str) -> RunOutcome:
+        if self._rest_baseline is None:
+            space = self.sandbox.workspace("rest")
+            try:
+                self._rest_baseline = self._script(space, rest)
+            finally:
+                shutil.rmtree(space.root, ignore_errors=True)
+        return self._rest_baseline
+
+    def _apply(self, space: Workspace, patch: Patch) -> RunOutcome | None:
+        """Apply ``patch`` in ``space`` inside the sandbox; the failed run's outcome, or None."""
+        if self.usable:
+            return RunOutcome(126, self.usable)
+        patch_file = space.scratch("patch", ".diff")
+        patch_file.write_text(patch.diff, encoding="utf-8", errors="surrogateescape")
+        git_env = {"GIT_CEILING_DIRECTORIES": str(space.live), "GIT_CONFIG_NOSYSTEM": "1"}
+        for check in (True, False):
+            argv = ["git", "apply", *(["--check"] if check else []), "--", str(patch_file)]
+            result = self.sandbox.run(argv, space, timeout=APPLY_TIMEOUT, extra_env=git_env)
+            if not result.ok:
+                return self._outcome(result)
+        return None
+
+    def _script(self, space: Workspace, script: str) -> RunOutcome:
+        if self.usable:
+            return RunOutcome(126, self.usable)
+        script_file = space.scratch("step", ".sh")
+        script_file.write_text(script + "\n", encoding="utf-8")
+        argv = shell_argv(self.failing.shell, script_file)
+        if argv is None:
+            return RunOutcome(126, f"the step's shell is not one we can run: {self.failing.shell}")
+        result = self.sandbox.run(
+            argv, space, timeout=self.settings.run_timeout, extra_env=self._env
+        )
+        return self._outcome(result)
+
+    def _outcome(self, result: RunResult) -> RunOutcome:
+        output = self._redact(result.output)[-OUTPUT_CHARS:]
+        if result.killed_for:
+            output += f"\n[cicd-agent: the run {result.describe()}]"
+        code = result.returncode if result.returncode >= 0 else 128 - result.returncode
+        return RunOutcome(code, output, timed_out=result.timed_out)
+
+
+def shell_argv(shell: str, script: Path) -> list[str] | None:
+    """The runner's ``shell:`` line made into argv (``{0}`` is the script file); None for a
+    Windows shell (``pwsh``/``cmd`` with a Windows path) that cannot run here."""
+    template = shell.strip() or "bash -e {0}"
+    try:
+        words = shlex.split(template)
+    except ValueError:
+        return None
+    if not words or "\\" in words[0] or words[0].lower().endswith((".exe", "cmd")):
+        return None
+    if "{0}" not in template:
+        return [*words, str(script)]
+    return [word.replace("{0}", str(script)) for word in words]
+
+
+def _ended(outcome: RunOutcome) -> str:
+    if outcome.timed_out:
+        return "timed out"
+    return f"exit {outcome.exit_code}"

@@ -1,0 +1,128 @@
+"""The failing command read back from the runner's log: real ruff and pytest output wrapped in the
+runner's format (tests/corpus), in the three layouts GitHub serves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.analysis.logs import load_logs
+from cicd_agent.modes.analyse_failure.fix.command import (
+    commands,
+    failing_command,
+    failing_script,
+    parse_failing_command,
+    rest_script,
+)
+from tests.corpus import noise
+from tests.corpus.runner_log import Job, Step, write_layout
+from tests.helpers.fix_projects import LINT, commit_project, tool_output
+from tests.helpers.gen_tests import path_env
+
+SCRIPT = "ruff format --check .\nruff check .\npython -m pytest -q"
+
+
+def _lint_run(tmp_path: Path, layout: str) -> Path:
+    repo = tmp_path / "repo"
+    commit_project(repo, LINT)
+    code, output = tool_output(repo, "ruff check .", path_env())
+    assert code == 1 and b"F401" in output  # the real tool really failed
+    job = Job(
+        "lint",
+        [
+            noise.checkout(),
+            noise.setup_python(),
+            Step("Install", run="pip install ruff==0.15.0\necho done", output=b"done\n"),
+            Step("Lint", run=SCRIPT, output=output, exit_code=code),
+        ],
+    )
+    dest = tmp_path / layout
+    dest.mkdir()
+    return write_layout([job], dest, layout)
+
+
+@pytest.mark.parametrize("layout", ["zip_steps", "folder", "job_text"])
+def test_the_failed_steps_script_shell_env_and_failing_line_are_read_back(
+    tmp_path: Path, layout: str
+) -> None:
+    (job,) = load_logs(_lint_run(tmp_path, layout))
+    command = failing_command(job)
+    assert command is not None
+    assert command.script == SCRIPT
+    assert command.shell == "/usr/bin/bash -e {0}"
+    assert dict(command.env)["pythonLocation"] == "/opt/hostedtoolcache/Python/3.11.9/x64"
+    assert command.failing == "ruff check ."  # "Found 1 error." names ruff check, not format
+    assert failing_script(command) == "ruff format --check .\nruff check ."
+    assert rest_script(command) == "ruff format --check .\npython -m pytest -q"
+
+
+def _log(*lines: str) -> list[str]:
+    return [f"2024-05-14T09:12:03.{n:07d}Z {line}" for n, line in enumerate(lines)]
+
+
+def test_masked_env_values_are_dropped_and_an_action_step_has_no_command() -> None:
+    cyan = "\x1b[36;1m{}\x1b[0m"
+    lines = _log(
+        "##[group]Run make test",
+        cyan.format("make test"),
+        "shell: /usr/bin/bash -e {0}",
+        "env:",
+        "  API_TOKEN: ***",
+        "  MODE: ci",
+        "##[endgroup]",
+        "boom",
+        "##[error]Process completed with exit code 2.",
+    )
+    command = parse_failing_command("build", lines)
+    assert command is not None
+    assert command.env == (("MODE", "ci"),)
+    assert command.failing == command.script == "make test"
+    action = _log(
+        "##[group]Run actions/setup-node@v4",
+        "with:",
+        "  node-version: 20",
+        "##[endgroup]",
+        "##[error]Process completed with exit code 1.",
+    )
+    assert parse_failing_command("build", action) is None
+
+
+def test_a_script_line_that_looks_like_the_shell_line_stays_script() -> None:
+    cyan = "\x1b[36;1m{}\x1b[0m"
+    lines = _log(
+        "##[group]Run echo start",
+        cyan.format("echo start"),
+        cyan.format("shell: not-a-header"),
+        "shell: /usr/bin/bash -e {0}",
+        "##[endgroup]",
+        "##[error]Process completed with exit code 127.",
+    )
+    command = parse_failing_command("j", lines)
+    assert command is not None and command.shell == "/usr/bin/bash -e {0}"
+    assert command.script == "echo start\nshell: not-a-header"
+
+
+def test_a_log_without_colours_still_gives_the_script() -> None:
+    lines = _log(
+        "##[group]Run ruff check .",
+        "ruff check .",
+        "shell: /usr/bin/bash -e {0}",
+        "env:",
+        "  pythonLocation: /opt/hostedtoolcache/Python/3.10.19/x64",
+        "##[endgroup]",
+        "app/main.py:1:8: F401 [*] `os` imported but unused",
+        "Found 1 error.",
+        "##[error]Process completed with exit code 1.",
+    )
+    command = parse_failing_command("lint", lines)
+    assert command is not None and command.script == command.failing == "ruff check ."
+
+
+def test_compound_scripts_stay_whole_and_continuations_join() -> None:
+    assert commands("ruff check \\\n  --fix .\n# note\n\npytest") == [
+        "ruff check \\\n  --fix .",
+        "pytest",
+    ]
+    loop = "for d in a b; do\n  ruff check $d\ndone"
+    assert commands(loop) == [loop]

@@ -1,0 +1,155 @@
+"""The no-model floor on real failing projects: the repository's own ruff, black, isort and eslint
+run in their fixing form inside the sandbox, and their patch passes the same verification.
+
+ruff comes from the dev venv; black, isort and eslint from the corpus toolbox the harness installs
+(tests/corpus/tools.py); a tool the toolbox lacks skips its test. prettier is not installed by
+the harness (adding it would reinstall the shared toolbox), so its fixer is tested only as a
+command rewrite.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.modes.analyse_failure.fix.command import parse_failing_command
+from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
+from cicd_agent.modes.analyse_failure.fix.fixers import fixing_command, run_fixer
+from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
+from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
+from tests.corpus.build import TOOLS_DIR
+from tests.corpus.runner_log import Job, Step, render
+from tests.helpers.fix_projects import FORMAT, IMPORTS, LINT, commit_project, tool_output
+from tests.helpers.gen_tests import path_env
+
+_ISOLATION = probe_isolation(find_bwrap(os.environ))
+sandboxed = pytest.mark.skipif(
+    not _ISOLATION.sandboxed, reason=f"no sandbox here: {_ISOLATION.detail}"
+)
+TOOL_BINS = [TOOLS_DIR / "venv" / "bin", TOOLS_DIR / "node" / "node_modules" / ".bin"]
+
+
+def _path() -> str:
+    """The toolbox's venv first (its ``python -m black``), then the dev venv (ruff), then node's.
+
+    The toolbox's console scripts name the interpreter of the clone that built it, so black and
+    isort are run as ``python -m``, the way many workflows run them too."""
+    return os.pathsep.join([str(TOOL_BINS[0]), path_env(), str(TOOL_BINS[1])])
+
+
+def _needs(tool: str) -> None:
+    if not any((folder / tool).exists() for folder in TOOL_BINS) and tool != "ruff":
+        pytest.skip(f"{tool} is not in the corpus toolbox ({TOOLS_DIR})")
+
+
+def _failed_in_ci(
+    tmp_path: Path, files: dict[str, str], script: str
+) -> tuple[Path, FailingCommand]:
+    """Commit ``files``, run ``script``'s last line for real, read the command back from a log."""
+    repo = tmp_path / "checkout"
+    commit_project(repo, files)
+    code, output = tool_output(repo, script.splitlines()[-1], _path())
+    assert code != 0, output.decode()  # the project really fails
+    job = Job("lint", [Step("Lint", run=script, output=output, exit_code=code)])
+    whole, _ = render(job)
+    command = parse_failing_command("lint", whole.decode().splitlines())
+    assert command is not None
+    return repo, command
+
+
+@sandboxed
+@pytest.mark.parametrize(
+    ("tool", "files", "script", "removed", "added"),
+    [
+        ("ruff", LINT, "ruff check .", "-import os\n", ""),
+        (
+            "ruff",
+            FORMAT,
+            "ruff format --check .",
+            "-def main( ) -> int :\n",
+            "+def main() -> int:\n",
+        ),
+        (
+            "black",
+            FORMAT,
+            "python -m black --check --diff .",
+            "-    return  1\n",
+            "+    return 1\n",
+        ),
+        ("isort", IMPORTS, "python -m isort --check-only .", "-import os\n", "+import os\n"),
+    ],
+)
+def test_the_floor_fixes_a_real_lint_or_format_failure_and_the_fix_verifies(
+    tmp_path: Path, tool: str, files: dict[str, str], script: str, removed: str, added: str
+) -> None:
+    _needs(tool)
+    repo, command = _failed_in_ci(tmp_path, files, f"echo checking\n{script}")
+    assert command.failing == script
+    environ = {"PATH": _path(), "HOME": str(tmp_path / "home")}
+    with Sandbox(repo, environ) as sandbox:
+        run = run_fixer(sandbox, command, environ)
+        assert run.patch is not None, run.note
+        assert run.patch.source == "fixer"
+        assert removed in run.patch.diff and added in run.patch.diff
+        verdict = SandboxVerifier(sandbox, command, redact=str).verify(run.patch)
+    assert verdict.verified, (verdict.reason, [r.output for r in verdict.runs])
+    assert not verdict.runs[0].passed  # it failed before the fix, in the sandbox too
+    assert (repo / "app" / "main.py").read_text() == files["app/main.py"]  # checkout untouched
+
+
+@sandboxed
+def test_eslint_fixes_in_the_sandbox_and_its_config_cannot_reach_the_host(tmp_path: Path) -> None:
+    _needs("eslint")
+    planted = tmp_path / "pwned"
+    config = (
+        "import fs from 'node:fs';\n"
+        f"try {{ fs.writeFileSync({str(planted)!r}, String(process.env.GITHUB_TOKEN)); }} "
+        "catch (e) {}\n"
+        "export default [{ rules: { 'prefer-const': 'error' } }];\n"
+    )
+    files = {"eslint.config.mjs": config, "src/app.js": "let x = 1;\nconsole.log(x);\n"}
+    repo, command = _failed_in_ci(tmp_path, files, "eslint src")
+    planted.unlink(missing_ok=True)  # the unsandboxed run above (the "CI") may write it
+    environ = {"PATH": _path(), "HOME": str(tmp_path / "home"), "GITHUB_TOKEN": "ghs_secret"}
+    with Sandbox(repo, environ) as sandbox:
+        run = run_fixer(sandbox, command, environ)
+        assert run.patch is not None, run.note
+        assert "+const x = 1;" in run.patch.diff
+        assert SandboxVerifier(sandbox, command, redact=str).verify(run.patch).verified
+    assert not planted.exists()
+
+
+@sandboxed
+def test_a_tool_missing_from_the_job_gives_no_patch(tmp_path: Path) -> None:
+    repo, command = _failed_in_ci(tmp_path, LINT, "ruff check .")
+    environ = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home")}
+    with Sandbox(repo, environ) as sandbox:
+        run = run_fixer(sandbox, command, environ)
+    assert run.patch is None
+    assert run.note == "ruff is not installed in this job"
+
+
+@pytest.mark.parametrize(
+    ("command", "fixed"),
+    [
+        ("ruff check --output-format=github src", "ruff check --fix --output-format=github src"),
+        (".venv/bin/ruff check --no-fix .", ".venv/bin/ruff check --fix ."),
+        ("uv run ruff format --check --diff src", "uv run ruff format src"),
+        ("python -m black --check .", "python -m black ."),
+        ("isort --check-only --diff src tests", "isort src tests"),
+        ("npx eslint --max-warnings 0 src", "npx eslint --fix --max-warnings 0 src"),
+        ("npx prettier --check 'src/**/*.ts'", "npx prettier --write 'src/**/*.ts'"),
+    ],
+)
+def test_the_fixing_form_keeps_the_commands_own_arguments(command: str, fixed: str) -> None:
+    found = fixing_command(command)
+    assert found is not None and found[1] == fixed
+
+
+@pytest.mark.parametrize(
+    "command", ["ruff check . | tee out.txt", "black --check . && rm -rf /", "make lint", "pytest"]
+)
+def test_commands_with_shell_syntax_or_no_known_tool_are_not_rewritten(command: str) -> None:
+    assert fixing_command(command) is None

@@ -1,0 +1,124 @@
+"""Attacks on the fix policy: patches that write outside the checkout, into git, workflows, lock
+files, the failing test, through symlinks, or too much. Each is refused with its reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.modes.analyse_failure.fix.diff import file_diff
+from cicd_agent.modes.analyse_failure.fix.policy import MAX_CHANGED_LINES, check_patch
+
+
+def _edit(path: str) -> str:
+    return f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-old\n+new\n"
+
+
+def _new(path: str, mode: str = "100644") -> str:
+    return (
+        f"diff --git a/{path} b/{path}\nnew file mode {mode}\n--- /dev/null\n+++ b/{path}\n"
+        "@@ -0,0 +1 @@\n+new\n"
+    )
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    root = tmp_path / "checkout"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "app.py").write_text("old\n")
+    (root / "outside").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (root / "linked").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (root / "src" / "alias.py").symlink_to(root / "src" / "app.py")
+    return root
+
+
+def test_an_ordinary_edit_is_allowed(checkout: Path) -> None:
+    verdict = check_patch(_edit("src/app.py"), checkout)
+    assert verdict.allowed and verdict.paths == ("src/app.py",)
+
+
+@pytest.mark.parametrize(
+    ("diff", "reason"),
+    [
+        (_edit("../escape.py"), "the patch writes outside the checkout (../escape.py)"),
+        (
+            _edit("src/../../escape.py"),
+            "the patch writes outside the checkout (src/../../escape.py)",
+        ),
+        (
+            "--- a//etc/passwd\n+++ b//etc/passwd\n@@ -1 +1 @@\n-old\n+new\n",
+            "the patch writes outside the checkout (/etc/passwd)",
+        ),
+        (
+            "--- src/app.py\n+++ src/app.py\n@@ -1 +1 @@\n-old\n+new\n",
+            "the patch names a path without a/ or b/ (src/app.py)",
+        ),
+        (
+            "diff --git a/../x.py b/../x.py\ndeleted file mode 100644\n",
+            "the patch writes outside the checkout (../x.py)",
+        ),
+        (_edit(".git/config"), "the patch edits git metadata (.git/config)"),
+        (
+            _edit("sub/.GIT/hooks/pre-commit"),
+            "the patch edits git metadata (sub/.GIT/hooks/pre-commit)",
+        ),
+        (
+            _new(".github/workflows/ci.yml"),
+            "the patch edits a workflow file (.github/workflows/ci.yml)",
+        ),
+        (
+            _edit(".github/Workflows/release.yaml"),
+            "the patch edits a workflow file (.github/Workflows/release.yaml)",
+        ),
+        (_edit("action.yml"), "the patch edits an action definition (action.yml)"),
+        (
+            _edit(".github/actions/setup/action.yaml"),
+            "the patch edits an action definition (.github/actions/setup/action.yaml)",
+        ),
+        (_edit("poetry.lock"), "the patch edits a lock file (poetry.lock)"),
+        (_edit("web/package-lock.json"), "the patch edits a lock file (web/package-lock.json)"),
+        (_edit("linked/evil.py"), "the patch writes through a symbolic link (linked)"),
+        (_edit("src/alias.py"), "the patch writes through a symbolic link (src/alias.py)"),
+        (_new("src/link", "120000"), "the patch changes a file's mode or creates a symbolic link"),
+        (
+            "diff --git a/src/app.py b/src/app.py\nold mode 100644\nnew mode 100755\n",
+            "the patch changes a file's mode or creates a symbolic link",
+        ),
+        (
+            "diff --git a/src/app.py b/src/x.py\nsimilarity index 100%\nrename from src/app.py\n"
+            "rename to ../x.py\n",
+            "the patch renames or copies outside the checkout (../x.py)",
+        ),
+        (
+            "diff --git a/logo.png b/logo.png\nnew file mode 100644\nGIT binary patch\n"
+            "literal 4\nLcmZQzU|;|M00aO5\n",
+            "the patch holds a binary change",
+        ),
+        ("not a diff at all\n", "the patch changes nothing"),
+    ],
+)
+def test_attacks_are_refused_with_their_reason(checkout: Path, diff: str, reason: str) -> None:
+    verdict = check_patch(diff, checkout)
+    assert not verdict.allowed
+    assert verdict.reason == reason
+
+
+def test_a_patch_to_the_failing_test_itself_is_refused(checkout: Path) -> None:
+    diff = _edit("tests/test_app.py")
+    assert check_patch(diff, checkout).allowed
+    verdict = check_patch(diff, checkout, failing_tests=["tests/test_app.py"])
+    assert verdict.reason == "the patch edits the failing test itself (tests/test_app.py)"
+
+
+def test_a_patch_above_the_size_cap_is_refused(checkout: Path) -> None:
+    old = "".join(f"line {n}\n" for n in range(MAX_CHANGED_LINES))
+    new = "".join(f"line {n} changed\n" for n in range(MAX_CHANGED_LINES))
+    verdict = check_patch(file_diff("src/app.py", old, new), checkout)
+    assert not verdict.allowed
+    assert verdict.reason == (
+        f"the patch changes {2 * MAX_CHANGED_LINES} lines (at most {MAX_CHANGED_LINES} are offered)"
+    )
+    small = file_diff("src/app.py", old, old.replace("line 7\n", "line seven\n"))
+    assert check_patch(small, checkout).allowed

@@ -1,0 +1,146 @@
+"""The verifier on real projects, real git, real pytest, the real sandbox: a patch is offered only
+when the failed commit's failing command passes with it, twice, and nothing else in the step
+breaks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch
+from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier, checkout_problem
+from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
+from tests.helpers.fix_projects import CALC, CALC_FIX, commit_project, git, pytest_failure
+from tests.helpers.gen_tests import path_env
+
+_ISOLATION = probe_isolation(find_bwrap(os.environ))
+pytestmark = pytest.mark.skipif(
+    not _ISOLATION.sandboxed, reason=f"no sandbox here: {_ISOLATION.detail}"
+)
+TOKEN = "ghp_" + "k3Yq9T2mXw7Lr4Vb8Nc1Zp6Hs0Jd5Fa2Gt7E"
+
+
+def _verifier(
+    tmp_path: Path, files: dict[str, str], failing: FailingCommand | None = None
+) -> SandboxVerifier:
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, files)
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "GITHUB_TOKEN": TOKEN}
+    sandbox = Sandbox(checkout, environ, known_secrets=[TOKEN])
+    return SandboxVerifier(
+        sandbox, failing or pytest_failure(), redact=lambda text: text.replace(TOKEN, "***")
+    )
+
+
+def _patch(diff: str) -> Patch:
+    return Patch(diff=diff, source="model", summary="a patch")
+
+
+def test_a_patch_that_fixes_the_failing_test_is_verified_by_two_passing_runs(
+    tmp_path: Path,
+) -> None:
+    verifier = _verifier(tmp_path, CALC)
+    with verifier.sandbox:
+        verdict = verifier.verify(_patch(CALC_FIX))
+    assert verdict.verified, verdict.reason
+    baseline, first, second = verdict.runs
+    assert not baseline.passed and "assert -1 == 5" in baseline.output
+    assert first.passed and second.passed and "1 passed" in second.output
+
+
+def test_a_patch_that_changes_something_else_is_not_verified(tmp_path: Path) -> None:
+    verifier = _verifier(tmp_path, CALC)
+    useless = CALC_FIX.replace("+    return a + b", "+    return a - b  # fixed")
+    with verifier.sandbox:
+        verdict = verifier.verify(_patch(useless))
+    assert not verdict.verified
+    assert verdict.reason.startswith("the failing command still fails with the patch (first run")
+
+
+def test_a_patch_that_does_not_apply_to_the_failed_commit_is_not_verified(tmp_path: Path) -> None:
+    verifier = _verifier(tmp_path, CALC)
+    stale = CALC_FIX.replace("-    return a - b", "-    return a * b")
+    with verifier.sandbox:
+        verdict = verifier.verify(_patch(stale))
+    assert not verdict.verified
+    assert verdict.reason == "the patch does not apply to the failed commit"
+    assert "patch does not apply" in verdict.runs[-1].output
+
+
+def test_the_patch_never_touches_the_checkout_itself(tmp_path: Path) -> None:
+    verifier = _verifier(tmp_path, CALC)
+    with verifier.sandbox:
+        assert verifier.verify(_patch(CALC_FIX)).verified
+    assert "a - b" in (tmp_path / "checkout" / "calc" / "ops.py").read_text()
+
+
+def test_a_failure_that_does_not_reproduce_in_the_sandbox_verifies_nothing(
+    tmp_path: Path,
+) -> None:
+    passing = {**CALC, "calc/ops.py": "def add(a: int, b: int) -> int:\n    return a + b\n"}
+    verifier = _verifier(tmp_path, passing)
+    with verifier.sandbox:
+        verdict = verifier.verify(_patch(CALC_FIX.replace("a - b", "a + b", 1)))
+    assert not verdict.verified
+    assert "passes in the sandbox without any patch" in verdict.reason
+
+
+def test_a_patch_that_breaks_the_steps_other_command_is_a_regression(tmp_path: Path) -> None:
+    files = {**CALC, "check_docs.py": "import calc.ops\nassert 'a - b' not in open('README').read()\n",
+             "README": "add(a, b) returns a + b\n"}  # fmt: skip
+    script = "python -m pytest -q -p no:cacheprovider\npython check_docs.py"
+    failing = FailingCommand("test", "Run tests", script, "python -m pytest -q -p no:cacheprovider")
+    verifier = _verifier(tmp_path, files, failing)
+    breaks_docs = CALC_FIX + (
+        "diff --git a/README b/README\n--- a/README\n+++ b/README\n@@ -1 +1 @@\n"
+        "-add(a, b) returns a + b\n+add(a, b) returns a - b\n"
+    )
+    with verifier.sandbox:
+        assert verifier.verify(_patch(CALC_FIX)).verified
+        verdict = verifier.verify(_patch(breaks_docs))
+    assert not verdict.verified
+    assert verdict.reason.startswith("regression: the step's other commands pass without")
+
+
+def test_a_patch_editing_a_workflow_is_refused_before_it_is_applied(tmp_path: Path) -> None:
+    verifier = _verifier(tmp_path, CALC)
+    workflow = CALC_FIX + (
+        "diff --git a/.github/workflows/ci.yml b/.github/workflows/ci.yml\nnew file mode 100644\n"
+        "--- /dev/null\n+++ b/.github/workflows/ci.yml\n@@ -0,0 +1 @@\n+on: push\n"
+    )
+    with verifier.sandbox:
+        verdict = verifier.verify(_patch(workflow))
+    assert not verdict.verified
+    assert verdict.reason == "refused: the patch edits a workflow file (.github/workflows/ci.yml)"
+    assert verdict.runs == ()
+
+
+def test_run_outputs_never_carry_the_token(tmp_path: Path) -> None:
+    files = {**CALC, "tests/test_env.py": (
+        "import os\n\ndef test_env():\n    print(os.environ)\n    assert False, " + repr(TOKEN) + "\n"
+    )}  # fmt: skip
+    verifier = _verifier(tmp_path, files)
+    with verifier.sandbox:
+        outcome = verifier.run_failing(None)
+    assert not outcome.passed
+    assert TOKEN not in outcome.output and "GITHUB_TOKEN" not in outcome.output
+    assert "***" in outcome.output
+
+
+def test_the_checkout_must_be_the_failed_commit_with_nothing_changed(tmp_path: Path) -> None:
+    checkout = tmp_path / "checkout"
+    head = commit_project(checkout, CALC)
+    assert checkout_problem(checkout, head) == ""
+    other = "0" * 40
+    assert checkout_problem(checkout, other) == (
+        f"the checkout is at {head[:12]}, not the failed commit 000000000000 "
+        "(check out the run's head_sha)"
+    )
+    (checkout / "calc" / "ops.py").write_text("changed = True\n")
+    assert checkout_problem(checkout, head) == (
+        "tracked files in the checkout differ from the failed commit"
+    )
+    git(checkout, "checkout", "-q", "--", ".")
+    assert checkout_problem(tmp_path, head) == f"{tmp_path} is not a git checkout"
