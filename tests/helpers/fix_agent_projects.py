@@ -1,13 +1,13 @@
 """Real failing projects for the fix step's tests: a git checkout whose command really fails.
 
 Each project is a small repository committed with the real git, plus the command that fails in
-it (run with this interpreter's pytest, mypy or ruff) and the source change that fixes it.
+it (run with this interpreter's pytest, mypy or ruff, by absolute path, so the sandbox needs no
+PATH set-up) and the source change that fixes it.
 """
 
 from __future__ import annotations
 
 import shlex
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -18,6 +18,7 @@ from cicd_agent.modes.analyse_failure.fix.contract import (
     Patch,
     RunOutcome,
     Verification,
+    Verifier,
 )
 from tests.git_builder import GitRepoBuilder
 
@@ -134,51 +135,18 @@ def failing_lint(path: Path) -> FailingProject:
     )
 
 
-class CopyVerifier:
-    """INTERIM stand-in for fixcore's ``SandboxVerifier`` (replaced once it is merged): applies
-    a patch with ``git apply`` to a fresh copy of the checkout and runs the failing command
-    there, twice for a verdict. No sandbox, no policy: the tool loop's own refusals are what the
-    tests using it check. Counts its calls so a test can show a refused patch never got here."""
+class CountingVerifier:
+    """The real verifier, counting what reaches it (to show a refused patch never did)."""
 
-    def __init__(self, project: FailingProject, scratch: Path) -> None:
-        self.project = project
-        self.scratch = scratch
-        self.runs = 0
+    def __init__(self, inner: Verifier) -> None:
+        self.inner = inner
+        self.runs: list[Patch | None] = []
         self.verified: list[Patch] = []
 
-    def _copy(self, patch: Patch | None) -> tuple[Path, str]:
-        target = self.scratch / f"copy-{self.runs}-{len(self.verified)}"
-        shutil.copytree(self.project.root, target, symlinks=True)
-        if patch is None:
-            return target, ""
-        done = subprocess.run(
-            ["git", "apply", "--whitespace=nowarn", "-"],
-            cwd=target,
-            input=patch.diff,
-            capture_output=True,
-            text=True,
-        )
-        return target, "" if done.returncode == 0 else done.stderr.strip()
-
-    def _run(self, where: Path) -> RunOutcome:
-        self.runs += 1
-        done = subprocess.run(
-            self.project.failing.failing, shell=True, cwd=where, capture_output=True, text=True
-        )
-        return RunOutcome(done.returncode, (done.stdout + done.stderr)[-4000:])
-
     def run_failing(self, patch: Patch | None) -> RunOutcome:
-        where, problem = self._copy(patch)
-        if problem:
-            return RunOutcome(128, f"the patch does not apply: {problem}")
-        return self._run(where)
+        self.runs.append(patch)
+        return self.inner.run_failing(patch)
 
     def verify(self, patch: Patch) -> Verification:
         self.verified.append(patch)
-        where, problem = self._copy(patch)
-        if problem:
-            return Verification(patch, False, f"the patch does not apply: {problem}")
-        runs = (self._run(where), self._run(where))
-        if not all(run.passed for run in runs):
-            return Verification(patch, False, "the failing command still fails", runs)
-        return Verification(patch, True, "the failing command passes twice", runs)
+        return self.inner.verify(patch)

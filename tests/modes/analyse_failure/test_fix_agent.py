@@ -8,6 +8,7 @@ propose something useless; try to escape; loop forever) and checks what the loop
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +17,20 @@ import pytest
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.model.client import ModelClient
 from cicd_agent.modes.analyse_failure.fix.agent import AgentLimits, FixAgent, audit_file_sink
+from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
+from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
 from tests.helpers.fix_agent_projects import (
-    CopyVerifier,
+    CountingVerifier,
     FailingProject,
     failing_lint,
     failing_mypy,
     failing_pytest,
 )
 
+_ISOLATION = probe_isolation(find_bwrap(os.environ))
+pytestmark = pytest.mark.skipif(
+    not _ISOLATION.sandboxed, reason=f"no sandbox here: {_ISOLATION.detail}"
+)
 GITHUB_TOKEN = "ghp_" + "R8x2Lq9ZtY4mN7vK1pW3sD6fH0jB5cA2eG8u"
 
 
@@ -34,17 +41,19 @@ def loop(
     *,
     limits: AgentLimits | None = None,
     excerpt: str = "",
-) -> tuple[FixAgent, CopyVerifier, list[dict[str, Any]]]:
-    """Run the loop once against the scripted server; the agent, verifier and audit lines."""
+) -> tuple[FixAgent, CountingVerifier, list[dict[str, Any]]]:
+    """Run the loop once against the scripted server with the real sandboxed verifier; the
+    agent, the verifier and the audit lines."""
     audit = tmp_path / "audit.jsonl"
-    verifier = CopyVerifier(project, tmp_path / "scratch")
-    (tmp_path / "scratch").mkdir()
-    with ModelClient(model_server.config(max_retries=0)) as model:
+    redact = Redactor([GITHUB_TOKEN]).redact
+    sandbox = Sandbox(project.root, {"PATH": os.environ["PATH"], "HOME": str(tmp_path / "home")})
+    verifier = CountingVerifier(SandboxVerifier(sandbox, project.failing, redact=redact))
+    with sandbox, ModelClient(model_server.config(max_retries=0)) as model:
         agent = FixAgent(
             model,
             verifier,
             project.root,
-            redact=Redactor([GITHUB_TOKEN]).redact,
+            redact=redact,
             limits=limits,
             audit=audit_file_sink(audit, {"mode": "analyse-failure"}),
         )
@@ -104,7 +113,8 @@ def test_a_model_that_looks_runs_and_proposes_the_fix_gets_it_verified(
     ]  # fmt: skip
     assert all(line["mode"] == "analyse-failure" and line["phase"] == "fix-agent" for line in audit)
     assert (
-        audit[-2]["verified"] is True and audit[-2]["reason"] == "the failing command passes twice"
+        audit[-2]["verified"] is True
+        and audit[-2]["reason"] == "the failing command passes twice with the patch"
     )
     assert audit[-2]["arguments"]["diff"] == project.fix_diff
 
@@ -123,7 +133,7 @@ def test_a_patch_that_fixes_nothing_is_not_offered_and_the_model_hears_why(
 
     outcome = agent.outcome
     assert outcome.offered is None and len(outcome.proposals) == 1
-    assert outcome.proposals[0].reason == "the failing command still fails"
+    assert outcome.proposals[0].reason.startswith("the failing command still fails with the patch")
     assert outcome.stop_reason == (
         "the model stopped without a verified patch: I could not find a fix."
     )
@@ -161,7 +171,7 @@ def test_reads_and_edits_outside_the_checkout_or_of_a_workflow_are_refused_and_a
 
     outcome = agent.outcome
     assert outcome.offered is None and outcome.proposals == []
-    assert verifier.runs == 0 and verifier.verified == []  # nothing reached the sandbox
+    assert verifier.runs == [] and verifier.verified == []  # nothing reached the sandbox
     assert "TOP-SECRET-OUTSIDE" not in model_server.all_prompt_text()
     assert all(text.startswith("refused: ") for text in tool_results(model_server))
     refused = [line["refused"] for line in audit if line["kind"] == "tool"]
@@ -169,8 +179,8 @@ def test_reads_and_edits_outside_the_checkout_or_of_a_workflow_are_refused_and_a
     assert "climbs out with '..'" in refused[0] and "is absolute" in refused[1]
     assert "outside the checkout through a symbolic link" in refused[2]
     assert "inside .git" in refused[3] and "climbs out" in refused[4]
-    assert "edits a workflow file (.github/workflows/ci.yml)" in refused[5]
-    assert "climbs out" in refused[6] and "climbs out" in refused[7]
+    assert refused[5] == "the patch edits a workflow file (.github/workflows/ci.yml)"
+    assert refused[6] == refused[7] == "the patch writes outside the checkout (../outside.txt)"
     assert refused[8] == "the arguments are not valid JSON"
     assert len(outcome.refusals) == 9
 
@@ -183,7 +193,7 @@ def test_the_call_cap_stops_a_model_that_never_finishes(tmp_path: Path, model_se
 
     outcome = agent.outcome
     assert len(model_server.chat_requests) == 4 and outcome.calls == 4
-    assert outcome.offered is None and verifier.runs == 0
+    assert outcome.offered is None and verifier.runs == []
     assert (
         outcome.stop_reason == "the call cap of 4 model calls was reached without a verified patch"
     )

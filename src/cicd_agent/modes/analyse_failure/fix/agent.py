@@ -3,9 +3,10 @@
 The model is attacker-influenced (it reads the checkout and the log), so it gets no power of its
 own: its tools read the checkout through :class:`~.tools.Checkout` (confined, bounded, read
 only) and its diffs go only to the :class:`~.contract.Verifier`, which applies them to a copy in
-the sandbox. A diff that names a path outside the checkout, inside ``.git`` or a workflow is
-refused before it reaches the verifier. Everything shown to the model is redacted, and
-repository or log text is fenced as data (:func:`cicd_agent.prompts.fence`).
+the sandbox. A diff the fix step's policy refuses (a path outside the checkout, inside ``.git``,
+a workflow, a lock file) is refused before it reaches the verifier, for runs too. Everything
+shown to the model is redacted, and repository or log text is fenced as data
+(:func:`cicd_agent.prompts.fence`).
 
 The loop stops at the first verified patch, when the model stops calling tools, or at a cap:
 model calls, tokens (the next prompt's size is counted before it is sent) and cost (checked
@@ -34,7 +35,8 @@ from cicd_agent.modes.analyse_failure.fix.contract import (
     Verification,
     Verifier,
 )
-from cicd_agent.modes.analyse_failure.fix.tools import Checkout, Refused, bounded, check_diff
+from cicd_agent.modes.analyse_failure.fix.policy import check_patch
+from cicd_agent.modes.analyse_failure.fix.tools import Checkout, Refused, bounded
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 
 AuditSink = Callable[[Mapping[str, Any]], None]
@@ -289,9 +291,15 @@ class FixAgent:
         return fence(f"{name} result", self.redact(result))
 
     def _patch(self, diff: object, summary: object) -> Patch:
-        check_diff(self.checkout.root, diff)  # Refused unless a string
+        """The model's diff as a Patch, or Refused when the fix step's policy would refuse it
+        (outside the checkout, ``.git``, a workflow, a lock file, a symlink, too large)."""
+        if not isinstance(diff, str) or not diff.strip():
+            raise Refused("the diff must be a non-empty string")
+        verdict = check_patch(diff, self.checkout.root)
+        if not verdict.allowed:
+            raise Refused(verdict.reason)
         text = " ".join(str(summary or "").split())[:300]
-        return Patch(diff=str(diff), source="model", summary=text)
+        return Patch(diff=diff, source="model", summary=text)
 
     def _run(self, diff: object) -> str:
         if self._runs >= self.limits.max_runs:

@@ -6,12 +6,11 @@ the checkout once symbolic links are resolved. Searches and git commands run as 
 with fixed argument lists (never a shell), a timeout and bounded output; a regular expression
 goes to ``git grep`` (whose matcher does not backtrack without limit, unlike Python's ``re``).
 Nothing here writes to the checkout: edits exist only as diffs the verifier applies to its own
-copy in the sandbox.
+copy in the sandbox (diffs are checked by :mod:`.policy`, the verifier's own rules).
 """
 
 from __future__ import annotations
 
-import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -21,7 +20,6 @@ MAX_TOOL_OUTPUT = 12_000
 """Characters of one tool result the model sees; the rest is cut with a note."""
 MAX_SEARCH_HITS = 60
 GIT_TIMEOUT = 20.0
-WORKFLOW_FOLDER = ".github/workflows"
 
 
 class Refused(Exception):
@@ -49,53 +47,11 @@ def checked_path(root: Path, raw: object) -> PurePosixPath:
     return path
 
 
-def is_workflow(path: PurePosixPath) -> bool:
-    """Whether ``path`` is a GitHub Actions workflow (the model may never edit one)."""
-    return str(path).lower().startswith(WORKFLOW_FOLDER + "/")
-
-
 def bounded(text: str, limit: int = MAX_TOOL_OUTPUT) -> str:
     """``text`` cut to ``limit`` characters, saying how much was cut."""
     if len(text) <= limit:
         return text
     return text[:limit] + f"\n… [{len(text) - limit:,} more characters cut]"
-
-
-_DIFF_PATHS = re.compile(
-    r"^(?:diff --git a/(\S+) b/(\S+)|--- (?:a/)?(\S+)|\+\+\+ (?:b/)?(\S+)"
-    r"|rename (?:from|to) (\S+)|copy (?:from|to) (\S+))",
-    re.MULTILINE,
-)
-_SYMLINK_MODE = re.compile(r"^(?:new file mode|new mode|old mode) 120000", re.MULTILINE)
-
-
-def diff_paths(diff: str) -> list[str]:
-    """Every path a unified or git diff names in its headers (``/dev/null`` left out)."""
-    found: list[str] = []
-    for match in _DIFF_PATHS.finditer(diff):
-        for group in match.groups():
-            if group and group != "/dev/null" and group not in found:
-                found.append(group)
-    return found
-
-
-def check_diff(root: Path, diff: object) -> list[PurePosixPath]:
-    """The paths ``diff`` edits, or Refused when it is empty, reaches outside the checkout,
-    into ``.git``, edits a workflow or makes a symbolic link."""
-    if not isinstance(diff, str) or not diff.strip():
-        raise Refused("the diff is empty")
-    names = diff_paths(diff)
-    if not names:
-        raise Refused("the diff has no file headers (--- a/PATH, +++ b/PATH)")
-    if _SYMLINK_MODE.search(diff):
-        raise Refused("the diff creates or changes a symbolic link")
-    paths = [checked_path(root, name) for name in names]
-    workflows = [str(path) for path in paths if is_workflow(path)]
-    if workflows:
-        raise Refused(
-            f"the diff edits a workflow file ({', '.join(workflows)}); that is not allowed"
-        )
-    return paths
 
 
 @dataclass(frozen=True)
