@@ -41,17 +41,17 @@ contain fetched code. Nothing is committed from it.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import re
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,8 @@ sys.path.insert(0, str(ROOT))
 
 from common import use_tiktoken_cache  # noqa: E402
 from tests.harness.model_server import ModelServer, ToolCallStep  # noqa: E402
+
+from unidiff import PatchSet  # noqa: E402
 
 from cicd_agent.model.tokens import TokenCounter  # noqa: E402
 
@@ -121,7 +123,9 @@ class Pair:
 
 def candidate_pairs(mirror: Path, project: str, limit: int) -> list[Pair]:
     """Fix commits that came with a test (step 1 of the module docstring), newest first."""
-    log = git(mirror, "log", "--no-merges", "--first-parent", "--format=%x00%H %s", "--numstat", "HEAD")
+    log = git(
+        mirror, "log", "--no-merges", "--first-parent", "--format=%x00%H %s", "--numstat", "HEAD"
+    )
     pairs: list[Pair] = []
     for entry in log.split("\0")[1:]:
         head, *stats = entry.strip().splitlines()
@@ -130,7 +134,7 @@ def candidate_pairs(mirror: Path, project: str, limit: int) -> list[Pair]:
             continue
         tests, sources, lines = [], [], 0
         for row in stats:
-            added, removed, path = (row.split("\t") + ["", "", ""])[:3]
+            added, removed, path = [*row.split("\t"), "", "", ""][:3]
             if not path.endswith(".py") or "=>" in path:
                 continue
             if is_test(path):
@@ -184,7 +188,7 @@ def reproduce(mirror: Path, pair: Pair, work: Path) -> None:
         pair.status = "no test file left"
         return
     pair.command = (
-        f"{shlex.quote(sys.executable)} -m pytest -q -x -p no:cacheprovider "
+        f"PYTHONPATH=src:. {shlex.quote(sys.executable)} -m pytest -q -x -p no:cacheprovider "
         + " ".join(shlex.quote(path) for path in present)
     )
     try:
@@ -207,3 +211,271 @@ def reproduce(mirror: Path, pair: Pair, work: Path) -> None:
         return
     pair.status = "reproduced"
     pair.failing_output = broken.stdout[-6000:]
+
+
+# ---------------------------------------------------------------------------- recorded answers
+
+STOP = "I have no further change to propose."
+WORKFLOW_EDIT = (
+    "diff --git a/.github/workflows/ci.yml b/.github/workflows/ci.yml\n"
+    "new file mode 100644\n"
+    "--- /dev/null\n"
+    "+++ b/.github/workflows/ci.yml\n"
+    "@@ -0,0 +1 @@\n"
+    "+on: push\n"
+)
+
+
+def _first_target(diff: str) -> str:
+    return next(line[6:] for line in diff.splitlines() if line.startswith("+++ b/"))
+
+
+def _file_diff(path: str, old: str, new: str) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), f"a/{path}", f"b/{path}"
+    )
+    return "".join(lines)
+
+
+def wrong_patch(pair: Pair) -> str:
+    """A patch that applies and changes nothing that matters: a comment atop the fixed file."""
+    path = _first_target(pair.fix_diff)
+    assert pair.checkout is not None
+    old = (pair.checkout / path).read_text(encoding="utf-8")
+    return _file_diff(path, old, "# a change that fixes nothing\n" + old)
+
+
+def partial_patch(pair: Pair) -> str:
+    """The historical fix's first hunk alone ("" when the fix has only one hunk)."""
+    files = PatchSet(pair.fix_diff)
+    if sum(len(patched) for patched in files) < 2:
+        return ""
+    first = files[0]
+    return f"--- {first.source_file}\n+++ {first.target_file}\n{first[0]}"
+
+
+def stale_patch(pair: Pair) -> str:
+    """The historical fix with its first context line changed, so it cannot apply."""
+    lines = pair.fix_diff.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        if line.startswith(" ") and line.strip():
+            lines[index] = line.rstrip("\n") + "  # stale context\n"
+            return "".join(lines)
+    for index, line in enumerate(lines):
+        if line.startswith("-") and not line.startswith("---"):
+            lines[index] = line.rstrip("\n") + "  # stale context\n"
+            return "".join(lines)
+    return ""
+
+
+def test_edit_patch(pair: Pair) -> str:
+    """The fix's first test file rewritten to one test that always passes (the cheat)."""
+    path = next(path for path in pair.tests if pair.checkout and (pair.checkout / path).is_file())
+    assert pair.checkout is not None
+    old = (pair.checkout / path).read_text(encoding="utf-8")
+    return _file_diff(path, old, "def test_always_passes():\n    assert True\n")
+
+
+def recorded_answers(pair: Pair) -> dict[str, list[list[ToolCallStep]]]:
+    """Per answer kind, the scripted turns (each a list of tool calls); see the docstring."""
+    oracle = pair.fix_diff
+    target = _first_target(oracle)
+
+    def propose(diff: str, summary: str) -> list[ToolCallStep]:
+        return [("propose_patch", {"diff": diff, "summary": summary})]
+
+    answers = {
+        "oracle": [
+            [("read_file", {"path": target})],
+            [("run_failing_command", {})],
+            propose(oracle, "the historical fix"),
+        ],
+        "wrong-then-oracle": [
+            propose(wrong_patch(pair), "a comment"),
+            propose(oracle, "the historical fix"),
+        ],
+        "partial": [propose(partial_patch(pair), "the first hunk of the fix")],
+        "stale": [propose(stale_patch(pair), "the fix with stale context")],
+        "test-edit": [propose(test_edit_patch(pair), "make the test pass")],
+        "workflow": [propose(oracle + WORKFLOW_EDIT, "the fix and a CI tweak")],
+    }
+    return {
+        kind: turns
+        for kind, turns in answers.items()
+        if all(t[0][1].get("diff", "x") for t in turns)
+    }  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------------------- replay
+
+
+@dataclass
+class Replay:
+    """What one recorded answer did to one pair."""
+
+    pair: str
+    kind: str
+    proposed: int = 0
+    refused: int = 0
+    applying: int = 0
+    verified: int = 0
+    offered: bool = False
+    calls: int = 0
+    prompt_tokens: int = 0
+    seconds: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+
+
+def applies(checkout: Path, diff: str) -> bool:
+    done = subprocess.run(
+        ["git", "apply", "--check", "-"], cwd=checkout, input=diff, text=True,
+        capture_output=True, check=False,
+    )  # fmt: skip
+    return done.returncode == 0
+
+
+def replay(pair: Pair, kind: str, turns: list[list[ToolCallStep]], counter: TokenCounter) -> Replay:
+    """Run the loop once on ``pair`` with the scripted ``turns``; count the funnel."""
+    from cicd_agent.analysis.redact import Redactor
+    from cicd_agent.model.client import ModelClient
+    from cicd_agent.modes.analyse_failure.fix.agent import FixAgent
+    from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
+    from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
+    from cicd_agent.sandbox import Sandbox
+
+    assert pair.checkout is not None
+    server = ModelServer().start()
+    for calls in turns:
+        server.call_tools(*calls)
+    server.answer(STOP)
+    audit: list[dict[str, Any]] = []
+    failing = FailingCommand(
+        job="test", step="Run tests", script=pair.command, failing=pair.command
+    )
+    redact = Redactor().redact
+    result = Replay(pair.name, kind)
+    started = time.perf_counter()
+    try:
+        sandbox = Sandbox(
+            pair.checkout, {"PATH": os.environ["PATH"], "HOME": str(pair.checkout.parent)}
+        )
+        verifier = SandboxVerifier(sandbox, failing, redact=redact, failing_tests=pair.tests)
+        with sandbox, ModelClient(server.config(max_retries=0, timeout=60.0)) as model:
+            agent = FixAgent(model, verifier, pair.checkout, redact=redact, audit=audit.append)
+            outcome = agent.run(failing, pair.failing_output)
+    finally:
+        server.stop()
+    result.seconds = time.perf_counter() - started
+    for line in audit:
+        if line["kind"] == "tool" and line["call"] == "propose_patch":
+            result.proposed += 1
+            if line["refused"]:
+                result.refused += 1
+                result.reasons.append(f"refused by the loop: {line['refused']}")
+    for verdict in outcome.proposals:
+        result.applying += applies(pair.checkout, verdict.patch.diff)
+        result.verified += verdict.verified
+        if not verdict.verified:
+            result.reasons.append(verdict.reason)
+    result.offered = outcome.offered is not None
+    result.calls = outcome.calls
+    result.prompt_tokens = sum(
+        counter.count(json.dumps(request.body.get("messages", [])))
+        + counter.count(json.dumps(request.body.get("tools", [])))
+        for request in server.chat_requests
+    )
+    return result
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def report(pairs: list[Pair], replays: list[Replay]) -> str:
+    """The funnel as Markdown: pairs, then per answer kind, then cost per offered fix."""
+    out = ["| pairs | count |", "|---|---|"]
+    for status, count in Counter(pair.status for pair in pairs).most_common():
+        out.append(f"| {status} | {count} |")
+    out += [
+        "",
+        "| answer kind | runs | patches proposed | refused by the loop | applying | verified | offered |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for kind in KINDS:
+        rows = [r for r in replays if r.kind == kind]
+        if not rows:
+            continue
+        out.append(
+            f"| {kind} | {len(rows)} | {sum(r.proposed for r in rows)} | {sum(r.refused for r in rows)} "
+            f"| {sum(r.applying for r in rows)} | {sum(r.verified for r in rows)} | {sum(r.offered for r in rows)} |"
+        )
+    offered = [r for r in replays if r.offered]
+    if offered:
+        calls = [r.calls for r in offered]
+        tokens = [r.prompt_tokens for r in offered]
+        seconds = [r.seconds for r in offered]
+        out += [
+            "",
+            "| per offered fix | median | min–max |",
+            "|---|---|---|",
+            f"| model calls | {statistics.median(calls):g} | {min(calls)}–{max(calls)} |",
+            f"| prompt tokens sent (tiktoken o200k) | {statistics.median(tokens):,.0f} | {min(tokens):,}–{max(tokens):,} |",
+            f"| wall time of the loop (s) | {statistics.median(seconds):.1f} | {min(seconds):.1f}–{max(seconds):.1f} |",
+        ]
+    reasons = Counter(reason.split(" (")[0] for r in replays for reason in r.reasons)
+    out += ["", "| why not offered | count |", "|---|---|"]
+    out += [f"| {reason} | {count} |" for reason, count in reasons.most_common()]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("mirrors", nargs="+", type=Path, help="bare git directories (fetch tool)")
+    parser.add_argument("--work", type=Path, default=WORK)
+    parser.add_argument("--pairs", type=int, default=MAX_PAIRS, help="reproduced pairs per project")
+    parser.add_argument("--json", type=Path, help="write every replay's figures here")
+    args = parser.parse_args(argv)
+    use_tiktoken_cache()
+    counter = TokenCounter.for_model("gpt-5.4")
+    pairs: list[Pair] = []
+    replays: list[Replay] = []
+    for mirror in args.mirrors:
+        project = mirror.parent.name.split("+", 1)[-1] if mirror.name == "repo" else mirror.name
+        reproduced = 0
+        for pair in candidate_pairs(mirror, project, args.pairs):
+            if reproduced >= args.pairs:
+                break
+            try:
+                reproduce(mirror, pair, args.work)
+            except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                pair.status = f"could not build ({str(exc)[:60]})"
+            pairs.append(pair)
+            print(f"{pair.name}: {pair.status} — {pair.subject[:70]}", flush=True)
+            if pair.status != "reproduced":
+                continue
+            reproduced += 1
+            answers = recorded_answers(pair)
+            answers_file = args.work / "answers" / f"{pair.project}-{pair.sha[:12]}.json"
+            answers_file.parent.mkdir(parents=True, exist_ok=True)
+            answers_file.write_text(json.dumps(answers, indent=1), encoding="utf-8")
+            for kind, turns in answers.items():
+                result = replay(pair, kind, turns, counter)
+                replays.append(result)
+                print(
+                    f"  {kind:18} proposed {result.proposed} refused {result.refused} applying "
+                    f"{result.applying} verified {result.verified} offered {result.offered} "
+                    f"calls {result.calls} tokens {result.prompt_tokens} {result.seconds:.1f}s "
+                    f"{'; '.join(result.reasons)[:160]}",
+                    flush=True,
+                )
+    text = report(pairs, replays)
+    print()
+    print(text)
+    if args.json:
+        args.json.write_text(
+            json.dumps([r.__dict__ for r in replays], indent=1, default=str), encoding="utf-8"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -175,6 +175,11 @@ def test_reads_and_edits_outside_the_checkout_or_of_a_workflow_are_refused_and_a
     assert "TOP-SECRET-OUTSIDE" not in model_server.all_prompt_text()
     assert all(text.startswith("refused: ") for text in tool_results(model_server))
     refused = [line["refused"] for line in audit if line["kind"] == "tool"]
+    assert [line["call"] for line in audit if line["kind"] == "tool"] == [
+        *["read_file"] * 4, "git_log", "propose_patch", "propose_patch",
+        "run_failing_command", "propose_patch",
+    ]  # fmt: skip
+    assert all(line["tool"].startswith("cicd-agent ") for line in audit)
     assert len(refused) == 9 and all(refused)
     assert "climbs out with '..'" in refused[0] and "is absolute" in refused[1]
     assert "outside the checkout through a symbolic link" in refused[2]

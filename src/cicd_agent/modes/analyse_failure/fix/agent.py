@@ -259,7 +259,7 @@ class FixAgent:
         reason = self.redact(reason)
         self.outcome.refusals.append(f"{call.name}: {reason}")
         self._record(
-            "tool", tool=call.name[:80], arguments=self._audited(arguments), refused=reason
+            "tool", call=call.name[:80], arguments=self._audited(arguments), refused=reason
         )
         return f"refused: {reason}"
 
