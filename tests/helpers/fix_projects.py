@@ -102,3 +102,21 @@ def tool_output(repo: Path, command: str, path: str) -> tuple[int, bytes]:
         env={"PATH": path, "HOME": str(repo.parent), "NO_COLOR": "1"},
     )
     return done.returncode, done.stdout + done.stderr
+
+
+def lint_failure_log(repo: Path, path: str, script: str = "ruff check .") -> bytes:
+    """The whole-job log of a CI job whose last ``run:`` line failed for real over ``repo``."""
+    from tests.corpus import noise
+    from tests.corpus.runner_log import Job, Step, render
+
+    code, output = tool_output(repo, script.splitlines()[-1], path)
+    assert code != 0, output.decode()
+    job = Job(
+        "lint",
+        [
+            noise.checkout(),
+            noise.setup_python(),
+            Step("Lint", run=script, output=output, exit_code=code),
+        ],
+    )
+    return render(job)[0]

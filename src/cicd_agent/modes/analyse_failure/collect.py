@@ -19,7 +19,7 @@ from cicd_agent.modes.analyse_failure.facts import Change, FailureFacts, RunTarg
 
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
-    from cicd_agent.events import WorkflowRun
+    from cicd_agent.events import Repository, WorkflowRun
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import WorkflowRunInfo
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
@@ -116,6 +116,7 @@ def _target(ctx: RunContext, run_id: int | None, client: GitHubClient | None) ->
             default_branch=default_branch,
             pull_requests=tuple(p.number for p in run.pull_requests),
             pr_base_sha=firsts[0].base.sha if firsts else "",
+            from_fork=_from_fork(run.head_repository, event.repository),
         )
     return _job_target(ctx, client, default_branch)
 
@@ -153,6 +154,7 @@ def _job_target(
             branch=pull.head.ref,
             pull_requests=(pull.number,),
             pr_base_sha=pull.base.sha,
+            from_fork=pull.is_fork,
             **common,  # type: ignore[arg-type]
         )
     assert event.push is not None
@@ -162,6 +164,11 @@ def _job_target(
         pr_base_sha="" if is_null_sha(event.push.before) else event.push.before,
         **common,  # type: ignore[arg-type]
     )
+
+
+def _from_fork(head: Repository | None, base: Repository | None) -> bool:
+    """A run of another repository's commit (a fork's pull request), or one we cannot place."""
+    return head is None or base is None or head.full_name != base.full_name
 
 
 def _from_info(info: WorkflowRunInfo, default_branch: str) -> RunTarget:

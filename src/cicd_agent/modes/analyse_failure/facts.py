@@ -37,6 +37,8 @@ class RunTarget:
     pull_requests: tuple[int, ...] = ()
     pr_base_sha: str = ""
     comment_shas: tuple[str, ...] = ()
+    from_fork: bool = False
+    """The head commit lives in another repository: a fix is suggested, never pushed."""
 
 
 @dataclass(frozen=True)

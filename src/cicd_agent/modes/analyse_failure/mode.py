@@ -12,12 +12,13 @@ import argparse
 import os
 import tempfile
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+from cicd_agent.modes.analyse_failure.options import FIX_CHOICES, AnalyseFailureOptions
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.logs import LogAnalysis
@@ -25,11 +26,13 @@ if TYPE_CHECKING:
     from cicd_agent.context import RunContext
     from cicd_agent.errors import ExitCode
     from cicd_agent.modes.analyse_failure.facts import FailureFacts, RunTarget
+    from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
     from cicd_agent.modes.analyse_failure.opinion import Evidence, FailureOpinion
     from cicd_agent.modes.analyse_failure.result import AnalyseFailureResult
     from cicd_agent.result import ModeResult
 
 EXCERPT_NAME = "cicd-agent-failure-excerpt-{run}.txt"
+PATCH_NAME = "cicd-agent-fix-{run}.patch"
 
 
 @dataclass
@@ -41,6 +44,8 @@ class Verdict:
     evidence: Evidence
     flaky_tests: list[FlakyTest]
     recurrence: Recurrence | None
+    fix: FixAttempt | None = None
+    """The fix step's candidates and verdicts (None when ``fix`` is off)."""
 
 
 class AnalyseFailure:
@@ -49,6 +54,11 @@ class AnalyseFailure:
     fail_on_choices: tuple[str, ...] = ()
     # Nothing to fail closed on: a failed analysis changes nothing a later job branches on.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
+
+    def __init__(self) -> None:
+        # The fix step's sandbox, opened in analyse: ``run`` closes it when the run ends,
+        # however it ends, so ``decide`` stays pure and the copies are always deleted.
+        self._resources = ExitStack()
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("analyse-failure options")
@@ -65,6 +75,13 @@ class AnalyseFailure:
         group.add_argument(
             "--slack-webhook-url", help="Slack incoming webhook: one message per new failure"
         )
+        group.add_argument(
+            "--fix",
+            choices=FIX_CHOICES,
+            default=None,
+            help="off (default); suggest: a patch verified in the sandbox, as a file and on the "
+            "pull request; pr: also a draft pull request from a new branch",
+        )
 
     def collect(self, ctx: RunContext) -> FailureFacts:
         from cicd_agent.modes.analyse_failure.collect import collect
@@ -76,7 +93,19 @@ class AnalyseFailure:
 
     def analyse(self, ctx: RunContext, facts: FailureFacts) -> Verdict:
         try:
-            return _analyse(ctx, facts)
+            verdict = _analyse(ctx, facts)
+            requested = ctx.mode_options(AnalyseFailureOptions).fix
+            if requested != "off" and verdict.analysis.failed_jobs:
+                from cicd_agent.modes.analyse_failure.fix.attempt import start
+
+                head = ctx.mode_options(AnalyseFailureOptions).head or (
+                    facts.target.head_sha if facts.target else ""
+                )
+                verdict.fix = start(
+                    ctx, facts.jobs, verdict.analysis, head,
+                    resources=self._resources, requested=requested,
+                )  # fmt: skip
+            return verdict
         finally:
             facts.cleanup()
 
@@ -86,6 +115,8 @@ class AnalyseFailure:
         model = ctx.model
         if model is None or not verdict.analysis.failed_jobs:
             return None
+        if verdict.fix is not None:
+            _model_fix(ctx, verdict.fix)
         system, user = build_prompt(
             verdict.analysis,
             facts.change,
@@ -149,6 +180,14 @@ class AnalyseFailure:
             baseline_used=facts.baseline is not None,
             service_failure=facts.logs_error or None,
         )
+        if verdict.fix is not None:
+            from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
+
+            result.fix_attempt = fix_outcome(
+                verdict.fix,
+                patch_path=_temp_path(ctx, PATCH_NAME, target),
+                redact=ctx.redactor.redact,
+            )
         result.headline = result.make_headline()
         result._target = target
         return result
@@ -161,16 +200,33 @@ class AnalyseFailure:
             text = result.excerpt if result.excerpt.endswith("\n") else result.excerpt + "\n"
             Path(result.excerpt_file).write_text(text, encoding="utf-8")
         target = result._target if isinstance(result, _Result) else None
+        if result.fix_attempt is not None and result.fix_attempt.status == "verified":
+            from cicd_agent.modes.analyse_failure.fix.publish import publish_fix
+
+            publish_fix(ctx, result.fix_attempt, target)
         publish(ctx, result, target)
 
     def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.pipeline import run_mode
 
         ctx.mode_options(AnalyseFailureOptions)  # every option typed and checked before any I/O
-        return run_mode(self, ctx)
+        steps = AnalyseFailure()  # one per run: it owns that run's fix sandbox
+        with steps._resources:
+            return run_mode(steps, ctx)
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
         return {}
+
+
+def _model_fix(ctx: RunContext, attempt: FixAttempt) -> None:
+    """The model's tool loop for a fix, when the floor found none; its failure is a note."""
+    from cicd_agent.errors import ModelError
+    from cicd_agent.modes.analyse_failure.fix.attempt import add_model_patches
+
+    try:
+        add_model_patches(ctx, attempt)
+    except ModelError as exc:
+        ctx.note(f"The model's fix attempt failed ({exc}); the deterministic result stands.")
 
 
 def _analyse(ctx: RunContext, facts: FailureFacts) -> Verdict:
@@ -291,16 +347,20 @@ def _test_history(
 
 
 def _excerpt_path(ctx: RunContext, excerpt: str, target: RunTarget | None) -> str:
-    """Where ``publish`` writes the excerpt for later steps: under ``$RUNNER_TEMP``, never in
-    the checkout; off a runner, a name of this process's own in the system temp folder."""
-    if not excerpt:
-        return ""
+    return _temp_path(ctx, EXCERPT_NAME, target) if excerpt else ""
+
+
+def _temp_path(ctx: RunContext, pattern: str, target: RunTarget | None) -> str:
+    """Where ``publish`` writes a file for later steps (the excerpt, the fix's patch): under
+    ``$RUNNER_TEMP``, never in the checkout; off a runner, a name of this process's own in
+    the system temp folder."""
     run = target.run_id if target and target.run_id is not None else "local"
-    name = EXCERPT_NAME.format(run=run)
+    name = pattern.format(run=run)
     runner_temp = ctx.environ.get("RUNNER_TEMP")
     if runner_temp:
         return str(Path(runner_temp) / name)
-    return str(Path(tempfile.gettempdir()) / name.replace(".txt", f"-{os.getpid()}.txt"))
+    stem, dot, suffix = name.rpartition(".")
+    return str(Path(tempfile.gettempdir()) / f"{stem}-{os.getpid()}{dot}{suffix}")
 
 
 MODE = AnalyseFailure()

@@ -10,8 +10,12 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from cicd_agent.errors import UsageError
+
+FixRequest = Literal["off", "suggest", "pr"]
+FIX_CHOICES: tuple[FixRequest, ...] = ("off", "suggest", "pr")
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,8 @@ class AnalyseFailureOptions:
     base: str | None
     head: str | None
     slack_webhook_url: str | None
+    fix: FixRequest = "off"
+    """``suggest``: a verified patch as a file and on the pull request; ``pr``: also a draft PR."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> AnalyseFailureOptions:
@@ -35,4 +41,14 @@ class AnalyseFailureOptions:
             base=args.base or None,
             head=args.head or None,
             slack_webhook_url=args.slack_webhook_url or None,
+            fix=_fix(args.fix),
         )
+
+
+def _fix(value: str | None) -> FixRequest:
+    """argparse checked the choice already; a config-file value arrives the same way."""
+    if not value:
+        return "off"
+    if value not in FIX_CHOICES:
+        raise UsageError(f"fix must be one of {', '.join(FIX_CHOICES)}, got {value!r}.")
+    return value

@@ -56,6 +56,47 @@ class Fix(_Item):
     source: Literal["model", "deterministic"]
 
 
+class FixTry(_Item):
+    """One candidate patch and the verifier's verdict on it."""
+
+    source: Literal["fixer", "model"]
+    summary: str
+    verified: bool
+    reason: str
+
+
+class FixOutcome(_Item):
+    """The fix step's answer: a verified patch (``status: verified``), or why there is none."""
+
+    requested: Literal["suggest", "pr"]
+    status: Literal["verified", "none"]
+    reason: str
+    command: str = ""
+    """The failing command the patch was judged against."""
+    source: Literal["fixer", "model"] | None = None
+    summary: str = ""
+    patch: str = ""
+    files: list[str] = Field(default_factory=list)
+    patch_path: str = ""
+    pr_url: str = ""
+    suggestions: int = 0
+    """Hunks posted as ``suggestion`` review comments on the pull request."""
+    suggestions_url: str = ""
+    shown_in_comment: bool = True
+    """False when every hunk went out as a suggestion (the comment then does not repeat it)."""
+    publish_notes: list[str] = Field(default_factory=list)
+    tried: list[FixTry] = Field(default_factory=list)
+    _contents: tuple[tuple[str, str | None], ...] = PrivateAttr(default=())
+
+    def set_contents(self, contents: tuple[tuple[str, str | None], ...]) -> None:
+        """The verified files' text, for the pull request (kept out of outputs and JSON)."""
+        self._contents = contents
+
+    @property
+    def contents(self) -> tuple[tuple[str, str | None], ...]:
+        return self._contents
+
+
 class AnalyseFailureResult(ModeResult):
     """Why a run failed: the deterministic analysis, and the model's view where it was asked."""
 
@@ -78,6 +119,8 @@ class AnalyseFailureResult(ModeResult):
     responsible_files: list[Responsible] = Field(default_factory=list)
     responsible_commit: str | None = None
     fix: Fix | None = None
+    fix_attempt: FixOutcome | None = None
+    """What ``fix: suggest|pr`` produced (None when the fix step is off)."""
     disagreements: list[str] = Field(default_factory=list)
     signature: str
     excerpt: str
@@ -100,6 +143,9 @@ class AnalyseFailureResult(ModeResult):
             "responsible_files": self.responsible_files,
             "comment_url": self.comment_url,
             "excerpt_file": self.excerpt_file,
+            "fix_status": self.fix_attempt.status if self.fix_attempt else "none",
+            "fix_patch_path": self.fix_attempt.patch_path if self.fix_attempt else "",
+            "fix_pr_url": self.fix_attempt.pr_url if self.fix_attempt else "",
         }
 
     def make_headline(self) -> str:
@@ -123,13 +169,17 @@ class AnalyseFailureResult(ModeResult):
     def summary_body(self) -> str:
         return self.details_markdown()
 
-    def details_markdown(self) -> str:
+    def details_markdown(self, *, comment: bool = False) -> str:
         """Everything after the headline, shared by the job summary and the comment."""
         if not self.failed_jobs:
             return ""
         parts = [self._root_cause_section(), self._jobs_table(), self._blame_section()]
         parts.append(self._flaky_section())
         parts.append(self._history_section())
+        if self.fix_attempt is not None:
+            from cicd_agent.modes.analyse_failure.fix.render import fix_section
+
+            parts.append(fix_section(self.fix_attempt, comment=comment))
         if self.fix is not None:
             parts.append(self._fix_section(self.fix))
         if self.disagreements:
@@ -258,7 +308,7 @@ class AnalyseFailureResult(ModeResult):
     def comment_markdown(self, occurrences: Sequence[tuple[int, str]]) -> str:
         """The PR or commit comment: headline, details and where this failure was seen."""
         title = "### cicd-agent: why the run failed"
-        parts = [title, self.make_headline(), self.details_markdown()]
+        parts = [title, self.make_headline(), self.details_markdown(comment=True)]
         if len(occurrences) > 1:
             seen = ", ".join(
                 f"[run {run}]({url})" if url else f"run {run}" for run, url in occurrences

@@ -60,6 +60,9 @@ class Verification:
     verified: bool
     reason: str
     runs: tuple[RunOutcome, ...] = ()
+    files: tuple[tuple[str, str | None], ...] = ()
+    """A verified patch's result: each path it changes and its new text (None: deleted), read
+    back from the verified copy, so a pull request carries exactly what was verified."""
 
 
 class Verifier(Protocol):

@@ -150,4 +150,4 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
         shutil.rmtree(space.root, ignore_errors=True)
     if not diff:
         return FixerRun(None, f"`{command}` changed nothing")
-    return FixerRun(Patch(diff=diff, source="fixer", summary=f"`{command}`"), command)
+    return FixerRun(Patch(diff=diff, source="fixer", summary=command), command)

@@ -105,6 +105,7 @@ class SandboxVerifier:
         self._env = scrub_environment(dict(failing.env))
         self._baseline: RunOutcome | None = None
         self._rest_baseline: RunOutcome | None = None
+        self._verdicts: dict[str, Verification] = {}
 
     @property
     def usable(self) -> str:
@@ -132,7 +133,16 @@ class SandboxVerifier:
             shutil.rmtree(space.root, ignore_errors=True)
 
     def verify(self, patch: Patch) -> Verification:
-        """Policy, apply, the failing command passing twice, no regression in the step's rest."""
+        """Policy, apply, the failing command passing twice, no regression in the step's rest.
+
+        The same diff is judged once: a tool loop that verified a patch and the step that
+        offers it ask the same question, and get the first answer."""
+        known = self._verdicts.get(patch.diff)
+        if known is None:
+            known = self._verdicts[patch.diff] = self._verify(patch)
+        return known
+
+    def _verify(self, patch: Patch) -> Verification:
         problem = self.usable
         if problem:
             return Verification(patch, False, problem)
@@ -149,15 +159,18 @@ class SandboxVerifier:
             )  # fmt: skip
         space = self.sandbox.workspace("verify")
         try:
-            return self._verify_in(space, patch, baseline)
+            return self._verify_in(space, patch, baseline, verdict.paths)
         finally:
             shutil.rmtree(space.root, ignore_errors=True)
 
-    def _verify_in(self, space: Workspace, patch: Patch, baseline: RunOutcome) -> Verification:
+    def _verify_in(
+        self, space: Workspace, patch: Patch, baseline: RunOutcome, paths: tuple[str, ...]
+    ) -> Verification:
         applied = self._apply(space, patch)
         if applied is not None:
             return Verification(patch, False, "the patch does not apply to the failed commit",
                                 (baseline, applied))  # fmt: skip
+        patched = _read_back(space, paths)
         runs = [baseline]
         script = failing_script(self.failing)
         for attempt in ("first", "second"):
@@ -183,7 +196,7 @@ class SandboxVerifier:
                     tuple(runs),
                 )  # fmt: skip
         return Verification(patch, True, "the failing command passes twice with the patch",
-                            tuple(runs))  # fmt: skip
+                            tuple(runs), patched)  # fmt: skip
 
     def _rest_without_patch(self, rest: str) -> RunOutcome:
         if self._rest_baseline is None:
@@ -227,6 +240,19 @@ class SandboxVerifier:
             output += f"\n[cicd-agent: the run {result.describe()}]"
         code = result.returncode if result.returncode >= 0 else 128 - result.returncode
         return RunOutcome(code, output, timed_out=result.timed_out)
+
+
+def _read_back(space: Workspace, paths: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
+    """The patched files' text in the copy, read right after the patch applied (before any run
+    could rewrite them)."""
+    files: list[tuple[str, str | None]] = []
+    for path in paths:
+        target = space.repo / path
+        if target.is_symlink() or not target.exists():
+            files.append((path, None))
+        else:
+            files.append((path, target.read_text(encoding="utf-8", errors="surrogateescape")))
+    return tuple(files)
 
 
 def shell_argv(shell: str, script: Path) -> list[str] | None:

@@ -1,0 +1,154 @@
+"""The fix step's work, before anything is decided: the failing command, candidates, verdicts.
+
+``start`` runs in the analyse step, while the logs are still on disk: it reads the failed
+step's command, checks that the checkout is the failed commit, opens the sandbox (it lives as
+long as the run, in the mode's resources) and lets the deterministic floor (:mod:`.fixers`) try.
+``add_model_patches`` runs in the ask step when a model is configured and the floor found
+nothing: it is the hook where the model's tool loop plugs in (``propose`` in ``fix/agent.py``,
+:data:`Proposer`). Every candidate, from either, is judged by the one verifier; the decide step
+reads the verdicts as data (:mod:`.outcome`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any, cast
+
+from cicd_agent.modes.analyse_failure.fix.command import failing_command
+from cicd_agent.modes.analyse_failure.fix.contract import (
+    FailingCommand,
+    Patch,
+    Verification,
+    Verifier,
+)
+
+if TYPE_CHECKING:
+    from cicd_agent.analysis.logs import JobLog, LogAnalysis
+    from cicd_agent.context import RunContext
+    from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
+    from cicd_agent.modes.analyse_failure.options import FixRequest
+
+Proposer = Callable[["RunContext", Verifier, FailingCommand], list[Patch]]
+"""The model's tool loop: reads the checkout, runs the failing command through the verifier,
+and returns the patches it proposes (the verifier has judged them already; judging again is
+free, verdicts are kept per diff)."""
+AGENT_MODULE = "cicd_agent.modes.analyse_failure.fix.agent"
+MAX_MODEL_PATCHES = 5
+"""Patches of the model verified at most (the loop's own caps bound its calls and tokens)."""
+
+
+@dataclass
+class FixAttempt:
+    """What the fix step tried in this run, and why it could not try more."""
+
+    requested: FixRequest
+    failing: FailingCommand | None = None
+    verifier: SandboxVerifier | None = None
+    verifications: list[Verification] = field(default_factory=list)
+    unavailable: str = ""
+    """Why no patch could be judged at all ("" when the verifier is ready)."""
+    notes: list[str] = field(default_factory=list)
+    """Why a producer gave no patch (the floor's tool is not installed, …)."""
+
+    @property
+    def offered(self) -> Verification | None:
+        """The first verified patch: the floor's when it has one, then the model's."""
+        return next((v for v in self.verifications if v.verified), None)
+
+
+def start(
+    ctx: RunContext,
+    jobs: Sequence[JobLog],
+    analysis: LogAnalysis,
+    head_sha: str,
+    *,
+    resources: ExitStack,
+    requested: FixRequest,
+) -> FixAttempt:
+    """Read the failing command, open the verifier, and let the deterministic floor try."""
+    from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
+    from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier, checkout_problem
+    from cicd_agent.sandbox import Sandbox
+
+    attempt = FixAttempt(requested)
+    attempt.failing = _failing(jobs, analysis)
+    if attempt.failing is None:
+        attempt.unavailable = "the failed step is not a `run:` step whose command the log shows"
+        return attempt
+    checkout = ctx.options.repo_dir
+    problem = checkout_problem(checkout, head_sha)
+    if problem:
+        attempt.unavailable = problem
+        return attempt
+    sandbox = resources.enter_context(
+        Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known)
+    )
+    verifier = SandboxVerifier(
+        sandbox, attempt.failing, redact=ctx.redactor.redact, failing_tests=test_files(analysis)
+    )
+    if verifier.usable:
+        attempt.unavailable = verifier.usable
+        return attempt
+    attempt.verifier = verifier
+    floor = run_fixer(sandbox, attempt.failing, ctx.environ)
+    if floor.patch is None:
+        attempt.notes.append(f"No deterministic fix: {floor.note}.")
+    else:
+        attempt.verifications.append(verifier.verify(floor.patch))
+    return attempt
+
+
+def add_model_patches(ctx: RunContext, attempt: FixAttempt) -> None:
+    """Ask the model's tool loop for patches when the floor has none verified."""
+    if attempt.offered is not None or attempt.verifier is None or attempt.failing is None:
+        return
+    propose = model_proposer()
+    if propose is None:
+        attempt.notes.append("No model fix: this build has no tool loop for it.")
+        return
+    patches = propose(ctx, attempt.verifier, attempt.failing)
+    if not patches:
+        attempt.notes.append("The model proposed no patch.")
+    for patch in patches[:MAX_MODEL_PATCHES]:
+        verdict = attempt.verifier.verify(patch)
+        attempt.verifications.append(verdict)
+        if verdict.verified:
+            return
+
+
+def model_proposer() -> Proposer | None:
+    """``propose`` from ``fix/agent.py`` (the model's tool loop), imported only when needed."""
+    try:
+        module: Any = importlib.import_module(AGENT_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != AGENT_MODULE:
+            raise
+        return None
+    return cast(Proposer, module.propose)
+
+
+def test_files(analysis: LogAnalysis) -> list[str]:
+    """The files of the tests that failed (``tests/test_x.py::test_y`` → ``tests/test_x.py``)."""
+    found: list[str] = []
+    for name in analysis.failed_tests:
+        path = name.split("::", 1)[0]
+        if path != name and PurePosixPath(path).suffix and path not in found:
+            found.append(path)
+    return found
+
+
+def _failing(jobs: Sequence[JobLog], analysis: LogAnalysis) -> FailingCommand | None:
+    """The failing command of the first failed job whose log shows one."""
+    failed = [job.name for job in analysis.failed_jobs]
+    ordered = sorted(jobs, key=lambda job: failed.index(job.name) if job.name in failed else 99)
+    for job in ordered:
+        if failed and job.name not in failed:
+            continue
+        command = failing_command(job)
+        if command is not None:
+            return command
+    return None

@@ -1,0 +1,67 @@
+"""The decide step's part of the fix: the attempt's verdicts made into the result, purely.
+
+Only a verified patch is offered, and only as it was verified: a patch whose text the redactor
+would change (it holds something shaped like a secret) is not shown, written or pushed, since
+what people would see would no longer be what passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal
+
+from cicd_agent.modes.analyse_failure.fix.command import failing_script
+
+if TYPE_CHECKING:
+    from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
+    from cicd_agent.modes.analyse_failure.result import FixOutcome
+
+
+def fix_outcome(
+    attempt: FixAttempt, *, patch_path: str, redact: Callable[[str], str]
+) -> FixOutcome:
+    """What the result says about the fix: the offered patch, or why there is none."""
+    from cicd_agent.modes.analyse_failure.result import FixOutcome, FixTry
+
+    requested: Literal["suggest", "pr"] = "pr" if attempt.requested == "pr" else "suggest"
+    tried = [
+        FixTry(source=v.patch.source, summary=redact(v.patch.summary), verified=v.verified,
+               reason=redact(v.reason))
+        for v in attempt.verifications
+    ]  # fmt: skip
+    command = redact(failing_script(attempt.failing)) if attempt.failing else ""
+    offered = attempt.offered
+    if offered is None:
+        return FixOutcome(
+            requested=requested, status="none", reason=_why_none(attempt), command=command,
+            tried=tried,
+        )  # fmt: skip
+    if redact(offered.patch.diff) != offered.patch.diff:
+        return FixOutcome(
+            requested=requested, status="none", command=command, tried=tried,
+            reason="the verified patch holds text shaped like a secret, so it is not offered",
+        )  # fmt: skip
+    outcome = FixOutcome(
+        requested=requested,
+        status="verified",
+        reason=offered.reason,
+        command=command,
+        source=offered.patch.source,
+        summary=redact(offered.patch.summary),
+        patch=offered.patch.diff,
+        files=[path for path, _ in offered.files],
+        patch_path=patch_path,
+        tried=tried,
+    )
+    outcome.set_contents(offered.files)
+    return outcome
+
+
+def _why_none(attempt: FixAttempt) -> str:
+    if attempt.unavailable:
+        return attempt.unavailable
+    if attempt.verifications:
+        last = attempt.verifications[-1]
+        return f"{len(attempt.verifications)} patch(es) tried, none verified (last: {last.reason})"
+    notes = " ".join(attempt.notes)
+    return f"no patch was proposed. {notes}".strip()

@@ -1,0 +1,246 @@
+"""Publish a verified fix: the patch file, suggestions on the pull request, a draft pull request.
+
+Only writes; what to write was decided before (:mod:`.outcome`). In order:
+
+- the patch file under ``RUNNER_TEMP`` (``fix_patch_path``), always;
+- on a pull request, one review whose comments are GitHub ``suggestion`` blocks, one per hunk
+  whose lines all lie on the pull request's diff (GitHub only takes comments there); when any
+  hunk does not, the comment shows the whole patch collapsed instead (:mod:`.render`);
+- with ``fix: pr``, a new branch ``cicd-agent/fix-<run id>`` made from the failed commit
+  through the Git Data API (blobs, tree, commit, ref), holding exactly the verified files, and
+  a draft pull request against the failed branch. Nothing is ever pushed to an existing
+  branch: when the branch exists the run says so and opens nothing. A fork's pull request
+  gets the suggestion only (its branch is not ours to open pull requests from).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from unidiff.patch import PatchSet
+
+from cicd_agent.errors import GitHubWriteDenied
+
+if TYPE_CHECKING:
+    from cicd_agent.context import RunContext
+    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.models import ReviewComment
+    from cicd_agent.modes.analyse_failure.facts import RunTarget
+    from cicd_agent.modes.analyse_failure.result import FixOutcome
+
+T = TypeVar("T")
+BRANCH = "cicd-agent/fix-{run}"
+_BACKTICKS_MAX = 64
+
+
+def publish_fix(ctx: RunContext, outcome: FixOutcome, target: RunTarget | None) -> None:
+    """Write the patch file, then suggest and open what ``outcome.requested`` asks for."""
+    if outcome.patch_path:
+        Path(outcome.patch_path).write_text(outcome.patch, encoding="utf-8")
+    if target is None or not target.head_sha:
+        return
+    if ctx.options.dry_run:
+        outcome.publish_notes.append("Dry run: no suggestion or pull request was posted.")
+        return
+    client = ctx.github
+    if client is None:
+        return
+    if target.pull_requests:
+        _suggest(client, outcome, target.pull_requests[0], target.head_sha)
+    if outcome.requested != "pr":
+        return
+    if target.from_fork:
+        outcome.publish_notes.append(
+            "The failed commit comes from a fork: the fix is offered as a suggestion only."
+        )
+        return
+    _open_pull(ctx, client, outcome, target)
+
+
+def suggestions(patch: str, diff_lines: dict[str, set[int]]) -> list[ReviewComment] | None:
+    """One ``suggestion`` comment per hunk, or None when any hunk lies off the diff's lines.
+
+    A hunk replaces the failed commit's lines ``source_start .. source_start+length-1`` (its
+    context lines included, so an insertion has lines to sit on) with its new lines.
+    """
+    from cicd_agent.github.models import ReviewComment
+
+    comments: list[ReviewComment] = []
+    for patched in PatchSet(patch):
+        path = patched.path
+        if patched.is_added_file or patched.is_removed_file or patched.is_rename:
+            return None
+        for hunk in patched:
+            first, length = hunk.source_start, hunk.source_length
+            lines = range(first, first + length)
+            new = "".join(line.value for line in hunk if line.is_added or line.is_context)
+            if not length or not set(lines) <= diff_lines.get(path, set()) or "<!--" in new:
+                return None
+            fence = "`" * max(3, _longest_backticks(new) + 1)
+            if len(fence) > _BACKTICKS_MAX:
+                return None
+            body = f"Verified fix (cicd-agent):\n\n{fence}suggestion\n{new}{fence}"
+            start = first if length > 1 else None
+            comments.append(ReviewComment(path, first + length - 1, body, start_line=start))
+    return comments
+
+
+def right_side_lines(patch: str) -> set[int]:
+    """The head-side lines of a pull request file's diff (added and context lines)."""
+    lines: set[int] = set()
+    for patched in PatchSet(f"--- a/f\n+++ b/f\n{patch}\n"):
+        for hunk in patched:
+            lines.update(range(hunk.target_start, hunk.target_start + hunk.target_length))
+    return lines
+
+
+def _longest_backticks(text: str) -> int:
+    longest = run = 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    return longest
+
+
+def _suggest(client: GitHubClient, outcome: FixOutcome, number: int, head_sha: str) -> None:
+    from cicd_agent.github.pulls import create_review, list_changed_files
+
+    files = list_changed_files(client, number)
+    diff_lines = {f.filename: right_side_lines(f.patch) for f in files if f.patch}
+    comments = suggestions(outcome.patch, diff_lines)
+    if not comments:
+        return  # the comment shows the collapsed patch
+    review = create_review(
+        client,
+        number,
+        body="cicd-agent verified this fix in a sandbox: the failing command passes with it. "
+        "Each suggestion can be committed from here.",
+        comments=comments,
+        commit_sha=head_sha,
+    )
+    if review.done:
+        outcome.suggestions = len(comments)
+        outcome.suggestions_url = review.url
+        outcome.shown_in_comment = False
+    elif review.reason:
+        outcome.publish_notes.append(f"The suggestions were not posted: {review.reason}")
+
+
+def _open_pull(
+    ctx: RunContext, client: GitHubClient, outcome: FixOutcome, target: RunTarget
+) -> None:
+    """A new branch from the failed commit with the verified files, and a draft pull request."""
+    from github import GithubException, InputGitTreeElement
+
+    if target.run_id is None or not target.branch:
+        outcome.publish_notes.append("No pull request: the failed run has no id or branch.")
+        return
+    branch = BRANCH.format(run=target.run_id)
+    repo = client.repository
+    if _branch_exists(client, branch):
+        outcome.publish_notes.append(
+            f"No pull request: the branch {branch} exists already (nothing is pushed to an "
+            "existing branch)."
+        )
+        return
+    checkout = ctx.options.repo_dir
+
+    def build() -> str:
+        base = repo.get_git_commit(target.head_sha)
+        elements = []
+        for path, text in outcome.contents:
+            if text is None:
+                elements.append(InputGitTreeElement(path, "100644", "blob", sha=None))
+                continue
+            blob = repo.create_git_blob(text, "utf-8")
+            elements.append(InputGitTreeElement(path, _mode(checkout / path), "blob", sha=blob.sha))
+        tree = repo.create_git_tree(elements, base.tree)
+        message = f"Fix the failure of run {target.run_id}\n\n{outcome.reason}. Made by cicd-agent."
+        commit = repo.create_git_commit(message, tree, [base])
+        return str(commit.sha)
+
+    sha = _write(client, f"committing the fix of run {target.run_id}", build, outcome)
+    if sha is None:
+        return
+
+    def make_ref() -> bool:
+        try:
+            repo.create_git_ref(f"refs/heads/{branch}", sha)
+        except GithubException as exc:
+            if exc.status == 422:  # made meanwhile: never moved, never overwritten
+                return False
+            raise
+        return True
+
+    made = _write(client, f"creating the branch {branch}", make_ref, outcome)
+    if made is None:
+        return
+    if not made:
+        outcome.publish_notes.append(f"No pull request: the branch {branch} exists already.")
+        return
+    pull = _write(
+        client,
+        f"opening the draft pull request from {branch}",
+        lambda: repo.create_pull(
+            base=target.branch,
+            head=branch,
+            title=f"Fix the failure of run {target.run_id}",
+            body=_pull_body(outcome, target),
+            draft=True,
+        ),
+        outcome,
+    )
+    if pull is not None:
+        outcome.pr_url = str(pull.html_url)
+
+
+def _pull_body(outcome: FixOutcome, target: RunTarget) -> str:
+    from cicd_agent.modes.analyse_failure.fix.render import fix_section
+
+    run = f"[run {target.run_id}]({target.html_url})" if target.html_url else f"run {target.run_id}"
+    return f"cicd-agent verified this patch against the failure of {run}.\n\n" + fix_section(
+        outcome, comment=True
+    )
+
+
+def _branch_exists(client: GitHubClient, branch: str) -> bool:
+    from github import GithubException
+
+    try:
+        client.repository.get_git_ref(f"heads/{branch}")
+    except GithubException as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
+
+
+def _mode(path: Path) -> str:
+    """The file's mode in the failed commit (the checkout is that commit): kept as it was."""
+    try:
+        return "100755" if os.stat(path).st_mode & 0o111 else "100644"
+    except OSError:
+        return "100644"
+
+
+def _write(client: GitHubClient, what: str, call: Callable[[], T], outcome: FixOutcome) -> T | None:
+    """One write through PyGithub, under the client's policy (read-only token, 403s)."""
+    from github import GithubException
+
+    from cicd_agent.github.failures import translate
+
+    if not client.capability.can_write:
+        outcome.publish_notes.append(f"Not {what}: {client.capability.reason}")
+        return None
+    try:
+        return call()
+    except GithubException as exc:
+        error = translate(exc, action=what, write=True)
+        if isinstance(error, GitHubWriteDenied):
+            client.capability.deny(str(error), error)
+            outcome.publish_notes.append(f"Not {what}: {error}")
+            return None
+        raise error from exc

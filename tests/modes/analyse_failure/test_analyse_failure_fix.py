@@ -1,0 +1,95 @@
+"""analyse-failure with ``fix``: from a failed run's log to a verified patch, through the CLI.
+
+The checkout is a real git repository at the failed commit; the log wraps the real output of
+the repository's own ruff; the fix runs in the real sandbox. Offline (``--logs``, no GitHub).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.sandbox import find_bwrap, probe_isolation
+from tests.helpers.failed_run import run_cli, zip_of
+from tests.helpers.fix_projects import CALC, LINT, commit_project, git, lint_failure_log
+from tests.helpers.gen_tests import path_env
+
+_ISOLATION = probe_isolation(find_bwrap(os.environ))
+sandboxed = pytest.mark.skipif(
+    not _ISOLATION.sandboxed, reason=f"no sandbox here: {_ISOLATION.detail}"
+)
+
+
+def _run(tmp_path: Path, files: dict[str, str], *extra: str, script: str = "ruff check .",
+         head: str | None = None) -> tuple[int, dict[str, str], str, Path]:  # fmt: skip
+    checkout = tmp_path / "checkout"
+    sha = commit_project(checkout, files)
+    log = lint_failure_log(checkout, path_env(), script)
+    logs = tmp_path / "logs.zip"
+    logs.write_bytes(zip_of({"0_lint.txt": log}))
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    environ = {
+        "PATH": path_env(),
+        "HOME": str(tmp_path / "home"),
+        "RUNNER_TEMP": str(runner_temp),
+        "GITHUB_OUTPUT": str(tmp_path / "outputs"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    code, outputs, summary, _, stderr = run_cli(
+        tmp_path, "--provider", "none", "--logs", str(logs), "--repo", str(checkout),
+        "--head", head or sha, *extra, environ=environ,
+    )  # fmt: skip
+    assert "Traceback" not in stderr, stderr
+    return code, outputs, summary, checkout
+
+
+@sandboxed
+def test_a_lint_failure_gets_a_verified_patch_file_that_applies_to_the_failed_commit(
+    tmp_path: Path,
+) -> None:
+    code, outputs, summary, checkout = _run(tmp_path, LINT, "--fix", "suggest")
+
+    assert code == 0
+    assert outputs["fix_status"] == "verified"
+    patch = Path(outputs["fix_patch_path"])
+    assert patch.parent == tmp_path / "runner-temp"
+    assert "-import os\n" in patch.read_text()
+    assert "**Verified fix** (from the repository's own tool, `ruff check --fix .`)" in summary
+    assert "<details><summary>Patch (" in summary
+    assert outputs["fix_pr_url"] == ""
+    assert git(checkout, "status", "--porcelain") == ""  # the checkout itself is untouched
+    applied = subprocess.run(["git", "-C", str(checkout), "apply", "--check", str(patch)],
+                             capture_output=True, text=True, check=False)  # fmt: skip
+    assert applied.returncode == 0, applied.stderr
+
+
+def test_fix_is_off_by_default(tmp_path: Path) -> None:
+    code, outputs, summary, _ = _run(tmp_path, LINT)
+    assert code == 0
+    assert outputs["fix_status"] == "none" and outputs["fix_patch_path"] == ""
+    assert "fix offered" not in summary and "Verified fix" not in summary
+
+
+def test_a_checkout_at_another_commit_offers_nothing_and_says_why(tmp_path: Path) -> None:
+    code, outputs, summary, _ = _run(tmp_path, LINT, "--fix", "suggest", head="1" * 40)
+    assert code == 0
+    assert outputs["fix_status"] == "none"
+    assert "**No fix offered:** the checkout is at " in summary
+    assert "not the failed commit 111111111111" in summary
+
+
+@sandboxed
+def test_a_failure_no_fixer_knows_offers_nothing_without_a_model(tmp_path: Path) -> None:
+    code, outputs, summary, _ = _run(
+        tmp_path, CALC, "--fix", "suggest", script="python -m pytest -q -p no:cacheprovider"
+    )
+    assert code == 0
+    assert outputs["fix_status"] == "none"
+    assert (
+        "**No fix offered:** no patch was proposed. No deterministic fix: the failing command "
+        "runs no linter or formatter we can fix with." in summary
+    )
