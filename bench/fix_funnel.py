@@ -26,7 +26,7 @@ Each MIRROR is a bare git directory of a small pure-Python project (the ``fetch`
      comment added to the fixed file), then the historical fix;
    - ``partial``: only the historical fix's first hunk (when it has more than one);
    - ``stale``: the historical fix with its context lines changed (it cannot apply);
-   - ``test-edit``: the fix's test file rewritten to a test that always passes (the cheat);
+   - ``test-edit``: the fix's test file marked skipped, so pytest passes (the cheat);
    - ``workflow``: the historical fix plus an edit of ``.github/workflows/ci.yml``.
 
 4. Count per answer kind: patches proposed, refused by the loop, applying (``git apply
@@ -61,7 +61,6 @@ sys.path.insert(0, str(ROOT))
 
 from common import use_tiktoken_cache  # noqa: E402
 from tests.harness.model_server import ModelServer, ToolCallStep  # noqa: E402
-
 from unidiff import PatchSet  # noqa: E402
 
 from cicd_agent.model.tokens import TokenCounter  # noqa: E402
@@ -269,11 +268,11 @@ def stale_patch(pair: Pair) -> str:
 
 
 def test_edit_patch(pair: Pair) -> str:
-    """The fix's first test file rewritten to one test that always passes (the cheat)."""
+    """The cheat: the fix's first test file marked skipped, so pytest passes without a fix."""
     path = next(path for path in pair.tests if pair.checkout and (pair.checkout / path).is_file())
     assert pair.checkout is not None
     old = (pair.checkout / path).read_text(encoding="utf-8")
-    return _file_diff(path, old, "def test_always_passes():\n    assert True\n")
+    return _file_diff(path, old, "import pytest\npytestmark = pytest.mark.skip\n" + old)
 
 
 def recorded_answers(pair: Pair) -> dict[str, list[list[ToolCallStep]]]:
@@ -390,6 +389,11 @@ def replay(pair: Pair, kind: str, turns: list[list[ToolCallStep]], counter: Toke
 # ---------------------------------------------------------------------------- report
 
 
+def _spread(label: str, values: list[int] | list[float], spec: str) -> str:
+    low, mid, high = min(values), statistics.median(values), max(values)
+    return f"| {label} | {mid:{spec}} | {low:{spec}}–{high:{spec}} |"
+
+
 def report(pairs: list[Pair], replays: list[Replay]) -> str:
     """The funnel as Markdown: pairs, then per answer kind, then cost per offered fix."""
     out = ["| pairs | count |", "|---|---|"]
@@ -404,10 +408,12 @@ def report(pairs: list[Pair], replays: list[Replay]) -> str:
         rows = [r for r in replays if r.kind == kind]
         if not rows:
             continue
-        out.append(
-            f"| {kind} | {len(rows)} | {sum(r.proposed for r in rows)} | {sum(r.refused for r in rows)} "
-            f"| {sum(r.applying for r in rows)} | {sum(r.verified for r in rows)} | {sum(r.offered for r in rows)} |"
-        )
+        counts = [
+            len(rows),
+            *(sum(getattr(r, name) for r in rows) for name in ("proposed", "refused", "applying")),
+            *(sum(getattr(r, name) for r in rows) for name in ("verified", "offered")),
+        ]
+        out.append(f"| {kind} | " + " | ".join(str(count) for count in counts) + " |")
     offered = [r for r in replays if r.offered]
     if offered:
         calls = [r.calls for r in offered]
@@ -417,9 +423,9 @@ def report(pairs: list[Pair], replays: list[Replay]) -> str:
             "",
             "| per offered fix | median | min–max |",
             "|---|---|---|",
-            f"| model calls | {statistics.median(calls):g} | {min(calls)}–{max(calls)} |",
-            f"| prompt tokens sent (tiktoken o200k) | {statistics.median(tokens):,.0f} | {min(tokens):,}–{max(tokens):,} |",
-            f"| wall time of the loop (s) | {statistics.median(seconds):.1f} | {min(seconds):.1f}–{max(seconds):.1f} |",
+            _spread("model calls", calls, "g"),
+            _spread("prompt tokens sent (tiktoken o200k)", tokens, ",.0f"),
+            _spread("wall time of the loop (s)", seconds, ".1f"),
         ]
     reasons = Counter(reason.split(" (")[0] for r in replays for reason in r.reasons)
     out += ["", "| why not offered | count |", "|---|---|"]

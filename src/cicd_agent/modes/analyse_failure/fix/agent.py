@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 
@@ -38,6 +38,9 @@ from cicd_agent.modes.analyse_failure.fix.contract import (
 from cicd_agent.modes.analyse_failure.fix.policy import check_patch
 from cicd_agent.modes.analyse_failure.fix.tools import Checkout, Refused, bounded
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
+
+if TYPE_CHECKING:
+    from cicd_agent.context import RunContext
 
 AuditSink = Callable[[Mapping[str, Any]], None]
 MAX_AUDIT_ARGUMENT = 2_000
@@ -369,11 +372,65 @@ def _described(ran: RunOutcome, redact: Callable[[str], str]) -> str:
     return f"{status}\n" + fence("command output", bounded(redact(ran.output)[-8_000:]))
 
 
-def audit_file_sink(path: Path, base: Mapping[str, Any]) -> AuditSink:
-    """A sink appending each step to the JSON-lines audit file ``path`` (with ``base`` fields)."""
+def audit_file_sink(path: Path, base: Mapping[str, Any], failed: list[str]) -> AuditSink:
+    """A sink appending each step to the JSON-lines audit file ``path`` (with ``base`` fields);
+    a write that fails is noted in ``failed`` once and the loop goes on (the audit is a record,
+    not a gate)."""
     from cicd_agent import audit
 
     def sink(record: Mapping[str, Any]) -> None:
-        audit.append(path, {**base, **record})
+        if failed:
+            return
+        try:
+            audit.append(path, {**base, **record})
+        except OSError as exc:
+            failed.append(f"the audit file {path} could not be written: {exc.strerror}")
 
     return sink
+
+
+def propose(ctx: RunContext, verifier: Verifier, failing: FailingCommand) -> list[Patch]:
+    """The fix step's hook (:data:`~.attempt.Proposer`): run the loop on the run's checkout
+    and return its proposals, the verified one first; the loop's stop and cost become a note.
+
+    The loop starts from the failing command's output in the sandbox (the verifier's baseline
+    run), which is fresher than the log excerpt and already redacted. Its steps go to the
+    analyse-failure audit file (``$RUNNER_TEMP/cicd-agent/analyse-failure-audit.jsonl`` on a
+    runner).
+    """
+    from cicd_agent.audit import default_audit_path
+    from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
+
+    model = ctx.model
+    if model is None:
+        return []
+    checkout = ctx.options.repo_dir
+    path = default_audit_path(
+        ctx.environ,
+        "analyse-failure",
+        lambda: checkout / ".git" if (checkout / ".git").is_dir() else None,
+    )
+    failed: list[str] = []
+    base = {"mode": "analyse-failure", "repository": ctx.repository, "job": failing.job}
+    agent = FixAgent(
+        model,
+        verifier,
+        checkout,
+        redact=ctx.redactor.redact,
+        audit=audit_file_sink(path, base, failed),
+    )
+    baseline = (
+        verifier.reproduces()  # cached: the verifier needs this run anyway
+        if isinstance(verifier, SandboxVerifier)
+        else verifier.run_failing(None)
+    )
+    outcome = agent.run(failing, baseline.output)
+    ctx.note(
+        f"Model fix loop: {outcome.stop_reason} ({outcome.calls} model call(s), "
+        f"{outcome.tokens:,} tokens, {len(outcome.proposals)} patch(es) judged, "
+        f"{len(outcome.refusals)} tool call(s) refused; steps in {path})."
+    )
+    for problem in failed:
+        ctx.note(f"{problem[0].upper()}{problem[1:]}.")
+    ordered = sorted(outcome.proposals, key=lambda verdict: not verdict.verified)
+    return [verdict.patch for verdict in ordered]

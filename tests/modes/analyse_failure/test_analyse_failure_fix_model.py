@@ -1,0 +1,119 @@
+"""analyse-failure ``--fix suggest`` with a model: the CLI, the real sandbox, the real openai SDK
+over HTTP to the scripted local server. The failure is a real pytest failure no deterministic
+fixer knows, so the model's tool loop is what may fix it."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cicd_agent.sandbox import find_bwrap, probe_isolation
+from tests.harness.model_server import TEST_API_KEY
+from tests.helpers.failed_run import opinion, run_cli, zip_of
+from tests.helpers.fix_projects import CALC, CALC_FIX, commit_project, git, lint_failure_log
+from tests.helpers.gen_tests import path_env
+
+_ISOLATION = probe_isolation(find_bwrap(os.environ))
+pytestmark = pytest.mark.skipif(
+    not _ISOLATION.sandboxed, reason=f"no sandbox here: {_ISOLATION.detail}"
+)
+SCRIPT = "python -m pytest -q -p no:cacheprovider"
+
+
+def _run(tmp_path: Path, model_server: Any) -> tuple[int, dict[str, str], str, Path]:
+    checkout = tmp_path / "checkout"
+    sha = commit_project(checkout, CALC)
+    logs = tmp_path / "logs.zip"
+    logs.write_bytes(zip_of({"0_test.txt": lint_failure_log(checkout, path_env(), SCRIPT)}))
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    environ = {
+        "PATH": path_env(),
+        "HOME": str(tmp_path / "home"),
+        "RUNNER_TEMP": str(runner_temp),
+        "GITHUB_OUTPUT": str(tmp_path / "outputs"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "OPENAI_API_KEY": TEST_API_KEY,
+    }
+    code, outputs, summary, _, stderr = run_cli(
+        tmp_path, "--provider", "openai", "--base-url", model_server.base_url,
+        "--logs", str(logs), "--repo", str(checkout), "--head", sha, "--fix", "suggest",
+        environ=environ,
+    )  # fmt: skip
+    assert "Traceback" not in stderr, stderr
+    return code, outputs, summary, runner_temp / "cicd-agent" / "analyse-failure-audit.jsonl"
+
+
+def test_the_model_loop_fixes_a_failing_test_and_the_verified_patch_is_offered(
+    tmp_path: Path, model_server: Any
+) -> None:
+    model_server.call_tools(("run_failing_command", {}))
+    model_server.call_tools(("read_file", {"path": "calc/ops.py"}))
+    model_server.call_tools(("propose_patch", {"diff": CALC_FIX, "summary": "add, not subtract"}))
+    model_server.answer(opinion())  # then the usual root-cause question
+
+    code, outputs, summary, audit = _run(tmp_path, model_server)
+
+    assert code == 0
+    assert outputs["fix_status"] == "verified"
+    assert Path(outputs["fix_patch_path"]).read_text() == CALC_FIX
+    assert "**Verified fix**" in summary and "add, not subtract" in summary
+    assert "Model fix loop: a patch was verified (3 model call(s)" in summary
+    # The loop saw the sandbox's real failure output, and every step is in the audit file.
+    assert "assert -1 == 5" in model_server.chat_requests[0].text("user")
+    steps = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [(s["kind"], s.get("call")) for s in steps] == [
+        ("model", None), ("tool", "run_failing_command"), ("model", None), ("tool", "read_file"),
+        ("model", None), ("tool", "propose_patch"), ("stop", None),
+    ]  # fmt: skip
+    assert steps[5]["verified"] is True and steps[0]["mode"] == "analyse-failure"
+    assert len(model_server.chat_requests) == 4
+
+
+def test_a_model_whose_patch_fixes_nothing_gets_fix_status_none_with_the_reason(
+    tmp_path: Path, model_server: Any
+) -> None:
+    useless = CALC_FIX.replace("+    return a + b", "+    return a - b  # fixed")
+    model_server.call_tools(("propose_patch", {"diff": useless, "summary": "a comment"}))
+    model_server.answer("I cannot find the cause.")
+    model_server.answer(opinion())
+
+    code, outputs, summary, audit = _run(tmp_path, model_server)
+
+    assert code == 0
+    assert outputs["fix_status"] == "none" and outputs["fix_patch_path"] == ""
+    assert (
+        "**No fix offered:** 1 patch(es) tried, none verified (last: the failing command still "
+        "fails with the patch" in summary
+    )
+    assert "the model stopped without a verified patch: I cannot find the cause." in summary
+    assert git(tmp_path / "checkout", "status", "--porcelain", "--untracked-files=no") == ""
+    steps = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [s.get("verified") for s in steps if s["kind"] == "tool"] == [False]
+
+
+def test_a_workflow_edit_is_refused_never_offered_and_the_refusal_is_audited(
+    tmp_path: Path, model_server: Any
+) -> None:
+    workflow = (
+        "diff --git a/.github/workflows/ci.yml b/.github/workflows/ci.yml\n"
+        "new file mode 100644\n--- /dev/null\n+++ b/.github/workflows/ci.yml\n"
+        "@@ -0,0 +1 @@\n+on: push\n"
+    )
+    model_server.call_tools(("propose_patch", {"diff": CALC_FIX + workflow, "summary": "ci"}))
+    model_server.answer("Done.")
+    model_server.answer(opinion())
+
+    code, outputs, summary, audit = _run(tmp_path, model_server)
+
+    assert code == 0 and outputs["fix_status"] == "none"
+    assert "1 tool call(s) refused" in summary
+    (refused,) = [
+        json.loads(line) for line in audit.read_text().splitlines() if '"refused": "' in line
+    ]
+    assert refused["call"] == "propose_patch"
+    assert refused["refused"] == "the patch edits a workflow file (.github/workflows/ci.yml)"
