@@ -293,16 +293,15 @@ def recorded_answers(pair: Pair) -> dict[str, list[list[ToolCallStep]]]:
             propose(wrong_patch(pair), "a comment"),
             propose(oracle, "the historical fix"),
         ],
-        "partial": [propose(partial_patch(pair), "the first hunk of the fix")],
-        "stale": [propose(stale_patch(pair), "the fix with stale context")],
-        "test-edit": [propose(test_edit_patch(pair), "make the test pass")],
-        "workflow": [propose(oracle + WORKFLOW_EDIT, "the fix and a CI tweak")],
     }
-    return {
-        kind: turns
-        for kind, turns in answers.items()
-        if all(t[0][1].get("diff", "x") for t in turns)
-    }  # type: ignore[union-attr]
+    partial, stale = partial_patch(pair), stale_patch(pair)
+    if partial:  # a one-hunk fix has no partial version
+        answers["partial"] = [propose(partial, "the first hunk of the fix")]
+    if stale:
+        answers["stale"] = [propose(stale, "the fix with stale context")]
+    answers["test-edit"] = [propose(test_edit_patch(pair), "make the test pass")]
+    answers["workflow"] = [propose(oracle + WORKFLOW_EDIT, "the fix and a CI tweak")]
+    return answers
 
 
 # ---------------------------------------------------------------------------- replay
