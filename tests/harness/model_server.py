@@ -144,7 +144,7 @@ def completion_body(
     }
     if calls:
         message["tool_calls"] = calls
-        finish_reason = "tool_calls"
+        finish_reason = "tool_calls" if finish_reason == "stop" else finish_reason
     return {
         "id": f"chatcmpl-local-{time.monotonic_ns()}",
         "object": "chat.completion",
@@ -281,11 +281,20 @@ class ModelServer:
         self.enqueue(step, times=times)
 
     def call_tools(
-        self, *calls: ToolCallStep, content: str | None = None, times: int | None = 1
+        self,
+        *calls: ToolCallStep,
+        content: str | None = None,
+        finish_reason: str = "tool_calls",
+        times: int | None = 1,
     ) -> None:
-        """A turn in which the model calls ``calls`` (``finish_reason`` tool_calls)."""
+        """A turn in which the model calls ``calls`` (``finish_reason`` tool_calls, or e.g.
+        ``length`` for a call cut off at the output limit)."""
         self.enqueue(
-            lambda req: Reply(body=completion_body(req, content, tool_calls=list(calls))),
+            lambda req: Reply(
+                body=completion_body(
+                    req, content, tool_calls=list(calls), finish_reason=finish_reason
+                )
+            ),
             times=times,
         )
 

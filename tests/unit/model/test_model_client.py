@@ -6,12 +6,18 @@ import socket
 from typing import Literal
 
 import pytest
+from openai.types.chat import ChatCompletionToolParam
 from pydantic import BaseModel
 
 from cicd_agent.errors import ModelError, UsageError
 from cicd_agent.model.client import ModelClient, build_model_client
 from cicd_agent.model.config import ModelConfig
-from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest, Reply
+from tests.harness.model_server import (
+    TEST_API_KEY,
+    ModelServer,
+    RecordedRequest,
+    Reply,
+)
 
 
 class Finding(BaseModel):
@@ -307,3 +313,54 @@ def test_provider_none_builds_no_client() -> None:
 def test_provider_openai_without_a_key_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="needs an API key"):
         build_model_client(ModelConfig(provider="openai"))
+
+
+# ---------------------------------------------------------------------- tool-calling exchange
+
+READ_TOOL: ChatCompletionToolParam = {
+    "type": "function",
+    "function": {
+        "name": "read_file",
+        "description": "Read a file.",
+        "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
+    },
+}
+
+
+def test_a_tool_calling_exchange_returns_the_calls_and_records_usage(
+    model_server: ModelServer,
+) -> None:
+    model_server.call_tools(("read_file", {"path": "src/app.py"}))
+    with client_for(model_server) as client:
+        turn = client.converse([{"role": "user", "content": "fix it"}], [READ_TOOL])
+    (call,) = turn.tool_calls
+    assert call.name == "read_file" and call.arguments == '{"path": "src/app.py"}' and call.id
+    assert turn.content == "" and turn.prompt_tokens > 0
+    (request,) = model_server.chat_requests
+    assert request.body["tools"] == [READ_TOOL] and request.body["tool_choice"] == "auto"
+    assert request.body["parallel_tool_calls"] is False
+    assert client.usage.calls == 1 and client.usage.prompt_tokens == turn.prompt_tokens
+
+
+def test_a_tool_calling_exchange_keeps_the_hard_time_limit(model_server: ModelServer) -> None:
+    model_server.trickle(0.25, "{}")
+    with client_for(model_server, timeout=1.0, max_retries=0) as client:
+        with pytest.raises(ModelError, match=r"did not finish answering within \d+s"):
+            client.converse([{"role": "user", "content": "fix it"}], [READ_TOOL])
+        assert client.usage.failed == 1
+
+
+def test_a_tool_calling_prompt_over_budget_is_not_sent(model_server: ModelServer) -> None:
+    client = client_for(model_server, context_tokens=2_000, max_output_tokens=500)
+    with client, pytest.raises(ModelError, match=r"over its budget of 1,244; it was not sent"):
+        client.converse(
+            [{"role": "tool", "tool_call_id": "x", "content": "line\n" * 3_000}], [READ_TOOL]
+        )
+    assert model_server.requests == []
+
+
+def test_a_cut_off_tool_call_is_a_model_error(model_server: ModelServer) -> None:
+    model_server.call_tools(("read_file", '{"path": "src/a'), finish_reason="length")
+    client = client_for(model_server)
+    with client, pytest.raises(ModelError, match="cut off at the output limit"):
+        client.converse([{"role": "user", "content": "fix it"}], [READ_TOOL])
