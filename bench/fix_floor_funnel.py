@@ -10,17 +10,18 @@ Each MIRROR is a bare git directory of a Python project (the ``fetch`` tool's
 1. **Pairs.** Non-merge commits, newest first, whose subject names a formatter or linter (ruff,
    black, isort, reformat, format, lint, flake8, pre-commit) and that only modify existing
    ``.py`` files (at most 30 files, 600 changed lines).
-2. **Reproduce.** The failing command is the first of ``ruff format --check``, ``ruff check
-   --select I`` (import order, isort's rules) and ``ruff check`` (the project's own rules), on
-   the files the commit touched, with this venv's ruff, that passes at the commit and fails at
-   its parent. The checkout is the parent: the state before the clean-up, as CI saw it. Commits
+2. **Reproduce.** A failing command is each of ``ruff format --check``, ``ruff check --select
+   I`` (import order, isort's rules) and ``ruff check`` (the project's own rules), on the files
+   the commit touched, with this venv's ruff, that passes at the commit and fails at its
+   parent. The checkout is the parent: the state before the clean-up, as CI saw it. Commits
    where none does are counted as not reproducible here (another formatter version, another
    tool, a configuration this ruff rejects).
 3. **Floor.** The fix step's floor runs as analyse-failure runs it: :func:`run_fixer` (the
    command's fixing form in the sandbox), then :class:`SandboxVerifier` judges the patch. No
    model, no recorded answers.
-4. Count: pairs, reproduced, patches produced, applying, verified, and whether the verified
-   patch leaves the touched files exactly as the historical commit did.
+4. Count: commits, reproduced (one pair per command the commit makes pass), patches produced,
+   applying, verified, and whether the verified patch leaves the touched files exactly as the
+   historical commit did (it may not: a commit often fixes more than one tool's findings).
 
 Everything fetched or built stays under ``--work``; nothing from it is committed.
 """
@@ -36,14 +37,16 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 WORK = Path("/work/data/fixagent/floor")
-_SUBJECT = re.compile(r"\b(ruff|black|isort|reformat\w*|format\w*|lint\w*|flake8|pre-commit)\b", re.I)
+_SUBJECT = re.compile(
+    r"\b(ruff|black|isort|reformat\w*|format\w*|lint\w*|flake8|pre-commit)\b", re.I
+)
 MAX_FILES = 30
 MAX_LINES = 600
 COMMANDS = (
@@ -111,7 +114,8 @@ def passes(checkout: Path, command: str) -> int:
     return done.returncode
 
 
-def reproduce(mirror: Path, pair: FloorPair, work: Path) -> Path | None:
+def reproduce(mirror: Path, pair: FloorPair, work: Path) -> tuple[Path, list[FloorPair]]:
+    """The parent's checkout, and one pair per ruff command the commit makes pass."""
     checkout = work / pair.project / pair.sha[:12]
     if checkout.exists():
         shutil.rmtree(checkout)
@@ -122,14 +126,18 @@ def reproduce(mirror: Path, pair: FloorPair, work: Path) -> Path | None:
     passing = [(kind, f"{tool} {files}") for kind, tool in COMMANDS]
     passing = [(kind, command) for kind, command in passing if passes(checkout, command) == 0]
     git(checkout, "checkout", "-q", f"{pair.sha}^")
-    for kind, command in passing:
-        if passes(checkout, command) == 1:
-            pair.kind, pair.command, pair.status = kind, command, "reproduced"
-            return checkout
-    pair.status = "no ruff command fails before and passes after" if passing else (
-        "no ruff command passes at the commit"
-    )
-    return None
+    found = [
+        replace(pair, kind=kind, command=command, status="reproduced")
+        for kind, command in passing
+        if passes(checkout, command) == 1
+    ]
+    if not found:
+        pair.status = (
+            "no ruff command fails before and passes after"
+            if passing
+            else "no ruff command passes at the commit"
+        )
+    return checkout, found
 
 
 def floor(pair: FloorPair, checkout: Path) -> None:
@@ -163,8 +171,9 @@ def floor(pair: FloorPair, checkout: Path) -> None:
 
 
 def report(pairs: list[FloorPair]) -> str:
-    out = ["| pairs | count |", "|---|---|"]
-    out += [f"| {status} | {count} |" for status, count in Counter(p.status for p in pairs).most_common()]
+    commits = {(p.project, p.sha): p.status for p in pairs}
+    out = ["| commits | count |", "|---|---|"]
+    out += [f"| {status} | {count} |" for status, count in Counter(commits.values()).most_common()]
     out += ["", "| failing command | reproduced | patch made | applying | verified | same as the commit |",
             "|---|---|---|---|---|---|"]  # fmt: skip
     for kind, _ in COMMANDS:
@@ -194,16 +203,17 @@ def main(argv: list[str] | None = None) -> int:
             if reproduced >= args.pairs:
                 break
             try:
-                checkout = reproduce(mirror, pair, args.work)
+                checkout, found = reproduce(mirror, pair, args.work)
             except (RuntimeError, subprocess.TimeoutExpired) as exc:
-                pair.status, checkout = f"could not build ({str(exc)[:50]})", None
-            pairs.append(pair)
-            if checkout is not None:
-                reproduced += 1
-                floor(pair, checkout)
-            print(f"{project}@{pair.sha[:10]} {pair.status} {pair.kind} patch={pair.patch} "
-                  f"verified={pair.verified} same={pair.identical} {pair.seconds:.1f}s "
-                  f"{pair.reason[:100]} — {pair.subject[:60]}", flush=True)  # fmt: skip
+                pair.status, found = f"could not build ({str(exc)[:50]})", []
+            reproduced += bool(found)
+            for each in found or [pair]:
+                if found:
+                    floor(each, checkout)
+                pairs.append(each)
+                print(f"{project}@{each.sha[:10]} {each.status} {each.kind} patch={each.patch} "
+                      f"verified={each.verified} same={each.identical} {each.seconds:.1f}s "
+                      f"{each.reason[:100]} — {each.subject[:60]}", flush=True)  # fmt: skip
     print()
     print(report(pairs))
     return 0
