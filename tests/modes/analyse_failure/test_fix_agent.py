@@ -238,3 +238,22 @@ def test_secrets_in_the_checkout_and_the_log_never_reach_the_model(
     assert GITHUB_TOKEN not in sent and "[REDACTED" in sent
     assert "settings.py" in tool_results(model_server)[0]
     assert GITHUB_TOKEN not in json.dumps(audit)
+
+
+def test_a_sandbox_that_fails_is_a_refusal_the_model_reads_not_a_crash(
+    tmp_path: Path, model_server: Any
+) -> None:
+    project = failing_pytest(tmp_path / "project")
+    sandbox = Sandbox(project.root, {"PATH": os.environ["PATH"], "HOME": str(tmp_path / "home")})
+    verifier = SandboxVerifier(sandbox, project.failing, redact=str)
+    sandbox.close()  # its folder is gone: the next run cannot make a workspace
+    model_server.call_tools(("run_failing_command", {}))
+    model_server.answer("The sandbox is broken.")
+
+    with ModelClient(model_server.config(max_retries=0)) as model:
+        agent = FixAgent(model, verifier, project.root, redact=str)
+        outcome = agent.run(project.failing, "E   assert -1 == 5")
+
+    (answer,) = tool_results(model_server)
+    assert answer.startswith("refused: the tool failed (")
+    assert outcome.stop_reason.endswith("The sandbox is broken.") and outcome.offered is None

@@ -252,6 +252,8 @@ class FixAgent:
             return self._refuse(call, arguments, "the arguments are not valid JSON")
         except Refused as exc:
             return self._refuse(call, arguments, str(exc))
+        except OSError as exc:  # an unreadable file, a sandbox that could not start: no crash
+            return self._refuse(call, arguments, f"the tool failed ({exc.strerror or 'OS error'})")
         verdict, self._verdict = self._verdict, {}
         self._record(
             "tool", call=call.name, arguments=self._audited(arguments), refused=None, **verdict
