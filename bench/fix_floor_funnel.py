@@ -199,7 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     for mirror in args.mirrors:
         project = mirror.parent.name.split("+", 1)[-1] if mirror.name == "repo" else mirror.name
         reproduced = 0
-        for pair in candidates(mirror, project, args.pairs):
+        try:
+            listed = candidates(mirror, project, args.pairs)
+        except RuntimeError as exc:  # an incomplete mirror: say so, go on with the others
+            print(f"{project}: history unreadable ({exc})", flush=True)
+            continue
+        for pair in listed:
             if reproduced >= args.pairs:
                 break
             try:
