@@ -132,7 +132,8 @@ def step_needs(mode: str, inputs: Mapping[str, str]) -> dict[str, str]:
     if mode == "gen-tests":
         return {"contents": "write"} if flag.get("push") else {}
     if mode == "analyse-failure":
-        return {"actions": "read", "pull-requests": "write"}
+        needs = {"actions": "read", "pull-requests": "write"}
+        return {**needs, "contents": "write"} if inputs.get("fix") == "pr" else needs
     if mode == "deploy-gate":
         return {} if inputs.get("phase") == "canary" else {"pull-requests": "read", "actions": "read"}
     raise AssertionError(f"unknown mode {mode!r}")

@@ -122,3 +122,30 @@ def test_a_patch_above_the_size_cap_is_refused(checkout: Path) -> None:
     )
     small = file_diff("src/app.py", old, old.replace("line 7\n", "line seven\n"))
     assert check_patch(small, checkout).allowed
+
+
+def test_a_tree_diff_reads_back_only_what_changed_and_refuses_what_it_cannot_show(
+    tmp_path: Path,
+) -> None:
+    from cicd_agent.modes.analyse_failure.fix.diff import (
+        MAX_FILE_BYTES,
+        UnreadableChange,
+        tree_diff,
+    )
+
+    before, after = tmp_path / "before", tmp_path / "after"
+    for root in (before, after):
+        (root / "data").mkdir(parents=True)
+        (root / "data" / "big.bin").write_bytes(b"\0" * (MAX_FILE_BYTES + 1))  # unchanged
+    (before / "a.py").write_text("x = 1\ny = 2")
+    (after / "a.py").write_text("x = 1\ny = 3")
+    (after / "cache.txt").write_text("new file")
+    (after / "link.py").symlink_to(tmp_path / "elsewhere.py")
+    diff = tree_diff(before, after, changed_only=True)
+    assert diff == (
+        "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1,2 +1,2 @@\n x = 1\n"
+        "-y = 2\n\\ No newline at end of file\n+y = 3\n\\ No newline at end of file\n"
+    )
+    (after / "a.py").write_bytes(b"\xff\xfe")
+    with pytest.raises(UnreadableChange, match=r"a\.py changed and is not UTF-8 text"):
+        tree_diff(before, after)

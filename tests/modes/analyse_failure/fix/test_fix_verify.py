@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch
-from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier, checkout_problem
+from cicd_agent.modes.analyse_failure.fix.verify import (
+    SandboxVerifier,
+    VerifierSettings,
+    checkout_problem,
+)
 from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
 from tests.helpers.fix_projects import CALC, CALC_FIX, commit_project, git, pytest_failure
 from tests.helpers.gen_tests import path_env
@@ -144,3 +148,18 @@ def test_the_checkout_must_be_the_failed_commit_with_nothing_changed(tmp_path: P
     )
     git(checkout, "checkout", "-q", "--", ".")
     assert checkout_problem(tmp_path, head) == f"{tmp_path} is not a git checkout"
+
+
+def test_a_spent_time_budget_stops_the_runs_and_offers_nothing(tmp_path: Path) -> None:
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, CALC)
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
+    slow = FailingCommand("test", "Run tests", "sleep 30", "sleep 30")
+    with Sandbox(checkout, environ) as sandbox:
+        verifier = SandboxVerifier(
+            sandbox, slow, redact=str, settings=VerifierSettings(run_timeout=60, budget=1)
+        )
+        verdict = verifier.verify(_patch(CALC_FIX))
+    assert not verdict.verified
+    assert verdict.runs[0].timed_out  # the baseline was cut at the budget, not at 60 s
+    assert verdict.reason == "the fix step's 1 s for all its runs were spent"

@@ -8,6 +8,7 @@ the copy controls; :mod:`difflib` reads bytes and nothing else.
 from __future__ import annotations
 
 import difflib
+import filecmp
 import os
 from pathlib import Path
 
@@ -15,6 +16,8 @@ _SKIPPED_DIRS = frozenset(
     {".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox", ".nox"}
 )
 _NO_NEWLINE = "\\ No newline at end of file\n"
+MAX_FILE_BYTES = 2 << 20
+"""A changed file larger than this is not read back (no offered patch could hold it anyway)."""
 
 
 class UnreadableChange(ValueError):
@@ -31,8 +34,10 @@ def tree_diff(before: Path, after: Path, *, changed_only: bool = False) -> str:
     old, new = _files(before), _files(after)
     chunks: list[str] = []
     for relative in sorted(old & new if changed_only else old | new):
-        left = (before / relative).read_bytes() if relative in old else None
-        right = (after / relative).read_bytes() if relative in new else None
+        if relative in old and relative in new and _same(before / relative, after / relative):
+            continue
+        left = _read(before / relative) if relative in old else None
+        right = _read(after / relative) if relative in new else None
         if left != right:
             chunks.append(file_diff(relative, _text(relative, left), _text(relative, right)))
     return "".join(chunks)
@@ -66,6 +71,17 @@ def _lines(text: str) -> list[str]:
     parts = text.split("\n")
     lines = [part + "\n" for part in parts[:-1]]
     return [*lines, parts[-1]] if parts[-1] else lines
+
+
+def _same(left: Path, right: Path) -> bool:
+    """Byte-equal, compared in chunks (a large unchanged file is never read whole)."""
+    return filecmp.cmp(left, right, shallow=False)
+
+
+def _read(path: Path) -> bytes:
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise UnreadableChange(f"{path.name} is larger than {MAX_FILE_BYTES >> 20} MiB")
+    return path.read_bytes()
 
 
 def _text(path: str, data: bytes | None) -> str | None:

@@ -207,15 +207,14 @@ def _pull_body(outcome: FixOutcome, target: RunTarget) -> str:
 
 
 def _branch_exists(client: GitHubClient, branch: str) -> bool:
-    from github import GithubException
-
-    try:
-        client.repository.get_git_ref(f"heads/{branch}")
-    except GithubException as exc:
-        if exc.status == 404:
-            return False
-        raise
-    return True
+    """Whether ``refs/heads/<branch>`` exists (matching refs share a prefix: compare whole)."""
+    wanted = f"refs/heads/{branch}"
+    return client.read(
+        f"looking for the branch {branch}",
+        lambda: any(
+            ref.ref == wanted for ref in client.repository.get_git_matching_refs(f"heads/{branch}")
+        ),
+    )
 
 
 def _mode(path: Path) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import shlex
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +39,11 @@ from cicd_agent.modes.analyse_failure.fix.contract import (
 from cicd_agent.modes.analyse_failure.fix.policy import check_patch
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, scrub_environment
 
-RUN_TIMEOUT = 600.0
+RUN_TIMEOUT = 300.0
 """One run of the failing command (seconds): the step's own command, as CI ran it."""
+BUDGET = 600.0
+"""Every run of one verifier together (seconds): the fix must not cost the analysis itself
+its run's deadline (``deadline-minutes``, 30 by default)."""
 APPLY_TIMEOUT = 60.0
 OUTPUT_CHARS = 6_000
 """The tail of a run's output kept in a :class:`RunOutcome` (redacted)."""
@@ -50,6 +54,7 @@ class VerifierSettings:
     """How long each run may take, and whether runs may go unsandboxed (never by default)."""
 
     run_timeout: float = RUN_TIMEOUT
+    budget: float = BUDGET
     allow_unsandboxed: bool = False
 
 
@@ -106,6 +111,7 @@ class SandboxVerifier:
         self._baseline: RunOutcome | None = None
         self._rest_baseline: RunOutcome | None = None
         self._verdicts: dict[str, Verification] = {}
+        self._ends = time.monotonic() + self.settings.budget
 
     @property
     def usable(self) -> str:
@@ -177,12 +183,13 @@ class SandboxVerifier:
             outcome = self._script(space, script)
             runs.append(outcome)
             if not outcome.passed:
-                return Verification(
-                    patch, False,
-                    f"the failing command still fails with the patch ({attempt} run, "
-                    f"{_ended(outcome)})",
-                    tuple(runs),
-                )  # fmt: skip
+                why = (
+                    f"the fix step's {self.settings.budget:.0f} s for all its runs were spent"
+                    if time.monotonic() >= self._ends
+                    else f"the failing command still fails with the patch ({attempt} run, "
+                    f"{_ended(outcome)})"
+                )
+                return Verification(patch, False, why, tuple(runs))
         rest = rest_script(self.failing)
         if rest:
             before = self._rest_without_patch(rest)
@@ -229,9 +236,11 @@ class SandboxVerifier:
         argv = shell_argv(self.failing.shell, script_file)
         if argv is None:
             return RunOutcome(126, f"the step's shell is not one we can run: {self.failing.shell}")
-        result = self.sandbox.run(
-            argv, space, timeout=self.settings.run_timeout, extra_env=self._env
-        )
+        left = self._ends - time.monotonic()
+        if left <= 0:
+            return RunOutcome(124, "the fix step's time budget is spent", timed_out=True)
+        timeout = min(self.settings.run_timeout, left)
+        result = self.sandbox.run(argv, space, timeout=timeout, extra_env=self._env)
         return self._outcome(result)
 
     def _outcome(self, result: RunResult) -> RunOutcome:
