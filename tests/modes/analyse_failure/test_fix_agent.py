@@ -257,3 +257,26 @@ def test_a_sandbox_that_fails_is_a_refusal_the_model_reads_not_a_crash(
     (answer,) = tool_results(model_server)
     assert answer.startswith("refused: the tool failed (")
     assert outcome.stop_reason.endswith("The sandbox is broken.") and outcome.offered is None
+
+
+def test_search_log_and_blame_answer_from_the_real_repository_within_bounds(
+    tmp_path: Path, model_server: Any
+) -> None:
+    project = failing_pytest(tmp_path / "project")
+    (project.root / "big.txt").write_text("a" * 50_000 + "!\n" + "match me\n" * 500)
+    model_server.call_tools(("search", {"pattern": "(a+)+$", "regex": True}))
+    model_server.call_tools(("search", {"pattern": "return a", "path": "calc.py"}))
+    model_server.call_tools(("git_log", {"path": "calc.py"}))
+    model_server.call_tools(("git_blame", {"path": "calc.py", "start_line": 4, "end_line": 6}))
+    model_server.call_tools(("read_file", {"path": "big.txt", "max_lines": 10_000}))
+    model_server.answer("Seen enough.")
+
+    loop(tmp_path, model_server, project, excerpt="E   assert -1 == 5")
+
+    backtracking, search, log, blame, big = tool_results(model_server)
+    assert "no matches" in backtracking  # a pathological pattern answers, it does not hang
+    assert "calc.py:6:    return a - b" in search
+    assert "Test Author: the failing change" in log
+    assert "def add(a: int, b: int) -> int:" in blame and "    return a - b" in blame
+    assert blame.count("\n") < 10  # the three lines asked for, fenced
+    assert len(big) < 13_000 and "more characters cut" in big  # bounded output
