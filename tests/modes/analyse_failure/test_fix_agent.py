@@ -16,6 +16,7 @@ import pytest
 
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.model.client import ModelClient
+from cicd_agent.model.pricing import Price
 from cicd_agent.modes.analyse_failure.fix.agent import AgentLimits, FixAgent, audit_file_sink
 from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
 from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
@@ -41,6 +42,7 @@ def loop(
     *,
     limits: AgentLimits | None = None,
     excerpt: str = "",
+    **config: Any,
 ) -> tuple[FixAgent, CountingVerifier, list[dict[str, Any]]]:
     """Run the loop once against the scripted server with the real sandboxed verifier; the
     agent, the verifier and the audit lines."""
@@ -48,7 +50,7 @@ def loop(
     redact = Redactor([GITHUB_TOKEN]).redact
     sandbox = Sandbox(project.root, {"PATH": os.environ["PATH"], "HOME": str(tmp_path / "home")})
     verifier = CountingVerifier(SandboxVerifier(sandbox, project.failing, redact=redact))
-    with sandbox, ModelClient(model_server.config(max_retries=0)) as model:
+    with sandbox, ModelClient(model_server.config(max_retries=0, **config)) as model:
         agent = FixAgent(
             model,
             verifier,
@@ -219,6 +221,23 @@ def test_the_token_cap_stops_before_sending_a_prompt_that_would_pass_it(
     assert outcome.stop_reason.startswith("the token cap of 3,000 would be passed by the next call")
     assert len(model_server.chat_requests) == outcome.calls
     assert outcome.tokens <= 3_000
+
+
+def test_the_cost_cap_stops_the_loop_once_spending_reaches_it(
+    tmp_path: Path, model_server: Any
+) -> None:
+    project = failing_pytest(tmp_path / "project")
+    model_server.call_tools(("read_file", {"path": "calc.py"}), times=None)
+    dear = {"gpt-5.4": Price(input=100.0, output=100.0)}  # $100 per million tokens
+
+    agent, _, _ = loop(
+        tmp_path, model_server, project, limits=AgentLimits(max_cost_usd=0.5), prices=dear
+    )
+
+    outcome = agent.outcome
+    assert outcome.stop_reason == "the cost cap of $0.5 was reached without a verified patch"
+    assert outcome.cost_usd >= 0.5 and outcome.offered is None
+    assert 1 <= outcome.calls < 12 and len(model_server.chat_requests) == outcome.calls
 
 
 def test_secrets_in_the_checkout_and_the_log_never_reach_the_model(
