@@ -134,7 +134,7 @@ def completion_body(
     ]  # fmt: skip
     prompt_tokens, completion_tokens = usage or (
         _approx_tokens(json.dumps(request.body)),
-        _approx_tokens((content or refusal or "") + json.dumps(calls)),
+        _approx_tokens((content or refusal or "") + (json.dumps(calls) if calls else "")),
     )
     message: dict[str, Any] = {
         "role": "assistant",
