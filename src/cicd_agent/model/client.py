@@ -308,11 +308,12 @@ class ModelClient:
         """The prompt's token count (``declared``: the schema or tool definitions sent with it);
         ModelError, before anything is sent, when over budget."""
         counter = self.counter(tier)
-        used = counter.count(declared) + sum(
-            counter.count(str(message.get("content") or ""))
-            + counter.count(json.dumps(message.get("tool_calls") or ""))
-            for message in messages
-        )
+        used = counter.count(declared)
+        for message in messages:
+            used += counter.count(str(message.get("content") or ""))
+            calls = message.get("tool_calls")  # an assistant turn's calls go back as sent
+            if calls:
+                used += counter.count(json.dumps(calls))
         budget = self.prompt_budget(tier, out_tokens)
         if used > budget:
             raise ModelError(
