@@ -135,3 +135,26 @@ def test_the_linters_accept_a_minimal_clean_action(tmp_path: Path) -> None:
     audit = zizmor([action])
     assert audit.returncode == 0, _report(audit)
     assert "No findings to report" in audit.stdout
+
+
+def test_the_sandbox_is_prepared_exactly_when_a_mode_will_run_untrusted_code() -> None:
+    """action.yml installs bubblewrap for gen-tests and for analyse-failure with a fix asked
+    for, read by GitHub's own expression engine (the other modes never pay for apt)."""
+    import yaml
+
+    from tests.harness.workflows import conditions
+
+    steps = yaml.safe_load(ACTION.read_text())["runs"]["steps"]
+    (step,) = [s for s in steps if s.get("name") == "Sandbox (bubblewrap)"]
+    cases = [
+        ("gen-tests", "", True),
+        ("analyse-failure", "", False),
+        ("analyse-failure", "off", False),
+        ("analyse-failure", "suggest", True),
+        ("analyse-failure", "pr", True),
+        ("review", "pr", False),
+    ]
+    contexts = [
+        ({"runner": {"os": "Linux"}, "inputs": {"mode": m, "fix": f}}, {}) for m, f, _ in cases
+    ]
+    assert conditions(step["if"], contexts) == [expected for _, _, expected in cases]

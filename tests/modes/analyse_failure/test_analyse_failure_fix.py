@@ -7,7 +7,9 @@ the repository's own ruff; the fix runs in the real sandbox. Offline (``--logs``
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,7 +26,7 @@ sandboxed = pytest.mark.skipif(
 
 
 def _run(tmp_path: Path, files: dict[str, str], *extra: str, script: str = "ruff check .",
-         head: str | None = None) -> tuple[int, dict[str, str], str, Path]:  # fmt: skip
+         head: str | None = None, path: str = "") -> tuple[int, dict[str, str], str, Path]:  # fmt: skip
     checkout = tmp_path / "checkout"
     sha = commit_project(checkout, files)
     log = lint_failure_log(checkout, path_env(), script)
@@ -33,7 +35,7 @@ def _run(tmp_path: Path, files: dict[str, str], *extra: str, script: str = "ruff
     runner_temp = tmp_path / "runner-temp"
     runner_temp.mkdir()
     environ = {
-        "PATH": path_env(),
+        "PATH": path or path_env(),
         "HOME": str(tmp_path / "home"),
         "RUNNER_TEMP": str(runner_temp),
         "GITHUB_OUTPUT": str(tmp_path / "outputs"),
@@ -93,3 +95,24 @@ def test_a_failure_no_fixer_knows_offers_nothing_without_a_model(tmp_path: Path)
         "**No fix offered:** no patch was proposed. No deterministic fix: the failing command "
         "runs no linter or formatter we can fix with." in summary
     )
+
+
+def test_without_a_sandbox_nothing_from_the_checkout_runs_and_the_summary_says_why(
+    tmp_path: Path,
+) -> None:
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for name in ("git", "sh", "bash"):
+        found = shutil.which(name)
+        assert found is not None
+        (tools / name).symlink_to(found)
+    planted = tmp_path / "ran"
+    files = {**LINT, "app/ruff": f"#!/bin/sh\ntouch {planted}\n"}  # a "ruff" of the checkout
+    path = os.pathsep.join([str(Path(sys.executable).parent), str(tools)])
+
+    code, outputs, summary, _ = _run(tmp_path, files, "--fix", "suggest", path=path)
+
+    assert code == 0
+    assert outputs["fix_status"] == "none"
+    assert "**No fix offered:** no sandbox on this runner (bwrap is not installed)" in summary
+    assert not planted.exists()

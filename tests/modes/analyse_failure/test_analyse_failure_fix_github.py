@@ -170,3 +170,15 @@ def test_a_fork_pull_request_gets_the_suggestion_only(fix: FixState) -> None:
     assert (
         "The failed commit comes from a fork: the fix is offered as a suggestion only." in summary
     )
+
+
+def test_a_failed_fix_publication_still_leaves_the_analysis_comment(fix: FixState) -> None:
+    fix.proxy.script("POST", rf"{REPO}/git/blobs", status=500, forward=False,
+                     body={"message": "Server Error"})  # fmt: skip
+
+    code, outputs, summary = fix.run("--fix", "pr")
+
+    assert code == 0 and outputs["fix_status"] == "verified" and outputs["fix_pr_url"] == ""
+    assert "Publishing the fix failed:" in summary
+    assert "Publishing the fix failed:" in fix.comment()
+    assert Path(outputs["fix_patch_path"]).read_text().startswith("diff --git a/app/main.py")

@@ -4,4 +4,9 @@
 candidate patch, and the verdict of running it. Deterministic fixers (the repository's own
 linters and formatters) and the model's tool loop both produce :class:`~.contract.Patch`;
 only a :class:`~.contract.Verifier` decides whether one is offered.
+
+``command`` reads the failing command from the log; ``policy`` refuses what a fix may never
+touch; ``verify`` is the sandboxed verifier; ``fixers`` the no-model floor; ``attempt`` runs
+them in the analyse and ask steps (the model's tool loop plugs in there); ``outcome`` is the
+decide step's pure part; ``render`` the Markdown; ``publish`` the writes.
 """

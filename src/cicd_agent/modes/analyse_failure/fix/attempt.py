@@ -72,7 +72,7 @@ def start(
     """Read the failing command, open the verifier, and let the deterministic floor try."""
     from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
     from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier, checkout_problem
-    from cicd_agent.sandbox import Sandbox
+    from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
 
     attempt = FixAttempt(requested)
     attempt.failing = _failing(jobs, analysis)
@@ -84,8 +84,12 @@ def start(
     if problem:
         attempt.unavailable = problem
         return attempt
+    isolation = probe_isolation(find_bwrap(ctx.environ))
+    if not isolation.sandboxed:  # before copying the checkout for nothing
+        attempt.unavailable = f"no sandbox on this runner ({isolation.detail})"
+        return attempt
     sandbox = resources.enter_context(
-        Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known)
+        Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known, isolation=isolation)
     )
     verifier = SandboxVerifier(
         sandbox, attempt.failing, redact=ctx.redactor.redact, failing_tests=test_files(analysis)

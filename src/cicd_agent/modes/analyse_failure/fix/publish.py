@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from unidiff.patch import PatchSet
 
-from cicd_agent.errors import GitHubWriteDenied
+from cicd_agent.errors import ExternalServiceError, GitHubWriteDenied
 
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
@@ -48,16 +48,19 @@ def publish_fix(ctx: RunContext, outcome: FixOutcome, target: RunTarget | None) 
     client = ctx.github
     if client is None:
         return
-    if target.pull_requests:
-        _suggest(client, outcome, target.pull_requests[0], target.head_sha)
-    if outcome.requested != "pr":
-        return
-    if target.from_fork:
-        outcome.publish_notes.append(
-            "The failed commit comes from a fork: the fix is offered as a suggestion only."
-        )
-        return
-    _open_pull(ctx, client, outcome, target)
+    try:
+        if target.pull_requests:
+            _suggest(client, outcome, target.pull_requests[0], target.head_sha)
+        if outcome.requested != "pr":
+            return
+        if target.from_fork:
+            outcome.publish_notes.append(
+                "The failed commit comes from a fork: the fix is offered as a suggestion only."
+            )
+            return
+        _open_pull(ctx, client, outcome, target)
+    except ExternalServiceError as exc:  # the analysis comment still goes out, saying so
+        outcome.publish_notes.append(f"Publishing the fix failed: {exc}")
 
 
 def suggestions(patch: str, diff_lines: dict[str, set[int]]) -> list[ReviewComment] | None:
