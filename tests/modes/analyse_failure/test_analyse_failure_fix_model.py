@@ -24,11 +24,20 @@ pytestmark = pytest.mark.skipif(
 SCRIPT = "python -m pytest -q -p no:cacheprovider"
 
 
-def _run(tmp_path: Path, model_server: Any) -> tuple[int, dict[str, str], str, Path]:
+def _run(
+    tmp_path: Path, model_server: Any, *, fixed_since: bool = False
+) -> tuple[int, dict[str, str], str, Path]:
+    """analyse-failure --fix suggest over a real pytest failure's log; with ``fixed_since`` the
+    checkout is a later commit where the test passes."""
     checkout = tmp_path / "checkout"
     sha = commit_project(checkout, CALC)
     logs = tmp_path / "logs.zip"
     logs.write_bytes(zip_of({"0_test.txt": lint_failure_log(checkout, path_env(), SCRIPT)}))
+    if fixed_since:
+        ops = checkout / "calc" / "ops.py"
+        ops.write_text(ops.read_text().replace("a - b", "a + b"))
+        git(checkout, "commit", "-qam", "fixed")
+        sha = git(checkout, "rev-parse", "HEAD")
     runner_temp = tmp_path / "runner-temp"
     runner_temp.mkdir()
     environ = {
@@ -117,3 +126,17 @@ def test_a_workflow_edit_is_refused_never_offered_and_the_refusal_is_audited(
     ]
     assert refused["call"] == "propose_patch"
     assert refused["refused"] == "the patch edits a workflow file (.github/workflows/ci.yml)"
+
+
+def test_a_failure_that_does_not_reproduce_starts_no_model_loop(
+    tmp_path: Path, model_server: Any
+) -> None:
+    model_server.answer(opinion())
+
+    code, outputs, summary, audit = _run(tmp_path, model_server, fixed_since=True)
+
+    assert code == 0 and outputs["fix_status"] == "none"
+    assert "Model fix loop not started: the failing command passes in the sandbox" in summary
+    (request,) = model_server.chat_requests  # only the root-cause question
+    assert "tools" not in request.body
+    assert not audit.exists()

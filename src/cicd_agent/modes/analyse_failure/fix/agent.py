@@ -426,6 +426,12 @@ def propose(ctx: RunContext, verifier: Verifier, failing: FailingCommand) -> lis
         if isinstance(verifier, SandboxVerifier)
         else verifier.run_failing(None)
     )
+    if baseline.passed:  # nothing to fix here: asking would only spend tokens
+        ctx.note(
+            "Model fix loop not started: the failing command passes in the sandbox without "
+            "any patch."
+        )
+        return []
     outcome = agent.run(failing, baseline.output)
     ctx.note(
         f"Model fix loop: {outcome.stop_reason} ({outcome.calls} model call(s), "
