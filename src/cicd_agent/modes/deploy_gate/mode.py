@@ -119,28 +119,19 @@ class DeployGate:
         add("--base-coverage", help="coverage.py report of the base")
         add("--safety-weights", help="e.g. tests=35,coverage=20,review=25,failure_rate=10,model=10")
         add("--policy", help="JSON overrides of the deploy policy (see README)")
-        add(
-            "--approval-confidence",
-            type=float,
-            help=f"approval below this model confidence (default {DEFAULT_APPROVAL_CONFIDENCE})",
-        )
+        add("--approval-confidence", type=float,
+            help=f"approval below this model confidence (default {DEFAULT_APPROVAL_CONFIDENCE})")
         add("--freeze-windows", help="START/END ISO 8601 intervals, comma-separated")
         add("--business-hours", help="business hours (default 'Mon-Fri 09:00-18:00')")
         add("--timezone", help="IANA time zone of business hours and freezes (default UTC)")
         add("--deploy-time", help="judge the change window at this ISO 8601 time (default now)")
-        add(
-            "--failure-window-days",
-            type=int,
-            help=f"days of workflow runs for the failure rate (default {DEFAULT_FAILURE_WINDOW_DAYS})",
-        )
+        add("--failure-window-days", type=int,
+            help=f"days of workflow runs for the failure rate (default {DEFAULT_FAILURE_WINDOW_DAYS})")
         add("--workflow", help="workflow file or id for the failure rate (default: this one)")
         add("--branch", help="branch for the failure rate (default: GITHUB_REF_NAME)")
         add("--audit-file", help="JSON-lines audit file to append to")
-        add(
-            "--cache-dir",
-            help="cache of mined history for the fitted risk model "
-            "(default: RUNNER_TOOL_CACHE/cicd-agent)",
-        )
+        add("--cache-dir", help="cache of mined history for the fitted risk model "
+            "(default: RUNNER_TOOL_CACHE/cicd-agent)")
         add("--slack-webhook-url", help="Slack incoming webhook for holds and approvals")
         _add_canary_arguments(parser)
 
@@ -700,9 +691,7 @@ def _slack_text(ctx: RunContext, result: DeployGateResult) -> str:
     from cicd_agent.notify import slack_text
 
     return slack_text(
-        ctx.redactor.redact(
-            f"deploy-gate{env} for {where} @ {result.head[:12]}: {result.headline}"
-        ),
+        ctx.redactor.redact(f"deploy-gate{env} for {where} @ {result.head[:12]}: {result.headline}"),
         run,
     )
 
