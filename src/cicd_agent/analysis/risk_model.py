@@ -108,7 +108,7 @@ class FittedModel:
             )
             shares.append((1 - OWN_WEIGHT, _share(self.prior_logits, prior)))
         total = sum(weight for weight, _ in shares)
-        return sum(weight * share for weight, share in shares) / total
+        return sum(weight * share / total for weight, share in shares)  # as in :func:`fit`
 
     def score(self, row: Sequence[float]) -> tuple[float, float | None, float]:
         """(score in [0, 1), the own fit's probability (None without one), share of past
@@ -178,7 +178,9 @@ def fit(
         shares.append((OWN_WEIGHT, np.searchsorted(past_own, own_logits) / len(rows)))
     if prior_logits is not None:
         shares.append((1 - OWN_WEIGHT, np.searchsorted(past_prior, prior_logits) / len(rows)))
-    blended = sum(w * s for w, s in shares) / sum(w for w, _ in shares)
+    blended = np.zeros(len(rows))
+    for weight, share in shares:
+        blended += weight * share / sum(w for w, _ in shares)
     return FittedModel(
         commits=len(rows),
         positives=positives,
