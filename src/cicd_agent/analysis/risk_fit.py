@@ -97,10 +97,7 @@ def assess_for_deploy(
         score = min(score, LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01)
     contributions = model.contributions(row)
     prior_note = (
-        f"blended with a cross-repository model ({len(model.prior_coef)} weights fitted on "
-        "public histories)"
-        if model.prior_coef
-        else "no cross-repository model"
+        "blended with a cross-repository model" if model.prior_coef else "no cross-repository model"
     )
     if probability is not None:
         message = (
