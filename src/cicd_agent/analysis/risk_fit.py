@@ -108,9 +108,10 @@ def assess_for_deploy(
         )
     else:
         message = (
-            f"cross-repository model, ranked among {model.commits:,} past commits: too few "
-            f"reverted or fix-inducing ({model.positives:,}; a fit of this repository's own "
-            f"needs {risk_model.MIN_POSITIVES:,}); riskier than {share:.0%} of past commits."
+            f"priors: too few reverted or fix-inducing past commits to fit this repository's "
+            f"own model ({model.positives:,} of {model.commits:,}; a fit needs "
+            f"{risk_model.MIN_POSITIVES:,}), so the cross-repository model ranks the change: "
+            f"riskier than {share:.0%} of past commits."
         )
     lead = Reason(
         signal="model",
