@@ -229,9 +229,16 @@ def test_a_short_history_keeps_the_priors_and_says_so(tmp_path: Path) -> None:
     assert reasons(document)[0].startswith("priors: too little history (1 past commits")
 
 
-def test_later_commits_in_the_clone_do_not_change_the_score(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("revert_every", "scorer"),
+    [(20, "fitted on "), (100, "priors: too few reverted or fix-inducing")],
+    ids=["own-fit-blended", "cross-repository-alone"],
+)
+def test_later_commits_in_the_clone_do_not_change_the_score(
+    tmp_path: Path, revert_every: int, scorer: str
+) -> None:
     full = GitRepoBuilder(tmp_path / "full")
-    import_history(full, 400, 20)
+    import_history(full, 400, revert_every)
     judged = full.commit("Rewrite everything", {"src/pkg/mod1.py": "x = 1\n" * 500})
     full.git("branch", "judged", judged)
     for index in range(30):  # later history, with reverts, that must not be seen
@@ -249,7 +256,7 @@ def test_later_commits_in_the_clone_do_not_change_the_score(tmp_path: Path) -> N
     (tmp_path / "b").mkdir()
     _, _, first = run(tmp_path / "a", full.path, "--head", judged)
     _, _, second = run(tmp_path / "b", ancestors_only, "--head", judged)
-    assert reasons(first)[0].startswith("fitted on ")
+    assert reasons(first)[0].startswith(scorer), reasons(first)[0]
     assert first["risk_score"] == second["risk_score"]
     assert reasons(first) == reasons(second)
 
