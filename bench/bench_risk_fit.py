@@ -21,6 +21,7 @@ from pathlib import Path
 from cicd_agent.analysis.changes import read_change_set
 from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.history import read_history
+from cicd_agent.analysis.risk import read_evidence
 from cicd_agent.analysis.risk_fit import assess_for_deploy
 
 
@@ -45,13 +46,17 @@ def main() -> None:
         # First run on this runner: HEAD~1 judged with an empty cache (mine, replay, fit).
         change = read_change_set(repo, "HEAD~1")
         started, cpu_started = time.perf_counter(), cpu()
-        first_assessment = assess_for_deploy(repo, change, read_history(repo, change), cache)
+        evidence = read_evidence(repo, change, with_security=True)
+        first_assessment = assess_for_deploy(
+            repo, change, read_history(repo, change), cache, evidence
+        )
         first, first_cpu = time.perf_counter() - started, cpu() - cpu_started
         # The next push: HEAD judged with the cache the first run left.
         change = read_change_set(repo, "HEAD")
         started, cpu_started = time.perf_counter(), cpu()
         history = read_history(repo, change)
-        assessment = assess_for_deploy(repo, change, history, cache)
+        evidence = read_evidence(repo, change, with_security=True)
+        assessment = assess_for_deploy(repo, change, history, cache, evidence)
         scored, scored_cpu = time.perf_counter() - started, cpu() - cpu_started
     print(f"repository: {args.repo.name}, {total} commits; reference rev-list {reference:.2f}s")
     print(

@@ -1,6 +1,7 @@
 """Time-split evaluation of the fitted risk model on real histories (issue 17).
 
-Usage: python bench/risk_eval.py [--cache DIR] [--priors N] [--folds K] REPO_PATH...
+Usage: python bench/risk_eval.py [--cache DIR] [--priors N] [--folds K]
+       [--prior loro|shipped|none] [--train-only REPO_PATH...] REPO_PATH...
 
 For each repository: mine up to 20,000 past commits of HEAD, replay their just-in-time rows
 (each from its own past), and label each commit by whether a later commit reverts it (training
@@ -10,6 +11,12 @@ fitted only on the commits before it, with only the reverts known before it. Rep
 repository and pooled: ROC-AUC with a 95 % bootstrap CI for the fitted model, for lines changed
 alone and for today's priors (``assess_range`` on all positives and a sample of N negatives,
 which keeps AUC unbiased), and precision/recall of "high or above".
+
+The cross-repository prior (:mod:`risk_prior`) is by default fitted leave-one-repository-out:
+for each repository, on the full histories of all the *other* given repositories (and of the
+``--train-only`` ones, which are not evaluated), so no repository is scored by weights that saw
+its own reverts. ``--prior shipped`` uses the packaged coefficients instead (only honest for
+repositories outside their provenance), ``--prior none`` the repository's own fit alone.
 
 The data stays where it is given (nothing here is committed); the script only prints.
 """
@@ -25,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cicd_agent.analysis import jit, mining, risk_model
+from cicd_agent.analysis import jit, mining, risk_model, risk_prior
 from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.risk import LEVEL_BOUNDS, RiskLevel, assess_range
 
@@ -52,16 +59,45 @@ def bootstrap(scores: np.ndarray, labels: np.ndarray, reps: int = 1000) -> tuple
         value = auc(scores[pick], labels[pick])
         if not np.isnan(value):
             values.append(value)
+    if not values:  # no reverted commit in the test blocks: no AUC to bound
+        return float("nan"), float("nan")
     return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))
 
 
-def evaluate(path: Path, cache: Path | None, folds: int) -> dict[str, np.ndarray]:
-    repo = GitRepo.open(path)
+History = tuple[list[mining.MinedCommit], list[list[float]], set[str]]
+
+
+def load(path: Path, cache: Path | None) -> History:
+    """A repository's mined commits (oldest first), their rows and every later-reverted SHA."""
     started = time.perf_counter()
-    commits = mining.mine(repo, "HEAD", cache)
+    commits = mining.mine(GitRepo.open(path), "HEAD", cache)
     rows, _ = jit.replay(commits)
-    labels_all = mining.reverted(commits)
-    mined = time.perf_counter() - started
+    labels = mining.reverted(commits)
+    print(
+        f"  {path.name}: mined {len(commits)} commits in {time.perf_counter() - started:.1f}s;"
+        f" reverted {len(labels)}",
+        file=sys.stderr,
+    )
+    return commits, rows, labels
+
+
+def loro_prior(histories: dict[Path, History], left_out: Path) -> risk_prior.CrossRepoPrior:
+    """The cross-repository prior fitted on every history but ``left_out``'s."""
+    coef, intercept = risk_prior.fit_prior(
+        [
+            (rows, [c.sha in labels for c in commits])
+            for path, (commits, rows, labels) in histories.items()
+            if path != left_out
+        ]
+    )
+    names = tuple(path.name for path in histories if path != left_out)
+    return risk_prior.CrossRepoPrior(coef, intercept, names)
+
+
+def evaluate(
+    history: History, folds: int, prior: risk_prior.CrossRepoPrior | None
+) -> dict[str, np.ndarray]:
+    commits, rows, labels_all = history
     count = len(commits)
     start = count // 2
     edges = [start + (count - start) * i // folds for i in range(folds + 1)]
@@ -70,7 +106,7 @@ def evaluate(path: Path, cache: Path | None, folds: int) -> dict[str, np.ndarray
         cut_time = commits[low].time
         known = mining.reverted(commits[:low], until=cut_time)
         known |= mining.fix_inducing(commits[:low])
-        model = risk_model.fit(rows[:low], [c.sha in known for c in commits[:low]])
+        model = risk_model.fit(rows[:low], [c.sha in known for c in commits[:low]], prior)
         for index in range(low, high):
             commit = commits[index]
             if model is None:
@@ -82,7 +118,6 @@ def evaluate(path: Path, cache: Path | None, folds: int) -> dict[str, np.ndarray
             out["label"].append(float(commit.sha in labels_all))
             out["lines"].append(float(sum(f.churn for f in commit.files)))
             out["index"].append(float(index))
-    print(f"  mined {count} commits in {mined:.1f}s; reverted {len(labels_all)}", file=sys.stderr)
     result = {key: np.asarray(value) for key, value in out.items()}
     result["shas"] = np.asarray([commits[int(i)].sha for i in result["index"]])
     return result
@@ -124,13 +159,19 @@ def main() -> None:
     parser.add_argument("--cache", type=Path)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--priors", type=int, default=0, help="negatives sampled for priors")
+    parser.add_argument("--prior", choices=("loro", "shipped", "none"), default="loro")
+    parser.add_argument("--train-only", nargs="*", type=Path, default=[])
     args = parser.parse_args()
+    histories = {path: load(path, args.cache) for path in [*args.repos, *args.train_only]}
     pooled: dict[str, list[np.ndarray]] = {"score": [], "label": [], "lines": []}
     pooled_priors: list[np.ndarray] = []
     pooled_priors_labels: list[np.ndarray] = []
     for path in args.repos:
-        print(f"{path.name}", file=sys.stderr)
-        result = evaluate(path, args.cache, args.folds)
+        if args.prior == "loro":
+            prior = loro_prior(histories, path)
+        else:
+            prior = risk_prior.load_prior() if args.prior == "shipped" else None
+        result = evaluate(histories[path], args.folds, prior)
         labels = result["label"].astype(bool)
         fitted = result["fitted"].astype(bool)
         line = (

@@ -19,7 +19,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from cicd_agent.analysis import jit, mining, risk_model
+from cicd_agent.analysis import jit, mining, risk_model, risk_prior
 from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.history import HistoryFeatures
@@ -36,7 +36,7 @@ from cicd_agent.analysis.risk import (
 WEEK = 7 * 86_400
 MONDAY_EPOCH = 4 * 86_400
 """1970-01-05 00:00 UTC, a Monday: weeks are counted from it."""
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
 _FLOOR_SIGNALS = frozenset(
     {"floor", "destructive_migration", "weakened_access", "security_findings"}
 )
@@ -96,12 +96,26 @@ def assess_for_deploy(
     if pins_only:
         score = min(score, LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01)
     contributions = model.contributions(row)
+    prior_note = (
+        "blended with a cross-repository model" if model.prior_coef else "no cross-repository model"
+    )
+    if probability is not None:
+        message = (
+            f"fitted on {model.commits:,} past commits, {snapshot.reverted:,} reverted and "
+            f"{snapshot.induced:,} fix-inducing, {prior_note}: this change's chance of needing "
+            f"a revert or fix is {probability:.1%} (the repository's rate "
+            f"{model.base_rate:.1%}); riskier than {share:.0%} of past commits."
+        )
+    else:
+        message = (
+            f"priors: too few reverted or fix-inducing past commits to fit this repository's "
+            f"own model ({model.positives:,} of {model.commits:,}; a fit needs "
+            f"{risk_model.MIN_POSITIVES:,}), so the cross-repository model ranks the change: "
+            f"riskier than {share:.0%} of past commits."
+        )
     lead = Reason(
         signal="model",
-        message=f"fitted on {model.commits:,} past commits, {snapshot.reverted:,} reverted and "
-        f"{snapshot.induced:,} fix-inducing: this change's chance of needing a revert or fix "
-        f"is {probability:.1%} (the repository's rate {model.base_rate:.1%}); riskier than "
-        f"{share:.0%} of past commits.",
+        message=message,
         evidence=[
             f"fitted at {snapshot.checkpoint[:12]}",
             f"model=logistic, {len(jit.FEATURES)} features",
@@ -169,7 +183,9 @@ def fitted_at(repo: GitRepo, base: str, cache_dir: Path | None) -> Snapshot:
         rows, state = jit.replay(past)
         labels = mining.reverted(past)
         induced = mining.fix_inducing(past) - labels
-        model = risk_model.fit(rows, [c.sha in labels or c.sha in induced for c in past])
+        model = risk_model.fit(
+            rows, [c.sha in labels or c.sha in induced for c in past], risk_prior.load_prior()
+        )
         snapshot = Snapshot(checkpoint, model, state, len(past), len(labels), len(induced))
         if cache_dir:
             _save_snapshot(cache_dir, snapshot)
@@ -209,7 +225,7 @@ def _load_snapshot(cache_dir: Path, checkpoint: str) -> Snapshot | None:
             data = json.load(handle)
         model = data["model"]
         commits, reverted, induced = (int(n) for n in data["counts"])
-        if model and any(len(model[key]) != len(jit.FEATURES) for key in _VECTORS[:3]):
+        if model and any(len(model[key]) not in (0, len(jit.FEATURES)) for key in _VECTORS[:4]):
             return None  # another feature set, or a damaged file: fit again
         return Snapshot(
             checkpoint,
@@ -218,6 +234,7 @@ def _load_snapshot(cache_dir: Path, checkpoint: str) -> Snapshot | None:
                 positives=int(model["positives"]),
                 **{key: tuple(float(v) for v in model[key]) for key in _VECTORS},
                 intercept=float(model["intercept"]),
+                prior_intercept=float(model["prior_intercept"]),
             )
             if model
             else None,
@@ -230,7 +247,7 @@ def _load_snapshot(cache_dir: Path, checkpoint: str) -> Snapshot | None:
         return None
 
 
-_VECTORS = ("mean", "scale", "coef", "past_logits")
+_VECTORS = ("mean", "scale", "coef", "prior_coef", "past_logits", "prior_logits", "past_blend")
 
 
 def _with_note(prior: RiskAssessment, message: str) -> RiskAssessment:

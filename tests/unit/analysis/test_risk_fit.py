@@ -18,7 +18,9 @@ import pytest
 
 from cicd_agent.analysis.authz import weakened_access
 from cicd_agent.analysis.changes import ChangeType, classify_path
-from cicd_agent.analysis.risk_model import require_sklearn
+from cicd_agent.analysis.jit import FEATURES
+from cicd_agent.analysis.risk_model import fit, require_sklearn
+from cicd_agent.analysis.risk_prior import CrossRepoPrior, load_prior, parse_prior
 from cicd_agent.cli import main
 from cicd_agent.errors import UsageError
 from tests.git_builder import GitRepoBuilder
@@ -227,9 +229,16 @@ def test_a_short_history_keeps_the_priors_and_says_so(tmp_path: Path) -> None:
     assert reasons(document)[0].startswith("priors: too little history (1 past commits")
 
 
-def test_later_commits_in_the_clone_do_not_change_the_score(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("revert_every", "scorer"),
+    [(20, "fitted on "), (100, "priors: too few reverted or fix-inducing")],
+    ids=["own-fit-blended", "cross-repository-alone"],
+)
+def test_later_commits_in_the_clone_do_not_change_the_score(
+    tmp_path: Path, revert_every: int, scorer: str
+) -> None:
     full = GitRepoBuilder(tmp_path / "full")
-    import_history(full, 400, 20)
+    import_history(full, 400, revert_every)
     judged = full.commit("Rewrite everything", {"src/pkg/mod1.py": "x = 1\n" * 500})
     full.git("branch", "judged", judged)
     for index in range(30):  # later history, with reverts, that must not be seen
@@ -247,7 +256,7 @@ def test_later_commits_in_the_clone_do_not_change_the_score(tmp_path: Path) -> N
     (tmp_path / "b").mkdir()
     _, _, first = run(tmp_path / "a", full.path, "--head", judged)
     _, _, second = run(tmp_path / "b", ancestors_only, "--head", judged)
-    assert reasons(first)[0].startswith("fitted on ")
+    assert reasons(first)[0].startswith(scorer), reasons(first)[0]
     assert first["risk_score"] == second["risk_score"]
     assert reasons(first) == reasons(second)
 
@@ -330,3 +339,60 @@ def test_real_branch_creation_push_is_judged_with_the_fitted_model(tmp_path: Pat
     assert document["head"] == head
     assert reasons(document)[0].startswith("fitted on ")
     assert document["files_changed"] == 1
+
+
+# --- the cross-repository prior -----------------------------------------------------------
+
+
+def test_the_shipped_prior_matches_the_features_and_names_its_sources() -> None:
+    prior = load_prior()
+    assert prior is not None and len(prior.coef) == len(FEATURES)
+    assert len(prior.repositories) >= 6
+    held_out = {"psf/requests", "pypa/pip", "pytest-dev/pytest", "wagtail/wagtail",
+                "saleor/saleor", "netbox-community/netbox"}  # fmt: skip
+    assert not held_out & {name.lower() for name in prior.repositories}
+
+
+def test_a_prior_for_other_features_or_damaged_is_not_applied() -> None:
+    good = {"features": list(FEATURES), "coef": [0.1] * len(FEATURES), "intercept": 0.0,
+            "provenance": {"repositories": ["a/b"]}}  # fmt: skip
+    assert parse_prior(json.dumps(good)) is not None
+    stale = {**good, "features": [*FEATURES[:-1], "something_else"]}
+    assert parse_prior(json.dumps(stale)) is None
+    assert parse_prior(json.dumps({**good, "coef": [0.1, 0.2]})) is None
+    assert parse_prior("{not json") is None
+
+
+def test_few_reverts_rank_by_the_prior_and_no_prior_keeps_the_hand_set_weights() -> None:
+    rows = [[float(i % 7), float(i % 3)] + [0.0] * (len(FEATURES) - 2) for i in range(400)]
+    labels = [i < 3 for i in range(400)]  # three positives: too few for a fit of its own
+    assert fit(rows, labels, None) is None
+    prior = CrossRepoPrior((1.0, 0.0) + (0.0,) * (len(FEATURES) - 2), 0.0, ("a/b",))
+    model = fit(rows, labels, prior)
+    assert model is not None and not model.own
+    low = model.score([0.0] * len(FEATURES))
+    high = model.score([6.0] + [0.0] * (len(FEATURES) - 1))
+    assert low[1] is None and high[0] > low[0]  # the prior's first feature ranks them
+
+
+def test_a_fit_blends_with_the_prior(tmp_path: Path) -> None:
+    rows = [[float(i % 7), float(i % 3)] + [0.0] * (len(FEATURES) - 2) for i in range(400)]
+    labels = [i % 7 == 6 and i % 3 == 0 for i in range(400)]
+    prior = CrossRepoPrior((0.0, -1.0) + (0.0,) * (len(FEATURES) - 2), 0.0, ("a/b",))
+    alone = fit(rows, labels, None)
+    blended = fit(rows, labels, prior)
+    assert alone is not None and blended is not None and blended.own
+    row = [6.0, 2.0] + [0.0] * (len(FEATURES) - 2)  # own fit: risky; prior: the safest kind
+    assert blended.score(row)[2] < alone.score(row)[2]
+
+
+def test_few_reverts_in_a_long_history_use_the_cross_repository_model(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "app")
+    import_history(repo, 400, 100)  # four reverts: too few for a fit of its own
+    repo.commit("Rewrite everything", {"src/pkg/mod1.py": "x = 1\n" * 500})
+    code, outputs, document = run(tmp_path, repo.path)
+    assert code == 0, outputs.get("error")
+    first = reasons(document)[0]
+    assert first.startswith("priors: too few reverted or fix-inducing past commits"), first
+    assert "the cross-repository model ranks the change" in first
+    assert len(document["reasons"]) > 1  # the evidence for this change is still named
