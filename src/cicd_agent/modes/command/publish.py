@@ -72,7 +72,7 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
             return
         flags["run_id"] = failed.id
         result.details.append(
-            f"Workflow run {failed.id} ({neutralise(failed.name)}): {failed.html_url}"
+            f"Workflow run {failed.id} ({neutralise(failed.name)}): {failed.html_url}."
         )
     from cicd_agent.modes.command.dispatch import mode_context
 
@@ -88,12 +88,12 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
     links = [f"[{label}]({outputs[key]})" for key, label in _LINKS if outputs.get(key)]
     lines = [
         f"Ran `{target}` at commit `{head[:12]}`, the pull request's head when this command ran.",
+        *result.details,
         "",
         neutralise(ran.headline, allowed_links=own_links(ctx)),
     ]
     if links:
         lines += ["", "See " + ", ".join(links) + "."]
-    lines += [f"- {detail}" for detail in result.details]
     moved = _moved(ctx, pull)
     if moved:
         lines += ["", f"The head has moved to `{moved[:12]}` since; comment again to cover it."]
