@@ -91,7 +91,14 @@ def run_command(
     model = ["--provider", "none"]
     if model_server is not None:
         environ["OPENAI_API_KEY"] = TEST_API_KEY
-        model = ["--provider", "openai", "--base-url", model_server.base_url, "--model", "gpt-4o-mini"]
+        model = [
+            "--provider",
+            "openai",
+            "--base-url",
+            model_server.base_url,
+            "--model",
+            "gpt-4o-mini",
+        ]
     return run_cli(["command", *model, *extra], tmp_path, environ)
 
 

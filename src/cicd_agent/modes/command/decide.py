@@ -73,7 +73,7 @@ def plan(incoming: Incoming, enabled: frozenset[str]) -> Plan:
         return Plan("refuse", command=command.word, text=REFUSAL, reason="no write access")
     if not command.known or command.word == "help":
         unknown = "" if command.word == "help" else f"`{command.word[:40]}` is not a command. "
-        return Plan("reply", command="help", text=unknown + help_text(enabled), reason="help")
+        return Plan("reply", command="help", text=unknown + help_text(), reason="help")
     return _checked(command, enabled, thread_question=False)
 
 
@@ -85,7 +85,7 @@ def _checked(command: Command, enabled: frozenset[str], *, thread_question: bool
         return Plan(
             "reply",
             command=command.word,
-            text=f"`{command.word}` is not enabled in this workflow. " + help_text(enabled),
+            text=f"`{command.word}` is not run by this workflow job. " + help_text(),
             reason="not enabled",
         )
     if command.word == "ask":
@@ -107,8 +107,9 @@ def _checked(command: Command, enabled: frozenset[str], *, thread_question: bool
     )
 
 
-def help_text(enabled: frozenset[str]) -> str:
-    """The commands this step honours, one line each."""
+def help_text() -> str:
+    """Every command, one line each (one job of a workflow may run only some of them: the
+    example gives each command the job with the permissions it needs)."""
     words = {
         "review": "review the pull request at its current head",
         "describe": "write a description of the change into the pull request",
@@ -116,5 +117,5 @@ def help_text(enabled: frozenset[str]) -> str:
         "gen-tests": "write tests for the change's uncovered lines",
         "explain-failure": "explain the latest failed workflow run of the head commit",
     }
-    lines = [f"- `{PREFIX} {c}`: {words[c]}" for c in COMMANDS if c in enabled and c in words]
-    return "Commands:\n\n" + "\n".join(lines) if lines else "No command is enabled here."
+    lines = [f"- `{PREFIX} {c}`: {words[c]}" for c in COMMANDS if c in words]
+    return "Commands (for people with write access):\n\n" + "\n".join(lines)
