@@ -22,6 +22,14 @@ REPLY_MARK = "<!-- cicd-agent:command-reply -->"
 def pull_request_comment(
     tmp_path: Path, body: str, *, association: str = "MEMBER", action: str = "created"
 ) -> Path:
+    """A real ``issue_comment`` payload moved onto pull request #2, as a file."""
+    payload = comment_payload(body, association=association, action=action)
+    return payloads.write_event(tmp_path, payload, "comment.json")
+
+
+def comment_payload(
+    body: str, *, association: str = "MEMBER", action: str = "created"
+) -> dict[str, Any]:
     """A real ``issue_comment`` payload moved onto pull request #2: GitHub marks an issue
     that is a pull request with an ``issue.pull_request`` object of links."""
     payload = payloads.example("issue_comment", action)
@@ -35,7 +43,7 @@ def pull_request_comment(
         "merged_at": None,
     }
     payload["comment"].update(body=body, author_association=association)
-    return payloads.write_event(tmp_path, payload, "comment.json")
+    return payload
 
 
 def review_comment(

@@ -375,6 +375,11 @@ def test_explain_failure_runs_analyse_failure_on_the_heads_latest_failed_run(
         return {"total_count": 1, "workflow_runs": [run]}
 
     github_api.proxy.script("GET", rf"{REPO}/actions/runs", edit=failed_of_head)
+    # The run came from a push, so its analysis goes on the commit; this token may not write
+    # there (no contents: write). That refusal must not keep the reply from going out.
+    state.run(RUN_ID, head=state.head)
+    denied = rf"{REPO}/commits/{state.head}/comments"
+    github_api.proxy.fail("POST", denied, 403, "Resource not accessible by integration")
     event = pull_request_comment(tmp_path, "/cicd-agent explain-failure")
     done = run_command(tmp_path, github_api, event, state.repo.path)
 
@@ -383,4 +388,5 @@ def test_explain_failure_runs_analyse_failure_on_the_heads_latest_failed_run(
     assert f"Ran `analyse-failure` at commit `{state.head[:12]}`" in answer
     assert f"Workflow run {RUN_ID}" in answer
     assert done.outputs["root_cause"] == ROOT_CAUSE  # the analysis' own outputs are written too
+    assert "Skipped commenting on commit" in done.summary
     assert done.outputs["command_status"] == "ran"

@@ -92,11 +92,11 @@ def mode_context(
         repo_config=settings,
     )
     run.event = pull_request_event(ctx, pull)
-    # One model client and one GitHub client for the whole run: usage adds up, and a write
-    # GitHub refused once is not tried again.
+    # One model client for the whole run, so usage adds up. The mode gets a GitHub client of
+    # its own: a write GitHub refused it (a commit comment the job has no `contents: write`
+    # for) must not stop the reply, which the job's permissions do allow.
     run.model_config = ctx.model_config
     run.model = ctx.model
-    run.github = ctx.github
     if settings.source is not None:
         run.note(f"Settings read from {settings.source} (workflow inputs take precedence).")
     return mode, run
