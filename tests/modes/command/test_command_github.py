@@ -390,3 +390,24 @@ def test_explain_failure_runs_analyse_failure_on_the_heads_latest_failed_run(
     assert done.outputs["root_cause"] == ROOT_CAUSE  # the analysis' own outputs are written too
     assert "Skipped commenting on commit" in done.summary
     assert done.outputs["command_status"] == "ran"
+
+
+def test_a_review_runs_on_the_head_it_pins_and_says_when_the_comment_saw_an_older_one(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    repo, base, head = project
+    newer = repo.commit("one more", {"src/extra.py": "X = 1\n"})
+    repo.git("checkout", "-q", head)  # the checkout is irrelevant: the API's head is pinned
+    serve_pull(github_api, base, newer)
+    event = review_comment(tmp_path, "/cicd-agent review", base=base, head=head)
+    done = run_command(
+        tmp_path, github_api, event, repo.path, event_name="pull_request_review_comment"
+    )
+
+    assert done.code == 0, done.summary
+    [review] = github_api.proxy.calls("POST", REVIEWS)
+    assert review.json()["commit_id"] == newer
+    [answer] = replies(github_api)
+    assert f"Ran `review` at commit `{newer[:12]}`" in answer
+    assert f"The comment was written at `{head[:12]}`" in answer
+    assert done.outputs["head_sha"] == newer

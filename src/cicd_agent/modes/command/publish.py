@@ -94,6 +94,9 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
     ]
     if links:
         lines += ["", "See " + ", ".join(links) + "."]
+    written = ctx.event.pull_request.head.sha if ctx.event.pull_request else None
+    if written and written != head:  # a line comment records the head it was written at
+        lines += ["", f"The comment was written at `{written[:12]}`; the head had moved on since."]
     moved = _moved(ctx, pull)
     if moved:
         lines += ["", f"The head has moved to `{moved[:12]}` since; comment again to cover it."]
