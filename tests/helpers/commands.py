@@ -66,14 +66,18 @@ def review_comment(
     return payloads.write_event(tmp_path, payload, "review_comment.json")
 
 
-def serve_pull(github_api: Any, base: str, head: str, *, state: str = "open") -> None:
-    """Make the mock's pull request #2 a same-repository one from ``base`` to ``head``."""
+def serve_pull(
+    github_api: Any, base: str, head: str, *, state: str = "open", fork: bool = False
+) -> None:
+    """Make the mock's pull request #2 one from ``base`` to ``head`` (from a fork, or not)."""
 
     def ours(pull: dict[str, Any]) -> dict[str, Any]:
         pull = copy.deepcopy(pull)
         pull.update(number=2, state=state, merged_at=None, draft=False)
         pull["head"].update(sha=head, ref="feature")
-        pull["head"]["repo"]["full_name"] = "octocat/Hello-World"
+        pull["head"]["repo"]["full_name"] = (
+            "attacker/Hello-World" if fork else "octocat/Hello-World"
+        )
         pull["base"].update(sha=base, ref="main")
         pull["base"]["repo"]["full_name"] = "octocat/Hello-World"
         return pull

@@ -411,3 +411,19 @@ def test_a_review_runs_on_the_head_it_pins_and_says_when_the_comment_saw_an_olde
     assert f"Ran `review` at commit `{newer[:12]}`" in answer
     assert f"The comment was written at `{head[:12]}`" in answer
     assert done.outputs["head_sha"] == newer
+
+
+def test_a_review_command_publishes_on_a_forks_pull_request(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    """A comment's workflow holds the base repository's token even for a fork's pull request
+    (unlike the fork's own pull_request runs), so the review it runs is posted."""
+    repo, base, head = project
+    serve_pull(github_api, base, head, fork=True)
+    event = pull_request_comment(tmp_path, "/cicd-agent review")
+    done = run_command(tmp_path, github_api, event, repo.path)
+
+    assert done.code == 0, done.summary
+    [review] = github_api.proxy.calls("POST", REVIEWS)
+    assert review.json()["commit_id"] == head
+    assert "comes from a fork" not in done.summary

@@ -23,15 +23,23 @@ if TYPE_CHECKING:
     from cicd_agent.pipeline import Mode
 
 
-def pull_request_event(ctx: RunContext, pull: PullRequestInfo) -> Event:
-    """The ``pull_request`` event a mode would have had, at the pinned head."""
+def pull_request_event(
+    ctx: RunContext, pull: PullRequestInfo, *, publish_for_forks: bool = False
+) -> Event:
+    """The ``pull_request`` event a mode would have had, at the pinned head.
+
+    ``publish_for_forks``: a comment's workflow holds the base repository's token even when the
+    pull request comes from a fork, so a review it runs may publish (review skips publishing
+    for forks only because their own workflows get a read-only token). Never for a mode that
+    writes to the head's branch: that branch lives in the fork."""
     from cicd_agent.events import Branch, Event, PullRequest, User
 
+    head_repo = pull.base_repo if publish_for_forks else pull.head_repo
     view = PullRequest(
         number=pull.number,
         title=pull.title,
         body=pull.body,
-        head=Branch(sha=pull.head_sha, ref=pull.head_ref, repo=_repository(pull.head_repo)),
+        head=Branch(sha=pull.head_sha, ref=pull.head_ref, repo=_repository(head_repo)),
         base=Branch(sha=pull.base_sha, ref=pull.base_ref, repo=_repository(pull.base_repo)),
         draft=pull.draft,
         user=User(login=pull.author) if pull.author else None,
@@ -59,7 +67,8 @@ def _repository(full_name: str) -> Repository | None:
 def mode_context(
     ctx: RunContext, name: str, pull: PullRequestInfo, **flags: object
 ) -> tuple[Mode, RunContext]:
-    """Mode ``name`` and its run context for ``pull``; ``flags`` set its own options."""
+    """Mode ``name`` and its run context for ``pull``; ``flags`` set its own options. A review
+    publishes on a fork's pull request too (see :func:`pull_request_event`)."""
     from cicd_agent import repo_config
     from cicd_agent.cli import build_parser
     from cicd_agent.context import RunContext
@@ -91,7 +100,7 @@ def mode_context(
         runner=ctx.runner,
         repo_config=settings,
     )
-    run.event = pull_request_event(ctx, pull)
+    run.event = pull_request_event(ctx, pull, publish_for_forks=name == "review")
     # One model client for the whole run, so usage adds up. The mode gets a GitHub client of
     # its own: a write GitHub refused it (a commit comment the job has no `contents: write`
     # for) must not stop the reply, which the job's permissions do allow.

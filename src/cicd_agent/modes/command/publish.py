@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from cicd_agent.modes.command.result import CommandResult
 
 REPLY_KEY = "command-reply"
+NOTES_SHOWN = 5
+"""The mode's notes shown in the reply (an already reviewed head, a diff read from the API)."""
 _LINKS = (("review_url", "the review"), ("comment_url", "the analysis"), ("summary_url", "summary"))
 
 
@@ -94,6 +96,10 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
     ]
     if links:
         lines += ["", "See " + ", ".join(links) + "."]
+    notes = [neutralise(note) for note in ran.notes[:NOTES_SHOWN]]
+    if notes:
+        lines += ["", "<details><summary>Notes</summary>", ""]
+        lines += [f"- {note}" for note in notes] + ["", "</details>"]
     written = ctx.event.pull_request.head.sha if ctx.event.pull_request else None
     if written and written != head:  # a line comment records the head it was written at
         lines += ["", f"The comment was written at `{written[:12]}`; the head had moved on since."]
