@@ -17,6 +17,7 @@ ISSUE_REACTIONS = rf"{REPO}/issues/comments/\d+/reactions"
 REVIEW_REACTIONS = rf"{REPO}/pulls/comments/\d+/reactions"
 THREAD_REPLIES = rf"{REPO}/pulls/2/comments/\d+/replies"
 REPLY_MARK = "<!-- cicd-agent:command-reply -->"
+COMMENT_URL = "https://github.com/octocat/Hello-World/pull/2#issuecomment-"
 
 
 def pull_request_comment(
@@ -43,6 +44,7 @@ def comment_payload(
         "merged_at": None,
     }
     payload["comment"].update(body=body, author_association=association)
+    payload["comment"]["html_url"] = f"{COMMENT_URL}{payload['comment']['id']}"
     return payload
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.commands import (
+    COMMENT_URL,
     CONVERSATION,
     ISSUE_REACTIONS,
     REVIEW_REACTIONS,
@@ -57,6 +58,7 @@ def test_a_members_review_command_is_acknowledged_run_at_the_pinned_head_and_ans
     assert "settings.py" in str(review.json()["comments"])
     [answer] = replies(github_api)
     assert f"Ran `review` at commit `{head[:12]}`" in answer
+    assert f"In reply to [this comment]({COMMENT_URL}492700400)" in answer
     assert (done.outputs["command"], done.outputs["command_status"]) == ("review", "ran")
     assert done.outputs["head_sha"] == head
     assert AWS_KEY not in answer

@@ -169,7 +169,7 @@ class Command:
         counter = model.counter("model")
         system, user, complete = build_ask(
             question=facts.plan.argument,
-            thread=facts.thread.body if facts.thread else "",
+            thread=_thread_text(facts.thread),
             title=review.title,
             body=review.body,
             risk=f"{review.risk_level} ({'; '.join(review.risk_reasons[:3]) or 'no notable signal'})",
@@ -254,6 +254,14 @@ def _our_finding(thread: ThreadStart) -> bool:
 
     heading = re.match(r"\*\*(critical|high|medium|low)\*\*", thread.body)
     return thread.ours and ("<!-- cicd-agent:" in thread.body or heading is not None)
+
+
+def _thread_text(thread: ThreadStart | None) -> str:
+    """Our finding the question replies to, with the line it is on."""
+    if thread is None:
+        return ""
+    where = f"{thread.path}:{thread.line}" if thread.line else thread.path
+    return f"On {where}:\n{thread.body}"
 
 
 def _thread_id(facts: CommandFacts) -> int | None:

@@ -116,8 +116,14 @@ def _reply(ctx: RunContext, result: CommandResult, number: int) -> None:
     text = result.reply.strip()
     if not text:
         return
+    footer = []
     if result.head_sha and result.status == "answered" and result.command == "ask":
-        text += f"\n\n<sub>About commit `{result.head_sha[:12]}`.</sub>"
+        footer.append(f"About commit `{result.head_sha[:12]}`.")
+    asked = result._facts.comment.html_url if result._facts else None
+    if result.thread is None and asked and any(asked.startswith(p) for p in own_links(ctx)):
+        footer.append(f"In reply to [this comment]({asked}).")  # GitHub's URL, not the writer's
+    if footer:
+        text += f"\n\n<sub>{' '.join(footer)}</sub>"
     body = with_marker(text, REPLY_KEY)
     if ctx.options.dry_run:
         ctx.runner.show_untrusted(body)
