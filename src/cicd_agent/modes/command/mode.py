@@ -253,7 +253,7 @@ def _our_finding(thread: ThreadStart) -> bool:
     import re
 
     heading = re.match(r"\*\*(critical|high|medium|low)\*\*", thread.body)
-    return thread.ours and ("<!-- cicd-agent:" in thread.body or heading is not None)
+    return thread.ours and ("<!-- cicd-agent" in thread.body or heading is not None)
 
 
 def _thread_text(thread: ThreadStart | None) -> str:
