@@ -429,3 +429,33 @@ def test_a_review_command_publishes_on_a_forks_pull_request(
     [review] = github_api.proxy.calls("POST", REVIEWS)
     assert review.json()["commit_id"] == head
     assert "comes from a fork" not in done.summary
+
+
+def test_a_read_only_token_skips_the_reaction_and_the_reply_and_says_so(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    """A fork's pull_request_review_comment runs with a read-only token."""
+    repo, base, head = project
+    serve_pull(github_api, base, head)
+    for route in (REVIEW_REACTIONS, r"/repos/octocat/Hello-World/pulls/2/comments/\d+/replies"):
+        github_api.proxy.fail("POST", route, 403, "Resource not accessible by integration")
+    event = review_comment(tmp_path, "/cicd-agent ask what is this?", base=base, head=head)
+    done = run_command(
+        tmp_path, github_api, event, repo.path, event_name="pull_request_review_comment"
+    )
+
+    assert done.code == 0, done.summary
+    assert "Skipped reacting to comment 284312630" in done.summary
+    assert "Skipped replying in a review thread of #2" in done.summary
+    assert done.outputs["reply_url"] == ""
+
+
+def test_an_unknown_name_in_commands_is_a_usage_error(tmp_path: Path) -> None:
+    from tests.helpers.cli import run_cli
+
+    done = run_cli(
+        ["command", "--provider", "none"], tmp_path, {"INPUT_COMMANDS": "review, deploy"}
+    )
+
+    assert done.code == 2
+    assert "input 'commands'" in done.outputs["error"] and "deploy" in done.outputs["error"]

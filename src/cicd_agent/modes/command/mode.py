@@ -122,7 +122,10 @@ class Command:
         if facts.plan.action in ("reply", "run"):
             from cicd_agent.github.threads import react
 
-            facts.reacted = react(client, kind, comment.id, "eyes").done
+            reaction = react(client, kind, comment.id, "eyes")
+            facts.reacted = reaction.done
+            if reaction.status == "skipped":
+                ctx.note(f"Skipped {reaction.what}: {reaction.reason}")
         if facts.plan.action != "run":
             return facts
         from cicd_agent.github.pulls import get_pull_request
