@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.findings import Finding
     from cicd_agent.context import RunContext
     from cicd_agent.errors import ExitCode
-    from cicd_agent.events import Comment
+    from cicd_agent.events import Comment, Event
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.github.threads import CommentKind, ThreadStart
     from cicd_agent.modes.command.prompt import AskAnswer
@@ -84,45 +84,29 @@ class Command:
 
         require(ctx.event, COMMENT_EVENTS, self.name, hint=_EVENT_HINT)
         event = ctx.event
-        comment = event.comment
-        assert comment is not None
+        assert event.comment is not None
         kind: CommentKind = "review" if event.name == "pull_request_review_comment" else "issue"
-        if event.pull_request is not None:
-            number: int | None = event.pull_request.number
-        else:
-            number = event.issue.number if event.issue is not None else None
-        reply_in_thread = kind == "review" and comment.in_reply_to_id is not None
-        incoming = Incoming(
-            action=event.action,
-            on_pull_request=kind == "review" or bool(event.issue and event.issue.is_pull_request),
-            by_bot=comment.user is not None and comment.user.type == "Bot",
-            association=comment.author_association,
-            command=parse_command(comment.body),
-            in_thread_reply=reply_in_thread,
-            body=comment.body or "",
-        )
-        facts = CommandFacts(
-            plan(incoming, ctx.mode_options(CommandOptions).commands), kind, number, comment
-        )
-        if facts.plan.action == "ignore" or number is None:
+        number = event.pull_request.number if event.pull_request else None
+        if number is None and event.issue is not None:
+            number = event.issue.number
+        enabled = ctx.mode_options(CommandOptions).commands
+        facts = CommandFacts(plan(_incoming(event, kind), enabled), kind, number, event.comment)
+        client = ctx.github if facts.plan.action != "ignore" and number is not None else None
+        if client is None or number is None:
             return facts
-        client = ctx.github
-        if client is None:
-            return facts
-        if reply_in_thread and facts.plan.action != "refuse":
+        thread = event.comment.in_reply_to_id if kind == "review" else None
+        if thread is not None and facts.plan.action != "refuse":
             from cicd_agent.github.threads import thread_start
 
-            assert comment.in_reply_to_id is not None
-            facts.thread = thread_start(client, number, comment.in_reply_to_id)
-            if not _our_finding(facts.thread):
-                facts.thread = None
-                if facts.plan.thread_question:
-                    facts.plan = Plan("ignore", reason="a reply in a thread that is not ours")
-                    return facts
+            start = thread_start(client, number, thread)
+            facts.thread = start if _our_finding(start) else None
+            if facts.thread is None and facts.plan.thread_question:
+                facts.plan = Plan("ignore", reason="a reply in a thread that is not ours")
+                return facts
         if facts.plan.action in ("reply", "run"):
             from cicd_agent.github.threads import react
 
-            reaction = react(client, kind, comment.id, "eyes")
+            reaction = react(client, kind, facts.comment.id, "eyes")
             facts.reacted = reaction.done
             if reaction.status == "skipped":
                 ctx.note(f"Skipped {reaction.what}: {reaction.reason}")
@@ -247,6 +231,21 @@ _EVENT_HINT = (
     "Run it from a workflow triggered by issue_comment or pull_request_review_comment "
     "(examples/workflows/pr-commands.yml)."
 )
+
+
+def _incoming(event: Event, kind: CommentKind) -> Incoming:
+    """What decides the plan, read from the comment event."""
+    comment = event.comment
+    assert comment is not None
+    return Incoming(
+        action=event.action,
+        on_pull_request=kind == "review" or bool(event.issue and event.issue.is_pull_request),
+        by_bot=comment.user is not None and comment.user.type == "Bot",
+        association=comment.author_association,
+        command=parse_command(comment.body),
+        in_thread_reply=kind == "review" and comment.in_reply_to_id is not None,
+        body=comment.body or "",
+    )
 
 
 def _our_finding(thread: ThreadStart) -> bool:
