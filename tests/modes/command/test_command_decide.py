@@ -13,7 +13,8 @@ from cicd_agent.modes.command.parse import MAX_QUESTION_CHARS, Command, parse_co
     ("body", "expected"),
     [
         ("/cicd-agent review", Command("review")),
-        ("\n  /cicd-agent Review, please", Command("review", "please")),
+        ("/cicd-agent Review, please", Command("review", "please")),
+        ("  /cicd-agent review", None),  # what a workflow's startsWith() would not start either
         ("/cicd-agent ask what does\nthis change?", Command("ask", "what does\nthis change?")),
         ("/cicd-agent", Command("help")),
         ("/cicd-agent\nreview", Command("help", "review")),
@@ -25,7 +26,7 @@ from cicd_agent.modes.command.parse import MAX_QUESTION_CHARS, Command, parse_co
         (None, None),
     ],
 )
-def test_only_a_first_line_starting_with_the_prefix_is_a_command(
+def test_only_a_comment_starting_with_the_prefix_is_a_command(
     body: str | None, expected: Command | None
 ) -> None:
     assert parse_command(body) == expected

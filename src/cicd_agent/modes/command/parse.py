@@ -1,9 +1,11 @@
 """Reading a command out of a comment: pure, and strict about what counts as one.
 
-A comment is a command only when its first non-blank line starts with ``/cicd-agent`` followed
-by a word (quoted lines, ``> /cicd-agent …``, and mentions inside prose are not): maintainers
-quote each other and talk about the bot, and none of that may start a run. Everything after the
-word is the argument (``ask``'s question may span lines).
+A comment is a command only when it starts with ``/cicd-agent`` followed by a word (quoted lines,
+``> /cicd-agent …``, and mentions inside prose are not): maintainers quote each other and talk
+about the bot, and none of that may start a run. It is the same test a workflow's ``if:`` can
+make (``startsWith(github.event.comment.body, '/cicd-agent')``), so the job that starts and the
+mode that runs agree on what is a command. Everything after the word is the argument (``ask``'s
+question may span lines).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def parse_command(body: str | None) -> Command | None:
     """The command a comment holds, or None when it holds none."""
     if not body:
         return None
-    text = body[:MAX_COMMENT_CHARS].replace("\r\n", "\n").lstrip()
+    text = body[:MAX_COMMENT_CHARS].replace("\r\n", "\n")
     if not text.startswith(PREFIX):
         return None
     match = _COMMAND_LINE.match(text)
