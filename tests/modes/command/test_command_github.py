@@ -480,3 +480,26 @@ def test_an_answer_that_repeats_a_secret_is_redacted_and_a_failed_model_leaves_t
     assert TEST_API_KEY not in leaked and "The key is" in leaked
     assert floor.startswith("The model gave no usable answer.")
     assert "What the deterministic review knows: 2 file(s) changed" in floor
+
+
+def test_a_question_written_on_a_line_gives_the_model_that_line(
+    tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    from cicd_agent.modes.command.prompt import AskAnswer
+
+    repo, base, head = project
+    serve_pull(github_api, base, head)
+    model_server.answer(AskAnswer(answer="It evaluates caller input.", grounded=True))
+    event = review_comment(tmp_path, "/cicd-agent ask is this safe?", base=base, head=head)
+    done = run_command(
+        tmp_path, github_api, event, repo.path,
+        event_name="pull_request_review_comment", model_server=model_server,
+    )  # fmt: skip
+
+    assert done.code == 0, done.summary
+    prompt = model_server.chat_requests[0].text("user")
+    assert "The question is written on README.md:" in prompt and "# Hello-World" in prompt
+    [reply] = github_api.proxy.calls(
+        "POST", r"/repos/octocat/Hello-World/pulls/2/comments/284312630/replies"
+    )
+    assert "It evaluates caller input." in reply.json()["body"]

@@ -156,7 +156,7 @@ class Command:
         counter = model.counter("model")
         system, user, complete = build_ask(
             question=facts.plan.argument,
-            thread=_thread_text(facts.thread),
+            thread=_thread_text(facts.thread) or _line_text(facts),
             title=review.title,
             body=review.body,
             risk=f"{review.risk_level} ({'; '.join(review.risk_reasons[:3]) or 'no notable signal'})",
@@ -264,6 +264,15 @@ def _thread_text(thread: ThreadStart | None) -> str:
         return ""
     where = f"{thread.path}:{thread.line}" if thread.line else thread.path
     return f"On {where}:\n{thread.body}"
+
+
+def _line_text(facts: CommandFacts) -> str:
+    """The line a question written on a line of the diff is about, with its hunk."""
+    comment = facts.comment
+    if facts.kind != "review" or not comment.path:
+        return ""
+    where = f"{comment.path}:{comment.line}" if comment.line else comment.path
+    return f"The question is written on {where}:\n{comment.diff_hunk or ''}".rstrip()
 
 
 def _thread_id(facts: CommandFacts) -> int | None:
