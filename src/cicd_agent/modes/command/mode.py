@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 
 COMMENT_EVENTS = ("issue_comment", "pull_request_review_comment")
 RUNS_A_MODE = {"review": "review", "gen-tests": "gen-tests", "explain-failure": "analyse-failure"}
-ASK_FINDINGS_SHOWN = 5
 
 
 @dataclass
@@ -124,53 +123,23 @@ class Command:
             )
             return facts
         if facts.plan.command == "ask":
-            self._ask_facts(ctx, facts)
+            from cicd_agent.modes.command.ask import review_facts
+
+            review_facts(ctx, facts)
         return facts
-
-    def _ask_facts(self, ctx: RunContext, facts: CommandFacts) -> None:
-        """The review's own facts and deterministic findings at the pinned head, for ``ask``."""
-        from cicd_agent.modes.command.dispatch import mode_context
-        from cicd_agent.modes.review.mode import MODE as REVIEW
-
-        assert facts.pull is not None
-        _, run = mode_context(ctx, "review", facts.pull)
-        facts.review = REVIEW.collect(run)
-        facts.findings = REVIEW.analyse(run, facts.review).findings
-        for note in run.notes:
-            ctx.note(note)
 
     def analyse(self, ctx: RunContext, facts: CommandFacts) -> CommandFacts:
         """The deterministic answer to ``ask``: what the review's checks know (the floor)."""
+        from cicd_agent.modes.command.ask import floor_answer
+
         if facts.review is not None:
-            facts.floor_answer = _floor_answer(facts)
+            facts.floor_answer = floor_answer(facts)
         return facts
 
     def ask(self, ctx: RunContext, facts: CommandFacts, verdict: CommandFacts) -> AskAnswer | None:
-        from cicd_agent.modes.command.prompt import AskAnswer, build_ask
+        from cicd_agent.modes.command.ask import ask_model
 
-        review = facts.review
-        if review is None or facts.pull is None:
-            return None
-        model = ctx.model
-        assert model is not None
-        counter = model.counter("model")
-        system, user, complete = build_ask(
-            question=facts.plan.argument,
-            thread=_thread_text(facts.thread) or _line_text(facts),
-            title=review.title,
-            body=review.body,
-            risk=f"{review.risk_level} ({'; '.join(review.risk_reasons[:3]) or 'no notable signal'})",
-            findings=facts.findings,
-            diff=review.review_diff,
-            head=facts.pull.head_sha,
-            count=counter.count,
-            truncate=counter.truncate,
-            budget=model.prompt_budget("model"),
-            redact=ctx.redactor.redact,
-        )
-        if not complete:
-            ctx.note("The diff did not fit in one question's budget; the answer saw part of it.")
-        return model.ask(AskAnswer, system=system, user=user, tier="model", temperature=0.2)
+        return ask_model(ctx, facts)
 
     def decide(
         self, ctx: RunContext, verdict: CommandFacts, opinion: AskAnswer | None
@@ -200,7 +169,9 @@ class Command:
             result.headline = f"Answered `{chosen.command}` without running anything."
         elif chosen.command == "ask":
             result.status = "answered"
-            result.reply = _ask_reply(ctx, facts, opinion)
+            from cicd_agent.modes.command.ask import reply_text
+
+            result.reply = reply_text(ctx, facts, opinion)
             result.headline = (
                 f"Answered a question about #{facts.number} at {result.head_sha[:12]}."
             )
@@ -258,72 +229,12 @@ def _our_finding(thread: ThreadStart) -> bool:
     return thread.ours and ("<!-- cicd-agent" in thread.body or heading is not None)
 
 
-def _thread_text(thread: ThreadStart | None) -> str:
-    """Our finding the question replies to, with the line it is on."""
-    if thread is None:
-        return ""
-    where = f"{thread.path}:{thread.line}" if thread.line else thread.path
-    return f"On {where}:\n{thread.body}"
-
-
-def _line_text(facts: CommandFacts) -> str:
-    """The line a question written on a line of the diff is about, with its hunk."""
-    comment = facts.comment
-    if facts.kind != "review" or not comment.path:
-        return ""
-    where = f"{comment.path}:{comment.line}" if comment.line else comment.path
-    return f"The question is written on {where}:\n{comment.diff_hunk or ''}".rstrip()
-
-
 def _thread_id(facts: CommandFacts) -> int | None:
     """The review thread a reply goes to: the thread's first comment (GitHub refuses a reply
     to a reply), else the line comment itself; None in the conversation."""
     if facts.kind != "review":
         return None
     return facts.comment.in_reply_to_id or facts.comment.id
-
-
-def _floor_answer(facts: CommandFacts) -> str:
-    from cicd_agent.markdown import code_span, prose
-    from cicd_agent.modes.command.prompt import facts_line
-
-    review = facts.review
-    assert review is not None
-    diff = review.diff
-    known = facts_line(len(diff.files), diff.added, diff.removed, review.risk_level)
-    lines = [f"What the deterministic review knows: {known}."]
-    if facts.findings:
-        lines += ["", "Findings of the deterministic checks:", ""]
-        for finding in facts.findings[:ASK_FINDINGS_SHOWN]:
-            where = f"{finding.path}:{finding.line}" if finding.line else finding.path
-            lines.append(
-                f"- **{finding.severity.label}** · {prose(finding.title)} — {code_span(where)}"
-            )
-        if len(facts.findings) > ASK_FINDINGS_SHOWN:
-            lines.append(f"- … and {len(facts.findings) - ASK_FINDINGS_SHOWN} more")
-    else:
-        lines.append("The deterministic checks found nothing.")
-    return "\n".join(lines)
-
-
-def _ask_reply(ctx: RunContext, facts: CommandFacts, opinion: AskAnswer | None) -> str:
-    from cicd_agent.markdown import neutralise
-
-    if opinion is not None:
-        from cicd_agent.modes.command.publish import own_links
-
-        allowed = own_links(ctx)
-        answer = neutralise(ctx.redactor.redact(opinion.answer.strip()), allowed_links=allowed)
-        caveat = "" if opinion.grounded else "\n\n_The diff does not settle this; check by hand._"
-        return answer + caveat
-    if ctx.model is None:
-        lead = (
-            "Answering questions needs a model: set the `openai-api-key` input (or `provider` "
-            "and `base-url` for another OpenAI-compatible endpoint)."
-        )
-    else:
-        lead = "The model gave no usable answer."
-    return f"{lead}\n\n{facts.floor_answer}"
 
 
 MODE = Command()
