@@ -503,3 +503,21 @@ def test_a_question_written_on_a_line_gives_the_model_that_line(
         "POST", r"/repos/octocat/Hello-World/pulls/2/comments/284312630/replies"
     )
     assert "It evaluates caller input." in reply.json()["body"]
+
+
+def test_gen_tests_from_a_line_comment_refuses_a_head_pushed_after_the_comment(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    """gen-tests runs the pull request's code: only the code the writer saw when commenting."""
+    repo, base, head = project
+    pushed = repo.commit("pushed after the comment", {"src/app.py": "import os\n"})
+    serve_pull(github_api, base, pushed)  # the checkout is the new head too
+    event = review_comment(tmp_path, "/cicd-agent gen-tests", base=base, head=head)
+    done = run_command(
+        tmp_path, github_api, event, repo.path, event_name="pull_request_review_comment"
+    )
+
+    assert done.code == 0, done.summary
+    [answer] = replies(github_api)
+    assert f"The head moved from `{head[:12]}` to `{pushed[:12]}`" in answer
+    assert "no test was run" in answer and "tests_accepted" not in done.outputs

@@ -54,6 +54,15 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
         result.reply = "`describe` is not available in this version of cicd-agent."
         return
     flags: dict[str, object] = {}
+    written = ctx.event.pull_request.head.sha if ctx.event.pull_request else None
+    if result.command == "gen-tests" and written and written != head:
+        # gen-tests runs the pull request's code: only the code the writer saw when commenting.
+        result.status = "answered"
+        result.reply = (
+            f"The head moved from `{written[:12]}` to `{head[:12]}` after this comment was "
+            "written; no test was run. Comment again to run on the new head."
+        )
+        return
     if result.command == "gen-tests" and not _checked_out(ctx, head):
         result.status = "answered"
         result.reply = (
@@ -100,7 +109,6 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
     if notes:
         lines += ["", "<details><summary>Notes</summary>", ""]
         lines += [f"- {note}" for note in notes] + ["", "</details>"]
-    written = ctx.event.pull_request.head.sha if ctx.event.pull_request else None
     if written and written != head:  # a line comment records the head it was written at
         lines += ["", f"The comment was written at `{written[:12]}`; the head had moved on since."]
     moved = _moved(ctx, pull)
