@@ -1,7 +1,7 @@
 """``/cicd-agent ask`` on real history: prompt tokens per question and how often the whole diff
 fits, against sending the raw ``git diff`` with the same question.
 
-Run: ``python bench/bench_ask_tokens.py --repo PATH [--commits 60]`` on any git checkout (e.g. a
+Run: ``python bench/bench_ask_tokens.py --repo PATH [--commits 100]`` on any git checkout (e.g. a
 public project cloned under /work/data). Deterministic: no model is called.
 
 Each of the newest ``--commits`` non-merge commits of ``PATH`` is taken as a pull request of one
@@ -45,7 +45,7 @@ def commits(repo: Path, count: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repo", type=Path, required=True)
-    parser.add_argument("--commits", type=int, default=60)
+    parser.add_argument("--commits", type=int, default=100)
     args = parser.parse_args()
     use_tiktoken_cache()
     counter = TokenCounter.for_model(MODEL)
