@@ -13,7 +13,7 @@ Everything here is pure; rendering to Markdown and placing it in a pull request'
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from cicd_agent.analysis.changes import ChangeType, classify_path
@@ -167,19 +167,22 @@ def _file_change(changed: FileDiff) -> FileChange:
 
 
 def functions_touched(changed: FileDiff) -> list[str]:
-    """Functions and classes a file's hunks change, in order of first appearance: the
-    enclosing definition git names on each hunk header, then definitions on changed lines."""
+    """Functions and classes a file's hunks change, in order of first appearance.
+
+    A changed line belongs to the nearest definition above it: one in the hunk (on a context
+    or changed line), else the one git names on the hunk header. A changed line that is itself
+    a definition names that one. Nesting is not tracked: a top-level line after a function is
+    counted as that function's, which is close enough to say where a change lies."""
     seen: dict[str, None] = {}
     for hunk in changed.hunks:
-        for name in _names([hunk.section]):
-            seen.setdefault(name, None)
-        for name in _names(line.text for line in hunk.lines if line.kind in "+-"):
-            seen.setdefault(name, None)
+        current = _name(hunk.section)
+        for line in hunk.lines:
+            current = _name(line.text) or current
+            if line.kind != " " and current:
+                seen.setdefault(current, None)
     return list(seen)
 
 
-def _names(texts: Iterable[str]) -> Iterable[str]:
-    for text in texts:
-        match = _DEFINITION.match(text)
-        if match:
-            yield next(group for group in match.groups() if group)
+def _name(text: str) -> str | None:
+    match = _DEFINITION.match(text)
+    return next(group for group in match.groups() if group) if match else None

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.modes.review.ledger import Ledger
+    from cicd_agent.repo_config import RepoConfig
 
 WrittenTo = Literal["body", "comment", "none"]
 DESCRIBE_TOKENS = 24_000
@@ -235,7 +236,7 @@ def describe_pull_request(
     posts ``markdown`` itself, e.g. as its answer in the thread.
     """
     diff, risk_level, risk_reasons, commits = _change_of(ctx, pull)
-    config = ctx.repo_config
+    config = _review_settings(ctx, pull)
     left_out = {f.path for f in diff.files if not config.paths.selects(f.path)}
     facts = describe_diff(diff, left_out)
     answer = ask_description(
@@ -253,6 +254,16 @@ def describe_pull_request(
     if outcome.written_to == "body":
         record_described(client, pull.number, outcome.digest)
     return outcome
+
+
+def _review_settings(ctx: RunContext, pull: PullRequestInfo) -> RepoConfig:
+    """Review's section of the repository's settings: the run's own when it is a review,
+    else read from the pull request's base commit (never its head)."""
+    if ctx.mode_name == "review":
+        return ctx.repo_config
+    from cicd_agent import repo_config
+
+    return repo_config.load(ctx.options.repo_dir, pull.base_sha, "review")
 
 
 def _cannot_edit(ctx: RunContext, is_fork: bool, into: str) -> str:
