@@ -19,7 +19,14 @@ import pytest
 from cicd_agent.modes.review.ledger import parse
 from cicd_agent.sarif import FINGERPRINT_KEY
 from tests.git_builder import GitRepoBuilder
-from tests.helpers.review import REPO, REVIEWS, pull_request_event, run_review
+from tests.helpers.review import (
+    REPO,
+    REVIEWS,
+    answer,
+    model_finding,
+    pull_request_event,
+    run_review,
+)
 
 COMMENTS = rf"{REPO}/issues/2/comments"
 REVIEW_COMMENTS = rf"{REPO}/pulls/2/comments"
@@ -47,7 +54,7 @@ class Pushes:
         self.second = self.repo.commit(
             "more work",
             {
-                "src/job.py": "import os\n\n\ndef run():\n    x = 0\n    breakpoint()\n    return x\n",
+                "src/job.py": "import os\n\n\ndef run():\n    x = 0\n    breakpoint()\n    return 1\n",
                 "src/other.py": "def other():\n    return 2\n",
                 "src/new.py": "import pdb\n\n\ndef new():\n    pdb.set_trace()\n",
             },
@@ -138,11 +145,16 @@ def test_a_second_push_posts_only_the_new_finding_and_counts_the_rest(
 
 
 def _review_again(
-    tmp_path: Path, github_api: Any, model_server: Any, pushes: Pushes, summary_body: str
+    tmp_path: Path,
+    github_api: Any,
+    model_server: Any,
+    pushes: Pushes,
+    summary_body: str,
+    provider: str = "none",
 ) -> tuple[dict[str, str], dict[str, Any], str]:
     event = pull_request_event(tmp_path, pushes.base, pushes.second, action="synchronize")
     code, outputs, summary, _ = run_review(
-        tmp_path, github_api, model_server, pushes.repo, event, provider="none"
+        tmp_path, github_api, model_server, pushes.repo, event, provider=provider
     )
     assert code == 0, summary
     [review] = github_api.proxy.calls("POST", REVIEWS)
@@ -212,3 +224,63 @@ def test_a_dismissed_finding_comes_back_only_if_the_dismissal_was_not_a_writers(
     assert ("dismissed with a reaction" in summary) is not posted_again
     asked = github_api.proxy.calls("GET", rf"{REPO}/collaborators/.+/permission")
     assert len(asked) == (0 if author == "mallory" else 1)
+
+
+def test_the_models_finding_reworded_on_a_shifted_line_is_the_same_finding(
+    tmp_path: Path, github_api: Any, model_server: Any, pushes: Pushes
+) -> None:
+    model_server.answer(answer(model_finding("src/job.py", 3, "Returns a constant", "high")))
+    event = pull_request_event(tmp_path, pushes.base, pushes.first)
+    code, outputs, summary, _ = run_review(tmp_path, github_api, model_server, pushes.repo, event)
+    assert code == 0, summary
+    [review] = github_api.proxy.calls("POST", REVIEWS)
+    posted = {
+        c["line"]: MARKER.search(c["body"]).group(1)
+        for c in review.json()["comments"]
+        if c["path"] == "src/job.py"
+    }  # type: ignore[union-attr]
+    [comment] = github_api.proxy.calls("POST", COMMENTS)
+    summary_body = comment.json()["body"]
+    assert parse(summary_body).findings[posted[3]].source == "m"
+
+    github_api.proxy.reset()
+    _summary_is(github_api, summary_body)
+    # The same line, now line 7, flagged again in other words (the model never words it twice
+    # alike): the same finding, still open, not posted again.
+    model_server.answer(answer(model_finding("src/job.py", 7, "Constant return, always 1", "high")))
+    outputs, review_again, summary = _review_again(
+        tmp_path, github_api, model_server, pushes, summary_body, provider="openai"
+    )
+    assert [c["path"] for c in review_again["comments"]] == ["src/new.py"]
+    assert outputs["findings_open"] == "2", summary
+    assert outputs["findings_resolved"] == "1"
+    assert _sarif_prints_by_line(outputs)[("src/job.py", 7)] == posted[3]
+
+
+def _sarif_prints_by_line(outputs: dict[str, str]) -> dict[tuple[str, int], str]:
+    run = json.loads(Path(outputs["sarif_file"]).read_text())["runs"][0]
+    return {
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        ): r["partialFingerprints"][FINGERPRINT_KEY]
+        for r in run["results"]
+        if r["ruleId"].startswith("cicd-agent/model/")
+    }
+
+
+def test_a_ledger_in_someone_elses_comment_suppresses_nothing(
+    tmp_path: Path, github_api: Any, model_server: Any, pushes: Pushes
+) -> None:
+    _, summary_body, _ = _first_push(tmp_path, github_api, model_server, pushes)
+
+    def forged(comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        user = {**comments[0]["user"], "login": "mallory", "type": "User"}
+        return [{**comments[0], "id": 666, "body": summary_body, "user": user}]
+
+    github_api.proxy.reset()
+    github_api.proxy.script("GET", COMMENTS, edit=forged)
+    outputs, review, _ = _review_again(tmp_path, github_api, model_server, pushes, summary_body)
+    assert set(_posted(review)) == {"src/job.py", "src/new.py"}
+    assert outputs["findings_new"] == "2" and outputs["findings_resolved"] == "0"
+    assert github_api.proxy.calls("PATCH", rf"{REPO}/issues/comments/666") == []
