@@ -229,3 +229,36 @@ def test_the_command_entry_point_writes_the_body_and_records_its_section(
     refused = describe_pull_request(ctx, pull, into="comment")
     assert refused.written_to == "none" and refused.markdown == outcome.markdown
     assert len(github_api.proxy.calls("PATCH", PULL)) == 1
+
+
+def test_an_unchanged_description_is_not_written_again(
+    tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    repo, base, head = project
+    _body_is(github_api, AUTHOR)
+    event = pull_request_event(tmp_path, base, head)
+    run_review(tmp_path, github_api, model_server, repo, event, "--describe", provider="none")
+    written = _patched_body(github_api)
+    [comment] = github_api.proxy.calls("POST", COMMENTS)
+
+    github_api.proxy.reset()
+    _body_is(github_api, written)
+    github_api.proxy.script("GET", COMMENTS, edit=_ours(comment.json()["body"]))
+    code, outputs, _, _ = run_review(
+        tmp_path, github_api, model_server, repo, event, "--describe", provider="none"
+    )
+    assert code == 0 and outputs["description_in"] == "body"
+    assert github_api.proxy.calls("PATCH", PULL) == []
+
+
+def test_a_forks_description_is_in_the_job_summary(
+    tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    repo, base, head = project
+    event = pull_request_event(tmp_path, base, head, fork=True)
+    code, outputs, summary, _ = run_review(
+        tmp_path, github_api, model_server, repo, event, "--describe", provider="none"
+    )
+    assert code == 0 and outputs["description_in"] == ""
+    assert "### What this pull request changes" in summary
+    assert github_api.proxy.calls("PATCH", PULL) == []

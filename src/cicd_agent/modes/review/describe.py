@@ -208,6 +208,8 @@ def write_to_body(
     new = place(current, number, markdown, placed)
     if len(new.body) > BODY_MAX:
         return DescribeOutcome(markdown, "none", "the body would pass GitHub's size limit")
+    if new.body == current:  # nothing changed: no edit, no `edited` event, no notification
+        return DescribeOutcome(markdown, "body", digest=new.digest)
     outcome = client.write(
         f"updating the description of pull request #{number}",
         "PATCH",

@@ -195,6 +195,8 @@ class ReviewResult(ModeResult):
                 title = f.title.replace("|", "\\|")
                 lines.append(f"| {f.severity.label}{origin} | {where} | {title} |")
             lines.append("")
+        if self.description and not self.description_in:  # not written to GitHub: shown here
+            lines += [self.description, ""]
         lines += _file_list("Files not reviewed by the model", self.not_reviewed)
         lines += _file_list(
             "Files listed but never sent (binary, generated, lockfiles)", self.listed_only
