@@ -67,3 +67,22 @@ def test_a_model_finding_the_model_did_not_look_at_again_is_carried_not_resolved
     assert partial.resolved == 0 and partial.carried == {earlier.fingerprint: "m"}
     full = track([], previous, (), model_saw_everything=True)
     assert full.resolved == 1 and full.carried == {}
+
+
+def test_a_summary_past_githubs_limit_is_cut_above_the_ledger_never_through_it() -> None:
+    from cicd_agent.github.comments import with_marker
+    from cicd_agent.github.limits import COMMENT_BODY_MAX
+    from cicd_agent.modes.review.result import SUMMARY_KEY, ReviewResult
+
+    result = ReviewResult(
+        mode="review",
+        headline="",
+        decision="comment",
+        risk_level="low",
+        summary="word " * 20_000,
+        report_on="medium",
+    )
+    ledger = Ledger(("1" * 40,), MappingProxyType({FP[0]: Known("d", True)}), "e" * 64)
+    posted = with_marker(result.summary_comment(ledger), SUMMARY_KEY)
+    assert len(posted) <= COMMENT_BODY_MAX and "truncated by cicd-agent" in posted
+    assert parse(posted) == ledger

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from cicd_agent.analysis.findings import Finding
+from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.modes.review.decide import Decision, blocking
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.ledger import parse as parse_ledger
@@ -273,8 +274,11 @@ class ReviewResult(ModeResult):
             parts += [self.description, ""]
         if notes:
             parts += ["**Notes**", "", *notes, ""]
-        parts.append(ledger.render())
-        return "\n".join(parts)
+        hidden = ledger.render()
+        # GitHub's limit cuts the visible text, never the ledger at the end (the marker that
+        # ``with_marker`` adds after it is reserved for too).
+        visible = fit("\n".join(parts), COMMENT_BODY_MAX, reserve=len(hidden) + 200)
+        return f"{visible}\n{hidden}"
 
 
 def read_ledger(comment_body: str | None) -> list[str]:
