@@ -24,7 +24,8 @@ _REPO = r"/repos/[^/]+/[^/]+"
 _TABLE: tuple[tuple[str, str, tuple[Grant, ...]], ...] = (
     ("GET", r"", (("metadata", "read"),)),
     ("GET", r"/pulls(/\d+(/(files|commits|reviews|comments))?)?", (("pull-requests", "read"),)),
-    ("GET", r"/pulls/comments/\d+", (("pull-requests", "read"),)),
+    ("GET", r"/pulls/comments/\d+(/reactions)?", (("pull-requests", "read"),)),
+    ("PATCH", r"/pulls/\d+", (("pull-requests", "write"),)),
     ("POST", r"/pulls/\d+/comments/\d+/replies|/pulls/comments/\d+/reactions",
      (("pull-requests", "write"),)),
     ("POST", r"/issues/comments/\d+/reactions", (("pull-requests", "write"), ("issues", "write"))),

@@ -521,3 +521,69 @@ def test_gen_tests_from_a_line_comment_refuses_a_head_pushed_after_the_comment(
     [answer] = replies(github_api)
     assert f"The head moved from `{head[:12]}` to `{pushed[:12]}`" in answer
     assert "no test was run" in answer and "tests_accepted" not in done.outputs
+
+
+def test_describe_writes_the_description_into_the_body_and_keeps_the_authors_text(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    repo, base, head = project
+    serve_pull(github_api, base, head)
+    author = "Adds two().\n\n<!-- cicd-agent:description -->fake marker by the author"
+    github_api.proxy.script(
+        "GET", r"/repos/octocat/Hello-World/pulls/2", edit=lambda pull: {
+            **pull, "number": 2, "state": "open", "body": author,
+            "head": {**pull["head"], "sha": head, "repo": {**pull["head"]["repo"], "full_name": "octocat/Hello-World"}},
+            "base": {**pull["base"], "sha": base, "repo": {**pull["base"]["repo"], "full_name": "octocat/Hello-World"}},
+        },
+    )  # fmt: skip
+    event = pull_request_comment(tmp_path, "/cicd-agent describe")
+    done = run_command(tmp_path, github_api, event, repo.path)
+
+    assert done.code == 0, done.summary
+    [patch] = github_api.proxy.calls("PATCH", r"/repos/octocat/Hello-World/pulls/2")
+    body = patch.json()["body"]
+    assert body.startswith(author) and "src/settings.py" in body
+    assert AWS_KEY not in body
+    [answer] = replies(github_api)
+    assert answer.startswith(f"Described the change at commit `{head[:12]}`")
+    assert done.outputs["command_status"] == "ran"
+
+
+def test_describe_on_a_dry_run_answers_with_the_description_itself(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    repo, base, head = project
+    serve_pull(github_api, base, head)
+    event = pull_request_comment(tmp_path, "/cicd-agent describe")
+    done = run_command(tmp_path, github_api, event, repo.path, "--dry-run")
+
+    assert done.code == 0, done.summary
+    assert github_api.proxy.calls("PATCH", r"/repos/octocat/Hello-World/pulls/2") == []
+    assert "not written into the pull request: dry run" in done.stdout
+    assert "src/settings.py" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("body", "answered"),
+    [
+        ("Use a parser.\n\n<!-- cicd-agent-finding: " + "a" * 32 + " -->", True),
+        ("Deployed to staging.", False),  # the Actions bot writes for every workflow
+    ],
+)
+def test_a_bot_thread_is_ours_only_when_it_is_one_of_our_findings(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str], body: str, answered: bool
+) -> None:
+    from cicd_agent.modes.review.dismissals import finding_marker
+
+    assert body.endswith(finding_marker("a" * 32)) == answered
+    repo, base, head = project
+    serve_pull(github_api, base, head)
+    serve_thread(github_api, login="github-actions[bot]", kind="Bot", body=body)
+    event = review_comment(tmp_path, "Why?", base=base, head=head, in_reply_to=THREAD)
+    done = run_command(
+        tmp_path, github_api, event, repo.path, event_name="pull_request_review_comment"
+    )
+
+    assert done.code == 0, done.summary
+    assert bool(replies(github_api)) == answered
+    assert done.outputs["command_status"] == ("answered" if answered else "ignored")

@@ -50,8 +50,7 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
     assert pull is not None
     head = pull.head_sha
     if result.command == "describe":
-        result.status = "answered"
-        result.reply = "`describe` is not available in this version of cicd-agent."
+        _describe(ctx, result, pull)
         return
     flags: dict[str, object] = {}
     written = ctx.event.pull_request.head.sha if ctx.event.pull_request else None
@@ -115,6 +114,28 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
     if moved:
         lines += ["", f"The head has moved to `{moved[:12]}` since; comment again to cover it."]
     result.reply = "\n".join(lines)
+
+
+def _describe(ctx: RunContext, result: CommandResult, pull: PullRequestInfo) -> None:
+    """Review's describe, at the pinned head: into the pull request's description, or, when
+    that cannot be edited (a fork, a dry run, no permission), as the reply itself."""
+    from cicd_agent.modes.review.describe import describe_pull_request
+
+    outcome = describe_pull_request(ctx, pull)
+    result.ran_mode = "describe"
+    head = pull.head_sha[:12]
+    if outcome.written_to == "body":
+        result.reply = (
+            f"Described the change at commit `{head}` in the pull request's description "
+            "(its own section; the author's text is untouched)."
+        )
+        return
+    result.status = "answered"
+    why = neutralise(outcome.reason) if outcome.reason else "it could not be edited"
+    result.reply = (
+        f"The description of the change at commit `{head}` (not written into the pull "
+        f"request: {why}):\n\n{outcome.markdown}"
+    )
 
 
 def _reply(ctx: RunContext, result: CommandResult, number: int) -> None:
