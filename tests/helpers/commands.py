@@ -69,13 +69,21 @@ def review_comment(
 
 
 def serve_pull(
-    github_api: Any, base: str, head: str, *, state: str = "open", fork: bool = False
+    github_api: Any,
+    base: str,
+    head: str,
+    *,
+    state: str = "open",
+    fork: bool = False,
+    body: str | None = None,
 ) -> None:
     """Make the mock's pull request #2 one from ``base`` to ``head`` (from a fork, or not)."""
 
     def ours(pull: dict[str, Any]) -> dict[str, Any]:
         pull = copy.deepcopy(pull)
         pull.update(number=2, state=state, merged_at=None, draft=False)
+        if body is not None:
+            pull["body"] = body
         pull["head"].update(sha=head, ref="feature")
         pull["head"]["repo"]["full_name"] = (
             "attacker/Hello-World" if fork else "octocat/Hello-World"

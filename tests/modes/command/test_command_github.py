@@ -527,15 +527,8 @@ def test_describe_writes_the_description_into_the_body_and_keeps_the_authors_tex
     tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
 ) -> None:
     repo, base, head = project
-    serve_pull(github_api, base, head)
     author = "Adds two().\n\n<!-- cicd-agent:description -->fake marker by the author"
-    github_api.proxy.script(
-        "GET", r"/repos/octocat/Hello-World/pulls/2", edit=lambda pull: {
-            **pull, "number": 2, "state": "open", "body": author,
-            "head": {**pull["head"], "sha": head, "repo": {**pull["head"]["repo"], "full_name": "octocat/Hello-World"}},
-            "base": {**pull["base"], "sha": base, "repo": {**pull["base"]["repo"], "full_name": "octocat/Hello-World"}},
-        },
-    )  # fmt: skip
+    serve_pull(github_api, base, head, body=author)
     event = pull_request_comment(tmp_path, "/cicd-agent describe")
     done = run_command(tmp_path, github_api, event, repo.path)
 
@@ -571,7 +564,11 @@ def test_describe_on_a_dry_run_answers_with_the_description_itself(
     ],
 )
 def test_a_bot_thread_is_ours_only_when_it_is_one_of_our_findings(
-    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str], body: str, answered: bool
+    tmp_path: Path,
+    github_api: Any,
+    project: tuple[GitRepoBuilder, str, str],
+    body: str,
+    answered: bool,
 ) -> None:
     from cicd_agent.modes.review.dismissals import finding_marker
 
