@@ -739,7 +739,7 @@ def test_pr_commands_run_a_members_review_and_refuse_an_outsider_in_one_line(
 
 
 @exercises(("pr-commands.yml", "respond"))
-def test_pr_commands_answer_a_members_question_with_the_model(
+def test_pr_commands_answer_a_question_and_describe_the_change(
     stage: Stage, tmp_path: Path
 ) -> None:
     from cicd_agent.modes.command.prompt import AskAnswer
@@ -760,6 +760,17 @@ def test_pr_commands_answer_a_members_question_with_the_model(
     assert "Bulk rates apply from 10 items." in answer
     assert "When do bulk rates apply?" in stage.model.chat_requests[0].text("user")
     played.assert_least_privilege_suffices()
+
+    described = stage.play(
+        "pr-commands.yml", event_name="issue_comment", payload=commented("/cicd-agent describe"),
+        workspace=workspace, sha=base, ref="refs/heads/main", secrets={"OPENAI_API_KEY": ""},
+    )  # fmt: skip
+    assert described.ran() == {"respond"}
+    assert described.step("respond").run.exit_code == 0, described.step("respond").run.log
+    (patch,) = stage.github.proxy.calls("PATCH", rf"{REPO_API}/pulls/{PR_NUMBER}")
+    assert "src/shop/pricing.py" in patch.json()["body"]
+    assert our_replies(stage)[-1].startswith(f"Described the change at commit `{head[:12]}`")
+    described.assert_least_privilege_suffices()
 
 
 @exercises(("pr-commands.yml", "explain-failure"))
