@@ -50,6 +50,8 @@ class _View(BaseModel):
 
 class User(_View):
     login: str
+    type: str | None = None
+    """``User``, ``Bot`` or ``Organization``."""
 
 
 class Repository(_View):
@@ -174,6 +176,39 @@ class Dispatch(_View):
     inputs: dict[str, Any] | None = None
 
 
+class Issue(_View):
+    """The issue an ``issue_comment`` is on; ``pull_request`` is set when that issue is a pull
+    request (it then holds only links: the pull request itself must be read from the API)."""
+
+    number: int
+    title: str = ""
+    pull_request: dict[str, Any] | None = None
+
+    @property
+    def is_pull_request(self) -> bool:
+        return self.pull_request is not None
+
+
+class Comment(_View):
+    """A comment in a pull request's conversation or on one of its lines (a review comment).
+
+    ``author_association`` is GitHub's word for the writer's standing in the repository
+    (OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, ...); ``in_reply_to_id`` is set on a reply in a
+    review thread and names the thread's first comment."""
+
+    id: int
+    body: str | None = None
+    user: User | None = None
+    author_association: str = "NONE"
+    html_url: str | None = None
+    in_reply_to_id: int | None = None
+    path: str | None = None
+    line: int | None = None
+    commit_id: Sha | None = None
+    diff_hunk: str | None = None
+    created_at: datetime | None = None
+
+
 class _Envelope(_View):
     """Fields every event we use carries."""
 
@@ -184,6 +219,15 @@ class _Envelope(_View):
 
 class _PullRequestPayload(_Envelope):
     pull_request: PullRequest
+
+
+class _IssueCommentPayload(_Envelope):
+    issue: Issue
+    comment: Comment
+
+
+class _ReviewCommentPayload(_PullRequestPayload):
+    comment: Comment
 
 
 class _PushPayload(_Envelope, Push):
@@ -209,12 +253,16 @@ _PAYLOADS: dict[str, type[_Envelope]] = {
     "workflow_run": _WorkflowRunPayload,
     "deployment": _DeploymentPayload,
     "workflow_dispatch": _DispatchPayload,
+    "issue_comment": _IssueCommentPayload,
+    "pull_request_review_comment": _ReviewCommentPayload,
 }
 
 # How to recognise a payload when GITHUB_EVENT_NAME is not set (outside a runner): keys the event
 # must have, and keys that mark a look-alike (deployment_status and workflow_job payloads also
 # carry a deployment; deployment payloads also carry a workflow_run). Checked in order.
 _SHAPES: tuple[tuple[str, frozenset[str], frozenset[str]], ...] = (
+    ("pull_request_review_comment", frozenset({"comment", "pull_request"}), frozenset()),
+    ("issue_comment", frozenset({"comment", "issue"}), frozenset()),
     ("pull_request", frozenset({"pull_request", "number"}), frozenset()),
     ("deployment", frozenset({"deployment"}), frozenset({"deployment_status", "workflow_job"})),
     ("workflow_run", frozenset({"workflow_run", "workflow"}), frozenset({"deployment"})),
@@ -242,6 +290,8 @@ class Event:
     workflow_run: WorkflowRun | None = None
     deployment: Deployment | None = None
     dispatch: Dispatch | None = None
+    issue: Issue | None = None
+    comment: Comment | None = None
 
 
 def infer_event_name(raw: dict[str, Any]) -> str | None:
@@ -289,6 +339,12 @@ def load_event(path: Path | None, event_name: str | None) -> Event:
         workflow_run=payload.workflow_run if isinstance(payload, _WorkflowRunPayload) else None,
         deployment=payload.deployment if isinstance(payload, _DeploymentPayload) else None,
         dispatch=payload if isinstance(payload, _DispatchPayload) else None,
+        issue=payload.issue if isinstance(payload, _IssueCommentPayload) else None,
+        comment=(
+            payload.comment
+            if isinstance(payload, _IssueCommentPayload | _ReviewCommentPayload)
+            else None
+        ),
     )
 
 

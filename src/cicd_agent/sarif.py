@@ -21,7 +21,8 @@ from cicd_agent.severity import Severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/cicd-agent/cicd-agent"
-FINGERPRINT_KEY = "cicdAgentFinding/v1"
+FINGERPRINT_KEY = "cicdAgentFinding/v2"
+"""v2: the flagged content, not the title (v1), so code scanning starts new alert ids once."""
 
 _LEVELS = {
     Severity.CRITICAL: "error",

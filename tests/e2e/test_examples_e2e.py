@@ -680,3 +680,154 @@ def test_reusable_review_hands_its_decision_to_the_caller(stage: Stage, tmp_path
 def test_every_cicd_agent_step_of_every_example_runs_end_to_end() -> None:
     steps = {(w.path.name, s.job_id) for w in all_examples() for s in w.agent_steps()}
     assert steps == EXERCISED
+
+
+# --- pr-commands.yml ----------------------------------------------------------------------------
+
+
+def commented(body: str, association: str = "MEMBER") -> dict[str, Any]:
+    """A real issue_comment payload on pull request #2 of the mock's repository."""
+    from tests.helpers.commands import comment_payload
+
+    return rehome(comment_payload(body, association=association))
+
+
+def play_comment(stage: Stage, payload: dict[str, Any], workspace: Path, base: str) -> Played:
+    return stage.play(
+        "pr-commands.yml", event_name="issue_comment", payload=payload, workspace=workspace,
+        sha=base, ref="refs/heads/main",
+    )  # fmt: skip
+
+
+def our_replies(stage: Stage) -> list[str]:
+    from tests.helpers.commands import replies
+
+    return replies(stage.github)
+
+
+@exercises(("pr-commands.yml", "review"), ("pr-commands.yml", "respond"))
+def test_pr_commands_run_a_members_review_and_refuse_an_outsider_in_one_line(
+    stage: Stage, tmp_path: Path
+) -> None:
+    from tests.helpers.commands import serve_pull
+
+    source = tmp_path / "shop"
+    base, head = make_repo(source)
+    workspace = checkout(source, tmp_path / "workspace", base)  # the default branch
+    serve_pull(stage.github, base, head)
+
+    chatter = play_comment(stage, commented("Thanks, looks good!"), workspace, base)
+    assert chatter.ran() == set() and stage.github.proxy.requests == []
+
+    played = play_comment(stage, commented("/cicd-agent review"), workspace, base)
+    assert played.ran() == {"review"}
+    run = played.step("review").run
+    assert run.exit_code == 0, run.log
+    assert (run.outputs["command_status"], run.outputs["head_sha"]) == ("ran", head)
+    (posted,) = stage.github.proxy.calls("POST", rf"{REPO_API}/pulls/{PR_NUMBER}/reviews")
+    assert posted.json()["commit_id"] == head
+    (answer,) = our_replies(stage)
+    assert f"Ran `review` at commit `{head[:12]}`" in answer
+    played.assert_least_privilege_suffices()
+
+    outsider = play_comment(stage, commented("/cicd-agent review", "NONE"), workspace, base)
+    assert outsider.ran() == {"respond"}
+    assert outsider.step("respond").run.outputs["command_status"] == "refused"
+    assert len(stage.github.proxy.calls("POST", rf"{REPO_API}/pulls/{PR_NUMBER}/reviews")) == 1
+    assert "write access" in our_replies(stage)[-1]
+    outsider.assert_least_privilege_suffices()
+
+
+@exercises(("pr-commands.yml", "respond"))
+def test_pr_commands_answer_a_question_and_describe_the_change(
+    stage: Stage, tmp_path: Path
+) -> None:
+    from cicd_agent.modes.command.prompt import AskAnswer
+    from tests.helpers.commands import serve_pull
+
+    source = tmp_path / "shop"
+    base, head = make_repo(source)
+    workspace = checkout(source, tmp_path / "workspace", base)
+    serve_pull(stage.github, base, head)
+    stage.model.answer(AskAnswer(answer="Bulk rates apply from 10 items.", grounded=True))
+
+    played = play_comment(stage, commented("/cicd-agent ask When do bulk rates apply?"),
+                          workspace, base)  # fmt: skip
+    assert played.ran() == {"respond"}
+    run = played.step("respond").run
+    assert run.exit_code == 0, run.log
+    (answer,) = our_replies(stage)
+    assert "Bulk rates apply from 10 items." in answer
+    assert "When do bulk rates apply?" in stage.model.chat_requests[0].text("user")
+    played.assert_least_privilege_suffices()
+
+    described = stage.play(
+        "pr-commands.yml", event_name="issue_comment", payload=commented("/cicd-agent describe"),
+        workspace=workspace, sha=base, ref="refs/heads/main", secrets={"OPENAI_API_KEY": ""},
+    )  # fmt: skip
+    assert described.ran() == {"respond"}
+    assert described.step("respond").run.exit_code == 0, described.step("respond").run.log
+    (patch,) = stage.github.proxy.calls("PATCH", rf"{REPO_API}/pulls/{PR_NUMBER}")
+    assert "src/shop/pricing.py" in patch.json()["body"]
+    assert our_replies(stage)[-1].startswith(f"Described the change at commit `{head[:12]}`")
+    described.assert_least_privilege_suffices()
+
+
+@exercises(("pr-commands.yml", "explain-failure"))
+def test_pr_commands_explain_the_heads_failed_run(stage: Stage, failed_ci: Any) -> None:
+    from tests.helpers.commands import serve_pull
+    from tests.helpers.failed_run import ROOT_CAUSE
+    from tests.helpers.failure_github import RUN_ID
+    from tests.helpers.failure_github import rehome as rehome_run
+
+    serve_pull(stage.github, failed_ci.base, failed_ci.head)
+
+    def failed_of_head(listing: dict[str, Any]) -> dict[str, Any]:
+        run = rehome_run(listing["workflow_runs"][0], RUN_ID, conclusion="failure",
+                         status="completed", head_sha=failed_ci.head, event="pull_request")  # fmt: skip
+        return {"total_count": 1, "workflow_runs": [run]}
+
+    stage.github.proxy.script("GET", rf"{REPO_API}/actions/runs", edit=failed_of_head)
+    failed_ci.run(RUN_ID, head=failed_ci.head)
+    failed_ci.comments(rf"{REPO_API}/commits/{failed_ci.head}/comments")
+    workspace = checkout(failed_ci.repo.path, stage.tmp_path / "workspace", failed_ci.base)
+    played = stage.play(
+        "pr-commands.yml", event_name="issue_comment",
+        payload=commented("/cicd-agent explain-failure"), workspace=workspace,
+        sha=failed_ci.base, ref="refs/heads/main", secrets={"OPENAI_API_KEY": ""},
+    )  # fmt: skip
+
+    assert played.ran() == {"explain-failure"}
+    run = played.step("explain-failure").run
+    assert run.exit_code == 0, run.log
+    assert run.outputs["root_cause"] == ROOT_CAUSE
+    answer = our_replies(stage)[-1]
+    assert f"Ran `analyse-failure` at commit `{failed_ci.head[:12]}`" in answer
+    # The run came from a push: its analysis goes on the commit, which needs contents: write
+    # the job does not grant (README); that write is refused, the reply still goes out.
+    commit_comment = f"POST {REPO_API}/commits/{failed_ci.head}/comments needs contents: write"
+    assert played.step("explain-failure").refused == [commit_comment]
+
+
+@exercises(("pr-commands.yml", "gen-tests"))
+def test_pr_commands_generate_tests_at_the_checked_out_head(
+    stage: Stage, tmp_path: Path
+) -> None:
+    from tests.helpers.commands import serve_pull
+
+    source = tmp_path / "shop"
+    base, head = make_repo(source)
+    workspace = checkout(source, tmp_path / "workspace", head)  # refs/pull/2/head
+    serve_pull(stage.github, base, head)
+    stage.model.answer_with(generated_test, times=len(PRICING_TESTS))
+
+    played = play_comment(stage, commented("/cicd-agent gen-tests"), workspace, base)
+    assert played.ran() == {"gen-tests"}
+    run = played.step("gen-tests").run
+    assert run.exit_code == 0, run.log
+    assert run.outputs["tests_accepted"] == "3", run.summary
+    upload = "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02"
+    assert upload in played.jobs["gen-tests"].steps_run
+    answer = our_replies(stage)[-1]
+    assert f"Ran `gen-tests` at commit `{head[:12]}`" in answer
+    played.assert_least_privilege_suffices()

@@ -138,8 +138,9 @@ def test_the_linters_accept_a_minimal_clean_action(tmp_path: Path) -> None:
 
 
 def test_the_sandbox_is_prepared_exactly_when_a_mode_will_run_untrusted_code() -> None:
-    """action.yml installs bubblewrap for gen-tests and for analyse-failure with a fix asked
-    for, read by GitHub's own expression engine (the other modes never pay for apt)."""
+    """action.yml installs bubblewrap for gen-tests, for analyse-failure with a fix asked for and
+    for comment commands that may run gen-tests, read by GitHub's own expression engine (the
+    other modes never pay for apt)."""
     import yaml
 
     from tests.harness.workflows import conditions
@@ -147,14 +148,18 @@ def test_the_sandbox_is_prepared_exactly_when_a_mode_will_run_untrusted_code() -
     steps = yaml.safe_load(ACTION.read_text())["runs"]["steps"]
     (step,) = [s for s in steps if s.get("name") == "Sandbox (bubblewrap)"]
     cases = [
-        ("gen-tests", "", True),
-        ("analyse-failure", "", False),
-        ("analyse-failure", "off", False),
-        ("analyse-failure", "suggest", True),
-        ("analyse-failure", "pr", True),
-        ("review", "pr", False),
+        ("gen-tests", "", "", True),
+        ("analyse-failure", "", "", False),
+        ("analyse-failure", "off", "", False),
+        ("analyse-failure", "suggest", "", True),
+        ("analyse-failure", "pr", "", True),
+        ("review", "pr", "", False),
+        ("command", "", "", True),
+        ("command", "", "review,ask", False),
+        ("command", "", "review,gen-tests", True),
     ]
     contexts = [
-        ({"runner": {"os": "Linux"}, "inputs": {"mode": m, "fix": f}}, {}) for m, f, _ in cases
+        ({"runner": {"os": "Linux"}, "inputs": {"mode": m, "fix": f, "commands": c}}, {})
+        for m, f, c, _ in cases
     ]
-    assert conditions(step["if"], contexts) == [expected for _, _, expected in cases]
+    assert conditions(step["if"], contexts) == [expected for *_, expected in cases]

@@ -28,8 +28,11 @@ _HOP_HEADERS = frozenset(
 )
 _UNSET: Any = object()
 # GitHub's vendor media types (application/vnd.github.v3+json, …) are JSON, and GitHub serves
-# them as such; the description only lists application/json, so Prism would answer 406.
-_GITHUB_JSON = re.compile(r"application/vnd\.github(?:\.[\w-]+)*\+json")
+# them as such; the description only lists application/json, so Prism would answer 406. So are
+# the old preview types PyGithub still sends (reactions: ``…squirrel-girl-preview``).
+_GITHUB_JSON = re.compile(
+    r"application/vnd\.github(?:\.[\w-]+)*\+json|application/vnd\.github\.[\w-]+-preview\b"
+)
 
 
 @dataclass

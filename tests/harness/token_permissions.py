@@ -24,6 +24,11 @@ _REPO = r"/repos/[^/]+/[^/]+"
 _TABLE: tuple[tuple[str, str, tuple[Grant, ...]], ...] = (
     ("GET", r"", (("metadata", "read"),)),
     ("GET", r"/pulls(/\d+(/(files|commits|reviews|comments))?)?", (("pull-requests", "read"),)),
+    ("GET", r"/pulls/comments/\d+(/reactions)?", (("pull-requests", "read"),)),
+    ("PATCH", r"/pulls/\d+", (("pull-requests", "write"),)),
+    ("POST", r"/pulls/\d+/comments/\d+/replies|/pulls/comments/\d+/reactions",
+     (("pull-requests", "write"),)),
+    ("POST", r"/issues/comments/\d+/reactions", (("pull-requests", "write"), ("issues", "write"))),
     ("POST PUT PATCH", r"/pulls/\d+/(reviews|comments)(/\d+(/events|/dismissals)?)?",
      (("pull-requests", "write"),)),
     ("GET", r"/commits/[0-9a-f]+/pulls", (("pull-requests", "read"),)),
@@ -136,7 +141,24 @@ def step_needs(mode: str, inputs: Mapping[str, str]) -> dict[str, str]:
         return {**needs, "contents": "write"} if inputs.get("fix") == "pr" else needs
     if mode == "deploy-gate":
         return {} if inputs.get("phase") == "canary" else {"pull-requests": "read", "actions": "read"}
+    if mode == "command":
+        return _command_needs(inputs)
     raise AssertionError(f"unknown mode {mode!r}")
+
+
+def _command_needs(inputs: Mapping[str, str]) -> dict[str, str]:
+    """Every command reacts, reads the pull request and replies (``pull-requests: write``);
+    review also publishes its check run, explain-failure reads the run's jobs and logs."""
+    listed = {c.strip() for c in str(inputs.get("commands", "")).split(",") if c.strip()}
+    chosen = listed or {"review", "describe", "ask", "gen-tests", "explain-failure"}
+    needs: list[dict[str, str]] = [{"pull-requests": "write"}]
+    if "review" in chosen:
+        needs.append({"checks": "write"})
+    if "explain-failure" in chosen:
+        needs.append({"actions": "read"})
+    if "gen-tests" in chosen and str(inputs.get("push", "")).lower() == "true":
+        needs.append({"contents": "write"})
+    return union(*needs)
 
 
 ACTION_NEEDS: dict[str, dict[str, str]] = {

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cicd_agent.modes.review.decide import ModelFinding, ReviewAnswer
 from tests.git_builder import GitRepoBuilder
 from tests.harness import payloads
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.cli import run_cli
+
+if TYPE_CHECKING:
+    from cicd_agent.context import RunContext
 
 REPO = "/repos/octocat/Hello-World"
 
@@ -43,6 +47,7 @@ def run_review(
     event: Path,
     *extra: str,
     event_name: str = "pull_request",
+    provider: str = "openai",
 ) -> tuple[int, dict[str, str], str, str]:
     environ = github_api.env() | {
         "GITHUB_EVENT_PATH": str(event),
@@ -53,6 +58,8 @@ def run_review(
     }
     argv = ["review", "--provider", "openai", "--base-url", model_server.base_url,
             "--model", "gpt-4o-mini", *extra]  # fmt: skip
+    if provider == "none":
+        argv = ["review", "--provider", "none", *extra]
     done = run_cli(argv, tmp_path, environ)
     return done.code, done.outputs, done.summary, done.stdout
 
@@ -78,3 +85,35 @@ def model_finding(
 def answer(*findings: ModelFinding, verdict: str = "comment") -> ReviewAnswer:
     summary = "Adds compute() and a settings module."
     return ReviewAnswer(summary=summary, verdict=verdict, findings=list(findings))  # type: ignore[arg-type]
+
+
+def review_context(
+    tmp_path: Path, github_api: Any, repo: GitRepoBuilder, event: Path, *argv: str
+) -> RunContext:
+    """A review run's context as the CLI builds it (for entry points other modes call, such
+    as the ``/cicd-agent describe`` command's)."""
+    from cicd_agent.cli import _repo_settings, _subparser, build_parser
+    from cicd_agent.context import RunContext
+    from cicd_agent.options import CommonOptions, fill_from_inputs
+    from cicd_agent.runner import RunnerIO
+
+    environ = github_api.env() | {
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_WORKSPACE": str(repo.path),
+        "RUNNER_TEMP": str(tmp_path),
+        "OPENAI_API_KEY": TEST_API_KEY,
+    }
+    parser, _ = build_parser("review")
+    args = parser.parse_args(["review", *argv])
+    fill_from_inputs(_subparser(parser, "review"), args, environ)
+    _, settings = _repo_settings(args, environ, "review")
+    runner = RunnerIO(environ, commands=io.StringIO(), human=io.StringIO())
+    return RunContext(
+        mode_name="review",
+        options=CommonOptions.from_args(args, environ),
+        args=args,
+        environ=environ,
+        runner=runner,
+        repo_config=settings,
+    )

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from hashlib import sha256
 from itertools import accumulate
 from pathlib import PurePosixPath
@@ -84,10 +84,72 @@ class Finding(BaseModel):
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
     source: FindingSource = "deterministic"
 
+    anchor: str = ""
+    """What the finding is about, independent of where it sits: a digest of its flagged
+    line(s) and which occurrence of that content it is (:func:`fingerprint_findings`)."""
+
     @property
     def fingerprint(self) -> str:
-        """Stable across runs and line shifts (rule, file and title), for SARIF and dedupe."""
-        return sha256(f"{self.rule}\0{self.path}\0{self.title}".encode()).hexdigest()[:32]
+        """Stable across runs, line shifts and unrelated edits: the rule, the file, and the
+        anchor (the flagged content), never the line number. Without an anchor, the title."""
+        what = self.anchor or self.title
+        return sha256(f"{self.rule}\0{self.path}\0{what}".encode()).hexdigest()[:32]
+
+
+LineText = Callable[[str, int], "str | None"]
+"""``(path, line) -> text`` of a line at the reviewed head, or None when unknown."""
+
+
+def fingerprint_findings(
+    findings: Iterable[Finding], line_text: LineText, redact: Callable[[str], str]
+) -> list[Finding]:
+    """Each finding with its anchor: the normalised text of its flagged line(s) (whitespace
+    collapsed, so re-indenting keeps it; redacted, so no secret is hashed), and the index of
+    that occurrence among findings of the same rule, file and text (two identical lines flagged
+    twice stay two findings). A secret finding is anchored on its title, which names the kind
+    and never the value. Without the line's text, the title stands in."""
+    items = list(findings)
+    order = sorted(range(len(items)), key=lambda i: (items[i].path, items[i].line or 0))
+    seen: dict[tuple[str, str, str], int] = {}
+    anchored: dict[int, Finding] = {}
+    for index in order:
+        finding = items[index]
+        content = _flagged_text(finding, line_text, redact)
+        key = (finding.rule, finding.path, content)
+        occurrence = seen.get(key, 0)
+        seen[key] = occurrence + 1
+        digest = sha256(content.encode()).hexdigest()[:16]
+        anchored[index] = finding.model_copy(update={"anchor": f"{digest}#{occurrence}"})
+    return [anchored[i] for i in range(len(items))]
+
+
+def line_source(diff: Diff, texts: Mapping[str, str]) -> LineText:
+    """Line texts at head: from whole files when read (``texts``), else from the diff's hunks
+    (added and context lines; deterministic findings are always on added lines)."""
+    split = {path: text.splitlines() for path, text in texts.items()}
+
+    def text_of(path: str, line: int) -> str | None:
+        lines = split.get(path)
+        if lines is not None:
+            return lines[line - 1] if 0 < line <= len(lines) else None
+        changed = diff.file(path)
+        hunk = changed.hunk_at(line) if changed is not None else None
+        if hunk is None:
+            return None
+        return next((item.text for item in hunk.lines if item.new == line), None)
+
+    return text_of
+
+
+def _flagged_text(finding: Finding, line_text: LineText, redact: Callable[[str], str]) -> str:
+    if finding.rule == "secret" or finding.line is None:
+        return f"title:{finding.title}"
+    first = finding.start_line or finding.line
+    texts = [line_text(finding.path, n) for n in range(first, finding.line + 1)]
+    if any(text is None for text in texts):
+        return f"title:{finding.title}"
+    joined = " ".join(" ".join(text.split()) for text in texts if text is not None).strip()
+    return f"text:{redact(joined)}" if joined else f"title:{finding.title}"
 
 
 def deterministic_findings(diff: Diff, workflow_texts: Mapping[str, str]) -> list[Finding]:

@@ -52,6 +52,12 @@ def _deploy_gate() -> Mode:
     return MODE
 
 
+def _command() -> Mode:
+    from cicd_agent.modes.command.mode import MODE
+
+    return MODE
+
+
 MODES: dict[str, ModeEntry] = {
     "review": ModeEntry(
         _review,
@@ -68,6 +74,10 @@ MODES: dict[str, ModeEntry] = {
     "deploy-gate": ModeEntry(
         _deploy_gate,
         "score change risk, choose a rollout strategy, proceed or hold",
+    ),
+    "command": ModeEntry(
+        _command,
+        "answer /cicd-agent commands in pull request comments (review, ask, ...)",
     ),
 }
 

@@ -472,7 +472,8 @@ def test_untrusted_claims_are_placed_redacted_and_cut_but_never_approve(
         ("src/settings.py", 1),
         ("src/debug.py", 2),
     }
-    assert len(inline[("src/app.py", 30)]) < 4200 and inline[("src/app.py", 30)].endswith("…")
+    text, _, marker = inline[("src/app.py", 30)].rpartition("\n\n")
+    assert len(text) < 4200 and text.endswith("…") and marker.startswith("<!-- cicd-agent-finding")
     assert "Far outside the diff" in sent["body"] and "/src/app.py#L55" in sent["body"]
     assert "Invented file" not in json.dumps(sent)
     everything = json.dumps([r.json() for r in writes(github_api)])

@@ -6,13 +6,17 @@ import random
 import string
 
 from cicd_agent.analysis.diff import Diff, FileDiff, parse_diff
-from cicd_agent.analysis.findings import HUGE_BINARY_BYTES, deterministic_findings
+from cicd_agent.analysis.findings import (
+    HUGE_BINARY_BYTES,
+    Finding,
+    deterministic_findings,
+    fingerprint_findings,
+    line_source,
+)
 from cicd_agent.severity import Severity
 from tests.helpers.diffs import added_file
 
 GITHUB_TOKEN = "ghp_" + "A1b2C3d4E5" * 4
-
-
 
 
 def findings_of(
@@ -129,7 +133,6 @@ def test_large_binary_added_is_a_file_level_finding() -> None:
     assert "50.0 MiB" in found[0].title
 
 
-
 # ------------------------------------------------------------ ordinary code is not a secret
 ORDINARY = [
     ("src/requests/_types.py", "AuthType: TypeAlias = ("),
@@ -190,3 +193,39 @@ def test_camel_case_type_names_are_not_secrets_but_random_letters_are() -> None:
     random_letters = 'api_key = "kQvXzLmRtWnBpYcDfGhJsTuV"'
     [finding] = deterministic_findings(parse_diff(added_file("src/x.py", random_letters)), {})
     assert finding.severity is Severity.HIGH
+
+
+# ---------------------------------------------------------------------------- fingerprints
+
+
+def _anchored(diff_text: str) -> list[Finding]:
+    diff = parse_diff(diff_text)
+    found = deterministic_findings(diff, {})
+    return fingerprint_findings(found, line_source(diff, {}), lambda text: text)
+
+
+def test_a_fingerprint_follows_the_flagged_code_not_its_line_number() -> None:
+    code = "def run():\n    breakpoint()\n    return 1"
+    [before] = _anchored(added_file("src/job.py", code))
+    [shifted] = _anchored(added_file("src/job.py", "import os\n\n\n" + code))
+    [reindented] = _anchored(
+        added_file("src/job.py", code.replace("    breakpoint()", "\tbreakpoint()  "))
+    )
+    assert shifted.line == before.line + 3
+    assert shifted.fingerprint == before.fingerprint == reindented.fingerprint
+    [other] = _anchored(
+        added_file("src/job.py", code.replace("breakpoint()", "import pdb; pdb.set_trace()"))
+    )
+    assert other.fingerprint != before.fingerprint
+
+
+def test_two_identical_flagged_lines_are_two_findings() -> None:
+    found = _anchored(added_file("src/job.py", "breakpoint()\nx = 1\nbreakpoint()"))
+    assert len({f.fingerprint for f in found}) == 2
+
+
+def test_a_secrets_fingerprint_never_hashes_the_secret() -> None:
+    [one] = _anchored(added_file("app/config.py", f'TOKEN = "{GITHUB_TOKEN}"'))
+    [two] = _anchored(added_file("app/config.py", f'TOKEN = "{GITHUB_TOKEN[:-1]}X"'))
+    assert one.fingerprint == two.fingerprint
+    assert GITHUB_TOKEN not in one.anchor

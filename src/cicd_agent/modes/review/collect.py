@@ -14,15 +14,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cicd_agent.errors import GitHubError, ModelError, UsageError
+from cicd_agent.modes.review.ledger import Ledger
+from cicd_agent.modes.review.ledger import parse as parse_ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.publish import PublishPlan
-from cicd_agent.modes.review.result import SUMMARY_KEY, FileNote, read_ledger
+from cicd_agent.modes.review.result import SUMMARY_KEY, FileNote
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.changes import ChangedFile
     from cicd_agent.analysis.diff import Diff, FileDiff, LocalRepo
     from cicd_agent.analysis.findings import Finding
     from cicd_agent.analysis.packing import Packing
+    from cicd_agent.analysis.pr_body import ModelText
     from cicd_agent.context import RunContext
     from cicd_agent.events import PullRequest
     from cicd_agent.github.client import GitHubClient
@@ -71,6 +74,8 @@ class ReviewFloor:
 
     facts: ReviewFacts
     findings: list[Finding]
+    description: ModelText | None = None
+    """The model's what and why for ``describe`` (asked in the ask step)."""
 
 
 @dataclass
@@ -83,6 +88,8 @@ class ReviewOpinion:
     # Lines of each shown file at head, read when the answers come in, so ``decide`` can drop
     # findings on invented lines without reading git itself.
     line_counts: dict[str, int] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    """The shown files at head (the flagged lines anchor the findings' fingerprints)."""
 
     @property
     def shown(self) -> set[str]:
@@ -174,29 +181,40 @@ def _open_repo(ctx: RunContext, *, required: bool) -> LocalRepo | None:
 
 
 def _plan(ctx: RunContext, pull: PullRequest | None, head: str) -> PublishPlan:
-    ledger = _ledger(ctx, pull)
+    previous = _ledger(ctx, pull)
     return PublishPlan(
         number=pull.number if pull else None,
         head=head,
         is_fork=pull.is_fork if pull else False,
-        ledger=ledger,
-        already_reviewed=head in ledger,
+        ledger=list(previous.heads),
+        already_reviewed=head in previous.heads,
+        previous=previous,
+        dismissed=_dismissed(ctx, pull, previous),
     )
 
 
-def _ledger(ctx: RunContext, pull: PullRequest | None) -> list[str]:
-    """Head commits reviewed before, from our summary comment (none for forks or offline)."""
+def _dismissed(ctx: RunContext, pull: PullRequest | None, previous: Ledger) -> frozenset[str]:
+    """Findings a writer dismissed on an earlier run's comments (only after an earlier run)."""
+    if pull is None or pull.is_fork or not previous.heads:
+        return frozenset()
+    from cicd_agent.modes.review.dismissals import dismissed_findings
+
+    return dismissed_findings(ctx, pull.number)
+
+
+def _ledger(ctx: RunContext, pull: PullRequest | None) -> Ledger:
+    """What earlier runs left in our summary comment (nothing for forks or offline)."""
     if pull is None or pull.is_fork or ctx.github is None:
-        return []
+        return Ledger()
     from cicd_agent.github.comments import find_issue_comment
 
     try:
-        return read_ledger(find_issue_comment(ctx.github, pull.number, SUMMARY_KEY))
+        return parse_ledger(find_issue_comment(ctx.github, pull.number, SUMMARY_KEY))
     except GitHubError as exc:
         ctx.note(
             f"Could not read the earlier summary comment ({exc.message}); reviewed everything."
         )
-        return []
+        return Ledger()
 
 
 def _local_facts(
@@ -209,7 +227,7 @@ def _local_facts(
     diff = repo.diff(base, head_sha)
     plan = _plan(ctx, pull, head_sha)
     start = _incremental_start(ctx, repo, plan, pull)
-    level, reasons = _local_risk(ctx, repo, merge_base, head_sha, diff)
+    level, reasons = local_risk(ctx, repo, merge_base, head_sha, diff)
     return ReviewFacts(
         diff=diff,
         review_diff=repo.diff(start, head_sha, three_dot=False) if start else diff,
@@ -243,7 +261,7 @@ def _incremental_start(
     return repo.resolve(last)
 
 
-def _local_risk(
+def local_risk(
     ctx: RunContext, repo: LocalRepo, merge_base: str, head: str, diff: Diff
 ) -> tuple[str, list[str]]:
     """deploy-gate's assessment of the same commits (history included)."""

@@ -14,13 +14,15 @@ shown (an answer naming files that do not exist adds nothing), its text is redac
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.analysis.findings import Finding
 from cicd_agent.markdown import neutralise
+from cicd_agent.modes.review.ledger import Known
 from cicd_agent.severity import Severity, parse_severity
 
 Decision = Literal["approve", "comment", "request_changes"]
@@ -135,3 +137,52 @@ def decide(
     if model_approves and complete and clean:
         return "approve"
     return "comment"
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """Reported findings against what the last run reported (by fingerprint)."""
+
+    postable: list[Finding]
+    """Reported findings to post: not posted before and not dismissed."""
+    new: int
+    still_open: int
+    resolved: int
+    dismissed: int
+    carried: dict[str, str]
+    """Earlier model findings this run could not judge (fingerprint → source ``m``): the model
+    did not look at the whole pull request, so their absence proves nothing; kept as open."""
+
+
+def track(
+    reported: Sequence[Finding],
+    previous: Mapping[str, Known],
+    dismissed: Collection[str],
+    *,
+    model_saw_everything: bool,
+) -> Tracking:
+    """Which findings are new, still open, resolved or dismissed; and which to post.
+
+    A finding already posted is not posted again, nor is one whose comment a writer dismissed.
+    A finding the last run reported and this one does not is resolved, except a model finding
+    when the model did not see the whole pull request this time (an incremental review, a
+    failed call, no model): that one is carried, neither resolved nor re-posted.
+    """
+    current = {f.fingerprint for f in reported}
+    carried = {
+        fp: "m"
+        for fp, known in previous.items()
+        if fp not in current and known.source == "m" and not model_saw_everything
+    }
+    resolved = sum(1 for fp in previous if fp not in current and fp not in carried)
+    posted = {fp for fp, known in previous.items() if known.posted}
+    return Tracking(
+        postable=[
+            f for f in reported if f.fingerprint not in posted and f.fingerprint not in dismissed
+        ],
+        new=sum(1 for f in reported if f.fingerprint not in previous),
+        still_open=sum(1 for f in reported if f.fingerprint in previous),
+        resolved=resolved,
+        dismissed=sum(1 for f in reported if f.fingerprint in dismissed),
+        carried=carried,
+    )

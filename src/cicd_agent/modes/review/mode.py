@@ -21,6 +21,7 @@ from urllib.parse import quote
 from cicd_agent.modes.review.options import (
     DEFAULT_MAX_FINDINGS,
     DEFAULT_MAX_MODEL_CALLS,
+    DESCRIBE_PLACES,
     ReviewOptions,
 )
 from cicd_agent.options import at_least
@@ -29,6 +30,7 @@ from cicd_agent.severity import SEVERITY_NAMES, Severity, parse_severity, severi
 if TYPE_CHECKING:
     from cicd_agent.analysis.findings import Finding
     from cicd_agent.analysis.placement import LinkMaker
+    from cicd_agent.analysis.pr_body import ModelText
     from cicd_agent.context import RunContext
     from cicd_agent.errors import ExitCode
     from cicd_agent.modes.review.collect import ReviewFacts, ReviewFloor, ReviewOpinion
@@ -72,6 +74,19 @@ class Review:
             action="store_true",
             default=None,
             help="post REQUEST_CHANGES when fail-on is met (default: COMMENT)",
+        )
+        group.add_argument(
+            "--describe",
+            action="store_true",
+            default=None,
+            help="write a description of the change (what and why, per file group, risk) into "
+            "a marked section of the pull request's body",
+        )
+        group.add_argument(
+            "--describe-in",
+            choices=DESCRIBE_PLACES,
+            help="where the description goes: body (default; the summary comment when the "
+            "body cannot be edited) or comment (always the summary comment)",
         )
         group.add_argument(
             "--sarif-file",
@@ -124,18 +139,22 @@ class Review:
         if isinstance(facts, HandoffFacts):
             ctx.note("publish-from posts the review run's result; the model was not asked.")
             return None
+        if ctx.mode_options(ReviewOptions).describe:
+            verdict.description = _ask_description(ctx, facts)
         opinion = ask_model(ctx, facts, verdict.findings, _max_calls(ctx))
         if opinion is not None and opinion.answers and facts.repo is not None:
             texts = facts.repo.read_texts(facts.plan.head, sorted(opinion.shown))
             opinion.line_counts = {path: len(text.splitlines()) for path, text in texts.items()}
+            opinion.texts = texts
         return opinion
 
     def decide(
         self, ctx: RunContext, verdict: ReviewFloor, opinion: ReviewOpinion | None
     ) -> ReviewResult:
-        from cicd_agent.analysis.findings import sort_findings
+        from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort_findings
         from cicd_agent.analysis.placement import place
-        from cicd_agent.modes.review.decide import decide, merged_summary, model_findings
+        from cicd_agent.modes.review.decide import decide, merged_summary, model_findings, track
+        from cicd_agent.modes.review.dismissals import finding_marker
         from cicd_agent.modes.review.publish_from import HandoffFacts
         from cicd_agent.modes.review.result import FileNote, InlineNote
         from cicd_agent.modes.review.result import PlannedReviewResult as _Result
@@ -158,7 +177,8 @@ class Review:
                 ctx.note(
                     f"{dropped} model finding(s) named files or lines not in the diff and were dropped."
                 )
-        findings = sort_findings(found)
+        line_text = line_source(facts.diff, opinion.texts if opinion else {})
+        findings = sort_findings(fingerprint_findings(found, line_text, ctx.redactor.redact))
         decision = decide(
             findings,
             verdicts=[a.verdict for a in answers],
@@ -167,7 +187,15 @@ class Review:
             request_changes=ctx.mode_options(ReviewOptions).request_changes,
         )
         reported = [f for f in findings if f.severity >= report_on]
-        postable = [f for f in reported if _new_in(f, facts)]
+        tracking = track(
+            reported,
+            facts.plan.previous.findings,
+            facts.plan.dismissed,
+            model_saw_everything=opinion is not None
+            and opinion.complete
+            and facts.incremental_from is None,
+        )
+        postable = [f for f in tracking.postable if _new_in(f, facts)]
         limit = _max_findings(ctx)
         placement = place(postable[:limit], facts.diff, _link_maker(ctx, facts.plan.head))
         if answers:
@@ -191,7 +219,7 @@ class Review:
                     path=c.path,
                     line=c.line,
                     start_line=c.start_line,
-                    body=c.body,
+                    body=f"{c.body}\n\n{finding_marker(c.finding.fingerprint)}",
                     moved_from=c.moved_from,
                 )
                 for c in placement.inline
@@ -212,7 +240,21 @@ class Review:
             incremental_from=facts.incremental_from,
             pull_request=facts.plan.number,
             sarif_file=str(_sarif_path(ctx)),
+            findings_new=tracking.new,
+            findings_open=tracking.still_open,
+            findings_resolved=tracking.resolved,
+            findings_dismissed=tracking.dismissed,
+            fingerprints={
+                **tracking.carried,
+                **{f.fingerprint: "m" if f.source == "model" else "d" for f in reported},
+            },
+            posted_fingerprints=[c.finding.fingerprint for c in placement.inline]
+            + [item.finding.fingerprint for item in placement.body],
         )
+        chosen = ctx.mode_options(ReviewOptions)
+        if chosen.describe and not isinstance(facts, HandoffFacts):
+            result.description = _description(facts, verdict)
+            result.description_in = chosen.describe_in
         result.headline = result.make_headline()
         if placement.moved:
             ctx.note(
@@ -259,6 +301,34 @@ def _hand_off(ctx: RunContext, result: ReviewResult, path: Path) -> None:
     ctx.note(
         f"The result was written to {path}{left_out} for the publishing workflow "
         "(publish-from), which posts it with a write token."
+    )
+
+
+def _ask_description(ctx: RunContext, facts: ReviewFacts) -> ModelText | None:
+    from cicd_agent.analysis.description import describe_diff
+    from cicd_agent.modes.review.describe import ask_description
+
+    return ask_description(
+        ctx,
+        describe_diff(facts.diff, facts.left_out),
+        facts.diff,
+        title=facts.title,
+        body=facts.body,
+        commits=facts.commits,
+        left_out=facts.left_out,
+    )
+
+
+def _description(facts: ReviewFacts, verdict: ReviewFloor) -> str:
+    """The change description: the diff's facts, the review's risk, the model's what and why."""
+    from cicd_agent.analysis.description import describe_diff
+    from cicd_agent.modes.review.describe import description_markdown
+
+    return description_markdown(
+        describe_diff(facts.diff, facts.left_out),
+        risk_level=facts.risk_level,
+        risk_reasons=facts.risk_reasons,
+        model=verdict.description,
     )
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from cicd_agent.severity import Severity
 
 DEFAULT_REPORT_ON = Severity.MEDIUM
 DEFAULT_MAX_FINDINGS = 25
 DEFAULT_MAX_MODEL_CALLS = 3
+DESCRIBE_PLACES = ("body", "comment")
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class ReviewOptions:
     max_findings: int
     max_model_calls: int
     request_changes: bool
+    describe: bool
+    describe_in: Literal["body", "comment"]
     sarif_file: Path | None
     result_file: Path | None
     publish_from: Path | None
@@ -44,6 +48,8 @@ class ReviewOptions:
                 DEFAULT_MAX_MODEL_CALLS if args.max_model_calls is None else args.max_model_calls
             ),
             request_changes=bool(args.request_changes),
+            describe=bool(args.describe),
+            describe_in="comment" if args.describe_in == "comment" else "body",
             sarif_file=_path(args.sarif_file),
             result_file=_path(args.result_file),
             publish_from=_path(args.publish_from),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.errors import GitHubError
 from cicd_agent.github.models import Annotation, ReviewComment, ReviewEvent, WriteOutcome
 from cicd_agent.github.models import AnnotationLevel as CheckLevel
+from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.result import SUMMARY_KEY, InlineNote, ReviewResult
 from cicd_agent.severity import Severity
 
@@ -60,12 +61,18 @@ class PublishPlan:
     already_reviewed: bool = False
     handed_off: bool = False
     """The result went to a file for the fork-safe publishing workflow, which posts it."""
+    previous: Ledger = field(default_factory=Ledger)
+    """What earlier runs recorded in the summary comment (findings, the description's digest)."""
+    dismissed: frozenset[str] = frozenset()
+    """Fingerprints whose inline comment a writer dismissed with a reaction."""
 
 
 def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
     """Show the dry-run Markdown, or post the review, check run and summary comment."""
     if ctx.options.dry_run and not ctx.options.json:
         ctx.runner.show_untrusted(result.dry_run_markdown())
+    if plan.number is None or plan.is_fork or ctx.options.dry_run or ctx.github is None:
+        result.description_in = ""  # not written anywhere a reader on GitHub would see
     if plan.number is None:
         return
     if plan.is_fork:
@@ -79,6 +86,7 @@ def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
         return
     ledger = list(plan.ledger)
     if plan.already_reviewed:
+        result.posted_fingerprints = []
         ctx.note(
             f"Commit {plan.head[:12]} was already reviewed; no second review was posted, the "
             "check run and the summary comment were updated."
@@ -89,6 +97,8 @@ def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
         if outcome.done:
             result.review_url = outcome.url
             ledger.append(plan.head)
+        else:
+            result.posted_fingerprints = []
     # A failed check run must not keep the ledger from being written: a re-run would post
     # the review a second time. The failure is raised once the summary comment is out.
     check_run_failure: GitHubError | None = None
@@ -98,13 +108,51 @@ def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
         check_run_failure = exc
     from cicd_agent.github.comments import upsert_issue_comment
 
+    described = _describe(ctx, client, result, plan)
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
-
-    summary = upsert_issue_comment(client, plan.number, SUMMARY_KEY, result.summary_comment(ledger))
+    memory = Ledger(tuple(ledger), _known(result, plan), described)
+    summary = upsert_issue_comment(client, plan.number, SUMMARY_KEY, result.summary_comment(memory))
     _report(ctx, summary)
     result.summary_url = summary.url
     if check_run_failure is not None:
         raise check_run_failure
+
+
+def _describe(
+    ctx: RunContext, client: GitHubClient, result: ReviewResult, plan: PublishPlan
+) -> str:
+    """Write the description into the body when asked to and allowed; else it goes into the
+    summary comment. Returns the digest to record (the earlier one when the body was not
+    touched, so the section placed before is still recognised next time)."""
+    from cicd_agent.modes.review.describe import write_to_body
+
+    if not result.description or result.description_in != "body":
+        return plan.previous.described
+    assert plan.number is not None
+    try:
+        outcome = write_to_body(client, plan.number, result.description, [plan.previous.described])
+    except GitHubError as exc:
+        outcome_reason = exc.message
+    else:
+        if outcome.written_to == "body":
+            return outcome.digest
+        outcome_reason = outcome.reason
+    result.description_in = "comment"
+    ctx.note(
+        f"The description could not be written into the pull request's body ({outcome_reason}); "
+        "it is in this comment instead."
+    )
+    return plan.previous.described
+
+
+def _known(result: ReviewResult, plan: PublishPlan) -> dict[str, Known]:
+    """The findings to remember: each reported one, and whether it has been posted."""
+    posted = {fp for fp, known in plan.previous.findings.items() if known.posted}
+    posted |= set(result.posted_fingerprints)
+    return {
+        fp: Known(source="m" if source == "m" else "d", posted=fp in posted)
+        for fp, source in result.fingerprints.items()
+    }
 
 
 def _report(ctx: RunContext, outcome: WriteOutcome) -> None:

@@ -43,9 +43,11 @@ from cicd_agent.modes.review.handoff import (
     read_result_file,
     refused,
 )
+from cicd_agent.modes.review.ledger import Ledger
+from cicd_agent.modes.review.ledger import parse as parse_ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.publish import PublishPlan
-from cicd_agent.modes.review.result import SUMMARY_KEY, read_ledger
+from cicd_agent.modes.review.result import SUMMARY_KEY
 from cicd_agent.severity import parse_severity
 
 if TYPE_CHECKING:
@@ -106,10 +108,11 @@ def collect_handoff(ctx: RunContext, path: Path) -> HandoffFacts:
     pull = find_pull_request(client, run, ctx.repository, handed.pull_request, path)
     diff = api_diff(client, pull.number, base=pull.base_sha, head=run.head_sha)
     try:
-        ledger = read_ledger(find_issue_comment(client, pull.number, SUMMARY_KEY))
+        previous = parse_ledger(find_issue_comment(client, pull.number, SUMMARY_KEY))
     except GitHubError as exc:
         ctx.note(f"Could not read the earlier summary comment ({exc.message}).")
-        ledger = []
+        previous = Ledger()
+    ledger = list(previous.heads)
     claims, dropped = vet_claims(handed, diff.by_path, ctx.redactor.redact)
     level, reasons = files_risk(diff)
     ctx.note(
@@ -132,6 +135,7 @@ def collect_handoff(ctx: RunContext, path: Path) -> HandoffFacts:
             head=run.head_sha,
             ledger=ledger,
             already_reviewed=run.head_sha in ledger,
+            previous=previous,
         ),
         repo=None,
         title=pull.title,

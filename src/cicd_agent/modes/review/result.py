@@ -8,14 +8,16 @@ that lets the next ``synchronize`` review only what is new.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from cicd_agent.analysis.findings import Finding
+from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.modes.review.decide import Decision, blocking
+from cicd_agent.modes.review.ledger import Ledger
+from cicd_agent.modes.review.ledger import parse as parse_ledger
 from cicd_agent.result import ModeResult
 from cicd_agent.runner import Annotation, AnnotationLevel
 from cicd_agent.severity import Severity, parse_severity
@@ -23,18 +25,11 @@ from cicd_agent.severity import Severity, parse_severity
 if TYPE_CHECKING:
     from cicd_agent.modes.review.publish import PublishPlan
 
-LEDGER_SIZE = 50
-"""Reviewed head commits remembered in the summary comment (older ones are dropped)."""
 SUMMARY_KEY = "review-summary"
 """Key of the hidden marker that finds the summary comment again on the next run."""
 LISTED_IN_SUMMARY = 100
 """Files named per list in the summary; the rest are counted."""
 
-# Only the ledger at the very end of our comment counts (nothing but the comment's own marker may
-# follow it): the body above it quotes PR and model text, which could carry a forged ledger.
-_LEDGER = re.compile(
-    r"<!-- cicd-agent-review-ledger: ([0-9a-f ]*) -->\s*(?:<!-- cicd-agent:[\w.:/@+-]+ -->\s*)?\Z"
-)
 _ANNOTATION_LEVEL: dict[Severity, AnnotationLevel] = {
     Severity.CRITICAL: "error",
     Severity.HIGH: "error",
@@ -90,6 +85,22 @@ class ReviewResult(ModeResult):
     summary_url: str = ""
     sarif_file: str = ""
     rejected_comments: int = 0
+    findings_new: int = 0
+    """Reported findings no earlier run reported."""
+    findings_open: int = 0
+    """Reported findings an earlier run reported too (still there)."""
+    findings_resolved: int = 0
+    """Findings the last run reported that are gone now."""
+    findings_dismissed: int = 0
+    """Reported findings not posted again: a writer dismissed their comment with a reaction."""
+    fingerprints: dict[str, str] = Field(default_factory=dict)
+    """Fingerprint → source (``d``/``m``) of each reported finding, for the ledger."""
+    posted_fingerprints: list[str] = Field(default_factory=list)
+    """Fingerprints of the findings this run's review posts (inline or in its body)."""
+    description: str = ""
+    """The change description (``describe``), as Markdown."""
+    description_in: str = ""
+    """Where the description went: ``body``, ``comment``, or empty (not written)."""
 
     # ---------------------------------------------------------------------------- figures
 
@@ -115,6 +126,10 @@ class ReviewResult(ModeResult):
             "summary": self.summary,
             "review_url": self.review_url,
             "sarif_file": self.sarif_file,
+            "findings_new": self.findings_new,
+            "findings_open": self.findings_open,
+            "findings_resolved": self.findings_resolved,
+            "description_in": self.description_in,
         }
 
     def policy_failure(self, fail_on: str | None) -> str | None:
@@ -157,6 +172,16 @@ class ReviewResult(ModeResult):
         ]
         return f"{len(reported)} finding(s) ({', '.join(levels)})"
 
+    def tracking_phrase(self) -> str:
+        """New, still open, resolved (and dismissed) findings, by fingerprint."""
+        text = (
+            f"{self.findings_new} new, {self.findings_open} still open, "
+            f"{self.findings_resolved} resolved"
+        )
+        if self.findings_dismissed:
+            text += f"; {self.findings_dismissed} dismissed with a reaction (not posted again)"
+        return text
+
     def make_headline(self) -> str:
         decision = self.decision.replace("_", " ")
         return f"Review decision: {decision}; {self.counts_phrase()}; risk {self.risk_level}."
@@ -171,6 +196,8 @@ class ReviewResult(ModeResult):
                 title = f.title.replace("|", "\\|")
                 lines.append(f"| {f.severity.label}{origin} | {where} | {title} |")
             lines.append("")
+        if self.description and not self.description_in:  # not written to GitHub: shown here
+            lines += [self.description, ""]
         lines += _file_list("Files not reviewed by the model", self.not_reviewed)
         lines += _file_list(
             "Files listed but never sent (binary, generated, lockfiles)", self.listed_only
@@ -195,6 +222,7 @@ class ReviewResult(ModeResult):
             ("Decision", f"**{self.decision.replace('_', ' ')}**"),
             ("Risk", self.risk_level),
             ("Findings", self.counts_phrase()),
+            ("Since earlier runs", self.tracking_phrase()),
             ("Fail on", self.fail_on or "not set"),
             ("Reviewed", reviewed),
             ("Model", model),
@@ -229,6 +257,8 @@ class ReviewResult(ModeResult):
     def dry_run_markdown(self) -> str:
         """What would be posted: the review body, then each inline comment with its place."""
         parts = ["## Review (dry run: nothing was posted)", "", self.review_body(), ""]
+        if self.description:
+            parts += ["## Description (dry run: the body was not edited)", "", self.description, ""]
         for comment in self.comments:
             span = (
                 f"{comment.start_line}-{comment.line}" if comment.start_line else str(comment.line)
@@ -236,23 +266,24 @@ class ReviewResult(ModeResult):
             parts += [f"### `{comment.path}` line {span}", "", comment.body, ""]
         return "\n".join(parts)
 
-    def summary_comment(self, ledger: Sequence[str]) -> str:
-        """The pull request's summary comment, with the ledger of reviewed head commits."""
-        shas = [sha for sha in ledger if re.fullmatch(r"[0-9a-f]{40,64}", sha)][-LEDGER_SIZE:]
+    def summary_comment(self, ledger: Ledger) -> str:
+        """The pull request's summary comment, with the hidden ledger at its end."""
         notes = [f"- {note}" for note in self.notes]
         parts = ["### cicd-agent review", "", self.make_headline(), "", self.summary_body()]
+        if self.description and self.description_in == "comment":
+            parts += [self.description, ""]
         if notes:
             parts += ["**Notes**", "", *notes, ""]
-        parts.append(f"<!-- cicd-agent-review-ledger: {' '.join(shas)} -->")
-        return "\n".join(parts)
+        hidden = ledger.render()
+        # GitHub's limit cuts the visible text, never the ledger at the end (the marker that
+        # ``with_marker`` adds after it is reserved for too).
+        visible = fit("\n".join(parts), COMMENT_BODY_MAX, reserve=len(hidden) + 200)
+        return f"{visible}\n{hidden}"
 
 
 def read_ledger(comment_body: str | None) -> list[str]:
     """Head commits already reviewed, oldest first, from a summary comment's body."""
-    if not comment_body:
-        return []
-    match = _LEDGER.search(comment_body)
-    return match.group(1).split() if match else []
+    return list(parse_ledger(comment_body).heads)
 
 
 def _file_list(title: str, notes: Sequence[FileNote]) -> list[str]:

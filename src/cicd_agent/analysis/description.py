@@ -1,0 +1,188 @@
+"""A pull request's description from its diff alone: file groups, files, lines, functions.
+
+This is the floor of ``describe``: it needs no model and is the same on every run of the same
+diff. Groups come from :func:`~cicd_agent.analysis.changes.classify_path` (the same
+classification deploy-gate weighs), so "migrations" or "dependencies" mean the same thing in
+the description as in the risk level. Functions touched are read from the hunks: git's own
+function context on each hunk header, and definitions on added or removed lines.
+
+Everything here is pure; rendering to Markdown and placing it in a pull request's body live in
+:mod:`cicd_agent.analysis.pr_body`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from cicd_agent.analysis.changes import ChangeType, classify_path
+from cicd_agent.analysis.diff import Diff, FileDiff
+
+FUNCTIONS_PER_FILE = 8
+"""Functions named per file; more are counted."""
+
+GROUP_ORDER = (
+    "source",
+    "tests",
+    "docs",
+    "config/CI",
+    "dependencies",
+    "migrations",
+    "generated",
+    "other",
+)
+"""Groups in the order they are shown (and the only names a model may annotate)."""
+
+GROUP_TITLES = {
+    "source": "Source",
+    "tests": "Tests",
+    "docs": "Documentation",
+    "config/CI": "Configuration, build and CI",
+    "dependencies": "Dependencies",
+    "migrations": "Migrations",
+    "generated": "Generated files",
+    "other": "Other files",
+}
+
+# Most specific first: a migration is also source, a manifest is also build configuration.
+_GROUP_OF: tuple[tuple[frozenset[ChangeType], str], ...] = (
+    (frozenset({ChangeType.MIGRATION}), "migrations"),
+    (frozenset({ChangeType.DEPENDENCIES, ChangeType.LOCKFILE}), "dependencies"),
+    (frozenset({ChangeType.TESTS}), "tests"),
+    (frozenset({ChangeType.DOCS}), "docs"),
+    (frozenset({ChangeType.GENERATED}), "generated"),
+    (
+        frozenset({ChangeType.CI, ChangeType.CONFIG, ChangeType.BUILD, ChangeType.INFRASTRUCTURE}),
+        "config/CI",
+    ),
+    (frozenset({ChangeType.SOURCE, ChangeType.SECURITY, ChangeType.API_CONTRACT}), "source"),
+)
+
+# def/class (Python, Ruby), function (JS, PHP, shell), func (Go, with a receiver), fn (Rust),
+# sub (Perl), and `name = (…) =>` arrow functions. Enough to name what a hunk touches.
+_DEFINITION = re.compile(
+    r"^\s*(?:export\s+|pub(?:\([^)]*\))?\s+|public\s+|private\s+|protected\s+|static\s+"
+    r"|async\s+|default\s+)*"
+    r"(?:def|class|function\*?|func|fn|sub|interface|struct|enum|trait|module)\s+"
+    r"(?:\([^)]*\)\s*)?([A-Za-z_$][\w$]*)"
+    r"|^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:async\s*)?\([^)]*\)\s*=>"
+)
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One changed file as the description shows it."""
+
+    path: str
+    status: str
+    added: int
+    removed: int
+    functions: tuple[str, ...]
+    more_functions: int = 0
+    old_path: str | None = None
+    note: str = ""
+    """``binary``, ``lockfile`` or ``generated`` when the file's lines are not read."""
+
+
+@dataclass(frozen=True)
+class FileGroup:
+    """The changed files of one group (source, tests, docs, …)."""
+
+    name: str
+    files: tuple[FileChange, ...]
+
+    @property
+    def title(self) -> str:
+        return GROUP_TITLES[self.name]
+
+    @property
+    def added(self) -> int:
+        return sum(f.added for f in self.files)
+
+    @property
+    def removed(self) -> int:
+        return sum(f.removed for f in self.files)
+
+
+@dataclass(frozen=True)
+class ChangeFacts:
+    """What the diff says about the change, grouped; ``left_out`` are the files the
+    repository's ``paths``/``paths-ignore`` leave out (counted, never described)."""
+
+    groups: tuple[FileGroup, ...]
+    left_out: int = 0
+
+    @property
+    def files(self) -> int:
+        return sum(len(g.files) for g in self.groups)
+
+    @property
+    def added(self) -> int:
+        return sum(g.added for g in self.groups)
+
+    @property
+    def removed(self) -> int:
+        return sum(g.removed for g in self.groups)
+
+    @property
+    def group_names(self) -> tuple[str, ...]:
+        return tuple(g.name for g in self.groups)
+
+
+def group_of(path: str) -> str:
+    """The description group of ``path``."""
+    types = classify_path(path)
+    for wanted, name in _GROUP_OF:
+        if types & wanted:
+            return name
+    return "other"
+
+
+def describe_diff(diff: Diff, left_out: Collection[str] = ()) -> ChangeFacts:
+    """The change facts of ``diff``; files in ``left_out`` are only counted."""
+    grouped: dict[str, list[FileChange]] = {}
+    skipped = 0
+    for changed in diff.files:
+        if changed.path in left_out:
+            skipped += 1
+            continue
+        grouped.setdefault(group_of(changed.path), []).append(_file_change(changed))
+    groups = tuple(FileGroup(name, tuple(grouped[name])) for name in GROUP_ORDER if name in grouped)
+    return ChangeFacts(groups, skipped)
+
+
+def _file_change(changed: FileDiff) -> FileChange:
+    names = [] if changed.listed_only else functions_touched(changed)
+    return FileChange(
+        path=changed.path,
+        status=changed.status,
+        added=changed.added,
+        removed=changed.removed,
+        functions=tuple(names[:FUNCTIONS_PER_FILE]),
+        more_functions=max(len(names) - FUNCTIONS_PER_FILE, 0),
+        old_path=changed.old_path if changed.status == "renamed" else None,
+        note=changed.kind_note,
+    )
+
+
+def functions_touched(changed: FileDiff) -> list[str]:
+    """Functions and classes a file's hunks change, in order of first appearance.
+
+    A changed line belongs to the nearest definition above it: one in the hunk (on a context
+    or changed line), else the one git names on the hunk header. A changed line that is itself
+    a definition names that one. Nesting is not tracked: a top-level line after a function is
+    counted as that function's, which is close enough to say where a change lies."""
+    seen: dict[str, None] = {}
+    for hunk in changed.hunks:
+        current = _name(hunk.section)
+        for line in hunk.lines:
+            current = _name(line.text) or current
+            if line.kind != " " and current:
+                seen.setdefault(current, None)
+    return list(seen)
+
+
+def _name(text: str) -> str | None:
+    match = _DEFINITION.match(text)
+    return next(group for group in match.groups() if group) if match else None

@@ -1,0 +1,74 @@
+"""Reactions on our inline review comments, counted only from people who may write.
+
+A 👎 (``-1``) or 😕 (``confused``) on one of our review comments is how a maintainer says "not
+useful, stop telling me". Anyone who can see a public pull request can react, the author of the
+flagged code included, so a reaction counts only from a user with write access to the
+repository (``admin`` or ``write`` permission; ``maintain`` reports as ``write``). The REST API
+does not say whether a review thread was resolved (only GraphQL does), so resolving a thread is
+not read here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from github.PullRequestComment import PullRequestComment
+
+from cicd_agent.github.client import GitHubClient
+from cicd_agent.github.comments import is_ours
+
+DISMISSING = frozenset({"-1", "confused"})
+WRITE_PERMISSIONS = frozenset({"admin", "write"})
+MAX_COMMENTS = 300
+"""Our review comments looked at, newest first; older ones keep their earlier effect."""
+
+
+@dataclass(frozen=True)
+class Dismissal:
+    key: str
+    """What the comment's marker names (review: a finding's fingerprint)."""
+    by: str
+    reaction: str
+
+
+def dismissed(client: GitHubClient, number: int, marker: re.Pattern[str]) -> list[Dismissal]:
+    """Our review comments on ``number`` whose body ends with ``marker`` (its group 1 is the
+    key) and that a writer reacted to with 👎 or 😕."""
+
+    def collect() -> list[Dismissal]:
+        comments = client.repository.get_pull(number).get_review_comments()
+        found: list[Dismissal] = []
+        permissions: dict[str, bool] = {}
+        for comment in _newest(comments):
+            match = marker.search(comment.body or "")
+            if match is None or not _has_dismissing(comment) or not is_ours(client, comment):
+                continue
+            for reaction in comment.get_reactions():
+                login = reaction.user.login if reaction.user is not None else ""
+                if reaction.content not in DISMISSING or not login:
+                    continue
+                if login not in permissions:
+                    permission = client.repository.get_collaborator_permission(login)
+                    permissions[login] = permission in WRITE_PERMISSIONS
+                if permissions[login]:
+                    found.append(Dismissal(match.group(1), login, reaction.content))
+                    break
+        return found
+
+    return client.read(f"reading the reactions on the review comments of #{number}", collect)
+
+
+def _newest(comments: Iterable[PullRequestComment]) -> list[PullRequestComment]:
+    listed = list(comments)
+    return listed[-MAX_COMMENTS:][::-1]
+
+
+def _has_dismissing(comment: PullRequestComment) -> bool:
+    """Whether the comment's reaction counts show a 👎 or 😕 at all (saves a request per
+    comment); when GitHub leaves the counts out, the reactions are read."""
+    rollup = comment.reactions if isinstance(comment.reactions, dict) else None
+    if not rollup:
+        return True
+    return any(int(rollup.get(kind) or 0) > 0 for kind in DISMISSING)

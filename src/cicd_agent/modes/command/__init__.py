@@ -1,0 +1,1 @@
+"""``cicd-agent command``: answer ``/cicd-agent …`` commands written in pull request comments."""

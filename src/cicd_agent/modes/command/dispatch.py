@@ -1,0 +1,119 @@
+"""Running another mode for the pull request a command is about, pinned to one head commit.
+
+A comment event carries no head commit (``issue_comment``) or the one current when it was
+written (``pull_request_review_comment``); the head may have moved since. The command reads the
+pull request once from the API and runs the mode on a ``pull_request`` event built from that
+answer, so every step of the mode (diff, review, check run) works on the same commit, and the
+reply names it.
+
+The mode gets the options it would get as a step of its own: this step's common flags (model,
+provider, dry run), the workflow's inputs, then the repository's settings for that mode from
+the pull request's base commit (never its head), then the defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cicd_agent.context import RunContext
+    from cicd_agent.events import Event, Repository
+    from cicd_agent.github.models import PullRequestInfo
+    from cicd_agent.pipeline import Mode
+
+
+def pull_request_event(
+    ctx: RunContext, pull: PullRequestInfo, *, publish_for_forks: bool = False
+) -> Event:
+    """The ``pull_request`` event a mode would have had, at the pinned head.
+
+    ``publish_for_forks``: a comment's workflow holds the base repository's token even when the
+    pull request comes from a fork, so a review it runs may publish (review skips publishing
+    for forks only because their own workflows get a read-only token). Never for a mode that
+    writes to the head's branch: that branch lives in the fork."""
+    from cicd_agent.events import Branch, Event, PullRequest, User
+
+    head_repo = pull.base_repo if publish_for_forks else pull.head_repo
+    view = PullRequest(
+        number=pull.number,
+        title=pull.title,
+        body=pull.body,
+        head=Branch(sha=pull.head_sha, ref=pull.head_ref, repo=_repository(head_repo)),
+        base=Branch(sha=pull.base_sha, ref=pull.base_ref, repo=_repository(pull.base_repo)),
+        draft=pull.draft,
+        user=User(login=pull.author) if pull.author else None,
+        html_url=pull.html_url or None,
+    )
+    return Event(
+        name="pull_request",
+        path=ctx.options.event_path,
+        action="command",
+        repository=ctx.event.repository,
+        sender=ctx.event.sender,
+        pull_request=view,
+    )
+
+
+def _repository(full_name: str) -> Repository | None:
+    from cicd_agent.events import Repository, User
+
+    if full_name.count("/") != 1:
+        return None  # the head's fork was deleted
+    owner, name = full_name.split("/")
+    return Repository(full_name=full_name, name=name, owner=User(login=owner))
+
+
+def mode_context(
+    ctx: RunContext, name: str, pull: PullRequestInfo, **flags: object
+) -> tuple[Mode, RunContext]:
+    """Mode ``name`` and its run context for ``pull``; ``flags`` set its own options. A review
+    publishes on a fork's pull request too (see :func:`pull_request_event`)."""
+    from cicd_agent import repo_config
+    from cicd_agent.cli import build_parser
+    from cicd_agent.context import RunContext
+    from cicd_agent.options import CommonOptions, fill_from_inputs, fill_from_settings
+
+    parser, mode = build_parser(name)
+    assert mode is not None
+    sub = _subparser(parser, name)
+    args = sub.parse_args([])
+    for dest, value in vars(ctx.args).items():  # this step's common flags
+        if value is not None and hasattr(args, dest):
+            setattr(args, dest, value)
+    for dest, value in flags.items():
+        setattr(args, dest, value)
+    fill_from_inputs(sub, args, ctx.environ)
+    settings = repo_config.load(ctx.options.repo_dir, pull.base_sha, name)
+    if settings.source is None and not settings.guidance:
+        # The base commit is not in the checkout (the comment's workflow checks out the
+        # default branch): that branch's settings are the next trusted ones.
+        commit = repo_config.trusted_commit(ctx.event, None)
+        settings = repo_config.load(ctx.options.repo_dir, commit, name)
+    if settings.source is not None:
+        fill_from_settings(sub, args, settings.inputs, settings.source)
+    run = RunContext(
+        mode_name=name,
+        options=CommonOptions.from_args(args, ctx.environ),
+        args=args,
+        environ=ctx.environ,
+        runner=ctx.runner,
+        repo_config=settings,
+    )
+    run.event = pull_request_event(ctx, pull, publish_for_forks=name == "review")
+    # One model client for the whole run, so usage adds up. The mode gets a GitHub client of
+    # its own: a write GitHub refused it (a commit comment the job has no `contents: write`
+    # for) must not stop the reply, which the job's permissions do allow.
+    run.model_config = ctx.model_config
+    run.model = ctx.model
+    if settings.source is not None:
+        run.note(f"Settings read from {settings.source} (workflow inputs take precedence).")
+    return mode, run
+
+
+def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            chosen: argparse.ArgumentParser = action.choices[name]
+            return chosen
+    raise AssertionError(f"no subcommand {name}")

@@ -1,0 +1,335 @@
+"""``describe``: what a pull request changes and why, written into its body.
+
+Two ways in, one implementation:
+
+- ``cicd-agent review --describe`` (input ``describe``, setting ``review: describe:``) writes the
+  description on every review run;
+- :func:`describe_pull_request` is the entry point for the ``/cicd-agent describe`` command.
+
+The floor needs no model: file groups, files, lines and functions touched come from the diff
+(:mod:`cicd_agent.analysis.description`), and the risk is the review's own (deploy-gate's
+analysis of the same commits). A model, when there is one, adds a structured "what and why"
+(:class:`DescriptionAnswer`), redacted and neutralised like every model text. It has no field
+for the risk, so it cannot lower or change it.
+
+The description goes into one marked section of the body (:mod:`cicd_agent.analysis.pr_body`
+says how the author's text is kept byte for byte, fake markers included). When the body cannot
+be edited (a fork's read-only token, no ``pull-requests: write``, a dry run, or
+``describe-in: comment``), review puts it into its summary comment instead, and the command's
+caller answers with it in the thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from string import Template
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from cicd_agent.analysis.description import GROUP_TITLES, ChangeFacts, describe_diff
+from cicd_agent.analysis.pr_body import BODY_MAX, ModelText, place, render
+from cicd_agent.errors import GitHubError, ModelError
+from cicd_agent.markdown import neutralise
+from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
+
+if TYPE_CHECKING:
+    from cicd_agent.analysis.diff import Diff
+    from cicd_agent.context import RunContext
+    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.models import PullRequestInfo
+    from cicd_agent.modes.review.ledger import Ledger
+    from cicd_agent.repo_config import RepoConfig
+
+WrittenTo = Literal["body", "comment", "none"]
+DESCRIBE_TOKENS = 24_000
+"""Prompt tokens for the description call at most; the diff is cut to fit."""
+PR_TEXT_TOKENS = 1_500
+COMMIT_TOKENS = 800
+WHAT_LIMIT = 800
+WHY_LIMIT = 500
+NOTE_LIMIT = 400
+"""Characters kept of the model's what, why and each group note."""
+
+
+class GroupSummary(BaseModel):
+    """The model's sentence on one file group."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    group: str
+    summary: str
+
+
+class DescriptionAnswer(BaseModel):
+    """What the model answers for ``describe`` (strict structured output; no risk field)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    what: str
+    why: str
+    groups: list[GroupSummary]
+
+
+@dataclass(frozen=True)
+class DescribeOutcome:
+    """Where the description went. ``markdown`` is always set: a caller that could not write
+    the body (``written_to`` ``none``, ``reason`` says why) can post it elsewhere."""
+
+    markdown: str
+    written_to: WrittenTo
+    reason: str = ""
+    digest: str = ""
+    """Digest of the section placed in the body (recorded in the review's ledger)."""
+    url: str = ""
+
+
+def model_text(
+    answer: DescriptionAnswer,
+    groups: Collection[str],
+    redact: Callable[[str], str],
+    *,
+    links: tuple[str, ...] = (),
+) -> ModelText:
+    """The answer made safe to post: redacted, neutralised, one paragraph each, bounded; notes
+    only for groups the change has (named by their key or their title)."""
+
+    def clean(text: str, limit: int) -> str:
+        flat = " ".join(neutralise(redact(text), allowed_links=links).split())
+        return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+    by_title = {GROUP_TITLES[name].lower(): name for name in groups}
+    notes: dict[str, str] = {}
+    for item in answer.groups:
+        key = item.group.strip()
+        name = key if key in groups else by_title.get(key.lower())
+        if name and item.summary.strip() and name not in notes:
+            notes[name] = clean(item.summary, NOTE_LIMIT)
+    return ModelText(clean(answer.what, WHAT_LIMIT), clean(answer.why, WHY_LIMIT), notes)
+
+
+def ask_description(
+    ctx: RunContext,
+    facts: ChangeFacts,
+    diff: Diff,
+    *,
+    title: str,
+    body: str,
+    commits: Sequence[str],
+    left_out: Collection[str] = (),
+) -> ModelText | None:
+    """The model's what and why, or None without a model or when its call fails (the
+    deterministic description then stands, with a note)."""
+    model = ctx.model
+    if model is None:
+        return None
+    counter = model.counter("model")
+    redact = ctx.redactor.redact
+    system = Template(template("describe_system")).substitute(untrusted_rules=UNTRUSTED_RULES)
+    fields = {
+        "pull_request": fence(
+            "pull request",
+            counter.truncate(redact(f"{title.strip()}\n\n{body.strip()}".strip()), PR_TEXT_TOKENS)
+            or "(no title or description)",
+        ),
+        "commits": fence(
+            "commit messages",
+            counter.truncate(redact("\n---\n".join(m.strip() for m in commits)), COMMIT_TOKENS)
+            or "(none)",
+        ),
+        "groups": fence("changed files", _group_listing(facts)),
+    }
+    fixed = counter.count(system) + counter.count(
+        Template(template("describe_user")).substitute(fields, diff="")
+    )
+    room = min(model.prompt_budget("model"), DESCRIBE_TOKENS) - fixed - 200
+    diff_text = counter.truncate(redact(_diff_text(diff, left_out)), max(room, 0))
+    user = Template(template("describe_user")).substitute(fields, diff=fence("diff", diff_text))
+    try:
+        answer = model.ask(DescriptionAnswer, system=system, user=user, temperature=0.1)
+    except ModelError as exc:
+        ctx.note(
+            f"The model could not describe the change ({exc.message}); "
+            "the description is from the diff alone."
+        )
+        return None
+    server = ctx.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    links = (f"{server}/{ctx.repository}/",) if ctx.repository else ()
+    return model_text(answer, facts.group_names, redact, links=links)
+
+
+def _group_listing(facts: ChangeFacts) -> str:
+    lines = []
+    for group in facts.groups:
+        lines.append(f"{group.name}:")
+        for change in group.files[:40]:
+            functions = f" [{', '.join(change.functions)}]" if change.functions else ""
+            lines.append(
+                f"  {change.path} ({change.status}, +{change.added} -{change.removed}){functions}"
+            )
+    return "\n".join(lines) or "(none)"
+
+
+def _diff_text(diff: Diff, left_out: Collection[str]) -> str:
+    """The changed lines of the files worth reading (not binary, lockfile, generated or left
+    out), in git's order."""
+    parts: list[str] = []
+    for changed in diff.files:
+        if changed.listed_only or changed.path in left_out:
+            continue
+        parts.append(f"### {changed.path}")
+        for hunk in changed.hunks:
+            parts.append(f"@@ {hunk.section}".rstrip())
+            parts += [f"{line.kind}{line.text}" for line in hunk.lines]
+    return "\n".join(parts)
+
+
+def description_markdown(
+    facts: ChangeFacts,
+    *,
+    risk_level: str,
+    risk_reasons: Sequence[str],
+    model: ModelText | None,
+) -> str:
+    """The description (pure): the deterministic floor, plus the model's words when given."""
+    return render(facts, risk_level=risk_level, risk_reasons=risk_reasons, model=model)
+
+
+def write_to_body(
+    client: GitHubClient, number: int, markdown: str, placed: Collection[str]
+) -> DescribeOutcome:
+    """Put ``markdown`` into the pull request's body: replace the section we placed before
+    (``placed``: digests from our ledger), else append it. The body is read again right before
+    the edit, so an edit the author made while we worked is kept."""
+    from cicd_agent.github.pulls import get_pull_request
+
+    current = get_pull_request(client, number).body
+    new = place(current, number, markdown, placed)
+    if len(new.body) > BODY_MAX:
+        return DescribeOutcome(markdown, "none", "the body would pass GitHub's size limit")
+    if new.body == current:  # nothing changed: no edit, no `edited` event, no notification
+        return DescribeOutcome(markdown, "body", digest=new.digest)
+    outcome = client.write(
+        f"updating the description of pull request #{number}",
+        "PATCH",
+        f"{client.repo_path}/pulls/{number}",
+        {"body": new.body},
+        status="updated",
+    )
+    if not outcome.done:
+        return DescribeOutcome(markdown, "none", outcome.reason or outcome.status)
+    return DescribeOutcome(markdown, "body", digest=new.digest, url=outcome.url)
+
+
+def describe_pull_request(
+    ctx: RunContext, pull: PullRequestInfo, *, into: Literal["body", "comment"] = "body"
+) -> DescribeOutcome:
+    """Describe ``pull`` and write it into its body: the entry point of ``/cicd-agent describe``.
+
+    ``pull`` is the pull request as the API gives it (``github.pulls.get_pull_request``): its
+    base and head commits are described, from the checkout when both are there, else from
+    GitHub's file list. The repository's ``paths``/``paths-ignore`` apply, and the risk is the
+    one review would report. The digest of the placed section is recorded in review's summary
+    comment, so review and the command replace each other's section and nothing else.
+
+    Returns where the description went; with ``written_to == "none"`` (``into="comment"``, a
+    fork, a dry run, no token, or no permission to edit the body: ``reason``), the caller
+    posts ``markdown`` itself, e.g. as its answer in the thread.
+    """
+    diff, risk_level, risk_reasons, commits = _change_of(ctx, pull)
+    config = _review_settings(ctx, pull)
+    left_out = {f.path for f in diff.files if not config.paths.selects(f.path)}
+    facts = describe_diff(diff, left_out)
+    answer = ask_description(
+        ctx, facts, diff, title=pull.title, body=pull.body, commits=commits, left_out=left_out
+    )
+    markdown = description_markdown(
+        facts, risk_level=risk_level, risk_reasons=risk_reasons, model=answer
+    )
+    reason = _cannot_edit(ctx, pull.is_fork, into)
+    client = ctx.github
+    if reason or client is None:
+        return DescribeOutcome(markdown, "none", reason or "no GitHub token")
+    ledger = _our_ledger(client, pull.number)
+    outcome = write_to_body(client, pull.number, markdown, [ledger.described])
+    if outcome.written_to == "body":
+        record_described(client, pull.number, outcome.digest)
+    return outcome
+
+
+def _review_settings(ctx: RunContext, pull: PullRequestInfo) -> RepoConfig:
+    """Review's section of the repository's settings: the run's own when it is a review,
+    else read from the pull request's base commit (never its head)."""
+    if ctx.mode_name == "review":
+        return ctx.repo_config
+    from cicd_agent import repo_config
+
+    return repo_config.load(ctx.options.repo_dir, pull.base_sha, "review")
+
+
+def _cannot_edit(ctx: RunContext, is_fork: bool, into: str) -> str:
+    if into == "comment":
+        return "describe-in is comment"
+    if is_fork:
+        return "a fork's pull request gets a read-only token"
+    if ctx.options.dry_run:
+        return "dry run: nothing was written"
+    return ""
+
+
+def _change_of(ctx: RunContext, pull: PullRequestInfo) -> tuple[Diff, str, list[str], list[str]]:
+    """The diff, risk and commit messages of ``pull``: from the checkout when it holds both
+    commits, else from the API (risk from the files alone)."""
+    from cicd_agent.analysis.diff import LocalRepo
+    from cicd_agent.errors import UsageError
+    from cicd_agent.modes.review.collect import api_diff, files_risk, local_risk
+
+    try:
+        repo: LocalRepo | None = LocalRepo(ctx.options.repo_dir)
+    except UsageError:
+        repo = None
+    base, head = pull.base_sha, pull.head_sha
+    if repo is not None and repo.has_commit(base) and repo.has_commit(head):
+        merge_base = repo.merge_base(base, head)
+        diff = repo.diff(base, head)
+        level, reasons = local_risk(ctx, repo, merge_base, head, diff)
+        return diff, level, reasons, repo.commit_messages(merge_base, head)
+    if ctx.github is None:
+        raise UsageError(
+            f"the base {base[:12]} or head {head[:12]} commit is not in {ctx.options.repo_dir}.",
+            hint="Fetch both commits (actions/checkout with `fetch-depth: 0`), or give a token.",
+        )
+    diff = api_diff(ctx.github, pull.number, base=base, head=head)
+    level, reasons = files_risk(diff)
+    return diff, level, reasons, []
+
+
+def _our_ledger(client: GitHubClient, number: int) -> Ledger:
+    from cicd_agent.github.comments import find_issue_comment
+    from cicd_agent.modes.review.ledger import parse
+    from cicd_agent.modes.review.result import SUMMARY_KEY
+
+    return parse(find_issue_comment(client, number, SUMMARY_KEY))
+
+
+def record_described(client: GitHubClient, number: int, digest: str) -> None:
+    """Record ``digest`` in review's summary comment (only its hidden ledger changes; a pull
+    request with no review yet gets a short summary comment that the first review replaces)."""
+    from cicd_agent.github.comments import find_issue_comment, upsert_issue_comment
+    from cicd_agent.modes.review.ledger import Ledger, parse, strip
+    from cicd_agent.modes.review.result import SUMMARY_KEY
+
+    try:
+        body = find_issue_comment(client, number, SUMMARY_KEY)
+    except GitHubError:
+        return
+    ledger = parse(body)
+    text = (
+        strip(body)
+        if body
+        else "### cicd-agent review\n\nNo review has run on this pull request yet; "
+        "its description was written by `/cicd-agent describe`."
+    )
+    updated = Ledger(ledger.heads, ledger.findings, digest)
+    upsert_issue_comment(client, number, SUMMARY_KEY, f"{text}\n\n{updated.render()}")

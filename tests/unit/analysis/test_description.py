@@ -1,0 +1,71 @@
+"""The description's floor: file groups, lines and functions touched, from the diff alone."""
+
+from __future__ import annotations
+
+from cicd_agent.analysis.description import describe_diff, functions_touched
+from cicd_agent.analysis.diff import parse_diff
+from cicd_agent.analysis.pr_body import ModelText, render
+from tests.helpers.diffs import added_file
+
+EDIT = """diff --git a/src/app.py b/src/app.py
+index 1111111..2222222 100644
+--- a/src/app.py
++++ b/src/app.py
+@@ -10,2 +10,3 @@ def compute(value):
+     total = value
+-    return total
++    total += 1
++    return total
+@@ -40,1 +41,4 @@ class Store:
+     pass
++
++def helper():
++    return 2
+"""
+
+
+def test_files_fall_into_groups_by_path() -> None:
+    diff = parse_diff(
+        EDIT
+        + added_file("tests/test_app.py", "def test_x():\n    assert True")
+        + added_file("docs/guide.md", "# Guide")
+        + added_file(".github/workflows/ci.yml", "on: push")
+        + added_file("requirements.txt", "requests==2.32.3")
+        + added_file("migrations/0002_add_user.py", "ops = []")
+        + added_file("poetry.lock", "lock")
+        + added_file("ignored/big.py", "x = 1"),
+        base="a" * 40,
+        head="b" * 40,
+    )
+    facts = describe_diff(diff, left_out={"ignored/big.py"})
+    grouped = {g.name: [f.path for f in g.files] for g in facts.groups}
+    assert grouped == {
+        "source": ["src/app.py"],
+        "tests": ["tests/test_app.py"],
+        "docs": ["docs/guide.md"],
+        "config/CI": [".github/workflows/ci.yml"],
+        "dependencies": ["requirements.txt", "poetry.lock"],
+        "migrations": ["migrations/0002_add_user.py"],
+    }
+    assert facts.left_out == 1 and facts.files == 7
+    [source] = [g for g in facts.groups if g.name == "source"]
+    assert (source.added, source.removed) == (5, 1)
+
+
+def test_functions_touched_come_from_hunk_context_and_changed_definitions() -> None:
+    [changed] = parse_diff(EDIT).files
+    assert functions_touched(changed) == ["compute", "Store", "helper"]
+
+
+def test_the_rendered_description_shows_risk_groups_and_the_models_words() -> None:
+    facts = describe_diff(parse_diff(EDIT + added_file("README.md", "hello")))
+    text = render(
+        facts,
+        risk_level="high",
+        risk_reasons=["touches <b>auth</b> code"],
+        model=ModelText("Adds a helper.", "Not stated.", {"source": "compute() counts one more."}),
+    )
+    assert "**Risk: high** — touches &lt;b&gt;auth&lt;/b&gt; code" in text
+    assert "**What:** Adds a helper." in text and "compute() counts one more." in text
+    assert "| Source | 1 | +5 −1 |" in text and "| Documentation | 1 | +1 −0 |" in text
+    assert "`src/app.py` (modified, +5 −1): `compute`, `Store`, `helper`" in text
