@@ -1,4 +1,7 @@
-"""Reactions on our inline review comments, counted only from people who may write.
+"""Reactions: ours, acknowledging a command, and writers' ones on our inline review comments.
+
+``react`` puts one on a comment (the acknowledgement GitHub shows at once); ``dismissed``
+reads them, counted only from people who may write.
 
 A 👎 (``-1``) or 😕 (``confused``) on one of our review comments is how a maintainer says "not
 useful, stop telling me". Anyone who can see a public pull request can react, the author of the
@@ -13,12 +16,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from github.PullRequestComment import PullRequestComment
 
 from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.comments import is_ours
+from cicd_agent.github.models import WriteOutcome
+from cicd_agent.github.threads import CommentKind
 
+Reaction = Literal["eyes", "+1", "confused", "rocket"]
 DISMISSING = frozenset({"-1", "confused"})
 WRITE_PERMISSIONS = frozenset({"admin", "write"})
 MAX_COMMENTS = 300
@@ -72,3 +79,17 @@ def _has_dismissing(comment: PullRequestComment) -> bool:
     if not rollup:
         return True
     return any(int(rollup.get(kind) or 0) > 0 for kind in DISMISSING)
+
+
+def react(
+    client: GitHubClient, kind: CommentKind, comment_id: int, content: Reaction
+) -> WriteOutcome:
+    """Put a reaction on a comment (the acknowledgement GitHub shows at once)."""
+    where = "issues" if kind == "issue" else "pulls"
+    return client.write(
+        f"reacting to comment {comment_id}",
+        "POST",
+        f"{client.repo_path}/{where}/comments/{comment_id}/reactions",
+        {"content": content},
+        status="created",
+    )

@@ -1,4 +1,4 @@
-"""A conversation in a pull request: reactions, replies, review threads, the head's failed runs.
+"""A conversation in a pull request: replies, review threads, the head's failed runs.
 
 What the ``command`` mode needs to acknowledge a comment and answer it where it was written: in
 the pull request's conversation (an issue comment) or in the review thread of a line comment.
@@ -16,7 +16,6 @@ from cicd_agent.github.models import WorkflowRunInfo, WriteOutcome
 from cicd_agent.github.runs import _run_info
 
 CommentKind = Literal["issue", "review"]
-Reaction = Literal["eyes", "+1", "confused", "rocket"]
 
 
 @dataclass(frozen=True)
@@ -28,20 +27,6 @@ class ThreadStart:
     path: str
     line: int | None
     ours: bool
-
-
-def react(
-    client: GitHubClient, kind: CommentKind, comment_id: int, content: Reaction
-) -> WriteOutcome:
-    """Put a reaction on a comment (the acknowledgement GitHub shows at once)."""
-    where = "issues" if kind == "issue" else "pulls"
-    return client.write(
-        f"reacting to comment {comment_id}",
-        "POST",
-        f"{client.repo_path}/{where}/comments/{comment_id}/reactions",
-        {"content": content},
-        status="created",
-    )
 
 
 def reply(

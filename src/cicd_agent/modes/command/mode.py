@@ -103,7 +103,7 @@ class Command:
                 facts.plan = Plan("ignore", reason="a reply in a thread that is not ours")
                 return facts
         if facts.plan.action in ("reply", "run"):
-            from cicd_agent.github.threads import react
+            from cicd_agent.github.reactions import react
 
             reaction = react(client, kind, facts.comment.id, "eyes")
             facts.reacted = reaction.done
