@@ -60,10 +60,10 @@ def _run(
 def test_the_model_loop_fixes_a_failing_test_and_the_verified_patch_is_offered(
     tmp_path: Path, model_server: Any
 ) -> None:
+    model_server.answer(opinion())  # the usual root-cause question first, then the fix loop
     model_server.call_tools(("run_failing_command", {}))
     model_server.call_tools(("read_file", {"path": "calc/ops.py"}))
     model_server.call_tools(("propose_patch", {"diff": CALC_FIX, "summary": "add, not subtract"}))
-    model_server.answer(opinion())  # then the usual root-cause question
 
     code, outputs, summary, audit = _run(tmp_path, model_server)
 
@@ -87,9 +87,9 @@ def test_a_model_whose_patch_fixes_nothing_gets_fix_status_none_with_the_reason(
     tmp_path: Path, model_server: Any
 ) -> None:
     useless = CALC_FIX.replace("+    return a + b", "+    return a - b  # fixed")
-    model_server.call_tools(("propose_patch", {"diff": useless, "summary": "a comment"}))
-    model_server.answer("I cannot find the cause.")
     model_server.answer(opinion())
+    model_server.call_tools(("propose_patch", {"diff": useless, "summary": "a comment"}))
+    model_server.answer("I cannot find the cause. @octocat ![x](https://evil.example/p.png)")
 
     code, outputs, summary, audit = _run(tmp_path, model_server)
 
@@ -100,6 +100,7 @@ def test_a_model_whose_patch_fixes_nothing_gets_fix_status_none_with_the_reason(
         "fails with the patch" in summary
     )
     assert "the model stopped without a verified patch: I cannot find the cause." in summary
+    assert "@octocat" not in summary and "![x](https://evil.example" not in summary
     assert git(tmp_path / "checkout", "status", "--porcelain", "--untracked-files=no") == ""
     steps = [json.loads(line) for line in audit.read_text().splitlines()]
     assert [s.get("verified") for s in steps if s["kind"] == "tool"] == [False]
@@ -113,9 +114,9 @@ def test_a_workflow_edit_is_refused_never_offered_and_the_refusal_is_audited(
         "new file mode 100644\n--- /dev/null\n+++ b/.github/workflows/ci.yml\n"
         "@@ -0,0 +1 @@\n+on: push\n"
     )
+    model_server.answer(opinion())
     model_server.call_tools(("propose_patch", {"diff": CALC_FIX + workflow, "summary": "ci"}))
     model_server.answer("Done.")
-    model_server.answer(opinion())
 
     code, outputs, summary, audit = _run(tmp_path, model_server)
 

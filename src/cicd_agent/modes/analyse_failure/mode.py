@@ -115,8 +115,6 @@ class AnalyseFailure:
         model = ctx.model
         if model is None or not verdict.analysis.failed_jobs:
             return None
-        if verdict.fix is not None:
-            _model_fix(ctx, verdict.fix)
         system, user = build_prompt(
             verdict.analysis,
             facts.change,
@@ -125,7 +123,15 @@ class AnalyseFailure:
             truncate=model.counter("model").truncate,
             attempt=facts.target.attempt if facts.target else 1,
         )
-        return model.ask(FailureOpinion, system=system, user=user, tier="model", temperature=0.1)
+        # The diagnosis first (it is the mode's answer); the fix loop after it, even when the
+        # diagnosis call failed, since its own errors only ever become notes.
+        try:
+            return model.ask(
+                FailureOpinion, system=system, user=user, tier="model", temperature=0.1
+            )
+        finally:
+            if verdict.fix is not None:
+                _model_fix(ctx, verdict.fix)
 
     def decide(
         self, ctx: RunContext, verdict: Verdict, opinion: FailureOpinion | None

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 
 from cicd_agent.errors import ModelError
+from cicd_agent.markdown import prose
 from cicd_agent.model.client import ModelClient, ToolCall
 from cicd_agent.modes.analyse_failure.fix.contract import (
     FailingCommand,
@@ -191,7 +192,8 @@ class FixAgent:
                 completion_tokens=turn.completion_tokens,
             )
             if not turn.tool_calls:
-                said = " ".join(self.redact(turn.content).split())[:300] or "no reason given"
+                # Model text, shown in the summary: one neutralised line.
+                said = prose(self.redact(turn.content))[:300] or "no reason given"
                 outcome.stop_reason = f"the model stopped without a verified patch: {said}"
                 break
             messages.append(_assistant(turn.content, turn.tool_calls))
