@@ -564,7 +564,10 @@ def test_ci_failure_explains_a_failed_pull_request_run_on_the_pull_request(
          "fix": {"type": "test", "description": "Expect 5.", "patch": None},
          "confidence": 0.9, "is_flaky": False, "flaky_evidence": []}
     )  # fmt: skip
-    workspace = checkout(failed_ci.repo.path, stage.tmp_path / "workspace", failed_ci.base)
+    # fix: suggest runs the model's fix loop after the diagnosis; this model proposes nothing.
+    stage.model.answer("The test's expectation is wrong; I propose no patch.")
+    # The example checks out the failed commit (its fix is verified against it).
+    workspace = checkout(failed_ci.repo.path, stage.tmp_path / "workspace", failed_ci.head)
     played = stage.play(
         "ci-failure.yml", event_name="workflow_run", payload=payload, workspace=workspace,
         sha=failed_ci.base, ref="refs/heads/main",
@@ -577,7 +580,10 @@ def test_ci_failure_explains_a_failed_pull_request_run_on_the_pull_request(
     (comment,) = stage.github.proxy.calls("POST", rf"{REPO_API}/issues/{PR_NUMBER}/comments")
     assert ROOT_CAUSE in comment.json()["body"]
     say = played.jobs["analyse"].rendered["Say what failed"]
-    assert say == {"env.FAILURE_TYPE": "test_failure", "env.IS_FLAKY": "false"}
+    assert say == {"env.FAILURE_TYPE": "test_failure", "env.IS_FLAKY": "false",
+                   "env.FIX_STATUS": "none"}  # fmt: skip
+    assert "**No fix offered:**" in run.summary
+    assert "the model stopped without a verified patch: The test's expectation" in run.summary
     played.assert_least_privilege_suffices()
 
 
