@@ -698,7 +698,7 @@ def _command_cells() -> list[Cell]:
             reply=RAN_REVIEW,
         ),
     ]
-    no_logs = "`review` and `ask` read no logs; `explain-failure` runs analyse-failure (its column)"
+    no_logs = "`review`, `ask` read no logs; `explain-failure` is analyse-failure's column"
     for fault in ("logs_non_utf8", "logs_zip_empty", "logs_zip_corrupt"):
         cells.append(Cell("command", fault, None, no_logs))
     cells.append(Cell("command", "coverage_foreign", None, "takes no coverage report"))
