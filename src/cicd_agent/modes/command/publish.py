@@ -154,7 +154,9 @@ def _reply(ctx: RunContext, result: CommandResult, number: int) -> None:
         footer.append(f"In reply to [this comment]({asked}).")  # GitHub's URL, not the writer's
     if footer:
         text += f"\n\n<sub>{' '.join(footer)}</sub>"
-    answering = result._facts.comment.id if result._facts and result.thread is None else None
+    answering = None  # an outsider's command gets one write, no read (a re-run: a second line)
+    if result._facts and result.thread is None and result.status != "refused":
+        answering = result._facts.comment.id
     if answering is not None:  # kept whole however long the text: a re-run finds it
         tag = reply_tag(answering)
         text = f"{fit(text, COMMENT_BODY_MAX, reserve=len(tag) + 64)}\n\n{tag}"
