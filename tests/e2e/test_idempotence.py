@@ -43,7 +43,9 @@ def _edits(outcomes: list[Outcome], pattern: str) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("mode", MODES)
+# The command mode's re-runs (one reply to a comment, edited in place; the review it runs as
+# here) are tested in reliability/test_command_rerun.py.
+@pytest.mark.parametrize("mode", [mode for mode in MODES if mode != "command"])
 def test_reruns_update_in_place(
     mode: str, tmp_path: Path, github_api: Any, model_server: ModelServer
 ) -> None:

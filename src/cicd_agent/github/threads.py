@@ -29,13 +29,36 @@ class ThreadStart:
     ours: bool
 
 
+def reply_tag(comment_id: int) -> str:
+    """The hidden line a conversation reply carries to say which comment it answers."""
+    return f"<!-- reply-to: {comment_id} -->"
+
+
 def reply(
-    client: GitHubClient, number: int, body: str, *, thread: int | None = None
+    client: GitHubClient,
+    number: int,
+    body: str,
+    *,
+    thread: int | None = None,
+    answering: int | None = None,
 ) -> WriteOutcome:
     """Answer in the conversation of pull request ``number``, or in the review thread whose
-    first comment is ``thread`` (GitHub threads replies under the first comment only)."""
+    first comment is ``thread`` (GitHub threads replies under the first comment only).
+
+    ``answering``: the comment answered, whose :func:`reply_tag` ``body`` carries. A re-run of
+    the job replays the same comment event; our earlier reply to it is then edited, never
+    posted a second time."""
     text = fit(body, COMMENT_BODY_MAX)
     if thread is None:
+        earlier = None if answering is None else _earlier_reply(client, number, answering)
+        if earlier is not None:
+            return client.write(
+                f"updating the reply on #{number}",
+                "PATCH",
+                f"{client.repo_path}/issues/comments/{earlier}",
+                {"body": text},
+                status="updated",
+            )
         return client.write(
             f"replying on #{number}",
             "POST",
@@ -50,6 +73,19 @@ def reply(
         {"body": text},
         status="created",
     )
+
+
+def _earlier_reply(client: GitHubClient, number: int, answering: int) -> int | None:
+    """Our reply to comment ``answering`` on ``number``: it carries the tag and we wrote it."""
+    tag = reply_tag(answering)
+
+    def find() -> int | None:
+        for comment in client.repository.get_issue(number).get_comments():
+            if tag in (comment.body or "") and is_ours(client, comment):
+                return int(comment.id)
+        return None
+
+    return client.read(f"listing the comments on #{number}", find)
 
 
 def thread_start(client: GitHubClient, number: int, comment_id: int) -> ThreadStart:

@@ -19,6 +19,8 @@ A cell states:
   ``partial`` (some writes refused, every other publication made exactly once); a refused
   write's status is always named in the summary;
 * ``absent``: text that must appear nowhere a person or a later job reads (invented files…);
+* ``reply``: fragments the command mode's reply comment must contain (it has no other place
+  a person reads its answer in);
 * ``offline``: run with ``--provider none`` (input faults that do not involve the model);
 * ``xfail``: set when the cell fails because of a known bug, with the bug; the test then runs as
   ``xfail(strict=True)``, so fixing the bug makes it fail until this is cleared.
@@ -34,7 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-MODES = ("review", "deploy-gate", "gen-tests", "analyse-failure")
+MODES = ("review", "deploy-gate", "gen-tests", "analyse-failure", "command")
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Cell:
     outputs: Mapping[str, str] = field(default_factory=dict)
     publish: str = "none"
     absent: tuple[str, ...] = ()
+    reply: tuple[str, ...] = ()
     offline: bool = False
     xfail: str | None = None
 
@@ -555,6 +558,153 @@ def _input_cells() -> list[Cell]:
     return cells
 
 
+# The command mode: a member's `/cicd-agent review` comment (review's outputs and publications,
+# then the reply), or `/cicd-agent ask …` for the model faults (the question is its one model
+# call; `review` would only repeat review's own cells).
+RAN = _outputs(REVIEW, command="review", command_status="ran", head_sha="*", reply_url="*")
+ANSWERED = _outputs(command="ask", command_status="answered", head_sha="*", reply_url="*")
+COMMAND_FAILED = _outputs(command_status="failed", error="*")
+RAN_REVIEW = ("Ran `review` at commit",)
+
+
+def _command_cells() -> list[Cell]:
+    cells = [
+        Cell(
+            "command",
+            fault,
+            0,
+            "`ask` answered with what the deterministic review knows; failure noted",
+            ("The model gave no usable answer", reason),
+            ANSWERED,
+            "reply",
+            reply=("The model gave no usable answer.", "What the deterministic review knows"),
+        )
+        for fault, reason in MODEL_REASONS.items()
+    ]
+    stops = "stops at the acknowledging reaction: nothing run, no reply"
+    cells += [
+        Cell(
+            "command",
+            "model_phantom_refs",
+            0,
+            "the review it runs drops invented findings",
+            ("2 model finding(s) named files or lines not in the diff",),
+            _outputs(RAN, findings_count="1"),
+            "all",
+            absent=(GHOST_FILE, "Phantom file finding", "Phantom line"),
+            reply=RAN_REVIEW,
+        ),
+        Cell(
+            "command",
+            "github_401",
+            3,
+            stops,
+            ("GitHub rejected the token (401 Bad credentials) while reacting",),
+            COMMAND_FAILED,
+            "refused",
+        ),
+        Cell(
+            "command",
+            "github_404",
+            3,
+            "reaction skipped; the pull request cannot be read: nothing run",
+            ("GitHub answered 404 (Not Found) while reading pull request #2",),
+            COMMAND_FAILED,
+            "refused",
+        ),
+        Cell(
+            "command",
+            "github_422",
+            3,
+            stops,
+            ("GitHub answered 422 (Validation Failed) while reacting",),
+            COMMAND_FAILED,
+            "refused",
+        ),
+        Cell(
+            "command",
+            "github_5xx",
+            3,
+            stops,
+            ("GitHub answered 502 (Server Error) while reacting",),
+            COMMAND_FAILED,
+            "refused",
+        ),
+        Cell(
+            "command",
+            "github_secondary_rate_limit",
+            3,
+            stops,
+            ("GitHub rate-limited reacting", "(403) and asked to wait 60 s"),
+            COMMAND_FAILED,
+            "refused",
+        ),
+        Cell(
+            "command",
+            "github_403_read_only",
+            0,
+            "review in outputs and summary; reaction, review and reply skipped, says so",
+            ("Skipped posting the review", "Skipped replying on #2", "the permission it needs"),
+            _outputs(RAN, review_url="", reply_url=""),
+            "refused",
+        ),
+        Cell(
+            "command",
+            "github_5xx_midway",
+            3,
+            "review and its comment posted once; the reply says the check run failed",
+            ("Publishing to GitHub failed: GitHub answered 502", "check run"),
+            _outputs(REVIEW, command_status="failed", review_url="*", reply_url="*"),
+            "partial",
+            reply=(*RAN_REVIEW, "GitHub answered 502"),
+        ),
+    ]
+    for fault, message in (
+        ("event_missing", ("does not exist",)),
+        ("event_malformed", ("is not valid JSON",)),
+        ("event_unusable", ("needs a issue_comment or pull_request_review_comment event",)),
+        ("token_missing", ("needs a GitHub token to read pull request #2",)),
+    ):
+        cells.append(Cell("command", fault, 2, "usage error: nothing run", message, COMMAND_FAILED))
+    cells += [
+        Cell(
+            "command",
+            "shallow_clone",
+            0,
+            "the review reads the diff from the API, says so",
+            ("the diff was read from the GitHub API",),
+            RAN,
+            "all",
+            reply=RAN_REVIEW,
+        ),
+        Cell(
+            "command",
+            "diff_100mb",
+            0,
+            "the review's prompts within budget; files that did not fit named",
+            ("`data/dump_00.sql` (over budget)",),
+            _outputs(RAN, risk_level="critical"),
+            "all",
+            reply=RAN_REVIEW,
+        ),
+        Cell(
+            "command",
+            "binary_files",
+            0,
+            "binaries named, never sent as text",
+            ("2 binary file(s) changed",),
+            RAN,
+            "all",
+            reply=RAN_REVIEW,
+        ),
+    ]
+    no_logs = "`review`, `ask` read no logs; `explain-failure` is analyse-failure's column"
+    for fault in ("logs_non_utf8", "logs_zip_empty", "logs_zip_corrupt"):
+        cells.append(Cell("command", fault, None, no_logs))
+    cells.append(Cell("command", "coverage_foreign", None, "takes no coverage report"))
+    return cells
+
+
 _ONE_WRITE = {
     "deploy-gate": "never writes to GitHub",
     "gen-tests": "never writes to GitHub",
@@ -569,7 +719,8 @@ _NOT_APPLICABLE = {
 
 
 def _build() -> dict[tuple[str, str], Cell]:
-    cells = {(c.mode, c.fault): c for c in _model_cells() + _github_cells() + _input_cells()}
+    every = _model_cells() + _github_cells() + _input_cells() + _command_cells()
+    cells = {(c.mode, c.fault): c for c in every}
     for mode in MODES:
         for fault, why in _NOT_APPLICABLE.items():
             if (mode, fault) not in cells:

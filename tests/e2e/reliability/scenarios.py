@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -89,8 +90,21 @@ def posted_twice(outcome: Outcome) -> list[str]:
         body = request.json() if request.body else {}
         if request.api_path.endswith("/reviews") and "event" not in body:
             continue
-        seen[request.api_path] = seen.get(request.api_path, 0) + 1
+        key = publication(request)
+        seen[key] = seen.get(key, 0) + 1
     return [f"{path} ×{count}" for path, count in seen.items() if count > 1]
+
+
+_MARKER = re.compile(r"<!-- cicd-agent:([\w.:/@+-]+) -->\s*$")
+
+
+def publication(request: Recorded) -> str:
+    """What a write publishes: its path, and for a comment the marker ending its body (the
+    command's reply and review's summary comment share the conversation's path)."""
+    body = request.json() if request.body else {}
+    text = body.get("body") if isinstance(body, dict) else None
+    found = _MARKER.search(text) if isinstance(text, str) else None
+    return f"{request.api_path}#{found.group(1)}" if found else request.api_path
 
 
 def retried_posts(outcome: Outcome) -> list[str]:
@@ -356,7 +370,7 @@ CLAMP_TEST = (
 
 def good_answer(mode: str) -> dict[str, Any]:
     """A plain, schema-valid answer for ``mode`` that agrees with the deterministic result."""
-    if mode == "review":
+    if mode in ("review", "command"):  # the command's default comment runs a review
         return {"summary": "Computes line 30.", "verdict": "comment", "findings": []}
     if mode == "deploy-gate":
         return {
@@ -387,7 +401,7 @@ GHOST_SHA = "0badc0de" * 5
 
 def phantom_answer(mode: str) -> dict[str, Any]:
     """A schema-valid answer that names files, lines and commits that do not exist."""
-    if mode == "review":
+    if mode in ("review", "command"):
         finding = {
             "start_line": None,
             "severity": "critical",

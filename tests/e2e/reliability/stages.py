@@ -26,6 +26,7 @@ from tests.e2e.reliability.scenarios import (
 )
 from tests.harness.github_mock import GitHubApi
 from tests.harness.model_server import ModelServer
+from tests.helpers.commands import pull_request_comment, serve_pull
 from tests.helpers.failure_github import GitHubState
 
 REPO = "/repos/octocat/Hello-World"
@@ -33,7 +34,20 @@ REPO = "/repos/octocat/Hello-World"
 PUBLICATIONS = {
     "review": (rf"{REPO}/pulls/\d+/reviews", rf"{REPO}/check-runs", rf"{REPO}/issues/\d+/comments"),
     "analyse-failure": (rf"{REPO}/(commits/\w+|issues/\d+)/comments",),
+    # `/cicd-agent review`: the acknowledging reaction, review's three publications, the reply
+    # (in the conversation too: publications are told apart by their marker, see posted_twice).
+    "command": (
+        rf"{REPO}/issues/comments/\d+/reactions",
+        rf"{REPO}/pulls/\d+/reviews",
+        rf"{REPO}/check-runs",
+        rf"{REPO}/issues/\d+/comments#review-summary",
+        rf"{REPO}/issues/\d+/comments#command-reply",
+    ),
 }
+# `/cicd-agent ask`: the reaction and the reply only.
+ASK_PUBLICATIONS = (PUBLICATIONS["command"][0], PUBLICATIONS["command"][-1])
+REVIEW_COMMAND = "/cicd-agent review"
+ASK_COMMAND = "/cicd-agent ask Is the debugger call on line 30 safe to merge?"
 COMMIT_COMMENTS = rf"{REPO}/commits/\w+/comments"
 
 
@@ -94,6 +108,13 @@ def stage(
             state.runs((1589141559, "failure", head), (500, "success", state.base))
             state.head = head
         return Stage(mode, runner, state.event(), "workflow_run", state.repo.path, state=state)
+    if mode == "command":
+        # A member's comment on the review project's pull request, which the mock serves as #2.
+        comment = options.pop("comment", REVIEW_COMMAND)
+        project = review_project(root, extra=extra, **options)
+        serve_pull(github, project.base, project.head)
+        event = pull_request_comment(root / "events", comment)
+        return Stage(mode, runner, event, "issue_comment", project.path, project=project)
     project = BUILDERS[mode](root, extra=extra, **options)
     return Stage(
         mode,

@@ -19,8 +19,16 @@ import pytest
 from cicd_agent.model.client import ModelClient
 from tests.e2e.reliability.faults import apply_github_fault, apply_model_fault
 from tests.e2e.reliability.matrix import CELLS, GHOST_FILE, Cell
-from tests.e2e.reliability.scenarios import MODEL, Outcome, posted_twice, retried_posts
+from tests.e2e.reliability.scenarios import (
+    MODEL,
+    Outcome,
+    posted_twice,
+    publication,
+    retried_posts,
+)
 from tests.e2e.reliability.stages import (
+    ASK_COMMAND,
+    ASK_PUBLICATIONS,
     HUGE_FILES,
     PNG,
     PUBLICATIONS,
@@ -70,8 +78,17 @@ def _drive(cell: Cell, tmp_path: Path, github_api: Any, model_server: ModelServe
     if fault == "binary_files" and mode != "analyse-failure":
         extra = binary_files()
     model = None if cell.offline else model_server
+    options = {}
+    if mode == "command" and fault.startswith("model") and fault != "model_phantom_refs":
+        options["comment"] = ASK_COMMAND  # the question is the command's one model call
     ready = stage(
-        mode, tmp_path, github_api, model, extra=extra, answer=not fault.startswith("model")
+        mode,
+        tmp_path,
+        github_api,
+        model,
+        extra=extra,
+        answer=not fault.startswith("model"),
+        options=options,
     )
     if fault.startswith("model"):
         apply_model_fault(model_server, fault, mode)
@@ -102,7 +119,9 @@ def check_cell(cell: Cell, outcome: Outcome) -> None:
     context = f"{cell.id}\n--- summary ---\n{outcome.summary}\n--- log ---\n{outcome.log[-3000:]}"
     assert outcome.code == cell.exit_code, context
     heading = f"### cicd-agent {cell.mode}"
-    assert outcome.summary.startswith(heading) and outcome.summary.count(heading) == 1, context
+    # A command that runs a mode leaves that mode's own report first, then its own.
+    first = "### cicd-agent " if cell.mode == "command" else heading
+    assert outcome.summary.startswith(first) and outcome.summary.count(heading) == 1, context
     for fragment in cell.message:
         assert fragment in outcome.summary, f"{fragment!r} not in the summary\n{context}"
     for surface in (outcome.summary, outcome.log):
@@ -122,6 +141,7 @@ def check_cell(cell: Cell, outcome: Outcome) -> None:
     for refused in (w for w in outcome.writes() if w.status >= 400):
         assert str(refused.status) in outcome.summary, f"refusal not reported\n{context}"
     check_publication(cell, outcome)
+    check_reply(cell, outcome)
     for text in cell.absent:
         leaks = [
             name for name, body in outcome.surfaces().items() if name != "prompts" and text in body
@@ -145,20 +165,42 @@ def check_publication(cell: Cell, outcome: Outcome) -> None:
     elif cell.publish == "refused":
         assert writes and all(w.status >= 400 for w in writes)
     else:
-        refused = {w.api_path for w in writes if w.status >= 400}
+        refused = {publication(w) for w in writes if w.status >= 400}
         assert bool(refused) == (cell.publish == "partial"), refused
-        for target in PUBLICATIONS[cell.mode]:
-            if any(_matches(target, path) for path in refused):
+        targets = ASK_PUBLICATIONS if cell.publish == "reply" else PUBLICATIONS[cell.mode]
+        if cell.publish == "reply":  # an answer only: nothing else is written
+            assert len(writes) == len(targets), [publication(w) for w in writes]
+        for target in targets:
+            if any(_matches(target, _published(target, path)) for path in refused):
                 continue
             done = [
                 w
                 for w in outcome.github
                 if w.method == "POST"
                 and w.status < 300
-                and _matches(target, w.api_path)
+                and _matches(target, _published(target, publication(w)))
                 and ("event" in w.json() if w.api_path.endswith("/reviews") else True)
             ]
             assert len(done) == 1, f"{target}: {len(done)} publication(s)"
+
+
+def check_reply(cell: Cell, outcome: Outcome) -> None:
+    """The command's reply: at most one, carrying what the cell says a member reads there."""
+    replies = [
+        w.json()["body"]
+        for w in outcome.writes()
+        if w.status < 300 and publication(w).endswith("#command-reply")
+    ]
+    assert len(replies) <= 1, replies
+    if cell.reply:
+        assert replies, f"{cell.id}: no reply was posted"
+        for fragment in cell.reply:
+            assert fragment in replies[0], f"{fragment!r} not in the reply\n{replies[0]}"
+
+
+def _published(target: str, key: str) -> str:
+    """``key`` (a path, with the comment's marker after ``#``) as ``target`` names it."""
+    return key if "#" in target else key.split("#")[0]
 
 
 def _matches(pattern: str, path: str) -> bool:
@@ -195,7 +237,7 @@ def _shallow_clone(ready: Stage, tmp_path: Path) -> None:
         ["git", "clone", "-q", "--depth", "1", f"file://{source}", str(shallow)], check=True
     )
     ready.workspace = shallow
-    if ready.mode == "review" and ready.project is not None:
+    if ready.mode in ("review", "command") and ready.project is not None:
         github = ready.runner.github
         assert github is not None
         github.proxy.script("GET", rf"{REPO}/pulls/2/files", edit=pull_files(ready.project))
@@ -274,19 +316,19 @@ def _within_budget(cell: Cell, outcome: Outcome, server: ModelServer) -> None:
     assert outcome.prompts, "nothing was sent to the model"
     for request in outcome.prompts:
         assert counter.count(request.text()) <= budget
-    if cell.mode == "review":
+    if cell.mode in ("review", "command"):
         for n in range(HUGE_FILES):
             assert f"`data/dump_{n:02}.sql` (over budget)" in outcome.summary
 
 
 def _binary_not_sent(cell: Cell, outcome: Outcome, server: ModelServer) -> None:
     assert "\x89PNG" not in outcome.prompt_text() and "\x00" not in outcome.prompt_text()
-    if cell.mode == "review":
+    if cell.mode in ("review", "command"):
         assert "`assets/logo.png` (binary)" in outcome.summary
 
 
 def _phantoms_dropped(cell: Cell, outcome: Outcome, server: ModelServer) -> None:
-    if cell.mode == "review":
+    if cell.mode in ("review", "command"):
         sarif = outcome.files["sarif_file"]
         assert GHOST_FILE not in sarif and "4242" not in sarif
 

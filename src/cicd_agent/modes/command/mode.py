@@ -92,6 +92,15 @@ class Command:
         facts = CommandFacts(plan(_incoming(event, kind), enabled), kind, number, event.comment)
         client = ctx.github if facts.plan.action != "ignore" and number is not None else None
         if client is None or number is None:
+            if facts.plan.action == "run" and number is not None:
+                # Without a token there is no head to pin, no mode to run, nowhere to reply.
+                from cicd_agent.errors import UsageError
+
+                raise UsageError(
+                    f"`/cicd-agent {facts.plan.command}` needs a GitHub token to read pull "
+                    f"request #{number} and answer; nothing was run.",
+                    hint="Pass the github-token input (or set GITHUB_TOKEN) on this step.",
+                )
             return facts
         thread = event.comment.in_reply_to_id if kind == "review" else None
         if thread is not None and facts.plan.action != "refuse":

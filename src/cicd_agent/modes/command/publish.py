@@ -140,7 +140,8 @@ def _describe(ctx: RunContext, result: CommandResult, pull: PullRequestInfo) -> 
 
 def _reply(ctx: RunContext, result: CommandResult, number: int) -> None:
     from cicd_agent.github.comments import with_marker
-    from cicd_agent.github.threads import reply
+    from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
+    from cicd_agent.github.threads import reply, reply_tag
 
     text = result.reply.strip()
     if not text:
@@ -153,6 +154,12 @@ def _reply(ctx: RunContext, result: CommandResult, number: int) -> None:
         footer.append(f"In reply to [this comment]({asked}).")  # GitHub's URL, not the writer's
     if footer:
         text += f"\n\n<sub>{' '.join(footer)}</sub>"
+    answering = None  # an outsider's command gets one write, no read (a re-run: a second line)
+    if result._facts and result.thread is None and result.status != "refused":
+        answering = result._facts.comment.id
+    if answering is not None:  # kept whole however long the text: a re-run finds it
+        tag = reply_tag(answering)
+        text = f"{fit(text, COMMENT_BODY_MAX, reserve=len(tag) + 64)}\n\n{tag}"
     body = with_marker(text, REPLY_KEY)
     if ctx.options.dry_run:
         ctx.runner.show_untrusted(body)
@@ -161,7 +168,7 @@ def _reply(ctx: RunContext, result: CommandResult, number: int) -> None:
         ctx.note("No GitHub token: the reply was not posted; it is in this summary.")
         result.details.append(text)
         return
-    outcome = reply(client, number, body, thread=result.thread)
+    outcome = reply(client, number, body, thread=result.thread, answering=answering)
     if outcome.status == "skipped":
         ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
     result.reply_url = outcome.url
