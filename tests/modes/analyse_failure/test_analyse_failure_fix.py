@@ -12,17 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-from cicd_agent.sandbox import find_bwrap, probe_isolation
 from tests.helpers.failed_run import run_cli, zip_of
 from tests.helpers.fix_projects import CALC, LINT, commit_project, git, lint_failure_log
 from tests.helpers.gen_tests import path_env
-
-_ISOLATION = probe_isolation(find_bwrap(os.environ))
-sandboxed = pytest.mark.skipif(
-    not _ISOLATION.sandboxed, reason=f"no sandbox here: {_ISOLATION.detail}"
-)
+from tests.helpers.sandbox import needs_sandbox
 
 
 def _run(tmp_path: Path, files: dict[str, str], *extra: str, script: str = "ruff check .",
@@ -49,7 +42,7 @@ def _run(tmp_path: Path, files: dict[str, str], *extra: str, script: str = "ruff
     return code, outputs, summary, checkout
 
 
-@sandboxed
+@needs_sandbox
 def test_a_lint_failure_gets_a_verified_patch_file_that_applies_to_the_failed_commit(
     tmp_path: Path,
 ) -> None:
@@ -84,7 +77,7 @@ def test_a_checkout_at_another_commit_offers_nothing_and_says_why(tmp_path: Path
     assert "not the failed commit 111111111111" in summary
 
 
-@sandboxed
+@needs_sandbox
 def test_a_failure_no_fixer_knows_offers_nothing_without_a_model(tmp_path: Path) -> None:
     code, outputs, summary, _ = _run(
         tmp_path, CALC, "--fix", "suggest", script="python -m pytest -q -p no:cacheprovider"

@@ -9,23 +9,19 @@ log, the fix found and verified in the real sandbox.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cicd_agent.sandbox import find_bwrap, probe_isolation
 from tests.harness import payloads
 from tests.helpers.failed_run import run_cli
 from tests.helpers.failure_github import FAILED_JOB, REPO, RUN_ID, GitHubState
 from tests.helpers.fix_projects import LINT, lint_failure_log
 from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
 
-_ISOLATION = probe_isolation(find_bwrap(os.environ))
-pytestmark = pytest.mark.skipif(
-    not _ISOLATION.sandboxed, reason=f"no sandbox here: {_ISOLATION.detail}"
-)
+pytestmark = needs_sandbox
 BRANCH = f"cicd-agent/fix-{RUN_ID}"
 FIXED_MAIN = "import sys\n\n\ndef main() -> int:\n    return len(sys.argv)\n"
 

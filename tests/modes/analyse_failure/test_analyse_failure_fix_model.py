@@ -5,22 +5,16 @@ fixer knows, so the model's tool loop is what may fix it."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from cicd_agent.sandbox import find_bwrap, probe_isolation
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.failed_run import opinion, run_cli, zip_of
 from tests.helpers.fix_projects import CALC, CALC_FIX, commit_project, git, lint_failure_log
 from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
 
-_ISOLATION = probe_isolation(find_bwrap(os.environ))
-pytestmark = pytest.mark.skipif(
-    not _ISOLATION.sandboxed, reason=f"no sandbox here: {_ISOLATION.detail}"
-)
+pytestmark = needs_sandbox
 SCRIPT = "python -m pytest -q -p no:cacheprovider"
 
 

@@ -19,7 +19,7 @@ from cicd_agent.model.client import ModelClient
 from cicd_agent.model.pricing import Price
 from cicd_agent.modes.analyse_failure.fix.agent import AgentLimits, FixAgent, audit_file_sink
 from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
-from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
+from cicd_agent.sandbox import Sandbox
 from tests.helpers.fix_agent_projects import (
     CountingVerifier,
     FailingProject,
@@ -27,11 +27,9 @@ from tests.helpers.fix_agent_projects import (
     failing_mypy,
     failing_pytest,
 )
+from tests.helpers.sandbox import needs_sandbox
 
-_ISOLATION = probe_isolation(find_bwrap(os.environ))
-pytestmark = pytest.mark.skipif(
-    not _ISOLATION.sandboxed, reason=f"no sandbox here: {_ISOLATION.detail}"
-)
+pytestmark = needs_sandbox
 GITHUB_TOKEN = "ghp_" + "R8x2Lq9ZtY4mN7vK1pW3sD6fH0jB5cA2eG8u"
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
-from cicd_agent.sandbox import Isolation, find_bwrap, probe_isolation, scrub_environment
+from cicd_agent.sandbox import Isolation, scrub_environment
+from tests.helpers.sandbox import needs_sandbox
 
 GITHUB_TOKEN = "ghp_" + "k3Yq9T2mXw7Lr4Vb8Nc1Zp6Hs0Jd5Fa2Gt7E"
 MODEL_KEY = "sk-proj-" + "Qm4Rt8Wz2Xc6Vb1Nl5Kj9Hg3Fd7Sa0Pe"
@@ -42,12 +43,6 @@ SECRET_VALUES = [
     "id-token-request-value-778899",
     "hook-value-31415926535",
 ]
-
-_ISOLATION = probe_isolation(find_bwrap(os.environ))
-namespaces_only = pytest.mark.skipif(
-    not _ISOLATION.sandboxed, reason=f"no sandbox here: {_ISOLATION.detail}"
-)
-
 
 def _project(tmp_path: Path) -> Path:
     checkout = tmp_path / "checkout"
@@ -133,7 +128,7 @@ def test_checkout_is_never_written_and_the_copy_has_no_git(tmp_path: Path) -> No
     assert after == before  # no made.txt, no __pycache__
 
 
-@namespaces_only
+@needs_sandbox
 def test_inside_namespaces_nothing_outside_its_folder_is_writable_or_reachable(
     tmp_path: Path,
 ) -> None:
@@ -168,7 +163,7 @@ def test_inside_namespaces_nothing_outside_its_folder_is_writable_or_reachable(
     assert not outside.exists() and not (checkout / "planted.txt").exists()
 
 
-@namespaces_only
+@needs_sandbox
 def test_inside_namespaces_no_other_process_environment_is_readable(tmp_path: Path) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c", "import time; print('ready', flush=True); time.sleep(60)"],
@@ -201,7 +196,7 @@ def test_inside_namespaces_no_other_process_environment_is_readable(tmp_path: Pa
 
 
 @pytest.mark.slow
-@namespaces_only
+@needs_sandbox
 def test_a_daemon_a_test_starts_dies_with_the_run(tmp_path: Path) -> None:
     marker = f"cicd-agent-daemon-{uuid.uuid4().hex}"
     spy = _spy(

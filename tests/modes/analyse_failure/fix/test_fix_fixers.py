@@ -18,16 +18,13 @@ from cicd_agent.modes.analyse_failure.fix.command import parse_failing_command
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
 from cicd_agent.modes.analyse_failure.fix.fixers import fixing_command, run_fixer
 from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
-from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
+from cicd_agent.sandbox import Sandbox
 from tests.corpus.build import TOOLS_DIR
 from tests.corpus.runner_log import Job, Step, render
 from tests.helpers.fix_projects import FORMAT, IMPORTS, LINT, commit_project, tool_output
 from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
 
-_ISOLATION = probe_isolation(find_bwrap(os.environ))
-sandboxed = pytest.mark.skipif(
-    not _ISOLATION.sandboxed, reason=f"no sandbox here: {_ISOLATION.detail}"
-)
 TOOL_BINS = [TOOLS_DIR / "venv" / "bin", TOOLS_DIR / "node" / "node_modules" / ".bin"]
 
 
@@ -59,7 +56,7 @@ def _failed_in_ci(
     return repo, command
 
 
-@sandboxed
+@needs_sandbox
 @pytest.mark.parametrize(
     ("tool", "files", "script", "removed", "added"),
     [
@@ -99,7 +96,7 @@ def test_the_floor_fixes_a_real_lint_or_format_failure_and_the_fix_verifies(
     assert (repo / "app" / "main.py").read_text() == files["app/main.py"]  # checkout untouched
 
 
-@sandboxed
+@needs_sandbox
 def test_eslint_fixes_in_the_sandbox_and_its_config_cannot_reach_the_host(tmp_path: Path) -> None:
     _needs("eslint")
     planted = tmp_path / "pwned"
@@ -121,7 +118,7 @@ def test_eslint_fixes_in_the_sandbox_and_its_config_cannot_reach_the_host(tmp_pa
     assert not planted.exists()
 
 
-@sandboxed
+@needs_sandbox
 def test_a_tool_missing_from_the_job_gives_no_patch(tmp_path: Path) -> None:
     repo, command = _failed_in_ci(tmp_path, LINT, "ruff check .")
     environ = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home")}

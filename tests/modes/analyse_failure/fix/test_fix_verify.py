@@ -4,10 +4,7 @@ breaks."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-
-import pytest
 
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch
 from cicd_agent.modes.analyse_failure.fix.verify import (
@@ -15,14 +12,12 @@ from cicd_agent.modes.analyse_failure.fix.verify import (
     VerifierSettings,
     checkout_problem,
 )
-from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
+from cicd_agent.sandbox import Sandbox
 from tests.helpers.fix_projects import CALC, CALC_FIX, commit_project, git, pytest_failure
 from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
 
-_ISOLATION = probe_isolation(find_bwrap(os.environ))
-pytestmark = pytest.mark.skipif(
-    not _ISOLATION.sandboxed, reason=f"no sandbox here: {_ISOLATION.detail}"
-)
+pytestmark = needs_sandbox
 TOKEN = "ghp_" + "k3Yq9T2mXw7Lr4Vb8Nc1Zp6Hs0Jd5Fa2Gt7E"
 
 
