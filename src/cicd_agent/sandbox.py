@@ -368,6 +368,25 @@ def _own_environment() -> tuple[Path, ...]:
     return (Path(sys.prefix),)
 
 
+def _tools_in_emptied_folders(search_path: str) -> tuple[Path, ...]:
+    """The job's tools that live under a folder the sandbox empties (a virtualenv or
+    ``node_modules`` under ``/tmp``), read-only: the run's ``PATH`` names them, and without the
+    bind a linter the job installed there would vanish inside the sandbox. A ``bin`` or ``.bin``
+    entry brings its parent (the environment's libraries sit beside it). Hidden folders
+    (``RUNNER_TEMP``) stay hidden, as they are hidden after these binds."""
+    found: list[Path] = []
+    for entry in search_path.split(os.pathsep):
+        folder = Path(entry)
+        if not entry or not folder.is_absolute() or not folder.is_dir():
+            continue
+        if not any(folder.is_relative_to(emptied) for emptied in _EMPTIED):
+            continue
+        prefix = folder.parent if folder.name in ("bin", ".bin") else folder
+        if prefix not in found:
+            found.append(prefix)
+    return tuple(found)
+
+
 class Sandbox:
     """Temporary copies of one checkout and the means to run commands over them safely."""
 
@@ -472,7 +491,9 @@ class Sandbox:
         env.update(extra or {})
         return env
 
-    def _argv(self, command: Sequence[str], space: Workspace, shared: Sequence[Path]) -> list[str]:
+    def _argv(
+        self, command: Sequence[str], space: Workspace, shared: Sequence[Path], search_path: str
+    ) -> list[str]:
         if not self.isolation.sandboxed or self._bwrap is None:
             return list(command)
         argv = [self._bwrap, *_BWRAP_FLAGS, "--ro-bind", "/", "/", "--dev", "/dev"]
@@ -480,7 +501,8 @@ class Sandbox:
         for folder in _EMPTIED:
             if Path(folder).is_dir() and not Path(folder).is_symlink():
                 argv += ["--size", str(_EMPTIED_SIZE), "--tmpfs", folder]
-        for kept in (self.checkout, self.root, *_own_environment()):
+        tools = _tools_in_emptied_folders(search_path)
+        for kept in (self.checkout, self.root, *_own_environment(), *tools):
             argv += ["--ro-bind", str(kept), str(kept)]
         for path in self._hidden:
             if Path(path).is_dir():
@@ -506,8 +528,8 @@ class Sandbox:
         ``evidence`` opens a pipe whose write end the run finds in :attr:`evidence_variable`;
         ``shared`` names host folders the run may write (coverage data of a whole suite).
         """
-        argv = self._argv(command, space, shared)
         env = self.environment(space, extra_env)
+        argv = self._argv(command, space, shared, env.get("PATH", ""))
         read_end, write_end = os.pipe() if evidence else (-1, -1)
         if evidence:
             env[self.evidence_variable] = str(write_end)

@@ -21,6 +21,7 @@ from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
 from cicd_agent.sandbox import Sandbox
 from tests.corpus.build import TOOLS_DIR
 from tests.corpus.runner_log import Job, Step, render
+from tests.corpus.tools import Toolbox
 from tests.helpers.fix_projects import FORMAT, IMPORTS, LINT, commit_project, tool_output
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
@@ -37,7 +38,15 @@ def _path() -> str:
 
 
 def _needs(tool: str) -> None:
-    if not any((folder / tool).exists() for folder in TOOL_BINS) and tool != "ruff":
+    """Install the corpus toolbox (once; it is reused while its package list holds) rather than
+    depend on the corpus test having built it earlier in the session. Only a machine that
+    cannot install it skips, and never on CI."""
+    if tool == "ruff":
+        return
+    Toolbox(TOOLS_DIR).prepare()
+    if not any((folder / tool).exists() for folder in TOOL_BINS):
+        if os.environ.get("CI"):
+            pytest.fail(f"{tool} could not be installed into the corpus toolbox ({TOOLS_DIR})")
         pytest.skip(f"{tool} is not in the corpus toolbox ({TOOLS_DIR})")
 
 
