@@ -102,7 +102,7 @@ def main(
         if mode is None:
             parser.print_help(stdout)
             return ExitCode.USAGE if argv else ExitCode.OK
-        sub = _subparser(parser, mode.name)
+        sub = subparser(parser, mode.name)
         fill_from_inputs(sub, args, environ)
         if not mode.fail_on_choices and (input_value(environ, "fail-on") or "").strip():
             from cicd_agent.pipeline import validate_fail_on
@@ -188,7 +188,7 @@ def _repo_settings(
     return event, repo_config.load(early.repo_dir, commit, mode_name)
 
 
-def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+def subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             chosen: argparse.ArgumentParser = action.choices[name]

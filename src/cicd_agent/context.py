@@ -65,6 +65,12 @@ class RunContext:
         if message not in self.notes:
             self.notes.append(message)
 
+    @property
+    def own_links(self) -> tuple[str, ...]:
+        """The one place model text may still link to: this repository on its GitHub server."""
+        server = self.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+        return (f"{server}/{self.repository}/",) if self.repository else ()
+
     @cached_property
     def redactor(self) -> Redactor:
         """Knows every secret value this run holds, plus the shapes of common credentials."""

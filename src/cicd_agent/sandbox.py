@@ -73,7 +73,7 @@ _BWRAP_FLAGS = (
 _EMPTIED = ("/tmp", "/var/tmp", "/run", "/dev/shm")  # noqa: S108 - hidden, not used as temp dirs
 
 # Never copied into a sandbox: git metadata (it may hold credentials) and caches.
-_SKIPPED_NAMES = frozenset(
+SKIPPED_NAMES = frozenset(
     {".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox", ".nox"}
 )
 # Variables a generated test never sees. Prefixes cover the runner's tokens and file-command
@@ -331,7 +331,7 @@ def copy_repository(source: Path, target: Path) -> None:
         return {
             name
             for name in names
-            if name in _SKIPPED_NAMES or name.startswith(".coverage") or (top and name in linked)
+            if name in SKIPPED_NAMES or name.startswith(".coverage") or (top and name in linked)
         }
 
     shutil.copytree(source, target, symlinks=True, ignore=skipped)

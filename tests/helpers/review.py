@@ -92,7 +92,7 @@ def review_context(
 ) -> RunContext:
     """A review run's context as the CLI builds it (for entry points other modes call, such
     as the ``/cicd-agent describe`` command's)."""
-    from cicd_agent.cli import _repo_settings, _subparser, build_parser
+    from cicd_agent.cli import _repo_settings, subparser, build_parser
     from cicd_agent.context import RunContext
     from cicd_agent.options import CommonOptions, fill_from_inputs
     from cicd_agent.runner import RunnerIO
@@ -106,7 +106,7 @@ def review_context(
     }
     parser, _ = build_parser("review")
     args = parser.parse_args(["review", *argv])
-    fill_from_inputs(_subparser(parser, "review"), args, environ)
+    fill_from_inputs(subparser(parser, "review"), args, environ)
     _, settings = _repo_settings(args, environ, "review")
     runner = RunnerIO(environ, commands=io.StringIO(), human=io.StringIO())
     return RunContext(

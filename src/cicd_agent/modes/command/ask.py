@@ -107,10 +107,9 @@ def reply_text(ctx: RunContext, facts: CommandFacts, opinion: AskAnswer | None) 
     from cicd_agent.markdown import neutralise
 
     if opinion is not None:
-        from cicd_agent.modes.command.publish import own_links
-
-        allowed = own_links(ctx)
-        answer = neutralise(ctx.redactor.redact(opinion.answer.strip()), allowed_links=allowed)
+        answer = neutralise(
+            ctx.redactor.redact(opinion.answer.strip()), allowed_links=ctx.own_links
+        )
         caveat = "" if opinion.grounded else "\n\n_The diff does not settle this; check by hand._"
         return answer + caveat
     if ctx.model is None:

@@ -13,7 +13,6 @@ the pull request's base commit (never its head), then the defaults.
 
 from __future__ import annotations
 
-import argparse
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -70,13 +69,13 @@ def mode_context(
     """Mode ``name`` and its run context for ``pull``; ``flags`` set its own options. A review
     publishes on a fork's pull request too (see :func:`pull_request_event`)."""
     from cicd_agent import repo_config
-    from cicd_agent.cli import build_parser
+    from cicd_agent.cli import build_parser, subparser
     from cicd_agent.context import RunContext
     from cicd_agent.options import CommonOptions, fill_from_inputs, fill_from_settings
 
     parser, mode = build_parser(name)
     assert mode is not None
-    sub = _subparser(parser, name)
+    sub = subparser(parser, name)
     args = sub.parse_args([])
     for dest, value in vars(ctx.args).items():  # this step's common flags
         if value is not None and hasattr(args, dest):
@@ -109,11 +108,3 @@ def mode_context(
     if settings.source is not None:
         run.note(f"Settings read from {settings.source} (workflow inputs take precedence).")
     return mode, run
-
-
-def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            chosen: argparse.ArgumentParser = action.choices[name]
-            return chosen
-    raise AssertionError(f"no subcommand {name}")

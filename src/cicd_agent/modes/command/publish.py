@@ -100,7 +100,7 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
         f"Ran `{target}` at commit `{head[:12]}`, the pull request's head when this command ran.",
         *result.details,
         "",
-        neutralise(ran.headline, allowed_links=own_links(ctx)),
+        neutralise(ran.headline, allowed_links=ctx.own_links),
     ]
     if links:
         lines += ["", "See " + ", ".join(links) + "."]
@@ -150,7 +150,7 @@ def _reply(ctx: RunContext, result: CommandResult, number: int) -> None:
     if result.head_sha and result.status == "answered" and result.command == "ask":
         footer.append(f"About commit `{result.head_sha[:12]}`.")
     asked = result._facts.comment.html_url if result._facts else None
-    if result.thread is None and asked and any(asked.startswith(p) for p in own_links(ctx)):
+    if result.thread is None and asked and any(asked.startswith(p) for p in ctx.own_links):
         footer.append(f"In reply to [this comment]({asked}).")  # GitHub's URL, not the writer's
     if footer:
         text += f"\n\n<sub>{' '.join(footer)}</sub>"
@@ -194,9 +194,3 @@ def _moved(ctx: RunContext, pull: PullRequestInfo) -> str | None:
 
     now = get_pull_request(client, pull.number).head_sha
     return now if now != pull.head_sha else None
-
-
-def own_links(ctx: RunContext) -> tuple[str, ...]:
-    """The one place model text may still link to: this repository on its GitHub server."""
-    server = ctx.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
-    return (f"{server}/{ctx.repository}/",) if ctx.repository else ()

@@ -7,11 +7,11 @@ module's nearest existing tests, else in ``tests/``.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.analysis.unified_diff import file_diff
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
 from cicd_agent.modes.gen_tests.segments import Segment
 
@@ -96,17 +96,7 @@ def choose_test_path(
 
 def render_patch(tests: Sequence[AcceptedTest]) -> str:
     """A git-style patch adding every accepted test file (``git apply`` / ``patch -p1``)."""
-    chunks: list[str] = []
-    for test in tests:
-        lines = test.text.splitlines()
-        chunks.append(f"diff --git a/{test.path} b/{test.path}")
-        chunks.append("new file mode 100644")
-        chunks.extend(
-            difflib.unified_diff(
-                [], lines, fromfile="/dev/null", tofile=f"b/{test.path}", lineterm=""
-            )
-        )
-    return "\n".join(chunks) + "\n" if chunks else ""
+    return "".join(file_diff(test.path, None, test.text) for test in tests)
 
 
 def write_patch(tests: Sequence[AcceptedTest], path: Path) -> Path:

@@ -154,9 +154,7 @@ def ask_description(
             "the description is from the diff alone."
         )
         return None
-    server = ctx.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
-    links = (f"{server}/{ctx.repository}/",) if ctx.repository else ()
-    return model_text(answer, facts.group_names, redact, links=links)
+    return model_text(answer, facts.group_names, redact, links=ctx.own_links)
 
 
 def _group_listing(facts: ChangeFacts) -> str:

@@ -168,7 +168,7 @@ class Review:
         answers = opinion.answers if opinion else []
         if opinion is not None:
             extra, dropped = model_findings(
-                answers, opinion.shown, ctx.redactor.redact, links=_own_links(ctx)
+                answers, opinion.shown, ctx.redactor.redact, links=ctx.own_links
             )
             extra, invented = _on_existing_lines(opinion.line_counts, extra)
             dropped += invented
@@ -199,7 +199,7 @@ class Review:
         limit = _max_findings(ctx)
         placement = place(postable[:limit], facts.diff, _link_maker(ctx, facts.plan.head))
         if answers:
-            summary = merged_summary(answers, ctx.redactor.redact, links=_own_links(ctx))
+            summary = merged_summary(answers, ctx.redactor.redact, links=ctx.own_links)
         elif isinstance(facts, HandoffFacts):
             summary = facts.summary
         else:
@@ -361,12 +361,6 @@ def _new_in(finding: Finding, facts: ReviewFacts) -> bool:
     if changed is None:
         return False
     return finding.line is None or changed.hunk_at(finding.line) is not None
-
-
-def _own_links(ctx: RunContext) -> tuple[str, ...]:
-    """The one place model text may still link to: this repository on its GitHub server."""
-    server = ctx.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
-    return (f"{server}/{ctx.repository}/",) if ctx.repository else ()
 
 
 def _link_maker(ctx: RunContext, head: str) -> LinkMaker:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.fix.diff import file_diff
+from cicd_agent.analysis.unified_diff import file_diff
 from cicd_agent.modes.analyse_failure.fix.policy import MAX_CHANGED_LINES, check_patch
 
 

@@ -7,15 +7,13 @@ the copy controls; :mod:`difflib` reads bytes and nothing else.
 
 from __future__ import annotations
 
-import difflib
 import filecmp
 import os
 from pathlib import Path
 
-_SKIPPED_DIRS = frozenset(
-    {".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox", ".nox"}
-)
-_NO_NEWLINE = "\\ No newline at end of file\n"
+from cicd_agent.analysis.unified_diff import file_diff
+from cicd_agent.sandbox import SKIPPED_NAMES
+
 MAX_FILE_BYTES = 2 << 20
 """A changed file larger than this is not read back (no offered patch could hold it anyway)."""
 
@@ -41,36 +39,6 @@ def tree_diff(before: Path, after: Path, *, changed_only: bool = False) -> str:
         if left != right:
             chunks.append(file_diff(relative, _text(relative, left), _text(relative, right)))
     return "".join(chunks)
-
-
-def file_diff(path: str, old: str | None, new: str | None) -> str:
-    """One file's diff; ``None`` on a side means the file does not exist there."""
-    header = f"diff --git a/{path} b/{path}\n"
-    if old is None:
-        header += "new file mode 100644\n"
-    elif new is None:
-        header += "deleted file mode 100644\n"
-    lines = difflib.unified_diff(
-        _lines(old or ""),
-        _lines(new or ""),
-        fromfile="/dev/null" if old is None else f"a/{path}",
-        tofile="/dev/null" if new is None else f"b/{path}",
-        n=3,
-    )
-    body = []
-    for line in lines:
-        if line.endswith("\n"):
-            body.append(line)
-        else:
-            body.append(line + "\n" + _NO_NEWLINE)
-    return header + "".join(body)
-
-
-def _lines(text: str) -> list[str]:
-    """Lines split at ``\n`` only, as git does (``str.splitlines`` also splits at ``\r``)."""
-    parts = text.split("\n")
-    lines = [part + "\n" for part in parts[:-1]]
-    return [*lines, parts[-1]] if parts[-1] else lines
 
 
 def _same(left: Path, right: Path) -> bool:
@@ -99,7 +67,7 @@ def _files(root: Path) -> set[str]:
         dirs[:] = [
             name
             for name in dirs
-            if name not in _SKIPPED_DIRS and not os.path.islink(os.path.join(folder, name))
+            if name not in SKIPPED_NAMES and not os.path.islink(os.path.join(folder, name))
         ]
         for name in files:
             full = os.path.join(folder, name)
