@@ -92,7 +92,7 @@ def review_context(
 ) -> RunContext:
     """A review run's context as the CLI builds it (for entry points other modes call, such
     as the ``/cicd-agent describe`` command's)."""
-    from cicd_agent.cli import _repo_settings, subparser, build_parser
+    from cicd_agent.cli import _repo_settings, build_parser, subparser
     from cicd_agent.context import RunContext
     from cicd_agent.options import CommonOptions, fill_from_inputs
     from cicd_agent.runner import RunnerIO
