@@ -17,7 +17,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from cicd_agent.cli import _subparser, build_parser  # noqa: E402
+from cicd_agent.cli import subparser, build_parser  # noqa: E402
 from cicd_agent.repo_config import MODE_SECTIONS, NOT_CONFIGURABLE  # noqa: E402
 
 SCHEMA = ROOT / "src" / "cicd_agent" / "data" / "cicd-agent.schema.json"
@@ -38,7 +38,7 @@ def _property(action: argparse.Action) -> dict[str, Any]:
 
 
 def _section(mode: str) -> dict[str, Any]:
-    parser = _subparser(build_parser(mode)[0], mode)
+    parser = subparser(build_parser(mode)[0], mode)
     properties: dict[str, Any] = {}
     for action in parser._actions:
         if not action.option_strings or action.dest in ("help", "version"):
