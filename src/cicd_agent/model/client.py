@@ -110,6 +110,17 @@ class ToolTurn:
     completion_tokens: int
 
 
+@dataclass(frozen=True)
+class _Reply:
+    """One response as both kinds of exchange read it: its first choice, that choice's text
+    and tool calls, and the (prompt, completion) tokens recorded for it."""
+
+    choice: _Choice
+    content: str
+    calls: tuple[ToolCall, ...]
+    used: tuple[int, int]
+
+
 def _problems(exc: ValidationError) -> str:
     """Validation errors as short lines, without the offending input values."""
     lines = [
@@ -331,35 +342,26 @@ class ModelClient:
         temperature: float | None,
         out_tokens: int,
     ) -> str:
-        """One request (with the SDK's retries); the answer's raw content, usage recorded."""
-        model = self.config.model_for(tier)
-        prompt_tokens = self._check_budget(
-            json.dumps(schema.model_json_schema()), messages, tier, out_tokens
+        """One structured request (with the SDK's retries); the answer's raw content."""
+        send_temperature = temperature is not None and not is_reasoning_model(
+            self.config.model_for(tier)
         )
-        send_temperature = temperature is not None and not is_reasoning_model(model)
-        sdk = self._sdk
-        try:
-            raw = self._bounded(
-                lambda: sdk.chat.completions.with_raw_response.parse(
+        reply = self._send(
+            json.dumps(schema.model_json_schema()),
+            messages,
+            tier,
+            out_tokens,
+            lambda sdk, model: (
+                sdk.chat.completions.with_raw_response.parse(
                     model=model,
                     messages=messages,
                     response_format=schema,
                     max_completion_tokens=out_tokens,
                     temperature=temperature if send_temperature else openai.omit,
-                )
-            )
-        except openai.OpenAIError as exc:
-            raise self._sdk_error(exc) from None
-        completion = self._completion(raw.content)
-        choice = completion.choices[0]
-        content = choice.message.content or ""
-        if completion.usage is not None:
-            self.usage.record(
-                tier, model, completion.usage.prompt_tokens, completion.usage.completion_tokens
-            )
-        else:  # some compatible servers report no usage: count it ourselves
-            self.usage.record(tier, model, prompt_tokens, self.counter(tier).count(content))
-        return self._usable(choice, content, out_tokens)
+                ).content
+            ),
+        )
+        return self._usable(reply.choice, reply.content, out_tokens)
 
     def converse(
         self,
@@ -388,23 +390,46 @@ class ModelClient:
         tier: Tier,
         out_tokens: int,
     ) -> ToolTurn:
-        model = self.config.model_for(tier)
-        prompt_tokens = self._check_budget(json.dumps(tools), messages, tier, out_tokens)
-        sdk = self._sdk
-        try:
-            raw = self._bounded(
-                lambda: sdk.chat.completions.with_raw_response.create(
+        reply = self._send(
+            json.dumps(tools),
+            messages,
+            tier,
+            out_tokens,
+            lambda sdk, model: (
+                sdk.chat.completions.with_raw_response.create(
                     model=model,
                     messages=messages,
                     tools=tools,
                     tool_choice="auto",
                     parallel_tool_calls=False,
                     max_completion_tokens=out_tokens,
-                )
-            )
+                ).content
+            ),
+        )
+        if not reply.calls or reply.choice.finish_reason == "length":  # a cut-off call is no call
+            self._usable(reply.choice, reply.content, out_tokens)
+        return ToolTurn(self._scrub(reply.content), reply.calls, *reply.used)
+
+    def _send(
+        self,
+        declared: str,
+        messages: list[ChatCompletionMessageParam],
+        tier: Tier,
+        out_tokens: int,
+        request: Callable[[openai.OpenAI, str], bytes],
+    ) -> _Reply:
+        """What :meth:`_exchange` and :meth:`_converse` share around one request: the budget
+        check (``declared``: the schema or tools sent along), the hard time limit, the SDK's
+        errors as plain sentences, the completion read leniently and its usage recorded.
+        ``request(sdk, model)`` sends the request and returns the response body."""
+        model = self.config.model_for(tier)
+        prompt_tokens = self._check_budget(declared, messages, tier, out_tokens)
+        sdk = self._sdk
+        try:
+            body = self._bounded(lambda: request(sdk, model))
         except openai.OpenAIError as exc:
             raise self._sdk_error(exc) from None
-        completion = self._completion(raw.content)
+        completion = self._completion(body)
         choice = completion.choices[0]
         content = choice.message.content or ""
         calls = tuple(
@@ -417,9 +442,7 @@ class ModelClient:
             spoken = content + "".join(call.arguments for call in calls)
             used = (prompt_tokens, self.counter(tier).count(spoken))
         self.usage.record(tier, model, *used)
-        if not calls or choice.finish_reason == "length":  # a cut-off call is no call
-            self._usable(choice, content, out_tokens)
-        return ToolTurn(self._scrub(content), calls, *used)
+        return _Reply(choice, content, calls, used)
 
     def _completion(self, body: bytes) -> _Completion:
         """The chat completion in ``body``, or the ModelError saying the server sent none."""

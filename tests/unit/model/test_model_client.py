@@ -17,6 +17,7 @@ from tests.harness.model_server import (
     ModelServer,
     RecordedRequest,
     Reply,
+    completion_body,
 )
 
 
@@ -364,3 +365,42 @@ def test_a_cut_off_tool_call_is_a_model_error(model_server: ModelServer) -> None
     client = client_for(model_server)
     with client, pytest.raises(ModelError, match="cut off at the output limit"):
         client.converse([{"role": "user", "content": "fix it"}], [READ_TOOL])
+
+
+def _without_usage(request: RecordedRequest, content: str | None, **kwargs: object) -> Reply:
+    body = completion_body(request, content, **kwargs)  # type: ignore[arg-type]
+    del body["usage"]
+    return Reply(body=body)
+
+
+def test_a_server_that_reports_no_usage_is_counted_for_both_kinds_of_exchange(
+    model_server: ModelServer,
+) -> None:
+    model_server.enqueue(lambda request: _without_usage(request, GOOD.model_dump_json()))
+    model_server.enqueue(
+        lambda request: _without_usage(
+            request, None, tool_calls=[("read_file", {"path": "src/app.py"})]
+        )
+    )
+    with client_for(model_server) as client:
+        assert ask(client) == GOOD
+        asked = client.usage.completion_tokens
+        turn = client.converse([{"role": "user", "content": "fix it"}], [READ_TOOL])
+    assert asked == client.counter().count(GOOD.model_dump_json())
+    assert turn.completion_tokens == client.counter().count('{"path": "src/app.py"}')
+    assert turn.prompt_tokens > 0
+    assert client.usage.calls == 2
+    assert client.usage.completion_tokens == asked + turn.completion_tokens
+
+
+def test_a_tool_calling_exchange_turns_sdk_failures_into_plain_sentences(
+    model_server: ModelServer,
+) -> None:
+    model_server.rate_limit()
+    model_server.answer_with(lambda request: Reply(body="<html>hello</html>"))
+    with client_for(model_server, max_retries=0) as client:
+        with pytest.raises(ModelError, match=r"rate limited.*HTTP 429, 1 attempt\)"):
+            client.converse([{"role": "user", "content": "fix it"}], [READ_TOOL])
+        with pytest.raises(ModelError, match="not a chat completion"):
+            client.converse([{"role": "user", "content": "fix it"}], [READ_TOOL])
+        assert client.usage.failed == 2 and client.usage.calls == 0
