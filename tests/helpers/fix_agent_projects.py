@@ -142,6 +142,14 @@ class CountingVerifier:
         self.inner = inner
         self.runs: list[Patch | None] = []
         self.verified: list[Patch] = []
+        self.asked: list[str] = []
+
+    def refusal(self, diff: str) -> str:
+        self.asked.append(diff)
+        return self.inner.refusal(diff)
+
+    def reproduces(self) -> RunOutcome:
+        return self.inner.reproduces()
 
     def run_failing(self, patch: Patch | None) -> RunOutcome:
         self.runs.append(patch)

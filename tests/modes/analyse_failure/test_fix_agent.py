@@ -21,6 +21,7 @@ from cicd_agent.modes.analyse_failure.fix.agent import AgentLimits, FixAgent, au
 from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
 from cicd_agent.sandbox import Sandbox
 from tests.helpers.fix_agent_projects import (
+    TEST_CALC,
     CountingVerifier,
     FailingProject,
     failing_lint,
@@ -40,6 +41,7 @@ def loop(
     *,
     limits: AgentLimits | None = None,
     excerpt: str = "",
+    failing_tests: tuple[str, ...] = (),
     **config: Any,
 ) -> tuple[FixAgent, CountingVerifier, list[dict[str, Any]]]:
     """Run the loop once against the scripted server with the real sandboxed verifier; the
@@ -47,7 +49,9 @@ def loop(
     audit = tmp_path / "audit.jsonl"
     redact = Redactor([GITHUB_TOKEN]).redact
     sandbox = Sandbox(project.root, {"PATH": os.environ["PATH"], "HOME": str(tmp_path / "home")})
-    verifier = CountingVerifier(SandboxVerifier(sandbox, project.failing, redact=redact))
+    verifier = CountingVerifier(
+        SandboxVerifier(sandbox, project.failing, redact=redact, failing_tests=failing_tests)
+    )
     with sandbox, ModelClient(model_server.config(max_retries=0, **config)) as model:
         agent = FixAgent(
             model,
@@ -188,6 +192,26 @@ def test_reads_and_edits_outside_the_checkout_or_of_a_workflow_are_refused_and_a
     assert refused[6] == refused[7] == "the patch writes outside the checkout (../outside.txt)"
     assert refused[8] == "the arguments are not valid JSON"
     assert len(outcome.refusals) == 9
+
+
+def test_editing_the_failing_test_is_refused_by_the_verifiers_policy_before_any_run(
+    tmp_path: Path, model_server: Any
+) -> None:
+    project = failing_pytest(tmp_path / "project")
+    weaker = project.diff_for({"tests/test_calc.py": TEST_CALC.replace("== 5", "== -1")})
+    model_server.call_tools(("run_failing_command", {"diff": weaker}))
+    model_server.call_tools(("propose_patch", {"diff": weaker, "summary": "expect -1"}))
+    model_server.answer("Giving up.")
+
+    agent, verifier, audit = loop(
+        tmp_path, model_server, project, failing_tests=("tests/test_calc.py",)
+    )
+
+    assert verifier.asked == [weaker, weaker]
+    assert verifier.runs == [] and verifier.verified == [] and agent.outcome.proposals == []
+    reason = "the patch edits the failing test itself (tests/test_calc.py)"
+    assert tool_results(model_server) == [f"refused: {reason}"] * 2
+    assert [line["refused"] for line in audit if line["kind"] == "tool"] == [reason] * 2
 
 
 def test_the_call_cap_stops_a_model_that_never_finishes(tmp_path: Path, model_server: Any) -> None:

@@ -116,6 +116,17 @@ def test_a_patch_editing_a_workflow_is_refused_before_it_is_applied(tmp_path: Pa
     assert verdict.runs == ()
 
 
+def test_a_run_with_a_refused_patch_is_refused_not_applied(tmp_path: Path) -> None:
+    verifier = _verifier(tmp_path, CALC)
+    workflow = CALC_FIX.replace("calc/ops.py", ".github/workflows/ci.yml")
+    assert verifier.refusal(CALC_FIX) == ""
+    with verifier.sandbox:
+        outcome = verifier.run_failing(_patch(workflow))
+    assert outcome.exit_code == 126
+    assert outcome.output == "refused: the patch edits a workflow file (.github/workflows/ci.yml)"
+    assert verifier.refusal(workflow) == outcome.output.removeprefix("refused: ")
+
+
 def test_run_outputs_never_carry_the_token(tmp_path: Path) -> None:
     files = {**CALC, "tests/test_env.py": (
         "import os\n\ndef test_env():\n    print(os.environ)\n    assert False, " + repr(TOKEN) + "\n"

@@ -4,7 +4,9 @@ The model is attacker-influenced (it reads the checkout and the log), so it gets
 own: its tools read the checkout through :class:`~.tools.Checkout` (confined, bounded, read
 only) and its diffs go only to the :class:`~.contract.Verifier`, which applies them to a copy in
 the sandbox. A diff the fix step's policy refuses (a path outside the checkout, inside ``.git``,
-a workflow, a lock file) is refused before it reaches the verifier, for runs too. Everything
+a workflow, a lock file, the failing test) is refused before a run is spent, for runs too: the
+loop asks the verifier (:meth:`~.contract.Verifier.refusal`), which enforces the same policy as
+the final gate. Everything
 shown to the model is redacted, and repository or log text is fenced as data
 (:func:`cicd_agent.prompts.fence`).
 
@@ -36,7 +38,6 @@ from cicd_agent.modes.analyse_failure.fix.contract import (
     Verification,
     Verifier,
 )
-from cicd_agent.modes.analyse_failure.fix.policy import check_patch
 from cicd_agent.modes.analyse_failure.fix.tools import Checkout, Refused, bounded
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 
@@ -302,9 +303,9 @@ class FixAgent:
         (outside the checkout, ``.git``, a workflow, a lock file, a symlink, too large)."""
         if not isinstance(diff, str) or not diff.strip():
             raise Refused("the diff must be a non-empty string")
-        verdict = check_patch(diff, self.checkout.root)
-        if not verdict.allowed:
-            raise Refused(verdict.reason)
+        refused = self.verifier.refusal(diff)
+        if refused:
+            raise Refused(refused)
         text = " ".join(str(summary or "").split())[:300]
         return Patch(diff=diff, source="model", summary=text)
 
@@ -403,7 +404,6 @@ def propose(ctx: RunContext, verifier: Verifier, failing: FailingCommand) -> lis
     runner).
     """
     from cicd_agent.audit import default_audit_path
-    from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
 
     model = ctx.model
     if model is None:
@@ -423,11 +423,7 @@ def propose(ctx: RunContext, verifier: Verifier, failing: FailingCommand) -> lis
         redact=ctx.redactor.redact,
         audit=audit_file_sink(path, base, failed),
     )
-    baseline = (
-        verifier.reproduces()  # cached: the verifier needs this run anyway
-        if isinstance(verifier, SandboxVerifier)
-        else verifier.run_failing(None)
-    )
+    baseline = verifier.reproduces()  # remembered: the verifier needs this run anyway
     if baseline.passed:  # nothing to fix here: asking would only spend tokens
         ctx.note(
             "Model fix loop not started: the failing command passes in the sandbox without "

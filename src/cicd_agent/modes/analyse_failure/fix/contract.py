@@ -66,10 +66,23 @@ class Verification:
 
 
 class Verifier(Protocol):
-    """The one judge of patches: applies them to a copy of the failed commit in the sandbox."""
+    """The one judge of patches: applies them to a copy of the failed commit in the sandbox.
+
+    It is also the one place the fix step's policy is enforced: :meth:`verify` and
+    :meth:`run_failing` refuse what :meth:`refusal` names, whoever calls them."""
+
+    def refusal(self, diff: str) -> str:
+        """Why the fix step's policy refuses ``diff`` ("" when it may go on); a tool loop asks
+        first so the model is told why without a run being spent."""
+        ...
+
+    def reproduces(self) -> RunOutcome:
+        """The failing command without any patch (run once, then remembered)."""
+        ...
 
     def run_failing(self, patch: Patch | None) -> RunOutcome:
-        """Run the failing command once, with ``patch`` applied (or none): the tool loop's eyes."""
+        """Run the failing command once, with ``patch`` applied (or none): the tool loop's eyes.
+        A patch the policy refuses is not applied: the outcome says why (exit code 126)."""
         ...
 
     def verify(self, patch: Patch) -> Verification:

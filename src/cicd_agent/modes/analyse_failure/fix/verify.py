@@ -4,7 +4,9 @@
 head commit with no tracked file changed (:func:`checkout_problem`); otherwise no patch could be
 said to apply to the failed commit. For each patch, in a fresh copy:
 
-1. the policy (:mod:`.policy`) reads the patch text; a refused patch never reaches a copy;
+1. the policy (:mod:`.policy`) reads the patch text; a refused patch never reaches a copy
+   (this is the one place it is enforced; :meth:`SandboxVerifier.refusal` lets a tool loop
+   ask the same question up front);
 2. ``git apply --check`` then ``git apply``, inside the sandbox (no repository around it, an
    empty ``HOME``: no configuration of the checkout's applies);
 3. the failing command (with the commands before it in the step, which ran before it in CI)
@@ -36,7 +38,7 @@ from cicd_agent.modes.analyse_failure.fix.contract import (
     RunOutcome,
     Verification,
 )
-from cicd_agent.modes.analyse_failure.fix.policy import check_patch
+from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, check_patch
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, scrub_environment
 
 RUN_TIMEOUT = 300.0
@@ -120,6 +122,14 @@ class SandboxVerifier:
             return ""
         return f"no sandbox on this runner ({self.sandbox.isolation.detail})"
 
+    def refusal(self, diff: str) -> str:
+        """Why the fix step's policy refuses ``diff`` ("" when it may go on)."""
+        verdict = self._policy(diff)
+        return "" if verdict.allowed else verdict.reason
+
+    def _policy(self, diff: str) -> PolicyVerdict:
+        return check_patch(diff, self.sandbox.checkout, failing_tests=self._failing_tests)
+
     def reproduces(self) -> RunOutcome:
         """The failing command without any patch (once): it must fail for a fix to mean much."""
         if self._baseline is None:
@@ -127,7 +137,12 @@ class SandboxVerifier:
         return self._baseline
 
     def run_failing(self, patch: Patch | None) -> RunOutcome:
-        """Run the failing command once, with ``patch`` applied (or none): the tool loop's eyes."""
+        """Run the failing command once, with ``patch`` applied (or none): the tool loop's eyes.
+        A patch the policy refuses is not applied: the outcome says why (exit code 126)."""
+        if patch is not None:
+            refused = self.refusal(patch.diff)
+            if refused:
+                return RunOutcome(126, f"refused: {refused}")
         space = self.sandbox.workspace("run")
         try:
             if patch is not None:
@@ -152,7 +167,7 @@ class SandboxVerifier:
         problem = self.usable
         if problem:
             return Verification(patch, False, problem)
-        verdict = check_patch(patch.diff, self.sandbox.checkout, failing_tests=self._failing_tests)
+        verdict = self._policy(patch.diff)
         if not verdict.allowed:
             return Verification(patch, False, f"refused: {verdict.reason}")
         baseline = self.reproduces()
