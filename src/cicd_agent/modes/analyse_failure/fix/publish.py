@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from unidiff.patch import PatchSet
 
-from cicd_agent.errors import ExternalServiceError, GitHubWriteDenied
+from cicd_agent.errors import ExternalServiceError, GitHubWriteDenied, UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
@@ -92,12 +92,16 @@ def suggestions(patch: str, diff_lines: dict[str, set[int]]) -> list[ReviewComme
 
 
 def right_side_lines(patch: str) -> set[int]:
-    """The head-side lines of a pull request file's diff (added and context lines)."""
-    lines: set[int] = set()
-    for patched in PatchSet(f"--- a/f\n+++ b/f\n{patch}\n"):
-        for hunk in patched:
-            lines.update(range(hunk.target_start, hunk.target_start + hunk.target_length))
-    return lines
+    """The head-side lines of one file's patch from the pull request's file list (hunks only,
+    no file headers) that a review comment may sit on: review's own :attr:`Hunk.new_lines`.
+    A patch that does not parse (the API cuts long ones) offers none."""
+    from cicd_agent.analysis.diff import parse_diff
+
+    try:
+        files = parse_diff(f"--- a/f\n+++ b/f\n{patch}\n").files
+    except UsageError:
+        return set()
+    return {line for changed in files for hunk in changed.hunks for line in hunk.new_lines}
 
 
 def _longest_backticks(text: str) -> int:
