@@ -28,8 +28,11 @@ _URL = re.compile(r"(?i)\b(?:https?|ftp)://[^\s<>()\[\]]*|\bwww\.")
 _COMMENT = re.compile(r"<!--")
 
 
-def _longest_run(text: str) -> int:
-    return max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+def code_fence(text: str, *, minimum: int = 3) -> str:
+    """A run of backticks longer than any inside ``text`` (and at least ``minimum``), so the
+    code span or block it opens cannot be closed from inside."""
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    return "`" * max(minimum, longest + 1)
 
 
 def code_span(text: str, limit: int = 300) -> str:
@@ -37,14 +40,14 @@ def code_span(text: str, limit: int = 300) -> str:
     flat = " ".join(text.split())
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
-    fence = "`" * (_longest_run(flat) + 1)
+    fence = code_fence(flat, minimum=1)
     pad = " " if flat.startswith("`") or flat.endswith("`") else ""
     return f"{fence}{pad}{flat}{pad}{fence}" if flat else "(none)"
 
 
 def code_block(text: str, language: str = "text") -> str:
     """``text`` as a fenced block that nothing inside can close."""
-    fence = "`" * max(3, _longest_run(text) + 1)
+    fence = code_fence(text)
     return f"{fence}{language}\n{text.rstrip()}\n{fence}"
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from cicd_agent.analysis.diff import Diff, FileDiff, Hunk
 from cicd_agent.analysis.findings import Finding
+from cicd_agent.markdown import code_fence
 
 MAX_MOVE = 5
 """Lines a comment may be moved to reach a hunk; further away it would point at other code."""
@@ -135,7 +136,7 @@ def comment_body(finding: Finding, *, suggestion: bool, note: str = "") -> str:
     if note:
         parts[1:1] = ["", note]
     if finding.suggestion is not None:
-        fence = _fence(finding.suggestion)
+        fence = code_fence(finding.suggestion)
         kind = "suggestion" if suggestion else ""
         if not suggestion:
             parts += ["", "Suggested code:"]
@@ -153,12 +154,3 @@ def body_line(finding: Finding, link: LinkMaker) -> str:
 
 def _indent(text: str) -> str:
     return text.replace("\n", "\n  ")
-
-
-def _fence(code: str) -> str:
-    """A backtick fence longer than any run of backticks in ``code`` (so it cannot close early)."""
-    longest = run = 0
-    for char in code:
-        run = run + 1 if char == "`" else 0
-        longest = max(longest, run)
-    return "`" * max(3, longest + 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.markdown import ZWSP, code_block, neutralise, prose
+from cicd_agent.markdown import ZWSP, code_block, code_fence, code_span, neutralise, prose
 
 REPO = "https://github.com/octocat/Hello-World/"
 
@@ -46,3 +46,16 @@ def test_prose_is_one_line_with_table_breaks_escaped() -> None:
 
 def test_a_code_block_cannot_be_closed_from_inside() -> None:
     assert code_block("```\nx") == "````text\n```\nx\n````"
+
+
+@pytest.mark.parametrize(
+    ("text", "fence", "span"),
+    [
+        ("plain", "```", "`plain`"),
+        ("a `b` c", "```", "``a `b` c``"),
+        ("x ``` y `````z", "``````", "``````x ``` y `````z``````"),
+    ],
+)
+def test_one_fence_is_longer_than_any_backtick_run_inside(text: str, fence: str, span: str) -> None:
+    assert code_fence(text) == fence
+    assert code_span(text) == span

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 from unidiff.patch import PatchSet
 
 from cicd_agent.errors import ExternalServiceError, GitHubWriteDenied, UsageError
+from cicd_agent.markdown import code_fence
 
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
@@ -82,7 +83,7 @@ def suggestions(patch: str, diff_lines: dict[str, set[int]]) -> list[ReviewComme
             new = "".join(line.value for line in hunk if line.is_added or line.is_context)
             if not length or not set(lines) <= diff_lines.get(path, set()) or "<!--" in new:
                 return None
-            fence = "`" * max(3, _longest_backticks(new) + 1)
+            fence = code_fence(new)
             if len(fence) > _BACKTICKS_MAX:
                 return None
             body = f"Verified fix (cicd-agent):\n\n{fence}suggestion\n{new}{fence}"
@@ -102,14 +103,6 @@ def right_side_lines(patch: str) -> set[int]:
     except UsageError:
         return set()
     return {line for changed in files for hunk in changed.hunks for line in hunk.new_lines}
-
-
-def _longest_backticks(text: str) -> int:
-    longest = run = 0
-    for char in text:
-        run = run + 1 if char == "`" else 0
-        longest = max(longest, run)
-    return longest
 
 
 def _suggest(client: GitHubClient, outcome: FixOutcome, number: int, head_sha: str) -> None:
