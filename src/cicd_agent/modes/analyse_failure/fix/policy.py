@@ -10,7 +10,8 @@ rejected for each:
   write where no reviewer looks;
 - a workflow file (``.github/workflows/``) or an action definition (``action.yml``): it would
   change what CI runs with the repository's secrets, and verifying it proves nothing;
-- a lock file: it swaps dependencies no test in the sandbox can vouch for (no network);
+- a lock file, every one that review knows (:func:`~cicd_agent.analysis.diff.is_lockfile`): it
+  swaps dependencies no test in the sandbox can vouch for (no network);
 - the failing test itself: a patch that edits the test it is judged by proves nothing;
 - more than :data:`MAX_CHANGED_LINES` changed lines or :data:`MAX_FILES` files: too much to
   review as a suggestion.
@@ -29,30 +30,12 @@ from pathlib import Path, PurePosixPath
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchSet
 
+from cicd_agent.analysis.diff import is_lockfile
+
 MAX_CHANGED_LINES = 200
 MAX_FILES = 10
 MAX_PATCH_BYTES = 256 * 1024
 
-LOCK_FILES = frozenset(
-    {
-        "poetry.lock",
-        "uv.lock",
-        "pdm.lock",
-        "pipfile.lock",
-        "package-lock.json",
-        "npm-shrinkwrap.json",
-        "yarn.lock",
-        "pnpm-lock.yaml",
-        "bun.lockb",
-        "bun.lock",
-        "cargo.lock",
-        "go.sum",
-        "gemfile.lock",
-        "composer.lock",
-        "packages.lock.json",
-        "flake.lock",
-    }
-)
 ACTION_FILES = frozenset({"action.yml", "action.yaml"})
 _MODE_HEADER = re.compile(r"^(new file mode|new mode|old mode|deleted file mode) (\d+)$")
 _PATH_HEADER = re.compile(r"^(rename|copy) (from|to) (.+)$")
@@ -170,7 +153,7 @@ def _path_problem(raw: str, checkout: Path, failing_tests: Collection[str]) -> t
         return f"the patch edits a workflow file ({text})", text
     if lowered[-1] in ACTION_FILES:
         return f"the patch edits an action definition ({text})", text
-    if lowered[-1] in LOCK_FILES:
+    if is_lockfile(text):
         return f"the patch edits a lock file ({text})", text
     if text in set(failing_tests):
         return f"the patch edits the failing test itself ({text})", text
