@@ -4,7 +4,12 @@ breaks."""
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch
 from cicd_agent.modes.analyse_failure.fix.verify import (
@@ -12,7 +17,7 @@ from cicd_agent.modes.analyse_failure.fix.verify import (
     VerifierSettings,
     checkout_problem,
 )
-from cicd_agent.sandbox import Sandbox
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 from tests.helpers.fix_projects import CALC, CALC_FIX, commit_project, git, pytest_failure
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
@@ -66,6 +71,44 @@ def test_a_patch_that_does_not_apply_to_the_failed_commit_is_not_verified(tmp_pa
     assert not verdict.verified
     assert verdict.reason == "the patch does not apply to the failed commit"
     assert "patch does not apply" in verdict.runs[-1].output
+
+
+class _CountingSandbox(Sandbox):
+    """The real sandbox, keeping the argv of every launch."""
+
+    def __init__(self, checkout: Path, environ: dict[str, str]) -> None:
+        super().__init__(checkout, environ)
+        self.launches: list[list[str]] = []
+
+    def run(self, command: Sequence[str], space: Workspace, **kwargs: Any) -> RunResult:
+        self.launches.append(list(command))
+        return super().run(command, space, **kwargs)
+
+
+def test_a_patch_is_applied_in_one_sandbox_launch_whose_failure_is_the_check(
+    tmp_path: Path,
+) -> None:
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, CALC)
+    sandbox = _CountingSandbox(checkout, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
+    verifier = SandboxVerifier(sandbox, pytest_failure(), redact=str)
+    added = (
+        "diff --git a/calc/extra.py b/calc/extra.py\nnew file mode 100644\n--- /dev/null\n"
+        "+++ b/calc/extra.py\n@@ -0,0 +1 @@\n+LEFT_BEHIND = True\n"
+    )
+    stale = added + CALC_FIX.replace("-    return a - b", "-    return a * b")
+    with sandbox:
+        assert verifier.verify(_patch(CALC_FIX)).verified
+        verdict = verifier.verify(_patch(stale))
+    applies = [argv for argv in sandbox.launches if argv[:2] == ["git", "apply"]]
+    assert [argv[:3] for argv in applies] == [["git", "apply", "--"]] * 2
+    assert verdict.reason == "the patch does not apply to the failed commit"
+    assert "patch does not apply" in verdict.runs[-1].output
+    # Why one launch is enough: git applies every hunk or none.
+    (tmp_path / "stale.diff").write_text(stale)
+    with pytest.raises(subprocess.CalledProcessError):
+        git(checkout, "apply", str(tmp_path / "stale.diff"))
+    assert not (checkout / "calc" / "extra.py").exists()
 
 
 def test_the_patch_never_touches_the_checkout_itself(tmp_path: Path) -> None:

@@ -7,8 +7,9 @@ said to apply to the failed commit. For each patch, in a fresh copy:
 1. the policy (:mod:`.policy`) reads the patch text; a refused patch never reaches a copy
    (this is the one place it is enforced; :meth:`SandboxVerifier.refusal` lets a tool loop
    ask the same question up front);
-2. ``git apply --check`` then ``git apply``, inside the sandbox (no repository around it, an
-   empty ``HOME``: no configuration of the checkout's applies);
+2. ``git apply``, inside the sandbox (no repository around it, an empty ``HOME``: no
+   configuration of the checkout's applies); it applies every hunk or none, so its failure is
+   the check;
 3. the failing command (with the commands before it in the step, which ran before it in CI)
    runs twice in the same copy: both runs must pass;
 4. the step's other commands run with and without the patch: a patch under which they fail
@@ -230,18 +231,16 @@ class SandboxVerifier:
         return self._rest_baseline
 
     def _apply(self, space: Workspace, patch: Patch) -> RunOutcome | None:
-        """Apply ``patch`` in ``space`` inside the sandbox; the failed run's outcome, or None."""
+        """Apply ``patch`` in ``space`` inside the sandbox; the failed run's outcome, or None.
+        One launch: ``git apply`` is atomic (all hunks or none), so no ``--check`` run first."""
         if self.usable:
             return RunOutcome(126, self.usable)
         patch_file = space.scratch("patch", ".diff")
         patch_file.write_text(patch.diff, encoding="utf-8", errors="surrogateescape")
         git_env = {"GIT_CEILING_DIRECTORIES": str(space.live), "GIT_CONFIG_NOSYSTEM": "1"}
-        for check in (True, False):
-            argv = ["git", "apply", *(["--check"] if check else []), "--", str(patch_file)]
-            result = self.sandbox.run(argv, space, timeout=APPLY_TIMEOUT, extra_env=git_env)
-            if not result.ok:
-                return self._outcome(result)
-        return None
+        argv = ["git", "apply", "--", str(patch_file)]
+        result = self.sandbox.run(argv, space, timeout=APPLY_TIMEOUT, extra_env=git_env)
+        return None if result.ok else self._outcome(result)
 
     def _script(self, space: Workspace, script: str) -> RunOutcome:
         if self.usable:
