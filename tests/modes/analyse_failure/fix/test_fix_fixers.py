@@ -10,6 +10,7 @@ command rewrite.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -135,6 +136,40 @@ def test_a_tool_missing_from_the_job_gives_no_patch(tmp_path: Path) -> None:
         run = run_fixer(sandbox, command, environ)
     assert run.patch is None
     assert run.note == "ruff is not installed in this job"
+
+
+@pytest.mark.parametrize(
+    ("shell", "name"),
+    [
+        ("pwsh -command \". '{0}'\"", "pwsh"),
+        ("/usr/bin/pwsh -command \". '{0}'\"", "pwsh"),
+        ("powershell -command \". '{0}'\"", "powershell"),
+        ('cmd /D /E:ON /V:OFF /S /C "CALL "{0}""', "cmd"),
+        ("python {0}", "python"),
+        ("/usr/bin/python3 {0}", "python3"),
+    ],
+)
+def test_a_step_whose_shell_is_not_bash_or_sh_gets_no_floor_fix(
+    tmp_path: Path, shell: str, name: str
+) -> None:
+    repo, command = _failed_in_ci(tmp_path, LINT, "ruff check .")
+    environ = {"PATH": _path(), "HOME": str(tmp_path / "home")}
+    with Sandbox(repo, environ) as sandbox:
+        run = run_fixer(sandbox, replace(command, shell=shell), environ)
+    assert run.patch is None
+    assert run.note == f"the step's shell is {name}, not bash or sh"
+
+
+@needs_sandbox
+@pytest.mark.parametrize(
+    "shell", ["sh -e {0}", "/usr/bin/bash --noprofile --norc -eo pipefail {0}"]
+)
+def test_a_step_under_sh_or_bash_gets_its_floor_fix(tmp_path: Path, shell: str) -> None:
+    repo, command = _failed_in_ci(tmp_path, LINT, "ruff check .")
+    environ = {"PATH": _path(), "HOME": str(tmp_path / "home")}
+    with Sandbox(repo, environ) as sandbox:
+        run = run_fixer(sandbox, replace(command, shell=shell), environ)
+    assert run.patch is not None and "-import os\n" in run.patch.diff, run.note
 
 
 @pytest.mark.parametrize(

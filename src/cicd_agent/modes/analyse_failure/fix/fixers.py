@@ -10,7 +10,9 @@ formatter's configuration is the pull request's. What changed in the copy, read 
 
 Only files the fixer changed count: a file it created (a cache) is not part of a fix. A command
 with shell syntax (pipes, ``&&``, redirections) is not rewritten: its fixing form is not ours
-to guess.
+to guess. Nor is a step whose ``shell:`` is not bash or sh (pwsh, powershell, cmd, python):
+its command is not a POSIX shell line, and running it under bash would verify something the
+step never ran.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from cicd_agent.modes.analyse_failure.fix.verify import shell_argv
 from cicd_agent.sandbox import Sandbox, scrub_environment
 
 FIX_TIMEOUT = 300.0
+_POSIX_SHELLS = frozenset({"bash", "sh"})
 _SHELL_SYNTAX = frozenset({"|", "||", "&", "&&", ";", ";;", ">", ">>", "<", "<<", "(", ")"})
 
 
@@ -100,6 +103,13 @@ def fixing_command(command: str) -> tuple[Fixer, str] | None:
     return None
 
 
+def shell_name(shell: str) -> str:
+    """The program of a step's ``shell:`` line (``/usr/bin/bash -e {0}`` → ``bash``); an empty
+    line is the runner's default, bash."""
+    words = shell.split(maxsplit=1)
+    return _base(words[0]) if words else "bash"
+
+
 def installed(fixer: Fixer, command: str, checkout: Path, environ: Mapping[str, str]) -> bool:
     """Whether the tool exists in this job: as named (a path), on ``PATH``, in the checkout's
     virtualenv or ``node_modules/.bin``."""
@@ -125,6 +135,9 @@ class FixerRun:
 
 def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, str]) -> FixerRun:
     """The floor's patch for ``failing``: its tool's fixing form, run in a sandboxed copy."""
+    shell = shell_name(failing.shell)
+    if shell not in _POSIX_SHELLS:
+        return FixerRun(None, f"the step's shell is {shell[:40]}, not bash or sh")
     found = fixing_command(failing.failing)
     if found is None:
         return FixerRun(None, "the failing command runs no linter or formatter we can fix with")
@@ -139,7 +152,9 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
     try:
         script = space.scratch("fix", ".sh")
         script.write_text("\n".join([*before, command]) + "\n", encoding="utf-8")
-        argv = shell_argv(failing.shell, script) or ["bash", "-e", str(script)]
+        argv = shell_argv(failing.shell, script)
+        if argv is None:
+            return FixerRun(None, f"the step's shell line cannot run here ({failing.shell[:80]})")
         env = scrub_environment(dict(failing.env))
         sandbox.run(argv, space, timeout=FIX_TIMEOUT, extra_env=env)
         try:
