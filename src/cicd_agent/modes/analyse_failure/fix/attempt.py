@@ -11,12 +11,11 @@ reads the verdicts as data (:mod:`.outcome`).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 from cicd_agent.modes.analyse_failure.fix.command import failing_command
 from cicd_agent.modes.analyse_failure.fix.contract import (
@@ -36,7 +35,6 @@ Proposer = Callable[["RunContext", Verifier, FailingCommand], list[Patch]]
 """The model's tool loop: reads the checkout, runs the failing command through the verifier,
 and returns the patches it proposes (the verifier has judged them already; judging again is
 free, verdicts are kept per diff)."""
-AGENT_MODULE = "cicd_agent.modes.analyse_failure.fix.agent"
 MAX_MODEL_PATCHES = 5
 """Patches of the model verified at most (the loop's own caps bound its calls and tokens)."""
 
@@ -111,9 +109,6 @@ def add_model_patches(ctx: RunContext, attempt: FixAttempt) -> None:
     if attempt.offered is not None or attempt.verifier is None or attempt.failing is None:
         return
     propose = model_proposer()
-    if propose is None:
-        attempt.notes.append("No model fix: this build has no tool loop for it.")
-        return
     patches = propose(ctx, attempt.verifier, attempt.failing)
     if not patches:
         attempt.notes.append("The model proposed no patch.")
@@ -124,15 +119,12 @@ def add_model_patches(ctx: RunContext, attempt: FixAttempt) -> None:
             return
 
 
-def model_proposer() -> Proposer | None:
-    """``propose`` from ``fix/agent.py`` (the model's tool loop), imported only when needed."""
-    try:
-        module: Any = importlib.import_module(AGENT_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != AGENT_MODULE:
-            raise
-        return None
-    return cast(Proposer, module.propose)
+def model_proposer() -> Proposer:
+    """``propose`` from ``fix/agent.py``, the model's tool loop. Imported here, only when a
+    model is asked, because it imports the openai SDK (the mode module must stay light)."""
+    from cicd_agent.modes.analyse_failure.fix.agent import propose
+
+    return propose
 
 
 def test_files(analysis: LogAnalysis) -> list[str]:
