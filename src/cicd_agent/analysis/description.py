@@ -12,11 +12,11 @@ Everything here is pure; rendering to Markdown and placing it in a pull request'
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
 from cicd_agent.analysis.changes import ChangeType, classify_path
+from cicd_agent.analysis.definitions import definition_name
 from cicd_agent.analysis.diff import Diff, FileDiff
 
 FUNCTIONS_PER_FILE = 8
@@ -57,16 +57,6 @@ _GROUP_OF: tuple[tuple[frozenset[ChangeType], str], ...] = (
         "config/CI",
     ),
     (frozenset({ChangeType.SOURCE, ChangeType.SECURITY, ChangeType.API_CONTRACT}), "source"),
-)
-
-# def/class (Python, Ruby), function (JS, PHP, shell), func (Go, with a receiver), fn (Rust),
-# sub (Perl), and `name = (…) =>` arrow functions. Enough to name what a hunk touches.
-_DEFINITION = re.compile(
-    r"^\s*(?:export\s+|pub(?:\([^)]*\))?\s+|public\s+|private\s+|protected\s+|static\s+"
-    r"|async\s+|default\s+)*"
-    r"(?:def|class|function\*?|func|fn|sub|interface|struct|enum|trait|module)\s+"
-    r"(?:\([^)]*\)\s*)?([A-Za-z_$][\w$]*)"
-    r"|^\s*(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:async\s*)?\([^)]*\)\s*=>"
 )
 
 
@@ -175,14 +165,9 @@ def functions_touched(changed: FileDiff) -> list[str]:
     counted as that function's, which is close enough to say where a change lies."""
     seen: dict[str, None] = {}
     for hunk in changed.hunks:
-        current = _name(hunk.section)
+        current = definition_name(hunk.section)
         for line in hunk.lines:
-            current = _name(line.text) or current
+            current = definition_name(line.text) or current
             if line.kind != " " and current:
                 seen.setdefault(current, None)
     return list(seen)
-
-
-def _name(text: str) -> str | None:
-    match = _DEFINITION.match(text)
-    return next(group for group in match.groups() if group) if match else None

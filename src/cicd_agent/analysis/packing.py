@@ -18,11 +18,11 @@ its own, with a margin per file for the joins.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cicd_agent.analysis.changes import ChangeType, classify_path
+from cicd_agent.analysis.definitions import starts_definition
 from cicd_agent.analysis.diff import Diff, FileDiff, Hunk
 
 Counter = Callable[[str], int]
@@ -55,13 +55,6 @@ _RISK_ORDER: tuple[ChangeType, ...] = (
     ChangeType.OTHER,
     ChangeType.TESTS,
     ChangeType.DOCS,
-)
-_DEFINITION = re.compile(
-    r"^\s*(?:(?:export\s+)?(?:default\s+)?(?:async\s+)?(?:def|class|function|func|fn|sub|proc"
-    r"|module|interface|struct|enum|impl|trait|object|macro|defp?|defmodule)\b"
-    r"|(?:pub(?:\([^)]*\))?\s+|public\s+|private\s+|protected\s+|internal\s+|static\s+"
-    r"|override\s+|final\s+|abstract\s+|virtual\s+)+"
-    r"|[\w<>\[\],.*&\s]+\s+\**\w+\s*\([^;]*$)"
 )
 
 
@@ -339,7 +332,7 @@ def function_head(hunk: Hunk, lines: Sequence[str], floor: int) -> list[tuple[in
             continue
         if indent is not None and _indent(line) >= indent:
             continue
-        if _DEFINITION.match(line):
+        if starts_definition(line):
             if start - number <= MAX_FUNCTION_HEAD:
                 return [(n, lines[n - 1]) for n in range(number, start)]
             return [(number, line)]
