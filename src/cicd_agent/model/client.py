@@ -48,7 +48,7 @@ from cicd_agent.model.tokens import TokenCounter, model_limits, prompt_budget
 from cicd_agent.model.usage import Tier, Usage
 
 T = TypeVar("T", bound=BaseModel)
-_RawT = TypeVar("_RawT")
+_ResultT = TypeVar("_ResultT")
 
 BACKOFF_ALLOWANCE_SECONDS = 8.0
 """Per retry, the most the SDK sleeps between attempts (its maximum backoff)."""
@@ -174,7 +174,7 @@ class ModelClient:
         retries = self.config.max_retries
         return self.config.timeout * (retries + 1) + BACKOFF_ALLOWANCE_SECONDS * retries
 
-    def _bounded(self, call: Callable[[], _RawT]) -> _RawT:
+    def _bounded(self, call: Callable[[], _ResultT]) -> _ResultT:
         """``call()``'s result, or ModelError once the current ask's deadline has passed.
 
         The call runs in a daemon thread; on expiry its connection is closed (a fresh SDK
@@ -261,16 +261,25 @@ class ModelClient:
         reject anything but their default. Raises ModelError for every way the model can
         fail to give a usable answer; the deterministic result then stands.
         """
-        self._deadline = time.monotonic() + self.call_limit
-        try:
-            return self._ask(
+        out_tokens = self.output_tokens(tier, max_output_tokens)
+        return self._call(
+            tier,
+            lambda: self._ask(
                 schema,
                 system=system,
                 user=user,
                 tier=tier,
                 temperature=temperature,
-                out_tokens=self.output_tokens(tier, max_output_tokens),
-            )
+                out_tokens=out_tokens,
+            ),
+        )
+
+    def _call(self, tier: Tier, call: Callable[[], _ResultT]) -> _ResultT:
+        """``call()`` as one call of the client: under one fresh deadline (:attr:`call_limit`),
+        and counted as a failure in the usage when it raises ModelError."""
+        self._deadline = time.monotonic() + self.call_limit
+        try:
+            return call()
         except ModelError:
             self.usage.record_failure(tier)
             raise
@@ -374,14 +383,10 @@ class ModelClient:
         """One tool-calling exchange: ``messages`` and the ``tools`` offered in, the model's
         text and tool calls out. The caller redacts and fences what it puts in ``messages``;
         this adds the budget check, usage, the time limit and the plain-sentence errors."""
-        self._deadline = time.monotonic() + self.call_limit
-        try:
-            return self._converse(
-                list(messages), list(tools), tier, self.output_tokens(tier, max_output_tokens)
-            )
-        except ModelError:
-            self.usage.record_failure(tier)
-            raise
+        out_tokens = self.output_tokens(tier, max_output_tokens)
+        return self._call(
+            tier, lambda: self._converse(list(messages), list(tools), tier, out_tokens)
+        )
 
     def _converse(
         self,
