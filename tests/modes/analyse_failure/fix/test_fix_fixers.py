@@ -139,25 +139,24 @@ def test_a_tool_missing_from_the_job_gives_no_patch(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("shell", "name"),
+    "shell",
     [
-        ("pwsh -command \". '{0}'\"", "pwsh"),
-        ("/usr/bin/pwsh -command \". '{0}'\"", "pwsh"),
-        ("powershell -command \". '{0}'\"", "powershell"),
-        ('cmd /D /E:ON /V:OFF /S /C "CALL "{0}""', "cmd"),
-        ("python {0}", "python"),
-        ("/usr/bin/python3 {0}", "python3"),
+        "pwsh -command \". '{0}'\"",
+        "/usr/bin/pwsh -command \". '{0}'\"",
+        "powershell -command \". '{0}'\"",
+        'cmd /D /E:ON /V:OFF /S /C "CALL "{0}""',
+        "python {0}",
+        "/usr/bin/python3 {0}",
+        "C:\\Program Files\\Git\\bin\\bash.EXE --noprofile --norc -e -o pipefail {0}",
     ],
 )
-def test_a_step_whose_shell_is_not_bash_or_sh_gets_no_floor_fix(
-    tmp_path: Path, shell: str, name: str
-) -> None:
+def test_a_step_whose_shell_is_not_bash_or_sh_gets_no_floor_fix(tmp_path: Path, shell: str) -> None:
     repo, command = _failed_in_ci(tmp_path, LINT, "ruff check .")
     environ = {"PATH": _path(), "HOME": str(tmp_path / "home")}
     with Sandbox(repo, environ) as sandbox:
         run = run_fixer(sandbox, replace(command, shell=shell), environ)
     assert run.patch is None
-    assert run.note == f"the step's shell is {name}, not bash or sh"
+    assert run.note == f"the step's shell is not bash or sh ({shell})"
 
 
 @needs_sandbox

@@ -103,7 +103,7 @@ def fixing_command(command: str) -> tuple[Fixer, str] | None:
     return None
 
 
-def shell_name(shell: str) -> str:
+def _shell_name(shell: str) -> str:
     """The program of a step's ``shell:`` line (``/usr/bin/bash -e {0}`` → ``bash``); an empty
     line is the runner's default, bash."""
     words = shell.split(maxsplit=1)
@@ -135,9 +135,8 @@ class FixerRun:
 
 def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, str]) -> FixerRun:
     """The floor's patch for ``failing``: its tool's fixing form, run in a sandboxed copy."""
-    shell = shell_name(failing.shell)
-    if shell not in _POSIX_SHELLS:
-        return FixerRun(None, f"the step's shell is {shell[:40]}, not bash or sh")
+    if _shell_name(failing.shell) not in _POSIX_SHELLS:
+        return FixerRun(None, f"the step's shell is not bash or sh ({failing.shell[:80]})")
     found = fixing_command(failing.failing)
     if found is None:
         return FixerRun(None, "the failing command runs no linter or formatter we can fix with")
