@@ -192,6 +192,26 @@ def test_a_body_we_may_not_edit_puts_the_description_in_the_summary_comment(
     assert outputs["description_in"] == "comment"
 
 
+def test_a_description_that_would_pass_githubs_body_limit_goes_to_the_summary_comment(
+    tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    from cicd_agent.github.limits import PULL_BODY_MAX
+
+    repo, base, head = project
+    long_body = "x" * (PULL_BODY_MAX - 100)  # the author's text fits; with ours it would not
+    _body_is(github_api, long_body)
+    event = pull_request_event(tmp_path, base, head, body=long_body)
+    code, outputs, summary, _ = run_review(
+        tmp_path, github_api, model_server, repo, event, "--describe", provider="none"
+    )
+    assert code == 0, summary
+    assert github_api.proxy.calls("PATCH", PULL) == []
+    [comment] = github_api.proxy.calls("POST", COMMENTS)
+    assert "### What this pull request changes" in comment.json()["body"]
+    assert "would pass GitHub's size limit" in comment.json()["body"]
+    assert outputs["description_in"] == "comment"
+
+
 def test_describe_in_comment_never_touches_the_body(
     tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
 ) -> None:

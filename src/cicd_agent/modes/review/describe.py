@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.analysis.description import GROUP_TITLES, ChangeFacts, describe_diff
-from cicd_agent.analysis.pr_body import BODY_MAX, ModelText, place, render
+from cicd_agent.analysis.pr_body import ModelText, place, render
 from cicd_agent.errors import GitHubError, ModelError
+from cicd_agent.github.limits import PULL_BODY_MAX
 from cicd_agent.markdown import neutralise
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 
@@ -204,7 +205,7 @@ def write_to_body(
 
     current = get_pull_request(client, number).body
     new = place(current, number, markdown, placed)
-    if len(new.body) > BODY_MAX:
+    if len(new.body) > PULL_BODY_MAX:
         return DescribeOutcome(markdown, "none", "the body would pass GitHub's size limit")
     if new.body == current:  # nothing changed: no edit, no `edited` event, no notification
         return DescribeOutcome(markdown, "body", digest=new.digest)
