@@ -14,7 +14,9 @@ from tests.helpers.commands import (
     COMMENT_URL,
     CONVERSATION,
     ISSUE_REACTIONS,
+    REPO,
     REVIEW_REACTIONS,
+    THREAD_REPLIES,
     pull_request_comment,
     replies,
     review_comment,
@@ -98,8 +100,56 @@ def test_an_outsiders_command_gets_one_polite_line_and_nothing_runs(
     assert "only be run by people with write access" in line and "nothing was run" in line
     assert len(line.split("\n\n")[0].splitlines()) == 1
     sent = [(r.method, r.api_path) for r in github_api.proxy.requests]
-    assert sent == [("POST", "/repos/octocat/Hello-World/issues/2/comments")]
+    assert sent == [("GET", CONVERSATION), ("POST", CONVERSATION)]  # our earlier reply? none
     assert done.outputs["command_status"] == "refused"
+
+
+def _lists_our_reply(github_api: Any, listing: str, posted: Any) -> None:
+    """The next run lists the reply ``posted`` as comment 9001, written by the token's user
+    (Prism lists only its own examples, so a re-run would otherwise look like a first run)."""
+    body = posted.json()["body"]
+    github_api.proxy.script(
+        "GET", listing, edit=lambda comments: [{**comments[0], "id": 9001, "body": body}]
+    )
+
+
+def test_a_rerun_of_an_outsiders_command_edits_its_one_line_instead_of_adding_another(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    repo, _, _ = project
+    event = pull_request_comment(tmp_path, "/cicd-agent review", association="CONTRIBUTOR")
+    first = run_command(tmp_path, github_api, event, repo.path)
+    [posted] = github_api.proxy.calls("POST", CONVERSATION)
+    _lists_our_reply(github_api, CONVERSATION, posted)
+    again = run_command(tmp_path, github_api, event, repo.path)  # "Re-run jobs": same event
+
+    assert (first.code, again.code) == (0, 0), again.summary
+    assert len(github_api.proxy.calls("POST", CONVERSATION)) == 1
+    [edit] = github_api.proxy.calls("PATCH", rf"{REPO}/issues/comments/9001")
+    assert edit.json()["body"] == posted.json()["body"]
+
+
+def test_a_rerun_of_a_command_in_a_review_thread_edits_its_reply_there(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    repo, base, head = project
+    serve_pull(github_api, base, head)
+    event = review_comment(tmp_path, "/cicd-agent ask what is this?", base=base, head=head)
+    first = run_command(
+        tmp_path, github_api, event, repo.path, event_name="pull_request_review_comment"
+    )
+    [posted] = github_api.proxy.calls("POST", THREAD_REPLIES)
+    _lists_our_reply(github_api, rf"{REPO}/pulls/2/comments", posted)
+    again = run_command(
+        tmp_path, github_api, event, repo.path, event_name="pull_request_review_comment"
+    )
+
+    assert (first.code, again.code) == (0, 0), again.summary
+    assert len(github_api.proxy.calls("POST", THREAD_REPLIES)) == 1
+    [edit] = github_api.proxy.calls("PATCH", rf"{REPO}/pulls/comments/9001")
+    assert edit.json()["body"].startswith("Answering questions needs a model")
+    assert edit.json()["body"].rstrip().endswith("<!-- cicd-agent:command-reply:284312630 -->")
+    assert again.outputs["reply_url"]
 
 
 @pytest.mark.parametrize(
@@ -252,7 +302,7 @@ def test_ask_with_a_model_neutralises_what_the_model_writes(
     assert "@org" not in answer and "<img" not in answer
     assert "](https://evil.example" not in answer and "https://evil" not in answer
     assert answer.count("<!-- cicd-agent:") == 1 and answer.rstrip().endswith(
-        "<!-- cicd-agent:command-reply -->"
+        "<!-- cicd-agent:command-reply:492700400 -->"  # keyed by the command comment's id
     )
     assert "check by hand" in answer  # the model said the diff does not settle it
     request = model_server.chat_requests[0]
