@@ -282,6 +282,32 @@ def test_ask_without_a_model_says_one_is_needed_and_what_the_deterministic_revie
     assert done.outputs["command_status"] == "answered"
 
 
+def test_ask_answers_from_the_diff_without_reading_the_reviews_memory(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    """The summary comment's ledger and the reactions that dismiss findings are what review
+    remembers between pushes; a question is answered from the change alone."""
+    from cicd_agent.github.comments import marker
+    from cicd_agent.modes.review.ledger import Ledger
+    from cicd_agent.modes.review.result import SUMMARY_KEY
+
+    repo, base, head = project
+    serve_pull(github_api, base, head)
+    summary = f"### cicd-agent review\n\n{Ledger(heads=(base,)).render()}\n\n{marker(SUMMARY_KEY)}"
+    github_api.proxy.script(  # an earlier review's summary: its ledger names a reviewed head
+        "GET", CONVERSATION, edit=lambda comments: [{**comments[0], "id": 9001, "body": summary}]
+    )
+    event = pull_request_comment(tmp_path, "/cicd-agent ask Is the settings change safe?")
+    done = run_command(tmp_path, github_api, event, repo.path)
+
+    assert done.code == 0, done.summary
+    [answer] = replies(github_api)
+    assert "`src/settings.py:1`" in answer and "**critical**" in answer
+    assert len(github_api.proxy.calls("GET", CONVERSATION)) == 1  # our earlier reply, once
+    assert github_api.proxy.calls("GET", rf"{REPO}/pulls/2/comments") == []  # no dismissals
+    assert github_api.proxy.calls("GET", rf"{REPO}/pulls/comments/\d+/reactions") == []
+
+
 def test_ask_with_a_model_neutralises_what_the_model_writes(
     tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
 ) -> None:
