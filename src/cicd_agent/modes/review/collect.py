@@ -22,6 +22,7 @@ from cicd_agent.modes.review.result import SUMMARY_KEY, FileNote
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.changes import ChangedFile
+    from cicd_agent.analysis.description import ChangeFacts
     from cicd_agent.analysis.diff import Diff, FileDiff, LocalRepo
     from cicd_agent.analysis.findings import Finding
     from cicd_agent.analysis.packing import Packing
@@ -74,6 +75,9 @@ class ReviewFloor:
 
     facts: ReviewFacts
     findings: list[Finding]
+    change: ChangeFacts | None = None
+    """The diff's facts for ``describe`` (None when not describing), read once for the model's
+    prompt and the description."""
     description: ModelText | None = None
     """The model's what and why for ``describe`` (asked in the ask step)."""
 
