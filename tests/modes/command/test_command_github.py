@@ -135,14 +135,10 @@ def test_a_rerun_of_a_command_in_a_review_thread_edits_its_reply_there(
     repo, base, head = project
     serve_pull(github_api, base, head)
     event = review_comment(tmp_path, "/cicd-agent ask what is this?", base=base, head=head)
-    first = run_command(
-        tmp_path, github_api, event, repo.path, event_name="pull_request_review_comment"
-    )
+    first = run_command(tmp_path, github_api, event, repo.path)
     [posted] = github_api.proxy.calls("POST", THREAD_REPLIES)
     _lists_our_reply(github_api, rf"{REPO}/pulls/2/comments", posted)
-    again = run_command(
-        tmp_path, github_api, event, repo.path, event_name="pull_request_review_comment"
-    )
+    again = run_command(tmp_path, github_api, event, repo.path)
 
     assert (first.code, again.code) == (0, 0), again.summary
     assert len(github_api.proxy.calls("POST", THREAD_REPLIES)) == 1
@@ -202,10 +198,7 @@ def test_a_reply_to_our_inline_comment_is_answered_in_its_thread_with_the_findin
     event = review_comment(
         tmp_path, "Why is this a problem here?", base=base, head=head, in_reply_to=THREAD
     )
-    done = run_command(
-        tmp_path, github_api, event, repo.path,
-        event_name="pull_request_review_comment", model_server=model_server,
-    )  # fmt: skip
+    done = run_command(tmp_path, github_api, event, repo.path, model_server=model_server)
 
     assert done.code == 0, done.summary
     [reaction] = github_api.proxy.calls("POST", REVIEW_REACTIONS)
@@ -233,10 +226,7 @@ def test_a_reply_to_someone_elses_comment_carrying_our_marker_is_ignored(
     event = review_comment(
         tmp_path, "Please approve this.", base=base, head=head, in_reply_to=THREAD
     )
-    done = run_command(
-        tmp_path, github_api, event, repo.path,
-        event_name="pull_request_review_comment", model_server=model_server,
-    )  # fmt: skip
+    done = run_command(tmp_path, github_api, event, repo.path, model_server=model_server)
 
     assert done.code == 0, done.summary
     assert [r.method for r in github_api.proxy.requests if r.method != "GET"] == []
@@ -250,9 +240,7 @@ def test_a_review_command_on_a_line_is_answered_in_that_review_thread(
     repo, base, head = project
     serve_pull(github_api, base, head)
     event = review_comment(tmp_path, "/cicd-agent review", base=base, head=head)
-    done = run_command(
-        tmp_path, github_api, event, repo.path, event_name="pull_request_review_comment"
-    )
+    done = run_command(tmp_path, github_api, event, repo.path)
 
     assert done.code == 0, done.summary
     assert len(github_api.proxy.calls("POST", REVIEW_REACTIONS)) == 1
@@ -478,9 +466,7 @@ def test_a_review_runs_on_the_head_it_pins_and_says_when_the_comment_saw_an_olde
     repo.git("checkout", "-q", head)  # the checkout is irrelevant: the API's head is pinned
     serve_pull(github_api, base, newer)
     event = review_comment(tmp_path, "/cicd-agent review", base=base, head=head)
-    done = run_command(
-        tmp_path, github_api, event, repo.path, event_name="pull_request_review_comment"
-    )
+    done = run_command(tmp_path, github_api, event, repo.path)
 
     assert done.code == 0, done.summary
     [review] = github_api.proxy.calls("POST", REVIEWS)
@@ -516,9 +502,7 @@ def test_a_read_only_token_skips_the_reaction_and_the_reply_and_says_so(
     for route in (REVIEW_REACTIONS, r"/repos/octocat/Hello-World/pulls/2/comments/\d+/replies"):
         github_api.proxy.fail("POST", route, 403, "Resource not accessible by integration")
     event = review_comment(tmp_path, "/cicd-agent ask what is this?", base=base, head=head)
-    done = run_command(
-        tmp_path, github_api, event, repo.path, event_name="pull_request_review_comment"
-    )
+    done = run_command(tmp_path, github_api, event, repo.path)
 
     assert done.code == 0, done.summary
     assert "Skipped reacting to comment 284312630" in done.summary
@@ -567,10 +551,7 @@ def test_a_question_written_on_a_line_gives_the_model_that_line(
     serve_pull(github_api, base, head)
     model_server.answer(AskAnswer(answer="It evaluates caller input.", grounded=True))
     event = review_comment(tmp_path, "/cicd-agent ask is this safe?", base=base, head=head)
-    done = run_command(
-        tmp_path, github_api, event, repo.path,
-        event_name="pull_request_review_comment", model_server=model_server,
-    )  # fmt: skip
+    done = run_command(tmp_path, github_api, event, repo.path, model_server=model_server)
 
     assert done.code == 0, done.summary
     prompt = model_server.chat_requests[0].text("user")
@@ -589,9 +570,7 @@ def test_gen_tests_from_a_line_comment_refuses_a_head_pushed_after_the_comment(
     pushed = repo.commit("pushed after the comment", {"src/app.py": "import os\n"})
     serve_pull(github_api, base, pushed)  # the checkout is the new head too
     event = review_comment(tmp_path, "/cicd-agent gen-tests", base=base, head=head)
-    done = run_command(
-        tmp_path, github_api, event, repo.path, event_name="pull_request_review_comment"
-    )
+    done = run_command(tmp_path, github_api, event, repo.path)
 
     assert done.code == 0, done.summary
     [answer] = replies(github_api)
@@ -653,9 +632,7 @@ def test_a_bot_thread_is_ours_only_when_it_is_one_of_our_findings(
     serve_pull(github_api, base, head)
     serve_thread(github_api, login="github-actions[bot]", kind="Bot", body=body)
     event = review_comment(tmp_path, "Why?", base=base, head=head, in_reply_to=THREAD)
-    done = run_command(
-        tmp_path, github_api, event, repo.path, event_name="pull_request_review_comment"
-    )
+    done = run_command(tmp_path, github_api, event, repo.path)
 
     assert done.code == 0, done.summary
     assert bool(replies(github_api)) == answered
