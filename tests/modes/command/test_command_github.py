@@ -113,38 +113,32 @@ def _lists_our_reply(github_api: Any, listing: str, posted: Any) -> None:
     )
 
 
-def test_a_rerun_of_an_outsiders_command_edits_its_one_line_instead_of_adding_another(
-    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
+@pytest.mark.parametrize("where", ["conversation", "thread"])
+def test_a_rerun_edits_its_one_reply_to_the_command_comment(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str], where: str
 ) -> None:
-    repo, _, _ = project
-    event = pull_request_comment(tmp_path, "/cicd-agent review", association="CONTRIBUTOR")
-    first = run_command(tmp_path, github_api, event, repo.path)
-    [posted] = github_api.proxy.calls("POST", CONVERSATION)
-    _lists_our_reply(github_api, CONVERSATION, posted)
-    again = run_command(tmp_path, github_api, event, repo.path)  # "Re-run jobs": same event
-
-    assert (first.code, again.code) == (0, 0), again.summary
-    assert len(github_api.proxy.calls("POST", CONVERSATION)) == 1
-    [edit] = github_api.proxy.calls("PATCH", rf"{REPO}/issues/comments/9001")
-    assert edit.json()["body"] == posted.json()["body"]
-
-
-def test_a_rerun_of_a_command_in_a_review_thread_edits_its_reply_there(
-    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
-) -> None:
+    """GitHub's "Re-run jobs" replays the same comment event: an outsider's command (its one
+    polite line) and a question in a review thread are answered once, then edited."""
     repo, base, head = project
     serve_pull(github_api, base, head)
-    event = review_comment(tmp_path, "/cicd-agent ask what is this?", base=base, head=head)
+    if where == "conversation":
+        event = pull_request_comment(tmp_path, "/cicd-agent review", association="CONTRIBUTOR")
+        posts, listing, comment_id = CONVERSATION, CONVERSATION, 492700400
+        edits = rf"{REPO}/issues/comments/9001"
+    else:
+        event = review_comment(tmp_path, "/cicd-agent ask what is this?", base=base, head=head)
+        posts, listing, comment_id = THREAD_REPLIES, rf"{REPO}/pulls/2/comments", 284312630
+        edits = rf"{REPO}/pulls/comments/9001"
     first = run_command(tmp_path, github_api, event, repo.path)
-    [posted] = github_api.proxy.calls("POST", THREAD_REPLIES)
-    _lists_our_reply(github_api, rf"{REPO}/pulls/2/comments", posted)
+    [posted] = github_api.proxy.calls("POST", posts)
+    _lists_our_reply(github_api, listing, posted)
     again = run_command(tmp_path, github_api, event, repo.path)
 
     assert (first.code, again.code) == (0, 0), again.summary
-    assert len(github_api.proxy.calls("POST", THREAD_REPLIES)) == 1
-    [edit] = github_api.proxy.calls("PATCH", rf"{REPO}/pulls/comments/9001")
-    assert edit.json()["body"].startswith("Answering questions needs a model")
-    assert edit.json()["body"].rstrip().endswith("<!-- cicd-agent:command-reply:284312630 -->")
+    assert len(github_api.proxy.calls("POST", posts)) == 1
+    [edit] = github_api.proxy.calls("PATCH", edits)
+    assert edit.json()["body"] == posted.json()["body"]
+    assert edit.json()["body"].endswith(f"<!-- cicd-agent:command-reply:{comment_id} -->")
     assert again.outputs["reply_url"]
 
 
