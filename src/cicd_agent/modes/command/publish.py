@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.command.result import CommandResult
 
 REPLY_KEY = "command-reply"
+"""Our reply's marker key, followed by ``:`` and the id of the command comment it answers."""
 NOTES_SHOWN = 5
 """The mode's notes shown in the reply (an already reviewed head, a diff read from the API)."""
 _LINKS = (("review_url", "the review"), ("comment_url", "the analysis"), ("summary_url", "summary"))
@@ -162,7 +163,7 @@ def _reply(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
         ctx.note("No GitHub token: the reply was not posted; it is in this summary.")
         result.details.append(text)
         return
-    key = reply_key(facts.comment.id)
+    key = f"{REPLY_KEY}:{facts.comment.id}"
     if result.thread is None:
         outcome = upsert_issue_comment(client, number, key, text, reply=True)
     else:
@@ -170,11 +171,6 @@ def _reply(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
     if outcome.status == "skipped":
         ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
     result.reply_url = outcome.url
-
-
-def reply_key(comment_id: int) -> str:
-    """The marker key of our reply to comment ``comment_id``."""
-    return f"{REPLY_KEY}:{comment_id}"
 
 
 def _checked_out(ctx: RunContext, head: str) -> bool:
