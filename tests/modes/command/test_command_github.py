@@ -318,6 +318,24 @@ def test_ask_with_a_model_neutralises_what_the_model_writes(
     assert '<untrusted-data label="question"' in request.text("user")
 
 
+def test_an_over_long_answer_is_cut_to_githubs_limit_and_keeps_its_key_for_a_rerun(
+    tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    from cicd_agent.github.limits import COMMENT_BODY_MAX
+    from cicd_agent.modes.command.prompt import AskAnswer
+
+    repo, base, head = project
+    serve_pull(github_api, base, head)
+    model_server.answer(AskAnswer(answer="It is fine. " * 7_000, grounded=True))
+    event = pull_request_comment(tmp_path, "/cicd-agent ask Explain every line.")
+    done = run_command(tmp_path, github_api, event, repo.path, model_server=model_server)
+
+    assert done.code == 0, done.summary
+    [answer] = replies(github_api)
+    assert len(answer) <= COMMENT_BODY_MAX and "truncated by cicd-agent" in answer
+    assert answer.endswith("<!-- cicd-agent:command-reply:492700400 -->")
+
+
 def test_an_over_long_question_is_refused_without_reading_the_pull_request_or_asking_the_model(
     tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
 ) -> None:
