@@ -17,8 +17,9 @@ CONVERSATION = rf"{REPO}/issues/2/comments"
 ISSUE_REACTIONS = rf"{REPO}/issues/comments/\d+/reactions"
 REVIEW_REACTIONS = rf"{REPO}/pulls/comments/\d+/reactions"
 THREAD_REPLIES = rf"{REPO}/pulls/2/comments/\d+/replies"
-REPLY_MARK = "<!-- cicd-agent:command-reply:"
-"""The start of our reply's marker (its key ends with the id of the comment it answers)."""
+REPLY_MARK = "<!-- cicd-agent:command-reply"
+"""The start of our reply's marker (``:`` and the id of the comment it answers follow; the
+example workflows' pinned release may predate that)."""
 COMMENT_URL = "https://github.com/octocat/Hello-World/pull/2#issuecomment-"
 
 
