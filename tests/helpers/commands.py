@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ CONVERSATION = rf"{REPO}/issues/2/comments"
 ISSUE_REACTIONS = rf"{REPO}/issues/comments/\d+/reactions"
 REVIEW_REACTIONS = rf"{REPO}/pulls/comments/\d+/reactions"
 THREAD_REPLIES = rf"{REPO}/pulls/2/comments/\d+/replies"
-REPLY_MARK = "<!-- cicd-agent:command-reply -->"
+REPLY_MARK = "<!-- cicd-agent:command-reply"
+"""The start of our reply's marker (``:`` and the id of the comment it answers follow; the
+example workflows' pinned release may predate that)."""
 COMMENT_URL = "https://github.com/octocat/Hello-World/pull/2#issuecomment-"
 
 
@@ -101,13 +104,16 @@ def run_command(
     event: Path,
     workspace: Path,
     *extra: str,
-    event_name: str = "issue_comment",
     model_server: Any = None,
 ) -> CliRun:
-    """``cicd-agent command`` as a comment workflow's step runs it."""
+    """``cicd-agent command`` as a comment workflow's step runs it, on the event GitHub names
+    for ``event``'s payload (a comment on a line carries its pull request; one in the
+    conversation, its issue)."""
+    payload = json.loads(event.read_text()) if event.is_file() else {}
+    kind = "pull_request_review" if "pull_request" in payload else "issue"
     environ = github_api.env() | {
         "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_EVENT_NAME": event_name,
+        "GITHUB_EVENT_NAME": f"{kind}_comment",
         "GITHUB_WORKSPACE": str(workspace),
     }
     model = ["--provider", "none"]

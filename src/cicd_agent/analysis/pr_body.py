@@ -29,8 +29,6 @@ START = re.compile(r"<!-- cicd-agent:describe:start ([0-9a-f]{64}) -->")
 END = "<!-- cicd-agent:describe:end -->"
 FILES_SHOWN = 60
 """Files listed per group; the rest are counted."""
-BODY_MAX = 65_536
-"""GitHub refuses a pull-request body longer than this."""
 
 
 @dataclass(frozen=True)

@@ -85,16 +85,37 @@ def find_issue_comment(client: GitHubClient, number: int, key: str) -> str | Non
     return client.read(f"listing the comments on #{number}", collect)
 
 
-def upsert_issue_comment(client: GitHubClient, number: int, key: str, body: str) -> WriteOutcome:
-    """Create or update our comment on issue or pull request ``number``."""
+def upsert_issue_comment(
+    client: GitHubClient, number: int, key: str, body: str, *, reply: bool = False
+) -> WriteOutcome:
+    """Create or update our comment on issue or pull request ``number`` (``reply``: it answers
+    a comment there, and the run's notes say so)."""
     return _upsert(
         client,
-        f"#{number}",
+        f"on #{number}",
         lambda: client.repository.get_issue(number).get_comments(),
         create_path=f"{client.repo_path}/issues/{number}/comments",
         edit_path=f"{client.repo_path}/issues/comments/{{id}}",
         key=key,
         body=body,
+        noun="reply" if reply else "comment",
+    )
+
+
+def upsert_thread_reply(
+    client: GitHubClient, number: int, thread: int, key: str, body: str
+) -> WriteOutcome:
+    """Create or update our reply in the review thread of pull request ``number`` whose first
+    comment is ``thread`` (GitHub threads replies under the first comment only)."""
+    return _upsert(
+        client,
+        f"in a review thread of #{number}",
+        lambda: client.repository.get_pull(number).get_review_comments(),
+        create_path=f"{client.repo_path}/pulls/{number}/comments/{thread}/replies",
+        edit_path=f"{client.repo_path}/pulls/comments/{{id}}",
+        key=key,
+        body=body,
+        noun="reply",
     )
 
 
@@ -107,18 +128,19 @@ def _upsert(
     edit_path: str,
     key: str,
     body: str,
+    noun: str,
 ) -> WriteOutcome:
-    """Edit the comment we posted before under ``key``, or post it: never a second copy."""
+    """Edit the comment we posted before under ``key``, or post it: never a second copy.
+    ``where`` (``on #7``) and ``noun`` word the run's notes."""
     existing = client.read(
-        f"listing the comments on {where}", lambda: _id(_find(client, comments(), key))
+        f"listing the comments {where}", lambda: _id(_find(client, comments(), key))
     )
     payload = {"body": with_marker(body, key)}
     if existing is None:
-        return client.write(
-            f"commenting on {where}", "POST", create_path, payload, status="created"
-        )
+        posting = "replying" if noun == "reply" else "commenting"
+        return client.write(f"{posting} {where}", "POST", create_path, payload, status="created")
     return client.write(
-        f"updating the comment on {where}",
+        f"updating the {noun} {where}",
         "PATCH",
         edit_path.format(id=existing),
         payload,

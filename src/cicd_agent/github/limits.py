@@ -7,6 +7,8 @@ note keeps the useful start (the verdict comes first in every rendering).
 from __future__ import annotations
 
 COMMENT_BODY_MAX = 65_536
+PULL_BODY_MAX = 65_536
+"""A pull request's description (its body): longer is refused, so describe does not edit it."""
 CHECK_SUMMARY_MAX = 65_535
 CHECK_TITLE_MAX = 255
 ANNOTATIONS_PER_REQUEST = 50

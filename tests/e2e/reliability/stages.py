@@ -41,7 +41,7 @@ PUBLICATIONS = {
         rf"{REPO}/pulls/\d+/reviews",
         rf"{REPO}/check-runs",
         rf"{REPO}/issues/\d+/comments#review-summary",
-        rf"{REPO}/issues/\d+/comments#command-reply",
+        rf"{REPO}/issues/\d+/comments#command-reply:\d+",
     ),
 }
 # `/cicd-agent ask`: the reaction and the reply only.

@@ -189,7 +189,7 @@ def check_reply(cell: Cell, outcome: Outcome) -> None:
     replies = [
         w.json()["body"]
         for w in outcome.writes()
-        if w.status < 300 and publication(w).endswith("#command-reply")
+        if w.status < 300 and "#command-reply:" in publication(w)
     ]
     assert len(replies) <= 1, replies
     if cell.reply:

@@ -14,7 +14,9 @@ from tests.helpers.commands import (
     COMMENT_URL,
     CONVERSATION,
     ISSUE_REACTIONS,
+    REPO,
     REVIEW_REACTIONS,
+    THREAD_REPLIES,
     pull_request_comment,
     replies,
     review_comment,
@@ -98,8 +100,46 @@ def test_an_outsiders_command_gets_one_polite_line_and_nothing_runs(
     assert "only be run by people with write access" in line and "nothing was run" in line
     assert len(line.split("\n\n")[0].splitlines()) == 1
     sent = [(r.method, r.api_path) for r in github_api.proxy.requests]
-    assert sent == [("POST", "/repos/octocat/Hello-World/issues/2/comments")]
+    assert sent == [("GET", CONVERSATION), ("POST", CONVERSATION)]  # our earlier reply? none
     assert done.outputs["command_status"] == "refused"
+
+
+def _lists_our_reply(github_api: Any, listing: str, posted: Any) -> None:
+    """The next run lists the reply ``posted`` as comment 9001, written by the token's user
+    (Prism lists only its own examples, so a re-run would otherwise look like a first run)."""
+    body = posted.json()["body"]
+    github_api.proxy.script(
+        "GET", listing, edit=lambda comments: [{**comments[0], "id": 9001, "body": body}]
+    )
+
+
+@pytest.mark.parametrize("where", ["conversation", "thread"])
+def test_a_rerun_edits_its_one_reply_to_the_command_comment(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str], where: str
+) -> None:
+    """GitHub's "Re-run jobs" replays the same comment event: an outsider's command (its one
+    polite line) and a question in a review thread are answered once, then edited."""
+    repo, base, head = project
+    serve_pull(github_api, base, head)
+    if where == "conversation":
+        event = pull_request_comment(tmp_path, "/cicd-agent review", association="CONTRIBUTOR")
+        posts, listing, comment_id = CONVERSATION, CONVERSATION, 492700400
+        edits = rf"{REPO}/issues/comments/9001"
+    else:
+        event = review_comment(tmp_path, "/cicd-agent ask what is this?", base=base, head=head)
+        posts, listing, comment_id = THREAD_REPLIES, rf"{REPO}/pulls/2/comments", 284312630
+        edits = rf"{REPO}/pulls/comments/9001"
+    first = run_command(tmp_path, github_api, event, repo.path)
+    [posted] = github_api.proxy.calls("POST", posts)
+    _lists_our_reply(github_api, listing, posted)
+    again = run_command(tmp_path, github_api, event, repo.path)
+
+    assert (first.code, again.code) == (0, 0), again.summary
+    assert len(github_api.proxy.calls("POST", posts)) == 1
+    [edit] = github_api.proxy.calls("PATCH", edits)
+    assert edit.json()["body"] == posted.json()["body"]
+    assert edit.json()["body"].endswith(f"<!-- cicd-agent:command-reply:{comment_id} -->")
+    assert again.outputs["reply_url"]
 
 
 @pytest.mark.parametrize(
@@ -152,10 +192,7 @@ def test_a_reply_to_our_inline_comment_is_answered_in_its_thread_with_the_findin
     event = review_comment(
         tmp_path, "Why is this a problem here?", base=base, head=head, in_reply_to=THREAD
     )
-    done = run_command(
-        tmp_path, github_api, event, repo.path,
-        event_name="pull_request_review_comment", model_server=model_server,
-    )  # fmt: skip
+    done = run_command(tmp_path, github_api, event, repo.path, model_server=model_server)
 
     assert done.code == 0, done.summary
     [reaction] = github_api.proxy.calls("POST", REVIEW_REACTIONS)
@@ -183,10 +220,7 @@ def test_a_reply_to_someone_elses_comment_carrying_our_marker_is_ignored(
     event = review_comment(
         tmp_path, "Please approve this.", base=base, head=head, in_reply_to=THREAD
     )
-    done = run_command(
-        tmp_path, github_api, event, repo.path,
-        event_name="pull_request_review_comment", model_server=model_server,
-    )  # fmt: skip
+    done = run_command(tmp_path, github_api, event, repo.path, model_server=model_server)
 
     assert done.code == 0, done.summary
     assert [r.method for r in github_api.proxy.requests if r.method != "GET"] == []
@@ -200,9 +234,7 @@ def test_a_review_command_on_a_line_is_answered_in_that_review_thread(
     repo, base, head = project
     serve_pull(github_api, base, head)
     event = review_comment(tmp_path, "/cicd-agent review", base=base, head=head)
-    done = run_command(
-        tmp_path, github_api, event, repo.path, event_name="pull_request_review_comment"
-    )
+    done = run_command(tmp_path, github_api, event, repo.path)
 
     assert done.code == 0, done.summary
     assert len(github_api.proxy.calls("POST", REVIEW_REACTIONS)) == 1
@@ -232,6 +264,32 @@ def test_ask_without_a_model_says_one_is_needed_and_what_the_deterministic_revie
     assert done.outputs["command_status"] == "answered"
 
 
+def test_ask_answers_from_the_diff_without_reading_the_reviews_memory(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    """The summary comment's ledger and the reactions that dismiss findings are what review
+    remembers between pushes; a question is answered from the change alone."""
+    from cicd_agent.github.comments import marker
+    from cicd_agent.modes.review.ledger import Ledger
+    from cicd_agent.modes.review.result import SUMMARY_KEY
+
+    repo, base, head = project
+    serve_pull(github_api, base, head)
+    summary = f"### cicd-agent review\n\n{Ledger(heads=(base,)).render()}\n\n{marker(SUMMARY_KEY)}"
+    github_api.proxy.script(  # an earlier review's summary: its ledger names a reviewed head
+        "GET", CONVERSATION, edit=lambda comments: [{**comments[0], "id": 9001, "body": summary}]
+    )
+    event = pull_request_comment(tmp_path, "/cicd-agent ask Is the settings change safe?")
+    done = run_command(tmp_path, github_api, event, repo.path)
+
+    assert done.code == 0, done.summary
+    [answer] = replies(github_api)
+    assert "`src/settings.py:1`" in answer and "**critical**" in answer
+    assert len(github_api.proxy.calls("GET", CONVERSATION)) == 1  # our earlier reply, once
+    assert github_api.proxy.calls("GET", rf"{REPO}/pulls/2/comments") == []  # no dismissals
+    assert github_api.proxy.calls("GET", rf"{REPO}/pulls/comments/\d+/reactions") == []
+
+
 def test_ask_with_a_model_neutralises_what_the_model_writes(
     tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
 ) -> None:
@@ -252,12 +310,30 @@ def test_ask_with_a_model_neutralises_what_the_model_writes(
     assert "@org" not in answer and "<img" not in answer
     assert "](https://evil.example" not in answer and "https://evil" not in answer
     assert answer.count("<!-- cicd-agent:") == 1 and answer.rstrip().endswith(
-        "<!-- cicd-agent:command-reply -->"
+        "<!-- cicd-agent:command-reply:492700400 -->"  # keyed by the command comment's id
     )
     assert "check by hand" in answer  # the model said the diff does not settle it
     request = model_server.chat_requests[0]
     assert request.response_schema is not None and "answer" in request.response_schema["properties"]
     assert '<untrusted-data label="question"' in request.text("user")
+
+
+def test_an_over_long_answer_is_cut_to_githubs_limit_and_keeps_its_key_for_a_rerun(
+    tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    from cicd_agent.github.limits import COMMENT_BODY_MAX
+    from cicd_agent.modes.command.prompt import AskAnswer
+
+    repo, base, head = project
+    serve_pull(github_api, base, head)
+    model_server.answer(AskAnswer(answer="It is fine. " * 7_000, grounded=True))
+    event = pull_request_comment(tmp_path, "/cicd-agent ask Explain every line.")
+    done = run_command(tmp_path, github_api, event, repo.path, model_server=model_server)
+
+    assert done.code == 0, done.summary
+    [answer] = replies(github_api)
+    assert len(answer) <= COMMENT_BODY_MAX and "truncated by cicd-agent" in answer
+    assert answer.endswith("<!-- cicd-agent:command-reply:492700400 -->")
 
 
 def test_an_over_long_question_is_refused_without_reading_the_pull_request_or_asking_the_model(
@@ -402,9 +478,7 @@ def test_a_review_runs_on_the_head_it_pins_and_says_when_the_comment_saw_an_olde
     repo.git("checkout", "-q", head)  # the checkout is irrelevant: the API's head is pinned
     serve_pull(github_api, base, newer)
     event = review_comment(tmp_path, "/cicd-agent review", base=base, head=head)
-    done = run_command(
-        tmp_path, github_api, event, repo.path, event_name="pull_request_review_comment"
-    )
+    done = run_command(tmp_path, github_api, event, repo.path)
 
     assert done.code == 0, done.summary
     [review] = github_api.proxy.calls("POST", REVIEWS)
@@ -440,9 +514,7 @@ def test_a_read_only_token_skips_the_reaction_and_the_reply_and_says_so(
     for route in (REVIEW_REACTIONS, r"/repos/octocat/Hello-World/pulls/2/comments/\d+/replies"):
         github_api.proxy.fail("POST", route, 403, "Resource not accessible by integration")
     event = review_comment(tmp_path, "/cicd-agent ask what is this?", base=base, head=head)
-    done = run_command(
-        tmp_path, github_api, event, repo.path, event_name="pull_request_review_comment"
-    )
+    done = run_command(tmp_path, github_api, event, repo.path)
 
     assert done.code == 0, done.summary
     assert "Skipped reacting to comment 284312630" in done.summary
@@ -491,10 +563,7 @@ def test_a_question_written_on_a_line_gives_the_model_that_line(
     serve_pull(github_api, base, head)
     model_server.answer(AskAnswer(answer="It evaluates caller input.", grounded=True))
     event = review_comment(tmp_path, "/cicd-agent ask is this safe?", base=base, head=head)
-    done = run_command(
-        tmp_path, github_api, event, repo.path,
-        event_name="pull_request_review_comment", model_server=model_server,
-    )  # fmt: skip
+    done = run_command(tmp_path, github_api, event, repo.path, model_server=model_server)
 
     assert done.code == 0, done.summary
     prompt = model_server.chat_requests[0].text("user")
@@ -513,9 +582,7 @@ def test_gen_tests_from_a_line_comment_refuses_a_head_pushed_after_the_comment(
     pushed = repo.commit("pushed after the comment", {"src/app.py": "import os\n"})
     serve_pull(github_api, base, pushed)  # the checkout is the new head too
     event = review_comment(tmp_path, "/cicd-agent gen-tests", base=base, head=head)
-    done = run_command(
-        tmp_path, github_api, event, repo.path, event_name="pull_request_review_comment"
-    )
+    done = run_command(tmp_path, github_api, event, repo.path)
 
     assert done.code == 0, done.summary
     [answer] = replies(github_api)
@@ -577,9 +644,7 @@ def test_a_bot_thread_is_ours_only_when_it_is_one_of_our_findings(
     serve_pull(github_api, base, head)
     serve_thread(github_api, login="github-actions[bot]", kind="Bot", body=body)
     event = review_comment(tmp_path, "Why?", base=base, head=head, in_reply_to=THREAD)
-    done = run_command(
-        tmp_path, github_api, event, repo.path, event_name="pull_request_review_comment"
-    )
+    done = run_command(tmp_path, github_api, event, repo.path)
 
     assert done.code == 0, done.summary
     assert bool(replies(github_api)) == answered

@@ -143,8 +143,22 @@ def test_a_forged_section_with_a_valid_digest_is_not_ours_to_replace(
 
 
 def test_the_models_what_and_why_is_neutralised_and_cannot_change_the_risk(
-    tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
+    tmp_path: Path,
+    github_api: Any,
+    model_server: Any,
+    project: tuple[GitRepoBuilder, str, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import cicd_agent.analysis.description as description
+
+    described: list[object] = []  # the diff is described once, for the prompt and the body
+
+    def describe_once(*args: Any, **kwargs: Any) -> Any:
+        described.append(args)
+        return real(*args, **kwargs)
+
+    real = description.describe_diff
+    monkeypatch.setattr(description, "describe_diff", describe_once)
     repo, base, head = project
     _body_is(github_api, "")
     model_server.answer(
@@ -164,6 +178,7 @@ def test_the_models_what_and_why_is_neutralised_and_cannot_change_the_risk(
         tmp_path, github_api, model_server, repo, event, "--describe"
     )
     assert code == 0, summary
+    assert len(described) == 1
     body = _patched_body(github_api)
     assert "**What:** Doubles compute()" in body and "compute() doubles; cached() is new." in body
     assert "@maintainers" not in body and "<img" not in body and "https://evil" not in body
@@ -189,6 +204,26 @@ def test_a_body_we_may_not_edit_puts_the_description_in_the_summary_comment(
     [comment] = github_api.proxy.calls("POST", COMMENTS)
     assert "### What this pull request changes" in comment.json()["body"]
     assert "could not be written into the pull request's body" in comment.json()["body"]
+    assert outputs["description_in"] == "comment"
+
+
+def test_a_description_that_would_pass_githubs_body_limit_goes_to_the_summary_comment(
+    tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    from cicd_agent.github.limits import PULL_BODY_MAX
+
+    repo, base, head = project
+    long_body = "x" * (PULL_BODY_MAX - 100)  # the author's text fits; with ours it would not
+    _body_is(github_api, long_body)
+    event = pull_request_event(tmp_path, base, head, body=long_body)
+    code, outputs, summary, _ = run_review(
+        tmp_path, github_api, model_server, repo, event, "--describe", provider="none"
+    )
+    assert code == 0, summary
+    assert github_api.proxy.calls("PATCH", PULL) == []
+    [comment] = github_api.proxy.calls("POST", COMMENTS)
+    assert "### What this pull request changes" in comment.json()["body"]
+    assert "would pass GitHub's size limit" in comment.json()["body"]
     assert outputs["description_in"] == "comment"
 
 
@@ -225,6 +260,8 @@ def test_the_command_entry_point_writes_the_body_and_records_its_section(
     assert "vendor/big.py" not in body  # review's paths-ignore, from the base commit
     [comment] = github_api.proxy.calls("POST", COMMENTS)
     assert parse(comment.json()["body"]).described == outcome.digest
+    # The summary comment is read once (its ledger), then listed once more to post it.
+    assert len(github_api.proxy.calls("GET", COMMENTS)) == 2
 
     refused = describe_pull_request(ctx, pull, into="comment")
     assert refused.written_to == "none" and refused.markdown == outcome.markdown

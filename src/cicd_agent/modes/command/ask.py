@@ -1,9 +1,9 @@
 """``ask``: a question about the pull request, answered from review's own facts.
 
-The review's collect and deterministic checks run at the pinned head (nothing is published);
-one model call answers from the diff, the pull request's text, the findings and, for a reply
-in a thread, the finding it replies to. Without a model, or when it fails, the reply says what
-the deterministic review knows.
+Review's reading of the change and its deterministic checks run at the pinned head (nothing
+of earlier reviews is read, nothing is published); one model call answers from the diff, the
+pull request's text, the findings and, for a reply in a thread, the finding it replies to.
+Without a model, or when it fails, the reply says what the deterministic review knows.
 """
 
 from __future__ import annotations
@@ -20,13 +20,16 @@ FINDINGS_SHOWN = 5
 
 
 def review_facts(ctx: RunContext, facts: CommandFacts) -> None:
-    """The review's own facts and deterministic findings at the pinned head, for ``ask``."""
+    """The change and the deterministic findings at the pinned head, as review sees them (its
+    settings from the base commit), for ``ask``. Nothing of earlier reviews is read: an answer
+    is about the diff, not about what was posted before."""
     from cicd_agent.modes.command.dispatch import mode_context
+    from cicd_agent.modes.review.collect import collect
     from cicd_agent.modes.review.mode import MODE as REVIEW
 
     assert facts.pull is not None
     _, run = mode_context(ctx, "review", facts.pull)
-    facts.review = REVIEW.collect(run)
+    facts.review = collect(run, history=False)
     facts.findings = REVIEW.analyse(run, facts.review).findings
     for note in run.notes:
         ctx.note(note)

@@ -13,13 +13,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from cicd_agent.github.limits import COMMENT_BODY_MAX
+
 PREFIX = "/cicd-agent"
 COMMANDS = ("review", "describe", "ask", "gen-tests", "explain-failure", "help")
 """Every command, in the order the help lists them."""
 MAX_QUESTION_CHARS = 2_000
 """Longest ``ask`` question taken: a question is a paragraph, not a pasted file."""
-MAX_COMMENT_CHARS = 65_536
-"""GitHub's own limit on a comment body; anything longer did not come from GitHub."""
 
 _COMMAND_LINE = re.compile(
     rf"{re.escape(PREFIX)}(?=\s|\Z)[ \t]*(?P<word>[A-Za-z][\w-]*)?(?P<rest>.*)\Z", re.S
@@ -42,7 +42,7 @@ def parse_command(body: str | None) -> Command | None:
     """The command a comment holds, or None when it holds none."""
     if not body:
         return None
-    text = body[:MAX_COMMENT_CHARS].replace("\r\n", "\n")
+    text = body[:COMMENT_BODY_MAX].replace("\r\n", "\n")  # longer did not come from GitHub
     if not text.startswith(PREFIX):
         return None
     match = _COMMAND_LINE.match(text)

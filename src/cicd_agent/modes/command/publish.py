@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.command.result import CommandResult
 
 REPLY_KEY = "command-reply"
+"""Our reply's marker key, followed by ``:`` and the id of the command comment it answers."""
 NOTES_SHOWN = 5
 """The mode's notes shown in the reply (an already reviewed head, a diff read from the API)."""
 _LINKS = (("review_url", "the review"), ("comment_url", "the analysis"), ("summary_url", "summary"))
@@ -37,9 +38,9 @@ def publish(ctx: RunContext, result: CommandResult) -> None:
         except CicdError as exc:
             result.status = "failed"
             result.reply = f"`{result.command}` could not finish: {neutralise(exc.message)}"
-            _reply(ctx, result, facts.number)
+            _reply(ctx, result, facts)
             raise
-    _reply(ctx, result, facts.number)
+    _reply(ctx, result, facts)
 
 
 def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
@@ -138,37 +139,35 @@ def _describe(ctx: RunContext, result: CommandResult, pull: PullRequestInfo) -> 
     )
 
 
-def _reply(ctx: RunContext, result: CommandResult, number: int) -> None:
-    from cicd_agent.github.comments import with_marker
-    from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
-    from cicd_agent.github.threads import reply, reply_tag
+def _reply(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
+    """Answer where the command was written. The reply is keyed by the command comment's id:
+    a re-run of the job (GitHub replays the same comment event) edits it, never posts a second."""
+    from cicd_agent.github.comments import upsert_issue_comment, upsert_thread_reply
 
     text = result.reply.strip()
-    if not text:
+    number = facts.number
+    if not text or number is None:
         return
     footer = []
     if result.head_sha and result.status == "answered" and result.command == "ask":
         footer.append(f"About commit `{result.head_sha[:12]}`.")
-    asked = result._facts.comment.html_url if result._facts else None
+    asked = facts.comment.html_url
     if result.thread is None and asked and any(asked.startswith(p) for p in ctx.own_links):
         footer.append(f"In reply to [this comment]({asked}).")  # GitHub's URL, not the writer's
     if footer:
         text += f"\n\n<sub>{' '.join(footer)}</sub>"
-    answering = None  # an outsider's command gets one write, no read (a re-run: a second line)
-    if result._facts and result.thread is None and result.status != "refused":
-        answering = result._facts.comment.id
-    if answering is not None:  # kept whole however long the text: a re-run finds it
-        tag = reply_tag(answering)
-        text = f"{fit(text, COMMENT_BODY_MAX, reserve=len(tag) + 64)}\n\n{tag}"
-    body = with_marker(text, REPLY_KEY)
     if ctx.options.dry_run:
-        ctx.runner.show_untrusted(body)
+        ctx.runner.show_untrusted(text)
     client = ctx.github
     if client is None:
         ctx.note("No GitHub token: the reply was not posted; it is in this summary.")
         result.details.append(text)
         return
-    outcome = reply(client, number, body, thread=result.thread, answering=answering)
+    key = f"{REPLY_KEY}:{facts.comment.id}"
+    if result.thread is None:
+        outcome = upsert_issue_comment(client, number, key, text, reply=True)
+    else:
+        outcome = upsert_thread_reply(client, number, result.thread, key, text)
     if outcome.status == "skipped":
         ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
     result.reply_url = outcome.url

@@ -22,6 +22,7 @@ from cicd_agent.modes.review.result import SUMMARY_KEY, FileNote
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.changes import ChangedFile
+    from cicd_agent.analysis.description import ChangeFacts
     from cicd_agent.analysis.diff import Diff, FileDiff, LocalRepo
     from cicd_agent.analysis.findings import Finding
     from cicd_agent.analysis.packing import Packing
@@ -74,6 +75,9 @@ class ReviewFloor:
 
     facts: ReviewFacts
     findings: list[Finding]
+    change: ChangeFacts | None = None
+    """The diff's facts for ``describe`` (None when not describing), read once for the model's
+    prompt and the description."""
     description: ModelText | None = None
     """The model's what and why for ``describe`` (asked in the ask step)."""
 
@@ -116,8 +120,10 @@ class ReviewOpinion:
         return notes
 
 
-def collect(ctx: RunContext) -> ReviewFacts:
-    """The facts for this run, from the event and the flags."""
+def collect(ctx: RunContext, *, history: bool = True) -> ReviewFacts:
+    """The facts for this run, from the event and the flags. ``history=False`` leaves out
+    what earlier reviews left on GitHub (the ledger in the summary comment, dismissed
+    findings, so also the incremental diff): ``ask`` needs the change, not the review's memory."""
     pull = ctx.event.pull_request if ctx.has_event else None
     chosen = ctx.mode_options(ReviewOptions)
     base = chosen.base or (pull.base.sha if pull else None)
@@ -133,7 +139,7 @@ def collect(ctx: RunContext) -> ReviewFacts:
         )
     repo = _open_repo(ctx, required=pull is None)
     if repo is not None and repo.has_commit(base) and repo.has_commit(head):
-        return _with_settings(ctx, _local_facts(ctx, repo, pull, base, head))
+        return _with_settings(ctx, _local_facts(ctx, repo, pull, base, head, history=history))
     if pull is None or ctx.github is None:
         raise UsageError(
             f"the base {base[:12]} or head {head[:12]} commit is not in {ctx.options.repo_dir}.",
@@ -143,7 +149,7 @@ def collect(ctx: RunContext) -> ReviewFacts:
         "The base or head commit is not in the local checkout, so the diff was read from the "
         "GitHub API (binary files and very large diffs come without text there)."
     )
-    return _with_settings(ctx, _api_facts(ctx, pull))
+    return _with_settings(ctx, _api_facts(ctx, pull, history=history))
 
 
 def _with_settings(ctx: RunContext, facts: ReviewFacts) -> ReviewFacts:
@@ -180,8 +186,8 @@ def _open_repo(ctx: RunContext, *, required: bool) -> LocalRepo | None:
         return None
 
 
-def _plan(ctx: RunContext, pull: PullRequest | None, head: str) -> PublishPlan:
-    previous = _ledger(ctx, pull)
+def _plan(ctx: RunContext, pull: PullRequest | None, head: str, history: bool) -> PublishPlan:
+    previous = _ledger(ctx, pull) if history else Ledger()
     return PublishPlan(
         number=pull.number if pull else None,
         head=head,
@@ -218,14 +224,20 @@ def _ledger(ctx: RunContext, pull: PullRequest | None) -> Ledger:
 
 
 def _local_facts(
-    ctx: RunContext, repo: LocalRepo, pull: PullRequest | None, base: str, head: str
+    ctx: RunContext,
+    repo: LocalRepo,
+    pull: PullRequest | None,
+    base: str,
+    head: str,
+    *,
+    history: bool,
 ) -> ReviewFacts:
     from cicd_agent.analysis.workflows import workflow_paths
 
     head_sha = repo.resolve(head, "head")
     merge_base = repo.merge_base(base, head_sha)
     diff = repo.diff(base, head_sha)
-    plan = _plan(ctx, pull, head_sha)
+    plan = _plan(ctx, pull, head_sha, history)
     start = _incremental_start(ctx, repo, plan, pull)
     level, reasons = local_risk(ctx, repo, merge_base, head_sha, diff)
     return ReviewFacts(
@@ -298,14 +310,14 @@ def _changed_file(changed: FileDiff) -> ChangedFile:
     )
 
 
-def _api_facts(ctx: RunContext, pull: PullRequest) -> ReviewFacts:
+def _api_facts(ctx: RunContext, pull: PullRequest, *, history: bool) -> ReviewFacts:
     assert ctx.github is not None
     diff = api_diff(ctx.github, pull.number, base=pull.base.sha, head=pull.head.sha)
     level, reasons = files_risk(diff)
     return ReviewFacts(
         diff=diff,
         review_diff=diff,
-        plan=_plan(ctx, pull, pull.head.sha),
+        plan=_plan(ctx, pull, pull.head.sha, history),
         repo=None,
         title=pull.title,
         body=pull.body or "",

@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.analysis.description import GROUP_TITLES, ChangeFacts, describe_diff
-from cicd_agent.analysis.pr_body import BODY_MAX, ModelText, place, render
-from cicd_agent.errors import GitHubError, ModelError
+from cicd_agent.analysis.pr_body import ModelText, place, render
+from cicd_agent.errors import ModelError
+from cicd_agent.github.limits import PULL_BODY_MAX
 from cicd_agent.markdown import neutralise
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from cicd_agent.context import RunContext
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import PullRequestInfo
-    from cicd_agent.modes.review.ledger import Ledger
     from cicd_agent.repo_config import RepoConfig
 
 WrittenTo = Literal["body", "comment", "none"]
@@ -204,7 +204,7 @@ def write_to_body(
 
     current = get_pull_request(client, number).body
     new = place(current, number, markdown, placed)
-    if len(new.body) > BODY_MAX:
+    if len(new.body) > PULL_BODY_MAX:
         return DescribeOutcome(markdown, "none", "the body would pass GitHub's size limit")
     if new.body == current:  # nothing changed: no edit, no `edited` event, no notification
         return DescribeOutcome(markdown, "body", digest=new.digest)
@@ -249,10 +249,14 @@ def describe_pull_request(
     client = ctx.github
     if reason or client is None:
         return DescribeOutcome(markdown, "none", reason or "no GitHub token")
-    ledger = _our_ledger(client, pull.number)
-    outcome = write_to_body(client, pull.number, markdown, [ledger.described])
+    from cicd_agent.github.comments import find_issue_comment
+    from cicd_agent.modes.review.ledger import parse
+    from cicd_agent.modes.review.result import SUMMARY_KEY
+
+    summary = find_issue_comment(client, pull.number, SUMMARY_KEY)
+    outcome = write_to_body(client, pull.number, markdown, [parse(summary).described])
     if outcome.written_to == "body":
-        record_described(client, pull.number, outcome.digest)
+        record_described(client, pull.number, outcome.digest, summary)
     return outcome
 
 
@@ -303,25 +307,14 @@ def _change_of(ctx: RunContext, pull: PullRequestInfo) -> tuple[Diff, str, list[
     return diff, level, reasons, []
 
 
-def _our_ledger(client: GitHubClient, number: int) -> Ledger:
-    from cicd_agent.github.comments import find_issue_comment
-    from cicd_agent.modes.review.ledger import parse
-    from cicd_agent.modes.review.result import SUMMARY_KEY
-
-    return parse(find_issue_comment(client, number, SUMMARY_KEY))
-
-
-def record_described(client: GitHubClient, number: int, digest: str) -> None:
-    """Record ``digest`` in review's summary comment (only its hidden ledger changes; a pull
-    request with no review yet gets a short summary comment that the first review replaces)."""
-    from cicd_agent.github.comments import find_issue_comment, upsert_issue_comment
+def record_described(client: GitHubClient, number: int, digest: str, body: str | None) -> None:
+    """Record ``digest`` in review's summary comment, whose ``body`` (None: there is none yet)
+    this run has read: only its hidden ledger changes; a pull request with no review yet gets
+    a short summary comment that the first review replaces."""
+    from cicd_agent.github.comments import upsert_issue_comment
     from cicd_agent.modes.review.ledger import Ledger, parse, strip
     from cicd_agent.modes.review.result import SUMMARY_KEY
 
-    try:
-        body = find_issue_comment(client, number, SUMMARY_KEY)
-    except GitHubError:
-        return
     ledger = parse(body)
     text = (
         strip(body)

@@ -17,7 +17,7 @@ above quotes pull-request and model text, which could carry forged lines; those 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
@@ -70,9 +70,6 @@ class Ledger:
             lines.append(f"<!-- cicd-agent-review-findings: {' '.join(tokens)} -->")
         lines.append(f"<!-- cicd-agent-review-ledger: {' '.join(heads)} -->")
         return "\n".join(lines)
-
-    def with_heads(self, heads: Iterable[str]) -> Ledger:
-        return Ledger(tuple(heads), self.findings, self.described)
 
 
 def parse(comment_body: str | None) -> Ledger:

@@ -28,6 +28,7 @@ from cicd_agent.options import at_least
 from cicd_agent.severity import SEVERITY_NAMES, Severity, parse_severity, severity_argument
 
 if TYPE_CHECKING:
+    from cicd_agent.analysis.description import ChangeFacts
     from cicd_agent.analysis.findings import Finding
     from cicd_agent.analysis.placement import LinkMaker
     from cicd_agent.analysis.pr_body import ModelText
@@ -127,8 +128,13 @@ class Review:
             f for f in deterministic_findings(facts.diff, facts.workflow_texts) if facts.keeps(f)
         ]
         if isinstance(facts, HandoffFacts):  # publish-from: the file's claims join the floor
-            found = facts.with_claims(found)
-        return ReviewFloor(facts, found)
+            return ReviewFloor(facts, facts.with_claims(found))
+        floor = ReviewFloor(facts, found)
+        if ctx.mode_options(ReviewOptions).describe:
+            from cicd_agent.analysis.description import describe_diff
+
+            floor.change = describe_diff(facts.diff, facts.left_out)
+        return floor
 
     def ask(
         self, ctx: RunContext, facts: ReviewFacts, verdict: ReviewFloor
@@ -139,8 +145,8 @@ class Review:
         if isinstance(facts, HandoffFacts):
             ctx.note("publish-from posts the review run's result; the model was not asked.")
             return None
-        if ctx.mode_options(ReviewOptions).describe:
-            verdict.description = _ask_description(ctx, facts)
+        if verdict.change is not None:
+            verdict.description = _ask_description(ctx, facts, verdict.change)
         opinion = ask_model(ctx, facts, verdict.findings, _max_calls(ctx))
         if opinion is not None and opinion.answers and facts.repo is not None:
             texts = facts.repo.read_texts(facts.plan.head, sorted(opinion.shown))
@@ -251,10 +257,9 @@ class Review:
             posted_fingerprints=[c.finding.fingerprint for c in placement.inline]
             + [item.finding.fingerprint for item in placement.body],
         )
-        chosen = ctx.mode_options(ReviewOptions)
-        if chosen.describe and not isinstance(facts, HandoffFacts):
-            result.description = _description(facts, verdict)
-            result.description_in = chosen.describe_in
+        if verdict.change is not None:
+            result.description = _description(facts, verdict.change, verdict.description)
+            result.description_in = ctx.mode_options(ReviewOptions).describe_in
         result.headline = result.make_headline()
         if placement.moved:
             ctx.note(
@@ -304,13 +309,12 @@ def _hand_off(ctx: RunContext, result: ReviewResult, path: Path) -> None:
     )
 
 
-def _ask_description(ctx: RunContext, facts: ReviewFacts) -> ModelText | None:
-    from cicd_agent.analysis.description import describe_diff
+def _ask_description(ctx: RunContext, facts: ReviewFacts, change: ChangeFacts) -> ModelText | None:
     from cicd_agent.modes.review.describe import ask_description
 
     return ask_description(
         ctx,
-        describe_diff(facts.diff, facts.left_out),
+        change,
         facts.diff,
         title=facts.title,
         body=facts.body,
@@ -319,16 +323,12 @@ def _ask_description(ctx: RunContext, facts: ReviewFacts) -> ModelText | None:
     )
 
 
-def _description(facts: ReviewFacts, verdict: ReviewFloor) -> str:
+def _description(facts: ReviewFacts, change: ChangeFacts, model: ModelText | None) -> str:
     """The change description: the diff's facts, the review's risk, the model's what and why."""
-    from cicd_agent.analysis.description import describe_diff
     from cicd_agent.modes.review.describe import description_markdown
 
     return description_markdown(
-        describe_diff(facts.diff, facts.left_out),
-        risk_level=facts.risk_level,
-        risk_reasons=facts.risk_reasons,
-        model=verdict.description,
+        change, risk_level=facts.risk_level, risk_reasons=facts.risk_reasons, model=model
     )
 
 
