@@ -1,7 +1,7 @@
 """Time-split evaluation of the fitted risk model on real histories (issue 17).
 
 Usage: python bench/risk_eval.py [--cache DIR] [--priors N] [--folds K]
-       [--prior loro|shipped|none] [--train-only REPO_PATH...] REPO_PATH...
+       [--prior loro|shipped|none] [--train-only REPO_PATH...] [--save FILE] REPO_PATH...
 
 For each repository: mine up to 20,000 past commits of HEAD, replay their just-in-time rows
 (each from its own past), and label each commit by whether a later commit reverts it (training
@@ -161,7 +161,9 @@ def main() -> None:
     parser.add_argument("--priors", type=int, default=0, help="negatives sampled for priors")
     parser.add_argument("--prior", choices=("loro", "shipped", "none"), default="loro")
     parser.add_argument("--train-only", nargs="*", type=Path, default=[])
+    parser.add_argument("--save", type=Path, help="write each repository's scores (.npz)")
     args = parser.parse_args()
+    saved: dict[str, np.ndarray] = {}
     histories = {path: load(path, args.cache) for path in [*args.repos, *args.train_only]}
     pooled: dict[str, list[np.ndarray]] = {"score": [], "label": [], "lines": []}
     pooled_priors: list[np.ndarray] = []
@@ -193,6 +195,7 @@ def main() -> None:
         print(line, flush=True)
         for key in pooled:
             pooled[key].append(result[key])
+            saved[f"{path.name}/{key}"] = result[key]
     labels = np.concatenate(pooled["label"]).astype(bool)
     line = f"{'POOLED':32} n={len(labels):6} reverted={int(labels.sum()):4} ({labels.mean():.2%})"
     for name in ("score", "lines"):
@@ -205,6 +208,8 @@ def main() -> None:
         picked = np.concatenate(pooled_priors_labels)
         line += f" | priors AUC {auc(scores, picked):.3f}"
     print(line)
+    if args.save:
+        np.savez_compressed(args.save, **saved)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,12 @@
 
 The features are those of :mod:`cicd_agent.analysis.risk` (Kamei et al. 2013): size, diffusion,
 entropy, purpose, the touched files' past (changes, developers, age, fixes, reverts), author
-experience (overall, recent, in the subsystem) and the change types. Each commit's row is taken
+experience (overall, recent, in the subsystem) and the change types, plus four that the
+revert label itself suggested and a leave-one-repository-out evaluation kept (see
+BENCHMARKS.md): the change is itself a revert (re-landing is often undone again), the share of
+the author's past commits that were reverted (as known at the time), the days since the
+repository's last revert (reverts cluster in unsettled weeks), and whether the author is new
+to a file the change touches. Each commit's row is taken
 *before* the commit is added to the state, so a row only ever sees its own past; the change
 being scored gets its row from the state after the whole mined past, through the same code, so
 training rows and the scored row mean the same thing.
@@ -24,7 +29,7 @@ from typing import Any
 
 from cicd_agent.analysis.changes import ChangedFile, ChangeType
 from cicd_agent.analysis.history import subsystem_of
-from cicd_agent.analysis.mining import MinedCommit
+from cicd_agent.analysis.mining import MinedCommit, RevertIndex
 
 YEAR = 365.25 * 86_400
 TYPE_FEATURES = (
@@ -38,6 +43,7 @@ FEATURES: tuple[str, ...] = (
     "past_fixes", "past_reverts", "author_experience", "recent_experience",
     "subsystem_experience", "docs_only", "tests_only",
     *(f"type_{kind.value}" for kind in TYPE_FEATURES),
+    "revert", "author_reverted_share", "days_since_revert", "new_to_file",
 )  # fmt: skip
 """Column names of a row (counts enter as log1p, so one huge commit does not dominate)."""
 
@@ -56,6 +62,7 @@ class _Author:
     commits: int = 0
     recent: float = 0.0  # sum of exp(-(now - t) / YEAR), stored as of ``at``
     at: int = 0
+    reverted: int = 0  # of their past commits, how many a later past commit reverted
 
 
 @dataclass
@@ -66,9 +73,17 @@ class Replay:
     authors: dict[str, _Author] = field(default_factory=dict)
     subsystem_authors: Counter[tuple[str, str]] = field(default_factory=Counter)
     commits: int = 0
+    last_revert: int = 0  # when the latest past revert entered the history
+    reverts: RevertIndex = field(default_factory=RevertIndex)
 
     def row(
-        self, files: Sequence[ChangedFile], authors: Sequence[str], time: int, fix: bool
+        self,
+        files: Sequence[ChangedFile],
+        authors: Sequence[str],
+        time: int,
+        *,
+        fix: bool,
+        revert: bool,
     ) -> list[float]:
         """The feature row of a change with ``files`` by ``authors`` at ``time``."""
         added = sum(f.added for f in files)
@@ -96,7 +111,16 @@ class Replay:
             float(bool(kinds) and all(k == {ChangeType.DOCS} for k in kinds)),
             float(bool(kinds) and all(k == {ChangeType.TESTS} for k in kinds)),
             *(float(kind in types) for kind in TYPE_FEATURES),
+            float(revert), self._reverted_share(authors),
+            _log((time - self.last_revert) / 86_400) if self.last_revert else NO_REVERT_YET,
+            float(any(not (set(authors) & past.authors) for past in pasts)),
         ]  # fmt: skip
+
+    def _reverted_share(self, authors: Sequence[str]) -> float:
+        """The largest share of an author's past commits later reverted (smoothed by five
+        commits, so a newcomer's one revert is not a 100 % rate)."""
+        stats = [self.authors.get(author, _Author()) for author in authors]
+        return max((a.reverted / (a.commits + 5) for a in stats), default=0.0)
 
     def _experience(
         self, authors: Sequence[str], subsystems: set[str], time: int
@@ -114,8 +138,13 @@ class Replay:
         )
         return chosen.commits, recent, sub
 
-    def add(self, commit: MinedCommit, reverted: bool = False) -> None:
+    def add(self, commit: MinedCommit) -> None:
         """Add one commit to the state (after its row was taken)."""
+        for target in self.reverts.targets(commit):
+            self.authors.setdefault(self.reverts.authors[target], _Author()).reverted += 1
+        self.reverts.add(commit)
+        if commit.revert:
+            self.last_revert = max(self.last_revert, commit.time)
         self.commits += 1
         stats = self.authors.setdefault(commit.author, _Author())
         if stats.at:
@@ -141,20 +170,28 @@ class Replay:
                 path: [f.changes, f.fixes, f.reverts, f.last, sorted(f.authors)]
                 for path, f in self.files.items()
             },
-            "authors": {email: [a.commits, a.recent, a.at] for email, a in self.authors.items()},
+            "authors": {
+                email: [a.commits, a.recent, a.at, a.reverted] for email, a in self.authors.items()
+            },
             "subsystems": [[a, s, n] for (a, s), n in self.subsystem_authors.items()],
             "commits": self.commits,
+            "last_revert": self.last_revert,
+            "reverts": self.reverts.to_json(),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Replay:
-        state = cls(commits=int(data["commits"]))
+        state = cls(
+            commits=int(data["commits"]),
+            last_revert=int(data["last_revert"]),
+            reverts=RevertIndex.from_json(data["reverts"]),
+        )
         for path, (changes, fixes, reverts, last, authors) in data["files"].items():
             state.files[str(path)] = _File(
                 int(changes), int(fixes), int(reverts), int(last), {str(a) for a in authors}
             )
-        for email, (commits, recent, at) in data["authors"].items():
-            state.authors[str(email)] = _Author(int(commits), float(recent), int(at))
+        for email, (commits, recent, at, reverted) in data["authors"].items():
+            state.authors[str(email)] = _Author(int(commits), float(recent), int(at), int(reverted))
         for author, subsystem, count in data["subsystems"]:
             state.subsystem_authors[(str(author), str(subsystem))] = int(count)
         return state
@@ -165,10 +202,17 @@ def replay(commits: Iterable[MinedCommit]) -> tuple[list[list[float]], Replay]:
     state = Replay()
     rows = []
     for commit in commits:
-        rows.append(state.row(commit.files, (commit.author,), commit.time, commit.fix))
+        rows.append(
+            state.row(
+                commit.files, (commit.author,), commit.time, fix=commit.fix, revert=commit.revert
+            )
+        )
         state.add(commit)
     return rows, state
 
+
+NO_REVERT_YET = math.log1p(60 * 365.25)
+"""``days_since_revert`` of a history without a revert: sixty years, longer than any."""
 
 _subsystem = lru_cache(maxsize=200_000)(subsystem_of)
 

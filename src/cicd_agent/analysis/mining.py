@@ -25,7 +25,7 @@ import gzip
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cicd_agent.analysis.changes import ChangedFile, ChangeType, parse_raw_numstat
@@ -204,26 +204,57 @@ def _commit(fields: tuple[str, ...], files: Iterable[ChangedFile]) -> MinedCommi
     )
 
 
+def says_revert(message: str) -> bool:
+    """Whether a commit message undoes another commit (the feature; :class:`RevertIndex`
+    finds which one)."""
+    return bool(_REVERTS_SHA.search(message)) or is_revert(message.strip().split("\n", 1)[0])
+
+
+@dataclass
+class RevertIndex:
+    """Which earlier commits a revert undoes, resolved as commits arrive oldest first: by the
+    SHA ``git revert`` writes, else by ``Revert "<subject>"`` matched to the latest earlier
+    commit with that subject. Kept in the replayed state, so a cached fit extended by new
+    commits resolves their reverts as a full replay would."""
+
+    authors: dict[str, str] = field(default_factory=dict)  # SHA -> author
+    latest: dict[str, str] = field(default_factory=dict)  # subject -> SHA
+
+    def targets(self, commit: MinedCommit) -> list[str]:
+        """The SHAs of the earlier commits ``commit`` reverts."""
+        found = []
+        for named in commit.reverts:
+            target = named if named in self.authors else _by_abbreviation(named, self.authors)
+            if target and target != commit.sha:
+                found.append(target)
+        if not commit.reverts and commit.reverted_subject in self.latest:
+            found.append(self.latest[commit.reverted_subject])
+        return found
+
+    def add(self, commit: MinedCommit) -> None:
+        self.authors[commit.sha] = commit.author
+        self.latest[commit.subject] = commit.sha
+
+    def to_json(self) -> dict[str, dict[str, str]]:
+        return {"authors": self.authors, "latest": self.latest}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Mapping[str, str]]) -> RevertIndex:
+        return cls(
+            {str(k): str(v) for k, v in data["authors"].items()},
+            {str(k): str(v) for k, v in data["latest"].items()},
+        )
+
+
 def reverted(commits: list[MinedCommit], until: int | None = None) -> set[str]:
-    """SHAs of ``commits`` that a commit in ``commits`` (dated before ``until`` when given)
-    reverts: by the SHA ``git revert`` writes, else by ``Revert "<subject>"`` matched to the
-    latest earlier commit with that subject."""
-    by_prefix: dict[str, str] = {}
-    for commit in commits:
-        by_prefix[commit.sha] = commit.sha
+    """SHAs of ``commits`` (oldest first) that a later commit in ``commits`` (dated before
+    ``until`` when given) reverts."""
+    index = RevertIndex()
     labelled: set[str] = set()
-    latest_by_subject: dict[str, str] = {}
-    for commit in commits:  # oldest first
+    for commit in commits:
         if until is None or commit.time < until:
-            for named in commit.reverts:
-                target = by_prefix.get(named) or _by_abbreviation(named, by_prefix)
-                if target and target != commit.sha:
-                    labelled.add(target)
-            if not commit.reverts and commit.reverted_subject:
-                target = latest_by_subject.get(commit.reverted_subject)
-                if target:
-                    labelled.add(target)
-        latest_by_subject[commit.subject] = commit.sha
+            labelled.update(index.targets(commit))
+        index.add(commit)
     return labelled
 
 
@@ -251,7 +282,7 @@ def fix_inducing(commits: list[MinedCommit]) -> set[str]:
     return found
 
 
-def _by_abbreviation(prefix: str, shas: dict[str, str]) -> str | None:
+def _by_abbreviation(prefix: str, shas: Mapping[str, str]) -> str | None:
     if len(prefix) >= 40:
         return None
     matches = [sha for sha in shas if sha.startswith(prefix)]

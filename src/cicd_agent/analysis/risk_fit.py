@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -36,7 +37,7 @@ from cicd_agent.analysis.risk import (
 WEEK = 7 * 86_400
 MONDAY_EPOCH = 4 * 86_400
 """1970-01-05 00:00 UTC, a Monday: weeks are counted from it."""
-SNAPSHOT_VERSION = 2
+SNAPSHOT_VERSION = 3
 _FLOOR_SIGNALS = frozenset(
     {"floor", "destructive_migration", "weakened_access", "security_findings"}
 )
@@ -91,7 +92,8 @@ def assess_for_deploy(
             "reverted or fix-inducing).",
         )
     authors = history.authors or tuple(c.author_email for c in change.commits)
-    row = snapshot.state.row(files, authors, head_time, prior.features.fix)
+    revert = any(mining.says_revert(commit.message) for commit in change.commits)
+    row = snapshot.state.row(files, authors, head_time, fix=prior.features.fix, revert=revert)
     score, probability, share = model.score(row)
     if pins_only:
         score = min(score, LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01)
@@ -133,6 +135,7 @@ def assess_for_deploy(
         )
         if weight >= 0.05:
             weighed.append(reason.model_copy(update={"points": round(weight, 4)}))
+    weighed += _history_reasons(row, contributions)
     weighed.sort(key=lambda reason: -reason.points)
     return finish(
         score,
@@ -144,6 +147,27 @@ def assess_for_deploy(
         weakened=evidence.weakened,
         security=evidence.security,
     )
+
+
+def _history_reasons(row: list[float], contributions: dict[str, float]) -> list[Reason]:
+    """Reasons for the features the hand-set priors do not have (the revert history), when
+    they raise this change's score."""
+    value = dict(zip(jit.FEATURES, row, strict=True))
+    days = math.expm1(value["days_since_revert"])
+    messages = {
+        "revert": "this change reverts an earlier commit; a re-landed or reverted change is "
+        "often undone again",
+        "author_reverted_share": f"{value['author_reverted_share']:.0%} of the author's past "
+        "commits (smoothed) were later reverted",
+        "days_since_revert": f"the repository's last revert was {days:,.0f} days before this "
+        "change",
+        "new_to_file": "the author has not changed some of these files before",
+    }
+    return [
+        Reason(signal=name, message=message, points=round(contributions[name], 4))
+        for name, message in messages.items()
+        if contributions.get(name, 0.0) >= 0.05
+    ]
 
 
 @dataclass

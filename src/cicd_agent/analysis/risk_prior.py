@@ -16,7 +16,6 @@ or age.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,10 +35,6 @@ class CrossRepoPrior:
     coef: tuple[float, ...]
     intercept: float
     repositories: tuple[str, ...]
-
-    def logit(self, standard: Sequence[float]) -> float:
-        """Log-odds (up to a constant: only ranks are used) of a standardised row."""
-        return self.intercept + math.fsum(c * x for c, x in zip(self.coef, standard, strict=True))
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,104 @@
+"""The revert-history features of the fitted risk model (issue 17), on a real git history:
+what a reviewer would check by hand in ``git log``, and that a cached state extended by new
+commits means the same as replaying the whole past."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from cicd_agent.analysis import jit, mining
+from cicd_agent.analysis.gitrepo import GitRepo
+from tests.git_builder import GitRepoBuilder
+
+ANA = "Ana <ana@example.com>"
+BO = "Bo <bo@example.com>"
+CY = "Cy <cy@example.com>"
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> list[mining.MinedCommit]:
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("revert-history"))
+    repo.commit("Add app", {"app.py": "x = 1\n", "util.py": "y = 1\n"}, author=ANA)
+    for index in range(4):
+        repo.commit(f"Tweak util {index}", {"util.py": f"y = {index}\n"}, author=BO)
+    bad = repo.commit("Rewrite app", {"app.py": "x = 2\n"}, author=CY)
+    repo.commit(
+        f'Revert "Rewrite app"\n\nThis reverts commit {bad}.', {"app.py": "x = 1\n"}, author=ANA
+    )
+    repo.commit("Speed up util", {"util.py": "y = 9\n"}, author=CY)
+    repo.commit('Revert "Speed up util"', {"util.py": "y = 3\n"}, author=BO)  # by subject
+    repo.commit("Touch app again", {"app.py": "x = 3\n"}, author=BO)
+    return mining.mine(GitRepo.open(repo.path), "HEAD")
+
+
+def rows_by_subject(commits: list[mining.MinedCommit]) -> dict[str, dict[str, float]]:
+    rows, _ = jit.replay(commits)
+    return {
+        c.subject: dict(zip(jit.FEATURES, row, strict=True))
+        for c, row in zip(commits, rows, strict=True)
+    }
+
+
+def test_a_revert_is_marked_and_both_ways_of_naming_the_target_are_resolved(
+    history: list[mining.MinedCommit],
+) -> None:
+    rows = rows_by_subject(history)
+    assert rows['Revert "Rewrite app"']["revert"] == 1.0
+    assert rows['Revert "Speed up util"']["revert"] == 1.0
+    assert rows["Rewrite app"]["revert"] == 0.0
+    assert mining.reverted(history) == {
+        c.sha for c in history if c.subject in ("Rewrite app", "Speed up util")
+    }
+
+
+def test_the_authors_reverted_share_counts_only_reverts_already_made(
+    history: list[mining.MinedCommit],
+) -> None:
+    rows = rows_by_subject(history)
+    # Cy's first commit was reverted only after Cy's second was written: 1 of 1 (+5 smoothing).
+    assert rows["Speed up util"]["author_reverted_share"] == pytest.approx(1 / 6)
+    assert rows["Rewrite app"]["author_reverted_share"] == 0.0
+    assert rows["Touch app again"]["author_reverted_share"] == 0.0  # Bo was never reverted
+
+
+def test_days_since_the_last_revert_start_at_never_and_count_from_the_latest(
+    history: list[mining.MinedCommit],
+) -> None:
+    rows = rows_by_subject(history)
+    assert rows["Rewrite app"]["days_since_revert"] == jit.NO_REVERT_YET
+    # The builder spaces commits one hour apart.
+    assert rows["Touch app again"]["days_since_revert"] == pytest.approx(math.log1p(1 / 24))
+
+
+def test_an_author_new_to_a_touched_file_is_marked(history: list[mining.MinedCommit]) -> None:
+    rows = rows_by_subject(history)
+    assert rows["Rewrite app"]["new_to_file"] == 1.0  # Cy had never touched app.py
+    assert rows["Tweak util 1"]["new_to_file"] == 0.0  # Bo wrote util.py the commit before
+    assert rows["Add app"]["new_to_file"] == 0.0  # new files have no past authors
+
+
+@pytest.mark.parametrize("cut", [1, 5, 6, 7, 8])
+def test_a_cached_state_extended_by_newer_commits_equals_a_full_replay(
+    history: list[mining.MinedCommit], cut: int
+) -> None:
+    _, whole = jit.replay(history)
+    _, part = jit.replay(history[:cut])
+    restored = jit.Replay.from_json(json.loads(json.dumps(part.to_json())))
+    for commit in history[cut:]:
+        restored.add(commit)
+    assert restored.to_json() == whole.to_json()
+
+
+def test_the_change_being_judged_is_a_revert_by_either_sign() -> None:
+    assert mining.says_revert('Revert "Add cache"\n\nThis reverts commit abc1234.')
+    assert mining.says_revert("Back out the cache\n\nThis reverts commit abc1234def.")
+    assert not mining.says_revert("Add a revert button\n\nUsers asked for it.")
+
+
+def test_scored_rows_and_training_rows_have_the_same_columns() -> None:
+    _, state = jit.replay([])
+    row = state.row((), ("a@example.com",), 0, fix=False, revert=True)
+    assert len(row) == len(jit.FEATURES)
