@@ -28,6 +28,7 @@ from tests.harness.action_runner import parse_github_output
 from tests.harness.payloads import examples, write_event
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+AUTHOR_DEV0 = "dev0 <dev0@example.com>"
 AUTH = """from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
@@ -396,3 +397,19 @@ def test_few_reverts_in_a_long_history_use_the_cross_repository_model(tmp_path: 
     assert first.startswith("priors: too few reverted or fix-inducing past commits"), first
     assert "the cross-repository model ranks the change" in first
     assert len(document["reasons"]) > 1  # the evidence for this change is still named
+
+
+def test_a_revert_names_the_revert_history_among_its_reasons(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "app")
+    import_history(repo, 400, 20)
+    landed = repo.commit(
+        "Rewrite module 1 again", {"src/pkg/mod1.py": "x = 1\n" * 300}, author=AUTHOR_DEV0
+    )
+    repo.commit(
+        f'Revert "Rewrite module 1 again"\n\nThis reverts commit {landed}.',
+        {"src/pkg/mod1.py": "x = 2\n"},
+        author=AUTHOR_DEV0,
+    )
+    _, _, document = run(tmp_path, repo.path)
+    assert reasons(document)[0].startswith("fitted on ")
+    assert any(m.startswith("this change reverts an earlier commit") for m in reasons(document))
