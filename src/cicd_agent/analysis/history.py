@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -132,13 +133,18 @@ def read_history(repo: GitRepo, change: ChangeSet) -> HistoryFeatures:
         return HistoryFeatures.empty(authors)
     when = max((commit.timestamp for commit in change.commits), default=0)
     since = repo.commit_time(past) - WINDOW_DAYS * SECONDS_PER_DAY
-    scan = _file_pass(repo, past, change, since)
+    # The two passes are independent `git log` runs: run side by side, the slower one sets
+    # the wall time (most of a cached deploy-gate run's, on a long history).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        files_pass = pool.submit(_file_pass, repo, past, change, since)
+        author_pass = pool.submit(_experience, repo, past, authors, when)
+        scan = files_pass.result()
+        experience, recent, standing = author_pass.result()
     ages = [
         (when - history.last_change) / SECONDS_PER_DAY
         for history in scan.files.values()
         if history.last_change is not None
     ]
-    experience, recent, standing = _experience(repo, past, authors, when)
     developers: set[str] = set()
     for history in scan.files.values():
         developers |= history.authors
