@@ -91,32 +91,29 @@ class FittedModel:
             name: w * x for name, w, x in zip(FEATURES, weights, self._standard(row), strict=True)
         }
 
-    def logit(self, row: Sequence[float]) -> float:
-        """The own fit's calibrated log-odds of ``row``."""
-        return self.intercept + math.fsum(
-            c * x for c, x in zip(self.coef, self._standard(row), strict=True)
-        )
-
-    def blend(self, row: Sequence[float]) -> float:
-        """``row``'s blended rank: the share of past commits the own fit scores lower and the
-        share the prior scores lower, weighted as :func:`blend_weights` says."""
-        own, prior = blend_weights(self.own, bool(self.prior_coef))
-        blended = own * _share(self.past_logits, self.logit(row)) if own else 0.0
-        if prior:
-            logit = self.prior_intercept + math.fsum(
-                c * x for c, x in zip(self.prior_coef, self._standard(row), strict=True)
-            )
-            blended += prior * _share(self.prior_logits, logit)
-        return blended
+    def _own_logit(self, standard: Sequence[float]) -> float:
+        """The own fit's calibrated log-odds of a standardised row."""
+        return self.intercept + math.fsum(c * x for c, x in zip(self.coef, standard, strict=True))
 
     def score(self, row: Sequence[float]) -> tuple[float, float | None, float]:
         """(score in [0, 1), the own fit's probability (None without one), share of past
-        commits ranked lower) of ``row``."""
-        share = _share(self.past_blend, self.blend(row))
+        commits ranked lower) of ``row``. The blended rank is the share of past commits the
+        own fit scores lower and the share the prior scores lower, weighted as
+        :func:`blend_weights` says."""
+        standard = self._standard(row)
+        own, prior = blend_weights(self.own, bool(self.prior_coef))
+        blended = 0.0
         probability = None
-        if self.own:
-            logit = self.logit(row)
+        if own:
+            logit = self._own_logit(standard)
+            blended += own * _share(self.past_logits, logit)
             probability = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+        if prior:
+            prior_logit = self.prior_intercept + math.fsum(
+                c * x for c, x in zip(self.prior_coef, standard, strict=True)
+            )
+            blended += prior * _share(self.prior_logits, prior_logit)
+        share = _share(self.past_blend, blended)
         return score_for_percentile(share), probability, share
 
 
