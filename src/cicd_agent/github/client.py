@@ -164,6 +164,25 @@ class GitHubClient:
         except requests.RequestException as exc:
             raise unreachable(exc, action=action, api_url=self.api_url) from exc
 
+    def write_call(self, what: str, call: Callable[[], T]) -> T | None:
+        """One write made through PyGithub's own objects (the Git Data API, a pull request),
+        under the policy of :meth:`write`: None, and ``what`` listed as skipped, when the
+        token may not write or GitHub refuses it; other failures translated."""
+        if not self.capability.can_write:
+            self.capability.skipped.append(what)
+            return None
+        try:
+            return call()
+        except GithubException as exc:
+            error = translate(exc, action=what, write=True)
+            if not isinstance(error, GitHubWriteDenied):
+                raise error from exc
+            self.capability.deny(str(error), error)
+            self.capability.skipped.append(what)
+            return None
+        except requests.RequestException as exc:
+            raise unreachable(exc, action=what, api_url=self.api_url) from exc
+
     def write(
         self,
         what: str,

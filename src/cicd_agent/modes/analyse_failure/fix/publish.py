@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from unidiff.patch import PatchSet
 
-from cicd_agent.errors import ExternalServiceError, GitHubWriteDenied, UsageError
+from cicd_agent.errors import ExternalServiceError, UsageError
 from cicd_agent.markdown import code_fence
 
 if TYPE_CHECKING:
@@ -226,20 +226,8 @@ def _mode(path: Path) -> str:
 
 
 def _write(client: GitHubClient, what: str, call: Callable[[], T], outcome: FixOutcome) -> T | None:
-    """One write through PyGithub, under the client's policy (read-only token, 403s)."""
-    from github import GithubException
-
-    from cicd_agent.github.failures import translate
-
-    if not client.capability.can_write:
+    """One write through PyGithub under the client's policy; a write not made is noted."""
+    made = client.write_call(what, call)
+    if made is None:
         outcome.publish_notes.append(f"Not {what}: {client.capability.reason}")
-        return None
-    try:
-        return call()
-    except GithubException as exc:
-        error = translate(exc, action=what, write=True)
-        if isinstance(error, GitHubWriteDenied):
-            client.capability.deny(str(error), error)
-            outcome.publish_notes.append(f"Not {what}: {error}")
-            return None
-        raise error from exc
+    return made
