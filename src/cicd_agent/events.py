@@ -77,6 +77,12 @@ class Branch(_View):
     repo: Repository | None = None
 
 
+def from_other_repository(head: Repository | None, base: Repository | None) -> bool:
+    """Whether ``head`` is another repository than ``base`` (a fork), or one we cannot place
+    (deleted, or not in the payload): either way it runs without the base's trust."""
+    return head is None or base is None or head.full_name != base.full_name
+
+
 class PullRequest(_View):
     number: int
     title: str
@@ -95,8 +101,7 @@ class PullRequest(_View):
         Such a pull request runs with a read-only token and no secrets, so publishing must
         degrade to outputs, summary and annotations.
         """
-        head, base = self.head.repo, self.base.repo
-        return head is None or base is None or head.full_name != base.full_name
+        return from_other_repository(self.head.repo, self.base.repo)
 
 
 class CommitAuthor(_View):

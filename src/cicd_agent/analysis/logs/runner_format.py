@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-_TIMESTAMP = re.compile(r"^\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
+TIMESTAMP = re.compile(r"^\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
 _EXIT_CODE = re.compile(r"Process completed with exit code (-?\d+)")
 
@@ -32,7 +32,7 @@ def clean_line(raw: bytes) -> str:
     A carriage return inside a line is a progress bar redrawing itself; its last frame stays.
     """
     text = raw.decode("utf-8", errors="replace")
-    text = _TIMESTAMP.sub("", text, count=1)
+    text = TIMESTAMP.sub("", text, count=1)
     if "\x1b" in text:
         text = _ANSI.sub("", text)
     if "\r" in text:

@@ -19,7 +19,7 @@ from cicd_agent.modes.analyse_failure.facts import Change, FailureFacts, RunTarg
 
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
-    from cicd_agent.events import Repository, WorkflowRun
+    from cicd_agent.events import WorkflowRun
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import WorkflowRunInfo
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
@@ -103,6 +103,8 @@ def _target(ctx: RunContext, run_id: int | None, client: GitHubClient | None) ->
             default_branch = runs.default_branch(client)
         return _from_info(info, default_branch)
     if event is not None and event.workflow_run is not None:
+        from cicd_agent.events import from_other_repository
+
         run = event.workflow_run
         firsts = run.pull_requests[:1]
         return RunTarget(
@@ -116,7 +118,7 @@ def _target(ctx: RunContext, run_id: int | None, client: GitHubClient | None) ->
             default_branch=default_branch,
             pull_requests=tuple(p.number for p in run.pull_requests),
             pr_base_sha=firsts[0].base.sha if firsts else "",
-            from_fork=_from_fork(run.head_repository, event.repository),
+            from_fork=from_other_repository(run.head_repository, event.repository),
         )
     return _job_target(ctx, client, default_branch)
 
@@ -164,11 +166,6 @@ def _job_target(
         pr_base_sha="" if is_null_sha(event.push.before) else event.push.before,
         **common,  # type: ignore[arg-type]
     )
-
-
-def _from_fork(head: Repository | None, base: Repository | None) -> bool:
-    """A run of another repository's commit (a fork's pull request), or one we cannot place."""
-    return head is None or base is None or head.full_name != base.full_name
 
 
 def _from_info(info: WorkflowRunInfo, default_branch: str) -> RunTarget:

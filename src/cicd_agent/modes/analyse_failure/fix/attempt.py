@@ -33,10 +33,8 @@ if TYPE_CHECKING:
 
 Proposer = Callable[["RunContext", Verifier, FailingCommand], list[Patch]]
 """The model's tool loop: reads the checkout, runs the failing command through the verifier,
-and returns the patches it proposes (the verifier has judged them already; judging again is
-free, verdicts are kept per diff)."""
-MAX_MODEL_PATCHES = 5
-"""Patches of the model verified at most (the loop's own caps bound its calls and tokens)."""
+and returns the patches it proposes, at most its ``max_proposals`` (the verifier has judged
+them already; judging again is free, verdicts are kept per diff)."""
 
 
 @dataclass
@@ -92,9 +90,6 @@ def start(
     verifier = SandboxVerifier(
         sandbox, attempt.failing, redact=ctx.redactor.redact, failing_tests=test_files(analysis)
     )
-    if verifier.usable:
-        attempt.unavailable = verifier.usable
-        return attempt
     attempt.verifier = verifier
     floor = run_fixer(sandbox, attempt.failing, ctx.environ)
     if floor.patch is None:
@@ -112,7 +107,7 @@ def add_model_patches(ctx: RunContext, attempt: FixAttempt) -> None:
     patches = propose(ctx, attempt.verifier, attempt.failing)
     if not patches:
         attempt.notes.append("The model proposed no patch.")
-    for patch in patches[:MAX_MODEL_PATCHES]:
+    for patch in patches:
         verdict = attempt.verifier.verify(patch)
         attempt.verifications.append(verdict)
         if verdict.verified:

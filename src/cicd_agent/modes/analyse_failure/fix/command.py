@@ -21,12 +21,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from cicd_agent.analysis.logs import JobLog
-from cicd_agent.analysis.logs.runner_format import STEP_RUN_PREFIX, clean_line
+from cicd_agent.analysis.logs.runner_format import STEP_RUN_PREFIX, TIMESTAMP, clean_line
 from cicd_agent.analysis.logs.sources import iter_chunks
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
 
 _SCRIPT_COLOUR = "\x1b[36;1m"
-_TIMESTAMP = re.compile(r"^\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
 _FAILED = re.compile(r"^##\[error\]Process completed with exit code (\d+)")
 _ENV_LINE = re.compile(r"^  ([A-Za-z_][A-Za-z0-9_]*): ?(.*)$")
 MAX_SCRIPT_LINES = 400
@@ -97,7 +96,7 @@ def parse_failing_command(job: str, lines: Iterable[str]) -> FailingCommand | No
     group: _Group | None = None
     step = ""
     for raw in lines:
-        text = _TIMESTAMP.sub("", raw.rstrip("\r\n"), count=1)
+        text = TIMESTAMP.sub("", raw.rstrip("\r\n"), count=1)
         cleaned = clean_line(text.encode("utf-8", "surrogateescape"))
         if cleaned.startswith(STEP_RUN_PREFIX):
             group, step = _Group(), cleaned[len("##[group]") :].strip()
