@@ -66,10 +66,14 @@ class RunContext:
             self.notes.append(message)
 
     @property
+    def server_url(self) -> str:
+        """The GitHub server this run belongs to (GHES sets its own), without a trailing /."""
+        return (self.environ.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/")
+
+    @property
     def own_links(self) -> tuple[str, ...]:
         """The one place model text may still link to: this repository on its GitHub server."""
-        server = self.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
-        return (f"{server}/{self.repository}/",) if self.repository else ()
+        return (f"{self.server_url}/{self.repository}/",) if self.repository else ()
 
     @cached_property
     def redactor(self) -> Redactor:

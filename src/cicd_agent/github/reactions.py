@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Literal
 
 from github.PullRequestComment import PullRequestComment
@@ -32,21 +31,13 @@ MAX_COMMENTS = 300
 """Our review comments looked at, newest first; older ones keep their earlier effect."""
 
 
-@dataclass(frozen=True)
-class Dismissal:
-    key: str
-    """What the comment's marker names (review: a finding's fingerprint)."""
-    by: str
-    reaction: str
+def dismissed(client: GitHubClient, number: int, marker: re.Pattern[str]) -> frozenset[str]:
+    """The keys (``marker``'s group 1: review's finding fingerprints) of our review comments
+    on ``number`` that a writer reacted to with 👎 or 😕."""
 
-
-def dismissed(client: GitHubClient, number: int, marker: re.Pattern[str]) -> list[Dismissal]:
-    """Our review comments on ``number`` whose body ends with ``marker`` (its group 1 is the
-    key) and that a writer reacted to with 👎 or 😕."""
-
-    def collect() -> list[Dismissal]:
+    def collect() -> frozenset[str]:
         comments = client.repository.get_pull(number).get_review_comments()
-        found: list[Dismissal] = []
+        found: set[str] = set()
         permissions: dict[str, bool] = {}
         for comment in _newest(comments):
             match = marker.search(comment.body or "")
@@ -60,9 +51,9 @@ def dismissed(client: GitHubClient, number: int, marker: re.Pattern[str]) -> lis
                     permission = client.repository.get_collaborator_permission(login)
                     permissions[login] = permission in WRITE_PERMISSIONS
                 if permissions[login]:
-                    found.append(Dismissal(match.group(1), login, reaction.content))
+                    found.add(match.group(1))
                     break
-        return found
+        return frozenset(found)
 
     return client.read(f"reading the reactions on the review comments of #{number}", collect)
 

@@ -40,7 +40,6 @@ BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
 REMOTE_URL_OVERRIDE = "CICD_AGENT_GIT_REMOTE_URL"
 """Tests only: push to this URL instead of ``GITHUB_SERVER_URL``/``owner/name``."""
-DEFAULT_SERVER_URL = "https://github.com"
 LOCAL_TIMEOUT = 120.0
 PUSH_TIMEOUT = 600.0
 _SUBJECT_MODULES = 3
@@ -90,7 +89,7 @@ def push_accepted_tests(ctx: RunContext, result: GenTestsResult, *, requested: b
         return ""
     # refusal() returned None: a same-repository pull request and a token.
     assert pull is not None and pull.head.repo is not None and token is not None
-    server = (ctx.environ.get("GITHUB_SERVER_URL") or DEFAULT_SERVER_URL).rstrip("/")
+    server = ctx.server_url
     repository = pull.head.repo.full_name
     remote = Remote(
         url=ctx.environ.get(REMOTE_URL_OVERRIDE) or f"{server}/{repository}.git",

@@ -33,8 +33,7 @@ def dismissed_findings(ctx: RunContext, number: int) -> frozenset[str]:
     from cicd_agent.github.reactions import dismissed
 
     try:
-        found = dismissed(client, number, _MARKER)
+        return dismissed(client, number, _MARKER)
     except GitHubError as exc:
         ctx.note(f"Could not read the reactions on earlier review comments ({exc.message}).")
         return frozenset()
-    return frozenset(d.key for d in found)

@@ -365,7 +365,7 @@ def _new_in(finding: Finding, facts: ReviewFacts) -> bool:
 
 def _link_maker(ctx: RunContext, head: str) -> LinkMaker:
     """Links to a line of the reviewed commit on GitHub (or GHES), for the review body."""
-    server = ctx.environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    server = ctx.server_url
     repository = ctx.repository
 
     def link(path: str, line: int | None) -> str | None:
