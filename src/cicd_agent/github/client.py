@@ -196,22 +196,14 @@ class GitHubClient:
         request = SentRequest(method, path, body)
         if self.dry_run:
             return WriteOutcome(what, "dry_run", (request,), reason="dry run: nothing was sent")
-        if not self.capability.can_write:
-            self.capability.skipped.append(what)
+        # An empty body is sent as none: DELETE endpoints take no content at all.
+        payload = dict(body) or None
+        answer = self.write_call(
+            what, lambda: self._github.requester.requestJsonAndCheck(method, path, input=payload)
+        )
+        if answer is None:
             return WriteOutcome(what, "skipped", (request,), reason=self.capability.reason)
-        try:
-            # An empty body is sent as none: DELETE endpoints take no content at all.
-            payload = dict(body) or None
-            _, data = self._github.requester.requestJsonAndCheck(method, path, input=payload)
-        except GithubException as exc:
-            error = translate(exc, action=what, write=True)
-            if not isinstance(error, GitHubWriteDenied):
-                raise error from exc
-            self.capability.deny(str(error), error)
-            self.capability.skipped.append(what)
-            return WriteOutcome(what, "skipped", (request,), reason=str(error))
-        except requests.RequestException as exc:
-            raise unreachable(exc, action=what, api_url=self.api_url) from exc
+        _, data = answer
         return WriteOutcome(
             what,
             status,
