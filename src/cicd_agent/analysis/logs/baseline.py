@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from cicd_agent.analysis.logs.normalise import diff_key
-from cicd_agent.analysis.logs.reader import MAX_LINE_BYTES
 from cicd_agent.analysis.logs.runner_format import clean_line
-from cicd_agent.analysis.logs.sources import JobLog, iter_chunks
+from cicd_agent.analysis.logs.sources import JobLog, iter_lines
 
 DEFAULT_MAX_LINES = 300_000
 
@@ -57,15 +56,9 @@ class BaselineIndex:
         index = cls(max_lines=max_lines)
         for job in jobs:
             for part in job.parts:
-                leftover = b""
-                for chunk in iter_chunks(part):
-                    lines = (leftover + chunk).split(b"\n")
-                    leftover = lines.pop()[-MAX_LINE_BYTES:]
-                    for raw in lines:
-                        if not index.add(clean_line(raw)):
-                            return index
-                if leftover and not index.add(clean_line(leftover)):
-                    return index
+                for raw in iter_lines(part):
+                    if not index.add(clean_line(raw)):
+                        return index
         return index
 
 

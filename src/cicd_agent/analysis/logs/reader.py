@@ -21,10 +21,10 @@ from functools import cached_property
 
 from cicd_agent.analysis.logs.runner_format import MarkerKind, clean_line, parse_marker
 from cicd_agent.analysis.logs.signatures import Matcher, SignatureHit
+from cicd_agent.analysis.logs.sources import MAX_LINE_BYTES
 
 TAIL_BYTES = 1 << 18
 TAIL_LINES = 2000
-MAX_LINE_BYTES = 1 << 20
 MAX_HITS_PER_STEP = 300
 MAX_FAILED_TAILS = 8
 RECENT_TAILS = 3

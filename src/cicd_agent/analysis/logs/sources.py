@@ -29,6 +29,10 @@ _EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 _TEXT_SUFFIXES = (".txt", ".log")
 
 
+MAX_LINE_BYTES = 1 << 20
+"""The longest raw log line kept whole (its tail is kept beyond this)."""
+
+
 @dataclass(frozen=True)
 class LogPart:
     """One file of a job's log; ``step`` names it when it holds a single step."""
@@ -68,6 +72,20 @@ def iter_chunks(part: LogPart) -> Iterator[bytes]:
             f"Could not read the log {part.source or '(unnamed)'}: {exc}.",
             hint="Download the run's logs again; the archive looks damaged or truncated.",
         ) from exc
+
+
+def iter_lines(part: LogPart) -> Iterator[bytes]:
+    """The raw lines of ``part`` (no newline). A line longer than :data:`MAX_LINE_BYTES` keeps
+    its last :data:`MAX_LINE_BYTES`: a log with no newline in it cannot grow one line, and
+    the time to split it, without bound."""
+    leftover = b""
+    for chunk in iter_chunks(part):
+        lines = (leftover + chunk).split(b"\n")
+        leftover = lines.pop()[-MAX_LINE_BYTES:]
+        for line in lines:
+            yield line[-MAX_LINE_BYTES:]
+    if leftover:
+        yield leftover
 
 
 def load_logs(path: Path) -> list[JobLog]:

@@ -3,11 +3,13 @@ runner's format (tests/corpus), in the three layouts GitHub serves."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
 from cicd_agent.analysis.logs import load_logs
+from cicd_agent.analysis.logs.sources import MAX_LINE_BYTES, JobLog, LogPart, iter_lines
 from cicd_agent.modes.analyse_failure.fix.command import (
     commands,
     failing_command,
@@ -126,3 +128,21 @@ def test_compound_scripts_stay_whole_and_continuations_join() -> None:
     ]
     loop = "for d in a b; do\n  ruff check $d\ndone"
     assert commands(loop) == [loop]
+
+
+def test_a_huge_line_without_a_newline_is_cut_and_the_command_still_read() -> None:
+    """A step that prints megabytes with no newline (a minified bundle, a progress bar) must not
+    grow one line without bound: every line read keeps at most its last MAX_LINE_BYTES."""
+    lines = _log(
+        "##[group]Run ruff check .",
+        "ruff check .",
+        "shell: /usr/bin/bash -e {0}",
+        "##[endgroup]",
+    )
+    flood = b"\x1b[0m" + b"=" * (5 * MAX_LINE_BYTES)
+    tail = _log("Found 1 error.", "##[error]Process completed with exit code 1.")
+    data = "\n".join(lines).encode() + b"\n" + flood + b"\n" + "\n".join(tail).encode()
+    part = LogPart(lambda: io.BytesIO(data), source="lint.txt")
+    assert max(len(raw) for raw in iter_lines(part)) == MAX_LINE_BYTES
+    command = failing_command(JobLog("lint", (part,)))
+    assert command is not None and command.failing == "ruff check ."

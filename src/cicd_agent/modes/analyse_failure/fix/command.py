@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from cicd_agent.analysis.logs import JobLog
 from cicd_agent.analysis.logs.runner_format import STEP_RUN_PREFIX, TIMESTAMP, clean_line
-from cicd_agent.analysis.logs.sources import iter_chunks
+from cicd_agent.analysis.logs.sources import iter_lines
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
 
 _SCRIPT_COLOUR = "\x1b[36;1m"
@@ -232,11 +232,5 @@ def rest_script(command: FailingCommand) -> str:
 
 def _raw_lines(job: JobLog) -> Iterable[str]:
     for part in job.parts:
-        pending = b""
-        for chunk in iter_chunks(part):
-            pending += chunk
-            *whole, pending = pending.split(b"\n")
-            for raw in whole:
-                yield raw.decode("utf-8", "replace")
-        if pending:
-            yield pending.decode("utf-8", "replace")
+        for raw in iter_lines(part):
+            yield raw.decode("utf-8", "replace")
