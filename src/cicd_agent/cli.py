@@ -271,6 +271,8 @@ def _report_in_runner(
         runner.write_summary("\n".join(lines))
     except RunnerFileError as exc:
         runner.annotate(Annotation("error", str(exc), title=title))
+
+
 def _number(text: str) -> bool | int | float | str:
     """A fail-closed output as ``--json`` shows it: ``"0"`` is the number 0 and ``"false"``
     false (outputs are the strings GitHub requires; the JSON document is typed)."""

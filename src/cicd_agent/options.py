@@ -104,7 +104,9 @@ def add_common_options(
     # Literal defaults: importing model.config here would load pydantic for --help; a test
     # checks them against DEFAULT_MODEL and DEFAULT_FAST_MODEL.
     group.add_argument("--model", help="model for decisions (default gpt-5.4)")
-    group.add_argument("--fast-model", help="cheaper model for bulk generation (default gpt-5.4-mini)")
+    group.add_argument(
+        "--fast-model", help="cheaper model for bulk generation (default gpt-5.4-mini)"
+    )
     group.add_argument(
         "--base-url", help="OpenAI-compatible endpoint (Ollama, vLLM, LiteLLM, Azure v1)"
     )

@@ -132,7 +132,9 @@ def run_mode(
     finally:
         # Once, from the final result (what publishing posted included), whatever happened:
         # a crash while publishing still leaves the decided outputs for later steps.
-        ctx.runner.set_outputs({**result.outputs(), **({"error": unfinished} if unfinished else {})})
+        ctx.runner.set_outputs(
+            {**result.outputs(), **({"error": unfinished} if unfinished else {})}
+        )
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
     ctx.runner.write_summary(result.summary_markdown())
     final: list[Annotation] = []
@@ -144,7 +146,9 @@ def run_mode(
         final.append(Annotation("error", f"fail-on {ctx.options.fail_on}: {reason}"))
         exit_code = ExitCode.POLICY
     for annotation in result.annotations():
-        ctx.runner.annotate(_at_most_warning(annotation) if exit_code is ExitCode.OK else annotation)
+        ctx.runner.annotate(
+            _at_most_warning(annotation) if exit_code is ExitCode.OK else annotation
+        )
     for annotation in final:
         ctx.runner.annotate(annotation)
     return result, exit_code

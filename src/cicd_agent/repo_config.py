@@ -186,8 +186,7 @@ def settings_by_section() -> dict[str, frozenset[str]]:
 
     schema = json.loads(files("cicd_agent").joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
     return {
-        section: frozenset(body["properties"])
-        for section, body in schema["properties"].items()
+        section: frozenset(body["properties"]) for section, body in schema["properties"].items()
     }
 
 

@@ -74,7 +74,9 @@ def _cells(row: str) -> list[str]:
 def _table(rows: list[list[str]], colour: bool) -> list[str]:
     shown = [[_inline(cell, False) for cell in row] for row in rows]
     columns = max(len(row) for row in shown)
-    widths = [max((len(row[i]) for row in shown if i < len(row)), default=0) for i in range(columns)]
+    widths = [
+        max((len(row[i]) for row in shown if i < len(row)), default=0) for i in range(columns)
+    ]
     rendered = []
     for number, row in enumerate(shown):
         text = "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()

@@ -86,7 +86,9 @@ def parse_price_overrides(text: str) -> dict[str, Price]:
             hint=f"Give USD per 1M tokens, e.g. {example}.",
         ) from None
     except RecursionError:
-        raise UsageError("model-prices is nested too deeply.", hint=f"For example {example}.") from None
+        raise UsageError(
+            "model-prices is nested too deeply.", hint=f"For example {example}."
+        ) from None
     if not isinstance(raw, dict):
         raise UsageError("model-prices must be a JSON object.", hint=f"For example {example}.")
     prices: dict[str, Price] = {}

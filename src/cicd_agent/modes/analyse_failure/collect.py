@@ -139,7 +139,11 @@ def _job_target(
             "this workflow run", lambda: runs.get_run(client, run_id), None, ctx.note
         )
         workflow_id = info.workflow_id if info is not None else None
-    url = f"{ctx.server_url}/{ctx.repository}/actions/runs/{run_id}" if run_id and ctx.repository else ""
+    url = (
+        f"{ctx.server_url}/{ctx.repository}/actions/runs/{run_id}"
+        if run_id and ctx.repository
+        else ""
+    )
     common = {
         "run_id": run_id,
         "attempt": _int(ctx.environ.get("GITHUB_RUN_ATTEMPT")) or 1,
