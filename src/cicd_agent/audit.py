@@ -16,28 +16,31 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cicd_agent import __version__
+from cicd_agent.analysis.gitrepo import GitRepo
+from cicd_agent.errors import UsageError
 
 AUDIT_FOLDER = "cicd-agent"
 
 
-def default_audit_path(
-    environ: Mapping[str, str], mode: str, git_dir: Callable[[], Path | None]
-) -> Path:
-    """Where the audit file goes when the ``audit-file`` input is not given (module docstring)."""
+def default_audit_path(environ: Mapping[str, str], mode: str, checkout: Path) -> Path:
+    """Where the audit file goes when the ``audit-file`` input is not given (module docstring).
+
+    The git directory is asked of git, not guessed as ``checkout/.git``: in a worktree or a
+    submodule ``.git`` is a file, and the audit must not land in the working tree."""
     name = f"{mode}-audit.jsonl"
     runner_temp = environ.get("RUNNER_TEMP")
     if runner_temp:
         return Path(runner_temp) / AUDIT_FOLDER / name
-    folder = git_dir()
-    if folder is not None:
-        return folder / AUDIT_FOLDER / name
-    return Path(tempfile.gettempdir()) / AUDIT_FOLDER / name
+    try:
+        return GitRepo.open(checkout).git_dir() / AUDIT_FOLDER / name
+    except UsageError:
+        return Path(tempfile.gettempdir()) / AUDIT_FOLDER / name
 
 
 def digest(values: Mapping[str, Any]) -> str:

@@ -119,19 +119,28 @@ class DeployGate:
         add("--base-coverage", help="coverage.py report of the base")
         add("--safety-weights", help="e.g. tests=35,coverage=20,review=25,failure_rate=10,model=10")
         add("--policy", help="JSON overrides of the deploy policy (see README)")
-        add("--approval-confidence", type=float,
-            help=f"approval below this model confidence (default {DEFAULT_APPROVAL_CONFIDENCE})")
+        add(
+            "--approval-confidence",
+            type=float,
+            help=f"approval below this model confidence (default {DEFAULT_APPROVAL_CONFIDENCE})",
+        )
         add("--freeze-windows", help="START/END ISO 8601 intervals, comma-separated")
         add("--business-hours", help="business hours (default 'Mon-Fri 09:00-18:00')")
         add("--timezone", help="IANA time zone of business hours and freezes (default UTC)")
         add("--deploy-time", help="judge the change window at this ISO 8601 time (default now)")
-        add("--failure-window-days", type=int,
-            help=f"days of workflow runs for the failure rate (default {DEFAULT_FAILURE_WINDOW_DAYS})")
+        add(
+            "--failure-window-days",
+            type=int,
+            help=f"days of workflow runs for the failure rate (default {DEFAULT_FAILURE_WINDOW_DAYS})",
+        )
         add("--workflow", help="workflow file or id for the failure rate (default: this one)")
         add("--branch", help="branch for the failure rate (default: GITHUB_REF_NAME)")
         add("--audit-file", help="JSON-lines audit file to append to")
-        add("--cache-dir", help="cache of mined history for the fitted risk model "
-            "(default: RUNNER_TOOL_CACHE/cicd-agent)")
+        add(
+            "--cache-dir",
+            help="cache of mined history for the fitted risk model "
+            "(default: RUNNER_TOOL_CACHE/cicd-agent)",
+        )
         add("--slack-webhook-url", help="Slack incoming webhook for holds and approvals")
         _add_canary_arguments(parser)
 
@@ -629,19 +638,11 @@ def _report_digests(paths: list[Path]) -> dict[str, str]:
 
 
 def _audit_path(ctx: RunContext, explicit: Path | None) -> Path:
-    from cicd_agent.analysis.gitrepo import GitRepo
     from cicd_agent.audit import default_audit_path
 
     if explicit is not None:
         return explicit
-
-    def git_dir() -> Path | None:
-        try:
-            return GitRepo.open(ctx.options.repo_dir).git_dir()
-        except UsageError:
-            return None
-
-    return default_audit_path(ctx.environ, "deploy-gate", git_dir)
+    return default_audit_path(ctx.environ, "deploy-gate", ctx.options.repo_dir)
 
 
 def _write_audit(ctx: RunContext, result: DeployGateResult, explicit: Path | None) -> str:
@@ -691,7 +692,9 @@ def _slack_text(ctx: RunContext, result: DeployGateResult) -> str:
     from cicd_agent.notify import slack_text
 
     return slack_text(
-        ctx.redactor.redact(f"deploy-gate{env} for {where} @ {result.head[:12]}: {result.headline}"),
+        ctx.redactor.redact(
+            f"deploy-gate{env} for {where} @ {result.head[:12]}: {result.headline}"
+        ),
         run,
     )
 

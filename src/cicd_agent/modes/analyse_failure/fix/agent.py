@@ -409,11 +409,7 @@ def propose(ctx: RunContext, verifier: Verifier, failing: FailingCommand) -> lis
     if model is None:
         return []
     checkout = ctx.options.repo_dir
-    path = default_audit_path(
-        ctx.environ,
-        "analyse-failure",
-        lambda: checkout / ".git" if (checkout / ".git").is_dir() else None,
-    )
+    path = default_audit_path(ctx.environ, "analyse-failure", checkout)
     failed: list[str] = []
     base = {"mode": "analyse-failure", "repository": ctx.repository, "job": failing.job}
     agent = FixAgent(
