@@ -59,7 +59,8 @@ def main() -> None:
             "command": "python bench/risk_prior_fit.py --cache DIR --out FILE "
             + " ".join(path.name for path in args.repos),
             "model": f"L2 logistic regression, C={risk_prior.REGULARISATION}, balanced, each "
-            "repository weighted equally, features standardised per repository",
+            "repository weighted equally (in proportion to its reverts below "
+            f"{risk_prior.FULL_WEIGHT_REVERTS}), features standardised per repository",
             "labels": 'later reverted (git revert\'s SHA or Revert "subject")',
             "repositories": [entry["repository"] for entry in provenance],
             "histories": provenance,

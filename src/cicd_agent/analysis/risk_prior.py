@@ -25,7 +25,14 @@ from cicd_agent.analysis.jit import FEATURES
 
 PRIOR_FILE = "data/risk_prior.json"
 REGULARISATION = 0.005
-"""scikit-learn's ``C`` for the pooled fit: strong, the best of 0.005–0.5 on the evaluation."""
+"""scikit-learn's ``C`` for the pooled fit: strong, the best of 0.005–0.5 on the evaluation
+(0.001 and 0.002 scored the same as 0.005)."""
+FULL_WEIGHT_REVERTS = 30
+"""A repository with at least this many reverted commits weighs fully in the pooled fit; one
+with fewer weighs in proportion (none: not at all). A history with two reverts says almost
+nothing about what gets reverted, yet at full weight its thousands of commits would pull the
+weights towards whatever is merely common in it (leave-one-repository-out on 39 histories:
+pooled AUC 0.669 against 0.662 at equal weights; 30 and 60 scored the same)."""
 
 
 @dataclass(frozen=True)
@@ -80,19 +87,22 @@ def fit_prior(
     histories: Sequence[tuple[Sequence[Sequence[float]], Sequence[bool]]],
 ) -> tuple[tuple[float, ...], float]:
     """Fit the pooled model on several repositories' (rows, later-reverted labels), each
-    standardised by its own columns and weighted equally (a 20,000-commit history must not
-    drown a 2,000-commit one). Returns (coefficients, intercept)."""
+    standardised by its own columns. Each repository weighs the same whatever its length (a
+    20,000-commit history must not drown a 2,000-commit one), scaled down when it has fewer
+    than :data:`FULL_WEIGHT_REVERTS` reverts. Returns (coefficients, intercept)."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
     matrices, targets, weights = [], [], []
     for rows, labels in histories:
         standard, _, _ = standardise(rows)
+        target = np.asarray(labels, dtype=bool)
         matrices.append(np.asarray(standard))
-        targets.append(np.asarray(labels, dtype=bool))
-        weights.append(np.full(len(labels), 1.0 / max(1, len(labels))))
+        targets.append(target)
+        share = min(1.0, int(target.sum()) / FULL_WEIGHT_REVERTS)
+        weights.append(np.full(len(labels), share / max(1, len(labels))))
     weight = np.concatenate(weights)
-    weight *= len(weight) / weight.sum()
+    weight *= np.count_nonzero(weight) / weight.sum()  # mean 1 over the rows that count
     model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=3000)
     model.fit(np.vstack(matrices), np.concatenate(targets), sample_weight=weight)
     return tuple(float(v) for v in model.coef_[0]), float(model.intercept_[0])
