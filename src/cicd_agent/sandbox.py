@@ -414,9 +414,9 @@ class Sandbox:
         )
         self.root = Path(self._tempdir.name).resolve()
         self.pristine = self.root / "pristine"
-        self._environment = scrub_environment(
-            environ, known_secrets=known_secrets, secret_names=secret_names
-        )
+        self._known_secrets = tuple(known_secrets)
+        self._secret_names = tuple(secret_names)
+        self._environment = self.scrubbed(environ)
         self._hidden = self._hidden_paths(environ)
         self._names = 0
         self.prepare()
@@ -467,6 +467,14 @@ class Sandbox:
         space.home.mkdir()
         space.tmp.mkdir()
         return space
+
+    def scrubbed(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """``environ`` scrubbed as this sandbox's own environment was, known secret values
+        included: for variables a run adds from elsewhere (a failed step's ``env:``), so no
+        caller scrubs with less than the sandbox knows."""
+        return scrub_environment(
+            environ, known_secrets=self._known_secrets, secret_names=self._secret_names
+        )
 
     def environment(
         self, space: Workspace, extra: Mapping[str, str] | None = None

@@ -182,6 +182,33 @@ def test_run_outputs_never_carry_the_token(tmp_path: Path) -> None:
     assert "***" in outcome.output
 
 
+def test_a_known_secret_in_the_steps_env_under_a_harmless_name_never_reaches_the_run(
+    tmp_path: Path,
+) -> None:
+    # The failed step's ``env:`` comes from the log; a value the runner knows as a secret (a
+    # password no pattern recognises) can sit there under any name. The run gets the step's
+    # other variables, not that one.
+    password = "Sup3r-S3cret-pw-2024"
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, {**CALC, "tests/test_env.py": (
+        "import os\n\ndef test_env():\n"
+        "    assert False, [os.environ.get('BUILD_LABEL'), os.environ.get('NOTE')]\n"
+    )})  # fmt: skip
+    script = "python -m pytest -q -p no:cacheprovider"
+    failing = FailingCommand(
+        job="test", step="Run pytest", script=script, failing=script,
+        env=(("BUILD_LABEL", "nightly-7"), ("NOTE", f"db {password}")),
+    )  # fmt: skip
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "DB_PASSWORD": password}
+    sandbox = Sandbox(checkout, environ, known_secrets=[password])
+    verifier = SandboxVerifier(sandbox, failing, redact=str)
+    with sandbox:
+        outcome = verifier.run_failing(None)
+    assert not outcome.passed
+    assert "['nightly-7', None]" in outcome.output
+    assert password not in outcome.output
+
+
 def test_the_checkout_must_be_the_failed_commit_with_nothing_changed(tmp_path: Path) -> None:
     checkout = tmp_path / "checkout"
     head = commit_project(checkout, CALC)

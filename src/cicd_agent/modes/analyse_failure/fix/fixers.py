@@ -28,7 +28,7 @@ from cicd_agent.modes.analyse_failure.fix.command import commands, tools_named
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch
 from cicd_agent.modes.analyse_failure.fix.diff import UnreadableChange, tree_diff
 from cicd_agent.modes.analyse_failure.fix.verify import shell_argv
-from cicd_agent.sandbox import Sandbox, scrub_environment
+from cicd_agent.sandbox import Sandbox
 
 FIX_TIMEOUT = 300.0
 _POSIX_SHELLS = frozenset({"bash", "sh"})
@@ -154,7 +154,7 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
         argv = shell_argv(failing.shell, script)
         if argv is None:
             return FixerRun(None, f"the step's shell line cannot run here ({failing.shell[:80]})")
-        env = scrub_environment(dict(failing.env))
+        env = sandbox.scrubbed(dict(failing.env))
         sandbox.run(argv, space, timeout=FIX_TIMEOUT, extra_env=env)
         try:
             diff = tree_diff(sandbox.pristine, space.repo, changed_only=True)

@@ -40,7 +40,7 @@ from cicd_agent.modes.analyse_failure.fix.contract import (
     Verification,
 )
 from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, check_patch
-from cicd_agent.sandbox import RunResult, Sandbox, Workspace, scrub_environment
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 
 RUN_TIMEOUT = 300.0
 """One run of the failing command (seconds): the step's own command, as CI ran it."""
@@ -109,7 +109,7 @@ class SandboxVerifier:
         self._redact = redact
         self._failing_tests = tuple(failing_tests)
         self.settings = settings or VerifierSettings()
-        self._env = scrub_environment(dict(failing.env))
+        self._env = sandbox.scrubbed(dict(failing.env))
         self._baseline: RunOutcome | None = None
         self._rest_baseline: RunOutcome | None = None
         self._verdicts: dict[str, Verification] = {}
