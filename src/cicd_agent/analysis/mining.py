@@ -41,7 +41,11 @@ MAX_FIX_FILES = 10
 """A "fix" touching more runtime files than this is a refactor: it labels no culprit."""
 _NOT_RUNTIME = frozenset({ChangeType.TESTS, ChangeType.DOCS})
 _REVERTS_SHA = re.compile(r"\bThis reverts commit ([0-9a-f]{7,64})\b", re.IGNORECASE)
-_REVERT_TITLE = re.compile(r'^\s*Revert\s+"(.+)"\s*$')
+_REVERT_TITLE = re.compile(r'^\s*Revert\s+"(.+)"(?:\s*\((?:#\d+|[0-9a-f]{7,40})\))*\s*$')
+"""``Revert "<subject>"``, also with the pull request or commit a squash merge appends
+(``Revert "Add X (#12)" (#15)``): 88 reverts in the 39 histories of the evaluation carried
+only that title, and their reverted commits went unlabelled."""
+_PULL_SUFFIX = re.compile(r"(?:\s*\(#\d+\))+\s*$")
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,14 @@ class MinedCommit:
     subject: str
     fix: bool
     reverts: tuple[str, ...]  # SHAs (maybe abbreviated) named by "This reverts commit"
-    reverted_subject: str  # the subject inside Revert "…", or ""
     files: tuple[ChangedFile, ...]
+
+    @property
+    def reverted_subject(self) -> str:
+        """The subject inside ``Revert "…"``, or "" (derived, not cached, so a better
+        reading of titles applies to commits mined before it)."""
+        title = _REVERT_TITLE.match(self.subject)
+        return title.group(1) if title else ""
 
     @property
     def revert(self) -> bool:
@@ -72,7 +82,6 @@ class MinedCommit:
             "subject": self.subject,
             "fix": self.fix,
             "reverts": list(self.reverts),
-            "reverted_subject": self.reverted_subject,
             "files": [
                 [f.path, f.added, f.deleted, f.status, int(f.binary), int(f.submodule)]
                 for f in self.files
@@ -91,7 +100,6 @@ class MinedCommit:
             subject=str(data["subject"]),
             fix=bool(data["fix"]),
             reverts=tuple(str(s) for s in data["reverts"]),  # type: ignore[attr-defined]
-            reverted_subject=str(data["reverted_subject"]),
             files=tuple(
                 ChangedFile(
                     path=str(p), added=int(a), deleted=int(d), status=str(s),
@@ -190,7 +198,6 @@ def _names_only(repo: GitRepo, sha: str) -> tuple[ChangedFile, ...]:
 def _commit(fields: tuple[str, ...], files: Iterable[ChangedFile]) -> MinedCommit:
     sha, parents, email, stamp, message = fields
     subject = message.strip().split("\n", 1)[0]
-    title = _REVERT_TITLE.match(subject)
     return MinedCommit(
         sha=sha,
         parents=tuple(parents.split()),
@@ -199,7 +206,6 @@ def _commit(fields: tuple[str, ...], files: Iterable[ChangedFile]) -> MinedCommi
         subject=subject[:200],
         fix=is_fix(message),
         reverts=tuple(dict.fromkeys(m.lower() for m in _REVERTS_SHA.findall(message)))[:5],
-        reverted_subject=title.group(1)[:200] if title else "",
         files=tuple(files),
     )
 
@@ -214,11 +220,12 @@ def says_revert(message: str) -> bool:
 class RevertIndex:
     """Which earlier commits a revert undoes, resolved as commits arrive oldest first: by the
     SHA ``git revert`` writes, else by ``Revert "<subject>"`` matched to the latest earlier
-    commit with that subject. Kept in the replayed state, so a cached fit extended by new
-    commits resolves their reverts as a full replay would."""
+    commit with that subject (pull request numbers a squash merge appends left aside on both
+    sides, so ``Revert "Add X"`` finds ``Add X (#12)``). Kept in the replayed state, so a
+    cached fit extended by new commits resolves their reverts as a full replay would."""
 
     authors: dict[str, str] = field(default_factory=dict)  # SHA -> author
-    latest: dict[str, str] = field(default_factory=dict)  # subject -> SHA
+    latest: dict[str, str] = field(default_factory=dict)  # subject key -> SHA
 
     def targets(self, commit: MinedCommit) -> list[str]:
         """The SHAs of the earlier commits ``commit`` reverts."""
@@ -227,13 +234,14 @@ class RevertIndex:
             target = named if named in self.authors else _by_abbreviation(named, self.authors)
             if target and target != commit.sha:
                 found.append(target)
-        if not commit.reverts and commit.reverted_subject in self.latest:
-            found.append(self.latest[commit.reverted_subject])
+        key = _subject_key(commit.reverted_subject)
+        if not commit.reverts and key and key in self.latest:
+            found.append(self.latest[key])
         return found
 
     def add(self, commit: MinedCommit) -> None:
         self.authors[commit.sha] = commit.author
-        self.latest[commit.subject] = commit.sha
+        self.latest[_subject_key(commit.subject)] = commit.sha
 
     def to_json(self) -> dict[str, dict[str, str]]:
         return {"authors": self.authors, "latest": self.latest}
@@ -244,6 +252,11 @@ class RevertIndex:
             {str(k): str(v) for k, v in data["authors"].items()},
             {str(k): str(v) for k, v in data["latest"].items()},
         )
+
+
+def _subject_key(subject: str) -> str:
+    """A subject without the pull request numbers a squash merge appends ("" stays "")."""
+    return _PULL_SUFFIX.sub("", subject).strip()
 
 
 def reverted(commits: list[MinedCommit], until: int | None = None) -> set[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -102,3 +103,21 @@ def test_scored_rows_and_training_rows_have_the_same_columns() -> None:
     _, state = jit.replay([])
     row = state.row((), ("a@example.com",), 0, fix=False, revert=True)
     assert len(row) == len(jit.FEATURES)
+
+
+def test_squash_merged_reverts_find_their_target_with_or_without_the_pull_number(
+    tmp_path: Path,
+) -> None:
+    # GitHub's revert of a squash-merged pull request, merged in turn by squash, is titled
+    # ``Revert "Add cache (#12)" (#15)``, often with no ``This reverts commit`` line left.
+    repo = GitRepoBuilder(tmp_path)
+    repo.commit("Add cache (#12)", {"cache.py": "on = True\n"}, author=ANA)
+    repo.commit("Fix typo (#13)", {"README": "cache\n"}, author=BO)
+    repo.commit('Revert "Add cache (#12)" (#15)', {"cache.py": "on = False\n"}, author=BO)
+    repo.commit("Add retry (#20)", {"retry.py": "tries = 3\n"}, author=CY)
+    repo.commit('Revert "Add retry"', {"retry.py": "tries = 1\n"}, author=ANA)
+    history = mining.mine(GitRepo.open(repo.path), "HEAD")
+    assert {c.subject for c in history if c.sha in mining.reverted(history)} == {
+        "Add cache (#12)",
+        "Add retry (#20)",
+    }
