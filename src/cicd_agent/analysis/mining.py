@@ -26,6 +26,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from cicd_agent.analysis.changes import ChangedFile, ChangeType, parse_raw_numstat
@@ -61,10 +62,11 @@ class MinedCommit:
     reverts: tuple[str, ...]  # SHAs (maybe abbreviated) named by "This reverts commit"
     files: tuple[ChangedFile, ...]
 
-    @property
+    @cached_property
     def reverted_subject(self) -> str:
-        """The subject inside ``Revert "…"``, or "" (derived, not cached, so a better
-        reading of titles applies to commits mined before it)."""
+        """The subject inside ``Revert "…"``, or "" (derived from the subject, not stored in
+        the mining cache, so a better reading of titles applies to commits mined before it;
+        kept on the object, as a replay asks it more than once per commit)."""
         title = _REVERT_TITLE.match(self.subject)
         return title.group(1) if title else ""
 

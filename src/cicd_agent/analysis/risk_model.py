@@ -92,10 +92,6 @@ class FittedModel:
             name: w * x for name, w, x in zip(FEATURES, weights, self._standard(row), strict=True)
         }
 
-    def _own_logit(self, standard: Sequence[float]) -> float:
-        """The own fit's calibrated log-odds of a standardised row."""
-        return self.intercept + math.fsum(c * x for c, x in zip(self.coef, standard, strict=True))
-
     def score(self, row: Sequence[float]) -> tuple[float, float | None, float]:
         """(score in [0, 1), the own fit's probability (None without one), share of past
         commits ranked lower) of ``row``. The blended rank is the share of past commits the
@@ -106,13 +102,11 @@ class FittedModel:
         blended = 0.0
         probability = None
         if own:
-            logit = self._own_logit(standard)
+            logit = _logit(self.intercept, self.coef, standard)
             blended += own * _share(self.past_logits, logit)
             probability = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
         if prior:
-            prior_logit = self.prior_intercept + math.fsum(
-                c * x for c, x in zip(self.prior_coef, standard, strict=True)
-            )
+            prior_logit = _logit(self.prior_intercept, self.prior_coef, standard)
             blended += prior * _share(self.prior_logits, prior_logit)
         share = _share(self.past_blend, blended)
         return score_for_percentile(share), probability, share
@@ -124,6 +118,12 @@ def blend_weights(own: bool, prior: bool) -> tuple[float, float]:
     if own and prior:
         return OWN_WEIGHT, 1.0 - OWN_WEIGHT
     return float(own), float(prior)
+
+
+def _logit(intercept: float, coef: Sequence[float], standard: Sequence[float]) -> float:
+    """Log-odds of a standardised row under one model (the own fit's is calibrated; the
+    prior's only ranks)."""
+    return intercept + math.fsum(c * x for c, x in zip(coef, standard, strict=True))
 
 
 def _share(sorted_values: Sequence[float], value: float) -> float:
