@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
 from cicd_agent.github.client import GitHubClient
@@ -34,6 +35,15 @@ class _Comment(Protocol):
 
     @property
     def user(self) -> _Author: ...
+
+
+@dataclass(frozen=True)
+class Found:
+    """Our comment under a key as this run listed it: passed on to the upsert, it is edited
+    without listing the comments a second time."""
+
+    id: int
+    body: str
 
 
 def marker(key: str) -> str:
@@ -75,21 +85,28 @@ def _id(comment: _Comment | None) -> int | None:
     return None if comment is None else comment.id
 
 
-def find_issue_comment(client: GitHubClient, number: int, key: str) -> str | None:
-    """The body of our comment with ``key`` on ``number``, or None (review reads its ledger)."""
+def find_issue_comment(client: GitHubClient, number: int, key: str) -> Found | None:
+    """Our comment with ``key`` on ``number``, or None (review reads its ledger from it)."""
 
-    def collect() -> str | None:
+    def collect() -> Found | None:
         found = _find(client, client.repository.get_issue(number).get_comments(), key)
-        return None if found is None else str(found.body)
+        return None if found is None else Found(found.id, str(found.body or ""))
 
     return client.read(f"listing the comments on #{number}", collect)
 
 
 def upsert_issue_comment(
-    client: GitHubClient, number: int, key: str, body: str, *, reply: bool = False
+    client: GitHubClient,
+    number: int,
+    key: str,
+    body: str,
+    *,
+    reply: bool = False,
+    found: Found | None = None,
 ) -> WriteOutcome:
     """Create or update our comment on issue or pull request ``number`` (``reply``: it answers
-    a comment there, and the run's notes say so)."""
+    a comment there, and the run's notes say so). ``found``: the comment as this run already
+    listed it (:func:`find_issue_comment`), edited without listing again."""
     return _upsert(
         client,
         f"on #{number}",
@@ -99,6 +116,7 @@ def upsert_issue_comment(
         key=key,
         body=body,
         noun="reply" if reply else "comment",
+        known=None if found is None else found.id,
     )
 
 
@@ -129,13 +147,18 @@ def _upsert(
     key: str,
     body: str,
     noun: str,
+    known: int | None = None,
 ) -> WriteOutcome:
     """Edit the comment we posted before under ``key``, or post it: never a second copy.
-    ``where`` (``on #7``) and ``noun`` word the run's notes."""
-    existing = client.read(
-        f"listing the comments {where}", lambda: _id(_find(client, comments(), key))
-    )
+    ``where`` (``on #7``) and ``noun`` word the run's notes. ``known``: its id, as this run
+    listed it earlier. Without one the comments are listed right before posting, not trusting
+    an earlier "none": a run that started meanwhile may have posted it since."""
     payload = {"body": with_marker(body, key)}
+    existing = known
+    if existing is None:
+        existing = client.read(
+            f"listing the comments {where}", lambda: _id(_find(client, comments(), key))
+        )
     if existing is None:
         posting = "replying" if noun == "reply" else "commenting"
         return client.write(f"{posting} {where}", "POST", create_path, payload, status="created")

@@ -268,6 +268,31 @@ def test_the_command_entry_point_writes_the_body_and_records_its_section(
     assert len(github_api.proxy.calls("PATCH", PULL)) == 1
 
 
+def test_the_command_updates_the_summary_comment_it_read_without_listing_again(
+    tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    repo, base, head = project
+    _body_is(github_api, AUTHOR)
+    reviewed = "b" * 40
+    earlier = f"### cicd-agent review\n\n<!-- cicd-agent-review-ledger: {reviewed} -->"
+    github_api.proxy.script(
+        "GET", COMMENTS, edit=_ours(f"{earlier}\n\n<!-- cicd-agent:review-summary -->")
+    )
+    event = pull_request_event(tmp_path, base, head)
+    ctx = review_context(tmp_path, github_api, repo, event, "--provider", "none")
+    assert ctx.github is not None
+    pull = get_pull_request(ctx.github, 2)
+    pull = type(pull)(**{**pull.__dict__, "number": 2, "base_sha": base, "head_sha": head})
+    outcome = describe_pull_request(ctx, pull)
+
+    assert outcome.written_to == "body"
+    assert len(github_api.proxy.calls("GET", COMMENTS)) == 1
+    [edit] = github_api.proxy.calls("PATCH", COMMENT_EDIT)
+    assert edit.api_path == f"{REPO}/issues/comments/4242"
+    recorded = parse(edit.json()["body"])
+    assert recorded.described == outcome.digest and recorded.heads == (reviewed,)
+
+
 def test_an_unchanged_description_is_not_written_again(
     tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
 ) -> None:

@@ -64,14 +64,6 @@ def project(tmp_path: Path) -> tuple[GitRepoBuilder, str, str]:
     return repo, base, head
 
 
-
-
-
-
-
-
-
-
 def test_one_review_with_placed_comments_check_run_and_summary(
     tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
 ) -> None:
@@ -375,3 +367,30 @@ def test_model_text_cannot_ping_inject_html_link_out_or_forge_our_marker(
     final = github_api.proxy.calls("PATCH", CHECK_UPDATE)[-1].json()
     assert _leaks(json.dumps(final["output"])) == []
     assert _leaks(summary) == [] and _leaks(outputs["summary"]) == []
+
+
+def test_a_review_run_lists_the_pull_requests_comments_once(
+    tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    """The summary comment found while collecting (its ledger) is the one updated at the end:
+    the comment list is read from GitHub once a run, not again before the edit."""
+    repo, base, head = project
+    model_server.answer(answer(), times=None)
+    earlier = "a" * 40
+
+    def our_comment(comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        body = (
+            f"x\n<!-- cicd-agent-review-ledger: {earlier} -->\n\n<!-- cicd-agent:review-summary -->"
+        )
+        return [{**comments[0], "id": 5150, "body": body}]
+
+    github_api.proxy.script("GET", COMMENTS, edit=our_comment)
+    event = pull_request_event(tmp_path, base, head)
+    code, _, summary, _ = run_review(tmp_path, github_api, model_server, repo, event)
+
+    assert code == 0, summary
+    assert len(github_api.proxy.calls("GET", COMMENTS)) == 1
+    [edit] = github_api.proxy.calls("PATCH", COMMENT_EDIT)
+    assert edit.api_path == f"{REPO}/issues/comments/5150"
+    assert f"<!-- cicd-agent-review-ledger: {earlier} {head} -->" in edit.json()["body"]
+    assert github_api.proxy.calls("POST", COMMENTS) == []

@@ -11,6 +11,7 @@ import pytest
 
 from cicd_agent.github.client import connect
 from cicd_agent.github.comments import (
+    Found,
     find_issue_comment,
     marker,
     upsert_issue_comment,
@@ -87,7 +88,7 @@ def test_our_earlier_comment_can_be_read_back_by_its_key(github_api) -> None:
     client = connect(github_api.settings())
     assert find_issue_comment(client, 7, "review") is None
     github_api.proxy.script("GET", LIST, edit=_posted_earlier("review", 12))
-    assert find_issue_comment(client, 7, "review") == f"old\n\n{marker('review')}"
+    assert find_issue_comment(client, 7, "review") == Found(12, f"old\n\n{marker('review')}")
 
 
 def test_a_marker_pasted_into_someone_elses_comment_is_neither_edited_nor_trusted(

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from cicd_agent.context import RunContext
     from cicd_agent.events import PullRequest
     from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.comments import Found
     from cicd_agent.model.tokens import TokenCounter
     from cicd_agent.modes.review.decide import ReviewAnswer
     from cicd_agent.modes.review.prompt import ReviewPrompt
@@ -187,7 +188,8 @@ def _open_repo(ctx: RunContext, *, required: bool) -> LocalRepo | None:
 
 
 def _plan(ctx: RunContext, pull: PullRequest | None, head: str, history: bool) -> PublishPlan:
-    previous = _ledger(ctx, pull) if history else Ledger()
+    summary = _summary_comment(ctx, pull) if history else None
+    previous = parse_ledger(summary.body if summary else None)
     return PublishPlan(
         number=pull.number if pull else None,
         head=head,
@@ -195,6 +197,7 @@ def _plan(ctx: RunContext, pull: PullRequest | None, head: str, history: bool) -
         ledger=list(previous.heads),
         already_reviewed=head in previous.heads,
         previous=previous,
+        summary=summary,
         dismissed=_dismissed(ctx, pull, previous),
     )
 
@@ -208,19 +211,20 @@ def _dismissed(ctx: RunContext, pull: PullRequest | None, previous: Ledger) -> f
     return dismissed_findings(ctx, pull.number)
 
 
-def _ledger(ctx: RunContext, pull: PullRequest | None) -> Ledger:
-    """What earlier runs left in our summary comment (nothing for forks or offline)."""
+def _summary_comment(ctx: RunContext, pull: PullRequest | None) -> Found | None:
+    """Our summary comment from earlier runs, whose ledger says what they did (none for forks
+    or offline); publish updates this same comment."""
     if pull is None or pull.is_fork or ctx.github is None:
-        return Ledger()
+        return None
     from cicd_agent.github.comments import find_issue_comment
 
     try:
-        return parse_ledger(find_issue_comment(ctx.github, pull.number, SUMMARY_KEY))
+        return find_issue_comment(ctx.github, pull.number, SUMMARY_KEY)
     except GitHubError as exc:
         ctx.note(
             f"Could not read the earlier summary comment ({exc.message}); reviewed everything."
         )
-        return Ledger()
+        return None
 
 
 def _local_facts(

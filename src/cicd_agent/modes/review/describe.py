@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.diff import Diff
     from cicd_agent.context import RunContext
     from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.comments import Found
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.repo_config import RepoConfig
 
@@ -254,7 +255,8 @@ def describe_pull_request(
     from cicd_agent.modes.review.result import SUMMARY_KEY
 
     summary = find_issue_comment(client, pull.number, SUMMARY_KEY)
-    outcome = write_to_body(client, pull.number, markdown, [parse(summary).described])
+    described = parse(summary.body if summary else None).described
+    outcome = write_to_body(client, pull.number, markdown, [described])
     if outcome.written_to == "body":
         record_described(client, pull.number, outcome.digest, summary)
     return outcome
@@ -307,14 +309,15 @@ def _change_of(ctx: RunContext, pull: PullRequestInfo) -> tuple[Diff, str, list[
     return diff, level, reasons, []
 
 
-def record_described(client: GitHubClient, number: int, digest: str, body: str | None) -> None:
-    """Record ``digest`` in review's summary comment, whose ``body`` (None: there is none yet)
-    this run has read: only its hidden ledger changes; a pull request with no review yet gets
-    a short summary comment that the first review replaces."""
+def record_described(client: GitHubClient, number: int, digest: str, summary: Found | None) -> None:
+    """Record ``digest`` in review's summary comment as this run listed it (None: there is
+    none yet): only its hidden ledger changes; a pull request with no review yet gets a short
+    summary comment that the first review replaces."""
     from cicd_agent.github.comments import upsert_issue_comment
     from cicd_agent.modes.review.ledger import Ledger, parse, strip
     from cicd_agent.modes.review.result import SUMMARY_KEY
 
+    body = summary.body if summary else ""
     ledger = parse(body)
     text = (
         strip(body)
@@ -323,4 +326,6 @@ def record_described(client: GitHubClient, number: int, digest: str, body: str |
         "its description was written by `/cicd-agent describe`."
     )
     updated = Ledger(ledger.heads, ledger.findings, digest)
-    upsert_issue_comment(client, number, SUMMARY_KEY, f"{text}\n\n{updated.render()}")
+    upsert_issue_comment(
+        client, number, SUMMARY_KEY, f"{text}\n\n{updated.render()}", found=summary
+    )

@@ -27,6 +27,7 @@ from cicd_agent.severity import Severity
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
     from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.comments import Found
 
 CHECK_NAME = "cicd-agent / review"
 FORK_NOTE = (
@@ -63,6 +64,8 @@ class PublishPlan:
     """The result went to a file for the fork-safe publishing workflow, which posts it."""
     previous: Ledger = field(default_factory=Ledger)
     """What earlier runs recorded in the summary comment (findings, the description's digest)."""
+    summary: Found | None = None
+    """Our summary comment as collect listed it: updated in place without listing again."""
     dismissed: frozenset[str] = frozenset()
     """Fingerprints whose inline comment a writer dismissed with a reaction."""
 
@@ -111,7 +114,9 @@ def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
     described = _describe(ctx, client, result, plan)
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
     memory = Ledger(tuple(ledger), _known(result, plan), described)
-    summary = upsert_issue_comment(client, plan.number, SUMMARY_KEY, result.summary_comment(memory))
+    summary = upsert_issue_comment(
+        client, plan.number, SUMMARY_KEY, result.summary_comment(memory), found=plan.summary
+    )
     _report(ctx, summary)
     result.summary_url = summary.url
     if check_run_failure is not None:

@@ -43,7 +43,6 @@ from cicd_agent.modes.review.handoff import (
     read_result_file,
     refused,
 )
-from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.ledger import parse as parse_ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.publish import PublishPlan
@@ -108,10 +107,11 @@ def collect_handoff(ctx: RunContext, path: Path) -> HandoffFacts:
     pull = find_pull_request(client, run, ctx.repository, handed.pull_request, path)
     diff = api_diff(client, pull.number, base=pull.base_sha, head=run.head_sha)
     try:
-        previous = parse_ledger(find_issue_comment(client, pull.number, SUMMARY_KEY))
+        summary = find_issue_comment(client, pull.number, SUMMARY_KEY)
     except GitHubError as exc:
         ctx.note(f"Could not read the earlier summary comment ({exc.message}).")
-        previous = Ledger()
+        summary = None
+    previous = parse_ledger(summary.body if summary else None)
     ledger = list(previous.heads)
     claims, dropped = vet_claims(handed, diff.by_path, ctx.redactor.redact)
     level, reasons = files_risk(diff)
@@ -136,6 +136,7 @@ def collect_handoff(ctx: RunContext, path: Path) -> HandoffFacts:
             ledger=ledger,
             already_reviewed=run.head_sha in ledger,
             previous=previous,
+            summary=summary,
         ),
         repo=None,
         title=pull.title,
