@@ -609,6 +609,29 @@ def test_describe_writes_the_description_into_the_body_and_keeps_the_authors_tex
     assert done.outputs["command_status"] == "ran"
 
 
+def test_describe_applies_reviews_path_settings_when_only_the_default_branch_is_checked_out(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    """A comment's workflow checks out the default branch, not the pull request: describe
+    reads the diff from the API and review's settings from that branch, as review's own
+    collect step does (the command ran a copy of it that read the settings from the base
+    commit only, so a `paths-ignore`d file was described)."""
+    _, base, head = project
+    checkout = GitRepoBuilder(tmp_path / "checkout")
+    checkout.commit(
+        "default branch", {".github/cicd-agent.yml": "review:\n  paths-ignore: ['file1.txt']\n"}
+    )
+    checkout.git("update-ref", "refs/remotes/origin/master", "HEAD")
+    serve_pull(github_api, base, head)
+    event = pull_request_comment(tmp_path, "/cicd-agent describe")
+    done = run_command(tmp_path, github_api, event, checkout.path)
+
+    assert done.code == 0, done.summary
+    [patch] = github_api.proxy.calls("PATCH", r"/repos/octocat/Hello-World/pulls/2")
+    assert "file1.txt" not in patch.json()["body"]
+    assert "the diff was read from the GitHub API" in done.summary
+
+
 def test_describe_on_a_dry_run_answers_with_the_description_itself(
     tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
 ) -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from cicd_agent.analysis.pr_body import END, digest, section
 from cicd_agent.github.pulls import get_pull_request
+from cicd_agent.modes.review.collect import collect
 from cicd_agent.modes.review.describe import (
     DescriptionAnswer,
     GroupSummary,
@@ -253,7 +254,7 @@ def test_the_command_entry_point_writes_the_body_and_records_its_section(
     assert ctx.github is not None
     pull = get_pull_request(ctx.github, 2)
     pull = type(pull)(**{**pull.__dict__, "number": 2, "base_sha": base, "head_sha": head})
-    outcome = describe_pull_request(ctx, pull)
+    outcome = describe_pull_request(ctx, pull, collect(ctx, history=False))
     assert outcome.written_to == "body"
     body = _patched_body(github_api)
     assert body.startswith(AUTHOR) and outcome.markdown in body
@@ -262,10 +263,6 @@ def test_the_command_entry_point_writes_the_body_and_records_its_section(
     assert parse(comment.json()["body"]).described == outcome.digest
     # The summary comment is read once (its ledger), then listed once more to post it.
     assert len(github_api.proxy.calls("GET", COMMENTS)) == 2
-
-    refused = describe_pull_request(ctx, pull, into="comment")
-    assert refused.written_to == "none" and refused.markdown == outcome.markdown
-    assert len(github_api.proxy.calls("PATCH", PULL)) == 1
 
 
 def test_the_command_updates_the_summary_comment_it_read_without_listing_again(
@@ -283,7 +280,7 @@ def test_the_command_updates_the_summary_comment_it_read_without_listing_again(
     assert ctx.github is not None
     pull = get_pull_request(ctx.github, 2)
     pull = type(pull)(**{**pull.__dict__, "number": 2, "base_sha": base, "head_sha": head})
-    outcome = describe_pull_request(ctx, pull)
+    outcome = describe_pull_request(ctx, pull, collect(ctx, history=False))
 
     assert outcome.written_to == "body"
     assert len(github_api.proxy.calls("GET", COMMENTS)) == 1

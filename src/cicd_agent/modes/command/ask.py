@@ -23,16 +23,12 @@ def review_facts(ctx: RunContext, facts: CommandFacts) -> None:
     """The change and the deterministic findings at the pinned head, as review sees them (its
     settings from the base commit), for ``ask``. Nothing of earlier reviews is read: an answer
     is about the diff, not about what was posted before."""
-    from cicd_agent.modes.command.dispatch import mode_context
-    from cicd_agent.modes.review.collect import collect
+    from cicd_agent.modes.command.dispatch import review_change
     from cicd_agent.modes.review.mode import MODE as REVIEW
 
     assert facts.pull is not None
-    _, run = mode_context(ctx, "review", facts.pull)
-    facts.review = collect(run, history=False)
+    run, facts.review = review_change(ctx, facts.pull)
     facts.findings = REVIEW.analyse(run, facts.review).findings
-    for note in run.notes:
-        ctx.note(note)
 
 
 def ask_model(ctx: RunContext, facts: CommandFacts) -> AskAnswer | None:

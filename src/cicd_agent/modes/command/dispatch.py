@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from cicd_agent.context import RunContext
     from cicd_agent.events import Event, Repository
     from cicd_agent.github.models import PullRequestInfo
+    from cicd_agent.modes.review.collect import ReviewFacts
     from cicd_agent.pipeline import Mode
 
 
@@ -108,3 +109,17 @@ def mode_context(
     if settings.source is not None:
         run.note(f"Settings read from {settings.source} (workflow inputs take precedence).")
     return mode, run
+
+
+def review_change(ctx: RunContext, pull: PullRequestInfo) -> tuple[RunContext, ReviewFacts]:
+    """Review's collect step for ``pull`` at the pinned head, in review's run context (its
+    settings from the base commit): what ``ask`` and ``describe`` know of the change. Nothing
+    of earlier reviews is read (they need the change, not the review's memory); the step's
+    notes join this run's."""
+    from cicd_agent.modes.review.collect import collect
+
+    _, run = mode_context(ctx, "review", pull)
+    facts = collect(run, history=False)
+    for note in run.notes:
+        ctx.note(note)
+    return run, facts

@@ -120,9 +120,11 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
 def _describe(ctx: RunContext, result: CommandResult, pull: PullRequestInfo) -> None:
     """Review's describe, at the pinned head: into the pull request's description, or, when
     that cannot be edited (a fork, a dry run, no permission), as the reply itself."""
+    from cicd_agent.modes.command.dispatch import review_change
     from cicd_agent.modes.review.describe import describe_pull_request
 
-    outcome = describe_pull_request(ctx, pull)
+    _, facts = review_change(ctx, pull)
+    outcome = describe_pull_request(ctx, pull, facts)
     result.ran_mode = "describe"
     head = pull.head_sha[:12]
     if outcome.written_to == "body":

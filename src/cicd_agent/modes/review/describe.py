@@ -14,9 +14,9 @@ for the risk, so it cannot lower or change it.
 
 The description goes into one marked section of the body (:mod:`cicd_agent.analysis.pr_body`
 says how the author's text is kept byte for byte, fake markers included). When the body cannot
-be edited (a fork's read-only token, no ``pull-requests: write``, a dry run, or
-``describe-in: comment``), review puts it into its summary comment instead, and the command's
-caller answers with it in the thread.
+be edited (a fork's read-only token, no ``pull-requests: write``, a dry run), or when review
+runs with ``describe-in: comment``, review puts it into its summary comment instead, and the
+command's caller answers with it in the thread.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.comments import Found
     from cicd_agent.github.models import PullRequestInfo
-    from cicd_agent.repo_config import RepoConfig
+    from cicd_agent.modes.review.collect import ReviewFacts
 
 WrittenTo = Literal["body", "comment", "none"]
 DESCRIBE_TOKENS = 24_000
@@ -221,32 +221,43 @@ def write_to_body(
     return DescribeOutcome(markdown, "body", digest=new.digest, url=outcome.url)
 
 
+def ask_about(ctx: RunContext, facts: ReviewFacts, change: ChangeFacts) -> ModelText | None:
+    """:func:`ask_description` for what review collected (``change``: its diff's facts)."""
+    return ask_description(
+        ctx,
+        change,
+        facts.diff,
+        title=facts.title,
+        body=facts.body,
+        commits=facts.commits,
+        left_out=facts.left_out,
+    )
+
+
+def markdown_of(facts: ReviewFacts, change: ChangeFacts, model: ModelText | None) -> str:
+    """The description of what review collected, with the review's own risk (pure)."""
+    return description_markdown(
+        change, risk_level=facts.risk_level, risk_reasons=facts.risk_reasons, model=model
+    )
+
+
 def describe_pull_request(
-    ctx: RunContext, pull: PullRequestInfo, *, into: Literal["body", "comment"] = "body"
+    ctx: RunContext, pull: PullRequestInfo, facts: ReviewFacts
 ) -> DescribeOutcome:
     """Describe ``pull`` and write it into its body: the entry point of ``/cicd-agent describe``.
 
-    ``pull`` is the pull request as the API gives it (``github.pulls.get_pull_request``): its
-    base and head commits are described, from the checkout when both are there, else from
-    GitHub's file list. The repository's ``paths``/``paths-ignore`` apply, and the risk is the
-    one review would report. The digest of the placed section is recorded in review's summary
-    comment, so review and the command replace each other's section and nothing else.
+    ``facts`` is review's collect step for ``pull`` at its head (``command.dispatch``): the
+    same diff, ``paths``/``paths-ignore`` and risk a review reports. The digest of the placed
+    section is recorded in review's summary comment, so review and the command replace each
+    other's section and nothing else.
 
-    Returns where the description went; with ``written_to == "none"`` (``into="comment"``, a
-    fork, a dry run, no token, or no permission to edit the body: ``reason``), the caller
-    posts ``markdown`` itself, e.g. as its answer in the thread.
+    Returns where the description went; with ``written_to == "none"`` (a fork, a dry run, no
+    token, or no permission to edit the body: ``reason``), the caller posts ``markdown``
+    itself, e.g. as its answer in the thread.
     """
-    diff, risk_level, risk_reasons, commits = _change_of(ctx, pull)
-    config = _review_settings(ctx, pull)
-    left_out = {f.path for f in diff.files if not config.paths.selects(f.path)}
-    facts = describe_diff(diff, left_out)
-    answer = ask_description(
-        ctx, facts, diff, title=pull.title, body=pull.body, commits=commits, left_out=left_out
-    )
-    markdown = description_markdown(
-        facts, risk_level=risk_level, risk_reasons=risk_reasons, model=answer
-    )
-    reason = _cannot_edit(ctx, pull.is_fork, into)
+    change = describe_diff(facts.diff, facts.left_out)
+    markdown = markdown_of(facts, change, ask_about(ctx, facts, change))
+    reason = _cannot_edit(ctx, pull.is_fork)
     client = ctx.github
     if reason or client is None:
         return DescribeOutcome(markdown, "none", reason or "no GitHub token")
@@ -262,51 +273,12 @@ def describe_pull_request(
     return outcome
 
 
-def _review_settings(ctx: RunContext, pull: PullRequestInfo) -> RepoConfig:
-    """Review's section of the repository's settings: the run's own when it is a review,
-    else read from the pull request's base commit (never its head)."""
-    if ctx.mode_name == "review":
-        return ctx.repo_config
-    from cicd_agent import repo_config
-
-    return repo_config.load(ctx.options.repo_dir, pull.base_sha, "review")
-
-
-def _cannot_edit(ctx: RunContext, is_fork: bool, into: str) -> str:
-    if into == "comment":
-        return "describe-in is comment"
+def _cannot_edit(ctx: RunContext, is_fork: bool) -> str:
     if is_fork:
         return "a fork's pull request gets a read-only token"
     if ctx.options.dry_run:
         return "dry run: nothing was written"
     return ""
-
-
-def _change_of(ctx: RunContext, pull: PullRequestInfo) -> tuple[Diff, str, list[str], list[str]]:
-    """The diff, risk and commit messages of ``pull``: from the checkout when it holds both
-    commits, else from the API (risk from the files alone)."""
-    from cicd_agent.analysis.diff import LocalRepo
-    from cicd_agent.errors import UsageError
-    from cicd_agent.modes.review.collect import api_diff, files_risk, local_risk
-
-    try:
-        repo: LocalRepo | None = LocalRepo(ctx.options.repo_dir)
-    except UsageError:
-        repo = None
-    base, head = pull.base_sha, pull.head_sha
-    if repo is not None and repo.has_commit(base) and repo.has_commit(head):
-        merge_base = repo.merge_base(base, head)
-        diff = repo.diff(base, head)
-        level, reasons = local_risk(ctx, repo, merge_base, head, diff)
-        return diff, level, reasons, repo.commit_messages(merge_base, head)
-    if ctx.github is None:
-        raise UsageError(
-            f"the base {base[:12]} or head {head[:12]} commit is not in {ctx.options.repo_dir}.",
-            hint="Fetch both commits (actions/checkout with `fetch-depth: 0`), or give a token.",
-        )
-    diff = api_diff(ctx.github, pull.number, base=base, head=head)
-    level, reasons = files_risk(diff)
-    return diff, level, reasons, []
 
 
 def record_described(client: GitHubClient, number: int, digest: str, summary: Found | None) -> None:

@@ -28,10 +28,8 @@ from cicd_agent.options import at_least
 from cicd_agent.severity import SEVERITY_NAMES, Severity, parse_severity, severity_argument
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.description import ChangeFacts
     from cicd_agent.analysis.findings import Finding
     from cicd_agent.analysis.placement import LinkMaker
-    from cicd_agent.analysis.pr_body import ModelText
     from cicd_agent.context import RunContext
     from cicd_agent.errors import ExitCode
     from cicd_agent.modes.review.collect import ReviewFacts, ReviewFloor, ReviewOpinion
@@ -146,7 +144,9 @@ class Review:
             ctx.note("publish-from posts the review run's result; the model was not asked.")
             return None
         if verdict.change is not None:
-            verdict.description = _ask_description(ctx, facts, verdict.change)
+            from cicd_agent.modes.review.describe import ask_about
+
+            verdict.description = ask_about(ctx, facts, verdict.change)
         opinion = ask_model(ctx, facts, verdict.findings, _max_calls(ctx))
         if opinion is not None and opinion.answers and facts.repo is not None:
             texts = facts.repo.read_texts(facts.plan.head, sorted(opinion.shown))
@@ -258,7 +258,9 @@ class Review:
             + [item.finding.fingerprint for item in placement.body],
         )
         if verdict.change is not None:
-            result.description = _description(facts, verdict.change, verdict.description)
+            from cicd_agent.modes.review.describe import markdown_of
+
+            result.description = markdown_of(facts, verdict.change, verdict.description)
             result.description_in = ctx.mode_options(ReviewOptions).describe_in
         result.headline = result.make_headline()
         if placement.moved:
@@ -306,29 +308,6 @@ def _hand_off(ctx: RunContext, result: ReviewResult, path: Path) -> None:
     ctx.note(
         f"The result was written to {path}{left_out} for the publishing workflow "
         "(publish-from), which posts it with a write token."
-    )
-
-
-def _ask_description(ctx: RunContext, facts: ReviewFacts, change: ChangeFacts) -> ModelText | None:
-    from cicd_agent.modes.review.describe import ask_description
-
-    return ask_description(
-        ctx,
-        change,
-        facts.diff,
-        title=facts.title,
-        body=facts.body,
-        commits=facts.commits,
-        left_out=facts.left_out,
-    )
-
-
-def _description(facts: ReviewFacts, change: ChangeFacts, model: ModelText | None) -> str:
-    """The change description: the diff's facts, the review's risk, the model's what and why."""
-    from cicd_agent.modes.review.describe import description_markdown
-
-    return description_markdown(
-        change, risk_level=facts.risk_level, risk_reasons=facts.risk_reasons, model=model
     )
 
 
