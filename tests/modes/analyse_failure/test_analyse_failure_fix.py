@@ -62,6 +62,21 @@ def test_a_lint_failure_gets_a_verified_patch_file_that_applies_to_the_failed_co
     assert applied.returncode == 0, applied.stderr
 
 
+@needs_sandbox
+def test_the_failed_steps_script_is_split_into_commands_once_a_run(tmp_path: Path) -> None:
+    """The parser, the fixer, each verifier run and the result all ask for the step's
+    commands; the script is split once (it was split six times for one verified patch)."""
+    from cicd_agent.modes.analyse_failure.fix.command import commands
+
+    commands.cache_clear()
+    script = "ruff format --check .\nruff check ."
+    code, outputs, summary, _ = _run(tmp_path, LINT, "--fix", "suggest", script=script)
+
+    assert code == 0 and outputs["fix_status"] == "verified", summary
+    asked = commands.cache_info()
+    assert asked.misses == 1 and asked.hits >= 5
+
+
 def test_fix_is_off_by_default(tmp_path: Path) -> None:
     code, outputs, summary, _ = _run(tmp_path, LINT)
     assert code == 0

@@ -19,8 +19,8 @@ SCRIPT = "python -m pytest -q -p no:cacheprovider"
 
 
 def _run(
-    tmp_path: Path, model_server: Any, *, fixed_since: bool = False
-) -> tuple[int, dict[str, str], str, Path]:
+    tmp_path: Path, model_server: Any, *extra: str, fixed_since: bool = False
+) -> tuple[int, dict[str, str], str, Path, str]:
     """analyse-failure --fix suggest over a real pytest failure's log; with ``fixed_since`` the
     checkout is a later commit where the test passes."""
     checkout = tmp_path / "checkout"
@@ -42,13 +42,14 @@ def _run(
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
         "OPENAI_API_KEY": TEST_API_KEY,
     }
-    code, outputs, summary, _, stderr = run_cli(
+    code, outputs, summary, stdout, stderr = run_cli(
         tmp_path, "--provider", "openai", "--base-url", model_server.base_url,
-        "--logs", str(logs), "--repo", str(checkout), "--head", sha, "--fix", "suggest",
+        "--logs", str(logs), "--repo", str(checkout), "--head", sha, "--fix", "suggest", *extra,
         environ=environ,
     )  # fmt: skip
     assert "Traceback" not in stderr, stderr
-    return code, outputs, summary, runner_temp / "cicd-agent" / "analyse-failure-audit.jsonl"
+    audit = runner_temp / "cicd-agent" / "analyse-failure-audit.jsonl"
+    return code, outputs, summary, audit, stdout
 
 
 def test_the_model_loop_fixes_a_failing_test_and_the_verified_patch_is_offered(
@@ -59,7 +60,7 @@ def test_the_model_loop_fixes_a_failing_test_and_the_verified_patch_is_offered(
     model_server.call_tools(("read_file", {"path": "calc/ops.py"}))
     model_server.call_tools(("propose_patch", {"diff": CALC_FIX, "summary": "add, not subtract"}))
 
-    code, outputs, summary, audit = _run(tmp_path, model_server)
+    code, outputs, summary, audit, _ = _run(tmp_path, model_server)
 
     assert code == 0
     assert outputs["fix_status"] == "verified"
@@ -85,7 +86,7 @@ def test_a_model_whose_patch_fixes_nothing_gets_fix_status_none_with_the_reason(
     model_server.call_tools(("propose_patch", {"diff": useless, "summary": "a comment"}))
     model_server.answer("I cannot find the cause. @octocat ![x](https://evil.example/p.png)")
 
-    code, outputs, summary, audit = _run(tmp_path, model_server)
+    code, outputs, summary, audit, _ = _run(tmp_path, model_server)
 
     assert code == 0
     assert outputs["fix_status"] == "none" and outputs["fix_patch_path"] == ""
@@ -112,7 +113,7 @@ def test_a_workflow_edit_is_refused_never_offered_and_the_refusal_is_audited(
     model_server.call_tools(("propose_patch", {"diff": CALC_FIX + workflow, "summary": "ci"}))
     model_server.answer("Done.")
 
-    code, outputs, summary, audit = _run(tmp_path, model_server)
+    code, outputs, summary, audit, _ = _run(tmp_path, model_server)
 
     assert code == 0 and outputs["fix_status"] == "none"
     assert "1 tool call(s) refused" in summary
@@ -128,10 +129,31 @@ def test_a_failure_that_does_not_reproduce_starts_no_model_loop(
 ) -> None:
     model_server.answer(opinion())
 
-    code, outputs, summary, audit = _run(tmp_path, model_server, fixed_since=True)
+    code, outputs, summary, audit, _ = _run(tmp_path, model_server, fixed_since=True)
 
     assert code == 0 and outputs["fix_status"] == "none"
     assert "Model fix loop not started: the failing command passes in the sandbox" in summary
     (request,) = model_server.chat_requests  # only the root-cause question
     assert "tools" not in request.body
     assert not audit.exists()
+
+
+def test_every_patch_the_model_proposed_is_in_the_result_not_only_the_verified_one(
+    tmp_path: Path, model_server: Any
+) -> None:
+    useless = CALC_FIX.replace("+    return a + b", "+    return a - b  # fixed")
+    model_server.answer(opinion())
+    model_server.call_tools(("propose_patch", {"diff": useless, "summary": "a comment"}))
+    model_server.call_tools(("propose_patch", {"diff": CALC_FIX, "summary": "add, not subtract"}))
+
+    code, outputs, _, audit, stdout = _run(tmp_path, model_server, "--json")
+
+    assert code == 0 and outputs["fix_status"] == "verified"
+    steps = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [s.get("verified") for s in steps if s["kind"] == "tool"] == [False, True]
+    tried = json.loads(stdout)["fix_attempt"]["tried"]
+    assert [(t["summary"], t["verified"]) for t in tried] == [
+        ("a comment", False),
+        ("add, not subtract", True),
+    ]
+    assert tried[0]["reason"].startswith("the failing command still fails with the patch")

@@ -321,3 +321,30 @@ def test_search_log_and_blame_answer_from_the_real_repository_within_bounds(
     assert "def add(a: int, b: int) -> int:" in blame and "    return a - b" in blame
     assert blame.count("\n") < 10  # the three lines asked for, fenced
     assert len(big) < 13_000 and "more characters cut" in big  # bounded output
+
+
+def test_the_policy_reads_each_diff_once_however_often_the_loop_asks(
+    tmp_path: Path, model_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A diff is run, then proposed: the loop asks the verifier's policy four times about it
+    (before the run, in the run, before the proposal, in the verification); the policy's
+    verdict is the same each time, so the patch text is parsed once."""
+    from cicd_agent.modes.analyse_failure.fix import verify
+
+    read: list[str] = []
+    real = verify.check_patch
+
+    def counting(diff: str, *args: Any, **kwargs: Any) -> Any:
+        read.append(diff)
+        return real(diff, *args, **kwargs)
+
+    monkeypatch.setattr(verify, "check_patch", counting)
+    project = failing_pytest(tmp_path / "project")
+    model_server.call_tools(("run_failing_command", {"diff": project.fix_diff}))
+    model_server.call_tools(("propose_patch", {"diff": project.fix_diff, "summary": "fix it"}))
+
+    agent, verifier, _ = loop(tmp_path, model_server, project)
+
+    assert agent.outcome.offered is not None and agent.outcome.offered.verified
+    assert verifier.asked == [project.fix_diff] * 2 and len(verifier.runs) == 1
+    assert read == [project.fix_diff]

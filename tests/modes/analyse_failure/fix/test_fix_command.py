@@ -122,12 +122,12 @@ def test_a_log_without_colours_still_gives_the_script() -> None:
 
 
 def test_compound_scripts_stay_whole_and_continuations_join() -> None:
-    assert commands("ruff check \\\n  --fix .\n# note\n\npytest") == [
+    assert commands("ruff check \\\n  --fix .\n# note\n\npytest") == (
         "ruff check \\\n  --fix .",
         "pytest",
-    ]
+    )
     loop = "for d in a b; do\n  ruff check $d\ndone"
-    assert commands(loop) == [loop]
+    assert commands(loop) == (loop,)
 
 
 def test_a_huge_line_without_a_newline_is_cut_and_the_command_still_read() -> None:

@@ -394,9 +394,10 @@ def audit_file_sink(path: Path, base: Mapping[str, Any], failed: list[str]) -> A
     return sink
 
 
-def propose(ctx: RunContext, verifier: Verifier, failing: FailingCommand) -> list[Patch]:
+def propose(ctx: RunContext, verifier: Verifier, failing: FailingCommand) -> list[Verification]:
     """The fix step's hook (:data:`~.attempt.Proposer`): run the loop on the run's checkout
-    and return its proposals, the verified one first; the loop's stop and cost become a note.
+    and return the verdict on each patch it proposed, in order; the loop's stop and cost
+    become a note.
 
     The loop starts from the failing command's output in the sandbox (the verifier's baseline
     run), which is fresher than the log excerpt and already redacted. Its steps go to the
@@ -434,5 +435,4 @@ def propose(ctx: RunContext, verifier: Verifier, failing: FailingCommand) -> lis
     )
     for problem in failed:
         ctx.note(f"{problem[0].upper()}{problem[1:]}.")
-    ordered = sorted(outcome.proposals, key=lambda verdict: not verdict.verified)
-    return [verdict.patch for verdict in ordered]
+    return list(outcome.proposals)

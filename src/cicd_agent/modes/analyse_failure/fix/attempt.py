@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from cicd_agent.modes.analyse_failure.fix.command import failing_command
 from cicd_agent.modes.analyse_failure.fix.contract import (
     FailingCommand,
-    Patch,
     Verification,
     Verifier,
 )
@@ -31,10 +30,10 @@ if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
     from cicd_agent.modes.analyse_failure.options import FixRequest
 
-Proposer = Callable[["RunContext", Verifier, FailingCommand], list[Patch]]
+Proposer = Callable[["RunContext", Verifier, FailingCommand], list[Verification]]
 """The model's tool loop: reads the checkout, runs the failing command through the verifier,
-and returns the patches it proposes, at most its ``max_proposals`` (the verifier has judged
-them already; judging again is free, verdicts are kept per diff)."""
+and returns the verifier's verdict on each patch it proposed (at most its ``max_proposals``),
+in the order proposed, so the result shows every one, not only the verified one."""
 
 
 @dataclass
@@ -66,7 +65,7 @@ def start(
     requested: FixRequest,
 ) -> FixAttempt:
     """Read the failing command, open the verifier, and let the deterministic floor try."""
-    from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
+    from cicd_agent.modes.analyse_failure.fix.fixers import propose as floor
     from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier, checkout_problem
     from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
 
@@ -91,11 +90,10 @@ def start(
         sandbox, attempt.failing, redact=ctx.redactor.redact, failing_tests=test_files(analysis)
     )
     attempt.verifier = verifier
-    floor = run_fixer(sandbox, attempt.failing, ctx.environ)
-    if floor.patch is None:
-        attempt.notes.append(f"No deterministic fix: {floor.note}.")
-    else:
-        attempt.verifications.append(verifier.verify(floor.patch))
+    verdicts, note = floor(verifier, ctx.environ)
+    attempt.verifications += verdicts
+    if not verdicts:
+        attempt.notes.append(f"No deterministic fix: {note}.")
     return attempt
 
 
@@ -104,14 +102,10 @@ def add_model_patches(ctx: RunContext, attempt: FixAttempt) -> None:
     if attempt.offered is not None or attempt.verifier is None or attempt.failing is None:
         return
     propose = model_proposer()
-    patches = propose(ctx, attempt.verifier, attempt.failing)
-    if not patches:
+    verdicts = propose(ctx, attempt.verifier, attempt.failing)
+    if not verdicts:
         attempt.notes.append("The model proposed no patch.")
-    for patch in patches:
-        verdict = attempt.verifier.verify(patch)
-        attempt.verifications.append(verdict)
-        if verdict.verified:
-            return
+    attempt.verifications += verdicts
 
 
 def model_proposer() -> Proposer:

@@ -19,6 +19,7 @@ import re
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from cicd_agent.analysis.logs import JobLog
 from cicd_agent.analysis.logs.runner_format import STEP_RUN_PREFIX, TIMESTAMP, clean_line
@@ -151,15 +152,18 @@ def _command(job: str, step: str, group: _Group) -> FailingCommand:
     )
 
 
-def commands(script: str) -> list[str]:
+@lru_cache(maxsize=8)
+def commands(script: str) -> tuple[str, ...]:
     """The script's commands, one per logical line; one item when it has compound statements.
 
     Backslash continuations are joined; blank lines and comments dropped. Splitting a script
     with ``if``/``for``/heredocs/subshells would change what runs, so such a script stays whole.
+    Kept per script: the parser, the fixer, every verifier run and the result all ask about the
+    one failed step's script, which is split once.
     """
     lines = script.splitlines()
     if any(_COMPOUND.search(line) for line in lines):
-        return [script] if script.strip() else []
+        return (script,) if script.strip() else ()
     found: list[str] = []
     pending = ""
     for line in lines:
@@ -172,7 +176,7 @@ def commands(script: str) -> list[str]:
             found.append(command)
     if pending.strip():
         found.append(pending.strip())
-    return found
+    return tuple(found)
 
 
 def tools_named(command: str) -> list[str]:

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cicd_agent.modes.analyse_failure.fix.command import commands, tools_named
-from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch
+from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch, Verification
 from cicd_agent.modes.analyse_failure.fix.diff import UnreadableChange, tree_diff
-from cicd_agent.modes.analyse_failure.fix.verify import shell_argv
+from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier, shell_argv
 from cicd_agent.sandbox import Sandbox
 
 FIX_TIMEOUT = 300.0
@@ -146,7 +146,7 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
     if not sandbox.isolation.sandboxed:
         return FixerRun(None, f"no sandbox on this runner ({sandbox.isolation.detail})")
     parts = commands(failing.script)
-    before = parts[: parts.index(failing.failing)] if failing.failing in parts else []
+    before = parts[: parts.index(failing.failing)] if failing.failing in parts else ()
     space = sandbox.workspace("fixer")
     try:
         script = space.scratch("fix", ".sh")
@@ -165,3 +165,13 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
     if not diff:
         return FixerRun(None, f"`{command}` changed nothing")
     return FixerRun(Patch(diff=diff, source="fixer", summary=command), command)
+
+
+def propose(
+    verifier: SandboxVerifier, environ: Mapping[str, str]
+) -> tuple[list[Verification], str]:
+    """The floor as a proposer, shaped like the model's loop (``agent.propose``): every patch
+    it tried with the verifier's verdict, in order (one tool, so at most one), and why it
+    tried none."""
+    run = run_fixer(verifier.sandbox, verifier.failing, environ)
+    return ([verifier.verify(run.patch)] if run.patch is not None else []), run.note

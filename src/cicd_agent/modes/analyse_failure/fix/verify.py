@@ -113,6 +113,7 @@ class SandboxVerifier:
         self._baseline: RunOutcome | None = None
         self._rest_baseline: RunOutcome | None = None
         self._verdicts: dict[str, Verification] = {}
+        self._policies: dict[str, PolicyVerdict] = {}
         self._ends = time.monotonic() + self.settings.budget
 
     @property
@@ -129,7 +130,14 @@ class SandboxVerifier:
         return "" if verdict.allowed else verdict.reason
 
     def _policy(self, diff: str) -> PolicyVerdict:
-        return check_patch(diff, self.sandbox.checkout, failing_tests=self._failing_tests)
+        """The policy's verdict on ``diff``, read once: a tool loop asks before a run, the run
+        asks, then the proposal and its verification ask again about the same text."""
+        known = self._policies.get(diff)
+        if known is None:
+            known = self._policies[diff] = check_patch(
+                diff, self.sandbox.checkout, failing_tests=self._failing_tests
+            )
+        return known
 
     def reproduces(self) -> RunOutcome:
         """The failing command without any patch (once): it must fail for a fix to mean much."""
