@@ -27,6 +27,7 @@ Modes catch ModelError and keep their deterministic result.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -55,6 +56,8 @@ BACKOFF_ALLOWANCE_SECONDS = 8.0
 
 MAX_LISTED_ERRORS = 20
 """Validation errors sent back in a repair prompt; more would only spend tokens."""
+COUNTS_KEPT = 512
+"""Prompt pieces whose token count is remembered (a tool loop's conversation, many times over)."""
 
 
 class _Function(BaseModel):
@@ -154,6 +157,7 @@ class ModelClient:
         self._sdk = self._new_sdk()
         self._deadline = float("inf")
         self._counters: dict[str, TokenCounter] = {}
+        self._counted: dict[tuple[str, bytes], int] = {}
         parts = urlsplit(config.base_url)
         self._server = (
             parts.hostname + (f":{parts.port}" if parts.port else "") if parts.hostname else "?"
@@ -318,6 +322,41 @@ class ModelClient:
                 hint="A stronger model or a simpler schema usually helps.",
             ) from None
 
+    def conversation_tokens(
+        self,
+        messages: Sequence[ChatCompletionMessageParam],
+        tools: Sequence[ChatCompletionToolParam],
+        tier: Tier = "model",
+    ) -> int:
+        """The tokens :meth:`converse` would send for ``messages`` and ``tools``, counted as its
+        budget check counts them (a tool loop checks its own cap with this before each call)."""
+        return self._prompt_tokens(json.dumps(list(tools)), messages, tier)
+
+    def _prompt_tokens(
+        self, declared: str, messages: Sequence[ChatCompletionMessageParam], tier: Tier
+    ) -> int:
+        """The prompt's token count (``declared``: the schema or tool definitions sent with it).
+        Each piece is tokenised once: a conversation grows by a few messages a turn and is
+        counted again before every call, by the caller's cap and by the budget check."""
+        counter = self.counter(tier)
+        pieces = [declared]
+        for message in messages:
+            pieces.append(str(message.get("content") or ""))
+            calls = message.get("tool_calls")  # an assistant turn's calls go back as sent
+            if calls:
+                pieces.append(json.dumps(calls))
+        if len(self._counted) > COUNTS_KEPT:
+            self._counted.clear()
+        used = 0
+        for piece in pieces:
+            # Keyed by digest, so a long one-shot prompt is not kept alive by the memo.
+            digest = hashlib.blake2b(piece.encode("utf-8", "surrogatepass"), digest_size=16)
+            key = (counter.encoding_name, digest.digest())
+            if key not in self._counted:
+                self._counted[key] = counter.count(piece)
+            used += self._counted[key]
+        return used
+
     def _check_budget(
         self,
         declared: str,
@@ -325,15 +364,9 @@ class ModelClient:
         tier: Tier,
         out_tokens: int,
     ) -> int:
-        """The prompt's token count (``declared``: the schema or tool definitions sent with it);
-        ModelError, before anything is sent, when over budget."""
-        counter = self.counter(tier)
-        used = counter.count(declared)
-        for message in messages:
-            used += counter.count(str(message.get("content") or ""))
-            calls = message.get("tool_calls")  # an assistant turn's calls go back as sent
-            if calls:
-                used += counter.count(json.dumps(calls))
+        """The prompt's token count (:meth:`_prompt_tokens`); ModelError, before anything is
+        sent, when over budget."""
+        used = self._prompt_tokens(declared, messages, tier)
         budget = self.prompt_budget(tier, out_tokens)
         if used > budget:
             raise ModelError(

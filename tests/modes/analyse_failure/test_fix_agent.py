@@ -348,3 +348,31 @@ def test_the_policy_reads_each_diff_once_however_often_the_loop_asks(
     assert agent.outcome.offered is not None and agent.outcome.offered.verified
     assert verifier.asked == [project.fix_diff] * 2 and len(verifier.runs) == 1
     assert read == [project.fix_diff]
+
+
+def test_each_turn_of_the_conversation_is_tokenised_once(
+    tmp_path: Path, model_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before each call the loop checks its token cap and the client its prompt budget: one
+    count serves both, and a message counted on an earlier turn is not counted again."""
+    from cicd_agent.model.tokens import TokenCounter
+
+    counted: list[str] = []
+    real = TokenCounter.count
+
+    def counting(self: TokenCounter, text: str) -> int:
+        counted.append(text)
+        return real(self, text)
+
+    monkeypatch.setattr(TokenCounter, "count", counting)
+    project = failing_pytest(tmp_path / "project")
+    model_server.call_tools(("read_file", {"path": "calc.py"}))
+    model_server.call_tools(("search", {"pattern": "def add"}))
+    model_server.answer("I give up.")
+
+    agent, _, _ = loop(tmp_path, model_server, project, excerpt="assert -1 == 5")
+
+    assert agent.outcome.calls == 3
+    opening = "You are fixing a failed CI step."
+    assert sum(text.count(opening) for text in counted) == 1
+    assert sum(text.count("calc.py:4:def add") for text in counted) == 1

@@ -231,8 +231,7 @@ class FixAgent:
             return f"the call cap of {limits.max_calls} model calls was reached without a verified patch"
         if outcome.cost_usd >= limits.max_cost_usd:
             return f"the cost cap of ${limits.max_cost_usd:g} was reached without a verified patch"
-        counter = self.model.counter("model")
-        upcoming = counter.count(json.dumps(messages)) + counter.count(json.dumps(TOOLS))
+        upcoming = self.model.conversation_tokens(messages, TOOLS)
         if outcome.tokens + upcoming > limits.max_tokens:
             return (
                 f"the token cap of {limits.max_tokens:,} would be passed by the next call "
