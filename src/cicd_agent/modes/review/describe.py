@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.modes.review.collect import ReviewFacts
 
-WrittenTo = Literal["body", "comment", "none"]
+WrittenTo = Literal["body", "none"]
 DESCRIBE_TOKENS = 24_000
 """Prompt tokens for the description call at most; the diff is cut to fit."""
 PR_TEXT_TOKENS = 1_500
