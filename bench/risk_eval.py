@@ -83,15 +83,17 @@ def load(path: Path, cache: Path | None) -> History:
 
 def loro_prior(histories: dict[Path, History], left_out: Path) -> risk_prior.CrossRepoPrior:
     """The cross-repository prior fitted on every history but ``left_out``'s."""
-    coef, intercept = risk_prior.fit_prior(
+    fitted = risk_prior.fit_prior(
         [
-            (rows, [c.sha in labels for c in commits])
+            risk_prior.History(
+                rows, [c.sha in labels for c in commits], [c.subject for c in commits]
+            )
             for path, (commits, rows, labels) in histories.items()
             if path != left_out
         ]
     )
     names = tuple(path.name for path in histories if path != left_out)
-    return risk_prior.CrossRepoPrior(coef, intercept, names)
+    return risk_prior.CrossRepoPrior(fitted.coef, fitted.intercept, names, fitted.words)
 
 
 def evaluate(
@@ -102,17 +104,19 @@ def evaluate(
     start = count // 2
     edges = [start + (count - start) * i // folds for i in range(folds + 1)]
     out: dict[str, list[float]] = {"score": [], "label": [], "lines": [], "fitted": [], "index": []}
+    words = [prior.word_logit(c.subject) for c in commits] if prior else [0.0] * count
     for low, high in itertools.pairwise(edges):
         cut_time = commits[low].time
         known = mining.reverted(commits[:low], until=cut_time)
         known |= mining.fix_inducing(commits[:low])
-        model = risk_model.fit(rows[:low], [c.sha in known for c in commits[:low]], prior)
+        labels = [c.sha in known for c in commits[:low]]
+        model = risk_model.fit(rows[:low], labels, prior, words[:low])
         for index in range(low, high):
             commit = commits[index]
             if model is None:
                 score = 0.0
             else:
-                score, _, _ = model.score(rows[index])
+                score, _, _ = model.score(rows[index], words[index])
             out["score"].append(score)
             out["fitted"].append(float(model is not None))
             out["label"].append(float(commit.sha in labels_all))

@@ -43,24 +43,31 @@ def main() -> None:
         commits = mining.mine(repo, head, args.cache)
         rows, _ = jit.replay(commits)
         labels = mining.reverted(commits)
-        histories.append((rows, [c.sha in labels for c in commits]))
+        histories.append(
+            risk_prior.History(
+                rows, [c.sha in labels for c in commits], [c.subject for c in commits]
+            )
+        )
         provenance.append(
             {"repository": path.name.replace("+", "/"), "head": head,
              "commits": len(commits), "reverted": len(labels)}
         )  # fmt: skip
         print(f"{path.name}: {len(commits)} commits, {len(labels)} reverted", file=sys.stderr)
-    coef, intercept = risk_prior.fit_prior(histories)
+    prior = risk_prior.fit_prior(histories)
     document = {
         "features": list(jit.FEATURES),
-        "coef": [round(value, 6) for value in coef],
-        "intercept": round(intercept, 6),
+        "coef": [round(value, 6) for value in prior.coef],
+        "intercept": round(prior.intercept, 6),
+        "words": dict(sorted(prior.words.items())),
         "provenance": {
             "fitted": datetime.now(UTC).strftime("%Y-%m-%d"),
             "command": "python bench/risk_prior_fit.py --cache DIR --out FILE "
             + " ".join(path.name for path in args.repos),
             "model": f"L2 logistic regression, C={risk_prior.REGULARISATION}, balanced, each "
             "repository weighted equally (in proportion to its reverts below "
-            f"{risk_prior.FULL_WEIGHT_REVERTS}), features standardised per repository",
+            f"{risk_prior.FULL_WEIGHT_REVERTS}), features ranked within each repository's past, "
+            f"subject words used by at least {risk_prior.MIN_WORD_HISTORIES} histories "
+            f"(column value {risk_prior.WORD_SCALE})",
             "labels": 'later reverted (git revert\'s SHA or Revert "subject")',
             "repositories": [entry["repository"] for entry in provenance],
             "histories": provenance,

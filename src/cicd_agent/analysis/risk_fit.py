@@ -17,11 +17,12 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from cicd_agent.analysis import jit, mining, risk_model, risk_prior
-from cicd_agent.analysis.changes import ChangeSet
+from cicd_agent.analysis.changes import ChangeSet, CommitInfo
 from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.history import HistoryFeatures
 from cicd_agent.analysis.risk import (
@@ -37,7 +38,7 @@ from cicd_agent.analysis.risk import (
 WEEK = 7 * 86_400
 MONDAY_EPOCH = 4 * 86_400
 """1970-01-05 00:00 UTC, a Monday: weeks are counted from it."""
-SNAPSHOT_VERSION = 4
+SNAPSHOT_VERSION = 5
 _FLOOR_SIGNALS = frozenset(
     {"floor", "destructive_migration", "weakened_access", "security_findings"}
 )
@@ -94,7 +95,9 @@ def assess_for_deploy(
     authors = history.authors or tuple(c.author_email for c in change.commits)
     revert = any(mining.says_revert(commit.message) for commit in change.commits)
     row = snapshot.state.row(files, authors, head_time, fix=prior.features.fix, revert=revert)
-    score, probability, share = model.score(row)
+    cross_repo = risk_prior.load_prior() if model.prior_coef else None
+    words, raising = _subject_words(cross_repo, change.commits)
+    score, probability, share = model.score(row, words)
     if pins_only:
         score = min(score, LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01)
     contributions = model.contributions(row)
@@ -136,6 +139,16 @@ def assess_for_deploy(
         if weight >= 0.05:
             weighed.append(reason.model_copy(update={"points": round(weight, 4)}))
     weighed += _history_reasons(row, contributions)
+    words_share = risk_model.blend_weights(model.own, True)[1] * words
+    if raising and words_share >= 0.05:
+        weighed.append(
+            Reason(
+                signal="subject",
+                message="the commit subject uses words common in later-reverted commits: "
+                + ", ".join(raising),
+                points=round(words_share, 4),
+            )
+        )
     weighed.sort(key=lambda reason: -reason.points)
     return finish(
         score,
@@ -147,6 +160,22 @@ def assess_for_deploy(
         weakened=evidence.weakened,
         security=evidence.security,
     )
+
+
+def _subject_words(
+    prior: risk_prior.CrossRepoPrior | None, commits: Sequence[CommitInfo]
+) -> tuple[float, list[str]]:
+    """What the riskiest commit subject of the change adds to the prior's log-odds (the
+    riskiest, so another commit titled "docs" cannot talk a change down), and the words of
+    it that raise it most (plain lowercase words: safe to show)."""
+    if prior is None or not commits:
+        return 0.0, []
+    subject = max((c.subject for c in commits), key=prior.word_logit)
+    raising = sorted(
+        (w for w in risk_prior.subject_words(subject) if prior.words.get(w, 0.0) > 0),
+        key=lambda w: (-prior.words[w], w),
+    )
+    return prior.word_logit(subject), raising[:3]
 
 
 def _history_reasons(row: list[float], contributions: dict[str, float]) -> list[Reason]:
@@ -207,8 +236,12 @@ def fitted_at(repo: GitRepo, base: str, cache_dir: Path | None) -> Snapshot:
         rows, state = jit.replay(past)
         labels = mining.reverted(past)
         induced = mining.fix_inducing(past) - labels
+        prior = risk_prior.load_prior()
         model = risk_model.fit(
-            rows, [c.sha in labels or c.sha in induced for c in past], risk_prior.load_prior()
+            rows,
+            [c.sha in labels or c.sha in induced for c in past],
+            prior,
+            [prior.word_logit(c.subject) for c in past] if prior else (),
         )
         snapshot = Snapshot(checkpoint, model, state, len(past), len(labels), len(induced))
         if cache_dir:
@@ -249,13 +282,17 @@ def _load_snapshot(cache_dir: Path, checkpoint: str) -> Snapshot | None:
             data = json.load(handle)
         model = data["model"]
         commits, reverted, induced = (int(n) for n in data["counts"])
-        if model and any(len(model[key]) not in (0, len(jit.FEATURES)) for key in _VECTORS[:4]):
+        if model and (
+            len(model["knots"]) != len(jit.FEATURES)
+            or any(len(model[key]) not in (0, len(jit.FEATURES)) for key in _VECTORS[:2])
+        ):
             return None  # another feature set, or a damaged file: fit again
         return Snapshot(
             checkpoint,
             risk_model.FittedModel(
                 commits=int(model["commits"]),
                 positives=int(model["positives"]),
+                knots=tuple(tuple(float(v) for v in knots) for knots in model["knots"]),
                 **{key: tuple(float(v) for v in model[key]) for key in _VECTORS},
                 intercept=float(model["intercept"]),
                 prior_intercept=float(model["prior_intercept"]),
@@ -271,7 +308,7 @@ def _load_snapshot(cache_dir: Path, checkpoint: str) -> Snapshot | None:
         return None
 
 
-_VECTORS = ("mean", "scale", "coef", "prior_coef", "past_logits", "prior_logits", "past_blend")
+_VECTORS = ("coef", "prior_coef", "past_logits", "prior_logits", "past_blend")
 
 
 def _with_note(prior: RiskAssessment, message: str) -> RiskAssessment:

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cicd_agent.analysis.jit import FEATURES
-from cicd_agent.analysis.risk_prior import CrossRepoPrior, standardise
+from cicd_agent.analysis.risk_prior import CrossRepoPrior, Ranks
 from cicd_agent.errors import UsageError
 
 MIN_COMMITS = 300
@@ -58,8 +58,7 @@ class FittedModel:
 
     commits: int
     positives: int
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
+    knots: tuple[tuple[float, ...], ...]  # of each feature in the past (:class:`Ranks`)
     coef: tuple[float, ...]
     intercept: float  # already shifted back to the true base rate
     past_logits: tuple[float, ...]  # sorted log-odds of the training commits (own fit)
@@ -77,8 +76,8 @@ class FittedModel:
         """Whether the repository's own fit takes part (else the prior ranks alone)."""
         return bool(self.coef)
 
-    def _standard(self, row: Sequence[float]) -> list[float]:
-        return [(x - m) / s for x, m, s in zip(row, self.mean, self.scale, strict=True)]
+    def _ranked(self, row: Sequence[float]) -> list[float]:
+        return Ranks(self.knots).row(row)
 
     def contributions(self, row: Sequence[float]) -> dict[str, float]:
         """Log-odds each feature adds for ``row`` relative to an average past commit (own
@@ -89,24 +88,25 @@ class FittedModel:
             if share:
                 weights = [w + share * c for w, c in zip(weights, coef, strict=True)]
         return {
-            name: w * x for name, w, x in zip(FEATURES, weights, self._standard(row), strict=True)
+            name: w * x for name, w, x in zip(FEATURES, weights, self._ranked(row), strict=True)
         }
 
-    def score(self, row: Sequence[float]) -> tuple[float, float | None, float]:
+    def score(self, row: Sequence[float], words: float = 0.0) -> tuple[float, float | None, float]:
         """(score in [0, 1), the own fit's probability (None without one), share of past
-        commits ranked lower) of ``row``. The blended rank is the share of past commits the
-        own fit scores lower and the share the prior scores lower, weighted as
+        commits ranked lower) of ``row``, whose subject's words add ``words`` to the prior's
+        log-odds (:meth:`CrossRepoPrior.word_logit`). The blended rank is the share of past
+        commits the own fit scores lower and the share the prior scores lower, weighted as
         :func:`blend_weights` says."""
-        standard = self._standard(row)
+        ranked = self._ranked(row)
         own, prior = blend_weights(self.own, bool(self.prior_coef))
         blended = 0.0
         probability = None
         if own:
-            logit = _logit(self.intercept, self.coef, standard)
+            logit = _logit(self.intercept, self.coef, ranked)
             blended += own * _share(self.past_logits, logit)
             probability = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
         if prior:
-            prior_logit = _logit(self.prior_intercept, self.prior_coef, standard)
+            prior_logit = _logit(self.prior_intercept, self.prior_coef, ranked) + words
             blended += prior * _share(self.prior_logits, prior_logit)
         share = _share(self.past_blend, blended)
         return score_for_percentile(share), probability, share
@@ -120,10 +120,10 @@ def blend_weights(own: bool, prior: bool) -> tuple[float, float]:
     return float(own), float(prior)
 
 
-def _logit(intercept: float, coef: Sequence[float], standard: Sequence[float]) -> float:
-    """Log-odds of a standardised row under one model (the own fit's is calibrated; the
-    prior's only ranks)."""
-    return intercept + math.fsum(c * x for c, x in zip(coef, standard, strict=True))
+def _logit(intercept: float, coef: Sequence[float], ranked: Sequence[float]) -> float:
+    """Log-odds of a ranked row under one model (the own fit's is calibrated; the prior's
+    only ranks)."""
+    return intercept + math.fsum(c * x for c, x in zip(coef, ranked, strict=True))
 
 
 def _share(sorted_values: Sequence[float], value: float) -> float:
@@ -150,18 +150,23 @@ def require_sklearn() -> None:
 
 
 def fit(
-    rows: Sequence[Sequence[float]], labels: Sequence[bool], prior: CrossRepoPrior | None
+    rows: Sequence[Sequence[float]],
+    labels: Sequence[bool],
+    prior: CrossRepoPrior | None,
+    words: Sequence[float] = (),
 ) -> FittedModel | None:
-    """Fit on past rows and labels, blended with ``prior``. None when the history is too short
-    to rank against, or has too few positives and there is no prior: the hand-set priors."""
+    """Fit on past rows and labels, blended with ``prior`` (``words``: what each past
+    commit's subject adds to the prior's log-odds; none, nothing). None when the history is
+    too short to rank against, or has too few positives and there is no prior: the hand-set
+    priors."""
     positives = sum(1 for label in labels if label)
     if len(rows) < MIN_COMMITS or (positives < MIN_POSITIVES and prior is None):
         return None
     require_sklearn()
     import numpy as np
 
-    standard_rows, mean, scale = standardise(rows)
-    standard = np.asarray(standard_rows)
+    ranks = Ranks.of(rows)
+    ranked = ranks.matrix(rows)
     coef: tuple[float, ...] = ()
     intercept = 0.0
     own_logits = np.zeros(len(rows))
@@ -169,13 +174,17 @@ def fit(
         from sklearn.linear_model import LogisticRegression
 
         model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=2000)
-        model.fit(standard, np.asarray(labels, dtype=bool))
+        model.fit(ranked, np.asarray(labels, dtype=bool))
         # Balanced weights scale each class to n/2: undo it to get the true chance.
         shift = math.log(positives / (len(labels) - positives))
         coef = tuple(float(v) for v in model.coef_[0])
         intercept = float(model.intercept_[0]) + shift
-        own_logits = model.decision_function(standard) + shift
-    prior_logits = standard @ np.asarray(prior.coef) + prior.intercept if prior else None
+        own_logits = model.decision_function(ranked) + shift
+    prior_logits = None
+    if prior:
+        prior_logits = ranked @ np.asarray(prior.coef) + prior.intercept
+        if len(words):
+            prior_logits += np.asarray(words, dtype=float)
     past_own = np.sort(own_logits)
     past_prior = np.sort(prior_logits) if prior_logits is not None else np.zeros(0)
     own_weight, prior_weight = blend_weights(bool(coef), prior_logits is not None)
@@ -187,8 +196,7 @@ def fit(
     return FittedModel(
         commits=len(rows),
         positives=positives,
-        mean=mean,
-        scale=scale,
+        knots=ranks.knots,
         coef=coef,
         intercept=intercept,
         past_logits=tuple(float(v) for v in past_own) if coef else (),

@@ -413,3 +413,39 @@ def test_a_revert_names_the_revert_history_among_its_reasons(tmp_path: Path) -> 
     _, _, document = run(tmp_path, repo.path)
     assert reasons(document)[0].startswith("fitted on ")
     assert any(m.startswith("this change reverts an earlier commit") for m in reasons(document))
+
+
+# --- what the commit subject says ---------------------------------------------------------
+
+WORDS_REASON = "the commit subject uses words common in later-reverted commits: "
+
+
+def test_subject_words_raise_the_risk_and_a_second_commit_cannot_talk_it_down(
+    tmp_path: Path,
+) -> None:
+    repo = GitRepoBuilder(tmp_path / "app")
+    import_history(repo, 400, 20)
+    base = repo.head()
+    change = {"src/pkg/mod3.py": "x = 1\n" * 20}
+    risky = repo.commit("Remove the timeout temporarily", change)
+    _, _, alone = run(tmp_path, repo.path, "--base", base, "--head", risky)
+    said = [m for m in reasons(alone) if m.startswith(WORDS_REASON)]
+    assert said == [WORDS_REASON + "remove, temporarily, timeout"], reasons(alone)
+    # A later commit titled like the safest kind does not lower the change's score.
+    calm = repo.commit("docs: typo in the release notes", {})
+    _, _, both = run(tmp_path, repo.path, "--base", base, "--head", calm)
+    assert both["risk_score"] >= alone["risk_score"]
+    assert WORDS_REASON + "remove, temporarily, timeout" in reasons(both)
+    # The same diff under a plain subject ranks lower.
+    repo.git("checkout", "-q", "-b", "plain", base)
+    plain = repo.commit("Update module 3", change)
+    _, _, quiet = run(tmp_path, repo.path, "--base", base, "--head", plain)
+    assert quiet["risk_score"] < alone["risk_score"]
+    assert not any(m.startswith(WORDS_REASON) for m in reasons(quiet))
+
+
+def test_the_shipped_prior_keeps_only_words_that_raise_the_risk() -> None:
+    prior = load_prior()
+    assert prior is not None and len(prior.words) > 100
+    assert min(prior.words.values()) > 0
+    assert {"docs", "bump", "release", "typo"}.isdisjoint(prior.words)
