@@ -15,6 +15,7 @@ from cicd_agent.analysis.pr_body import END, digest, section
 from cicd_agent.github.pulls import get_pull_request
 from cicd_agent.modes.review.collect import collect
 from cicd_agent.modes.review.describe import (
+    DescribeOutcome,
     DescriptionAnswer,
     GroupSummary,
     describe_pull_request,
@@ -244,17 +245,25 @@ def test_describe_in_comment_never_touches_the_body(
     assert outputs["description_in"] == "comment"
 
 
-def test_the_command_entry_point_writes_the_body_and_records_its_section(
-    tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
-) -> None:
-    repo, base, head = project
-    _body_is(github_api, AUTHOR)
+def _describe_from_command(
+    tmp_path: Path, github_api: Any, repo: GitRepoBuilder, base: str, head: str
+) -> DescribeOutcome:
+    """What ``/cicd-agent describe`` does for pull request 2: review's collect step, then the
+    description."""
     event = pull_request_event(tmp_path, base, head)
     ctx = review_context(tmp_path, github_api, repo, event, "--provider", "none")
     assert ctx.github is not None
     pull = get_pull_request(ctx.github, 2)
     pull = type(pull)(**{**pull.__dict__, "number": 2, "base_sha": base, "head_sha": head})
-    outcome = describe_pull_request(ctx, pull, collect(ctx, history=False))
+    return describe_pull_request(ctx, pull, collect(ctx, history=False))
+
+
+def test_the_command_entry_point_writes_the_body_and_records_its_section(
+    tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    repo, base, head = project
+    _body_is(github_api, AUTHOR)
+    outcome = _describe_from_command(tmp_path, github_api, repo, base, head)
     assert outcome.written_to == "body"
     body = _patched_body(github_api)
     assert body.startswith(AUTHOR) and outcome.markdown in body
@@ -275,12 +284,7 @@ def test_the_command_updates_the_summary_comment_it_read_without_listing_again(
     github_api.proxy.script(
         "GET", COMMENTS, edit=_ours(f"{earlier}\n\n<!-- cicd-agent:review-summary -->")
     )
-    event = pull_request_event(tmp_path, base, head)
-    ctx = review_context(tmp_path, github_api, repo, event, "--provider", "none")
-    assert ctx.github is not None
-    pull = get_pull_request(ctx.github, 2)
-    pull = type(pull)(**{**pull.__dict__, "number": 2, "base_sha": base, "head_sha": head})
-    outcome = describe_pull_request(ctx, pull, collect(ctx, history=False))
+    outcome = _describe_from_command(tmp_path, github_api, repo, base, head)
 
     assert outcome.written_to == "body"
     assert len(github_api.proxy.calls("GET", COMMENTS)) == 1
