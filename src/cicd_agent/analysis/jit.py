@@ -138,12 +138,17 @@ class Replay:
         )
         return chosen.commits, recent, sub
 
+    def undoes(self, commit: MinedCommit) -> bool:
+        """Whether ``commit`` undoes a commit of this past (see :meth:`RevertIndex.undoes`)."""
+        return self.reverts.undoes(commit.subject, commit.reverts)
+
     def add(self, commit: MinedCommit) -> None:
         """Add one commit to the state (after its row was taken)."""
+        revert = self.undoes(commit)
         for target in self.reverts.targets(commit):
             self.authors.setdefault(self.reverts.authors[target], _Author()).reverted += 1
         self.reverts.add(commit)
-        if commit.revert:
+        if revert:
             self.last_revert = max(self.last_revert, commit.time)
         self.commits += 1
         stats = self.authors.setdefault(commit.author, _Author())
@@ -158,7 +163,7 @@ class Replay:
             past = self.files.setdefault(changed.path, _File())
             past.changes += 1
             past.fixes += int(commit.fix)
-            past.reverts += int(commit.revert)
+            past.reverts += int(revert)
             past.last = max(past.last, commit.time)
             if len(past.authors) < 500:
                 past.authors.add(commit.author)
@@ -204,7 +209,11 @@ def replay(commits: Iterable[MinedCommit]) -> tuple[list[list[float]], Replay]:
     for commit in commits:
         rows.append(
             state.row(
-                commit.files, (commit.author,), commit.time, fix=commit.fix, revert=commit.revert
+                commit.files,
+                (commit.author,),
+                commit.time,
+                fix=commit.fix,
+                revert=state.undoes(commit),
             )
         )
         state.add(commit)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -72,6 +72,8 @@ class MinedCommit:
 
     @property
     def revert(self) -> bool:
+        """Whether the message says it reverts something (title or a named SHA); whether it
+        undoes a commit of *this* history is :meth:`RevertIndex.undoes`."""
         return bool(self.reverts or self.reverted_subject) or is_revert(self.subject)
 
     def to_json(self) -> dict[str, object]:
@@ -207,15 +209,15 @@ def _commit(fields: tuple[str, ...], files: Iterable[ChangedFile]) -> MinedCommi
         time=int(stamp),
         subject=subject[:200],
         fix=is_fix(message),
-        reverts=tuple(dict.fromkeys(m.lower() for m in _REVERTS_SHA.findall(message)))[:5],
+        reverts=named_reverts(message),
         files=tuple(files),
     )
 
 
-def says_revert(message: str) -> bool:
-    """Whether a commit message undoes another commit (the feature; :class:`RevertIndex`
-    finds which one)."""
-    return bool(_REVERTS_SHA.search(message)) or is_revert(message.strip().split("\n", 1)[0])
+def named_reverts(message: str) -> tuple[str, ...]:
+    """The SHAs a message names in ``This reverts commit <sha>`` lines (lowercase, at most
+    five)."""
+    return tuple(dict.fromkeys(m.lower() for m in _REVERTS_SHA.findall(message)))[:5]
 
 
 @dataclass
@@ -229,11 +231,24 @@ class RevertIndex:
     authors: dict[str, str] = field(default_factory=dict)  # SHA -> author
     latest: dict[str, str] = field(default_factory=dict)  # subject key -> SHA
 
+    def undoes(self, subject: str, named: Sequence[str]) -> bool:
+        """Whether a commit titled ``subject`` that names the SHAs ``named`` undoes an
+        earlier commit: its title says so, or a SHA it names is one of this history's.
+
+        A SHA alone is not enough: a squash merge's body quotes the ``This reverts commit``
+        lines of reverts made and dropped *inside* the pull request, naming commits the
+        history never held. In the 39 evaluation histories 261 ordinary changes were read as
+        reverts that way (the feature with the largest weight, and a false reason shown)."""
+        return is_revert(subject) or any(self._resolve(sha) for sha in named)
+
+    def _resolve(self, named: str) -> str | None:
+        return named if named in self.authors else _by_abbreviation(named, self.authors)
+
     def targets(self, commit: MinedCommit) -> list[str]:
         """The SHAs of the earlier commits ``commit`` reverts."""
         found = []
         for named in commit.reverts:
-            target = named if named in self.authors else _by_abbreviation(named, self.authors)
+            target = self._resolve(named)
             if target and target != commit.sha:
                 found.append(target)
         key = _subject_key(commit.reverted_subject)

@@ -93,7 +93,10 @@ def assess_for_deploy(
             "reverted or fix-inducing).",
         )
     authors = history.authors or tuple(c.author_email for c in change.commits)
-    revert = any(mining.says_revert(commit.message) for commit in change.commits)
+    revert = any(
+        snapshot.state.reverts.undoes(c.subject, mining.named_reverts(c.message))
+        for c in change.commits
+    )
     row = snapshot.state.row(files, authors, head_time, fix=prior.features.fix, revert=revert)
     cross_repo = risk_prior.load_prior() if model.prior_coef else None
     words, raising = _subject_words(cross_repo, change.commits)

@@ -93,10 +93,38 @@ def test_a_cached_state_extended_by_newer_commits_equals_a_full_replay(
     assert restored.to_json() == whole.to_json()
 
 
-def test_the_change_being_judged_is_a_revert_by_either_sign() -> None:
-    assert mining.says_revert('Revert "Add cache"\n\nThis reverts commit abc1234.')
-    assert mining.says_revert("Back out the cache\n\nThis reverts commit abc1234def.")
-    assert not mining.says_revert("Add a revert button\n\nUsers asked for it.")
+def test_the_change_being_judged_is_a_revert_by_its_title_or_a_sha_of_this_history(
+    history: list[mining.MinedCommit],
+) -> None:
+    _, state = jit.replay(history)
+    rewrite = next(c.sha for c in history if c.subject == "Rewrite app")
+    assert state.reverts.undoes('Revert "Add cache"', ())
+    assert state.reverts.undoes(
+        "Put app back", mining.named_reverts(f"x\n\nThis reverts commit {rewrite[:10]}.")
+    )
+    assert not state.reverts.undoes("Add a revert button", ())
+    # A squash merge quoting a revert made inside its pull request names a commit this history
+    # never held: an ordinary change, not a revert.
+    squash = 'Add retries (#40)\n\n* Revert "Try a cache"\n\nThis reverts commit 0123abc4567.'
+    assert not state.reverts.undoes("Add retries (#40)", mining.named_reverts(squash))
+
+
+def test_a_squash_merge_quoting_a_reverted_commit_of_its_branch_is_no_revert(
+    tmp_path: Path,
+) -> None:
+    repo = GitRepoBuilder(tmp_path)
+    repo.commit("Add app", {"app.py": "x = 1\n"}, author=ANA)
+    repo.commit(
+        'Add retries (#40)\n\n* Try a cache\n\n* Revert "Try a cache"\n\n'
+        "This reverts commit 0123abc4567def.",
+        {"retry.py": "tries = 3\n"},
+        author=BO,
+    )
+    repo.commit("Touch app", {"app.py": "x = 2\n", "retry.py": "tries = 4\n"}, author=ANA)
+    rows = rows_by_subject(mining.mine(GitRepo.open(repo.path), "HEAD"))
+    assert rows["Add retries (#40)"]["revert"] == 0.0
+    assert rows["Touch app"]["past_reverts"] == 0.0  # retry.py's past holds no revert
+    assert rows["Touch app"]["days_since_revert"] == jit.NO_REVERT_YET
 
 
 def test_scored_rows_and_training_rows_have_the_same_columns() -> None:
