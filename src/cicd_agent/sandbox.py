@@ -416,7 +416,7 @@ class Sandbox:
         self.pristine = self.root / "pristine"
         self._known_secrets = tuple(known_secrets)
         self._secret_names = tuple(secret_names)
-        self._environment = self.scrubbed(environ)
+        self._environment = self._scrubbed(environ)
         self._hidden = self._hidden_paths(environ)
         self._names = 0
         self.prepare()
@@ -468,18 +468,23 @@ class Sandbox:
         space.tmp.mkdir()
         return space
 
-    def scrubbed(self, environ: Mapping[str, str]) -> dict[str, str]:
-        """``environ`` scrubbed as this sandbox's own environment was, known secret values
-        included: for variables a run adds from elsewhere (a failed step's ``env:``), so no
-        caller scrubs with less than the sandbox knows."""
+    def _scrubbed(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """``environ`` scrubbed with everything this sandbox knows (known secret values and
+        secret names included)."""
         return scrub_environment(
             environ, known_secrets=self._known_secrets, secret_names=self._secret_names
         )
 
     def environment(
-        self, space: Workspace, extra: Mapping[str, str] | None = None
+        self,
+        space: Workspace,
+        extra: Mapping[str, str] | None = None,
+        borrowed: Mapping[str, str] | None = None,
     ) -> dict[str, str]:
-        """The scrubbed environment of one run in ``space``."""
+        """The scrubbed environment of one run in ``space``: ``extra`` holds variables we set
+        ourselves (``GIT_CEILING_DIRECTORIES``), kept as given; ``borrowed`` holds variables
+        taken from elsewhere (a failed step's ``env:``), scrubbed here like the sandbox's own,
+        so no caller can pass them on with less scrubbing than the sandbox knows."""
         env = dict(self._environment)
         user_path = env.get("PYTHONPATH")
         env.update(
@@ -496,6 +501,7 @@ class Sandbox:
                 "PYTHONNOUSERSITE": "1",
             }
         )
+        env.update(self._scrubbed(borrowed or {}))
         env.update(extra or {})
         return env
 
@@ -528,15 +534,17 @@ class Sandbox:
         *,
         timeout: float,
         extra_env: Mapping[str, str] | None = None,
+        borrowed_env: Mapping[str, str] | None = None,
         evidence: bool = False,
         shared: Sequence[Path] = (),
     ) -> RunResult:
         """Run ``command`` in ``space``'s repository copy; killed with its group at ``timeout``.
 
-        ``evidence`` opens a pipe whose write end the run finds in :attr:`evidence_variable`;
+        ``extra_env`` and ``borrowed_env``: see :meth:`environment`. ``evidence`` opens a
+        pipe whose write end the run finds in :attr:`evidence_variable`;
         ``shared`` names host folders the run may write (coverage data of a whole suite).
         """
-        env = self.environment(space, extra_env)
+        env = self.environment(space, extra_env, borrowed_env)
         argv = self._argv(command, space, shared, env.get("PATH", ""))
         read_end, write_end = os.pipe() if evidence else (-1, -1)
         if evidence:

@@ -154,8 +154,7 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
         argv = shell_argv(failing.shell, script)
         if argv is None:
             return FixerRun(None, f"the step's shell line cannot run here ({failing.shell[:80]})")
-        env = sandbox.scrubbed(dict(failing.env))
-        sandbox.run(argv, space, timeout=FIX_TIMEOUT, extra_env=env)
+        sandbox.run(argv, space, timeout=FIX_TIMEOUT, borrowed_env=dict(failing.env))
         try:
             diff = tree_diff(sandbox.pristine, space.repo, changed_only=True)
         except UnreadableChange as exc:

@@ -109,7 +109,6 @@ class SandboxVerifier:
         self._redact = redact
         self._failing_tests = tuple(failing_tests)
         self.settings = settings or VerifierSettings()
-        self._env = sandbox.scrubbed(dict(failing.env))
         self._baseline: RunOutcome | None = None
         self._rest_baseline: RunOutcome | None = None
         self._verdicts: dict[str, Verification] = {}
@@ -262,7 +261,7 @@ class SandboxVerifier:
         if left <= 0:
             return RunOutcome(124, "the fix step's time budget is spent", timed_out=True)
         timeout = min(self.settings.run_timeout, left)
-        result = self.sandbox.run(argv, space, timeout=timeout, extra_env=self._env)
+        result = self.sandbox.run(argv, space, timeout=timeout, borrowed_env=dict(self.failing.env))
         return self._outcome(result)
 
     def _outcome(self, result: RunResult) -> RunOutcome:
