@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import Any
 
 from cicd_agent.analysis.changes import ChangedFile, ChangeType
-from cicd_agent.analysis.history import subsystem_of
+from cicd_agent.analysis.history import is_revert, subsystem_of
 from cicd_agent.analysis.mining import MinedCommit, RevertIndex
 
 YEAR = 365.25 * 86_400
@@ -144,8 +144,9 @@ class Replay:
 
     def add(self, commit: MinedCommit) -> None:
         """Add one commit to the state (after its row was taken)."""
-        revert = self.undoes(commit)
-        for target in self.reverts.targets(commit):
+        targets = self.reverts.targets(commit)
+        revert = bool(targets) or is_revert(commit.subject)  # undoes(), from what was found
+        for target in targets:
             self.authors.setdefault(self.reverts.authors[target], _Author()).reverted += 1
         self.reverts.add(commit)
         if revert:
