@@ -233,13 +233,14 @@ def fitted_at(repo: GitRepo, base: str, cache_dir: Path | None) -> Snapshot:
     """The model fitted on the past of ``base``'s checkpoint (cached), and the feature state
     of the whole past of ``base`` (the checkpoint's state plus the commits after it)."""
     checkpoint = checkpoint_of(repo, base)
-    snapshot = _load_snapshot(cache_dir, checkpoint) if cache_dir else None
+    prior = risk_prior.load_prior()
+    path = _snapshot_path(cache_dir, checkpoint, prior) if cache_dir else None
+    snapshot = _load_snapshot(path, checkpoint) if path else None
     if snapshot is None:
         past = mining.mine(repo, checkpoint, cache_dir)
         rows, state = jit.replay(past)
         labels = mining.reverted(past)
         induced = mining.fix_inducing(past) - labels
-        prior = risk_prior.load_prior()
         model = risk_model.fit(
             rows,
             [c.sha in labels or c.sha in induced for c in past],
@@ -247,8 +248,8 @@ def fitted_at(repo: GitRepo, base: str, cache_dir: Path | None) -> Snapshot:
             [prior.word_logit(c.subject) for c in past] if prior else (),
         )
         snapshot = Snapshot(checkpoint, model, state, len(past), len(labels), len(induced))
-        if cache_dir:
-            _save_snapshot(cache_dir, snapshot)
+        if path:
+            _save_snapshot(path, snapshot)
     if checkpoint != base:
         newer = repo.run("rev-list", "--no-merges", "--reverse", f"{checkpoint}..{base}").split()
         for commit in mining.read_commits(repo, newer):
@@ -256,11 +257,18 @@ def fitted_at(repo: GitRepo, base: str, cache_dir: Path | None) -> Snapshot:
     return snapshot
 
 
-def _snapshot_path(cache_dir: Path, checkpoint: str) -> Path:
-    return cache_dir / f"risk-model-v{SNAPSHOT_VERSION}-{checkpoint}.json.gz"
+def _snapshot_path(
+    cache_dir: Path, checkpoint: str, prior: risk_prior.CrossRepoPrior | None
+) -> Path:
+    """Where the fit at ``checkpoint`` is kept. The prior's digest is part of the name: a fit
+    holds the prior's weights and its words' log-odds for every past commit, so a cache
+    restored after an upgrade that ships another prior is fitted again, not mixed with the
+    new prior's words."""
+    made_with = prior.digest if prior else "none"
+    return cache_dir / f"risk-model-v{SNAPSHOT_VERSION}-{made_with}-{checkpoint}.json.gz"
 
 
-def _save_snapshot(cache_dir: Path, snapshot: Snapshot) -> None:
+def _save_snapshot(path: Path, snapshot: Snapshot) -> None:
     data = {
         "checkpoint": snapshot.checkpoint,
         "model": asdict(snapshot.model) if snapshot.model else None,
@@ -268,18 +276,17 @@ def _save_snapshot(cache_dir: Path, snapshot: Snapshot) -> None:
         "counts": [snapshot.commits, snapshot.reverted, snapshot.induced],
     }
     try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        temporary = _snapshot_path(cache_dir, snapshot.checkpoint).with_suffix(".tmp")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
         with gzip.open(temporary, "wt", encoding="utf-8") as handle:
             json.dump(data, handle, separators=(",", ":"))
-        temporary.replace(_snapshot_path(cache_dir, snapshot.checkpoint))
+        temporary.replace(path)
     except OSError:
         return
 
 
-def _load_snapshot(cache_dir: Path, checkpoint: str) -> Snapshot | None:
+def _load_snapshot(path: Path, checkpoint: str) -> Snapshot | None:
     """A cached fit, or None (absent, damaged or of another version: fitted again)."""
-    path = _snapshot_path(cache_dir, checkpoint)
     try:
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             data = json.load(handle)

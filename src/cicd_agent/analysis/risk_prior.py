@@ -16,6 +16,7 @@ age or habit.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import math
 import re
@@ -71,6 +72,7 @@ class CrossRepoPrior:
     intercept: float
     repositories: tuple[str, ...]
     words: Mapping[str, float] = field(default_factory=dict)  # log-odds each word adds
+    digest: str = ""  # of the file it was read from: a fit made with it is keyed by it
 
     def word_logit(self, subject: str) -> float:
         """The log-odds a subject's words add."""
@@ -88,7 +90,7 @@ def load_prior() -> CrossRepoPrior | None:
 
 def parse_prior(text: str) -> CrossRepoPrior | None:
     """A prior from its JSON, or None if it is damaged or was fitted on other features (a
-    stale file must not be applied to the wrong columns)."""
+    stale file must not be applied to the wrong columns). Its digest is that of ``text``."""
     try:
         data = json.loads(text)
         if tuple(data["features"]) != FEATURES or len(data["coef"]) != len(FEATURES):
@@ -98,6 +100,7 @@ def parse_prior(text: str) -> CrossRepoPrior | None:
             intercept=float(data["intercept"]),
             repositories=tuple(str(r) for r in data["provenance"]["repositories"]),
             words={str(word): float(value) for word, value in data.get("words", {}).items()},
+            digest=hashlib.blake2b(text.encode("utf-8"), digest_size=6).hexdigest(),
         )
     except (ValueError, KeyError, TypeError):
         return None

@@ -5,6 +5,7 @@ Actions bumps, ``policy.py`` and a repository's only author."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import json
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.analysis import risk_prior
 from cicd_agent.analysis.authz import weakened_access
 from cicd_agent.analysis.changes import ChangeType, classify_path
 from cicd_agent.analysis.jit import FEATURES
@@ -220,6 +222,27 @@ def test_a_damaged_fit_cache_is_fitted_again(tmp_path: Path) -> None:
     snapshot.write_bytes(b"not gzip at all")
     code, outputs, _ = run(tmp_path, repo.path)
     assert code == 0 and outputs["risk_score"] == clean["risk_score"]
+
+
+def test_a_fit_cached_with_another_prior_is_fitted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgrade that ships another prior, with the old fit restored from a cache: the fit
+    holds the old prior's log-odds of every past commit, so reusing it would rank the change
+    against numbers the new prior never gave."""
+    repo = GitRepoBuilder(tmp_path / "app")
+    import_history(repo, 400, 20)
+    repo.commit("Rewrite everything", {"src/pkg/mod1.py": "x = 1\n" * 500})
+    run(tmp_path, repo.path)  # the cache now holds a fit made with the shipped prior
+    shipped = load_prior()
+    assert shipped is not None
+    other = dataclasses.replace(shipped, words={"tweak": 2.0}, digest="another-prior")
+    monkeypatch.setattr(risk_prior, "load_prior", lambda: other)
+    _, warm, _ = run(tmp_path, repo.path)
+    assert len(list((tmp_path / "cache").glob("risk-model-*.json.gz"))) == 2
+    (tmp_path / "cold").mkdir()
+    _, cold, _ = run(tmp_path / "cold", repo.path)  # the new prior, no cache
+    assert warm["risk_score"] == cold["risk_score"]
 
 
 def test_a_short_history_keeps_the_priors_and_says_so(tmp_path: Path) -> None:
