@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.errors import GitHubError, ModelError, UsageError
 from cicd_agent.modes.review.ledger import Ledger
-from cicd_agent.modes.review.ledger import parse as parse_ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.publish import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY, FileNote
@@ -188,18 +187,14 @@ def _open_repo(ctx: RunContext, *, required: bool) -> LocalRepo | None:
 
 
 def _plan(ctx: RunContext, pull: PullRequest | None, head: str, history: bool) -> PublishPlan:
-    summary = _summary_comment(ctx, pull) if history else None
-    previous = parse_ledger(summary.body if summary else None)
-    return PublishPlan(
+    plan = PublishPlan(
         number=pull.number if pull else None,
         head=head,
         is_fork=pull.is_fork if pull else False,
-        ledger=list(previous.heads),
-        already_reviewed=head in previous.heads,
-        previous=previous,
-        summary=summary,
-        dismissed=_dismissed(ctx, pull, previous),
+        summary=_summary_comment(ctx, pull) if history else None,
     )
+    plan.dismissed = _dismissed(ctx, pull, plan.previous)
+    return plan
 
 
 def _dismissed(ctx: RunContext, pull: PullRequest | None, previous: Ledger) -> frozenset[str]:

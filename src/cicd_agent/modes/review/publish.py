@@ -14,13 +14,15 @@ explains the two-workflow pattern that can publish safely.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from cicd_agent.errors import GitHubError
 from cicd_agent.github.models import Annotation, ReviewComment, ReviewEvent, WriteOutcome
 from cicd_agent.github.models import AnnotationLevel as CheckLevel
 from cicd_agent.modes.review.ledger import Known, Ledger
+from cicd_agent.modes.review.ledger import parse as parse_ledger
 from cicd_agent.modes.review.result import SUMMARY_KEY, InlineNote, ReviewResult
 from cicd_agent.severity import Severity
 
@@ -58,16 +60,27 @@ class PublishPlan:
     number: int | None
     head: str
     is_fork: bool = False
-    ledger: list[str] = field(default_factory=list)
-    already_reviewed: bool = False
     handed_off: bool = False
     """The result went to a file for the fork-safe publishing workflow, which posts it."""
-    previous: Ledger = field(default_factory=Ledger)
-    """What earlier runs recorded in the summary comment (findings, the description's digest)."""
     summary: Found | None = None
     """Our summary comment as collect listed it: updated in place without listing again."""
     dismissed: frozenset[str] = frozenset()
     """Fingerprints whose inline comment a writer dismissed with a reaction."""
+
+    @cached_property
+    def previous(self) -> Ledger:
+        """What earlier runs recorded in the summary comment (reviewed heads, findings, the
+        description's digest): read from it, so the two cannot disagree."""
+        return parse_ledger(self.summary.body if self.summary else None)
+
+    @property
+    def ledger(self) -> tuple[str, ...]:
+        """The heads earlier runs reviewed, oldest first."""
+        return tuple(self.previous.heads)
+
+    @property
+    def already_reviewed(self) -> bool:
+        return self.head in self.previous.heads
 
 
 def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:

@@ -43,7 +43,6 @@ from cicd_agent.modes.review.handoff import (
     read_result_file,
     refused,
 )
-from cicd_agent.modes.review.ledger import parse as parse_ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.publish import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY
@@ -111,8 +110,6 @@ def collect_handoff(ctx: RunContext, path: Path) -> HandoffFacts:
     except GitHubError as exc:
         ctx.note(f"Could not read the earlier summary comment ({exc.message}).")
         summary = None
-    previous = parse_ledger(summary.body if summary else None)
-    ledger = list(previous.heads)
     claims, dropped = vet_claims(handed, diff.by_path, ctx.redactor.redact)
     level, reasons = files_risk(diff)
     ctx.note(
@@ -133,9 +130,6 @@ def collect_handoff(ctx: RunContext, path: Path) -> HandoffFacts:
         plan=PublishPlan(
             number=pull.number,
             head=run.head_sha,
-            ledger=ledger,
-            already_reviewed=run.head_sha in ledger,
-            previous=previous,
             summary=summary,
         ),
         repo=None,
