@@ -63,6 +63,8 @@ CALC_FIX = (
     "-    return a - b\n"
     "+    return a + b\n"
 )
+CALC_USELESS_FIX = CALC_FIX.replace("+    return a + b", "+    return a - b  # fixed")
+"""A patch that applies and changes only a comment: the test still fails."""
 
 
 def pytest_failure(job: str = "test", step: str = "Run python -m pytest -q") -> FailingCommand:

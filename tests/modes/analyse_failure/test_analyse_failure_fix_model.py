@@ -10,7 +10,14 @@ from typing import Any
 
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.failed_run import opinion, run_cli, zip_of
-from tests.helpers.fix_projects import CALC, CALC_FIX, commit_project, git, lint_failure_log
+from tests.helpers.fix_projects import (
+    CALC,
+    CALC_FIX,
+    CALC_USELESS_FIX,
+    commit_project,
+    git,
+    lint_failure_log,
+)
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
@@ -81,9 +88,8 @@ def test_the_model_loop_fixes_a_failing_test_and_the_verified_patch_is_offered(
 def test_a_model_whose_patch_fixes_nothing_gets_fix_status_none_with_the_reason(
     tmp_path: Path, model_server: Any
 ) -> None:
-    useless = CALC_FIX.replace("+    return a + b", "+    return a - b  # fixed")
     model_server.answer(opinion())
-    model_server.call_tools(("propose_patch", {"diff": useless, "summary": "a comment"}))
+    model_server.call_tools(("propose_patch", {"diff": CALC_USELESS_FIX, "summary": "a comment"}))
     model_server.answer("I cannot find the cause. @octocat ![x](https://evil.example/p.png)")
 
     code, outputs, summary, audit, _ = _run(tmp_path, model_server)
@@ -141,9 +147,8 @@ def test_a_failure_that_does_not_reproduce_starts_no_model_loop(
 def test_every_patch_the_model_proposed_is_in_the_result_not_only_the_verified_one(
     tmp_path: Path, model_server: Any
 ) -> None:
-    useless = CALC_FIX.replace("+    return a + b", "+    return a - b  # fixed")
     model_server.answer(opinion())
-    model_server.call_tools(("propose_patch", {"diff": useless, "summary": "a comment"}))
+    model_server.call_tools(("propose_patch", {"diff": CALC_USELESS_FIX, "summary": "a comment"}))
     model_server.call_tools(("propose_patch", {"diff": CALC_FIX, "summary": "add, not subtract"}))
 
     code, outputs, _, audit, stdout = _run(tmp_path, model_server, "--json")

@@ -18,7 +18,14 @@ from cicd_agent.modes.analyse_failure.fix.verify import (
     checkout_problem,
 )
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
-from tests.helpers.fix_projects import CALC, CALC_FIX, commit_project, git, pytest_failure
+from tests.helpers.fix_projects import (
+    CALC,
+    CALC_FIX,
+    CALC_USELESS_FIX,
+    commit_project,
+    git,
+    pytest_failure,
+)
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
@@ -56,9 +63,8 @@ def test_a_patch_that_fixes_the_failing_test_is_verified_by_two_passing_runs(
 
 def test_a_patch_that_changes_something_else_is_not_verified(tmp_path: Path) -> None:
     verifier = _verifier(tmp_path, CALC)
-    useless = CALC_FIX.replace("+    return a + b", "+    return a - b  # fixed")
     with verifier.sandbox:
-        verdict = verifier.verify(_patch(useless))
+        verdict = verifier.verify(_patch(CALC_USELESS_FIX))
     assert not verdict.verified
     assert verdict.reason.startswith("the failing command still fails with the patch (first run")
 
