@@ -5,7 +5,8 @@ Usage: python bench/risk_eval.py [--cache DIR] [--priors N] [--folds K]
 
 For each repository: mine up to 20,000 past commits of HEAD, replay their just-in-time rows
 (each from its own past), and label each commit by whether a later commit reverts it (training
-also counts file-level SZZ fix-inducing commits known at the cut; evaluation, reverts only). The last
+also counts file-level SZZ fix-inducing commits known at the cut where the reverts known then
+are too few, as deploy-gate does: ``risk_model.own_labels``; evaluation, reverts only). The last
 half of the history is cut into K consecutive test blocks; each block is scored by a model
 fitted only on the commits before it, with only the reverts known before it. Reported per
 repository and pooled: ROC-AUC with a 95 % bootstrap CI for the fitted model, for lines changed
@@ -107,9 +108,11 @@ def evaluate(
     words = [prior.word_logit(c.subject) for c in commits] if prior else [0.0] * count
     for low, high in itertools.pairwise(edges):
         cut_time = commits[low].time
-        known = mining.reverted(commits[:low], until=cut_time)
-        known |= mining.fix_inducing(commits[:low])
-        labels = [c.sha in known for c in commits[:low]]
+        labels = risk_model.own_labels(
+            [c.sha for c in commits[:low]],
+            mining.reverted(commits[:low], until=cut_time),
+            mining.fix_inducing(commits[:low]),
+        )
         model = risk_model.fit(rows[:low], labels, prior, words[:low])
         for index in range(low, high):
             commit = commits[index]

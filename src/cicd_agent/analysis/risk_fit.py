@@ -38,7 +38,7 @@ from cicd_agent.analysis.risk import (
 WEEK = 7 * 86_400
 MONDAY_EPOCH = 4 * 86_400
 """1970-01-05 00:00 UTC, a Monday: weeks are counted from it."""
-SNAPSHOT_VERSION = 5
+SNAPSHOT_VERSION = 6
 _FLOOR_SIGNALS = frozenset(
     {"floor", "destructive_migration", "weakened_access", "security_findings"}
 )
@@ -107,12 +107,19 @@ def assess_for_deploy(
     prior_note = (
         "blended with a cross-repository model" if model.prior_coef else "no cross-repository model"
     )
-    if probability is not None:
+    if probability is not None and model.positives == snapshot.reverted:
+        message = (
+            f"fitted on {model.commits:,} past commits, {snapshot.reverted:,} reverted, "
+            f"{prior_note}: this change's chance of being reverted is {probability:.1%} (the "
+            f"repository's rate {model.base_rate:.1%}); riskier than {share:.0%} of past commits."
+        )
+    elif probability is not None:
         message = (
             f"fitted on {model.commits:,} past commits, {snapshot.reverted:,} reverted and "
-            f"{snapshot.induced:,} fix-inducing, {prior_note}: this change's chance of needing "
-            f"a revert or fix is {probability:.1%} (the repository's rate "
-            f"{model.base_rate:.1%}); riskier than {share:.0%} of past commits."
+            f"{snapshot.induced:,} fix-inducing (too few reverts to fit on alone), "
+            f"{prior_note}: this change's chance of needing a revert or fix is "
+            f"{probability:.1%} (the repository's rate {model.base_rate:.1%}); riskier than "
+            f"{share:.0%} of past commits."
         )
     else:
         message = (
@@ -243,7 +250,7 @@ def fitted_at(repo: GitRepo, base: str, cache_dir: Path | None) -> Snapshot:
         induced = mining.fix_inducing(past) - labels
         model = risk_model.fit(
             rows,
-            [c.sha in labels or c.sha in induced for c in past],
+            risk_model.own_labels([c.sha for c in past], labels, induced),
             prior,
             [prior.word_logit(c.subject) for c in past] if prior else (),
         )
@@ -281,8 +288,19 @@ def _save_snapshot(path: Path, snapshot: Snapshot) -> None:
         with gzip.open(temporary, "wt", encoding="utf-8") as handle:
             json.dump(data, handle, separators=(",", ":"))
         temporary.replace(path)
+        _drop_stale(path)
     except OSError:
         return
+
+
+def _drop_stale(path: Path) -> None:
+    """Remove the cached fits another snapshot version or another prior made (every name but
+    ``path``'s ``risk-model-v<version>-<prior>-`` start): no run of this release can use them,
+    and a CI cache restored and saved again would otherwise carry them for ever."""
+    current = path.name[: path.name.rindex("-") + 1]
+    for old in path.parent.glob("risk-model-v*.json.gz"):
+        if not old.name.startswith(current):
+            old.unlink(missing_ok=True)
 
 
 def _load_snapshot(path: Path, checkpoint: str) -> Snapshot | None:

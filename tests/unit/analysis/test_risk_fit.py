@@ -156,9 +156,13 @@ def test_empty_tree_base_judges_the_whole_tree(tmp_path: Path) -> None:
 # --- the fitted model ---------------------------------------------------------------------
 
 
-def import_history(repo: GitRepoBuilder, commits: int, revert_every: int) -> None:
+def import_history(
+    repo: GitRepoBuilder, commits: int, revert_every: int, fix_every: int = 0
+) -> None:
     """``commits`` commits by five authors in one fast-import; every ``revert_every``-th is a
-    large rewrite that a later commit reverts (``Revert "…"``, as git writes it)."""
+    large rewrite that a later commit reverts (``Revert "…"``, as git writes it); with
+    ``fix_every``, every ``fix_every``-th (offset 1) is titled as a bug fix, which makes the
+    previous commit to its file fix-inducing (it rewrites that commit's lines)."""
     parts: list[bytes] = []
     clock = 1_600_000_000
     pending: list[str] = []
@@ -169,6 +173,8 @@ def import_history(repo: GitRepoBuilder, commits: int, revert_every: int) -> Non
         subject = f"Rewrite module {index}" if big else f"Tweak module {index % 40}"
         if pending and index % revert_every == 3:
             subject = f'Revert "{pending.pop()}"'
+        elif fix_every and index % fix_every == 1:
+            subject = f"Fix crash in module {index % 40}"
         elif big:
             pending.append(subject)
         lines = 400 if big else 3
@@ -197,7 +203,7 @@ def test_a_long_history_with_reverts_is_fitted_and_says_so(tmp_path: Path) -> No
     assert code == 0, outputs.get("error")
     first = reasons(document)[0]
     # Fitted at the checkpoint: the last commit before the Monday of the base's week.
-    fitted = re.match(r"fitted on (\d+) past commits, (\d+) reverted and \d+ fix-inducing", first)
+    fitted = re.match(r"fitted on (\d+) past commits, (\d+) reverted, ", first)
     assert fitted and 300 <= int(fitted[1]) <= 400 and int(fitted[2]) >= 8, first
     assert any(r["signal"] == "size" for r in document["reasons"])  # this change's evidence
     assert list((tmp_path / "cache").glob("risk-model-*.json.gz"))
@@ -205,6 +211,61 @@ def test_a_long_history_with_reverts_is_fitted_and_says_so(tmp_path: Path) -> No
     _, again, second = run(tmp_path, repo.path)
     assert second["reasons"] == document["reasons"]
     assert again["risk_score"] == outputs["risk_score"]
+
+
+def test_enough_reverts_label_the_own_fit_alone(tmp_path: Path) -> None:
+    """Fix-inducing commits (SZZ) are mostly not what gets reverted: where the past holds
+    enough reverts, the fit learns from them alone, and the rate it states is theirs."""
+    repo = GitRepoBuilder(tmp_path / "app")
+    import_history(repo, 400, 20, fix_every=10)
+    repo.commit("Rewrite everything", {"src/pkg/mod1.py": "x = 1\n" * 500})
+    code, outputs, document = run(tmp_path, repo.path)
+    assert code == 0, outputs.get("error")
+    first = reasons(document)[0]
+    fitted = re.match(
+        r"fitted on (\d+) past commits, (\d+) reverted, .*chance of being reverted is .* "
+        r"\(the repository's rate (\d+\.\d)%\)",
+        first,
+    )
+    assert fitted, first
+    assert float(fitted[3]) == round(100 * int(fitted[2]) / int(fitted[1]), 1), first
+
+
+def test_few_reverts_are_joined_by_the_fix_inducing_commits(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "app")
+    import_history(repo, 400, 100, fix_every=10)  # four reverts, about forty fixes
+    repo.commit("Rewrite everything", {"src/pkg/mod1.py": "x = 1\n" * 500})
+    code, outputs, document = run(tmp_path, repo.path)
+    assert code == 0, outputs.get("error")
+    first = reasons(document)[0]
+    fitted = re.match(
+        r"fitted on \d+ past commits, ([0-7]) reverted and (\d+) fix-inducing \(too few "
+        r"reverts to fit on alone\).*chance of needing a revert or fix",
+        first,
+    )
+    assert fitted and int(fitted[2]) >= 8, first
+
+
+def test_a_run_drops_the_fits_no_run_of_this_release_can_use(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "app")
+    import_history(repo, 400, 20)
+    repo.commit("Rewrite everything", {"src/pkg/mod1.py": "x = 1\n" * 500})
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    stale = [cache / f"risk-model-v5-{'a' * 40}.json.gz", cache / "risk-model-v4-x-y.json.gz"]
+    for path in stale:
+        path.write_bytes(gzip.compress(b"{}"))
+    (cache / "commits-keep.json.gz").write_bytes(b"")  # not a fit: left alone
+    run(tmp_path, repo.path)
+    (current,) = cache.glob("risk-model-*.json.gz")
+    later = current.with_name(current.name.replace(current.name.split("-")[-1], "b" * 40))
+    later.write_bytes(current.read_bytes())  # this release's fit at another checkpoint
+    shipped = load_prior()
+    assert shipped is not None and shipped.digest in current.name
+    assert not any(path.exists() for path in stale)
+    assert (cache / "commits-keep.json.gz").exists()
+    run(tmp_path, repo.path)
+    assert later.exists()  # another base's fit of this release is kept
 
 
 def test_a_damaged_fit_cache_is_fitted_again(tmp_path: Path) -> None:
@@ -239,7 +300,8 @@ def test_a_fit_cached_with_another_prior_is_fitted_again(
     other = dataclasses.replace(shipped, words={"tweak": 2.0}, digest="another-prior")
     monkeypatch.setattr(risk_prior, "load_prior", lambda: other)
     _, warm, _ = run(tmp_path, repo.path)
-    assert len(list((tmp_path / "cache").glob("risk-model-*.json.gz"))) == 2
+    (kept,) = (tmp_path / "cache").glob("risk-model-*.json.gz")  # the old prior's is dropped
+    assert "another-prior" in kept.name
     (tmp_path / "cold").mkdir()
     _, cold, _ = run(tmp_path / "cold", repo.path)  # the new prior, no cache
     assert warm["risk_score"] == cold["risk_score"]
