@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers.failed_run import run_cli, zip_of
 from tests.helpers.fix_projects import CALC, LINT, commit_project, git, lint_failure_log
 from tests.helpers.gen_tests import path_env
@@ -63,18 +65,27 @@ def test_a_lint_failure_gets_a_verified_patch_file_that_applies_to_the_failed_co
 
 
 @needs_sandbox
-def test_the_failed_steps_script_is_split_into_commands_once_a_run(tmp_path: Path) -> None:
+def test_the_failed_steps_script_is_split_into_commands_once_a_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The parser, the fixer, each verifier run and the result all ask for the step's
-    commands; the script is split once (it was split six times for one verified patch)."""
-    from cicd_agent.modes.analyse_failure.fix.command import commands
+    commands; the script is split once, by the failing command that holds it (it was split
+    six times for one verified patch, then kept in a process-wide cache)."""
+    from cicd_agent.modes.analyse_failure.fix import command, contract, script
 
-    commands.cache_clear()
-    script = "ruff format --check .\nruff check ."
-    code, outputs, summary, _ = _run(tmp_path, LINT, "--fix", "suggest", script=script)
+    splits: list[str] = []
+
+    def counted(text: str) -> tuple[str, ...]:
+        splits.append(text)
+        return script.split_commands(text)
+
+    for module in (command, contract):
+        monkeypatch.setattr(module, "split_commands", counted)
+    steps = "ruff format --check .\nruff check ."
+    code, outputs, summary, _ = _run(tmp_path, LINT, "--fix", "suggest", script=steps)
 
     assert code == 0 and outputs["fix_status"] == "verified", summary
-    asked = commands.cache_info()
-    assert asked.misses == 1 and asked.hits >= 5
+    assert splits == [steps]
 
 
 def test_fix_is_off_by_default(tmp_path: Path) -> None:

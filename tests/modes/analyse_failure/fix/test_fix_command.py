@@ -3,6 +3,7 @@ runner's format (tests/corpus), in the three layouts GitHub serves."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 
@@ -11,12 +12,12 @@ import pytest
 from cicd_agent.analysis.logs import load_logs
 from cicd_agent.analysis.logs.sources import MAX_LINE_BYTES, JobLog, LogPart, iter_lines
 from cicd_agent.modes.analyse_failure.fix.command import (
-    commands,
     failing_command,
     failing_script,
     parse_failing_command,
     rest_script,
 )
+from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
 from tests.helpers.fix_projects import LINT, commit_project, tool_output
@@ -121,13 +122,38 @@ def test_a_log_without_colours_still_gives_the_script() -> None:
     assert command is not None and command.script == command.failing == "ruff check ."
 
 
+def _split(script: str) -> tuple[str, ...]:
+    return FailingCommand("j", "Run", script, script).commands
+
+
 def test_compound_scripts_stay_whole_and_continuations_join() -> None:
-    assert commands("ruff check \\\n  --fix .\n# note\n\npytest") == (
+    assert _split("ruff check \\\n  --fix .\n# note\n\npytest") == (
         "ruff check \\\n  --fix .",
         "pytest",
     )
     loop = "for d in a b; do\n  ruff check $d\ndone"
-    assert commands(loop) == (loop,)
+    assert _split(loop) == (loop,)
+
+
+def test_the_commands_are_those_of_the_failing_commands_own_script() -> None:
+    """The split is held by the failing command (no process-wide cache keyed by script): the
+    parsed one carries it, and a copy with another script is split anew."""
+    lines = _log(
+        "##[group]Run ruff format --check .",
+        "\x1b[36;1mruff format --check .\x1b[0m",
+        "\x1b[36;1mruff check .\x1b[0m",
+        "shell: /usr/bin/bash -e {0}",
+        "##[endgroup]",
+        "Found 1 error.",
+        "##[error]Process completed with exit code 1.",
+    )
+    command = parse_failing_command("lint", lines)
+    assert command is not None and command.failing == "ruff check ."
+    assert command.commands == ("ruff format --check .", "ruff check .")
+    other = dataclasses.replace(command, script="black --check .", failing="black --check .")
+    assert other.commands == ("black --check .",)
+    assert other == FailingCommand("lint", command.step, "black --check .", "black --check .",
+                                   command.shell, command.env)  # fmt: skip
 
 
 def test_a_huge_line_without_a_newline_is_cut_and_the_command_still_read() -> None:
