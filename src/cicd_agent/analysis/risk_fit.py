@@ -100,10 +100,11 @@ def assess_for_deploy(
     row = snapshot.state.row(files, authors, head_time, fix=prior.features.fix, revert=revert)
     cross_repo = risk_prior.load_prior() if model.prior_coef else None
     words, raising = _subject_words(cross_repo, change.commits)
-    score, probability, share = model.score(row, words)
+    assessed = model.assess(row, words)
+    score, probability, share = assessed.score, assessed.probability, assessed.share
     if pins_only:
         score = min(score, LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01)
-    contributions = model.contributions(row)
+    contributions = assessed.contributions
     prior_note = (
         "blended with a cross-repository model" if model.prior_coef else "no cross-repository model"
     )

@@ -12,12 +12,13 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cicd_agent.analysis import risk_prior
+from cicd_agent.analysis import risk_model, risk_prior
 from cicd_agent.analysis.authz import weakened_access
 from cicd_agent.analysis.changes import ChangeType, classify_path
 from cicd_agent.analysis.jit import FEATURES
@@ -408,6 +409,34 @@ def test_a_fit_blends_with_the_prior(tmp_path: Path) -> None:
     assert alone is not None and blended is not None and blended.own
     row = [6.0, 2.0] + [0.0] * (len(FEATURES) - 2)  # own fit: risky; prior: the safest kind
     assert blended.score(row)[2] < alone.score(row)[2]
+
+
+def test_a_change_is_ranked_once_for_its_score_and_its_reasons(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The score and each feature's share of it come from one ranking of the change's row
+    (it was ranked once for the score and again for the reasons), with the same figures."""
+    rows = [[float(i % 7), float(i % 3)] + [0.0] * (len(FEATURES) - 2) for i in range(400)]
+    labels = [i % 7 == 6 and i % 3 == 0 for i in range(400)]
+    prior = CrossRepoPrior((0.5, -1.0) + (0.0,) * (len(FEATURES) - 2), 0.0, ("a/b",))
+    model = fit(rows, labels, prior)
+    assert model is not None and model.own
+    row = [6.0, 1.0] + [0.0] * (len(FEATURES) - 2)
+    expected = model.score(row, 0.3)
+    ranked: list[Sequence[float]] = []
+    original = risk_model.Ranks.row
+
+    def counted(self: risk_model.Ranks, values: Sequence[float]) -> list[float]:
+        ranked.append(values)
+        return original(self, values)
+
+    monkeypatch.setattr(risk_model.Ranks, "row", counted)
+    assessed = model.assess(row, 0.3)
+    assert ranked == [row]
+    assert (assessed.score, assessed.probability, assessed.share) == expected
+    assert list(assessed.contributions) == list(FEATURES)
+    assert assessed.contributions[FEATURES[0]] > 0  # the riskiest value, weighed up by both
+    assert assessed.contributions[FEATURES[2]] == 0.0  # every past commit's value: no share
 
 
 def test_few_reverts_in_a_long_history_use_the_cross_repository_model(tmp_path: Path) -> None:
