@@ -174,12 +174,13 @@ def _subject_words(
     it that raise it most (plain lowercase words: safe to show)."""
     if prior is None or not commits:
         return 0.0, []
-    subject = max((c.subject for c in commits), key=prior.word_logit)
+    weighed = [(prior.word_logit(c.subject), c.subject) for c in commits]
+    logit, subject = max(weighed, key=lambda pair: pair[0])  # the first of equals
     raising = sorted(
         (w for w in risk_prior.subject_words(subject) if prior.words.get(w, 0.0) > 0),
         key=lambda w: (-prior.words[w], w),
     )
-    return prior.word_logit(subject), raising[:3]
+    return logit, raising[:3]
 
 
 def _history_reasons(row: list[float], contributions: dict[str, float]) -> list[Reason]:

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.analysis import risk_model, risk_prior
+from cicd_agent.analysis import risk_fit, risk_model, risk_prior
 from cicd_agent.analysis.authz import weakened_access
-from cicd_agent.analysis.changes import ChangeType, classify_path
+from cicd_agent.analysis.changes import ChangeType, CommitInfo, classify_path
 from cicd_agent.analysis.jit import FEATURES
 from cicd_agent.analysis.risk_model import fit, require_sklearn
 from cicd_agent.analysis.risk_prior import CrossRepoPrior, load_prior, parse_prior
@@ -494,6 +494,30 @@ def test_subject_words_raise_the_risk_and_a_second_commit_cannot_talk_it_down(
     _, _, quiet = run(tmp_path, repo.path, "--base", base, "--head", plain)
     assert quiet["risk_score"] < alone["risk_score"]
     assert not any(m.startswith(WORDS_REASON) for m in reasons(quiet))
+
+
+def test_each_subject_of_a_change_is_weighed_once_and_the_first_riskiest_speaks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The riskiest subject is found with one word_logit per commit (the chosen one was
+    weighed again), and of two equally risky subjects the first one's words are named."""
+    prior = CrossRepoPrior(
+        (0.0,) * len(FEATURES), 0.0, ("a/b",), words={"remove": 1.0, "disable": 1.0}
+    )
+    commits = [
+        CommitInfo(str(n) * 40, "a@example.com", "a", 0, subject)
+        for n, subject in enumerate(["Update the docs", "Remove the cache", "Disable the cache"])
+    ]
+    weighed: list[str] = []
+    original = CrossRepoPrior.word_logit
+
+    def counted(self: CrossRepoPrior, subject: str) -> float:
+        weighed.append(subject)
+        return original(self, subject)
+
+    monkeypatch.setattr(CrossRepoPrior, "word_logit", counted)
+    assert risk_fit._subject_words(prior, commits) == (1.0, ["remove"])
+    assert weighed == [c.subject for c in commits]
 
 
 def test_the_shipped_prior_keeps_only_words_that_raise_the_risk() -> None:
