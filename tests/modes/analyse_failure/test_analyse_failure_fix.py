@@ -10,7 +10,9 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -86,6 +88,27 @@ def test_the_failed_steps_script_is_split_into_commands_once_a_run(
 
     assert code == 0 and outputs["fix_status"] == "verified", summary
     assert splits == [steps]
+
+
+@needs_sandbox
+def test_the_failed_jobs_log_is_read_once_for_the_diagnosis_and_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The failing command comes from the analysis's one pass over the log (the step's header
+    and tail it kept), not from a second read of the whole job's log."""
+    opened: list[str] = []
+    original = zipfile.ZipFile.open
+
+    def counted(self: zipfile.ZipFile, name: Any, mode: str = "r", **kwargs: Any) -> Any:
+        if mode == "r":  # not the test's own zip being written
+            opened.append(name if isinstance(name, str) else name.filename)
+        return original(self, name, mode, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", counted)
+    code, outputs, summary, _ = _run(tmp_path, LINT, "--fix", "suggest")
+
+    assert code == 0 and outputs["fix_status"] == "verified", summary
+    assert opened == ["0_lint.txt"]
 
 
 def test_fix_is_off_by_default(tmp_path: Path) -> None:

@@ -106,7 +106,7 @@ class AnalyseFailure:
                     facts.target.head_sha if facts.target else ""
                 )
                 verdict.fix = start(
-                    ctx, facts.jobs, verdict.analysis, head,
+                    ctx, scans, verdict.analysis, head,
                     resources=self._resources, requested=requested,
                 )  # fmt: skip
             return verdict

@@ -20,9 +20,8 @@ import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from cicd_agent.analysis.logs import JobLog
+from cicd_agent.analysis.logs.reader import JobScan
 from cicd_agent.analysis.logs.runner_format import STEP_RUN_PREFIX, TIMESTAMP, clean_line
-from cicd_agent.analysis.logs.sources import iter_lines
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
 from cicd_agent.modes.analyse_failure.fix.script import split_commands
 
@@ -84,9 +83,18 @@ class _Group:
     output: list[str] = field(default_factory=list)
 
 
-def failing_command(job: JobLog) -> FailingCommand | None:
-    """The command of ``job``'s failed ``run:`` step, or None (an action failed, no header)."""
-    return parse_failing_command(job.name, _raw_lines(job))
+def failing_command(job: JobScan) -> FailingCommand | None:
+    """The command of ``job``'s first failed ``run:`` step, or None (an action failed, no
+    header), from what the analysis's one pass over the log kept of the step: its header as
+    read and its tail (the last lines hold the failing tool's verdict)."""
+    for step in job.steps:
+        if step.failed and step.header_raw:
+            header = step.header_raw.decode("utf-8", "replace").split("\n")
+            output = [text for number, text in step.tail if number > step.header_end]
+            command = parse_failing_command(job.name, [*header, *output])
+            if command is not None:
+                return command
+    return None
 
 
 def parse_failing_command(job: str, lines: Iterable[str]) -> FailingCommand | None:
@@ -203,9 +211,3 @@ def rest_script(command: FailingCommand) -> str:
         return ""
     rest = [part for part in parts if part != command.failing]
     return "\n".join(rest)
-
-
-def _raw_lines(job: JobLog) -> Iterable[str]:
-    for part in job.parts:
-        for raw in iter_lines(part):
-            yield raw.decode("utf-8", "replace")
