@@ -13,7 +13,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from cicd_agent.analysis.logs import load_logs
+from cicd_agent.analysis.logs import load_logs, scan_jobs
 from cicd_agent.modes.analyse_failure.fix.command import failing_command, tools_named
 from cicd_agent.modes.analyse_failure.fix.fixers import fixing_command
 
@@ -26,7 +26,8 @@ def main(folders: list[str]) -> int:
             if not logs.is_file():
                 continue
             totals["cases"] += 1
-            commands = [c for job in load_logs(logs) if (c := failing_command(job)) is not None]
+            scans = scan_jobs(load_logs(logs))
+            commands = [c for scan in scans if (c := failing_command(scan)) is not None]
             if not commands:
                 print(f"{case.name:32} -")
                 continue

@@ -100,10 +100,11 @@ def assess_for_deploy(
     row = snapshot.state.row(files, authors, head_time, fix=prior.features.fix, revert=revert)
     cross_repo = risk_prior.load_prior() if model.prior_coef else None
     words, raising = _subject_words(cross_repo, change.commits)
-    score, probability, share = model.score(row, words)
+    assessed = model.assess(row, words)
+    score, probability, share = assessed.score, assessed.probability, assessed.share
     if pins_only:
         score = min(score, LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01)
-    contributions = model.contributions(row)
+    contributions = assessed.contributions
     prior_note = (
         "blended with a cross-repository model" if model.prior_coef else "no cross-repository model"
     )
@@ -180,12 +181,13 @@ def _subject_words(
     it that raise it most (plain lowercase words: safe to show)."""
     if prior is None or not commits:
         return 0.0, []
-    subject = max((c.subject for c in commits), key=prior.word_logit)
+    weighed = [(prior.word_logit(c.subject), c.subject) for c in commits]
+    logit, subject = max(weighed, key=lambda pair: pair[0])  # the first of equals
     raising = sorted(
         (w for w in risk_prior.subject_words(subject) if prior.words.get(w, 0.0) > 0),
         key=lambda w: (-prior.words[w], w),
     )
-    return prior.word_logit(subject), raising[:3]
+    return logit, raising[:3]
 
 
 def _history_reasons(row: list[float], contributions: dict[str, float]) -> list[Reason]:

@@ -95,20 +95,11 @@ class FittedModel:
         """Whether the repository's own fit takes part (else the prior ranks alone)."""
         return bool(self.coef)
 
-    def _ranked(self, row: Sequence[float]) -> list[float]:
-        return Ranks(self.knots).row(row)
-
-    def contributions(self, row: Sequence[float]) -> dict[str, float]:
-        """Log-odds each feature adds for ``row`` relative to an average past commit (own
-        fit and prior weighted as in the blend)."""
-        own, prior = blend_weights(self.own, bool(self.prior_coef))
-        weights = [0.0] * len(FEATURES)
-        for share, coef in ((own, self.coef), (prior, self.prior_coef)):
-            if share:
-                weights = [w + share * c for w, c in zip(weights, coef, strict=True)]
-        return {
-            name: w * x for name, w, x in zip(FEATURES, weights, self._ranked(row), strict=True)
-        }
+    def assess(self, row: Sequence[float], words: float = 0.0) -> Assessment:
+        """:meth:`score` and each feature's share of it for ``row``, ranked once."""
+        ranked = Ranks(self.knots).row(row)
+        score, probability, share = self._score(ranked, words)
+        return Assessment(score, probability, share, self._contributions(ranked))
 
     def score(self, row: Sequence[float], words: float = 0.0) -> tuple[float, float | None, float]:
         """(score in [0, 1), the own fit's probability (None without one), share of past
@@ -116,7 +107,9 @@ class FittedModel:
         log-odds (:meth:`CrossRepoPrior.word_logit`). The blended rank is the share of past
         commits the own fit scores lower and the share the prior scores lower, weighted as
         :func:`blend_weights` says."""
-        ranked = self._ranked(row)
+        return self._score(Ranks(self.knots).row(row), words)
+
+    def _score(self, ranked: Sequence[float], words: float) -> tuple[float, float | None, float]:
         own, prior = blend_weights(self.own, bool(self.prior_coef))
         blended = 0.0
         probability = None
@@ -129,6 +122,28 @@ class FittedModel:
             blended += prior * _share(self.prior_logits, prior_logit)
         share = _share(self.past_blend, blended)
         return score_for_percentile(share), probability, share
+
+    def _contributions(self, ranked: Sequence[float]) -> dict[str, float]:
+        """Log-odds each feature adds for a ranked row relative to an average past commit
+        (own fit and prior weighted as in the blend)."""
+        own, prior = blend_weights(self.own, bool(self.prior_coef))
+        weights = [0.0] * len(FEATURES)
+        for share, coef in ((own, self.coef), (prior, self.prior_coef)):
+            if share:
+                weights = [w + share * c for w, c in zip(weights, coef, strict=True)]
+        return {name: w * x for name, w, x in zip(FEATURES, weights, ranked, strict=True)}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One change under a :class:`FittedModel`: its score, the own fit's probability (None
+    without one), the share of past commits ranked lower, and the log-odds each feature adds
+    (what the reasons are weighed by)."""
+
+    score: float
+    probability: float | None
+    share: float
+    contributions: dict[str, float]
 
 
 def blend_weights(own: bool, prior: bool) -> tuple[float, float]:

@@ -10,7 +10,11 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.helpers.failed_run import run_cli, zip_of
 from tests.helpers.fix_projects import CALC, LINT, commit_project, git, lint_failure_log
@@ -63,18 +67,48 @@ def test_a_lint_failure_gets_a_verified_patch_file_that_applies_to_the_failed_co
 
 
 @needs_sandbox
-def test_the_failed_steps_script_is_split_into_commands_once_a_run(tmp_path: Path) -> None:
+def test_the_failed_steps_script_is_split_into_commands_once_a_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The parser, the fixer, each verifier run and the result all ask for the step's
-    commands; the script is split once (it was split six times for one verified patch)."""
-    from cicd_agent.modes.analyse_failure.fix.command import commands
+    commands; the script is split once, by the failing command that holds it (it was split
+    six times for one verified patch, then kept in a process-wide cache)."""
+    from cicd_agent.modes.analyse_failure.fix import command, contract, script
 
-    commands.cache_clear()
-    script = "ruff format --check .\nruff check ."
-    code, outputs, summary, _ = _run(tmp_path, LINT, "--fix", "suggest", script=script)
+    splits: list[str] = []
+
+    def counted(text: str) -> tuple[str, ...]:
+        splits.append(text)
+        return script.split_commands(text)
+
+    for module in (command, contract):
+        monkeypatch.setattr(module, "split_commands", counted)
+    steps = "ruff format --check .\nruff check ."
+    code, outputs, summary, _ = _run(tmp_path, LINT, "--fix", "suggest", script=steps)
 
     assert code == 0 and outputs["fix_status"] == "verified", summary
-    asked = commands.cache_info()
-    assert asked.misses == 1 and asked.hits >= 5
+    assert splits == [steps]
+
+
+@needs_sandbox
+def test_the_failed_jobs_log_is_read_once_for_the_diagnosis_and_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The failing command comes from the analysis's one pass over the log (the step's header
+    and tail it kept), not from a second read of the whole job's log."""
+    opened: list[str] = []
+    original = zipfile.ZipFile.open
+
+    def counted(self: zipfile.ZipFile, name: Any, mode: str = "r", **kwargs: Any) -> Any:
+        if mode == "r":  # not the test's own zip being written
+            opened.append(name if isinstance(name, str) else name.filename)
+        return original(self, name, mode, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", counted)
+    code, outputs, summary, _ = _run(tmp_path, LINT, "--fix", "suggest")
+
+    assert code == 0 and outputs["fix_status"] == "verified", summary
+    assert opened == ["0_lint.txt"]
 
 
 def test_fix_is_off_by_default(tmp_path: Path) -> None:

@@ -188,6 +188,29 @@ def test_another_attempt_passing_makes_it_flaky(state: GitHubState) -> None:
     assert "another attempt of this run passed" in summary
 
 
+def test_a_flaky_verdict_reads_the_failed_jobs_log_once(
+    state: GitHubState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The flakiness evidence is weighed on the one reading of the log: the log was streamed
+    again from the start to judge the same failure with the evidence."""
+    state.standard()
+    state.comments(rf"{REPO}/commits/{state.head}/comments")
+    state.run(RUN_ID, attempt=2, conclusion="success")
+    opened: list[str] = []
+    original = Path.open
+
+    def counted(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if re.fullmatch(r"job-\d+\.log", self.name) and "r" in mode:
+            opened.append(self.name)
+        return original(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", counted)
+    code, outputs, _, _ = state.analyse(state.event(run_attempt=1))
+
+    assert code == 0 and outputs["is_flaky"] == "true"
+    assert len(opened) == 1, opened
+
+
 def test_the_run_zip_is_used_when_a_job_log_cannot_be_had(state: GitHubState) -> None:
     state.standard()
     state.comments(rf"{REPO}/commits/{state.head}/comments")

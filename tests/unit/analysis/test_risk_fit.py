@@ -12,14 +12,15 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cicd_agent.analysis import risk_prior
+from cicd_agent.analysis import risk_fit, risk_model, risk_prior
 from cicd_agent.analysis.authz import weakened_access
-from cicd_agent.analysis.changes import ChangeType, classify_path
+from cicd_agent.analysis.changes import ChangeType, CommitInfo, classify_path
 from cicd_agent.analysis.jit import FEATURES
 from cicd_agent.analysis.risk_model import fit, require_sklearn
 from cicd_agent.analysis.risk_prior import CrossRepoPrior, load_prior, parse_prior
@@ -472,6 +473,34 @@ def test_a_fit_blends_with_the_prior(tmp_path: Path) -> None:
     assert blended.score(row)[2] < alone.score(row)[2]
 
 
+def test_a_change_is_ranked_once_for_its_score_and_its_reasons(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The score and each feature's share of it come from one ranking of the change's row
+    (it was ranked once for the score and again for the reasons), with the same figures."""
+    rows = [[float(i % 7), float(i % 3)] + [0.0] * (len(FEATURES) - 2) for i in range(400)]
+    labels = [i % 7 == 6 and i % 3 == 0 for i in range(400)]
+    prior = CrossRepoPrior((0.5, -1.0) + (0.0,) * (len(FEATURES) - 2), 0.0, ("a/b",))
+    model = fit(rows, labels, prior)
+    assert model is not None and model.own
+    row = [6.0, 1.0] + [0.0] * (len(FEATURES) - 2)
+    expected = model.score(row, 0.3)
+    ranked: list[Sequence[float]] = []
+    original = risk_model.Ranks.row
+
+    def counted(self: risk_model.Ranks, values: Sequence[float]) -> list[float]:
+        ranked.append(values)
+        return original(self, values)
+
+    monkeypatch.setattr(risk_model.Ranks, "row", counted)
+    assessed = model.assess(row, 0.3)
+    assert ranked == [row]
+    assert (assessed.score, assessed.probability, assessed.share) == expected
+    assert list(assessed.contributions) == list(FEATURES)
+    assert assessed.contributions[FEATURES[0]] > 0  # the riskiest value, weighed up by both
+    assert assessed.contributions[FEATURES[2]] == 0.0  # every past commit's value: no share
+
+
 def test_few_reverts_in_a_long_history_use_the_cross_repository_model(tmp_path: Path) -> None:
     repo = GitRepoBuilder(tmp_path / "app")
     import_history(repo, 400, 100)  # four reverts: too few for a fit of its own
@@ -527,6 +556,30 @@ def test_subject_words_raise_the_risk_and_a_second_commit_cannot_talk_it_down(
     _, _, quiet = run(tmp_path, repo.path, "--base", base, "--head", plain)
     assert quiet["risk_score"] < alone["risk_score"]
     assert not any(m.startswith(WORDS_REASON) for m in reasons(quiet))
+
+
+def test_each_subject_of_a_change_is_weighed_once_and_the_first_riskiest_speaks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The riskiest subject is found with one word_logit per commit (the chosen one was
+    weighed again), and of two equally risky subjects the first one's words are named."""
+    prior = CrossRepoPrior(
+        (0.0,) * len(FEATURES), 0.0, ("a/b",), words={"remove": 1.0, "disable": 1.0}
+    )
+    commits = [
+        CommitInfo(str(n) * 40, "a@example.com", "a", 0, subject)
+        for n, subject in enumerate(["Update the docs", "Remove the cache", "Disable the cache"])
+    ]
+    weighed: list[str] = []
+    original = CrossRepoPrior.word_logit
+
+    def counted(self: CrossRepoPrior, subject: str) -> float:
+        weighed.append(subject)
+        return original(self, subject)
+
+    monkeypatch.setattr(CrossRepoPrior, "word_logit", counted)
+    assert risk_fit._subject_words(prior, commits) == (1.0, ["remove"])
+    assert weighed == [c.subject for c in commits]
 
 
 def test_the_shipped_prior_keeps_only_words_that_raise_the_risk() -> None:

@@ -2,10 +2,11 @@
 
 ``load_logs`` reads a run-logs zip, a folder or a text file into ``JobLog`` streams;
 ``analyse_logs`` turns them into a ``LogAnalysis`` (failed jobs and steps, failure type,
-root-cause line, responsible files, a budgeted and redacted excerpt for the model).
+root-cause line, responsible files, a budgeted and redacted excerpt for the model); it is
+``scan_jobs`` (the one streaming pass) then ``analyse_scans`` (the judgement, repeatable).
 """
 
-from cicd_agent.analysis.logs.analyse import analyse_logs, fingerprint
+from cicd_agent.analysis.logs.analyse import analyse_logs, analyse_scans, fingerprint, scan_jobs
 from cicd_agent.analysis.logs.baseline import BaselineIndex, subtract_baseline
 from cicd_agent.analysis.logs.model import (
     FailedJob,
@@ -26,7 +27,9 @@ __all__ = [
     "LogPart",
     "ResponsibleFile",
     "analyse_logs",
+    "analyse_scans",
     "fingerprint",
     "load_logs",
+    "scan_jobs",
     "subtract_baseline",
 ]

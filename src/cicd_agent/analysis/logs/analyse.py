@@ -68,6 +68,13 @@ def scan_job(job: JobLog, matcher: Matcher) -> JobScan:
     return scanner.finish(job.name, job.conclusion)
 
 
+def scan_jobs(jobs: Iterable[JobLog], matcher: Matcher | None = None) -> list[JobScan]:
+    """Stream each job's log once: what :func:`analyse_scans` judges, as often as it is asked
+    (the mode judges a run again when flakiness evidence comes in) without reading it again."""
+    matcher = matcher or default_matcher()
+    return [scan_job(job, matcher) for job in jobs]
+
+
 @dataclass
 class _Judged:
     """One failed job, judged."""
@@ -177,7 +184,32 @@ def analyse_logs(
     flakiness_evidence: FlakinessEvidence | None = None,
     matcher: Matcher | None = None,
 ) -> LogAnalysis:
-    """Find why a run failed from its job logs.
+    """Find why a run failed from its job logs: :func:`scan_jobs`, then :func:`analyse_scans`."""
+    matcher = matcher or default_matcher()
+    return analyse_scans(
+        scan_jobs(jobs, matcher),
+        changed_files=changed_files,
+        baseline=baseline,
+        budget=budget,
+        measure=measure,
+        redact=redact,
+        flakiness_evidence=flakiness_evidence,
+        matcher=matcher,
+    )
+
+
+def analyse_scans(
+    scans: Sequence[JobScan],
+    *,
+    changed_files: Sequence[str] = (),
+    baseline: BaselineIndex | None = None,
+    budget: int = 8000,
+    measure: Callable[[str], int] = len,
+    redact: Callable[[str], str] | None = None,
+    flakiness_evidence: FlakinessEvidence | None = None,
+    matcher: Matcher | None = None,
+) -> LogAnalysis:
+    """Find why a run failed from its scanned job logs (:func:`scan_jobs`, same ``matcher``).
 
     ``budget`` is in the units of ``measure`` (characters by default; pass a token counter
     to budget tokens). ``redact`` defaults to redacting secret-shaped values; the mode passes
@@ -185,7 +217,6 @@ def analyse_logs(
     """
     matcher = matcher or default_matcher()
     redact = redact or Redactor().redact
-    scans = [scan_job(job, matcher) for job in jobs]
     marked = any(step.failed for scan in scans for step in scan.steps)
     judged = [
         verdict

@@ -100,6 +100,11 @@ class StepScan:
     signature_counts: Counter[str] = field(default_factory=Counter)
     tail_raw: bytes = field(default=b"", repr=False)
     """The step's last bytes, whole lines only; decoded by ``tail`` when someone asks."""
+    header_raw: bytes = field(default=b"", repr=False)
+    """The step's ``##[group]Run …`` header up to its ``##[endgroup]`` line, as read
+    (timestamps and colours kept: the fix step reads the command from it). Kept while the
+    step is open and, like ``tail_raw``, for the failed steps whose tails are kept; empty for
+    a header longer than ``TAIL_BYTES``."""
     _heap: list[tuple[int, int, int, Hit]] = field(default_factory=list, repr=False)
 
     @cached_property
@@ -241,10 +246,12 @@ class JobScanner:
         if step.failed:
             if self._tails_kept >= MAX_FAILED_TAILS:
                 step.trim_hits(MAX_HITS_AFTER_CLOSE)
+                step.header_raw = b""
                 return
             self._tails_kept += 1
         else:
             step.trim_hits(MAX_HITS_AFTER_CLOSE)
+            step.header_raw = b""
             self._recent.append(step)
             if len(self._recent) > RECENT_TAILS:
                 self._recent.pop(0).tail_raw = b""
@@ -292,6 +299,7 @@ class JobScanner:
                 if self._in_header:
                     self._in_header = False
                     self._step.header_end = number
+                    self._step.header_raw = view.since(self._step.start_offset, end)
                 return
             if marker.kind is MarkerKind.OTHER:
                 return
@@ -318,6 +326,18 @@ class _Buffer:
     cut: int
     offset: int
     ring: _Ring
+
+    def since(self, offset: int, end: int) -> bytes:
+        """The bytes from stream ``offset`` up to ``buf[end]``; empty when they reach back
+        further than this buffer and the ring behind it, or are longer than ``TAIL_BYTES``."""
+        start = offset - self.offset
+        if end - start > TAIL_BYTES:
+            return b""
+        if start >= 0:
+            return self.buf[start:end]
+        if -start > len(self.ring.data):
+            return b""
+        return self.ring.data[start:] + self.buf[:end]
 
     def context(
         self, start: int, end: int, number: int, before: int, after: int

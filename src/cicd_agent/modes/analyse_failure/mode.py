@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +23,7 @@ from cicd_agent.modes.analyse_failure.options import FIX_CHOICES, AnalyseFailure
 if TYPE_CHECKING:
     from cicd_agent.analysis.logs import LogAnalysis
     from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
+    from cicd_agent.analysis.logs.reader import JobScan
     from cicd_agent.context import RunContext
     from cicd_agent.errors import ExitCode
     from cicd_agent.modes.analyse_failure.facts import FailureFacts, RunTarget
@@ -92,8 +93,11 @@ class AnalyseFailure:
         return collect(ctx, options)
 
     def analyse(self, ctx: RunContext, facts: FailureFacts) -> Verdict:
+        from cicd_agent.analysis.logs import scan_jobs
+
         try:
-            verdict = _analyse(ctx, facts)
+            scans = scan_jobs(facts.jobs)  # the one reading of the logs
+            verdict = _analyse(ctx, facts, scans)
             requested = ctx.mode_options(AnalyseFailureOptions).fix
             if requested != "off" and verdict.analysis.failed_jobs:
                 from cicd_agent.modes.analyse_failure.fix.attempt import start
@@ -102,7 +106,7 @@ class AnalyseFailure:
                     facts.target.head_sha if facts.target else ""
                 )
                 verdict.fix = start(
-                    ctx, facts.jobs, verdict.analysis, head,
+                    ctx, scans, verdict.analysis, head,
                     resources=self._resources, requested=requested,
                 )  # fmt: skip
             return verdict
@@ -235,9 +239,10 @@ def _model_fix(ctx: RunContext, attempt: FixAttempt) -> None:
         ctx.note(f"The model's fix attempt failed ({exc}); the deterministic result stands.")
 
 
-def _analyse(ctx: RunContext, facts: FailureFacts) -> Verdict:
-    """The logs analysed with the excerpt budget of the model that will read it (if any)."""
-    from cicd_agent.analysis.logs import FlakinessEvidence, analyse_logs
+def _analyse(ctx: RunContext, facts: FailureFacts, scans: Sequence[JobScan]) -> Verdict:
+    """The scanned logs judged with the excerpt budget of the model that will read it (if
+    any), and judged again, not read again, when there is evidence of flakiness."""
+    from cicd_agent.analysis.logs import FlakinessEvidence, analyse_logs, analyse_scans
     from cicd_agent.modes.analyse_failure.opinion import EXCERPT_CHARS, Evidence, excerpt_budget
 
     model = ctx.model
@@ -249,8 +254,8 @@ def _analyse(ctx: RunContext, facts: FailureFacts) -> Verdict:
     changed = facts.change.files if facts.change else ()
 
     def run(evidence: FlakinessEvidence | None) -> LogAnalysis:
-        return analyse_logs(
-            facts.jobs,
+        return analyse_scans(
+            scans,
             changed_files=changed,
             baseline=facts.baseline,
             budget=budget,

@@ -3,20 +3,28 @@ runner's format (tests/corpus), in the three layouts GitHub serves."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.logs import load_logs
-from cicd_agent.analysis.logs.sources import MAX_LINE_BYTES, JobLog, LogPart, iter_lines
+from cicd_agent.analysis.logs import load_logs, scan_jobs
+from cicd_agent.analysis.logs.reader import TAIL_BYTES
+from cicd_agent.analysis.logs.sources import (
+    CHUNK_BYTES,
+    MAX_LINE_BYTES,
+    JobLog,
+    LogPart,
+    iter_lines,
+)
 from cicd_agent.modes.analyse_failure.fix.command import (
-    commands,
     failing_command,
     failing_script,
     parse_failing_command,
     rest_script,
 )
+from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
 from tests.helpers.fix_projects import LINT, commit_project, tool_output
@@ -44,12 +52,18 @@ def _lint_run(tmp_path: Path, layout: str) -> Path:
     return write_layout([job], dest, layout)
 
 
+def _read(job: JobLog) -> FailingCommand | None:
+    """The failing command as the mode reads it: from the analysis's one pass over the log."""
+    (scan,) = scan_jobs([job])
+    return failing_command(scan)
+
+
 @pytest.mark.parametrize("layout", ["zip_steps", "folder", "job_text"])
 def test_the_failed_steps_script_shell_env_and_failing_line_are_read_back(
     tmp_path: Path, layout: str
 ) -> None:
     (job,) = load_logs(_lint_run(tmp_path, layout))
-    command = failing_command(job)
+    command = _read(job)
     assert command is not None
     assert command.script == SCRIPT
     assert command.shell == "/usr/bin/bash -e {0}"
@@ -121,13 +135,38 @@ def test_a_log_without_colours_still_gives_the_script() -> None:
     assert command is not None and command.script == command.failing == "ruff check ."
 
 
+def _split(script: str) -> tuple[str, ...]:
+    return FailingCommand("j", "Run", script, script).commands
+
+
 def test_compound_scripts_stay_whole_and_continuations_join() -> None:
-    assert commands("ruff check \\\n  --fix .\n# note\n\npytest") == (
+    assert _split("ruff check \\\n  --fix .\n# note\n\npytest") == (
         "ruff check \\\n  --fix .",
         "pytest",
     )
     loop = "for d in a b; do\n  ruff check $d\ndone"
-    assert commands(loop) == (loop,)
+    assert _split(loop) == (loop,)
+
+
+def test_the_commands_are_those_of_the_failing_commands_own_script() -> None:
+    """The split is held by the failing command (no process-wide cache keyed by script): the
+    parsed one carries it, and a copy with another script is split anew."""
+    lines = _log(
+        "##[group]Run ruff format --check .",
+        "\x1b[36;1mruff format --check .\x1b[0m",
+        "\x1b[36;1mruff check .\x1b[0m",
+        "shell: /usr/bin/bash -e {0}",
+        "##[endgroup]",
+        "Found 1 error.",
+        "##[error]Process completed with exit code 1.",
+    )
+    command = parse_failing_command("lint", lines)
+    assert command is not None and command.failing == "ruff check ."
+    assert command.commands == ("ruff format --check .", "ruff check .")
+    other = dataclasses.replace(command, script="black --check .", failing="black --check .")
+    assert other.commands == ("black --check .",)
+    assert other == FailingCommand("lint", command.step, "black --check .", "black --check .",
+                                   command.shell, command.env)  # fmt: skip
 
 
 def test_a_huge_line_without_a_newline_is_cut_and_the_command_still_read() -> None:
@@ -144,5 +183,34 @@ def test_a_huge_line_without_a_newline_is_cut_and_the_command_still_read() -> No
     data = "\n".join(lines).encode() + b"\n" + flood + b"\n" + "\n".join(tail).encode()
     part = LogPart(lambda: io.BytesIO(data), source="lint.txt")
     assert max(len(raw) for raw in iter_lines(part)) == MAX_LINE_BYTES
-    command = failing_command(JobLog("lint", (part,)))
+    command = _read(JobLog("lint", (part,)))
     assert command is not None and command.failing == "ruff check ."
+
+
+def test_a_long_step_whose_header_crosses_a_read_chunk_still_gives_its_command() -> None:
+    """The one pass keeps the failed step's header as read: its command is found when the
+    header straddles two of the reader's chunks and the step's output is far longer than the
+    tail kept of it (the header is then not in the tail)."""
+    cyan = "\x1b[36;1m{}\x1b[0m"
+    before = _log("##[group]Run make deps", cyan.format("make deps"), "##[endgroup]")
+    header = _log(
+        "##[group]Run ruff format --check .",
+        cyan.format("ruff format --check ."),
+        cyan.format("ruff check ."),
+        "shell: /usr/bin/bash -e {0}",
+        "env:",
+        "  FORCE_COLOR: 1",
+        "##[endgroup]",
+    )
+    end = _log("Found 2 errors.", "##[error]Process completed with exit code 1.")
+    head = "\n".join(before).encode() + b"\n"
+    filler = b"x" * 99 + b"\n"
+    padding = filler * ((CHUNK_BYTES - len(head) - 150) // len(filler))  # header: across 4 MiB
+    output = b"app.py:1:1: F401 `os` imported but unused\n" * (2 * TAIL_BYTES // 40)
+    data = head + padding + "\n".join(header).encode() + b"\n" + output
+    data += "\n".join(end).encode() + b"\n"
+    part = LogPart(lambda: io.BytesIO(data), source="lint.txt")
+    command = _read(JobLog("lint", (part,)))
+    expected = parse_failing_command("lint", (raw.decode() for raw in iter_lines(part)))
+    assert command is not None and command == expected
+    assert command.failing == "ruff check ." and dict(command.env) == {"FORCE_COLOR": "1"}

@@ -1,8 +1,9 @@
 """The fix step's work, before anything is decided: the failing command, candidates, verdicts.
 
-``start`` runs in the analyse step, while the logs are still on disk: it reads the failed
-step's command, checks that the checkout is the failed commit, opens the sandbox (it lives as
-long as the run, in the mode's resources) and lets the deterministic floor (:mod:`.fixers`) try.
+``start`` runs in the analyse step: it reads the failed step's command from the analysis's
+scans of the logs (each log is read once, for both), checks that the checkout is the failed
+commit, opens the sandbox (it lives as long as the run, in the mode's resources) and lets the
+deterministic floor (:mod:`.fixers`) try.
 ``add_model_patches`` runs in the ask step when a model is configured and the floor found
 nothing: it is the hook where the model's tool loop plugs in (``propose`` in ``fix/agent.py``,
 :data:`Proposer`). Every candidate, from either, is judged by the one verifier; the decide step
@@ -25,7 +26,8 @@ from cicd_agent.modes.analyse_failure.fix.contract import (
 )
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.logs import JobLog, LogAnalysis
+    from cicd_agent.analysis.logs import LogAnalysis
+    from cicd_agent.analysis.logs.reader import JobScan
     from cicd_agent.context import RunContext
     from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
     from cicd_agent.modes.analyse_failure.options import FixRequest
@@ -57,7 +59,7 @@ class FixAttempt:
 
 def start(
     ctx: RunContext,
-    jobs: Sequence[JobLog],
+    scans: Sequence[JobScan],
     analysis: LogAnalysis,
     head_sha: str,
     *,
@@ -70,7 +72,7 @@ def start(
     from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
 
     attempt = FixAttempt(requested)
-    attempt.failing = _failing(jobs, analysis)
+    attempt.failing = _failing(scans, analysis)
     if attempt.failing is None:
         attempt.unavailable = "the failed step is not a `run:` step whose command the log shows"
         return attempt
@@ -126,7 +128,7 @@ def test_files(analysis: LogAnalysis) -> list[str]:
     return found
 
 
-def _failing(jobs: Sequence[JobLog], analysis: LogAnalysis) -> FailingCommand | None:
+def _failing(jobs: Sequence[JobScan], analysis: LogAnalysis) -> FailingCommand | None:
     """The failing command of the first failed job whose log shows one."""
     failed = [job.name for job in analysis.failed_jobs]
     ordered = sorted(jobs, key=lambda job: failed.index(job.name) if job.name in failed else 99)

@@ -19,12 +19,11 @@ import re
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from cicd_agent.analysis.logs import JobLog
+from cicd_agent.analysis.logs.reader import JobScan
 from cicd_agent.analysis.logs.runner_format import STEP_RUN_PREFIX, TIMESTAMP, clean_line
-from cicd_agent.analysis.logs.sources import iter_lines
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
+from cicd_agent.modes.analyse_failure.fix.script import split_commands
 
 _SCRIPT_COLOUR = "\x1b[36;1m"
 _FAILED = re.compile(r"^##\[error\]Process completed with exit code (\d+)")
@@ -69,9 +68,6 @@ TOOL_SIGNATURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
         re.compile(r"(^|[\s/])mypy(\s|$)"),
     ),
 }
-_COMPOUND = re.compile(
-    r"^\s*(if|then|else|elif|fi|for|while|until|do|done|case|esac|function)\b|<<|^\s*[({]\s*$"
-)
 
 
 @dataclass
@@ -87,9 +83,18 @@ class _Group:
     output: list[str] = field(default_factory=list)
 
 
-def failing_command(job: JobLog) -> FailingCommand | None:
-    """The command of ``job``'s failed ``run:`` step, or None (an action failed, no header)."""
-    return parse_failing_command(job.name, _raw_lines(job))
+def failing_command(job: JobScan) -> FailingCommand | None:
+    """The command of ``job``'s first failed ``run:`` step, or None (an action failed, no
+    header), from what the analysis's one pass over the log kept of the step: its header as
+    read and its tail (the last lines hold the failing tool's verdict)."""
+    for step in job.steps:
+        if step.failed and step.header_raw:
+            header = step.header_raw.decode("utf-8", "replace").split("\n")
+            output = [text for number, text in step.tail if number > step.header_end]
+            command = parse_failing_command(job.name, [*header, *output])
+            if command is not None:
+                return command
+    return None
 
 
 def parse_failing_command(job: str, lines: Iterable[str]) -> FailingCommand | None:
@@ -142,41 +147,16 @@ def _header_line(group: _Group, text: str, cleaned: str) -> None:
 
 def _command(job: str, step: str, group: _Group) -> FailingCommand:
     script = "\n".join(group.script).strip("\n")
+    parts = split_commands(script)
     return FailingCommand(
         job=job,
         step=step,
         script=script,
-        failing=_failing_line(script, group.output),
+        failing=_failing_line(script, parts, group.output),
         shell=group.shell,
         env=tuple(group.env),
+        split=parts,
     )
-
-
-@lru_cache(maxsize=8)
-def commands(script: str) -> tuple[str, ...]:
-    """The script's commands, one per logical line; one item when it has compound statements.
-
-    Backslash continuations are joined; blank lines and comments dropped. Splitting a script
-    with ``if``/``for``/heredocs/subshells would change what runs, so such a script stays whole.
-    Kept per script: the parser, the fixer, every verifier run and the result all ask about the
-    one failed step's script, which is split once.
-    """
-    lines = script.splitlines()
-    if any(_COMPOUND.search(line) for line in lines):
-        return (script,) if script.strip() else ()
-    found: list[str] = []
-    pending = ""
-    for line in lines:
-        if line.rstrip().endswith("\\"):
-            pending += line + "\n"
-            continue
-        command = (pending + line).strip()
-        pending = ""
-        if command and not command.startswith("#"):
-            found.append(command)
-    if pending.strip():
-        found.append(pending.strip())
-    return tuple(found)
 
 
 def tools_named(command: str) -> list[str]:
@@ -202,8 +182,7 @@ def failed_tools(output: Iterable[str]) -> list[str]:
     return sorted(last, key=last.__getitem__, reverse=True)
 
 
-def _failing_line(script: str, output: list[str]) -> str:
-    parts = commands(script)
+def _failing_line(script: str, parts: tuple[str, ...], output: list[str]) -> str:
     if len(parts) <= 1:
         return script
     for tool in failed_tools(output):
@@ -219,7 +198,7 @@ def failing_script(command: FailingCommand) -> str:
     The commands before it ran (and passed) in CI right before it: a ``cd`` or an ``export``
     there is part of how the failing command ran.
     """
-    parts = commands(command.script)
+    parts = command.commands
     if command.failing == command.script or command.failing not in parts:
         return command.script
     return "\n".join(parts[: parts.index(command.failing) + 1])
@@ -227,14 +206,8 @@ def failing_script(command: FailingCommand) -> str:
 
 def rest_script(command: FailingCommand) -> str:
     """The step's other commands, in order ("" when the failing one is the whole script)."""
-    parts = commands(command.script)
+    parts = command.commands
     if command.failing == command.script or command.failing not in parts:
         return ""
     rest = [part for part in parts if part != command.failing]
     return "\n".join(rest)
-
-
-def _raw_lines(job: JobLog) -> Iterable[str]:
-    for part in job.parts:
-        for raw in iter_lines(part):
-            yield raw.decode("utf-8", "replace")

@@ -6,8 +6,10 @@ one judge of them (the sandboxed verifier) depend on data, not on each other.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass, field
 from typing import Literal, Protocol
+
+from cicd_agent.modes.analyse_failure.fix.script import split_commands
 
 PatchSource = Literal["fixer", "model"]
 
@@ -28,6 +30,15 @@ class FailingCommand:
     failing: str
     shell: str = "bash -e {0}"
     env: tuple[tuple[str, str], ...] = ()
+    commands: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    """``script``'s commands (:func:`split_commands`), split once here: the parser, the fixer,
+    every verifier run and the result all ask about this one step's script."""
+    split: InitVar[tuple[str, ...] | None] = None
+    """The split the parser already made to find ``failing`` (None: split ``script`` here)."""
+
+    def __post_init__(self, split: tuple[str, ...] | None) -> None:
+        commands = split if split is not None else split_commands(self.script)
+        object.__setattr__(self, "commands", commands)  # a frozen dataclass's derived field
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.modes.analyse_failure.fix.command import commands, tools_named
+from cicd_agent.modes.analyse_failure.fix.command import tools_named
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch, Verification
 from cicd_agent.modes.analyse_failure.fix.diff import UnreadableChange, tree_diff
 from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier, shell_argv
@@ -145,7 +145,7 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
         return FixerRun(None, f"{fixer.executable} is not installed in this job")
     if not sandbox.isolation.sandboxed:
         return FixerRun(None, f"no sandbox on this runner ({sandbox.isolation.detail})")
-    parts = commands(failing.script)
+    parts = failing.commands
     before = parts[: parts.index(failing.failing)] if failing.failing in parts else ()
     space = sandbox.workspace("fixer")
     try:
