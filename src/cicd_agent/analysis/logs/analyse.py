@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import TypedDict, Unpack
 
 from cicd_agent.analysis.logs.baseline import BaselineIndex
 from cicd_agent.analysis.logs.classify import (
@@ -173,29 +174,23 @@ def _judge(
     return _Judged(scan, steps, ranked, failure_type, _conclusion(scan, ranked, steps), order)
 
 
+class AnalysisOptions(TypedDict, total=False):
+    """What :func:`analyse_scans` weighs besides the scans (its docstring says how)."""
+
+    changed_files: Sequence[str]
+    baseline: BaselineIndex | None
+    budget: int
+    measure: Callable[[str], int]
+    redact: Callable[[str], str] | None
+    flakiness_evidence: FlakinessEvidence | None
+
+
 def analyse_logs(
-    jobs: Iterable[JobLog],
-    *,
-    changed_files: Sequence[str] = (),
-    baseline: BaselineIndex | None = None,
-    budget: int = 8000,
-    measure: Callable[[str], int] = len,
-    redact: Callable[[str], str] | None = None,
-    flakiness_evidence: FlakinessEvidence | None = None,
-    matcher: Matcher | None = None,
+    jobs: Iterable[JobLog], *, matcher: Matcher | None = None, **options: Unpack[AnalysisOptions]
 ) -> LogAnalysis:
     """Find why a run failed from its job logs: :func:`scan_jobs`, then :func:`analyse_scans`."""
     matcher = matcher or default_matcher()
-    return analyse_scans(
-        scan_jobs(jobs, matcher),
-        changed_files=changed_files,
-        baseline=baseline,
-        budget=budget,
-        measure=measure,
-        redact=redact,
-        flakiness_evidence=flakiness_evidence,
-        matcher=matcher,
-    )
+    return analyse_scans(scan_jobs(jobs, matcher), matcher=matcher, **options)
 
 
 def analyse_scans(
