@@ -108,19 +108,22 @@ def assess_for_deploy(
     prior_note = (
         "blended with a cross-repository model" if model.prior_coef else "no cross-repository model"
     )
-    if probability is not None and model.positives == snapshot.reverted:
-        message = (
-            f"fitted on {model.commits:,} past commits, {snapshot.reverted:,} reverted, "
-            f"{prior_note}: this change's chance of being reverted is {probability:.1%} (the "
-            f"repository's rate {model.base_rate:.1%}); riskier than {share:.0%} of past commits."
+    if probability is not None:
+        reverts_only = model.positives == snapshot.reverted
+        labelled = f"{snapshot.reverted:,} reverted" + (
+            ""
+            if reverts_only
+            else f" and {snapshot.induced:,} fix-inducing (too few reverts to fit on alone)"
         )
-    elif probability is not None:
+        own_model = "the repository's own model alone" if model.prior_coef else "its model"
+        outcome = "being reverted" if reverts_only else "needing a revert or fix"
+        # The rank is the blend's; the probability is the own fit's (the prior only ranks):
+        # said apart, so "riskier than 95 %" beside "0.2 % (rate 0.3 %)" does not read as
+        # a contradiction.
         message = (
-            f"fitted on {model.commits:,} past commits, {snapshot.reverted:,} reverted and "
-            f"{snapshot.induced:,} fix-inducing (too few reverts to fit on alone), "
-            f"{prior_note}: this change's chance of needing a revert or fix is "
-            f"{probability:.1%} (the repository's rate {model.base_rate:.1%}); riskier than "
-            f"{share:.0%} of past commits."
+            f"fitted on {model.commits:,} past commits, {labelled}, {prior_note}: riskier than "
+            f"{share:.0%} of past commits; {own_model} puts its chance of {outcome} at "
+            f"{probability:.1%} (the repository's rate {model.base_rate:.1%})."
         )
     else:
         message = (
