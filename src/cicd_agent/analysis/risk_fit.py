@@ -109,7 +109,7 @@ def assess_for_deploy(
         "blended with a cross-repository model" if model.prior_coef else "no cross-repository model"
     )
     if probability is not None:
-        reverts_only = model.positives == snapshot.reverted
+        reverts_only = risk_model.reverts_suffice(snapshot.reverted)
         labelled = f"{snapshot.reverted:,} reverted" + (
             ""
             if reverts_only

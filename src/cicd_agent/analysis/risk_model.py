@@ -63,9 +63,14 @@ def own_labels(
     0.57): labelling with both wherever they exist cost 0.014 pooled AUC on 18 repositories
     (0.664 against 0.678 by reverts alone), and this rule was never worse on the five sets
     measured (BENCHMARKS.md)."""
-    if len(reverted) >= MIN_POSITIVES:
+    if reverts_suffice(len(reverted)):
         return [sha in reverted for sha in shas]
     return [sha in reverted or sha in induced for sha in shas]
+
+
+def reverts_suffice(reverted: int) -> bool:
+    """Whether ``reverted`` past reverts label the own fit alone (:func:`own_labels`)."""
+    return reverted >= MIN_POSITIVES
 
 
 @dataclass(frozen=True)

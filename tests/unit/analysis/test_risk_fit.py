@@ -196,10 +196,17 @@ def import_history(
     repo.git("reset", "-q", "--hard", "main")
 
 
-def test_a_long_history_with_reverts_is_fitted_and_says_so(tmp_path: Path) -> None:
+def rewritten_history(tmp_path: Path, revert_every: int, fix_every: int = 0) -> GitRepoBuilder:
+    """A 400-commit :func:`import_history` and, on top, the change the tests score: a large
+    rewrite of one module."""
     repo = GitRepoBuilder(tmp_path / "app")
-    import_history(repo, 400, 20)
+    import_history(repo, 400, revert_every, fix_every)
     repo.commit("Rewrite everything", {"src/pkg/mod1.py": "x = 1\n" * 500})
+    return repo
+
+
+def test_a_long_history_with_reverts_is_fitted_and_says_so(tmp_path: Path) -> None:
+    repo = rewritten_history(tmp_path, 20)
     code, outputs, document = run(tmp_path, repo.path)
     assert code == 0, outputs.get("error")
     first = reasons(document)[0]
@@ -217,9 +224,7 @@ def test_a_long_history_with_reverts_is_fitted_and_says_so(tmp_path: Path) -> No
 def test_enough_reverts_label_the_own_fit_alone(tmp_path: Path) -> None:
     """Fix-inducing commits (SZZ) are mostly not what gets reverted: where the past holds
     enough reverts, the fit learns from them alone, and the rate it states is theirs."""
-    repo = GitRepoBuilder(tmp_path / "app")
-    import_history(repo, 400, 20, fix_every=10)
-    repo.commit("Rewrite everything", {"src/pkg/mod1.py": "x = 1\n" * 500})
+    repo = rewritten_history(tmp_path, 20, fix_every=10)
     code, outputs, document = run(tmp_path, repo.path)
     assert code == 0, outputs.get("error")
     first = reasons(document)[0]
@@ -234,9 +239,7 @@ def test_enough_reverts_label_the_own_fit_alone(tmp_path: Path) -> None:
 
 
 def test_few_reverts_are_joined_by_the_fix_inducing_commits(tmp_path: Path) -> None:
-    repo = GitRepoBuilder(tmp_path / "app")
-    import_history(repo, 400, 100, fix_every=10)  # four reverts, about forty fixes
-    repo.commit("Rewrite everything", {"src/pkg/mod1.py": "x = 1\n" * 500})
+    repo = rewritten_history(tmp_path, 100, fix_every=10)  # four reverts, about forty fixes
     code, outputs, document = run(tmp_path, repo.path)
     assert code == 0, outputs.get("error")
     first = reasons(document)[0]
@@ -249,9 +252,7 @@ def test_few_reverts_are_joined_by_the_fix_inducing_commits(tmp_path: Path) -> N
 
 
 def test_a_run_drops_the_fits_no_run_of_this_release_can_use(tmp_path: Path) -> None:
-    repo = GitRepoBuilder(tmp_path / "app")
-    import_history(repo, 400, 20)
-    repo.commit("Rewrite everything", {"src/pkg/mod1.py": "x = 1\n" * 500})
+    repo = rewritten_history(tmp_path, 20)
     cache = tmp_path / "cache"
     cache.mkdir()
     stale = [cache / f"risk-model-v5-{'a' * 40}.json.gz", cache / "risk-model-v4-x-y.json.gz"]
@@ -271,9 +272,7 @@ def test_a_run_drops_the_fits_no_run_of_this_release_can_use(tmp_path: Path) -> 
 
 
 def test_a_damaged_fit_cache_is_fitted_again(tmp_path: Path) -> None:
-    repo = GitRepoBuilder(tmp_path / "app")
-    import_history(repo, 400, 20)
-    repo.commit("Rewrite everything", {"src/pkg/mod1.py": "x = 1\n" * 500})
+    repo = rewritten_history(tmp_path, 20)
     _, clean, _ = run(tmp_path, repo.path)
     (snapshot,) = (tmp_path / "cache").glob("risk-model-*.json.gz")
     data = json.loads(gzip.decompress(snapshot.read_bytes()))
@@ -293,9 +292,7 @@ def test_a_fit_cached_with_another_prior_is_fitted_again(
     """An upgrade that ships another prior, with the old fit restored from a cache: the fit
     holds the old prior's log-odds of every past commit, so reusing it would rank the change
     against numbers the new prior never gave."""
-    repo = GitRepoBuilder(tmp_path / "app")
-    import_history(repo, 400, 20)
-    repo.commit("Rewrite everything", {"src/pkg/mod1.py": "x = 1\n" * 500})
+    repo = rewritten_history(tmp_path, 20)
     run(tmp_path, repo.path)  # the cache now holds a fit made with the shipped prior
     shipped = load_prior()
     assert shipped is not None
@@ -503,9 +500,7 @@ def test_a_change_is_ranked_once_for_its_score_and_its_reasons(
 
 
 def test_few_reverts_in_a_long_history_use_the_cross_repository_model(tmp_path: Path) -> None:
-    repo = GitRepoBuilder(tmp_path / "app")
-    import_history(repo, 400, 100)  # four reverts: too few for a fit of its own
-    repo.commit("Rewrite everything", {"src/pkg/mod1.py": "x = 1\n" * 500})
+    repo = rewritten_history(tmp_path, 100)  # four reverts: too few for a fit of its own
     code, outputs, document = run(tmp_path, repo.path)
     assert code == 0, outputs.get("error")
     first = reasons(document)[0]

@@ -128,14 +128,14 @@ def test_files(analysis: LogAnalysis) -> list[str]:
     return found
 
 
-def _failing(jobs: Sequence[JobScan], analysis: LogAnalysis) -> FailingCommand | None:
+def _failing(scans: Sequence[JobScan], analysis: LogAnalysis) -> FailingCommand | None:
     """The failing command of the first failed job whose log shows one."""
     failed = [job.name for job in analysis.failed_jobs]
-    ordered = sorted(jobs, key=lambda job: failed.index(job.name) if job.name in failed else 99)
-    for job in ordered:
-        if failed and job.name not in failed:
+    ordered = sorted(scans, key=lambda scan: failed.index(scan.name) if scan.name in failed else 99)
+    for scan in ordered:
+        if failed and scan.name not in failed:
             continue
-        command = failing_command(job)
+        command = failing_command(scan)
         if command is not None:
             return command
     return None
