@@ -28,8 +28,8 @@ from functools import lru_cache
 from typing import Any
 
 from cicd_agent.analysis.changes import ChangedFile, ChangeType
-from cicd_agent.analysis.history import is_revert, subsystem_of
-from cicd_agent.analysis.mining import MinedCommit, RevertIndex
+from cicd_agent.analysis.history import subsystem_of
+from cicd_agent.analysis.mining import MinedCommit, RevertIndex, Reverting
 
 YEAR = 365.25 * 86_400
 TYPE_FEATURES = (
@@ -138,18 +138,14 @@ class Replay:
         )
         return chosen.commits, recent, sub
 
-    def undoes(self, commit: MinedCommit) -> bool:
-        """Whether ``commit`` undoes a commit of this past (see :meth:`RevertIndex.undoes`)."""
-        return self.reverts.undoes(commit.subject, commit.reverts)
-
-    def add(self, commit: MinedCommit) -> None:
-        """Add one commit to the state (after its row was taken)."""
-        targets = self.reverts.targets(commit)
-        revert = bool(targets) or is_revert(commit.subject)  # undoes(), from what was found
-        for target in targets:
+    def add(self, commit: MinedCommit, found: Reverting | None = None) -> None:
+        """Add one commit to the state (after its row was taken); ``found`` is what the revert
+        index resolved for it, when the caller already asked (for the row's ``revert``)."""
+        found = self.reverts.reverting(commit) if found is None else found
+        for target in found.targets:
             self.authors.setdefault(self.reverts.authors[target], _Author()).reverted += 1
         self.reverts.add(commit)
-        if revert:
+        if found.revert:
             self.last_revert = max(self.last_revert, commit.time)
         self.commits += 1
         stats = self.authors.setdefault(commit.author, _Author())
@@ -164,7 +160,7 @@ class Replay:
             past = self.files.setdefault(changed.path, _File())
             past.changes += 1
             past.fixes += int(commit.fix)
-            past.reverts += int(revert)
+            past.reverts += int(found.revert)
             past.last = max(past.last, commit.time)
             if len(past.authors) < 500:
                 past.authors.add(commit.author)
@@ -208,16 +204,13 @@ def replay(commits: Iterable[MinedCommit]) -> tuple[list[list[float]], Replay]:
     state = Replay()
     rows = []
     for commit in commits:
+        found = state.reverts.reverting(commit)
         rows.append(
             state.row(
-                commit.files,
-                (commit.author,),
-                commit.time,
-                fix=commit.fix,
-                revert=state.undoes(commit),
+                commit.files, (commit.author,), commit.time, fix=commit.fix, revert=found.revert
             )
         )
-        state.add(commit)
+        state.add(commit, found)
     return rows, state
 
 

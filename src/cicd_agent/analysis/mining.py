@@ -220,6 +220,14 @@ def named_reverts(message: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.lower() for m in _REVERTS_SHA.findall(message)))[:5]
 
 
+@dataclass(frozen=True)
+class Reverting:
+    """What one commit reverts in a history, found in one lookup of the SHAs it names."""
+
+    targets: tuple[str, ...]  # the earlier commits it undoes (labelled *reverted*)
+    revert: bool  # whether it counts as a revert (a title alone may find no target)
+
+
 @dataclass
 class RevertIndex:
     """Which earlier commits a revert undoes, resolved as commits arrive oldest first: by the
@@ -233,28 +241,25 @@ class RevertIndex:
 
     def undoes(self, subject: str, named: Sequence[str]) -> bool:
         """Whether a commit titled ``subject`` that names the SHAs ``named`` undoes an
-        earlier commit: its title says so, or a SHA it names is one of this history's.
+        earlier commit (:func:`_counts_as_revert`), for a change not yet in the history."""
+        return _counts_as_revert(subject, self._held(named))
 
-        A SHA alone is not enough: a squash merge's body quotes the ``This reverts commit``
-        lines of reverts made and dropped *inside* the pull request, naming commits the
-        history never held. In the 39 evaluation histories 261 ordinary changes were read as
-        reverts that way (the feature with the largest weight, and a false reason shown)."""
-        return is_revert(subject) or any(self._resolve(sha) for sha in named)
+    def reverting(self, commit: MinedCommit) -> Reverting:
+        """The earlier commits ``commit`` reverts (the SHAs it names, else the latest commit
+        with the subject of its ``Revert "…"`` title) and whether it is a revert."""
+        held = self._held(commit.reverts, commit.sha)
+        key = _subject_key(commit.reverted_subject)
+        by_title = (self.latest[key],) if not commit.reverts and key and key in self.latest else ()
+        return Reverting(held + by_title, _counts_as_revert(commit.subject, held))
+
+    def _held(self, named: Sequence[str], own: str = "") -> tuple[str, ...]:
+        """The commits of this history the SHAs ``named`` resolve to (``own`` left out: no
+        commit reverts itself)."""
+        found = (self._resolve(sha) for sha in named)
+        return tuple(target for target in found if target and target != own)
 
     def _resolve(self, named: str) -> str | None:
         return named if named in self.authors else _by_abbreviation(named, self.authors)
-
-    def targets(self, commit: MinedCommit) -> list[str]:
-        """The SHAs of the earlier commits ``commit`` reverts."""
-        found = []
-        for named in commit.reverts:
-            target = self._resolve(named)
-            if target and target != commit.sha:
-                found.append(target)
-        key = _subject_key(commit.reverted_subject)
-        if not commit.reverts and key and key in self.latest:
-            found.append(self.latest[key])
-        return found
 
     def add(self, commit: MinedCommit) -> None:
         self.authors[commit.sha] = commit.author
@@ -271,6 +276,17 @@ class RevertIndex:
         )
 
 
+def _counts_as_revert(subject: str, held: Sequence[str]) -> bool:
+    """What counts as a revert: a commit whose title says so, or that names a SHA ``held``
+    by this history (the named SHAs already resolved against it).
+
+    A SHA alone is not enough: a squash merge's body quotes the ``This reverts commit``
+    lines of reverts made and dropped *inside* the pull request, naming commits the
+    history never held. In the 39 evaluation histories 261 ordinary changes were read as
+    reverts that way (the feature with the largest weight, and a false reason shown)."""
+    return is_revert(subject) or bool(held)
+
+
 def _subject_key(subject: str) -> str:
     """A subject without the pull request numbers a squash merge appends ("" stays "")."""
     return _PULL_SUFFIX.sub("", subject).strip()
@@ -283,7 +299,7 @@ def reverted(commits: list[MinedCommit], until: int | None = None) -> set[str]:
     labelled: set[str] = set()
     for commit in commits:
         if until is None or commit.time < until:
-            labelled.update(index.targets(commit))
+            labelled.update(index.reverting(commit).targets)
         index.add(commit)
     return labelled
 
