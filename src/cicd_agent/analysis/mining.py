@@ -10,7 +10,8 @@ Only commits reachable from the tip we are given are read (``git rev-list TIP``)
 commits in the clone can never leak into a score.
 
 Labels: a commit is *reverted* when a later commit says ``This reverts commit <sha>`` (what
-``git revert`` writes) or is titled ``Revert "<subject>"`` for its subject; it is
+``git revert`` writes) or is titled ``Revert "<subject>"`` for its subject, or when a later
+commit reverts the merge that brought it in (``git revert -m 1 <merge>``); it is
 *fix-inducing* when a later fix changed a file it was the last to touch (:func:`fix_inducing`).
 
 The cache holds one JSON line per commit, keyed by its SHA. A commit's record depends only on
@@ -25,7 +26,7 @@ import gzip
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -37,7 +38,11 @@ MAX_COMMITS = 20_000
 """Most past commits read (newest first); older history adds little and costs time."""
 BATCH = 2_000
 """Commits per ``git log --stdin`` call."""
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+"""2: a named merge is stored as the commits it brought in (:func:`_merges_undone`)."""
+MAX_MERGED = 200
+"""Most commits one reverted merge labels (a revert of a long-lived branch's merge says
+little about any one of its commits)."""
 MAX_FIX_FILES = 10
 """A "fix" touching more runtime files than this is a refactor: it labels no culprit."""
 _NOT_RUNTIME = frozenset({ChangeType.TESTS, ChangeType.DOCS})
@@ -59,7 +64,9 @@ class MinedCommit:
     time: int  # committer time: when the commit entered the history
     subject: str
     fix: bool
-    reverts: tuple[str, ...]  # SHAs (maybe abbreviated) named by "This reverts commit"
+    # SHAs (maybe abbreviated) named by "This reverts commit"; a named merge of the commit's
+    # own past stands as the commits it brought in (what ``git revert -m 1`` undoes)
+    reverts: tuple[str, ...]
     files: tuple[ChangedFile, ...]
 
     @cached_property
@@ -133,6 +140,7 @@ def mine(
     fresh = list(read_commits(repo, missing))
     if cache_file and fresh:
         _append(cache_file, fresh)
+        _drop_other_versions(cache_file)
     known.update((commit.sha, commit) for commit in fresh)
     return [known[sha] for sha in reversed(shas) if sha in known]
 
@@ -143,9 +151,68 @@ def read_commits(repo: GitRepo, shas: list[str]) -> Iterator[MinedCommit]:
         batch = shas[start : start + BATCH]
         messages = _messages(repo, batch)
         files = _files(repo, batch)
-        for sha in batch:
-            if sha in messages:
-                yield _commit(messages[sha], files.get(sha, ()))
+        commits = [_commit(messages[sha], files.get(sha, ())) for sha in batch if sha in messages]
+        yield from _merges_undone(repo, commits)
+
+
+def _merges_undone(repo: GitRepo, commits: list[MinedCommit]) -> list[MinedCommit]:
+    """``commits`` with each named merge of the reverting commit's own past replaced by the
+    non-merge commits it brought in (``<merge>^2`` not reachable from ``<merge>^1``).
+
+    The miner reads no merges, so a revert of one named a commit the history never held and
+    labelled nothing: 65 later-reverted commits of the 27 fresh evaluation histories went
+    unlabelled that way. The merge must be an ancestor of the reverting commit: a squash
+    merge's body can quote a revert, made inside its pull request, of a merge of the main
+    line into the branch, and the main-line commits that merge brought in were never undone.
+    A record depends only on the commit and its ancestry, so it is cached as it is."""
+    merges = _merges(repo, {named for commit in commits for named in commit.reverts})
+    if not merges:
+        return commits
+    undone = []
+    for commit in commits:
+        reverts: list[str] = []
+        for named in commit.reverts:
+            merge = merges.get(named)
+            if merge and _is_ancestor(repo, merge, commit.sha):
+                reverts += repo.run(
+                    "rev-list", "--no-merges", f"--max-count={MAX_MERGED}", f"{merge}^2",
+                    f"^{merge}^1",
+                ).split()  # fmt: skip
+            else:
+                reverts.append(named)
+        undone.append(replace(commit, reverts=tuple(dict.fromkeys(reverts))))
+    return undone
+
+
+def _merges(repo: GitRepo, named: set[str]) -> dict[str, str]:
+    """The full SHA of each of the ``named`` (maybe abbreviated) SHAs that is a merge commit
+    here; SHAs git does not hold (a dropped branch's commits) or cannot tell apart are left
+    out."""
+    if not named:
+        return {}
+    asked = sorted(named)
+    checked, _ = repo.run_partial(
+        "\n".join(asked) + "\n", "cat-file", "--batch-check=%(objectname) %(objecttype)"
+    )
+    full = {
+        name: fields[0]
+        for name, fields in zip(
+            asked, (line.split() for line in checked.splitlines()), strict=False
+        )
+        if len(fields) == 2 and fields[1] == "commit"
+    }
+    if not full:
+        return {}
+    listed, _ = repo.run_partial(
+        "\n".join(full.values()) + "\n", "log", "--no-walk=unsorted", "--stdin", "--format=%H %P"
+    )
+    merges = {sha for sha, *parents in map(str.split, listed.splitlines()) if len(parents) > 1}
+    return {name: sha for name, sha in full.items() if sha in merges}
+
+
+def _is_ancestor(repo: GitRepo, ancestor: str, commit: str) -> bool:
+    _, failed = repo.run_partial("", "merge-base", "--is-ancestor", ancestor, commit)
+    return not failed
 
 
 def _messages(repo: GitRepo, shas: list[str]) -> dict[str, tuple[str, ...]]:
@@ -340,6 +407,15 @@ def _cache_file(repo: GitRepo, cache_dir: Path) -> Path:
     roots = repo.run("rev-list", "--max-parents=0", "HEAD").split()
     key = (sorted(roots) or ["none"])[0][:16]
     return cache_dir / f"risk-history-v{CACHE_VERSION}-{key}.jsonl.gz"
+
+
+def _drop_other_versions(path: Path) -> None:
+    """Remove this repository's history caches of other versions: no run of this release
+    reads them, and a CI cache restored and saved again would carry them for ever."""
+    key = path.name.split("-", 3)[3]
+    for old in path.parent.glob(f"risk-history-v*-{key}"):
+        if old != path:
+            old.unlink(missing_ok=True)
 
 
 def _load(path: Path) -> dict[str, MinedCommit]:

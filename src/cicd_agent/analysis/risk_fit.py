@@ -38,7 +38,7 @@ from cicd_agent.analysis.risk import (
 WEEK = 7 * 86_400
 MONDAY_EPOCH = 4 * 86_400
 """1970-01-05 00:00 UTC, a Monday: weeks are counted from it."""
-SNAPSHOT_VERSION = 6
+SNAPSHOT_VERSION = 7
 _FLOOR_SIGNALS = frozenset(
     {"floor", "destructive_migration", "weakened_access", "security_findings"}
 )

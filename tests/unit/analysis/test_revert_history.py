@@ -149,3 +149,84 @@ def test_squash_merged_reverts_find_their_target_with_or_without_the_pull_number
         "Add cache (#12)",
         "Add retry (#20)",
     }
+
+
+def _merge(repo: GitRepoBuilder, *args: str) -> str:
+    """``git merge ARGS`` at the builder's next hour (a merge commit, even where a fast-forward
+    would do)."""
+    repo.clock += 3600
+    stamp = f"{repo.clock} +0000"
+    repo.git(
+        "merge", "-q", "--no-ff", *args, env={"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+    )
+    return repo.head()
+
+
+def test_reverting_a_merged_pull_request_labels_every_commit_it_brought_in(
+    tmp_path: Path,
+) -> None:
+    # ``git revert -m 1 <merge>`` names only the merge, which the miner never reads (merges
+    # carry no change of their own): the pull request's commits are what it undoes.
+    repo = GitRepoBuilder(tmp_path)
+    repo.commit("Add app", {"app.py": "x = 1\n"}, author=ANA)
+    repo.git("checkout", "-q", "-b", "cache")
+    repo.commit("Add cache", {"cache.py": "on = True\n"}, author=BO)
+    repo.commit("Tune cache", {"cache.py": "on = 1\n"}, author=BO)
+    repo.git("checkout", "-q", "main")
+    repo.commit("Touch docs", {"README": "app\n"}, author=ANA)
+    merge = _merge(repo, "cache", "-m", "Merge pull request #7 from bo/cache")
+    repo.commit(
+        f'Revert "Merge pull request #7 from bo/cache"\n\nThis reverts commit {merge}, '
+        "reversing\nchanges made to 1234567.",
+        {"cache.py": ""},
+        author=CY,
+    )
+    history = mining.mine(GitRepo.open(repo.path), "HEAD")
+    assert {c.subject for c in history if c.sha in mining.reverted(history)} == {
+        "Add cache",
+        "Tune cache",
+    }
+    rows = rows_by_subject(history)
+    assert rows['Revert "Merge pull request #7 from bo/cache"']["revert"] == 1.0
+
+
+def test_a_quoted_revert_of_a_merge_outside_the_commits_past_labels_nothing(
+    tmp_path: Path,
+) -> None:
+    # A squash merge's body may quote a revert made inside its pull request of a merge of main
+    # into the branch: that merge is not in the squash commit's past, and the main-line commits
+    # it brought into the branch were never reverted.
+    repo = GitRepoBuilder(tmp_path)
+    repo.commit("Add app", {"app.py": "x = 1\n"}, author=ANA)
+    repo.git("checkout", "-q", "-b", "retries")
+    repo.commit("Try retries", {"retry.py": "tries = 3\n"}, author=BO)
+    repo.git("checkout", "-q", "main")
+    repo.commit("Main-line work", {"app.py": "x = 2\n"}, author=ANA)
+    repo.git("checkout", "-q", "retries")
+    inner = _merge(repo, "main", "-m", "Merge branch 'main' into retries")
+    repo.git("checkout", "-q", "main")
+    repo.commit(
+        f"Add retries (#40)\n\n* Revert \"Merge branch 'main' into retries\"\n\n"
+        f"This reverts commit {inner}.",
+        {"retry.py": "tries = 3\n"},
+        author=BO,
+    )
+    history = mining.mine(GitRepo.open(repo.path), "HEAD")
+    assert mining.reverted(history) == set()
+    assert rows_by_subject(history)["Add retries (#40)"]["revert"] == 0.0
+
+
+def test_a_run_drops_its_repositorys_history_caches_of_other_versions(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    repo.commit("Add app", {"app.py": "x = 1\n"}, author=ANA)
+    cache = tmp_path / "cache"
+    mining.mine(GitRepo.open(repo.path), "HEAD", cache)
+    (current,) = cache.glob("risk-history-v*")
+    key = current.name.split("-", 3)[3]
+    old = cache / f"risk-history-v1-{key}"
+    other_repository = cache / "risk-history-v1-0123456789abcdef.jsonl.gz"
+    for stale in (old, other_repository):
+        stale.write_bytes(current.read_bytes())
+    repo.commit("Touch app", {"app.py": "x = 2\n"}, author=BO)
+    mining.mine(GitRepo.open(repo.path), "HEAD", cache)
+    assert sorted(p.name for p in cache.iterdir()) == sorted([current.name, other_repository.name])
