@@ -68,7 +68,7 @@ def main() -> None:
             f"{risk_prior.FULL_WEIGHT_REVERTS}), features ranked within each repository's past, "
             f"subject words used by at least {risk_prior.MIN_WORD_HISTORIES} histories "
             f"(column value {risk_prior.WORD_SCALE})",
-            "labels": 'later reverted (git revert\'s SHA or Revert "subject")',
+            "labels": 'later reverted (git revert\'s SHA, a reverted merge\'s commits, or Revert "subject")',
             "repositories": [entry["repository"] for entry in provenance],
             "histories": provenance,
         },
