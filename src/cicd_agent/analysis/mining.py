@@ -173,15 +173,23 @@ def _merges_undone(repo: GitRepo, commits: list[MinedCommit]) -> list[MinedCommi
         reverts: list[str] = []
         for named in commit.reverts:
             merge = merges.get(named)
-            if merge and _is_ancestor(repo, merge, commit.sha):
-                reverts += repo.run(
-                    "rev-list", "--no-merges", f"--max-count={MAX_MERGED}", f"{merge}^2",
-                    f"^{merge}^1",
-                ).split()  # fmt: skip
-            else:
-                reverts.append(named)
-        undone.append(replace(commit, reverts=tuple(dict.fromkeys(reverts))))
+            reverts += (merge and _brought_in(repo, merge, commit.sha)) or [named]
+        found = tuple(dict.fromkeys(reverts))
+        undone.append(commit if found == commit.reverts else replace(commit, reverts=found))
     return undone
+
+
+def _brought_in(repo: GitRepo, merge: str, reverting: str) -> list[str]:
+    """The non-merge commits ``merge`` brought in, when it is in ``reverting``'s past; none
+    otherwise, or when git cannot walk it (a shallow or partial clone), and the merge's SHA
+    then stays as named (it resolves to no commit of the history)."""
+    _, outside = repo.run_partial("", "merge-base", "--is-ancestor", merge, reverting)
+    if outside:
+        return []
+    listed, failed = repo.run_partial(
+        "", "rev-list", "--no-merges", f"--max-count={MAX_MERGED}", f"{merge}^2", f"^{merge}^1"
+    )
+    return [] if failed else listed.split()
 
 
 def _merges(repo: GitRepo, named: set[str]) -> dict[str, str]:
@@ -208,11 +216,6 @@ def _merges(repo: GitRepo, named: set[str]) -> dict[str, str]:
     )
     merges = {sha for sha, *parents in map(str.split, listed.splitlines()) if len(parents) > 1}
     return {name: sha for name, sha in full.items() if sha in merges}
-
-
-def _is_ancestor(repo: GitRepo, ancestor: str, commit: str) -> bool:
-    _, failed = repo.run_partial("", "merge-base", "--is-ancestor", ancestor, commit)
-    return not failed
 
 
 def _messages(repo: GitRepo, shas: list[str]) -> dict[str, tuple[str, ...]]:
