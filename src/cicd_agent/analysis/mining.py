@@ -43,6 +43,10 @@ CACHE_VERSION = 2
 MAX_MERGED = 200
 """Most commits one reverted merge labels (a revert of a long-lived branch's merge says
 little about any one of its commits)."""
+MAX_MERGE_WALKS = 100
+"""Most named merges walked per batch of :data:`BATCH` commits (two git calls each): real
+histories name a few in all (readthedocs, the most of 110 fetched ones: 16), and messages that name
+merges by the thousand must not stall the mining. Past it, a named merge labels nothing."""
 MAX_FIX_FILES = 10
 """A "fix" touching more runtime files than this is a refactor: it labels no culprit."""
 _NOT_RUNTIME = frozenset({ChangeType.TESTS, ChangeType.DOCS})
@@ -168,12 +172,16 @@ def _merges_undone(repo: GitRepo, commits: list[MinedCommit]) -> list[MinedCommi
     merges = _merges(repo, {named for commit in commits for named in commit.reverts})
     if not merges:
         return commits
-    undone = []
+    undone, walks = [], 0
     for commit in commits:
         reverts: list[str] = []
         for named in commit.reverts:
             merge = merges.get(named)
-            reverts += (merge and _brought_in(repo, merge, commit.sha)) or [named]
+            walks += merge is not None
+            brought = (
+                _brought_in(repo, merge, commit.sha) if merge and walks <= MAX_MERGE_WALKS else []
+            )
+            reverts += brought or [named]
         found = tuple(dict.fromkeys(reverts))
         undone.append(commit if found == commit.reverts else replace(commit, reverts=found))
     return undone

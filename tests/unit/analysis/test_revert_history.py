@@ -230,3 +230,34 @@ def test_a_run_drops_its_repositorys_history_caches_of_other_versions(tmp_path: 
     repo.commit("Touch app", {"app.py": "x = 2\n"}, author=BO)
     mining.mine(GitRepo.open(repo.path), "HEAD", cache)
     assert sorted(p.name for p in cache.iterdir()) == sorted([current.name, other_repository.name])
+
+
+def test_a_history_naming_merges_without_end_walks_only_a_bounded_number_of_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every named merge costs git two walks; a history whose messages name merges by the
+    # thousand must not stall the mining. Past the bound, a named merge labels nothing.
+    monkeypatch.setattr(mining, "MAX_MERGE_WALKS", 2)
+    repo = GitRepoBuilder(tmp_path)
+    repo.commit("Add app", {"app.py": "x = 1\n"}, author=ANA)
+    merges = []
+    for index in range(3):
+        repo.git("checkout", "-q", "-b", f"topic{index}")
+        repo.commit(f"Topic {index}", {f"t{index}.py": "x = 1\n"}, author=BO)
+        repo.git("checkout", "-q", "main")
+        merges.append(_merge(repo, f"topic{index}", "-m", f"Merge topic {index}"))
+    for index, merge in enumerate(merges):
+        repo.commit(f"Back out topic {index}\n\nThis reverts commit {merge}.", {}, author=CY)
+    walks: list[str] = []
+    run_partial = GitRepo.run_partial
+
+    def counted(self: GitRepo, stdin: str, *args: str) -> tuple[str, bool]:
+        if args[0] in ("merge-base", "rev-list"):
+            walks.append(args[0])
+        return run_partial(self, stdin, *args)
+
+    monkeypatch.setattr(GitRepo, "run_partial", counted)
+    history = mining.mine(GitRepo.open(repo.path), "HEAD")
+    assert len(walks) == 4  # two merges, an ancestry check and a walk each
+    labelled = {c.subject for c in history if c.sha in mining.reverted(history)}
+    assert len(labelled) == 2 and labelled < {"Topic 0", "Topic 1", "Topic 2"}
