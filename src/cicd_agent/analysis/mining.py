@@ -45,8 +45,9 @@ MAX_MERGED = 200
 little about any one of its commits)."""
 MAX_MERGE_WALKS = 100
 """Most named merges walked per batch of :data:`BATCH` commits (two git calls each): real
-histories name a few in all (readthedocs, the most of 110 fetched ones: 16), and messages that name
-merges by the thousand must not stall the mining. Past it, a named merge labels nothing."""
+histories name a few in all (readthedocs, the most of 110 fetched ones: 16), and messages
+that name merges by the thousand must not stall the mining. Past it, a named merge labels
+nothing."""
 MAX_FIX_FILES = 10
 """A "fix" touching more runtime files than this is a refactor: it labels no culprit."""
 _NOT_RUNTIME = frozenset({ChangeType.TESTS, ChangeType.DOCS})
