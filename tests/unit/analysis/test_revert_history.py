@@ -162,6 +162,16 @@ def _merge(repo: GitRepoBuilder, *args: str) -> str:
     return repo.head()
 
 
+def _on_branch(
+    repo: GitRepoBuilder, name: str, *commits: tuple[str, dict[str, str | bytes]]
+) -> None:
+    """Bo's ``commits`` on a new branch ``name`` off main; main is checked out again after."""
+    repo.git("checkout", "-q", "-b", name)
+    for subject, files in commits:
+        repo.commit(subject, files, author=BO)
+    repo.git("checkout", "-q", "main")
+
+
 def test_reverting_a_merged_pull_request_labels_every_commit_it_brought_in(
     tmp_path: Path,
 ) -> None:
@@ -169,10 +179,12 @@ def test_reverting_a_merged_pull_request_labels_every_commit_it_brought_in(
     # carry no change of their own): the pull request's commits are what it undoes.
     repo = GitRepoBuilder(tmp_path)
     repo.commit("Add app", {"app.py": "x = 1\n"}, author=ANA)
-    repo.git("checkout", "-q", "-b", "cache")
-    repo.commit("Add cache", {"cache.py": "on = True\n"}, author=BO)
-    repo.commit("Tune cache", {"cache.py": "on = 1\n"}, author=BO)
-    repo.git("checkout", "-q", "main")
+    _on_branch(
+        repo,
+        "cache",
+        ("Add cache", {"cache.py": "on = True\n"}),
+        ("Tune cache", {"cache.py": "on = 1\n"}),
+    )
     repo.commit("Touch docs", {"README": "app\n"}, author=ANA)
     merge = _merge(repo, "cache", "-m", "Merge pull request #7 from bo/cache")
     repo.commit(
@@ -198,9 +210,7 @@ def test_a_quoted_revert_of_a_merge_outside_the_commits_past_labels_nothing(
     # it brought into the branch were never reverted.
     repo = GitRepoBuilder(tmp_path)
     repo.commit("Add app", {"app.py": "x = 1\n"}, author=ANA)
-    repo.git("checkout", "-q", "-b", "retries")
-    repo.commit("Try retries", {"retry.py": "tries = 3\n"}, author=BO)
-    repo.git("checkout", "-q", "main")
+    _on_branch(repo, "retries", ("Try retries", {"retry.py": "tries = 3\n"}))
     repo.commit("Main-line work", {"app.py": "x = 2\n"}, author=ANA)
     repo.git("checkout", "-q", "retries")
     inner = _merge(repo, "main", "-m", "Merge branch 'main' into retries")
@@ -242,9 +252,7 @@ def test_a_history_naming_merges_without_end_walks_only_a_bounded_number_of_them
     repo.commit("Add app", {"app.py": "x = 1\n"}, author=ANA)
     merges = []
     for index in range(3):
-        repo.git("checkout", "-q", "-b", f"topic{index}")
-        repo.commit(f"Topic {index}", {f"t{index}.py": "x = 1\n"}, author=BO)
-        repo.git("checkout", "-q", "main")
+        _on_branch(repo, f"topic{index}", (f"Topic {index}", {f"t{index}.py": "x = 1\n"}))
         merges.append(_merge(repo, f"topic{index}", "-m", f"Merge topic {index}"))
     for index, merge in enumerate(merges):
         repo.commit(f"Back out topic {index}\n\nThis reverts commit {merge}.", {}, author=CY)
