@@ -165,7 +165,7 @@ def _merges_undone(repo: GitRepo, commits: list[MinedCommit]) -> list[MinedCommi
     non-merge commits it brought in (``<merge>^2`` not reachable from ``<merge>^1``).
 
     The miner reads no merges, so a revert of one named a commit the history never held and
-    labelled nothing: 65 later-reverted commits of the 27 fresh evaluation histories went
+    labelled nothing: 64 later-reverted commits of the 27 fresh evaluation histories went
     unlabelled that way. The merge must be an ancestor of the reverting commit: a squash
     merge's body can quote a revert, made inside its pull request, of a merge of the main
     line into the branch, and the main-line commits that merge brought in were never undone.
