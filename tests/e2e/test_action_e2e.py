@@ -69,3 +69,26 @@ def test_hostile_input_values_never_reach_a_shell_or_another_output(
     assert run.outputs["risk_level"] == "low"  # a docs change; not the value smuggled in
     audit = Path(run.outputs["audit_file"]).read_text().splitlines()[-1]
     assert hostile.strip() in json.loads(audit)["inputs"]["environment"]
+
+
+@pytest.mark.slow
+def test_deploy_gate_keeps_its_risk_cache_where_actions_cache_saves_it(
+    action_runner: ActionRunner, tmp_path: Path
+) -> None:
+    """A GitHub-hosted runner starts empty: the mined history must land in the directory the
+    action hands to actions/cache, under a key of this run that the next run's restore-keys
+    find, or every push would mine and fit from scratch (about 30 s on 20,000 commits)."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("one", {"app.py": "x = 1\n"})
+    head = repo.commit("two", {"app.py": "x = 2\n"})
+    event = payloads.write_event(tmp_path, payloads.example("workflow_dispatch"))
+    run = action_runner.run(
+        {"mode": "deploy-gate", "provider": "none", "base": base, "head": head,
+         "dry-run": "true"},
+        workspace=repo.path, event_name="workflow_dispatch", event_path=event,
+    )  # fmt: skip
+    assert run.exit_code == 0, run.log
+    cache = run.uses["Keep deploy-gate's mined history and fits between runs"]
+    assert list(Path(cache["path"]).glob("risk-history-*.jsonl.gz")), run.log
+    assert "4242" in cache["key"]  # a new entry per run: cache entries cannot be overwritten
+    assert cache["key"].startswith(cache["restore-keys"])

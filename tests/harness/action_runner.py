@@ -4,7 +4,8 @@ Each step runs with its own ``shell``, the ``GITHUB_*``/``RUNNER_*`` environment
 a fresh ``GITHUB_OUTPUT`` file per step and a shared ``GITHUB_STEP_SUMMARY``; ``${{ }}``
 expressions are evaluated from the ``inputs``, ``github``, ``runner`` and ``steps`` contexts, and
 the action's ``outputs:`` are resolved at the end. ``uses:`` steps are replaced by local
-equivalents (setup-python → this interpreter, cache → nothing to do).
+equivalents (setup-python → this interpreter, cache → nothing to do, its ``with:`` evaluated and
+kept in :attr:`ActionRun.uses`, so a test can check what would be cached).
 
 An expression this evaluator does not understand fails the run loudly: a wiring error in
 ``action.yml`` must fail a test, not pass as an empty string.
@@ -104,6 +105,7 @@ class ActionRun:
     log: str
     exit_code: int
     step_outputs: dict[str, dict[str, str]] = field(default_factory=dict)
+    uses: dict[str, dict[str, str]] = field(default_factory=dict)  # step name -> its ``with:``
 
 
 class ActionRunner:
@@ -133,8 +135,11 @@ class ActionRunner:
             "action_path": str(self.action_dir),
             "event_name": event_name,
             "workspace": str(workspace),
+            "run_id": "4242",
+            "run_attempt": "1",
         }
-        contexts: dict[str, Any] = {"github": github, "runner": {"temp": str(self.runner_temp)}}
+        runner = {"temp": str(self.runner_temp), "os": "Linux"}
+        contexts: dict[str, Any] = {"github": github, "runner": runner}
         contexts["inputs"] = self._resolve_inputs(inputs, contexts)
         contexts["steps"] = {}
         summary_path = self.runner_temp / f"summary-{os.getpid()}-{id(inputs)}.md"
@@ -154,11 +159,14 @@ class ActionRunner:
             **(env or {}),
         }
         log: list[str] = []
+        uses: dict[str, dict[str, str]] = {}
         exit_code = 0
         for index, step in enumerate(self.action["runs"]["steps"]):
             step_id = step.get("id", f"__step{index}")
             if "uses" in step:
                 outputs = self._uses(step)
+                with_ = step.get("with", {})
+                uses[step["name"]] = {k: evaluate(str(v), contexts) for k, v in with_.items()}
             else:
                 outputs, code, output_text = self._run_step(step, contexts, base_env, workspace)
                 log.append(output_text)
@@ -181,6 +189,7 @@ class ActionRunner:
             log="".join(log),
             exit_code=exit_code,
             step_outputs={k: v["outputs"] for k, v in contexts["steps"].items()},
+            uses=uses,
         )
 
     def _resolve_inputs(self, given: dict[str, str], contexts: dict[str, Any]) -> dict[str, str]:

@@ -462,9 +462,12 @@ def _append(path: Path, commits: list[MinedCommit]) -> None:
 
 
 def default_cache_dir(environ: Mapping[str, str]) -> Path | None:
-    """``RUNNER_TOOL_CACHE/cicd-agent`` on a runner, else ``XDG_CACHE_HOME/cicd-agent``."""
-    for name, tail in (("RUNNER_TOOL_CACHE", "cicd-agent"), ("XDG_CACHE_HOME", "cicd-agent")):
+    """``CICD_AGENT_CACHE_DIR`` (the directory the action keeps with ``actions/cache``), else
+    ``RUNNER_TOOL_CACHE/cicd-agent`` on a runner, else ``XDG_CACHE_HOME/cicd-agent``."""
+    if environ.get("CICD_AGENT_CACHE_DIR"):
+        return Path(environ["CICD_AGENT_CACHE_DIR"])
+    for name in ("RUNNER_TOOL_CACHE", "XDG_CACHE_HOME"):
         if environ.get(name):
-            return Path(environ[name]) / tail
+            return Path(environ[name]) / "cicd-agent"
     home = environ.get("HOME")
     return Path(home) / ".cache" / "cicd-agent" if home else None

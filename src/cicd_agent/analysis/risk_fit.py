@@ -14,9 +14,11 @@ The order of the work, and why:
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -39,6 +41,9 @@ WEEK = 7 * 86_400
 MONDAY_EPOCH = 4 * 86_400
 """1970-01-05 00:00 UTC, a Monday: weeks are counted from it."""
 SNAPSHOT_VERSION = 7
+KEPT_FITS = 3
+"""Cached fits kept (the most recently used): this week's, and a few for a release branch
+or a base of last week."""
 _FLOOR_SIGNALS = frozenset(
     {"floor", "destructive_migration", "weakened_access", "security_findings"}
 )
@@ -299,12 +304,22 @@ def _save_snapshot(path: Path, snapshot: Snapshot) -> None:
 
 
 def _drop_stale(path: Path) -> None:
-    """Remove the cached fits another snapshot version or another prior made (every name but
-    ``path``'s ``risk-model-v<version>-<prior>-`` start): no run of this release can use them,
-    and a CI cache restored and saved again would otherwise carry them for ever."""
+    """Remove the cached fits no run is likely to read again: those another snapshot version
+    or another prior made (every name but ``path``'s ``risk-model-v<version>-<prior>-``
+    start: no run of this release can use them), and all but the :data:`KEPT_FITS` most
+    recently used of this release's. A fit is made once a week and the action keeps the cache
+    with ``actions/cache``, which saves it again after every run: without a bound it would
+    grow by a fit (2 MB on ansible/awx's 20,000 commits) every week for ever."""
     current = path.name[: path.name.rindex("-") + 1]
-    for old in path.parent.glob("risk-model-v*.json.gz"):
-        if not old.name.startswith(current):
+    fits = []
+    for found in path.parent.glob("risk-model-v*.json.gz"):
+        if found.name.startswith(current):
+            fits.append(found)
+        else:
+            found.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        fits.sort(key=lambda fit: fit.stat().st_mtime, reverse=True)
+        for old in fits[KEPT_FITS:]:
             old.unlink(missing_ok=True)
 
 
@@ -313,6 +328,8 @@ def _load_snapshot(path: Path, checkpoint: str) -> Snapshot | None:
     try:
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             data = json.load(handle)
+        with contextlib.suppress(OSError):  # a read-only cache still serves its fits
+            os.utime(path)  # used: :func:`_drop_stale` keeps the most recently used ones
         model = data["model"]
         commits, reverted, induced = (int(n) for n in data["counts"])
         if model and (

@@ -9,6 +9,7 @@ import dataclasses
 import gzip
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -269,6 +270,29 @@ def test_a_run_drops_the_fits_no_run_of_this_release_can_use(tmp_path: Path) -> 
     assert (cache / "commits-keep.json.gz").exists()
     run(tmp_path, repo.path)
     assert later.exists()  # another base's fit of this release is kept
+
+
+def test_the_cache_keeps_only_the_most_recently_used_fits(tmp_path: Path) -> None:
+    """The action saves the cache after every run and a fit is made every week: the fits
+    kept are bounded, and a fit a run reads counts as used (it outlives newer unused ones)."""
+    repo = rewritten_history(tmp_path, 20)
+    cache = tmp_path / "cache"
+    run(tmp_path, repo.path)
+    (current,) = cache.glob("risk-model-*.json.gz")
+    start = current.name[: current.name.rindex("-") + 1]
+    older = [cache / f"{start}{str(n) * 40}.json.gz" for n in range(5)]
+    for age, path in enumerate(older):  # other checkpoints' fits, each last used a day apart
+        path.write_bytes(current.read_bytes())
+        os.utime(path, (1_700_000_000 + age * 86_400,) * 2)
+    os.utime(current, (1_600_000_000,) * 2)  # the oldest on disk, but this run reads it
+    _, outputs, _ = run(tmp_path, repo.path)
+    assert current.stat().st_mtime > older[-1].stat().st_mtime  # read: marked used
+    current.unlink()  # the next run fits again and saves: the cache is pruned
+    _, again, _ = run(tmp_path, repo.path)
+    assert again["risk_score"] == outputs["risk_score"]
+    kept = set(cache.glob("risk-model-*.json.gz"))
+    assert kept == {current, older[-1], older[-2]}, sorted(p.name for p in kept)
+    assert risk_fit.KEPT_FITS == 3
 
 
 def test_a_damaged_fit_cache_is_fitted_again(tmp_path: Path) -> None:

@@ -138,8 +138,9 @@ class DeployGate:
         add("--audit-file", help="JSON-lines audit file to append to")
         add(
             "--cache-dir",
-            help="cache of mined history for the fitted risk model "
-            "(default: RUNNER_TOOL_CACHE/cicd-agent)",
+            help="cache of mined history for the fitted risk model (default: "
+            "CICD_AGENT_CACHE_DIR, which the action keeps with actions/cache, else "
+            "RUNNER_TOOL_CACHE/cicd-agent)",
         )
         add("--slack-webhook-url", help="Slack incoming webhook for holds and approvals")
         _add_canary_arguments(parser)
