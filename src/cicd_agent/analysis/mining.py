@@ -22,6 +22,7 @@ costs that commit its line counts, not the run.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import re
@@ -422,11 +423,26 @@ def _cache_file(repo: GitRepo, cache_dir: Path) -> Path:
 
 
 def _drop_other_versions(path: Path) -> None:
-    """Remove this repository's history caches of other versions: no run of this release
-    reads them, and a CI cache restored and saved again would carry them for ever."""
+    """Remove this repository's history caches of other versions (:func:`prune`)."""
     key = path.name.split("-", 3)[3]
-    for old in path.parent.glob(f"risk-history-v*-{key}"):
-        if old != path:
+    prune(path.parent.glob(f"risk-history-v*-{key}"), path.name)
+
+
+def prune(candidates: Iterable[Path], current: str, keep: int = 1) -> None:
+    """Remove the cache files of ``candidates`` no run of this release is likely to read
+    again: those whose name does not start with ``current`` (another version, or a fit made
+    with another prior), and all but the ``keep`` most recently used of the rest. The action
+    restores the cache and saves it again after every run, so without this they would be
+    carried for ever."""
+    kept = []
+    for found in candidates:
+        if found.name.startswith(current):
+            kept.append(found)
+        else:
+            found.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # another run removed one first
+        kept.sort(key=lambda found: found.stat().st_mtime, reverse=True)
+        for old in kept[keep:]:
             old.unlink(missing_ok=True)
 
 

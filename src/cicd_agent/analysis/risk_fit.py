@@ -307,23 +307,13 @@ def _save_snapshot(path: Path, snapshot: Snapshot) -> None:
 
 
 def _drop_stale(path: Path) -> None:
-    """Remove the cached fits no run is likely to read again: those another snapshot version
-    or another prior made (every name but ``path``'s ``risk-model-v<version>-<prior>-``
-    start: no run of this release can use them), and all but the :data:`KEPT_FITS` most
-    recently used of this release's. A fit is made once a week and the action keeps the cache
-    with ``actions/cache``, which saves it again after every run: without a bound it would
-    grow by a fit (2 MB on ansible/awx's 20,000 commits) every week for ever."""
+    """Remove the cached fits another snapshot version or another prior made (every name but
+    ``path``'s ``risk-model-v<version>-<prior>-`` start: no run of this release can use them),
+    and all but the :data:`KEPT_FITS` most recently used of this release's: a fit is made
+    once a week and the cache is saved after every run, so it would otherwise grow by a fit
+    (2 MB on ansible/awx's 20,000 commits) every week for ever."""
     current = path.name[: path.name.rindex("-") + 1]
-    fits = []
-    for found in path.parent.glob("risk-model-v*.json.gz"):
-        if found.name.startswith(current):
-            fits.append(found)
-        else:
-            found.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        fits.sort(key=lambda fit: fit.stat().st_mtime, reverse=True)
-        for old in fits[KEPT_FITS:]:
-            old.unlink(missing_ok=True)
+    mining.prune(path.parent.glob("risk-model-v*.json.gz"), current, KEPT_FITS)
 
 
 def _load_snapshot(path: Path, checkpoint: str) -> Snapshot | None:
