@@ -243,39 +243,23 @@ def judge_metric(
     alpha = 1.0 - confidence
     two_sided = spec.direction == "either"
 
-    def result(
-        classification: MetricClass,
-        reason: str,
-        p_value: float | None = None,
-        mean_ratio: float | None = None,
-        hl_shift: float | None = None,
-    ) -> MetricResult:
-        failed = classification in ("high", "low") or (
-            classification == "nodata" and spec.fail_on_nodata
-        )
-        return MetricResult(
-            name=spec.name,
-            classification=classification,
-            failed=failed,
-            critical=spec.critical,
-            weight=spec.weight,
-            direction=spec.direction,
-            p_value=p_value,
-            mean_ratio=mean_ratio,
-            hl_shift=hl_shift,
-            baseline=base_summary,
-            canary=cand_summary,
-            reason=reason,
-        )
-
     missing = [side for side, arr in (("baseline", base), ("canary", cand)) if arr.size == 0]
     if missing:
-        return result("nodata", f"{spec.name}: no data for the {' and the '.join(missing)}.")
+        return _metric_result(
+            spec,
+            "nodata",
+            f"{spec.name}: no data for the {' and the '.join(missing)}.",
+            base_summary,
+            cand_summary,
+        )
     if _smallest_attainable_p(cand.size, base.size, two_sided) >= alpha:
-        return result(
+        return _metric_result(
+            spec,
             "nodata",
             f"{spec.name}: too few samples (baseline {base.size}, canary {cand.size}) for the test "
             f"to reach {confidence:.0%} confidence; widen the lookback or shorten the step.",
+            base_summary,
+            cand_summary,
         )
 
     alternative = {"increase": "greater", "decrease": "less", "either": "two-sided"}[spec.direction]
@@ -307,7 +291,49 @@ def judge_metric(
     else:
         word = "higher" if classification == "high" else "lower"
         reason = f"{spec.name} is {word} on the canary: {evidence} < {alpha:.3g}."
-    return result(classification, reason, p_value, mean_ratio, hl_shift)
+    return _metric_result(
+        spec,
+        classification,
+        reason,
+        base_summary,
+        cand_summary,
+        p_value=p_value,
+        mean_ratio=mean_ratio,
+        hl_shift=hl_shift,
+    )
+
+
+def _metric_result(
+    spec: MetricSpec,
+    classification: MetricClass,
+    reason: str,
+    baseline: SampleSummary,
+    canary: SampleSummary,
+    *,
+    p_value: float | None = None,
+    mean_ratio: float | None = None,
+    hl_shift: float | None = None,
+) -> MetricResult:
+    """One metric's call with its evidence. The one place that says which calls fail the
+    rollout (``high`` and ``low`` always, ``nodata`` where the spec asks), so a metric the judge
+    saw too little of and one that could not be read at all fail alike."""
+    failed = classification in ("high", "low") or (
+        classification == "nodata" and spec.fail_on_nodata
+    )
+    return MetricResult(
+        name=spec.name,
+        classification=classification,
+        failed=failed,
+        critical=spec.critical,
+        weight=spec.weight,
+        direction=spec.direction,
+        p_value=p_value,
+        mean_ratio=mean_ratio,
+        hl_shift=hl_shift,
+        baseline=baseline,
+        canary=canary,
+        reason=reason,
+    )
 
 
 def _relative_change(canary_mean: float, baseline_mean: float) -> float:
@@ -425,21 +451,7 @@ def blind_judgement(reason: str, specs: Sequence[MetricSpec]) -> CanaryJudgement
     nodata, so outputs and the summary table keep their usual shape."""
     empty = SampleSummary(n=0, mean=None, median=None, p95=None)
     results = tuple(
-        MetricResult(
-            name=spec.name,
-            classification="nodata",
-            failed=spec.fail_on_nodata,
-            critical=spec.critical,
-            weight=spec.weight,
-            direction=spec.direction,
-            p_value=None,
-            mean_ratio=None,
-            hl_shift=None,
-            baseline=empty,
-            canary=empty,
-            reason=f"{spec.name}: not read.",
-        )
-        for spec in specs
+        _metric_result(spec, "nodata", f"{spec.name}: not read.", empty, empty) for spec in specs
     )
     return CanaryJudgement(
         verdict="continue",
