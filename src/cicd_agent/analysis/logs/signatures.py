@@ -72,6 +72,13 @@ _NET_NEEDLES = (
     "RemoteDisconnected", "Service Unavailable", "Bad Gateway", "Gateway Time",
 )  # fmt: skip
 
+_GOLANGCI_LINTERS = (
+    "errcheck|govet|staticcheck|unused|gosimple|ineffassign|revive|gofmt|goimports|misspell"
+    "|gocritic|stylecheck|unparam"
+)
+"""The linters whose ``(name)`` ends a golangci-lint line: ``golangci.issue`` claims those lines
+and ``go.build`` must leave them, so both read this one list."""
+
 SIGNATURES: tuple[Signature, ...] = (
     # --- the runner itself -------------------------------------------------------------------
     _sig("runner.timeout", T.TIMEOUT, 100,
@@ -433,16 +440,13 @@ SIGNATURES: tuple[Signature, ...] = (
          'ERROR: failed to solve: process "/bin/sh -c make" did not complete successfully: '
          "exit code: 2", before=2, after=0),
     _sig("go.build", T.BUILD_ERROR, 90,
-         r"^(?P<path>\.{0,2}/?[\w./@-]*\w\.go):(?P<line>\d+):\d+: (?!.*\((?:errcheck|govet"
-         r"|staticcheck|unused|gosimple|ineffassign|revive|gofmt|goimports|misspell|gocritic"
-         r"|stylecheck|unparam)\)$)",
+         r"^(?P<path>\.{0,2}/?[\w./@-]*\w\.go):(?P<line>\d+):\d+: "
+         rf"(?!.*\((?:{_GOLANGCI_LINTERS})\)$)",
          (".go:",),
          "./main.go:7:2: undefined: fmtx", before=1, after=1),
     # --- linters -------------------------------------------------------------------------------
     _sig("golangci.issue", T.LINT_ERROR, 90,
-         r"^(?P<path>\S+\.go):(?P<line>\d+):\d+: .+ \((?:errcheck|govet|staticcheck|unused"
-         r"|gosimple|ineffassign|revive|gofmt|goimports|misspell|gocritic|stylecheck"
-         r"|unparam)\)$",
+         rf"^(?P<path>\S+\.go):(?P<line>\d+):\d+: .+ \((?:{_GOLANGCI_LINTERS})\)$",
          (".go:",),
          "main.go:9:12: Error return value of `f.Close` is not checked (errcheck)",
          before=0, after=2),
