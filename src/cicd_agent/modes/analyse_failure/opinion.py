@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.analysis.logs import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.facts import Change
-from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
+from cicd_agent.prompts import UNTRUSTED_RULES, Truncate, fence, template
 
 EXCERPT_TOKENS = 2_000
 """Tokens of log excerpt sent at most (about 8 KB of log): the error region with context fits
@@ -37,8 +37,6 @@ MAX_COMMITS = 50
 FixType = Literal[
     "code", "test", "dependency", "configuration", "infrastructure", "retry", "investigate"
 ]
-Count = Callable[[str], int]
-Truncate = Callable[[str, int], str]
 
 
 class FixRecommendation(BaseModel):

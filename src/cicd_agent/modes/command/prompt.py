@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.diff import Diff
 from cicd_agent.analysis.findings import Finding
-from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
+from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 
 ASK_TOKENS = 24_000
 """Prompt tokens for one answer at most: a question needs the diff, not a whole-repo read."""
@@ -23,9 +23,6 @@ PR_TEXT_TOKENS = 1_000
 THREAD_TOKENS = 800
 FINDINGS_SHOWN = 15
 SAFETY_MARGIN = 300
-
-Count = Callable[[str], int]
-Truncate = Callable[[str, int], str]
 
 
 class AskAnswer(BaseModel):

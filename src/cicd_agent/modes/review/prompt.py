@@ -15,7 +15,7 @@ from string import Template
 
 from cicd_agent.analysis.findings import Finding
 from cicd_agent.modes.review.decide import ReviewAnswer
-from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
+from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 
 REVIEW_CALL_TOKENS = 48_000
 """Prompt tokens per review call at most, whatever the model's window: review quality drops
@@ -30,9 +30,6 @@ KNOWN_FINDINGS = 20
 """Deterministic findings listed for the model so it does not repeat them."""
 SAFETY_MARGIN = 200
 """Tokens kept free for the chat framing and the counts' small errors."""
-
-Count = Callable[[str], int]
-Truncate = Callable[[str, int], str]
 
 
 @dataclass(frozen=True)
