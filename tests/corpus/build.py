@@ -25,7 +25,7 @@ from pathlib import Path
 from tests.corpus import cases as case_module
 from tests.corpus.cases import CASES, Case, Ctx
 from tests.corpus.runner_log import whole_logs, write_layout
-from tests.corpus.tools import Toolbox, available
+from tests.corpus.tools import Toolbox, available, exclusive
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DEST = REPO_ROOT / ".harness" / "corpus"
@@ -131,12 +131,13 @@ def load(dest: Path = DEFAULT_DEST) -> tuple[list[Entry], dict[str, object]]:
     """The corpus at ``dest``, rebuilt first if missing or built from other sources."""
     manifest_path = dest / "manifest.json"
     manifest: dict[str, object] | None = None
-    if manifest_path.exists():
-        manifest = json.loads(manifest_path.read_text())
-        if manifest.get("key") != source_key():
-            manifest = None
-    if manifest is None:
-        manifest = build(dest)
+    with exclusive(dest):  # test workers share it: one builds, the others wait and read
+        if manifest_path.exists():
+            manifest = json.loads(manifest_path.read_text())
+            if manifest.get("key") != source_key():
+                manifest = None
+        if manifest is None:
+            manifest = build(dest)
     raw_cases = manifest["cases"]
     assert isinstance(raw_cases, list)
     return [Entry(**raw) for raw in raw_cases], manifest

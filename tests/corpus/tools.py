@@ -9,6 +9,8 @@ runner would print differently.
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
@@ -16,7 +18,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +43,18 @@ class Output:
 
 def available(tool: str) -> bool:
     return shutil.which(tool) is not None
+
+
+@contextlib.contextmanager
+def exclusive(folder: Path) -> Iterator[None]:
+    """Hold ``folder``'s lock (a file beside it) while checking and building it. The test
+    workers (pytest-xdist) share ``.harness/``: two that found the corpus or the toolbox missing
+    at once would each delete what the other was writing. The lock is released when its holder
+    exits, however it exits."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with (folder.parent / f".{folder.name}.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -174,12 +188,13 @@ class Toolbox:
         folder = self.root / kind
         stamp = folder / ".installed"
         wanted = "\n".join(packages)
-        if stamp.exists() and stamp.read_text() == wanted:
-            return
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        if how(folder):
-            stamp.write_text(wanted)
+        with exclusive(folder):
+            if stamp.exists() and stamp.read_text() == wanted:
+                return
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            if how(folder):
+                stamp.write_text(wanted)
 
     def _install_node(self, folder: Path) -> bool:
         if not available("npm"):
