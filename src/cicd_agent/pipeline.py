@@ -104,11 +104,15 @@ def run_mode(
 ) -> tuple[ResultT, ExitCode]:
     """Run one mode end to end and return its result with the exit code it earns."""
     validate_fail_on(ctx.options.fail_on, mode.fail_on_choices, mode.name)
+    progress = ctx.progress
+    progress.stage("collect: reading what the run is about")
     facts = mode.collect(ctx)
+    progress.stage("analyse: the deterministic verdict")
     verdict = mode.analyse(ctx, facts)
     opinion: OpinionT | None = None
     model = ctx.model
     if model is not None:
+        progress.stage(f"ask: the model ({model.config.model})")
         try:
             opinion = mode.ask(ctx, facts, verdict)
         except ModelError as exc:
@@ -120,6 +124,8 @@ def run_mode(
     # The `error` output: why the run could not finish (a service that failed the mode, or the
     # publishing), empty when it did.
     unfinished = result.service_failure or ""
+    progress.stage("publish: " + ("computing only (dry run)" if ctx.options.dry_run else
+                                  "writing the results"))  # fmt: skip
     try:
         mode.publish(ctx, result)
     except GitHubWriteDenied as exc:
@@ -130,6 +136,7 @@ def run_mode(
         ctx.runner.annotate(Annotation("error", unfinished))
         exit_code = ExitCode.EXTERNAL
     finally:
+        progress.end()
         # Once, from the final result (what publishing posted included), whatever happened:
         # a crash while publishing still leaves the decided outputs for later steps.
         ctx.runner.set_outputs(

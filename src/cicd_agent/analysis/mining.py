@@ -34,6 +34,7 @@ from pathlib import Path
 from cicd_agent.analysis.changes import ChangedFile, ChangeType, parse_raw_numstat
 from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.history import is_fix, is_revert
+from cicd_agent.progress import Progress
 
 MAX_COMMITS = 20_000
 """Most past commits read (newest first); older history adds little and costs time."""
@@ -135,15 +136,29 @@ def ancestors(repo: GitRepo, tip: str, limit: int = MAX_COMMITS) -> list[str]:
 
 
 def mine(
-    repo: GitRepo, tip: str, cache_dir: Path | None = None, limit: int = MAX_COMMITS
+    repo: GitRepo,
+    tip: str,
+    cache_dir: Path | None = None,
+    limit: int = MAX_COMMITS,
+    progress: Progress | None = None,
 ) -> list[MinedCommit]:
     """The past commits reachable from ``tip``, oldest first, reading git only for commits
-    the cache (if any) does not already hold, and writing those back."""
+    the cache (if any) does not already hold, and writing those back; ``progress`` hears how
+    many of those it has read."""
     shas = ancestors(repo, tip, limit)
     cache_file = _cache_file(repo, cache_dir) if cache_dir else None
     known = _load(cache_file) if cache_file else {}
     missing = [sha for sha in shas if sha not in known]
-    fresh = list(read_commits(repo, missing))
+    if progress is not None:
+        progress.say(
+            f"{len(shas):,} past commits, {len(shas) - len(missing):,} of them cached; "
+            f"reading {len(missing):,} from git"
+        )
+    fresh = []
+    for commit in read_commits(repo, missing):
+        fresh.append(commit)
+        if progress is not None:
+            progress.count("past commits read", len(fresh), len(missing))
     if cache_file and fresh:
         _append(cache_file, fresh)
         _drop_other_versions(cache_file)

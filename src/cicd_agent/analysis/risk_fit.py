@@ -36,6 +36,7 @@ from cicd_agent.analysis.risk import (
     assess_change,
     finish,
 )
+from cicd_agent.progress import Progress
 
 WEEK = 7 * 86_400
 MONDAY_EPOCH = 4 * 86_400
@@ -68,6 +69,8 @@ def assess_for_deploy(
     history: HistoryFeatures,
     cache_dir: Path | None,
     evidence: ChangeEvidence,
+    *,
+    progress: Progress | None = None,
 ) -> RiskAssessment:
     """The deploy-gate risk of ``change`` (see the module docstring)."""
     risk_model.require_sklearn()
@@ -87,7 +90,7 @@ def assess_for_deploy(
             prior, "priors: no history before the base (a root commit or the empty tree)."
         )
     head_time = repo.commit_time(change.head)
-    snapshot = fitted_at(repo, change.base, cache_dir)
+    snapshot = fitted_at(repo, change.base, cache_dir, progress)
     model = snapshot.model
     if model is None:
         return _with_note(
@@ -246,7 +249,9 @@ def checkpoint_of(repo: GitRepo, base: str) -> str:
     return found or base
 
 
-def fitted_at(repo: GitRepo, base: str, cache_dir: Path | None) -> Snapshot:
+def fitted_at(
+    repo: GitRepo, base: str, cache_dir: Path | None, progress: Progress | None = None
+) -> Snapshot:
     """The model fitted on the past of ``base``'s checkpoint (cached), and the feature state
     of the whole past of ``base`` (the checkpoint's state plus the commits after it)."""
     checkpoint = checkpoint_of(repo, base)
@@ -254,7 +259,11 @@ def fitted_at(repo: GitRepo, base: str, cache_dir: Path | None) -> Snapshot:
     path = _snapshot_path(cache_dir, checkpoint, prior) if cache_dir else None
     snapshot = _load_snapshot(path, checkpoint) if path else None
     if snapshot is None:
-        past = mining.mine(repo, checkpoint, cache_dir)
+        if progress is not None:
+            progress.say("no cached fit for this week: mining the history and fitting")
+        past = mining.mine(repo, checkpoint, cache_dir, progress=progress)
+        if progress is not None:
+            progress.say(f"fitting the risk model on {len(past):,} past commits")
         rows, state = jit.replay(past)
         labels = mining.reverted(past)
         induced = mining.fix_inducing(past) - labels
@@ -269,6 +278,8 @@ def fitted_at(repo: GitRepo, base: str, cache_dir: Path | None) -> Snapshot:
             _save_snapshot(path, snapshot)
     if checkpoint != base:
         newer = repo.run("rev-list", "--no-merges", "--reverse", f"{checkpoint}..{base}").split()
+        if progress is not None:
+            progress.say(f"reading the {len(newer):,} commit(s) after the fit's checkpoint")
         for commit in mining.read_commits(repo, newer):
             snapshot.state.add(commit)
     return snapshot

@@ -156,6 +156,9 @@ class ModelClient:
         self._secret = config.api_key.get_secret_value()
         self._sdk = self._new_sdk()
         self._deadline = float("inf")
+        self._requests = 0
+        self.on_request: Callable[[str], None] | None = None
+        """Told of each request before it is sent (the run's progress lines)."""
         self._counters: dict[str, TokenCounter] = {}
         self._counted: dict[tuple[str, bytes], int] = {}
         parts = urlsplit(config.base_url)
@@ -462,6 +465,11 @@ class ModelClient:
         ``request(sdk, model)`` sends the request and returns the response body."""
         model = self.config.model_for(tier)
         prompt_tokens = self._check_budget(declared, messages, tier, out_tokens)
+        self._requests += 1
+        if self.on_request is not None:
+            self.on_request(
+                f"model request {self._requests} to {model} ({prompt_tokens:,} prompt tokens)"
+            )
         sdk = self._sdk
         try:
             body = self._bounded(lambda: request(sdk, model))

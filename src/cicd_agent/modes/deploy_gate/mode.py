@@ -196,12 +196,17 @@ class DeployPhase:
         repo = GitRepo.open(ctx.options.repo_dir)
         base, head = self._range(ctx, options, repo)
         change = read_change_set(repo, head, base)
+        ctx.progress.say(
+            f"the change: {len(change.files):,} file(s) in {len(change.commits):,} commit(s)"
+        )
         history = read_history(repo, change)
         # The detectors and priors are review's (one implementation); the score is refitted to
         # this repository's history when it has enough, and secrets and workflows count here.
         evidence = read_evidence(repo, change, with_security=True)
         cache = options.cache_dir or default_cache_dir(ctx.environ)
-        assessment = assess_for_deploy(repo, change, history, cache, evidence)
+        assessment = assess_for_deploy(
+            repo, change, history, cache, evidence, progress=ctx.progress
+        )
         if change.base_note:
             ctx.note(f"Change range: {change.base_note}.")
         if change.commits_truncated:

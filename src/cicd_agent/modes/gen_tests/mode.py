@@ -205,6 +205,7 @@ class GenTests:
             )
         targets = targets.only(ctx.repo_config.paths.selects)
         facts = Facts(repo, options, targets)
+        ctx.progress.say(f"{len(targets.files)} Python file(s) to cover")
         if not targets.files:
             return facts
         self._measure(ctx, facts)
@@ -236,9 +237,14 @@ class GenTests:
                 )
             )
         facts.meter = CoverageMeter(facts.sandbox, facts.targets.paths)
+        ctx.progress.say(
+            f"running the test suite under coverage ({' '.join(facts.command.suite)}; "
+            + ("sandboxed)" if isolation.sandboxed else "not sandboxed)")
+        )
         facts.baseline, facts.coverage, result = run_suite(
             facts.sandbox, facts.meter, facts.command, timeout=SUITE_TIMEOUT, label="baseline"
         )
+        ctx.progress.say(f"the suite {result.describe()} in {facts.baseline.seconds:.1f}s")
         facts.unimported = never_imported(facts.coverage, facts.targets.paths)
         if facts.unimported:
             facts.warnings.append(
@@ -279,6 +285,10 @@ class GenTests:
         segments = order(segments)
         selected = facts.shard.select(segments) if facts.shard else segments
         tests = find_test_files(facts.sandbox.pristine)
+        ctx.progress.say(
+            f"{len(segments)} uncovered segment(s) in {len(facts.targets.paths)} file(s)"
+            + (f", {len(selected)} for this shard" if facts.shard else "")
+        )
         jobs = []
         for segment in selected:
             related = tuple(related_tests(segment.path, tests))
@@ -335,11 +345,19 @@ class GenTests:
             test_dir=options.test_dir,
             file_exists=lambda path: (sandbox.pristine / path).exists(),
             add_file=sandbox.add_file,
+            report=ctx.progress.say,
+        )
+        ctx.progress.say(
+            f"writing tests for {len(verdict.jobs)} segment(s), up to {generator.attempts} "
+            "attempt(s) each, every candidate judged by the six-stage gate"
         )
         outcome = generator.run(verdict.jobs, verdict.missing_lines, verdict.missing_arcs)
         if outcome.stop_reason:
             ctx.note(f"Generation stopped early: {outcome.stop_reason}. Accepted tests are kept.")
         if outcome.accepted:
+            ctx.progress.say(
+                f"running the suite again with the {len(outcome.accepted)} accepted test(s)"
+            )
             outcome.coverage_after = self._measure_after(ctx, facts)
         return outcome
 

@@ -139,7 +139,9 @@ def collect(ctx: RunContext, *, history: bool = True) -> ReviewFacts:
         )
     repo = _open_repo(ctx, required=pull is None)
     if repo is not None and repo.has_commit(base) and repo.has_commit(head):
-        return _with_settings(ctx, _local_facts(ctx, repo, pull, base, head, history=history))
+        ctx.progress.say("reading the diff from the checkout")
+        return _reported(ctx, _with_settings(ctx, _local_facts(ctx, repo, pull, base, head,
+                                                               history=history)))  # fmt: skip
     if pull is None or ctx.github is None:
         raise UsageError(
             f"the base {base[:12]} or head {head[:12]} commit is not in {ctx.options.repo_dir}.",
@@ -149,7 +151,14 @@ def collect(ctx: RunContext, *, history: bool = True) -> ReviewFacts:
         "The base or head commit is not in the local checkout, so the diff was read from the "
         "GitHub API (binary files and very large diffs come without text there)."
     )
-    return _with_settings(ctx, _api_facts(ctx, pull, history=history))
+    ctx.progress.say("reading the diff from the GitHub API")
+    return _reported(ctx, _with_settings(ctx, _api_facts(ctx, pull, history=history)))
+
+
+def _reported(ctx: RunContext, facts: ReviewFacts) -> ReviewFacts:
+    """``facts``, once the run's progress has said how big the change is."""
+    ctx.progress.say(f"{len(facts.diff.files):,} changed file(s)")
+    return facts
 
 
 def _with_settings(ctx: RunContext, facts: ReviewFacts) -> ReviewFacts:
