@@ -151,3 +151,25 @@ def test_the_readme_grants_per_mode_are_the_usage_blocks() -> None:
     for job in usage_comment(Workflow.load("reusable.yml"))["jobs"].values():
         granted = dict(re.findall(r"`([a-z-]+): (\w+)`", rows[job["with"]["mode"]]))
         assert granted == job["permissions"], job["with"]["mode"]
+
+
+def _runs_tests(workflow: Workflow, step: dict[str, Any]) -> bool:
+    inputs = {str(k): str(v) for k, v in (step.get("with") or {}).items()}
+    mode = inputs.get("mode", "")
+    if mode == "${{ inputs.mode }}":
+        return "gen-tests" in _reusable_modes(workflow)
+    return mode == "gen-tests" or (mode == "command" and "gen-tests" in inputs.get("commands", ""))
+
+
+@pytest.mark.parametrize("workflow", all_examples(), ids=lambda w: w.path.name)
+def test_every_job_that_runs_tests_installs_what_they_need_first(workflow: Workflow) -> None:
+    """gen-tests runs the project's test command; a job with no install step before it meets
+    "No module named pytest" on its first run (pr-commands.yml's gen-tests job did)."""
+    for job_id, job in workflow.jobs.items():
+        steps = job.get("steps", [])
+        for index, step in enumerate(steps):
+            if not (str(step.get("uses", "")).startswith(ACTION) and _runs_tests(workflow, step)):
+                continue
+            runs = [str(earlier.get("run", "")) for earlier in steps[:index]]
+            installs = [run for run in runs if "pip install" in run]
+            assert any("pytest" in run or "-r " in run for run in installs), job_id

@@ -245,10 +245,15 @@ class GenTests:
             facts.sandbox, facts.meter, facts.command, timeout=SUITE_TIMEOUT, label="baseline"
         )
         ctx.progress.say(f"the suite {result.describe()} in {facts.baseline.seconds:.1f}s")
-        facts.unimported = never_imported(facts.coverage, facts.targets.paths)
+        # Another copy is what coverage shows only when tests did run: a suite that ran none
+        # (or a runner that is not pytest and failed) says nothing about which copy it used.
+        ran = facts.baseline.tests_run
+        tests_ran = bool(ran) if ran is not None else result.ok
+        facts.unimported = never_imported(facts.coverage, facts.targets.paths) if tests_ran else []
         if facts.unimported:
             facts.warnings.append(
-                "The test suite never imported "
+                f"The test suite ran {f'{ran} test(s)' if ran else 'its tests'} but never "
+                "imported "
                 + ", ".join(f"`{path}`" for path in facts.unimported)
                 + " from this checkout: not one line ran, not even its imports, so the tests "
                 "probably ran against another copy of the package (an installed release?). "
