@@ -237,7 +237,7 @@ def _fail(
     if wants_json:
         document: dict[str, Any] = {
             "mode": mode_name,
-            "error": message,
+            "error": outputs["error"],  # the step output's value: the message and its fix
             "hint": error.hint,
             "exit_code": code,
             "tokens_used": usage.tokens_used,

@@ -139,9 +139,8 @@ def run_mode(
         progress.end()
         # Once, from the final result (what publishing posted included), whatever happened:
         # a crash while publishing still leaves the decided outputs for later steps.
-        ctx.runner.set_outputs(
-            {**result.outputs(), **({"error": unfinished} if unfinished else {})}
-        )
+        result.error = unfinished
+        ctx.runner.set_outputs(result.outputs())
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
     ctx.runner.write_summary(result.summary_markdown())
     final: list[Annotation] = []

@@ -219,3 +219,24 @@ def test_the_shipped_schema_matches_the_inputs_and_checks_the_example() -> None:
     parse((root / "examples/cicd-agent.yml").read_text(), "review")
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"review": {"fial-on": "high"}}, schema)
+
+
+def test_invalid_yaml_is_one_line_naming_the_file_and_line(tmp_path: Path) -> None:
+    """Before: PyYAML's 7-line dump of marks and carets."""
+    from cicd_agent.repo_config import _safe_yaml
+
+    with pytest.raises(UsageError) as caught:
+        _safe_yaml("review:\n  report-on: [high\n  x: 1\n")
+    message = caught.value.message
+    assert "\n" not in message
+    assert message.startswith(f"{CONFIG_PATH}:3: expected ',' or ']', but got ':'")
+
+
+def test_a_mapping_where_one_value_belongs_says_what_to_write() -> None:
+    from cicd_agent.repo_config import _scalar
+
+    with pytest.raises(UsageError) as caught:
+        _scalar("deploy-gate.policy", {"hold_levels": ["high"]})
+    assert "write the mapping as one JSON string: `policy: '{\"hold_levels\": [\"high\"]}'`" in (
+        caught.value.message
+    )

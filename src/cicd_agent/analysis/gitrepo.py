@@ -47,6 +47,11 @@ class GitRepo:
     def open(cls, path: Path) -> GitRepo:
         import git
 
+        if not path.exists():
+            raise UsageError(
+                f"{path} does not exist.",
+                hint="Point --repo (or GITHUB_WORKSPACE) at a checkout with history.",
+            )
         try:
             repo = git.Repo(path)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:

@@ -277,6 +277,10 @@ class Review:
         from cicd_agent.sarif import write_sarif
 
         write_sarif(Path(result.sarif_file), result.reported)
+        ctx.note(
+            f"SARIF 2.1.0 file of the {len(result.reported)} reported finding(s) written to "
+            f"`{result.sarif_file}` (upload it with github/codeql-action/upload-sarif)."
+        )
         plan = result._plan if isinstance(result, _Result) else None
         if plan is None:
             return
