@@ -45,7 +45,7 @@ from cicd_agent.errors import ModelError
 from cicd_agent.model.config import ModelConfig, missing_key_error
 from cicd_agent.model.names import is_reasoning_model
 from cicd_agent.model.pricing import PriceTable
-from cicd_agent.model.tokens import TokenCounter, model_limits, prompt_budget
+from cicd_agent.model.tokens import UNKNOWN_CONTEXT, TokenCounter, model_limits, prompt_budget
 from cicd_agent.model.usage import Tier, Usage
 
 T = TypeVar("T", bound=BaseModel)
@@ -242,7 +242,11 @@ class ModelClient:
         the model's published output limit (the API rejects more)."""
         wanted = requested or self.config.max_output_tokens
         limits = model_limits(self.config.model_for(tier))
-        return min(wanted, limits.max_output) if limits else wanted
+        if limits:
+            return min(wanted, limits.max_output)
+        # A model the table does not know (a local server's): at most half its context, so the
+        # assumed 8,192-token window still leaves room for a prompt (16,384 left none).
+        return min(wanted, (self.config.context_tokens or UNKNOWN_CONTEXT) // 2)
 
     def prompt_budget(self, tier: Tier = "model", max_output_tokens: int | None = None) -> int:
         """Tokens a prompt (system + user + schema) may use on ``tier``."""
@@ -509,7 +513,11 @@ class ModelClient:
         if choice.finish_reason == "length":
             raise ModelError(
                 f"the model's answer was cut off at the output limit of {out_tokens:,} tokens.",
-                hint="Raise max-output-tokens (reasoning models spend part of it thinking).",
+                hint=(
+                    "Reasoning models spend part of it thinking. For a model cicd-agent does not "
+                    "know (a local server's), set context-tokens to its real context window: half "
+                    "of it is reserved for the answer."
+                ),
             )
         if choice.finish_reason == "content_filter":
             raise ModelError("the model's answer was withheld by the provider's content filter.")
