@@ -97,9 +97,12 @@ def is_file(root: Path, relative: str | PurePosixPath) -> bool:
 
 
 def lexists(root: Path, relative: str | PurePosixPath) -> bool:
-    """Whether anything (a link included) sits at ``relative`` or on the way to it: a name
-    that is not free for a new file."""
-    path = checked_path(relative)
+    """Whether ``relative`` is not free for a new file: anything (a link included) sits there,
+    a link is on the way, or the path itself is refused."""
+    try:
+        path = checked_path(relative)
+    except CheckoutFileError:
+        return True
     return _first_link(root, path) is not None or os.path.lexists(root / path)
 
 
