@@ -40,6 +40,7 @@ class CheckoutFileError(Exception):
         super().__init__(f"{path[:200]!r} {detail}")
         self.path = path
         self.problem = problem
+        self.detail = detail
 
 
 def checked_path(raw: str | PurePosixPath) -> PurePosixPath:

@@ -260,6 +260,8 @@ class GenTests:
     # ------------------------------------------------------------------ analyse
 
     def analyse(self, ctx: RunContext, facts: Facts) -> Gaps:
+        from cicd_agent.analysis.file_names import escaped
+        from cicd_agent.markdown import code_span
         from cicd_agent.modes.gen_tests.candidates import Job
         from cicd_agent.modes.gen_tests.segments import (
             find_segments,
@@ -275,7 +277,11 @@ class GenTests:
         segments: list[Segment] = []
         texts: dict[str, str] = {}
         for path in facts.targets.paths:
-            texts[path] = checkout_files.read_text(facts.repo, path)  # targets are files
+            try:
+                texts[path] = checkout_files.read_text(facts.repo, path)
+            except checkout_files.CheckoutFileError as exc:  # too large, or changed since
+                facts.warnings.append(f"Left out {code_span(escaped(path))}: it {exc.detail}.")
+                continue
             segments += find_segments(
                 path, texts[path], missing_lines.get(path, ()), missing_arcs.get(path, ())
             )
