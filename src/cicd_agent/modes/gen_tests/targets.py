@@ -138,7 +138,7 @@ def source_targets(repo_dir: Path, sources: Sequence[str]) -> Targets:
                 unsafe.append(relative)
             elif is_target(relative):
                 files[relative] = None
-    return Targets(files, unsafe_names=tuple(unsafe))
+    return Targets(files, unsafe_names=tuple(dict.fromkeys(unsafe)))
 
 
 def _is_folder(root: Path, folder: str) -> bool:
