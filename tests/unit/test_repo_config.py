@@ -222,13 +222,13 @@ def test_the_shipped_schema_matches_the_inputs_and_checks_the_example() -> None:
 
 
 def test_links_in_the_checkout_reach_no_prompt_as_what_they_point_at(
-    tmp_path: Path, model_server: Any, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, model_server: Any
 ) -> None:
     """Settings, AGENTS.md, workflow files and changed sources are read from git's objects,
     where a link is its target's name, never the target (issue 32, item 5)."""
     token = "ghs_" + "Rv5Yt2Rw9Qp4Xn1Mv6Bz3Lh8Jd5Gf0Sa9P"
-    environ_secret = "sentry-" + "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
-    monkeypatch.setenv("SENTRY_DSN", f"https://{environ_secret}@o1.ingest.sentry.io/1")
+    # What /proc/self/environ shows of this process (its block is fixed when it starts).
+    environ = Path("/proc/self/environ").read_bytes().decode("utf-8", "replace").split("\0")
     builder = GitRepoBuilder(tmp_path / "repo")
     (builder.path / ".git" / "config").open("a").write(
         f'[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic {token}\n'
@@ -265,5 +265,6 @@ def test_links_in_the_checkout_reach_no_prompt_as_what_they_point_at(
     assert code in (0, 1), document
     assert model_server.chat_requests
     shown = "\n".join([model_server.all_prompt_text(), json.dumps(document), summary, str(outputs)])
-    assert token not in shown and environ_secret not in shown and "extraheader" not in shown
+    assert token not in shown and "extraheader" not in shown
+    assert not [entry for entry in environ if len(entry) > 8 and entry in shown]
     assert "/proc/self/environ" in model_server.all_prompt_text()  # the link, as its own text

@@ -196,14 +196,14 @@ def test_reads_and_edits_outside_the_checkout_or_of_a_workflow_are_refused_and_a
 
 
 def test_links_the_pull_request_committed_are_never_followed_by_the_models_tools(
-    tmp_path: Path, model_server: Any, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, model_server: Any
 ) -> None:
     """A PR commits ``cfg -> .git/config`` and ``env -> /proc/self/environ``: the tools read
     the link itself at most, never what it points at (issue 32, item 4)."""
     project = failing_pytest(tmp_path / "project")
     checkout_token = "ghs_" + "Lk7Yt2Rw9Qp4Xn1Mv6Bz3Lh8Jd5Gf0Sa2Z"  # not the step's: unredacted
-    environ_secret = "sentry-dsn-" + "f00dfeed4c0ffee"
-    monkeypatch.setenv("SENTRY_DSN", f"https://{environ_secret}@o1.ingest.sentry.io/1")
+    # What /proc/self/environ shows of this process (its block is fixed when it starts).
+    environ = Path("/proc/self/environ").read_bytes().decode("utf-8", "replace").split("\0")
     with (project.root / ".git" / "config").open("a") as config:
         config.write(
             f'[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic {checkout_token}\n'
@@ -228,7 +228,8 @@ def test_links_the_pull_request_committed_are_never_followed_by_the_models_tools
     _, _, audit = loop(tmp_path, model_server, project)
 
     sent = model_server.all_prompt_text()
-    assert checkout_token not in sent and environ_secret not in sent
+    assert checkout_token not in sent
+    assert not [entry for entry in environ if len(entry) > 8 and entry in sent]
     refused = [line["refused"] for line in audit if line["kind"] == "tool"][:3]
     assert all("symbolic link" in reason for reason in refused), refused
 

@@ -2,9 +2,9 @@
 
 The real CLI on the fixture shop project, with the local model server: a pull request that turns
 the existing test file (read as "the style to follow") into a link to the checkout's git config
-or to the agent's own environment, adds a target module that is a link, and plants a link where
-a generated test would be written. Nothing any link points at may reach a prompt, an output or
-the summary, and nothing may be written through one (issue 32, item 5).
+or to the agent's own environment and adds a target module that is a link; another plants a
+link where a generated test would be written. Nothing any link points at may reach a prompt, an
+output or the summary, and nothing may be written through one (issue 32, item 5).
 """
 
 from __future__ import annotations
@@ -19,7 +19,13 @@ from tests.harness.model_server import TEST_API_KEY, ModelServer
 from tests.helpers.gen_tests import run_gen_tests
 
 CHECKOUT_TOKEN = "ghs_" + "Qz4Yt2Rw9Qp4Xn1Mv6Bz3Lh8Jd5Gf0Sa7K"
-ENVIRON_SECRET = "sentry-" + "5f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+
+def own_environ() -> list[str]:
+    """The ``NAME=value`` entries a link to ``/proc/self/environ`` would show (the CLI runs in
+    this process, whose environment block is fixed at its start)."""
+    entries = Path("/proc/self/environ").read_bytes().decode("utf-8", "replace").split("\0")
+    return [entry for entry in entries if len(entry) > 8]
 
 
 @pytest.mark.slow
@@ -41,9 +47,6 @@ def test_links_in_the_pull_request_are_never_read_written_or_sent(
     (repo / "tests" / "test_pricing.py").unlink()
     (repo / "tests" / "test_pricing.py").symlink_to(secret_file)
     (repo / "src" / "shop" / "linked.py").symlink_to(repo / ".git" / "config")
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    (repo / "tests" / "test_pricing_generated.py").symlink_to(outside / "planted.py")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "links")
     model_server.answer({"test_module": "def test_(:\n", "rationale": "does not parse"})
@@ -62,7 +65,6 @@ def test_links_in_the_pull_request_are_never_read_written_or_sent(
         ],
         tmp_path,
         OPENAI_API_KEY=TEST_API_KEY,
-        SENTRY_DSN=f"https://{ENVIRON_SECRET}@o1.ingest.sentry.io/1",
     )
 
     assert code == 0, document
@@ -75,10 +77,9 @@ def test_links_in_the_pull_request_are_never_read_written_or_sent(
             (tmp_path / "summary.md").read_text(),
         ]
     )
-    for secret in (CHECKOUT_TOKEN, ENVIRON_SECRET, "extraheader"):
+    for secret in (CHECKOUT_TOKEN, "extraheader", *own_environ()):
         assert secret not in shown
     assert "linked.py" not in json.dumps(document["segments"])  # a link is never a target
-    assert list(outside.iterdir()) == []
 
 
 GOOD_BULK = (
