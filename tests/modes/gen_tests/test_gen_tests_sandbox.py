@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
-from cicd_agent.sandbox import Isolation, scrub_environment
+from cicd_agent.sandbox import Isolation, borrowable, scrub_environment
 from tests.helpers.sandbox import needs_sandbox
 
 GITHUB_TOKEN = "ghp_" + "k3Yq9T2mXw7Lr4Vb8Nc1Zp6Hs0Jd5Fa2Gt7E"
@@ -73,6 +73,18 @@ def test_scrubbed_environment_keeps_ordinary_variables_only() -> None:
     )
     assert set(kept) == {"PATH", "HOME", "LANG", "FOO", "GITHUB_ACTIONS", "CI"}
     assert not any(secret in value for value in kept.values() for secret in SECRET_VALUES)
+
+
+def test_a_logs_env_keeps_no_loader_shell_or_interpreter_hook_nor_our_places() -> None:
+    logged = {
+        "LD_PRELOAD": "./lib.so", "LD_LIBRARY_PATH": ".", "GCONV_PATH": ".", "BASH_ENV": "x.sh",
+        "PYTHONSTARTUP": "x.py", "PYTHONHOME": "/", "NODE_OPTIONS": "-r ./x.js", "PATH": "/tmp",
+        "HOME": "/etc", "TMPDIR": "/tmp", "BASH_FUNC_ls%%": "() { :; }", "XDG_CONFIG_HOME": "/",
+        "PYTHONPATH": "src:tests", "NOTE": "nightly-7", "CI": "true",
+    }  # fmt: skip
+    assert borrowable(logged) == {"PYTHONPATH": "src:tests", "NOTE": "nightly-7", "CI": "true"}
+    assert borrowable({"PYTHONPATH": "src:/tmp"}) == {}
+    assert borrowable({"PYTHONPATH": "../up"}) == {}
 
 
 def _spy(code: str) -> list[str]:
