@@ -318,3 +318,24 @@ def test_the_logs_env_never_reaches_the_host_side_nor_chooses_what_is_bound(
     assert "host tmp file" not in outcome.output and "tmp-hidden" in outcome.output
     assert "inside: LD_PRELOAD=unset NOTE=nightly-7 HOME=/" in outcome.output
     assert "HOME=/etc" not in outcome.output
+
+
+def test_a_fix_that_renames_the_failing_test_away_is_not_verified(tmp_path: Path) -> None:
+    """Attack: the patch fixes the code and renames the failing test so pytest never runs it;
+    its ``diff --git`` line names another file, the rename lines say what git moves."""
+    checkout = tmp_path / "checkout"
+    other = "def test_other() -> None:\n    assert True\n"
+    commit_project(checkout, {**CALC, "tests/test_other.py": other})
+    sandbox = Sandbox(checkout, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
+    verifier = SandboxVerifier(
+        sandbox, pytest_failure(), redact=str, failing_tests=["tests/test_ops.py"]
+    )
+    renamed = CALC_FIX + (
+        "diff --git a/calc/__init__.py b/calc/__init__.py\nsimilarity index 100%\n"
+        "rename from tests/test_ops.py\nrename to tests/ops_disabled.txt\n"
+    )
+    with sandbox:
+        verdict = verifier.verify(_patch(renamed))
+    assert not verdict.verified
+    assert verdict.reason.startswith("refused: the patch renames or copies a file (rename tests/")
+    assert verdict.runs == ()
