@@ -10,8 +10,12 @@ command with and without a candidate fix. Every such run goes through :meth:`San
   session, and killed with its parent;
 - the filesystem is the host's, read-only; ``/tmp``, ``/var/tmp``, ``/run`` and ``/dev/shm`` are
   empty (no host Unix socket is reachable there, and the network namespace hides abstract ones);
-  the checkout's ``.git``, credential files under the home folder and the runner's temp folder
-  are hidden;
+  the home folder is hidden whole (an empty read-only tmpfs: no list of credential files can be
+  complete), and only what runs need comes back read-only: our own interpreter's folders, the
+  toolchain folders on our own ``PATH`` that live there (``~/.pyenv``, ``~/.cargo``), the
+  checkout and the sandbox's own folder (on a runner both sit inside HOME); known credential
+  files inside those stay hidden, and so do the checkout's ``.git`` and the runner's temp
+  folder;
 - the only writable place is the workspace's own folder: its copy of the repository, its
   ``HOME`` and ``TMPDIR`` (runs in one workspace share it, so a test that leaves state behind
   fails its reruns); a run that writes more than the disk limit there is killed. Our own files
@@ -422,6 +426,32 @@ def _own_environment() -> tuple[Path, ...]:
     return (Path(sys.prefix),)
 
 
+_TOOL_FOLDERS = ("bin", ".bin", "shims")
+
+
+def _tools_in_home(homes: Sequence[Path], search_path: str) -> tuple[Path, ...]:
+    """What comes back, read-only, of the hidden home folders: our own interpreter (its
+    virtualenv and the installation it was made from, ``~/.pyenv/versions/3.12.4``) and the
+    toolchain folders of our own ``PATH`` that lie under a home (a ``bin`` or ``shims`` entry
+    brings its parent: ``~/.cargo``, ``~/.pyenv``). Never a home itself."""
+    candidates = [Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent]
+    for entry in search_path.split(os.pathsep):
+        folder = Path(entry)
+        if not entry or not folder.is_absolute() or not folder.is_dir():
+            continue
+        for seen in (folder, folder.resolve()):
+            candidates.append(seen.parent if seen.name in _TOOL_FOLDERS else seen)
+    found: list[Path] = []
+    for folder in candidates:
+        if (
+            folder.is_dir()
+            and any(folder.is_relative_to(home) and folder != home for home in homes)
+            and folder not in found
+        ):
+            found.append(folder)
+    return tuple(found)
+
+
 def _tools_in_emptied_folders(search_path: str) -> tuple[Path, ...]:
     """The job's tools that live under a folder the sandbox empties (a virtualenv or
     ``node_modules`` under ``/tmp``), read-only: the run's ``PATH`` names them, and without the
@@ -473,6 +503,7 @@ class Sandbox:
         self._environment = self._scrubbed(environ)
         self._own_path = environ.get("PATH", os.defpath)
         self._hidden = self._hidden_paths(environ)
+        self._homes = _homes(environ)
         self._names = 0
         self.prepare()
         copy_repository(self.checkout, self.pristine)
@@ -582,16 +613,28 @@ class Sandbox:
         for folder in _EMPTIED:
             if Path(folder).is_dir() and not Path(folder).is_symlink():
                 argv += ["--size", str(_EMPTIED_SIZE), "--tmpfs", folder]
+        for home in self._homes:
+            argv += ["--size", str(_EMPTIED_SIZE), "--tmpfs", str(home)]
+        # Everything below comes after the tmpfs above: the checkout and our own folder may
+        # lie inside a home (a runner's /home/runner/work), and stay reachable.
         tools = _tools_in_emptied_folders(self._own_path)
-        for kept in (self.checkout, self.root, *_own_environment(), *tools):
-            argv += ["--ro-bind", str(kept), str(kept)]
+        in_home = _tools_in_home(self._homes, self._own_path)
+        kept = (self.checkout, self.root, *_own_environment(), *tools, *in_home)
+        for bound in kept:
+            argv += ["--ro-bind", str(bound), str(bound)]
         for path in self._hidden:
+            if any(Path(path).is_relative_to(home) for home in self._homes) and not any(
+                Path(path).is_relative_to(bound) for bound in kept
+            ):
+                continue  # gone with its home
             if Path(path).is_dir():
                 argv += ["--tmpfs", path, "--remount-ro", path]
             else:
                 argv += ["--ro-bind", "/dev/null", path]
         for writable in (space.live, *shared):
             argv += ["--bind", str(writable), str(writable)]
+        for home in self._homes:
+            argv += ["--remount-ro", str(home)]
         return [*argv, "--chdir", str(space.repo), "--", *command]
 
     def run(
@@ -671,6 +714,34 @@ class Sandbox:
         return RunResult(
             tuple(command), returncode, timed_out, output, seconds, bytes(collected), killed_for
         )
+
+
+def _homes(environ: Mapping[str, str]) -> tuple[Path, ...]:
+    """The home folders a sandbox hides whole: ``HOME`` and the user's own from the password
+    database, when they are real folders outside the ones already emptied (never ``/``), the
+    outermost of two nested ones."""
+    found: list[Path] = []
+    named = [environ.get("HOME", "")]
+    with contextlib.suppress(KeyError, ImportError):
+        import pwd
+
+        named.append(pwd.getpwuid(os.getuid()).pw_dir)
+    for name in named:
+        if not name or not Path(name).is_absolute():
+            continue
+        home = Path(name).resolve()
+        if (
+            home.is_dir()
+            and home != Path("/")
+            and not any(home.is_relative_to(emptied) for emptied in _EMPTIED)
+            and home not in found
+        ):
+            found.append(home)
+    return tuple(  # one inside another is hidden with it
+        home
+        for home in found
+        if not any(home.is_relative_to(other) and home != other for other in found)
+    )
 
 
 def _drain(fd: int, into: bytearray) -> None:
