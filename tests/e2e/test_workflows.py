@@ -200,7 +200,9 @@ def test_a_missing_auditor_is_a_finding_not_a_silent_pass(
     assert "zizmor could not be started" in finding.body
     # The narrow check of our own still runs on a file zizmor did not read.
     assert (injection.rule, injection.line, injection.severity) == (
-        "workflow-template-injection", 10, Severity.HIGH
+        "workflow-template-injection",
+        10,
+        Severity.HIGH,
     )
     assert "zizmor could not read this file" in injection.body
 
@@ -325,7 +327,11 @@ def test_inputs_and_logins_are_medium_and_say_why_while_issue_text_stays_high() 
     found = deterministic_findings(parse_diff(added_file(WORKFLOW, text)), {WORKFLOW: text})
     injections = {f.line: f for f in found if f.rule == "workflow-template-injection"}
     assert {line: f.severity.label for line, f in injections.items()} == {
-        15: "medium", 16: "medium", 17: "medium", 18: "medium", 19: "high"
+        15: "medium",
+        16: "medium",
+        17: "medium",
+        18: "medium",
+        19: "high",
     }
     assert "write access" in injections[15].body and "write access" in injections[16].body
     assert "calls" in injections[17].body
@@ -368,6 +374,8 @@ jobs:
     - id: 3
       run: |
         echo ok ${{ github.sha }}
+    - id: 4
+      run: echo "${{ github.event.commits[0]['@org/team <img src=x>'].message }}"
 """
 
 
@@ -379,6 +387,11 @@ def test_a_workflow_zizmor_refuses_is_still_checked_for_injections() -> None:
     assert ("workflow-template-injection", 10, "high") in found
     assert ("workflow-template-injection", 13, "high") in found
     assert not any(line == 16 for rule, line, _ in found if rule.endswith("injection"))
+    text = REFUSED_BY_SCHEMA
+    findings = deterministic_findings(parse_diff(added_file(WORKFLOW, text)), {WORKFLOW: text})
+    quoted = next(f for f in findings if f.line == 18)
+    assert quoted.severity == Severity.HIGH and "github.event.commits[0]" in quoted.body
+    assert "@" not in quoted.body and "<" not in quoted.body  # the PR's text is not echoed
 
 
 @pytest.mark.parametrize(

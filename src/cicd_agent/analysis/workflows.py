@@ -435,6 +435,7 @@ _UNTRUSTED = re.compile(
 """What anyone who can open an issue, a pull request or a comment writes (zizmor's and
 poutine's lists; ``client_payload`` as poutine has it)."""
 _TEMPLATE = re.compile(r"\$\{\{(.*?)\}\}")
+_NOT_A_NAME = re.compile(r"[^\w.\[\]'*-]")
 
 
 def _unread_injections(path: str, root: yaml.Node, text: str, added: set[int]) -> Iterator[Finding]:
@@ -460,10 +461,12 @@ def _unread_injections(path: str, root: yaml.Node, text: str, added: set[int]) -
             for number in _scalar_lines(script):
                 if number not in added or number > len(lines):
                     continue
-                hits = [m.group(1).strip() for m in _TEMPLATE.finditer(lines[number - 1])]
-                tainted = [hit for hit in hits if _UNTRUSTED.search(hit)]
-                if tainted:
-                    yield _fallback_injection(path, number, tainted[0])
+                for template in _TEMPLATE.finditer(lines[number - 1]):
+                    field = _UNTRUSTED.search(template.group(1))
+                    if field is not None:
+                        # Only the field's name is quoted: the rest is the pull request's text.
+                        yield _fallback_injection(path, number, _NOT_A_NAME.sub("", field[0])[:80])
+                        break
 
 
 def _fallback_injection(path: str, line: int, expression: str) -> Finding:
@@ -475,9 +478,10 @@ def _fallback_injection(path: str, line: int, expression: str) -> Finding:
         line=line,
         title="Workflow: code injection via template expansion",
         body=(
-            f"`${{{{ {expression} }}}}` expands text an outside contributor writes straight "
-            "into this script, where it runs as code. zizmor could not read this file, so "
-            "cicd-agent's own check found it. Pass the value through `env:` and quote it."
+            f"`{expression}` is text an outside contributor writes, expanded by `${{{{ }}}}` "
+            "straight into this script, where it runs as code. zizmor could not read this "
+            "file, so cicd-agent's own check found it. Pass the value through `env:` and "
+            "quote it."
         ),
     )
 
