@@ -201,7 +201,10 @@ class DeployPhase:
         # this repository's history when it has enough, and secrets and workflows count here.
         evidence = read_evidence(repo, change, with_security=True)
         cache = options.cache_dir or default_cache_dir(ctx.environ)
-        assessment = assess_for_deploy(repo, change, history, cache, evidence)
+        cache_notes: list[str] = []
+        assessment = assess_for_deploy(repo, change, history, cache, evidence, notes=cache_notes)
+        for note in cache_notes:
+            ctx.note(note)
         if change.base_note:
             ctx.note(f"Change range: {change.base_note}.")
         if change.commits_truncated:
