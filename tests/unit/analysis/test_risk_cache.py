@@ -260,3 +260,62 @@ def test_a_read_only_cache_serves_and_the_run_goes_on(
     finally:
         cache.chmod(0o700)
     assert code == 0 and outputs["risk_score"] == clean["risk_score"]
+
+
+# --- scoring from the cache needs no scikit-learn ---------------------------------------------
+
+NO_SKLEARN = """
+import sys
+sys.modules["sklearn"] = None  # importing it now raises ImportError
+from cicd_agent.cli import main
+code = main(sys.argv[1:])
+heavy = [n for n, m in sys.modules.items() if m and n.split(".")[0] in ("sklearn", "scipy", "numpy")]
+assert not heavy, heavy
+sys.exit(code)
+"""
+
+
+def test_a_cached_fit_scores_without_scikit_learn_or_numpy(
+    app: GitRepoBuilder, clean: dict[str, str], tmp_path: Path
+) -> None:
+    """Importing scikit-learn was 1.5-2.3 s of a 2 s deploy-gate run with a warm cache; the
+    cached fit holds every number scoring needs."""
+    assert run(tmp_path, app.path)[0] == 0  # the cache now holds the fit
+    done = subprocess.run(
+        [
+            sys.executable, "-c", NO_SKLEARN, "deploy-gate", "--provider", "none",
+            "--repo", str(app.path), "--json", "--cache-dir", str(tmp_path / "cache"),
+            "--deploy-time", "2026-11-18T12:00:00+00:00",
+        ],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["risk_score"] == float(clean["risk_score"])
+
+
+def test_a_cold_fit_scores_as_scikit_learn_does(app: GitRepoBuilder) -> None:
+    """The plain-number scoring of a fit equals scikit-learn's own decision function on every
+    training row, to 1e-9: what is cached is the model, not an approximation of it."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from cicd_agent.analysis import jit, risk_model
+    from cicd_agent.analysis.risk_prior import Ranks, load_prior
+
+    past = mining.mine(GitRepo.open(app.path), "HEAD")
+    rows, _ = jit.replay(past)
+    labels = risk_model.own_labels([c.sha for c in past], mining.reverted(past), set())
+    prior = load_prior()
+    model = risk_model.fit(rows, labels, prior)
+    assert model is not None and model.own
+    ranked = Ranks.of(rows).matrix(rows)
+    reference = LogisticRegression(
+        C=risk_model.REGULARISATION, class_weight="balanced", max_iter=2000
+    ).fit(ranked, np.asarray(labels, dtype=bool))
+    positives = sum(labels)
+    shift = float(np.log(positives / (len(labels) - positives)))
+    expected = reference.decision_function(ranked) + shift
+    ranks = Ranks(model.knots)
+    for row, want in zip(rows, expected, strict=True):
+        got = risk_model._logit(model.intercept, model.coef, ranks.row(row))
+        assert abs(got - want) < 1e-9
