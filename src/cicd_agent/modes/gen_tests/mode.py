@@ -21,6 +21,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from cicd_agent import checkout_files
 from cicd_agent.errors import UsageError
 from cicd_agent.modes.gen_tests import arguments
 from cicd_agent.modes.gen_tests.options import (
@@ -136,6 +137,8 @@ class GenTests:
             )
         targets = targets.only(ctx.repo_config.paths.selects)
         facts = Facts(repo, options, targets)
+        if targets.unsafe_names:
+            facts.warnings.append(_unsafe_names_warning(targets.unsafe_names))
         if not targets.files:
             return facts
         self._measure(ctx, facts)
@@ -188,6 +191,8 @@ class GenTests:
     # ------------------------------------------------------------------ analyse
 
     def analyse(self, ctx: RunContext, facts: Facts) -> Gaps:
+        from cicd_agent.analysis.file_names import escaped
+        from cicd_agent.markdown import code_span
         from cicd_agent.modes.gen_tests.candidates import Job
         from cicd_agent.modes.gen_tests.segments import (
             find_segments,
@@ -203,7 +208,11 @@ class GenTests:
         segments: list[Segment] = []
         texts: dict[str, str] = {}
         for path in facts.targets.paths:
-            texts[path] = (facts.repo / path).read_text(encoding="utf-8", errors="replace")
+            try:
+                texts[path] = checkout_files.read_text(facts.repo, path)
+            except checkout_files.CheckoutFileError as exc:  # too large, or changed since
+                facts.warnings.append(f"Left out {code_span(escaped(path))}: it {exc.detail}.")
+                continue
             segments += find_segments(
                 path, texts[path], missing_lines.get(path, ()), missing_arcs.get(path, ())
             )
@@ -264,7 +273,7 @@ class GenTests:
             budget=Budget(options.token_budget, options.cost_budget),
             prompts=prompts,
             test_dir=options.test_dir,
-            file_exists=lambda path: (sandbox.pristine / path).exists(),
+            file_exists=lambda path: checkout_files.lexists(sandbox.pristine, path),
             add_file=sandbox.add_file,
         )
         outcome = generator.run(verdict.jobs, verdict.missing_lines, verdict.missing_arcs)
@@ -461,4 +470,19 @@ class GenTests:
         return {}
 
 
+def _unsafe_names_warning(names: tuple[str, ...]) -> str:
+    """One line naming, escaped, the files left out for control characters in their names."""
+    from cicd_agent.analysis.file_names import escaped
+    from cicd_agent.markdown import code_span
+
+    shown = ", ".join(code_span(escaped(name)) for name in names[:10])
+    more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+    return (
+        f"Left out {len(names)} file(s) whose names hold control characters (a newline in a "
+        f"name would become lines of coverage's configuration and of prompts): {shown}{more}. "
+        "Rename them to cover them."
+    )
+
+
 MODE = GenTests()
+
