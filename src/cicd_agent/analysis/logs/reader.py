@@ -286,22 +286,17 @@ class JobScanner:
         return lines_before + count_newlines(buf, counted, cut)
 
     def _inert_marker(self, buf: bytes, line_start: int, start: int, end: int) -> bool:
-        """Whether the line is a runner marker that :meth:`_candidate` would pass over: an
-        ``##[endgroup]`` outside a step's header, or a ``##[group]`` that opens no step (the
-        runner's own sections: "Operating System", "Fetching the repository"…). Decided on
-        the raw bytes: a long job repeats these by the hundred thousand, and decoding and
-        cleaning each was most of the time of a 1 GB log. The marker must open the line
-        (after its timestamp) and the line hold no carriage return, as :func:`clean_line`
-        would read it."""
-        if not buf.startswith(b"##[", start) or buf.find(b"\r", start, end) >= 0:
-            return False
-        if buf.startswith(b"##[endgroup]", start):
-            inert = not self._in_header
-        else:
-            inert = buf.startswith(b"##[group]", start) and not buf.startswith(
-                b"##[group]Run ", start
-            )
-        return inert and _RAW_PREFIX.fullmatch(buf, line_start, start) is not None
+        """Whether the line is an ``##[endgroup]`` outside a step's header, which
+        :meth:`_candidate` would pass over. Decided on the raw bytes: a long job repeats the
+        runner's sections by the hundred thousand, and decoding and cleaning each line was
+        most of the time of a 1 GB log. The marker must open the line (after its timestamp)
+        and the line hold no carriage return, as :func:`clean_line` would read it."""
+        return (
+            not self._in_header
+            and buf.startswith(b"##[endgroup]", start)
+            and buf.find(b"\r", start, end) < 0
+            and _RAW_PREFIX.fullmatch(buf, line_start, start) is not None
+        )
 
     def _candidate(self, view: _Buffer, start: int, end: int, number: int) -> None:
         """Look at line ``number`` (``view.buf[start:end]``), which holds a needle."""
