@@ -37,7 +37,7 @@ CASES = [
         f"Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/"
         f"aws4_request, SignedHeaders=host;x-amz-date, Signature={TOKEN}",
         TOKEN,
-        "Authorization: AWS4-HMAC-SHA256 ",
+        "Authorization: ",
     ),
     (f"Proxy-Authorization: Basic {B64}", B64, "Proxy-Authorization: Basic "),
     (f"> Authorization: Bearer {TOKEN}\r\n", TOKEN, "> Authorization: Bearer "),
@@ -46,8 +46,8 @@ CASES = [
     # The same in curl, JSON, YAML and code.
     (f"curl -H 'Authorization: Bearer {TOKEN}' https://api.x", TOKEN, "curl -H 'Authorization"),
     (f'curl --header "Authorization: Basic {B64}" https://x', B64, 'curl --header "Authorization'),
-    (f"curl -u ci:{PASSWORD} https://x", PASSWORD, "curl -u ci:"),
-    (f"curl --user ci:{PASSWORD} https://x", PASSWORD, "curl --user ci:"),
+    (f"curl -u ci:{PASSWORD} https://x", PASSWORD, "curl -u "),
+    (f"curl --user ci:{PASSWORD} https://x", PASSWORD, "curl --user "),
     (f'{{"authorization": "Bearer {TOKEN}"}}', TOKEN, '{"authorization": "Bearer '),
     (f'{{"Authorization": "Basic {B64}"}}', B64, '{"Authorization": "Basic '),
     (f"  authorization: Bearer {TOKEN}", TOKEN, "  authorization: Bearer "),
