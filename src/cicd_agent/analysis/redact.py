@@ -27,7 +27,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -85,6 +85,18 @@ class _Rule:
     anchored: bool = False
     """Every match starts with one of the keywords: the regex is tried only where they occur
     (a leading alternation tried at every character of a large text is the slow part)."""
+    redaction_only: bool = False
+    """Too loose to report as a finding, right to redact: a spare ``[REDACTED]`` costs a model
+    little, a false critical finding costs a reviewer's trust. A rule without keywords is
+    tried on every text."""
+    min_run: int = 0
+    """A line without a run of this many non-space characters cannot match (redaction-only
+    rules are tried on the lines that hold their keywords)."""
+    check: Callable[[str], bool] | None = None
+    """A test the secret must pass beyond the regex (the shape of a random token)."""
+    seed: re.Pattern[str] | None = None
+    """For a rule without keywords: what every match holds, found first by a fast scan that
+    ``check`` also passes; the regex is tried only around such seeds."""
 
     @property
     def regex(self) -> re.Pattern[str]:
@@ -141,10 +153,10 @@ _ASSIGNED = _Rule(
     (
         r"(?i)(?:secret|passw(?:or)?d|passwd|\bpass\b|(?<![a-z])pwd\b|token|api[_-]?key|access[_-]?key"
         r"|private[_-]?key|credentials?|auth(?!ors?\b))[A-Z0-9_.-]*\b[\"']?\s*(?::=|=>|[:=>])\s*"
-        r"[\"'`]?(?P<secret>[A-Za-z0-9+/_\-.~!@#$%^&*=]{8,}+)(?![(\[])"
+        r"(?:\"(?P<double>[^\"\s][^\"\n]{7,255}?)\"|'(?P<single>[^'\s][^'\n]{7,255}?)'"
+        r"|[`]?(?P<bare>[A-Za-z0-9+/_\-.~!@#$%^&*=]{8,}+)(?![(\[]))"
     ),
     ("secret", "pass", "pwd", "token", "api", "access", "private", "credential", "auth"),
-    group="secret",
     plausible=True,
     anchored=True,
 )
@@ -292,7 +304,46 @@ _CLIENT_PASSWORDS = (
 password`` and any ``--password <value>`` / ``--db-password=<value>``."""
 _REQUEST_CREDENTIALS = (_AUTH_TOKEN, _AUTH_PARAMS, _URL_PASSWORD, _URL_TOKEN, *_CLIENT_PASSWORDS)
 
-_OWN_RULES = (_PRIVATE_KEY, *_REQUEST_CREDENTIALS, _ASSIGNED, _AWS_SECRET, *_BROAD_PREFIXES)
+# ------------------------------------------------------------------------ prefixed tokens
+# Most services now issue tokens as a short prefix naming the service and kind, a separator,
+# and a long random part (``aio_…``, ``glpat-…``, ``sq0atp-…``, ``lsv2_pt_…``, ``dp.ct.…``):
+# one shape covers the families no rule names, including tomorrow's. Redaction only: a
+# build id or cache key of that shape loses nothing a model needs.
+_RANDOM_RUN = re.compile(r"[A-Za-z0-9]{16,}")
+
+
+def random_token(value: str) -> bool:
+    """A token's random part: a run of 16 or more letters and digits, holding both, with
+    the entropy of random text and not a name (``manylinux2014``, ``test_parse_config_2``)."""
+    for run in _RANDOM_RUN.findall(value):
+        if (
+            any(c.isdigit() for c in run)
+            and any(c.isalpha() for c in run)
+            and entropy(run) >= 3.5
+            and not _identifier(run)
+        ):
+            return True
+    return False
+
+
+_PREFIXED_TOKEN = _Rule(
+    "prefixed token",
+    r"(?<![\w.+/=-])(?P<secret>[A-Za-z][A-Za-z0-9]{1,11}(?:[_.-][A-Za-z0-9]{1,11}){0,3}[_.-]"
+    r"[A-Za-z0-9][A-Za-z0-9_-]{15,}={0,2})(?![\w.+/=-])",
+    (),
+    group="secret",
+    redaction_only=True,
+    check=random_token,
+    seed=_RANDOM_RUN,
+)
+_OWN_RULES = (
+    _PRIVATE_KEY,
+    *_REQUEST_CREDENTIALS,
+    _ASSIGNED,
+    _AWS_SECRET,
+    *_BROAD_PREFIXES,
+    _PREFIXED_TOKEN,
+)
 _REPLACED_UPSTREAM = frozenset({"generic-api-key"})
 """gitleaks rules left out because one of ours does their job faster (see ``_ASSIGNED``)."""
 _LEADING_NAME = "(?i)[\\w.-]{0,50}?"
@@ -313,6 +364,8 @@ def _allow(raw: Mapping[str, Any]) -> _Allow:
 @dataclass(frozen=True)
 class _RuleSet:
     rules: tuple[_Rule, ...]
+    always: tuple[int, ...]
+    """Rules without keywords, tried on every text (all redaction-only)."""
     by_keyword: tuple[tuple[int, ...], ...]
     automaton: ahocorasick_rs.AhoCorasick
     allow: _Allow
@@ -321,9 +374,7 @@ class _RuleSet:
 
 @cache
 def _rule_set() -> _RuleSet:
-    data = json.loads(
-        resources.files("cicd_agent").joinpath("data/secret_rules.json").read_text("utf-8")
-    )
+    data = _data("secret_rules.json")
     rules = list(_OWN_RULES)
     for raw in data["rules"]:
         if raw["id"] in _REPLACED_UPSTREAM:
@@ -342,6 +393,18 @@ def _rule_set() -> _RuleSet:
                 allows=tuple(_allow(a) for a in raw["allowlists"]),
             )
         )
+    detect_secrets = _data("detect_secrets_rules.json")
+    rules += [
+        _Rule(
+            raw["kind"],
+            raw["regex"],
+            tuple(raw["keywords"]),
+            group="secret",
+            redaction_only=True,
+            min_run=raw["min_run"],
+        )
+        for raw in detect_secrets["rules"]
+    ]
     keywords = sorted({k for rule in rules for k in rule.keywords})
     index = {k: i for i, k in enumerate(keywords)}
     by_keyword: list[list[int]] = [[] for _ in keywords]
@@ -351,11 +414,20 @@ def _rule_set() -> _RuleSet:
     glob = data["global_allowlist"]
     return _RuleSet(
         tuple(rules),
+        tuple(number for number, rule in enumerate(rules) if not rule.keywords),
         tuple(tuple(r) for r in by_keyword),
         ahocorasick_rs.AhoCorasick(keywords),
         _allow({"regexes": glob["regexes"], "stopwords": glob["stopwords"]}),
-        f"gitleaks {data['ref']} ({data['commit'][:12]})",
+        f"gitleaks {data['ref']} ({data['commit'][:12]}), "
+        f"detect-secrets {detect_secrets['ref']} ({detect_secrets['commit'][:12]})",
     )
+
+
+def _data(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(
+        resources.files("cicd_agent").joinpath(f"data/{name}").read_text("utf-8")
+    )
+    return loaded
 
 
 def rule_set_provenance() -> str:
@@ -373,10 +445,12 @@ def entropy(text: str) -> float:
 
 _PLACEHOLDER = re.compile(
     r"^(?:\$\{?\{?|<|%|\*+$|(?:true|false|null|none|undefined|changeme|example|redacted)$)"
-    r"|[()\[\]]|^[a-z_]+\.[a-z_]+|x{4,}|\*{3,}|#{4,}|your[_-]|[_-]here\b",
+    r"|[()\[\]]|^[a-z_]+\.[a-z_]+|x{4,}|\*{3,}|#{4,}|your[_-]|[_-]here\b|\s\$\{?[A-Za-z_]",
     re.IGNORECASE,
 )
 _WORDS_ONLY = re.compile(r"[A-Za-z_.-]+")
+_PROSE = re.compile(r"[A-Za-z][\w,.'!?:-]*(?: [\w,.'!?:-]+)+")
+"""Words and spaces (a quoted message such as ``"token has expired, log in again"``)."""
 _NAME_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
 _CONSTANT = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 """``AUTH_MICROSOFT_ENTRA_ID_SECRET``: the name of a variable that holds the secret."""
@@ -392,6 +466,8 @@ def plausible_secret(value: str) -> bool:
     ``PASSWORD``, ``AuthType``, ``authenticated_index``, ``AUTH_CLIENT_SECRET`` are not. A
     value of letters only is a name unless it is long and random-looking (high entropy)."""
     if _PLACEHOLDER.search(value) or _PLACEHOLDER_WORDS.match(value) or _CONSTANT.fullmatch(value):
+        return False
+    if _PROSE.fullmatch(value):
         return False
     if not _WORDS_ONLY.fullmatch(value):
         return True
@@ -415,23 +491,27 @@ class SecretHit:
     end: int
 
 
-def find_secrets(text: str, path: str | None = None, *, all_rules: bool = False) -> list[SecretHit]:
+def find_secrets(
+    text: str, path: str | None = None, *, all_rules: bool = False, broad: bool = False
+) -> list[SecretHit]:
     """Secrets of a known shape in ``text``, in order, without overlaps (the earliest, then
     longest, wins). ``path`` (a file the text comes from) enables gitleaks' rules that apply to
     some files only (Terraform, nuget.config…); without it, and without ``all_rules``, they
-    are not tried."""
+    are not tried. ``broad`` adds the redaction-only rules (redaction wants every likely
+    secret gone; a finding wants to be right)."""
     rules = _rule_set()
-    found = rules.automaton.find_matches_as_indexes(text.lower(), overlapping=True)
-    if not found:
-        return []
-    starts: dict[int, list[int]] = {}
-    for keyword, start, _ in found:
+    starts: dict[int, list[int]] = {number: [] for number in rules.always} if broad else {}
+    for keyword, start, _ in rules.automaton.find_matches_as_indexes(
+        text.lower(), overlapping=True
+    ):
         for number in rules.by_keyword[keyword]:
             starts.setdefault(number, []).append(start)
     hits: list[SecretHit] = []
     for number in sorted(starts):
         rule = rules.rules[number]
         if rule.path is not None and not all_rules and (path is None or not rule.path.search(path)):
+            continue
+        if rule.redaction_only and not broad:
             continue
         for match in _matches(rule, text, starts[number]):
             start, end = rule.secret_span(match)
@@ -447,6 +527,15 @@ def find_secrets(text: str, path: str | None = None, *, all_rules: bool = False)
 
 
 def _matches(rule: _Rule, text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    if rule.seed is not None:
+        yield from _seeded(rule, rule.seed, text)
+        return
+    if rule.redaction_only and starts and not rule.anchored:
+        run = _run(rule.min_run) if rule.min_run else None
+        for start, end in _lines_at(text, starts):
+            if run is None or run.search(text, start, end):
+                yield from rule.regex.finditer(text, start, end)
+        return
     if not rule.anchored:
         yield from rule.regex.finditer(text)
         return
@@ -460,6 +549,47 @@ def _matches(rule: _Rule, text: str, starts: list[int]) -> Iterator[re.Match[str
             yield match
 
 
+_SEED_REACH = 64
+"""How far before its random part a prefixed token may start (prefix and separators)."""
+
+
+def _seeded(rule: _Rule, seed: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Matches of ``rule`` around the seeds that pass its check: one C-speed scan for runs of
+    random-looking characters, then the full regex only near the few that qualify (tried at
+    every character of a large log, the regex alone cost 60 ms per MB)."""
+    position = 0
+    for found in seed.finditer(text):
+        if found.end() <= position or (rule.check is not None and not rule.check(found.group())):
+            continue
+        start = max(position, found.start() - _SEED_REACH)
+        for match in rule.regex.finditer(text, start, min(len(text), found.end() + 4096)):
+            if match.start() > found.start():
+                break
+            if match.end() >= found.end():
+                position = match.end()
+                yield match
+                break
+
+
+@cache
+def _run(length: int) -> re.Pattern[str]:
+    return re.compile(rf"\S{{{length}}}")
+
+
+def _lines_at(text: str, starts: list[int]) -> Iterator[tuple[int, int]]:
+    """The lines that hold these offsets, once each: detect-secrets' patterns were written
+    for one line at a time, and some (a chain of optional groups after a look-behind) cost
+    a tenth of a second per megabyte when tried at every character of a text."""
+    end = -1
+    for start in sorted(starts):
+        if start <= end:
+            continue
+        first = text.rfind("\n", 0, start) + 1
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        yield first, end
+
+
 def _allowed(
     rule: _Rule, text: str, match: re.Match[str], span: tuple[int, int], *, path: str | None
 ) -> bool:
@@ -468,6 +598,9 @@ def _allowed(
     secret = text[span[0] : span[1]]
     if rule.plausible and not plausible_secret(secret):
         return True
+    if rule.check is not None and not rule.check(secret):
+        return True
+
     if (rule.entropy and entropy(secret) <= rule.entropy) or rule is _PRIVATE_KEY:
         return rule is not _PRIVATE_KEY
     line = ""
@@ -644,7 +777,7 @@ class Redactor:
         replaced."""
         if self._known is not None:
             text = _replace(text, self._known.spans(text), "known secret")
-        hits = find_secrets(text)
+        hits = find_secrets(text, broad=True)
         parts: list[str] = []
         position = 0
         for hit in hits:
