@@ -89,9 +89,9 @@ class _Rule:
     """Too loose to report as a finding, right to redact: a spare ``[REDACTED]`` costs a model
     little, a false critical finding costs a reviewer's trust. A rule without keywords is
     tried on every text."""
-    min_run: int = 0
-    """A line without a run of this many non-space characters cannot match (redaction-only
-    rules are tried on the lines that hold their keywords)."""
+    gate: str = ""
+    """A regex for what every match holds (a long run of one class): a line without it is
+    not tried (redaction-only rules are tried on the lines that hold their keywords)."""
     check: Callable[[str], bool] | None = None
     """A test the secret must pass beyond the regex (the shape of a random token)."""
     seed: re.Pattern[str] | None = None
@@ -401,7 +401,7 @@ def _rule_set() -> _RuleSet:
             tuple(raw["keywords"]),
             group="secret",
             redaction_only=True,
-            min_run=raw["min_run"],
+            gate=raw["gate"],
         )
         for raw in detect_secrets["rules"]
     ]
@@ -531,7 +531,7 @@ def _matches(rule: _Rule, text: str, starts: list[int]) -> Iterator[re.Match[str
         yield from _seeded(rule, rule.seed, text)
         return
     if rule.redaction_only and starts and not rule.anchored:
-        run = _run(rule.min_run) if rule.min_run else None
+        run = _compile(rule.gate) if rule.gate else None
         for start, end in _lines_at(text, starts):
             if run is None or run.search(text, start, end):
                 yield from rule.regex.finditer(text, start, end)
@@ -569,11 +569,6 @@ def _seeded(rule: _Rule, seed: re.Pattern[str], text: str) -> Iterator[re.Match[
                 position = match.end()
                 yield match
                 break
-
-
-@cache
-def _run(length: int) -> re.Pattern[str]:
-    return re.compile(rf"\S{{{length}}}")
 
 
 def _lines_at(text: str, starts: list[int]) -> Iterator[tuple[int, int]]:
