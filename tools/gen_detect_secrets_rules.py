@@ -16,7 +16,8 @@ Changes to the upstream patterns, all mechanical:
 - the secret is the first capture group when that group is a value (a repeat of 8 or more
   characters, or an open one); otherwise the whole match, because detect-secrets reports
   a group that holds only a prefix (``(ghp|gho|…)_…`` reports ``ghp``);
-- keywords: the literal text every match must hold (two characters or more, lower-cased),
+- keywords: the literal text every match must hold (two characters or more, in the
+  pattern's case),
   found from the parsed pattern; a pattern with none is tried on every text, except the
   Telegram token, whose secret part starts with ``AA`` (``OWN_KEYWORDS``);
 - ``gate``: the run of one character class every match holds (a line without one is
@@ -56,7 +57,7 @@ DEFAULT_REF = "v1.5.0"
 UPSTREAM = "https://github.com/Yelp/detect-secrets"
 LEFT_OUT = {"IPPublicDetector", "PrivateKeyDetector"}
 MIN_KEYWORD = 2
-OWN_KEYWORDS = {"TelegramBotTokenDetector.0": [":aa"]}
+OWN_KEYWORDS = {"TelegramBotTokenDetector.0": [":AA"]}
 """Keywords of ours where a pattern holds no literal: the token part of a Telegram bot token
 starts with ``AA`` (its first bytes are zero)."""
 
@@ -106,13 +107,14 @@ def _head(parsed: Any) -> str:
 
 
 def keywords(pattern: str, flags: int) -> list[str]:
-    """The best set of required literals (the one whose shortest member is longest), lower-
-    cased, or none when no set reaches ``MIN_KEYWORD`` characters."""
+    """The best set of required literals (the one whose shortest member is longest), or none
+    when no set reaches ``MIN_KEYWORD`` characters; lower-cased when the pattern ignores
+    case (the redactor lower-cases them for its scan and checks the case of the others)."""
     sets = _literal_sets(sre_parse.parse(pattern, flags))
     best = max(sets, key=lambda s: min(len(w) for w in s), default=set())
     if not best or min(len(w) for w in best) < MIN_KEYWORD:
         return []
-    return sorted({w.lower() for w in best})
+    return sorted({w.lower() for w in best} if flags & re.IGNORECASE else best)
 
 
 # ---------------------------------------------------------------------------- secret group

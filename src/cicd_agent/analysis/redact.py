@@ -94,6 +94,9 @@ class _Rule:
     not tried (redaction-only rules are tried on the lines that hold their keywords)."""
     check: Callable[[str], bool] | None = None
     """A test the secret must pass beyond the regex (the shape of a random token)."""
+    cased: tuple[str, ...] = ()
+    """The keywords as the pattern spells them, when it does not ignore case: a keyword found
+    in the lower-cased text counts only where the text has this case (``AP``, not ``ap``)."""
     seed: re.Pattern[str] | None = None
     """For a rule without keywords: what every match holds, found first by a fast scan that
     ``check`` also passes; the regex is tried only around such seeds."""
@@ -398,7 +401,8 @@ def _rule_set() -> _RuleSet:
         _Rule(
             raw["kind"],
             raw["regex"],
-            tuple(raw["keywords"]),
+            tuple(k.lower() for k in raw["keywords"]),
+            cased=tuple(raw["keywords"]) if not raw["regex"].startswith("(?mi") else (),
             group="secret",
             redaction_only=True,
             gate=raw["gate"],
@@ -505,7 +509,9 @@ def find_secrets(
         text.lower(), overlapping=True
     ):
         for number in rules.by_keyword[keyword]:
-            starts.setdefault(number, []).append(start)
+            cased = rules.rules[number].cased
+            if not cased or text.startswith(cased, start):
+                starts.setdefault(number, []).append(start)
     hits: list[SecretHit] = []
     for number in sorted(starts):
         rule = rules.rules[number]
