@@ -339,6 +339,14 @@ _PREFIXED_TOKEN = _Rule(
     check=random_token,
     seed=_RANDOM_RUN,
 )
+_WEBHOOK_URL = _Rule(
+    "webhook URL",
+    r"(?i)(?P<secret>https?://[^\s/'\"]*(?:hook|/api/)[^\s'\"]*?/[A-Za-z0-9_-]{16,}[^\s'\"]*)",
+    ("hook",),
+    group="secret",
+    redaction_only=True,
+)
+"""A webhook's URL is its credential whole (Discord, Teams, Zapier, Tines…)."""
 _OWN_RULES = (
     _PRIVATE_KEY,
     *_REQUEST_CREDENTIALS,
@@ -346,6 +354,7 @@ _OWN_RULES = (
     _AWS_SECRET,
     *_BROAD_PREFIXES,
     _PREFIXED_TOKEN,
+    _WEBHOOK_URL,
 )
 _REPLACED_UPSTREAM = frozenset({"generic-api-key"})
 """gitleaks rules left out because one of ours does their job faster (see ``_ASSIGNED``)."""
@@ -498,11 +507,12 @@ class SecretHit:
 def find_secrets(
     text: str, path: str | None = None, *, all_rules: bool = False, broad: bool = False
 ) -> list[SecretHit]:
-    """Secrets of a known shape in ``text``, in order, without overlaps (the earliest, then
-    longest, wins). ``path`` (a file the text comes from) enables gitleaks' rules that apply to
-    some files only (Terraform, nuget.config…); without it, and without ``all_rules``, they
-    are not tried. ``broad`` adds the redaction-only rules (redaction wants every likely
-    secret gone; a finding wants to be right)."""
+    """Secrets of a known shape in ``text``, in order, without overlaps (overlapping hits
+    become one span, named by the earliest, then longest). ``path`` (a file the text comes
+    from) enables gitleaks' rules that apply to some files only (Terraform, nuget.config…);
+    without it, and without ``all_rules``, they are not tried. ``broad`` adds the
+    redaction-only rules (redaction wants every likely secret gone; a finding wants to be
+    right)."""
     rules = _rule_set()
     starts: dict[int, list[int]] = {number: [] for number in rules.always} if broad else {}
     for keyword, start, _ in rules.automaton.find_matches_as_indexes(
@@ -529,6 +539,8 @@ def find_secrets(
     for hit in hits:
         if not kept or hit.start >= kept[-1].end:
             kept.append(hit)
+        elif hit.end > kept[-1].end:  # overlapping: one span over both, so neither leaks
+            kept[-1] = SecretHit(kept[-1].kind, kept[-1].start, hit.end)
     return kept
 
 

@@ -22,6 +22,7 @@ TOKENS = {
     "two-part prefix": "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",
     "dotted prefix": "dp.ct.5KE9aLrlMoprKwgigGZl1zJOOMQDcYPTWoTPujmF5Tm3",
     "upper-case prefix": "NRAK-GDJSS4QZORUYIC1OGTRNGQMT5VH",
+    "webhook URL": "https://discord.com/api/webhooks/1369248176954937405/Q7bFGgbEMoZ-tRHuA4QHk3x",
 }
 
 

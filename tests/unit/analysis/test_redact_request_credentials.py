@@ -40,6 +40,11 @@ CASES = [
         "Authorization: ",
     ),
     (f"Proxy-Authorization: Basic {B64}", B64, "Proxy-Authorization: Basic "),
+    (
+        f'{{"proxy-authorization": "Digest username=\\"ci\\", response=\\"{TOKEN}\\""}}',
+        TOKEN,
+        '{"proxy-authorization": ',
+    ),
     (f"> Authorization: Bearer {TOKEN}\r\n", TOKEN, "> Authorization: Bearer "),
     (f"AUTHORIZATION: basic {B64}", B64, "AUTHORIZATION: basic "),
     (f"extraheader = AUTHORIZATION: basic {B64}", B64, "extraheader = AUTHORIZATION: basic "),
