@@ -514,17 +514,24 @@ def find_secrets(
     redaction-only rules (redaction wants every likely secret gone; a finding wants to be
     right)."""
     rules = _rule_set()
-    starts: dict[int, list[int]] = {number: [] for number in rules.always} if broad else {}
+    found: dict[int, list[int]] = {}
     for keyword, start, _ in rules.automaton.find_matches_as_indexes(
         text.lower(), overlapping=True
     ):
+        found.setdefault(keyword, []).append(start)
+    starts: dict[int, list[int]] = {number: [] for number in rules.always} if broad else {}
+    for keyword, at in found.items():
         for number in rules.by_keyword[keyword]:
-            cased = rules.rules[number].cased
-            if not cased or text.startswith(cased, start):
-                starts.setdefault(number, []).append(start)
+            starts.setdefault(number, []).extend(at)
+    for number, at in starts.items():
+        cased = rules.rules[number].cased
+        if cased:
+            starts[number] = [start for start in at if text.startswith(cased, start)]
     hits: list[SecretHit] = []
     for number in sorted(starts):
         rule = rules.rules[number]
+        if rule.cased and not starts[number]:
+            continue
         if rule.path is not None and not all_rules and (path is None or not rule.path.search(path)):
             continue
         if rule.redaction_only and not broad:
