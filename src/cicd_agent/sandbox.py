@@ -452,9 +452,9 @@ class Sandbox:
 
     def add_file(self, relative: str, text: str) -> None:
         """Add a file to the pristine copy, so later workspaces hold it (an accepted test)."""
-        target = self.pristine / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        from cicd_agent.checkout_files import create_file
+
+        create_file(self.pristine, relative, text)  # never through a link of the PR's
 
     def workspace(self, label: str) -> Workspace:
         """A fresh folder with its own copy of the repository (and files added so far)."""

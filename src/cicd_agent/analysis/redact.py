@@ -495,6 +495,23 @@ def _identifier(value: str) -> bool:
     return bool(parts) and all(len(part) >= 3 for part in parts)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _keywords(automaton: ahocorasick_rs.AhoCorasick, text: str) -> list[tuple[int, int, int]]:
+    """Every (pattern, start, end) ``automaton`` finds in ``text``, overlapping.
+
+    The automaton reads UTF-8, and text from git or a log keeps each byte that was not UTF-8
+    as a lone surrogate (``surrogateescape``), which UTF-8 cannot encode: one Latin-1 file in a
+    change made deploy-gate exit 3. Such text is matched with each surrogate as U+FFFD, one
+    character for one, so the offsets stay those of ``text`` (the cheap try first: most text
+    holds none)."""
+    try:
+        return automaton.find_matches_as_indexes(text, overlapping=True)
+    except UnicodeEncodeError:
+        return automaton.find_matches_as_indexes(_SURROGATE.sub("\ufffd", text), overlapping=True)
+
+
 @dataclass(frozen=True)
 class SecretHit:
     """A secret found in text: what kind, and where (character offsets of the secret itself)."""
@@ -515,9 +532,7 @@ def find_secrets(
     right)."""
     rules = _rule_set()
     found: dict[int, list[int]] = {}
-    for keyword, start, _ in rules.automaton.find_matches_as_indexes(
-        text.lower(), overlapping=True
-    ):
+    for keyword, start, _ in _keywords(rules.automaton, text.lower()):
         found.setdefault(keyword, []).append(start)
     starts: dict[int, list[int]] = {number: [] for number in rules.always} if broad else {}
     for keyword, at in found.items():
@@ -735,7 +750,7 @@ class _KnownValues:
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
-        for index, start, end in self.automaton.find_matches_as_indexes(text, overlapping=True):
+        for index, start, end in _keywords(self.automaton, text):
             if found and found[-1][0] <= start and end <= found[-1][1]:
                 continue  # inside the value just found
             if not self.seeds[index]:

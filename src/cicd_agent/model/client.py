@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import openai
@@ -461,6 +462,7 @@ class ModelClient:
         errors as plain sentences, the completion read leniently and its usage recorded.
         ``request(sdk, model)`` sends the request and returns the response body."""
         model = self.config.model_for(tier)
+        _valid_utf8(messages)
         prompt_tokens = self._check_budget(declared, messages, tier, out_tokens)
         sdk = self._sdk
         try:
@@ -556,3 +558,18 @@ def build_model_client(config: ModelConfig, *, usage: Usage | None = None) -> Mo
     if config.provider == "none":
         return None
     return ModelClient(config, usage=usage)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_utf8(messages: list[ChatCompletionMessageParam]) -> None:
+    """Make every message's text encodable as the UTF-8 a request is sent in, in place.
+
+    Text read from git or a log keeps each byte that was not UTF-8 as a lone surrogate
+    (``surrogateescape``); the SDK's JSON encoder cannot send one, and a Latin-1 line in a
+    diff or a log ended the run in exit 3. Each becomes U+FFFD, as the reader would see it."""
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, str) and _SURROGATE.search(content):
+            cast(dict[str, Any], message)["content"] = _SURROGATE.sub("\ufffd", content)
