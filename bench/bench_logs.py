@@ -96,6 +96,34 @@ def make_log(path: Path, size: int) -> str:
     return model.truth[-1]
 
 
+def make_steps_log(path: Path, size: int) -> str:
+    """Write the second benchmark log; return the failed step's true error line.
+
+    A real failed pytest job (the corpus's ``pytest_assertion``, in the runner's format) whose
+    passing steps (set-up, checkout, setup-python, install) and passing test lines are repeated,
+    as a long job's are, until the file reaches ``size``; then the failing step as it was. Every
+    repetition opens and closes steps and holds the runner's markers, which the tool-output log
+    of :func:`make_log` has only once.
+    """
+    entries, _ = build.load()
+    model = next(e for e in entries if e.name == "pytest_assertion")
+    whole = (build.DEFAULT_DEST / model.failed_jobs["test"]).read_bytes()
+    lines = whole.splitlines(keepends=True)
+    failing = max(i for i, line in enumerate(lines) if b"##[group]Run " in line)
+    passing = lines[:failing] + [line for line in lines[failing:] if b" PASSED" in line]
+    block = b"".join(passing)
+    with path.open("wb") as out:
+        written = 0
+        while written < size:
+            out.write(block)
+            written += len(block)
+        out.writelines(lines[failing:])
+    return model.truth[-1]
+
+
+LOGS = {"tools": make_log, "steps": make_steps_log}
+
+
 def _timed(args: list[str]) -> tuple[float, int, str]:
     """Wall seconds, peak RSS in KiB, and stdout of one child process."""
     started = time.perf_counter()
@@ -113,12 +141,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=1024, help="log size in MB (default 1024)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="write the log here and keep it")
+    parser.add_argument(
+        "--kind",
+        choices=sorted(LOGS),
+        default="tools",
+        help="tools: the tool output of the corpus's passing steps in one step (default); "
+        "steps: a real job's passing steps repeated, markers and all",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON last")
     args = parser.parse_args(argv)
     report = sys.stderr if args.json else sys.stdout
     with tempfile.TemporaryDirectory(prefix="bench-logs-") as scratch:
         path = args.keep or Path(scratch) / "job.txt"
-        truth = make_log(path, args.size * 1024 * 1024)
+        truth = LOGS[args.kind](path, args.size * 1024 * 1024)
         size_mb = path.stat().st_size / 2**20
         print(f"log: {path} {size_mb:.0f} MB; true error line: {truth!r}", file=report)
         _timed(["grep", "-c", "error", str(path)])  # warm the page cache

@@ -11,7 +11,6 @@ takes, ``publish`` takes another result than ``decide`` returns, …).
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Protocol, TypeVar
@@ -51,9 +50,6 @@ class Mode(Protocol):
     # flag): the safe answer a later job may branch on, e.g. deploy-gate's recommendation=hold.
     @property
     def fail_closed_outputs(self) -> Mapping[str, str]: ...
-
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        """Register the mode's own options (each one is also an action input)."""
 
     def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
         """Run the mode end to end: ``return run_mode(self, ctx)`` (or a phase's steps)."""

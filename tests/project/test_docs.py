@@ -120,7 +120,7 @@ def test_input_defaults_agree_between_the_cli_action_yml_and_the_readme() -> Non
 
     from cicd_agent.analysis.policy import DEFAULT_BUSINESS_HOURS
     from cicd_agent.model.config import DEFAULT_FAST_MODEL, DEFAULT_MODEL, DEFAULT_TIMEOUT
-    from cicd_agent.modes.gen_tests.mode import DEFAULT_TEST_COMMAND
+    from cicd_agent.modes.gen_tests.arguments import DEFAULT_TEST_COMMAND
 
     cli: dict[str, str] = _tables().cli_defaults()  # type: ignore[attr-defined]
     assert cli["model"] == DEFAULT_MODEL and cli["fast-model"] == DEFAULT_FAST_MODEL

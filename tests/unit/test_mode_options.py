@@ -20,6 +20,8 @@ EXAMPLE_LOGS = REPO_ROOT / "examples" / "logs" / "pytest-failure.zip"
         (["gen-tests", "--source", "x.py", "--token-budget", "-1"], "token-budget"),
         (["gen-tests", "--source", "x.py", "--cost-budget", "-0.5"], "cost-budget"),
         (["gen-tests", "--source", "x.py", "--shard", "3/2"], "shard"),
+        (["gen-tests", "--source", "x.py", "--test-dir", "../outside"], "test-dir"),
+        (["gen-tests", "--source", "x.py", "--test-dir", ".git/hooks"], "test-dir"),
         (["deploy-gate", "--failure-window-days", "-3"], "failure-window-days"),
         (["deploy-gate", "--approval-confidence", "1.5"], "approval-confidence"),
         (["deploy-gate", "--phase", "canary"], "prometheus-url"),

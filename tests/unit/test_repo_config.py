@@ -34,9 +34,9 @@ CHANGED = (
 )
 
 
-def _repo(tmp_path: Path, base_files: dict[str, str], head_files: dict[str, str]) -> tuple[
-    GitRepoBuilder, str, str
-]:
+def _repo(
+    tmp_path: Path, base_files: dict[str, str], head_files: dict[str, str]
+) -> tuple[GitRepoBuilder, str, str]:
     builder = GitRepoBuilder(tmp_path / "repo")
     base = builder.commit("base", {"src/billing.py": SOURCE, **base_files})
     head = builder.commit("change", {"src/billing.py": CHANGED, **head_files})
@@ -219,6 +219,55 @@ def test_the_shipped_schema_matches_the_inputs_and_checks_the_example() -> None:
     parse((root / "examples/cicd-agent.yml").read_text(), "review")
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"review": {"fial-on": "high"}}, schema)
+
+
+def test_links_in_the_checkout_reach_no_prompt_as_what_they_point_at(
+    tmp_path: Path, model_server: Any
+) -> None:
+    """Settings, AGENTS.md, workflow files and changed sources are read from git's objects,
+    where a link is its target's name, never the target (issue 32, item 5)."""
+    token = "ghs_" + "Rv5Yt2Rw9Qp4Xn1Mv6Bz3Lh8Jd5Gf0Sa9P"
+    # What /proc/self/environ shows of this process (its block is fixed when it starts).
+    environ = Path("/proc/self/environ").read_bytes().decode("utf-8", "replace").split("\0")
+    builder = GitRepoBuilder(tmp_path / "repo")
+    (builder.path / ".git" / "config").open("a").write(
+        f'[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic {token}\n'
+    )
+    links = {
+        "AGENTS.md": ".git/config",
+        ".github/copilot-instructions.md": "/proc/self/environ",
+        ".github/workflows/ci.yml": "/proc/self/environ",
+        "src/linked.py": "../.git/config",
+    }
+
+    def link_all() -> None:
+        for name, target in links.items():
+            (builder.path / name).parent.mkdir(parents=True, exist_ok=True)
+            (builder.path / name).unlink(missing_ok=True)
+            (builder.path / name).symlink_to(target)
+
+    link_all()
+    base = builder.commit("base", {"src/billing.py": SOURCE})
+    links["src/linked.py"], links[CONFIG_PATH] = "/proc/self/environ", "../.git/config"
+    link_all()
+    head = builder.commit("change", {"src/billing.py": CHANGED})
+    model_server.answer({"summary": "ok", "verdict": "comment", "findings": []}, times=None)
+
+    code, outputs, document, summary = _review(
+        tmp_path,
+        builder,
+        base,
+        head,
+        *("--provider", "openai", "--base-url", model_server.base_url, "--describe"),
+        OPENAI_API_KEY=TEST_API_KEY,
+    )
+
+    assert code in (0, 1), document
+    assert model_server.chat_requests
+    shown = "\n".join([model_server.all_prompt_text(), json.dumps(document), summary, str(outputs)])
+    assert token not in shown and "extraheader" not in shown
+    assert not [entry for entry in environ if len(entry) > 8 and entry in shown]
+    assert "/proc/self/environ" in model_server.all_prompt_text()  # the link, as its own text
 
 
 def test_invalid_yaml_is_one_line_naming_the_file_and_line(tmp_path: Path) -> None:

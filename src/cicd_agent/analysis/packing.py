@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from cicd_agent.analysis.changes import ChangeType, classify_path
 from cicd_agent.analysis.definitions import starts_definition
 from cicd_agent.analysis.diff import Diff, FileDiff, Hunk
+from cicd_agent.analysis.file_names import escaped
 
 Counter = Callable[[str], int]
 Prepare = Callable[[str], str]
@@ -356,8 +357,11 @@ def render_file(
     left_out: int,
 ) -> str:
     """A file for the prompt: a header, then each hunk with new-file line numbers."""
-    moved = f" (renamed from {changed.old_path})" if changed.old_path else ""
-    header = f"### {changed.path}{moved} — {changed.status}, +{changed.added} −{changed.removed}"
+    moved = f" (renamed from {escaped(changed.old_path)})" if changed.old_path else ""
+    header = (
+        f"### {escaped(changed.path)}{moved} — {changed.status}, "
+        f"+{changed.added} −{changed.removed}"
+    )
     if changed.status == "deleted":
         first = next((ln.text for h in changed.hunks for ln in h.lines if ln.text.strip()), "")
         return f"{header}\n[whole file deleted; first line: `{first.strip()[:80]}`]\n"
@@ -401,7 +405,7 @@ def render_footer(left_out: Sequence[LeftOut], count: Counter) -> str:
     used = count(lines[0]) + 20
     shown = 0
     for item in left_out:
-        line = f"- {item.path} ({item.reason})"
+        line = f"- {escaped(item.path)} ({item.reason})"
         cost = count(line) + 1
         if used + cost > FOOTER_TOKENS:
             break

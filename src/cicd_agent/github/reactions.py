@@ -22,11 +22,11 @@ from github.PullRequestComment import PullRequestComment
 from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.comments import is_ours
 from cicd_agent.github.models import WriteOutcome
+from cicd_agent.github.permissions import WRITE_PERMISSIONS
 from cicd_agent.github.threads import CommentKind
 
 Reaction = Literal["eyes", "+1", "confused", "rocket"]
 DISMISSING = frozenset({"-1", "confused"})
-WRITE_PERMISSIONS = frozenset({"admin", "write"})
 MAX_COMMENTS = 300
 """Our review comments looked at, newest first; older ones keep their earlier effect."""
 

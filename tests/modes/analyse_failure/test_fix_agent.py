@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -186,12 +187,51 @@ def test_reads_and_edits_outside_the_checkout_or_of_a_workflow_are_refused_and_a
     assert all(line["tool"].startswith("cicd-agent ") for line in audit)
     assert len(refused) == 9 and all(refused)
     assert "climbs out with '..'" in refused[0] and "is absolute" in refused[1]
-    assert "outside the checkout through a symbolic link" in refused[2]
+    assert "goes through a symbolic link (escape)" in refused[2]
     assert "inside .git" in refused[3] and "climbs out" in refused[4]
     assert refused[5] == "the patch edits a workflow file (.github/workflows/ci.yml)"
     assert refused[6] == refused[7] == "the patch writes outside the checkout (../outside.txt)"
     assert refused[8] == "the arguments are not valid JSON"
     assert len(outcome.refusals) == 9
+
+
+def test_links_the_pull_request_committed_are_never_followed_by_the_models_tools(
+    tmp_path: Path, model_server: Any
+) -> None:
+    """A PR commits ``cfg -> .git/config`` and ``env -> /proc/self/environ``: the tools read
+    the link itself at most, never what it points at (issue 32, item 4)."""
+    project = failing_pytest(tmp_path / "project")
+    checkout_token = "ghs_" + "Lk7Yt2Rw9Qp4Xn1Mv6Bz3Lh8Jd5Gf0Sa2Z"  # not the step's: unredacted
+    # What /proc/self/environ shows of this process (its block is fixed when it starts).
+    environ = Path("/proc/self/environ").read_bytes().decode("utf-8", "replace").split("\0")
+    with (project.root / ".git" / "config").open("a") as config:
+        config.write(
+            f'[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic {checkout_token}\n'
+        )
+    (project.root / "cfg").symlink_to(".git/config")
+    (project.root / "env").symlink_to("/proc/self/environ")
+    (project.root / "linked").symlink_to(".git")
+    subprocess.run(["git", "add", "cfg", "env", "linked"], cwd=project.root, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "links"],
+        cwd=project.root,
+        check=True,
+    )
+    model_server.call_tools(("read_file", {"path": "cfg"}))
+    model_server.call_tools(("read_file", {"path": "env"}))
+    model_server.call_tools(("read_file", {"path": "linked/config"}))
+    model_server.call_tools(("search", {"pattern": "extraheader"}))
+    model_server.call_tools(("search", {"pattern": "SENTRY", "path": "env"}))
+    model_server.call_tools(("git_blame", {"path": "cfg"}))
+    model_server.answer("Giving up.")
+
+    _, _, audit = loop(tmp_path, model_server, project)
+
+    sent = model_server.all_prompt_text()
+    assert checkout_token not in sent
+    assert not [entry for entry in environ if len(entry) > 8 and entry in sent]
+    refused = [line["refused"] for line in audit if line["kind"] == "tool"][:3]
+    assert all("symbolic link" in reason for reason in refused), refused
 
 
 def test_editing_the_failing_test_is_refused_by_the_verifiers_policy_before_any_run(

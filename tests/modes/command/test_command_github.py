@@ -104,6 +104,48 @@ def test_an_outsiders_command_gets_one_polite_line_and_nothing_runs(
     assert done.outputs["command_status"] == "refused"
 
 
+@pytest.mark.parametrize(
+    ("association", "permission"), [("MEMBER", "read"), ("COLLABORATOR", "none")]
+)
+@pytest.mark.parametrize("body", ["/cicd-agent review", "/cicd-agent ask is this safe?", "thread"])
+def test_a_member_without_write_permission_gets_at_most_one_polite_line(
+    tmp_path: Path,
+    github_api: Any,
+    model_server: Any,
+    project: tuple[GitRepoBuilder, str, str],
+    association: str,
+    permission: str,
+    body: str,
+) -> None:
+    """GitHub gives MEMBER to every member of the organisation and COLLABORATOR to read-only
+    collaborators: only the API's permission says who may write (issue 32, item 6)."""
+    repo, base, head = project
+    serve_pull(github_api, base, head)
+    if body == "thread":  # a plain reply in one of our finding's threads is a question
+        serve_thread(github_api, login="github-actions[bot]", kind="Bot")
+        event = review_comment(
+            tmp_path, "Why?", base=base, head=head, association=association, in_reply_to=THREAD
+        )
+    else:
+        event = pull_request_comment(tmp_path, body, association=association)
+    login = json.loads(event.read_text())["comment"]["user"]["login"]
+    asked = rf"{REPO}/collaborators/{login}/permission"
+    github_api.proxy.script("GET", asked, edit=lambda p: {**p, "permission": permission})
+    done = run_command(tmp_path, github_api, event, repo.path, model_server=model_server)
+
+    assert done.code == 0, done.summary
+    assert model_server.chat_requests == []
+    sent = [(r.method, r.api_path) for r in github_api.proxy.requests]
+    assert ("GET", f"{REPO}/collaborators/{login}/permission") in sent
+    assert not any("reactions" in path or path == f"{REPO}/pulls/2" for _, path in sent), sent
+    if body == "thread":
+        assert replies(github_api) == [] and done.outputs["command_status"] == "ignored"
+    else:
+        [line] = replies(github_api)
+        assert "only be run by people with write access" in line and "nothing was run" in line
+        assert done.outputs["command_status"] == "refused"
+
+
 def _lists_our_reply(github_api: Any, listing: str, posted: Any) -> None:
     """The next run lists the reply ``posted`` as comment 9001, written by the token's user
     (Prism lists only its own examples, so a re-run would otherwise look like a first run)."""

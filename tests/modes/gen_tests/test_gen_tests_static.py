@@ -28,7 +28,7 @@ from cicd_agent.modes.gen_tests.segments import (
     related_tests,
 )
 from cicd_agent.modes.gen_tests.shard import Shard
-from cicd_agent.modes.gen_tests.targets import Targets, gaps, is_target
+from cicd_agent.modes.gen_tests.targets import Targets, gaps, is_target, source_targets
 
 
 def _problems(source: str) -> list[str]:
@@ -343,3 +343,24 @@ def test_the_summary_shows_coverage_as_percentages_and_json_as_numbers() -> None
     assert result.outputs()["coverage_after"] == "40.00"
     document = result.to_json()
     assert document["coverage_after"] == 40.0 and "patch_path" not in document
+
+
+def test_source_targets_are_regular_files_reached_without_a_link(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "stolen.py").write_text("SECRET = 1\n")
+    repo = tmp_path / "repo"
+    (repo / "pkg").mkdir(parents=True)
+    (repo / "pkg" / "real.py").write_text("X = 1\n")
+    (repo / "pkg" / "linked.py").symlink_to(outside / "stolen.py")
+    (repo / "pkg" / "away").symlink_to(outside)
+    (repo / "pkg" / "bad\nname.py").write_text("Y = 1\n")
+    (repo / "elsewhere").symlink_to(outside)
+
+    found = source_targets(repo, ["pkg", "."])
+    assert found.paths == ["pkg/real.py"]
+    assert found.unsafe_names == ("pkg/bad\nname.py",)
+    assert source_targets(repo, ["pkg/real.py"]).paths == ["pkg/real.py"]
+    for source in ("elsewhere", "pkg/linked.py", "pkg/away", "../outside", "elsewhere/stolen.py"):
+        with pytest.raises(UsageError, match="without a symbolic link"):
+            source_targets(repo, [source])

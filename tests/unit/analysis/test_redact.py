@@ -227,3 +227,14 @@ def test_an_unterminated_private_key_is_redacted_without_eating_the_rest() -> No
     out = Redactor().redact(text)
     assert "MIIEpAIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM2" not in out and "Zb3+9xQ" not in out
     assert out.endswith("Error: process exited (1)")
+
+
+def test_text_with_bytes_that_were_not_utf8_is_searched_at_the_right_offsets() -> None:
+    """git's output keeps each byte that was not UTF-8 as a lone surrogate; the keyword
+    automaton reads UTF-8 and raised UnicodeEncodeError on it (deploy-gate exit 3)."""
+    key = "AKIA" + "QWERTYUIOPASDFGH"
+    text = b"name = 'caf\xe9'\naws = '".decode("utf-8", "surrogateescape") + key + "'\n"
+    [hit] = find_secrets(text)
+    assert text[hit.start : hit.end] == key
+    redacted = Redactor([key]).redact(text)
+    assert key not in redacted and "caf\udce9" in redacted

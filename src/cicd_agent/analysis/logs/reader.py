@@ -38,6 +38,9 @@ Line = tuple[int, str]
 _DELIMITER = re.compile(rb"[\s,;\"'()<>\[\]{}]")
 """Bytes no secret shape contains: a long line is cut next to one, never inside a token."""
 _DELIMITER_BYTES = tuple(bytes([b]) for b in b" \t\r\f\v,;\"'()<>[]{}")
+_RAW_PREFIX = re.compile(rb"(?:\xef\xbb\xbf)?(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?)?")
+"""What may stand before a marker in a raw line: the byte-order mark and the runner's
+timestamp (``runner_format.TIMESTAMP``, as bytes)."""
 
 
 def _kept(buf: bytes, start: int, end: int) -> bytes:
@@ -275,10 +278,25 @@ class JobScanner:
                 continue
             line_start = buf.rfind(b"\n", 0, start) + 1
             line_end = buf.find(b"\n", start)
+            if self._inert_marker(buf, line_start, start, line_end):
+                continue
             lines_before += count_newlines(buf, counted, line_start)
             counted = line_start
             self._candidate(view, line_start, line_end, lines_before + 1)
         return lines_before + count_newlines(buf, counted, cut)
+
+    def _inert_marker(self, buf: bytes, line_start: int, start: int, end: int) -> bool:
+        """Whether the line is an ``##[endgroup]`` outside a step's header, which
+        :meth:`_candidate` would pass over. Decided on the raw bytes: a long job repeats the
+        runner's sections by the hundred thousand, and decoding and cleaning each line was
+        most of the time of a 1 GB log. The marker must open the line (after its timestamp)
+        and the line hold no carriage return, as :func:`clean_line` would read it."""
+        return (
+            not self._in_header
+            and buf.startswith(b"##[endgroup]", start)
+            and buf.find(b"\r", start, end) < 0
+            and _RAW_PREFIX.fullmatch(buf, line_start, start) is not None
+        )
 
     def _candidate(self, view: _Buffer, start: int, end: int, number: int) -> None:
         """Look at line ``number`` (``view.buf[start:end]``), which holds a needle."""

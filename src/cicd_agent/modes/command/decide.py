@@ -3,8 +3,14 @@
 The order of the checks is the security story: an edited or deleted comment, a bot's comment
 (our own replies included, so we never answer ourselves) and a comment on a plain issue do
 nothing; then only a command, or a reply in the thread of one of our own inline comments, is
-considered; then the writer must have write access (GitHub's ``author_association`` OWNER,
-MEMBER or COLLABORATOR) or gets one polite line and nothing runs.
+considered; then the writer must have write access or gets one polite line and nothing runs.
+
+Write access is checked twice. Here, purely, ``author_association`` must be OWNER, MEMBER or
+COLLABORATOR: nobody else can have it, so nobody else costs an API call. That is not enough
+(GitHub gives MEMBER to every organisation member and COLLABORATOR to read-only
+collaborators), so the mode then asks the API for the writer's permission
+(:func:`cicd_agent.github.permissions.can_write`) before any reaction, read or model call, and
+:func:`without_write_access` turns the plan into the polite line.
 """
 
 from __future__ import annotations
@@ -12,10 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from cicd_agent.modes.command.parse import COMMANDS, MAX_QUESTION_CHARS, PREFIX, Command
+from cicd_agent.modes.command.arguments import COMMANDS
+from cicd_agent.modes.command.parse import MAX_QUESTION_CHARS, PREFIX, Command
 
-WRITE_ACCESS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
-"""Associations GitHub gives only to people who can push to the repository."""
+MAY_WRITE = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+"""Associations of everyone who can push to the repository (and of many who cannot)."""
 
 Action = Literal["ignore", "refuse", "reply", "run"]
 
@@ -63,7 +70,7 @@ def plan(incoming: Incoming, enabled: frozenset[str]) -> Plan:
     command = incoming.command
     if command is None and not incoming.in_thread_reply:
         return Plan("ignore", reason="the comment holds no command")
-    authorized = incoming.association in WRITE_ACCESS
+    authorized = incoming.association in MAY_WRITE
     if command is None:
         if not authorized:  # a contributor answering our comment is not asking us anything
             return Plan("ignore", reason="a reply in a thread by someone without write access")
@@ -75,6 +82,14 @@ def plan(incoming: Incoming, enabled: frozenset[str]) -> Plan:
         unknown = "" if command.word == "help" else f"`{command.word[:40]}` is not a command. "
         return Plan("reply", command="help", text=unknown + help_text(), reason="help")
     return _checked(command, enabled, thread_question=False)
+
+
+def without_write_access(planned: Plan) -> Plan:
+    """The plan for a writer the API says cannot write: a thread reply is not a question to
+    us, and a command gets the polite line."""
+    if planned.thread_question:
+        return Plan("ignore", reason="a reply in a thread by someone without write access")
+    return Plan("refuse", command=planned.command, text=REFUSAL, reason="no write access")
 
 
 def _checked(command: Command, enabled: frozenset[str], *, thread_question: bool) -> Plan:

@@ -18,21 +18,22 @@ at once that the command was taken, before a model call or a review that can tak
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.modes.command.decide import Incoming, Plan, plan
-from cicd_agent.modes.command.options import CommandOptions, commands_argument
-from cicd_agent.modes.command.parse import COMMANDS, parse_command
+from cicd_agent.modes.command import arguments
+from cicd_agent.modes.command.decide import Incoming, Plan, plan, without_write_access
+from cicd_agent.modes.command.options import CommandOptions
+from cicd_agent.modes.command.parse import parse_command
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.findings import Finding
     from cicd_agent.context import RunContext
     from cicd_agent.errors import ExitCode
     from cicd_agent.events import Comment, Event
+    from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.github.threads import CommentKind, ThreadStart
     from cicd_agent.modes.command.prompt import AskAnswer
@@ -64,17 +65,8 @@ class CommandFacts:
 class Command:
     name = "command"
     help = "Answer /cicd-agent commands in pull request comments (members only)."
-    fail_on_choices: tuple[str, ...] = ()
+    fail_on_choices = arguments.FAIL_ON_CHOICES
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({"command_status": "failed"})
-
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group("command options")
-        group.add_argument(
-            "--commands",
-            type=commands_argument,
-            help="commands this step honours, comma-separated (default: all of "
-            f"{', '.join(c for c in COMMANDS if c != 'help')})",
-        )
 
     # ------------------------------------------------------------------------------ collect
 
@@ -102,6 +94,10 @@ class Command:
                     hint="Pass the github-token input (or set GITHUB_TOKEN) on this step.",
                 )
             return facts
+        if facts.plan.action in ("reply", "run") and not _writer_can_write(client, event.comment):
+            facts.plan = without_write_access(facts.plan)
+            if facts.plan.action == "ignore":
+                return facts
         thread = event.comment.in_reply_to_id if kind == "review" else None
         if thread is not None and facts.plan.action != "refuse":
             from cicd_agent.github.threads import thread_start
@@ -226,6 +222,14 @@ def _incoming(event: Event, kind: CommentKind) -> Incoming:
         in_thread_reply=kind == "review" and comment.in_reply_to_id is not None,
         body=comment.body or "",
     )
+
+
+def _writer_can_write(client: GitHubClient, comment: Comment) -> bool:
+    """Whether the API gives the comment's writer admin, maintain or write permission."""
+    from cicd_agent.github.permissions import can_write
+
+    login = comment.user.login if comment.user is not None else ""
+    return bool(login) and can_write(client, login)
 
 
 def _our_finding(thread: ThreadStart) -> bool:

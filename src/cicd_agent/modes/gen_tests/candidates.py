@@ -302,6 +302,12 @@ class Generator:
             test_path = choose_test_path(
                 segment.path, self.test_dir, job.related, self._taken(outcome)
             )
+            if test_path is None:
+                outcome.not_tried[segment.key] = (
+                    "not tried: no new test file name is free in its folder (is the folder "
+                    "a symbolic link? links are never written through)"
+                )
+                return
             user = self.prompts.user(job, segment, test_path, feedback)
             needed = self.prompts.counter.count(system + user) + ANSWER_RESERVE
             refusal = self.budget.refuses(self.spent(), needed)

@@ -125,9 +125,15 @@ class CoverageMeter:
         self._reports = sandbox.root / "reports"
 
     def _config(self, space: Workspace, data_file: Path) -> Path:
-        """A coverage configuration for one run in ``space`` (read-only inside the sandbox)."""
+        """A coverage configuration for one run in ``space`` (read-only inside the sandbox).
+
+        Target names are the pull request's: coverage expands ``$NAME`` and ``${NAME?}`` in its
+        settings, so ``$`` is written ``$$``; names with a newline never get here (targets
+        leaves them out, see :mod:`cicd_agent.analysis.file_names`)."""
         roots = [self.sandbox.pristine, space.repo, self.sandbox.checkout]
-        include = [str(root / target) for root in roots[1:] for target in self.targets]
+        include = [
+            str(root / target).replace("$", "$$") for root in roots[1:] for target in self.targets
+        ]
         lines = [
             "[run]",
             "branch = True",

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import PurePosixPath
 
+from cicd_agent.checkout_files import create_file
 from cicd_agent.errors import UsageError
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, CoverageReport
@@ -193,9 +194,7 @@ class Gate:
         space = self.sandbox.workspace(label)
         trial = _Trial(source, segment, test_path, existing, space)
         try:
-            target = space.repo / test_path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(source, encoding="utf-8")
+            create_file(space.repo, test_path, source)  # never through a link of the PR's
             return self._stages(trial)
         finally:
             shutil.rmtree(space.root, ignore_errors=True)

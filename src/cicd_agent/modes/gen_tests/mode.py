@@ -12,7 +12,6 @@ once, in ``options``; the sandbox collect opens lives until ``run`` ends.
 
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
 from collections.abc import Mapping
@@ -22,13 +21,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from cicd_agent import checkout_files
 from cicd_agent.errors import UsageError
-from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
+from cicd_agent.modes.gen_tests import arguments
 from cicd_agent.modes.gen_tests.options import (
-    DEFAULT_COST_BUDGET,
-    DEFAULT_TEST_COMMAND,
-    DEFAULT_TEST_TIMEOUT,
-    DEFAULT_TOKEN_BUDGET,
     GenTestsOptions,
 )
 
@@ -92,7 +88,7 @@ class GenTests:
     help = (
         "Write tests for the uncovered lines of a change; keep only those that pass a strict gate."
     )
-    fail_on_choices = (FAIL_ON_UNCOVERED,)
+    fail_on_choices = arguments.FAIL_ON_CHOICES
     # A run that could not finish accepted nothing: a later job never applies a missing patch.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType(
         {"tests_generated": "0", "tests_accepted": "0", "patch_path": "", "pushed_sha": ""}
@@ -102,70 +98,6 @@ class GenTests:
         # What this run opened (collect's sandbox): ``run`` closes it when the run ends, however
         # it ends, so ``decide`` stays pure and a failing step still deletes the copies.
         self._resources = ExitStack()
-
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group("gen-tests options")
-        group.add_argument("--base", default=None, help="base commit (default: from the event)")
-        group.add_argument("--head", default=None, help="head commit (default: from the event)")
-        group.add_argument(
-            "--test-command",
-            default=None,
-            help=f"the project's test command (default '{DEFAULT_TEST_COMMAND}')",
-        )
-        group.add_argument("--test-dir", default=None, help="folder for accepted tests")
-        group.add_argument(
-            "--source",
-            default=None,
-            help="source paths to cover (whole files) instead of the change",
-        )
-        group.add_argument(
-            "--whole-files",
-            action="store_true",
-            default=None,
-            help="cover every missing line of the changed files, not only the changed lines",
-        )
-        group.add_argument(
-            "--push",
-            action="store_true",
-            default=None,
-            help="commit accepted tests to the PR branch (never for forks)",
-        )
-        group.add_argument("--shard", default=None, help="i/n: this job's share of the segments")
-        group.add_argument(
-            "--test-timeout",
-            type=float,
-            default=None,
-            help=f"seconds for each candidate run (default {DEFAULT_TEST_TIMEOUT:.0f})",
-        )
-        group.add_argument(
-            "--token-budget",
-            type=int,
-            default=None,
-            help=f"most model tokens for the run (default {DEFAULT_TOKEN_BUDGET:,})",
-        )
-        group.add_argument(
-            "--cost-budget",
-            type=float,
-            default=None,
-            help=f"most estimated USD for the run (default {DEFAULT_COST_BUDGET:.2f})",
-        )
-        group.add_argument(
-            "--secret-env",
-            default=None,
-            help="more environment variable names to keep from generated tests",
-        )
-        group.add_argument(
-            "--patch-file",
-            default=None,
-            help="where to write the patch (default: $RUNNER_TEMP/cicd-agent-gen-tests.patch; "
-            "off a runner, a per-process name in the system temp folder)",
-        )
-        group.add_argument(
-            "--allow-unsandboxed",
-            action="store_true",
-            default=None,
-            help="run model-written tests even where no bubblewrap sandbox can be built",
-        )
 
     # ------------------------------------------------------------------ collect
 
@@ -206,6 +138,8 @@ class GenTests:
         targets = targets.only(ctx.repo_config.paths.selects)
         facts = Facts(repo, options, targets)
         ctx.progress.say(f"{len(targets.files)} Python file(s) to cover")
+        if targets.unsafe_names:
+            facts.warnings.append(_unsafe_names_warning(targets.unsafe_names))
         if not targets.files:
             return facts
         self._measure(ctx, facts)
@@ -268,6 +202,8 @@ class GenTests:
     # ------------------------------------------------------------------ analyse
 
     def analyse(self, ctx: RunContext, facts: Facts) -> Gaps:
+        from cicd_agent.analysis.file_names import escaped
+        from cicd_agent.markdown import code_span
         from cicd_agent.modes.gen_tests.candidates import Job
         from cicd_agent.modes.gen_tests.segments import (
             find_segments,
@@ -283,7 +219,11 @@ class GenTests:
         segments: list[Segment] = []
         texts: dict[str, str] = {}
         for path in facts.targets.paths:
-            texts[path] = (facts.repo / path).read_text(encoding="utf-8", errors="replace")
+            try:
+                texts[path] = checkout_files.read_text(facts.repo, path)
+            except checkout_files.CheckoutFileError as exc:  # too large, or changed since
+                facts.warnings.append(f"Left out {code_span(escaped(path))}: it {exc.detail}.")
+                continue
             segments += find_segments(
                 path, texts[path], missing_lines.get(path, ()), missing_arcs.get(path, ())
             )
@@ -348,7 +288,7 @@ class GenTests:
             budget=Budget(options.token_budget, options.cost_budget),
             prompts=prompts,
             test_dir=options.test_dir,
-            file_exists=lambda path: (sandbox.pristine / path).exists(),
+            file_exists=lambda path: checkout_files.lexists(sandbox.pristine, path),
             add_file=sandbox.add_file,
             report=ctx.progress.say,
         )
@@ -553,4 +493,19 @@ class GenTests:
         return {}
 
 
+def _unsafe_names_warning(names: tuple[str, ...]) -> str:
+    """One line naming, escaped, the files left out for control characters in their names."""
+    from cicd_agent.analysis.file_names import escaped
+    from cicd_agent.markdown import code_span
+
+    shown = ", ".join(code_span(escaped(name)) for name in names[:10])
+    more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+    return (
+        f"Left out {len(names)} file(s) whose names hold control characters (a newline in a "
+        f"name would become lines of coverage's configuration and of prompts): {shown}{more}. "
+        "Rename them to cover them."
+    )
+
+
 MODE = GenTests()
+

@@ -2,8 +2,9 @@
 
 argparse (with the action inputs filled in) has already checked each value's type; this applies
 the defaults and checks what a type cannot (the test command splits into words, ``shard`` is
-``i/n``, budgets and the timeout are not negative), once, before any git or model work
-(``GenTests.run`` builds it first, so a bad value stops the run there with exit 2).
+``i/n``, budgets and the timeout are not negative, ``test-dir`` stays inside the repository),
+once, before any git or model work (``GenTests.run`` builds it first, so a bad value stops the
+run there with exit 2).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ if TYPE_CHECKING:
     from cicd_agent.modes.gen_tests.gate import ProjectCommand
     from cicd_agent.modes.gen_tests.shard import Shard
 
-DEFAULT_TEST_COMMAND = "python -m pytest"
-DEFAULT_TEST_TIMEOUT = 120.0
-DEFAULT_TOKEN_BUDGET = 500_000
-DEFAULT_COST_BUDGET = 1.0
+from cicd_agent.modes.gen_tests.arguments import (
+    DEFAULT_COST_BUDGET,
+    DEFAULT_TEST_COMMAND,
+    DEFAULT_TEST_TIMEOUT,
+    DEFAULT_TOKEN_BUDGET,
+)
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class GenTestsOptions:
             base=args.base,
             head=args.head,
             command=ProjectCommand.parse(args.test_command or DEFAULT_TEST_COMMAND),
-            test_dir=args.test_dir,
+            test_dir=_test_dir(args.test_dir),
             sources=tuple(split_list([args.source])) if args.source else None,
             whole_files=bool(args.whole_files),
             push=bool(args.push),
@@ -77,3 +80,18 @@ def _not_negative(value: float | None, option: str) -> float:
     if value < 0:
         raise UsageError(f"{option} must not be negative, got {value:g}.")
     return value
+
+
+def _test_dir(value: str | None) -> str | None:
+    """``test-dir`` as a folder inside the repository (tests are never written elsewhere)."""
+    if not value or not value.strip("/"):
+        return None
+    from cicd_agent.checkout_files import CheckoutFileError, checked_path
+
+    try:
+        return checked_path(value.strip("/")).as_posix()
+    except CheckoutFileError as exc:
+        raise UsageError(
+            f"test-dir {exc.path!r} {exc.detail}.",
+            hint="Give a folder relative to the repository root, e.g. `test-dir: tests`.",
+        ) from None

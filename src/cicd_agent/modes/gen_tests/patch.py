@@ -16,6 +16,7 @@ from cicd_agent.modes.gen_tests.coverage_gaps import Arc
 from cicd_agent.modes.gen_tests.segments import Segment
 
 DEFAULT_TEST_DIR = "tests"
+MAX_NAMES = 100
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,10 @@ def with_header(source: str, segment: Segment, lines: Iterable[int], arcs: Itera
 
 def choose_test_path(
     target: str, test_dir: str | None, related: Sequence[str], taken: Callable[[str], bool]
-) -> str:
-    """A new test file path for ``target`` that no existing or earlier file uses."""
+) -> str | None:
+    """A new test file path for ``target`` that no existing or earlier file uses; None when
+    :data:`MAX_NAMES` are all taken (``taken`` says so of every name in a folder that is a
+    symbolic link, which is never written through)."""
     if test_dir:
         folder = PurePosixPath(test_dir.strip("/"))
     elif related:
@@ -85,13 +88,12 @@ def choose_test_path(
     stem = PurePosixPath(target).stem
     if stem == "__init__":
         stem = PurePosixPath(target).parent.name or "package"
-    number = 1
-    while True:
+    for number in range(1, MAX_NAMES + 1):
         suffix = "" if number == 1 else f"_{number}"
         path = (folder / f"test_{stem}_generated{suffix}.py").as_posix()
         if not taken(path):
             return path
-        number += 1
+    return None
 
 
 def render_patch(tests: Sequence[AcceptedTest]) -> str:

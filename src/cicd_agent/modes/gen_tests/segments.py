@@ -10,12 +10,13 @@ ordered by how much they miss, so a budget that runs out stops at the least valu
 from __future__ import annotations
 
 import ast
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
+from cicd_agent import checkout_files
+from cicd_agent.analysis.file_names import has_control_characters
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
 
 LONG_CLASS_LINES = 60
@@ -257,14 +258,16 @@ _PRUNED = frozenset(
 
 
 def find_test_files(root: Path) -> dict[str, str]:
-    """Every test file under ``root`` (``test_*.py``, ``*_test.py``) with its text."""
+    """Every test file under ``root`` (``test_*.py``, ``*_test.py``) with its text: regular
+    files only, read without following a link (the pull request chose every file here)."""
     found: dict[str, str] = {}
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _PRUNED and not d.startswith("."))
-        for name in sorted(files):
-            if name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")):
-                path = Path(folder, name)
-                if path.stat().st_size <= MAX_TEST_FILE_BYTES:
-                    relative = path.relative_to(root).as_posix()
-                    found[relative] = path.read_text(encoding="utf-8", errors="replace")
+    for relative in checkout_files.walk_files(root, _PRUNED):
+        name = PurePosixPath(relative).name
+        if has_control_characters(relative):
+            continue  # its name would become lines of a prompt
+        if name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")):
+            try:
+                found[relative] = checkout_files.read_text(root, relative, MAX_TEST_FILE_BYTES)
+            except checkout_files.CheckoutFileError:
+                continue  # too large, or changed since the walk
     return found

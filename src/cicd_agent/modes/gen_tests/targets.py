@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from cicd_agent import checkout_files
+from cicd_agent.analysis.file_names import has_control_characters
 from cicd_agent.errors import UsageError
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
 
@@ -65,6 +67,8 @@ class Targets:
     base: str | None = None
     head: str | None = None
     skipped: tuple[str, ...] = field(default=())
+    unsafe_names: tuple[str, ...] = field(default=())
+    """Files left out because their names hold control characters (see ``file_names``)."""
 
     @property
     def paths(self) -> list[str]:
@@ -77,7 +81,7 @@ class Targets:
         if not dropped:
             return self
         kept = {path: lines for path, lines in self.files.items() if path not in dropped}
-        return Targets(kept, self.base, self.head, (*self.skipped, *dropped))
+        return Targets(kept, self.base, self.head, (*self.skipped, *dropped), self.unsafe_names)
 
     def counts(self, path: str, line: int) -> bool:
         """Whether ``line`` of ``path`` is part of the change."""
@@ -93,35 +97,59 @@ def changed_targets(repo_dir: Path, base: str, head: str) -> Targets:
     diff = repo.diff(base, head)
     files: dict[str, frozenset[int] | None] = {}
     skipped: list[str] = []
+    unsafe: list[str] = []
     for changed in diff.files:
         if changed.status == "deleted" or not changed.path.endswith(".py"):
             continue
-        if not is_target(changed.path) or not (repo_dir / changed.path).is_file():
+        if has_control_characters(changed.path):
+            unsafe.append(changed.path)
+            continue
+        if not is_target(changed.path) or not checkout_files.is_file(repo_dir, changed.path):
             skipped.append(changed.path)
             continue
         lines = frozenset(number for number, _ in changed.added_lines())
         if lines:
             files[changed.path] = lines
-    return Targets(files, base=diff.base, head=diff.head, skipped=tuple(skipped))
+    return Targets(
+        files, base=diff.base, head=diff.head, skipped=tuple(skipped), unsafe_names=tuple(unsafe)
+    )
 
 
 def source_targets(repo_dir: Path, sources: Sequence[str]) -> Targets:
     """Every Python source file under ``sources`` (files or folders inside the repository)."""
     root = repo_dir.resolve()
     files: dict[str, frozenset[int] | None] = {}
+    unsafe: list[str] = []
     for source in sources:
-        path = (root / source).resolve()
-        if not path.is_relative_to(root) or not path.exists():
+        folder = source.strip("/") or "."
+        if checkout_files.is_file(root, folder):
+            found = [folder]
+        elif _is_folder(root, folder):
+            prefix = "" if folder == "." else folder + "/"
+            found = [prefix + path for path in checkout_files.walk_files(root / folder)]
+        else:
             raise UsageError(
-                f"source {source!r} is not a file or folder inside the repository.",
+                f"source {source!r} is not a file or folder inside the repository "
+                "(reached without a symbolic link).",
                 hint="Give paths relative to the repository root, e.g. `source: src/mypkg`.",
             )
-        found = [path] if path.is_file() else sorted(path.rglob("*.py"))
-        for item in found:
-            relative = item.relative_to(root).as_posix()
-            if is_target(relative):
+        for relative in found:
+            if is_target(relative) and has_control_characters(relative):
+                unsafe.append(relative)
+            elif is_target(relative):
                 files[relative] = None
-    return Targets(files)
+    return Targets(files, unsafe_names=tuple(dict.fromkeys(unsafe)))
+
+
+def _is_folder(root: Path, folder: str) -> bool:
+    """Whether ``folder`` is a folder of the checkout reached without a link."""
+    if folder == ".":
+        return True
+    try:
+        checkout_files.unlinked(root, folder)
+    except checkout_files.CheckoutFileError:
+        return False
+    return (root / folder).is_dir()
 
 
 def gaps(

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.analysis.description import GROUP_TITLES, ChangeFacts, describe_diff
+from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.pr_body import ModelText, place, render
 from cicd_agent.errors import ModelError
 from cicd_agent.github.limits import PULL_BODY_MAX
@@ -165,7 +166,8 @@ def _group_listing(facts: ChangeFacts) -> str:
         for change in group.files[:40]:
             functions = f" [{', '.join(change.functions)}]" if change.functions else ""
             lines.append(
-                f"  {change.path} ({change.status}, +{change.added} -{change.removed}){functions}"
+                f"  {escaped(change.path)} ({change.status}, +{change.added} -{change.removed})"
+                + functions
             )
     return "\n".join(lines) or "(none)"
 
@@ -177,7 +179,7 @@ def _diff_text(diff: Diff, left_out: Collection[str]) -> str:
     for changed in diff.files:
         if changed.listed_only or changed.path in left_out:
             continue
-        parts.append(f"### {changed.path}")
+        parts.append(f"### {escaped(changed.path)}")
         for hunk in changed.hunks:
             parts.append(f"@@ {hunk.section}".rstrip())
             parts += [f"{line.kind}{line.text}" for line in hunk.lines]

@@ -220,7 +220,7 @@ def _branch_exists(client: GitHubClient, branch: str) -> bool:
 def _mode(path: Path) -> str:
     """The file's mode in the failed commit (the checkout is that commit): kept as it was."""
     try:
-        return "100755" if os.stat(path).st_mode & 0o111 else "100644"
+        return "100755" if os.lstat(path).st_mode & 0o111 else "100644"
     except OSError:
         return "100644"
 

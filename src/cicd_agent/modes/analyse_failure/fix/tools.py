@@ -1,10 +1,12 @@
 """The model's read-only view of the checkout: read a file, search, git log and blame.
 
 Every argument comes from the model, which read attacker text (the checkout and the logs), so
-each path is checked before use: relative, no ``..``, nothing under ``.git``, and still inside
-the checkout once symbolic links are resolved. Searches and git commands run as subprocesses
-with fixed argument lists (never a shell), a timeout and bounded output; a regular expression
-goes to ``git grep`` (whose matcher does not backtrack without limit, unlike Python's ``re``).
+each path is checked before use (:mod:`cicd_agent.checkout_files`): relative, no ``..``, nothing
+under ``.git``, and no symbolic link on the way, since the pull request made every link here
+(``cfg -> .git/config`` would hand the model the checkout's credential header). Searches and
+git commands run as subprocesses with fixed argument lists (never a shell), a timeout and
+bounded output; a regular expression goes to ``git grep`` (whose matcher does not backtrack
+without limit, unlike Python's ``re``).
 Nothing here writes to the checkout: edits exist only as diffs the verifier applies to its own
 copy in the sandbox (diffs are checked by :mod:`.policy`, the verifier's own rules).
 """
@@ -15,7 +17,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.checkout_files import CheckoutFileError, read_bytes, unlinked
+
 MAX_READ_LINES = 400
+MAX_READ_BYTES = 4 << 20
 MAX_TOOL_OUTPUT = 12_000
 """Characters of one tool result the model sees; the rest is cut with a note."""
 MAX_SEARCH_HITS = 60
@@ -27,24 +32,17 @@ class Refused(Exception):
 
 
 def checked_path(root: Path, raw: object) -> PurePosixPath:
-    """``raw`` as a path inside ``root``, or Refused saying why not (see the module docstring)."""
+    """``raw`` as a path inside ``root`` that goes through no symbolic link, or Refused saying
+    why not (see the module docstring)."""
     if not isinstance(raw, str) or not raw.strip():
         raise Refused("a path must be a non-empty string")
     text = raw.strip()
-    if "\0" in text or "\\" in text:
-        raise Refused(f"path {text[:200]!r} has a NUL or backslash")
-    path = PurePosixPath(text)
-    if path.is_absolute() or text.startswith("~"):
-        raise Refused(f"path {text[:200]!r} is absolute; paths are relative to the checkout")
-    if ".." in path.parts:
-        raise Refused(f"path {text[:200]!r} climbs out with '..'")
-    if any(part.lower() == ".git" for part in path.parts):
-        raise Refused(f"path {text[:200]!r} is inside .git")
-    base = root.resolve()
-    resolved = (base / path).resolve()
-    if resolved != base and base not in resolved.parents:
-        raise Refused(f"path {text[:200]!r} leads outside the checkout through a symbolic link")
-    return path
+    if "\\" in text:
+        raise Refused(f"path {text[:200]!r} has a backslash")
+    try:
+        return unlinked(root, text)
+    except CheckoutFileError as exc:
+        raise Refused(f"path {exc}") from None
 
 
 def bounded(text: str, limit: int = MAX_TOOL_OUTPUT) -> str:
@@ -63,13 +61,12 @@ class Checkout:
     def read_file(self, path: object, start_line: object = 1, max_lines: object = 200) -> str:
         """Numbered lines of a text file in the checkout."""
         relative = checked_path(self.root, path)
-        target = self.root / relative
-        if not target.is_file():
-            raise Refused(f"{relative} is not a file in the checkout")
         start = max(_int(start_line, 1), 1)
         count = min(max(_int(max_lines, 200), 1), MAX_READ_LINES)
-        with target.open("rb") as handle:
-            data = handle.read(4 << 20)
+        try:
+            data = read_bytes(self.root, relative, MAX_READ_BYTES)
+        except CheckoutFileError as exc:
+            raise Refused(str(exc)) from None
         if b"\0" in data[:8192]:
             raise Refused(f"{relative} is a binary file")
         lines = data.decode("utf-8", "replace").splitlines()

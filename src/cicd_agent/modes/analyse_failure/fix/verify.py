@@ -33,6 +33,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from cicd_agent.checkout_files import CheckoutFileError, read_bytes
 from cicd_agent.modes.analyse_failure.fix.command import failing_script, rest_script
 from cicd_agent.modes.analyse_failure.fix.contract import (
     FailingCommand,
@@ -50,6 +51,8 @@ BUDGET = 600.0
 its run's deadline (``deadline-minutes``, 30 by default)."""
 APPLY_TIMEOUT = 60.0
 OUTPUT_CHARS = 6_000
+READ_BACK_BYTES = 64 << 20
+"""A patched file larger than this is an error, never a deletion."""
 """The tail of a run's output kept in a :class:`RunOutcome` (redacted)."""
 
 
@@ -303,11 +306,14 @@ def _read_back(space: Workspace, paths: tuple[str, ...]) -> tuple[tuple[str, str
     could rewrite them)."""
     files: list[tuple[str, str | None]] = []
     for path in paths:
-        target = space.repo / path
-        if target.is_symlink() or not target.exists():
+        try:  # a link (anywhere on the way) or a missing file reads as deleted
+            data = read_bytes(space.repo, path, READ_BACK_BYTES)
+        except CheckoutFileError as exc:
+            if exc.problem not in ("link", "missing"):
+                raise
             files.append((path, None))
         else:
-            files.append((path, target.read_text(encoding="utf-8", errors="surrogateescape")))
+            files.append((path, data.decode("utf-8", "surrogateescape")))
     return tuple(files)
 
 

@@ -1,0 +1,37 @@
+"""File names with control characters: the pull request chose every name in the checkout.
+
+A name such as ``calc/evil\\n[run]\\nplugins = x.py`` is a valid Linux file name, and written
+as-is into a line-based file (coverage's configuration, a test file's header comment, a prompt)
+it becomes lines of that file: a second ``[run]`` section (coverage refuses to start, exit 3) or
+an option the attacker picks. Such names are left out wherever a name is written, and shown
+only in the escaped form :func:`escaped` gives (``calc/evil\\n[run]\\nplugins = x.py``, one line).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+_LINE_BREAKING = frozenset({"Cc", "Zl", "Zp"})
+"""Unicode categories of control characters and line and paragraph separators."""
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Bidirectional overrides and isolates: a name that reads differently from what it is."""
+
+
+def _unsafe(character: str) -> bool:
+    return unicodedata.category(character) in _LINE_BREAKING or character in _BIDI
+
+
+def has_control_characters(name: str) -> bool:
+    """Whether ``name`` holds a control character, a line separator or a bidi override."""
+    return any(_unsafe(character) for character in name)
+
+
+def escaped(name: str) -> str:
+    """``name`` on one line with every such character written as a Python escape
+    (``\\n``, ``\\t``, ``\\x1b``, ``\\u202e``); backslashes are doubled first, so the escape is
+    unambiguous."""
+    out = name.replace("\\", "\\\\")
+    return "".join(
+        character.encode("unicode_escape").decode("ascii") if _unsafe(character) else character
+        for character in out
+    )

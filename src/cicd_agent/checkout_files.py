@@ -1,0 +1,224 @@
+"""Open files of a checkout the pull request controls, never following a link it made.
+
+Every file and symbolic link in a checkout is attacker input: ``tests/test_calc.py ->
+../.git/config`` or ``-> /proc/self/environ`` turns an innocent "read the existing tests" into
+sending the checkout's credential header or the agent's environment to a model. So every host-side
+read of a checkout file goes through here, and here:
+
+- the path is relative, without ``..`` and never names ``.git`` (any case);
+- each folder on the way is opened with ``O_NOFOLLOW | O_DIRECTORY`` relative to the one before
+  (``dir_fd``), and the file itself with ``O_NOFOLLOW``: a link anywhere on the way is refused,
+  so what is opened lies inside the checkout by construction (no ``/proc``, nothing outside);
+- only a regular file is read (``O_NONBLOCK`` keeps a FIFO from hanging the open), and at most
+  ``max_bytes`` of it.
+
+A refusal is a :class:`CheckoutFileError` naming the path and the reason in one line. Creating a
+file (:func:`create_file`) follows the same walk and never replaces anything that exists.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+Problem = Literal["path", "link", "missing", "not-a-file", "too-large", "exists"]
+
+DEFAULT_MAX_BYTES = 4 << 20
+_DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+class CheckoutFileError(Exception):
+    """A checkout file that was not opened; ``problem`` says why in one word."""
+
+    def __init__(self, path: str, problem: Problem, detail: str) -> None:
+        super().__init__(f"{path[:200]!r} {detail}")
+        self.path = path
+        self.problem = problem
+        self.detail = detail
+
+
+def checked_path(raw: str | PurePosixPath) -> PurePosixPath:
+    """``raw`` as a relative path inside a checkout, or CheckoutFileError saying why not."""
+    text = str(raw)
+    if not text or "\0" in text:
+        raise CheckoutFileError(text, "path", "is empty or holds a NUL")
+    path = PurePosixPath(text)
+    if path.is_absolute() or text.startswith("~"):
+        raise CheckoutFileError(text, "path", "is absolute; paths are relative to the checkout")
+    if ".." in path.parts:
+        raise CheckoutFileError(text, "path", "climbs out with '..'")
+    if any(part.lower() == ".git" for part in path.parts):
+        raise CheckoutFileError(text, "path", "is inside .git")
+    if not path.parts:
+        raise CheckoutFileError(text, "path", "names the checkout itself, not a file in it")
+    return path
+
+
+def read_bytes(
+    root: Path, relative: str | PurePosixPath, max_bytes: int = DEFAULT_MAX_BYTES
+) -> bytes:
+    """The bytes of a regular file in the checkout ``root``; too-large when over ``max_bytes``."""
+    path = checked_path(relative)
+    with _opened(root, path) as fd:
+        size = os.fstat(fd).st_size
+        if size > max_bytes:
+            raise CheckoutFileError(
+                str(path), "too-large", f"is {size:,} bytes, more than the {max_bytes:,} read"
+            )
+        chunks, left = [], max_bytes + 1
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+    data = b"".join(chunks)
+    if len(data) > max_bytes:  # it grew after fstat
+        raise CheckoutFileError(
+            str(path), "too-large", f"is more than the {max_bytes:,} bytes read"
+        )
+    return data
+
+
+def read_text(root: Path, relative: str | PurePosixPath, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
+    """:func:`read_bytes` decoded as UTF-8 (undecodable bytes replaced)."""
+    return read_bytes(root, relative, max_bytes).decode("utf-8", "replace")
+
+
+def is_file(root: Path, relative: str | PurePosixPath) -> bool:
+    """Whether ``relative`` is a regular file reached without a link (any refusal is False)."""
+    try:
+        with _opened(root, checked_path(relative)):
+            return True
+    except CheckoutFileError:
+        return False
+
+
+def lexists(root: Path, relative: str | PurePosixPath) -> bool:
+    """Whether ``relative`` is not free for a new file: anything (a link included) sits there,
+    a link is on the way, or the path itself is refused."""
+    try:
+        path = checked_path(relative)
+    except CheckoutFileError:
+        return True
+    return _first_link(root, path) is not None or os.path.lexists(root / path)
+
+
+def unlinked(root: Path, relative: str | PurePosixPath) -> PurePosixPath:
+    """``relative`` checked, when no part of it (file or folder) is a link; for paths handed
+    to a tool (``git grep``, ``git blame``) rather than opened here."""
+    path = checked_path(relative)
+    link = _first_link(root, path)
+    if link is not None:
+        raise CheckoutFileError(
+            str(path), "link", f"goes through a symbolic link ({link}), which is not followed"
+        )
+    return path
+
+
+def _first_link(root: Path, path: PurePosixPath) -> str | None:
+    """The first part of ``path`` that is a symbolic link, up to the first that is missing."""
+    here = root
+    for index, part in enumerate(path.parts):
+        here = here / part
+        if here.is_symlink():
+            return "/".join(path.parts[: index + 1])
+        if not here.exists():
+            return None
+    return None
+
+
+def create_file(root: Path, relative: str | PurePosixPath, text: str) -> None:
+    """Write a new file at ``relative``, making missing folders; refuses a link on the way and
+    any entry already at that name (``O_EXCL``)."""
+    path = checked_path(relative)
+    fd = _folder(root, path, make=True)
+    try:
+        out = os.open(
+            path.parts[-1],
+            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+            0o644,
+            dir_fd=fd,
+        )
+    except FileExistsError:
+        raise CheckoutFileError(str(path), "exists", "exists already") from None
+    except OSError as exc:
+        raise _refusal(exc, str(path)) from None
+    finally:
+        os.close(fd)
+    with os.fdopen(out, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def walk_files(root: Path, pruned: frozenset[str] = frozenset()) -> Iterator[str]:
+    """Relative paths of the regular files under ``root``, in sorted order, never entering a
+    linked folder nor naming a link; ``.git``, hidden folders and ``pruned`` names are skipped."""
+    for folder, dirs, files, dir_fd in os.fwalk(root, follow_symlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in pruned and not d.startswith("."))
+        relative = Path(folder).relative_to(root)
+        for name in sorted(files):
+            try:
+                mode = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
+            except OSError:
+                continue
+            if stat.S_ISREG(mode):
+                yield (relative / name).as_posix()
+
+
+@contextmanager
+def _opened(root: Path, path: PurePosixPath) -> Iterator[int]:
+    """The regular file at ``path`` under ``root``, open for reading (see the module docstring)."""
+    folder = _folder(root, path, make=False)
+    try:
+        fd = os.open(path.parts[-1], _FILE, dir_fd=folder)
+    except OSError as exc:
+        raise _refusal(exc, str(path)) from None
+    finally:
+        os.close(folder)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise CheckoutFileError(str(path), "not-a-file", "is not a regular file")
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _folder(root: Path, path: PurePosixPath, *, make: bool) -> int:
+    """A descriptor of the folder holding ``path``'s last part, each step opened inside the one
+    before without following a link (``make``: missing folders are created on the way)."""
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)  # ours: may be a link
+    try:
+        for part in path.parts[:-1]:
+            if make:
+                with suppress(FileExistsError):
+                    os.mkdir(part, 0o755, dir_fd=fd)
+            try:
+                inner = os.open(part, _DIRECTORY, dir_fd=fd)
+            except OSError as exc:
+                raise _refusal(exc, str(path), _is_link(part, fd)) from None
+            os.close(fd)
+            fd = inner
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _is_link(name: str, dir_fd: int) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
+def _refusal(exc: OSError, shown: str, link: bool = False) -> CheckoutFileError:
+    if link or exc.errno == errno.ELOOP:
+        return CheckoutFileError(
+            shown, "link", "goes through a symbolic link, which is not followed"
+        )
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return CheckoutFileError(shown, "missing", "is not a file in the checkout")
+    return CheckoutFileError(shown, "not-a-file", f"cannot be opened ({exc.strerror})")

@@ -1,0 +1,33 @@
+"""Whether a user may write to the repository, as GitHub's permission API says.
+
+A comment's ``author_association`` does not say it: GitHub gives MEMBER to every member of the
+organisation that owns the repository and COLLABORATOR to collaborators of any permission,
+read-only ones included. ``GET /repos/{owner}/{repo}/collaborators/{username}/permission``
+does: its ``permission`` is the user's highest base role from every grant (repository, teams,
+organisation, enterprise), with ``maintain`` reported as ``write`` and ``triage`` as ``read``.
+"""
+
+from __future__ import annotations
+
+from github import GithubException
+
+from cicd_agent.github.client import GitHubClient
+
+WRITE_PERMISSIONS = frozenset({"admin", "write"})
+"""Base roles that may push (``maintain`` reports as ``write``)."""
+
+
+def can_write(client: GitHubClient, login: str) -> bool:
+    """Whether ``login`` has admin, maintain or write permission on the repository; a user
+    GitHub does not know (404) has none. Other failures raise, so nothing runs on a guess."""
+
+    def read() -> bool:
+        try:
+            permission = client.repository.get_collaborator_permission(login)
+        except GithubException as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return permission in WRITE_PERMISSIONS
+
+    return client.read(f"reading the repository permission of {login}", read)
