@@ -350,12 +350,19 @@ MAX_RANGE_COMMITS = 250
 _COMMIT_FORMAT = "%H%x1f%P%x1f%aE%x1f%aN%x1f%at%x1f%s%x1f%b%x1e"
 
 
-def read_change_set(repo: GitRepo, head: str, base: str | None = None) -> ChangeSet:
+def read_change_set(
+    repo: GitRepo,
+    head: str,
+    base: str | None = None,
+    *,
+    files: tuple[ChangedFile, ...] | None = None,
+) -> ChangeSet:
     """The change from ``base`` to ``head`` in ``repo`` (open it with ``GitRepo.open``).
 
     ``base`` None means "what ``head`` itself changed": against its first parent, or the empty
     tree for a root commit (so merges are judged by what they bring into the first parent).
     Raises :class:`~cicd_agent.errors.UsageError` for a missing commit or a non-repository.
+    ``files``: the change's files when the caller has read this very range's diff already.
     """
     head_sha = repo.resolve_commit(head, "head")
     note = ""
@@ -370,13 +377,14 @@ def read_change_set(repo: GitRepo, head: str, base: str | None = None) -> Change
     elif repo.is_empty_tree(base):
         # git's empty tree (what scripts pass for "everything"): the whole tree is new and
         # every commit up to the head is part of the change.
-        files = tuple(parse_raw_numstat(repo.diff_raw_numstat(None, head_sha)))
+        whole = files or tuple(parse_raw_numstat(repo.diff_raw_numstat(None, head_sha)))
         commits, truncated = _read_commits(repo, None, head_sha, MAX_RANGE_COMMITS + 1)
         note = "base is the empty tree: the whole tree at the head is the change"
-        return ChangeSet(head_sha, None, files, commits[:MAX_RANGE_COMMITS], note, truncated)
+        return ChangeSet(head_sha, None, whole, commits[:MAX_RANGE_COMMITS], note, truncated)
     else:
         base_sha = repo.resolve_commit(base, "base")
-    files = tuple(parse_raw_numstat(repo.diff_raw_numstat(base_sha, head_sha)))
+    if files is None:
+        files = tuple(parse_raw_numstat(repo.diff_raw_numstat(base_sha, head_sha)))
     commits, truncated = _read_commits(repo, base_sha, head_sha)
     return ChangeSet(head_sha, base_sha, files, commits, note, truncated)
 

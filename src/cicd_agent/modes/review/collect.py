@@ -275,11 +275,13 @@ def _incremental_start(
 def local_risk(
     ctx: RunContext, repo: LocalRepo, merge_base: str, head: str, diff: Diff
 ) -> tuple[str, list[str]]:
-    """deploy-gate's assessment of the same commits (history included)."""
-    from cicd_agent.analysis.risk import assess_range
+    """deploy-gate's assessment of the same commits (history included), from ``diff`` (the
+    same range, read once: git is not asked for it again)."""
+    from cicd_agent.analysis.risk import DiffAtHand, assess_range
 
+    at_hand = DiffAtHand(tuple(_changed_file(f) for f in diff.files), diff.patch_text)
     try:
-        _, _, assessment = assess_range(repo.root, head, merge_base)
+        _, _, assessment = assess_range(repo.root, head, merge_base, at_hand=at_hand)
     except UsageError as exc:
         ctx.note(
             f"The change history could not be read ({exc.message}); risk is from the files alone."
@@ -299,13 +301,16 @@ def files_risk(diff: Diff) -> tuple[str, list[str]]:
 def _changed_file(changed: FileDiff) -> ChangedFile:
     from cicd_agent.analysis.changes import ChangedFile
 
+    # As git's --numstat counts them: a submodule has no lines, a binary file no counts.
+    counted = not (changed.submodule or changed.is_binary)
     return ChangedFile(
         path=changed.path,
-        added=changed.added,
-        deleted=changed.removed,
+        added=changed.added if counted else 0,
+        deleted=changed.removed if counted else 0,
         status=_STATUS_LETTERS[changed.status],
         old_path=changed.old_path,
-        binary=changed.is_binary,
+        binary=changed.is_binary and not changed.submodule,
+        submodule=changed.submodule,
     )
 
 
