@@ -17,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from pathlib import PurePosixPath
 
 from cicd_agent.analysis.gitrepo import GitRepo
 
@@ -182,15 +181,18 @@ def classify_path(path: str) -> frozenset[ChangeType]:
     Tests and docs are exclusive (a test of the login page is a test, not security code);
     everything else may carry several types. Unknown files are ``other``, never dropped.
     """
-    pure = PurePosixPath(path)
-    name = pure.name.lower()
-    dirs = [part.lower() for part in pure.parts[:-1]]
+    # Split by hand: PurePosixPath cost 35 µs a path, most of the classification of a
+    # 5,000-file change. Empty and "." parts are dropped as pathlib drops them.
+    parts = [part for part in path.split("/") if part and part != "."] or [""]
+    original_name = parts[-1]
+    name = original_name.lower()
+    dirs = [part.lower() for part in parts[:-1]]
     lower = path.lower()
     if name in _LOCKFILES:
         return frozenset({ChangeType.LOCKFILE})
     if name in _CI_FILES or lower.startswith(_CI_DIRS) or lower in ("action.yml", "action.yaml"):
         return frozenset({ChangeType.CI})
-    if _is_test(pure.name, dirs):
+    if _is_test(original_name, dirs):
         return frozenset({ChangeType.TESTS})
     if _is_doc(name, dirs) and not _is_manifest(name, dirs):
         return frozenset({ChangeType.DOCS})
@@ -207,7 +209,8 @@ def classify_path(path: str) -> frozenset[ChangeType]:
         types.add(ChangeType.API_CONTRACT)
     if _GENERATED.search(name) or any(part in _GENERATED_DIRS for part in dirs):
         return frozenset({ChangeType.GENERATED})
-    suffix = pure.suffix.lower()
+    dot = name.rfind(".")
+    suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
     if suffix in _SOURCE_SUFFIXES and not types & {ChangeType.BUILD, ChangeType.DEPENDENCIES}:
         types.add(ChangeType.SOURCE)
     if _is_config(name, suffix, dirs) and not types:

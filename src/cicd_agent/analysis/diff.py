@@ -47,7 +47,7 @@ _KINDS: dict[str, LineKind] = {"+": "+", "-": "-", " ": " "}
 _ADDED_LINE = re.compile(r"^\+(?!\+\+ ).*", re.MULTILINE)
 _FIRST_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@[^\n]*\n", re.MULTILINE)
 _ATTRIBUTE_BATCH = 500
-_FILE_HEADER = re.compile(r"^(?=diff --git )", re.MULTILINE)
+_GIT_HEADER = "diff --git "
 _SUBMODULE_MODE = "160000"
 
 
@@ -252,7 +252,7 @@ def is_generated_path(path: str) -> bool:
 
 def parse_diff(text: str, *, base: str | None = None, head: str | None = None) -> Diff:
     """Parse unified-diff ``text`` (git's format, or plain ``---``/``+++`` diffs)."""
-    chunks = [chunk for chunk in _FILE_HEADER.split(text) if chunk.strip()]
+    chunks = [chunk for chunk in _file_chunks(text) if chunk and not chunk.isspace()]
     if not chunks or not chunks[0].startswith("diff --git "):
         chunks = [text] if text.strip() else []
     single_file = bool(chunks) and chunks[0].startswith("diff --git ")
@@ -260,6 +260,18 @@ def parse_diff(text: str, *, base: str | None = None, head: str | None = None) -
     for chunk in chunks:
         files.extend(_parse_chunk(chunk, single_file))
     return Diff(tuple(files), base=base, head=head)
+
+
+def _file_chunks(text: str) -> Iterator[str]:
+    """``text`` cut before each line that starts ``diff --git `` (``str.find``: a regular
+    expression anchored at every line start took 0.1 s over a 10 MB diff)."""
+    start = 0
+    found = text.find("\n" + _GIT_HEADER)
+    while found != -1:
+        yield text[start : found + 1]
+        start = found + 1
+        found = text.find("\n" + _GIT_HEADER, start)
+    yield text[start:]
 
 
 def _patch_set(text: str, metadata_only: bool) -> PatchSet:
