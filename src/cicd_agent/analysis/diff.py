@@ -432,6 +432,7 @@ class LocalRepo:
     def __init__(self, root: Path) -> None:
         self._git = GitRepo.open(root)
         self.root = self._git.path
+        self._merge_bases: dict[tuple[str, str], str] = {}
 
     def resolve(self, ref: str, label: str = "commit") -> str:
         """The commit SHA ``ref`` names; a usage error when this checkout does not have it."""
@@ -446,9 +447,10 @@ class LocalRepo:
         return True
 
     def merge_base(self, base: str, head: str) -> str:
-        return self._git.run(
-            "merge-base", self.resolve(base, "base"), self.resolve(head, "head")
-        ).strip()
+        key = (self.resolve(base, "base"), self.resolve(head, "head"))
+        if key not in self._merge_bases:
+            self._merge_bases[key] = self._git.run("merge-base", *key).strip()
+        return self._merge_bases[key]
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         """Whether ``older`` is in ``newer``'s history (False after a force-push rewrote it)."""
@@ -533,21 +535,20 @@ class LocalRepo:
         return texts
 
     def generated_by_attributes(self, paths: Sequence[str]) -> set[str]:
-        """Paths the repository marks ``linguist-generated`` in ``.gitattributes``."""
-        marked: set[str] = set()
-        for start in range(0, len(paths), _ATTRIBUTE_BATCH):
-            out = self._git.run(
-                "check-attr",
-                "-z",
-                "linguist-generated",
-                "--",
-                *paths[start : start + _ATTRIBUTE_BATCH],
-            )
-            fields = out.split("\0")
-            for index in range(0, len(fields) - 2, 3):
-                if fields[index + 2] in ("set", "true"):
-                    marked.add(fields[index])
-        return marked
+        """Paths the repository marks ``linguist-generated`` in ``.gitattributes`` (one
+        ``git check-attr --stdin`` for all of them)."""
+        if not paths:
+            return set()
+        out = self._git.run_input(
+            "".join(f"{path}\0" for path in paths), "check-attr", "-z", "--stdin",
+            "linguist-generated",
+        )  # fmt: skip
+        fields = out.split("\0")
+        return {
+            fields[index]
+            for index in range(0, len(fields) - 2, 3)
+            if fields[index + 2] in ("set", "true")
+        }
 
     def commit_messages(self, base: str, head: str, limit: int = 50) -> list[str]:
         """Messages of the commits in ``base..head``, newest first (untrusted text)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cicd_agent.errors import UsageError
@@ -29,6 +29,11 @@ _SHALLOW_HINT = (
     "If this is a shallow clone, fetch the history first (actions/checkout with `fetch-depth: 0`)."
 )
 _ZERO_SHA = re.compile(r"^0+$")
+_EMPTY_TREES = (
+    "4b825dc642cb6eb9a060e54bf8d69288fbee4904",
+    "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
+)
+"""The empty tree's id in SHA-1 and in SHA-256 repositories."""
 
 
 def is_null_sha(ref: str | None) -> bool:
@@ -82,6 +87,8 @@ class GitRepo:
 
     path: Path
     _empty_tree: str | None = None
+    _commits: dict[str, str] = field(default_factory=dict)
+    """Refs resolved so far: a run asks for the same few again and again (a git process each)."""
 
     @classmethod
     def open(cls, path: Path) -> GitRepo:
@@ -89,11 +96,14 @@ class GitRepo:
         stops at ``path``), as a bare repository does."""
         ceiling = {"GIT_CEILING_DIRECTORIES": str(Path(path).absolute().parent)}
         try:
-            bare = _execute(path, ("rev-parse", "--is-bare-repository"), environ=ceiling)
-            if bare.strip() == b"true":
-                return cls(Path(path))
             top = _execute(path, ("rev-parse", "--show-toplevel"), environ=ceiling)
         except GitFailed as exc:
+            try:  # a bare repository has no working tree to show
+                bare = _execute(path, ("rev-parse", "--is-bare-repository"), environ=ceiling)
+            except GitFailed:
+                bare = b""
+            if bare.strip() == b"true":
+                return cls(Path(path))
             raise UsageError(
                 f"{path} is not a git repository.",
                 hint="Point --repo (or GITHUB_WORKSPACE) at a checkout with history.",
@@ -120,7 +130,7 @@ class GitRepo:
         ``log --stdin`` that met a missing object has still printed the commits before it)."""
         completed = subprocess.run(
             ["git", *args],
-            input=stdin.encode(),
+            input=stdin.encode("utf-8", "surrogateescape"),
             capture_output=True,
             cwd=self.path,
             env={**os.environ, **_ENVIRONMENT},
@@ -132,7 +142,7 @@ class GitRepo:
     def run_input_bytes(self, stdin: str, *args: str) -> bytes:
         """stdout of ``git ARGS`` fed ``stdin``; a failure becomes a usage error naming it."""
         try:
-            return _execute(self.path, args, stdin.encode())
+            return _execute(self.path, args, stdin.encode("utf-8", "surrogateescape"))
         except GitFailed as exc:
             raise UsageError(f"git {args[0]} failed in {self.path}.", hint=_SHALLOW_HINT) from exc
 
@@ -148,10 +158,14 @@ class GitRepo:
         "everything"): a valid base that is not a commit."""
         if not ref or not re.fullmatch(r"[0-9a-fA-F]{7,64}", ref):
             return False
+        if not any(tree.startswith(ref.lower()) for tree in _EMPTY_TREES):
+            return False  # no need to ask git which hash this repository uses
         return self.empty_tree().startswith(ref.lower())
 
     def resolve_commit(self, ref: str, label: str) -> str:
         """The full SHA of commit ``ref``; a usage error when the repository does not have it."""
+        if ref in self._commits:
+            return self._commits[ref]
         if not ref or ref.startswith("-") or any(ch.isspace() or ch == "\0" for ch in ref):
             raise UsageError(f"{label} {ref!r} is not a valid commit reference.")
         try:
@@ -161,7 +175,8 @@ class GitRepo:
                 f"The {label} commit {ref!r} is not in the repository at {self.path}.",
                 hint=_SHALLOW_HINT,
             ) from exc
-        return _decode(sha).strip()
+        self._commits[ref] = _decode(sha).strip()
+        return self._commits[ref]
 
     def parents(self, sha: str) -> tuple[str, ...]:
         line = self.run("rev-list", "--parents", "--max-count=1", sha).split()
