@@ -125,8 +125,10 @@ def make_steps_log(path: Path, size: int, job: str = "pytest_assertion") -> str:
 LOGS = {"tools": make_log, "steps": make_steps_log}
 
 
-def _timed(args: list[str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in KiB, and stdout of one child process."""
+def _timed(args: list[str]) -> tuple[float, int, str, float]:
+    """Wall seconds, peak RSS in KiB, stdout and CPU seconds (user + system) of one child
+    process: on a shared machine the CPU ratio is the steadier one, as load inflates wall
+    time."""
     started = time.perf_counter()
     child = subprocess.Popen(args, stdout=subprocess.PIPE, cwd=REPO_ROOT)
     assert child.stdout is not None
@@ -134,7 +136,7 @@ def _timed(args: list[str]) -> tuple[float, int, str]:
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - started
     assert os.waitstatus_to_exitcode(status) in (0, 1), output
-    return elapsed, usage.ru_maxrss, output
+    return elapsed, usage.ru_maxrss, output, usage.ru_utime + usage.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,9 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         size_mb = path.stat().st_size / 2**20
         print(f"log: {path} {size_mb:.0f} MB; true error line: {truth!r}", file=report)
         _timed(["grep", "-c", "error", str(path)])  # warm the page cache
-        greps, runs = [], []
+        greps, runs, grep_cpu = [], [], []
         for _ in range(args.runs):
-            greps.append(_timed(["grep", "-c", "error", str(path)])[0])
+            grep_run = _timed(["grep", "-c", "error", str(path)])
+            greps.append(grep_run[0])
+            grep_cpu.append(grep_run[3])
             runs.append(_timed([sys.executable, "-c", _ANALYSE, str(path)]))
         found = runs[0][2].strip()
         if args.job == "pytest_assertion":
@@ -186,6 +190,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ratio analysis / grep: {analyse_s / grep_s:.2f}x", file=report)
         ratios = sorted(r[0] / g for r, g in zip(runs, greps, strict=True))
         print(f"ratio per run (alternated): {', '.join(f'{r:.2f}x' for r in ratios)}", file=report)
+        cpu = sorted(r[3] / g for r, g in zip(runs, grep_cpu, strict=True))
+        print(
+            f"CPU: analysis median {statistics.median(r[3] for r in runs):.2f} s, grep "
+            f"{statistics.median(grep_cpu):.2f} s; ratio per run "
+            f"{', '.join(f'{r:.2f}x' for r in cpu)}; load {os.getloadavg()[0]:.1f}",
+            file=report,
+        )
         print(
             f"true error line in the root cause: {clean_line(truth.encode()) in found}", file=report
         )
@@ -197,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
 def log_figures(
     size_mb: float,
     greps: list[float],
-    runs: list[tuple[float, int, str]],
+    runs: list[tuple[float, int, str, float]],
     found: str,
 ) -> list[Figure]:
     """Time, memory and the ratio to grep, one value per run."""

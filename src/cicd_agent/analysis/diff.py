@@ -494,6 +494,8 @@ class LocalRepo:
         )
         files = tuple(
             replace(f, size=sizes.get(f.path, f.size), generated=f.generated or f.path in marked)
+            if f.path in sizes or f.path in marked
+            else f
             for f in parsed.files
         )
         return replace(parsed, files=files)

@@ -32,7 +32,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -237,7 +237,8 @@ def measure(
     history: HistoryFeatures | None = None,
 ) -> RiskFeatures:
     """The features of a change; ``history`` None when only the diff is known (no git)."""
-    directories = {str(PurePosixPath(changed.path).parent) for changed in files}
+    # The folder by hand (git's paths are normalised): PurePosixPath cost 10 µs a path.
+    directories = {changed.path.rpartition("/")[0] or "." for changed in files}
     return RiskFeatures(
         lines_added=sum(changed.added for changed in files),
         lines_deleted=sum(changed.deleted for changed in files),
