@@ -420,8 +420,8 @@ def _hunk(hunk: UniHunk) -> Hunk:
 def clean_text(text: str) -> str:
     """Text safe to send anywhere: bytes that were not UTF-8 become U+FFFD, not surrogates.
 
-    GitPython decodes git's output with ``surrogateescape``; such strings cannot be encoded as
-    JSON for a model request or the API, so one Latin-1 line must not sink a whole review.
+    Git's output is decoded with ``surrogateescape`` (``GitRepo.run``); such strings cannot be
+    encoded as JSON for a model request or the API, so one Latin-1 line must not sink a review.
     """
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
