@@ -121,7 +121,7 @@ def add_common_options(
     group.add_argument(
         "--model-timeout",
         type=float,
-        help="seconds per model request, the whole request (default 120)",
+        help="seconds for each whole model call, retries included (default 120)",
     )
     group.add_argument(
         "--deadline-minutes",

@@ -142,7 +142,8 @@ _GENERATED = re.compile(
 )
 _GENERATED_DIRS = frozenset({"vendor", "node_modules", "dist", "third_party", "__generated__"})
 # Migration layouts: Django/Alembic/knex/TypeORM (``migrations/``, ``versions/``), Rails
-# (``db/migrate``), Flyway (``V1__x.sql``), Liquibase (changelogs), Prisma (``migration.sql``,
+# (``db/migrate``), Flyway (``V1__x.sql``), Liquibase (changelogs, and any file under a
+# ``changelog``/``liquibase`` folder), Prisma (``migration.sql``,
 # ``schema.prisma``), golang-migrate (``1_x.up.sql``), and any other SQL file outside tests.
 _FLYWAY = re.compile(r"^[vur]\d[\w.]*__.+\.(sql|java|py)$|^r__.+\.sql$")
 _LIQUIBASE = re.compile(r"(^|[._-])(db\.)?changelog([._-].*)?\.(xml|ya?ml|json|sql)$")
@@ -245,7 +246,10 @@ def _is_migration(name: str, dirs: list[str]) -> bool:
         return True
     if name.endswith(".sql"):
         return True
-    in_migration_dir = any(part in ("migrations", "migration", "migrate") for part in dirs)
+    in_migration_dir = any(
+        part in ("migrations", "migration", "migrate", "changelog", "changelogs", "liquibase")
+        for part in dirs
+    )
     alembic = len(dirs) >= 2 and dirs[-1] == "versions" and dirs[-2] in ("alembic", "migrations")
     return (in_migration_dir or alembic) and name != "__init__.py" and "." in name
 

@@ -17,9 +17,12 @@ applied last and say so:
 
 * docs-only and tests-only changes have their points scaled down (they rarely break production)
   and are low unless the points still say otherwise;
-* a migration, a security-sensitive change or an infrastructure change is never low;
-* a destructive migration statement (``DROP TABLE``, ``RemoveField`` …) or a change that
-  weakens authentication or authorisation (:mod:`authz`) is at least high;
+* a security-sensitive change or an infrastructure change is never low, and neither is a change
+  to a dependency manifest or lock file (new third-party code runs; the policy builds it in full);
+* a schema migration is at least high (it changes the live database once, and redeploying the
+  old code does not undo it; the policy asks a human to approve it), and so is a destructive
+  migration statement (``DROP TABLE``, ``RemoveField`` …) or a change that weakens
+  authentication or authorisation (:mod:`authz`);
 * an added secret or a dangerous workflow is at least high (:mod:`cicd_agent.analysis.security`),
   and a secret also holds the deployment;
 * a change that only moves GitHub Actions pins is at most medium.
@@ -191,7 +194,8 @@ MIN_COMMITS_FOR_EXPERIENCE = 50
 MIN_REASON_POINTS = 0.04
 """Contributions below this are kept in the features but not listed as reasons."""
 
-NEVER_LOW = (ChangeType.MIGRATION, ChangeType.SECURITY, ChangeType.INFRASTRUCTURE)
+NEVER_LOW = (ChangeType.SECURITY, ChangeType.INFRASTRUCTURE)
+DEPENDENCY_TYPES = (ChangeType.DEPENDENCIES, ChangeType.LOCKFILE)
 
 _DESTRUCTIVE = re.compile(
     r"\b(drop\s+(table|column|index|schema|database|view|type|constraint)|truncate(\s+table)?\s+\w|"
@@ -362,8 +366,32 @@ def finish(
                 evidence=evidence,
             )
         )
+    manifests = [c.path for c in files if c.types & set(DEPENDENCY_TYPES)]
+    if manifests:
+        floor = higher(floor, RiskLevel.MEDIUM)
+        floor_reasons.append(
+            Reason(
+                signal="dependency_floor",
+                message=f"{len(manifests)} dependency manifest or lock file(s) changed: "
+                "third-party code that was not running before will, so this is at least medium "
+                "risk and gets a full build, not a cached one.",
+                evidence=manifests[:10],
+            )
+        )
+    migrations = [c.path for c in files if ChangeType.MIGRATION in c.types]
+    if migrations:
+        floor = higher(floor, RiskLevel.HIGH)
+        floor_reasons.append(
+            Reason(
+                signal="migration_floor",
+                message=f"{len(migrations)} schema migration file(s) changed: a migration runs "
+                "once against the live database and redeploying the old code does not undo it, "
+                "so this is at least high risk and needs a human approval.",
+                evidence=migrations[:10],
+            )
+        )
     if destructive:
-        floor = RiskLevel.HIGH
+        floor = higher(floor, RiskLevel.HIGH)
         floor_reasons.append(
             Reason(
                 signal="destructive_migration",
@@ -373,7 +401,7 @@ def finish(
             )
         )
     if weakened:
-        floor = RiskLevel.HIGH
+        floor = higher(floor, RiskLevel.HIGH)
         floor_reasons.append(
             Reason(
                 signal="weakened_access",

@@ -16,11 +16,13 @@ step needs around it:
 - :meth:`ModelClient.converse` is the tool-calling exchange of an agent loop (one request,
   the model's text and tool calls back); it shares the budget check, usage recording, key
   scrubbing and the hard time limit below, and leaves the loop's caps to its caller;
-- each call as a whole is bounded: the SDK's timeout is per socket read, so a server that
-  trickles one byte every 0.25 s never trips it (a ``--model-timeout 5`` run was held for
-  93 s). One ask, the SDK's retries and the repair round included, ends after
-  ``timeout * (max_retries + 1)`` plus the SDK's backoff (8 s a retry) at the latest: 31 s
-  for ``--model-timeout 5`` with the default two retries.
+- ``model-timeout`` is a wall-clock deadline for each whole call: the SDK's timeout is per
+  socket read, so a server that trickles one byte every 0.25 s never trips it (a
+  ``--model-timeout 5`` call was held for 93 s, then for 31-37 s while the limit was
+  ``timeout * (max_retries + 1)`` plus backoff). One ask, the SDK's retries, their backoff
+  and the repair round included, ends at ``timeout``: the SDK retries only while time is
+  left, and at the deadline the call is abandoned and its connections closed, so no retry
+  starts after it.
 
 Modes catch ModelError and keep their deterministic result.
 """
@@ -51,9 +53,6 @@ from cicd_agent.model.usage import Tier, Usage
 
 T = TypeVar("T", bound=BaseModel)
 _ResultT = TypeVar("_ResultT")
-
-BACKOFF_ALLOWANCE_SECONDS = 8.0
-"""Per retry, the most the SDK sleeps between attempts (its maximum backoff)."""
 
 MAX_LISTED_ERRORS = 20
 """Validation errors sent back in a repair prompt; more would only spend tokens."""
@@ -174,10 +173,9 @@ class ModelClient:
 
     @property
     def call_limit(self) -> float:
-        """Seconds one :meth:`ask` may take in all: every attempt, the backoff between them and
-        the repair round (which shares the first exchange's time, it does not add to it)."""
-        retries = self.config.max_retries
-        return self.config.timeout * (retries + 1) + BACKOFF_ALLOWANCE_SECONDS * retries
+        """Seconds one :meth:`ask` or :meth:`converse` may take in all, by the wall clock
+        (``model-timeout``): every attempt, the backoff between them and the repair round."""
+        return self.config.timeout
 
     def _bounded(self, call: Callable[[], _ResultT]) -> _ResultT:
         """``call()``'s result, or ModelError once the current ask's deadline has passed.
@@ -202,8 +200,8 @@ class ModelClient:
             stuck.close()
             raise ModelError(
                 f"the model server at {self._server} did not finish answering within "
-                f"{time.monotonic() - started:.0f}s (model-timeout {self.config.timeout:g}s a "
-                f"request, up to {self.config.max_retries + 1} attempt(s)); the call was abandoned.",
+                f"{round(time.monotonic() - started, 1):g}s (model-timeout {self.config.timeout:g}s for "
+                "the whole call, retries included); the call was abandoned.",
                 hint="Raise model-timeout, or check that the server is up.",
             )
         if "error" in box:
@@ -519,7 +517,8 @@ class ModelClient:
         tries = f"{attempts} attempt{'' if attempts == 1 else 's'}"
         if isinstance(exc, openai.APITimeoutError):
             return ModelError(
-                f"the model server at {self._server} timed out after {self.config.timeout:g}s ({tries}).",
+                f"the model server at {self._server} did not finish answering within "
+                f"model-timeout {self.config.timeout:g}s ({tries}).",
                 hint="Raise model-timeout, or check that the server is up.",
             )
         if isinstance(exc, openai.APIConnectionError):

@@ -128,7 +128,7 @@ USAGE = _outputs(error="*", tokens_used="0")
 MODEL_REASONS = {
     "model_429": "rate limited the request (HTTP 429",
     "model_500": "answered HTTP 500",
-    "model_timeout": "timed out after",
+    "model_timeout": "did not finish answering within",
     "model_invalid_json": "did not fit the",
     "model_refusal": "the model refused",
     "model_length": "cut off at the output limit",
