@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.findings import Finding
     from cicd_agent.analysis.packing import Packing
     from cicd_agent.analysis.pr_body import ModelText
+    from cicd_agent.analysis.risk import DiffAtHand
     from cicd_agent.context import RunContext
     from cicd_agent.events import PullRequest
     from cicd_agent.github.client import GitHubClient
@@ -284,17 +285,26 @@ def _incremental_start(
 def local_risk(
     ctx: RunContext, repo: LocalRepo, merge_base: str, head: str, diff: Diff
 ) -> tuple[str, list[str]]:
-    """deploy-gate's assessment of the same commits (history included)."""
+    """deploy-gate's assessment of the same commits (history included), from ``diff`` (the
+    same range, read once: git is not asked for it again)."""
     from cicd_agent.analysis.risk import assess_range
 
     try:
-        _, _, assessment = assess_range(repo.root, head, merge_base)
+        _, _, assessment = assess_range(repo.root, head, merge_base, at_hand=diff_at_hand(diff))
     except UsageError as exc:
         ctx.note(
             f"The change history could not be read ({exc.message}); risk is from the files alone."
         )
         return files_risk(diff)
     return assessment.risk_level.value, [r.message for r in assessment.reasons[:RISK_REASONS]]
+
+
+def diff_at_hand(diff: Diff) -> DiffAtHand:
+    """``diff`` as the risk assessment reads a change: its files as ``--numstat`` gives them
+    and its text by path."""
+    from cicd_agent.analysis.risk import DiffAtHand
+
+    return DiffAtHand(tuple(_changed_file(f) for f in diff.files), diff.patch_text)
 
 
 def files_risk(diff: Diff) -> tuple[str, list[str]]:
@@ -308,13 +318,16 @@ def files_risk(diff: Diff) -> tuple[str, list[str]]:
 def _changed_file(changed: FileDiff) -> ChangedFile:
     from cicd_agent.analysis.changes import ChangedFile
 
+    # As git's --numstat counts them: a submodule has no lines, a binary file no counts.
+    counted = not (changed.submodule or changed.is_binary)
     return ChangedFile(
         path=changed.path,
-        added=changed.added,
-        deleted=changed.removed,
+        added=changed.added if counted else 0,
+        deleted=changed.removed if counted else 0,
         status=_STATUS_LETTERS[changed.status],
         old_path=changed.old_path,
-        binary=changed.is_binary,
+        binary=changed.is_binary and not changed.submodule,
+        submodule=changed.submodule,
     )
 
 
