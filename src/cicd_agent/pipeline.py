@@ -81,8 +81,10 @@ class Steps(Protocol[FactsT, VerdictT, OpinionT, ResultT]):
     def decide(self, ctx: RunContext, verdict: VerdictT, opinion: OpinionT | None) -> ResultT:
         """Merge the model's opinion with the verdict under guardrails: it may only raise risk."""
 
-    def publish(self, ctx: RunContext, result: ResultT) -> None:
-        """Review, comment or check run. Outputs are written after it, from the result as it leaves it."""
+    def publish(self, ctx: RunContext, facts: FactsT, verdict: VerdictT, result: ResultT) -> None:
+        """Review, comment or check run, from the facts, the floor and the decided result (what
+        it needs comes in as arguments, never through private attributes of the result).
+        Outputs are written after it, from the result as it leaves it."""
 
 
 def validate_fail_on(fail_on: str | None, choices: tuple[str, ...], mode: str) -> None:
@@ -123,7 +125,7 @@ def run_mode(
     progress.stage("publish: " + ("computing only (dry run)" if ctx.options.dry_run else
                                   "writing the results"))  # fmt: skip
     try:
-        mode.publish(ctx, result)
+        mode.publish(ctx, facts, verdict, result)
     except GitHubWriteDenied as exc:
         result.notes.append(f"Could not publish to GitHub, results are in this summary: {exc}")
     except ExternalServiceError as exc:

@@ -486,7 +486,9 @@ class DeployPhase:
         result._audit_inputs = facts.inputs
         return result
 
-    def publish(self, ctx: RunContext, result: DeployGateResult) -> None:
+    def publish(
+        self, ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict, result: DeployGateResult
+    ) -> None:
         from cicd_agent.analysis.policy import Recommendation
         from cicd_agent.notify import post_message
 

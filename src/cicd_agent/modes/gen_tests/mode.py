@@ -471,7 +471,7 @@ class GenTests:
 
     # ------------------------------------------------------------------ publish
 
-    def publish(self, ctx: RunContext, result: GenTestsResult) -> None:
+    def publish(self, ctx: RunContext, facts: Facts, verdict: Gaps, result: GenTestsResult) -> None:
         from cicd_agent.modes.gen_tests.patch import write_patch
         from cicd_agent.modes.gen_tests.push import push_accepted_tests
 
@@ -508,4 +508,3 @@ def _unsafe_names_warning(names: tuple[str, ...]) -> str:
 
 
 MODE = GenTests()
-
