@@ -18,6 +18,7 @@ import contextlib
 import gzip
 import io
 import os
+import stat
 import tempfile
 import time
 import zlib
@@ -27,6 +28,9 @@ TEMPORARY_SUFFIX = ".tmp"
 STALE_SECONDS = 3600
 """A temporary file older than this is a leftover of a killed run (a write takes seconds)."""
 DAMAGED_SUFFIX = ".damaged"
+MAX_DATA_BYTES = 1 << 30
+"""Most a cache file may hold once decompressed (20,000 mined commits are tens of MB): a
+planted gzip bomb is damage, not a run that swaps itself to death."""
 DAMAGE = (OSError, EOFError, ValueError, zlib.error)
 """What reading a damaged gzip file raises: ``BadGzipFile`` (an ``OSError``: bad header or CRC),
 ``EOFError`` (truncated), ``zlib.error`` (corrupt deflate data), ``UnicodeDecodeError``."""
@@ -36,16 +40,28 @@ def read_gzip(path: Path) -> tuple[bytes, bytes, str]:
     """The file's raw bytes, its decompressed bytes up to the first damage, and what the
     damage was ("" for a whole file; a missing file reads as empty and whole)."""
     try:
-        raw = path.read_bytes()
+        # O_NONBLOCK: a FIFO planted at the path must not wait for a writer that never comes
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         return b"", b"", ""
     except OSError as exc:
         return b"", b"", f"unreadable: {exc.strerror or exc}"
+    try:
+        with os.fdopen(handle, "rb") as opened:
+            if not stat.S_ISREG(os.fstat(opened.fileno()).st_mode):
+                return b"", b"", "not a regular file"
+            raw = opened.read(MAX_DATA_BYTES + 1)
+    except OSError as exc:
+        return b"", b"", f"unreadable: {exc.strerror or exc}"
+    if len(raw) > MAX_DATA_BYTES:
+        return b"", b"", f"more than {MAX_DATA_BYTES:,} bytes"
     data = bytearray()
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
             while chunk := stream.read(1 << 20):
                 data += chunk
+                if len(data) > MAX_DATA_BYTES:
+                    return raw, b"", f"more than {MAX_DATA_BYTES:,} bytes once decompressed"
     except DAMAGE as exc:
         return raw, bytes(data), describe(exc)
     return raw, bytes(data), ""

@@ -319,3 +319,51 @@ def test_a_cold_fit_scores_as_scikit_learn_does(app: GitRepoBuilder) -> None:
     for row, want in zip(rows, expected, strict=True):
         got = risk_model._logit(model.intercept, model.coef, ranks.row(row))
         assert abs(got - want) < 1e-9
+
+
+# --- planted files (attack3) ---------------------------------------------------------------
+
+
+def test_a_fifo_planted_as_the_history_is_set_aside_not_waited_on(
+    app: GitRepoBuilder, tmp_path: Path
+) -> None:
+    """A named pipe at the cache path: opening it to read waits for a writer for ever."""
+    import threading
+
+    repo = GitRepo.open(app.path)
+    whole = mining.mine(repo, "HEAD", tmp_path / "warm")
+    target = tmp_path / "cache" / one(tmp_path / "warm", HISTORY).name
+    target.parent.mkdir()
+    os.mkfifo(target)
+    notes: list[str] = []
+    found: list[list[mining.MinedCommit]] = []
+    miner = threading.Thread(
+        target=lambda: found.append(mining.mine(repo, "HEAD", target.parent, notes=notes)),
+        daemon=True,
+    )
+    miner.start()
+    miner.join(60)
+    if miner.is_alive():  # release the miner: a writer opens the pipe and closes it at once
+        os.close(os.open(target, os.O_WRONLY | os.O_NONBLOCK))
+        miner.join(60)
+        pytest.fail("mining waited on a FIFO planted at the cache path")
+    assert found == [whole]
+    assert len(notes) == 1 and "set aside" in notes[0], notes
+    assert len(records(target)) == len(whole)
+
+
+def test_a_gzip_bomb_planted_as_the_history_is_damage_not_memory(
+    app: GitRepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """64 MiB of zeros in 64 KB of gzip; the bound is lowered so the test stays small."""
+    from cicd_agent.analysis import cachefile
+
+    repo = GitRepo.open(app.path)
+    whole = mining.mine(repo, "HEAD", tmp_path)
+    target = one(tmp_path, HISTORY)
+    target.write_bytes(gzip.compress(bytes(64 << 20), compresslevel=9))
+    monkeypatch.setattr(cachefile, "MAX_DATA_BYTES", 1 << 20, raising=False)
+    notes: list[str] = []
+    assert mining.mine(repo, "HEAD", tmp_path, notes=notes) == whole
+    assert len(notes) == 1 and "decompressed" in notes[0], notes
+    assert len(records(target)) == len(whole)
