@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from cicd_agent.analysis.logs import (
     BaselineIndex,
     FailureType,
@@ -152,3 +156,31 @@ def test_a_tiny_budget_still_holds_the_root_cause() -> None:
     analysis = analyse_logs(jobs, budget=200)
     assert len(analysis.excerpt) <= 200
     assert analysis.root_cause in analysis.excerpt
+
+
+HOSTILE_NAMES = {
+    "TAP": "not ok 1 - a{}x",
+    "jest": "  ● a › b{}x",
+    "vitest": "FAIL  a > b{}x",
+}
+
+
+def test_a_test_name_of_many_spaces_does_not_stall_the_flaky_check() -> None:
+    """attack3: the failed-test name patterns (lazy name, then spaces, then the end) took time
+    quadratic in a line's run of spaces: a line is kept up to 8 KB, and ten such lines (80 KB
+    of log) cost 26 s of CPU, an 8 MB log most of an hour. Run in a child, since a regular
+    expression holds the interpreter until it ends."""
+    spaces = " " * 8000  # the name's last word inside the 8 KB a line keeps
+    hostile = "\n".join(shape.format(spaces) for shape in HOSTILE_NAMES.values() for _ in range(20))
+    script = (
+        "import sys\n"
+        "from tests.unit.analysis.test_logs_analyse import TRACEBACK, _job\n"
+        "from cicd_agent.analysis.logs import analyse_logs\n"
+        "output = TRACEBACK.replace(b'E   Zero', sys.stdin.buffer.read() + b'\\nE   Zero')\n"
+        "print(analyse_logs([_job('test', output)]).failure_type.value)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], input=hostile.encode(), capture_output=True,
+        timeout=60, check=False, cwd=Path(__file__).parents[3],
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()[-2000:]

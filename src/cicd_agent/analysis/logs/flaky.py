@@ -62,13 +62,13 @@ _TEST_CONTEXT = re.compile(
 _TEST_NAMES = (
     re.compile(r"^(?:FAILED|ERROR) (?P<name>\S+::.+?)(?: - .*)?$"),  # pytest summary
     re.compile(r"^(?P<name>\S+\.py::\S+) (?:FAILED|ERROR)\b"),  # pytest -v progress
-    re.compile(r"^\s*● (?P<name>(?!Test suite failed).+? › .+?)\s*$"),  # jest
-    re.compile(r"^ {2}● (?P<name>(?!Validation |Deprecation |Console|Test suite)\S.*?)\s*$"),
+    re.compile(r"^\s*● (?P<name>(?!Test suite failed).+? › .*\S)\s*$"),  # jest
+    re.compile(r"^ {2}● (?P<name>(?!Validation |Deprecation |Console|Test suite)\S(?:.*\S)?)\s*$"),
     re.compile(r"^\s*--- FAIL: (?P<name>\S+)"),  # go test
     re.compile(r"^test (?P<name>\S+) \.\.\. FAILED$"),  # cargo test
     re.compile(r"^(?:FAIL|ERROR): (?P<method>\w+) \((?P<cls>[\w.]+)\)"),  # unittest
-    re.compile(r"^\s*not ok \d+ - (?P<name>.+?)\s*(?:#.*)?$"),  # TAP (node --test)
-    re.compile(r"^\s*FAIL\s+(?P<name>\S+ > .+?)\s*$"),  # vitest
+    re.compile(r"^\s*not ok \d+ - (?P<name>\S(?:.*?\S)?)\s*(?:#.*)?$"),  # TAP (node --test)
+    re.compile(r"^\s*FAIL\s+(?P<name>\S+ > .*\S)\s*$"),  # vitest
     re.compile(r"^\[ERROR\]\s+(?P<name>\w[\w.$]*[.#]\w+)(?::\d+)? "),  # surefire
 )
 

@@ -54,11 +54,11 @@ pytest's closing line): it says nothing of what the test checked."""
 _HEADERS = (
     re.compile(r"^_{3,} (?P<name>\S.*?) _{3,}$"),  # pytest's failure section
     re.compile(r"^(?:FAILED|ERROR) \S+::(?P<name>\S+)(?: - .*)?$"),  # pytest summary
-    re.compile(r"^\s*not ok \d+ - (?P<name>.+?)\s*(?:#.*)?$"),  # TAP
+    re.compile(r"^\s*not ok \d+ - (?P<name>\S(?:.*?\S)?)\s*(?:#.*)?$"),  # TAP
     re.compile(r"^#\s+Failed test '(?P<name>.+)'$"),  # Test::More's diagnostics
     re.compile(r"^(?:FAIL|ERROR): (?P<name>\w+) \("),  # unittest
     re.compile(r"^\s*--- FAIL: (?P<name>\S+)"),  # go test
-    re.compile(r"^\s*● (?P<name>.+?)\s*$"),  # jest
+    re.compile(r"^\s*● (?P<name>\S(?:.*\S)?)\s*$"),  # jest
 )
 
 
