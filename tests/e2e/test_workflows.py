@@ -6,7 +6,10 @@ Each attack below was a miss or a hang with the hand-grown rules (issue 13, item
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -408,3 +411,21 @@ def test_only_expressions_made_of_inputs_drop_to_medium(expression: str, severit
         f'      - run: echo "${{{{ {expression} }}}}"\n'
     )
     assert ("workflow-template-injection", 12, severity) in audit(text)
+
+
+def test_a_line_of_unclosed_templates_in_a_refused_workflow_does_not_stall_the_fallback() -> None:
+    """attack3: the fallback's ``${{(.*?)}}`` rescanned the rest of a line for every unclosed
+    ``${{`` (``${{ } }``: no ``}}``, brackets balanced for the loader): 8,000 cost 0.9 s, a 900 KB
+    line (under the 1 MiB bound) about 20 minutes.
+    Run in a child, since a regular expression holds the interpreter until it ends."""
+    script = (
+        "from tests.e2e.test_workflows import REFUSED_BY_SCHEMA, audit\n"
+        "text = REFUSED_BY_SCHEMA + '    - id: 5\\n      run: echo ' + '${{ } }' * 130_000 + '\\n'\n"
+        "print(sorted(line for rule, line, _ in audit(text) if rule.endswith('injection')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+        check=False, cwd=Path(__file__).parents[2],
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[10, 13, 18]"
