@@ -429,3 +429,26 @@ def test_a_line_of_unclosed_templates_in_a_refused_workflow_does_not_stall_the_f
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[10, 13, 18]"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="attack3: _UNTRUSTED's commits[^}]* rescans a template per repeated start (quadratic)",
+)
+def test_a_template_of_repeated_fields_in_a_refused_workflow_does_not_stall_the_fallback() -> None:
+    """attack3: ``github\\.event\\.commits\\b[^}]*\\.message`` tries every ``commits`` of a
+    template and scans to its end each time: 168 KB of ``github.event.commits`` cost 3.6 s,
+    a 900 KB template about 100 s. (A bounded ``[^}]{0,N}`` would be fast but let a long
+    expression through: the fix needs care, so it is left to the owner.)"""
+    script = (
+        "from tests.e2e.test_workflows import REFUSED_BY_SCHEMA, audit\n"
+        "text = (REFUSED_BY_SCHEMA + '    - id: 5\\n      run: echo ${{'\n"
+        "        + ' github.event.commits' * 43_000 + ' }}\\n')\n"
+        "print(sorted(line for rule, line, _ in audit(text) if rule.endswith('injection')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=15,
+        check=False, cwd=Path(__file__).parents[2],
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[10, 13, 18]"
