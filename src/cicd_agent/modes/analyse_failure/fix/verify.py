@@ -295,6 +295,8 @@ def shell_argv(shell: str, script: Path) -> list[str] | None:
     """The runner's ``shell:`` line made into argv (``{0}`` is the script file); None for a
     Windows shell (``pwsh``/``cmd`` with a Windows path) that cannot run here."""
     template = shell.strip() or "bash -e {0}"
+    if "\0" in template:
+        return None  # no argv can hold a NUL byte
     try:
         words = shlex.split(template)
     except ValueError:
