@@ -69,6 +69,9 @@ _GIB = 1 << 30
 _DISK_POLL = 0.25
 """Seconds between two measures of what a run wrote."""
 _EMPTIED_SIZE = 64 << 20
+_ENTRY_BYTES = 4096
+"""The least one file or folder counts against the disk limit (a block; an empty one holds an
+inode, and millions of them exhaust a disk's inodes whatever their size)."""
 _BWRAP_FLAGS = (
     "--unshare-all",
     "--unshare-user",
@@ -402,8 +405,8 @@ def copy_repository(source: Path, target: Path) -> None:
 
 
 def _tree_bytes(root: Path) -> int:
-    """What ``root`` takes on disk: every file, folder and link, each at the larger of its size
-    and its blocks (empty folders and a folder's entries take blocks and inodes too)."""
+    """What ``root`` takes on disk: every file, folder and link, each at the larger of its size,
+    its blocks and one block (empty folders and empty files take blocks or inodes too)."""
     total = 0
     for folder, folders, files in os.walk(root):
         for name in (*folders, *files):
@@ -411,7 +414,7 @@ def _tree_bytes(root: Path) -> int:
                 found = os.lstat(os.path.join(folder, name))
             except OSError:
                 continue
-            total += max(found.st_size, found.st_blocks * 512)
+            total += max(found.st_size, found.st_blocks * 512, _ENTRY_BYTES)
     return total
 
 

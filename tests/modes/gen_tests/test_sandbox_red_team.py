@@ -148,3 +148,57 @@ def test_a_run_that_fills_the_disk_with_empty_folders_is_killed(tmp_path: Path) 
         result = box.run(spy, box.workspace("filler"), timeout=20)
     assert not result.timed_out, result.output
     assert result.killed_for.startswith("it wrote more than 1 MiB"), result.describe()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only an agent running as root holds root's files")
+@pytest.mark.xfail(
+    strict=True,
+    reason="attack2: run as root, a sandboxed run reads every root-only file outside HOME "
+    "(/etc/shadow, host SSH keys, cloud-init user data)",
+)
+def test_an_agent_running_as_root_lends_no_root_only_file(tmp_path: Path) -> None:
+    """Attack: the agent runs as root (a self-hosted runner's service, a job ``container:``,
+    whose steps are root by default). bwrap's user namespace maps root to root and drops
+    capabilities, but a file root owns is still its owner's: ``/etc/shadow`` (0640), the host's
+    SSH keys (0600) and cloud-init's user data are read by any run, whose owner check passes."""
+    checkout = tmp_path / "checkout"
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "pkg" / "__init__.py").write_text("VALUE = 1\n")
+    assert Path("/etc/shadow").read_text()  # we can, outside
+    spy = _spy(
+        """
+        try:
+            print("READ", len(open("/etc/shadow").read()))
+        except OSError as exc:
+            print("unreadable", exc.errno)
+        """
+    )
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(checkout, env) as box:
+        result = box.run(spy, box.workspace("root"), timeout=60)
+    assert result.ok, result.output
+    assert "unreadable 13" in result.output, result.output
+
+
+def test_a_run_that_exhausts_inodes_with_empty_files_is_killed(tmp_path: Path) -> None:
+    """Attack: empty files take no block and their short names little room in their folder,
+    so millions of them (the disk's inodes, which every later step needs) counted almost
+    nothing. Here 1 MiB is allowed and 3,000 empty files are made."""
+    checkout = tmp_path / "checkout"
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "pkg" / "__init__.py").write_text("VALUE = 1\n")
+    spy = _spy(
+        """
+        import os, time
+        os.mkdir("filler")
+        for number in range(3000):
+            open(f"filler/{number}", "w").close()
+        print("made them all", flush=True)
+        time.sleep(30)
+        """
+    )
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(checkout, env, limits=Limits(disk_bytes=1 << 20)) as box:
+        result = box.run(spy, box.workspace("inodes"), timeout=20)
+    assert not result.timed_out, result.output
+    assert result.killed_for.startswith("it wrote more than 1 MiB"), result.describe()
