@@ -407,15 +407,31 @@ def copy_repository(source: Path, target: Path) -> None:
 def _tree_bytes(root: Path) -> int:
     """What ``root`` takes on disk: every file, folder and link, each at the larger of its size,
     its blocks and one block (empty folders and empty files take blocks or inodes too)."""
-    total = 0
-    for folder, folders, files in os.walk(root):
-        for name in (*folders, *files):
+    total, folders = 0, [str(root)]
+    while folders:  # no recursion: a run may nest folders thousands deep
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:
+            continue
+        for entry in entries:
             try:
-                found = os.lstat(os.path.join(folder, name))
+                found = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
             total += max(found.st_size, found.st_blocks * 512, _ENTRY_BYTES)
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.path)
     return total
+
+
+def remove_tree(path: Path) -> None:
+    """Delete ``path`` and whatever runs left in it. ``shutil.rmtree`` recurses once a level
+    before Python 3.13, and a tree nested 1,000 deep raises RecursionError, which its
+    ``ignore_errors`` does not cover; ``rm`` does not recurse on the stack."""
+    try:
+        shutil.rmtree(path, ignore_errors=True)
+    except RecursionError:
+        subprocess.run(["rm", "-rf", "--", str(path)], check=False, timeout=600)
 
 
 def _protect_own_environment() -> None:
@@ -539,6 +555,7 @@ class Sandbox:
 
     def close(self) -> None:
         """Delete every copy; runs are over (their process groups were killed or ended)."""
+        remove_tree(self.root)
         self._tempdir.cleanup()
 
     def prepare(self) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from cicd_agent.errors import ExternalServiceError
 from cicd_agent.modes.gen_tests.evidence import Evidence, parse_evidence
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
-from cicd_agent.sandbox import RunResult, Workspace
+from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 
 Arc = tuple[int, int]
 """A branch from one line to another, as coverage.py numbers it (negative: leaving a function)."""
@@ -226,7 +226,7 @@ class CoverageMeter:
                 hint="The coverage data of the test run could not be read.",
             ) from exc
         finally:
-            shutil.rmtree(work, ignore_errors=True)
+            remove_tree(work)
         return self._relative(parse_json_report(document))
 
     def _relative(self, report: CoverageReport) -> CoverageReport:

@@ -3,6 +3,8 @@ the real ruff failure of a real git checkout, its log shaped by the pull request
 
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,27 @@ def test_a_nul_byte_in_the_failed_steps_header_loses_no_output(
     assert code == 0, stderr + outputs.get("error", "")
     assert outputs["failure_type"] == "lint_error"
     assert outputs["fix_status"] in ("verified", "none")
+
+
+@needs_sandbox
+def test_a_run_that_nests_folders_thousands_deep_loses_no_output(tmp_path: Path) -> None:
+    """Attack: the failing command (the pull request's) nests 1,500 folders in its copy, then
+    fails. Measuring the copy during the run (``os.walk``, recursive before Python 3.12) and
+    deleting it after (``shutil.rmtree``, recursive before 3.13, the action's default Python
+    being 3.12) raised RecursionError, which ``ignore_errors`` does not cover: the fix step,
+    and with it the whole mode, ended in an internal error."""
+    from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
+    from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
+    from cicd_agent.sandbox import Sandbox
+
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, LINT)
+    nest = "import os\nfor _ in range(1500):\n    os.mkdir('a')\n    os.chdir('a')"
+    script = f"{sys.executable} -c {shlex.quote(nest)}\nexit 1"
+    failing = FailingCommand(
+        job="lint", step="Run nest", script=script, failing=script, shell="bash -e {0}"
+    )
+    sandbox = Sandbox(checkout, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
+    with sandbox:
+        outcome = SandboxVerifier(sandbox, failing, redact=str).run_failing(None)
+    assert outcome.exit_code == 1 and not outcome.passed, outcome.output

@@ -25,7 +25,6 @@ no network, scrubbed environment, limits); outputs come back redacted.
 from __future__ import annotations
 
 import shlex
-import shutil
 import subprocess
 import time
 from collections.abc import Callable, Collection
@@ -41,7 +40,7 @@ from cicd_agent.modes.analyse_failure.fix.contract import (
     Verification,
 )
 from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, check_patch
-from cicd_agent.sandbox import RunResult, Sandbox, Workspace
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 
 RUN_TIMEOUT = 300.0
 """One run of the failing command (seconds): the step's own command, as CI ran it."""
@@ -162,7 +161,7 @@ class SandboxVerifier:
                     return applied
             return self._script(space, failing_script(self.failing))
         finally:
-            shutil.rmtree(space.root, ignore_errors=True)
+            remove_tree(space.root)
 
     def verify(self, patch: Patch) -> Verification:
         """Policy, apply, the failing command passing twice, no regression in the step's rest.
@@ -193,7 +192,7 @@ class SandboxVerifier:
         try:
             return self._verify_in(space, patch, baseline, verdict.paths)
         finally:
-            shutil.rmtree(space.root, ignore_errors=True)
+            remove_tree(space.root)
 
     def _verify_in(
         self, space: Workspace, patch: Patch, baseline: RunOutcome, paths: tuple[str, ...]
@@ -237,7 +236,7 @@ class SandboxVerifier:
             try:
                 self._rest_baseline = self._script(space, rest)
             finally:
-                shutil.rmtree(space.root, ignore_errors=True)
+                remove_tree(space.root)
         return self._rest_baseline
 
     def _apply(self, space: Workspace, patch: Patch) -> RunOutcome | None:
