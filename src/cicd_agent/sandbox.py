@@ -728,7 +728,8 @@ class Sandbox:
                 os.close(write_end)
                 reader.start()
             timed_out, killed_for = False, ""
-            room = _tree_bytes(space.live) + self.limits.disk_bytes
+            writable = (space.live, *shared)  # every folder the run may write counts
+            room = sum(map(_tree_bytes, writable)) + self.limits.disk_bytes
             deadline = started + timeout
             while True:
                 try:
@@ -737,7 +738,7 @@ class Sandbox:
                 except subprocess.TimeoutExpired:
                     if time.monotonic() >= deadline:
                         timed_out = True
-                    elif _tree_bytes(space.live) > room:
+                    elif sum(map(_tree_bytes, writable)) > room:
                         killed_for = f"it wrote more than {self.limits.disk_bytes >> 20} MiB"
                     else:
                         continue

@@ -202,3 +202,30 @@ def test_a_run_that_exhausts_inodes_with_empty_files_is_killed(tmp_path: Path) -
         result = box.run(spy, box.workspace("inodes"), timeout=20)
     assert not result.timed_out, result.output
     assert result.killed_for.startswith("it wrote more than 1 MiB"), result.describe()
+
+
+def test_a_run_that_fills_a_shared_folder_is_killed(tmp_path: Path) -> None:
+    """Attack: gen-tests lets a suite's run write its coverage data folder (``shared``), which
+    the run finds named in ``COVERAGE_PROCESS_START``'s configuration. The disk limit measured
+    the workspace alone, so a test filled the runner's disk through that folder unchecked.
+    Here 1 MiB is allowed and 8 MiB are written there."""
+    checkout = tmp_path / "checkout"
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "pkg" / "__init__.py").write_text("VALUE = 1\n")
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(checkout, env, limits=Limits(disk_bytes=1 << 20)) as box:
+        space = box.workspace("shared")
+        shared = space.scratch("coverage", ".data")
+        shared.mkdir()
+        spy = _spy(
+            f"""
+            import time
+            with open({str(shared / ".coverage.filler")!r}, "wb") as handle:
+                handle.write(bytes(8 << 20))
+            print("filled", flush=True)
+            time.sleep(30)
+            """
+        )
+        result = box.run(spy, space, timeout=20, shared=[shared])
+    assert not result.timed_out, result.output
+    assert result.killed_for.startswith("it wrote more than 1 MiB"), result.describe()
