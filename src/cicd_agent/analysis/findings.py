@@ -195,7 +195,16 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 # ------------------------------------------------------------------------------------ secrets
 
-_HEURISTIC_KINDS = frozenset({"assigned secret", "password in URL", "jwt"})
+_HEURISTIC_KINDS = frozenset(
+    {
+        "assigned secret",
+        "password in URL",
+        "token in URL",
+        "authorization header",
+        "password option",
+        "jwt",
+    }
+)
 _SECRET_LABELS = {"assigned secret": "hard-coded secret"}
 _FIXTURE_PATH = re.compile(
     r"(?i)(?:^|/)(?:tests?|testing|spec|specs|__tests__|testdata|fixtures?|docs?|examples?"
