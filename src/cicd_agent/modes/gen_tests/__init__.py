@@ -6,5 +6,5 @@ is given.
 """
 
 FAIL_ON_UNCOVERED = "uncovered"
-"""gen-tests' one ``fail-on`` value. Here, not in ``report``, so the mode module can name it
+"""gen-tests' one ``fail-on`` value. Here, not in ``result``, so the mode module can name it
 without importing the pydantic result models (issue 16)."""

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.gen_tests.candidates import Job, Outcome
     from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, CoverageReport
     from cicd_agent.modes.gen_tests.gate import ProjectCommand, SuiteBaseline
-    from cicd_agent.modes.gen_tests.report import GenTestsResult, SegmentReport
+    from cicd_agent.modes.gen_tests.result import GenTestsResult, SegmentReport
     from cicd_agent.modes.gen_tests.sandbox import Sandbox
     from cicd_agent.modes.gen_tests.segments import Segment
     from cicd_agent.modes.gen_tests.shard import Shard
@@ -312,7 +312,7 @@ class GenTests:
         """The report from what was measured and generated: pure (the sandbox outlives it)."""
         from cicd_agent.modes.gen_tests.coverage_gaps import percent
         from cicd_agent.modes.gen_tests.patch import describe_gain
-        from cicd_agent.modes.gen_tests.report import (
+        from cicd_agent.modes.gen_tests.result import (
             AcceptedFile,
             GenTestsResult,
             candidate_report,
@@ -396,7 +396,7 @@ class GenTests:
         return Path(tempfile.gettempdir()) / f"cicd-agent-gen-tests{suffix}-{os.getpid()}.patch"
 
     def _segment_reports(self, verdict: Gaps, outcome: Outcome | None) -> list[SegmentReport]:
-        from cicd_agent.modes.gen_tests.report import SegmentReport
+        from cicd_agent.modes.gen_tests.result import SegmentReport
 
         chosen = {job.segment.key for job in verdict.jobs}
         accepted = {test.target for test in outcome.accepted} if outcome else set()
@@ -473,7 +473,7 @@ class GenTests:
 
     def publish(self, ctx: RunContext, facts: Facts, verdict: Gaps, result: GenTestsResult) -> None:
         from cicd_agent.modes.gen_tests.patch import write_patch
-        from cicd_agent.modes.gen_tests.push import push_accepted_tests
+        from cicd_agent.modes.gen_tests.publish import push_accepted_tests
 
         if result.patch_path:
             write_patch(result._accepted_tests, Path(result.patch_path))

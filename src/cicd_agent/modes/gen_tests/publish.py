@@ -34,7 +34,7 @@ from cicd_agent.errors import ExternalServiceError, GitHubError, GitHubWriteDeni
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
     from cicd_agent.events import PullRequest
-    from cicd_agent.modes.gen_tests.report import AcceptedFile, GenTestsResult
+    from cicd_agent.modes.gen_tests.result import AcceptedFile, GenTestsResult
 
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
