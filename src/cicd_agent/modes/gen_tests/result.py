@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
 from cicd_agent.modes.gen_tests.candidates import Attempt
 from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
-from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain
+from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.result import Fixed, ModeResult
 from cicd_agent.runner import Annotation
 
@@ -81,10 +81,11 @@ def _percent(value: float | None) -> str:
 class GenTestsResult(ModeResult):
     """Everything one gen-tests run found, generated and accepted."""
 
-    # The accepted tests themselves, for the patch ``publish`` writes (not an output).
-    _accepted_tests: list[AcceptedTest] = PrivateAttr(default_factory=list)
-
     model_config = ConfigDict(extra="forbid")
+
+    patch: str = Field(default="", exclude=True)
+    """The accepted tests as the patch publish writes to ``patch_path`` (decide renders it);
+    not an output and not in ``--json``: the file is."""
 
     base: str | None = None
     head: str | None = None
