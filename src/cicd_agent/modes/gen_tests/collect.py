@@ -28,7 +28,7 @@ from cicd_agent.modes.gen_tests.coverage_gaps import (
     CoverageReport,
     never_imported,
 )
-from cicd_agent.modes.gen_tests.gate import ProjectCommand, SuiteBaseline, run_suite
+from cicd_agent.modes.gen_tests.gate import ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.modes.gen_tests.segments import (
@@ -39,6 +39,7 @@ from cicd_agent.modes.gen_tests.segments import (
     related_tests,
 )
 from cicd_agent.modes.gen_tests.shard import Shard
+from cicd_agent.modes.gen_tests.suite import run_suite
 from cicd_agent.modes.gen_tests.targets import (
     Targets,
     changed_targets,

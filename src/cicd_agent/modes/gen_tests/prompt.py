@@ -19,7 +19,8 @@ from cicd_agent.modes.gen_tests.candidates import (
 )
 from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT, Facts, Gaps
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageReport
-from cicd_agent.modes.gen_tests.gate import Gate, run_suite
+from cicd_agent.modes.gen_tests.gate import Gate
+from cicd_agent.modes.gen_tests.suite import run_suite
 
 PROMPT_TOKENS = 24_000
 """Most tokens one generation prompt may use, whatever the model's context."""
