@@ -416,3 +416,25 @@ def test_each_turn_of_the_conversation_is_tokenised_once(
     opening = "You are fixing a failed CI step."
     assert sum(text.count(opening) for text in counted) == 1
     assert sum(text.count("calc.py:4:def add") for text in counted) == 1
+
+
+def test_numbers_int_cannot_read_are_a_refusal_or_a_default_not_a_crash(
+    tmp_path: Path, model_server: Any
+) -> None:
+    """``"²".isdigit()`` is True but ``int("²")`` raises, and ``json.loads`` raises a plain
+    ValueError (not JSONDecodeError) for an integer of more than 4,300 digits: a model's
+    arguments must not end the run with a traceback."""
+    project = failing_pytest(tmp_path / "project")
+    (name,) = project.fix
+    model_server.call_tools(("read_file", {"path": name, "start_line": "²"}))
+    model_server.call_tools(
+        ("git_blame", '{"path": "' + name + '", "end_line": ' + "9" * 5000 + "}")
+    )
+    model_server.answer("Giving up.")
+
+    agent, _verifier, audit = loop(tmp_path, model_server, project)
+
+    assert [line["call"] for line in audit if line["kind"] == "tool"] == ["read_file", "git_blame"]
+    first, second = tool_results(model_server)
+    assert name in first and second.startswith("refused: ")
+    assert agent.outcome.stop_reason

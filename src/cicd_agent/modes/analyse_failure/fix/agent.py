@@ -246,12 +246,13 @@ class FixAgent:
         arguments: dict[str, Any] = {}
         try:
             parsed = json.loads(call.arguments or "{}")
+        except ValueError:  # JSONDecodeError, or an integer of more digits than json reads
+            return self._refuse(call, arguments, "the arguments are not valid JSON")
+        try:
             if not isinstance(parsed, dict):
                 raise Refused("the arguments must be a JSON object")
             arguments = parsed
             text = self._dispatch(call.name, arguments)
-        except json.JSONDecodeError:
-            return self._refuse(call, arguments, "the arguments are not valid JSON")
         except Refused as exc:
             return self._refuse(call, arguments, str(exc))
         except OSError as exc:  # an unreadable file, a sandbox that could not start: no crash

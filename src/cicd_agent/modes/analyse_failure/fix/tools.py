@@ -140,6 +140,9 @@ def _int(value: object, default: int) -> int:
         return default
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str) and value.strip().isdecimal():  # isdigit takes "²", int not
+        try:
+            return int(value.strip())
+        except ValueError:  # more digits than int() reads
+            return default
     return default
