@@ -26,6 +26,14 @@ def has_control_characters(name: str) -> bool:
     return any(_unsafe(character) for character in name)
 
 
+def name_span(name: str, limit: int = 300) -> str:
+    """``name`` escaped, as inline code that no backtick in it can close: a name is Markdown
+    otherwise (``x` @org/team <img src=x> `.bin`` pings and posts HTML)."""
+    from cicd_agent.markdown import code_span
+
+    return code_span(escaped(name), limit)
+
+
 def escaped(name: str) -> str:
     """``name`` on one line with every such character written as a Python escape
     (``\\n``, ``\\t``, ``\\x1b``, ``\\u202e``); backslashes are doubled first, so the escape is

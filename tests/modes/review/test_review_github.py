@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -394,3 +395,49 @@ def test_a_review_run_lists_the_pull_requests_comments_once(
     assert edit.api_path == f"{REPO}/issues/comments/5150"
     assert f"<!-- cicd-agent-review-ledger: {earlier} {head} -->" in edit.json()["body"]
     assert github_api.proxy.calls("POST", COMMENTS) == []
+
+
+def test_a_file_name_cannot_ping_or_post_html_in_the_summary(
+    tmp_path: Path, github_api: Any, model_server: Any
+) -> None:
+    """File names are the pull request's: one that holds a backtick ends the code span the
+    summary comment puts it in, and the rest of the name is Markdown (attack1)."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("base", {"src/app.py": APP})
+    name = "assets/x` @octo-org/admins <img src=x onerror=alert(1)> `.bin"
+    head = repo.commit("binary", {name: os.urandom(4096), "src/app.py": APP + "extra = 1\n"})
+    event = pull_request_event(tmp_path, base, head)
+    code, _, summary, _ = run_review(
+        tmp_path, github_api, model_server, repo, event, provider="none"
+    )
+    assert code == 0, summary
+    [comment] = github_api.proxy.calls("POST", COMMENTS)
+    posted = comment.json()["body"]
+    assert "admins" in posted  # the file is listed
+    assert _leaks(_outside_code_spans(posted.removesuffix(SUMMARY_MARKER).rstrip())) == []
+
+
+SUMMARY_MARKER = "<!-- cicd-agent:review-summary -->"
+
+
+def _outside_code_spans(text: str) -> str:
+    """``text`` without its code spans, by CommonMark's rule: a run of n backticks opens a
+    span that only the next run of exactly n backticks closes (GitHub renders nothing inside)."""
+    runs = list(re.finditer(r"`+", text))
+    kept, start, index = [], 0, 0
+    while index < len(runs):
+        opening = runs[index]
+        closing = next(
+            (
+                j
+                for j in range(index + 1, len(runs))
+                if len(runs[j].group()) == len(opening.group())
+            ),
+            None,
+        )
+        if closing is None:
+            index += 1
+            continue
+        kept.append(text[start : opening.start()])
+        start, index = runs[closing].end(), closing + 1
+    return "".join(kept) + text[start:]

@@ -23,6 +23,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from cicd_agent import checkout_files
+from cicd_agent.analysis.file_names import name_span
 from cicd_agent.errors import UsageError
 from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
 from cicd_agent.modes.gen_tests.options import (
@@ -246,7 +247,7 @@ class GenTests:
         if facts.unimported:
             facts.warnings.append(
                 "The test suite never imported "
-                + ", ".join(f"`{path}`" for path in facts.unimported)
+                + ", ".join(name_span(path) for path in facts.unimported)
                 + " from this checkout: not one line ran, not even its imports, so the tests "
                 "probably ran against another copy of the package (an installed release?). "
                 "Install the checkout first (e.g. `pip install -e .`) or set test-command."
@@ -554,4 +555,3 @@ def _unsafe_names_warning(names: tuple[str, ...]) -> str:
 
 
 MODE = GenTests()
-

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from cicd_agent.analysis.file_names import name_span
 from cicd_agent.errors import GitHubError, ModelError, UsageError
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.options import ReviewOptions
@@ -159,7 +160,7 @@ def _with_settings(ctx: RunContext, facts: ReviewFacts) -> ReviewFacts:
     config = ctx.repo_config
     facts.left_out = tuple(f.path for f in facts.diff.files if not config.paths.selects(f.path))
     if facts.left_out:
-        shown = ", ".join(f"`{path}`" for path in facts.left_out[:5])
+        shown = ", ".join(name_span(path) for path in facts.left_out[:5])
         more = f" and {len(facts.left_out) - 5} more" if len(facts.left_out) > 5 else ""
         ctx.note(
             f"{len(facts.left_out)} file(s) left out of the review by the repository's "

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from cicd_agent.analysis.file_names import name_span
 from cicd_agent.errors import GitHubError
 from cicd_agent.github.models import Annotation, ReviewComment, ReviewEvent, WriteOutcome
 from cicd_agent.github.models import AnnotationLevel as CheckLevel
@@ -248,9 +249,8 @@ def _comment(note: InlineNote) -> ReviewComment:
 
 def _body_item(note: InlineNote) -> str:
     title, _, rest = note.body.partition("\n")
-    return (
-        f"- {title} — `{note.path}:{note.line}`\n  {rest.strip().replace(chr(10), chr(10) + '  ')}"
-    )
+    where = name_span(f"{note.path}:{note.line}")
+    return f"- {title} — {where}\n  {rest.strip().replace(chr(10), chr(10) + '  ')}"
 
 
 def _check_run(client: GitHubClient, result: ReviewResult, plan: PublishPlan) -> WriteOutcome:

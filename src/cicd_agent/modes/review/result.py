@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.findings import Finding
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.modes.review.decide import Decision, blocking
@@ -191,7 +192,7 @@ class ReviewResult(ModeResult):
         if self.reported:
             lines += ["| severity | where | finding |", "|---|---|---|"]
             for f in self.reported:
-                where = f"`{f.path}:{f.line}`" if f.line else f"`{f.path}`"
+                where = name_span(f"{f.path}:{f.line}" if f.line else f.path).replace("|", "\\|")
                 origin = "" if f.source == "deterministic" else " (model)"
                 title = f.title.replace("|", "\\|")
                 lines.append(f"| {f.severity.label}{origin} | {where} | {title} |")
@@ -244,7 +245,7 @@ class ReviewResult(ModeResult):
                 "file (max-findings)._",
             ]
         if self.not_reviewed:
-            names = ", ".join(f"`{n.path}`" for n in self.not_reviewed[:20])
+            names = ", ".join(name_span(n.path) for n in self.not_reviewed[:20])
             more = len(self.not_reviewed) - 20
             lines += [
                 "",
@@ -263,7 +264,7 @@ class ReviewResult(ModeResult):
             span = (
                 f"{comment.start_line}-{comment.line}" if comment.start_line else str(comment.line)
             )
-            parts += [f"### `{comment.path}` line {span}", "", comment.body, ""]
+            parts += [f"### {name_span(comment.path)} line {span}", "", comment.body, ""]
         return "\n".join(parts)
 
     def summary_comment(self, ledger: Ledger) -> str:
@@ -290,7 +291,7 @@ def _file_list(title: str, notes: Sequence[FileNote]) -> list[str]:
     if not notes:
         return []
     lines = [f"<details><summary>{title} ({len(notes)})</summary>", ""]
-    lines += [f"- `{n.path}` ({n.reason})" for n in notes[:LISTED_IN_SUMMARY]]
+    lines += [f"- {name_span(n.path)} ({n.reason})" for n in notes[:LISTED_IN_SUMMARY]]
     if len(notes) > LISTED_IN_SUMMARY:
         lines.append(f"- … and {len(notes) - LISTED_IN_SUMMARY} more")
     return [*lines, "", "</details>", ""]
