@@ -438,3 +438,32 @@ def test_numbers_int_cannot_read_are_a_refusal_or_a_default_not_a_crash(
     first, second = tool_results(model_server)
     assert name in first and second.startswith("refused: ")
     assert agent.outcome.stop_reason
+
+
+def test_a_patch_that_turns_a_file_into_a_folder_is_refused_not_a_crash(
+    tmp_path: Path, model_server: Any
+) -> None:
+    """``_read_back`` reads each patched path after ``git apply``; a diff that deletes
+    ``conftest.py`` and adds ``conftest.py/x.py`` leaves a folder there, which the checkout
+    reader refuses as not a file: the model hears a refusal, the run goes on."""
+    project = failing_pytest(tmp_path / "project")
+    git = ["git", "-c", "user.name=a", "-c", "user.email=a@b"]
+    subprocess.run([*git, "rm", "-q", "conftest.py"], cwd=project.root, check=True)
+    (project.root / "conftest.py").mkdir()
+    (project.root / "conftest.py" / "x.py").write_text("x = 1\n")
+    subprocess.run([*git, "add", "-A"], cwd=project.root, check=True)
+    diff = subprocess.run(
+        [*git, "diff", "--cached", "--no-color"],
+        cwd=project.root, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    subprocess.run([*git, "reset", "-q", "--hard"], cwd=project.root, check=True)
+    subprocess.run([*git, "clean", "-qfd"], cwd=project.root, check=True)
+    assert "deleted file mode" in diff and "conftest.py/x.py" in diff
+    model_server.call_tools(("propose_patch", {"diff": diff, "summary": "folder"}))
+    model_server.answer("Giving up.")
+
+    agent, _verifier, _audit = loop(tmp_path, model_server, project)
+
+    assert agent.outcome.offered is None and agent.outcome.stop_reason
+    [result] = tool_results(model_server)
+    assert "accepted" not in result and "is not a regular file" in result
