@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cicd_agent.analysis.file_names import escaped
+
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
     from cicd_agent.github.threads import ThreadStart
@@ -64,7 +66,7 @@ def _thread_text(thread: ThreadStart | None) -> str:
     """Our finding the question replies to, with the line it is on."""
     if thread is None:
         return ""
-    where = f"{thread.path}:{thread.line}" if thread.line else thread.path
+    where = escaped(f"{thread.path}:{thread.line}" if thread.line else thread.path)
     return f"On {where}:\n{thread.body}"
 
 
@@ -73,7 +75,7 @@ def _line_text(facts: CommandFacts) -> str:
     comment = facts.comment
     if facts.kind != "review" or not comment.path:
         return ""
-    where = f"{comment.path}:{comment.line}" if comment.line else comment.path
+    where = escaped(f"{comment.path}:{comment.line}" if comment.line else comment.path)
     return f"The question is written on {where}:\n{comment.diff_hunk or ''}".rstrip()
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from string import Template
 
+from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.findings import Finding
 from cicd_agent.modes.review.decide import ReviewAnswer
 from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
@@ -70,7 +71,7 @@ def build_prompt(
     pull_request = truncate(redact(f"{title.strip()}\n\n{body.strip()}".strip()), PR_TEXT_TOKENS)
     history = truncate(redact("\n---\n".join(m.strip() for m in commits)), COMMIT_TOKENS)
     listed = [
-        f"- {f.severity.label} {f.rule} at {f.path}{':' + str(f.line) if f.line else ''}: {f.title}"
+        f"- {f.severity.label} {f.rule} at {escaped(f.path)}{':' + str(f.line) if f.line else ''}: {f.title}"
         for f in known[:KNOWN_FINDINGS]
     ]
     if len(known) > KNOWN_FINDINGS:
