@@ -418,15 +418,16 @@ def test_each_turn_of_the_conversation_is_tokenised_once(
     assert sum(text.count("calc.py:4:def add") for text in counted) == 1
 
 
-def test_numbers_int_cannot_read_are_a_refusal_or_a_default_not_a_crash(
+def test_arguments_int_or_a_process_cannot_take_are_a_refusal_or_a_default_not_a_crash(
     tmp_path: Path, model_server: Any
 ) -> None:
-    """``"²".isdigit()`` is True but ``int("²")`` raises, and ``json.loads`` raises a plain
-    ValueError (not JSONDecodeError) for an integer of more than 4,300 digits: a model's
-    arguments must not end the run with a traceback."""
+    """``"²".isdigit()`` is True but ``int("²")`` raises, a NUL cannot go into argv, and
+    ``json.loads`` raises a plain ValueError (not JSONDecodeError) for an integer of more than
+    4,300 digits: a model's arguments must not end the run with a traceback (attack1)."""
     project = failing_pytest(tmp_path / "project")
     (name,) = project.fix
     model_server.call_tools(("read_file", {"path": name, "start_line": "²"}))
+    model_server.call_tools(("search", {"pattern": "a\0b"}))  # subprocess: "embedded null byte"
     model_server.call_tools(
         ("git_blame", '{"path": "' + name + '", "end_line": ' + "9" * 5000 + "}")
     )
@@ -434,9 +435,10 @@ def test_numbers_int_cannot_read_are_a_refusal_or_a_default_not_a_crash(
 
     agent, _verifier, audit = loop(tmp_path, model_server, project)
 
-    assert [line["call"] for line in audit if line["kind"] == "tool"] == ["read_file", "git_blame"]
-    first, second = tool_results(model_server)
-    assert name in first and second.startswith("refused: ")
+    calls = [line["call"] for line in audit if line["kind"] == "tool"]
+    assert calls == ["read_file", "search", "git_blame"]
+    first, second, third = tool_results(model_server)
+    assert name in first and second.startswith("refused: ") and third.startswith("refused: ")
     assert agent.outcome.stop_reason
 
 
