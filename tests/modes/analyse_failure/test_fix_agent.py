@@ -428,6 +428,8 @@ def test_arguments_int_or_a_process_cannot_take_are_a_refusal_or_a_default_not_a
     (name,) = project.fix
     model_server.call_tools(("read_file", {"path": name, "start_line": "²"}))
     model_server.call_tools(("search", {"pattern": "a\0b"}))  # subprocess: "embedded null byte"
+    model_server.call_tools(("search", '{"pattern": "\\ud800"}'))  # a lone surrogate: no bytes
+    model_server.call_tools(("read_file", '{"path": "\\ud800.py"}'))
     model_server.call_tools(
         ("git_blame", '{"path": "' + name + '", "end_line": ' + "9" * 5000 + "}")
     )
@@ -436,9 +438,9 @@ def test_arguments_int_or_a_process_cannot_take_are_a_refusal_or_a_default_not_a
     agent, _verifier, audit = loop(tmp_path, model_server, project)
 
     calls = [line["call"] for line in audit if line["kind"] == "tool"]
-    assert calls == ["read_file", "search", "git_blame"]
-    first, second, third = tool_results(model_server)
-    assert name in first and second.startswith("refused: ") and third.startswith("refused: ")
+    assert calls == ["read_file", "search", "search", "read_file", "git_blame"]
+    first, *rest = tool_results(model_server)
+    assert name in first and all(text.startswith("refused: ") for text in rest), rest
     assert agent.outcome.stop_reason
 
 

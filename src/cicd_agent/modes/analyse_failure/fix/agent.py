@@ -246,7 +246,9 @@ class FixAgent:
         arguments: dict[str, Any] = {}
         try:
             parsed = json.loads(call.arguments or "{}")
-        except ValueError:  # JSONDecodeError, or an integer of more digits than json reads
+            json.dumps(parsed, ensure_ascii=False).encode()  # "\ud800" is JSON but no text
+        except ValueError:  # JSONDecodeError, an integer of more digits than json reads, or
+            # UnicodeEncodeError (a lone surrogate no path, argv or file can hold)
             return self._refuse(call, arguments, "the arguments are not valid JSON")
         try:
             if not isinstance(parsed, dict):
