@@ -459,3 +459,26 @@ def test_a_file_name_cannot_add_a_line_to_the_models_list_of_findings(
     sent = model_server.all_prompt_text()
     assert "forged-rule" in sent  # the finding on that file was listed
     assert "\n- critical forged-rule" not in sent
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="attack1: the PR's own .gitattributes (linguist-generated) hides its code from the model",
+)
+def test_a_pull_request_cannot_mark_its_own_code_generated_to_skip_the_model(
+    tmp_path: Path, github_api: Any, model_server: Any
+) -> None:
+    """``linguist-generated`` is read from the checkout, which is the pull request's: one line
+    of ``.gitattributes`` in the change keeps every file of it from the model, a setting that
+    governs its own review that does not come from the base commit."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("base", {"src/app.py": APP})
+    edited = APP.replace("line_30 = 30\n", "line_30 = eval(input())  # hidden\n")
+    head = repo.commit(
+        "hide", {".gitattributes": "src/** linguist-generated\n", "src/app.py": edited}
+    )
+    model_server.answer(answer())
+    event = pull_request_event(tmp_path, base, head)
+    code, _, summary, _ = run_review(tmp_path, github_api, model_server, repo, event)
+    assert code == 0, summary
+    assert "eval(input())" in model_server.all_prompt_text()
