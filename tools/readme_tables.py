@@ -1,9 +1,9 @@
-"""Regenerate the README's inputs/outputs tables from action.yml (``--check`` fails on drift).
+"""Regenerate the docs' inputs/outputs tables from action.yml (``--check`` fails on drift).
 
-The README is what users read and action.yml is what the runner reads; the tables between the
-``<!-- BEGIN … -->`` / ``<!-- END … -->`` markers are generated so the two cannot disagree.
-
-Besides the full ``inputs`` and ``outputs`` tables, each mode's section ("Modes in detail") has
+The README and the pages under ``docs/`` are what users read and action.yml is what the runner
+reads; the tables between the ``<!-- BEGIN … -->`` / ``<!-- END … -->`` markers are generated so
+the two cannot disagree. Each block lives in one page: the full ``inputs`` and ``outputs``
+tables in ``docs/inputs-outputs.md``, and each mode's page (``docs/modes/MODE.md``) has
 its own ``inputs:MODE`` and ``outputs:MODE`` blocks (``MODE:canary`` for deploy-gate's canary
 phase). A description says which modes it belongs to by its prefix, ``review: …`` or
 ``deploy-gate, review: …``; a prefix that looks like modes but names an unknown one is an error,
@@ -138,16 +138,29 @@ def mode_tables(action: dict[str, object]) -> dict[str, str]:
     }
 
 
-def render(readme: str, blocks: dict[str, str]) -> str:
+def doc_pages(root: Path = ROOT) -> list[Path]:
+    """Every page a user reads: the README and the Markdown under ``docs/``."""
+    return [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    marker = re.escape(name)
+    return re.compile(rf"(<!-- BEGIN {marker} -->\n)(?:.*?\n)?(<!-- END {marker} -->)", re.DOTALL)
+
+
+def render(text: str, blocks: dict[str, str]) -> str:
+    """``text`` with every block it holds regenerated (blocks it does not hold are left alone)."""
     for name, table in blocks.items():
-        marker = re.escape(name)
-        pattern = re.compile(
-            rf"(<!-- BEGIN {marker} -->\n)(?:.*?\n)?(<!-- END {marker} -->)", re.DOTALL
-        )
-        if not pattern.search(readme):
-            raise SystemExit(f"README.md has no <!-- BEGIN {name} --> … <!-- END {name} --> block")
-        readme = pattern.sub(lambda m, t=table: m.group(1) + t + "\n" + m.group(2), readme)
-    return readme
+        text = _pattern(name).sub(lambda m, t=table: m.group(1) + t + "\n" + m.group(2), text)
+    return text
+
+
+def render_pages(pages: dict[Path, str], blocks: dict[str, str]) -> dict[Path, str]:
+    """Each page regenerated; a block no page holds is an error, so none is silently dropped."""
+    for name in blocks:
+        if not any(_pattern(name).search(text) for text in pages.values()):
+            raise SystemExit(f"no page has a <!-- BEGIN {name} --> … <!-- END {name} --> block")
+    return {path: render(text, blocks) for path, text in pages.items()}
 
 
 def load_fault_matrix(root: Path = ROOT) -> ModuleType:
@@ -203,17 +216,18 @@ def generated_blocks(root: Path = ROOT) -> dict[str, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="exit 1 when README.md is out of date")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a page is out of date")
     args = parser.parse_args()
-    readme_path = ROOT / "README.md"
-    current = readme_path.read_text()
-    updated = render(current, generated_blocks())
+    current = {path: path.read_text() for path in doc_pages()}
+    updated = render_pages(current, generated_blocks())
+    stale = [path for path in current if updated[path] != current[path]]
     if args.check:
-        if updated != current:
-            print("README.md is out of date: run python tools/readme_tables.py", file=sys.stderr)
-            return 1
-        return 0
-    readme_path.write_text(updated)
+        for path in stale:
+            print(f"{path.relative_to(ROOT)} is out of date: run python tools/readme_tables.py",
+                  file=sys.stderr)  # fmt: skip
+        return 1 if stale else 0
+    for path in stale:
+        path.write_text(updated[path])
     return 0
 
 

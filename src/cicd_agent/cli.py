@@ -14,14 +14,13 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from cicd_agent import __version__
+from cicd_agent import arguments
 from cicd_agent.errors import CicdError, ExitCode, UsageError
-from cicd_agent.modes import MODES, load_mode
+from cicd_agent.modes import load_mode
 from cicd_agent.options import (
     CommonOptions,
-    add_common_options,
     fill_from_inputs,
     fill_from_settings,
     input_value,
@@ -35,42 +34,10 @@ if TYPE_CHECKING:
     from cicd_agent.repo_config import RepoConfig
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that raises instead of exiting, so a bad flag still gets a summary and outputs."""
-
-    mode_prog: str | None = None
-    """``cicd-agent MODE`` once a mode is chosen: the help a mistyped option should point to
-    (argparse reports unknown options from the top-level parser)."""
-
-    def error(self, message: str) -> NoReturn:
-        prog = self.mode_prog or self.prog
-        raise UsageError(f"{message[:1].upper()}{message[1:]}.", hint=f"See `{prog} --help`.")
-
-
 def build_parser(selected: str | None) -> tuple[argparse.ArgumentParser, Mode | None]:
-    """The CLI parser; only the selected mode is imported, to add its own options."""
-    parser = _Parser(
-        prog="cicd-agent",
-        description="A guard-railed, model-assisted reasoning step for CI/CD. "
-        "Runs offline with --provider none.",
-        epilog="Exit codes: 0 ran · 1 a fail-on threshold was met · 2 usage or configuration "
-        "error · 3 an external service failed.",
-    )
-    parser.add_argument("--version", action="version", version=f"cicd-agent {__version__}")
-    subparsers = parser.add_subparsers(dest="mode", metavar="MODE", parser_class=_Parser)
-    mode = None
-    for name, entry in MODES.items():
-        sub = subparsers.add_parser(name, help=entry.summary, description=entry.summary)
-        if name == selected:
-            mode = load_mode(name)
-            add_common_options(sub, mode.fail_on_choices)
-            mode.add_arguments(sub)
-            parser.mode_prog = sub.prog
-    return parser, mode
-
-
-def _selected_mode(argv: Sequence[str]) -> str | None:
-    return next((arg for arg in argv if arg in MODES), None)
+    """The CLI parser (:func:`cicd_agent.arguments.build_parser`) and the selected mode."""
+    parser = arguments.build_parser(selected)
+    return parser, load_mode(selected) if selected else None
 
 
 def main(
@@ -90,7 +57,7 @@ def main(
     runner = RunnerIO(
         environ, commands=stderr if wants_json else stdout, human=stderr if wants_json else stdout
     )
-    mode_name = _selected_mode(argv)
+    mode_name = arguments.selected_mode(argv)
     ctx: RunContext | None = None
     mode: Mode | None = None
     try:
@@ -114,6 +81,7 @@ def main(
         options = CommonOptions.from_args(args, environ)
         from cicd_agent.context import RunContext
         from cicd_agent.deadline import run_deadline
+        from cicd_agent.progress import Progress
 
         ctx = RunContext(
             mode_name=mode.name,
@@ -122,6 +90,7 @@ def main(
             environ=environ,
             runner=runner,
             repo_config=settings,
+            progress=Progress.for_run(stderr, mode.name, environ),
         )
         if event is not None:
             ctx.event = event  # already loaded to find the trusted commit; not read twice
@@ -215,6 +184,7 @@ def _fail(
 
     message = str(error.message)
     if ctx is not None:
+        ctx.progress.end(finished=False)  # the error is not part of the last stage's group
         message = ctx.redactor.redact(message)
     outputs: dict[str, str] = {}
     if mode is not None:
@@ -234,7 +204,7 @@ def _fail(
     if wants_json:
         document: dict[str, Any] = {
             "mode": mode_name,
-            "error": message,
+            "error": outputs["error"],  # the step output's value: the message and its fix
             "hint": error.hint,
             "exit_code": code,
             "tokens_used": usage.tokens_used,

@@ -64,91 +64,6 @@ def parse_bool(value: str, *, name: str) -> bool:
     raise UsageError(f"{name} must be true or false, got {value!r}.")
 
 
-def at_least(minimum: int) -> Callable[[str], int]:
-    """An option type for whole numbers no smaller than ``minimum``, so a flag and its action
-    input are refused at parse time with the same words."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {value}")
-        return value
-
-    return parse
-
-
-def add_common_options(
-    parser: argparse.ArgumentParser, fail_on_choices: tuple[str, ...] = ("",)
-) -> None:
-    """The options every mode takes (README: "Common options")."""
-    group = parser.add_argument_group("common options")
-    group.add_argument(
-        "--event", type=Path, help="event payload file (default: $GITHUB_EVENT_PATH)"
-    )
-    group.add_argument(
-        "--event-name", help="event name, e.g. pull_request (default: $GITHUB_EVENT_NAME)"
-    )
-    group.add_argument(
-        "--repo",
-        type=Path,
-        help="local checkout (default: $GITHUB_WORKSPACE, else the current folder)",
-    )
-    group.add_argument(
-        "--provider",
-        choices=("openai", "none"),
-        help="model provider; default: openai when an API key is set, else none (offline)",
-    )
-    # Literal defaults: importing model.config here would load pydantic for --help; a test
-    # checks them against DEFAULT_MODEL and DEFAULT_FAST_MODEL.
-    group.add_argument("--model", help="model for decisions (default gpt-5.4)")
-    group.add_argument(
-        "--fast-model", help="cheaper model for bulk generation (default gpt-5.4-mini)"
-    )
-    group.add_argument(
-        "--base-url", help="OpenAI-compatible endpoint (Ollama, vLLM, LiteLLM, Azure v1)"
-    )
-    group.add_argument(
-        "--context-tokens", type=int, help="context window of a model the layer does not know"
-    )
-    group.add_argument(
-        "--model-timeout",
-        type=float,
-        help="seconds per model request, the whole request (default 120)",
-    )
-    group.add_argument(
-        "--deadline-minutes",
-        type=float,
-        help="stop the run after this many minutes: outputs written, exit 3 (default 30; 0: none)",
-    )
-    group.add_argument(
-        "--model-prices",
-        help='price override, JSON: {"MODEL": [input_usd_per_1M, output_usd_per_1M]}',
-    )
-    if fail_on_choices:  # a mode without a fail-on policy does not offer the flag
-        shown = ", ".join(c for c in fail_on_choices if c) or "per mode"
-        group.add_argument(
-            "--fail-on", help=f"policy threshold that makes the step exit 1 ({shown})"
-        )
-    group.add_argument(
-        "--dry-run",
-        action="store_true",
-        default=None,
-        help="compute everything, write nothing to GitHub",
-    )
-    group.add_argument(
-        "--json",
-        action="store_true",
-        default=None,
-        help="print the result as one JSON object on stdout",
-    )
-    group.add_argument(
-        "--debug", action="store_true", default=None, help="show tracebacks (also RUNNER_DEBUG=1)"
-    )
-
-
 def fill_from_inputs(
     parser: argparse.ArgumentParser, args: argparse.Namespace, environ: Mapping[str, str]
 ) -> None:
@@ -243,6 +158,9 @@ class CommonOptions:
     def from_args(cls, args: argparse.Namespace, environ: Mapping[str, str]) -> CommonOptions:
         event_path = args.event or _path_or_none(environ.get("GITHUB_EVENT_PATH"))
         repo_dir = args.repo or _path_or_none(environ.get("GITHUB_WORKSPACE")) or Path.cwd()
+        if args.repo is not None and not args.repo.is_dir():
+            what = "is not a folder" if args.repo.exists() else "does not exist"
+            raise UsageError(f"--repo {args.repo} {what}.", hint="Point --repo at a checkout.")
         runner_debug = environ.get("RUNNER_DEBUG", "") == "1"
         return cls(
             event_path=event_path,

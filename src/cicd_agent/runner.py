@@ -75,12 +75,12 @@ class RunnerFileError(UsageError):
 
 def truncate_summary(markdown: str, limit: int = SUMMARY_LIMIT_BYTES) -> str:
     """Keep a summary under GitHub's 1 MiB cap, cutting at a line and saying so."""
-    encoded = markdown.encode("utf-8")
+    encoded = markdown.encode("utf-8", "replace")  # a surrogate (a byte not UTF-8) counts as one
     if len(encoded) <= limit:
         return markdown
     kept = encoded[:limit].decode("utf-8", errors="ignore")
     kept = kept[: kept.rfind("\n") + 1] if "\n" in kept else kept
-    dropped = len(encoded) - len(kept.encode("utf-8"))
+    dropped = len(encoded) - len(kept.encode("utf-8", "replace"))
     note = f"> _Summary truncated: {dropped:,} bytes left out to stay under GitHub's 1 MiB limit._"
     return f"{kept}\n\n{note}\n"
 
@@ -147,7 +147,9 @@ class RunnerIO:
         if variable in self._broken:
             return
         try:
-            with path.open("a", encoding="utf-8") as handle:
+            # errors="replace": a byte that was not UTF-8 (kept as a surrogate) must not cost
+            # the step its outputs
+            with path.open("a", encoding="utf-8", errors="replace") as handle:
                 handle.write(text)
         except OSError as exc:
             self._broken.add(variable)

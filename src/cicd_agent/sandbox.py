@@ -10,8 +10,12 @@ command with and without a candidate fix. Every such run goes through :meth:`San
   session, and killed with its parent;
 - the filesystem is the host's, read-only; ``/tmp``, ``/var/tmp``, ``/run`` and ``/dev/shm`` are
   empty (no host Unix socket is reachable there, and the network namespace hides abstract ones);
-  the checkout's ``.git``, credential files under the home folder and the runner's temp folder
-  are hidden;
+  the home folder is hidden whole (an empty read-only tmpfs: no list of credential files can be
+  complete), and only what runs need comes back read-only: our own interpreter's folders, the
+  toolchain folders on our own ``PATH`` that live there (``~/.pyenv``, ``~/.cargo``), the
+  checkout and the sandbox's own folder (on a runner both sit inside HOME); known credential
+  files inside those stay hidden, and so do the checkout's ``.git`` and the runner's temp
+  folder;
 - the only writable place is the workspace's own folder: its copy of the repository, its
   ``HOME`` and ``TMPDIR`` (runs in one workspace share it, so a test that leaves state behind
   fails its reruns); a run that writes more than the disk limit there is killed. Our own files
@@ -20,6 +24,10 @@ command with and without a candidate fix. Every such run goes through :meth:`San
 - the environment is scrubbed (the GitHub token, the model key, ``ACTIONS_*`` runtime tokens,
   the runner's file-command paths, action inputs, secret-named variables, values holding a
   known secret or a credential's shape, and the names the user lists);
+- nothing untrusted chooses the host side: ``bwrap`` itself starts with a minimal environment
+  of ours (:data:`HOST_ENVIRONMENT`) and gives the run its environment with ``--clearenv`` and
+  ``--setenv``; variables borrowed from a log (a failed step's ``env:``) reach only the inside,
+  filtered (:func:`borrowable`), and the folders bound back come from our own ``PATH``;
 - memory, process-count and file-size limits apply, and a timeout kills the whole run.
 
 Where bubblewrap cannot run, :class:`Isolation` says why; a mode then runs no untrusted code
@@ -61,6 +69,9 @@ _GIB = 1 << 30
 _DISK_POLL = 0.25
 """Seconds between two measures of what a run wrote."""
 _EMPTIED_SIZE = 64 << 20
+_ENTRY_BYTES = 4096
+"""The least one file or folder counts against the disk limit (a block; an empty one holds an
+inode, and millions of them exhaust a disk's inodes whatever their size)."""
 _BWRAP_FLAGS = (
     "--unshare-all",
     "--unshare-user",
@@ -98,6 +109,28 @@ _DROPPED_PREFIXES = (
 )
 _DROPPED_NAMES = frozenset({"DBUS_SESSION_BUS_ADDRESS", "KUBECONFIG", "NETRC", "DOCKER_CONFIG"})
 _KEPT_NAMES = frozenset({"GITHUB_ACTIONS"})
+
+HOST_ENVIRONMENT = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
+"""The whole environment of the host-side ``bwrap`` process: nothing a run, a log or the job
+chose (``LD_PRELOAD``, ``GCONV_PATH`` and the like would run code there, beside our secrets)."""
+
+# Borrowed variables (a log's ``env:``) a run never gets: the places we set ourselves, and the
+# variables that make a loader, a shell or an interpreter run code it was not asked to run.
+# Inside the sandbox the step's own script could set them too, so dropping them costs nothing;
+# it keeps our own launches there (``git apply``, gen-tests' boot files) as we start them.
+_BORROW_OURS = frozenset(
+    {"PATH", "HOME", "TMPDIR", "TMP", "TEMP", "PWD", "OLDPWD", "SHELL", "USER", "LOGNAME"}
+)
+_BORROW_HIJACKS = frozenset(
+    {
+        "GCONV_PATH", "GLIBC_TUNABLES", "LOCPATH", "NLSPATH", "HOSTALIASES", "RES_OPTIONS",
+        "LOCALDOMAIN", "MALLOC_CHECK_", "MALLOC_TRACE", "BASH_ENV", "ENV", "SHELLOPTS",
+        "BASHOPTS", "PS4", "PROMPT_COMMAND", "IFS", "CDPATH", "GLOBIGNORE", "PERL5LIB",
+        "PERL5OPT", "PERLLIB", "PERL5DB", "RUBYOPT", "RUBYLIB", "NODE_OPTIONS", "NODE_PATH",
+        "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS", "CLASSPATH",
+    }
+)  # fmt: skip
+_BORROW_HIJACK_PREFIXES = ("LD_", "DYLD_", "PYTHON", "BASH_FUNC_", "XDG_", "CICD_")
 # Credential files and folders under the real home, hidden inside the sandbox.
 _CREDENTIAL_PATHS = (
     ".ssh",
@@ -226,6 +259,38 @@ def probe_isolation(bwrap: str | None) -> Isolation:
     return Isolation(True)
 
 
+def borrowable(borrowed: Mapping[str, str]) -> dict[str, str]:
+    """The variables of a log's ``env:`` a run may get (inside the sandbox only).
+
+    Dropped: the places we set ourselves (``PATH``, ``HOME``, temp folders), the loader's,
+    the shells' and the interpreters' hooks (``LD_*``, ``GCONV_PATH``, ``BASH_ENV``,
+    ``PYTHON*``, ``NODE_OPTIONS``, ...). ``PYTHONPATH`` alone is kept when every entry is a
+    relative folder of the repository (``src``): it goes after our own entries. A NUL byte
+    (which no environment can hold, and no argv either) drops the variable.
+    """
+    return {
+        name: value
+        for name, value in borrowed.items()
+        if "\0" not in name + value
+        and (
+            (name.upper() == "PYTHONPATH" and _relative_entries(value))
+            or not (
+                name.upper() in _BORROW_OURS
+                or name.upper() in _BORROW_HIJACKS
+                or name.upper().startswith(_BORROW_HIJACK_PREFIXES)
+            )
+        )
+    }
+
+
+def _relative_entries(search_path: str) -> bool:
+    entries = search_path.split(os.pathsep)
+    return all(
+        entry and not entry.startswith(("/", "~")) and ".." not in Path(entry).parts
+        for entry in entries
+    )
+
+
 def scrub_environment(
     environ: Mapping[str, str],
     *,
@@ -340,14 +405,33 @@ def copy_repository(source: Path, target: Path) -> None:
 
 
 def _tree_bytes(root: Path) -> int:
-    total = 0
-    for folder, _, files in os.walk(root):
-        for name in files:
+    """What ``root`` takes on disk: every file, folder and link, each at the larger of its size,
+    its blocks and one block (empty folders and empty files take blocks or inodes too)."""
+    total, folders = 0, [str(root)]
+    while folders:  # no recursion: a run may nest folders thousands deep
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:
+            continue
+        for entry in entries:
             try:
-                total += os.lstat(os.path.join(folder, name)).st_size
+                found = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
+            total += max(found.st_size, found.st_blocks * 512, _ENTRY_BYTES)
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.path)
     return total
+
+
+def remove_tree(path: Path) -> None:
+    """Delete ``path`` and whatever runs left in it. ``shutil.rmtree`` recurses once a level
+    before Python 3.13, and a tree nested 1,000 deep raises RecursionError, which its
+    ``ignore_errors`` does not cover; ``rm`` does not recurse on the stack."""
+    try:
+        shutil.rmtree(path, ignore_errors=True)
+    except RecursionError:
+        subprocess.run(["rm", "-rf", "--", str(path)], check=False, timeout=600)
 
 
 def _protect_own_environment() -> None:
@@ -368,17 +452,54 @@ def _own_environment() -> tuple[Path, ...]:
     return (Path(sys.prefix),)
 
 
-def _tools_in_emptied_folders(search_path: str) -> tuple[Path, ...]:
+_TOOL_FOLDERS = ("bin", ".bin", "shims")
+
+
+def _path_folders(search_path: str, checkout: Path) -> Iterator[Path]:
+    """The absolute folders of ``search_path`` that do not pass through the checkout: the
+    checkout is bound anyway, and a link the pull request made there (``bin -> ~/x/bin``)
+    must not choose what else is bound back."""
+    for entry in search_path.split(os.pathsep):
+        folder = Path(entry)
+        if not entry or not folder.is_absolute() or not folder.is_dir():
+            continue
+        here = Path(folder.anchor)
+        for part in folder.parts[1:]:
+            here = (here / part).resolve()
+            if here.is_relative_to(checkout):
+                break
+        else:
+            yield folder
+
+
+def _tools_in_home(homes: Sequence[Path], search_path: str, checkout: Path) -> tuple[Path, ...]:
+    """What comes back, read-only, of the hidden home folders: our own interpreter (its
+    virtualenv and the installation it was made from, ``~/.pyenv/versions/3.12.4``) and the
+    toolchain folders of our own ``PATH`` that lie under a home (a ``bin`` or ``shims`` entry
+    brings its parent: ``~/.cargo``, ``~/.pyenv``). Never a home itself."""
+    candidates = [Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent]
+    for folder in _path_folders(search_path, checkout):
+        for seen in (folder, folder.resolve()):
+            candidates.append(seen.parent if seen.name in _TOOL_FOLDERS else seen)
+    found: list[Path] = []
+    for folder in candidates:
+        if (
+            folder.is_dir()
+            and any(folder.is_relative_to(home) and folder != home for home in homes)
+            and folder not in found
+        ):
+            found.append(folder)
+    return tuple(found)
+
+
+def _tools_in_emptied_folders(search_path: str, checkout: Path) -> tuple[Path, ...]:
     """The job's tools that live under a folder the sandbox empties (a virtualenv or
     ``node_modules`` under ``/tmp``), read-only: the run's ``PATH`` names them, and without the
     bind a linter the job installed there would vanish inside the sandbox. A ``bin`` or ``.bin``
     entry brings its parent (the environment's libraries sit beside it). Hidden folders
     (``RUNNER_TEMP``) stay hidden, as they are hidden after these binds."""
     found: list[Path] = []
-    for entry in search_path.split(os.pathsep):
-        folder = Path(entry)
-        if not entry or not folder.is_absolute() or not folder.is_dir():
-            continue
+    for folder in _path_folders(search_path, checkout):
         if not any(folder.is_relative_to(emptied) for emptied in _EMPTIED):
             continue
         prefix = folder.parent if folder.name in ("bin", ".bin") else folder
@@ -417,7 +538,9 @@ class Sandbox:
         self._known_secrets = tuple(known_secrets)
         self._secret_names = tuple(secret_names)
         self._environment = self._scrubbed(environ)
+        self._own_path = environ.get("PATH", os.defpath)
         self._hidden = self._hidden_paths(environ)
+        self._homes = _homes(environ)
         self._names = 0
         self.prepare()
         copy_repository(self.checkout, self.pristine)
@@ -432,6 +555,7 @@ class Sandbox:
 
     def close(self) -> None:
         """Delete every copy; runs are over (their process groups were killed or ended)."""
+        remove_tree(self.root)
         self._tempdir.cleanup()
 
     def prepare(self) -> None:
@@ -483,10 +607,13 @@ class Sandbox:
     ) -> dict[str, str]:
         """The scrubbed environment of one run in ``space``: ``extra`` holds variables we set
         ourselves (``GIT_CEILING_DIRECTORIES``), kept as given; ``borrowed`` holds variables
-        taken from elsewhere (a failed step's ``env:``), scrubbed here like the sandbox's own,
-        so no caller can pass them on with less scrubbing than the sandbox knows."""
+        taken from elsewhere (a failed step's ``env:``), filtered (:func:`borrowable`) and
+        scrubbed here like the sandbox's own, so no caller can pass them on with less. The
+        places we set (``HOME``, ``PATH``, temp folders) always win over borrowed ones."""
         env = dict(self._environment)
-        user_path = env.get("PYTHONPATH")
+        lent = self._scrubbed(borrowable(borrowed or {}))
+        user_path = lent.pop("PYTHONPATH", None) or env.get("PYTHONPATH")
+        env.update(lent)
         env.update(
             {
                 "HOME": str(space.home),
@@ -499,32 +626,53 @@ class Sandbox:
                 "PYTHONPATH": os.pathsep.join(filter(None, [*self.python_path(), user_path])),
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTHONNOUSERSITE": "1",
+                "PATH": self._own_path,
             }
         )
-        env.update(self._scrubbed(borrowed or {}))
         env.update(extra or {})
         return env
 
     def _argv(
-        self, command: Sequence[str], space: Workspace, shared: Sequence[Path], search_path: str
+        self,
+        command: Sequence[str],
+        space: Workspace,
+        shared: Sequence[Path],
+        env: Mapping[str, str],
     ) -> list[str]:
+        """bwrap's argv; the run's environment goes in through ``--clearenv`` and ``--setenv``
+        (the host-side process gets :data:`HOST_ENVIRONMENT` only)."""
         if not self.isolation.sandboxed or self._bwrap is None:
             return list(command)
-        argv = [self._bwrap, *_BWRAP_FLAGS, "--ro-bind", "/", "/", "--dev", "/dev"]
+        argv = [self._bwrap, *_BWRAP_FLAGS, "--clearenv"]
+        for name, value in env.items():
+            argv += ["--setenv", name, value]
+        argv += ["--ro-bind", "/", "/", "--dev", "/dev"]
         argv += ["--proc", "/proc"]
         for folder in _EMPTIED:
             if Path(folder).is_dir() and not Path(folder).is_symlink():
                 argv += ["--size", str(_EMPTIED_SIZE), "--tmpfs", folder]
-        tools = _tools_in_emptied_folders(search_path)
-        for kept in (self.checkout, self.root, *_own_environment(), *tools):
-            argv += ["--ro-bind", str(kept), str(kept)]
+        for home in self._homes:
+            argv += ["--size", str(_EMPTIED_SIZE), "--tmpfs", str(home)]
+        # Everything below comes after the tmpfs above: the checkout and our own folder may
+        # lie inside a home (a runner's /home/runner/work), and stay reachable.
+        tools = _tools_in_emptied_folders(self._own_path, self.checkout)
+        in_home = _tools_in_home(self._homes, self._own_path, self.checkout)
+        kept = (self.checkout, self.root, *_own_environment(), *tools, *in_home)
+        for bound in kept:
+            argv += ["--ro-bind", str(bound), str(bound)]
         for path in self._hidden:
+            if any(Path(path).is_relative_to(home) for home in self._homes) and not any(
+                Path(path).is_relative_to(bound) for bound in kept
+            ):
+                continue  # gone with its home
             if Path(path).is_dir():
                 argv += ["--tmpfs", path, "--remount-ro", path]
             else:
                 argv += ["--ro-bind", "/dev/null", path]
         for writable in (space.live, *shared):
             argv += ["--bind", str(writable), str(writable)]
+        for home in self._homes:
+            argv += ["--remount-ro", str(home)]
         return [*argv, "--chdir", str(space.repo), "--", *command]
 
     def run(
@@ -545,10 +693,12 @@ class Sandbox:
         ``shared`` names host folders the run may write (coverage data of a whole suite).
         """
         env = self.environment(space, extra_env, borrowed_env)
-        argv = self._argv(command, space, shared, env.get("PATH", ""))
         read_end, write_end = os.pipe() if evidence else (-1, -1)
         if evidence:
             env[self.evidence_variable] = str(write_end)
+        argv = self._argv(command, space, shared, env)
+        confined = self.isolation.sandboxed and self._bwrap is not None
+        host_env = dict(HOST_ENVIRONMENT) if confined else env
         collected = bytearray()
         reader = threading.Thread(target=_drain, args=(read_end, collected), daemon=True)
         log = space.scratch("run", ".log")
@@ -560,7 +710,7 @@ class Sandbox:
                 process = subprocess.Popen(
                     argv,
                     cwd=space.repo,
-                    env=env,
+                    env=host_env,
                     stdin=subprocess.DEVNULL,
                     stdout=sink,
                     stderr=subprocess.STDOUT,
@@ -578,7 +728,8 @@ class Sandbox:
                 os.close(write_end)
                 reader.start()
             timed_out, killed_for = False, ""
-            room = _tree_bytes(space.live) + self.limits.disk_bytes
+            writable = (space.live, *shared)  # every folder the run may write counts
+            room = sum(map(_tree_bytes, writable)) + self.limits.disk_bytes
             deadline = started + timeout
             while True:
                 try:
@@ -587,7 +738,7 @@ class Sandbox:
                 except subprocess.TimeoutExpired:
                     if time.monotonic() >= deadline:
                         timed_out = True
-                    elif _tree_bytes(space.live) > room:
+                    elif sum(map(_tree_bytes, writable)) > room:
                         killed_for = f"it wrote more than {self.limits.disk_bytes >> 20} MiB"
                     else:
                         continue
@@ -602,6 +753,45 @@ class Sandbox:
         return RunResult(
             tuple(command), returncode, timed_out, output, seconds, bytes(collected), killed_for
         )
+
+
+def _homes(environ: Mapping[str, str]) -> tuple[Path, ...]:
+    """The home folders a sandbox hides whole: ``HOME`` and the user's own from the password
+    database, when they are real folders outside the ones already emptied (never ``/``), the
+    outermost of two nested ones."""
+    found: list[Path] = []
+    named = [environ.get("HOME", ""), _runner_folder(environ)]
+    with contextlib.suppress(KeyError, ImportError):
+        import pwd
+
+        named.append(pwd.getpwuid(os.getuid()).pw_dir)
+    for name in named:
+        if not name or not Path(name).is_absolute():
+            continue
+        home = Path(name).resolve()
+        if (
+            home.is_dir()
+            and home != Path("/")
+            and not any(home.is_relative_to(emptied) for emptied in _EMPTIED)
+            and home not in found
+        ):
+            found.append(home)
+    return tuple(  # one inside another is hidden with it
+        home
+        for home in found
+        if not any(home.is_relative_to(other) and home != other for other in found)
+    )
+
+
+def _runner_folder(environ: Mapping[str, str]) -> str:
+    """A self-hosted runner's own folder (its key, credentials and logs beside ``_work``),
+    hidden like a home wherever it is installed: the folder above the work folder
+    (``RUNNER_TEMP`` is ``<runner>/_work/_temp``) when it holds the runner's ``.runner``."""
+    temp = environ.get("RUNNER_TEMP", "")
+    if not temp or not Path(temp).is_absolute():
+        return ""
+    runner = Path(temp).parent.parent
+    return str(runner) if (runner / ".runner").is_file() else ""
 
 
 def _drain(fd: int, into: bytearray) -> None:

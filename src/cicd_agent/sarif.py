@@ -84,7 +84,9 @@ def sarif_log(
 def write_sarif(path: Path, findings: Sequence[Finding]) -> Path:
     """Write the log to ``path`` (parents created) and return the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(sarif_log(findings), indent=2) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(sarif_log(findings), indent=2) + "\n", encoding="utf-8", errors="replace"
+    )
     return path
 
 

@@ -11,6 +11,7 @@ wrote, is searched for each secret. ``::add-mask::`` lines are the one place a s
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -324,3 +325,52 @@ def test_encoded_split_and_cut_copies_of_a_secret_variable_do_not_leave(
             piece = copy[8:32] if name != "prefix" else copy[:24]
             assert piece not in text, f"{name} copy in {surface}"
         assert value[23:43] not in text, f"the wrapped line's tail in {surface}"
+
+
+# ------------------------------------------------- request credentials in a failed log (32.8)
+# A log the pull request shaped printed the requests it made: authorisation headers, URLs with
+# a password and clients' password options reached the model and the job summary.
+
+REQUEST_PASSWORD = "Rq-" + SIGNING_KEY[10:24]
+REQUEST_TOKEN = SIGNING_KEY[30:62]
+REQUEST_BASIC = base64.b64encode(b"deploy:" + REQUEST_PASSWORD.encode()).decode()
+REQUEST_LINES = (
+    f"> Authorization: Basic {REQUEST_BASIC}",
+    f"curl -H 'Authorization: Bearer {REQUEST_TOKEN}' https://api.internal/x",
+    f'{{"proxy-authorization": "Digest username=\\"ci\\", response=\\"{REQUEST_TOKEN}\\""}}',
+    f"connecting to redis://:{REQUEST_PASSWORD}@cache:6379/0",
+    f"+ mysql -uroot -p{REQUEST_PASSWORD} -h db app",
+    f"+ sshpass -p {REQUEST_PASSWORD} ssh ci@host",
+)
+
+
+def test_request_credentials_in_a_failed_log_do_not_leave(
+    tmp_path: Path, github_api: Any, model_server: ModelServer
+) -> None:
+    ready = stage("analyse-failure", tmp_path, github_api, model_server, answer=False)
+    assert ready.state is not None
+    ready.state.job_log(
+        FAILED_JOB,
+        _log_with(
+            b"\n".join(
+                b"2024-05-14T09:12:03.8894520Z E        +  " + line.encode()
+                for line in REQUEST_LINES
+            )[len(b"2024-05-14T09:12:03.8894520Z ") :]
+        ),
+    )
+    model_server.answer_with(echo("analyse-failure"), times=None)
+    outcome = ready.run()
+    assert outcome.code == 0, outcome.summary
+    prompt = outcome.prompt_text()
+    assert "redis://:" in prompt and "sshpass -p" in prompt, "the lines must reach the model"
+    assert "redis://:" in outcome.summary, "the echoed lines must reach the job summary"
+    secrets = tuple(
+        Secret(kind, value, value)
+        for kind, value in (
+            ("password", REQUEST_PASSWORD),
+            ("bearer token", REQUEST_TOKEN),
+            ("basic credentials", REQUEST_BASIC),
+        )
+    )
+    found = leaks("analyse-failure", outcome, secrets)
+    assert found == [], "\n".join(f"{f.kind} in {f.surface}: …{f.context}…" for f in found)

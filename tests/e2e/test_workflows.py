@@ -191,11 +191,20 @@ def test_a_missing_auditor_is_a_finding_not_a_silent_pass(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(workflows, "zizmor_binary", lambda: "/nonexistent/zizmor")
-    [finding] = deterministic_findings(
+    found = deterministic_findings(
         parse_diff(added_file(WORKFLOW, GITHUB_SCRIPT)), {WORKFLOW: GITHUB_SCRIPT}
     )
+    [finding] = [f for f in found if f.rule == "workflow-not-audited"]
+    [injection] = [f for f in found if f.rule != "workflow-not-audited"]
     assert (finding.rule, finding.severity) == ("workflow-not-audited", Severity.MEDIUM)
     assert "zizmor could not be started" in finding.body
+    # The narrow check of our own still runs on a file zizmor did not read.
+    assert (injection.rule, injection.line, injection.severity) == (
+        "workflow-template-injection",
+        10,
+        Severity.HIGH,
+    )
+    assert "zizmor could not read this file" in injection.body
 
 
 def test_a_file_zizmor_cannot_read_leaves_the_others_audited() -> None:
@@ -279,5 +288,123 @@ def test_an_audit_out_of_time_is_a_high_finding_and_not_retried_per_file() -> No
     assert {(f.rule, f.path, f.severity) for f in found} == {
         ("workflow-not-audited", WORKFLOW, Severity.HIGH),
         ("workflow-not-audited", other, Severity.HIGH),
+        ("workflow-template-injection", WORKFLOW, Severity.HIGH),
+        ("workflow-template-injection", other, Severity.HIGH),
     }
     assert "zizmor did not finish within 0.001 s" in found[0].body
+
+
+# ------------------------------------------------- issue 35: precision on other auditors' fixtures
+
+DISPATCH_INPUTS = """\
+on:
+  workflow_dispatch:
+    inputs:
+      name:
+        type: string
+  workflow_call:
+    inputs:
+      target:
+        type: string
+permissions: {}
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "${{ inputs.name }}"
+      - run: echo "${{ github.event.inputs.name }}"
+      - run: echo "${{ inputs.target }}"
+      - run: echo "${{ github.event.sender.login }}"
+      - run: echo "${{ github.event.issue.title }}"
+"""
+
+
+def test_inputs_and_logins_are_medium_and_say_why_while_issue_text_stays_high() -> None:
+    """Dispatch inputs are typed by someone with write access, a reusable workflow's by the
+    workflow that calls it, and a login cannot hold shell syntax: not what a stranger's pull
+    request writes. Visible (medium), not blocking; an issue title still blocks."""
+    text = DISPATCH_INPUTS
+    found = deterministic_findings(parse_diff(added_file(WORKFLOW, text)), {WORKFLOW: text})
+    injections = {f.line: f for f in found if f.rule == "workflow-template-injection"}
+    assert {line: f.severity.label for line, f in injections.items()} == {
+        15: "medium",
+        16: "medium",
+        17: "medium",
+        18: "medium",
+        19: "high",
+    }
+    assert "write access" in injections[15].body and "write access" in injections[16].body
+    assert "calls" in injections[17].body
+    assert "login" in injections[18].body
+
+
+COMPOSITE_INPUT = """\
+name: a
+description: a
+inputs:
+  title:
+    description: t
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: echo "${{ inputs.title }}"
+"""
+
+
+def test_a_composite_actions_inputs_keep_zizmors_severity() -> None:
+    # The workflow using the action may pass it an issue title; the action is where it runs.
+    assert ("workflow-template-injection", 10, "high") in audit(COMPOSITE_INPUT, "act/action.yml")
+
+
+REFUSED_BY_SCHEMA = """\
+name: valid.yml
+on:
+  pull_request_target:
+jobs:
+  build:
+    runs-on: [self-hosted]
+    steps:
+    - id: 1
+      run: |
+        ${{ github.head_ref }}
+    - id: 2
+      run: |
+        echo "${{ github.event.workflow_run.head_branch }}"
+    - id: 3
+      run: |
+        echo ok ${{ github.sha }}
+    - id: 4
+      run: echo "${{ github.event.commits[0]['@org/team <img src=x>'].message }}"
+"""
+
+
+def test_a_workflow_zizmor_refuses_is_still_checked_for_injections() -> None:
+    """poutine's valid.yml: zizmor's schema refuses it (a step ``id`` that is a number), so
+    its injections went unreported; the fallback finds them in the run blocks, and says so."""
+    found = audit(REFUSED_BY_SCHEMA)
+    assert ("workflow-not-audited", 1, "medium") in found
+    assert ("workflow-template-injection", 10, "high") in found
+    assert ("workflow-template-injection", 13, "high") in found
+    assert not any(line == 16 for rule, line, _ in found if rule.endswith("injection"))
+    text = REFUSED_BY_SCHEMA
+    findings = deterministic_findings(parse_diff(added_file(WORKFLOW, text)), {WORKFLOW: text})
+    quoted = next(f for f in findings if f.line == 18)
+    assert quoted.severity == Severity.HIGH and "github.event.commits[0]" in quoted.body
+    assert "@" not in quoted.body and "<" not in quoted.body  # the PR's text is not echoed
+
+
+@pytest.mark.parametrize(
+    ("expression", "severity"),
+    [("github[inputs.key]", "medium"), ("github.event.*[github.event.inputs.key]", "medium"),
+     ("github.events", "medium"), ("github.head_ref", "high"),
+     ("format('{0} {1}', inputs.key, github.event.issue.title)", "high"),
+     ("github.event.issue.title", "high")],
+)  # fmt: skip
+def test_only_expressions_made_of_inputs_drop_to_medium(expression: str, severity: str) -> None:
+    text = (
+        "on:\n  workflow_dispatch:\n    inputs:\n      key:\n        type: string\n"
+        "  issues:\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        f'      - run: echo "${{{{ {expression} }}}}"\n'
+    )
+    assert ("workflow-template-injection", 12, severity) in audit(text)

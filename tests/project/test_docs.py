@@ -1,4 +1,5 @@
-"""The README cannot drift from action.yml or from the CLI."""
+"""The README and the pages under docs/ cannot drift from action.yml or from the CLI, and every
+page is reachable from the README with no broken link."""
 
 from __future__ import annotations
 
@@ -9,6 +10,12 @@ from cicd_agent.errors import ExitCode
 from tests.harness.payloads import REPO_ROOT
 
 ROOT = REPO_ROOT
+
+
+def docs_text() -> str:
+    """The README and every page under docs/, as one text."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    return "\n".join(page.read_text(encoding="utf-8") for page in pages)
 
 
 def test_readme_tables_match_action_yml() -> None:
@@ -82,7 +89,7 @@ def test_the_readme_names_exactly_the_options_that_are_not_inputs_and_back() -> 
 
     import yaml
 
-    readme = (ROOT / "README.md").read_text()
+    readme = docs_text()
     inputs = set(yaml.safe_load((ROOT / "action.yml").read_text())["inputs"])
     options = _cli_options()
     said = re.search(r"Every option except (.+?) is also an action input", readme, re.DOTALL)
@@ -113,7 +120,7 @@ def test_input_defaults_agree_between_the_cli_action_yml_and_the_readme() -> Non
 
     from cicd_agent.analysis.policy import DEFAULT_BUSINESS_HOURS
     from cicd_agent.model.config import DEFAULT_FAST_MODEL, DEFAULT_MODEL, DEFAULT_TIMEOUT
-    from cicd_agent.modes.gen_tests.mode import DEFAULT_TEST_COMMAND
+    from cicd_agent.modes.gen_tests.arguments import DEFAULT_TEST_COMMAND
 
     cli: dict[str, str] = _tables().cli_defaults()  # type: ignore[attr-defined]
     assert cli["model"] == DEFAULT_MODEL and cli["fast-model"] == DEFAULT_FAST_MODEL
@@ -121,7 +128,7 @@ def test_input_defaults_agree_between_the_cli_action_yml_and_the_readme() -> Non
     assert cli["test-command"] == DEFAULT_TEST_COMMAND
     assert cli["business-hours"] == DEFAULT_BUSINESS_HOURS
     inputs = yaml.safe_load((ROOT / "action.yml").read_text())["inputs"]
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "inputs-outputs.md").read_text()
     for name, spec in inputs.items():
         if name not in cli:
             continue

@@ -1,6 +1,6 @@
-"""The README's per-mode documentation cannot drift from the CLI, action.yml or the examples.
+"""The per-mode documentation cannot drift from the CLI, action.yml or the examples.
 
-Each mode's section under "Modes in detail" must document every option ``cicd-agent MODE
+Each mode's page (``docs/modes/MODE.md``) must document every option ``cicd-agent MODE
 --help`` shows (as ``--option`` or as the input of the same name in its generated table), may
 mention no option the mode does not have, must name every ``fail-on`` value the mode accepts and
 every permission its job needs (the same table the end-to-end tests enforce on the examples).
@@ -38,8 +38,8 @@ def section(text: str, heading: str) -> str:
 
 
 @cache
-def readme() -> str:
-    return (ROOT / "README.md").read_text(encoding="utf-8")
+def page(path: str) -> str:
+    return (ROOT / path).read_text(encoding="utf-8")
 
 
 @cache
@@ -63,7 +63,7 @@ def help_groups(mode: str) -> dict[str, set[str]]:
 
 
 def mode_section(mode: str) -> str:
-    return section(section(readme(), "## Modes in detail"), f"### {mode}")
+    return page(f"docs/modes/{mode}.md")
 
 
 @pytest.mark.parametrize("mode", list(MODES))
@@ -76,8 +76,8 @@ def test_every_option_of_a_mode_is_documented_in_its_section(mode: str) -> None:
     undocumented = sorted(
         option for option in own if f"`{option}" not in text and f"`{option[2:]}`" not in text
     )
-    assert undocumented == [], f"README's {mode} section does not document {undocumented}"
-    command_line = section(readme(), "## Command line")
+    assert undocumented == [], f"docs/modes/{mode}.md does not document {undocumented}"
+    command_line = page("docs/command-line.md")
     assert sorted(o for o in common if o not in command_line) == []
 
 
@@ -90,7 +90,7 @@ def test_a_mode_section_mentions_only_options_the_mode_has(mode: str) -> None:
     assert sorted(mentioned - known) == []
     tables = re.findall(r"<!-- BEGIN inputs:[^>]+ -->\n(.*?)<!-- END", text, re.DOTALL)
     inputs = {f"--{name}" for table in tables for name in re.findall(r"^\| `([\w-]+)` \|", table, re.M)}
-    assert inputs, f"README's {mode} section has no generated inputs table"
+    assert inputs, f"docs/modes/{mode}.md has no generated inputs table"
     assert sorted(inputs - known) == [], "action.yml gives these inputs the wrong mode prefix"
 
 
@@ -112,7 +112,7 @@ def test_the_changelog_has_an_entry_for_the_packaged_version() -> None:
     unreleased = section(changelog, "## [Unreleased]")
     released = re.search(rf"^## \[{re.escape(version)}\] - \d{{4}}-\d{{2}}-\d{{2}}$", changelog, re.M)
     assert released or f"v{version}" in unreleased, f"CHANGELOG.md has no entry for {version}"
-    assert f"`v{version}`" in section(readme(), "## Versioning")  # tests/test_versions.py: more
+    assert f"`v{version}`" in page("docs/versioning.md")  # tests/test_versions.py: more
 
 
 def test_the_documented_deploy_policy_is_the_default_policy() -> None:

@@ -8,6 +8,7 @@ Each check runs in a fresh interpreter: this process has long since imported all
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 
@@ -53,3 +54,55 @@ def test_the_fix_steps_model_loop_is_imported_only_when_asked() -> None:
     attempt = "cicd_agent.modes.analyse_failure.fix.attempt"
     assert "openai" not in heavy_after(f"import {attempt}")
     assert "openai" in heavy_after(f"from {attempt} import model_proposer\nmodel_proposer()")
+
+
+# Issue 36: `cicd-agent MODE --help` within 3x `python -c pass`. argparse and the help it prints
+# are 2.4x on their own; the mode module (dataclasses, typing, pathlib) took it to 5-7x.
+NOT_FOR_HELP = (
+    "dataclasses", "typing", "pathlib", "json", "secrets", "inspect",
+    "cicd_agent.options", "cicd_agent.runner", "cicd_agent.cli", *HEAVY,
+)  # fmt: skip
+ENTRY_HELP = """
+import contextlib, io, sys
+sys.argv = ["cicd-agent", *{argv!r}]
+from cicd_agent.entry import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    code = main()
+print(repr(out.getvalue()))
+print(code)
+print(sorted(m for m in {avoid!r} if m in sys.modules))
+"""
+
+
+def entry_help(argv: list[str]) -> tuple[str, int, str]:
+    """(help text, exit code, modules of NOT_FOR_HELP imported) of the console script."""
+    completed = subprocess.run(
+        [sys.executable, "-c", ENTRY_HELP.format(argv=argv, avoid=NOT_FOR_HELP)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    text, code, imported = completed.stdout.strip().splitlines()[-3:]
+    return ast.literal_eval(text), int(code), imported
+
+
+@pytest.mark.parametrize("mode", [*sorted(MODES), None])
+def test_help_imports_argparse_and_the_modes_options_alone(mode: str | None) -> None:
+    argv = [mode, "--help"] if mode else ["--help"]
+    text, code, imported = entry_help(argv)
+    assert code == 0 and imported == "[]"
+    assert text.startswith(f"usage: cicd-agent {mode or ''}".rstrip())
+    # Word for word what the full command line prints: one parser, not a copy of it.
+    import contextlib
+    import io
+
+    from cicd_agent.cli import main
+
+    full = io.StringIO()
+    with contextlib.redirect_stdout(full):
+        assert main(argv) == 0
+    assert text == full.getvalue()
+
+
+def test_a_bad_option_before_help_is_still_reported_as_one() -> None:
+    text, code, _ = entry_help(["review", "--max-findings", "many", "--help"])
+    assert code == 2 and "usage:" not in text

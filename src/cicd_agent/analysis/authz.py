@@ -77,38 +77,48 @@ _WIDENED = (
         "authentication switched off",
     ),
 )
+_ANY_WIDENED = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _WIDENED), re.I)
+"""A line none of :data:`_WIDENED` can match fails this one search (case-insensitive, so it
+lets through a superset; each pattern then decides)."""
 
 
 def weakened_access(diff_text: str) -> list[str]:
     """Evidence lines (``path: what``) of changes that weaken authentication or authorisation
-    in a unified diff (at most :data:`MAX_FINDINGS`)."""
+    in a unified diff (at most :data:`MAX_FINDINGS`).
+
+    One pass, with a regular expression per line only where it can match: the enclosing
+    function is looked up (backwards, in the hunk) only for an added ``return True``, and the
+    widening patterns only where their combined pattern matches. Tracking the function on
+    every line cost a quarter of a review of a 5,000-file change."""
     found: list[str] = []
     path = ""
-    function = ""
+    counts = False
+    hunk = _Hunk("")
     removed_guards: dict[str, list[str]] = {}
     added_lines: dict[str, set[str]] = {}
     for line in diff_text.splitlines():
         if line.startswith("+++ "):
             path = line[6:] if line.startswith("+++ b/") else line[4:]
-            function = ""
+            counts = _counts(path)
+            hunk = _Hunk("")
             continue
-        if line.startswith(("--- ", "diff --git", "index ")) or not _counts(path):
+        if not counts or line.startswith(("--- ", "diff --git", "index ")):
             continue
         if line.startswith("@@"):
-            heading = line.split("@@", 2)[-1]
-            function = _function_name(heading) or ""
+            hunk = _Hunk(line.split("@@", 2)[-1])
             continue
+        hunk.lines.append(line)
         body = line[1:]
-        named = _function_name(body)
-        if named and not line.startswith("-"):
-            function = named
         if line.startswith("+"):
             added_lines.setdefault(path, set()).add(body.strip())
-            if function and _CHECK_NAME.search(function) and _ALWAYS_PASS.match(body):
-                found.append(f"{path}: {function}() now returns {body.strip()[6:].strip(' ;')}")
-            for pattern, what in _WIDENED:
-                if pattern.search(body):
-                    found.append(f"{path}: {what}: {body.strip()[:100]}")
+            if _ALWAYS_PASS.match(body):
+                function = hunk.function()
+                if function and _CHECK_NAME.search(function):
+                    found.append(f"{path}: {function}() now returns {body.strip()[6:].strip(' ;')}")
+            if _ANY_WIDENED.search(body):
+                for pattern, what in _WIDENED:
+                    if pattern.search(body):
+                        found.append(f"{path}: {what}: {body.strip()[:100]}")
         elif line.startswith("-") and _GUARD.match(body):
             removed_guards.setdefault(path, []).append(body.strip())
     for where, guards in removed_guards.items():
@@ -116,6 +126,29 @@ def weakened_access(diff_text: str) -> list[str]:
             if guard not in added_lines.get(where, set()):
                 found.append(f"{where}: access check removed: {guard[:100]}")
     return list(dict.fromkeys(found))[:MAX_FINDINGS]
+
+
+class _Hunk:
+    """A hunk's lines so far, and the function its last line is in, worked out only when
+    asked and then only over the lines not yet read (linear in the hunk however often)."""
+
+    def __init__(self, heading: str) -> None:
+        self.heading = heading
+        self.lines: list[str] = []
+        self._function: str | None = None
+        self._read = 0
+
+    def function(self) -> str:
+        """The nearest name above the last line, in a line of the hunk that was not removed
+        (the last line included), else the heading's."""
+        if self._function is None:
+            self._function = _function_name(self.heading) or ""
+        for line in self.lines[self._read :]:
+            named = None if line.startswith("-") else _function_name(line[1:])
+            if named:
+                self._function = named
+        self._read = len(self.lines)
+        return self._function
 
 
 def _counts(path: str) -> bool:

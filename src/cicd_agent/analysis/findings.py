@@ -93,7 +93,9 @@ class Finding(BaseModel):
         """Stable across runs, line shifts and unrelated edits: the rule, the file, and the
         anchor (the flagged content), never the line number. Without an anchor, the title."""
         what = self.anchor or self.title
-        return sha256(f"{self.rule}\0{self.path}\0{what}".encode()).hexdigest()[:32]
+        # surrogatepass: a path or line that was not UTF-8 hashes too (as it always has when it was)
+        key = f"{self.rule}\0{self.path}\0{what}"
+        return sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 LineText = Callable[[str, int], "str | None"]
@@ -118,7 +120,7 @@ def fingerprint_findings(
         key = (finding.rule, finding.path, content)
         occurrence = seen.get(key, 0)
         seen[key] = occurrence + 1
-        digest = sha256(content.encode()).hexdigest()[:16]
+        digest = sha256(content.encode("utf-8", "surrogatepass")).hexdigest()[:16]
         anchored[index] = finding.model_copy(update={"anchor": f"{digest}#{occurrence}"})
     return [anchored[i] for i in range(len(items))]
 
@@ -193,7 +195,16 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 # ------------------------------------------------------------------------------------ secrets
 
-_HEURISTIC_KINDS = frozenset({"assigned secret", "password in URL", "jwt"})
+_HEURISTIC_KINDS = frozenset(
+    {
+        "assigned secret",
+        "password in URL",
+        "token in URL",
+        "authorization header",
+        "password option",
+        "jwt",
+    }
+)
 _SECRET_LABELS = {"assigned secret": "hard-coded secret"}
 _FIXTURE_PATH = re.compile(
     r"(?i)(?:^|/)(?:tests?|testing|spec|specs|__tests__|testdata|fixtures?|docs?|examples?"

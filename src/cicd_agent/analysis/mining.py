@@ -17,7 +17,8 @@ commit reverts the merge that brought it in (``git revert -m 1 <merge>``); it is
 The cache holds one JSON line per commit, keyed by its SHA. A commit's record depends only on
 the commit itself, so a new run reads only the commits the cache has not seen (a new push
 extends it; nothing is recomputed). A missing object (a partial clone or a damaged snapshot)
-costs that commit its line counts, not the run.
+costs that commit its line counts, not the run. The file is shared by concurrent runs and
+written as :mod:`cachefile` says: a damaged one costs a note and a re-read, never the run.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
+from cicd_agent.analysis import cachefile
 from cicd_agent.analysis.changes import ChangedFile, ChangeType, parse_raw_numstat
 from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.history import is_fix, is_revert
+from cicd_agent.progress import Progress
 
 MAX_COMMITS = 20_000
 """Most past commits read (newest first); older history adds little and costs time."""
@@ -135,18 +138,42 @@ def ancestors(repo: GitRepo, tip: str, limit: int = MAX_COMMITS) -> list[str]:
 
 
 def mine(
-    repo: GitRepo, tip: str, cache_dir: Path | None = None, limit: int = MAX_COMMITS
+    repo: GitRepo,
+    tip: str,
+    cache_dir: Path | None = None,
+    limit: int = MAX_COMMITS,
+    *,
+    notes: list[str] | None = None,
+    progress: Progress | None = None,
 ) -> list[MinedCommit]:
     """The past commits reachable from ``tip``, oldest first, reading git only for commits
-    the cache (if any) does not already hold, and writing those back."""
+    the cache (if any) does not already hold, and writing those back. A damaged cache file is
+    set aside and rebuilt, with a note in ``notes``; ``progress`` hears how many commits it
+    has read."""
     shas = ancestors(repo, tip, limit)
     cache_file = _cache_file(repo, cache_dir) if cache_dir else None
-    known = _load(cache_file) if cache_file else {}
+    cached = _load(cache_file) if cache_file else _Cached({}, b"", "")
+    known = cached.commits
     missing = [sha for sha in shas if sha not in known]
-    fresh = list(read_commits(repo, missing))
-    if cache_file and fresh:
-        _append(cache_file, fresh)
+    if progress is not None:
+        progress.say(
+            f"{len(shas):,} past commits, {len(shas) - len(missing):,} of them cached; "
+            f"reading {len(missing):,} from git"
+        )
+    fresh = []
+    for commit in read_commits(repo, missing):
+        fresh.append(commit)
+        if progress is not None:
+            progress.count("past commits read", len(fresh), len(missing))
+    if cache_file and cached.damage:
+        if notes is not None:
+            notes.append(cachefile.set_aside(cache_file, cached.damage))
+        _write(cache_file, b"", [*known.values(), *fresh])
+    elif cache_file and fresh:
+        _write(cache_file, cached.raw, fresh)
+    if cache_file and (fresh or cached.damage):
         _drop_other_versions(cache_file)
+        cachefile.sweep(cache_file.parent)
     known.update((commit.sha, commit) for commit in fresh)
     return [known[sha] for sha in reversed(shas) if sha in known]
 
@@ -446,35 +473,45 @@ def prune(candidates: Iterable[Path], current: str, keep: int = 1) -> None:
             old.unlink(missing_ok=True)
 
 
-def _load(path: Path) -> dict[str, MinedCommit]:
-    """Cached commits; a damaged or foreign line is skipped (that commit is simply re-read)."""
+@dataclass(frozen=True)
+class _Cached:
+    """What a history file held: its commits (every whole record up to any damage), its raw
+    bytes (kept as they are when nothing was wrong, so a run appends without re-encoding), and
+    what was wrong ("" for nothing)."""
+
+    commits: dict[str, MinedCommit]
+    raw: bytes
+    damage: str
+
+
+def _load(path: Path) -> _Cached:
+    """The cached commits. Any damage (the stream's, a line that is not UTF-8 JSON, a record
+    of another version) is reported, and the records read before and after it are kept."""
+    raw, data, damage = cachefile.read_gzip(path)
     found: dict[str, MinedCommit] = {}
-    if not path.is_file():
-        return found
-    try:
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            for line in handle:
-                try:
-                    data = json.loads(line)
-                    if data.get("v") == CACHE_VERSION:
-                        commit = MinedCommit.from_json(data)
-                        found[commit.sha] = commit
-                except (ValueError, KeyError, TypeError, AssertionError):
-                    continue
-    except (OSError, EOFError, gzip.BadGzipFile):
-        return found
-    return found
+    lines = data.split(b"\n")
+    if damage and lines[-1]:
+        lines.pop()  # the record the damage cut short
+    for line in lines:
+        if not line:
+            continue
+        try:
+            record = json.loads(line.decode("utf-8"))
+            if record.get("v") != CACHE_VERSION:
+                raise ValueError(f"a record of version {record.get('v')!r}")
+            commit = MinedCommit.from_json(record)
+        except (ValueError, KeyError, TypeError, AssertionError, AttributeError) as exc:
+            damage = damage or f"a record that cannot be read: {cachefile.describe(exc)}"
+            continue
+        found[commit.sha] = commit
+    return _Cached(found, b"" if damage else raw, damage)
 
 
-def _append(path: Path, commits: list[MinedCommit]) -> None:
-    """Append new records (a gzip file may hold several members; readers see one stream)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with gzip.open(path, "at", encoding="utf-8") as handle:
-            for commit in commits:
-                handle.write(json.dumps(commit.to_json(), separators=(",", ":")) + "\n")
-    except OSError:
-        return
+def _write(path: Path, kept: bytes, commits: Sequence[MinedCommit]) -> None:
+    """Write the file anew: ``kept`` (an undamaged file's bytes, as read) and one more gzip
+    member of ``commits`` (readers see one stream), renamed into place."""
+    text = "".join(json.dumps(commit.to_json(), separators=(",", ":")) + "\n" for commit in commits)
+    cachefile.write(path, kept + gzip.compress(text.encode("utf-8"), compresslevel=6))
 
 
 def default_cache_dir(environ: Mapping[str, str]) -> Path | None:

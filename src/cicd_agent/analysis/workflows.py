@@ -26,7 +26,14 @@ and Unknown → low; a Low-confidence finding drops one step (never below low). 
 comment, not a blocked merge. A pwn request is critical. A file that was not audited is high
 when the bounded parser refused it or zizmor ran out of time (shapes built to evade the audit),
 medium when zizmor could not read it (its schema check refused it, a parse error, a crash, or
-zizmor missing): visible on the pull request either way, never a silent pass.
+zizmor missing): visible on the pull request either way, never a silent pass. Such a file still
+gets our own narrow injection check (``_unread_injections``), so an issue title expanded into a
+script blocks even where zizmor's schema is stricter than GitHub's.
+
+Where we part from zizmor: a template injection whose expression only reads workflow inputs
+(``inputs.*`` in a workflow, ``github.event.inputs.*``), a GitHub login, or a property the
+github context does not have is medium, not high (``_writers_only`` says why, also in the
+finding's text); measured on the three auditors' fixtures in BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -105,6 +112,7 @@ def workflow_findings(
     found: list[Finding] = []
     audited: dict[str, str] = {}
     changes: dict[str, FileDiff] = {}
+    roots: dict[str, yaml.Node] = {}
     for changed in diff.files:
         text = texts.get(changed.path)
         if text is None or changed.status == "deleted" or not _safe_relative(changed.path):
@@ -125,6 +133,7 @@ def workflow_findings(
             continue
         changes[changed.path] = changed
         audited[changed.path] = text
+        roots[changed.path] = root
         if _WORKFLOW.match(changed.path):
             found.extend(_pwn_request(changed.path, root, text.splitlines(), added))
     if not audited:
@@ -140,14 +149,18 @@ def workflow_findings(
                 Severity.HIGH if severe else Severity.MEDIUM,
             )
         )
-    # A step shared through a YAML anchor is reported once per alias; one comment is enough.
-    seen: set[tuple[str, str, int | None]] = set()
+        found.extend(_unread_injections(path, roots[path], audited[path], _added(changes[path])))
+    # A step shared through a YAML anchor is reported once per alias, and a line with two
+    # expressions once per expression; one comment is enough, the most severe one.
+    kept: dict[tuple[str, str, int | None], Finding] = {}
     for result in results:
-        finding = _mapped(result, changes)
-        if finding is not None and (finding.rule, finding.path, finding.line) not in seen:
-            seen.add((finding.rule, finding.path, finding.line))
-            found.append(finding)
-    return found
+        finding = _mapped(result, changes, audited)
+        if finding is None:
+            continue
+        key = (finding.rule, finding.path, finding.line)
+        if key not in kept or finding.severity > kept[key].severity:
+            kept[key] = finding
+    return found + list(kept.values())
 
 
 def _audit_each_if_needed(
@@ -247,6 +260,14 @@ class _Span:
     path: str
     first: int  # 1-based, inclusive
     last: int
+    offsets: tuple[int, int] | None = None
+    """Byte offsets of what the location marks (for template-injection: the expression)."""
+
+    def expression(self, text: str) -> str:
+        if self.offsets is None:
+            return ""
+        start, end = self.offsets
+        return text.encode("utf-8")[start:end].decode("utf-8", "replace")
 
 
 def _primary_spans(result: Mapping[str, object]) -> Iterator[_Span]:
@@ -262,12 +283,16 @@ def _primary_spans(result: Mapping[str, object]) -> Iterator[_Span]:
             # A span that ends at column 0 ends before that line (a block's last newline).
             if int(end["column"]) == 0 and last > first:
                 last -= 1
-        except (KeyError, TypeError, ValueError):
+            span = concrete.get("offset_span") or {}
+            offsets = (int(span["start"]), int(span["end"])) if span else None
+        except (KeyError, TypeError, ValueError, AttributeError):
             continue
-        yield _Span(PurePosixPath(path).as_posix().removeprefix("./"), first, last)
+        yield _Span(PurePosixPath(path).as_posix().removeprefix("./"), first, last, offsets)
 
 
-def _mapped(result: Mapping[str, object], changes: Mapping[str, FileDiff]) -> Finding | None:
+def _mapped(
+    result: Mapping[str, object], changes: Mapping[str, FileDiff], texts: Mapping[str, str]
+) -> Finding | None:
     """Our finding for one zizmor result, or None when no primary location is a changed line."""
     for span in _primary_spans(result):
         changed = changes.get(span.path)
@@ -275,7 +300,10 @@ def _mapped(result: Mapping[str, object], changes: Mapping[str, FileDiff]) -> Fi
             continue
         lines = sorted(n for n in _added(changed) if span.first <= n <= span.last)
         if lines:
-            return _finding(result, span, lines[0])
+            finding = _finding(result, span, lines[0])
+            if finding.rule == "workflow-template-injection":
+                return _writers_only(finding, span.expression(texts.get(span.path, "")))
+            return finding
     return None
 
 
@@ -308,6 +336,152 @@ def _finding(result: Mapping[str, object], span: _Span, line: int) -> Finding:
         body=(
             f"zizmor's `{ident}` audit flags this change: {detail or desc}."
             + (f" See {url}" if url.startswith("https://docs.zizmor.sh/") else "")
+        ),
+    )
+
+
+# ------------------------------------------------- who writes what a template expands
+
+_DISPATCH_INPUT = re.compile(r"\bgithub\.event\.inputs\.[\w-]+")
+_INPUT = re.compile(r"(?<![\w.])inputs\.[\w-]+")
+_PICKED_BY_INPUT = re.compile(r"^[\s\[\]()'\"]*(?:github(?:\.event(?:\.\*)?)?)?[\s\[\]()'\"]*$")
+"""What may stay of an expression once its inputs are taken out: nothing, or ``github`` /
+``github.event`` indexed by them (``github[inputs.key]``: a field the dispatcher picks)."""
+_LOGIN = re.compile(
+    r"^\s*(?:github\.(?:actor|triggering_actor)|github\.event\.(?:sender|pull_request\.user"
+    r"|issue\.user|comment\.user|review\.user|review_comment\.user|discussion\.user"
+    r"|pull_request\.head\.user|pull_request\.head\.repo\.owner|repository\.owner)\.login)\s*$"
+)
+
+
+_GITHUB_PROPERTIES = frozenset({
+    "action", "action_path", "action_ref", "action_repository", "action_status", "actor",
+    "actor_id", "api_url", "base_ref", "env", "event", "event_name", "event_path",
+    "graphql_url", "head_ref", "job", "job_workflow_sha", "path", "ref", "ref_name",
+    "ref_protected", "ref_type", "repository", "repository_id", "repository_owner",
+    "repository_owner_id", "repositoryurl", "retention_days", "run_id", "run_number",
+    "run_attempt", "secret_source", "server_url", "sha", "token", "triggering_actor",
+    "workflow", "workflow_ref", "workflow_sha", "workspace",
+})  # fmt: skip
+"""The github context's properties (GitHub's contexts reference); any other is null."""
+_GITHUB_PROPERTY = re.compile(r"^\s*github\.([\w-]+)\s*$")
+
+
+def _no_such_property(expression: str) -> str | None:
+    """``events`` for ``github.events``: a property the github context does not have."""
+    match = _GITHUB_PROPERTY.match(expression)
+    if match is None or match.group(1).lower() in _GITHUB_PROPERTIES:
+        return None
+    return match.group(1)
+
+
+def _writers_input(expression: str, *, workflow: bool) -> bool:
+    """The expression reads only workflow inputs (``inputs.*`` counts in a workflow only)."""
+    rest, dispatched = _DISPATCH_INPUT.subn("", expression)
+    rest, called = _INPUT.subn("", rest) if workflow else (rest, 0)
+    return bool(dispatched + called) and bool(_PICKED_BY_INPUT.match(rest))
+
+
+def _writers_only(finding: Finding, expression: str) -> Finding:
+    """A template injection whose expression no stranger's pull request can fill: medium.
+
+    zizmor calls every ``inputs.*`` attacker-controllable; in a workflow they are not, in the
+    sense that blocks a pull request. A ``workflow_dispatch`` input (also read as
+    ``github.event.inputs.*``) is typed by someone with write access who starts the run; a
+    ``workflow_call`` input is passed by the workflow that calls this one, where what it passes
+    is audited as written. A GitHub login is letters, digits and hyphens (``[bot]`` for apps),
+    so it cannot carry shell syntax. Each stays a visible finding (the habit is still unsafe
+    and a refactor can route text there) but does not block. A composite action's ``inputs``
+    keep zizmor's severity: the workflow using the action may pass it an issue title.
+    """
+    if _writers_input(expression, workflow=bool(_WORKFLOW.match(finding.path))):
+        why = (
+            f"`{expression.strip()}` is a workflow input: a `workflow_dispatch` input is typed "
+            "by someone with write access who starts the run, and a `workflow_call` input is "
+            "passed by the workflow that calls this one, where what it passes is audited. No "
+            "outside contributor sets it, so this is medium, not blocking; still, pass it "
+            "through `env:` rather than expanding it into the script."
+        )
+    elif (missing := _no_such_property(expression)) is not None:
+        why = (
+            f"`github.{missing}` is not a property of the github context, so it expands to an "
+            "empty string (a typo?). Medium, not blocking."
+        )
+    elif _LOGIN.match(expression):
+        why = (
+            f"`{expression.strip()}` is a GitHub login: letters, digits and hyphens only, so it "
+            "cannot carry shell syntax. Medium, not blocking; pass it through `env:` anyway."
+        )
+    else:
+        return finding
+    return finding.model_copy(
+        update={"severity": min(finding.severity, Severity.MEDIUM), "body": f"{finding.body} {why}"}
+    )
+
+
+# ------------------------------------------ injections in a file zizmor would not read
+
+_UNTRUSTED = re.compile(
+    r"github\.event\.(?:issue|pull_request|discussion)\.(?:title|body)\b"
+    r"|github\.event\.(?:comment|review|review_comment)\.body\b"
+    r"|github\.event\.pages\b[^}]*\.page_name\b"
+    r"|github\.event\.(?:commits\b[^}]*|head_commit)\.(?:message|author\.(?:email|name))\b"
+    r"|github\.event\.pull_request\.head\.(?:ref|label|repo\.default_branch)\b"
+    r"|github\.event\.workflow_run\.(?:head_branch|display_title|head_commit\.(?:message"
+    r"|author\.(?:email|name)))\b"
+    r"|github\.head_ref\b|github\[\s*'head_ref'\s*\]"
+    r"|github\.event\.client_payload\b"
+)
+"""What anyone who can open an issue, a pull request or a comment writes (zizmor's and
+poutine's lists; ``client_payload`` as poutine has it)."""
+_TEMPLATE = re.compile(r"\$\{\{(.*?)\}\}")
+_NOT_A_NAME = re.compile(r"[^\w.\[\]'*-]")
+
+
+def _unread_injections(path: str, root: yaml.Node, text: str, added: set[int]) -> Iterator[Finding]:
+    """Template injections on added lines of a file zizmor refused or could not parse.
+
+    GitHub runs workflows its own schema accepts but zizmor's refuses (poutine's test workflow
+    with a numeric step ``id``); without this, an injection there is only a medium
+    "not audited". The check is the narrow one the old rules had: a ``${{ }}`` that reads a
+    field a stranger writes, inside a ``run:`` or a github-script ``script:``.
+    """
+    lines = text.splitlines()
+    for node in _walk(root):
+        items = dict(_mapping_items(node))
+        scripts = [items.get("run")]
+        uses = items.get("uses")
+        if isinstance(uses, yaml.ScalarNode) and str(uses.value).startswith(
+            "actions/github-script"
+        ):
+            scripts += [v for k, v in _mapping_items(items.get("with", uses)) if k == "script"]
+        for script in scripts:
+            if not isinstance(script, yaml.ScalarNode):
+                continue
+            for number in _scalar_lines(script):
+                if number not in added or number > len(lines):
+                    continue
+                for template in _TEMPLATE.finditer(lines[number - 1]):
+                    field = _UNTRUSTED.search(template.group(1))
+                    if field is not None:
+                        # Only the field's name is quoted: the rest is the pull request's text.
+                        yield _fallback_injection(path, number, _NOT_A_NAME.sub("", field[0])[:80])
+                        break
+
+
+def _fallback_injection(path: str, line: int, expression: str) -> Finding:
+    return Finding(
+        rule="workflow-template-injection",
+        severity=Severity.HIGH,
+        category="security",
+        path=path,
+        line=line,
+        title="Workflow: code injection via template expansion",
+        body=(
+            f"`{expression}` is text an outside contributor writes, expanded by `${{{{ }}}}` "
+            "straight into this script, where it runs as code. zizmor could not read this "
+            "file, so cicd-agent's own check found it. Pass the value through `env:` and "
+            "quote it."
         ),
     )
 

@@ -16,11 +16,13 @@ step needs around it:
 - :meth:`ModelClient.converse` is the tool-calling exchange of an agent loop (one request,
   the model's text and tool calls back); it shares the budget check, usage recording, key
   scrubbing and the hard time limit below, and leaves the loop's caps to its caller;
-- each call as a whole is bounded: the SDK's timeout is per socket read, so a server that
-  trickles one byte every 0.25 s never trips it (a ``--model-timeout 5`` run was held for
-  93 s). One ask, the SDK's retries and the repair round included, ends after
-  ``timeout * (max_retries + 1)`` plus the SDK's backoff (8 s a retry) at the latest: 31 s
-  for ``--model-timeout 5`` with the default two retries.
+- ``model-timeout`` is a wall-clock deadline for each whole call: the SDK's timeout is per
+  socket read, so a server that trickles one byte every 0.25 s never trips it (a
+  ``--model-timeout 5`` call was held for 93 s, then for 31-37 s while the limit was
+  ``timeout * (max_retries + 1)`` plus backoff). One ask, the SDK's retries, their backoff
+  and the repair round included, ends at ``timeout``: the SDK retries only while time is
+  left, and at the deadline the call is abandoned and its connections closed, so no retry
+  starts after it.
 
 Modes catch ModelError and keep their deterministic result.
 """
@@ -29,12 +31,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import openai
@@ -45,14 +48,11 @@ from cicd_agent.errors import ModelError
 from cicd_agent.model.config import ModelConfig, missing_key_error
 from cicd_agent.model.names import is_reasoning_model
 from cicd_agent.model.pricing import PriceTable
-from cicd_agent.model.tokens import TokenCounter, model_limits, prompt_budget
+from cicd_agent.model.tokens import UNKNOWN_CONTEXT, TokenCounter, model_limits, prompt_budget
 from cicd_agent.model.usage import Tier, Usage
 
 T = TypeVar("T", bound=BaseModel)
 _ResultT = TypeVar("_ResultT")
-
-BACKOFF_ALLOWANCE_SECONDS = 8.0
-"""Per retry, the most the SDK sleeps between attempts (its maximum backoff)."""
 
 MAX_LISTED_ERRORS = 20
 """Validation errors sent back in a repair prompt; more would only spend tokens."""
@@ -156,6 +156,9 @@ class ModelClient:
         self._secret = config.api_key.get_secret_value()
         self._sdk = self._new_sdk()
         self._deadline = float("inf")
+        self._requests = 0
+        self.on_request: Callable[[str], None] | None = None
+        """Told of each request before it is sent (the run's progress lines)."""
         self._counters: dict[str, TokenCounter] = {}
         self._counted: dict[tuple[str, bytes], int] = {}
         parts = urlsplit(config.base_url)
@@ -173,10 +176,9 @@ class ModelClient:
 
     @property
     def call_limit(self) -> float:
-        """Seconds one :meth:`ask` may take in all: every attempt, the backoff between them and
-        the repair round (which shares the first exchange's time, it does not add to it)."""
-        retries = self.config.max_retries
-        return self.config.timeout * (retries + 1) + BACKOFF_ALLOWANCE_SECONDS * retries
+        """Seconds one :meth:`ask` or :meth:`converse` may take in all, by the wall clock
+        (``model-timeout``): every attempt, the backoff between them and the repair round."""
+        return self.config.timeout
 
     def _bounded(self, call: Callable[[], _ResultT]) -> _ResultT:
         """``call()``'s result, or ModelError once the current ask's deadline has passed.
@@ -201,8 +203,8 @@ class ModelClient:
             stuck.close()
             raise ModelError(
                 f"the model server at {self._server} did not finish answering within "
-                f"{time.monotonic() - started:.0f}s (model-timeout {self.config.timeout:g}s a "
-                f"request, up to {self.config.max_retries + 1} attempt(s)); the call was abandoned.",
+                f"{round(time.monotonic() - started, 1):g}s (model-timeout {self.config.timeout:g}s for "
+                "the whole call, retries included); the call was abandoned.",
                 hint="Raise model-timeout, or check that the server is up.",
             )
         if "error" in box:
@@ -239,7 +241,11 @@ class ModelClient:
         the model's published output limit (the API rejects more)."""
         wanted = requested or self.config.max_output_tokens
         limits = model_limits(self.config.model_for(tier))
-        return min(wanted, limits.max_output) if limits else wanted
+        if limits:
+            return min(wanted, limits.max_output)
+        # A model the table does not know (a local server's): at most half its context, so the
+        # assumed 8,192-token window still leaves room for a prompt (16,384 left none).
+        return min(wanted, (self.config.context_tokens or UNKNOWN_CONTEXT) // 2)
 
     def prompt_budget(self, tier: Tier = "model", max_output_tokens: int | None = None) -> int:
         """Tokens a prompt (system + user + schema) may use on ``tier``."""
@@ -461,7 +467,13 @@ class ModelClient:
         errors as plain sentences, the completion read leniently and its usage recorded.
         ``request(sdk, model)`` sends the request and returns the response body."""
         model = self.config.model_for(tier)
+        _valid_utf8(messages)
         prompt_tokens = self._check_budget(declared, messages, tier, out_tokens)
+        self._requests += 1
+        if self.on_request is not None:
+            self.on_request(
+                f"model request {self._requests} to {model} ({prompt_tokens:,} prompt tokens)"
+            )
         sdk = self._sdk
         try:
             body = self._bounded(lambda: request(sdk, model))
@@ -501,7 +513,11 @@ class ModelClient:
         if choice.finish_reason == "length":
             raise ModelError(
                 f"the model's answer was cut off at the output limit of {out_tokens:,} tokens.",
-                hint="Raise max-output-tokens (reasoning models spend part of it thinking).",
+                hint=(
+                    "Reasoning models spend part of it thinking. For a model cicd-agent does not "
+                    "know (a local server's), set context-tokens to its real context window: half "
+                    "of it is reserved for the answer."
+                ),
             )
         if choice.finish_reason == "content_filter":
             raise ModelError("the model's answer was withheld by the provider's content filter.")
@@ -517,7 +533,8 @@ class ModelClient:
         tries = f"{attempts} attempt{'' if attempts == 1 else 's'}"
         if isinstance(exc, openai.APITimeoutError):
             return ModelError(
-                f"the model server at {self._server} timed out after {self.config.timeout:g}s ({tries}).",
+                f"the model server at {self._server} did not finish answering within "
+                f"model-timeout {self.config.timeout:g}s ({tries}).",
                 hint="Raise model-timeout, or check that the server is up.",
             )
         if isinstance(exc, openai.APIConnectionError):
@@ -556,3 +573,18 @@ def build_model_client(config: ModelConfig, *, usage: Usage | None = None) -> Mo
     if config.provider == "none":
         return None
     return ModelClient(config, usage=usage)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_utf8(messages: list[ChatCompletionMessageParam]) -> None:
+    """Make every message's text encodable as the UTF-8 a request is sent in, in place.
+
+    Text read from git or a log keeps each byte that was not UTF-8 as a lone surrogate
+    (``surrogateescape``); the SDK's JSON encoder cannot send one, and a Latin-1 line in a
+    diff or a log ended the run in exit 3. Each becomes U+FFFD, as the reader would see it."""
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, str) and _SURROGATE.search(content):
+            cast(dict[str, Any], message)["content"] = _SURROGATE.sub("\ufffd", content)

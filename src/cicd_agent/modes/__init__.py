@@ -8,18 +8,33 @@ steps against each other (tests/test_mode_typing.py shows a drifted mode being r
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
-
+TYPE_CHECKING = False  # not typing's: importing typing costs --help a tenth of its time
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable
+    from typing import Protocol
+
     from cicd_agent.pipeline import Mode
 
+    class ModeArguments(Protocol):
+        """A mode's ``arguments`` module: its options, importable without the mode."""
 
-class ModeEntry(NamedTuple):
-    """How to load a mode and the one line ``cicd-agent --help`` shows for it."""
+        FAIL_ON_CHOICES: tuple[str, ...]
 
-    load: Callable[[], Mode]
-    summary: str
+        def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+
+class ModeEntry:
+    """How to load a mode and its options, and the one line ``cicd-agent --help`` shows."""
+
+    __slots__ = ("arguments", "load", "summary")
+
+    def __init__(
+        self, load: Callable[[], Mode], summary: str, arguments: Callable[[], ModeArguments]
+    ) -> None:
+        self.load = load
+        self.summary = summary
+        self.arguments = arguments
 
 
 def mode_module(name: str) -> str:
@@ -34,10 +49,22 @@ def _review() -> Mode:
     return MODE
 
 
+def _review_arguments() -> ModeArguments:
+    from cicd_agent.modes.review import arguments
+
+    return arguments
+
+
 def _gen_tests() -> Mode:
     from cicd_agent.modes.gen_tests.mode import MODE
 
     return MODE
+
+
+def _gen_tests_arguments() -> ModeArguments:
+    from cicd_agent.modes.gen_tests import arguments
+
+    return arguments
 
 
 def _analyse_failure() -> Mode:
@@ -46,10 +73,22 @@ def _analyse_failure() -> Mode:
     return MODE
 
 
+def _analyse_failure_arguments() -> ModeArguments:
+    from cicd_agent.modes.analyse_failure import arguments
+
+    return arguments
+
+
 def _deploy_gate() -> Mode:
     from cicd_agent.modes.deploy_gate.mode import MODE
 
     return MODE
+
+
+def _deploy_gate_arguments() -> ModeArguments:
+    from cicd_agent.modes.deploy_gate import arguments
+
+    return arguments
 
 
 def _command() -> Mode:
@@ -58,26 +97,37 @@ def _command() -> Mode:
     return MODE
 
 
+def _command_arguments() -> ModeArguments:
+    from cicd_agent.modes.command import arguments
+
+    return arguments
+
+
 MODES: dict[str, ModeEntry] = {
     "review": ModeEntry(
         _review,
         "review a pull request: inline comments, check run, SARIF, merge gate",
+        _review_arguments,
     ),
     "gen-tests": ModeEntry(
         _gen_tests,
         "write tests for a change's uncovered lines; keep those that pass a strict gate",
+        _gen_tests_arguments,
     ),
     "analyse-failure": ModeEntry(
         _analyse_failure,
         "find the error in a failed run's logs, say why it failed and whether it is flaky",
+        _analyse_failure_arguments,
     ),
     "deploy-gate": ModeEntry(
         _deploy_gate,
         "score change risk, choose a rollout strategy, proceed or hold",
+        _deploy_gate_arguments,
     ),
     "command": ModeEntry(
         _command,
         "answer /cicd-agent commands in pull request comments (review, ask, ...)",
+        _command_arguments,
     ),
 }
 

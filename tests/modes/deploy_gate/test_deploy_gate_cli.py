@@ -115,6 +115,33 @@ def test_migration_with_lockfile_bump_needs_approval_and_a_full_build(
     assert any("src/shop/migrations/0002_order_status.py" in r["evidence"] for r in reasons)
 
 
+def test_an_additive_django_migration_alone_is_high_risk_and_needs_approval(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    base = project.head()
+    head = project.commit(
+        "Add order status", {"src/shop/migrations/0002_order_status.py": "operations = []\n"}
+    )
+    _, outputs, summary, _ = run(tmp_path, project, "--base", base, "--head", head)
+    assert outputs["risk_level"] in ("high", "critical")
+    assert outputs["requires_approval"] == "true"
+    assert "schema migration" in summary
+
+
+def test_a_lockfile_bump_alone_is_medium_with_a_full_build(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    base = project.head()
+    head = project.commit(
+        "Bump requests", {"poetry.lock": "[[package]]\nname = 'requests'\nversion = '2.32.3'\n"}
+    )
+    _, outputs, summary, _ = run(tmp_path, project, "--base", base, "--head", head)
+    assert outputs["risk_level"] == "medium"
+    assert outputs["build_strategy"] == "full"
+    assert outputs["strategy"] != "direct"
+    assert "dependency" in summary and "full build" in summary
+
+
 def test_destructive_migration_is_high_risk(tmp_path: Path, project: GitRepoBuilder) -> None:
     base = project.head()
     head = project.commit(

@@ -8,8 +8,10 @@ the probe gives — the unsandboxed path's own guarantees are tested separately.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import uuid
@@ -17,8 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent import sandbox
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
-from cicd_agent.sandbox import Isolation, scrub_environment
+from cicd_agent.sandbox import Isolation, borrowable, scrub_environment
+from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
 GITHUB_TOKEN = "ghp_" + "k3Yq9T2mXw7Lr4Vb8Nc1Zp6Hs0Jd5Fa2Gt7E"
@@ -73,6 +77,18 @@ def test_scrubbed_environment_keeps_ordinary_variables_only() -> None:
     )
     assert set(kept) == {"PATH", "HOME", "LANG", "FOO", "GITHUB_ACTIONS", "CI"}
     assert not any(secret in value for value in kept.values() for secret in SECRET_VALUES)
+
+
+def test_a_logs_env_keeps_no_loader_shell_or_interpreter_hook_nor_our_places() -> None:
+    logged = {
+        "LD_PRELOAD": "./lib.so", "LD_LIBRARY_PATH": ".", "GCONV_PATH": ".", "BASH_ENV": "x.sh",
+        "PYTHONSTARTUP": "x.py", "PYTHONHOME": "/", "NODE_OPTIONS": "-r ./x.js", "PATH": "/tmp",
+        "HOME": "/etc", "TMPDIR": "/tmp", "BASH_FUNC_ls%%": "() { :; }", "XDG_CONFIG_HOME": "/",
+        "PYTHONPATH": "src:tests", "NOTE": "nightly-7", "CI": "true",
+    }  # fmt: skip
+    assert borrowable(logged) == {"PYTHONPATH": "src:tests", "NOTE": "nightly-7", "CI": "true"}
+    assert borrowable({"PYTHONPATH": "src:/tmp"}) == {}
+    assert borrowable({"PYTHONPATH": "../up"}) == {}
 
 
 def _spy(code: str) -> list[str]:
@@ -251,3 +267,78 @@ def test_a_tool_the_job_installed_under_tmp_is_found_inside_the_sandbox_read_onl
     assert result.ok, result.output
     assert "library beside bin" in result.output and "ro" in result.output.split()
     assert (tools / "lib.txt").read_text() == "library beside bin\n"
+
+
+_HOME_CREDENTIALS = {
+    ".pgpass": "db.internal:5432:app:app:pgpass-secret-1",
+    ".my.cnf": "[client]\npassword=mycnf-secret-2\n",
+    ".vault-token": "hvs.vault-secret-3",
+    ".terraform.d/credentials.tfrc.json": '{"credentials": {"app.terraform.io": {"token": "tf-4"}}}',
+    ".m2/settings.xml": "<settings><password>m2-secret-5</password></settings>",
+    ".config/pip/pip.conf": "[global]\nindex-url = https://u:pip-secret-6@pypi.internal/simple\n",
+    ".pip/pip.conf": "[global]\nindex-url = https://u:pip-secret-7@pypi.internal/simple\n",
+    ".gradle/gradle.properties": "mavenPassword=gradle-secret-8\n",
+    ".cargo/credentials.toml": '[registry]\ntoken = "cargo-secret-9"\n',
+}
+
+
+@needs_sandbox
+@pytest.mark.parametrize("kind", [sandbox.Sandbox, Sandbox], ids=["fix-step", "gen-tests"])
+def test_credential_files_under_home_are_unreadable_and_the_workspace_inside_home_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: type[sandbox.Sandbox]
+) -> None:
+    """Attack (issue 32, item 7): credential files no deny-list names, under the runner's HOME,
+    read by a sandboxed run. HOME is hidden whole; the toolchain folders on our own PATH under
+    HOME come back read-only, and so does the workspace, which on a runner sits inside HOME
+    (``/home/runner/work/...``), as does the sandbox's own temporary folder here.
+
+    The home is a folder of the real one: under ``/tmp`` (``tmp_path``) the emptied ``/tmp``
+    would hide it whatever the sandbox did with HOME."""
+    home = Path(tempfile.mkdtemp(prefix=".cicd-agent-test-home-", dir=Path.home()))
+    assert not home.is_relative_to("/tmp"), "this test needs a home outside /tmp"
+    try:
+        _credentials_attack(home, monkeypatch, kind)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _credentials_attack(
+    home: Path, monkeypatch: pytest.MonkeyPatch, kind: type[sandbox.Sandbox]
+) -> None:
+    for relative, text in _HOME_CREDENTIALS.items():
+        (home / relative).parent.mkdir(parents=True, exist_ok=True)
+        (home / relative).write_text(text)
+    tool = home / ".toolchain" / "bin" / "job-tool"
+    tool.parent.mkdir(parents=True)
+    (home / ".toolchain" / "share.txt").write_text("toolchain data\n")
+    tool.write_text(f"#!/bin/sh\ncat {home}/.toolchain/share.txt\n")
+    tool.chmod(0o755)
+    (home / ".cargo" / "bin").mkdir(parents=True)
+    checkout = _project(home / "work" / "repo")
+    (home / "work" / "_tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(home / "work" / "_tmp"))
+    spy = _spy(
+        f"""
+        import os, pathlib, subprocess
+        for relative in {sorted(_HOME_CREDENTIALS)!r}:
+            try:
+                print("READ", relative, pathlib.Path({str(home)!r}, relative).read_text())
+            except OSError as exc:
+                print("unreadable", relative, exc.errno)
+        print("listing", sorted(os.listdir({str(home)!r})))
+        print(subprocess.run(["job-tool"], capture_output=True, text=True).stdout.strip())
+        import pkg
+        pathlib.Path("written.txt").write_text("ok")
+        print("pkg", pkg.VALUE, pathlib.Path("written.txt").read_text())
+        """
+    )
+    env = _env(HOME=str(home), PATH=f"{tool.parent}:{home / '.cargo' / 'bin'}:{path_env()}")
+    with kind(checkout, env) as box:
+        assert box.root.is_relative_to(home)
+        result = box.run(spy, box.workspace("home"), timeout=60)
+    assert result.ok, result.output
+    assert "READ" not in result.output
+    for secret in ("secret", "tf-4"):
+        assert secret not in result.output, result.output
+    assert result.output.count("unreadable") == len(_HOME_CREDENTIALS)
+    assert "toolchain data" in result.output and "pkg 1 ok" in result.output

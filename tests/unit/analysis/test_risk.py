@@ -39,13 +39,42 @@ def test_tests_only_change_is_low() -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["shop/migrations/0002_x.py", "src/auth/tokens_check.py", "Dockerfile", "k8s/app.yaml"],
+    ["src/auth/tokens_check.py", "Dockerfile", "k8s/app.yaml"],
 )
-def test_migration_auth_and_infrastructure_are_never_low(path: str) -> None:
+def test_auth_and_infrastructure_are_never_low(path: str) -> None:
     result = assess_change(files((path, 1, 0)))
     assert result.risk_level is not RiskLevel.LOW
     floor = next(r for r in result.reasons if r.signal == "floor")
     assert path in floor.evidence
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["shop/migrations/0002_order_status.py", "alembic/versions/3f1c_add_orders.py",
+     "app/db/migrations/versions/3f1c_add_orders.py", "db/migrate/20240101120000_add_orders.rb",
+     "src/main/resources/db/migration/V3__add_orders.sql",
+     "src/main/resources/db/changelog/db.changelog-master.yaml",
+     "db/changelog/changes/001-create-orders.xml", "sql/create_orders.sql"],
+)  # fmt: skip
+def test_a_schema_migration_is_at_least_high_and_says_why(path: str) -> None:
+    """It runs once against live data; redeploying the old code does not undo it."""
+    result = assess_change(files((path, 3, 0)))
+    assert result.risk_level.rank >= RiskLevel.HIGH.rank
+    reason = next(r for r in result.reasons if r.signal == "migration_floor")
+    assert path in reason.evidence and "approval" in reason.message
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["requirements.txt", "requirements/prod.txt", "pyproject.toml", "package.json",
+     "package-lock.json", "yarn.lock", "go.mod", "go.sum", "Cargo.toml", "Cargo.lock", "Gemfile",
+     "Gemfile.lock", "pom.xml", "build.gradle", "uv.lock", "poetry.lock"],
+)  # fmt: skip
+def test_a_dependency_manifest_or_lock_change_is_at_least_medium_and_says_why(path: str) -> None:
+    result = assess_change(files((path, 1, 1)))
+    assert result.risk_level.rank >= RiskLevel.MEDIUM.rank
+    reason = next(r for r in result.reasons if r.signal == "dependency_floor")
+    assert path in reason.evidence and "full build" in reason.message
 
 
 def test_destructive_migration_is_at_least_high() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from typing import Literal
 
 import pytest
@@ -137,8 +138,9 @@ def test_timeout_is_a_model_error_naming_the_limit(model_server: ModelServer) ->
     ):
         ask(client)
     assert str(caught.value).startswith("the model server at 127.0.0.1:")
-    assert "timed out after 0.3s (2 attempts)" in str(caught.value)
-    assert len(model_server.chat_requests) == 2
+    assert "did not finish answering within" in str(caught.value)
+    assert "model-timeout 0.3s" in str(caught.value)
+    assert len(model_server.chat_requests) == 1  # no retry once the 0.3 s are spent
 
 
 @pytest.mark.timeout(60)
@@ -148,9 +150,9 @@ def test_a_trickling_server_cannot_hold_a_call_past_its_limit(model_server: Mode
     model_server.trickle(0.25, GOOD)  # about 2 minutes for the whole body
     model_server.answer(GOOD)
     with client_for(model_server, timeout=1.0, max_retries=1) as client:
-        with pytest.raises(ModelError, match=r"did not finish answering within \d+s") as caught:
+        with pytest.raises(ModelError, match=r"did not finish answering within [\d.]+s") as caught:
             ask(client)
-        assert "model-timeout 1s a request, up to 2 attempt(s)" in str(caught.value)
+        assert "model-timeout 1s for the whole call, retries included" in str(caught.value)
         assert client.usage.failed == 1
         assert ask(client) == GOOD, "a fresh connection serves the next call"
 
@@ -224,7 +226,7 @@ def test_length_cut_off_is_a_model_error_without_repair(model_server: ModelServe
     ):
         ask(client)
     assert "cut off at the output limit of 512 tokens" in str(caught.value)
-    assert "max-output-tokens" in caught.value.hint
+    assert "set context-tokens" in caught.value.hint  # a real input (max-output-tokens is not)
     assert len(model_server.chat_requests) == 1
     assert model_server.chat_requests[0].body["max_completion_tokens"] == 512
 
@@ -346,7 +348,7 @@ def test_a_tool_calling_exchange_returns_the_calls_and_records_usage(
 def test_a_tool_calling_exchange_keeps_the_hard_time_limit(model_server: ModelServer) -> None:
     model_server.trickle(0.25, "{}")
     with client_for(model_server, timeout=1.0, max_retries=0) as client:
-        with pytest.raises(ModelError, match=r"did not finish answering within \d+s"):
+        with pytest.raises(ModelError, match=r"did not finish answering within [\d.]+s"):
             client.converse([{"role": "user", "content": "fix it"}], [READ_TOOL])
         assert client.usage.failed == 1
 
@@ -404,3 +406,70 @@ def test_a_tool_calling_exchange_turns_sdk_failures_into_plain_sentences(
         with pytest.raises(ModelError, match="not a chat completion"):
             client.converse([{"role": "user", "content": "fix it"}], [READ_TOOL])
         assert client.usage.failed == 2 and client.usage.calls == 0
+
+
+@pytest.mark.timeout(60)
+def test_model_timeout_is_a_wall_clock_deadline_for_the_whole_call(
+    model_server: ModelServer,
+) -> None:
+    """Attack (issue 32, item 10): a server trickling a byte every 0.25 s held a 5 s
+    model-timeout call for 31-37 s, ``timeout * (retries + 1) + 8 * retries``. The whole call,
+    retries included, now ends near its model-timeout, and no retry starts after it."""
+    model_server.trickle(0.25, GOOD, times=None)  # about 2 minutes for the whole body
+    with client_for(model_server, timeout=1.0, max_retries=2) as client:
+        started = time.monotonic()
+        with pytest.raises(ModelError, match=r"did not finish answering within") as caught:
+            ask(client)
+        elapsed = time.monotonic() - started
+    assert elapsed < 3 * 1.0, elapsed
+    assert "model-timeout 1s for the whole call, retries included" in str(caught.value)
+    assert len(model_server.chat_requests) == 1
+
+
+@pytest.mark.timeout(60)
+def test_a_retry_is_not_started_once_the_model_timeout_is_spent(
+    model_server: ModelServer,
+) -> None:
+    """A 500 asking for a retry in 2 s, under a 1 s model-timeout: the call ends at its
+    deadline with the one request sent, instead of waiting to retry."""
+    model_server.fail(500, times=None, retry_after_ms=2_000)
+    with client_for(model_server, timeout=1.0, max_retries=2) as client:
+        started = time.monotonic()
+        with pytest.raises(ModelError, match=r"did not finish answering within"):
+            ask(client)
+        elapsed = time.monotonic() - started
+    assert elapsed < 3 * 1.0, elapsed
+    assert len(model_server.chat_requests) == 1
+
+
+def test_a_local_model_whose_name_is_unknown_works_without_any_setting(
+    model_server: ModelServer,
+) -> None:
+    """Before: the assumed 8,192-token window minus 16,384 reserved for the answer left no room
+    for any prompt, and the hint named max-output-tokens, which is no input or flag."""
+    model_server.answer(GOOD)
+    with client_for(model_server, model="llama3.1:8b") as client:
+        ask(client)
+        assert client.output_tokens() == 4_096
+    assert model_server.chat_requests[0].body["max_completion_tokens"] == 4_096
+    with client_for(model_server, model="llama3.1:8b", context_tokens=65_536) as client:
+        assert client.output_tokens() == 16_384  # the default, now that the window is known
+
+
+def test_every_option_a_message_names_is_a_real_input_or_flag() -> None:
+    """Hints such as "raise max-output-tokens" sent users looking for options that do not
+    exist: every option-shaped name in the source's words is an action input."""
+    import re
+
+    import yaml
+
+    from tests.harness.payloads import REPO_ROOT
+
+    inputs = set(yaml.safe_load((REPO_ROOT / "action.yml").read_text())["inputs"])
+    shaped = re.compile(r"(?<![\w./-])[a-z]+(?:-[a-z]+)*-(?:tokens|timeout|budget|minutes|url)\b")
+    named = {
+        name
+        for path in (REPO_ROOT / "src" / "cicd_agent").rglob("*.py")
+        for name in shaped.findall(path.read_text(encoding="utf-8"))
+    }
+    assert named and named <= inputs, sorted(named - inputs)

@@ -101,3 +101,19 @@ def test_deeply_nested_json_options_are_exit_2(tmp_path: Path, flag: str, words:
                 stderr=io.StringIO())  # fmt: skip
     assert code == 2
     assert words in parse_github_output((tmp_path / "out").read_text())["error"]
+
+
+def test_text_with_bytes_that_were_not_utf8_is_written_not_fatal(tmp_path: Path) -> None:
+    """A file name or line git handed back with surrogate escapes still reaches the outputs
+    and the summary (as U+FFFD's stand-in), instead of costing the step all its outputs."""
+    import io
+
+    from cicd_agent.runner import RunnerIO
+
+    out, summary = tmp_path / "out", tmp_path / "summary"
+    environ = {"GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(summary)}
+    runner = RunnerIO(environ, commands=io.StringIO(), human=io.StringIO())
+    name = b"docs/r\xe9sum\xe9.txt".decode("utf-8", "surrogateescape")
+    runner.set_outputs({"files": name})
+    runner.write_summary(f"- {name}\n")
+    assert "docs/r?sum?.txt" in out.read_text() and "docs/r?sum?.txt" in summary.read_text()

@@ -118,7 +118,8 @@ class _Judged:
 def fingerprint(failure_type: FailureType, root_cause: str) -> str:
     """A stable id for a failure: its type and its root line with numbers and ids folded."""
     folded = _SPACES.sub(" ", _FOLD.sub("#", _workspace_free(root_cause))).strip()
-    return hashlib.sha256(f"{failure_type.value}|{folded}".encode()).hexdigest()[:16]
+    key = f"{failure_type.value}|{folded}"
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _workspace_free(text: str) -> str:

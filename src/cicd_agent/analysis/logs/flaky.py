@@ -4,8 +4,9 @@ One log cannot prove a test flaky (that needs another run: see ``history``), but
 make it likely, and are what flaky-test tools look for first: a runner that re-ran a test
 (pytest-rerunfailures' ``RERUN``, the ``flaky`` plugin, jest's ``retryTimes``, Playwright's
 retries, Cypress attempts, surefire's ``Flakes:``, nextest's ``TRY``/``FLAKY``, rspec-retry,
-gotestsum's re-runs), a failing assertion about elapsed time, and a network time-out inside a
-test. Each becomes one line of evidence quoting the log line that showed it.
+gotestsum's re-runs), a failing assertion about elapsed time (``timing_bound``: a test that
+missed a delay, back-off or latency bound, by how much when the log says), and a network time-out
+inside a test. Each becomes one line of evidence quoting the log line that showed it.
 
 ``failed_tests`` reads the names of the failed tests from the verdict lines runners print, in
 the form their own JUnit reports use where they differ (``path::name`` for pytest).
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+
+from cicd_agent.analysis.logs.timing_bound import timing_miss
 
 MAX_EVIDENCE = 5
 MAX_QUOTE = 160
@@ -81,7 +84,12 @@ def offline_evidence(lines: Iterable[str], *, test_failure: bool) -> tuple[str, 
     Timing and network shapes count only in a test's failure (``test_failure``, and on a line
     of a test's report): a network error while installing is infrastructure, not a flaky test.
     """
+    lines = list(lines)
     found: dict[str, str] = {}
+    if test_failure:
+        miss = timing_miss(lines)
+        if miss is not None:
+            found["timing"] = miss.reason()
     for text in lines:
         if "rerun" not in found and _RERUN.search(text):
             found["rerun"] = f"the test runner re-ran a test ({_quote(text)!r})"

@@ -265,13 +265,21 @@ class JobScanner:
         step.tail_raw = data
 
     def _scan_buffer(self, buf: bytes, cut: int, line_base: int, offset: int, ring: _Ring) -> int:
-        """Handle the candidate lines of ``buf[:cut]``; return the line count after it."""
+        """Handle the candidate lines of ``buf[:cut]``; return the line count after it.
+
+        An ``##[endgroup]`` anchor outside a step's header is passed over without a look: the
+        line is then that marker, which :meth:`_candidate` would pass over, or another anchor
+        later in it stands for the line (a line that a carriage return redraws over the marker
+        with no anchor in what it shows is the one kind read differently). A long job repeats
+        the runner's sections by the hundred thousand; decoding each such line was most of
+        the time of a 1 GB log."""
         view = _Buffer(buf, cut, offset, ring)
         counted = 0
         lines_before = line_base
         line_end = -1
-        for start in self.matcher.candidate_offsets(memoryview(buf)[:cut]):
-            if start <= line_end:
+        endgroup = self.matcher.endgroup_anchor
+        for anchor, start, _ in self.matcher.candidates(memoryview(buf)[:cut]):
+            if start <= line_end or (anchor == endgroup and not self._in_header):
                 continue
             line_start = buf.rfind(b"\n", 0, start) + 1
             line_end = buf.find(b"\n", start)

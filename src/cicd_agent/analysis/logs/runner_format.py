@@ -21,8 +21,12 @@ _EXIT_CODE = re.compile(r"Process completed with exit code (-?\d+)")
 STEP_RUN_PREFIX = "##[group]Run "
 POST_STEPS_LINE = "Post job cleanup."
 COMPLETE_JOB_LINE = "Cleaning up orphan processes"
-# Literals that, found anywhere in a line, make it worth a look as a runner marker.
-MARKER_NEEDLES = ("##[", POST_STEPS_LINE, COMPLETE_JOB_LINE)
+# Literals that, found anywhere in a line, make it worth a look as a runner marker: the markers
+# :func:`parse_marker` gives a meaning, not every ``##[`` (the runner's own sections and
+# warnings are OTHER and read as nothing: a long job holds them by the hundred thousand).
+MARKER_NEEDLES = (
+    STEP_RUN_PREFIX, "##[endgroup]", "##[error]", POST_STEPS_LINE, COMPLETE_JOB_LINE,
+)  # fmt: skip
 
 
 def clean_line(raw: bytes) -> str:

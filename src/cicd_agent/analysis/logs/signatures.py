@@ -112,13 +112,24 @@ SIGNATURES: tuple[Signature, ...] = (
          ("Killed", "oom-kill"),
          "/home/runner/work/_temp/6f1b.sh: line 3:  2291 Killed                  python load.py",
          "Killed", before=3, after=0),
+    # An allocator that gave up, in each runtime's words: numpy's ``_ArrayMemoryError`` and
+    # Ruby's ``NoMemoryError`` end in MemoryError, PHP names its memory_limit, V8 its buffers.
     _sig("oom.memory", T.OOM, 100,
-         r"\bMemoryError\b|[Oo]ut of memory|OutOfMemoryError|JavaScript heap out of memory"
-         r"|std::bad_alloc|Cannot allocate memory|memory allocation of \d+ bytes failed",
+         r"MemoryError\b|[Oo]ut of memory|OutOfMemory(?:Error|Exception)"
+         r"|JavaScript heap out of memory|std::bad_alloc|[Cc]annot allocate memory"
+         r"|can't allocate memory|failed to allocate memory|memory allocation of \d+ bytes failed"
+         r"|Allowed memory size of \d+ bytes exhausted|Array buffer allocation failed"
+         r"|Unable to allocate [\d.]+ ?[KMGTPE]?i?B for an array|out of heap space",
          ("MemoryError", "out of memory", "Out of memory", "OutOfMemory", "bad_alloc",
-          "Cannot allocate memory", "memory allocation of"),
+          "allocate memory", "memory allocation of", "Allowed memory size",
+          "Array buffer allocation failed", "Unable to allocate", "out of heap space"),
          "MemoryError", "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap "
-         "out of memory", before=4, after=0),
+         "out of memory", "numpy._core._exceptions._ArrayMemoryError: Unable to allocate 512. "
+         "TiB for an array with shape (1048576, 1048576, 64) and data type float64",
+         "PHP Fatal error:  Allowed memory size of 16777216 bytes exhausted (tried to allocate "
+         "2097152 bytes) in /home/runner/work/app/app/build.php on line 4",
+         "report.rb: failed to allocate memory (NoMemoryError)",
+         "RangeError: Array buffer allocation failed", before=4, after=0),
     _sig("runner.canceled", T.INFRASTRUCTURE, 60, r"##\[error\]The operation was canceled\.",
          ("##[",), "##[error]The operation was canceled.", before=3, after=0),
     # --- test runners' verdict lines: whatever message they quote, they are a test's -------
@@ -262,6 +273,20 @@ SIGNATURES: tuple[Signature, ...] = (
          ("ruff failed", "mypy:", "onfiguration", "Cannot parse config", "dockerfile",
           "unknown instruction", "no tests ran", "Missing script"),
          "ruff failed", "mypy: error: Cannot find config file 'setup.cfgx'", before=1, after=4),
+    # A lock file out of step with its manifest is the dependency set's fault, whatever usage
+    # code npm files it under (EUSAGE): the fix is to regenerate the lock, as for pnpm's
+    # frozen lockfile, yarn's immutable install, cargo --locked and poetry.lock below.
+    # Weighed above the EUSAGE line the same output prints, so the lock line names the type.
+    _sig("js.lock_out_of_sync", T.DEPENDENCY_ERROR, 93,
+         r"can only install packages when your package\.json and package-lock\.json"
+         r"(?: or npm-shrinkwrap\.json)? are in sync"
+         r"|^npm (?:ERR!|error) (?:Missing: \S+ from lock file|Invalid: lock file's \S+ does not"
+         r" satisfy)",
+         ("are in sync", "from lock file", "lock file's"),
+         "npm error `npm ci` can only install packages when your package.json and "
+         "package-lock.json or npm-shrinkwrap.json are in sync. Please update your lock file "
+         "with `npm install` before continuing.",
+         "npm error Missing: left-pad@1.3.0 from lock file", before=1, after=4),
     _sig("config.project", T.CONFIG_ERROR, 92,
          r"● Validation Error:|Preset \S+ not found\."
          r"|error TS(?:5\d{3}|6046|6053|18003)\b"
@@ -573,8 +598,11 @@ def _hit(signature: Signature, match: re.Match[str]) -> SignatureHit:
 # a few dozen short literals, so these are fragments of the needles of the errors that can sit
 # far from a step's end; a signature none of whose needles holds one of them is matched in
 # step tails only. Fragments avoid spans a colour code could split ("rror", not ": error:").
+# No bare "##[": the runner's sections, warnings and debug lines mean nothing to the reader
+# (``MarkerKind.OTHER``), every signature of a runner line needs "##[error]", and a job
+# repeats them by the hundred thousand (a third of the candidate lines of a real job's log).
 SCAN_ANCHORS = (
-    "rror", "RROR", "FAIL", "ailed", "ailure", "##[", "xception", "not found", "not ok",
+    "rror", "RROR", "FAIL", "ailed", "ailure", "xception", "not found", "not ok",
     "No such file", "No space left", "Could not", "Couldn't", "Cannot", "cannot", "timed out",
     "Timeout", "ECONN", "ENOTFOUND", "ETIMEDOUT", "refused", "reset by peer", "resolve",
     "Killed", "emory", " 137", "JSON", "YAML", "yaml", "TOML", ".go:", "E  ", 'File "',
@@ -598,6 +626,8 @@ class Matcher:
             matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST,
         )
         self._text_automaton = ahocorasick_rs.AhoCorasick(needles)
+        unique = list(dict.fromkeys(anchors))
+        self.endgroup_anchor = unique.index("##[endgroup]") if "##[endgroup]" in unique else -1
         by_needle: dict[str, list[int]] = {n: [] for n in needles}
         for index, sig in enumerate(self.signatures):
             for needle in sig.needles:
@@ -607,7 +637,12 @@ class Matcher:
 
     def candidate_offsets(self, data: bytes | memoryview) -> list[int]:
         """Start offsets of scan anchors in raw ``data``: the lines worth a closer look."""
-        return [start for _, start, _ in self.bytes_automaton.find_matches_as_indexes(data)]
+        return [start for _, start, _ in self.candidates(data)]
+
+    def candidates(self, data: bytes | memoryview) -> list[tuple[int, int, int]]:
+        """``(anchor index, start, end)`` of the scan anchors in raw ``data`` (leftmost first,
+        not overlapping); :attr:`endgroup_anchor` is the index of ``##[endgroup]``."""
+        return self.bytes_automaton.find_matches_as_indexes(data)
 
     def match(self, text: str, *, full: bool = False) -> SignatureHit | None:
         """The first signature (in table order) matching the cleaned line ``text``.

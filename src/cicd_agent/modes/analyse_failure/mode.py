@@ -8,7 +8,6 @@ Wiring only. ``analysis.logs`` finds the error in the logs (deterministic, strea
 
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -18,7 +17,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.modes.analyse_failure.options import FIX_CHOICES, AnalyseFailureOptions
+from cicd_agent.modes.analyse_failure import arguments
+from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.logs import LogAnalysis
@@ -52,7 +52,7 @@ class Verdict:
 class AnalyseFailure:
     name = "analyse-failure"
     help = "Find the error in a failed run's logs, say why it failed and whether it is flaky."
-    fail_on_choices: tuple[str, ...] = ()
+    fail_on_choices = arguments.FAIL_ON_CHOICES
     # Nothing to fail closed on: a failed analysis changes nothing a later job branches on.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
 
@@ -60,29 +60,6 @@ class AnalyseFailure:
         # The fix step's sandbox, opened in analyse: ``run`` closes it when the run ends,
         # however it ends, so ``decide`` stays pure and the copies are always deleted.
         self._resources = ExitStack()
-
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group("analyse-failure options")
-        group.add_argument(
-            "--logs", help="run-logs zip, folder or text file (default: download from the API)"
-        )
-        group.add_argument(
-            "--run-id", type=int, help="workflow run to analyse (default: the workflow_run event's)"
-        )
-        group.add_argument(
-            "--base", help="base of the change under test (default: the last green run's commit)"
-        )
-        group.add_argument("--head", help="head of the change under test (default: the run's)")
-        group.add_argument(
-            "--slack-webhook-url", help="Slack incoming webhook: one message per new failure"
-        )
-        group.add_argument(
-            "--fix",
-            choices=FIX_CHOICES,
-            default=None,
-            help="off (default); suggest: a patch verified in the sandbox, as a file and on the "
-            "pull request; pr: also a draft pull request from a new branch",
-        )
 
     def collect(self, ctx: RunContext) -> FailureFacts:
         from cicd_agent.modes.analyse_failure.collect import collect
@@ -202,7 +179,9 @@ class AnalyseFailure:
         result._target = target
         return result
 
-    def publish(self, ctx: RunContext, result: AnalyseFailureResult) -> None:
+    def publish(
+        self, ctx: RunContext, facts: FailureFacts, verdict: Verdict, result: AnalyseFailureResult
+    ) -> None:
         from cicd_agent.modes.analyse_failure.publish import publish
         from cicd_agent.modes.analyse_failure.result import TargetedResult as _Result
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from cicd_agent.modes.command.parse import COMMANDS, MAX_QUESTION_CHARS, PREFIX, Command
+from cicd_agent.modes.command.arguments import COMMANDS
+from cicd_agent.modes.command.parse import MAX_QUESTION_CHARS, PREFIX, Command
 
 MAY_WRITE = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 """Associations of everyone who can push to the repository (and of many who cannot)."""

@@ -18,15 +18,15 @@ at once that the command was taken, before a model call or a review that can tak
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from cicd_agent.modes.command import arguments
 from cicd_agent.modes.command.decide import Incoming, Plan, plan, without_write_access
-from cicd_agent.modes.command.options import CommandOptions, commands_argument
-from cicd_agent.modes.command.parse import COMMANDS, parse_command
+from cicd_agent.modes.command.options import CommandOptions
+from cicd_agent.modes.command.parse import parse_command
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.findings import Finding
@@ -65,17 +65,8 @@ class CommandFacts:
 class Command:
     name = "command"
     help = "Answer /cicd-agent commands in pull request comments (members only)."
-    fail_on_choices: tuple[str, ...] = ()
+    fail_on_choices = arguments.FAIL_ON_CHOICES
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({"command_status": "failed"})
-
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group("command options")
-        group.add_argument(
-            "--commands",
-            type=commands_argument,
-            help="commands this step honours, comma-separated (default: all of "
-            f"{', '.join(c for c in COMMANDS if c != 'help')})",
-        )
 
     # ------------------------------------------------------------------------------ collect
 
@@ -197,7 +188,9 @@ class Command:
         result._facts = facts
         return result
 
-    def publish(self, ctx: RunContext, result: CommandResult) -> None:
+    def publish(
+        self, ctx: RunContext, facts: CommandFacts, verdict: CommandFacts, result: CommandResult
+    ) -> None:
         from cicd_agent.modes.command.publish import publish
 
         publish(ctx, result)

@@ -14,10 +14,9 @@ import re
 from dataclasses import dataclass
 
 from cicd_agent.github.limits import COMMENT_BODY_MAX
+from cicd_agent.modes.command.arguments import COMMANDS
 
 PREFIX = "/cicd-agent"
-COMMANDS = ("review", "describe", "ask", "gen-tests", "explain-failure", "help")
-"""Every command, in the order the help lists them."""
 MAX_QUESTION_CHARS = 2_000
 """Longest ``ask`` question taken: a question is a paragraph, not a pasted file."""
 

@@ -13,7 +13,6 @@ Never promotes what it cannot see: Prometheus unreachable gives ``continue`` wit
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,28 +23,6 @@ if TYPE_CHECKING:
     from cicd_agent.modes.deploy_canary.fetch import CanarySamples
     from cicd_agent.modes.deploy_canary.result import CanaryResult
     from cicd_agent.result import ModeResult
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of the canary phase; each is also the action input of the same name."""
-    group = parser.add_argument_group("deploy-gate canary phase")
-    add = group.add_argument
-    add("--prometheus-url", help="Prometheus base URL (required for --phase canary)")
-    add("--prometheus-token", help="bearer token for Prometheus (prefer the action input)")
-    add("--prometheus-username", help="basic-auth user for Prometheus")
-    add(
-        "--prometheus-password", help="basic-auth password for Prometheus (prefer the action input)"
-    )
-    add(
-        "--canary-config",
-        help="metric specs and thresholds: inline YAML/JSON or a file path (default: error rate "
-        "and p99 latency of http_requests_total / http_request_duration_seconds by `track`)",
-    )
-    add(
-        "--canary-end",
-        type=float,
-        help="judge the window ending at this Unix time (default: now); for re-judging a past window",
-    )
 
 
 @dataclass(frozen=True)
@@ -98,7 +75,9 @@ class CanaryPhase:
             ),
         )
 
-    def publish(self, ctx: RunContext, result: ModeResult) -> None:
+    def publish(
+        self, ctx: RunContext, facts: CanaryFacts, verdict: CanaryJudgement, result: ModeResult
+    ) -> None:
         """Nothing to post: the verdict is for the workflow, through the outputs."""
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:

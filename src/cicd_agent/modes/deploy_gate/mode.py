@@ -9,7 +9,6 @@ This module is wiring: the analysis lives in ``analysis/changes``, ``history``, 
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,9 +16,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from cicd_agent.errors import ExternalServiceError, UsageError
+from cicd_agent.modes.deploy_gate import arguments
 from cicd_agent.modes.deploy_gate.options import (
-    DEFAULT_APPROVAL_CONFIDENCE,
-    DEFAULT_FAILURE_WINDOW_DAYS,
     DeployOptions,
 )
 
@@ -48,12 +46,6 @@ def canary_phase() -> CanaryPhase:
     except ModuleNotFoundError as exc:
         raise UsageError("The canary phase is not part of this build of cicd-agent.") from exc
     return PHASE
-
-
-def _add_canary_arguments(parser: argparse.ArgumentParser) -> None:
-    from cicd_agent.modes.deploy_canary.mode import add_arguments
-
-    add_arguments(parser)
 
 
 @dataclass
@@ -94,7 +86,7 @@ class DeployGate:
 
     name = "deploy-gate"
     help = "Score change risk, pick a rollout strategy and decide proceed or hold."
-    fail_on_choices = ("hold", "rollback")
+    fail_on_choices = arguments.FAIL_ON_CHOICES
     # Before the phase is known (a bad flag), both phases' safe answers: hold, and never promote
     # or roll back a canary on our own failure.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType(
@@ -106,44 +98,6 @@ class DeployGate:
             "healthy": "false",
         }
     )
-
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group("deploy-gate")
-        add = group.add_argument
-        add("--phase", choices=("deploy", "canary"), help="deploy or canary (default deploy)")
-        add("--base", help="base commit (default: from the event, else the head's first parent)")
-        add("--head", help="head commit (default: from the event, else HEAD)")
-        add("--environment", help="target environment name")
-        add("--junit", help="JUnit XML files: globs, comma-separated")
-        add("--coverage", help="coverage.py report (JSON or XML) of the head")
-        add("--base-coverage", help="coverage.py report of the base")
-        add("--safety-weights", help="e.g. tests=35,coverage=20,review=25,failure_rate=10,model=10")
-        add("--policy", help="JSON overrides of the deploy policy (see README)")
-        add(
-            "--approval-confidence",
-            type=float,
-            help=f"approval below this model confidence (default {DEFAULT_APPROVAL_CONFIDENCE})",
-        )
-        add("--freeze-windows", help="START/END ISO 8601 intervals, comma-separated")
-        add("--business-hours", help="business hours (default 'Mon-Fri 09:00-18:00')")
-        add("--timezone", help="IANA time zone of business hours and freezes (default UTC)")
-        add("--deploy-time", help="judge the change window at this ISO 8601 time (default now)")
-        add(
-            "--failure-window-days",
-            type=int,
-            help=f"days of workflow runs for the failure rate (default {DEFAULT_FAILURE_WINDOW_DAYS})",
-        )
-        add("--workflow", help="workflow file or id for the failure rate (default: this one)")
-        add("--branch", help="branch for the failure rate (default: GITHUB_REF_NAME)")
-        add("--audit-file", help="JSON-lines audit file to append to")
-        add(
-            "--cache-dir",
-            help="cache of mined history for the fitted risk model (default: "
-            "CICD_AGENT_CACHE_DIR, which the action keeps with actions/cache, else "
-            "RUNNER_TOOL_CACHE/cicd-agent)",
-        )
-        add("--slack-webhook-url", help="Slack incoming webhook for holds and approvals")
-        _add_canary_arguments(parser)
 
     def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
         """Run the selected phase's steps. Each phase is its own typed
@@ -196,12 +150,20 @@ class DeployPhase:
         repo = GitRepo.open(ctx.options.repo_dir)
         base, head = self._range(ctx, options, repo)
         change = read_change_set(repo, head, base)
+        ctx.progress.say(
+            f"the change: {len(change.files):,} file(s) in {len(change.commits):,} commit(s)"
+        )
         history = read_history(repo, change)
         # The detectors and priors are review's (one implementation); the score is refitted to
         # this repository's history when it has enough, and secrets and workflows count here.
         evidence = read_evidence(repo, change, with_security=True)
         cache = options.cache_dir or default_cache_dir(ctx.environ)
-        assessment = assess_for_deploy(repo, change, history, cache, evidence)
+        cache_notes: list[str] = []
+        assessment = assess_for_deploy(
+            repo, change, history, cache, evidence, notes=cache_notes, progress=ctx.progress
+        )
+        for note in cache_notes:
+            ctx.note(note)
         if change.base_note:
             ctx.note(f"Change range: {change.base_note}.")
         if change.commits_truncated:
@@ -524,7 +486,9 @@ class DeployPhase:
         result._audit_inputs = facts.inputs
         return result
 
-    def publish(self, ctx: RunContext, result: DeployGateResult) -> None:
+    def publish(
+        self, ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict, result: DeployGateResult
+    ) -> None:
         from cicd_agent.analysis.policy import Recommendation
         from cicd_agent.notify import post_message
 

@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.policy import BusinessHours, FreezeWindow, Policy
     from cicd_agent.analysis.signals import SignalName
 
-DEFAULT_APPROVAL_CONFIDENCE = 0.6
-DEFAULT_FAILURE_WINDOW_DAYS = 14
+from cicd_agent.modes.deploy_gate.arguments import (
+    DEFAULT_APPROVAL_CONFIDENCE,
+    DEFAULT_FAILURE_WINDOW_DAYS,
+)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ once, in ``options``; the sandbox collect opens lives until ``run`` ends.
 
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
 from collections.abc import Mapping
@@ -25,12 +24,8 @@ from typing import TYPE_CHECKING
 from cicd_agent import checkout_files
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.errors import UsageError
-from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
+from cicd_agent.modes.gen_tests import arguments
 from cicd_agent.modes.gen_tests.options import (
-    DEFAULT_COST_BUDGET,
-    DEFAULT_TEST_COMMAND,
-    DEFAULT_TEST_TIMEOUT,
-    DEFAULT_TOKEN_BUDGET,
     GenTestsOptions,
 )
 
@@ -94,7 +89,7 @@ class GenTests:
     help = (
         "Write tests for the uncovered lines of a change; keep only those that pass a strict gate."
     )
-    fail_on_choices = (FAIL_ON_UNCOVERED,)
+    fail_on_choices = arguments.FAIL_ON_CHOICES
     # A run that could not finish accepted nothing: a later job never applies a missing patch.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType(
         {"tests_generated": "0", "tests_accepted": "0", "patch_path": "", "pushed_sha": ""}
@@ -104,70 +99,6 @@ class GenTests:
         # What this run opened (collect's sandbox): ``run`` closes it when the run ends, however
         # it ends, so ``decide`` stays pure and a failing step still deletes the copies.
         self._resources = ExitStack()
-
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group("gen-tests options")
-        group.add_argument("--base", default=None, help="base commit (default: from the event)")
-        group.add_argument("--head", default=None, help="head commit (default: from the event)")
-        group.add_argument(
-            "--test-command",
-            default=None,
-            help=f"the project's test command (default '{DEFAULT_TEST_COMMAND}')",
-        )
-        group.add_argument("--test-dir", default=None, help="folder for accepted tests")
-        group.add_argument(
-            "--source",
-            default=None,
-            help="source paths to cover (whole files) instead of the change",
-        )
-        group.add_argument(
-            "--whole-files",
-            action="store_true",
-            default=None,
-            help="cover every missing line of the changed files, not only the changed lines",
-        )
-        group.add_argument(
-            "--push",
-            action="store_true",
-            default=None,
-            help="commit accepted tests to the PR branch (never for forks)",
-        )
-        group.add_argument("--shard", default=None, help="i/n: this job's share of the segments")
-        group.add_argument(
-            "--test-timeout",
-            type=float,
-            default=None,
-            help=f"seconds for each candidate run (default {DEFAULT_TEST_TIMEOUT:.0f})",
-        )
-        group.add_argument(
-            "--token-budget",
-            type=int,
-            default=None,
-            help=f"most model tokens for the run (default {DEFAULT_TOKEN_BUDGET:,})",
-        )
-        group.add_argument(
-            "--cost-budget",
-            type=float,
-            default=None,
-            help=f"most estimated USD for the run (default {DEFAULT_COST_BUDGET:.2f})",
-        )
-        group.add_argument(
-            "--secret-env",
-            default=None,
-            help="more environment variable names to keep from generated tests",
-        )
-        group.add_argument(
-            "--patch-file",
-            default=None,
-            help="where to write the patch (default: $RUNNER_TEMP/cicd-agent-gen-tests.patch; "
-            "off a runner, a per-process name in the system temp folder)",
-        )
-        group.add_argument(
-            "--allow-unsandboxed",
-            action="store_true",
-            default=None,
-            help="run model-written tests even where no bubblewrap sandbox can be built",
-        )
 
     # ------------------------------------------------------------------ collect
 
@@ -207,6 +138,7 @@ class GenTests:
             )
         targets = targets.only(ctx.repo_config.paths.selects)
         facts = Facts(repo, options, targets)
+        ctx.progress.say(f"{len(targets.files)} Python file(s) to cover")
         if targets.unsafe_names:
             facts.warnings.append(_unsafe_names_warning(targets.unsafe_names))
         if not targets.files:
@@ -240,13 +172,23 @@ class GenTests:
                 )
             )
         facts.meter = CoverageMeter(facts.sandbox, facts.targets.paths)
+        ctx.progress.say(
+            f"running the test suite under coverage ({' '.join(facts.command.suite)}; "
+            + ("sandboxed)" if isolation.sandboxed else "not sandboxed)")
+        )
         facts.baseline, facts.coverage, result = run_suite(
             facts.sandbox, facts.meter, facts.command, timeout=SUITE_TIMEOUT, label="baseline"
         )
-        facts.unimported = never_imported(facts.coverage, facts.targets.paths)
+        ctx.progress.say(f"the suite {result.describe()} in {facts.baseline.seconds:.1f}s")
+        # Another copy is what coverage shows only when tests did run: a suite that ran none
+        # (or a runner that is not pytest and failed) says nothing about which copy it used.
+        ran = facts.baseline.tests_run
+        tests_ran = bool(ran) if ran is not None else result.ok
+        facts.unimported = never_imported(facts.coverage, facts.targets.paths) if tests_ran else []
         if facts.unimported:
             facts.warnings.append(
-                "The test suite never imported "
+                f"The test suite ran {f'{ran} test(s)' if ran else 'its tests'} but never "
+                "imported "
                 + ", ".join(name_span(path) for path in facts.unimported)
                 + " from this checkout: not one line ran, not even its imports, so the tests "
                 "probably ran against another copy of the package (an installed release?). "
@@ -289,6 +231,10 @@ class GenTests:
         segments = order(segments)
         selected = facts.shard.select(segments) if facts.shard else segments
         tests = find_test_files(facts.sandbox.pristine)
+        ctx.progress.say(
+            f"{len(segments)} uncovered segment(s) in {len(facts.targets.paths)} file(s)"
+            + (f", {len(selected)} for this shard" if facts.shard else "")
+        )
         jobs = []
         for segment in selected:
             related = tuple(related_tests(segment.path, tests))
@@ -345,11 +291,19 @@ class GenTests:
             test_dir=options.test_dir,
             file_exists=lambda path: checkout_files.lexists(sandbox.pristine, path),
             add_file=sandbox.add_file,
+            report=ctx.progress.say,
+        )
+        ctx.progress.say(
+            f"writing tests for {len(verdict.jobs)} segment(s), up to {generator.attempts} "
+            "attempt(s) each, every candidate judged by the six-stage gate"
         )
         outcome = generator.run(verdict.jobs, verdict.missing_lines, verdict.missing_arcs)
         if outcome.stop_reason:
             ctx.note(f"Generation stopped early: {outcome.stop_reason}. Accepted tests are kept.")
         if outcome.accepted:
+            ctx.progress.say(
+                f"running the suite again with the {len(outcome.accepted)} accepted test(s)"
+            )
             outcome.coverage_after = self._measure_after(ctx, facts)
         return outcome
 
@@ -518,7 +472,7 @@ class GenTests:
 
     # ------------------------------------------------------------------ publish
 
-    def publish(self, ctx: RunContext, result: GenTestsResult) -> None:
+    def publish(self, ctx: RunContext, facts: Facts, verdict: Gaps, result: GenTestsResult) -> None:
         from cicd_agent.modes.gen_tests.patch import write_patch
         from cicd_agent.modes.gen_tests.push import push_accepted_tests
 

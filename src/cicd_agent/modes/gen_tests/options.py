@@ -20,10 +20,12 @@ if TYPE_CHECKING:
     from cicd_agent.modes.gen_tests.gate import ProjectCommand
     from cicd_agent.modes.gen_tests.shard import Shard
 
-DEFAULT_TEST_COMMAND = "python -m pytest"
-DEFAULT_TEST_TIMEOUT = 120.0
-DEFAULT_TOKEN_BUDGET = 500_000
-DEFAULT_COST_BUDGET = 1.0
+from cicd_agent.modes.gen_tests.arguments import (
+    DEFAULT_COST_BUDGET,
+    DEFAULT_TEST_COMMAND,
+    DEFAULT_TEST_TIMEOUT,
+    DEFAULT_TOKEN_BUDGET,
+)
 
 
 @dataclass(frozen=True)

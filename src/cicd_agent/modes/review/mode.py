@@ -9,7 +9,6 @@ commits, so ``risk_level`` means the same in every mode.
 
 from __future__ import annotations
 
-import argparse
 import os
 import tempfile
 from collections.abc import Mapping
@@ -18,14 +17,11 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from cicd_agent.modes.review import arguments
 from cicd_agent.modes.review.options import (
-    DEFAULT_MAX_FINDINGS,
-    DEFAULT_MAX_MODEL_CALLS,
-    DESCRIBE_PLACES,
     ReviewOptions,
 )
-from cicd_agent.options import at_least
-from cicd_agent.severity import SEVERITY_NAMES, Severity, parse_severity, severity_argument
+from cicd_agent.severity import Severity, parse_severity
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.findings import Finding
@@ -36,74 +32,14 @@ if TYPE_CHECKING:
     from cicd_agent.modes.review.result import ReviewResult
     from cicd_agent.result import ModeResult
 
-SARIF_NAME = "cicd-agent-review.sarif"
-
 
 class Review:
     name = "review"
     help = "Review a pull request: inline comments, a check run, SARIF, and a merge gate."
-    fail_on_choices = SEVERITY_NAMES
+    fail_on_choices = arguments.FAIL_ON_CHOICES
     # No safe guess exists for a review that could not run: outputs stay empty, so a later
     # job testing ``decision == 'approve'`` can never pass by accident.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
-
-    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group("review options")
-        group.add_argument("--base", help="base commit or ref (default: the pull request's base)")
-        group.add_argument(
-            "--head", help="head commit or ref (default: the pull request's head, else HEAD)"
-        )
-        group.add_argument(
-            "--report-on",
-            type=severity_argument("report-on"),
-            help=f"lowest severity posted: {', '.join(SEVERITY_NAMES)} (default medium)",
-        )
-        group.add_argument(
-            "--max-findings",
-            type=at_least(0),
-            help=f"most findings posted (default {DEFAULT_MAX_FINDINGS})",
-        )
-        group.add_argument(
-            "--max-model-calls",
-            type=at_least(1),
-            help=f"most model calls for one pull request (default {DEFAULT_MAX_MODEL_CALLS})",
-        )
-        group.add_argument(
-            "--request-changes",
-            action="store_true",
-            default=None,
-            help="post REQUEST_CHANGES when fail-on is met (default: COMMENT)",
-        )
-        group.add_argument(
-            "--describe",
-            action="store_true",
-            default=None,
-            help="write a description of the change (what and why, per file group, risk) into "
-            "a marked section of the pull request's body",
-        )
-        group.add_argument(
-            "--describe-in",
-            choices=DESCRIBE_PLACES,
-            help="where the description goes: body (default; the summary comment when the "
-            "body cannot be edited) or comment (always the summary comment)",
-        )
-        group.add_argument(
-            "--sarif-file",
-            type=Path,
-            help=f"where to write the SARIF file (default: $RUNNER_TEMP/{SARIF_NAME}; off a "
-            "runner, cicd-agent-review-PID.sarif in the system temp folder)",
-        )
-        group.add_argument(
-            "--result-file",
-            type=Path,
-            help="also write the result as JSON for a publishing workflow (fork-safe step 1)",
-        )
-        group.add_argument(
-            "--publish-from",
-            type=Path,
-            help="publish an untrusted result file instead of reviewing (fork-safe step 2, "
-            "on workflow_run)",
-        )
 
     # ------------------------------------------------------------------------------ collect
 
@@ -271,12 +207,18 @@ class Review:
         result._plan = facts.plan
         return result
 
-    def publish(self, ctx: RunContext, result: ReviewResult) -> None:
+    def publish(
+        self, ctx: RunContext, facts: ReviewFacts, verdict: ReviewFloor, result: ReviewResult
+    ) -> None:
         from cicd_agent.modes.review.publish import publish
         from cicd_agent.modes.review.result import PlannedReviewResult as _Result
         from cicd_agent.sarif import write_sarif
 
         write_sarif(Path(result.sarif_file), result.reported)
+        ctx.note(
+            f"SARIF 2.1.0 file of the {len(result.reported)} reported finding(s) written to "
+            f"`{result.sarif_file}` (upload it with github/codeql-action/upload-sarif)."
+        )
         plan = result._plan if isinstance(result, _Result) else None
         if plan is None:
             return
@@ -365,7 +307,7 @@ def _sarif_path(ctx: RunContext) -> Path:
         return chosen
     runner_temp = ctx.environ.get("RUNNER_TEMP")
     if runner_temp:
-        return Path(runner_temp) / SARIF_NAME
+        return Path(runner_temp) / arguments.SARIF_NAME
     return Path(tempfile.gettempdir()) / f"cicd-agent-review-{os.getpid()}.sarif"
 
 

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from cicd_agent.modes.review.arguments import (
+    DEFAULT_MAX_FINDINGS,
+    DEFAULT_MAX_MODEL_CALLS,
+)
 from cicd_agent.severity import Severity
 
 DEFAULT_REPORT_ON = Severity.MEDIUM
-DEFAULT_MAX_FINDINGS = 25
-DEFAULT_MAX_MODEL_CALLS = 3
-DESCRIBE_PLACES = ("body", "comment")
 
 
 @dataclass(frozen=True)

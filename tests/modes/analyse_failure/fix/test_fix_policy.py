@@ -92,12 +92,12 @@ def test_an_ordinary_edit_is_allowed(checkout: Path) -> None:
         (
             "diff --git a/src/app.py b/src/x.py\nsimilarity index 100%\nrename from src/app.py\n"
             "rename to ../x.py\n",
-            "the patch renames or copies outside the checkout (../x.py)",
+            "the patch writes outside the checkout (../x.py)",
         ),
         (
             "diff --git a/logo.png b/logo.png\nnew file mode 100644\nGIT binary patch\n"
             "literal 4\nLcmZQzU|;|M00aO5\n",
-            "the patch holds a binary change",
+            "the patch holds a binary change (logo.png)",
         ),
         ("not a diff at all\n", "the patch changes nothing"),
     ],
@@ -152,3 +152,66 @@ def test_a_tree_diff_reads_back_only_what_changed_and_refuses_what_it_cannot_sho
     (after / "a.py").write_bytes(b"\xff\xfe")
     with pytest.raises(UnreadableChange, match=r"a\.py changed and is not UTF-8 text"):
         tree_diff(before, after)
+
+
+_OPS_FIX = _edit("calc/ops.py")
+_RENAME_TEST = (
+    "diff --git a/tests/test_ops.py b/tests/ops_disabled.txt\nsimilarity index 100%\n"
+    "rename from tests/test_ops.py\nrename to tests/ops_disabled.txt\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("diff", "reason"),
+    [
+        (  # fixes the code and renames the failing test away: pytest then finds no test
+            _OPS_FIX + _RENAME_TEST,
+            "the patch edits the failing test itself (tests/test_ops.py)",
+        ),
+        (  # the rename lines, not the diff --git line, say what git moves
+            "diff --git a/calc/x.py b/calc/x.py\nsimilarity index 100%\n"
+            "rename from tests/test_ops.py\nrename to tests/off.txt\n",
+            "the patch renames or copies a file (rename tests/{test_ops.py => off.txt} (100%))",
+        ),
+        (
+            _OPS_FIX
+            + "diff --git a/calc/ops.py b/.github/workflows/pwn.yml\nsimilarity index 90%\n"
+            "copy from calc/ops.py\ncopy to .github/workflows/pwn.yml\n"
+            "--- a/calc/ops.py\n+++ b/.github/workflows/pwn.yml\n@@ -1 +1 @@\n-old\n+on: push\n",
+            "the patch edits a workflow file (.github/workflows/pwn.yml)",
+        ),
+        (  # the copy lines, not the diff --git line, say what git writes
+            _OPS_FIX + "diff --git a/calc/x.py b/calc/x.py\nsimilarity index 100%\n"
+            "copy from calc/x.py\ncopy to .github/workflows/pwn.yml\n",
+            "the patch edits a workflow file (.github/workflows/pwn.yml)",
+        ),
+        (  # no copy header at all: git writes the +++ file from the --- file's text
+            "diff --git a/calc/ops.py b/.github/workflows/pwn.yml\n"
+            "--- a/calc/ops.py\n+++ b/.github/workflows/pwn.yml\n@@ -1 +1 @@\n-old\n+on: push\n",
+            "the patch edits a workflow file (.github/workflows/pwn.yml)",
+        ),
+        (
+            "diff --git a/calc/ops.py b/calc/other.py\n"
+            "--- a/calc/ops.py\n+++ b/calc/other.py\n@@ -1 +1 @@\n-old\n+new\n",
+            "the patch writes one file from another (calc/ops.py, calc/other.py)",
+        ),
+    ],
+)
+def test_every_header_git_applies_passes_the_policy(checkout: Path, diff: str, reason: str) -> None:
+    verdict = check_patch(diff, checkout, failing_tests=["tests/test_ops.py"])
+    assert not verdict.allowed
+    assert verdict.reason == reason
+
+
+def test_the_paths_are_the_files_git_would_write(checkout: Path) -> None:
+    created = (
+        "diff --git a/calc/new.py b/calc/new.py\nnew file mode 100644\n--- /dev/null\n"
+        "+++ b/calc/new.py\n@@ -0,0 +1 @@\n+new\n"
+    )
+    deleted = (
+        "diff --git a/src/old.py b/src/old.py\ndeleted file mode 100644\n--- a/src/old.py\n"
+        "+++ /dev/null\n@@ -1 +0,0 @@\n-old\n"
+    )
+    verdict = check_patch(_edit("src/app.py") + created + deleted, checkout)
+    assert verdict.allowed, verdict.reason
+    assert verdict.paths == ("src/app.py", "calc/new.py", "src/old.py")

@@ -245,3 +245,97 @@ def test_a_spent_time_budget_stops_the_runs_and_offers_nothing(tmp_path: Path) -
     assert not verdict.verified
     assert verdict.runs[0].timed_out  # the baseline was cut at the budget, not at 60 s
     assert verdict.reason == "the fix step's 1 s for all its runs were spent"
+
+
+_HOST_PROBE_C = r"""
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+__attribute__((constructor)) static void probe(void) {
+    char line[64];
+    int fd = open(MARKER, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd < 0) return;
+    snprintf(line, sizeof line, "loaded in %d\n", (int)getpid());
+    write(fd, line, strlen(line));
+    close(fd);
+}
+"""
+
+
+def _header_log(script: str, env: dict[str, str]) -> list[str]:
+    """A failed step as the runner logs it: the script in cyan, its shell, its ``env:``."""
+    return [
+        f"##[group]Run {script.splitlines()[0]}",
+        *(f"\x1b[36;1m{line}\x1b[0m" for line in script.splitlines()),
+        "shell: /usr/bin/bash -e {0}",
+        "env:",
+        *(f"  {name}: {value}" for name, value in env.items()),
+        "##[endgroup]",
+        "FAILED tests/test_ops.py::test_add",
+        "##[error]Process completed with exit code 1.",
+    ]
+
+
+def test_the_logs_env_never_reaches_the_host_side_nor_chooses_what_is_bound(
+    tmp_path: Path,
+) -> None:
+    """Attack: the failed step's ``env:`` (the pull request shapes it) sets ``LD_PRELOAD`` to a
+    library the pull request committed, and ``PATH`` to ``/tmp``. Neither may reach the host
+    side: the library never loads in the bwrap process, and the host's ``/tmp`` stays hidden.
+    The step's harmless variables still reach the run."""
+    from cicd_agent.modes.analyse_failure.fix.command import parse_failing_command
+
+    assert tmp_path.is_relative_to("/tmp"), "this test needs its folder under /tmp"
+    marker = tmp_path / "host-loaded.txt"
+    source = tmp_path / "probe.c"
+    source.write_text(f'#define MARKER "{marker}"\n{_HOST_PROBE_C}')
+    library = tmp_path / "lib.so"
+    subprocess.run(
+        ["gcc", "-shared", "-fPIC", "-o", str(library), str(source)], check=True, timeout=60
+    )
+    (tmp_path / "host-secret.txt").write_text("host tmp file")
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, {**CALC, "lib.so": ""})
+    (checkout / "lib.so").write_bytes(library.read_bytes())
+    git(checkout, "add", "-A")
+    git(checkout, "commit", "-q", "-m", "the library")
+    script = (
+        f"cat {tmp_path / 'host-secret.txt'} || echo tmp-hidden\n"
+        'echo "inside: LD_PRELOAD=${LD_PRELOAD-unset} NOTE=$NOTE HOME=$HOME"\n'
+        "python -m pytest -q -p no:cacheprovider"
+    )
+    env = {"LD_PRELOAD": "./lib.so", "PATH": f"/tmp:{path_env()}", "NOTE": "nightly-7",
+           "HOME": "/etc", "PYTHONSTARTUP": "./evil.py"}  # fmt: skip
+    failing = parse_failing_command("test", _header_log(script, env))
+    assert failing is not None and dict(failing.env)["LD_PRELOAD"] == "./lib.so"
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "GITHUB_TOKEN": TOKEN}
+    with Sandbox(checkout, environ, known_secrets=[TOKEN]) as sandbox:
+        verifier = SandboxVerifier(sandbox, failing, redact=str)
+        outcome = verifier.run_failing(None)
+    assert not outcome.passed and "assert -1 == 5" in outcome.output, outcome.output
+    assert not marker.exists(), marker.read_text()  # never loaded on the host
+    assert "host tmp file" not in outcome.output and "tmp-hidden" in outcome.output
+    assert "inside: LD_PRELOAD=unset NOTE=nightly-7 HOME=/" in outcome.output
+    assert "HOME=/etc" not in outcome.output
+
+
+def test_a_fix_that_renames_the_failing_test_away_is_not_verified(tmp_path: Path) -> None:
+    """Attack: the patch fixes the code and renames the failing test so pytest never runs it;
+    its ``diff --git`` line names another file, the rename lines say what git moves."""
+    checkout = tmp_path / "checkout"
+    other = "def test_other() -> None:\n    assert True\n"
+    commit_project(checkout, {**CALC, "tests/test_other.py": other})
+    sandbox = Sandbox(checkout, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
+    verifier = SandboxVerifier(
+        sandbox, pytest_failure(), redact=str, failing_tests=["tests/test_ops.py"]
+    )
+    renamed = CALC_FIX + (
+        "diff --git a/calc/__init__.py b/calc/__init__.py\nsimilarity index 100%\n"
+        "rename from tests/test_ops.py\nrename to tests/ops_disabled.txt\n"
+    )
+    with sandbox:
+        verdict = verifier.verify(_patch(renamed))
+    assert not verdict.verified
+    assert verdict.reason.startswith("refused: the patch renames or copies a file (rename tests/")
+    assert verdict.runs == ()

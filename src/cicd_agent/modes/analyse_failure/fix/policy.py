@@ -1,4 +1,4 @@
-"""What a fix may never touch: checked on the patch text before anything applies it.
+"""What a fix may never touch: judged on what ``git apply`` would write, before anything applies it.
 
 Every patch is attacker-influenced (a model read the pull request; a fixer ran the pull
 request's own configuration), so the rules are refusals, not warnings: a patch that breaks one
@@ -6,8 +6,8 @@ is never offered, and the summary says which rule it broke. Warnings were consid
 rejected for each:
 
 - a path outside the checkout (absolute, ``..``, or through a symbolic link in the checkout),
-  into ``.git``, a symlink the patch creates, a mode change or a binary patch: the patch could
-  write where no reviewer looks;
+  into ``.git``, a symlink the patch creates, a mode change, a rename, a copy or a binary
+  patch: the patch could write where no reviewer looks (a fix never needs one);
 - a workflow file (``.github/workflows/``) or an action definition (``action.yml``): it would
   change what CI runs with the repository's secrets, and verifying it proves nothing;
 - a lock file, every one that review knows (:func:`~cicd_agent.analysis.diff.is_lockfile`): it
@@ -16,14 +16,22 @@ rejected for each:
 - more than :data:`MAX_CHANGED_LINES` changed lines or :data:`MAX_FILES` files: too much to
   review as a suggestion.
 
+Two parsers read the patch: unidiff (hunks, line counts, the ``---``/``+++`` names) and git's
+own (``git apply --numstat --summary``, which reads ``rename``/``copy`` lines, modes and the
+``diff --git`` line exactly as ``git apply`` will). Every name either of them finds passes the
+same rules; a patch on which they disagree (a ``diff --git`` line naming one file and ``rename
+from`` another) is refused, and the paths offered are the files git would write.
 ``git apply`` in the sandbox refuses paths beyond symbolic links and outside its folder too;
 this check comes first so the reason can be told, and so nothing unreviewable runs at all.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Collection
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -35,11 +43,11 @@ from cicd_agent.analysis.diff import is_lockfile
 MAX_CHANGED_LINES = 200
 MAX_FILES = 10
 MAX_PATCH_BYTES = 256 * 1024
+GIT_TIMEOUT = 30.0
 
 ACTION_FILES = frozenset({"action.yml", "action.yaml"})
-_MODE_HEADER = re.compile(r"^(new file mode|new mode|old mode|deleted file mode) (\d+)$")
-_PATH_HEADER = re.compile(r"^(rename|copy) (from|to) (.+)$")
-_REGULAR_MODES = frozenset({"100644"})
+_PLAIN_SUMMARY = (" create mode 100644 ", " delete mode 100644 ")
+_DEV_NULL = "/dev/null"
 
 
 @dataclass(frozen=True)
@@ -52,16 +60,13 @@ class PolicyVerdict:
 
 
 def check_patch(diff: str, checkout: Path, *, failing_tests: Collection[str] = ()) -> PolicyVerdict:
-    """Refuse ``diff`` if it touches anything in the module doc; list the paths it changes.
+    """Refuse ``diff`` if it touches anything in the module doc; list the paths git would write.
 
     ``failing_tests`` are the files of the tests that failed (``tests/test_x.py``), relative to
     the checkout root.
     """
     if len(diff.encode("utf-8", "surrogateescape")) > MAX_PATCH_BYTES:
         return _no(f"the patch is larger than {MAX_PATCH_BYTES >> 10} KiB")
-    header_problem = _header_problem(diff)
-    if header_problem:
-        return _no(header_problem)
     try:
         files = PatchSet(diff)
     except UnidiffParseError as exc:
@@ -73,56 +78,102 @@ def check_patch(diff: str, checkout: Path, *, failing_tests: Collection[str] = (
     changed = sum(patched.added + patched.removed for patched in files)
     if changed > MAX_CHANGED_LINES:
         return _no(f"the patch changes {changed} lines (at most {MAX_CHANGED_LINES} are offered)")
-    paths: list[str] = []
+    pairs: list[list[str]] = []
     for patched in files:
         if patched.is_binary_file:
             return _no(f"the patch holds a binary change ({patched.path})")
+        pairs.append([])
         for raw in (patched.source_file, patched.target_file):
-            if raw == "/dev/null":
+            if raw == _DEV_NULL:
                 continue
             problem, path = _path_problem(raw, checkout, failing_tests)
             if problem:
                 return _no(problem)
-            if path not in paths:
-                paths.append(path)
-    return PolicyVerdict(True, paths=tuple(paths))
+            pairs[-1].append(path)
+    git = _git_view(diff)
+    if isinstance(git, str):
+        return _no(git)
+    written, summary = git
+    for path in written:
+        problem, _ = _path_problem(f"b/{path}", checkout, failing_tests)
+        if problem:
+            return _no(problem)
+    for pair in pairs:
+        if len(set(pair)) > 1:
+            return _no(f"the patch writes one file from another ({pair[0]}, {pair[1]})")
+    named = [path for pair in pairs for path in pair]
+    for line in summary:
+        problem = _summary_problem(line)
+        if problem:
+            return _no(problem)
+    if set(written) != set(named):
+        return _no("git would write other files than the patch's headers name")
+    return PolicyVerdict(True, paths=_unique(written))
 
 
 def _no(reason: str) -> PolicyVerdict:
     return PolicyVerdict(False, reason)
 
 
-def _header_problem(diff: str) -> str:
-    """A git header no offered patch carries: binary data, a symlink, a mode change."""
-    for line in diff.splitlines():
-        if line.startswith(("GIT binary patch", "Binary files ")):
-            return "the patch holds a binary change"
-        mode = _MODE_HEADER.match(line)
-        if mode and (mode.group(1) in ("new mode", "old mode") or mode.group(2) == "120000"):
-            return "the patch changes a file's mode or creates a symbolic link"
-        if mode and mode.group(2) not in _REGULAR_MODES:
-            return f"the patch creates or deletes a file with mode {mode.group(2)}"
-        renamed = _PATH_HEADER.match(line)
-        if renamed and (_unsafe_text(renamed.group(3)) or _in_git(renamed.group(3))):
-            return f"the patch renames or copies outside the checkout ({renamed.group(3)[:80]})"
-        if line.startswith("diff --git "):
-            named = line.removeprefix("diff --git ").replace(" b/", "\0", 1).split("\0")
-            for name in (name.removeprefix("a/") for name in named):
-                if _unsafe_text(name):
-                    return f"the patch writes outside the checkout ({name[:80]})"
-                if _in_git(name):
-                    return f"the patch edits git metadata ({name[:80]})"
-    return ""
+def _unique(paths: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(paths))
 
 
-def _unsafe_text(path: str) -> bool:
-    """An absolute path or one climbing out with ``..`` (as git's extended headers name it)."""
-    parts = PurePosixPath(path.strip('"')).parts
-    return path.startswith(("/", '"/')) or ".." in parts
+def _git_view(diff: str) -> tuple[list[str], list[str]] | str:
+    """What ``git apply`` reads in ``diff``: the files it would write (``--numstat -z``) and
+    its summary of creations, deletions, renames, copies and mode changes; or why it cannot
+    read the patch. Run outside any repository, with no configuration of anyone's."""
+    git = shutil.which("git")
+    if git is None:
+        return "git is not installed, so the patch cannot be read as git would apply it"
+    data = diff.encode("utf-8", "surrogateescape")
+    with tempfile.TemporaryDirectory(prefix="cicd-agent-policy-") as empty:
+        env = {
+            "PATH": os.defpath,
+            "HOME": empty,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CEILING_DIRECTORIES": empty,
+            "LC_ALL": "C",
+        }
+        views: list[bytes] = []
+        for flags in (["--numstat", "-z"], ["--summary"]):
+            try:
+                done = subprocess.run(
+                    [git, "apply", *flags, "-"], input=data, capture_output=True,
+                    cwd=empty, env=env, check=False, timeout=GIT_TIMEOUT,
+                )  # fmt: skip
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                return f"git could not read the patch ({exc})"
+            if done.returncode != 0:
+                why = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["failed"]
+                return f"git cannot read the patch ({why[0][:120]})"
+            views.append(done.stdout)
+    written: list[str] = []
+    for record in views[0].split(b"\0"):
+        if not record:
+            continue
+        added, _, rest = record.partition(b"\t")
+        path = rest.partition(b"\t")[2].decode("utf-8", "surrogateescape")
+        if added == b"-":
+            return f"the patch holds a binary change ({path[:80]})"
+        written.append(path)
+    summary = views[1].decode("utf-8", "replace").splitlines()
+    return written, summary
 
 
-def _in_git(path: str) -> bool:
-    return any(_is_git(part) for part in PurePosixPath(path.strip('"')).parts)
+def _summary_problem(line: str) -> str:
+    """Why a line of git's ``--summary`` is refused ("" for a plain file created or deleted)."""
+    if not line.strip() or line.startswith(_PLAIN_SUMMARY):
+        return ""
+    words = line.split()
+    if words[0] in ("rename", "copy"):
+        return f"the patch renames or copies a file ({line.strip()[:120]})"
+    if words[:2] == ["mode", "change"] or (len(words) > 2 and words[2] == "120000"):
+        return "the patch changes a file's mode or creates a symbolic link"
+    if words[0] in ("create", "delete") and len(words) > 2:
+        return f"the patch creates or deletes a file with mode {words[2][:12]}"
+    return f"the patch does more than change files' text ({line.strip()[:120]})"
 
 
 def _is_git(part: str) -> bool:
@@ -155,7 +206,9 @@ def _path_problem(raw: str, checkout: Path, failing_tests: Collection[str]) -> t
         return f"the patch edits an action definition ({text})", text
     if is_lockfile(text):
         return f"the patch edits a lock file ({text})", text
-    if text in set(failing_tests):
+    if any(text == test or text.endswith(f"/{test}") for test in failing_tests):
+        # a runner names the test from where it ran (``cd backend && pytest``): any file of
+        # that name below a folder of the checkout may be it
         return f"the patch edits the failing test itself ({text})", text
     link = _through_link(checkout, parts)
     if link:

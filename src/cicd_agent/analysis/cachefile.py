@@ -1,0 +1,101 @@
+"""Cache files that several runs share: written whole under a new name and renamed into place,
+read strictly, and set aside when damaged.
+
+Why: two deploy-gate runs on one repository once appended to the same gzip file at the same
+moment; its CRC broke, and every later run ended in exit 3 until someone deleted the file by
+hand. A cache may cost a run time, never the run. So a writer never changes a file another run
+may be reading (it writes a new file in the same folder and ``os.replace``\\s it, which is
+atomic: a reader sees the old file or the new one, and a run killed mid-write leaves only its
+temporary file, swept later), and a reader that finds damage (a broken CRC, a truncated
+stream, bytes that are not UTF-8, records of another version) keeps what it could read, moves
+the file aside for a person to look at, and says so in a note. Of two runs that write at once
+the last rename wins, and the other's additions are simply read again by a later run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import os
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+TEMPORARY_SUFFIX = ".tmp"
+STALE_SECONDS = 3600
+"""A temporary file older than this is a leftover of a killed run (a write takes seconds)."""
+DAMAGED_SUFFIX = ".damaged"
+DAMAGE = (OSError, EOFError, ValueError, zlib.error)
+"""What reading a damaged gzip file raises: ``BadGzipFile`` (an ``OSError``: bad header or CRC),
+``EOFError`` (truncated), ``zlib.error`` (corrupt deflate data), ``UnicodeDecodeError``."""
+
+
+def read_gzip(path: Path) -> tuple[bytes, bytes, str]:
+    """The file's raw bytes, its decompressed bytes up to the first damage, and what the
+    damage was ("" for a whole file; a missing file reads as empty and whole)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return b"", b"", ""
+    except OSError as exc:
+        return b"", b"", f"unreadable: {exc.strerror or exc}"
+    data = bytearray()
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+            while chunk := stream.read(1 << 20):
+                data += chunk
+    except DAMAGE as exc:
+        return raw, bytes(data), describe(exc)
+    return raw, bytes(data), ""
+
+
+def describe(exc: BaseException) -> str:
+    """A short reason for a note (the exception's class and message)."""
+    return f"{type(exc).__name__}: {exc}"[:200]
+
+
+def write(path: Path, data: bytes) -> bool:
+    """Write ``data`` as ``path``, atomically (a new file renamed into place); False when the
+    folder cannot be written (a read-only cache still serves what it holds)."""
+    temporary = ""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX, dir=path.parent
+        )
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except OSError:
+        if temporary:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        return False
+    return True
+
+
+def set_aside(path: Path, reason: str) -> str:
+    """Move a damaged ``path`` to ``<name>.damaged`` (one kept per cache file, so damage that
+    recurs cannot fill the cache) and return the note that says so."""
+    aside = path.with_name(path.name + DAMAGED_SUFFIX)
+    try:
+        os.replace(path, aside)
+        where = f"set aside as {aside.name}"
+    except OSError:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        where = "set aside (removed: it could not be moved)"
+    return f"The risk cache file {path.name} was damaged ({reason}): {where} and rebuilt."
+
+
+def sweep(folder: Path, now: float | None = None) -> None:
+    """Remove temporary files that runs killed mid-write left in ``folder`` (older than
+    :data:`STALE_SECONDS`; a younger one may be another run's write in progress)."""
+    cutoff = (time.time() if now is None else now) - STALE_SECONDS
+    with contextlib.suppress(OSError):
+        for found in folder.glob(f".*{TEMPORARY_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                if found.stat().st_mtime < cutoff:
+                    found.unlink()

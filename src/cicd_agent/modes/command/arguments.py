@@ -1,0 +1,34 @@
+"""The command mode's command-line options, importable without the mode
+(:mod:`cicd_agent.arguments` says why)."""
+
+from __future__ import annotations
+
+import argparse
+
+FAIL_ON_CHOICES: tuple[str, ...] = ()
+COMMANDS = ("review", "describe", "ask", "gen-tests", "explain-failure", "help")
+"""Every command, in the order the help lists them."""
+RUNNABLE = frozenset(c for c in COMMANDS if c != "help")
+
+
+def commands_argument(text: str) -> frozenset[str]:
+    """``review, ask`` → the set; an unknown name is refused (a typo must not enable nothing)."""
+    chosen = frozenset(part.strip().lower() for part in text.split(",") if part.strip())
+    unknown = sorted(chosen - RUNNABLE)
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown command(s) {', '.join(unknown)}; use some of {', '.join(sorted(RUNNABLE))}"
+        )
+    if not chosen:
+        raise argparse.ArgumentTypeError("name at least one command")
+    return chosen
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("command options")
+    group.add_argument(
+        "--commands",
+        type=commands_argument,
+        help="commands this step honours, comma-separated (default: all of "
+        f"{', '.join(c for c in COMMANDS if c != 'help')})",
+    )
