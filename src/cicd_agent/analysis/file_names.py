@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import unicodedata
 
-_LINE_BREAKING = frozenset({"Cc", "Zl", "Zp"})
-"""Unicode categories of control characters and line and paragraph separators."""
+_LINE_BREAKING = frozenset({"Cc", "Zl", "Zp", "Cs"})
+"""Unicode categories of control characters and line and paragraph separators, and surrogates
+(bytes of a name that are not UTF-8, as ``os.fsdecode`` keeps them: no UTF-8 file can hold one)."""
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 """Bidirectional overrides and isolates: a name that reads differently from what it is."""
 

@@ -193,3 +193,25 @@ def test_a_file_where_the_test_folder_would_go_is_a_skip_not_a_crash(
     statuses = [segment["status"] for segment in document["segments"]]  # type: ignore[attr-defined]
     assert statuses and all("no new test file name is free" in s for s in statuses), statuses
     assert (repo / "generated").read_text() == "not a folder\n"
+
+
+def test_a_file_name_that_is_not_utf8_is_left_out_and_named_escaped(tmp_path: Path) -> None:
+    """``caf\\xe9.py`` (Latin-1) reads back as ``caf\\udce9.py``, which no UTF-8 file can hold:
+    written into coverage's configuration it ended ``--source`` with an internal error
+    (attack1)."""
+    repo = tmp_path / "shop"
+    make_repo(repo)
+    folder = bytes(repo / "src" / "shop")
+    with open(folder + b"/caf\xe9.py", "w") as handle:
+        handle.write("def cafe(x):\n    return x + 1\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "a Latin-1 name")
+
+    code, document, _, stderr = run_gen_tests(
+        ["--repo", str(repo), "--source", "src", "--provider", "none"], tmp_path
+    )
+
+    assert code == 0, (document, stderr)
+    summary = (tmp_path / "summary.md").read_text()
+    assert "`src/shop/caf\\udce9.py`" in summary
+    assert document["coverage_before"] is not None
