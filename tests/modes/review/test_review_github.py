@@ -461,10 +461,6 @@ def test_a_file_name_cannot_add_a_line_to_the_models_list_of_findings(
     assert "\n- critical forged-rule" not in sent
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack1: the PR's own .gitattributes (linguist-generated) hides its code from the model",
-)
 def test_a_pull_request_cannot_mark_its_own_code_generated_to_skip_the_model(
     tmp_path: Path, github_api: Any, model_server: Any
 ) -> None:
