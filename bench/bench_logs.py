@@ -96,18 +96,19 @@ def make_log(path: Path, size: int) -> str:
     return model.truth[-1]
 
 
-def make_steps_log(path: Path, size: int) -> str:
+def make_steps_log(path: Path, size: int, job: str = "pytest_assertion") -> str:
     """Write the second benchmark log; return the failed step's true error line.
 
-    A real failed pytest job (the corpus's ``pytest_assertion``, in the runner's format) whose
-    passing steps (set-up, checkout, setup-python, install) and passing test lines are repeated,
-    as a long job's are, until the file reaches ``size``; then the failing step as it was. Every
-    repetition opens and closes steps and holds the runner's markers, which the tool-output log
-    of :func:`make_log` has only once.
+    A real failed job (by default the corpus's ``pytest_assertion``, in the runner's format)
+    whose passing steps (set-up, checkout, setup-python, install) and passing test lines are
+    repeated, as a long job's are, until the file reaches ``size``; then the failing step as it
+    was. Every repetition opens and closes steps and holds the runner's markers, which the
+    tool-output log of :func:`make_log` has only once. ``job`` names another corpus case
+    (``--job``: jest, cargo, maven, gcc… jobs), so logs of several kinds are measured.
     """
     entries, _ = build.load()
-    model = next(e for e in entries if e.name == "pytest_assertion")
-    whole = (build.DEFAULT_DEST / model.failed_jobs["test"]).read_bytes()
+    model = next(e for e in entries if e.name == job)
+    whole = (build.DEFAULT_DEST / next(iter(model.failed_jobs.values()))).read_bytes()
     lines = whole.splitlines(keepends=True)
     failing = max(i for i, line in enumerate(lines) if b"##[group]Run " in line)
     passing = lines[:failing] + [line for line in lines[failing:] if b" PASSED" in line]
@@ -124,8 +125,10 @@ def make_steps_log(path: Path, size: int) -> str:
 LOGS = {"tools": make_log, "steps": make_steps_log}
 
 
-def _timed(args: list[str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in KiB, and stdout of one child process."""
+def _timed(args: list[str]) -> tuple[float, int, str, float]:
+    """Wall seconds, peak RSS in KiB, stdout and CPU seconds (user + system) of one child
+    process: on a shared machine the CPU ratio is the steadier one, as load inflates wall
+    time."""
     started = time.perf_counter()
     child = subprocess.Popen(args, stdout=subprocess.PIPE, cwd=REPO_ROOT)
     assert child.stdout is not None
@@ -133,7 +136,7 @@ def _timed(args: list[str]) -> tuple[float, int, str]:
     _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - started
     assert os.waitstatus_to_exitcode(status) in (0, 1), output
-    return elapsed, usage.ru_maxrss, output
+    return elapsed, usage.ru_maxrss, output, usage.ru_utime + usage.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,21 +151,32 @@ def main(argv: list[str] | None = None) -> int:
         help="tools: the tool output of the corpus's passing steps in one step (default); "
         "steps: a real job's passing steps repeated, markers and all",
     )
+    parser.add_argument(
+        "--job",
+        default="pytest_assertion",
+        help="with --kind steps: the corpus case whose job is repeated (default pytest_assertion)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON last")
     args = parser.parse_args(argv)
     report = sys.stderr if args.json else sys.stdout
     with tempfile.TemporaryDirectory(prefix="bench-logs-") as scratch:
         path = args.keep or Path(scratch) / "job.txt"
-        truth = LOGS[args.kind](path, args.size * 1024 * 1024)
+        size = args.size * 1024 * 1024
+        truth = (
+            make_steps_log(path, size, args.job) if args.kind == "steps" else make_log(path, size)
+        )
         size_mb = path.stat().st_size / 2**20
         print(f"log: {path} {size_mb:.0f} MB; true error line: {truth!r}", file=report)
         _timed(["grep", "-c", "error", str(path)])  # warm the page cache
-        greps, runs = [], []
+        greps, runs, grep_cpu = [], [], []
         for _ in range(args.runs):
-            greps.append(_timed(["grep", "-c", "error", str(path)])[0])
+            grep_run = _timed(["grep", "-c", "error", str(path)])
+            greps.append(grep_run[0])
+            grep_cpu.append(grep_run[3])
             runs.append(_timed([sys.executable, "-c", _ANALYSE, str(path)]))
         found = runs[0][2].strip()
-        assert clean_line(truth.encode()) in found or "test_failure" in found, found
+        if args.job == "pytest_assertion":
+            assert clean_line(truth.encode()) in found or "test_failure" in found, found
         grep_s = statistics.median(greps)
         analyse_s = statistics.median(r[0] for r in runs)
         rss_mb = statistics.median(r[1] for r in runs) / 1024
@@ -174,6 +188,18 @@ def main(argv: list[str] | None = None) -> int:
             file=report,
         )
         print(f"ratio analysis / grep: {analyse_s / grep_s:.2f}x", file=report)
+        ratios = sorted(r[0] / g for r, g in zip(runs, greps, strict=True))
+        print(f"ratio per run (alternated): {', '.join(f'{r:.2f}x' for r in ratios)}", file=report)
+        cpu = sorted(r[3] / g for r, g in zip(runs, grep_cpu, strict=True))
+        print(
+            f"CPU: analysis median {statistics.median(r[3] for r in runs):.2f} s, grep "
+            f"{statistics.median(grep_cpu):.2f} s; ratio per run "
+            f"{', '.join(f'{r:.2f}x' for r in cpu)}; load {os.getloadavg()[0]:.1f}",
+            file=report,
+        )
+        print(
+            f"true error line in the root cause: {clean_line(truth.encode()) in found}", file=report
+        )
     if args.json:
         emit(log_figures(size_mb, greps, runs, found))
     return 0
@@ -182,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
 def log_figures(
     size_mb: float,
     greps: list[float],
-    runs: list[tuple[float, int, str]],
+    runs: list[tuple[float, int, str, float]],
     found: str,
 ) -> list[Figure]:
     """Time, memory and the ratio to grep, one value per run."""

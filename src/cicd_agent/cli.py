@@ -81,6 +81,7 @@ def main(
         options = CommonOptions.from_args(args, environ)
         from cicd_agent.context import RunContext
         from cicd_agent.deadline import run_deadline
+        from cicd_agent.progress import Progress
 
         ctx = RunContext(
             mode_name=mode.name,
@@ -89,6 +90,7 @@ def main(
             environ=environ,
             runner=runner,
             repo_config=settings,
+            progress=Progress.for_run(stderr, mode.name, environ),
         )
         if event is not None:
             ctx.event = event  # already loaded to find the trusted commit; not read twice
@@ -182,6 +184,7 @@ def _fail(
 
     message = str(error.message)
     if ctx is not None:
+        ctx.progress.end(finished=False)  # the error is not part of the last stage's group
         message = ctx.redactor.redact(message)
     outputs: dict[str, str] = {}
     if mode is not None:
@@ -201,7 +204,7 @@ def _fail(
     if wants_json:
         document: dict[str, Any] = {
             "mode": mode_name,
-            "error": message,
+            "error": outputs["error"],  # the step output's value: the message and its fix
             "hint": error.hint,
             "exit_code": code,
             "tokens_used": usage.tokens_used,

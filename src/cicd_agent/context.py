@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol, Self, TypeVar, cast
 
 from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
 from cicd_agent.options import CommonOptions, input_value
+from cicd_agent.progress import Progress
 from cicd_agent.repo_config import RepoConfig
 from cicd_agent.result import ModelUsageReport
 from cicd_agent.runner import RunnerIO
@@ -47,6 +48,8 @@ class RunContext:
     repo_config: RepoConfig = field(default_factory=RepoConfig)
     """``.github/cicd-agent.yml`` and the guidance files, as the trusted commit has them."""
     notes: list[str] = field(default_factory=list)
+    progress: Progress = field(default_factory=lambda: Progress(None))
+    """Stage and count lines on stderr (silent unless the CLI gives it a stream)."""
     _mode_options: dict[type, object] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -111,7 +114,10 @@ class RunContext:
             return None
         from cicd_agent.model.client import build_model_client
 
-        return build_model_client(self.model_config)
+        client = build_model_client(self.model_config)
+        if client is not None:
+            client.on_request = self.progress.say
+        return client
 
     def usage_report(self) -> ModelUsageReport:
         if "model" not in self.__dict__ or self.model is None:

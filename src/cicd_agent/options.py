@@ -158,6 +158,9 @@ class CommonOptions:
     def from_args(cls, args: argparse.Namespace, environ: Mapping[str, str]) -> CommonOptions:
         event_path = args.event or _path_or_none(environ.get("GITHUB_EVENT_PATH"))
         repo_dir = args.repo or _path_or_none(environ.get("GITHUB_WORKSPACE")) or Path.cwd()
+        if args.repo is not None and not args.repo.is_dir():
+            what = "is not a folder" if args.repo.exists() else "does not exist"
+            raise UsageError(f"--repo {args.repo} {what}.", hint="Point --repo at a checkout.")
         runner_debug = environ.get("RUNNER_DEBUG", "") == "1"
         return cls(
             event_path=event_path,

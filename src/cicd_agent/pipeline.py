@@ -81,8 +81,10 @@ class Steps(Protocol[FactsT, VerdictT, OpinionT, ResultT]):
     def decide(self, ctx: RunContext, verdict: VerdictT, opinion: OpinionT | None) -> ResultT:
         """Merge the model's opinion with the verdict under guardrails: it may only raise risk."""
 
-    def publish(self, ctx: RunContext, result: ResultT) -> None:
-        """Review, comment or check run. Outputs are written after it, from the result as it leaves it."""
+    def publish(self, ctx: RunContext, facts: FactsT, verdict: VerdictT, result: ResultT) -> None:
+        """Review, comment or check run, from the facts, the floor and the decided result (what
+        it needs comes in as arguments, never through private attributes of the result).
+        Outputs are written after it, from the result as it leaves it."""
 
 
 def validate_fail_on(fail_on: str | None, choices: tuple[str, ...], mode: str) -> None:
@@ -100,11 +102,15 @@ def run_mode(
 ) -> tuple[ResultT, ExitCode]:
     """Run one mode end to end and return its result with the exit code it earns."""
     validate_fail_on(ctx.options.fail_on, mode.fail_on_choices, mode.name)
+    progress = ctx.progress
+    progress.stage("collect: reading what the run is about")
     facts = mode.collect(ctx)
+    progress.stage("analyse: the deterministic verdict")
     verdict = mode.analyse(ctx, facts)
     opinion: OpinionT | None = None
     model = ctx.model
     if model is not None:
+        progress.stage(f"ask: the model ({model.config.model})")
         try:
             opinion = mode.ask(ctx, facts, verdict)
         except ModelError as exc:
@@ -116,8 +122,10 @@ def run_mode(
     # The `error` output: why the run could not finish (a service that failed the mode, or the
     # publishing), empty when it did.
     unfinished = result.service_failure or ""
+    progress.stage("publish: " + ("computing only (dry run)" if ctx.options.dry_run else
+                                  "writing the results"))  # fmt: skip
     try:
-        mode.publish(ctx, result)
+        mode.publish(ctx, facts, verdict, result)
     except GitHubWriteDenied as exc:
         result.notes.append(f"Could not publish to GitHub, results are in this summary: {exc}")
     except ExternalServiceError as exc:
@@ -126,11 +134,11 @@ def run_mode(
         ctx.runner.annotate(Annotation("error", unfinished))
         exit_code = ExitCode.EXTERNAL
     finally:
+        progress.end()
         # Once, from the final result (what publishing posted included), whatever happened:
         # a crash while publishing still leaves the decided outputs for later steps.
-        ctx.runner.set_outputs(
-            {**result.outputs(), **({"error": unfinished} if unfinished else {})}
-        )
+        result.error = unfinished
+        ctx.runner.set_outputs(result.outputs())
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
     ctx.runner.write_summary(result.summary_markdown())
     final: list[Annotation] = []

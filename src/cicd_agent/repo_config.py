@@ -16,6 +16,7 @@ flag, then this file, then the built-in default. An unknown key or a bad value i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -219,9 +220,15 @@ def _scalar(name: str, value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, int | float | str):
         return str(value)
-    raise UsageError(
-        f"{CONFIG_PATH}: {name!r} must be a single value, got {type(value).__name__}.", hint=_HINT
-    )
+    key = name.rpartition(".")[2]
+    if isinstance(value, dict):
+        written = json.dumps(value, separators=(", ", ": "))
+        fix = f"write the mapping as one JSON string: `{key}: '{written}'`"
+    elif isinstance(value, list):
+        fix = f"write the list as one comma-separated string: `{key}: {', '.join(map(str, value))}`"
+    else:
+        fix = f"got {type(value).__name__}"
+    raise UsageError(f"{CONFIG_PATH}: {name!r} must be a single value; {fix}.", hint=_HINT)
 
 
 def _spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
@@ -238,14 +245,14 @@ def _safe_yaml(text: str) -> object:
     an alias bomb would need millions."""
     import yaml
 
-    from cicd_agent.analysis.bounded_yaml import YamlLimitError, YamlLimits, load
+    from cicd_agent.analysis.bounded_yaml import YamlLimitError, YamlLimits, load, one_line
 
     try:
         return load(text, YamlLimits(max_bytes=MAX_CONFIG_BYTES, max_nodes=MAX_NODES))
     except YamlLimitError as exc:
         raise UsageError(f"{CONFIG_PATH} is refused: {exc}.", hint=_HINT) from None
     except yaml.YAMLError as exc:
-        raise UsageError(f"{CONFIG_PATH} is not valid YAML: {exc}.", hint=_HINT) from None
+        raise UsageError(f"{one_line(exc, CONFIG_PATH)} (not valid YAML).", hint=_HINT) from None
 
 
 def _show(repo_dir: Path, commit: str, path: str, max_bytes: int) -> str | None:

@@ -71,6 +71,8 @@ class ModeResult(BaseModel):
     # Set when an external service failed but the mode could still give a safe, complete answer
     # (e.g. Prometheus down → "continue, unhealthy"): outputs are written, and the exit code is 3.
     service_failure: str | None = None
+    error: str = ""
+    """The ``error`` output: why the run could not finish ("" when it did)."""
 
     def mode_outputs(self) -> dict[str, object]:
         """The mode's own step outputs; values are rendered by :func:`render_output`."""
@@ -88,10 +90,10 @@ class ModeResult(BaseModel):
         return None
 
     def outputs(self) -> dict[str, str]:
-        """Every step output, as strings: the mode's own, the model usage, and ``error`` empty
-        (the run finished), so a later step reads a written value rather than a missing one."""
+        """Every step output, as strings: the mode's own, the model usage, and ``error`` (empty
+        when the run finished), so a later step reads a written value rather than a missing one."""
         values: dict[str, object] = dict(self.mode_outputs())
-        values["error"] = ""
+        values["error"] = self.error
         values["tokens_used"] = self.usage.tokens_used
         values["cost_usd"] = f"{self.usage.cost_usd:.6f}"
         return {name: render_output(value) for name, value in values.items()}
@@ -107,9 +109,10 @@ class ModeResult(BaseModel):
         return "\n".join(parts) + "\n"
 
     def to_json(self) -> dict[str, Any]:
-        """The ``--json`` document: every output by name, plus the full structured result.
-        Numbers are JSON numbers; a value that is empty (``""`` or null) is left out, so a
-        reader tests for presence, not for an empty string."""
+        """The ``--json`` document: every output by name with the value the step output has
+        (``error`` included), plus the full structured result. Numbers are JSON numbers and a
+        list an output renders as ``[]`` stays ``[]``; a value that is empty (``""`` or null)
+        is left out, as its output is empty, so a reader tests for presence."""
         document: dict[str, Any] = self.model_dump(mode="json")
         document.update({name: _json_value(value) for name, value in self.mode_outputs().items()})
         document["tokens_used"] = self.usage.tokens_used

@@ -151,3 +151,58 @@ def test_the_readme_grants_per_mode_are_the_usage_blocks() -> None:
     for job in usage_comment(Workflow.load("reusable.yml"))["jobs"].values():
         granted = dict(re.findall(r"`([a-z-]+): (\w+)`", rows[job["with"]["mode"]]))
         assert granted == job["permissions"], job["with"]["mode"]
+
+
+def _runs_tests(workflow: Workflow, step: dict[str, Any]) -> bool:
+    inputs = {str(k): str(v) for k, v in (step.get("with") or {}).items()}
+    mode = inputs.get("mode", "")
+    if mode == "${{ inputs.mode }}":
+        return "gen-tests" in _reusable_modes(workflow)
+    return mode == "gen-tests" or (mode == "command" and "gen-tests" in inputs.get("commands", ""))
+
+
+@pytest.mark.parametrize("workflow", all_examples(), ids=lambda w: w.path.name)
+def test_every_job_that_runs_tests_installs_what_they_need_first(workflow: Workflow) -> None:
+    """gen-tests runs the project's test command; a job with no install step before it meets
+    "No module named pytest" on its first run (pr-commands.yml's gen-tests job did)."""
+    for job_id, job in workflow.jobs.items():
+        steps = job.get("steps", [])
+        for index, step in enumerate(steps):
+            if not (str(step.get("uses", "")).startswith(ACTION) and _runs_tests(workflow, step)):
+                continue
+            runs = [str(earlier.get("run", "")) for earlier in steps[:index]]
+            installs = [run for run in runs if "pip install" in run]
+            assert any("pytest" in run or "-r " in run for run in installs), job_id
+
+
+@pytest.mark.parametrize(
+    "path", [*sorted(EXAMPLES.glob("*.yml")), EXAMPLES.parent / "cicd-agent.yml"], ids=lambda p: p.name
+)
+def test_every_example_says_at_the_top_what_to_replace_before_copying(path: Any) -> None:
+    """`org/cicd-agent` appeared a dozen times and was never called a placeholder, and
+    ci-failure.yml listened to `workflows: [CI]` without saying to rename it."""
+    text = path.read_text()
+    head = text.split("\n\n", 1)[0]
+    assert "# To copy:" in head, path.name
+    if "org/cicd-agent" in text:
+        assert "`org/cicd-agent`" in head and "placeholder" in head, path.name
+    for listened in re.findall(r"^\s*workflows: (\[.*\])", text, re.M):
+        assert f"`workflows: {listened}`" in head, (path.name, listened)
+
+
+def test_the_readme_snippets_grant_what_its_table_says() -> None:
+    """The README's deploy-gate snippet granted less than its own table (no `actions: read`)."""
+    readme = (EXAMPLES.parents[1] / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `([\w-]+)` \| (`[a-z-]+: \w+`(?:, `[a-z-]+: \w+`)*) \|$", readme, re.M))
+    checked = 0
+    for block in re.findall(r"```yaml\n(.*?)```", readme, re.DOTALL):
+        document = yaml.safe_load(block)
+        jobs = document.get("jobs", {}) if isinstance(document, dict) else {}
+        for job in jobs.values():
+            for step in job.get("steps", []):
+                if str(step.get("uses", "")).startswith(ACTION):
+                    mode = step["with"]["mode"]
+                    granted = dict(re.findall(r"`([a-z-]+): (\w+)`", rows[mode]))
+                    assert job["permissions"] == granted, mode
+                    checked += 1
+    assert checked

@@ -66,3 +66,30 @@ def run_cli(
         stdout=stdout.getvalue(),
         stderr=stderr.getvalue(),
     )
+
+
+def json_mismatches(document: dict[str, Any], outputs: dict[str, str]) -> dict[str, object]:
+    """Where ``--json`` and the step outputs disagree (README: the document carries every
+    output's key and value, typed; an empty output is left out): output name → what --json
+    had instead."""
+    wrong: dict[str, object] = {}
+    for name, written in outputs.items():
+        if written == "":
+            if document.get(name, "") not in ("", None):
+                wrong[name] = document[name]
+            continue
+        if name not in document:
+            wrong[name] = "(missing)"
+            continue
+        value = document[name]
+        if isinstance(value, bool):
+            same = written == ("true" if value else "false")
+        elif isinstance(value, int | float):
+            same = float(written) == float(value)
+        elif isinstance(value, list | dict):
+            same = json.loads(written) == value
+        else:
+            same = written == value
+        if not same:
+            wrong[name] = value
+    return wrong

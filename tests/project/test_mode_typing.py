@@ -45,7 +45,7 @@ class Toy:
     def ask(self, ctx: RunContext, facts: list[str], verdict: int) -> None: return None
     def decide(self, ctx: RunContext, verdict: int, opinion: None) -> Counted:
         return Counted(mode="toy", headline="", count=verdict)
-    def publish(self, ctx: RunContext, result: PUBLISHED) -> None: ...
+    def publish(self, ctx: RunContext, facts: list[str], verdict: int, result: PUBLISHED) -> None: ...
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]: return {}
     def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
         return run_mode(self, ctx)

@@ -268,3 +268,24 @@ def test_links_in_the_checkout_reach_no_prompt_as_what_they_point_at(
     assert token not in shown and "extraheader" not in shown
     assert not [entry for entry in environ if len(entry) > 8 and entry in shown]
     assert "/proc/self/environ" in model_server.all_prompt_text()  # the link, as its own text
+
+
+def test_invalid_yaml_is_one_line_naming_the_file_and_line(tmp_path: Path) -> None:
+    """Before: PyYAML's 7-line dump of marks and carets."""
+    from cicd_agent.repo_config import _safe_yaml
+
+    with pytest.raises(UsageError) as caught:
+        _safe_yaml("review:\n  report-on: [high\n  x: 1\n")
+    message = caught.value.message
+    assert "\n" not in message
+    assert message.startswith(f"{CONFIG_PATH}:3: expected ',' or ']', but got ':'")
+
+
+def test_a_mapping_where_one_value_belongs_says_what_to_write() -> None:
+    from cicd_agent.repo_config import _scalar
+
+    with pytest.raises(UsageError) as caught:
+        _scalar("deploy-gate.policy", {"hold_levels": ["high"]})
+    assert "write the mapping as one JSON string: `policy: '{\"hold_levels\": [\"high\"]}'`" in (
+        caught.value.message
+    )

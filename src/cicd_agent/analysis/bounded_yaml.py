@@ -46,6 +46,20 @@ class YamlLimits:
 DEFAULT_LIMITS = YamlLimits()
 
 
+def one_line(exc: yaml.YAMLError, path: str) -> str:
+    """A parse error as one ``path:line: problem`` line (PyYAML's own message is a 7-line dump
+    of marks and carets)."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return f"{path}: {' '.join(str(exc).split())}"
+    mark = exc.problem_mark or exc.context_mark
+    where = f"{path}:{mark.line + 1}" if mark is not None else path
+    problem = " ".join(str(exc.problem or exc.context or "not valid YAML").split())
+    context = " ".join(str(exc.context or "").split())
+    if context and exc.problem and exc.context_mark is not None:
+        context = f"{context} started on line {exc.context_mark.line + 1}"
+    return f"{where}: {problem}" + (f" ({context})" if context and exc.problem else "")
+
+
 class _BoundedLoader(yaml.SafeLoader):
     """SafeLoader whose composer weighs every node as its alias-expanded size."""
 

@@ -36,6 +36,7 @@ from cicd_agent.analysis import cachefile
 from cicd_agent.analysis.changes import ChangedFile, ChangeType, parse_raw_numstat
 from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.history import is_fix, is_revert
+from cicd_agent.progress import Progress
 
 MAX_COMMITS = 20_000
 """Most past commits read (newest first); older history adds little and costs time."""
@@ -141,17 +142,29 @@ def mine(
     tip: str,
     cache_dir: Path | None = None,
     limit: int = MAX_COMMITS,
+    *,
     notes: list[str] | None = None,
+    progress: Progress | None = None,
 ) -> list[MinedCommit]:
     """The past commits reachable from ``tip``, oldest first, reading git only for commits
     the cache (if any) does not already hold, and writing those back. A damaged cache file is
-    set aside and rebuilt, with a note in ``notes``."""
+    set aside and rebuilt, with a note in ``notes``; ``progress`` hears how many commits it
+    has read."""
     shas = ancestors(repo, tip, limit)
     cache_file = _cache_file(repo, cache_dir) if cache_dir else None
     cached = _load(cache_file) if cache_file else _Cached({}, b"", "")
     known = cached.commits
     missing = [sha for sha in shas if sha not in known]
-    fresh = list(read_commits(repo, missing))
+    if progress is not None:
+        progress.say(
+            f"{len(shas):,} past commits, {len(shas) - len(missing):,} of them cached; "
+            f"reading {len(missing):,} from git"
+        )
+    fresh = []
+    for commit in read_commits(repo, missing):
+        fresh.append(commit)
+        if progress is not None:
+            progress.count("past commits read", len(fresh), len(missing))
     if cache_file and cached.damage:
         if notes is not None:
             notes.append(cachefile.set_aside(cache_file, cached.damage))

@@ -470,6 +470,7 @@ class _RuleSet:
     automaton: ahocorasick_rs.AhoCorasick
     allow: _Allow
     provenance: str
+    longest: int
 
 
 @cache
@@ -522,6 +523,7 @@ def _rule_set() -> _RuleSet:
         _allow({"regexes": glob["regexes"], "stopwords": glob["stopwords"]}),
         f"gitleaks {data['ref']} ({data['commit'][:12]}), "
         f"detect-secrets {detect_secrets['ref']} ({detect_secrets['commit'][:12]})",
+        max(map(len, keywords), default=0),
     )
 
 
@@ -601,14 +603,42 @@ def _identifier(value: str) -> bool:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _keywords(automaton: ahocorasick_rs.AhoCorasick, text: str) -> list[tuple[int, int, int]]:
-    """Every (pattern, start, end) ``automaton`` finds in ``text``, overlapping.
+_WINDOW = 1 << 20
+"""Characters given to the automaton at once: ``find_matches_as_indexes`` keeps about eight
+bytes per character to map its offsets back (a 5 MB diff's added text took 43 MB more)."""
+
+
+def _keywords(
+    automaton: ahocorasick_rs.AhoCorasick, text: str, longest: int
+) -> list[tuple[int, int, int]]:
+    """Every (pattern, start, end) ``automaton`` finds in ``text``, overlapping, in its order
+    (by end, then start). ``longest`` is the longest pattern's length.
 
     The automaton reads UTF-8, and text from git or a log keeps each byte that was not UTF-8
     as a lone surrogate (``surrogateescape``), which UTF-8 cannot encode: one Latin-1 file in a
     change made deploy-gate exit 3. Such text is matched with each surrogate as U+FFFD, one
     character for one, so the offsets stay those of ``text`` (the cheap try first: most text
-    holds none)."""
+    holds none). Long text is read in overlapping windows, so memory does not grow with it:
+    a window keeps the matches that start before the next one begins (each lies wholly
+    inside it)."""
+    if len(text) <= _WINDOW:
+        return _keywords_in(automaton, text)
+    step = _WINDOW - max(longest - 1, 0)
+    found: list[tuple[int, int, int]] = []
+    for start in range(0, len(text), step):
+        window = text[start : start + _WINDOW]
+        found += [
+            (pattern, begin + start, end + start)
+            for pattern, begin, end in _keywords_in(automaton, window)
+            if begin < step or start + _WINDOW >= len(text)
+        ]
+        if start + _WINDOW >= len(text):
+            break
+    found.sort(key=lambda match: (match[2], match[1]))
+    return found
+
+
+def _keywords_in(automaton: ahocorasick_rs.AhoCorasick, text: str) -> list[tuple[int, int, int]]:
     try:
         return automaton.find_matches_as_indexes(text, overlapping=True)
     except UnicodeEncodeError:
@@ -635,7 +665,7 @@ def find_secrets(
     (redaction wants every likely secret gone; a finding wants to be right)."""
     rules = _rule_set()
     found: dict[int, list[int]] = {}
-    for keyword, start, _ in _keywords(rules.automaton, text.lower()):
+    for keyword, start, _ in _keywords(rules.automaton, text.lower(), rules.longest):
         found.setdefault(keyword, []).append(start)
     starts: dict[int, list[int]] = {number: [] for number in rules.always} if broad else {}
     for keyword, at in found.items():
@@ -862,10 +892,11 @@ class _KnownValues:
         self.patterns = [*seeds, *self.copies]
         self.seeds = [seeds.get(p, []) for p in self.patterns]
         self.automaton = ahocorasick_rs.AhoCorasick(self.patterns)
+        self.longest = max(map(len, self.patterns), default=0)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
-        for index, start, end in _keywords(self.automaton, text):
+        for index, start, end in _keywords(self.automaton, text, self.longest):
             if found and found[-1][0] <= start and end <= found[-1][1]:
                 continue  # inside the value just found
             if not self.seeds[index]:

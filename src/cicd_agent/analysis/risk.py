@@ -33,9 +33,9 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -241,7 +241,8 @@ def measure(
     history: HistoryFeatures | None = None,
 ) -> RiskFeatures:
     """The features of a change; ``history`` None when only the diff is known (no git)."""
-    directories = {str(PurePosixPath(changed.path).parent) for changed in files}
+    # The folder by hand (git's paths are normalised): PurePosixPath cost 10 µs a path.
+    directories = {changed.path.rpartition("/")[0] or "." for changed in files}
     return RiskFeatures(
         lines_added=sum(changed.added for changed in files),
         lines_deleted=sum(changed.deleted for changed in files),
@@ -661,11 +662,33 @@ class ChangeEvidence:
     security: tuple[Finding, ...] = ()
 
 
-def read_evidence(repo: GitRepo, change: ChangeSet, *, with_security: bool) -> ChangeEvidence:
+DiffText = Callable[[Sequence[str], int], str]
+"""The unified diff of some paths of the change, cut at a number of characters."""
+
+
+@dataclass(frozen=True)
+class DiffAtHand:
+    """A caller's own reading of the change's diff (review has parsed it already): its files
+    and its text by path. The change set and the detectors use it instead of asking git for
+    the same range again: each ``git diff`` of a 5,000-file change is about 0.15 s of CPU."""
+
+    files: tuple[ChangedFile, ...]
+    text: DiffText
+
+
+def read_evidence(
+    repo: GitRepo, change: ChangeSet, *, with_security: bool, text: DiffText | None = None
+) -> ChangeEvidence:
     """Run the diff-text detectors over ``change``. ``with_security`` also runs the secret and
     workflow rules (deploy-gate; review runs them itself as findings, so its risk level does
-    not pay for them twice)."""
+    not pay for them twice). ``text`` reads the diff by path (default: ask git)."""
     files = change.files
+
+    def diff_text(paths: Sequence[str], max_bytes: int) -> str:
+        if text is not None:
+            return text(paths, max_bytes)
+        return repo.diff_text(change.base, change.head, list(paths), max_bytes)
+
     migrations = [c.path for c in files if ChangeType.MIGRATION in c.types and not c.binary]
     runtime = [
         c.path
@@ -674,20 +697,10 @@ def read_evidence(repo: GitRepo, change: ChangeSet, *, with_security: bool) -> C
     ]
     workflows = [c.path for c in files if c.path.startswith(".github/")]
     return ChangeEvidence(
-        destructive=tuple(
-            destructive_statements(
-                repo.diff_text(change.base, change.head, migrations[:200], MAX_DIFF_BYTES)
-            )
-        ),
-        weakened=tuple(
-            weakened_access(
-                repo.diff_text(change.base, change.head, runtime[:MAX_DIFF_PATHS], MAX_DIFF_BYTES)
-            )
-        ),
+        destructive=tuple(destructive_statements(diff_text(migrations[:200], MAX_DIFF_BYTES))),
+        weakened=tuple(weakened_access(diff_text(runtime[:MAX_DIFF_PATHS], MAX_DIFF_BYTES))),
         pins_only=len(workflows) == len(files)
-        and action_pins_only(
-            files, repo.diff_text(change.base, change.head, workflows[:50], 200_000)
-        ),
+        and action_pins_only(files, diff_text(workflows[:50], 200_000)),
         security=tuple(security_findings(repo.path, change.base, change.head))
         if with_security
         else (),
@@ -695,17 +708,25 @@ def read_evidence(repo: GitRepo, change: ChangeSet, *, with_security: bool) -> C
 
 
 def assess_range(
-    repo_dir: Path, head: str, base: str | None = None, *, weights: Weights = DEFAULT_WEIGHTS
+    repo_dir: Path,
+    head: str,
+    base: str | None = None,
+    *,
+    weights: Weights = DEFAULT_WEIGHTS,
+    at_hand: DiffAtHand | None = None,
 ) -> tuple[ChangeSet, HistoryFeatures, RiskAssessment]:
     """Read ``base..head`` from git and score it with the priors: review's risk level, and
     deploy-gate's when the repository's history is too short to fit.
 
     ``base`` None compares ``head`` with its first parent (the empty tree for a root commit).
+    ``at_hand`` is the caller's diff of exactly this range, read instead of asking git again.
     """
     repo = GitRepo.open(repo_dir)
-    change = read_change_set(repo, head, base)
+    change = read_change_set(repo, head, base, files=at_hand.files if at_hand else None)
     history = read_history(repo, change)
-    evidence = read_evidence(repo, change, with_security=False)
+    evidence = read_evidence(
+        repo, change, with_security=False, text=at_hand.text if at_hand else None
+    )
     assessment = assess_change(
         change.files,
         change.commits,

@@ -37,11 +37,12 @@ from cicd_agent.analysis.risk import (
     assess_change,
     finish,
 )
+from cicd_agent.progress import Progress
 
 WEEK = 7 * 86_400
 MONDAY_EPOCH = 4 * 86_400
 """1970-01-05 00:00 UTC, a Monday: weeks are counted from it."""
-SNAPSHOT_VERSION = 7
+SNAPSHOT_VERSION = 8
 KEPT_FITS = 3
 """Cached fits kept (the most recently used): this week's, and a few for a release branch
 or a base of last week."""
@@ -71,6 +72,7 @@ def assess_for_deploy(
     evidence: ChangeEvidence,
     *,
     notes: list[str] | None = None,
+    progress: Progress | None = None,
 ) -> RiskAssessment:
     """The deploy-gate risk of ``change`` (see the module docstring); what the reader must
     know about the cache (a damaged file set aside) is added to ``notes``. scikit-learn is
@@ -92,7 +94,7 @@ def assess_for_deploy(
             prior, "priors: no history before the base (a root commit or the empty tree)."
         )
     head_time = repo.commit_time(change.head)
-    snapshot = fitted_at(repo, change.base, cache_dir, notes)
+    snapshot = fitted_at(repo, change.base, cache_dir, notes, progress)
     model = snapshot.model
     if model is None:
         return _with_note(
@@ -162,7 +164,7 @@ def assess_for_deploy(
         )
         if weight >= 0.05:
             weighed.append(reason.model_copy(update={"points": round(weight, 4)}))
-    weighed += _history_reasons(row, contributions)
+    weighed += _history_reasons(row, contributions, model.base_rate)
     words_share = risk_model.blend_weights(model.own, True)[1] * words
     if raising and words_share >= 0.05:
         weighed.append(
@@ -174,7 +176,7 @@ def assess_for_deploy(
             )
         )
     weighed.sort(key=lambda reason: -reason.points)
-    return finish(
+    assessed_change = finish(
         score,
         [lead, *weighed],
         files=files,
@@ -183,6 +185,23 @@ def assess_for_deploy(
         destructive=evidence.destructive,
         weakened=evidence.weakened,
         security=evidence.security,
+    )
+    return _explain_difference(assessed_change, prior)
+
+
+def _explain_difference(assessed: RiskAssessment, review: RiskAssessment) -> RiskAssessment:
+    """``assessed`` with its first reason saying why review, which rates the same change from
+    its diff and rules alone (``review``), gives another level: a reader who sees "medium" in
+    the review and "critical" here must not have to guess which is wrong."""
+    if assessed.risk_level == review.risk_level or not assessed.reasons:
+        return assessed
+    lead, *rest = assessed.reasons
+    said = (
+        f" Review rates the same change {review.risk_level.value} from its diff and rules "
+        f"alone; this level also ranks it against the repository's own history."
+    )
+    return assessed.model_copy(
+        update={"reasons": [lead.model_copy(update={"message": lead.message + said}), *rest]}
     )
 
 
@@ -203,16 +222,20 @@ def _subject_words(
     return logit, raising[:3]
 
 
-def _history_reasons(row: list[float], contributions: dict[str, float]) -> list[Reason]:
+def _history_reasons(
+    row: list[float], contributions: dict[str, float], base_rate: float
+) -> list[Reason]:
     """Reasons for the features the hand-set priors do not have (the revert history), when
-    they raise this change's score."""
+    they raise this change's score. The author's share is said beside the repository's, so
+    "1 %" is not read as alarming on its own when it is three times the usual."""
     value = dict(zip(jit.FEATURES, row, strict=True))
     days = math.expm1(value["days_since_revert"])
+    share = value["author_reverted_share"]
     messages = {
         "revert": "this change reverts an earlier commit; a re-landed or reverted change is "
         "often undone again",
-        "author_reverted_share": f"{value['author_reverted_share']:.0%} of the author's past "
-        "commits (smoothed) were later reverted",
+        "author_reverted_share": f"{share:.1%} of the author's past commits (smoothed) were "
+        f"later reverted, against {base_rate:.1%} of the repository's",
         "days_since_revert": f"the repository's last revert was {days:,.0f} days before this "
         "change",
         "new_to_file": "the author has not changed some of these files before",
@@ -252,7 +275,11 @@ def checkpoint_of(repo: GitRepo, base: str) -> str:
 
 
 def fitted_at(
-    repo: GitRepo, base: str, cache_dir: Path | None, notes: list[str] | None = None
+    repo: GitRepo,
+    base: str,
+    cache_dir: Path | None,
+    notes: list[str] | None = None,
+    progress: Progress | None = None,
 ) -> Snapshot:
     """The model fitted on the past of ``base``'s checkpoint (cached), and the feature state
     of the whole past of ``base`` (the checkpoint's state plus the commits after it). A
@@ -262,7 +289,11 @@ def fitted_at(
     path = _snapshot_path(cache_dir, checkpoint, prior) if cache_dir else None
     snapshot = _load_snapshot(path, checkpoint, notes) if path else None
     if snapshot is None:
-        past = mining.mine(repo, checkpoint, cache_dir, notes=notes)
+        if progress is not None:
+            progress.say("no cached fit for this week: mining the history and fitting")
+        past = mining.mine(repo, checkpoint, cache_dir, notes=notes, progress=progress)
+        if progress is not None:
+            progress.say(f"fitting the risk model on {len(past):,} past commits")
         rows, state = jit.replay(past)
         labels = mining.reverted(past)
         induced = mining.fix_inducing(past) - labels
@@ -277,6 +308,8 @@ def fitted_at(
             _save_snapshot(path, snapshot)
     if checkpoint != base:
         newer = repo.run("rev-list", "--no-merges", "--reverse", f"{checkpoint}..{base}").split()
+        if progress is not None:
+            progress.say(f"reading the {len(newer):,} commit(s) after the fit's checkpoint")
         for commit in mining.read_commits(repo, newer):
             snapshot.state.add(commit)
     return snapshot

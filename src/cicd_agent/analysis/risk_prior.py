@@ -48,11 +48,32 @@ MIN_WORD_HISTORIES = 20
 """A word enters the prior only if this many of the fitted histories use it in subjects: a
 word one project uses ("reactivity") says nothing about another."""
 _WORD = re.compile(r"[a-z]+")
+STOP_WORDS = frozenset(
+    (
+        "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any",
+        "are", "as", "at", "be", "because", "been", "before", "being", "below", "between",
+        "both", "but", "by", "can", "could", "did", "do", "does", "doing", "during", "each",
+        "either", "else", "etc", "few", "for", "from", "further", "had", "has", "have",
+        "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into",
+        "is", "it", "its", "itself", "just", "may", "me", "might", "more", "most", "must", "my",
+        "neither", "no", "nor", "not", "now", "of", "on", "once", "only", "or", "other", "our",
+        "ours", "over", "own", "per", "same", "she", "should", "so", "some", "such", "than",
+        "that", "the", "their", "theirs", "them", "then", "there", "these", "they", "this",
+        "those", "through", "to", "too", "under", "until", "upon", "us", "very", "via", "was",
+        "we", "were", "what", "when", "where", "whether", "which", "while", "who", "whom",
+        "whose", "why", "will", "with", "within", "without", "would", "yet", "you", "your"
+    )
+)  # fmt: skip
+"""English function words (articles, pronouns, prepositions, conjunctions, auxiliaries):
+they say nothing about a change, so they never count as evidence. The pooled fit gave some
+of them weight ("of", "to", "for" are more common in the long subjects of reverted commits),
+and a reason then read "the subject uses words common in later-reverted commits: of, to"."""
 
 
 def subject_words(subject: str) -> frozenset[str]:
-    """The distinct lowercase words of a commit subject (digits and punctuation dropped)."""
-    return frozenset(_WORD.findall(subject.lower()))
+    """The distinct lowercase content words of a commit subject (digits, punctuation and
+    :data:`STOP_WORDS` dropped)."""
+    return frozenset(word for word in _WORD.findall(subject.lower()) if word not in STOP_WORDS)
 
 
 @dataclass(frozen=True)

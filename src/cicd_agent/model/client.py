@@ -48,7 +48,7 @@ from cicd_agent.errors import ModelError
 from cicd_agent.model.config import ModelConfig, missing_key_error
 from cicd_agent.model.names import is_reasoning_model
 from cicd_agent.model.pricing import PriceTable
-from cicd_agent.model.tokens import TokenCounter, model_limits, prompt_budget
+from cicd_agent.model.tokens import UNKNOWN_CONTEXT, TokenCounter, model_limits, prompt_budget
 from cicd_agent.model.usage import Tier, Usage
 
 T = TypeVar("T", bound=BaseModel)
@@ -156,6 +156,9 @@ class ModelClient:
         self._secret = config.api_key.get_secret_value()
         self._sdk = self._new_sdk()
         self._deadline = float("inf")
+        self._requests = 0
+        self.on_request: Callable[[str], None] | None = None
+        """Told of each request before it is sent (the run's progress lines)."""
         self._counters: dict[str, TokenCounter] = {}
         self._counted: dict[tuple[str, bytes], int] = {}
         parts = urlsplit(config.base_url)
@@ -238,7 +241,11 @@ class ModelClient:
         the model's published output limit (the API rejects more)."""
         wanted = requested or self.config.max_output_tokens
         limits = model_limits(self.config.model_for(tier))
-        return min(wanted, limits.max_output) if limits else wanted
+        if limits:
+            return min(wanted, limits.max_output)
+        # A model the table does not know (a local server's): at most half its context, so the
+        # assumed 8,192-token window still leaves room for a prompt (16,384 left none).
+        return min(wanted, (self.config.context_tokens or UNKNOWN_CONTEXT) // 2)
 
     def prompt_budget(self, tier: Tier = "model", max_output_tokens: int | None = None) -> int:
         """Tokens a prompt (system + user + schema) may use on ``tier``."""
@@ -462,6 +469,11 @@ class ModelClient:
         model = self.config.model_for(tier)
         _valid_utf8(messages)
         prompt_tokens = self._check_budget(declared, messages, tier, out_tokens)
+        self._requests += 1
+        if self.on_request is not None:
+            self.on_request(
+                f"model request {self._requests} to {model} ({prompt_tokens:,} prompt tokens)"
+            )
         sdk = self._sdk
         try:
             body = self._bounded(lambda: request(sdk, model))
@@ -501,7 +513,11 @@ class ModelClient:
         if choice.finish_reason == "length":
             raise ModelError(
                 f"the model's answer was cut off at the output limit of {out_tokens:,} tokens.",
-                hint="Raise max-output-tokens (reasoning models spend part of it thinking).",
+                hint=(
+                    "Reasoning models spend part of it thinking. For a model cicd-agent does not "
+                    "know (a local server's), set context-tokens to its real context window: half "
+                    "of it is reserved for the answer."
+                ),
             )
         if choice.finish_reason == "content_filter":
             raise ModelError("the model's answer was withheld by the provider's content filter.")

@@ -89,7 +89,10 @@ def prompt_budget(model: str, context_override: int | None, reserved_output: int
         raise UsageError(
             f"a context of {context} tokens leaves no room for a prompt after reserving "
             f"{reserved_output} tokens for the answer of {model}.",
-            hint="Raise context-tokens or lower max-output-tokens.",
+            hint=(
+                "Set context-tokens (--context-tokens) to the context window the model server "
+                "gives the model (Ollama: its num_ctx; vLLM: --max-model-len)."
+            ),
         )
     return budget
 

@@ -581,7 +581,7 @@ def _command_cells() -> list[Cell]:
         )
         for fault, reason in MODEL_REASONS.items()
     ]
-    stops = "stops at the acknowledging reaction: nothing run, no reply"
+    stops = "stops at the writer's permission check: nothing run, no reaction, no reply"
     cells += [
         Cell(
             "command",
@@ -599,24 +599,27 @@ def _command_cells() -> list[Cell]:
             "github_401",
             3,
             stops,
-            ("GitHub rejected the token (401 Bad credentials) while reacting",),
+            ("GitHub rejected the token (401 Bad credentials) while reading the repository permission of",),
             COMMAND_FAILED,
-            "refused",
+            "none",
         ),
         Cell(
             "command",
             "github_404",
             3,
-            "reaction skipped; the pull request cannot be read: nothing run",
-            ("GitHub answered 404 (Not Found) while reading pull request #2",),
-            COMMAND_FAILED,
-            "refused",
+            "the writer's permission reads as none (404): refused, nothing run; the polite reply fails",
+            (
+                "Refused `review`: its writer has no write access",
+                "GitHub answered 404 (Not Found) while listing the comments on #2",
+            ),
+            _outputs(command="review", command_status="refused", head_sha="", reply_url="", error="*"),
+            "none",
         ),
         Cell(
             "command",
             "github_422",
             3,
-            stops,
+            "stops at the acknowledging reaction: nothing run, no reply",
             ("GitHub answered 422 (Validation Failed) while reacting",),
             COMMAND_FAILED,
             "refused",
@@ -626,18 +629,18 @@ def _command_cells() -> list[Cell]:
             "github_5xx",
             3,
             stops,
-            ("GitHub answered 502 (Server Error) while reacting",),
+            ("GitHub answered 502 (Server Error) while reading the repository permission of",),
             COMMAND_FAILED,
-            "refused",
+            "none",
         ),
         Cell(
             "command",
             "github_secondary_rate_limit",
             3,
             stops,
-            ("GitHub rate-limited reacting", "(403) and asked to wait 60 s"),
+            ("GitHub rate-limited reading the repository permission of", "(403) and asked to wait 60 s"),
             COMMAND_FAILED,
-            "refused",
+            "none",
         ),
         Cell(
             "command",

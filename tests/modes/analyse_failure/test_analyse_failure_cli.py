@@ -96,9 +96,11 @@ def test_a_corrupt_or_empty_zip_is_a_usage_error(tmp_path: Path, content: bytes,
         tmp_path, "--provider", "none", "--logs", str(path), "--json"
     )
     assert code == 2
-    error = json.loads(stdout)["error"]
-    assert says in error and error.count(". ") == 0  # one sentence
-    assert says in outputs["error"]
+    document = json.loads(stdout)
+    error = document["error"]
+    assert error == outputs["error"]  # --json carries the step output as it is
+    message = error.removesuffix(document["hint"]).strip()
+    assert says in message and message.count(". ") == 0  # one sentence, then the fix
     assert "could not finish" in summary
 
 

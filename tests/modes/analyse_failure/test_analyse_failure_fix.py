@@ -24,8 +24,10 @@ from tests.helpers.sandbox import needs_sandbox
 
 def _run(tmp_path: Path, files: dict[str, str], *extra: str, script: str = "ruff check .",
          head: str | None = None, path: str = "") -> tuple[int, dict[str, str], str, Path]:  # fmt: skip
+    """``head``: None passes the failed commit's SHA, "" no ``--head`` at all."""
     checkout = tmp_path / "checkout"
     sha = commit_project(checkout, files)
+    git(checkout, "tag", "failed-build")
     log = lint_failure_log(checkout, path_env(), script)
     logs = tmp_path / "logs.zip"
     logs.write_bytes(zip_of({"0_lint.txt": log}))
@@ -40,7 +42,7 @@ def _run(tmp_path: Path, files: dict[str, str], *extra: str, script: str = "ruff
     }
     code, outputs, summary, _, stderr = run_cli(
         tmp_path, "--provider", "none", "--logs", str(logs), "--repo", str(checkout),
-        "--head", head or sha, *extra, environ=environ,
+        *(["--head", head or sha] if head != "" else []), *extra, environ=environ,
     )  # fmt: skip
     assert "Traceback" not in stderr, stderr
     return code, outputs, summary, checkout
@@ -109,6 +111,28 @@ def test_the_failed_jobs_log_is_read_once_for_the_diagnosis_and_the_fix(
 
     assert code == 0 and outputs["fix_status"] == "verified", summary
     assert opened == ["0_lint.txt"]
+
+
+@needs_sandbox
+def test_head_may_be_any_name_of_the_failed_commit(tmp_path: Path) -> None:
+    """Before: a tag or branch for the checked-out commit was compared as text and refused."""
+    code, outputs, summary, _ = _run(tmp_path, LINT, "--fix", "suggest", head="failed-build")
+    assert code == 0 and outputs["fix_status"] == "verified", summary
+
+
+@needs_sandbox
+def test_a_local_run_without_head_takes_the_checkouts_head_and_says_so(tmp_path: Path) -> None:
+    """Before: "the failed run's head commit is unknown", with no hint."""
+    code, outputs, summary, checkout = _run(tmp_path, LINT, "--fix", "suggest", head="")
+    assert code == 0 and outputs["fix_status"] == "verified", summary
+    sha = git(checkout, "rev-parse", "HEAD").strip()
+    assert f"No --head given: the checkout's HEAD ({sha[:12]}) is taken as the failed commit" in summary
+
+
+def test_a_head_that_names_no_commit_says_so(tmp_path: Path) -> None:
+    code, outputs, summary, _ = _run(tmp_path, LINT, "--fix", "suggest", head="no-such-branch")
+    assert code == 0 and outputs["fix_status"] == "none"
+    assert "the failed commit 'no-such-branch' names no commit of the checkout" in summary
 
 
 def test_fix_is_off_by_default(tmp_path: Path) -> None:

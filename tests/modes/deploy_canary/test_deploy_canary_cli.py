@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.harness.prometheus_server import PrometheusServer, free_port
 from tests.helpers.canary import scenario_config
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import json_mismatches, run_cli
 
 
 def run_canary(
@@ -70,10 +70,13 @@ def test_slower_canary_is_rolled_back_and_fail_on_rollback_exits_1(
 
 
 def test_prometheus_down_never_promotes_and_exits_3_with_outputs(tmp_path: Path) -> None:
-    code, outputs, summary, _ = run_canary(
-        tmp_path, f"http://127.0.0.1:{free_port()}", "identical", end=1_800_000_000.0
+    code, outputs, summary, stdout = run_canary(
+        tmp_path, f"http://127.0.0.1:{free_port()}", "identical", "--json", end=1_800_000_000.0
     )
     assert code == 3
+    # --json has the `error` the step output has (it lacked it on exit 3), and every other output
+    assert "Prometheus" in outputs["error"]
+    assert json_mismatches(json.loads(stdout), outputs) == {}
     assert outputs["verdict"] == "continue"
     assert outputs["healthy"] == "false"
     assert outputs["rollback"] == "false"

@@ -113,3 +113,41 @@ def test_a_suite_that_never_imported_the_change_is_called_out(tmp_path: Path) ->
         for w in document["warnings"]  # type: ignore[union-attr]
     )
     assert "never imported" in summary_path.read_text()
+
+
+def _suite_error(tmp_path: Path, command: str, *, bare: bool = False) -> tuple[int, dict[str, object]]:
+    repo = tmp_path / "shop"
+    base, head = make_repo(repo)
+    if bare:  # an interpreter with no pytest, inside the checkout (the sandbox hides /tmp)
+        import venv
+
+        venv.create(repo / "bare", with_pip=False)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    environ = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+               "HOME": str(tmp_path)}  # fmt: skip
+    argv = ["gen-tests", "--repo", str(repo), "--base", base, "--head", head,
+            "--provider", "none", "--test-command", command, "--json"]  # fmt: skip
+    code = main(argv, environ=environ, stdout=stdout, stderr=stderr)
+    return code, json.loads(stdout.getvalue())
+
+
+def test_a_test_interpreter_without_pytest_is_exit_2_with_its_own_error(tmp_path: Path) -> None:
+    """Before: exit 0, and a warning that the tests "probably ran against another copy"."""
+    code, document = _suite_error(tmp_path, "bare/bin/python -m pytest", bare=True)
+    assert code == 2
+    assert "No module named pytest" in str(document["error"])
+    assert "pip install" in str(document["hint"])
+    assert "another copy" not in json.dumps(document)
+
+
+def test_a_missing_test_program_is_exit_2_naming_it(tmp_path: Path) -> None:
+    code, document = _suite_error(tmp_path, "no-such-test-runner --all")
+    assert code == 2
+    assert "no-such-test-runner" in str(document["error"])
+
+
+def test_a_suite_that_collects_no_tests_is_exit_2_with_pytests_line(tmp_path: Path) -> None:
+    code, document = _suite_error(tmp_path, "python -m pytest -k no_test_is_called_this")
+    assert code == 2
+    assert "no tests ran" in str(document["error"])
+    assert "Point test-command at your tests" in str(document["hint"])

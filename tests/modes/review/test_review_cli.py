@@ -142,6 +142,8 @@ def test_json_document_and_report_on(repo: tuple[GitRepoBuilder, str, str], tmp_
     assert code == 0
     assert document["decision"] == "comment" and document["findings_count"] == 1
     assert document["sarif_file"] == str(tmp_path / "x.sarif")
+    # and the reader is told where it is, not only a later step (it never said before)
+    assert f"written to `{tmp_path / 'x.sarif'}`" in " ".join(document["notes"])
     assert [f["rule"] for f in document["findings"]] == ["secret", "debugger"]
     assert document["report_on"] == "critical"
 

@@ -48,6 +48,25 @@ def _analyse(text: str, tmp_path: Path, baseline: BaselineIndex | None = None) -
     return analyse_logs([JobLog.from_path("test", log, conclusion="failure")], baseline=baseline)
 
 
+# --- issue 34, item 6: a cut that kept part of the message is not repeated ---------------------
+
+
+def test_a_summary_line_cut_inside_its_message_names_the_message_once(tmp_path: Path) -> None:
+    """Before: "… - TypeError: 'PosixPat - TypeError: 'PosixPath' object is not iterable"."""
+    source = (
+        "from pathlib import Path\n\n\n"
+        "def test_iterates_paths():\n    for part in Path('a'):\n        pass\n"
+    )
+    text = _pytest(tmp_path, {"tests/test_paths.py": source}, "tests", columns=70)
+    summary = next(line for line in text.splitlines() if line.startswith("FAILED"))
+    assert summary.endswith("...") and " - TypeErr" in summary, summary  # cut inside the message
+
+    root = str(_analyse(text, tmp_path).root_cause)  # type: ignore[attr-defined]
+
+    assert root.count("TypeError") == 1, root
+    assert root.endswith("TypeError: 'PosixPath' object is not iterable"), root
+
+
 # --- issue 15, item 12: pytest cuts its summary line to "- ..." at 80 columns ------------------
 
 _TIMEOUT_TEST = """\

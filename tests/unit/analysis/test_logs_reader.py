@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from cicd_agent.analysis.logs.reader import (
     MAX_HITS_PER_STEP,
     MAX_LINE_BYTES,
@@ -156,3 +160,35 @@ def test_a_line_over_the_limit_is_never_cut_inside_a_token() -> None:
         for text in texts:
             out = redactor.redact(text)
             assert not any(token[i : i + 12] in out for i in range(len(token) - 11)), out[-200:]
+
+
+def test_runner_sections_are_passed_over_without_a_closer_look(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A long job repeats the runner's own sections (``##[group]Operating System``…
+    ``##[endgroup]``, ``##[warning]``) by the hundred thousand: none of their lines is decoded
+    or matched, and the steps, hits and line numbers are those of the job without them."""
+    sections = b"".join(
+        b"##[group]Runner Image\nImage: ubuntu-22.04\n##[endgroup]\n##[warning]Node 16 is old\n"
+        for _ in range(50)
+    )
+    plain = _log(Step("Run tests", run="pytest", output=PYTEST_OUTPUT, exit_code=1))
+    busy = _log(Step("Run tests", run="pytest", output=sections + PYTEST_OUTPUT, exit_code=1))
+    looked: list[int] = []
+    original = JobScanner._candidate
+
+    def candidate(self: JobScanner, view: Any, start: int, end: int, number: int) -> None:
+        looked.append(number)
+        original(self, view, start, end, number)
+
+    monkeypatch.setattr(JobScanner, "_candidate", candidate)
+    quiet = _scan(plain)
+    seen = len(looked)
+    scan = _scan(busy)
+    assert len(looked) - seen == seen  # the same lines, 200 section lines later
+    shift = sections.count(b"\n")
+    failed = next(step for step in scan.steps if step.failed)
+    before = next(step for step in quiet.steps if step.failed)
+    assert [(h.line - shift, h.text) for h in failed.hits] == [
+        (h.line, h.text) for h in before.hits
+    ]

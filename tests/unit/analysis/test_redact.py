@@ -238,3 +238,27 @@ def test_text_with_bytes_that_were_not_utf8_is_searched_at_the_right_offsets() -
     assert text[hit.start : hit.end] == key
     redacted = Redactor([key]).redact(text)
     assert key not in redacted and "caf\udce9" in redacted
+
+
+def test_long_text_is_scanned_in_windows_without_losing_a_secret_at_their_edges(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The keyword scan reads long text in overlapping windows (its memory grows with the
+    window, not the text): a secret across a window's edge, or a known value's seed there, is
+    found as in one pass."""
+    from cicd_agent.analysis import redact
+
+    token = PLANTED["GitHub token"]
+    filler = "x = 1\n" * 40
+    text = "".join(f"{filler}{n}: key = {token}\n" for n in range(30)) + "é\udcff" + filler
+    whole = find_secrets(text)
+    value = "correct-horse-battery-staple"
+    known = Redactor([value]).redact(text.replace("key = ", f"pw={value} key = "))
+    rules = redact._rule_set()
+    lower = text.lower()
+    keywords = redact._keywords(rules.automaton, lower, rules.longest)
+    monkeypatch.setattr(redact, "_WINDOW", 97)  # edges fall everywhere, inside the tokens too
+    assert redact._keywords(rules.automaton, lower, rules.longest) == keywords
+    assert find_secrets(text) == whole and len(whole) == 30
+    assert Redactor([value]).redact(text.replace("key = ", f"pw={value} key = ")) == known
+    assert value not in known

@@ -226,7 +226,7 @@ def test_length_cut_off_is_a_model_error_without_repair(model_server: ModelServe
     ):
         ask(client)
     assert "cut off at the output limit of 512 tokens" in str(caught.value)
-    assert "max-output-tokens" in caught.value.hint
+    assert "set context-tokens" in caught.value.hint  # a real input (max-output-tokens is not)
     assert len(model_server.chat_requests) == 1
     assert model_server.chat_requests[0].body["max_completion_tokens"] == 512
 
@@ -440,3 +440,36 @@ def test_a_retry_is_not_started_once_the_model_timeout_is_spent(
         elapsed = time.monotonic() - started
     assert elapsed < 3 * 1.0, elapsed
     assert len(model_server.chat_requests) == 1
+
+
+def test_a_local_model_whose_name_is_unknown_works_without_any_setting(
+    model_server: ModelServer,
+) -> None:
+    """Before: the assumed 8,192-token window minus 16,384 reserved for the answer left no room
+    for any prompt, and the hint named max-output-tokens, which is no input or flag."""
+    model_server.answer(GOOD)
+    with client_for(model_server, model="llama3.1:8b") as client:
+        ask(client)
+        assert client.output_tokens() == 4_096
+    assert model_server.chat_requests[0].body["max_completion_tokens"] == 4_096
+    with client_for(model_server, model="llama3.1:8b", context_tokens=65_536) as client:
+        assert client.output_tokens() == 16_384  # the default, now that the window is known
+
+
+def test_every_option_a_message_names_is_a_real_input_or_flag() -> None:
+    """Hints such as "raise max-output-tokens" sent users looking for options that do not
+    exist: every option-shaped name in the source's words is an action input."""
+    import re
+
+    import yaml
+
+    from tests.harness.payloads import REPO_ROOT
+
+    inputs = set(yaml.safe_load((REPO_ROOT / "action.yml").read_text())["inputs"])
+    shaped = re.compile(r"(?<![\w./-])[a-z]+(?:-[a-z]+)*-(?:tokens|timeout|budget|minutes|url)\b")
+    named = {
+        name
+        for path in (REPO_ROOT / "src" / "cicd_agent").rglob("*.py")
+        for name in shaped.findall(path.read_text(encoding="utf-8"))
+    }
+    assert named and named <= inputs, sorted(named - inputs)

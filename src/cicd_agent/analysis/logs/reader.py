@@ -38,9 +38,6 @@ Line = tuple[int, str]
 _DELIMITER = re.compile(rb"[\s,;\"'()<>\[\]{}]")
 """Bytes no secret shape contains: a long line is cut next to one, never inside a token."""
 _DELIMITER_BYTES = tuple(bytes([b]) for b in b" \t\r\f\v,;\"'()<>[]{}")
-_RAW_PREFIX = re.compile(rb"(?:\xef\xbb\xbf)?(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?)?")
-"""What may stand before a marker in a raw line: the byte-order mark and the runner's
-timestamp (``runner_format.TIMESTAMP``, as bytes)."""
 
 
 def _kept(buf: bytes, start: int, end: int) -> bytes:
@@ -268,35 +265,28 @@ class JobScanner:
         step.tail_raw = data
 
     def _scan_buffer(self, buf: bytes, cut: int, line_base: int, offset: int, ring: _Ring) -> int:
-        """Handle the candidate lines of ``buf[:cut]``; return the line count after it."""
+        """Handle the candidate lines of ``buf[:cut]``; return the line count after it.
+
+        An ``##[endgroup]`` anchor outside a step's header is passed over without a look: the
+        line is then that marker, which :meth:`_candidate` would pass over, or another anchor
+        later in it stands for the line (a line that a carriage return redraws over the marker
+        with no anchor in what it shows is the one kind read differently). A long job repeats
+        the runner's sections by the hundred thousand; decoding each such line was most of
+        the time of a 1 GB log."""
         view = _Buffer(buf, cut, offset, ring)
         counted = 0
         lines_before = line_base
         line_end = -1
-        for start in self.matcher.candidate_offsets(memoryview(buf)[:cut]):
-            if start <= line_end:
+        endgroup = self.matcher.endgroup_anchor
+        for anchor, start, _ in self.matcher.candidates(memoryview(buf)[:cut]):
+            if start <= line_end or (anchor == endgroup and not self._in_header):
                 continue
             line_start = buf.rfind(b"\n", 0, start) + 1
             line_end = buf.find(b"\n", start)
-            if self._inert_marker(buf, line_start, start, line_end):
-                continue
             lines_before += count_newlines(buf, counted, line_start)
             counted = line_start
             self._candidate(view, line_start, line_end, lines_before + 1)
         return lines_before + count_newlines(buf, counted, cut)
-
-    def _inert_marker(self, buf: bytes, line_start: int, start: int, end: int) -> bool:
-        """Whether the line is an ``##[endgroup]`` outside a step's header, which
-        :meth:`_candidate` would pass over. Decided on the raw bytes: a long job repeats the
-        runner's sections by the hundred thousand, and decoding and cleaning each line was
-        most of the time of a 1 GB log. The marker must open the line (after its timestamp)
-        and the line hold no carriage return, as :func:`clean_line` would read it."""
-        return (
-            not self._in_header
-            and buf.startswith(b"##[endgroup]", start)
-            and buf.find(b"\r", start, end) < 0
-            and _RAW_PREFIX.fullmatch(buf, line_start, start) is not None
-        )
 
     def _candidate(self, view: _Buffer, start: int, end: int, number: int) -> None:
         """Look at line ``number`` (``view.buf[start:end]``), which holds a needle."""

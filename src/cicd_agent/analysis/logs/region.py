@@ -130,5 +130,8 @@ def completed_root(root: Finding, ranked: Sequence[Finding]) -> str:
         elif name == "location.python" and block_start is not None:
             message = block_start.hit.text.strip().removeprefix("E").strip()
             head = text.removesuffix("...").rstrip().removesuffix(" -")
+            test_id, sep, kept = head.partition(" - ")
+            if sep and message.startswith(kept.strip()):  # the cut kept the message's start
+                head = test_id
             return f"{head} - {message}"
     return text

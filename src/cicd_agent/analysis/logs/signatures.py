@@ -598,8 +598,11 @@ def _hit(signature: Signature, match: re.Match[str]) -> SignatureHit:
 # a few dozen short literals, so these are fragments of the needles of the errors that can sit
 # far from a step's end; a signature none of whose needles holds one of them is matched in
 # step tails only. Fragments avoid spans a colour code could split ("rror", not ": error:").
+# No bare "##[": the runner's sections, warnings and debug lines mean nothing to the reader
+# (``MarkerKind.OTHER``), every signature of a runner line needs "##[error]", and a job
+# repeats them by the hundred thousand (a third of the candidate lines of a real job's log).
 SCAN_ANCHORS = (
-    "rror", "RROR", "FAIL", "ailed", "ailure", "##[", "xception", "not found", "not ok",
+    "rror", "RROR", "FAIL", "ailed", "ailure", "xception", "not found", "not ok",
     "No such file", "No space left", "Could not", "Couldn't", "Cannot", "cannot", "timed out",
     "Timeout", "ECONN", "ENOTFOUND", "ETIMEDOUT", "refused", "reset by peer", "resolve",
     "Killed", "emory", " 137", "JSON", "YAML", "yaml", "TOML", ".go:", "E  ", 'File "',
@@ -623,6 +626,8 @@ class Matcher:
             matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST,
         )
         self._text_automaton = ahocorasick_rs.AhoCorasick(needles)
+        unique = list(dict.fromkeys(anchors))
+        self.endgroup_anchor = unique.index("##[endgroup]") if "##[endgroup]" in unique else -1
         by_needle: dict[str, list[int]] = {n: [] for n in needles}
         for index, sig in enumerate(self.signatures):
             for needle in sig.needles:
@@ -632,7 +637,12 @@ class Matcher:
 
     def candidate_offsets(self, data: bytes | memoryview) -> list[int]:
         """Start offsets of scan anchors in raw ``data``: the lines worth a closer look."""
-        return [start for _, start, _ in self.bytes_automaton.find_matches_as_indexes(data)]
+        return [start for _, start, _ in self.candidates(data)]
+
+    def candidates(self, data: bytes | memoryview) -> list[tuple[int, int, int]]:
+        """``(anchor index, start, end)`` of the scan anchors in raw ``data`` (leftmost first,
+        not overlapping); :attr:`endgroup_anchor` is the index of ``##[endgroup]``."""
+        return self.bytes_automaton.find_matches_as_indexes(data)
 
     def match(self, text: str, *, full: bool = False) -> SignatureHit | None:
         """The first signature (in table order) matching the cleaned line ``text``.

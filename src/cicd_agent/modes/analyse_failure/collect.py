@@ -60,14 +60,18 @@ def _collect(ctx: RunContext, options: AnalyseFailureOptions, dest: Path) -> Fai
     target = _target(ctx, options.run_id, client)
     facts = FailureFacts(target=target, jobs=[], api_jobs=[], change=None, baseline=None)
     if logs_path:
+        ctx.progress.say("reading the logs given")
         facts.jobs = load_logs(logs_path)
     elif target is not None and target.run_id is not None and client is not None:
+        ctx.progress.say(f"downloading the failed jobs' logs of run {target.run_id}")
         _download(ctx, client, target.run_id, facts, dest)
     else:
         raise UsageError(_NO_LOGS)
+    ctx.progress.say(f"{len(facts.jobs)} job log(s) read")
     if client is None or target is None:
         facts.change = _change(ctx, options, target, None, None)
         return facts
+    ctx.progress.say("reading the run's history: other attempts, recent runs, the change")
     _gather_history(ctx, options, client, target, facts, dest=dest)
     return facts
 

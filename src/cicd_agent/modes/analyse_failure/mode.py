@@ -179,7 +179,9 @@ class AnalyseFailure:
         result._target = target
         return result
 
-    def publish(self, ctx: RunContext, result: AnalyseFailureResult) -> None:
+    def publish(
+        self, ctx: RunContext, facts: FailureFacts, verdict: Verdict, result: AnalyseFailureResult
+    ) -> None:
         from cicd_agent.modes.analyse_failure.publish import publish
         from cicd_agent.modes.analyse_failure.result import TargetedResult as _Result
 

@@ -188,7 +188,9 @@ class Command:
         result._facts = facts
         return result
 
-    def publish(self, ctx: RunContext, result: CommandResult) -> None:
+    def publish(
+        self, ctx: RunContext, facts: CommandFacts, verdict: CommandFacts, result: CommandResult
+    ) -> None:
         from cicd_agent.modes.command.publish import publish
 
         publish(ctx, result)

@@ -231,7 +231,7 @@ def load_canary_config(source: str | None) -> CanaryConfig:
         raise UsageError(f"canary configuration {origin} was not read: {error}.") from None
     except yaml.YAMLError as error:
         raise UsageError(
-            f"canary configuration {origin} is not valid YAML or JSON: {error}"
+            f"canary configuration {bounded_yaml.one_line(error, origin)} (not valid YAML or JSON)."
         ) from None
     if isinstance(document, list):
         document = {"metrics": document}

@@ -75,7 +75,9 @@ class CanaryPhase:
             ),
         )
 
-    def publish(self, ctx: RunContext, result: ModeResult) -> None:
+    def publish(
+        self, ctx: RunContext, facts: CanaryFacts, verdict: CanaryJudgement, result: ModeResult
+    ) -> None:
         """Nothing to post: the verdict is for the workflow, through the outputs."""
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:

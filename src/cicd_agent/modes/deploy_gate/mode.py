@@ -150,13 +150,18 @@ class DeployPhase:
         repo = GitRepo.open(ctx.options.repo_dir)
         base, head = self._range(ctx, options, repo)
         change = read_change_set(repo, head, base)
+        ctx.progress.say(
+            f"the change: {len(change.files):,} file(s) in {len(change.commits):,} commit(s)"
+        )
         history = read_history(repo, change)
         # The detectors and priors are review's (one implementation); the score is refitted to
         # this repository's history when it has enough, and secrets and workflows count here.
         evidence = read_evidence(repo, change, with_security=True)
         cache = options.cache_dir or default_cache_dir(ctx.environ)
         cache_notes: list[str] = []
-        assessment = assess_for_deploy(repo, change, history, cache, evidence, notes=cache_notes)
+        assessment = assess_for_deploy(
+            repo, change, history, cache, evidence, notes=cache_notes, progress=ctx.progress
+        )
         for note in cache_notes:
             ctx.note(note)
         if change.base_note:
@@ -481,7 +486,9 @@ class DeployPhase:
         result._audit_inputs = facts.inputs
         return result
 
-    def publish(self, ctx: RunContext, result: DeployGateResult) -> None:
+    def publish(
+        self, ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict, result: DeployGateResult
+    ) -> None:
         from cicd_agent.analysis.policy import Recommendation
         from cicd_agent.notify import post_message
 

@@ -26,7 +26,7 @@ from cicd_agent.errors import ModelError
 from cicd_agent.markdown import neutralise
 from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
-from cicd_agent.modes.gen_tests.gate import Gate, Verdict
+from cicd_agent.modes.gen_tests.gate import FUNNEL_LABELS, Gate, Verdict
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, choose_test_path, with_header
 from cicd_agent.modes.gen_tests.segments import Segment, module_name
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
@@ -238,6 +238,7 @@ class Generator:
         file_exists: Callable[[str], bool],
         add_file: Callable[[str, str], None],
         attempts: int = ATTEMPTS,
+        report: Callable[[str], None] = lambda _line: None,
     ) -> None:
         self.gate = gate
         self.ask = ask
@@ -248,6 +249,9 @@ class Generator:
         self.file_exists = file_exists
         self.add_file = add_file
         self.attempts = attempts
+        self.report = report
+        """Told how far the loop got, a line per judged candidate (the run's progress)."""
+        self._place = ""
 
     def run(
         self,
@@ -258,7 +262,8 @@ class Generator:
         """Work through ``jobs`` in order; ``missing_*`` shrink as tests are accepted."""
         outcome = Outcome()
         system = self.prompts.system()
-        for job in jobs:
+        for index, job in enumerate(jobs, 1):
+            self._place = f"segment {index} of {len(jobs)}"
             key = job.segment.key
             if outcome.stop_reason:
                 outcome.not_tried[key] = f"not tried: {outcome.stop_reason}"
@@ -330,6 +335,12 @@ class Generator:
                     neutralise(self.prompts.redactor.redact(answer.rationale)[:_RATIONALE_CHARS]),
                     time.monotonic() - started,
                 )
+            )
+            self.report(
+                f"{self._place}, attempt {number}: "
+                + ("accepted" if verdict.accepted or verdict.stopped_at is None
+                   else f"rejected at the {FUNNEL_LABELS[verdict.stopped_at.value]} stage")
+                + f" ({time.monotonic() - started:.1f}s)"
             )
             if verdict.accepted:
                 self._accept(source, segment, test_path, verdict, outcome)

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import re
 import shlex
-import shutil
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -35,7 +35,7 @@ from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, Coverag
 from cicd_agent.modes.gen_tests.evidence import Evidence, parse_evidence
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.modes.gen_tests.segments import Segment
-from cicd_agent.sandbox import RunResult, Workspace
+from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 
 RERUNS = 5
 FEEDBACK_CHARS = 3_000
@@ -107,6 +107,8 @@ class SuiteBaseline:
     seconds: float
     passed: frozenset[str] | None
     """Tests that passed (None when the test command is not pytest, so only the exit code counts)."""
+    tests_run: int | None = None
+    """Tests pytest ran, whatever their outcome (None when the command is not pytest)."""
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,7 @@ class Gate:
             create_file(space.repo, test_path, source)  # never through a link of the PR's
             return self._stages(trial)
         finally:
-            shutil.rmtree(space.root, ignore_errors=True)
+            remove_tree(space.root)
 
     def _stages(self, trial: _Trial) -> Verdict:
         for stage, check in (
@@ -407,11 +409,54 @@ def run_suite(
         result, evidence, coverage = meter.measure(argv, space, timeout=timeout, suite=True)
         outcomes = evidence.outcomes if command.is_pytest else None
     finally:
-        shutil.rmtree(space.root, ignore_errors=True)
-    if result.returncode == 127 and not result.timed_out:
+        remove_tree(space.root)
+    problem = cannot_run(command, result, evidence)
+    if problem:
         raise UsageError(
-            f"the test command could not start: {_tail(result.output, 300)}",
-            hint="Set test-command to a command that runs your tests, e.g. `python -m pytest`.",
+            f"the test command `{shlex.join(command.suite)}` could not run: {problem}",
+            hint=(
+                "Point test-command at your tests (e.g. `python -m pytest tests`)."
+                if problem.startswith("no tests")
+                else "Install the project and its test tools in an earlier step (e.g. "
+                "`pip install -e . pytest`), or set test-command to a command that runs them."
+            ),
         )
     passed = outcomes.passed() if outcomes is not None else None
-    return SuiteBaseline(result.returncode, result.seconds, passed), coverage, result
+    ran = len(outcomes.tests) if outcomes is not None else None
+    return SuiteBaseline(result.returncode, result.seconds, passed, ran), coverage, result
+
+
+# The lines a command that never got to run its tests ends with: a missing module, a missing
+# program (bwrap's ``execvp``, a shell's "not found"), pytest's own usage errors.
+_CANNOT_RUN = re.compile(
+    r"No module named [\w.'\"]+|execvp .+|command not found|: not found$|"
+    r"^ERROR: (?:file or directory not found|usage)[^\n]*|^E?\s*ModuleNotFoundError: [^\n]+",
+    re.M,
+)
+_PYTEST_NO_TESTS = 5
+_PYTEST_USAGE = 4
+
+
+def cannot_run(command: ProjectCommand, result: RunResult, evidence: Evidence) -> str:
+    """Why the suite never ran its tests, in the command's own words ("" when it did).
+
+    A missing interpreter module (``No module named pytest``), a missing program, pytest's
+    usage error and pytest collecting no test at all are a test command that cannot run:
+    a usage error, not a suite whose coverage could say anything about the change."""
+    if result.timed_out or result.killed_for or result.returncode == 0:
+        return ""
+    lines = [line.strip(" =") for line in result.output.splitlines() if line.strip(" =")]
+    said = [m.group(0).strip() for line in lines if (m := _CANNOT_RUN.search(line))]
+    outcomes = evidence.outcomes
+    if command.is_pytest and outcomes is not None:
+        # pytest ran a session: only its own "nothing collected" or usage error count.
+        if outcomes.exitstatus == _PYTEST_NO_TESTS and not outcomes.tests:
+            return next((line for line in reversed(lines) if line.startswith("no tests ran")),
+                        "no tests ran (pytest collected none)")  # fmt: skip
+        if outcomes.exitstatus == _PYTEST_USAGE:
+            return said[-1] if said else (lines[-1] if lines else "pytest usage error")
+        return ""
+    if result.returncode == 127 or (command.is_pytest and outcomes is None):
+        return said[-1] if said else (lines[-1] if lines else f"exit {result.returncode}")
+    # Another runner (make, tox, a script): only when its last words say it could not start.
+    return said[-1] if said and lines and said[-1] in lines[-1] else ""

@@ -137,6 +137,7 @@ class GenTests:
             )
         targets = targets.only(ctx.repo_config.paths.selects)
         facts = Facts(repo, options, targets)
+        ctx.progress.say(f"{len(targets.files)} Python file(s) to cover")
         if targets.unsafe_names:
             facts.warnings.append(_unsafe_names_warning(targets.unsafe_names))
         if not targets.files:
@@ -170,13 +171,23 @@ class GenTests:
                 )
             )
         facts.meter = CoverageMeter(facts.sandbox, facts.targets.paths)
+        ctx.progress.say(
+            f"running the test suite under coverage ({' '.join(facts.command.suite)}; "
+            + ("sandboxed)" if isolation.sandboxed else "not sandboxed)")
+        )
         facts.baseline, facts.coverage, result = run_suite(
             facts.sandbox, facts.meter, facts.command, timeout=SUITE_TIMEOUT, label="baseline"
         )
-        facts.unimported = never_imported(facts.coverage, facts.targets.paths)
+        ctx.progress.say(f"the suite {result.describe()} in {facts.baseline.seconds:.1f}s")
+        # Another copy is what coverage shows only when tests did run: a suite that ran none
+        # (or a runner that is not pytest and failed) says nothing about which copy it used.
+        ran = facts.baseline.tests_run
+        tests_ran = bool(ran) if ran is not None else result.ok
+        facts.unimported = never_imported(facts.coverage, facts.targets.paths) if tests_ran else []
         if facts.unimported:
             facts.warnings.append(
-                "The test suite never imported "
+                f"The test suite ran {f'{ran} test(s)' if ran else 'its tests'} but never "
+                "imported "
                 + ", ".join(f"`{path}`" for path in facts.unimported)
                 + " from this checkout: not one line ran, not even its imports, so the tests "
                 "probably ran against another copy of the package (an installed release?). "
@@ -219,6 +230,10 @@ class GenTests:
         segments = order(segments)
         selected = facts.shard.select(segments) if facts.shard else segments
         tests = find_test_files(facts.sandbox.pristine)
+        ctx.progress.say(
+            f"{len(segments)} uncovered segment(s) in {len(facts.targets.paths)} file(s)"
+            + (f", {len(selected)} for this shard" if facts.shard else "")
+        )
         jobs = []
         for segment in selected:
             related = tuple(related_tests(segment.path, tests))
@@ -275,11 +290,19 @@ class GenTests:
             test_dir=options.test_dir,
             file_exists=lambda path: checkout_files.lexists(sandbox.pristine, path),
             add_file=sandbox.add_file,
+            report=ctx.progress.say,
+        )
+        ctx.progress.say(
+            f"writing tests for {len(verdict.jobs)} segment(s), up to {generator.attempts} "
+            "attempt(s) each, every candidate judged by the six-stage gate"
         )
         outcome = generator.run(verdict.jobs, verdict.missing_lines, verdict.missing_arcs)
         if outcome.stop_reason:
             ctx.note(f"Generation stopped early: {outcome.stop_reason}. Accepted tests are kept.")
         if outcome.accepted:
+            ctx.progress.say(
+                f"running the suite again with the {len(outcome.accepted)} accepted test(s)"
+            )
             outcome.coverage_after = self._measure_after(ctx, facts)
         return outcome
 
@@ -448,7 +471,7 @@ class GenTests:
 
     # ------------------------------------------------------------------ publish
 
-    def publish(self, ctx: RunContext, result: GenTestsResult) -> None:
+    def publish(self, ctx: RunContext, facts: Facts, verdict: Gaps, result: GenTestsResult) -> None:
         from cicd_agent.modes.gen_tests.patch import write_patch
         from cicd_agent.modes.gen_tests.push import push_accepted_tests
 
@@ -485,4 +508,3 @@ def _unsafe_names_warning(names: tuple[str, ...]) -> str:
 
 
 MODE = GenTests()
-

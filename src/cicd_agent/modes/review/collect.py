@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.findings import Finding
     from cicd_agent.analysis.packing import Packing
     from cicd_agent.analysis.pr_body import ModelText
+    from cicd_agent.analysis.risk import DiffAtHand
     from cicd_agent.context import RunContext
     from cicd_agent.events import PullRequest
     from cicd_agent.github.client import GitHubClient
@@ -139,7 +140,9 @@ def collect(ctx: RunContext, *, history: bool = True) -> ReviewFacts:
         )
     repo = _open_repo(ctx, required=pull is None)
     if repo is not None and repo.has_commit(base) and repo.has_commit(head):
-        return _with_settings(ctx, _local_facts(ctx, repo, pull, base, head, history=history))
+        ctx.progress.say("reading the diff from the checkout")
+        return _reported(ctx, _with_settings(ctx, _local_facts(ctx, repo, pull, base, head,
+                                                               history=history)))  # fmt: skip
     if pull is None or ctx.github is None:
         raise UsageError(
             f"the base {base[:12]} or head {head[:12]} commit is not in {ctx.options.repo_dir}.",
@@ -149,7 +152,14 @@ def collect(ctx: RunContext, *, history: bool = True) -> ReviewFacts:
         "The base or head commit is not in the local checkout, so the diff was read from the "
         "GitHub API (binary files and very large diffs come without text there)."
     )
-    return _with_settings(ctx, _api_facts(ctx, pull, history=history))
+    ctx.progress.say("reading the diff from the GitHub API")
+    return _reported(ctx, _with_settings(ctx, _api_facts(ctx, pull, history=history)))
+
+
+def _reported(ctx: RunContext, facts: ReviewFacts) -> ReviewFacts:
+    """``facts``, once the run's progress has said how big the change is."""
+    ctx.progress.say(f"{len(facts.diff.files):,} changed file(s)")
+    return facts
 
 
 def _with_settings(ctx: RunContext, facts: ReviewFacts) -> ReviewFacts:
@@ -275,17 +285,26 @@ def _incremental_start(
 def local_risk(
     ctx: RunContext, repo: LocalRepo, merge_base: str, head: str, diff: Diff
 ) -> tuple[str, list[str]]:
-    """deploy-gate's assessment of the same commits (history included)."""
+    """deploy-gate's assessment of the same commits (history included), from ``diff`` (the
+    same range, read once: git is not asked for it again)."""
     from cicd_agent.analysis.risk import assess_range
 
     try:
-        _, _, assessment = assess_range(repo.root, head, merge_base)
+        _, _, assessment = assess_range(repo.root, head, merge_base, at_hand=diff_at_hand(diff))
     except UsageError as exc:
         ctx.note(
             f"The change history could not be read ({exc.message}); risk is from the files alone."
         )
         return files_risk(diff)
     return assessment.risk_level.value, [r.message for r in assessment.reasons[:RISK_REASONS]]
+
+
+def diff_at_hand(diff: Diff) -> DiffAtHand:
+    """``diff`` as the risk assessment reads a change: its files as ``--numstat`` gives them
+    and its text by path."""
+    from cicd_agent.analysis.risk import DiffAtHand
+
+    return DiffAtHand(tuple(_changed_file(f) for f in diff.files), diff.patch_text)
 
 
 def files_risk(diff: Diff) -> tuple[str, list[str]]:
@@ -299,13 +318,16 @@ def files_risk(diff: Diff) -> tuple[str, list[str]]:
 def _changed_file(changed: FileDiff) -> ChangedFile:
     from cicd_agent.analysis.changes import ChangedFile
 
+    # As git's --numstat counts them: a submodule has no lines, a binary file no counts.
+    counted = not (changed.submodule or changed.is_binary)
     return ChangedFile(
         path=changed.path,
-        added=changed.added,
-        deleted=changed.removed,
+        added=changed.added if counted else 0,
+        deleted=changed.removed if counted else 0,
         status=_STATUS_LETTERS[changed.status],
         old_path=changed.old_path,
-        binary=changed.is_binary,
+        binary=changed.is_binary and not changed.submodule,
+        submodule=changed.submodule,
     )
 
 

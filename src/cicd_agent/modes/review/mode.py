@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from cicd_agent.result import ModeResult
 
 
-
 class Review:
     name = "review"
     help = "Review a pull request: inline comments, a check run, SARIF, and a merge gate."
@@ -208,12 +207,18 @@ class Review:
         result._plan = facts.plan
         return result
 
-    def publish(self, ctx: RunContext, result: ReviewResult) -> None:
+    def publish(
+        self, ctx: RunContext, facts: ReviewFacts, verdict: ReviewFloor, result: ReviewResult
+    ) -> None:
         from cicd_agent.modes.review.publish import publish
         from cicd_agent.modes.review.result import PlannedReviewResult as _Result
         from cicd_agent.sarif import write_sarif
 
         write_sarif(Path(result.sarif_file), result.reported)
+        ctx.note(
+            f"SARIF 2.1.0 file of the {len(result.reported)} reported finding(s) written to "
+            f"`{result.sarif_file}` (upload it with github/codeql-action/upload-sarif)."
+        )
         plan = result._plan if isinstance(result, _Result) else None
         if plan is None:
             return

@@ -204,7 +204,15 @@ class ReviewResult(ModeResult):
         )
         if self.risk_reasons:
             lines += ["<details><summary>Why this risk level</summary>", ""]
-            lines += [f"- {reason}" for reason in self.risk_reasons] + ["", "</details>", ""]
+            lines += [f"- {reason}" for reason in self.risk_reasons] + [
+                "",
+                "This level comes from the diff and its rules alone; deploy-gate also ranks the "
+                "change against the repository's history, and says so when it rates it "
+                "differently.",
+                "",
+                "</details>",
+                "",
+            ]
         return "\n".join(lines)
 
     def _facts_table(self) -> list[str]:

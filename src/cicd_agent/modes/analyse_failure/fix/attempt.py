@@ -68,7 +68,11 @@ def start(
 ) -> FixAttempt:
     """Read the failing command, open the verifier, and let the deterministic floor try."""
     from cicd_agent.modes.analyse_failure.fix.fixers import propose as floor
-    from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier, checkout_problem
+    from cicd_agent.modes.analyse_failure.fix.verify import (
+        SandboxVerifier,
+        checkout_head,
+        checkout_problem,
+    )
     from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
 
     attempt = FixAttempt(requested)
@@ -77,6 +81,14 @@ def start(
         attempt.unavailable = "the failed step is not a `run:` step whose command the log shows"
         return attempt
     checkout = ctx.options.repo_dir
+    if not head_sha and not ctx.has_event:
+        # A local run with a log and a checkout: the checkout is the commit that failed.
+        head_sha = checkout_head(checkout)
+        if head_sha:
+            ctx.note(
+                f"No --head given: the checkout's HEAD ({head_sha[:12]}) is taken as the "
+                "failed commit."
+            )
     problem = checkout_problem(checkout, head_sha)
     if problem:
         attempt.unavailable = problem

@@ -24,8 +24,8 @@ no network, scrubbed environment, limits); outputs come back redacted.
 
 from __future__ import annotations
 
+import re
 import shlex
-import shutil
 import subprocess
 import time
 from collections.abc import Callable, Collection
@@ -41,7 +41,7 @@ from cicd_agent.modes.analyse_failure.fix.contract import (
     Verification,
 )
 from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, check_patch
-from cicd_agent.sandbox import RunResult, Sandbox, Workspace
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 
 RUN_TIMEOUT = 300.0
 """One run of the failing command (seconds): the step's own command, as CI ran it."""
@@ -66,23 +66,27 @@ class VerifierSettings:
 def checkout_problem(checkout: Path, head_sha: str) -> str:
     """Why ``checkout`` is not the failed commit as it was built ("" when it is).
 
-    Reads the repository with git's plumbing only (no hooks, no filters run): its ``HEAD``
-    and whether a tracked file differs from it.
+    ``head_sha`` may be any commit-ish (a SHA, a branch, a tag, ``HEAD~1``): it is resolved in
+    the checkout, so a branch name for the checked-out commit is that commit. Reads the
+    repository with git's plumbing only (no hooks, no filters run): its ``HEAD`` and whether a
+    tracked file differs from it.
     """
     if not head_sha:
-        return "the failed run's head commit is unknown"
+        return "the failed run's head commit is unknown (pass --head, or run it where the event says)"
     git = ["git", "-C", str(checkout), "-c", "core.fsmonitor=false"]
     try:
-        head = subprocess.run(
-            [*git, "rev-parse", "--verify", "HEAD^{commit}"],
-            capture_output=True, text=True, check=False, timeout=60,
-        )  # fmt: skip
-        if head.returncode != 0:
+        head = _resolve(git, "HEAD")
+        if head is None:
             return f"{checkout} is not a git checkout"
-        if head.stdout.strip() != head_sha:
+        failed = _resolve(git, head_sha)
+        if failed is None and not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", head_sha):
+            return f"the failed commit {head_sha!r} names no commit of the checkout at {checkout}"
+        failed = failed or head_sha  # a SHA this clone lacks: not what is checked out
+        if head != failed:
+            named = failed[:12] if failed.startswith(head_sha) else f"{head_sha} ({failed[:12]})"
             return (
-                f"the checkout is at {head.stdout.strip()[:12]}, not the failed commit "
-                f"{head_sha[:12]} (check out the run's head_sha)"
+                f"the checkout is at {head[:12]}, not the failed commit {named} "
+                "(check out the run's head_sha)"
             )
         changed = subprocess.run(
             [*git, "diff-index", "--quiet", "HEAD", "--"],
@@ -93,6 +97,27 @@ def checkout_problem(checkout: Path, head_sha: str) -> str:
     if changed.returncode != 0:
         return "tracked files in the checkout differ from the failed commit"
     return ""
+
+
+def checkout_head(checkout: Path) -> str:
+    """The commit the checkout has checked out ("" when it is not a git checkout)."""
+    git = ["git", "-C", str(checkout), "-c", "core.fsmonitor=false"]
+    try:
+        return _resolve(git, "HEAD") or ""
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+
+
+def _resolve(git: list[str], commitish: str) -> str | None:
+    """The full SHA ``commitish`` names in the repository, or None. ``--end-of-options``: a
+    value starting with ``-`` is a name to look up, never an option."""
+    if "\0" in commitish or "\n" in commitish:
+        return None
+    done = subprocess.run(
+        [*git, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{commitish}^{{commit}}"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
 
 
 class SandboxVerifier:
@@ -162,7 +187,7 @@ class SandboxVerifier:
                     return applied
             return self._script(space, failing_script(self.failing))
         finally:
-            shutil.rmtree(space.root, ignore_errors=True)
+            remove_tree(space.root)
 
     def verify(self, patch: Patch) -> Verification:
         """Policy, apply, the failing command passing twice, no regression in the step's rest.
@@ -193,7 +218,7 @@ class SandboxVerifier:
         try:
             return self._verify_in(space, patch, baseline, verdict.paths)
         finally:
-            shutil.rmtree(space.root, ignore_errors=True)
+            remove_tree(space.root)
 
     def _verify_in(
         self, space: Workspace, patch: Patch, baseline: RunOutcome, paths: tuple[str, ...]
@@ -237,7 +262,7 @@ class SandboxVerifier:
             try:
                 self._rest_baseline = self._script(space, rest)
             finally:
-                shutil.rmtree(space.root, ignore_errors=True)
+                remove_tree(space.root)
         return self._rest_baseline
 
     def _apply(self, space: Workspace, patch: Patch) -> RunOutcome | None:
@@ -295,6 +320,8 @@ def shell_argv(shell: str, script: Path) -> list[str] | None:
     """The runner's ``shell:`` line made into argv (``{0}`` is the script file); None for a
     Windows shell (``pwsh``/``cmd`` with a Windows path) that cannot run here."""
     template = shell.strip() or "bash -e {0}"
+    if "\0" in template:
+        return None  # no argv can hold a NUL byte
     try:
         words = shlex.split(template)
     except ValueError:

@@ -1,0 +1,115 @@
+"""Progress lines on stderr, so minutes of work are never minutes of silence.
+
+A run is a few stages (collect, analyse, ask the model, publish); each stage starts with one
+line saying what is being done, and long work inside it says how far it got (``12 of 40
+candidate runs``). The lines go to stderr, never stdout, so ``--json`` keeps stdout to its one
+JSON document. On a terminal and in a plain log they are plain lines; on a GitHub runner
+(``GITHUB_ACTIONS=true``) each stage is a collapsible ``::group::`` of the log.
+
+Off a runner a stage's line waits for the first thing said inside it, or for the next stage:
+a mistake found before any work (a wrong ``--base``, a missing folder) stays one line on the
+terminal, the error alone.
+
+Counts are throttled: the first and the last of a count are always shown, the ones between at
+most every few seconds, so a 20,000-commit history is a handful of lines, not 20,000.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import TextIO
+
+EVERY_SECONDS = 2.0
+"""Least time between two lines of one count (the first and the last are always shown)."""
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+class Progress:
+    """Stage and count lines for one run (a ``None`` stream says nothing: tests, library use)."""
+
+    def __init__(
+        self,
+        stream: TextIO | None,
+        *,
+        label: str = "cicd-agent",
+        grouped: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        every: float = EVERY_SECONDS,
+    ) -> None:
+        self._stream = stream
+        self._label = label
+        self._grouped = grouped
+        self._clock = clock
+        self._every = every
+        self._start = clock()
+        self._open = False
+        self._pending = ""
+        self._last: dict[str, float] = {}
+
+    @classmethod
+    def for_run(cls, stream: TextIO, mode: str, environ: Mapping[str, str]) -> Progress:
+        """The progress of one run of ``mode``: grouped when a GitHub runner reads the log."""
+        return cls(stream, label=mode, grouped=environ.get("GITHUB_ACTIONS") == "true")
+
+    def stage(self, what: str) -> None:
+        """A new stage begins (the previous one ends): one line, a group on a runner."""
+        self.end()
+        line = self._line(what)
+        if self._grouped:
+            self._write(f"::group::{line}")
+            self._open = True
+        else:
+            self._pending = line
+
+    def say(self, what: str) -> None:
+        """One line within the current stage."""
+        self._flush()
+        self._write(self._line(what, indent=True))
+
+    def count(self, what: str, done: int, total: int | None = None) -> None:
+        """How far a long piece of work got: ``what: done of total`` (or ``done`` alone),
+        shown for the first item, the last and at most every few seconds in between."""
+        now = self._clock()
+        last = self._last.get(what)
+        final = total is not None and done >= total
+        if last is not None and not final and now - last < self._every:
+            return
+        self._last[what] = now
+        self.say(f"{what}: {done:,}" + (f" of {total:,}" if total is not None else ""))
+        if final:
+            self._last.pop(what, None)
+
+    def end(self, *, finished: bool = True) -> None:
+        """The current stage ends: its group closes (before the run's summary and outputs).
+        Off a runner, a stage nothing was said in is shown now when it ``finished``, and not
+        at all when it ended in an error (which is then the one line a mistake gets)."""
+        if finished:
+            self._flush()
+        self._pending = ""
+        if self._open:
+            self._write("::endgroup::")
+            self._open = False
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._write(self._pending)
+            self._pending = ""
+
+    def _line(self, what: str, *, indent: bool = False) -> str:
+        """Our words only, on one line: a label first, so no line can start a workflow command."""
+        elapsed = self._clock() - self._start
+        text = _CONTROL.sub(" ", what).strip()
+        return f"{self._label} [{elapsed:5.1f}s] {'  ' if indent else ''}{text}"
+
+    def _write(self, line: str) -> None:
+        if self._stream is None:
+            return
+        self._stream.write(line + "\n")
+        self._stream.flush()
+
+
+SILENT = Progress(None)
+"""Says nothing: the default of a context built without a stream (tests, library calls)."""
