@@ -37,7 +37,7 @@ from cicd_agent.analysis.redact import Redactor  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
 from cicd_agent.modes.review.collect import ReviewFacts, prepare_calls  # noqa: E402
 from cicd_agent.modes.review.decide import ReviewAnswer  # noqa: E402
-from cicd_agent.modes.review.publish import PublishPlan  # noqa: E402
+from cicd_agent.modes.review.plan import PublishPlan  # noqa: E402
 
 MODEL = "gpt-5.4"
 MAX_CALLS = 3

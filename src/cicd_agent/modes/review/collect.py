@@ -13,26 +13,33 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from cicd_agent.analysis.changes import ChangedFile
+from cicd_agent.analysis.diff import Diff, LocalRepo, parse_diff
+from cicd_agent.analysis.packing import pack
+from cicd_agent.analysis.risk import DiffAtHand, assess_change, assess_range
+from cicd_agent.analysis.workflows import workflow_paths
 from cicd_agent.errors import GitHubError, ModelError, UsageError
+from cicd_agent.github.comments import find_issue_comment
+from cicd_agent.github.pulls import list_changed_files
+from cicd_agent.modes.review.decide import ReviewAnswer
+from cicd_agent.modes.review.dismissals import dismissed_findings
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.options import ReviewOptions
-from cicd_agent.modes.review.publish import PublishPlan
+from cicd_agent.modes.review.plan import PublishPlan
+from cicd_agent.modes.review.prompt import build_prompt
 from cicd_agent.modes.review.result import SUMMARY_KEY, FileNote
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.changes import ChangedFile
     from cicd_agent.analysis.description import ChangeFacts
-    from cicd_agent.analysis.diff import Diff, FileDiff, LocalRepo
+    from cicd_agent.analysis.diff import FileDiff
     from cicd_agent.analysis.findings import Finding
     from cicd_agent.analysis.packing import Packing
     from cicd_agent.analysis.pr_body import ModelText
-    from cicd_agent.analysis.risk import DiffAtHand
     from cicd_agent.context import RunContext
     from cicd_agent.events import PullRequest
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.comments import Found
     from cicd_agent.model.tokens import TokenCounter
-    from cicd_agent.modes.review.decide import ReviewAnswer
     from cicd_agent.modes.review.prompt import ReviewPrompt
 
 _SHALLOW_HINT = (
@@ -164,7 +171,6 @@ def _reported(ctx: RunContext, facts: ReviewFacts) -> ReviewFacts:
 
 def _with_settings(ctx: RunContext, facts: ReviewFacts) -> ReviewFacts:
     """Apply the repository's path settings and guidance (read from the base commit)."""
-    from cicd_agent.analysis.diff import Diff
 
     config = ctx.repo_config
     facts.left_out = tuple(f.path for f in facts.diff.files if not config.paths.selects(f.path))
@@ -186,7 +192,6 @@ def _with_settings(ctx: RunContext, facts: ReviewFacts) -> ReviewFacts:
 
 
 def _open_repo(ctx: RunContext, *, required: bool) -> LocalRepo | None:
-    from cicd_agent.analysis.diff import LocalRepo
 
     try:
         return LocalRepo(ctx.options.repo_dir)
@@ -211,7 +216,6 @@ def _dismissed(ctx: RunContext, pull: PullRequest | None, previous: Ledger) -> f
     """Findings a writer dismissed on an earlier run's comments (only after an earlier run)."""
     if pull is None or pull.is_fork or not previous.heads:
         return frozenset()
-    from cicd_agent.modes.review.dismissals import dismissed_findings
 
     return dismissed_findings(ctx, pull.number)
 
@@ -221,7 +225,6 @@ def _summary_comment(ctx: RunContext, pull: PullRequest | None) -> Found | None:
     or offline); publish updates this same comment."""
     if pull is None or pull.is_fork or ctx.github is None:
         return None
-    from cicd_agent.github.comments import find_issue_comment
 
     try:
         return find_issue_comment(ctx.github, pull.number, SUMMARY_KEY)
@@ -241,7 +244,6 @@ def _local_facts(
     *,
     history: bool,
 ) -> ReviewFacts:
-    from cicd_agent.analysis.workflows import workflow_paths
 
     head_sha = repo.resolve(head, "head")
     merge_base = repo.merge_base(base, head_sha)
@@ -287,7 +289,6 @@ def local_risk(
 ) -> tuple[str, list[str]]:
     """deploy-gate's assessment of the same commits (history included), from ``diff`` (the
     same range, read once: git is not asked for it again)."""
-    from cicd_agent.analysis.risk import assess_range
 
     try:
         _, _, assessment = assess_range(repo.root, head, merge_base, at_hand=diff_at_hand(diff))
@@ -302,21 +303,18 @@ def local_risk(
 def diff_at_hand(diff: Diff) -> DiffAtHand:
     """``diff`` as the risk assessment reads a change: its files as ``--numstat`` gives them
     and its text by path."""
-    from cicd_agent.analysis.risk import DiffAtHand
 
     return DiffAtHand(tuple(_changed_file(f) for f in diff.files), diff.patch_text)
 
 
 def files_risk(diff: Diff) -> tuple[str, list[str]]:
     """deploy-gate's assessment from the changed files alone (when no history is at hand)."""
-    from cicd_agent.analysis.risk import assess_change
 
     assessment = assess_change([_changed_file(f) for f in diff.files])
     return assessment.risk_level.value, [r.message for r in assessment.reasons[:RISK_REASONS]]
 
 
 def _changed_file(changed: FileDiff) -> ChangedFile:
-    from cicd_agent.analysis.changes import ChangedFile
 
     # As git's --numstat counts them: a submodule has no lines, a binary file no counts.
     counted = not (changed.submodule or changed.is_binary)
@@ -350,8 +348,6 @@ def _api_facts(ctx: RunContext, pull: PullRequest, *, history: bool) -> ReviewFa
 def api_diff(client: GitHubClient, number: int, *, base: str, head: str) -> Diff:
     """The pull request's diff as GitHub's file list gives it (the fork-safe publishing step
     re-checks an untrusted result against exactly this)."""
-    from cicd_agent.analysis.diff import parse_diff
-    from cicd_agent.github.pulls import list_changed_files
 
     files = list_changed_files(client, number)
     return parse_diff(
@@ -401,8 +397,6 @@ def prepare_calls(
 ) -> tuple[ReviewPrompt, Packing, list[str]]:
     """The prompt, the packing and each call's user message (what :func:`ask_model` sends;
     the token benchmark measures exactly this)."""
-    from cicd_agent.analysis.packing import pack
-    from cicd_agent.modes.review.prompt import build_prompt
 
     prompt = build_prompt(
         title=facts.title,
@@ -432,7 +426,6 @@ def ask_model(
     ctx: RunContext, facts: ReviewFacts, findings: list[Finding], max_calls: int
 ) -> ReviewOpinion | None:
     """Pack the diff into at most ``max_calls`` calls and ask each; None when nothing to ask."""
-    from cicd_agent.modes.review.decide import ReviewAnswer
 
     model = ctx.model
     assert model is not None

@@ -13,6 +13,7 @@ import re
 from typing import TYPE_CHECKING
 
 from cicd_agent.errors import GitHubError
+from cicd_agent.github.reactions import dismissed
 
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
@@ -30,7 +31,6 @@ def dismissed_findings(ctx: RunContext, number: int) -> frozenset[str]:
     client = ctx.github
     if client is None:
         return frozenset()
-    from cicd_agent.github.reactions import dismissed
 
     try:
         return dismissed(client, number, _MARKER)
