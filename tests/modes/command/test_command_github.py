@@ -722,9 +722,9 @@ def test_a_bot_thread_is_ours_only_when_it_is_one_of_our_findings(
     body: str,
     answered: bool,
 ) -> None:
-    from cicd_agent.modes.review.dismissals import finding_marker
+    from cicd_agent.analysis.finding_text import marker
 
-    assert body.endswith(finding_marker("a" * 32)) == answered
+    assert body.endswith(marker("a" * 32)) == answered
     repo, base, head = project
     serve_pull(github_api, base, head)
     serve_thread(github_api, login="github-actions[bot]", kind="Bot", body=body)

@@ -7,10 +7,10 @@ review's facts of the change at that head (:func:`review_facts`).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from cicd_agent.analysis.finding_text import reads_as_finding
 from cicd_agent.errors import UsageError
 from cicd_agent.events import require
 from cicd_agent.github.permissions import can_write
@@ -148,5 +148,4 @@ def _our_finding(thread: ThreadStart) -> bool:
     """A thread we started with a finding: we wrote it (never the marker alone: anyone can
     paste one) and it reads as one of our findings (the GitHub Actions bot writes for every
     workflow of the repository, not only ours)."""
-    heading = re.match(r"\*\*(critical|high|medium|low)\*\*", thread.body)
-    return thread.ours and ("<!-- cicd-agent" in thread.body or heading is not None)
+    return thread.ours and reads_as_finding(thread.body)

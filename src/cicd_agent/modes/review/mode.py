@@ -96,10 +96,10 @@ class Review:
     def decide(
         self, ctx: RunContext, verdict: ReviewFloor, opinion: ReviewOpinion | None
     ) -> ReviewResult:
+        from cicd_agent.analysis.finding_text import marked
         from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort_findings
         from cicd_agent.analysis.placement import place
         from cicd_agent.modes.review.decide import decide, merged_summary, model_findings, track
-        from cicd_agent.modes.review.dismissals import finding_marker
         from cicd_agent.modes.review.publish_from import HandoffFacts
         from cicd_agent.modes.review.result import FileNote, InlineNote, ReviewResult
 
@@ -163,7 +163,7 @@ class Review:
                     path=c.path,
                     line=c.line,
                     start_line=c.start_line,
-                    body=f"{c.body}\n\n{finding_marker(c.finding.fingerprint)}",
+                    body=marked(c.body, c.finding.fingerprint),
                     moved_from=c.moved_from,
                 )
                 for c in placement.inline

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cicd_agent.analysis.finding_text import body_item
 from cicd_agent.errors import GitHubError
 from cicd_agent.github.checks import publish_check_run
 from cicd_agent.github.comments import upsert_issue_comment
@@ -202,7 +203,7 @@ def _move_refused_comments(
         refused, kept = kept, []
     result.comments = kept
     result.rejected_comments = len(refused)
-    result.body_items += [_body_item(c) for c in refused]
+    result.body_items += [body_item(c.body, c.path, c.line) for c in refused]
     ctx.note(
         f"GitHub refused the review ({refusal.message}); {len(refused)} inline comment(s) it "
         "would not place were moved into the review body."
@@ -211,13 +212,6 @@ def _move_refused_comments(
 
 def _comment(note: InlineNote) -> ReviewComment:
     return ReviewComment(path=note.path, line=note.line, body=note.body, start_line=note.start_line)
-
-
-def _body_item(note: InlineNote) -> str:
-    title, _, rest = note.body.partition("\n")
-    return (
-        f"- {title} — `{note.path}:{note.line}`\n  {rest.strip().replace(chr(10), chr(10) + '  ')}"
-    )
 
 
 def _check_run(client: GitHubClient, result: ReviewResult, plan: PublishPlan) -> WriteOutcome:
