@@ -1,5 +1,5 @@
 """Review's inputs: the diff (local checkout first, the API when commits are missing), the
-ledger of reviewed commits, deploy-gate's risk of the same change, and the model's opinion.
+ledger of reviewed commits and deploy-gate's risk of the same change.
 
 On ``synchronize`` only the commits since the last reviewed head are sent to the model, as
 long as that head is still in the branch's history; after a force-push the whole pull request
@@ -9,38 +9,31 @@ two pushes ago must still fail the check), but only new ones are posted inline a
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.analysis.diff import Diff, LocalRepo, parse_diff
-from cicd_agent.analysis.packing import pack
 from cicd_agent.analysis.risk import DiffAtHand, assess_change, assess_range
 from cicd_agent.analysis.workflows import workflow_paths
-from cicd_agent.errors import GitHubError, ModelError, UsageError
+from cicd_agent.errors import GitHubError, UsageError
 from cicd_agent.github.comments import find_issue_comment
 from cicd_agent.github.pulls import list_changed_files
-from cicd_agent.modes.review.decide import ReviewAnswer
 from cicd_agent.modes.review.dismissals import dismissed_findings
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
-from cicd_agent.modes.review.prompt import build_prompt
-from cicd_agent.modes.review.result import SUMMARY_KEY, FileNote
+from cicd_agent.modes.review.result import SUMMARY_KEY
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.description import ChangeFacts
     from cicd_agent.analysis.diff import FileDiff
     from cicd_agent.analysis.findings import Finding
-    from cicd_agent.analysis.packing import Packing
     from cicd_agent.analysis.pr_body import ModelText
     from cicd_agent.context import RunContext
     from cicd_agent.events import PullRequest
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.comments import Found
-    from cicd_agent.model.tokens import TokenCounter
-    from cicd_agent.modes.review.prompt import ReviewPrompt
 
 _SHALLOW_HINT = (
     "Fetch both commits (actions/checkout with `fetch-depth: 0`), or give the job a token so "
@@ -88,44 +81,6 @@ class ReviewFloor:
     prompt and the description."""
     description: ModelText | None = None
     """The model's what and why for ``describe`` (asked in the ask step)."""
-
-
-@dataclass
-class ReviewOpinion:
-    """The model's answers, the packing they came from, and the calls that failed."""
-
-    answers: list[ReviewAnswer]
-    packing: Packing
-    failed_parts: list[int] = field(default_factory=list)
-    # Lines of each shown file at head, read when the answers come in, so ``decide`` can drop
-    # findings on invented lines without reading git itself.
-    line_counts: dict[str, int] = field(default_factory=dict)
-    texts: dict[str, str] = field(default_factory=dict)
-    """The shown files at head (the flagged lines anchor the findings' fingerprints)."""
-
-    @property
-    def shown(self) -> set[str]:
-        """Files the model saw in a call that answered."""
-        return {
-            path
-            for index, part in enumerate(self.packing.parts)
-            if index not in self.failed_parts
-            for path in part.paths
-        }
-
-    @property
-    def complete(self) -> bool:
-        return self.packing.complete and not self.failed_parts
-
-    def not_reviewed(self) -> list[FileNote]:
-        notes = [FileNote(path=f.path, reason=f.reason) for f in self.packing.over_budget]
-        notes += [FileNote(path=p, reason="some hunks did not fit") for p in self.packing.partial]
-        for index in self.failed_parts:
-            notes += [
-                FileNote(path=p, reason="its model call failed")
-                for p in self.packing.parts[index].paths
-            ]
-        return notes
 
 
 def collect(ctx: RunContext, *, history: bool = True) -> ReviewFacts:
@@ -384,80 +339,3 @@ def _synthesized(path: str, previous: str, status: str, patch: str, churn: int) 
             + "\n"
         )
     return "\n".join(lines) + "\n" + patch.rstrip("\n") + "\n"
-
-
-def prepare_calls(
-    facts: ReviewFacts,
-    findings: list[Finding],
-    *,
-    counter: TokenCounter,
-    call_budget: int,
-    max_calls: int,
-    redact: Callable[[str], str],
-) -> tuple[ReviewPrompt, Packing, list[str]]:
-    """The prompt, the packing and each call's user message (what :func:`ask_model` sends;
-    the token benchmark measures exactly this)."""
-
-    prompt = build_prompt(
-        title=facts.title,
-        body=facts.body,
-        commits=facts.commits,
-        risk=f"{facts.risk_level} ({'; '.join(facts.risk_reasons[:3]) or 'no notable signal'})",
-        known=findings,
-        guidance=facts.guidance,
-        redact=redact,
-        truncate=counter.truncate,
-    )
-    repo, head = facts.repo, facts.plan.head
-    packing = pack(
-        facts.review_diff,
-        count=counter.count,
-        budget=prompt.diff_budget(counter.count, call_budget),
-        max_calls=max_calls,
-        read_sources=(lambda paths: repo.read_texts(head, paths)) if repo else None,
-        prepare=redact,
-    )
-    total = len(packing.parts)
-    users = [prompt.user(packing.diff_text(i, counter.count), i, total) for i in range(total)]
-    return prompt, packing, users
-
-
-def ask_model(
-    ctx: RunContext, facts: ReviewFacts, findings: list[Finding], max_calls: int
-) -> ReviewOpinion | None:
-    """Pack the diff into at most ``max_calls`` calls and ask each; None when nothing to ask."""
-
-    model = ctx.model
-    assert model is not None
-    prompt, packing, users = prepare_calls(
-        facts,
-        findings,
-        counter=model.counter("model"),
-        call_budget=model.prompt_budget("model"),
-        max_calls=max_calls,
-        redact=ctx.redactor.redact,
-    )
-    if not packing.parts:
-        reason = "no file could be reviewed" if packing.over_budget else "no text change to review"
-        ctx.note(f"Nothing was sent to the model: {reason}.")
-        return None
-    answers: list[ReviewAnswer] = []
-    failed: list[int] = []
-    for index, user in enumerate(users):
-        try:
-            answers.append(
-                model.ask(
-                    ReviewAnswer, system=prompt.system, user=user, tier="model", temperature=0.1
-                )
-            )
-        except ModelError as exc:
-            if len(users) == 1:
-                raise
-            failed.append(index)
-            ctx.note(
-                f"Model call {index + 1} of {len(users)} failed ({exc.message}); its files got "
-                "the deterministic checks only."
-            )
-    if not answers:
-        raise ModelError(f"all {len(users)} model calls failed.")
-    return ReviewOpinion(answers, packing, failed)

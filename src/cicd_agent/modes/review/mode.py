@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.placement import LinkMaker
     from cicd_agent.context import RunContext
     from cicd_agent.errors import ExitCode
-    from cicd_agent.modes.review.collect import ReviewFacts, ReviewFloor, ReviewOpinion
+    from cicd_agent.modes.review.collect import ReviewFacts, ReviewFloor
+    from cicd_agent.modes.review.prompt import ReviewOpinion
     from cicd_agent.modes.review.result import ReviewResult
     from cicd_agent.result import ModeResult
 
@@ -76,7 +77,7 @@ class Review:
     def ask(
         self, ctx: RunContext, facts: ReviewFacts, verdict: ReviewFloor
     ) -> ReviewOpinion | None:
-        from cicd_agent.modes.review.collect import ask_model
+        from cicd_agent.modes.review.prompt import ask_model
         from cicd_agent.modes.review.publish_from import HandoffFacts
 
         if isinstance(facts, HandoffFacts):
