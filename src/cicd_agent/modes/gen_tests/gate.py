@@ -22,7 +22,6 @@ import ast
 import hashlib
 import re
 import shlex
-import shutil
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, Coverag
 from cicd_agent.modes.gen_tests.evidence import Evidence, parse_evidence
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.modes.gen_tests.segments import Segment
-from cicd_agent.sandbox import RunResult, Workspace
+from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 
 RERUNS = 5
 FEEDBACK_CHARS = 3_000
@@ -197,7 +196,7 @@ class Gate:
             create_file(space.repo, test_path, source)  # never through a link of the PR's
             return self._stages(trial)
         finally:
-            shutil.rmtree(space.root, ignore_errors=True)
+            remove_tree(space.root)
 
     def _stages(self, trial: _Trial) -> Verdict:
         for stage, check in (
@@ -410,7 +409,7 @@ def run_suite(
         result, evidence, coverage = meter.measure(argv, space, timeout=timeout, suite=True)
         outcomes = evidence.outcomes if command.is_pytest else None
     finally:
-        shutil.rmtree(space.root, ignore_errors=True)
+        remove_tree(space.root)
     problem = cannot_run(command, result, evidence)
     if problem:
         raise UsageError(
