@@ -9,9 +9,8 @@ that lets the next ``synchronize`` review only what is new.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.findings import Finding
@@ -22,9 +21,6 @@ from cicd_agent.modes.review.ledger import parse as parse_ledger
 from cicd_agent.result import ModeResult
 from cicd_agent.runner import Annotation, AnnotationLevel
 from cicd_agent.severity import Severity, parse_severity
-
-if TYPE_CHECKING:
-    from cicd_agent.modes.review.publish import PublishPlan
 
 SUMMARY_KEY = "review-summary"
 """Key of the hidden marker that finds the summary comment again on the next run."""
@@ -303,10 +299,3 @@ def _file_list(title: str, notes: Sequence[FileNote]) -> list[str]:
     if len(notes) > LISTED_IN_SUMMARY:
         lines.append(f"- … and {len(notes) - LISTED_IN_SUMMARY} more")
     return [*lines, "", "</details>", ""]
-
-
-class PlannedReviewResult(ReviewResult):
-    """The result plus what publishing needs (kept out of outputs and JSON). Defined here, not
-    in the mode module, so importing the mode does not import pydantic (issue 16)."""
-
-    _plan: PublishPlan | None = PrivateAttr(default=None)
