@@ -46,7 +46,9 @@ _LOCKFILES = frozenset(
         "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb", "bun.lock",
         "go.sum", "cargo.lock", "gemfile.lock", "composer.lock", "mix.lock", "pubspec.lock",
         "package.resolved", "packages.lock.json", "gradle.lockfile", "flake.lock",
-        "conda-lock.yml", "podfile.lock", "cartfile.resolved", "paket.lock",
+        "conda-lock.yml", "podfile.lock", "cartfile.resolved", "paket.lock", "deno.lock",
+        "pixi.lock", ".terraform.lock.hcl", "module.bazel.lock", "gems.locked", "renv.lock",
+        "shard.lock", "manifest.toml", "cabal.project.freeze",
     }
 )  # fmt: skip
 _MANIFESTS = frozenset(

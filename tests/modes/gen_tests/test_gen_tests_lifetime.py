@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.collect import Facts, Gaps
 from cicd_agent.modes.gen_tests.mode import GenTests
 from cicd_agent.modes.gen_tests.result import GenTestsResult
 from tests.fixtures.gentests_project.build import make_repo
@@ -39,7 +38,7 @@ def test_the_sandbox_outlives_decide_and_is_gone_after_the_run(
     publish = GenTests.publish
 
     def watching(
-        self: GenTests, ctx: object, facts: Facts, verdict: Gaps, result: GenTestsResult
+        self: GenTests, ctx: object, facts: object, verdict: object, result: GenTestsResult
     ) -> None:
         seen_at_publish.append([p for p in scratch.glob(f"{PREFIX}*") if (p / "pristine").is_dir()])
         publish(self, ctx, facts, verdict, result)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cicd_agent import checkout_files
-from cicd_agent.analysis.file_names import escaped
+from cicd_agent.analysis.file_names import escaped, name_span
 from cicd_agent.analysis.gitrepo import is_null_sha
 from cicd_agent.context import RunContext
 from cicd_agent.errors import UsageError
@@ -179,7 +179,7 @@ def _measure(ctx: RunContext, facts: Facts, resources: ExitStack) -> None:
         facts.warnings.append(
             f"The test suite ran {f'{ran} test(s)' if ran else 'its tests'} but never "
             "imported "
-            + ", ".join(f"`{path}`" for path in facts.unimported)
+            + ", ".join(name_span(path) for path in facts.unimported)
             + " from this checkout: not one line ran, not even its imports, so the tests "
             "probably ran against another copy of the package (an installed release?). "
             "Install the checkout first (e.g. `pip install -e .`) or set test-command."

@@ -21,7 +21,6 @@ from __future__ import annotations
 import ast
 import hashlib
 import shlex
-import shutil
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter
 from cicd_agent.modes.gen_tests.evidence import Evidence, parse_evidence
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.modes.gen_tests.segments import Segment
-from cicd_agent.sandbox import RunResult, Workspace
+from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 
 RERUNS = 5
 FEEDBACK_CHARS = 3_000
@@ -196,7 +195,7 @@ class Gate:
             create_file(space.repo, test_path, source)  # never through a link of the PR's
             return self._stages(trial)
         finally:
-            shutil.rmtree(space.root, ignore_errors=True)
+            remove_tree(space.root)
 
     def _stages(self, trial: _Trial) -> Verdict:
         for stage, check in (

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 import shlex
-import shutil
 
 from cicd_agent.errors import UsageError
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport
 from cicd_agent.modes.gen_tests.evidence import Evidence
 from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
-from cicd_agent.sandbox import RunResult
+from cicd_agent.sandbox import RunResult, remove_tree
 
 
 def run_suite(
@@ -31,7 +30,7 @@ def run_suite(
         result, evidence, coverage = meter.measure(argv, space, timeout=timeout, suite=True)
         outcomes = evidence.outcomes if command.is_pytest else None
     finally:
-        shutil.rmtree(space.root, ignore_errors=True)
+        remove_tree(space.root)
     problem = cannot_run(command, result, evidence)
     if problem:
         raise UsageError(

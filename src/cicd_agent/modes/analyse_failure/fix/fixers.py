@@ -28,7 +28,7 @@ from cicd_agent.modes.analyse_failure.fix.command import tools_named
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch, Verification
 from cicd_agent.modes.analyse_failure.fix.diff import UnreadableChange, tree_diff
 from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier, shell_argv
-from cicd_agent.sandbox import Sandbox
+from cicd_agent.sandbox import Sandbox, remove_tree
 
 FIX_TIMEOUT = 300.0
 _POSIX_SHELLS = frozenset({"bash", "sh"})
@@ -160,7 +160,7 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
         except UnreadableChange as exc:
             return FixerRun(None, f"{fixer.tool} changed a file we cannot show ({exc})")
     finally:
-        shutil.rmtree(space.root, ignore_errors=True)
+        remove_tree(space.root)
     if not diff:
         return FixerRun(None, f"`{command}` changed nothing")
     return FixerRun(Patch(diff=diff, source="fixer", summary=command), command)

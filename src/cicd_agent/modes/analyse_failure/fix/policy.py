@@ -206,7 +206,9 @@ def _path_problem(raw: str, checkout: Path, failing_tests: Collection[str]) -> t
         return f"the patch edits an action definition ({text})", text
     if is_lockfile(text):
         return f"the patch edits a lock file ({text})", text
-    if text in set(failing_tests):
+    if any(text == test or text.endswith(f"/{test}") for test in failing_tests):
+        # a runner names the test from where it ran (``cd backend && pytest``): any file of
+        # that name below a folder of the checkout may be it
         return f"the patch edits the failing test itself ({text})", text
     link = _through_link(checkout, parts)
     if link:
