@@ -116,7 +116,7 @@ _TEST_DIRS = frozenset(
 )
 _TEST_FILES = re.compile(
     r"^(test_.+\.py|.+_test\.(py|go|rb|exs|cc|cpp|c|rs|dart|kt)|conftest\.py|"
-    r".+\.(test|spec)\.(js|jsx|ts|tsx|mjs|cjs|vue)|.+_spec\.rb|"
+    r".+\.(test|spec)\.[A-Za-z0-9]+|.+_spec\.rb|"
     r".+(Test|Tests|IT|Spec)\.(java|kt|scala|groovy|cs|swift|php))$"
 )
 _SOURCE_SUFFIXES = frozenset(

@@ -51,11 +51,6 @@ def test_the_failing_test_of_a_sub_project_cannot_be_edited(tmp_path: Path) -> N
     assert verdict.reason == "the patch edits the failing test itself (backend/tests/test_total.py)"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack2: with pytest -rN (a PR's addopts) the log names no failed test, so any "
-    "patch may edit the failing test",
-)
 def test_a_failing_test_is_known_even_when_pytest_prints_no_summary(tmp_path: Path) -> None:
     """Attack: the pull request's own ``addopts = -rN`` turns pytest's short summary off; the
     ``FAILED path::name`` lines were the only place the fix step learnt the failing test from,
@@ -91,10 +86,6 @@ def test_lock_files_of_every_ecosystem_are_refused(tmp_path: Path, lock: str) ->
     assert verdict.reason == f"the patch edits a lock file ({lock})"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack2: a verified fix may edit the agent's own settings, CODEOWNERS or AGENTS.md",
-)
 @pytest.mark.parametrize(
     "path", [".github/cicd-agent.yml", ".github/CODEOWNERS", "CODEOWNERS", "AGENTS.md"]
 )
@@ -105,3 +96,15 @@ def test_a_fix_never_edits_what_governs_review(tmp_path: Path, path: str) -> Non
     failing command passes) and offered one click from a merge, which loosens every later
     review; verifying it proves nothing about those files."""
     assert not check_patch(_edit(path), tmp_path).allowed
+
+
+def test_one_failed_test_without_its_file_protects_every_test_file() -> None:
+    """Attack: a log with one pytest name (``tests/test_a.py::t``) and one jest name without a
+    file; only the named file was protected, so the jest test could be "fixed" by editing it."""
+    from cicd_agent.analysis.logs.model import LogAnalysis
+    from cicd_agent.modes.analyse_failure.fix.attempt import test_files
+
+    named = "tests/test_a.py::t"
+    both = LogAnalysis.model_construct(failed_tests=(named, "Calc › adds two numbers"))
+    assert test_files(both) == []
+    assert test_files(LogAnalysis.model_construct(failed_tests=(named,))) == ["tests/test_a.py"]
