@@ -495,7 +495,8 @@ class LocalRepo:
         binaries = [f.path for f in parsed.files if f.is_binary and f.status != "deleted"]
         sizes = self.blob_sizes(head_sha, binaries)
         marked = self.generated_by_attributes(
-            [f.path for f in parsed.files if not f.generated and not f.lockfile]
+            self.resolve(base, "base"),
+            [f.path for f in parsed.files if not f.generated and not f.lockfile],
         )
         files = tuple(
             replace(f, size=sizes.get(f.path, f.size), generated=f.generated or f.path in marked)
@@ -541,15 +542,15 @@ class LocalRepo:
             position = start + size + 1
         return texts
 
-    def generated_by_attributes(self, paths: Sequence[str]) -> set[str]:
-        """Paths the repository marks ``linguist-generated`` in ``.gitattributes`` (one
-        ``git check-attr --stdin`` for all of them)."""
+    def generated_by_attributes(self, base: str, paths: Sequence[str]) -> set[str]:
+        """Paths the repository marks ``linguist-generated`` in the ``.gitattributes`` of the
+        ``base`` commit (one ``git check-attr`` for all of them): the change under review does
+        not get to say which of its own files the model skips."""
         if not paths:
             return set()
-        out = self._git.run_input(
-            "".join(f"{path}\0" for path in paths), "check-attr", "-z", "--stdin",
-            "linguist-generated",
-        )  # fmt: skip
+        out = self._git.attributes_at(
+            base, "".join(f"{path}\0" for path in paths), "linguist-generated"
+        )
         fields = out.split("\0")
         return {
             fields[index]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.mode import GenTests
-from cicd_agent.modes.gen_tests.report import GenTestsResult
+from cicd_agent.modes.gen_tests.result import GenTestsResult
 from tests.fixtures.gentests_project.build import make_repo
 from tests.helpers.gen_tests import run_gen_tests
 

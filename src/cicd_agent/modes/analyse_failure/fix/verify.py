@@ -50,9 +50,9 @@ BUDGET = 600.0
 its run's deadline (``deadline-minutes``, 30 by default)."""
 APPLY_TIMEOUT = 60.0
 OUTPUT_CHARS = 6_000
+"""The tail of a run's output kept in a :class:`RunOutcome` (redacted)."""
 READ_BACK_BYTES = 64 << 20
 """A patched file larger than this is an error, never a deletion."""
-"""The tail of a run's output kept in a :class:`RunOutcome` (redacted)."""
 
 
 @dataclass(frozen=True)
@@ -227,7 +227,10 @@ class SandboxVerifier:
         if applied is not None:
             return Verification(patch, False, "the patch does not apply to the failed commit",
                                 (baseline, applied))  # fmt: skip
-        patched = _read_back(space, paths)
+        try:
+            patched = _read_back(space, paths)
+        except CheckoutFileError as exc:  # a folder, a FIFO or a huge file where a file was
+            return Verification(patch, False, f"the patched file {exc}", (baseline,))
         runs = [baseline]
         script = failing_script(self.failing)
         for attempt in ("first", "second"):
