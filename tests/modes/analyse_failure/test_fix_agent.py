@@ -448,13 +448,13 @@ def test_a_patch_that_turns_a_file_into_a_folder_is_refused_not_a_crash(
     tmp_path: Path, model_server: Any
 ) -> None:
     """``_read_back`` reads each patched path after ``git apply``; a diff that deletes
-    ``conftest.py`` and adds ``conftest.py/x.py`` leaves a folder there, which the checkout
+    ``calc.py`` and adds ``calc.py/x.py`` leaves a folder there, which the checkout
     reader refuses as not a file: the model hears a refusal, the run goes on."""
     project = failing_pytest(tmp_path / "project")
     git = ["git", "-c", "user.name=a", "-c", "user.email=a@b"]
-    subprocess.run([*git, "rm", "-q", "conftest.py"], cwd=project.root, check=True)
-    (project.root / "conftest.py").mkdir()
-    (project.root / "conftest.py" / "x.py").write_text("x = 1\n")
+    subprocess.run([*git, "rm", "-q", "calc.py"], cwd=project.root, check=True)
+    (project.root / "calc.py").mkdir()
+    (project.root / "calc.py" / "x.py").write_text("x = 1\n")
     subprocess.run([*git, "add", "-A"], cwd=project.root, check=True)
     diff = subprocess.run(
         [*git, "diff", "--cached", "--no-color"],
@@ -462,7 +462,7 @@ def test_a_patch_that_turns_a_file_into_a_folder_is_refused_not_a_crash(
     ).stdout  # fmt: skip
     subprocess.run([*git, "reset", "-q", "--hard"], cwd=project.root, check=True)
     subprocess.run([*git, "clean", "-qfd"], cwd=project.root, check=True)
-    assert "deleted file mode" in diff and "conftest.py/x.py" in diff
+    assert "deleted file mode" in diff and "calc.py/x.py" in diff
     model_server.call_tools(("propose_patch", {"diff": diff, "summary": "folder"}))
     model_server.answer("Giving up.")
 
