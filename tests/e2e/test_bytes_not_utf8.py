@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,10 @@ def test_deploy_gate(change: tuple[Path, str, str], tmp_path: Path) -> None:
 
 
 def test_gen_tests(change: tuple[Path, str, str], tmp_path: Path) -> None:
-    document(run_cli(["gen-tests", *range_args(change)], tmp_path))
+    # The suite runs with our own interpreter (it has pytest): with no PATH in the run's
+    # environment, a bare `python` is not found, and that is exit 2 now, as it should be.
+    command = ["--test-command", f"{sys.executable} -m pytest"]
+    document(run_cli(["gen-tests", *range_args(change), *command], tmp_path))
 
 
 def test_analyse_failure(change: tuple[Path, str, str], tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch,
 from cicd_agent.modes.analyse_failure.fix.diff import UnreadableChange, tree_diff
 from cicd_agent.modes.analyse_failure.fix.known import TOOLS, KnownTool, base
 from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier, shell_argv
-from cicd_agent.sandbox import Sandbox
+from cicd_agent.sandbox import Sandbox, remove_tree
 
 FIX_TIMEOUT = 300.0
 _POSIX_SHELLS = frozenset({"bash", "sh"})
@@ -112,7 +112,7 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
         except UnreadableChange as exc:
             return FixerRun(None, f"{fixer.name} changed a file we cannot show ({exc})")
     finally:
-        shutil.rmtree(space.root, ignore_errors=True)
+        remove_tree(space.root)
     if not diff:
         return FixerRun(None, f"`{command}` changed nothing")
     return FixerRun(Patch(diff=diff, source="fixer", summary=command), command)
