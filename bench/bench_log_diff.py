@@ -36,7 +36,7 @@ from cicd_agent.analysis.logs import BaselineIndex, analyse_logs, load_logs  # n
 from cicd_agent.analysis.redact import Redactor  # noqa: E402
 from cicd_agent.model.config import DEFAULT_MAX_OUTPUT_TOKENS  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
-from cicd_agent.modes.analyse_failure.opinion import (  # noqa: E402
+from cicd_agent.modes.analyse_failure.prompt import (  # noqa: E402
     Evidence,
     FailureOpinion,
     build_prompt,

@@ -6,7 +6,7 @@ Run: ``python bench/bench_review_tokens.py`` (``--json``: the figures for ``benc
 Deterministic: no model is called.
 
 Each reference pull request is built as a real git repository; review's own code
-(:func:`cicd_agent.modes.review.collect.prepare_calls`) builds the prompts it would send to gpt-5.4
+(:func:`cicd_agent.modes.review.prompt.prepare_calls`) builds the prompts it would send to gpt-5.4
 with three calls at most, and everything is counted with the model's tokenizer. "Sent" is the
 whole prompt (system, pull request text, fenced diff, the answer's schema) over all calls;
 "naive" is one prompt with the same fixed parts and the whole raw diff instead of ours.
@@ -35,9 +35,10 @@ from cicd_agent.analysis.diff import Diff, LocalRepo  # noqa: E402
 from cicd_agent.analysis.findings import deterministic_findings  # noqa: E402
 from cicd_agent.analysis.redact import Redactor  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
-from cicd_agent.modes.review.collect import ReviewFacts, prepare_calls  # noqa: E402
+from cicd_agent.modes.review.collect import ReviewFacts  # noqa: E402
 from cicd_agent.modes.review.decide import ReviewAnswer  # noqa: E402
-from cicd_agent.modes.review.publish import PublishPlan  # noqa: E402
+from cicd_agent.modes.review.plan import PublishPlan  # noqa: E402
+from cicd_agent.modes.review.prompt import prepare_calls  # noqa: E402
 
 MODEL = "gpt-5.4"
 MAX_CALLS = 3

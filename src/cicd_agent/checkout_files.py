@@ -99,12 +99,21 @@ def is_file(root: Path, relative: str | PurePosixPath) -> bool:
 
 def lexists(root: Path, relative: str | PurePosixPath) -> bool:
     """Whether ``relative`` is not free for a new file: anything (a link included) sits there,
-    a link is on the way, or the path itself is refused."""
+    a link or something other than a folder is on the way, or the path itself is refused."""
     try:
         path = checked_path(relative)
     except CheckoutFileError:
         return True
-    return _first_link(root, path) is not None or os.path.lexists(root / path)
+    if _first_link(root, path) is not None or os.path.lexists(root / path):
+        return True
+    here = root
+    for part in path.parts[:-1]:  # a file named like a folder on the way: ENOTDIR on create
+        here = here / part
+        if not os.path.lexists(here):
+            return False
+        if not here.is_dir():
+            return True
+    return False
 
 
 def unlinked(root: Path, relative: str | PurePosixPath) -> PurePosixPath:

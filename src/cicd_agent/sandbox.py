@@ -69,6 +69,9 @@ _GIB = 1 << 30
 _DISK_POLL = 0.25
 """Seconds between two measures of what a run wrote."""
 _EMPTIED_SIZE = 64 << 20
+_ENTRY_BYTES = 4096
+"""The least one file or folder counts against the disk limit (a block; an empty one holds an
+inode, and millions of them exhaust a disk's inodes whatever their size)."""
 _BWRAP_FLAGS = (
     "--unshare-all",
     "--unshare-user",
@@ -262,16 +265,20 @@ def borrowable(borrowed: Mapping[str, str]) -> dict[str, str]:
     Dropped: the places we set ourselves (``PATH``, ``HOME``, temp folders), the loader's,
     the shells' and the interpreters' hooks (``LD_*``, ``GCONV_PATH``, ``BASH_ENV``,
     ``PYTHON*``, ``NODE_OPTIONS``, ...). ``PYTHONPATH`` alone is kept when every entry is a
-    relative folder of the repository (``src``): it goes after our own entries.
+    relative folder of the repository (``src``): it goes after our own entries. A NUL byte
+    (which no environment can hold, and no argv either) drops the variable.
     """
     return {
         name: value
         for name, value in borrowed.items()
-        if (name.upper() == "PYTHONPATH" and _relative_entries(value))
-        or not (
-            name.upper() in _BORROW_OURS
-            or name.upper() in _BORROW_HIJACKS
-            or name.upper().startswith(_BORROW_HIJACK_PREFIXES)
+        if "\0" not in name + value
+        and (
+            (name.upper() == "PYTHONPATH" and _relative_entries(value))
+            or not (
+                name.upper() in _BORROW_OURS
+                or name.upper() in _BORROW_HIJACKS
+                or name.upper().startswith(_BORROW_HIJACK_PREFIXES)
+            )
         )
     }
 
@@ -398,14 +405,33 @@ def copy_repository(source: Path, target: Path) -> None:
 
 
 def _tree_bytes(root: Path) -> int:
-    total = 0
-    for folder, _, files in os.walk(root):
-        for name in files:
+    """What ``root`` takes on disk: every file, folder and link, each at the larger of its size,
+    its blocks and one block (empty folders and empty files take blocks or inodes too)."""
+    total, folders = 0, [str(root)]
+    while folders:  # no recursion: a run may nest folders thousands deep
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:
+            continue
+        for entry in entries:
             try:
-                total += os.lstat(os.path.join(folder, name)).st_size
+                found = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
+            total += max(found.st_size, found.st_blocks * 512, _ENTRY_BYTES)
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.path)
     return total
+
+
+def remove_tree(path: Path) -> None:
+    """Delete ``path`` and whatever runs left in it. ``shutil.rmtree`` recurses once a level
+    before Python 3.13, and a tree nested 1,000 deep raises RecursionError, which its
+    ``ignore_errors`` does not cover; ``rm`` does not recurse on the stack."""
+    try:
+        shutil.rmtree(path, ignore_errors=True)
+    except RecursionError:
+        subprocess.run(["rm", "-rf", "--", str(path)], check=False, timeout=600)
 
 
 def _protect_own_environment() -> None:
@@ -429,16 +455,30 @@ def _own_environment() -> tuple[Path, ...]:
 _TOOL_FOLDERS = ("bin", ".bin", "shims")
 
 
-def _tools_in_home(homes: Sequence[Path], search_path: str) -> tuple[Path, ...]:
+def _path_folders(search_path: str, checkout: Path) -> Iterator[Path]:
+    """The absolute folders of ``search_path`` that do not pass through the checkout: the
+    checkout is bound anyway, and a link the pull request made there (``bin -> ~/x/bin``)
+    must not choose what else is bound back."""
+    for entry in search_path.split(os.pathsep):
+        folder = Path(entry)
+        if not entry or not folder.is_absolute() or not folder.is_dir():
+            continue
+        here = Path(folder.anchor)
+        for part in folder.parts[1:]:
+            here = (here / part).resolve()
+            if here.is_relative_to(checkout):
+                break
+        else:
+            yield folder
+
+
+def _tools_in_home(homes: Sequence[Path], search_path: str, checkout: Path) -> tuple[Path, ...]:
     """What comes back, read-only, of the hidden home folders: our own interpreter (its
     virtualenv and the installation it was made from, ``~/.pyenv/versions/3.12.4``) and the
     toolchain folders of our own ``PATH`` that lie under a home (a ``bin`` or ``shims`` entry
     brings its parent: ``~/.cargo``, ``~/.pyenv``). Never a home itself."""
     candidates = [Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent]
-    for entry in search_path.split(os.pathsep):
-        folder = Path(entry)
-        if not entry or not folder.is_absolute() or not folder.is_dir():
-            continue
+    for folder in _path_folders(search_path, checkout):
         for seen in (folder, folder.resolve()):
             candidates.append(seen.parent if seen.name in _TOOL_FOLDERS else seen)
     found: list[Path] = []
@@ -452,17 +492,14 @@ def _tools_in_home(homes: Sequence[Path], search_path: str) -> tuple[Path, ...]:
     return tuple(found)
 
 
-def _tools_in_emptied_folders(search_path: str) -> tuple[Path, ...]:
+def _tools_in_emptied_folders(search_path: str, checkout: Path) -> tuple[Path, ...]:
     """The job's tools that live under a folder the sandbox empties (a virtualenv or
     ``node_modules`` under ``/tmp``), read-only: the run's ``PATH`` names them, and without the
     bind a linter the job installed there would vanish inside the sandbox. A ``bin`` or ``.bin``
     entry brings its parent (the environment's libraries sit beside it). Hidden folders
     (``RUNNER_TEMP``) stay hidden, as they are hidden after these binds."""
     found: list[Path] = []
-    for entry in search_path.split(os.pathsep):
-        folder = Path(entry)
-        if not entry or not folder.is_absolute() or not folder.is_dir():
-            continue
+    for folder in _path_folders(search_path, checkout):
         if not any(folder.is_relative_to(emptied) for emptied in _EMPTIED):
             continue
         prefix = folder.parent if folder.name in ("bin", ".bin") else folder
@@ -518,6 +555,7 @@ class Sandbox:
 
     def close(self) -> None:
         """Delete every copy; runs are over (their process groups were killed or ended)."""
+        remove_tree(self.root)
         self._tempdir.cleanup()
 
     def prepare(self) -> None:
@@ -617,8 +655,8 @@ class Sandbox:
             argv += ["--size", str(_EMPTIED_SIZE), "--tmpfs", str(home)]
         # Everything below comes after the tmpfs above: the checkout and our own folder may
         # lie inside a home (a runner's /home/runner/work), and stay reachable.
-        tools = _tools_in_emptied_folders(self._own_path)
-        in_home = _tools_in_home(self._homes, self._own_path)
+        tools = _tools_in_emptied_folders(self._own_path, self.checkout)
+        in_home = _tools_in_home(self._homes, self._own_path, self.checkout)
         kept = (self.checkout, self.root, *_own_environment(), *tools, *in_home)
         for bound in kept:
             argv += ["--ro-bind", str(bound), str(bound)]
@@ -690,7 +728,8 @@ class Sandbox:
                 os.close(write_end)
                 reader.start()
             timed_out, killed_for = False, ""
-            room = _tree_bytes(space.live) + self.limits.disk_bytes
+            writable = (space.live, *shared)  # every folder the run may write counts
+            room = sum(map(_tree_bytes, writable)) + self.limits.disk_bytes
             deadline = started + timeout
             while True:
                 try:
@@ -699,7 +738,7 @@ class Sandbox:
                 except subprocess.TimeoutExpired:
                     if time.monotonic() >= deadline:
                         timed_out = True
-                    elif _tree_bytes(space.live) > room:
+                    elif sum(map(_tree_bytes, writable)) > room:
                         killed_for = f"it wrote more than {self.limits.disk_bytes >> 20} MiB"
                     else:
                         continue
@@ -721,7 +760,7 @@ def _homes(environ: Mapping[str, str]) -> tuple[Path, ...]:
     database, when they are real folders outside the ones already emptied (never ``/``), the
     outermost of two nested ones."""
     found: list[Path] = []
-    named = [environ.get("HOME", "")]
+    named = [environ.get("HOME", ""), _runner_folder(environ)]
     with contextlib.suppress(KeyError, ImportError):
         import pwd
 
@@ -742,6 +781,17 @@ def _homes(environ: Mapping[str, str]) -> tuple[Path, ...]:
         for home in found
         if not any(home.is_relative_to(other) and home != other for other in found)
     )
+
+
+def _runner_folder(environ: Mapping[str, str]) -> str:
+    """A self-hosted runner's own folder (its key, credentials and logs beside ``_work``),
+    hidden like a home wherever it is installed: the folder above the work folder
+    (``RUNNER_TEMP`` is ``<runner>/_work/_temp``) when it holds the runner's ``.runner``."""
+    temp = environ.get("RUNNER_TEMP", "")
+    if not temp or not Path(temp).is_absolute():
+        return ""
+    runner = Path(temp).parent.parent
+    return str(runner) if (runner / ".runner").is_file() else ""
 
 
 def _drain(fd: int, into: bytearray) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.analysis.logs import FailureType
-from cicd_agent.modes.analyse_failure.opinion import FailureOpinion, FixRecommendation
+from cicd_agent.modes.analyse_failure.prompt import FailureOpinion, FixRecommendation
 from tests.corpus import noise
 from tests.corpus.cases import CASES, Ctx
 from tests.corpus.runner_log import Job, render, write_layout

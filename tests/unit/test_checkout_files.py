@@ -103,3 +103,6 @@ def test_a_new_file_never_goes_through_a_link_nor_replaces_anything(
     assert (checkout / ".git" / "config").read_text() == SECRET
     assert lexists(checkout, "tests/test_app.py") and lexists(checkout, "outside/anything.py")
     assert not lexists(checkout, "tests/test_free.py")
+    # a file on the way: create_file would refuse it (ENOTDIR), so the name is not free (attack1)
+    assert lexists(checkout, "src/app.py/x.py") and lexists(checkout, "src/app.py/a/b.py")
+    assert not lexists(checkout, "src/new/deeper/x.py")

@@ -46,7 +46,9 @@ _LOCKFILES = frozenset(
         "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb", "bun.lock",
         "go.sum", "cargo.lock", "gemfile.lock", "composer.lock", "mix.lock", "pubspec.lock",
         "package.resolved", "packages.lock.json", "gradle.lockfile", "flake.lock",
-        "conda-lock.yml", "podfile.lock", "cartfile.resolved", "paket.lock",
+        "conda-lock.yml", "podfile.lock", "cartfile.resolved", "paket.lock", "deno.lock",
+        "pixi.lock", ".terraform.lock.hcl", "module.bazel.lock", "gems.locked", "renv.lock",
+        "shard.lock", "manifest.toml", "cabal.project.freeze",
     }
 )  # fmt: skip
 _MANIFESTS = frozenset(
@@ -114,7 +116,7 @@ _TEST_DIRS = frozenset(
 )
 _TEST_FILES = re.compile(
     r"^(test_.+\.py|.+_test\.(py|go|rb|exs|cc|cpp|c|rs|dart|kt)|conftest\.py|"
-    r".+\.(test|spec)\.(js|jsx|ts|tsx|mjs|cjs|vue)|.+_spec\.rb|"
+    r".+\.(test|spec)\.[A-Za-z0-9]+|.+_spec\.rb|"
     r".+(Test|Tests|IT|Spec)\.(java|kt|scala|groovy|cs|swift|php))$"
 )
 _SOURCE_SUFFIXES = frozenset(

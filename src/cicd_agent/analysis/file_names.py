@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import unicodedata
 
-_LINE_BREAKING = frozenset({"Cc", "Zl", "Zp"})
-"""Unicode categories of control characters and line and paragraph separators."""
+_LINE_BREAKING = frozenset({"Cc", "Zl", "Zp", "Cs"})
+"""Unicode categories of control characters and line and paragraph separators, and surrogates
+(bytes of a name that are not UTF-8, as ``os.fsdecode`` keeps them: no UTF-8 file can hold one)."""
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 """Bidirectional overrides and isolates: a name that reads differently from what it is."""
 
@@ -24,6 +25,14 @@ def _unsafe(character: str) -> bool:
 def has_control_characters(name: str) -> bool:
     """Whether ``name`` holds a control character, a line separator or a bidi override."""
     return any(_unsafe(character) for character in name)
+
+
+def name_span(name: str, limit: int = 300) -> str:
+    """``name`` escaped, as inline code that no backtick in it can close: a name is Markdown
+    otherwise (``x` @org/team <img src=x> `.bin`` pings and posts HTML)."""
+    from cicd_agent.markdown import code_span
+
+    return code_span(escaped(name), limit)
 
 
 def escaped(name: str) -> str:

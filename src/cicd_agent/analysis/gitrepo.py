@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,6 +130,28 @@ class GitRepo:
     def run(self, *args: str) -> str:
         """Run ``git ARGS`` and return stdout; a failure becomes a usage error naming the command."""
         return _decode(self.run_bytes(*args))
+
+    def attributes_at(self, commit: str, paths: str, attribute: str) -> str:
+        """``git check-attr -z --stdin ATTRIBUTE`` over ``paths`` (NUL-separated), reading the
+        ``.gitattributes`` files of ``commit`` alone, never the working tree's: a pull request
+        must not mark its own code ``linguist-generated`` to keep it from the model. git 2.39
+        has no ``check-attr --source``, so a throwaway index holds ``commit``'s tree and
+        ``--cached`` reads the attributes from it."""
+        with tempfile.TemporaryDirectory(prefix="cicd-agent-attr-") as scratch:
+            index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+            try:
+                _execute(self.path, ("read-tree", commit), environ=index)
+                out = _execute(
+                    self.path,
+                    ("check-attr", "--cached", "-z", "--stdin", attribute),
+                    paths.encode("utf-8", "surrogateescape"),
+                    environ=index,
+                )
+            except GitFailed as exc:
+                raise UsageError(
+                    f"git check-attr failed in {self.path}.", hint=_SHALLOW_HINT
+                ) from exc
+        return _decode(out)
 
     def run_partial(self, stdin: str, *args: str) -> tuple[str, bool]:
         """Run ``git ARGS`` with ``stdin``; stdout and whether git failed part-way (a

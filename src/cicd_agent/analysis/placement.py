@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cicd_agent.analysis.diff import Diff, FileDiff, Hunk
+from cicd_agent.analysis.finding_text import heading
 from cicd_agent.analysis.findings import Finding
 from cicd_agent.markdown import code_fence
 
@@ -121,12 +122,6 @@ def _nearest(hunks: Sequence[Hunk], line: int) -> int | None:
         if best is None or abs(candidate - line) < abs(best - line):
             best = candidate
     return best
-
-
-def heading(finding: Finding) -> str:
-    """``**high** · Title`` — the first line of every rendering of a finding."""
-    origin = "" if finding.source == "deterministic" else " (model)"
-    return f"**{finding.severity.label}**{origin} · {finding.title}"
 
 
 def comment_body(finding: Finding, *, suggestion: bool, note: str = "") -> str:

@@ -23,6 +23,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from cicd_agent.analysis.description import ChangeFacts, FileChange
+from cicd_agent.analysis.file_names import escaped
 from cicd_agent.markdown import ZWSP, code_span, prose
 
 START = re.compile(r"<!-- cicd-agent:describe:start ([0-9a-f]{64}) -->")
@@ -95,11 +96,11 @@ def render(
 def _file_line(change: FileChange) -> str:
     status = change.status
     if change.old_path:
-        status = f"renamed from {code_span(change.old_path)}"
+        status = f"renamed from {code_span(escaped(change.old_path))}"
     counts = change.note or f"+{change.added} −{change.removed}"
-    line = f"- {code_span(change.path)} ({status}, {counts})"
+    line = f"- {code_span(escaped(change.path))} ({status}, {counts})"
     if change.functions:
-        line += ": " + ", ".join(code_span(name, 80) for name in change.functions)
+        line += ": " + ", ".join(code_span(escaped(name), 80) for name in change.functions)
         if change.more_functions:
             line += f" and {change.more_functions} more"
     return line

@@ -10,10 +10,12 @@ Two sources of truth:
   ``tools/gen_secret_rules.py`` from a pinned release, MIT), with its keywords, entropy floors
   and allow lists, plus rules of ours for what a rule set made for files misses in logs and
   prompts: an unterminated private-key block (a log cut it), request credentials (authorisation
-  headers of every scheme, a password or token in a URL, the password options of common
-  clients such as ``mysql -p…``, ``sshpass -p``, ``redis-cli -a``), a value assigned to a
-  secret-named key, an AWS secret key next to its key id, and the prefixes of the tokens a CI
-  job most often holds (GitHub, AWS, OpenAI, Anthropic, Slack, Azure storage) at any length.
+  headers of every scheme, a password or token in a URL, the password options and variables of
+  common clients such as ``mysql -p…``, ``sshpass -p``, ``redis-cli -a``, ``PGPASSWORD``:
+  whatever the value looks like, unless it stands in for one, as ``$PASS`` does), a value
+  assigned to a secret-named key, an AWS secret key next to its key id, and the prefixes of
+  the tokens a CI job most often holds (GitHub, AWS, OpenAI, Anthropic, Slack, Azure storage)
+  at any length.
 
 Speed: each rule runs only on text that holds one of its keywords, and one Aho-Corasick pass
 over the text finds which keywords are there, so megabytes of diff or log cost one scan plus
@@ -82,6 +84,12 @@ class _Rule:
     allows: tuple[_Allow, ...] = ()
     plausible: bool = False
     """Check the value with :func:`plausible_secret` (rules that match any assignment)."""
+    request: bool = False
+    """A credential in a request (a header, a URL's password, a client's password option):
+    the place says what it is, so redaction takes any value but a stand-in (:func:`stand_in`),
+    however short or word-like (``redis://:pw@h``, ``mysql -pPASS``); as a finding it must
+    also be :func:`plausible_secret` (``PGPASSWORD=postgres`` in a test workflow is no news
+    to a reviewer)."""
     anchored: bool = False
     """Every match starts with one of the keywords: the regex is tried only where they occur
     (a leading alternation tried at every character of a large text is the slow part)."""
@@ -131,13 +139,15 @@ _PRIVATE_KEY = _Rule(
 )
 _URL_PASSWORD = _Rule(
     "password in URL",
-    (r"://[^/\s:@'\"]*:(?P<secret>[^/\s@'\"]{3,})(?=@)"),
+    (r"://[^/\s:@'\"]*:(?P<secret>[^/\s'\"]+)(?=@(?!sha256:))"),
     ("://",),
     group="secret",
-    plausible=True,
+    request=True,
     anchored=True,
 )
-"""The user may be empty (``redis://:password@host``)."""
+"""The user may be empty (``redis://:password@host``); the password runs to the authority's
+last ``@`` (``https://u:p@ss@host``: an unescaped ``@`` in a password happens). An image
+reference's digest (``docker://alpine:3.19@sha256:…``) is not userinfo."""
 _URL_TOKEN = _Rule(
     "token in URL",
     (r"://(?P<secret>[A-Za-z0-9_~.%-]{20,})(?=@)"),
@@ -215,33 +225,86 @@ _VALUE = r"""['"]?""" + _BARE_VALUE
 """An option's value, maybe quoted (the quote is kept)."""
 _OTHER_ARGS = r"(?:[ \t]+(?!{flags})[^\s|;&]+)*?[ \t]+"
 """Other arguments between a command and its password option, up to the end of the command."""
-_AUTH_HEADER = r"""(?i:(?:proxy-)?authorization)(?:["']?[ \t]*[:=][ \t]*|["'][ \t]*,[ \t]*)["']?"""
+_AUTH_HEADER = (
+    r"""(?:(?<=(?P<outer>["']))|)(?i:(?:proxy-)?authorization)"""
+    r"""(?:["']?[ \t]*[:=][ \t]*|["'][ \t]*,[ \t]*)(?P<inner>["'])?"""
+)
+"""The header's name and separator, with the quote that opens the value (``"Bearer …"``) or the
+whole header (``-H 'Authorization: …'``), if any: the value ends at its closing quote."""
+_SCHEMES = (
+    "basic|bearer|digest|negotiate|ntlm|kerberos|token|bot|ssws|hoba|mutual|vapid|dpop|gnap"
+    "|privatetoken|concealed|oauth|scram-sha-1|scram-sha-256|aws4-hmac-sha256|aws|hawk|jwt"
+    "|api-?key|key|sso-key|googlelogin|sharedkey(?:lite)?|sharedaccesssignature|splunk|mac"
+    "|client-id|nuget|zoho-oauthtoken|klaviyo-api-key"
+)
+"""Authorisation schemes: IANA's registry and those common APIs use."""
+_CREDENTIAL = r"""(?![a-z]+[ \t]+[A-Za-z])(?P<secret>[^\s'"`,;)}\]]+)"""
+"""The credential after a scheme, unless it and the next word read as prose (``token has
+expired``)."""
+_AUTH_SCHEME = _Rule(
+    "authorization header",
+    _AUTH_HEADER + rf"(?i:{_SCHEMES})[ \t]+" + _CREDENTIAL,
+    ("authorization",),
+    group="secret",
+    request=True,
+    anchored=True,
+)
+"""``Authorization: Basic <base64>``, ``Bearer <token>``, ``token x``, ``Negotiate …``, ``NTLM
+…``: after a known scheme any credential but a stand-in goes."""
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+")
+
+
+def _not_a_word(value: str) -> bool:
+    """Not one word (``Authorization: not required``): a credential after a scheme this module
+    does not know."""
+    return not _WORD.fullmatch(value)
+
+
+_AUTH_OTHER_SCHEME = _Rule(
+    "authorization header",
+    _AUTH_HEADER + r"[A-Za-z][\w.-]{1,24}[ \t]+" + _CREDENTIAL,
+    ("authorization",),
+    group="secret",
+    request=True,
+    check=_not_a_word,
+    anchored=True,
+)
+"""Any other scheme (``Authorization: CustomScheme <credential>``)."""
 _AUTH_TOKEN = _Rule(
     "authorization header",
-    _AUTH_HEADER + r"""(?:[A-Za-z][\w-]{1,24}[ \t]+)?(?P<secret>[^\s'"`,;)}\]]{4,})""",
+    _AUTH_HEADER + r"""(?P<secret>[^\s'"`,;)}\]]{4,})""",
     ("authorization",),
     group="secret",
     plausible=True,
     anchored=True,
 )
-"""``Authorization: Basic <base64>``, ``Bearer <token>``, ``token <token>``, or no scheme."""
+"""No scheme (``Authorization: <token>``): only what looks like a secret (``Authorization:
+required`` does not)."""
+_PARAMS = r"(?P<secret>[\w-]+=(?:[^\r\n]*(?={closing})|[^\r\n]*))".format(
+    closing=r"(?(inner)(?P=inner)|(?(outer)(?P=outer)|(?!)))(?:[\s,;)}\]]|\Z)"
+)
+"""Parameters, to the last quote on the line that closes the header's value, else to the end."""
 _AUTH_PARAMS = _Rule(
     "authorization header",
-    _AUTH_HEADER
-    + r"""[A-Za-z][\w-]{1,24}[ \t]+(?P<secret>[\w-]+=[^\r\n]*?)(?=["'}\])]*[,;]?[ \t]*(?:\r|\n|\Z))""",
+    _AUTH_HEADER + r"[A-Za-z][\w-]{1,24}[ \t]+" + _PARAMS,
     ("authorization",),
     group="secret",
     anchored=True,
 )
 """Schemes with parameters (``Digest username="…", response="…"``, ``AWS4-HMAC-SHA256
-Credential=…, Signature=…``): the parameters, to the end of the line, go whole."""
+Credential=…, Signature=…``): the parameters go whole, to the quote that closes the header's
+value (the last on the line, so an escaped quote inside does not end it) or to the end of the
+line; the parameters' own quotes go with them."""
 _CLIENT_PASSWORDS = (
     _Rule(
         "password option",
-        r"(?i:mysql|mariadb)[\w-]*" + _OTHER_ARGS.format(flags="-p") + r"-p" + _VALUE,
+        r"(?i:mysql|mariadb)[\w-]*"
+        + _OTHER_ARGS.format(flags="-p")
+        + r"(?:-p|--password=)"
+        + _VALUE,
         ("mysql", "mariadb"),
         group="secret",
-        plausible=True,
+        request=True,
         anchored=True,
     ),
     _Rule(
@@ -249,7 +312,7 @@ _CLIENT_PASSWORDS = (
         r"(?i:sshpass)[ \t]+-p[ \t]*" + _VALUE,
         ("sshpass",),
         group="secret",
-        plausible=True,
+        request=True,
         anchored=True,
     ),
     _Rule(
@@ -260,7 +323,7 @@ _CLIENT_PASSWORDS = (
         + _VALUE,
         ("redis-cli",),
         group="secret",
-        plausible=True,
+        request=True,
         anchored=True,
     ),
     _Rule(
@@ -271,7 +334,7 @@ _CLIENT_PASSWORDS = (
         + _VALUE,
         ("docker", "podman", "buildah", "skopeo", "nerdctl", "helm"),
         group="secret",
-        plausible=True,
+        request=True,
         anchored=True,
     ),
     _Rule(
@@ -282,7 +345,7 @@ _CLIENT_PASSWORDS = (
         + _BARE_VALUE,
         ("curl",),
         group="secret",
-        plausible=True,
+        request=True,
         anchored=True,
     ),
     _Rule(
@@ -290,7 +353,7 @@ _CLIENT_PASSWORDS = (
         r"(?i:htpasswd)[ \t]+-\w*b\w*(?:[ \t]+[^\s|;&-][^\s|;&]*){2}[ \t]+" + _VALUE,
         ("htpasswd",),
         group="secret",
-        plausible=True,
+        request=True,
         anchored=True,
     ),
     _Rule(
@@ -302,10 +365,33 @@ _CLIENT_PASSWORDS = (
         anchored=True,
     ),
 )
-"""``mysql -p<password>`` (no space: a space makes mysql prompt), ``sshpass -p``,
-``redis-cli -a``, ``docker login -p``, ``curl -u user:password``, ``htpasswd -b file user
-password`` and any ``--password <value>`` / ``--db-password=<value>``."""
-_REQUEST_CREDENTIALS = (_AUTH_TOKEN, _AUTH_PARAMS, _URL_PASSWORD, _URL_TOKEN, *_CLIENT_PASSWORDS)
+"""``mysql -p<password>`` (no space: a space makes mysql prompt) or ``--password=``,
+``sshpass -p``, ``redis-cli -a``, ``docker login -p``, ``curl -u user:password``, ``htpasswd -b
+file user password``: any value but a stand-in. And any ``--password <value>`` /
+``--db-password=<value>`` of any command, if the value looks like a secret (a tool's help
+shows ``--password PASSWORD``)."""
+_CLIENT_VARIABLES = ("PGPASSWORD", "SSHPASS", "MYSQL_PWD", "REDISCLI_AUTH", "SQLCMDPASSWORD")
+_CLIENT_VARIABLE = _Rule(
+    "password variable",
+    r"(?<![\w$])(?:" + "|".join(_CLIENT_VARIABLES) + r""")["']?[ \t]*[:=][ \t]*""" + _VALUE,
+    tuple(name.lower() for name in _CLIENT_VARIABLES),
+    group="secret",
+    request=True,
+    anchored=True,
+    cased=_CLIENT_VARIABLES,
+)
+"""The variables clients read their password from (``PGPASSWORD=… psql``, ``SSHPASS``,
+``MYSQL_PWD``, ``REDISCLI_AUTH``, ``SQLCMDPASSWORD``), assigned or in a log's ``env:``."""
+_REQUEST_CREDENTIALS = (
+    _AUTH_SCHEME,
+    _AUTH_OTHER_SCHEME,
+    _AUTH_TOKEN,
+    _AUTH_PARAMS,
+    _URL_PASSWORD,
+    _URL_TOKEN,
+    *_CLIENT_PASSWORDS,
+    _CLIENT_VARIABLE,
+)
 
 # ------------------------------------------------------------------------ prefixed tokens
 # Most services now issue tokens as a short prefix naming the service and kind, a separator,
@@ -356,8 +442,10 @@ _OWN_RULES = (
     _PREFIXED_TOKEN,
     _WEBHOOK_URL,
 )
-_REPLACED_UPSTREAM = frozenset({"generic-api-key"})
-"""gitleaks rules left out because one of ours does their job faster (see ``_ASSIGNED``)."""
+_REPLACED_UPSTREAM = frozenset({"generic-api-key", "BasicAuthDetector.0"})
+"""Upstream rules left out because one of ours does their job: gitleaks' generic-api-key
+(``_ASSIGNED`` is faster), detect-secrets' URL password (``_URL_PASSWORD`` takes any password
+but a stand-in, and no image digest such as ``docker://alpine:3.19@sha256:…``)."""
 _LEADING_NAME = "(?i)[\\w.-]{0,50}?"
 """gitleaks' semi-generic rules start with this lazy prefix; it only widens the match to the
 left of the keyword and costs a 50-step attempt at every character, so it is dropped."""
@@ -418,6 +506,7 @@ def _rule_set() -> _RuleSet:
             gate=raw["gate"],
         )
         for raw in detect_secrets["rules"]
+        if raw["id"] not in _REPLACED_UPSTREAM
     ]
     keywords = sorted({k for rule in rules for k in rule.keywords})
     index = {k: i for i, k in enumerate(keywords)}
@@ -473,6 +562,20 @@ _PLACEHOLDER_WORDS = re.compile(
     r"(?i)^(?:pass(?:word|wd)?|secret|token|pwd|user(?:name)?|test|dummy|fake|example|foo|bar"
     r"|changeme|redacted|hunter2|\*+)\d*$"
 )
+
+
+_STAND_IN = re.compile(
+    r"\$(?:[A-Za-z_]\w*|\d|[{(].*)|%(?:s|\(\w+\)s?|\w+%)|<.*|\{.*|\*+|\[REDACTED.*", re.DOTALL
+)
+
+
+def stand_in(value: str) -> bool:
+    """Whether a value in a request's credential place stands in for one: a variable or an
+    expression (``$PASS``, a script's ``$2``, ``${PASS}``, ``${{ secrets.X }}``, ``$(cat f)``,
+    ``%s``, ``%PASSWORD%``), a placeholder or template (``<token>``, ``{password}``), the
+    runner's mask (``***``) or a marker of ours. The regexes cut a value at a space or a quote,
+    so only its start is seen."""
+    return _STAND_IN.fullmatch(value) is not None
 
 
 def plausible_secret(value: str) -> bool:
@@ -558,8 +661,8 @@ def find_secrets(
     become one span, named by the earliest, then longest). ``path`` (a file the text comes
     from) enables gitleaks' rules that apply to some files only (Terraform, nuget.config…);
     without it, and without ``all_rules``, they are not tried. ``broad`` adds the
-    redaction-only rules (redaction wants every likely secret gone; a finding wants to be
-    right)."""
+    redaction-only rules and takes any value but a stand-in in a request's credential place
+    (redaction wants every likely secret gone; a finding wants to be right)."""
     rules = _rule_set()
     found: dict[int, list[int]] = {}
     for keyword, start, _ in _keywords(rules.automaton, text.lower(), rules.longest):
@@ -583,7 +686,7 @@ def find_secrets(
             continue
         for match in _matches(rule, text, starts[number]):
             start, end = rule.secret_span(match)
-            if start < 0 or _allowed(rule, text, match, (start, end), path=path):
+            if start < 0 or _allowed(rule, text, match, (start, end), path=path, broad=broad):
                 continue
             hits.append(SecretHit(rule.kind, start, end))
     hits.sort(key=lambda hit: (hit.start, -hit.end))
@@ -656,11 +759,23 @@ def _lines_at(text: str, starts: list[int]) -> Iterator[tuple[int, int]]:
 
 
 def _allowed(
-    rule: _Rule, text: str, match: re.Match[str], span: tuple[int, int], *, path: str | None
+    rule: _Rule,
+    text: str,
+    match: re.Match[str],
+    span: tuple[int, int],
+    *,
+    path: str | None,
+    broad: bool = False,
 ) -> bool:
     """Whether a match is not a secret after all: a placeholder or code, too little entropy,
     or covered by the rule's or gitleaks' global allow lists."""
     secret = text[span[0] : span[1]]
+    if rule.request:  # our own rules, with their own test for stand-ins
+        return (
+            stand_in(secret)
+            or not (broad or plausible_secret(secret))
+            or (rule.check is not None and not rule.check(secret))
+        )
     if rule.plausible and not plausible_secret(secret):
         return True
     if rule.check is not None and not rule.check(secret):

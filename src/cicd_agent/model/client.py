@@ -46,6 +46,7 @@ from pydantic import BaseModel, ValidationError
 
 from cicd_agent.errors import ModelError
 from cicd_agent.model.config import ModelConfig, missing_key_error
+from cicd_agent.model.http import capped_client
 from cicd_agent.model.names import is_reasoning_model
 from cicd_agent.model.pricing import PriceTable
 from cicd_agent.model.tokens import UNKNOWN_CONTEXT, TokenCounter, model_limits, prompt_budget
@@ -172,6 +173,7 @@ class ModelClient:
             base_url=self.config.base_url,
             timeout=self.config.timeout,
             max_retries=self.config.max_retries,
+            http_client=capped_client(),
         )
 
     @property

@@ -14,7 +14,7 @@ from cicd_agent.analysis.redact import Redactor
 from cicd_agent.markdown import code_block, code_span, prose
 from cicd_agent.modes.analyse_failure.decide import Merged
 from cicd_agent.modes.analyse_failure.facts import Change
-from cicd_agent.modes.analyse_failure.opinion import Evidence
+from cicd_agent.modes.analyse_failure.prompt import Evidence
 from cicd_agent.modes.analyse_failure.publish import signature_key
 from tests.helpers.failed_run import failed_run, opinion
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from cicd_agent.analysis.logs import FailureType
 from cicd_agent.model.tokens import TokenCounter
-from cicd_agent.modes.analyse_failure.opinion import (
+from cicd_agent.modes.analyse_failure.prompt import (
     EXCERPT_TOKENS,
 )
 from tests.harness.model_server import TEST_API_KEY

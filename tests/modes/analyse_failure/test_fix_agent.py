@@ -416,3 +416,58 @@ def test_each_turn_of_the_conversation_is_tokenised_once(
     opening = "You are fixing a failed CI step."
     assert sum(text.count(opening) for text in counted) == 1
     assert sum(text.count("calc.py:4:def add") for text in counted) == 1
+
+
+def test_arguments_int_or_a_process_cannot_take_are_a_refusal_or_a_default_not_a_crash(
+    tmp_path: Path, model_server: Any
+) -> None:
+    """``"²".isdigit()`` is True but ``int("²")`` raises, a NUL cannot go into argv, and
+    ``json.loads`` raises a plain ValueError (not JSONDecodeError) for an integer of more than
+    4,300 digits: a model's arguments must not end the run with a traceback (attack1)."""
+    project = failing_pytest(tmp_path / "project")
+    (name,) = project.fix
+    model_server.call_tools(("read_file", {"path": name, "start_line": "²"}))
+    model_server.call_tools(("search", {"pattern": "a\0b"}))  # subprocess: "embedded null byte"
+    model_server.call_tools(("search", '{"pattern": "\\ud800"}'))  # a lone surrogate: no bytes
+    model_server.call_tools(("read_file", '{"path": "\\ud800.py"}'))
+    model_server.call_tools(
+        ("git_blame", '{"path": "' + name + '", "end_line": ' + "9" * 5000 + "}")
+    )
+    model_server.answer("Giving up.")
+
+    agent, _verifier, audit = loop(tmp_path, model_server, project)
+
+    calls = [line["call"] for line in audit if line["kind"] == "tool"]
+    assert calls == ["read_file", "search", "search", "read_file", "git_blame"]
+    first, *rest = tool_results(model_server)
+    assert name in first and all(text.startswith("refused: ") for text in rest), rest
+    assert agent.outcome.stop_reason
+
+
+def test_a_patch_that_turns_a_file_into_a_folder_is_refused_not_a_crash(
+    tmp_path: Path, model_server: Any
+) -> None:
+    """``_read_back`` reads each patched path after ``git apply``; a diff that deletes
+    ``calc.py`` and adds ``calc.py/x.py`` leaves a folder there, which the checkout
+    reader refuses as not a file: the model hears a refusal, the run goes on."""
+    project = failing_pytest(tmp_path / "project")
+    git = ["git", "-c", "user.name=a", "-c", "user.email=a@b"]
+    subprocess.run([*git, "rm", "-q", "calc.py"], cwd=project.root, check=True)
+    (project.root / "calc.py").mkdir()
+    (project.root / "calc.py" / "x.py").write_text("x = 1\n")
+    subprocess.run([*git, "add", "-A"], cwd=project.root, check=True)
+    diff = subprocess.run(
+        [*git, "diff", "--cached", "--no-color"],
+        cwd=project.root, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    subprocess.run([*git, "reset", "-q", "--hard"], cwd=project.root, check=True)
+    subprocess.run([*git, "clean", "-qfd"], cwd=project.root, check=True)
+    assert "deleted file mode" in diff and "calc.py/x.py" in diff
+    model_server.call_tools(("propose_patch", {"diff": diff, "summary": "folder"}))
+    model_server.answer("Giving up.")
+
+    agent, _verifier, _audit = loop(tmp_path, model_server, project)
+
+    assert agent.outcome.offered is None and agent.outcome.stop_reason
+    [result] = tool_results(model_server)
+    assert "accepted" not in result and "is not a regular file" in result

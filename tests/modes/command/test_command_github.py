@@ -66,6 +66,26 @@ def test_a_members_review_command_is_acknowledged_run_at_the_pinned_head_and_ans
     assert AWS_KEY not in answer
 
 
+def test_a_nested_run_writes_the_steps_outputs_and_summary_once(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    # The review a command runs gets a runner of its own: its outputs and summary are folded
+    # into the command's, so each output name is written once and the summary has one part
+    # per mode, the review's first (it ran first).
+    repo, base, head = project
+    serve_pull(github_api, base, head)
+    event = pull_request_comment(tmp_path, "/cicd-agent review")
+    done = run_command(tmp_path, github_api, event, repo.path)
+
+    assert done.code == 0, done.summary + done.stdout
+    names = [line.split("<<", 1)[0] for line in done.outputs_text.splitlines() if "<<" in line]
+    assert sorted(set(names)) == sorted(names), names
+    assert names.count("error") == 1
+    assert done.outputs["decision"] and done.outputs["command_status"] == "ran"
+    headers = [line for line in done.summary.splitlines() if line.startswith("### cicd-agent")]
+    assert headers == ["### cicd-agent review", "### cicd-agent command"]
+
+
 THREAD = 555
 FINDING = (
     "**high** · Dynamic code execution with eval()\n\n`eval(x)` runs whatever the caller "
@@ -702,9 +722,9 @@ def test_a_bot_thread_is_ours_only_when_it_is_one_of_our_findings(
     body: str,
     answered: bool,
 ) -> None:
-    from cicd_agent.modes.review.dismissals import finding_marker
+    from cicd_agent.analysis.finding_text import marker
 
-    assert body.endswith(finding_marker("a" * 32)) == answered
+    assert body.endswith(marker("a" * 32)) == answered
     repo, base, head = project
     serve_pull(github_api, base, head)
     serve_thread(github_api, login="github-actions[bot]", kind="Bot", body=body)

@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport
-from cicd_agent.modes.gen_tests.gate import Gate, ProjectCommand, Stage, SuiteBaseline, run_suite
+from cicd_agent.modes.gen_tests.gate import Gate, ProjectCommand, Stage, SuiteBaseline
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.modes.gen_tests.segments import find_segments
+from cicd_agent.modes.gen_tests.suite import run_suite
 from cicd_agent.modes.gen_tests.targets import changed_targets, gaps
 from tests.fixtures.gentests_project.build import make_repo
 

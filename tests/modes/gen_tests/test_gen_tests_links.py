@@ -162,3 +162,56 @@ def test_file_names_with_control_characters_are_left_out_and_named_escaped(
     targets = {segment["path"] for segment in document["segments"]}  # type: ignore[attr-defined]
     assert targets == {"src/shop/pricing.py", "src/shop/cost_${NOPE?}.py"}  # "$" is escaped
     assert document["coverage_before"] is not None
+
+
+@pytest.mark.slow
+def test_a_file_where_the_test_folder_would_go_is_a_skip_not_a_crash(
+    tmp_path: Path, model_server: ModelServer
+) -> None:
+    """The pull request adds a regular file named like the test folder (``generated``):
+    ``lexists`` says ``generated/test_…py`` is free (ENOTDIR), ``create_file`` then refuses
+    the folder; every segment must say why it was not tried, and the run must finish."""
+    repo = tmp_path / "shop"
+    base, _ = make_repo(repo)
+    (repo / "generated").write_text("not a folder\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "a file where the test folder goes")
+    model_server.answer({"test_module": GOOD_BULK, "rationale": "every discount step"})
+    model_server.fail(500, times=None)
+
+    code, document, _, stderr = run_gen_tests(
+        [
+            *("--repo", str(repo), "--base", base, "--head", "HEAD"),
+            *("--base-url", model_server.base_url, "--test-dir", "generated"),
+        ],
+        tmp_path,
+        OPENAI_API_KEY=TEST_API_KEY,
+    )
+
+    assert code == 0, (document, stderr)
+    assert document["accepted"] == [] and model_server.chat_requests == []
+    statuses = [segment["status"] for segment in document["segments"]]  # type: ignore[attr-defined]
+    assert statuses and all("no new test file name is free" in s for s in statuses), statuses
+    assert (repo / "generated").read_text() == "not a folder\n"
+
+
+def test_a_file_name_that_is_not_utf8_is_left_out_and_named_escaped(tmp_path: Path) -> None:
+    """``caf\\xe9.py`` (Latin-1) reads back as ``caf\\udce9.py``, which no UTF-8 file can hold:
+    written into coverage's configuration it ended ``--source`` with an internal error
+    (attack1)."""
+    repo = tmp_path / "shop"
+    make_repo(repo)
+    folder = bytes(repo / "src" / "shop")
+    with open(folder + b"/caf\xe9.py", "w") as handle:
+        handle.write("def cafe(x):\n    return x + 1\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "a Latin-1 name")
+
+    code, document, _, stderr = run_gen_tests(
+        ["--repo", str(repo), "--source", "src", "--provider", "none"], tmp_path
+    )
+
+    assert code == 0, (document, stderr)
+    summary = (tmp_path / "summary.md").read_text()
+    assert "`src/shop/caf\\udce9.py`" in summary
+    assert document["coverage_before"] is not None

@@ -24,7 +24,7 @@ import pytest
 from cicd_agent.errors import GitHubWriteDenied
 from cicd_agent.events import load_event
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, render_patch
-from cicd_agent.modes.gen_tests.push import (
+from cicd_agent.modes.gen_tests.publish import (
     BOT_EMAIL,
     BOT_NAME,
     REMOTE_URL_OVERRIDE,

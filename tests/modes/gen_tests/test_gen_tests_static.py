@@ -19,7 +19,7 @@ from cicd_agent.modes.gen_tests.patch import (
     render_patch,
     with_header,
 )
-from cicd_agent.modes.gen_tests.report import funnel
+from cicd_agent.modes.gen_tests.result import funnel
 from cicd_agent.modes.gen_tests.segments import (
     LONG_CLASS_LINES,
     Segment,
@@ -336,7 +336,7 @@ def test_prompt_marks_missing_lines_fences_the_code_and_redacts_secrets() -> Non
 
 
 def test_the_summary_shows_coverage_as_percentages_and_json_as_numbers() -> None:
-    from cicd_agent.modes.gen_tests.report import GenTestsResult
+    from cicd_agent.modes.gen_tests.result import GenTestsResult
 
     result = GenTestsResult(mode="gen-tests", headline="h", coverage_before=12.5, coverage_after=40)
     assert "12.50% → 40.00%" in result.summary_markdown()

@@ -74,18 +74,21 @@ def test_renames_deletions_binaries_lockfiles_and_generated(repo: GitRepoBuilder
     assert not by_path["new_name.py"].listed_only
 
 
-def test_linguist_generated_attribute_is_honoured(repo: GitRepoBuilder) -> None:
-    base = repo.head()
+def test_linguist_generated_attribute_is_honoured_from_the_base(repo: GitRepoBuilder) -> None:
+    base = repo.commit("attrs", {".gitattributes": "schema/*.sql linguist-generated=true\n"})
     head = repo.commit(
-        "attrs",
+        "change",
         {
-            ".gitattributes": "schema/*.sql linguist-generated=true\n",
+            ".gitattributes": "schema/*.sql linguist-generated=true\nsrc/** linguist-generated\n",
             "schema/all.sql": "SELECT 1;\n",
+            "src/app.py": "eval(input())\n",
         },
     )
     diff = LocalRepo(repo.path).diff(base, head)
     assert diff.file("schema/all.sql").generated  # type: ignore[union-attr]
     assert not diff.file(".gitattributes").generated  # type: ignore[union-attr]
+    # The change's own .gitattributes does not count: it would hide its code from the model.
+    assert not diff.file("src/app.py").generated  # type: ignore[union-attr]
 
 
 def test_unusual_paths_and_non_utf8_content(repo: GitRepoBuilder) -> None:

@@ -72,10 +72,6 @@ print(json.dumps({{"exact": counter.exact, "count": count, "seconds": time.perf_
 """
 
 
-
-
-
-
 @pytest.fixture
 def black_hole() -> Iterator[str]:
     """A proxy that accepts connections and never answers: a firewall that drops packets."""

@@ -18,7 +18,7 @@ from cicd_agent.analysis.logs import FailureType, LogAnalysis
 from cicd_agent.analysis.logs.classify import flaky_type
 from cicd_agent.analysis.logs.files import normalise_path
 from cicd_agent.modes.analyse_failure.facts import ApiJob, Change
-from cicd_agent.modes.analyse_failure.opinion import Evidence, FailureOpinion, FixType
+from cicd_agent.modes.analyse_failure.prompt import Evidence, FailureOpinion, FixType
 from cicd_agent.modes.analyse_failure.result import Fix, JobOutcome, Responsible
 
 MAX_RESPONSIBLE = 10

@@ -1,9 +1,10 @@
 """``cicd-agent analyse-failure``: why a CI run failed, where, what to do, and whether it is flaky.
 
 Wiring only. ``analysis.logs`` finds the error in the logs (deterministic, streaming);
-``failure.collect`` gathers the logs, the change under test and flakiness evidence;
-``failure.opinion`` asks the model; ``failure.decide`` merges its answer under guardrails;
-``failure.result`` renders; ``failure.publish`` comments and notifies.
+``analyse_failure.collect`` gathers the logs, the change under test and flakiness evidence;
+``analyse_failure.prompt`` asks the model; ``analyse_failure.decide`` merges its answer under
+guardrails; ``analyse_failure.result`` renders; ``analyse_failure.publish`` comments and
+notifies; ``analyse_failure.fix`` proposes, verifies and offers a patch when ``fix`` is on.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from cicd_agent.errors import ExitCode
     from cicd_agent.modes.analyse_failure.facts import FailureFacts, RunTarget
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
-    from cicd_agent.modes.analyse_failure.opinion import Evidence, FailureOpinion
+    from cicd_agent.modes.analyse_failure.prompt import Evidence, FailureOpinion
     from cicd_agent.modes.analyse_failure.result import AnalyseFailureResult
     from cicd_agent.result import ModeResult
 
@@ -91,34 +92,15 @@ class AnalyseFailure:
             facts.cleanup()
 
     def ask(self, ctx: RunContext, facts: FailureFacts, verdict: Verdict) -> FailureOpinion | None:
-        from cicd_agent.modes.analyse_failure.opinion import FailureOpinion, build_prompt
+        from cicd_agent.modes.analyse_failure.prompt import ask
 
-        model = ctx.model
-        if model is None or not verdict.analysis.failed_jobs:
-            return None
-        system, user = build_prompt(
-            verdict.analysis,
-            facts.change,
-            verdict.evidence,
-            redact=ctx.redactor.redact,
-            truncate=model.counter("model").truncate,
-            attempt=facts.target.attempt if facts.target else 1,
-        )
-        # The diagnosis first (it is the mode's answer); the fix loop after it, even when the
-        # diagnosis call failed, since its own errors only ever become notes.
-        try:
-            return model.ask(
-                FailureOpinion, system=system, user=user, tier="model", temperature=0.1
-            )
-        finally:
-            if verdict.fix is not None:
-                _model_fix(ctx, verdict.fix)
+        return ask(ctx, facts, verdict.analysis, verdict.evidence, verdict.fix)
 
     def decide(
         self, ctx: RunContext, verdict: Verdict, opinion: FailureOpinion | None
     ) -> AnalyseFailureResult:
         from cicd_agent.modes.analyse_failure.decide import Merged, jobs
-        from cicd_agent.modes.analyse_failure.result import TargetedResult as _Result
+        from cicd_agent.modes.analyse_failure.result import AnalyseFailureResult
 
         facts, analysis = verdict.facts, verdict.analysis
         merged = Merged(analysis, facts.change, verdict.evidence, ctx.redactor.redact)
@@ -134,7 +116,7 @@ class AnalyseFailure:
                            failure_type=analysis.failure_type.value, url=j.html_url)
                 for j in facts.api_jobs
             ]  # fmt: skip
-        result = _Result(
+        result = AnalyseFailureResult(
             mode=self.name,
             headline="",
             failure_type=merged.failure_type,
@@ -176,23 +158,22 @@ class AnalyseFailure:
                 redact=ctx.redactor.redact,
             )
         result.headline = result.make_headline()
-        result._target = target
         return result
 
     def publish(
         self, ctx: RunContext, facts: FailureFacts, verdict: Verdict, result: AnalyseFailureResult
     ) -> None:
         from cicd_agent.modes.analyse_failure.publish import publish
-        from cicd_agent.modes.analyse_failure.result import TargetedResult as _Result
 
         if result.excerpt_file:
             text = result.excerpt if result.excerpt.endswith("\n") else result.excerpt + "\n"
             Path(result.excerpt_file).write_text(text, encoding="utf-8")
-        target = result._target if isinstance(result, _Result) else None
-        if result.fix_attempt is not None and result.fix_attempt.status == "verified":
+        target = facts.target
+        fix, offered = result.fix_attempt, verdict.fix.offered if verdict.fix else None
+        if fix is not None and fix.status == "verified" and offered is not None:
             from cicd_agent.modes.analyse_failure.fix.publish import publish_fix
 
-            publish_fix(ctx, result.fix_attempt, target)
+            publish_fix(ctx, fix, target, offered.files)
         publish(ctx, result, target)
 
     def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
@@ -207,22 +188,11 @@ class AnalyseFailure:
         return {}
 
 
-def _model_fix(ctx: RunContext, attempt: FixAttempt) -> None:
-    """The model's tool loop for a fix, when the floor found none; its failure is a note."""
-    from cicd_agent.errors import ModelError
-    from cicd_agent.modes.analyse_failure.fix.attempt import add_model_patches
-
-    try:
-        add_model_patches(ctx, attempt)
-    except ModelError as exc:
-        ctx.note(f"The model's fix attempt failed ({exc}); the deterministic result stands.")
-
-
 def _analyse(ctx: RunContext, facts: FailureFacts, scans: Sequence[JobScan]) -> Verdict:
     """The scanned logs judged with the excerpt budget of the model that will read it (if
     any), and judged again, not read again, when there is evidence of flakiness."""
     from cicd_agent.analysis.logs import FlakinessEvidence, analyse_logs, analyse_scans
-    from cicd_agent.modes.analyse_failure.opinion import EXCERPT_CHARS, Evidence, excerpt_budget
+    from cicd_agent.modes.analyse_failure.prompt import EXCERPT_CHARS, Evidence, excerpt_budget
 
     model = ctx.model
     budget = EXCERPT_CHARS

@@ -8,17 +8,16 @@ Log text and the model's words only appear in code spans, code blocks or neutral
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
 from cicd_agent.markdown import code_block, code_span, prose
+from cicd_agent.modes.analyse_failure.fix.render import fix_section
+from cicd_agent.modes.analyse_failure.fix.report import FixOutcome
 from cicd_agent.result import Fixed, ModeResult
 from cicd_agent.runner import Annotation
-
-if TYPE_CHECKING:
-    from cicd_agent.modes.analyse_failure.facts import RunTarget
 
 EXCERPT_LINES_SHOWN = 80
 """Lines of the excerpt shown in the comment and summary (the file output has all of it)."""
@@ -54,47 +53,6 @@ class Fix(_Item):
     description: str
     patch: str | None = None
     source: Literal["model", "deterministic"]
-
-
-class FixTry(_Item):
-    """One candidate patch and the verifier's verdict on it."""
-
-    source: Literal["fixer", "model"]
-    summary: str
-    verified: bool
-    reason: str
-
-
-class FixOutcome(_Item):
-    """The fix step's answer: a verified patch (``status: verified``), or why there is none."""
-
-    requested: Literal["suggest", "pr"]
-    status: Literal["verified", "none"]
-    reason: str
-    command: str = ""
-    """The failing command the patch was judged against."""
-    source: Literal["fixer", "model"] | None = None
-    summary: str = ""
-    patch: str = ""
-    files: list[str] = Field(default_factory=list)
-    patch_path: str = ""
-    pr_url: str = ""
-    suggestions: int = 0
-    """Hunks posted as ``suggestion`` review comments on the pull request."""
-    suggestions_url: str = ""
-    shown_in_comment: bool = True
-    """False when every hunk went out as a suggestion (the comment then does not repeat it)."""
-    publish_notes: list[str] = Field(default_factory=list)
-    tried: list[FixTry] = Field(default_factory=list)
-    _contents: tuple[tuple[str, str | None], ...] = PrivateAttr(default=())
-
-    def set_contents(self, contents: tuple[tuple[str, str | None], ...]) -> None:
-        """The verified files' text, for the pull request (kept out of outputs and JSON)."""
-        self._contents = contents
-
-    @property
-    def contents(self) -> tuple[tuple[str, str | None], ...]:
-        return self._contents
 
 
 class AnalyseFailureResult(ModeResult):
@@ -177,8 +135,6 @@ class AnalyseFailureResult(ModeResult):
         parts.append(self._flaky_section())
         parts.append(self._history_section())
         if self.fix_attempt is not None:
-            from cicd_agent.modes.analyse_failure.fix.render import fix_section
-
             parts.append(fix_section(self.fix_attempt, comment=comment))
         if self.fix is not None:
             parts.append(self._fix_section(self.fix))
@@ -352,10 +308,3 @@ def _kind(failure_type: str) -> str:
     words = failure_type.replace("_", " ")
     article = "an" if words[:1] in tuple("aeiou") else "a"
     return _WORDS.get(failure_type, f"{article} {words}")
-
-
-class TargetedResult(AnalyseFailureResult):
-    """The result plus the run it is about (for publishing; kept out of outputs and JSON).
-    Defined here, not in the mode module, so importing the mode does not import pydantic."""
-
-    _target: RunTarget | None = PrivateAttr(default=None)

@@ -1,136 +1,79 @@
-"""What to do with a comment, and the words of the reply: pure functions, no I/O.
+"""Decide: the command's result from its plan and, for ``ask``, the model's answer.
 
-The order of the checks is the security story: an edited or deleted comment, a bot's comment
-(our own replies included, so we never answer ourselves) and a comment on a plain issue do
-nothing; then only a command, or a reply in the thread of one of our own inline comments, is
-considered; then the writer must have write access or gets one polite line and nothing runs.
-
-Write access is checked twice. Here, purely, ``author_association`` must be OWNER, MEMBER or
-COLLABORATOR: nobody else can have it, so nobody else costs an API call. That is not enough
-(GitHub gives MEMBER to every organisation member and COLLABORATOR to read-only
-collaborators), so the mode then asks the API for the writer's permission
-(:func:`cicd_agent.github.permissions.can_write`) before any reaction, read or model call, and
-:func:`without_write_access` turns the plan into the polite line.
+What to do with a comment is :mod:`plan` (pure, read by ``collect`` before anything is
+fetched); this step words the outcome. The model's words pass through
+:func:`cicd_agent.markdown.neutralise` before they can reach a reply.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING
 
-from cicd_agent.modes.command.arguments import COMMANDS
-from cicd_agent.modes.command.parse import MAX_QUESTION_CHARS, PREFIX, Command
+from cicd_agent.markdown import neutralise
+from cicd_agent.modes.command.result import CommandResult
 
-MAY_WRITE = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
-"""Associations of everyone who can push to the repository (and of many who cannot)."""
-
-Action = Literal["ignore", "refuse", "reply", "run"]
-
-REFUSAL = (
-    "Sorry, cicd-agent commands can only be run by people with write access to this "
-    "repository; nothing was run."
-)
+if TYPE_CHECKING:
+    from cicd_agent.context import RunContext
+    from cicd_agent.modes.command.collect import CommandFacts
+    from cicd_agent.modes.command.prompt import AskAnswer
 
 
-@dataclass(frozen=True)
-class Incoming:
-    """The facts about one comment that decide what happens to it."""
-
-    action: str | None
-    on_pull_request: bool
-    by_bot: bool
-    association: str
-    command: Command | None
-    in_thread_reply: bool
-    """A reply in a review thread (whether the thread is ours is checked later, by the API)."""
-    body: str = ""
-
-
-@dataclass(frozen=True)
-class Plan:
-    """``run`` the command, ``reply`` with ``text`` only, ``refuse`` politely, or ``ignore``."""
-
-    action: Action
-    command: str = ""
-    argument: str = ""
-    text: str = ""
-    reason: str = ""
-    thread_question: bool = False
-    """A plain reply in a review thread, taken as a question only if the thread is ours."""
-
-
-def plan(incoming: Incoming, enabled: frozenset[str]) -> Plan:
-    """What to do with the comment; ``enabled`` is the commands this step honours."""
-    if incoming.action != "created":
-        return Plan("ignore", reason=f"the comment was {incoming.action or 'not created'}")
-    if incoming.by_bot:
-        return Plan("ignore", reason="the comment was written by a bot")
-    if not incoming.on_pull_request:
-        return Plan("ignore", reason="the comment is on an issue, not a pull request")
-    command = incoming.command
-    if command is None and not incoming.in_thread_reply:
-        return Plan("ignore", reason="the comment holds no command")
-    authorized = incoming.association in MAY_WRITE
-    if command is None:
-        if not authorized:  # a contributor answering our comment is not asking us anything
-            return Plan("ignore", reason="a reply in a thread by someone without write access")
-        command = Command("ask", incoming.body.strip())
-        return _checked(command, enabled, thread_question=True)
-    if not authorized:
-        return Plan("refuse", command=command.word, text=REFUSAL, reason="no write access")
-    if not command.known or command.word == "help":
-        unknown = "" if command.word == "help" else f"`{command.word[:40]}` is not a command. "
-        return Plan("reply", command="help", text=unknown + help_text(), reason="help")
-    return _checked(command, enabled, thread_question=False)
-
-
-def without_write_access(planned: Plan) -> Plan:
-    """The plan for a writer the API says cannot write: a thread reply is not a question to
-    us, and a command gets the polite line."""
-    if planned.thread_question:
-        return Plan("ignore", reason="a reply in a thread by someone without write access")
-    return Plan("refuse", command=planned.command, text=REFUSAL, reason="no write access")
-
-
-def _checked(command: Command, enabled: frozenset[str], *, thread_question: bool) -> Plan:
-    """Run ``command``, unless it is disabled here or its question is missing or too long."""
-    if command.word not in enabled:
-        if thread_question:
-            return Plan("ignore", reason="ask is not enabled in this workflow")
-        return Plan(
-            "reply",
-            command=command.word,
-            text=f"`{command.word}` is not run by this workflow job. " + help_text(),
-            reason="not enabled",
-        )
-    if command.word == "ask":
-        if not command.argument:
-            return Plan("reply", command="ask", text=f"Ask a question: `{PREFIX} ask <question>`.")
-        if len(command.argument) > MAX_QUESTION_CHARS:
-            return Plan(
-                "reply",
-                command="ask",
-                text=(
-                    f"That question is {len(command.argument):,} characters long; questions of "
-                    f"at most {MAX_QUESTION_CHARS:,} characters are answered. Nothing was run."
-                ),
-                reason="question too long",
-                thread_question=thread_question,
-            )
-    return Plan(
-        "run", command=command.word, argument=command.argument, thread_question=thread_question
+def decide(ctx: RunContext, facts: CommandFacts, opinion: AskAnswer | None) -> CommandResult:
+    """The result the plan earns: its status, headline and reply (``ask``'s from the model's
+    answer or the floor). A command that runs a mode gets its reply once the mode ran."""
+    chosen = facts.plan
+    result = CommandResult(
+        mode="command",
+        headline="",
+        command=chosen.command,
+        reason=chosen.reason,
+        pull_request=facts.number,
+        head_sha=facts.pull.head_sha if facts.pull else "",
+        reacted=facts.reacted,
+        thread=_thread_id(facts),
     )
+    if chosen.action == "ignore":
+        result.status = "ignored"
+        result.headline = f"Nothing to do: {chosen.reason}."
+    elif chosen.action == "refuse":
+        result.status, result.reply = "refused", chosen.text
+        result.headline = f"Refused `{chosen.command}`: its writer has no write access."
+    elif chosen.action == "reply":
+        result.status, result.reply = "answered", chosen.text
+        result.headline = f"Answered `{chosen.command}` without running anything."
+    elif chosen.command == "ask":
+        result.status = "answered"
+        result.reply = reply_text(ctx, facts, opinion)
+        result.headline = f"Answered a question about #{facts.number} at {result.head_sha[:12]}."
+    else:
+        result.status = "ran"
+        result.headline = (
+            f"Running `{chosen.command}` on #{facts.number} at {result.head_sha[:12]}."
+        )
+    return result
 
 
-def help_text() -> str:
-    """Every command, one line each (one job of a workflow may run only some of them: the
-    example gives each command the job with the permissions it needs)."""
-    words = {
-        "review": "review the pull request at its current head",
-        "describe": "write a description of the change into the pull request",
-        "ask": "answer a question about the pull request's diff (`ask <question>`)",
-        "gen-tests": "write tests for the change's uncovered lines",
-        "explain-failure": "explain the latest failed workflow run of the head commit",
-    }
-    lines = [f"- `{PREFIX} {c}`: {words[c]}" for c in COMMANDS if c in words]
-    return "Commands (for people with write access):\n\n" + "\n".join(lines)
+def reply_text(ctx: RunContext, facts: CommandFacts, opinion: AskAnswer | None) -> str:
+    """The reply: the model's answer made inert, or why there is none and the floor."""
+    if opinion is not None:
+        answer = neutralise(
+            ctx.redactor.redact(opinion.answer.strip()), allowed_links=ctx.own_links
+        )
+        caveat = "" if opinion.grounded else "\n\n_The diff does not settle this; check by hand._"
+        return answer + caveat
+    if ctx.model is None:
+        lead = (
+            "Answering questions needs a model: set the `openai-api-key` input (or `provider` "
+            "and `base-url` for another OpenAI-compatible endpoint)."
+        )
+    else:
+        lead = "The model gave no usable answer."
+    return f"{lead}\n\n{facts.floor_answer}"
+
+
+def _thread_id(facts: CommandFacts) -> int | None:
+    """The review thread a reply goes to: the thread's first comment (GitHub refuses a reply
+    to a reply), else the line comment itself; None in the conversation."""
+    if facts.kind != "review":
+        return None
+    return facts.comment.in_reply_to_id or facts.comment.id

@@ -13,14 +13,43 @@ the pull request's base commit (never its head), then the defaults.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from cicd_agent import repo_config
+from cicd_agent.arguments import Parser, add_common_options
+from cicd_agent.context import RunContext
+from cicd_agent.events import Branch, Event, PullRequest, Repository, User
+from cicd_agent.modes import MODES, load_mode
+from cicd_agent.modes.review.collect import collect as review_collect
+from cicd_agent.options import CommonOptions, fill_from_inputs, fill_from_settings
+from cicd_agent.runner import RunnerIO
+
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
-    from cicd_agent.events import Event, Repository
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.modes.review.collect import ReviewFacts
     from cicd_agent.pipeline import Mode
+
+RUNS_A_MODE = {"review": "review", "gen-tests": "gen-tests", "explain-failure": "analyse-failure"}
+"""The commands that run a mode, and the mode each runs."""
+
+
+class NestedRunner(RunnerIO):
+    """The runner of a mode a command runs: annotations, masks and what a terminal is shown
+    go where the command's go, but outputs and the summary are kept here and folded into the
+    command's result, so the step writes each output and its summary once."""
+
+    def __init__(self, parent: RunnerIO, environ: Mapping[str, str]) -> None:
+        super().__init__(environ, commands=parent._commands, human=parent._human)
+        self._masked = parent._masked
+        self.outputs: dict[str, str] = {}
+        self.summary = ""
+
+    def set_outputs(self, outputs: Mapping[str, str]) -> None:
+        self.outputs.update(outputs)
+
+    def write_summary(self, markdown: str) -> None:
+        self.summary += markdown if markdown.endswith("\n") else markdown + "\n"
 
 
 def pull_request_event(
@@ -32,8 +61,6 @@ def pull_request_event(
     pull request comes from a fork, so a review it runs may publish (review skips publishing
     for forks only because their own workflows get a read-only token). Never for a mode that
     writes to the head's branch: that branch lives in the fork."""
-    from cicd_agent.events import Branch, Event, PullRequest, User
-
     head_repo = pull.base_repo if publish_for_forks else pull.head_repo
     view = PullRequest(
         number=pull.number,
@@ -56,8 +83,6 @@ def pull_request_event(
 
 
 def _repository(full_name: str) -> Repository | None:
-    from cicd_agent.events import Repository, User
-
     if full_name.count("/") != 1:
         return None  # the head's fork was deleted
     owner, name = full_name.split("/")
@@ -65,18 +90,18 @@ def _repository(full_name: str) -> Repository | None:
 
 
 def mode_context(
-    ctx: RunContext, name: str, pull: PullRequestInfo, **flags: object
+    ctx: RunContext,
+    name: str,
+    pull: PullRequestInfo,
+    *,
+    runner: RunnerIO | None = None,
+    **flags: object,
 ) -> tuple[Mode, RunContext]:
-    """Mode ``name`` and its run context for ``pull``; ``flags`` set its own options. A review
-    publishes on a fork's pull request too (see :func:`pull_request_event`)."""
-    from cicd_agent import repo_config
-    from cicd_agent.cli import build_parser, subparser
-    from cicd_agent.context import RunContext
-    from cicd_agent.options import CommonOptions, fill_from_inputs, fill_from_settings
-
-    parser, mode = build_parser(name)
-    assert mode is not None
-    sub = subparser(parser, name)
+    """Mode ``name`` and its run context for ``pull``; ``flags`` set its own options, and
+    ``runner`` is the run's own (this step's when None: a collect that writes no outputs). A
+    review publishes on a fork's pull request too (see :func:`pull_request_event`)."""
+    sub = mode_parser(name)
+    mode = load_mode(name)
     args = sub.parse_args([])
     for dest, value in vars(ctx.args).items():  # this step's common flags
         if value is not None and hasattr(args, dest):
@@ -97,7 +122,7 @@ def mode_context(
         options=CommonOptions.from_args(args, ctx.environ),
         args=args,
         environ=ctx.environ,
-        runner=ctx.runner,
+        runner=ctx.runner if runner is None else runner,
         repo_config=settings,
     )
     run.event = pull_request_event(ctx, pull, publish_for_forks=name == "review")
@@ -111,15 +136,23 @@ def mode_context(
     return mode, run
 
 
+def mode_parser(name: str) -> Parser:
+    """Mode ``name``'s own options, as ``cicd-agent NAME`` parses them (the cheap parser of
+    :mod:`cicd_agent.arguments`, so running a mode never goes back up to the CLI)."""
+    options = MODES[name].arguments()
+    parser = Parser(prog=f"cicd-agent {name}")
+    add_common_options(parser, options.FAIL_ON_CHOICES)
+    options.add_arguments(parser)
+    return parser
+
+
 def review_change(ctx: RunContext, pull: PullRequestInfo) -> tuple[RunContext, ReviewFacts]:
     """Review's collect step for ``pull`` at the pinned head, in review's run context (its
     settings from the base commit): what ``ask`` and ``describe`` know of the change. Nothing
     of earlier reviews is read (they need the change, not the review's memory); the step's
     notes join this run's."""
-    from cicd_agent.modes.review.collect import collect
-
     _, run = mode_context(ctx, "review", pull)
-    facts = collect(run, history=False)
+    facts = review_collect(run, history=False)
     for note in run.notes:
         ctx.note(note)
     return run, facts

@@ -14,6 +14,7 @@ from string import Template
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.diff import Diff
+from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.findings import Finding
 from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 
@@ -54,7 +55,7 @@ def build_ask(
 
     system = Template(template("command_ask_system")).substitute(untrusted_rules=UNTRUSTED_RULES)
     listed = [
-        f"- {f.severity.label} {f.rule} at {f.path}{':' + str(f.line) if f.line else ''}: {f.title}"
+        f"- {f.severity.label} {f.rule} at {escaped(f.path)}{':' + str(f.line) if f.line else ''}: {f.title}"
         for f in findings[:FINDINGS_SHOWN]
     ] or ["(none)"]
     fields = {

@@ -11,15 +11,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cicd_agent.errors import CicdError, ExitCode
+from cicd_agent.analysis.diff import LocalRepo
+from cicd_agent.errors import CicdError, ExitCode, UsageError
+from cicd_agent.github.comments import upsert_issue_comment, upsert_thread_reply
+from cicd_agent.github.pulls import get_pull_request
+from cicd_agent.github.threads import latest_failed_run
 from cicd_agent.markdown import neutralise
+from cicd_agent.modes.command.dispatch import (
+    RUNS_A_MODE,
+    NestedRunner,
+    mode_context,
+    review_change,
+)
+from cicd_agent.modes.review.describe import describe_pull_request
 
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import PullRequestInfo
-    from cicd_agent.modes.command.mode import CommandFacts
+    from cicd_agent.modes.command.collect import CommandFacts
     from cicd_agent.modes.command.result import CommandResult
+    from cicd_agent.result import ModeResult
 
 REPLY_KEY = "command-reply"
 """Our reply's marker key, followed by ``:`` and the id of the command comment it answers."""
@@ -28,9 +40,8 @@ NOTES_SHOWN = 5
 _LINKS = (("review_url", "the review"), ("comment_url", "the analysis"), ("summary_url", "summary"))
 
 
-def publish(ctx: RunContext, result: CommandResult) -> None:
-    facts = result._facts
-    if result.status == "ignored" or facts is None or facts.number is None:
+def publish(ctx: RunContext, facts: CommandFacts, result: CommandResult) -> None:
+    if result.status == "ignored" or facts.number is None:
         return
     if result.status == "ran":
         try:
@@ -45,8 +56,6 @@ def publish(ctx: RunContext, result: CommandResult) -> None:
 
 def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
     """Run the command's mode for the pinned head and word the reply."""
-    from cicd_agent.modes.command.mode import RUNS_A_MODE
-
     pull = facts.pull
     assert pull is not None
     head = pull.head_sha
@@ -74,8 +83,6 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
     if result.command == "explain-failure":
         client = ctx.github
         assert client is not None
-        from cicd_agent.github.threads import latest_failed_run
-
         failed = latest_failed_run(client, head)
         if failed is None:
             result.status = "answered"
@@ -85,20 +92,34 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
         result.details.append(
             f"Workflow run {failed.id} ({neutralise(failed.name)}): {failed.html_url}."
         )
-    from cicd_agent.modes.command.dispatch import mode_context
-
     target = RUNS_A_MODE[result.command]
-    mode, run = mode_context(ctx, target, pull, **flags)
-    ran, code = mode.run(run)
+    runner = NestedRunner(ctx.runner, ctx.environ)
+    mode, run = mode_context(ctx, target, pull, runner=runner, **flags)
+    try:
+        ran, code = mode.run(run)
+    finally:  # a mode that could not finish still leaves its outputs and summary
+        result.ran_outputs, result.ran_summary = runner.outputs, runner.summary
     result.ran_mode, result.ran_exit_code = target, int(code)
     result.ran_headline = ran.headline
     if code is ExitCode.EXTERNAL:
         result.status = "failed"
         result.service_failure = f"{target} could not finish: {ran.headline}"
+    result.reply = _ran_reply(ctx, result, ran, pull, written)
+
+
+def _ran_reply(
+    ctx: RunContext,
+    result: CommandResult,
+    ran: ModeResult,
+    pull: PullRequestInfo,
+    written: str | None,
+) -> str:
+    """The reply after a mode ran: what ran at which commit, its headline, links and notes."""
+    head = pull.head_sha
     outputs = ran.outputs()
     links = [f"[{label}]({outputs[key]})" for key, label in _LINKS if outputs.get(key)]
     lines = [
-        f"Ran `{target}` at commit `{head[:12]}`, the pull request's head when this command ran.",
+        f"Ran `{result.ran_mode}` at commit `{head[:12]}`, the pull request's head when this command ran.",
         *result.details,
         "",
         neutralise(ran.headline, allowed_links=ctx.own_links),
@@ -114,15 +135,12 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
     moved = _moved(ctx, pull)
     if moved:
         lines += ["", f"The head has moved to `{moved[:12]}` since; comment again to cover it."]
-    result.reply = "\n".join(lines)
+    return "\n".join(lines)
 
 
 def _describe(ctx: RunContext, result: CommandResult, pull: PullRequestInfo) -> None:
     """Review's describe, at the pinned head: into the pull request's description, or, when
     that cannot be edited (a fork, a dry run, no permission), as the reply itself."""
-    from cicd_agent.modes.command.dispatch import review_change
-    from cicd_agent.modes.review.describe import describe_pull_request
-
     _, facts = review_change(ctx, pull)
     outcome = describe_pull_request(ctx, pull, facts)
     result.ran_mode = "describe"
@@ -144,8 +162,6 @@ def _describe(ctx: RunContext, result: CommandResult, pull: PullRequestInfo) -> 
 def _reply(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
     """Answer where the command was written. The reply is keyed by the command comment's id:
     a re-run of the job (GitHub replays the same comment event) edits it, never posts a second."""
-    from cicd_agent.github.comments import upsert_issue_comment, upsert_thread_reply
-
     text = result.reply.strip()
     number = facts.number
     if not text or number is None:
@@ -177,9 +193,6 @@ def _reply(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
 
 def _checked_out(ctx: RunContext, head: str) -> bool:
     """Whether the checkout is the pinned head: gen-tests runs the code it has on disk."""
-    from cicd_agent.analysis.diff import LocalRepo
-    from cicd_agent.errors import UsageError
-
     try:
         return LocalRepo(ctx.options.repo_dir).resolve("HEAD") == head
     except UsageError:
@@ -191,7 +204,5 @@ def _moved(ctx: RunContext, pull: PullRequestInfo) -> str | None:
     client: GitHubClient | None = ctx.github
     if client is None:
         return None
-    from cicd_agent.github.pulls import get_pull_request
-
     now = get_pull_request(client, pull.number).head_sha
     return now if now != pull.head_sha else None

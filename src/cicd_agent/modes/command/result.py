@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field
 
 from cicd_agent.result import ModeResult
 
-if TYPE_CHECKING:
-    from cicd_agent.modes.command.mode import CommandFacts
+_COMMON = frozenset({"error", "tokens_used", "cost_usd"})
+"""Outputs every result writes: the command's values stand for the step."""
 
 Status = Literal["ignored", "refused", "answered", "ran", "failed"]
 
@@ -34,16 +34,23 @@ class CommandResult(ModeResult):
     thread: int | None = None
     """The review thread answered in, when the comment was in one."""
     details: list[str] = Field(default_factory=list)
-    _facts: CommandFacts | None = PrivateAttr(default=None)
-    """What ``publish`` needs to run the command (the pinned pull request); not rendered."""
+    ran_outputs: dict[str, str] = Field(default_factory=dict, exclude=True)
+    """The outputs of the mode the command ran: the step's outputs too (the command's own
+    win where the names meet), written once with the command's."""
+    ran_summary: str = Field(default="", exclude=True)
+    """The summary of the mode the command ran, shown before the command's own."""
 
     def mode_outputs(self) -> dict[str, object]:
         return {
+            **{name: value for name, value in self.ran_outputs.items() if name not in _COMMON},
             "command": self.command,
             "command_status": self.status,
             "head_sha": self.head_sha,
             "reply_url": self.reply_url,
         }
+
+    def summary_markdown(self) -> str:
+        return self.ran_summary + super().summary_markdown()
 
     def summary_body(self) -> str:
         lines = [

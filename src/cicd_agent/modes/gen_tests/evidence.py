@@ -71,7 +71,7 @@ def parse_evidence(raw: bytes, returncode: int | None) -> Evidence:
         return Evidence(None, f"{len(lines)} outcome reports instead of one (a test wrote its own)")
     try:
         outcomes = _document(lines[0])
-    except (ValueError, TypeError, binascii.Error) as exc:
+    except (ValueError, TypeError, RecursionError, binascii.Error) as exc:
         return Evidence(None, f"an unreadable outcome report ({type(exc).__name__})")
     if returncode is not None and outcomes.exitstatus != returncode:
         return Evidence(

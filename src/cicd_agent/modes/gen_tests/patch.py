@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from cicd_agent.analysis.unified_diff import file_diff
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
@@ -99,11 +99,3 @@ def choose_test_path(
 def render_patch(tests: Sequence[AcceptedTest]) -> str:
     """A git-style patch adding every accepted test file (``git apply`` / ``patch -p1``)."""
     return "".join(file_diff(test.path, None, test.text) for test in tests)
-
-
-def write_patch(tests: Sequence[AcceptedTest], path: Path) -> Path:
-    """Write the patch file (its folder is created); returns the absolute path."""
-    path = path.resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_patch(tests), encoding="utf-8")
-    return path

@@ -1,5 +1,5 @@
 """Review's inputs: the diff (local checkout first, the API when commits are missing), the
-ledger of reviewed commits, deploy-gate's risk of the same change, and the model's opinion.
+ledger of reviewed commits and deploy-gate's risk of the same change.
 
 On ``synchronize`` only the commits since the last reviewed head are sent to the model, as
 long as that head is still in the branch's history; after a force-push the whole pull request
@@ -9,31 +9,32 @@ two pushes ago must still fail the check), but only new ones are posted inline a
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cicd_agent.errors import GitHubError, ModelError, UsageError
+from cicd_agent.analysis.changes import ChangedFile
+from cicd_agent.analysis.diff import Diff, LocalRepo, parse_diff
+from cicd_agent.analysis.file_names import name_span
+from cicd_agent.analysis.risk import DiffAtHand, assess_change, assess_range
+from cicd_agent.analysis.workflows import workflow_paths
+from cicd_agent.errors import GitHubError, UsageError
+from cicd_agent.github.comments import find_issue_comment
+from cicd_agent.github.pulls import list_changed_files
+from cicd_agent.modes.review.dismissals import dismissed_findings
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.options import ReviewOptions
-from cicd_agent.modes.review.publish import PublishPlan
-from cicd_agent.modes.review.result import SUMMARY_KEY, FileNote
+from cicd_agent.modes.review.plan import PublishPlan
+from cicd_agent.modes.review.result import SUMMARY_KEY
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.changes import ChangedFile
     from cicd_agent.analysis.description import ChangeFacts
-    from cicd_agent.analysis.diff import Diff, FileDiff, LocalRepo
+    from cicd_agent.analysis.diff import FileDiff
     from cicd_agent.analysis.findings import Finding
-    from cicd_agent.analysis.packing import Packing
     from cicd_agent.analysis.pr_body import ModelText
-    from cicd_agent.analysis.risk import DiffAtHand
     from cicd_agent.context import RunContext
     from cicd_agent.events import PullRequest
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.comments import Found
-    from cicd_agent.model.tokens import TokenCounter
-    from cicd_agent.modes.review.decide import ReviewAnswer
-    from cicd_agent.modes.review.prompt import ReviewPrompt
 
 _SHALLOW_HINT = (
     "Fetch both commits (actions/checkout with `fetch-depth: 0`), or give the job a token so "
@@ -83,44 +84,6 @@ class ReviewFloor:
     """The model's what and why for ``describe`` (asked in the ask step)."""
 
 
-@dataclass
-class ReviewOpinion:
-    """The model's answers, the packing they came from, and the calls that failed."""
-
-    answers: list[ReviewAnswer]
-    packing: Packing
-    failed_parts: list[int] = field(default_factory=list)
-    # Lines of each shown file at head, read when the answers come in, so ``decide`` can drop
-    # findings on invented lines without reading git itself.
-    line_counts: dict[str, int] = field(default_factory=dict)
-    texts: dict[str, str] = field(default_factory=dict)
-    """The shown files at head (the flagged lines anchor the findings' fingerprints)."""
-
-    @property
-    def shown(self) -> set[str]:
-        """Files the model saw in a call that answered."""
-        return {
-            path
-            for index, part in enumerate(self.packing.parts)
-            if index not in self.failed_parts
-            for path in part.paths
-        }
-
-    @property
-    def complete(self) -> bool:
-        return self.packing.complete and not self.failed_parts
-
-    def not_reviewed(self) -> list[FileNote]:
-        notes = [FileNote(path=f.path, reason=f.reason) for f in self.packing.over_budget]
-        notes += [FileNote(path=p, reason="some hunks did not fit") for p in self.packing.partial]
-        for index in self.failed_parts:
-            notes += [
-                FileNote(path=p, reason="its model call failed")
-                for p in self.packing.parts[index].paths
-            ]
-        return notes
-
-
 def collect(ctx: RunContext, *, history: bool = True) -> ReviewFacts:
     """The facts for this run, from the event and the flags. ``history=False`` leaves out
     what earlier reviews left on GitHub (the ledger in the summary comment, dismissed
@@ -164,12 +127,11 @@ def _reported(ctx: RunContext, facts: ReviewFacts) -> ReviewFacts:
 
 def _with_settings(ctx: RunContext, facts: ReviewFacts) -> ReviewFacts:
     """Apply the repository's path settings and guidance (read from the base commit)."""
-    from cicd_agent.analysis.diff import Diff
 
     config = ctx.repo_config
     facts.left_out = tuple(f.path for f in facts.diff.files if not config.paths.selects(f.path))
     if facts.left_out:
-        shown = ", ".join(f"`{path}`" for path in facts.left_out[:5])
+        shown = ", ".join(name_span(path) for path in facts.left_out[:5])
         more = f" and {len(facts.left_out) - 5} more" if len(facts.left_out) > 5 else ""
         ctx.note(
             f"{len(facts.left_out)} file(s) left out of the review by the repository's "
@@ -186,7 +148,6 @@ def _with_settings(ctx: RunContext, facts: ReviewFacts) -> ReviewFacts:
 
 
 def _open_repo(ctx: RunContext, *, required: bool) -> LocalRepo | None:
-    from cicd_agent.analysis.diff import LocalRepo
 
     try:
         return LocalRepo(ctx.options.repo_dir)
@@ -211,7 +172,6 @@ def _dismissed(ctx: RunContext, pull: PullRequest | None, previous: Ledger) -> f
     """Findings a writer dismissed on an earlier run's comments (only after an earlier run)."""
     if pull is None or pull.is_fork or not previous.heads:
         return frozenset()
-    from cicd_agent.modes.review.dismissals import dismissed_findings
 
     return dismissed_findings(ctx, pull.number)
 
@@ -221,7 +181,6 @@ def _summary_comment(ctx: RunContext, pull: PullRequest | None) -> Found | None:
     or offline); publish updates this same comment."""
     if pull is None or pull.is_fork or ctx.github is None:
         return None
-    from cicd_agent.github.comments import find_issue_comment
 
     try:
         return find_issue_comment(ctx.github, pull.number, SUMMARY_KEY)
@@ -241,7 +200,6 @@ def _local_facts(
     *,
     history: bool,
 ) -> ReviewFacts:
-    from cicd_agent.analysis.workflows import workflow_paths
 
     head_sha = repo.resolve(head, "head")
     merge_base = repo.merge_base(base, head_sha)
@@ -287,7 +245,6 @@ def local_risk(
 ) -> tuple[str, list[str]]:
     """deploy-gate's assessment of the same commits (history included), from ``diff`` (the
     same range, read once: git is not asked for it again)."""
-    from cicd_agent.analysis.risk import assess_range
 
     try:
         _, _, assessment = assess_range(repo.root, head, merge_base, at_hand=diff_at_hand(diff))
@@ -302,21 +259,18 @@ def local_risk(
 def diff_at_hand(diff: Diff) -> DiffAtHand:
     """``diff`` as the risk assessment reads a change: its files as ``--numstat`` gives them
     and its text by path."""
-    from cicd_agent.analysis.risk import DiffAtHand
 
     return DiffAtHand(tuple(_changed_file(f) for f in diff.files), diff.patch_text)
 
 
 def files_risk(diff: Diff) -> tuple[str, list[str]]:
     """deploy-gate's assessment from the changed files alone (when no history is at hand)."""
-    from cicd_agent.analysis.risk import assess_change
 
     assessment = assess_change([_changed_file(f) for f in diff.files])
     return assessment.risk_level.value, [r.message for r in assessment.reasons[:RISK_REASONS]]
 
 
 def _changed_file(changed: FileDiff) -> ChangedFile:
-    from cicd_agent.analysis.changes import ChangedFile
 
     # As git's --numstat counts them: a submodule has no lines, a binary file no counts.
     counted = not (changed.submodule or changed.is_binary)
@@ -350,8 +304,6 @@ def _api_facts(ctx: RunContext, pull: PullRequest, *, history: bool) -> ReviewFa
 def api_diff(client: GitHubClient, number: int, *, base: str, head: str) -> Diff:
     """The pull request's diff as GitHub's file list gives it (the fork-safe publishing step
     re-checks an untrusted result against exactly this)."""
-    from cicd_agent.analysis.diff import parse_diff
-    from cicd_agent.github.pulls import list_changed_files
 
     files = list_changed_files(client, number)
     return parse_diff(
@@ -388,83 +340,3 @@ def _synthesized(path: str, previous: str, status: str, patch: str, churn: int) 
             + "\n"
         )
     return "\n".join(lines) + "\n" + patch.rstrip("\n") + "\n"
-
-
-def prepare_calls(
-    facts: ReviewFacts,
-    findings: list[Finding],
-    *,
-    counter: TokenCounter,
-    call_budget: int,
-    max_calls: int,
-    redact: Callable[[str], str],
-) -> tuple[ReviewPrompt, Packing, list[str]]:
-    """The prompt, the packing and each call's user message (what :func:`ask_model` sends;
-    the token benchmark measures exactly this)."""
-    from cicd_agent.analysis.packing import pack
-    from cicd_agent.modes.review.prompt import build_prompt
-
-    prompt = build_prompt(
-        title=facts.title,
-        body=facts.body,
-        commits=facts.commits,
-        risk=f"{facts.risk_level} ({'; '.join(facts.risk_reasons[:3]) or 'no notable signal'})",
-        known=findings,
-        guidance=facts.guidance,
-        redact=redact,
-        truncate=counter.truncate,
-    )
-    repo, head = facts.repo, facts.plan.head
-    packing = pack(
-        facts.review_diff,
-        count=counter.count,
-        budget=prompt.diff_budget(counter.count, call_budget),
-        max_calls=max_calls,
-        read_sources=(lambda paths: repo.read_texts(head, paths)) if repo else None,
-        prepare=redact,
-    )
-    total = len(packing.parts)
-    users = [prompt.user(packing.diff_text(i, counter.count), i, total) for i in range(total)]
-    return prompt, packing, users
-
-
-def ask_model(
-    ctx: RunContext, facts: ReviewFacts, findings: list[Finding], max_calls: int
-) -> ReviewOpinion | None:
-    """Pack the diff into at most ``max_calls`` calls and ask each; None when nothing to ask."""
-    from cicd_agent.modes.review.decide import ReviewAnswer
-
-    model = ctx.model
-    assert model is not None
-    prompt, packing, users = prepare_calls(
-        facts,
-        findings,
-        counter=model.counter("model"),
-        call_budget=model.prompt_budget("model"),
-        max_calls=max_calls,
-        redact=ctx.redactor.redact,
-    )
-    if not packing.parts:
-        reason = "no file could be reviewed" if packing.over_budget else "no text change to review"
-        ctx.note(f"Nothing was sent to the model: {reason}.")
-        return None
-    answers: list[ReviewAnswer] = []
-    failed: list[int] = []
-    for index, user in enumerate(users):
-        try:
-            answers.append(
-                model.ask(
-                    ReviewAnswer, system=prompt.system, user=user, tier="model", temperature=0.1
-                )
-            )
-        except ModelError as exc:
-            if len(users) == 1:
-                raise
-            failed.append(index)
-            ctx.note(
-                f"Model call {index + 1} of {len(users)} failed ({exc.message}); its files got "
-                "the deterministic checks only."
-            )
-    if not answers:
-        raise ModelError(f"all {len(users)} model calls failed.")
-    return ReviewOpinion(answers, packing, failed)

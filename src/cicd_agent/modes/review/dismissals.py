@@ -1,28 +1,23 @@
 """Findings a maintainer dismissed on an earlier push, by reacting to their inline comment.
 
-Each inline comment review posts ends with a hidden ``<!-- cicd-agent-finding: FINGERPRINT -->``
-marker. On the next run, a 👎 or 😕 from a user with write access on one of *our* comments
-(``github.reactions``) keeps that finding from being posted again; a reaction from anyone else,
-or a marker in a comment someone else wrote, changes nothing. The finding still counts in the
-check run, the SARIF file and ``fail-on``: a reaction is a wish for less noise, not a waiver.
+Each inline comment review posts ends with a hidden marker naming the finding's fingerprint
+(:mod:`cicd_agent.analysis.finding_text`). On the next run, a 👎 or 😕 from a user with write
+access on one of *our* comments (``github.reactions``) keeps that finding from being posted
+again; a reaction from anyone else, or a marker in a comment someone else wrote, changes
+nothing. The finding still counts in the check run, the SARIF file and ``fail-on``: a reaction
+is a wish for less noise, not a waiver.
 """
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
+from cicd_agent.analysis.finding_text import MARKER
 from cicd_agent.errors import GitHubError
+from cicd_agent.github.reactions import dismissed
 
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
-
-_MARKER = re.compile(r"<!-- cicd-agent-finding: ([0-9a-f]{32}) -->\s*\Z")
-
-
-def finding_marker(fingerprint: str) -> str:
-    """The hidden line that ends an inline comment about the finding ``fingerprint``."""
-    return f"<!-- cicd-agent-finding: {fingerprint} -->"
 
 
 def dismissed_findings(ctx: RunContext, number: int) -> frozenset[str]:
@@ -30,10 +25,9 @@ def dismissed_findings(ctx: RunContext, number: int) -> frozenset[str]:
     client = ctx.github
     if client is None:
         return frozenset()
-    from cicd_agent.github.reactions import dismissed
 
     try:
-        return dismissed(client, number, _MARKER)
+        return dismissed(client, number, MARKER)
     except GitHubError as exc:
         ctx.note(f"Could not read the reactions on earlier review comments ({exc.message}).")
         return frozenset()

@@ -23,12 +23,16 @@ from cicd_agent.modes.review.options import (
 )
 from cicd_agent.severity import Severity, parse_severity
 
+# The steps' modules are imported inside the methods below, not here: this module is what
+# `cicd-agent review --help` loads, and the steps pull in pydantic, the SDK and PyGithub
+# (several times the start-up budget; tests/project/test_mode_imports.py measures it).
 if TYPE_CHECKING:
     from cicd_agent.analysis.findings import Finding
     from cicd_agent.analysis.placement import LinkMaker
     from cicd_agent.context import RunContext
     from cicd_agent.errors import ExitCode
-    from cicd_agent.modes.review.collect import ReviewFacts, ReviewFloor, ReviewOpinion
+    from cicd_agent.modes.review.collect import ReviewFacts, ReviewFloor
+    from cicd_agent.modes.review.prompt import ReviewOpinion
     from cicd_agent.modes.review.result import ReviewResult
     from cicd_agent.result import ModeResult
 
@@ -73,7 +77,7 @@ class Review:
     def ask(
         self, ctx: RunContext, facts: ReviewFacts, verdict: ReviewFloor
     ) -> ReviewOpinion | None:
-        from cicd_agent.modes.review.collect import ask_model
+        from cicd_agent.modes.review.prompt import ask_model
         from cicd_agent.modes.review.publish_from import HandoffFacts
 
         if isinstance(facts, HandoffFacts):
@@ -93,13 +97,12 @@ class Review:
     def decide(
         self, ctx: RunContext, verdict: ReviewFloor, opinion: ReviewOpinion | None
     ) -> ReviewResult:
+        from cicd_agent.analysis.finding_text import marked
         from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort_findings
         from cicd_agent.analysis.placement import place
         from cicd_agent.modes.review.decide import decide, merged_summary, model_findings, track
-        from cicd_agent.modes.review.dismissals import finding_marker
         from cicd_agent.modes.review.publish_from import HandoffFacts
-        from cicd_agent.modes.review.result import FileNote, InlineNote
-        from cicd_agent.modes.review.result import PlannedReviewResult as _Result
+        from cicd_agent.modes.review.result import FileNote, InlineNote, ReviewResult
 
         facts = verdict.facts
         report_on = _report_on(ctx)
@@ -146,7 +149,7 @@ class Review:
             summary = facts.summary
         else:
             summary = _plain_summary(facts, findings)
-        result = _Result(
+        result = ReviewResult(
             mode=self.name,
             headline="",
             decision=decision,
@@ -161,7 +164,7 @@ class Review:
                     path=c.path,
                     line=c.line,
                     start_line=c.start_line,
-                    body=f"{c.body}\n\n{finding_marker(c.finding.fingerprint)}",
+                    body=marked(c.body, c.finding.fingerprint),
                     moved_from=c.moved_from,
                 )
                 for c in placement.inline
@@ -204,14 +207,12 @@ class Review:
                 f"{placement.moved} comment(s) pointed just outside the diff and were moved "
                 "to the nearest changed line."
             )
-        result._plan = facts.plan
         return result
 
     def publish(
         self, ctx: RunContext, facts: ReviewFacts, verdict: ReviewFloor, result: ReviewResult
     ) -> None:
         from cicd_agent.modes.review.publish import publish
-        from cicd_agent.modes.review.result import PlannedReviewResult as _Result
         from cicd_agent.sarif import write_sarif
 
         write_sarif(Path(result.sarif_file), result.reported)
@@ -219,9 +220,7 @@ class Review:
             f"SARIF 2.1.0 file of the {len(result.reported)} reported finding(s) written to "
             f"`{result.sarif_file}` (upload it with github/codeql-action/upload-sarif)."
         )
-        plan = result._plan if isinstance(result, _Result) else None
-        if plan is None:
-            return
+        plan = facts.plan
         result_file = ctx.mode_options(ReviewOptions).result_file
         if result_file is not None:
             _hand_off(ctx, result, result_file)

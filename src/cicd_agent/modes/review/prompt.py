@@ -3,19 +3,30 @@
 Everything the pull request's author wrote (title, body, commit messages, the diff itself) is
 redacted and fenced as untrusted data. The parts that do not change between calls (system
 prompt, title, body, commits, risk, known findings) are counted once; what is left of a call's
-budget is the diff's share, which :func:`cicd_agent.analysis.packing.pack` fills.
+budget is the diff's share, which :func:`cicd_agent.analysis.packing.pack` fills. The ask
+call (:func:`ask_model`) sends the packed parts, one call each.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from string import Template
+from typing import TYPE_CHECKING
 
+from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.packing import Packing, pack
+from cicd_agent.errors import ModelError
 from cicd_agent.modes.review.decide import ReviewAnswer
+from cicd_agent.modes.review.result import FileNote
 from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
+
+if TYPE_CHECKING:
+    from cicd_agent.context import RunContext
+    from cicd_agent.model.tokens import TokenCounter
+    from cicd_agent.modes.review.collect import ReviewFacts
 
 REVIEW_CALL_TOKENS = 48_000
 """Prompt tokens per review call at most, whatever the model's window: review quality drops
@@ -70,7 +81,7 @@ def build_prompt(
     pull_request = truncate(redact(f"{title.strip()}\n\n{body.strip()}".strip()), PR_TEXT_TOKENS)
     history = truncate(redact("\n---\n".join(m.strip() for m in commits)), COMMIT_TOKENS)
     listed = [
-        f"- {f.severity.label} {f.rule} at {f.path}{':' + str(f.line) if f.line else ''}: {f.title}"
+        f"- {f.severity.label} {f.rule} at {escaped(f.path)}{':' + str(f.line) if f.line else ''}: {f.title}"
         for f in known[:KNOWN_FINDINGS]
     ]
     if len(known) > KNOWN_FINDINGS:
@@ -87,3 +98,118 @@ def build_prompt(
             ),
         },
     )
+
+
+@dataclass
+class ReviewOpinion:
+    """The model's answers, the packing they came from, and the calls that failed."""
+
+    answers: list[ReviewAnswer]
+    packing: Packing
+    failed_parts: list[int] = field(default_factory=list)
+    # Lines of each shown file at head, read when the answers come in, so ``decide`` can drop
+    # findings on invented lines without reading git itself.
+    line_counts: dict[str, int] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    """The shown files at head (the flagged lines anchor the findings' fingerprints)."""
+
+    @property
+    def shown(self) -> set[str]:
+        """Files the model saw in a call that answered."""
+        return {
+            path
+            for index, part in enumerate(self.packing.parts)
+            if index not in self.failed_parts
+            for path in part.paths
+        }
+
+    @property
+    def complete(self) -> bool:
+        return self.packing.complete and not self.failed_parts
+
+    def not_reviewed(self) -> list[FileNote]:
+        notes = [FileNote(path=f.path, reason=f.reason) for f in self.packing.over_budget]
+        notes += [FileNote(path=p, reason="some hunks did not fit") for p in self.packing.partial]
+        for index in self.failed_parts:
+            notes += [
+                FileNote(path=p, reason="its model call failed")
+                for p in self.packing.parts[index].paths
+            ]
+        return notes
+
+
+def prepare_calls(
+    facts: ReviewFacts,
+    findings: list[Finding],
+    *,
+    counter: TokenCounter,
+    call_budget: int,
+    max_calls: int,
+    redact: Callable[[str], str],
+) -> tuple[ReviewPrompt, Packing, list[str]]:
+    """The prompt, the packing and each call's user message (what :func:`ask_model` sends;
+    the token benchmark measures exactly this)."""
+
+    prompt = build_prompt(
+        title=facts.title,
+        body=facts.body,
+        commits=facts.commits,
+        risk=f"{facts.risk_level} ({'; '.join(facts.risk_reasons[:3]) or 'no notable signal'})",
+        known=findings,
+        guidance=facts.guidance,
+        redact=redact,
+        truncate=counter.truncate,
+    )
+    repo, head = facts.repo, facts.plan.head
+    packing = pack(
+        facts.review_diff,
+        count=counter.count,
+        budget=prompt.diff_budget(counter.count, call_budget),
+        max_calls=max_calls,
+        read_sources=(lambda paths: repo.read_texts(head, paths)) if repo else None,
+        prepare=redact,
+    )
+    total = len(packing.parts)
+    users = [prompt.user(packing.diff_text(i, counter.count), i, total) for i in range(total)]
+    return prompt, packing, users
+
+
+def ask_model(
+    ctx: RunContext, facts: ReviewFacts, findings: list[Finding], max_calls: int
+) -> ReviewOpinion | None:
+    """Pack the diff into at most ``max_calls`` calls and ask each; None when nothing to ask."""
+
+    model = ctx.model
+    assert model is not None
+    prompt, packing, users = prepare_calls(
+        facts,
+        findings,
+        counter=model.counter("model"),
+        call_budget=model.prompt_budget("model"),
+        max_calls=max_calls,
+        redact=ctx.redactor.redact,
+    )
+    if not packing.parts:
+        reason = "no file could be reviewed" if packing.over_budget else "no text change to review"
+        ctx.note(f"Nothing was sent to the model: {reason}.")
+        return None
+    answers: list[ReviewAnswer] = []
+    failed: list[int] = []
+    for index, user in enumerate(users):
+        try:
+            answers.append(
+                model.ask(
+                    ReviewAnswer, system=prompt.system, user=user, tier="model", temperature=0.1
+                )
+            )
+        except ModelError as exc:
+            if len(users) == 1:
+                raise
+            failed.append(index)
+            ctx.note(
+                f"Model call {index + 1} of {len(users)} failed ({exc.message}); its files got "
+                "the deterministic checks only."
+            )
+    if not answers:
+        raise ModelError(f"all {len(users)} model calls failed.")
+    return ReviewOpinion(answers, packing, failed)

@@ -14,22 +14,24 @@ explains the two-workflow pattern that can publish safely.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING
 
+from cicd_agent.analysis.finding_text import body_item
 from cicd_agent.errors import GitHubError
+from cicd_agent.github.checks import publish_check_run
+from cicd_agent.github.comments import upsert_issue_comment
 from cicd_agent.github.models import Annotation, ReviewComment, ReviewEvent, WriteOutcome
 from cicd_agent.github.models import AnnotationLevel as CheckLevel
+from cicd_agent.github.pulls import create_review, probe_review_comment
+from cicd_agent.modes.review.describe import write_to_body
 from cicd_agent.modes.review.ledger import Known, Ledger
-from cicd_agent.modes.review.ledger import parse as parse_ledger
+from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY, InlineNote, ReviewResult
 from cicd_agent.severity import Severity
 
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
     from cicd_agent.github.client import GitHubClient
-    from cicd_agent.github.comments import Found
 
 CHECK_NAME = "cicd-agent / review"
 FORK_NOTE = (
@@ -51,36 +53,6 @@ _CHECK_LEVELS: dict[Severity, CheckLevel] = {
     Severity.MEDIUM: "warning",
     Severity.LOW: "notice",
 }
-
-
-@dataclass
-class PublishPlan:
-    """Where the review goes, gathered while collecting."""
-
-    number: int | None
-    head: str
-    is_fork: bool = False
-    handed_off: bool = False
-    """The result went to a file for the fork-safe publishing workflow, which posts it."""
-    summary: Found | None = None
-    """Our summary comment as collect listed it: updated in place without listing again."""
-    dismissed: frozenset[str] = frozenset()
-    """Fingerprints whose inline comment a writer dismissed with a reaction."""
-
-    @cached_property
-    def previous(self) -> Ledger:
-        """What earlier runs recorded in the summary comment (reviewed heads, findings, the
-        description's digest): read from it, so the two cannot disagree."""
-        return parse_ledger(self.summary.body if self.summary else None)
-
-    @property
-    def ledger(self) -> tuple[str, ...]:
-        """The heads earlier runs reviewed, oldest first."""
-        return tuple(self.previous.heads)
-
-    @property
-    def already_reviewed(self) -> bool:
-        return self.head in self.previous.heads
 
 
 def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
@@ -122,7 +94,6 @@ def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
         _report(ctx, _check_run(client, result, plan))
     except GitHubError as exc:
         check_run_failure = exc
-    from cicd_agent.github.comments import upsert_issue_comment
 
     described = _describe(ctx, client, result, plan)
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
@@ -142,7 +113,6 @@ def _describe(
     """Write the description into the body when asked to and allowed; else it goes into the
     summary comment. Returns the digest to record (the earlier one when the body was not
     touched, so the section placed before is still recognised next time)."""
-    from cicd_agent.modes.review.describe import write_to_body
 
     if not result.description or result.description_in != "body":
         return plan.previous.described
@@ -181,7 +151,6 @@ def _report(ctx: RunContext, outcome: WriteOutcome) -> None:
 def _post_review(
     ctx: RunContext, client: GitHubClient, result: ReviewResult, plan: PublishPlan
 ) -> WriteOutcome:
-    from cicd_agent.github.pulls import create_review
 
     assert plan.number is not None
     number = plan.number
@@ -223,7 +192,6 @@ def _move_refused_comments(
     refusal: GitHubError,
 ) -> None:
     """Check each inline comment on its own; move the refused ones into the review body."""
-    from cicd_agent.github.pulls import probe_review_comment
 
     assert plan.number is not None
     kept: list[InlineNote] = []
@@ -235,7 +203,7 @@ def _move_refused_comments(
         refused, kept = kept, []
     result.comments = kept
     result.rejected_comments = len(refused)
-    result.body_items += [_body_item(c) for c in refused]
+    result.body_items += [body_item(c.body, c.path, c.line) for c in refused]
     ctx.note(
         f"GitHub refused the review ({refusal.message}); {len(refused)} inline comment(s) it "
         "would not place were moved into the review body."
@@ -246,15 +214,7 @@ def _comment(note: InlineNote) -> ReviewComment:
     return ReviewComment(path=note.path, line=note.line, body=note.body, start_line=note.start_line)
 
 
-def _body_item(note: InlineNote) -> str:
-    title, _, rest = note.body.partition("\n")
-    return (
-        f"- {title} — `{note.path}:{note.line}`\n  {rest.strip().replace(chr(10), chr(10) + '  ')}"
-    )
-
-
 def _check_run(client: GitHubClient, result: ReviewResult, plan: PublishPlan) -> WriteOutcome:
-    from cicd_agent.github.checks import publish_check_run
 
     failed = result.policy_failure(result.fail_on)
     annotations = [

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.findings import Finding, sort_findings
 from cicd_agent.errors import GitHubError, UsageError
 from cicd_agent.events import PULL_REQUEST_EVENTS, WorkflowRun, require_workflow_run
+from cicd_agent.github.comments import find_issue_comment
+from cicd_agent.github.pulls import get_pull_request, open_pulls_from, pulls_for_commit
 from cicd_agent.markdown import neutralise
 from cicd_agent.modes.review.collect import ReviewFacts, api_diff, files_risk
 from cicd_agent.modes.review.decide import SUMMARY_LIMIT
@@ -44,7 +46,7 @@ from cicd_agent.modes.review.handoff import (
     refused,
 )
 from cicd_agent.modes.review.options import ReviewOptions
-from cicd_agent.modes.review.publish import PublishPlan
+from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY
 from cicd_agent.severity import parse_severity
 
@@ -75,7 +77,6 @@ class HandoffFacts(ReviewFacts):
 
 def collect_handoff(ctx: RunContext, path: Path) -> HandoffFacts:
     """Validate the file at ``path`` against the event and the pull request's real diff."""
-    from cicd_agent.github.comments import find_issue_comment
 
     if ctx.mode_options(ReviewOptions).result_file is not None:
         raise UsageError(
@@ -151,7 +152,6 @@ def find_pull_request(
     branch, then by the commit. When one head commit heads several open pull requests (one
     branch proposed to two bases), the file's claim may choose among those GitHub confirmed.
     """
-    from cicd_agent.github.pulls import get_pull_request, open_pulls_from, pulls_for_commit
 
     numbers = sorted({p.number for p in run.pull_requests if p.head.sha == run.head_sha})
     found = [get_pull_request(client, number) for number in numbers]

@@ -9,10 +9,10 @@ that lets the next ``synchronize`` review only what is new.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
+from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.findings import Finding
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.modes.review.decide import Decision, blocking
@@ -21,9 +21,6 @@ from cicd_agent.modes.review.ledger import parse as parse_ledger
 from cicd_agent.result import ModeResult
 from cicd_agent.runner import Annotation, AnnotationLevel
 from cicd_agent.severity import Severity, parse_severity
-
-if TYPE_CHECKING:
-    from cicd_agent.modes.review.publish import PublishPlan
 
 SUMMARY_KEY = "review-summary"
 """Key of the hidden marker that finds the summary comment again on the next run."""
@@ -191,7 +188,7 @@ class ReviewResult(ModeResult):
         if self.reported:
             lines += ["| severity | where | finding |", "|---|---|---|"]
             for f in self.reported:
-                where = f"`{f.path}:{f.line}`" if f.line else f"`{f.path}`"
+                where = name_span(f"{f.path}:{f.line}" if f.line else f.path).replace("|", "\\|")
                 origin = "" if f.source == "deterministic" else " (model)"
                 title = f.title.replace("|", "\\|")
                 lines.append(f"| {f.severity.label}{origin} | {where} | {title} |")
@@ -252,7 +249,7 @@ class ReviewResult(ModeResult):
                 "file (max-findings)._",
             ]
         if self.not_reviewed:
-            names = ", ".join(f"`{n.path}`" for n in self.not_reviewed[:20])
+            names = ", ".join(name_span(n.path) for n in self.not_reviewed[:20])
             more = len(self.not_reviewed) - 20
             lines += [
                 "",
@@ -271,7 +268,7 @@ class ReviewResult(ModeResult):
             span = (
                 f"{comment.start_line}-{comment.line}" if comment.start_line else str(comment.line)
             )
-            parts += [f"### `{comment.path}` line {span}", "", comment.body, ""]
+            parts += [f"### {name_span(comment.path)} line {span}", "", comment.body, ""]
         return "\n".join(parts)
 
     def summary_comment(self, ledger: Ledger) -> str:
@@ -298,14 +295,7 @@ def _file_list(title: str, notes: Sequence[FileNote]) -> list[str]:
     if not notes:
         return []
     lines = [f"<details><summary>{title} ({len(notes)})</summary>", ""]
-    lines += [f"- `{n.path}` ({n.reason})" for n in notes[:LISTED_IN_SUMMARY]]
+    lines += [f"- {name_span(n.path)} ({n.reason})" for n in notes[:LISTED_IN_SUMMARY]]
     if len(notes) > LISTED_IN_SUMMARY:
         lines.append(f"- … and {len(notes) - LISTED_IN_SUMMARY} more")
     return [*lines, "", "</details>", ""]
-
-
-class PlannedReviewResult(ReviewResult):
-    """The result plus what publishing needs (kept out of outputs and JSON). Defined here, not
-    in the mode module, so importing the mode does not import pydantic (issue 16)."""
-
-    _plan: PublishPlan | None = PrivateAttr(default=None)

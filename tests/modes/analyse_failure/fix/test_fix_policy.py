@@ -110,9 +110,32 @@ def test_attacks_are_refused_with_their_reason(checkout: Path, diff: str, reason
 
 def test_a_patch_to_the_failing_test_itself_is_refused(checkout: Path) -> None:
     diff = _edit("tests/test_app.py")
-    assert check_patch(diff, checkout).allowed
+    assert check_patch(diff, checkout, failing_tests=["tests/test_other.py"]).allowed
     verdict = check_patch(diff, checkout, failing_tests=["tests/test_app.py"])
     assert verdict.reason == "the patch edits the failing test itself (tests/test_app.py)"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "tests/helpers.py",
+        "pkg/test_app.py",
+        "pkg/app_test.py",
+        "cmd/app_test.go",
+        "web/__tests__/app.js",
+        "web/app.spec.ts",
+        "web/app.test.mjs",
+    ],
+)
+def test_no_test_file_changes_when_the_log_names_no_failing_test(checkout: Path, path: str) -> None:
+    """With no failing test known (``-rN``, jest names without a file) any test file may be
+    the one the fix is judged by; a source file may still change."""
+    verdict = check_patch(_edit(path), checkout)
+    assert verdict.reason == (
+        f"the patch edits a test file ({path}), and the log names no failing test by its "
+        "file, so any test file may be the one the fix is judged by"
+    )
+    assert check_patch(_edit("pkg/app.py"), checkout).allowed
 
 
 def test_a_patch_above_the_size_cap_is_refused(checkout: Path) -> None:

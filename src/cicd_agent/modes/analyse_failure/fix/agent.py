@@ -246,12 +246,15 @@ class FixAgent:
         arguments: dict[str, Any] = {}
         try:
             parsed = json.loads(call.arguments or "{}")
+            json.dumps(parsed, ensure_ascii=False).encode()  # "\ud800" is JSON but no text
+        except ValueError:  # JSONDecodeError, an integer of more digits than json reads, or
+            # UnicodeEncodeError (a lone surrogate no path, argv or file can hold)
+            return self._refuse(call, arguments, "the arguments are not valid JSON")
+        try:
             if not isinstance(parsed, dict):
                 raise Refused("the arguments must be a JSON object")
             arguments = parsed
             text = self._dispatch(call.name, arguments)
-        except json.JSONDecodeError:
-            return self._refuse(call, arguments, "the arguments are not valid JSON")
         except Refused as exc:
             return self._refuse(call, arguments, str(exc))
         except OSError as exc:  # an unreadable file, a sandbox that could not start: no crash

@@ -131,11 +131,16 @@ def model_proposer() -> Proposer:
 
 
 def test_files(analysis: LogAnalysis) -> list[str]:
-    """The files of the tests that failed (``tests/test_x.py::test_y`` → ``tests/test_x.py``)."""
+    """The files of the tests that failed (``tests/test_x.py::test_y`` → ``tests/test_x.py``).
+
+    Empty when one failed test is named without its file (jest, unittest): the policy then
+    protects every test file, since the unnamed one may be any of them."""
     found: list[str] = []
     for name in analysis.failed_tests:
         path = name.split("::", 1)[0]
-        if path != name and PurePosixPath(path).suffix and path not in found:
+        if path == name or not PurePosixPath(path).suffix:
+            return []
+        if path not in found:
             found.append(path)
     return found
 

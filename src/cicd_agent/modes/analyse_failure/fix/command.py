@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from cicd_agent.analysis.logs.reader import JobScan
 from cicd_agent.analysis.logs.runner_format import STEP_RUN_PREFIX, TIMESTAMP, clean_line
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
+from cicd_agent.modes.analyse_failure.fix.known import TOOLS
 from cicd_agent.modes.analyse_failure.fix.script import split_commands
 
 _SCRIPT_COLOUR = "\x1b[36;1m"
@@ -32,42 +33,6 @@ MAX_SCRIPT_LINES = 400
 """A longer script is cut there (a generated step); the command is then the cut script."""
 MAX_OUTPUT_LINES = 2_000
 """Lines of a step's output kept for telling which tool failed (its last ones)."""
-
-# A tool's own words in its failure output, and how a command that runs it is recognised.
-TOOL_SIGNATURES: dict[str, tuple[re.Pattern[str], re.Pattern[str]]] = {
-    "ruff check": (
-        re.compile(r"^Found \d+ errors?(\.| \(\d+ fixed)"),
-        re.compile(r"(^|[\s/])ruff\s+(\S+\s+)*?check\b"),
-    ),
-    "ruff format": (
-        re.compile(r"^Would reformat: |^\d+ files? would be reformatted"),
-        re.compile(r"(^|[\s/])ruff\s+(\S+\s+)*?format\b"),
-    ),
-    "black": (
-        re.compile(r"^would reformat |^\d+ files? would be reformatted"),
-        re.compile(r"(^|[\s/])black(\s|$)"),
-    ),
-    "isort": (
-        re.compile(r"^ERROR: .* Imports are incorrectly sorted"),
-        re.compile(r"(^|[\s/])isort(\s|$)"),
-    ),
-    "eslint": (
-        re.compile(r"^✖ \d+ problems? \("),
-        re.compile(r"(^|[\s/])eslint(\s|$)"),
-    ),
-    "prettier": (
-        re.compile(r"^\[warn\] Code style issues (found|were found)"),
-        re.compile(r"(^|[\s/])prettier(\s|$)"),
-    ),
-    "pytest": (
-        re.compile(r"^=+ .*\b\d+ (failed|errors?)\b.* in [\d.]+s|^\d+ failed\b.* in [\d.]+s"),
-        re.compile(r"(^|[\s/])(py\.test|pytest)(\s|$)"),
-    ),
-    "mypy": (
-        re.compile(r"^Found \d+ errors? in \d+ files? \(checked"),
-        re.compile(r"(^|[\s/])mypy(\s|$)"),
-    ),
-}
 
 
 @dataclass
@@ -165,7 +130,7 @@ def tools_named(command: str) -> list[str]:
         words = " ".join(shlex.split(command, comments=True))
     except ValueError:
         words = command
-    return [tool for tool, (_, runs) in TOOL_SIGNATURES.items() if runs.search(words)]
+    return [tool.name for tool in TOOLS if tool.runs.search(words)]
 
 
 def failed_tools(output: Iterable[str]) -> list[str]:
@@ -176,9 +141,9 @@ def failed_tools(output: Iterable[str]) -> list[str]:
     """
     last: dict[str, int] = {}
     for number, line in enumerate(output):
-        for tool, (says, _) in TOOL_SIGNATURES.items():
-            if says.search(line.strip()):
-                last[tool] = number
+        for tool in TOOLS:
+            if tool.says.search(line.strip()):
+                last[tool.name] = number
     return sorted(last, key=last.__getitem__, reverse=True)
 
 

@@ -62,16 +62,16 @@ def _text(path: str, data: bytes | None) -> str | None:
 
 
 def _files(root: Path) -> set[str]:
+    """Regular files under ``root``, links and skipped folders left out; walked without
+    recursion (a fixer's run may nest folders thousands deep)."""
     found: set[str] = set()
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [
-            name
-            for name in dirs
-            if name not in SKIPPED_NAMES and not os.path.islink(os.path.join(folder, name))
-        ]
-        for name in files:
-            full = os.path.join(folder, name)
-            if os.path.islink(full) or not os.path.isfile(full):
-                continue
-            found.add(Path(full).relative_to(root).as_posix())
+    folders = [str(root)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in SKIPPED_NAMES:
+                        folders.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    found.add(Path(entry.path).relative_to(root).as_posix())
     return found

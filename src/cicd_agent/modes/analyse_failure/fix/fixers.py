@@ -1,12 +1,13 @@
 """The deterministic floor: the repository's own linter or formatter, run in its fixing form.
 
-When the failing command ran ruff, black, isort, eslint or prettier, and that tool is installed
-in this job, the same command with the tool's fixing switch (``ruff check --fix``, ``ruff
-format``, ``black``, ``isort``, ``eslint --fix``, ``prettier --write``) runs on a copy of the
-checkout, with the same arguments (so the same files and configuration), **in the sandbox**:
-eslint and prettier configurations are JavaScript and run as the tool starts, and any
-formatter's configuration is the pull request's. What changed in the copy, read back as data
-(:mod:`.diff`), is the patch; the verifier then judges it like any other.
+When the failing command ran a tool with a fixing form in :data:`.known.TOOLS` (ruff, black,
+isort, eslint, prettier), and that tool is installed in this job, the same command with the
+tool's fixing switch (``ruff check --fix``, ``ruff format``, ``black``, ``isort``, ``eslint
+--fix``, ``prettier --write``) runs on a copy of the checkout, with the same arguments (so the
+same files and configuration), **in the sandbox**: eslint and prettier configurations are
+JavaScript and run as the tool starts, and any formatter's configuration is the pull
+request's. What changed in the copy, read back as data (:mod:`.diff`), is the patch; the
+verifier then judges it like any other.
 
 Only files the fixer changed count: a file it created (a cache) is not part of a fix. A command
 with shell syntax (pipes, ``&&``, redirections) is not rewritten: its fixing form is not ours
@@ -27,65 +28,16 @@ from pathlib import Path
 from cicd_agent.modes.analyse_failure.fix.command import tools_named
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch, Verification
 from cicd_agent.modes.analyse_failure.fix.diff import UnreadableChange, tree_diff
+from cicd_agent.modes.analyse_failure.fix.known import TOOLS, KnownTool, base
 from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier, shell_argv
-from cicd_agent.sandbox import Sandbox
+from cicd_agent.sandbox import Sandbox, remove_tree
 
 FIX_TIMEOUT = 300.0
 _POSIX_SHELLS = frozenset({"bash", "sh"})
 _SHELL_SYNTAX = frozenset({"|", "||", "&", "&&", ";", ";;", ">", ">>", "<", "<<", "(", ")"})
 
 
-@dataclass(frozen=True)
-class Fixer:
-    """One tool's checking form and its fixing form."""
-
-    tool: str
-    """The name :func:`~.command.tools_named` gives it (``ruff check``)."""
-    executable: str
-    removed: frozenset[str] = frozenset()
-    """Switches that only check, dropped from the command."""
-    added: tuple[str, ...] = ()
-    """Switches that make it fix, put right after the subcommand (or the tool's name)."""
-    subcommand: str = ""
-
-    def rewrite(self, words: list[str]) -> list[str] | None:
-        """The fixing form of ``words`` (a simple command running this tool), or None."""
-        at = next((i for i, word in enumerate(words) if _base(word) == self.executable), None)
-        if at is None:
-            return None
-        if self.subcommand:
-            at = next((i for i in range(at + 1, len(words)) if words[i] == self.subcommand), None)
-            if at is None:
-                return None
-        kept = [word for word in words if _switch(word) not in self.removed]
-        insert = kept.index(words[at]) + 1 if words[at] in kept else at + 1
-        added = [switch for switch in self.added if switch not in kept]
-        return [*kept[:insert], *added, *kept[insert:]]
-
-
-FIXERS: dict[str, Fixer] = {
-    "ruff check": Fixer(
-        "ruff check", "ruff", frozenset({"--no-fix", "--diff", "--watch"}), ("--fix",), "check"
-    ),
-    "ruff format": Fixer("ruff format", "ruff", frozenset({"--check", "--diff"}), (), "format"),
-    "black": Fixer("black", "black", frozenset({"--check", "--diff"})),
-    "isort": Fixer("isort", "isort", frozenset({"--check-only", "--check", "-c", "--diff"})),
-    "eslint": Fixer("eslint", "eslint", frozenset({"--fix-dry-run"}), ("--fix",)),
-    "prettier": Fixer(
-        "prettier", "prettier", frozenset({"--check", "-c", "--list-different", "-l"}), ("--write",)
-    ),
-}
-
-
-def _base(word: str) -> str:
-    return word.rsplit("/", 1)[-1]
-
-
-def _switch(word: str) -> str:
-    return word.split("=", 1)[0] if word.startswith("--") else word
-
-
-def fixing_command(command: str) -> tuple[Fixer, str] | None:
+def fixing_command(command: str) -> tuple[KnownTool, str] | None:
     """The fixer for a simple command running one known tool, and its fixing form."""
     try:
         lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
@@ -95,11 +47,11 @@ def fixing_command(command: str) -> tuple[Fixer, str] | None:
         return None
     if any(token in _SHELL_SYNTAX for token in tokens) or "$(" in command or "`" in command:
         return None
-    for tool in tools_named(command):
-        fixer = FIXERS.get(tool)
-        rewritten = fixer.rewrite(tokens) if fixer else None
-        if fixer is not None and rewritten is not None:
-            return fixer, shlex.join(rewritten)
+    named = tools_named(command)
+    for tool in (tool for tool in TOOLS if tool.name in named):
+        rewritten = tool.rewrite(tokens)
+        if rewritten is not None:
+            return tool, shlex.join(rewritten)
     return None
 
 
@@ -107,10 +59,10 @@ def _shell_name(shell: str) -> str:
     """The program of a step's ``shell:`` line (``/usr/bin/bash -e {0}`` → ``bash``); an empty
     line is the runner's default, bash."""
     words = shell.split(maxsplit=1)
-    return _base(words[0]) if words else "bash"
+    return base(words[0]) if words else "bash"
 
 
-def installed(fixer: Fixer, command: str, checkout: Path, environ: Mapping[str, str]) -> bool:
+def installed(fixer: KnownTool, command: str, checkout: Path, environ: Mapping[str, str]) -> bool:
     """Whether the tool exists in this job: as named (a path), on ``PATH``, in the checkout's
     virtualenv or ``node_modules/.bin``."""
     path = [
@@ -120,7 +72,7 @@ def installed(fixer: Fixer, command: str, checkout: Path, environ: Mapping[str, 
         str(checkout / "node_modules" / ".bin"),
     ]
     for word in shlex.split(command):
-        if _base(word) == fixer.executable and "/" in word:
+        if base(word) == fixer.executable and "/" in word:
             return (checkout / word).is_file() or Path(word).is_file()
     return shutil.which(fixer.executable, path=os.pathsep.join(path)) is not None
 
@@ -158,9 +110,9 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
         try:
             diff = tree_diff(sandbox.pristine, space.repo, changed_only=True)
         except UnreadableChange as exc:
-            return FixerRun(None, f"{fixer.tool} changed a file we cannot show ({exc})")
+            return FixerRun(None, f"{fixer.name} changed a file we cannot show ({exc})")
     finally:
-        shutil.rmtree(space.root, ignore_errors=True)
+        remove_tree(space.root)
     if not diff:
         return FixerRun(None, f"`{command}` changed nothing")
     return FixerRun(Patch(diff=diff, source="fixer", summary=command), command)

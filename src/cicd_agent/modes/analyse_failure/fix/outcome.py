@@ -11,18 +11,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
 from cicd_agent.modes.analyse_failure.fix.command import failing_script
+from cicd_agent.modes.analyse_failure.fix.report import FixOutcome, FixTry
 
 if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
-    from cicd_agent.modes.analyse_failure.result import FixOutcome
 
 
 def fix_outcome(
     attempt: FixAttempt, *, patch_path: str, redact: Callable[[str], str]
 ) -> FixOutcome:
     """What the result says about the fix: the offered patch, or why there is none."""
-    from cicd_agent.modes.analyse_failure.result import FixOutcome, FixTry
-
     requested: Literal["suggest", "pr"] = "pr" if attempt.requested == "pr" else "suggest"
     tried = [
         FixTry(source=v.patch.source, summary=redact(v.patch.summary), verified=v.verified,
@@ -41,7 +39,7 @@ def fix_outcome(
             requested=requested, status="none", command=command, tried=tried,
             reason="the verified patch holds text shaped like a secret, so it is not offered",
         )  # fmt: skip
-    outcome = FixOutcome(
+    return FixOutcome(
         requested=requested,
         status="verified",
         reason=offered.reason,
@@ -53,8 +51,6 @@ def fix_outcome(
         patch_path=patch_path,
         tried=tried,
     )
-    outcome.set_contents(offered.files)
-    return outcome
 
 
 def _why_none(attempt: FixAttempt) -> str:

@@ -12,7 +12,14 @@ rejected for each:
   change what CI runs with the repository's secrets, and verifying it proves nothing;
 - a lock file, every one that review knows (:func:`~cicd_agent.analysis.diff.is_lockfile`): it
   swaps dependencies no test in the sandbox can vouch for (no network);
-- the failing test itself: a patch that edits the test it is judged by proves nothing;
+- what governs review (:func:`~cicd_agent.repo_config.governs_review`: the agent's settings,
+  the guidance files the review shows the model, ``CODEOWNERS``): a verified fix proves the
+  failing command passes, nothing about a loosened review, and it would loosen every later one;
+- the failing test itself: a patch that edits the test it is judged by proves nothing. When
+  the log names no failing test by its file (pytest's ``-rN``, which the pull request's own
+  ``addopts`` may set; jest and unittest names without a path), the policy cannot tell which
+  test that is, so it refuses a change to any test file
+  (:func:`~cicd_agent.analysis.diff.is_test_path`);
 - more than :data:`MAX_CHANGED_LINES` changed lines or :data:`MAX_FILES` files: too much to
   review as a suggestion.
 
@@ -38,7 +45,8 @@ from pathlib import Path, PurePosixPath
 from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchSet
 
-from cicd_agent.analysis.diff import is_lockfile
+from cicd_agent.analysis.diff import is_lockfile, is_test_path
+from cicd_agent.repo_config import governs_review
 
 MAX_CHANGED_LINES = 200
 MAX_FILES = 10
@@ -63,7 +71,8 @@ def check_patch(diff: str, checkout: Path, *, failing_tests: Collection[str] = (
     """Refuse ``diff`` if it touches anything in the module doc; list the paths git would write.
 
     ``failing_tests`` are the files of the tests that failed (``tests/test_x.py``), relative to
-    the checkout root.
+    the checkout root or to where the runner ran. Empty means none is known: then no test file
+    may change at all.
     """
     if len(diff.encode("utf-8", "surrogateescape")) > MAX_PATCH_BYTES:
         return _no(f"the patch is larger than {MAX_PATCH_BYTES >> 10} KiB")
@@ -206,7 +215,16 @@ def _path_problem(raw: str, checkout: Path, failing_tests: Collection[str]) -> t
         return f"the patch edits an action definition ({text})", text
     if is_lockfile(text):
         return f"the patch edits a lock file ({text})", text
-    if text in set(failing_tests):
+    if governs_review(text):
+        return f"the patch edits a file that governs review ({text})", text
+    if not failing_tests and is_test_path(text):
+        return (
+            f"the patch edits a test file ({text}), and the log names no failing test by its "
+            "file, so any test file may be the one the fix is judged by"
+        ), text
+    if any(text == test or text.endswith(f"/{test}") for test in failing_tests):
+        # a runner names the test from where it ran (``cd backend && pytest``): any file of
+        # that name below a folder of the checkout may be it
         return f"the patch edits the failing test itself ({text})", text
     link = _through_link(checkout, parts)
     if link:

@@ -16,7 +16,7 @@ Only writes; what to write was decided before (:mod:`.outcome`). In order:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -30,15 +30,23 @@ if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import ReviewComment
     from cicd_agent.modes.analyse_failure.facts import RunTarget
-    from cicd_agent.modes.analyse_failure.result import FixOutcome
+    from cicd_agent.modes.analyse_failure.fix.report import FixOutcome
 
 T = TypeVar("T")
 BRANCH = "cicd-agent/fix-{run}"
 _BACKTICKS_MAX = 64
 
 
-def publish_fix(ctx: RunContext, outcome: FixOutcome, target: RunTarget | None) -> None:
-    """Write the patch file, then suggest and open what ``outcome.requested`` asks for."""
+def publish_fix(
+    ctx: RunContext,
+    outcome: FixOutcome,
+    target: RunTarget | None,
+    contents: Sequence[tuple[str, str | None]],
+) -> None:
+    """Write the patch file, then suggest and open what ``outcome.requested`` asks for.
+
+    ``contents`` are the verified files' text (None: deleted), for the pull request's tree;
+    they come from the attempt, never from the result, so outputs and JSON never hold them."""
     if outcome.patch_path:
         Path(outcome.patch_path).write_text(outcome.patch, encoding="utf-8")
     if target is None or not target.head_sha:
@@ -59,7 +67,7 @@ def publish_fix(ctx: RunContext, outcome: FixOutcome, target: RunTarget | None) 
                 "The failed commit comes from a fork: the fix is offered as a suggestion only."
             )
             return
-        _open_pull(ctx, client, outcome, target)
+        _open_pull(ctx, client, outcome, target, contents)
     except ExternalServiceError as exc:  # the analysis comment still goes out, saying so
         outcome.publish_notes.append(f"Publishing the fix failed: {exc}")
 
@@ -130,7 +138,11 @@ def _suggest(client: GitHubClient, outcome: FixOutcome, number: int, head_sha: s
 
 
 def _open_pull(
-    ctx: RunContext, client: GitHubClient, outcome: FixOutcome, target: RunTarget
+    ctx: RunContext,
+    client: GitHubClient,
+    outcome: FixOutcome,
+    target: RunTarget,
+    contents: Sequence[tuple[str, str | None]],
 ) -> None:
     """A new branch from the failed commit with the verified files, and a draft pull request."""
     from github import GithubException, InputGitTreeElement
@@ -151,7 +163,7 @@ def _open_pull(
     def build() -> str:
         base = repo.get_git_commit(target.head_sha)
         elements = []
-        for path, text in outcome.contents:
+        for path, text in contents:
             if text is None:
                 elements.append(InputGitTreeElement(path, "100644", "blob", sha=None))
                 continue

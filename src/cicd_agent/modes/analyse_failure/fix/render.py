@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.markdown import ZWSP, code_block, code_span, prose
 
 if TYPE_CHECKING:
-    from cicd_agent.modes.analyse_failure.result import FixOutcome
+    from cicd_agent.modes.analyse_failure.fix.report import FixOutcome
 
 MAX_TRIES_SHOWN = 8
 

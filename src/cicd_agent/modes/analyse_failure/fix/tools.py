@@ -82,8 +82,8 @@ class Checkout:
 
     def search(self, pattern: object, regex: object = False, path: object = None) -> str:
         """Matching lines (``path:line:text``) in the checkout's tracked files."""
-        if not isinstance(pattern, str) or not pattern or len(pattern) > 500:
-            raise Refused("the pattern must be a string of 1 to 500 characters")
+        if not isinstance(pattern, str) or not pattern or len(pattern) > 500 or "\0" in pattern:
+            raise Refused("the pattern must be a string of 1 to 500 characters, without NUL")
         argv = ["grep", "-n", "-I", "--no-color", "-E" if regex is True else "-F", "-e", pattern]
         if path is not None:
             argv += ["--", str(checked_path(self.root, path))]
@@ -140,6 +140,9 @@ def _int(value: object, default: int) -> int:
         return default
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    if isinstance(value, str) and value.strip().isdecimal():  # isdigit takes "²", int not
+        try:
+            return int(value.strip())
+        except ValueError:  # more digits than int() reads
+            return default
     return default

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import shutil
 import subprocess
 import time
 from collections.abc import Callable, Collection
@@ -42,7 +41,7 @@ from cicd_agent.modes.analyse_failure.fix.contract import (
     Verification,
 )
 from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, check_patch
-from cicd_agent.sandbox import RunResult, Sandbox, Workspace
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 
 RUN_TIMEOUT = 300.0
 """One run of the failing command (seconds): the step's own command, as CI ran it."""
@@ -51,9 +50,9 @@ BUDGET = 600.0
 its run's deadline (``deadline-minutes``, 30 by default)."""
 APPLY_TIMEOUT = 60.0
 OUTPUT_CHARS = 6_000
+"""The tail of a run's output kept in a :class:`RunOutcome` (redacted)."""
 READ_BACK_BYTES = 64 << 20
 """A patched file larger than this is an error, never a deletion."""
-"""The tail of a run's output kept in a :class:`RunOutcome` (redacted)."""
 
 
 @dataclass(frozen=True)
@@ -188,7 +187,7 @@ class SandboxVerifier:
                     return applied
             return self._script(space, failing_script(self.failing))
         finally:
-            shutil.rmtree(space.root, ignore_errors=True)
+            remove_tree(space.root)
 
     def verify(self, patch: Patch) -> Verification:
         """Policy, apply, the failing command passing twice, no regression in the step's rest.
@@ -219,7 +218,7 @@ class SandboxVerifier:
         try:
             return self._verify_in(space, patch, baseline, verdict.paths)
         finally:
-            shutil.rmtree(space.root, ignore_errors=True)
+            remove_tree(space.root)
 
     def _verify_in(
         self, space: Workspace, patch: Patch, baseline: RunOutcome, paths: tuple[str, ...]
@@ -228,7 +227,10 @@ class SandboxVerifier:
         if applied is not None:
             return Verification(patch, False, "the patch does not apply to the failed commit",
                                 (baseline, applied))  # fmt: skip
-        patched = _read_back(space, paths)
+        try:
+            patched = _read_back(space, paths)
+        except CheckoutFileError as exc:  # a folder, a FIFO or a huge file where a file was
+            return Verification(patch, False, f"the patched file {exc}", (baseline,))
         runs = [baseline]
         script = failing_script(self.failing)
         for attempt in ("first", "second"):
@@ -263,7 +265,7 @@ class SandboxVerifier:
             try:
                 self._rest_baseline = self._script(space, rest)
             finally:
-                shutil.rmtree(space.root, ignore_errors=True)
+                remove_tree(space.root)
         return self._rest_baseline
 
     def _apply(self, space: Workspace, patch: Patch) -> RunOutcome | None:
@@ -321,6 +323,8 @@ def shell_argv(shell: str, script: Path) -> list[str] | None:
     """The runner's ``shell:`` line made into argv (``{0}`` is the script file); None for a
     Windows shell (``pwsh``/``cmd`` with a Windows path) that cannot run here."""
     template = shell.strip() or "bash -e {0}"
+    if "\0" in template:
+        return None  # no argv can hold a NUL byte
     try:
         words = shlex.split(template)
     except ValueError:

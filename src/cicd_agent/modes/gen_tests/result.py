@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
+from cicd_agent.analysis.file_names import name_span
 from cicd_agent.modes.gen_tests import FAIL_ON_UNCOVERED
 from cicd_agent.modes.gen_tests.candidates import Attempt
 from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
-from cicd_agent.modes.gen_tests.patch import AcceptedTest, describe_gain
+from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.result import Fixed, ModeResult
 from cicd_agent.runner import Annotation
 
@@ -81,10 +82,11 @@ def _percent(value: float | None) -> str:
 class GenTestsResult(ModeResult):
     """Everything one gen-tests run found, generated and accepted."""
 
-    # The accepted tests themselves, for the patch ``publish`` writes (not an output).
-    _accepted_tests: list[AcceptedTest] = PrivateAttr(default_factory=list)
-
     model_config = ConfigDict(extra="forbid")
+
+    patch: str = Field(default="", exclude=True)
+    """The accepted tests as the patch publish writes to ``patch_path`` (decide renders it);
+    not an output and not in ``--json``: the file is."""
 
     base: str | None = None
     head: str | None = None
@@ -195,7 +197,10 @@ class GenTestsResult(ModeResult):
         )
 
     def _accepted_list(self) -> str:
-        rows = [f"- `{item.path}` covers `{item.target}`: {item.gained}" for item in self.accepted]
+        rows = [
+            f"- {name_span(item.path)} covers {name_span(item.target)}: {item.gained}"
+            for item in self.accepted
+        ]
         where = (
             f"Patch: `{self.patch_path}` — apply with `git apply {self.patch_path}`."
             if self.patch_path
@@ -205,7 +210,7 @@ class GenTestsResult(ModeResult):
 
     def _candidate_table(self) -> str:
         rows = [
-            f"| `{_cell(c.segment)}` | {c.attempt} | "
+            f"| {_cell(name_span(c.segment, 200))} | {c.attempt} | "
             f"{'accepted' if c.stopped_at is None else FUNNEL_LABELS[c.stopped_at]} | "
             f"{_cell(c.reason)} |"
             for c in self.candidates[:_MAX_ROWS]
@@ -220,7 +225,7 @@ class GenTestsResult(ModeResult):
 
     def _segment_list(self) -> str:
         rows = [
-            f"- `{s.path}::{s.qualname}` (lines {s.start}-{s.end}): "
+            f"- {name_span(f'{s.path}::{s.qualname}')} (lines {s.start}-{s.end}): "
             f"{describe_gain(s.missing_lines, s.missing_branches)} missing — {_cell(s.status)}"
             for s in self.segments[:_MAX_ROWS]
         ]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.modes.command.decide import REFUSAL, Incoming, plan
 from cicd_agent.modes.command.options import RUNNABLE
 from cicd_agent.modes.command.parse import MAX_QUESTION_CHARS, Command, parse_command
+from cicd_agent.modes.command.plan import REFUSAL, Incoming, plan
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,8 @@
-"""Commit the accepted tests to the pull request's own branch, with git, leaving the checkout alone.
+"""gen-tests' publish step: the patch file, and with ``push`` the accepted tests committed to the
+pull request's own branch, with git, leaving the checkout alone.
 
-Why it is built this way:
+Every write of the mode happens here, from the decided result (the patch decide rendered) and
+the facts (the options). Why the push is built this way:
 
 - The commit is made in a throwaway repository that borrows the checkout's objects read-only
   (git alternates) and applies the delivered patch file to the head commit's tree in its own
@@ -30,11 +32,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from cicd_agent.errors import ExternalServiceError, GitHubError, GitHubWriteDenied
+from cicd_agent.modes.gen_tests.collect import Facts, Gaps
+from cicd_agent.modes.gen_tests.result import AcceptedFile, GenTestsResult
 
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
     from cicd_agent.events import PullRequest
-    from cicd_agent.modes.gen_tests.report import AcceptedFile, GenTestsResult
 
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
@@ -62,6 +65,21 @@ class Remote:
 
 class BranchMoved(Exception):
     """The branch is no longer at the leased commit: someone pushed after the run started."""
+
+
+def publish(ctx: RunContext, facts: Facts, verdict: Gaps, result: GenTestsResult) -> None:
+    """Write the patch file when tests were accepted, then push them when ``push`` asks."""
+    if result.patch_path:
+        write_patch(result.patch, Path(result.patch_path))
+    result.pushed_sha = push_accepted_tests(ctx, result, requested=facts.options.push)
+
+
+def write_patch(text: str, path: Path) -> Path:
+    """Write the patch file (its folder is created); returns the absolute path."""
+    path = path.resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def push_accepted_tests(ctx: RunContext, result: GenTestsResult, *, requested: bool) -> str:

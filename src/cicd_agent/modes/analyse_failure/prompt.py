@@ -1,4 +1,5 @@
-"""The one model call of analyse-failure: its schema, its prompt and its token budget.
+"""The model calls of analyse-failure: the diagnosis (its schema, its prompt and its token
+budget), then the fix step's tool loop when a fix was asked for.
 
 Everything the logs or the repository wrote (error lines, job and file names, commit subjects,
 the excerpt) is redacted and fenced as data; only numbers and enums the tool computed go in the
@@ -12,13 +13,19 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from string import Template
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.analysis.logs import FailureType, LogAnalysis
+from cicd_agent.errors import ModelError
 from cicd_agent.modes.analyse_failure.facts import Change
 from cicd_agent.prompts import UNTRUSTED_RULES, Truncate, fence, template
+
+if TYPE_CHECKING:
+    from cicd_agent.context import RunContext
+    from cicd_agent.modes.analyse_failure.facts import FailureFacts
+    from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
 
 EXCERPT_TOKENS = 2_000
 """Tokens of log excerpt sent at most (about 8 KB of log): the error region with context fits
@@ -155,3 +162,44 @@ def _findings(analysis: LogAnalysis) -> str:
         for f in analysis.responsible_files
     ] or ["- none"]
     return "\n".join(lines)
+
+
+def ask(
+    ctx: RunContext,
+    facts: FailureFacts,
+    analysis: LogAnalysis,
+    evidence: Evidence,
+    fix: FixAttempt | None,
+) -> FailureOpinion | None:
+    """The diagnosis first (it is the mode's answer), then the fix step's tool loop, which runs
+    even when the diagnosis call failed: its own errors only ever become notes."""
+    model = ctx.model
+    if model is None or not analysis.failed_jobs:
+        return None
+    system, user = build_prompt(
+        analysis,
+        facts.change,
+        evidence,
+        redact=ctx.redactor.redact,
+        truncate=model.counter("model").truncate,
+        attempt=facts.target.attempt if facts.target else 1,
+    )
+    try:
+        opinion = model.ask(FailureOpinion, system=system, user=user, tier="model", temperature=0.1)
+    except ModelError:
+        _model_fix(ctx, fix)
+        raise  # the pipeline notes it; the deterministic result stands
+    _model_fix(ctx, fix)
+    return opinion
+
+
+def _model_fix(ctx: RunContext, attempt: FixAttempt | None) -> None:
+    """The model's tool loop for a fix, when the floor found none; its failure is a note."""
+    if attempt is None:
+        return
+    from cicd_agent.modes.analyse_failure.fix.attempt import add_model_patches
+
+    try:
+        add_model_patches(ctx, attempt)
+    except ModelError as exc:
+        ctx.note(f"The model's fix attempt failed ({exc}); the deterministic result stands.")

@@ -1,0 +1,50 @@
+"""How a finding reads on GitHub, written and read back in this one module.
+
+A finding's first line is its heading (``**high** · Title``), and an inline comment about it
+ends with a hidden marker naming its fingerprint. Review writes both (``placement``, the review
+body); review reads the marker back to honour a dismissal (``dismissals``), and command reads
+heading and marker back to tell one of our findings' threads (``command.collect``). Keeping
+writer and readers together means a change to the format cannot leave a reader behind.
+"""
+
+from __future__ import annotations
+
+import re
+
+from cicd_agent.analysis.file_names import name_span
+from cicd_agent.analysis.findings import Finding
+from cicd_agent.severity import SEVERITY_NAMES
+
+MARKER = re.compile(r"<!-- cicd-agent-finding: ([0-9a-f]{32}) -->\s*\Z")
+"""The marker at the end of an inline comment; group 1 is the finding's fingerprint."""
+_HEADING = re.compile(rf"\*\*({'|'.join(SEVERITY_NAMES)})\*\*")
+_OUR_MARKERS = "<!-- cicd-agent"
+
+
+def heading(finding: Finding) -> str:
+    """``**high** · Title`` — the first line of every rendering of a finding."""
+    origin = "" if finding.source == "deterministic" else " (model)"
+    return f"**{finding.severity.label}**{origin} · {finding.title}"
+
+
+def marker(fingerprint: str) -> str:
+    """The hidden line that ends an inline comment about the finding ``fingerprint``."""
+    return f"<!-- cicd-agent-finding: {fingerprint} -->"
+
+
+def marked(body: str, fingerprint: str) -> str:
+    """An inline comment's text: the finding's Markdown, then its marker."""
+    return f"{body}\n\n{marker(fingerprint)}"
+
+
+def reads_as_finding(body: str) -> bool:
+    """Whether ``body`` reads as one of our findings: it starts with a heading or carries one
+    of our markers. Text only: whoever wrote it must be checked apart (anyone can paste one)."""
+    return _OUR_MARKERS in body or _HEADING.match(body) is not None
+
+
+def body_item(comment: str, path: str, line: int) -> str:
+    """An inline comment moved into the review body: its heading, where, then the rest."""
+    title, _, rest = comment.partition("\n")
+    where = name_span(f"{path}:{line}")
+    return f"- {title} — {where}\n  {rest.strip().replace(chr(10), chr(10) + '  ')}"

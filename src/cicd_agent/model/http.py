@@ -1,0 +1,77 @@
+"""The HTTP client under the openai SDK: a cap on what one answer may hold in memory.
+
+``model-timeout`` bounds a call's time, not its size: a hostile server (or one the pull
+request's text talked into rambling) can send gigabytes within it, and a gzip body inflates
+1 MiB on the wire to 1 GiB in milliseconds. So every request asks for the body as is
+(``accept-encoding: identity``); an answer in another encoding is refused before a byte of it
+is read (we asked for none, and decoding it is where a bomb goes off), and the body is counted
+as it arrives and refused past :data:`MAX_ANSWER_BYTES`. A completion is kilobytes; the cap is
+far above any real one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx2
+
+from cicd_agent.errors import ModelError
+
+MAX_ANSWER_BYTES = 8 << 20
+
+
+class AnswerTooLarge(ModelError):
+    """The model server sent more than an answer can be (or an encoding nobody asked for)."""
+
+
+class _Capped(httpx2.SyncByteStream):
+    """The response body, ended by :class:`AnswerTooLarge` once it passes ``limit`` bytes."""
+
+    def __init__(self, inner: httpx2.SyncByteStream, limit: int, server: str) -> None:
+        self._inner = inner
+        self._limit = limit
+        self._server = server
+
+    def __iter__(self) -> Iterator[bytes]:
+        seen = 0
+        for chunk in self._inner:
+            seen += len(chunk)
+            if seen > self._limit:
+                raise AnswerTooLarge(
+                    f"the model server at {self._server} sent an answer larger than "
+                    f"{self._limit >> 20} MiB; it was not read further.",
+                    hint="Check the server (base-url): no completion is this large.",
+                )
+            yield chunk
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def capped_client(limit: int = MAX_ANSWER_BYTES) -> httpx2.Client:
+    """An HTTP client for the SDK whose answers hold at most ``limit`` bytes, unencoded.
+
+    Hooks rather than a transport of our own: the client keeps building its transport from
+    the environment (``HTTPS_PROXY``, ``SSL_CERT_FILE``) as the SDK's default one does."""
+
+    def ask_identity(request: httpx2.Request) -> None:
+        request.headers["accept-encoding"] = "identity"
+
+    def cap(response: httpx2.Response) -> None:
+        url = response.request.url
+        server = url.host + (f":{url.port}" if url.port else "")
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("", "identity"):
+            response.close()
+            raise AnswerTooLarge(
+                f"the model server at {server} sent its answer {encoding}-encoded though "
+                "none was asked for; it was not decoded (an encoded answer can inflate "
+                "beyond any memory).",
+                hint="Check the server (base-url) or the proxy in front of it.",
+            )
+        assert isinstance(response.stream, httpx2.SyncByteStream)
+        response.stream = _Capped(response.stream, limit, server)
+
+    return httpx2.Client(
+        follow_redirects=True, event_hooks={"request": [ask_identity], "response": [cap]}
+    )

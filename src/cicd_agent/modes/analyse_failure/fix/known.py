@@ -1,0 +1,122 @@
+"""The tools the fix step knows, one record each: how its failure reads, how a command that runs
+it is recognised, and (for a linter or formatter) its fixing form.
+
+One table, so a tool is added in one place: ``command`` reads the first two to tell which
+command of a step failed; ``fixers`` reads the fixing form to rewrite that command. A tool
+without a fixing form (pytest, mypy) still names the failing command; it is never rewritten.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class KnownTool:
+    """One tool: its signature in a step's output, in a command line, and its fixing form."""
+
+    name: str
+    """What :func:`~.command.tools_named` calls it (``ruff check``)."""
+    says: re.Pattern[str]
+    """A line of its failure output (``Found 3 errors.``), matched on the stripped line."""
+    runs: re.Pattern[str]
+    """A command that runs it (by name, through ``python -m``, ``npx`` or a path)."""
+    executable: str
+    fixes: bool = True
+    """False: the tool has no fixing form (a test runner, a type checker)."""
+    subcommand: str = ""
+    removed: frozenset[str] = frozenset()
+    """Switches that only check, dropped from the command."""
+    added: tuple[str, ...] = ()
+    """Switches that make it fix, put right after the subcommand (or the tool's name)."""
+
+    def rewrite(self, words: list[str]) -> list[str] | None:
+        """The fixing form of ``words`` (a simple command running this tool), or None."""
+        if not self.fixes:
+            return None
+        at = next((i for i, word in enumerate(words) if base(word) == self.executable), None)
+        if at is None:
+            return None
+        if self.subcommand:
+            at = next((i for i in range(at + 1, len(words)) if words[i] == self.subcommand), None)
+            if at is None:
+                return None
+        kept = [word for word in words if _switch(word) not in self.removed]
+        insert = kept.index(words[at]) + 1 if words[at] in kept else at + 1
+        added = [switch for switch in self.added if switch not in kept]
+        return [*kept[:insert], *added, *kept[insert:]]
+
+
+def base(word: str) -> str:
+    """A program's name without its folder (``./node_modules/.bin/eslint`` → ``eslint``)."""
+    return word.rsplit("/", 1)[-1]
+
+
+def _switch(word: str) -> str:
+    return word.split("=", 1)[0] if word.startswith("--") else word
+
+
+TOOLS: tuple[KnownTool, ...] = (
+    KnownTool(
+        "ruff check",
+        says=re.compile(r"^Found \d+ errors?(\.| \(\d+ fixed)"),
+        runs=re.compile(r"(^|[\s/])ruff\s+(\S+\s+)*?check\b"),
+        executable="ruff",
+        subcommand="check",
+        removed=frozenset({"--no-fix", "--diff", "--watch"}),
+        added=("--fix",),
+    ),
+    KnownTool(
+        "ruff format",
+        says=re.compile(r"^Would reformat: |^\d+ files? would be reformatted"),
+        runs=re.compile(r"(^|[\s/])ruff\s+(\S+\s+)*?format\b"),
+        executable="ruff",
+        subcommand="format",
+        removed=frozenset({"--check", "--diff"}),
+    ),
+    KnownTool(
+        "black",
+        says=re.compile(r"^would reformat |^\d+ files? would be reformatted"),
+        runs=re.compile(r"(^|[\s/])black(\s|$)"),
+        executable="black",
+        removed=frozenset({"--check", "--diff"}),
+    ),
+    KnownTool(
+        "isort",
+        says=re.compile(r"^ERROR: .* Imports are incorrectly sorted"),
+        runs=re.compile(r"(^|[\s/])isort(\s|$)"),
+        executable="isort",
+        removed=frozenset({"--check-only", "--check", "-c", "--diff"}),
+    ),
+    KnownTool(
+        "eslint",
+        says=re.compile(r"^✖ \d+ problems? \("),
+        runs=re.compile(r"(^|[\s/])eslint(\s|$)"),
+        executable="eslint",
+        removed=frozenset({"--fix-dry-run"}),
+        added=("--fix",),
+    ),
+    KnownTool(
+        "prettier",
+        says=re.compile(r"^\[warn\] Code style issues (found|were found)"),
+        runs=re.compile(r"(^|[\s/])prettier(\s|$)"),
+        executable="prettier",
+        removed=frozenset({"--check", "-c", "--list-different", "-l"}),
+        added=("--write",),
+    ),
+    KnownTool(
+        "pytest",
+        says=re.compile(r"^=+ .*\b\d+ (failed|errors?)\b.* in [\d.]+s|^\d+ failed\b.* in [\d.]+s"),
+        runs=re.compile(r"(^|[\s/])(py\.test|pytest)(\s|$)"),
+        executable="pytest",
+        fixes=False,
+    ),
+    KnownTool(
+        "mypy",
+        says=re.compile(r"^Found \d+ errors? in \d+ files? \(checked"),
+        runs=re.compile(r"(^|[\s/])mypy(\s|$)"),
+        executable="mypy",
+        fixes=False,
+    ),
+)

@@ -1,0 +1,151 @@
+"""Collect: the comment, what to do with it, and what doing it needs read from GitHub.
+
+The plan comes from :mod:`decide` (pure); this step checks the writer's permission with the
+API, reads the review thread a reply is in and the pinned pull request, and, for ``ask``,
+review's facts of the change at that head (:func:`review_facts`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cicd_agent.analysis.finding_text import reads_as_finding
+from cicd_agent.errors import UsageError
+from cicd_agent.events import require
+from cicd_agent.github.permissions import can_write
+from cicd_agent.github.pulls import get_pull_request
+from cicd_agent.github.reactions import react
+from cicd_agent.github.threads import thread_start
+from cicd_agent.modes.command.dispatch import review_change
+from cicd_agent.modes.command.options import CommandOptions
+from cicd_agent.modes.command.parse import parse_command
+from cicd_agent.modes.command.plan import Incoming, Plan, plan, without_write_access
+from cicd_agent.modes.review.mode import MODE as REVIEW
+
+if TYPE_CHECKING:
+    from cicd_agent.analysis.findings import Finding
+    from cicd_agent.context import RunContext
+    from cicd_agent.events import Comment, Event
+    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.models import PullRequestInfo
+    from cicd_agent.github.threads import CommentKind, ThreadStart
+    from cicd_agent.modes.review.collect import ReviewFacts
+
+COMMENT_EVENTS = ("issue_comment", "pull_request_review_comment")
+
+
+@dataclass
+class CommandFacts:
+    """The comment, what to do with it, and what was read to do it."""
+
+    plan: Plan
+    kind: CommentKind
+    number: int | None
+    comment: Comment
+    thread: ThreadStart | None = None
+    pull: PullRequestInfo | None = None
+    reacted: bool = False
+    review: ReviewFacts | None = None
+    findings: list[Finding] = field(default_factory=list)
+    floor_answer: str = ""
+    """``ask`` without a model: what the deterministic review knows."""
+
+
+def collect(ctx: RunContext) -> CommandFacts:
+    """The comment, its plan, and what the plan needs read: the writer's permission, the
+    thread it replies to, the pinned pull request, review's facts for ``ask``. The reaction
+    that acknowledges a command is the one write here: a maintainer sees at once that the
+    command was taken, before a model call or a review that can take minutes."""
+    require(ctx.event, COMMENT_EVENTS, "command", hint=_EVENT_HINT)
+    event = ctx.event
+    assert event.comment is not None
+    kind: CommentKind = "review" if event.name == "pull_request_review_comment" else "issue"
+    number = event.pull_request.number if event.pull_request else None
+    if number is None and event.issue is not None:
+        number = event.issue.number
+    enabled = ctx.mode_options(CommandOptions).commands
+    facts = CommandFacts(plan(_incoming(event, kind), enabled), kind, number, event.comment)
+    client = ctx.github if facts.plan.action != "ignore" and number is not None else None
+    if client is None or number is None:
+        if facts.plan.action == "run" and number is not None:
+            # Without a token there is no head to pin, no mode to run, nowhere to reply.
+            raise UsageError(
+                f"`/cicd-agent {facts.plan.command}` needs a GitHub token to read pull "
+                f"request #{number} and answer; nothing was run.",
+                hint="Pass the github-token input (or set GITHUB_TOKEN) on this step.",
+            )
+        return facts
+    if facts.plan.action in ("reply", "run") and not _writer_can_write(client, event.comment):
+        facts.plan = without_write_access(facts.plan)
+        if facts.plan.action == "ignore":
+            return facts
+    thread = event.comment.in_reply_to_id if kind == "review" else None
+    if thread is not None and facts.plan.action != "refuse":
+        start = thread_start(client, number, thread)
+        facts.thread = start if _our_finding(start) else None
+        if facts.thread is None and facts.plan.thread_question:
+            facts.plan = Plan("ignore", reason="a reply in a thread that is not ours")
+            return facts
+    if facts.plan.action in ("reply", "run"):
+        reaction = react(client, kind, facts.comment.id, "eyes")
+        facts.reacted = reaction.done
+        if reaction.status == "skipped":
+            ctx.note(f"Skipped {reaction.what}: {reaction.reason}")
+    if facts.plan.action != "run":
+        return facts
+    facts.pull = get_pull_request(client, number)
+    if facts.pull.state != "open":
+        facts.plan = Plan(
+            "reply",
+            command=facts.plan.command,
+            text=f"#{number} is {'merged' if facts.pull.merged else 'closed'}; nothing was run.",
+            reason="the pull request is not open",
+        )
+        return facts
+    if facts.plan.command == "ask":
+        review_facts(ctx, facts)
+    return facts
+
+
+def review_facts(ctx: RunContext, facts: CommandFacts) -> None:
+    """The change and the deterministic findings at the pinned head, as review sees them (its
+    settings from the base commit), for ``ask``. Nothing of earlier reviews is read: an answer
+    is about the diff, not about what was posted before."""
+    assert facts.pull is not None
+    run, facts.review = review_change(ctx, facts.pull)
+    facts.findings = REVIEW.analyse(run, facts.review).findings
+
+
+_EVENT_HINT = (
+    "Run it from a workflow triggered by issue_comment or pull_request_review_comment "
+    "(examples/workflows/pr-commands.yml)."
+)
+
+
+def _incoming(event: Event, kind: CommentKind) -> Incoming:
+    """What decides the plan, read from the comment event."""
+    comment = event.comment
+    assert comment is not None
+    return Incoming(
+        action=event.action,
+        on_pull_request=kind == "review" or bool(event.issue and event.issue.is_pull_request),
+        by_bot=comment.user is not None and comment.user.type == "Bot",
+        association=comment.author_association,
+        command=parse_command(comment.body),
+        in_thread_reply=kind == "review" and comment.in_reply_to_id is not None,
+        body=comment.body or "",
+    )
+
+
+def _writer_can_write(client: GitHubClient, comment: Comment) -> bool:
+    """Whether the API gives the comment's writer admin, maintain or write permission."""
+    login = comment.user.login if comment.user is not None else ""
+    return bool(login) and can_write(client, login)
+
+
+def _our_finding(thread: ThreadStart) -> bool:
+    """A thread we started with a finding: we wrote it (never the marker alone: anyone can
+    paste one) and it reads as one of our findings (the GitHub Actions bot writes for every
+    workflow of the repository, not only ours)."""
+    return thread.ours and reads_as_finding(thread.body)

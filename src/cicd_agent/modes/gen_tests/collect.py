@@ -1,0 +1,234 @@
+"""gen-tests' collect and analyse steps: what the change misses, measured in the sandbox.
+
+collect finds the changed Python files (or ``source``) and runs the project's test command under
+coverage.py with branch coverage in a sandbox, once, at head: the baseline every candidate is
+judged against. analyse turns the missing lines and branches into segments (most missing first),
+split by ``shard``, each with the module's text and its nearest existing tests: the jobs the model
+is asked for. Both only read (git, the checkout through ``checkout_files``, the sandbox's runs).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cicd_agent import checkout_files
+from cicd_agent.analysis.file_names import escaped, name_span
+from cicd_agent.analysis.gitrepo import is_null_sha
+from cicd_agent.context import RunContext
+from cicd_agent.errors import UsageError
+from cicd_agent.markdown import code_span
+from cicd_agent.modes.gen_tests.candidates import Job
+from cicd_agent.modes.gen_tests.coverage_gaps import (
+    Arc,
+    CoverageMeter,
+    CoverageReport,
+    never_imported,
+)
+from cicd_agent.modes.gen_tests.gate import ProjectCommand, SuiteBaseline
+from cicd_agent.modes.gen_tests.options import GenTestsOptions
+from cicd_agent.modes.gen_tests.sandbox import Sandbox
+from cicd_agent.modes.gen_tests.segments import (
+    Segment,
+    find_segments,
+    find_test_files,
+    order,
+    related_tests,
+)
+from cicd_agent.modes.gen_tests.shard import Shard
+from cicd_agent.modes.gen_tests.suite import run_suite
+from cicd_agent.modes.gen_tests.targets import (
+    Targets,
+    changed_targets,
+    gaps,
+    source_targets,
+)
+
+SUITE_TIMEOUT = 3600.0
+"""The baseline run of the user's suite: generous, it is the suite their CI already runs."""
+
+
+@dataclass
+class Facts:
+    """What collect found: the targets and, when there are any, the measured baseline."""
+
+    repo: Path
+    options: GenTestsOptions
+    targets: Targets
+    patch_path: Path
+    """Where publish writes the accepted tests' patch (``patch-file``, else a name of this run's)."""
+    sandbox: Sandbox | None = None
+    meter: CoverageMeter | None = None
+    baseline: SuiteBaseline | None = None
+    coverage: CoverageReport | None = None
+    warnings: list[str] = field(default_factory=list)
+    unimported: list[str] = field(default_factory=list)
+
+    @property
+    def command(self) -> ProjectCommand:
+        return self.options.command
+
+    @property
+    def shard(self) -> Shard | None:
+        return self.options.shard
+
+
+@dataclass
+class Gaps:
+    """The deterministic verdict: what the change misses, as segments and jobs."""
+
+    facts: Facts
+    segments: list[Segment]
+    jobs: list[Job]
+    missing_lines: dict[str, frozenset[int]] = field(default_factory=dict)
+    missing_arcs: dict[str, frozenset[Arc]] = field(default_factory=dict)
+
+
+def collect(ctx: RunContext, resources: ExitStack) -> Facts:
+    """The targets and, when there are any, the baseline run; the sandbox it opens joins
+    ``resources`` (the run closes it when it ends, however it ends)."""
+    repo = ctx.options.repo_dir.resolve()
+    options = ctx.mode_options(GenTestsOptions)
+    base, head = _refs(ctx, options)
+    if options.sources is not None:
+        targets = source_targets(repo, list(options.sources))
+    elif base:
+        targets = changed_targets(repo, base, head or "HEAD")
+    else:
+        raise UsageError(
+            "gen-tests needs the change to cover: --base/--head, a pull_request or push "
+            "event, or --source.",
+            hint="Run it on pull_request, or pass `base`/`head` or `source`.",
+        )
+    if options.whole_files:
+        targets = Targets(dict.fromkeys(targets.files), targets.base, targets.head, targets.skipped)
+    targets = targets.only(ctx.repo_config.paths.selects)
+    facts = Facts(repo, options, targets, _patch_path(ctx, options))
+    ctx.progress.say(f"{len(targets.files)} Python file(s) to cover")
+    if targets.unsafe_names:
+        facts.warnings.append(_unsafe_names_warning(targets.unsafe_names))
+    if not targets.files:
+        return facts
+    _measure(ctx, facts, resources)
+    return facts
+
+
+def _refs(ctx: RunContext, options: GenTestsOptions) -> tuple[str | None, str | None]:
+    base, head = options.base, options.head
+    if (base and head) or not ctx.has_event:
+        return base, head
+    event = ctx.event
+    if event.pull_request is not None:
+        return base or event.pull_request.base.sha, head or event.pull_request.head.sha
+    if event.push is not None:
+        before = None if is_null_sha(event.push.before) else event.push.before
+        return base or before, head or event.push.after
+    return base, head
+
+
+def _patch_path(ctx: RunContext, options: GenTestsOptions) -> Path:
+    if options.patch_file is not None:
+        return options.patch_file
+    suffix = f"-{options.shard.index}" if options.shard else ""
+    runner_temp = ctx.environ.get("RUNNER_TEMP")
+    if runner_temp:
+        return Path(runner_temp) / f"cicd-agent-gen-tests{suffix}.patch"
+    # Off a runner, a name of this process's own: two runs never overwrite each other.
+    return Path(tempfile.gettempdir()) / f"cicd-agent-gen-tests{suffix}-{os.getpid()}.patch"
+
+
+def _measure(ctx: RunContext, facts: Facts, resources: ExitStack) -> None:
+    facts.sandbox = resources.enter_context(
+        Sandbox(
+            facts.repo,
+            ctx.environ,
+            known_secrets=ctx.redactor.known,
+            secret_names=list(facts.options.secret_names),
+        )
+    )
+    isolation = facts.sandbox.isolation
+    if not isolation.sandboxed:
+        facts.warnings.append(
+            f"No sandbox: bubblewrap cannot run on this runner ({isolation.detail}). "
+            + (
+                "Model-written tests run anyway, with only a scrubbed environment and "
+                "resource limits, because allow-unsandboxed is set."
+                if facts.options.allow_unsandboxed
+                else "No model-written code is run; the README's Security section says "
+                "what the runner must allow (or set allow-unsandboxed: true)."
+            )
+        )
+    facts.meter = CoverageMeter(facts.sandbox, facts.targets.paths)
+    ctx.progress.say(
+        f"running the test suite under coverage ({' '.join(facts.command.suite)}; "
+        + ("sandboxed)" if isolation.sandboxed else "not sandboxed)")
+    )
+    facts.baseline, facts.coverage, result = run_suite(
+        facts.sandbox, facts.meter, facts.command, timeout=SUITE_TIMEOUT, label="baseline"
+    )
+    ctx.progress.say(f"the suite {result.describe()} in {facts.baseline.seconds:.1f}s")
+    # Another copy is what coverage shows only when tests did run: a suite that ran none
+    # (or a runner that is not pytest and failed) says nothing about which copy it used.
+    ran = facts.baseline.tests_run
+    tests_ran = bool(ran) if ran is not None else result.ok
+    facts.unimported = never_imported(facts.coverage, facts.targets.paths) if tests_ran else []
+    if facts.unimported:
+        facts.warnings.append(
+            f"The test suite ran {f'{ran} test(s)' if ran else 'its tests'} but never "
+            "imported "
+            + ", ".join(name_span(path) for path in facts.unimported)
+            + " from this checkout: not one line ran, not even its imports, so the tests "
+            "probably ran against another copy of the package (an installed release?). "
+            "Install the checkout first (e.g. `pip install -e .`) or set test-command."
+        )
+    if not result.ok:
+        ctx.note(
+            f"The test command {result.describe()} at head; the gate requires that tests "
+            "which passed still pass."
+        )
+
+
+def analyse(ctx: RunContext, facts: Facts) -> Gaps:
+    """The segments the change misses and the jobs for this shard (no model, no test run)."""
+    if facts.coverage is None or facts.sandbox is None:
+        return Gaps(facts, [], [])
+    missing_lines, missing_arcs = gaps(facts.coverage, facts.targets)
+    segments: list[Segment] = []
+    texts: dict[str, str] = {}
+    for path in facts.targets.paths:
+        try:
+            texts[path] = checkout_files.read_text(facts.repo, path)
+        except checkout_files.CheckoutFileError as exc:  # too large, or changed since
+            facts.warnings.append(f"Left out {code_span(escaped(path))}: it {exc.detail}.")
+            continue
+        segments += find_segments(
+            path, texts[path], missing_lines.get(path, ()), missing_arcs.get(path, ())
+        )
+    segments = order(segments)
+    selected = facts.shard.select(segments) if facts.shard else segments
+    tests = find_test_files(facts.sandbox.pristine)
+    ctx.progress.say(
+        f"{len(segments)} uncovered segment(s) in {len(facts.targets.paths)} file(s)"
+        + (f", {len(selected)} for this shard" if facts.shard else "")
+    )
+    jobs = []
+    for segment in selected:
+        related = tuple(related_tests(segment.path, tests))
+        jobs.append(
+            Job(segment, texts[segment.path], related, tests[related[0]] if related else "")
+        )
+    return Gaps(facts, segments, jobs, dict(missing_lines), dict(missing_arcs))
+
+
+def _unsafe_names_warning(names: tuple[str, ...]) -> str:
+    """One line naming, escaped, the files left out for control characters in their names."""
+    shown = ", ".join(code_span(escaped(name)) for name in names[:10])
+    more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+    return (
+        f"Left out {len(names)} file(s) whose names hold control characters (a newline in a "
+        f"name would become lines of coverage's configuration and of prompts): {shown}{more}. "
+        "Rename them to cover them."
+    )

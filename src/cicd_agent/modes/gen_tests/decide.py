@@ -1,0 +1,144 @@
+"""gen-tests' decide step, pure: the result from what was measured and generated.
+
+The accepted tests and coverage before and after; with ``provider none`` (or nothing generated)
+the coverage gaps alone. It reads no file and runs nothing: the sandbox outlives it, and the patch
+it renders is written by publish.
+"""
+
+from __future__ import annotations
+
+from cicd_agent.context import RunContext
+from cicd_agent.modes.gen_tests import NAME
+from cicd_agent.modes.gen_tests.candidates import Outcome
+from cicd_agent.modes.gen_tests.collect import Gaps
+from cicd_agent.modes.gen_tests.coverage_gaps import percent
+from cicd_agent.modes.gen_tests.patch import describe_gain, render_patch
+from cicd_agent.modes.gen_tests.result import (
+    AcceptedFile,
+    GenTestsResult,
+    SegmentReport,
+    candidate_report,
+    funnel,
+)
+from cicd_agent.modes.gen_tests.targets import gaps
+
+
+def decide(ctx: RunContext, verdict: Gaps, opinion: Outcome | None) -> GenTestsResult:
+    """The result of the run: the floor's gaps, and what the model's tests changed of them."""
+    facts = verdict.facts
+    result = GenTestsResult(
+        mode=NAME,
+        headline="",
+        base=facts.targets.base,
+        head=facts.targets.head,
+        targets=facts.targets.paths,
+        test_command=" ".join(facts.command.suite),
+        shard=str(facts.shard) if facts.shard else None,
+    )
+    if facts.sandbox is not None:
+        result.isolation = facts.sandbox.isolation.describe()
+    result.warnings = list(facts.warnings)
+    if facts.baseline is not None:
+        result.suite_exit_code = facts.baseline.returncode
+    if facts.coverage is None:
+        result.headline = "No changed Python source files to cover: nothing to do."
+        return result
+    result.coverage_before = percent(facts.coverage)
+    result.coverage_after = result.coverage_before
+    outcome = opinion
+    accepted = outcome.accepted if outcome else []
+    after = facts.coverage
+    if accepted and outcome is not None and outcome.coverage_after is not None:
+        after = outcome.coverage_after
+        result.coverage_after = percent(after)
+        result.patch_path = str(facts.patch_path)
+        result.patch = render_patch(accepted)
+    lines, arcs = gaps(after, facts.targets)
+    result.uncovered_lines = {p: sorted(v) for p, v in lines.items() if v}
+    result.uncovered_branches = {p: sorted(v) for p, v in arcs.items() if v}
+    result.segments = _segment_reports(verdict, outcome)
+    if outcome is not None:
+        result.candidates = [candidate_report(a, ctx.redactor.redact) for a in outcome.attempts]
+        result.funnel = funnel(a.verdict.stopped_at for a in outcome.attempts)
+        result.accepted = [
+            AcceptedFile(
+                path=t.path,
+                target=t.target,
+                gained=describe_gain(t.gained_lines, t.gained_arcs),
+            )
+            for t in accepted
+        ]
+        result.stopped = outcome.stop_reason
+    result.headline = _headline(ctx, result, verdict)
+    return result
+
+
+def _segment_reports(verdict: Gaps, outcome: Outcome | None) -> list[SegmentReport]:
+    chosen = {job.segment.key for job in verdict.jobs}
+    accepted = {test.target for test in outcome.accepted} if outcome else set()
+    tried: dict[str, int] = {}
+    for attempt in outcome.attempts if outcome else []:
+        tried[attempt.segment] = tried.get(attempt.segment, 0) + 1
+    reports = []
+    for segment in verdict.segments:
+        key = segment.key
+        if key in accepted:
+            status = "accepted a test"
+        elif outcome is not None and key in outcome.not_tried:
+            status = outcome.not_tried[key]
+        elif key in tried:
+            status = f"no candidate passed the gate in {tried[key]} attempt(s)"
+        elif key not in chosen:
+            status = "another shard's"
+        else:
+            status = "no model configured" if outcome is None else "not tried"
+            sandbox = verdict.facts.sandbox
+            if outcome is None and sandbox is not None and not sandbox.isolation.sandboxed:
+                status = "not tried: no sandbox on this runner"
+        reports.append(
+            SegmentReport(
+                path=segment.path,
+                qualname=segment.qualname,
+                start=segment.start,
+                end=segment.end,
+                missing_lines=sorted(segment.missing_lines),
+                missing_branches=sorted(segment.missing_arcs),
+                status=status,
+            )
+        )
+    return reports
+
+
+def _headline(ctx: RunContext, result: GenTestsResult, verdict: Gaps) -> str:
+    lines, branches = (
+        sum(len(v) for v in verdict.missing_lines.values()),
+        sum(len(v) for v in verdict.missing_arcs.values()),
+    )
+    before = "n/a" if result.coverage_before is None else f"{result.coverage_before:.2f}%"
+    unimported = verdict.facts.unimported
+    prefix = (
+        f"The tests never imported {len(unimported)} of the {len(result.targets)} changed "
+        "file(s) from this checkout (install it before gen-tests); "
+        if unimported
+        else ""
+    )
+    if not verdict.segments:
+        return prefix + f"Every changed line and branch is already covered by the tests ({before})."
+    gap = (
+        f"{lines} changed line(s) and {branches} branch(es) in {len(verdict.segments)} "
+        f"segment(s) are not covered (coverage of the changed files {before})"
+    )
+    if not result.candidates:
+        sandbox = verdict.facts.sandbox
+        if ctx.model is None:
+            why = "no model is configured"
+        elif sandbox is not None and not sandbox.isolation.sandboxed:
+            why = "no sandbox could be built on this runner and allow-unsandboxed is not set"
+        else:
+            why = "no candidate was generated"
+        return prefix + f"{gap}; {why}, so no tests were written."
+    after = "n/a" if result.coverage_after is None else f"{result.coverage_after:.2f}%"
+    return prefix + (
+        f"{result.funnel['accepted']} of {result.funnel['generated']} generated test(s) "
+        f"passed every gate stage; coverage of the changed files {before} → {after}."
+    )

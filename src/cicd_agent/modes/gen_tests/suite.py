@@ -1,0 +1,83 @@
+"""The user's own test suite, run whole under coverage: the baseline, and the run after.
+
+``run_suite`` is what collect measures the change against and what prompt measures the accepted
+tests with; ``cannot_run`` tells a suite that failed from a test command that never got to run
+its tests (a usage error, exit 2, rather than coverage that says nothing).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from cicd_agent.errors import UsageError
+from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport
+from cicd_agent.modes.gen_tests.evidence import Evidence
+from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand, SuiteBaseline
+from cicd_agent.modes.gen_tests.sandbox import Sandbox
+from cicd_agent.sandbox import RunResult, remove_tree
+
+
+def run_suite(
+    sandbox: Sandbox, meter: CoverageMeter, command: ProjectCommand, *, timeout: float, label: str
+) -> tuple[SuiteBaseline, CoverageReport, RunResult]:
+    """Run the user's suite, as it stands in the pristine copy, under coverage."""
+    space = sandbox.workspace(label)
+    try:
+        argv = list(command.suite)
+        if command.is_pytest:
+            argv += PLUGIN
+        result, evidence, coverage = meter.measure(argv, space, timeout=timeout, suite=True)
+        outcomes = evidence.outcomes if command.is_pytest else None
+    finally:
+        remove_tree(space.root)
+    problem = cannot_run(command, result, evidence)
+    if problem:
+        raise UsageError(
+            f"the test command `{shlex.join(command.suite)}` could not run: {problem}",
+            hint=(
+                "Point test-command at your tests (e.g. `python -m pytest tests`)."
+                if problem.startswith("no tests")
+                else "Install the project and its test tools in an earlier step (e.g. "
+                "`pip install -e . pytest`), or set test-command to a command that runs them."
+            ),
+        )
+    passed = outcomes.passed() if outcomes is not None else None
+    ran = len(outcomes.tests) if outcomes is not None else None
+    return SuiteBaseline(result.returncode, result.seconds, passed, ran), coverage, result
+
+
+# The lines a command that never got to run its tests ends with: a missing module, a missing
+# program (bwrap's ``execvp``, a shell's "not found"), pytest's own usage errors.
+_CANNOT_RUN = re.compile(
+    r"No module named [\w.'\"]+|execvp .+|command not found|: not found$|"
+    r"^ERROR: (?:file or directory not found|usage)[^\n]*|^E?\s*ModuleNotFoundError: [^\n]+",
+    re.M,
+)
+_PYTEST_NO_TESTS = 5
+_PYTEST_USAGE = 4
+
+
+def cannot_run(command: ProjectCommand, result: RunResult, evidence: Evidence) -> str:
+    """Why the suite never ran its tests, in the command's own words ("" when it did).
+
+    A missing interpreter module (``No module named pytest``), a missing program, pytest's
+    usage error and pytest collecting no test at all are a test command that cannot run:
+    a usage error, not a suite whose coverage could say anything about the change."""
+    if result.timed_out or result.killed_for or result.returncode == 0:
+        return ""
+    lines = [line.strip(" =") for line in result.output.splitlines() if line.strip(" =")]
+    said = [m.group(0).strip() for line in lines if (m := _CANNOT_RUN.search(line))]
+    outcomes = evidence.outcomes
+    if command.is_pytest and outcomes is not None:
+        # pytest ran a session: only its own "nothing collected" or usage error count.
+        if outcomes.exitstatus == _PYTEST_NO_TESTS and not outcomes.tests:
+            return next((line for line in reversed(lines) if line.startswith("no tests ran")),
+                        "no tests ran (pytest collected none)")  # fmt: skip
+        if outcomes.exitstatus == _PYTEST_USAGE:
+            return said[-1] if said else (lines[-1] if lines else "pytest usage error")
+        return ""
+    if result.returncode == 127 or (command.is_pytest and outcomes is None):
+        return said[-1] if said else (lines[-1] if lines else f"exit {result.returncode}")
+    # Another runner (make, tox, a script): only when its last words say it could not start.
+    return said[-1] if said and lines and said[-1] in lines[-1] else ""
