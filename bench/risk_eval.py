@@ -325,6 +325,8 @@ def report(paths: list[Path], against: list[Path]) -> None:
     )
     print(within_report(scores, labels, groups))
     if before is not None:
+        low, high = bootstrap(before, labels, 300)
+        print(f"{'POOLED against':32} | AUC {auc(before, labels):.3f} [{low:.3f}-{high:.3f}]")
         print(within_report(before, labels, groups, "against"))
         spread = bootstrap_repositories(scores, labels, groups, before=before)
         now = [

@@ -134,6 +134,7 @@ def test_report_reads_saved_scorings_and_checks_they_score_the_same_commits(
     assert "over 2 repositories" in out
     # before: a's commits all 0, like b's, so across is within (0.5); after - before = +0.208
     assert "pooled +0.2083" in out
+    assert "POOLED against                   | AUC 0.500" in out
     assert "within +0.0000" in out
     np.savez(tmp_path / "other.npz", **{**saved, "a/label": saved["a/label"][::-1]})
     with pytest.raises(SystemExit, match="same repositories' same commits"):
