@@ -246,7 +246,8 @@ def test_long_text_is_scanned_in_windows_without_losing_a_secret_at_their_edges(
     """The keyword scan reads long text in overlapping windows (its memory grows with the
     window, not the text): a secret across a window's edge, or a known value's seed there, is
     found as in one pass."""
-    from cicd_agent.analysis import redact
+    from cicd_agent.analysis.secrets import matcher
+    from cicd_agent.analysis.secrets.loading import rule_set
 
     token = PLANTED["GitHub token"]
     filler = "x = 1\n" * 40
@@ -254,11 +255,11 @@ def test_long_text_is_scanned_in_windows_without_losing_a_secret_at_their_edges(
     whole = find_secrets(text)
     value = "correct-horse-battery-staple"
     known = Redactor([value]).redact(text.replace("key = ", f"pw={value} key = "))
-    rules = redact._rule_set()
+    rules = rule_set()
     lower = text.lower()
-    keywords = redact._keywords(rules.automaton, lower, rules.longest)
-    monkeypatch.setattr(redact, "_WINDOW", 97)  # edges fall everywhere, inside the tokens too
-    assert redact._keywords(rules.automaton, lower, rules.longest) == keywords
+    keywords = matcher.keywords(rules.automaton, lower, rules.longest)
+    monkeypatch.setattr(matcher, "_WINDOW", 97)  # edges fall everywhere, inside the tokens too
+    assert matcher.keywords(rules.automaton, lower, rules.longest) == keywords
     assert find_secrets(text) == whole and len(whole) == 30
     assert Redactor([value]).redact(text.replace("key = ", f"pw={value} key = ")) == known
     assert value not in known
