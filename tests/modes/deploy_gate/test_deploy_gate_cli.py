@@ -472,7 +472,7 @@ def test_added_token_and_pwn_request_workflow_hold_the_deployment(
 ) -> None:
     """The probe's change (issue 13.9) got "proceed" and a 10 % canary."""
     base = project.head()
-    token = "ghp_" + "A1b2C3d4E5" * 4
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
     head = project.commit(
         "Tidy settings",
         {

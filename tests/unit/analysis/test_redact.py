@@ -10,11 +10,11 @@ import pytest
 from cicd_agent.analysis.redact import Redactor, find_secrets, known_secrets_from_env
 
 PLANTED = {
-    "GitHub token": "ghp_" + "A1b2C3d4E5" * 4,
+    "GitHub token": "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8",
     "fine-grained GitHub token": "github_pat_11ABCDEFG0" + "Qm7vT2xLp9RkW4sZ8nB3cY6dF1gH5jK0aE" * 2,
-    "AWS access key id": "AKIAIOSFODNN7EXAMPLE",
+    "AWS access key id": "AKIAQ7RT2LXW9KDM4ZPB",
     "OpenAI key": "sk-proj-Qm7vT2xLp9RkW4sZ8nB3cY6dF1gH5jK0aE",
-    "Slack token": "xoxb-123456789012-abcdefghijkl",
+    "Slack token": "xoxb-583920174625-Tq8wLm3Rz7Kc",
     "Google API key": "AIzaSyD4v7Qp2Lx9Rk3Wm8Tn1Bz6Yc5Fh0Gj2Ks",
     "Stripe key": "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
     "JSON web token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXBhcnQ",

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 import ahocorasick_rs
 
 from cicd_agent.analysis.secrets.loading import rule_set
+from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS
 from cicd_agent.analysis.secrets.rule import Rule, compile_pattern
 from cicd_agent.analysis.secrets.shapes import PRIVATE_KEY
-from cicd_agent.analysis.secrets.values import entropy, plausible_secret, stand_in
+from cicd_agent.analysis.secrets.values import entropy, placeholder, plausible_secret, stand_in
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -172,6 +173,11 @@ def _lines_at(text: str, starts: list[int]) -> Iterator[tuple[int, int]]:
         yield first, end
 
 
+_KEEP_PLACEHOLDERS = frozenset(map(id, (PRIVATE_KEY, *REQUEST_CREDENTIALS)))
+"""Rules whose place says the value is a credential: a key block, a request's password or
+header (whose stand-ins, ``$PASS`` or ``<token>``, have their own test)."""
+
+
 def _allowed(
     rule: Rule,
     text: str,
@@ -194,6 +200,8 @@ def _allowed(
         return True
     if rule.check is not None and not rule.check(secret):
         return True
+    if id(rule) not in _KEEP_PLACEHOLDERS and placeholder(secret):
+        return True  # a shape's own regex takes ``ghp_xxxx…`` and ``AKIAZZZZ…`` as well
 
     if (rule.entropy and entropy(secret) <= rule.entropy) or rule is PRIVATE_KEY:
         return rule is not PRIVATE_KEY

@@ -28,9 +28,6 @@ _URL_TOKEN = Rule(
     anchored=True,
 )
 """A token given as the URL's user (``https://<token>@github.com/…``)."""
-# Anchored on the keyword, not the start of the variable name: a leading [A-Z0-9_.-]* would be
-# tried at every character of the text. (gitleaks' generic-api-key rule, which this replaces,
-# starts with such a prefix and is ten times slower on a large diff.)
 # What a log shows of the requests a job made (issue 32.8): authorisation headers of every
 # scheme, wherever they are written (a header line, ``curl -H '…'``, JSON, YAML, code), and
 # the password options of common clients. The place says it is a credential, so no entropy

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from itertools import pairwise
 
 
 def entropy(text: str) -> float:
@@ -18,9 +19,15 @@ def entropy(text: str) -> float:
 
 _PLACEHOLDER = re.compile(
     r"^(?:\$\{?\{?|<|%|\*+$|(?:true|false|null|none|undefined|changeme|example|redacted)$)"
-    r"|[()\[\]]|^[a-z_]+\.[a-z_]+|x{4,}|\*{3,}|#{4,}|your[_-]|[_-]here\b|\s\$\{?[A-Za-z_]",
+    r"|x{4,}|\*{3,}|#{4,}|your[_-]|[_-]here\b|\s\$\{?[A-Za-z_]",
     re.IGNORECASE,
 )
+_CODE = re.compile(r"[\w.$]*[(\[]|[A-Za-z_$]+\d*(?:\??\.[A-Za-z_$]+)+")
+"""Code, not a value: a call or an index (``get_token(s)``, ``os.environ[``) or a dotted name
+(``self.token``, ``settings.SECRET_KEY``, ``X25519.secret_length``) at the start."""
+_BRACKET = re.compile(r"[()\[\]]")
+_URL = re.compile(r"[A-Za-z][\w+.:-]*://[^@\s]*")
+"""A URL without user information (``https://login.example.com/oauth2/token``)."""
 _WORDS_ONLY = re.compile(r"[A-Za-z_.-]+")
 _PROSE = re.compile(r"[A-Za-z][\w,.'!?:-]*(?: [\w,.'!?:-]+)+")
 """Words and spaces (a quoted message such as ``"token has expired, log in again"``)."""
@@ -51,10 +58,19 @@ def plausible_secret(value: str) -> bool:
     """Whether a value assigned to a secret-named key (or a URL's password) could be a real
     secret rather than code, a placeholder or a name: ``get_token(s)``, ``${{ secrets.X }}``,
     ``PASSWORD``, ``AuthType``, ``authenticated_index``, ``AUTH_CLIENT_SECRET`` are not. A
-    value of letters only is a name unless it is long and random-looking (high entropy)."""
-    if _PLACEHOLDER.search(value) or _PLACEHOLDER_WORDS.match(value) or _CONSTANT.fullmatch(value):
+    value of letters only is a name unless it is long and random-looking (high entropy). Code,
+    a constant's name or a URL with a token's random run in it is a value after all
+    (``pk.eyJ1…``, ``tkn.v1_…``, ``API_KEYN2B1NFN5…``)."""
+    if _PLACEHOLDER.search(value) or _PLACEHOLDER_WORDS.match(value) or placeholder(value):
         return False
     if _PROSE.fullmatch(value):
+        return False
+    if (
+        _CODE.match(value)
+        or _BRACKET.search(value)
+        or _CONSTANT.fullmatch(value)
+        or _URL.fullmatch(value)
+    ) and not random_token(value):
         return False
     if not _WORDS_ONLY.fullmatch(value):
         return True
@@ -93,3 +109,31 @@ def random_token(value: str) -> bool:
         ):
             return True
     return False
+
+
+_MARKED = re.compile(r"(?i)x{5,}|\*{3,}|#{4,}|\.{3}|…|example|placeholder|dummy|fake")
+"""Marks of a documentation or test value: ``xxxxx``, ``***``, ``####``, ``...``,
+``EXAMPLE`` (AWS's documented keys end so), ``fake``, ``dummy``."""
+_PATTERNED = 8
+"""Letters and digits needed before their pattern says anything."""
+
+
+def placeholder(value: str) -> bool:
+    """A value that is not a generated secret: marked as a stand-in (:data:`_MARKED`), or with
+    less randomness in its letters and digits than any generator leaves: one character for
+    half of them (``AKIAZZZZZZZZZZZZZZZZ``, ``glc_1111…``), a short chunk repeated so that at
+    most half of its three-character pieces differ (``abcd1234abcd1234…``, ``GR13489411231231…``),
+    or counting (``abcdefghij…``, ``12345``): half of the neighbours one code point apart.
+    A random token of 8 or more characters meets none of these but by a vanishing chance."""
+    if _MARKED.search(value):
+        return True
+    chars = "".join(c for c in value if c.isalnum())
+    if len(chars) < _PATTERNED:
+        return False
+    if max(Counter(chars).values()) * 2 >= len(chars):
+        return True
+    pieces = [chars[i : i + 3] for i in range(len(chars) - 2)]
+    if len(set(pieces)) * 2 <= len(pieces):
+        return True
+    steps = sum(ord(b) - ord(a) == 1 for a, b in pairwise(chars))
+    return steps * 2 >= len(chars) - 1
