@@ -92,3 +92,25 @@ def test_a_real_looking_value_beside_those_keys_still_goes() -> None:
     token = _token(40)
     for text in (f"credentials: '{token}'", f"secret_key = {token}", f"auth: {token}"):
         assert token not in Redactor().redact(text)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        # LaunchDarkly's documented SDK key: sdk- and a UUID-shaped 36 characters.
+        "sdk-"
+        + "-".join(_token(n, string.ascii_lowercase + string.digits) for n in (8, 4, 4, 4, 12)),
+        # Zoho's documented OAuth token: 1000.<32 hex>.<32 hex>.
+        "1000." + _token(32, "0123456789abcdef") + "." + _token(32, "0123456789abcdef"),
+        # A webhook whose host does not say so: the path does.
+        "https://a1.flowrunner.io/webhook/" + _token(32) + "/" + _token(32),
+    ],
+)
+def test_documented_vendor_shapes_are_redacted_alone(secret: str) -> None:
+    redacted = Redactor().redact(f"sending with {secret} now")
+    assert all(secret[i : i + 12] not in redacted for i in range(len(secret) - 11)), redacted
+
+
+def test_a_number_that_starts_like_a_zoho_token_is_kept() -> None:
+    text = "took 1000.25 ms; sdk-version 1.2.3"
+    assert Redactor().redact(text) == text

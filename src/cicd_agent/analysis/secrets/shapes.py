@@ -105,12 +105,39 @@ _PREFIXED_TOKEN = Rule(
 )
 _WEBHOOK_URL = Rule(
     "webhook URL",
-    r"(?i)(?P<secret>https?://[^\s/'\"]*(?:hook|/api/)[^\s'\"]*?/[A-Za-z0-9_-]{16,}[^\s'\"]*)",
+    r"(?i)(?P<secret>https?://[^\s/'\"]*(?:/[^\s/'\"]*)*?(?:hook|/api/)[^\s'\"]*?/[A-Za-z0-9_-]{16,}"
+    r"[^\s'\"]*)",
     ("hook",),
     group="secret",
     redaction_only=True,
 )
-"""A webhook's URL is its credential whole (Discord, Teams, Zapier, Tines…)."""
+"""A webhook's URL is its credential whole (Discord, Teams, Zapier, Tines…), whether ``hook`` is
+in the host or in the path (``https://x.tines.com/webhook/<id>/<secret>``)."""
+# Vendor shapes no upstream rule set here names alone, each from the vendor's own
+# documentation (a permissive rule set's keyword rule gives the length where noted). No
+# pattern of trufflehog's (AGPL-3.0) is used.
+_DOCUMENTED = (
+    Rule(
+        # LaunchDarkly, "Environment and SDK keys": "SDK keys always start with the prefix
+        # sdk-" (https://launchdarkly.com/docs/home/account/environment/keys); gitleaks'
+        # launchdarkly-access-token gives 40 characters: the prefix and a UUID's 36. Mobile
+        # keys (mob-) are not secret, the same page says.
+        "LaunchDarkly SDK key",
+        r"\b(?i:sdk-[a-z0-9]{8}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{12})\b",
+        ("sdk-",),
+        entropy=3.0,
+        anchored=True,
+    ),
+    Rule(
+        # Zoho accounts, "Refresh access token": tokens are 1000.<32 hex>.<32 hex>
+        # (https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html).
+        "Zoho OAuth token",
+        r"\b1000\.[a-f0-9]{32}\.[a-f0-9]{32}\b",
+        ("1000.",),
+        entropy=3.0,
+        anchored=True,
+    ),
+)
 OWN_RULES = (
     PRIVATE_KEY,
     *REQUEST_CREDENTIALS,
@@ -119,4 +146,5 @@ OWN_RULES = (
     *_BROAD_PREFIXES,
     _PREFIXED_TOKEN,
     _WEBHOOK_URL,
+    *_DOCUMENTED,
 )
