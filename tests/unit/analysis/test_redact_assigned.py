@@ -82,6 +82,8 @@ def test_a_placeholder_is_left_alone(value: str) -> None:
         "secret_length = Curve448.secret_length",
         "token = settings.API_TOKEN",
         "password = os.environ['DB_PASSWORD']",
+        "token_scope: read:packages|write:packages",
+        "auth: admin:operators",
     ],
 )
 def test_what_names_a_secret_or_points_to_one_is_not_one(text: str) -> None:
@@ -90,7 +92,12 @@ def test_what_names_a_secret_or_points_to_one_is_not_one(text: str) -> None:
 
 def test_a_real_looking_value_beside_those_keys_still_goes() -> None:
     token = _token(40)
-    for text in (f"credentials: '{token}'", f"secret_key = {token}", f"auth: {token}"):
+    for text in (
+        f"credentials: '{token}'",
+        f"secret_key = {token}",
+        f"auth: {token}",
+        f"password: kevin:{token[:14]}",
+    ):
         assert token not in Redactor().redact(text)
 
 

@@ -28,6 +28,19 @@ _CODE = re.compile(r"[\w.$]*[(\[]|[A-Za-z_$]+\d*(?:\??\.[A-Za-z_$]+)+")
 _BRACKET = re.compile(r"[()\[\]]")
 _URL = re.compile(r"[A-Za-z][\w+.:-]*://[^@\s]*")
 """A URL without user information (``https://login.example.com/oauth2/token``)."""
+_JOINED = re.compile(r"[:|?]")
+"""Parts joined (``user:group``, ``a|b``, ``x?y``): a value of parts, not one token, unless one
+part looks like a password (``deploy-bot:<token>``, ``kevin:pRf7vG2h…``)."""
+
+
+def _password_like(part: str) -> bool:
+    """Eight or more characters mixing letters with digits or symbols, not one word."""
+    return (
+        len(part) >= 8
+        and any(c.isalpha() for c in part)
+        and not part.isalpha()
+        and not _WORDS_ONLY.fullmatch(part)
+    )
 _WORDS_ONLY = re.compile(r"[A-Za-z_.-]+")
 _PROSE = re.compile(r"[A-Za-z][\w,.'!?:-]*(?: [\w,.'!?:-]+)+")
 """Words and spaces (a quoted message such as ``"token has expired, log in again"``)."""
@@ -71,6 +84,8 @@ def plausible_secret(value: str) -> bool:
         or _CONSTANT.fullmatch(value)
         or _URL.fullmatch(value)
     ) and not random_token(value):
+        return False
+    if _JOINED.search(value) and not any(map(_password_like, _JOINED.split(value))):
         return False
     if not _WORDS_ONLY.fullmatch(value):
         return True
