@@ -41,6 +41,8 @@ def _password_like(part: str) -> bool:
         and not part.isalpha()
         and not _WORDS_ONLY.fullmatch(part)
     )
+
+
 _WORDS_ONLY = re.compile(r"[A-Za-z_.-]+")
 _PROSE = re.compile(r"[A-Za-z][\w,.'!?:-]*(?: [\w,.'!?:-]+)+")
 """Words and spaces (a quoted message such as ``"token has expired, log in again"``)."""
