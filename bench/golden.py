@@ -167,6 +167,7 @@ def deploy_repo(scratch: Path) -> tuple[GitRepoBuilder, dict[str, str]]:
 def record(out: Path) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="golden-"))
     try:
+
         def run(
             name: str, argv: list[str], env: dict[str, str] | None = None, drift: bool = False
         ) -> None:

@@ -13,7 +13,11 @@ def outside_code_spans(text: str) -> str:
     while index < len(runs):
         opening = runs[index]
         closing = next(
-            (j for j in range(index + 1, len(runs)) if len(runs[j].group()) == len(opening.group())),
+            (
+                j
+                for j in range(index + 1, len(runs))
+                if len(runs[j].group()) == len(opening.group())
+            ),
             None,
         )
         if closing is None:

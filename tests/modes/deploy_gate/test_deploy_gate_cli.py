@@ -489,7 +489,7 @@ def test_added_token_and_pwn_request_workflow_hold_the_deployment(
     evidence = " ".join(found["evidence"])
     assert "src/shop/settings.py:1" in evidence
     assert ".github/workflows/preview.yml:10" in evidence and "pull_request_target" in evidence
-    assert "secret(s) added (src/shop/settings.py:1)" in summary
+    assert "secret(s) added (`src/shop/settings.py:1`)" in summary
     assert token not in summary and token not in json.dumps(outputs)
 
 

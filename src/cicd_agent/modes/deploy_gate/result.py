@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from cicd_agent.analysis.changes import ChangeType
+from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.policy import (
     BuildStrategy,
     Decision,
@@ -157,9 +158,7 @@ class DeployGateResult(ModeResult):
             )
         lines += ["", "**Reasons**", ""]
         for reason in self.reasons:
-            evidence = ", ".join(
-                f"`{_cell(item)}`" for item in reason.evidence[:MAX_SUMMARY_EVIDENCE]
-            )
+            evidence = ", ".join(name_span(item) for item in reason.evidence[:MAX_SUMMARY_EVIDENCE])
             points = f" (+{reason.points:.2f})" if reason.points else ""
             lines.append(
                 f"- {reason.message}{points}" + (f" Evidence: {evidence}" if evidence else "")
