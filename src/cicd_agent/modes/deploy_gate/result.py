@@ -6,9 +6,9 @@ decision first, then the signals with their weights and scores, then the reasons
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.changes import ChangeType
 from cicd_agent.analysis.file_names import name_span
@@ -28,8 +28,7 @@ MAX_SUMMARY_EVIDENCE = 4
 
 
 class DeployOpinion(BaseModel):
-    """The model's answer (strict schema): it may raise the risk, never lower the floor.
-    Defined here, not in the mode module, so importing the mode does not import pydantic."""
+    """The model's answer (strict schema): it may raise the risk, never lower the floor."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -83,8 +82,6 @@ class DeployGateResult(ModeResult):
     change_window: str
     advice: ModelAdvice | None = None
     audit_file: str = ""
-    # The inputs the verdict saw, for the audit record ``publish`` appends (not an output).
-    _audit_inputs: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @property
     def missing_signals(self) -> list[str]:
