@@ -44,8 +44,7 @@ from cicd_agent.analysis.changes import (
     only,
 )
 from cicd_agent.analysis.file_names import name_span
-from cicd_agent.analysis.risk import RiskLevel
-from cicd_agent.analysis.scale import OrderedStrEnum
+from cicd_agent.analysis.scale import OrderedStrEnum, RiskLevel
 from cicd_agent.errors import UsageError
 
 

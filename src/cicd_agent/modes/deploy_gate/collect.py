@@ -19,11 +19,7 @@ from cicd_agent.analysis import policy as policies
 from cicd_agent.analysis import signals
 from cicd_agent.analysis.changes import ChangeSet, read_change_set
 from cicd_agent.analysis.gitrepo import GitRepo, is_null_sha
-from cicd_agent.analysis.history import HistoryFeatures, read_history
-from cicd_agent.analysis.mining import default_cache_dir
 from cicd_agent.analysis.policy import ChangeWindow, Policy, Routing
-from cicd_agent.analysis.risk import RiskAssessment, read_evidence
-from cicd_agent.analysis.risk_fit import assess_for_deploy
 from cicd_agent.analysis.signals import CoverageReport, JUnitCounts, PullReview, SignalName
 from cicd_agent.audit import file_digest
 from cicd_agent.context import RunContext
@@ -35,6 +31,11 @@ from cicd_agent.modes.deploy_gate.signals import (
     workflow_conclusions,
     workflow_from_env,
 )
+from cicd_agent.risk.assessment import RiskAssessment
+from cicd_agent.risk.evidence import read_evidence
+from cicd_agent.risk.fit import assess_for_deploy
+from cicd_agent.risk.history import HistoryFeatures, read_history
+from cicd_agent.risk.mining import default_cache_dir
 
 
 @dataclass

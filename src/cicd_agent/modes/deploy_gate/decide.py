@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from cicd_agent.analysis import policy as policies
 from cicd_agent.analysis import signals
 from cicd_agent.analysis.policy import Decision, Recommendation
-from cicd_agent.analysis.risk import Reason, RiskLevel, higher
+from cicd_agent.analysis.scale import RiskLevel, higher
 from cicd_agent.analysis.signals import Signal
 from cicd_agent.context import RunContext
 from cicd_agent.modes.deploy_gate.collect import DeployFacts
@@ -23,6 +23,7 @@ from cicd_agent.modes.deploy_gate.result import (
     ModelAdvice,
     headline_for,
 )
+from cicd_agent.risk.assessment import Reason
 
 
 @dataclass
@@ -101,8 +102,7 @@ def decide(
             reasons.append(
                 Reason(
                     signal="model",
-                    message=f"The model raised the risk from {floor_level.value} to "
-                    f"{level.value}.",
+                    message=f"The model raised the risk from {floor_level.value} to {level.value}.",
                     evidence=opinion.risk_factors[:5],
                 )
             )

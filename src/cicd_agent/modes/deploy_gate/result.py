@@ -19,9 +19,10 @@ from cicd_agent.analysis.policy import (
     Strategy,
     TestScope,
 )
-from cicd_agent.analysis.risk import Reason, RiskFeatures, RiskLevel
+from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.analysis.signals import SIGNAL_TITLES, Signal
 from cicd_agent.result import Fixed, ModeResult
+from cicd_agent.risk.assessment import Reason, RiskFeatures
 from cicd_agent.runner import Annotation
 
 MAX_SUMMARY_EVIDENCE = 4

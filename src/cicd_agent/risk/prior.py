@@ -27,7 +27,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from cicd_agent.analysis.jit import FEATURES
+from cicd_agent.risk.jit import FEATURES
 
 PRIOR_FILE = "data/risk_prior.json"
 REGULARISATION = 0.005

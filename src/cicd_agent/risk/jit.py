@@ -28,8 +28,9 @@ from functools import lru_cache
 from typing import Any
 
 from cicd_agent.analysis.changes import ChangedFile, ChangeType
-from cicd_agent.analysis.history import subsystem_of
-from cicd_agent.analysis.mining import MinedCommit, RevertIndex, Reverting
+from cicd_agent.risk.history import subsystem_of
+from cicd_agent.risk.labels import RevertIndex, Reverting
+from cicd_agent.risk.mining import MinedCommit
 
 YEAR = 365.25 * 86_400
 TYPE_FEATURES = (
