@@ -69,7 +69,7 @@ MAX_DIFF_PATHS = 400
 @dataclass(frozen=True)
 class ChangeEvidence:
     """What the detectors read from the change's own diff text, whichever scorer runs: the
-    inputs of the floors (:func:`finish`), read once."""
+    inputs of the floors (:func:`~cicd_agent.risk.floors.finish`), read once."""
 
     destructive: tuple[str, ...] = ()
     weakened: tuple[str, ...] = ()

@@ -1,15 +1,15 @@
-"""deploy-gate's risk: the priors of :mod:`risk`, refitted to the repository's own history.
+"""deploy-gate's risk: the priors of :mod:`score`, refitted to the repository's own history.
 
 The order of the work, and why:
 
-1. the diff-text detectors (:func:`~cicd_agent.analysis.risk.read_evidence`: destructive
+1. the diff-text detectors (:func:`~cicd_agent.risk.evidence.read_evidence`: destructive
    migrations, weakened access checks, Actions pin bumps, added secrets and workflow dangers)
    run on the change itself, whichever scorer is used;
 2. the priors score the change (they still word the evidence);
 3. the past reachable from the base (never anything later) is mined and cached (:mod:`mining`),
-   replayed into rows (:mod:`jit`) and fitted (:mod:`risk_model`); too little history or too
+   replayed into rows (:mod:`jit`) and fitted (:mod:`model`); too little history or too
    few reverts keeps the priors, and the first reason says which;
-4. the floors apply to either score (:func:`~cicd_agent.analysis.risk.finish`).
+4. the floors apply to either score (:func:`~cicd_agent.risk.floors.finish`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Just-in-time features of every past commit, replayed in one pass over the mined history.
 
-The features are those of :mod:`cicd_agent.analysis.risk` (Kamei et al. 2013): size, diffusion,
+The features are those of :mod:`cicd_agent.risk.features` (Kamei et al. 2013): size, diffusion,
 entropy, purpose, the touched files' past (changes, developers, age, fixes, reverts), author
 experience (overall, recent, in the subsystem) and the change types, plus four that the
 revert label itself suggested and a leave-one-repository-out evaluation kept (see

@@ -12,7 +12,8 @@ commits in the clone can never leak into a score.
 Labels: a commit is *reverted* when a later commit says ``This reverts commit <sha>`` (what
 ``git revert`` writes) or is titled ``Revert "<subject>"`` for its subject, or when a later
 commit reverts the merge that brought it in (``git revert -m 1 <merge>``); it is
-*fix-inducing* when a later fix changed a file it was the last to touch (:func:`fix_inducing`).
+*fix-inducing* when a later fix changed a file it was the last to touch. The labels are
+:mod:`labels`' job.
 
 The cache holds one JSON line per commit, keyed by its SHA. A commit's record depends only on
 the commit itself, so a new run reads only the commits the cache has not seen (a new push

@@ -11,7 +11,7 @@ Each feature contributes ``points = weight * saturation(value)`` (saturation ``x
 the first lines matter more than the thousandth), and the points add up to
 ``risk_score = 1 - exp(-points)`` in [0, 1). These hand-set weights, from the papers' effect
 sizes, are the *priors*: deploy-gate refits them to the repository's own history when it has
-enough of it (:mod:`risk_fit`; ``bench/risk_eval.py`` measures both on real histories).
+enough of it (:mod:`fit`; ``bench/risk_eval.py`` measures both on real histories).
 Every contribution big enough to matter becomes a reason naming its evidence. Floors are
 applied last and say so:
 
@@ -22,7 +22,7 @@ applied last and say so:
 * a schema migration is at least high (it changes the live database once, and redeploying the
   old code does not undo it; the policy asks a human to approve it), and so is a destructive
   migration statement (``DROP TABLE``, ``RemoveField`` …) or a change that weakens
-  authentication or authorisation (:mod:`authz`);
+  authentication or authorisation (:mod:`cicd_agent.analysis.authz`);
 * an added secret or a dangerous workflow is at least high (:mod:`cicd_agent.analysis.security`),
   and a secret also holds the deployment;
 * a change that only moves GitHub Actions pins is at most medium.
@@ -71,10 +71,11 @@ def assess_change(
     """Score a change with the priors. Review mode calls this with its own files to get the
     same risk level.
 
-    ``destructive`` holds migration statements found by :func:`destructive_statements`,
-    ``weakened`` what :func:`~cicd_agent.analysis.authz.weakened_access` found, ``pins_only``
-    what :func:`action_pins_only` says, ``security`` the secret and workflow findings of
-    :func:`~cicd_agent.analysis.security.security_findings`.
+    ``destructive`` holds migration statements found by
+    :func:`~cicd_agent.risk.evidence.destructive_statements`, ``weakened`` what
+    :func:`~cicd_agent.analysis.authz.weakened_access` found, ``pins_only`` what
+    :func:`~cicd_agent.risk.evidence.action_pins_only` says, ``security`` the secret and
+    workflow findings of :func:`~cicd_agent.analysis.security.security_findings`.
     """
     features = measure(files, commits, history)
     reasons = [

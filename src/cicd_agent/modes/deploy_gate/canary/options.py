@@ -30,6 +30,9 @@ class CanaryOptions:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> CanaryOptions:
+        # Here, not at the top: deploy-gate's mode module imports this one, and the config
+        # brings YAML and pydantic (0.76 s, `python -X importtime -c "import
+        # cicd_agent.modes.deploy_gate.canary.config"`), which importing a mode must not.
         from cicd_agent.modes.deploy_gate.canary.config import load_canary_config
 
         if not args.prometheus_url:
