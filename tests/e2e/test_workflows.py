@@ -16,6 +16,7 @@ import pytest
 from cicd_agent.analysis import workflows
 from cicd_agent.analysis.diff import Diff, DiffLine, FileDiff, Hunk, parse_diff
 from cicd_agent.analysis.findings import deterministic_findings
+from cicd_agent.analysis.workflows import zizmor_run
 from cicd_agent.severity import Severity
 from tests.helpers.diffs import added_file
 
@@ -193,7 +194,7 @@ def test_hygiene_findings_are_capped_at_medium() -> None:
 def test_a_missing_auditor_is_a_finding_not_a_silent_pass(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(workflows, "zizmor_binary", lambda: "/nonexistent/zizmor")
+    monkeypatch.setattr(zizmor_run, "zizmor_binary", lambda: "/nonexistent/zizmor")
     found = deterministic_findings(
         parse_diff(added_file(WORKFLOW, GITHUB_SCRIPT)), {WORKFLOW: GITHUB_SCRIPT}
     )
