@@ -414,6 +414,29 @@ def test_only_expressions_made_of_inputs_drop_to_medium(expression: str, severit
     assert ("workflow-template-injection", 12, severity) in audit(text)
 
 
+@pytest.mark.parametrize(
+    ("expression", "severity"),
+    [("github.event", "medium"), ("github.event.commits.*", "medium"),
+     ("github.event.pull_request.labels.*.name", "medium"),
+     ("toJSON(github.event)", "high"), ("join(github.event.pull_request.labels.*.name)", "high"),
+     ("github.event.pull_request.title", "high")],
+)  # fmt: skip
+def test_an_object_or_array_expands_to_a_word_not_to_its_text(
+    expression: str, severity: str
+) -> None:
+    """GitHub expands a bare object or array to ``Object`` or ``Array`` (actionlint reports it
+    as a type error, zizmor as a high injection): visible, not blocking. Turned into text by
+    ``toJSON`` or ``join``, the same value is an injection."""
+    text = (
+        "on: pull_request\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+        f'    steps:\n      - run: echo "${{{{ {expression} }}}}"\n'
+    )
+    found = deterministic_findings(parse_diff(added_file(WORKFLOW, text)), {WORKFLOW: text})
+    [injection] = [f for f in found if f.rule == "workflow-template-injection"]
+    assert (injection.line, injection.severity.label) == (7, severity)
+    assert ("`Array`" in injection.body) == (severity == "medium")
+
+
 def test_a_line_of_unclosed_templates_in_a_refused_workflow_does_not_stall_the_fallback() -> None:
     """attack3: the fallback's ``${{(.*?)}}`` rescanned the rest of a line for every unclosed
     ``${{`` (``${{ } }``: no ``}}``, brackets balanced for the loader): 8,000 cost 0.9 s, a 900 KB

@@ -37,6 +37,14 @@ _GITHUB_PROPERTIES = frozenset({
 })  # fmt: skip
 """The github context's properties (GitHub's contexts reference); any other is null."""
 _GITHUB_PROPERTY = re.compile(r"^\s*github\.([\w-]+)\s*$")
+_WHOLE_OBJECT = re.compile(
+    r"^\s*(?:github(?:\.event)?|[A-Za-z_][\w-]*(?:\.[\w-]+)*\.\*(?:\.(?:[\w-]+|\*))*)\s*$"
+)
+"""A bare path to an object (``github``, ``github.event``) or through a filter (``.*``, which
+always yields an array): GitHub expands such a value to the word ``Object`` or ``Array``, not
+its contents (actionlint's docs, "Type checks": ``echo '${{ env }}'`` becomes ``echo 'Object'``;
+it reports these as type errors, not injections). ``toJSON(...)`` or ``join(...)`` of the same
+is text, and keeps zizmor's severity."""
 
 
 def _no_such_property(expression: str) -> str | None:
@@ -54,25 +62,34 @@ def _writers_input(expression: str, *, workflow: bool) -> bool:
     return bool(dispatched + called) and bool(_PICKED_BY_INPUT.match(rest))
 
 
-def writers_only(finding: Finding, expression: str) -> Finding:
+def writers_only(finding: Finding, expression: str, template: str) -> Finding:
     """A template injection whose expression no stranger's pull request can fill: medium.
 
+    ``expression`` is what zizmor marks, ``template`` the whole ``${{ }}`` around it.
     zizmor calls every ``inputs.*`` attacker-controllable; in a workflow they are not, in the
     sense that blocks a pull request. A ``workflow_dispatch`` input (also read as
     ``github.event.inputs.*``) is typed by someone with write access who starts the run; a
-    ``workflow_call`` input is passed by the workflow that calls this one, where what it passes
-    is audited as written. A GitHub login is letters, digits and hyphens (``[bot]`` for apps),
-    so it cannot carry shell syntax. Each stays a visible finding (the habit is still unsafe
-    and a refactor can route text there) but does not block. A composite action's ``inputs``
-    keep zizmor's severity: the workflow using the action may pass it an issue title.
+    ``workflow_call`` input is passed by a workflow that calls this one (zizmor rates it high,
+    actionlint not at all; we keep medium, as for dispatch). A GitHub login is letters, digits
+    and hyphens (``[bot]`` for apps), so it cannot carry shell syntax. A bare object or array
+    expands to the word ``Object`` or ``Array``. Each stays a visible finding (the habit is still
+    unsafe and a refactor can route text there) but does not block. A composite action's
+    ``inputs`` keep zizmor's severity: the workflow using the action may pass it an issue title.
     """
     if _writers_input(expression, workflow=bool(WORKFLOW.match(finding.path))):
         why = (
             f"`{expression.strip()}` is a workflow input: a `workflow_dispatch` input is typed "
             "by someone with write access who starts the run, and a `workflow_call` input is "
-            "passed by the workflow that calls this one, where what it passes is audited. No "
-            "outside contributor sets it, so this is medium, not blocking; still, pass it "
-            "through `env:` rather than expanding it into the script."
+            "passed by a workflow that calls this one. No outside contributor sets it directly, "
+            "so this is medium, not blocking; still, pass it through `env:` rather than "
+            "expanding it into the script."
+        )
+    elif _WHOLE_OBJECT.match(template):
+        why = (
+            f"`{template.strip()}` is an object or an array: GitHub expands it to the word "
+            "`Object` or `Array`, not its contents, so no text reaches the script (probably a "
+            "mistake: `toJSON()` or `join()` would expand the text, and be an injection). "
+            "Medium, not blocking."
         )
     elif (missing := _no_such_property(expression)) is not None:
         why = (

@@ -48,6 +48,19 @@ class _Span:
         start, end = self.offsets
         return text.encode("utf-8")[start:end].decode("utf-8", "replace")
 
+    def template(self, text: str) -> str:
+        """What the ``${{ }}`` around the marked expression holds, or "" when it is not in one
+        (zizmor marks the context inside a template: ``github.event`` of ``toJSON(github.event)``)."""
+        if self.offsets is None:
+            return ""
+        start, end = self.offsets
+        data = text.encode("utf-8")
+        opened = data.rfind(b"${{", 0, start + 1)
+        closed = data.find(b"}}", end)
+        if opened == -1 or closed == -1 or data.find(b"}}", opened, start) != -1:
+            return ""
+        return data[opened + 3 : closed].decode("utf-8", "replace")
+
 
 def _primary_spans(result: Mapping[str, object]) -> Iterator[_Span]:
     locations = result.get("locations")
@@ -82,7 +95,8 @@ def mapped(
         if lines:
             finding = _finding(result, span, lines[0])
             if finding.rule == "workflow-template-injection":
-                return writers_only(finding, span.expression(texts.get(span.path, "")))
+                text = texts.get(span.path, "")
+                return writers_only(finding, span.expression(text), span.template(text))
             return finding
     return None
 
