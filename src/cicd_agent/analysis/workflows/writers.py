@@ -1,8 +1,9 @@
 """Who writes what a template expands: where our severity parts from zizmor's.
 
-zizmor calls an expansion of ``inputs.*``, a login or any github property attacker-controllable.
-A pull request is blocked only for text an outside contributor can write; expansions nobody
-outside can fill stay visible findings, at medium (:func:`writers_only` says why, and so does
+zizmor calls an expansion of ``inputs.*``, a login, any github property or a whole object
+attacker-controllable. A pull request is blocked only for text an outside contributor can
+write; expansions nobody outside can fill, and values that expand to a fixed word, stay visible
+findings, at medium (:func:`writers_only` says why, and so does
 the finding's text). Measured on the three auditors' fixtures (``bench/decisions_heldout.md``).
 """
 
