@@ -81,6 +81,23 @@ _BWRAP_FLAGS = (
     "--cap-drop",
     "ALL",
 )
+NOBODY = 65534
+"""The uid and gid every run gets when the agent is root: not root's files, whoever owns them."""
+_ROOT_FLAGS = (
+    "--unshare-ipc",
+    "--unshare-pid",
+    "--unshare-net",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+    "--die-with-parent",
+    "--new-session",
+    "--cap-drop",
+    "ALL",
+    "--cap-add",
+    "CAP_SETUID",
+    "--cap-add",
+    "CAP_SETGID",
+)
 _EMPTIED = ("/tmp", "/var/tmp", "/run", "/dev/shm")  # noqa: S108 - hidden, not used as temp dirs
 
 # Never copied into a sandbox: git metadata (it may hold credentials) and caches.
@@ -202,6 +219,55 @@ class Isolation:
         )
 
 
+@dataclass(frozen=True)
+class Confinement:
+    """How bwrap starts a run: its namespace flags, what runs first inside, who owns the run.
+
+    Run by a user, bwrap maps that user to itself in a new user namespace, and the run holds
+    that user's access to files, no more. Run by root, the same mapping leaves every file root
+    owns readable by its owner (``/etc/shadow``, host SSH keys), capabilities or not: so bwrap
+    (still root, to bind what the run needs wherever it lies) makes no user namespace, keeps
+    only ``CAP_SETUID`` and ``CAP_SETGID``, and ``setpriv`` turns the run into ``nobody`` (no
+    groups, no capabilities, no new privileges) before its command starts.
+    """
+
+    flags: tuple[str, ...]
+    prefix: tuple[str, ...] = ()
+    """Put before the command inside the sandbox (the drop to ``nobody``)."""
+    owner: int | None = None
+    """The uid and gid that must own what a run may write (None: ours already)."""
+
+
+def confinement() -> Confinement | str:
+    """This process's :class:`Confinement`, or why runs cannot be confined (root without
+    ``setpriv``, which would leave them root)."""
+    if os.geteuid() != 0:
+        return Confinement(_BWRAP_FLAGS)
+    setpriv = shutil.which("setpriv", path=HOST_ENVIRONMENT["PATH"])
+    if setpriv is None:
+        return "the agent runs as root and setpriv (util-linux) is missing to drop to nobody"
+    drop = (setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups")
+    return Confinement(_ROOT_FLAGS, (*drop, "--inh-caps=-all", "--"), NOBODY)
+
+
+def hand_over(paths: Iterable[Path], owner: int) -> None:
+    """Make ``owner`` (uid and gid) own ``paths`` and everything in them, never through a link.
+
+    ``chown -R`` without ``-L`` walks by file descriptor and changes links themselves (``-h``),
+    so a link a run left behind (``x -> /etc/shadow``) cannot hand over a host file; it also
+    walks trees nested deeper than Python's recursion allows.
+    """
+    folders = [str(path) for path in paths if path.exists()]
+    if folders:
+        subprocess.run(
+            ["chown", "-R", "-P", "-h", f"{owner}:{owner}", "--", *folders],
+            env=HOST_ENVIRONMENT,
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+
+
 _PIDS_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
 _group_numbers = itertools.count(1)
 
@@ -245,8 +311,11 @@ def probe_isolation(bwrap: str | None) -> Isolation:
     """Start bubblewrap once with the sandbox's flags; say why when it cannot run."""
     if bwrap is None:
         return Isolation(False, "bwrap is not installed")
-    argv = [bwrap, *_BWRAP_FLAGS, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
-    argv += ["--", "sh", "-c", "exit 0"]
+    confined = confinement()
+    if isinstance(confined, str):
+        return Isolation(False, confined)
+    argv = [bwrap, *confined.flags, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
+    argv += ["--", *confined.prefix, "sh", "-c", "exit 0"]
     try:
         done = subprocess.run(
             argv, capture_output=True, text=True, timeout=_PROBE_TIMEOUT, check=False
@@ -529,11 +598,21 @@ class Sandbox:
         self.checkout = checkout.resolve()
         self._bwrap = find_bwrap(environ)
         self.isolation = isolation if isolation is not None else probe_isolation(self._bwrap)
+        confined = confinement()
+        if isinstance(confined, str) and self.isolation.sandboxed:
+            self.isolation = Isolation(False, confined)
+        self._confined = (
+            confined
+            if isinstance(confined, Confinement) and self.isolation.sandboxed and self._bwrap
+            else None
+        )
         self.limits = limits or Limits()
         self._tempdir = tempfile.TemporaryDirectory(
             prefix=self.temp_prefix, ignore_cleanup_errors=True
         )
         self.root = Path(self._tempdir.name).resolve()
+        if self._confined is not None and self._confined.owner is not None:
+            self.root.chmod(0o711)  # runs (nobody) pass through to their folder, list nothing
         self.pristine = self.root / "pristine"
         self._known_secrets = tuple(known_secrets)
         self._secret_names = tuple(secret_names)
@@ -641,9 +720,9 @@ class Sandbox:
     ) -> list[str]:
         """bwrap's argv; the run's environment goes in through ``--clearenv`` and ``--setenv``
         (the host-side process gets :data:`HOST_ENVIRONMENT` only)."""
-        if not self.isolation.sandboxed or self._bwrap is None:
+        if self._confined is None or self._bwrap is None:
             return list(command)
-        argv = [self._bwrap, *_BWRAP_FLAGS, "--clearenv"]
+        argv = [self._bwrap, *self._confined.flags, "--clearenv"]
         for name, value in env.items():
             argv += ["--setenv", name, value]
         argv += ["--ro-bind", "/", "/", "--dev", "/dev"]
@@ -673,7 +752,7 @@ class Sandbox:
             argv += ["--bind", str(writable), str(writable)]
         for home in self._homes:
             argv += ["--remount-ro", str(home)]
-        return [*argv, "--chdir", str(space.repo), "--", *command]
+        return [*argv, "--chdir", str(space.repo), "--", *self._confined.prefix, *command]
 
     def run(
         self,
@@ -697,8 +776,10 @@ class Sandbox:
         if evidence:
             env[self.evidence_variable] = str(write_end)
         argv = self._argv(command, space, shared, env)
-        confined = self.isolation.sandboxed and self._bwrap is not None
+        confined = self._confined is not None and self._bwrap is not None
         host_env = dict(HOST_ENVIRONMENT) if confined else env
+        if self._confined is not None and self._confined.owner is not None:
+            hand_over((space.live, *shared), self._confined.owner)
         collected = bytearray()
         reader = threading.Thread(target=_drain, args=(read_end, collected), daemon=True)
         log = space.scratch("run", ".log")
