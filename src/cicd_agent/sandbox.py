@@ -48,6 +48,7 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -266,6 +267,28 @@ def hand_over(paths: Iterable[Path], owner: int) -> None:
             capture_output=True,
             timeout=600,
         )
+
+
+def closed_folders(bound: Iterable[Path], hidden: Sequence[Path]) -> tuple[Path, ...]:
+    """The outermost folders above what is bound back that ``nobody`` may not pass through
+    (``/root``, 0700, above our interpreter in ``~/.pyenv``), outside the ``hidden`` ones.
+
+    A run as ``nobody`` could reach nothing under them but what we bind back, so an empty
+    tmpfs in their place hides nothing it could see, and lets it reach those binds.
+    """
+    found: list[Path] = []
+    for path in bound:
+        for parent in reversed(path.parents[:-1]):  # outermost first, never "/"
+            if any(parent.is_relative_to(folder) for folder in (*hidden, *found)):
+                break
+            try:
+                mode = parent.stat().st_mode
+            except OSError:
+                break
+            if not mode & stat.S_IXOTH:
+                found.append(parent)
+                break
+    return tuple(found)
 
 
 _PIDS_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
@@ -730,17 +753,25 @@ class Sandbox:
         for folder in _EMPTIED:
             if Path(folder).is_dir() and not Path(folder).is_symlink():
                 argv += ["--size", str(_EMPTIED_SIZE), "--tmpfs", folder]
-        for home in self._homes:
-            argv += ["--size", str(_EMPTIED_SIZE), "--tmpfs", str(home)]
-        # Everything below comes after the tmpfs above: the checkout and our own folder may
+        # Everything bound below comes after these tmpfs: the checkout and our own folder may
         # lie inside a home (a runner's /home/runner/work), and stay reachable.
         tools = _tools_in_emptied_folders(self._own_path, self.checkout)
-        in_home = _tools_in_home(self._homes, self._own_path, self.checkout)
-        kept = (self.checkout, self.root, *_own_environment(), *tools, *in_home)
+        ours = (self.checkout, self.root, *_own_environment(), *tools)
+        hidden_whole = self._homes
+        if self._confined.owner is not None:  # a home inside a closed folder goes with it
+            every_tool = _tools_in_home((Path("/"),), self._own_path, self.checkout)
+            closed = closed_folders((*ours, *every_tool), (*map(Path, _EMPTIED), *self._homes))
+            hidden_whole = (
+                *closed,
+                *(home for home in self._homes if not any(map(home.is_relative_to, closed))),
+            )
+        kept = (*ours, *_tools_in_home(hidden_whole, self._own_path, self.checkout))
+        for home in hidden_whole:
+            argv += ["--size", str(_EMPTIED_SIZE), "--tmpfs", str(home)]
         for bound in kept:
             argv += ["--ro-bind", str(bound), str(bound)]
         for path in self._hidden:
-            if any(Path(path).is_relative_to(home) for home in self._homes) and not any(
+            if any(Path(path).is_relative_to(home) for home in hidden_whole) and not any(
                 Path(path).is_relative_to(bound) for bound in kept
             ):
                 continue  # gone with its home
@@ -750,7 +781,7 @@ class Sandbox:
                 argv += ["--ro-bind", "/dev/null", path]
         for writable in (space.live, *shared):
             argv += ["--bind", str(writable), str(writable)]
-        for home in self._homes:
+        for home in hidden_whole:
             argv += ["--remount-ro", str(home)]
         return [*argv, "--chdir", str(space.repo), "--", *self._confined.prefix, *command]
 
