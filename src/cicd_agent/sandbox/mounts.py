@@ -221,7 +221,10 @@ class Mounts:
         kept = (*ours, *tools_in_home(hidden_whole, self.own_path, self.checkout))
         for home in hidden_whole:
             argv += ["--size", str(EMPTIED_SIZE), "--tmpfs", str(home)]
-        for bound in kept:
+        emptied = (*map(Path, EMPTIED), *hidden_whole)
+        for number, bound in enumerate(kept):
+            if as_nobody:
+                argv += _passable_parents(bound, emptied, kept[:number])
             argv += ["--ro-bind", str(bound), str(bound)]
         for path in self.hidden:
             if any(Path(path).is_relative_to(home) for home in hidden_whole) and not any(
@@ -233,7 +236,21 @@ class Mounts:
             else:
                 argv += ["--ro-bind", "/dev/null", path]
         for place in writable:
+            if as_nobody:
+                argv += _passable_parents(place, emptied, kept)
             argv += ["--bind", str(place), str(place)]
         for home in hidden_whole:
             argv += ["--remount-ro", str(home)]
         return argv
+
+
+def _passable_parents(path: Path, emptied: Sequence[Path], bound: Sequence[Path]) -> list[str]:
+    """bwrap options that make the folders it creates above ``path`` in an emptied folder
+    passable by ``nobody`` (bwrap makes them 0700, root's): ``--perms 0755 --dir`` each."""
+    argv: list[str] = []
+    for parent in reversed(path.parents):
+        if any(parent.is_relative_to(folder) for folder in bound):
+            break  # a real folder, bound back whole
+        if any(parent.is_relative_to(folder) and parent != folder for folder in emptied):
+            argv += ["--perms", "0755", "--dir", str(parent)]
+    return argv
