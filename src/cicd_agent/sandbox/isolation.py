@@ -6,6 +6,7 @@ who we are (:func:`confinement`): a user lends its own access, root lends nobody
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import subprocess
@@ -115,15 +116,76 @@ def probe_isolation(bwrap: str | None) -> Isolation:
     confined = confinement()
     if isinstance(confined, str):
         return Isolation(False, confined)
-    argv = [bwrap, *confined.flags, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]
-    argv += ["--", *confined.prefix, "sh", "-c", "exit 0"]
+    try:
+        namespace = closed_user_namespace() if confined.owner is not None else -1
+    except OSError as exc:
+        return Isolation(False, f"cannot make a user namespace for nobody: {exc}")
+    argv = [bwrap, *confined.flags, *userns_option(namespace), "--ro-bind", "/", "/"]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--", *confined.prefix, "sh", "-c", "exit 0"]
     try:
         done = subprocess.run(
-            argv, capture_output=True, text=True, timeout=_PROBE_TIMEOUT, check=False
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=_PROBE_TIMEOUT,
+            check=False,
+            pass_fds=(namespace,) if namespace >= 0 else (),
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Isolation(False, f"bwrap failed: {exc}")
+    finally:
+        if namespace >= 0:
+            os.close(namespace)
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
         return Isolation(False, reason[:200])
     return Isolation(True)
+
+
+_CLONE_NEWUSER = 0x10000000
+
+
+def userns_option(namespace: int) -> tuple[str, ...]:
+    """bwrap's option to join ``namespace`` (none for -1: bwrap makes its own)."""
+    return ("--userns", str(namespace)) if namespace >= 0 else ()
+
+
+def closed_user_namespace() -> int:
+    """An fd of a new user namespace that maps root and ``nobody`` to themselves and in which
+    no further user namespace can be made (``user.max_user_namespaces`` 0 there), for bwrap's
+    ``--userns`` when we are root: bwrap mounts as root in it, ``setpriv`` drops the run to
+    ``nobody``, and the run cannot make a namespace of its own to undo the mounts from."""
+    ready_read, ready_write = os.pipe()
+    go_read, go_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the namespace's first process: unshare, wait for its maps, close it
+        code = 1
+        try:
+            os.close(ready_read)
+            os.close(go_write)
+            if ctypes.CDLL(None, use_errno=True).unshare(_CLONE_NEWUSER) == 0:
+                os.write(ready_write, b"1")
+                if os.read(go_read, 1) == b"1":
+                    with open("/proc/sys/user/max_user_namespaces", "w") as limit:
+                        limit.write("0")
+                    code = 0
+        finally:
+            os._exit(code)
+    os.close(ready_write)
+    os.close(go_read)
+    try:
+        if os.read(ready_read, 1) != b"1":
+            raise OSError("cannot make a user namespace")
+        for name in ("uid_map", "gid_map"):
+            with open(f"/proc/{pid}/{name}", "w") as mapping:
+                mapping.write(f"0 0 1\n{NOBODY} {NOBODY} 1\n")
+        namespace = os.open(f"/proc/{pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+        os.write(go_write, b"1")
+    finally:
+        os.close(ready_read)
+        os.close(go_write)
+        _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        os.close(namespace)
+        raise OSError("cannot close the user namespace to further ones")
+    return namespace

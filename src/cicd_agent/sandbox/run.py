@@ -30,9 +30,11 @@ from cicd_agent.sandbox.environment import (
 from cicd_agent.sandbox.isolation import (
     Confinement,
     Isolation,
+    closed_user_namespace,
     confinement,
     find_bwrap,
     probe_isolation,
+    userns_option,
 )
 from cicd_agent.sandbox.limits import Limits, pids_group, remove_group, tree_bytes
 from cicd_agent.sandbox.mounts import Mounts
@@ -104,6 +106,13 @@ class Sandbox:
             if isinstance(confined, Confinement) and self.isolation.sandboxed and self._bwrap
             else None
         )
+        self._namespace = -1
+        if self._confined is not None and self._confined.owner is not None:
+            try:
+                self._namespace = closed_user_namespace()
+            except OSError as exc:
+                self.isolation = Isolation(False, f"cannot make a user namespace for nobody: {exc}")
+                self._confined = None
         self.limits = limits or Limits()
         self._tempdir = tempfile.TemporaryDirectory(
             prefix=self.temp_prefix, ignore_cleanup_errors=True
@@ -132,6 +141,9 @@ class Sandbox:
         """Delete every copy; runs are over (their process groups were killed or ended)."""
         remove_tree(self.root)
         self._tempdir.cleanup()
+        if self._namespace >= 0:
+            os.close(self._namespace)
+            self._namespace = -1
 
     def prepare(self) -> None:
         """Write files every run needs into ``self.root`` (read-only inside): none by default."""
@@ -209,7 +221,8 @@ class Sandbox:
         (the host-side process gets :data:`HOST_ENVIRONMENT` only)."""
         if self._confined is None or self._bwrap is None:
             return list(command)
-        argv = [self._bwrap, *self._confined.flags, "--clearenv"]
+        argv = [self._bwrap, *self._confined.flags, *userns_option(self._namespace)]
+        argv.append("--clearenv")
         for name, value in env.items():
             argv += ["--setenv", name, value]
         as_nobody = self._confined.owner is not None
@@ -258,7 +271,7 @@ class Sandbox:
                     stdout=sink,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
-                    pass_fds=(write_end,) if evidence else (),
+                    pass_fds=tuple(fd for fd in (write_end, self._namespace) if fd >= 0),
                     preexec_fn=limit,  # noqa: PLW1509 - setrlimit only
                 )
             except OSError as exc:
