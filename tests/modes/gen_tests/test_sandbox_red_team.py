@@ -194,6 +194,55 @@ def test_an_agent_running_as_root_lends_no_root_only_file(
         assert again.ok, again.output
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root hands a run's folder over to nobody")
+def test_links_a_run_leaves_behind_hand_over_no_host_file(
+    tmp_path: Path, outside_tmp: Path
+) -> None:
+    """Attack on the hand-over: as root, each run's folder is given to ``nobody`` (``chown``)
+    before the run starts. A first run leaves links to host files and folders there (a file
+    of root's, a folder of root's); the second run's hand-over must change the links, never
+    what they point at, or the next run reads and rewrites that file."""
+    secret = outside_tmp / "root-only"
+    secret.write_text("root's own\n")
+    secret.chmod(0o600)
+    folder = outside_tmp / "root-folder"
+    folder.mkdir(mode=0o700)
+    (folder / "inside").write_text("also root's\n")
+    checkout = tmp_path / "checkout"
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "pkg" / "__init__.py").write_text("VALUE = 1\n")
+    plant = _spy(
+        f"""
+        import os
+        os.symlink({str(secret)!r}, "to-file")
+        os.symlink({str(folder)!r}, "to-folder")
+        os.mkdir("deep")
+        os.symlink({str(folder)!r}, "deep/to-folder")
+        print("planted")
+        """
+    )
+    read = _spy(
+        f"""
+        for name in ({str(secret)!r}, {str(folder / "inside")!r}):
+            try:
+                print("READ", open(name).read())
+            except OSError as exc:
+                print("unreadable", exc.errno)
+        """
+    )
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(checkout, env) as box:
+        space = box.workspace("links")
+        planted = box.run(plant, space, timeout=60)
+        assert planted.ok, planted.output
+        result = box.run(read, space, timeout=60)
+    assert result.ok, result.output
+    assert "READ" not in result.output, result.output
+    for path in (secret, folder, folder / "inside"):
+        assert path.stat().st_uid == 0, path
+    assert secret.stat().st_mode & 0o777 == 0o600
+
+
 def test_a_run_that_exhausts_inodes_with_empty_files_is_killed(tmp_path: Path) -> None:
     """Attack: empty files take no block and their short names little room in their folder,
     so millions of them (the disk's inodes, which every later step needs) counted almost
