@@ -155,6 +155,7 @@ def closed_user_namespace() -> int:
     no further user namespace can be made (``user.max_user_namespaces`` 0 there), for bwrap's
     ``--userns`` when we are root: bwrap mounts as root in it, ``setpriv`` drops the run to
     ``nobody``, and the run cannot make a namespace of its own to undo the mounts from."""
+    unshare = ctypes.CDLL(None, use_errno=True).unshare  # looked up before the fork, not in it
     ready_read, ready_write = os.pipe()
     go_read, go_write = os.pipe()
     pid = os.fork()
@@ -163,7 +164,7 @@ def closed_user_namespace() -> int:
         try:
             os.close(ready_read)
             os.close(go_write)
-            if ctypes.CDLL(None, use_errno=True).unshare(_CLONE_NEWUSER) == 0:
+            if unshare(_CLONE_NEWUSER) == 0:
                 os.write(ready_write, b"1")
                 if os.read(go_read, 1) == b"1":
                     with open("/proc/sys/user/max_user_namespaces", "w") as limit:
