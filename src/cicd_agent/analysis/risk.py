@@ -48,7 +48,7 @@ from cicd_agent.analysis.changes import (
     only,
     read_change_set,
 )
-from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.history import HistoryFeatures, is_fix, read_history, subsystem_of
 from cicd_agent.analysis.scale import OrderedStrEnum

@@ -54,7 +54,7 @@ import yaml
 
 from cicd_agent.analysis.bounded_yaml import YamlLimitError, compose
 from cicd_agent.analysis.diff import Diff, FileDiff
-from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.severity import Severity
 
 ZIZMOR_TIMEOUT_SECONDS = 60.0

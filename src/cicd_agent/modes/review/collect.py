@@ -29,7 +29,7 @@ from cicd_agent.modes.review.result import SUMMARY_KEY
 if TYPE_CHECKING:
     from cicd_agent.analysis.description import ChangeFacts
     from cicd_agent.analysis.diff import FileDiff
-    from cicd_agent.analysis.findings import Finding
+    from cicd_agent.analysis.finding import Finding
     from cicd_agent.analysis.pr_body import ModelText
     from cicd_agent.context import RunContext
     from cicd_agent.events import PullRequest
