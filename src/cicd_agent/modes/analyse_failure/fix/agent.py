@@ -30,7 +30,8 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from cicd_agent.errors import ModelError
 from cicd_agent.markdown import prose
-from cicd_agent.model.client import ModelClient, ToolCall
+from cicd_agent.model.client import ModelClient
+from cicd_agent.model.reply import ToolCall
 from cicd_agent.modes.analyse_failure.fix.calls import (
     TOOLS,
     GitBlame,
