@@ -16,17 +16,21 @@ from __future__ import annotations
 import os
 import tempfile
 from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.gitrepo import is_null_sha
 from cicd_agent.analysis.logs import load_logs, scan_jobs
 from cicd_agent.errors import GitHubError, UsageError
+from cicd_agent.events import from_other_repository
 from cicd_agent.modes.analyse_failure.change import try_git_change
 from cicd_agent.modes.analyse_failure.facts import Change, FailureFacts, RunTarget
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
 from cicd_agent.modes.analyse_failure.verdict import judge
 
+# `runs` (the GitHub reads) is imported by the functions that read GitHub: it loads PyGithub,
+# 0.25-0.5 s of `python -X importtime` here, which a run on local logs (--logs) never needs.
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
     from cicd_agent.events import WorkflowRun
@@ -142,8 +146,6 @@ def _target(ctx: RunContext, run_id: int | None, client: GitHubClient | None) ->
             default_branch = runs.default_branch(client)
         return _from_info(info, default_branch)
     if event is not None and event.workflow_run is not None:
-        from cicd_agent.events import from_other_repository
-
         run = event.workflow_run
         firsts = run.pull_requests[:1]
         return RunTarget(
@@ -313,8 +315,6 @@ def _gather_history(
 
 
 def _with(target: RunTarget, *, pulls: tuple[int, ...], shas: tuple[str, ...]) -> RunTarget:
-    from dataclasses import replace
-
     return replace(target, pull_requests=pulls, comment_shas=shas)
 
 
