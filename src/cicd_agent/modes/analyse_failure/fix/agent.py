@@ -1,8 +1,9 @@
 """The model's bounded tool loop: look at the checkout, run the failing command, propose a patch.
 
 The model is attacker-influenced (it reads the checkout and the log), so it gets no power of its
-own: its tools read the checkout through :class:`~.tools.Checkout` (confined, bounded, read
-only) and its diffs go only to the :class:`~.contract.Verifier`, which applies them to a copy in
+own: each call's arguments must fit the tool's typed model (:mod:`.calls`, else the call is
+refused), its tools read the checkout through :class:`~.tools.Checkout` (confined, bounded,
+read only) and its diffs go only to the :class:`~.contract.Verifier`, which applies them to a copy in
 the sandbox. A diff the fix step's policy refuses (a path outside the checkout, inside ``.git``,
 a workflow, a lock file, the failing test) is refused before a run is spent, for runs too: the
 loop asks the verifier (:meth:`~.contract.Verifier.refusal`), which enforces the same policy as
