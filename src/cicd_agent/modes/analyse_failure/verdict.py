@@ -3,8 +3,8 @@
 The scanned logs (collect read each once) are judged with the excerpt budget of the model that
 will read the excerpt, if any, and judged again, not read again, when the runs around this one
 show flakiness: another attempt passed, the same failure came and went on the default branch,
-or the failing tests' own history says so. Pure over the facts: nothing here reads a file, the
-network or a process.
+or the failing tests' own history says so. Over the facts alone: no log is read again, and
+nothing here runs a process or goes to the network.
 """
 
 from __future__ import annotations
