@@ -14,7 +14,7 @@ from cicd_agent.analysis.changes import (
     ChangeSet,
     ChangeType,
 )
-from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.security import security_findings
 

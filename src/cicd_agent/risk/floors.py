@@ -9,7 +9,7 @@ from cicd_agent.analysis.changes import (
     ChangedFile,
     ChangeType,
 )
-from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.scale import RiskLevel, higher, level_for
 from cicd_agent.analysis.security import security_floor
 from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures

@@ -42,7 +42,7 @@ from cicd_agent.analysis.changes import (
     only,
     read_change_set,
 )
-from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.risk.assessment import Reason, RiskAssessment

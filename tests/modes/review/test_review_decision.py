@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.errors import UsageError
 from cicd_agent.modes.review.decide import (
     ModelFinding,

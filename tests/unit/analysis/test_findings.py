@@ -6,9 +6,9 @@ import random
 import string
 
 from cicd_agent.analysis.diff import Diff, FileDiff, parse_diff
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.findings import (
     HUGE_BINARY_BYTES,
-    Finding,
     deterministic_findings,
     fingerprint_findings,
     line_source,

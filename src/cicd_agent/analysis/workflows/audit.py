@@ -27,7 +27,7 @@ import yaml
 
 from cicd_agent.analysis.bounded_yaml import YamlLimitError, compose
 from cicd_agent.analysis.diff import Diff, FileDiff
-from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.workflows.fallback import unread_injections
 from cicd_agent.analysis.workflows.paths import ACTION, WORKFLOW, safe_relative
 from cicd_agent.analysis.workflows.pwn import pwn_request

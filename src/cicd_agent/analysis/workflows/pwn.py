@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import yaml
 
-from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.workflows.yaml_nodes import mapping_items, scalar_lines, walk
 from cicd_agent.severity import Severity
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.workflows.paths import WORKFLOW
 from cicd_agent.severity import Severity
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.workflows.writers import writers_only
 from cicd_agent.severity import Severity
 

@@ -30,7 +30,7 @@ from cicd_agent.risk.score import assess_change, assess_range
 if TYPE_CHECKING:
     from cicd_agent.analysis.description import ChangeFacts
     from cicd_agent.analysis.diff import FileDiff
-    from cicd_agent.analysis.findings import Finding
+    from cicd_agent.analysis.finding import Finding
     from cicd_agent.analysis.pr_body import ModelText
     from cicd_agent.context import RunContext
     from cicd_agent.events import PullRequest
