@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.analysis.diff import Diff, LocalRepo, parse_diff
 from cicd_agent.analysis.file_names import name_span
-from cicd_agent.analysis.risk import DiffAtHand, assess_change, assess_range
 from cicd_agent.analysis.workflows import workflow_paths
 from cicd_agent.errors import GitHubError, UsageError
 from cicd_agent.github.comments import find_issue_comment
@@ -25,11 +24,13 @@ from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY
+from cicd_agent.risk.evidence import DiffAtHand
+from cicd_agent.risk.score import assess_change, assess_range
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.description import ChangeFacts
     from cicd_agent.analysis.diff import FileDiff
-    from cicd_agent.analysis.findings import Finding
+    from cicd_agent.analysis.finding import Finding
     from cicd_agent.analysis.pr_body import ModelText
     from cicd_agent.context import RunContext
     from cicd_agent.events import PullRequest

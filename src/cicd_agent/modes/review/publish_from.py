@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.findings import Finding, sort_findings
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.findings import sort_findings
 from cicd_agent.errors import GitHubError, UsageError
 from cicd_agent.events import PULL_REQUEST_EVENTS, WorkflowRun, require_workflow_run
 from cicd_agent.github.comments import find_issue_comment
