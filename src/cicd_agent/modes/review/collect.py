@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.changes import ChangedFile
-from cicd_agent.analysis.diff import Diff, LocalRepo, parse_diff
+from cicd_agent.analysis.diff import Diff, parse_diff
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.risk import DiffAtHand, assess_change, assess_range
 from cicd_agent.analysis.workflows import workflow_paths
 from cicd_agent.errors import GitHubError, UsageError
 from cicd_agent.github.comments import find_issue_comment
 from cicd_agent.github.pulls import list_changed_files
+from cicd_agent.local_repo import LocalRepo
 from cicd_agent.modes.review.dismissals import dismissed_findings
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.options import ReviewOptions
