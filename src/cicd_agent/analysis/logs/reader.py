@@ -37,7 +37,6 @@ HEADER_MAX_LINES = 400
 Line = tuple[int, str]
 _DELIMITER = re.compile(rb"[\s,;\"'()<>\[\]{}]")
 """Bytes no secret shape contains: a long line is cut next to one, never inside a token."""
-_NEWLINE = ord("\n")
 _DELIMITER_BYTES = tuple(bytes([b]) for b in b" \t\r\f\v,;\"'()<>[]{}")
 
 
@@ -258,19 +257,11 @@ class JobScanner:
                 self._recent.pop(0).tail_raw = b""
         size = offset - step.start_offset
         want = min(size, TAIL_BYTES)
-        if end >= want:  # one copy: a long job closes steps by the hundred thousand
-            low, high = end - want, end
-            if high > low and buf[high - 1] == _NEWLINE:
-                high -= 1
-            if size > want:  # the cut fell inside the first line
-                low = buf.find(b"\n", low, high) + 1 or low
-            step.tail_raw = buf[low:high]
-            return
-        data = (ring.data + buf[:end])[-want:]
+        data = buf[end - want : end] if end >= want else (ring.data + buf[:end])[-want:]
         if data.endswith(b"\n"):
             data = data[:-1]
         if size > want:
-            data = data[data.find(b"\n") + 1 :]
+            data = data[data.find(b"\n") + 1 :]  # the cut fell inside the first line
         step.tail_raw = data
 
     def _scan_buffer(self, buf: bytes, cut: int, line_base: int, offset: int, ring: _Ring) -> int:
