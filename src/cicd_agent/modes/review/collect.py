@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.analysis.diff import Diff, parse_diff
 from cicd_agent.analysis.file_names import name_span
-from cicd_agent.analysis.risk import DiffAtHand, assess_change, assess_range
 from cicd_agent.analysis.workflows import workflow_paths
 from cicd_agent.errors import GitHubError, UsageError
 from cicd_agent.local_repo import LocalRepo
@@ -24,6 +23,8 @@ from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY
+from cicd_agent.risk.evidence import DiffAtHand
+from cicd_agent.risk.score import assess_change, assess_range
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.description import ChangeFacts

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.errors import UsageError
 
 if TYPE_CHECKING:
-    from cicd_agent.modes.deploy_canary.config import CanaryConfig
+    from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,10 @@ class CanaryOptions:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> CanaryOptions:
-        from cicd_agent.modes.deploy_canary.config import load_canary_config
+        # Here, not at the top: deploy-gate's mode module imports this one, and the config
+        # brings YAML and pydantic (0.76 s, `python -X importtime -c "import
+        # cicd_agent.modes.deploy_gate.canary.config"`), which importing a mode must not.
+        from cicd_agent.modes.deploy_gate.canary.config import load_canary_config
 
         if not args.prometheus_url:
             raise UsageError(

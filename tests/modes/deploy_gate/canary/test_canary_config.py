@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.errors import UsageError
-from cicd_agent.modes.deploy_canary.config import (
+from cicd_agent.modes.deploy_gate.canary.config import (
     MetricSpec,
     load_canary_config,
     parse_duration,
@@ -114,7 +114,7 @@ def test_durations_use_prometheus_syntax(value: str | int, seconds: float) -> No
 
 
 def test_long_inline_json_is_read_as_configuration_not_probed_as_a_path() -> None:
-    from cicd_agent.modes.deploy_canary.config import CanaryConfig, load_canary_config
+    from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, load_canary_config
 
     inline = CanaryConfig(baseline_track="b" * 300, canary_track="c" * 300).model_dump_json()
     assert load_canary_config(inline).baseline_track == "b" * 300

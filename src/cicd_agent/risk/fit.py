@@ -1,15 +1,15 @@
-"""deploy-gate's risk: the priors of :mod:`risk`, refitted to the repository's own history.
+"""deploy-gate's risk: the priors of :mod:`score`, refitted to the repository's own history.
 
 The order of the work, and why:
 
-1. the diff-text detectors (:func:`~cicd_agent.analysis.risk.read_evidence`: destructive
+1. the diff-text detectors (:func:`~cicd_agent.risk.evidence.read_evidence`: destructive
    migrations, weakened access checks, Actions pin bumps, added secrets and workflow dangers)
    run on the change itself, whichever scorer is used;
 2. the priors score the change (they still word the evidence);
 3. the past reachable from the base (never anything later) is mined and cached (:mod:`mining`),
-   replayed into rows (:mod:`jit`) and fitted (:mod:`risk_model`); too little history or too
+   replayed into rows (:mod:`jit`) and fitted (:mod:`model`); too little history or too
    few reverts keeps the priors, and the first reason says which;
-4. the floors apply to either score (:func:`~cicd_agent.analysis.risk.finish`).
+4. the floors apply to either score (:func:`~cicd_agent.risk.floors.finish`).
 """
 
 from __future__ import annotations
@@ -24,20 +24,20 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.analysis import cachefile, jit, mining, risk_model, risk_prior
+from cicd_agent.analysis import cachefile
 from cicd_agent.analysis.changes import ChangeSet, CommitInfo
 from cicd_agent.analysis.gitrepo import GitRepo
-from cicd_agent.analysis.history import HistoryFeatures
-from cicd_agent.analysis.risk import (
-    LEVEL_BOUNDS,
-    ChangeEvidence,
-    Reason,
-    RiskAssessment,
-    RiskLevel,
-    assess_change,
-    finish,
-)
+from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.progress import Progress
+from cicd_agent.risk import jit, mining
+from cicd_agent.risk import model as risk_model
+from cicd_agent.risk import prior as risk_prior
+from cicd_agent.risk.assessment import Reason, RiskAssessment
+from cicd_agent.risk.evidence import ChangeEvidence
+from cicd_agent.risk.floors import finish
+from cicd_agent.risk.history import HistoryFeatures
+from cicd_agent.risk.labels import fix_inducing, reverted
+from cicd_agent.risk.score import assess_change
 
 WEEK = 7 * 86_400
 MONDAY_EPOCH = 4 * 86_400
@@ -295,8 +295,8 @@ def fitted_at(
         if progress is not None:
             progress.say(f"fitting the risk model on {len(past):,} past commits")
         rows, state = jit.replay(past)
-        labels = mining.reverted(past)
-        induced = mining.fix_inducing(past) - labels
+        labels = reverted(past)
+        induced = fix_inducing(past) - labels
         model = risk_model.fit(
             rows,
             risk_model.own_labels([c.sha for c in past], labels, induced),

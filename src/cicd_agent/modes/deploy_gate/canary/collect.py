@@ -1,7 +1,6 @@
-"""Reads each metric's baseline and canary samples from Prometheus and hands them to the judge.
-
-The one place where the canary phase meets the network: the mode's ``collect`` calls
-:func:`fetch_samples`, its ``analyse`` :func:`judge_samples` (pure).
+"""The canary phase's collect step: each metric's baseline and canary samples, read from
+Prometheus. The one place where the canary phase meets the network; judging the samples is
+:mod:`decide`'s job (pure).
 """
 
 from __future__ import annotations
@@ -10,8 +9,9 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from cicd_agent.analysis.canary import CanaryJudgement, blind_judgement, judge_canary
-from cicd_agent.modes.deploy_canary.config import CanaryConfig, MetricSpec
+from cicd_agent.context import RunContext
+from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
+from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 from cicd_agent.prometheus import PrometheusClient, PrometheusError
 
 
@@ -92,15 +92,24 @@ def fetch_samples(
     return CanarySamples(baseline, canary)
 
 
-def judge_samples(samples: CanarySamples, config: CanaryConfig) -> CanaryJudgement:
-    """The judgement of fetched samples: pure, no network."""
-    if samples.error is not None:
-        return blind_judgement(samples.error, config.metrics)
-    return judge_canary(samples.baseline, samples.canary, config.metrics, config.thresholds)
+@dataclass(frozen=True)
+class CanaryFacts:
+    """What the canary phase collected: the configuration it judges by and the samples."""
+
+    config: CanaryConfig
+    samples: CanarySamples
 
 
-def assess_canary(
-    client: PrometheusClient, config: CanaryConfig, *, end: float | None = None
-) -> CanaryJudgement:
-    """Fetch and judge in one call (benchmarks and tests of the read path)."""
-    return judge_samples(fetch_samples(client, config, end=end), config)
+def collect(ctx: RunContext) -> CanaryFacts:
+    """Read every metric of the configured window from Prometheus; its secrets are masked in
+    the log first."""
+    options = ctx.mode_options(CanaryOptions)
+    for secret in (options.prometheus_token, options.prometheus_password):
+        ctx.runner.mask(secret)
+    client = PrometheusClient(
+        options.prometheus_url,
+        token=options.prometheus_token,
+        username=options.prometheus_username,
+        password=options.prometheus_password,
+    )
+    return CanaryFacts(options.config, fetch_samples(client, options.config, end=options.end))

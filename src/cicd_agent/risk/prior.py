@@ -27,7 +27,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from cicd_agent.analysis.jit import FEATURES
+from cicd_agent.risk.jit import FEATURES
 
 PRIOR_FILE = "data/risk_prior.json"
 REGULARISATION = 0.005
@@ -86,7 +86,7 @@ class CrossRepoPrior:
     that *raise* the risk are kept (the pooled fit also learns that "docs", "bump" and
     "release" are rarely reverted, and those weights are dropped): no subject can talk a change
     below what its diff and history say. Keeping only these cost 0.003–0.005 pooled AUC on
-    the evaluation. The floors of :mod:`risk` (weakened access, destructive migrations) do not
+    the evaluation. The floors of :mod:`floors` (weakened access, destructive migrations) do not
     read words at all."""
 
     coef: tuple[float, ...]

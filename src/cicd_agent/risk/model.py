@@ -1,12 +1,12 @@
 """A risk model fitted to the repository's own history (issue 17).
 
 Every repository has its own rate of reverts and its own kind of risky change, so the hand-set
-weights of :mod:`risk` are only the *priors*. Given enough mined past (:mod:`mining`), we fit an
+weights of :mod:`score` are only the *priors*. Given enough mined past (:mod:`mining`), we fit an
 L2-regularised logistic regression (scikit-learn, balanced class weights so a 1 % revert rate
 still moves the weights) on the just-in-time rows of :mod:`jit`, labelled by later reverts
-(:func:`own_labels`: file-level SZZ, :func:`~cicd_agent.analysis.mining.fix_inducing`, only
+(:func:`own_labels`: file-level SZZ, :func:`~cicd_agent.risk.labels.fix_inducing`, only
 where the reverts are too few to fit on). A repository's own reverts
-are few, so its fit is blended with a cross-repository model (:mod:`risk_prior`): the change's
+are few, so its fit is blended with a cross-repository model (:mod:`prior`): the change's
 rank among past commits under each, weighted :data:`OWN_WEIGHT` to the rest. With too few
 reverts for a fit of its own, the cross-repository model ranks alone.
 
@@ -30,9 +30,9 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from cicd_agent.analysis.jit import FEATURES
-from cicd_agent.analysis.risk_prior import CrossRepoPrior, Ranks
 from cicd_agent.errors import UsageError
+from cicd_agent.risk.jit import FEATURES
+from cicd_agent.risk.prior import CrossRepoPrior, Ranks
 
 MIN_COMMITS = 300
 """Fewer past commits than this: the priors."""

@@ -1,6 +1,6 @@
 """Just-in-time features of every past commit, replayed in one pass over the mined history.
 
-The features are those of :mod:`cicd_agent.analysis.risk` (Kamei et al. 2013): size, diffusion,
+The features are those of :mod:`cicd_agent.risk.features` (Kamei et al. 2013): size, diffusion,
 entropy, purpose, the touched files' past (changes, developers, age, fixes, reverts), author
 experience (overall, recent, in the subsystem) and the change types, plus four that the
 revert label itself suggested and a leave-one-repository-out evaluation kept (see
@@ -28,8 +28,9 @@ from functools import lru_cache
 from typing import Any
 
 from cicd_agent.analysis.changes import ChangedFile, ChangeType
-from cicd_agent.analysis.history import subsystem_of
-from cicd_agent.analysis.mining import MinedCommit, RevertIndex, Reverting
+from cicd_agent.risk.history import subsystem_of
+from cicd_agent.risk.labels import RevertIndex, Reverting
+from cicd_agent.risk.mining import MinedCommit
 
 YEAR = 365.25 * 86_400
 TYPE_FEATURES = (

@@ -1,5 +1,5 @@
 """The canary phase's result: every output, the summary and the annotations are views of the one
-judgement. Kept apart from ``deploy_canary`` so registering the phase's options imports no scipy."""
+judgement."""
 
 from __future__ import annotations
 
