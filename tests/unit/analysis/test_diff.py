@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.diff import LocalRepo, parse_diff, unquote
+from cicd_agent.analysis.diff import parse_diff, unquote
 from cicd_agent.errors import UsageError
+from cicd_agent.local_repo import LocalRepo
 from tests.git_builder import GitRepoBuilder
 
 
