@@ -18,10 +18,14 @@ _BACKTICKS = re.compile(r"`+")
 _LINK_CLOSE = re.compile(r"\](?=[(\[:])")
 _PROSE = str.maketrans({"<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "|": "\\|"})
 ZWSP = "\u200b"
-# Code the model wrote: a fenced block (closed, or running to the end) or an inline span.
+# Code the model wrote, where GitHub's Markdown sees code (CommonMark's rules): a fenced block
+# (indented at most 3 spaces; a backtick fence's info string holds no backtick; closed by a run
+# of the same character at least as long, or running to the end) or an inline span, which
+# never crosses a blank line (a paragraph break).
 _CODE = re.compile(
-    r"(?ms)^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)"  # fenced block
-    r"|(`+)(?!`).+?(?<!`)\2(?!`)"  # inline span
+    r"(?m)^ {0,3}(?P<bt>`{3,})[^`\n]*\n(?s:.*?)(?:^ {0,3}(?P=bt)`*[ \t]*$|\Z)"
+    r"|^ {0,3}(?P<td>~{3,})[^\n]*\n(?s:.*?)(?:^ {0,3}(?P=td)~*[ \t]*$|\Z)"
+    r"|(?P<span>`+)(?!`)(?:(?!\n[ \t]*\n)(?s:.))+?(?<!`)(?P=span)(?!`)"
 )
 _MENTION = re.compile(r"@(?=[\w-])")
 _URL = re.compile(r"(?i)\b(?:https?|ftp)://[^\s<>()\[\]]*|\bwww\.")
@@ -82,8 +86,10 @@ def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> str:
     for match in _CODE.finditer(text):
         out.append(_plain(text[last : match.start()], allowed_links))
         code = match.group(0)
-        fence = match.group(1)
-        if fence and not re.search(rf"(?m)^[ \t]*{re.escape(fence)}[ \t]*$", code[len(fence) :]):
+        fence = match.group("bt") or match.group("td")
+        body = code.partition("\n")[2]
+        closing = rf"(?m)^ {{0,3}}{re.escape(fence)}{re.escape(fence[0])}*[ \t]*$" if fence else ""
+        if fence and not re.search(closing, body):
             code = code.rstrip("\n") + "\n" + fence
         out.append(code)
         last = match.end()
