@@ -25,7 +25,7 @@ import numpy as np
 from common import Figure, emit, figure
 
 from cicd_agent.analysis.canary import hodges_lehmann_shift, judge_canary, judge_metric
-from cicd_agent.modes.deploy_canary.config import CanaryThresholds, default_metrics
+from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, default_metrics
 
 LATENCY = default_metrics()[1]
 THRESHOLDS = CanaryThresholds()

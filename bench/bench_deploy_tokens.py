@@ -33,8 +33,9 @@ from common import Figure, emit, figure, tokenizer_note, use_tiktoken_cache  # n
 from tests.git_builder import GitRepoBuilder  # noqa: E402
 from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest  # noqa: E402
 
-from cicd_agent.analysis.diff import Diff, LocalRepo  # noqa: E402
+from cicd_agent.analysis.diff import Diff  # noqa: E402
 from cicd_agent.cli import main as cicd_agent  # noqa: E402
+from cicd_agent.local_repo import LocalRepo  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter  # noqa: E402
 
 MODEL = "gpt-5.4"

@@ -1,6 +1,7 @@
 """Review of a 5,000-file change (+100,000/−100,000 lines), no model, against ``git diff``.
 
     python bench/bench_review_scale.py [--runs N] [--keep DIR] [--json]
+    python bench/bench_review_scale.py --commit REPO SHA [--runs N]
 
 A repository is built with ``git fast-import``: a base of 5,000 Python files of 60 lines, and a
 head that rewrites 20 lines of each (100,000 lines added, 100,000 removed). Each run times the
@@ -10,6 +11,10 @@ range right after it, so both sides share the load of the moment. Times are CPU 
 process and the children it waited for (``wait4``), which load does not inflate as it does wall
 time; the ratio of the two is the figure (issue 36: ≤ 3×). Peak memory is the review process's
 ``ru_maxrss`` (issue 36: ≤ 100 MB).
+
+``--commit REPO SHA`` times the same command on one real commit of a clone (fetched data, never
+committed) against ``python -c pass`` and ``git diff SHA~1 SHA``, alternated: a small change
+costs what start-up and the fixed steps cost (issue 36: as low as start-up allows).
 """
 
 from __future__ import annotations
@@ -110,12 +115,42 @@ def run(repo: Path, base: str, head: str, runs: int) -> list[Figure]:
     ]  # fmt: skip
 
 
+def run_commit(repo: Path, commit: str, runs: int) -> list[Figure]:
+    """One real commit: the review against the interpreter's start-up and ``git diff``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
+    env.pop("RUNNER_TEMP", None)
+    review = [str(VENV_BIN / "cicd-agent"), "review", "--provider", "none", "--repo", str(repo),
+              "--base", f"{commit}~1", "--head", commit, "--json"]  # fmt: skip
+    python = [str(VENV_BIN / "python"), "-c", "pass"]
+    git = ["git", "diff", f"{commit}~1", commit]
+    measure(git, repo, env)  # warm the page cache
+    ours, starts, diffs = [], [], []
+    for _ in range(runs):
+        ours.append(measure(review, repo, env))
+        starts.append(measure(python, repo, env))
+        diffs.append(measure(git, repo, env))
+    note = f"commit {commit} of {repo.name}; load average {os.getloadavg()[0]:.2f}"
+    return [
+        figure("review --provider none / `python -c pass`, CPU", "×",
+               [o[0] / p[0] for o, p in zip(ours, starts, strict=True)], note=note),
+        figure("review --provider none / `git diff`, CPU", "×",
+               [o[0] / g[0] for o, g in zip(ours, diffs, strict=True)]),
+        figure("review --provider none, CPU", "s", [o[0] for o in ours]),
+        figure("review --provider none, peak RSS", "MB", [o[2] for o in ours]),
+    ]  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the repository here")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--commit", nargs=2, metavar=("REPO", "SHA"), help="a real commit instead")
     args = parser.parse_args()
+    if args.commit:
+        repo, commit = Path(args.commit[0]), args.commit[1]
+        print_table("Review of one real commit", run_commit(repo, commit, args.runs))
+        return
     with tempfile.TemporaryDirectory() as scratch:
         repo = args.keep or Path(scratch) / "repo"
         if (repo / ".git").is_dir():

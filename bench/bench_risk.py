@@ -41,7 +41,7 @@ def spread(values: list[float]) -> dict[str, float]:
 
 
 def main() -> None:
-    from cicd_agent.analysis.risk import assess_range
+    from cicd_agent.risk.score import assess_range
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--commits", type=int, default=10_000)

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from cicd_agent.analysis.changes import read_change_set
 from cicd_agent.analysis.gitrepo import GitRepo
-from cicd_agent.analysis.history import read_history
-from cicd_agent.analysis.risk import read_evidence
-from cicd_agent.analysis.risk_fit import assess_for_deploy
+from cicd_agent.risk.evidence import read_evidence
+from cicd_agent.risk.fit import assess_for_deploy
+from cicd_agent.risk.history import read_history
 
 
 def cpu() -> float:

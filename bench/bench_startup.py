@@ -23,7 +23,7 @@ MODES = {
     "gen-tests": "cicd_agent.modes.gen_tests.mode",
     "analyse-failure": "cicd_agent.modes.analyse_failure.mode",
     "deploy-gate": "cicd_agent.modes.deploy_gate.mode",
-    "deploy-canary": "cicd_agent.modes.deploy_canary.mode",
+    "deploy-canary": "cicd_agent.modes.deploy_gate.canary.mode",
 }
 TARGET = 3.0
 MODE_TARGET = 6.0

@@ -30,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from cicd_agent.analysis.findings import Finding, fingerprint_findings  # noqa: E402
+from cicd_agent.analysis.finding import Finding  # noqa: E402
+from cicd_agent.analysis.findings import fingerprint_findings  # noqa: E402
 from cicd_agent.severity import Severity  # noqa: E402
 
 

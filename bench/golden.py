@@ -9,7 +9,9 @@ Used to show that a refactor changed nothing a user sees: run it before and afte
 Every run is offline except ``review-model``, which talks to the local scripted model server
 (tests/harness/model_server.py) with a hostile answer (mentions, HTML, a foreign link, our
 marker), so a change to how model text is neutralised shows up here. Temporary paths are
-replaced by ``<TMP>`` so two recordings compare byte for byte.
+replaced by ``<TMP>``, progress timings on stderr (``[  1.2s]``, ``in 6.2s``) by ``[T]``, and
+in the model run the prompt-token count and the cost derived from it by ``N`` (the tokenizer's
+count drifts by about ten between runs), so two recordings compare byte for byte.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from tests.fixtures.gentests_project.build import make_repo
@@ -54,8 +55,25 @@ HOSTILE = {
 }
 
 
+TIMING = re.compile(r"\[\s*\d+(?:\.\d+)?s\]|\b\d+\.\d+s\b")
+"""Progress timings on stderr: the ``[  1.2s]`` of every line and a step's "in 6.2s"."""
+TOKEN_DRIFT = (
+    (re.compile(r"[\d,]+ tokens in"), "N tokens in"),
+    (re.compile(r"[\d,]+ prompt tokens"), "N prompt tokens"),
+    (re.compile(r"(tokens_used\W+)\d+"), r"\1N"),
+    (re.compile(r"(\"prompt_tokens\": )\d+"), r"\1N"),
+    (re.compile(r"(cost_usd\W+)[\d.]+"), r"\1N"),
+    (re.compile(r"≈ \$[\d.]+"), "≈ $N"),
+)
+
+
 def _cli(
-    out: Path, scratch: Path, name: str, argv: list[str], env: dict[str, str] | None = None
+    out: Path,
+    scratch: Path,
+    name: str,
+    argv: list[str],
+    env: dict[str, str] | None = None,
+    drift: bool = False,
 ) -> None:
     """Run the console script once and store exit code, outputs, summary and stdout."""
     work = scratch / f"run-{name}"
@@ -83,15 +101,20 @@ def _cli(
         )
         suffix = ".json" if json_flag else ""
 
-        def clean(text: str) -> str:
+        def clean(text: str, progress: bool = False) -> str:
             text = re.sub(r"ghadelimiter_[0-9a-f]+", "ghadelimiter_X", text)
+            if progress:
+                text = TIMING.sub("[T]", text)
+            if drift:
+                for pattern, stand_in in TOKEN_DRIFT:
+                    text = pattern.sub(stand_in, text)
             return text.replace(str(scratch), "<TMP>")
 
         target = out / name
         target.mkdir(parents=True, exist_ok=True)
         (target / f"exit{suffix}").write_text(f"{done.returncode}\n")
         (target / f"stdout{suffix}").write_text(clean(done.stdout))
-        (target / f"stderr{suffix}").write_text(clean(done.stderr))
+        (target / f"stderr{suffix}").write_text(clean(done.stderr, progress=True))
         (target / f"outputs{suffix}").write_text(clean((work / "out").read_text()))
         (target / f"summary{suffix}").write_text(clean((work / "summary").read_text()))
         (work / "out").write_text("")
@@ -147,7 +170,12 @@ def deploy_repo(scratch: Path) -> tuple[GitRepoBuilder, dict[str, str]]:
 def record(out: Path) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="golden-"))
     try:
-        run: Callable[..., None] = lambda name, argv, env=None: _cli(out, scratch, name, argv, env)  # noqa: E731
+
+        def run(
+            name: str, argv: list[str], env: dict[str, str] | None = None, drift: bool = False
+        ) -> None:
+            _cli(out, scratch, name, argv, env, drift)
+
         repo, base, head = review_repo(scratch)
         common = ["--repo", str(repo.path), "--base", base, "--head", head]
         run("review-offline", ["review", *common, "--provider", "none"])
@@ -161,6 +189,7 @@ def record(out: Path) -> None:
                 ["review", *common, "--provider", "openai", "--base-url", server.base_url,
                  "--model", "gpt-4o-mini"],
                 {"OPENAI_API_KEY": TEST_API_KEY},
+                drift=True,
             )  # fmt: skip
         finally:
             server.stop()

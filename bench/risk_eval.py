@@ -33,9 +33,13 @@ from pathlib import Path
 
 import numpy as np
 
-from cicd_agent.analysis import jit, mining, risk_model, risk_prior
 from cicd_agent.analysis.gitrepo import GitRepo
-from cicd_agent.analysis.risk import LEVEL_BOUNDS, RiskLevel, assess_range
+from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
+from cicd_agent.risk import jit, mining
+from cicd_agent.risk import model as risk_model
+from cicd_agent.risk import prior as risk_prior
+from cicd_agent.risk.labels import fix_inducing, reverted
+from cicd_agent.risk.score import assess_range
 
 HIGH = LEVEL_BOUNDS[RiskLevel.HIGH]
 
@@ -73,7 +77,7 @@ def load(path: Path, cache: Path | None) -> History:
     started = time.perf_counter()
     commits = mining.mine(GitRepo.open(path), "HEAD", cache)
     rows, _ = jit.replay(commits)
-    labels = mining.reverted(commits)
+    labels = reverted(commits)
     print(
         f"  {path.name}: mined {len(commits)} commits in {time.perf_counter() - started:.1f}s;"
         f" reverted {len(labels)}",
@@ -110,8 +114,8 @@ def evaluate(
         cut_time = commits[low].time
         labels = risk_model.own_labels(
             [c.sha for c in commits[:low]],
-            mining.reverted(commits[:low], until=cut_time),
-            mining.fix_inducing(commits[:low]),
+            reverted(commits[:low], until=cut_time),
+            fix_inducing(commits[:low]),
         )
         model = risk_model.fit(rows[:low], labels, prior, words[:low])
         for index in range(low, high):

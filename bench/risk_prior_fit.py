@@ -18,8 +18,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cicd_agent.analysis import jit, mining, risk_prior
 from cicd_agent.analysis.gitrepo import GitRepo
+from cicd_agent.risk import jit, mining
+from cicd_agent.risk import prior as risk_prior
+from cicd_agent.risk.labels import reverted
 
 HELD_OUT = frozenset(
     {"psf+requests", "pypa+pip", "pytest-dev+pytest", "wagtail+wagtail", "saleor+saleor",
@@ -42,7 +44,7 @@ def main() -> None:
         head = repo.run("rev-parse", "HEAD").strip()
         commits = mining.mine(repo, head, args.cache)
         rows, _ = jit.replay(commits)
-        labels = mining.reverted(commits)
+        labels = reverted(commits)
         histories.append(
             risk_prior.History(
                 rows, [c.sha in labels for c in commits], [c.subject for c in commits]
@@ -68,7 +70,7 @@ def main() -> None:
             f"{risk_prior.FULL_WEIGHT_REVERTS}), features ranked within each repository's past, "
             f"subject words used by at least {risk_prior.MIN_WORD_HISTORIES} histories "
             f"(column value {risk_prior.WORD_SCALE})",
-            "labels": 'later reverted (git revert\'s SHA, a reverted merge\'s commits, or Revert "subject")',
+            "labels": "later reverted (git revert's SHA, a reverted merge's commits, or Revert \"subject\")",
             "repositories": [entry["repository"] for entry in provenance],
             "histories": provenance,
         },

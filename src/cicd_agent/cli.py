@@ -180,7 +180,8 @@ def _fail(
     """The one exit path for failures: outputs that can be known, an annotation, a summary.
 
     Outside a runner there are no outputs or summary to write: a terminal gets one line."""
-    from cicd_agent.result import ModelUsageReport, json_cost, render_output, without_empty
+    from cicd_agent.model.usage import ModelUsageReport
+    from cicd_agent.result import json_cost, render_output, without_empty
 
     message = str(error.message)
     if ctx is not None:

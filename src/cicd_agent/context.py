@@ -13,10 +13,10 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Protocol, Self, TypeVar, cast
 
 from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
+from cicd_agent.model.usage import ModelUsageReport
 from cicd_agent.options import CommonOptions, input_value
 from cicd_agent.progress import Progress
 from cicd_agent.repo_config import RepoConfig
-from cicd_agent.result import ModelUsageReport
 from cicd_agent.runner import RunnerIO
 
 if TYPE_CHECKING:

@@ -45,7 +45,7 @@ _PAYLOAD_HINT = "Point --event (or GITHUB_EVENT_PATH) at the webhook payload JSO
 class _View(BaseModel):
     """Base of every view: unknown fields ignored, values immutable once loaded."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class User(_View):

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cicd_agent.model.usage import ModelUsageReport
 from cicd_agent.runner import Annotation
 
 
@@ -23,40 +24,6 @@ class Fixed:
 
     value: float
     places: int
-
-
-class ModelUsageReport(BaseModel):
-    """What the model cost this run: every mode reports it, offline runs report zeros."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    provider: str = "none"
-    model: str | None = None
-    calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float = 0.0
-    estimated_encodings: list[str] = Field(default_factory=list)
-    """Encodings whose counts were estimated because tiktoken's files could not be loaded."""
-
-    @property
-    def tokens_used(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-    def summary_line(self) -> str:
-        if self.provider == "none":
-            return "Model: none (deterministic analysis only, nothing was sent to a model)."
-        line = (
-            f"Model: {self.model or 'the configured model'} via {self.provider}: "
-            f"{self.calls} call(s), "
-            f"{self.prompt_tokens:,} tokens in, {self.completion_tokens:,} out, "
-            f"about ${self.cost_usd:.4f}."
-        )
-        if self.estimated_encodings:
-            from cicd_agent.model.tokens import estimated_counts_note
-
-            line += " " + estimated_counts_note(self.estimated_encodings)
-        return line
 
 
 class ModeResult(BaseModel):

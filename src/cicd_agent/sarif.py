@@ -16,7 +16,8 @@ from typing import Any
 from urllib.parse import quote
 
 from cicd_agent import __version__
-from cicd_agent.analysis.findings import RULE_DESCRIPTIONS, Finding
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.findings import RULE_DESCRIPTIONS
 from cicd_agent.severity import Severity
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

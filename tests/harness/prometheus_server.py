@@ -38,7 +38,7 @@ import numpy as np
 import pytest
 import requests
 
-from cicd_agent.modes.deploy_canary.config import CanaryConfig
+from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
 
 STEP = 30.0  # seconds between gauge samples, and the query step that returns each one exactly
 WINDOW = 900.0  # seconds of gauge data: 31 samples a side

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cicd_agent.modes.deploy_canary.config import CanaryConfig, MetricSpec
+from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
 
 
 def scenario_config(scenario: str) -> CanaryConfig:

@@ -125,7 +125,7 @@ def test_the_documented_deploy_policy_is_the_default_policy() -> None:
 
 
 def test_the_documented_canary_config_example_loads() -> None:
-    from cicd_agent.modes.deploy_canary.config import load_canary_config
+    from cicd_agent.modes.deploy_gate.canary.config import load_canary_config
 
     example = re.search(r"```yaml\n(.*?)```", mode_section("deploy-gate"), re.DOTALL)
     assert example, "the canary section has no canary-config example"

@@ -31,7 +31,25 @@ def test_analysis_imports_no_mode_github_or_model() -> None:
     assert offenders == set()
 
 
+def test_risk_imports_no_mode_github_or_model_and_analysis_imports_no_risk() -> None:
+    """risk/ builds on analysis/ (changes, git, detectors); an arrow back would make the two
+    folders one circle."""
+    offenders = {
+        f"{path.relative_to(PACKAGE)}: {name}"
+        for path in (PACKAGE / "risk").rglob("*.py")
+        for name in _imports(path)
+        if name.startswith(FORBIDDEN)
+    } | {
+        f"{path.relative_to(PACKAGE)}: {name}"
+        for path in (PACKAGE / "analysis").rglob("*.py")
+        for name in _imports(path)
+        if name.startswith("cicd_agent.risk")
+    }
+    assert offenders == set()
+
+
 def test_nothing_of_a_mode_is_left_at_the_package_top() -> None:
     top = {path.stem for path in PACKAGE.glob("*.py")}
     assert not {name for name in top if name.startswith(("review_", "canary_", "deploy_"))}
     assert not (PACKAGE / "failure").exists() and not (PACKAGE / "gentests").exists()
+    assert not (PACKAGE / "modes" / "deploy_canary").exists()  # the canary phase: deploy_gate/

@@ -17,7 +17,7 @@ import pytest
 from cicd_agent.modes import MODES, mode_module
 
 HEAVY = ("pydantic", "openai", "github", "git", "numpy", "scipy", "sklearn")
-MODULES = [mode_module(name) for name in MODES] + [mode_module("deploy-canary")]
+MODULES = [mode_module(name) for name in MODES] + ["cicd_agent.modes.deploy_gate.canary.mode"]
 
 
 def heavy_after(code: str) -> str:

@@ -16,8 +16,9 @@ import pytest
 import requests
 
 from cicd_agent.errors import ExitCode, UsageError
-from cicd_agent.modes.deploy_canary.config import CanaryConfig, MetricSpec
-from cicd_agent.modes.deploy_canary.fetch import assess_canary, fetch_metric_samples
+from cicd_agent.modes.deploy_gate.canary.collect import fetch_metric_samples
+from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
+from cicd_agent.modes.deploy_gate.canary.decide import assess_canary
 from cicd_agent.prometheus import PrometheusClient, PrometheusError, PrometheusQueryError
 from tests.harness.prometheus_server import PrometheusServer, free_port
 from tests.helpers.canary import scenario_config

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import yaml
+
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import REPO_ROOT
 from tests.helpers.cli import json_mismatches, run_cli
@@ -21,6 +23,9 @@ def _project(tmp_path: Path) -> tuple[GitRepoBuilder, str, str]:
 
 
 def test_every_mode_s_json_is_its_step_outputs(tmp_path: Path) -> None:
+    """... and every output a mode writes is declared in action.yml (an undeclared one is
+    written by the step but never reaches the workflow)."""
+    declared = set(yaml.safe_load((REPO_ROOT / "action.yml").read_text())["outputs"])
     repo, base, head = _project(tmp_path)
     local = ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none"]
     runs = {
@@ -38,6 +43,7 @@ def test_every_mode_s_json_is_its_step_outputs(tmp_path: Path) -> None:
         document = json.loads(done.stdout)
         assert done.outputs, name
         assert json_mismatches(document, done.outputs) == {}, name
+        assert set(done.outputs) <= declared, (name, set(done.outputs) - declared)
 
 
 def test_a_usage_error_s_json_error_is_the_output_with_its_fix(tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from cicd_agent.arguments import add_common_options
 from cicd_agent.errors import UsageError
+from cicd_agent.flags import add_common_options
 from cicd_agent.options import fill_from_inputs, input_value
 
 
@@ -56,7 +56,7 @@ def test_malformed_inputs_json_is_a_usage_error() -> None:
 
 
 def test_range_checked_options_refuse_flags_and_inputs_alike() -> None:
-    from cicd_agent.arguments import at_least
+    from cicd_agent.flags import at_least
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--max-model-calls", type=at_least(1), default=None)

@@ -8,7 +8,8 @@ direction that counts as worse: significance alone flags trivial shifts once sam
 effect size alone flags noise when samples are few. The score is the weighted share of passing
 metrics; critical failures and missing data force it to 0.
 
-Pure functions over numbers: fetching the samples is :mod:`cicd_agent.modes.deploy_canary.fetch`'s job.
+Pure functions over numbers: fetching the samples is the job of
+:mod:`cicd_agent.modes.deploy_gate.canary.collect`.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from cicd_agent.analysis.file_names import name_span
-from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.severity import SEVERITY_NAMES
 
 MARKER = re.compile(r"<!-- cicd-agent-finding: ([0-9a-f]{32}) -->\s*\Z")

@@ -25,35 +25,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from hashlib import sha256
 from itertools import accumulate
 from pathlib import PurePosixPath
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from cicd_agent.analysis.diff import Diff, FileDiff
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.redact import SecretHit, find_secrets
-from cicd_agent.severity import Severity, parse_severity
+from cicd_agent.analysis.workflows import workflow_findings
+from cicd_agent.severity import Severity
 
 LARGE_BINARY_BYTES = 1024 * 1024
 """A binary of 1 MiB or more is worth a word: every clone and CI checkout pays for it forever."""
 HUGE_BINARY_BYTES = 50 * 1024 * 1024
 """GitHub warns at 50 MiB and refuses files over 100 MiB."""
 
-
-def _severity(value: object) -> Severity:
-    if isinstance(value, Severity):
-        return value
-    if isinstance(value, int):
-        return Severity(value)
-    return parse_severity(str(value))
-
-
-SeverityField = Annotated[
-    Severity,
-    BeforeValidator(_severity),
-    PlainSerializer(lambda level: level.label, return_type=str),
-]
-
-FindingSource = Literal["deterministic", "model"]
 
 RULE_DESCRIPTIONS: dict[str, str] = {
     "secret": "A credential of a known shape was added to the repository",
@@ -64,38 +47,6 @@ RULE_DESCRIPTIONS: dict[str, str] = {
     "workflow-not-audited": "A workflow file could not be audited within the parsing limits",
 }
 """One line per deterministic rule (SARIF rule descriptions, README)."""
-
-
-class Finding(BaseModel):
-    """One problem on one file (and line, when it has one). Renders as a comment, an
-    annotation and a SARIF result; ``line`` None means the whole file (a binary)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    rule: str
-    severity: SeverityField
-    category: str
-    path: str
-    line: int | None = None
-    start_line: int | None = None
-    title: str
-    body: str
-    suggestion: str | None = None
-    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
-    source: FindingSource = "deterministic"
-
-    anchor: str = ""
-    """What the finding is about, independent of where it sits: a digest of its flagged
-    line(s) and which occurrence of that content it is (:func:`fingerprint_findings`)."""
-
-    @property
-    def fingerprint(self) -> str:
-        """Stable across runs, line shifts and unrelated edits: the rule, the file, and the
-        anchor (the flagged content), never the line number. Without an anchor, the title."""
-        what = self.anchor or self.title
-        # surrogatepass: a path or line that was not UTF-8 hashes too (as it always has when it was)
-        key = f"{self.rule}\0{self.path}\0{what}"
-        return sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 LineText = Callable[[str, int], "str | None"]
@@ -161,9 +112,6 @@ def deterministic_findings(diff: Diff, workflow_texts: Mapping[str, str]) -> lis
     :func:`~cicd_agent.analysis.workflows.workflow_paths` names: the auditor needs the whole
     file, not only the added lines.
     """
-    # Imported here: workflows builds Finding objects, so it imports this module.
-    from cicd_agent.analysis.workflows import workflow_findings
-
     found: list[Finding] = []
     secret_files = diff.paths_matching(_secret_offsets)
     conflict_files = diff.paths_with(_CONFLICT_WORDS)

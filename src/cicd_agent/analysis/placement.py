@@ -19,8 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cicd_agent.analysis.diff import Diff, FileDiff, Hunk
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import heading
-from cicd_agent.analysis.findings import Finding
 from cicd_agent.markdown import code_fence
 
 MAX_MOVE = 5

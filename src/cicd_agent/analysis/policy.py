@@ -43,8 +43,8 @@ from cicd_agent.analysis.changes import (
     classify_path,
     only,
 )
-from cicd_agent.analysis.risk import RiskLevel
-from cicd_agent.analysis.scale import OrderedStrEnum
+from cicd_agent.analysis.file_names import name_span
+from cicd_agent.analysis.scale import OrderedStrEnum, RiskLevel
 from cicd_agent.errors import UsageError
 
 
@@ -398,7 +398,11 @@ def _test_routing(
     changed_tests = [c.path for c in files if ChangeType.TESTS in c.types and c.path in present]
     others = [c for c in files if not c.types <= TARGETABLE]
     if others:
-        return TestScope.FULL, [], f"{others[0].path} is {', '.join(sorted(others[0].types))}"
+        return (
+            TestScope.FULL,
+            [],
+            f"{name_span(others[0].path)} is {', '.join(sorted(others[0].types))}",
+        )
     by_stem: dict[str, list[str]] = {}
     for path in tracked:
         if ChangeType.TESTS in classify_path(path):
@@ -409,7 +413,7 @@ def _test_routing(
             continue
         matches = by_stem.get(_stem(changed.path), [])
         if not matches:
-            return TestScope.FULL, [], f"no test found for {changed.path}"
+            return TestScope.FULL, [], f"no test found for {name_span(changed.path)}"
         related.update(matches)
     return TestScope.TARGETED, sorted(related), f"{len(related)} related test file(s)"
 
@@ -418,11 +422,14 @@ def _build_routing(files: Sequence[ChangedFile]) -> tuple[BuildStrategy, str]:
     for changed in files:
         kinds = changed.types & {ChangeType.DEPENDENCIES, ChangeType.LOCKFILE, ChangeType.BUILD}
         if kinds:
-            return BuildStrategy.FULL, f"{changed.path} ({', '.join(sorted(kinds))}) changed"
+            return (
+                BuildStrategy.FULL,
+                f"{name_span(changed.path)} ({', '.join(sorted(kinds))}) changed",
+            )
         if _BUILD_INFRA.search(PurePosixPath(changed.path).name):
-            return BuildStrategy.FULL, f"{changed.path} (container build) changed"
+            return BuildStrategy.FULL, f"{name_span(changed.path)} (container build) changed"
         if changed.submodule:
-            return BuildStrategy.FULL, f"submodule {changed.path} moved"
+            return BuildStrategy.FULL, f"submodule {name_span(changed.path)} moved"
     return BuildStrategy.CACHED, "no dependency, lockfile, Dockerfile or build change"
 
 

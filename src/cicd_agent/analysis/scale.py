@@ -1,4 +1,5 @@
-"""Ordered string enums: the scales gates compare (risk levels, rollout strategies).
+"""Ordered string enums: the scales gates compare (risk levels, rollout strategies), and the
+one risk scale every mode shares.
 
 Members are declared from least to most severe or cautious, and ``rank`` is that position, so
 "raise, never lower" is one comparison wherever a floor is enforced.
@@ -15,3 +16,38 @@ class OrderedStrEnum(StrEnum):
     @property
     def rank(self) -> int:
         return list(type(self)).index(self)
+
+
+class RiskLevel(OrderedStrEnum):
+    """The one risk scale every mode shares (review's ``risk_level`` means the same)."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def lower_bound(self) -> float:
+        """The lowest score of this level."""
+        return LEVEL_BOUNDS[self]
+
+
+LEVEL_BOUNDS: dict[RiskLevel, float] = {
+    RiskLevel.LOW: 0.0,
+    RiskLevel.MEDIUM: 0.30,
+    RiskLevel.HIGH: 0.60,
+    RiskLevel.CRITICAL: 0.85,
+}
+
+
+def level_for(score: float) -> RiskLevel:
+    """The level a score falls in."""
+    level = RiskLevel.LOW
+    for candidate, bound in LEVEL_BOUNDS.items():
+        if score >= bound:
+            level = candidate
+    return level
+
+
+def higher(first: RiskLevel, second: RiskLevel) -> RiskLevel:
+    return first if first.rank >= second.rank else second

@@ -16,10 +16,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from cicd_agent.analysis.diff import LocalRepo, parse_diff
-from cicd_agent.analysis.findings import Finding, deterministic_findings
+from cicd_agent.analysis.diff import parse_diff
+from cicd_agent.analysis.file_names import name_span
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.findings import deterministic_findings
 from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.workflows import workflow_paths
+from cicd_agent.local_repo import LocalRepo
 from cicd_agent.severity import Severity
 
 MAX_DIFF_BYTES = 20_000_000
@@ -62,7 +65,7 @@ def security_floor(findings: Sequence[Finding]) -> tuple[Severity | None, list[s
     ]
     holds = []
     if secrets:
-        where = ", ".join(f"{f.path}:{f.line}" for f in secrets[:5])
+        where = ", ".join(name_span(f"{f.path}:{f.line}") for f in secrets[:5])
         holds.append(
             f"{len(secrets)} secret(s) added ({where}): revoke and remove before deploying"
         )

@@ -1,6 +1,7 @@
 """The model layer: settings, token budget, usage and cost, and the client.
 
 Import the submodules directly. ``config``, ``tokens``, ``pricing`` and ``usage`` are
-cheap; only ``client`` imports ``openai`` (about a second), so the CLI imports it when a
-mode actually asks the model, and ``--help`` never does.
+cheap; ``client`` and the helpers it is built from (``reply``, ``repair``, ``failures``,
+``sendable``, ``http``) import the SDK, pydantic or its HTTP client, so the CLI imports them
+when a mode actually asks the model, and ``--help`` never does.
 """

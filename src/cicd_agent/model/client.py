@@ -1,27 +1,28 @@
 """The model client: one structured question, one typed answer or one ModelError.
 
-This is the only module that imports ``openai`` (it takes about a second to import, and
-``--help`` must not pay for it). The SDK builds the strict ``json_schema`` request from
-the pydantic model (``chat.completions.parse``) and does the retries: 429, 5xx and
-timeouts are tried ``max_retries`` more times with backoff. This module adds what a CI
-step needs around it:
+The model layer is where ``openai`` is imported (it takes about a second to import, and
+``--help`` must not pay for it; the fix loop's tool schemas also come from the SDK). The SDK
+builds the strict ``json_schema`` request from the pydantic model (``chat.completions.parse``)
+and does the retries: 429, 5xx and timeouts are tried ``max_retries`` more times with backoff.
+This module adds what a CI step needs around it, with one helper module per job:
 
 - the prompt is counted before sending and refused locally when over the budget;
 - usage of every response is recorded, failed ones included;
 - refusals, ``finish_reason`` ``length`` or ``content_filter``, and empty answers are a
-  ModelError at once (asking again would hit the same wall);
+  ModelError at once (asking again would hit the same wall; :mod:`.reply` reads them);
 - an answer that does not fit the schema gets one repair round, which sends the
-  validation errors back; a second misfit is a ModelError;
-- every SDK failure becomes one plain sentence, and the API key is scrubbed from it;
+  validation errors back; a second misfit is a ModelError (:mod:`.repair`);
+- every SDK failure becomes one plain sentence, and the API key is scrubbed from it
+  (:mod:`.failures`); text that is not UTF-8 is made sendable first (:mod:`.sendable`);
 - :meth:`ModelClient.converse` is the tool-calling exchange of an agent loop (one request,
   the model's text and tool calls back); it shares the budget check, usage recording, key
   scrubbing and the hard time limit below, and leaves the loop's caps to its caller;
-- ``model-timeout`` is a wall-clock deadline for each whole call: the SDK's timeout is per
-  socket read, so a server that trickles one byte every 0.25 s never trips it (a
-  ``--model-timeout 5`` call was held for 93 s, then for 31-37 s while the limit was
-  ``timeout * (max_retries + 1)`` plus backoff). One ask, the SDK's retries, their backoff
-  and the repair round included, ends at ``timeout``: the SDK retries only while time is
-  left, and at the deadline the call is abandoned and its connections closed, so no retry
+- ``model-timeout`` is a wall-clock deadline for each whole call (:mod:`.bounded`): the
+  SDK's timeout is per socket read, so a server that trickles one byte every 0.25 s never
+  trips it (a ``--model-timeout 5`` call was held for 93 s, then for 31-37 s while the limit
+  was ``timeout * (max_retries + 1)`` plus backoff). One ask, the SDK's retries, their
+  backoff and the repair round included, ends at ``timeout``: the SDK retries only while time
+  is left, and at the deadline the call is abandoned and its connections closed, so no retry
   starts after it.
 
 Modes catch ModelError and keep their deterministic result.
@@ -31,13 +32,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import openai
@@ -45,105 +43,23 @@ from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolPara
 from pydantic import BaseModel, ValidationError
 
 from cicd_agent.errors import ModelError
+from cicd_agent.model.bounded import Abandoned, run_until
 from cicd_agent.model.config import ModelConfig, missing_key_error
+from cicd_agent.model.failures import sdk_error
 from cicd_agent.model.http import capped_client
 from cicd_agent.model.names import is_reasoning_model
 from cicd_agent.model.pricing import PriceTable
+from cicd_agent.model.repair import problems, repair_prompt
+from cicd_agent.model.reply import Reply, ToolCall, ToolTurn, read_completion, usable
+from cicd_agent.model.sendable import valid_utf8
 from cicd_agent.model.tokens import UNKNOWN_CONTEXT, TokenCounter, model_limits, prompt_budget
 from cicd_agent.model.usage import Tier, Usage
 
 T = TypeVar("T", bound=BaseModel)
 _ResultT = TypeVar("_ResultT")
 
-MAX_LISTED_ERRORS = 20
-"""Validation errors sent back in a repair prompt; more would only spend tokens."""
 COUNTS_KEPT = 512
 """Prompt pieces whose token count is remembered (a tool loop's conversation, many times over)."""
-
-
-class _Function(BaseModel):
-    name: str = ""
-    arguments: str = ""
-
-
-class _ToolCall(BaseModel):
-    id: str = ""
-    function: _Function = _Function()
-
-
-class _Message(BaseModel):
-    content: str | None = None
-    refusal: str | None = None
-    tool_calls: list[_ToolCall] | None = None
-
-
-class _Choice(BaseModel):
-    finish_reason: str | None = None
-    message: _Message = _Message()
-
-
-class _TokenUsage(BaseModel):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-
-
-class _Completion(BaseModel):
-    """The fields we read from a chat completion, parsed leniently so a compatible server
-    that omits others (or a failed parse) still yields the usage and the raw content."""
-
-    choices: list[_Choice] = []
-    usage: _TokenUsage | None = None
-
-
-@dataclass(frozen=True)
-class ToolCall:
-    """One function call the model asked for; ``arguments`` is its JSON text, unparsed."""
-
-    id: str
-    name: str
-    arguments: str
-
-
-@dataclass(frozen=True)
-class ToolTurn:
-    """The model's side of one tool-calling exchange, and what that exchange cost."""
-
-    content: str
-    tool_calls: tuple[ToolCall, ...]
-    prompt_tokens: int
-    completion_tokens: int
-
-
-@dataclass(frozen=True)
-class _Reply:
-    """One response as both kinds of exchange read it: its first choice, that choice's text
-    and tool calls, and the (prompt, completion) tokens recorded for it."""
-
-    choice: _Choice
-    content: str
-    calls: tuple[ToolCall, ...]
-    used: tuple[int, int]
-
-
-def _problems(exc: ValidationError) -> str:
-    """Validation errors as short lines, without the offending input values."""
-    lines = [
-        f"- {'.'.join(str(part) for part in err['loc']) or '(root)'}: {err['msg']}"
-        for err in exc.errors(include_url=False, include_input=False)[:MAX_LISTED_ERRORS]
-    ]
-    if exc.error_count() > MAX_LISTED_ERRORS:
-        lines.append(f"- … and {exc.error_count() - MAX_LISTED_ERRORS} more")
-    return "\n".join(lines)
-
-
-def repair_prompt(exc: ValidationError) -> str:
-    """The follow-up message of the one repair round."""
-    return (
-        "Your previous answer did not match the required JSON schema:\n"
-        f"{_problems(exc)}\n"
-        "Answer again with only the corrected JSON object that matches the schema. "
-        "Keep the substance of your answer; fix only its form."
-    )
 
 
 class ModelClient:
@@ -183,35 +99,20 @@ class ModelClient:
         return self.config.timeout
 
     def _bounded(self, call: Callable[[], _ResultT]) -> _ResultT:
-        """``call()``'s result, or ModelError once the current ask's deadline has passed.
-
-        The call runs in a daemon thread; on expiry its connection is closed (a fresh SDK
-        client serves later calls) and the thread is abandoned, never waited for.
-        """
-        box: dict[str, object] = {}
-
-        def work() -> None:
-            try:
-                box["value"] = call()
-            except BaseException as exc:  # noqa: BLE001 - handed to the calling thread as is
-                box["error"] = exc
-
-        worker = threading.Thread(target=work, name="model-call", daemon=True)
-        started = time.monotonic()
-        worker.start()
-        worker.join(max(self._deadline - started, 0.0))
-        if worker.is_alive():
+        """``call()``'s result, or ModelError once the current ask's deadline has passed; then
+        the call's connections are closed (a fresh SDK client serves later calls) and its
+        thread abandoned (:mod:`.bounded`)."""
+        try:
+            return run_until(self._deadline, call)
+        except Abandoned as late:
             stuck, self._sdk = self._sdk, self._new_sdk()
             stuck.close()
             raise ModelError(
                 f"the model server at {self._server} did not finish answering within "
-                f"{round(time.monotonic() - started, 1):g}s (model-timeout {self.config.timeout:g}s for "
+                f"{round(late.elapsed, 1):g}s (model-timeout {self.config.timeout:g}s for "
                 "the whole call, retries included); the call was abandoned.",
                 hint="Raise model-timeout, or check that the server is up.",
-            )
-        if "error" in box:
-            raise box["error"]  # type: ignore[misc]
-        return box["value"]  # type: ignore[return-value]
+            ) from None
 
     def __enter__(self) -> ModelClient:
         return self
@@ -323,7 +224,7 @@ class ModelClient:
         try:
             return schema.model_validate_json(content)
         except ValidationError as exc:
-            first_problem = _problems(exc).splitlines()[0].removeprefix("- ")
+            first_problem = problems(exc).splitlines()[0].removeprefix("- ")
             raise ModelError(
                 f"the model's answer did not fit the {schema.__name__} schema, even after one "
                 f"repair round ({exc.error_count()} problem(s), first: {first_problem}).",
@@ -411,7 +312,7 @@ class ModelClient:
                 ).content
             ),
         )
-        return self._usable(reply.choice, reply.content, out_tokens)
+        return usable(reply.choice, reply.content, out_tokens, self._scrub)
 
     def converse(
         self,
@@ -453,7 +354,7 @@ class ModelClient:
             ),
         )
         if not reply.calls or reply.choice.finish_reason == "length":  # a cut-off call is no call
-            self._usable(reply.choice, reply.content, out_tokens)
+            usable(reply.choice, reply.content, out_tokens, self._scrub)
         return ToolTurn(self._scrub(reply.content), reply.calls, *reply.used)
 
     def _send(
@@ -463,13 +364,13 @@ class ModelClient:
         tier: Tier,
         out_tokens: int,
         request: Callable[[openai.OpenAI, str], bytes],
-    ) -> _Reply:
+    ) -> Reply:
         """What :meth:`_exchange` and :meth:`_converse` share around one request: the budget
         check (``declared``: the schema or tools sent along), the hard time limit, the SDK's
         errors as plain sentences, the completion read leniently and its usage recorded.
         ``request(sdk, model)`` sends the request and returns the response body."""
         model = self.config.model_for(tier)
-        _valid_utf8(messages)
+        valid_utf8(messages)
         prompt_tokens = self._check_budget(declared, messages, tier, out_tokens)
         self._requests += 1
         if self.on_request is not None:
@@ -480,8 +381,14 @@ class ModelClient:
         try:
             body = self._bounded(lambda: request(sdk, model))
         except openai.OpenAIError as exc:
-            raise self._sdk_error(exc) from None
-        completion = self._completion(body)
+            raise sdk_error(
+                exc,
+                server=self._server,
+                timeout=self.config.timeout,
+                attempts=self.config.max_retries + 1,
+                scrub=self._scrub,
+            ) from None
+        completion = read_completion(body, self._server)
         choice = completion.choices[0]
         content = choice.message.content or ""
         calls = tuple(
@@ -494,76 +401,7 @@ class ModelClient:
             spoken = content + "".join(call.arguments for call in calls)
             used = (prompt_tokens, self.counter(tier).count(spoken))
         self.usage.record(tier, model, *used)
-        return _Reply(choice, content, calls, used)
-
-    def _completion(self, body: bytes) -> _Completion:
-        """The chat completion in ``body``, or the ModelError saying the server sent none."""
-        try:
-            completion = _Completion.model_validate_json(body)
-        except ValidationError:
-            raise ModelError(
-                f"the model server at {self._server} answered with something that is not a "
-                "chat completion.",
-                hint="Check base-url: it must point at an OpenAI-compatible /v1 endpoint.",
-            ) from None
-        if not completion.choices:
-            raise ModelError(f"the model server at {self._server} answered with no choices.")
-        return completion
-
-    def _usable(self, choice: _Choice, content: str, out_tokens: int) -> str:
-        """``content`` when the model finished normally, else the ModelError saying why not."""
-        if choice.finish_reason == "length":
-            raise ModelError(
-                f"the model's answer was cut off at the output limit of {out_tokens:,} tokens.",
-                hint=(
-                    "Reasoning models spend part of it thinking. For a model cicd-agent does not "
-                    "know (a local server's), set context-tokens to its real context window: half "
-                    "of it is reserved for the answer."
-                ),
-            )
-        if choice.finish_reason == "content_filter":
-            raise ModelError("the model's answer was withheld by the provider's content filter.")
-        if choice.message.refusal:
-            raise ModelError(f"the model refused: {self._scrub(choice.message.refusal)[:300]}")
-        if not content.strip():
-            raise ModelError("the model returned an empty answer.")
-        return content
-
-    def _sdk_error(self, exc: openai.OpenAIError) -> ModelError:
-        """One plain sentence for an SDK failure that survived the SDK's retries."""
-        attempts = self.config.max_retries + 1
-        tries = f"{attempts} attempt{'' if attempts == 1 else 's'}"
-        if isinstance(exc, openai.APITimeoutError):
-            return ModelError(
-                f"the model server at {self._server} did not finish answering within "
-                f"model-timeout {self.config.timeout:g}s ({tries}).",
-                hint="Raise model-timeout, or check that the server is up.",
-            )
-        if isinstance(exc, openai.APIConnectionError):
-            reason = self._scrub(str(exc.__cause__ or exc))
-            return ModelError(
-                f"could not reach the model server at {self._server} ({tries}): {reason}",
-                hint="Check base-url and the runner's network access.",
-            )
-        if isinstance(exc, openai.RateLimitError):
-            return ModelError(
-                f"the model server rate limited the request (HTTP 429, {tries}): {self._detail(exc)}",
-                hint="Re-run later, run fewer jobs at once, or check the account's quota.",
-            )
-        if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
-            return ModelError(
-                f"the model server rejected the API key (HTTP {exc.status_code}): {self._detail(exc)}",
-                hint="Check the openai-api-key input or the OPENAI_API_KEY secret.",
-            )
-        if isinstance(exc, openai.APIStatusError):
-            return ModelError(
-                f"the model server answered HTTP {exc.status_code}: {self._detail(exc)}",
-                hint="Check model and base-url." if exc.status_code in (400, 404) else "",
-            )
-        return ModelError(f"the model call failed: {self._scrub(str(exc))[:300]}")
-
-    def _detail(self, exc: openai.APIStatusError) -> str:
-        return self._scrub(exc.message)[:300]
+        return Reply(choice, content, calls, used)
 
     def _scrub(self, text: str) -> str:
         """``text`` with the API key removed, should a server have echoed it."""
@@ -575,18 +413,3 @@ def build_model_client(config: ModelConfig, *, usage: Usage | None = None) -> Mo
     if config.provider == "none":
         return None
     return ModelClient(config, usage=usage)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _valid_utf8(messages: list[ChatCompletionMessageParam]) -> None:
-    """Make every message's text encodable as the UTF-8 a request is sent in, in place.
-
-    Text read from git or a log keeps each byte that was not UTF-8 as a lone surrogate
-    (``surrogateescape``); the SDK's JSON encoder cannot send one, and a Latin-1 line in a
-    diff or a log ended the run in exit 3. Each becomes U+FFFD, as the reader would see it."""
-    for message in messages:
-        content = message.get("content")
-        if isinstance(content, str) and _SURROGATE.search(content):
-            cast(dict[str, Any], message)["content"] = _SURROGATE.sub("\ufffd", content)

@@ -9,16 +9,47 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.model.pricing import PriceTable
 from cicd_agent.model.tokens import estimated_counts_note
 
-if TYPE_CHECKING:
-    from cicd_agent.result import ModelUsageReport
-
 Tier = Literal["model", "fast"]
 """``model`` answers decisions; ``fast`` does bulk generation on a cheaper model."""
+
+
+class ModelUsageReport(BaseModel):
+    """What the model cost this run: every mode reports it, offline runs report zeros."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    provider: str = "none"
+    model: str | None = None
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    estimated_encodings: list[str] = Field(default_factory=list)
+    """Encodings whose counts were estimated because tiktoken's files could not be loaded."""
+
+    @property
+    def tokens_used(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def summary_line(self) -> str:
+        if self.provider == "none":
+            return "Model: none (deterministic analysis only, nothing was sent to a model)."
+        line = (
+            f"Model: {self.model or 'the configured model'} via {self.provider}: "
+            f"{self.calls} call(s), "
+            f"{self.prompt_tokens:,} tokens in, {self.completion_tokens:,} out, "
+            f"about ${self.cost_usd:.4f}."
+        )
+        if self.estimated_encodings:
+            line += " " + estimated_counts_note(self.estimated_encodings)
+        return line
 
 
 @dataclass
@@ -93,8 +124,6 @@ class Usage:
 
     def report(self, provider: str = "openai") -> ModelUsageReport:
         """The figures every mode result carries (outputs, summary, ``--json``)."""
-        from cicd_agent.result import ModelUsageReport
-
         models = sorted(set().union(*(spent.models for spent in self.tiers.values())))
         return ModelUsageReport(
             provider=provider,

@@ -418,12 +418,15 @@ def test_each_turn_of_the_conversation_is_tokenised_once(
     assert sum(text.count("calc.py:4:def add") for text in counted) == 1
 
 
-def test_arguments_int_or_a_process_cannot_take_are_a_refusal_or_a_default_not_a_crash(
+def test_arguments_that_do_not_fit_the_tools_model_are_a_refusal_not_a_crash(
     tmp_path: Path, model_server: Any
 ) -> None:
     """``"²".isdigit()`` is True but ``int("²")`` raises, a NUL cannot go into argv, and
     ``json.loads`` raises a plain ValueError (not JSONDecodeError) for an integer of more than
-    4,300 digits: a model's arguments must not end the run with a traceback (attack1)."""
+    4,300 digits: a model's arguments must not end the run with a traceback (attack1). Each is
+    checked against the tool's typed model (issue 33), so a wrong type, a boolean line number,
+    a field the tool does not take or a tool that does not exist is refused too, and the model
+    reads why; a good call after them still runs."""
     project = failing_pytest(tmp_path / "project")
     (name,) = project.fix
     model_server.call_tools(("read_file", {"path": name, "start_line": "²"}))
@@ -433,15 +436,31 @@ def test_arguments_int_or_a_process_cannot_take_are_a_refusal_or_a_default_not_a
     model_server.call_tools(
         ("git_blame", '{"path": "' + name + '", "end_line": ' + "9" * 5000 + "}")
     )
+    model_server.call_tools(("read_file", {"path": name, "start_line": True}))
+    model_server.call_tools(("read_file", {"path": name, "mode": "w"}))
+    model_server.call_tools(("git_log", {"path": name, "max_count": 10**30}))
+    model_server.call_tools(("delete_file", {"path": name}))
+    model_server.call_tools(("read_file", {"path": name, "start_line": "2"}))
     model_server.answer("Giving up.")
 
     agent, _verifier, audit = loop(tmp_path, model_server, project)
 
     calls = [line["call"] for line in audit if line["kind"] == "tool"]
-    assert calls == ["read_file", "search", "search", "read_file", "git_blame"]
-    first, *rest = tool_results(model_server)
-    assert name in first and all(text.startswith("refused: ") for text in rest), rest
-    assert agent.outcome.stop_reason
+    assert calls == [
+        "read_file", "search", "search", "read_file", "git_blame",
+        "read_file", "read_file", "git_log", "delete_file", "read_file",
+    ]  # fmt: skip
+    *refused, last = tool_results(model_server)
+    assert all(text.startswith("refused: ") for text in refused), refused
+    assert "start_line: Input should be a valid integer" in refused[0]
+    assert "pattern: Value error, must not hold a NUL character" in refused[1]
+    assert refused[2] == refused[3] == refused[4] == "refused: the arguments are not valid JSON"
+    assert "start_line: Value error, must be a whole number, not a boolean" in refused[5]
+    assert "mode: Extra inputs are not permitted" in refused[6]
+    assert "max_count: Value error, must be from 1 to 10,000,000" in refused[7]
+    assert refused[8] == "refused: there is no tool named 'delete_file'"
+    assert name in last and "def add" in last  # a number as a string is still a number
+    assert agent.outcome.stop_reason and len(agent.outcome.refusals) == 9
 
 
 def test_a_patch_that_turns_a_file_into_a_folder_is_refused_not_a_crash(

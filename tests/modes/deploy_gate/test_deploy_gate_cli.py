@@ -431,7 +431,7 @@ def test_five_thousand_file_commit_is_judged_whole(tmp_path: Path, project: GitR
 
 def test_the_risk_is_the_one_assess_range_gives(tmp_path: Path, project: GitRepoBuilder) -> None:
     """deploy-gate scores with analysis.risk.assess_range, as review does: one risk, no copy."""
-    from cicd_agent.analysis.risk import assess_range
+    from cicd_agent.risk.score import assess_range
 
     base = project.head()
     head = project.commit(
@@ -472,7 +472,7 @@ def test_added_token_and_pwn_request_workflow_hold_the_deployment(
 ) -> None:
     """The probe's change (issue 13.9) got "proceed" and a 10 % canary."""
     base = project.head()
-    token = "ghp_" + "A1b2C3d4E5" * 4
+    token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
     head = project.commit(
         "Tidy settings",
         {
@@ -489,7 +489,7 @@ def test_added_token_and_pwn_request_workflow_hold_the_deployment(
     evidence = " ".join(found["evidence"])
     assert "src/shop/settings.py:1" in evidence
     assert ".github/workflows/preview.yml:10" in evidence and "pull_request_target" in evidence
-    assert "secret(s) added (src/shop/settings.py:1)" in summary
+    assert "secret(s) added (`src/shop/settings.py:1`)" in summary
     assert token not in summary and token not in json.dumps(outputs)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from cicd_agent.modes.gen_tests.sandbox import Sandbox as GenTestsSandbox
 from cicd_agent.sandbox import Limits, Sandbox
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
@@ -151,33 +152,95 @@ def test_a_run_that_fills_the_disk_with_empty_folders_is_killed(tmp_path: Path) 
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only an agent running as root holds root's files")
-@pytest.mark.xfail(
-    strict=True,
-    reason="attack2: run as root, a sandboxed run reads every root-only file outside HOME "
-    "(/etc/shadow, host SSH keys, cloud-init user data)",
-)
-def test_an_agent_running_as_root_lends_no_root_only_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", [Sandbox, GenTestsSandbox], ids=["fix-step", "gen-tests"])
+def test_an_agent_running_as_root_lends_no_root_only_file(
+    tmp_path: Path, kind: type[Sandbox]
+) -> None:
     """Attack: the agent runs as root (a self-hosted runner's service, a job ``container:``,
     whose steps are root by default). bwrap's user namespace maps root to root and drops
     capabilities, but a file root owns is still its owner's: ``/etc/shadow`` (0640), the host's
-    SSH keys (0600) and cloud-init's user data are read by any run, whose owner check passes."""
+    SSH keys (0600) and cloud-init's user data are read by any run, whose owner check passes.
+    The run must still write its copy, HOME and TMPDIR, and we must read back what it wrote."""
     checkout = tmp_path / "checkout"
     (checkout / "pkg").mkdir(parents=True)
     (checkout / "pkg" / "__init__.py").write_text("VALUE = 1\n")
     assert Path("/etc/shadow").read_text()  # we can, outside
     spy = _spy(
         """
+        import os, pathlib
+        print("ids", os.getuid(), os.getgid(), os.getgroups())
         try:
             print("READ", len(open("/etc/shadow").read()))
         except OSError as exc:
             print("unreadable", exc.errno)
+        pathlib.Path("pkg/written.py").write_text("WRITTEN = 2\\n")
+        for place in (os.environ["HOME"], os.environ["TMPDIR"]):
+            pathlib.Path(place, "note").write_text("here")
+        import pkg
+        print("pkg", pkg.VALUE)
+        """
+    )
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with kind(checkout, env) as box:
+        space = box.workspace("root")
+        result = box.run(spy, space, timeout=60)
+        assert result.ok, result.output
+        assert "unreadable 13" in result.output, result.output
+        assert "ids 65534 65534 []" in result.output, result.output
+        assert "pkg 1" in result.output, result.output
+        assert (space.repo / "pkg" / "written.py").read_text() == "WRITTEN = 2\n"
+        assert (space.home / "note").read_text() == (space.tmp / "note").read_text() == "here"
+        again = box.run(spy, space, timeout=60)  # a second run in the same folder
+        assert again.ok, again.output
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root hands a run's folder over to nobody")
+def test_links_a_run_leaves_behind_hand_over_no_host_file(
+    tmp_path: Path, outside_tmp: Path
+) -> None:
+    """Attack on the hand-over: as root, each run's folder is given to ``nobody`` (``chown``)
+    before the run starts. A first run leaves links to host files and folders there (a file
+    of root's, a folder of root's); the second run's hand-over must change the links, never
+    what they point at, or the next run reads and rewrites that file."""
+    secret = outside_tmp / "root-only"
+    secret.write_text("root's own\n")
+    secret.chmod(0o600)
+    folder = outside_tmp / "root-folder"
+    folder.mkdir(mode=0o700)
+    (folder / "inside").write_text("also root's\n")
+    checkout = tmp_path / "checkout"
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "pkg" / "__init__.py").write_text("VALUE = 1\n")
+    plant = _spy(
+        f"""
+        import os
+        os.symlink({str(secret)!r}, "to-file")
+        os.symlink({str(folder)!r}, "to-folder")
+        os.mkdir("deep")
+        os.symlink({str(folder)!r}, "deep/to-folder")
+        print("planted")
+        """
+    )
+    read = _spy(
+        f"""
+        for name in ({str(secret)!r}, {str(folder / "inside")!r}):
+            try:
+                print("READ", open(name).read())
+            except OSError as exc:
+                print("unreadable", exc.errno)
         """
     )
     env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
     with Sandbox(checkout, env) as box:
-        result = box.run(spy, box.workspace("root"), timeout=60)
+        space = box.workspace("links")
+        planted = box.run(plant, space, timeout=60)
+        assert planted.ok, planted.output
+        result = box.run(read, space, timeout=60)
     assert result.ok, result.output
-    assert "unreadable 13" in result.output, result.output
+    assert "READ" not in result.output, result.output
+    for path in (secret, folder, folder / "inside"):
+        assert path.stat().st_uid == 0, path
+    assert secret.stat().st_mode & 0o777 == 0o600
 
 
 def test_a_run_that_exhausts_inodes_with_empty_files_is_killed(tmp_path: Path) -> None:

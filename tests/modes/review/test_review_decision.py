@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.errors import UsageError
 from cicd_agent.modes.review.decide import (
     ModelFinding,
@@ -71,7 +71,7 @@ def test_approve_needs_every_condition() -> None:
 
 
 def test_model_findings_only_on_shown_files_and_redacted() -> None:
-    secret = "ghp_" + "Q" * 36
+    secret = "ghp_" + "Qm7vT2xLp9RkW4sZ8nB3cY6dF1gH5jK0aEw2"
     answer = ReviewAnswer(
         summary=f"Adds a client. Token {secret}.",
         verdict="comment",

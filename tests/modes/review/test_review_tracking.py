@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.modes.review.decide import track
 from cicd_agent.modes.review.ledger import Known, Ledger, parse, strip
 from cicd_agent.severity import Severity

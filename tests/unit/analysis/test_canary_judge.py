@@ -20,8 +20,8 @@ from cicd_agent.analysis.canary import (
     judge_canary,
     judge_metric,
 )
-from cicd_agent.modes.deploy_canary.config import CanaryThresholds, MetricSpec
-from cicd_agent.modes.deploy_canary.result import metrics_table
+from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, MetricSpec
+from cicd_agent.modes.deploy_gate.canary.result import metrics_table
 
 THRESHOLDS = CanaryThresholds()
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.diff import LocalRepo, parse_diff, unquote
+from cicd_agent.analysis.diff import parse_diff, unquote
 from cicd_agent.errors import UsageError
+from cicd_agent.local_repo import LocalRepo
 from tests.git_builder import GitRepoBuilder
 
 
@@ -165,8 +166,8 @@ def test_the_parsed_diff_stands_for_git_numstat_and_path_diffs(repo: GitRepoBuil
     diff, and must be what git's ``--raw --numstat`` and ``git diff -- PATHS`` say."""
     from cicd_agent.analysis.changes import parse_raw_numstat
     from cicd_agent.analysis.gitrepo import GitRepo
-    from cicd_agent.analysis.risk import assess_range
     from cicd_agent.modes.review.collect import diff_at_hand
+    from cicd_agent.risk.score import assess_range
 
     base = repo.head()
     GitRepoBuilder(repo.path / "vendor" / "lib").commit("nested", {"lib.c": "int x;\n"})

@@ -6,9 +6,9 @@ import random
 import string
 
 from cicd_agent.analysis.diff import Diff, FileDiff, parse_diff
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.findings import (
     HUGE_BINARY_BYTES,
-    Finding,
     deterministic_findings,
     fingerprint_findings,
     line_source,
@@ -16,7 +16,7 @@ from cicd_agent.analysis.findings import (
 from cicd_agent.severity import Severity
 from tests.helpers.diffs import added_file
 
-GITHUB_TOKEN = "ghp_" + "A1b2C3d4E5" * 4
+GITHUB_TOKEN = "ghp_" + "Kq8Vx2Lm9Rt4Wz7Nb3Yc6Pd1Fg5Hj0Ts8Ua2Xe"
 
 
 def findings_of(

@@ -81,7 +81,7 @@ def test_the_excerpt_fits_any_measure_and_keeps_the_root_cause() -> None:
 
 
 def test_secrets_are_redacted_from_excerpt_and_root_cause() -> None:
-    token = "ghp_" + "a1B2c3D4e5" * 4
+    token = "ghp_" + "a1B2c3D4e5Tq7Wz9Lm4Rx8Nv2Kc6Hb0Yp3Fg5Js"
     output = f"Error: push rejected for https://x-access-token:{token}@github.com/o/r\n".encode()
     known = "hunter2-secret-value"
     output += f"fatal: authentication failed with {known}\n".encode()

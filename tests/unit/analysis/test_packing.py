@@ -124,7 +124,7 @@ def test_a_file_larger_than_a_call_keeps_the_hunks_that_fit() -> None:
 
 
 def test_prepare_redacts_before_counting_and_sending() -> None:
-    secret = "ghp_" + "Z9y8X7w6V5" * 4
+    secret = "ghp_" + "Z9y8X7w6V5q4Rt2Lm8Nc3Bv7Kd1Ws6Hj0Pg5Fx"
     diff = parse_diff(modified("src/c.py", ["a = 1"], [f"TOKEN = '{secret}'"]))
     packing = pack(
         diff,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cicd_agent.analysis.diff import Diff, FileDiff, parse_diff
-from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.placement import MAX_MOVE, comment_body, place
 
 # Two hunks of src/app.py: new lines 10-14 and 40-44.

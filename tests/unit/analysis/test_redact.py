@@ -10,11 +10,11 @@ import pytest
 from cicd_agent.analysis.redact import Redactor, find_secrets, known_secrets_from_env
 
 PLANTED = {
-    "GitHub token": "ghp_" + "A1b2C3d4E5" * 4,
+    "GitHub token": "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8",
     "fine-grained GitHub token": "github_pat_11ABCDEFG0" + "Qm7vT2xLp9RkW4sZ8nB3cY6dF1gH5jK0aE" * 2,
-    "AWS access key id": "AKIAIOSFODNN7EXAMPLE",
+    "AWS access key id": "AKIAQ7RT2LXW9KDM4ZPB",
     "OpenAI key": "sk-proj-Qm7vT2xLp9RkW4sZ8nB3cY6dF1gH5jK0aE",
-    "Slack token": "xoxb-123456789012-abcdefghijkl",
+    "Slack token": "xoxb-583920174625-Tq8wLm3Rz7Kc",
     "Google API key": "AIzaSyD4v7Qp2Lx9Rk3Wm8Tn1Bz6Yc5Fh0Gj2Ks",
     "Stripe key": "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
     "JSON web token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXBhcnQ",
@@ -246,7 +246,8 @@ def test_long_text_is_scanned_in_windows_without_losing_a_secret_at_their_edges(
     """The keyword scan reads long text in overlapping windows (its memory grows with the
     window, not the text): a secret across a window's edge, or a known value's seed there, is
     found as in one pass."""
-    from cicd_agent.analysis import redact
+    from cicd_agent.analysis.secrets import matcher
+    from cicd_agent.analysis.secrets.loading import rule_set
 
     token = PLANTED["GitHub token"]
     filler = "x = 1\n" * 40
@@ -254,11 +255,11 @@ def test_long_text_is_scanned_in_windows_without_losing_a_secret_at_their_edges(
     whole = find_secrets(text)
     value = "correct-horse-battery-staple"
     known = Redactor([value]).redact(text.replace("key = ", f"pw={value} key = "))
-    rules = redact._rule_set()
+    rules = rule_set()
     lower = text.lower()
-    keywords = redact._keywords(rules.automaton, lower, rules.longest)
-    monkeypatch.setattr(redact, "_WINDOW", 97)  # edges fall everywhere, inside the tokens too
-    assert redact._keywords(rules.automaton, lower, rules.longest) == keywords
+    keywords = matcher.keywords(rules.automaton, lower, rules.longest)
+    monkeypatch.setattr(matcher, "_WINDOW", 97)  # edges fall everywhere, inside the tokens too
+    assert matcher.keywords(rules.automaton, lower, rules.longest) == keywords
     assert find_secrets(text) == whole and len(whole) == 30
     assert Redactor([value]).redact(text.replace("key = ", f"pw={value} key = ")) == known
     assert value not in known

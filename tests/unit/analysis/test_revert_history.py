@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis import jit, mining
 from cicd_agent.analysis.gitrepo import GitRepo
+from cicd_agent.risk import jit, mining
+from cicd_agent.risk.labels import reverted
 from tests.git_builder import GitRepoBuilder
 
 ANA = "Ana <ana@example.com>"
@@ -50,7 +51,7 @@ def test_a_revert_is_marked_and_both_ways_of_naming_the_target_are_resolved(
     assert rows['Revert "Rewrite app"']["revert"] == 1.0
     assert rows['Revert "Speed up util"']["revert"] == 1.0
     assert rows["Rewrite app"]["revert"] == 0.0
-    assert mining.reverted(history) == {
+    assert reverted(history) == {
         c.sha for c in history if c.subject in ("Rewrite app", "Speed up util")
     }
 
@@ -145,7 +146,7 @@ def test_squash_merged_reverts_find_their_target_with_or_without_the_pull_number
     repo.commit("Add retry (#20)", {"retry.py": "tries = 3\n"}, author=CY)
     repo.commit('Revert "Add retry"', {"retry.py": "tries = 1\n"}, author=ANA)
     history = mining.mine(GitRepo.open(repo.path), "HEAD")
-    assert {c.subject for c in history if c.sha in mining.reverted(history)} == {
+    assert {c.subject for c in history if c.sha in reverted(history)} == {
         "Add cache (#12)",
         "Add retry (#20)",
     }
@@ -194,7 +195,7 @@ def test_reverting_a_merged_pull_request_labels_every_commit_it_brought_in(
         author=CY,
     )
     history = mining.mine(GitRepo.open(repo.path), "HEAD")
-    assert {c.subject for c in history if c.sha in mining.reverted(history)} == {
+    assert {c.subject for c in history if c.sha in reverted(history)} == {
         "Add cache",
         "Tune cache",
     }
@@ -222,7 +223,7 @@ def test_a_quoted_revert_of_a_merge_outside_the_commits_past_labels_nothing(
         author=BO,
     )
     history = mining.mine(GitRepo.open(repo.path), "HEAD")
-    assert mining.reverted(history) == set()
+    assert reverted(history) == set()
     assert rows_by_subject(history)["Add retries (#40)"]["revert"] == 0.0
 
 
@@ -267,5 +268,5 @@ def test_a_history_naming_merges_without_end_walks_only_a_bounded_number_of_them
     monkeypatch.setattr(GitRepo, "run_partial", counted)
     history = mining.mine(GitRepo.open(repo.path), "HEAD")
     assert len(walks) == 4  # two merges, an ancestry check and a walk each
-    labelled = {c.subject for c in history if c.sha in mining.reverted(history)}
+    labelled = {c.subject for c in history if c.sha in reverted(history)}
     assert len(labelled) == 2 and labelled < {"Topic 0", "Topic 1", "Topic 2"}

@@ -7,14 +7,10 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.changes import ChangedFile, CommitInfo
-from cicd_agent.analysis.risk import (
-    RiskLevel,
-    assess_change,
-    assess_range,
-    destructive_statements,
-    entropy_of,
-    level_for,
-)
+from cicd_agent.analysis.scale import RiskLevel, level_for
+from cicd_agent.risk.evidence import destructive_statements
+from cicd_agent.risk.features import entropy_of
+from cicd_agent.risk.score import assess_change, assess_range
 from tests.git_builder import GitRepoBuilder
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.analysis import mining
 from cicd_agent.analysis.gitrepo import GitRepo
+from cicd_agent.risk import mining
 from tests.git_builder import GitRepoBuilder
 from tests.unit.analysis.test_risk_fit import rewritten_history, run
 
@@ -299,12 +299,14 @@ def test_a_cold_fit_scores_as_scikit_learn_does(app: GitRepoBuilder) -> None:
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    from cicd_agent.analysis import jit, risk_model
-    from cicd_agent.analysis.risk_prior import Ranks, load_prior
+    from cicd_agent.risk import jit
+    from cicd_agent.risk import model as risk_model
+    from cicd_agent.risk.labels import reverted
+    from cicd_agent.risk.prior import Ranks, load_prior
 
     past = mining.mine(GitRepo.open(app.path), "HEAD")
     rows, _ = jit.replay(past)
-    labels = risk_model.own_labels([c.sha for c in past], mining.reverted(past), set())
+    labels = risk_model.own_labels([c.sha for c in past], reverted(past), set())
     prior = load_prior()
     model = risk_model.fit(rows, labels, prior)
     assert model is not None and model.own

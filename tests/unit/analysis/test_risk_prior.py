@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cicd_agent.analysis.risk_prior import (
+from cicd_agent.risk.prior import (
     FULL_WEIGHT_REVERTS,
     MIN_WORD_HISTORIES,
     History,

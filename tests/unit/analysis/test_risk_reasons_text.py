@@ -4,9 +4,12 @@ differs from review's for the same change says why."""
 
 from __future__ import annotations
 
-from cicd_agent.analysis import jit, risk_fit, risk_prior
 from cicd_agent.analysis.changes import ChangedFile, CommitInfo
-from cicd_agent.analysis.risk import RiskLevel, assess_change
+from cicd_agent.analysis.scale import RiskLevel
+from cicd_agent.risk import fit as risk_fit
+from cicd_agent.risk import jit
+from cicd_agent.risk import prior as risk_prior
+from cicd_agent.risk.score import assess_change
 
 
 def _commit(subject: str) -> CommitInfo:

@@ -9,8 +9,8 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from cicd_agent.arguments import add_common_options
 from cicd_agent.errors import UsageError
+from cicd_agent.flags import add_common_options
 from cicd_agent.model.config import (
     DEFAULT_BASE_URL,
     DEFAULT_FAST_MODEL,

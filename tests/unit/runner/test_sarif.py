@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.sarif import FINGERPRINT_KEY, sarif_log, write_sarif
 from tests.harness.payloads import REPO_ROOT
 

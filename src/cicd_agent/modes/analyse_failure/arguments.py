@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+NAME = "analyse-failure"
 FAIL_ON_CHOICES: tuple[str, ...] = ()
 FIX_CHOICES = ("off", "suggest", "pr")
 

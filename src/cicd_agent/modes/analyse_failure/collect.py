@@ -1,22 +1,36 @@
-"""Collect a failed run: its logs, the change it tested, and evidence about flakiness.
+"""Collect a failed run: its logs (scanned once), the change it tested, evidence about
+flakiness, and, when ``fix`` is on, the deterministic fixers' verdicts from the sandbox.
 
 Three ways in: a ``workflow_run`` event (or ``--run-id``) with the API; ``--logs PATH`` with no
 API at all; or ``--logs`` from a later step of the failing job itself, where the
 ``pull_request``/``push`` event says what changed. GitHub is contacted only when there is a run
 to talk about, and every read beyond the logs themselves is optional evidence.
+
+The fix floor runs here because it is a reading of the world like the others: which command
+failed (from the scanned log), and whether a known tool's fix makes it pass in a sandboxed copy
+of the checkout. The sandbox stays open in ``resources`` for the model's patches in the ask step.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
+from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.gitrepo import is_null_sha
+from cicd_agent.analysis.logs import load_logs, scan_jobs
 from cicd_agent.errors import GitHubError, UsageError
+from cicd_agent.events import from_other_repository
 from cicd_agent.modes.analyse_failure.change import try_git_change
 from cicd_agent.modes.analyse_failure.facts import Change, FailureFacts, RunTarget
+from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
+from cicd_agent.modes.analyse_failure.verdict import judge
 
+# `runs` (the GitHub reads) is imported by the functions that read GitHub: it loads PyGithub,
+# 0.25-0.5 s of `python -X importtime` here, which a run on local logs (--logs) never needs.
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
     from cicd_agent.events import WorkflowRun
@@ -29,45 +43,70 @@ _NO_LOGS = (
     "or run on a workflow_run event (or with --run-id) with a GitHub token."
 )
 _DONE = ("success", "skipped", "neutral")
+EXCERPT_NAME = "cicd-agent-failure-excerpt-{run}.txt"
+PATCH_NAME = "cicd-agent-fix-{run}.patch"
 
 
-def collect(ctx: RunContext, options: AnalyseFailureOptions) -> FailureFacts:
-    """Everything the analysis needs; downloads live in a scratch folder removed after it."""
-    scratch = tempfile.TemporaryDirectory(
+def collect(ctx: RunContext, options: AnalyseFailureOptions, resources: ExitStack) -> FailureFacts:
+    """Everything the analysis needs. Downloads live in a scratch folder removed before this
+    returns (the logs are scanned by then); the fix's sandbox is entered into ``resources``,
+    which the mode closes when the run ends, however it ends."""
+    with tempfile.TemporaryDirectory(
         prefix="cicd-agent-failure-", dir=ctx.environ.get("RUNNER_TEMP") or None
-    )
-    try:
-        facts = _collect(ctx, options, Path(scratch.name))
-    except BaseException:
-        scratch.cleanup()
-        raise
-    facts.scratch = scratch
+    ) as scratch:
+        facts = _collect(ctx, options, Path(scratch))
+    facts.excerpt_path = temp_path(ctx, EXCERPT_NAME, facts.target)
+    facts.patch_path = temp_path(ctx, PATCH_NAME, facts.target)
+    if options.fix != "off":
+        facts.fix = _floor_fix(ctx, options, facts, resources)
     return facts
 
 
-def _collect(ctx: RunContext, options: AnalyseFailureOptions, dest: Path) -> FailureFacts:
-    from cicd_agent.analysis.logs import load_logs
+def _floor_fix(
+    ctx: RunContext, options: AnalyseFailureOptions, facts: FailureFacts, resources: ExitStack
+) -> FixAttempt | None:
+    """The deterministic fixers' verdicts on the failed command, when a job failed."""
+    analysis = judge(ctx, facts)  # which jobs failed, and their tests: the budget plays no part
+    if not analysis.failed_jobs:
+        return None
+    head = options.head or (facts.target.head_sha if facts.target else "")
+    return start(ctx, facts.scans, analysis, head, resources=resources, requested=options.fix)
 
+
+def temp_path(ctx: RunContext, pattern: str, target: RunTarget | None) -> str:
+    """Where ``publish`` writes a file for later steps (the excerpt, the fix's patch): under
+    ``$RUNNER_TEMP``, never in the checkout; off a runner, a name of this process's own in
+    the system temp folder."""
+    run = target.run_id if target and target.run_id is not None else "local"
+    name = pattern.format(run=run)
+    runner_temp = ctx.environ.get("RUNNER_TEMP")
+    if runner_temp:
+        return str(Path(runner_temp) / name)
+    stem, dot, suffix = name.rpartition(".")
+    return str(Path(tempfile.gettempdir()) / f"{stem}-{os.getpid()}{dot}{suffix}")
+
+
+def _collect(ctx: RunContext, options: AnalyseFailureOptions, dest: Path) -> FailureFacts:
     logs_path = options.logs
     event_run = _event_run(ctx)
     if event_run is not None and event_run.conclusion in _DONE and not logs_path:
         ctx.note(f"Workflow run {event_run.id} concluded {event_run.conclusion}: nothing failed.")
-        return FailureFacts(target=None, jobs=[], api_jobs=[], change=None, baseline=None)
+        return FailureFacts(target=None, scans=[], api_jobs=[], change=None, baseline=None)
     wants_run = options.run_id is not None or event_run is not None
     client = ctx.github if wants_run or (ctx.has_event and ctx.github_token) else None
     if options.run_id is not None and client is None and not logs_path:
         raise UsageError("--run-id needs a GitHub token (input github-token or GITHUB_TOKEN).")
     target = _target(ctx, options.run_id, client)
-    facts = FailureFacts(target=target, jobs=[], api_jobs=[], change=None, baseline=None)
+    facts = FailureFacts(target=target, scans=[], api_jobs=[], change=None, baseline=None)
     if logs_path:
         ctx.progress.say("reading the logs given")
-        facts.jobs = load_logs(logs_path)
+        facts.scans = scan_jobs(load_logs(logs_path))  # the one reading of the logs
     elif target is not None and target.run_id is not None and client is not None:
         ctx.progress.say(f"downloading the failed jobs' logs of run {target.run_id}")
         _download(ctx, client, target.run_id, facts, dest)
     else:
         raise UsageError(_NO_LOGS)
-    ctx.progress.say(f"{len(facts.jobs)} job log(s) read")
+    ctx.progress.say(f"{len(facts.scans)} job log(s) read")
     if client is None or target is None:
         facts.change = _change(ctx, options, target, None, None)
         return facts
@@ -90,7 +129,7 @@ def _download(
         ctx.note(f"The API lists no failed job in workflow run {run_id}.")
         return
     try:
-        facts.jobs = runs.download_logs(client, run_id, infos, dest, ctx.note)
+        facts.scans = scan_jobs(runs.download_logs(client, run_id, infos, dest, ctx.note))
     except GitHubError as exc:
         facts.logs_error = str(exc)
 
@@ -107,8 +146,6 @@ def _target(ctx: RunContext, run_id: int | None, client: GitHubClient | None) ->
             default_branch = runs.default_branch(client)
         return _from_info(info, default_branch)
     if event is not None and event.workflow_run is not None:
-        from cicd_agent.events import from_other_repository
-
         run = event.workflow_run
         firsts = run.pull_requests[:1]
         return RunTarget(
@@ -234,7 +271,7 @@ def _gather_history(
     shas = dict.fromkeys([target.head_sha, *(r.head_sha for r in failed_since)])
     facts.target = target = _with(target, pulls=pulls, shas=tuple(s for s in shas if s))
     facts.change = _change(ctx, options, target, last_success, client)
-    names = [job.name for job in facts.jobs]
+    names = [scan.name for scan in facts.scans]
     if workflow is None or not names:
         return
     green = last_success or runs.optional(
@@ -278,8 +315,6 @@ def _gather_history(
 
 
 def _with(target: RunTarget, *, pulls: tuple[int, ...], shas: tuple[str, ...]) -> RunTarget:
-    from dataclasses import replace
-
     return replace(target, pull_requests=pulls, comment_shas=shas)
 
 

@@ -1,4 +1,5 @@
-"""Merge the model's opinion with the deterministic analysis, under guardrails.
+"""The decide step of analyse-failure: merge the model's opinion with the deterministic
+analysis, under guardrails, into the result. Pure: it reads the verdict and the opinion only.
 
 What the tool reports as fact stays the tool's: ``failure_type`` and ``root_cause`` are the
 deterministic ones (the model's type is used only when the logs gave none), and where the model
@@ -17,9 +18,18 @@ from collections.abc import Callable, Sequence
 from cicd_agent.analysis.logs import FailureType, LogAnalysis
 from cicd_agent.analysis.logs.classify import flaky_type
 from cicd_agent.analysis.logs.files import normalise_path
+from cicd_agent.context import RunContext
+from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.facts import ApiJob, Change
+from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
 from cicd_agent.modes.analyse_failure.prompt import Evidence, FailureOpinion, FixType
-from cicd_agent.modes.analyse_failure.result import Fix, JobOutcome, Responsible
+from cicd_agent.modes.analyse_failure.result import (
+    AnalyseFailureResult,
+    Fix,
+    JobOutcome,
+    Responsible,
+)
+from cicd_agent.modes.analyse_failure.verdict import Verdict
 
 MAX_RESPONSIBLE = 10
 MAX_MODEL_TEXT = 1_500
@@ -69,6 +79,64 @@ ADVICE: dict[FailureType, tuple[FixType, str]] = {
     ),
     FailureType.UNKNOWN: ("investigate", "Read the log excerpt around the error line."),
 }
+
+
+def decide(
+    ctx: RunContext, verdict: Verdict, opinion: FailureOpinion | None
+) -> AnalyseFailureResult:
+    """The result: the verdict, the model's opinion merged under the guardrails of
+    :class:`Merged`, and the fix step's verdicts read as data."""
+    facts, analysis = verdict.facts, verdict.analysis
+    merged = Merged(analysis, facts.change, verdict.evidence, ctx.redactor.redact)
+    if opinion is not None:
+        merged.apply(opinion)
+    target = facts.target
+    failed = jobs(analysis, facts.api_jobs)
+    if facts.logs_error and not failed:
+        failed = [
+            JobOutcome(name=j.name, failed_step=j.failed_step, conclusion=j.conclusion,
+                       failure_type=analysis.failure_type.value, url=j.html_url)
+            for j in facts.api_jobs
+        ]  # fmt: skip
+    result = AnalyseFailureResult(
+        mode=NAME,
+        headline="",
+        failure_type=merged.failure_type,
+        deterministic_failure_type=analysis.failure_type.value,
+        model_failure_type=merged.model_failure_type,
+        root_cause=analysis.root_cause,
+        explanation=merged.explanation,
+        is_flaky="true"
+        if merged.is_flaky
+        else ("likely" if analysis.likely_flaky_evidence else "false"),
+        flaky_evidence=merged.flaky_evidence or list(analysis.likely_flaky_evidence),
+        flaky_tests=verdict.flaky_tests,
+        recurrence=verdict.recurrence,
+        diff_dropped=analysis.diff_dropped if analysis.diff_lines else None,
+        diff_lines=analysis.diff_lines or None,
+        baseline_url=facts.baseline_url,
+        confidence=merged.confidence,
+        failed_jobs=failed,
+        responsible_files=merged.files,
+        responsible_commit=merged.commit,
+        fix=merged.fix,
+        disagreements=merged.disagreements,
+        signature=analysis.fingerprint,
+        excerpt=analysis.excerpt,
+        excerpt_file=facts.excerpt_path if analysis.excerpt else "",
+        run_id=target.run_id if target else None,
+        run_url=target.html_url if target else "",
+        branch=target.branch if target else "",
+        changed_files=len(facts.change.files) if facts.change else None,
+        baseline_used=facts.baseline is not None,
+        service_failure=facts.logs_error or None,
+    )
+    if facts.fix is not None:
+        result.fix_attempt = fix_outcome(
+            facts.fix, patch_path=facts.patch_path, redact=ctx.redactor.redact
+        )
+    result.headline = result.make_headline()
+    return result
 
 
 def deterministic_confidence(analysis: LogAnalysis) -> float:

@@ -1,20 +1,22 @@
-"""What collection hands to the analysis: plain data, no client objects.
+"""What collection hands to the analysis: plain data, no client objects, no open files.
 
-The run under analysis (``RunTarget``) carries everything publishing needs later (where to
-comment, which branch the failure belongs to), so the publish step makes no reads of its own
-beyond finding its earlier comment.
+The logs arrive scanned (:class:`JobScan`, each read once in collect), so nothing after collect
+reads the downloads, which collect deletes. The run under analysis (``RunTarget``) carries
+everything publishing needs later (where to comment, which branch the failure belongs to), so
+the publish step makes no reads of its own beyond finding its earlier comment.
 """
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.logs import BaselineIndex, JobLog
+from cicd_agent.analysis.logs import BaselineIndex
+from cicd_agent.analysis.logs.reader import JobScan
 
 if TYPE_CHECKING:
     from cicd_agent.github.run_history import History
+    from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
 
 
 @dataclass(frozen=True)
@@ -53,14 +55,15 @@ class ApiJob:
 
 @dataclass(frozen=True)
 class RecentFailure:
-    """A failed run of the same workflow on the default branch, with the same jobs' logs.
+    """A failed run of the same workflow on the default branch, with the same jobs' logs
+    (scanned).
 
     ``recovered``: a later run on the default branch passed, so the failure came and went.
     """
 
     run_id: int
     html_url: str
-    jobs: tuple[JobLog, ...]
+    scans: tuple[JobScan, ...]
     recovered: bool
 
 
@@ -83,7 +86,8 @@ class FailureFacts:
     """Everything collected for one failed run."""
 
     target: RunTarget | None
-    jobs: list[JobLog]
+    scans: list[JobScan]
+    """The failed jobs' logs, each read once (:func:`~cicd_agent.analysis.logs.scan_jobs`)."""
     api_jobs: list[ApiJob]
     change: Change | None
     baseline: BaselineIndex | None
@@ -94,10 +98,10 @@ class FailureFacts:
     baseline_url: str = ""
     logs_error: str = ""
     """Why the logs could not be downloaded (the run is then reported from the API alone)."""
-    scratch: tempfile.TemporaryDirectory[str] | None = None
-
-    def cleanup(self) -> None:
-        """Remove downloaded logs; the analysis has read everything it needs."""
-        if self.scratch is not None:
-            self.scratch.cleanup()
-            self.scratch = None
+    excerpt_path: str = ""
+    """Where publish writes the log excerpt for later steps (:func:`temp_path`)."""
+    patch_path: str = ""
+    """Where publish writes a verified fix's patch."""
+    fix: FixAttempt | None = None
+    """The fix step's failing command, sandbox and the deterministic floor's verdicts (None
+    when ``fix`` is off); the model's patches join it in the ask step."""

@@ -165,14 +165,11 @@ def _findings(analysis: LogAnalysis) -> str:
 
 
 def ask(
-    ctx: RunContext,
-    facts: FailureFacts,
-    analysis: LogAnalysis,
-    evidence: Evidence,
-    fix: FixAttempt | None,
+    ctx: RunContext, facts: FailureFacts, analysis: LogAnalysis, evidence: Evidence
 ) -> FailureOpinion | None:
-    """The diagnosis first (it is the mode's answer), then the fix step's tool loop, which runs
-    even when the diagnosis call failed: its own errors only ever become notes."""
+    """The diagnosis first (it is the mode's answer), then the fix step's tool loop on the
+    sandbox collect opened (``facts.fix``), which runs even when the diagnosis call failed:
+    its own errors only ever become notes."""
     model = ctx.model
     if model is None or not analysis.failed_jobs:
         return None
@@ -187,9 +184,9 @@ def ask(
     try:
         opinion = model.ask(FailureOpinion, system=system, user=user, tier="model", temperature=0.1)
     except ModelError:
-        _model_fix(ctx, fix)
+        _model_fix(ctx, facts.fix)
         raise  # the pipeline notes it; the deterministic result stands
-    _model_fix(ctx, fix)
+    _model_fix(ctx, facts.fix)
     return opinion
 
 

@@ -1,4 +1,5 @@
-"""Publish a failure: one comment per failure on the branch, a Slack message per new one.
+"""The publish step of analyse-failure: the excerpt file, a verified fix, one comment per
+failure on the branch, and a Slack message per new one.
 
 The comment carries two kinds of hidden marker: one per run that reported into it (a re-run of
 the same run finds it and updates it) and one for the failure's signature on its branch (the
@@ -14,15 +15,17 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cicd_agent.modes.analyse_failure.fix.publish import publish_fix
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 if TYPE_CHECKING:
     from cicd_agent.context import RunContext
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import WriteOutcome
-    from cicd_agent.modes.analyse_failure.facts import RunTarget
+    from cicd_agent.modes.analyse_failure.facts import FailureFacts, RunTarget
     from cicd_agent.modes.analyse_failure.result import AnalyseFailureResult
 
 MAX_OCCURRENCES = 20
@@ -48,7 +51,19 @@ class Existing:
     on_pull: bool
 
 
-def publish(ctx: RunContext, result: AnalyseFailureResult, target: RunTarget | None) -> None:
+def publish(ctx: RunContext, facts: FailureFacts, result: AnalyseFailureResult) -> None:
+    """Write the excerpt for later steps, offer a verified fix (its files' text comes from the
+    attempt, never from the result), then comment and notify."""
+    if result.excerpt_file:
+        text = result.excerpt if result.excerpt.endswith("\n") else result.excerpt + "\n"
+        Path(result.excerpt_file).write_text(text, encoding="utf-8")
+    fix, offered = result.fix_attempt, facts.fix.offered if facts.fix else None
+    if fix is not None and fix.status == "verified" and offered is not None:
+        publish_fix(ctx, fix, facts.target, offered.files)
+    _comment(ctx, result, facts.target)
+
+
+def _comment(ctx: RunContext, result: AnalyseFailureResult, target: RunTarget | None) -> None:
     """Comment on the pull request or commit, then notify Slack when the failure is new."""
     if not result.failed_jobs or result.service_failure:
         return

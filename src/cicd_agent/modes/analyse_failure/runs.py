@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from cicd_agent.analysis.logs import BaselineIndex, JobLog, load_logs
+from cicd_agent.analysis.logs import BaselineIndex, JobLog, load_logs, scan_jobs
 from cicd_agent.analysis.logs.analyse import FAILED_CONCLUSIONS
 from cicd_agent.errors import GitHubError, UsageError
 from cicd_agent.events import PULL_REQUEST_EVENTS
@@ -213,7 +213,8 @@ def recent_default_failures(
             if _name_key(job.name) in wanted and job.conclusion in FAILED_CONCLUSIONS
         ][:1]
         if logs:
-            found.append(RecentFailure(run.id, run.html_url, tuple(logs), passed_since))
+            scans = tuple(scan_jobs(logs))  # read now: collect deletes the downloads
+            found.append(RecentFailure(run.id, run.html_url, scans, passed_since))
         if len(found) >= RECENT_FAILURES_CHECKED:
             break
     return found

@@ -24,7 +24,7 @@ from cicd_agent.modes.command.plan import Incoming, Plan, plan, without_write_ac
 from cicd_agent.modes.review.mode import MODE as REVIEW
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.findings import Finding
+    from cicd_agent.analysis.finding import Finding
     from cicd_agent.context import RunContext
     from cicd_agent.events import Comment, Event
     from cicd_agent.github.client import GitHubClient

@@ -17,21 +17,36 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from cicd_agent import repo_config
-from cicd_agent.arguments import Parser, add_common_options
 from cicd_agent.context import RunContext
 from cicd_agent.events import Branch, Event, PullRequest, Repository, User
-from cicd_agent.modes import MODES, load_mode
+from cicd_agent.flags import Parser, add_common_options
+from cicd_agent.modes.analyse_failure import arguments as analyse_failure_arguments
+from cicd_agent.modes.analyse_failure.mode import MODE as ANALYSE_FAILURE
+from cicd_agent.modes.gen_tests import arguments as gen_tests_arguments
+from cicd_agent.modes.gen_tests.mode import MODE as GEN_TESTS
+from cicd_agent.modes.review import arguments as review_arguments
 from cicd_agent.modes.review.collect import collect as review_collect
+from cicd_agent.modes.review.mode import MODE as REVIEW
 from cicd_agent.options import CommonOptions, fill_from_inputs, fill_from_settings
 from cicd_agent.runner import RunnerIO
 
 if TYPE_CHECKING:
     from cicd_agent.github.models import PullRequestInfo
+    from cicd_agent.modes import ModeArguments
     from cicd_agent.modes.review.collect import ReviewFacts
     from cicd_agent.pipeline import Mode
 
 RUNS_A_MODE = {"review": "review", "gen-tests": "gen-tests", "explain-failure": "analyse-failure"}
 """The commands that run a mode, and the mode each runs."""
+
+RUNNABLE: Mapping[str, tuple[Mode, ModeArguments]] = {
+    "review": (REVIEW, review_arguments),
+    "gen-tests": (GEN_TESTS, gen_tests_arguments),
+    "analyse-failure": (ANALYSE_FAILURE, analyse_failure_arguments),
+}
+"""The modes a command runs and their options, imported here rather than looked up in the
+registry (:data:`cicd_agent.modes.MODES`): the registry loads this mode, so reading it from
+here would close an import circle. A test checks these are the registry's own."""
 
 
 class NestedRunner(RunnerIO):
@@ -101,7 +116,7 @@ def mode_context(
     ``runner`` is the run's own (this step's when None: a collect that writes no outputs). A
     review publishes on a fork's pull request too (see :func:`pull_request_event`)."""
     sub = mode_parser(name)
-    mode = load_mode(name)
+    mode = RUNNABLE[name][0]
     args = sub.parse_args([])
     for dest, value in vars(ctx.args).items():  # this step's common flags
         if value is not None and hasattr(args, dest):
@@ -138,8 +153,8 @@ def mode_context(
 
 def mode_parser(name: str) -> Parser:
     """Mode ``name``'s own options, as ``cicd-agent NAME`` parses them (the cheap parser of
-    :mod:`cicd_agent.arguments`, so running a mode never goes back up to the CLI)."""
-    options = MODES[name].arguments()
+    :mod:`cicd_agent.flags`, so running a mode never goes back up to the CLI)."""
+    options = RUNNABLE[name][1]
     parser = Parser(prog=f"cicd-agent {name}")
     add_common_options(parser, options.FAIL_ON_CHOICES)
     options.add_arguments(parser)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.diff import Diff
 from cicd_agent.analysis.file_names import escaped
-from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 
 ASK_TOKENS = 24_000

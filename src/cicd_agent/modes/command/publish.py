@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.diff import LocalRepo
 from cicd_agent.errors import CicdError, ExitCode, UsageError
 from cicd_agent.github.comments import upsert_issue_comment, upsert_thread_reply
 from cicd_agent.github.pulls import get_pull_request
 from cicd_agent.github.threads import latest_failed_run
+from cicd_agent.local_repo import LocalRepo
 from cicd_agent.markdown import neutralise
 from cicd_agent.modes.command.dispatch import (
     RUNS_A_MODE,

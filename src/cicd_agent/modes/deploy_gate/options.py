@@ -59,6 +59,9 @@ class DeployOptions:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> DeployOptions:
+        # Here, not at the top: the mode module imports this one, and policy brings pydantic
+        # (0.31 s, `python -X importtime -c "import cicd_agent.analysis.policy"`), which
+        # importing a mode must not (tests/project/test_mode_imports.py).
         from cicd_agent.analysis import policy as policies
         from cicd_agent.analysis import signals
 

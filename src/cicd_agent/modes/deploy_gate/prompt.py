@@ -1,5 +1,6 @@
-"""The deploy-gate prompt: computed facts in the clear, everything from the repository fenced,
-redacted and fitted to the model's prompt budget (riskiest files first)."""
+"""deploy-gate's ask step: the prompt (computed facts in the clear, everything from the
+repository fenced, redacted and fitted to the model's prompt budget, riskiest files first) and
+the model's answer, cleaned before anyone sees it."""
 
 from __future__ import annotations
 
@@ -7,14 +8,17 @@ import json
 from string import Template
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.changes import ChangeType
+from cicd_agent.analysis.changes import ChangedFile, ChangeType
+from cicd_agent.analysis.gitrepo import GitRepo
+from cicd_agent.context import RunContext
+from cicd_agent.markdown import neutralise
+from cicd_agent.modes.deploy_gate.collect import DeployFacts
+from cicd_agent.modes.deploy_gate.decide import DeployVerdict
+from cicd_agent.modes.deploy_gate.result import DeployOpinion
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.changes import ChangedFile
-    from cicd_agent.context import RunContext
     from cicd_agent.model.client import ModelClient
-    from cicd_agent.modes.deploy_gate.mode import DeployFacts, DeployVerdict
 
 MAX_COMMIT_TOKENS = 1_500
 MAX_EVIDENCE_TOKENS = 1_500
@@ -47,8 +51,6 @@ def build_prompt(
     ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict, model: ModelClient
 ) -> tuple[str, str]:
     """``(system, user)`` within ``model.prompt_budget()``."""
-    from cicd_agent.analysis.gitrepo import GitRepo
-
     counter = model.counter("model")
     redact = ctx.redactor.redact
     assessment = facts.assessment
@@ -101,3 +103,32 @@ def build_prompt(
         pieces, diff=fence("diff excerpt", diff), omitted=note if omitted > 0 else ""
     )
     return system, user
+
+
+def ask(ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict) -> DeployOpinion:
+    """The model's opinion of the change, cleaned (:func:`clean_opinion`)."""
+    model = ctx.model
+    assert model is not None
+    system, user = build_prompt(ctx, facts, verdict, model)
+    answer = model.ask(DeployOpinion, system=system, user=user, tier="model", temperature=0)
+    return clean_opinion(ctx, answer)
+
+
+def clean_opinion(ctx: RunContext, opinion: DeployOpinion) -> DeployOpinion:
+    """Model text is shaped by untrusted input: redact, bound and neutralise it (no mentions,
+    HTML or links) before anyone sees it."""
+
+    def clean(items: list[str]) -> list[str]:
+        return [
+            neutralise(ctx.redactor.redact(item.strip())[:300])
+            for item in items[:8]
+            if item.strip()
+        ]
+
+    return DeployOpinion(
+        risk_factors=clean(opinion.risk_factors),
+        risk_level=opinion.risk_level,
+        pre_deploy_checks=clean(opinion.pre_deploy_checks),
+        monitoring_focus=clean(opinion.monitoring_focus),
+        confidence=min(1.0, max(0.0, float(opinion.confidence))),
+    )

@@ -6,11 +6,12 @@ decision first, then the signals with their weights and scores, then the reasons
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.changes import ChangeType
+from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.policy import (
     BuildStrategy,
     Decision,
@@ -18,18 +19,18 @@ from cicd_agent.analysis.policy import (
     Strategy,
     TestScope,
 )
-from cicd_agent.analysis.risk import Reason, RiskFeatures, RiskLevel
+from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.analysis.signals import SIGNAL_TITLES, Signal
 from cicd_agent.markdown import prose
 from cicd_agent.result import Fixed, ModeResult
+from cicd_agent.risk.assessment import Reason, RiskFeatures
 from cicd_agent.runner import Annotation
 
 MAX_SUMMARY_EVIDENCE = 4
 
 
 class DeployOpinion(BaseModel):
-    """The model's answer (strict schema): it may raise the risk, never lower the floor.
-    Defined here, not in the mode module, so importing the mode does not import pydantic."""
+    """The model's answer (strict schema): it may raise the risk, never lower the floor."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -83,8 +84,6 @@ class DeployGateResult(ModeResult):
     change_window: str
     advice: ModelAdvice | None = None
     audit_file: str = ""
-    # The inputs the verdict saw, for the audit record ``publish`` appends (not an output).
-    _audit_inputs: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @property
     def missing_signals(self) -> list[str]:
@@ -159,9 +158,7 @@ class DeployGateResult(ModeResult):
             )
         lines += ["", "**Reasons**", ""]
         for reason in self.reasons:
-            evidence = ", ".join(
-                f"`{_cell(item)}`" for item in reason.evidence[:MAX_SUMMARY_EVIDENCE]
-            )
+            evidence = ", ".join(name_span(item) for item in reason.evidence[:MAX_SUMMARY_EVIDENCE])
             points = f" (+{reason.points:.2f})" if reason.points else ""
             lines.append(
                 f"- {reason.message}{points}" + (f" Evidence: {evidence}" if evidence else "")

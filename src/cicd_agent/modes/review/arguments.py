@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cicd_agent.arguments import at_least, path
+from cicd_agent.flags import at_least, path
 from cicd_agent.severity import SEVERITY_NAMES, severity_argument
 
 FAIL_ON_CHOICES = SEVERITY_NAMES

@@ -13,23 +13,23 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.changes import ChangedFile
-from cicd_agent.analysis.diff import Diff, LocalRepo, parse_diff
+from cicd_agent.analysis.diff import Diff, parse_diff
 from cicd_agent.analysis.file_names import name_span
-from cicd_agent.analysis.risk import DiffAtHand, assess_change, assess_range
 from cicd_agent.analysis.workflows import workflow_paths
 from cicd_agent.errors import GitHubError, UsageError
-from cicd_agent.github.comments import find_issue_comment
-from cicd_agent.github.pulls import list_changed_files
+from cicd_agent.local_repo import LocalRepo
 from cicd_agent.modes.review.dismissals import dismissed_findings
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY
+from cicd_agent.risk.evidence import DiffAtHand
+from cicd_agent.risk.score import assess_change, assess_range
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.description import ChangeFacts
     from cicd_agent.analysis.diff import FileDiff
-    from cicd_agent.analysis.findings import Finding
+    from cicd_agent.analysis.finding import Finding
     from cicd_agent.analysis.pr_body import ModelText
     from cicd_agent.context import RunContext
     from cicd_agent.events import PullRequest
@@ -183,6 +183,10 @@ def _summary_comment(ctx: RunContext, pull: PullRequest | None) -> Found | None:
         return None
 
     try:
+        # Imported here: the GitHub client pulls in PyGithub, requests and cryptography
+        # (0.25-0.35 s of CPU by `-X importtime`), which a run without a pull request never uses.
+        from cicd_agent.github.comments import find_issue_comment
+
         return find_issue_comment(ctx.github, pull.number, SUMMARY_KEY)
     except GitHubError as exc:
         ctx.note(
@@ -304,6 +308,8 @@ def _api_facts(ctx: RunContext, pull: PullRequest, *, history: bool) -> ReviewFa
 def api_diff(client: GitHubClient, number: int, *, base: str, head: str) -> Diff:
     """The pull request's diff as GitHub's file list gives it (the fork-safe publishing step
     re-checks an untrusted result against exactly this)."""
+
+    from cicd_agent.github.pulls import list_changed_files  # PyGithub's import cost, as above
 
     files = list_changed_files(client, number)
     return parse_diff(

@@ -32,9 +32,7 @@ from cicd_agent.analysis.description import GROUP_TITLES, ChangeFacts, describe_
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.pr_body import ModelText, place, render
 from cicd_agent.errors import ModelError
-from cicd_agent.github.comments import find_issue_comment, upsert_issue_comment
 from cicd_agent.github.limits import PULL_BODY_MAX
-from cicd_agent.github.pulls import get_pull_request
 from cicd_agent.markdown import neutralise
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
 from cicd_agent.modes.review.result import SUMMARY_KEY
@@ -207,6 +205,10 @@ def write_to_body(
     """Put ``markdown`` into the pull request's body: replace the section we placed before
     (``placed``: digests from our ledger), else append it. The body is read again right before
     the edit, so an edit the author made while we worked is kept."""
+    # Imported here, as in the functions below: the GitHub client pulls in PyGithub, requests
+    # and cryptography (0.25-0.35 s of CPU by `-X importtime`), which review imports this
+    # module without using when it posts nothing.
+    from cicd_agent.github.pulls import get_pull_request
 
     current = get_pull_request(client, number).body
     new = place(current, number, markdown, placed)
@@ -266,6 +268,7 @@ def describe_pull_request(
     client = ctx.github
     if reason or client is None:
         return DescribeOutcome(markdown, "none", reason or "no GitHub token")
+    from cicd_agent.github.comments import find_issue_comment  # PyGithub's import cost
 
     summary = find_issue_comment(client, pull.number, SUMMARY_KEY)
     described = parse(summary.body if summary else None).described
@@ -287,6 +290,7 @@ def record_described(client: GitHubClient, number: int, digest: str, summary: Fo
     """Record ``digest`` in review's summary comment as this run listed it (None: there is
     none yet): only its hidden ledger changes; a pull request with no review yet gets a short
     summary comment that the first review replaces."""
+    from cicd_agent.github.comments import upsert_issue_comment  # PyGithub's import cost
 
     body = summary.body if summary else ""
     ledger = parse(body)

@@ -42,7 +42,7 @@ from cicd_agent.events import Sha
 from cicd_agent.modes.review.decide import SUMMARY_LIMIT, Category, Decision
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.findings import Finding
+    from cicd_agent.analysis.finding import Finding
     from cicd_agent.modes.review.result import ReviewResult
 
 RESULT_FORMAT: Final = "cicd-agent/review-result"

@@ -27,7 +27,7 @@ from cicd_agent.severity import Severity, parse_severity
 # `cicd-agent review --help` loads, and the steps pull in pydantic, the SDK and PyGithub
 # (several times the start-up budget; tests/project/test_mode_imports.py measures it).
 if TYPE_CHECKING:
-    from cicd_agent.analysis.findings import Finding
+    from cicd_agent.analysis.finding import Finding
     from cicd_agent.analysis.placement import LinkMaker
     from cicd_agent.context import RunContext
     from cicd_agent.errors import ExitCode

@@ -16,7 +16,7 @@ from string import Template
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.file_names import escaped
-from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.packing import Packing, pack
 from cicd_agent.errors import ModelError
 from cicd_agent.modes.review.decide import ReviewAnswer

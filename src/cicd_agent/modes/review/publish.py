@@ -18,11 +18,8 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding_text import body_item
 from cicd_agent.errors import GitHubError
-from cicd_agent.github.checks import publish_check_run
-from cicd_agent.github.comments import upsert_issue_comment
 from cicd_agent.github.models import Annotation, ReviewComment, ReviewEvent, WriteOutcome
 from cicd_agent.github.models import AnnotationLevel as CheckLevel
-from cicd_agent.github.pulls import create_review, probe_review_comment
 from cicd_agent.modes.review.describe import write_to_body
 from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.plan import PublishPlan
@@ -72,6 +69,11 @@ def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
     client = ctx.github
     if client is None:
         return
+    # Imported here, as in the helpers below: the GitHub client pulls in PyGithub, requests
+    # and cryptography (0.25-0.35 s of CPU by `-X importtime`), which a run that posts
+    # nothing never uses.
+    from cicd_agent.github.comments import upsert_issue_comment
+
     ledger = list(plan.ledger)
     if plan.already_reviewed:
         result.posted_fingerprints = []
@@ -151,6 +153,7 @@ def _report(ctx: RunContext, outcome: WriteOutcome) -> None:
 def _post_review(
     ctx: RunContext, client: GitHubClient, result: ReviewResult, plan: PublishPlan
 ) -> WriteOutcome:
+    from cicd_agent.github.pulls import create_review  # PyGithub's import cost, as above
 
     assert plan.number is not None
     number = plan.number
@@ -192,6 +195,7 @@ def _move_refused_comments(
     refusal: GitHubError,
 ) -> None:
     """Check each inline comment on its own; move the refused ones into the review body."""
+    from cicd_agent.github.pulls import probe_review_comment  # PyGithub's import cost
 
     assert plan.number is not None
     kept: list[InlineNote] = []
@@ -215,6 +219,7 @@ def _comment(note: InlineNote) -> ReviewComment:
 
 
 def _check_run(client: GitHubClient, result: ReviewResult, plan: PublishPlan) -> WriteOutcome:
+    from cicd_agent.github.checks import publish_check_run  # PyGithub's import cost, as above
 
     failed = result.policy_failure(result.fail_on)
     annotations = [

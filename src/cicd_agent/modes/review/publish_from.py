@@ -25,11 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.findings import Finding, sort_findings
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.findings import sort_findings
 from cicd_agent.errors import GitHubError, UsageError
 from cicd_agent.events import PULL_REQUEST_EVENTS, WorkflowRun, require_workflow_run
-from cicd_agent.github.comments import find_issue_comment
-from cicd_agent.github.pulls import get_pull_request, open_pulls_from, pulls_for_commit
 from cicd_agent.markdown import neutralise
 from cicd_agent.modes.review.collect import ReviewFacts, api_diff, files_risk
 from cicd_agent.modes.review.decide import SUMMARY_LIMIT
@@ -104,6 +103,11 @@ def collect_handoff(ctx: RunContext, path: Path) -> HandoffFacts:
             hint="Give the job pull-requests: write and checks: write, and the default "
             "github-token.",
         )
+    # Imported here: the GitHub client pulls in PyGithub, requests and cryptography
+    # (0.25-0.35 s of CPU by `-X importtime`), which review's other paths, importing this
+    # module for its types, never use.
+    from cicd_agent.github.comments import find_issue_comment
+
     pull = find_pull_request(client, run, ctx.repository, handed.pull_request, path)
     diff = api_diff(client, pull.number, base=pull.base_sha, head=run.head_sha)
     try:
@@ -152,6 +156,7 @@ def find_pull_request(
     branch, then by the commit. When one head commit heads several open pull requests (one
     branch proposed to two bases), the file's claim may choose among those GitHub confirmed.
     """
+    from cicd_agent.github.pulls import get_pull_request, open_pulls_from, pulls_for_commit
 
     numbers = sorted({p.number for p in run.pull_requests if p.head.sha == run.head_sha})
     found = [get_pull_request(client, number) for number in numbers]

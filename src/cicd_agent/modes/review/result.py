@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.file_names import name_span
-from cicd_agent.analysis.findings import Finding
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.modes.review.decide import Decision, blocking
 from cicd_agent.modes.review.ledger import Ledger

@@ -7,8 +7,9 @@ only a :class:`~.contract.Verifier` decides whether one is offered.
 
 ``command`` reads the failing command from the log; ``policy`` refuses what a fix may never
 touch; ``verify`` is the sandboxed verifier; ``fixers`` the no-model floor; ``attempt`` runs
-them in the analyse and ask steps (the model's tool loop plugs in there); ``outcome`` is the
+them in the collect and ask steps (the model's tool loop plugs in there); ``outcome`` is the
 decide step's pure part and ``report`` its shape in the result; ``render`` the Markdown;
-``publish`` the writes. ``agent`` is the model's bounded tool loop, and ``tools`` its
-confined, read-only view of the checkout.
+``publish`` the writes. ``agent`` is the model's bounded tool loop, ``calls`` its tools'
+typed arguments (the schemas the SDK derives and every call is parsed into), and ``tools``
+its confined, read-only view of the checkout.
 """

@@ -1,8 +1,9 @@
 """The model's bounded tool loop: look at the checkout, run the failing command, propose a patch.
 
 The model is attacker-influenced (it reads the checkout and the log), so it gets no power of its
-own: its tools read the checkout through :class:`~.tools.Checkout` (confined, bounded, read
-only) and its diffs go only to the :class:`~.contract.Verifier`, which applies them to a copy in
+own: each call's arguments must fit the tool's typed model (:mod:`.calls`, else the call is
+refused), its tools read the checkout through :class:`~.tools.Checkout` (confined, bounded,
+read only) and its diffs go only to the :class:`~.contract.Verifier`, which applies them to a copy in
 the sandbox. A diff the fix step's policy refuses (a path outside the checkout, inside ``.git``,
 a workflow, a lock file, the failing test) is refused before a run is spent, for runs too: the
 loop asks the verifier (:meth:`~.contract.Verifier.refusal`), which enforces the same policy as
@@ -26,11 +27,23 @@ from pathlib import Path
 from string import Template
 from typing import TYPE_CHECKING, Any
 
-from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
+from openai.types.chat import ChatCompletionMessageParam
 
 from cicd_agent.errors import ModelError
 from cicd_agent.markdown import prose
-from cicd_agent.model.client import ModelClient, ToolCall
+from cicd_agent.model.client import ModelClient
+from cicd_agent.model.reply import ToolCall
+from cicd_agent.modes.analyse_failure.fix.calls import (
+    TOOLS,
+    GitBlame,
+    GitLog,
+    ProposePatch,
+    ReadFile,
+    RunFailingCommand,
+    Search,
+    ToolArguments,
+    parse_call,
+)
 from cicd_agent.modes.analyse_failure.fix.contract import (
     FailingCommand,
     Patch,
@@ -79,66 +92,6 @@ class AgentOutcome:
         return self.prompt_tokens + self.completion_tokens
 
 
-def _tool(
-    name: str, description: str, properties: dict[str, Any], required: list[str]
-) -> ChatCompletionToolParam:
-    return {
-        "type": "function",
-        "function": {
-            "name": name,
-            "description": description,
-            "parameters": {
-                "type": "object",
-                "properties": properties,
-                "required": required,
-                "additionalProperties": False,
-            },
-        },
-    }
-
-
-_PATH = {"type": "string", "description": "path relative to the checkout root"}
-_DIFF = {"type": "string", "description": "unified diff with --- a/PATH and +++ b/PATH headers"}
-TOOLS: tuple[ChatCompletionToolParam, ...] = (
-    _tool(
-        "read_file",
-        "Read numbered lines of a text file in the checkout.",
-        {"path": _PATH, "start_line": {"type": "integer"}, "max_lines": {"type": "integer"}},
-        ["path"],
-    ),
-    _tool(
-        "search",
-        "Search the checkout's tracked files; fixed string unless regex is true (POSIX ERE).",
-        {"pattern": {"type": "string"}, "regex": {"type": "boolean"}, "path": _PATH},
-        ["pattern"],
-    ),
-    _tool(
-        "git_log",
-        "The latest commits touching a path.",
-        {"path": _PATH, "max_count": {"type": "integer"}},
-        ["path"],
-    ),
-    _tool(
-        "git_blame",
-        "Who last changed each line of a file, for a line range.",
-        {"path": _PATH, "start_line": {"type": "integer"}, "end_line": {"type": "integer"}},
-        ["path"],
-    ),
-    _tool(
-        "run_failing_command",
-        "Run the failing command in the sandbox, with a candidate diff applied if given.",
-        {"diff": _DIFF},
-        [],
-    ),
-    _tool(
-        "propose_patch",
-        "Submit a fix; it is verified in the sandbox and the verdict comes back.",
-        {"diff": _DIFF, "summary": {"type": "string", "description": "one sentence"}},
-        ["diff", "summary"],
-    ),
-)
-
-
 class FixAgent:
     """One loop over one failure; build a new one per failure."""
 
@@ -163,6 +116,15 @@ class FixAgent:
         self._verdict: dict[str, Any] = {}
         """The last proposal's verdict, for the audit record of its tool call."""
         self.outcome = AgentOutcome()
+        # Each tool's arguments model and what carries it out (:mod:`.calls` names them).
+        self._tools: dict[type[ToolArguments], Callable[[Any], str]] = {
+            ReadFile: self._read_file,
+            Search: self._search,
+            GitLog: self._git_log,
+            GitBlame: self._git_blame,
+            RunFailingCommand: self._run,
+            ProposePatch: self._propose,
+        }
 
     def run(self, failing: FailingCommand, excerpt: str) -> AgentOutcome:
         """Loop until a verified patch, the model's stop, or a cap (module docstring)."""
@@ -243,88 +205,72 @@ class FixAgent:
 
     def _call(self, call: ToolCall) -> str:
         """Carry out one tool call; the (redacted, fenced) text the model gets back."""
-        arguments: dict[str, Any] = {}
+        sent: Mapping[str, object] = {"raw": call.arguments}
         try:
-            parsed = json.loads(call.arguments or "{}")
-            json.dumps(parsed, ensure_ascii=False).encode()  # "\ud800" is JSON but no text
-        except ValueError:  # JSONDecodeError, an integer of more digits than json reads, or
-            # UnicodeEncodeError (a lone surrogate no path, argv or file can hold)
-            return self._refuse(call, arguments, "the arguments are not valid JSON")
-        try:
-            if not isinstance(parsed, dict):
-                raise Refused("the arguments must be a JSON object")
-            arguments = parsed
-            text = self._dispatch(call.name, arguments)
+            arguments = parse_call(call.name, call.arguments)
+            sent = arguments.model_dump(exclude_unset=True)
+            text = self._tools[type(arguments)](arguments)
         except Refused as exc:
-            return self._refuse(call, arguments, str(exc))
+            return self._refuse(call, sent, str(exc))
         except OSError as exc:  # an unreadable file, a sandbox that could not start: no crash
-            return self._refuse(call, arguments, f"the tool failed ({exc.strerror or 'OS error'})")
+            return self._refuse(call, sent, f"the tool failed ({exc.strerror or 'OS error'})")
         verdict, self._verdict = self._verdict, {}
-        self._record(
-            "tool", call=call.name, arguments=self._audited(arguments), refused=None, **verdict
-        )
+        self._record("tool", call=call.name, arguments=self._audited(sent), refused=None, **verdict)
         return text
 
-    def _refuse(self, call: ToolCall, arguments: Mapping[str, Any], reason: str) -> str:
+    def _refuse(self, call: ToolCall, arguments: Mapping[str, object], reason: str) -> str:
         reason = self.redact(reason)
-        self.outcome.refusals.append(f"{call.name}: {reason}")
+        self.outcome.refusals.append(f"{call.name[:80]}: {reason}")
         self._record(
             "tool", call=call.name[:80], arguments=self._audited(arguments), refused=reason
         )
         return f"refused: {reason}"
 
-    def _dispatch(self, name: str, arguments: Mapping[str, Any]) -> str:
-        """The tool's result text; Refused for a call that may not run."""
-        checkout = self.checkout
-        if name == "read_file":
-            result = checkout.read_file(
-                arguments.get("path"),
-                arguments.get("start_line", 1),
-                arguments.get("max_lines", 200),
-            )
-        elif name == "search":
-            result = checkout.search(
-                arguments.get("pattern"), arguments.get("regex", False), arguments.get("path")
-            )
-        elif name == "git_log":
-            result = checkout.git_log(arguments.get("path"), arguments.get("max_count", 10))
-        elif name == "git_blame":
-            result = checkout.git_blame(
-                arguments.get("path"), arguments.get("start_line", 1), arguments.get("end_line", 40)
-            )
-        elif name == "run_failing_command":
-            return self._run(arguments.get("diff"))
-        elif name == "propose_patch":
-            return self._propose(arguments.get("diff"), arguments.get("summary"))
-        else:
-            raise Refused(f"there is no tool named {name[:80]!r}")
-        return fence(f"{name} result", self.redact(result))
+    def _shown(self, name: str, text: str) -> str:
+        """A read-only tool's result as the model reads it: redacted, fenced as data."""
+        return fence(f"{name} result", self.redact(text))
 
-    def _patch(self, diff: object, summary: object) -> Patch:
+    def _read_file(self, call: ReadFile) -> str:
+        read = self.checkout.read_file(call.path, call.start_line or 1, call.max_lines or 200)
+        return self._shown("read_file", read)
+
+    def _search(self, call: Search) -> str:
+        return self._shown(
+            "search", self.checkout.search(call.pattern, call.regex is True, call.path)
+        )
+
+    def _git_log(self, call: GitLog) -> str:
+        return self._shown("git_log", self.checkout.git_log(call.path, call.max_count or 10))
+
+    def _git_blame(self, call: GitBlame) -> str:
+        blame = self.checkout.git_blame(call.path, call.start_line or 1, call.end_line or 40)
+        return self._shown("git_blame", blame)
+
+    def _patch(self, diff: str, summary: str) -> Patch:
         """The model's diff as a Patch, or Refused when the fix step's policy would refuse it
         (outside the checkout, ``.git``, a workflow, a lock file, a symlink, too large)."""
-        if not isinstance(diff, str) or not diff.strip():
+        if not diff.strip():
             raise Refused("the diff must be a non-empty string")
         refused = self.verifier.refusal(diff)
         if refused:
             raise Refused(refused)
-        text = " ".join(str(summary or "").split())[:300]
+        text = " ".join(summary.split())[:300]
         return Patch(diff=diff, source="model", summary=text)
 
-    def _run(self, diff: object) -> str:
+    def _run(self, call: RunFailingCommand) -> str:
         if self._runs >= self.limits.max_runs:
             raise Refused(
                 f"the cap of {self.limits.max_runs} sandbox runs is reached; propose a patch or stop"
             )
-        patch = None if diff is None or diff == "" else self._patch(diff, "candidate")
+        patch = None if not call.diff else self._patch(call.diff, "candidate")
         self._runs += 1
         ran = self.verifier.run_failing(patch)
         return _described(ran, self.redact)
 
-    def _propose(self, diff: object, summary: object) -> str:
+    def _propose(self, call: ProposePatch) -> str:
         if len(self.outcome.proposals) >= self.limits.max_proposals:
             raise Refused(f"the cap of {self.limits.max_proposals} proposals is reached")
-        patch = self._patch(diff, summary)
+        patch = self._patch(call.diff, call.summary)
         verdict = self.verifier.verify(patch)
         self.outcome.proposals.append(verdict)
         self._verdict = {"verified": verdict.verified, "reason": self.redact(verdict.reason)}
@@ -336,7 +282,7 @@ class FixAgent:
 
     # ------------------------------------------------------------------ audit
 
-    def _audited(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
+    def _audited(self, arguments: Mapping[str, object]) -> dict[str, Any]:
         """The arguments as the audit keeps them: redacted, cut, and a diff's full digest."""
         kept: dict[str, Any] = {}
         for key, value in list(arguments.items())[:10]:

@@ -1,7 +1,8 @@
 """The model's read-only view of the checkout: read a file, search, git log and blame.
 
-Every argument comes from the model, which read attacker text (the checkout and the logs), so
-each path is checked before use (:mod:`cicd_agent.checkout_files`): relative, no ``..``, nothing
+Every argument comes from the model, which read attacker text (the checkout and the logs): its
+types, ranges and characters are checked by the tool's model (:mod:`.calls`), and each path is
+checked before use (:mod:`cicd_agent.checkout_files`): relative, no ``..``, nothing
 under ``.git``, and no symbolic link on the way, since the pull request made every link here
 (``cfg -> .git/config`` would hand the model the checkout's credential header). Searches and
 git commands run as subprocesses with fixed argument lists (never a shell), a timeout and
@@ -31,10 +32,10 @@ class Refused(Exception):
     """A tool call that was not carried out, with the one-line reason the model and audit get."""
 
 
-def checked_path(root: Path, raw: object) -> PurePosixPath:
+def checked_path(root: Path, raw: str) -> PurePosixPath:
     """``raw`` as a path inside ``root`` that goes through no symbolic link, or Refused saying
     why not (see the module docstring)."""
-    if not isinstance(raw, str) or not raw.strip():
+    if not raw.strip():
         raise Refused("a path must be a non-empty string")
     text = raw.strip()
     if "\\" in text:
@@ -58,11 +59,11 @@ class Checkout:
 
     root: Path
 
-    def read_file(self, path: object, start_line: object = 1, max_lines: object = 200) -> str:
+    def read_file(self, path: str, start_line: int = 1, max_lines: int = 200) -> str:
         """Numbered lines of a text file in the checkout."""
         relative = checked_path(self.root, path)
-        start = max(_int(start_line, 1), 1)
-        count = min(max(_int(max_lines, 200), 1), MAX_READ_LINES)
+        start = max(start_line, 1)
+        count = min(max(max_lines, 1), MAX_READ_LINES)
         try:
             data = read_bytes(self.root, relative, MAX_READ_BYTES)
         except CheckoutFileError as exc:
@@ -80,11 +81,9 @@ class Checkout:
         )
         return bounded(f"{relative} ({len(lines)} lines)\n{text}{tail}")
 
-    def search(self, pattern: object, regex: object = False, path: object = None) -> str:
+    def search(self, pattern: str, regex: bool = False, path: str | None = None) -> str:
         """Matching lines (``path:line:text``) in the checkout's tracked files."""
-        if not isinstance(pattern, str) or not pattern or len(pattern) > 500 or "\0" in pattern:
-            raise Refused("the pattern must be a string of 1 to 500 characters, without NUL")
-        argv = ["grep", "-n", "-I", "--no-color", "-E" if regex is True else "-F", "-e", pattern]
+        argv = ["grep", "-n", "-I", "--no-color", "-E" if regex else "-F", "-e", pattern]
         if path is not None:
             argv += ["--", str(checked_path(self.root, path))]
         output = self._git(argv, allowed_codes=(0, 1))
@@ -99,18 +98,18 @@ class Checkout:
         )
         return bounded(shown + more)
 
-    def git_log(self, path: object, max_count: object = 10) -> str:
+    def git_log(self, path: str, max_count: int = 10) -> str:
         """The latest commits touching ``path``: short hash, date, author, subject."""
         relative = checked_path(self.root, path)
-        count = min(max(_int(max_count, 10), 1), 30)
+        count = min(max(max_count, 1), 30)
         argv = ["log", f"-n{count}", "--no-color", "--format=%h %ad %an: %s", "--date=short"]
         return bounded(self._git([*argv, "--", str(relative)]) or "no commits touch this path")
 
-    def git_blame(self, path: object, start_line: object = 1, end_line: object = 40) -> str:
+    def git_blame(self, path: str, start_line: int = 1, end_line: int = 40) -> str:
         """Who last changed each line of ``path`` in a range (at most 200 lines)."""
         relative = checked_path(self.root, path)
-        start = max(_int(start_line, 1), 1)
-        end = min(max(_int(end_line, start + 39), start), start + 199)
+        start = max(start_line, 1)
+        end = min(max(end_line, start), start + 199)
         argv = ["blame", "-s", "--no-textconv", f"-L{start},{end}", "--", str(relative)]
         return bounded(self._git(argv))
 
@@ -132,17 +131,3 @@ class Checkout:
                 f"git {argv[0]} failed: {reason[-1][:300] if reason else done.returncode}"
             )
         return done.stdout[: 1 << 20].decode("utf-8", "replace")
-
-
-def _int(value: object, default: int) -> int:
-    """``value`` as an int (the model may send a number as a string), else ``default``."""
-    if isinstance(value, bool):
-        return default
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdecimal():  # isdigit takes "²", int not
-        try:
-            return int(value.strip())
-        except ValueError:  # more digits than int() reads
-            return default
-    return default

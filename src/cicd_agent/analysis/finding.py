@@ -1,0 +1,64 @@
+"""One finding: a problem on one file (and line), the value every review renderer shares.
+
+Its own module, not :mod:`cicd_agent.analysis.findings`: the rules there call the workflow
+auditor (:mod:`cicd_agent.analysis.workflows`), which builds findings too, so a shared home
+keeps both importing this one and neither the other.
+"""
+
+from __future__ import annotations
+
+from hashlib import sha256
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+
+from cicd_agent.severity import Severity, parse_severity
+
+
+def _severity(value: object) -> Severity:
+    if isinstance(value, Severity):
+        return value
+    if isinstance(value, int):
+        return Severity(value)
+    return parse_severity(str(value))
+
+
+SeverityField = Annotated[
+    Severity,
+    BeforeValidator(_severity),
+    PlainSerializer(lambda level: level.label, return_type=str),
+]
+
+FindingSource = Literal["deterministic", "model"]
+
+
+class Finding(BaseModel):
+    """One problem on one file (and line, when it has one). Renders as a comment, an
+    annotation and a SARIF result; ``line`` None means the whole file (a binary)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rule: str
+    severity: SeverityField
+    category: str
+    path: str
+    line: int | None = None
+    start_line: int | None = None
+    title: str
+    body: str
+    suggestion: str | None = None
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    source: FindingSource = "deterministic"
+
+    anchor: str = ""
+    """What the finding is about, independent of where it sits: a digest of its flagged
+    line(s) and which occurrence of that content it is (:func:`fingerprint_findings`)."""
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across runs, line shifts and unrelated edits: the rule, the file, and the
+        anchor (the flagged content), never the line number. Without an anchor, the title."""
+        what = self.anchor or self.title
+        # surrogatepass: a path or line that was not UTF-8 hashes too (as it always has when it was)
+        key = f"{self.rule}\0{self.path}\0{what}"
+        return sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]

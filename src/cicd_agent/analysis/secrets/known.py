@@ -1,0 +1,158 @@
+"""The secret values this run holds: which variables and inputs hold one, and finding those
+values in text whole, cut short, split across lines or encoded."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Mapping, Sequence
+from urllib.parse import quote, quote_plus
+
+import ahocorasick_rs
+
+from cicd_agent.analysis.secrets.matcher import keywords
+
+SECRET_NAME_PARTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "APIKEY", "PRIVATEKEY",
+                     "ACCESSKEY", "WEBHOOK", "CREDENTIAL")  # fmt: skip
+"""A variable or input whose name, without separators, contains one of these holds a secret."""
+SECRET_NAME_WORDS = frozenset({"PASS", "PWD", "AUTH"})
+"""…or has one of these as a whole word (``DB_PASS``, ``MYSQL_PWD``; not ``BYPASS``, and not
+the shell's own ``PWD``/``OLDPWD``, which hold the working directory)."""
+_NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD", "CONTEXT_TOKENS", "TOKEN_BUDGET", "SECRET_ENV"})
+"""The shell's working directories, and this action's own inputs that count tokens or name
+secret variables (``INPUT_CONTEXT-TOKENS=120000`` must not turn every 120000 into a marker)."""
+MIN_KNOWN_SECRET_LENGTH = 6
+_PATH_VALUE = re.compile(r"(?:/|~/|[A-Za-z]:\\)[\w./\\ -]*")
+_SHORT_NUMBER = re.compile(r"\d{1,9}")
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a variable or input name says it holds a secret (``GITHUB_TOKEN``,
+    ``openai-api-key``, ``MYSECRET``, ``DB_PASS``)."""
+    words = [word for word in re.split(r"[^A-Z0-9]+", name.upper()) if word]
+    if "_".join(words[1:] if words[:1] == ["INPUT"] else words) in _NOT_SECRET_NAMES:
+        return False
+    joined = "".join(words)
+    return any(part in joined for part in SECRET_NAME_PARTS) or any(
+        word in SECRET_NAME_WORDS for word in words
+    )
+
+
+def _secret_value(value: str) -> bool:
+    """A secret-named variable that holds a path (``TIKTOKEN_CACHE_DIR``, ``*_TOKEN_FILE``), a
+    flag or a count holds no secret; redacting it would hide every such path or number in a
+    log."""
+    return (
+        len(value) >= MIN_KNOWN_SECRET_LENGTH
+        and not _PATH_VALUE.fullmatch(value)
+        and not _SHORT_NUMBER.fullmatch(value)
+    )
+
+
+def known_secrets_from_env(environ: Mapping[str, str]) -> list[str]:
+    """Values this run holds that must never leave it: secret-named variables and action inputs."""
+    values = [value for name, value in environ.items() if is_secret_name(name)]
+    raw_inputs = environ.get("CICD_AGENT_INPUTS", "")
+    if raw_inputs:
+        try:
+            inputs = json.loads(raw_inputs)
+        except json.JSONDecodeError:
+            inputs = {}
+        if isinstance(inputs, dict):
+            values += [v for k, v in inputs.items() if isinstance(v, str) and is_secret_name(k)]
+    return [value for value in values if _secret_value(value)]
+
+
+# ------------------------------------------------------------------------- copies of a value
+
+MIN_ENCODED_LENGTH = 8
+"""An encoded copy shorter than this (the middle of a short value's base64) would match by
+chance in ordinary text."""
+MIN_FRAGMENT = 12
+"""A head, tail or middle of a known value this long (and at least half the value) is
+redacted: a limit that cut the value leaves a piece that is still the secret's bulk."""
+_SEED = 8
+"""Known values are found by their 8-character windows, then grown both ways character by
+character (across line breaks) as far as the text follows the value."""
+_BREAK_PREFIX = re.compile(r"(?:\d{4}-\d\d-\d\dT[\d:.]+Z )?[ \t]*")
+"""What may start the next line of a wrapped value: the runner's timestamp, indentation."""
+
+
+def encoded_copies(value: str) -> set[str]:
+    """``value`` as it appears once encoded: base64 (standard and URL-safe) at each of the three
+    byte alignments inside a longer encoded text, percent-encoding, and hex."""
+    raw = value.encode()
+    copies = {quote(value, safe=""), quote_plus(value), raw.hex(), raw.hex().upper()}
+    copies |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), c) for c in set(copies)}
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        copies.add(encode(raw).decode())
+        for pad in range(3):
+            text = encode(b"\0" * pad + raw).decode()
+            # Characters of groups that hold only this value's bytes: the others depend on
+            # the bytes around it.
+            copies.add(text[4 if pad else 0 : (pad + len(raw)) // 3 * 4])
+    return {c for c in copies if c != value and len(c) >= MIN_ENCODED_LENGTH}
+
+
+class KnownValues:
+    """Finds the run's own secret values in text: whole, cut to a long enough piece, split
+    across lines, or as an encoded copy. One Aho-Corasick pass finds seeds (8-character
+    windows of each value, and each encoded copy whole); each seed is grown as far as the
+    text keeps following the value. A regex alternation of every piece was ten times slower."""
+
+    def __init__(self, values: Sequence[str]) -> None:
+        self.values = values
+        seeds: dict[str, list[tuple[int, int]]] = {}
+        for number, value in enumerate(values):
+            for offset in range(max(len(value) - _SEED, 0) + 1):
+                seeds.setdefault(value[offset : offset + _SEED], []).append((number, offset))
+        self.copies = {c for value in values for c in encoded_copies(value)} - set(seeds)
+        self.patterns = [*seeds, *self.copies]
+        self.seeds = [seeds.get(p, []) for p in self.patterns]
+        self.automaton = ahocorasick_rs.AhoCorasick(self.patterns)
+        self.longest = max(map(len, self.patterns), default=0)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        found: list[tuple[int, int]] = []
+        for index, start, end in keywords(self.automaton, text, self.longest):
+            if found and found[-1][0] <= start and end <= found[-1][1]:
+                continue  # inside the value just found
+            if not self.seeds[index]:
+                found.append((start, end))  # an encoded copy
+            for number, offset in self.seeds[index]:
+                span = self._grow(text, self.values[number], start, end, offset)
+                if span is not None:
+                    found.append(span)
+        return found
+
+    @staticmethod
+    def _grow(text: str, value: str, start: int, end: int, offset: int) -> tuple[int, int] | None:
+        """The span of ``value[first:last]`` around the seed ``value[offset:…]`` at
+        ``text[start:end]``, if that piece is long enough to be the secret."""
+        first, last = offset, offset + (end - start)
+        while first > 0:
+            if start > 0 and text[start - 1] == value[first - 1]:
+                start, first = start - 1, first - 1
+                continue
+            line_start = text.rfind("\n", 0, start) + 1
+            if line_start == 0 or not _BREAK_PREFIX.fullmatch(text, line_start, start):
+                break
+            before = line_start - 1 - (text[line_start - 2 : line_start - 1] == "\r")
+            if before <= 0 or text[before - 1] != value[first - 1]:
+                break
+            start = before
+        while last < len(value):
+            if end < len(text) and text[end] == value[last]:
+                end, last = end + 1, last + 1
+                continue
+            following = end + (text[end : end + 1] == "\r")
+            if text[following : following + 1] != "\n":
+                break
+            prefix = _BREAK_PREFIX.match(text, following + 1)
+            assert prefix is not None  # the pattern matches the empty string
+            if text[prefix.end() : prefix.end() + 1] != value[last : last + 1]:
+                break
+            end = prefix.end()
+        need = min(len(value), max(MIN_FRAGMENT, (len(value) + 1) // 2))
+        return (start, end) if last - first >= need else None

@@ -1,0 +1,113 @@
+"""Loading the rule set: our shapes, gitleaks' rules and detect-secrets' patterns (generated
+at dev time into ``data/``), indexed by keyword for one Aho-Corasick pass."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import ahocorasick_rs
+
+from cicd_agent.analysis.secrets.rule import Allow, Rule
+from cicd_agent.analysis.secrets.shapes import OWN_RULES
+
+_REPLACED_UPSTREAM = frozenset({"generic-api-key", "BasicAuthDetector.0"})
+"""Upstream rules left out because one of ours does their job: gitleaks' generic-api-key
+(``_ASSIGNED`` is faster), detect-secrets' URL password (``_URL_PASSWORD`` takes any password
+but a stand-in, and no image digest such as ``docker://alpine:3.19@sha256:…``)."""
+_LEADING_NAME = "(?i)[\\w.-]{0,50}?"
+"""gitleaks' semi-generic rules start with this lazy prefix; it only widens the match to the
+left of the keyword and costs a 50-step attempt at every character, so it is dropped."""
+
+
+def _allow(raw: Mapping[str, Any]) -> Allow:
+    return Allow(
+        both=raw.get("condition") == "AND",
+        target=raw.get("target", "secret"),
+        regexes=tuple(re.compile(r) for r in raw.get("regexes", ())),
+        stopwords=tuple(raw.get("stopwords", ())),
+        paths=tuple(re.compile(p) for p in raw.get("paths", ())),
+    )
+
+
+@dataclass(frozen=True)
+class _RuleSet:
+    rules: tuple[Rule, ...]
+    always: tuple[int, ...]
+    """Rules without keywords, tried on every text (all redaction-only)."""
+    by_keyword: tuple[tuple[int, ...], ...]
+    automaton: ahocorasick_rs.AhoCorasick
+    allow: Allow
+    provenance: str
+    longest: int
+
+
+@cache
+def rule_set() -> _RuleSet:
+    data = _data("secret_rules.json")
+    rules = list(OWN_RULES)
+    for raw in data["rules"]:
+        if raw["id"] in _REPLACED_UPSTREAM:
+            continue
+        regex = raw["regex"]
+        if regex.startswith(_LEADING_NAME):
+            regex = "(?i)" + regex[len(_LEADING_NAME) :]
+        rules.append(
+            Rule(
+                raw["id"],
+                regex,
+                tuple(raw["keywords"]),
+                group=raw["secret_group"],
+                entropy=raw["entropy"],
+                path=re.compile(raw["path"]) if raw["path"] else None,
+                allows=tuple(_allow(a) for a in raw["allowlists"]),
+            )
+        )
+    detect_secrets = _data("detect_secrets_rules.json")
+    rules += [
+        Rule(
+            raw["kind"],
+            raw["regex"],
+            tuple(k.lower() for k in raw["keywords"]),
+            cased=tuple(raw["keywords"]) if not raw["regex"].startswith("(?mi") else (),
+            group="secret",
+            redaction_only=True,
+            gate=raw["gate"],
+        )
+        for raw in detect_secrets["rules"]
+        if raw["id"] not in _REPLACED_UPSTREAM
+    ]
+    keywords = sorted({k for rule in rules for k in rule.keywords})
+    index = {k: i for i, k in enumerate(keywords)}
+    by_keyword: list[list[int]] = [[] for _ in keywords]
+    for number, rule in enumerate(rules):
+        for keyword in rule.keywords:
+            by_keyword[index[keyword]].append(number)
+    glob = data["global_allowlist"]
+    return _RuleSet(
+        tuple(rules),
+        tuple(number for number, rule in enumerate(rules) if not rule.keywords),
+        tuple(tuple(r) for r in by_keyword),
+        ahocorasick_rs.AhoCorasick(keywords),
+        _allow({"regexes": glob["regexes"], "stopwords": glob["stopwords"]}),
+        f"gitleaks {data['ref']} ({data['commit'][:12]}), "
+        f"detect-secrets {detect_secrets['ref']} ({detect_secrets['commit'][:12]})",
+        max(map(len, keywords), default=0),
+    )
+
+
+def _data(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(
+        resources.files("cicd_agent").joinpath(f"data/{name}").read_text("utf-8")
+    )
+    return loaded
+
+
+def rule_set_provenance() -> str:
+    """Where the upstream shapes come from (for reports and ``--version``-like output)."""
+    return rule_set().provenance

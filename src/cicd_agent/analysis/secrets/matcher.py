@@ -1,0 +1,214 @@
+"""Finding secrets of a known shape in text: one keyword pass, then only the rules whose
+keywords occur, each match checked against placeholders, entropy and allow lists."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import ahocorasick_rs
+
+from cicd_agent.analysis.secrets.loading import rule_set
+from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS
+from cicd_agent.analysis.secrets.rule import Rule, compile_pattern
+from cicd_agent.analysis.secrets.shapes import PRIVATE_KEY
+from cicd_agent.analysis.secrets.values import entropy, placeholder, plausible_secret, stand_in
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+_WINDOW = 1 << 20
+"""Characters given to the automaton at once: ``find_matches_as_indexes`` keeps about eight
+bytes per character to map its offsets back (a 5 MB diff's added text took 43 MB more)."""
+
+
+def keywords(
+    automaton: ahocorasick_rs.AhoCorasick, text: str, longest: int
+) -> list[tuple[int, int, int]]:
+    """Every (pattern, start, end) ``automaton`` finds in ``text``, overlapping, in its order
+    (by end, then start). ``longest`` is the longest pattern's length.
+
+    The automaton reads UTF-8, and text from git or a log keeps each byte that was not UTF-8
+    as a lone surrogate (``surrogateescape``), which UTF-8 cannot encode: one Latin-1 file in a
+    change made deploy-gate exit 3. Such text is matched with each surrogate as U+FFFD, one
+    character for one, so the offsets stay those of ``text`` (the cheap try first: most text
+    holds none). Long text is read in overlapping windows, so memory does not grow with it:
+    a window keeps the matches that start before the next one begins (each lies wholly
+    inside it)."""
+    if len(text) <= _WINDOW:
+        return _keywords_in(automaton, text)
+    step = _WINDOW - max(longest - 1, 0)
+    found: list[tuple[int, int, int]] = []
+    for start in range(0, len(text), step):
+        window = text[start : start + _WINDOW]
+        found += [
+            (pattern, begin + start, end + start)
+            for pattern, begin, end in _keywords_in(automaton, window)
+            if begin < step or start + _WINDOW >= len(text)
+        ]
+        if start + _WINDOW >= len(text):
+            break
+    found.sort(key=lambda match: (match[2], match[1]))
+    return found
+
+
+def _keywords_in(automaton: ahocorasick_rs.AhoCorasick, text: str) -> list[tuple[int, int, int]]:
+    try:
+        return automaton.find_matches_as_indexes(text, overlapping=True)
+    except UnicodeEncodeError:
+        return automaton.find_matches_as_indexes(_SURROGATE.sub("\ufffd", text), overlapping=True)
+
+
+@dataclass(frozen=True)
+class SecretHit:
+    """A secret found in text: what kind, and where (character offsets of the secret itself)."""
+
+    kind: str
+    start: int
+    end: int
+
+
+def find_secrets(
+    text: str, path: str | None = None, *, all_rules: bool = False, broad: bool = False
+) -> list[SecretHit]:
+    """Secrets of a known shape in ``text``, in order, without overlaps (overlapping hits
+    become one span, named by the earliest, then longest). ``path`` (a file the text comes
+    from) enables gitleaks' rules that apply to some files only (Terraform, nuget.config…);
+    without it, and without ``all_rules``, they are not tried. ``broad`` adds the
+    redaction-only rules and takes any value but a stand-in in a request's credential place
+    (redaction wants every likely secret gone; a finding wants to be right)."""
+    rules = rule_set()
+    found: dict[int, list[int]] = {}
+    for keyword, start, _ in keywords(rules.automaton, text.lower(), rules.longest):
+        found.setdefault(keyword, []).append(start)
+    starts: dict[int, list[int]] = {number: [] for number in rules.always} if broad else {}
+    for keyword, at in found.items():
+        for number in rules.by_keyword[keyword]:
+            starts.setdefault(number, []).extend(at)
+    for number, at in starts.items():
+        cased = rules.rules[number].cased
+        if cased:
+            starts[number] = [start for start in at if text.startswith(cased, start)]
+    hits: list[SecretHit] = []
+    for number in sorted(starts):
+        rule = rules.rules[number]
+        if rule.cased and not starts[number]:
+            continue
+        if rule.path is not None and not all_rules and (path is None or not rule.path.search(path)):
+            continue
+        if rule.redaction_only and not broad:
+            continue
+        for match in _matches(rule, text, starts[number]):
+            start, end = rule.secret_span(match)
+            if start < 0 or _allowed(rule, text, match, (start, end), path=path, broad=broad):
+                continue
+            hits.append(SecretHit(rule.kind, start, end))
+    hits.sort(key=lambda hit: (hit.start, -hit.end))
+    kept: list[SecretHit] = []
+    for hit in hits:
+        if not kept or hit.start >= kept[-1].end:
+            kept.append(hit)
+        elif hit.end > kept[-1].end:  # overlapping: one span over both, so neither leaks
+            kept[-1] = SecretHit(kept[-1].kind, kept[-1].start, hit.end)
+    return kept
+
+
+def _matches(rule: Rule, text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    if rule.seed is not None:
+        yield from _seeded(rule, rule.seed, text)
+        return
+    if rule.redaction_only and starts and not rule.anchored:
+        run = compile_pattern(rule.gate) if rule.gate else None
+        for start, end in _lines_at(text, starts):
+            if run is None or run.search(text, start, end):
+                yield from rule.regex.finditer(text, start, end)
+        return
+    if not rule.anchored:
+        yield from rule.regex.finditer(text)
+        return
+    position = 0
+    for start in sorted(set(starts)):
+        if start < position:
+            continue
+        match = rule.regex.match(text, start)
+        if match is not None:
+            position = match.end()
+            yield match
+
+
+_SEED_REACH = 64
+"""How far before its random part a prefixed token may start (prefix and separators)."""
+
+
+def _seeded(rule: Rule, seed: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """Matches of ``rule`` around the seeds that pass its check: one C-speed scan for runs of
+    random-looking characters, then the full regex only near the few that qualify (tried at
+    every character of a large log, the regex alone cost 60 ms per MB)."""
+    position = 0
+    for found in seed.finditer(text):
+        if found.end() <= position or (rule.check is not None and not rule.check(found.group())):
+            continue
+        start = max(position, found.start() - _SEED_REACH)
+        for match in rule.regex.finditer(text, start, min(len(text), found.end() + 4096)):
+            if match.start() > found.start():
+                break
+            if match.end() >= found.end():
+                position = match.end()
+                yield match
+                break
+
+
+def _lines_at(text: str, starts: list[int]) -> Iterator[tuple[int, int]]:
+    """The lines that hold these offsets, once each: detect-secrets' patterns were written
+    for one line at a time, and some (a chain of optional groups after a look-behind) cost
+    a tenth of a second per megabyte when tried at every character of a text."""
+    end = -1
+    for start in sorted(starts):
+        if start <= end:
+            continue
+        first = text.rfind("\n", 0, start) + 1
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        yield first, end
+
+
+_KEEP_PLACEHOLDERS = frozenset(map(id, (PRIVATE_KEY, *REQUEST_CREDENTIALS)))
+"""Rules whose place says the value is a credential: a key block, a request's password or
+header (whose stand-ins, ``$PASS`` or ``<token>``, have their own test)."""
+
+
+def _allowed(
+    rule: Rule,
+    text: str,
+    match: re.Match[str],
+    span: tuple[int, int],
+    *,
+    path: str | None,
+    broad: bool = False,
+) -> bool:
+    """Whether a match is not a secret after all: a placeholder or code, too little entropy,
+    or covered by the rule's or gitleaks' global allow lists."""
+    secret = text[span[0] : span[1]]
+    if rule.request:  # our own rules, with their own test for stand-ins
+        return (
+            stand_in(secret)
+            or not (broad or plausible_secret(secret))
+            or (rule.check is not None and not rule.check(secret))
+        )
+    if rule.plausible and not plausible_secret(secret):
+        return True
+    if rule.check is not None and not rule.check(secret):
+        return True
+    if id(rule) not in _KEEP_PLACEHOLDERS and placeholder(secret):
+        return True  # a shape's own regex takes ``ghp_xxxx…`` and ``AKIAZZZZ…`` as well
+
+    if (rule.entropy and entropy(secret) <= rule.entropy) or rule is PRIVATE_KEY:
+        return rule is not PRIVATE_KEY
+    line = ""
+    if any(allow.target == "line" for allow in rule.allows):
+        line_end = text.find("\n", match.end())
+        line = text[text.rfind("\n", 0, match.start()) + 1 : line_end if line_end >= 0 else None]
+    return rule_set().allow.covers(secret, match.group(), line, path) or any(
+        allow.covers(secret, match.group(), line, path) for allow in rule.allows
+    )

@@ -1,0 +1,199 @@
+"""Request credentials (issue 32.8): authorisation headers of every scheme, a password or
+token in a URL, and the password options and variables of common clients. The place says it
+is a credential, so any value but a stand-in goes."""
+
+from __future__ import annotations
+
+from cicd_agent.analysis.secrets.rule import Rule
+from cicd_agent.analysis.secrets.values import not_a_word
+
+_URL_PASSWORD = Rule(
+    "password in URL",
+    (r"://[^/\s:@'\"]*:(?P<secret>[^/\s'\"]+)(?=@(?!sha256:))"),
+    ("://",),
+    group="secret",
+    request=True,
+    anchored=True,
+)
+"""The user may be empty (``redis://:password@host``); the password runs to the authority's
+last ``@`` (``https://u:p@ss@host``: an unescaped ``@`` in a password happens). An image
+reference's digest (``docker://alpine:3.19@sha256:…``) is not userinfo."""
+_URL_TOKEN = Rule(
+    "token in URL",
+    (r"://(?P<secret>[A-Za-z0-9_~.%-]{20,})(?=@)"),
+    ("://",),
+    group="secret",
+    entropy=3.5,
+    plausible=True,
+    anchored=True,
+)
+"""A token given as the URL's user (``https://<token>@github.com/…``)."""
+# What a log shows of the requests a job made (issue 32.8): authorisation headers of every
+# scheme, wherever they are written (a header line, ``curl -H '…'``, JSON, YAML, code), and
+# the password options of common clients. The place says it is a credential, so no entropy
+# floor: only placeholders and variables (``$TOKEN``, ``<token>``) are left.
+_BARE_VALUE = r"""(?P<secret>[^\s'"`|;&<>]+)"""
+_VALUE = r"""['"]?""" + _BARE_VALUE
+"""An option's value, maybe quoted (the quote is kept)."""
+_OTHER_ARGS = r"(?:[ \t]+(?!{flags})[^\s|;&]+)*?[ \t]+"
+"""Other arguments between a command and its password option, up to the end of the command."""
+_AUTH_HEADER = (
+    r"""(?:(?<=(?P<outer>["']))|)(?i:(?:proxy-)?authorization)"""
+    r"""(?:["']?[ \t]*[:=][ \t]*|["'][ \t]*,[ \t]*)(?P<inner>["'])?"""
+)
+"""The header's name and separator, with the quote that opens the value (``"Bearer …"``) or the
+whole header (``-H 'Authorization: …'``), if any: the value ends at its closing quote."""
+_SCHEMES = (
+    "basic|bearer|digest|negotiate|ntlm|kerberos|token|bot|ssws|hoba|mutual|vapid|dpop|gnap"
+    "|privatetoken|concealed|oauth|scram-sha-1|scram-sha-256|aws4-hmac-sha256|aws|hawk|jwt"
+    "|api-?key|key|sso-key|googlelogin|sharedkey(?:lite)?|sharedaccesssignature|splunk|mac"
+    "|client-id|nuget|zoho-oauthtoken|klaviyo-api-key"
+)
+"""Authorisation schemes: IANA's registry and those common APIs use."""
+_CREDENTIAL = r"""(?![a-z]+[ \t]+[A-Za-z])(?P<secret>[^\s'"`,;)}\]]+)"""
+"""The credential after a scheme, unless it and the next word read as prose (``token has
+expired``)."""
+_AUTH_SCHEME = Rule(
+    "authorization header",
+    _AUTH_HEADER + rf"(?i:{_SCHEMES})[ \t]+" + _CREDENTIAL,
+    ("authorization",),
+    group="secret",
+    request=True,
+    anchored=True,
+)
+"""``Authorization: Basic <base64>``, ``Bearer <token>``, ``token x``, ``Negotiate …``, ``NTLM
+…``: after a known scheme any credential but a stand-in goes."""
+
+
+_AUTH_OTHER_SCHEME = Rule(
+    "authorization header",
+    _AUTH_HEADER + r"[A-Za-z][\w.-]{1,24}[ \t]+" + _CREDENTIAL,
+    ("authorization",),
+    group="secret",
+    request=True,
+    check=not_a_word,
+    anchored=True,
+)
+"""Any other scheme (``Authorization: CustomScheme <credential>``)."""
+_AUTH_TOKEN = Rule(
+    "authorization header",
+    _AUTH_HEADER + r"""(?P<secret>[^\s'"`,;)}\]]{4,})""",
+    ("authorization",),
+    group="secret",
+    plausible=True,
+    anchored=True,
+)
+"""No scheme (``Authorization: <token>``): only what looks like a secret (``Authorization:
+required`` does not)."""
+_PARAMS = r"(?P<secret>[\w-]+=(?:[^\r\n]*(?={closing})|[^\r\n]*))".format(
+    closing=r"(?(inner)(?P=inner)|(?(outer)(?P=outer)|(?!)))(?:[\s,;)}\]]|\Z)"
+)
+"""Parameters, to the last quote on the line that closes the header's value, else to the end."""
+_AUTH_PARAMS = Rule(
+    "authorization header",
+    _AUTH_HEADER + r"[A-Za-z][\w-]{1,24}[ \t]+" + _PARAMS,
+    ("authorization",),
+    group="secret",
+    anchored=True,
+)
+"""Schemes with parameters (``Digest username="…", response="…"``, ``AWS4-HMAC-SHA256
+Credential=…, Signature=…``): the parameters go whole, to the quote that closes the header's
+value (the last on the line, so an escaped quote inside does not end it) or to the end of the
+line; the parameters' own quotes go with them."""
+_CLIENT_PASSWORDS = (
+    Rule(
+        "password option",
+        r"(?i:mysql|mariadb)[\w-]*"
+        + _OTHER_ARGS.format(flags="-p")
+        + r"(?:-p|--password=)"
+        + _VALUE,
+        ("mysql", "mariadb"),
+        group="secret",
+        request=True,
+        anchored=True,
+    ),
+    Rule(
+        "password option",
+        r"(?i:sshpass)[ \t]+-p[ \t]*" + _VALUE,
+        ("sshpass",),
+        group="secret",
+        request=True,
+        anchored=True,
+    ),
+    Rule(
+        "password option",
+        r"(?i:redis-cli)"
+        + _OTHER_ARGS.format(flags=r"-a\b|--pass\b")
+        + r"(?:-a|--pass)[ \t]+"
+        + _VALUE,
+        ("redis-cli",),
+        group="secret",
+        request=True,
+        anchored=True,
+    ),
+    Rule(
+        "password option",
+        r"(?i:docker|podman|buildah|skopeo|nerdctl|helm(?:[ \t]+registry)?)[ \t]+login"
+        + _OTHER_ARGS.format(flags=r"-p\b")
+        + r"-p[ \t]+"
+        + _VALUE,
+        ("docker", "podman", "buildah", "skopeo", "nerdctl", "helm"),
+        group="secret",
+        request=True,
+        anchored=True,
+    ),
+    Rule(
+        "password option",
+        r"(?i:curl)"
+        + _OTHER_ARGS.format(flags=r"-u\b|--user\b")
+        + r"""(?:-u|--user)[ \t]*['"]?[^\s:'"]*:"""
+        + _BARE_VALUE,
+        ("curl",),
+        group="secret",
+        request=True,
+        anchored=True,
+    ),
+    Rule(
+        "password option",
+        r"(?i:htpasswd)[ \t]+-\w*b\w*(?:[ \t]+[^\s|;&-][^\s|;&]*){2}[ \t]+" + _VALUE,
+        ("htpasswd",),
+        group="secret",
+        request=True,
+        anchored=True,
+    ),
+    Rule(
+        "password option",
+        r"(?<=-)(?i:pass(?:word)?)(?:=|[ \t]+)(?!-)" + _VALUE,
+        ("pass",),
+        group="secret",
+        plausible=True,
+        anchored=True,
+    ),
+)
+"""``mysql -p<password>`` (no space: a space makes mysql prompt) or ``--password=``,
+``sshpass -p``, ``redis-cli -a``, ``docker login -p``, ``curl -u user:password``, ``htpasswd -b
+file user password``: any value but a stand-in. And any ``--password <value>`` /
+``--db-password=<value>`` of any command, if the value looks like a secret (a tool's help
+shows ``--password PASSWORD``)."""
+_CLIENT_VARIABLES = ("PGPASSWORD", "SSHPASS", "MYSQL_PWD", "REDISCLI_AUTH", "SQLCMDPASSWORD")
+_CLIENT_VARIABLE = Rule(
+    "password variable",
+    r"(?<![\w$])(?:" + "|".join(_CLIENT_VARIABLES) + r""")["']?[ \t]*[:=][ \t]*""" + _VALUE,
+    tuple(name.lower() for name in _CLIENT_VARIABLES),
+    group="secret",
+    request=True,
+    anchored=True,
+    cased=_CLIENT_VARIABLES,
+)
+"""The variables clients read their password from (``PGPASSWORD=… psql``, ``SSHPASS``,
+``MYSQL_PWD``, ``REDISCLI_AUTH``, ``SQLCMDPASSWORD``), assigned or in a log's ``env:``."""
+REQUEST_CREDENTIALS = (
+    _AUTH_SCHEME,
+    _AUTH_OTHER_SCHEME,
+    _AUTH_TOKEN,
+    _AUTH_PARAMS,
+    _URL_PASSWORD,
+    _URL_TOKEN,
+    *_CLIENT_PASSWORDS,
+    _CLIENT_VARIABLE,
+)

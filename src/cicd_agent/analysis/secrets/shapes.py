@@ -1,0 +1,150 @@
+"""Shapes of ours, beside the upstream rule sets: an unterminated private-key block, a value
+assigned to a secret-named key, an AWS secret key next to its id, the prefixes of the tokens a
+CI job most often holds at any length, prefixed tokens of any service and webhook URLs."""
+
+from __future__ import annotations
+
+from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS
+from cicd_agent.analysis.secrets.rule import Rule
+from cicd_agent.analysis.secrets.values import RANDOM_RUN, random_token
+
+_KEY_LINES = (
+    r"(?:(?:\r?\n|\\n)(?:\d{4}-\d\d-\d\dT[\d:.]+Z )?[ \t]*"
+    r"(?:[A-Za-z0-9+/]{16,}={0,2}|[A-Za-z0-9+/]+==?)(?![\w+/=]))*"
+)
+"""An unterminated PEM block (a log or a limit cut it): the base64 lines that follow, each
+after a line break (also ``\\n`` in a string) and maybe a runner timestamp; the first other
+line ends it rather than the whole rest of the text."""
+PRIVATE_KEY = Rule(
+    "private key",
+    (
+        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]{0,16384}?"
+        rf"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|{_KEY_LINES})"
+    ),
+    ("private key",),
+)
+# Anchored on the keyword, not the start of the variable name: a leading [A-Z0-9_.-]* would be
+# tried at every character of the text. (gitleaks' generic-api-key rule, which this replaces,
+# starts with such a prefix and is ten times slower on a large diff.)
+_ASSIGNED = Rule(
+    "assigned secret",
+    (
+        r"(?i)(?:secret|passw(?:or)?d|passwd|\bpass\b|(?<![a-z])pwd\b|token|api[_-]?key|access[_-]?key"
+        r"|private[_-]?key|credentials?|auth(?!ors?\b))[A-Z0-9_.-]*\b"
+        r"(?<!id)(?<!ids)(?<!name)(?<!names)(?<!url)(?<!uri)(?<!endpoint)(?<!path)(?<!file)"
+        r"(?<!length)(?<!type)[\"']?\s*(?::=|=>|[:=>])\s*"
+        r"(?:\"(?P<double>[^\"\s][^\"\n]{7,4095}?)\"|'(?P<single>[^'\s][^'\n]{7,4095}?)'"
+        r"|[`]?(?P<bare>[A-Za-z0-9+/_\-.~!@#$%^&*=:|?]{8,}+)(?![(\[]))"
+    ),
+    ("secret", "pass", "pwd", "token", "api", "access", "private", "credential", "auth"),
+    plausible=True,
+    anchored=True,
+)
+"""A value assigned to a secret-named key, quoted (to the closing quote, a token of a few
+kilobytes included) or bare (to a space, quote, comma or semicolon: ``user:token``,
+``a/b|c`` go whole). A key that names the secret's id, name, place or size
+(``credentialsId``, ``LLM_SECRET_NAME``, ``access_token_url``, ``secret_length``) holds
+something else."""
+_AWS_SECRET = Rule(
+    "AWS secret access key",
+    (
+        r"(?:\b(?:AKIA|ASIA)[A-Z0-9]{16}\b[\s,;:|\"']{1,8}|(?i:aws).{0,40}?[\s=:\"',]{1,4})"
+        r"(?P<secret>(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=]))"
+    ),
+    ("akia", "asia", "aws"),
+    group="secret",
+    entropy=4.0,
+)
+# The tokens a CI job most often holds, by prefix at any length: gitleaks matches each
+# vendor's current format exactly (a fine-grained GitHub token of exactly 82 characters), but
+# older, newer and test formats exist and a missed redaction costs more than a spare one.
+_BROAD_PREFIXES = (
+    Rule(
+        "GitHub token",
+        # No leading \b: a token glued to the text before it (``xxxghp_…``) happens in logs.
+        (r"(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+        entropy=3.0,
+    ),
+    Rule(
+        "AWS access key id",
+        (r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
+        ("akia", "asia", "abia", "acca"),
+        entropy=3.0,
+    ),
+    Rule("Anthropic key", (r"\bsk-ant-[A-Za-z0-9_-]{20,}\b"), ("sk-ant-",)),
+    Rule(
+        "OpenAI key",
+        (r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}\b"),
+        ("sk-",),
+        entropy=3.0,
+    ),
+    Rule("Slack token", (r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b"), ("xox",), entropy=3.0),
+    Rule(
+        "Azure storage key",
+        (r"AccountKey=(?P<secret>[A-Za-z0-9+/=]{40,})"),
+        ("accountkey=",),
+        group="secret",
+    ),
+)
+# ------------------------------------------------------------------------ prefixed tokens
+# Most services now issue tokens as a short prefix naming the service and kind, a separator,
+# and a long random part (``aio_…``, ``glpat-…``, ``sq0atp-…``, ``lsv2_pt_…``, ``dp.ct.…``):
+# one shape covers the families no rule names, including tomorrow's. Redaction only: a
+# build id or cache key of that shape loses nothing a model needs.
+
+_PREFIXED_TOKEN = Rule(
+    "prefixed token",
+    r"(?<![\w.+/=-])(?P<secret>[A-Za-z][A-Za-z0-9]{1,11}(?:[_.-][A-Za-z0-9]{1,11}){0,3}[_.-]"
+    r"[A-Za-z0-9][A-Za-z0-9_-]{15,}={0,2})(?![\w.+/=-])",
+    (),
+    group="secret",
+    redaction_only=True,
+    check=random_token,
+    seed=RANDOM_RUN,
+)
+_WEBHOOK_URL = Rule(
+    "webhook URL",
+    r"(?i)(?P<secret>https?://[^\s/'\"]*(?:/[^\s/'\"]*)*?(?:hook|/api/)[^\s'\"]*?/[A-Za-z0-9_-]{16,}"
+    r"[^\s'\"]*)",
+    ("hook",),
+    group="secret",
+    redaction_only=True,
+)
+"""A webhook's URL is its credential whole (Discord, Teams, Zapier, Tines…), whether ``hook`` is
+in the host or in the path (``https://x.tines.com/webhook/<id>/<secret>``)."""
+# Vendor shapes no upstream rule set here names alone, each from the vendor's own
+# documentation (a permissive rule set's keyword rule gives the length where noted). No
+# pattern of trufflehog's (AGPL-3.0) is used.
+_DOCUMENTED = (
+    Rule(
+        # LaunchDarkly, "Environment and SDK keys": "SDK keys always start with the prefix
+        # sdk-" (https://launchdarkly.com/docs/home/account/environment/keys); gitleaks'
+        # launchdarkly-access-token gives 40 characters: the prefix and a UUID's 36. Mobile
+        # keys (mob-) are not secret, the same page says.
+        "LaunchDarkly SDK key",
+        r"\b(?i:sdk-[a-z0-9]{8}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{12})\b",
+        ("sdk-",),
+        entropy=3.0,
+        anchored=True,
+    ),
+    Rule(
+        # Zoho accounts, "Refresh access token": tokens are 1000.<32 hex>.<32 hex>
+        # (https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html).
+        "Zoho OAuth token",
+        r"\b1000\.[a-f0-9]{32}\.[a-f0-9]{32}\b",
+        ("1000.",),
+        entropy=3.0,
+        anchored=True,
+    ),
+)
+OWN_RULES = (
+    PRIVATE_KEY,
+    *REQUEST_CREDENTIALS,
+    _ASSIGNED,
+    _AWS_SECRET,
+    *_BROAD_PREFIXES,
+    _PREFIXED_TOKEN,
+    _WEBHOOK_URL,
+    *_DOCUMENTED,
+)

@@ -1,0 +1,36 @@
+"""Audit the workflow and action files a change touches, with zizmor, on the changed lines only.
+
+Hand-grown rules found 9 of the 32 attacker-controllable template injections in zizmor's own
+test workflows (see BENCHMARKS.md); zizmor models which contexts an attacker controls in which
+event, ``actions/github-script``'s ``script:``, ``toJson(github.event)``, inputs and YAML
+anchors. So zizmor does the auditing, and this package keeps to what zizmor does not decide
+for us. One module per job:
+
+- ``audit``: the steps for one change, and the public entry points;
+- ``zizmor_run``: running zizmor (the only module here that starts a process): offline,
+  ``--no-config`` and ``--no-ignores`` (the pull request could add a ``zizmor.yml`` or
+  ``# zizmor: ignore`` comments to silence it), a scrubbed environment, a time limit;
+- ``zizmor_map``: zizmor's findings on changed lines, mapped to our severity;
+- ``writers``: where we part from zizmor — an expansion no outside contributor can fill is
+  medium, not high;
+- ``pwn``: ``pull_request_target`` with a checkout of the pull request's head (ours);
+- ``fallback``: a narrow injection check for files zizmor refused or could not parse;
+- ``paths``, ``yaml_nodes``: shared helpers.
+"""
+
+from cicd_agent.analysis.workflows.audit import workflow_findings, workflow_paths
+from cicd_agent.analysis.workflows.zizmor_run import (
+    ZIZMOR_TIMEOUT_SECONDS,
+    WorkflowAuditError,
+    run_zizmor,
+    zizmor_binary,
+)
+
+__all__ = [
+    "ZIZMOR_TIMEOUT_SECONDS",
+    "WorkflowAuditError",
+    "run_zizmor",
+    "workflow_findings",
+    "workflow_paths",
+    "zizmor_binary",
+]

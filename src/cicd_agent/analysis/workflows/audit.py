@@ -1,0 +1,132 @@
+"""The workflow audit of one change: bounded parsing, zizmor, our rules, one list of findings.
+
+Steps, in order:
+
+1. each changed workflow or action file is parsed with the bounded loader first: a file that
+   is too large, too deep or alias-bombed is not handed on but reported as not audited (a
+   workflow no one can audit is itself a finding — an attacker could hide an injection behind
+   a bomb);
+2. zizmor audits a temporary copy of just those files (``zizmor_run``);
+3. a zizmor finding is kept only when its primary location spans a line the change added
+   (what was already there is not this change's finding), mapped to our severity
+   (``zizmor_map``, ``writers``);
+4. our own rules: the pwn request (``pwn``), and for a file zizmor could not read, the narrow
+   injection check (``fallback``).
+
+A file that was not audited is high when the bounded parser refused it or zizmor ran out of
+time (shapes built to evade the audit), medium when zizmor could not read it (its schema check
+refused it, a parse error, a crash, or zizmor missing): visible on the pull request either way,
+never a silent pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import yaml
+
+from cicd_agent.analysis.bounded_yaml import YamlLimitError, compose
+from cicd_agent.analysis.diff import Diff, FileDiff
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.workflows.fallback import unread_injections
+from cicd_agent.analysis.workflows.paths import ACTION, WORKFLOW, safe_relative
+from cicd_agent.analysis.workflows.pwn import pwn_request
+from cicd_agent.analysis.workflows.zizmor_map import mapped
+from cicd_agent.analysis.workflows.zizmor_run import (
+    TIMED_OUT,
+    ZIZMOR_TIMEOUT_SECONDS,
+    audit_each_if_needed,
+)
+from cicd_agent.severity import Severity
+
+
+def workflow_paths(diff: Diff) -> list[str]:
+    """Workflow and action files this diff adds or changes (their head text is needed)."""
+    return [
+        f.path
+        for f in diff.files
+        if f.status != "deleted"
+        and not f.is_binary
+        and (WORKFLOW.match(f.path) or ACTION.search(f.path))
+    ]
+
+
+def workflow_findings(
+    diff: Diff, texts: Mapping[str, str], *, timeout: float = ZIZMOR_TIMEOUT_SECONDS
+) -> list[Finding]:
+    """Findings on the lines ``diff`` adds to the workflow files in ``texts`` (head versions).
+
+    Never raises for a file's content: a file that cannot be parsed within limits or a zizmor
+    that cannot run becomes a finding, so a skipped audit is always visible.
+    """
+    found: list[Finding] = []
+    audited: dict[str, str] = {}
+    added_by_path: dict[str, set[int]] = {}
+    roots: dict[str, yaml.Node] = {}
+    for changed in diff.files:
+        text = texts.get(changed.path)
+        if text is None or changed.status == "deleted" or not safe_relative(changed.path):
+            continue
+        added = _added(changed)
+        if not added:
+            continue
+        try:
+            root = compose(text)
+        except YamlLimitError as error:
+            found.append(
+                _not_audited(changed.path, min(added), f"its YAML was not parsed: {error}")
+            )
+            continue
+        except yaml.YAMLError:
+            continue  # not YAML at all: GitHub refuses the file itself
+        if not isinstance(root, yaml.MappingNode):
+            continue
+        added_by_path[changed.path] = added
+        audited[changed.path] = text
+        roots[changed.path] = root
+        if WORKFLOW.match(changed.path):
+            found.extend(pwn_request(changed.path, root, text.splitlines(), added))
+    if not audited:
+        return found
+    results, refused = audit_each_if_needed(audited, timeout)
+    for path, reason in sorted(refused.items()):
+        severe = reason.startswith(TIMED_OUT)
+        found.append(
+            _not_audited(
+                path,
+                min(added_by_path[path]),
+                reason,
+                Severity.HIGH if severe else Severity.MEDIUM,
+            )
+        )
+        found.extend(unread_injections(path, roots[path], audited[path], added_by_path[path]))
+    # A step shared through a YAML anchor is reported once per alias, and a line with two
+    # expressions once per expression; one comment is enough, the most severe one.
+    kept: dict[tuple[str, str, int | None], Finding] = {}
+    for result in results:
+        finding = mapped(result, added_by_path, audited)
+        if finding is None:
+            continue
+        key = (finding.rule, finding.path, finding.line)
+        if key not in kept or finding.severity > kept[key].severity:
+            kept[key] = finding
+    return found + list(kept.values())
+
+
+def _added(changed: FileDiff) -> set[int]:
+    return {number for number, _ in changed.added_lines()}
+
+
+def _not_audited(path: str, line: int, reason: str, severity: Severity = Severity.HIGH) -> Finding:
+    return Finding(
+        rule="workflow-not-audited",
+        severity=severity,
+        category="security",
+        path=path,
+        line=line,
+        title="Workflow file could not be audited",
+        body=(
+            f"This workflow change was not audited: {reason}. A workflow that cannot be "
+            "audited could hide a script injection; review it by hand before merging."
+        ),
+    )

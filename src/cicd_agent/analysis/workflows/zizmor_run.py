@@ -1,0 +1,121 @@
+"""Running zizmor: the one part of the workflow audit that starts a process.
+
+Kept apart from the pure rules (mapping, severity, fallback) so that the analysis layer's
+process-free modules can be checked as such, and so this is the one module to move if
+process-running code gets its own layer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+ZIZMOR_TIMEOUT_SECONDS = 60.0
+"""zizmor audits a typical workflow in milliseconds; a minute means something is wrong."""
+
+TIMED_OUT = "zizmor did not finish"
+"""How a time-out's message starts: the caller rates such a file higher than one zizmor
+refused (a shape built to evade the audit)."""
+
+_REFUSED = re.compile(r"failed to validate file://(\S+) as (workflow|action)")
+
+
+class WorkflowAuditError(RuntimeError):
+    """zizmor could not run or gave output we cannot read; the message says which."""
+
+
+def zizmor_binary() -> str | None:
+    """The zizmor installed with this package (the wheel's script), else one on PATH."""
+    beside = Path(sysconfig.get_path("scripts")) / "zizmor"
+    if beside.is_file():
+        return str(beside)
+    near_python = Path(sys.executable).parent / "zizmor"
+    return str(near_python) if near_python.is_file() else shutil.which("zizmor")
+
+
+def audit_each_if_needed(
+    files: Mapping[str, str], timeout: float
+) -> tuple[list[dict[str, object]], dict[str, str]]:
+    """All files in one zizmor run; when that run fails, each file alone, so one file zizmor
+    cannot read does not leave the others unaudited. Returns (findings, path -> why not)."""
+    try:
+        return run_zizmor(files, timeout=timeout)
+    except WorkflowAuditError as error:
+        # Out of time once is enough: N more runs could each take as long.
+        if len(files) == 1 or str(error).startswith(TIMED_OUT):
+            return [], dict.fromkeys(files, str(error))
+    results: list[dict[str, object]] = []
+    refused: dict[str, str] = {}
+    for path, text in files.items():
+        try:
+            found, skipped = run_zizmor({path: text}, timeout=timeout)
+        except WorkflowAuditError as error:
+            refused[path] = str(error)
+            continue
+        results += found
+        refused.update(skipped)
+    return results, refused
+
+
+def run_zizmor(
+    files: Mapping[str, str], *, timeout: float = ZIZMOR_TIMEOUT_SECONDS
+) -> tuple[list[dict[str, object]], dict[str, str]]:
+    """zizmor's JSON findings for ``files`` (repository path → text), audited offline, and
+    the files its schema check refused (path → why), which it skips with a warning.
+
+    The files are written to a fresh temporary directory under their repository paths, so
+    zizmor sees nothing else of the checkout; locations come back relative to it.
+    """
+    binary = zizmor_binary()
+    if binary is None:
+        raise WorkflowAuditError("zizmor is not installed, so workflow files were not audited")
+    with tempfile.TemporaryDirectory(prefix="cicd-agent-zizmor-") as folder:
+        root = Path(folder)
+        for path, text in files.items():
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        command = [
+            binary, "--offline", "--no-config", "--no-ignores", "--no-exit-codes",
+            "--no-progress", "--color", "never", "--format", "json", "--persona", "regular",
+            "--", *sorted(files),
+        ]  # fmt: skip
+        # No token, no proxy, no GITHUB_* variable: zizmor needs none of them offline.
+        env = {"PATH": os.defpath, "HOME": folder, "NO_COLOR": "1", "LC_ALL": "C.UTF-8"}
+        try:
+            done = subprocess.run(
+                command, cwd=folder, env=env, capture_output=True, timeout=timeout, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise WorkflowAuditError(
+                f"{TIMED_OUT} within {timeout:g} s, so workflow files were not audited"
+            ) from None
+        except OSError as error:
+            raise WorkflowAuditError(f"zizmor could not be started: {error}") from None
+    log = done.stderr.decode("utf-8", "replace")
+    refused = {
+        match.group(1): f"zizmor's schema check refused it as a {match.group(2)}"
+        for match in _REFUSED.finditer(log)
+        if match.group(1) in files
+    }
+    if done.returncode != 0:
+        if refused and "no inputs collected" in log:
+            return [], refused
+        last = [line.strip() for line in log.strip().splitlines() if line.strip()][-1:]
+        reason = last[0][:200] if last else "no output"
+        raise WorkflowAuditError(f"zizmor failed (exit {done.returncode}): {reason}")
+    try:
+        results = json.loads(done.stdout)
+    except ValueError:
+        raise WorkflowAuditError("zizmor's output was not JSON") from None
+    if not isinstance(results, list):
+        raise WorkflowAuditError("zizmor's output was not a list of findings")
+    return [result for result in results if isinstance(result, dict)], refused

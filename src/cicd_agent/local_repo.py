@@ -1,0 +1,157 @@
+"""A checkout read through git: the diff of a range, blobs, attributes and commit messages.
+
+Kept apart from ``analysis.diff``, which only parses text: this module starts processes (through
+``analysis.gitrepo.GitRepo``), the parsing never does, so the analysis can be tested and
+reasoned about without git, and a layering rule can keep process-running code out of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from cicd_agent.analysis.diff import Diff, clean_text, parse_diff
+from cicd_agent.analysis.gitrepo import GitRepo
+from cicd_agent.errors import UsageError
+
+_ATTRIBUTE_BATCH = 500
+"""Paths per ``git ls-tree`` call: keeps an argument list far below the system's limit."""
+
+
+class LocalRepo:
+    """A checkout, read through the shared :class:`GitRepo` (refs resolved before any use)."""
+
+    def __init__(self, root: Path) -> None:
+        self._git = GitRepo.open(root)
+        self.root = self._git.path
+        self._merge_bases: dict[tuple[str, str], str] = {}
+
+    def resolve(self, ref: str, label: str = "commit") -> str:
+        """The commit SHA ``ref`` names; a usage error when this checkout does not have it."""
+        return self._git.resolve_commit(ref, label)
+
+    def has_commit(self, ref: str) -> bool:
+        """Whether ``ref`` resolves here (a shallow clone may lack the base)."""
+        try:
+            self.resolve(ref)
+        except UsageError:
+            return False
+        return True
+
+    def merge_base(self, base: str, head: str) -> str:
+        key = (self.resolve(base, "base"), self.resolve(head, "head"))
+        if key not in self._merge_bases:
+            self._merge_bases[key] = self._git.run("merge-base", *key).strip()
+        return self._merge_bases[key]
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        """Whether ``older`` is in ``newer``'s history (False after a force-push rewrote it)."""
+        try:
+            self._git.run("merge-base", "--is-ancestor", self.resolve(older), self.resolve(newer))
+        except UsageError:
+            return False
+        return True
+
+    def diff_text(self, base: str, head: str, *, three_dot: bool = True) -> str:
+        """git's diff of ``base...head`` (what GitHub shows for a pull request) or ``base..head``."""
+        old = self.merge_base(base, head) if three_dot else self.resolve(base)
+        raw = self._git.run_bytes(
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--find-renames",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            "--unified=3",
+            old,
+            self.resolve(head),
+            "--",
+        )
+        # Decoded once, bytes that are not UTF-8 replaced (what clean_text does to a string).
+        return raw.decode("utf-8", "replace")
+
+    def diff(self, base: str, head: str, *, three_dot: bool = True) -> Diff:
+        """The parsed diff with head sizes of binary files and ``linguist-generated`` applied."""
+        head_sha = self.resolve(head, "head")
+        parsed = parse_diff(
+            self.diff_text(base, head, three_dot=three_dot),
+            base=self.resolve(base, "base"),
+            head=head_sha,
+        )
+        binaries = [f.path for f in parsed.files if f.is_binary and f.status != "deleted"]
+        sizes = self.blob_sizes(head_sha, binaries)
+        marked = self.generated_by_attributes(
+            self.resolve(base, "base"),
+            [f.path for f in parsed.files if not f.generated and not f.lockfile],
+        )
+        files = tuple(
+            replace(f, size=sizes.get(f.path, f.size), generated=f.generated or f.path in marked)
+            if f.path in sizes or f.path in marked
+            else f
+            for f in parsed.files
+        )
+        return replace(parsed, files=files)
+
+    def _blob_ids(self, rev: str, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """``path -> (blob id, size)`` at ``rev`` from ``git ls-tree -l`` (batched arguments);
+        paths that are not files there are left out."""
+        found: dict[str, tuple[str, int]] = {}
+        commit = self.resolve(rev)
+        for start in range(0, len(paths), _ATTRIBUTE_BATCH):
+            batch = paths[start : start + _ATTRIBUTE_BATCH]
+            out = self._git.run("ls-tree", "-l", "-z", "--full-tree", commit, "--", *batch)
+            for record in out.split("\0"):
+                meta, _, path = record.partition("\t")
+                fields = meta.split()
+                if len(fields) == 4 and fields[1] == "blob" and fields[3].isdigit():
+                    found[path] = (fields[2], int(fields[3]))
+        return found
+
+    def blob_sizes(self, rev: str, paths: Sequence[str]) -> dict[str, int]:
+        """Byte size of each ``path`` at ``rev`` (paths that are not files there are left out)."""
+        return {path: size for path, (_, size) in self._blob_ids(rev, paths).items()}
+
+    def read_texts(self, rev: str, paths: Sequence[str]) -> dict[str, str]:
+        """The text of each ``path`` at ``rev``, read by one ``git cat-file --batch`` (paths
+        that are not files there are left out)."""
+        blobs = self._blob_ids(rev, list(paths))
+        if not blobs:
+            return {}
+        out = self._git.run_input_bytes(
+            "".join(f"{blob}\n" for blob, _ in blobs.values()), "cat-file", "--batch"
+        )
+        texts: dict[str, str] = {}
+        position = 0
+        for path, (_, size) in blobs.items():
+            start = out.index(b"\n", position) + 1  # after "<id> blob <size>"
+            texts[path] = out[start : start + size].decode("utf-8", "replace")
+            position = start + size + 1
+        return texts
+
+    def generated_by_attributes(self, base: str, paths: Sequence[str]) -> set[str]:
+        """Paths the repository marks ``linguist-generated`` in the ``.gitattributes`` of the
+        ``base`` commit (one ``git check-attr`` for all of them): the change under review does
+        not get to say which of its own files the model skips."""
+        if not paths:
+            return set()
+        out = self._git.attributes_at(
+            base, "".join(f"{path}\0" for path in paths), "linguist-generated"
+        )
+        fields = out.split("\0")
+        return {
+            fields[index]
+            for index in range(0, len(fields) - 2, 3)
+            if fields[index + 2] in ("set", "true")
+        }
+
+    def commit_messages(self, base: str, head: str, limit: int = 50) -> list[str]:
+        """Messages of the commits in ``base..head``, newest first (untrusted text)."""
+        out = self._git.run(
+            "log",
+            f"--max-count={limit}",
+            "--format=%B%x00",
+            f"{self.resolve(base, 'base')}..{self.resolve(head, 'head')}",
+        )
+        return [clean_text(m).strip() for m in out.split("\0") if m.strip()]

@@ -1,0 +1,115 @@
+"""What one chat completion says, read leniently, and whether it is a usable answer.
+
+A compatible server may omit fields the OpenAI API always sends, and a failed parse must still
+yield the usage (the call is billed) and the raw content; so only the fields read here are
+modelled, each with a default. Both kinds of exchange of :class:`~.client.ModelClient` (the
+structured question and the tool-calling turn) read their response through this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ValidationError
+
+from cicd_agent.errors import ModelError
+
+
+class _Function(BaseModel):
+    name: str = ""
+    arguments: str = ""
+
+
+class _ToolCall(BaseModel):
+    id: str = ""
+    function: _Function = _Function()
+
+
+class _Message(BaseModel):
+    content: str | None = None
+    refusal: str | None = None
+    tool_calls: list[_ToolCall] | None = None
+
+
+class Choice(BaseModel):
+    finish_reason: str | None = None
+    message: _Message = _Message()
+
+
+class _TokenUsage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+class Completion(BaseModel):
+    """The fields we read from a chat completion, parsed leniently so a compatible server
+    that omits others (or a failed parse) still yields the usage and the raw content."""
+
+    choices: list[Choice] = []
+    usage: _TokenUsage | None = None
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One function call the model asked for; ``arguments`` is its JSON text, unparsed."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class ToolTurn:
+    """The model's side of one tool-calling exchange, and what that exchange cost."""
+
+    content: str
+    tool_calls: tuple[ToolCall, ...]
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One response as both kinds of exchange read it: its first choice, that choice's text
+    and tool calls, and the (prompt, completion) tokens recorded for it."""
+
+    choice: Choice
+    content: str
+    calls: tuple[ToolCall, ...]
+    used: tuple[int, int]
+
+
+def read_completion(body: bytes, server: str) -> Completion:
+    """The chat completion in ``body``, or the ModelError saying the server sent none."""
+    try:
+        completion = Completion.model_validate_json(body)
+    except ValidationError:
+        raise ModelError(
+            f"the model server at {server} answered with something that is not a chat completion.",
+            hint="Check base-url: it must point at an OpenAI-compatible /v1 endpoint.",
+        ) from None
+    if not completion.choices:
+        raise ModelError(f"the model server at {server} answered with no choices.")
+    return completion
+
+
+def usable(choice: Choice, content: str, out_tokens: int, scrub: Callable[[str], str]) -> str:
+    """``content`` when the model finished normally, else the ModelError saying why not
+    (``scrub`` takes the API key out of what the server said)."""
+    if choice.finish_reason == "length":
+        raise ModelError(
+            f"the model's answer was cut off at the output limit of {out_tokens:,} tokens.",
+            hint=(
+                "Reasoning models spend part of it thinking. For a model cicd-agent does not "
+                "know (a local server's), set context-tokens to its real context window: half "
+                "of it is reserved for the answer."
+            ),
+        )
+    if choice.finish_reason == "content_filter":
+        raise ModelError("the model's answer was withheld by the provider's content filter.")
+    if choice.message.refusal:
+        raise ModelError(f"the model refused: {scrub(choice.message.refusal)[:300]}")
+    if not content.strip():
+        raise ModelError("the model returned an empty answer.")
+    return content

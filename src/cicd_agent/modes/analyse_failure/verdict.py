@@ -1,0 +1,149 @@
+"""The analyse step of analyse-failure: the deterministic verdict, the floor no model lowers.
+
+The scanned logs (collect read each once) are judged with the excerpt budget of the model that
+will read the excerpt, if any, and judged again, not read again, when the runs around this one
+show flakiness: another attempt passed, the same failure came and went on the default branch,
+or the failing tests' own history says so. Over the facts alone: no log is read again, and
+nothing here runs a process or goes to the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cicd_agent.analysis.logs import FlakinessEvidence, LogAnalysis, analyse_scans
+from cicd_agent.analysis.logs.history import (
+    RunTests,
+    canonical_test,
+    changed_when_flipped,
+    flaky_from_history,
+    recurrence,
+)
+from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
+from cicd_agent.context import RunContext
+from cicd_agent.modes.analyse_failure.facts import FailureFacts
+from cicd_agent.modes.analyse_failure.prompt import EXCERPT_CHARS, Evidence, excerpt_budget
+
+RECENT_BUDGET = 1_000
+"""Excerpt characters for judging a recent default-branch failure: only its fingerprint is
+compared, and the fingerprint does not depend on the excerpt."""
+
+
+@dataclass
+class Verdict:
+    """The deterministic analysis and the evidence it was judged with."""
+
+    facts: FailureFacts
+    analysis: LogAnalysis
+    evidence: Evidence
+    flaky_tests: list[FlakyTest]
+    recurrence: Recurrence | None
+
+
+def judge(
+    ctx: RunContext, facts: FailureFacts, evidence: FlakinessEvidence | None = None
+) -> LogAnalysis:
+    """The scanned logs judged once, the excerpt fitted to the model's budget (characters
+    without a model)."""
+    model = ctx.model
+    budget = EXCERPT_CHARS
+    measure: Callable[[str], int] = len
+    if model is not None:
+        budget = excerpt_budget(model.prompt_budget("model"))
+        measure = model.counter("model").count
+    return analyse_scans(
+        facts.scans,
+        changed_files=facts.change.files if facts.change else (),
+        baseline=facts.baseline,
+        budget=budget,
+        measure=measure,
+        redact=ctx.redactor.redact,
+        flakiness_evidence=evidence,
+    )
+
+
+def analyse(ctx: RunContext, facts: FailureFacts) -> Verdict:
+    """The verdict, with the flakiness evidence of the runs around this one weighed in."""
+    analysis = judge(ctx, facts)
+    changed = facts.change.files if facts.change else ()
+    same = [
+        recent
+        for recent in facts.recent_failures
+        if analyse_scans(recent.scans, changed_files=changed, budget=RECENT_BUDGET).fingerprint
+        == analysis.fingerprint
+    ]
+    intermittent = sum(1 for recent in same if recent.recovered)
+    if intermittent and _explained_by_changes(facts, analysis):
+        ctx.note(
+            "The same failure came and went on the default branch, but each time together "
+            "with a change to the failing test's file: that is not counted as flakiness."
+        )
+        intermittent = 0
+    broken = [recent for recent in same if not recent.recovered]
+    if broken and facts.target and facts.target.branch != facts.target.default_branch:
+        ctx.note(
+            f"The default branch fails the same way and has not passed since "
+            f"({broken[0].html_url or broken[0].run_id}): this change is probably not the cause."
+        )
+    flaky_tests, recurring = _test_history(facts, analysis)
+    proven = [t for t in flaky_tests if t.verdict == "true"]
+    every_test_flaky = bool(proven) and len(proven) >= len(analysis.failed_tests)
+    evidence = FlakinessEvidence(
+        other_attempt_passed=facts.other_attempt_passed,
+        recent_default_branch_failures=intermittent,
+        flaky_tests=tuple(f"{t.name} {t.evidence[0]}" for t in proven) if every_test_flaky else (),
+    )
+    if evidence.other_attempt_passed or intermittent or evidence.flaky_tests:
+        analysis = judge(ctx, facts, evidence)
+    return Verdict(
+        facts,
+        analysis,
+        Evidence(
+            other_attempt_passed=facts.other_attempt_passed,
+            intermittent_on_default_branch=intermittent,
+            broken_on_default_branch=len(broken),
+            touches_changed_files=any(f.changed for f in analysis.responsible_files),
+            flaky_by_test_history=len(proven) if every_test_flaky else 0,
+        ),
+        flaky_tests,
+        recurring,
+    )
+
+
+def _explained_by_changes(facts: FailureFacts, analysis: LogAnalysis) -> bool:
+    history = facts.history
+    if history is None:
+        return False
+    return changed_when_flipped(analysis.failed_tests, history.default_branch, history.unchanged)
+
+
+def _test_history(
+    facts: FailureFacts, analysis: LogAnalysis
+) -> tuple[list[FlakyTest], Recurrence | None]:
+    """Flaky tests from the runs around this one (or likely ones from this log) and repeats."""
+    history, target = facts.history, facts.target
+    found: list[FlakyTest] = []
+    recurring = None
+    if history is not None and target is not None and target.run_id is not None:
+        here = RunTests(
+            target.run_id,
+            target.attempt,
+            target.head_sha,
+            "this run",
+            target.html_url,
+            {canonical_test(name): False for name in analysis.failed_tests},
+        )
+        found = flaky_from_history(
+            analysis.failed_tests, here, history.attempts, history.default_branch,
+            history.unchanged,
+        )  # fmt: skip
+        recurring = recurrence(analysis.fingerprint, history.past)
+    if analysis.likely_flaky_evidence:
+        named = {t.name for t in found}
+        found += [
+            FlakyTest(name=name, verdict="likely", evidence=analysis.likely_flaky_evidence)
+            for name in analysis.failed_tests[:20]
+            if name not in named
+        ]
+    return found, recurring

@@ -1,0 +1,64 @@
+"""deploy-gate ``--phase canary``: judge a running canary against its baseline and say promote,
+continue or rollback. The action decides; the workflow acts (e.g. ``kubectl rollout undo``).
+
+Wiring only: ``options`` reads the options once, ``config`` the metric specs; ``collect`` reads
+the samples from Prometheus (the one network call); ``decide`` judges them offline
+(``analysis/canary``) and builds the ``result``. No model is asked (``prompt``) and nothing is
+posted (``publish``): a Mann–Whitney test over real samples is the better judge, and nothing
+here should be talked into a promote.
+
+Never promotes what it cannot see: Prometheus unreachable gives ``continue`` with
+``healthy=false`` and exit 3 (outputs written); a canary with no data gives ``continue``,
+``healthy=false`` and exit 0.
+
+The steps are imported inside the methods: deploy-gate's mode module imports this one, and the
+steps bring pydantic, scipy and the HTTP client, which importing a mode must not
+(tests/project/test_mode_imports.py measures it).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cicd_agent.analysis.canary import CanaryJudgement
+    from cicd_agent.context import RunContext
+    from cicd_agent.modes.deploy_gate.canary.collect import CanaryFacts
+    from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
+
+
+class CanaryPhase:
+    """The steps of the canary phase (a :class:`~cicd_agent.pipeline.Steps`)."""
+
+    name = "deploy-gate --phase canary"
+    fail_on_choices: tuple[str, ...] = ("rollback",)
+
+    def collect(self, ctx: RunContext) -> CanaryFacts:
+        from cicd_agent.modes.deploy_gate.canary.collect import collect
+
+        return collect(ctx)
+
+    def analyse(self, ctx: RunContext, facts: CanaryFacts) -> CanaryJudgement:
+        from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
+
+        return judge_samples(facts.samples, facts.config)
+
+    def ask(self, ctx: RunContext, facts: CanaryFacts, verdict: CanaryJudgement) -> None:
+        return None  # no model: see the prompt module
+
+    def decide(self, ctx: RunContext, verdict: CanaryJudgement, opinion: None) -> CanaryResult:
+        from cicd_agent.modes.deploy_gate.canary.decide import decide
+
+        return decide(ctx, verdict)
+
+    def publish(
+        self, ctx: RunContext, facts: CanaryFacts, verdict: CanaryJudgement, result: CanaryResult
+    ) -> None:
+        """Nothing to post: the verdict is for the workflow, through the outputs."""
+
+    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+        """Fail safe: never promote, never roll back on our own failure."""
+        return {"verdict": "continue", "rollback": "false", "healthy": "false", "canary_score": "0"}
+
+
+PHASE = CanaryPhase()

@@ -1,0 +1,1 @@
+"""No prompt: the canary phase asks no model; a Mann–Whitney test over real samples judges it."""

@@ -1,0 +1,250 @@
+"""deploy-gate's collect step: the change range, its risk, and the CI signals around it.
+
+Everything read from git, the reports the workflow names and GitHub happens here, once, so the
+later steps are pure: the range (``--base``/``--head``, else the event's), the change and its
+history, the risk (priors, refitted to the repository's own past when it has enough:
+:mod:`cicd_agent.risk.fit`), the test and build routing, JUnit and coverage reports, and the
+review decisions and recent failure rate from GitHub (:mod:`.signals`). ``inputs`` is what the
+verdict saw, for the audit record ``publish`` appends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cicd_agent.analysis import policy as policies
+from cicd_agent.analysis import signals
+from cicd_agent.analysis.changes import ChangeSet, read_change_set
+from cicd_agent.analysis.gitrepo import GitRepo, is_null_sha
+from cicd_agent.analysis.policy import ChangeWindow, Policy, Routing
+from cicd_agent.analysis.signals import CoverageReport, JUnitCounts, PullReview, SignalName
+from cicd_agent.audit import file_digest
+from cicd_agent.context import RunContext
+from cicd_agent.errors import ExternalServiceError
+from cicd_agent.modes.deploy_gate.options import DeployOptions
+from cicd_agent.modes.deploy_gate.signals import (
+    previous_deployment_sha,
+    pull_reviews,
+    workflow_conclusions,
+    workflow_from_env,
+)
+from cicd_agent.risk.assessment import RiskAssessment
+from cicd_agent.risk.evidence import read_evidence
+from cicd_agent.risk.fit import assess_for_deploy
+from cicd_agent.risk.history import HistoryFeatures, read_history
+from cicd_agent.risk.mining import default_cache_dir
+
+
+@dataclass
+class DeployFacts:
+    """What the deploy phase collected."""
+
+    options: DeployOptions
+    repo_dir: Path
+    change: ChangeSet
+    history: HistoryFeatures
+    assessment: RiskAssessment
+    routing: Routing
+    tests: JUnitCounts | None
+    coverage_head: CoverageReport | None
+    coverage_base: CoverageReport | None
+    coverage_reason: str
+    """Why the coverage reports given are not used (they describe another tree), else ""."""
+    pulls: list[PullReview] | None
+    pulls_reason: str
+    conclusions: list[str | None] | None
+    conclusions_reason: str
+    window: ChangeWindow
+    policy: Policy
+    weights: dict[SignalName, float]
+    inputs: dict[str, Any] = field(default_factory=dict)
+    """What the verdict saw (range, options, report digests): the audit record's inputs."""
+
+
+def collect(ctx: RunContext) -> DeployFacts:
+    """Read the change, score its risk and gather the signals (see the module doc)."""
+    options = ctx.mode_options(DeployOptions)  # every option checked before any I/O
+    moment = options.deploy_time or policies.now_utc()
+    if options.slack_webhook_url:
+        ctx.runner.mask(options.slack_webhook_url)
+
+    repo = GitRepo.open(ctx.options.repo_dir)
+    base, head = _range(ctx, options, repo)
+    change = read_change_set(repo, head, base)
+    ctx.progress.say(
+        f"the change: {len(change.files):,} file(s) in {len(change.commits):,} commit(s)"
+    )
+    history = read_history(repo, change)
+    # The detectors and priors are review's (one implementation); the score is refitted to
+    # this repository's history when it has enough, and secrets and workflows count here.
+    evidence = read_evidence(repo, change, with_security=True)
+    cache = options.cache_dir or default_cache_dir(ctx.environ)
+    cache_notes: list[str] = []
+    assessment = assess_for_deploy(
+        repo, change, history, cache, evidence, notes=cache_notes, progress=ctx.progress
+    )
+    for note in cache_notes:
+        ctx.note(note)
+    if change.base_note:
+        ctx.note(f"Change range: {change.base_note}.")
+    if change.commits_truncated:
+        ctx.note("More than 250 commits in the range: messages and authors of the first 250.")
+    tracked = repo.tracked_files(change.head)
+    routing = policies.route(change.files, tracked)
+
+    root = ctx.options.repo_dir
+    junit_files = signals.find_reports(options.junit, root)
+    tests = signals.read_junit(junit_files) if junit_files else None
+    coverage_head = _coverage(options.coverage, root)
+    coverage_base = _coverage(options.base_coverage, root)
+    base_tracked = repo.tracked_files(change.base) if coverage_base and change.base else tracked
+    foreign = [
+        signals.foreign_tree(report, files)
+        for report, files in ((coverage_head, tracked), (coverage_base, base_tracked))
+        if report is not None
+    ]
+    coverage_reason = "; ".join(reason for reason in foreign if reason)
+    pulls, pulls_reason, conclusions, conclusions_reason = _github_signals(
+        ctx, options, change, moment
+    )
+    inputs = {
+        "base": change.base,
+        "head": change.head,
+        "environment": options.environment,
+        "policy": options.policy.model_dump(mode="json"),
+        "weights": {k.value: v for k, v in options.weights.items()},
+        "approval_confidence": options.approval_confidence,
+        "deploy_time": moment.isoformat(),
+        "freeze_windows": options.freeze_windows_text,
+        "business_hours": options.business_hours_text,
+        "timezone": options.timezone_text,
+        "reports": _report_digests(
+            [*junit_files, *_paths(options.coverage, options.base_coverage, root)]
+        ),
+    }
+    return DeployFacts(
+        options=options,
+        repo_dir=root,
+        change=change,
+        history=history,
+        assessment=assessment,
+        routing=routing,
+        tests=tests,
+        coverage_head=coverage_head,
+        coverage_base=coverage_base,
+        coverage_reason=coverage_reason,
+        pulls=pulls,
+        pulls_reason=pulls_reason,
+        conclusions=conclusions,
+        conclusions_reason=conclusions_reason,
+        window=policies.change_window(moment, options.zone, options.hours, options.freezes),
+        policy=options.policy,
+        weights=options.weights,
+        inputs=inputs,
+    )
+
+
+def _range(ctx: RunContext, options: DeployOptions, repo: GitRepo) -> tuple[str | None, str]:
+    """``--base``/``--head``, else the event's: push before/after (a new branch: the head
+    alone), pull request merge-base/head, deployment and its predecessor, dispatch inputs."""
+    base, head = options.base, options.head
+    if ctx.has_event and (base is None or head is None):
+        event_base, event_head = _event_range(ctx, repo)
+        base = base or event_base
+        head = head or event_head
+    if is_null_sha(base):
+        ctx.note("The push created the branch (before is all zeros): judging the head commit.")
+        base = None
+    return base, head or ctx.environ.get("GITHUB_SHA") or "HEAD"
+
+
+def _event_range(ctx: RunContext, repo: GitRepo) -> tuple[str | None, str | None]:
+    event = ctx.event
+    if event.push is not None:
+        return event.push.before, event.push.after
+    if event.pull_request is not None:
+        pull = event.pull_request
+        return repo.merge_base(pull.base.sha, pull.head.sha), pull.head.sha
+    if event.deployment is not None:
+        return _previous_deployment(ctx), event.deployment.sha
+    if event.dispatch is not None:
+        inputs = event.dispatch.inputs or {}
+        base, head = inputs.get("base"), inputs.get("head")
+        return (str(base) if base else None), (str(head) if head else None)
+    if event.workflow_run is not None:
+        return None, event.workflow_run.head_sha
+    return None, None
+
+
+def _previous_deployment(ctx: RunContext) -> str | None:
+    deployment = ctx.event.deployment
+    assert deployment is not None
+    client = ctx.github
+    if client is None:
+        ctx.note("No GitHub access: the deployment is compared with its first parent.")
+        return None
+    try:
+        sha = previous_deployment_sha(client, deployment.environment, deployment.id, deployment.sha)
+    except ExternalServiceError as exc:
+        ctx.note(f"Could not read earlier deployments ({exc}); compared with the first parent.")
+        return None
+    if sha is None:
+        ctx.note("No earlier deployment to this environment: compared with the first parent.")
+    return sha
+
+
+def _github_signals(
+    ctx: RunContext, options: DeployOptions, change: ChangeSet, moment: datetime
+) -> tuple[list[PullReview] | None, str, list[str | None] | None, str]:
+    client = ctx.github
+    if client is None:
+        reason = "no GitHub token or repository"
+        return None, reason, None, reason
+    pulls: list[PullReview] | None = None
+    pulls_reason = ""
+    try:
+        pulls = pull_reviews(client, [c.sha for c in change.commits] or [change.head])
+    except ExternalServiceError as exc:
+        pulls_reason = f"GitHub: {exc.message}"
+        ctx.note(f"Review decisions unavailable: {exc}")
+    workflow = options.workflow or workflow_from_env(ctx.environ)
+    branch = options.branch or ctx.environ.get("GITHUB_REF_NAME") or _push_branch(ctx)
+    days = options.failure_window_days
+    if not workflow or not branch:
+        return pulls, pulls_reason, None, "unknown workflow or branch (--workflow, --branch)"
+    try:
+        conclusions = workflow_conclusions(client, workflow, branch, days, moment)
+    except ExternalServiceError as exc:
+        ctx.note(f"Workflow failure rate unavailable: {exc}")
+        return pulls, pulls_reason, None, f"GitHub: {exc.message}"
+    return pulls, pulls_reason, conclusions, ""
+
+
+def _push_branch(ctx: RunContext) -> str | None:
+    if ctx.has_event and ctx.event.push is not None:
+        ref = ctx.event.push.ref
+        return ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
+    return None
+
+
+def _coverage(path_text: str | None, root: Path) -> CoverageReport | None:
+    if not path_text:
+        return None
+    path = Path(path_text)
+    return signals.read_coverage(path if path.is_absolute() else root / path)
+
+
+def _paths(head: str | None, base: str | None, root: Path) -> list[Path]:
+    found = []
+    for text in (head, base):
+        if text:
+            path = Path(text)
+            found.append(path if path.is_absolute() else root / path)
+    return found
+
+
+def _report_digests(paths: list[Path]) -> dict[str, str]:
+    return {str(path): file_digest(path) for path in paths if path.is_file()}

@@ -1,0 +1,208 @@
+"""deploy-gate's analyse and decide steps, both pure.
+
+``floor`` is the deterministic verdict: the signals weighed into a safety score and the policy
+applied to the risk the collect step scored. ``decide`` merges the model's opinion under the
+guardrails: the model may raise the risk, never lower the floor, and its pass may only add
+caution (holds and approvals of both passes are kept, the more cautious strategy wins).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cicd_agent.analysis import policy as policies
+from cicd_agent.analysis import signals
+from cicd_agent.analysis.policy import Decision, Recommendation
+from cicd_agent.analysis.scale import RiskLevel, higher
+from cicd_agent.analysis.signals import Signal
+from cicd_agent.context import RunContext
+from cicd_agent.modes.deploy_gate.collect import DeployFacts
+from cicd_agent.modes.deploy_gate.result import (
+    DeployGateResult,
+    DeployOpinion,
+    ModelAdvice,
+    headline_for,
+)
+from cicd_agent.risk.assessment import Reason
+
+
+@dataclass
+class DeployVerdict:
+    """The deterministic verdict: the policy's decision, the safety score and the signals."""
+
+    facts: DeployFacts
+    decision: Decision
+    safety: float | None
+    signals: list[Signal]
+
+
+def floor(facts: DeployFacts) -> DeployVerdict:
+    """The verdict at the risk collect scored, with no model opinion."""
+    return _verdict(facts, facts.assessment.risk_level, None)
+
+
+def _verdict(facts: DeployFacts, level: RiskLevel, opinion: DeployOpinion | None) -> DeployVerdict:
+    weights = facts.weights
+    listed = [
+        signals.pass_rate_signal(
+            facts.tests, weights[signals.SignalName.TESTS], facts.options.junit
+        ),
+        signals.coverage_signal(
+            facts.coverage_head,
+            facts.coverage_base,
+            weights[signals.SignalName.COVERAGE],
+            facts.coverage_reason,
+        ),
+        signals.review_signal(facts.pulls, weights[signals.SignalName.REVIEW], facts.pulls_reason),
+        signals.failure_rate_signal(
+            facts.conclusions,
+            weights[signals.SignalName.FAILURE_RATE],
+            facts.options.failure_window_days,
+            facts.conclusions_reason,
+        ),
+        signals.model_signal(
+            opinion.risk_level if opinion else None,
+            opinion.confidence if opinion else None,
+            weights[signals.SignalName.MODEL],
+        ),
+    ]
+    safety, weighted = signals.safety_score(listed)
+    failed = (facts.tests.failed + facts.tests.errors) if facts.tests else 0
+    evidence = policies.Evidence(
+        change_types=frozenset(facts.assessment.change_types),
+        safety_score=safety,
+        failed_tests=failed,
+        changes_requested=any(p.verdict == "changes_requested" for p in facts.pulls or []),
+        any_signal=any(not s.missing for s in weighted if s.name != signals.SignalName.MODEL),
+        window=facts.window,
+        model_confidence=opinion.confidence if opinion else None,
+        blocking=tuple(facts.assessment.hold_reasons),
+    )
+    decision = policies.decide(
+        level, evidence, facts.policy, approval_confidence=facts.options.approval_confidence
+    )
+    return DeployVerdict(facts, decision, safety, weighted)
+
+
+def decide(
+    ctx: RunContext, verdict: DeployVerdict, opinion: DeployOpinion | None
+) -> DeployGateResult:
+    """The final result: the floor, raised (never lowered) by the model's opinion."""
+    facts = verdict.facts
+    floor_level = facts.assessment.risk_level
+    level, score = floor_level, facts.assessment.risk_score
+    reasons = list(facts.assessment.reasons)
+    advice = None
+    final = verdict
+    if opinion is not None:
+        model_level = RiskLevel(opinion.risk_level)
+        level = higher(floor_level, model_level)
+        if level is not floor_level:
+            score = max(score, level.lower_bound)
+            reasons.append(
+                Reason(
+                    signal="model",
+                    message=f"The model raised the risk from {floor_level.value} to {level.value}.",
+                    evidence=opinion.risk_factors[:5],
+                )
+            )
+        elif model_level.rank < floor_level.rank:
+            ctx.note(
+                f"The model rated the risk {model_level.value}; the deterministic floor "
+                f"{floor_level.value} stands."
+            )
+        advice = ModelAdvice(
+            risk_level=model_level,
+            confidence=opinion.confidence,
+            risk_factors=opinion.risk_factors,
+            pre_deploy_checks=opinion.pre_deploy_checks,
+            monitoring_focus=opinion.monitoring_focus,
+        )
+        final = _verdict(facts, level, opinion)
+    decision = _merge_decisions(verdict.decision, final.decision)
+    return _result(
+        ctx, facts, final, decision, level=level, score=score, reasons=reasons, advice=advice
+    )
+
+
+def _result(
+    ctx: RunContext,
+    facts: DeployFacts,
+    verdict: DeployVerdict,
+    decision: Decision,
+    *,
+    level: RiskLevel,
+    score: float,
+    reasons: list[Reason],
+    advice: ModelAdvice | None,
+) -> DeployGateResult:
+    redact = ctx.redactor.redact
+    safe_reasons = [
+        r.model_copy(
+            update={
+                "message": redact(r.message),
+                "evidence": [redact(item) for item in r.evidence],
+            }
+        )
+        for r in reasons
+    ]
+    holds = [redact(h) for h in decision.hold_reasons]
+    window = facts.window
+    window_text = window.local_time + (
+        f", freeze {window.freeze}"
+        if window.freeze
+        else (" (weekend)" if window.weekend else " (off-hours)" if window.off_hours else "")
+    )
+    return DeployGateResult(
+        mode="deploy-gate",
+        headline=headline_for(decision, level, score, holds),
+        base=facts.change.base,
+        head=facts.change.head,
+        range_note=facts.change.base_note,
+        environment=facts.options.environment,
+        risk_level=level,
+        risk_score=round(score, 4),
+        deterministic_level=facts.assessment.risk_level,
+        recommendation=decision.recommendation,
+        strategy=decision.strategy,
+        canary_percentage=decision.canary_percentage,
+        requires_approval=decision.requires_approval,
+        approval_reasons=decision.approval_reasons,
+        hold_reasons=holds,
+        safety_score=verdict.safety,
+        signals=verdict.signals,
+        test_scope=facts.routing.test_scope,
+        test_paths=facts.routing.test_paths,
+        test_reason=facts.routing.test_reason,
+        build_strategy=facts.routing.build_strategy,
+        build_reason=facts.routing.build_reason,
+        change_types=facts.assessment.change_types,
+        reasons=safe_reasons,
+        features=facts.assessment.features,
+        files_changed=len(facts.change.files),
+        change_window=window_text,
+        advice=advice,
+    )
+
+
+def _merge_decisions(floor_decision: Decision, final: Decision) -> Decision:
+    """The model's pass may only add caution: holds and approvals are kept from both passes
+    and the more cautious strategy wins."""
+    holds = list(dict.fromkeys([*floor_decision.hold_reasons, *final.hold_reasons]))
+    approvals = list(dict.fromkeys([*floor_decision.approval_reasons, *final.approval_reasons]))
+    strategy = (
+        final.strategy
+        if final.strategy.rank >= floor_decision.strategy.rank
+        else floor_decision.strategy
+    )
+    percentage = min(floor_decision.canary_percentage, final.canary_percentage)
+    return final.model_copy(
+        update={
+            "recommendation": Recommendation.HOLD if holds else Recommendation.PROCEED,
+            "hold_reasons": holds,
+            "approval_reasons": approvals,
+            "requires_approval": bool(approvals),
+            "strategy": strategy,
+            "canary_percentage": percentage if strategy.value == "canary" else 100,
+        }
+    )

@@ -1,0 +1,125 @@
+"""deploy-gate's publish step: the audit record, and a Slack message when a deploy is held or
+needs a human.
+
+Every write of the deploy phase happens here, from the facts (the inputs the verdict saw, the
+options) and the decided result. The audit is a JSON line appended to ``audit-file`` (default:
+under ``RUNNER_TEMP``, else the checkout's ``.git``); a run that cannot finish appends one too
+(:func:`fail_closed`), so every deploy the gate saw leaves a line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cicd_agent import audit
+from cicd_agent.analysis.policy import Recommendation
+from cicd_agent.errors import ExternalServiceError
+from cicd_agent.notify import post_message, slack_text
+
+# Types only: :func:`fail_closed` runs when a step failed, perhaps while importing, so this
+# module loads none of the steps before it.
+if TYPE_CHECKING:
+    from cicd_agent.context import RunContext
+    from cicd_agent.modes.deploy_gate.collect import DeployFacts
+    from cicd_agent.modes.deploy_gate.decide import DeployVerdict
+    from cicd_agent.modes.deploy_gate.result import DeployGateResult
+
+
+def publish(
+    ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict, result: DeployGateResult
+) -> None:
+    """Append the audit record (its path becomes the ``audit_file`` output), then tell Slack
+    about a hold or an approval (never on a dry run)."""
+    options = facts.options
+    result.audit_file = _write_audit(ctx, facts, result, options.audit_file)
+    url = options.slack_webhook_url
+    if not url:
+        return
+    if result.recommendation is not Recommendation.HOLD and not result.requires_approval:
+        return
+    if ctx.options.dry_run:
+        ctx.note("Dry run: the Slack message was not sent.")
+        return
+    try:
+        post_message(url, _slack_text(ctx, result))
+    except ExternalServiceError as exc:
+        ctx.note(f"The Slack message could not be sent: {exc}")
+
+
+def fail_closed(ctx: RunContext) -> dict[str, str]:
+    """The outputs of a deploy that could not be judged: held, with an audit line that says
+    why."""
+    outputs = {"recommendation": "hold", "requires_approval": "true"}
+    record = {
+        "mode": "deploy-gate",
+        "phase": "deploy",
+        "verdict": {"recommendation": "hold", "finished": False},
+        "notes": [ctx.redactor.redact(note) for note in ctx.notes],
+    }
+    # Options may not have parsed (a bad value is one reason to be here): the raw input.
+    explicit = getattr(ctx.args, "audit_file", None)
+    path = _audit_path(ctx, Path(explicit) if explicit else None)
+    try:
+        outputs["audit_file"] = str(audit.append(path, record))
+    except OSError as exc:
+        ctx.note(f"The audit file {path} could not be written: {exc.strerror}.")
+    return outputs
+
+
+def _audit_path(ctx: RunContext, explicit: Path | None) -> Path:
+    if explicit is not None:
+        return explicit
+    return audit.default_audit_path(ctx.environ, "deploy-gate", ctx.options.repo_dir)
+
+
+def _write_audit(
+    ctx: RunContext, facts: DeployFacts, result: DeployGateResult, explicit: Path | None
+) -> str:
+    usage = ctx.usage_report()
+    record = {
+        "mode": "deploy-gate",
+        "phase": "deploy",
+        "repository": ctx.repository,
+        "event": ctx.options.event_name,
+        "inputs_digest": audit.digest(facts.inputs),
+        "inputs": facts.inputs,
+        "signals": [s.model_dump(mode="json") for s in result.signals],
+        "features": result.features.model_dump(mode="json"),
+        "verdict": {
+            "finished": True,
+            "recommendation": result.recommendation.value,
+            "strategy": result.strategy.value,
+            "canary_percentage": result.canary_percentage,
+            "requires_approval": result.requires_approval,
+            "risk_level": result.risk_level.value,
+            "risk_score": result.risk_score,
+            "deterministic_level": result.deterministic_level.value,
+            "safety_score": result.safety_score,
+            "hold_reasons": result.hold_reasons,
+            "approval_reasons": result.approval_reasons,
+            "change_types": [kind.value for kind in result.change_types],
+        },
+        "model": usage.model_dump(mode="json"),
+    }
+    path = _audit_path(ctx, explicit)
+    try:
+        return str(audit.append(path, record))
+    except OSError as exc:
+        ctx.note(f"The audit file {path} could not be written: {exc.strerror}.")
+        return ""
+
+
+def _slack_text(ctx: RunContext, result: DeployGateResult) -> str:
+    where = ctx.repository or str(ctx.options.repo_dir.name)
+    env = f" to {result.environment}" if result.environment else ""
+    run = ""
+    server, run_id = ctx.environ.get("GITHUB_SERVER_URL"), ctx.environ.get("GITHUB_RUN_ID")
+    if server and run_id and ctx.repository:
+        run = f"{server}/{ctx.repository}/actions/runs/{run_id}"
+    return slack_text(
+        ctx.redactor.redact(
+            f"deploy-gate{env} for {where} @ {result.head[:12]}: {result.headline}"
+        ),
+        run,
+    )

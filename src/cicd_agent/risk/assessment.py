@@ -1,0 +1,64 @@
+"""What a risk assessment says: the score and level, the measured features and the reasons,
+the one shape review, deploy-gate and the audit share."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cicd_agent.analysis.changes import (
+    ChangeType,
+)
+from cicd_agent.analysis.scale import RiskLevel
+
+
+class Reason(BaseModel):
+    """Why the risk is what it is: the signal, a sentence, and the evidence it rests on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    signal: str
+    message: str
+    evidence: list[str] = Field(default_factory=list)
+    points: float = 0.0
+
+
+class RiskFeatures(BaseModel):
+    """The measured features (Kamei et al. names in comments), kept for the audit and the model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lines_added: int  # LA
+    lines_deleted: int  # LD
+    files: int  # NF
+    directories: int  # ND
+    subsystems: int  # NS
+    entropy: float  # Entropy, normalised to [0, 1] by log2(NF)
+    fix: bool  # FIX
+    new_files: int
+    deleted_files: int
+    renamed_files: int
+    binary_files: int
+    submodules: int
+    commits: int
+    past_changes: int | None = None  # NUC
+    developers: int | None = None  # NDEV
+    mean_age_days: float | None = None  # AGE
+    past_fixes: int | None = None
+    past_reverts: int | None = None
+    author_experience: int | None = None  # EXP
+    recent_experience: float | None = None  # REXP
+    subsystem_experience: int | None = None  # SEXP
+
+
+class RiskAssessment(BaseModel):
+    """The deterministic floor every mode shares."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    risk_score: float
+    risk_level: RiskLevel
+    change_types: list[ChangeType]
+    reasons: list[Reason]
+    features: RiskFeatures
+    hold_reasons: list[str] = Field(default_factory=list)
+    """Findings that stop a deployment whatever the policy says (an added secret)."""

@@ -1,0 +1,234 @@
+"""Just-in-time features of every past commit, replayed in one pass over the mined history.
+
+The features are those of :mod:`cicd_agent.risk.features` (Kamei et al. 2013): size, diffusion,
+entropy, purpose, the touched files' past (changes, developers, age, fixes, reverts), author
+experience (overall, recent, in the subsystem) and the change types, plus four that the
+revert label itself suggested and a leave-one-repository-out evaluation kept (see
+BENCHMARKS.md): the change is itself a revert (re-landing is often undone again), the share of
+the author's past commits that were reverted (as known at the time), the days since the
+repository's last revert (reverts cluster in unsettled weeks), and whether the author is new
+to a file the change touches. Each commit's row is taken
+*before* the commit is added to the state, so a row only ever sees its own past; the change
+being scored gets its row from the state after the whole mined past, through the same code, so
+training rows and the scored row mean the same thing.
+
+Differences from the on-the-fly history of :mod:`history` (kept there for the evidence): the
+replay has no two-year window (the mined past is already bounded), "past changes" counts
+file-touches rather than distinct commits, and recent experience decays exponentially (one-year
+time constant) so it can be updated in O(1).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from cicd_agent.analysis.changes import ChangedFile, ChangeType
+from cicd_agent.risk.history import subsystem_of
+from cicd_agent.risk.labels import RevertIndex, Reverting
+from cicd_agent.risk.mining import MinedCommit
+
+YEAR = 365.25 * 86_400
+TYPE_FEATURES = (
+    ChangeType.MIGRATION, ChangeType.SECURITY, ChangeType.INFRASTRUCTURE,
+    ChangeType.API_CONTRACT, ChangeType.DEPENDENCIES, ChangeType.LOCKFILE, ChangeType.CI,
+    ChangeType.BUILD, ChangeType.CONFIG,
+)  # fmt: skip
+FEATURES: tuple[str, ...] = (
+    "lines_added", "lines_deleted", "files", "directories", "subsystems", "entropy", "fix",
+    "new_files", "deleted_files", "binary_files", "past_changes", "developers", "age_days",
+    "past_fixes", "past_reverts", "author_experience", "recent_experience",
+    "subsystem_experience", "docs_only", "tests_only",
+    *(f"type_{kind.value}" for kind in TYPE_FEATURES),
+    "revert", "author_reverted_share", "days_since_revert", "new_to_file",
+)  # fmt: skip
+"""Column names of a row (counts enter as log1p, so one huge commit does not dominate)."""
+
+
+@dataclass
+class _File:
+    changes: int = 0
+    fixes: int = 0
+    reverts: int = 0
+    last: int = 0
+    authors: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Author:
+    commits: int = 0
+    recent: float = 0.0  # sum of exp(-(now - t) / YEAR), stored as of ``at``
+    at: int = 0
+    reverted: int = 0  # of their past commits, how many a later past commit reverted
+
+
+@dataclass
+class Replay:
+    """The state of the history at one point: per-file and per-author counters."""
+
+    files: dict[str, _File] = field(default_factory=dict)
+    authors: dict[str, _Author] = field(default_factory=dict)
+    subsystem_authors: Counter[tuple[str, str]] = field(default_factory=Counter)
+    commits: int = 0
+    last_revert: int = 0  # when the latest past revert entered the history
+    reverts: RevertIndex = field(default_factory=RevertIndex)
+
+    def row(
+        self,
+        files: Sequence[ChangedFile],
+        authors: Sequence[str],
+        time: int,
+        *,
+        fix: bool,
+        revert: bool,
+    ) -> list[float]:
+        """The feature row of a change with ``files`` by ``authors`` at ``time``."""
+        added = sum(f.added for f in files)
+        deleted = sum(f.deleted for f in files)
+        subsystems = {_subsystem(f.path) for f in files}
+        pasts = [self.files[f.path] for f in files if f.path in self.files]
+        developers: set[str] = set()
+        for past in pasts:
+            developers |= past.authors
+        ages = [max(0.0, (time - past.last) / 86_400) for past in pasts if past.last]
+        experience, recent, sub_experience = self._experience(authors, subsystems, time)
+        types = {t for f in files for t in f.types}
+        kinds = [f.types for f in files]
+        return [
+            _log(added), _log(deleted), _log(len(files)),
+            _log(len({f.path.rpartition("/")[0] for f in files})),
+            _log(len(subsystems)), _entropy(files), float(fix),
+            _log(sum(1 for f in files if f.status == "A")),
+            _log(sum(1 for f in files if f.status == "D")),
+            _log(sum(1 for f in files if f.binary)),
+            _log(sum(p.changes for p in pasts)), _log(len(developers)),
+            _log(sum(ages) / len(ages)) if ages else 0.0,
+            _log(sum(p.fixes for p in pasts)), _log(sum(p.reverts for p in pasts)),
+            _log(experience), _log(recent), _log(sub_experience),
+            float(bool(kinds) and all(k == {ChangeType.DOCS} for k in kinds)),
+            float(bool(kinds) and all(k == {ChangeType.TESTS} for k in kinds)),
+            *(float(kind in types) for kind in TYPE_FEATURES),
+            float(revert), self._reverted_share(authors),
+            _log((time - self.last_revert) / 86_400) if self.last_revert else NO_REVERT_YET,
+            float(any(not (set(authors) & past.authors) for past in pasts)),
+        ]  # fmt: skip
+
+    def _reverted_share(self, authors: Sequence[str]) -> float:
+        """The largest share of an author's past commits later reverted (smoothed by five
+        commits, so a newcomer's one revert is not a 100 % rate)."""
+        stats = [self.authors.get(author, _Author()) for author in authors]
+        return max((a.reverted / (a.commits + 5) for a in stats), default=0.0)
+
+    def _experience(
+        self, authors: Sequence[str], subsystems: set[str], time: int
+    ) -> tuple[int, float, int]:
+        """The least experienced author's past commits, recency-weighted commits, and
+        commits in the touched subsystems."""
+        if not authors:
+            return 0, 0.0, 0
+        stats = [self.authors.get(author, _Author()) for author in authors]
+        least = min(range(len(stats)), key=lambda i: stats[i].commits)
+        chosen = stats[least]
+        recent = chosen.recent * math.exp(-max(0, time - chosen.at) / YEAR) if chosen.at else 0.0
+        sub = min(
+            sum(self.subsystem_authors[(author, s)] for s in subsystems) for author in authors
+        )
+        return chosen.commits, recent, sub
+
+    def add(self, commit: MinedCommit, found: Reverting | None = None) -> None:
+        """Add one commit to the state (after its row was taken); ``found`` is what the revert
+        index resolved for it, when the caller already asked (for the row's ``revert``)."""
+        found = self.reverts.reverting(commit) if found is None else found
+        for target in found.targets:
+            self.authors.setdefault(self.reverts.authors[target], _Author()).reverted += 1
+        self.reverts.add(commit)
+        if found.revert:
+            self.last_revert = max(self.last_revert, commit.time)
+        self.commits += 1
+        stats = self.authors.setdefault(commit.author, _Author())
+        if stats.at:
+            stats.recent *= math.exp(-max(0, commit.time - stats.at) / YEAR)
+        stats.recent += 1.0
+        stats.at = commit.time
+        stats.commits += 1
+        for subsystem in {_subsystem(f.path) for f in commit.files}:
+            self.subsystem_authors[(commit.author, subsystem)] += 1
+        for changed in commit.files:
+            past = self.files.setdefault(changed.path, _File())
+            past.changes += 1
+            past.fixes += int(commit.fix)
+            past.reverts += int(found.revert)
+            past.last = max(past.last, commit.time)
+            if len(past.authors) < 500:
+                past.authors.add(commit.author)
+
+    def to_json(self) -> dict[str, object]:
+        """The state as JSON (for the fit cache): no pickles, a cache file stays data."""
+        return {
+            "files": {
+                path: [f.changes, f.fixes, f.reverts, f.last, sorted(f.authors)]
+                for path, f in self.files.items()
+            },
+            "authors": {
+                email: [a.commits, a.recent, a.at, a.reverted] for email, a in self.authors.items()
+            },
+            "subsystems": [[a, s, n] for (a, s), n in self.subsystem_authors.items()],
+            "commits": self.commits,
+            "last_revert": self.last_revert,
+            "reverts": self.reverts.to_json(),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Replay:
+        state = cls(
+            commits=int(data["commits"]),
+            last_revert=int(data["last_revert"]),
+            reverts=RevertIndex.from_json(data["reverts"]),
+        )
+        for path, (changes, fixes, reverts, last, authors) in data["files"].items():
+            state.files[str(path)] = _File(
+                int(changes), int(fixes), int(reverts), int(last), {str(a) for a in authors}
+            )
+        for email, (commits, recent, at, reverted) in data["authors"].items():
+            state.authors[str(email)] = _Author(int(commits), float(recent), int(at), int(reverted))
+        for author, subsystem, count in data["subsystems"]:
+            state.subsystem_authors[(str(author), str(subsystem))] = int(count)
+        return state
+
+
+def replay(commits: Iterable[MinedCommit]) -> tuple[list[list[float]], Replay]:
+    """Every commit's row (oldest first, each from its own past) and the final state."""
+    state = Replay()
+    rows = []
+    for commit in commits:
+        found = state.reverts.reverting(commit)
+        rows.append(
+            state.row(
+                commit.files, (commit.author,), commit.time, fix=commit.fix, revert=found.revert
+            )
+        )
+        state.add(commit, found)
+    return rows, state
+
+
+NO_REVERT_YET = math.log1p(60 * 365.25)
+"""``days_since_revert`` of a history without a revert: sixty years, longer than any."""
+
+_subsystem = lru_cache(maxsize=200_000)(subsystem_of)
+
+
+def _log(value: float) -> float:
+    return math.log1p(max(0.0, value))
+
+
+def _entropy(files: Sequence[ChangedFile]) -> float:
+    churns = [f.churn for f in files if f.churn > 0]
+    total = sum(churns)
+    if len(churns) < 2 or total == 0:
+        return 0.0
+    raw = -sum((c / total) * math.log2(c / total) for c in churns)
+    return raw / math.log2(len(churns))

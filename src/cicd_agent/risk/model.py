@@ -1,0 +1,246 @@
+"""A risk model fitted to the repository's own history (issue 17).
+
+Every repository has its own rate of reverts and its own kind of risky change, so the hand-set
+weights of :mod:`score` are only the *priors*. Given enough mined past (:mod:`mining`), we fit an
+L2-regularised logistic regression (scikit-learn, balanced class weights so a 1 % revert rate
+still moves the weights) on the just-in-time rows of :mod:`jit`, labelled by later reverts
+(:func:`own_labels`: file-level SZZ, :func:`~cicd_agent.risk.labels.fix_inducing`, only
+where the reverts are too few to fit on). A repository's own reverts
+are few, so its fit is blended with a cross-repository model (:mod:`prior`): the change's
+rank among past commits under each, weighted :data:`OWN_WEIGHT` to the rest. With too few
+reverts for a fit of its own, the cross-repository model ranks alone.
+
+Calibration: balanced weights inflate probabilities by the class ratio, so the intercept is
+shifted back by ``log(positives / negatives)`` (the prior-shift correction), giving the chance
+that this change is reverted (or needs a fix, when fix-inducing commits label too). Levels
+keep one meaning in every repository whatever its revert rate: where the change ranks among
+the repository's own past commits (:data:`LEVEL_PERCENTILES`): high is the riskiest 15 %,
+critical the riskiest 3 %.
+
+The fit needs scikit-learn (the ``deploy`` extra); without it :func:`require_sklearn` raises a
+usage error that says how to install it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+
+from cicd_agent.errors import UsageError
+from cicd_agent.risk.jit import FEATURES
+from cicd_agent.risk.prior import CrossRepoPrior, Ranks
+
+MIN_COMMITS = 300
+"""Fewer past commits than this: the priors."""
+MIN_POSITIVES = 8
+"""Fewer reverted past commits than this: fix-inducing ones count too (:func:`own_labels`);
+fewer labelled ones than this: no fit of its own."""
+REGULARISATION = 0.05
+"""scikit-learn's ``C`` (inverse L2 strength): strong, because positives are few."""
+OWN_WEIGHT = 0.1
+"""The own fit's share of the blended rank (the cross-repository prior has the rest). A
+repository's own reverts are few: its own fit alone ranks later reverts at 0.58 pooled AUC, the
+prior alone at 0.685 (leave-one-repository-out). With the labels of :func:`own_labels`, 0.1
+against none: 0.687 against 0.685 on 39 repositories, 0.687 against 0.689 on 20 more, 0.680
+against 0.668 on 18 more; 0.2 was mixed (0.686, 0.682, 0.687). BENCHMARKS.md has the figures."""
+LEVEL_PERCENTILES = ((0.0, 0.0), (0.50, 0.30), (0.85, 0.60), (0.97, 0.85), (1.0, 0.999))
+"""(share of past commits scored lower, score) knots: medium from the median past commit,
+high for the riskiest 15 %, critical for the riskiest 3 %; linear in between. The same
+meaning in every repository, whatever its revert rate."""
+
+
+def own_labels(
+    shas: Sequence[str], reverted: AbstractSet[str], induced: AbstractSet[str]
+) -> list[bool]:
+    """The own fit's label of each past commit: later reverted, what the score ranks. Only a
+    past with fewer than :data:`MIN_POSITIVES` reverts counts the fix-inducing commits
+    (``induced``, SZZ) as well, so it still gets a fit of its own. SZZ marks what later needed
+    a fix, which is mostly not what gets reverted (a prior fitted on both ranked reverts at
+    0.57): labelling with both wherever they exist cost 0.014 pooled AUC on 18 repositories
+    (0.664 against 0.678 by reverts alone), and this rule was never worse on the five sets
+    measured (BENCHMARKS.md)."""
+    if reverts_suffice(len(reverted)):
+        return [sha in reverted for sha in shas]
+    return [sha in reverted or sha in induced for sha in shas]
+
+
+def reverts_suffice(reverted: int) -> bool:
+    """Whether ``reverted`` past reverts label the own fit alone (:func:`own_labels`)."""
+    return reverted >= MIN_POSITIVES
+
+
+@dataclass(frozen=True)
+class FittedModel:
+    """A fitted model, kept as plain numbers: scoring needs no scikit-learn.
+
+    ``coef`` is empty when the repository has too few reverts for a fit of its own: the
+    cross-repository prior (``prior_coef``) then ranks the change alone."""
+
+    commits: int
+    positives: int
+    knots: tuple[tuple[float, ...], ...]  # of each feature in the past (:class:`Ranks`)
+    coef: tuple[float, ...]
+    intercept: float  # already shifted back to the true base rate
+    past_logits: tuple[float, ...]  # sorted log-odds of the training commits (own fit)
+    prior_coef: tuple[float, ...]
+    prior_intercept: float
+    prior_logits: tuple[float, ...]  # sorted prior log-odds of the training commits
+    past_blend: tuple[float, ...]  # sorted blended ranks of the training commits (for levels)
+
+    @property
+    def base_rate(self) -> float:
+        return self.positives / self.commits
+
+    @property
+    def own(self) -> bool:
+        """Whether the repository's own fit takes part (else the prior ranks alone)."""
+        return bool(self.coef)
+
+    def assess(self, row: Sequence[float], words: float = 0.0) -> Assessment:
+        """:meth:`score` and each feature's share of it for ``row``, ranked once."""
+        ranked = Ranks(self.knots).row(row)
+        score, probability, share = self._score(ranked, words)
+        return Assessment(score, probability, share, self._contributions(ranked))
+
+    def score(self, row: Sequence[float], words: float = 0.0) -> tuple[float, float | None, float]:
+        """(score in [0, 1), the own fit's probability (None without one), share of past
+        commits ranked lower) of ``row``, whose subject's words add ``words`` to the prior's
+        log-odds (:meth:`CrossRepoPrior.word_logit`). The blended rank is the share of past
+        commits the own fit scores lower and the share the prior scores lower, weighted as
+        :func:`blend_weights` says."""
+        return self._score(Ranks(self.knots).row(row), words)
+
+    def _score(self, ranked: Sequence[float], words: float) -> tuple[float, float | None, float]:
+        own, prior = blend_weights(self.own, bool(self.prior_coef))
+        blended = 0.0
+        probability = None
+        if own:
+            logit = _logit(self.intercept, self.coef, ranked)
+            blended += own * _share(self.past_logits, logit)
+            probability = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+        if prior:
+            prior_logit = _logit(self.prior_intercept, self.prior_coef, ranked) + words
+            blended += prior * _share(self.prior_logits, prior_logit)
+        share = _share(self.past_blend, blended)
+        return score_for_percentile(share), probability, share
+
+    def _contributions(self, ranked: Sequence[float]) -> dict[str, float]:
+        """Log-odds each feature adds for a ranked row relative to an average past commit
+        (own fit and prior weighted as in the blend)."""
+        own, prior = blend_weights(self.own, bool(self.prior_coef))
+        weights = [0.0] * len(FEATURES)
+        for share, coef in ((own, self.coef), (prior, self.prior_coef)):
+            if share:
+                weights = [w + share * c for w, c in zip(weights, coef, strict=True)]
+        return {name: w * x for name, w, x in zip(FEATURES, weights, ranked, strict=True)}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One change under a :class:`FittedModel`: its score, the own fit's probability (None
+    without one), the share of past commits ranked lower, and the log-odds each feature adds
+    (what the reasons are weighed by)."""
+
+    score: float
+    probability: float | None
+    share: float
+    contributions: dict[str, float]
+
+
+def blend_weights(own: bool, prior: bool) -> tuple[float, float]:
+    """The own fit's and the prior's weights in the blend: :data:`OWN_WEIGHT` to the rest
+    when both take part, else all to the one that does."""
+    if own and prior:
+        return OWN_WEIGHT, 1.0 - OWN_WEIGHT
+    return float(own), float(prior)
+
+
+def _logit(intercept: float, coef: Sequence[float], ranked: Sequence[float]) -> float:
+    """Log-odds of a ranked row under one model (the own fit's is calibrated; the prior's
+    only ranks)."""
+    return intercept + math.fsum(c * x for c, x in zip(coef, ranked, strict=True))
+
+
+def _share(sorted_values: Sequence[float], value: float) -> float:
+    return bisect.bisect_left(sorted_values, value) / max(1, len(sorted_values))
+
+
+def score_for_percentile(share: float) -> float:
+    """Map the share of past commits scored lower onto the shared 0–1 scale."""
+    for (low, low_score), (high, high_score) in itertools.pairwise(LEVEL_PERCENTILES):
+        if share < high:
+            return round(low_score + (share - low) / (high - low) * (high_score - low_score), 4)
+    return LEVEL_PERCENTILES[-1][1]
+
+
+def require_sklearn() -> None:
+    """Fail clearly when the ``deploy`` extra is not installed."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError as exc:
+        raise UsageError(
+            "deploy-gate fits its risk model with scikit-learn, which is not installed.",
+            hint="Install the deploy extra: pip install 'cicd-agent[deploy]'.",
+        ) from exc
+
+
+def fit(
+    rows: Sequence[Sequence[float]],
+    labels: Sequence[bool],
+    prior: CrossRepoPrior | None,
+    words: Sequence[float] = (),
+) -> FittedModel | None:
+    """Fit on past rows and labels, blended with ``prior`` (``words``: what each past
+    commit's subject adds to the prior's log-odds; none, nothing). None when the history is
+    too short to rank against, or has too few positives and there is no prior: the hand-set
+    priors."""
+    positives = sum(1 for label in labels if label)
+    if len(rows) < MIN_COMMITS or (positives < MIN_POSITIVES and prior is None):
+        return None
+    require_sklearn()
+    import numpy as np
+
+    ranks = Ranks.of(rows)
+    ranked = ranks.matrix(rows)
+    coef: tuple[float, ...] = ()
+    intercept = 0.0
+    own_logits = np.zeros(len(rows))
+    if positives >= MIN_POSITIVES:
+        from sklearn.linear_model import LogisticRegression
+
+        model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=2000)
+        model.fit(ranked, np.asarray(labels, dtype=bool))
+        # Balanced weights scale each class to n/2: undo it to get the true chance.
+        shift = math.log(positives / (len(labels) - positives))
+        coef = tuple(float(v) for v in model.coef_[0])
+        intercept = float(model.intercept_[0]) + shift
+        own_logits = model.decision_function(ranked) + shift
+    prior_logits = None
+    if prior:
+        prior_logits = ranked @ np.asarray(prior.coef) + prior.intercept
+        if len(words):
+            prior_logits += np.asarray(words, dtype=float)
+    past_own = np.sort(own_logits)
+    past_prior = np.sort(prior_logits) if prior_logits is not None else np.zeros(0)
+    own_weight, prior_weight = blend_weights(bool(coef), prior_logits is not None)
+    blended = np.zeros(len(rows))
+    if own_weight:
+        blended += own_weight * np.searchsorted(past_own, own_logits) / len(rows)
+    if prior_logits is not None:
+        blended += prior_weight * np.searchsorted(past_prior, prior_logits) / len(rows)
+    return FittedModel(
+        commits=len(rows),
+        positives=positives,
+        knots=ranks.knots,
+        coef=coef,
+        intercept=intercept,
+        past_logits=tuple(float(v) for v in past_own) if coef else (),
+        prior_coef=prior.coef if prior else (),
+        prior_intercept=prior.intercept if prior else 0.0,
+        prior_logits=tuple(float(v) for v in past_prior),
+        past_blend=tuple(sorted(float(v) for v in blended)),
+    )

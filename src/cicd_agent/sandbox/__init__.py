@@ -1,0 +1,79 @@
+"""Where untrusted code runs: bubblewrap, a throw-away copy of the repository, no secrets, limits.
+
+Everything a pull request controls is attacker input, and so is any command of its checkout:
+gen-tests runs the suite and model-written tests, analyse-failure re-runs a failed step's
+command with and without a candidate fix. Every such run goes through :meth:`Sandbox.run`:
+
+- it runs under `bubblewrap <https://github.com/containers/bubblewrap>`_ (``bwrap``), in new
+  user, mount, PID, network, IPC, UTS and cgroup namespaces, with an empty capability set, no
+  new privileges, no further user namespaces (so no mount, remount or umount can succeed), a new
+  session, and killed with its parent; an agent running as root gives each run ``nobody``
+  (65534, no groups) instead, so no file root owns outside is its run's (:mod:`.isolation`);
+- the filesystem is the host's, read-only; ``/tmp``, ``/var/tmp``, ``/run`` and ``/dev/shm`` are
+  empty (no host Unix socket is reachable there, and the network namespace hides abstract ones);
+  the home folder is hidden whole (an empty read-only tmpfs: no list of credential files can be
+  complete), and only what runs need comes back read-only: our own interpreter's folders, the
+  toolchain folders on our own ``PATH`` that live there (``~/.pyenv``, ``~/.cargo``), the
+  checkout and the sandbox's own folder (on a runner both sit inside HOME); known credential
+  files inside those stay hidden, and so do the checkout's ``.git`` and the runner's temp
+  folder;
+- the only writable place is the workspace's own folder: its copy of the repository, its
+  ``HOME`` and ``TMPDIR`` (runs in one workspace share it, so a test that leaves state behind
+  fails its reruns); a run that writes more than the disk limit there is killed. Our own files
+  (a mode's boot files, scratch files) sit beside it, read-only, and evidence comes back through
+  a pipe, never from a file a run could write;
+- the environment is scrubbed (the GitHub token, the model key, ``ACTIONS_*`` runtime tokens,
+  the runner's file-command paths, action inputs, secret-named variables, values holding a
+  known secret or a credential's shape, and the names the user lists);
+- nothing untrusted chooses the host side: ``bwrap`` itself starts with a minimal environment
+  of ours (:data:`HOST_ENVIRONMENT`) and gives the run its environment with ``--clearenv`` and
+  ``--setenv``; variables borrowed from a log (a failed step's ``env:``) reach only the inside,
+  filtered (:func:`borrowable`), and the folders bound back come from our own ``PATH``;
+- memory, process-count and file-size limits apply, and a timeout kills the whole run.
+
+Where bubblewrap cannot run, :class:`Isolation` says why; a mode then runs no untrusted code
+unless the user opts in (``allow-unsandboxed``), and such runs get only the scrubbed
+environment, a temporary copy, the limits and the timeout.
+
+One job a module: :mod:`.environment` (what a run's environment holds), :mod:`.isolation`
+(whether and how bwrap confines, and as whom), :mod:`.mounts` (what a run sees),
+:mod:`.limits` (memory, processes, disk), :mod:`.workspace` (the copies) and :mod:`.run`
+(:class:`Sandbox`, which runs a command over them). Callers import from here.
+
+A mode adds what its runs need (gen-tests: its pytest plugin and coverage) by subclassing
+:class:`Sandbox` and overriding :meth:`Sandbox.prepare` and :meth:`Sandbox.python_path`.
+"""
+
+from cicd_agent.sandbox.environment import HOST_ENVIRONMENT, borrowable, scrub_environment
+from cicd_agent.sandbox.isolation import (
+    NOBODY,
+    Confinement,
+    Isolation,
+    confinement,
+    find_bwrap,
+    probe_isolation,
+)
+from cicd_agent.sandbox.limits import Limits
+from cicd_agent.sandbox.run import MAX_EVIDENCE_BYTES, MAX_OUTPUT_CHARS, RunResult, Sandbox
+from cicd_agent.sandbox.workspace import SKIPPED_NAMES, Workspace, copy_repository, remove_tree
+
+__all__ = [
+    "HOST_ENVIRONMENT",
+    "MAX_EVIDENCE_BYTES",
+    "MAX_OUTPUT_CHARS",
+    "NOBODY",
+    "SKIPPED_NAMES",
+    "Confinement",
+    "Isolation",
+    "Limits",
+    "RunResult",
+    "Sandbox",
+    "Workspace",
+    "borrowable",
+    "confinement",
+    "copy_repository",
+    "find_bwrap",
+    "probe_isolation",
+    "remove_tree",
+    "scrub_environment",
+]

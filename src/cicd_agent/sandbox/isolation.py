@@ -1,0 +1,192 @@
+"""Whether bubblewrap can confine runs here, and with which flags and user.
+
+Found once per ``bwrap`` by trying it (:func:`probe_isolation`); who the run is depends on
+who we are (:func:`confinement`): a user lends its own access, root lends nobody's.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+
+from cicd_agent.sandbox.environment import HOST_ENVIRONMENT
+
+_PROBE_TIMEOUT = 20.0
+
+_BWRAP_FLAGS = (
+    "--unshare-all",
+    "--unshare-user",
+    "--disable-userns",
+    "--die-with-parent",
+    "--new-session",
+    "--cap-drop",
+    "ALL",
+)
+
+NOBODY = 65534
+"""The uid and gid every run gets when the agent is root: not root's files, whoever owns them."""
+
+_ROOT_FLAGS = (
+    "--unshare-ipc",
+    "--unshare-pid",
+    "--unshare-net",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+    "--die-with-parent",
+    "--new-session",
+    "--cap-drop",
+    "ALL",
+    "--cap-add",
+    "CAP_SETUID",
+    "--cap-add",
+    "CAP_SETGID",
+)
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """Whether bubblewrap can confine runs on this machine, found by trying it once."""
+
+    sandboxed: bool
+    detail: str = ""
+
+    def describe(self) -> str:
+        """One sentence for the job summary."""
+        if self.sandboxed:
+            return (
+                "Sandbox: bubblewrap (no network, no capabilities, read-only filesystem except "
+                "the run's own copy, host sockets and credentials hidden), disk, memory "
+                "and process limits, a scrubbed environment, timeouts."
+            )
+        return (
+            f"NO SANDBOX: bubblewrap cannot run here ({self.detail}). Only the scrubbed "
+            "environment, a temporary copy, resource limits and timeouts protect this runner."
+        )
+
+
+@dataclass(frozen=True)
+class Confinement:
+    """How bwrap starts a run: its namespace flags, what runs first inside, who owns the run.
+
+    Run by a user, bwrap maps that user to itself in a new user namespace, and the run holds
+    that user's access to files, no more. Run by root, the same mapping leaves every file root
+    owns readable by its owner (``/etc/shadow``, host SSH keys), capabilities or not: so bwrap
+    (still root, to bind what the run needs wherever it lies) makes no user namespace, keeps
+    only ``CAP_SETUID`` and ``CAP_SETGID``, and ``setpriv`` turns the run into ``nobody`` (no
+    groups, no capabilities, no new privileges) before its command starts.
+    """
+
+    flags: tuple[str, ...]
+    prefix: tuple[str, ...] = ()
+    """Put before the command inside the sandbox (the drop to ``nobody``)."""
+    owner: int | None = None
+    """The uid and gid that must own what a run may write (None: ours already)."""
+
+
+def confinement() -> Confinement | str:
+    """This process's :class:`Confinement`, or why runs cannot be confined (root without
+    ``setpriv``, which would leave them root)."""
+    if os.geteuid() != 0:
+        return Confinement(_BWRAP_FLAGS)
+    setpriv = shutil.which("setpriv", path=HOST_ENVIRONMENT["PATH"])
+    if setpriv is None:
+        return "the agent runs as root and setpriv (util-linux) is missing to drop to nobody"
+    drop = (setpriv, f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups")
+    return Confinement(_ROOT_FLAGS, (*drop, "--inh-caps=-all", "--"), NOBODY)
+
+
+def find_bwrap(environ: Mapping[str, str]) -> str | None:
+    """The ``bwrap`` on the run's ``PATH`` (None when absent or not on Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    return shutil.which("bwrap", path=environ.get("PATH", os.defpath))
+
+
+@cache
+def probe_isolation(bwrap: str | None) -> Isolation:
+    """Start bubblewrap once with the sandbox's flags; say why when it cannot run."""
+    if bwrap is None:
+        return Isolation(False, "bwrap is not installed")
+    confined = confinement()
+    if isinstance(confined, str):
+        return Isolation(False, confined)
+    try:
+        namespace = closed_user_namespace() if confined.owner is not None else -1
+    except OSError as exc:
+        return Isolation(False, f"cannot make a user namespace for nobody: {exc}")
+    argv = [bwrap, *confined.flags, *userns_option(namespace), "--ro-bind", "/", "/"]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--", *confined.prefix, "sh", "-c", "exit 0"]
+    try:
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=_PROBE_TIMEOUT,
+            check=False,
+            pass_fds=(namespace,) if namespace >= 0 else (),
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return Isolation(False, f"bwrap failed: {exc}")
+    finally:
+        if namespace >= 0:
+            os.close(namespace)
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+        return Isolation(False, reason[:200])
+    return Isolation(True)
+
+
+_CLONE_NEWUSER = 0x10000000
+
+
+def userns_option(namespace: int) -> tuple[str, ...]:
+    """bwrap's option to join ``namespace`` (none for -1: bwrap makes its own)."""
+    return ("--userns", str(namespace)) if namespace >= 0 else ()
+
+
+def closed_user_namespace() -> int:
+    """An fd of a new user namespace that maps root and ``nobody`` to themselves and in which
+    no further user namespace can be made (``user.max_user_namespaces`` 0 there), for bwrap's
+    ``--userns`` when we are root: bwrap mounts as root in it, ``setpriv`` drops the run to
+    ``nobody``, and the run cannot make a namespace of its own to undo the mounts from."""
+    unshare = ctypes.CDLL(None, use_errno=True).unshare  # looked up before the fork, not in it
+    ready_read, ready_write = os.pipe()
+    go_read, go_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the namespace's first process: unshare, wait for its maps, close it
+        code = 1
+        try:
+            os.close(ready_read)
+            os.close(go_write)
+            if unshare(_CLONE_NEWUSER) == 0:
+                os.write(ready_write, b"1")
+                if os.read(go_read, 1) == b"1":
+                    with open("/proc/sys/user/max_user_namespaces", "w") as limit:
+                        limit.write("0")
+                    code = 0
+        finally:
+            os._exit(code)
+    os.close(ready_write)
+    os.close(go_read)
+    try:
+        if os.read(ready_read, 1) != b"1":
+            raise OSError("cannot make a user namespace")
+        for name in ("uid_map", "gid_map"):
+            with open(f"/proc/{pid}/{name}", "w") as mapping:
+                mapping.write(f"0 0 1\n{NOBODY} {NOBODY} 1\n")
+        namespace = os.open(f"/proc/{pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+        os.write(go_write, b"1")
+    finally:
+        os.close(ready_read)
+        os.close(go_write)
+        _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        os.close(namespace)
+        raise OSError("cannot close the user namespace to further ones")
+    return namespace

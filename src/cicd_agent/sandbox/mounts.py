@@ -1,0 +1,256 @@
+"""What a run sees of the filesystem: bwrap's mount options for one run.
+
+The host's tree comes in read-only; ``/tmp``, ``/var/tmp``, ``/run`` and ``/dev/shm`` are
+empty; the homes are hidden whole, and so, for a run as ``nobody``, is every folder above what
+comes back that nobody could pass anyway. Then only what runs need comes back, read-only: the
+checkout, the sandbox's own folder, our interpreter and our own ``PATH``'s tool folders (never
+one chosen through the checkout's links); known credential paths inside those stay hidden;
+the workspace's own folder is the one writable place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+EMPTIED = ("/tmp", "/var/tmp", "/run", "/dev/shm")  # noqa: S108 - hidden, not used as temp dirs
+
+EMPTIED_SIZE = 64 << 20
+
+# Credential files and folders under the real home, hidden inside the sandbox.
+_CREDENTIAL_PATHS = (
+    ".ssh",
+    ".gnupg",
+    ".git-credentials",
+    ".gitconfig",
+    ".config/git",
+    ".config/gh",
+    ".config/gcloud",
+    ".netrc",
+    ".pypirc",
+    ".npmrc",
+    ".yarnrc",
+    ".docker",
+    ".aws",
+    ".azure",
+    ".kube",
+    ".cargo/credentials",
+    ".cargo/credentials.toml",
+)
+
+
+def find_homes(environ: Mapping[str, str]) -> tuple[Path, ...]:
+    """The home folders a sandbox hides whole: ``HOME`` and the user's own from the password
+    database, when they are real folders outside the ones already emptied (never ``/``), the
+    outermost of two nested ones."""
+    found: list[Path] = []
+    named = [environ.get("HOME", ""), _runner_folder(environ)]
+    with contextlib.suppress(KeyError, ImportError):
+        import pwd
+
+        named.append(pwd.getpwuid(os.getuid()).pw_dir)
+    for name in named:
+        if not name or not Path(name).is_absolute():
+            continue
+        home = Path(name).resolve()
+        if (
+            home.is_dir()
+            and home != Path("/")
+            and not any(home.is_relative_to(emptied) for emptied in EMPTIED)
+            and home not in found
+        ):
+            found.append(home)
+    return tuple(  # one inside another is hidden with it
+        home
+        for home in found
+        if not any(home.is_relative_to(other) and home != other for other in found)
+    )
+
+
+def _runner_folder(environ: Mapping[str, str]) -> str:
+    """A self-hosted runner's own folder (its key, credentials and logs beside ``_work``),
+    hidden like a home wherever it is installed: the folder above the work folder
+    (``RUNNER_TEMP`` is ``<runner>/_work/_temp``) when it holds the runner's ``.runner``."""
+    temp = environ.get("RUNNER_TEMP", "")
+    if not temp or not Path(temp).is_absolute():
+        return ""
+    runner = Path(temp).parent.parent
+    return str(runner) if (runner / ".runner").is_file() else ""
+
+
+def closed_folders(bound: Iterable[Path], hidden: Sequence[Path]) -> tuple[Path, ...]:
+    """The outermost folders above what is bound back that ``nobody`` may not pass through
+    (``/root``, 0700, above our interpreter in ``~/.pyenv``), outside the ``hidden`` ones.
+
+    A run as ``nobody`` could reach nothing under them but what we bind back, so an empty
+    tmpfs in their place hides nothing it could see, and lets it reach those binds.
+    """
+    found: list[Path] = []
+    for path in bound:
+        for parent in reversed(path.parents[:-1]):  # outermost first, never "/"
+            if any(parent.is_relative_to(folder) for folder in (*hidden, *found)):
+                break
+            try:
+                mode = parent.stat().st_mode
+            except OSError:
+                break
+            if not mode & stat.S_IXOTH:
+                found.append(parent)
+                break
+    return tuple(found)
+
+
+def own_environment() -> tuple[Path, ...]:
+    """cicd-agent's own virtualenv, read-only, when it lies under a folder the sandbox empties
+    (a clone in ``/tmp``): the boot folder's plugin and the interpreter a test names live there.
+    Under ``RUNNER_TEMP`` it stays hidden, as that folder is hidden after this bind."""
+    if sys.prefix == sys.base_prefix or not Path(sys.prefix).is_dir():
+        return ()
+    return (Path(sys.prefix),)
+
+
+_TOOL_FOLDERS = ("bin", ".bin", "shims")
+
+
+def _path_folders(search_path: str, checkout: Path) -> Iterator[Path]:
+    """The absolute folders of ``search_path`` that do not pass through the checkout: the
+    checkout is bound anyway, and a link the pull request made there (``bin -> ~/x/bin``)
+    must not choose what else is bound back."""
+    for entry in search_path.split(os.pathsep):
+        folder = Path(entry)
+        if not entry or not folder.is_absolute() or not folder.is_dir():
+            continue
+        here = Path(folder.anchor)
+        for part in folder.parts[1:]:
+            here = (here / part).resolve()
+            if here.is_relative_to(checkout):
+                break
+        else:
+            yield folder
+
+
+def tools_in_home(homes: Sequence[Path], search_path: str, checkout: Path) -> tuple[Path, ...]:
+    """What comes back, read-only, of the hidden home folders: our own interpreter (its
+    virtualenv and the installation it was made from, ``~/.pyenv/versions/3.12.4``) and the
+    toolchain folders of our own ``PATH`` that lie under a home (a ``bin`` or ``shims`` entry
+    brings its parent: ``~/.cargo``, ``~/.pyenv``). Never a home itself."""
+    candidates = [Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent]
+    for folder in _path_folders(search_path, checkout):
+        for seen in (folder, folder.resolve()):
+            candidates.append(seen.parent if seen.name in _TOOL_FOLDERS else seen)
+    found: list[Path] = []
+    for folder in candidates:
+        if (
+            folder.is_dir()
+            and any(folder.is_relative_to(home) and folder != home for home in homes)
+            and folder not in found
+        ):
+            found.append(folder)
+    return tuple(found)
+
+
+def tools_in_emptied_folders(search_path: str, checkout: Path) -> tuple[Path, ...]:
+    """The job's tools that live under a folder the sandbox empties (a virtualenv or
+    ``node_modules`` under ``/tmp``), read-only: the run's ``PATH`` names them, and without the
+    bind a linter the job installed there would vanish inside the sandbox. A ``bin`` or ``.bin``
+    entry brings its parent (the environment's libraries sit beside it). Hidden folders
+    (``RUNNER_TEMP``) stay hidden, as they are hidden after these binds."""
+    found: list[Path] = []
+    for folder in _path_folders(search_path, checkout):
+        if not any(folder.is_relative_to(emptied) for emptied in EMPTIED):
+            continue
+        prefix = folder.parent if folder.name in ("bin", ".bin") else folder
+        if prefix not in found:
+            found.append(prefix)
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class Mounts:
+    """The folders one sandbox binds, hides and empties; :meth:`arguments` for each run."""
+
+    checkout: Path
+    root: Path
+    """The sandbox's own folder (copies, boot files), read-only inside."""
+    own_path: str
+    """Our own ``PATH`` (never a borrowed one): its tool folders come back."""
+    homes: tuple[Path, ...]
+    hidden: tuple[str, ...]
+    """Credential paths, the checkout's ``.git``, ``RUNNER_TEMP``: hidden where they show."""
+
+    @classmethod
+    def of(cls, checkout: Path, root: Path, environ: Mapping[str, str]) -> Mounts:
+        home = Path(environ.get("HOME") or Path.home())
+        hidden = [home / name for name in _CREDENTIAL_PATHS]
+        hidden += [checkout / ".git", Path("/run/secrets")]
+        runner_temp = environ.get("RUNNER_TEMP")
+        if runner_temp and not root.is_relative_to(Path(runner_temp).resolve()):
+            hidden.append(Path(runner_temp))
+        return cls(
+            checkout,
+            root,
+            environ.get("PATH", os.defpath),
+            find_homes(environ),
+            tuple(str(path) for path in hidden if path.exists()),
+        )
+
+    def arguments(self, writable: Sequence[Path], *, as_nobody: bool) -> list[str]:
+        """bwrap's mount options for a run that may write ``writable`` (``as_nobody``: a run
+        whose uid cannot pass root's closed folders, which then become empty tmpfs too)."""
+        argv = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        for folder in EMPTIED:
+            if Path(folder).is_dir() and not Path(folder).is_symlink():
+                argv += ["--size", str(EMPTIED_SIZE), "--tmpfs", folder]
+        # Everything bound below comes after these tmpfs: the checkout and our own folder may
+        # lie inside a home (a runner's /home/runner/work), and stay reachable.
+        tools = tools_in_emptied_folders(self.own_path, self.checkout)
+        ours = (self.checkout, self.root, *own_environment(), *tools)
+        hidden_whole = self.homes
+        if as_nobody:  # a home inside a closed folder goes with it
+            every_tool = tools_in_home((Path("/"),), self.own_path, self.checkout)
+            closed = closed_folders((*ours, *every_tool), (*map(Path, EMPTIED), *self.homes))
+            hidden_whole = (
+                *closed,
+                *(home for home in self.homes if not any(map(home.is_relative_to, closed))),
+            )
+        kept = (*ours, *tools_in_home(hidden_whole, self.own_path, self.checkout))
+        for home in hidden_whole:
+            argv += ["--size", str(EMPTIED_SIZE), "--tmpfs", str(home)]
+        emptied = (*map(Path, EMPTIED), *hidden_whole)
+        for number, bound in enumerate(kept):
+            if as_nobody:
+                argv += _passable_parents(bound, emptied, kept[:number])
+            argv += ["--ro-bind", str(bound), str(bound)]
+        for path in self.hidden:
+            if any(Path(path).is_relative_to(home) for home in hidden_whole) and not any(
+                Path(path).is_relative_to(bound) for bound in kept
+            ):
+                continue  # gone with its home
+            if Path(path).is_dir():
+                argv += ["--tmpfs", path, "--remount-ro", path]
+            else:
+                argv += ["--ro-bind", "/dev/null", path]
+        for place in writable:
+            if as_nobody:
+                argv += _passable_parents(place, emptied, kept)
+            argv += ["--bind", str(place), str(place)]
+        for home in hidden_whole:
+            argv += ["--remount-ro", str(home)]
+        return argv
+
+
+def _passable_parents(path: Path, emptied: Sequence[Path], bound: Sequence[Path]) -> list[str]:
+    """bwrap options that make the folders it creates above ``path`` in an emptied folder
+    passable by ``nobody`` (bwrap makes them 0700, root's): ``--perms 0755 --dir`` each."""
+    argv: list[str] = []
+    for parent in reversed(path.parents):
+        if any(parent.is_relative_to(folder) for folder in bound):
+            break  # a real folder, bound back whole
+        if any(parent.is_relative_to(folder) and parent != folder for folder in emptied):
+            argv += ["--perms", "0755", "--dir", str(parent)]
+    return argv

@@ -1,0 +1,109 @@
+"""The throw-away copies runs work in: a workspace's folders, copying, handing over, deleting."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import subprocess
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cicd_agent.sandbox.environment import HOST_ENVIRONMENT
+
+# Never copied into a sandbox: git metadata (it may hold credentials) and caches.
+SKIPPED_NAMES = frozenset(
+    {".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox", ".nox"}
+)
+
+
+@dataclass
+class Workspace:
+    """One workspace's folder: ``live`` (writable by its runs) and our own files beside it.
+
+    ``live`` holds the repository copy, ``HOME`` and ``TMPDIR``; scratch files (coverage
+    configuration, data of a suite run) sit in ``root``, read-only inside the sandbox.
+    """
+
+    root: Path
+    _numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1), repr=False)
+
+    @property
+    def live(self) -> Path:
+        return self.root / "live"
+
+    @property
+    def repo(self) -> Path:
+        return self.live / "repo"
+
+    @property
+    def home(self) -> Path:
+        return self.live / "home"
+
+    @property
+    def tmp(self) -> Path:
+        return self.live / "tmp"
+
+    def scratch(self, stem: str, suffix: str) -> Path:
+        """A new file name in the workspace (outside anything a run can write)."""
+        return self.root / f"{stem}-{next(self._numbers)}{suffix}"
+
+
+def copy_repository(source: Path, target: Path) -> list[Path]:
+    """Copy a checkout without git metadata or caches; virtual environments are linked, not copied.
+
+    A project's ``.venv`` (or any top-level folder holding ``pyvenv.cfg``) and ``node_modules``
+    are symlinked: they are large, used read-only, and read-only inside the sandbox.
+    Returns every ``.git`` left out, at any depth: a second checkout in a folder of the first
+    (``actions/checkout`` with ``path:``) keeps its credential header in its own ``.git``.
+    """
+    left_out: list[Path] = []
+    linked = {
+        entry.name
+        for entry in source.iterdir()
+        if entry.is_dir()
+        and not entry.is_symlink()
+        and (entry.name == "node_modules" or (entry.joinpath("pyvenv.cfg")).is_file())
+    }
+
+    def skipped(folder: str, names: list[str]) -> set[str]:
+        top = Path(folder) == source
+        left_out.extend(Path(folder) / name for name in names if name == ".git")
+        return {
+            name
+            for name in names
+            if name in SKIPPED_NAMES or name.startswith(".coverage") or (top and name in linked)
+        }
+
+    shutil.copytree(source, target, symlinks=True, ignore=skipped)
+    for name in linked:
+        (target / name).symlink_to(source / name, target_is_directory=True)
+    return left_out
+
+
+def remove_tree(path: Path) -> None:
+    """Delete ``path`` and whatever runs left in it. ``shutil.rmtree`` recurses once a level
+    before Python 3.13, and a tree nested 1,000 deep raises RecursionError, which its
+    ``ignore_errors`` does not cover; ``rm`` does not recurse on the stack."""
+    try:
+        shutil.rmtree(path, ignore_errors=True)
+    except RecursionError:
+        subprocess.run(["rm", "-rf", "--", str(path)], check=False, timeout=600)
+
+
+def hand_over(paths: Iterable[Path], owner: int) -> None:
+    """Make ``owner`` (uid and gid) own ``paths`` and everything in them, never through a link.
+
+    ``chown -R`` without ``-L`` walks by file descriptor and changes links themselves (``-h``),
+    so a link a run left behind (``x -> /etc/shadow``) cannot hand over a host file; it also
+    walks trees nested deeper than Python's recursion allows.
+    """
+    folders = [str(path) for path in paths if path.exists()]
+    if folders:
+        subprocess.run(
+            ["chown", "-R", "-P", "-h", f"{owner}:{owner}", "--", *folders],
+            env=HOST_ENVIRONMENT,
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )

@@ -1,0 +1,66 @@
+"""Issue 35's deploy rules, one case per kind, each through the CLI on a fresh repository
+(no history to lean on, so the rule alone decides):
+
+- a schema migration of any of the common layouts is high or critical and needs a human
+  approval, and the summary says why;
+- a change to a dependency manifest or lock file alone is at least medium and gets a full
+  build, and the summary says why.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.git_builder import GitRepoBuilder
+from tests.modes.deploy_gate.test_deploy_gate_cli import project, run
+
+__all__ = ["project"]  # the fixture, shared with the CLI tests
+
+MIGRATIONS = {
+    "django": ("shop/migrations/0002_order_status.py", "operations = [AddField('status')]\n"),
+    "alembic": ("alembic/versions/3f2a_add_status.py", "def upgrade():\n    op.add_column()\n"),
+    "rails": ("db/migrate/20261118120000_add_status.rb", "add_column :orders, :status\n"),
+    "flyway": ("db/migration/V2__add_status.sql", "ALTER TABLE orders ADD status text;\n"),
+    "liquibase": ("db/changelog/db.changelog-2.xml", "<databaseChangeLog/>\n"),
+    "sql-ddl": ("sql/002_add_status.sql", "CREATE INDEX orders_status ON orders (status);\n"),
+}
+MANIFESTS = {
+    "requirements.txt": "requests==2.32.3\n",
+    "package.json": '{"name": "shop", "dependencies": {"ms": "2.1.3"}}\n',
+    "package-lock.json": '{"name": "shop", "lockfileVersion": 3, "packages": {}}\n',
+    "go.mod": "module example.com/shop\n\ngo 1.22\n",
+    "go.sum": "example.com/x v1.0.0 h1:abc=\n",
+    "Cargo.toml": '[package]\nname = "shop"\nversion = "0.1.0"\n',
+    "Cargo.lock": 'version = 3\n\n[[package]]\nname = "shop"\nversion = "0.1.0"\n',
+    "poetry.lock": "[[package]]\nname = 'requests'\nversion = '2.32.3'\n",
+}
+
+
+@pytest.mark.parametrize("layout", sorted(MIGRATIONS))
+def test_a_schema_migration_is_high_and_needs_approval_with_the_reason(
+    layout: str, tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    path, text = MIGRATIONS[layout]
+    base = project.head()
+    head = project.commit(f"Add order status ({layout})", {path: text})
+    _, outputs, summary, _ = run(tmp_path, project, "--base", base, "--head", head)
+    assert "migration" in json.loads(outputs["change_types"]), layout
+    assert outputs["risk_level"] in ("high", "critical"), layout
+    assert outputs["requires_approval"] == "true", layout
+    assert "schema migration" in summary and "needs a human approval" in summary, layout
+    assert path in summary, layout
+
+
+@pytest.mark.parametrize("name", sorted(MANIFESTS))
+def test_a_manifest_or_lock_file_alone_is_at_least_medium_with_a_full_build(
+    name: str, tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    base = project.head()
+    head = project.commit(f"Bump dependencies ({name})", {name: MANIFESTS[name]})
+    _, outputs, summary, _ = run(tmp_path, project, "--base", base, "--head", head)
+    assert outputs["risk_level"] in ("medium", "high", "critical"), name
+    assert outputs["build_strategy"] == "full", name
+    assert "dependency" in summary and "full build" in summary, name

@@ -1,0 +1,212 @@
+"""No import circles among cicd_agent's modules, and no mode goes back up to the CLI (issue 33).
+
+Read statically with ast, so an import hidden inside a function counts as much as one at the
+top: it is the same arrow, only paid later. Imports under ``if TYPE_CHECKING:`` do not count
+(they never run). A package's ``__init__`` counts as the module named by the package; the
+parent packages Python runs before a submodule are not arrows of their own (every module
+would otherwise depend on its package's ``__init__``).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+from tests.harness.payloads import REPO_ROOT
+
+SOURCE = REPO_ROOT / "src"
+PACKAGE = SOURCE / "cicd_agent"
+
+KNOWN_CIRCLES: frozenset[tuple[str, str]] = frozenset()
+"""Import arrows left in place in areas other helpers are reshaping, each ``(importer,
+imported)`` with its owner named; the graph without them must have no circle. Empty it as
+those branches land (a test below fails when a listed arrow no longer exists)."""
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(SOURCE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES: dict[str, Path] = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+
+
+def _import_nodes(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import under ``node`` that can run: a ``TYPE_CHECKING`` branch is skipped (its
+    ``else`` is not)."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and _is_type_checking(child.test):
+            for other in child.orelse:
+                yield from _import_nodes_in(other)
+            continue
+        yield from _import_nodes_in(child)
+
+
+def _import_nodes_in(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        yield node
+    elif isinstance(node, ast.If) and _is_type_checking(node.test):
+        for other in node.orelse:
+            yield from _import_nodes_in(other)
+        return
+    yield from _import_nodes(node)
+
+
+def imports_of(module: str, source: str | None = None) -> set[str]:
+    """The cicd_agent modules ``module`` imports (``from pkg import name`` is ``pkg.name``
+    when that is a module, else ``pkg``)."""
+    path = MODULES[module]
+    tree = ast.parse(path.read_text(encoding="utf-8") if source is None else source)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in _import_nodes(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name in MODULES)
+            continue
+        base = node.module or ""
+        if node.level:
+            anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+            base = ".".join([*anchor, base] if base else anchor)
+        for alias in node.names:
+            if f"{base}.{alias.name}" in MODULES:
+                found.add(f"{base}.{alias.name}")
+            elif base in MODULES:
+                found.add(base)
+    found.discard(module)
+    return found
+
+
+def circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected parts of more than one module (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in sorted(graph):
+        if root in index:
+            continue
+        work: list[tuple[str, Iterator[str]]] = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, targets = work[-1]
+            for target in targets:
+                if target not in index:
+                    index[target] = low[target] = len(index)
+                    stack.append(target)
+                    on_stack.add(target)
+                    work.append((target, iter(sorted(graph[target]))))
+                    break
+                if target in on_stack:
+                    low[node] = min(low[node], index[target])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    part = []
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        part.append(member)
+                        if member == node:
+                            break
+                    if len(part) > 1:
+                        found.append(sorted(part))
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    return {module: imports_of(module) for module in MODULES}
+
+
+def _describe(graph: dict[str, set[str]], part: list[str]) -> str:
+    members = set(part)
+    arrows = [f"  {a} -> {b}" for a in part for b in sorted(graph[a] & members)]
+    return "\n".join([f"{len(part)} modules:", *arrows])
+
+
+def test_the_reader_sees_function_level_imports_and_skips_type_checking() -> None:
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "from cicd_agent import errors\n"
+        "if TYPE_CHECKING:\n"
+        "    from cicd_agent.context import RunContext\n"
+        "else:\n"
+        "    from cicd_agent import severity\n"
+        "def run() -> None:\n"
+        "    from cicd_agent.model.client import ModelClient\n"
+        "    from .dispatch import mode_parser\n"
+    )
+    found = imports_of("cicd_agent.modes.command.mode", source)
+    assert found == {
+        "cicd_agent.errors",
+        "cicd_agent.severity",
+        "cicd_agent.model.client",
+        "cicd_agent.modes.command.dispatch",
+    }
+
+
+def test_the_circle_finder_finds_a_circle_through_three_modules() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a", "d"}, "d": set()}
+    assert circles(graph) == [["a", "b", "c"]]
+    assert circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_circles() -> None:
+    graph = _graph()
+    for importer, imported in KNOWN_CIRCLES:
+        graph[importer].discard(imported)
+    found = circles(graph)
+    assert not found, "import circles:\n" + "\n".join(_describe(graph, part) for part in found)
+
+
+def test_every_known_circle_arrow_still_exists() -> None:
+    graph = _graph()
+    gone = {(a, b) for a, b in KNOWN_CIRCLES if b not in graph.get(a, set())}
+    assert not gone, f"remove from KNOWN_CIRCLES, these arrows are gone: {sorted(gone)}"
+
+
+def names_the_cli(source: str) -> bool:
+    """Whether ``source`` imports ``cicd_agent.cli`` anywhere (``TYPE_CHECKING`` included)."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or "", *(f"{node.module}.{a.name}" for a in node.names)]
+        else:
+            continue
+        if any(name == CLI or name.startswith(f"{CLI}.") for name in names):
+            return True
+    return False
+
+
+CLI = "cicd_agent.cli"
+
+
+def test_the_cli_check_sees_each_way_of_naming_it() -> None:
+    assert names_the_cli("def f():\n    from cicd_agent.cli import build_parser\n")
+    assert names_the_cli("from cicd_agent import cli\n")
+    assert names_the_cli("import cicd_agent.cli\n")
+    assert not names_the_cli("from cicd_agent import client_side\nimport cicd_agent.clipboard\n")
+
+
+def test_no_mode_imports_the_cli() -> None:
+    """A mode is run by the CLI, never the other way: a mode that reaches back for the CLI's
+    parser loops through every module the CLI imports."""
+    offenders = [
+        module
+        for module, path in MODULES.items()
+        if module.startswith("cicd_agent.modes.")
+        and names_the_cli(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
