@@ -2,7 +2,8 @@
 
 The one place untrusted text is made safe to post. A model steered by a pull request can write
 ``@team`` mentions, HTML (``<img>``, ``<details>``), links and images to any host, or our own
-hidden ``<!-- cicd-agent:`` markers (which find and trust our comments on the next run). Every
+hidden ``<!-- cicd-agent:`` markers (which find and trust our comments on the next run), or
+``owner/repo#12`` cross-references (a "mentioned this" in another repository's issue). Every
 mode passes what a model wrote through :func:`neutralise` before it reaches a result, so the
 review body, inline comments, summary comment, check run, job summary and Slack all show it as
 plain text. Code spans and blocks get a backtick fence longer than any run inside them.
@@ -28,6 +29,8 @@ _CODE = re.compile(
     r"|(?P<span>`+)(?!`)(?:(?!\n[ \t]*\n)(?s:.))+?(?<!`)(?P=span)(?!`)"
 )
 _MENTION = re.compile(r"@(?=[\w-])")
+# ``owner/repo#12``: a cross-reference, shown in that issue's timeline ("mentioned this").
+_CROSS_REFERENCE = re.compile(r"(?<=[\w.-]/)([\w.-]+)#(?=\d)")
 _URL = re.compile(r"(?i)\b(?:https?|ftp)://[^\s<>()\[\]]*|\bwww\.")
 _COMMENT = re.compile(r"<!--")
 
@@ -69,7 +72,7 @@ def _unlink(url: str, allowed: tuple[str, ...]) -> str:
 def _plain(text: str, allowed: tuple[str, ...]) -> str:
     text = _URL.sub(lambda m: _unlink(m.group(0), allowed), text)
     text = _LINK_CLOSE.sub(r"\\]", text.replace("<", "&lt;"))
-    return _MENTION.sub("@" + ZWSP, text)
+    return _CROSS_REFERENCE.sub(rf"\1#{ZWSP}", _MENTION.sub("@" + ZWSP, text))
 
 
 def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> str:
@@ -100,4 +103,5 @@ def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> str:
 def prose(text: str) -> str:
     """Untrusted prose on one line: no HTML, links, images, table breaks, mentions or markers."""
     flat = _URL.sub(lambda m: _unlink(m.group(0), ()), text.translate(_PROSE))
-    return " ".join(_MENTION.sub("@" + ZWSP, flat).split())
+    flat = _CROSS_REFERENCE.sub(rf"\1#{ZWSP}", _MENTION.sub("@" + ZWSP, flat))
+    return " ".join(flat.split())

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.markdown import neutralise
+from cicd_agent.markdown import neutralise, prose
 
 HOSTILE = "@octo-org/admins <img src=https://evil.example/p.png> [x](https://evil.example)"
 
@@ -67,3 +67,12 @@ def test_a_fence_closed_inside_a_list_item_does_not_hide_prose() -> None:
     change of the patterns cannot lose it."""
     shown = neutralise(f"- ```\n  x\n  ```\n{HOSTILE}\n```\n")
     assert "@octo-org" not in shown
+
+
+def test_a_reference_to_another_repositorys_issue_is_not_made() -> None:
+    """Red team: ``octo-org/other-repo#1`` in a model's words, posted by the workflow's bot,
+    becomes a cross-reference: GitHub adds "mentioned this" to that issue's timeline, in any
+    repository the token can see. A pull request can steer the model to spam them."""
+    for shown in (neutralise("see octo-org/other-repo#12"), prose("see octo-org/other-repo#12")):
+        assert "octo-org/other-repo#12" not in shown
+        assert "octo-org/other-repo#\u200b12" in shown
