@@ -181,7 +181,7 @@ def _fail(
 
     Outside a runner there are no outputs or summary to write: a terminal gets one line."""
     from cicd_agent.model.usage import ModelUsageReport
-    from cicd_agent.result import render_output, without_empty
+    from cicd_agent.result import json_cost, render_output, without_empty
 
     message = str(error.message)
     if ctx is not None:
@@ -209,7 +209,7 @@ def _fail(
             "hint": error.hint,
             "exit_code": code,
             "tokens_used": usage.tokens_used,
-            "cost_usd": usage.cost_usd,
+            "cost_usd": json_cost(usage.cost_usd),
         }
         document.update({k: _number(v) for k, v in outputs.items() if k not in document})
         stdout.write(json.dumps(without_empty(document), sort_keys=True) + "\n")

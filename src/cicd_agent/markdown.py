@@ -2,7 +2,8 @@
 
 The one place untrusted text is made safe to post. A model steered by a pull request can write
 ``@team`` mentions, HTML (``<img>``, ``<details>``), links and images to any host, or our own
-hidden ``<!-- cicd-agent:`` markers (which find and trust our comments on the next run). Every
+hidden ``<!-- cicd-agent:`` markers (which find and trust our comments on the next run), or
+``owner/repo#12`` cross-references (a "mentioned this" in another repository's issue). Every
 mode passes what a model wrote through :func:`neutralise` before it reaches a result, so the
 review body, inline comments, summary comment, check run, job summary and Slack all show it as
 plain text. Code spans and blocks get a backtick fence longer than any run inside them.
@@ -18,12 +19,18 @@ _BACKTICKS = re.compile(r"`+")
 _LINK_CLOSE = re.compile(r"\](?=[(\[:])")
 _PROSE = str.maketrans({"<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "|": "\\|"})
 ZWSP = "\u200b"
-# Code the model wrote: a fenced block (closed, or running to the end) or an inline span.
+# Code the model wrote, where GitHub's Markdown sees code (CommonMark's rules): a fenced block
+# (indented at most 3 spaces; a backtick fence's info string holds no backtick; closed by a run
+# of the same character at least as long, or running to the end) or an inline span, which
+# never crosses a blank line (a paragraph break).
 _CODE = re.compile(
-    r"(?ms)^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)"  # fenced block
-    r"|(`+)(?!`).+?(?<!`)\2(?!`)"  # inline span
+    r"(?m)^ {0,3}(?P<bt>`{3,})[^`\n]*\n(?s:.*?)(?:^ {0,3}(?P=bt)`*[ \t]*$|\Z)"
+    r"|^ {0,3}(?P<td>~{3,})[^\n]*\n(?s:.*?)(?:^ {0,3}(?P=td)~*[ \t]*$|\Z)"
+    r"|(?P<span>`+)(?!`)(?:(?!\n[ \t]*\n)(?s:.))+?(?<!`)(?P=span)(?!`)"
 )
 _MENTION = re.compile(r"@(?=[\w-])")
+# ``owner/repo#12``: a cross-reference, shown in that issue's timeline ("mentioned this").
+_CROSS_REFERENCE = re.compile(r"(?<=[\w.-]/)([\w.-]+)#(?=\d)")
 _URL = re.compile(r"(?i)\b(?:https?|ftp)://[^\s<>()\[\]]*|\bwww\.")
 _COMMENT = re.compile(r"<!--")
 
@@ -65,7 +72,7 @@ def _unlink(url: str, allowed: tuple[str, ...]) -> str:
 def _plain(text: str, allowed: tuple[str, ...]) -> str:
     text = _URL.sub(lambda m: _unlink(m.group(0), allowed), text)
     text = _LINK_CLOSE.sub(r"\\]", text.replace("<", "&lt;"))
-    return _MENTION.sub("@" + ZWSP, text)
+    return _CROSS_REFERENCE.sub(rf"\1#{ZWSP}", _MENTION.sub("@" + ZWSP, text))
 
 
 def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> str:
@@ -82,8 +89,10 @@ def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> str:
     for match in _CODE.finditer(text):
         out.append(_plain(text[last : match.start()], allowed_links))
         code = match.group(0)
-        fence = match.group(1)
-        if fence and not re.search(rf"(?m)^[ \t]*{re.escape(fence)}[ \t]*$", code[len(fence) :]):
+        fence = match.group("bt") or match.group("td")
+        body = code.partition("\n")[2]
+        closing = rf"(?m)^ {{0,3}}{re.escape(fence)}{re.escape(fence[0])}*[ \t]*$" if fence else ""
+        if fence and not re.search(closing, body):
             code = code.rstrip("\n") + "\n" + fence
         out.append(code)
         last = match.end()
@@ -94,4 +103,5 @@ def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> str:
 def prose(text: str) -> str:
     """Untrusted prose on one line: no HTML, links, images, table breaks, mentions or markers."""
     flat = _URL.sub(lambda m: _unlink(m.group(0), ()), text.translate(_PROSE))
-    return " ".join(_MENTION.sub("@" + ZWSP, flat).split())
+    flat = _CROSS_REFERENCE.sub(rf"\1#{ZWSP}", _MENTION.sub("@" + ZWSP, flat))
+    return " ".join(flat.split())

@@ -23,6 +23,7 @@ from cicd_agent.errors import (
     ModelError,
     UsageError,
 )
+from cicd_agent.markdown import prose
 from cicd_agent.result import ModeResult
 from cicd_agent.runner import Annotation
 
@@ -114,7 +115,11 @@ def run_mode(
         try:
             opinion = mode.ask(ctx, facts, verdict)
         except ModelError as exc:
-            ctx.note(f"The model gave no usable answer ({exc}); the deterministic result stands.")
+            # the error may quote the model (a refusal, a key its answer should not have had)
+            ctx.note(
+                f"The model gave no usable answer ({prose(str(exc))}); the deterministic result "
+                "stands."
+            )
     result = mode.decide(ctx, verdict, opinion)
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
     result.usage = ctx.usage_report()

@@ -83,8 +83,14 @@ class ModeResult(BaseModel):
         document: dict[str, Any] = self.model_dump(mode="json")
         document.update({name: _json_value(value) for name, value in self.mode_outputs().items()})
         document["tokens_used"] = self.usage.tokens_used
-        document["cost_usd"] = self.usage.cost_usd
+        document["cost_usd"] = json_cost(self.usage.cost_usd)
         return without_empty(document)
+
+
+def json_cost(cost_usd: float) -> float:
+    """``cost_usd`` as ``--json`` shows it: the step output's six decimals, as a number (the
+    unrounded float of a cheap call, ``0.0002424``, disagreed with the output ``0.000242``)."""
+    return round(cost_usd, 6)
 
 
 def without_empty(document: Mapping[str, Any]) -> dict[str, Any]:

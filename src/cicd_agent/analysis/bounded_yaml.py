@@ -137,13 +137,34 @@ def _bracket_depth(text: str) -> int:
     return max(accumulate(steps), default=0)
 
 
+class _Constructor(yaml.SafeLoader):
+    """SafeLoader's data, with no int larger than a decimal one Python can print: ``0x`` and
+    ``0o`` forms have no digit limit, and the first message quoting one crashed the run."""
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        value: int = super().construct_yaml_int(node)
+        if value.bit_length() > _MAX_INT_BITS:
+            raise ValueError("an integer too large to print")
+        return value
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
+_MAX_INT_BITS = 14_000
+"""About 4,200 decimal digits: under Python's default limit of 4,300."""
+
+
 def load(text: str, limits: YamlLimits = DEFAULT_LIMITS) -> object:
     """``yaml.safe_load`` within ``limits``: plain Python data, or YamlLimitError/YAMLError."""
     node = compose(text, limits)
     if node is None:
         return None
-    constructor = yaml.SafeLoader("")
+    constructor = _Constructor("")
     try:
         return constructor.construct_document(node)
+    except ValueError:  # an int of more digits than Python reads (4,300), a 30 February
+        raise YamlLimitError(
+            "it holds a value that cannot be read (a number over 4,300 digits, or a date "
+            "that does not exist)"
+        ) from None
     finally:
         constructor.dispose()

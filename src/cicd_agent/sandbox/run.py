@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Self
 
@@ -127,7 +127,13 @@ class Sandbox:
         self._mounts = Mounts.of(self.checkout, self.root, environ)
         self._names = 0
         self.prepare()
-        copy_repository(self.checkout, self.pristine)
+        # the checkout is bound back whole: every .git in it is hidden, not only its own
+        nested = [str(path) for path in copy_repository(self.checkout, self.pristine)]
+        hidden = (
+            *self._mounts.hidden,
+            *(path for path in nested if path not in self._mounts.hidden),
+        )
+        self._mounts = replace(self._mounts, hidden=hidden)
         if not self.isolation.sandboxed:
             protect_own_environment()
 

@@ -49,12 +49,15 @@ class Workspace:
         return self.root / f"{stem}-{next(self._numbers)}{suffix}"
 
 
-def copy_repository(source: Path, target: Path) -> None:
+def copy_repository(source: Path, target: Path) -> list[Path]:
     """Copy a checkout without git metadata or caches; virtual environments are linked, not copied.
 
     A project's ``.venv`` (or any top-level folder holding ``pyvenv.cfg``) and ``node_modules``
     are symlinked: they are large, used read-only, and read-only inside the sandbox.
+    Returns every ``.git`` left out, at any depth: a second checkout in a folder of the first
+    (``actions/checkout`` with ``path:``) keeps its credential header in its own ``.git``.
     """
+    left_out: list[Path] = []
     linked = {
         entry.name
         for entry in source.iterdir()
@@ -65,6 +68,7 @@ def copy_repository(source: Path, target: Path) -> None:
 
     def skipped(folder: str, names: list[str]) -> set[str]:
         top = Path(folder) == source
+        left_out.extend(Path(folder) / name for name in names if name == ".git")
         return {
             name
             for name in names
@@ -74,6 +78,7 @@ def copy_repository(source: Path, target: Path) -> None:
     shutil.copytree(source, target, symlinks=True, ignore=skipped)
     for name in linked:
         (target / name).symlink_to(source / name, target_is_directory=True)
+    return left_out
 
 
 def remove_tree(path: Path) -> None:

@@ -164,11 +164,13 @@ class AnalyseFailureResult(ModeResult):
         rows = ["| Job | Step | Result | Type |", "|---|---|---|---|"]
         for job in self.failed_jobs[:20]:
             code = f" (exit {job.exit_code})" if job.exit_code is not None else ""
-            name = code_span(job.name, 80)
+            # A table cell ends at every unescaped |, inside a code span too (GitHub's tables):
+            # job and step names are the pull request's words (``pytest | tee log``).
+            name = _cell(code_span(job.name, 80))
             if job.url.startswith("https://"):
                 name = f"[{name}]({job.url})"
             rows.append(
-                f"| {name} | {code_span(job.failed_step or '?', 80)} | "
+                f"| {name} | {_cell(code_span(job.failed_step or '?', 80))} | "
                 f"{job.conclusion}{code} | {job.failure_type} |"
             )
         return "\n".join(rows)
@@ -308,3 +310,8 @@ def _kind(failure_type: str) -> str:
     words = failure_type.replace("_", " ")
     article = "an" if words[:1] in tuple("aeiou") else "a"
     return _WORDS.get(failure_type, f"{article} {words}")
+
+
+def _cell(text: str) -> str:
+    """``text`` inside one table cell: its ``|`` escaped (the span shows them as they were)."""
+    return text.replace("|", "\\|")

@@ -21,6 +21,7 @@ from cicd_agent.analysis.policy import (
 )
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.analysis.signals import SIGNAL_TITLES, Signal
+from cicd_agent.markdown import prose
 from cicd_agent.result import Fixed, ModeResult
 from cicd_agent.risk.assessment import Reason, RiskFeatures
 from cicd_agent.runner import Annotation
@@ -135,8 +136,9 @@ class DeployGateResult(ModeResult):
             )
             + " |",
             f"| safety score | {_score(self.safety_score)} |",
-            f"| tests to run | {self.test_scope.value}: {self.test_reason} |",
-            f"| build | {self.build_strategy.value}: {self.build_reason} |",
+            # the reasons name changed files, which the pull request names
+            f"| tests to run | {self.test_scope.value}: {prose(self.test_reason)} |",
+            f"| build | {self.build_strategy.value}: {prose(self.build_reason)} |",
             f"| change | {_range(self.base, self.head)}, {self.files_changed:,} file(s): "
             f"{', '.join(kind.value for kind in self.change_types) or 'nothing'} |",
             f"| window | {self.change_window} |",

@@ -93,7 +93,10 @@ def model_findings(
                     path=item.path,
                     line=item.line,
                     start_line=start,
-                    title=neutralise(redact(item.title.strip())[:200], allowed_links=links)
+                    # one line: a line break in a title ends the summary's table row
+                    title=neutralise(
+                        " ".join(redact(item.title).split())[:200], allowed_links=links
+                    )
                     or "Problem found by the model",
                     body=neutralise(redact(item.body.strip())[:4000], allowed_links=links),
                     suggestion=replacement,

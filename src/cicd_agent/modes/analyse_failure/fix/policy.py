@@ -13,8 +13,11 @@ rejected for each:
 - a lock file, every one that review knows (:func:`~cicd_agent.analysis.diff.is_lockfile`): it
   swaps dependencies no test in the sandbox can vouch for (no network);
 - what governs review (:func:`~cicd_agent.repo_config.governs_review`: the agent's settings,
-  the guidance files the review shows the model, ``CODEOWNERS``): a verified fix proves the
+  the guidance files the review shows the model, ``CODEOWNERS``, any ``.gitattributes``, whose
+  ``linguist-generated`` keeps files from the model): a verified fix proves the
   failing command passes, nothing about a loosened review, and it would loosen every later one;
+- a ``conftest.py``, anywhere: its hooks decide how the tests below it run and are reported (one
+  can turn every failure into a pass), so a patch to it changes the judge, not the code;
 - the failing test itself: a patch that edits the test it is judged by proves nothing. When
   the log names no failing test by its file (pytest's ``-rN``, which the pull request's own
   ``addopts`` may set; jest and unittest names without a path), the policy cannot tell which
@@ -215,8 +218,10 @@ def _path_problem(raw: str, checkout: Path, failing_tests: Collection[str]) -> t
         return f"the patch edits an action definition ({text})", text
     if is_lockfile(text):
         return f"the patch edits a lock file ({text})", text
-    if governs_review(text):
+    if governs_review(text) or lowered[-1] == ".gitattributes":  # linguist-generated hides code
         return f"the patch edits a file that governs review ({text})", text
+    if lowered[-1] == "conftest.py":  # a hook there can report any failure as a pass
+        return f"the patch edits a test runner's conftest.py ({text})", text
     if not failing_tests and is_test_path(text):
         return (
             f"the patch edits a test file ({text}), and the log names no failing test by its "

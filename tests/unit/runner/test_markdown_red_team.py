@@ -1,0 +1,78 @@
+"""Red team (model text made inert): :func:`neutralise` keeps code verbatim, so where it thinks
+code lies must be where GitHub's Markdown thinks so too. It did not:
+
+- a fence closes on a longer run of the same character (`````` ```` `````` closes `````` ``` ``````);
+- a backtick fence's info string may not hold a backtick (`````` ```x`y `````` opens nothing;
+  left as a strict xfail below);
+- a fence indented four spaces is no fence (an indented code block; strict xfail below);
+- an inline code span never crosses a blank line (a paragraph break).
+
+In each, the line after the "code" was shown raw: a live team mention, an image from any host
+and a link, in a review comment or an ``ask`` answer posted on the pull request."""
+
+from __future__ import annotations
+
+import pytest
+
+from cicd_agent.markdown import neutralise, prose
+
+HOSTILE = "@octo-org/admins <img src=https://evil.example/p.png> [x](https://evil.example)"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"```\ncode\n````\n{HOSTILE}\n```\n",
+        f"~~~\ncode\n~~~~\n{HOSTILE}\n~~~\n",
+        f"a `b\n\n{HOSTILE}\n\nc` d",
+    ],
+    ids=["longer-closing-fence", "longer-tilde-fence", "span"],
+)
+def test_what_github_shows_as_prose_is_made_inert(text: str) -> None:
+    shown = neutralise(text)
+    assert "@octo-org" not in shown
+    assert "<img" not in shown
+    assert "https://evil.example" not in shown
+
+
+def test_code_that_github_shows_as_code_is_still_verbatim() -> None:
+    text = f"````\n{HOSTILE}\n```\nstill code\n````\nafter `{HOSTILE}` @team"
+    shown = neutralise(text)
+    assert shown.count(HOSTILE) == 2  # in the block and in the span: GitHub renders neither
+    assert shown.endswith("@\u200bteam")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "red team: ```x`y opens no fence (nor does an indented code block's ```), and the "
+        "line below is prose to GitHub; the inline-span pattern takes it as code. A "
+        "line-based pattern cannot know which block constructs end a paragraph "
+        "(fences, headings, list items, and a fence inside a list item closes at the item's "
+        "indentation): code regions need a CommonMark parser's view (markdown-it-py's token "
+        "map, or cmark-gfm's), not regexes"
+    ),
+)
+@pytest.mark.parametrize(
+    "text",
+    [f"```x`y\n{HOSTILE}\n```\n", f"    ```\n{HOSTILE}\n    ```\n"],
+    ids=["backtick-in-info", "indented-code-block"],
+)
+def test_a_fence_line_that_opens_nothing_does_not_hide_prose(text: str) -> None:
+    assert "@octo-org" not in neutralise(text)
+
+
+def test_a_fence_closed_inside_a_list_item_does_not_hide_prose() -> None:
+    """Held on the old code too (the span pattern closes at the item's fence); kept so a
+    change of the patterns cannot lose it."""
+    shown = neutralise(f"- ```\n  x\n  ```\n{HOSTILE}\n```\n")
+    assert "@octo-org" not in shown
+
+
+def test_a_reference_to_another_repositorys_issue_is_not_made() -> None:
+    """Red team: ``octo-org/other-repo#1`` in a model's words, posted by the workflow's bot,
+    becomes a cross-reference: GitHub adds "mentioned this" to that issue's timeline, in any
+    repository the token can see. A pull request can steer the model to spam them."""
+    for shown in (neutralise("see octo-org/other-repo#12"), prose("see octo-org/other-repo#12")):
+        assert "octo-org/other-repo#12" not in shown
+        assert "octo-org/other-repo#\u200b12" in shown
