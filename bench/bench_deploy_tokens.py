@@ -35,7 +35,7 @@ from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedReques
 
 from cicd_agent.analysis.diff import Diff  # noqa: E402
 from cicd_agent.cli import main as cicd_agent  # noqa: E402
-from cicd_agent.local_repo import LocalRepo  # noqa: E402
+from cicd_agent.local.local_repo import LocalRepo  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter  # noqa: E402
 
 MODEL = "gpt-5.4"

@@ -34,7 +34,7 @@ from tests.git_builder import GitRepoBuilder  # noqa: E402
 from cicd_agent.analysis.diff import Diff  # noqa: E402
 from cicd_agent.analysis.findings import deterministic_findings  # noqa: E402
 from cicd_agent.analysis.redact import Redactor  # noqa: E402
-from cicd_agent.local_repo import LocalRepo  # noqa: E402
+from cicd_agent.local.local_repo import LocalRepo  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
 from cicd_agent.modes.review.collect import ReviewFacts  # noqa: E402
 from cicd_agent.modes.review.decide import ReviewAnswer  # noqa: E402

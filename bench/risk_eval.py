@@ -33,8 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import jit, mining
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior

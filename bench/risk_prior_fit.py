@@ -18,7 +18,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cicd_agent.analysis.gitrepo import GitRepo
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import jit, mining
 from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.labels import reverted

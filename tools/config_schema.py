@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from cicd_agent.cli import build_parser, subparser  # noqa: E402
-from cicd_agent.repo_config import MODE_SECTIONS, NOT_CONFIGURABLE  # noqa: E402
+from cicd_agent.job.repo_config import MODE_SECTIONS, NOT_CONFIGURABLE  # noqa: E402
 
 SCHEMA = ROOT / "src" / "cicd_agent" / "data" / "cicd-agent.schema.json"
 _GLOBS = {"type": "array", "items": {"type": "string", "minLength": 1}}

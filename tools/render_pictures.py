@@ -34,8 +34,8 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 import markdown  # type: ignore[import-untyped]  # noqa: E402  (after the path)
 
-from cicd_agent import pipeline  # noqa: E402
 from cicd_agent.cli import main  # noqa: E402
+from cicd_agent.job import pipeline  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
 RUNNER_TEMP = "/home/runner/work/_temp"

@@ -17,21 +17,21 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from cicd_agent import arguments
-from cicd_agent.errors import CicdError, ExitCode, UsageError
-from cicd_agent.modes import load_mode
-from cicd_agent.options import (
+from cicd_agent.job.options import (
     CommonOptions,
     fill_from_inputs,
     fill_from_settings,
     input_value,
 )
-from cicd_agent.runner import Annotation, RunnerFileError, RunnerIO
+from cicd_agent.modes import load_mode
+from cicd_agent.runner.errors import CicdError, ExitCode, UsageError
+from cicd_agent.runner.runner_io import Annotation, RunnerFileError, RunnerIO
 
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
-    from cicd_agent.events import Event
-    from cicd_agent.pipeline import Mode
-    from cicd_agent.repo_config import RepoConfig
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.events import Event
+    from cicd_agent.job.pipeline import Mode
+    from cicd_agent.job.repo_config import RepoConfig
 
 
 def build_parser(selected: str | None) -> tuple[argparse.ArgumentParser, Mode | None]:
@@ -72,16 +72,16 @@ def main(
         sub = subparser(parser, mode.name)
         fill_from_inputs(sub, args, environ)
         if not mode.fail_on_choices and (input_value(environ, "fail-on") or "").strip():
-            from cicd_agent.pipeline import validate_fail_on
+            from cicd_agent.job.pipeline import validate_fail_on
 
             validate_fail_on(str(input_value(environ, "fail-on")), (), mode.name)
         event, settings = _repo_settings(args, environ, mode.name)
         if settings.source is not None:
             fill_from_settings(sub, args, settings.inputs, settings.source)
         options = CommonOptions.from_args(args, environ)
-        from cicd_agent.context import RunContext
-        from cicd_agent.deadline import run_deadline
-        from cicd_agent.progress import Progress
+        from cicd_agent.job.context import RunContext
+        from cicd_agent.runner.deadline import run_deadline
+        from cicd_agent.runner.progress import Progress
 
         ctx = RunContext(
             mode_name=mode.name,
@@ -144,9 +144,9 @@ def _repo_settings(
 ) -> tuple[Event | None, RepoConfig]:
     """The repository's settings for this mode, read from the commit the run trusts (never the
     pull request's head, so a pull request cannot switch off or soften its own review)."""
-    from cicd_agent import repo_config
-    from cicd_agent.events import load_event
-    from cicd_agent.repo_config import RepoConfig
+    from cicd_agent.job import repo_config
+    from cicd_agent.job.events import load_event
+    from cicd_agent.job.repo_config import RepoConfig
 
     early = CommonOptions.from_args(args, environ)
     try:
@@ -180,8 +180,8 @@ def _fail(
     """The one exit path for failures: outputs that can be known, an annotation, a summary.
 
     Outside a runner there are no outputs or summary to write: a terminal gets one line."""
+    from cicd_agent.job.result import json_cost, render_output, without_empty
     from cicd_agent.model.usage import ModelUsageReport
-    from cicd_agent.result import json_cost, render_output, without_empty
 
     message = str(error.message)
     if ctx is not None:

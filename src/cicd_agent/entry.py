@@ -21,7 +21,7 @@ def main() -> int:
         return 0
     if HELP.intersection(argv):
         from cicd_agent.arguments import build_parser, selected_mode
-        from cicd_agent.errors import UsageError
+        from cicd_agent.runner.errors import UsageError
 
         try:
             build_parser(selected_mode(argv)).parse_args(argv)

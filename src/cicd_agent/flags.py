@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from cicd_agent.errors import UsageError
+from cicd_agent.runner.errors import UsageError
 
 TYPE_CHECKING = False  # not typing's: importing typing costs --help a tenth of its time
 if TYPE_CHECKING:

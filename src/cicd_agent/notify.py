@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from cicd_agent.errors import ExternalServiceError, UsageError
+from cicd_agent.runner.errors import ExternalServiceError, UsageError
 
 SLACK_TEXT_LIMIT = 3000
 """Slack truncates longer ``text``; we cut first so the end of the message is ours."""

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from cicd_agent.errors import ExternalServiceError, UsageError
+from cicd_agent.runner.errors import ExternalServiceError, UsageError
 
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
 _QUERY_REJECTED_STATUSES = frozenset({400, 422})

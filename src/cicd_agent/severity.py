@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import IntEnum
 
-from cicd_agent.errors import UsageError
+from cicd_agent.runner.errors import UsageError
 
 
 class Severity(IntEnum):

@@ -13,7 +13,7 @@ from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.cli import run_cli
 
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
+    from cicd_agent.job.context import RunContext
 
 REPO = "/repos/octocat/Hello-World"
 
@@ -93,9 +93,9 @@ def review_context(
     """A review run's context as the CLI builds it (for entry points other modes call, such
     as the ``/cicd-agent describe`` command's)."""
     from cicd_agent.cli import _repo_settings, build_parser, subparser
-    from cicd_agent.context import RunContext
-    from cicd_agent.options import CommonOptions, fill_from_inputs
-    from cicd_agent.runner import RunnerIO
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.options import CommonOptions, fill_from_inputs
+    from cicd_agent.runner.runner_io import RunnerIO
 
     environ = github_api.env() | {
         "GITHUB_EVENT_PATH": str(event),

@@ -138,9 +138,9 @@ def _describe(graph: dict[str, set[str]], part: list[str]) -> str:
 def test_the_reader_sees_function_level_imports_and_skips_type_checking() -> None:
     source = (
         "from typing import TYPE_CHECKING\n"
-        "from cicd_agent import errors\n"
+        "from cicd_agent.runner import errors\n"
         "if TYPE_CHECKING:\n"
-        "    from cicd_agent.context import RunContext\n"
+        "    from cicd_agent.job.context import RunContext\n"
         "else:\n"
         "    from cicd_agent import severity\n"
         "def run() -> None:\n"
@@ -149,7 +149,7 @@ def test_the_reader_sees_function_level_imports_and_skips_type_checking() -> Non
     )
     found = imports_of("cicd_agent.modes.command.mode", source)
     assert found == {
-        "cicd_agent.errors",
+        "cicd_agent.runner.errors",
         "cicd_agent.severity",
         "cicd_agent.model.client",
         "cicd_agent.modes.command.dispatch",

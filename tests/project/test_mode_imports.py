@@ -60,7 +60,7 @@ def test_the_fix_steps_model_loop_is_imported_only_when_asked() -> None:
 # are 2.4x on their own; the mode module (dataclasses, typing, pathlib) took it to 5-7x.
 NOT_FOR_HELP = (
     "dataclasses", "typing", "pathlib", "json", "secrets", "inspect",
-    "cicd_agent.options", "cicd_agent.runner", "cicd_agent.cli", *HEAVY,
+    "cicd_agent.job.options", "cicd_agent.runner.runner_io", "cicd_agent.cli", *HEAVY,
 )  # fmt: skip
 ENTRY_HELP = """
 import contextlib, io, sys

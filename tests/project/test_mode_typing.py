@@ -19,10 +19,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 
-from cicd_agent.context import RunContext
-from cicd_agent.errors import ExitCode
-from cicd_agent.pipeline import Mode, run_mode
-from cicd_agent.result import ModeResult
+from cicd_agent.job.context import RunContext
+from cicd_agent.runner.errors import ExitCode
+from cicd_agent.job.pipeline import Mode, run_mode
+from cicd_agent.job.result import ModeResult
 
 
 class Counted(ModeResult):

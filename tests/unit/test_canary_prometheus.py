@@ -15,11 +15,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from cicd_agent.errors import ExitCode, UsageError
 from cicd_agent.modes.deploy_gate.canary.collect import fetch_metric_samples
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.decide import assess_canary
 from cicd_agent.prometheus import PrometheusClient, PrometheusError, PrometheusQueryError
+from cicd_agent.runner.errors import ExitCode, UsageError
 from tests.harness.prometheus_server import PrometheusServer, free_port
 from tests.helpers.canary import scenario_config
 

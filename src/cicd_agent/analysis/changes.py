@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 
-from cicd_agent.analysis.gitrepo import GitRepo
+from cicd_agent.local.gitrepo import GitRepo
 
 
 class ChangeType(StrEnum):
@@ -370,7 +370,7 @@ def read_change_set(
 
     ``base`` None means "what ``head`` itself changed": against its first parent, or the empty
     tree for a root commit (so merges are judged by what they bring into the first parent).
-    Raises :class:`~cicd_agent.errors.UsageError` for a missing commit or a non-repository.
+    Raises :class:`~cicd_agent.runner.errors.UsageError` for a missing commit or a non-repository.
     ``files``: the change's files when the caller has read this very range's diff already.
     """
     head_sha = repo.resolve_commit(head, "head")

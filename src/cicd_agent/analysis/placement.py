@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from cicd_agent.analysis.diff import Diff, FileDiff, Hunk
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import heading
-from cicd_agent.markdown import code_fence
+from cicd_agent.runner.markdown import code_fence
 
 MAX_MOVE = 5
 """Lines a comment may be moved to reach a hunk; further away it would point at other code."""

@@ -45,7 +45,7 @@ from cicd_agent.analysis.changes import (
 )
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.scale import OrderedStrEnum, RiskLevel
-from cicd_agent.errors import UsageError
+from cicd_agent.runner.errors import UsageError
 
 
 class Strategy(OrderedStrEnum):

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from cicd_agent.analysis.description import ChangeFacts, FileChange
 from cicd_agent.analysis.file_names import escaped
-from cicd_agent.markdown import ZWSP, code_span, prose
+from cicd_agent.runner.markdown import ZWSP, code_span, prose
 
 START = re.compile(r"<!-- cicd-agent:describe:start ([0-9a-f]{64}) -->")
 END = "<!-- cicd-agent:describe:end -->"

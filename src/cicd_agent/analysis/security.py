@@ -20,9 +20,9 @@ from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.findings import deterministic_findings
-from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.workflows import workflow_paths
-from cicd_agent.local_repo import LocalRepo
+from cicd_agent.local.gitrepo import GitRepo
+from cicd_agent.local.local_repo import LocalRepo
 from cicd_agent.severity import Severity
 
 MAX_DIFF_BYTES = 20_000_000

@@ -30,7 +30,7 @@ from xml.etree import ElementTree
 
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.errors import UsageError
+from cicd_agent.runner.errors import UsageError
 
 
 class SignalName(StrEnum):

@@ -18,10 +18,10 @@ import requests
 from github import Auth, Github, GithubException
 from github.Repository import Repository
 
-from cicd_agent.errors import GitHubWriteDenied, UsageError
 from cicd_agent.github.failures import translate, unreachable
 from cicd_agent.github.models import SentRequest, WriteOutcome
 from cicd_agent.github.retry import RetryPolicy, build_retry
+from cicd_agent.runner.errors import GitHubWriteDenied, UsageError
 
 T = TypeVar("T")
 

@@ -8,7 +8,6 @@ from typing import Any
 from github.PullRequest import PullRequest
 from github.PullRequestReview import PullRequestReview
 
-from cicd_agent.errors import GitHubError
 from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.github.models import (
@@ -20,6 +19,7 @@ from cicd_agent.github.models import (
     ReviewVerdict,
     WriteOutcome,
 )
+from cicd_agent.runner.errors import GitHubError
 
 
 def _info(pull: PullRequest) -> PullRequestInfo:

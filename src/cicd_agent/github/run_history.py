@@ -18,10 +18,10 @@ from itertools import pairwise
 from pathlib import Path
 
 from cicd_agent.analysis.logs.history import PastRun, RunTests, canonical_test
-from cicd_agent.errors import GitHubError
 from cicd_agent.github import runs
 from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.models import JobInfo, WorkflowRunInfo
+from cicd_agent.runner.errors import GitHubError
 
 DEFAULT_RUNS = 20
 MAX_READS = 6

@@ -19,9 +19,9 @@ from github.WorkflowRun import WorkflowRun
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from cicd_agent.errors import GitHubError
 from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.models import JobInfo, StepInfo, WorkflowRunInfo
+from cicd_agent.runner.errors import GitHubError
 
 _CHUNK = 1 << 20
 

@@ -42,7 +42,6 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 from pydantic import BaseModel, ValidationError
 
-from cicd_agent.errors import ModelError
 from cicd_agent.model.bounded import Abandoned, run_until
 from cicd_agent.model.config import ModelConfig, missing_key_error
 from cicd_agent.model.failures import sdk_error
@@ -54,6 +53,7 @@ from cicd_agent.model.reply import Reply, ToolCall, ToolTurn, read_completion, u
 from cicd_agent.model.sendable import valid_utf8
 from cicd_agent.model.tokens import UNKNOWN_CONTEXT, TokenCounter, model_limits, prompt_budget
 from cicd_agent.model.usage import Tier, Usage
+from cicd_agent.runner.errors import ModelError
 
 T = TypeVar("T", bound=BaseModel)
 _ResultT = TypeVar("_ResultT")

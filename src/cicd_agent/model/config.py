@@ -16,9 +16,9 @@ from typing import Literal, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from cicd_agent.errors import UsageError
 from cicd_agent.model.pricing import Price, parse_price_overrides
 from cicd_agent.model.usage import Tier
+from cicd_agent.runner.errors import UsageError
 
 Provider = Literal["openai", "none"]
 
@@ -162,7 +162,7 @@ def model_config_from(options: ModelOptions, environ: Mapping[str, str]) -> tupl
     ``resolve_api_key``); ``base-url`` falls back to ``OPENAI_BASE_URL``, then OpenAI's
     API. Every invalid value is a UsageError naming the option.
     """
-    from cicd_agent.options import input_value
+    from cicd_agent.job.options import input_value
 
     key = resolve_api_key(input_value(environ, KEY_INPUT), environ)
     choice = choose_provider(options.provider, key)

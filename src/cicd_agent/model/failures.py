@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import openai
 
-from cicd_agent.errors import ModelError
+from cicd_agent.runner.errors import ModelError
 
 
 def sdk_error(

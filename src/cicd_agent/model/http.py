@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import httpx2
 
-from cicd_agent.errors import ModelError
+from cicd_agent.runner.errors import ModelError
 
 MAX_ANSWER_BYTES = 8 << 20
 

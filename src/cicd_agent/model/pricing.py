@@ -17,8 +17,8 @@ import json
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cicd_agent.errors import UsageError
 from cicd_agent.model.names import lookup
+from cicd_agent.runner.errors import UsageError
 
 
 class Price(BaseModel):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ValidationError
 
-from cicd_agent.errors import ModelError
+from cicd_agent.runner.errors import ModelError
 
 
 class _Function(BaseModel):

@@ -17,8 +17,8 @@ import re
 import threading
 from typing import TYPE_CHECKING, NamedTuple
 
-from cicd_agent.errors import UsageError
 from cicd_agent.model.names import encoding_name, lookup
+from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from tiktoken import Encoding

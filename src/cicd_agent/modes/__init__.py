@@ -1,7 +1,7 @@
 """The modes, by name: the typed registry.
 
 Each entry's loader imports its mode only when that mode runs, so ``--help`` stays fast. The
-loaders are typed (they return :class:`~cicd_agent.pipeline.Mode`), and every mode's ``run`` is
+loaders are typed (they return :class:`~cicd_agent.job.pipeline.Mode`), and every mode's ``run`` is
 ``run_mode(self, ctx)``: mypy --strict therefore checks each mode against the protocol and its
 steps against each other (tests/test_mode_typing.py shows a drifted mode being rejected).
 """
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Protocol
 
-    from cicd_agent.pipeline import Mode
+    from cicd_agent.job.pipeline import Mode
 
     class ModeArguments(Protocol):
         """A mode's ``arguments`` module: its options, importable without the mode."""

@@ -24,11 +24,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.analysis import cachefile
 from cicd_agent.analysis.changes import ChangeSet, CommitInfo
-from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
-from cicd_agent.progress import Progress
+from cicd_agent.local import cachefile
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import jit, mining
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
@@ -38,6 +37,7 @@ from cicd_agent.risk.floors import finish
 from cicd_agent.risk.history import HistoryFeatures
 from cicd_agent.risk.labels import fix_inducing, reverted
 from cicd_agent.risk.score import assess_change
+from cicd_agent.runner.progress import Progress
 
 WEEK = 7 * 86_400
 MONDAY_EPOCH = 4 * 86_400

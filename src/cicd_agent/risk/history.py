@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from cicd_agent.analysis.changes import ChangeSet, CommitInfo
-from cicd_agent.analysis.gitrepo import GitRepo
+from cicd_agent.local.gitrepo import GitRepo
 
 WINDOW_DAYS = 730
 """File history and subsystem experience look back this far from the base (two years)."""

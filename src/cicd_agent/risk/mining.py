@@ -33,11 +33,11 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
-from cicd_agent.analysis import cachefile
 from cicd_agent.analysis.changes import ChangedFile, parse_raw_numstat
-from cicd_agent.analysis.gitrepo import GitRepo
-from cicd_agent.progress import Progress
+from cicd_agent.local import cachefile
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk.history import is_fix, is_revert
+from cicd_agent.runner.progress import Progress
 
 MAX_COMMITS = 20_000
 """Most past commits read (newest first); older history adds little and costs time."""

@@ -30,9 +30,9 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from cicd_agent.errors import UsageError
 from cicd_agent.risk.jit import FEATURES
 from cicd_agent.risk.prior import CrossRepoPrior, Ranks
+from cicd_agent.runner.errors import UsageError
 
 MIN_COMMITS = 300
 """Fewer past commits than this: the priors."""

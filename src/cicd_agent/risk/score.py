@@ -43,8 +43,8 @@ from cicd_agent.analysis.changes import (
     read_change_set,
 )
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.gitrepo import GitRepo
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk.assessment import Reason, RiskAssessment
 from cicd_agent.risk.evidence import DiffAtHand, read_evidence
 from cicd_agent.risk.features import measure

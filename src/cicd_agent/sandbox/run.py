@@ -160,7 +160,7 @@ class Sandbox:
 
     def add_file(self, relative: str, text: str) -> None:
         """Add a file to the pristine copy, so later workspaces hold it (an accepted test)."""
-        from cicd_agent.checkout_files import create_file
+        from cicd_agent.local.checkout_files import create_file
 
         create_file(self.pristine, relative, text)  # never through a link of the PR's
 

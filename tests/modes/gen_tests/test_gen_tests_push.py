@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.errors import GitHubWriteDenied
-from cicd_agent.events import load_event
+from cicd_agent.job.events import load_event
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, render_patch
 from cicd_agent.modes.gen_tests.publish import (
     BOT_EMAIL,
@@ -34,6 +33,7 @@ from cicd_agent.modes.gen_tests.publish import (
     git_environment,
     refusal,
 )
+from cicd_agent.runner.errors import GitHubWriteDenied
 from tests.fixtures.gentests_project.build import candidate, git, make_repo, tree_digest
 from tests.harness.action_runner import parse_github_output
 from tests.harness.model_server import TEST_API_KEY, ModelServer

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.errors import UsageError
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.candidates import GeneratedTest, module_text
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageReport, FileCoverage, percent
@@ -29,6 +28,7 @@ from cicd_agent.modes.gen_tests.segments import (
 )
 from cicd_agent.modes.gen_tests.shard import Shard
 from cicd_agent.modes.gen_tests.targets import Targets, gaps, is_target, source_targets
+from cicd_agent.runner.errors import UsageError
 
 
 def _problems(source: str) -> list[str]:

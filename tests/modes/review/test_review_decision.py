@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.errors import UsageError
 from cicd_agent.modes.review.decide import (
     ModelFinding,
     ReviewAnswer,
@@ -13,6 +12,7 @@ from cicd_agent.modes.review.decide import (
     merged_summary,
     model_findings,
 )
+from cicd_agent.runner.errors import UsageError
 from cicd_agent.severity import Severity, parse_severity
 
 

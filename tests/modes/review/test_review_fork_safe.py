@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 
 from cicd_agent.cli import main
-from cicd_agent.errors import UsageError
 from cicd_agent.modes.review.handoff import (
     MAX_FINDINGS,
     MAX_RESULT_BYTES,
@@ -29,6 +28,7 @@ from cicd_agent.modes.review.handoff import (
     write_result_file,
 )
 from cicd_agent.modes.review.result import ReviewResult, read_ledger
+from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 from tests.harness import payloads
 from tests.harness.action_runner import parse_github_output

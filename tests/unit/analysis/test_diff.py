@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.diff import parse_diff, unquote
-from cicd_agent.errors import UsageError
-from cicd_agent.local_repo import LocalRepo
+from cicd_agent.local.local_repo import LocalRepo
+from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 
 
@@ -165,7 +165,7 @@ def test_the_parsed_diff_stands_for_git_numstat_and_path_diffs(repo: GitRepoBuil
     """Review reads a range once: the change set and the detectors' text come from its parsed
     diff, and must be what git's ``--raw --numstat`` and ``git diff -- PATHS`` say."""
     from cicd_agent.analysis.changes import parse_raw_numstat
-    from cicd_agent.analysis.gitrepo import GitRepo
+    from cicd_agent.local.gitrepo import GitRepo
     from cicd_agent.modes.review.collect import diff_at_hand
     from cicd_agent.risk.score import assess_range
 

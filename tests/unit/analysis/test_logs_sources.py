@@ -9,7 +9,7 @@ import pytest
 
 from cicd_agent.analysis.logs import analyse_logs, load_logs
 from cicd_agent.analysis.logs.sources import JobLog, iter_chunks
-from cicd_agent.errors import UsageError
+from cicd_agent.runner.errors import UsageError
 from tests.corpus.runner_log import Job, Step, write_layout
 
 FAILING = Step("Build", run="make", output=b"main.c:3:1: error: expected ';'\n", exit_code=2)

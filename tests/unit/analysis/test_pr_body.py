@@ -7,7 +7,7 @@ from pathlib import Path
 from cicd_agent.analysis.description import describe_diff
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.pr_body import END, digest, find_ours, place, render, section
-from cicd_agent.local_repo import LocalRepo
+from cicd_agent.local.local_repo import LocalRepo
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.diffs import added_file
 

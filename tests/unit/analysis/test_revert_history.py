@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.gitrepo import GitRepo
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import jit, mining
 from cicd_agent.risk.labels import reverted
 from tests.git_builder import GitRepoBuilder

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.analysis.gitrepo import GitRepo
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import mining
 from tests.git_builder import GitRepoBuilder
 from tests.unit.analysis.test_risk_fit import rewritten_history, run
@@ -358,7 +358,7 @@ def test_a_gzip_bomb_planted_as_the_history_is_damage_not_memory(
     app: GitRepoBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """64 MiB of zeros in 64 KB of gzip; the bound is lowered so the test stays small."""
-    from cicd_agent.analysis import cachefile
+    from cicd_agent.local import cachefile
 
     repo = GitRepo.open(app.path)
     whole = mining.mine(repo, "HEAD", tmp_path)

@@ -22,13 +22,13 @@ import pytest
 from cicd_agent.analysis.authz import weakened_access
 from cicd_agent.analysis.changes import ChangeType, CommitInfo, classify_path
 from cicd_agent.cli import main
-from cicd_agent.errors import UsageError
 from cicd_agent.risk import fit as risk_fit
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.jit import FEATURES
 from cicd_agent.risk.model import fit, require_sklearn
 from cicd_agent.risk.prior import CrossRepoPrior, load_prior, parse_prior
+from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 from tests.harness.action_runner import parse_github_output
 from tests.harness.payloads import examples, write_event

@@ -23,7 +23,7 @@ from cicd_agent.analysis.signals import (
     review_signal,
     safety_score,
 )
-from cicd_agent.errors import UsageError
+from cicd_agent.runner.errors import UsageError
 
 CALC = """
 def add(a, b):

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
+from cicd_agent.job.result import ModeResult
 from cicd_agent.model.client import ModelClient
 from cicd_agent.model.usage import Usage
-from cicd_agent.result import ModeResult
 from tests.harness.model_server import ModelServer
 from tests.helpers.network import free_port, offline_env
 

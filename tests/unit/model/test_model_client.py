@@ -10,9 +10,9 @@ import pytest
 from openai.types.chat import ChatCompletionToolParam
 from pydantic import BaseModel
 
-from cicd_agent.errors import ModelError, UsageError
 from cicd_agent.model.client import ModelClient, build_model_client
 from cicd_agent.model.config import ModelConfig
+from cicd_agent.runner.errors import ModelError, UsageError
 from tests.harness.model_server import (
     TEST_API_KEY,
     ModelServer,

@@ -17,7 +17,7 @@ import pytest
 _CHILD = """
 import resource, socket, sys, threading, zlib
 from pydantic import BaseModel, SecretStr
-from cicd_agent.errors import ModelError
+from cicd_agent.runner.errors import ModelError
 from cicd_agent.model.client import ModelClient
 from cicd_agent.model.config import ModelConfig
 

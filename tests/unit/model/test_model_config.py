@@ -9,8 +9,8 @@ import sys
 import pytest
 from pydantic import ValidationError
 
-from cicd_agent.errors import UsageError
 from cicd_agent.flags import add_common_options
+from cicd_agent.job.options import CommonOptions, fill_from_inputs
 from cicd_agent.model.config import (
     DEFAULT_BASE_URL,
     DEFAULT_FAST_MODEL,
@@ -20,7 +20,7 @@ from cicd_agent.model.config import (
     model_config_from,
     resolve_api_key,
 )
-from cicd_agent.options import CommonOptions, fill_from_inputs
+from cicd_agent.runner.errors import UsageError
 
 KEY = "sk-proj-config-test-0123456789"
 

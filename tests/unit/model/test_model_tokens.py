@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.errors import UsageError
 from cicd_agent.model.tokens import (
     FRAMING_MARGIN,
     UNKNOWN_CONTEXT,
@@ -23,6 +22,7 @@ from cicd_agent.model.tokens import (
     estimate_tokens,
     prompt_budget,
 )
+from cicd_agent.runner.errors import UsageError
 from tests.harness.payloads import REPO_ROOT
 from tests.helpers.network import free_port, offline_env
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.markdown import ZWSP, code_block, code_fence, code_span, neutralise, prose
+from cicd_agent.runner.markdown import ZWSP, code_block, code_fence, code_span, neutralise, prose
 
 REPO = "https://github.com/octocat/Hello-World/"
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.markdown import neutralise, prose
+from cicd_agent.runner.markdown import neutralise, prose
 
 HOSTILE = "@octo-org/admins <img src=https://evil.example/p.png> [x](https://evil.example)"
 

@@ -108,7 +108,7 @@ def test_text_with_bytes_that_were_not_utf8_is_written_not_fatal(tmp_path: Path)
     and the summary (as U+FFFD's stand-in), instead of costing the step all its outputs."""
     import io
 
-    from cicd_agent.runner import RunnerIO
+    from cicd_agent.runner.runner_io import RunnerIO
 
     out, summary = tmp_path / "out", tmp_path / "summary"
     environ = {"GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(summary)}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from cicd_agent.errors import UsageError
+from cicd_agent.runner.errors import UsageError
 
 CHUNK_BYTES = 1 << 22
 _JOB_FILE = re.compile(r"^(-?\d+)_(.+)\.txt$")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cicd_agent.errors import UsageError
 from cicd_agent.modes.analyse_failure.facts import Change
+from cicd_agent.runner.errors import UsageError
 
 MAX_TOUCH_LOOKUPS = 30
 """Changed files whose last commit is looked up (one ``git log`` each)."""
@@ -22,7 +22,7 @@ def git_change(repo_dir: Path, head: str, base: str | None) -> Change:
     Raises UsageError when the checkout is no repository or lacks a commit.
     """
     from cicd_agent.analysis.changes import read_change_set
-    from cicd_agent.analysis.gitrepo import GitRepo
+    from cicd_agent.local.gitrepo import GitRepo
 
     repo = GitRepo.open(repo_dir)
     if base is not None:

@@ -20,22 +20,22 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.gitrepo import is_null_sha
 from cicd_agent.analysis.logs import load_logs, scan_jobs
-from cicd_agent.errors import GitHubError, UsageError
-from cicd_agent.events import from_other_repository
+from cicd_agent.job.events import from_other_repository
+from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.modes.analyse_failure.change import try_git_change
 from cicd_agent.modes.analyse_failure.facts import Change, FailureFacts, RunTarget
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
 from cicd_agent.modes.analyse_failure.verdict import judge
+from cicd_agent.runner.errors import GitHubError, UsageError
 
 # `runs` (the GitHub reads) is imported by the functions that read GitHub: it loads PyGithub,
 # 0.25-0.5 s of `python -X importtime` here, which a run on local logs (--logs) never needs.
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
-    from cicd_agent.events import WorkflowRun
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import WorkflowRunInfo
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.events import WorkflowRun
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 _NO_LOGS = (

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from cicd_agent.analysis.logs import FailureType, LogAnalysis
 from cicd_agent.analysis.logs.classify import flaky_type
 from cicd_agent.analysis.logs.files import normalise_path
-from cicd_agent.context import RunContext
+from cicd_agent.job.context import RunContext
 from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.facts import ApiJob, Change
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome

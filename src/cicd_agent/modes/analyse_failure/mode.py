@@ -26,13 +26,13 @@ from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 # `cicd-agent analyse-failure --help` and the registry load, and the steps import pydantic and
 # the log analysis (several times the start-up budget; tests/project/test_mode_imports.py).
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
-    from cicd_agent.errors import ExitCode
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.analyse_failure.facts import FailureFacts
     from cicd_agent.modes.analyse_failure.prompt import FailureOpinion
     from cicd_agent.modes.analyse_failure.result import AnalyseFailureResult
     from cicd_agent.modes.analyse_failure.verdict import Verdict
-    from cicd_agent.result import ModeResult
+    from cicd_agent.runner.errors import ExitCode
 
 
 class AnalyseFailure:
@@ -80,7 +80,7 @@ class AnalyseFailure:
         publish(ctx, facts, result)
 
     def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
-        from cicd_agent.pipeline import run_mode
+        from cicd_agent.job.pipeline import run_mode
 
         ctx.mode_options(AnalyseFailureOptions)  # every option typed and checked before any I/O
         steps = AnalyseFailure()  # one per run: it owns that run's fix sandbox

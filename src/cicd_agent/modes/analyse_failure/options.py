@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from cicd_agent.errors import UsageError
+from cicd_agent.runner.errors import UsageError
 
 FixRequest = Literal["off", "suggest", "pr"]
 FIX_CHOICES: tuple[FixRequest, ...] = ("off", "suggest", "pr")

@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.analysis.logs import FailureType, LogAnalysis
-from cicd_agent.errors import ModelError
 from cicd_agent.modes.analyse_failure.facts import Change
 from cicd_agent.prompts import UNTRUSTED_RULES, Truncate, fence, template
+from cicd_agent.runner.errors import ModelError
 
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
+    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.facts import FailureFacts
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
 

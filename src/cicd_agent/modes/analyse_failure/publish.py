@@ -22,9 +22,9 @@ from cicd_agent.modes.analyse_failure.fix.publish import publish_fix
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import WriteOutcome
+    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.facts import FailureFacts, RunTarget
     from cicd_agent.modes.analyse_failure.result import AnalyseFailureResult
 

@@ -13,11 +13,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
-from cicd_agent.markdown import code_block, code_span, prose
+from cicd_agent.job.result import Fixed, ModeResult
 from cicd_agent.modes.analyse_failure.fix.render import fix_section
 from cicd_agent.modes.analyse_failure.fix.report import FixOutcome
-from cicd_agent.result import Fixed, ModeResult
-from cicd_agent.runner import Annotation
+from cicd_agent.runner.markdown import code_block, code_span, prose
+from cicd_agent.runner.runner_io import Annotation
 
 EXCERPT_LINES_SHOWN = 80
 """Lines of the excerpt shown in the comment and summary (the file output has all of it)."""

@@ -16,13 +16,13 @@ from typing import TypeVar
 
 from cicd_agent.analysis.logs import BaselineIndex, JobLog, load_logs, scan_jobs
 from cicd_agent.analysis.logs.analyse import FAILED_CONCLUSIONS
-from cicd_agent.errors import GitHubError, UsageError
-from cicd_agent.events import PULL_REQUEST_EVENTS
 from cicd_agent.github import pulls, runs
 from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.models import JobInfo, WorkflowRunInfo
 from cicd_agent.github.run_history import History, HistoryReader, Readers
+from cicd_agent.job.events import PULL_REQUEST_EVENTS
 from cicd_agent.modes.analyse_failure.facts import ApiJob, RecentFailure, RunTarget
+from cicd_agent.runner.errors import GitHubError, UsageError
 
 T = TypeVar("T")
 Note = Callable[[str], None]

@@ -21,7 +21,7 @@ from cicd_agent.analysis.logs.history import (
     recurrence,
 )
 from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
-from cicd_agent.context import RunContext
+from cicd_agent.job.context import RunContext
 from cicd_agent.modes.analyse_failure.facts import FailureFacts
 from cicd_agent.modes.analyse_failure.prompt import EXCERPT_CHARS, Evidence, excerpt_budget
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.file_names import escaped
-from cicd_agent.markdown import code_span, prose
 from cicd_agent.modes.command.prompt import AskAnswer, build_ask, facts_line
+from cicd_agent.runner.markdown import code_span, prose
 
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
     from cicd_agent.github.threads import ThreadStart
+    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.command.collect import CommandFacts
 
 FINDINGS_SHOWN = 5

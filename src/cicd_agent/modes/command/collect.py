@@ -11,25 +11,25 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding_text import reads_as_finding
-from cicd_agent.errors import UsageError
-from cicd_agent.events import require
 from cicd_agent.github.permissions import can_write
 from cicd_agent.github.pulls import get_pull_request
 from cicd_agent.github.reactions import react
 from cicd_agent.github.threads import thread_start
+from cicd_agent.job.events import require
 from cicd_agent.modes.command.dispatch import review_change
 from cicd_agent.modes.command.options import CommandOptions
 from cicd_agent.modes.command.parse import parse_command
 from cicd_agent.modes.command.plan import Incoming, Plan, plan, without_write_access
 from cicd_agent.modes.review.mode import MODE as REVIEW
+from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
-    from cicd_agent.context import RunContext
-    from cicd_agent.events import Comment, Event
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.github.threads import CommentKind, ThreadStart
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.events import Comment, Event
     from cicd_agent.modes.review.collect import ReviewFacts
 
 COMMENT_EVENTS = ("issue_comment", "pull_request_review_comment")

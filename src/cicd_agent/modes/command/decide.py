@@ -2,18 +2,18 @@
 
 What to do with a comment is :mod:`plan` (pure, read by ``collect`` before anything is
 fetched); this step words the outcome. The model's words pass through
-:func:`cicd_agent.markdown.neutralise` before they can reach a reply.
+:func:`cicd_agent.runner.markdown.neutralise` before they can reach a reply.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cicd_agent.markdown import neutralise
 from cicd_agent.modes.command.result import CommandResult
+from cicd_agent.runner.markdown import neutralise
 
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
+    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.command.collect import CommandFacts
     from cicd_agent.modes.command.prompt import AskAnswer
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from cicd_agent import repo_config
-from cicd_agent.context import RunContext
-from cicd_agent.events import Branch, Event, PullRequest, Repository, User
 from cicd_agent.flags import Parser, add_common_options
+from cicd_agent.job import repo_config
+from cicd_agent.job.context import RunContext
+from cicd_agent.job.events import Branch, Event, PullRequest, Repository, User
+from cicd_agent.job.options import CommonOptions, fill_from_inputs, fill_from_settings
 from cicd_agent.modes.analyse_failure import arguments as analyse_failure_arguments
 from cicd_agent.modes.analyse_failure.mode import MODE as ANALYSE_FAILURE
 from cicd_agent.modes.gen_tests import arguments as gen_tests_arguments
@@ -27,14 +28,13 @@ from cicd_agent.modes.gen_tests.mode import MODE as GEN_TESTS
 from cicd_agent.modes.review import arguments as review_arguments
 from cicd_agent.modes.review.collect import collect as review_collect
 from cicd_agent.modes.review.mode import MODE as REVIEW
-from cicd_agent.options import CommonOptions, fill_from_inputs, fill_from_settings
-from cicd_agent.runner import RunnerIO
+from cicd_agent.runner.runner_io import RunnerIO
 
 if TYPE_CHECKING:
     from cicd_agent.github.models import PullRequestInfo
+    from cicd_agent.job.pipeline import Mode
     from cicd_agent.modes import ModeArguments
     from cicd_agent.modes.review.collect import ReviewFacts
-    from cicd_agent.pipeline import Mode
 
 RUNS_A_MODE = {"review": "review", "gen-tests": "gen-tests", "explain-failure": "analyse-failure"}
 """The commands that run a mode, and the mode each runs."""

@@ -10,7 +10,7 @@ workflow for it grants each command's job exactly what that command needs.
 pinned head commit (``dispatch``); ``ask`` answers from the review's own facts with one model
 call, or, offline, says what the deterministic review knows; ``describe`` writes the change's
 description. Everything in the comment and the pull request is attacker input: the model's
-words pass through :func:`cicd_agent.markdown.neutralise` and the question is bounded.
+words pass through :func:`cicd_agent.runner.markdown.neutralise` and the question is bounded.
 
 The reaction that acknowledges a command is the one write before ``publish``: a maintainer sees
 at once that the command was taken, before a model call or a review that can take minutes.
@@ -29,12 +29,12 @@ from cicd_agent.modes.command.options import CommandOptions
 # `cicd-agent command --help` loads, and the steps pull in pydantic, the SDK and PyGithub
 # (several times the start-up budget; tests/project/test_mode_imports.py measures it).
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
-    from cicd_agent.errors import ExitCode
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.command.collect import CommandFacts
     from cicd_agent.modes.command.prompt import AskAnswer
     from cicd_agent.modes.command.result import CommandResult
-    from cicd_agent.result import ModeResult
+    from cicd_agent.runner.errors import ExitCode
 
 
 class Command:
@@ -78,7 +78,7 @@ class Command:
         publish(ctx, facts, result)
 
     def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
-        from cicd_agent.pipeline import run_mode
+        from cicd_agent.job.pipeline import run_mode
 
         ctx.mode_options(CommandOptions)
         return run_mode(self, ctx)

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cicd_agent.errors import CicdError, ExitCode, UsageError
 from cicd_agent.github.comments import upsert_issue_comment, upsert_thread_reply
 from cicd_agent.github.pulls import get_pull_request
 from cicd_agent.github.threads import latest_failed_run
-from cicd_agent.local_repo import LocalRepo
-from cicd_agent.markdown import neutralise
+from cicd_agent.local.local_repo import LocalRepo
 from cicd_agent.modes.command.dispatch import (
     RUNS_A_MODE,
     NestedRunner,
@@ -24,14 +22,16 @@ from cicd_agent.modes.command.dispatch import (
     review_change,
 )
 from cicd_agent.modes.review.describe import describe_pull_request
+from cicd_agent.runner.errors import CicdError, ExitCode, UsageError
+from cicd_agent.runner.markdown import neutralise
 
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import PullRequestInfo
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.command.collect import CommandFacts
     from cicd_agent.modes.command.result import CommandResult
-    from cicd_agent.result import ModeResult
 
 REPLY_KEY = "command-reply"
 """Our reply's marker key, followed by ``:`` and the id of the command comment it answers."""

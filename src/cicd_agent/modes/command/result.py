@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from cicd_agent.result import ModeResult
+from cicd_agent.job.result import ModeResult
 
 _COMMON = frozenset({"error", "tokens_used", "cost_usd"})
 """Outputs every result writes: the command's values stand for the step."""

@@ -18,12 +18,11 @@ from typing import Any
 from cicd_agent.analysis import policy as policies
 from cicd_agent.analysis import signals
 from cicd_agent.analysis.changes import ChangeSet, read_change_set
-from cicd_agent.analysis.gitrepo import GitRepo, is_null_sha
 from cicd_agent.analysis.policy import ChangeWindow, Policy, Routing
 from cicd_agent.analysis.signals import CoverageReport, JUnitCounts, PullReview, SignalName
-from cicd_agent.audit import file_digest
-from cicd_agent.context import RunContext
-from cicd_agent.errors import ExternalServiceError
+from cicd_agent.job.context import RunContext
+from cicd_agent.local.audit import file_digest
+from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.signals import (
     previous_deployment_sha,
@@ -36,6 +35,7 @@ from cicd_agent.risk.evidence import read_evidence
 from cicd_agent.risk.fit import assess_for_deploy
 from cicd_agent.risk.history import HistoryFeatures, read_history
 from cicd_agent.risk.mining import default_cache_dir
+from cicd_agent.runner.errors import ExternalServiceError
 
 
 @dataclass

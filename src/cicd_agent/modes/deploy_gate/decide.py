@@ -15,7 +15,7 @@ from cicd_agent.analysis import signals
 from cicd_agent.analysis.policy import Decision, Recommendation
 from cicd_agent.analysis.scale import RiskLevel, higher
 from cicd_agent.analysis.signals import Signal
-from cicd_agent.context import RunContext
+from cicd_agent.job.context import RunContext
 from cicd_agent.modes.deploy_gate.collect import DeployFacts
 from cicd_agent.modes.deploy_gate.result import (
     DeployGateResult,

@@ -21,19 +21,19 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from cicd_agent.errors import UsageError
 from cicd_agent.modes.deploy_gate import arguments
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 from cicd_agent.modes.deploy_gate.options import DeployOptions
+from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
-    from cicd_agent.errors import ExitCode
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.deploy_gate.canary.mode import CanaryPhase
     from cicd_agent.modes.deploy_gate.collect import DeployFacts
     from cicd_agent.modes.deploy_gate.decide import DeployVerdict
     from cicd_agent.modes.deploy_gate.result import DeployGateResult, DeployOpinion
-    from cicd_agent.result import ModeResult
+    from cicd_agent.runner.errors import ExitCode
 
 
 def canary_phase() -> CanaryPhase:
@@ -65,9 +65,9 @@ class DeployGate:
 
     def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
         """Run the selected phase's steps. Each phase is its own typed
-        :class:`~cicd_agent.pipeline.Steps`, with the ``fail-on`` values it can produce:
+        :class:`~cicd_agent.job.pipeline.Steps`, with the ``fail-on`` values it can produce:
         ``--phase deploy --fail-on rollback`` is refused before any work, not ignored."""
-        from cicd_agent.pipeline import run_mode  # 0.53 s with pydantic: see the module doc
+        from cicd_agent.job.pipeline import run_mode  # 0.53 s with pydantic: see the module doc
 
         if _is_canary(ctx):
             ctx.mode_options(CanaryOptions)  # every option typed and checked before any I/O

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.errors import UsageError
+from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo

@@ -9,13 +9,13 @@ from string import Template
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.changes import ChangedFile, ChangeType
-from cicd_agent.analysis.gitrepo import GitRepo
-from cicd_agent.context import RunContext
-from cicd_agent.markdown import neutralise
+from cicd_agent.job.context import RunContext
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.modes.deploy_gate.collect import DeployFacts
 from cicd_agent.modes.deploy_gate.decide import DeployVerdict
 from cicd_agent.modes.deploy_gate.result import DeployOpinion
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
+from cicd_agent.runner.markdown import neutralise
 
 if TYPE_CHECKING:
     from cicd_agent.model.client import ModelClient

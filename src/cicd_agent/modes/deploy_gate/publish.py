@@ -12,15 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent import audit
 from cicd_agent.analysis.policy import Recommendation
-from cicd_agent.errors import ExternalServiceError
+from cicd_agent.local import audit
 from cicd_agent.notify import post_message, slack_text
+from cicd_agent.runner.errors import ExternalServiceError
 
 # Types only: :func:`fail_closed` runs when a step failed, perhaps while importing, so this
 # module loads none of the steps before it.
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
+    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.deploy_gate.collect import DeployFacts
     from cicd_agent.modes.deploy_gate.decide import DeployVerdict
     from cicd_agent.modes.deploy_gate.result import DeployGateResult

@@ -21,10 +21,10 @@ from cicd_agent.analysis.policy import (
 )
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.analysis.signals import SIGNAL_TITLES, Signal
-from cicd_agent.markdown import prose
-from cicd_agent.result import Fixed, ModeResult
+from cicd_agent.job.result import Fixed, ModeResult
 from cicd_agent.risk.assessment import Reason, RiskFeatures
-from cicd_agent.runner import Annotation
+from cicd_agent.runner.markdown import prose
+from cicd_agent.runner.runner_io import Annotation
 
 MAX_SUMMARY_EVIDENCE = 4
 

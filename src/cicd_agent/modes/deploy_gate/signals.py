@@ -1,6 +1,6 @@
 """The GitHub reads deploy-gate makes: review decisions, the workflow's recent failures, and the
 previous deployment. Each returns plain values for ``analysis.signals``; each raises
-:class:`~cicd_agent.errors.GitHubError` on failure so the mode can mark the signal missing.
+:class:`~cicd_agent.runner.errors.GitHubError` on failure so the mode can mark the signal missing.
 """
 
 from __future__ import annotations

@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.redact import Redactor
-from cicd_agent.errors import ModelError
-from cicd_agent.markdown import neutralise
 from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
 from cicd_agent.modes.gen_tests.gate import FUNNEL_LABELS, Gate, Verdict
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, choose_test_path, with_header
 from cicd_agent.modes.gen_tests.segments import Segment, module_name
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
+from cicd_agent.runner.errors import ModelError
+from cicd_agent.runner.markdown import neutralise
 
 ATTEMPTS = 3
 ANSWER_RESERVE = 4_000

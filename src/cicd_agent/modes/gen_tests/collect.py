@@ -15,12 +15,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cicd_agent import checkout_files
 from cicd_agent.analysis.file_names import escaped, name_span
-from cicd_agent.analysis.gitrepo import is_null_sha
-from cicd_agent.context import RunContext
-from cicd_agent.errors import UsageError
-from cicd_agent.markdown import code_span
+from cicd_agent.job.context import RunContext
+from cicd_agent.local import checkout_files
+from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.modes.gen_tests.candidates import Job
 from cicd_agent.modes.gen_tests.coverage_gaps import (
     Arc,
@@ -46,6 +44,8 @@ from cicd_agent.modes.gen_tests.targets import (
     gaps,
     source_targets,
 )
+from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.markdown import code_span
 
 SUITE_TIMEOUT = 3600.0
 """The baseline run of the user's suite: generous, it is the suite their CI already runs."""

@@ -25,9 +25,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.errors import ExternalServiceError
 from cicd_agent.modes.gen_tests.evidence import Evidence, parse_evidence
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
+from cicd_agent.runner.errors import ExternalServiceError
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 
 MAX_DATA_BYTES = 256 << 20

@@ -7,7 +7,7 @@ it renders is written by publish.
 
 from __future__ import annotations
 
-from cicd_agent.context import RunContext
+from cicd_agent.job.context import RunContext
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.candidates import Outcome
 from cicd_agent.modes.gen_tests.collect import Gaps

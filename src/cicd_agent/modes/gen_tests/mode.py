@@ -26,12 +26,12 @@ from cicd_agent.modes.gen_tests import NAME, arguments
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
-    from cicd_agent.errors import ExitCode
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.gen_tests.candidates import Outcome
     from cicd_agent.modes.gen_tests.collect import Facts, Gaps
     from cicd_agent.modes.gen_tests.result import GenTestsResult
-    from cicd_agent.result import ModeResult
+    from cicd_agent.runner.errors import ExitCode
 
 
 class GenTests:
@@ -78,7 +78,7 @@ class GenTests:
         publish.publish(ctx, facts, verdict, result)
 
     def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
-        from cicd_agent.pipeline import run_mode
+        from cicd_agent.job.pipeline import run_mode
 
         ctx.mode_options(GenTestsOptions)  # every option typed and checked before any I/O
         steps = GenTests()  # one per run: it owns that run's sandbox, closed when the run ends

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.errors import UsageError
+from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.modes.gen_tests.gate import ProjectCommand
@@ -88,7 +88,7 @@ def _test_dir(value: str | None) -> str | None:
     """``test-dir`` as a folder inside the repository (tests are never written elsewhere)."""
     if not value or not value.strip("/"):
         return None
-    from cicd_agent.checkout_files import CheckoutFileError, checked_path
+    from cicd_agent.local.checkout_files import CheckoutFileError, checked_path
 
     try:
         return checked_path(value.strip("/")).as_posix()

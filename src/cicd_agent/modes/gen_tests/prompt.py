@@ -8,8 +8,8 @@ added up. Both runs belong to the loop: the second measures what the first produ
 
 from __future__ import annotations
 
-from cicd_agent import checkout_files
-from cicd_agent.context import RunContext
+from cicd_agent.job.context import RunContext
+from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.candidates import (
     Budget,
     GeneratedTest,

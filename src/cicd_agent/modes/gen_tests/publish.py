@@ -31,13 +31,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from cicd_agent.errors import ExternalServiceError, GitHubError, GitHubWriteDenied
 from cicd_agent.modes.gen_tests.collect import Facts, Gaps
 from cicd_agent.modes.gen_tests.result import AcceptedFile, GenTestsResult
+from cicd_agent.runner.errors import ExternalServiceError, GitHubError, GitHubWriteDenied
 
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
-    from cicd_agent.events import PullRequest
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.events import PullRequest
 
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
-from cicd_agent import checkout_files
 from cicd_agent.analysis.file_names import has_control_characters
+from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
 
 LONG_CLASS_LINES = 60

@@ -15,8 +15,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cicd_agent.errors import UsageError
 from cicd_agent.modes.gen_tests.segments import Segment
+from cicd_agent.runner.errors import UsageError
 
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 

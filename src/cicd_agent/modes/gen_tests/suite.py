@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 import shlex
 
-from cicd_agent.errors import UsageError
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport
 from cicd_agent.modes.gen_tests.evidence import Evidence
 from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
+from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox import RunResult, remove_tree
 
 

@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from cicd_agent import checkout_files
 from cicd_agent.analysis.file_names import has_control_characters
-from cicd_agent.errors import UsageError
+from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
+from cicd_agent.runner.errors import UsageError
 
 _TEST_FOLDERS = frozenset({"tests", "test", "testing"})
 _NOT_TARGETS = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py"})
@@ -91,7 +91,7 @@ class Targets:
 
 def changed_targets(repo_dir: Path, base: str, head: str) -> Targets:
     """Changed Python source files between ``base`` and ``head`` with their added lines."""
-    from cicd_agent.local_repo import LocalRepo  # ~35 ms to import; a --source run skips it
+    from cicd_agent.local.local_repo import LocalRepo  # ~35 ms to import; a --source run skips it
 
     repo = LocalRepo(repo_dir)
     diff = repo.diff(base, head)

@@ -16,8 +16,7 @@ from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.analysis.diff import Diff, parse_diff
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.workflows import workflow_paths
-from cicd_agent.errors import GitHubError, UsageError
-from cicd_agent.local_repo import LocalRepo
+from cicd_agent.local.local_repo import LocalRepo
 from cicd_agent.modes.review.dismissals import dismissed_findings
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.options import ReviewOptions
@@ -25,16 +24,17 @@ from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY
 from cicd_agent.risk.evidence import DiffAtHand
 from cicd_agent.risk.score import assess_change, assess_range
+from cicd_agent.runner.errors import GitHubError, UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.description import ChangeFacts
     from cicd_agent.analysis.diff import FileDiff
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.analysis.pr_body import ModelText
-    from cicd_agent.context import RunContext
-    from cicd_agent.events import PullRequest
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.comments import Found
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.events import PullRequest
 
 _SHALLOW_HINT = (
     "Fetch both commits (actions/checkout with `fetch-depth: 0`), or give the job a token so "

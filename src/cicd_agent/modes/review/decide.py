@@ -21,8 +21,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.markdown import neutralise
 from cicd_agent.modes.review.ledger import Known
+from cicd_agent.runner.markdown import neutralise
 from cicd_agent.severity import Severity, parse_severity
 
 Decision = Literal["approve", "comment", "request_changes"]

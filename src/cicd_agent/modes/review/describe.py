@@ -31,19 +31,19 @@ from pydantic import BaseModel, ConfigDict
 from cicd_agent.analysis.description import GROUP_TITLES, ChangeFacts, describe_diff
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.pr_body import ModelText, place, render
-from cicd_agent.errors import ModelError
 from cicd_agent.github.limits import PULL_BODY_MAX
-from cicd_agent.markdown import neutralise
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
 from cicd_agent.modes.review.result import SUMMARY_KEY
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
+from cicd_agent.runner.errors import ModelError
+from cicd_agent.runner.markdown import neutralise
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import Diff
-    from cicd_agent.context import RunContext
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.comments import Found
     from cicd_agent.github.models import PullRequestInfo
+    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.review.collect import ReviewFacts
 
 WrittenTo = Literal["body", "none"]

@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding_text import MARKER
-from cicd_agent.errors import GitHubError
+from cicd_agent.runner.errors import GitHubError
 
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
+    from cicd_agent.job.context import RunContext
 
 
 def dismissed_findings(ctx: RunContext, number: int) -> frozenset[str]:

@@ -37,9 +37,9 @@ from typing import TYPE_CHECKING, Annotated, Final, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from cicd_agent.errors import UsageError
-from cicd_agent.events import Sha
+from cicd_agent.job.events import Sha
 from cicd_agent.modes.review.decide import SUMMARY_LIMIT, Category, Decision
+from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding

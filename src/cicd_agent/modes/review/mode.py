@@ -29,12 +29,12 @@ from cicd_agent.severity import Severity, parse_severity
 if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.analysis.placement import LinkMaker
-    from cicd_agent.context import RunContext
-    from cicd_agent.errors import ExitCode
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.review.collect import ReviewFacts, ReviewFloor
     from cicd_agent.modes.review.prompt import ReviewOpinion
     from cicd_agent.modes.review.result import ReviewResult
-    from cicd_agent.result import ModeResult
+    from cicd_agent.runner.errors import ExitCode
 
 
 class Review:
@@ -229,7 +229,7 @@ class Review:
         result.headline = result.make_headline()
 
     def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
-        from cicd_agent.pipeline import run_mode
+        from cicd_agent.job.pipeline import run_mode
 
         ctx.mode_options(ReviewOptions)  # every option typed and checked before any I/O
         return run_mode(self, ctx)

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.packing import Packing, pack
-from cicd_agent.errors import ModelError
 from cicd_agent.modes.review.decide import ReviewAnswer
 from cicd_agent.modes.review.result import FileNote
 from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
+from cicd_agent.runner.errors import ModelError
 
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
+    from cicd_agent.job.context import RunContext
     from cicd_agent.model.tokens import TokenCounter
     from cicd_agent.modes.review.collect import ReviewFacts
 

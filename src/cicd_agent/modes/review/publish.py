@@ -17,18 +17,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding_text import body_item
-from cicd_agent.errors import GitHubError
 from cicd_agent.github.models import Annotation, ReviewComment, ReviewEvent, WriteOutcome
 from cicd_agent.github.models import AnnotationLevel as CheckLevel
 from cicd_agent.modes.review.describe import write_to_body
 from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY, InlineNote, ReviewResult
+from cicd_agent.runner.errors import GitHubError
 from cicd_agent.severity import Severity
 
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
     from cicd_agent.github.client import GitHubClient
+    from cicd_agent.job.context import RunContext
 
 CHECK_NAME = "cicd-agent / review"
 FORK_NOTE = (

@@ -27,9 +27,7 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.findings import sort_findings
-from cicd_agent.errors import GitHubError, UsageError
-from cicd_agent.events import PULL_REQUEST_EVENTS, WorkflowRun, require_workflow_run
-from cicd_agent.markdown import neutralise
+from cicd_agent.job.events import PULL_REQUEST_EVENTS, WorkflowRun, require_workflow_run
 from cicd_agent.modes.review.collect import ReviewFacts, api_diff, files_risk
 from cicd_agent.modes.review.decide import SUMMARY_LIMIT
 from cicd_agent.modes.review.handoff import (
@@ -47,12 +45,14 @@ from cicd_agent.modes.review.handoff import (
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY
+from cicd_agent.runner.errors import GitHubError, UsageError
+from cicd_agent.runner.markdown import neutralise
 from cicd_agent.severity import parse_severity
 
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import PullRequestInfo
+    from cicd_agent.job.context import RunContext
 
 _EVENT_HINT = (
     "Run --publish-from from a workflow triggered by workflow_run of the review workflow "

@@ -15,11 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
+from cicd_agent.job.result import ModeResult
 from cicd_agent.modes.review.decide import Decision, blocking
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.ledger import parse as parse_ledger
-from cicd_agent.result import ModeResult
-from cicd_agent.runner import Annotation, AnnotationLevel
+from cicd_agent.runner.runner_io import Annotation, AnnotationLevel
 from cicd_agent.severity import Severity, parse_severity
 
 SUMMARY_KEY = "review-summary"

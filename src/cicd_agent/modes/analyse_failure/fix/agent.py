@@ -29,8 +29,6 @@ from typing import TYPE_CHECKING, Any
 
 from openai.types.chat import ChatCompletionMessageParam
 
-from cicd_agent.errors import ModelError
-from cicd_agent.markdown import prose
 from cicd_agent.model.client import ModelClient
 from cicd_agent.model.reply import ToolCall
 from cicd_agent.modes.analyse_failure.fix.calls import (
@@ -53,9 +51,11 @@ from cicd_agent.modes.analyse_failure.fix.contract import (
 )
 from cicd_agent.modes.analyse_failure.fix.tools import Checkout, Refused, bounded
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
+from cicd_agent.runner.errors import ModelError
+from cicd_agent.runner.markdown import prose
 
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
+    from cicd_agent.job.context import RunContext
 
 AuditSink = Callable[[Mapping[str, Any]], None]
 MAX_AUDIT_ARGUMENT = 2_000
@@ -329,7 +329,7 @@ def audit_file_sink(path: Path, base: Mapping[str, Any], failed: list[str]) -> A
     """A sink appending each step to the JSON-lines audit file ``path`` (with ``base`` fields);
     a write that fails is noted in ``failed`` once and the loop goes on (the audit is a record,
     not a gate)."""
-    from cicd_agent import audit
+    from cicd_agent.local import audit
 
     def sink(record: Mapping[str, Any]) -> None:
         if failed:
@@ -352,7 +352,7 @@ def propose(ctx: RunContext, verifier: Verifier, failing: FailingCommand) -> lis
     analyse-failure audit file (``$RUNNER_TEMP/cicd-agent/analyse-failure-audit.jsonl`` on a
     runner).
     """
-    from cicd_agent.audit import default_audit_path
+    from cicd_agent.local.audit import default_audit_path
 
     model = ctx.model
     if model is None:

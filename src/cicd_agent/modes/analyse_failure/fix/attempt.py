@@ -28,7 +28,7 @@ from cicd_agent.modes.analyse_failure.fix.contract import (
 if TYPE_CHECKING:
     from cicd_agent.analysis.logs import LogAnalysis
     from cicd_agent.analysis.logs.reader import JobScan
-    from cicd_agent.context import RunContext
+    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
     from cicd_agent.modes.analyse_failure.options import FixRequest
 

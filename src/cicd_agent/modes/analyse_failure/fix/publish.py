@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 from unidiff.patch import PatchSet
 
-from cicd_agent.errors import ExternalServiceError, UsageError
-from cicd_agent.markdown import code_fence
+from cicd_agent.runner.errors import ExternalServiceError, UsageError
+from cicd_agent.runner.markdown import code_fence
 
 if TYPE_CHECKING:
-    from cicd_agent.context import RunContext
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import ReviewComment
+    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.facts import RunTarget
     from cicd_agent.modes.analyse_failure.fix.report import FixOutcome
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cicd_agent.markdown import ZWSP, code_block, code_span, prose
+from cicd_agent.runner.markdown import ZWSP, code_block, code_span, prose
 
 if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.fix.report import FixOutcome

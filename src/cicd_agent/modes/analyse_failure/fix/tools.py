@@ -2,7 +2,7 @@
 
 Every argument comes from the model, which read attacker text (the checkout and the logs): its
 types, ranges and characters are checked by the tool's model (:mod:`.calls`), and each path is
-checked before use (:mod:`cicd_agent.checkout_files`): relative, no ``..``, nothing
+checked before use (:mod:`cicd_agent.local.checkout_files`): relative, no ``..``, nothing
 under ``.git``, and no symbolic link on the way, since the pull request made every link here
 (``cfg -> .git/config`` would hand the model the checkout's credential header). Searches and
 git commands run as subprocesses with fixed argument lists (never a shell), a timeout and
@@ -18,7 +18,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from cicd_agent.checkout_files import CheckoutFileError, read_bytes, unlinked
+from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes, unlinked
 
 MAX_READ_LINES = 400
 MAX_READ_BYTES = 4 << 20

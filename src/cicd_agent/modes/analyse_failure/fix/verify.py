@@ -32,7 +32,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.checkout_files import CheckoutFileError, read_bytes
+from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 from cicd_agent.modes.analyse_failure.fix.command import failing_script, rest_script
 from cicd_agent.modes.analyse_failure.fix.contract import (
     FailingCommand,

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from cicd_agent.context import RunContext
+from cicd_agent.job.context import RunContext
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 from cicd_agent.prometheus import PrometheusClient, PrometheusError

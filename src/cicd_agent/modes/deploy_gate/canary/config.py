@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cicd_agent.analysis import bounded_yaml
-from cicd_agent.errors import UsageError
+from cicd_agent.runner.errors import UsageError
 
 TRACK_PLACEHOLDER = "{track}"
 

@@ -8,7 +8,7 @@ headline and says when Prometheus could not be read (exit 3, outputs still writt
 from __future__ import annotations
 
 from cicd_agent.analysis.canary import CanaryJudgement, blind_judgement, judge_canary
-from cicd_agent.context import RunContext
+from cicd_agent.job.context import RunContext
 from cicd_agent.modes.deploy_gate.canary.collect import CanarySamples, fetch_samples
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
 from cicd_agent.modes.deploy_gate.canary.result import CanaryResult

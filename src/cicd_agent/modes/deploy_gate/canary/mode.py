@@ -22,13 +22,13 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.canary import CanaryJudgement
-    from cicd_agent.context import RunContext
+    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.deploy_gate.canary.collect import CanaryFacts
     from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
 
 
 class CanaryPhase:
-    """The steps of the canary phase (a :class:`~cicd_agent.pipeline.Steps`)."""
+    """The steps of the canary phase (a :class:`~cicd_agent.job.pipeline.Steps`)."""
 
     name = "deploy-gate --phase canary"
     fail_on_choices: tuple[str, ...] = ("rollback",)

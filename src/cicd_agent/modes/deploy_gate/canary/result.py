@@ -4,8 +4,8 @@ judgement."""
 from __future__ import annotations
 
 from cicd_agent.analysis.canary import CanaryJudgement, MetricResult, SampleSummary
-from cicd_agent.result import Fixed, ModeResult
-from cicd_agent.runner import Annotation
+from cicd_agent.job.result import Fixed, ModeResult
+from cicd_agent.runner.runner_io import Annotation
 
 
 class CanaryResult(ModeResult):

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.model.usage import ModelUsageReport
-from cicd_agent.runner import Annotation
+from cicd_agent.runner.runner_io import Annotation
 
 
 @dataclass(frozen=True)

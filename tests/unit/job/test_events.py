@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.errors import ExitCode, UsageError
-from cicd_agent.events import (
+from cicd_agent.job.events import (
     Event,
     infer_event_name,
     load_event,
@@ -17,6 +16,7 @@ from cicd_agent.events import (
     require_pull_request,
     require_workflow_run,
 )
+from cicd_agent.runner.errors import ExitCode, UsageError
 from tests.harness.payloads import (
     event_names,
     example,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from cicd_agent.audit import default_audit_path
+from cicd_agent.local.audit import default_audit_path
 from tests.git_builder import GitRepoBuilder
 
 

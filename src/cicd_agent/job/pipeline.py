@@ -15,17 +15,17 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Protocol, TypeVar
 
-from cicd_agent.context import RunContext
-from cicd_agent.errors import (
+from cicd_agent.job.context import RunContext
+from cicd_agent.job.result import ModeResult
+from cicd_agent.runner.errors import (
     ExitCode,
     ExternalServiceError,
     GitHubWriteDenied,
     ModelError,
     UsageError,
 )
-from cicd_agent.markdown import prose
-from cicd_agent.result import ModeResult
-from cicd_agent.runner import Annotation
+from cicd_agent.runner.markdown import prose
+from cicd_agent.runner.runner_io import Annotation
 
 FactsT = TypeVar("FactsT")
 VerdictT = TypeVar("VerdictT")

@@ -13,15 +13,15 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Protocol, Self, TypeVar, cast
 
 from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
+from cicd_agent.job.options import CommonOptions, input_value
+from cicd_agent.job.repo_config import RepoConfig
 from cicd_agent.model.usage import ModelUsageReport
-from cicd_agent.options import CommonOptions, input_value
-from cicd_agent.progress import Progress
-from cicd_agent.repo_config import RepoConfig
-from cicd_agent.runner import RunnerIO
+from cicd_agent.runner.progress import Progress
+from cicd_agent.runner.runner_io import RunnerIO
 
 if TYPE_CHECKING:
-    from cicd_agent.events import Event
     from cicd_agent.github.client import GitHubClient
+    from cicd_agent.job.events import Event
     from cicd_agent.model.client import ModelClient
     from cicd_agent.model.config import ModelConfig
 
@@ -86,7 +86,7 @@ class RunContext:
     @cached_property
     def event(self) -> Event:
         # Imported here: the event models are built on first use, not when a mode is imported.
-        from cicd_agent.events import load_event
+        from cicd_agent.job.events import load_event
 
         return load_event(self.options.event_path, self.options.event_name)
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from cicd_agent.cli import main
-from cicd_agent.errors import UsageError
+from cicd_agent.job.repo_config import CONFIG_PATH, PathRules, parse
 from cicd_agent.modes.gen_tests.targets import Targets
-from cicd_agent.repo_config import CONFIG_PATH, PathRules, parse
+from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 from tests.harness.action_runner import parse_github_output
 from tests.harness.model_server import TEST_API_KEY
@@ -272,7 +272,7 @@ def test_links_in_the_checkout_reach_no_prompt_as_what_they_point_at(
 
 def test_invalid_yaml_is_one_line_naming_the_file_and_line(tmp_path: Path) -> None:
     """Before: PyYAML's 7-line dump of marks and carets."""
-    from cicd_agent.repo_config import _safe_yaml
+    from cicd_agent.job.repo_config import _safe_yaml
 
     with pytest.raises(UsageError) as caught:
         _safe_yaml("review:\n  report-on: [high\n  x: 1\n")
@@ -282,7 +282,7 @@ def test_invalid_yaml_is_one_line_naming_the_file_and_line(tmp_path: Path) -> No
 
 
 def test_a_mapping_where_one_value_belongs_says_what_to_write() -> None:
-    from cicd_agent.repo_config import _scalar
+    from cicd_agent.job.repo_config import _scalar
 
     with pytest.raises(UsageError) as caught:
         _scalar("deploy-gate.policy", {"hold_levels": ["high"]})

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent import __version__
-from cicd_agent.analysis.gitrepo import GitRepo
-from cicd_agent.errors import UsageError
+from cicd_agent.local.gitrepo import GitRepo
+from cicd_agent.runner.errors import UsageError
 
 AUDIT_FOLDER = "cicd-agent"
 

@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.deadline import DEFAULT_DEADLINE_MINUTES
-from cicd_agent.errors import UsageError
+from cicd_agent.runner.deadline import DEFAULT_DEADLINE_MINUTES
+from cicd_agent.runner.errors import UsageError
 
 TRUE_WORDS = frozenset({"true", "yes", "1", "on"})
 FALSE_WORDS = frozenset({"false", "no", "0", "off", ""})

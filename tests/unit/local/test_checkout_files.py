@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.checkout_files import (
+from cicd_agent.local.checkout_files import (
     CheckoutFileError,
     create_file,
     is_file,

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic_core import PydanticCustomError
 
-from cicd_agent.errors import UsageError
+from cicd_agent.runner.errors import UsageError
 
 _SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 

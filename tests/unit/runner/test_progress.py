@@ -7,7 +7,7 @@ import io
 import json
 from pathlib import Path
 
-from cicd_agent.progress import Progress
+from cicd_agent.runner.progress import Progress
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import REPO_ROOT
 from tests.helpers.cli import run_cli

@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cicd_agent.errors import UsageError
+from cicd_agent.runner.errors import UsageError
 
 EMPTY_TREE_MARKER = "(empty tree)"
 """How a root commit's base is shown to people; git itself gets the empty tree's object id."""

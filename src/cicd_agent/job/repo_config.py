@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from cicd_agent.errors import UsageError
+from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     import pathspec
 
-    from cicd_agent.events import Event
+    from cicd_agent.job.events import Event
 
 CONFIG_PATH = ".github/cicd-agent.yml"
 SCHEMA_FILE = "data/cicd-agent.schema.json"

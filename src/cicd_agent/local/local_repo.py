@@ -12,8 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from cicd_agent.analysis.diff import Diff, clean_text, parse_diff
-from cicd_agent.analysis.gitrepo import GitRepo
-from cicd_agent.errors import UsageError
+from cicd_agent.local.gitrepo import GitRepo
+from cicd_agent.runner.errors import UsageError
 
 _ATTRIBUTE_BATCH = 500
 """Paths per ``git ls-tree`` call: keeps an argument list far below the system's limit."""

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TextIO
 
-from cicd_agent.errors import UsageError
-from cicd_agent.terminal import plain_text, wants_colour
+from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.terminal import plain_text, wants_colour
 
 # GitHub refuses a step summary over 1 MiB; we stop short of it so the truncation note still fits.
 SUMMARY_LIMIT_BYTES = 1024 * 1024 - 4096

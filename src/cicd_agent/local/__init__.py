@@ -1,0 +1,7 @@
+"""Everything that touches the machine: git, processes, caches, checkout files, the audit file.
+
+Why a package of its own: ``analysis/`` is pure functions over data (no subprocess, no git, no
+file writes), so it runs offline and fast in tests; the code that reads a repository, runs
+git or writes a file lives here, and ``tests/project/test_layers.py`` keeps
+the arrow pointing one way (analysis never imports this package).
+"""
