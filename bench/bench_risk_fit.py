@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from cicd_agent.analysis.changes import read_change_set
+from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk.evidence import read_evidence
 from cicd_agent.risk.fit import assess_for_deploy

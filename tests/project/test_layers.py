@@ -1,4 +1,9 @@
-"""The layers keep to their jobs: analysis/ is pure and imports no mode, GitHub or model code."""
+"""The layers keep to their jobs: analysis/ is pure and imports no mode, GitHub or model code.
+
+Pure means: no process (``subprocess``, ``os.system``, ``shutil.which``), no git and no file
+written; that code lives in ``local/``, and analysis/ never imports it, so every analysis
+function can be tested offline on data and the arrow between the two points one way.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,11 @@ from tests.harness.payloads import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "src" / "cicd_agent"
 FORBIDDEN = ("cicd_agent.modes", "cicd_agent.github", "cicd_agent.model", "cicd_agent.prometheus")
+WORLD = ("subprocess", "cicd_agent.local", "cicd_agent.sandbox", "multiprocessing", "pty")
+"""Modules whose import means "touches the world": starting processes, git, the sandbox."""
+WORLD_CALLS = {("os", "system"), ("os", "popen"), ("os", "execv"), ("os", "execvp"),
+               ("os", "spawnv"), ("os", "posix_spawn"), ("shutil", "which")}
+"""Process helpers reached through a module the pure part may otherwise use (os, shutil)."""
 
 
 def _imports(path: Path) -> set[str]:
@@ -29,6 +39,68 @@ def test_analysis_imports_no_mode_github_or_model() -> None:
         if name.startswith(FORBIDDEN)
     }
     assert offenders == set()
+
+
+def _world_uses(path: Path) -> set[str]:
+    """Imports of WORLD modules, and ``os.system``-style process helpers, named or imported."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.startswith(WORLD):
+                found.add(node.module)
+            found.update(
+                f"{node.module}.{alias.name}"
+                for alias in node.names
+                if (node.module, alias.name) in WORLD_CALLS
+            )
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith(WORLD))
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and (node.value.id, node.attr) in WORLD_CALLS
+        ):
+            found.add(f"{node.value.id}.{node.attr}")
+    return found
+
+
+KNOWN_CROSSINGS = {
+    # LocalRepo (reads a checkout through git) still sits in diff.py; its move to its own
+    # module, then to local/, is under way (issue 33).
+    "analysis/diff.py: cicd_agent.local.gitrepo",
+    # workflow_findings runs zizmor itself; it needs a seam (the zizmor run passed in, or its
+    # output) before the audit can be pure (issue 33).
+    "analysis/workflows/__init__.py: cicd_agent.local.zizmor_run",
+    "analysis/workflows/audit.py: cicd_agent.local.zizmor_run",
+}
+"""Crossings left to remove, each named with why; a new one fails the test below."""
+
+
+def test_analysis_starts_no_process_and_imports_nothing_of_the_world() -> None:
+    offenders = {
+        f"{path.relative_to(PACKAGE)}: {name}"
+        for path in (PACKAGE / "analysis").rglob("*.py")
+        for name in _world_uses(path)
+    }
+    assert offenders - KNOWN_CROSSINGS == set()
+
+
+def test_the_world_check_sees_each_kind_of_use(tmp_path: Path) -> None:
+    """The check above must be able to fail: each way of reaching a process is caught."""
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import subprocess\n"
+        "import os\n"
+        "import shutil\n"
+        "from shutil import which\n"
+        "from cicd_agent.local.gitrepo import GitRepo\n"
+        "os.system('x')\n"
+        "shutil.which('git')\n",
+        encoding="utf-8",
+    )
+    assert _world_uses(sample) == {
+        "subprocess", "shutil.which", "cicd_agent.local.gitrepo", "os.system"
+    }
 
 
 def test_risk_imports_no_mode_github_or_model_and_analysis_imports_no_risk() -> None:

@@ -6,8 +6,9 @@ files instead of sending them, deploy-gate weighs migrations and infrastructure,
 :func:`classify_path`. A path may carry several types (``pyproject.toml`` is a dependency
 manifest *and* build configuration); a test or documentation file is only that.
 
-:func:`read_change_set` asks git once for the whole diff (``--raw --numstat -z``: statuses, modes
-and line counts in one pass, robust to any byte in a file name) and once for the commits.
+:func:`~cicd_agent.local.change_set.read_change_set` reads a :class:`ChangeSet` from git; this
+module only holds the types and the pure parts (classification, ``--raw --numstat`` parsing), so
+it runs on data without a repository.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-
-from cicd_agent.local.gitrepo import GitRepo
 
 
 class ChangeType(StrEnum):
@@ -353,74 +352,6 @@ class ChangeSet:
         return tuple(changed.path for changed in self.files)
 
 
-MAX_RANGE_COMMITS = 250
-"""Commits of ``base..head`` read for messages and authors; more only repeats the pattern."""
-
-_COMMIT_FORMAT = "%H%x1f%P%x1f%aE%x1f%aN%x1f%at%x1f%s%x1f%b%x1e"
-
-
-def read_change_set(
-    repo: GitRepo,
-    head: str,
-    base: str | None = None,
-    *,
-    files: tuple[ChangedFile, ...] | None = None,
-) -> ChangeSet:
-    """The change from ``base`` to ``head`` in ``repo`` (open it with ``GitRepo.open``).
-
-    ``base`` None means "what ``head`` itself changed": against its first parent, or the empty
-    tree for a root commit (so merges are judged by what they bring into the first parent).
-    Raises :class:`~cicd_agent.runner.errors.UsageError` for a missing commit or a non-repository.
-    ``files``: the change's files when the caller has read this very range's diff already.
-    """
-    head_sha = repo.resolve_commit(head, "head")
-    note = ""
-    if base is None:
-        parents = repo.parents(head_sha)
-        base_sha = parents[0] if parents else None
-        note = (
-            f"base is the first parent of {head_sha[:12]}"
-            if parents
-            else f"{head_sha[:12]} is a root commit: compared with the empty tree"
-        )
-    elif repo.is_empty_tree(base):
-        # git's empty tree (what scripts pass for "everything"): the whole tree is new and
-        # every commit up to the head is part of the change.
-        whole = files or tuple(parse_raw_numstat(repo.diff_raw_numstat(None, head_sha)))
-        commits, truncated = _read_commits(repo, None, head_sha, MAX_RANGE_COMMITS + 1)
-        note = "base is the empty tree: the whole tree at the head is the change"
-        return ChangeSet(head_sha, None, whole, commits[:MAX_RANGE_COMMITS], note, truncated)
-    else:
-        base_sha = repo.resolve_commit(base, "base")
-    if files is None:
-        files = tuple(parse_raw_numstat(repo.diff_raw_numstat(base_sha, head_sha)))
-    commits, truncated = _read_commits(repo, base_sha, head_sha)
-    return ChangeSet(head_sha, base_sha, files, commits, note, truncated)
-
-
-def _read_commits(
-    repo: GitRepo, base: str | None, head: str, root_limit: int = 1
-) -> tuple[tuple[CommitInfo, ...], bool]:
-    revision = [head] if base is None else [f"{base}..{head}"]
-    limit = root_limit if base is None else MAX_RANGE_COMMITS + 1
-    raw = repo.run("log", f"--max-count={limit}", f"--format={_COMMIT_FORMAT}", *revision)
-    commits = [_commit(record) for record in raw.split("\x1e") if record.strip()]
-    return tuple(commits[:MAX_RANGE_COMMITS]), len(commits) > MAX_RANGE_COMMITS
-
-
-def _commit(record: str) -> CommitInfo:
-    sha, parents, email, name, when, subject, body = record.strip("\n").split("\x1f", 6)
-    return CommitInfo(
-        sha=sha,
-        author_email=email.lower(),
-        author_name=name,
-        timestamp=int(when or 0),
-        subject=subject,
-        body=body.strip(),
-        parents=tuple(parents.split()),
-    )
-
-
 def parse_raw_numstat(output: str) -> list[ChangedFile]:
     """Parse ``git diff --raw --numstat -z``: raw records first, then numstat, same order.
 
@@ -489,6 +420,6 @@ __all__ = [
     "CommitInfo",
     "classify_path",
     "only",
+    "parse_raw_numstat",
     "paths_of",
-    "read_change_set",
 ]

@@ -3,8 +3,10 @@
 Review reports every deterministic finding; deploy-gate used to run none, so a change that
 added a ``ghp_`` token and a pwn-request workflow got "proceed" and a 10 % canary. Here the
 same rules (:func:`~cicd_agent.analysis.findings.deterministic_findings`, the secret rule and
-the zizmor workflow audit) run over a range's diff, and :func:`security_floor` turns what
-they find into a risk floor with reasons that name each finding:
+the zizmor workflow audit) run over a range's diff
+(:func:`~cicd_agent.local.range_findings.security_findings` reads it from git), and
+:func:`security_floor` turns what they find into a risk floor with reasons that name each
+finding:
 
 - an added secret: at least high, critical for a vendor-shaped token, and a hold reason (a
   deployed credential stays exposed until it is revoked, so shipping it is never routine);
@@ -14,36 +16,15 @@ they find into a risk floor with reasons that name each finding:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
-from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.findings import deterministic_findings
-from cicd_agent.analysis.workflows import workflow_paths
-from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.local.local_repo import LocalRepo
 from cicd_agent.severity import Severity
-
-MAX_DIFF_BYTES = 20_000_000
-"""Most diff text scanned (a range's whole diff); cut at a line boundary, never mid-line."""
 
 
 def is_security_finding(finding: Finding) -> bool:
     """Secrets and workflow findings: the rules that matter to a deployment."""
     return finding.rule == "secret" or finding.rule.startswith("workflow-")
-
-
-def security_findings(
-    repo_dir: Path, base: str | None, head: str, *, max_bytes: int = MAX_DIFF_BYTES
-) -> list[Finding]:
-    """Secret and workflow findings of ``base..head`` (base None: everything ``head`` has)."""
-    text = GitRepo.open(repo_dir).diff_text(base, head, ["."], max_bytes + 1)
-    if len(text) > max_bytes:
-        text = text[: text.rfind("\n", 0, max_bytes) + 1]
-    diff = parse_diff(text)
-    texts = LocalRepo(repo_dir).read_texts(head, workflow_paths(diff))
-    return [f for f in deterministic_findings(diff, texts) if is_security_finding(f)]
 
 
 def security_floor(findings: Sequence[Finding]) -> tuple[Severity | None, list[str], list[str]]:

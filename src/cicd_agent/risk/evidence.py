@@ -15,8 +15,8 @@ from cicd_agent.analysis.changes import (
     ChangeType,
 )
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.security import security_findings
 from cicd_agent.local.gitrepo import GitRepo
+from cicd_agent.local.range_findings import security_findings
 
 _DESTRUCTIVE = re.compile(
     r"\b(drop\s+(table|column|index|schema|database|view|type|constraint)|truncate(\s+table)?\s+\w|"

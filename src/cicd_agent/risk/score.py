@@ -40,10 +40,10 @@ from cicd_agent.analysis.changes import (
     ChangeType,
     CommitInfo,
     only,
-    read_change_set,
 )
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
+from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk.assessment import Reason, RiskAssessment
 from cicd_agent.risk.evidence import DiffAtHand, read_evidence
@@ -75,7 +75,7 @@ def assess_change(
     :func:`~cicd_agent.risk.evidence.destructive_statements`, ``weakened`` what
     :func:`~cicd_agent.analysis.authz.weakened_access` found, ``pins_only`` what
     :func:`~cicd_agent.risk.evidence.action_pins_only` says, ``security`` the secret and
-    workflow findings of :func:`~cicd_agent.analysis.security.security_findings`.
+    workflow findings of :func:`~cicd_agent.local.range_findings.security_findings`.
     """
     features = measure(files, commits, history)
     reasons = [

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.changes import ChangeType, classify_path, read_change_set
+from cicd_agent.analysis.changes import ChangeType, classify_path
+from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder, fast_import_commit

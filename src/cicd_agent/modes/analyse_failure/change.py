@@ -21,7 +21,7 @@ def git_change(repo_dir: Path, head: str, base: str | None) -> Change:
 
     Raises UsageError when the checkout is no repository or lacks a commit.
     """
-    from cicd_agent.analysis.changes import read_change_set
+    from cicd_agent.local.change_set import read_change_set
     from cicd_agent.local.gitrepo import GitRepo
 
     repo = GitRepo.open(repo_dir)

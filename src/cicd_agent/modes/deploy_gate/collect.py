@@ -17,11 +17,12 @@ from typing import Any
 
 from cicd_agent.analysis import policy as policies
 from cicd_agent.analysis import signals
-from cicd_agent.analysis.changes import ChangeSet, read_change_set
+from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.analysis.policy import ChangeWindow, Policy, Routing
 from cicd_agent.analysis.signals import CoverageReport, JUnitCounts, PullReview, SignalName
 from cicd_agent.job.context import RunContext
 from cicd_agent.local.audit import file_digest
+from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.signals import (

@@ -1,0 +1,33 @@
+"""The secret and workflow findings of a commit range, read from the repository.
+
+The diff and the changed workflow files come from git, so this half of deploy-gate's security
+floor lives with the code that touches the machine; :mod:`cicd_agent.analysis.security` keeps
+the pure half (which findings count, and the floor they set).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cicd_agent.analysis.diff import parse_diff
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.findings import deterministic_findings
+from cicd_agent.analysis.security import is_security_finding
+from cicd_agent.analysis.workflows import workflow_paths
+from cicd_agent.local.gitrepo import GitRepo
+from cicd_agent.local.local_repo import LocalRepo
+
+MAX_DIFF_BYTES = 20_000_000
+"""Most diff text scanned (a range's whole diff); cut at a line boundary, never mid-line."""
+
+
+def security_findings(
+    repo_dir: Path, base: str | None, head: str, *, max_bytes: int = MAX_DIFF_BYTES
+) -> list[Finding]:
+    """Secret and workflow findings of ``base..head`` (base None: everything ``head`` has)."""
+    text = GitRepo.open(repo_dir).diff_text(base, head, ["."], max_bytes + 1)
+    if len(text) > max_bytes:
+        text = text[: text.rfind("\n", 0, max_bytes) + 1]
+    diff = parse_diff(text)
+    texts = LocalRepo(repo_dir).read_texts(head, workflow_paths(diff))
+    return [f for f in deterministic_findings(diff, texts) if is_security_finding(f)]
