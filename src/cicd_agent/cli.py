@@ -23,15 +23,18 @@ from cicd_agent.job.options import (
     fill_from_settings,
     input_value,
 )
+from cicd_agent.job.repo_config import RepoConfig, trusted_commit
+from cicd_agent.job.repo_config import load as load_repo_config
 from cicd_agent.modes import load_mode
+from cicd_agent.runner.deadline import run_deadline
 from cicd_agent.runner.errors import CicdError, ExitCode, UsageError
+from cicd_agent.runner.progress import Progress
 from cicd_agent.runner.runner_io import Annotation, RunnerFileError, RunnerIO
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.events import Event
     from cicd_agent.job.pipeline import Mode
-    from cicd_agent.job.repo_config import RepoConfig
 
 
 def build_parser(selected: str | None) -> tuple[argparse.ArgumentParser, Mode | None]:
@@ -72,6 +75,9 @@ def main(
         sub = subparser(parser, mode.name)
         fill_from_inputs(sub, args, environ)
         if not mode.fail_on_choices and (input_value(environ, "fail-on") or "").strip():
+            # Imported here: +132 modules (pydantic among them), measured with
+            # `python -X importtime -c "import cicd_agent.cli; import cicd_agent.job.pipeline"`;
+            # `MODE --help` must not load them (tests/project/test_mode_imports.py).
             from cicd_agent.job.pipeline import validate_fail_on
 
             validate_fail_on(str(input_value(environ, "fail-on")), (), mode.name)
@@ -79,9 +85,8 @@ def main(
         if settings.source is not None:
             fill_from_settings(sub, args, settings.inputs, settings.source)
         options = CommonOptions.from_args(args, environ)
+        # Imported here: +131 modules (pydantic), as validate_fail_on above.
         from cicd_agent.job.context import RunContext
-        from cicd_agent.runner.deadline import run_deadline
-        from cicd_agent.runner.progress import Progress
 
         ctx = RunContext(
             mode_name=mode.name,
@@ -117,7 +122,7 @@ def main(
         return 130
     except Exception as exc:  # noqa: BLE001 - the one catch-all: a bug still writes outputs and a summary
         if (ctx is not None and ctx.options.debug) or environ.get("RUNNER_DEBUG") == "1":
-            import traceback
+            import traceback  # only on a bug with --debug: +2 modules (python -X importtime)
 
             traceback.print_exc(file=stderr)
         error = CicdError(
@@ -144,17 +149,16 @@ def _repo_settings(
 ) -> tuple[Event | None, RepoConfig]:
     """The repository's settings for this mode, read from the commit the run trusts (never the
     pull request's head, so a pull request cannot switch off or soften its own review)."""
-    from cicd_agent.job import repo_config
+    # Imported here: +117 modules (pydantic's models of the payloads), measured as above.
     from cicd_agent.job.events import load_event
-    from cicd_agent.job.repo_config import RepoConfig
 
     early = CommonOptions.from_args(args, environ)
     try:
         event = load_event(early.event_path, early.event_name)
     except UsageError:  # the mode reports a bad event itself, with its fail-closed outputs
         return None, RepoConfig()
-    commit = repo_config.trusted_commit(event, getattr(args, "base", None))
-    return event, repo_config.load(early.repo_dir, commit, mode_name)
+    commit = trusted_commit(event, getattr(args, "base", None))
+    return event, load_repo_config(early.repo_dir, commit, mode_name)
 
 
 def subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
@@ -180,6 +184,7 @@ def _fail(
     """The one exit path for failures: outputs that can be known, an annotation, a summary.
 
     Outside a runner there are no outputs or summary to write: a terminal gets one line."""
+    # Imported here: +117 modules (pydantic), measured as above; a usage error never needs it.
     from cicd_agent.job.result import json_cost, render_output, without_empty
     from cicd_agent.model.usage import ModelUsageReport
 

@@ -97,6 +97,7 @@ class RunContext:
 
     @cached_property
     def model_config(self) -> ModelConfig:
+        # +6 modules (pydantic's SecretStr among them; python -X importtime): offline runs skip it.
         from cicd_agent.model.config import model_config_from
 
         config, reason = model_config_from(self.options, self.environ)
@@ -154,6 +155,7 @@ class RunContext:
         if self.repository is None:
             self.note("No repository (GITHUB_REPOSITORY or the event): GitHub was not contacted.")
             return None
+        # PyGithub: +371 modules, about a second (python -X importtime); only with a token.
         from cicd_agent.github.client import connect, settings_from_env
 
         return connect(

@@ -17,6 +17,7 @@ flag, then this file, then the built-in default. An unknown key or a bad value i
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -196,7 +197,8 @@ def parse(text: str, mode: str) -> RepoConfig:
 @cache
 def settings_by_section() -> dict[str, frozenset[str]]:
     """Each section's allowed keys, from the schema that ships with the package."""
-    import json
+    # Imported here: importlib.resources is +32 modules (`python -X importtime`), and only a
+    # settings file with keys needs the schema; the CLI imports this module on every run.
     from importlib.resources import files
 
     schema = json.loads(files("cicd_agent").joinpath(SCHEMA_FILE).read_text(encoding="utf-8"))
@@ -246,7 +248,7 @@ def _scalar(name: str, value: object) -> str:
 
 
 def _spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
-    import pathspec
+    import pathspec  # +55 modules (python -X importtime), only when the file has globs
 
     try:
         return pathspec.GitIgnoreSpec.from_lines(patterns)
@@ -257,6 +259,8 @@ def _spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
 def _safe_yaml(text: str) -> object:
     """The document through the one bounded loader: a settings file needs a few dozen nodes,
     an alias bomb would need millions."""
+    # +25 modules for yaml, +27 with the bounded loader (python -X importtime): only when the
+    # repository has a settings file.
     import yaml
 
     from cicd_agent.analysis.bounded_yaml import YamlLimitError, YamlLimits, load, one_line
@@ -271,8 +275,7 @@ def _safe_yaml(text: str) -> object:
 
 def _show(repo_dir: Path, commit: str, path: str, max_bytes: int) -> str | None:
     """``path`` as committed in ``commit``; None when the commit or the file is not there."""
-    import os
-    import subprocess
+    import subprocess  # +12 modules (python -X importtime), only when a commit is trusted
 
     if commit.startswith("-"):
         return None

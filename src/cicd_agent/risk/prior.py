@@ -147,7 +147,7 @@ class Ranks:
 
     @classmethod
     def of(cls, rows: Sequence[Sequence[float]]) -> Ranks:
-        import numpy as np
+        import numpy as np  # +101 modules (python -X importtime): only when fitting
 
         matrix = np.asarray(rows, dtype=float)
         quantiles = np.quantile(matrix, np.linspace(0.0, 1.0, QUANTILES), axis=0)
@@ -162,7 +162,7 @@ class Ranks:
 
     def matrix(self, rows: Sequence[Sequence[float]]) -> Any:
         """Many rows' centred ranks, as a numpy array (the same numbers as :meth:`row`)."""
-        import numpy as np
+        import numpy as np  # +101 modules (python -X importtime): only when fitting
 
         matrix = np.asarray(rows, dtype=float)
         out = np.empty_like(matrix)
@@ -198,8 +198,10 @@ def fit_prior(histories: Sequence[History]) -> CrossRepoPrior:
     length (a 20,000-commit history must not drown a 2,000-commit one), scaled down when it
     has fewer than :data:`FULL_WEIGHT_REVERTS` reverts. Raises ``ValueError`` when no history
     has a revert (nothing to learn from)."""
+    # numpy +101, scipy +117, sklearn ~1,090 modules (python -X importtime): the prior is fitted
+    # offline (bench/tools), never on a deploy-gate run, which reads the fitted numbers.
     import numpy as np
-    from scipy import sparse
+    from scipy import sparse  # +117 modules (python -X importtime): only when fitting
     from sklearn.linear_model import LogisticRegression
 
     vocabulary = _vocabulary(histories)

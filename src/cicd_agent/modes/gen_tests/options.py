@@ -88,6 +88,8 @@ def _test_dir(value: str | None) -> str | None:
     """``test-dir`` as a folder inside the repository (tests are never written elsewhere)."""
     if not value or not value.strip("/"):
         return None
+    # Here: checkout_files brings pathlib, which `gen-tests --help` must not load
+    # (tests/project/test_mode_imports.py, NOT_FOR_HELP).
     from cicd_agent.local.checkout_files import CheckoutFileError, checked_path
 
     try:
