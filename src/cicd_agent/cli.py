@@ -21,13 +21,13 @@ from cicd_agent.job.options import (
     CommonOptions,
     fill_from_inputs,
     fill_from_settings,
-    input_value,
 )
 from cicd_agent.job.repo_config import RepoConfig, trusted_commit
 from cicd_agent.job.repo_config import load as load_repo_config
 from cicd_agent.modes import load_mode
 from cicd_agent.runner.deadline import run_deadline
 from cicd_agent.runner.errors import CicdError, ExitCode, UsageError
+from cicd_agent.runner.inputs import input_value
 from cicd_agent.runner.progress import Progress
 from cicd_agent.runner.runner_io import Annotation, RunnerFileError, RunnerIO
 

@@ -13,9 +13,10 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Protocol, Self, TypeVar, cast
 
 from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
-from cicd_agent.job.options import CommonOptions, input_value
+from cicd_agent.job.options import CommonOptions
 from cicd_agent.job.repo_config import RepoConfig
 from cicd_agent.model.usage import ModelUsageReport
+from cicd_agent.runner.inputs import input_value
 from cicd_agent.runner.progress import Progress
 from cicd_agent.runner.runner_io import RunnerIO
 

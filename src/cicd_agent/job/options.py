@@ -10,46 +10,18 @@ the command line always wins over an input. Empty values count as "not given".
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from cicd_agent.runner.deadline import DEFAULT_DEADLINE_MINUTES
 from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.inputs import input_value
 
 TRUE_WORDS = frozenset({"true", "yes", "1", "on"})
 FALSE_WORDS = frozenset({"false", "no", "0", "off", ""})
 
 
-INPUTS_JSON_VARIABLE = "CICD_AGENT_INPUTS"
-
-
-def input_value(environ: Mapping[str, str], name: str) -> str | None:
-    """The action input ``name`` from the environment, or None when it is not given."""
-    upper = name.upper()
-    for key in (f"INPUT_{upper}", f"INPUT_{upper.replace('-', '_')}"):
-        value = environ.get(key)
-        if value is not None and value.strip() != "":
-            return value.strip()
-    from_json = inputs_json(environ).get(name)
-    return from_json.strip() if isinstance(from_json, str) and from_json.strip() else None
-
-
-def inputs_json(environ: Mapping[str, str]) -> dict[str, object]:
-    """The action's inputs as the composite action passes them (``toJSON(inputs)``)."""
-    raw = environ.get(INPUTS_JSON_VARIABLE)
-    if not raw:
-        return {}
-    try:
-        document = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{INPUTS_JSON_VARIABLE} is not valid JSON: {exc.msg}.") from exc
-    except RecursionError:
-        raise UsageError(f"{INPUTS_JSON_VARIABLE} is nested too deeply.") from None
-    if not isinstance(document, dict):
-        raise UsageError(f"{INPUTS_JSON_VARIABLE} must be a JSON object of action inputs.")
-    return document
 
 
 def parse_bool(value: str, *, name: str) -> bool:

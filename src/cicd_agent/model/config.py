@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from cicd_agent.model.pricing import Price, parse_price_overrides
 from cicd_agent.model.usage import Tier
 from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.inputs import input_value
 
 Provider = Literal["openai", "none"]
 
@@ -162,9 +163,6 @@ def model_config_from(options: ModelOptions, environ: Mapping[str, str]) -> tupl
     ``resolve_api_key``); ``base-url`` falls back to ``OPENAI_BASE_URL``, then OpenAI's
     API. Every invalid value is a UsageError naming the option.
     """
-    # +6 modules (python -X importtime) that the model layer needs only when it reads inputs.
-    from cicd_agent.job.options import input_value
-
     key = resolve_api_key(input_value(environ, KEY_INPUT), environ)
     choice = choose_provider(options.provider, key)
     given = {

@@ -8,8 +8,9 @@ import json
 import pytest
 
 from cicd_agent.flags import add_common_options
-from cicd_agent.job.options import fill_from_inputs, input_value
+from cicd_agent.job.options import fill_from_inputs
 from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.inputs import input_value
 
 
 def parse(argv: list[str], environ: dict[str, str]) -> argparse.Namespace:
