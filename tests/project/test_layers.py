@@ -16,8 +16,15 @@ PACKAGE = REPO_ROOT / "src" / "cicd_agent"
 FORBIDDEN = ("cicd_agent.modes", "cicd_agent.github", "cicd_agent.model", "cicd_agent.prometheus")
 WORLD = ("subprocess", "cicd_agent.local", "cicd_agent.sandbox", "multiprocessing", "pty")
 """Modules whose import means "touches the world": starting processes, git, the sandbox."""
-WORLD_CALLS = {("os", "system"), ("os", "popen"), ("os", "execv"), ("os", "execvp"),
-               ("os", "spawnv"), ("os", "posix_spawn"), ("shutil", "which")}
+WORLD_CALLS = {
+    ("os", "system"),
+    ("os", "popen"),
+    ("os", "execv"),
+    ("os", "execvp"),
+    ("os", "spawnv"),
+    ("os", "posix_spawn"),
+    ("shutil", "which"),
+}
 """Process helpers reached through a module the pure part may otherwise use (os, shutil)."""
 
 
@@ -103,7 +110,10 @@ def test_the_world_check_sees_each_kind_of_use(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert _world_uses(sample) == {
-        "subprocess", "shutil.which", "cicd_agent.local.gitrepo", "os.system"
+        "subprocess",
+        "shutil.which",
+        "cicd_agent.local.gitrepo",
+        "os.system",
     }
 
 

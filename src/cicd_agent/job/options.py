@@ -22,8 +22,6 @@ TRUE_WORDS = frozenset({"true", "yes", "1", "on"})
 FALSE_WORDS = frozenset({"false", "no", "0", "off", ""})
 
 
-
-
 def parse_bool(value: str, *, name: str) -> bool:
     """Read a boolean input strictly: a typo must not silently turn a safety switch off.
 
