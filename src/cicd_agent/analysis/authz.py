@@ -33,11 +33,23 @@ _CHECK_NAME = re.compile(
     r"password|credential|token|session|csrf|guard|acl)",
     re.IGNORECASE,
 )
-_FUNCTION = re.compile(
-    r"(?:\bdef\s+(\w+)\s*\(|\bfunction\s+(\w+)\s*\(|\bfunc\s+(?:\([^)]*\)\s*)?(\w+)\s*\(|"
-    r"(?:public|private|protected|static|async|override|\s)+[\w<>\[\],\s]*?\b(\w+)\s*\([^;]*$|"
-    r"^\s*(?:async\s+)?(\w+)\s*\([^)]*\)\s*\{|(\w+)\s*[:=]\s*(?:async\s*)?\([^)]*\)\s*=>)"
+# The ways a line names a function (Python def, JS function, Go func with a receiver, a
+# signature led by modifiers or a type, a JS method, an arrow function), each searched on its
+# own and the leftmost wins, as when they were one alternation. That alternation was cubic on
+# whitespace, as its type-led part let three quantifiers take the same spaces; here every
+# quantifier stops where the next one's first character is, a search starts only at the head
+# of a word, and the type-led part is read without a regex (:func:`_type_led_name`).
+_FUNCTIONS = (
+    re.compile(r"\bdef\s+(\w+)\s*\("),
+    re.compile(r"\bfunction\s+(\w+)\s*\("),
+    re.compile(r"\bfunc\s+(?:\([^()]*\)\s*)?(\w+)\s*\("),
+    None,  # a signature led by modifiers or a type: :func:`_type_led_name`
+    re.compile(r"^\s*(?:async\s+)?(\w+)\s*\([^)]*\)\s*\{"),
+    re.compile(r"\b(\w+)\s*[:=]\s*(?:async\s*)?\([^()]*\)\s*=>"),
 )
+_MODIFIER = re.compile(r"public|private|protected|static|async|override|\s")
+_TYPE_CHARS = re.compile(r"[\w<>\[\],\s]*")
+_NAME_REVERSED = re.compile(r"\s*(\w+)")
 _ALWAYS_PASS = re.compile(
     r"^\s*return\s+\(?\s*(True|true|1|YES|Ok\(\s*(true|\(\))\s*\))\s*\)?\s*;?\s*$"
 )
@@ -160,10 +172,39 @@ def _counts(path: str) -> bool:
 
 
 def _function_name(text: str) -> str | None:
-    match = _FUNCTION.search(text)
-    if not match:
-        return None
-    name = next((group for group in match.groups() if group), None)
-    if name in {"if", "for", "while", "switch", "catch", "return", "function"}:
+    found = [(len(text), 0, "")]
+    for order, pattern in enumerate(_FUNCTIONS):
+        match = pattern.search(text) if pattern else None
+        if match:
+            found.append((match.start(), order, match.group(1)))
+    typed = _type_led_name(text)
+    if typed:
+        found.append((typed[0], 3, typed[1]))
+    name = min(found)[2]
+    if not name or name in {"if", "for", "while", "switch", "catch", "return", "function"}:
         return None
     return name
+
+
+def _type_led_name(text: str) -> tuple[int, str] | None:
+    """Where the leftmost signature led by modifiers or whitespace starts, and its name: the
+    word before a ``(`` with no ``;`` after it, led by a run of type characters (words, ``<>``,
+    ``[]``, commas, whitespace) in which a modifier or whitespace starts the signature.
+
+    Each ``(`` is looked at once and only the text back to the ``(`` before it, so the whole
+    line is read a bounded number of times."""
+    after = text.rfind(";") + 1
+    previous = text.rfind("(", 0, after)
+    paren = text.find("(", after)
+    while paren >= 0:
+        reversed_head = text[previous + 1 : paren][::-1]
+        name = _NAME_REVERSED.match(reversed_head)
+        if name:
+            run = _TYPE_CHARS.match(reversed_head, name.end())
+            run_start = paren - (run.end() if run else name.end())
+            name_start = paren - name.end()
+            lead = _MODIFIER.search(text, run_start, name_start)
+            if lead:
+                return lead.start(), name.group(1)[::-1]
+        previous, paren = paren, text.find("(", paren + 1)
+    return None
