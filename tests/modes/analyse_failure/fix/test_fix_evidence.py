@@ -95,7 +95,9 @@ def test_the_real_fix_is_verified_with_the_failing_test_in_the_report(
 
 @needs_sandbox
 def test_a_fix_judged_by_the_failing_tests_file_alone_is_verified(tmp_path: Path) -> None:
-    verified, reason = _verify(_verifier(tmp_path, failed=(), files=("tests/test_ops.py",)), CALC_FIX)
+    verified, reason = _verify(
+        _verifier(tmp_path, failed=(), files=("tests/test_ops.py",)), CALC_FIX
+    )
     assert verified, reason
 
 
