@@ -184,3 +184,17 @@ def test_a_report_that_does_not_parse_or_names_the_test_failing_is_no_evidence()
     assert missing_evidence(passing, [FAILED], ()) == ""
     assert missing_evidence(passing, [], ["tests/test_ops.py"]) == ""
     assert missing_evidence(passing, [], ["tests/test_other.py"]).startswith("not verified")
+
+
+@needs_sandbox
+def test_the_steps_own_pytest_addopts_still_apply_with_the_report(tmp_path: Path) -> None:
+    """The step's ``env: PYTEST_ADDOPTS`` ran in CI: it runs here too, before our report's
+    option (ours is added to it, never put in its place)."""
+    script = "python -m pytest -q"
+    lent = (("PYTEST_ADDOPTS", "--deselect tests/test_misc.py::test_ok"),)
+    failing = FailingCommand(job="test", step="Run pytest", script=script, failing=script, env=lent)
+    verifier = _verifier(tmp_path, failing=failing, extra=OTHER_TEST)
+    with verifier.sandbox:
+        verdict = verifier.verify(Patch(diff=CALC_FIX, source="model", summary="a fix"))
+    assert verdict.verified, verdict.reason
+    assert "1 passed, 1 deselected" in verdict.runs[-1].output, verdict.runs[-1].output

@@ -306,7 +306,9 @@ class SandboxVerifier:
             return self._script(space, script), ""
         folder = space.root / f"tests-{attempt}"
         folder.mkdir()
-        options = {"PYTEST_ADDOPTS": pytest_addopts(folder / REPORT_NAME)}
+        lent = self.sandbox.environment(space, borrowed=dict(self.failing.env))  # scrubbed
+        report = folder / REPORT_NAME
+        options = {"PYTEST_ADDOPTS": pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))}
         outcome = self._script(space, script, extra_env=options, shared=(folder,))
         problem = missing_evidence(read_report(folder), self._failed_tests, self._failing_tests)
         return outcome, problem
