@@ -198,3 +198,32 @@ def test_the_steps_own_pytest_addopts_still_apply_with_the_report(tmp_path: Path
         verdict = verifier.verify(Patch(diff=CALC_FIX, source="model", summary="a fix"))
     assert verdict.verified, verdict.reason
     assert "1 passed, 1 deselected" in verdict.runs[-1].output, verdict.runs[-1].output
+
+
+EXIT_ZERO = (
+    "diff --git a/calc/__init__.py b/calc/__init__.py\n"
+    "--- a/calc/__init__.py\n"
+    "+++ b/calc/__init__.py\n"
+    "@@ -0,0 +1,2 @@\n"
+    "+import os\n"
+    "+os._exit(0)\n"
+)
+
+
+@needs_sandbox
+@pytest.mark.parametrize(
+    ("diff", "verified", "reason"),
+    [
+        (CALC_FIX, True, "the failing command passes twice with the patch and pytest's report "
+                         "shows its tests passing"),
+        (EXIT_ZERO, False, "not verified: the run gave no per-test evidence (no test report"),
+    ],
+    ids=["fix", "exit-zero"],
+)  # fmt: skip
+def test_a_pytest_run_whose_log_named_no_test_still_needs_a_report(
+    tmp_path: Path, diff: str, verified: bool, reason: str
+) -> None:
+    """pytest's ``-rN`` (or a log cut short) names no failing test: the exit code is still not
+    the judge when the command runs pytest; the report must hold tests, none failing."""
+    verdict = _verify(_verifier(tmp_path, failed=()), diff)
+    assert verdict[0] is verified and verdict[1].startswith(reason), verdict

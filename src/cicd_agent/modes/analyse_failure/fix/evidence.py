@@ -59,6 +59,8 @@ def missing_evidence(
     ``failed_tests`` are the names the log failed (``tests/test_x.py::test_y``, a jest name):
     each must be in the report and have passed. Without names, ``test_files`` (the failing
     tests' files): each must have a test in the report, and none of them may fail there.
+    Without either (a pytest run whose log named no test), the report must hold a test and
+    no failure: a process that ends before pytest reports is no pass.
     """
     if report is None:
         return f"{NO_EVIDENCE} (no test report from pytest: the run ended before pytest " \
@@ -74,6 +76,12 @@ def missing_evidence(
                 )
             if not passed:
                 return f"not verified: the test report shows {name[:200]} failing"
+        return ""
+    if not test_files:
+        if not ran:
+            return "not verified: the failing command exits 0, but its test report holds no test"
+        if not all(ran.values()):
+            return "not verified: the test report shows a test failing"
         return ""
     for path in test_files:
         module = canonical_test(str(PurePosixPath(path)))

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
-from cicd_agent.modes.analyse_failure.fix.command import failing_script, rest_script
+from cicd_agent.modes.analyse_failure.fix.command import failing_script, rest_script, tools_named
 from cicd_agent.modes.analyse_failure.fix.contract import (
     FailingCommand,
     Patch,
@@ -145,13 +145,15 @@ class SandboxVerifier:
         settings: VerifierSettings | None = None,
     ) -> None:
         """``failing_tests``: the failing tests' files (the policy keeps them unchanged);
-        ``failed_tests``: their names as the log gave them. Either known, a verified fix needs
-        per-test evidence (:mod:`.evidence`); neither (a linter failed), the exit code."""
+        ``failed_tests``: their names as the log gave them. Either known, or a failing command
+        that runs pytest, a verified fix needs pytest's report (:mod:`.evidence`); otherwise (a
+        linter failed) the exit code is the judge."""
         self.sandbox = sandbox
         self.failing = failing
         self._redact = redact
         self._failing_tests = tuple(failing_tests)
         self._failed_tests = tuple(failed_tests)
+        self._runs_pytest = "pytest" in tools_named(failing_script(failing))
         self.settings = settings or VerifierSettings()
         self._baseline: RunOutcome | None = None
         self._rest_baseline: RunOutcome | None = None
@@ -277,13 +279,17 @@ class SandboxVerifier:
                     f"with it ({_ended(after)})",
                     tuple(runs),
                 )  # fmt: skip
-        said = " and its report shows the failing tests passing" if self._needs_evidence else ""
+        said = ""
+        if self._failed_tests or self._failing_tests:
+            said = " and its report shows the failing tests passing"
+        elif self._runs_pytest:
+            said = " and pytest's report shows its tests passing"
         return Verification(patch, True, f"the failing command passes twice with the patch{said}",
                             tuple(runs), patched)  # fmt: skip
 
     @property
     def _needs_evidence(self) -> bool:
-        return bool(self._failed_tests or self._failing_tests)
+        return bool(self._failed_tests or self._failing_tests or self._runs_pytest)
 
     def _judge_moved(self, patched: tuple[tuple[str, str | None], ...]) -> str:
         """Why the patch changes the test runner's settings ("" when it does not)."""
