@@ -227,3 +227,17 @@ def test_a_pytest_run_whose_log_named_no_test_still_needs_a_report(
     the judge when the command runs pytest; the report must hold tests, none failing."""
     verdict = _verify(_verifier(tmp_path, failed=()), diff)
     assert verdict[0] is verified and verdict[1].startswith(reason), verdict
+
+
+@needs_sandbox
+def test_a_command_with_its_own_junitxml_is_not_verified_and_says_why(tmp_path: Path) -> None:
+    """pytest keeps the last ``--junitxml``: the command's own replaces ours, so the real fix
+    has no evidence here; the reason names the cause instead of a vague one."""
+    script = "python -m pytest -q --junitxml=junit.xml"
+    failing = FailingCommand(job="test", step="Run pytest", script=script, failing=script)
+    verified, reason = _verify(_verifier(tmp_path, failing=failing), CALC_FIX)
+    assert not verified
+    assert reason == (
+        "not verified: the run gave no per-test evidence (the command sets its own --junitxml, "
+        "which replaces the report the fix step asks pytest for) (first run)"
+    )

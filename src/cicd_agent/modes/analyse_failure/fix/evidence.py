@@ -25,6 +25,7 @@ agent, and it is visible in the diff the reviewer reads; the cheap attacks above
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Collection
 from pathlib import Path, PurePosixPath
@@ -35,6 +36,8 @@ from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 
 REPORT_NAME = "report.xml"
 NO_EVIDENCE = "not verified: the run gave no per-test evidence"
+_OWN_REPORT = re.compile(r"--junit-?xml\b")
+"""pytest's last ``--junitxml`` wins, and the command line comes after ``PYTEST_ADDOPTS``."""
 
 
 def pytest_addopts(report: Path, borrowed: str = "") -> str:
@@ -52,7 +55,10 @@ def read_report(folder: Path) -> bytes | None:
 
 
 def missing_evidence(
-    report: bytes | None, failed_tests: Collection[str], test_files: Collection[str]
+    report: bytes | None,
+    failed_tests: Collection[str],
+    test_files: Collection[str],
+    script: str = "",
 ) -> str:
     """Why ``report`` does not show the failing tests passing ("" when it does).
 
@@ -60,8 +66,12 @@ def missing_evidence(
     each must be in the report and have passed. Without names, ``test_files`` (the failing
     tests' files): each must have a test in the report, and none of them may fail there.
     Without either (a pytest run whose log named no test), the report must hold a test and
-    no failure: a process that ends before pytest reports is no pass.
+    no failure: a process that ends before pytest reports is no pass. ``script`` (what ran)
+    tells why no report came, when it can.
     """
+    if report is None and _OWN_REPORT.search(script):
+        return f"{NO_EVIDENCE} (the command sets its own --junitxml, which replaces the " \
+            "report the fix step asks pytest for)"  # fmt: skip
     if report is None:
         return f"{NO_EVIDENCE} (no test report from pytest: the run ended before pytest " \
             "reported, or it is not a pytest run)"  # fmt: skip

@@ -316,7 +316,9 @@ class SandboxVerifier:
         report = folder / REPORT_NAME
         options = {"PYTEST_ADDOPTS": pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))}
         outcome = self._script(space, script, extra_env=options, shared=(folder,))
-        problem = missing_evidence(read_report(folder), self._failed_tests, self._failing_tests)
+        problem = missing_evidence(
+            read_report(folder), self._failed_tests, self._failing_tests, script
+        )
         return outcome, problem
 
     def _rest_without_patch(self, rest: str) -> RunOutcome:
