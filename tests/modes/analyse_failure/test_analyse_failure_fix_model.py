@@ -162,3 +162,29 @@ def test_every_patch_the_model_proposed_is_in_the_result_not_only_the_verified_o
         ("add, not subtract", True),
     ]
     assert tried[0]["reason"].startswith("the failing command still fails with the patch")
+
+
+def test_a_patch_that_exits_zero_on_import_is_not_offered_and_the_summary_says_why(
+    tmp_path: Path, model_server: Any
+) -> None:
+    """Red team, end to end: the failing test's name comes from the log, and the patch makes
+    pytest's process exit 0 before it reports; the bug is still there, nothing is offered."""
+    exit_zero = (
+        "diff --git a/calc/__init__.py b/calc/__init__.py\n"
+        "--- a/calc/__init__.py\n+++ b/calc/__init__.py\n"
+        "@@ -0,0 +1,2 @@\n+import os\n+os._exit(0)\n"
+    )
+    model_server.answer(opinion())
+    model_server.call_tools(("propose_patch", {"diff": exit_zero, "summary": "quiet"}))
+    model_server.answer("Done.")
+
+    code, outputs, summary, audit, _ = _run(tmp_path, model_server)
+
+    assert code == 0
+    assert outputs["fix_status"] == "none" and outputs["fix_patch_path"] == ""
+    assert (
+        "none verified (last: not verified: the run gave no per-test evidence (no test report "
+        "from pytest" in summary
+    ), summary
+    steps = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [s.get("verified") for s in steps if s["kind"] == "tool"] == [False]

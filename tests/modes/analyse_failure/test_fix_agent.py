@@ -117,10 +117,10 @@ def test_a_model_that_looks_runs_and_proposes_the_fix_gets_it_verified(
         ("stop", None),
     ]  # fmt: skip
     assert all(line["mode"] == "analyse-failure" and line["phase"] == "fix-agent" for line in audit)
-    assert (
-        audit[-2]["verified"] is True
-        and audit[-2]["reason"] == "the failing command passes twice with the patch"
+    reason = "the failing command passes twice with the patch" + (
+        " and pytest's report shows its tests passing" if build is failing_pytest else ""
     )
+    assert audit[-2]["verified"] is True and audit[-2]["reason"] == reason
     assert audit[-2]["arguments"]["diff"] == project.fix_diff
 
 

@@ -45,6 +45,7 @@ COLLECT_ONLY = (
     " testpaths = ['tests']\n"
     "+addopts = '--collect-only -q'\n"
 )
+"""Also caught by the report alone: it holds no test (``test_fix_evidence``)."""
 EXIT_ZERO = (
     "diff --git a/calc/__init__.py b/calc/__init__.py\n"
     "--- a/calc/__init__.py\n"
@@ -92,18 +93,12 @@ def test_a_fix_never_edits_gitattributes(tmp_path: Path, path: str) -> None:
 
 
 @needs_sandbox
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "red team: 'verified' means the failing command exits 0. A patch to the runner's "
-        "settings (addopts = --collect-only) or to code that exits 0 on import passes that "
-        "bar with the bug left in. Needed: the verifier must see the failing tests run and "
-        "pass (pytest's own junit report written outside the run's reach, compared with the "
-        "names the log failed), and refuse the test runner's settings in pyproject.toml, "
-        "setup.cfg, tox.ini and pytest.ini (a decision: such files hold legitimate fixes too)"
-    ),
-)
 @pytest.mark.parametrize("diff", [COLLECT_ONLY, EXIT_ZERO], ids=["collect-only", "exit-zero"])
 def test_a_patch_that_only_silences_the_judge_is_not_verified(tmp_path: Path, diff: str) -> None:
     verified, reason = _verify(tmp_path, diff)
     assert not verified, reason
+    expected = {
+        COLLECT_ONLY: "refused: the patch edits the test runner's settings (pyproject.toml: ",
+        EXIT_ZERO: "not verified: the run gave no per-test evidence (no test report from pytest",
+    }[diff]
+    assert reason.startswith(expected), reason

@@ -101,7 +101,11 @@ def start(
         Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known, isolation=isolation)
     )
     verifier = SandboxVerifier(
-        sandbox, attempt.failing, redact=ctx.redactor.redact, failing_tests=test_files(analysis)
+        sandbox,
+        attempt.failing,
+        redact=ctx.redactor.redact,
+        failing_tests=test_files(analysis),
+        failed_tests=analysis.failed_tests,
     )
     attempt.verifier = verifier
     verdicts, note = floor(verifier, ctx.environ)

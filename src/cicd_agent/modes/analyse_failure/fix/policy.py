@@ -18,6 +18,9 @@ rejected for each:
   failing command passes, nothing about a loosened review, and it would loosen every later one;
 - a ``conftest.py``, anywhere: its hooks decide how the tests below it run and are reported (one
   can turn every failure into a pass), so a patch to it changes the judge, not the code;
+- the test runner's settings: ``pytest.ini``, ``.pytest.ini``, ``tox.ini`` here; the runner's
+  part of ``pyproject.toml`` and ``setup.cfg`` after the patch applies, in the verifier
+  (:mod:`.runner_settings` says why each): a patch to them changes the judge, not the code;
 - the failing test itself: a patch that edits the test it is judged by proves nothing. When
   the log names no failing test by its file (pytest's ``-rN``, which the pull request's own
   ``addopts`` may set; jest and unittest names without a path), the policy cannot tell which
@@ -50,6 +53,7 @@ from unidiff.patch import PatchSet
 
 from cicd_agent.analysis.diff import is_lockfile, is_test_path
 from cicd_agent.job.repo_config import governs_review
+from cicd_agent.modes.analyse_failure.fix.runner_settings import is_runner_file
 
 MAX_CHANGED_LINES = 200
 MAX_FILES = 10
@@ -222,6 +226,8 @@ def _path_problem(raw: str, checkout: Path, failing_tests: Collection[str]) -> t
         return f"the patch edits a file that governs review ({text})", text
     if lowered[-1] == "conftest.py":  # a hook there can report any failure as a pass
         return f"the patch edits a test runner's conftest.py ({text})", text
+    if is_runner_file(text):  # addopts = --collect-only passes every test
+        return f"the patch edits the test runner's settings ({text})", text
     if not failing_tests and is_test_path(text):
         return (
             f"the patch edits a test file ({text}), and the log names no failing test by its "

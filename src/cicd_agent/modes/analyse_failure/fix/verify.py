@@ -11,7 +11,11 @@ said to apply to the failed commit. For each patch, in a fresh copy:
    configuration of the checkout's applies); it applies every hunk or none, so its failure is
    the check;
 3. the failing command (with the commands before it in the step, which ran before it in CI)
-   runs twice in the same copy: both runs must pass;
+   runs twice in the same copy: both runs must pass, and when the log names the failing tests
+   (or their files), pytest's report of each run must show them run and passed
+   (:mod:`.evidence`: an exit code alone is the word of the code under test); a patch that
+   changes the runner's part of ``pyproject.toml`` or ``setup.cfg`` is refused before any run
+   (:mod:`.runner_settings`);
 4. the step's other commands run with and without the patch: a patch under which they fail
    while they pass without it is a regression, refused.
 
@@ -33,14 +37,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
-from cicd_agent.modes.analyse_failure.fix.command import failing_script, rest_script
+from cicd_agent.modes.analyse_failure.fix.command import failing_script, rest_script, tools_named
 from cicd_agent.modes.analyse_failure.fix.contract import (
     FailingCommand,
     Patch,
     RunOutcome,
     Verification,
 )
+from cicd_agent.modes.analyse_failure.fix.evidence import (
+    REPORT_NAME,
+    missing_evidence,
+    pytest_addopts,
+    read_report,
+)
 from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, check_patch
+from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 
 RUN_TIMEOUT = 300.0
@@ -130,12 +141,19 @@ class SandboxVerifier:
         *,
         redact: Callable[[str], str],
         failing_tests: Collection[str] = (),
+        failed_tests: Collection[str] = (),
         settings: VerifierSettings | None = None,
     ) -> None:
+        """``failing_tests``: the failing tests' files (the policy keeps them unchanged);
+        ``failed_tests``: their names as the log gave them. Either known, or a failing command
+        that runs pytest, a verified fix needs pytest's report (:mod:`.evidence`); otherwise (a
+        linter failed) the exit code is the judge."""
         self.sandbox = sandbox
         self.failing = failing
         self._redact = redact
         self._failing_tests = tuple(failing_tests)
+        self._failed_tests = tuple(failed_tests)
+        self._runs_pytest = "pytest" in tools_named(failing_script(failing))
         self.settings = settings or VerifierSettings()
         self._baseline: RunOutcome | None = None
         self._rest_baseline: RunOutcome | None = None
@@ -231,10 +249,13 @@ class SandboxVerifier:
             patched = _read_back(space, paths)
         except CheckoutFileError as exc:  # a folder, a FIFO or a huge file where a file was
             return Verification(patch, False, f"the patched file {exc}", (baseline,))
+        moved = self._judge_moved(patched)
+        if moved:
+            return Verification(patch, False, f"refused: {moved}", (baseline,))
         runs = [baseline]
         script = failing_script(self.failing)
         for attempt in ("first", "second"):
-            outcome = self._script(space, script)
+            outcome, unproven = self._judged_run(space, script, attempt)
             runs.append(outcome)
             if not outcome.passed:
                 why = (
@@ -244,6 +265,8 @@ class SandboxVerifier:
                     f"{_ended(outcome)})"
                 )
                 return Verification(patch, False, why, tuple(runs))
+            if unproven:
+                return Verification(patch, False, f"{unproven} ({attempt} run)", tuple(runs))
         rest = rest_script(self.failing)
         if rest:
             before = self._rest_without_patch(rest)
@@ -256,8 +279,47 @@ class SandboxVerifier:
                     f"with it ({_ended(after)})",
                     tuple(runs),
                 )  # fmt: skip
-        return Verification(patch, True, "the failing command passes twice with the patch",
+        said = ""
+        if self._failed_tests or self._failing_tests:
+            said = " and its report shows the failing tests passing"
+        elif self._runs_pytest:
+            said = " and pytest's report shows its tests passing"
+        return Verification(patch, True, f"the failing command passes twice with the patch{said}",
                             tuple(runs), patched)  # fmt: skip
+
+    @property
+    def _needs_evidence(self) -> bool:
+        return bool(self._failed_tests or self._failing_tests or self._runs_pytest)
+
+    def _judge_moved(self, patched: tuple[tuple[str, str | None], ...]) -> str:
+        """Why the patch changes the test runner's settings ("" when it does not)."""
+        for path, after in patched:
+            try:
+                data = read_bytes(self.sandbox.checkout, path, READ_BACK_BYTES)
+            except CheckoutFileError:
+                before = None
+            else:
+                before = data.decode("utf-8", "surrogateescape")
+            moved = settings_change(path, before, after)
+            if moved:
+                return moved
+        return ""
+
+    def _judged_run(self, space: Workspace, script: str, attempt: str) -> tuple[RunOutcome, str]:
+        """Run the failing command; with known failing tests, also why its report does not
+        show them passing ("" when it does, or when no test is known)."""
+        if not self._needs_evidence:
+            return self._script(space, script), ""
+        folder = space.root / f"tests-{attempt}"
+        folder.mkdir()
+        lent = self.sandbox.environment(space, borrowed=dict(self.failing.env))  # scrubbed
+        report = folder / REPORT_NAME
+        options = {"PYTEST_ADDOPTS": pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))}
+        outcome = self._script(space, script, extra_env=options, shared=(folder,))
+        problem = missing_evidence(
+            read_report(folder), self._failed_tests, self._failing_tests, script
+        )
+        return outcome, problem
 
     def _rest_without_patch(self, rest: str) -> RunOutcome:
         if self._rest_baseline is None:
@@ -280,7 +342,14 @@ class SandboxVerifier:
         result = self.sandbox.run(argv, space, timeout=APPLY_TIMEOUT, extra_env=git_env)
         return None if result.ok else self._outcome(result)
 
-    def _script(self, space: Workspace, script: str) -> RunOutcome:
+    def _script(
+        self,
+        space: Workspace,
+        script: str,
+        *,
+        extra_env: dict[str, str] | None = None,
+        shared: tuple[Path, ...] = (),
+    ) -> RunOutcome:
         if self.usable:
             return RunOutcome(126, self.usable)
         script_file = space.scratch("step", ".sh")
@@ -292,7 +361,10 @@ class SandboxVerifier:
         if left <= 0:
             return RunOutcome(124, "the fix step's time budget is spent", timed_out=True)
         timeout = min(self.settings.run_timeout, left)
-        result = self.sandbox.run(argv, space, timeout=timeout, borrowed_env=dict(self.failing.env))
+        result = self.sandbox.run(
+            argv, space, timeout=timeout, borrowed_env=dict(self.failing.env),
+            extra_env=extra_env, shared=shared,
+        )  # fmt: skip
         return self._outcome(result)
 
     def _outcome(self, result: RunResult) -> RunOutcome:

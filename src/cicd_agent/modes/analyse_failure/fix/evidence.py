@@ -1,0 +1,122 @@
+"""Per-test evidence for a fix: the failing tests must be seen to run and pass, not only exit 0.
+
+An exit code is the test runner's word, and the code under test runs before it is given: a
+patch that makes ``calc/__init__.py`` call ``os._exit(0)``, or that adds ``--collect-only`` to
+the runner's settings, makes the failing command "pass" with the bug left in. So when the log
+names the failing tests, a run counts only with pytest's own JUnit report showing each of them
+run and passed.
+
+The report is written to a fresh folder of ours outside the copy (the run may write it; the
+patch cannot place a file there before the run, so a process that exits before pytest reports
+leaves no report at all). Its path reaches pytest through ``PYTEST_ADDOPTS``, which every way
+of starting pytest in the step reads (``python -m pytest``, ``make test``, a script), with
+``-p no:cacheprovider`` (no state from the first run steers the second: ``--lf``). The
+project's own ``addopts`` are kept: its suite must run as CI ran it, the policy refuses any
+change to them (:mod:`.runner_settings`), and an ``addopts`` that hides the tests leaves them
+out of the report, which this check then refuses.
+
+The report is parsed as any JUnit report (:func:`~cicd_agent.analysis.logs.junit.outcomes`:
+junitparser over expat, no entities, size-limited) and read without following links.
+
+What this does not close: code under test runs inside pytest's own process and could write a
+forged report to the path it finds in its environment. That needs a patch written against this
+agent, and it is visible in the diff the reviewer reads; the cheap attacks above are not.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Collection
+from pathlib import Path, PurePosixPath
+
+from cicd_agent.analysis.logs.history import canonical_test
+from cicd_agent.analysis.logs.junit import MAX_REPORT_BYTES, outcomes
+from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
+
+REPORT_NAME = "report.xml"
+NO_EVIDENCE = "not verified: the run gave no per-test evidence"
+_OWN_REPORT = re.compile(r"--junit-?xml\b")
+"""pytest's last ``--junitxml`` wins, and the command line comes after ``PYTEST_ADDOPTS``."""
+
+
+def pytest_addopts(report: Path, borrowed: str = "") -> str:
+    """``PYTEST_ADDOPTS`` for one run: the step's own value (from its ``env:``), then ours."""
+    ours = shlex.join(["-p", "no:cacheprovider", f"--junitxml={report}"])
+    return f"{borrowed} {ours}".strip()
+
+
+def read_report(folder: Path) -> bytes | None:
+    """The report pytest wrote in ``folder``, or None (none, a link, a FIFO, too large)."""
+    try:
+        return read_bytes(folder, REPORT_NAME, MAX_REPORT_BYTES)
+    except CheckoutFileError:
+        return None
+
+
+def missing_evidence(
+    report: bytes | None,
+    failed_tests: Collection[str],
+    test_files: Collection[str],
+    script: str = "",
+) -> str:
+    """Why ``report`` does not show the failing tests passing ("" when it does).
+
+    ``failed_tests`` are the names the log failed (``tests/test_x.py::test_y``, a jest name):
+    each must be in the report and have passed. Without names, ``test_files`` (the failing
+    tests' files): each must have a test in the report, and none of them may fail there.
+    Without either (a pytest run whose log named no test), the report must hold a test and
+    no failure: a process that ends before pytest reports is no pass. ``script`` (what ran)
+    tells why no report came, when it can.
+    """
+    if report is None and _OWN_REPORT.search(script):
+        return f"{NO_EVIDENCE} (the command sets its own --junitxml, which replaces the " \
+            "report the fix step asks pytest for)"  # fmt: skip
+    if report is None:
+        return f"{NO_EVIDENCE} (no test report from pytest: the run ended before pytest " \
+            "reported, or it is not a pytest run)"  # fmt: skip
+    ran = outcomes(report)
+    if failed_tests:
+        for name in failed_tests:
+            passed = _outcome(canonical_test(name), ran)
+            if passed is None:
+                return (
+                    f"not verified: the failing command exits 0, but its test report "
+                    f"({len(ran)} test(s)) does not show {name[:200]} running"
+                )
+            if not passed:
+                return f"not verified: the test report shows {name[:200]} failing"
+        return ""
+    if not test_files:
+        if not ran:
+            return "not verified: the failing command exits 0, but its test report holds no test"
+        if not all(ran.values()):
+            return "not verified: the test report shows a test failing"
+        return ""
+    for path in test_files:
+        module = canonical_test(str(PurePosixPath(path)))
+        found = [passed for key, passed in ran.items() if _in_module(key, module)]
+        if not found:
+            return (
+                f"not verified: the failing command exits 0, but its test report "
+                f"({len(ran)} test(s)) shows no test of {path[:200]} running"
+            )
+        if not all(found):
+            return f"not verified: the test report shows a test of {path[:200]} failing"
+    return ""
+
+
+def _outcome(name: str, ran: dict[str, bool]) -> bool | None:
+    """Whether ``name`` passed in ``ran``; a runner started in a sub-folder names it with a
+    shorter or longer path than the log did, so a match at a ``.`` boundary counts too."""
+    if name in ran:
+        return ran[name]
+    matches = [
+        passed for key, passed in ran.items()
+        if key.endswith(f".{name}") or name.endswith(f".{key}")
+    ]  # fmt: skip
+    return all(matches) if matches else None
+
+
+def _in_module(key: str, module: str) -> bool:
+    return key.startswith(f"{module}.") or f".{module}." in f".{key}"

@@ -1,0 +1,78 @@
+"""Whether a patch changes the test runner's settings: a fix that moves the judge proves nothing.
+
+``addopts = '--collect-only'``, a ``python_files`` that no longer matches the failing test, a
+``pythonpath`` that imports a fixed copy instead of the code, tox's ``commands``: each makes
+the failing command pass with the bug left in. The rule is as narrow as closing that allows:
+
+- ``pytest.ini``, ``.pytest.ini`` and ``tox.ini``, anywhere (pytest picks an ini file from the
+  folders of its arguments, so one added in ``tests/`` counts): the whole file is the runner's,
+  refused by name in :mod:`.policy`, before anything applies;
+- ``pyproject.toml`` and ``setup.cfg``, anywhere: they also hold a project's dependencies,
+  version and other tools' settings, which a legitimate fix may change, so only the runner's
+  part is compared, parsed, before and after the patch (``[tool.pytest*]`` and ``[tool.tox]``;
+  ``[tool:pytest]``, ``[tox:tox]`` and ``[testenv*]``). Parsing, not reading hunks: TOML can
+  set ``tool.pytest.ini_options.addopts`` from a ``[tool]`` table or the top level, which no
+  line-by-line reading of a hunk sees. A file that no longer parses (or did not) counts as
+  changed when its text changed.
+
+``conftest.py`` is refused by :mod:`.policy` already (its hooks can report a failure as a pass).
+Jest's ``jest.config.*`` and ``package.json`` scripts are not refused: jest gives no per-test
+evidence here (:mod:`.evidence`), so such a fix is never verified when tests failed.
+"""
+
+from __future__ import annotations
+
+import configparser
+import tomllib
+from pathlib import PurePosixPath
+
+RUNNER_FILES = frozenset({"pytest.ini", ".pytest.ini", "tox.ini"})
+"""Files that are the test runner's settings and nothing else: never changed by a fix."""
+_SHARED_FILES = frozenset({"pyproject.toml", "setup.cfg"})
+
+
+def is_runner_file(path: str) -> bool:
+    return PurePosixPath(path).name.lower() in RUNNER_FILES
+
+
+def settings_change(path: str, before: str | None, after: str | None) -> str:
+    """Why the change of ``path`` from ``before`` to ``after`` (None: no such file) changes
+    the test runner's settings ("" when it does not, or when the file holds none)."""
+    name = PurePosixPath(path).name.lower()
+    if name in RUNNER_FILES:
+        return f"the patch edits the test runner's settings ({path})"
+    if name not in _SHARED_FILES or before == after:
+        return ""
+    read = _toml_part if name == "pyproject.toml" else _cfg_part
+    if read(before) != read(after):
+        part = "[tool.pytest] or [tool.tox]" if name == "pyproject.toml" else \
+            "[tool:pytest], [tox:tox] or [testenv]"  # fmt: skip
+        return f"the patch edits the test runner's settings ({path}: {part})"
+    return ""
+
+
+def _toml_part(text: str | None) -> object:
+    if text is None:  # a file added or deleted counts for what it holds
+        return {}
+    try:
+        tool = tomllib.loads(text).get("tool", {})
+    except tomllib.TOMLDecodeError:
+        return ("unreadable", text)
+    if not isinstance(tool, dict):
+        return ("not a table", repr(tool))
+    return {key: value for key, value in tool.items() if key in ("pytest", "tox")}
+
+
+def _cfg_part(text: str | None) -> object:
+    if text is None:
+        return {}
+    parser = configparser.RawConfigParser(strict=False, interpolation=None)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return ("unreadable", text)
+    return {
+        section: dict(parser.items(section))
+        for section in parser.sections()
+        if section in ("tool:pytest", "pytest", "tox:tox", "tox") or section.startswith("testenv")
+    }
