@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.logs import load_logs, scan_jobs
 from cicd_agent.job.events import from_other_repository
 from cicd_agent.local.gitrepo import is_null_sha
+from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.change import try_git_change
 from cicd_agent.modes.analyse_failure.facts import Change, FailureFacts, RunTarget
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
@@ -122,8 +123,6 @@ def _event_run(ctx: RunContext) -> WorkflowRun | None:
 def _download(
     ctx: RunContext, client: GitHubClient, run_id: int, facts: FailureFacts, dest: Path
 ) -> None:
-    from cicd_agent.modes.analyse_failure import runs
-
     infos, facts.api_jobs = runs.failed_jobs(client, run_id)
     if not infos:
         ctx.note(f"The API lists no failed job in workflow run {run_id}.")
@@ -139,8 +138,6 @@ def _target(ctx: RunContext, run_id: int | None, client: GitHubClient | None) ->
     default_branch = _default_branch(ctx)
     event = ctx.event if ctx.has_event else None
     if run_id is not None and client is not None:
-        from cicd_agent.modes.analyse_failure import runs
-
         info = runs.get_run(client, run_id)
         if not default_branch:
             default_branch = runs.default_branch(client)
@@ -174,8 +171,6 @@ def _job_target(
     run_id = _int(ctx.environ.get("GITHUB_RUN_ID"))
     workflow_id: int | None = None
     if client is not None and run_id is not None:
-        from cicd_agent.modes.analyse_failure import runs
-
         info = runs.optional(
             "this workflow run", lambda: runs.get_run(client, run_id), None, ctx.note
         )
@@ -246,8 +241,6 @@ def _gather_history(
     dest: Path,
 ) -> None:
     """Pull requests, the last green run, the change, the baseline log, flakiness evidence."""
-    from cicd_agent.modes.analyse_failure import runs
-
     note = ctx.note
     pulls = target.pull_requests
     if not pulls and runs.is_pull_request_run(target.event) and target.head_sha:
@@ -341,8 +334,6 @@ def _change(
         return change
     pulls = target.pull_requests if target is not None else ()
     if client is not None and pulls:
-        from cicd_agent.modes.analyse_failure import runs
-
         files = runs.optional(
             f"the files of pull request #{pulls[0]}",
             lambda: runs.pull_files(client, pulls[0]),

@@ -18,8 +18,11 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cicd_agent import notify
+from cicd_agent.github.comments import is_ours, marker, with_marker
 from cicd_agent.modes.analyse_failure.fix.publish import publish_fix
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+from cicd_agent.notify import post_message
 
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
@@ -81,8 +84,6 @@ def _comment(ctx: RunContext, result: AnalyseFailureResult, target: RunTarget | 
     if client is None:
         _notify(ctx, result, slack_url, new=True, checked=False)
         return
-    from cicd_agent.github.comments import marker, with_marker
-
     existing = _find(client, target, sig_key)
     same_failure = existing is not None and marker(sig_key) in existing.body
     occurrences = _occurrences(existing.body if existing and same_failure else "", target)
@@ -99,8 +100,6 @@ def _comment(ctx: RunContext, result: AnalyseFailureResult, target: RunTarget | 
 def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Existing | None:
     """This run's comment if there is one, else a comment about the same failure on the branch.
     Only comments we wrote count: a marker pasted by anyone else is ignored."""
-    from cicd_agent.github.comments import is_ours, marker
-
     run_mark = marker(run_key(target.run_id)) if target.run_id is not None else None
     sig_mark = marker(sig_key)
     found: list[Existing] = []
@@ -132,8 +131,6 @@ def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Existing | N
 
 
 def _commit_comments(client: GitHubClient, sha: str) -> list[tuple[int, str]]:
-    from cicd_agent.github.comments import is_ours
-
     return [
         (c.id, c.body or "")
         for c in client.repository.get_commit(sha).get_comments()
@@ -191,15 +188,11 @@ def _notify(
         return
     if not checked:
         ctx.note("Without GitHub, repeats of a failure cannot be recognised: Slack was notified.")
-    from cicd_agent.notify import post_message
-
     post_message(url, slack_text(result))
 
 
 def slack_text(result: AnalyseFailureResult) -> str:
     """Plain Slack text; log words are escaped so they cannot ping a channel or forge a link."""
-    from cicd_agent import notify
-
     job = result.failed_jobs[0]
     where = f"job {job.name}" + (f", step {job.failed_step}" if job.failed_step else "")
     branch = f" on {result.branch}" if result.branch else ""
