@@ -23,15 +23,15 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.logs import load_logs, scan_jobs
 from cicd_agent.job.events import from_other_repository
 from cicd_agent.local.gitrepo import is_null_sha
-from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.change import try_git_change
 from cicd_agent.modes.analyse_failure.facts import Change, FailureFacts, RunTarget
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
 from cicd_agent.modes.analyse_failure.verdict import judge
 from cicd_agent.runner.errors import GitHubError, UsageError
 
-# `runs` (the GitHub reads) is imported by the functions that read GitHub: it loads PyGithub,
-# 0.25-0.5 s of `python -X importtime` here, which a run on local logs (--logs) never needs.
+# `runs` is imported inside the functions that read the API: it loads PyGithub, +374 modules
+# and +330 ms after this module (`python -X importtime`), which an offline run on local logs
+# never needs (tests/modes/analyse_failure/test_analyse_failure_cli.py checks it).
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import WorkflowRunInfo
@@ -123,6 +123,9 @@ def _event_run(ctx: RunContext) -> WorkflowRun | None:
 def _download(
     ctx: RunContext, client: GitHubClient, run_id: int, facts: FailureFacts, dest: Path
 ) -> None:
+    # PyGithub, only when the API is read: see the note at the top.
+    from cicd_agent.modes.analyse_failure import runs
+
     infos, facts.api_jobs = runs.failed_jobs(client, run_id)
     if not infos:
         ctx.note(f"The API lists no failed job in workflow run {run_id}.")
@@ -138,6 +141,9 @@ def _target(ctx: RunContext, run_id: int | None, client: GitHubClient | None) ->
     default_branch = _default_branch(ctx)
     event = ctx.event if ctx.has_event else None
     if run_id is not None and client is not None:
+        # PyGithub, only when the API is read: see the note at the top.
+        from cicd_agent.modes.analyse_failure import runs
+
         info = runs.get_run(client, run_id)
         if not default_branch:
             default_branch = runs.default_branch(client)
@@ -171,6 +177,9 @@ def _job_target(
     run_id = _int(ctx.environ.get("GITHUB_RUN_ID"))
     workflow_id: int | None = None
     if client is not None and run_id is not None:
+        # PyGithub, only when the API is read: see the note at the top.
+        from cicd_agent.modes.analyse_failure import runs
+
         info = runs.optional(
             "this workflow run", lambda: runs.get_run(client, run_id), None, ctx.note
         )
@@ -241,6 +250,9 @@ def _gather_history(
     dest: Path,
 ) -> None:
     """Pull requests, the last green run, the change, the baseline log, flakiness evidence."""
+    # PyGithub, only when the API is read: see the note at the top.
+    from cicd_agent.modes.analyse_failure import runs
+
     note = ctx.note
     pulls = target.pull_requests
     if not pulls and runs.is_pull_request_run(target.event) and target.head_sha:
@@ -334,6 +346,9 @@ def _change(
         return change
     pulls = target.pull_requests if target is not None else ()
     if client is not None and pulls:
+        # PyGithub, only when the API is read: see the note at the top.
+        from cicd_agent.modes.analyse_failure import runs
+
         files = runs.optional(
             f"the files of pull request #{pulls[0]}",
             lambda: runs.pull_files(client, pulls[0]),

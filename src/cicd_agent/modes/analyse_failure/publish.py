@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent import notify
-from cicd_agent.github.comments import is_ours, marker, with_marker
 from cicd_agent.modes.analyse_failure.fix.publish import publish_fix
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
-from cicd_agent.notify import post_message
 
+# `github.comments` is imported where a comment is posted: it loads PyGithub, +361 modules
+# and +480 ms after this module (`python -X importtime`), which an offline run never needs.
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import WriteOutcome
@@ -84,6 +84,9 @@ def _comment(ctx: RunContext, result: AnalyseFailureResult, target: RunTarget | 
     if client is None:
         _notify(ctx, result, slack_url, new=True, checked=False)
         return
+    # PyGithub, only when posting: see the note at the top.
+    from cicd_agent.github.comments import marker, with_marker
+
     existing = _find(client, target, sig_key)
     same_failure = existing is not None and marker(sig_key) in existing.body
     occurrences = _occurrences(existing.body if existing and same_failure else "", target)
@@ -100,6 +103,9 @@ def _comment(ctx: RunContext, result: AnalyseFailureResult, target: RunTarget | 
 def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Existing | None:
     """This run's comment if there is one, else a comment about the same failure on the branch.
     Only comments we wrote count: a marker pasted by anyone else is ignored."""
+    # PyGithub, only when posting: see the note at the top.
+    from cicd_agent.github.comments import is_ours, marker
+
     run_mark = marker(run_key(target.run_id)) if target.run_id is not None else None
     sig_mark = marker(sig_key)
     found: list[Existing] = []
@@ -131,6 +137,9 @@ def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Existing | N
 
 
 def _commit_comments(client: GitHubClient, sha: str) -> list[tuple[int, str]]:
+    # PyGithub, only when posting: see the note at the top.
+    from cicd_agent.github.comments import is_ours
+
     return [
         (c.id, c.body or "")
         for c in client.repository.get_commit(sha).get_comments()
@@ -188,7 +197,7 @@ def _notify(
         return
     if not checked:
         ctx.note("Without GitHub, repeats of a failure cannot be recognised: Slack was notified.")
-    post_message(url, slack_text(result))
+    notify.post_message(url, slack_text(result))
 
 
 def slack_text(result: AnalyseFailureResult) -> str:
