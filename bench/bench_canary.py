@@ -24,7 +24,8 @@ from collections.abc import Callable
 import numpy as np
 from common import Figure, emit, figure
 
-from cicd_agent.analysis.canary import hodges_lehmann_shift, judge_canary, judge_metric
+from cicd_agent.analysis.canary import judge_canary, judge_metric
+from cicd_agent.analysis.hodges_lehmann import hodges_lehmann_shift
 from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, default_metrics
 
 LATENCY = default_metrics()[1]

@@ -30,6 +30,7 @@ sys.path.insert(0, str(REPO_ROOT / "src"))
 
 from cicd_agent.analysis.diff import parse_diff  # noqa: E402
 from cicd_agent.analysis.findings import deterministic_findings, workflow_paths  # noqa: E402
+from cicd_agent.local.zizmor import audit_each_if_needed  # noqa: E402
 from cicd_agent.severity import Severity  # noqa: E402
 
 FIELDS = ["repo", "commit", "file", "line", "rule", "severity", "title"]
@@ -70,7 +71,7 @@ def commit_findings(git_dir: Path, commit: str) -> list[dict[str, Any]]:
             "severity": f.severity.label,
             "title": f.title,
         }
-        for f in deterministic_findings(diff, workflows)
+        for f in deterministic_findings(diff, workflows, audit_each_if_needed)
     ]
 
 

@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.findings import deterministic_findings
+from cicd_agent.local.zizmor import audit_each_if_needed
 
 RECURSIVE = (
     "on: push\npermissions: {}\njobs:\n  a: &job\n    runs-on: ubuntu-latest\n"
@@ -44,7 +45,7 @@ def main() -> None:
     for name, files in cases.items():
         diff = parse_diff("".join(added(path, text) for path, text in files.items()))
         start = time.monotonic()
-        found = deterministic_findings(diff, files)
+        found = deterministic_findings(diff, files, audit_each_if_needed)
         rules = ", ".join(f.rule for f in found)
         print(f"| {name} | {time.monotonic() - start:.3f} | {rules} |")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

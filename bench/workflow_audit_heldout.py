@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_workflow_audit import SOURCES, added_diff, fixtures, kind_of, repo_path  # noqa: E402
 
 from cicd_agent.analysis.bounded_yaml import compose  # noqa: E402
-from cicd_agent.analysis.workflows import zizmor_binary  # noqa: E402
+from cicd_agent.local.zizmor import audit_each_if_needed, zizmor_binary  # noqa: E402
 
 INJECTION = re.compile(r"^workflow-(?:template|script)-injection$")
 _ACTIONLINT_LINE = re.compile(r"^/?(?:[\w./\\-]*?)test\\?\.yaml:(\d+):\d+: .*potentially untrusted")
@@ -188,7 +188,9 @@ def score(data: Path, frozen: dict[str, object], show: bool, exact: bool = False
     notes: list[str] = []
     for case in frozen["cases"]:  # type: ignore[index]
         text = (data / case["fixture"]).read_text(encoding="utf-8")
-        found = workflow_findings(added_diff(case["path"], text), {case["path"]: text})
+        found = workflow_findings(
+            added_diff(case["path"], text), {case["path"]: text}, audit_each_if_needed
+        )
         high = {f.line for f in found if INJECTION.match(f.rule) and f.severity >= Severity.HIGH}
         row = table[case["source"]]
         row["fixtures"] += 1

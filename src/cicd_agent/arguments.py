@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 
+from cicd_agent import __version__
 from cicd_agent.flags import Parser, add_common_options
 from cicd_agent.modes import MODES
 
@@ -19,8 +20,6 @@ from cicd_agent.modes import MODES
 def build_parser(selected: str | None) -> argparse.ArgumentParser:
     """The CLI parser: every mode's one-line summary, and the options of ``selected`` alone
     (from its ``arguments`` module; the mode itself is not imported)."""
-    from cicd_agent import __version__
-
     parser = Parser(
         prog="cicd-agent",
         description="A guard-railed, model-assisted reasoning step for CI/CD. "

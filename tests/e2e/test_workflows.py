@@ -16,7 +16,8 @@ import pytest
 from cicd_agent.analysis import workflows
 from cicd_agent.analysis.diff import Diff, DiffLine, FileDiff, Hunk, parse_diff
 from cicd_agent.analysis.findings import deterministic_findings
-from cicd_agent.analysis.workflows import zizmor_run
+from cicd_agent.local import zizmor
+from cicd_agent.local.zizmor import audit_each_if_needed
 from cicd_agent.severity import Severity
 from tests.helpers.diffs import added_file
 
@@ -36,7 +37,9 @@ def changed_file(text: str, added: set[int], path: str = WORKFLOW) -> FileDiff:
 
 def audit(text: str, path: str = WORKFLOW) -> list[tuple[str, int | None, str]]:
     """(rule, line, severity) of every finding when ``path`` is added with ``text``."""
-    found = deterministic_findings(parse_diff(added_file(path, text)), {path: text})
+    found = deterministic_findings(
+        parse_diff(added_file(path, text)), {path: text}, audit_each_if_needed
+    )
     return [(f.rule, f.line, f.severity.label) for f in found]
 
 
@@ -136,7 +139,7 @@ jobs:
 
 def findings_for(text: str, added: set[int]) -> list[tuple[str, int | None, str]]:
     diff = Diff((changed_file(text, added),))
-    found = deterministic_findings(diff, {WORKFLOW: text})
+    found = deterministic_findings(diff, {WORKFLOW: text}, audit_each_if_needed)
     return [(f.rule, f.line, f.severity.label) for f in found]
 
 
@@ -194,9 +197,11 @@ def test_hygiene_findings_are_capped_at_medium() -> None:
 def test_a_missing_auditor_is_a_finding_not_a_silent_pass(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(zizmor_run, "zizmor_binary", lambda: "/nonexistent/zizmor")
+    monkeypatch.setattr(zizmor, "zizmor_binary", lambda: "/nonexistent/zizmor")
     found = deterministic_findings(
-        parse_diff(added_file(WORKFLOW, GITHUB_SCRIPT)), {WORKFLOW: GITHUB_SCRIPT}
+        parse_diff(added_file(WORKFLOW, GITHUB_SCRIPT)),
+        {WORKFLOW: GITHUB_SCRIPT},
+        audit_each_if_needed,
     )
     [finding] = [f for f in found if f.rule == "workflow-not-audited"]
     [injection] = [f for f in found if f.rule != "workflow-not-audited"]
@@ -220,7 +225,10 @@ def test_a_file_zizmor_cannot_read_leaves_the_others_audited() -> None:
     files = {"tools/a/action.yml": refused, ".github/workflows/b.yml": unparsable,
              WORKFLOW: GITHUB_SCRIPT}  # fmt: skip
     diff = parse_diff("".join(added_file(path, text) for path, text in files.items()))
-    found = {(f.rule, f.path, f.severity.label) for f in deterministic_findings(diff, files)}
+    found = {
+        (f.rule, f.path, f.severity.label)
+        for f in deterministic_findings(diff, files, audit_each_if_needed)
+    }
     assert ("workflow-template-injection", WORKFLOW, "high") in found
     assert ("workflow-not-audited", "tools/a/action.yml", "medium") in found
     assert ("workflow-not-audited", ".github/workflows/b.yml", "medium") in found
@@ -267,7 +275,9 @@ LAUGHS = "on: push\nx0: &x0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "
 )
 def test_a_file_built_to_stall_the_audit_is_reported_not_walked(text: str, reason: str) -> None:
     started = time.monotonic()
-    found = deterministic_findings(parse_diff(added_file(WORKFLOW, text[:2000])), {WORKFLOW: text})
+    found = deterministic_findings(
+        parse_diff(added_file(WORKFLOW, text[:2000])), {WORKFLOW: text}, audit_each_if_needed
+    )
     assert time.monotonic() - started < 10
     [finding] = found
     assert (finding.rule, finding.severity) == ("workflow-not-audited", Severity.HIGH)
@@ -278,7 +288,9 @@ def test_a_file_built_to_stall_the_audit_is_reported_not_walked(text: str, reaso
 def test_two_recursive_files_in_one_change() -> None:
     other = ".github/workflows/other.yml"
     diff = parse_diff(added_file(WORKFLOW, RECURSIVE) + added_file(other, RECURSIVE))
-    found = deterministic_findings(diff, {WORKFLOW: RECURSIVE, other: RECURSIVE})
+    found = deterministic_findings(
+        diff, {WORKFLOW: RECURSIVE, other: RECURSIVE}, audit_each_if_needed
+    )
     assert sorted(f.path for f in found if f.rule == "workflow-not-audited") == [WORKFLOW, other]
 
 
@@ -287,7 +299,9 @@ def test_an_audit_out_of_time_is_a_high_finding_and_not_retried_per_file() -> No
     files = {WORKFLOW: GITHUB_SCRIPT, other: GITHUB_SCRIPT}
     diff = parse_diff("".join(added_file(path, text) for path, text in files.items()))
     started = time.monotonic()
-    found = workflows.workflow_findings(diff, files, timeout=0.001)
+    found = workflows.workflow_findings(
+        diff, files, lambda texts: audit_each_if_needed(texts, timeout=0.001)
+    )
     assert time.monotonic() - started < 10
     assert {(f.rule, f.path, f.severity) for f in found} == {
         ("workflow-not-audited", WORKFLOW, Severity.HIGH),
@@ -328,7 +342,9 @@ def test_inputs_and_logins_are_medium_and_say_why_while_issue_text_stays_high() 
     workflow that calls it, and a login cannot hold shell syntax: not what a stranger's pull
     request writes. Visible (medium), not blocking; an issue title still blocks."""
     text = DISPATCH_INPUTS
-    found = deterministic_findings(parse_diff(added_file(WORKFLOW, text)), {WORKFLOW: text})
+    found = deterministic_findings(
+        parse_diff(added_file(WORKFLOW, text)), {WORKFLOW: text}, audit_each_if_needed
+    )
     injections = {f.line: f for f in found if f.rule == "workflow-template-injection"}
     assert {line: f.severity.label for line, f in injections.items()} == {
         15: "medium",
@@ -392,7 +408,9 @@ def test_a_workflow_zizmor_refuses_is_still_checked_for_injections() -> None:
     assert ("workflow-template-injection", 13, "high") in found
     assert not any(line == 16 for rule, line, _ in found if rule.endswith("injection"))
     text = REFUSED_BY_SCHEMA
-    findings = deterministic_findings(parse_diff(added_file(WORKFLOW, text)), {WORKFLOW: text})
+    findings = deterministic_findings(
+        parse_diff(added_file(WORKFLOW, text)), {WORKFLOW: text}, audit_each_if_needed
+    )
     quoted = next(f for f in findings if f.line == 18)
     assert quoted.severity == Severity.HIGH and "github.event.commits[0]" in quoted.body
     assert "@" not in quoted.body and "<" not in quoted.body  # the PR's text is not echoed
@@ -431,7 +449,9 @@ def test_an_object_or_array_expands_to_a_word_not_to_its_text(
         "on: pull_request\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
         f'    steps:\n      - run: echo "${{{{ {expression} }}}}"\n'
     )
-    found = deterministic_findings(parse_diff(added_file(WORKFLOW, text)), {WORKFLOW: text})
+    found = deterministic_findings(
+        parse_diff(added_file(WORKFLOW, text)), {WORKFLOW: text}, audit_each_if_needed
+    )
     [injection] = [f for f in found if f.rule == "workflow-template-injection"]
     assert (injection.line, injection.severity.label) == (7, severity)
     assert ("`Array`" in injection.body) == (severity == "medium")

@@ -75,24 +75,13 @@ def _world_uses(path: Path) -> set[str]:
     return found
 
 
-KNOWN_CROSSINGS = {
-    # workflow_findings runs zizmor itself; once it takes the run (or its output) as a
-    # parameter, zizmor_run.py moves to local/. Moved before that, analysis/ and local/ would
-    # import each other (issue 33).
-    "analysis/workflows/zizmor_run.py: subprocess",
-    "analysis/workflows/zizmor_run.py: shutil.which",
-}
-"""Crossings left to remove, each named with why: a new one fails the test below, and so does
-one that is gone (then delete its line here)."""
-
-
 def test_analysis_starts_no_process_and_imports_nothing_of_the_world() -> None:
     offenders = {
         f"{path.relative_to(PACKAGE)}: {name}"
         for path in (PACKAGE / "analysis").rglob("*.py")
         for name in _world_uses(path)
     }
-    assert offenders == KNOWN_CROSSINGS
+    assert offenders == set()
 
 
 def test_the_world_check_sees_each_kind_of_use(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from cicd_agent.analysis.changes import ChangeType, classify_path
+from cicd_agent.analysis.change_types import ChangeType, classify_path
 
 MAX_FINDINGS = 10
 

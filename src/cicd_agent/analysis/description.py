@@ -1,7 +1,7 @@
 """A pull request's description from its diff alone: file groups, files, lines, functions.
 
 This is the floor of ``describe``: it needs no model and is the same on every run of the same
-diff. Groups come from :func:`~cicd_agent.analysis.changes.classify_path` (the same
+diff. Groups come from :func:`~cicd_agent.analysis.change_types.classify_path` (the same
 classification deploy-gate weighs), so "migrations" or "dependencies" mean the same thing in
 the description as in the risk level. Functions touched are read from the hunks: git's own
 function context on each hunk header, and definitions on added or removed lines.
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from cicd_agent.analysis.changes import ChangeType, classify_path
+from cicd_agent.analysis.change_types import ChangeType, classify_path
 from cicd_agent.analysis.definitions import definition_name
 from cicd_agent.analysis.diff import Diff, FileDiff
 

@@ -29,7 +29,7 @@ from pathlib import PurePosixPath
 from cicd_agent.analysis.diff import Diff, FileDiff
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.redact import SecretHit, find_secrets
-from cicd_agent.analysis.workflows import workflow_findings
+from cicd_agent.analysis.workflows import WorkflowAuditor, workflow_findings
 from cicd_agent.severity import Severity
 
 LARGE_BINARY_BYTES = 1024 * 1024
@@ -105,13 +105,19 @@ def _flagged_text(finding: Finding, line_text: LineText, redact: Callable[[str],
     return f"text:{redact(joined)}" if joined else f"title:{finding.title}"
 
 
-def deterministic_findings(diff: Diff, workflow_texts: Mapping[str, str]) -> list[Finding]:
+def deterministic_findings(
+    diff: Diff, workflow_texts: Mapping[str, str], audit: WorkflowAuditor | None = None
+) -> list[Finding]:
     """Every deterministic finding of ``diff``, most severe first.
 
     ``workflow_texts`` holds the head version of the workflow files
     :func:`~cicd_agent.analysis.workflows.workflow_paths` names: the auditor needs the whole
-    file, not only the added lines.
+    file, not only the added lines. ``audit`` runs zizmor on them
+    (:func:`cicd_agent.local.zizmor.audit_each_if_needed`); it may be left out only when there
+    are no workflow texts, so a workflow audit is never skipped in silence.
     """
+    if workflow_texts and audit is None:
+        raise ValueError("workflow files to audit, but no auditor to run zizmor on them")
     found: list[Finding] = []
     secret_files = diff.paths_matching(_secret_offsets)
     conflict_files = diff.paths_with(_CONFLICT_WORDS)
@@ -128,8 +134,8 @@ def deterministic_findings(diff: Diff, workflow_texts: Mapping[str, str]) -> lis
             found.extend(_conflict_markers(changed))
         if changed.path in debugger_files:
             found.extend(_debugger_calls(changed))
-    if workflow_texts:
-        found.extend(workflow_findings(diff, workflow_texts))
+    if workflow_texts and audit is not None:
+        found.extend(workflow_findings(diff, workflow_texts, audit))
     return sort_findings(found)
 
 

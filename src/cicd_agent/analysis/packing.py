@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cicd_agent.analysis.changes import ChangeType, classify_path
+from cicd_agent.analysis.change_types import ChangeType, classify_path
 from cicd_agent.analysis.definitions import starts_definition
 from cicd_agent.analysis.diff import Diff, FileDiff, Hunk
 from cicd_agent.analysis.file_names import escaped

@@ -36,13 +36,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from cicd_agent.analysis.changes import (
-    RUNTIME_TYPES,
-    ChangedFile,
-    ChangeType,
-    classify_path,
-    only,
-)
+from cicd_agent.analysis.change_types import RUNTIME_TYPES, ChangeType, classify_path
+from cicd_agent.analysis.changes import ChangedFile, only
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.scale import OrderedStrEnum, RiskLevel
 from cicd_agent.runner.errors import UsageError

@@ -16,6 +16,7 @@ from cicd_agent.analysis.security import is_security_finding
 from cicd_agent.analysis.workflows import workflow_paths
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.local.local_repo import LocalRepo
+from cicd_agent.local.zizmor import audit_each_if_needed
 
 MAX_DIFF_BYTES = 20_000_000
 """Most diff text scanned (a range's whole diff); cut at a line boundary, never mid-line."""
@@ -30,4 +31,8 @@ def security_findings(
         text = text[: text.rfind("\n", 0, max_bytes) + 1]
     diff = parse_diff(text)
     texts = LocalRepo(repo_dir).read_texts(head, workflow_paths(diff))
-    return [f for f in deterministic_findings(diff, texts) if is_security_finding(f)]
+    return [
+        f
+        for f in deterministic_findings(diff, texts, audit_each_if_needed)
+        if is_security_finding(f)
+    ]

@@ -9,11 +9,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cicd_agent.analysis.authz import weakened_access
-from cicd_agent.analysis.changes import (
-    ChangedFile,
-    ChangeSet,
-    ChangeType,
-)
+from cicd_agent.analysis.change_types import ChangeType
+from cicd_agent.analysis.changes import ChangedFile, ChangeSet
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.local.range_findings import security_findings

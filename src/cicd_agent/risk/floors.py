@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cicd_agent.analysis.changes import (
-    ChangedFile,
-    ChangeType,
-)
+from cicd_agent.analysis.change_types import ChangeType
+from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.scale import RiskLevel, higher, level_for
 from cicd_agent.analysis.security import security_floor

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from cicd_agent.analysis.changes import ChangedFile, ChangeType
+from cicd_agent.analysis.change_types import ChangeType
+from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.risk.history import subsystem_of
 from cicd_agent.risk.labels import RevertIndex, Reverting
 from cicd_agent.risk.mining import MinedCommit

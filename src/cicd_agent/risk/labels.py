@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from cicd_agent.analysis.changes import ChangeType
+from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.risk.history import is_revert
 from cicd_agent.risk.mining import MinedCommit
 

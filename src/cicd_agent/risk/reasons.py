@@ -6,11 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from cicd_agent.analysis.changes import (
-    ChangedFile,
-    ChangeType,
-    CommitInfo,
-)
+from cicd_agent.analysis.change_types import ChangeType
+from cicd_agent.analysis.changes import ChangedFile, CommitInfo
 from cicd_agent.risk.assessment import Reason, RiskFeatures
 from cicd_agent.risk.history import HistoryFeatures, is_fix, subsystem_of
 from cicd_agent.risk.weights import Weights, saturate

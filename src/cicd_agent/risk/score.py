@@ -34,13 +34,8 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from cicd_agent.analysis.changes import (
-    ChangedFile,
-    ChangeSet,
-    ChangeType,
-    CommitInfo,
-    only,
-)
+from cicd_agent.analysis.change_types import ChangeType
+from cicd_agent.analysis.changes import ChangedFile, ChangeSet, CommitInfo, only
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.local.change_set import read_change_set

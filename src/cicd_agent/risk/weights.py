@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.analysis.changes import (
-    ChangeType,
-)
+from cicd_agent.analysis.change_types import ChangeType
 
 
 class Weights(BaseModel):

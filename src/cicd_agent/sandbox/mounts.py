@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import stat
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -51,8 +52,6 @@ def find_homes(environ: Mapping[str, str]) -> tuple[Path, ...]:
     found: list[Path] = []
     named = [environ.get("HOME", ""), _runner_folder(environ)]
     with contextlib.suppress(KeyError, ImportError):
-        import pwd
-
         named.append(pwd.getpwuid(os.getuid()).pw_dir)
     for name in named:
         if not name or not Path(name).is_absolute():

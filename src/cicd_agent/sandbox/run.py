@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Self
 
+from cicd_agent.local.checkout_files import create_file
 from cicd_agent.sandbox.environment import (
     HOST_ENVIRONMENT,
     borrowable,
@@ -160,8 +161,6 @@ class Sandbox:
 
     def add_file(self, relative: str, text: str) -> None:
         """Add a file to the pristine copy, so later workspaces hold it (an accepted test)."""
-        from cicd_agent.local.checkout_files import create_file
-
         create_file(self.pristine, relative, text)  # never through a link of the PR's
 
     def workspace(self, label: str) -> Workspace:

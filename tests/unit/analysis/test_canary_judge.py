@@ -14,12 +14,8 @@ import math
 import numpy as np
 import pytest
 
-from cicd_agent.analysis.canary import (
-    blind_judgement,
-    hodges_lehmann_shift,
-    judge_canary,
-    judge_metric,
-)
+from cicd_agent.analysis.canary import blind_judgement, judge_canary, judge_metric
+from cicd_agent.analysis.hodges_lehmann import hodges_lehmann_shift
 from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.result import metrics_table
 

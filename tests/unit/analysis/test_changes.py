@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.changes import ChangeType, classify_path
+from cicd_agent.analysis.change_types import ChangeType, classify_path
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.runner.errors import UsageError

@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 import string
 
+import pytest
+
 from cicd_agent.analysis.diff import Diff, FileDiff, parse_diff
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.findings import (
@@ -229,3 +231,11 @@ def test_a_secrets_fingerprint_never_hashes_the_secret() -> None:
     [two] = _anchored(added_file("app/config.py", f'TOKEN = "{GITHUB_TOKEN[:-1]}X"'))
     assert one.fingerprint == two.fingerprint
     assert GITHUB_TOKEN not in one.anchor
+
+
+def test_workflow_texts_without_an_auditor_are_refused_not_skipped() -> None:
+    """The audit runs zizmor through the caller's auditor; leaving it out must not pass."""
+    path = ".github/workflows/ci.yml"
+    text = "on: push\njobs: {}\n"
+    with pytest.raises(ValueError, match="no auditor"):
+        deterministic_findings(parse_diff(added_file(path, text)), {path: text})

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from cicd_agent.analysis.authz import weakened_access
-from cicd_agent.analysis.changes import ChangeType, CommitInfo, classify_path
+from cicd_agent.analysis.change_types import ChangeType, classify_path
+from cicd_agent.analysis.changes import CommitInfo
 from cicd_agent.cli import main
 from cicd_agent.risk import fit as risk_fit
 from cicd_agent.risk import model as risk_model

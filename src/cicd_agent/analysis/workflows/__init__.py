@@ -7,9 +7,8 @@ anchors. So zizmor does the auditing, and this package keeps to what zizmor does
 for us. One module per job:
 
 - ``audit``: the steps for one change, and the public entry points;
-- ``zizmor_run``: running zizmor (the only module here that starts a process): offline,
-  ``--no-config`` and ``--no-ignores`` (the pull request could add a ``zizmor.yml`` or
-  ``# zizmor: ignore`` comments to silence it), a scrubbed environment, a time limit;
+- ``auditor``: what the audit needs of the zizmor run, which the caller passes in (running
+  it is :mod:`cicd_agent.local.zizmor`'s job: nothing here starts a process);
 - ``zizmor_map``: zizmor's findings on changed lines, mapped to our severity;
 - ``writers``: where we part from zizmor — an expansion no outside contributor can fill is
   medium, not high;
@@ -19,18 +18,6 @@ for us. One module per job:
 """
 
 from cicd_agent.analysis.workflows.audit import workflow_findings, workflow_paths
-from cicd_agent.analysis.workflows.zizmor_run import (
-    ZIZMOR_TIMEOUT_SECONDS,
-    WorkflowAuditError,
-    run_zizmor,
-    zizmor_binary,
-)
+from cicd_agent.analysis.workflows.auditor import WorkflowAuditor
 
-__all__ = [
-    "ZIZMOR_TIMEOUT_SECONDS",
-    "WorkflowAuditError",
-    "run_zizmor",
-    "workflow_findings",
-    "workflow_paths",
-    "zizmor_binary",
-]
+__all__ = ["WorkflowAuditor", "workflow_findings", "workflow_paths"]

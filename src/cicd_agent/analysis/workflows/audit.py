@@ -6,7 +6,8 @@ Steps, in order:
    is too large, too deep or alias-bombed is not handed on but reported as not audited (a
    workflow no one can audit is itself a finding — an attacker could hide an injection behind
    a bomb);
-2. zizmor audits a temporary copy of just those files (``zizmor_run``);
+2. zizmor audits a temporary copy of just those files (the caller's ``WorkflowAuditor``,
+   :mod:`cicd_agent.local.zizmor`);
 3. a zizmor finding is kept only when its primary location spans a line the change added
    (what was already there is not this change's finding), mapped to our severity
    (``zizmor_map``, ``writers``);
@@ -28,15 +29,11 @@ import yaml
 from cicd_agent.analysis.bounded_yaml import YamlLimitError, compose
 from cicd_agent.analysis.diff import Diff, FileDiff
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.workflows.auditor import TIMED_OUT, WorkflowAuditor
 from cicd_agent.analysis.workflows.fallback import unread_injections
 from cicd_agent.analysis.workflows.paths import ACTION, WORKFLOW, safe_relative
 from cicd_agent.analysis.workflows.pwn import pwn_request
 from cicd_agent.analysis.workflows.zizmor_map import mapped
-from cicd_agent.analysis.workflows.zizmor_run import (
-    TIMED_OUT,
-    ZIZMOR_TIMEOUT_SECONDS,
-    audit_each_if_needed,
-)
 from cicd_agent.severity import Severity
 
 
@@ -52,9 +49,10 @@ def workflow_paths(diff: Diff) -> list[str]:
 
 
 def workflow_findings(
-    diff: Diff, texts: Mapping[str, str], *, timeout: float = ZIZMOR_TIMEOUT_SECONDS
+    diff: Diff, texts: Mapping[str, str], audit: WorkflowAuditor
 ) -> list[Finding]:
-    """Findings on the lines ``diff`` adds to the workflow files in ``texts`` (head versions).
+    """Findings on the lines ``diff`` adds to the workflow files in ``texts`` (head versions),
+    ``audit`` running zizmor on them.
 
     Never raises for a file's content: a file that cannot be parsed within limits or a zizmor
     that cannot run becomes a finding, so a skipped audit is always visible.
@@ -88,7 +86,7 @@ def workflow_findings(
             found.extend(pwn_request(changed.path, root, text.splitlines(), added))
     if not audited:
         return found
-    results, refused = audit_each_if_needed(audited, timeout)
+    results, refused = audit(audited)
     for path, reason in sorted(refused.items()):
         severe = reason.startswith(TIMED_OUT)
         found.append(

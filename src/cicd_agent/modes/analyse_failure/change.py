@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cicd_agent.local.change_set import read_change_set
+from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.modes.analyse_failure.facts import Change
 from cicd_agent.runner.errors import UsageError
 
@@ -21,8 +23,6 @@ def git_change(repo_dir: Path, head: str, base: str | None) -> Change:
 
     Raises UsageError when the checkout is no repository or lacks a commit.
     """
-    from cicd_agent.local.change_set import read_change_set
-    from cicd_agent.local.gitrepo import GitRepo
 
     repo = GitRepo.open(repo_dir)
     if base is not None:

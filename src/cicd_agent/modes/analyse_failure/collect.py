@@ -29,8 +29,9 @@ from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
 from cicd_agent.modes.analyse_failure.verdict import judge
 from cicd_agent.runner.errors import GitHubError, UsageError
 
-# `runs` (the GitHub reads) is imported by the functions that read GitHub: it loads PyGithub,
-# 0.25-0.5 s of `python -X importtime` here, which a run on local logs (--logs) never needs.
+# `runs` is imported inside the functions that read the API: it loads PyGithub, +374 modules
+# and +330 ms after this module (`python -X importtime`), which an offline run on local logs
+# never needs (tests/modes/analyse_failure/test_analyse_failure_cli.py checks it).
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import WorkflowRunInfo
@@ -122,6 +123,7 @@ def _event_run(ctx: RunContext) -> WorkflowRun | None:
 def _download(
     ctx: RunContext, client: GitHubClient, run_id: int, facts: FailureFacts, dest: Path
 ) -> None:
+    # PyGithub, only when the API is read: see the note at the top.
     from cicd_agent.modes.analyse_failure import runs
 
     infos, facts.api_jobs = runs.failed_jobs(client, run_id)
@@ -139,6 +141,7 @@ def _target(ctx: RunContext, run_id: int | None, client: GitHubClient | None) ->
     default_branch = _default_branch(ctx)
     event = ctx.event if ctx.has_event else None
     if run_id is not None and client is not None:
+        # PyGithub, only when the API is read: see the note at the top.
         from cicd_agent.modes.analyse_failure import runs
 
         info = runs.get_run(client, run_id)
@@ -174,6 +177,7 @@ def _job_target(
     run_id = _int(ctx.environ.get("GITHUB_RUN_ID"))
     workflow_id: int | None = None
     if client is not None and run_id is not None:
+        # PyGithub, only when the API is read: see the note at the top.
         from cicd_agent.modes.analyse_failure import runs
 
         info = runs.optional(
@@ -246,6 +250,7 @@ def _gather_history(
     dest: Path,
 ) -> None:
     """Pull requests, the last green run, the change, the baseline log, flakiness evidence."""
+    # PyGithub, only when the API is read: see the note at the top.
     from cicd_agent.modes.analyse_failure import runs
 
     note = ctx.note
@@ -341,6 +346,7 @@ def _change(
         return change
     pulls = target.pull_requests if target is not None else ()
     if client is not None and pulls:
+        # PyGithub, only when the API is read: see the note at the top.
         from cicd_agent.modes.analyse_failure import runs
 
         files = runs.optional(

@@ -24,7 +24,9 @@ from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 # The steps' modules are imported inside the methods below, not here: this module is what
 # `cicd-agent analyse-failure --help` and the registry load, and the steps import pydantic and
-# the log analysis (several times the start-up budget; tests/project/test_mode_imports.py).
+# the log analysis: +624 modules, +770 ms on top of this module (`python -X importtime`, the
+# steps' modules after this one), many times the start-up budget
+# (tests/project/test_mode_imports.py, bench/bench_startup.py).
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.result import ModeResult

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.analysis.logs import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.facts import Change
+from cicd_agent.modes.analyse_failure.fix.attempt import add_model_patches
 from cicd_agent.prompts import UNTRUSTED_RULES, Truncate, fence, template
 from cicd_agent.runner.errors import ModelError
 
@@ -194,8 +195,6 @@ def _model_fix(ctx: RunContext, attempt: FixAttempt | None) -> None:
     """The model's tool loop for a fix, when the floor found none; its failure is a note."""
     if attempt is None:
         return
-    from cicd_agent.modes.analyse_failure.fix.attempt import add_model_patches
-
     try:
         add_model_patches(ctx, attempt)
     except ModelError as exc:

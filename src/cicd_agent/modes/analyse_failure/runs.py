@@ -14,8 +14,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
-from cicd_agent.analysis.logs import BaselineIndex, JobLog, load_logs, scan_jobs
+from cicd_agent.analysis.logs import BaselineIndex, JobLog, analyse_logs, load_logs, scan_jobs
 from cicd_agent.analysis.logs.analyse import FAILED_CONCLUSIONS
+from cicd_agent.analysis.logs.junit import outcomes_in_zip
 from cicd_agent.github import pulls, runs
 from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.models import JobInfo, WorkflowRunInfo
@@ -224,8 +225,6 @@ def test_history(
     client: GitHubClient, target: RunTarget, job_names: Sequence[str], dest: Path, note: Note
 ) -> History | None:
     """Test outcomes of this run's other attempts and of the job's recent default-branch runs."""
-    from cicd_agent.analysis.logs import analyse_logs
-    from cicd_agent.analysis.logs.junit import outcomes_in_zip
 
     def read_log(path: Path, name: str) -> tuple[tuple[str, ...], str]:
         analysis = analyse_logs([JobLog.from_path(name, path, conclusion="failure")], budget=500)

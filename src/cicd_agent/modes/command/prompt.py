@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cicd_agent.analysis.diff import Diff
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.packing import pack
 from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 
 ASK_TOKENS = 24_000
@@ -51,8 +52,6 @@ def build_ask(
     redact: Callable[[str], str],
 ) -> tuple[str, str, bool]:
     """System and user prompts, and whether the whole diff fit."""
-    from cicd_agent.analysis.packing import pack
-
     system = Template(template("command_ask_system")).substitute(untrusted_rules=UNTRUSTED_RULES)
     listed = [
         f"- {f.severity.label} {f.rule} at {escaped(f.path)}{':' + str(f.line) if f.line else ''}: {f.title}"

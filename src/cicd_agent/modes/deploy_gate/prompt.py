@@ -8,7 +8,8 @@ import json
 from string import Template
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.changes import ChangedFile, ChangeType
+from cicd_agent.analysis.change_types import ChangeType
+from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.job.context import RunContext
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.modes.deploy_gate.collect import DeployFacts

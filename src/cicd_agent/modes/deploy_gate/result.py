@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.analysis.changes import ChangeType
+from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.policy import (
     BuildStrategy,

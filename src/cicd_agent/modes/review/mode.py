@@ -59,11 +59,14 @@ class Review:
 
     def analyse(self, ctx: RunContext, facts: ReviewFacts) -> ReviewFloor:
         from cicd_agent.analysis.findings import deterministic_findings
+        from cicd_agent.local.zizmor import audit_each_if_needed
         from cicd_agent.modes.review.collect import ReviewFloor
         from cicd_agent.modes.review.publish_from import HandoffFacts
 
         found = [
-            f for f in deterministic_findings(facts.diff, facts.workflow_texts) if facts.keeps(f)
+            f
+            for f in deterministic_findings(facts.diff, facts.workflow_texts, audit_each_if_needed)
+            if facts.keeps(f)
         ]
         if isinstance(facts, HandoffFacts):  # publish-from: the file's claims join the floor
             return ReviewFloor(facts, facts.with_claims(found))

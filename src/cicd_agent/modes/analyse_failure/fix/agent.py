@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 from openai.types.chat import ChatCompletionMessageParam
 
+from cicd_agent.local import audit
+from cicd_agent.local.audit import default_audit_path
 from cicd_agent.model.client import ModelClient
 from cicd_agent.model.reply import ToolCall
 from cicd_agent.modes.analyse_failure.fix.calls import (
@@ -329,7 +331,6 @@ def audit_file_sink(path: Path, base: Mapping[str, Any], failed: list[str]) -> A
     """A sink appending each step to the JSON-lines audit file ``path`` (with ``base`` fields);
     a write that fails is noted in ``failed`` once and the loop goes on (the audit is a record,
     not a gate)."""
-    from cicd_agent.local import audit
 
     def sink(record: Mapping[str, Any]) -> None:
         if failed:
@@ -352,8 +353,6 @@ def propose(ctx: RunContext, verifier: Verifier, failing: FailingCommand) -> lis
     analyse-failure audit file (``$RUNNER_TEMP/cicd-agent/analyse-failure-audit.jsonl`` on a
     runner).
     """
-    from cicd_agent.local.audit import default_audit_path
-
     model = ctx.model
     if model is None:
         return []

@@ -1,8 +1,9 @@
 """Running zizmor: the one part of the workflow audit that starts a process.
 
-Kept apart from the pure rules (mapping, severity, fallback) so that the analysis layer's
-process-free modules can be checked as such, and so this is the one module to move if
-process-running code gets its own layer.
+Offline, ``--no-config`` and ``--no-ignores`` (the pull request could add a ``zizmor.yml`` or
+``# zizmor: ignore`` comments to silence it), a scrubbed environment, a time limit. The pure
+rules (:mod:`cicd_agent.analysis.workflows`) take :func:`audit_each_if_needed` as their
+``WorkflowAuditor``, so the analysis layer starts no process.
 """
 
 from __future__ import annotations
@@ -18,12 +19,10 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from cicd_agent.analysis.workflows.auditor import TIMED_OUT
+
 ZIZMOR_TIMEOUT_SECONDS = 60.0
 """zizmor audits a typical workflow in milliseconds; a minute means something is wrong."""
-
-TIMED_OUT = "zizmor did not finish"
-"""How a time-out's message starts: the caller rates such a file higher than one zizmor
-refused (a shape built to evade the audit)."""
 
 _REFUSED = re.compile(r"failed to validate file://(\S+) as (workflow|action)")
 
@@ -42,7 +41,7 @@ def zizmor_binary() -> str | None:
 
 
 def audit_each_if_needed(
-    files: Mapping[str, str], timeout: float
+    files: Mapping[str, str], timeout: float = ZIZMOR_TIMEOUT_SECONDS
 ) -> tuple[list[dict[str, object]], dict[str, str]]:
     """All files in one zizmor run; when that run fails, each file alone, so one file zizmor
     cannot read does not leave the others unaudited. Returns (findings, path -> why not)."""
