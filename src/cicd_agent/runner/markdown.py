@@ -13,21 +13,14 @@ from __future__ import annotations
 
 import re
 
+from cicd_agent.runner.code_regions import code_regions, open_fence_closer
+
 _BACKTICKS = re.compile(r"`+")
 # A ``]`` followed by ``(``, ``[`` or ``:`` closes a link, image or reference definition;
 # escaped, none of those can form, and plain brackets ("[REDACTED]") read as they were.
 _LINK_CLOSE = re.compile(r"\](?=[(\[:])")
 _PROSE = str.maketrans({"<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "|": "\\|"})
 ZWSP = "\u200b"
-# Code the model wrote, where GitHub's Markdown sees code (CommonMark's rules): a fenced block
-# (indented at most 3 spaces; a backtick fence's info string holds no backtick; closed by a run
-# of the same character at least as long, or running to the end) or an inline span, which
-# never crosses a blank line (a paragraph break).
-_CODE = re.compile(
-    r"(?m)^ {0,3}(?P<bt>`{3,})[^`\n]*\n(?s:.*?)(?:^ {0,3}(?P=bt)`*[ \t]*$|\Z)"
-    r"|^ {0,3}(?P<td>~{3,})[^\n]*\n(?s:.*?)(?:^ {0,3}(?P=td)~*[ \t]*$|\Z)"
-    r"|(?P<span>`+)(?!`)(?:(?!\n[ \t]*\n)(?s:.))+?(?<!`)(?P=span)(?!`)"
-)
 _MENTION = re.compile(r"@(?=[\w-])")
 # ``owner/repo#12``: a cross-reference, shown in that timeline ("mentioned this").
 _CROSS_REFERENCE = re.compile(r"(?<=[\w.-]/)([\w.-]+)#(?=\d)")
@@ -86,18 +79,14 @@ def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> str:
     text = _COMMENT.sub(f"<!{ZWSP}--", text)
     out: list[str] = []
     last = 0
-    for match in _CODE.finditer(text):
-        out.append(_plain(text[last : match.start()], allowed_links))
-        code = match.group(0)
-        fence = match.group("bt") or match.group("td")
-        body = code.partition("\n")[2]
-        closing = rf"(?m)^ {{0,3}}{re.escape(fence)}{re.escape(fence[0])}*[ \t]*$" if fence else ""
-        if fence and not re.search(closing, body):
-            code = code.rstrip("\n") + "\n" + fence
-        out.append(code)
-        last = match.end()
+    for start, end in code_regions(text):
+        out.append(_plain(text[last:start], allowed_links))
+        out.append(text[start:end])
+        last = end
     out.append(_plain(text[last:], allowed_links))
-    return "".join(out)
+    shown = "".join(out)
+    closer = open_fence_closer(shown)
+    return shown if closer is None else shown.rstrip("\n") + "\n" + closer
 
 
 def prose(text: str) -> str:

@@ -42,17 +42,6 @@ def test_code_that_github_shows_as_code_is_still_verbatim() -> None:
     assert shown.endswith("@\u200bteam")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "red team: ```x`y opens no fence (nor does an indented code block's ```), and the "
-        "line below is prose to GitHub; the inline-span pattern takes it as code. A "
-        "line-based pattern cannot know which block constructs end a paragraph "
-        "(fences, headings, list items, and a fence inside a list item closes at the item's "
-        "indentation): code regions need a CommonMark parser's view (markdown-it-py's token "
-        "map, or cmark-gfm's), not regexes"
-    ),
-)
 @pytest.mark.parametrize(
     "text",
     [f"```x`y\n{HOSTILE}\n```\n", f"    ```\n{HOSTILE}\n    ```\n"],
