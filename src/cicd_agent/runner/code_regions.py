@@ -30,7 +30,7 @@ _PROBE = "cicd-agent-probe"
 @cache
 def _parser() -> MarkdownIt:
     """The parser, built once. Imported here, not at module top: ``import markdown_it`` costs
-    about 40 ms (``python -X importtime -c 'import markdown_it'``), which ``cicd-agent MODE
+    about 55 ms (``python -X importtime -c 'import markdown_it'``), which ``cicd-agent MODE
     --help`` must not pay; only a mode that posts model text calls this."""
     from markdown_it import MarkdownIt
     from markdown_it.rules_inline import backtick
@@ -76,6 +76,25 @@ def _place(content: str, lines: list[str], first: int, cursor: int) -> list[int]
     return columns
 
 
+def _same(source: str, content: str) -> bool:
+    """Whether a span placed in the source is the parser's span: line for line the same, but
+    for the container prefixes (``> ``, indentation) that the parser took off later lines.
+    A check on the placing, which leaves anything it cannot vouch for prose."""
+    lines, parts = source.split("\n"), content.split("\n")
+    return (
+        len(lines) == len(parts)
+        and lines[0] == parts[0]
+        and all(line.endswith(part) for line, part in zip(lines, parts, strict=True))
+    )
+
+
+def _absolute(offset: int, lines: list[int], columns: list[int], content_starts: list[int]) -> int:
+    """``offset`` into an inline token's content, as an offset into the source text (``lines``:
+    where the token's source lines start)."""
+    k = bisect.bisect_right(content_starts, offset) - 1
+    return lines[k] + columns[k] + offset - content_starts[k]
+
+
 def code_regions(text: str) -> list[tuple[int, int]]:
     """The ``[start, end)`` character ranges of ``text`` that GitHub renders as code (fenced
     and indented code blocks, code spans), sorted and not overlapping."""
@@ -90,39 +109,30 @@ def code_regions(text: str) -> list[tuple[int, int]]:
         if token.type in ("fence", "code_block"):
             regions.append((starts[first], starts[end] if end < len(starts) else len(text)))
             continue
-        if token.type != "inline" or not token.children:
-            continue
-        spans = [child.meta[_SPAN] for child in token.children if _SPAN in child.meta]
-        if not spans:
-            continue
+        spans = [child.meta[_SPAN] for child in token.children or () if _SPAN in child.meta]
         columns = _place(token.content, lines, first, row_cursor.get(first, 0))
-        if columns is None:
+        if token.type != "inline" or not spans or columns is None:
             continue
         if len(columns) == 1:
             row_cursor[first] = columns[0] + len(token.content)
-        line_offsets = _line_starts(token.content)
-
-        def absolute(offset: int, columns: list[int] = columns, lo: list[int] = line_offsets) -> int:
-            k = bisect.bisect_right(lo, offset) - 1
-            return starts[first + k] + columns[k] + offset - lo[k]
-
-        regions.extend((absolute(a), absolute(b - 1) + 1) for a, b in spans)
+        content_starts = _line_starts(token.content)
+        for a, b in spans:
+            start = _absolute(a, starts[first:], columns, content_starts)
+            # A span's last character, not its end: the end may be the next line's start.
+            last = _absolute(b - 1, starts[first:], columns, content_starts)
+            if _same(text[start : last + 1], token.content[a:b]):
+                regions.append((start, last + 1))
     return sorted(regions)
 
 
 def open_fence_closer(text: str) -> str | None:
-    """The line that closes a fenced block ``text`` leaves open at its end (so it cannot
-    swallow what is written after it), or None when nothing is left open. The closer keeps the
-    opening line's container prefix (``> `` of a quote, a list item's indentation)."""
+    """The fence that closes a fenced block ``text`` leaves open at its end, so it cannot
+    swallow what is written after it (past a blank line), or None when nothing is left open.
+    Only a top-level fence can be: a quote or list item ends at that blank line or at the first
+    unindented line after it, and its fence with it."""
     tokens = _parser().parse(f"{text}\n\n{_PROBE}\n")
     last = [t for t in tokens if t.type == "inline"]
     if last and last[-1].content == _PROBE and last[-1].level == 1:
         return None
-    fences = [t for t in tokens if t.type == "fence" and t.map is not None]
-    if not fences:
-        return None
-    fence = fences[-1]
-    assert fence.map is not None
-    opening = text.split("\n")[fence.map[0]]
-    prefix = opening[: opening.find(fence.markup)]
-    return "".join(c if c == ">" else " " for c in prefix) + fence.markup
+    fences = [t.markup for t in tokens if t.type == "fence"]
+    return fences[-1] if fences else None
