@@ -17,8 +17,11 @@ from cicd_agent.runner.code_regions import code_regions, open_fence_closer
 
 _BACKTICKS = re.compile(r"`+")
 # A ``]`` followed by ``(``, ``[`` or ``:`` closes a link, image or reference definition;
-# escaped, none of those can form, and plain brackets ("[REDACTED]") read as they were.
-_LINK_CLOSE = re.compile(r"\](?=[(\[:])")
+# escaped, none of those can form, and plain brackets ("[REDACTED]") read as they were. One
+# already escaped (an odd run of backslashes before it) is left: escaping twice would undo it.
+_LINK_CLOSE = re.compile(r"(?<!\\)((?:\\\\)*)\](?=[(\[:])")
+# Passes of neutralise before it gives up on keeping code verbatim (see there).
+_PASSES = 6
 _PROSE = str.maketrans({"<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "|": "\\|"})
 ZWSP = "\u200b"
 _MENTION = re.compile(r"@(?=[\w-])")
@@ -64,7 +67,7 @@ def _unlink(url: str, allowed: tuple[str, ...]) -> str:
 
 def _plain(text: str, allowed: tuple[str, ...]) -> str:
     text = _URL.sub(lambda m: _unlink(m.group(0), allowed), text)
-    text = _LINK_CLOSE.sub(r"\\]", text.replace("<", "&lt;"))
+    text = _LINK_CLOSE.sub(r"\1\\]", text.replace("<", "&lt;"))
     return _CROSS_REFERENCE.sub(rf"\1#{ZWSP}", _MENTION.sub("@" + ZWSP, text))
 
 
@@ -76,17 +79,33 @@ def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> str:
     comment openers are broken there; a block the model left open is closed, so it cannot
     swallow what we write after it.
     """
-    text = _COMMENT.sub(f"<!{ZWSP}--", text)
+    shown = _COMMENT.sub(f"<!{ZWSP}--", text)
+    # Escaping prose changes how GitHub pairs what is left (an HTML block made text no longer
+    # ends a paragraph, so a backtick in it opens a span), so the output is read again until
+    # it reads as it was written: then what it keeps verbatim is code to GitHub too. Each pass
+    # only escapes more; one that never settles is made prose whole.
+    for _ in range(_PASSES):
+        again = _escape_prose(shown, allowed_links)
+        if again == shown:
+            break
+        shown = again
+    else:
+        shown = _plain(shown, allowed_links)
+    closer = open_fence_closer(shown)
+    return shown if closer is None else shown.rstrip("\n") + "\n" + closer
+
+
+def _escape_prose(text: str, allowed: tuple[str, ...]) -> str:
+    """One pass: what the parser reads as code is kept, the rest made inert (idempotent on
+    what it already escaped)."""
     out: list[str] = []
     last = 0
     for start, end in code_regions(text):
-        out.append(_plain(text[last:start], allowed_links))
+        out.append(_plain(text[last:start], allowed))
         out.append(text[start:end])
         last = end
-    out.append(_plain(text[last:], allowed_links))
-    shown = "".join(out)
-    closer = open_fence_closer(shown)
-    return shown if closer is None else shown.rstrip("\n") + "\n" + closer
+    out.append(_plain(text[last:], allowed))
+    return "".join(out)
 
 
 def prose(text: str) -> str:

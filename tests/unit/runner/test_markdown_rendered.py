@@ -47,3 +47,13 @@ def test_nothing_outside_code_is_live(text: str) -> None:
 def test_what_follows_a_blank_line_after_it_is_never_code(text: str) -> None:
     """A block the model left open is closed: our own text after it renders as text."""
     assert live(neutralise(text) + "\n\nour-own-marker").endswith("<p>our-own-marker</p>\n")
+
+
+def test_an_html_block_made_text_does_not_pair_the_backticks_anew() -> None:
+    """On its own line ``<a title='`'>`` is an HTML block, so its backtick opens nothing; once
+    escaped it is text, and that backtick pairs with the next: what was a code span (kept
+    verbatim) became prose on GitHub, a live tag. Found by the shapes above on a wider seed."""
+    text = "1. <a title='`'>\n`y<a title='`'>\n"
+    shown = live(neutralise(text))
+    assert "<a " not in shown
+    assert neutralise(neutralise(text)) == neutralise(text)
