@@ -16,7 +16,7 @@ import pytest
 
 from cicd_agent.modes import MODES, mode_module
 
-HEAVY = ("pydantic", "openai", "github", "git", "numpy", "scipy", "sklearn")
+HEAVY = ("pydantic", "openai", "github", "git", "numpy", "scipy", "sklearn", "markdown_it")
 MODULES = [mode_module(name) for name in MODES] + ["cicd_agent.modes.deploy_gate.canary.mode"]
 
 
@@ -106,3 +106,10 @@ def test_help_imports_argparse_and_the_modes_options_alone(mode: str | None) -> 
 def test_a_bad_option_before_help_is_still_reported_as_one() -> None:
     text, code, _ = entry_help(["review", "--max-findings", "many", "--help"])
     assert code == 2 and "usage:" not in text
+
+
+def test_the_markdown_parser_is_imported_only_when_text_is_neutralised() -> None:
+    """markdown-it-py costs about 55 ms to import: only a mode posting model text pays it."""
+    assert "markdown_it" not in heavy_after("import cicd_agent.runner.markdown")
+    neutralised = "from cicd_agent.runner.markdown import neutralise\nneutralise('x')"
+    assert "markdown_it" in heavy_after(neutralised)

@@ -13,21 +13,17 @@ from __future__ import annotations
 
 import re
 
+from cicd_agent.runner.code_regions import code_regions, open_fence_closer
+
 _BACKTICKS = re.compile(r"`+")
 # A ``]`` followed by ``(``, ``[`` or ``:`` closes a link, image or reference definition;
-# escaped, none of those can form, and plain brackets ("[REDACTED]") read as they were.
-_LINK_CLOSE = re.compile(r"\](?=[(\[:])")
+# escaped, none of those can form, and plain brackets ("[REDACTED]") read as they were. One
+# already escaped (an odd run of backslashes before it) is left: escaping twice would undo it.
+_LINK_CLOSE = re.compile(r"(?<!\\)((?:\\\\)*)\](?=[(\[:])")
+# Passes of neutralise before it gives up on keeping code verbatim (see there).
+_PASSES = 6
 _PROSE = str.maketrans({"<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "|": "\\|"})
 ZWSP = "\u200b"
-# Code the model wrote, where GitHub's Markdown sees code (CommonMark's rules): a fenced block
-# (indented at most 3 spaces; a backtick fence's info string holds no backtick; closed by a run
-# of the same character at least as long, or running to the end) or an inline span, which
-# never crosses a blank line (a paragraph break).
-_CODE = re.compile(
-    r"(?m)^ {0,3}(?P<bt>`{3,})[^`\n]*\n(?s:.*?)(?:^ {0,3}(?P=bt)`*[ \t]*$|\Z)"
-    r"|^ {0,3}(?P<td>~{3,})[^\n]*\n(?s:.*?)(?:^ {0,3}(?P=td)~*[ \t]*$|\Z)"
-    r"|(?P<span>`+)(?!`)(?:(?!\n[ \t]*\n)(?s:.))+?(?<!`)(?P=span)(?!`)"
-)
 _MENTION = re.compile(r"@(?=[\w-])")
 # ``owner/repo#12``: a cross-reference, shown in that issue's timeline ("mentioned this").
 _CROSS_REFERENCE = re.compile(r"(?<=[\w.-]/)([\w.-]+)#(?=\d)")
@@ -71,7 +67,7 @@ def _unlink(url: str, allowed: tuple[str, ...]) -> str:
 
 def _plain(text: str, allowed: tuple[str, ...]) -> str:
     text = _URL.sub(lambda m: _unlink(m.group(0), allowed), text)
-    text = _LINK_CLOSE.sub(r"\\]", text.replace("<", "&lt;"))
+    text = _LINK_CLOSE.sub(r"\1\\]", text.replace("<", "&lt;"))
     return _CROSS_REFERENCE.sub(rf"\1#{ZWSP}", _MENTION.sub("@" + ZWSP, text))
 
 
@@ -83,20 +79,32 @@ def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> str:
     comment openers are broken there; a block the model left open is closed, so it cannot
     swallow what we write after it.
     """
-    text = _COMMENT.sub(f"<!{ZWSP}--", text)
+    shown = _COMMENT.sub(f"<!{ZWSP}--", text)
+    # Escaping prose changes how GitHub pairs what is left (an HTML block made text no longer
+    # ends a paragraph, so a backtick in it opens a span), so the output is read again until
+    # it reads as it was written: then what it keeps verbatim is code to GitHub too. Each pass
+    # only escapes more; one that never settles is made prose whole.
+    for _ in range(_PASSES):
+        again = _escape_prose(shown, allowed_links)
+        if again == shown:
+            break
+        shown = again
+    else:
+        shown = _plain(shown, allowed_links)
+    closer = open_fence_closer(shown)
+    return shown if closer is None else shown.rstrip("\n") + "\n" + closer
+
+
+def _escape_prose(text: str, allowed: tuple[str, ...]) -> str:
+    """One pass: what the parser reads as code is kept, the rest made inert (idempotent on
+    what it already escaped)."""
     out: list[str] = []
     last = 0
-    for match in _CODE.finditer(text):
-        out.append(_plain(text[last : match.start()], allowed_links))
-        code = match.group(0)
-        fence = match.group("bt") or match.group("td")
-        body = code.partition("\n")[2]
-        closing = rf"(?m)^ {{0,3}}{re.escape(fence)}{re.escape(fence[0])}*[ \t]*$" if fence else ""
-        if fence and not re.search(closing, body):
-            code = code.rstrip("\n") + "\n" + fence
-        out.append(code)
-        last = match.end()
-    out.append(_plain(text[last:], allowed_links))
+    for start, end in code_regions(text):
+        out.append(_plain(text[last:start], allowed))
+        out.append(text[start:end])
+        last = end
+    out.append(_plain(text[last:], allowed))
     return "".join(out)
 
 

@@ -42,17 +42,6 @@ def test_code_that_github_shows_as_code_is_still_verbatim() -> None:
     assert shown.endswith("@\u200bteam")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "red team: ```x`y opens no fence (nor does an indented code block's ```), and the "
-        "line below is prose to GitHub; the inline-span pattern takes it as code. A "
-        "line-based pattern cannot know which block constructs end a paragraph "
-        "(fences, headings, list items, and a fence inside a list item closes at the item's "
-        "indentation): code regions need a CommonMark parser's view (markdown-it-py's token "
-        "map, or cmark-gfm's), not regexes"
-    ),
-)
 @pytest.mark.parametrize(
     "text",
     [f"```x`y\n{HOSTILE}\n```\n", f"    ```\n{HOSTILE}\n    ```\n"],
@@ -76,3 +65,21 @@ def test_a_reference_to_another_repositorys_issue_is_not_made() -> None:
     for shown in (neutralise("see octo-org/other-repo#12"), prose("see octo-org/other-repo#12")):
         assert "octo-org/other-repo#12" not in shown
         assert "octo-org/other-repo#\u200b12" in shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    [f"| `a | {HOSTILE} | b` |\n|---|---|---|\n", f"\\`{HOSTILE}`"],
+    ids=["backticks-across-table-cells", "escaped-backtick"],
+)
+def test_backticks_that_github_does_not_pair_do_not_hide_prose(text: str) -> None:
+    """A ``|`` cuts a table cell even between backticks, and ``\\``` is a literal backtick:
+    GitHub shows no code span in either, so the line's mention, image and link are live."""
+    shown = neutralise(text)
+    assert "@octo-org" not in shown
+    assert "<img" not in shown
+
+
+def test_an_indented_code_block_is_code() -> None:
+    """GitHub renders nothing inside an indented code block: kept verbatim, as a fence is."""
+    assert neutralise("para\n\n    a[1] <b> @x\n") == "para\n\n    a[1] <b> @x\n"
