@@ -22,6 +22,11 @@ _BACKTICKS = re.compile(r"`+")
 _LINK_CLOSE = re.compile(r"(?<!\\)((?:\\\\)*)\](?=[(\[:])")
 # Passes of neutralise before it gives up on keeping code verbatim (see there).
 _PASSES = 6
+# The most of one text neutralise reads: the CommonMark parse costs ~10-30 µs a character on
+# hostile shapes (tables, emphasis runs, HTML blocks), up to six passes, so a reply of megabytes
+# would stall a mode. GitHub takes at most 65,536 characters in a comment, so nothing a reader
+# could see is lost at this size; what is cut is said.
+NEUTRALISE_LIMIT = 20_000
 _PROSE = str.maketrans({"<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "|": "\\|"})
 ZWSP = "\u200b"
 _MENTION = re.compile(r"@(?=[\w-])")
@@ -77,8 +82,12 @@ def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> str:
 
     Line breaks and code survive: inside code spans and blocks GitHub renders nothing, so only
     comment openers are broken there; a block the model left open is closed, so it cannot
-    swallow what we write after it.
+    swallow what we write after it. Text over :data:`NEUTRALISE_LIMIT` is cut there, and the
+    cut is said.
     """
+    cut = len(text) - NEUTRALISE_LIMIT
+    if cut > 0:
+        text = text[:NEUTRALISE_LIMIT]
     shown = _COMMENT.sub(f"<!{ZWSP}--", text)
     # Escaping prose changes how GitHub pairs what is left (an HTML block made text no longer
     # ends a paragraph, so a backtick in it opens a span), so the output is read again until
@@ -92,7 +101,9 @@ def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> str:
     else:
         shown = _plain(shown, allowed_links)
     closer = open_fence_closer(shown)
-    return shown if closer is None else shown.rstrip("\n") + "\n" + closer
+    if closer is not None:
+        shown = shown.rstrip("\n") + "\n" + closer
+    return shown if cut <= 0 else f"{shown}\n\n… ({cut:,} more characters cut)"
 
 
 def _escape_prose(text: str, allowed: tuple[str, ...]) -> str:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.runner.markdown import ZWSP, code_block, code_fence, code_span, neutralise, prose
+from cicd_agent.runner.code_regions import code_regions
+from cicd_agent.runner.markdown import (
+    NEUTRALISE_LIMIT,
+    ZWSP,
+    code_block,
+    code_fence,
+    code_span,
+    neutralise,
+    prose,
+)
 
 REPO = "https://github.com/octocat/Hello-World/"
 
@@ -59,3 +68,26 @@ def test_a_code_block_cannot_be_closed_from_inside() -> None:
 def test_one_fence_is_longer_than_any_backtick_run_inside(text: str, fence: str, span: str) -> None:
     assert code_fence(text) == fence
     assert code_span(text) == span
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["| `x` | <b>y</b> @u |\n", "*_", "<div>\n`x\n", "```\n@team\n"],
+    ids=["table", "emphasis", "html-blocks", "open-fences"],
+)
+def test_a_reply_of_megabytes_is_cut_where_the_parser_stays_cheap(unit: str) -> None:
+    """The CommonMark parse is tens of microseconds a character on these shapes: 8 MiB of them
+    from a model server would stall a mode for minutes. The cut is said, and what is kept is
+    still inert (a fence the cut left open is closed before the note)."""
+    hostile = unit * (8 * 2**20 // len(unit))
+    shown = neutralise(hostile)
+    assert len(shown) < 3 * NEUTRALISE_LIMIT
+    assert shown.endswith(f"… ({len(hostile) - NEUTRALISE_LIMIT:,} more characters cut)")
+    assert "@u " not in shown and "<b>" not in shown
+    note = shown.rindex("… (")
+    assert all(end <= note for _, end in code_regions(shown))
+
+
+def test_text_at_the_limit_is_not_cut() -> None:
+    text = "a" * NEUTRALISE_LIMIT
+    assert neutralise(text) == text
