@@ -19,6 +19,7 @@ Usage: ``python tests/harness/prepare_spec.py SOURCE.json TARGET.json``
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,9 @@ def prepare_file(source: Path, target: Path) -> None:
     spec = prepare(json.loads(source.read_text(encoding="utf-8")))
     text = json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(target.suffix + ".tmp")
+    # A name of this process's own: two test workers preparing at once must not rename each
+    # other's half-written file (the replace is atomic, so either complete copy may win).
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
     tmp.write_text(text.replace(GITHUB_API, BASE_URL_PLACEHOLDER), encoding="utf-8")
     tmp.replace(target)
 
