@@ -244,6 +244,8 @@ def _vocabulary(histories: Sequence[History]) -> list[str]:
 
 def _word_matrix(subjects: Sequence[str], vocabulary: Sequence[str]) -> Any:
     """A 0/1 sparse matrix: which vocabulary words each subject has."""
+    # Here, not at the top: scipy.sparse costs ~0.8 s to import (python -X importtime), and
+    # only fitting the prior needs it, never a deploy-gate run.
     from scipy import sparse
 
     column = {word: j for j, word in enumerate(vocabulary)}
