@@ -156,7 +156,7 @@ def find_pull_request(
     branch, then by the commit. When one head commit heads several open pull requests (one
     branch proposed to two bases), the file's claim may choose among those GitHub confirmed.
     """
-    # Here, not at the top: the GitHub client's import cost (see publish_from below).
+    # Here, not at the top: the GitHub client's import cost (see collect_handoff above).
     from cicd_agent.github.pulls import get_pull_request, open_pulls_from, pulls_for_commit
 
     numbers = sorted({p.number for p in run.pull_requests if p.head.sha == run.head_sha})
