@@ -9,6 +9,10 @@ phase). A description says which modes it belongs to by its prefix, ``review: â€
 ``deploy-gate, review: â€¦``; a prefix that looks like modes but names an unknown one is an error,
 so a typo cannot silently drop an input from its mode's table.
 
+The ``threats`` block (the README's threat model at a glance) is read from the "What reaches
+where" table of ``docs/security.md``: every untrusted input there and every place it reaches, so
+a row added there shows in the README.
+
 The ``reliability`` block is the fault matrix of ``tests/e2e/reliability/matrix.py`` (issue 8), the
 same data ``tests/e2e/reliability/test_matrix.py`` drives every mode through.
 """
@@ -48,9 +52,9 @@ def cli_defaults() -> dict[str, str]:
     found: dict[str, str] = {}
     for mode in MODES:
         parser, _ = build_parser(mode)
-        sub = next(
-            a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
-        ).choices[mode]
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[
+            mode
+        ]
         for action in sub._actions:
             if not action.option_strings or action.dest == "help":
                 continue
@@ -134,7 +138,8 @@ def mode_tables(action: dict[str, object]) -> dict[str, str]:
     heads = {"inputs": "| input | default | description |\n|---|---|---|",
              "outputs": "| output | description |\n|---|---|"}  # fmt: skip
     return {
-        block: "\n".join([heads[block.split(":")[0]], *lines]) for block, lines in sorted(rows.items())
+        block: "\n".join([heads[block.split(":")[0]], *lines])
+        for block, lines in sorted(rows.items())
     }
 
 
@@ -204,6 +209,30 @@ def reliability_table(matrix: ModuleType) -> str:
     return "\n".join(rows)
 
 
+_UNESCAPED_BAR = re.compile(r"(?<!\\)\|")
+_THREAT_HEADER = "| untrusted input | reaches | guard | pinned by |"
+
+
+def threat_table(root: Path = ROOT) -> str:
+    """Each untrusted input of docs/security.md's table (``logs: a failed step's env`` counts as
+    ``logs``) with every place it reaches, in the table's order; the guards and the tests that
+    pin them stay there."""
+    text = (root / "docs" / "security.md").read_text()
+    if _THREAT_HEADER not in text:
+        raise SystemExit(f"docs/security.md has no table headed {_THREAT_HEADER!r}")
+    reached: dict[str, list[str]] = {}
+    for line in text.split(_THREAT_HEADER, 1)[1].splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        source, place = (cell.strip() for cell in _UNESCAPED_BAR.split(line)[1:3])
+        places = reached.setdefault(re.split(r": | \(", source, maxsplit=1)[0], [])
+        if place not in places:
+            places.append(place)
+    rows = ["| untrusted input | where it can reach |", "|---|---|"]
+    rows += [f"| {source} | {'; '.join(places)} |" for source, places in reached.items()]
+    return "\n".join(rows)
+
+
 def generated_blocks(root: Path = ROOT) -> dict[str, str]:
     action = yaml.safe_load((root / "action.yml").read_text())
     return {
@@ -211,6 +240,7 @@ def generated_blocks(root: Path = ROOT) -> dict[str, str]:
         "outputs": outputs_table(action),
         **mode_tables(action),
         "reliability": reliability_table(load_fault_matrix(root)),
+        "threats": threat_table(root),
     }
 
 
