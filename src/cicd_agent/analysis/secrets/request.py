@@ -4,16 +4,32 @@ is a credential, so any value but a stand-in goes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cicd_agent.analysis.secrets.rule import Rule
 from cicd_agent.analysis.secrets.values import not_a_word
 
 
 def _request(
-    kind: str, pattern: str, keywords: tuple[str, ...], cased: tuple[str, ...] = ()
+    kind: str,
+    pattern: str,
+    keywords: tuple[str, ...],
+    *,
+    cased: tuple[str, ...] = (),
+    check: Callable[[str], bool] | None = None,
 ) -> Rule:
     """A credential whose place says what it is (:attr:`Rule.request`): any value but a stand-in
     goes. ``pattern`` names the value ``secret`` and starts with one of ``keywords``."""
-    return Rule(kind, pattern, keywords, group="secret", request=True, anchored=True, cased=cased)
+    return Rule(
+        kind,
+        pattern,
+        keywords,
+        group="secret",
+        request=True,
+        anchored=True,
+        cased=cased,
+        check=check,
+    )
 
 
 _URL_PASSWORD = _request(
@@ -66,14 +82,11 @@ _AUTH_SCHEME = _request(
 …``: after a known scheme any credential but a stand-in goes."""
 
 
-_AUTH_OTHER_SCHEME = Rule(
+_AUTH_OTHER_SCHEME = _request(
     "authorization header",
     _AUTH_HEADER + r"[A-Za-z][\w.-]{1,24}[ \t]+" + _CREDENTIAL,
     ("authorization",),
-    group="secret",
-    request=True,
     check=not_a_word,
-    anchored=True,
 )
 """Any other scheme (``Authorization: CustomScheme <credential>``)."""
 _AUTH_TOKEN = Rule(
