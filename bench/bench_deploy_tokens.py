@@ -29,7 +29,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench_review_tokens import REFERENCES  # noqa: E402
-from common import Figure, emit, figure, tokenizer_note, use_tiktoken_cache  # noqa: E402
+from common import (  # noqa: E402
+    Figure,
+    emit,
+    figure,
+    prompt_share_figures,
+    tokenizer_note,
+    use_tiktoken_cache,
+)
 from tests.git_builder import GitRepoBuilder  # noqa: E402
 from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedRequest  # noqa: E402
 
@@ -140,7 +147,6 @@ def figures(rows: list[Row]) -> list[Figure]:
         f"{len(rows)} reference changes (review's reference PRs), real CLI + openai SDK against "
         f"the local model server, {MODEL}; " + tokenizer_note(counter.encoding_name, counter.exact)
     )
-    recall = min(row.lines_shown for row in rows) * 100
     over = [
         row
         for row in rows
@@ -159,20 +165,12 @@ def figures(rows: list[Row]) -> list[Figure]:
         "risk the deterministic floor missed; on a large change the 40-file cap buys the low "
         "ratio with lower recall"
     )
-    sent = sum(row.sent_tokens for row in rows)
-    naive = sum(row.naive_tokens for row in rows)
+    shares = [100 * row.sent_tokens / row.naive_tokens for row in rows]
     return [
-        figure("deploy-gate: prompt tokens / whole-diff prompt, per change", "%",
-               [100 * row.sent_tokens / row.naive_tokens for row in rows],
-               f"≤ {TARGET_PERCENT:g} % at equal recall",
-               lambda v: v <= TARGET_PERCENT and recall >= 100, how, obstacle),
-        figure("deploy-gate: prompt tokens / whole-diff prompt, all changes summed", "%",
-               [100 * sent / naive], f"≤ {TARGET_PERCENT:g} % at equal recall",
-               lambda v: v <= TARGET_PERCENT and recall >= 100,
-               f"{sent:,} sent vs {naive:,} naive", obstacle),
-        figure("deploy-gate: added lines shown to the model (recall proxy)", "%",
-               [row.lines_shown * 100 for row in rows], "naive: 100 %",
-               note="share of added lines of reviewable files that appear in a prompt"),
+        *prompt_share_figures(
+            "deploy-gate", "change", rows, shares, TARGET_PERCENT, how, obstacle,
+            "share of added lines of reviewable files that appear in a prompt",
+        ),
         figure("deploy-gate: model calls per run", "", [row.calls for row in rows], "1",
                lambda v: v == 1, "counted by the local model server"),
     ]  # fmt: skip

@@ -21,7 +21,6 @@ Restoring actions/cache itself (a download from GitHub's cache service) is not m
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -30,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, TIKTOKEN_CACHE, Figure, emit, figure, print_table, wall_time
+from common import ROOT, TIKTOKEN_CACHE, Figure, figure, timed_main, wall_time
 
 from cicd_agent.modes import mode_module
 
@@ -191,16 +190,7 @@ def figures(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--inner", type=int, default=7)
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = parser.parse_args()
-    figures_ = measure(args.runs, args.inner)
-    if args.json:
-        emit(figures_)
-    else:
-        print_table("Install", figures_)
+    timed_main(__doc__, "Install", measure, runs=3, inner=7)
 
 
 if __name__ == "__main__":

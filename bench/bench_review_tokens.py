@@ -28,7 +28,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from common import Figure, emit, figure, tokenizer_note, use_tiktoken_cache  # noqa: E402
+from common import (  # noqa: E402
+    Figure,
+    emit,
+    figure,
+    prompt_share_figures,
+    tokenizer_note,
+    use_tiktoken_cache,
+)
 from tests.git_builder import GitRepoBuilder  # noqa: E402
 
 from cicd_agent.analysis.diff import Diff  # noqa: E402
@@ -232,7 +239,6 @@ def figures(rows: list[Row]) -> list[Figure]:
         f"{len(rows)} reference PRs built as git repos, {MODEL} (≤ {MAX_CALLS} calls), "
         + tokenizer_note(counter.encoding_name, counter.exact)
     )
-    recall = min(row.lines_shown for row in rows) * 100
     over = [row for row in rows if row.ratio * 100 > TARGET_PERCENT]
     obstacle = "; ".join(
         f"{row.name}: {row.ratio:.0%} (diff sent {row.diff_tokens_sent:,} vs raw "
@@ -246,19 +252,11 @@ def figures(rows: list[Row]) -> list[Figure]:
         "generated files and deletions are left out. 25 % on ordinary PRs would mean hiding "
         "changed lines from the model, i.e. lower recall"
     )
-    sent = sum(row.sent_tokens for row in rows)
-    naive = sum(row.naive_tokens for row in rows)
     return [
-        figure("review: prompt tokens / whole-diff prompt, per PR", "%",
-               [row.ratio * 100 for row in rows], f"≤ {TARGET_PERCENT:g} % at equal recall",
-               lambda v: v <= TARGET_PERCENT and recall >= 100, how, obstacle),
-        figure("review: prompt tokens / whole-diff prompt, all PRs summed", "%",
-               [100 * sent / naive], f"≤ {TARGET_PERCENT:g} % at equal recall",
-               lambda v: v <= TARGET_PERCENT and recall >= 100,
-               f"{sent:,} sent vs {naive:,} naive", obstacle),
-        figure("review: added lines shown to the model (recall proxy)", "%",
-               [row.lines_shown * 100 for row in rows], "naive: 100 %",
-               note="share of added lines of reviewable files that appear, numbered, in a prompt"),
+        *prompt_share_figures(
+            "review", "PR", rows, [row.ratio * 100 for row in rows], TARGET_PERCENT, how, obstacle,
+            "share of added lines of reviewable files that appear, numbered, in a prompt",
+        ),
         figure("review: model calls per run", "", [row.calls for row in rows],
                f"≤ {MAX_CALLS} (max-model-calls)", lambda v: v <= MAX_CALLS),
     ]  # fmt: skip

@@ -9,14 +9,13 @@ the two medians, so machine load moves both sides alike. Target (issue 9): ≤ 3
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import subprocess
 import sys
 from collections import defaultdict
 
-from common import VENV_BIN, Figure, emit, figure, print_table, wall_time
+from common import VENV_BIN, Figure, figure, timed_main, wall_time
 
 MODES = {
     "review": "cicd_agent.modes.review.mode",
@@ -171,16 +170,7 @@ def measure(runs: int, inner: int) -> list[Figure]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--inner", type=int, default=10)
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    args = parser.parse_args()
-    figures = measure(args.runs, args.inner)
-    if args.json:
-        emit(figures)
-    else:
-        print_table("Start-up", figures)
+    timed_main(__doc__, "Start-up", measure, runs=5, inner=10)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
@@ -105,10 +106,9 @@ def kind_of(text: str) -> str | None:
     return "workflow" if "jobs" in keys else None
 
 
-def script_lines(text: str) -> set[int]:
-    """1-based lines inside ``run:`` values and github-script ``script:`` values."""
-    root = compose(text)
-    lines: set[int] = set()
+def nodes(root: yaml.Node | None) -> Iterator[yaml.Node]:
+    """Every node of a composed document once (an aliased node is visited once), depth first,
+    each before its children; the labels' own walk, not the auditor's."""
     stack = [root]
     seen: set[int] = set()
     while stack:
@@ -116,6 +116,24 @@ def script_lines(text: str) -> set[int]:
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
+        yield node
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack += [key, value]
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+
+
+def last_line(first: int, end: yaml.Mark) -> int:
+    """The 1-based last line of a value from 0-based line ``first`` to ``end``: a block scalar
+    ends at column 0 of the line after its last, which does not count."""
+    return end.line if end.column == 0 and end.line > first else end.line + 1
+
+
+def script_lines(text: str) -> set[int]:
+    """1-based lines inside ``run:`` values and github-script ``script:`` values."""
+    lines: set[int] = set()
+    for node in nodes(compose(text)):
         if isinstance(node, yaml.MappingNode):
             items = {str(k.value): v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
             uses = items.get("uses")
@@ -128,13 +146,8 @@ def script_lines(text: str) -> set[int]:
                 scripts += [v for k, v in with_node.value if getattr(k, "value", None) == "script"]
             for value in scripts:
                 if isinstance(value, yaml.ScalarNode):
-                    start, end = value.start_mark, value.end_mark
-                    last = end.line if end.column == 0 and end.line > start.line else end.line + 1
-                    lines.update(range(start.line + 1, last + 1))
-            for key, value in node.value:
-                stack += [key, value]
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
+                    start = value.start_mark.line
+                    lines.update(range(start + 1, last_line(start, value.end_mark) + 1))
     return lines
 
 

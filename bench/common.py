@@ -10,6 +10,7 @@ collects them into one table and ``BENCHMARKS.md``.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -19,6 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Protocol
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
@@ -88,6 +90,46 @@ def figure(
     )
 
 
+class PromptRow(Protocol):
+    """One reference change a token bench measured: the prompt it sent, the whole-diff prompt
+    it is compared with, and the share of added lines the model saw."""
+
+    @property
+    def sent_tokens(self) -> int: ...
+    @property
+    def naive_tokens(self) -> int: ...
+    @property
+    def lines_shown(self) -> float: ...
+
+
+def prompt_share_figures(
+    mode: str,
+    unit: str,
+    rows: Sequence[PromptRow],
+    per_row: Sequence[float],
+    target: float,
+    how: str,
+    obstacle: str,
+    shown_note: str,
+) -> list[Figure]:
+    """A mode's prompt against the whole-diff prompt, per ``unit`` (``per_row``, in %) and
+    summed, met at ``target`` % only with every added line shown (equal recall); and that
+    recall proxy itself."""
+    recall = min(row.lines_shown for row in rows) * 100
+    sent = sum(row.sent_tokens for row in rows)
+    naive = sum(row.naive_tokens for row in rows)
+    wanted = f"≤ {target:g} % at equal recall"
+    return [
+        figure(f"{mode}: prompt tokens / whole-diff prompt, per {unit}", "%", per_row, wanted,
+               lambda v: v <= target and recall >= 100, how, obstacle),
+        figure(f"{mode}: prompt tokens / whole-diff prompt, all {unit}s summed", "%",
+               [100 * sent / naive], wanted, lambda v: v <= target and recall >= 100,
+               f"{sent:,} sent vs {naive:,} naive", obstacle),
+        figure(f"{mode}: added lines shown to the model (recall proxy)", "%",
+               [row.lines_shown * 100 for row in rows], "naive: 100 %", note=shown_note),
+    ]  # fmt: skip
+
+
 def use_tiktoken_cache() -> str | None:
     """Point tiktoken at the repository's offline encoding cache when it exists.
 
@@ -152,6 +194,24 @@ def emit(figures: Sequence[Figure]) -> None:
     sys.stdout.flush()
 
 
+def timed_main(
+    doc: str, title: str, measure: Callable[[int, int], list[Figure]], runs: int, inner: int
+) -> None:
+    """The command line of a bench that times ``runs`` runs of ``inner`` alternated timings:
+    ``--runs``, ``--inner`` (defaults given) and ``--json``; the table, or the figures for
+    ``bench/run.py``. ``doc``'s first paragraph is the help."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=runs)
+    parser.add_argument("--inner", type=int, default=inner)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    figures = measure(args.runs, args.inner)
+    if args.json:
+        emit(figures)
+    else:
+        print_table(title, figures)
+
+
 def load(stdout: str) -> list[Figure]:
     """The figures a bench script emitted: the JSON list on the last non-empty line."""
     lines = [line for line in stdout.splitlines() if line.strip()]
@@ -169,6 +229,7 @@ __all__ = [
     "TIKTOKEN_CACHE",
     "VENV_BIN",
     "Figure",
+    "PromptRow",
     "child_peak_rss_mb",
     "dump",
     "emit",
@@ -176,6 +237,8 @@ __all__ = [
     "load",
     "number",
     "print_table",
+    "prompt_share_figures",
+    "timed_main",
     "tokenizer_note",
     "use_tiktoken_cache",
     "wall_time",

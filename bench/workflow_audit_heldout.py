@@ -42,7 +42,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_workflow_audit import SOURCES, added_diff, fixtures, kind_of, repo_path  # noqa: E402
+from bench_workflow_audit import (  # noqa: E402
+    SOURCES,
+    added_diff,
+    fixtures,
+    kind_of,
+    last_line,
+    nodes,
+    repo_path,
+)
 
 from cicd_agent.analysis.bounded_yaml import compose  # noqa: E402
 from cicd_agent.local.zizmor import audit_each_if_needed, zizmor_binary  # noqa: E402
@@ -147,28 +155,14 @@ def freeze(data: Path) -> dict[str, object]:
 def script_blocks(text: str) -> list[range]:
     """1-based lines of each ``run:``/``script:`` value, from its key's line to its end."""
     blocks: list[range] = []
-    stack = [compose(text)]
-    seen: set[int] = set()
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
+    for node in nodes(compose(text)):
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 if getattr(key, "value", None) in ("run", "script") and isinstance(
                     value, yaml.ScalarNode
                 ):
-                    end = value.end_mark
-                    last = (
-                        end.line
-                        if end.column == 0 and end.line > key.start_mark.line
-                        else (end.line + 1)
-                    )
-                    blocks.append(range(key.start_mark.line + 1, last + 1))
-                stack += [key, value]
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
+                    first = key.start_mark.line
+                    blocks.append(range(first + 1, last_line(first, value.end_mark) + 1))
     return blocks
 
 

@@ -65,6 +65,16 @@ CALC_FIX = (
 )
 CALC_USELESS_FIX = CALC_FIX.replace("+    return a + b", "+    return a - b  # fixed")
 """A patch that applies and changes only a comment: the test still fails."""
+CALC_EXIT_ZERO = (
+    "diff --git a/calc/__init__.py b/calc/__init__.py\n"
+    "--- a/calc/__init__.py\n"
+    "+++ b/calc/__init__.py\n"
+    "@@ -0,0 +1,2 @@\n"
+    "+import os\n"
+    "+os._exit(0)\n"
+)
+"""A patch that ends pytest's process with status 0 as ``calc`` is imported, before any test
+reports: the bug is still there."""
 
 
 def pytest_failure(job: str = "test", step: str = "Run python -m pytest -q") -> FailingCommand:

@@ -12,6 +12,7 @@ from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.failed_run import opinion, run_cli, zip_of
 from tests.helpers.fix_projects import (
     CALC,
+    CALC_EXIT_ZERO,
     CALC_FIX,
     CALC_USELESS_FIX,
     commit_project,
@@ -59,6 +60,22 @@ def _run(
     return code, outputs, summary, audit, stdout
 
 
+def _one_patch_not_offered(tmp_path: Path, model_server: Any, diff: str, stop: str) -> str:
+    """The model proposes ``diff`` once, which is not verified, then stops saying ``stop``:
+    nothing is offered and the audit records the one unverified proposal. The summary."""
+    model_server.answer(opinion())
+    model_server.call_tools(("propose_patch", {"diff": diff, "summary": "a patch"}))
+    model_server.answer(stop)
+
+    code, outputs, summary, audit, _ = _run(tmp_path, model_server)
+
+    assert code == 0, summary
+    assert outputs["fix_status"] == "none" and outputs["fix_patch_path"] == ""
+    steps = [json.loads(line) for line in audit.read_text().splitlines()]
+    assert [s.get("verified") for s in steps if s["kind"] == "tool"] == [False]
+    return summary
+
+
 def test_the_model_loop_fixes_a_failing_test_and_the_verified_patch_is_offered(
     tmp_path: Path, model_server: Any
 ) -> None:
@@ -88,14 +105,13 @@ def test_the_model_loop_fixes_a_failing_test_and_the_verified_patch_is_offered(
 def test_a_model_whose_patch_fixes_nothing_gets_fix_status_none_with_the_reason(
     tmp_path: Path, model_server: Any
 ) -> None:
-    model_server.answer(opinion())
-    model_server.call_tools(("propose_patch", {"diff": CALC_USELESS_FIX, "summary": "a comment"}))
-    model_server.answer("I cannot find the cause. @octocat ![x](https://evil.example/p.png)")
+    summary = _one_patch_not_offered(
+        tmp_path,
+        model_server,
+        CALC_USELESS_FIX,
+        "I cannot find the cause. @octocat ![x](https://evil.example/p.png)",
+    )
 
-    code, outputs, summary, audit, _ = _run(tmp_path, model_server)
-
-    assert code == 0
-    assert outputs["fix_status"] == "none" and outputs["fix_patch_path"] == ""
     assert (
         "**No fix offered:** 1 patch(es) tried, none verified (last: the failing command still "
         "fails with the patch" in summary
@@ -103,8 +119,6 @@ def test_a_model_whose_patch_fixes_nothing_gets_fix_status_none_with_the_reason(
     assert "the model stopped without a verified patch: I cannot find the cause." in summary
     assert "@octocat" not in summary and "![x](https://evil.example" not in summary
     assert git(tmp_path / "checkout", "status", "--porcelain", "--untracked-files=no") == ""
-    steps = [json.loads(line) for line in audit.read_text().splitlines()]
-    assert [s.get("verified") for s in steps if s["kind"] == "tool"] == [False]
 
 
 def test_a_workflow_edit_is_refused_never_offered_and_the_refusal_is_audited(
@@ -169,22 +183,9 @@ def test_a_patch_that_exits_zero_on_import_is_not_offered_and_the_summary_says_w
 ) -> None:
     """Red team, end to end: the failing test's name comes from the log, and the patch makes
     pytest's process exit 0 before it reports; the bug is still there, nothing is offered."""
-    exit_zero = (
-        "diff --git a/calc/__init__.py b/calc/__init__.py\n"
-        "--- a/calc/__init__.py\n+++ b/calc/__init__.py\n"
-        "@@ -0,0 +1,2 @@\n+import os\n+os._exit(0)\n"
-    )
-    model_server.answer(opinion())
-    model_server.call_tools(("propose_patch", {"diff": exit_zero, "summary": "quiet"}))
-    model_server.answer("Done.")
+    summary = _one_patch_not_offered(tmp_path, model_server, CALC_EXIT_ZERO, "Done.")
 
-    code, outputs, summary, audit, _ = _run(tmp_path, model_server)
-
-    assert code == 0
-    assert outputs["fix_status"] == "none" and outputs["fix_patch_path"] == ""
     assert (
         "none verified (last: not verified: the run gave no per-test evidence (no test report "
         "from pytest" in summary
     ), summary
-    steps = [json.loads(line) for line in audit.read_text().splitlines()]
-    assert [s.get("verified") for s in steps if s["kind"] == "tool"] == [False]

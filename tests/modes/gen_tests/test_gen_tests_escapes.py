@@ -14,27 +14,19 @@ import sys
 import textwrap
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
-from cicd_agent.modes.gen_tests.gate import Gate, ProjectCommand, Stage
+from cicd_agent.modes.gen_tests.gate import Stage
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
-from cicd_agent.modes.gen_tests.segments import Segment, find_segments
-from cicd_agent.modes.gen_tests.suite import run_suite
-from cicd_agent.modes.gen_tests.targets import changed_targets, gaps
 from tests.fixtures.gentests_project.build import make_repo, tree_digest
+from tests.helpers.gate_bench import Bench, evaluate, gate_bench
+from tests.helpers.gen_tests import path_env
 
 GITHUB_TOKEN = "ghp_" + "Ex9Zt3Rk6Yp1Xm4Nv7Bc2Lj5Hd9Gs0Fa3Q"
 MODEL_KEY = "sk-proj-" + "Lk4Rt8Wz2Xc6Vb1Nl5Kj9Hg3Fd7Sa0Px"
 CHECKOUT_TOKEN = "ghs_" + "Gt7Yt2Rw9Qp4Xn1Mv6Bz3Lh8Jd5Gf0Sa2W"
-PRICING = "src/shop/pricing.py"
-
-
-def _path_env() -> str:
-    return f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 
 
 # ------------------------------------------------------------------ 1. PR code outside the sandbox
@@ -64,7 +56,7 @@ def test_files_a_pull_request_adds_at_the_root_never_see_the_jobs_secrets(
     )
     outputs, summary = tmp_path / "outputs", tmp_path / "summary.md"
     environ = {
-        "PATH": _path_env(),
+        "PATH": path_env(),
         "HOME": str(tmp_path),
         "GITHUB_TOKEN": GITHUB_TOKEN,
         "OPENAI_API_KEY": MODEL_KEY,
@@ -156,7 +148,7 @@ def test_a_test_cannot_undo_the_sandbox(tmp_path: Path) -> None:
     home.mkdir()
     (home / ".bashrc").write_text("# the runner's own\n")
     before, bashrc = tree_digest(checkout), (home / ".bashrc").read_text()
-    environ = {"PATH": _path_env(), "HOME": str(home), "LANG": "C.UTF-8"}
+    environ = {"PATH": path_env(), "HOME": str(home), "LANG": "C.UTF-8"}
     with Sandbox(checkout, environ) as box:
         result = box.run(
             _spy(_ESCAPES.format(checkout=str(checkout), home=str(home))),
@@ -206,7 +198,7 @@ def test_unix_sockets_of_the_host_are_unreachable(tmp_path: Path) -> None:
         """
     )
     try:
-        environ = {"PATH": _path_env(), "HOME": str(tmp_path)}
+        environ = {"PATH": path_env(), "HOME": str(tmp_path)}
         with Sandbox(_checkout(tmp_path), environ) as box:
             result = box.run(spy, box.workspace("unix"), timeout=60)
     finally:
@@ -221,38 +213,10 @@ def test_unix_sockets_of_the_host_are_unreachable(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ 3. and 4. the gate
 
 
-@dataclass
-class Bench:
-    gate: Gate
-    segment: Segment
-
-
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
-    repo = tmp_path_factory.mktemp("escapes") / "shop"
-    base, head = make_repo(repo)
-    targets = changed_targets(repo, base, head)
-    environ = {"PATH": _path_env(), "HOME": "/nonexistent"}
-    command = ProjectCommand.parse("python -m pytest")
-    with Sandbox(repo, environ) as sandbox:
-        meter = CoverageMeter(sandbox, targets.paths)
-        baseline, coverage, _ = run_suite(sandbox, meter, command, timeout=120, label="baseline")
-        lines, arcs = gaps(coverage, targets)
-        source = (repo / PRICING).read_text()
-        segments = {
-            s.qualname: s for s in find_segments(PRICING, source, lines[PRICING], arcs[PRICING])
-        }
-        yield Bench(Gate(sandbox, meter, command, baseline, timeout=60), segments["coupon_value"])
-
-
-def _evaluate(bench: Bench, source: str):  # type: ignore[no-untyped-def]
-    return bench.gate.evaluate(
-        textwrap.dedent(source),
-        bench.segment,
-        "tests/test_pricing_generated.py",
-        ["tests/test_pricing.py"],
-        "attack",
-    )
+    with gate_bench(tmp_path_factory.mktemp("escapes") / "shop") as bench:
+        yield bench
 
 
 FORGER = """
@@ -291,7 +255,7 @@ def test_coupon():
 
 @pytest.mark.slow
 def test_a_failing_test_that_forges_its_report_and_coverage_is_rejected(bench: Bench) -> None:
-    verdict = _evaluate(bench, FORGER)
+    verdict = evaluate(bench, FORGER)
     assert not verdict.accepted
     assert verdict.stopped_at is Stage.PASS, verdict.reason
     assert not verdict.gained_lines and not verdict.gained_arcs
@@ -353,5 +317,5 @@ def test_coupon():
 def test_a_candidate_that_exhausts_a_resource_is_rejected(
     bench: Bench, name: str, source: str
 ) -> None:
-    verdict = _evaluate(bench, source)
+    verdict = evaluate(bench, source)
     assert verdict.stopped_at is Stage.PASS, (name, verdict.reason)

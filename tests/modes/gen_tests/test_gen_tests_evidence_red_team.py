@@ -4,61 +4,21 @@ coverage.py and the real sandbox."""
 
 from __future__ import annotations
 
-import os
-import sys
-import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
-from cicd_agent.modes.gen_tests.gate import Gate, ProjectCommand, Verdict
-from cicd_agent.modes.gen_tests.sandbox import Sandbox
-from cicd_agent.modes.gen_tests.segments import Segment, find_segments
-from cicd_agent.modes.gen_tests.suite import run_suite
-from cicd_agent.modes.gen_tests.targets import changed_targets, gaps
-from tests.fixtures.gentests_project.build import make_repo
+from tests.helpers.gate_bench import Bench, evaluate, gate_bench
 from tests.helpers.sandbox import needs_sandbox
 
 pytestmark = needs_sandbox
-PRICING = "src/shop/pricing.py"
-
-
-@dataclass
-class Bench:
-    gate: Gate
-    segment: Segment
 
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
-    repo = tmp_path_factory.mktemp("evidence") / "shop"
-    base, head = make_repo(repo)
-    targets = changed_targets(repo, base, head)
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-    environ = {"PATH": path, "HOME": "/nonexistent"}
-    command = ProjectCommand.parse("python -m pytest")
-    with Sandbox(repo, environ) as sandbox:
-        meter = CoverageMeter(sandbox, targets.paths)
-        baseline, coverage, _ = run_suite(sandbox, meter, command, timeout=120, label="baseline")
-        lines, arcs = gaps(coverage, targets)
-        source = (repo / PRICING).read_text()
-        segments = {
-            s.qualname: s for s in find_segments(PRICING, source, lines[PRICING], arcs[PRICING])
-        }
-        yield Bench(Gate(sandbox, meter, command, baseline, timeout=60), segments["coupon_value"])
-
-
-def _evaluate(bench: Bench, source: str) -> Verdict:
-    return bench.gate.evaluate(
-        textwrap.dedent(source),
-        bench.segment,
-        "tests/test_pricing_generated.py",
-        ["tests/test_pricing.py"],
-        "attack",
-    )
+    with gate_bench(tmp_path_factory.mktemp("evidence") / "shop") as bench:
+        yield bench
 
 
 _REPORT_IN_PLACE_OF_OURS = """
@@ -92,7 +52,7 @@ def test_coverage_data_a_test_forges_runs_no_sql_on_the_host(bench: Bench, tmp_p
         "INSERT INTO host.t VALUES ('written from inside the sandbox');"
     )
     coverage = f"base64.b64encode(b'z' + zlib.compress({script!r}.encode())).decode()"
-    verdict = _evaluate(bench, _REPORT_IN_PLACE_OF_OURS.format(coverage=coverage, prefix=b""))
+    verdict = evaluate(bench, _REPORT_IN_PLACE_OF_OURS.format(coverage=coverage, prefix=b""))
     assert not escaped.exists(), "a forged coverage report ran SQL on the host"
     assert not verdict.accepted
 
@@ -101,7 +61,7 @@ def test_a_report_nested_too_deep_to_read_is_a_rejected_candidate(bench: Bench) 
     """Attack: the report a test writes opens 100,000 arrays before ours follows on the same
     line; ``json.loads`` raised RecursionError, which the evidence reader did not catch, and
     gen-tests ended in an internal error (exit 3) instead of rejecting one candidate."""
-    verdict = _evaluate(
+    verdict = evaluate(
         bench, _REPORT_IN_PLACE_OF_OURS.format(coverage="None", prefix=b"[" * 100_000)
     )
     assert not verdict.accepted

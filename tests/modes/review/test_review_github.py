@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import pytest
 
 from cicd_agent.modes.review.decide import ReviewAnswer
 from tests.git_builder import GitRepoBuilder, fast_import_commit
+from tests.helpers.markdown_spans import outside_code_spans
 from tests.helpers.review import (
     REPO,
     REVIEWS,
@@ -414,33 +414,10 @@ def test_a_file_name_cannot_ping_or_post_html_in_the_summary(
     [comment] = github_api.proxy.calls("POST", COMMENTS)
     posted = comment.json()["body"]
     assert "admins" in posted  # the file is listed
-    assert _leaks(_outside_code_spans(posted.removesuffix(SUMMARY_MARKER).rstrip())) == []
+    assert _leaks(outside_code_spans(posted.removesuffix(SUMMARY_MARKER).rstrip())) == []
 
 
 SUMMARY_MARKER = "<!-- cicd-agent:review-summary -->"
-
-
-def _outside_code_spans(text: str) -> str:
-    """``text`` without its code spans, by CommonMark's rule: a run of n backticks opens a
-    span that only the next run of exactly n backticks closes (GitHub renders nothing inside)."""
-    runs = list(re.finditer(r"`+", text))
-    kept, start, index = [], 0, 0
-    while index < len(runs):
-        opening = runs[index]
-        closing = next(
-            (
-                j
-                for j in range(index + 1, len(runs))
-                if len(runs[j].group()) == len(opening.group())
-            ),
-            None,
-        )
-        if closing is None:
-            index += 1
-            continue
-        kept.append(text[start : opening.start()])
-        start, index = runs[closing].end(), closing + 1
-    return "".join(kept) + text[start:]
 
 
 def test_a_file_name_cannot_add_a_line_to_the_models_list_of_findings(

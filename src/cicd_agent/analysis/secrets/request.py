@@ -4,16 +4,36 @@ is a credential, so any value but a stand-in goes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cicd_agent.analysis.secrets.rule import Rule
 from cicd_agent.analysis.secrets.values import not_a_word
 
-_URL_PASSWORD = Rule(
-    "password in URL",
-    (r"://[^/\s:@'\"]*:(?P<secret>[^/\s'\"]+)(?=@(?!sha256:))"),
-    ("://",),
-    group="secret",
-    request=True,
-    anchored=True,
+
+def _request(
+    kind: str,
+    pattern: str,
+    keywords: tuple[str, ...],
+    *,
+    cased: tuple[str, ...] = (),
+    check: Callable[[str], bool] | None = None,
+) -> Rule:
+    """A credential whose place says what it is (:attr:`Rule.request`): any value but a stand-in
+    goes. ``pattern`` names the value ``secret`` and starts with one of ``keywords``."""
+    return Rule(
+        kind,
+        pattern,
+        keywords,
+        group="secret",
+        request=True,
+        anchored=True,
+        cased=cased,
+        check=check,
+    )
+
+
+_URL_PASSWORD = _request(
+    "password in URL", r"://[^/\s:@'\"]*:(?P<secret>[^/\s'\"]+)(?=@(?!sha256:))", ("://",)
 )
 """The user may be empty (``redis://:password@host``); the password runs to the authority's
 last ``@`` (``https://u:p@ss@host``: an unescaped ``@`` in a password happens). An image
@@ -53,26 +73,20 @@ _SCHEMES = (
 _CREDENTIAL = r"""(?![a-z]+[ \t]+[A-Za-z])(?P<secret>[^\s'"`,;)}\]]+)"""
 """The credential after a scheme, unless it and the next word read as prose (``token has
 expired``)."""
-_AUTH_SCHEME = Rule(
+_AUTH_SCHEME = _request(
     "authorization header",
     _AUTH_HEADER + rf"(?i:{_SCHEMES})[ \t]+" + _CREDENTIAL,
     ("authorization",),
-    group="secret",
-    request=True,
-    anchored=True,
 )
 """``Authorization: Basic <base64>``, ``Bearer <token>``, ``token x``, ``Negotiate …``, ``NTLM
 …``: after a known scheme any credential but a stand-in goes."""
 
 
-_AUTH_OTHER_SCHEME = Rule(
+_AUTH_OTHER_SCHEME = _request(
     "authorization header",
     _AUTH_HEADER + r"[A-Za-z][\w.-]{1,24}[ \t]+" + _CREDENTIAL,
     ("authorization",),
-    group="secret",
-    request=True,
     check=not_a_word,
-    anchored=True,
 )
 """Any other scheme (``Authorization: CustomScheme <credential>``)."""
 _AUTH_TOKEN = Rule(
@@ -101,65 +115,43 @@ Credential=…, Signature=…``): the parameters go whole, to the quote that clo
 value (the last on the line, so an escaped quote inside does not end it) or to the end of the
 line; the parameters' own quotes go with them."""
 _CLIENT_PASSWORDS = (
-    Rule(
+    _request(
         "password option",
         r"(?i:mysql|mariadb)[\w-]*"
         + _OTHER_ARGS.format(flags="-p")
         + r"(?:-p|--password=)"
         + _VALUE,
         ("mysql", "mariadb"),
-        group="secret",
-        request=True,
-        anchored=True,
     ),
-    Rule(
-        "password option",
-        r"(?i:sshpass)[ \t]+-p[ \t]*" + _VALUE,
-        ("sshpass",),
-        group="secret",
-        request=True,
-        anchored=True,
-    ),
-    Rule(
+    _request("password option", r"(?i:sshpass)[ \t]+-p[ \t]*" + _VALUE, ("sshpass",)),
+    _request(
         "password option",
         r"(?i:redis-cli)"
         + _OTHER_ARGS.format(flags=r"-a\b|--pass\b")
         + r"(?:-a|--pass)[ \t]+"
         + _VALUE,
         ("redis-cli",),
-        group="secret",
-        request=True,
-        anchored=True,
     ),
-    Rule(
+    _request(
         "password option",
         r"(?i:docker|podman|buildah|skopeo|nerdctl|helm(?:[ \t]+registry)?)[ \t]+login"
         + _OTHER_ARGS.format(flags=r"-p\b")
         + r"-p[ \t]+"
         + _VALUE,
         ("docker", "podman", "buildah", "skopeo", "nerdctl", "helm"),
-        group="secret",
-        request=True,
-        anchored=True,
     ),
-    Rule(
+    _request(
         "password option",
         r"(?i:curl)"
         + _OTHER_ARGS.format(flags=r"-u\b|--user\b")
         + r"""(?:-u|--user)[ \t]*['"]?[^\s:'"]*:"""
         + _BARE_VALUE,
         ("curl",),
-        group="secret",
-        request=True,
-        anchored=True,
     ),
-    Rule(
+    _request(
         "password option",
         r"(?i:htpasswd)[ \t]+-\w*b\w*(?:[ \t]+[^\s|;&-][^\s|;&]*){2}[ \t]+" + _VALUE,
         ("htpasswd",),
-        group="secret",
-        request=True,
-        anchored=True,
     ),
     Rule(
         "password option",
@@ -176,13 +168,10 @@ file user password``: any value but a stand-in. And any ``--password <value>`` /
 ``--db-password=<value>`` of any command, if the value looks like a secret (a tool's help
 shows ``--password PASSWORD``)."""
 _CLIENT_VARIABLES = ("PGPASSWORD", "SSHPASS", "MYSQL_PWD", "REDISCLI_AUTH", "SQLCMDPASSWORD")
-_CLIENT_VARIABLE = Rule(
+_CLIENT_VARIABLE = _request(
     "password variable",
     r"(?<![\w$])(?:" + "|".join(_CLIENT_VARIABLES) + r""")["']?[ \t]*[:=][ \t]*""" + _VALUE,
     tuple(name.lower() for name in _CLIENT_VARIABLES),
-    group="secret",
-    request=True,
-    anchored=True,
     cased=_CLIENT_VARIABLES,
 )
 """The variables clients read their password from (``PGPASSWORD=… psql``, ``SSHPASS``,

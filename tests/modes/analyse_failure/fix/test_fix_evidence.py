@@ -14,7 +14,13 @@ from cicd_agent.modes.analyse_failure.fix.policy import check_patch
 from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
 from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
 from cicd_agent.sandbox import Sandbox
-from tests.helpers.fix_projects import CALC, CALC_FIX, commit_project, pytest_failure
+from tests.helpers.fix_projects import (
+    CALC,
+    CALC_EXIT_ZERO,
+    CALC_FIX,
+    commit_project,
+    pytest_failure,
+)
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
@@ -200,23 +206,13 @@ def test_the_steps_own_pytest_addopts_still_apply_with_the_report(tmp_path: Path
     assert "1 passed, 1 deselected" in verdict.runs[-1].output, verdict.runs[-1].output
 
 
-EXIT_ZERO = (
-    "diff --git a/calc/__init__.py b/calc/__init__.py\n"
-    "--- a/calc/__init__.py\n"
-    "+++ b/calc/__init__.py\n"
-    "@@ -0,0 +1,2 @@\n"
-    "+import os\n"
-    "+os._exit(0)\n"
-)
-
-
 @needs_sandbox
 @pytest.mark.parametrize(
     ("diff", "verified", "reason"),
     [
         (CALC_FIX, True, "the failing command passes twice with the patch and pytest's report "
                          "shows its tests passing"),
-        (EXIT_ZERO, False, "not verified: the run gave no per-test evidence (no test report"),
+        (CALC_EXIT_ZERO, False, "not verified: the run gave no per-test evidence (no test report"),
     ],
     ids=["fix", "exit-zero"],
 )  # fmt: skip

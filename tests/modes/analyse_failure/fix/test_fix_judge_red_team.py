@@ -17,7 +17,7 @@ from cicd_agent.modes.analyse_failure.fix.contract import Patch
 from cicd_agent.modes.analyse_failure.fix.policy import check_patch
 from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
 from cicd_agent.sandbox import Sandbox
-from tests.helpers.fix_projects import CALC, commit_project, pytest_failure
+from tests.helpers.fix_projects import CALC, CALC_EXIT_ZERO, commit_project, pytest_failure
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
@@ -46,14 +46,6 @@ COLLECT_ONLY = (
     "+addopts = '--collect-only -q'\n"
 )
 """Also caught by the report alone: it holds no test (``test_fix_evidence``)."""
-EXIT_ZERO = (
-    "diff --git a/calc/__init__.py b/calc/__init__.py\n"
-    "--- a/calc/__init__.py\n"
-    "+++ b/calc/__init__.py\n"
-    "@@ -0,0 +1,2 @@\n"
-    "+import os\n"
-    "+os._exit(0)\n"
-)
 
 
 def _verify(tmp_path: Path, diff: str) -> tuple[bool, str]:
@@ -93,12 +85,14 @@ def test_a_fix_never_edits_gitattributes(tmp_path: Path, path: str) -> None:
 
 
 @needs_sandbox
-@pytest.mark.parametrize("diff", [COLLECT_ONLY, EXIT_ZERO], ids=["collect-only", "exit-zero"])
+@pytest.mark.parametrize("diff", [COLLECT_ONLY, CALC_EXIT_ZERO], ids=["collect-only", "exit-zero"])
 def test_a_patch_that_only_silences_the_judge_is_not_verified(tmp_path: Path, diff: str) -> None:
     verified, reason = _verify(tmp_path, diff)
     assert not verified, reason
     expected = {
         COLLECT_ONLY: "refused: the patch edits the test runner's settings (pyproject.toml: ",
-        EXIT_ZERO: "not verified: the run gave no per-test evidence (no test report from pytest",
+        CALC_EXIT_ZERO: (
+            "not verified: the run gave no per-test evidence (no test report from pytest"
+        ),
     }[diff]
     assert reason.startswith(expected), reason

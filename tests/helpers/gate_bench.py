@@ -1,0 +1,57 @@
+"""A gen-tests gate over the shop fixture's changed ``coupon_value``, for attack tests that hand
+it one candidate test each: the baseline suite runs once per module, not once per attack."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
+from cicd_agent.modes.gen_tests.gate import Gate, ProjectCommand, Verdict
+from cicd_agent.modes.gen_tests.sandbox import Sandbox
+from cicd_agent.modes.gen_tests.segments import Segment, find_segments
+from cicd_agent.modes.gen_tests.suite import run_suite
+from cicd_agent.modes.gen_tests.targets import changed_targets, gaps
+from tests.fixtures.gentests_project.build import make_repo
+from tests.helpers.gen_tests import path_env
+
+PRICING = "src/shop/pricing.py"
+
+
+@dataclass
+class Bench:
+    gate: Gate
+    segment: Segment
+
+
+@contextmanager
+def gate_bench(repo: Path) -> Iterator[Bench]:
+    """Build the shop at ``repo``, run its suite once as the baseline, and hold the sandbox
+    open while the gate is used."""
+    base, head = make_repo(repo)
+    targets = changed_targets(repo, base, head)
+    environ = {"PATH": path_env(), "HOME": "/nonexistent"}
+    command = ProjectCommand.parse("python -m pytest")
+    with Sandbox(repo, environ) as sandbox:
+        meter = CoverageMeter(sandbox, targets.paths)
+        baseline, coverage, _ = run_suite(sandbox, meter, command, timeout=120, label="baseline")
+        lines, arcs = gaps(coverage, targets)
+        source = (repo / PRICING).read_text()
+        segments = {
+            s.qualname: s for s in find_segments(PRICING, source, lines[PRICING], arcs[PRICING])
+        }
+        yield Bench(Gate(sandbox, meter, command, baseline, timeout=60), segments["coupon_value"])
+
+
+def evaluate(bench: Bench, source: str) -> Verdict:
+    """The gate's verdict on ``source`` (dedented) as a new test file of the shop."""
+    return bench.gate.evaluate(
+        textwrap.dedent(source),
+        bench.segment,
+        "tests/test_pricing_generated.py",
+        ["tests/test_pricing.py"],
+        "attack",
+    )
