@@ -22,11 +22,10 @@ _BACKTICKS = re.compile(r"`+")
 _LINK_CLOSE = re.compile(r"(?<!\\)((?:\\\\)*)\](?=[(\[:])")
 # Passes of neutralise before it gives up on keeping code verbatim (see there).
 _PASSES = 6
-# The most of one text neutralise reads: the CommonMark parse costs ~10-30 µs a character on
-# hostile shapes (tables, emphasis runs, HTML blocks), up to six passes, so a reply of megabytes
-# would stall a mode. GitHub takes at most 65,536 characters in a comment, so nothing a reader
-# could see is lost at this size; what is cut is said.
-NEUTRALISE_LIMIT = 20_000
+# The most of one text neutralise reads: GitHub's limit for a comment body, so nothing a reader
+# could be shown is lost. The CommonMark parse costs ~10-30 µs a character on hostile shapes
+# (tables, emphasis runs, HTML blocks), up to six passes: a reply of megabytes would stall a mode.
+NEUTRALISE_LIMIT = 65_536
 _PROSE = str.maketrans({"<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "|": "\\|"})
 ZWSP = "\u200b"
 _MENTION = re.compile(r"@(?=[\w-])")
