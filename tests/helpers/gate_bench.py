@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
-from cicd_agent.modes.gen_tests.gate import Gate, ProjectCommand, Verdict
+from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport
+from cicd_agent.modes.gen_tests.gate import Gate, ProjectCommand, SuiteBaseline, Verdict
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.modes.gen_tests.segments import Segment, find_segments
 from cicd_agent.modes.gen_tests.suite import run_suite
@@ -24,13 +24,20 @@ PRICING = "src/shop/pricing.py"
 @dataclass
 class Bench:
     gate: Gate
-    segment: Segment
+    baseline: SuiteBaseline
+    coverage: CoverageReport
+    segments: dict[str, Segment]
+
+    @property
+    def segment(self) -> Segment:
+        """The changed function the attack tests aim at."""
+        return self.segments["coupon_value"]
 
 
 @contextmanager
-def gate_bench(repo: Path) -> Iterator[Bench]:
+def gate_bench(repo: Path, *, timeout: float = 60) -> Iterator[Bench]:
     """Build the shop at ``repo``, run its suite once as the baseline, and hold the sandbox
-    open while the gate is used."""
+    open while the gate (``timeout`` per candidate run) is used."""
     base, head = make_repo(repo)
     targets = changed_targets(repo, base, head)
     environ = {"PATH": path_env(), "HOME": "/nonexistent"}
@@ -43,15 +50,19 @@ def gate_bench(repo: Path) -> Iterator[Bench]:
         segments = {
             s.qualname: s for s in find_segments(PRICING, source, lines[PRICING], arcs[PRICING])
         }
-        yield Bench(Gate(sandbox, meter, command, baseline, timeout=60), segments["coupon_value"])
+        gate = Gate(sandbox, meter, command, baseline, timeout=timeout)
+        yield Bench(gate, baseline, coverage, segments)
 
 
-def evaluate(bench: Bench, source: str) -> Verdict:
-    """The gate's verdict on ``source`` (dedented) as a new test file of the shop."""
+def evaluate(
+    bench: Bench, source: str, segment: str = "coupon_value", label: str = "attack"
+) -> Verdict:
+    """The gate's verdict on ``source`` (dedented) as a new test file of the shop, aimed at
+    ``segment``."""
     return bench.gate.evaluate(
         textwrap.dedent(source),
-        bench.segment,
+        bench.segments[segment],
         "tests/test_pricing_generated.py",
         ["tests/test_pricing.py"],
-        "attack",
+        label,
     )

@@ -7,66 +7,25 @@ order of tests, and the baseline coverage the whole mode starts from.
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport
-from cicd_agent.modes.gen_tests.gate import Gate, ProjectCommand, Stage, SuiteBaseline
-from cicd_agent.modes.gen_tests.sandbox import Sandbox
-from cicd_agent.modes.gen_tests.segments import find_segments
-from cicd_agent.modes.gen_tests.suite import run_suite
-from cicd_agent.modes.gen_tests.targets import changed_targets, gaps
-from tests.fixtures.gentests_project.build import make_repo
+from cicd_agent.modes.gen_tests.gate import Stage, Verdict
+from tests.helpers.gate_bench import PRICING, Bench, gate_bench
+from tests.helpers.gate_bench import evaluate as _gate_evaluate
 
-PRICING = "src/shop/pricing.py"
 pytestmark = pytest.mark.slow  # every case runs real pytest processes in a sandbox, several times
-
-
-@dataclass
-class Bench:
-    repo: Path
-    gate: Gate
-    baseline: SuiteBaseline
-    coverage: CoverageReport
-    segments: dict[str, object]
 
 
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
-    repo = tmp_path_factory.mktemp("gate") / "shop"
-    base, head = make_repo(repo)
-    targets = changed_targets(repo, base, head)
-    environ = {
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "HOME": "/nonexistent",
-    }
-    command = ProjectCommand.parse("python -m pytest")
-    with Sandbox(repo, environ) as sandbox:
-        meter = CoverageMeter(sandbox, targets.paths)
-        baseline, coverage, _ = run_suite(sandbox, meter, command, timeout=120, label="baseline")
-        lines, arcs = gaps(coverage, targets)
-        source = (repo / PRICING).read_text()
-        segments = {
-            s.qualname: s for s in find_segments(PRICING, source, lines[PRICING], arcs[PRICING])
-        }
-        yield Bench(
-            repo, Gate(sandbox, meter, command, baseline, timeout=30), baseline, coverage, segments
-        )
+    with gate_bench(tmp_path_factory.mktemp("gate") / "shop", timeout=30) as bench:
+        yield bench
 
 
-def _evaluate(bench: Bench, source: str, segment: str = "coupon_value"):  # type: ignore[no-untyped-def]
-    return bench.gate.evaluate(
-        source,
-        bench.segments[segment],
-        "tests/test_pricing_generated.py",
-        ["tests/test_pricing.py"],
-        "unit",
-    )
+def _evaluate(bench: Bench, source: str, segment: str = "coupon_value") -> Verdict:
+    return _gate_evaluate(bench, source, segment, label="unit")
 
 
 def test_baseline_knows_what_passed_and_what_was_run(bench: Bench) -> None:
