@@ -18,7 +18,12 @@ rejected for each:
   failing command passes, nothing about a loosened review, and it would loosen every later one;
 - a ``conftest.py``, anywhere: its hooks decide how the tests below it run and are reported (one
   can turn every failure into a pass), so a patch to it changes the judge, not the code;
-- the test runner's settings: ``pytest.ini``, ``.pytest.ini``, ``tox.ini`` here; the runner's
+- a package's metadata (a ``*.dist-info`` or ``*.egg-info`` folder or file) or a ``.pth``
+  file: ``python -m pytest`` puts the checkout on ``sys.path``, and pytest loads every
+  ``pytest11`` entry point of every distribution found there, a plugin as strong as a
+  ``conftest.py`` (a fix never needs one);
+- the test runner's settings: ``pytest.toml``, ``pytest.ini``, ``tox.ini`` and their dotted
+  names here; the runner's
   part of ``pyproject.toml`` and ``setup.cfg`` after the patch applies, in the verifier
   (:mod:`.runner_settings` says why each): a patch to them changes the judge, not the code;
 - the failing test itself: a patch that edits the test it is judged by proves nothing. When
@@ -63,6 +68,8 @@ GIT_TIMEOUT = 30.0
 ACTION_FILES = frozenset({"action.yml", "action.yaml"})
 _PLAIN_SUMMARY = (" create mode 100644 ", " delete mode 100644 ")
 _DEV_NULL = "/dev/null"
+_METADATA = (".dist-info", ".egg-info")
+"""Where ``importlib.metadata`` finds distributions, and pytest its ``pytest11`` plugins."""
 
 
 @dataclass(frozen=True)
@@ -226,6 +233,8 @@ def _path_problem(raw: str, checkout: Path, failing_tests: Collection[str]) -> t
         return f"the patch edits a file that governs review ({text})", text
     if lowered[-1] == "conftest.py":  # a hook there can report any failure as a pass
         return f"the patch edits a test runner's conftest.py ({text})", text
+    if any(part.endswith(_METADATA) for part in lowered) or lowered[-1].endswith(".pth"):
+        return f"the patch edits a package's metadata, where pytest finds plugins ({text})", text
     if is_runner_file(text):  # addopts = --collect-only passes every test
         return f"the patch edits the test runner's settings ({text})", text
     if not failing_tests and is_test_path(text):
