@@ -1,0 +1,106 @@
+"""Red team, round three: model text that :func:`neutralise` leaves live on GitHub.
+
+GitHub renders with cmark-gfm: GFM's extended autolinks, CommonMark's line endings (``\\r``
+ends a line as ``\\n`` does) and cmark's own backtick scanner. Each text below was rendered
+from ``neutralise``'s output with cmark-gfm's Python binding (``cmarkgfm``, GitHub's fork of
+cmark) while attacking; the tests check the same with the project's CommonMark renderer where
+it sees the shape, and on the output text where only GFM does. All target
+``src/cicd_agent/runner/markdown.py`` and ``src/cicd_agent/runner/code_regions.py`` (the
+coordinator's files), so each is a strict xfail with its fix in the reason.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cicd_agent.runner.markdown import neutralise, prose
+from tests.unit.runner.test_markdown_rendered import live
+
+HOSTILE = "@octo-org/admins <img src=https://evil.example/p.png> [x](https://evil.example)"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: code_regions splits lines on \\n only, the parser (and GitHub) on \\r "
+    "too: an indented code line ended by \\r is taken to run to the end of the text, which "
+    "is kept verbatim; fix: neutralise turns \\r\\n and \\r into \\n first",
+)
+def test_a_carriage_return_ends_the_code_block_for_github_too() -> None:
+    """``    code\\r`` is a one-line code block to GitHub; everything after the ``\\r`` is
+    prose there, and was kept verbatim: a live team mention, image and link."""
+    shown = live(neutralise(f"    code\r{HOSTILE}"))
+    assert "<img" not in shown
+    assert "<a " not in shown
+    assert "@octo-org" not in shown
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: a fence whose lines end in \\r makes code_regions index past its line "
+    "table (IndexError), so the mode posting the model's text fails; fix: as above",
+)
+def test_a_fence_with_carriage_returns_does_not_crash_neutralise() -> None:
+    assert "@\u200bocto" in neutralise("a\r```\rx\r@octo")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: _URL's \\b needs a non-word character before the scheme or www., but "
+    "GFM autolinks after '_' (and a URL scheme after any character); fix: drop the \\b "
+    "(a zero-width space after every 'www.' and '://' costs nothing)",
+)
+@pytest.mark.parametrize(
+    "text",
+    ["_https://evil.example/p_", "x_https://evil.example", "_www.evil.example/p_"],
+)
+def test_a_url_after_an_underscore_is_no_link(text: str) -> None:
+    """cmark-gfm: ``_https://evil.example/p_`` renders
+    ``<em><a href="https://evil.example/p">``; ``_www.evil.example/p_`` a link to
+    ``http://www.evil.example/p``."""
+    for shown in (neutralise(text), prose(text)):
+        assert "https://evil" not in shown
+        assert "www.evil" not in shown
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: a character reference (&#64; &commat; &#35;) renders as the '@' or '#' "
+    "it names, after neutralise looked for them; fix: backslash-escape '&' before '#' or a "
+    "name and ';' in prose (\\& is a literal ampersand, idempotent like _LINK_CLOSE)",
+)
+@pytest.mark.parametrize(
+    ("text", "live_text"),
+    [
+        ("&#64;octo-org/admins", "@octo-org"),
+        ("&commat;octo-org/admins", "@octo-org"),
+        ("&#x40;octo-org/admins", "@octo-org"),
+        ("other/repo&#35;12", "repo#12"),
+        ("other/repo&num;12", "repo#12"),
+    ],
+)
+def test_a_character_reference_cannot_spell_a_mention_or_a_cross_reference(
+    text: str, live_text: str
+) -> None:
+    """GitHub finds mentions and references in the rendered text, where ``&#64;`` is ``@``."""
+    assert live_text not in live(neutralise(text))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: cmark (GitHub's cmark-gfm) remembers where it last saw a run of n "
+    "backticks once one opener found no closer, and then opens no later span of n backticks "
+    "past that place; markdown-it pairs them, so neutralise keeps prose verbatim; fix: in an "
+    "inline token with a backtick run that is no span's delimiter, take every span after it "
+    "for prose (escaped)",
+)
+@pytest.mark.parametrize(
+    "text",
+    [f"` ``x`` ``{HOSTILE}``", f"see ` here, ``a`` and ``{HOSTILE}`` too"],
+)
+def test_a_span_cmark_does_not_open_is_not_kept_verbatim(text: str) -> None:
+    """cmark-gfm renders ``` ` ``x`` ``@octo-org/admins <img …>`` ``` as
+    ``<p>` <code>x</code> ``@octo-org/admins <img src=…>``</p>``: the second span is no code
+    on GitHub, and neutralise kept it as written."""
+    out = neutralise(text)
+    assert "<img" not in out
+    assert "@octo-org" not in out
