@@ -206,3 +206,28 @@ def test_setup_cfg_is_read_as_pytest_reads_it(before: str, after: str) -> None:
     ``[DEFAULT]`` lends nothing, ``[tool:pytest]x`` is a continued value of ``name``. After it,
     pytest loads the plugin. configparser read both files as the same ``[tool:pytest]``."""
     assert settings_change("setup.cfg", before, after)
+
+
+OTHER = {"tests/test_misc.py": "def test_ok() -> None:\n    assert True\n"}
+SKIP_WHERE_CALC_IS_IMPORTED = _edit_file(
+    "calc/__init__.py", "", "import pytest\npytest.skip('later', allow_module_level=True)\n"
+).replace("@@ -1,0 +1,2 @@", "@@ -0,0 +1,2 @@")
+DECOY = _new_file("test_ops.py", "def test_add() -> None:\n    assert True\n")
+"""A test at the root named ``test_ops.py::test_add``: JUnit's ``test_ops.test_add``, a
+``.``-suffix of the failing test's ``tests.test_ops.test_add``."""
+
+
+@needs_sandbox
+def test_a_decoy_test_whose_name_is_a_suffix_of_the_failing_ones_is_no_evidence(
+    tmp_path: Path,
+) -> None:
+    """The real ``tests/test_ops.py`` is skipped whole (``calc`` skips the module importing
+    it), a new ``test_ops.py`` at the root passes: exit 0, and the report's only test with
+    ``test_add`` in its name is the decoy. The project collects from its root (no
+    ``testpaths``), as most do."""
+    no_testpaths = {"pyproject.toml": "[project]\nname = 'calc'\nversion = '1'\n"}
+    verified, reason, output = _verdict(
+        tmp_path, SKIP_WHERE_CALC_IS_IMPORTED + DECOY, extra={**no_testpaths, **OTHER}
+    )
+    assert not verified, (reason, output)
+    assert reason.startswith("not verified: the failing command exits 0, but its test report")
