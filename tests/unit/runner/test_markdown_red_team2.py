@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import pytest
 
+from cicd_agent.modes.analyse_failure.fix.render import fix_section
+from cicd_agent.modes.analyse_failure.fix.report import FixOutcome
 from cicd_agent.runner.markdown import neutralise, prose
 from tests.unit.runner.test_markdown_rendered import live
 
@@ -104,3 +106,31 @@ def test_a_span_cmark_does_not_open_is_not_kept_verbatim(text: str) -> None:
     out = neutralise(text)
     assert "<img" not in out
     assert "@octo-org" not in out
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: prose() leaves backticks as they are, so a lone '`' in the model's fix "
+    "summary pairs with the first '`' inside the code_span of the log's command that follows "
+    "on the same line (fix/render.py fix_section): the rest of the command renders as text; "
+    "fix: prose() escapes '`' (runner/markdown.py)",
+)
+def test_a_backtick_in_the_models_summary_cannot_open_the_logs_command() -> None:
+    """The failed step's command (the pull request's workflow) is shown as code:
+    ``echo `@octo-org/admins <img …>` `` in a fence of two backticks. The model's summary,
+    as prose before it, says "fixed the ` in ops": its backtick opens a span that the
+    command's first backtick closes, and what follows is live on GitHub (cmark-gfm renders
+    the mention and the image; so does the CommonMark renderer here)."""
+    outcome = FixOutcome(
+        requested="suggest",
+        status="verified",
+        reason="",
+        command=f"echo `{HOSTILE}`",
+        source="model",
+        summary="fixed the ` in ops",
+        patch="--- a/x\n+++ b/x\n",
+        files=["calc/ops.py"],
+    )
+    shown = live(fix_section(outcome, comment=True))
+    assert "@octo-org" not in shown
+    assert "<img" not in shown
