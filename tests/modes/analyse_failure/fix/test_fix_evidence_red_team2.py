@@ -231,3 +231,27 @@ def test_a_decoy_test_whose_name_is_a_suffix_of_the_failing_ones_is_no_evidence(
     )
     assert not verified, (reason, output)
     assert reason.startswith("not verified: the failing command exits 0, but its test report")
+
+
+CI_INI = {"pytest-ci.ini": "[pytest]\ntestpaths = tests\n"}
+
+
+@needs_sandbox
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: the failing command names its own settings file (pytest -c "
+    "pytest-ci.ini); any name but pytest.ini/.pytest.ini/tox.ini/pytest.toml may be changed "
+    "by the patch (fix/runner_settings.py, fix/policy.py)",
+)
+def test_a_settings_file_the_failing_command_names_is_the_runners_settings(
+    tmp_path: Path,
+) -> None:
+    script = "python -m pytest -q -p no:cacheprovider -c pytest-ci.ini"
+    failing = FailingCommand(job="test", step="Run pytest", script=script, failing=script)
+    diff = _new_file("fixplug.py", PASS_EVERYTHING) + _edit_file(
+        "pytest-ci.ini",
+        CI_INI["pytest-ci.ini"],
+        "[pytest]\ntestpaths = tests\naddopts = -p fixplug\n",
+    )
+    verified, reason, output = _verdict(tmp_path, diff, failing=failing, extra=CI_INI)
+    assert not verified, (reason, output)
