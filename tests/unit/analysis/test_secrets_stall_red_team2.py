@@ -11,22 +11,49 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from cicd_agent.analysis.secrets.matcher import find_secrets
 
 HOOKS = "https://hooks.slack.com/services/t:" * 900  # 31.5 KB, one line
 
 
-def test_a_line_of_tokenless_webhook_urls_does_not_stall_redaction() -> None:
+def _scan_ends(text: str) -> None:
     script = (
         "import sys\n"
         "from cicd_agent.analysis.secrets.matcher import find_secrets\n"
         "print(len(find_secrets(sys.stdin.read(), broad=True)))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script], input=HOOKS, capture_output=True, text=True,
+        [sys.executable, "-c", script], input=text, capture_output=True, text=True,
         timeout=15, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_line_of_tokenless_webhook_urls_does_not_stall_redaction() -> None:
+    _scan_ends(HOOKS)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=subprocess.TimeoutExpired,
+    reason="red team: rules tried at every keyword of a line scan to its end from each one "
+    "(analysis/secrets/matcher.py _matches): gitleaks' curl-auth-user/-header (.*? to the "
+    "line's end and five more), our 'assigned secret' ([A-Z0-9_.-]* over a run of the "
+    "class), 'password option' (docker login / mysql: _OTHER_ARGS to the end of the line)",
+)
+@pytest.mark.parametrize(
+    ("unit", "size"),
+    [("curl -u ", 64_000), ("AGE-SECRET-KEY-1", 64_000), ("docker login ", 128_000),
+     ("mysql ", 128_000)],
+    ids=["curl-auth", "assigned-secret", "docker-login", "mysql"],
+)  # fmt: skip
+def test_a_line_of_one_keyword_repeated_does_not_stall_redaction(unit: str, size: int) -> None:
+    """On main, one line (``find_secrets(line, broad=True)``, seconds at 16/32/64 KB):
+    ``curl -u `` 2.4/8.6/~35, ``AGE-SECRET-KEY-1`` 1.0/4.3/19.7, ``docker login ``
+    0.7/2.4/7.2, ``mysql `` 0.9/3.6/~14: quadratic, and a diff line has no length limit."""
+    _scan_ends(unit * (size // len(unit)))
 
 
 def test_a_webhook_url_is_still_redacted_whole_wherever_hook_is() -> None:
