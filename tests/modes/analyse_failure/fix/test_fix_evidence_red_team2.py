@@ -255,3 +255,22 @@ def test_a_settings_file_the_failing_command_names_is_the_runners_settings(
     )
     verified, reason, output = _verdict(tmp_path, diff, failing=failing, extra=CI_INI)
     assert not verified, (reason, output)
+
+
+MONKEYPATCH_IN_TEST_PACKAGE = _edit_file(
+    "tests/__init__.py",
+    "",
+    "import calc.ops\n\ncalc.ops.add = lambda a, b: a + b\n",
+).replace("@@ -1,0 +1,3 @@", "@@ -0,0 +1,3 @@")
+
+
+@needs_sandbox
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: tests/__init__.py (imported before the failing test module) is no "
+    "failing test and no conftest.py, so the patch may make it replace calc.ops.add; the "
+    "test passes for real, calc/ops.py keeps the bug (fix/policy.py)",
+)
+def test_a_test_packages_init_that_patches_the_code_is_not_a_fix(tmp_path: Path) -> None:
+    verified, reason, output = _verdict(tmp_path, MONKEYPATCH_IN_TEST_PACKAGE)
+    assert not verified, (reason, output)
