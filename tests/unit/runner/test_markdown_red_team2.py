@@ -134,3 +134,25 @@ def test_a_backtick_in_the_models_summary_cannot_open_the_logs_command() -> None
     shown = live(fix_section(outcome, comment=True))
     assert "@octo-org" not in shown
     assert "<img" not in shown
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: prose() escapes '[' and ']' but not the backslash before them, so "
+    "'\\[' becomes '\\\\[' (a literal backslash, then a live bracket) and a link forms; "
+    "'//host' is no URL to _URL, so its target stays; fix: prose() doubles backslashes first",
+)
+def test_a_backslash_before_a_bracket_does_not_make_prose_a_link() -> None:
+    """cmark-gfm renders ``prose(r"\\[the logs\\](//evil.example/login)")`` as
+    ``\\<a href="//evil.example/login">the logs\\</a>``: a protocol-relative link off the
+    repository, from the model's explanation of a failure (``result.py``: ``prose(self.explanation)``)."""
+    assert "<a " not in live(prose(r"\[the logs\](//evil.example/login)"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: prose() leaves '&', so a character reference spells '@' or '#' after "
+    "the mention and reference checks; fix: as for neutralise",
+)
+def test_a_character_reference_cannot_spell_a_mention_in_prose() -> None:
+    assert "@octo-org" not in live(prose("&#64;octo-org/admins"))
