@@ -156,3 +156,19 @@ def test_a_backslash_before_a_bracket_does_not_make_prose_a_link() -> None:
 )
 def test_a_character_reference_cannot_spell_a_mention_in_prose() -> None:
     assert "@octo-org" not in live(prose("&#64;octo-org/admins"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: markdown-it and cmark-gfm count a tab's columns differently after "
+    "nested '> ' markers: '> > > \\tx' is an indented code block to markdown-it, a paragraph "
+    "to GitHub, so neutralise keeps it verbatim; fix: a tab in a line's leading whitespace "
+    "or quote markers makes that line's code prose (or neutralise turns such tabs into "
+    "spaces before parsing and in its output)",
+)
+@pytest.mark.parametrize("text", [f"> > > \t{HOSTILE}", f"> > > \t```x`y {HOSTILE}"])
+def test_a_tab_after_nested_quote_markers_is_read_as_github_reads_it(text: str) -> None:
+    """cmark-gfm: ``<blockquote><blockquote><blockquote><p>@octo-org/admins <img …>``."""
+    out = neutralise(text)
+    assert "<img" not in out
+    assert "@octo-org" not in out
