@@ -166,9 +166,19 @@ def test_a_character_reference_cannot_spell_a_mention_in_prose() -> None:
     "or quote markers makes that line's code prose (or neutralise turns such tabs into "
     "spaces before parsing and in its output)",
 )
-@pytest.mark.parametrize("text", [f"> > > \t{HOSTILE}", f"> > > \t```x`y {HOSTILE}"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"> > > \t{HOSTILE}",
+        f"> > > \t```x`y {HOSTILE}",
+        f">> - \tx {HOSTILE}",
+        f"- \n\t\n\tx {HOSTILE}",
+    ],
+)
 def test_a_tab_after_nested_quote_markers_is_read_as_github_reads_it(text: str) -> None:
-    """cmark-gfm: ``<blockquote><blockquote><blockquote><p>@octo-org/admins <img …>``."""
+    """cmark-gfm: ``<blockquote><blockquote><blockquote><p>@octo-org/admins <img …>``. An
+    enumeration of container prefixes (``>``, space, tab, ``- ``, ``1. ``, line breaks, up to six
+    pieces) before ``x`` and the hostile text found 157 such prefixes, all with a tab."""
     out = neutralise(text)
     assert "<img" not in out
     assert "@octo-org" not in out
