@@ -18,7 +18,7 @@ from cicd_agent.modes.analyse_failure.fix.policy import check_patch
 from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
 from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
 from cicd_agent.sandbox import Sandbox
-from tests.helpers.fix_projects import CALC, commit_project, pytest_failure
+from tests.helpers.fix_projects import CALC, commit_project, git, pytest_failure
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
@@ -274,3 +274,41 @@ MONKEYPATCH_IN_TEST_PACKAGE = _edit_file(
 def test_a_test_packages_init_that_patches_the_code_is_not_a_fix(tmp_path: Path) -> None:
     verified, reason, output = _verdict(tmp_path, MONKEYPATCH_IN_TEST_PACKAGE)
     assert not verified, (reason, output)
+
+
+@needs_sandbox
+def test_runner_settings_behind_a_symbolic_link_are_still_the_runners(tmp_path: Path) -> None:
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, {**CALC, "ci/settings.txt": "[pytest]\ntestpaths = tests\n"})
+    (checkout / "pytest.ini").symlink_to("ci/settings.txt")
+    git(checkout, "add", "-A")
+    git(checkout, "commit", "-q", "-m", "settings in ci/")
+    sandbox = Sandbox(checkout, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
+    verifier = SandboxVerifier(
+        sandbox, pytest_failure(), redact=str,
+        failing_tests=("tests/test_ops.py",), failed_tests=(FAILED,),
+    )  # fmt: skip
+    diff = _new_file("fixplug.py", PASS_EVERYTHING) + _edit_file(
+        "ci/settings.txt",
+        "[pytest]\ntestpaths = tests\n",
+        "[pytest]\ntestpaths = tests\naddopts = -p fixplug\n",
+    )
+    with sandbox:
+        verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
+    assert not verdict.verified, verdict.reason
+    assert verdict.reason == (
+        "refused: the patch edits the test runner's settings through a link (pytest.ini)"
+    )
+
+
+def test_a_conftest_behind_a_link_pins_its_target(tmp_path: Path) -> None:
+    """Without git (a plain folder): the walk finds the link as well."""
+    (tmp_path / "qa").mkdir()
+    (tmp_path / "qa" / "hooks.py").write_text("X = 1\n")
+    (tmp_path / "conftest.py").symlink_to("qa/hooks.py")
+    diff = _edit_file("qa/hooks.py", "X = 1\n", "X = 1\n" + PASS_EVERYTHING)
+    verdict = check_patch(diff, tmp_path, failing_tests=["tests/test_ops.py"])
+    assert not verdict.allowed
+    assert verdict.reason == (
+        "the patch edits the test runner's settings through a link (conftest.py)"
+    )

@@ -26,6 +26,8 @@ rejected for each:
   names here; the runner's
   part of ``pyproject.toml`` and ``setup.cfg`` after the patch applies, in the verifier
   (:mod:`.runner_settings` says why each): a patch to them changes the judge, not the code;
+  so does a patch to the target of a committed link with one of these names, or
+  ``conftest.py`` (:mod:`.linked_settings`);
 - the failing test itself: a patch that edits the test it is judged by proves nothing. When
   the log names no failing test by its file (pytest's ``-rN``, which the pull request's own
   ``addopts`` may set; jest and unittest names without a path), the policy cannot tell which
@@ -58,7 +60,8 @@ from unidiff.patch import PatchSet
 
 from cicd_agent.analysis.diff import is_lockfile, is_test_path
 from cicd_agent.job.repo_config import governs_review
-from cicd_agent.modes.analyse_failure.fix.runner_settings import is_runner_file
+from cicd_agent.modes.analyse_failure.fix.linked_settings import linked_targets
+from cicd_agent.modes.analyse_failure.fix.runner_settings import SHARED_FILES, is_runner_file
 
 MAX_CHANGED_LINES = 200
 MAX_FILES = 10
@@ -121,6 +124,12 @@ def check_patch(diff: str, checkout: Path, *, failing_tests: Collection[str] = (
         problem, _ = _path_problem(f"b/{path}", checkout, failing_tests)
         if problem:
             return _no(problem)
+    linked = linked_targets(checkout, _judges)
+    for path in written:
+        if path in linked:
+            return _no(
+                f"the patch edits the test runner's settings through a link ({linked[path]})"
+            )
     for pair in pairs:
         if len(set(pair)) > 1:
             return _no(f"the patch writes one file from another ({pair[0]}, {pair[1]})")
@@ -197,6 +206,13 @@ def _summary_problem(line: str) -> str:
     if words[0] in ("create", "delete") and len(words) > 2:
         return f"the patch creates or deletes a file with mode {words[2][:12]}"
     return f"the patch does more than change files' text ({line.strip()[:120]})"
+
+
+def _judges(path: str) -> bool:
+    """Whether ``path`` names a file that decides how the tests run: a link with such a name
+    pins its target (:mod:`.linked_settings`)."""
+    name = PurePosixPath(path).name.lower()
+    return name == "conftest.py" or is_runner_file(path) or name in SHARED_FILES
 
 
 def _is_git(part: str) -> bool:

@@ -30,7 +30,7 @@ from pathlib import PurePosixPath
 
 RUNNER_FILES = frozenset({"pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "tox.ini"})
 """Files that are the test runner's settings and nothing else: never changed by a fix."""
-_SHARED_FILES = frozenset({"pyproject.toml", "setup.cfg"})
+SHARED_FILES = frozenset({"pyproject.toml", "setup.cfg"})
 _NO_DEFAULT = "\0no default section"
 _UNCLEAR_HEADER = re.compile(r"\[(?![^\]#;]*\]\s*(?:[#;].*)?$).*")
 """A line that starts a section header but is not ``[name]`` with at most a comment after."""
@@ -46,7 +46,7 @@ def settings_change(path: str, before: str | None, after: str | None) -> str:
     name = PurePosixPath(path).name.lower()
     if name in RUNNER_FILES:
         return f"the patch edits the test runner's settings ({path})"
-    if name not in _SHARED_FILES or before == after:
+    if name not in SHARED_FILES or before == after:
         return ""
     read = _toml_part if name == "pyproject.toml" else _cfg_part
     if read(before) != read(after):
