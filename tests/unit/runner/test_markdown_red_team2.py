@@ -201,3 +201,25 @@ def test_a_line_of_spaces_after_an_empty_list_item_is_read_as_github_reads_it(te
     out = neutralise(text)
     assert "<img" not in out
     assert "@octo-org" not in out
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: a URL into our repository stays a link by its prefix, and "
+    "'https://github.com/owner/repo/../../attacker/phish' has that prefix; a browser "
+    "resolves the dot segments to github.com/attacker/phish; fix: _unlink keeps a URL only "
+    "when its path has no '.'/'..' segment (also %2e spelled), else breaks it like any other",
+)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://github.com/owner/repo/../../attacker/phish",
+        "https://github.com/owner/repo/%2e%2e/%2E%2e/attacker/phish",
+        "https://github.com/owner/repo/./../../attacker",
+    ],
+)
+def test_a_dot_segment_cannot_walk_a_link_out_of_the_repository(url: str) -> None:
+    """cmark-gfm autolinks the whole URL: ``<a href="https://github.com/owner/repo/../../
+    attacker/phish">``."""
+    out = neutralise(f"see {url} for the fix", allowed_links=("https://github.com/owner/repo/",))
+    assert url not in out
