@@ -107,14 +107,16 @@ def missing_evidence(
 
 
 def _outcome(name: str, ran: dict[str, bool]) -> bool | None:
-    """Whether ``name`` passed in ``ran``; a runner started in a sub-folder names it with a
-    shorter or longer path than the log did, so a match at a ``.`` boundary counts too."""
+    """Whether ``name`` passed in ``ran``; a runner started in a higher folder names it with a
+    longer path than the log did, so a longer name ending at a ``.`` boundary counts too.
+
+    Never a shorter one: ``test_ops.test_add`` (a new ``test_ops.py`` at the root) is a
+    suffix of ``tests.test_ops.test_add``, and a patch that skips the real test and adds that
+    one would be "verified". A longer one is a file whose path ends with the failing test's,
+    which the policy refuses to change or add as it refuses the failing test."""
     if name in ran:
         return ran[name]
-    matches = [
-        passed for key, passed in ran.items()
-        if key.endswith(f".{name}") or name.endswith(f".{key}")
-    ]  # fmt: skip
+    matches = [passed for key, passed in ran.items() if key.endswith(f".{name}")]
     return all(matches) if matches else None
 
 

@@ -18,9 +18,16 @@ rejected for each:
   failing command passes, nothing about a loosened review, and it would loosen every later one;
 - a ``conftest.py``, anywhere: its hooks decide how the tests below it run and are reported (one
   can turn every failure into a pass), so a patch to it changes the judge, not the code;
-- the test runner's settings: ``pytest.ini``, ``.pytest.ini``, ``tox.ini`` here; the runner's
+- a package's metadata (a ``*.dist-info`` or ``*.egg-info`` folder or file) or a ``.pth``
+  file: ``python -m pytest`` puts the checkout on ``sys.path``, and pytest loads every
+  ``pytest11`` entry point of every distribution found there, a plugin as strong as a
+  ``conftest.py`` (a fix never needs one);
+- the test runner's settings: ``pytest.toml``, ``pytest.ini``, ``tox.ini`` and their dotted
+  names here; the runner's
   part of ``pyproject.toml`` and ``setup.cfg`` after the patch applies, in the verifier
   (:mod:`.runner_settings` says why each): a patch to them changes the judge, not the code;
+  so does a patch to the target of a committed link with one of these names, or
+  ``conftest.py`` (:mod:`.linked_settings`);
 - the failing test itself: a patch that edits the test it is judged by proves nothing. When
   the log names no failing test by its file (pytest's ``-rN``, which the pull request's own
   ``addopts`` may set; jest and unittest names without a path), the policy cannot tell which
@@ -53,7 +60,8 @@ from unidiff.patch import PatchSet
 
 from cicd_agent.analysis.diff import is_lockfile, is_test_path
 from cicd_agent.job.repo_config import governs_review
-from cicd_agent.modes.analyse_failure.fix.runner_settings import is_runner_file
+from cicd_agent.modes.analyse_failure.fix.linked_settings import linked_targets
+from cicd_agent.modes.analyse_failure.fix.runner_settings import SHARED_FILES, is_runner_file
 
 MAX_CHANGED_LINES = 200
 MAX_FILES = 10
@@ -63,6 +71,8 @@ GIT_TIMEOUT = 30.0
 ACTION_FILES = frozenset({"action.yml", "action.yaml"})
 _PLAIN_SUMMARY = (" create mode 100644 ", " delete mode 100644 ")
 _DEV_NULL = "/dev/null"
+_METADATA = (".dist-info", ".egg-info")
+"""Where ``importlib.metadata`` finds distributions, and pytest its ``pytest11`` plugins."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +124,12 @@ def check_patch(diff: str, checkout: Path, *, failing_tests: Collection[str] = (
         problem, _ = _path_problem(f"b/{path}", checkout, failing_tests)
         if problem:
             return _no(problem)
+    linked = linked_targets(checkout, _judges)
+    for path in written:
+        if path in linked:
+            return _no(
+                f"the patch edits the test runner's settings through a link ({linked[path]})"
+            )
     for pair in pairs:
         if len(set(pair)) > 1:
             return _no(f"the patch writes one file from another ({pair[0]}, {pair[1]})")
@@ -192,6 +208,13 @@ def _summary_problem(line: str) -> str:
     return f"the patch does more than change files' text ({line.strip()[:120]})"
 
 
+def _judges(path: str) -> bool:
+    """Whether ``path`` names a file that decides how the tests run: a link with such a name
+    pins its target (:mod:`.linked_settings`)."""
+    name = PurePosixPath(path).name.lower()
+    return name == "conftest.py" or is_runner_file(path) or name in SHARED_FILES
+
+
 def _is_git(part: str) -> bool:
     return part.lower().rstrip(". ") == ".git"
 
@@ -226,6 +249,8 @@ def _path_problem(raw: str, checkout: Path, failing_tests: Collection[str]) -> t
         return f"the patch edits a file that governs review ({text})", text
     if lowered[-1] == "conftest.py":  # a hook there can report any failure as a pass
         return f"the patch edits a test runner's conftest.py ({text})", text
+    if any(part.endswith(_METADATA) for part in lowered) or lowered[-1].endswith(".pth"):
+        return f"the patch edits a package's metadata, where pytest finds plugins ({text})", text
     if is_runner_file(text):  # addopts = --collect-only passes every test
         return f"the patch edits the test runner's settings ({text})", text
     if not failing_tests and is_test_path(text):

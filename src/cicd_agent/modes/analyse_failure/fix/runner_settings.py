@@ -4,7 +4,8 @@
 ``pythonpath`` that imports a fixed copy instead of the code, tox's ``commands``: each makes
 the failing command pass with the bug left in. The rule is as narrow as closing that allows:
 
-- ``pytest.ini``, ``.pytest.ini`` and ``tox.ini``, anywhere (pytest picks an ini file from the
+- ``pytest.toml``, ``.pytest.toml`` (pytest 9 reads them before any other), ``pytest.ini``,
+  ``.pytest.ini`` and ``tox.ini``, anywhere (pytest picks an ini file from the
   folders of its arguments, so one added in ``tests/`` counts): the whole file is the runner's,
   refused by name in :mod:`.policy`, before anything applies;
 - ``pyproject.toml`` and ``setup.cfg``, anywhere: they also hold a project's dependencies,
@@ -23,12 +24,16 @@ evidence here (:mod:`.evidence`), so such a fix is never verified when tests fai
 from __future__ import annotations
 
 import configparser
+import re
 import tomllib
 from pathlib import PurePosixPath
 
-RUNNER_FILES = frozenset({"pytest.ini", ".pytest.ini", "tox.ini"})
+RUNNER_FILES = frozenset({"pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "tox.ini"})
 """Files that are the test runner's settings and nothing else: never changed by a fix."""
-_SHARED_FILES = frozenset({"pyproject.toml", "setup.cfg"})
+SHARED_FILES = frozenset({"pyproject.toml", "setup.cfg"})
+_NO_DEFAULT = "\0no default section"
+_UNCLEAR_HEADER = re.compile(r"\[(?![^\]#;]*\]\s*(?:[#;].*)?$).*")
+"""A line that starts a section header but is not ``[name]`` with at most a comment after."""
 
 
 def is_runner_file(path: str) -> bool:
@@ -41,7 +46,7 @@ def settings_change(path: str, before: str | None, after: str | None) -> str:
     name = PurePosixPath(path).name.lower()
     if name in RUNNER_FILES:
         return f"the patch edits the test runner's settings ({path})"
-    if name not in _SHARED_FILES or before == after:
+    if name not in SHARED_FILES or before == after:
         return ""
     read = _toml_part if name == "pyproject.toml" else _cfg_part
     if read(before) != read(after):
@@ -63,10 +68,22 @@ def _toml_part(text: str | None) -> object:
     return {key: value for key, value in tool.items() if key in ("pytest", "tox")}
 
 
+class _CaseKept(configparser.RawConfigParser):
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr
+
+
 def _cfg_part(text: str | None) -> object:
+    """The runner's sections as pytest's own reader (iniconfig) sees them, read with
+    configparser made to agree: names keep their case (``ADDOPTS`` is no setting of pytest's,
+    ``addopts`` is), no ``[DEFAULT]`` section lends its keys to the others, and a header line
+    with text after its ``]`` (a section to configparser, a continued value to iniconfig)
+    makes the file unreadable, so any change to it counts."""
     if text is None:
         return {}
-    parser = configparser.RawConfigParser(strict=False, interpolation=None)
+    if any(_UNCLEAR_HEADER.fullmatch(line.strip()) for line in text.splitlines()):
+        return ("unreadable", text)
+    parser = _CaseKept(strict=False, interpolation=None, default_section=_NO_DEFAULT)
     try:
         parser.read_string(text)
     except configparser.Error:

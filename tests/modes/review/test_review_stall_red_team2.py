@@ -1,0 +1,46 @@
+"""Red team, round three (a mode stalled by hostile text): gitleaks' ``curl-auth-user`` and
+``curl-auth-header`` rules (``\\bcurl\\b(?:.*?|.*?(?:[\\r\\n]{1,2}.*?){1,5})[ \\t\\n\\r](?:-u|…``)
+are searched over the whole text, and each ``curl`` on a line starts a lazy scan to the end of
+that line and five more: quadratic in the line. ``find_secrets`` on one line of ``curl -u ``
+repeated: 8 KB 0.6 s, 16 KB 2.4 s, 32 KB 8.6 s (``python -c`` on this machine, two cores
+shared). Review of a file holding one 64 KB such line took 32 s (a small change takes about
+1 s); a few MiB of them take hours. Log lines (cut at 8 KB) cost 0.6 s each in redaction:
+a 3 MiB log of them about four minutes.
+
+The fix belongs in ``analysis/secrets/matcher.py`` (``_matches``, the unanchored branch): for
+these two rules a start after the first ``curl`` of a line can only match what the first
+one's ``.*?`` reaches too, so one try per line (from its first keyword) finds every match,
+in linear time. Given 15 s, as the first round's stall tests are.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.git_builder import GitRepoBuilder
+
+CURL_LINE = "curl -u " * 8_000
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: gitleaks' curl-auth-* rules are quadratic on a line of 'curl -u ' "
+    "(analysis/secrets/matcher.py _matches)",
+    raises=subprocess.TimeoutExpired,
+)
+def test_a_line_of_curl_commands_does_not_stall_review(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("Initial", {"app.py": "VALUE = 1\n"})
+    head = repo.commit("Change", {"deploy.sh": CURL_LINE + "\n"})
+    argv = ["review", "--repo", str(repo.path), "--base", base, "--head", head,
+            "--provider", "none", "--sarif-file", str(tmp_path / "r.sarif")]  # fmt: skip
+    script = "import sys\nfrom cicd_agent.cli import main\nsys.exit(main(sys.argv[1:], environ={}))"
+    done = subprocess.run(
+        [sys.executable, "-c", script, *argv], capture_output=True, text=True, timeout=15,
+        check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
