@@ -7,6 +7,10 @@ hidden ``<!-- cicd-agent:`` markers (which find and trust our comments on the ne
 mode passes what a model wrote through :func:`neutralise` before it reaches a result, so the
 review body, inline comments, summary comment, check run, job summary and Slack all show it as
 plain text. Code spans and blocks get a backtick fence longer than any run inside them.
+
+What neutralise keeps verbatim as code is found by a CommonMark parser; GitHub renders with
+cmark-gfm, so the result is read once more as GitHub renders it (:mod:`cicd_agent.runner.rendered`)
+and, where the two parsers disagree, neutralise falls back to text that is inert to both.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import re
 
 from cicd_agent.runner.code_regions import code_regions, open_fence_closer
+from cicd_agent.runner.rendered import allowed_link, live_on_github
 
 _BACKTICKS = re.compile(r"`+")
 # A ``]`` followed by ``(``, ``[`` or ``:`` closes a link, image or reference definition;
@@ -26,12 +31,24 @@ _PASSES = 6
 # could be shown is lost. The CommonMark parse costs ~10-30 µs a character on hostile shapes
 # (tables, emphasis runs, HTML blocks), up to six passes: a reply of megabytes would stall a mode.
 NEUTRALISE_LIMIT = 65_536
-_PROSE = str.maketrans({"<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "|": "\\|"})
+# Prose escapes backslashes first (``\\[`` would otherwise become a backslash and a live
+# bracket) and backticks (one would pair with a code span written after it on the same line).
+_PROSE = str.maketrans(
+    {"\\": "\\\\", "`": "\\`", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "|": "\\|"}
+)
 ZWSP = "\u200b"
 _MENTION = re.compile(r"@(?=[\w-])")
 # ``owner/repo#12``: a cross-reference, shown in that issue's timeline ("mentioned this").
 _CROSS_REFERENCE = re.compile(r"(?<=[\w.-]/)([\w.-]+)#(?=\d)")
-_URL = re.compile(r"(?i)\b(?:https?|ftp)://[^\s<>()\[\]]*|\bwww\.")
+# No ``\b``: GFM autolinks after ``_`` too (``_https://…_``), which is a word character.
+_URL = re.compile(r"(?i)(?<![a-z0-9])(?:(?:https?|ftp)://[^\s<>()\[\]]*|www\.)")
+# A character reference that could spell ``@`` or ``#`` (``&#64;``, ``&commat;``) once rendered,
+# after the checks for mentions: ``\&`` is a literal ampersand. One already escaped (an odd run
+# of backslashes before it) is left, as for ``_LINK_CLOSE``.
+# ``&lt;``, ``&gt;`` and ``&amp;`` (ours among them) render as text and stay.
+_REFERENCE = r"&(?=#|(?!(?:lt|gt|amp);)[A-Za-z][A-Za-z0-9]*;)"
+_CHARACTER_REFERENCE = re.compile(r"(?<!\\)((?:\\\\)*)" + _REFERENCE)
+_REFERENCE_IN_PROSE = re.compile(_REFERENCE)
 _COMMENT = re.compile(r"<!--")
 
 
@@ -61,7 +78,7 @@ def code_block(text: str, language: str = "text") -> str:
 def _unlink(url: str, allowed: tuple[str, ...]) -> str:
     """A URL into our own repository stays a link; any other stops being one (GitHub only
     autolinks ``scheme://`` and ``www.``, so a zero-width space after the colon is enough)."""
-    if any(url.startswith(prefix) for prefix in allowed):
+    if allowed_link(url, allowed):
         return url
     if url.lower() == "www.":
         return f"www{ZWSP}."
@@ -71,6 +88,7 @@ def _unlink(url: str, allowed: tuple[str, ...]) -> str:
 
 def _plain(text: str, allowed: tuple[str, ...]) -> str:
     text = _URL.sub(lambda m: _unlink(m.group(0), allowed), text)
+    text = _CHARACTER_REFERENCE.sub(r"\1\\&", text)
     text = _LINK_CLOSE.sub(r"\1\\]", text.replace("<", "&lt;"))
     return _CROSS_REFERENCE.sub(rf"\1#{ZWSP}", _MENTION.sub("@" + ZWSP, text))
 
@@ -87,7 +105,32 @@ def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> str:
     cut = len(text) - NEUTRALISE_LIMIT
     if cut > 0:
         text = text[:NEUTRALISE_LIMIT]
-    shown = _COMMENT.sub(f"<!{ZWSP}--", text)
+    # A lone carriage return ends a line for both parsers, but not for the code's line table.
+    text = _COMMENT.sub(f"<!{ZWSP}--", text.replace("\r\n", "\n").replace("\r", "\n"))
+    shown = _inert(text, allowed_links)
+    return shown if cut <= 0 else f"{shown}\n\n… ({cut:,} more characters cut)"
+
+
+def _inert(text: str, allowed_links: tuple[str, ...]) -> str:
+    """``text`` with its code kept, if GitHub's parser finds nothing live in that; else all of
+    it escaped as prose, if that is inert; else one code block (inert by construction)."""
+    kept = _closed(_code_kept(text, allowed_links))
+    if not live_on_github(kept, allowed_links):
+        return kept
+    escaped = _closed(_plain(text, allowed_links))
+    if not live_on_github(escaped, allowed_links):
+        return escaped
+    return code_block(text)
+
+
+def _closed(shown: str) -> str:
+    """``shown`` with a code block it leaves open closed, so it cannot swallow what follows."""
+    closer = open_fence_closer(shown)
+    return shown if closer is None else shown.rstrip("\n") + "\n" + closer
+
+
+def _code_kept(text: str, allowed_links: tuple[str, ...]) -> str:
+    shown = text
     # Escaping prose changes how GitHub pairs what is left (an HTML block made text no longer
     # ends a paragraph, so a backtick in it opens a span), so the output is read again until
     # it reads as it was written: then what it keeps verbatim is code to GitHub too. Each pass
@@ -99,10 +142,7 @@ def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> str:
         shown = again
     else:
         shown = _plain(shown, allowed_links)
-    closer = open_fence_closer(shown)
-    if closer is not None:
-        shown = shown.rstrip("\n") + "\n" + closer
-    return shown if cut <= 0 else f"{shown}\n\n… ({cut:,} more characters cut)"
+    return shown
 
 
 def _escape_prose(text: str, allowed: tuple[str, ...]) -> str:
@@ -121,5 +161,6 @@ def _escape_prose(text: str, allowed: tuple[str, ...]) -> str:
 def prose(text: str) -> str:
     """Untrusted prose on one line: no HTML, links, images, table breaks, mentions or markers."""
     flat = _URL.sub(lambda m: _unlink(m.group(0), ()), text.translate(_PROSE))
+    flat = _REFERENCE_IN_PROSE.sub(r"\\&", flat)
     flat = _CROSS_REFERENCE.sub(rf"\1#{ZWSP}", _MENTION.sub("@" + ZWSP, flat))
     return " ".join(flat.split())

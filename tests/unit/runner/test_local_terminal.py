@@ -31,7 +31,9 @@ MARKUP = ("###", "**", "<details>", "</summary>", "<sub>", "|---|", "```")
 
 def local(*args: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess[str]:
     """The CLI as a developer runs it: a terminal, no runner variables."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "RUNNER_"))}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_", "RUNNER_"))
+    }
     return subprocess.run(
         [str(CLI), *args], capture_output=True, text=True, cwd=cwd, timeout=120,
         env={**clean, **env},

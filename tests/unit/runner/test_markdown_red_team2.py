@@ -4,9 +4,9 @@ GitHub renders with cmark-gfm: GFM's extended autolinks, CommonMark's line endin
 ends a line as ``\\n`` does) and cmark's own backtick scanner. Each text below was rendered
 from ``neutralise``'s output with cmark-gfm's Python binding (``cmarkgfm``, GitHub's fork of
 cmark) while attacking; the tests check the same with the project's CommonMark renderer where
-it sees the shape, and on the output text where only GFM does. All target
-``src/cicd_agent/runner/markdown.py`` and ``src/cicd_agent/runner/code_regions.py`` (the
-coordinator's files), so each is a strict xfail with its fix in the reason.
+it sees the shape, and on the output text where only GFM does. Each failed before neutralise
+read its output again with cmark-gfm itself (``runner/rendered.py``) and prose escaped
+backslashes, backticks and character references.
 """
 
 from __future__ import annotations
@@ -16,17 +16,12 @@ import pytest
 from cicd_agent.modes.analyse_failure.fix.render import fix_section
 from cicd_agent.modes.analyse_failure.fix.report import FixOutcome
 from cicd_agent.runner.markdown import neutralise, prose
+from cicd_agent.runner.rendered import live_on_github
 from tests.unit.runner.test_markdown_rendered import live
 
 HOSTILE = "@octo-org/admins <img src=https://evil.example/p.png> [x](https://evil.example)"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: code_regions splits lines on \\n only, the parser (and GitHub) on \\r "
-    "too: an indented code line ended by \\r is taken to run to the end of the text, which "
-    "is kept verbatim; fix: neutralise turns \\r\\n and \\r into \\n first",
-)
 def test_a_carriage_return_ends_the_code_block_for_github_too() -> None:
     """``    code\\r`` is a one-line code block to GitHub; everything after the ``\\r`` is
     prose there, and was kept verbatim: a live team mention, image and link."""
@@ -36,21 +31,13 @@ def test_a_carriage_return_ends_the_code_block_for_github_too() -> None:
     assert "@octo-org" not in shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: a fence whose lines end in \\r makes code_regions index past its line "
-    "table (IndexError), so the mode posting the model's text fails; fix: as above",
-)
 def test_a_fence_with_carriage_returns_does_not_crash_neutralise() -> None:
-    assert "@\u200bocto" in neutralise("a\r```\rx\r@octo")
+    """The fence is a fence to GitHub (``\\r`` ends its lines): the mention after it is code."""
+    shown = neutralise("a\r```\rx\r@octo")
+    assert shown == "a\n```\nx\n@octo\n```"
+    assert live_on_github(shown) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: _URL's \\b needs a non-word character before the scheme or www., but "
-    "GFM autolinks after '_' (and a URL scheme after any character); fix: drop the \\b "
-    "(a zero-width space after every 'www.' and '://' costs nothing)",
-)
 @pytest.mark.parametrize(
     "text",
     ["_https://evil.example/p_", "x_https://evil.example", "_www.evil.example/p_"],
@@ -64,12 +51,6 @@ def test_a_url_after_an_underscore_is_no_link(text: str) -> None:
         assert "www.evil" not in shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: a character reference (&#64; &commat; &#35;) renders as the '@' or '#' "
-    "it names, after neutralise looked for them; fix: backslash-escape '&' before '#' or a "
-    "name and ';' in prose (\\& is a literal ampersand, idempotent like _LINK_CLOSE)",
-)
 @pytest.mark.parametrize(
     ("text", "live_text"),
     [
@@ -87,14 +68,6 @@ def test_a_character_reference_cannot_spell_a_mention_or_a_cross_reference(
     assert live_text not in live(neutralise(text))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: cmark (GitHub's cmark-gfm) remembers where it last saw a run of n "
-    "backticks once one opener found no closer, and then opens no later span of n backticks "
-    "past that place; markdown-it pairs them, so neutralise keeps prose verbatim; fix: in an "
-    "inline token with a backtick run that is no span's delimiter, take every span after it "
-    "for prose (escaped)",
-)
 @pytest.mark.parametrize(
     "text",
     [f"` ``x`` ``{HOSTILE}``", f"see ` here, ``a`` and ``{HOSTILE}`` too"],
@@ -108,13 +81,6 @@ def test_a_span_cmark_does_not_open_is_not_kept_verbatim(text: str) -> None:
     assert "@octo-org" not in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: prose() leaves backticks as they are, so a lone '`' in the model's fix "
-    "summary pairs with the first '`' inside the code_span of the log's command that follows "
-    "on the same line (fix/render.py fix_section): the rest of the command renders as text; "
-    "fix: prose() escapes '`' (runner/markdown.py)",
-)
 def test_a_backtick_in_the_models_summary_cannot_open_the_logs_command() -> None:
     """The failed step's command (the pull request's workflow) is shown as code:
     ``echo `@octo-org/admins <img …>` `` in a fence of two backticks. The model's summary,
@@ -136,12 +102,6 @@ def test_a_backtick_in_the_models_summary_cannot_open_the_logs_command() -> None
     assert "<img" not in shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: prose() escapes '[' and ']' but not the backslash before them, so "
-    "'\\[' becomes '\\\\[' (a literal backslash, then a live bracket) and a link forms; "
-    "'//host' is no URL to _URL, so its target stays; fix: prose() doubles backslashes first",
-)
 def test_a_backslash_before_a_bracket_does_not_make_prose_a_link() -> None:
     """cmark-gfm renders ``prose(r"\\[the logs\\](//evil.example/login)")`` as
     ``\\<a href="//evil.example/login">the logs\\</a>``: a protocol-relative link off the
@@ -149,23 +109,10 @@ def test_a_backslash_before_a_bracket_does_not_make_prose_a_link() -> None:
     assert "<a " not in live(prose(r"\[the logs\](//evil.example/login)"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: prose() leaves '&', so a character reference spells '@' or '#' after "
-    "the mention and reference checks; fix: as for neutralise",
-)
 def test_a_character_reference_cannot_spell_a_mention_in_prose() -> None:
     assert "@octo-org" not in live(prose("&#64;octo-org/admins"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: markdown-it and cmark-gfm count a tab's columns differently after "
-    "nested '> ' markers: '> > > \\tx' is an indented code block to markdown-it, a paragraph "
-    "to GitHub, so neutralise keeps it verbatim; fix: a tab in a line's leading whitespace "
-    "or quote markers makes that line's code prose (or neutralise turns such tabs into "
-    "spaces before parsing and in its output)",
-)
 @pytest.mark.parametrize(
     "text",
     [
@@ -184,32 +131,17 @@ def test_a_tab_after_nested_quote_markers_is_read_as_github_reads_it(text: str) 
     assert "@octo-org" not in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: after an empty list item, a line of spaces keeps the item open for "
-    "cmark-gfm and closes it for markdown-it, so the indented line after it is code to "
-    "neutralise and a paragraph of the item to GitHub; fix: neutralise empties lines of only "
-    "whitespace before parsing and in its output ('- \\n\\n    x' reads the same to both)",
-)
 @pytest.mark.parametrize(
     "text", [f"- \n    \n    {HOSTILE}", f"1. \n  \n    {HOSTILE}", f" - \n    \n    x {HOSTILE}"]
 )
 def test_a_line_of_spaces_after_an_empty_list_item_is_read_as_github_reads_it(text: str) -> None:
     """cmark-gfm renders ``- \\n    \\n    @octo-org/admins <img …>`` as
     ``<ul><li>@octo-org/admins <img …></li></ul>``; found by enumerating container prefixes
-    without tabs (55 of 137,256 shapes)."""
-    out = neutralise(text)
-    assert "<img" not in out
-    assert "@octo-org" not in out
+    without tabs (55 of 137,256 shapes). GitHub's parser is the judge: where it reads the
+    indented line as code (``1. \\n  \\n    …``), keeping it verbatim is right."""
+    assert live_on_github(neutralise(text)) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: a URL into our repository stays a link by its prefix, and "
-    "'https://github.com/owner/repo/../../attacker/phish' has that prefix; a browser "
-    "resolves the dot segments to github.com/attacker/phish; fix: _unlink keeps a URL only "
-    "when its path has no '.'/'..' segment (also %2e spelled), else breaks it like any other",
-)
 @pytest.mark.parametrize(
     "url",
     [

@@ -95,8 +95,18 @@ def test_deeply_nested_json_options_are_exit_2(tmp_path: Path, flag: str, words:
     (tmp_path / "out").touch()
     environ = {"GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_STEP_SUMMARY": os.devnull}
     repo = str(LOGS.parents[2])
-    args = ["deploy-gate", "--repo", repo, "--base", "HEAD~1", "--head", "HEAD", "--dry-run",
-            "--audit-file", str(tmp_path / "audit.jsonl")]
+    args = [
+        "deploy-gate",
+        "--repo",
+        repo,
+        "--base",
+        "HEAD~1",
+        "--head",
+        "HEAD",
+        "--dry-run",
+        "--audit-file",
+        str(tmp_path / "audit.jsonl"),
+    ]
     code = main([*args, flag, "[" * 3000], environ=environ, stdout=io.StringIO(),
                 stderr=io.StringIO())  # fmt: skip
     assert code == 2

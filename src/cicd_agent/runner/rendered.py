@@ -1,0 +1,82 @@
+"""What GitHub would make live of Markdown we are about to post, judged by GitHub's own parser.
+
+:func:`cicd_agent.runner.markdown.neutralise` decides what is code with a CommonMark parser
+(markdown-it) and keeps code verbatim. GitHub renders with cmark-gfm, and the two read some
+shapes differently (a carriage return, tabs after nested quote markers, a backtick run cmark
+opens no span for): text one calls code can be a paragraph to the other, with its mentions,
+images and links live. So the result is rendered here with cmark-gfm itself (``cmarkgfm``,
+GitHub's fork, safe mode) and read as GitHub's post-processing would read it: a link off the
+allowed prefixes, an image, raw HTML, an ``@mention`` or an ``owner/repo#12`` reference outside
+code. Anything found makes neutralise fall back to a form that is inert by construction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from html.parser import HTMLParser
+
+import cmarkgfm
+
+# GitHub links a mention where ``@`` follows no word character; a zero-width space after the
+# ``@`` (what neutralise writes) breaks it.
+_MENTION = re.compile(r"(?<![A-Za-z0-9_`])@[A-Za-z0-9]")
+_CROSS_REFERENCE = re.compile(r"[\w.-]/[\w.-]+#\d")
+# A path that walks out of the allowed prefix once a browser resolves it (``/../``, ``%2e``),
+# or that a browser reads as another host (a backslash).
+_WALKS_OUT = re.compile(r"(?i)(?:^|/)(?:\.|%2e){1,2}(?:[/?#]|$)|\\|%5c|%2f")
+_CODE = frozenset({"code", "pre"})
+
+
+def allowed_link(url: str, allowed: Sequence[str]) -> bool:
+    """``url`` starts with one of ``allowed`` (URL prefixes) and stays under it when resolved."""
+    for prefix in allowed:
+        if url.startswith(prefix):
+            return not _WALKS_OUT.search(url[len(prefix) :])
+    return False
+
+
+class _Reader(HTMLParser):
+    """Collects what is live in cmark-gfm's HTML: outside ``<code>``/``<pre>``, text is read as
+    GitHub reads it for mentions and references (character references already decoded)."""
+
+    def __init__(self, allowed: Sequence[str]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.allowed = allowed
+        self.code = 0
+        self.live: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _CODE:
+            self.code += 1
+        elif tag == "a":
+            href = dict(attrs).get("href") or ""
+            if not allowed_link(href, self.allowed):
+                self.live.append(f"a link to {href!r}")
+        elif tag == "img":
+            self.live.append("an image")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _CODE:
+            self.code = max(self.code - 1, 0)
+
+    def handle_comment(self, data: str) -> None:
+        # Safe mode writes raw HTML (which GitHub would render, sanitised) as this comment.
+        if "raw HTML omitted" in data:
+            self.live.append("raw HTML")
+
+    def handle_data(self, data: str) -> None:
+        if self.code:
+            return
+        for pattern, what in ((_MENTION, "a mention"), (_CROSS_REFERENCE, "a cross-reference")):
+            found = pattern.search(data)
+            if found is not None:
+                self.live.append(f"{what} ({found.group()!r})")
+
+
+def live_on_github(markdown: str, allowed: Sequence[str] = ()) -> list[str]:
+    """What GitHub would make live in ``markdown``, one phrase each (empty: nothing)."""
+    reader = _Reader(allowed)
+    reader.feed(cmarkgfm.github_flavored_markdown_to_html(markdown))
+    reader.close()
+    return reader.live
