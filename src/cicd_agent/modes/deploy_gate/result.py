@@ -23,7 +23,6 @@ from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.analysis.signals import SIGNAL_TITLES, Signal
 from cicd_agent.job.result import Fixed, ModeResult
 from cicd_agent.risk.assessment import Reason, RiskFeatures
-from cicd_agent.runner.markdown import prose
 from cicd_agent.runner.runner_io import Annotation
 
 MAX_SUMMARY_EVIDENCE = 4
@@ -136,9 +135,10 @@ class DeployGateResult(ModeResult):
             )
             + " |",
             f"| safety score | {_score(self.safety_score)} |",
-            # the reasons name changed files, which the pull request names
-            f"| tests to run | {self.test_scope.value}: {prose(self.test_reason)} |",
-            f"| build | {self.build_strategy.value}: {prose(self.build_reason)} |",
+            # the reasons name changed files (the pull request's) only in name spans; GFM splits
+            # a table cell on a `|` even inside a span
+            f"| tests to run | {self.test_scope.value}: {_in_cell(self.test_reason)} |",
+            f"| build | {self.build_strategy.value}: {_in_cell(self.build_reason)} |",
             f"| change | {_range(self.base, self.head)}, {self.files_changed:,} file(s): "
             f"{', '.join(kind.value for kind in self.change_types) or 'nothing'} |",
             f"| window | {self.change_window} |",
@@ -198,6 +198,11 @@ def _score(score: float | None) -> str:
 
 def _range(base: str | None, head: str) -> str:
     return f"`{(base or 'empty tree')[:12]}..{head[:12]}`"
+
+
+def _in_cell(text: str) -> str:
+    """Our own sentence, its code spans kept, on one line of a table cell."""
+    return " ".join(text.replace("|", "\\|").split())
 
 
 def _cell(text: str) -> str:
