@@ -1,0 +1,71 @@
+"""Red team: settings tricks a pull request can plant in ``.github/cicd-agent.yml`` for the
+reviews after it is merged, where the diff a maintainer reads hides what the file then does."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.cli import main
+from cicd_agent.job.repo_config import CONFIG_PATH, parse
+from cicd_agent.runner.errors import UsageError
+from tests.git_builder import GitRepoBuilder
+from tests.harness.action_runner import parse_github_output
+
+AWS_KEY = "AKIA" + "MNBVCXZLKJHGFDSA"
+STRICT = 'review:\n  fail-on: high\n  paths-ignore: ["vendor/**"]\n'
+PLANTED = 'deploy-gate: {}\nreview:\n  path-instructions:\n    "src/**": Check the rounding.\n'
+"""What the planted pull request adds at the end of the file: it reads as one more piece of
+advice for the model, and with last-key-wins it replaces the whole ``review`` section above,
+``fail-on`` and ``paths-ignore`` included."""
+
+
+def test_a_second_review_section_appended_by_an_earlier_pull_request_is_refused(
+    tmp_path: Path,
+) -> None:
+    """Attack: a merged pull request appended a second ``review:`` section (only added lines
+    in its diff). PyYAML keeps the last of two equal keys, so the strict section above was
+    dropped whole and the next pull request, which commits a secret, passed ``fail-on: high``
+    with exit 0. A key written twice must be a usage error naming it, like any other key
+    that would quietly leave a safety switch at its default."""
+    builder = GitRepoBuilder(tmp_path / "repo")
+    builder.commit("settings", {"src/app.py": "X = 1\n", CONFIG_PATH: STRICT})
+    base = builder.commit("advice for the model", {CONFIG_PATH: STRICT + PLANTED})
+    head = builder.commit("change", {"src/app.py": f"X = 1\nKEY = '{AWS_KEY}'\n"})
+    (tmp_path / "out").write_text("")
+    environ = {"GITHUB_OUTPUT": str(tmp_path / "out"), "RUNNER_TEMP": str(tmp_path)}
+    stdout, stderr = io.StringIO(), io.StringIO()
+    argv = ["review", "--repo", str(builder.path), "--base", base, "--head", head, "--json"]
+    code = main([*argv, "--provider", "none"], environ=environ, stdout=stdout, stderr=stderr)
+
+    document = json.loads(stdout.getvalue())
+    assert code == 2, (code, document.get("decision"), document.get("error"))
+    assert CONFIG_PATH in document["error"] and "'review'" in document["error"]
+    assert "review" in parse_github_output((tmp_path / "out").read_text())["error"]
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("review:\n  fail-on: high\n  fail-on: none\n", "'fail-on'"),
+        ("review:\n  fail-on: high\n'review':\n  paths: [src/**]\n", "'review'"),
+        ('review:\n  path-instructions:\n    "a/**": x\n    "a/**": y\n', "'a/**'"),
+    ],
+)
+def test_a_key_written_twice_is_refused_naming_it(text: str, named: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        parse(text, "review")
+    assert named in caught.value.message and CONFIG_PATH in caught.value.message
+    assert "\n" not in caught.value.message
+
+
+def test_a_merge_key_still_lets_a_section_override_what_it_merges() -> None:
+    """YAML's merge key is not a duplicate: an explicit key overrides the merged one."""
+    text = (
+        "deploy-gate: &shared\n  fail-on: high\n"
+        "review:\n  <<: *shared\n  fail-on: critical\n"
+    )
+    assert parse(text, "review").inputs == {"fail-on": "critical"}
