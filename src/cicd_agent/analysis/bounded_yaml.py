@@ -173,13 +173,13 @@ class _UniqueKeys(_Constructor):
                     None, None, f"the key {str(key)[:80]!r} is written twice", key_node.start_mark
                 )
         return super().construct_mapping(node, deep=deep)
+
+
 _MAX_INT_BITS = 14_000
 """About 4,200 decimal digits: under Python's default limit of 4,300."""
 
 
-def load(
-    text: str, limits: YamlLimits = DEFAULT_LIMITS, *, unique_keys: bool = False
-) -> object:
+def load(text: str, limits: YamlLimits = DEFAULT_LIMITS, *, unique_keys: bool = False) -> object:
     """``yaml.safe_load`` within ``limits``: plain Python data, or YamlLimitError/YAMLError
     (``unique_keys``: also for a key written twice in one mapping, see :class:`_UniqueKeys`)."""
     node = compose(text, limits)

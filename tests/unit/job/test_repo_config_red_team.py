@@ -64,10 +64,7 @@ def test_a_key_written_twice_is_refused_naming_it(text: str, named: str) -> None
 
 def test_a_merge_key_still_lets_a_section_override_what_it_merges() -> None:
     """YAML's merge key is not a duplicate: an explicit key overrides the merged one."""
-    text = (
-        "deploy-gate: &shared\n  fail-on: high\n"
-        "review:\n  <<: *shared\n  fail-on: critical\n"
-    )
+    text = "deploy-gate: &shared\n  fail-on: high\nreview:\n  <<: *shared\n  fail-on: critical\n"
     assert parse(text, "review").inputs == {"fail-on": "critical"}
 
 
