@@ -37,7 +37,13 @@ from cicd_agent.sandbox.isolation import (
     probe_isolation,
     userns_option,
 )
-from cicd_agent.sandbox.limits import Limits, pids_group, remove_group, tree_bytes
+from cicd_agent.sandbox.limits import (
+    Limits,
+    held_bytes,
+    pids_group,
+    remove_group,
+    tree_bytes,
+)
 from cicd_agent.sandbox.mounts import Mounts
 from cicd_agent.sandbox.workspace import Workspace, copy_repository, hand_over, remove_tree
 
@@ -299,7 +305,7 @@ class Sandbox:
                 except subprocess.TimeoutExpired:
                     if time.monotonic() >= deadline:
                         timed_out = True
-                    elif sum(map(tree_bytes, writable)) > room:
+                    elif _written(writable, process.pid) > room:
                         killed_for = f"it wrote more than {self.limits.disk_bytes >> 20} MiB"
                     else:
                         continue
@@ -314,6 +320,13 @@ class Sandbox:
         return RunResult(
             tuple(command), returncode, timed_out, output, seconds, bytes(collected), killed_for
         )
+
+
+def _written(writable: Sequence[Path], pid: int) -> int:
+    """What the run (``pid`` and below) takes on disk: its folders, and the files its
+    processes hold unlinked on those folders' file systems."""
+    devices = {folder.stat().st_dev for folder in writable}
+    return sum(map(tree_bytes, writable)) + held_bytes(pid, devices)
 
 
 def _drain(fd: int, into: bytearray) -> None:
