@@ -4,9 +4,12 @@ real bubblewrap process."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+import pytest
 
 from cicd_agent.sandbox import Limits, Sandbox
 from tests.helpers.gen_tests import path_env
@@ -79,3 +82,77 @@ def test_a_run_that_keeps_unlinked_files_only_mapped_is_killed(tmp_path: Path) -
     assert "writing to unlinked mapped files" in result.output, result.output
     assert not result.timed_out, result.output
     assert result.killed_for.startswith("it wrote more than 1 MiB"), result.describe()
+
+
+_PLANTING_SUITE = '''
+import os, re, sqlite3
+from pkg import double
+
+
+def test_double():
+    assert double(2) == 4
+    rc = open(os.environ["COVERAGE_PROCESS_START"]).read()
+    folder = os.path.dirname(re.search(r"data_file = (.*)", rc).group(1))
+    planted = sqlite3.connect(os.path.join(folder, ".coverage.planted"))
+    planted.executescript("""
+        CREATE TABLE coverage_schema (version integer);
+        INSERT INTO coverage_schema VALUES (7);
+        CREATE TABLE meta (key text, value text, unique (key));
+        INSERT INTO meta VALUES ('has_arcs', '1');
+        CREATE VIEW file AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)
+            SELECT i AS id, '/x/' || i AS path FROM n;
+        CREATE TABLE context (id integer primary key, context text, unique (context));
+        CREATE TABLE line_bits (file_id integer, context_id integer, numbits blob);
+        CREATE TABLE arc (file_id integer, context_id integer, fromno integer, tono integer);
+        CREATE TABLE tracer (file_id integer primary key, tracer text);
+    """)
+    planted.close()
+'''
+
+_MEASURE_THE_SUITE = """
+import sys
+from pathlib import Path
+from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
+from cicd_agent.modes.gen_tests.gate import ProjectCommand
+from cicd_agent.modes.gen_tests.sandbox import Sandbox
+from cicd_agent.modes.gen_tests.suite import run_suite
+from tests.helpers.gen_tests import path_env
+
+checkout = Path(sys.argv[1])
+with Sandbox(checkout, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+    meter = CoverageMeter(sandbox, ["pkg/__init__.py"])
+    command = ProjectCommand.parse("python -m pytest -q")
+    baseline, coverage, _ = run_suite(sandbox, meter, command, timeout=60, label="suite")
+print("measured", sorted(baseline.passed or ()), sorted(coverage.files), flush=True)
+"""
+
+
+def test_coverage_data_the_suite_leaves_runs_no_sql_of_its_own_on_the_host(
+    tmp_path: Path,
+) -> None:
+    """Attack: a suite's run may write its coverage data folder, and the host copies every
+    ``.coverage.*`` file there as it stands and has coverage.py combine them in our own
+    process: none of it goes through the rebuild that keeps a run's SQL off the host. The pull
+    request's test plants a data file whose ``file`` table is a view over an endless recursive
+    query; combining it never returned (the job hangs until GitHub's 6-hour limit, filling
+    memory meanwhile). A data file holding anything but plain tables must count nothing."""
+    checkout = tmp_path / "checkout"
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "tests").mkdir()
+    (checkout / "pkg" / "__init__.py").write_text("def double(x):\n    return x * 2\n")
+    (checkout / "tests" / "test_pkg.py").write_text(_PLANTING_SUITE)
+    worktree = Path(__file__).resolve().parents[3]
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _MEASURE_THE_SUITE, str(checkout)],
+            cwd=worktree,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("measuring the suite never ended: the planted view ran on the host")
+    assert done.returncode == 0, done.stderr[-3000:]
+    measured = "measured ['tests/test_pkg.py::test_double'] ['pkg/__init__.py']"
+    assert measured in done.stdout, done.stdout + done.stderr[-3000:]

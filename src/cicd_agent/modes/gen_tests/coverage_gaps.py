@@ -213,6 +213,9 @@ class CoverageMeter:
                 for found in folder.glob(".coverage.*"):
                     if found.is_file() and not found.is_symlink():
                         shutil.copyfile(found, work / found.name)
+            for copied in work.glob(".coverage.*"):
+                if not _plain_tables(copied):  # a view or a trigger of a run's counts nothing
+                    copied.unlink()
             meter = coverage.Coverage(data_file=str(work / ".coverage"), config_file=str(config))
             if any(work.glob(".coverage.*")):
                 meter.combine([str(work)], keep=True)
@@ -276,6 +279,32 @@ def _load_data(blob: bytes, path: Path) -> None:
         path.unlink(missing_ok=True)  # half a database is not read either
         raise
     database.close()
+
+
+def _plain_tables(path: Path) -> bool:
+    """Whether the data file at ``path`` holds tables and their indexes only. A run writes
+    these files (a suite's processes in their data folder, a test in its serialised SQL), and
+    coverage.py reads them here with its own queries: a view, a virtual table or a generated
+    column would run the run's SQL in this process (a view over an endless recursive query
+    never returns). A file that is no database counts nothing either."""
+    try:
+        database = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        for kind, name, sql in database.execute("SELECT type, name, sql FROM sqlite_master"):
+            if kind == "index":
+                continue
+            if kind != "table" or not str(sql).upper().startswith("CREATE TABLE"):
+                return False
+            hidden = database.execute("SELECT hidden FROM pragma_table_xinfo(?)", (name,))
+            if any(flag for (flag,) in hidden):  # a generated column is an expression
+                return False
+    except sqlite3.Error:
+        return False
+    finally:
+        database.close()
+    return True
 
 
 def _own_tables_only(
