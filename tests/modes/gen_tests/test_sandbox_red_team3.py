@@ -156,3 +156,39 @@ def test_coverage_data_the_suite_leaves_runs_no_sql_of_its_own_on_the_host(
     assert done.returncode == 0, done.stderr[-3000:]
     measured = "measured ['tests/test_pkg.py::test_double'] ['pkg/__init__.py']"
     assert measured in done.stdout, done.stdout + done.stderr[-3000:]
+
+
+def test_a_nested_checkout_in_a_folder_the_pull_request_marks_as_a_venv_stays_hidden(
+    tmp_path: Path,
+) -> None:
+    """Attack: the copy links a top-level folder holding ``pyvenv.cfg`` (a virtualenv: large,
+    read-only) instead of copying it, and looks for nested ``.git`` folders only in what it
+    copies. A workflow checks a tools repository out into ``deps/tools`` (``actions/checkout``
+    with ``path:`` empties that folder only; its token persists in that clone's
+    ``.git/config``); the pull request commits ``deps/pyvenv.cfg``, so ``deps`` is linked, the
+    nested ``.git`` is never seen and stays readable, through the link and at its host path."""
+    header = "AUTHORIZATION: basic bGlua2VkLXZlbnYtdG9rZW4="
+    checkout = _checkout(tmp_path)
+    (checkout / "deps" / "tools" / ".git").mkdir(parents=True)
+    (checkout / "deps" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (checkout / "deps" / "tools" / ".git" / "config").write_text(
+        f'[http "https://github.com/"]\n\textraheader = {header}\n'
+    )
+    spy = textwrap.dedent(
+        f"""
+        import pathlib
+        for path in ("deps/tools/.git/config", {str(checkout / "deps/tools/.git/config")!r}):
+            try:
+                print("READ", pathlib.Path(path).read_text()[::-1])
+            except OSError as exc:
+                print("unreadable", exc.errno)
+        import pkg
+        print("pkg", pkg.VALUE)
+        """
+    )
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(checkout, env) as box:
+        result = box.run([sys.executable, "-c", spy], box.workspace("linked"), timeout=60)
+    assert result.ok, result.output
+    assert header[::-1] not in result.output, result.output
+    assert "READ" not in result.output and "pkg 1" in result.output
