@@ -2,7 +2,7 @@
 
 Processes are capped by ``RLIMIT_NPROC`` and, for root (which the kernel exempts), by a pids
 cgroup of the run's own; the disk a run writes is measured from outside: its folders
-(:func:`tree_bytes`) and the files its processes hold after unlinking them (:func:`held_bytes`).
+(:func:`tree_bytes`) and what its processes hold outside them (:mod:`.held`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import contextlib
 import itertools
 import os
 import resource
-import stat
-from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,73 +99,3 @@ def tree_bytes(root: Path) -> int:
             if entry.is_dir(follow_symlinks=False):
                 folders.append(entry.path)
     return total
-
-
-def held_bytes(root: int, devices: Collection[int]) -> int:
-    """What the files process ``root`` and those below it hold open or mapped after unlinking
-    them take on ``devices`` (the run's writable folders' file systems). Such a file is in no
-    folder, so :func:`tree_bytes` never sees it, yet its blocks stay on the disk until its
-    holder ends: one process holds hundreds of files of up to the file limit each."""
-    held: dict[tuple[int, int], int] = {}
-    for pid in _processes_below(root):
-        folder = f"/proc/{pid}/fd"
-        try:
-            names = os.listdir(folder)
-        except OSError:  # ended, or not ours to look at
-            names = []
-        for name in names:
-            try:
-                found = os.stat(f"{folder}/{name}")
-            except OSError:
-                continue
-            if stat.S_ISREG(found.st_mode) and found.st_nlink == 0 and found.st_dev in devices:
-                key = (found.st_dev, found.st_ino)
-                held[key] = max(held.get(key, 0), found.st_size, found.st_blocks * 512)
-        for device, inode, size in _unlinked_mappings(pid):
-            if device in devices:
-                held[(device, inode)] = max(held.get((device, inode), 0), size)
-    return sum(held.values())
-
-
-def _processes_below(root: int) -> list[int]:
-    """``root`` and every process below it, from each process's parent in ``/proc`` (a run's
-    orphans are adopted inside its PID namespace, whose first process is below ``root``)."""
-    children: dict[int, list[int]] = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as handle:
-                line = handle.read()
-        except OSError:
-            continue
-        fields = line[line.rfind(b")") + 2 :].split()  # the name in parentheses may hold ")"
-        if len(fields) > 1:
-            children.setdefault(int(fields[1]), []).append(int(name))
-    found, waiting = [], [root]
-    while waiting:
-        pid = waiting.pop()
-        found.append(pid)
-        waiting.extend(children.get(pid, ()))
-    return found
-
-
-def _unlinked_mappings(pid: int) -> Iterator[tuple[int, int, int]]:
-    """``(device, inode, bytes)`` of each mapping of an unlinked file in process ``pid``
-    (a file mapped, closed and unlinked keeps its blocks as long as the mapping)."""
-    try:
-        with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as handle:
-            lines = handle.readlines()
-    except OSError:
-        return
-    for line in lines:
-        parts = line.split(maxsplit=5)
-        if len(parts) < 6 or not parts[5].rstrip("\n").endswith(" (deleted)"):
-            continue
-        start, _, end = parts[0].partition("-")
-        major, _, minor = parts[3].partition(":")
-        try:
-            device = os.makedev(int(major, 16), int(minor, 16))
-            yield device, int(parts[4]), int(end, 16) - int(start, 16)
-        except ValueError:
-            continue

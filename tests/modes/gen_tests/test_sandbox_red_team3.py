@@ -192,3 +192,32 @@ def test_a_nested_checkout_in_a_folder_the_pull_request_marks_as_a_venv_stays_hi
     assert result.ok, result.output
     assert header[::-1] not in result.output, result.output
     assert "READ" not in result.output and "pkg 1" in result.output
+
+
+def test_a_run_that_fills_memory_through_memory_files_is_killed(tmp_path: Path) -> None:
+    """Attack: the memory limit caps each process's address space, and a memory file
+    (``memfd_create``) written with ``write`` and never mapped is in no address space. Each
+    stops at the 1 GiB file limit, but a process holds hundreds: a test filled the runner's
+    memory, and the kernel's OOM killer, which cannot tell whose pages they are, killed the
+    agent instead. Here a process may have 256 MiB and holds 600 MiB in three such files."""
+    spy = textwrap.dedent(
+        """
+        import os, time
+        held, chunk = [], bytes(1 << 20)
+        print("filling memory files", flush=True)
+        for number in range(3):
+            fd = os.memfd_create(f"filler{number}")
+            for _ in range(200):
+                os.write(fd, chunk)
+            held.append(fd)
+        print("holding 600 MiB in no address space", flush=True)
+        time.sleep(30)
+        """
+    )
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    limits = Limits(memory_bytes=256 << 20)
+    with Sandbox(_checkout(tmp_path), env, limits=limits) as box:
+        result = box.run([sys.executable, "-c", spy], box.workspace("memfd"), timeout=20)
+    assert "filling memory files" in result.output, result.output
+    assert not result.timed_out, result.output
+    assert result.killed_for.startswith("it held more than 256 MiB"), result.describe()
