@@ -221,3 +221,42 @@ def test_a_run_that_fills_memory_through_memory_files_is_killed(tmp_path: Path) 
     assert "filling memory files" in result.output, result.output
     assert not result.timed_out, result.output
     assert result.killed_for.startswith("it held more than 256 MiB"), result.describe()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: System V shared memory in the run's own IPC namespace is measured "
+    "nowhere (the host cannot read that namespace's segments without entering it)",
+)
+def test_a_run_that_fills_memory_through_detached_shared_memory_is_killed(
+    tmp_path: Path,
+) -> None:
+    """Attack, as above, with System V shared memory: a segment attached, filled and detached
+    keeps its pages until the run's IPC namespace ends, in no address space (each
+    attachment stays under the limit while it lasts). Here a process may have 256 MiB and
+    leaves 600 MiB in three detached segments."""
+    spy = textwrap.dedent(
+        """
+        import ctypes, time
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.shmat.restype = ctypes.c_void_p
+        libc.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+        libc.shmdt.argtypes = [ctypes.c_void_p]
+        size = 200 << 20
+        print("filling segments", flush=True)
+        for number in range(3):
+            segment = libc.shmget(0, size, 0o1600)  # IPC_PRIVATE, IPC_CREAT, 0600
+            address = libc.shmat(segment, None, 0)
+            ctypes.memset(address, 1, size)
+            libc.shmdt(ctypes.c_void_p(address))
+        print("holding 600 MiB in no address space", flush=True)
+        time.sleep(30)
+        """
+    )
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    limits = Limits(memory_bytes=256 << 20)
+    with Sandbox(_checkout(tmp_path), env, limits=limits) as box:
+        result = box.run([sys.executable, "-c", spy], box.workspace("shm"), timeout=10)
+    assert "holding 600 MiB" in result.output, result.output
+    assert not result.timed_out, result.output
+    assert result.killed_for.startswith("it held more than 256 MiB"), result.describe()
