@@ -260,3 +260,50 @@ def test_a_run_that_fills_memory_through_detached_shared_memory_is_killed(
     assert "holding 600 MiB" in result.output, result.output
     assert not result.timed_out, result.output
     assert result.killed_for.startswith("it held more than 256 MiB"), result.describe()
+
+
+_LOAD_FORGED_DATA = """
+import sqlite3, sys, tempfile, zlib
+from pathlib import Path
+from cicd_agent.modes.gen_tests.coverage_gaps import _load_data
+
+script = sys.argv[1]
+for number, statement in enumerate(script.split(" ;; ")):
+    path = Path(tempfile.mkdtemp()) / ".coverage.forged"
+    try:
+        _load_data(b"z" + zlib.compress(statement.encode()), path)
+        print(number, "loaded", path.stat().st_size, flush=True)
+    except (ValueError, sqlite3.Error) as exc:
+        print(number, "refused", type(exc).__name__, path.exists(), flush=True)
+"""
+
+
+def test_serialised_coverage_data_cannot_run_endless_or_huge_sql_on_the_host() -> None:
+    """Attack: a candidate's process (the model's test, or the pull request's code it
+    imports, which finds the evidence pipe in its environment) writes the one report the host
+    reads, with coverage data of its own: a SQL script the host runs in a connection that may
+    not attach or vacuum into another file, but may run any query. An endless recursive
+    insert never returned (and grew its database on the host's disk without end); a
+    ``zeroblob`` of nearly a gigabyte per row fills the disk a row at a time. Each must be
+    refused, and its half-built database removed."""
+    endless = (
+        "CREATE TABLE t (x); INSERT INTO t WITH RECURSIVE n(i) AS "
+        "(SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT i FROM n;"
+    )
+    huge = "CREATE TABLE t (x); " + "INSERT INTO t VALUES (zeroblob(999999999)); " * 3
+    worktree = Path(__file__).resolve().parents[3]
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _LOAD_FORGED_DATA, f"{endless} ;; {huge}"],
+            cwd=worktree,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("loading the forged coverage data never ended")
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert [line.split()[:2] for line in lines] == [["0", "refused"], ["1", "refused"]], lines
+    assert all(line.endswith("False") for line in lines), lines

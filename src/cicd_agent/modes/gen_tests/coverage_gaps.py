@@ -31,7 +31,13 @@ from cicd_agent.runner.errors import ExternalServiceError
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 
 MAX_DATA_BYTES = 256 << 20
-"""The most SQL one run's serialised coverage data may unpack to."""
+"""The most SQL one run's serialised coverage data may unpack to, and twice that the most
+database it may build."""
+MAX_VALUE_BYTES = 16 << 20
+"""The longest text or blob in it (a numbits blob of a 100,000-line file is 12.5 KB)."""
+STATEMENT_STEPS = 1_000_000
+"""SQLite virtual-machine steps one statement of it may take: ``dumps()`` writes one short
+``INSERT`` a row (tens of steps), an endless recursive query takes them all at once."""
 
 Arc = tuple[int, int]
 """A branch from one line to another, as coverage.py numbers it (negative: leaving a function)."""
@@ -263,7 +269,8 @@ def _load_data(blob: bytes, path: Path) -> None:
     ``CoverageData.dumps()`` from inside the sandbox: a zlib-packed SQL script that
     ``CoverageData.loads`` would run here as it stands, and a test can write it in place of ours
     (``ATTACH DATABASE '/any/path'`` or ``VACUUM INTO`` then write any file on this side). It
-    runs in a connection that may only build its own database: no other database, no pragma."""
+    runs in a connection that may only build its own database (no other database, no pragma),
+    of bounded size, one bounded statement at a time."""
     if blob[:1] != b"z":
         raise ValueError("the coverage data is not in coverage.py's serialised form")
     unpack = zlib.decompressobj()
@@ -272,6 +279,10 @@ def _load_data(blob: bytes, path: Path) -> None:
         raise ValueError(f"the coverage data unpacks to more than {MAX_DATA_BYTES >> 20} MiB")
     database = sqlite3.connect(path)
     try:
+        database.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+        pages = database.execute("PRAGMA page_size").fetchone()[0]
+        database.execute(f"PRAGMA max_page_count = {2 * MAX_DATA_BYTES // pages}")
+        database.set_progress_handler(_stop, STATEMENT_STEPS)  # called only past the steps
         database.set_authorizer(_own_tables_only)
         database.executescript(script.decode("utf-8"))
     except BaseException:
@@ -305,6 +316,11 @@ def _plain_tables(path: Path) -> bool:
     finally:
         database.close()
     return True
+
+
+def _stop() -> int:
+    """SQLite's progress handler: a non-zero answer interrupts the statement."""
+    return 1
 
 
 def _own_tables_only(
