@@ -142,3 +142,28 @@ def test_a_committed_file_cannot_route_a_secret_or_unsandbox_the_runs(
     with pytest.raises(UsageError) as caught:
         parse(text, text.split(":", 1)[0])
     assert named in caught.value.message
+
+
+@pytest.mark.parametrize("value", [".inf", "1e300"])
+@pytest.mark.parametrize("key", ["deadline-minutes", "model-timeout"])
+def test_an_endless_or_huge_time_limit_is_exit_2_naming_it(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    """Attack (YAML's ``.inf``, or a float too large for a clock): the settings file's (or an
+    input's) ``deadline-minutes: .inf`` crashed every run with exit 3, "a bug in cicd-agent"
+    (OverflowError from the clock), and ``model-timeout: .inf`` passed validation to crash the
+    first model call the same way. A limit no clock can hold is a usage error naming it."""
+    builder = GitRepoBuilder(tmp_path / "repo")
+    base = builder.commit(
+        "settings", {"src/app.py": "X = 1\n", CONFIG_PATH: f"review:\n  {key}: {value}\n"}
+    )
+    head = builder.commit("change", {"src/app.py": "X = 2\n"})
+    stdout = io.StringIO()
+    argv = ["review", "--repo", str(builder.path), "--base", base, "--head", head, "--json"]
+    model = ["--provider", "openai", "--base-url", "http://127.0.0.1:9/v1"]  # never reached
+    environ = {"RUNNER_TEMP": str(tmp_path), "OPENAI_API_KEY": "sk-test-not-a-real-key-1234"}
+    code = main([*argv, *model], environ=environ, stdout=stdout, stderr=io.StringIO())
+
+    document = json.loads(stdout.getvalue())
+    assert code == 2, (code, document.get("error"))
+    assert key in document["error"]
