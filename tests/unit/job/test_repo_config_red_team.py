@@ -167,3 +167,31 @@ def test_an_endless_or_huge_time_limit_is_exit_2_naming_it(
     document = json.loads(stdout.getvalue())
     assert code == 2, (code, document.get("error"))
     assert key in document["error"]
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf"])
+@pytest.mark.parametrize("key", ["test-timeout", "cost-budget"])
+def test_a_gen_tests_limit_that_no_comparison_can_reach_is_exit_2_naming_it(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    """Attack (a settings line or an input): ``test-timeout: .nan`` makes every "past the
+    deadline?" comparison false, so a hanging candidate is never killed, and
+    ``cost-budget: .nan`` (or ``.inf``) makes "over budget?" false, so the spend has no
+    bound; both passed the "not negative" check and quietly switched a limit off."""
+    builder = GitRepoBuilder(tmp_path / "repo")
+    base = builder.commit(
+        "settings", {"src/app.py": "X = 1\n", CONFIG_PATH: f"gen-tests:\n  {key}: {value}\n"}
+    )
+    head = builder.commit("change", {"src/app.py": "X = 2\n"})
+    stdout = io.StringIO()
+    argv = ["gen-tests", "--repo", str(builder.path), "--base", base, "--head", head, "--json"]
+    code = main(
+        [*argv, "--provider", "none"],
+        environ={"RUNNER_TEMP": str(tmp_path)},
+        stdout=stdout,
+        stderr=io.StringIO(),
+    )
+
+    document = json.loads(stdout.getvalue())
+    assert code == 2, (code, document.get("error"))
+    assert key in document["error"]
