@@ -86,13 +86,20 @@ def copy_repository(source: Path, target: Path) -> list[Path]:
 
 
 def _git_folders(top: Path) -> Iterator[Path]:
-    """Every ``.git`` (a folder, or a worktree's file) under ``top``, links not followed."""
-    for folder, folders, files in os.walk(top):
-        if ".git" in folders:
-            folders.remove(".git")
-            yield Path(folder) / ".git"
-        if ".git" in files:
-            yield Path(folder) / ".git"
+    """Every ``.git`` (a folder, or a worktree's file) under ``top``, links not followed; no
+    recursion (``os.walk`` recurses once a level before Python 3.12, and the pull request
+    chooses how deep its folders go)."""
+    folders = [str(top)]
+    while folders:
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name == ".git":
+                yield Path(entry.path)
+            elif entry.is_dir(follow_symlinks=False):
+                folders.append(entry.path)
 
 
 def remove_tree(path: Path) -> None:

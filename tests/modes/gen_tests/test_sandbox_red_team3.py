@@ -307,3 +307,25 @@ def test_serialised_coverage_data_cannot_run_endless_or_huge_sql_on_the_host() -
     lines = done.stdout.splitlines()
     assert [line.split()[:2] for line in lines] == [["0", "refused"], ["1", "refused"]], lines
     assert all(line.endswith("False") for line in lines), lines
+
+
+def test_a_linked_folder_nested_thousands_deep_is_searched_without_crashing(
+    tmp_path: Path,
+) -> None:
+    """The search for nested ``.git`` in linked folders must not recurse: the pull request
+    commits ``deps/pyvenv.cfg`` and folders 1,100 deep under ``deps``, with a checkout at
+    the bottom."""
+    checkout = _checkout(tmp_path)
+    (checkout / "deps").mkdir()
+    (checkout / "deps" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    deep = checkout / "deps"
+    for _ in range(1100):  # one at a time: pathlib's mkdir(parents=True) recurses too
+        deep /= "d"
+        deep.mkdir()
+    (deep / ".git").mkdir()
+    (deep / ".git" / "config").write_text("[http]\n\textraheader = AUTHORIZATION: basic eA==\n")
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    spy = ["sh", "-c", f"cat {deep / '.git' / 'config'} || echo unreadable"]
+    with Sandbox(checkout, env) as box:
+        result = box.run(spy, box.workspace("deep"), timeout=60)
+    assert "extraheader" not in result.output, result.output
