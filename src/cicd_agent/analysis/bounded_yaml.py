@@ -149,16 +149,43 @@ class _Constructor(yaml.SafeLoader):
 
 
 _Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
+
+
+class _UniqueKeys(_Constructor):
+    """:class:`_Constructor` in which a key written twice in one mapping is an error. PyYAML
+    keeps the last of two equal keys, so a section appended at the end of a settings file
+    (``review:`` again, its diff only added lines) replaces the whole section above it. A
+    merge key (``<<: *base``) is no duplicate: an explicit key overrides what it merges."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
+        seen: set[object] = set()
+        for key_node, _ in node.value if isinstance(node, yaml.MappingNode) else ():
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                twice = key in seen
+                seen.add(key)
+            except TypeError:  # unhashable: SafeLoader's own error says so below
+                continue
+            if twice:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {str(key)[:80]!r} is written twice", key_node.start_mark
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
 _MAX_INT_BITS = 14_000
 """About 4,200 decimal digits: under Python's default limit of 4,300."""
 
 
-def load(text: str, limits: YamlLimits = DEFAULT_LIMITS) -> object:
-    """``yaml.safe_load`` within ``limits``: plain Python data, or YamlLimitError/YAMLError."""
+def load(text: str, limits: YamlLimits = DEFAULT_LIMITS, *, unique_keys: bool = False) -> object:
+    """``yaml.safe_load`` within ``limits``: plain Python data, or YamlLimitError/YAMLError
+    (``unique_keys``: also for a key written twice in one mapping, see :class:`_UniqueKeys`)."""
     node = compose(text, limits)
     if node is None:
         return None
-    constructor = _Constructor("")
+    constructor = (_UniqueKeys if unique_keys else _Constructor)("")
     try:
         return constructor.construct_document(node)
     except ValueError:  # an int of more digits than Python reads (4,300), a 30 February

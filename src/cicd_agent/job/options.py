@@ -151,12 +151,21 @@ class CommonOptions:
         )
 
 
+MAX_DEADLINE_MINUTES = 525_600
+"""A year: the longest deadline a clock can be set to here (``.inf`` or ``1e300`` overflowed
+it, and the run crashed instead of saying so)."""
+
+
 def _deadline(minutes: float | None) -> float:
-    """The run's deadline in minutes (0: none); a negative value is a usage error, not "none"."""
+    """The run's deadline in minutes (0: none); a negative value is a usage error, not "none",
+    and so is one past :data:`MAX_DEADLINE_MINUTES`."""
     if minutes is None:
         return DEFAULT_DEADLINE_MINUTES
-    if not minutes >= 0:  # negative or NaN
-        raise UsageError(f"deadline-minutes must be 0 (no deadline) or more, got {minutes:g}.")
+    if not 0 <= minutes <= MAX_DEADLINE_MINUTES:  # negative, NaN, endless or past a clock
+        raise UsageError(
+            f"deadline-minutes must be 0 (no deadline) up to {MAX_DEADLINE_MINUTES:,} "
+            f"(a year), got {minutes:g}."
+        )
     return minutes
 
 

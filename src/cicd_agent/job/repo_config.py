@@ -266,7 +266,8 @@ def _safe_yaml(text: str) -> object:
     from cicd_agent.analysis.bounded_yaml import YamlLimitError, YamlLimits, load, one_line
 
     try:
-        return load(text, YamlLimits(max_bytes=MAX_CONFIG_BYTES, max_nodes=MAX_NODES))
+        limits = YamlLimits(max_bytes=MAX_CONFIG_BYTES, max_nodes=MAX_NODES)
+        return load(text, limits, unique_keys=True)  # a second `review:` must not drop the first
     except YamlLimitError as exc:
         raise UsageError(f"{CONFIG_PATH} is refused: {exc}.", hint=_HINT) from None
     except yaml.YAMLError as exc:

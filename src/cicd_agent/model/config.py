@@ -45,7 +45,9 @@ class ModelConfig(BaseModel):
     fast_model: str = Field(DEFAULT_FAST_MODEL, min_length=1)
     base_url: str = DEFAULT_BASE_URL
     api_key: SecretStr | None = None
-    timeout: float = Field(DEFAULT_TIMEOUT, gt=0, description="seconds for each whole call")
+    timeout: float = Field(  # no endless one: the call's wall clock cannot be set past a day
+        DEFAULT_TIMEOUT, gt=0, le=86_400, description="seconds for each whole call"
+    )
     max_retries: int = Field(2, ge=0, le=10, description="the SDK's retries on 429, 5xx, timeouts")
     context_tokens: int | None = Field(None, gt=0, description="context size of an unknown model")
     max_output_tokens: int = Field(DEFAULT_MAX_OUTPUT_TOKENS, gt=0)

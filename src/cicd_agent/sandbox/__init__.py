@@ -37,7 +37,8 @@ environment, a temporary copy, the limits and the timeout.
 
 One job a module: :mod:`.environment` (what a run's environment holds), :mod:`.isolation`
 (whether and how bwrap confines, and as whom), :mod:`.mounts` (what a run sees),
-:mod:`.limits` (memory, processes, disk), :mod:`.workspace` (the copies) and :mod:`.run`
+:mod:`.limits` (memory, processes, disk), :mod:`.held` (what a run holds that no folder
+shows), :mod:`.workspace` (the copies) and :mod:`.run`
 (:class:`Sandbox`, which runs a command over them). Callers import from here.
 
 A mode adds what its runs need (gen-tests: its pytest plugin and coverage) by subclassing

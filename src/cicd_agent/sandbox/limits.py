@@ -1,7 +1,8 @@
 """Resource limits of a run: memory, processes, file size (set in the child) and disk (measured).
 
 Processes are capped by ``RLIMIT_NPROC`` and, for root (which the kernel exempts), by a pids
-cgroup of the run's own; the disk a run writes is measured from outside (:func:`tree_bytes`).
+cgroup of the run's own; the disk a run writes is measured from outside: its folders
+(:func:`tree_bytes`) and what its processes hold outside them (:mod:`.held`).
 """
 
 from __future__ import annotations

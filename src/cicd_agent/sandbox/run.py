@@ -28,6 +28,7 @@ from cicd_agent.sandbox.environment import (
     protect_own_environment,
     scrub_environment,
 )
+from cicd_agent.sandbox.held import held
 from cicd_agent.sandbox.isolation import (
     Confinement,
     Isolation,
@@ -234,6 +235,17 @@ class Sandbox:
         argv += self._mounts.arguments((space.live, *shared), as_nobody=as_nobody)
         return [*argv, "--chdir", str(space.repo), "--", *self._confined.prefix, *command]
 
+    def _overrun(self, writable: Sequence[Path], pid: int, room: int) -> str:
+        """Why the run (``pid`` and below) must be killed now: it wrote past ``room`` on disk
+        (its folders, and files its processes hold unlinked on their file systems), or holds
+        more memory files than a process may have memory; "" when neither."""
+        outside = held(pid, {folder.stat().st_dev for folder in writable})
+        if sum(map(tree_bytes, writable)) + outside.disk > room:
+            return f"it wrote more than {self.limits.disk_bytes >> 20} MiB"
+        if outside.memory > self.limits.memory_bytes:
+            return f"it held more than {self.limits.memory_bytes >> 20} MiB in memory files"
+        return ""
+
     def run(
         self,
         command: Sequence[str],
@@ -299,10 +311,10 @@ class Sandbox:
                 except subprocess.TimeoutExpired:
                     if time.monotonic() >= deadline:
                         timed_out = True
-                    elif sum(map(tree_bytes, writable)) > room:
-                        killed_for = f"it wrote more than {self.limits.disk_bytes >> 20} MiB"
                     else:
-                        continue
+                        killed_for = self._overrun(writable, process.pid, room)
+                        if not killed_for:
+                            continue
                     _kill_group(process.pid)
                     returncode = process.wait()
                     break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import shutil
 import subprocess
 from collections.abc import Iterable, Iterator
@@ -55,7 +56,9 @@ def copy_repository(source: Path, target: Path) -> list[Path]:
     A project's ``.venv`` (or any top-level folder holding ``pyvenv.cfg``) and ``node_modules``
     are symlinked: they are large, used read-only, and read-only inside the sandbox.
     Returns every ``.git`` left out, at any depth: a second checkout in a folder of the first
-    (``actions/checkout`` with ``path:``) keeps its credential header in its own ``.git``.
+    (``actions/checkout`` with ``path:``) keeps its credential header in its own ``.git``. The
+    linked folders are walked for them too: a ``pyvenv.cfg`` the pull request commits makes a
+    folder "a virtualenv", and a checkout inside it would otherwise never be seen.
     """
     left_out: list[Path] = []
     linked = {
@@ -78,7 +81,25 @@ def copy_repository(source: Path, target: Path) -> list[Path]:
     shutil.copytree(source, target, symlinks=True, ignore=skipped)
     for name in linked:
         (target / name).symlink_to(source / name, target_is_directory=True)
+        left_out.extend(_git_folders(source / name))
     return left_out
+
+
+def _git_folders(top: Path) -> Iterator[Path]:
+    """Every ``.git`` (a folder, or a worktree's file) under ``top``, links not followed; no
+    recursion (``os.walk`` recurses once a level before Python 3.12, and the pull request
+    chooses how deep its folders go)."""
+    folders = [str(top)]
+    while folders:
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name == ".git":
+                yield Path(entry.path)
+            elif entry.is_dir(follow_symlinks=False):
+                folders.append(entry.path)
 
 
 def remove_tree(path: Path) -> None:

@@ -31,7 +31,13 @@ from cicd_agent.runner.errors import ExternalServiceError
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 
 MAX_DATA_BYTES = 256 << 20
-"""The most SQL one run's serialised coverage data may unpack to."""
+"""The most SQL one run's serialised coverage data may unpack to, and twice that the most
+database it may build."""
+MAX_VALUE_BYTES = 16 << 20
+"""The longest text or blob in it (a numbits blob of a 100,000-line file is 12.5 KB)."""
+STATEMENT_STEPS = 1_000_000
+"""SQLite virtual-machine steps one statement of it may take: ``dumps()`` writes one short
+``INSERT`` a row (tens of steps), an endless recursive query takes them all at once."""
 
 Arc = tuple[int, int]
 """A branch from one line to another, as coverage.py numbers it (negative: leaving a function)."""
@@ -213,6 +219,9 @@ class CoverageMeter:
                 for found in folder.glob(".coverage.*"):
                     if found.is_file() and not found.is_symlink():
                         shutil.copyfile(found, work / found.name)
+            for copied in work.glob(".coverage.*"):
+                if not _plain_tables(copied):  # a view or a trigger of a run's counts nothing
+                    copied.unlink()
             meter = coverage.Coverage(data_file=str(work / ".coverage"), config_file=str(config))
             if any(work.glob(".coverage.*")):
                 meter.combine([str(work)], keep=True)
@@ -260,7 +269,8 @@ def _load_data(blob: bytes, path: Path) -> None:
     ``CoverageData.dumps()`` from inside the sandbox: a zlib-packed SQL script that
     ``CoverageData.loads`` would run here as it stands, and a test can write it in place of ours
     (``ATTACH DATABASE '/any/path'`` or ``VACUUM INTO`` then write any file on this side). It
-    runs in a connection that may only build its own database: no other database, no pragma."""
+    runs in a connection that may only build its own database (no other database, no pragma),
+    of bounded size, one bounded statement at a time."""
     if blob[:1] != b"z":
         raise ValueError("the coverage data is not in coverage.py's serialised form")
     unpack = zlib.decompressobj()
@@ -269,6 +279,10 @@ def _load_data(blob: bytes, path: Path) -> None:
         raise ValueError(f"the coverage data unpacks to more than {MAX_DATA_BYTES >> 20} MiB")
     database = sqlite3.connect(path)
     try:
+        database.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+        pages = database.execute("PRAGMA page_size").fetchone()[0]
+        database.execute(f"PRAGMA max_page_count = {2 * MAX_DATA_BYTES // pages}")
+        database.set_progress_handler(_stop, STATEMENT_STEPS)  # called only past the steps
         database.set_authorizer(_own_tables_only)
         database.executescript(script.decode("utf-8"))
     except BaseException:
@@ -276,6 +290,37 @@ def _load_data(blob: bytes, path: Path) -> None:
         path.unlink(missing_ok=True)  # half a database is not read either
         raise
     database.close()
+
+
+def _plain_tables(path: Path) -> bool:
+    """Whether the data file at ``path`` holds tables and their indexes only. A run writes
+    these files (a suite's processes in their data folder, a test in its serialised SQL), and
+    coverage.py reads them here with its own queries: a view, a virtual table or a generated
+    column would run the run's SQL in this process (a view over an endless recursive query
+    never returns). A file that is no database counts nothing either."""
+    try:
+        database = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        for kind, name, sql in database.execute("SELECT type, name, sql FROM sqlite_master"):
+            if kind == "index":
+                continue
+            if kind != "table" or not str(sql).upper().startswith("CREATE TABLE"):
+                return False
+            hidden = database.execute("SELECT hidden FROM pragma_table_xinfo(?)", (name,))
+            if any(flag for (flag,) in hidden):  # a generated column is an expression
+                return False
+    except sqlite3.Error:
+        return False
+    finally:
+        database.close()
+    return True
+
+
+def _stop() -> int:
+    """SQLite's progress handler: a non-zero answer interrupts the statement."""
+    return 1
 
 
 def _own_tables_only(

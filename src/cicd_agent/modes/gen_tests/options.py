@@ -10,6 +10,7 @@ run there with exit 2).
 from __future__ import annotations
 
 import argparse
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,10 +78,12 @@ class GenTestsOptions:
 
 
 def _not_negative(value: float | None, option: str) -> float:
+    """``value`` when it is a finite number of 0 or more (0: the default); NaN and infinity
+    are refused, as every comparison with NaN is false and would switch the limit off."""
     if value is None:
         return 0
-    if value < 0:
-        raise UsageError(f"{option} must not be negative, got {value:g}.")
+    if not 0 <= value < math.inf:
+        raise UsageError(f"{option} must be a finite number of 0 or more, got {value:g}.")
     return value
 
 

@@ -1,0 +1,331 @@
+"""Red team, third pass: what a sandboxed run (a generated test, the pull request's suite, the
+fix step's command) can do to the host that the sandbox's measures do not see. Every run is a
+real bubblewrap process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.sandbox import Limits, Sandbox
+from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
+
+pytestmark = needs_sandbox
+
+
+def _checkout(tmp_path: Path) -> Path:
+    checkout = tmp_path / "checkout"
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "pkg" / "__init__.py").write_text("VALUE = 1\n")
+    return checkout
+
+
+def test_a_run_that_fills_the_disk_through_files_it_unlinked_is_killed(tmp_path: Path) -> None:
+    """Attack: the disk limit walks the run's folder, and a file a process keeps open after
+    unlinking it is in no folder, yet holds its blocks on the host's disk until the process
+    ends. Each file stops at the 1 GiB file limit, but a process holds hundreds of them and a
+    run 512 processes: a test filled the runner's disk (every other step and job on it fails)
+    while the limit saw an empty folder. Here 1 MiB is allowed and 32 MiB are written to four
+    unlinked files, then the run waits to be measured."""
+    spy = textwrap.dedent(
+        """
+        import os, time
+        held = []
+        print("writing to unlinked files", flush=True)
+        for number in range(4):
+            handle = open(f"hidden{number}", "wb")
+            os.unlink(f"hidden{number}")
+            handle.write(bytes(8 << 20))
+            handle.flush()
+            os.fsync(handle.fileno())
+            held.append(handle)
+        print("wrote 32 MiB in no folder", flush=True)
+        time.sleep(30)
+        """
+    )
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(_checkout(tmp_path), env, limits=Limits(disk_bytes=1 << 20)) as box:
+        result = box.run([sys.executable, "-c", spy], box.workspace("unlinked"), timeout=20)
+    assert "writing to unlinked files" in result.output, result.output
+    assert not result.timed_out, result.output
+    assert result.killed_for.startswith("it wrote more than 1 MiB"), result.describe()
+
+
+def test_a_run_that_keeps_unlinked_files_only_mapped_is_killed(tmp_path: Path) -> None:
+    """Attack, as above, without an open file: a file mapped, filled through the mapping,
+    then closed and unlinked keeps its blocks as long as the mapping lives."""
+    spy = textwrap.dedent(
+        """
+        import mmap, os, time
+        held = []
+        print("writing to unlinked mapped files", flush=True)
+        for number in range(4):
+            with open(f"mapped{number}", "w+b") as handle:
+                handle.truncate(8 << 20)
+                mapping = mmap.mmap(handle.fileno(), 8 << 20)
+            os.unlink(f"mapped{number}")
+            mapping[:] = b"x" * (8 << 20)
+            mapping.flush()
+            held.append(mapping)
+        print("wrote 32 MiB in no folder and no open file", flush=True)
+        time.sleep(30)
+        """
+    )
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(_checkout(tmp_path), env, limits=Limits(disk_bytes=1 << 20)) as box:
+        result = box.run([sys.executable, "-c", spy], box.workspace("mapped"), timeout=20)
+    assert "writing to unlinked mapped files" in result.output, result.output
+    assert not result.timed_out, result.output
+    assert result.killed_for.startswith("it wrote more than 1 MiB"), result.describe()
+
+
+_PLANTING_SUITE = '''
+import os, re, sqlite3
+from pkg import double
+
+
+def test_double():
+    assert double(2) == 4
+    rc = open(os.environ["COVERAGE_PROCESS_START"]).read()
+    folder = os.path.dirname(re.search(r"data_file = (.*)", rc).group(1))
+    planted = sqlite3.connect(os.path.join(folder, ".coverage.planted"))
+    planted.executescript("""
+        CREATE TABLE coverage_schema (version integer);
+        INSERT INTO coverage_schema VALUES (7);
+        CREATE TABLE meta (key text, value text, unique (key));
+        INSERT INTO meta VALUES ('has_arcs', '1');
+        CREATE VIEW file AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n)
+            SELECT i AS id, '/x/' || i AS path FROM n;
+        CREATE TABLE context (id integer primary key, context text, unique (context));
+        CREATE TABLE line_bits (file_id integer, context_id integer, numbits blob);
+        CREATE TABLE arc (file_id integer, context_id integer, fromno integer, tono integer);
+        CREATE TABLE tracer (file_id integer primary key, tracer text);
+    """)
+    planted.close()
+'''
+
+_MEASURE_THE_SUITE = """
+import sys
+from pathlib import Path
+from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
+from cicd_agent.modes.gen_tests.gate import ProjectCommand
+from cicd_agent.modes.gen_tests.sandbox import Sandbox
+from cicd_agent.modes.gen_tests.suite import run_suite
+from tests.helpers.gen_tests import path_env
+
+checkout = Path(sys.argv[1])
+with Sandbox(checkout, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+    meter = CoverageMeter(sandbox, ["pkg/__init__.py"])
+    command = ProjectCommand.parse("python -m pytest -q")
+    baseline, coverage, _ = run_suite(sandbox, meter, command, timeout=60, label="suite")
+print("measured", sorted(baseline.passed or ()), sorted(coverage.files), flush=True)
+"""
+
+
+def test_coverage_data_the_suite_leaves_runs_no_sql_of_its_own_on_the_host(
+    tmp_path: Path,
+) -> None:
+    """Attack: a suite's run may write its coverage data folder, and the host copies every
+    ``.coverage.*`` file there as it stands and has coverage.py combine them in our own
+    process: none of it goes through the rebuild that keeps a run's SQL off the host. The pull
+    request's test plants a data file whose ``file`` table is a view over an endless recursive
+    query; combining it never returned (the job hangs until GitHub's 6-hour limit, filling
+    memory meanwhile). A data file holding anything but plain tables must count nothing."""
+    checkout = tmp_path / "checkout"
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "tests").mkdir()
+    (checkout / "pkg" / "__init__.py").write_text("def double(x):\n    return x * 2\n")
+    (checkout / "tests" / "test_pkg.py").write_text(_PLANTING_SUITE)
+    worktree = Path(__file__).resolve().parents[3]
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _MEASURE_THE_SUITE, str(checkout)],
+            cwd=worktree,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("measuring the suite never ended: the planted view ran on the host")
+    assert done.returncode == 0, done.stderr[-3000:]
+    measured = "measured ['tests/test_pkg.py::test_double'] ['pkg/__init__.py']"
+    assert measured in done.stdout, done.stdout + done.stderr[-3000:]
+
+
+def test_a_nested_checkout_in_a_folder_the_pull_request_marks_as_a_venv_stays_hidden(
+    tmp_path: Path,
+) -> None:
+    """Attack: the copy links a top-level folder holding ``pyvenv.cfg`` (a virtualenv: large,
+    read-only) instead of copying it, and looks for nested ``.git`` folders only in what it
+    copies. A workflow checks a tools repository out into ``deps/tools`` (``actions/checkout``
+    with ``path:`` empties that folder only; its token persists in that clone's
+    ``.git/config``); the pull request commits ``deps/pyvenv.cfg``, so ``deps`` is linked, the
+    nested ``.git`` is never seen and stays readable, through the link and at its host path."""
+    header = "AUTHORIZATION: basic bGlua2VkLXZlbnYtdG9rZW4="
+    checkout = _checkout(tmp_path)
+    (checkout / "deps" / "tools" / ".git").mkdir(parents=True)
+    (checkout / "deps" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (checkout / "deps" / "tools" / ".git" / "config").write_text(
+        f'[http "https://github.com/"]\n\textraheader = {header}\n'
+    )
+    spy = textwrap.dedent(
+        f"""
+        import pathlib
+        for path in ("deps/tools/.git/config", {str(checkout / "deps/tools/.git/config")!r}):
+            try:
+                print("READ", pathlib.Path(path).read_text()[::-1])
+            except OSError as exc:
+                print("unreadable", exc.errno)
+        import pkg
+        print("pkg", pkg.VALUE)
+        """
+    )
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(checkout, env) as box:
+        result = box.run([sys.executable, "-c", spy], box.workspace("linked"), timeout=60)
+    assert result.ok, result.output
+    assert header[::-1] not in result.output, result.output
+    assert "READ" not in result.output and "pkg 1" in result.output
+
+
+def test_a_run_that_fills_memory_through_memory_files_is_killed(tmp_path: Path) -> None:
+    """Attack: the memory limit caps each process's address space, and a memory file
+    (``memfd_create``) written with ``write`` and never mapped is in no address space. Each
+    stops at the 1 GiB file limit, but a process holds hundreds: a test filled the runner's
+    memory, and the kernel's OOM killer, which cannot tell whose pages they are, killed the
+    agent instead. Here a process may have 256 MiB and holds 600 MiB in three such files."""
+    spy = textwrap.dedent(
+        """
+        import os, time
+        held, chunk = [], bytes(1 << 20)
+        print("filling memory files", flush=True)
+        for number in range(3):
+            fd = os.memfd_create(f"filler{number}")
+            for _ in range(200):
+                os.write(fd, chunk)
+            held.append(fd)
+        print("holding 600 MiB in no address space", flush=True)
+        time.sleep(30)
+        """
+    )
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    limits = Limits(memory_bytes=256 << 20)
+    with Sandbox(_checkout(tmp_path), env, limits=limits) as box:
+        result = box.run([sys.executable, "-c", spy], box.workspace("memfd"), timeout=20)
+    assert "filling memory files" in result.output, result.output
+    assert not result.timed_out, result.output
+    assert result.killed_for.startswith("it held more than 256 MiB"), result.describe()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: System V shared memory in the run's own IPC namespace is measured "
+    "nowhere (the host cannot read that namespace's segments without entering it)",
+)
+def test_a_run_that_fills_memory_through_detached_shared_memory_is_killed(
+    tmp_path: Path,
+) -> None:
+    """Attack, as above, with System V shared memory: a segment attached, filled and detached
+    keeps its pages until the run's IPC namespace ends, in no address space (each
+    attachment stays under the limit while it lasts). Here a process may have 256 MiB and
+    leaves 600 MiB in three detached segments."""
+    spy = textwrap.dedent(
+        """
+        import ctypes, time
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.shmat.restype = ctypes.c_void_p
+        libc.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+        libc.shmdt.argtypes = [ctypes.c_void_p]
+        size = 200 << 20
+        print("filling segments", flush=True)
+        for number in range(3):
+            segment = libc.shmget(0, size, 0o1600)  # IPC_PRIVATE, IPC_CREAT, 0600
+            address = libc.shmat(segment, None, 0)
+            ctypes.memset(address, 1, size)
+            libc.shmdt(ctypes.c_void_p(address))
+        print("holding 600 MiB in no address space", flush=True)
+        time.sleep(30)
+        """
+    )
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    limits = Limits(memory_bytes=256 << 20)
+    with Sandbox(_checkout(tmp_path), env, limits=limits) as box:
+        result = box.run([sys.executable, "-c", spy], box.workspace("shm"), timeout=10)
+    assert "holding 600 MiB" in result.output, result.output
+    assert not result.timed_out, result.output
+    assert result.killed_for.startswith("it held more than 256 MiB"), result.describe()
+
+
+_LOAD_FORGED_DATA = """
+import sqlite3, sys, tempfile, zlib
+from pathlib import Path
+from cicd_agent.modes.gen_tests.coverage_gaps import _load_data
+
+script = sys.argv[1]
+for number, statement in enumerate(script.split(" ;; ")):
+    path = Path(tempfile.mkdtemp()) / ".coverage.forged"
+    try:
+        _load_data(b"z" + zlib.compress(statement.encode()), path)
+        print(number, "loaded", path.stat().st_size, flush=True)
+    except (ValueError, sqlite3.Error) as exc:
+        print(number, "refused", type(exc).__name__, path.exists(), flush=True)
+"""
+
+
+def test_serialised_coverage_data_cannot_run_endless_or_huge_sql_on_the_host() -> None:
+    """Attack: a candidate's process (the model's test, or the pull request's code it
+    imports, which finds the evidence pipe in its environment) writes the one report the host
+    reads, with coverage data of its own: a SQL script the host runs in a connection that may
+    not attach or vacuum into another file, but may run any query. An endless recursive
+    insert never returned (and grew its database on the host's disk without end); a
+    ``zeroblob`` of nearly a gigabyte per row fills the disk a row at a time. Each must be
+    refused, and its half-built database removed."""
+    endless = (
+        "CREATE TABLE t (x); INSERT INTO t WITH RECURSIVE n(i) AS "
+        "(SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT i FROM n;"
+    )
+    huge = "CREATE TABLE t (x); " + "INSERT INTO t VALUES (zeroblob(999999999)); " * 3
+    worktree = Path(__file__).resolve().parents[3]
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _LOAD_FORGED_DATA, f"{endless} ;; {huge}"],
+            cwd=worktree,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("loading the forged coverage data never ended")
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    assert [line.split()[:2] for line in lines] == [["0", "refused"], ["1", "refused"]], lines
+    assert all(line.endswith("False") for line in lines), lines
+
+
+def test_a_linked_folder_nested_thousands_deep_is_searched_without_crashing(
+    tmp_path: Path,
+) -> None:
+    """The search for nested ``.git`` in linked folders must not recurse: the pull request
+    commits ``deps/pyvenv.cfg`` and folders 1,100 deep under ``deps``, with a checkout at
+    the bottom."""
+    checkout = _checkout(tmp_path)
+    (checkout / "deps").mkdir()
+    (checkout / "deps" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    deep = checkout / "deps"
+    for _ in range(1100):  # one at a time: pathlib's mkdir(parents=True) recurses too
+        deep /= "d"
+        deep.mkdir()
+    (deep / ".git").mkdir()
+    (deep / ".git" / "config").write_text("[http]\n\textraheader = AUTHORIZATION: basic eA==\n")
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    spy = ["sh", "-c", f"cat {deep / '.git' / 'config'} || echo unreadable"]
+    with Sandbox(checkout, env) as box:
+        result = box.run(spy, box.workspace("deep"), timeout=60)
+    assert "extraheader" not in result.output, result.output
