@@ -52,9 +52,13 @@ NOT_CONFIGURABLE = frozenset(
         *("logs", "run-id", "publish-from", "result-file", "deploy-time"),
         # secrets belong in the workflow's secrets, never in a committed file
         *("prometheus-password", "prometheus-token", "slack-webhook-url", "openai-api-key"),
+        # where those secrets (and every diff) are sent, and whether untrusted code may run
+        # outside the sandbox, are the workflow's to say: a workflow change needs the
+        # `workflows` permission to merge, a line in this file only a reviewer's eye
+        *("base-url", "prometheus-url", "allow-unsandboxed"),
     }
 )
-"""Inputs a settings file cannot set: per-run facts and secrets."""
+"""Inputs a settings file cannot set: per-run facts, secrets, where secrets go, the sandbox."""
 MAX_CONFIG_BYTES = 64 * 1024
 MAX_GUIDANCE_BYTES = 16 * 1024
 """Guidance beyond this is cut: it is advice for the model, and the prompt budget is shared."""

@@ -114,12 +114,6 @@ def test_a_pull_request_that_rewrites_what_governs_later_reviews_is_flagged(
     assert {CONFIG_PATH, "CODEOWNERS", "AGENTS.md"} <= flagged, document["findings"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: the settings file may choose where the workflow's secrets are sent "
-    "(base-url, prometheus-url) and whether untrusted code runs unsandboxed; decide whether "
-    "these belong with the per-run values and secrets in repo_config.NOT_CONFIGURABLE",
-)
 @pytest.mark.parametrize(
     ("text", "named"),
     [
