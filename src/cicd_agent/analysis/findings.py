@@ -10,6 +10,8 @@ this change's fault, and re-reporting it on every pull request floods reviews):
   deliberately not one: it is the normal way a Node CLI or script prints, and flagging it
   would bury real findings;
 - binary files of a size that bloats every clone;
+- a change to a file that governs later reviews (settings, guidance, CODEOWNERS): this run read
+  the base's, but once merged it governs every review after it;
 - workflow and action files, audited by zizmor on the changed lines
   (:mod:`cicd_agent.analysis.workflows`).
 
@@ -28,6 +30,7 @@ from pathlib import PurePosixPath
 
 from cicd_agent.analysis.diff import Diff, FileDiff
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.governing import CONFIG_PATH, governs_review
 from cicd_agent.analysis.redact import SecretHit, find_secrets
 from cicd_agent.analysis.workflows import WorkflowAuditor, workflow_findings
 from cicd_agent.severity import Severity
@@ -43,6 +46,7 @@ RULE_DESCRIPTIONS: dict[str, str] = {
     "merge-conflict": "Unresolved merge-conflict markers were added",
     "debugger": "A debugger call that stops the program was left in",
     "large-binary": "A large binary file was added to the repository",
+    "governing-file": "A file that governs later reviews (settings, guidance, CODEOWNERS) changed",
     "workflow-pwn-request": "pull_request_target workflow checks out the pull request's code",
     "workflow-not-audited": "A workflow file could not be audited within the parsing limits",
 }
@@ -123,6 +127,8 @@ def deterministic_findings(
     conflict_files = diff.paths_with(_CONFLICT_WORDS)
     debugger_files = diff.paths_with(_DEBUGGER_WORDS)
     for changed in diff.files:
+        if governs_review(changed.path):
+            found.append(_governing(changed))
         if changed.status == "deleted":
             continue
         if changed.is_binary:
@@ -322,6 +328,38 @@ def _debugger_calls(changed: FileDiff) -> Iterator[Finding]:
             title="Leftover debugger call",
             body=f"`{text.strip()[:80]}` {effect}. Remove it before merging.",
         )
+
+
+# ---------------------------------------------------------------------- governing files
+
+_GOVERNS = {
+    CONFIG_PATH.lower(): "which files cicd-agent reviews, what fails the check and what it ignores",
+    "codeowners": "who must approve a change",
+}
+
+
+def _governing(changed: FileDiff) -> Finding:
+    """A change to a settings, guidance or CODEOWNERS file: medium, for a maintainer's eye (it
+    is often routine), never silent (it can switch off every later review)."""
+    name = PurePosixPath(changed.path).name.lower()
+    decides = (
+        _GOVERNS.get(changed.path.lower())
+        or _GOVERNS.get(name)
+        or ("what the review model is told about every change")
+    )
+    verb = {"added": "adds", "deleted": "deletes"}.get(changed.status, "changes")
+    return Finding(
+        rule="governing-file",
+        severity=Severity.MEDIUM,
+        category="security",
+        path=changed.path,
+        title="Changes what governs later reviews",
+        body=(
+            f"This pull request {verb} a file that decides {decides}. This review read the "
+            "base branch's version, as every run does; once merged, this version governs "
+            "every later pull request. Check that it does not loosen them."
+        ),
+    )
 
 
 # ------------------------------------------------------------------------------- binaries

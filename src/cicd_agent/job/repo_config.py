@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from cicd_agent.analysis.governing import CONFIG_PATH, GUIDANCE_PATHS
 from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
@@ -32,17 +33,7 @@ if TYPE_CHECKING:
 
     from cicd_agent.job.events import Event
 
-CONFIG_PATH = ".github/cicd-agent.yml"
 SCHEMA_FILE = "data/cicd-agent.schema.json"
-GUIDANCE_PATHS = ("AGENTS.md", ".github/copilot-instructions.md")
-CODEOWNERS_PATHS = ("CODEOWNERS", ".github/CODEOWNERS", "docs/CODEOWNERS")
-"""Where GitHub looks for the file that says who must approve a change."""
-GOVERNING_PATHS = frozenset(
-    path.lower()
-    for path in (CONFIG_PATH, ".github/cicd-agent.yaml", *GUIDANCE_PATHS, *CODEOWNERS_PATHS)
-)
-"""Files that decide how a pull request is reviewed: this module's settings and guidance, and
-CODEOWNERS. Lower-cased, so a case-insensitive file system's spelling of one matches too."""
 MODE_SECTIONS = ("review", "gen-tests", "analyse-failure", "deploy-gate")
 PATH_KEYS = ("paths", "paths-ignore", "path-instructions")
 NOT_CONFIGURABLE = frozenset(
@@ -109,12 +100,6 @@ class RepoConfig:
             for glob, text in self.paths.instructions_for(paths)
         ]
         return "\n\n".join(parts)
-
-
-def governs_review(path: str) -> bool:
-    """Whether ``path`` (relative, ``/``-separated) is one of :data:`GOVERNING_PATHS`: an edit
-    to it loosens every later review, so no automatic change (a verified fix) may make one."""
-    return path.lower() in GOVERNING_PATHS
 
 
 def trusted_commit(event: Event, base: str | None) -> str | None:

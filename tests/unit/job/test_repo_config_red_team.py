@@ -68,11 +68,6 @@ def test_a_merge_key_still_lets_a_section_override_what_it_merges() -> None:
     assert parse(text, "review").inputs == {"fail-on": "critical"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: review has no rule for a change to the files that govern later reviews "
-    "(repo_config.GOVERNING_PATHS is used by the fix step's policy only)",
-)
 def test_a_pull_request_that_rewrites_what_governs_later_reviews_is_flagged(
     tmp_path: Path,
 ) -> None:

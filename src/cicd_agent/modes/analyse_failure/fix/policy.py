@@ -12,7 +12,7 @@ rejected for each:
   change what CI runs with the repository's secrets, and verifying it proves nothing;
 - a lock file, every one that review knows (:func:`~cicd_agent.analysis.diff.is_lockfile`): it
   swaps dependencies no test in the sandbox can vouch for (no network);
-- what governs review (:func:`~cicd_agent.job.repo_config.governs_review`: the agent's settings,
+- what governs review (:func:`~cicd_agent.analysis.governing.governs_review`: the agent's settings,
   the guidance files the review shows the model, ``CODEOWNERS``, any ``.gitattributes``, whose
   ``linguist-generated`` keeps files from the model): a verified fix proves the
   failing command passes, nothing about a loosened review, and it would loosen every later one;
@@ -59,7 +59,7 @@ from unidiff.errors import UnidiffParseError
 from unidiff.patch import PatchSet
 
 from cicd_agent.analysis.diff import is_lockfile, is_test_path
-from cicd_agent.job.repo_config import governs_review
+from cicd_agent.analysis.governing import governs_review
 from cicd_agent.modes.analyse_failure.fix.linked_settings import linked_targets
 from cicd_agent.modes.analyse_failure.fix.runner_settings import SHARED_FILES, is_runner_file
 
