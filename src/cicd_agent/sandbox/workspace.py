@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Iterator
@@ -16,6 +17,9 @@ from cicd_agent.sandbox.environment import HOST_ENVIRONMENT
 SKIPPED_NAMES = frozenset(
     {".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".tox", ".nox"}
 )
+_LEFT_BY_OTHER_STEPS = re.compile(r"gha-creds-[0-9a-f]+\.json")
+"""Credential files an earlier step of the job leaves in the workspace, never the pull
+request's to read: google-github-actions/auth writes ``gha-creds-<hex>.json`` there."""
 
 
 @dataclass
@@ -75,7 +79,10 @@ def copy_repository(source: Path, target: Path) -> list[Path]:
         return {
             name
             for name in names
-            if name in SKIPPED_NAMES or name.startswith(".coverage") or (top and name in linked)
+            if name in SKIPPED_NAMES
+            or name.startswith(".coverage")
+            or _LEFT_BY_OTHER_STEPS.fullmatch(name)
+            or (top and name in linked)
         }
 
     shutil.copytree(source, target, symlinks=True, ignore=skipped)
