@@ -144,3 +144,14 @@ LAUGHS = (
 def test_configuration_built_to_stall_is_a_usage_error(text: str, reason: str) -> None:
     with pytest.raises(UsageError, match=reason):
         load_canary_config(text)
+
+
+def test_a_key_written_twice_is_refused_not_silently_the_last() -> None:
+    """YAML keeps the last of two equal keys: a second ``allowed_change`` appended below the
+    strict one would loosen the judge with no line of the first changed."""
+    text = (
+        "metrics:\n  - name: errors\n    query: rate(x[5m])\n"
+        "    allowed_change: 0.01\n    allowed_change: 5\n"
+    )
+    with pytest.raises(UsageError, match="allowed_change"):
+        load_canary_config(text)

@@ -226,7 +226,7 @@ def load_canary_config(source: str | None) -> CanaryConfig:
         return CanaryConfig()
     text, origin = _read_source(source)
     try:
-        document = bounded_yaml.load(text)
+        document = bounded_yaml.load(text, unique_keys=True)
     except bounded_yaml.YamlLimitError as error:
         raise UsageError(f"canary configuration {origin} was not read: {error}.") from None
     except yaml.YAMLError as error:
