@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from cicd_agent.job.events import Event
 
 SCHEMA_FILE = "data/cicd-agent.schema.json"
+_OTHER_SPELLING = ".github/cicd-agent.yaml"
+"""A settings file under this name would be silently ignored; it is an error that says so."""
 MODE_SECTIONS = ("review", "gen-tests", "analyse-failure", "deploy-gate")
 PATH_KEYS = ("paths", "paths-ignore", "path-instructions")
 NOT_CONFIGURABLE = frozenset(
@@ -134,6 +136,11 @@ def load(repo_dir: Path, commit: str | None, mode: str) -> RepoConfig:
         if (found := _show(repo_dir, commit, name, MAX_GUIDANCE_BYTES)) is not None
     )
     if text is None:
+        if _show(repo_dir, commit, _OTHER_SPELLING, 1) is not None:
+            raise UsageError(
+                f"{_OTHER_SPELLING} is not read: cicd-agent reads its settings from {CONFIG_PATH}.",
+                hint=f"Rename it to {CONFIG_PATH} on the base branch.",
+            )
         return RepoConfig(guidance=guidance)
     config = parse(text, mode)
     return RepoConfig(

@@ -73,6 +73,20 @@ def test_settings_come_from_the_base_commit(tmp_path: Path) -> None:
     assert f"{CONFIG_PATH} at {base[:12]}" in summary
 
 
+def test_settings_under_the_yaml_spelling_are_an_error_not_ignored(tmp_path: Path) -> None:
+    """A new user writes ``.github/cicd-agent.yaml``: silently ignored, the strict settings
+    they meant would not apply. It is exit 2 naming the file to rename; outputs still written."""
+    builder, base, head = _repo(
+        tmp_path, {".github/cicd-agent.yaml": "review:\n  fail-on: low\n"}, {}
+    )
+
+    code, outputs, document, summary = _review(tmp_path, builder, base, head, "--provider", "none")
+
+    assert code == 2
+    assert "Rename it to .github/cicd-agent.yml" in summary + json.dumps(document)
+    assert outputs
+
+
 def test_a_pull_request_cannot_soften_its_own_review(tmp_path: Path) -> None:
     base_settings = "review:\n  fail-on: high\n"
     softened = "review:\n  fail-on: critical\n  report-on: critical\n  paths-ignore: ['**']\n"
@@ -286,6 +300,6 @@ def test_a_mapping_where_one_value_belongs_says_what_to_write() -> None:
 
     with pytest.raises(UsageError) as caught:
         _scalar("deploy-gate.policy", {"hold_levels": ["high"]})
-    assert "write the mapping as one JSON string: `policy: '{\"hold_levels\": [\"high\"]}'`" in (
+    assert 'write the mapping as one JSON string: `policy: \'{"hold_levels": ["high"]}\'`' in (
         caught.value.message
     )
