@@ -113,6 +113,7 @@ def test_a_file_the_step_names_as_its_judge_is_refused(
         (_step("mypy --strict calc/ops.py"), "calc/ops.py"),
         (_step("python -m pytest -q -p no:cacheprovider"), "pytest.py"),  # -m: no file runs
         (_step("pytest -p no:qa.hooks"), "qa/hooks.py"),  # a plugin turned off
+        (_step("mkdir -p build && make -C sub all"), "build/__init__.py"),  # no pytest's -p
         (_step("pytest", PYTEST_PLUGINS="qa.hooks"), "calc/ops.py"),
     ],
 )

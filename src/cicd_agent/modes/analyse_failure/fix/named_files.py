@@ -73,6 +73,7 @@ def named_problem(path: str, named: Iterable[NamedFile]) -> str:
 def _named_in_command(words: list[str]) -> list[NamedFile]:
     found: list[NamedFile] = []
     script_next = False
+    runs_pytest = any(PurePosixPath(word).name in ("pytest", "py.test") for word in words)
     for index, word in enumerate(words):
         previous = words[index - 1] if index else ""
         assigned = _ASSIGNMENT.fullmatch(word)
@@ -87,7 +88,7 @@ def _named_in_command(words: list[str]) -> list[NamedFile]:
         plugin = word[2:] if word.startswith("-p") and len(word) > 2 else ""
         if previous == "-p":
             plugin = word
-        if plugin and not plugin.startswith("no:") and _PLUGIN_NAME.fullmatch(plugin):
+        if runs_pytest and _PLUGIN_NAME.fullmatch(plugin):  # not ``mkdir -p``; nor ``no:x``
             found += _modules(
                 plugin, f"a module the failing command loads as a pytest plugin (-p {plugin})"
             )
