@@ -28,7 +28,7 @@ def _step(script: str, **env: str) -> FailingCommand:
 
 
 def _reason(path: str, failing: FailingCommand, checkout: Path) -> str:
-    verdict = check_patch(_edit(path), checkout, named=named_files(failing))
+    verdict = check_patch(_edit(path), checkout, named=named_files(failing, checkout))
     return "" if verdict.allowed else verdict.reason
 
 
@@ -169,3 +169,28 @@ def test_every_test_module_is_refused_even_when_the_failing_test_is_known(
         f"the patch edits a test file ({path}): tests judge the fix, and any test module "
         "pytest imports can replace the code under test"
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("pytest.ini", "[pytest]\naddopts = -q -p qa.hooks\n"),
+        ("tox.ini", "[pytest]\naddopts = -pqa.hooks\n"),
+        ("setup.cfg", "[tool:pytest]\naddopts = -p qa.hooks\n"),
+        ("pyproject.toml", '[tool.pytest.ini_options]\naddopts = "-p qa.hooks"\n'),
+        ("pyproject.toml", '[tool.pytest]\naddopts = ["-p", "qa.hooks"]\n'),
+        ("pytest.toml", '[pytest]\naddopts = ["-p", "qa.hooks"]\n'),
+    ],
+)
+def test_a_plugin_the_projects_own_settings_load_is_refused(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    """The settings file stays as it is (the policy refuses changes to it); the plugin module
+    it loads by name is as much the judge, and must stay too."""
+    (tmp_path / name).write_text(text)
+    step = _step("python -m pytest -q")
+    assert _reason("qa/hooks.py", step, tmp_path) == (
+        f"the patch edits qa/hooks.py, a module the project's {name} loads as a pytest plugin "
+        "(-p qa.hooks)"
+    )
+    assert _reason("calc/ops.py", step, tmp_path) == ""

@@ -13,18 +13,25 @@ The step can name more files that decide how its tests run, each in its own way:
   linter is given (``ruff check src/app.py``) is its input, not its judge, and stays a fix's
   to change.
 
+- a pytest plugin the project's own settings load by name (``addopts = -p NAME`` in the
+  root's ``pytest.ini``, ``tox.ini``, ``setup.cfg``, ``pyproject.toml``, ``pytest.toml``): the
+  settings file is the policy's to keep unchanged, the module it names is the judge as well.
+
 A path is matched as the step named it, from the checkout's root or below any folder of it
 (``cd backend && pytest -c ci.ini`` reads ``backend/ci.ini``), as the failing tests are.
 """
 
 from __future__ import annotations
 
+import configparser
 import re
 import shlex
+import tomllib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
+from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 from cicd_agent.modes.analyse_failure.fix.command import failing_script
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
 
@@ -37,6 +44,10 @@ _INTERPRETERS = re.compile(r"(ba|z|da|k)?sh|python[0-9.]*|node|ruby|perl|source|
 """Command words whose first argument (not an option) is the script that runs."""
 _SEPARATORS = frozenset({"&&", "||", ";", "|", "&", "!", "then", "do", "else", "time"})
 _ASSIGNMENT = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=(.*)", re.DOTALL)
+_SETTINGS = ("pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "pyproject.toml",
+             "tox.ini", "setup.cfg")  # fmt: skip
+"""The root's files pytest reads ``addopts`` from."""
+_SETTINGS_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -47,10 +58,10 @@ class NamedFile:
     why: str
 
 
-def named_files(failing: FailingCommand) -> tuple[NamedFile, ...]:
+def named_files(failing: FailingCommand, checkout: Path | None = None) -> tuple[NamedFile, ...]:
     """The files ``failing``'s step loads as a plugin or runs or reads as the failing command's
-    settings (see the module doc)."""
-    found: list[NamedFile] = []
+    settings, and the plugins the settings in ``checkout``'s root load (see the module doc)."""
+    found = _settings_plugins(checkout) if checkout is not None else []
     env = dict(failing.env)
     for name in _plugins_in_env(env.get("PYTEST_PLUGINS", "")):
         found += _modules(
@@ -85,10 +96,8 @@ def _named_in_command(words: list[str]) -> list[NamedFile]:
         if assigned and assigned.group(1) == "PYTEST_ADDOPTS":
             found += _named_in_command(["pytest", *_words(assigned.group(2))])
             continue
-        plugin = word[2:] if word.startswith("-p") and len(word) > 2 else ""
-        if previous == "-p":
-            plugin = word
-        if runs_pytest and _PLUGIN_NAME.fullmatch(plugin):  # not ``mkdir -p``; nor ``no:x``
+        plugin = _plugin_option(previous, word)
+        if runs_pytest and plugin:  # not ``mkdir -p``
             found += _modules(
                 plugin, f"a module the failing command loads as a pytest plugin (-p {plugin})"
             )
@@ -113,6 +122,24 @@ def _named_in_command(words: list[str]) -> list[NamedFile]:
             script_next = bool(_INTERPRETERS.fullmatch(PurePosixPath(value).name))
         elif previous in ("-m", "-c"):
             script_next = False  # ``python -m pytest``: a module runs, not a file
+    return found
+
+
+def _plugin_option(previous: str, word: str) -> str:
+    """The plugin ``-p NAME`` or ``-pNAME`` loads ("" for none, and for ``-p no:NAME``)."""
+    plugin = word if previous == "-p" else word[2:] if word.startswith("-p") else ""
+    return plugin if _PLUGIN_NAME.fullmatch(plugin) else ""
+
+
+def _settings_plugins(checkout: Path) -> list[NamedFile]:
+    found: list[NamedFile] = []
+    for name in _SETTINGS:
+        words = _words(_addopts(checkout, name))
+        for previous, word in zip(["", *words], words, strict=False):
+            plugin = _plugin_option(previous, word)
+            if plugin:
+                why = f"a module the project's {name} loads as a pytest plugin (-p {plugin})"
+                found += _modules(plugin, why)
     return found
 
 
@@ -153,3 +180,35 @@ def _words(text: str) -> list[str]:
         return list(lexer)
     except ValueError:  # an unclosed quote: split on spaces, as well as it goes
         return text.split()
+
+
+def _addopts(checkout: Path, name: str) -> str:
+    """The ``addopts`` of ``name`` in the root of ``checkout`` ("" when none or unreadable; a
+    link is not followed: :mod:`.linked_settings` pins what it points to)."""
+    try:
+        text = read_bytes(checkout, name, _SETTINGS_BYTES).decode("utf-8", "replace")
+    except CheckoutFileError:
+        return ""
+    if name.endswith(".toml"):
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            return ""
+        tool = data.get("tool", {}) if name == "pyproject.toml" else {"pytest": data.get("pytest")}
+        pytest = tool.get("pytest", {}) if isinstance(tool, dict) else {}
+        tables = [pytest, pytest.get("ini_options", {})] if isinstance(pytest, dict) else []
+        found: list[str] = []
+        for table in tables:
+            value = table.get("addopts") if isinstance(table, dict) else None
+            if isinstance(value, str):
+                found.append(value)
+            elif isinstance(value, list):
+                found.append(shlex.join(str(item) for item in value))
+        return " ".join(found)
+    parser = configparser.RawConfigParser(strict=False, interpolation=None)
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return ""
+    sections = ("tool:pytest",) if name == "setup.cfg" else ("pytest",)
+    return " ".join(parser.get(section, "addopts", fallback="") for section in sections)

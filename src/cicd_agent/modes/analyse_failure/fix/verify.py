@@ -155,7 +155,7 @@ class SandboxVerifier:
         self._failing_tests = tuple(failing_tests)
         self._failed_tests = tuple(failed_tests)
         self._runs_pytest = "pytest" in tools_named(failing_script(failing))
-        self._named = named_files(failing)  # the plugins, scripts and settings it names
+        self._named = named_files(failing, sandbox.checkout)  # its plugins, scripts, settings
         self.settings = settings or VerifierSettings()
         self._baseline: RunOutcome | None = None
         self._rest_baseline: RunOutcome | None = None
