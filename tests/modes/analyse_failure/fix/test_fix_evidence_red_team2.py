@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch
+from cicd_agent.modes.analyse_failure.fix.evidence import missing_evidence
 from cicd_agent.modes.analyse_failure.fix.policy import check_patch
 from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
 from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
@@ -143,11 +144,6 @@ HELPER = {"tests/helpers.py": "HELPER = 1\n"}
 
 
 @needs_sandbox
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: the step's env: PYTEST_PLUGINS names a module the patch may rewrite "
-    "into a pass-everything plugin (sandbox/environment.py borrowable, fix/policy.py)",
-)
 def test_a_plugin_named_by_the_logs_env_header_is_not_the_patchs_to_change(
     tmp_path: Path,
 ) -> None:
@@ -168,11 +164,6 @@ MAKEFILE = {"Makefile": "test:\n\tpython -m pytest -q -p no:cacheprovider\n"}
 
 
 @needs_sandbox
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: the Makefile the failing command runs is the runner's command line; "
-    "a patch to it adds -p <plugin> (fix/policy.py, fix/runner_settings.py)",
-)
 def test_a_makefile_that_runs_pytest_is_the_runners_settings_too(tmp_path: Path) -> None:
     """``make test`` is the failing command: the Makefile decides pytest's options as surely
     as ``addopts`` does, and the patch may change it."""
@@ -230,19 +221,23 @@ def test_a_decoy_test_whose_name_is_a_suffix_of_the_failing_ones_is_no_evidence(
         tmp_path, SKIP_WHERE_CALC_IS_IMPORTED + DECOY, extra={**no_testpaths, **OTHER}
     )
     assert not verified, (reason, output)
-    assert reason.startswith("not verified: the failing command exits 0, but its test report")
+    assert reason.startswith("refused: the patch edits a test file (test_ops.py)"), reason
+    # The policy now refuses any test file; the evidence check stands behind it on its own:
+    # pytest's report of that run (the decoy alone passed) is no evidence for the real test.
+    decoy_report = (
+        b'<testsuites><testsuite name="pytest" tests="1">'
+        b'<testcase classname="test_ops" name="test_add" time="0.001"/>'
+        b"</testsuite></testsuites>"
+    )
+    assert missing_evidence(decoy_report, (FAILED,), ("tests/test_ops.py",)).startswith(
+        "not verified: the failing command exits 0, but its test report"
+    )
 
 
 CI_INI = {"pytest-ci.ini": "[pytest]\ntestpaths = tests\n"}
 
 
 @needs_sandbox
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: the failing command names its own settings file (pytest -c "
-    "pytest-ci.ini); any name but pytest.ini/.pytest.ini/tox.ini/pytest.toml may be changed "
-    "by the patch (fix/runner_settings.py, fix/policy.py)",
-)
 def test_a_settings_file_the_failing_command_names_is_the_runners_settings(
     tmp_path: Path,
 ) -> None:
@@ -265,12 +260,6 @@ MONKEYPATCH_IN_TEST_PACKAGE = _edit_file(
 
 
 @needs_sandbox
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: tests/__init__.py (imported before the failing test module) is no "
-    "failing test and no conftest.py, so the patch may make it replace calc.ops.add; the "
-    "test passes for real, calc/ops.py keeps the bug (fix/policy.py)",
-)
 def test_a_test_packages_init_that_patches_the_code_is_not_a_fix(tmp_path: Path) -> None:
     verified, reason, output = _verdict(tmp_path, MONKEYPATCH_IN_TEST_PACKAGE)
     assert not verified, (reason, output)

@@ -110,9 +110,20 @@ def test_attacks_are_refused_with_their_reason(checkout: Path, diff: str, reason
 
 def test_a_patch_to_the_failing_test_itself_is_refused(checkout: Path) -> None:
     diff = _edit("tests/test_app.py")
-    assert check_patch(diff, checkout, failing_tests=["tests/test_other.py"]).allowed
     verdict = check_patch(diff, checkout, failing_tests=["tests/test_app.py"])
     assert verdict.reason == "the patch edits the failing test itself (tests/test_app.py)"
+
+
+def test_a_patch_to_another_test_is_refused_too(checkout: Path) -> None:
+    """pytest imports every test module before the failing test runs: another test can
+    replace the code under test at import, so a fix changes no test at all."""
+    verdict = check_patch(
+        _edit("tests/test_app.py"), checkout, failing_tests=["tests/test_other.py"]
+    )
+    assert verdict.reason == (
+        "the patch edits a test file (tests/test_app.py): tests judge the fix, and any test "
+        "module pytest imports can replace the code under test"
+    )
 
 
 @pytest.mark.parametrize(
@@ -129,11 +140,12 @@ def test_a_patch_to_the_failing_test_itself_is_refused(checkout: Path) -> None:
 )
 def test_no_test_file_changes_when_the_log_names_no_failing_test(checkout: Path, path: str) -> None:
     """With no failing test known (``-rN``, jest names without a file) any test file may be
-    the one the fix is judged by; a source file may still change."""
+    the one the fix is judged by (and any may replace the code under test); a source file may
+    still change."""
     verdict = check_patch(_edit(path), checkout)
     assert verdict.reason == (
-        f"the patch edits a test file ({path}), and the log names no failing test by its "
-        "file, so any test file may be the one the fix is judged by"
+        f"the patch edits a test file ({path}): tests judge the fix, and any test module "
+        "pytest imports can replace the code under test"
     )
     assert check_patch(_edit("pkg/app.py"), checkout).allowed
 
@@ -193,8 +205,8 @@ _RENAME_TEST = (
         ),
         (  # the rename lines, not the diff --git line, say what git moves
             "diff --git a/calc/x.py b/calc/x.py\nsimilarity index 100%\n"
-            "rename from tests/test_ops.py\nrename to tests/off.txt\n",
-            "the patch renames or copies a file (rename tests/{test_ops.py => off.txt} (100%))",
+            "rename from calc/ops.py\nrename to calc/off.txt\n",
+            "the patch renames or copies a file (rename calc/{ops.py => off.txt} (100%))",
         ),
         (
             _OPS_FIX

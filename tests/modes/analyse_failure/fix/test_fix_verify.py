@@ -337,5 +337,5 @@ def test_a_fix_that_renames_the_failing_test_away_is_not_verified(tmp_path: Path
     with sandbox:
         verdict = verifier.verify(_patch(renamed))
     assert not verdict.verified
-    assert verdict.reason.startswith("refused: the patch renames or copies a file (rename tests/")
+    assert verdict.reason.startswith("refused: the patch edits a test file (tests/ops_disabled")
     assert verdict.runs == ()

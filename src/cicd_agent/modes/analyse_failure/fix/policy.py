@@ -28,11 +28,19 @@ rejected for each:
   (:mod:`.runner_settings` says why each): a patch to them changes the judge, not the code;
   so does a patch to the target of a committed link with one of these names, or
   ``conftest.py`` (:mod:`.linked_settings`);
-- the failing test itself: a patch that edits the test it is judged by proves nothing. When
-  the log names no failing test by its file (pytest's ``-rN``, which the pull request's own
-  ``addopts`` may set; jest and unittest names without a path), the policy cannot tell which
-  test that is, so it refuses a change to any test file
-  (:func:`~cicd_agent.analysis.diff.is_test_path`);
+- a build runner's file that defines commands (``Makefile``, ``*.mk``, ``justfile``,
+  ``noxfile.py``, ``Taskfile.yml``; a ``package.json``'s ``scripts`` in the verifier): ``make
+  test`` runs what it says, so a patch to it can add ``-p plugin`` (:mod:`.runner_settings`);
+- what the failed step names as part of its judge (:mod:`.named_files`): a module it loads as
+  a pytest plugin by name (``PYTEST_PLUGINS`` in its ``env:``, ``-p NAME``), the script it runs
+  and a settings file it names (``pytest -c pytest-ci.ini``);
+- the failing test itself, and every other test file
+  (:func:`~cicd_agent.analysis.diff.is_test_path`: ``test_*.py``, ``*_test.py``, anything under
+  a ``tests``, ``test`` or ``testing`` folder, a test package's ``__init__.py``): a patch that
+  edits the test it is judged by proves nothing, and pytest imports every test module (and
+  its package's ``__init__.py``) before the failing test runs, so any of them can replace the
+  code under test (``calc.ops.add = ...``) and the test passes with the bug left in. A fix
+  changes code, not what judges it;
 - more than :data:`MAX_CHANGED_LINES` changed lines or :data:`MAX_FILES` files: too much to
   review as a suggestion.
 
@@ -61,7 +69,12 @@ from unidiff.patch import PatchSet
 from cicd_agent.analysis.diff import is_lockfile, is_test_path
 from cicd_agent.analysis.governing import governs_review
 from cicd_agent.modes.analyse_failure.fix.linked_settings import linked_targets
-from cicd_agent.modes.analyse_failure.fix.runner_settings import SHARED_FILES, is_runner_file
+from cicd_agent.modes.analyse_failure.fix.named_files import NamedFile, named_problem
+from cicd_agent.modes.analyse_failure.fix.runner_settings import (
+    SHARED_FILES,
+    is_command_file,
+    is_runner_file,
+)
 
 MAX_CHANGED_LINES = 200
 MAX_FILES = 10
@@ -84,12 +97,18 @@ class PolicyVerdict:
     paths: tuple[str, ...] = ()
 
 
-def check_patch(diff: str, checkout: Path, *, failing_tests: Collection[str] = ()) -> PolicyVerdict:
+def check_patch(
+    diff: str,
+    checkout: Path,
+    *,
+    failing_tests: Collection[str] = (),
+    named: Collection[NamedFile] = (),
+) -> PolicyVerdict:
     """Refuse ``diff`` if it touches anything in the module doc; list the paths git would write.
 
     ``failing_tests`` are the files of the tests that failed (``tests/test_x.py``), relative to
-    the checkout root or to where the runner ran. Empty means none is known: then no test file
-    may change at all.
+    the checkout root or to where the runner ran (refused with their own reason; every test
+    file is refused). ``named``: what the failed step names as its judge (:mod:`.named_files`).
     """
     if len(diff.encode("utf-8", "surrogateescape")) > MAX_PATCH_BYTES:
         return _no(f"the patch is larger than {MAX_PATCH_BYTES >> 10} KiB")
@@ -112,7 +131,7 @@ def check_patch(diff: str, checkout: Path, *, failing_tests: Collection[str] = (
         for raw in (patched.source_file, patched.target_file):
             if raw == _DEV_NULL:
                 continue
-            problem, path = _path_problem(raw, checkout, failing_tests)
+            problem, path = _path_problem(raw, checkout, failing_tests, named)
             if problem:
                 return _no(problem)
             pairs[-1].append(path)
@@ -121,7 +140,7 @@ def check_patch(diff: str, checkout: Path, *, failing_tests: Collection[str] = (
         return _no(git)
     written, summary = git
     for path in written:
-        problem, _ = _path_problem(f"b/{path}", checkout, failing_tests)
+        problem, _ = _path_problem(f"b/{path}", checkout, failing_tests, named)
         if problem:
             return _no(problem)
     linked = linked_targets(checkout, _judges)
@@ -133,12 +152,12 @@ def check_patch(diff: str, checkout: Path, *, failing_tests: Collection[str] = (
     for pair in pairs:
         if len(set(pair)) > 1:
             return _no(f"the patch writes one file from another ({pair[0]}, {pair[1]})")
-    named = [path for pair in pairs for path in pair]
+    headers = [path for pair in pairs for path in pair]
     for line in summary:
         problem = _summary_problem(line)
         if problem:
             return _no(problem)
-    if set(written) != set(named):
+    if set(written) != set(headers):
         return _no("git would write other files than the patch's headers name")
     return PolicyVerdict(True, paths=_unique(written))
 
@@ -212,14 +231,21 @@ def _judges(path: str) -> bool:
     """Whether ``path`` names a file that decides how the tests run: a link with such a name
     pins its target (:mod:`.linked_settings`)."""
     name = PurePosixPath(path).name.lower()
-    return name == "conftest.py" or is_runner_file(path) or name in SHARED_FILES
+    return (
+        name == "conftest.py"
+        or is_runner_file(path)
+        or is_command_file(path)
+        or name in SHARED_FILES
+    )
 
 
 def _is_git(part: str) -> bool:
     return part.lower().rstrip(". ") == ".git"
 
 
-def _path_problem(raw: str, checkout: Path, failing_tests: Collection[str]) -> tuple[str, str]:
+def _path_problem(
+    raw: str, checkout: Path, failing_tests: Collection[str], named: Collection[NamedFile]
+) -> tuple[str, str]:
     """Why one path of the patch is refused ("" when it is not), and the path itself."""
     text = raw
     if text.startswith('"'):
@@ -253,15 +279,20 @@ def _path_problem(raw: str, checkout: Path, failing_tests: Collection[str]) -> t
         return f"the patch edits a package's metadata, where pytest finds plugins ({text})", text
     if is_runner_file(text):  # addopts = --collect-only passes every test
         return f"the patch edits the test runner's settings ({text})", text
-    if not failing_tests and is_test_path(text):
-        return (
-            f"the patch edits a test file ({text}), and the log names no failing test by its "
-            "file, so any test file may be the one the fix is judged by"
-        ), text
+    if is_command_file(text):  # ``make test`` runs what the Makefile says
+        return f"the patch edits a build runner's file, which defines what CI runs ({text})", text
+    named_by_step = named_problem(text, named)
+    if named_by_step:
+        return named_by_step, text
     if any(text == test or text.endswith(f"/{test}") for test in failing_tests):
         # a runner names the test from where it ran (``cd backend && pytest``): any file of
         # that name below a folder of the checkout may be it
         return f"the patch edits the failing test itself ({text})", text
+    if is_test_path(text) or is_test_path(text.lower()):
+        return (
+            f"the patch edits a test file ({text}): tests judge the fix, and any test module "
+            "pytest imports can replace the code under test"
+        ), text
     link = _through_link(checkout, parts)
     if link:
         return f"the patch writes through a symbolic link ({link})", text

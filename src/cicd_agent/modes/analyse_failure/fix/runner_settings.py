@@ -16,21 +16,36 @@ the failing command pass with the bug left in. The rule is as narrow as closing 
   line-by-line reading of a hunk sees. A file that no longer parses (or did not) counts as
   changed when its text changed.
 
+- the build runners' files that define commands: ``Makefile`` (``GNUmakefile``, ``makefile``,
+  ``*.mk``), ``justfile``, ``noxfile.py``, ``Taskfile.yml``, anywhere, refused by name: ``make
+  test`` runs what the Makefile says, and a patch adds ``-p plugin`` to it as surely as to
+  ``addopts``; and the ``scripts`` of a ``package.json`` (``npm test``), compared parsed, since
+  the rest of the file holds dependencies and metadata.
+
 ``conftest.py`` is refused by :mod:`.policy` already (its hooks can report a failure as a pass).
-Jest's ``jest.config.*`` and ``package.json`` scripts are not refused: jest gives no per-test
-evidence here (:mod:`.evidence`), so such a fix is never verified when tests failed.
+Jest's ``jest.config.*`` is not refused: jest gives no per-test evidence here
+(:mod:`.evidence`), so such a fix is never verified when tests failed.
 """
 
 from __future__ import annotations
 
 import configparser
+import json
 import re
 import tomllib
 from pathlib import PurePosixPath
 
 RUNNER_FILES = frozenset({"pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "tox.ini"})
 """Files that are the test runner's settings and nothing else: never changed by a fix."""
-SHARED_FILES = frozenset({"pyproject.toml", "setup.cfg"})
+SHARED_FILES = frozenset({"pyproject.toml", "setup.cfg", "package.json"})
+"""Files whose runner's part alone is compared, before and after the patch."""
+COMMAND_FILES = frozenset(
+    {
+        "makefile", "gnumakefile", "justfile", ".justfile", "noxfile.py", "taskfile.yml",
+        "taskfile.yaml", "taskfile.dist.yml", "taskfile.dist.yaml",
+    }
+)  # fmt: skip
+"""Build runners' files that define the commands a step runs (matched without case)."""
 _NO_DEFAULT = "\0no default section"
 _UNCLEAR_HEADER = re.compile(r"\[(?![^\]#;]*\]\s*(?:[#;].*)?$).*")
 """A line that starts a section header but is not ``[name]`` with at most a comment after."""
@@ -38,6 +53,11 @@ _UNCLEAR_HEADER = re.compile(r"\[(?![^\]#;]*\]\s*(?:[#;].*)?$).*")
 
 def is_runner_file(path: str) -> bool:
     return PurePosixPath(path).name.lower() in RUNNER_FILES
+
+
+def is_command_file(path: str) -> bool:
+    name = PurePosixPath(path).name.lower()
+    return name in COMMAND_FILES or name.endswith(".mk")
 
 
 def settings_change(path: str, before: str | None, after: str | None) -> str:
@@ -48,12 +68,27 @@ def settings_change(path: str, before: str | None, after: str | None) -> str:
         return f"the patch edits the test runner's settings ({path})"
     if name not in SHARED_FILES or before == after:
         return ""
+    if name == "package.json":
+        if _scripts(before) != _scripts(after):
+            return f"the patch edits the commands CI runs ({path}: scripts)"
+        return ""
     read = _toml_part if name == "pyproject.toml" else _cfg_part
     if read(before) != read(after):
         part = "[tool.pytest] or [tool.tox]" if name == "pyproject.toml" else \
             "[tool:pytest], [tox:tox] or [testenv]"  # fmt: skip
         return f"the patch edits the test runner's settings ({path}: {part})"
     return ""
+
+
+def _scripts(text: str | None) -> object:
+    """A ``package.json``'s ``scripts`` (what ``npm test`` runs), or the text when unreadable."""
+    if text is None:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return ("unreadable", text)
+    return data.get("scripts", {}) if isinstance(data, dict) else ("not an object", text)
 
 
 def _toml_part(text: str | None) -> object:

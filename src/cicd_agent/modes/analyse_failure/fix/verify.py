@@ -50,6 +50,7 @@ from cicd_agent.modes.analyse_failure.fix.evidence import (
     pytest_addopts,
     read_report,
 )
+from cicd_agent.modes.analyse_failure.fix.named_files import named_files
 from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, check_patch
 from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
@@ -154,6 +155,7 @@ class SandboxVerifier:
         self._failing_tests = tuple(failing_tests)
         self._failed_tests = tuple(failed_tests)
         self._runs_pytest = "pytest" in tools_named(failing_script(failing))
+        self._named = named_files(failing, sandbox.checkout)  # its plugins, scripts, settings
         self.settings = settings or VerifierSettings()
         self._baseline: RunOutcome | None = None
         self._rest_baseline: RunOutcome | None = None
@@ -180,7 +182,7 @@ class SandboxVerifier:
         known = self._policies.get(diff)
         if known is None:
             known = self._policies[diff] = check_patch(
-                diff, self.sandbox.checkout, failing_tests=self._failing_tests
+                diff, self.sandbox.checkout, failing_tests=self._failing_tests, named=self._named
             )
         return known
 
