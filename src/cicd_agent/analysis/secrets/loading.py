@@ -23,6 +23,12 @@ but a stand-in, and no image digest such as ``docker://alpine:3.19@sha256:…``)
 _LEADING_NAME = "(?i)[\\w.-]{0,50}?"
 """gitleaks' semi-generic rules start with this lazy prefix; it only widens the match to the
 left of the keyword and costs a 50-step attempt at every character, so it is dropped."""
+_REACHES = {"curl-auth-header": r"\bcurl\b.*", "curl-auth-user": r"\bcurl\b.*"}
+"""gitleaks' rules that run from their keyword to the end of the line and five more
+(``\bcurl\b(?:.*?|.*?(?:[\r\n]{1,2}.*?){1,5})[ \t\n\r](?:-u|…``): every match starts at the
+keyword, and a later ``curl`` on the line reaches only places the first reached, so where the
+first fails they are not tried (:attr:`Rule.reach`; each ``curl`` of a line of them scanned to
+its end, quadratic)."""
 
 
 def _allow(raw: Mapping[str, Any]) -> Allow:
@@ -66,6 +72,8 @@ def rule_set() -> _RuleSet:
                 entropy=raw["entropy"],
                 path=re.compile(raw["path"]) if raw["path"] else None,
                 allows=tuple(_allow(a) for a in raw["allowlists"]),
+                anchored=raw["id"] in _REACHES,
+                reach=_REACHES.get(raw["id"], ""),
             )
         )
     detect_secrets = _data("detect_secrets_rules.json")
