@@ -7,7 +7,7 @@ shared). Review of a file holding one 64 KB such line took 32 s (a small change 
 1 s); a few MiB of them take hours. Log lines (cut at 8 KB) cost 0.6 s each in redaction:
 a 3 MiB log of them about four minutes.
 
-The fix belongs in ``analysis/secrets/matcher.py`` (``_matches``, the unanchored branch): for
+The fix (``Rule.reach``, tried in ``analysis/secrets/matcher.py`` ``_matches``): for
 these two rules a start after the first ``curl`` of a line can only match what the first
 one's ``.*?`` reaches too, so one try per line (from its first keyword) finds every match,
 in linear time. Given 15 s, as the first round's stall tests are.
@@ -19,19 +19,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.git_builder import GitRepoBuilder
 
 CURL_LINE = "curl -u " * 8_000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: gitleaks' curl-auth-* rules are quadratic on a line of 'curl -u ' "
-    "(analysis/secrets/matcher.py _matches)",
-    raises=subprocess.TimeoutExpired,
-)
 def test_a_line_of_curl_commands_does_not_stall_review(tmp_path: Path) -> None:
     repo = GitRepoBuilder(tmp_path / "project")
     base = repo.commit("Initial", {"app.py": "VALUE = 1\n"})

@@ -23,6 +23,17 @@ but a stand-in, and no image digest such as ``docker://alpine:3.19@sha256:…``)
 _LEADING_NAME = "(?i)[\\w.-]{0,50}?"
 """gitleaks' semi-generic rules start with this lazy prefix; it only widens the match to the
 left of the keyword and costs a 50-step attempt at every character, so it is dropped."""
+_LEADING_NAMES = "[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?"
+"""Five (cisco-meraki, cohere, okta, privateai, sumologic-access-id) start with two: 2,500
+splits at every character of a run of word characters, each trying the keyword (64 KB of
+``sumo`` took about a minute). Both go, and the keyword starts the match: the leftmost match
+with them was at the leftmost keyword that succeeds, so the secrets found are the same."""
+_REACHES = {"curl-auth-header": r"\bcurl\b.*", "curl-auth-user": r"\bcurl\b.*"}
+"""gitleaks' rules that run from their keyword to the end of the line and five more
+(``\bcurl\b(?:.*?|.*?(?:[\r\n]{1,2}.*?){1,5})[ \t\n\r](?:-u|…``): every match starts at the
+keyword, and a later ``curl`` on the line reaches only places the first reached, so where the
+first fails they are not tried (:attr:`Rule.reach`; each ``curl`` of a line of them scanned to
+its end, quadratic)."""
 
 
 def _allow(raw: Mapping[str, Any]) -> Allow:
@@ -57,6 +68,8 @@ def rule_set() -> _RuleSet:
         regex = raw["regex"]
         if regex.startswith(_LEADING_NAME):
             regex = "(?i)" + regex[len(_LEADING_NAME) :]
+        elif regex.startswith(_LEADING_NAMES):
+            regex = "(?i:" + regex[len(_LEADING_NAMES) :]
         rules.append(
             Rule(
                 raw["id"],
@@ -66,6 +79,8 @@ def rule_set() -> _RuleSet:
                 entropy=raw["entropy"],
                 path=re.compile(raw["path"]) if raw["path"] else None,
                 allows=tuple(_allow(a) for a in raw["allowlists"]),
+                anchored=raw["id"] in _REACHES,
+                reach=_REACHES.get(raw["id"], ""),
             )
         )
     detect_secrets = _data("detect_secrets_rules.json")

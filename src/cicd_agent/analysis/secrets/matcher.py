@@ -127,6 +127,7 @@ def _matches(rule: Rule, text: str, starts: list[int]) -> Iterator[re.Match[str]
     if not rule.anchored:
         yield from rule.regex.finditer(text)
         return
+    reach = compile_pattern(rule.reach) if rule.reach else None
     position = 0
     for start in sorted(set(starts)):
         if start < position:
@@ -135,6 +136,8 @@ def _matches(rule: Rule, text: str, starts: list[int]) -> Iterator[re.Match[str]
         if match is not None:
             position = match.end()
             yield match
+        elif reach is not None and (region := reach.match(text, start)) is not None:
+            position = region.end()
 
 
 _SEED_REACH = 64

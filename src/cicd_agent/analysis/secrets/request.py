@@ -17,6 +17,7 @@ def _request(
     *,
     cased: tuple[str, ...] = (),
     check: Callable[[str], bool] | None = None,
+    reach: str = "",
 ) -> Rule:
     """A credential whose place says what it is (:attr:`Rule.request`): any value but a stand-in
     goes. ``pattern`` names the value ``secret`` and starts with one of ``keywords``."""
@@ -29,6 +30,7 @@ def _request(
         anchored=True,
         cased=cased,
         check=check,
+        reach=reach,
     )
 
 
@@ -55,8 +57,24 @@ _URL_TOKEN = Rule(
 _BARE_VALUE = r"""(?P<secret>[^\s'"`|;&<>]+)"""
 _VALUE = r"""['"]?""" + _BARE_VALUE
 """An option's value, maybe quoted (the quote is kept)."""
-_OTHER_ARGS = r"(?:[ \t]+(?!{flags})[^\s|;&]+)*?[ \t]+"
-"""Other arguments between a command and its password option, up to the end of the command."""
+_ARGUMENTS = r"(?:[ \t]+(?!{flags})[^\s|;&]+)*"
+"""Arguments after a command up to the first of its ``flags``, or the end of the command."""
+
+
+def _after_command(
+    kind: str, command: str, flags: str, option: str, keywords: tuple[str, ...]
+) -> Rule:
+    """``command``, other arguments, then the password ``option`` (one of ``flags``). Where it
+    fails, a later keyword among those arguments (``mysql mysql …``) reaches only the places
+    this one did: the arguments it passed are its :attr:`Rule.reach`."""
+    return _request(
+        kind,
+        command + _ARGUMENTS.format(flags=flags) + r"?[ \t]+" + option,
+        keywords,
+        reach=command + _ARGUMENTS.format(flags=flags),
+    )
+
+
 _AUTH_HEADER = (
     r"""(?:(?<=(?P<outer>["']))|)(?i:(?:proxy-)?authorization)"""
     r"""(?:["']?[ \t]*[:=][ \t]*|["'][ \t]*,[ \t]*)(?P<inner>["'])?"""
@@ -115,37 +133,33 @@ Credential=…, Signature=…``): the parameters go whole, to the quote that clo
 value (the last on the line, so an escaped quote inside does not end it) or to the end of the
 line; the parameters' own quotes go with them."""
 _CLIENT_PASSWORDS = (
-    _request(
+    _after_command(
         "password option",
-        r"(?i:mysql|mariadb)[\w-]*"
-        + _OTHER_ARGS.format(flags="-p")
-        + r"(?:-p|--password=)"
-        + _VALUE,
+        r"(?i:mysql|mariadb)[\w-]*",
+        "-p",
+        r"(?:-p|--password=)" + _VALUE,
         ("mysql", "mariadb"),
     ),
     _request("password option", r"(?i:sshpass)[ \t]+-p[ \t]*" + _VALUE, ("sshpass",)),
-    _request(
+    _after_command(
         "password option",
-        r"(?i:redis-cli)"
-        + _OTHER_ARGS.format(flags=r"-a\b|--pass\b")
-        + r"(?:-a|--pass)[ \t]+"
-        + _VALUE,
+        r"(?i:redis-cli)",
+        r"-a\b|--pass\b",
+        r"(?:-a|--pass)[ \t]+" + _VALUE,
         ("redis-cli",),
     ),
-    _request(
+    _after_command(
         "password option",
-        r"(?i:docker|podman|buildah|skopeo|nerdctl|helm(?:[ \t]+registry)?)[ \t]+login"
-        + _OTHER_ARGS.format(flags=r"-p\b")
-        + r"-p[ \t]+"
-        + _VALUE,
+        r"(?i:docker|podman|buildah|skopeo|nerdctl|helm(?:[ \t]+registry)?)[ \t]+login",
+        r"-p\b",
+        r"-p[ \t]+" + _VALUE,
         ("docker", "podman", "buildah", "skopeo", "nerdctl", "helm"),
     ),
-    _request(
+    _after_command(
         "password option",
-        r"(?i:curl)"
-        + _OTHER_ARGS.format(flags=r"-u\b|--user\b")
-        + r"""(?:-u|--user)[ \t]*['"]?[^\s:'"]*:"""
-        + _BARE_VALUE,
+        r"(?i:curl)",
+        r"-u\b|--user\b",
+        r"""(?:-u|--user)[ \t]*['"]?[^\s:'"]*:""" + _BARE_VALUE,
         ("curl",),
     ),
     _request(

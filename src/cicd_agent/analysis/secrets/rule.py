@@ -74,6 +74,12 @@ class Rule:
     cased: tuple[str, ...] = ()
     """The keywords as the pattern spells them, when it does not ignore case: a keyword found
     in the lower-cased text counts only where the text has this case (``AP``, not ``ap``)."""
+    reach: str = ""
+    """For an anchored rule whose tries run on from their keyword (to the end of the line or
+    the command): a regex matched where the pattern failed, whose match spans the later
+    keywords that can only fail too, each trying a subset of the places this try did (the
+    rest of the pattern depends on the position alone). They are skipped: a line of one
+    keyword repeated cost one scan to its end per keyword, quadratic."""
     seed: re.Pattern[str] | None = None
     """For a rule without keywords: what every match holds, found first by a fast scan that
     ``check`` also passes; the regex is tried only around such seeds."""

@@ -28,11 +28,16 @@ PRIVATE_KEY = Rule(
 # Anchored on the keyword, not the start of the variable name: a leading [A-Z0-9_.-]* would be
 # tried at every character of the text. (gitleaks' generic-api-key rule, which this replaces,
 # starts with such a prefix and is ten times slower on a large diff.)
+_KEY_NAME = (
+    r"(?i)(?:secret|passw(?:or)?d|passwd|\bpass\b|(?<![a-z])pwd\b|token|api[_-]?key|access[_-]?key"
+    r"|private[_-]?key|credentials?|auth(?!ors?\b))[A-Z0-9_.-]*"
+)
+"""A key naming a secret, to the end of its name: a try that fails here fails at every keyword
+later in the name (``AGE-SECRET-KEY-1AGE-SECRET-…``), which ends where this one does."""
 _ASSIGNED = Rule(
     "assigned secret",
     (
-        r"(?i)(?:secret|passw(?:or)?d|passwd|\bpass\b|(?<![a-z])pwd\b|token|api[_-]?key|access[_-]?key"
-        r"|private[_-]?key|credentials?|auth(?!ors?\b))[A-Z0-9_.-]*\b"
+        _KEY_NAME + r"\b"
         r"(?<!id)(?<!ids)(?<!name)(?<!names)(?<!url)(?<!uri)(?<!endpoint)(?<!path)(?<!file)"
         r"(?<!length)(?<!type)[\"']?\s*(?::=|=>|[:=>])\s*"
         r"(?:\"(?P<double>[^\"\s][^\"\n]{7,4095}?)\"|'(?P<single>[^'\s][^'\n]{7,4095}?)'"
@@ -41,11 +46,12 @@ _ASSIGNED = Rule(
     ("secret", "pass", "pwd", "token", "api", "access", "private", "credential", "auth"),
     plausible=True,
     anchored=True,
+    reach=_KEY_NAME,
 )
 """A value assigned to a secret-named key, quoted (to the closing quote, a token of a few
 kilobytes included) or bare (to a space, quote, comma or semicolon: ``user:token``,
 ``a/b|c`` go whole). A key that names the secret's id, name, place or size
-(``credentialsId``, ``LLM_SECRET_NAME``, ``access_token_url``, ``secret_length``) holds
+(``credentialsId``, ``LLM_KEY_NAME``, ``access_token_url``, ``secret_length``) holds
 something else."""
 _AWS_SECRET = Rule(
     "AWS secret access key",
