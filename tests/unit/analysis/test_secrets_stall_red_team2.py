@@ -69,3 +69,32 @@ def test_a_url_without_a_token_after_hook_is_not_a_webhook() -> None:
         "https://acme.io/a-very-long-path-name/hook",
     ):
         assert not [h for h in find_secrets(url, broad=True) if h.kind == "webhook URL"], url
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["curl" + "\r" * 65_536, "curl -u " + "\r" * 65_536 + "x", "curl a\r" * 9_000],
+    ids=["carriage-returns", "user-then-carriage-returns", "curl-per-carriage-return"],
+)
+def test_carriage_returns_after_curl_do_not_stall_redaction(text: str) -> None:
+    """gitleaks' curl-auth rules count ``\\r`` as a line break and ``.`` takes it too, so
+    ``curl`` and n carriage returns could be split in exponentially many ways: 50 took 20 s
+    (found after the reach fix; it was there before). Read as bytes: a text-mode stdin would
+    turn each ``\\r`` into ``\\n``."""
+    script = (
+        "import sys\n"
+        "from cicd_agent.analysis.secrets.matcher import find_secrets\n"
+        "print(len(find_secrets(sys.stdin.buffer.read().decode(), broad=True)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], input=text.encode(), capture_output=True,
+        timeout=15, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_curl_credential_on_crlf_lines_is_still_found() -> None:
+    from cicd_agent.analysis.secrets.matcher import find_secrets
+
+    text = "curl https://api.example.com \\\r\n  -u admin:s3cr3tPassw0rd\r\n"
+    assert [hit.kind for hit in find_secrets(text, broad=True)] != []

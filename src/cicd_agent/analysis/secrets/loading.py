@@ -28,12 +28,29 @@ _LEADING_NAMES = "[\\w.-]{0,50}?(?i:[\\w.-]{0,50}?"
 splits at every character of a run of word characters, each trying the keyword (64 KB of
 ``sumo`` took about a minute). Both go, and the keyword starts the match: the leftmost match
 with them was at the leftmost keyword that succeeds, so the secrets found are the same."""
-_REACHES = {"curl-auth-header": r"\bcurl\b.*", "curl-auth-user": r"\bcurl\b.*"}
+_REACHES = {"curl-auth-header": r"\bcurl\b[^\r\n]*", "curl-auth-user": r"\bcurl\b[^\r\n]*"}
 """gitleaks' rules that run from their keyword to the end of the line and five more
 (``\bcurl\b(?:.*?|.*?(?:[\r\n]{1,2}.*?){1,5})[ \t\n\r](?:-u|…``): every match starts at the
 keyword, and a later ``curl`` on the line reaches only places the first reached, so where the
 first fails they are not tried (:attr:`Rule.reach`; each ``curl`` of a line of them scanned to
 its end, quadratic)."""
+_ANY_BUT_A_BREAK = r"[^\r\n]"
+"""In those two rules ``.`` becomes this. Python's (and Go's) ``.`` takes ``\r``, which the
+rules also count as a line break (``[\r\n]{1,2}``): ``curl`` and 50 carriage returns could be
+split so many ways that the search took 20 s, and each further one doubled it. Go's regexp
+is linear whatever the pattern; Python's is not, so here a break is never also a character."""
+
+
+def _upstream_regex(rule_id: str, regex: str) -> str:
+    """gitleaks' pattern, made cheap for Python's backtracking engine (the same matches
+    wherever a carriage return ends a line, as it does in CRLF text)."""
+    if regex.startswith(_LEADING_NAME):
+        return "(?i)" + regex[len(_LEADING_NAME) :]
+    if regex.startswith(_LEADING_NAMES):
+        return "(?i:" + regex[len(_LEADING_NAMES) :]
+    if rule_id in _REACHES:
+        return regex.replace(".*", _ANY_BUT_A_BREAK + "*")
+    return regex
 
 
 def _allow(raw: Mapping[str, Any]) -> Allow:
@@ -65,15 +82,10 @@ def rule_set() -> _RuleSet:
     for raw in data["rules"]:
         if raw["id"] in _REPLACED_UPSTREAM:
             continue
-        regex = raw["regex"]
-        if regex.startswith(_LEADING_NAME):
-            regex = "(?i)" + regex[len(_LEADING_NAME) :]
-        elif regex.startswith(_LEADING_NAMES):
-            regex = "(?i:" + regex[len(_LEADING_NAMES) :]
         rules.append(
             Rule(
                 raw["id"],
-                regex,
+                _upstream_regex(raw["id"], raw["regex"]),
                 tuple(raw["keywords"]),
                 group=raw["secret_group"],
                 entropy=raw["entropy"],
