@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from cicd_agent.sandbox.environment import HOST_ENVIRONMENT
+from cicd_agent.sandbox.syscalls import filter_fd, seccomp_option
 
 _PROBE_TIMEOUT = 20.0
 
@@ -123,14 +124,15 @@ def probe_isolation(bwrap: str | None) -> Isolation:
     argv = [bwrap, *confined.flags, *userns_option(namespace), "--ro-bind", "/", "/"]
     argv += ["--proc", "/proc", "--dev", "/dev", "--", *confined.prefix, "sh", "-c", "exit 0"]
     try:
-        done = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            timeout=_PROBE_TIMEOUT,
-            check=False,
-            pass_fds=(namespace,) if namespace >= 0 else (),
-        )
+        with filter_fd() as syscalls:
+            done = subprocess.run(
+                [argv[0], *seccomp_option(syscalls), *argv[1:]],
+                capture_output=True,
+                text=True,
+                timeout=_PROBE_TIMEOUT,
+                check=False,
+                pass_fds=tuple(fd for fd in (namespace, syscalls) if fd >= 0),
+            )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Isolation(False, f"bwrap failed: {exc}")
     finally:

@@ -1,0 +1,132 @@
+"""The system calls a run may not make: a seccomp filter bwrap installs (``--seccomp FD``).
+
+Why: a run lives in its own IPC namespace, and a System V shared memory segment it creates,
+fills and detaches keeps its pages there, in no process's address space and in no file the
+host can find (:mod:`.held` counts unlinked files and memfds): 600 MiB held past a 256 MiB
+limit, until the run ends. Test suites share memory the POSIX way (``/dev/shm``, a bounded
+tmpfs in the sandbox), practically never through ``shmget``; so ``shmget`` fails with
+``EPERM`` and no segment exists to attach. (A cost: a server that needs a System V segment,
+PostgreSQL's small interlock segment for one, does not start in the sandbox.)
+
+Why a hand-built program, not a library: the maintained one, libseccomp, has no Python
+bindings on the package index but forks and a ctypes wrapper last released in 2021, and all
+of them need ``libseccomp.so`` on the runner. The program here is a dozen classic-BPF
+instructions in the kernel's fixed format (``struct sock_filter``, ``<linux/filter.h>``)
+over ``struct seccomp_data`` (``<linux/seccomp.h>``); each is readable below.
+
+Which calls: the filter sees the call's architecture, so each ABI a process on the host can
+use is checked with its own numbers: x86_64 (``shmget`` 29), its x32 numbering (the same
+number with bit ``0x40000000``), i386 through ``int 0x80`` (``shmget`` 395 and the old
+``ipc`` multiplexer, 117, with ``SHMGET`` as its call), aarch64 (194) and 32-bit arm (307).
+Any other architecture is let through unfiltered: the sandbox runs on x86_64 and aarch64
+runners, and a filter with guessed numbers would refuse the wrong calls.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+_LOAD = 0x20  # BPF_LD | BPF_W | BPF_ABS: A = 32-bit word at offset k of seccomp_data
+_AND = 0x54  # BPF_ALU | BPF_AND | BPF_K: A &= k
+_JUMP_IF_EQUAL = 0x15  # BPF_JMP | BPF_JEQ | BPF_K: skip jt if A == k, else skip jf
+_RETURN = 0x06  # BPF_RET | BPF_K: the verdict k
+
+_NUMBER = 0  # offsetof(struct seccomp_data, nr)
+_ARCH = 4  # offsetof(struct seccomp_data, arch)
+_FIRST_ARGUMENT = 16  # offsetof(struct seccomp_data, args[0]), its low half (little-endian)
+
+_ALLOW = 0x7FFF0000  # SECCOMP_RET_ALLOW
+_REFUSE = 0x00050000 | 1  # SECCOMP_RET_ERRNO | EPERM
+
+_X86_64 = 0xC000003E  # AUDIT_ARCH_X86_64
+_I386 = 0x40000003  # AUDIT_ARCH_I386
+_AARCH64 = 0xC00000B7  # AUDIT_ARCH_AARCH64
+_ARM = 0x40000028  # AUDIT_ARCH_ARM
+_X32 = 0x40000000  # __X32_SYSCALL_BIT
+
+_I386_SHMGET = 395
+_I386_IPC = 117
+_IPC_SHMGET = 23  # the ipc() multiplexer's call number for shmget, in its low 16 bits
+
+_REFUSED: tuple[tuple[int, tuple[int, ...]], ...] = (
+    (_X86_64, (29, _X32 | 29)),
+    (_AARCH64, (194,)),
+    (_ARM, (307,)),
+)
+"""Per architecture, the numbers of ``shmget`` (i386 is checked apart, for its multiplexer)."""
+
+Instruction = tuple[int, int, int, int]
+"""One ``struct sock_filter``: code, jump-if-true, jump-if-false, constant."""
+
+
+def _refuse_on(
+    arch: int, numbers: Sequence[int], after: Sequence[Instruction]
+) -> list[Instruction]:
+    """Calls ``numbers`` of ``arch`` get ``EPERM``, its other calls pass; ``after`` (run for
+    any other architecture, the syscall number loaded) decides the rest. Jumps count the
+    instructions they skip."""
+    block: list[Instruction] = [(_LOAD, 0, 0, _ARCH)]
+    own = len(numbers) + 3  # the load of the number, the tests, allow, refuse
+    block.append((_JUMP_IF_EQUAL, 0, own, arch))
+    block.append((_LOAD, 0, 0, _NUMBER))
+    for index, number in enumerate(numbers):
+        block.append((_JUMP_IF_EQUAL, len(numbers) - index, 0, number))
+    block += [(_RETURN, 0, 0, _ALLOW), (_RETURN, 0, 0, _REFUSE)]
+    return [*block, *after]
+
+
+def _i386() -> list[Instruction]:
+    """i386's ``shmget`` and ``ipc(SHMGET, ...)`` get ``EPERM``; every other call passes,
+    of i386 or of an architecture no block named."""
+    return [
+        (_LOAD, 0, 0, _ARCH),
+        (_JUMP_IF_EQUAL, 0, 6, _I386),
+        (_LOAD, 0, 0, _NUMBER),
+        (_JUMP_IF_EQUAL, 5, 0, _I386_SHMGET),
+        (_JUMP_IF_EQUAL, 0, 3, _I386_IPC),
+        (_LOAD, 0, 0, _FIRST_ARGUMENT),
+        (_AND, 0, 0, 0xFFFF),  # the high half carries the call's version
+        (_JUMP_IF_EQUAL, 1, 0, _IPC_SHMGET),
+        (_RETURN, 0, 0, _ALLOW),
+        (_RETURN, 0, 0, _REFUSE),
+    ]
+
+
+def program() -> list[Instruction]:
+    """The whole filter, one block per architecture, i386 last."""
+    instructions = _i386()
+    for arch, numbers in reversed(_REFUSED):
+        instructions = _refuse_on(arch, numbers, instructions)
+    return instructions
+
+
+def compiled() -> bytes:
+    """:func:`program` as the kernel reads it: native byte order, 8 bytes an instruction."""
+    return b"".join(struct.pack("=HBBI", *instruction) for instruction in program())
+
+
+@contextmanager
+def filter_fd(wanted: bool = True) -> Iterator[int]:
+    """A fresh pipe's read end holding :func:`compiled` and its end (bwrap reads it to the
+    end, once), closed on leaving: give it to bwrap as ``--seccomp FD`` in ``pass_fds``.
+    -1 when not ``wanted`` (a run without bwrap)."""
+    if not wanted:
+        yield -1
+        return
+    read_end, write_end = os.pipe()
+    try:
+        try:
+            os.write(write_end, compiled())  # far below a pipe's buffer: never blocks
+        finally:
+            os.close(write_end)
+        yield read_end
+    finally:
+        os.close(read_end)
+
+
+def seccomp_option(fd: int) -> tuple[str, ...]:
+    """bwrap's option to install the filter read from ``fd``."""
+    return ("--seccomp", str(fd))
