@@ -20,7 +20,7 @@ from cicd_agent.sandbox.syscalls import filter_fd, seccomp_option
 
 _PROBE_TIMEOUT = 20.0
 
-_BWRAP_FLAGS = (
+USER_FLAGS = (
     "--unshare-all",
     "--unshare-user",
     "--disable-userns",
@@ -29,6 +29,7 @@ _BWRAP_FLAGS = (
     "--cap-drop",
     "ALL",
 )
+"""bwrap's namespace flags when a user (not root) runs the agent."""
 
 NOBODY = 65534
 """The uid and gid every run gets when the agent is root: not root's files, whoever owns them."""
@@ -94,7 +95,7 @@ def confinement() -> Confinement | str:
     """This process's :class:`Confinement`, or why runs cannot be confined (root without
     ``setpriv``, which would leave them root)."""
     if os.geteuid() != 0:
-        return Confinement(_BWRAP_FLAGS)
+        return Confinement(USER_FLAGS)
     setpriv = shutil.which("setpriv", path=HOST_ENVIRONMENT["PATH"])
     if setpriv is None:
         return "the agent runs as root and setpriv (util-linux) is missing to drop to nobody"

@@ -1,0 +1,108 @@
+"""The sandbox's seccomp filter (:mod:`cicd_agent.sandbox.syscalls`) refuses System V shared
+memory and nothing an ordinary test suite needs; and bwrap installs it on both of the
+sandbox's paths (an agent run by a user, an agent run as root). Every run is real bubblewrap."""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.sandbox import Confinement, Limits, Sandbox
+from cicd_agent.sandbox.isolation import USER_FLAGS
+from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
+
+pytestmark = needs_sandbox
+
+_SUITE = textwrap.dedent(
+    """
+    import ctypes
+    from multiprocessing import Pool, shared_memory
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+
+    def square(number):
+        return number * number
+
+
+    def test_posix_shared_memory_is_shared():
+        block = shared_memory.SharedMemory(create=True, size=1 << 20)
+        try:
+            block.buf[:5] = b"hello"
+            other = shared_memory.SharedMemory(name=block.name)
+            assert bytes(other.buf[:5]) == b"hello"
+            other.close()
+        finally:
+            block.close()
+            block.unlink()
+
+
+    def test_a_process_pool_works():
+        with Pool(2) as pool:
+            assert pool.map(square, range(5)) == [0, 1, 4, 9, 16]
+
+
+    def test_system_v_semaphores_and_message_queues_are_left_alone():
+        semaphores = libc.semget(0, 1, 0o1600)  # IPC_PRIVATE, IPC_CREAT, 0600
+        queue = libc.msgget(0, 0o1600)
+        assert semaphores >= 0, ctypes.get_errno()
+        assert queue >= 0, ctypes.get_errno()
+        assert libc.semctl(semaphores, 0, 0) == 0  # IPC_RMID
+        assert libc.msgctl(queue, 0, None) == 0
+
+
+    def test_system_v_shared_memory_is_refused():
+        assert libc.shmget(0, 1 << 20, 0o1600) == -1
+        assert ctypes.get_errno() == 1  # EPERM
+    """
+)
+
+_SHMGET = (
+    "import ctypes, os; libc = ctypes.CDLL(None, use_errno=True); print('uid', os.getuid()); "
+    "print('shmget', libc.shmget(0, 1 << 20, 0o1600), 'errno', ctypes.get_errno())"
+)
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+
+
+def test_an_ordinary_suite_runs_under_the_filter(tmp_path: Path) -> None:
+    """pytest with POSIX shared memory (``/dev/shm``), a process pool (its semaphores live
+    there too) and System V semaphores and message queues passes in the sandbox: the filter
+    refuses ``shmget`` alone."""
+    checkout = tmp_path / "checkout"
+    (checkout / "tests").mkdir(parents=True)
+    (checkout / "tests" / "test_ipc.py").write_text(_SUITE)
+    with Sandbox(checkout, _env(tmp_path), limits=Limits()) as box:
+        result = box.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+            box.workspace("suite"),
+            timeout=120,
+        )
+    assert result.returncode == 0, result.describe()
+    assert "4 passed" in result.output, result.output
+
+
+def test_the_filter_is_installed_with_an_unprivileged_agents_flags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An agent run by a user gives bwrap other flags (its own user namespace, no drop to
+    ``nobody``) than one run as root: ``shmget`` is refused on that path too. Run as root,
+    the test gives the sandbox the user's confinement (bwrap's own flags, the same argv a
+    user's agent builds, the run root in its own user namespace, not ``nobody``); run by a
+    user, that is the sandbox's own path already."""
+    if os.geteuid() == 0:
+        monkeypatch.setattr("cicd_agent.sandbox.run.confinement", lambda: Confinement(USER_FLAGS))
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    with Sandbox(checkout, _env(tmp_path), limits=Limits()) as box:
+        assert box.isolation.sandboxed, box.isolation.detail
+        result = box.run([sys.executable, "-c", _SHMGET], box.workspace("user"), timeout=60)
+    assert f"uid {os.geteuid()}\n" in result.output, result.output  # the user's path, not nobody
+    assert "shmget -1 errno 1" in result.output, result.describe()
