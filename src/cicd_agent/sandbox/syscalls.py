@@ -8,11 +8,14 @@ tmpfs in the sandbox), practically never through ``shmget``; so ``shmget`` fails
 ``EPERM`` and no segment exists to attach. (A cost: a server that needs a System V segment,
 PostgreSQL's small interlock segment for one, does not start in the sandbox.)
 
-Why a hand-built program, not a library: the maintained one, libseccomp, has no Python
-bindings on the package index but forks and a ctypes wrapper last released in 2021, and all
-of them need ``libseccomp.so`` on the runner. The program here is a dozen classic-BPF
-instructions in the kernel's fixed format (``struct sock_filter``, ``<linux/filter.h>``)
-over ``struct seccomp_data`` (``<linux/seccomp.h>``); each is readable below.
+Why a hand-built program, not a library: libseccomp's own Python bindings are built against
+the C library and shipped by distributions (``python3-seccomp``), not on the package index;
+what the index holds are a fork's build and small wrappers (one on ctypes over
+``libseccomp.so``, last released in 2021). Any of them adds a dependency, and most a shared
+library on every runner, to produce what is here a few dozen classic-BPF instructions in the
+kernel's fixed format (``struct sock_filter``, ``<linux/filter.h>``) over
+``struct seccomp_data`` (``<linux/seccomp.h>``), each one named below; the module imports
+nothing beyond the standard library.
 
 Which calls: the filter sees the call's architecture, so each ABI a process on the host can
 use is checked with its own numbers: x86_64 (``shmget`` 29), its x32 numbering (the same

@@ -5,6 +5,7 @@ sandbox's paths (an agent run by a user, an agent run as root). Every run is rea
 from __future__ import annotations
 
 import os
+import struct
 import sys
 import textwrap
 from pathlib import Path
@@ -13,10 +14,9 @@ import pytest
 
 from cicd_agent.sandbox import Confinement, Limits, Sandbox
 from cicd_agent.sandbox.isolation import USER_FLAGS
+from cicd_agent.sandbox.syscalls import compiled
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
-
-pytestmark = needs_sandbox
 
 _SUITE = textwrap.dedent(
     """
@@ -72,6 +72,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
 
 
+@needs_sandbox
 def test_an_ordinary_suite_runs_under_the_filter(tmp_path: Path) -> None:
     """pytest with POSIX shared memory (``/dev/shm``), a process pool (its semaphores live
     there too) and System V semaphores and message queues passes in the sandbox: the filter
@@ -89,6 +90,7 @@ def test_an_ordinary_suite_runs_under_the_filter(tmp_path: Path) -> None:
     assert "4 passed" in result.output, result.output
 
 
+@needs_sandbox
 def test_the_filter_is_installed_with_an_unprivileged_agents_flags(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -106,3 +108,56 @@ def test_the_filter_is_installed_with_an_unprivileged_agents_flags(
         result = box.run([sys.executable, "-c", _SHMGET], box.workspace("user"), timeout=60)
     assert f"uid {os.geteuid()}\n" in result.output, result.output  # the user's path, not nobody
     assert "shmget -1 errno 1" in result.output, result.describe()
+
+
+def _verdict(arch: int, number: int, first: int = 0) -> int:
+    """What the compiled filter answers for one call: the classic-BPF subset it uses, read
+    as the kernel reads it (``struct sock_filter``, then ``struct seccomp_data``)."""
+    data = struct.pack("=iIQ6Q", number, arch, 0, first, 0, 0, 0, 0, 0)
+    program = list(struct.iter_unpack("=HBBI", compiled()))
+    at, accumulator = 0, 0
+    for _ in range(len(program)):  # no loops in classic BPF: every jump goes forward
+        code, if_true, if_false, constant = program[at]
+        at += 1
+        if code == 0x20:
+            (accumulator,) = struct.unpack_from("=I", data, constant)
+        elif code == 0x54:
+            accumulator &= constant
+        elif code == 0x15:
+            at += if_true if accumulator == constant else if_false
+        elif code == 0x06:
+            return constant
+        else:
+            raise AssertionError(f"unexpected instruction {code:#x}")
+    raise AssertionError("the filter ran off its end")
+
+
+_ALLOW, _EPERM = 0x7FFF0000, 0x00050001
+_X86_64, _I386, _AARCH64, _ARM = 0xC000003E, 0x40000003, 0xC00000B7, 0x40000028
+
+
+@pytest.mark.parametrize(
+    ("arch", "number", "first", "verdict"),
+    [
+        (_X86_64, 29, 0, _EPERM),  # shmget
+        (_X86_64, 0x40000000 | 29, 0, _EPERM),  # x32 shmget
+        (_X86_64, 30, 0, _ALLOW),  # shmat: no segment to attach
+        (_X86_64, 64, 0, _ALLOW),  # semget
+        (_X86_64, 194, 0, _ALLOW),  # aarch64's shmget number means another call here
+        (_AARCH64, 194, 0, _EPERM),
+        (_AARCH64, 29, 0, _ALLOW),  # ioctl on aarch64
+        (_ARM, 307, 0, _EPERM),
+        (_I386, 395, 0, _EPERM),
+        (_I386, 117, 23, _EPERM),  # ipc(SHMGET)
+        (_I386, 117, (1 << 16) | 23, _EPERM),  # the call's version in the high half
+        (_I386, 117, 2, _ALLOW),  # ipc(SEMGET)
+        (_I386, 29, 0, _ALLOW),
+        (0xC00000F3, 194, 0, _ALLOW),  # riscv64: no numbers known here, let through
+    ],
+)
+def test_the_filter_refuses_shmget_by_each_architectures_numbers(
+    arch: int, number: int, first: int, verdict: int
+) -> None:
+    """The numbers the kernel checks on this host are pinned by real runs above; these pin
+    the others (aarch64, arm, an unknown architecture) against the same program."""
+    assert _verdict(arch, number, first) == verdict
