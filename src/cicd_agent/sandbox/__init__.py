@@ -9,8 +9,8 @@ command with and without a candidate fix. Every such run goes through :meth:`San
   new privileges, no further user namespaces (so no mount, remount or umount can succeed), a new
   session, and killed with its parent; an agent running as root gives each run ``nobody``
   (65534, no groups) instead, so no file root owns outside is its run's (:mod:`.isolation`);
-  a seccomp filter refuses System V shared memory, whose detached segments would hold memory
-  no limit sees (:mod:`.syscalls`);
+  a seccomp filter refuses System V shared memory, semaphores and message queues, whose
+  objects would hold memory no limit sees (:mod:`.syscalls`);
 - the filesystem is the host's, read-only; ``/tmp``, ``/var/tmp``, ``/run`` and ``/dev/shm`` are
   empty, bounded tmpfs (no host Unix socket is reachable there, and the network namespace hides
   abstract ones; ``/dev/shm`` is writable, for POSIX shared memory);

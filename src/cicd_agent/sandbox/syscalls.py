@@ -1,12 +1,15 @@
 """The system calls a run may not make: a seccomp filter bwrap installs (``--seccomp FD``).
 
-Why: a run lives in its own IPC namespace, and a System V shared memory segment it creates,
-fills and detaches keeps its pages there, in no process's address space and in no file the
-host can find (:mod:`.held` counts unlinked files and memfds): 600 MiB held past a 256 MiB
-limit, until the run ends. Test suites share memory the POSIX way (``/dev/shm``, a bounded
-tmpfs in the sandbox), practically never through ``shmget``; so ``shmget`` fails with
-``EPERM`` and no segment exists to attach. (A cost: a server that needs a System V segment,
-PostgreSQL's small interlock segment for one, does not start in the sandbox.)
+Why: a run lives in its own IPC namespace, and the System V objects it creates there hold
+memory in no process's address space and in no file the host can find (:mod:`.held` counts
+unlinked files and memfds), until the run ends: a shared memory segment attached, filled and
+detached held 600 MiB past a 256 MiB limit; 200 sets of 32000 semaphores held 440 MiB of the
+kernel's memory, 20000 message queues 312 MiB (32000 of each may exist). Test suites share
+memory and semaphores the POSIX way (``/dev/shm``, a bounded tmpfs in the sandbox, and
+``multiprocessing`` uses nothing else), practically never System V's; so ``shmget``,
+``semget`` and ``msgget`` fail with ``EPERM``, and nothing exists to attach, lock or send
+to. (A cost: a server that needs System V objects, PostgreSQL's small interlock segment for
+one, does not start in the sandbox.)
 
 Why a hand-built program, not a library: libseccomp's own Python bindings are built against
 the C library and shipped by distributions (``python3-seccomp``), not on the package index;
@@ -18,9 +21,10 @@ kernel's fixed format (``struct sock_filter``, ``<linux/filter.h>``) over
 nothing beyond the standard library.
 
 Which calls: the filter sees the call's architecture, so each ABI a process on the host can
-use is checked with its own numbers: x86_64 (``shmget`` 29), its x32 numbering (the same
-number with bit ``0x40000000``), i386 through ``int 0x80`` (``shmget`` 395 and the old
-``ipc`` multiplexer, 117, with ``SHMGET`` as its call), aarch64 (194) and 32-bit arm (307).
+use is checked with its own numbers (``<asm/unistd_64.h>``, ``unistd_32.h``,
+``<asm-generic/unistd.h>``, arm's ``syscall.tbl``): x86_64, its x32 numbering (the same
+numbers with bit ``0x40000000``), i386 through ``int 0x80`` (its own calls and the old
+``ipc`` multiplexer, 117, whose first argument names the call), aarch64 and 32-bit arm.
 Any other architecture is let through unfiltered: the sandbox runs on x86_64 and aarch64
 runners, and a filter with guessed numbers would refuse the wrong calls.
 """
@@ -50,49 +54,59 @@ _AARCH64 = 0xC00000B7  # AUDIT_ARCH_AARCH64
 _ARM = 0x40000028  # AUDIT_ARCH_ARM
 _X32 = 0x40000000  # __X32_SYSCALL_BIT
 
-_I386_SHMGET = 395
+_I386_CALLS = (395, 393, 399)  # shmget, semget, msgget
 _I386_IPC = 117
-_IPC_SHMGET = 23  # the ipc() multiplexer's call number for shmget, in its low 16 bits
+_IPC_CALLS = (23, 2, 13)  # the ipc() multiplexer's SHMGET, SEMGET, MSGGET (its low 16 bits)
 
 _REFUSED: tuple[tuple[int, tuple[int, ...]], ...] = (
-    (_X86_64, (29, _X32 | 29)),
-    (_AARCH64, (194,)),
-    (_ARM, (307,)),
+    (_X86_64, (29, 64, 68, _X32 | 29, _X32 | 64, _X32 | 68)),
+    (_AARCH64, (194, 190, 186)),
+    (_ARM, (307, 299, 303)),
 )
-"""Per architecture, the numbers of ``shmget`` (i386 is checked apart, for its multiplexer)."""
+"""Per architecture, the numbers of ``shmget``, ``semget`` and ``msgget`` (i386 is checked
+apart, for its multiplexer)."""
 
 Instruction = tuple[int, int, int, int]
-"""One ``struct sock_filter``: code, jump-if-true, jump-if-false, constant."""
+"""One ``struct sock_filter``: code, jump-if-true, jump-if-false, constant. A jump counts
+the instructions it skips."""
+
+
+def _any_of(values: Sequence[int], then: int) -> list[Instruction]:
+    """Tests of A against ``values``: a match skips to ``then`` instructions past the last
+    test, no match goes on after it."""
+    last = len(values) - 1
+    return [(_JUMP_IF_EQUAL, last - index + then, 0, value) for index, value in enumerate(values)]
 
 
 def _refuse_on(
     arch: int, numbers: Sequence[int], after: Sequence[Instruction]
 ) -> list[Instruction]:
-    """Calls ``numbers`` of ``arch`` get ``EPERM``, its other calls pass; ``after`` (run for
-    any other architecture, the syscall number loaded) decides the rest. Jumps count the
-    instructions they skip."""
-    block: list[Instruction] = [(_LOAD, 0, 0, _ARCH)]
-    own = len(numbers) + 3  # the load of the number, the tests, allow, refuse
-    block.append((_JUMP_IF_EQUAL, 0, own, arch))
-    block.append((_LOAD, 0, 0, _NUMBER))
-    for index, number in enumerate(numbers):
-        block.append((_JUMP_IF_EQUAL, len(numbers) - index, 0, number))
-    block += [(_RETURN, 0, 0, _ALLOW), (_RETURN, 0, 0, _REFUSE)]
-    return [*block, *after]
+    """Calls ``numbers`` of ``arch`` get ``EPERM``, its other calls pass; ``after`` decides
+    for any other architecture."""
+    return [
+        (_LOAD, 0, 0, _ARCH),
+        (_JUMP_IF_EQUAL, 0, len(numbers) + 3, arch),  # past the number, tests, allow, refuse
+        (_LOAD, 0, 0, _NUMBER),
+        *_any_of(numbers, then=1),
+        (_RETURN, 0, 0, _ALLOW),
+        (_RETURN, 0, 0, _REFUSE),
+        *after,
+    ]
 
 
 def _i386() -> list[Instruction]:
-    """i386's ``shmget`` and ``ipc(SHMGET, ...)`` get ``EPERM``; every other call passes,
-    of i386 or of an architecture no block named."""
+    """i386's own calls and ``ipc(SHMGET | SEMGET | MSGGET, ...)`` get ``EPERM``; every other
+    call passes, of i386 or of an architecture no block named."""
+    numbers, calls = len(_I386_CALLS), len(_IPC_CALLS)
     return [
         (_LOAD, 0, 0, _ARCH),
-        (_JUMP_IF_EQUAL, 0, 6, _I386),
+        (_JUMP_IF_EQUAL, 0, numbers + calls + 4, _I386),  # to allow
         (_LOAD, 0, 0, _NUMBER),
-        (_JUMP_IF_EQUAL, 5, 0, _I386_SHMGET),
-        (_JUMP_IF_EQUAL, 0, 3, _I386_IPC),
+        *_any_of(_I386_CALLS, then=calls + 4),  # to refuse
+        (_JUMP_IF_EQUAL, 0, calls + 2, _I386_IPC),  # to allow
         (_LOAD, 0, 0, _FIRST_ARGUMENT),
         (_AND, 0, 0, 0xFFFF),  # the high half carries the call's version
-        (_JUMP_IF_EQUAL, 1, 0, _IPC_SHMGET),
+        *_any_of(_IPC_CALLS, then=1),
         (_RETURN, 0, 0, _ALLOW),
         (_RETURN, 0, 0, _REFUSE),
     ]

@@ -290,6 +290,57 @@ def test_a_run_cannot_fill_memory_through_detached_shared_memory(tmp_path: Path)
     )
 
 
+_SEMAPHORE_AND_QUEUE_SPY = """
+import ctypes, mmap, platform
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+
+
+def report(how, made):
+    print(how, "made" if made >= 0 else f"refused, errno {ctypes.get_errno()}", flush=True)
+
+
+def int80(number, ebx, ecx, edx, esi):
+    code = b"\\x53"
+    for opcode, value in zip(b"\\xb8\\xbb\\xb9\\xba\\xbe", (number, ebx, ecx, edx, esi)):
+        code += bytes([opcode]) + value.to_bytes(4, "little")
+    page = mmap.mmap(-1, mmap.PAGESIZE, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+    page.write(code + b"\\xcd\\x80\\x5b\\xc3")
+    result = ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.addressof(ctypes.c_char.from_buffer(page)))()
+    ctypes.set_errno(-result if result < 0 else 0)
+    return result
+
+
+report("semget", libc.semget(0, 32000, 0o1600))  # IPC_PRIVATE, 32000 semaphores, IPC_CREAT
+report("msgget", libc.msgget(0, 0o1600))
+if platform.machine() == "x86_64":
+    report("x32 semget", libc.syscall(0x40000000 | 64, 0, 32000, 0o1600))
+    report("x32 msgget", libc.syscall(0x40000000 | 68, 0, 0o1600))
+    report("i386 semget", int80(393, 0, 32000, 0o1600, 0))
+    report("i386 msgget", int80(399, 0, 0o1600, 0, 0))
+    report("i386 ipc(SEMGET)", int80(117, 2, 0, 32000, 0o1600))
+    report("i386 ipc(MSGGET)", int80(117, 13, 0, 0o1600, 0))
+print("done", flush=True)
+"""
+
+
+def test_a_run_cannot_hold_memory_in_semaphore_sets_or_message_queues(tmp_path: Path) -> None:
+    """Attack, as above, with the other System V objects: their memory is the kernel's, in the
+    run's IPC namespace, in no address space and no file. Measured in an ``unshare --ipc``
+    process: 200 sets of 32000 semaphores held 440 MiB of kernel slab (up to 32000 sets may
+    exist), 20000 message queues with 16 KiB each held 312 MiB (up to 32000). Creating
+    either is refused with ``EPERM`` on every way an x86_64 process can ask."""
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(_checkout(tmp_path), env, limits=Limits(memory_bytes=256 << 20)) as box:
+        result = box.run(
+            [sys.executable, "-c", _SEMAPHORE_AND_QUEUE_SPY], box.workspace("ipc"), timeout=20
+        )
+    assert "done" in result.output, result.describe()
+    assert " made" not in result.output, result.output
+    ways = 8 if platform.machine() == "x86_64" else 2
+    assert result.output.count("refused, errno 1\n") == ways, result.output
+
+
 _LOAD_FORGED_DATA = """
 import sqlite3, sys, tempfile, zlib
 from pathlib import Path

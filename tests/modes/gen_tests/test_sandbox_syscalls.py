@@ -1,5 +1,5 @@
-"""The sandbox's seccomp filter (:mod:`cicd_agent.sandbox.syscalls`) refuses System V shared
-memory and nothing an ordinary test suite needs; and bwrap installs it on both of the
+"""The sandbox's seccomp filter (:mod:`cicd_agent.sandbox.syscalls`) refuses System V IPC
+objects and nothing an ordinary test suite needs; and bwrap installs it on both of the
 sandbox's paths (an agent run by a user, an agent run as root). Every run is real bubblewrap."""
 
 from __future__ import annotations
@@ -47,18 +47,13 @@ _SUITE = textwrap.dedent(
             assert pool.map(square, range(5)) == [0, 1, 4, 9, 16]
 
 
-    def test_system_v_semaphores_and_message_queues_are_left_alone():
-        semaphores = libc.semget(0, 1, 0o1600)  # IPC_PRIVATE, IPC_CREAT, 0600
-        queue = libc.msgget(0, 0o1600)
-        assert semaphores >= 0, ctypes.get_errno()
-        assert queue >= 0, ctypes.get_errno()
-        assert libc.semctl(semaphores, 0, 0) == 0  # IPC_RMID
-        assert libc.msgctl(queue, 0, None) == 0
-
-
-    def test_system_v_shared_memory_is_refused():
-        assert libc.shmget(0, 1 << 20, 0o1600) == -1
-        assert ctypes.get_errno() == 1  # EPERM
+    def test_system_v_objects_are_refused():
+        for made in (  # IPC_PRIVATE, IPC_CREAT | 0600
+            libc.shmget(0, 1 << 20, 0o1600),
+            libc.semget(0, 1, 0o1600),
+            libc.msgget(0, 0o1600),
+        ):
+            assert (made, ctypes.get_errno()) == (-1, 1)  # EPERM
     """
 )
 
@@ -74,9 +69,8 @@ def _env(tmp_path: Path) -> dict[str, str]:
 
 @needs_sandbox
 def test_an_ordinary_suite_runs_under_the_filter(tmp_path: Path) -> None:
-    """pytest with POSIX shared memory (``/dev/shm``), a process pool (its semaphores live
-    there too) and System V semaphores and message queues passes in the sandbox: the filter
-    refuses ``shmget`` alone."""
+    """pytest with POSIX shared memory (``/dev/shm``) and a process pool (its semaphores live
+    there too) passes in the sandbox, where System V objects are refused."""
     checkout = tmp_path / "checkout"
     (checkout / "tests").mkdir(parents=True)
     (checkout / "tests" / "test_ipc.py").write_text(_SUITE)
@@ -87,7 +81,7 @@ def test_an_ordinary_suite_runs_under_the_filter(tmp_path: Path) -> None:
             timeout=120,
         )
     assert result.returncode == 0, result.describe()
-    assert "4 passed" in result.output, result.output
+    assert "3 passed" in result.output, result.output
 
 
 @needs_sandbox
@@ -140,22 +134,34 @@ _X86_64, _I386, _AARCH64, _ARM = 0xC000003E, 0x40000003, 0xC00000B7, 0x40000028
     ("arch", "number", "first", "verdict"),
     [
         (_X86_64, 29, 0, _EPERM),  # shmget
+        (_X86_64, 64, 0, _EPERM),  # semget
+        (_X86_64, 68, 0, _EPERM),  # msgget
         (_X86_64, 0x40000000 | 29, 0, _EPERM),  # x32 shmget
+        (_X86_64, 0x40000000 | 68, 0, _EPERM),  # x32 msgget
         (_X86_64, 30, 0, _ALLOW),  # shmat: no segment to attach
-        (_X86_64, 64, 0, _ALLOW),  # semget
+        (_X86_64, 65, 0, _ALLOW),  # semop
         (_X86_64, 194, 0, _ALLOW),  # aarch64's shmget number means another call here
-        (_AARCH64, 194, 0, _EPERM),
+        (_AARCH64, 194, 0, _EPERM),  # shmget
+        (_AARCH64, 190, 0, _EPERM),  # semget
+        (_AARCH64, 186, 0, _EPERM),  # msgget
         (_AARCH64, 29, 0, _ALLOW),  # ioctl on aarch64
-        (_ARM, 307, 0, _EPERM),
-        (_I386, 395, 0, _EPERM),
+        (_ARM, 307, 0, _EPERM),  # shmget
+        (_ARM, 299, 0, _EPERM),  # semget
+        (_ARM, 303, 0, _EPERM),  # msgget
+        (_ARM, 29, 0, _ALLOW),
+        (_I386, 395, 0, _EPERM),  # shmget
+        (_I386, 393, 0, _EPERM),  # semget
+        (_I386, 399, 0, _EPERM),  # msgget
         (_I386, 117, 23, _EPERM),  # ipc(SHMGET)
+        (_I386, 117, 2, _EPERM),  # ipc(SEMGET)
+        (_I386, 117, 13, _EPERM),  # ipc(MSGGET)
         (_I386, 117, (1 << 16) | 23, _EPERM),  # the call's version in the high half
-        (_I386, 117, 2, _ALLOW),  # ipc(SEMGET)
+        (_I386, 117, 1, _ALLOW),  # ipc(SEMOP)
         (_I386, 29, 0, _ALLOW),
         (0xC00000F3, 194, 0, _ALLOW),  # riscv64: no numbers known here, let through
     ],
 )
-def test_the_filter_refuses_shmget_by_each_architectures_numbers(
+def test_the_filter_refuses_system_v_objects_by_each_architectures_numbers(
     arch: int, number: int, first: int, verdict: int
 ) -> None:
     """The numbers the kernel checks on this host are pinned by real runs above; these pin
