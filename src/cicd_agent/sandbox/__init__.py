@@ -9,8 +9,11 @@ command with and without a candidate fix. Every such run goes through :meth:`San
   new privileges, no further user namespaces (so no mount, remount or umount can succeed), a new
   session, and killed with its parent; an agent running as root gives each run ``nobody``
   (65534, no groups) instead, so no file root owns outside is its run's (:mod:`.isolation`);
+  a seccomp filter refuses System V shared memory, semaphores and message queues, whose
+  objects would hold memory no limit sees (:mod:`.syscalls`);
 - the filesystem is the host's, read-only; ``/tmp``, ``/var/tmp``, ``/run`` and ``/dev/shm`` are
-  empty (no host Unix socket is reachable there, and the network namespace hides abstract ones);
+  empty, bounded tmpfs (no host Unix socket is reachable there, and the network namespace hides
+  abstract ones; ``/dev/shm`` is writable, for POSIX shared memory);
   the home folder is hidden whole (an empty read-only tmpfs: no list of credential files can be
   complete), and only what runs need comes back read-only: our own interpreter's folders, the
   toolchain folders on our own ``PATH`` that live there (``~/.pyenv``, ``~/.cargo``), the
@@ -37,9 +40,9 @@ environment, a temporary copy, the limits and the timeout.
 
 One job a module: :mod:`.environment` (what a run's environment holds), :mod:`.isolation`
 (whether and how bwrap confines, and as whom), :mod:`.mounts` (what a run sees),
-:mod:`.limits` (memory, processes, disk), :mod:`.held` (what a run holds that no folder
-shows), :mod:`.workspace` (the copies) and :mod:`.run`
-(:class:`Sandbox`, which runs a command over them). Callers import from here.
+:mod:`.syscalls` (the calls refused), :mod:`.limits` (memory, processes, disk),
+:mod:`.held` (what a run holds that no folder shows), :mod:`.workspace` (the copies) and
+:mod:`.run` (:class:`Sandbox`, which runs a command over them). Callers import from here.
 
 A mode adds what its runs need (gen-tests: its pytest plugin and coverage) by subclassing
 :class:`Sandbox` and overriding :meth:`Sandbox.prepare` and :meth:`Sandbox.python_path`.

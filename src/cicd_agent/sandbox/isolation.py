@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from functools import cache
 
 from cicd_agent.sandbox.environment import HOST_ENVIRONMENT
+from cicd_agent.sandbox.syscalls import filter_fd, seccomp_option
 
 _PROBE_TIMEOUT = 20.0
 
-_BWRAP_FLAGS = (
+USER_FLAGS = (
     "--unshare-all",
     "--unshare-user",
     "--disable-userns",
@@ -28,6 +29,7 @@ _BWRAP_FLAGS = (
     "--cap-drop",
     "ALL",
 )
+"""bwrap's namespace flags when a user (not root) runs the agent."""
 
 NOBODY = 65534
 """The uid and gid every run gets when the agent is root: not root's files, whoever owns them."""
@@ -93,7 +95,7 @@ def confinement() -> Confinement | str:
     """This process's :class:`Confinement`, or why runs cannot be confined (root without
     ``setpriv``, which would leave them root)."""
     if os.geteuid() != 0:
-        return Confinement(_BWRAP_FLAGS)
+        return Confinement(USER_FLAGS)
     setpriv = shutil.which("setpriv", path=HOST_ENVIRONMENT["PATH"])
     if setpriv is None:
         return "the agent runs as root and setpriv (util-linux) is missing to drop to nobody"
@@ -123,14 +125,15 @@ def probe_isolation(bwrap: str | None) -> Isolation:
     argv = [bwrap, *confined.flags, *userns_option(namespace), "--ro-bind", "/", "/"]
     argv += ["--proc", "/proc", "--dev", "/dev", "--", *confined.prefix, "sh", "-c", "exit 0"]
     try:
-        done = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            timeout=_PROBE_TIMEOUT,
-            check=False,
-            pass_fds=(namespace,) if namespace >= 0 else (),
-        )
+        with filter_fd() as syscalls:
+            done = subprocess.run(
+                [argv[0], *seccomp_option(syscalls), *argv[1:]],
+                capture_output=True,
+                text=True,
+                timeout=_PROBE_TIMEOUT,
+                check=False,
+                pass_fds=tuple(fd for fd in (namespace, syscalls) if fd >= 0),
+            )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return Isolation(False, f"bwrap failed: {exc}")
     finally:

@@ -19,7 +19,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-EMPTIED = ("/tmp", "/var/tmp", "/run", "/dev/shm")  # noqa: S108 - hidden, not used as temp dirs
+SHARED_MEMORY = "/dev/shm"  # noqa: S108 - a size-bounded tmpfs of its own per run
+"""Emptied like the rest, but writable by every run as on a host (mode 1777): POSIX shared
+memory (``shm_open``, ``multiprocessing``'s semaphores and shared blocks) lives there, and a
+run as ``nobody`` could not create it in a tmpfs bwrap (root) makes 0755."""
+
+EMPTIED = ("/tmp", "/var/tmp", "/run", SHARED_MEMORY)  # noqa: S108 - hidden, not used as temp dirs
 
 EMPTIED_SIZE = 64 << 20
 
@@ -204,6 +209,7 @@ class Mounts:
         argv = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
         for folder in EMPTIED:
             if Path(folder).is_dir() and not Path(folder).is_symlink():
+                argv += ["--perms", "1777"] if folder == SHARED_MEMORY else []
                 argv += ["--size", str(EMPTIED_SIZE), "--tmpfs", folder]
         # Everything bound below comes after these tmpfs: the checkout and our own folder may
         # lie inside a home (a runner's /home/runner/work), and stay reachable.

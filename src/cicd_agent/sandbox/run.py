@@ -40,6 +40,7 @@ from cicd_agent.sandbox.isolation import (
 )
 from cicd_agent.sandbox.limits import Limits, pids_group, remove_group, tree_bytes
 from cicd_agent.sandbox.mounts import Mounts
+from cicd_agent.sandbox.syscalls import filter_fd, seccomp_option
 from cicd_agent.sandbox.workspace import Workspace, copy_repository, hand_over, remove_tree
 
 MAX_EVIDENCE_BYTES = 64 << 20
@@ -222,12 +223,15 @@ class Sandbox:
         space: Workspace,
         shared: Sequence[Path],
         env: Mapping[str, str],
+        syscalls: int,
     ) -> list[str]:
         """bwrap's argv; the run's environment goes in through ``--clearenv`` and ``--setenv``
-        (the host-side process gets :data:`HOST_ENVIRONMENT` only)."""
+        (the host-side process gets :data:`HOST_ENVIRONMENT` only), the seccomp filter
+        through the fd ``syscalls``."""
         if self._confined is None or self._bwrap is None:
             return list(command)
         argv = [self._bwrap, *self._confined.flags, *userns_option(self._namespace)]
+        argv += seccomp_option(syscalls)
         argv.append("--clearenv")
         for name, value in env.items():
             argv += ["--setenv", name, value]
@@ -267,7 +271,6 @@ class Sandbox:
         read_end, write_end = os.pipe() if evidence else (-1, -1)
         if evidence:
             env[self.evidence_variable] = str(write_end)
-        argv = self._argv(command, space, shared, env)
         confined = self._confined is not None and self._bwrap is not None
         host_env = dict(HOST_ENVIRONMENT) if confined else env
         if self._confined is not None and self._confined.owner is not None:
@@ -278,7 +281,8 @@ class Sandbox:
         started = time.monotonic()
         group = pids_group(self.limits.processes)
         limit = functools.partial(self.limits.apply, group)
-        with log.open("wb") as sink:
+        with log.open("wb") as sink, filter_fd(confined) as syscalls:
+            argv = self._argv(command, space, shared, env, syscalls)
             try:
                 process = subprocess.Popen(
                     argv,
@@ -288,7 +292,7 @@ class Sandbox:
                     stdout=sink,
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
-                    pass_fds=tuple(fd for fd in (write_end, self._namespace) if fd >= 0),
+                    pass_fds=tuple(fd for fd in (write_end, self._namespace, syscalls) if fd >= 0),
                     preexec_fn=limit,  # noqa: PLW1509 - setrlimit only
                 )
             except OSError as exc:

@@ -1,0 +1,149 @@
+"""The system calls a run may not make: a seccomp filter bwrap installs (``--seccomp FD``).
+
+Why: a run lives in its own IPC namespace, and the System V objects it creates there hold
+memory in no process's address space and in no file the host can find (:mod:`.held` counts
+unlinked files and memfds), until the run ends: a shared memory segment attached, filled and
+detached held 600 MiB past a 256 MiB limit; 200 sets of 32000 semaphores held 440 MiB of the
+kernel's memory, 20000 message queues 312 MiB (32000 of each may exist). Test suites share
+memory and semaphores the POSIX way (``/dev/shm``, a bounded tmpfs in the sandbox, and
+``multiprocessing`` uses nothing else), practically never System V's; so ``shmget``,
+``semget`` and ``msgget`` fail with ``EPERM``, and nothing exists to attach, lock or send
+to. (A cost: a server that needs System V objects, PostgreSQL's small interlock segment for
+one, does not start in the sandbox.)
+
+Why a hand-built program, not a library: libseccomp's own Python bindings are built against
+the C library and shipped by distributions (``python3-seccomp``), not on the package index;
+what the index holds are a fork's build and small wrappers (one on ctypes over
+``libseccomp.so``, last released in 2021). Any of them adds a dependency, and most a shared
+library on every runner, to produce what is here a few dozen classic-BPF instructions in the
+kernel's fixed format (``struct sock_filter``, ``<linux/filter.h>``) over
+``struct seccomp_data`` (``<linux/seccomp.h>``), each one named below; the module imports
+nothing beyond the standard library.
+
+Which calls: the filter sees the call's architecture, so each ABI a process on the host can
+use is checked with its own numbers (``<asm/unistd_64.h>``, ``unistd_32.h``,
+``<asm-generic/unistd.h>``, arm's ``syscall.tbl``): x86_64, its x32 numbering (the same
+numbers with bit ``0x40000000``), i386 through ``int 0x80`` (its own calls and the old
+``ipc`` multiplexer, 117, whose first argument names the call), aarch64 and 32-bit arm.
+Any other architecture is let through unfiltered: the sandbox runs on x86_64 and aarch64
+runners, and a filter with guessed numbers would refuse the wrong calls.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+_LOAD = 0x20  # BPF_LD | BPF_W | BPF_ABS: A = 32-bit word at offset k of seccomp_data
+_AND = 0x54  # BPF_ALU | BPF_AND | BPF_K: A &= k
+_JUMP_IF_EQUAL = 0x15  # BPF_JMP | BPF_JEQ | BPF_K: skip jt if A == k, else skip jf
+_RETURN = 0x06  # BPF_RET | BPF_K: the verdict k
+
+_NUMBER = 0  # offsetof(struct seccomp_data, nr)
+_ARCH = 4  # offsetof(struct seccomp_data, arch)
+_FIRST_ARGUMENT = 16  # offsetof(struct seccomp_data, args[0]), its low half (little-endian)
+
+_ALLOW = 0x7FFF0000  # SECCOMP_RET_ALLOW
+_REFUSE = 0x00050000 | 1  # SECCOMP_RET_ERRNO | EPERM
+
+_X86_64 = 0xC000003E  # AUDIT_ARCH_X86_64
+_I386 = 0x40000003  # AUDIT_ARCH_I386
+_AARCH64 = 0xC00000B7  # AUDIT_ARCH_AARCH64
+_ARM = 0x40000028  # AUDIT_ARCH_ARM
+_X32 = 0x40000000  # __X32_SYSCALL_BIT
+
+_I386_CALLS = (395, 393, 399)  # shmget, semget, msgget
+_I386_IPC = 117
+_IPC_CALLS = (23, 2, 13)  # the ipc() multiplexer's SHMGET, SEMGET, MSGGET (its low 16 bits)
+
+_REFUSED: tuple[tuple[int, tuple[int, ...]], ...] = (
+    (_X86_64, (29, 64, 68, _X32 | 29, _X32 | 64, _X32 | 68)),
+    (_AARCH64, (194, 190, 186)),
+    (_ARM, (307, 299, 303)),
+)
+"""Per architecture, the numbers of ``shmget``, ``semget`` and ``msgget`` (i386 is checked
+apart, for its multiplexer)."""
+
+Instruction = tuple[int, int, int, int]
+"""One ``struct sock_filter``: code, jump-if-true, jump-if-false, constant. A jump counts
+the instructions it skips."""
+
+
+def _any_of(values: Sequence[int], then: int) -> list[Instruction]:
+    """Tests of A against ``values``: a match skips to ``then`` instructions past the last
+    test, no match goes on after it."""
+    last = len(values) - 1
+    return [(_JUMP_IF_EQUAL, last - index + then, 0, value) for index, value in enumerate(values)]
+
+
+def _refuse_on(
+    arch: int, numbers: Sequence[int], after: Sequence[Instruction]
+) -> list[Instruction]:
+    """Calls ``numbers`` of ``arch`` get ``EPERM``, its other calls pass; ``after`` decides
+    for any other architecture."""
+    return [
+        (_LOAD, 0, 0, _ARCH),
+        (_JUMP_IF_EQUAL, 0, len(numbers) + 3, arch),  # past the number, tests, allow, refuse
+        (_LOAD, 0, 0, _NUMBER),
+        *_any_of(numbers, then=1),
+        (_RETURN, 0, 0, _ALLOW),
+        (_RETURN, 0, 0, _REFUSE),
+        *after,
+    ]
+
+
+def _i386() -> list[Instruction]:
+    """i386's own calls and ``ipc(SHMGET | SEMGET | MSGGET, ...)`` get ``EPERM``; every other
+    call passes, of i386 or of an architecture no block named."""
+    numbers, calls = len(_I386_CALLS), len(_IPC_CALLS)
+    return [
+        (_LOAD, 0, 0, _ARCH),
+        (_JUMP_IF_EQUAL, 0, numbers + calls + 4, _I386),  # to allow
+        (_LOAD, 0, 0, _NUMBER),
+        *_any_of(_I386_CALLS, then=calls + 4),  # to refuse
+        (_JUMP_IF_EQUAL, 0, calls + 2, _I386_IPC),  # to allow
+        (_LOAD, 0, 0, _FIRST_ARGUMENT),
+        (_AND, 0, 0, 0xFFFF),  # the high half carries the call's version
+        *_any_of(_IPC_CALLS, then=1),
+        (_RETURN, 0, 0, _ALLOW),
+        (_RETURN, 0, 0, _REFUSE),
+    ]
+
+
+def program() -> list[Instruction]:
+    """The whole filter, one block per architecture, i386 last."""
+    instructions = _i386()
+    for arch, numbers in reversed(_REFUSED):
+        instructions = _refuse_on(arch, numbers, instructions)
+    return instructions
+
+
+def compiled() -> bytes:
+    """:func:`program` as the kernel reads it: native byte order, 8 bytes an instruction."""
+    return b"".join(struct.pack("=HBBI", *instruction) for instruction in program())
+
+
+@contextmanager
+def filter_fd(wanted: bool = True) -> Iterator[int]:
+    """A fresh pipe's read end holding :func:`compiled` and its end (bwrap reads it to the
+    end, once), closed on leaving: give it to bwrap as ``--seccomp FD`` in ``pass_fds``.
+    -1 when not ``wanted`` (a run without bwrap)."""
+    if not wanted:
+        yield -1
+        return
+    read_end, write_end = os.pipe()
+    try:
+        try:
+            os.write(write_end, compiled())  # far below a pipe's buffer: never blocks
+        finally:
+            os.close(write_end)
+        yield read_end
+    finally:
+        os.close(read_end)
+
+
+def seccomp_option(fd: int) -> tuple[str, ...]:
+    """bwrap's option to install the filter read from ``fd``."""
+    return ("--seccomp", str(fd))
