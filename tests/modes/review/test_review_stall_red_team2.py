@@ -15,24 +15,12 @@ in linear time. Given 15 s, as the first round's stall tests are.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.git_builder import GitRepoBuilder
+from tests.modes.review.test_review_stall_red_team import _review_ends
 
 CURL_LINE = "curl -u " * 8_000
 
 
 def test_a_line_of_curl_commands_does_not_stall_review(tmp_path: Path) -> None:
-    repo = GitRepoBuilder(tmp_path / "project")
-    base = repo.commit("Initial", {"app.py": "VALUE = 1\n"})
-    head = repo.commit("Change", {"deploy.sh": CURL_LINE + "\n"})
-    argv = ["review", "--repo", str(repo.path), "--base", base, "--head", head,
-            "--provider", "none", "--sarif-file", str(tmp_path / "r.sarif")]  # fmt: skip
-    script = "import sys\nfrom cicd_agent.cli import main\nsys.exit(main(sys.argv[1:], environ={}))"
-    done = subprocess.run(
-        [sys.executable, "-c", script, *argv], capture_output=True, text=True, timeout=15,
-        check=False, cwd=tmp_path,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
+    _review_ends(tmp_path, {"deploy.sh": CURL_LINE + "\n"})
