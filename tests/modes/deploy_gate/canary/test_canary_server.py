@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from cicd_agent.canary_server import Judge, handler_for, parse, run_in_process
+from cicd_agent.serve import Judge, handler_for, parse, run_in_process
 from tests.harness.prometheus_server import PrometheusServer, free_port
 from tests.helpers.canary import scenario_config
 

@@ -1,5 +1,6 @@
 """``cicd-agent-canary-server``: the canary judge behind HTTP, for the rollout tools that own the
-traffic steps (Argo Rollouts' ``web`` metric, Flagger's webhooks) instead of a workflow.
+traffic steps (Argo Rollouts' ``web`` metric, Flagger's webhooks) instead of a workflow. An
+entry point beside :mod:`cicd_agent.cli`, whose contract it serves, not a step of a mode.
 
 Why a server and not only the CLI: Argo Rollouts' job metric knows success and failure alone,
 and Flagger calls URLs; ``continue`` ("not enough evidence yet, measure again") needs a third
@@ -153,8 +154,12 @@ def handler_for(judge: Judge) -> type[BaseHTTPRequestHandler]:
             payload = self._body()
             if payload is None:
                 return
+            # Flagger's checksum changes with the release's spec: a new release starts afresh.
             name, namespace = payload.get("name"), payload.get("namespace")
+            checksum = payload.get("checksum")
             release = f"{namespace}/{name}" if name and namespace else "default"
+            if checksum:
+                release += f"@{checksum}"
             self._judge(str(release), wanted[path])
 
         def _body(self) -> dict[str, Any] | None:
