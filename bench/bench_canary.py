@@ -24,7 +24,8 @@ from collections.abc import Callable
 import numpy as np
 from common import Figure, emit, figure
 
-from cicd_agent.analysis.canary import judge_canary, judge_metric
+from cicd_agent.analysis.canary import judge_canary
+from cicd_agent.analysis.canary_metric import judge_metric
 from cicd_agent.analysis.hodges_lehmann import hodges_lehmann_shift
 from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, default_metrics
 
@@ -109,7 +110,8 @@ def operating_figures(trials: int, seed: int) -> list[Figure]:
                "requests break the U test's independence"),
         figure("detection of +20 %, autocorrelated samples", "%",
                blocks(autocorrelated(0.15, 0.5), 1.2, 13)),
-        figure("judge one metric (n=30 a side)", "ms", timing, note="Mann–Whitney U + HL shift"),
+        figure("judge one metric (n=30 a side)", "ms", timing,
+               note="paired log ratios, trimmed mean + HL shift"),
     ]  # fmt: skip
 
 

@@ -162,7 +162,27 @@ def current_judge() -> Judge:
     return judge
 
 
-JUDGES: dict[str, Callable[[], Judge]] = {"current": current_judge}
+def sequential_judge() -> Judge:
+    """The judge with its rollout state: the state string goes out and comes back each call,
+    through the same validation the action applies to its canary-state input."""
+    from cicd_agent.analysis.canary import UNBOUND, judge_canary
+    from cicd_agent.analysis.canary_metric import check_keys
+    from cicd_agent.analysis.canary_state import decode_state
+    from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, default_metrics
+
+    spec, thresholds = default_metrics()[1], CanaryThresholds()
+
+    def judge(baseline: np.ndarray, canary: np.ndarray, state: str | None) -> tuple[str, str]:
+        before = decode_state(state, UNBOUND, check_keys([spec]))
+        result = judge_canary(
+            {spec.name: baseline}, {spec.name: canary}, [spec], thresholds, state=before
+        )
+        return result.verdict, result.state.encode()
+
+    return judge
+
+
+JUDGES: dict[str, Callable[[], Judge]] = {"current": current_judge, "sequential": sequential_judge}
 
 
 def main() -> None:

@@ -41,7 +41,7 @@ class CanaryPhase:
     def analyse(self, ctx: RunContext, facts: CanaryFacts) -> CanaryJudgement:
         from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
 
-        return judge_samples(facts.samples, facts.config)
+        return judge_samples(facts.samples, facts.config, facts.state)
 
     def ask(self, ctx: RunContext, facts: CanaryFacts, verdict: CanaryJudgement) -> None:
         return None  # no model: see the prompt module
