@@ -202,7 +202,9 @@ def main() -> None:
     for title, figures in report.items():
         print(f"{args.judge} judge, {title}:")
         for key, value in figures.items():
-            print(f"  {key:<30} {value:.1f}" if isinstance(value, float) else f"  {key:<30} {value}")
+            print(
+                f"  {key:<30} {value:.1f}" if isinstance(value, float) else f"  {key:<30} {value}"
+            )
     if args.per_series:
         print("per series (one window): n, A/A rollbacks, +30 % promoted, +30 % detected")
         for name, t in single.items():

@@ -148,7 +148,10 @@ def judge_canary(
         holds = _promote_holds(counted, after.calls, thresholds)
         if holds:
             verdict = "continue"
-            reasons[0] = f"Canary score {score:g} has no failure, but {holds}: continue observing."
+            reasons[0] = (
+                f"Canary score {score:g} reaches the pass threshold, but {holds}: "
+                "continue observing."
+            )
     return CanaryJudgement(
         verdict=verdict,
         canary_score=score,

@@ -212,12 +212,14 @@ def judge_metric(
         return _metric_result(spec, "nodata", f"{spec.name}: {why}.", *summaries), pooled
 
     base_mean, cand_mean = float(np.mean(base)), float(np.mean(cand))
-    beyond_floor = abs(cand_mean - base_mean) > spec.min_delta
-    failing = [c for c in checks if c.outcome == "fail" and (c.name != "baseline" or beyond_floor)]
+    # A difference within the absolute floor never matters, however the ratio reads.
+    negligible = spec.min_delta > 0 and abs(cand_mean - base_mean) <= spec.min_delta
+    settled = [c for c in checks if c.outcome == "pass" or (c.name == "baseline" and negligible)]
+    failing = [c for c in checks if c.outcome == "fail" and c not in settled]
     classification: MetricClass = "pass"
     if failing:
         classification = failing[0].side
-    elif any(c.outcome != "pass" for c in checks):
+    elif len(settled) < len(checks):
         classification = "thin"
     word = {"pass": "passes", "thin": "evidence still thin", "high": "is worse (higher)",
             "low": "is worse (lower)", "nodata": ""}[classification]  # fmt: skip

@@ -54,7 +54,9 @@ class CanaryOptions:
         config = apply_risk(load_canary_config(args.canary_config), risk_level)
         try:
             state = decode_state(
-                getattr(args, "canary_state", None), config_digest(config), check_keys(config.metrics)
+                getattr(args, "canary_state", None),
+                config_digest(config),
+                check_keys(config.metrics),
             )
         except CanaryStateError as error:
             raise UsageError(str(error)) from None
