@@ -110,12 +110,19 @@ def _lag_one(values: FloatArray) -> float:
 
 def log_ratios(reference: FloatArray, canary: FloatArray) -> FloatArray:
     """log((canary + f) / (reference + f)) per time step, pairing the two by position (the same
-    step when both were read over the same window); ``f`` is ``FLOOR_SHARE`` of the mean level."""
+    step when both were read over the same window); ``f`` is ``FLOOR_SHARE`` of the mean level.
+
+    Steps where both sides are at zero (or below) are left out: a ratio of nothing to nothing
+    says nothing about a relative change, and counting it as "no change" would let a regression
+    of a mostly idle metric through on silence.
+    """
     n = min(reference.size, canary.size)
-    reference, canary = reference[-n:], canary[-n:]
-    level = float(np.mean(np.abs(np.concatenate([reference, canary])))) if n else 0.0
+    reference = np.maximum(reference[-n:], 0)
+    canary = np.maximum(canary[-n:], 0)
+    level = float(np.mean(np.concatenate([reference, canary]))) if n else 0.0
     floor = FLOOR_SHARE * level if level > 0 else 1.0
-    return np.log(np.maximum(canary, 0) + floor) - np.log(np.maximum(reference, 0) + floor)
+    seen = (reference > 0) | (canary > 0)
+    return np.log(canary[seen] + floor) - np.log(reference[seen] + floor)
 
 
 def judge_bounds(
