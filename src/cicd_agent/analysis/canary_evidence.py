@@ -9,9 +9,9 @@ multiplies; bursts shrink). Their centre is a 10 % trimmed mean with a winsorise
 autocorrelation of the ratios (the effective sample size ``n (1 - r) / (1 + r)``), so correlated
 samples are not counted as independent ones.
 
-A window's evidence is an estimate, its weight (one over the squared standard error) and degrees
-of freedom; a rollout's evidence is the weighted pool of its windows' (windows never overlap: the
-state records where the last one ended). Each call of a rollout spends part of the error budget,
+A window's evidence is an estimate, its standard error, its weight (its effective sample size)
+and degrees of freedom; a rollout's evidence is the weighted pool of its windows' (windows never
+overlap: the state records where the last one ended). Each call of a rollout spends part of the error budget,
 ``alpha * 6 / (pi**2 * k**2)`` at call ``k``: these sum to ``alpha`` over any number of calls, so
 by the union bound a whole rollout falsely fails a metric with probability at most ``alpha``,
 however the calls depend on one another. A comparison **fails** when it is significantly worse
@@ -34,8 +34,8 @@ TRIM = 0.1
 # The log-ratio floor, as a share of the pair's typical level: keeps zeros finite, and makes a
 # change far below the metric's usual level count for little.
 FLOOR_SHARE = 0.05
-# A standard error is never taken below this: a perfectly flat window is strong evidence, not
-# infinitely strong.
+# A pooled standard error is never taken below this (a perfectly flat rollout), so an interval
+# always has a width.
 MIN_SE = 1e-6
 # Lag-1 autocorrelation is capped here: beyond, a window holds about one independent sample.
 MAX_RHO = 0.9
@@ -44,13 +44,17 @@ CheckOutcome = Literal["fail", "pass", "thin"]
 
 
 class Evidence(BaseModel):
-    """Pooled evidence about one quantity: sum of weights, of weight x estimate, and of degrees
-    of freedom. The empty evidence has weight 0."""
+    """Pooled evidence about one quantity over windows: the sum of their weights, of weight x
+    estimate, of weight² x squared standard error, and of degrees of freedom. A window weighs its
+    effective sample size, never one over its own estimated variance: a window that happens to
+    look flat (or is made to) would otherwise outweigh every other, one lucky window deciding
+    the rollout. The empty evidence has weight 0."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     weight: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     weighted_sum: float = Field(default=0.0, allow_inf_nan=False)
+    variance_sum: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     dof: float = Field(default=0.0, ge=0, allow_inf_nan=False)
 
     @property
@@ -61,6 +65,7 @@ class Evidence(BaseModel):
         return Evidence(
             weight=self.weight + other.weight,
             weighted_sum=self.weighted_sum + other.weighted_sum,
+            variance_sum=self.variance_sum + other.variance_sum,
             dof=self.dof + other.dof,
         )
 
@@ -69,7 +74,8 @@ class Evidence(BaseModel):
         estimate = self.estimate
         if estimate is None or self.dof < 1:
             return None
-        half = float(student_t.ppf(1.0 - alpha, self.dof)) / math.sqrt(self.weight)
+        se = max(math.sqrt(self.variance_sum) / self.weight, MIN_SE)
+        half = float(student_t.ppf(1.0 - alpha, self.dof)) * se
         return estimate - half, estimate + half
 
 
@@ -92,19 +98,24 @@ def robust_evidence(values: FloatArray) -> Evidence:
     spread = float(np.std(winsorised, ddof=1))
     rho = _lag_one(winsorised)
     inflation = (1 + rho) / (1 - rho)
-    se = max(spread / ((1 - 2 * cut / n) * math.sqrt(n)) * math.sqrt(inflation), MIN_SE)
+    se = spread / ((1 - 2 * cut / n) * math.sqrt(n)) * math.sqrt(inflation)
     dof = max(1.0, (kept - 1) / inflation)
-    weight = 1.0 / se**2
-    return Evidence(weight=weight, weighted_sum=weight * centre, dof=dof)
+    weight = n / inflation
+    return Evidence(
+        weight=weight, weighted_sum=weight * centre, variance_sum=(weight * se) ** 2, dof=dof
+    )
 
 
 def _lag_one(values: FloatArray) -> float:
-    """Lag-1 autocorrelation, clipped to [0, MAX_RHO] (negative correlation is not credited)."""
+    """Lag-1 autocorrelation with the small-sample bias of the estimate added back (Marriott and
+    Pope: about ``-(1 + 4 rho) / n`` with an estimated mean), clipped to [0, MAX_RHO]: negative
+    correlation is not credited, and a short window's estimate would otherwise understate it."""
     centred = values - np.mean(values)
     energy = float(centred @ centred)
     if energy <= 0:
         return 0.0
     rho = float(centred[1:] @ centred[:-1]) / energy
+    rho += (1 + 4 * max(rho, 0.0)) / values.size
     return min(max(rho, 0.0), MAX_RHO)
 
 

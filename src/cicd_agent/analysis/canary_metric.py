@@ -202,18 +202,26 @@ def judge_metric(
         check("objective", robust_evidence(cand), spec.objective_min, spec.objective_max)
 
     missing = [side for side, arr in (("baseline", base), ("canary", cand)) if arr.size == 0]
-    if missing or all(c.interval is None for c in checks):
-        why = (
-            f"no data for the {' and the '.join(missing)}"
-            if missing
-            else f"too few samples (baseline {base.size}, canary {cand.size}) to judge; widen "
-            "the lookback or shorten the step"
-        )
+    # A difference within the absolute floor never matters, however the ratio reads.
+    negligible = (
+        not missing
+        and spec.min_delta > 0
+        and abs(float(np.mean(cand)) - float(np.mean(base))) <= spec.min_delta
+    )
+    if missing or (all(c.interval is None for c in checks) and not negligible):
+        if missing:
+            why = f"no data for the {' and the '.join(missing)}"
+        elif not np.any(base > 0) and not np.any(cand > 0):
+            why = "every step is zero on both sides, so there is no relative change to judge; "
+            why += "give the metric a min_delta to pass it on the absolute difference"
+        else:
+            why = (
+                f"too few samples (baseline {base.size}, canary {cand.size}) to judge; widen "
+                "the lookback or shorten the step"
+            )
         return _metric_result(spec, "nodata", f"{spec.name}: {why}.", *summaries), pooled
 
     base_mean, cand_mean = float(np.mean(base)), float(np.mean(cand))
-    # A difference within the absolute floor never matters, however the ratio reads.
-    negligible = spec.min_delta > 0 and abs(cand_mean - base_mean) <= spec.min_delta
     settled = [c for c in checks if c.outcome == "pass" or (c.name == "baseline" and negligible)]
     failing = [c for c in checks if c.outcome == "fail" and c not in settled]
     classification: MetricClass = "pass"

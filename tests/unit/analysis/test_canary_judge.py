@@ -118,7 +118,7 @@ def test_too_few_samples_to_form_an_interval_is_nodata_not_pass() -> None:
     result = judge_one(spec(direction="either"), [1, 2, 3], [10, 20, 30], 0.98)
     assert result.classification == "nodata"
     assert "too few samples" in result.reason
-    five = judge_one(spec(direction="either"), [1, 2, 3, 4, 5], [10, 20, 30, 40, 50], 0.98)
+    five = judge_one(spec(direction="either"), [3, 1, 4, 1, 5], [33, 9, 41, 12, 48], 0.98)
     assert five.classification == "high"
 
 
@@ -141,11 +141,17 @@ def test_error_rate_from_zero_needs_the_absolute_floor_to_fail() -> None:
     assert big_result.classification == "high"
 
 
-def test_all_tied_samples_pass() -> None:
-    result = judge_one(spec(), [0.0] * 30, [0.0] * 30, 0.98)
-    assert result.classification == "pass"
-    assert result.change_low == pytest.approx(0.0, abs=1e-5)
-    assert result.change_high == pytest.approx(0.0, abs=1e-5)
+def test_all_zero_samples_pass_on_the_absolute_floor_and_are_nodata_without_one() -> None:
+    """Nothing over nothing says nothing about a relative change; the absolute floor can."""
+    relative = judge_one(spec(), [0.0] * 30, [0.0] * 30, 0.98)
+    assert relative.classification == "nodata"
+    assert "give the metric a min_delta" in relative.reason
+    floored = judge_one(spec(min_delta=0.001), [0.0] * 30, [0.0] * 30, 0.98)
+    assert floored.classification == "pass"
+    tied = judge_one(spec(), [0.3] * 30, [0.3] * 30, 0.98)
+    assert tied.classification == "pass"
+    assert tied.change_low == pytest.approx(0.0, abs=1e-5)
+    assert tied.change_high == pytest.approx(0.0, abs=1e-5)
 
 
 # --- Hodges-Lehmann ------------------------------------------------------------------------------
@@ -277,20 +283,21 @@ def test_false_rollback_rate_on_identical_distributions_is_at_most_2_percent() -
     assert _rollback_rate(1.0, trials=1000, seed=101) <= 0.02
 
 
-def test_detects_a_20_percent_latency_increase_with_30_samples_at_least_95_percent() -> None:
-    assert _rollback_rate(1.2, trials=1000, seed=202) >= 0.95
+def test_detects_a_20_percent_latency_increase_with_30_samples_at_least_90_percent() -> None:
+    """Independent samples: the autocorrelation allowance costs a little power here (it was 95 %
+    with a rank test that assumed independence and failed on correlated samples)."""
+    assert _rollback_rate(1.2, trials=1000, seed=202) >= 0.90
 
 
 def test_summary_table_has_a_row_per_metric_with_failures_in_bold() -> None:
     specs = [spec("latency"), spec("errors", critical=True), spec("cpu")]
+    specs[1] = spec("errors", critical=True, min_delta=0.001)
     baseline = {"latency": lognormal(1), "errors": [0.0] * 30, "cpu": lognormal(2)}
     canary = {"latency": [1.5 * v for v in lognormal(3)], "errors": [0.0] * 30}
     table = metrics_table(judge_canary(baseline, canary, specs, THRESHOLDS)).splitlines()
     assert len(table) == 2 + 3
     assert table[2].startswith("| latency | **high** | ")
-    assert table[3].startswith(
-        "| errors (critical) | pass | -0.0% to +0.0% | - | 0 | 30, 0, 0, 0 |"
-    )
+    assert table[3].startswith("| errors (critical) | pass | - | - | 0 | 30, 0, 0, 0 |")
     assert table[4].endswith("| no data |")
 
 

@@ -12,9 +12,7 @@ from cicd_agent.analysis.canary_state import CanaryState
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.deploy_gate.canary.collect import CanarySamples, fetch_samples
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
-from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
-from cicd_agent.modes.deploy_gate.canary.risk import traffic_share
 from cicd_agent.prometheus import PrometheusClient
 
 
@@ -49,12 +47,10 @@ def assess_canary(
 
 def decide(ctx: RunContext, verdict: CanaryJudgement) -> CanaryResult:
     """The result of the judgement; a Prometheus that could not be read is a service failure."""
-    options = ctx.mode_options(CanaryOptions)
     return CanaryResult(
         mode="deploy-gate",
         headline=_headline(verdict),
         judgement=verdict,
-        traffic_share=traffic_share(options.risk_level),
         service_failure=(
             f"Prometheus could not be read: {ctx.redactor.redact(verdict.data_source_error)}"
             if verdict.data_source_error

@@ -15,7 +15,6 @@ from cicd_agent.runner.errors import UsageError
 if TYPE_CHECKING:
     from cicd_agent.analysis.canary_state import CanaryState
     from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
-    from cicd_agent.modes.deploy_gate.canary.risk import RiskLevel
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,6 @@ class CanaryOptions:
     """The Unix time the judged window ends at; None: now."""
     state: CanaryState
     """The rollout's evidence so far, bound to ``config``."""
-    risk_level: RiskLevel | None
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> CanaryOptions:
@@ -74,5 +72,4 @@ class CanaryOptions:
             config=config,
             end=end,
             state=state,
-            risk_level=risk_level,
         )

@@ -13,7 +13,6 @@ class CanaryResult(ModeResult):
     """The canary verdict; every output is a view of the one judgement."""
 
     judgement: CanaryJudgement
-    traffic_share: float
 
     def mode_outputs(self) -> dict[str, object]:
         judgement = self.judgement
@@ -26,7 +25,6 @@ class CanaryResult(ModeResult):
             "metric_results": list(judgement.metrics),
             "canary_state": judgement.state.encode(),
             "canary_calls": judgement.calls,
-            "canary_traffic_share": Fixed(self.traffic_share, 2),
         }
 
     def summary_body(self) -> str:

@@ -3,7 +3,8 @@ back to the canary phase as ``risk-level``, picks one row of :data:`RISK_TABLE`.
 
 A riskier change gets a canary that is slower to promote and quicker to call a regression: a
 higher confidence before its evidence counts, a smaller allowed change, more windows of passing
-evidence before a promote, and a smaller first share of traffic. A value the canary
+evidence before a promote. (The first share of traffic is the deploy phase's
+``canary_percentage``, set from the same risk level by its policy.) A value the canary
 configuration sets explicitly (``thresholds.confidence``, ``thresholds.windows_to_promote``)
 stands; the row fills the rest, and scales every metric's ``allowed_change``.
 """
@@ -27,21 +28,19 @@ class CanaryProfile:
     confidence: float
     allowance_factor: float
     windows_to_promote: int
-    traffic_share: float
 
 
 RISK_TABLE: dict[RiskLevel, CanaryProfile] = {
-    "low": CanaryProfile(0.95, 1.5, 1, 0.25),
-    "medium": CanaryProfile(0.98, 1.0, 2, 0.10),
-    "high": CanaryProfile(0.99, 0.75, 3, 0.05),
-    "critical": CanaryProfile(0.995, 0.5, 4, 0.01),
+    "low": CanaryProfile(0.95, 1.5, 1),
+    "medium": CanaryProfile(0.98, 1.0, 2),
+    "high": CanaryProfile(0.99, 0.75, 3),
+    "critical": CanaryProfile(0.995, 0.5, 4),
 }
-# Without a risk level the configuration (whose defaults are the medium row) rules alone.
-DEFAULT_SHARE = RISK_TABLE["medium"].traffic_share
 
 
 def apply_risk(config: CanaryConfig, level: RiskLevel | None) -> CanaryConfig:
-    """``config`` made as strict as ``level`` asks (unchanged for None)."""
+    """``config`` made as strict as ``level`` asks (unchanged for None: the configuration's
+    own defaults are the medium row)."""
     if level is None:
         return config
     row = RISK_TABLE[level]
@@ -61,11 +60,6 @@ def apply_risk(config: CanaryConfig, level: RiskLevel | None) -> CanaryConfig:
         for spec in config.metrics
     )
     return config.model_copy(update={"thresholds": thresholds, "metrics": metrics})
-
-
-def traffic_share(level: RiskLevel | None) -> float:
-    """The share of traffic the canary should start with."""
-    return DEFAULT_SHARE if level is None else RISK_TABLE[level].traffic_share
 
 
 def config_digest(config: CanaryConfig) -> str:
