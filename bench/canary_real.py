@@ -1,6 +1,6 @@
 """The canary judge on real metric series: false rollbacks, regressions promoted, detection.
 
-Run: ``python bench/canary_real.py --data DIR [--judge current|sequential] [--json]`` where DIR is
+Run: ``python bench/canary_real.py --data DIR [--judge sequential|stateless] [--json]`` where DIR is
 a checkout of numenta/NAB (``data/real*`` folders are read; ``data/realAWSCloudwatch`` is held out
 for an independent check and is never read here).
 
@@ -148,8 +148,9 @@ def rates(tallies: dict[str, Tally]) -> dict[str, float]:
     }
 
 
-def current_judge() -> Judge:
-    """The judge as it stands: one Mann-Whitney call per window, no state."""
+def stateless_judge() -> Judge:
+    """The judge called afresh each window, its state dropped (at commit 8cfa8b0, before issue
+    44's judge, this was the Mann-Whitney judge: the first-seen figures)."""
     from cicd_agent.analysis.canary import judge_canary
     from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, default_metrics
 
@@ -182,13 +183,16 @@ def sequential_judge() -> Judge:
     return judge
 
 
-JUDGES: dict[str, Callable[[], Judge]] = {"current": current_judge, "sequential": sequential_judge}
+JUDGES: dict[str, Callable[[], Judge]] = {
+    "sequential": sequential_judge,
+    "stateless": stateless_judge,
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="a checkout of numenta/NAB")
-    parser.add_argument("--judge", choices=sorted(JUDGES), default="current")
+    parser.add_argument("--judge", choices=sorted(JUDGES), default="sequential")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--per-series", action="store_true")
     args = parser.parse_args()
