@@ -207,8 +207,8 @@ class CanaryConfig(BaseModel):
     canary_track: str = Field(default="canary", min_length=1)
     # One sample a minute over half an hour: 31 samples a side, and since the default queries use
     # [1m] rate windows, neighbouring samples share no requests. A 30 s step would make them
-    # overlap by half, and the correlation that brings more than triples the U test's false alarms
-    # (bench/bench_canary.py measures it).
+    # overlap by half: the judge allows for the correlation, but pays for it in evidence per
+    # window (bench/bench_canary.py measures it).
     lookback: float = 1800.0
     step: float = 60.0
     thresholds: CanaryThresholds = Field(default_factory=CanaryThresholds)
