@@ -189,13 +189,30 @@ JUDGES: dict[str, Callable[[], Judge]] = {
 }
 
 
+def ablate(part: str) -> None:
+    """Switch one part of the judge off, to show what it buys."""
+    from cicd_agent.analysis import canary_evidence, canary_metric
+
+    if part == "autocorrelation":
+        canary_evidence._lag_one = lambda values: 0.0
+    else:
+        canary_metric.spent_alpha = lambda alpha, call: alpha
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="a checkout of numenta/NAB")
     parser.add_argument("--judge", choices=sorted(JUDGES), default="sequential")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--per-series", action="store_true")
+    parser.add_argument(
+        "--without",
+        choices=("autocorrelation", "spending"),
+        help="ablation: drop the autocorrelation allowance, or test every call at full alpha",
+    )
     args = parser.parse_args()
+    if args.without:
+        ablate(args.without)
     series = load_series(args.data)
     judge = JUDGES[args.judge]()
     single, rollout = one_window(judge, series), whole_rollouts(judge, series)
