@@ -145,6 +145,18 @@ def summarise(values: FloatArray, dropped: int = 0) -> SampleSummary:
     )
 
 
+def pairs(reference: Samples, canary: Samples) -> tuple[FloatArray, FloatArray]:
+    """The two sides paired by position (the last ``n`` of each, ``n`` the shorter), keeping
+    only pairs where both values are finite: dropping a side's NaN alone would shift every
+    later pair out of step."""
+    left = np.asarray(reference, dtype=np.float64).ravel()
+    right = np.asarray(canary, dtype=np.float64).ravel()
+    n = min(left.size, right.size)
+    left, right = left[left.size - n :], right[right.size - n :]
+    keep = np.isfinite(left) & np.isfinite(right)
+    return left[keep], right[keep]
+
+
 def finite(values: Samples) -> tuple[FloatArray, int]:
     """The finite values, and how many were dropped."""
     array = np.asarray(values, dtype=np.float64).ravel()
@@ -195,9 +207,14 @@ def judge_metric(
 
     ratio_low, ratio_high = _ratio_bounds(spec)
     if cand.size and base.size:
-        check("baseline", robust_evidence(log_ratios(base, cand)), ratio_low, ratio_high)
+        check(
+            "baseline", robust_evidence(log_ratios(*pairs(baseline, canary))), ratio_low, ratio_high
+        )
     if cand.size and prev.size:
-        check("previous", robust_evidence(log_ratios(prev, cand)), ratio_low, ratio_high)
+        earlier = previous if previous is not None else ()
+        check(
+            "previous", robust_evidence(log_ratios(*pairs(earlier, canary))), ratio_low, ratio_high
+        )
     if cand.size and (spec.objective_min is not None or spec.objective_max is not None):
         check("objective", robust_evidence(cand), spec.objective_min, spec.objective_max)
 

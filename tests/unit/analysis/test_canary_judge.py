@@ -312,3 +312,17 @@ def test_no_metric_with_data_on_both_sides_continues_unhealthy() -> None:
 def test_judging_no_metric_at_all_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="at least one metric"):
         judge_canary({}, {}, [], THRESHOLDS)
+
+
+def test_a_missing_value_on_one_side_drops_its_pair_not_the_alignment() -> None:
+    """A 0/0 error ratio (NaN) at one baseline step: dropping it alone would pair every later
+    canary step with the wrong baseline step, and a strong cycle would drown the regression."""
+    steps = np.arange(40)
+    baseline = (0.25 + 0.2 * np.sin(steps)).tolist()
+    canary = [1.3 * value for value in baseline]
+    baseline[34] = math.nan
+    result = judge_one(spec(), baseline, canary, 0.98)
+    assert result.classification == "high"
+    assert result.change_low is not None and result.change_high is not None
+    assert 0.25 < result.change_low <= result.change_high < 0.31
+    assert result.baseline.dropped == 1

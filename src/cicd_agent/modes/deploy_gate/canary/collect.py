@@ -5,6 +5,7 @@ Prometheus. The one place where the canary phase meets the network; judging the 
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Literal
@@ -38,13 +39,16 @@ def _by_step(series: list[Series], shift: float = 0.0) -> dict[float, float]:
     return {stamp: sum(values) / len(values) for stamp, values in sums.items()}
 
 
-def _paired(*sides: dict[float, float]) -> list[tuple[float, ...]]:
-    """The sides' values at the steps all of them have; each side whole when they share none
-    (the judge then pairs them by position)."""
-    common = sorted(set.intersection(*(set(side) for side in sides)))
+def _paired(
+    reference: dict[float, float], canary: dict[float, float]
+) -> tuple[tuple[float, ...], tuple[float, ...], list[float]]:
+    """Both sides' values at the steps they share, and those steps; each side whole when they
+    share none (the judge then pairs them by position)."""
+    common = sorted(set(reference) & set(canary))
     if common:
-        return [tuple(side[stamp] for stamp in common) for side in sides]
-    return [tuple(side[stamp] for stamp in sorted(side)) for side in sides]
+        return tuple(reference[t] for t in common), tuple(canary[t] for t in common), common
+    steps = sorted(canary)
+    return tuple(reference[t] for t in sorted(reference)), tuple(canary[t] for t in steps), steps
 
 
 def fetch_metric_samples(
@@ -74,18 +78,15 @@ def fetch_metric_samples(
         )
 
     baseline, canary = read("baseline", baseline_track), read("canary", canary_track)
-    sides = [_by_step(baseline), _by_step(canary)]
+    base_values, canary_values, steps = _paired(_by_step(baseline), _by_step(canary))
+    previous = None
     if spec.previous_offset is not None:
+        # At the canary's steps, NaN where the previous release has none (the judge drops the
+        # pair), so every previous value lines up with the canary value of its step.
         offset = spec.previous_offset
-        sides.append(_by_step(read("baseline", baseline_track, offset), shift=offset))
-    paired = _paired(*sides)
-    return MetricSamples(
-        paired[0],
-        paired[1],
-        len(baseline),
-        len(canary),
-        paired[2] if len(paired) > 2 else None,
-    )
+        earlier = _by_step(read("baseline", baseline_track, offset), shift=offset)
+        previous = tuple(earlier.get(step, math.nan) for step in steps)
+    return MetricSamples(base_values, canary_values, len(baseline), len(canary), previous)
 
 
 @dataclass(frozen=True)
