@@ -188,3 +188,24 @@ def test_a_state_that_is_not_this_rollouts_is_exit_2_naming_the_fix(
 def mkdir(path: Path) -> Path:
     path.mkdir()
     return path
+
+
+def test_prometheus_down_mid_rollout_hands_the_evidence_on_unchanged(
+    prometheus_server: PrometheusServer, tmp_path: Path
+) -> None:
+    code, first, _, _ = run_canary(
+        mkdir(tmp_path / "1"), prometheus_server.url, "identical", end=prometheus_server.end - 450
+    )
+    assert code == 0
+    code, down, _, _ = run_canary(
+        mkdir(tmp_path / "2"),
+        f"http://127.0.0.1:{free_port()}",
+        "identical",
+        "--canary-state",
+        first["canary_state"],
+        end=prometheus_server.end,
+    )
+    assert code == 3
+    assert down["verdict"] == "continue"
+    assert down["canary_state"] == first["canary_state"]
+    assert down["canary_calls"] == "1"
