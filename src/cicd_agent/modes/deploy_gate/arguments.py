@@ -76,3 +76,14 @@ def add_canary_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         help="judge the window ending at this Unix time (default: now); for re-judging a past window",
     )
+    add(
+        "--canary-state",
+        help="the previous call's canary_state output: the rollout's evidence so far (empty: a "
+        "new rollout)",
+    )
+    add(
+        "--risk-level",
+        choices=("low", "medium", "high", "critical"),
+        help="the deploy phase's risk_level: sets the canary's confidence, allowed change, "
+        "windows before promote and first traffic share",
+    )

@@ -4,7 +4,7 @@ continue or rollback. The action decides; the workflow acts (e.g. ``kubectl roll
 Wiring only: ``options`` reads the options once, ``config`` the metric specs; ``collect`` reads
 the samples from Prometheus (the one network call); ``decide`` judges them offline
 (``analysis/canary``) and builds the ``result``. No model is asked (``prompt``) and nothing is
-posted (``publish``): a Mann–Whitney test over real samples is the better judge, and nothing
+posted (``publish``): a statistical test over real samples is the better judge, and nothing
 here should be talked into a promote.
 
 Never promotes what it cannot see: Prometheus unreachable gives ``continue`` with
@@ -41,7 +41,7 @@ class CanaryPhase:
     def analyse(self, ctx: RunContext, facts: CanaryFacts) -> CanaryJudgement:
         from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
 
-        return judge_samples(facts.samples, facts.config)
+        return judge_samples(facts.samples, facts.config, facts.state)
 
     def ask(self, ctx: RunContext, facts: CanaryFacts, verdict: CanaryJudgement) -> None:
         return None  # no model: see the prompt module
