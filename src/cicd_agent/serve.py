@@ -10,8 +10,9 @@ it. The server is an adapter over the CLI's own contract: each request runs
 with, reads the verdict from the JSON document, and keeps what the judge hands back for its next
 call (``canary_state``, when the judge gives one) per release, in memory.
 
-- ``GET /verdict?release=KEY``, for Argo Rollouts' ``web`` metric (``jsonPath: {$.verdict}``):
-  200 and the verdict as JSON.
+- ``GET /verdict?release=KEY&risk=LEVEL``, for Argo Rollouts' ``web`` metric
+  (``jsonPath: {$.verdict}``): 200 and the verdict as JSON. ``risk`` is the deploy phase's
+  ``risk_level``, which sets the canary's strictness (Flagger: the hook's ``metadata.risk``).
 - ``POST /flagger/confirm-promotion``, Flagger's ``confirm-promotion`` hook: 200 on promote,
   else 409 (Flagger waits and measures again).
 - ``POST /flagger/rollback``, Flagger's ``rollback`` hook: 200 on rollback, else 409.
@@ -48,6 +49,8 @@ MAX_RELEASES = 256
 RELEASE = re.compile(r"[A-Za-z0-9._/:@-]{1,200}")
 """What a release key may be: a name, a namespace/name, an image digest."""
 VERDICTS = ("promote", "continue", "rollback")
+RISK_LEVELS = ("low", "medium", "high", "critical")
+"""The deploy phase's ``risk_level`` values, which a request may name to set the strictness."""
 
 
 @dataclass
@@ -71,22 +74,29 @@ class Judge:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _releases: OrderedDict[str, Judged] = field(default_factory=OrderedDict)
 
-    def verdict(self, release: str) -> dict[str, Any]:
-        """The judge's document for ``release``: fresh, or the last one within the interval."""
+    def verdict(self, release: str, risk: str | None = None) -> dict[str, Any]:
+        """The judge's document for ``release`` judged at ``risk`` (the deploy phase's level,
+        which sets the canary's strictness): fresh, or the last one within the interval.
+
+        Evidence is kept per release *and* risk level, so a caller who names a milder level
+        for a release gets a separate sequence, never a verdict another caller reads."""
+        key = f"{release}#{risk or ''}"
         with self._lock:
-            last = self._releases.get(release)
+            last = self._releases.get(key)
             if last is not None and self.clock() - last.at < self.min_interval:
                 return last.document
             argv = list(self.argv)
+            if risk:
+                argv += ["--risk-level", risk]
             if last is not None and last.state:
                 argv += ["--canary-state", last.state]
             code, document = self.run(argv, self.environ)
             answer = _answer(code, document)
             state = document.get("canary_state")
-            self._releases[release] = Judged(
+            self._releases[key] = Judged(
                 self.clock(), answer, state if isinstance(state, str) else None
             )
-            self._releases.move_to_end(release)
+            self._releases.move_to_end(key)
             while len(self._releases) > MAX_RELEASES:
                 self._releases.popitem(last=False)
             return answer
@@ -140,8 +150,9 @@ def handler_for(judge: Judge) -> type[BaseHTTPRequestHandler]:
             if url.path == "/healthz":
                 self._send(200, {"ok": True})
             elif url.path == "/verdict":
-                release = (parse_qs(url.query).get("release") or ["default"])[0]
-                self._judge(release, None)
+                query = parse_qs(url.query)
+                release = (query.get("release") or ["default"])[0]
+                self._judge(release, (query.get("risk") or [None])[0], None)
             else:
                 self._send(404, {"error": "unknown path"})
 
@@ -160,7 +171,9 @@ def handler_for(judge: Judge) -> type[BaseHTTPRequestHandler]:
             release = f"{namespace}/{name}" if name and namespace else "default"
             if checksum:
                 release += f"@{checksum}"
-            self._judge(str(release), wanted[path])
+            metadata = payload.get("metadata")
+            risk = metadata.get("risk") if isinstance(metadata, dict) else None
+            self._judge(str(release), risk, wanted[path])
 
         def _body(self) -> dict[str, Any] | None:
             try:
@@ -179,11 +192,14 @@ def handler_for(judge: Judge) -> type[BaseHTTPRequestHandler]:
                 return None
             return payload
 
-        def _judge(self, release: str, wanted: str | None) -> None:
+        def _judge(self, release: str, risk: object, wanted: str | None) -> None:
             if not RELEASE.fullmatch(release):
                 self._send(400, {"error": "release: letters, digits and ._/:@- only"})
                 return
-            answer = judge.verdict(release)
+            if risk is not None and risk not in RISK_LEVELS:
+                self._send(400, {"error": f"risk: one of {', '.join(RISK_LEVELS)}"})
+                return
+            answer = judge.verdict(release, risk if isinstance(risk, str) else None)
             if wanted is None:
                 self._send(200, answer)
             else:

@@ -143,7 +143,7 @@ def test_the_image_install_serves_the_judge_over_http(
     args = [
         str(bin_dir / "cicd-agent-canary-server"), f"--listen=127.0.0.1:{port}", "--",
         "--provider=none", f"--prometheus-url={prometheus_server.url}",
-        f"--canary-config={scenario_config('latency_up30').model_dump_json()}",
+        f"--canary-config={scenario_config('latency_up30').model_dump_json(exclude_defaults=True)}",
         f"--canary-end={prometheus_server.end}",
     ]  # fmt: skip
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}

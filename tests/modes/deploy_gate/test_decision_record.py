@@ -103,3 +103,38 @@ def test_a_review_verdict_lands_in_the_database(
         "review", done.outputs["decision"], done.outputs["risk_level"], head
     )
     assert len(record["findings"]) == int(done.outputs["findings_count"]) or record["findings"]
+
+
+def test_a_canary_verdict_lands_in_the_database_with_each_metric(
+    tmp_path, postgres_server: PostgresServer, prometheus_server
+) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from tests.helpers.canary import scenario_config
+
+    url = postgres_server.database("canary_verdict")
+    argv = [
+        "deploy-gate", "--phase", "canary", "--provider", "none",
+        "--prometheus-url", prometheus_server.url,
+        "--canary-config", scenario_config("latency_up30").model_dump_json(exclude_defaults=True),
+        "--canary-end", str(prometheus_server.end), "--risk-level", "high",
+    ]  # fmt: skip
+    environ = {
+        "GITHUB_REPOSITORY": "acme/shop",
+        "GITHUB_SHA": "f" * 40,
+        "CICD_AGENT_INPUTS": json.dumps({
+            "prometheus-username": prometheus_server.username,
+            "prometheus-password": prometheus_server.password,
+            "audit-database-url": url,
+        }),
+    }  # fmt: skip
+    done = run_cli(argv, tmp_path, environ)
+    assert done.code == 0, done.summary
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT phase, decision, head_sha, risk_level, record FROM cicd_agent_decisions"
+        ).fetchone()
+    assert row is not None
+    phase, decision, sha, level, record = row
+    assert (phase, decision, sha, level) == ("canary", done.outputs["verdict"], "f" * 40, "high")
+    assert {metric["name"] for metric in record["metrics"]} == {"latency", "errors"}

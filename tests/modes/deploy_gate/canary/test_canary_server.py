@@ -40,7 +40,8 @@ def serving(judge: Judge) -> Iterator[str]:
 def judge_for(url: str, scenario: str, end: float, *, calls: list[list[str]] | None = None) -> Judge:
     argv = (
         "--provider", "none", "--prometheus-url", url,
-        "--canary-config", scenario_config(scenario).model_dump_json(), "--canary-end", str(end),
+        "--canary-config", scenario_config(scenario).model_dump_json(exclude_defaults=True),
+        "--canary-end", str(end),
     )  # fmt: skip
 
     def run(words: list[str], environ: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
@@ -54,18 +55,42 @@ def judge_for(url: str, scenario: str, end: float, *, calls: list[list[str]] | N
 def test_argo_web_metric_reads_promote_and_flagger_may_promote(
     prometheus_server: PrometheusServer,
 ) -> None:
+    """A low-risk change needs one healthy window to promote (docs: the risk table)."""
     judge = judge_for(prometheus_server.url, "identical", prometheus_server.end)
     with serving(judge) as base:
-        argo = requests.get(f"{base}/verdict", params={"release": "shop/web"}, timeout=60)
-        flagger = requests.post(
-            f"{base}/flagger/confirm-promotion", json={"name": "web", "namespace": "shop"}, timeout=60
+        argo = requests.get(
+            f"{base}/verdict", params={"release": "shop/web", "risk": "low"}, timeout=60
         )
-        rollback = requests.post(
-            f"{base}/flagger/rollback", json={"name": "web", "namespace": "shop"}, timeout=60
-        )
+        hook = {"name": "web", "namespace": "shop", "metadata": {"risk": "low"}}
+        flagger = requests.post(f"{base}/flagger/confirm-promotion", json=hook, timeout=60)
+        rollback = requests.post(f"{base}/flagger/rollback", json=hook, timeout=60)
     assert argo.status_code == 200 and argo.json()["verdict"] == "promote"
     assert flagger.status_code == 200
     assert rollback.status_code == 409  # Flagger's rollback hook: only 2xx rolls back
+
+
+def test_one_healthy_window_of_a_high_risk_change_is_continue_not_promote(
+    prometheus_server: PrometheusServer,
+) -> None:
+    """Argo reads continue as Inconclusive (measure again), Flagger's promotion hook waits; a
+    caller naming a milder level for the same release gets its own sequence."""
+    judge = judge_for(prometheus_server.url, "identical", prometheus_server.end)
+    with serving(judge) as base:
+        high = requests.get(
+            f"{base}/verdict", params={"release": "shop/web", "risk": "high"}, timeout=60
+        )
+        hook = {"name": "web", "namespace": "shop", "metadata": {"risk": "high"}}
+        flagger = requests.post(f"{base}/flagger/confirm-promotion", json=hook, timeout=60)
+        low = requests.get(
+            f"{base}/verdict", params={"release": "shop/web", "risk": "low"}, timeout=60
+        )
+        again = requests.get(
+            f"{base}/verdict", params={"release": "shop/web", "risk": "high"}, timeout=60
+        )
+    assert high.json()["verdict"] == "continue"
+    assert flagger.status_code == 409
+    assert low.json()["verdict"] == "promote"
+    assert again.json() == high.json()
 
 
 def test_a_regression_is_a_rollback_for_both_tools(prometheus_server: PrometheusServer) -> None:
@@ -114,13 +139,18 @@ def test_a_flood_of_requests_costs_one_judgement_per_interval(
     [
         ("get", "/verdict", {"params": {"release": "../../etc/passwd\n"}}, 400),
         ("get", "/verdict", {"params": {"release": "x" * 500}}, 400),
+        ("get", "/verdict", {"params": {"risk": "none"}}, 400),
+        ("post", "/flagger/rollback", {"json": {"metadata": {"risk": ["low"]}}}, 400),
         ("post", "/flagger/rollback", {"data": b"[1, 2]"}, 400),
         ("post", "/flagger/rollback", {"data": b"not json"}, 400),
         ("post", "/flagger/rollback", {"data": b" " * (64 * 1024 + 1)}, 413),
         ("get", "/metrics", {}, 404),
         ("post", "/flagger/promote-now", {"json": {}}, 404),
     ],
-    ids=["path-key", "long-key", "array", "not-json", "huge-length", "unknown-get", "unknown-post"],
+    ids=[
+        "path-key", "long-key", "bad-risk", "risk-list", "array", "not-json", "huge-length",
+        "unknown-get", "unknown-post",
+    ],
 )
 def test_hostile_requests_are_refused_before_any_judgement(
     method: str, path: str, kwargs: dict[str, Any], status: int
@@ -142,3 +172,21 @@ def test_the_server_keeps_the_judges_options_to_itself() -> None:
     assert args.listen == "127.0.0.1:9" and judge == ["--prometheus-url", "http://p:9090"]
     with pytest.raises(SystemExit):
         parse(["--", "--phase", "deploy"])
+
+
+def test_each_release_carries_its_evidence_from_call_to_call(
+    prometheus_server: PrometheusServer,
+) -> None:
+    """The judge hands back ``canary_state``; the server gives it back on the release's next
+    call (and only that release's), so a rollout is judged as one sequence."""
+    calls: list[list[str]] = []
+    judge = judge_for(prometheus_server.url, "identical", prometheus_server.end, calls=calls)
+    judge.min_interval = 0.0
+    with serving(judge) as base:
+        for release in ("a", "a", "b"):
+            requests.get(f"{base}/verdict", params={"release": release}, timeout=60)
+    assert "--canary-state" not in calls[0]
+    assert "--canary-state" in calls[1]
+    assert "--canary-state" not in calls[2]
+    state = calls[1][calls[1].index("--canary-state") + 1]
+    assert state.startswith("cs1.")
