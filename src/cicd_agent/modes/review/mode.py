@@ -103,6 +103,7 @@ class Review:
         from cicd_agent.analysis.finding_text import marked
         from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort_findings
         from cicd_agent.analysis.placement import place
+        from cicd_agent.analysis.scale import RiskLevel
         from cicd_agent.modes.review.decide import decide, merged_summary, model_findings, track
         from cicd_agent.modes.review.publish_from import HandoffFacts
         from cicd_agent.modes.review.result import FileNote, InlineNote, ReviewResult
@@ -133,6 +134,7 @@ class Review:
             complete=opinion is not None and opinion.complete,
             fail_on=fail_on,
             request_changes=ctx.mode_options(ReviewOptions).request_changes,
+            risk=RiskLevel(facts.risk_level),
         )
         reported = [f for f in findings if f.severity >= report_on]
         tracking = track(
