@@ -24,6 +24,7 @@ from cicd_agent.analysis.workflows import (
 from cicd_agent.local.local_repo import LocalRepo
 from cicd_agent.modes.review.dismissals import dismissed_findings
 from cicd_agent.modes.review.ledger import Ledger
+from cicd_agent.modes.review.linters import lint_changes
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY
@@ -71,6 +72,8 @@ class ReviewFacts:
     """Changed files ``paths`` / ``paths-ignore`` leave out of the review."""
     exemptions: Exemptions = NO_EXEMPTIONS
     """Which ``# zizmor: ignore`` comments count (:func:`ignore_scope`)."""
+    linted: list[Finding] = field(default_factory=list)
+    """The repository's own linters' findings on the added lines (``linters``)."""
 
     def keeps(self, finding: Finding) -> bool:
         """Whether a finding stays: secrets are reported wherever they are, anything else only
@@ -113,9 +116,12 @@ def collect(ctx: RunContext, *, history: bool = True) -> ReviewFacts:
     repo = _open_repo(ctx, required=pull is None)
     if repo is not None and repo.has_commit(base) and repo.has_commit(head):
         ctx.progress.say("reading the diff from the checkout")
-        facts = _local_facts(ctx, repo, pull, base, head, history=history)
+        facts = _with_settings(ctx, _local_facts(ctx, repo, pull, base, head, history=history))
         facts.exemptions = ignore_scope(ctx, pull)
-        return _reported(ctx, _with_settings(ctx, facts))
+        if history:  # a review, not a question about the change
+            kept = Diff(tuple(f for f in facts.diff.files if f.path not in facts.left_out))
+            facts.linted = lint_changes(ctx, repo, kept, facts.plan.head)
+        return _reported(ctx, facts)
     if pull is None or ctx.github is None:
         raise UsageError(
             f"the base {base[:12]} or head {head[:12]} commit is not in {ctx.options.repo_dir}.",

@@ -58,7 +58,7 @@ class Review:
         return collect(ctx)
 
     def analyse(self, ctx: RunContext, facts: ReviewFacts) -> ReviewFloor:
-        from cicd_agent.analysis.findings import deterministic_audit
+        from cicd_agent.analysis.findings import deterministic_audit, sort_findings
         from cicd_agent.local.zizmor import audit_each_if_needed
         from cicd_agent.modes.review.collect import ReviewFloor
         from cicd_agent.modes.review.publish_from import HandoffFacts
@@ -66,7 +66,7 @@ class Review:
         audited, ignored = deterministic_audit(
             facts.diff, facts.workflow_texts, audit_each_if_needed, facts.exemptions
         )
-        found = [f for f in audited if facts.keeps(f)]
+        found = sort_findings(f for f in [*audited, *facts.linted] if facts.keeps(f))
         if isinstance(facts, HandoffFacts):  # publish-from: the file's claims join the floor
             return ReviewFloor(facts, facts.with_claims(found))
         floor = ReviewFloor(facts, found, [i for i in ignored if i.path not in facts.left_out])
