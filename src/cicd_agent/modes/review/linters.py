@@ -14,6 +14,7 @@ neutralised. Every tool that could not run says why in a note.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -54,10 +55,14 @@ class Planned:
             targets = sorted({f"./{PurePosixPath(path).parent}" for path in self.files})
         else:
             targets = [f"./{path}" for path in self.files]  # never read as a switch
-        return [
-            "sh", "-c", f'exec "$@" >&"${evidence_variable}"', "sh",
-            self.executable, *self.checking.argv, *targets,
-        ]  # fmt: skip
+        # Our own interpreter puts the pipe on the tool's stdout: dash takes no descriptor
+        # above 9 after ``>&``, and /dev/fd/N is not reopened by a run as nobody.
+        move = (
+            "import os, sys; os.dup2(int(os.environ[sys.argv[1]]), 1); "
+            "os.execv(sys.argv[2], sys.argv[2:])"
+        )
+        command = [self.executable, *self.checking.argv, *targets]
+        return [sys.executable, "-I", "-c", move, evidence_variable, *command]
 
 
 def configured(checking: Checking, checkout: Path) -> bool:
