@@ -42,8 +42,10 @@ class UnreadableReport(ValueError):
 def read_report(kind: str, text: str, root: str) -> list[LintHit]:
     """The hits of a ``kind`` report (``ruff``, ``eslint``, ``golangci-lint``); paths are made
     relative to ``root`` (the folder it ran in). Raises :class:`UnreadableReport`."""
+    stripped = text.lstrip()
     try:
-        document = json.loads(text) if text.strip() else None
+        # The first JSON value: golangci-lint may print its statistics after it.
+        document = json.JSONDecoder().raw_decode(stripped)[0] if stripped else None
     except ValueError:
         raise UnreadableReport(f"{kind}'s output was not JSON") from None
     readers = {"ruff": _ruff, "eslint": _eslint, "golangci-lint": _golangci}

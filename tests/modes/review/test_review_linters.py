@@ -216,3 +216,6 @@ def test_golangci_lints_report_is_read_as_its_version_2_writes_it() -> None:
         LintHit("cmd/root.go", 9, "revive", "exported function should have comment", error=False),
     ]
     assert read_report("golangci-lint", json.dumps({"Issues": None}), "/w/repo") == []
+    # with its statistics on (a configuration may turn them back on), they follow the report
+    footer = report + "\n2 issues:\n* errcheck: 1\n* revive: 1\n"
+    assert read_report("golangci-lint", footer, "/w/repo") == hits

@@ -168,7 +168,8 @@ TOOLS: tuple[KnownTool, ...] = (
     ),
     KnownTool(
         "golangci-lint",
-        # The closing line of its text output ("3 issues:"), then one line per linter.
+        # The closing line of its text output, then one line per linter: "1 issues:" and
+        # "21 issues:" in real CI logs (the plural even for one).
         says=re.compile(r"^\d+ issues?:$"),
         runs=re.compile(r"(^|[\s/])golangci-lint\s+(\S+\s+)*?run\b"),
         executable="golangci-lint",
