@@ -39,9 +39,7 @@ jobs:
 """
 
 
-def _review(
-    tmp_path: Path, repo: GitRepoBuilder, base: str, head: str, *, event: str
-) -> CliRun:
+def _review(tmp_path: Path, repo: GitRepoBuilder, base: str, head: str, *, event: str) -> CliRun:
     """review --fail-on high, offline: on a pull request from the repository (``same``), from
     a fork (``fork``), or a local run with no event (``none``)."""
     argv = ["review", "--provider", "none", "--fail-on", "high", "--report-on", "medium"]
@@ -184,9 +182,7 @@ def test_a_comment_already_in_the_base_version_holds_for_a_fork(tmp_path: Path) 
         '        run: "echo ${{ github.event.issue.title }} # zizmor: ignore[template-injection]"\n',
     ],
 )
-def test_an_ignore_inside_a_string_or_run_block_is_not_a_comment(
-    tmp_path: Path, step: str
-) -> None:
+def test_an_ignore_inside_a_string_or_run_block_is_not_a_comment(tmp_path: Path, step: str) -> None:
     """Even where every comment counts (a local run), text that only looks like a comment
     exempts nothing."""
     repo = GitRepoBuilder(tmp_path / "repo")
