@@ -219,3 +219,23 @@ def test_golangci_lints_report_is_read_as_its_version_2_writes_it() -> None:
     # with its statistics on (a configuration may turn them back on), they follow the report
     footer = report + "\n2 issues:\n* errcheck: 1\n* revive: 1\n"
     assert read_report("golangci-lint", footer, "/w/repo") == hits
+
+
+@needs_sandbox
+def test_a_file_the_checkout_holds_in_another_version_is_not_linted(tmp_path: Path) -> None:
+    """On a pull request the checkout is often the merge commit: a changed file whose text
+    there is not the head's would give the linter other line numbers than the diff's."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/main.py": "x = 1\n"})
+    head = repo.commit("Import", {"app/main.py": "import os\nx = 1\n"})
+    repo.commit("Later", {"app/main.py": "\n\nimport os\nx = 1\n"})
+
+    done = _review(tmp_path, repo, base, head, path_env())
+
+    assert _rules(done) == []
+    notes = (done.document or {})["notes"]
+    assert any(
+        f"1 changed file(s) differ in the checkout from the reviewed commit {head[:12]}, so "
+        "ruff did not check them" in note
+        for note in notes
+    ), notes
