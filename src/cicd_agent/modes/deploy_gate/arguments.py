@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from cicd_agent.flags import database_url
+
 FAIL_ON_CHOICES: tuple[str, ...] = ("hold", "rollback")
 DEFAULT_APPROVAL_CONFIDENCE = 0.6
 DEFAULT_FAILURE_WINDOW_DAYS = 14
@@ -39,6 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--workflow", help="workflow file or id for the failure rate (default: this one)")
     add("--branch", help="branch for the failure rate (default: GITHUB_REF_NAME)")
     add("--audit-file", help="JSON-lines audit file to append to")
+    add(
+        "--audit-database-url",
+        type=database_url,
+        help="PostgreSQL URL: also record every verdict there (prefer the action input)",
+    )
     add(
         "--cache-dir",
         help="cache of mined history for the fitted risk model (default: "
