@@ -152,7 +152,8 @@ def handler_for(judge: Judge) -> type[BaseHTTPRequestHandler]:
             elif url.path == "/verdict":
                 query = parse_qs(url.query)
                 release = (query.get("release") or ["default"])[0]
-                self._judge(release, (query.get("risk") or [None])[0], None)
+                risks = query.get("risk")
+                self._judge(release, risks[0] if risks else None, None)
             else:
                 self._send(404, {"error": "unknown path"})
 
