@@ -108,6 +108,9 @@ class SuiteBaseline:
     """Tests that passed (None when the test command is not pytest, so only the exit code counts)."""
     tests_run: int | None = None
     """Tests pytest ran, whatever their outcome (None when the command is not pytest)."""
+    flaky: frozenset[str] = frozenset()
+    """Tests that passed on one baseline run and not on the other: left out of ``passed``, so
+    a candidate is never blamed for them."""
 
 
 @dataclass(frozen=True)
