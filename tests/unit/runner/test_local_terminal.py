@@ -47,7 +47,7 @@ def test_a_typo_is_one_line_naming_the_modes_help() -> None:
     assert done.stdout == ""
     assert done.stderr.splitlines() == [
         "cicd-agent deploy-gate: error: Unrecognized arguments: --bse HEAD~1. "
-        "See `cicd-agent deploy-gate --help`."
+        "Did you mean --base? See `cicd-agent deploy-gate --help`."
     ]
 
 
