@@ -20,8 +20,15 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.cli import main
-from tests.fixtures.gentests_project.build import git, make_repo
+from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
+from cicd_agent.modes.gen_tests.gate import Gate, ProjectCommand, Stage
+from cicd_agent.modes.gen_tests.sandbox import Sandbox
+from cicd_agent.modes.gen_tests.segments import find_segments
+from cicd_agent.modes.gen_tests.suite import run_suite
+from cicd_agent.modes.gen_tests.targets import changed_targets, gaps
+from tests.fixtures.gentests_project.build import candidate, git, make_repo
 from tests.harness.model_server import TEST_API_KEY, ModelServer
+from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
 FLAKY = '''
@@ -78,3 +85,63 @@ def test_a_flaky_existing_test_is_named_and_not_held_against_a_good_candidate(
     assert "`tests/test_pricing.py::test_write_timeout`" in text, text
     assert "not held against generated tests" in text, text
     assert "passed before now fail" not in stdout.getvalue() + text
+
+
+def _with_flaky_test(repo: Path) -> tuple[str, str]:
+    base, _ = make_repo(repo)
+    tests = repo / "tests" / "test_pricing.py"
+    tests.write_text(tests.read_text() + FLAKY)
+    git(repo, "commit", "-q", "-am", "tests: a write timeout")
+    return base, git(repo, "rev-parse", "HEAD")
+
+
+@pytest.mark.slow
+@needs_sandbox
+@pytest.mark.parametrize("flaky_gate", [True, False], ids=["rechecked", "blamed"])
+def test_the_gate_reruns_an_existing_test_without_the_candidate_before_blaming_it(
+    tmp_path: Path, flaky_gate: bool
+) -> None:
+    """A flaky test can pass both baseline runs (one time in nine for two failures in three):
+    here the baseline ran once and it passed. In the candidate's copy it fails at the suite
+    stage; run again without the candidate it fails too, so the candidate is not blamed. The
+    ``blamed`` case pins that the rerun is what decides: a test the candidate really breaks
+    (here: one that fails whenever the candidate's file is there) stays held against it."""
+    repo = tmp_path / "shop"
+    base, head = _with_flaky_test(repo)
+    if not flaky_gate:
+        tests = repo / "tests" / "test_pricing.py"
+        tests.write_text(tests.read_text().replace("assert runs % 3 == 1", BROKEN_BY_CANDIDATE))
+        git(repo, "commit", "-q", "-am", "tests: fails beside a generated test")
+        head = git(repo, "rev-parse", "HEAD")
+    targets = changed_targets(repo, base, head)
+    command = ProjectCommand.parse("python -m pytest")
+    with Sandbox(repo, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+        meter = CoverageMeter(sandbox, targets.paths)
+        baseline, coverage, _ = run_suite(sandbox, meter, command, timeout=120, label="baseline")
+        assert baseline.passed is not None
+        assert "tests/test_pricing.py::test_write_timeout" in baseline.passed
+        lines, arcs = gaps(coverage, targets)
+        source = (repo / "src/shop/pricing.py").read_text()
+        segments = {
+            s.qualname: s
+            for s in find_segments("src/shop/pricing.py", source, lines["src/shop/pricing.py"],
+                                   arcs["src/shop/pricing.py"])
+        }  # fmt: skip
+        gate = Gate(sandbox, meter, command, baseline, timeout=60)
+        verdict = gate.evaluate(
+            candidate("good"),
+            segments["coupon_value"],
+            "tests/test_pricing_generated.py",
+            ["tests/test_pricing.py"],
+            "good",
+        )
+    if flaky_gate:
+        assert verdict.accepted, verdict.reason
+        assert gate.flaky.found == {"tests/test_pricing.py::test_write_timeout"}
+    else:
+        assert verdict.stopped_at in (Stage.PASS_X5, Stage.SUITE), verdict.reason
+        assert "passed before now fail: tests/test_pricing.py::test_write_timeout" in verdict.reason
+        assert not gate.flaky.found
+
+
+BROKEN_BY_CANDIDATE = 'assert not (Path(__file__).parent / "test_pricing_generated.py").exists()'
