@@ -41,6 +41,7 @@ def _printed(tmp_path: Path, model_server: ModelServer) -> str:
     for base_url in (server, model_server.base_url):
         argv = ["review", "--base-url", base_url, "--model", "llama3.1:8b"]
         argv += ["--repo", str(repo.path), "--base", base, "--head", head]
+        argv += ["--sarif-file", str(tmp_path / "review.sarif")]  # not in the shared /tmp
         done = run_cli(argv, tmp_path, {"OPENAI_API_KEY": "ollama"}, on_runner=False)
         assert done.code == 0, done.stderr
         shown.append(" ".join((done.stdout + done.stderr).split()))

@@ -24,8 +24,10 @@ def _repo(tmp_path: Path) -> tuple[GitRepoBuilder, str, str]:
 
 
 def _local(argv: list[str], tmp_path: Path) -> CliRun:
-    """As in a developer's terminal: a mistake is one line on stderr."""
-    return run_cli(argv, tmp_path, on_runner=False)
+    """As in a developer's terminal: a mistake is one line on stderr (the SARIF file of a run
+    that gets that far goes under ``tmp_path``, not the shared temporary folder)."""
+    sarif = ["--sarif-file", str(tmp_path / "review.sarif")]
+    return run_cli([*argv, *sarif], tmp_path, on_runner=False)
 
 
 def test_an_event_file_without_its_name_says_to_pass_event_name(tmp_path: Path) -> None:
