@@ -377,24 +377,17 @@ def require_workflow_run(event: Event, mode: str, *, hint: str = "") -> Workflow
 
 
 def described(event: Event) -> str:
-    """The run's event in a message: "no event file", "a push event", or an event file whose
-    kind neither ``--event-name`` nor its keys tell (not "a None event")."""
-    if event.path is None:
-        return "no event file"
-    if event.name is None:
-        return (
-            f"an event file ({event.path.name}) whose kind its keys do not tell; pass "
-            "--event-name with --event (pull_request, push, workflow_run, …)"
-        )
-    return f"a {event.name} event"
+    """The run's event in a message; an event file whose kind is not told is not "a None event"."""
+    if event.path is not None and event.name is None:  # neither --event-name nor its keys
+        return f"{event.path.name}, an event file of unknown kind; pass --event-name"
+    return "no event file" if event.path is None else f"a {event.name} event"
 
 
 def _wrong_event(event: Event, kinds: Collection[str], mode: str, hint: str) -> UsageError:
     wanted = " or ".join(kinds)
     return UsageError(
         f"Mode {mode} needs a {wanted} event, got {described(event)}.",
-        hint=hint
-        or f"Run it from a workflow triggered by {wanted}, or pass --event PATH to such a payload.",
+        hint=hint or f"Run it from a workflow triggered by {wanted}, or pass --event PATH to one.",
     )
 
 

@@ -299,6 +299,5 @@ def test_an_unrecognised_payload_is_named_as_such(tmp_path: Path) -> None:
 
     with pytest.raises(UsageError) as caught:
         require(event, ("push",), "deploy-gate")
-    assert "got an event file (" in str(caught.value), caught.value
-    assert "whose kind its keys do not tell; pass --event-name with --event" in str(caught.value)
+    assert "an event file of unknown kind; pass --event-name" in str(caught.value)
     assert "None" not in str(caught.value)
