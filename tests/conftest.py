@@ -20,6 +20,7 @@ _PLUGINS = ("model_server", "github_mock", "prometheus_server", "postgres_server
 # pytester: for tests of the harness itself (an inner pytest run with a planted environment).
 pytest_plugins = [
     "pytester",
+    "tests.harness.temp_folders",  # each run's own temporary folders; no deep tree left behind
     *(f"tests.harness.{name}" for name in _PLUGINS if (_HARNESS / f"{name}.py").exists()),
 ]
 

@@ -36,6 +36,9 @@ def build_parser(selected: str | None) -> argparse.ArgumentParser:
             add_common_options(sub, arguments.FAIL_ON_CHOICES)
             arguments.add_arguments(sub)
             parser.mode_prog = sub.prog
+            parser.mode_options = tuple(
+                option for action in sub._actions for option in action.option_strings
+            )
     return parser
 
 

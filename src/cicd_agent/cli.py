@@ -83,7 +83,7 @@ def main(
             validate_fail_on(str(input_value(environ, "fail-on")), (), mode.name)
         event, settings = _repo_settings(args, environ, mode.name)
         if settings.source is not None:
-            fill_from_settings(sub, args, settings.inputs, settings.source)
+            _apply_settings(sub, args, settings, mode.name, mode.fail_on_choices)
         options = CommonOptions.from_args(args, environ)
         # Imported here: +131 modules (pydantic), as validate_fail_on above.
         from cicd_agent.job.context import RunContext
@@ -140,6 +140,26 @@ def main(
             stderr=stderr,
             wants_json=wants_json,
         )
+
+
+def _apply_settings(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    settings: RepoConfig,
+    mode: str,
+    fail_on_choices: tuple[str, ...],
+) -> None:
+    """Fill what flags and inputs left unset from the settings file; a ``fail-on`` it gives
+    is checked here, so the error names the file (``hihg`` there said nothing of where)."""
+    if settings.source is None:
+        return
+    settled = getattr(args, "fail_on", None) is not None  # by a flag or an input
+    fill_from_settings(parser, args, settings.inputs, settings.source)
+    if not settled and "fail-on" in settings.inputs:
+        from cicd_agent.job.pipeline import validate_fail_on  # as in main: not for --help
+
+        where = f"setting 'fail-on' in {settings.source}"
+        validate_fail_on(args.fail_on, fail_on_choices, mode, where=where)
 
 
 def _repo_settings(

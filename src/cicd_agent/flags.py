@@ -27,9 +27,30 @@ class Parser(argparse.ArgumentParser):
     """``cicd-agent MODE`` once a mode is chosen: the help a mistyped option should point to
     (argparse reports unknown options from the top-level parser)."""
 
+    mode_options: tuple[str, ...] = ()
+    """The chosen mode's option strings, to suggest one for a mistyped option."""
+
     def error(self, message: str) -> NoReturn:
         prog = self.mode_prog or self.prog
-        raise UsageError(f"{message[:1].upper()}{message[1:]}.", hint=f"See `{prog} --help`.")
+        hint = f"See `{prog} --help`."
+        if message.startswith("unrecognized arguments: "):
+            guesses = self._guesses(message.removeprefix("unrecognized arguments: ").split())
+            hint = f"Did you mean {' or '.join(guesses)}? {hint}" if guesses else hint
+        raise UsageError(f"{message[:1].upper()}{message[1:]}.", hint=hint)
+
+    def _guesses(self, words: list[str]) -> list[str]:
+        """The options closest to each mistyped one (``--fail-onn`` → ``--fail-on``)."""
+        import difflib  # on this error path only: --help must stay cheap
+
+        options = self.mode_options or tuple(
+            option for action in self._actions for option in action.option_strings
+        )
+        found: list[str] = []
+        for word in words:
+            if word.startswith("--"):
+                typed = word.split("=", 1)[0]
+                found += difflib.get_close_matches(typed, options, n=1, cutoff=0.75)
+        return list(dict.fromkeys(found))
 
 
 def path(text: str) -> Path:

@@ -23,6 +23,8 @@ _REPO = r"/repos/[^/]+/[^/]+"
 # (methods, path regex after /repos/{owner}/{repo}, grants that each suffice)
 _TABLE: tuple[tuple[str, str, tuple[Grant, ...]], ...] = (
     ("GET", r"", (("metadata", "read"),)),
+    # A commenter's permission (the command mode asks before it runs anything for them).
+    ("GET", r"/collaborators/[^/]+/permission", (("metadata", "read"),)),
     ("GET", r"/pulls(/\d+(/(files|commits|reviews|comments))?)?", (("pull-requests", "read"),)),
     ("GET", r"/pulls/comments/\d+(/reactions)?", (("pull-requests", "read"),)),
     ("PATCH", r"/pulls/\d+", (("pull-requests", "write"),)),

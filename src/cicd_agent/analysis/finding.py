@@ -55,6 +55,14 @@ class Finding(BaseModel):
     line(s) and which occurrence of that content it is (:func:`fingerprint_findings`)."""
 
     @property
+    def where(self) -> str:
+        """``path:line`` as every text names the finding: its first line, where the annotation
+        and SARIF start it (``line`` ends a range), so the summary's table, the review body and
+        the annotation never give two numbers for one finding."""
+        first = self.start_line or self.line
+        return f"{self.path}:{first}" if first else self.path
+
+    @property
     def fingerprint(self) -> str:
         """Stable across runs, line shifts and unrelated edits: the rule, the file, and the
         anchor (the flagged content), never the line number. Without an anchor, the title."""

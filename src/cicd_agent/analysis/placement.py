@@ -141,9 +141,8 @@ def comment_body(finding: Finding, *, suggestion: bool, note: str = "") -> str:
 
 def body_line(finding: Finding, link: LinkMaker) -> str:
     """A finding as a list item of the review body, linked to its line when possible."""
-    where = f"{finding.path}:{finding.line}" if finding.line else finding.path
-    url = link(finding.path, finding.line)
-    place_text = f"[`{where}`]({url})" if url else f"`{where}`"
+    url = link(finding.path, finding.start_line or finding.line)
+    place_text = f"[`{finding.where}`]({url})" if url else f"`{finding.where}`"
     return f"- {heading(finding)} — {place_text}\n  {_indent(finding.body.strip())}"
 
 

@@ -31,12 +31,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cicd_agent.analysis.secrets.known import (
-    MIN_KNOWN_SECRET_LENGTH,
-    KnownValues,
-    is_secret_name,
-    known_secrets_from_env,
-)
+from cicd_agent.analysis.secrets.hideable import MIN_KNOWN_SECRET_LENGTH, worth_hiding
+from cicd_agent.analysis.secrets.known import KnownValues, is_secret_name, known_secrets_from_env
 from cicd_agent.analysis.secrets.loading import rule_set_provenance
 from cicd_agent.analysis.secrets.matcher import SecretHit, find_secrets
 
@@ -47,6 +43,7 @@ __all__ = [
     "is_secret_name",
     "known_secrets_from_env",
     "rule_set_provenance",
+    "worth_hiding",
 ]
 
 

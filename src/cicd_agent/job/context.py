@@ -115,10 +115,16 @@ class RunContext:
         if self.model_config.provider == "none":
             return None
         from cicd_agent.model.client import build_model_client
+        from cicd_agent.model.tokens import context_note
 
-        client = build_model_client(self.model_config)
+        config = self.model_config
+        client = build_model_client(config)
         if client is not None:
             client.on_request = self.progress.say
+            for name in dict.fromkeys((config.model, config.fast_model)):
+                note = context_note(name, config.context_tokens)
+                if note is not None:  # prompts are cut to a guess: say which setting fixes it
+                    self.runner.info(note)
         return client
 
     def usage_report(self) -> ModelUsageReport:

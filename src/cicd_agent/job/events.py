@@ -376,14 +376,18 @@ def require_workflow_run(event: Event, mode: str, *, hint: str = "") -> Workflow
     return event.workflow_run
 
 
+def described(event: Event) -> str:
+    """The run's event in a message; an event file whose kind is not told is not "a None event"."""
+    if event.path is not None and event.name is None:  # neither --event-name nor its keys
+        return f"{event.path.name}, an event file of unknown kind; pass --event-name"
+    return "no event file" if event.path is None else f"a {event.name} event"
+
+
 def _wrong_event(event: Event, kinds: Collection[str], mode: str, hint: str) -> UsageError:
     wanted = " or ".join(kinds)
-    unknown = "a payload of an unrecognised event"
-    got = "no event file" if event.path is None else event.name or unknown
     return UsageError(
-        f"Mode {mode} needs a {wanted} event, got {got}.",
-        hint=hint
-        or f"Run it from a workflow triggered by {wanted}, or pass --event PATH to such a payload.",
+        f"Mode {mode} needs a {wanted} event, got {described(event)}.",
+        hint=hint or f"Run it from a workflow triggered by {wanted}, or pass --event PATH to one.",
     )
 
 

@@ -88,14 +88,21 @@ class Steps(Protocol[FactsT, VerdictT, OpinionT, ResultT]):
         Outputs are written after it, from the result as it leaves it."""
 
 
-def validate_fail_on(fail_on: str | None, choices: tuple[str, ...], mode: str) -> None:
-    """Reject an unknown ``fail-on`` loudly instead of dropping it."""
+def validate_fail_on(
+    fail_on: str | None, choices: tuple[str, ...], mode: str, *, where: str = ""
+) -> None:
+    """Reject an unknown ``fail-on`` loudly instead of dropping it; ``where`` names the
+    settings file it came from, when it did (a flag or an input names itself)."""
     if fail_on is None or fail_on in choices:
         return
+    said = f"{where}: " if where else ""
     if not choices:
-        raise UsageError(f"{mode} has no fail-on policy.", hint="Remove the fail-on input.")
+        raise UsageError(f"{said}{mode} has no fail-on policy.", hint="Remove the fail-on input.")
     allowed = ", ".join(choices)
-    raise UsageError(f"fail-on {fail_on!r} is not valid for {mode}; use one of: {allowed}.")
+    raise UsageError(
+        f"{said}fail-on {fail_on!r} is not valid for {mode}; use one of: {allowed}.",
+        hint="Fix it in that file on the base branch." if where else "",
+    )
 
 
 def run_mode(

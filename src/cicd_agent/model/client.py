@@ -42,6 +42,7 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 from pydantic import BaseModel, ValidationError
 
+from cicd_agent.analysis.secrets.hideable import worth_hiding
 from cicd_agent.model.bounded import Abandoned, run_until
 from cicd_agent.model.config import ModelConfig, missing_key_error
 from cicd_agent.model.failures import sdk_error
@@ -379,16 +380,21 @@ class ModelClient:
             )
         sdk = self._sdk
         try:
-            body = self._bounded(lambda: request(sdk, model))
-        except openai.OpenAIError as exc:
-            raise sdk_error(
-                exc,
-                server=self._server,
-                timeout=self.config.timeout,
-                attempts=self.config.max_retries + 1,
-                scrub=self._scrub,
-            ) from None
-        completion = read_completion(body, self._server)
+            try:
+                body = self._bounded(lambda: request(sdk, model))
+            except openai.OpenAIError as exc:
+                raise sdk_error(
+                    exc,
+                    server=self._server,
+                    base_url=self.config.base_url,
+                    timeout=self.config.timeout,
+                    attempts=self.config.max_retries + 1,
+                    scrub=self._scrub,
+                ) from None
+            completion = read_completion(body, self._server)
+        except ModelError:  # a call all the same: the usage line counts it
+            self.usage.record_unanswered(tier, model)
+            raise
         choice = completion.choices[0]
         content = choice.message.content or ""
         calls = tuple(
@@ -404,7 +410,10 @@ class ModelClient:
         return Reply(choice, content, calls, used)
 
     def _scrub(self, text: str) -> str:
-        """``text`` with the API key removed, should a server have echoed it."""
+        """``text`` with the API key removed, should a server have echoed it. A key too short
+        to be a secret (a local server's ``x``) is left: removing it cut every word it is in."""
+        if not worth_hiding(self._secret):
+            return text
         return text.replace(self._secret, "[redacted]")
 
 

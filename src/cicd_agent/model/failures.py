@@ -7,6 +7,7 @@ proxy may echo the request's headers into its error.
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
 
 import openai
 
@@ -17,6 +18,7 @@ def sdk_error(
     exc: openai.OpenAIError,
     *,
     server: str,
+    base_url: str,
     timeout: float,
     attempts: int,
     scrub: Callable[[str], str],
@@ -46,13 +48,38 @@ def sdk_error(
             f"{_detail(exc, scrub)}",
             hint="Check the openai-api-key input or the OPENAI_API_KEY secret.",
         )
+    if isinstance(exc, openai.NotFoundError):
+        tried = scrub(_shown_url(str(exc.request.url)))
+        return ModelError(
+            f"the model server answered HTTP 404 for POST {tried}: {_detail(exc, scrub)}"
+            + ("" if _detail(exc, scrub).endswith((".", "!", "?")) else "."),
+            hint=_not_found_hint(scrub(_shown_url(base_url))),
+        )
     if isinstance(exc, openai.APIStatusError):
         return ModelError(
             f"the model server answered HTTP {exc.status_code}: {_detail(exc, scrub)}",
-            hint="Check model and base-url." if exc.status_code in (400, 404) else "",
+            hint="Check model and base-url." if exc.status_code == 400 else "",
         )
     return ModelError(f"the model call failed: {scrub(str(exc))[:300]}")
 
 
 def _detail(exc: openai.APIStatusError, scrub: Callable[[str], str]) -> str:
     return scrub(exc.message)[:300]
+
+
+def _shown_url(url: str) -> str:
+    """``url`` without user, password or query, which may hold a credential."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _not_found_hint(base_url: str) -> str:
+    """OpenAI-compatible servers (Ollama, vLLM, LiteLLM) serve ``/v1/chat/completions``: a
+    base-url without ``/v1`` is the usual 404; with it, the model name is."""
+    if not base_url.rstrip("/").endswith("/v1"):
+        return (
+            f"base-url {base_url} does not end in /v1: OpenAI-compatible servers answer at "
+            f"{base_url.rstrip('/')}/v1. Otherwise check the model name."
+        )
+    return f"Check the model name (the server lists its models at {base_url.rstrip('/')}/models)."

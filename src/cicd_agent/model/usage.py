@@ -1,7 +1,8 @@
 """Tokens and estimated cost of a run, accumulated per tier and rendered for the user.
 
-Every response that reports usage is recorded, failed ones included (a repair round or
-an answer cut off at the length limit is still billed), so the figures match the bill.
+Every request is counted, answered or not (two failed calls are not "0 calls"), and every
+response that reports usage is recorded, failed ones included (a repair round or an answer cut
+off at the length limit is still billed), so the figures match the bill.
 The outputs ``tokens_used`` and ``cost_usd`` and the job-summary line come from here.
 """
 
@@ -28,6 +29,9 @@ class ModelUsageReport(BaseModel):
     provider: str = "none"
     model: str | None = None
     calls: int = 0
+    """Requests sent, answered or not."""
+    failed_calls: int = 0
+    """Asks that ended without a usable answer (the server failed, or its answer did not fit)."""
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
@@ -43,7 +47,7 @@ class ModelUsageReport(BaseModel):
             return "Model: none (deterministic analysis only, nothing was sent to a model)."
         line = (
             f"Model: {self.model or 'the configured model'} via {self.provider}: "
-            f"{self.calls} call(s), "
+            f"{self.calls} call(s){f' ({self.failed_calls} failed)' if self.failed_calls else ''}, "
             f"{self.prompt_tokens:,} tokens in, {self.completion_tokens:,} out, "
             f"about ${self.cost_usd:.4f}."
         )
@@ -54,7 +58,8 @@ class ModelUsageReport(BaseModel):
 
 @dataclass
 class TierUsage:
-    """What one tier spent. ``calls`` counts responses, ``failed`` asks that raised ModelError."""
+    """What one tier spent. ``calls`` counts requests sent, answered or not; ``failed`` asks
+    that raised ModelError."""
 
     models: set[str] = field(default_factory=set)
     calls: int = 0
@@ -87,6 +92,13 @@ class Usage:
             spent.cost_usd += cost
             if self._prices.price(model) is None:
                 self.unpriced.add(model)
+
+    def record_unanswered(self, tier: Tier, model: str) -> None:
+        """Count a request that got no completion back (an HTTP error, a timeout, a body that is
+        no completion): it is a call all the same, and the user counts it."""
+        with self._lock:
+            self.tiers[tier].models.add(model)
+            self.tiers[tier].calls += 1
 
     def record_estimated(self, encoding: str) -> None:
         """Note that counts in ``encoding`` are the over-estimate, not tiktoken's."""
@@ -129,6 +141,7 @@ class Usage:
             provider=provider,
             model=", ".join(models) or None,
             calls=self.calls,
+            failed_calls=self.failed,
             prompt_tokens=self.prompt_tokens,
             completion_tokens=self.completion_tokens,
             cost_usd=self.cost_usd,

@@ -26,7 +26,8 @@ _DESTRUCTIVE = re.compile(
 
 
 def destructive_statements(diff_text: str) -> list[str]:
-    """Added lines of a migration diff that drop, rename or rewrite data (at most 10)."""
+    """Added lines of a migration diff that drop, delete or rename data or change a column's
+    definition (at most 10)."""
     found: list[str] = []
     path = ""
     for line in diff_text.splitlines():

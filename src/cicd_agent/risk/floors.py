@@ -3,6 +3,7 @@ are at least high; each floor adds its reason."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from cicd_agent.analysis.change_types import ChangeType
@@ -14,6 +15,32 @@ from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
 
 NEVER_LOW = (ChangeType.SECURITY, ChangeType.INFRASTRUCTURE)
 DEPENDENCY_TYPES = (ChangeType.DEPENDENCIES, ChangeType.LOCKFILE)
+
+
+# What each kind of statement does, to say it rightly: an ``AlterField(db_index=True)`` adds an
+# index, and was described as dropping, renaming or rewriting data.
+_STATEMENT_KINDS = (
+    (re.compile(r"\b(drop|truncate|delete\s+from|RemoveField|DeleteModel|remove_column)"
+                r"|dropColumn|dropTable|dropIndex", re.IGNORECASE),
+     "drop or delete a table, column, index or rows"),
+    (re.compile(r"\brename|RenameField|RenameModel|renameColumn", re.IGNORECASE),
+     "rename a table or column (code still running on the old name breaks)"),
+    (re.compile(r"AlterField|alter_column|change_column", re.IGNORECASE),
+     "change a column's definition (its type, index, default or nullability), which can "
+     "rewrite or lock the table while it runs"),
+)  # fmt: skip
+
+
+def describe_statements(statements: Sequence[str]) -> str:
+    """What ``statements`` (from :func:`destructive_statements`) do, in one phrase."""
+    kinds = [
+        said
+        for pattern, said in _STATEMENT_KINDS
+        if any(pattern.search(statement.split(": ", 1)[-1]) for statement in statements)
+    ]
+    if not kinds:
+        return "change stored data"
+    return kinds[0] if len(kinds) == 1 else "; ".join(kinds[:-1]) + "; or " + kinds[-1]
 
 
 def finish(
@@ -73,8 +100,8 @@ def finish(
         floor_reasons.append(
             Reason(
                 signal="destructive_migration",
-                message=f"{len(destructive)} migration statement(s) drop, rename or rewrite "
-                "data; rolling back the code will not bring the data back.",
+                message=f"{len(destructive)} migration statement(s) "
+                f"{describe_statements(destructive)}; rolling back the code does not undo them.",
                 evidence=list(destructive),
             )
         )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TextIO
 
+from cicd_agent.analysis.secrets.hideable import worth_hiding
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.terminal import plain_text, wants_colour
 
@@ -113,8 +114,9 @@ class RunnerIO:
         return self._output_path is not None
 
     def mask(self, secret: str | None) -> None:
-        """Register a secret with the runner so it is starred out of every later log line."""
-        if not secret or secret in self._masked:
+        """Register a secret with the runner so it is starred out of every later log line; not
+        one too short to be a secret (``x`` would star out every x in the log)."""
+        if not secret or secret in self._masked or not worth_hiding(secret):
             return
         self._masked.add(secret)
         if not self.in_runner:

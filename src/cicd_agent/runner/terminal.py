@@ -3,8 +3,8 @@
 The summary is Markdown for GitHub's job-summary page. Run locally, the same text goes to a
 terminal, where ``###``, ``**``, pipe tables and ``<details>`` tags are noise. This renders the
 small subset of Markdown our summaries use (headings, emphasis, code spans and fences, pipe
-tables, lists, links and the ``details``/``summary``/``sub`` tags) as aligned plain text. It is
-not a Markdown parser: anything else passes through unchanged.
+tables, lists, links, backslash escapes and the ``details``/``summary``/``sub`` tags) as
+aligned plain text. It is not a Markdown parser: anything else passes through unchanged.
 """
 
 from __future__ import annotations
@@ -17,7 +17,12 @@ from typing import TextIO
 BOLD, RESET = "\033[1m", "\033[0m"
 _HEADING = re.compile(r"^#{1,6}\s+(.*)$")
 _STRONG = re.compile(r"\*\*(.+?)\*\*")
-_CODE = re.compile(r"`([^`\n]+)`")
+_CODE = re.compile(r"(?<!\\)`([^`\n]+)`")
+# What the neutraliser escapes in prose (``\[Errno 111\]``): a backslash before ASCII punctuation.
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+# The neutraliser's zero-width space (``http:\u200b//``, ``@\u200bname``) only stops GitHub from
+# linking; in a terminal it is invisible and breaks a URL or name copied from it.
+_ZWSP = "\u200b"
 _LINK = re.compile(r"\[([^\]\n]+)\]\(([^)\s]+)\)")
 _SUMMARY_TAG = re.compile(r"<details>\s*<summary>(.*?)</summary>", re.IGNORECASE)
 _TAG = re.compile(r"</?(?:details|summary|sub|sup|b|i|br|code|p)\b[^>]*>", re.IGNORECASE)
@@ -93,5 +98,6 @@ def _inline(line: str, colour: bool) -> str:
         line = f"{BOLD}{line}{RESET}" if colour else line
     line = _STRONG.sub(lambda m: f"{BOLD}{m.group(1)}{RESET}" if colour else m.group(1), line)
     line = _LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})", line)
-    line = _CODE.sub(lambda m: m.group(1), line)
-    return html.unescape(line)
+    pieces = _CODE.split(line)  # prose, code, prose, …: escapes mean nothing inside code
+    pieces[::2] = [_ESCAPE.sub(r"\1", piece) for piece in pieces[::2]]
+    return html.unescape("".join(pieces)).replace(_ZWSP, "")

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.sandbox import Limits, Sandbox
+from tests.harness.temp_folders import remove_tree
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
@@ -398,13 +399,16 @@ def test_a_linked_folder_nested_thousands_deep_is_searched_without_crashing(
     (checkout / "deps").mkdir()
     (checkout / "deps" / "pyvenv.cfg").write_text("home = /usr/bin\n")
     deep = checkout / "deps"
-    for _ in range(1100):  # one at a time: pathlib's mkdir(parents=True) recurses too
-        deep /= "d"
-        deep.mkdir()
-    (deep / ".git").mkdir()
-    (deep / ".git" / "config").write_text("[http]\n\textraheader = AUTHORIZATION: basic eA==\n")
-    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
-    spy = ["sh", "-c", f"cat {deep / '.git' / 'config'} || echo unreadable"]
-    with Sandbox(checkout, env) as box:
-        result = box.run(spy, box.workspace("deep"), timeout=60)
+    try:
+        for _ in range(1100):  # one at a time: pathlib's mkdir(parents=True) recurses too
+            deep /= "d"
+            deep.mkdir()
+        (deep / ".git").mkdir()
+        (deep / ".git" / "config").write_text("[http]\n\textraheader = AUTHORIZATION: basic eA==\n")
+        env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+        spy = ["sh", "-c", f"cat {deep / '.git' / 'config'} || echo unreadable"]
+        with Sandbox(checkout, env) as box:
+            result = box.run(spy, box.workspace("deep"), timeout=60)
+    finally:  # a recursive delete of this tree (pytest's, of old runs' folders) would crash
+        remove_tree(checkout / "deps")
     assert "extraheader" not in result.output, result.output

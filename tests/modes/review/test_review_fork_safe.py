@@ -517,5 +517,5 @@ def test_publish_from_needs_a_workflow_run_event(
     )
     outputs = parse_github_output((tmp_path / "out").read_text())
     assert code == 2
-    assert "needs a workflow_run event, got pull_request" in outputs["error"]
+    assert "needs a workflow_run event, got a pull_request event" in outputs["error"]
     assert writes(github_api) == []

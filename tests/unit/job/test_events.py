@@ -272,7 +272,7 @@ def test_a_mode_given_the_wrong_event_says_which_it_needs_and_got(tmp_path: Path
 
     assert caught.value.exit_code == ExitCode.USAGE
     assert caught.value.message == (
-        "Mode review needs a pull_request or pull_request_target event, got push."
+        "Mode review needs a pull_request or pull_request_target event, got a push event."
     )
     assert "--event" in caught.value.hint
 
@@ -297,5 +297,7 @@ def test_require_accepts_the_right_event_and_keeps_a_custom_hint(tmp_path: Path)
 def test_an_unrecognised_payload_is_named_as_such(tmp_path: Path) -> None:
     event = load_event(write_event(tmp_path, {"zen": "Keep it logically awesome."}), None)
 
-    with pytest.raises(UsageError, match="got a payload of an unrecognised event"):
+    with pytest.raises(UsageError) as caught:
         require(event, ("push",), "deploy-gate")
+    assert "an event file of unknown kind; pass --event-name" in str(caught.value)
+    assert "None" not in str(caught.value)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.result import GenTestsResult
+from cicd_agent.runner.markdown import prose
 from cicd_agent.runner.runner_io import Annotation, RunnerIO
 from cicd_agent.runner.terminal import BOLD, plain_text, wants_colour
 from tests.harness.action_runner import parse_github_output
@@ -46,7 +47,7 @@ def test_a_typo_is_one_line_naming_the_modes_help() -> None:
     assert done.stdout == ""
     assert done.stderr.splitlines() == [
         "cicd-agent deploy-gate: error: Unrecognized arguments: --bse HEAD~1. "
-        "See `cicd-agent deploy-gate --help`."
+        "Did you mean --base? See `cicd-agent deploy-gate --help`."
     ]
 
 
@@ -119,6 +120,19 @@ def test_plain_text_renders_what_our_summaries_use() -> None:
     )
     coloured = plain_text("### Title\n\n**bold**", colour=True)
     assert coloured == f"{BOLD}Title\033[0m\n\n{BOLD}bold\033[0m\n"
+
+
+def test_a_note_shows_what_the_neutraliser_escaped_as_plain_text() -> None:
+    """A note on a model that could not be reached showed ``\\[Errno 111\\]`` in the terminal,
+    and a URL carried the zero-width space that stops GitHub from linking it: a copied URL
+    failed. Backslashes inside code are code and stay."""
+    note = prose("could not reach http://127.0.0.1:9/v1 (3 attempts): [Errno 111] refused")
+    assert "\\[Errno" in note and "\u200b" in note  # what the job summary gets
+    shown = plain_text(f"- {note} Run `grep \\[x` then \\`y\\`.\n")
+    assert shown == (
+        "- could not reach http://127.0.0.1:9/v1 (3 attempts): [Errno 111] refused "
+        "Run grep \\[x then `y`.\n"
+    )
 
 
 class _Tty(io.StringIO):

@@ -11,6 +11,7 @@ from urllib.parse import quote, quote_plus
 
 import ahocorasick_rs
 
+from cicd_agent.analysis.secrets.hideable import worth_hiding
 from cicd_agent.analysis.secrets.matcher import keywords
 
 SECRET_NAME_PARTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "APIKEY", "PRIVATEKEY",
@@ -22,9 +23,6 @@ the shell's own ``PWD``/``OLDPWD``, which hold the working directory)."""
 _NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD", "CONTEXT_TOKENS", "TOKEN_BUDGET", "SECRET_ENV"})
 """The shell's working directories, and this action's own inputs that count tokens or name
 secret variables (``INPUT_CONTEXT-TOKENS=120000`` must not turn every 120000 into a marker)."""
-MIN_KNOWN_SECRET_LENGTH = 6
-_PATH_VALUE = re.compile(r"(?:/|~/|[A-Za-z]:\\)[\w./\\ -]*")
-_SHORT_NUMBER = re.compile(r"\d{1,9}")
 
 
 def is_secret_name(name: str) -> bool:
@@ -39,17 +37,6 @@ def is_secret_name(name: str) -> bool:
     )
 
 
-def _secret_value(value: str) -> bool:
-    """A secret-named variable that holds a path (``TIKTOKEN_CACHE_DIR``, ``*_TOKEN_FILE``), a
-    flag or a count holds no secret; redacting it would hide every such path or number in a
-    log."""
-    return (
-        len(value) >= MIN_KNOWN_SECRET_LENGTH
-        and not _PATH_VALUE.fullmatch(value)
-        and not _SHORT_NUMBER.fullmatch(value)
-    )
-
-
 def known_secrets_from_env(environ: Mapping[str, str]) -> list[str]:
     """Values this run holds that must never leave it: secret-named variables and action inputs."""
     values = [value for name, value in environ.items() if is_secret_name(name)]
@@ -61,7 +48,7 @@ def known_secrets_from_env(environ: Mapping[str, str]) -> list[str]:
             inputs = {}
         if isinstance(inputs, dict):
             values += [v for k, v in inputs.items() if isinstance(v, str) and is_secret_name(k)]
-    return [value for value in values if _secret_value(value)]
+    return [value for value in values if worth_hiding(value)]
 
 
 # ------------------------------------------------------------------------- copies of a value

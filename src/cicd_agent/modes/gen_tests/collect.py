@@ -167,9 +167,16 @@ def _measure(ctx: RunContext, facts: Facts, resources: ExitStack) -> None:
         + ("sandboxed)" if isolation.sandboxed else "not sandboxed)")
     )
     facts.baseline, facts.coverage, result = run_suite(
-        facts.sandbox, facts.meter, facts.command, timeout=SUITE_TIMEOUT, label="baseline"
+        facts.sandbox,
+        facts.meter,
+        facts.command,
+        timeout=SUITE_TIMEOUT,
+        label="baseline",
+        rerun=ctx.model_config.provider != "none",  # only candidates are judged against it
     )
     ctx.progress.say(f"the suite {result.describe()} in {facts.baseline.seconds:.1f}s")
+    if facts.baseline.flaky:
+        ctx.note(_flaky_note(ctx, sorted(facts.baseline.flaky)))
     # Another copy is what coverage shows only when tests did run: a suite that ran none
     # (or a runner that is not pytest and failed) says nothing about which copy it used.
     ran = facts.baseline.tests_run
@@ -221,6 +228,17 @@ def analyse(ctx: RunContext, facts: Facts) -> Gaps:
             Job(segment, texts[segment.path], related, tests[related[0]] if related else "")
         )
     return Gaps(facts, segments, jobs, dict(missing_lines), dict(missing_arcs))
+
+
+def _flaky_note(ctx: RunContext, flaky: list[str]) -> str:
+    """The summary's word on tests that passed on one baseline run and not on the other."""
+    shown = ", ".join(code_span(escaped(ctx.redactor.redact(test))) for test in flaky[:5])
+    more = f" and {len(flaky) - 5} more" if len(flaky) > 5 else ""
+    return (
+        f"{len(flaky)} existing test(s) are flaky: they passed on one of two runs of the suite "
+        f"without any generated test and not on the other ({shown}{more}). They are not held "
+        "against generated tests; fix them or mark them flaky."
+    )
 
 
 def _unsafe_names_warning(names: tuple[str, ...]) -> str:

@@ -31,6 +31,7 @@ from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter
 from cicd_agent.modes.gen_tests.evidence import Evidence, parse_evidence
+from cicd_agent.modes.gen_tests.flaky import FlakyTests
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.runner.errors import UsageError
@@ -108,6 +109,9 @@ class SuiteBaseline:
     """Tests that passed (None when the test command is not pytest, so only the exit code counts)."""
     tests_run: int | None = None
     """Tests pytest ran, whatever their outcome (None when the command is not pytest)."""
+    flaky: frozenset[str] = frozenset()
+    """Tests that passed on one baseline run and not on the other: left out of ``passed``, so
+    a candidate is never blamed for them."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,9 @@ class Gate:
         self.suite_timeout = max(timeout, 3 * baseline.seconds + timeout)
         self.reruns = reruns
         self.workers = max(1, workers)
+        self.flaky = FlakyTests(
+            sandbox, (*command.pytest, *_QUIET, *PLUGIN), timeout=timeout, known=baseline.flaky
+        )
 
     def evaluate(
         self, source: str, segment: Segment, test_path: str, existing: Sequence[str], label: str
@@ -290,8 +297,13 @@ class Gate:
             before = self.baseline.passed
             if before is not None:
                 broken = sorted(
-                    t for t, o in outcomes.tests.items() if t in before and o != "passed"
+                    t
+                    for t, o in outcomes.tests.items()
+                    if t in before and o != "passed" and t not in self.flaky.found
                 )
+                if broken:  # not the candidate's fault if they fail without it too
+                    excused = self.flaky.without_candidate(broken)
+                    broken = [test for test in broken if test not in excused]
                 if broken:
                     return (
                         f"{len(broken)} existing test(s) that passed before now fail: {broken[0]}",

@@ -8,6 +8,7 @@ added up. Both runs belong to the loop: the second measures what the first produ
 
 from __future__ import annotations
 
+from cicd_agent.analysis.file_names import escaped
 from cicd_agent.job.context import RunContext
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.candidates import (
@@ -21,6 +22,7 @@ from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT, Facts, Gaps
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageReport
 from cicd_agent.modes.gen_tests.gate import Gate
 from cicd_agent.modes.gen_tests.suite import run_suite
+from cicd_agent.runner.markdown import code_span
 
 PROMPT_TOKENS = 24_000
 """Most tokens one generation prompt may use, whatever the model's context."""
@@ -66,24 +68,32 @@ def ask(ctx: RunContext, facts: Facts, verdict: Gaps) -> Outcome | None:
         "attempt(s) each, every candidate judged by the six-stage gate"
     )
     outcome = generator.run(verdict.jobs, verdict.missing_lines, verdict.missing_arcs)
+    since = sorted(gate.flaky.found - gate.flaky.known)
+    if since:
+        shown = ", ".join(code_span(escaped(ctx.redactor.redact(test))) for test in since[:5])
+        ctx.note(
+            f"{len(since)} more existing test(s) are flaky: they failed with a generated test "
+            f"and again without it ({shown}{' and more' if len(since) > 5 else ''}). They are "
+            "not held against generated tests; fix them or mark them flaky."
+        )
     if outcome.stop_reason:
         ctx.note(f"Generation stopped early: {outcome.stop_reason}. Accepted tests are kept.")
     if outcome.accepted:
         ctx.progress.say(
             f"running the suite again with the {len(outcome.accepted)} accepted test(s)"
         )
-        outcome.coverage_after = _measure_after(ctx, facts)
+        outcome.coverage_after = _measure_after(ctx, facts, frozenset(gate.flaky.found))
     return outcome
 
 
-def _measure_after(ctx: RunContext, facts: Facts) -> CoverageReport:
+def _measure_after(ctx: RunContext, facts: Facts, flaky: frozenset[str]) -> CoverageReport:
     """Coverage with every accepted test in place; a note when the tests together break any
     test that passed before (each passed the gate alone)."""
     assert facts.sandbox is not None and facts.meter is not None and facts.baseline is not None
     baseline, report, result = run_suite(
         facts.sandbox, facts.meter, facts.command, timeout=SUITE_TIMEOUT, label="after"
     )
-    before = facts.baseline.passed
+    before = None if facts.baseline.passed is None else facts.baseline.passed - flaky
     if before is not None and baseline.passed is not None and not before <= baseline.passed:
         broken = sorted(before - baseline.passed)
         ctx.note(

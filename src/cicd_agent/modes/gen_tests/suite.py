@@ -1,8 +1,9 @@
 """The user's own test suite, run whole under coverage: the baseline, and the run after.
 
-``run_suite`` is what collect measures the change against and what prompt measures the accepted
-tests with; ``cannot_run`` tells a suite that failed from a test command that never got to run
-its tests (a usage error, exit 2, rather than coverage that says nothing).
+``run_suite`` is what collect measures the change against (run twice, to tell flaky tests) and
+what prompt measures the accepted tests with; ``cannot_run`` tells a suite that failed from a
+test command that never got to run its tests (a usage error, exit 2, rather than coverage that
+says nothing).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 import shlex
 
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport
-from cicd_agent.modes.gen_tests.evidence import Evidence
+from cicd_agent.modes.gen_tests.evidence import Evidence, parse_evidence
 from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.runner.errors import UsageError
@@ -19,16 +20,29 @@ from cicd_agent.sandbox import RunResult, remove_tree
 
 
 def run_suite(
-    sandbox: Sandbox, meter: CoverageMeter, command: ProjectCommand, *, timeout: float, label: str
+    sandbox: Sandbox,
+    meter: CoverageMeter,
+    command: ProjectCommand,
+    *,
+    timeout: float,
+    label: str,
+    rerun: bool = False,
 ) -> tuple[SuiteBaseline, CoverageReport, RunResult]:
-    """Run the user's suite, as it stands in the pristine copy, under coverage."""
+    """Run the user's suite, as it stands in the pristine copy, under coverage; with ``rerun``
+    (pytest only), once more in the same copy, as a candidate's suite stage runs after its
+    earlier stages there: a test whose outcome differs between the two runs is flaky."""
     space = sandbox.workspace(label)
+    again: Evidence | None = None
     try:
         argv = list(command.suite)
         if command.is_pytest:
             argv += PLUGIN
         result, evidence, coverage = meter.measure(argv, space, timeout=timeout, suite=True)
         outcomes = evidence.outcomes if command.is_pytest else None
+        if rerun and outcomes is not None and not cannot_run(command, result, evidence):
+            second = sandbox.run(argv, space, timeout=timeout, evidence=True)
+            if not second.timed_out:
+                again = parse_evidence(second.evidence, second.returncode)
     finally:
         remove_tree(space.root)
     problem = cannot_run(command, result, evidence)
@@ -44,7 +58,13 @@ def run_suite(
         )
     passed = outcomes.passed() if outcomes is not None else None
     ran = len(outcomes.tests) if outcomes is not None else None
-    return SuiteBaseline(result.returncode, result.seconds, passed, ran), coverage, result
+    flaky: frozenset[str] = frozenset()
+    if passed is not None and outcomes is not None and again is not None and again.outcomes:
+        both = outcomes.tests.keys() & again.outcomes.tests.keys()
+        flaky = frozenset((passed ^ again.outcomes.passed()) & both)
+        passed -= flaky  # held against no candidate: it fails without one
+    baseline = SuiteBaseline(result.returncode, result.seconds, passed, ran, flaky)
+    return baseline, coverage, result
 
 
 # The lines a command that never got to run its tests ends with: a missing module, a missing

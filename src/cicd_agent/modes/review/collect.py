@@ -21,6 +21,7 @@ from cicd_agent.analysis.workflows import (
     HonouredIgnore,
     workflow_paths,
 )
+from cicd_agent.job.events import described
 from cicd_agent.local.local_repo import LocalRepo
 from cicd_agent.modes.review.dismissals import dismissed_findings
 from cicd_agent.modes.review.ledger import Ledger
@@ -105,9 +106,8 @@ def collect(ctx: RunContext, *, history: bool = True) -> ReviewFacts:
     base = chosen.base or (pull.base.sha if pull else None)
     head = chosen.head or (pull.head.sha if pull else "HEAD")
     if base is None:
-        got = f"a {ctx.event.name} event" if ctx.has_event else "no event"
         raise UsageError(
-            f"review needs a pull request or a base commit; got {got}.",
+            f"review needs a pull request or a base commit; got {described(ctx.event)}.",
             hint=(
                 "Run it on a pull_request event, or pass --base REF (and --head REF, default "
                 "HEAD) to review a local range."
@@ -124,8 +124,7 @@ def collect(ctx: RunContext, *, history: bool = True) -> ReviewFacts:
         return _reported(ctx, facts)
     if pull is None or ctx.github is None:
         raise UsageError(
-            f"the base {base[:12]} or head {head[:12]} commit is not in {ctx.options.repo_dir}.",
-            hint=_SHALLOW_HINT,
+            _missing_commits(repo, base, head, ctx.options.repo_dir), hint=_SHALLOW_HINT
         )
     ctx.note(
         "The base or head commit is not in the local checkout, so the diff was read from the "
@@ -178,6 +177,20 @@ def _with_settings(ctx: RunContext, facts: ReviewFacts) -> ReviewFacts:
         )
     facts.guidance = config.guidance_for([f.path for f in facts.review_diff.files])
     return facts
+
+
+def _missing_commits(repo: LocalRepo | None, base: str, head: str, where: object) -> str:
+    """Which of the base and the head the checkout lacks, by name: "the base or head commit"
+    left a user to find out which of the two was wrong."""
+    if repo is None:
+        return f"{where} is not a git checkout, so the base {base[:40]} cannot be read."
+    missing = [
+        f"the {role} {ref[:40]!r}"
+        for role, ref in (("base", base), ("head", head))
+        if not repo.has_commit(ref)
+    ]
+    verb = "is not a commit" if len(missing) == 1 else "are not commits"
+    return f"{' and '.join(missing)} {verb} of the checkout at {where}."
 
 
 def _open_repo(ctx: RunContext, *, required: bool) -> LocalRepo | None:

@@ -168,8 +168,7 @@ class ReviewResult(ModeResult):
         worst = hits[0]
         return (
             f"{len(hits)} finding(s) at or above {fail_on}; the most severe: "
-            f"{worst.severity.label} {worst.title} ({worst.path}"
-            f"{':' + str(worst.line) if worst.line else ''})."
+            f"{worst.severity.label} {worst.title} ({worst.where})."
         )
 
     def annotations(self) -> list[Annotation]:
@@ -218,7 +217,7 @@ class ReviewResult(ModeResult):
         if self.reported:
             lines += ["| severity | where | finding |", "|---|---|---|"]
             for f in self.reported:
-                where = name_span(f"{f.path}:{f.line}" if f.line else f.path).replace("|", "\\|")
+                where = name_span(f.where).replace("|", "\\|")
                 origin = "" if f.source == "deterministic" else " (model)"
                 title = f.title.replace("|", "\\|")
                 lines.append(f"| {f.severity.label}{origin} | {where} | {title} |")

@@ -1,0 +1,109 @@
+"""Each run's temporary folders are its own, and no test leaves a tree too deep to delete.
+
+pytest's default keeps the last runs' numbered folders under one shared root and deletes the
+older ones with a recursive ``rmtree`` at the end of the session. A tree an earlier run left
+1,100 folders deep made that ``rmtree`` raise RecursionError, which ended the session before its
+summary, so the test that had failed went unnamed. Here a run without ``--basetemp`` gets a fresh
+folder of its own (xdist's workers get sub-folders of it, since xdist hands them the main
+process's folder): no run reads or deletes another run's folders. The folder is deleted at the
+end when every test passed and kept, and named in the summary, when one did not.
+
+And a test that leaves a tree deeper than ``DEPTH_LIMIT`` under its ``tmp_path`` gets an error
+naming it, after the tree is deleted: a test that makes deep trees removes them itself.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Deeper than any project a test builds, far below the recursion limit a recursive delete meets.
+DEPTH_LIMIT = 200
+
+_OWN_FOLDER = pytest.StashKey[Path]()
+_PASSED = pytest.StashKey[bool]()
+
+
+def remove_tree(path: Path) -> None:
+    """Delete ``path`` however deep it is nested: ``rm`` walks by file descriptor, not by
+    recursion on a stack, unlike ``shutil.rmtree`` before Python 3.13."""
+    subprocess.run(["rm", "-rf", "--", str(path)], check=True, timeout=600)
+
+
+def deepest(root: Path, limit: int = DEPTH_LIMIT) -> tuple[int, Path]:
+    """How many folders deep the tree under ``root`` goes, and a folder that deep; the walk
+    stops going down once it is past ``limit``. No recursion, no link followed."""
+    best, where = 0, root
+    stack = [(str(root), 0)]
+    while stack:
+        folder, depth = stack.pop()
+        if depth > best:
+            best, where = depth, Path(folder)
+        if depth > limit:
+            continue
+        try:
+            with os.scandir(folder) as entries:
+                stack.extend(
+                    (entry.path, depth + 1)
+                    for entry in entries
+                    if entry.is_dir(follow_symlinks=False)
+                )
+        except OSError:
+            continue
+    return best, where
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Before pytest's own temporary-folder factory reads ``--basetemp``."""
+    if config.option.basetemp is not None or hasattr(config, "workerinput"):
+        return
+    folder = Path(tempfile.mkdtemp(prefix="cicd-agent-tests-"))
+    config.option.basetemp = str(folder)
+    config.stash[_OWN_FOLDER] = folder
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stash[_PASSED] = exitstatus in (
+        pytest.ExitCode.OK,
+        pytest.ExitCode.NO_TESTS_COLLECTED,
+    )
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    folder = config.stash.get(_OWN_FOLDER, None)
+    if folder is not None and not config.stash.get(_PASSED, False):
+        terminalreporter.write_line(f"this run's temporary folders are kept in {folder}")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_OWN_FOLDER, None)
+    if folder is not None and config.stash.get(_PASSED, False):
+        remove_tree(folder)
+
+
+@pytest.fixture(autouse=True)
+def no_deep_tree_left(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test with a ``tmp_path``: error if it left a tree deeper than ``DEPTH_LIMIT``."""
+    if "tmp_path" not in request.fixturenames:
+        yield
+        return
+    tmp_path: Path = request.getfixturevalue("tmp_path")
+    yield
+    depth, where = deepest(tmp_path)
+    if depth > DEPTH_LIMIT:
+        remove_tree(tmp_path)
+        pytest.fail(
+            f"{request.node.nodeid} left folders more than {DEPTH_LIMIT} deep under its "
+            f"tmp_path ({where.relative_to(tmp_path).parts[0]}/...): remove them in the test "
+            "(tests.harness.temp_folders.remove_tree), or the next run's clean-up may fail",
+            pytrace=False,
+        )

@@ -1,0 +1,150 @@
+"""The test command passes twice in a row on one machine, and a failing test is always named.
+
+A real pytest in a child process, with this project's ``addopts`` and its temporary-folder
+plugin, on a machine where an earlier run left a tree 1,100 folders deep in pytest's shared
+temporary root: pytest's own clean-up of old runs' folders met it with a recursive delete,
+raised RecursionError at the end of the session and printed no summary.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import subprocess
+import sys
+import textwrap
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.harness.temp_folders import DEPTH_LIMIT, deepest, remove_tree
+
+ROOT = Path(__file__).resolve().parents[2]
+
+TESTS = textwrap.dedent(
+    """
+    import os
+
+
+    def test_passes(tmp_path):
+        (tmp_path / "file").write_text("x")
+
+
+    def test_nests_and_cleans(tmp_path):
+        deep = tmp_path
+        for _ in range(300):
+            deep /= "d"
+            deep.mkdir()
+        os.system(f"rm -rf {tmp_path / 'd'}")
+    """
+)
+
+FAILING = textwrap.dedent(
+    """
+    def test_fails():
+        assert 1 + 1 == 3
+
+
+    def test_leaves_a_deep_tree(tmp_path):
+        deep = tmp_path
+        for _ in range(1100):
+            deep /= "d"
+            deep.mkdir()
+    """
+)
+
+
+def _project(tmp_path: Path, failing: bool) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    addopts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"][
+        "addopts"
+    ]
+    (project / "pytest.ini").write_text(f"[pytest]\naddopts = {addopts}\n")
+    (project / "test_project.py").write_text(TESTS + (FAILING if failing else ""))
+    return project
+
+
+def _leftovers(temp_root: Path) -> Path:
+    """An earlier run's folders in pytest's shared root, the oldest holding a deep tree."""
+    shared = temp_root / f"pytest-of-{getpass.getuser()}"
+    for number in range(5):
+        (shared / f"pytest-{number}").mkdir(parents=True)
+    deep = shared / "pytest-0" / "test_deep0"
+    deep.mkdir()
+    for _ in range(1100):
+        deep /= "d"
+        deep.mkdir()
+    return shared
+
+
+def _run(project: Path, temp_root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
+    env.update(TMPDIR=str(temp_root), PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "tests.harness.temp_folders",
+            "-p",
+            "no:cacheprovider",
+            *args,
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.fixture
+def temp_root(tmp_path: Path) -> Iterator[Path]:
+    root = tmp_path / "tmp"
+    root.mkdir()
+    yield root
+    remove_tree(root)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_the_suite_passes_twice_beside_an_earlier_runs_deep_tree(
+    tmp_path: Path, temp_root: Path, workers: tuple[str, ...]
+) -> None:
+    shared = _leftovers(temp_root)
+    project = _project(tmp_path, failing=False)
+    for attempt in (1, 2):
+        done = _run(project, temp_root, *workers)
+        assert done.returncode == 0, f"run {attempt}: {done.stdout[-3000:]}{done.stderr[-3000:]}"
+        assert "2 passed" in done.stdout, done.stdout[-2000:]
+        # each run's folder is its own, and gone once every test passed
+        assert not list(temp_root.glob("cicd-agent-tests-*")), list(temp_root.iterdir())
+    # no run read or deleted another run's folders
+    assert sorted(path.name for path in shared.iterdir()) == [f"pytest-{n}" for n in range(5)]
+
+
+@pytest.mark.slow
+def test_a_failing_test_is_named_and_a_deep_tree_left_behind_is_an_error(
+    tmp_path: Path, temp_root: Path
+) -> None:
+    _leftovers(temp_root)
+    project = _project(tmp_path, failing=True)
+    for attempt in (1, 2):
+        done = _run(project, temp_root)
+        assert done.returncode == 1, f"run {attempt}: {done.stdout[-3000:]}{done.stderr[-3000:]}"
+        assert "RecursionError" not in done.stdout + done.stderr
+        summary = done.stdout.split("short test summary info", 1)[-1]
+        assert "FAILED test_project.py::test_fails" in summary, done.stdout[-3000:]
+        assert "ERROR test_project.py::test_leaves_a_deep_tree" in summary, done.stdout[-3000:]
+        assert "1 failed, 3 passed, 1 error" in summary, summary
+        # kept for a look, named, and without the deep tree
+        kept = [line for line in done.stdout.splitlines() if "temporary folders are kept" in line]
+        assert len(kept) == 1, done.stdout[-3000:]
+        folder = Path(kept[0].rsplit(" ", 1)[1])
+        assert folder.parent == temp_root
+        assert deepest(folder)[0] < DEPTH_LIMIT
