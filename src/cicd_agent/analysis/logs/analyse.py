@@ -26,6 +26,7 @@ from cicd_agent.analysis.logs.classify import (
 from cicd_agent.analysis.logs.excerpt import MORE_END_LINES, STEP_END_LINES, ExcerptBuilder
 from cicd_agent.analysis.logs.files import normalise_path, responsible_files
 from cicd_agent.analysis.logs.flaky import failed_tests, offline_evidence
+from cicd_agent.analysis.logs.mixed import groups, merge, noise, real_first
 from cicd_agent.analysis.logs.model import (
     FailedJob,
     FailureType,
@@ -162,7 +163,7 @@ def _judge(
         for index in steps
         for finding in step_findings(scan.steps[index], index, matcher, keep)
     ]
-    ranked = rank(findings)
+    ranked = real_first(rank(findings))
     paths = [f.hit.match.path for f in findings if f.hit.match.path]
     failure_type = classify(
         ranked,
@@ -246,7 +247,8 @@ def analyse_scans(
     root_cause = redact(completed_root(root, primary.ranked)) if root else ""
     lines = primary.failed_lines()
     dropped, compared = _diff_counts(lines, baseline)
-    files = responsible_files(primary.ranked, root, changed_files)
+    noisy = [primary.ranked[i] for i in noise(primary.ranked)]
+    files = responsible_files(primary.ranked, root, changed_files, noisy)
     is_flaky, evidence = flakiness(
         flakiness_evidence, touches_changes=any(file.changed for file in files)
     )
@@ -291,6 +293,10 @@ def analyse_scans(
         failed_tests=tuple(redact(name) for name in failed_tests(lines)),
         diff_dropped=dropped,
         diff_lines=compared,
+        failures=tuple(
+            group.model_copy(update={"line": redact(group.line)})
+            for group in merge([groups(j.ranked, j.failure_type) for j in judged])
+        ),
     )
 
 
