@@ -107,3 +107,27 @@ def responsible_files(
         )
         for path, tally in ranked
     )
+
+
+_TEST_PATH = re.compile(
+    r"(?:^|/)(?:tests?|spec|__tests__|testdata)/|(?:^|/)test_[^/]*$|_test\.\w+$"
+    r"|\.(?:test|spec)\.\w+$|_spec\.rb$|Test\.(?:php|java|kt)$"
+)
+_DOC_PATH = re.compile(r"\.(?:md|rst|txt|adoc)$|(?:^|/)docs?/|(?:^|/)(?:CHANGELOG|LICENSE)[^/]*$")
+
+
+def rank_changed(changed_files: Sequence[str], responsible: Sequence[ResponsibleFile]) -> list[str]:
+    """The change's files, likeliest culprit first: those the failure names (in its order), then
+    source, then tests, then documents. A failure often names only the test that caught it;
+    the source file the change touched is the next place a person looks."""
+    named = [f.path for f in responsible if f.changed]
+
+    def key(item: tuple[int, str]) -> tuple[int, int, int]:
+        position, path = item
+        hits = [i for i, n in enumerate(named) if _matches(path, n)]
+        if hits:
+            return (0, hits[0], position)
+        kind = 3 if _DOC_PATH.search(path) else 2 if _TEST_PATH.search(path) else 1
+        return (kind, 0, position)
+
+    return [path for _, path in sorted(enumerate(changed_files), key=key)]

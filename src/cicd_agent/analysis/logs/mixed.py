@@ -25,7 +25,7 @@ from cicd_agent.analysis.logs.signatures_verdicts import VERDICT_SIGNATURES
 _NETWORK = next(s for s in VERDICT_SIGNATURES if s.name == "network.error").pattern
 HEADINGS = frozenset(
     {"jest.failure", "node.tap", "node.spec", "go.test", "cargo.test", "unittest.fail",
-     "test.other", "java.test", "test.numbered", "ava.failure"}
+     "test.other", "java.test", "test.cross", "mocha.failure", "phpunit.failure"}
 )  # fmt: skip
 """Signatures of a failed test's heading: the lines after it (up to the next) are its report."""
 BLOCK_LINES = 40
@@ -41,6 +41,10 @@ left out: an unreachable index makes them too."""
 REAL_WEIGHT = 75
 """Below this a line is a count or a location (``6 failed``, ``file.py:3``), true of noise too."""
 MAX_GROUPS = 12
+CONTINUED = frozenset({"pytest.E", "python.exception", "generic.error"})
+"""Signatures whose lines continue one message over several lines."""
+CONTINUED_GAP = 3
+"""Lines a message may skip (pytest's blank ``E`` lines) and still be one message."""
 _FOLD = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-f]{7,64}\b|\d+")
 _LEAD = re.compile(r"^(?:E\s+|>\s+|##\[error\]\s*)")
 
@@ -148,12 +152,20 @@ def _type(finding: Finding, fallback: FailureType) -> FailureType:
 
 
 def _block_starts(findings: Sequence[Finding]) -> set[int]:
-    """Findings that begin a message block (no finding on the line just before, same step)."""
-    lines = {(f.step_index, f.hit.line) for f in findings}
+    """Findings that begin a message: every one, but a line of a multi-line message (pytest's
+    ``E`` block, with its blank ``E`` lines) whose previous line of the same kind is just before.
+    Linter lines one after another stay apart: each is its own finding."""
+    lines = {
+        (f.step_index, f.hit.line) for f in findings if f.hit.match.signature.name in CONTINUED
+    }
     return {
         index
         for index, finding in enumerate(findings)
-        if (finding.step_index, finding.hit.line - 1) not in lines
+        if finding.hit.match.signature.name not in CONTINUED
+        or not any(
+            (finding.step_index, finding.hit.line - gap) in lines
+            for gap in range(1, CONTINUED_GAP + 1)
+        )
     }
 
 
