@@ -45,3 +45,26 @@ def test_each_runner_is_typed_and_its_failure_line_found(tool: str, tmp_path: Pa
         rooted.append((case.name, case.root_right(analysis), analysis.root_cause))
     assert all(right for _, right, _ in typed), typed
     assert sum(right for _, right, _ in rooted) >= MIN_ROOTS, rooted
+
+
+SLUGIFY = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
+
+
+@pytest.mark.parametrize(
+    ("fixture", "command", "failure_type", "root", "path"),
+    [
+        ("slugify_ava.txt", "npx ava", "test_failure", "✖ main", "test.js"),
+        ("slugify_xo.txt", "npx xo", "lint_error", "no-var", "index.js"),
+    ],
+)
+def test_the_issues_ava_and_xo_runs_on_a_real_project(
+    fixture: str, command: str, failure_type: str, root: str, path: str, tmp_path: Path
+) -> None:
+    """sindresorhus/slugify with its own AVA 3 and xo 0.38 (older reporters than the set's):
+    its default made case-sensitive (six tests fail) and a ``var`` left unused."""
+    case = runner_set.RunnerCase(fixture, command.split()[1], command, 1, failure_type, (),
+                                 (SLUGIFY / fixture).read_text())  # fmt: skip
+    analysis = analyse_logs(load_logs(write_layout([case.job()], tmp_path, "zip_steps")))
+    assert analysis.failure_type.value == failure_type
+    assert root in analysis.root_cause
+    assert analysis.responsible_files[0].path == path

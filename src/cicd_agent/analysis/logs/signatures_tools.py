@@ -287,6 +287,11 @@ TOOL_SIGNATURES: tuple[Signature, ...] = (
          before=0, after=0),
     _sig("location.arrow", None, 30, r"^\s*--> (?P<path>[^\s:]+):(?P<line>\d+):\d+", ("--> ",),
          " --> src/main.rs:3:5", before=1, after=3),
+    # A file header over its issues (xo, eslint's stylish) and AVA's ``› file://test.js:9:4``.
+    _sig("location.header", None, 30,
+         r"^\s*(?P<path>[\w./@-]+\.(?:js|jsx|ts|tsx|mjs|cjs|vue)):(?P<line>\d+):\d+$"
+         r"|^\s*› (?:file://)?(?P<path2>[\w./@-]+):(?P<line2>\d+):\d+$", (),
+         "  index.js:18:2", "  › file://test.js:96:4", before=0, after=2),
     _sig("location.python", None, 30,
          r"^(?P<path>[^\s:]+\.py):(?P<line>\d+): (?:in \S+|[A-Z]\w*)$", (".py:",),
          "tests/test_calc.py:5: AssertionError", before=0, after=0),

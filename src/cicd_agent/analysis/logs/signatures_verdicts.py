@@ -99,8 +99,12 @@ VERDICT_SIGNATURES: tuple[Signature, ...] = (
          "✖ adds numbers (1.23ms)", before=0, after=10),
     # ✘ opens a failed test in AVA's report and PHPUnit's testdox; the numbered headings open
     # one failed test's report in mocha's (two-space indent) and PHPUnit's (``Class::method``).
-    _sig("test.cross", T.TEST_FAILURE, 90, r"^\s*✘ (?:\[fail\]: )?\S", ("✘",),
-         "  ✘ [fail]: adds numbers", " ✘ Div", before=0, after=12),
+    # AVA before 4 marks it ✖, as eslint marks its count of problems and xo its rule lines
+    # (``✖  18:2  …``, two spaces): those are not tests.
+    _sig("test.cross", T.TEST_FAILURE, 90,
+         r"^\s*(?:✘|✖) (?:\[fail\]: )?(?!\d+ problems? \(|failing tests)\S", ("✘", "✖"),
+         "  ✘ [fail]: adds numbers", " ✘ Div", "  ✖ possessives and contractions ",
+         before=0, after=12),
     _sig("mocha.failure", T.TEST_FAILURE, 85, r"^ {2}\d+\) \S", (") ",),
          "  1) Calculator", before=0, after=10),
     _sig("phpunit.failure", T.TEST_FAILURE, 90, r"^\d+\) [\w\\]+::\w+", ("::",),
