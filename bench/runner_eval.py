@@ -49,7 +49,8 @@ def main() -> None:
     if args.json:
         share = 100 * both / len(rows)
         emit([figure("analyse-failure (runner set): type and root-cause line right", "%",
-                     [share], note=f"{len(rows)} real failing runs of {len(per_tool)} tools")])  # fmt: skip
+                     [share], note=f"{len(rows)} real failing runs of {len(per_tool)} tools; first seen "
+                     "74.4 % (67/90) before the rules were written for it")])  # fmt: skip
         return
     for tool, pairs in sorted(per_tool.items()):
         print(f"{tool:11} type {sum(t for t, _ in pairs)}/{len(pairs)}  root "
