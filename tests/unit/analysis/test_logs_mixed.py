@@ -60,3 +60,20 @@ def test_a_run_whose_every_failure_is_dns_is_infrastructure(tmp_path: Path) -> N
     assert analysis.failure_type is FailureType.INFRASTRUCTURE
     assert "Name or service not known" in analysis.root_cause
     assert analysis.failures and all(group.infrastructure for group in analysis.failures)
+
+
+def test_a_real_failure_in_one_job_beats_a_dns_failure_in_another(tmp_path: Path) -> None:
+    """A matrix where one job lost the network and another broke a test: the test is the cause."""
+    dns = Step("Test", run="pytest", output=(FIXTURES / "httpx_dns_only.txt").read_bytes(),
+               exit_code=1)  # fmt: skip
+    real = Step("Test", run="pytest", output=(FIXTURES / "httpx_dns_and_deprecation.txt")
+                .read_bytes().replace(b"Name or service not known", b"refused nothing"),
+                exit_code=1)  # fmt: skip
+    jobs = [
+        Job("network (3.12)", [noise.checkout(), dns]),
+        Job("test (3.11)", [noise.checkout(), real]),
+    ]
+    analysis = analyse_logs(load_logs(write_layout(jobs, tmp_path, "zip_steps")))
+    assert analysis.failure_type is FailureType.TEST_FAILURE
+    assert analysis.failed_jobs[0].name == "test (3.11)"
+    assert analysis.failures[-1].infrastructure and not analysis.failures[0].infrastructure

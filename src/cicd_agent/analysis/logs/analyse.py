@@ -3,8 +3,9 @@
 Each job is streamed once (``reader``). Jobs whose runner markers (or API conclusion) say they
 failed are judged: their failed steps' findings ranked (``region``), classified
 (``classify``), their files ranked (``files``). The job whose failure is most telling becomes
-the run's root cause: a job that failed beats one cancelled because a sibling failed, then the
-weightier finding wins. Jobs that failed the same way (a matrix) are named once.
+the run's root cause: a job that failed beats one cancelled because a sibling failed, a real
+failure beats the runner's or the network's, then the weightier finding wins. Jobs that failed
+the same way (a matrix) are named once.
 """
 
 from __future__ import annotations
@@ -111,9 +112,12 @@ class _Judged:
             lines += [text for number, text in step.tail if number > step.header_end]
         return lines
 
-    def sort_key(self) -> tuple[bool, int, int]:
+    def sort_key(self) -> tuple[bool, bool, int, int]:
+        """Cancelled jobs last, then those that failed on the runner or the network: a job
+        that broke a test is the one to fix, whatever a sibling's network lines weigh."""
         weight = self.root.weight if self.root else 0
-        return (self.conclusion == "cancelled", -weight, self.order)
+        infra = self.failure_type is FailureType.INFRASTRUCTURE
+        return (self.conclusion == "cancelled", infra, -weight, self.order)
 
 
 def fingerprint(failure_type: FailureType, root_cause: str) -> str:
