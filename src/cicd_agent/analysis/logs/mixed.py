@@ -79,15 +79,23 @@ def noise(findings: Sequence[Finding]) -> set[int]:
         if owner is not None and not _reaches(findings[owner], finding, BLOCK_LINES):
             owner = None
         if owner is None:
-            owner = next(
-                (j for j in order[position + 1 :]
-                 if findings[j].hit.match.signature.name in HEADINGS
-                 and _reaches(finding, findings[j], BEFORE_HEADING)),
-                None,
-            )  # fmt: skip
+            owner = _heading_after(findings, order, position)
         if owner is not None:
             marked.add(owner)
     return marked
+
+
+def _heading_after(findings: Sequence[Finding], order: Sequence[int], position: int) -> int | None:
+    """The heading just after the finding at ``position`` of ``order``, if one is that close;
+    only the next few findings are looked at, so a log of network lines stays linear."""
+    finding = findings[order[position]]
+    for later in range(position + 1, len(order)):
+        index = order[later]
+        if not _reaches(finding, findings[index], BEFORE_HEADING):
+            return None
+        if findings[index].hit.match.signature.name in HEADINGS:
+            return index
+    return None
 
 
 def _reaches(first: Finding, second: Finding, lines: int) -> bool:
