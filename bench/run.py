@@ -61,6 +61,8 @@ BENCHES = (
     Bench("failure-tokens", "Tokens: analyse-failure", "bench_failure_tokens.py"),
     Bench("failure-eval", "analyse-failure: recall and type accuracy, no model",
           "failure_eval.py"),
+    Bench("runner-eval", "analyse-failure: type and root cause per test runner and linter",
+          "runner_eval.py"),
     Bench("log-diff", "Tokens: analyse-failure log diff against the green run",
           "bench_log_diff.py"),
     Bench("gen-tests", "gen-tests on a real library (tokens, gate)", "gen_tests_gate.py",

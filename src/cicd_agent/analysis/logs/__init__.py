@@ -10,6 +10,7 @@ from cicd_agent.analysis.logs.analyse import analyse_logs, analyse_scans, finger
 from cicd_agent.analysis.logs.baseline import BaselineIndex, subtract_baseline
 from cicd_agent.analysis.logs.model import (
     FailedJob,
+    FailureGroup,
     FailureType,
     FlakinessEvidence,
     LogAnalysis,
@@ -20,6 +21,7 @@ from cicd_agent.analysis.logs.sources import JobLog, LogPart, load_logs
 __all__ = [
     "BaselineIndex",
     "FailedJob",
+    "FailureGroup",
     "FailureType",
     "FlakinessEvidence",
     "JobLog",

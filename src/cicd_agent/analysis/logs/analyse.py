@@ -3,8 +3,9 @@
 Each job is streamed once (``reader``). Jobs whose runner markers (or API conclusion) say they
 failed are judged: their failed steps' findings ranked (``region``), classified
 (``classify``), their files ranked (``files``). The job whose failure is most telling becomes
-the run's root cause: a job that failed beats one cancelled because a sibling failed, then the
-weightier finding wins. Jobs that failed the same way (a matrix) are named once.
+the run's root cause: a job that failed beats one cancelled because a sibling failed, a real
+failure beats the runner's or the network's, then the weightier finding wins. Jobs that failed
+the same way (a matrix) are named once.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from cicd_agent.analysis.logs.classify import (
 from cicd_agent.analysis.logs.excerpt import MORE_END_LINES, STEP_END_LINES, ExcerptBuilder
 from cicd_agent.analysis.logs.files import normalise_path, responsible_files
 from cicd_agent.analysis.logs.flaky import failed_tests, offline_evidence
+from cicd_agent.analysis.logs.mixed import groups, merge, noise, real_first
 from cicd_agent.analysis.logs.model import (
     FailedJob,
     FailureType,
@@ -110,9 +112,12 @@ class _Judged:
             lines += [text for number, text in step.tail if number > step.header_end]
         return lines
 
-    def sort_key(self) -> tuple[bool, int, int]:
+    def sort_key(self) -> tuple[bool, bool, int, int]:
+        """Cancelled jobs last, then those that failed on the runner or the network: a job
+        that broke a test is the one to fix, whatever a sibling's network lines weigh."""
         weight = self.root.weight if self.root else 0
-        return (self.conclusion == "cancelled", -weight, self.order)
+        infra = self.failure_type is FailureType.INFRASTRUCTURE
+        return (self.conclusion == "cancelled", infra, -weight, self.order)
 
 
 def fingerprint(failure_type: FailureType, root_cause: str) -> str:
@@ -162,7 +167,7 @@ def _judge(
         for index in steps
         for finding in step_findings(scan.steps[index], index, matcher, keep)
     ]
-    ranked = rank(findings)
+    ranked = real_first(rank(findings))
     paths = [f.hit.match.path for f in findings if f.hit.match.path]
     failure_type = classify(
         ranked,
@@ -246,7 +251,8 @@ def analyse_scans(
     root_cause = redact(completed_root(root, primary.ranked)) if root else ""
     lines = primary.failed_lines()
     dropped, compared = _diff_counts(lines, baseline)
-    files = responsible_files(primary.ranked, root, changed_files)
+    noisy = [primary.ranked[i] for i in noise(primary.ranked)]
+    files = responsible_files(primary.ranked, root, changed_files, noisy)
     is_flaky, evidence = flakiness(
         flakiness_evidence, touches_changes=any(file.changed for file in files)
     )
@@ -291,6 +297,10 @@ def analyse_scans(
         failed_tests=tuple(redact(name) for name in failed_tests(lines)),
         diff_dropped=dropped,
         diff_lines=compared,
+        failures=tuple(
+            group.model_copy(update={"line": redact(group.line)})
+            for group in merge([groups(j.ranked, j.failure_type) for j in judged])
+        ),
     )
 
 

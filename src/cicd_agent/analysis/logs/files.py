@@ -4,19 +4,24 @@ Paths come from tracebacks and compiler messages in the failed steps. They are m
 the checkout (the runner's ``/home/runner/work/<repo>/<repo>/`` and its Windows, macOS and
 container forms), and paths of installed packages, toolchains and the interpreter are dropped:
 nobody fixes a failure in ``site-packages``. Files the change touched come first, then the
-file of the root cause, then the files the weightiest and most frequent lines name.
+file of the root cause (its own path, or the location line that closes its message, as
+pytest's ``tests/test_x.py:12: AssertionError``), then the files the weightiest and most
+frequent lines name. Lines that are infrastructure noise (``noisy``) name files last: a network
+error's traceback runs through the HTTP client, which is not where the failing assertion is.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from cicd_agent.analysis.logs.model import ResponsibleFile
 from cicd_agent.analysis.logs.region import Finding
 
 MAX_FILES = 20
+ROOT_LOCATION_LINES = 15
+"""How far after a root line without a path its location line may come."""
 _WORKSPACE = re.compile(
     r"^(?:file://)?(?:/home/runner/work|/Users/runner/work|/__w|/github/workspace"
     r"|[A-Za-z]:[\\/]a)(?:[\\/][^\\/]+[\\/][^\\/]+)?[\\/]"
@@ -51,25 +56,41 @@ class _Tally:
     lines: set[int] = field(default_factory=set)
 
 
+def _root_path(findings: Sequence[Finding], root: Finding | None) -> str | None:
+    if root is None:
+        return None
+    if root.hit.match.path:
+        return normalise_path(root.hit.match.path)
+    after = sorted(
+        (f for f in findings if f.step_index == root.step_index and f.hit.match.path
+         and 0 < f.hit.line - root.hit.line <= ROOT_LOCATION_LINES),
+        key=lambda f: f.hit.line,
+    )  # fmt: skip
+    return next((p for p in (normalise_path(f.hit.match.path or "") for f in after) if p), None)
+
+
 def responsible_files(
-    findings: Iterable[Finding], root: Finding | None, changed_files: Sequence[str]
+    findings: Sequence[Finding],
+    root: Finding | None,
+    changed_files: Sequence[str],
+    noisy: Collection[Finding] = (),
 ) -> tuple[ResponsibleFile, ...]:
     """The project files the findings name, likeliest culprit first."""
     changed = [c for c in (normalise_path(path) for path in changed_files) if c]
     tallies: dict[str, _Tally] = {}
-    root_path = None
+    root_path = _root_path(findings, root)
+    quiet = {id(finding) for finding in noisy}
     for finding in findings:
         raw = finding.hit.match.path
         path = normalise_path(raw) if raw else None
         if path is None:
             continue
-        tally = tallies.setdefault(path, _Tally(finding.order, finding.weight))
+        weight = 0 if id(finding) in quiet else finding.weight
+        tally = tallies.setdefault(path, _Tally(finding.order, weight))
         tally.mentions += 1
-        tally.weight = max(tally.weight, finding.weight)
+        tally.weight = max(tally.weight, weight)
         if finding.hit.match.source_line is not None:
             tally.lines.add(finding.hit.match.source_line)
-        if finding is root:
-            root_path = path
 
     def key(item: tuple[str, _Tally]) -> tuple[bool, bool, int, int, tuple[int, int]]:
         path, tally = item
@@ -86,3 +107,27 @@ def responsible_files(
         )
         for path, tally in ranked
     )
+
+
+_TEST_PATH = re.compile(
+    r"(?:^|/)(?:tests?|spec|__tests__|testdata)/|(?:^|/)test_[^/]*$|_test\.\w+$"
+    r"|\.(?:test|spec)\.\w+$|_spec\.rb$|Test\.(?:php|java|kt)$"
+)
+_DOC_PATH = re.compile(r"\.(?:md|rst|txt|adoc)$|(?:^|/)docs?/|(?:^|/)(?:CHANGELOG|LICENSE)[^/]*$")
+
+
+def rank_changed(changed_files: Sequence[str], responsible: Sequence[ResponsibleFile]) -> list[str]:
+    """The change's files, likeliest culprit first: those the failure names (in its order), then
+    source, then tests, then documents. A failure often names only the test that caught it;
+    the source file the change touched is the next place a person looks."""
+    named = [f.path for f in responsible if f.changed]
+
+    def key(item: tuple[int, str]) -> tuple[int, int, int]:
+        position, path = item
+        hits = [i for i, n in enumerate(named) if _matches(path, n)]
+        if hits:
+            return (0, hits[0], position)
+        kind = 3 if _DOC_PATH.search(path) else 2 if _TEST_PATH.search(path) else 1
+        return (kind, 0, position)
+
+    return [path for _, path in sorted(enumerate(changed_files), key=key)]

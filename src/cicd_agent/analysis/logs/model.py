@@ -65,6 +65,17 @@ class FlakinessEvidence(_Frozen):
     """Every test that failed here is flaky by its history: one reason per test."""
 
 
+class FailureGroup(_Frozen):
+    """One distinct failure of the run: its first line, and how many times it was seen."""
+
+    kind: FailureType
+    line: str
+    """The first line of its message, redacted."""
+    count: int = 1
+    infrastructure: bool = False
+    """The network's or the runner's: re-running may clear it, changing the code will not."""
+
+
 class LogAnalysis(_Frozen):
     """Everything the deterministic analysis says about a failed run."""
 
@@ -90,6 +101,8 @@ class LogAnalysis(_Frozen):
     """Lines of the failed steps dropped because the last green run printed them too."""
     diff_lines: int = 0
     """Lines of the failed steps compared with the green run (0: no log diff)."""
+    failures: tuple[FailureGroup, ...] = ()
+    """The distinct failures of the failed jobs, real ones first, infrastructure noise last."""
 
 
 class Observation(_Frozen):

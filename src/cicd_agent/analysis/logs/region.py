@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from cicd_agent.analysis.logs.model import FailureType
 from cicd_agent.analysis.logs.reader import Hit, JobScan, StepScan
 from cicd_agent.analysis.logs.runner_format import MarkerKind, parse_marker
 from cicd_agent.analysis.logs.signatures import Matcher
@@ -112,6 +113,8 @@ def completed_root(root: Finding, ranked: Sequence[Finding]) -> str:
     ``path:line: Error`` line that ends its report.
     """
     text = root.hit.text.strip()
+    if root.hit.match.signature.failure_type is FailureType.LINT_ERROR and not root.hit.match.path:
+        return _with_location(text, root, ranked)
     cut = text.endswith(_TRUNCATED) or " - " not in text  # no room left even for "- ..."
     if root.hit.match.signature.name != "pytest.failed" or not cut:
         return text
@@ -135,3 +138,15 @@ def completed_root(root: Finding, ranked: Sequence[Finding]) -> str:
                 head = test_id
             return f"{head} - {message}"
     return text
+
+
+def _with_location(text: str, root: Finding, ranked: Sequence[Finding]) -> str:
+    """A linter's rule line with the ``--> path:line:col`` line that follows it (ruff's full
+    format, ``ruff format --check``): the file is what a person opens."""
+    arrow = next(
+        (f for f in ranked
+         if f.step_index == root.step_index and f.hit.line == root.hit.line + 1
+         and f.hit.match.signature.name == "location.arrow"),
+        None,
+    )  # fmt: skip
+    return f"{text} {arrow.hit.text.strip()}" if arrow is not None else text

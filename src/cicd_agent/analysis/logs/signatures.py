@@ -44,7 +44,7 @@ SCAN_ANCHORS = (
     "No such file", "No space left", "Could not", "Couldn't", "Cannot", "cannot", "timed out",
     "Timeout", "ECONN", "ENOTFOUND", "ETIMEDOUT", "refused", "reset by peer", "resolve",
     "Killed", "emory", " 137", "JSON", "YAML", "yaml", "TOML", ".go:", "E  ", 'File "',
-    "--> ", "***", "●", "✕", "✖", "✗", "npm ERR", "npm error", "panicked",
+    "--> ", "***", "●", "✕", "✖", "✗", "✘", "npm ERR", "npm error", "panicked",
     "undefined reference", "fatal:", "exceeded", *MARKER_NEEDLES,
 )  # fmt: skip
 

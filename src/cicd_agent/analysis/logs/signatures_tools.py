@@ -203,6 +203,12 @@ TOOL_SIGNATURES: tuple[Signature, ...] = (
          ("  error  ",),
          "   3:7  error  'unused' is assigned a value but never used  no-unused-vars",
          before=1, after=0),
+    _sig("lint.xo", T.LINT_ERROR, 90,
+         r"^\s+✖\s+(?P<line>\d+):\d+\s+.+?\s{2,}[\w@/.-]+$", ("✖",),
+         "  ✖  2:6   y is never reassigned. Use const instead.  prefer-const", before=1, after=0),
+    _sig("lint.grouped", T.LINT_ERROR, 90,
+         r"^\s+(?P<line>\d+):\d+ [A-Z]{1,4}\d{2,4} (?:\[\*\] )?\S", (),
+         "  2:12 F821 Undefined name `helper`", before=1, after=0),
     _sig("lint.problems", T.LINT_ERROR, 60,
          r"✖ \d+ problems? \(\d+ errors?|^\[\*\] \d+ fixable with|Your code has been rated at",
          ("problems (", "problem (", "fixable with", "rated at"),
@@ -252,6 +258,12 @@ TOOL_SIGNATURES: tuple[Signature, ...] = (
          "========================= 1 failed, 300 passed in 1.23s =========================",
          "FAILED (failures=1)", before=0, after=0),
     # --- generic -------------------------------------------------------------------------------
+    # A JavaScript error as test runners quote it, indented under the failed test's heading.
+    _sig("js.error_message", None, 86,
+         r"^\s+(?:[A-Z]\w*)?Error(?: \[[A-Z_]+\])?: \S",
+         ("Error: ", "Error [",),
+         "      AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:",
+         before=2, after=6),
     _sig("python.exception", None, 75,
          r"^(?:E\s+)?(?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit|Failure|Interrupt)"
          r"(?:: .*)?$|^(?:E\s+)?AssertionError\b",
@@ -275,6 +287,11 @@ TOOL_SIGNATURES: tuple[Signature, ...] = (
          before=0, after=0),
     _sig("location.arrow", None, 30, r"^\s*--> (?P<path>[^\s:]+):(?P<line>\d+):\d+", ("--> ",),
          " --> src/main.rs:3:5", before=1, after=3),
+    # A file header over its issues (xo, eslint's stylish) and AVA's ``› file://test.js:9:4``.
+    _sig("location.header", None, 30,
+         r"^\s*(?P<path>[\w./@-]+\.(?:js|jsx|ts|tsx|mjs|cjs|vue)):(?P<line>\d+):\d+$"
+         r"|^\s*› (?:file://)?(?P<path2>[\w./@-]+):(?P<line2>\d+):\d+$", (),
+         "  index.js:18:2", "  › file://test.js:96:4", before=0, after=2),
     _sig("location.python", None, 30,
          r"^(?P<path>[^\s:]+\.py):(?P<line>\d+): (?:in \S+|[A-Z]\w*)$", (".py:",),
          "tests/test_calc.py:5: AssertionError", before=0, after=0),

@@ -97,10 +97,23 @@ VERDICT_SIGNATURES: tuple[Signature, ...] = (
     _sig("node.spec", T.TEST_FAILURE, 90,
          r"^\s*(?:✖|✕|×|✗) (?!failing tests).+ \(?\d+(?:\.\d+)?m?s\)?$", ("✖", "✕", "×", "✗"),
          "✖ adds numbers (1.23ms)", before=0, after=10),
+    # ✘ opens a failed test in AVA's report and PHPUnit's testdox; the numbered headings open
+    # one failed test's report in mocha's (two-space indent) and PHPUnit's (``Class::method``).
+    # AVA before 4 marks it ✖, as eslint marks its count of problems and xo its rule lines
+    # (``✖  18:2  …``, two spaces): those are not tests.
+    _sig("test.cross", T.TEST_FAILURE, 90,
+         r"^\s*(?:✘|✖) (?:\[fail\]: )?(?!\d+ problems? \(|failing tests)\S", ("✘", "✖"),
+         "  ✘ [fail]: adds numbers", " ✘ Div", "  ✖ possessives and contractions ",
+         before=0, after=12),
+    _sig("mocha.failure", T.TEST_FAILURE, 85, r"^ {2}\d+\) \S", (") ",),
+         "  1) Calculator", before=0, after=10),
+    _sig("phpunit.failure", T.TEST_FAILURE, 90, r"^\d+\) [\w\\]+::\w+", ("::",),
+         "1) CalcTest::testAdd", before=1, after=6),
     _sig("go.test", T.TEST_FAILURE, 90, r"^\s*--- FAIL: \S+", ("--- FAIL",),
          "--- FAIL: TestAdd (0.00s)", before=0, after=4),
-    _sig("cargo.test", T.TEST_FAILURE, 90, r"^test \S+ \.\.\. FAILED$", ("FAILED",),
-         "test tests::adds ... FAILED", before=0, after=0),
+    _sig("cargo.test", T.TEST_FAILURE, 90, r"^test \S+ (?:- should panic )?\.\.\. FAILED$",
+         ("FAILED",), "test tests::adds ... FAILED",
+         "test tests::overflow - should panic ... FAILED", before=0, after=0),
     # --- timeouts inside tools -----------------------------------------------------------------
     _sig("timeout.test", T.TIMEOUT, 92,
          r"Failed: Timeout \(?>[\d.]+s|\+{5,} Timeout \+{5,}|Exceeded timeout of \d+ ?ms"

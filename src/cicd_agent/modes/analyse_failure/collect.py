@@ -332,6 +332,8 @@ def _change(
 ) -> Change | None:
     """The change under test: ``--base``/``--head``, else the last green run or the PR's base."""
     head: str | None = options.head or (target.head_sha if target else None)
+    if not head and options.base:
+        head = "HEAD"  # --base alone: the range up to the checkout's commit
     if not head:
         if target is None:
             ctx.note("No change range (no event, --base or --head): files are not ranked by it.")

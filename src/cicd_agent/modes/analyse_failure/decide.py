@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 from cicd_agent.analysis.logs import FailureType, LogAnalysis
 from cicd_agent.analysis.logs.classify import flaky_type
-from cicd_agent.analysis.logs.files import normalise_path
+from cicd_agent.analysis.logs.files import normalise_path, rank_changed
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.facts import ApiJob, Change
@@ -105,6 +105,7 @@ def decide(
         deterministic_failure_type=analysis.failure_type.value,
         model_failure_type=merged.model_failure_type,
         root_cause=analysis.root_cause,
+        failures=list(analysis.failures),
         explanation=merged.explanation,
         is_flaky="true"
         if merged.is_flaky
@@ -128,6 +129,9 @@ def decide(
         run_url=target.html_url if target else "",
         branch=target.branch if target else "",
         changed_files=len(facts.change.files) if facts.change else None,
+        changed_paths=rank_changed(facts.change.files, analysis.responsible_files)
+        if facts.change
+        else [],
         baseline_used=facts.baseline is not None,
         service_failure=facts.logs_error or None,
     )

@@ -12,13 +12,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
+from cicd_agent.analysis.logs.model import FailureGroup, FlakyTest, Recurrence
 from cicd_agent.job.result import Fixed, ModeResult
 from cicd_agent.modes.analyse_failure.fix.render import fix_section
 from cicd_agent.modes.analyse_failure.fix.report import FixOutcome
 from cicd_agent.runner.markdown import code_block, code_span, prose
 from cicd_agent.runner.runner_io import Annotation
 
+CHANGED_SHOWN = 10
+"""Changed files named in the summary, likeliest culprit first (the outputs have all)."""
 EXCERPT_LINES_SHOWN = 80
 """Lines of the excerpt shown in the comment and summary (the file output has all of it)."""
 
@@ -62,6 +64,8 @@ class AnalyseFailureResult(ModeResult):
     deterministic_failure_type: str
     model_failure_type: str | None = None
     root_cause: str
+    failures: list[FailureGroup] = Field(default_factory=list)
+    """Each distinct failure once, real ones first, infrastructure noise last."""
     explanation: str = ""
     is_flaky: Literal["true", "likely", "false"] = "false"
     """``true`` with evidence from other runs, ``likely`` from signs in this log alone."""
@@ -88,6 +92,8 @@ class AnalyseFailureResult(ModeResult):
     run_url: str = ""
     branch: str = ""
     changed_files: int | None = None
+    changed_paths: list[str] = Field(default_factory=list)
+    """The change's files, likeliest culprit first (``analysis.logs.files.rank_changed``)."""
     baseline_used: bool = False
 
     def mode_outputs(self) -> dict[str, object]:
@@ -131,7 +137,8 @@ class AnalyseFailureResult(ModeResult):
         """Everything after the headline, shared by the job summary and the comment."""
         if not self.failed_jobs:
             return ""
-        parts = [self._root_cause_section(), self._jobs_table(), self._blame_section()]
+        parts = [self._root_cause_section(), self._failures_section(), self._jobs_table()]
+        parts.append(self._blame_section())
         parts.append(self._flaky_section())
         parts.append(self._history_section())
         if self.fix_attempt is not None:
@@ -158,6 +165,25 @@ class AnalyseFailureResult(ModeResult):
         text = f"**Root cause:** {code_span(self.root_cause) if self.root_cause else '(no error line found)'}"
         if self.explanation:
             text += f"\n\n{prose(self.explanation)}"
+        return text
+
+    def _failures_section(self) -> str:
+        """Every distinct failure when there is more than one, and what a re-run can clear."""
+        if len(self.failures) < 2:
+            return ""
+        rows = []
+        for group in self.failures:
+            times = f" ×{group.count}" if group.count > 1 else ""
+            what = "infrastructure: a re-run may clear it" if group.infrastructure else (
+                group.kind.value.replace("_", " ")
+            )  # fmt: skip
+            rows.append(f"- {code_span(group.line, 200)}{times} ({what})")
+        text = f"**Failures** ({len(self.failures)} distinct, the one to fix first on top):\n"
+        text += "\n".join(rows)
+        if any(g.infrastructure for g in self.failures) and not all(
+            g.infrastructure for g in self.failures
+        ):
+            text += "\n\nA re-run cannot clear the failures that are not infrastructure."
         return text
 
     def _jobs_table(self) -> str:
@@ -188,8 +214,13 @@ class AnalyseFailureResult(ModeResult):
         if self.responsible_commit:
             lines.append(f"**Likely commit:** {code_span(self.responsible_commit[:12])}")
         if self.changed_files is not None:
+            shown = ", ".join(code_span(path, 200) for path in self.changed_paths[:CHANGED_SHOWN])
+            more = len(self.changed_paths) - CHANGED_SHOWN
+            shown += f" and {more} more" if more > 0 else ""
             lines.append(
-                f"<sub>{self.changed_files} file(s) changed in the change under test.</sub>"
+                f"<sub>{self.changed_files} file(s) changed in the change under test"
+                + (f": {shown}" if shown else "")
+                + ".</sub>"
             )
         return "\n\n".join(lines)
 

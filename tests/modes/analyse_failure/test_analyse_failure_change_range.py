@@ -1,0 +1,59 @@
+"""The change range of a local analyse-failure: ``--base`` alone or with ``--head``, files named.
+
+A developer runs the tool on a checkout after a failed run, with ``--base`` the commit the
+change started from: the range is ``base..HEAD`` and the changed files are listed by name,
+the source files the failure points at first, then source before tests and documents.
+Real git, real logs (pytest's failure, see ``tests/helpers/failed_run``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.failed_run import failed_run, run_cli
+
+
+def _repo(tmp_path: Path) -> tuple[GitRepoBuilder, str, str]:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("base", {"src/calc.py": "def add(a, b):\n    return a + b\n",
+                                "README.md": "calc\n"})  # fmt: skip
+    head = repo.commit(
+        "change add and its docs",
+        {"README.md": "calc adds\n", "src/calc.py": "def add(a, b):\n    return a + b + 0\n",
+         "tests/test_failing.py": "def test_x():\n    assert 0\n"},
+    )  # fmt: skip
+    return repo, base, head
+
+
+def _run(tmp_path: Path, repo: GitRepoBuilder, *argv: str) -> tuple[dict[str, object], str]:
+    code, _, summary, stdout, _ = run_cli(
+        tmp_path, "--provider", "none", "--logs", str(failed_run().zip_path), "--json", *argv,
+        environ={"GITHUB_WORKSPACE": str(repo.path)},
+    )  # fmt: skip
+    assert code == 0, stdout
+    return json.loads(stdout), summary
+
+
+def test_base_alone_reads_the_range_up_to_the_checkouts_head(tmp_path: Path) -> None:
+    repo, base, _ = _repo(tmp_path)
+    document, summary = _run(tmp_path, repo, "--base", base)
+    assert "No change range" not in summary
+    assert document["changed_files"] == 3
+    assert document["changed_paths"] == ["tests/test_failing.py", "src/calc.py", "README.md"]
+
+
+def test_the_summary_names_the_changed_files(tmp_path: Path) -> None:
+    repo, base, head = _repo(tmp_path)
+    document, summary = _run(tmp_path, repo, "--base", base, "--head", head)
+    assert document["changed_paths"][0] == "tests/test_failing.py"
+    said = "3 file(s) changed in the change under test: `tests/test_failing.py`, `src/calc.py`"
+    assert said + ", `README.md`" in summary
+
+
+def test_no_range_at_all_still_says_how_to_give_one(tmp_path: Path) -> None:
+    repo, _, _ = _repo(tmp_path)
+    document, summary = _run(tmp_path, repo)
+    assert "No change range" in summary and "--base" in summary
+    assert document["changed_paths"] == []
