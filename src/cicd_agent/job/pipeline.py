@@ -24,8 +24,8 @@ from cicd_agent.runner.errors import (
     ModelError,
     UsageError,
 )
-from cicd_agent.runner.markdown import prose
-from cicd_agent.runner.runner_io import Annotation
+from cicd_agent.runner.markdown import posted, prose
+from cicd_agent.runner.runner_io import SUMMARY_LIMIT_BYTES, Annotation
 
 FactsT = TypeVar("FactsT")
 VerdictT = TypeVar("VerdictT")
@@ -145,7 +145,9 @@ def run_mode(
         result.error = unfinished
         ctx.runner.set_outputs(result.outputs())
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
-    ctx.runner.write_summary(result.summary_markdown())
+    ctx.runner.write_summary(
+        posted(result.summary_markdown(), allowed_links=ctx.own_links, limit=SUMMARY_LIMIT_BYTES)
+    )
     final: list[Annotation] = []
     if result.service_failure and exit_code is ExitCode.OK:
         final.append(Annotation("error", result.service_failure))
