@@ -56,7 +56,13 @@ OUR_TAGS = ("<details>", "</details>", "<summary>", "</summary>", "<sub>", "</su
 # Each tag is held as one character of the last private-use plane while the text is
 # neutralised; the same characters in the text itself are replaced first, so none is forged.
 _HOLD = {tag: chr(0x10FF00 + n) for n, tag in enumerate(OUR_TAGS)}
-_HELD = re.compile("[\U0010ff00-\U0010ff0f]")
+_HELD = re.compile("[\U0010ff00-\U0010ff2f]")
+# A link of ours into the repository (``[run 12](https://github.com/o/r/actions/runs/12)``):
+# its ``](URL)`` is held as a numbered mark while the text is neutralised, as the tags are.
+_LINK_TAIL = re.compile(r"\]\((https?://[^\s()<>]+)\)")
+_LINK_MARK, _LINK_END = "\U0010ff10", "\U0010ff11"
+_DIGITS = str.maketrans("0123456789", "".join(chr(0x10FF20 + n) for n in range(10)))
+_HELD_LINK = re.compile(f"{_LINK_MARK}([\U0010ff20-\U0010ff29]+){_LINK_END}")
 # A hidden line of ours: no ``>`` inside, so nothing can end the comment early.
 _HIDDEN = re.compile(r"<!-- cicd-agent[\w-]*:[\w.:/@+ -]* -->")
 
@@ -145,23 +151,37 @@ def posted(
     """A whole text as we post it (a review body, a comment, a check run's output, the job
     summary), neutralised last, after every flattening, cut and table cell.
 
-    Our own pieces of HTML (:data:`OUR_TAGS`, exactly, without attributes) stay tags; while the
-    text is neutralised they are held as characters nobody else may write, so what was
-    untrusted in it is made inert as anywhere else. If the tags, put back, change how the text
+    Our own pieces of HTML (:data:`OUR_TAGS`, exactly, without attributes) stay tags, and a
+    link into the repository (``allowed_links``) stays a link; while the text is neutralised
+    they are held as characters nobody else may write, so what was untrusted in it is made
+    inert as anywhere else. If the tags, put back, change how the text
     around them reads (GitHub does not parse Markdown inside an HTML block), the text is
     judged as GitHub renders it with them (:func:`live_in_post`) and, if anything is live, the
     tags are shown as text too.
     """
     text = _HELD.sub("\ufffd", markdown)
-    held = text
+    links: list[str] = []
+
+    def hold(found: re.Match[str]) -> str:
+        if not allowed_link(found.group(1), allowed_links):
+            return found.group(0)
+        links.append(found.group(0))
+        return _LINK_MARK + str(len(links) - 1).translate(_DIGITS) + _LINK_END
+
+    held = _LINK_TAIL.sub(hold, text)
     for tag, mark in _HOLD.items():
         held = held.replace(tag, mark)
     shown = _neutral_text(held, allowed_links, limit)
     for tag, mark in _HOLD.items():
         shown = shown.replace(mark, tag)
+    shown = _HELD_LINK.sub(lambda found: links[_number(found.group(1))], shown)
     if live_in_post(shown, allowed_links):
         shown = _neutral_text(text, allowed_links, limit)
     return Neutral(shown, _MAKER)
+
+
+def _number(marks: str) -> int:
+    return int("".join(str(ord(mark) - 0x10FF20) for mark in marks))
 
 
 def with_hidden(text: Neutral, *lines: str) -> Neutral:

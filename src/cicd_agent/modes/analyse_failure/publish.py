@@ -204,7 +204,7 @@ def _notify(
     notify.post_message(url, slack_text(result))
 
 
-def slack_text(result: AnalyseFailureResult) -> str:
+def slack_text(result: AnalyseFailureResult) -> notify.SlackText:
     """Plain Slack text; log words are escaped so they cannot ping a channel or forge a link."""
     job = result.failed_jobs[0]
     where = f"job {job.name}" + (f", step {job.failed_step}" if job.failed_step else "")
