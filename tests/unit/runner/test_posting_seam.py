@@ -178,3 +178,13 @@ def test_any_change_to_neutral_text_is_plain_text_again() -> None:
     text = neutralise(f"    {LIVE}\n")
     changed = [text.strip(), " ".join(text.split()), text[:10], text + "x", f"{text}", text.upper()]
     assert all(type(each) is str for each in changed)
+
+
+def test_raw_html_the_reader_cannot_parse_is_live_not_a_crash() -> None:
+    """Found on a wider seed: our ``<br>``, put back, left ``<![a…`` raw, a declaration
+    Python's HTML parser asserts on; the seam crashed instead of escaping our tags too."""
+    text = (
+        "https://github.com/o/r/../../evil/x\\1. <summary>&#96;<br>```\n"
+        f"{LIVE}\n```<![a](https://github.com/o/r/x.png)\U0010ff00_https://evil.example/p_"
+    )
+    inert(posted(PLACES["details"].replace("{}", text), allowed_links=OWN))
