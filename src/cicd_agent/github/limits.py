@@ -19,6 +19,9 @@ ANNOTATIONS_PER_REQUEST = 50
 _NOTE = "\n\n… (truncated by cicd-agent: GitHub limits this text to {limit} characters)"
 
 
-def fit(text: Neutral, limit: int, *, reserve: int = 0) -> Neutral:
-    """``text`` cut to ``limit - reserve`` characters, with a note when anything was cut."""
-    return fitted(text, limit - reserve, _NOTE.format(limit=limit))
+def fit(
+    text: Neutral, limit: int, *, reserve: int = 0, allowed_links: tuple[str, ...] = ()
+) -> Neutral:
+    """``text`` cut to ``limit - reserve`` characters, with a note when anything was cut
+    (``allowed_links``: where the cut text may still link; a poster, not knowing, keeps none)."""
+    return fitted(text, limit - reserve, _NOTE.format(limit=limit), allowed_links=allowed_links)

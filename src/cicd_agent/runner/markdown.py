@@ -5,8 +5,13 @@ The one place untrusted text is made safe to post. A model steered by a pull req
 hidden ``<!-- cicd-agent:`` markers (which find and trust our comments on the next run), or
 ``owner/repo#12`` cross-references (a "mentioned this" in another repository's issue). Every
 mode passes what a model wrote through :func:`neutralise` before it reaches a result, so the
-review body, inline comments, summary comment, check run, job summary and Slack all show it as
-plain text. Code spans and blocks get a backtick fence longer than any run inside them.
+review body, inline comments, summary comment, check run and job summary all show it as plain
+text. Code spans and blocks get a backtick fence longer than any run inside them.
+
+Posters take only :class:`Neutral` text, which only this module makes: :func:`posted`
+neutralises a whole text last, after every flattening, cut and table cell (each of which turns
+code kept verbatim into prose), :func:`fitted` cuts and neutralises again, :func:`with_hidden`
+adds our markers.
 
 What neutralise keeps verbatim as code is found by a CommonMark parser; GitHub renders with
 cmark-gfm, so the result is read once more as GitHub renders it (:mod:`cicd_agent.runner.rendered`)

@@ -285,7 +285,7 @@ class ReviewResult(ModeResult):
         # GitHub's limit cuts the visible text, never the ledger at the end (the marker that
         # ``with_marker`` adds after it is reserved for too).
         visible = posted("\n".join(parts), allowed_links=links)
-        visible = fit(visible, COMMENT_BODY_MAX, reserve=len(hidden) + 200)
+        visible = fit(visible, COMMENT_BODY_MAX, reserve=len(hidden) + 200, allowed_links=links)
         return with_hidden(visible, *hidden.splitlines())
 
 
