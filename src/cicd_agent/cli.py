@@ -264,7 +264,10 @@ def _report_in_runner(
         lines += ["**Notes**", ""] + [f"- {note}" for note in ctx.notes] + [""]
     lines.append(f"Exit code {code}.")
     try:
-        runner.write_summary("\n".join(lines))
+        from cicd_agent.runner.markdown import posted  # cmark-gfm: only when a run fails
+
+        # No links kept: the repository may come from the event that just failed to load.
+        runner.write_summary(posted("\n".join(lines)))
     except RunnerFileError as exc:
         runner.annotate(Annotation("error", str(exc), title=title))
 

@@ -7,6 +7,7 @@ and errors name the host only. Any mode can use :func:`post_message`.
 
 from __future__ import annotations
 
+from typing import final
 from urllib.parse import urlsplit
 
 from cicd_agent.runner.errors import ExternalServiceError, UsageError
@@ -15,18 +16,38 @@ SLACK_TEXT_LIMIT = 3000
 """Slack truncates longer ``text``; we cut first so the end of the message is ours."""
 
 
-def slack_text(*lines: str) -> str:
+# Only :func:`slack_text` makes :class:`SlackText`: its constructor asks for this object.
+_MAKER = object()
+
+
+@final
+class SlackText(str):
+    """Chat text as :func:`slack_text` escaped it, the only text :func:`post_message` takes
+    (``mypy --strict`` rejects a plain ``str``; any change to it is a plain ``str`` again)."""
+
+    __slots__ = ()
+
+    def __new__(cls, text: str, maker: object) -> SlackText:
+        if maker is not _MAKER:
+            raise TypeError("SlackText is made only by cicd_agent.notify.slack_text")
+        return super().__new__(cls, text)
+
+    def __reduce__(self) -> tuple[type[str], tuple[str]]:
+        return (str, (str(self),))  # a copy is plain text again, as for runner.markdown.Neutral
+
+
+def slack_text(*lines: str) -> SlackText:
     """The one builder of chat text: non-empty ``lines``, each escaped the way Slack asks
     (``&``, ``<``, ``>``), so no text we pass on (log words, model words, branch names) can
     ping a channel (``<!channel>``) or forge a link (``<https://…|label>``)."""
-    return "\n".join(_escape(line) for line in lines if line)
+    return SlackText("\n".join(_escape(line) for line in lines if line), _MAKER)
 
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def post_message(webhook_url: str, text: str, *, timeout: float = 10.0) -> None:
+def post_message(webhook_url: str, text: SlackText, *, timeout: float = 10.0) -> None:
     """Post ``text`` to the webhook; raises ExternalServiceError when it is not accepted."""
     import requests  # +199 modules (python -X importtime): only when a message is sent
 
@@ -34,10 +55,12 @@ def post_message(webhook_url: str, text: str, *, timeout: float = 10.0) -> None:
     if parts.scheme not in ("https", "http") or not parts.netloc:
         raise UsageError("slack-webhook-url must be an http(s) URL.")
     host = parts.hostname or "the webhook host"
-    if len(text) > SLACK_TEXT_LIMIT:
-        text = text[: SLACK_TEXT_LIMIT - 1] + "…"
+    sent = str(text)
+    if len(sent) > SLACK_TEXT_LIMIT:
+        # A cut can split an escape (``&am``), never make a ``<``: the text stays inert.
+        sent = sent[: SLACK_TEXT_LIMIT - 1] + "…"
     try:
-        response = requests.post(webhook_url, json={"text": text}, timeout=timeout)
+        response = requests.post(webhook_url, json={"text": sent}, timeout=timeout)
     except requests.RequestException as exc:
         raise ExternalServiceError(
             f"Could not reach the chat webhook at {host} ({type(exc).__name__})."

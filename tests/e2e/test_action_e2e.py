@@ -55,7 +55,7 @@ def test_hostile_input_values_never_reach_a_shell_or_another_output(
     marker = tmp_path / "pwned"
     hostile = (
         f'prod$(touch {marker})`touch {marker}`";touch {marker};"\n'
-        'injected=1\nrisk_level<<EOF\nlow\nEOF\n'
+        "injected=1\nrisk_level<<EOF\nlow\nEOF\n"
     )
     event = payloads.write_event(tmp_path, payloads.example("workflow_dispatch"))
     run = action_runner.run(

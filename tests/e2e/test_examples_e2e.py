@@ -196,7 +196,9 @@ def test_pr_review_reviews_gates_uploads_sarif_and_proposes_tests(
     patch = Path(played.jobs["gen-tests"].rendered[upload]["with.path"])
     assert "def test_rates_by_quantity" in patch.read_text()
     applied = subprocess.run(
-        ["git", "-C", str(workspace), "apply", "--check", str(patch)], capture_output=True, text=True
+        ["git", "-C", str(workspace), "apply", "--check", str(patch)],
+        capture_output=True,
+        text=True,
     )
     assert applied.returncode == 0, applied.stderr
     assert stage.model.pending == 0
@@ -250,14 +252,16 @@ def github_holds_fork_pull(stage: Stage, repo: Path, base: str, head: str) -> No
                      "repo": {**pull["head"]["repo"], "full_name": FORK}}  # fmt: skip
         base_side = {**pull["base"], "sha": base, "ref": "main",
                      "repo": {**pull["base"]["repo"], "full_name": REPO}}  # fmt: skip
-        return [{**pull, "number": PR_NUMBER, "state": "open", "head": head_side, "base": base_side}]
+        return [
+            {**pull, "number": PR_NUMBER, "state": "open", "head": head_side, "base": base_side}
+        ]
 
     def files(listing: list[dict[str, Any]]) -> list[dict[str, Any]]:
         names = _git(repo, "diff", "--name-only", base, head).split()
         made = []
         for name in names:
             patch = _git(repo, "diff", base, head, "--", name)
-            hunks = patch[patch.index("@@"):]
+            hunks = patch[patch.index("@@") :]
             added = sum(1 for line in hunks.splitlines() if line.startswith("+"))
             made.append({**listing[0], "filename": name, "status": "modified", "patch": hunks,
                          "additions": added, "deletions": 0, "changes": added})  # fmt: skip
@@ -357,7 +361,9 @@ def pushes(tmp_path_factory: pytest.TempPathFactory) -> Pushes:
         },
     )
     for n in range(3):  # some history, so authors and files have a past
-        tuned = repo.commit(f"orders: tune price {n}", {"src/shop/orders.py": ORDERS + f"TUNED = {n}\n"})
+        tuned = repo.commit(
+            f"orders: tune price {n}", {"src/shop/orders.py": ORDERS + f"TUNED = {n}\n"}
+        )
     return Pushes(
         repo,
         tuned,
@@ -365,8 +371,10 @@ def pushes(tmp_path_factory: pytest.TempPathFactory) -> Pushes:
         orders=repo.commit("orders: cache prices", {"src/shop/orders.py": ORDERS + "CACHE = {}\n"}),
         auth=repo.commit(
             "auth: strict password check",
-            {"src/shop/auth.py": "def login(user, password):\n"
-                                 "    return check(user, password, strict=True)\n"},
+            {
+                "src/shop/auth.py": "def login(user, password):\n"
+                "    return check(user, password, strict=True)\n"
+            },
         ),
         migration=repo.commit(
             "orders: add a note column",
@@ -397,9 +405,7 @@ def github_holds_green_history(stage: Stage, review: str = "APPROVED") -> None:
     stage.github.proxy.script("GET", DEPLOY_RUNS, edit=runs)
 
 
-def play_deploy(
-    stage: Stage, pushes: Pushes, before: str, after: str, **extra: Any
-) -> Played:
+def play_deploy(stage: Stage, pushes: Pushes, before: str, after: str, **extra: Any) -> Played:
     workspace = checkout(pushes.repo.path, stage.tmp_path / f"checkout-{after[:8]}", after)
     return stage.play(
         "deploy.yml", event_name="push", payload=push_event(before, after), workspace=workspace,
@@ -439,9 +445,7 @@ def test_deploy_ships_a_docs_change_directly_without_tests(stage: Stage, pushes:
 
 
 @exercises(("deploy.yml", "analyse"))
-def test_deploy_runs_only_the_tests_a_source_change_calls_for(
-    stage: Stage, pushes: Pushes
-) -> None:
+def test_deploy_runs_only_the_tests_a_source_change_calls_for(stage: Stage, pushes: Pushes) -> None:
     github_holds_green_history(stage)
     stage.model.answer(deploy_opinion())
     played = play_deploy(stage, pushes, pushes.docs, pushes.orders, vars={"PROMETHEUS_URL": ""})
@@ -662,7 +666,9 @@ def test_reusable_review_hands_its_decision_to_the_caller(stage: Stage, tmp_path
     source = tmp_path / "shop"
     base, head = make_repo(source)
     workspace, merge = merge_checkout(source, tmp_path / "workspace", base, head)
-    stage.model.answer(ReviewAnswer(summary="Clean pricing helpers.", verdict="approve", findings=[]))
+    stage.model.answer(
+        ReviewAnswer(summary="Clean pricing helpers.", verdict="approve", findings=[])
+    )
     played = stage.play(
         "reusable.yml", event_name="pull_request", payload=pull_request_event(base, head),
         workspace=workspace, sha=merge, ref=f"refs/pull/{PR_NUMBER}/merge",
@@ -816,9 +822,7 @@ def test_pr_commands_explain_the_heads_failed_run(stage: Stage, failed_ci: Any) 
 
 
 @exercises(("pr-commands.yml", "gen-tests"))
-def test_pr_commands_generate_tests_at_the_checked_out_head(
-    stage: Stage, tmp_path: Path
-) -> None:
+def test_pr_commands_generate_tests_at_the_checked_out_head(stage: Stage, tmp_path: Path) -> None:
     from tests.helpers.commands import serve_pull
 
     source = tmp_path / "shop"

@@ -29,8 +29,6 @@ from tests.harness.workflows import ACTION, EXAMPLES, Workflow, all_examples, us
 REPO_API = f"/repos/{REPO}"
 
 
-
-
 @pytest.mark.parametrize("workflow", all_examples(), ids=lambda w: w.path.name)
 def test_example_permissions_are_the_least_its_steps_need(workflow: Workflow) -> None:
     """The workflow grants nothing; each job grants exactly what its steps need.
@@ -49,9 +47,7 @@ def test_example_permissions_are_the_least_its_steps_need(workflow: Workflow) ->
             action = str(step.get("uses", "")).split("@")[0]
             if action + "@" == ACTION:
                 mode = inputs["mode"]
-                modes = (
-                    _reusable_modes(workflow) if mode == "${{ inputs.mode }}" else [mode]
-                )
+                modes = _reusable_modes(workflow) if mode == "${{ inputs.mode }}" else [mode]
                 needs += [step_needs(m, inputs) for m in modes]
             elif action:
                 needs.append(action_needs(action, inputs))
@@ -139,7 +135,9 @@ def test_the_token_check_refuses_a_write_the_job_was_not_granted() -> None:
     comment = ("POST", f"{REPO_API}/issues/2/comments")
     assert denied({"issues": "write"}, [comment]) == []
     assert ("POST", f"{REPO_API}/pulls/2/reviews") not in [
-        (m, p) for m, p in forbidden_routes({"pull-requests": "write"}) if re.fullmatch(p, review[1])
+        (m, p)
+        for m, p in forbidden_routes({"pull-requests": "write"})
+        if re.fullmatch(p, review[1])
     ]
     with pytest.raises(AssertionError, match="no permission known"):
         denied({}, [("DELETE", f"{REPO_API}/git/refs/heads/main")])
@@ -147,7 +145,9 @@ def test_the_token_check_refuses_a_write_the_job_was_not_granted() -> None:
 
 def test_the_readme_grants_per_mode_are_the_usage_blocks() -> None:
     readme = (EXAMPLES.parents[1] / "README.md").read_text()
-    rows = dict(re.findall(r"^\| `([\w-]+)` \| (`[a-z-]+: \w+`(?:, `[a-z-]+: \w+`)*) \|$", readme, re.M))
+    rows = dict(
+        re.findall(r"^\| `([\w-]+)` \| (`[a-z-]+: \w+`(?:, `[a-z-]+: \w+`)*) \|$", readme, re.M)
+    )
     for job in usage_comment(Workflow.load("reusable.yml"))["jobs"].values():
         granted = dict(re.findall(r"`([a-z-]+): (\w+)`", rows[job["with"]["mode"]]))
         assert granted == job["permissions"], job["with"]["mode"]
@@ -176,7 +176,9 @@ def test_every_job_that_runs_tests_installs_what_they_need_first(workflow: Workf
 
 
 @pytest.mark.parametrize(
-    "path", [*sorted(EXAMPLES.glob("*.yml")), EXAMPLES.parent / "cicd-agent.yml"], ids=lambda p: p.name
+    "path",
+    [*sorted(EXAMPLES.glob("*.yml")), EXAMPLES.parent / "cicd-agent.yml"],
+    ids=lambda p: p.name,
 )
 def test_every_example_says_at_the_top_what_to_replace_before_copying(path: Any) -> None:
     """`org/cicd-agent` appeared a dozen times and was never called a placeholder, and
@@ -193,7 +195,9 @@ def test_every_example_says_at_the_top_what_to_replace_before_copying(path: Any)
 def test_the_readme_snippets_grant_what_its_table_says() -> None:
     """The README's deploy-gate snippet granted less than its own table (no `actions: read`)."""
     readme = (EXAMPLES.parents[1] / "README.md").read_text()
-    rows = dict(re.findall(r"^\| `([\w-]+)` \| (`[a-z-]+: \w+`(?:, `[a-z-]+: \w+`)*) \|$", readme, re.M))
+    rows = dict(
+        re.findall(r"^\| `([\w-]+)` \| (`[a-z-]+: \w+`(?:, `[a-z-]+: \w+`)*) \|$", readme, re.M)
+    )
     checked = 0
     for block in re.findall(r"```yaml\n(.*?)```", readme, re.DOTALL):
         document = yaml.safe_load(block)

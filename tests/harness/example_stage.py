@@ -228,7 +228,9 @@ def _assert_triggers(workflow: Workflow, event_name: str, payload: dict[str, Any
 
 def rehome(payload: dict[str, Any]) -> dict[str, Any]:
     """A webhook example moved to the mock's repository (its owner, names and URLs)."""
-    moved: dict[str, Any] = json.loads(json.dumps(payload).replace("Codertocat", REPO.split("/")[0]))
+    moved: dict[str, Any] = json.loads(
+        json.dumps(payload).replace("Codertocat", REPO.split("/")[0])
+    )
     return moved
 
 

@@ -99,9 +99,7 @@ class Denied:
         return f"{self.method} {self.path} needs {options}"
 
 
-def denied(
-    permissions: Mapping[str, str], requests: Iterable[tuple[str, str]]
-) -> list[Denied]:
+def denied(permissions: Mapping[str, str], requests: Iterable[tuple[str, str]]) -> list[Denied]:
     """The requests (method, API path) that ``permissions`` would not allow."""
     levels = granted(permissions)
     refused = []
@@ -142,7 +140,9 @@ def step_needs(mode: str, inputs: Mapping[str, str]) -> dict[str, str]:
         needs = {"actions": "read", "pull-requests": "write"}
         return {**needs, "contents": "write"} if inputs.get("fix") == "pr" else needs
     if mode == "deploy-gate":
-        return {} if inputs.get("phase") == "canary" else {"pull-requests": "read", "actions": "read"}
+        return (
+            {} if inputs.get("phase") == "canary" else {"pull-requests": "read", "actions": "read"}
+        )
     if mode == "command":
         return _command_needs(inputs)
     raise AssertionError(f"unknown mode {mode!r}")

@@ -118,9 +118,7 @@ def condition(
     return bool(evaluate([_item("condition", text, contexts, status)])[0])
 
 
-def conditions(
-    text: str, cases: list[tuple[Mapping[str, Any], dict[str, bool]]]
-) -> list[bool]:
+def conditions(text: str, cases: list[tuple[Mapping[str, Any], dict[str, bool]]]) -> list[bool]:
     """One ``if:`` read in many situations at once (contexts and status flags per case): a single
     round trip to the engine, for tests that try every combination."""
     answers = evaluate([_item("condition", text, contexts, status) for contexts, status in cases])
@@ -229,7 +227,9 @@ def usage_comment(workflow: Workflow) -> Any:
     lines = workflow.path.read_text(encoding="utf-8").splitlines()
     comment = [line for line in itertools.takewhile(lambda line: line.startswith("#"), lines)]
     start = comment.index("# usage:") + 1
-    return yaml.safe_load("\n".join(line.removeprefix("#").removeprefix(" ") for line in comment[start:]))
+    return yaml.safe_load(
+        "\n".join(line.removeprefix("#").removeprefix(" ") for line in comment[start:])
+    )
 
 
 def all_examples() -> list[Workflow]:
@@ -339,7 +339,9 @@ def _run_job(
         outcome.rendered[label] = rendered
         outputs: dict[str, str] = {}
         if str(step.get("uses", "")).startswith(ACTION):
-            inputs = {k.removeprefix("with."): v for k, v in rendered.items() if k.startswith("with.")}
+            inputs = {
+                k.removeprefix("with."): v for k, v in rendered.items() if k.startswith("with.")
+            }
             run = run_agent(AgentStep(job_id, index, step), inputs)
             outputs = run.outputs
             if run.exit_code != 0 and not step.get("continue-on-error"):
@@ -348,7 +350,11 @@ def _run_job(
             other_step(job_id, step, rendered)
         if "id" in step:
             conclusion = "failure" if outcome.result == "failure" and not failed else "success"
-            steps[step["id"]] = {"outputs": outputs, "outcome": conclusion, "conclusion": conclusion}
+            steps[step["id"]] = {
+                "outputs": outputs,
+                "outcome": conclusion,
+                "conclusion": conclusion,
+            }
     step_contexts = {**contexts, "steps": steps}
     outcome.outputs = {
         name: render(_text(value), step_contexts) for name, value in spec.get("outputs", {}).items()

@@ -50,9 +50,9 @@ def test_every_cli_option_is_an_action_input() -> None:
     missing: dict[str, list[str]] = {}
     for name in MODES:
         parser, _ = build_parser(name)
-        sub = next(
-            a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
-        ).choices[name]
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[
+            name
+        ]
         options = {
             max(action.option_strings, key=len).lstrip("-")
             for action in sub._actions
@@ -73,9 +73,9 @@ def _cli_options() -> set[str]:
     options: set[str] = set()
     for name in MODES:
         parser, _ = build_parser(name)
-        sub = next(
-            a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
-        ).choices[name]
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[
+            name
+        ]
         options |= {
             max(a.option_strings, key=len).lstrip("-") for a in sub._actions if a.option_strings
         }
@@ -83,7 +83,7 @@ def _cli_options() -> set[str]:
 
 
 def test_the_readme_names_exactly_the_options_that_are_not_inputs_and_back() -> None:
-    """"Every option is also an action input" was false for four options; the README now names
+    """ "Every option is also an action input" was false for four options; the README now names
     the exceptions each way, and they must be the real ones."""
     import re
 

@@ -35,7 +35,9 @@ def slug(heading: str) -> str:
 def anchors(page: Path) -> frozenset[str]:
     seen: dict[str, int] = {}
     found = set()
-    for heading in re.findall(r"^#{1,6} (.+)$", FENCE.sub("", page.read_text(encoding="utf-8")), re.M):
+    for heading in re.findall(
+        r"^#{1,6} (.+)$", FENCE.sub("", page.read_text(encoding="utf-8")), re.M
+    ):
         base = slug(heading)
         count = seen.get(base, 0)
         found.add(f"{base}-{count}" if count else base)
@@ -79,14 +81,18 @@ def test_every_docs_page_is_reachable_from_the_readme() -> None:
             if path.suffix == ".md" and path.exists() and path not in reached:
                 reached.add(path)
                 todo.append(path)
-    unlinked = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").rglob("*.md") if p not in reached)
+    unlinked = sorted(
+        str(p.relative_to(ROOT)) for p in (ROOT / "docs").rglob("*.md") if p not in reached
+    )
     assert unlinked == []
 
 
 def test_the_link_checker_sees_a_broken_link_and_an_unknown_anchor(tmp_path: Path) -> None:
     """The checks above can fail: a missing file and a fragment no heading makes are caught."""
     page = tmp_path / "page.md"
-    page.write_text("# A title: `with` code\n\n[x](missing.md) [y](#nope) [z](#a-title-with-code)\n")
+    page.write_text(
+        "# A title: `with` code\n\n[x](missing.md) [y](#nope) [z](#a-title-with-code)\n"
+    )
     assert anchors(page) == {"a-title-with-code"}
     found = [target(page, link) for link in links(page)]
     assert found[0] is not None and not found[0][0].exists()

@@ -56,7 +56,9 @@ def help_groups(mode: str) -> dict[str, set[str]]:
             current = groups.setdefault(title.group(1), set())
         elif current is not None:
             # "  --base BASE   base commit …": the option itself, not options its help mentions.
-            current.update(OPTION.findall(line.strip().split("  ")[0] if line.startswith("  --") else ""))
+            current.update(
+                OPTION.findall(line.strip().split("  ")[0] if line.startswith("  --") else "")
+            )
     for options in groups.values():
         options.discard("--help")
     return groups
@@ -89,7 +91,9 @@ def test_a_mode_section_mentions_only_options_the_mode_has(mode: str) -> None:
     mentioned = set(OPTION.findall(text))
     assert sorted(mentioned - known) == []
     tables = re.findall(r"<!-- BEGIN inputs:[^>]+ -->\n(.*?)<!-- END", text, re.DOTALL)
-    inputs = {f"--{name}" for table in tables for name in re.findall(r"^\| `([\w-]+)` \|", table, re.M)}
+    inputs = {
+        f"--{name}" for table in tables for name in re.findall(r"^\| `([\w-]+)` \|", table, re.M)
+    }
     assert inputs, f"docs/modes/{mode}.md has no generated inputs table"
     assert sorted(inputs - known) == [], "action.yml gives these inputs the wrong mode prefix"
 
@@ -110,7 +114,9 @@ def test_the_changelog_has_an_entry_for_the_packaged_version() -> None:
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     unreleased = section(changelog, "## [Unreleased]")
-    released = re.search(rf"^## \[{re.escape(version)}\] - \d{{4}}-\d{{2}}-\d{{2}}$", changelog, re.M)
+    released = re.search(
+        rf"^## \[{re.escape(version)}\] - \d{{4}}-\d{{2}}-\d{{2}}$", changelog, re.M
+    )
     assert released or f"v{version}" in unreleased, f"CHANGELOG.md has no entry for {version}"
     assert f"`v{version}`" in page("docs/versioning.md")  # tests/test_versions.py: more
 

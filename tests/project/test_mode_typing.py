@@ -13,7 +13,7 @@ from tests.harness.payloads import REPO_ROOT
 
 SRC = REPO_ROOT / "src"
 
-MODE = '''
+MODE = """
 from __future__ import annotations
 
 import argparse
@@ -53,7 +53,7 @@ class Toy:
 
 def load() -> Mode:
     return Toy()
-'''
+"""
 
 
 def _mypy(tmp_path: Path, published: dict[str, str]) -> tuple[str, int]:

@@ -13,7 +13,9 @@ IMAGES = REPO_ROOT / "docs" / "images"
 
 
 def _tool() -> object:
-    spec = importlib.util.spec_from_file_location("render_pictures", REPO_ROOT / "tools/render_pictures.py")
+    spec = importlib.util.spec_from_file_location(
+        "render_pictures", REPO_ROOT / "tools/render_pictures.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -52,7 +52,9 @@ def test_readme_changelog_and_examples_agree_on_tags_and_pins() -> None:
     readme = (ROOT / "README.md").read_text()
     expected = pin_comment(version(), changelog)
     texts = {"README.md": readme, "CHANGELOG.md": changelog}
-    texts.update({str(p.relative_to(ROOT)): p.read_text() for p in sorted(ROOT.glob("docs/**/*.md"))})
+    texts.update(
+        {str(p.relative_to(ROOT)): p.read_text() for p in sorted(ROOT.glob("docs/**/*.md"))}
+    )
     texts.update({f"examples/{p.name}": p.read_text() for p in sorted(EXAMPLES.glob("*.yml"))})
     pins = 0
     for name, text in texts.items():

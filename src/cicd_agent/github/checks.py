@@ -17,6 +17,7 @@ from cicd_agent.github.limits import (
     fit,
 )
 from cicd_agent.github.models import Annotation, CheckConclusion, WriteOutcome
+from cicd_agent.runner.markdown import Neutral
 
 
 def _existing_id(client: GitHubClient, name: str, head_sha: str) -> int | None:
@@ -32,13 +33,15 @@ def publish_check_run(
     *,
     name: str,
     head_sha: str,
-    title: str,
-    summary: str,
+    title: Neutral,
+    summary: Neutral,
     conclusion: CheckConclusion,
     annotations: Sequence[Annotation] = (),
-    text: str = "",
+    text: Neutral | None = None,
 ) -> WriteOutcome:
-    """Create (if needed) and complete the check run; one outcome listing every request."""
+    """Create (if needed) and complete the check run; one outcome listing every request.
+    Title, summary and text are neutral text; an annotation's message and title are shown as
+    plain text (GitHub renders no Markdown in them)."""
     what = f"publishing check run {name!r} on {head_sha[:12]}"
     existing = client.read(
         f"looking up check run {name!r}", lambda: _existing_id(client, name, head_sha)

@@ -14,6 +14,7 @@ from typing import Protocol
 from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.github.models import WriteOutcome
+from cicd_agent.runner.markdown import Neutral, with_hidden
 
 _KEY = re.compile(r"[\w.:/@+]+(?:-[\w.:/@+]+)*")
 
@@ -53,10 +54,10 @@ def marker(key: str) -> str:
     return f"<!-- cicd-agent:{key} -->"
 
 
-def with_marker(body: str, key: str) -> str:
+def with_marker(body: Neutral, key: str) -> Neutral:
     """``body`` cut to GitHub's limit with the marker kept intact at the end."""
     mark = marker(key)
-    return f"{fit(body.rstrip(), COMMENT_BODY_MAX, reserve=len(mark) + 2)}\n\n{mark}"
+    return with_hidden(fit(body, COMMENT_BODY_MAX, reserve=len(mark) + 2), mark)
 
 
 def is_ours(client: GitHubClient, comment: _Comment) -> bool:
@@ -99,7 +100,7 @@ def upsert_issue_comment(
     client: GitHubClient,
     number: int,
     key: str,
-    body: str,
+    body: Neutral,
     *,
     reply: bool = False,
     found: Found | None = None,
@@ -121,7 +122,7 @@ def upsert_issue_comment(
 
 
 def upsert_thread_reply(
-    client: GitHubClient, number: int, thread: int, key: str, body: str
+    client: GitHubClient, number: int, thread: int, key: str, body: Neutral
 ) -> WriteOutcome:
     """Create or update our reply in the review thread of pull request ``number`` whose first
     comment is ``thread`` (GitHub threads replies under the first comment only)."""
@@ -145,7 +146,7 @@ def _upsert(
     create_path: str,
     edit_path: str,
     key: str,
-    body: str,
+    body: Neutral,
     noun: str,
     known: int | None = None,
 ) -> WriteOutcome:

@@ -1,10 +1,13 @@
 """GitHub's size limits on text we send, and one way to stay under them.
 
 A body over the limit is refused with 422, losing the whole comment; cutting it with a visible
-note keeps the useful start (the verdict comes first in every rendering).
+note keeps the useful start (the verdict comes first in every rendering). The cut text is
+neutralised again (``markdown.fitted``): a cut can leave a code span or block open.
 """
 
 from __future__ import annotations
+
+from cicd_agent.runner.markdown import Neutral, fitted
 
 COMMENT_BODY_MAX = 65_536
 PULL_BODY_MAX = 65_536
@@ -16,10 +19,9 @@ ANNOTATIONS_PER_REQUEST = 50
 _NOTE = "\n\n… (truncated by cicd-agent: GitHub limits this text to {limit} characters)"
 
 
-def fit(text: str, limit: int, *, reserve: int = 0) -> str:
-    """``text`` cut to ``limit - reserve`` characters, with a note when anything was cut."""
-    room = limit - reserve
-    if len(text) <= room:
-        return text
-    note = _NOTE.format(limit=limit)
-    return text[: max(room - len(note), 0)] + note
+def fit(
+    text: Neutral, limit: int, *, reserve: int = 0, allowed_links: tuple[str, ...] = ()
+) -> Neutral:
+    """``text`` cut to ``limit - reserve`` characters, with a note when anything was cut
+    (``allowed_links``: where the cut text may still link; a poster, not knowing, keeps none)."""
+    return fitted(text, limit - reserve, _NOTE.format(limit=limit), allowed_links=allowed_links)

@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from cicd_agent.runner.markdown import Neutral
 
 WriteStatus = Literal["created", "updated", "skipped", "dry_run"]
 ReviewEvent = Literal["COMMENT", "APPROVE", "REQUEST_CHANGES"]
@@ -86,7 +89,7 @@ class ReviewComment:
 
     path: str
     line: int
-    body: str
+    body: Neutral
     side: Side = "RIGHT"
     start_line: int | None = None
     start_side: Side | None = None

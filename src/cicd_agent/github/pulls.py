@@ -20,6 +20,7 @@ from cicd_agent.github.models import (
     WriteOutcome,
 )
 from cicd_agent.runner.errors import GitHubError
+from cicd_agent.runner.markdown import Neutral
 
 
 def _info(pull: PullRequest) -> PullRequestInfo:
@@ -73,12 +74,13 @@ def create_review(
     client: GitHubClient,
     number: int,
     *,
-    body: str,
+    body: Neutral,
     event: ReviewEvent = "COMMENT",
     comments: Sequence[ReviewComment] = (),
     commit_sha: str = "",
 ) -> WriteOutcome:
-    """Post one review; ``commit_sha`` pins inline comments to the commit that was reviewed."""
+    """Post one review; ``commit_sha`` pins inline comments to the commit that was reviewed.
+    ``body`` and each comment's are neutral text: nothing a pull request wrote is live."""
     payload: dict[str, Any] = {
         "body": fit(body, COMMENT_BODY_MAX),
         "event": event,

@@ -24,8 +24,8 @@ from cicd_agent.runner.errors import (
     ModelError,
     UsageError,
 )
-from cicd_agent.runner.markdown import prose
-from cicd_agent.runner.runner_io import Annotation
+from cicd_agent.runner.markdown import posted, prose
+from cicd_agent.runner.runner_io import SUMMARY_LIMIT_BYTES, Annotation
 
 FactsT = TypeVar("FactsT")
 VerdictT = TypeVar("VerdictT")
@@ -161,8 +161,9 @@ def run_mode(
         final.append(Annotation("error", f"fail-on {ctx.options.fail_on}: {reason}"))
         exit_code = ExitCode.POLICY
     # The outcome is known before the summary is written: its first sentence says so.
+    first = fail_on_sentence(ctx.options.fail_on, reason, int(exit_code))
     ctx.runner.write_summary(
-        result.summary_markdown(fail_on_sentence(ctx.options.fail_on, reason, int(exit_code)))
+        posted(result.summary_markdown(first), allowed_links=ctx.own_links, limit=SUMMARY_LIMIT_BYTES)
     )
     for annotation in result.annotations():
         ctx.runner.annotate(

@@ -5,8 +5,13 @@ The one place untrusted text is made safe to post. A model steered by a pull req
 hidden ``<!-- cicd-agent:`` markers (which find and trust our comments on the next run), or
 ``owner/repo#12`` cross-references (a "mentioned this" in another repository's issue). Every
 mode passes what a model wrote through :func:`neutralise` before it reaches a result, so the
-review body, inline comments, summary comment, check run, job summary and Slack all show it as
-plain text. Code spans and blocks get a backtick fence longer than any run inside them.
+review body, inline comments, summary comment, check run and job summary all show it as plain
+text. Code spans and blocks get a backtick fence longer than any run inside them.
+
+Posters take only :class:`Neutral` text, which only this module makes: :func:`posted`
+neutralises a whole text last, after every flattening, cut and table cell (each of which turns
+code kept verbatim into prose), :func:`fitted` cuts and neutralises again, :func:`with_hidden`
+adds our markers.
 
 What neutralise keeps verbatim as code is found by a CommonMark parser; GitHub renders with
 cmark-gfm, so the result is read once more as GitHub renders it (:mod:`cicd_agent.runner.rendered`)
@@ -16,9 +21,10 @@ and, where the two parsers disagree, neutralise falls back to text that is inert
 from __future__ import annotations
 
 import re
+from typing import final
 
 from cicd_agent.runner.code_regions import code_regions, open_fence_closer
-from cicd_agent.runner.rendered import allowed_link, live_on_github
+from cicd_agent.runner.rendered import allowed_link, live_in_post, live_on_github
 
 _BACKTICKS = re.compile(r"`+")
 # A ``]`` followed by ``(``, ``[`` or ``:`` closes a link, image or reference definition;
@@ -50,6 +56,45 @@ _REFERENCE = r"&(?=#|(?!(?:lt|gt|amp);)[A-Za-z][A-Za-z0-9]*;)"
 _CHARACTER_REFERENCE = re.compile(r"(?<!\\)((?:\\\\)*)" + _REFERENCE)
 _REFERENCE_IN_PROSE = re.compile(_REFERENCE)
 _COMMENT = re.compile(r"<!--")
+OUR_TAGS = ("<details>", "</details>", "<summary>", "</summary>", "<sub>", "</sub>", "<br>")
+"""The HTML our renderings write (collapsed sections, small print); :func:`posted` keeps it."""
+# Each tag is held as one character of the last private-use plane while the text is
+# neutralised; the same characters in the text itself are replaced first, so none is forged.
+_HOLD = {tag: chr(0x10FF00 + n) for n, tag in enumerate(OUR_TAGS)}
+_HELD = re.compile("[\U0010ff00-\U0010ff2f]")
+# A link of ours into the repository (``[run 12](https://github.com/o/r/actions/runs/12)``):
+# its ``](URL)`` is held as a numbered mark while the text is neutralised, as the tags are.
+_LINK_TAIL = re.compile(r"\]\((https?://[^\s()<>]+)\)")
+_LINK_MARK, _LINK_END = "\U0010ff10", "\U0010ff11"
+_DIGITS = str.maketrans("0123456789", "".join(chr(0x10FF20 + n) for n in range(10)))
+_HELD_LINK = re.compile(f"{_LINK_MARK}([\U0010ff20-\U0010ff29]+){_LINK_END}")
+# A hidden line of ours: no ``>`` inside, so nothing can end the comment early.
+_HIDDEN = re.compile(r"<!-- cicd-agent[\w-]*:[\w.:/@+ -]* -->")
+
+
+# Only this module makes :class:`Neutral` text: its constructor asks for this object.
+_MAKER = object()
+
+
+@final
+class Neutral(str):
+    """Text the neutraliser wrote, the only text a poster takes (``mypy --strict`` rejects a
+    plain ``str``). Every way of changing it (strip, split and join, slice, ``+``, an
+    f-string) gives a plain ``str`` again, which must pass :func:`posted` once more: so
+    flattening, cutting and table cells cannot happen after neutralising, where they would
+    turn code that was kept verbatim into live prose."""
+
+    __slots__ = ()
+
+    def __new__(cls, text: str, maker: object) -> Neutral:
+        if maker is not _MAKER:
+            raise TypeError("Neutral text is made only by cicd_agent.runner.markdown")
+        return super().__new__(cls, text)
+
+    def __reduce__(self) -> tuple[type[str], tuple[str]]:
+        # A copy (``copy.deepcopy`` of a result) is plain text again: it never reaches a poster
+        # unchecked, since only the neutraliser's output is typed Neutral.
+        return (str, (str(self),))
 
 
 def code_fence(text: str, *, minimum: int = 3) -> str:
@@ -93,7 +138,7 @@ def _plain(text: str, allowed: tuple[str, ...]) -> str:
     return _CROSS_REFERENCE.sub(rf"\1#{ZWSP}", _MENTION.sub("@" + ZWSP, text))
 
 
-def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> str:
+def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> Neutral:
     """Model-written Markdown made inert: no mentions, HTML, images, links to hosts outside
     ``allowed_links`` (URL prefixes, e.g. the repository's), and none of our hidden markers.
 
@@ -102,9 +147,77 @@ def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> str:
     swallow what we write after it. Text over :data:`NEUTRALISE_LIMIT` is cut there, and the
     cut is said.
     """
-    cut = len(text) - NEUTRALISE_LIMIT
+    return Neutral(_neutral_text(text, allowed_links, NEUTRALISE_LIMIT), _MAKER)
+
+
+def posted(
+    markdown: str, *, allowed_links: tuple[str, ...] = (), limit: int = NEUTRALISE_LIMIT
+) -> Neutral:
+    """A whole text as we post it (a review body, a comment, a check run's output, the job
+    summary), neutralised last, after every flattening, cut and table cell.
+
+    Our own pieces of HTML (:data:`OUR_TAGS`, exactly, without attributes) stay tags, and a
+    link into the repository (``allowed_links``) stays a link; while the text is neutralised
+    they are held as characters nobody else may write, so what was untrusted in it is made
+    inert as anywhere else. If the tags, put back, change how the text
+    around them reads (GitHub does not parse Markdown inside an HTML block), the text is
+    judged as GitHub renders it with them (:func:`live_in_post`) and, if anything is live, the
+    tags are shown as text too.
+    """
+    text = _HELD.sub("\ufffd", markdown)
+    links: list[str] = []
+
+    def hold(found: re.Match[str]) -> str:
+        if not allowed_link(found.group(1), allowed_links):
+            return found.group(0)
+        links.append(found.group(0))
+        return _LINK_MARK + str(len(links) - 1).translate(_DIGITS) + _LINK_END
+
+    held = _LINK_TAIL.sub(hold, text)
+    for tag, mark in _HOLD.items():
+        held = held.replace(tag, mark)
+    shown = _neutral_text(held, allowed_links, limit)
+    for tag, mark in _HOLD.items():
+        shown = shown.replace(mark, tag)
+    shown = _HELD_LINK.sub(lambda found: links[_number(found.group(1))], shown)
+    if live_in_post(shown, allowed_links):
+        shown = _neutral_text(text, allowed_links, limit)
+    return Neutral(shown, _MAKER)
+
+
+def _number(marks: str) -> int:
+    return int("".join(str(ord(mark) - 0x10FF20) for mark in marks))
+
+
+def with_hidden(text: Neutral, *lines: str) -> Neutral:
+    """``text`` followed by hidden lines of ours (a comment's marker, review's ledger), each one
+    HTML comment in the one shape we write: nothing can be hidden in it or shown from it."""
+    for line in lines:
+        if not _HIDDEN.fullmatch(line):
+            raise ValueError(f"not one of our hidden lines: {line[:60]!r}")
+    if not lines:
+        return text
+    return Neutral(text.rstrip() + "\n\n" + "\n".join(lines), _MAKER)
+
+
+def fitted(text: Neutral, room: int, note: str, *, allowed_links: tuple[str, ...] = ()) -> Neutral:
+    """``text`` within ``room`` characters: cut, ``note`` appended, and neutralised again (a
+    cut can leave a code span or block open, or split an escape)."""
+    if len(text) <= room:
+        return text
+    keep = room - len(note)
+    for _ in range(_PASSES):
+        shown = posted(text[: max(keep, 0)] + note, allowed_links=allowed_links)
+        if len(shown) <= room:
+            return shown
+        keep -= len(shown) - room
+    return posted(note.strip()[:room])
+
+
+def _neutral_text(text: str, allowed_links: tuple[str, ...], limit: int) -> str:
+    cut = len(text) - limit
     if cut > 0:
-        text = text[:NEUTRALISE_LIMIT]
+        text = text[:limit]
     # A lone carriage return ends a line for both parsers, but not for the code's line table.
     text = _COMMENT.sub(f"<!{ZWSP}--", text.replace("\r\n", "\n").replace("\r", "\n"))
     shown = _inert(text, allowed_links)

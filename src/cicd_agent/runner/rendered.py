@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from html.parser import HTMLParser
 
 import cmarkgfm
+from cmarkgfm.cmark import Options
 
 # GitHub links a mention where ``@`` follows no word character; a zero-width space after the
 # ``@`` (what neutralise writes) breaks it.
@@ -26,6 +27,13 @@ _CROSS_REFERENCE = re.compile(r"[\w.-]/[\w.-]+#\d")
 # or that a browser reads as another host (a backslash).
 _WALKS_OUT = re.compile(r"(?i)(?:^|/)(?:\.|%2e){1,2}(?:[/?#]|$)|\\|%5c|%2f")
 _CODE = frozenset({"code", "pre"})
+# What cmark-gfm writes for Markdown, and our own tags (``markdown.OUR_TAGS``): any other tag
+# in a text rendered with its HTML kept came from raw HTML.
+_FORMATTING = frozenset(
+    {"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "ul", "ol", "li", "pre", "code",
+     "em", "strong", "del", "a", "img", "hr", "br", "table", "thead", "tbody", "tr", "th", "td",
+     "input", "details", "summary", "sub"}
+)  # fmt: skip
 
 
 def allowed_link(url: str, allowed: Sequence[str]) -> bool:
@@ -74,9 +82,36 @@ class _Reader(HTMLParser):
                 self.live.append(f"{what} ({found.group()!r})")
 
 
+class _PostReader(_Reader):
+    """Reads a rendering that kept raw HTML: a tag other than formatting, or any comment (a
+    forged marker), is live; text inside an HTML block is read like any other text."""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in _FORMATTING:
+            self.live.append(f"a <{tag}> tag")
+        super().handle_starttag(tag, attrs)
+
+    def handle_comment(self, data: str) -> None:
+        self.live.append("an HTML comment")
+
+
 def live_on_github(markdown: str, allowed: Sequence[str] = ()) -> list[str]:
     """What GitHub would make live in ``markdown``, one phrase each (empty: nothing)."""
     reader = _Reader(allowed)
     reader.feed(cmarkgfm.github_flavored_markdown_to_html(markdown))
     reader.close()
+    return reader.live
+
+
+def live_in_post(markdown: str, allowed: Sequence[str] = ()) -> list[str]:
+    """What GitHub would make live in ``markdown`` that keeps some HTML of ours: rendered with
+    raw HTML kept, so what an HTML block holds is read too (safe mode hides it in one
+    comment)."""
+    reader = _PostReader(allowed)
+    html = cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+    try:
+        reader.feed(html)
+        reader.close()
+    except AssertionError:  # the standard parser asserts on some raw declarations (``<![a``)
+        return [*reader.live, "raw HTML the reader cannot parse"]
     return reader.live

@@ -10,11 +10,14 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import TYPE_CHECKING, Literal, TextIO
 
 from cicd_agent.analysis.secrets.hideable import worth_hiding
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.terminal import plain_text, wants_colour
+
+if TYPE_CHECKING:
+    from cicd_agent.runner.markdown import Neutral
 
 # GitHub refuses a step summary over 1 MiB; we stop short of it so the truncation note still fits.
 SUMMARY_LIMIT_BYTES = 1024 * 1024 - 4096
@@ -134,9 +137,14 @@ class RunnerIO:
         self._append("GITHUB_OUTPUT", self._output_path,
                      "".join(format_output(name, value) for name, value in outputs.items()))  # fmt: skip
 
-    def write_summary(self, markdown: str) -> None:
-        """Append the job summary (Markdown); outside a runner it is printed as plain text."""
+    def write_summary(self, markdown: Neutral) -> None:
+        """Append the job summary (neutral Markdown); outside a runner it is printed as plain
+        text. A summary cut to GitHub's limit is neutralised again (a cut can open a span)."""
         text = truncate_summary(markdown)
+        if text != markdown:
+            from cicd_agent.runner.markdown import posted  # cmark-gfm: only for a cut summary
+
+            text = posted(text, limit=len(text))
         if self._summary_path is None:
             self._say(self._unsaid(plain_text(text, colour=self._colour)))
             return

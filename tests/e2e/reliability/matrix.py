@@ -599,7 +599,9 @@ def _command_cells() -> list[Cell]:
             "github_401",
             3,
             stops,
-            ("GitHub rejected the token (401 Bad credentials) while reading the repository permission of",),
+            (
+                "GitHub rejected the token (401 Bad credentials) while reading the repository permission of",
+            ),
             COMMAND_FAILED,
             "none",
         ),
@@ -612,7 +614,9 @@ def _command_cells() -> list[Cell]:
                 "Refused `review`: its writer has no write access",
                 "GitHub answered 404 (Not Found) while listing the comments on #2",
             ),
-            _outputs(command="review", command_status="refused", head_sha="", reply_url="", error="*"),
+            _outputs(
+                command="review", command_status="refused", head_sha="", reply_url="", error="*"
+            ),
             "none",
         ),
         Cell(
@@ -638,7 +642,10 @@ def _command_cells() -> list[Cell]:
             "github_secondary_rate_limit",
             3,
             stops,
-            ("GitHub rate-limited reading the repository permission of", "(403) and asked to wait 60 s"),
+            (
+                "GitHub rate-limited reading the repository permission of",
+                "(403) and asked to wait 60 s",
+            ),
             COMMAND_FAILED,
             "none",
         ),

@@ -126,7 +126,10 @@ def test_a_local_run_without_head_takes_the_checkouts_head_and_says_so(tmp_path:
     code, outputs, summary, checkout = _run(tmp_path, LINT, "--fix", "suggest", head="")
     assert code == 0 and outputs["fix_status"] == "verified", summary
     sha = git(checkout, "rev-parse", "HEAD").strip()
-    assert f"No --head given: the checkout's HEAD ({sha[:12]}) is taken as the failed commit" in summary
+    assert (
+        f"No --head given: the checkout's HEAD ({sha[:12]}) is taken as the failed commit"
+        in summary
+    )
 
 
 def test_a_head_that_names_no_commit_says_so(tmp_path: Path) -> None:

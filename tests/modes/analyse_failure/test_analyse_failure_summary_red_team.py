@@ -30,4 +30,6 @@ def test_a_pipe_in_the_failed_steps_name_does_not_open_the_table_cell(tmp_path: 
     # a GitHub table splits a row at every | that is not escaped, code spans included
     cells = [cell for cell in rows[0].replace("\\|", "").split("|")]
     assert len(cells) == 6, rows[0]  # four cells between the outer bars
-    assert "Run pytest -q \\| <img" in rows[0]
+    # Shown, as text: the summary is neutralised as a whole last, and a code span in a table
+    # cell holding ``\|`` is one the code finder cannot place, so it is escaped like prose.
+    assert "Run pytest -q \\| &lt;img" in rows[0]

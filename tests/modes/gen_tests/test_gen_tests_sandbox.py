@@ -48,6 +48,7 @@ SECRET_VALUES = [
     "hook-value-31415926535",
 ]
 
+
 def _project(tmp_path: Path) -> Path:
     checkout = tmp_path / "checkout"
     (checkout / "pkg").mkdir(parents=True)

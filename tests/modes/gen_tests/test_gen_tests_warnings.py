@@ -115,7 +115,9 @@ def test_a_suite_that_never_imported_the_change_is_called_out(tmp_path: Path) ->
     assert "never imported" in summary_path.read_text()
 
 
-def _suite_error(tmp_path: Path, command: str, *, bare: bool = False) -> tuple[int, dict[str, object]]:
+def _suite_error(
+    tmp_path: Path, command: str, *, bare: bool = False
+) -> tuple[int, dict[str, object]]:
     repo = tmp_path / "shop"
     base, head = make_repo(repo)
     if bare:  # an interpreter with no pytest, inside the checkout (the sandbox hides /tmp)

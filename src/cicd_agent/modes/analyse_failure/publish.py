@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from cicd_agent import notify
 from cicd_agent.modes.analyse_failure.fix.publish import publish_fix
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+from cicd_agent.runner.markdown import Neutral, posted, with_hidden
 
 # `github.comments` is imported where a comment is posted: it loads PyGithub, +361 modules
 # and +480 ms after this module (`python -X importtime`), which an offline run never needs.
@@ -90,8 +91,11 @@ def _comment(ctx: RunContext, result: AnalyseFailureResult, target: RunTarget | 
     existing = _find(client, target, sig_key)
     same_failure = existing is not None and marker(sig_key) in existing.body
     occurrences = _occurrences(existing.body if existing and same_failure else "", target)
-    body = "\n".join(marker(run_key(run)) for run, _ in occurrences if run)
-    body += "\n" + result.comment_markdown([(run, url) for run, url in occurrences if run])
+    shown = posted(
+        result.comment_markdown([(run, url) for run, url in occurrences if run]),
+        allowed_links=ctx.own_links,
+    )
+    body = with_hidden(shown, *(marker(run_key(run)) for run, _ in occurrences if run))
     outcome = _write(client, target, existing, with_marker(body, sig_key))
     if outcome.status == "skipped":
         ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
@@ -160,7 +164,7 @@ def _occurrences(body: str, target: RunTarget) -> list[tuple[int, str]]:
 
 
 def _write(
-    client: GitHubClient, target: RunTarget, existing: Existing | None, body: str
+    client: GitHubClient, target: RunTarget, existing: Existing | None, body: Neutral
 ) -> WriteOutcome:
     payload = {"body": body}
     repo = client.repo_path
@@ -200,7 +204,7 @@ def _notify(
     notify.post_message(url, slack_text(result))
 
 
-def slack_text(result: AnalyseFailureResult) -> str:
+def slack_text(result: AnalyseFailureResult) -> notify.SlackText:
     """Plain Slack text; log words are escaped so they cannot ping a channel or forge a link."""
     job = result.failed_jobs[0]
     where = f"job {job.name}" + (f", step {job.failed_step}" if job.failed_step else "")

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from cicd_agent.job.pipeline import Mode
     from cicd_agent.modes import ModeArguments
     from cicd_agent.modes.review.collect import ReviewFacts
+    from cicd_agent.runner.markdown import Neutral
 
 RUNS_A_MODE = {"review": "review", "gen-tests": "gen-tests", "explain-failure": "analyse-failure"}
 """The commands that run a mode, and the mode each runs."""
@@ -63,7 +64,7 @@ class NestedRunner(RunnerIO):
     def set_outputs(self, outputs: Mapping[str, str]) -> None:
         self.outputs.update(outputs)
 
-    def write_summary(self, markdown: str) -> None:
+    def write_summary(self, markdown: Neutral) -> None:
         self.summary += markdown if markdown.endswith("\n") else markdown + "\n"
 
 

@@ -23,7 +23,7 @@ from cicd_agent.modes.command.dispatch import (
 )
 from cicd_agent.modes.review.describe import describe_pull_request
 from cicd_agent.runner.errors import CicdError, ExitCode, UsageError
-from cicd_agent.runner.markdown import neutralise
+from cicd_agent.runner.markdown import neutralise, posted
 
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
@@ -182,10 +182,11 @@ def _reply(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
         result.details.append(text)
         return
     key = f"{REPLY_KEY}:{facts.comment.id}"
+    shown = posted(text, allowed_links=ctx.own_links)
     if result.thread is None:
-        outcome = upsert_issue_comment(client, number, key, text, reply=True)
+        outcome = upsert_issue_comment(client, number, key, shown, reply=True)
     else:
-        outcome = upsert_thread_reply(client, number, result.thread, key, text)
+        outcome = upsert_thread_reply(client, number, result.thread, key, shown)
     if outcome.status == "skipped":
         ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
     result.reply_url = outcome.url

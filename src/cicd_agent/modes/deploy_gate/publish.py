@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.policy import Recommendation
 from cicd_agent.job.decisions import record_decision
 from cicd_agent.local import audit
-from cicd_agent.notify import post_message, slack_text
+from cicd_agent.notify import SlackText, post_message, slack_text
 from cicd_agent.runner.errors import ExternalServiceError
 
 # Types only: :func:`fail_closed` runs when a step failed, perhaps while importing, so this
@@ -125,7 +125,7 @@ def _write_audit(
         return ""
 
 
-def _slack_text(ctx: RunContext, result: DeployGateResult) -> str:
+def _slack_text(ctx: RunContext, result: DeployGateResult) -> SlackText:
     where = ctx.repository or str(ctx.options.repo_dir.name)
     env = f" to {result.environment}" if result.environment else ""
     run = ""

@@ -113,9 +113,11 @@ def merged_summary(
     answers: Sequence[ReviewAnswer], redact: Callable[[str], str], *, links: tuple[str, ...] = ()
 ) -> str:
     """One paragraph from the calls' summaries, redacted, neutralised and bounded."""
-    text = " ".join(a.summary.strip() for a in answers if a.summary.strip())
-    text = " ".join(neutralise(redact(text), allowed_links=links).split())
-    return text if len(text) <= SUMMARY_LIMIT else text[: SUMMARY_LIMIT - 1].rstrip() + "…"
+    text = " ".join(" ".join(redact(a.summary).split()) for a in answers)
+    text = " ".join(text.split())
+    if len(text) > SUMMARY_LIMIT:
+        text = text[: SUMMARY_LIMIT - 1].rstrip() + "…"
+    return neutralise(text, allowed_links=links)  # last: a cut after it could open a span
 
 
 def blocking(findings: Sequence[Finding], fail_on: Severity | None) -> list[Finding]:

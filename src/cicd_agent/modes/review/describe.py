@@ -36,7 +36,7 @@ from cicd_agent.modes.review.ledger import Ledger, parse, strip
 from cicd_agent.modes.review.result import SUMMARY_KEY
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.runner.errors import ModelError
-from cicd_agent.runner.markdown import neutralise
+from cicd_agent.runner.markdown import Neutral, neutralise, posted, with_hidden
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import Diff
@@ -100,8 +100,11 @@ def model_text(
     only for groups the change has (named by their key or their title)."""
 
     def clean(text: str, limit: int) -> str:
-        flat = " ".join(neutralise(redact(text), allowed_links=links).split())
-        return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+        # Flattened and cut first, neutralised last: a flattening or a cut after neutralising
+        # turns code kept verbatim (an indented block, a span) into live prose.
+        flat = " ".join(redact(text).split())
+        flat = flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+        return neutralise(flat, allowed_links=links)
 
     by_title = {GROUP_TITLES[name].lower(): name for name in groups}
     notes: dict[str, str] = {}
@@ -200,10 +203,10 @@ def description_markdown(
 
 
 def write_to_body(
-    client: GitHubClient, number: int, markdown: str, placed: Collection[str]
+    client: GitHubClient, number: int, markdown: Neutral, placed: Collection[str]
 ) -> DescribeOutcome:
-    """Put ``markdown`` into the pull request's body: replace the section we placed before
-    (``placed``: digests from our ledger), else append it. The body is read again right before
+    """Put ``markdown`` (neutral text) into the pull request's body: replace the section we
+    placed before (``placed``: digests from our ledger), else append it. The body is read again right before
     the edit, so an edit the author made while we worked is kept."""
     # Imported here, as in the functions below: the GitHub client pulls in PyGithub, requests
     # and cryptography (0.25-0.35 s of CPU by `-X importtime`), which review imports this
@@ -272,9 +275,10 @@ def describe_pull_request(
 
     summary = find_issue_comment(client, pull.number, SUMMARY_KEY)
     described = parse(summary.body if summary else None).described
-    outcome = write_to_body(client, pull.number, markdown, [described])
+    shown = posted(markdown, allowed_links=ctx.own_links)
+    outcome = write_to_body(client, pull.number, shown, [described])
     if outcome.written_to == "body":
-        record_described(client, pull.number, outcome.digest, summary)
+        record_described(client, pull.number, outcome.digest, summary, ctx.own_links)
     return outcome
 
 
@@ -286,7 +290,13 @@ def _cannot_edit(ctx: RunContext, is_fork: bool) -> str:
     return ""
 
 
-def record_described(client: GitHubClient, number: int, digest: str, summary: Found | None) -> None:
+def record_described(
+    client: GitHubClient,
+    number: int,
+    digest: str,
+    summary: Found | None,
+    links: tuple[str, ...] = (),
+) -> None:
     """Record ``digest`` in review's summary comment as this run listed it (None: there is
     none yet): only its hidden ledger changes; a pull request with no review yet gets a short
     summary comment that the first review replaces."""
@@ -301,6 +311,5 @@ def record_described(client: GitHubClient, number: int, digest: str, summary: Fo
         "its description was written by `/cicd-agent describe`."
     )
     updated = Ledger(ledger.heads, ledger.findings, digest)
-    upsert_issue_comment(
-        client, number, SUMMARY_KEY, f"{text}\n\n{updated.render()}", found=summary
-    )
+    shown = with_hidden(posted(text, allowed_links=links), *updated.render().splitlines())
+    upsert_issue_comment(client, number, SUMMARY_KEY, shown, found=summary)

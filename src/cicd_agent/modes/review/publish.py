@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.finding_text import body_item
+from cicd_agent.analysis.finding_text import MARKER, body_item
 from cicd_agent.github.models import Annotation, ReviewComment, ReviewEvent, WriteOutcome
 from cicd_agent.github.models import AnnotationLevel as CheckLevel
 from cicd_agent.job.decisions import record_decision
@@ -26,6 +26,7 @@ from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY, InlineNote, ReviewResult
 from cicd_agent.runner.errors import GitHubError
+from cicd_agent.runner.markdown import posted, with_hidden
 from cicd_agent.severity import Severity
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
     # the review a second time. The failure is raised once the summary comment is out.
     check_run_failure: GitHubError | None = None
     try:
-        _report(ctx, _check_run(client, result, plan))
+        _report(ctx, _check_run(client, result, plan, ctx.own_links))
     except GitHubError as exc:
         check_run_failure = exc
 
@@ -105,7 +106,11 @@ def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
     memory = Ledger(tuple(ledger), _known(result, plan), described)
     summary = upsert_issue_comment(
-        client, plan.number, SUMMARY_KEY, result.summary_comment(memory), found=plan.summary
+        client,
+        plan.number,
+        SUMMARY_KEY,
+        result.summary_comment(memory, ctx.own_links),
+        found=plan.summary,
     )
     _report(ctx, summary)
     result.summary_url = summary.url
@@ -145,7 +150,8 @@ def _describe(
         return plan.previous.described
     assert plan.number is not None
     try:
-        outcome = write_to_body(client, plan.number, result.description, [plan.previous.described])
+        described = posted(result.description, allowed_links=ctx.own_links)
+        outcome = write_to_body(client, plan.number, described, [plan.previous.described])
     except GitHubError as exc:
         outcome_reason = exc.message
     else:
@@ -183,15 +189,16 @@ def _post_review(
     assert plan.number is not None
     number = plan.number
     event = _EVENTS[result.decision]
+    links = ctx.own_links
 
     def send() -> WriteOutcome:
         """The review as ``result`` stands now (the retry sends it after moving refusals)."""
         return create_review(
             client,
             number,
-            body=result.review_body(),
+            body=posted(result.review_body(), allowed_links=links),
             event=event,
-            comments=[_comment(c) for c in result.comments],
+            comments=[_comment(c, links) for c in result.comments],
             commit_sha=plan.head,
         )
 
@@ -226,7 +233,9 @@ def _move_refused_comments(
     kept: list[InlineNote] = []
     refused: list[InlineNote] = []
     for comment in result.comments:
-        accepted = probe_review_comment(client, plan.number, _comment(comment), plan.head)
+        accepted = probe_review_comment(
+            client, plan.number, _comment(comment, ctx.own_links), plan.head
+        )
         (kept if accepted else refused).append(comment)
     if not refused:  # GitHub refused the review but no single comment: keep none inline
         refused, kept = kept, []
@@ -239,11 +248,19 @@ def _move_refused_comments(
     )
 
 
-def _comment(note: InlineNote) -> ReviewComment:
-    return ReviewComment(path=note.path, line=note.line, body=note.body, start_line=note.start_line)
+def _comment(note: InlineNote, links: tuple[str, ...]) -> ReviewComment:
+    """The inline comment as posted: its text neutralised last, then its hidden marker."""
+    marker = MARKER.search(note.body)
+    text = note.body[: marker.start()] if marker else note.body
+    body = posted(text, allowed_links=links)
+    if marker:
+        body = with_hidden(body, marker.group(0).strip())
+    return ReviewComment(path=note.path, line=note.line, body=body, start_line=note.start_line)
 
 
-def _check_run(client: GitHubClient, result: ReviewResult, plan: PublishPlan) -> WriteOutcome:
+def _check_run(
+    client: GitHubClient, result: ReviewResult, plan: PublishPlan, links: tuple[str, ...]
+) -> WriteOutcome:
     from cicd_agent.github.checks import publish_check_run  # PyGithub's import cost, as above
 
     failed = result.policy_failure(result.fail_on)
@@ -262,8 +279,8 @@ def _check_run(client: GitHubClient, result: ReviewResult, plan: PublishPlan) ->
         client,
         name=CHECK_NAME,
         head_sha=plan.head,
-        title=result.make_headline(),
-        summary=result.summary_body(),
+        title=posted(result.make_headline(), allowed_links=links),
+        summary=posted(result.summary_body(), allowed_links=links),
         conclusion="failure" if failed else "success",
         annotations=annotations,
     )

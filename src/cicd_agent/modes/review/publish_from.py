@@ -241,9 +241,10 @@ def _reasons(
 
 
 def _text(text: str, limit: int, redact: Callable[[str], str], *, one_line: bool = False) -> str:
-    """Untrusted text as we post it: redacted, neutralised (no HTML, mentions, foreign links or
-    markers), cut to ``limit``."""
-    safe = neutralise(redact(text))
+    """Untrusted text as we post it: redacted, flattened (``one_line``) and cut to ``limit``,
+    then neutralised (no HTML, mentions, foreign links or markers): in that order, since a
+    flattening or a cut after neutralising turns code kept verbatim into live prose."""
+    plain = redact(text)
     if one_line:
-        safe = " ".join(safe.split())
-    return cut(safe, limit)
+        plain = " ".join(plain.split())
+    return neutralise(cut(plain, limit)) if plain.strip() else ""

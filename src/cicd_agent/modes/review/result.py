@@ -21,6 +21,7 @@ from cicd_agent.job.result import ModeResult
 from cicd_agent.modes.review.decide import Decision, blocking
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.ledger import parse as parse_ledger
+from cicd_agent.runner.markdown import Neutral, posted, with_hidden
 from cicd_agent.runner.runner_io import Annotation, AnnotationLevel
 from cicd_agent.severity import Severity, parse_severity
 
@@ -303,8 +304,9 @@ class ReviewResult(ModeResult):
             parts += [f"### {name_span(comment.path)} line {span}", "", comment.body, ""]
         return "\n".join(parts)
 
-    def summary_comment(self, ledger: Ledger) -> str:
-        """The pull request's summary comment, with the hidden ledger at its end."""
+    def summary_comment(self, ledger: Ledger, links: tuple[str, ...] = ()) -> Neutral:
+        """The pull request's summary comment, neutralised as a whole (``links``: where it may
+        link), with the hidden ledger at its end."""
         notes = [f"- {note}" for note in self.notes]
         parts = ["### cicd-agent review", "", self.make_headline(), "", self.summary_body()]
         if self.description and self.description_in == "comment":
@@ -314,8 +316,9 @@ class ReviewResult(ModeResult):
         hidden = ledger.render()
         # GitHub's limit cuts the visible text, never the ledger at the end (the marker that
         # ``with_marker`` adds after it is reserved for too).
-        visible = fit("\n".join(parts), COMMENT_BODY_MAX, reserve=len(hidden) + 200)
-        return f"{visible}\n{hidden}"
+        visible = posted("\n".join(parts), allowed_links=links)
+        visible = fit(visible, COMMENT_BODY_MAX, reserve=len(hidden) + 200, allowed_links=links)
+        return with_hidden(visible, *hidden.splitlines())
 
 
 def read_ledger(comment_body: str | None) -> list[str]:

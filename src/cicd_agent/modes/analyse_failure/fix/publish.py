@@ -26,7 +26,7 @@ from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.github.models import ReviewComment
 from cicd_agent.modes.analyse_failure.fix.render import fix_section
 from cicd_agent.runner.errors import ExternalServiceError, UsageError
-from cicd_agent.runner.markdown import code_fence
+from cicd_agent.runner.markdown import code_fence, posted
 
 # PyGithub (`github`, `github.pulls`) is imported where the fix is posted: +356 modules and
 # +320 ms after this module (`python -X importtime`), which an offline run never needs.
@@ -98,7 +98,7 @@ def suggestions(patch: str, diff_lines: dict[str, set[int]]) -> list[ReviewComme
                 return None
             body = f"Verified fix (cicd-agent):\n\n{fence}suggestion\n{new}{fence}"
             start = first if length > 1 else None
-            comments.append(ReviewComment(path, first + length - 1, body, start_line=start))
+            comments.append(ReviewComment(path, first + length - 1, posted(body), start_line=start))
     return comments
 
 
@@ -125,8 +125,10 @@ def _suggest(client: GitHubClient, outcome: FixOutcome, number: int, head_sha: s
     review = create_review(
         client,
         number,
-        body="cicd-agent verified this fix in a sandbox: the failing command passes with it. "
-        "Each suggestion can be committed from here.",
+        body=posted(
+            "cicd-agent verified this fix in a sandbox: the failing command passes with it. "
+            "Each suggestion can be committed from here."
+        ),
         comments=comments,
         commit_sha=head_sha,
     )

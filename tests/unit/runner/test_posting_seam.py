@@ -1,0 +1,190 @@
+"""Property (issue 42): nothing a pull request or a model wrote is live in anything we post.
+
+Posters take only :class:`Neutral` text, and only the neutraliser makes it (``posted`` for a
+whole text, ``fitted`` for a cut, ``with_hidden`` for our markers). So two things are driven
+here with shapes drawn from a fixed seed (indented and fenced blocks, code spans, list
+nesting, table cells, quotes, our own tags, cut points) and read as GitHub renders them
+(cmark-gfm with raw HTML kept, :func:`live_in_post`):
+
+- the seam itself: hostile text in every place our renderings put untrusted text, then cut at
+  seeded points to GitHub's limits;
+- each posting path of review as its publish step builds it: the model's summary and findings,
+  the fork-safe hand-off's claims and summary, placed inline or in the body, into the review
+  body, inline comments, check run, summary comment and job summary; describe's what, why
+  and notes into the pull request's body; a command's reply.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from cicd_agent.analysis.description import describe_diff
+from cicd_agent.analysis.diff import parse_diff
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.finding_text import marked
+from cicd_agent.analysis.placement import place
+from cicd_agent.analysis.pr_body import render
+from cicd_agent.github.limits import fit
+from cicd_agent.modes.review.decide import (
+    ModelFinding,
+    ReviewAnswer,
+    merged_summary,
+    model_findings,
+)
+from cicd_agent.modes.review.describe import DescriptionAnswer, GroupSummary, model_text
+from cicd_agent.modes.review.handoff import HandedFinding, HandedResult
+from cicd_agent.modes.review.ledger import Ledger
+from cicd_agent.modes.review.publish import _comment
+from cicd_agent.modes.review.publish_from import _text, vet_claims
+from cicd_agent.modes.review.result import InlineNote, ReviewResult
+from cicd_agent.runner.markdown import Neutral, neutralise, posted, with_hidden
+from cicd_agent.runner.rendered import live_in_post
+from tests.unit.runner.test_rendered import GFM_PIECES
+
+OWN = ("https://github.com/o/r/",)
+LIVE = (
+    "@acme/security-team [x](https://evil.example/l) ![i](https://evil.example/p.png) "
+    "<img src=https://evil.example/q.png> other/repo#12"
+)
+PIECES = [*GFM_PIECES, f"    {LIVE}\n", f"\n\n    {LIVE}\n\n", f"`{LIVE}`", f"``{LIVE}``",
+          f"```\n{LIVE}\n```", "  - ", "    - ", "      * ", "   1. ", "<details>", "</summary>",
+          "<sub>", "<br>", "\U0010ff00", "| x |", "\t", LIVE]  # fmt: skip
+# Where our renderings put untrusted text ({} is the text).
+PLACES = {
+    "paragraph": "{}",
+    "after our words": "**Notes**\n\n- ours\n\n{}\n\nour own words after it",
+    "table cell": "| | |\n|---|---|\n| Title | {} |\n| Next | ours |",
+    "list item": "- {}\n- ours",
+    "nested list": "- a\n  - b\n    - {}\n\nours",
+    "details": "<details><summary>Notes ({})</summary>\n\n{}\n\n</details>\n\nours",
+    "small print": "<sub>{}</sub><br>\n\nours",
+    "heading": "### {}\n\nours",
+    "quote": "> {}\n\nours",
+}
+_HIDDEN = re.compile(r"(?:\s*<!-- cicd-agent[\w-]*:[\w.:/@+ -]* -->)+\s*\Z")
+_DIFF = (
+    "diff --git a/src/app.py b/src/app.py\n--- a/src/app.py\n+++ b/src/app.py\n"
+    "@@ -1,3 +1,3 @@\n a = 1\n-b = 2\n+b = compute(2)\n c = 3\n"
+)
+
+
+def shapes(count: int, seed: int = 20261125) -> list[str]:
+    draw = random.Random(seed)
+    return ["".join(draw.choices(PIECES, k=draw.randint(2, 12))) for _ in range(count)]
+
+
+def inert(text: Neutral) -> None:
+    assert isinstance(text, Neutral)
+    shown = _HIDDEN.sub("", text)
+    assert live_in_post(shown, OWN) == [], shown
+
+
+@pytest.mark.parametrize("text", shapes(150))
+def test_the_seam_makes_hostile_text_inert_in_every_place_and_every_cut(text: str) -> None:
+    draw = random.Random(text)
+    for where, shape in PLACES.items():
+        whole = posted(shape.replace("{}", text), allowed_links=OWN)
+        inert(whole)
+        assert "ours" in whole or "ours" not in shape, f"our own text is kept ({where})"
+        for room in sorted(draw.sample(range(1, len(whole) + 1), min(4, len(whole)))):
+            inert(fit(whole, room + 80))
+
+
+@pytest.mark.parametrize("text", shapes(60, seed=42))
+def test_every_review_posting_path_is_inert(text: str) -> None:
+    """The model's summary and findings, and the hand-off's, through placement into what
+    review's publish step hands each poster."""
+    model = ModelFinding(
+        path="src/app.py", line=2, start_line=None, severity="high", category="security",
+        title=text, body=text, replacement=None, confidence=0.9,
+    )  # fmt: skip
+    far = model.model_copy(update={"line": 40, "title": f"far {text}"})
+    answer = ReviewAnswer(summary=text, verdict="comment", findings=[model, far])
+    findings, _ = model_findings([answer], {"src/app.py"}, str, links=OWN)
+    handed = HandedResult(
+        format="cicd-agent/review-result", version=1, pull_request=2, head_sha="a" * 40,
+        base_sha=None, decision="comment", risk_level="low", risk_reasons=[], summary=text,
+        omitted_findings=0,
+        findings=[HandedFinding(
+            rule="model-security", severity="high", category="security", path="src/app.py",
+            line=2, start_line=None, title=text, body=text, suggestion=None, confidence=0.9,
+            source="model",
+        )],
+    )  # fmt: skip
+    claims, _ = vet_claims(handed, {"src/app.py"}, str)
+    for summary, found in (
+        (merged_summary([answer], str, links=OWN), findings),
+        (_text(text, 1200, str, one_line=True), claims),
+    ):
+        result = _result(summary, found)
+        inert(posted(result.review_body(), allowed_links=OWN))
+        inert(posted(result.make_headline(), allowed_links=OWN))
+        inert(posted(result.summary_body(), allowed_links=OWN))
+        inert(posted(result.summary_markdown(), allowed_links=OWN))
+        inert(result.summary_comment(Ledger(heads=("b" * 40,)), OWN))
+        for note in result.comments:
+            inert(_comment(note, OWN).body)
+
+
+def _result(summary: str, findings: list[Finding]) -> ReviewResult:
+    placement = place(findings, parse_diff(_DIFF), lambda path, line: f"{OWN[0]}blob/x/{path}")
+    return ReviewResult(
+        mode="review", headline="", decision="comment", risk_level="low", summary=summary,
+        report_on="low", findings=findings,
+        comments=[
+            InlineNote(path=c.path, line=c.line, body=marked(c.body, "f" * 32))
+            for c in placement.inline
+        ],
+        body_items=[item.text for item in placement.body],
+        risk_reasons=[summary],
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("text", shapes(60, seed=7))
+def test_describe_and_a_command_reply_are_inert(text: str) -> None:
+    facts = describe_diff(parse_diff(_DIFF))
+    groups = [GroupSummary(group=name, summary=text) for name in ("source", "Source")]
+    words = model_text(DescriptionAnswer(what=text, why=text, groups=groups), ["source"], str)
+    inert(
+        posted(render(facts, risk_level="low", risk_reasons=[text], model=words), allowed_links=OWN)
+    )
+    reply = f"{neutralise(text, allowed_links=OWN)}\n\n<sub>In reply to [this comment]({OWN[0]}pull/2).</sub>"
+    inert(posted(reply, allowed_links=OWN))
+
+
+def test_our_own_tags_links_and_markers_stay_and_nobody_else_can_make_them() -> None:
+    ours = posted(
+        f"<details><summary>Why</summary>\n\n- [run]({OWN[0]}actions/runs/1)\n\n</details>\n"
+        "<sub>small</sub>",
+        allowed_links=OWN,
+    )
+    assert "<details><summary>Why</summary>" in ours and f"]({OWN[0]}actions/runs/1)" in ours
+    forged = posted("\U0010ff00@x<picture><source srcset=https://evil.example/p.png>")
+    assert "\U0010ff00" not in forged and "<details>" not in forged and "<picture" not in forged
+    marked_text = with_hidden(ours, "<!-- cicd-agent:review-summary -->")
+    assert marked_text.endswith("\n\n<!-- cicd-agent:review-summary -->")
+    with pytest.raises(ValueError, match="not one of our hidden lines"):
+        with_hidden(ours, "<!-- cicd-agent:x --> <img src=x>")
+    with pytest.raises(TypeError, match="made only by"):
+        Neutral("@x", object())
+
+
+def test_any_change_to_neutral_text_is_plain_text_again() -> None:
+    """What mypy relies on to reject a flattened, stripped or cut text at a poster: every
+    str operation on Neutral text gives a plain str (typeshed types them so, too)."""
+    text = neutralise(f"    {LIVE}\n")
+    changed = [text.strip(), " ".join(text.split()), text[:10], text + "x", f"{text}", text.upper()]
+    assert all(type(each) is str for each in changed)
+
+
+def test_raw_html_the_reader_cannot_parse_is_live_not_a_crash() -> None:
+    """Found on a wider seed: our ``<br>``, put back, left ``<![a…`` raw, a declaration
+    Python's HTML parser asserts on; the seam crashed instead of escaping our tags too."""
+    text = (
+        "https://github.com/o/r/../../evil/x\\1. <summary>&#96;<br>```\n"
+        f"{LIVE}\n```<![a](https://github.com/o/r/x.png)\U0010ff00_https://evil.example/p_"
+    )
+    inert(posted(PLACES["details"].replace("{}", text), allowed_links=OWN))
