@@ -58,7 +58,8 @@ from cicd_agent.sandbox.isolation import (
     probe_isolation,
 )
 from cicd_agent.sandbox.limits import Limits
-from cicd_agent.sandbox.run import MAX_EVIDENCE_BYTES, MAX_OUTPUT_CHARS, RunResult, Sandbox
+from cicd_agent.sandbox.pipes import MAX_EVIDENCE_BYTES, MAX_OUTPUT_CHARS
+from cicd_agent.sandbox.run import RunResult, Sandbox
 from cicd_agent.sandbox.workspace import SKIPPED_NAMES, Workspace, copy_repository, remove_tree
 
 __all__ = [

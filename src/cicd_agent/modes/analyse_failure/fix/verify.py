@@ -371,7 +371,7 @@ class SandboxVerifier:
 
     def _outcome(self, result: RunResult) -> RunOutcome:
         output = self._redact(result.output)[-OUTPUT_CHARS:]
-        if result.killed_for:
+        if result.killed_for or result.sandbox_failure:
             output += f"\n[cicd-agent: the run {result.describe()}]"
         code = result.returncode if result.returncode >= 0 else 128 - result.returncode
         return RunOutcome(code, output, timed_out=result.timed_out)

@@ -1,0 +1,109 @@
+"""Red team, fourth pass: each sandboxed run is alone. A run must leave nothing a later run of
+the same sandbox can find (the fix step judges a patch by a run after the baseline), reach no
+kernel facility a test never needs, and hold its output inside the disk limit. Every run is
+real bubblewrap; the calls are made by number, as an attack would (x86_64's numbers)."""
+
+from __future__ import annotations
+
+import platform
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.sandbox import Limits, Sandbox
+from cicd_agent.sandbox.pipes import MAX_OUTPUT_CHARS
+from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
+
+pytestmark = [
+    needs_sandbox,
+    pytest.mark.skipif(platform.machine() != "x86_64", reason="x86_64 call numbers"),
+]
+
+_KEYRING_MARKER = textwrap.dedent(
+    """
+    import ctypes, sys
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    SESSION, USER = -3, -4
+    for ring in (SESSION, USER):
+        found = libc.syscall(249, b"user", b"cicd-marker", None, ring)  # request_key
+        if found > 0:
+            print("marker found: the second run passes")
+            sys.exit(0)
+    for ring in (SESSION, USER):
+        made = libc.syscall(248, b"user", b"cicd-marker", b"1", 1, ring)  # add_key
+        print("add_key", made, "errno", ctypes.get_errno())
+    sys.exit(1)
+    """
+)
+
+
+def _sandbox(tmp_path: Path, limits: Limits | None = None) -> Sandbox:
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    return Sandbox(checkout, env, limits=limits or Limits())
+
+
+def test_a_key_stored_by_one_run_is_not_found_by_the_next(tmp_path: Path) -> None:
+    """Attack: a test stores a marker in a kernel keyring on its first run and passes on later
+    runs; every run of one sandbox shared one user namespace and the agent's session keyring,
+    so the fix step's baseline "reproduced" the failure and a comment-only patch verified."""
+    with _sandbox(tmp_path) as box:
+        first = box.run([sys.executable, "-c", _KEYRING_MARKER], box.workspace("a"), timeout=60)
+        second = box.run([sys.executable, "-c", _KEYRING_MARKER], box.workspace("b"), timeout=60)
+    assert "add_key -1 errno 1" in first.output, first.output  # EPERM
+    assert not second.ok and "marker found" not in second.output, second.output
+
+
+@pytest.mark.parametrize(
+    ("call", "script"),
+    [
+        ("io_uring_setup", "libc.syscall(425, 8, ctypes.create_string_buffer(120))"),
+        ("ptrace(PTRACE_TRACEME)", "libc.ptrace(0, 0, None, None)"),
+        ("keyctl(GET_KEYRING_ID)", "libc.syscall(250, 0, -3, 0)"),
+        ("process_vm_readv", "libc.syscall(310, os.getppid(), None, 0, None, 0, 0)"),
+        ("perf_event_open", "libc.syscall(298, None, 0, -1, -1, 0)"),
+        ("x32 getpid", "libc.syscall(0x40000000 | 39)"),
+    ],
+)
+def test_calls_a_test_run_never_needs_are_refused(tmp_path: Path, call: str, script: str) -> None:
+    """Attack: ``io_uring_setup`` and ``ptrace(PTRACE_TRACEME)`` succeeded in a run."""
+    probe = (
+        "import ctypes, os; libc = ctypes.CDLL(None, use_errno=True); "
+        f"done = {script}; print('result', done, 'errno', ctypes.get_errno())"
+    )
+    with _sandbox(tmp_path) as box:
+        result = box.run([sys.executable, "-c", probe], box.workspace("call"), timeout=60)
+    assert "result -1 errno 1\n" in result.output, (call, result.output)
+
+
+def test_a_runs_output_is_kept_as_a_tail_and_never_lands_on_the_hosts_disk(
+    tmp_path: Path,
+) -> None:
+    """Attack: each run's stdout and stderr went to a host file beside its folder, outside
+    the disk limit (up to 1 GiB a run past the 2 GiB). Here 1 GiB of output under a 1 MiB
+    disk limit: the run ends normally, its output's tail comes back, and no file of the
+    sandbox's own folder grew."""
+    flood = textwrap.dedent(
+        """
+        import os, sys
+        block = b"x" * (1 << 20)
+        for _ in range(1024):
+            os.write(1, block)
+        os.write(2, b"\\nthe end\\n")
+        """
+    )
+    with _sandbox(tmp_path, Limits(disk_bytes=1 << 20)) as box:
+        space = box.workspace("flood")
+        result = box.run([sys.executable, "-c", flood], space, timeout=300)
+        biggest = max(
+            (path.stat().st_size for path in box.root.rglob("*") if path.is_file()), default=0
+        )
+    assert result.ok, result.describe()
+    assert result.output.endswith("\nthe end\n"), result.output[-200:]
+    assert len(result.output) <= MAX_OUTPUT_CHARS
+    assert biggest < 1 << 20, biggest
