@@ -53,6 +53,7 @@ from cicd_agent.modes.analyse_failure.fix.evidence import (
 from cicd_agent.modes.analyse_failure.fix.named_files import named_files
 from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, check_patch
 from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
+from cicd_agent.modes.analyse_failure.fix.witnessed import Witness, cookie_problem, witness_problem
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 
 RUN_TIMEOUT = 300.0
@@ -156,6 +157,7 @@ class SandboxVerifier:
         self._failed_tests = tuple(failed_tests)
         self._runs_pytest = "pytest" in tools_named(failing_script(failing))
         self._named = named_files(failing, sandbox.checkout)  # its plugins, scripts, settings
+        self._witness = Witness.install(sandbox.root)
         self.settings = settings or VerifierSettings()
         self._baseline: RunOutcome | None = None
         self._rest_baseline: RunOutcome | None = None
@@ -257,7 +259,7 @@ class SandboxVerifier:
         runs = [baseline]
         script = failing_script(self.failing)
         for attempt in ("first", "second"):
-            outcome, unproven = self._judged_run(space, script, attempt)
+            outcome, unproven = self._judged_run(space, script, attempt, paths)
             runs.append(outcome)
             if not outcome.passed:
                 why = (
@@ -302,24 +304,30 @@ class SandboxVerifier:
                 before = None
             else:
                 before = data.decode("utf-8", "surrogateescape")
-            moved = settings_change(path, before, after)
+            moved = settings_change(path, before, after) or cookie_problem(path, before, after)
             if moved:
                 return moved
         return ""
 
-    def _judged_run(self, space: Workspace, script: str, attempt: str) -> tuple[RunOutcome, str]:
-        """Run the failing command; with known failing tests, also why its report does not
-        show them passing ("" when it does, or when no test is known)."""
+    def _judged_run(
+        self, space: Workspace, script: str, attempt: str, patched: tuple[str, ...]
+    ) -> tuple[RunOutcome, str]:
+        """Run the failing command; with known failing tests, also why its report and the
+        witness (:mod:`.witnessed`) do not show pytest itself running them and passing ("" when
+        they do, or when no test is known)."""
         if not self._needs_evidence:
             return self._script(space, script), ""
         folder = space.root / f"tests-{attempt}"
         folder.mkdir()
         lent = self.sandbox.environment(space, borrowed=dict(self.failing.env))  # scrubbed
         report = folder / REPORT_NAME
-        options = {"PYTEST_ADDOPTS": pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))}
+        options = self._witness.environment(lent, folder)
+        options["PYTEST_ADDOPTS"] += " " + pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))
         outcome = self._script(space, script, extra_env=options, shared=(folder,))
         problem = missing_evidence(
             read_report(folder), self._failed_tests, self._failing_tests, script
+        ) or witness_problem(
+            folder, space.repo, patched, self._failed_tests, self._failing_tests
         )
         return outcome, problem
 
