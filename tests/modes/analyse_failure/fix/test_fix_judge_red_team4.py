@@ -139,11 +139,8 @@ def test_a_real_fix_still_verifies_under_the_witness(tmp_path: Path) -> None:
 )
 def test_a_module_that_would_run_in_pytests_place_is_refused(tmp_path: Path, path: str) -> None:
     diff = _new_lines(path, ["def main():", "    return 0"]).replace(
-        f"--- a/{path}", f"new file mode 100644\n--- /dev/null"
+        f"--- a/{path}", "new file mode 100644\n--- /dev/null"
     )
-    diff = diff.replace(f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null", (
-        f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null"
-    ))
     verdict = check_patch(diff, tmp_path, failing_tests=[FAILING_TEST])
     assert not verdict.allowed
     assert "would run in pytest's place" in verdict.reason, verdict.reason
