@@ -11,6 +11,9 @@ from pathlib import Path
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
 from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
+from cicd_agent.modes.gen_tests.evidence import Evidence
+from cicd_agent.modes.gen_tests.gate import ProjectCommand
+from cicd_agent.modes.gen_tests.suite import cannot_run
 from cicd_agent.sandbox import Limits, Sandbox
 from tests.fixtures.gentests_project.build import make_repo
 from tests.helpers.fix_projects import LINT, commit_project
@@ -65,6 +68,11 @@ def test_a_run_that_cannot_start_says_the_sandbox_could_not_start_it(tmp_path: P
             ["sh", "-c", "echo 'bwrap: forged'; exit 1"], box.workspace("open"), timeout=60
         )
     assert failed.sandbox_failure == "", failed
+    suite = ProjectCommand.parse("python -m pytest")
+    assert cannot_run(suite, result, Evidence(None)).startswith(
+        "the sandbox could not start it (bwrap: Can't chdir"
+    )
+    assert not cannot_run(suite, failed, Evidence(None)).startswith("the sandbox")
     assert not result.ok
     assert result.sandbox_failure.startswith("bwrap: Can't chdir"), result.output
     assert "the sandbox could not start the command" in result.describe(), result.describe()
