@@ -5,7 +5,10 @@ real bubblewrap; the calls are made by number, as an attack would (x86_64's numb
 
 from __future__ import annotations
 
+import os
 import platform
+import shutil
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -107,3 +110,44 @@ def test_a_runs_output_is_kept_as_a_tail_and_never_lands_on_the_hosts_disk(
     assert result.output.endswith("\nthe end\n"), result.output[-200:]
     assert len(result.output) <= MAX_OUTPUT_CHARS
     assert biggest < 1 << 20, biggest
+
+
+_MOUNTS_SEEN = textwrap.dedent(
+    """
+    import os, subprocess, sys, tempfile
+    from pathlib import Path
+    from cicd_agent.sandbox import Limits, Sandbox
+    hidden = Path(sys.argv[1])
+    hidden.mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "cicd-hidden", str(hidden)], check=True)
+    top = Path(tempfile.mkdtemp())
+    (top / "checkout").mkdir()
+    env = {"PATH": sys.argv[2], "HOME": str(top / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(top / "checkout", env, limits=Limits()) as box:
+        result = box.run(["cat", "/proc/self/mountinfo"], box.workspace("mounts"), timeout=60)
+    sys.stdout.write(result.output)
+    """
+)
+
+
+@pytest.mark.skipif(not shutil.which("unshare"), reason="util-linux's unshare is missing")
+def test_the_mount_table_a_run_reads_names_no_host_mount_it_cannot_see(tmp_path: Path) -> None:
+    """Attack: ``/proc/self/mountinfo`` listed the host's mounts under the folders the sandbox
+    empties or replaces (``/run``'s, ``/dev``'s), names and places of the host a run can
+    never reach. Here a mount of the host's under ``/run`` (made in a mount namespace of
+    this test's own) must not appear, nor any mount point the run cannot see."""
+    if os.geteuid() != 0:
+        pytest.skip("making a host mount needs root")
+    hidden = f"/run/cicd-hidden-{os.getpid()}"
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", sys.executable, "-c", _MOUNTS_SEEN,
+         hidden, path_env()],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "/proc/self/mountinfo" not in done.stdout  # the table itself, not an error
+    points = [line.split()[4] for line in done.stdout.splitlines() if len(line.split()) > 4]
+    assert points, done.stdout
+    assert hidden not in done.stdout, done.stdout
+    assert not [point for point in points if point.startswith("/run/")], points
+    assert points.count("/dev") == 1, points
