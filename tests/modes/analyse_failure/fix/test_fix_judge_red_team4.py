@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.fix.contract import Patch
+from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch
 from cicd_agent.modes.analyse_failure.fix.policy import check_patch
 from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
 from cicd_agent.sandbox import Sandbox
@@ -172,3 +172,22 @@ def test_an_encoding_cookie_that_hides_code_in_a_comment_is_refused(tmp_path: Pa
     assert reason.startswith("refused: the patch declares calc/__init__.py encoded as utf-7"), (
         reason
     )
+
+
+@needs_sandbox
+def test_a_step_that_replaces_pythonpath_leaves_the_fix_unverified_and_says_why(
+    tmp_path: Path,
+) -> None:
+    """The cost of the witness: a step that sets its own ``PYTHONPATH`` drops the folder the
+    witness is in, pytest cannot load it, and no fix can be verified there; the reason says
+    so rather than "still fails"."""
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, CALC)
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
+    script = "PYTHONPATH=. python -m pytest -q -p no:cacheprovider"
+    failing = FailingCommand(job="test", step="Run tests", script=script, failing=script)
+    with Sandbox(checkout, environ) as sandbox:
+        verifier = SandboxVerifier(sandbox, failing, redact=str, failing_tests=[FAILING_TEST])
+        verdict = verifier.verify(Patch(diff=CALC_FIX, source="model", summary="a fix"))
+    assert not verdict.verified
+    assert verdict.reason.startswith("not verified: pytest could not load the fix step's witness")

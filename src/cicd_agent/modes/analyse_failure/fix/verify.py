@@ -265,6 +265,9 @@ class SandboxVerifier:
                 why = (
                     f"the fix step's {self.settings.budget:.0f} s for all its runs were spent"
                     if time.monotonic() >= self._ends
+                    else f"not verified: pytest could not load the fix step's witness ({attempt} "
+                    "run; a PYTHONPATH the step sets itself replaces the folder it is in)"
+                    if self._witness.module in outcome.output
                     else f"the failing command still fails with the patch ({attempt} run, "
                     f"{_ended(outcome)})"
                 )

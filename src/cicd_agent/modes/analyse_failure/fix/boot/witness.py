@@ -20,8 +20,11 @@ the project's conftests and modules are imported, and:
 
 Records go, one JSON line each, to a file of its own process in the folder
 ``CICD_FIX_WITNESS`` names (the judge reads them: :mod:`..witnessed`). What this does not
-close: code that runs in the same process and is written against this plugin can forge its
-records; the patch that does so is in the diff the reviewer reads.
+close: code written against this plugin can forge its records, in pytest's process or, run by
+a command of the step before pytest, by planting a module of the name it reads in
+``PYTEST_ADDOPTS`` where ``python -m pytest`` looks first; the patch that does so is in the
+diff the reviewer reads. The cost: a step that sets its own ``PYTHONPATH`` drops the folder
+this module is in, and no fix verifies there (the verifier says why).
 """
 
 from __future__ import annotations
