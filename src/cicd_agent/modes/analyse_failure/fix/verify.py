@@ -85,7 +85,9 @@ def checkout_problem(checkout: Path, head_sha: str) -> str:
     tracked file differs from it.
     """
     if not head_sha:
-        return "the failed run's head commit is unknown (pass --head, or run it where the event says)"
+        return (
+            "the failed run's head commit is unknown (pass --head, or run it where the event says)"
+        )
     git = ["git", "-C", str(checkout), "-c", "core.fsmonitor=false"]
     try:
         head = _resolve(git, "HEAD")
@@ -324,14 +326,12 @@ class SandboxVerifier:
         folder.mkdir()
         lent = self.sandbox.environment(space, borrowed=dict(self.failing.env))  # scrubbed
         report = folder / REPORT_NAME
-        options = self._witness.environment(lent, folder)
+        options = self._witness.environment(lent, folder, self._failed_tests, self._failing_tests)
         options["PYTEST_ADDOPTS"] += " " + pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))
         outcome = self._script(space, script, extra_env=options, shared=(folder,))
         problem = missing_evidence(
             read_report(folder), self._failed_tests, self._failing_tests, script
-        ) or witness_problem(
-            folder, space.repo, patched, self._failed_tests, self._failing_tests
-        )
+        ) or witness_problem(folder, space.repo, patched, self._failed_tests, self._failing_tests)
         return outcome, problem
 
     def _rest_without_patch(self, rest: str) -> RunOutcome:

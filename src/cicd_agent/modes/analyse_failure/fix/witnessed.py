@@ -56,13 +56,25 @@ class Witness:
         (folder / f"{module}.py").write_text(text.read_text("utf-8"), "utf-8")
         return cls(folder, module)
 
-    def environment(self, lent: dict[str, str], records: Path) -> dict[str, str]:
+    def environment(
+        self,
+        lent: dict[str, str],
+        records: Path,
+        failed_tests: Collection[str],
+        test_files: Collection[str],
+    ) -> dict[str, str]:
         """The variables one judged run gets on top of ``lent`` (its environment as the
-        sandbox gives it): our folder first on ``PYTHONPATH``, ``-p`` our module."""
+        sandbox gives it): our folder first on ``PYTHONPATH``, ``-p`` our module, the failing
+        tests it watches (by name, else by file; every test when neither is known)."""
         path = os.pathsep.join(filter(None, [str(self.folder), lent.get("PYTHONPATH", "")]))
+        wanted = {
+            "names": [canonical_test(name) for name in failed_tests],
+            "modules": [] if failed_tests else [canonical_test(path) for path in test_files],
+        }
         return {
             "PYTHONPATH": path,
             WITNESS_VARIABLE: str(records),
+            "CICD_FIX_WITNESS_TESTS": json.dumps(wanted),
             "PYTEST_ADDOPTS": shlex.join(["-p", self.module]),
         }
 

@@ -14,9 +14,12 @@ the project's conftests and modules are imported, and:
   project shadowing them is the project's word again);
 - writes the file of every implementation of the hooks that run and report a test (a module
   the patch touched that hooks the runner moves the judge);
-- during each test's call, watches (``sys.setprofile``: never the tracer a coverage run
-  uses) for the test function's own code being entered and left: a no-op runner never runs
-  the test's body.
+- during the call of each failing test (``CICD_FIX_WITNESS_TESTS`` names them; every test
+  when it names none), watches for the test function's own code being entered and left: a
+  no-op runner never runs the test's body. On Python 3.12 and later through
+  ``sys.monitoring``, on that one code object alone (no cost anywhere else); before, through
+  ``sys.setprofile`` (never the tracer a coverage run uses), which slows every call the test
+  makes: hence only the failing tests are watched.
 
 Records go, one JSON line each, to a file of its own process in the folder
 ``CICD_FIX_WITNESS`` names (the judge reads them: :mod:`..witnessed`). What this does not
@@ -32,6 +35,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import re
 import sys
 from typing import Any
 
@@ -71,6 +75,55 @@ HOOKS = (
     "pytest_report_teststatus",
 )
 _FOLDER = os.environ.get("CICD_FIX_WITNESS", "")
+_SEPARATORS = re.compile(r"\.py::|::|/| › | > |#")
+
+
+def _canonical(name: str) -> str:
+    """A test's name as the judge spells it (``cicd_agent.analysis.logs.history``)."""
+    head, bracket, params = name.strip().partition("[")
+    head = head[:-3] if head.endswith(".py") else head
+    return _SEPARATORS.sub(".", head).replace(" ", ".").strip(".") + bracket + params
+
+
+def _wanted() -> tuple[list[str], list[str]]:
+    try:
+        named = json.loads(os.environ.get("CICD_FIX_WITNESS_TESTS", "") or "{}")
+    except ValueError:
+        named = {}
+    names = named.get("names") if isinstance(named, dict) else None
+    modules = named.get("modules") if isinstance(named, dict) else None
+    return (
+        [str(name) for name in names] if isinstance(names, list) else [],
+        [str(module) for module in modules] if isinstance(modules, list) else [],
+    )
+
+
+_NAMES, _MODULES = _wanted()
+
+
+def _watched(nodeid: str) -> bool:
+    """Whether the test ``nodeid`` is one the judge asks about (every test when none named)."""
+    if not _NAMES and not _MODULES:
+        return True
+    key = _canonical(nodeid)
+    return any(key == name or key.endswith(f".{name}") for name in _NAMES) or any(
+        f".{module}." in f".{key}" for module in _MODULES
+    )
+
+
+def _tool() -> int | None:
+    """A ``sys.monitoring`` tool id of our own (None before Python 3.12, or none free)."""
+    monitoring = getattr(sys, "monitoring", None)
+    for tool in (4, 3, 5):
+        try:
+            monitoring.use_tool_id(tool, "cicd-fix-witness")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            continue
+        return tool
+    return None
+
+
+_TOOL = _tool()
 
 
 def _resolve(module: Any, path: str) -> Any:
@@ -155,10 +208,30 @@ def _test_code(item: pytest.Item) -> Any:
     return getattr(getattr(function, "__func__", function), "__code__", None)
 
 
-@pytest.hookimpl(hookwrapper=True, tryfirst=True)
-def pytest_runtest_call(item: pytest.Item) -> Any:
-    code = _test_code(item)
+def _watch(code: Any) -> Any:
+    """Start watching ``code`` being entered and left; returns what stops it and tells."""
     seen = {"entered": False, "left": False}
+    monitoring = getattr(sys, "monitoring", None)
+    if monitoring is not None and _TOOL is not None:
+        events = monitoring.events
+
+        def started(found: Any, offset: int) -> None:
+            if found is code:
+                seen["entered"] = True
+
+        def returned(found: Any, offset: int, value: Any) -> None:
+            if found is code:
+                seen["left"] = True
+
+        monitoring.register_callback(_TOOL, events.PY_START, started)
+        monitoring.register_callback(_TOOL, events.PY_RETURN, returned)
+        monitoring.set_local_events(_TOOL, code, events.PY_START | events.PY_RETURN)
+
+        def stop_monitoring() -> dict[str, bool]:
+            monitoring.set_local_events(_TOOL, code, 0)
+            return seen
+
+        return stop_monitoring
     previous = sys.getprofile()
 
     def watch(frame: Any, event: str, arg: Any) -> None:
@@ -170,20 +243,33 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
         if previous is not None:
             previous(frame, event, arg)  # type: ignore[arg-type]  # the event it was given
 
+    sys.setprofile(watch)
+
+    def stop_profiling() -> dict[str, bool]:
+        sys.setprofile(previous)
+        return seen
+
+    return stop_profiling
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    if not _watched(item.nodeid):
+        yield
+        return
+    code = _test_code(item)
     changed = _changes()
-    if code is not None:
-        sys.setprofile(watch)
+    stop = _watch(code) if code is not None else None
     try:
         yield
     finally:
-        if code is not None:
-            sys.setprofile(previous)
+        seen = stop() if stop is not None else {}
         _write(
             {
                 "test": item.nodeid,
                 "function": code is not None,
                 "file": code.co_filename if code is not None else "",
-                "ran": seen["entered"] and seen["left"],
+                "ran": bool(seen.get("entered") and seen.get("left")),
                 "changed": changed,
             }
         )
