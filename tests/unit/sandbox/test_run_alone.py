@@ -62,6 +62,18 @@ def test_a_key_stored_by_one_run_is_not_found_by_the_next(tmp_path: Path) -> Non
     assert not second.ok and "marker found" not in second.output, second.output
 
 
+def test_each_run_has_a_user_namespace_of_its_own(tmp_path: Path) -> None:
+    """Every run of one sandbox joined the same user namespace (made once, when the agent is
+    root): whatever that namespace holds (a user keyring) was shared by all of them."""
+    with _sandbox(tmp_path) as box:
+        seen = [
+            box.run(["readlink", "/proc/self/ns/user"], box.workspace(label), timeout=60)
+            for label in ("a", "b")
+        ]
+    assert all(run.ok and run.output.startswith("user:[") for run in seen), seen
+    assert seen[0].output != seen[1].output, seen
+
+
 @pytest.mark.parametrize(
     ("call", "script"),
     [
