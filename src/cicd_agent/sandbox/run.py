@@ -276,9 +276,16 @@ class Sandbox:
             hand_over((space.live, *shared), self._confined.owner)
         with contextlib.ExitStack() as stack:
             own_namespace = self._confined is not None and self._confined.owner is not None
-            fds = RunFds.open(
-                stack, evidence=evidence, confined=confined, namespace=confined and own_namespace
-            )
+            try:
+                fds = RunFds.open(
+                    stack,
+                    evidence=evidence,
+                    confined=confined,
+                    namespace=confined and own_namespace,
+                )
+            except OSError as exc:  # no pipe, or no user namespace for this run
+                said = f"cannot prepare the run: {exc}"
+                return RunResult(tuple(command), 127, False, said, 0.0, sandbox_failure=said)
             if evidence:
                 env[self.evidence_variable] = str(fds.evidence[1])
             argv = self._argv(command, space, shared, env, fds)
