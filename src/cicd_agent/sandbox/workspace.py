@@ -111,7 +111,9 @@ def open_folders(top: Path) -> None:
     folders = [str(top)]
     while folders:
         folder = folders.pop()
-        os.chmod(folder, stat.S_IMODE(os.lstat(folder).st_mode) | _FOLDER_MODE)
+        mode = stat.S_IMODE(os.lstat(folder).st_mode)
+        if mode & _FOLDER_MODE != _FOLDER_MODE:
+            os.chmod(folder, mode | _FOLDER_MODE)
         for entry in os.scandir(folder):
             if entry.is_dir(follow_symlinks=False):
                 folders.append(entry.path)
