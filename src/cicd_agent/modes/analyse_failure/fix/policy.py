@@ -22,6 +22,12 @@ rejected for each:
   file: ``python -m pytest`` puts the checkout on ``sys.path``, and pytest loads every
   ``pytest11`` entry point of every distribution found there, a plugin as strong as a
   ``conftest.py`` (a fix never needs one);
+- a module named like the test runner (a ``pytest``, ``_pytest`` or ``pluggy`` folder, a
+  ``pytest.py``, ``py.py``) or one Python imports at start (``sitecustomize.py``,
+  ``usercustomize.py``), in any folder: ``python -m pytest`` puts the working folder first on
+  ``sys.path`` and a step's ``PYTHONPATH`` adds others, so the patch's module would run in
+  pytest's place and report what it likes (the verifier's witness checks where pytest came
+  from too: :mod:`.witnessed`);
 - the test runner's settings: ``pytest.toml``, ``pytest.ini``, ``tox.ini`` and their dotted
   names here; the runner's
   part of ``pyproject.toml`` and ``setup.cfg`` after the patch applies, in the verifier
@@ -239,6 +245,23 @@ def _judges(path: str) -> bool:
     )
 
 
+_RUNNER_PACKAGES = frozenset({"pytest", "_pytest", "pluggy"})
+_RUNNER_MODULES = _RUNNER_PACKAGES | {"py", "sitecustomize", "usercustomize"}
+_IMPORTABLE = (".py", ".pyc", ".pyw", ".so", ".pyd")
+
+
+def _shadows_the_runner(lowered: list[str]) -> bool:
+    """Whether a file at ``lowered`` could be imported as pytest, pluggy, ``py`` or a module
+    Python imports at start: ``python -m pytest`` puts the working folder first on
+    ``sys.path``, a step's ``PYTHONPATH`` puts others, and a ``_pytest/`` there is pytest."""
+    if not lowered[-1].endswith(_IMPORTABLE):
+        return False
+    return (
+        any(part in _RUNNER_PACKAGES for part in lowered[:-1])
+        or lowered[-1].split(".")[0] in _RUNNER_MODULES
+    )
+
+
 def _is_git(part: str) -> bool:
     return part.lower().rstrip(". ") == ".git"
 
@@ -277,6 +300,11 @@ def _path_problem(
         return f"the patch edits a test runner's conftest.py ({text})", text
     if any(part.endswith(_METADATA) for part in lowered) or lowered[-1].endswith(".pth"):
         return f"the patch edits a package's metadata, where pytest finds plugins ({text})", text
+    if _shadows_the_runner(lowered):
+        return (
+            f"the patch adds or edits a module named like the test runner or one Python "
+            f"imports at start ({text}): it would run in pytest's place"
+        ), text
     if is_runner_file(text):  # addopts = --collect-only passes every test
         return f"the patch edits the test runner's settings ({text})", text
     if is_command_file(text):  # ``make test`` runs what the Makefile says

@@ -53,6 +53,7 @@ from cicd_agent.modes.analyse_failure.fix.evidence import (
 from cicd_agent.modes.analyse_failure.fix.named_files import named_files
 from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, check_patch
 from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
+from cicd_agent.modes.analyse_failure.fix.witnessed import Witness, cookie_problem, witness_problem
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 
 RUN_TIMEOUT = 300.0
@@ -158,6 +159,7 @@ class SandboxVerifier:
         self._failed_tests = tuple(failed_tests)
         self._runs_pytest = "pytest" in tools_named(failing_script(failing))
         self._named = named_files(failing, sandbox.checkout)  # its plugins, scripts, settings
+        self._witness = Witness.install(sandbox.root)
         self.settings = settings or VerifierSettings()
         self._baseline: RunOutcome | None = None
         self._rest_baseline: RunOutcome | None = None
@@ -259,12 +261,15 @@ class SandboxVerifier:
         runs = [baseline]
         script = failing_script(self.failing)
         for attempt in ("first", "second"):
-            outcome, unproven = self._judged_run(space, script, attempt)
+            outcome, unproven = self._judged_run(space, script, attempt, paths)
             runs.append(outcome)
             if not outcome.passed:
                 why = (
                     f"the fix step's {self.settings.budget:.0f} s for all its runs were spent"
                     if time.monotonic() >= self._ends
+                    else f"not verified: pytest could not load the fix step's witness ({attempt} "
+                    "run; a PYTHONPATH the step sets itself replaces the folder it is in)"
+                    if self._witness.module in outcome.output
                     else f"the failing command still fails with the patch ({attempt} run, "
                     f"{_ended(outcome)})"
                 )
@@ -304,25 +309,29 @@ class SandboxVerifier:
                 before = None
             else:
                 before = data.decode("utf-8", "surrogateescape")
-            moved = settings_change(path, before, after)
+            moved = settings_change(path, before, after) or cookie_problem(path, before, after)
             if moved:
                 return moved
         return ""
 
-    def _judged_run(self, space: Workspace, script: str, attempt: str) -> tuple[RunOutcome, str]:
-        """Run the failing command; with known failing tests, also why its report does not
-        show them passing ("" when it does, or when no test is known)."""
+    def _judged_run(
+        self, space: Workspace, script: str, attempt: str, patched: tuple[str, ...]
+    ) -> tuple[RunOutcome, str]:
+        """Run the failing command; with known failing tests, also why its report and the
+        witness (:mod:`.witnessed`) do not show pytest itself running them and passing ("" when
+        they do, or when no test is known)."""
         if not self._needs_evidence:
             return self._script(space, script), ""
         folder = space.root / f"tests-{attempt}"
         folder.mkdir()
         lent = self.sandbox.environment(space, borrowed=dict(self.failing.env))  # scrubbed
         report = folder / REPORT_NAME
-        options = {"PYTEST_ADDOPTS": pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))}
+        options = self._witness.environment(lent, folder, self._failed_tests, self._failing_tests)
+        options["PYTEST_ADDOPTS"] += " " + pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))
         outcome = self._script(space, script, extra_env=options, shared=(folder,))
         problem = missing_evidence(
             read_report(folder), self._failed_tests, self._failing_tests, script
-        )
+        ) or witness_problem(folder, space.repo, patched, self._failed_tests, self._failing_tests)
         return outcome, problem
 
     def _rest_without_patch(self, rest: str) -> RunOutcome:
@@ -373,7 +382,7 @@ class SandboxVerifier:
 
     def _outcome(self, result: RunResult) -> RunOutcome:
         output = self._redact(result.output)[-OUTPUT_CHARS:]
-        if result.killed_for:
+        if result.killed_for or result.sandbox_failure:
             output += f"\n[cicd-agent: the run {result.describe()}]"
         code = result.returncode if result.returncode >= 0 else 128 - result.returncode
         return RunOutcome(code, output, timed_out=result.timed_out)
