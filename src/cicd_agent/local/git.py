@@ -1,0 +1,209 @@
+"""The one place this package starts git: every command line and environment is built here.
+
+Why one seam: every file of a checkout is the pull request's, and git reads some of them as
+instructions. ``.gitattributes`` can make every file "binary" (``* binary``, ``* -diff``) or
+name a diff driver or textconv program, so the review's rules see no added line; ``.mailmap``
+rewrites the authors deploy-gate learns from; and a repository's settings can name hooks, an
+fsmonitor, a pager or an external diff. Each caller used to remember its own subset of flags;
+here they are set once, for every call, so an unhardened git cannot be written (a project test
+fails when a module outside ``local/`` starts a process named git).
+
+What every call gets, on the command line (which wins over every configuration file):
+hooks off (``core.hooksPath=/dev/null``), no fsmonitor, no pager, no attributes file of the
+user's, no mailmap file or blob, ``log.mailmap=false``, and for the commands that render diffs
+``--no-ext-diff --no-textconv``. The user's global and system configuration still count
+otherwise: they hold what the job's owner set (``safe.directory``, CA bundles), which the pull
+request cannot write.
+
+Where a call runs (a :class:`Place`):
+
+- :func:`objects_of` reads the object store alone, for diffs, logs and blobs between commits:
+  git runs in an empty working tree with an empty index, so no ``.gitattributes`` and no
+  ``.mailmap`` of the checkout exists for it. Attributes are "none": git decides binary files by
+  their bytes. (git 2.40's ``--attr-source`` would read them from the base instead; 2.39, as
+  Debian 12 ships it, has no such option, and one rule for every version keeps runs alike.)
+- :func:`in_checkout` sees the working tree, for the few questions about it (is it the failed
+  commit, which links does the index hold, a text search): the hardening flags still apply.
+- :func:`nowhere` is outside any repository and any configuration (reading a patch).
+- :func:`sandboxed` is the command line for git inside the sandbox (applying a patch).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HARDENING: tuple[str, ...] = (
+    "-c", "core.hooksPath=/dev/null",
+    "-c", "core.fsmonitor=false",
+    "-c", "core.attributesFile=/dev/null",
+    "-c", "core.pager=cat",
+    "-c", "log.mailmap=false",
+    "-c", "mailmap.file=/dev/null",
+    "-c", "mailmap.blob=",
+    "--no-pager",
+)  # fmt: skip
+"""Options before the command: each one turns off a way a repository's files or settings make
+git run a program or read the pull request's own words as git's."""
+
+_DIFF_FLAGS = ("--no-ext-diff", "--no-textconv")
+_COMMAND_FLAGS: dict[str, tuple[str, ...]] = {
+    "diff": _DIFF_FLAGS,
+    "diff-tree": _DIFF_FLAGS,
+    "log": (*_DIFF_FLAGS, "--no-mailmap"),
+    "show": (*_DIFF_FLAGS, "--no-mailmap"),
+    "blame": ("--no-textconv",),
+    "grep": ("--no-textconv",),
+}
+"""Options right after the command: an external diff or a textconv program named by a diff
+driver would decide what text the rules see."""
+
+_FIXED_ENVIRONMENT = {
+    "GIT_LITERAL_PATHSPECS": "1",
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_PAGER": "cat",
+    "LC_ALL": "C",
+}
+_INHERITED_OUT = frozenset(
+    {
+        "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_NAMESPACE",
+        "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_EXTERNAL_DIFF",
+        "GIT_ATTR_SOURCE", "GIT_DIFF_OPTS", "GIT_PAGER", "PAGER", "GIT_CEILING_DIRECTORIES",
+    }
+)  # fmt: skip
+"""Variables of the caller's environment that would point git at another repository, index
+or program than the one this call names."""
+
+
+class GitTimedOut(Exception):
+    """git ran longer than the caller's timeout (it has been killed)."""
+
+
+@dataclass(frozen=True)
+class GitResult:
+    """What one git process returned."""
+
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a git process runs and which parts of a checkout it can see."""
+
+    cwd: Path
+    environ: Mapping[str, str] = field(default_factory=dict)
+    isolated: bool = False
+    """Outside every repository and configuration: nothing of the caller's environment."""
+
+
+_EMPTY: list[tempfile.TemporaryDirectory[str]] = []
+
+
+def _empty_folder() -> Path:
+    """A folder that stays empty for the life of the process: the working tree git sees when it
+    should see none (removed when the interpreter exits)."""
+    if not _EMPTY:
+        _EMPTY.append(tempfile.TemporaryDirectory(prefix="cicd-agent-git-"))
+    return Path(_EMPTY[0].name)
+
+
+def objects_of(git_dir: Path) -> Place:
+    """The repository whose git directory is ``git_dir``, without its working tree or index:
+    the checkout's ``.gitattributes`` and ``.mailmap`` are not there for git to read."""
+    empty = _empty_folder()
+    return Place(
+        empty,
+        {
+            "GIT_DIR": str(git_dir),
+            "GIT_WORK_TREE": str(empty),
+            "GIT_INDEX_FILE": str(empty / "index"),
+        },
+    )
+
+
+def in_checkout(path: Path, *, ceiling: Path | None = None) -> Place:
+    """The checkout at ``path`` with its working tree (git finds the repository from there;
+    ``ceiling`` stops that search above ``path``)."""
+    return Place(Path(path), {"GIT_CEILING_DIRECTORIES": str(ceiling)} if ceiling else {})
+
+
+def nowhere() -> Place:
+    """Outside any repository, with nobody's configuration (an empty home, no system file)."""
+    empty = _empty_folder()
+    return Place(
+        empty,
+        {
+            "PATH": os.defpath,
+            "HOME": str(empty),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CEILING_DIRECTORIES": str(empty),
+        },
+        isolated=True,
+    )
+
+
+def command(args: Sequence[str]) -> list[str]:
+    """``git`` with the hardening options, then ``args`` with the command's own ones added."""
+    if not args:
+        raise ValueError("a git command needs a subcommand")
+    name, rest = args[0], list(args[1:])
+    return ["git", *HARDENING, name, *_COMMAND_FLAGS.get(name, ()), *rest]
+
+
+def environment(place: Place, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a git process at ``place`` over ``base`` (the process's own by
+    default), with the variables that would redirect git taken out."""
+    source = {} if place.isolated else dict(os.environ if base is None else base)
+    kept = {name: value for name, value in source.items() if name not in _INHERITED_OUT}
+    return {**kept, **_FIXED_ENVIRONMENT, **place.environ}
+
+
+def sandboxed(args: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """argv and the extra environment of a git command run inside the sandbox, where the
+    working tree is the copy being patched (no user's configuration there either)."""
+    extra = {"GIT_CONFIG_NOSYSTEM": "1", **_FIXED_ENVIRONMENT}
+    return command(args), extra
+
+
+def run(
+    place: Place,
+    args: Sequence[str],
+    *,
+    stdin: bytes | None = None,
+    timeout: float | None = None,
+    base: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> GitResult:
+    """Run ``git ARGS`` at ``place``; ``environ`` adds variables (an index file of one's own,
+    the bot's identity). Raises OSError when git cannot start, :class:`GitTimedOut` past
+    ``timeout``."""
+    argv = command(args)
+    executable = shutil.which("git")
+    if executable is not None:
+        argv[0] = executable
+    try:
+        done = subprocess.run(
+            argv,
+            input=stdin,
+            stdin=subprocess.DEVNULL if stdin is None else None,
+            capture_output=True,
+            cwd=place.cwd,
+            env={**environment(place, base), **(environ or {})},
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise GitTimedOut(f"git {args[0]} took longer than {timeout:g} s") from exc
+    return GitResult(done.returncode, done.stdout, done.stderr)
