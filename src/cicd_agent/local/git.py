@@ -154,6 +154,11 @@ def nowhere() -> Place:
     )
 
 
+def installed() -> bool:
+    """Whether a git is on ``PATH`` at all (a message can then say so instead of failing)."""
+    return shutil.which("git") is not None
+
+
 def command(args: Sequence[str]) -> list[str]:
     """``git`` with the hardening options, then ``args`` with the command's own ones added."""
     if not args:

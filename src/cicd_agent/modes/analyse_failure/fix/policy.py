@@ -55,7 +55,6 @@ this check comes first so the reason can be told, and so nothing unreviewable ru
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -172,7 +171,7 @@ def _git_view(diff: str) -> tuple[list[str], list[str]] | str:
     """What ``git apply`` reads in ``diff``: the files it would write (``--numstat -z``) and
     its summary of creations, deletions, renames, copies and mode changes; or why it cannot
     read the patch. Run outside any repository, with no configuration of anyone's."""
-    if shutil.which("git") is None:
+    if not git.installed():
         return "git is not installed, so the patch cannot be read as git would apply it"
     data = diff.encode("utf-8", "surrogateescape")
     views: list[bytes] = []
