@@ -23,7 +23,8 @@ Where a call runs (a :class:`Place`):
   their bytes. (git 2.40's ``--attr-source`` would read them from the base instead; 2.39, as
   Debian 12 ships it, has no such option, and one rule for every version keeps runs alike.)
 - :func:`in_checkout` sees the working tree, for the few questions about it (is it the failed
-  commit, which links does the index hold, a text search): the hardening flags still apply.
+  commit, which links does the index hold): the hardening flags still apply, and a command
+  that reads the tree's files gets every configured filter driver turned off.
 - :func:`nowhere` is outside any repository and any configuration (reading a patch).
 - :func:`sandboxed` is the command line for git inside the sandbox (applying a patch).
 """
@@ -105,6 +106,9 @@ class Place:
     environ: Mapping[str, str] = field(default_factory=dict)
     isolated: bool = False
     """Outside every repository and configuration: nothing of the caller's environment."""
+    contents: bool = False
+    """The command reads the working tree's files (``diff-index``): every filter driver the
+    configuration names is turned off first, since the checkout's attributes pick them."""
 
 
 _EMPTY: list[tempfile.TemporaryDirectory[str]] = []
@@ -132,10 +136,12 @@ def objects_of(git_dir: Path) -> Place:
     )
 
 
-def in_checkout(path: Path, *, ceiling: Path | None = None) -> Place:
+def in_checkout(path: Path, *, ceiling: Path | None = None, contents: bool = False) -> Place:
     """The checkout at ``path`` with its working tree (git finds the repository from there;
-    ``ceiling`` stops that search above ``path``)."""
-    return Place(Path(path), {"GIT_CEILING_DIRECTORIES": str(ceiling)} if ceiling else {})
+    ``ceiling`` stops that search above ``path``). ``contents``: the command reads the working
+    tree's files, so no clean, smudge or process filter may run on them."""
+    environ = {"GIT_CEILING_DIRECTORIES": str(ceiling)} if ceiling else {}
+    return Place(Path(path), environ, contents=contents)
 
 
 def nowhere() -> Place:
@@ -159,12 +165,39 @@ def installed() -> bool:
     return shutil.which("git") is not None
 
 
-def command(args: Sequence[str]) -> list[str]:
-    """``git`` with the hardening options, then ``args`` with the command's own ones added."""
+def command(args: Sequence[str], settings: Sequence[str] = ()) -> list[str]:
+    """``git`` with the hardening options (and ``settings``, more ``-c`` pairs), then ``args``
+    with the command's own ones added."""
     if not args:
         raise ValueError("a git command needs a subcommand")
     name, rest = args[0], list(args[1:])
-    return ["git", *HARDENING, name, *_COMMAND_FLAGS.get(name, ()), *rest]
+    return ["git", *HARDENING, *settings, name, *_COMMAND_FLAGS.get(name, ()), *rest]
+
+
+def _filters_off(place: Place, env: Mapping[str, str], timeout: float | None) -> list[str]:
+    """``-c filter.NAME.clean=`` (and smudge, process) for each filter driver the repository's
+    configuration defines: an empty command is no filter. No switch turns all filters off, and
+    on a working tree (before git 2.40's ``--attr-source``) the checkout's ``.gitattributes``
+    decides which driver runs on which file."""
+    listing = command(["config", "-z", "--name-only", "--get-regexp", r"^filter\."])
+    try:
+        done = subprocess.run(
+            listing, capture_output=True, cwd=place.cwd, env=dict(env), timeout=timeout,
+            stdin=subprocess.DEVNULL, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as exc:
+        raise GitTimedOut(f"git config took longer than {timeout:g} s") from exc
+    drivers = {
+        key.rpartition(".")[0].removeprefix("filter.")
+        for key in done.stdout.decode("utf-8", "surrogateescape").split("\0")
+        if key.startswith("filter.") and key.count(".") >= 2
+    }
+    return [
+        setting
+        for driver in sorted(drivers)
+        for part in ("clean=", "smudge=", "process=", "required=false")
+        for setting in ("-c", f"filter.{driver}.{part}")
+    ]
 
 
 def environment(place: Place, base: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -194,7 +227,8 @@ def run(
     """Run ``git ARGS`` at ``place``; ``environ`` adds variables (an index file of one's own,
     the bot's identity). Raises OSError when git cannot start, :class:`GitTimedOut` past
     ``timeout``."""
-    argv = command(args)
+    env = {**environment(place, base), **(environ or {})}
+    argv = command(args, _filters_off(place, env, timeout) if place.contents else ())
     executable = shutil.which("git")
     if executable is not None:
         argv[0] = executable
@@ -205,7 +239,7 @@ def run(
             stdin=subprocess.DEVNULL if stdin is None else None,
             capture_output=True,
             cwd=place.cwd,
-            env={**environment(place, base), **(environ or {})},
+            env=env,
             timeout=timeout,
             check=False,
         )

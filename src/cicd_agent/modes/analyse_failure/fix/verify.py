@@ -102,7 +102,8 @@ def checkout_problem(checkout: Path, head_sha: str) -> str:
                 f"the checkout is at {head[:12]}, not the failed commit {named} "
                 "(check out the run's head_sha)"
             )
-        changed = git.run(place, ["diff-index", "--quiet", "HEAD", "--"], timeout=120)
+        contents = git.in_checkout(checkout, contents=True)  # no filter runs on the files
+        changed = git.run(contents, ["diff-index", "--quiet", "HEAD", "--"], timeout=120)
     except (OSError, git.GitTimedOut) as exc:
         return f"git could not read the checkout ({exc})"
     if changed.returncode != 0:
