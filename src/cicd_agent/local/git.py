@@ -18,10 +18,11 @@ request cannot write.
 Where a call runs (a :class:`Place`):
 
 - :func:`objects_of` reads the object store alone, for diffs, logs and blobs between commits:
-  git runs in an empty working tree with an empty index, so no ``.gitattributes`` and no
-  ``.mailmap`` of the checkout exists for it. Attributes are "none": git decides binary files by
-  their bytes. (git 2.40's ``--attr-source`` would read them from the base instead; 2.39, as
-  Debian 12 ships it, has no such option, and one rule for every version keeps runs alike.)
+  git runs in an empty working tree with an empty index and a git directory without ``info/``,
+  so no ``.gitattributes``, ``info/attributes`` or ``.mailmap`` exists for it. Attributes are
+  "none": git decides binary files by their bytes. (git 2.40's ``--attr-source`` could read
+  them from the base instead; 2.39, as Debian 12 ships it, has no such option, and one rule for
+  every version keeps runs alike.)
 - :func:`in_checkout` sees the working tree, for the few questions about it (is it the failed
   commit, which links does the index hold): the hardening flags still apply, and a command
   that reads the tree's files gets every configured filter driver turned off.
@@ -111,25 +112,58 @@ class Place:
     configuration names is turned off first, since the checkout's attributes pick them."""
 
 
-_EMPTY: list[tempfile.TemporaryDirectory[str]] = []
+_SCRATCH: list[tempfile.TemporaryDirectory[str]] = []
+_SHADOWS: dict[tuple[Path, Path], Path] = {}
+_SHARED = ("refs", "packed-refs", "reftable", "shallow", "config")
+"""What a shadow git directory borrows from the real one (objects come by
+``GIT_OBJECT_DIRECTORY``): refs, the shallow list and the settings, never ``info/``."""
+
+
+def _scratch() -> Path:
+    """This process's folder for the empty working tree and the shadow git directories
+    (removed when the interpreter exits)."""
+    if not _SCRATCH:
+        _SCRATCH.append(tempfile.TemporaryDirectory(prefix="cicd-agent-git-"))
+    return Path(_SCRATCH[0].name)
 
 
 def _empty_folder() -> Path:
     """A folder that stays empty for the life of the process: the working tree git sees when it
-    should see none (removed when the interpreter exits)."""
-    if not _EMPTY:
-        _EMPTY.append(tempfile.TemporaryDirectory(prefix="cicd-agent-git-"))
-    return Path(_EMPTY[0].name)
+    should see none."""
+    empty = _scratch() / "empty"
+    empty.mkdir(exist_ok=True)
+    return empty
 
 
-def objects_of(git_dir: Path) -> Place:
-    """The repository whose git directory is ``git_dir``, without its working tree or index:
-    the checkout's ``.gitattributes`` and ``.mailmap`` are not there for git to read."""
+def _shadow(git_dir: Path, common_dir: Path) -> Path:
+    """A git directory that is ``git_dir`` less its ``info/`` folder: ``info/attributes`` is
+    read whatever the working tree, and whoever ran in the checkout before this job's step (the
+    pull request's build) could have written it. Refs, the shallow list and the settings are
+    links to the real ones; ``HEAD`` is copied (a link would be read as a symbolic ref)."""
+    key = (git_dir, common_dir)
+    if key not in _SHADOWS:
+        folder = Path(tempfile.mkdtemp(prefix="gitdir-", dir=_scratch()))
+        for name in _SHARED:
+            if os.path.lexists(common_dir / name):
+                os.symlink(common_dir / name, folder / name)
+        (folder / "HEAD").write_bytes((git_dir / "HEAD").read_bytes())
+        (folder / "objects").mkdir()  # what git checks a git directory by; unused
+        _SHADOWS[key] = folder
+    return _SHADOWS[key]
+
+
+def objects_of(git_dir: Path, common_dir: Path | None = None) -> Place:
+    """The repository whose git directory is ``git_dir`` (``common_dir`` for a linked
+    worktree's), without its working tree, index or ``info/``: the checkout's
+    ``.gitattributes`` and ``.mailmap`` and the git directory's ``info/attributes`` are not
+    there for git to read."""
+    common = common_dir or git_dir
     empty = _empty_folder()
     return Place(
         empty,
         {
-            "GIT_DIR": str(git_dir),
+            "GIT_DIR": str(_shadow(git_dir, common)),
+            "GIT_OBJECT_DIRECTORY": str(common / "objects"),
             "GIT_WORK_TREE": str(empty),
             "GIT_INDEX_FILE": str(empty / "index"),
         },

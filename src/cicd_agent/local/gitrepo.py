@@ -70,6 +70,12 @@ def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
+def _lines(raw: bytes) -> tuple[str, str, str]:
+    """The three lines ``rev-parse`` printed for three questions (ValueError otherwise)."""
+    first, second, third = _decode(raw).rstrip("\n").split("\n")
+    return first, second, third
+
+
 @dataclass
 class GitRepo:
     """An opened repository; build with :meth:`open`. Every command reads the object store
@@ -78,6 +84,8 @@ class GitRepo:
 
     path: Path
     git_dir: Path
+    shared_dir: Path
+    """The common git directory (a linked worktree's ``git_dir`` is its own, this is shared)."""
     _empty_tree: str | None = None
     _commits: dict[str, str] = field(default_factory=dict)
     """Refs resolved so far: a run asks for the same few again and again (a git process each)."""
@@ -92,28 +100,31 @@ class GitRepo:
                 hint="Point --repo (or GITHUB_WORKSPACE) at a checkout with history.",
             )
         here = git.in_checkout(Path(path), ceiling=Path(path).absolute().parent)
+        dirs = ("--absolute-git-dir", "--git-common-dir")
         try:
-            top, _, folder = _decode(
-                _execute(here, ("rev-parse", "--show-toplevel", "--absolute-git-dir"))
-            ).partition("\n")
-        except GitFailed as exc:
+            top, folder, common = _lines(
+                _execute(here, ("rev-parse", "--path-format=absolute", "--show-toplevel", *dirs))
+            )
+        except (GitFailed, ValueError) as exc:
             try:  # a bare repository has no working tree to show
-                bare, _, folder = _decode(
-                    _execute(here, ("rev-parse", "--is-bare-repository", "--absolute-git-dir"))
-                ).partition("\n")
-            except GitFailed:
+                bare, folder, common = _lines(
+                    _execute(
+                        here, ("rev-parse", "--path-format=absolute", "--is-bare-repository", *dirs)
+                    )
+                )
+            except (GitFailed, ValueError):
                 bare = ""
-            if bare.strip() == "true":
-                return cls(Path(path), Path(folder.rstrip("\n")))
+            if bare == "true":
+                return cls(Path(path), Path(folder), Path(common))
             raise UsageError(
                 f"{path} is not a git repository.",
                 hint="Point --repo (or GITHUB_WORKSPACE) at a checkout with history.",
             ) from exc
-        return cls(Path(top or path), Path(folder.rstrip("\n")))
+        return cls(Path(top or path), Path(folder), Path(common))
 
     @property
     def _objects(self) -> git.Place:
-        return git.objects_of(self.git_dir)
+        return git.objects_of(self.git_dir, self.shared_dir)
 
     def run_bytes(self, *args: str) -> bytes:
         """``git ARGS``' stdout as git wrote it; a failure becomes a usage error naming it."""
@@ -267,5 +278,4 @@ class GitRepo:
 
     def common_dir(self) -> Path:
         """The repository's common git directory (outside the working tree's tracked files)."""
-        common = Path(self.run("rev-parse", "--git-common-dir").strip())
-        return common if common.is_absolute() else self.git_dir / common
+        return self.shared_dir

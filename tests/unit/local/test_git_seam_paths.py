@@ -3,8 +3,8 @@
 The pull request controls every file of the checkout (``.gitattributes``, ``.mailmap``), and in
 analyse-failure the failed job ran the pull request's code in the same checkout, so even
 ``.git/config`` and its hooks may be hostile. Planted here: attributes that make every file
-binary or name a diff driver, textconv, external diff and filters; a mailmap in the tree and in
-the config; hooks, an fsmonitor and a pager that each leave a mark when git runs them.
+binary or name a diff driver, textconv, external diff and filters (in the tree, in the user's
+attributes file and in ``.git/info/attributes``); a mailmap in the tree and in the config; hooks, an fsmonitor and a pager that each leave a mark when git runs them.
 Every path must read what the commits hold and run none of them.
 """
 
@@ -82,6 +82,8 @@ def hostile(tmp_path: Path) -> Hostile:
     for hook in HOOKS:
         _script(hooks / hook, marker, hook)
     (tmp_path / "attributes").write_text("* binary\n")
+    (builder.path / ".git" / "info").mkdir(exist_ok=True)
+    (builder.path / ".git" / "info" / "attributes").write_text("* -diff\n")
     (tmp_path / "mailmap").write_text(MAILMAP)
     # Planted after the commits: the builder's own git would run them too.
     for key, value in {
@@ -161,3 +163,26 @@ def test_every_command_line_carries_the_hardening() -> None:
     env = git.environment(git.in_checkout(Path(".")), {"GIT_DIR": "/elsewhere", "HOME": "/h"})
     assert "GIT_DIR" not in env and env["HOME"] == "/h" and env["GIT_LITERAL_PATHSPECS"] == "1"
     assert git.environment(git.nowhere(), {"HOME": "/h"})["HOME"] != "/h"
+
+
+def test_linked_worktree_bare_and_shallow_repositories_read_through_the_shadow(
+    hostile: Hostile, tmp_path: Path
+) -> None:
+    """The reads run in a shadow git directory: refs, HEAD, the shallow list and the objects
+    must still be the real repository's, whatever its layout."""
+    main = hostile.builder
+    main.git("worktree", "add", "-q", "--detach", str(tmp_path / "linked"), hostile.base)
+    main.git("clone", "-q", "--bare", str(main.path), str(tmp_path / "bare.git"))
+    main.git("clone", "-q", "--depth", "1", f"file://{main.path}", str(tmp_path / "shallow"))
+    hostile.marker.unlink()  # the builder's own git ran the planted hooks; the seam must not
+    linked = GitRepo.open(tmp_path / "linked")
+    assert linked.resolve_commit("HEAD", "head") == hostile.base
+    assert linked.resolve_commit("main", "head") == hostile.head
+    assert linked.common_dir() == (main.path / ".git").resolve()
+    bare = GitRepo.open(tmp_path / "bare.git")
+    assert bare.resolve_commit("HEAD", "head") == hostile.head
+    shallow = GitRepo.open(tmp_path / "shallow")
+    assert shallow.parents(hostile.head) == ()
+    diff = LocalRepo(tmp_path / "shallow").diff_text(hostile.head, hostile.head)
+    assert diff == ""
+    hostile.assert_nothing_ran()

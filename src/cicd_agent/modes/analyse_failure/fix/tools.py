@@ -121,7 +121,8 @@ class Checkout:
     @cached_property
     def _objects(self) -> git.Place:
         """The checkout's objects without its working tree (opened once: a process)."""
-        return git.objects_of(GitRepo.open(self.root).git_dir)
+        repo = GitRepo.open(self.root)
+        return git.objects_of(repo.git_dir, repo.shared_dir)
 
     def _git(self, argv: list[str], allowed_codes: tuple[int, ...] = (0,)) -> str:
         try:
