@@ -36,6 +36,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,17 +140,25 @@ def _shadow(git_dir: Path, common_dir: Path) -> Path:
     """A git directory that is ``git_dir`` less its ``info/`` folder: ``info/attributes`` is
     read whatever the working tree, and whoever ran in the checkout before this job's step (the
     pull request's build) could have written it. Refs, the shallow list and the settings are
-    links to the real ones; ``HEAD`` is copied (a link would be read as a symbolic ref)."""
+    links to the real ones; ``HEAD`` is a copy (a link would be read as a symbolic ref), renewed
+    whenever the real one changed (one small read per call)."""
     key = (git_dir, common_dir)
     if key not in _SHADOWS:
         folder = Path(tempfile.mkdtemp(prefix="gitdir-", dir=_scratch()))
         for name in _SHARED:
             if os.path.lexists(common_dir / name):
                 os.symlink(common_dir / name, folder / name)
-        (folder / "HEAD").write_bytes((git_dir / "HEAD").read_bytes())
         (folder / "objects").mkdir()  # what git checks a git directory by; unused
         _SHADOWS[key] = folder
-    return _SHADOWS[key]
+    folder = _SHADOWS[key]
+    head = (git_dir / "HEAD").read_bytes()
+    if not (folder / "HEAD").is_file() or (folder / "HEAD").read_bytes() != head:
+        fresh = folder / f"HEAD.{os.getpid()}.{threading.get_ident()}"
+        fresh.write_bytes(head)
+        os.replace(
+            fresh, folder / "HEAD"
+        )  # atomic: a git reading it meanwhile sees one or the other
+    return folder
 
 
 def objects_of(git_dir: Path, common_dir: Path | None = None) -> Place:

@@ -186,3 +186,13 @@ def test_linked_worktree_bare_and_shallow_repositories_read_through_the_shadow(
     diff = LocalRepo(tmp_path / "shallow").diff_text(hostile.head, hostile.head)
     assert diff == ""
     hostile.assert_nothing_ran()
+
+
+def test_the_shadow_follows_a_head_that_moved(hostile: Hostile) -> None:
+    """One process may open the same checkout before and after it moved (a test, a long run):
+    the shadow's copy of ``HEAD`` is renewed, never stale."""
+    assert GitRepo.open(hostile.builder.path).resolve_commit("HEAD", "head") == hostile.head
+    hostile.builder.git(
+        "-c", "core.hooksPath=/dev/null", "update-ref", "--no-deref", "HEAD", hostile.base
+    )
+    assert GitRepo.open(hostile.builder.path).resolve_commit("HEAD", "head") == hostile.base
