@@ -217,12 +217,24 @@ def command(args: Sequence[str], settings: Sequence[str] = ()) -> list[str]:
     return ["git", *HARDENING, *settings, name, *_COMMAND_FLAGS.get(name, ()), *rest]
 
 
+_GIT_LFS = frozenset(
+    {
+        "clean=git-lfs clean -- %f", "smudge=git-lfs smudge -- %f",
+        "smudge=git-lfs smudge --skip -- %f", "process=git-lfs filter-process",
+        "process=git-lfs filter-process --skip", "required=true",
+    }
+)  # fmt: skip
+"""What ``git lfs install`` writes: the one driver kept, since an LFS checkout's files are not
+the committed pointers and only git-lfs tells that they match. Any other value (a settings file
+that names another program under the same driver) turns the driver off."""
+
+
 def _filters_off(place: Place, env: Mapping[str, str], timeout: float | None) -> list[str]:
     """``-c filter.NAME.clean=`` (and smudge, process) for each filter driver the repository's
-    configuration defines: an empty command is no filter. No switch turns all filters off, and
-    on a working tree (before git 2.40's ``--attr-source``) the checkout's ``.gitattributes``
-    decides which driver runs on which file."""
-    listing = command(["config", "-z", "--name-only", "--get-regexp", r"^filter\."])
+    configuration defines, but git-lfs's own: an empty command is no filter. No switch turns
+    all filters off, and on a working tree (before git 2.40's ``--attr-source``) the checkout's
+    ``.gitattributes`` decides which driver runs on which file."""
+    listing = command(["config", "-z", "--get-regexp", r"^filter\."])
     try:
         done = subprocess.run(
             listing, capture_output=True, cwd=place.cwd, env=dict(env), timeout=timeout,
@@ -230,14 +242,16 @@ def _filters_off(place: Place, env: Mapping[str, str], timeout: float | None) ->
         )  # fmt: skip
     except subprocess.TimeoutExpired as exc:
         raise GitTimedOut(f"git config took longer than {timeout:g} s") from exc
-    drivers = {
-        key.rpartition(".")[0].removeprefix("filter.")
-        for key in done.stdout.decode("utf-8", "surrogateescape").split("\0")
-        if key.startswith("filter.") and key.count(".") >= 2
-    }
+    settings: dict[str, set[str]] = {}
+    for record in done.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        key, _, value = record.partition("\n")
+        driver, _, part = key.removeprefix("filter.").rpartition(".")
+        if key.startswith("filter.") and driver:
+            settings.setdefault(driver, set()).add(f"{part}={value}")
     return [
         setting
-        for driver in sorted(drivers)
+        for driver, parts in sorted(settings.items())
+        if not (driver == "lfs" and parts <= _GIT_LFS)
         for part in ("clean=", "smudge=", "process=", "required=false")
         for setting in ("-c", f"filter.{driver}.{part}")
     ]

@@ -4,8 +4,9 @@ The pull request controls every file of the checkout (``.gitattributes``, ``.mai
 analyse-failure the failed job ran the pull request's code in the same checkout, so even
 ``.git/config`` and its hooks may be hostile. Planted here: attributes that make every file
 binary or name a diff driver, textconv, external diff and filters (in the tree, in the user's
-attributes file and in ``.git/info/attributes``); a mailmap in the tree and in the config; hooks, an fsmonitor and a pager that each leave a mark when git runs them.
-Every path must read what the commits hold and run none of them.
+attributes file and in ``.git/info/attributes``, git-lfs's driver pointed elsewhere); a mailmap
+in the tree and in the config; hooks, an fsmonitor and a pager that each leave a mark when git
+runs them. Every path must read what the commits hold and run none of them.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def hostile(tmp_path: Path) -> Hostile:
     head = builder.commit(
         "newcomer's change",
         {
-            ".gitattributes": "* binary\n* -diff diff=hide filter=evil\n",
+            ".gitattributes": "* binary\n* -diff diff=hide filter=evil\nsrc/** filter=lfs\n",
             ".mailmap": MAILMAP,
             "src/app.py": "a = 9\nsecret = 'AKIA'\n",
         },
@@ -98,6 +99,9 @@ def hostile(tmp_path: Path) -> Hostile:
         "filter.evil.smudge": _script(tools / "smudge", marker, "smudge-filter"),
         "filter.evil.process": _script(tools / "process", marker, "process-filter"),
         "filter.evil.required": "true",
+        # git-lfs's driver is kept only as `git lfs install` writes it, not pointed elsewhere.
+        "filter.lfs.clean": _script(tools / "lfs-clean", marker, "lfs-clean"),
+        "filter.lfs.process": _script(tools / "lfs-process", marker, "lfs-process"),
         "mailmap.file": str(tmp_path / "mailmap"),
         "log.mailmap": "true",
     }.items():
@@ -196,3 +200,19 @@ def test_the_shadow_follows_a_head_that_moved(hostile: Hostile) -> None:
         "-c", "core.hooksPath=/dev/null", "update-ref", "--no-deref", "HEAD", hostile.base
     )
     assert GitRepo.open(hostile.builder.path).resolve_commit("HEAD", "head") == hostile.base
+
+
+def test_a_fresh_checkout_with_line_ending_attributes_is_the_commit(tmp_path: Path) -> None:
+    """Filters off must not make a checkout differ: ``eol`` and ``text`` are no filters, and a
+    fresh clone's files (written in the second its index was) are compared by content."""
+    origin = GitRepoBuilder(tmp_path / "origin")
+    attributes = "* text=auto eol=lf\n*.bat text eol=crlf\n*.json -diff\n"
+    files = {".gitattributes": attributes, "run.bat": "echo 1\n", "a.json": "{}\n"}
+    head = origin.commit("files", {**files, "src/app.py": "a = 1\n"})
+    origin.git("clone", "-q", str(origin.path), str(tmp_path / "clone"))
+    assert (tmp_path / "clone" / "run.bat").read_bytes() == b"echo 1\r\n"
+    assert checkout_problem(tmp_path / "clone", head) == ""
+    (tmp_path / "clone" / "run.bat").write_bytes(b"echo 2\r\n")
+    assert checkout_problem(tmp_path / "clone", head) == (
+        "tracked files in the checkout differ from the failed commit"
+    )
