@@ -15,7 +15,7 @@ import pytest
 from tests.harness import payloads
 
 _HARNESS = Path(__file__).parent / "harness"
-_PLUGINS = ("model_server", "github_mock", "prometheus_server")
+_PLUGINS = ("model_server", "github_mock", "prometheus_server", "postgres_server")
 
 # pytester: for tests of the harness itself (an inner pytest run with a planted environment).
 pytest_plugins = [

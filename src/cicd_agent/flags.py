@@ -42,6 +42,17 @@ def path(text: str) -> Path:
     return Path(text)
 
 
+def database_url(text: str) -> str:
+    """An option type for ``audit-database-url``: a PostgreSQL URL, or a usage error, so a typo
+    cannot silently turn the decision record off. The value is never echoed (it holds a
+    password)."""
+    if not text.startswith(("postgresql://", "postgres://")):
+        raise argparse.ArgumentTypeError(
+            "must be a PostgreSQL URL, postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+        )
+    return text
+
+
 def at_least(minimum: int) -> Callable[[str], int]:
     """An option type for whole numbers no smaller than ``minimum``, so a flag and its action
     input are refused at parse time with the same words."""

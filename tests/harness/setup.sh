@@ -140,6 +140,17 @@ bubblewrap() {
     command -v bwrap >/dev/null
 }
 
+# The decision record's tests run a real PostgreSQL server (tests/harness/postgres_server.py).
+postgresql() {
+    if compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then return; fi
+    local sudo=()
+    if [[ "$(id -u)" != 0 ]]; then sudo=(sudo); fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null
+}
+
 # tiktoken downloads its encodings on first use; there is no internet here, so the same BPE ranks
 # are taken from npm js-tiktoken and written out in tiktoken's own cache format.
 tiktoken_cache() {
@@ -190,6 +201,7 @@ timed "prepare spec" prepare_spec
 timed "prism" prism
 timed "prometheus" prometheus
 timed "bubblewrap" bubblewrap
+timed "postgresql" postgresql
 timed "tiktoken cache" tiktoken_cache
 timed "sarif schema" sarif_schema
 timed "expressions" expressions

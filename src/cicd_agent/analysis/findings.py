@@ -32,7 +32,13 @@ from cicd_agent.analysis.diff import Diff, FileDiff
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.governing import CONFIG_PATH, GIT_SETTINGS, governs_review
 from cicd_agent.analysis.redact import SecretHit, find_secrets
-from cicd_agent.analysis.workflows import WorkflowAuditor, workflow_findings
+from cicd_agent.analysis.workflows import (
+    NO_EXEMPTIONS,
+    Exemptions,
+    HonouredIgnore,
+    WorkflowAuditor,
+    audit_workflows,
+)
 from cicd_agent.severity import Severity
 
 LARGE_BINARY_BYTES = 1024 * 1024
@@ -113,7 +119,18 @@ def _flagged_text(finding: Finding, line_text: LineText, redact: Callable[[str],
 def deterministic_findings(
     diff: Diff, workflow_texts: Mapping[str, str], audit: WorkflowAuditor | None = None
 ) -> list[Finding]:
-    """Every deterministic finding of ``diff``, most severe first.
+    """:func:`deterministic_audit`'s findings, honouring no ignore comment."""
+    return deterministic_audit(diff, workflow_texts, audit, NO_EXEMPTIONS)[0]
+
+
+def deterministic_audit(
+    diff: Diff,
+    workflow_texts: Mapping[str, str],
+    audit: WorkflowAuditor | None,
+    exemptions: Exemptions,
+) -> tuple[list[Finding], list[HonouredIgnore]]:
+    """Every deterministic finding of ``diff``, most severe first, and the workflow findings
+    an ignore comment left out under ``exemptions``.
 
     ``workflow_texts`` holds the head version of the workflow files
     :func:`~cicd_agent.analysis.workflows.workflow_paths` names: the auditor needs the whole
@@ -143,9 +160,12 @@ def deterministic_findings(
             found.extend(_conflict_markers(changed))
         if changed.path in debugger_files:
             found.extend(_debugger_calls(changed))
+    ignored: list[HonouredIgnore] = []
     if workflow_texts and audit is not None:
-        found.extend(workflow_findings(diff, workflow_texts, audit))
-    return sort_findings(found)
+        audited = audit_workflows(diff, workflow_texts, audit, exemptions)
+        found.extend(audited.findings)
+        ignored = audited.ignored
+    return sort_findings(found), ignored
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Protocol, TypeVar
 
 from cicd_agent.job.context import RunContext
-from cicd_agent.job.result import ModeResult
+from cicd_agent.job.result import ModeResult, fail_on_sentence
 from cicd_agent.runner.errors import (
     ExitCode,
     ExternalServiceError,
@@ -145,7 +145,6 @@ def run_mode(
         result.error = unfinished
         ctx.runner.set_outputs(result.outputs())
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
-    ctx.runner.write_summary(result.summary_markdown())
     final: list[Annotation] = []
     if result.service_failure and exit_code is ExitCode.OK:
         final.append(Annotation("error", result.service_failure))
@@ -154,6 +153,10 @@ def run_mode(
     if reason and exit_code is ExitCode.OK:
         final.append(Annotation("error", f"fail-on {ctx.options.fail_on}: {reason}"))
         exit_code = ExitCode.POLICY
+    # The outcome is known before the summary is written: its first sentence says so.
+    ctx.runner.write_summary(
+        result.summary_markdown(fail_on_sentence(ctx.options.fail_on, reason, int(exit_code)))
+    )
     for annotation in result.annotations():
         ctx.runner.annotate(
             _at_most_warning(annotation) if exit_code is ExitCode.OK else annotation

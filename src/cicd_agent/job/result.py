@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.model.usage import ModelUsageReport
+from cicd_agent.runner.markdown import prose
 from cicd_agent.runner.runner_io import Annotation
 
 
@@ -65,8 +66,15 @@ class ModeResult(BaseModel):
         values["cost_usd"] = f"{self.usage.cost_usd:.6f}"
         return {name: render_output(value) for name, value in values.items()}
 
-    def summary_markdown(self) -> str:
-        parts = [f"### cicd-agent {self.mode}", "", self.headline, ""]
+    def summary_markdown(self, first: str = "") -> str:
+        """The job summary; ``first`` (:func:`fail_on_sentence`) comes before the headline."""
+        parts = [
+            f"### cicd-agent {self.mode}",
+            "",
+            *([first, ""] if first else []),
+            self.headline,
+            "",
+        ]
         body = self.summary_body().strip()
         if body:
             parts += [body, ""]
@@ -85,6 +93,20 @@ class ModeResult(BaseModel):
         document["tokens_used"] = self.usage.tokens_used
         document["cost_usd"] = json_cost(self.usage.cost_usd)
         return without_empty(document)
+
+
+def fail_on_sentence(fail_on: str | None, reason: str | None, exit_code: int) -> str:
+    """The summary's first sentence when ``fail-on`` was met (``reason``: the mode's
+    :meth:`ModeResult.policy_failure`): that it was, and the exit code that follows; "" when it
+    was not met. Every mode's summary gets it from here, so a failed step always says why."""
+    if not fail_on or not reason:
+        return ""
+    why = prose(reason).rstrip(".")
+    if exit_code == 1:
+        return f"**fail-on {fail_on} was met, so this step fails with exit 1:** {why}."
+    return (
+        f"**fail-on {fail_on} was met** ({why}); the step exits {exit_code} for the failure below."
+    )
 
 
 def json_cost(cost_usd: float) -> float:

@@ -212,6 +212,9 @@ def test_failing_tests_hold_and_fail_on_hold_exits_1(
     assert code == 1
     assert outputs["recommendation"] == "hold"
     assert "1 test(s) failed" in summary
+    assert summary.split("\n\n")[1].startswith(
+        "**fail-on hold was met, so this step fails with exit 1:** the deploy is held: "
+    ), summary
     assert "missing_signals" in outputs and "tests" not in json.loads(outputs["missing_signals"])
     record = json.loads(audit.read_text().splitlines()[-1])
     assert record["verdict"]["recommendation"] == "hold"

@@ -391,6 +391,10 @@ def test_fail_on_uncovered_exits_one(shop: tuple[Path, str, str], tmp_path: Path
     )
     assert code == 1
     assert document["funnel"]["generated"] == 0  # type: ignore[index]
+    summary = (tmp_path / "summary.md").read_text()
+    assert summary.split("\n\n")[1].startswith(
+        "**fail-on uncovered was met, so this step fails with exit 1:** "
+    ), summary
 
 
 def test_whole_module_source_and_shards(shop: tuple[Path, str, str], tmp_path: Path) -> None:

@@ -106,6 +106,20 @@ def test_fail_on_makes_the_step_fail(repo: tuple[GitRepoBuilder, str, str], tmp_
     assert run([*args, "--fail-on", "critical"], runner_env(tmp_path), tmp_path)[0] == 1
     summary = (tmp_path / "summary").read_text()
     assert "| Fail on | critical |" in summary
+    # The first sentence says the threshold was met and the exit code that follows (issue 46.8).
+    assert summary.split("\n\n")[1].startswith(
+        "**fail-on critical was met, so this step fails with exit 1:** 1 finding(s) at or "
+        "above critical; the most severe: critical Possible AWS access key id committed "
+        "(src/billing.py:5)."
+    ), summary
+    terminal = run([*args, "--fail-on", "critical"], {}, tmp_path)[1]
+    assert "cicd-agent review\n\nfail-on critical was met, so this step fails with exit 1: " in (
+        terminal
+    )
+    (tmp_path / "summary").write_text("")
+    assert run([*args], runner_env(tmp_path), tmp_path)[0] == 0
+    summary = (tmp_path / "summary").read_text()
+    assert summary.split("\n\n")[1].startswith("Review decision: comment"), summary
 
 
 def test_invalid_severities_are_usage_errors(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.modes.review.decide import (
     ModelFinding,
     ReviewAnswer,
@@ -40,7 +41,12 @@ def test_severity_scale_is_ordered_and_strict() -> None:
 
 def test_blocking_finding_requests_changes_only_when_allowed() -> None:
     found = [finding("high")]
-    common = {"verdicts": ["approve"], "complete": True, "fail_on": Severity.HIGH}
+    common = {
+        "verdicts": ["approve"],
+        "complete": True,
+        "fail_on": Severity.HIGH,
+        "risk": RiskLevel.LOW,
+    }
     assert decide(found, request_changes=True, **common) == "request_changes"  # type: ignore[arg-type]
     assert decide(found, request_changes=False, **common) == "comment"  # type: ignore[arg-type]
 
@@ -54,6 +60,7 @@ def test_model_approval_never_passes_a_deterministic_finding() -> None:
                 complete=True,
                 fail_on=None,
                 request_changes=True,
+                risk=RiskLevel.LOW,
             )
             == "comment"
         )
@@ -61,13 +68,23 @@ def test_model_approval_never_passes_a_deterministic_finding() -> None:
 
 def test_approve_needs_every_condition() -> None:
     clean: list[Finding] = [finding("low", source="model")]
-    base = {"fail_on": Severity.HIGH, "request_changes": True}
+    base = {"fail_on": Severity.HIGH, "request_changes": True, "risk": RiskLevel.LOW}
     assert decide(clean, verdicts=["approve", "approve"], complete=True, **base) == "approve"  # type: ignore[arg-type]
     assert decide(clean, verdicts=["approve", "comment"], complete=True, **base) == "comment"  # type: ignore[arg-type]
     assert decide(clean, verdicts=["approve"], complete=False, **base) == "comment"  # type: ignore[arg-type]
     assert decide(clean, verdicts=[], complete=True, **base) == "comment"  # type: ignore[arg-type]
     medium = [finding("medium", source="model")]
     assert decide(medium, verdicts=["approve"], complete=True, **base) == "comment"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("risk", list(RiskLevel))
+def test_a_model_cannot_vouch_for_a_risky_change(risk: RiskLevel) -> None:
+    """Every call approving, every line shown, no finding at all: the deterministic risk still
+    has the last word, and only a change at most medium is approved."""
+    decided = decide(
+        [], verdicts=["approve"], complete=True, fail_on=None, request_changes=True, risk=risk
+    )
+    assert decided == ("approve" if risk.rank <= RiskLevel.MEDIUM.rank else "comment")
 
 
 def test_model_findings_only_on_shown_files_and_redacted() -> None:

@@ -14,12 +14,21 @@ import math
 import numpy as np
 import pytest
 
-from cicd_agent.analysis.canary import blind_judgement, judge_canary, judge_metric
+from cicd_agent.analysis.canary import blind_judgement, judge_canary
+from cicd_agent.analysis.canary_metric import MetricResult, Samples, judge_metric
 from cicd_agent.analysis.hodges_lehmann import hodges_lehmann_shift
 from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.result import metrics_table
 
-THRESHOLDS = CanaryThresholds()
+# One window of passing evidence may promote here; the rollout's own tests need more.
+THRESHOLDS = CanaryThresholds(windows_to_promote=1)
+
+
+def judge_one(
+    metric: MetricSpec, baseline: Samples, canary: Samples, confidence: float
+) -> MetricResult:
+    """One metric judged as the first call of a rollout."""
+    return judge_metric(metric, baseline, canary, confidence)[0]
 
 
 def spec(name: str = "latency", **overrides: object) -> MetricSpec:
@@ -39,42 +48,43 @@ def lognormal(seed: int, n: int = 30, scale: float = 0.25, sigma: float = 0.15) 
 def test_a_clear_increase_is_high_with_its_evidence() -> None:
     baseline = lognormal(1)
     canary = [1.3 * v for v in lognormal(2)]
-    result = judge_metric(spec(), baseline, canary, 0.98)
+    result = judge_one(spec(), baseline, canary, 0.98)
     assert result.classification == "high"
     assert result.failed
-    assert result.p_value is not None and result.p_value < 0.02
+    assert result.change_low is not None and result.change_low > 0
     assert result.mean_ratio == pytest.approx(np.mean(canary) / np.mean(baseline))
     assert result.hl_shift == pytest.approx(np.median(np.subtract.outer(canary, baseline)))
     assert result.baseline.n == result.canary.n == 30
     assert result.canary.p95 == pytest.approx(np.percentile(canary, 95))
-    assert "higher on the canary" in result.reason
+    assert "is worse (higher)" in result.reason
 
 
 def test_a_significant_change_within_the_allowance_passes() -> None:
     # A 5 % shift with almost no noise is highly significant, yet below the 10 % allowed.
     baseline = [0.200 + 0.0001 * i for i in range(30)]
     canary = [1.05 * v for v in baseline]
-    result = judge_metric(spec(allowed_change=0.1), baseline, canary, 0.98)
-    assert result.p_value is not None and result.p_value < 0.02
+    result = judge_one(spec(allowed_change=0.1), baseline, canary, 0.98)
+    assert result.change_low is not None and result.change_low > 0.04
     assert result.classification == "pass"
     assert not result.failed
-    assert "passes (within the allowance)" in result.reason
+    assert "passes" in result.reason
 
 
-def test_a_large_but_insignificant_difference_passes() -> None:
+def test_a_large_but_uncertain_difference_is_thin_neither_pass_nor_fail() -> None:
     baseline = [0.1, 0.9, 0.2, 0.8, 0.3, 0.7, 0.4, 0.6]
     canary = [0.15, 0.95, 0.25, 0.85, 0.35, 1.5, 0.45, 0.65]
-    result = judge_metric(spec(), baseline, canary, 0.98)
+    result = judge_one(spec(), baseline, canary, 0.98)
     assert result.mean_ratio is not None and result.mean_ratio > 1.1
-    assert result.classification == "pass"
-    assert "passes (not significant)" in result.reason
+    assert result.classification == "thin"
+    assert not result.failed
+    assert "evidence still thin" in result.reason
 
 
 def test_an_improvement_never_fails_an_increase_metric() -> None:
     baseline = lognormal(3)
     canary = [0.5 * v for v in lognormal(4)]
-    assert judge_metric(spec(direction="increase"), baseline, canary, 0.98).classification == "pass"
-    result = judge_metric(spec(direction="decrease"), canary, baseline, 0.98)
+    assert judge_one(spec(direction="increase"), baseline, canary, 0.98).classification == "pass"
+    result = judge_one(spec(direction="decrease"), canary, baseline, 0.98)
     assert result.classification == "pass"
 
 
@@ -92,32 +102,29 @@ def test_direction_decides_what_counts_as_worse(
 ) -> None:
     baseline = lognormal(5)
     canary = [factor * v for v in lognormal(6)]
-    assert (
-        judge_metric(spec(direction=direction), baseline, canary, 0.98).classification == expected
-    )
+    assert judge_one(spec(direction=direction), baseline, canary, 0.98).classification == expected
 
 
 def test_a_missing_side_is_nodata_and_fails_only_when_configured() -> None:
-    lenient = judge_metric(spec(), lognormal(7), [], 0.98)
-    strict = judge_metric(spec(fail_on_nodata=True), lognormal(7), [], 0.98)
+    lenient = judge_one(spec(), lognormal(7), [], 0.98)
+    strict = judge_one(spec(fail_on_nodata=True), lognormal(7), [], 0.98)
     assert lenient.classification == strict.classification == "nodata"
     assert not lenient.failed and strict.failed
     assert "no data for the canary" in lenient.reason
 
 
-def test_too_few_samples_to_reach_the_confidence_is_nodata_not_pass() -> None:
-    # Four a side: even total separation gives a two-sided exact p of 2/70 = 0.029 > 0.02.
-    result = judge_metric(spec(direction="either"), [1, 2, 3, 4], [10, 20, 30, 40], 0.98)
+def test_too_few_samples_to_form_an_interval_is_nodata_not_pass() -> None:
+    # Three pairs give no interval at all; five give one, and a tenfold rise fails it.
+    result = judge_one(spec(direction="either"), [1, 2, 3], [10, 20, 30], 0.98)
     assert result.classification == "nodata"
     assert "too few samples" in result.reason
-    # Five a side can: 2/252 = 0.008.
-    five = judge_metric(spec(direction="either"), [1, 2, 3, 4, 5], [10, 20, 30, 40, 50], 0.98)
+    five = judge_one(spec(direction="either"), [3, 1, 4, 1, 5], [33, 9, 41, 12, 48], 0.98)
     assert five.classification == "high"
 
 
 def test_non_finite_values_are_dropped_and_counted() -> None:
     baseline = [*lognormal(8), math.nan, math.inf]
-    result = judge_metric(spec(), baseline, lognormal(9), 0.98)
+    result = judge_one(spec(), baseline, lognormal(9), 0.98)
     assert result.baseline.n == 30
     assert result.baseline.dropped == 2
 
@@ -125,20 +132,26 @@ def test_non_finite_values_are_dropped_and_counted() -> None:
 def test_error_rate_from_zero_needs_the_absolute_floor_to_fail() -> None:
     baseline = [0.0] * 30
     tiny = [0.0] * 20 + [0.0002] * 10
-    big = [0.0] * 5 + [0.03] * 25
+    big = [0.0, 0.03, 0.03, 0.03, 0.03, 0.03] * 5
     floor = spec("errors", min_delta=0.001)
-    small_result = judge_metric(floor, baseline, tiny, 0.98)
+    small_result = judge_one(floor, baseline, tiny, 0.98)
     assert small_result.mean_ratio is None  # baseline mean is zero
     assert small_result.classification == "pass"
-    big_result = judge_metric(floor, baseline, big, 0.98)
+    big_result = judge_one(floor, baseline, big, 0.98)
     assert big_result.classification == "high"
-    assert "up from zero" in big_result.reason
 
 
-def test_all_tied_samples_pass() -> None:
-    result = judge_metric(spec(), [0.0] * 30, [0.0] * 30, 0.98)
-    assert result.classification == "pass"
-    assert result.p_value == 1.0
+def test_all_zero_samples_pass_on_the_absolute_floor_and_are_nodata_without_one() -> None:
+    """Nothing over nothing says nothing about a relative change; the absolute floor can."""
+    relative = judge_one(spec(), [0.0] * 30, [0.0] * 30, 0.98)
+    assert relative.classification == "nodata"
+    assert "give the metric a min_delta" in relative.reason
+    floored = judge_one(spec(min_delta=0.001), [0.0] * 30, [0.0] * 30, 0.98)
+    assert floored.classification == "pass"
+    tied = judge_one(spec(), [0.3] * 30, [0.3] * 30, 0.98)
+    assert tied.classification == "pass"
+    assert tied.change_low == pytest.approx(0.0, abs=1e-5)
+    assert tied.change_high == pytest.approx(0.0, abs=1e-5)
 
 
 # --- Hodges-Lehmann ------------------------------------------------------------------------------
@@ -177,13 +190,16 @@ def test_identical_metrics_promote_with_full_score() -> None:
 def test_score_is_the_weighted_share_of_passing_metrics() -> None:
     specs = [spec("a", weight=3), spec("b", weight=1)]
     baseline = {"a": lognormal(12), "b": lognormal(13)}
-    canary = {"a": lognormal(14), "b": [2 * v for v in lognormal(15)]}
+    canary = {"a": baseline["a"], "b": [2 * v for v in lognormal(15)]}
     judgement = judge_canary(baseline, canary, specs, THRESHOLDS)
     assert judgement.canary_score == 75.0
     assert judgement.verdict == "continue"  # 75 reaches the marginal threshold only
     assert not judgement.rollback
     lower = judge_canary(
-        baseline, canary, specs, CanaryThresholds(pass_score=70, marginal_score=50)
+        baseline,
+        canary,
+        specs,
+        CanaryThresholds(pass_score=70, marginal_score=50, windows_to_promote=1),
     )
     assert lower.verdict == "promote"
 
@@ -267,18 +283,21 @@ def test_false_rollback_rate_on_identical_distributions_is_at_most_2_percent() -
     assert _rollback_rate(1.0, trials=1000, seed=101) <= 0.02
 
 
-def test_detects_a_20_percent_latency_increase_with_30_samples_at_least_95_percent() -> None:
-    assert _rollback_rate(1.2, trials=1000, seed=202) >= 0.95
+def test_detects_a_20_percent_latency_increase_with_30_samples_at_least_90_percent() -> None:
+    """Independent samples: the autocorrelation allowance costs a little power here (it was 95 %
+    with a rank test that assumed independence and failed on correlated samples)."""
+    assert _rollback_rate(1.2, trials=1000, seed=202) >= 0.90
 
 
 def test_summary_table_has_a_row_per_metric_with_failures_in_bold() -> None:
     specs = [spec("latency"), spec("errors", critical=True), spec("cpu")]
+    specs[1] = spec("errors", critical=True, min_delta=0.001)
     baseline = {"latency": lognormal(1), "errors": [0.0] * 30, "cpu": lognormal(2)}
     canary = {"latency": [1.5 * v for v in lognormal(3)], "errors": [0.0] * 30}
     table = metrics_table(judge_canary(baseline, canary, specs, THRESHOLDS)).splitlines()
     assert len(table) == 2 + 3
     assert table[2].startswith("| latency | **high** | ")
-    assert table[3].startswith("| errors (critical) | pass | 1 | - | 0 | 30, 0, 0, 0 |")
+    assert table[3].startswith("| errors (critical) | pass | - | - | 0 | 30, 0, 0, 0 |")
     assert table[4].endswith("| no data |")
 
 
@@ -293,3 +312,17 @@ def test_no_metric_with_data_on_both_sides_continues_unhealthy() -> None:
 def test_judging_no_metric_at_all_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="at least one metric"):
         judge_canary({}, {}, [], THRESHOLDS)
+
+
+def test_a_missing_value_on_one_side_drops_its_pair_not_the_alignment() -> None:
+    """A 0/0 error ratio (NaN) at one baseline step: dropping it alone would pair every later
+    canary step with the wrong baseline step, and a strong cycle would drown the regression."""
+    steps = np.arange(40)
+    baseline = (0.25 + 0.2 * np.sin(steps)).tolist()
+    canary = [1.3 * value for value in baseline]
+    baseline[34] = math.nan
+    result = judge_one(spec(), baseline, canary, 0.98)
+    assert result.classification == "high"
+    assert result.change_low is not None and result.change_high is not None
+    assert 0.25 < result.change_low <= result.change_high < 0.31
+    assert result.baseline.dropped == 1

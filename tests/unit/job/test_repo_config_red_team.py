@@ -115,8 +115,9 @@ def test_a_pull_request_that_rewrites_what_governs_later_reviews_is_flagged(
         ("review:\n  base-url: https://api.openai.example.net/v1\n", "review.base-url"),
         ("deploy-gate:\n  prometheus-url: https://metrics.example.net\n", "prometheus-url"),
         ("gen-tests:\n  allow-unsandboxed: true\n", "gen-tests.allow-unsandboxed"),
+        ("review:\n  audit-database-url: postgresql://x:y@db.example.net/a\n", "audit-database-url"),
     ],
-    ids=["base-url", "prometheus-url", "allow-unsandboxed"],
+    ids=["base-url", "prometheus-url", "allow-unsandboxed", "audit-database-url"],
 )
 def test_a_committed_file_cannot_route_a_secret_or_unsandbox_the_runs(
     text: str, named: str

@@ -10,6 +10,7 @@ for us. One module per job:
 - ``auditor``: what the audit needs of the zizmor run, which the caller passes in (running
   it is :mod:`cicd_agent.local.zizmor`'s job: nothing here starts a process);
 - ``zizmor_map``: zizmor's findings on changed lines, mapped to our severity;
+- ``ignores``: the ``# zizmor: ignore`` comments a run honours, and who may write one;
 - ``writers``: where we part from zizmor — an expansion no outside contributor can fill is
   medium, not high;
 - ``pwn``: ``pull_request_target`` with a checkout of the pull request's head (ours);
@@ -17,7 +18,22 @@ for us. One module per job:
 - ``paths``, ``yaml_nodes``: shared helpers.
 """
 
-from cicd_agent.analysis.workflows.audit import workflow_findings, workflow_paths
+from cicd_agent.analysis.workflows.audit import (
+    WorkflowAudit,
+    audit_workflows,
+    workflow_findings,
+    workflow_paths,
+)
 from cicd_agent.analysis.workflows.auditor import WorkflowAuditor
+from cicd_agent.analysis.workflows.ignores import NO_EXEMPTIONS, Exemptions, HonouredIgnore
 
-__all__ = ["WorkflowAuditor", "workflow_findings", "workflow_paths"]
+__all__ = [
+    "NO_EXEMPTIONS",
+    "Exemptions",
+    "HonouredIgnore",
+    "WorkflowAudit",
+    "WorkflowAuditor",
+    "audit_workflows",
+    "workflow_findings",
+    "workflow_paths",
+]

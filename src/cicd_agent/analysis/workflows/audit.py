@@ -12,7 +12,9 @@ Steps, in order:
    (what was already there is not this change's finding), mapped to our severity
    (``zizmor_map``, ``writers``);
 4. our own rules: the pwn request (``pwn``), and for a file zizmor could not read, the narrow
-   injection check (``fallback``).
+   injection check (``fallback``);
+5. a zizmor finding that an ignore comment the run trusts names is left out and listed apart
+   (``ignores``: who may exempt what). Our own rules take no ignore comment.
 
 A file that was not audited is high when the bounded parser refused it or zizmor ran out of
 time (shapes built to evade the audit), medium when zizmor could not read it (its schema check
@@ -23,6 +25,7 @@ never a silent pass.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import yaml
 
@@ -31,9 +34,16 @@ from cicd_agent.analysis.diff import Diff, FileDiff
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.workflows.auditor import TIMED_OUT, WorkflowAuditor
 from cicd_agent.analysis.workflows.fallback import unread_injections
+from cicd_agent.analysis.workflows.ignores import (
+    NO_EXEMPTIONS,
+    Exemptions,
+    HonouredIgnore,
+    honoured,
+    ignore_comments,
+)
 from cicd_agent.analysis.workflows.paths import ACTION, WORKFLOW, safe_relative
 from cicd_agent.analysis.workflows.pwn import pwn_request
-from cicd_agent.analysis.workflows.zizmor_map import mapped
+from cicd_agent.analysis.workflows.zizmor_map import location_lines, mapped
 from cicd_agent.severity import Severity
 
 
@@ -48,11 +58,27 @@ def workflow_paths(diff: Diff) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class WorkflowAudit:
+    """The audit's findings, and the ones left out by an ignore comment the run honours."""
+
+    findings: list[Finding]
+    ignored: list[HonouredIgnore]
+
+
 def workflow_findings(
     diff: Diff, texts: Mapping[str, str], audit: WorkflowAuditor
 ) -> list[Finding]:
+    """:func:`audit_workflows`' findings, honouring no ignore comment."""
+    return audit_workflows(diff, texts, audit, NO_EXEMPTIONS).findings
+
+
+def audit_workflows(
+    diff: Diff, texts: Mapping[str, str], audit: WorkflowAuditor, exemptions: Exemptions
+) -> WorkflowAudit:
     """Findings on the lines ``diff`` adds to the workflow files in ``texts`` (head versions),
-    ``audit`` running zizmor on them.
+    ``audit`` running zizmor on them; a zizmor finding an ignore comment exempts under
+    ``exemptions`` (:mod:`.ignores`) is listed apart.
 
     Never raises for a file's content: a file that cannot be parsed within limits or a zizmor
     that cannot run becomes a finding, so a skipped audit is always visible.
@@ -85,7 +111,7 @@ def workflow_findings(
         if WORKFLOW.match(changed.path):
             found.extend(pwn_request(changed.path, root, text.splitlines(), added))
     if not audited:
-        return found
+        return WorkflowAudit(found, [])
     results, refused = audit(audited)
     for path, reason in sorted(refused.items()):
         severe = reason.startswith(TIMED_OUT)
@@ -101,14 +127,50 @@ def workflow_findings(
     # A step shared through a YAML anchor is reported once per alias, and a line with two
     # expressions once per expression; one comment is enough, the most severe one.
     kept: dict[tuple[str, str, int | None], Finding] = {}
+    comments = {path: ignore_comments(audited[path], roots[path]) for path in audited}
+    ignored: dict[tuple[str, str, int | None], HonouredIgnore] = {}
     for result in results:
         finding = mapped(result, added_by_path, audited)
         if finding is None:
             continue
         key = (finding.rule, finding.path, finding.line)
-        if key not in kept or finding.severity > kept[key].severity:
+        exempt = _exempt(result, finding, comments, added_by_path, exemptions)
+        if exempt is not None:
+            ignored.setdefault(key, exempt)
+        elif key not in kept or finding.severity > kept[key].severity:
             kept[key] = finding
-    return found + list(kept.values())
+    return WorkflowAudit(found + list(kept.values()), list(ignored.values()))
+
+
+def _exempt(
+    result: Mapping[str, object],
+    finding: Finding,
+    comments: Mapping[str, Mapping[int, frozenset[str]]],
+    added: Mapping[str, set[int]],
+    exemptions: Exemptions,
+) -> HonouredIgnore | None:
+    """The honoured ignore comment that leaves ``finding`` (zizmor's ``result``) out, if any."""
+    ident = str(result.get("ident", ""))
+    marked, enclosing = location_lines(result, finding.path)
+    line = honoured(
+        ident,
+        marked=marked,
+        enclosing=enclosing,
+        comments=comments[finding.path],
+        added=added[finding.path],
+        exemptions=exemptions,
+    )
+    if line is None:
+        return None
+    return HonouredIgnore(
+        path=finding.path,
+        comment_line=line,
+        audit=ident,
+        finding_line=finding.line,
+        severity=finding.severity.label,
+        title=finding.title,
+        why=exemptions.why,
+    )
 
 
 def _added(changed: FileDiff) -> set[int]:

@@ -82,6 +82,28 @@ def _primary_spans(result: Mapping[str, object]) -> Iterator[_Span]:
         yield _Span(PurePosixPath(path).as_posix().removeprefix("./"), first, last, offsets)
 
 
+def location_lines(result: Mapping[str, object], path: str) -> tuple[set[int], set[int]]:
+    """The lines (1-based) of ``result``'s locations in ``path``: those it marks (primary and
+    related), and those of its hidden locations (the enclosing block zizmor also searches for
+    an ignore comment)."""
+    marked: set[int] = set()
+    enclosing: set[int] = set()
+    locations = result.get("locations")
+    for location in locations if isinstance(locations, list) else []:
+        try:
+            symbolic, concrete = location["symbolic"], location["concrete"]["location"]
+            where = str(symbolic["key"]["Local"]["verbatim_path"])
+            first = int(concrete["start_point"]["row"]) + 1
+            last = int(concrete["end_point"]["row"]) + 1
+            kind = symbolic["kind"]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue
+        if PurePosixPath(where).as_posix().removeprefix("./") != path:
+            continue
+        (enclosing if kind == "Hidden" else marked).update(range(first, last + 1))
+    return marked, enclosing
+
+
 def mapped(
     result: Mapping[str, object], added: Mapping[str, set[int]], texts: Mapping[str, str]
 ) -> Finding | None:

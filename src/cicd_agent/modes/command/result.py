@@ -49,8 +49,8 @@ class CommandResult(ModeResult):
             "reply_url": self.reply_url,
         }
 
-    def summary_markdown(self) -> str:
-        return self.ran_summary + super().summary_markdown()
+    def summary_markdown(self, first: str = "") -> str:
+        return self.ran_summary + super().summary_markdown(first)
 
     def summary_body(self) -> str:
         lines = [

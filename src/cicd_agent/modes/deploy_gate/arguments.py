@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from cicd_agent.flags import database_url
+
 FAIL_ON_CHOICES: tuple[str, ...] = ("hold", "rollback")
 DEFAULT_APPROVAL_CONFIDENCE = 0.6
 DEFAULT_FAILURE_WINDOW_DAYS = 14
@@ -40,6 +42,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--branch", help="branch for the failure rate (default: GITHUB_REF_NAME)")
     add("--audit-file", help="JSON-lines audit file to append to")
     add(
+        "--audit-database-url",
+        type=database_url,
+        help="PostgreSQL URL: also record every verdict there (prefer the action input)",
+    )
+    add(
         "--cache-dir",
         help="cache of mined history for the fitted risk model (default: "
         "CICD_AGENT_CACHE_DIR, which the action keeps with actions/cache, else "
@@ -68,4 +75,15 @@ def add_canary_arguments(parser: argparse.ArgumentParser) -> None:
         "--canary-end",
         type=float,
         help="judge the window ending at this Unix time (default: now); for re-judging a past window",
+    )
+    add(
+        "--canary-state",
+        help="the previous call's canary_state output: the rollout's evidence so far (empty: a "
+        "new rollout)",
+    )
+    add(
+        "--risk-level",
+        choices=("low", "medium", "high", "critical"),
+        help="the deploy phase's risk_level: sets the canary's confidence, allowed change, "
+        "windows before promote and first traffic share",
     )

@@ -50,6 +50,8 @@ class DeployOptions:
     workflow: str | None
     branch: str | None
     audit_file: Path | None
+    audit_database_url: str | None
+    """Where every verdict is also recorded (:mod:`cicd_agent.job.decisions`); a secret."""
     cache_dir: Path | None
     slack_webhook_url: str | None
     freeze_windows_text: str | None
@@ -90,6 +92,7 @@ class DeployOptions:
             workflow=args.workflow,
             branch=args.branch,
             audit_file=Path(args.audit_file) if args.audit_file else None,
+            audit_database_url=args.audit_database_url or None,
             cache_dir=Path(args.cache_dir) if args.cache_dir else None,
             slack_webhook_url=args.slack_webhook_url or None,
             freeze_windows_text=args.freeze_windows,

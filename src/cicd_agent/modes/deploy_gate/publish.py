@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.policy import Recommendation
+from cicd_agent.job.decisions import record_decision
 from cicd_agent.local import audit
 from cicd_agent.notify import post_message, slack_text
 from cicd_agent.runner.errors import ExternalServiceError
@@ -64,6 +65,10 @@ def fail_closed(ctx: RunContext) -> dict[str, str]:
         outputs["audit_file"] = str(audit.append(path, record))
     except OSError as exc:
         ctx.note(f"The audit file {path} could not be written: {exc.strerror}.")
+    record_decision(
+        ctx, getattr(ctx.args, "audit_database_url", None), phase="deploy", decision="hold",
+        record=record, environment=getattr(ctx.args, "environment", None),
+    )  # fmt: skip
     return outputs
 
 
@@ -102,6 +107,16 @@ def _write_audit(
         },
         "model": usage.model_dump(mode="json"),
     }
+    record_decision(
+        ctx,
+        facts.options.audit_database_url,
+        phase="deploy",
+        decision=result.recommendation.value,
+        record=record,
+        risk_level=result.risk_level.value,
+        head_sha=str(facts.inputs.get("head") or "") or None,
+        environment=facts.options.environment,
+    )
     path = _audit_path(ctx, explicit)
     try:
         return str(audit.append(path, record))

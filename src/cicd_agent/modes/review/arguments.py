@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from cicd_agent.flags import at_least, path
+from cicd_agent.flags import at_least, database_url, path
 from cicd_agent.severity import SEVERITY_NAMES, severity_argument
 
 FAIL_ON_CHOICES = SEVERITY_NAMES
@@ -64,6 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--result-file",
         type=path,
         help="also write the result as JSON for a publishing workflow (fork-safe step 1)",
+    )
+    group.add_argument(
+        "--audit-database-url",
+        type=database_url,
+        help="PostgreSQL URL: also record the verdict there (prefer the action input)",
     )
     group.add_argument(
         "--publish-from",

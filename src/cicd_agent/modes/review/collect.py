@@ -15,10 +15,16 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.analysis.diff import Diff, parse_diff
 from cicd_agent.analysis.file_names import name_span
-from cicd_agent.analysis.workflows import workflow_paths
+from cicd_agent.analysis.workflows import (
+    NO_EXEMPTIONS,
+    Exemptions,
+    HonouredIgnore,
+    workflow_paths,
+)
 from cicd_agent.local.local_repo import LocalRepo
 from cicd_agent.modes.review.dismissals import dismissed_findings
 from cicd_agent.modes.review.ledger import Ledger
+from cicd_agent.modes.review.linters import lint_changes
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY
@@ -64,6 +70,10 @@ class ReviewFacts:
     """The repository's advice for the model (guidance files, path instructions)."""
     left_out: tuple[str, ...] = ()
     """Changed files ``paths`` / ``paths-ignore`` leave out of the review."""
+    exemptions: Exemptions = NO_EXEMPTIONS
+    """Which ``# zizmor: ignore`` comments count (:func:`ignore_scope`)."""
+    linted: list[Finding] = field(default_factory=list)
+    """The repository's own linters' findings on the added lines (``linters``)."""
 
     def keeps(self, finding: Finding) -> bool:
         """Whether a finding stays: secrets are reported wherever they are, anything else only
@@ -77,6 +87,8 @@ class ReviewFloor:
 
     facts: ReviewFacts
     findings: list[Finding]
+    ignored: list[HonouredIgnore] = field(default_factory=list)
+    """Workflow findings left out by an ignore comment this run honours."""
     change: ChangeFacts | None = None
     """The diff's facts for ``describe`` (None when not describing), read once for the model's
     prompt and the description."""
@@ -104,8 +116,12 @@ def collect(ctx: RunContext, *, history: bool = True) -> ReviewFacts:
     repo = _open_repo(ctx, required=pull is None)
     if repo is not None and repo.has_commit(base) and repo.has_commit(head):
         ctx.progress.say("reading the diff from the checkout")
-        return _reported(ctx, _with_settings(ctx, _local_facts(ctx, repo, pull, base, head,
-                                                               history=history)))  # fmt: skip
+        facts = _with_settings(ctx, _local_facts(ctx, repo, pull, base, head, history=history))
+        facts.exemptions = ignore_scope(ctx, pull)
+        if history:  # a review, not a question about the change
+            kept = Diff(tuple(f for f in facts.diff.files if f.path not in facts.left_out))
+            facts.linted = lint_changes(ctx, repo, kept, facts.plan.head)
+        return _reported(ctx, facts)
     if pull is None or ctx.github is None:
         raise UsageError(
             f"the base {base[:12]} or head {head[:12]} commit is not in {ctx.options.repo_dir}.",
@@ -117,6 +133,23 @@ def collect(ctx: RunContext, *, history: bool = True) -> ReviewFacts:
     )
     ctx.progress.say("reading the diff from the GitHub API")
     return _reported(ctx, _with_settings(ctx, _api_facts(ctx, pull, history=history)))
+
+
+def ignore_scope(ctx: RunContext, pull: PullRequest | None) -> Exemptions:
+    """Which ``# zizmor: ignore`` comments this run honours: all of them on a local run with no
+    event or on a pull request from the repository itself (its author can push, so a comment
+    there is the repository's word); otherwise only those already in the base version, so a
+    fork cannot exempt its own change."""
+    if pull is None and not ctx.has_event:
+        return Exemptions("all", "a local run with no event: the checkout is the runner's own")
+    if pull is not None and not pull.is_fork:
+        return Exemptions(
+            "all", "the pull request comes from this repository, whose author can push"
+        )
+    return Exemptions(
+        "base",
+        "the comment is in the base version (a fork's own ignore comments are not honoured)",
+    )
 
 
 def _reported(ctx: RunContext, facts: ReviewFacts) -> ReviewFacts:

@@ -7,9 +7,10 @@ shown (an answer naming files that do not exist adds nothing), its text is redac
 - a finding at or above ``fail-on`` — deterministic or the model's own — makes the decision
   ``request_changes`` when that is allowed, else ``comment``; no model text can lower it;
 - ``approve`` needs everything at once: every call answered ``approve``, every reviewable line
-  was shown, no deterministic finding of any severity, and no model finding above ``low``.
-  Anything less is ``comment``. A PR body that talks a model into approving therefore cannot
-  approve past a deterministic finding.
+  was shown, no deterministic finding of any severity, no model finding above ``low``, and a
+  deterministic risk of the change at most ``medium`` (a model cannot vouch for a migration or
+  an authentication rewrite it was told is safe). Anything less is ``comment``. A PR body that
+  talks a model into approving therefore cannot approve past a deterministic finding or risk.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.modes.review.ledger import Known
 from cicd_agent.runner.markdown import neutralise
 from cicd_agent.severity import Severity, parse_severity
@@ -130,14 +132,16 @@ def decide(
     complete: bool,
     fail_on: Severity | None,
     request_changes: bool,
+    risk: RiskLevel,
 ) -> Decision:
     """The review decision. ``verdicts`` are the model's (empty without a model); ``complete``
-    says every reviewable line was shown to it."""
+    says every reviewable line was shown to it; ``risk`` is the change's deterministic risk."""
     if blocking(findings, fail_on):
         return "request_changes" if request_changes else "comment"
     model_approves = bool(verdicts) and all(v == "approve" for v in verdicts)
     clean = not any(f.source == "deterministic" or f.severity > Severity.LOW for f in findings)
-    if model_approves and complete and clean:
+    vouchable = risk.rank <= RiskLevel.MEDIUM.rank
+    if model_approves and complete and clean and vouchable:
         return "approve"
     return "comment"
 

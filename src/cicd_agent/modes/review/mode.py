@@ -58,19 +58,18 @@ class Review:
         return collect(ctx)
 
     def analyse(self, ctx: RunContext, facts: ReviewFacts) -> ReviewFloor:
-        from cicd_agent.analysis.findings import deterministic_findings
+        from cicd_agent.analysis.findings import deterministic_audit, sort_findings
         from cicd_agent.local.zizmor import audit_each_if_needed
         from cicd_agent.modes.review.collect import ReviewFloor
         from cicd_agent.modes.review.publish_from import HandoffFacts
 
-        found = [
-            f
-            for f in deterministic_findings(facts.diff, facts.workflow_texts, audit_each_if_needed)
-            if facts.keeps(f)
-        ]
+        audited, ignored = deterministic_audit(
+            facts.diff, facts.workflow_texts, audit_each_if_needed, facts.exemptions
+        )
+        found = sort_findings(f for f in [*audited, *facts.linted] if facts.keeps(f))
         if isinstance(facts, HandoffFacts):  # publish-from: the file's claims join the floor
             return ReviewFloor(facts, facts.with_claims(found))
-        floor = ReviewFloor(facts, found)
+        floor = ReviewFloor(facts, found, [i for i in ignored if i.path not in facts.left_out])
         if ctx.mode_options(ReviewOptions).describe:
             from cicd_agent.analysis.description import describe_diff
 
@@ -103,9 +102,10 @@ class Review:
         from cicd_agent.analysis.finding_text import marked
         from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort_findings
         from cicd_agent.analysis.placement import place
+        from cicd_agent.analysis.scale import RiskLevel
         from cicd_agent.modes.review.decide import decide, merged_summary, model_findings, track
         from cicd_agent.modes.review.publish_from import HandoffFacts
-        from cicd_agent.modes.review.result import FileNote, InlineNote, ReviewResult
+        from cicd_agent.modes.review.result import FileNote, IgnoredNote, InlineNote, ReviewResult
 
         facts = verdict.facts
         report_on = _report_on(ctx)
@@ -133,6 +133,7 @@ class Review:
             complete=opinion is not None and opinion.complete,
             fail_on=fail_on,
             request_changes=ctx.mode_options(ReviewOptions).request_changes,
+            risk=RiskLevel(facts.risk_level),
         )
         reported = [f for f in findings if f.severity >= report_on]
         tracking = track(
@@ -162,6 +163,7 @@ class Review:
             report_on=report_on.label,
             fail_on=fail_on.label if fail_on else None,
             findings=findings,
+            ignored=[IgnoredNote.of(honoured) for honoured in verdict.ignored],
             comments=[
                 InlineNote(
                     path=c.path,

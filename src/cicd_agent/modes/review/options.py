@@ -36,6 +36,8 @@ class ReviewOptions:
     sarif_file: Path | None
     result_file: Path | None
     publish_from: Path | None
+    audit_database_url: str | None = None
+    """Where the verdict is also recorded (:mod:`cicd_agent.job.decisions`); a secret."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> ReviewOptions:
@@ -54,6 +56,7 @@ class ReviewOptions:
             sarif_file=_path(args.sarif_file),
             result_file=_path(args.result_file),
             publish_from=_path(args.publish_from),
+            audit_database_url=getattr(args, "audit_database_url", None) or None,
         )
 
 

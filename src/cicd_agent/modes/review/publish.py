@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.finding_text import body_item
 from cicd_agent.github.models import Annotation, ReviewComment, ReviewEvent, WriteOutcome
 from cicd_agent.github.models import AnnotationLevel as CheckLevel
+from cicd_agent.job.decisions import record_decision
 from cicd_agent.modes.review.describe import write_to_body
 from cicd_agent.modes.review.ledger import Known, Ledger
+from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY, InlineNote, ReviewResult
 from cicd_agent.runner.errors import GitHubError
@@ -53,7 +55,9 @@ _CHECK_LEVELS: dict[Severity, CheckLevel] = {
 
 
 def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
-    """Show the dry-run Markdown, or post the review, check run and summary comment."""
+    """Record the verdict (when an audit database is configured), then show the dry-run
+    Markdown, or post the review, check run and summary comment."""
+    _record(ctx, result)
     if ctx.options.dry_run and not ctx.options.json:
         ctx.runner.show_untrusted(result.dry_run_markdown())
     if plan.number is None or plan.is_fork or ctx.options.dry_run or ctx.github is None:
@@ -107,6 +111,27 @@ def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
     result.summary_url = summary.url
     if check_run_failure is not None:
         raise check_run_failure
+
+
+def _record(ctx: RunContext, result: ReviewResult) -> None:
+    """The verdict and its evidence, whether or not anything can be posted (fork, dry run)."""
+    record = result.model_dump(mode="json", include=_RECORDED)
+    record_decision(
+        ctx,
+        ctx.mode_options(ReviewOptions).audit_database_url,
+        phase="review",
+        decision=str(result.decision),
+        record=record,
+        risk_level=result.risk_level,
+        head_sha=result.head,
+    )
+
+
+_RECORDED = set(
+    {"decision", "risk_level", "risk_reasons", "findings", "pull_request", "base", "head"}
+    | {"files_changed", "reviewed_files", "model_calls", "fail_on"}
+)
+"""What the database row keeps of a review: the verdict and the evidence behind it."""
 
 
 def _describe(

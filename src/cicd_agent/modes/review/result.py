@@ -9,11 +9,13 @@ that lets the next ``synchronize`` review only what is new.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.workflows import HonouredIgnore
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.job.result import ModeResult
 from cicd_agent.modes.review.decide import Decision, blocking
@@ -44,6 +46,32 @@ class FileNote(BaseModel):
     reason: str
 
 
+class IgnoredNote(BaseModel):
+    """A workflow finding an ignore comment left out, as the summary lists it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    comment_line: int
+    audit: str
+    finding_line: int | None
+    severity: str
+    title: str
+    why: str
+
+    @classmethod
+    def of(cls, honoured: HonouredIgnore) -> IgnoredNote:
+        return cls(**asdict(honoured))
+
+    def markdown(self) -> str:
+        where = f":{self.finding_line}" if self.finding_line else ""
+        return (
+            f"- {name_span(f'{self.path}{where}')}: {self.severity} {self.title} "
+            f"({self.audit}), left out by `# zizmor: ignore[{self.audit}]` on line "
+            f"{self.comment_line}: honoured because {self.why}."
+        )
+
+
 class InlineNote(BaseModel):
     """An inline comment as placed (or as it would be, in a dry run)."""
 
@@ -66,6 +94,8 @@ class ReviewResult(ModeResult):
     report_on: str
     fail_on: str | None = None
     findings: list[Finding] = Field(default_factory=list)
+    ignored: list[IgnoredNote] = Field(default_factory=list)
+    """Workflow findings an ignore comment left out (each one listed in the summary)."""
     comments: list[InlineNote] = Field(default_factory=list)
     body_items: list[str] = Field(default_factory=list)
     not_posted: int = 0
@@ -193,6 +223,9 @@ class ReviewResult(ModeResult):
                 title = f.title.replace("|", "\\|")
                 lines.append(f"| {f.severity.label}{origin} | {where} | {title} |")
             lines.append("")
+        if self.ignored:
+            lines += [f"**Ignore comments honoured** ({len(self.ignored)})", ""]
+            lines += [note.markdown() for note in self.ignored] + [""]
         if self.description and not self.description_in:  # not written to GitHub: shown here
             lines += [self.description, ""]
         lines += _file_list("Files not reviewed by the model", self.not_reviewed)

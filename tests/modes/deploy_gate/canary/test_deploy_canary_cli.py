@@ -27,7 +27,7 @@ def run_canary(
         "--prometheus-url",
         server_url,
         "--canary-config",
-        scenario_config(scenario).model_dump_json(),
+        scenario_config(scenario).model_dump_json(exclude_defaults=True),
         *(["--canary-end", str(end)] if end is not None else []),
         *extra,
     ]
@@ -36,11 +36,18 @@ def run_canary(
 
 
 def test_identical_canary_is_promoted(prometheus_server: PrometheusServer, tmp_path: Path) -> None:
+    # A low-risk change: one window of passing evidence may promote (the risk table's low row).
     code, outputs, summary, log = run_canary(
-        tmp_path, prometheus_server.url, "identical", end=prometheus_server.end
+        tmp_path,
+        prometheus_server.url,
+        "identical",
+        "--risk-level",
+        "low",
+        end=prometheus_server.end,
     )
     assert code == 0
-    assert outputs["verdict"] == "promote"
+    assert outputs["verdict"] == "promote", outputs["reasons"]
+    assert outputs["canary_calls"] == "1"
     assert outputs["rollback"] == "false"
     assert outputs["healthy"] == "true"
     assert float(outputs["canary_score"]) == 100.0
@@ -110,3 +117,95 @@ def test_a_bad_flag_still_fails_closed(tmp_path: Path) -> None:
     assert outputs["recommendation"] == "hold"
     assert outputs["verdict"] == "continue"
     assert outputs["rollback"] == "false"
+
+
+def test_a_rollout_carries_its_state_and_one_window_never_promotes_a_risky_change(
+    prometheus_server: PrometheusServer, tmp_path: Path
+) -> None:
+    half = prometheus_server.end - 450
+    code, first, _, _ = run_canary(
+        mkdir(tmp_path / "1"), prometheus_server.url, "identical", "--risk-level", "high", end=half
+    )
+    assert (code, first["verdict"], first["canary_calls"]) == (0, "continue", "1")
+    code, second, _, _ = run_canary(
+        mkdir(tmp_path / "2"),
+        prometheus_server.url,
+        "identical",
+        "--risk-level",
+        "high",
+        "--canary-state",
+        first["canary_state"],
+        end=prometheus_server.end,
+    )
+    assert code == 0
+    assert second["canary_calls"] == "2"
+    assert second["verdict"] == "continue"  # the high row needs three windows
+    metrics = {m["name"]: m for m in json.loads(second["metric_results"])}
+    assert metrics["latency"]["canary"]["n"] < 31  # only the samples after the first window
+
+
+def test_a_state_that_is_not_this_rollouts_is_exit_2_naming_the_fix(
+    prometheus_server: PrometheusServer, tmp_path: Path
+) -> None:
+    code, first, _, _ = run_canary(
+        mkdir(tmp_path / "1"), prometheus_server.url, "identical", end=prometheus_server.end - 450
+    )
+    assert code == 0
+    state = first["canary_state"]
+    forged = state[:-4] + ("AAAA" if not state.endswith("AAAA") else "BBBB")
+    cases = {
+        "garbage": ("not-a-state", "not a state this action wrote"),
+        "damaged": (forged, "damaged or not this action's"),
+        "other risk": (state, "another canary configuration or risk level"),
+    }
+    for name, (value, message) in cases.items():
+        extra = ["--canary-state", value] + (
+            ["--risk-level", "low"] if name == "other risk" else []
+        )
+        code, outputs, _, log = run_canary(
+            mkdir(tmp_path / name),
+            prometheus_server.url,
+            "identical",
+            *extra,
+            end=prometheus_server.end,
+        )
+        assert code == 2, name
+        assert message in log, name
+        assert "start a new rollout" in log, name
+        assert outputs["verdict"] == "continue", name
+    code, _, _, log = run_canary(
+        mkdir(tmp_path / "again"),
+        prometheus_server.url,
+        "identical",
+        "--canary-state",
+        state,
+        end=prometheus_server.end - 450,
+    )
+    assert code == 2
+    assert "already holds evidence up to the window" in log
+
+
+def mkdir(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+def test_prometheus_down_mid_rollout_hands_the_evidence_on_unchanged(
+    prometheus_server: PrometheusServer, tmp_path: Path
+) -> None:
+    code, first, _, _ = run_canary(
+        mkdir(tmp_path / "1"), prometheus_server.url, "identical", end=prometheus_server.end - 450
+    )
+    assert code == 0
+    code, down, _, _ = run_canary(
+        mkdir(tmp_path / "2"),
+        f"http://127.0.0.1:{free_port()}",
+        "identical",
+        "--canary-state",
+        first["canary_state"],
+        end=prometheus_server.end,
+    )
+    assert code == 3
+    assert down["verdict"] == "continue"
+    assert down["canary_state"] == first["canary_state"]
+    assert down["canary_calls"] == "1"

@@ -18,9 +18,7 @@ step never ran.
 
 from __future__ import annotations
 
-import os
 import shlex
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +26,7 @@ from pathlib import Path
 from cicd_agent.modes.analyse_failure.fix.command import tools_named
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch, Verification
 from cicd_agent.modes.analyse_failure.fix.diff import UnreadableChange, tree_diff
-from cicd_agent.modes.analyse_failure.fix.known import TOOLS, KnownTool, base
+from cicd_agent.modes.analyse_failure.fix.known import TOOLS, KnownTool, base, find_tool
 from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier, shell_argv
 from cicd_agent.sandbox import Sandbox, remove_tree
 
@@ -65,16 +63,10 @@ def _shell_name(shell: str) -> str:
 def installed(fixer: KnownTool, command: str, checkout: Path, environ: Mapping[str, str]) -> bool:
     """Whether the tool exists in this job: as named (a path), on ``PATH``, in the checkout's
     virtualenv or ``node_modules/.bin``."""
-    path = [
-        environ.get("PATH", os.defpath),
-        str(checkout / ".venv" / "bin"),
-        str(checkout / "venv" / "bin"),
-        str(checkout / "node_modules" / ".bin"),
-    ]
     for word in shlex.split(command):
         if base(word) == fixer.executable and "/" in word:
             return (checkout / word).is_file() or Path(word).is_file()
-    return shutil.which(fixer.executable, path=os.pathsep.join(path)) is not None
+    return find_tool(fixer.executable, checkout, environ) is not None
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,32 @@ without a fixing form (pytest, mypy) still names the failing command; it is neve
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Checking:
+    """How review runs a linter the repository configures over its changed files, read-only
+    (``modes/review/linters.py``): one table with the fix step's, so a tool is added once."""
+
+    configs: tuple[str, ...]
+    """Files at the repository's root that configure it (any one is enough)."""
+    suffixes: tuple[str, ...]
+    """The files it checks."""
+    argv: tuple[str, ...]
+    """Its arguments for a JSON report on standard output; the files (``./path``) follow, or
+    with ``packages`` their folders."""
+    report: str
+    """Which reader parses the report (``analysis/lint_reports.py``)."""
+    section: str = ""
+    """A ``pyproject.toml`` table that configures it too (``[tool.ruff]``)."""
+    packages: bool = False
+    """It checks packages, not files (``./folder`` for each changed file's folder)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +54,8 @@ class KnownTool:
     """Switches that only check, dropped from the command."""
     added: tuple[str, ...] = ()
     """Switches that make it fix, put right after the subcommand (or the tool's name)."""
+    checking: Checking | None = None
+    """How review runs it on changed lines, when the repository configures it."""
 
     def rewrite(self, words: list[str]) -> list[str] | None:
         """The fixing form of ``words`` (a simple command running this tool), or None."""
@@ -46,6 +72,18 @@ class KnownTool:
         insert = kept.index(words[at]) + 1 if words[at] in kept else at + 1
         added = [switch for switch in self.added if switch not in kept]
         return [*kept[:insert], *added, *kept[insert:]]
+
+
+def find_tool(executable: str, checkout: Path, environ: Mapping[str, str]) -> str | None:
+    """Where ``executable`` is for a run over ``checkout``: on ``PATH``, else in the checkout's
+    virtualenv or ``node_modules/.bin`` (as the repository's own CI installs it)."""
+    path = [
+        environ.get("PATH", os.defpath),
+        str(checkout / ".venv" / "bin"),
+        str(checkout / "venv" / "bin"),
+        str(checkout / "node_modules" / ".bin"),
+    ]
+    return shutil.which(executable, path=os.pathsep.join(path))
 
 
 def base(word: str) -> str:
@@ -66,6 +104,20 @@ TOOLS: tuple[KnownTool, ...] = (
         subcommand="check",
         removed=frozenset({"--no-fix", "--diff", "--watch"}),
         added=("--fix",),
+        checking=Checking(
+            configs=("ruff.toml", ".ruff.toml"),
+            section="[tool.ruff",
+            suffixes=(".py", ".pyi"),
+            argv=(
+                "check",
+                "--output-format=json",
+                "--no-fix",
+                "--exit-zero",
+                "--force-exclude",
+                "--no-cache",
+            ),
+            report="ruff",
+        ),
     ),
     KnownTool(
         "ruff format",
@@ -96,6 +148,15 @@ TOOLS: tuple[KnownTool, ...] = (
         executable="eslint",
         removed=frozenset({"--fix-dry-run"}),
         added=("--fix",),
+        checking=Checking(
+            configs=tuple(
+                [f"eslint.config.{end}" for end in ("js", "mjs", "cjs", "ts", "mts", "cts")]
+                + [f".eslintrc{end}" for end in ("", ".js", ".cjs", ".json", ".yml", ".yaml")]
+            ),
+            suffixes=(".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"),
+            argv=("--format", "json", "--no-error-on-unmatched-pattern"),
+            report="eslint",
+        ),
     ),
     KnownTool(
         "prettier",
@@ -104,6 +165,23 @@ TOOLS: tuple[KnownTool, ...] = (
         executable="prettier",
         removed=frozenset({"--check", "-c", "--list-different", "-l"}),
         added=("--write",),
+    ),
+    KnownTool(
+        "golangci-lint",
+        # The closing line of its text output, then one line per linter: "1 issues:" and
+        # "21 issues:" in real CI logs (the plural even for one).
+        says=re.compile(r"^\d+ issues?:$"),
+        runs=re.compile(r"(^|[\s/])golangci-lint\s+(\S+\s+)*?run\b"),
+        executable="golangci-lint",
+        fixes=False,  # its --fix is not verified here: the tool could not be installed
+        checking=Checking(
+            configs=(".golangci.yml", ".golangci.yaml", ".golangci.toml", ".golangci.json"),
+            suffixes=(".go",),
+            # version 2's switches: the JSON report on stdout, no summary, exit 0 on issues
+            argv=("run", "--output.json.path=stdout", "--show-stats=false", "--issues-exit-code=0"),
+            report="golangci-lint",
+            packages=True,
+        ),
     ),
     KnownTool(
         "pytest",

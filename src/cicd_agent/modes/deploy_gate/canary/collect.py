@@ -5,24 +5,50 @@ Prometheus. The one place where the canary phase meets the network; judging the 
 
 from __future__ import annotations
 
+import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
+from cicd_agent.analysis.canary_state import CanaryState
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
-from cicd_agent.prometheus import PrometheusClient, PrometheusError
+from cicd_agent.prometheus import PrometheusClient, PrometheusError, Series
 
 
 @dataclass(frozen=True)
 class MetricSamples:
-    """One metric's samples per side, each side pooled over the series its query returned."""
+    """One metric's samples per side, paired by time step: the i-th baseline and canary values
+    (and the previous release's, when asked) are from the same step, each the mean over the
+    series its query returned at that step."""
 
     baseline: tuple[float, ...]
     canary: tuple[float, ...]
     baseline_series: int
     canary_series: int
+    previous: tuple[float, ...] | None = None
+
+
+def _by_step(series: list[Series], shift: float = 0.0) -> dict[float, float]:
+    """Mean over the series at each time step (timestamps moved by ``shift``)."""
+    sums: dict[float, list[float]] = {}
+    for one in series:
+        for stamp, value in zip(one.timestamps, one.values, strict=True):
+            sums.setdefault(stamp + shift, []).append(value)
+    return {stamp: sum(values) / len(values) for stamp, values in sums.items()}
+
+
+def _paired(
+    reference: dict[float, float], canary: dict[float, float]
+) -> tuple[tuple[float, ...], tuple[float, ...], list[float]]:
+    """Both sides' values at the steps they share, and those steps; each side whole when they
+    share none (the judge then pairs them by position)."""
+    common = sorted(set(reference) & set(canary))
+    if common:
+        return tuple(reference[t] for t in common), tuple(canary[t] for t in common), common
+    steps = sorted(canary)
+    return tuple(reference[t] for t in sorted(reference)), tuple(canary[t] for t in steps), steps
 
 
 def fetch_metric_samples(
@@ -34,21 +60,33 @@ def fetch_metric_samples(
     lookback: float,
     step: float,
     end: float,
+    since: float | None = None,
 ) -> MetricSamples:
-    """Both sides of ``spec`` over ``[end - lookback, end]``, one query per side.
+    """Both sides of ``spec`` over ``[end - lookback, end]`` (from ``since`` when the rollout has
+    already judged up to then), one query per side, and the previous release's window.
 
-    A query that returns several series (one per pod, say) has their samples pooled: every pod's
-    value is evidence about its track. Aggregate in PromQL (``sum``, ``avg``) to judge otherwise.
+    A query that returns several series (one per pod, say) has them averaged per step: every
+    pod's value is evidence about its track. Aggregate in PromQL (``sum``, ``max``) to judge
+    otherwise.
     """
-    start = end - lookback
+    start = end - lookback if since is None else max(end - lookback, since + step)
+    start = min(start, end)
 
-    def read(side: Literal["baseline", "canary"], track: str) -> tuple[tuple[float, ...], int]:
-        series = client.query_range(spec.query_for(side, track), start=start, end=end, step=step)
-        return tuple(value for one in series for value in one.values), len(series)
+    def read(side: Literal["baseline", "canary"], track: str, shift: float = 0.0) -> list[Series]:
+        return client.query_range(
+            spec.query_for(side, track), start=start - shift, end=end - shift, step=step
+        )
 
-    baseline, baseline_count = read("baseline", baseline_track)
-    canary, canary_count = read("canary", canary_track)
-    return MetricSamples(baseline, canary, baseline_count, canary_count)
+    baseline, canary = read("baseline", baseline_track), read("canary", canary_track)
+    base_values, canary_values, steps = _paired(_by_step(baseline), _by_step(canary))
+    previous = None
+    if spec.previous_offset is not None:
+        # At the canary's steps, NaN where the previous release has none (the judge drops the
+        # pair), so every previous value lines up with the canary value of its step.
+        offset = spec.previous_offset
+        earlier = _by_step(read("baseline", baseline_track, offset), shift=offset)
+        previous = tuple(earlier.get(step, math.nan) for step in steps)
+    return MetricSamples(base_values, canary_values, len(baseline), len(canary), previous)
 
 
 @dataclass(frozen=True)
@@ -58,12 +96,18 @@ class CanarySamples:
     baseline: dict[str, tuple[float, ...]]
     canary: dict[str, tuple[float, ...]]
     error: str | None = None
+    previous: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    end: float | None = None
 
 
 def fetch_samples(
-    client: PrometheusClient, config: CanaryConfig, *, end: float | None = None
+    client: PrometheusClient,
+    config: CanaryConfig,
+    *,
+    end: float | None = None,
+    since: float | None = None,
 ) -> CanarySamples:
-    """Fetch every metric over the window ending at ``end`` (default now).
+    """Fetch every metric over the window ending at ``end`` (default now), from ``since`` on.
 
     When Prometheus cannot be read (:class:`~cicd_agent.prometheus.PrometheusError`: unreachable
     after the retries, credentials refused) the samples carry the reason instead, and the judge
@@ -73,6 +117,7 @@ def fetch_samples(
     until = time.time() if end is None else end
     baseline: dict[str, tuple[float, ...]] = {}
     canary: dict[str, tuple[float, ...]] = {}
+    previous: dict[str, tuple[float, ...]] = {}
     try:
         for spec in config.metrics:
             lookback, step = config.window(spec)
@@ -84,20 +129,25 @@ def fetch_samples(
                 lookback=lookback,
                 step=step,
                 end=until,
+                since=since,
             )
             baseline[spec.name] = samples.baseline
             canary[spec.name] = samples.canary
+            if samples.previous is not None:
+                previous[spec.name] = samples.previous
     except PrometheusError as error:
         return CanarySamples({}, {}, str(error))
-    return CanarySamples(baseline, canary)
+    return CanarySamples(baseline, canary, previous=previous, end=until)
 
 
 @dataclass(frozen=True)
 class CanaryFacts:
-    """What the canary phase collected: the configuration it judges by and the samples."""
+    """What the canary phase collected: the configuration it judges by, the rollout's evidence
+    so far and the samples."""
 
     config: CanaryConfig
     samples: CanarySamples
+    state: CanaryState
 
 
 def collect(ctx: RunContext) -> CanaryFacts:
@@ -112,4 +162,5 @@ def collect(ctx: RunContext) -> CanaryFacts:
         username=options.prometheus_username,
         password=options.prometheus_password,
     )
-    return CanaryFacts(options.config, fetch_samples(client, options.config, end=options.end))
+    samples = fetch_samples(client, options.config, end=options.end, since=options.state.until)
+    return CanaryFacts(options.config, samples, options.state)

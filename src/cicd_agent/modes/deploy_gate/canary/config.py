@@ -100,8 +100,15 @@ class MetricSpec(BaseModel):
     fail_on_nodata: bool = False
     lookback: float | None = None
     step: float | None = None
+    # Absolute objectives on the canary's typical value (e.g. p99 at most 0.3 s), judged besides
+    # the comparison with the baseline.
+    objective_min: float | None = Field(default=None, allow_inf_nan=False)
+    objective_max: float | None = Field(default=None, allow_inf_nan=False)
+    # Compare the canary with the previous release too: the baseline's query read this long
+    # before the window (a day, a week: the same hour, so the daily cycle lines up).
+    previous_offset: float | None = None
 
-    @field_validator("lookback", "step", mode="before")
+    @field_validator("lookback", "step", "previous_offset", mode="before")
     @classmethod
     def _duration(cls, value: object) -> float | None:
         if value is None:
@@ -109,6 +116,13 @@ class MetricSpec(BaseModel):
         if not isinstance(value, str | int | float):
             raise ValueError(f"not a duration: {value!r}")
         return parse_duration(value)
+
+    @model_validator(mode="after")
+    def _objective_ordered(self) -> Self:
+        low, high = self.objective_min, self.objective_max
+        if low is not None and high is not None and low >= high:
+            raise ValueError(f"objective_min ({low}) must be below objective_max ({high})")
+        return self
 
     @model_validator(mode="after")
     def _one_way_to_query(self) -> Self:
@@ -147,6 +161,9 @@ class CanaryThresholds(BaseModel):
     confidence: float = Field(default=0.98, gt=0.5, lt=1)
     pass_score: float = Field(default=95.0, ge=0, le=100)
     marginal_score: float = Field(default=75.0, ge=0, le=100)
+    # Calls of the rollout whose pooled evidence a promote needs (the canary-state input
+    # carries them from call to call).
+    windows_to_promote: int = Field(default=2, ge=1, le=100)
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -190,8 +207,8 @@ class CanaryConfig(BaseModel):
     canary_track: str = Field(default="canary", min_length=1)
     # One sample a minute over half an hour: 31 samples a side, and since the default queries use
     # [1m] rate windows, neighbouring samples share no requests. A 30 s step would make them
-    # overlap by half, and the correlation that brings more than triples the U test's false alarms
-    # (bench/bench_canary.py measures it).
+    # overlap by half: the judge allows for the correlation, but pays for it in evidence per
+    # window (bench/bench_canary.py measures it).
     lookback: float = 1800.0
     step: float = 60.0
     thresholds: CanaryThresholds = Field(default_factory=CanaryThresholds)

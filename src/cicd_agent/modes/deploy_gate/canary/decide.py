@@ -8,6 +8,7 @@ headline and says when Prometheus could not be read (exit 3, outputs still writt
 from __future__ import annotations
 
 from cicd_agent.analysis.canary import CanaryJudgement, blind_judgement, judge_canary
+from cicd_agent.analysis.canary_state import CanaryState
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.deploy_gate.canary.collect import CanarySamples, fetch_samples
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
@@ -15,18 +16,33 @@ from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
 from cicd_agent.prometheus import PrometheusClient
 
 
-def judge_samples(samples: CanarySamples, config: CanaryConfig) -> CanaryJudgement:
-    """The judgement of fetched samples: pure, no network."""
+def judge_samples(
+    samples: CanarySamples, config: CanaryConfig, state: CanaryState | None = None
+) -> CanaryJudgement:
+    """The judgement of fetched samples, on top of the rollout's evidence so far: pure."""
     if samples.error is not None:
-        return blind_judgement(samples.error, config.metrics)
-    return judge_canary(samples.baseline, samples.canary, config.metrics, config.thresholds)
+        return blind_judgement(samples.error, config.metrics, state)
+    return judge_canary(
+        samples.baseline,
+        samples.canary,
+        config.metrics,
+        config.thresholds,
+        state=state,
+        previous=samples.previous,
+        until=samples.end,
+    )
 
 
 def assess_canary(
-    client: PrometheusClient, config: CanaryConfig, *, end: float | None = None
+    client: PrometheusClient,
+    config: CanaryConfig,
+    *,
+    end: float | None = None,
+    state: CanaryState | None = None,
 ) -> CanaryJudgement:
     """Fetch and judge in one call (benchmarks and tests of the read path)."""
-    return judge_samples(fetch_samples(client, config, end=end), config)
+    since = state.until if state is not None else None
+    return judge_samples(fetch_samples(client, config, end=end, since=since), config, state)
 
 
 def decide(ctx: RunContext, verdict: CanaryJudgement) -> CanaryResult:

@@ -4,7 +4,8 @@ continue or rollback. The action decides; the workflow acts (e.g. ``kubectl roll
 Wiring only: ``options`` reads the options once, ``config`` the metric specs; ``collect`` reads
 the samples from Prometheus (the one network call); ``decide`` judges them offline
 (``analysis/canary``) and builds the ``result``. No model is asked (``prompt``) and nothing is
-posted (``publish``): a Mann–Whitney test over real samples is the better judge, and nothing
+posted (``publish`` only records the verdict when a database is configured): a statistical
+test over real samples is the better judge, and nothing
 here should be talked into a promote.
 
 Never promotes what it cannot see: Prometheus unreachable gives ``continue`` with
@@ -41,7 +42,7 @@ class CanaryPhase:
     def analyse(self, ctx: RunContext, facts: CanaryFacts) -> CanaryJudgement:
         from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
 
-        return judge_samples(facts.samples, facts.config)
+        return judge_samples(facts.samples, facts.config, facts.state)
 
     def ask(self, ctx: RunContext, facts: CanaryFacts, verdict: CanaryJudgement) -> None:
         return None  # no model: see the prompt module
@@ -54,7 +55,10 @@ class CanaryPhase:
     def publish(
         self, ctx: RunContext, facts: CanaryFacts, verdict: CanaryJudgement, result: CanaryResult
     ) -> None:
-        """Nothing to post: the verdict is for the workflow, through the outputs."""
+        """Nothing to post; the verdict goes to the decision record when one is configured."""
+        from cicd_agent.modes.deploy_gate.canary.publish import publish
+
+        publish(ctx, result)
 
     def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
         """Fail safe: never promote, never roll back on our own failure."""

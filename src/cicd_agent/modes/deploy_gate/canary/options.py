@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
+    from cicd_agent.analysis.canary_state import CanaryState
     from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
 
 
@@ -27,24 +28,48 @@ class CanaryOptions:
     config: CanaryConfig
     end: float | None
     """The Unix time the judged window ends at; None: now."""
+    state: CanaryState
+    """The rollout's evidence so far, bound to ``config``."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> CanaryOptions:
         # Here, not at the top: deploy-gate's mode module imports this one, and the config
         # brings YAML and pydantic (0.76 s, `python -X importtime -c "import
         # cicd_agent.modes.deploy_gate.canary.config"`), which importing a mode must not.
+        import time
+
+        from cicd_agent.analysis.canary_metric import check_keys
+        from cicd_agent.analysis.canary_state import CanaryStateError, decode_state
         from cicd_agent.modes.deploy_gate.canary.config import load_canary_config
+        from cicd_agent.modes.deploy_gate.canary.risk import apply_risk, config_digest
 
         if not args.prometheus_url:
             raise UsageError(
                 "The canary phase needs a Prometheus URL.",
                 hint="Set the input prometheus-url (or --prometheus-url).",
             )
+        risk_level = getattr(args, "risk_level", None) or None
+        config = apply_risk(load_canary_config(args.canary_config), risk_level)
+        try:
+            state = decode_state(
+                getattr(args, "canary_state", None),
+                config_digest(config),
+                check_keys(config.metrics),
+            )
+        except CanaryStateError as error:
+            raise UsageError(str(error)) from None
+        end = args.canary_end
+        if state.until is not None and state.until >= (time.time() if end is None else end):
+            raise UsageError(
+                "canary-state already holds evidence up to the window this call would judge; "
+                "judge a later window (canary-end) or start a new rollout (empty canary-state)."
+            )
         return cls(
             prometheus_url=args.prometheus_url,
             prometheus_token=args.prometheus_token,
             prometheus_username=args.prometheus_username,
             prometheus_password=args.prometheus_password,
-            config=load_canary_config(args.canary_config),
-            end=args.canary_end,
+            config=config,
+            end=end,
+            state=state,
         )

@@ -1,1 +1,1 @@
-"""No prompt: the canary phase asks no model; a Mann–Whitney test over real samples judges it."""
+"""No prompt: the canary phase asks no model; a statistical test over real samples judges it."""

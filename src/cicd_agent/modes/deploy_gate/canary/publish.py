@@ -1,1 +1,36 @@
-"""Nothing to publish: the canary verdict is for the workflow, through the step outputs."""
+"""The canary phase's one write: the verdict and its evidence in the decision record, when the
+workflow configured one (``audit-database-url``). Nothing is posted: the verdict is for the
+workflow (or Argo Rollouts, Flagger) through the outputs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cicd_agent.job.decisions import record_decision
+
+if TYPE_CHECKING:
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
+
+
+def publish(ctx: RunContext, result: CanaryResult) -> None:
+    """Record the verdict with the per-metric evidence; a database that is down is a note."""
+    judgement = result.judgement
+    record = {
+        "verdict": judgement.verdict,
+        "healthy": judgement.healthy,
+        "rollback": judgement.rollback,
+        "canary_score": judgement.canary_score,
+        "calls": judgement.calls,
+        "reasons": list(judgement.reasons),
+        "metrics": [metric.model_dump(mode="json") for metric in judgement.metrics],
+    }
+    record_decision(
+        ctx,
+        getattr(ctx.args, "audit_database_url", None),
+        phase="canary",
+        decision=judgement.verdict,
+        record=record,
+        risk_level=getattr(ctx.args, "risk_level", None),
+        environment=getattr(ctx.args, "environment", None),
+    )

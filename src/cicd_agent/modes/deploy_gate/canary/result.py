@@ -3,7 +3,8 @@ judgement."""
 
 from __future__ import annotations
 
-from cicd_agent.analysis.canary import CanaryJudgement, MetricResult, SampleSummary
+from cicd_agent.analysis.canary import CanaryJudgement
+from cicd_agent.analysis.canary_metric import MetricResult, SampleSummary
 from cicd_agent.job.result import Fixed, ModeResult
 from cicd_agent.runner.runner_io import Annotation
 
@@ -22,6 +23,8 @@ class CanaryResult(ModeResult):
             "healthy": judgement.healthy,
             "reasons": list(judgement.reasons),
             "metric_results": list(judgement.metrics),
+            "canary_state": judgement.state.encode(),
+            "canary_calls": judgement.calls,
         }
 
     def summary_body(self) -> str:
@@ -44,15 +47,15 @@ class CanaryResult(ModeResult):
 def metrics_table(judgement: CanaryJudgement) -> str:
     """One row per metric for the job summary: class, p-value, effect and both sides."""
     rows = [
-        "| metric | class | p-value | canary/baseline mean | HL shift | baseline n, mean, "
-        "median, p95 | canary n, mean, median, p95 |",
+        "| metric | class | change vs baseline (rollout) | canary/baseline mean | HL shift | "
+        "baseline n, mean, median, p95 | canary n, mean, median, p95 |",
         "|---|---|---|---|---|---|---|",
     ]
     for m in judgement.metrics:
         label = f"{m.name} (critical)" if m.critical else m.name
         verdict = f"**{m.classification}**" if m.failed else m.classification
         rows.append(
-            f"| {label} | {verdict} | {_number(m.p_value)} | {_ratio(m)} | "
+            f"| {label} | {verdict} | {_interval(m)} | {_ratio(m)} | "
             f"{_number(m.hl_shift)} | {_side(m.baseline)} | {_side(m.canary)} |"
         )
     return "\n".join(rows)
@@ -60,6 +63,12 @@ def metrics_table(judgement: CanaryJudgement) -> str:
 
 def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:.3g}"
+
+
+def _interval(metric: MetricResult) -> str:
+    if metric.change_low is None or metric.change_high is None:
+        return "-"
+    return f"{metric.change_low:+.1%} to {metric.change_high:+.1%}"
 
 
 def _ratio(metric: MetricResult) -> str:

@@ -1,0 +1,165 @@
+"""The canary judge's evidence: how sure one window (and a rollout so far) is about a change.
+
+Real metrics break what a rank test on raw samples assumes. Neighbouring samples are correlated,
+both sides follow the same daily cycle, and bursts give heavy tails. So each comparison works on
+**paired log ratios**: the canary's sample at a time step over the baseline's at the same step
+(both groups see the same traffic then, so the cycle cancels), on a log scale (a regression
+multiplies; bursts shrink). Their centre is a 10 % trimmed mean with a winsorised standard error
+(Yuen's), so a few bursts cannot carry the verdict, and that error is widened by the lag-1
+autocorrelation of the ratios (the effective sample size ``n (1 - r) / (1 + r)``), so correlated
+samples are not counted as independent ones.
+
+A window's evidence is an estimate, its standard error, its weight (its effective sample size)
+and degrees of freedom; a rollout's evidence is the weighted pool of its windows' (windows never
+overlap: the state records where the last one ended). Each call of a rollout spends part of the error budget,
+``alpha * 6 / (pi**2 * k**2)`` at call ``k``: these sum to ``alpha`` over any number of calls, so
+by the union bound a whole rollout falsely fails a metric with probability at most ``alpha``,
+however the calls depend on one another. A comparison **fails** when it is significantly worse
+and its estimate lies beyond the allowance, **passes** when the whole interval lies within the
+allowance, and is **thin** otherwise: thin evidence never promotes.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+from scipy.stats import t as student_t
+
+from cicd_agent.analysis.hodges_lehmann import FloatArray
+
+TRIM = 0.1
+# The log-ratio floor, as a share of the pair's typical level: keeps zeros finite, and makes a
+# change far below the metric's usual level count for little.
+FLOOR_SHARE = 0.05
+# A pooled standard error is never taken below this (a perfectly flat rollout), so an interval
+# always has a width.
+MIN_SE = 1e-6
+# Lag-1 autocorrelation is capped here: beyond, a window holds about one independent sample.
+MAX_RHO = 0.9
+
+CheckOutcome = Literal["fail", "pass", "thin"]
+
+
+class Evidence(BaseModel):
+    """Pooled evidence about one quantity over windows: the sum of their weights, of weight x
+    estimate, of weight² x squared standard error, and of degrees of freedom. A window weighs its
+    effective sample size, never one over its own estimated variance: a window that happens to
+    look flat (or is made to) would otherwise outweigh every other, one lucky window deciding
+    the rollout. The empty evidence has weight 0."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    weight: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    weighted_sum: float = Field(default=0.0, allow_inf_nan=False)
+    variance_sum: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    dof: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+
+    @property
+    def estimate(self) -> float | None:
+        return self.weighted_sum / self.weight if self.weight > 0 else None
+
+    def plus(self, other: Evidence) -> Evidence:
+        return Evidence(
+            weight=self.weight + other.weight,
+            weighted_sum=self.weighted_sum + other.weighted_sum,
+            variance_sum=self.variance_sum + other.variance_sum,
+            dof=self.dof + other.dof,
+        )
+
+    def interval(self, alpha: float) -> tuple[float, float] | None:
+        """One-sided ``1 - alpha`` bounds (each side) of the pooled estimate; None when empty."""
+        estimate = self.estimate
+        if estimate is None or self.dof < 1:
+            return None
+        se = max(math.sqrt(self.variance_sum) / self.weight, MIN_SE)
+        half = float(student_t.ppf(1.0 - alpha, self.dof)) * se
+        return estimate - half, estimate + half
+
+
+def spent_alpha(alpha: float, call: int) -> float:
+    """The share of ``alpha`` call ``call`` (1-based) may spend; the shares sum to ``alpha``."""
+    return alpha * 6.0 / (math.pi**2 * call**2)
+
+
+def robust_evidence(values: FloatArray) -> Evidence:
+    """Yuen's trimmed mean of ``values`` with its winsorised standard error, widened for lag-1
+    autocorrelation; empty evidence for fewer than four values."""
+    n = values.size
+    if n < 4:
+        return Evidence()
+    ordered = np.sort(values)
+    cut = int(TRIM * n)
+    kept = n - 2 * cut
+    centre = float(np.mean(ordered[cut : n - cut]))
+    winsorised = np.clip(values, ordered[cut], ordered[n - 1 - cut])
+    spread = float(np.std(winsorised, ddof=1))
+    rho = _lag_one(winsorised)
+    inflation = (1 + rho) / (1 - rho)
+    se = spread / ((1 - 2 * cut / n) * math.sqrt(n)) * math.sqrt(inflation)
+    dof = max(1.0, (kept - 1) / inflation)
+    weight = n / inflation
+    return Evidence(
+        weight=weight, weighted_sum=weight * centre, variance_sum=(weight * se) ** 2, dof=dof
+    )
+
+
+def _lag_one(values: FloatArray) -> float:
+    """Lag-1 autocorrelation with the small-sample bias of the estimate added back (Marriott and
+    Pope: about ``-(1 + 4 rho) / n`` with an estimated mean), clipped to [0, MAX_RHO]: negative
+    correlation is not credited, and a short window's estimate would otherwise understate it."""
+    centred = values - np.mean(values)
+    energy = float(centred @ centred)
+    if energy <= 0:
+        return 0.0
+    rho = float(centred[1:] @ centred[:-1]) / energy
+    rho += (1 + 4 * max(rho, 0.0)) / values.size
+    return min(max(rho, 0.0), MAX_RHO)
+
+
+def log_ratios(reference: FloatArray, canary: FloatArray) -> FloatArray:
+    """log((canary + f) / (reference + f)) per time step, pairing the two by position (the same
+    step when both were read over the same window); ``f`` is ``FLOOR_SHARE`` of the mean level.
+
+    Steps where both sides are at zero (or below) are left out: a ratio of nothing to nothing
+    says nothing about a relative change, and counting it as "no change" would let a regression
+    of a mostly idle metric through on silence.
+    """
+    n = min(reference.size, canary.size)
+    reference = np.maximum(reference[-n:], 0)
+    canary = np.maximum(canary[-n:], 0)
+    level = float(np.mean(np.concatenate([reference, canary]))) if n else 0.0
+    floor = FLOOR_SHARE * level if level > 0 else 1.0
+    seen = (reference > 0) | (canary > 0)
+    return np.log(canary[seen] + floor) - np.log(reference[seen] + floor)
+
+
+def judge_bounds(
+    evidence: Evidence,
+    alpha: float,
+    low: float | None,
+    high: float | None,
+    neutral: float | None = None,
+) -> tuple[CheckOutcome, tuple[float, float] | None]:
+    """Fail when the estimate lies beyond ``high`` (or ``low``) and the interval excludes
+    ``neutral`` on that side (no neutral: excludes the bound itself); pass when the interval lies
+    wholly within [low, high] (a missing bound is no limit); thin otherwise.
+
+    With a neutral value this is Kayenta's rule (significantly worse, and by more than allowed):
+    demanding the whole interval beyond the allowance would let a regression twice the
+    allowance through for many windows.
+    """
+    interval = evidence.interval(alpha)
+    estimate = evidence.estimate
+    if interval is None or estimate is None:
+        return "thin", None
+    lower, upper = interval
+    if high is not None and estimate > high and lower > (high if neutral is None else neutral):
+        return "fail", interval
+    if low is not None and estimate < low and upper < (low if neutral is None else neutral):
+        return "fail", interval
+    if (high is None or upper < high) and (low is None or lower > low):
+        return "pass", interval
+    return "thin", interval

@@ -1,0 +1,321 @@
+"""One metric's canary call: is the canary worse than its baseline, its previous release or its
+objective, by more than the spec allows, and how sure is the rollout so far.
+
+Each check is judged on evidence pooled over the rollout's windows
+(:mod:`cicd_agent.analysis.canary_evidence` argues the statistics): the baseline check on paired
+log ratios canary / baseline, the previous-release check on paired log ratios canary / the
+previous release's window, the objective check on the canary's own values. A metric fails when a
+check's interval lies beyond its allowance, passes when every check's lies within, and is
+``thin`` otherwise; thin evidence is what makes the verdict ``continue``.
+
+Pure functions over numbers: fetching the samples is the job of
+:mod:`cicd_agent.modes.deploy_gate.canary.collect`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict
+
+from cicd_agent.analysis.canary_evidence import (
+    CheckOutcome,
+    Evidence,
+    judge_bounds,
+    log_ratios,
+    robust_evidence,
+    spent_alpha,
+)
+from cicd_agent.analysis.hodges_lehmann import FloatArray, hodges_lehmann_shift
+
+Direction = Literal["increase", "decrease", "either"]
+MetricClass = Literal["pass", "thin", "high", "low", "nodata"]
+# Samples may come as plain sequences (from Prometheus) or numpy arrays (simulations, benches).
+Samples = Sequence[float] | npt.NDArray[np.floating[Any]]
+CHECKS = ("baseline", "previous", "objective")
+
+_ALLOWANCE_SIGN = {"increase": "+", "decrease": "-", "either": "±"}
+
+
+class MetricSpec(Protocol):
+    """What the judge needs of one metric's rule (the canary phase's config satisfies it; the
+    analysis layer imports no mode)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def direction(self) -> Direction: ...
+    @property
+    def critical(self) -> bool: ...
+    @property
+    def allowed_change(self) -> float: ...
+    @property
+    def min_delta(self) -> float: ...
+    @property
+    def weight(self) -> float: ...
+    @property
+    def fail_on_nodata(self) -> bool: ...
+    @property
+    def objective_min(self) -> float | None: ...
+    @property
+    def objective_max(self) -> float | None: ...
+
+
+class SampleSummary(BaseModel):
+    """What one side looked like, so a reader can check the judge's call by eye."""
+
+    model_config = ConfigDict(frozen=True)
+
+    n: int
+    mean: float | None
+    median: float | None
+    p95: float | None
+    dropped: int = 0  # non-finite values (NaN from 0/0, ±Inf) left out of the test
+
+
+class MetricResult(BaseModel):
+    """The judge's call on one metric, with the evidence for it.
+
+    ``change_low``/``change_high`` bound the canary's relative change against the baseline over
+    the rollout so far (at this call's share of the confidence); ``mean_ratio`` is this window's
+    canary mean over baseline mean (None when the baseline mean is 0); ``hl_shift`` the
+    Hodges-Lehmann estimate of canary minus baseline, in the metric's unit.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    classification: MetricClass
+    failed: bool
+    critical: bool
+    weight: float
+    direction: str
+    change_low: float | None
+    change_high: float | None
+    mean_ratio: float | None
+    hl_shift: float | None
+    baseline: SampleSummary
+    canary: SampleSummary
+    reason: str
+
+
+@dataclass(frozen=True)
+class Look:
+    """Which call of the rollout this is (1-based), and the evidence earlier calls left, keyed
+    ``metric/check``."""
+
+    call: int = 1
+    prior: Mapping[str, Evidence] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Check:
+    name: str
+    outcome: CheckOutcome
+    interval: tuple[float, float] | None
+    low: float | None
+    high: float | None
+
+    @property
+    def side(self) -> Literal["high", "low"]:
+        assert self.interval is not None
+        return "high" if self.low is None or self.interval[1] > self.low else "low"
+
+
+def check_keys(specs: Sequence[MetricSpec]) -> tuple[str, ...]:
+    """Every ``metric/check`` a configuration can gather evidence for (the state's keys)."""
+    return tuple(f"{spec.name}/{check}" for spec in specs for check in CHECKS)
+
+
+def summarise(values: FloatArray, dropped: int = 0) -> SampleSummary:
+    """n, mean, median and 95th percentile of finite samples (None for an empty side)."""
+    if values.size == 0:
+        return SampleSummary(n=0, mean=None, median=None, p95=None, dropped=dropped)
+    return SampleSummary(
+        n=int(values.size),
+        mean=float(np.mean(values)),
+        median=float(np.median(values)),
+        p95=float(np.percentile(values, 95)),
+        dropped=dropped,
+    )
+
+
+def pairs(reference: Samples, canary: Samples) -> tuple[FloatArray, FloatArray]:
+    """The two sides paired by position (the last ``n`` of each, ``n`` the shorter), keeping
+    only pairs where both values are finite: dropping a side's NaN alone would shift every
+    later pair out of step."""
+    left = np.asarray(reference, dtype=np.float64).ravel()
+    right = np.asarray(canary, dtype=np.float64).ravel()
+    n = min(left.size, right.size)
+    left, right = left[left.size - n :], right[right.size - n :]
+    keep = np.isfinite(left) & np.isfinite(right)
+    return left[keep], right[keep]
+
+
+def finite(values: Samples) -> tuple[FloatArray, int]:
+    """The finite values, and how many were dropped."""
+    array = np.asarray(values, dtype=np.float64).ravel()
+    kept = array[np.isfinite(array)]
+    return kept, int(array.size - kept.size)
+
+
+def _ratio_bounds(spec: MetricSpec) -> tuple[float | None, float | None]:
+    """The allowance as bounds on the log ratio, open on the side that does not count as worse."""
+    high = math.log1p(spec.allowed_change)
+    low = math.log1p(-spec.allowed_change) if spec.allowed_change < 1 else None
+    return (
+        None if spec.direction == "increase" else low,
+        None if spec.direction == "decrease" else high,
+    )
+
+
+def judge_metric(
+    spec: MetricSpec,
+    baseline: Samples,
+    canary: Samples,
+    confidence: float,
+    *,
+    look: Look | None = None,
+    previous: Samples | None = None,
+) -> tuple[MetricResult, dict[str, Evidence]]:
+    """Classify one metric, and give the rollout's pooled evidence for it after this window.
+
+    ``nodata`` when a side has no finite sample, or the rollout still has too few to form an
+    interval: such a metric cannot see a regression, so it must not pass as if it had looked.
+    """
+    look = look or Look()
+    base, base_dropped = finite(baseline)
+    cand, cand_dropped = finite(canary)
+    prev, _ = finite(previous if previous is not None else ())
+    summaries = summarise(base, base_dropped), summarise(cand, cand_dropped)
+    alpha = spent_alpha(1.0 - confidence, look.call)
+    prefix = f"{spec.name}/"
+    pooled = {key: value for key, value in look.prior.items() if key.startswith(prefix)}
+    checks: list[_Check] = []
+
+    def check(name: str, window: Evidence, low: float | None, high: float | None) -> None:
+        evidence = pooled.get(prefix + name, Evidence()).plus(window)
+        pooled[prefix + name] = evidence
+        neutral = None if name == "objective" else 0.0
+        outcome, interval = judge_bounds(evidence, alpha, low, high, neutral)
+        checks.append(_Check(name, outcome, interval, low, high))
+
+    ratio_low, ratio_high = _ratio_bounds(spec)
+    if cand.size and base.size:
+        check(
+            "baseline", robust_evidence(log_ratios(*pairs(baseline, canary))), ratio_low, ratio_high
+        )
+    if cand.size and prev.size:
+        earlier = previous if previous is not None else ()
+        check(
+            "previous", robust_evidence(log_ratios(*pairs(earlier, canary))), ratio_low, ratio_high
+        )
+    if cand.size and (spec.objective_min is not None or spec.objective_max is not None):
+        check("objective", robust_evidence(cand), spec.objective_min, spec.objective_max)
+
+    missing = [side for side, arr in (("baseline", base), ("canary", cand)) if arr.size == 0]
+    # A difference within the absolute floor never matters, however the ratio reads.
+    negligible = (
+        not missing
+        and spec.min_delta > 0
+        and abs(float(np.mean(cand)) - float(np.mean(base))) <= spec.min_delta
+    )
+    if missing or (all(c.interval is None for c in checks) and not negligible):
+        if missing:
+            why = f"no data for the {' and the '.join(missing)}"
+        elif not np.any(base > 0) and not np.any(cand > 0):
+            why = "every step is zero on both sides, so there is no relative change to judge; "
+            why += "give the metric a min_delta to pass it on the absolute difference"
+        else:
+            why = (
+                f"too few samples (baseline {base.size}, canary {cand.size}) to judge; widen "
+                "the lookback or shorten the step"
+            )
+        return _metric_result(spec, "nodata", f"{spec.name}: {why}.", *summaries), pooled
+
+    base_mean, cand_mean = float(np.mean(base)), float(np.mean(cand))
+    settled = [c for c in checks if c.outcome == "pass" or (c.name == "baseline" and negligible)]
+    failing = [c for c in checks if c.outcome == "fail" and c not in settled]
+    classification: MetricClass = "pass"
+    if failing:
+        classification = failing[0].side
+    elif len(settled) < len(checks):
+        classification = "thin"
+    word = {"pass": "passes", "thin": "evidence still thin", "high": "is worse (higher)",
+            "low": "is worse (lower)", "nodata": ""}[classification]  # fmt: skip
+    details = "; ".join(_describe(spec, c) for c in checks)
+    baseline_check = next((c for c in checks if c.name == "baseline"), None)
+    interval = baseline_check.interval if baseline_check else None
+    result = _metric_result(
+        spec,
+        classification,
+        f"{spec.name} {word} (call {look.call}): {details}.",
+        *summaries,
+        change=(math.expm1(interval[0]), math.expm1(interval[1])) if interval else None,
+        mean_ratio=cand_mean / base_mean if base_mean != 0 else None,
+        hl_shift=hodges_lehmann_shift(cand, base),
+    )
+    return result, pooled
+
+
+def _describe(spec: MetricSpec, check: _Check) -> str:
+    if check.interval is None:
+        return f"vs {check.name}: too few samples"
+    low, high = check.interval
+    if check.name == "objective":
+        bound = " and ".join(
+            f"{word} {value:.6g}"
+            for word, value in (("≥", spec.objective_min), ("≤", spec.objective_max))
+            if value is not None
+        )
+        return f"objective {bound}: typical value in [{low:.6g}, {high:.6g}] ({check.outcome})"
+    allowed = f"{_ALLOWANCE_SIGN[spec.direction]}{spec.allowed_change:.0%}"
+    return (
+        f"vs {check.name}: change in [{math.expm1(low):+.1%}, {math.expm1(high):+.1%}], "
+        f"allowed {allowed} ({check.outcome})"
+    )
+
+
+def _metric_result(
+    spec: MetricSpec,
+    classification: MetricClass,
+    reason: str,
+    baseline: SampleSummary,
+    canary: SampleSummary,
+    *,
+    change: tuple[float, float] | None = None,
+    mean_ratio: float | None = None,
+    hl_shift: float | None = None,
+) -> MetricResult:
+    """One metric's call with its evidence. The one place that says which calls fail the
+    rollout (``high`` and ``low`` always, ``nodata`` where the spec asks), so a metric the judge
+    saw too little of and one that could not be read at all fail alike."""
+    failed = classification in ("high", "low") or (
+        classification == "nodata" and spec.fail_on_nodata
+    )
+    return MetricResult(
+        name=spec.name,
+        classification=classification,
+        failed=failed,
+        critical=spec.critical,
+        weight=spec.weight,
+        direction=spec.direction,
+        change_low=change[0] if change else None,
+        change_high=change[1] if change else None,
+        mean_ratio=mean_ratio,
+        hl_shift=hl_shift,
+        baseline=baseline,
+        canary=canary,
+        reason=reason,
+    )
+
+
+def unread_metric(spec: MetricSpec) -> MetricResult:
+    """A metric that could not be read at all: nodata, so the summary keeps its shape."""
+    empty = SampleSummary(n=0, mean=None, median=None, p95=None)
+    return _metric_result(spec, "nodata", f"{spec.name}: not read.", empty, empty)

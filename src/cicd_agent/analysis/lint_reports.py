@@ -1,0 +1,138 @@
+"""A linter's JSON report read as data, and its hits on the lines a change added as findings.
+
+The report is attacker text: the linter runs the pull request's own configuration (an eslint
+configuration is JavaScript, a plugin may print anything), so nothing in it is trusted. A hit
+becomes a finding only when it names a file we asked about and a line the change added; its
+rule id is cut to a plain name, and its message passes through the caller's ``clean`` (redacted
+and neutralised, like any finding's text) and is cut to one line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.severity import Severity
+
+MAX_FINDINGS_PER_TOOL = 200
+"""Findings kept of one tool's report (the review posts at most ``max-findings`` anyway)."""
+_RULE = re.compile(r"[^\w./@-]")
+
+
+@dataclass(frozen=True)
+class LintHit:
+    """One problem a linter reported."""
+
+    path: str
+    line: int
+    code: str
+    message: str
+    error: bool
+    """An error (eslint's severity 2, any ruff or golangci-lint issue), not a warning."""
+
+
+class UnreadableReport(ValueError):
+    """The output is not the report that tool writes."""
+
+
+def read_report(kind: str, text: str, root: str) -> list[LintHit]:
+    """The hits of a ``kind`` report (``ruff``, ``eslint``, ``golangci-lint``); paths are made
+    relative to ``root`` (the folder it ran in). Raises :class:`UnreadableReport`."""
+    stripped = text.lstrip()
+    try:
+        # The first JSON value: golangci-lint may print its statistics after it.
+        document = json.JSONDecoder().raw_decode(stripped)[0] if stripped else None
+    except ValueError:
+        raise UnreadableReport(f"{kind}'s output was not JSON") from None
+    readers = {"ruff": _ruff, "eslint": _eslint, "golangci-lint": _golangci}
+    try:
+        return list(readers[kind](document, root))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise UnreadableReport(f"{kind}'s output was not its JSON report") from None
+
+
+def _relative(path: str, root: str) -> str:
+    posix = PurePosixPath(path)
+    if posix.is_absolute():
+        if not posix.is_relative_to(root):
+            return ""
+        posix = posix.relative_to(root)
+    parts = [part for part in posix.parts if part != "."]
+    return "" if ".." in parts or not parts else "/".join(parts)
+
+
+def _ruff(document: object, root: str) -> Iterator[LintHit]:
+    for item in document if isinstance(document, list) else []:
+        code = item["code"] or "syntax-error"  # a file ruff cannot parse has no code
+        yield LintHit(
+            _relative(str(item["filename"]), root),
+            int(item["location"]["row"]),
+            str(code),
+            str(item["message"]),
+            error=True,
+        )
+
+
+def _eslint(document: object, root: str) -> Iterator[LintHit]:
+    for result in document if isinstance(document, list) else []:
+        path = _relative(str(result["filePath"]), root)
+        for message in result["messages"]:
+            if "line" not in message:  # a file-wide note (a file ignored by the config)
+                continue
+            yield LintHit(
+                path,
+                int(message["line"]),
+                str(message.get("ruleId") or "parse-error"),
+                str(message["message"]),
+                error=int(message["severity"]) >= 2,
+            )
+
+
+def _golangci(document: object, root: str) -> Iterator[LintHit]:
+    issues = document.get("Issues") if isinstance(document, dict) else None
+    for issue in issues or []:
+        severity = str(issue.get("Severity") or "").lower()
+        yield LintHit(
+            _relative(str(issue["Pos"]["Filename"]), root),
+            int(issue["Pos"]["Line"]),
+            str(issue["FromLinter"]),
+            str(issue["Text"]),
+            error=severity not in {"warning", "info", "low"},
+        )
+
+
+def lint_findings(
+    tool: str,
+    hits: list[LintHit],
+    added: Mapping[str, set[int]],
+    clean: Callable[[str], str],
+) -> list[Finding]:
+    """Findings for ``hits`` on lines ``added`` (path → the lines the change added), at most
+    :data:`MAX_FINDINGS_PER_TOOL`: errors medium, warnings low."""
+    found: list[Finding] = []
+    for hit in hits:
+        if hit.line not in added.get(hit.path, ()):
+            continue
+        code = _RULE.sub("", hit.code)[:80] or "unnamed"
+        message = clean(" ".join(hit.message.split())[:300]) or "no message"
+        found.append(
+            Finding(
+                rule=f"{tool}/{code}",
+                severity=Severity.MEDIUM if hit.error else Severity.LOW,
+                category="lint",
+                path=hit.path,
+                line=hit.line,
+                title=f"{tool} {code}: {message}"[:200],
+                body=(
+                    f"{message} (`{code}`, from the repository's own {tool} configuration, run "
+                    "on the changed lines in the sandbox)"
+                ),
+            )
+        )
+        if len(found) >= MAX_FINDINGS_PER_TOOL:
+            break
+    return found

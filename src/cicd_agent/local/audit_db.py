@@ -1,0 +1,185 @@
+"""Gate decisions in PostgreSQL: one row per verdict, so a team can ask across repositories and
+months how often the gate held, rolled back, or rolled back a release it later promoted.
+
+Why a database beside the JSON-lines file: the file is one artifact per job and expires with
+the run; the questions worth asking ("rollbacks last month, and how many were false?") span
+every run of every repository. The file stays the default; the database is written only when
+the workflow gives ``audit-database-url``.
+
+The tool owns its schema: every write takes a transaction-scoped advisory lock, brings the
+schema up to :data:`MIGRATIONS` (recorded in ``cicd_agent_schema``) and inserts the row, so
+two jobs starting at once neither race the migration nor see half of it. A database that is
+down, slow or refuses us raises :class:`AuditDatabaseError` with a message that names no
+password; the caller notes it and the decision stands (:mod:`cicd_agent.job.decisions`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+CONNECT_TIMEOUT_SECONDS = 5
+"""libpq's connect timeout: a gate must not wait on a database it cannot reach."""
+STATEMENT_TIMEOUT_MS = 5_000
+"""Per statement, server-side: a locked or overloaded database costs the job seconds at most."""
+LOCK_KEY = 0x63696364  # "cicd"
+"""The advisory lock every writer takes while it migrates and inserts."""
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE cicd_agent_decisions (
+            id bigserial PRIMARY KEY,
+            recorded_at timestamptz NOT NULL DEFAULT now(),
+            tool text NOT NULL,
+            repository text,
+            mode text NOT NULL,
+            phase text NOT NULL,
+            head_sha text,
+            run_url text,
+            decision text NOT NULL,
+            risk_level text,
+            record jsonb NOT NULL
+        )""",
+        "CREATE INDEX cicd_agent_decisions_by_month "
+        "ON cicd_agent_decisions (repository, phase, recorded_at)",
+    ),
+    (
+        # The rollout a canary verdict belongs to (the workflow's environment), so a rollback
+        # and a later promote of the same release can be paired (docs/audit.md).
+        "ALTER TABLE cicd_agent_decisions ADD COLUMN environment text",
+        "CREATE INDEX cicd_agent_decisions_by_release "
+        "ON cicd_agent_decisions (repository, head_sha, phase)",
+    ),
+)
+"""Schema versions in order; version N is ``MIGRATIONS[N - 1]``. Append, never edit."""
+
+_SCHEMES = ("postgresql://", "postgres://")
+
+
+class AuditDatabaseError(Exception):
+    """The row was not written; the message is safe to show (no password, no full URL)."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One gate verdict, as a row: the columns people filter on, and the whole record as JSON."""
+
+    tool: str
+    mode: str
+    phase: str
+    decision: str
+    record: Mapping[str, Any]
+    repository: str | None = None
+    head_sha: str | None = None
+    run_url: str | None = None
+    risk_level: str | None = None
+    environment: str | None = None
+
+
+def check_url(url: str) -> str:
+    """``url`` if it is a PostgreSQL URL, else ValueError naming the form expected (usage error:
+    a typo must not silently turn the record off)."""
+    if not url.startswith(_SCHEMES):
+        raise ValueError("expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE")
+    return url
+
+
+def secrets_of(url: str) -> tuple[str, ...]:
+    """The parts of ``url`` to mask in logs: the URL itself and its password, if any."""
+    found = re.match(r"^[a-z]+://[^:/@]*:([^@/]+)@", url)
+    return (url, found.group(1)) if found else (url,)
+
+
+def schema_version(url: str) -> int:
+    """The schema version the database holds now (0: never written to by this tool)."""
+    psycopg = _driver()
+    try:
+        with _connect(psycopg, url) as conn:
+            return _current_version(conn)
+    except psycopg.Error as exc:
+        raise AuditDatabaseError(_describe(exc, url)) from None
+
+
+def write(url: str, decision: Decision) -> int:
+    """Migrate the schema if needed and insert ``decision``; returns the new row's id."""
+    psycopg = _driver()
+    from psycopg.types.json import Jsonb
+
+    try:
+        with _connect(psycopg, url) as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+            _migrate(conn)
+            row = conn.execute(
+                "INSERT INTO cicd_agent_decisions (tool, repository, mode, phase, head_sha, "
+                "run_url, decision, risk_level, environment, record) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                (
+                    decision.tool,
+                    decision.repository,
+                    decision.mode,
+                    decision.phase,
+                    decision.head_sha,
+                    decision.run_url,
+                    decision.decision,
+                    decision.risk_level,
+                    decision.environment,
+                    Jsonb(dict(decision.record)),
+                ),
+            ).fetchone()
+    except psycopg.Error as exc:
+        raise AuditDatabaseError(_describe(exc, url)) from None
+    if row is None:  # RETURNING always yields the row; a None would be a driver bug
+        raise AuditDatabaseError("the database returned no row id")
+    return int(row[0])
+
+
+def _driver() -> Any:
+    """psycopg, imported only when a database is configured (it loads libpq)."""
+    import psycopg
+
+    return psycopg
+
+
+def _connect(psycopg: Any, url: str) -> Any:
+    return psycopg.connect(
+        url,
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+        application_name="cicd-agent",
+    )
+
+
+def _current_version(conn: Any) -> int:
+    exists = conn.execute("SELECT to_regclass('cicd_agent_schema') IS NOT NULL").fetchone()
+    if not exists or not exists[0]:
+        return 0
+    found = conn.execute("SELECT coalesce(max(version), 0) FROM cicd_agent_schema").fetchone()
+    return int(found[0]) if found else 0
+
+
+def _migrate(conn: Any) -> None:
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS cicd_agent_schema "
+        "(version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
+    )
+    current = _current_version(conn)
+    if current > len(MIGRATIONS):
+        raise AuditDatabaseError(
+            f"the database's audit schema is version {current}, newer than this cicd-agent "
+            f"knows ({len(MIGRATIONS)}); upgrade cicd-agent"
+        )
+    for version in range(current + 1, len(MIGRATIONS) + 1):
+        for statement in MIGRATIONS[version - 1]:
+            conn.execute(statement)
+        conn.execute("INSERT INTO cicd_agent_schema (version) VALUES (%s)", (version,))
+
+
+def _describe(exc: Exception, url: str) -> str:
+    """The driver's first line with the URL and password taken out (libpq quotes neither,
+    but a server's message may echo what it was given)."""
+    text = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    for secret in secrets_of(url):
+        text = text.replace(secret, "***")
+    return text[:300]

@@ -1,0 +1,178 @@
+"""The linters the repository configures, run on its changed files in the sandbox (collect).
+
+The fix step's tool table (:data:`~cicd_agent.modes.analyse_failure.fix.known.TOOLS`) says for
+each linter how review runs it (its ``checking`` form): the files that configure it, the files
+it checks, its JSON report. A tool runs only when the repository configures it at its root and
+it is installed in this job (on ``PATH``, in the checkout's virtualenv or ``node_modules``), only
+on the changed files whose text in the checkout is the reviewed head's, and only in the sandbox,
+as the fix step runs it: its configuration is the pull request's (eslint's is JavaScript that
+runs). Each run is bounded in time (:data:`LINT_TIMEOUT`) and output; the report comes back
+through the sandbox's evidence pipe and is read as data (:mod:`cicd_agent.analysis.lint_reports`):
+only hits on added lines become findings, with the tool's rule id, their text redacted and
+neutralised. Every tool that could not run says why in a note.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from cicd_agent.analysis.lint_reports import UnreadableReport, lint_findings, read_report
+from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
+from cicd_agent.modes.analyse_failure.fix.known import TOOLS, Checking, KnownTool, find_tool
+from cicd_agent.runner.markdown import neutralise
+from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation, remove_tree
+
+if TYPE_CHECKING:
+    from cicd_agent.analysis.diff import Diff
+    from cicd_agent.analysis.finding import Finding
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.local.local_repo import LocalRepo
+
+LINT_TIMEOUT = 120.0
+"""Seconds one linter may run over the changed files."""
+MAX_REPORT_BYTES = 16 << 20
+"""A larger report is not read (the changed files of one pull request give far less)."""
+MAX_FILES = 500
+"""Changed files handed to one linter (the rest are counted in a note)."""
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One linter to run: the tool, where it is installed, and the files it checks."""
+
+    tool: KnownTool
+    checking: Checking
+    executable: str
+    files: tuple[str, ...]
+
+    def argv(self, evidence_variable: str) -> list[str]:
+        """The run's command: the report to the evidence pipe, everything else to the log."""
+        if self.checking.packages:
+            targets = sorted({f"./{PurePosixPath(path).parent}" for path in self.files})
+        else:
+            targets = [f"./{path}" for path in self.files]  # never read as a switch
+        # Our own interpreter puts the pipe on the tool's stdout: dash takes no descriptor
+        # above 9 after ``>&``, and /dev/fd/N is not reopened by a run as nobody.
+        move = (
+            "import os, sys; os.dup2(int(os.environ[sys.argv[1]]), 1); "
+            "os.execv(sys.argv[2], sys.argv[2:])"
+        )
+        command = [self.executable, *self.checking.argv, *targets]
+        return [sys.executable, "-I", "-c", move, evidence_variable, *command]
+
+
+def configured(checking: Checking, checkout: Path) -> bool:
+    """Whether the repository configures the tool at its root."""
+    if any(is_file(checkout, name) for name in checking.configs):
+        return True
+    if not checking.section or not is_file(checkout, "pyproject.toml"):
+        return False
+    try:
+        text = read_text(checkout, "pyproject.toml")
+    except CheckoutFileError:
+        return False
+    return any(line.strip().startswith(checking.section) for line in text.splitlines())
+
+
+def lint_changes(ctx: RunContext, repo: LocalRepo, diff: Diff, head: str) -> list[Finding]:
+    """Findings of the configured linters on the lines ``diff`` adds (``head``: its commit)."""
+    checkout = ctx.options.repo_dir
+    planned = _plan(ctx, repo, diff, head, checkout)
+    if not planned:
+        return []
+    isolation = probe_isolation(find_bwrap(ctx.environ))
+    names = ", ".join(p.tool.executable for p in planned)
+    if not isolation.sandboxed:
+        ctx.note(f"{names} did not run: no sandbox on this runner ({isolation.detail}).")
+        return []
+    ctx.progress.say(f"running {names} in the sandbox")
+    added = {f.path: {n for n, _ in f.added_lines()} for f in diff.files}
+    found: list[Finding] = []
+    with Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known,
+                 isolation=isolation) as sandbox:  # fmt: skip
+        for plan in planned:
+            found += _run(ctx, sandbox, plan, added, lambda text: _clean(ctx, text))
+    return found
+
+
+def _clean(ctx: RunContext, text: str) -> str:
+    return neutralise(ctx.redactor.redact(text), allowed_links=ctx.own_links)
+
+
+def _plan(ctx: RunContext, repo: LocalRepo, diff: Diff, head: str, checkout: Path) -> list[Planned]:
+    changed = [f.path for f in diff.files if f.status != "deleted" and not f.is_binary]
+    planned: list[Planned] = []
+    for tool in TOOLS:
+        checking = tool.checking
+        if checking is None or not configured(checking, checkout):
+            continue
+        files = [path for path in changed if path.endswith(checking.suffixes)]
+        if not files:
+            continue
+        executable = find_tool(tool.executable, checkout, ctx.environ)
+        if executable is None:
+            ctx.note(
+                f"The repository configures {tool.executable}, but it is not installed in this "
+                "job, so it did not check the change (install it before this step)."
+            )
+            continue
+        same = _as_at_head(repo, head, checkout, files)
+        if len(same) < len(files):
+            ctx.note(
+                f"{len(files) - len(same)} changed file(s) differ in the checkout from the "
+                f"reviewed commit {head[:12]}, so {tool.executable} did not check them (check "
+                "out the pull request's head to lint them)."
+            )
+        if len(same) > MAX_FILES:
+            ctx.note(f"{tool.executable} checked {MAX_FILES} of {len(same)} changed file(s).")
+        if same:
+            planned.append(Planned(tool, checking, executable, tuple(same[:MAX_FILES])))
+    return planned
+
+
+def _as_at_head(repo: LocalRepo, head: str, checkout: Path, files: Sequence[str]) -> list[str]:
+    """The files whose text in the checkout is the one at ``head`` (a merge commit's may not
+    be, and a linter's line numbers must be the diff's)."""
+    at_head = repo.read_texts(head, list(files))
+    same: list[str] = []
+    for path in files:
+        try:
+            if path in at_head and read_text(checkout, path) == at_head[path]:
+                same.append(path)
+        except CheckoutFileError:
+            continue
+    return same
+
+
+def _run(
+    ctx: RunContext,
+    sandbox: Sandbox,
+    plan: Planned,
+    added: dict[str, set[int]],
+    clean: Callable[[str], str],
+) -> list[Finding]:
+    name = plan.tool.executable
+    space = sandbox.workspace(f"lint-{name}")
+    try:
+        run = sandbox.run(
+            plan.argv(sandbox.evidence_variable), space, timeout=LINT_TIMEOUT, evidence=True
+        )
+        root = str(space.repo)
+    finally:
+        remove_tree(space.root)
+    if run.timed_out or run.killed_for:
+        ctx.note(f"{name} {run.describe()}, so its findings are missing.")
+        return []
+    if len(run.evidence) > MAX_REPORT_BYTES:
+        ctx.note(f"{name} wrote a report over {MAX_REPORT_BYTES >> 20} MiB; it was not read.")
+        return []
+    try:
+        hits = read_report(plan.checking.report, run.evidence.decode("utf-8", "replace"), root)
+    except UnreadableReport as exc:
+        ctx.note(f"{name} {run.describe()} and {exc}, so its findings are missing.")
+        return []
+    return lint_findings(name, hits, added, clean)

@@ -1,0 +1,264 @@
+"""``cicd-agent-canary-server``: the canary judge behind HTTP, for the rollout tools that own the
+traffic steps (Argo Rollouts' ``web`` metric, Flagger's webhooks) instead of a workflow. An
+entry point beside :mod:`cicd_agent.cli`, whose contract it serves, not a step of a mode.
+
+Why a server and not only the CLI: Argo Rollouts' job metric knows success and failure alone,
+and Flagger calls URLs; ``continue`` ("not enough evidence yet, measure again") needs a third
+answer, and a judge that carries its evidence from one call to the next needs somewhere to keep
+it. The server is an adapter over the CLI's own contract: each request runs
+``cicd-agent deploy-gate --phase canary --json`` in-process with the options it was started
+with, reads the verdict from the JSON document, and keeps what the judge hands back for its next
+call (``canary_state``, when the judge gives one) per release, in memory.
+
+- ``GET /verdict?release=KEY&risk=LEVEL``, for Argo Rollouts' ``web`` metric
+  (``jsonPath: {$.verdict}``): 200 and the verdict as JSON. ``risk`` is the deploy phase's
+  ``risk_level``, which sets the canary's strictness (Flagger: the hook's ``metadata.risk``).
+- ``POST /flagger/confirm-promotion``, Flagger's ``confirm-promotion`` hook: 200 on promote,
+  else 409 (Flagger waits and measures again).
+- ``POST /flagger/rollback``, Flagger's ``rollback`` hook: 200 on rollback, else 409.
+- ``GET /healthz``, for the kubelet: 200.
+
+Hostile callers: anyone who can reach the port can ask for a verdict and nothing else. The
+release key (a query parameter, or Flagger's ``name``/``namespace``) is only a dictionary key,
+bounded in length and count; request bodies are bounded; one judgement runs at a time and a
+verdict is reused for ``--min-interval`` seconds, so a flood of requests costs Prometheus one
+query set per interval. No option of the judge comes from a request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import re
+import sys
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+MAX_BODY = 64 * 1024
+"""Flagger's hook payload is a few hundred bytes; anything larger is refused unread."""
+MAX_RELEASES = 256
+"""Releases whose state is kept; the least recently judged is dropped first."""
+RELEASE = re.compile(r"[A-Za-z0-9._/:@-]{1,200}")
+"""What a release key may be: a name, a namespace/name, an image digest."""
+VERDICTS = ("promote", "continue", "rollback")
+RISK_LEVELS = ("low", "medium", "high", "critical")
+"""The deploy phase's ``risk_level`` values, which a request may name to set the strictness."""
+
+
+@dataclass
+class Judged:
+    """The last answer for one release, and what the judge asked to be given back."""
+
+    at: float
+    document: dict[str, Any]
+    state: str | None = None
+
+
+@dataclass
+class Judge:
+    """Runs the canary phase with fixed options and remembers each release's last answer."""
+
+    argv: tuple[str, ...]
+    environ: Mapping[str, str]
+    min_interval: float
+    run: Callable[[list[str], Mapping[str, str]], tuple[int, dict[str, Any]]]
+    clock: Callable[[], float] = time.monotonic
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _releases: OrderedDict[str, Judged] = field(default_factory=OrderedDict)
+
+    def verdict(self, release: str, risk: str | None = None) -> dict[str, Any]:
+        """The judge's document for ``release`` judged at ``risk`` (the deploy phase's level,
+        which sets the canary's strictness): fresh, or the last one within the interval.
+
+        Evidence is kept per release *and* risk level, so a caller who names a milder level
+        for a release gets a separate sequence, never a verdict another caller reads."""
+        key = f"{release}#{risk or ''}"
+        with self._lock:
+            last = self._releases.get(key)
+            if last is not None and self.clock() - last.at < self.min_interval:
+                return last.document
+            argv = list(self.argv)
+            if risk:
+                argv += ["--risk-level", risk]
+            if last is not None and last.state:
+                argv += ["--canary-state", last.state]
+            code, document = self.run(argv, self.environ)
+            answer = _answer(code, document)
+            state = document.get("canary_state")
+            self._releases[key] = Judged(
+                self.clock(), answer, state if isinstance(state, str) else None
+            )
+            self._releases.move_to_end(key)
+            while len(self._releases) > MAX_RELEASES:
+                self._releases.popitem(last=False)
+            return answer
+
+
+def _answer(code: int, document: dict[str, Any]) -> dict[str, Any]:
+    """What a caller sees: the verdict and its reasons; never a promote the judge did not give
+    (a usage error or a crash reads as ``continue``, unhealthy)."""
+    verdict = document.get("verdict")
+    if code not in (0, 1, 3) or verdict not in VERDICTS:
+        return {
+            "verdict": "continue",
+            "healthy": False,
+            "rollback": False,
+            "reasons": [str(document.get("error") or f"the judge exited {code}")],
+        }
+    keep = ("verdict", "healthy", "rollback", "canary_score", "reasons", "metric_results")
+    return {key: document[key] for key in keep if key in document}
+
+
+def run_in_process(argv: list[str], environ: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+    """``cicd-agent deploy-gate --phase canary ARGV --json``, in this process."""
+    from cicd_agent.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = main(
+        ["deploy-gate", "--phase", "canary", "--json", *argv],
+        environ=environ,
+        stdout=stdout,
+        stderr=stderr,
+    )
+    text = stdout.getvalue().strip()
+    try:
+        document = json.loads(text) if text.startswith("{") else {}
+    except ValueError:
+        document = {}
+    if not document:
+        document = {"error": stderr.getvalue().strip().splitlines()[-1:] or ["no output"]}
+    return code, document
+
+
+def handler_for(judge: Judge) -> type[BaseHTTPRequestHandler]:
+    """A request handler bound to ``judge`` (http.server builds one per request)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "cicd-agent-canary"
+        sys_version = ""
+
+        def do_GET(self) -> None:
+            url = urlsplit(self.path)
+            if url.path == "/healthz":
+                self._send(200, {"ok": True})
+            elif url.path == "/verdict":
+                query = parse_qs(url.query)
+                release = (query.get("release") or ["default"])[0]
+                risks = query.get("risk")
+                self._judge(release, risks[0] if risks else None, None)
+            else:
+                self._send(404, {"error": "unknown path"})
+
+        def do_POST(self) -> None:
+            path = urlsplit(self.path).path
+            wanted = {"/flagger/confirm-promotion": "promote", "/flagger/rollback": "rollback"}
+            if path not in wanted:
+                self._send(404, {"error": "unknown path"})
+                return
+            payload = self._body()
+            if payload is None:
+                return
+            # Flagger's checksum changes with the release's spec: a new release starts afresh.
+            name, namespace = payload.get("name"), payload.get("namespace")
+            checksum = payload.get("checksum")
+            release = f"{namespace}/{name}" if name and namespace else "default"
+            if checksum:
+                release += f"@{checksum}"
+            metadata = payload.get("metadata")
+            risk = metadata.get("risk") if isinstance(metadata, dict) else None
+            self._judge(str(release), risk, wanted[path])
+
+        def _body(self) -> dict[str, Any] | None:
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if not 0 <= length <= MAX_BODY:
+                self._send(413, {"error": f"the body must be at most {MAX_BODY} bytes"})
+                return None
+            try:
+                payload = json.loads(self.rfile.read(length) or b"{}")
+            except ValueError:
+                payload = None
+            if not isinstance(payload, dict):
+                self._send(400, {"error": "the body must be a JSON object"})
+                return None
+            return payload
+
+        def _judge(self, release: str, risk: object, wanted: str | None) -> None:
+            if not RELEASE.fullmatch(release):
+                self._send(400, {"error": "release: letters, digits and ._/:@- only"})
+                return
+            if risk is not None and risk not in RISK_LEVELS:
+                self._send(400, {"error": f"risk: one of {', '.join(RISK_LEVELS)}"})
+                return
+            answer = judge.verdict(release, risk if isinstance(risk, str) else None)
+            if wanted is None:
+                self._send(200, answer)
+            else:
+                self._send(200 if answer["verdict"] == wanted else 409, answer)
+
+        def _send(self, status: int, body: Mapping[str, Any]) -> None:
+            data = json.dumps(body, sort_keys=True).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            sys.stderr.write(f"cicd-agent-canary-server: {format % args}\n")
+
+    return Handler
+
+
+def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    """The server's own options; everything after ``--`` goes to the canary phase unchanged."""
+    words = list(argv)
+    at = words.index("--") if "--" in words else len(words)
+    own, judge = words[:at], words[at + 1 :]
+    parser = argparse.ArgumentParser(
+        prog="cicd-agent-canary-server",
+        description="Serve the canary judge to Argo Rollouts (web metric) and Flagger (webhooks).",
+        epilog="Options after -- are deploy-gate --phase canary's (e.g. --prometheus-url, "
+        "--canary-config); secrets come from the environment (INPUT_PROMETHEUS-TOKEN, ...).",
+    )
+    parser.add_argument("--listen", default="0.0.0.0:8080", help="HOST:PORT (default 0.0.0.0:8080)")
+    parser.add_argument(
+        "--min-interval",
+        type=float,
+        default=60.0,
+        help="seconds a verdict is reused for the same release (default 60)",
+    )
+    args = parser.parse_args(own)
+    if "--phase" in judge or "--json" in judge:
+        parser.error("--phase and --json are the server's to set")
+    return args, judge
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, judge_argv = parse(sys.argv[1:] if argv is None else argv)
+    host, _, port = args.listen.rpartition(":")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    judge = Judge(tuple(judge_argv), environ, args.min_interval, run_in_process)
+    server = ThreadingHTTPServer((host or "0.0.0.0", int(port)), handler_for(judge))  # noqa: S104
+    sys.stderr.write(f"cicd-agent-canary-server: listening on {args.listen}\n")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+"""``cicd-agent-canary-server`` over real HTTP against a real Prometheus: what Argo Rollouts' web
+metric and Flagger's hooks read, continue kept apart from promote, and what a hostile caller can
+and cannot do."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import requests
+
+from cicd_agent.serve import Judge, handler_for, parse, run_in_process
+from tests.harness.prometheus_server import PrometheusServer, free_port
+from tests.helpers.canary import scenario_config
+
+ENV = {
+    "CICD_AGENT_INPUTS": json.dumps(
+        {"prometheus-username": "canary", "prometheus-password": "canary-test-password"}
+    )
+}
+
+
+@contextmanager
+def serving(judge: Judge) -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(judge))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def judge_for(url: str, scenario: str, end: float, *, calls: list[list[str]] | None = None) -> Judge:
+    argv = (
+        "--provider", "none", "--prometheus-url", url,
+        "--canary-config", scenario_config(scenario).model_dump_json(exclude_defaults=True),
+        "--canary-end", str(end),
+    )  # fmt: skip
+
+    def run(words: list[str], environ: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+        if calls is not None:
+            calls.append(words)
+        return run_in_process(words, environ)
+
+    return Judge(argv, ENV, min_interval=300.0, run=run)
+
+
+def test_argo_web_metric_reads_promote_and_flagger_may_promote(
+    prometheus_server: PrometheusServer,
+) -> None:
+    """A low-risk change needs one healthy window to promote (docs: the risk table)."""
+    judge = judge_for(prometheus_server.url, "identical", prometheus_server.end)
+    with serving(judge) as base:
+        argo = requests.get(
+            f"{base}/verdict", params={"release": "shop/web", "risk": "low"}, timeout=60
+        )
+        hook = {"name": "web", "namespace": "shop", "metadata": {"risk": "low"}}
+        flagger = requests.post(f"{base}/flagger/confirm-promotion", json=hook, timeout=60)
+        rollback = requests.post(f"{base}/flagger/rollback", json=hook, timeout=60)
+    assert argo.status_code == 200 and argo.json()["verdict"] == "promote"
+    assert flagger.status_code == 200
+    assert rollback.status_code == 409  # Flagger's rollback hook: only 2xx rolls back
+
+
+def test_one_healthy_window_of_a_high_risk_change_is_continue_not_promote(
+    prometheus_server: PrometheusServer,
+) -> None:
+    """Argo reads continue as Inconclusive (measure again), Flagger's promotion hook waits; a
+    caller naming a milder level for the same release gets its own sequence."""
+    judge = judge_for(prometheus_server.url, "identical", prometheus_server.end)
+    with serving(judge) as base:
+        high = requests.get(
+            f"{base}/verdict", params={"release": "shop/web", "risk": "high"}, timeout=60
+        )
+        hook = {"name": "web", "namespace": "shop", "metadata": {"risk": "high"}}
+        flagger = requests.post(f"{base}/flagger/confirm-promotion", json=hook, timeout=60)
+        low = requests.get(
+            f"{base}/verdict", params={"release": "shop/web", "risk": "low"}, timeout=60
+        )
+        again = requests.get(
+            f"{base}/verdict", params={"release": "shop/web", "risk": "high"}, timeout=60
+        )
+    assert high.json()["verdict"] == "continue"
+    assert flagger.status_code == 409
+    assert low.json()["verdict"] == "promote"
+    assert again.json() == high.json()
+
+
+def test_a_regression_is_a_rollback_for_both_tools(prometheus_server: PrometheusServer) -> None:
+    judge = judge_for(prometheus_server.url, "latency_up30", prometheus_server.end)
+    with serving(judge) as base:
+        argo = requests.get(f"{base}/verdict", params={"release": "shop/web"}, timeout=60)
+        promote = requests.post(
+            f"{base}/flagger/confirm-promotion", json={"name": "web", "namespace": "shop"}, timeout=60
+        )
+        rollback = requests.post(
+            f"{base}/flagger/rollback", json={"name": "web", "namespace": "shop"}, timeout=60
+        )
+    assert argo.json()["verdict"] == "rollback" and argo.json()["rollback"] is True
+    assert promote.status_code == 409
+    assert rollback.status_code == 200
+
+
+def test_prometheus_down_is_continue_never_promote_nor_rollback() -> None:
+    judge = judge_for(f"http://127.0.0.1:{free_port()}", "identical", 1_800_000_000.0)
+    with serving(judge) as base:
+        argo = requests.get(f"{base}/verdict", timeout=60)
+        promote = requests.post(f"{base}/flagger/confirm-promotion", json={}, timeout=60)
+        rollback = requests.post(f"{base}/flagger/rollback", json={}, timeout=60)
+    assert argo.status_code == 200
+    assert argo.json()["verdict"] == "continue" and argo.json()["healthy"] is False
+    assert (promote.status_code, rollback.status_code) == (409, 409)
+
+
+def test_a_flood_of_requests_costs_one_judgement_per_interval(
+    prometheus_server: PrometheusServer,
+) -> None:
+    calls: list[list[str]] = []
+    judge = judge_for(prometheus_server.url, "identical", prometheus_server.end, calls=calls)
+    with serving(judge) as base:
+        answers = [
+            requests.get(f"{base}/verdict", params={"release": "a"}, timeout=60).json()
+            for _ in range(5)
+        ]
+        requests.get(f"{base}/verdict", params={"release": "b"}, timeout=60)
+    assert len(calls) == 2  # one per release within the interval
+    assert all(answer == answers[0] for answer in answers)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status"),
+    [
+        ("get", "/verdict", {"params": {"release": "../../etc/passwd\n"}}, 400),
+        ("get", "/verdict", {"params": {"release": "x" * 500}}, 400),
+        ("get", "/verdict", {"params": {"risk": "none"}}, 400),
+        ("post", "/flagger/rollback", {"json": {"metadata": {"risk": ["low"]}}}, 400),
+        ("post", "/flagger/rollback", {"data": b"[1, 2]"}, 400),
+        ("post", "/flagger/rollback", {"data": b"not json"}, 400),
+        ("post", "/flagger/rollback", {"data": b" " * (64 * 1024 + 1)}, 413),
+        ("get", "/metrics", {}, 404),
+        ("post", "/flagger/promote-now", {"json": {}}, 404),
+    ],
+    ids=[
+        "path-key", "long-key", "bad-risk", "risk-list", "array", "not-json", "huge-length",
+        "unknown-get", "unknown-post",
+    ],
+)
+def test_hostile_requests_are_refused_before_any_judgement(
+    method: str, path: str, kwargs: dict[str, Any], status: int
+) -> None:
+    calls: list[list[str]] = []
+    judge = judge_for(f"http://127.0.0.1:{free_port()}", "identical", 1.0, calls=calls)
+    with serving(judge) as base:
+        try:
+            answer = requests.request(method, f"{base}{path}", timeout=10, **kwargs)
+        except requests.ConnectionError:  # the server may close on a body it will not read
+            answer = None
+    assert calls == []
+    if answer is not None:
+        assert answer.status_code == status
+
+
+def test_the_server_keeps_the_judges_options_to_itself() -> None:
+    args, judge = parse(["--listen", "127.0.0.1:9", "--", "--prometheus-url", "http://p:9090"])
+    assert args.listen == "127.0.0.1:9" and judge == ["--prometheus-url", "http://p:9090"]
+    with pytest.raises(SystemExit):
+        parse(["--", "--phase", "deploy"])
+
+
+def test_each_release_carries_its_evidence_from_call_to_call(
+    prometheus_server: PrometheusServer,
+) -> None:
+    """The judge hands back ``canary_state``; the server gives it back on the release's next
+    call (and only that release's), so a rollout is judged as one sequence."""
+    calls: list[list[str]] = []
+    judge = judge_for(prometheus_server.url, "identical", prometheus_server.end, calls=calls)
+    judge.min_interval = 0.0
+    with serving(judge) as base:
+        for release in ("a", "a", "b"):
+            requests.get(f"{base}/verdict", params={"release": release}, timeout=60)
+    assert "--canary-state" not in calls[0]
+    assert "--canary-state" in calls[1]
+    assert "--canary-state" not in calls[2]
+    state = calls[1][calls[1].index("--canary-state") + 1]
+    assert state.startswith("cs1.")

@@ -1,0 +1,241 @@
+"""The offline review runs the linters the repository configures (issue 46.5): real ruff and
+real eslint, in the sandbox, on the changed lines only, as findings with the tool's rule id.
+
+The report is attacker text (an eslint configuration is JavaScript the pull request writes):
+its messages are redacted and neutralised, its paths and lines kept only where the change added
+a line, a run that does not finish is killed and said so. ruff comes from the dev venv, eslint
+from the corpus toolbox the harness installs (tests/corpus/tools.py). golangci-lint could not be
+installed on this machine (no Debian package, no Go proxy), so only its report reader is tested.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.analysis.lint_reports import LintHit, lint_findings, read_report
+from cicd_agent.modes.review import linters
+from tests.corpus.build import TOOLS_DIR
+from tests.corpus.tools import Toolbox
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.cli import CliRun, run_cli
+from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
+
+ESLINT_BIN = TOOLS_DIR / "node" / "node_modules" / ".bin"
+TOKEN = "ghp_" + "Qm7vT2xLp9RkW4sZ8nB3cY6dF1gH5jK0aEw2"
+
+
+def _review(tmp_path: Path, repo: GitRepoBuilder, base: str, head: str, path: str) -> CliRun:
+    argv = ["review", "--provider", "none", "--report-on", "low", "--json",
+            "--repo", str(repo.path), "--base", base, "--head", head]  # fmt: skip
+    return run_cli(argv, tmp_path, {"PATH": path, "HOME": str(tmp_path / "home")})
+
+
+def _rules(done: CliRun) -> list[tuple[str, str, int]]:
+    document = done.document or {}
+    return [(f["rule"], f["path"], f["line"]) for f in document["findings"]]
+
+
+def _needs_eslint() -> str:
+    Toolbox(TOOLS_DIR).prepare()
+    if not (ESLINT_BIN / "eslint").exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"eslint could not be installed into the corpus toolbox ({TOOLS_DIR})")
+        pytest.skip(f"eslint is not in the corpus toolbox ({TOOLS_DIR})")
+    return os.pathsep.join([path_env(), str(ESLINT_BIN)])
+
+
+PYPROJECT = '[project]\nname = "app"\n\n[tool.ruff.lint]\nselect = ["F", "E"]\n'
+
+
+@needs_sandbox
+def test_ruff_reports_only_the_changed_lines_with_its_rule_ids(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit(
+        "start",
+        {"pyproject.toml": PYPROJECT, "app/main.py": "import sys\n\n\ndef main():\n    return 0\n"},
+    )
+    head = repo.commit(
+        "Use os",
+        {"app/main.py": "import sys\nimport os\n\n\ndef main():\n    x = 1\n    return nope\n"},
+    )
+
+    done = _review(tmp_path, repo, base, head, path_env())
+
+    assert done.code == 0, done.stderr
+    assert _rules(done), (done.document or {}).get("notes")
+    # `import sys` (line 1) was unused before the change: not this change's finding
+    assert sorted(_rules(done)) == [
+        ("ruff/F401", "app/main.py", 2),
+        ("ruff/F821", "app/main.py", 7),
+        ("ruff/F841", "app/main.py", 6),
+    ]
+    finding = next(f for f in (done.document or {})["findings"] if f["rule"] == "ruff/F821")
+    assert finding["severity"] == "medium" and finding["title"].startswith("ruff F821: ")
+
+
+@needs_sandbox
+def test_no_linter_runs_where_the_repository_configures_none(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"app/main.py": "def main():\n    return 0\n"})
+    head = repo.commit("Import", {"app/main.py": "import os\n\n\ndef main():\n    return 0\n"})
+
+    done = _review(tmp_path, repo, base, head, path_env())
+
+    assert _rules(done) == []
+    assert "ruff" not in json.dumps((done.document or {}).get("notes", []))
+
+
+def test_a_configured_linter_that_is_not_installed_is_named(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/main.py": "x = 1\n"})
+    head = repo.commit("Import", {"app/main.py": "import os\nx = 1\n"})
+
+    done = _review(tmp_path, repo, base, head, "/usr/bin:/bin")
+
+    notes = (done.document or {})["notes"]
+    assert any("configures ruff, but it is not installed in this job" in n for n in notes), notes
+
+
+ESLINT_CONFIG = """\
+export default [{
+  plugins: {
+    local: { rules: { loud: { create(context) { return { Program(node) {
+      context.report({ node, message: "ask @octocat <img src=x onerror=alert(1)> %s" });
+    } }; } } } },
+  },
+  rules: { "no-unused-vars": "error", "prefer-const": "warn", "local/loud": "error" },
+}];
+"""
+
+
+@needs_sandbox
+def test_eslint_reports_changed_lines_and_its_messages_are_neutralised(tmp_path: Path) -> None:
+    path = _needs_eslint()
+    repo = GitRepoBuilder(tmp_path / "repo")
+    config = ESLINT_CONFIG.replace("%s", TOKEN)
+    base = repo.commit(
+        "start", {"eslint.config.mjs": config, "src/app.js": "var old = 1;\nconsole.log(1);\n"}
+    )
+    head = repo.commit(
+        "Count",
+        {"src/app.js": "var old = 1;\nlet count = 2;\nconsole.log(count);\nconst unused = 3;\n"},
+    )
+
+    done = _review(tmp_path, repo, base, head, path)
+
+    assert done.code == 0, done.stderr
+    # line 1's unused `old` was there before; the plugin reports on line 1 too (the Program)
+    assert sorted(_rules(done)) == [
+        ("eslint/no-unused-vars", "src/app.js", 4),
+        ("eslint/prefer-const", "src/app.js", 2),
+    ]
+    severities = {f["rule"]: f["severity"] for f in (done.document or {})["findings"]}
+    assert severities == {"eslint/no-unused-vars": "medium", "eslint/prefer-const": "low"}
+
+
+@needs_sandbox
+def test_a_hostile_eslint_message_on_a_changed_line_is_redacted_and_inert(
+    tmp_path: Path,
+) -> None:
+    path = _needs_eslint()
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"eslint.config.mjs": ESLINT_CONFIG.replace("%s", TOKEN)})
+    head = repo.commit("Add", {"src/app.js": "console.log(1);\n"})
+
+    done = _review(tmp_path, repo, base, head, path)
+
+    [finding] = (done.document or {})["findings"]
+    assert finding["rule"] == "eslint/local/loud" and finding["line"] == 1
+    text = finding["title"] + finding["body"] + done.summary + done.stdout
+    assert TOKEN not in text
+    assert "<img" not in finding["body"] and "@octocat" not in finding["body"]
+
+
+@needs_sandbox
+def test_a_linter_that_never_ends_is_killed_and_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _needs_eslint()
+    monkeypatch.setattr(linters, "LINT_TIMEOUT", 3.0)
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"eslint.config.mjs": "for (;;) {}\nexport default [];\n"})
+    head = repo.commit("Add", {"src/app.js": "var x = 1;\n"})
+
+    done = _review(tmp_path, repo, base, head, path)
+
+    assert done.code == 0
+    assert any(
+        "eslint timed out after" in note and "its findings are missing" in note
+        for note in (done.document or {})["notes"]
+    ), done.stdout
+
+
+def test_hits_outside_the_changed_lines_or_files_are_dropped() -> None:
+    """A report names any path and line it likes; only added lines of changed files count."""
+    report = json.dumps([
+        {"filename": "/w/repo/a.py", "code": "F401", "message": "m",
+         "location": {"row": 2, "column": 1}},
+        {"filename": "/w/repo/a.py", "code": "F401", "message": "m",
+         "location": {"row": 3, "column": 1}},
+        {"filename": "/w/repo/../../etc/passwd", "code": "X", "message": "m",
+         "location": {"row": 2, "column": 1}},
+        {"filename": "/elsewhere/a.py", "code": "X", "message": "m",
+         "location": {"row": 2, "column": 1}},
+        {"filename": "b.py", "code": "E 1;rm", "message": "m",
+         "location": {"row": 1, "column": 1}},
+    ])  # fmt: skip
+    hits = read_report("ruff", report, "/w/repo")
+    found = lint_findings("ruff", hits, {"a.py": {2}, "b.py": {1}}, str)
+    assert [(f.rule, f.path, f.line) for f in found] == [
+        ("ruff/F401", "a.py", 2),
+        ("ruff/E1rm", "b.py", 1),
+    ]
+
+
+def test_golangci_lints_report_is_read_as_its_version_2_writes_it() -> None:
+    """The shape golangci-lint's own tests expect of ``--output.json.path`` (not produced here:
+    the tool could not be installed on this machine)."""
+    report = json.dumps({
+        "Issues": [
+            {"FromLinter": "errcheck", "Text": "Error return value is not checked",
+             "Severity": "", "SourceLines": ["\tf()"],
+             "Pos": {"Filename": "cmd/root.go", "Offset": 10, "Line": 6, "Column": 2}},
+            {"FromLinter": "revive", "Text": "exported function should have comment",
+             "Severity": "warning", "Pos": {"Filename": "cmd/root.go", "Line": 9, "Column": 1}},
+        ],
+        "Report": {"Linters": []},
+    })  # fmt: skip
+    hits = read_report("golangci-lint", report, "/w/repo")
+    assert hits == [
+        LintHit("cmd/root.go", 6, "errcheck", "Error return value is not checked", error=True),
+        LintHit("cmd/root.go", 9, "revive", "exported function should have comment", error=False),
+    ]
+    assert read_report("golangci-lint", json.dumps({"Issues": None}), "/w/repo") == []
+    # with its statistics on (a configuration may turn them back on), they follow the report
+    footer = report + "\n2 issues:\n* errcheck: 1\n* revive: 1\n"
+    assert read_report("golangci-lint", footer, "/w/repo") == hits
+
+
+@needs_sandbox
+def test_a_file_the_checkout_holds_in_another_version_is_not_linted(tmp_path: Path) -> None:
+    """On a pull request the checkout is often the merge commit: a changed file whose text
+    there is not the head's would give the linter other line numbers than the diff's."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/main.py": "x = 1\n"})
+    head = repo.commit("Import", {"app/main.py": "import os\nx = 1\n"})
+    repo.commit("Later", {"app/main.py": "\n\nimport os\nx = 1\n"})
+
+    done = _review(tmp_path, repo, base, head, path_env())
+
+    assert _rules(done) == []
+    notes = (done.document or {})["notes"]
+    assert any(
+        f"1 changed file(s) differ in the checkout from the reviewed commit {head[:12]}, so "
+        "ruff did not check them" in note
+        for note in notes
+    ), notes

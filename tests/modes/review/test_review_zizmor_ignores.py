@@ -1,0 +1,220 @@
+"""``# zizmor: ignore[...]`` comments (issue 46.3): who may exempt a workflow finding.
+
+A team adopting the examples reviews them at ``fail-on: high``; their ignore comments are
+honoured on a pull request from the repository itself and on a local run, and each is listed
+in the summary. A fork cannot exempt its own change: its new comments are not honoured, only
+comments already in the base version, and those only on the lines the finding marks. Text in a
+``run:`` block or a quoted string is not a comment. Real git, real zizmor, the review CLI.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cicd_agent.analysis.workflows.ignores import ignore_comments
+from tests.git_builder import GitRepoBuilder
+from tests.harness.payloads import REPO_ROOT
+from tests.helpers.cli import CliRun, run_cli
+from tests.helpers.review import pull_request_event
+
+EXAMPLES = REPO_ROOT / "examples" / "workflows"
+WORKFLOW = ".github/workflows/triage.yml"
+
+RUN_ON_WORKFLOW_RUN = """\
+name: triage
+on:
+  workflow_run: # zizmor: ignore[dangerous-triggers] reads the run's logs as data only
+    workflows: [CI]
+    types: [completed]
+permissions: {}
+jobs:
+  triage:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo triage
+"""
+
+
+def _review(tmp_path: Path, repo: GitRepoBuilder, base: str, head: str, *, event: str) -> CliRun:
+    """review --fail-on high, offline: on a pull request from the repository (``same``), from
+    a fork (``fork``), or a local run with no event (``none``)."""
+    argv = ["review", "--provider", "none", "--fail-on", "high", "--report-on", "medium"]
+    environ = {"GITHUB_WORKSPACE": str(repo.path)}
+    if event == "none":
+        argv += ["--repo", str(repo.path), "--base", base, "--head", head]
+    else:
+        path = pull_request_event(tmp_path, base, head, fork=event == "fork")
+        environ |= {"GITHUB_EVENT_PATH": str(path), "GITHUB_EVENT_NAME": "pull_request"}
+    return run_cli(argv, tmp_path, environ)
+
+
+def _adopted(tmp_path: Path) -> tuple[GitRepoBuilder, str, str]:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"README.md": "# app\n"})
+    for example in sorted(EXAMPLES.glob("*.yml")):
+        target = repo.path / ".github" / "workflows" / example.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(example, target)
+    return repo, base, repo.commit("Adopt cicd-agent")
+
+
+@pytest.mark.parametrize("event", ["same", "none"])
+def test_the_examples_pass_their_own_review_at_fail_on_high(tmp_path: Path, event: str) -> None:
+    repo, base, head = _adopted(tmp_path)
+
+    done = _review(tmp_path, repo, base, head, event=event)
+
+    assert done.code == 0, done.summary
+    assert done.outputs["high_count"] == "0", done.summary
+    listed = done.summary.split("**Ignore comments honoured** (3)", 1)[1]
+    for name, line in (("ci-failure", 12), ("fork-safe-publish", 12), ("pr-commands", 17)):
+        assert f"`.github/workflows/{name}.yml:{line}`: high Workflow: use of " in listed
+    assert listed.count("left out by `# zizmor: ignore[dangerous-triggers]`") == 3
+
+
+def test_a_fork_adopting_the_examples_is_still_blocked(tmp_path: Path) -> None:
+    repo, base, head = _adopted(tmp_path)
+
+    done = _review(tmp_path, repo, base, head, event="fork")
+
+    assert done.code == 1, done.summary
+    assert done.outputs["high_count"] == "3", done.summary
+    assert "Ignore comments honoured" not in done.summary
+
+
+def test_a_fork_cannot_exempt_its_own_new_pull_request_target_workflow(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"README.md": "# app\n"})
+    head = repo.commit(
+        "Add a labeller",
+        {
+            WORKFLOW: RUN_ON_WORKFLOW_RUN.replace(
+                "  workflow_run: # zizmor: ignore[dangerous-triggers] reads the run's logs as "
+                "data only\n    workflows: [CI]\n    types: [completed]\n",
+                "  pull_request_target: # zizmor: ignore[dangerous-triggers] labels only\n",
+            )
+        },
+    )
+
+    done = _review(tmp_path, repo, base, head, event="fork")
+
+    assert done.code == 1, done.summary
+    assert done.outputs["high_count"] == "1", done.summary
+    assert "pull_request_target is almost always used insecurely" in done.stdout
+    assert "Ignore comments honoured" not in done.summary
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "high"),
+    [
+        (
+            "a trigger added beside an exempted one",
+            "    types: [completed]\n",
+            "    types: [completed]\n  pull_request_target:\n",
+            1,
+        ),
+        (
+            "the comment moved to a new trigger's line",
+            "  workflow_run: # zizmor: ignore[dangerous-triggers] reads the run's logs as data "
+            "only\n    workflows: [CI]\n    types: [completed]\n",
+            "  workflow_run:\n    workflows: [CI]\n    types: [completed]\n"
+            "  issue_comment: # zizmor: ignore[dangerous-triggers] reads the run's logs as data "
+            "only\n",
+            2,  # the workflow_run line changed too, and lost its comment
+        ),
+    ],
+)
+def test_a_base_comment_does_not_cover_a_forks_new_trigger(
+    tmp_path: Path, name: str, old: str, new: str, high: int
+) -> None:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {WORKFLOW: RUN_ON_WORKFLOW_RUN})
+    assert old in RUN_ON_WORKFLOW_RUN, name
+    head = repo.commit("Change triggers", {WORKFLOW: RUN_ON_WORKFLOW_RUN.replace(old, new)})
+
+    done = _review(tmp_path, repo, base, head, event="fork")
+
+    assert done.code == 1, (name, done.summary)
+    assert done.outputs["high_count"] == str(high), (name, done.summary)
+    assert "Ignore comments honoured" not in done.summary, name
+
+
+INJECTION_STEP = """\
+name: greet
+on: issues
+permissions: {}
+jobs:
+  greet:
+    runs-on: ubuntu-latest
+    steps:
+      - name: greet
+        run: | # zizmor: ignore[template-injection] the title is only echoed in a log
+          echo "thanks"
+"""
+
+
+def test_a_comment_already_in_the_base_version_holds_for_a_fork(tmp_path: Path) -> None:
+    """The maintainers' comment on the ``run:`` line (the finding's related location) was there
+    before the fork's change: it is honoured, and the summary says why."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {WORKFLOW: INJECTION_STEP})
+    changed = INJECTION_STEP + '          echo "${{ github.event.issue.title }}"\n'
+    head = repo.commit("Echo the title", {WORKFLOW: changed})
+
+    done = _review(tmp_path, repo, base, head, event="fork")
+
+    assert done.code == 0, done.summary
+    assert "**Ignore comments honoured** (1)" in done.summary
+    assert "on line 9: honoured because the comment is in the base version" in done.summary
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        # inside a run: block, the "comment" is the script's text
+        '        run: |\n          echo "${{ github.event.issue.title }}" '
+        "# zizmor: ignore[template-injection]\n",
+        # a quoted string holds it
+        '        run: "echo ${{ github.event.issue.title }} # zizmor: ignore[template-injection]"\n',
+    ],
+)
+def test_an_ignore_inside_a_string_or_run_block_is_not_a_comment(tmp_path: Path, step: str) -> None:
+    """Even where every comment counts (a local run), text that only looks like a comment
+    exempts nothing."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"README.md": "# app\n"})
+    text = INJECTION_STEP.split("      - name: greet\n")[0] + "      - name: greet\n" + step
+    head = repo.commit("Greet", {WORKFLOW: text})
+
+    done = _review(tmp_path, repo, base, head, event="none")
+
+    assert done.code == 1, done.summary
+    assert done.outputs["high_count"] == "1", done.summary
+    assert "Ignore comments honoured" not in done.summary
+
+
+def test_comments_are_told_from_text_by_the_parsed_yaml() -> None:
+    text = (
+        "on: # zizmor: ignore[a]\n"
+        "  push:\n"
+        "jobs:\n"
+        "  j:\n"
+        "    steps:\n"
+        "      - run: | # zizmor: ignore[b, c] why\n"
+        "          echo x # zizmor: ignore[d]\n"
+        '      - run: "x # zizmor: ignore[e]"\n'
+        "      - run: x # zizmor: ignore[f]\n"
+        "      - run: x # zizmor: ignore[]\n"
+        "      # zizmor: ignore[h]\n"
+    )
+    found = ignore_comments(text, yaml.compose(text))
+    assert found == {
+        1: frozenset({"a"}),
+        6: frozenset({"b", "c"}),
+        9: frozenset({"f"}),
+        11: frozenset({"h"}),
+    }
