@@ -141,7 +141,7 @@ class GitRepo:
         """Run ``git ARGS`` and return stdout; a failure becomes a usage error naming the command."""
         return _decode(self.run_bytes(*args))
 
-    def attributes_at(self, commit: str, paths: str, attribute: str) -> str:
+    def attributes_at(self, commit: str, paths: str, *attributes: str) -> str:
         """``git check-attr -z --stdin ATTRIBUTE`` over ``paths`` (NUL-separated), reading the
         ``.gitattributes`` files of ``commit`` alone, never the working tree's: a pull request
         must not mark its own code ``linguist-generated`` to keep it from the model. git 2.39
@@ -153,7 +153,7 @@ class GitRepo:
                 _execute(self._objects, ("read-tree", commit), environ=index)
                 out = _execute(
                     self._objects,
-                    ("check-attr", "--cached", "-z", "--stdin", attribute),
+                    ("check-attr", "--cached", "-z", "--stdin", *attributes),
                     paths.encode("utf-8", "surrogateescape"),
                     environ=index,
                 )

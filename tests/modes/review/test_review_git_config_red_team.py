@@ -46,12 +46,19 @@ def _attack(tmp_path: Path, attributes: str) -> tuple[GitRepoBuilder, str, str]:
     builder.git("config", "diff.hide.textconv", "sed d")
     builder.git("config", "diff.hide.command", "true")
     base = builder.commit(
-        "base", {"src/app.py": "def main():\n    return 0\n", "logo.png": b"\x89PNG\0\0\0"}
+        "base",
+        {
+            ".gitattributes": "*.dat -diff\n",
+            "src/app.py": "def main():\n    return 0\n",
+            "logo.png": b"\x89PNG\0\0\0",
+            "table.dat": "1 2 3\n",
+        },
     )
     head = builder.commit(
         "add deploy",
         {
-            ".gitattributes": attributes,
+            ".gitattributes": "*.dat -diff\n" + attributes,
+            "table.dat": "1 2 3 4\n",
             "src/app.py": f"def main():\n    key = '{AWS_KEY}'\n    return 0\n",
             ".github/workflows/build.yml": WORKFLOW,
             "logo.png": b"\x89PNG\0\0\1",
@@ -89,8 +96,8 @@ def test_pr_attributes_do_not_hide_the_changed_lines(tmp_path: Path, attributes:
     assert "cicd-agent/workflow-pwn-request" in rules
     assert "cicd-agent/git-settings" in rules
     assert int(outputs["critical_count"]) >= 1
-    # The summary's list of binary files is git's view without the PR's attributes: the
-    # image is binary by its bytes, the code and the workflow are text.
-    listed = summary.partition("Files listed but never sent")[2]
-    assert "logo.png" in listed
+    # The summary's list of binary files is the base's view: the image by its bytes, the table
+    # by the base's `-diff`; the code and the workflow are text, whatever the PR's lines say.
+    listed = summary.partition("Files listed but never sent")[2].partition("</details>")[0]
+    assert "`logo.png` (binary)" in listed and "`table.dat` (binary)" in listed
     assert "src/app.py" not in listed and "build.yml" not in listed
