@@ -20,10 +20,10 @@ Where a call runs (a :class:`Place`):
 - :func:`objects_of` reads the object store alone, for diffs, logs and blobs between commits:
   git runs in an empty working tree with an empty index and a git directory without ``info/``,
   so no ``.gitattributes``, ``info/attributes`` or ``.mailmap`` exists for it. Attributes are
-  "none": git decides binary files by their bytes (the base commit's ``-diff`` and
-  ``linguist-generated`` are applied after, by :class:`~cicd_agent.local.local_repo.LocalRepo`). (git 2.40's ``--attr-source`` could read
-  them from the base instead; 2.39, as Debian 12 ships it, has no such option, and one rule for
-  every version keeps runs alike.)
+  "none": git decides binary files by their bytes, and the base commit's ``-diff`` and
+  ``linguist-generated`` are applied after (:class:`~cicd_agent.local.local_repo.LocalRepo`).
+  git 2.40's ``--attr-source`` could read them from the base in one step; 2.39, as Debian 12
+  ships it, has no such option, and one rule for every version keeps runs alike.
 - :func:`in_checkout` sees the working tree, for the few questions about it (is it the failed
   commit, which links does the index hold): the hardening flags still apply, and a command
   that reads the tree's files gets every configured filter driver turned off.
