@@ -61,10 +61,6 @@ this check comes first so the reason can be told, and so nothing unreviewable ru
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -74,6 +70,7 @@ from unidiff.patch import PatchSet
 
 from cicd_agent.analysis.diff import is_lockfile, is_test_path
 from cicd_agent.analysis.governing import governs_review
+from cicd_agent.local import git
 from cicd_agent.modes.analyse_failure.fix.linked_settings import linked_targets
 from cicd_agent.modes.analyse_failure.fix.named_files import NamedFile, named_problem
 from cicd_agent.modes.analyse_failure.fix.runner_settings import (
@@ -180,32 +177,19 @@ def _git_view(diff: str) -> tuple[list[str], list[str]] | str:
     """What ``git apply`` reads in ``diff``: the files it would write (``--numstat -z``) and
     its summary of creations, deletions, renames, copies and mode changes; or why it cannot
     read the patch. Run outside any repository, with no configuration of anyone's."""
-    git = shutil.which("git")
-    if git is None:
+    if not git.installed():
         return "git is not installed, so the patch cannot be read as git would apply it"
     data = diff.encode("utf-8", "surrogateescape")
-    with tempfile.TemporaryDirectory(prefix="cicd-agent-policy-") as empty:
-        env = {
-            "PATH": os.defpath,
-            "HOME": empty,
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_CONFIG_GLOBAL": os.devnull,
-            "GIT_CEILING_DIRECTORIES": empty,
-            "LC_ALL": "C",
-        }
-        views: list[bytes] = []
-        for flags in (["--numstat", "-z"], ["--summary"]):
-            try:
-                done = subprocess.run(
-                    [git, "apply", *flags, "-"], input=data, capture_output=True,
-                    cwd=empty, env=env, check=False, timeout=GIT_TIMEOUT,
-                )  # fmt: skip
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                return f"git could not read the patch ({exc})"
-            if done.returncode != 0:
-                why = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["failed"]
-                return f"git cannot read the patch ({why[0][:120]})"
-            views.append(done.stdout)
+    views: list[bytes] = []
+    for flags in (["--numstat", "-z"], ["--summary"]):
+        try:
+            done = git.run(git.nowhere(), ["apply", *flags, "-"], stdin=data, timeout=GIT_TIMEOUT)
+        except (OSError, git.GitTimedOut) as exc:
+            return f"git could not read the patch ({exc})"
+        if done.returncode != 0:
+            why = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["failed"]
+            return f"git cannot read the patch ({why[0][:120]})"
+        views.append(done.stdout)
     written: list[str] = []
     for record in views[0].split(b"\0"):
         if not record:
