@@ -260,8 +260,8 @@ def main() -> int:
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"when": dt.datetime.now(dt.UTC).isoformat()}
-    for bare in args.repos:
-        bare = bare.resolve()
+    for given in args.repos:
+        bare = given.resolve()
         cache = args.cache / bare.name
         got = {"shares": shares(bare, cache, args.last), "cases": cases(bare, args.work, cache)}
         report[bare.name] = got

@@ -213,7 +213,6 @@ def evaluate(
     start = count // 2
     edges = [start + (count - start) * i // folds for i in range(folds + 1)]
     out: dict[str, list[float]] = {"score": [], "label": [], "lines": [], "fitted": [], "index": []}
-    words = [prior.word_logit(c.subject) for c in commits] if prior else [0.0] * count
     for low, high in itertools.pairwise(edges):
         cut_time = commits[low].time
         labels = risk_model.own_labels(
@@ -221,13 +220,13 @@ def evaluate(
             reverted(commits[:low], until=cut_time),
             fix_inducing(commits[:low]),
         )
-        model = risk_model.fit(rows[:low], labels, prior, words[:low])
+        model = risk_model.fit(rows[:low], labels, prior)
         for index in range(low, high):
             commit = commits[index]
             if model is None:
                 score = 0.0
             else:
-                score, _, _ = model.score(rows[index], words[index])
+                score, _, _ = model.score(rows[index])
             out["score"].append(score)
             out["fitted"].append(float(model is not None))
             out["label"].append(float(commit.sha in labels_all))

@@ -19,12 +19,11 @@ import gzip
 import json
 import math
 import os
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.analysis.changes import ChangeSet, CommitInfo
+from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.local import cachefile
 from cicd_agent.local.gitrepo import GitRepo
@@ -33,16 +32,16 @@ from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.assessment import Reason, RiskAssessment
 from cicd_agent.risk.evidence import ChangeEvidence
-from cicd_agent.risk.floors import finish
+from cicd_agent.risk.floors import Identity, finish
 from cicd_agent.risk.history import HistoryFeatures
 from cicd_agent.risk.labels import fix_inducing, reverted
-from cicd_agent.risk.score import assess_change
+from cicd_agent.risk.score import assess_change, git_identity
 from cicd_agent.runner.progress import Progress
 
 WEEK = 7 * 86_400
 MONDAY_EPOCH = 4 * 86_400
 """1970-01-05 00:00 UTC, a Monday: weeks are counted from it."""
-SNAPSHOT_VERSION = 8
+SNAPSHOT_VERSION = 9
 KEPT_FITS = 3
 """Cached fits kept (the most recently used): this week's, and a few for a release branch
 or a base of last week."""
@@ -73,13 +72,19 @@ def assess_for_deploy(
     *,
     notes: list[str] | None = None,
     progress: Progress | None = None,
+    identity: Identity | None = None,
 ) -> RiskAssessment:
     """The deploy-gate risk of ``change`` (see the module docstring); what the reader must
-    know about the cache (a damaged file set aside) is added to ``notes``. scikit-learn is
+    know about the cache (a damaged file set aside) is added to ``notes``. ``identity`` is who
+    GitHub says the change is by; None: git's author text, which only raises
+    (:func:`~cicd_agent.risk.score.git_identity`). A shallow clone is never ranked against
+    the little past it holds (:func:`~cicd_agent.risk.floors.finish`). scikit-learn is
     imported only to fit (:func:`risk_model.fit`): scoring from a cached fit is plain
     arithmetic, and importing it alone cost 1.5-2.3 s of a 2 s run."""
     files = change.files
     pins_only = evidence.pins_only
+    who = identity or git_identity(history)
+    shallow = repo.run("rev-parse", "--is-shallow-repository").strip() == "true"
     prior = assess_change(
         files,
         change.commits,
@@ -88,7 +93,13 @@ def assess_for_deploy(
         weakened=evidence.weakened,
         pins_only=pins_only,
         security=evidence.security,
+        identity=who,
+        shallow=shallow,
     )
+    if shallow:
+        return _with_note(
+            prior, "priors: the clone is shallow, so the repository's past is not known."
+        )
     if change.base is None:
         return _with_note(
             prior, "priors: no history before the base (a root commit or the empty tree)."
@@ -104,15 +115,14 @@ def assess_for_deploy(
             f"{risk_model.MIN_COMMITS:,} commits and {risk_model.MIN_POSITIVES:,} of them "
             "reverted or fix-inducing).",
         )
-    authors = history.authors or tuple(c.author_email for c in change.commits)
+    # Experience only from addresses GitHub vouches for; git's text scores as a newcomer.
+    authors = who.emails if who.verified else ()
     revert = any(
         snapshot.state.reverts.undoes(c.subject, mining.named_reverts(c.message))
         for c in change.commits
     )
     row = snapshot.state.row(files, authors, head_time, fix=prior.features.fix, revert=revert)
-    cross_repo = risk_prior.load_prior() if model.prior_coef else None
-    words, raising = _subject_words(cross_repo, change.commits)
-    assessed = model.assess(row, words)
+    assessed = model.assess(row)
     score, probability, share = assessed.score, assessed.probability, assessed.share
     if pins_only:
         score = min(score, LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01)
@@ -164,17 +174,7 @@ def assess_for_deploy(
         )
         if weight >= 0.05:
             weighed.append(reason.model_copy(update={"points": round(weight, 4)}))
-    weighed += _history_reasons(row, contributions, model.base_rate)
-    words_share = risk_model.blend_weights(model.own, True)[1] * words
-    if raising and words_share >= 0.05:
-        weighed.append(
-            Reason(
-                signal="subject",
-                message="the commit subject uses words common in later-reverted commits: "
-                + ", ".join(raising),
-                points=round(words_share, 4),
-            )
-        )
+    weighed += _history_reasons(row, contributions)
     weighed.sort(key=lambda reason: -reason.points)
     assessed_change = finish(
         score,
@@ -185,8 +185,9 @@ def assess_for_deploy(
         destructive=evidence.destructive,
         weakened=evidence.weakened,
         security=evidence.security,
+        identity=who,
     )
-    return _explain_difference(assessed_change, prior)
+    return _explain_difference(assessed_change.model_copy(update={"risk_quantile": share}), prior)
 
 
 def _explain_difference(assessed: RiskAssessment, review: RiskAssessment) -> RiskAssessment:
@@ -205,45 +206,21 @@ def _explain_difference(assessed: RiskAssessment, review: RiskAssessment) -> Ris
     )
 
 
-def _subject_words(
-    prior: risk_prior.CrossRepoPrior | None, commits: Sequence[CommitInfo]
-) -> tuple[float, list[str]]:
-    """What the riskiest commit subject of the change adds to the prior's log-odds (the
-    riskiest, so another commit titled "docs" cannot talk a change down), and the words of
-    it that raise it most (plain lowercase words: safe to show)."""
-    if prior is None or not commits:
-        return 0.0, []
-    weighed = [(prior.word_logit(c.subject), c.subject) for c in commits]
-    logit, subject = max(weighed, key=lambda pair: pair[0])  # the first of equals
-    raising = sorted(
-        (w for w in risk_prior.subject_words(subject) if prior.words.get(w, 0.0) > 0),
-        key=lambda w: (-prior.words[w], w),
-    )
-    return logit, raising[:3]
-
-
-def _history_reasons(
-    row: list[float], contributions: dict[str, float], base_rate: float
-) -> list[Reason]:
-    """Reasons for the features the hand-set priors do not have (the revert history), when
-    they raise this change's score. The author's share is said beside the repository's, so
-    "1 %" is not read as alarming on its own when it is three times the usual."""
+def _history_reasons(row: list[float], contributions: dict[str, float]) -> list[Reason]:
+    """Reasons for the features the hand-set priors do not have, when they raise this change's
+    score: how recently the repository last reverted a change (the same for any change at
+    this base; reverts cluster in unsettled weeks)."""
     value = dict(zip(jit.FEATURES, row, strict=True))
     days = math.expm1(value["days_since_revert"])
-    share = value["author_reverted_share"]
-    messages = {
-        "revert": "this change reverts an earlier commit; a re-landed or reverted change is "
-        "often undone again",
-        "author_reverted_share": f"{share:.1%} of the author's past commits (smoothed) were "
-        f"later reverted, against {base_rate:.1%} of the repository's",
-        "days_since_revert": f"the repository's last revert was {days:,.0f} days before this "
-        "change",
-        "new_to_file": "the author has not changed some of these files before",
-    }
+    points = contributions.get("days_since_revert", 0.0)
+    if points < 0.05:
+        return []
     return [
-        Reason(signal=name, message=message, points=round(contributions[name], 4))
-        for name, message in messages.items()
-        if contributions.get(name, 0.0) >= 0.05
+        Reason(
+            signal="days_since_revert",
+            message=f"the repository's last revert was {days:,.0f} days before this change",
+            points=round(points, 4),
+        )
     ]
 
 
@@ -301,7 +278,6 @@ def fitted_at(
             rows,
             risk_model.own_labels([c.sha for c in past], labels, induced),
             prior,
-            [prior.word_logit(c.subject) for c in past] if prior else (),
         )
         snapshot = Snapshot(checkpoint, model, state, len(past), len(labels), len(induced))
         if path:
