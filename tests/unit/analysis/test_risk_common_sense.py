@@ -78,9 +78,7 @@ class Project:
         )  # fmt: skip
         return self.git("rev-parse", "HEAD")
 
-    def score(
-        self, head: str, repo: Path | None = None, base: str | None = None
-    ) -> dict[str, Any]:
+    def score(self, head: str, repo: Path | None = None, base: str | None = None) -> dict[str, Any]:
         out = self.runs / "github_output"
         out.write_text("")
         stdout = io.StringIO()
