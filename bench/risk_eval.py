@@ -35,7 +35,7 @@ import numpy as np
 
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import jit, mining
+from cicd_agent.risk import jit, mining, records
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.labels import fix_inducing, reverted
@@ -173,7 +173,7 @@ def _interval(values: list[float]) -> tuple[float, float]:
     return float(np.percentile(kept, 2.5)), float(np.percentile(kept, 97.5))
 
 
-History = tuple[list[mining.MinedCommit], list[list[float]], set[str]]
+History = tuple[list[records.MinedCommit], list[list[float]], set[str]]
 
 
 def load(path: Path, cache: Path | None) -> History:

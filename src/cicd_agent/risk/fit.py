@@ -27,14 +27,14 @@ from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.local import cachefile
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import jit, mining
+from cicd_agent.risk import jit, mining, records
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.assessment import Reason, RiskAssessment
 from cicd_agent.risk.evidence import ChangeEvidence
 from cicd_agent.risk.floors import Identity, finish
-from cicd_agent.risk.history import HistoryFeatures
 from cicd_agent.risk.labels import fix_inducing, reverted
+from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.risk.score import assess_change, git_identity
 from cicd_agent.runner.progress import Progress
 
@@ -118,7 +118,7 @@ def assess_for_deploy(
     # Experience only from addresses GitHub vouches for; git's text scores as a newcomer.
     authors = who.emails if who.verified else ()
     revert = any(
-        snapshot.state.reverts.undoes(c.subject, mining.named_reverts(c.message))
+        snapshot.state.reverts.undoes(c.subject, records.named_reverts(c.message))
         for c in change.commits
     )
     row = snapshot.state.row(files, authors, head_time, fix=prior.features.fix, revert=revert)

@@ -29,9 +29,8 @@ from typing import Any
 
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile
-from cicd_agent.risk.history import subsystem_of
 from cicd_agent.risk.labels import RevertIndex, Reverting
-from cicd_agent.risk.mining import MinedCommit
+from cicd_agent.risk.records import MinedCommit, subsystem_of
 
 YEAR = 365.25 * 86_400
 TYPE_FEATURES = (

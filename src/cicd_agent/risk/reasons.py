@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.risk.assessment import Reason, RiskFeatures
-from cicd_agent.risk.history import HistoryFeatures, subsystem_of
+from cicd_agent.risk.records import HistoryFeatures, subsystem_of
 from cicd_agent.risk.weights import Weights, saturate
 
 

@@ -44,8 +44,9 @@ from cicd_agent.risk.assessment import Reason, RiskAssessment
 from cicd_agent.risk.evidence import DiffAtHand, read_evidence
 from cicd_agent.risk.features import measure
 from cicd_agent.risk.floors import UNKNOWN_AUTHOR, Identity, finish
-from cicd_agent.risk.history import HistoryFeatures, read_history
+from cicd_agent.risk.history import read_history
 from cicd_agent.risk.reasons import history_reasons, size_reasons, type_reasons
+from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.risk.weights import DEFAULT_WEIGHTS, Weights
 
 MIN_REASON_POINTS = 0.04

@@ -19,6 +19,7 @@ import pytest
 
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import mining
+from cicd_agent.risk.records import MinedCommit
 from tests.git_builder import GitRepoBuilder
 from tests.unit.analysis.test_risk_fit import rewritten_history, run
 
@@ -137,11 +138,11 @@ def test_a_damaged_history_is_read_up_to_the_damage_by_the_miner(
 
 
 def _mine_at_the_barrier(
-    path: str, cache: str, tip: str, barrier: Any, commits: list[mining.MinedCommit]
+    path: str, cache: str, tip: str, barrier: Any, commits: list[MinedCommit]
 ) -> None:
     """One of several runs that reach the cache write at the same moment."""
 
-    def read_commits(_repo: GitRepo, shas: list[str]) -> list[mining.MinedCommit]:
+    def read_commits(_repo: GitRepo, shas: list[str]) -> list[MinedCommit]:
         barrier.wait()
         wanted = set(shas)
         return [commit for commit in commits if commit.sha in wanted]
@@ -326,7 +327,7 @@ def test_a_fifo_planted_as_the_history_is_set_aside_not_waited_on(
     target.parent.mkdir()
     os.mkfifo(target)
     notes: list[str] = []
-    found: list[list[mining.MinedCommit]] = []
+    found: list[list[MinedCommit]] = []
     miner = threading.Thread(
         target=lambda: found.append(mining.mine(repo, "HEAD", target.parent, notes=notes)),
         daemon=True,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from cicd_agent.analysis.changes import ChangedFile, CommitInfo
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.risk import fit as risk_fit
-from cicd_agent.risk.history import HistoryFeatures
+from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.risk.score import assess_change, git_identity
 
 

@@ -36,8 +36,9 @@ from cicd_agent.risk.assessment import RiskAssessment
 from cicd_agent.risk.evidence import read_evidence
 from cicd_agent.risk.fit import assess_for_deploy
 from cicd_agent.risk.floors import Identity
-from cicd_agent.risk.history import HistoryFeatures, read_history
+from cicd_agent.risk.history import read_history
 from cicd_agent.risk.mining import default_cache_dir
+from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.runner.errors import ExternalServiceError
 
 
