@@ -130,6 +130,7 @@ def assess_for_deploy(
     prior_note = (
         "blended with a cross-repository model" if model.prior_coef else "no cross-repository model"
     )
+    recent = f"the {len(model.past_blend):,} most recent past commits"
     if probability is not None:
         reverts_only = risk_model.reverts_suffice(snapshot.reverted)
         labelled = f"{snapshot.reverted:,} reverted" + (
@@ -144,7 +145,7 @@ def assess_for_deploy(
         # a contradiction.
         message = (
             f"fitted on {model.commits:,} past commits, {labelled}, {prior_note}: riskier than "
-            f"{share:.0%} of past commits; {own_model} puts its chance of {outcome} at "
+            f"{share:.0%} of {recent}; {own_model} puts its chance of {outcome} at "
             f"{probability:.1%} (the repository's rate {model.base_rate:.1%})."
         )
     else:
@@ -152,7 +153,7 @@ def assess_for_deploy(
             f"priors: too few reverted or fix-inducing past commits to fit this repository's "
             f"own model ({model.positives:,} of {model.commits:,}; a fit needs "
             f"{risk_model.MIN_POSITIVES:,}), so the cross-repository model ranks the change: "
-            f"riskier than {share:.0%} of past commits."
+            f"riskier than {share:.0%} of {recent}."
         )
     lead = Reason(
         signal="model",

@@ -232,7 +232,8 @@ def test_enough_reverts_label_the_own_fit_alone(tmp_path: Path) -> None:
     assert code == 0, outputs.get("error")
     first = reasons(document)[0]
     fitted = re.match(
-        r"fitted on (\d+) past commits, (\d+) reverted, .*riskier than \d+% of past commits; "
+        r"fitted on (\d+) past commits, (\d+) reverted, .*riskier than \d+% of the [\d,]+ most "
+        r"recent past commits; "
         r"the repository's own model alone puts its chance of being reverted at .* "
         r"\(the repository's rate (\d+\.\d)%\)",
         first,
