@@ -41,7 +41,7 @@ from cicd_agent.runner.progress import Progress
 WEEK = 7 * 86_400
 MONDAY_EPOCH = 4 * 86_400
 """1970-01-05 00:00 UTC, a Monday: weeks are counted from it."""
-SNAPSHOT_VERSION = 9
+SNAPSHOT_VERSION = 10
 KEPT_FITS = 3
 """Cached fits kept (the most recently used): this week's, and a few for a release branch
 or a base of last week."""
@@ -122,7 +122,7 @@ def assess_for_deploy(
         for c in change.commits
     )
     row = snapshot.state.row(files, authors, head_time, fix=prior.features.fix, revert=revert)
-    assessed = model.assess(row)
+    assessed = model.assess(row, vouched=who.verified)
     score, probability, share = assessed.score, assessed.probability, assessed.share
     if pins_only:
         score = min(score, LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01)
@@ -380,7 +380,9 @@ def _snapshot_of(data: dict[str, Any], checkpoint: str) -> Snapshot | None:
     )
 
 
-_VECTORS = ("coef", "prior_coef", "past_logits", "prior_logits", "past_blend")
+_VECTORS = (
+    "coef", "prior_coef", "past_logits", "prior_logits", "past_blend", "past_blend_newcomer",
+)  # fmt: skip
 
 
 def _with_note(prior: RiskAssessment, message: str) -> RiskAssessment:

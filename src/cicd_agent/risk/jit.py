@@ -200,6 +200,19 @@ class Replay:
         return state
 
 
+EXPERIENCE = ("author_experience", "recent_experience", "subsystem_experience")
+
+
+def as_newcomer(row: Sequence[float]) -> list[float]:
+    """``row`` as if its author had no past here: what :meth:`Replay.row` gives a change whose
+    author nobody vouches for (no experience; new to every touched file that has a past)."""
+    out = list(row)
+    for name in EXPERIENCE:
+        out[FEATURES.index(name)] = 0.0
+    out[FEATURES.index("new_to_file")] = float(row[FEATURES.index("past_changes")] > 0)
+    return out
+
+
 def replay(commits: Iterable[MinedCommit]) -> tuple[list[list[float]], Replay]:
     """Every commit's row (oldest first, each from its own past) and the final state."""
     state = Replay()

@@ -31,7 +31,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
-from cicd_agent.risk.jit import FEATURES, TYPE_FEATURES
+from cicd_agent.risk.jit import FEATURES, TYPE_FEATURES, as_newcomer
 from cicd_agent.risk.prior import CrossRepoPrior, Ranks
 from cicd_agent.runner.errors import UsageError
 
@@ -122,7 +122,8 @@ class FittedModel:
     prior_coef: tuple[float, ...]
     prior_intercept: float
     prior_logits: tuple[float, ...]  # sorted prior log-odds of the training commits
-    past_blend: tuple[float, ...]  # sorted blended ranks of the training commits (for levels)
+    past_blend: tuple[float, ...]  # sorted blended ranks of the recent past (for levels)
+    past_blend_newcomer: tuple[float, ...]  # the same, each scored as a newcomer's
 
     @property
     def base_rate(self) -> float:
@@ -133,10 +134,13 @@ class FittedModel:
         """Whether the repository's own fit takes part (else the prior ranks alone)."""
         return bool(self.coef)
 
-    def assess(self, row: Sequence[float]) -> Assessment:
-        """:meth:`score` and each feature's share of it for ``row``, ranked once."""
+    def assess(self, row: Sequence[float], *, vouched: bool = True) -> Assessment:
+        """:meth:`score` and each feature's share of it for ``row``, ranked once. Not
+        ``vouched``: the row holds a newcomer's experience (nobody vouches for the author), so
+        it is ranked among the recent past scored the same way: an unknown author then neither
+        lowers nor, by being unknown alone, raises the level."""
         ranked = Ranks(self.knots).row(row)
-        score, probability, share = self._score(ranked)
+        score, probability, share = self._score(ranked, vouched)
         return Assessment(score, probability, share, self._contributions(ranked))
 
     def score(self, row: Sequence[float]) -> tuple[float, float | None, float]:
@@ -145,9 +149,9 @@ class FittedModel:
         the own fit scores lower and the share the prior scores lower, weighted as
         :func:`blend_weights` says; every step is non-decreasing in each feature as
         :data:`DIRECTIONS` orients it."""
-        return self._score(Ranks(self.knots).row(row))
+        return self._score(Ranks(self.knots).row(row), True)
 
-    def _score(self, ranked: Sequence[float]) -> tuple[float, float | None, float]:
+    def _score(self, ranked: Sequence[float], vouched: bool) -> tuple[float, float | None, float]:
         own, prior = blend_weights(self.own, bool(self.prior_coef))
         blended = 0.0
         probability = None
@@ -158,7 +162,7 @@ class FittedModel:
         if prior:
             prior_logit = _logit(self.prior_intercept, self.prior_coef, ranked)
             blended += prior * _share(self.prior_logits, prior_logit)
-        share = _share(self.past_blend, blended)
+        share = _share(self.past_blend if vouched else self.past_blend_newcomer, blended)
         return score_for_percentile(share), probability, share
 
     def _contributions(self, ranked: Sequence[float]) -> dict[str, float]:
@@ -280,11 +284,21 @@ def fit(
     past_own = np.sort(own_logits)
     past_prior = np.sort(prior_logits) if prior_logits is not None else np.zeros(0)
     own_weight, prior_weight = blend_weights(bool(coef), prior_logits is not None)
-    blended = np.zeros(len(rows))
-    if own_weight:
-        blended += own_weight * np.searchsorted(past_own, own_logits) / len(rows)
-    if prior_logits is not None:
-        blended += prior_weight * np.searchsorted(past_prior, prior_logits) / len(rows)
+
+    def blend(matrix: Any) -> Any:
+        """Each ranked row's blended rank among the past under the own fit and the prior."""
+        out = np.zeros(len(matrix))
+        if own_weight:
+            logits = matrix @ np.asarray(coef) + intercept
+            out += own_weight * np.searchsorted(past_own, logits) / len(rows)
+        if prior is not None:
+            logits = matrix @ np.asarray(prior_coef) + prior.intercept
+            out += prior_weight * np.searchsorted(past_prior, logits) / len(rows)
+        return out
+
+    recent = rows[-LEVEL_WINDOW:]
+    blended = blend(ranks.matrix(recent))
+    newcomers = blend(ranks.matrix([as_newcomer(row) for row in recent]))
     return FittedModel(
         commits=len(rows),
         positives=positives,
@@ -295,7 +309,8 @@ def fit(
         prior_coef=prior_coef,
         prior_intercept=prior.intercept if prior else 0.0,
         prior_logits=tuple(float(v) for v in past_prior),
-        past_blend=tuple(sorted(float(v) for v in blended[-LEVEL_WINDOW:])),
+        past_blend=tuple(sorted(float(v) for v in blended)),
+        past_blend_newcomer=tuple(sorted(float(v) for v in newcomers)),
     )
 
 

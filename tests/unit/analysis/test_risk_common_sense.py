@@ -226,6 +226,15 @@ def test_levels_are_the_stated_share_of_the_fit_and_json_carries_it(project: Pro
 
 
 @pytest.fixture(scope="module")
+def past_rows(project: Project) -> list[list[float]]:
+    from cicd_agent.local.gitrepo import GitRepo
+    from cicd_agent.risk import jit, mining
+
+    rows, _ = jit.replay(mining.mine(GitRepo.open(project.repo), project.head, None))
+    return rows
+
+
+@pytest.fixture(scope="module")
 def fitted(project: Project) -> FittedModel:
     from cicd_agent.local.gitrepo import GitRepo
     from cicd_agent.risk import jit, mining
@@ -268,3 +277,21 @@ def test_raising_any_riskier_feature_never_lowers_the_score(fitted: FittedModel)
             moved = list(row)
             moved[index] += 1.0 if direction == RISKIER else -1.0
             assert fitted.score(moved)[0] >= base, name
+
+
+@pytest.mark.parametrize("vouched", [True, False], ids=["GitHub's identity", "git text only"])
+def test_each_level_is_its_stated_share_of_the_recent_past(
+    fitted: FittedModel, past_rows: list[list[float]], vouched: bool
+) -> None:
+    """Scored as deploy-gate scores a change (offline: as a newcomer's), the recent past lands
+    in each level as often as the table says: critical the riskiest 3 %, high or above 15 %."""
+    from cicd_agent.risk.jit import as_newcomer
+
+    recent = past_rows[-risk_model.LEVEL_WINDOW :]
+    shares = [
+        fitted.assess(row if vouched else as_newcomer(row), vouched=vouched).share for row in recent
+    ]
+    critical = sum(share >= 0.97 for share in shares) / len(shares)
+    high_up = sum(share >= 0.85 for share in shares) / len(shares)
+    assert critical <= 0.03 + 0.01
+    assert high_up <= 0.15 + 0.01
