@@ -145,7 +145,11 @@ def _source_files(work: Path, head: str) -> list[str]:
 def cases(bare: Path, work_root: Path, cache: Path) -> dict[str, Any]:
     work = work_root / bare.name
     if not work.exists():
-        git(work_root, "clone", "-q", str(bare), work.name)
+        try:
+            git(work_root, "clone", "-q", str(bare), work.name)
+        except subprocess.CalledProcessError as exc:  # a fetched mirror may lack big blobs
+            shutil.rmtree(work, ignore_errors=True)
+            return {"skipped": f"no work tree: {exc.stderr.strip().splitlines()[0]}"}
     head = git(work, "rev-parse", "HEAD").strip()
     _reset(work, head)
     top = git(work, "shortlog", "-sne", "HEAD").splitlines()[0].split("\t", 1)[1]
@@ -282,6 +286,8 @@ def main() -> int:
         cache = args.cache / bare.name
         got = {"shares": shares(bare, cache, args.last), "cases": cases(bare, args.work, cache)}
         report[bare.name] = got
+        if args.out:
+            args.out.write_text(json.dumps(report, indent=1))
         s = got["shares"]
         print(
             f"{bare.name:30} last {s['commits']}: low {s['low']:.0%} medium {s['medium']:.0%} "
@@ -295,8 +301,6 @@ def main() -> int:
                     f"approval={case['approval']!s:5} {case['strategy']}",
                     flush=True,
                 )
-    if args.out:
-        args.out.write_text(json.dumps(report, indent=1))
     return 0
 
 
