@@ -22,9 +22,9 @@ import pytest
 from cicd_agent.analysis.authz import weakened_access
 from cicd_agent.analysis.change_types import ChangeType, classify_path
 from cicd_agent.cli import main
-from cicd_agent.risk import fit as risk_fit
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
+from cicd_agent.risk import store as risk_store
 from cicd_agent.risk.jit import FEATURES
 from cicd_agent.risk.model import fit, require_sklearn
 from cicd_agent.risk.prior import CrossRepoPrior, load_prior, parse_prior
@@ -295,7 +295,7 @@ def test_the_cache_keeps_only_the_most_recently_used_fits(tmp_path: Path) -> Non
     assert again["risk_score"] == outputs["risk_score"]
     kept = set(cache.glob("risk-model-*.json.gz"))
     assert kept == {current, older[-1], older[-2]}, sorted(p.name for p in kept)
-    assert risk_fit.KEPT_FITS == 3
+    assert risk_store.KEPT_FITS == 3
 
 
 def test_a_damaged_fit_cache_is_fitted_again(tmp_path: Path) -> None:
