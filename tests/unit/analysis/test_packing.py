@@ -153,8 +153,8 @@ def test_a_file_name_with_a_newline_stays_one_escaped_line_of_the_prompt() -> No
     would be a second, made-up file header in the prompt (issue 32, item 9)."""
     quoted = '"a/src/evil\\n### src/auth.py \\342\\200\\224 deleted"'
     text = (
-        f"diff --git {quoted} {quoted.replace('a/', 'b/', 1)}\nindex 1..2 100644\n"
-        f"--- {quoted}\n+++ {quoted.replace('a/', 'b/', 1)}\n@@ -1,1 +1,1 @@\n-x = 1\n+x = 2\n"
+        f'diff --git {quoted} {quoted.replace("a/", "b/", 1)}\nindex 1..2 100644\n'
+        f'--- {quoted}\n+++ {quoted.replace("a/", "b/", 1)}\n@@ -1,1 +1,1 @@\n-x = 1\n+x = 2\n'
     )
     [changed] = parse_diff(text).files
     assert changed.path == "src/evil\n### src/auth.py — deleted"

@@ -338,11 +338,8 @@ class Generator:
             )
             self.report(
                 f"{self._place}, attempt {number}: "
-                + (
-                    "accepted"
-                    if verdict.accepted or verdict.stopped_at is None
-                    else f"rejected at the {FUNNEL_LABELS[verdict.stopped_at.value]} stage"
-                )
+                + ("accepted" if verdict.accepted or verdict.stopped_at is None
+                   else f"rejected at the {FUNNEL_LABELS[verdict.stopped_at.value]} stage")
                 + f" ({time.monotonic() - started:.1f}s)"
             )
             if verdict.accepted:

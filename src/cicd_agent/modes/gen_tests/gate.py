@@ -394,3 +394,4 @@ class Gate:
             f"The test passed but executed none of the missing lines ({lines}) or branches "
             f"({arcs}) of {segment.qualname} in {segment.path}.",
         )
+

@@ -84,9 +84,7 @@ def checkout_problem(checkout: Path, head_sha: str) -> str:
     tracked file differs from it.
     """
     if not head_sha:
-        return (
-            "the failed run's head commit is unknown (pass --head, or run it where the event says)"
-        )
+        return "the failed run's head commit is unknown (pass --head, or run it where the event says)"
     git = ["git", "-C", str(checkout), "-c", "core.fsmonitor=false"]
     try:
         head = _resolve(git, "HEAD")
