@@ -65,7 +65,9 @@ def build(repo: Path) -> tuple[str, str]:
             path = f"src/pkg{index % 50}/module_{index:05}.py"
             stream += [f"M 100644 inline {path}\n".encode(), f"data {len(blob)}\n".encode(), blob]
             stream.append(b"\n")
-    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(stream), check=True)
+    subprocess.run(
+        ["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(stream), check=True
+    )
     subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=repo, check=True)
     revs = subprocess.run(
         ["git", "rev-parse", "main~1", "main"], cwd=repo, capture_output=True, text=True, check=True
@@ -99,10 +101,8 @@ def run(repo: Path, base: str, head: str, runs: int) -> list[Figure]:
         reference.append(measure(git, repo, env))
     ratios = [o[0] / r[0] for o, r in zip(ours, reference, strict=True)]
     load = os.getloadavg()[0]
-    note = (
-        f"{FILES:,} files, +{FILES * CHANGED:,}/−{FILES * CHANGED:,} lines; CPU of the "
-        f"process and its git children; load average {load:.2f} on {os.cpu_count()} cores"
-    )
+    note = (f"{FILES:,} files, +{FILES * CHANGED:,}/−{FILES * CHANGED:,} lines; CPU of the "
+            f"process and its git children; load average {load:.2f} on {os.cpu_count()} cores")
     return [
         figure("review --provider none / `git diff`, CPU", "×", ratios,
                f"≤ {RATIO_TARGET:g}×", lambda v: v <= RATIO_TARGET, note),
