@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
+
+import pytest
 
 from tests.harness.prometheus_server import PrometheusServer, free_port
 from tests.helpers.canary import scenario_config
@@ -209,3 +212,41 @@ def test_prometheus_down_mid_rollout_hands_the_evidence_on_unchanged(
     assert down["verdict"] == "continue"
     assert down["canary_state"] == first["canary_state"]
     assert down["canary_calls"] == "1"
+
+
+def _forged(state: str, calls: int) -> str:
+    """``state`` rewritten the way anyone who can edit it could: more calls, and for every check
+    a heap of flawless evidence (a huge weight at a zero estimate, no variance)."""
+    body = state[len("cs1.") :]
+    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    payload["calls"] = calls
+    payload["checks"] = {
+        key: {"weight": 1e9, "weighted_sum": 0.0, "variance_sum": 0.0, "dof": 1e9}
+        for key in payload["checks"]
+    }
+    text = json.dumps(payload, separators=(",", ":"), sort_keys=True)
+    return "cs1." + base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: the state is unsigned; its digest binds the configuration, not the "
+    "evidence, so an edited state promotes a 30 % slower canary on its first real window",
+)
+def test_an_edited_state_cannot_promote_a_slower_canary_or_skip_windows(
+    prometheus_server: PrometheusServer, tmp_path: Path
+) -> None:
+    """The state comes back through the workflow (an output, an artifact): an edited one that
+    claims windows and evidence the judge never gathered is refused (exit 2), never counted."""
+    code, first, _, _ = run_canary(
+        mkdir(tmp_path / "1"), prometheus_server.url, "latency_up30", "--risk-level", "high",
+        end=prometheus_server.end - 450,
+    )  # fmt: skip
+    assert first["verdict"] != "promote"
+    code, second, _, log = run_canary(
+        mkdir(tmp_path / "2"), prometheus_server.url, "latency_up30", "--risk-level", "high",
+        "--canary-state", _forged(first["canary_state"], 5), end=prometheus_server.end,
+    )  # fmt: skip
+    assert second["verdict"] != "promote", second["reasons"]
+    assert code == 2
+    assert "canary-state" in log and "start a new rollout" in log
