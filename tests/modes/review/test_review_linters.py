@@ -244,8 +244,10 @@ def test_a_file_the_checkout_holds_in_another_version_is_not_linted(tmp_path: Pa
 def test_a_report_with_an_endless_line_or_deep_nesting_is_unreadable_not_a_crash() -> None:
     """A plugin prints whatever it likes on the report's descriptor: an infinite line number
     (JSON's ``1e999``) or a report nested past the parser's depth is named, never a crash."""
-    endless = '[{"filePath": "/w/repo/a.js", "messages": [{"line": 1e999, "severity": 2,' \
+    endless = (
+        '[{"filePath": "/w/repo/a.js", "messages": [{"line": 1e999, "severity": 2,'
         ' "message": "m", "ruleId": "r"}]}]'
+    )
     deep = "[" * 200_000 + "]" * 200_000
     for kind, text in (("eslint", endless), ("ruff", deep), ("golangci-lint", deep)):
         with pytest.raises(UnreadableReport):
