@@ -82,6 +82,11 @@ def add_canary_arguments(parser: argparse.ArgumentParser) -> None:
         "new rollout)",
     )
     add(
+        "--canary-state-key",
+        help="the secret canary-state is sealed with, so an edited or forged state is refused "
+        "(default: the Prometheus token or password; prefer the action input)",
+    )
+    add(
         "--risk-level",
         choices=("low", "medium", "high", "critical"),
         help="the deploy phase's risk_level: sets the canary's confidence, allowed change, "

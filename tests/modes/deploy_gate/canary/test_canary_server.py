@@ -202,7 +202,7 @@ def test_each_release_carries_its_evidence_from_call_to_call(
     assert "--canary-state" in calls[1]
     assert "--canary-state" not in calls[2]
     state = calls[1][calls[1].index("--canary-state") + 1]
-    assert state.startswith("cs1.")
+    assert state.startswith("cs2.")
 
 
 def test_a_caller_that_never_finishes_its_request_is_hung_up_on(
