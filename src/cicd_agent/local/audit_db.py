@@ -175,24 +175,44 @@ def _write(url: str, decision: Decision, opened: list[Any]) -> int:
                 "INSERT INTO cicd_agent_decisions (tool, repository, mode, phase, head_sha, "
                 "run_url, decision, risk_level, environment, record) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                (
-                    decision.tool,
-                    decision.repository,
-                    decision.mode,
-                    decision.phase,
-                    decision.head_sha,
-                    decision.run_url,
-                    decision.decision,
-                    decision.risk_level,
-                    decision.environment,
-                    Jsonb(dict(decision.record)),
-                ),
+                (*_storable(_columns(decision)), Jsonb(_storable(dict(decision.record)))),
             ).fetchone()
     except psycopg.Error as exc:
         raise AuditDatabaseError(_describe(exc, url)) from None
     if row is None:  # RETURNING always yields the row; a None would be a driver bug
         raise AuditDatabaseError("the database returned no row id")
     return int(row[0])
+
+
+def _columns(decision: Decision) -> tuple[str | None, ...]:
+    return (
+        decision.tool,
+        decision.repository,
+        decision.mode,
+        decision.phase,
+        decision.head_sha,
+        decision.run_url,
+        decision.decision,
+        decision.risk_level,
+        decision.environment,
+    )
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+"""What PostgreSQL refuses in text and JSONB: NUL, and a surrogate with no pair."""
+
+
+def _storable(value: Any) -> Any:
+    """``value`` with every string in it (keys too) cleared of what PostgreSQL refuses, each
+    such character replaced by U+FFFD: attacker text (a title, a commit message) holding one
+    would otherwise keep the whole row out of the record."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, Mapping):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_storable(item) for item in value)
+    return value
 
 
 def _driver() -> Any:

@@ -246,3 +246,24 @@ def test_a_password_the_url_does_not_percent_encode_is_still_masked() -> None:
     assert "leaky-part" in audit_db.secrets_of(url)
     query = "postgresql://gate@db/audit?password=from-the-query&sslmode=require"
     assert "from-the-query" in audit_db.secrets_of(query)
+
+
+def test_a_nul_or_a_lone_surrogate_in_attacker_text_cannot_keep_the_row_out(
+    postgres_server: PostgresServer,
+) -> None:
+    """PostgreSQL refuses a NUL (in text and in JSONB) and a lone surrogate escape: a pull
+    request that put one in its title or a commit message must not keep its verdict out of the
+    record. They are stored replaced, the rest of the text as it was."""
+    url = postgres_server.database("nul_text")
+    for hostile in ("before\x00after", "before\ud800after"):
+        audit_db.write(
+            url,
+            _decision("review", "comment", hostile, title=hostile, nested={hostile: [hostile]}),
+        )
+    with psycopg.connect(url) as conn:
+        found = conn.execute(
+            "SELECT head_sha, record->>'title' FROM cicd_agent_decisions ORDER BY id"
+        ).fetchall()
+    assert len(found) == 2
+    for sha, title in found:
+        assert sha == title and title.startswith("before") and title.endswith("after")
