@@ -87,8 +87,8 @@ def decode_state(
     body, dot, mac = raw[len(PREFIX) :].rpartition(".")
     if not dot or not hmac.compare_digest(mac.encode(), _mac(body, key).encode()):
         raise CanaryStateError(
-            "canary-state was edited, or sealed under another canary-state-key (or Prometheus "
-            f"credentials): {FIX}."
+            "canary-state was edited, or sealed for another release (canary-release) or under "
+            f"another canary-state-key (or Prometheus credentials): {FIX}."
         )
     try:
         payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))

@@ -114,7 +114,7 @@ def test_a_state_sealed_under_another_key_or_edited_is_refused() -> None:
     for forged in (text, text[:-1] + ("0" if text[-1] != "0" else "1"), spliced, text + "."):
         with pytest.raises(CanaryStateError) as raised:
             decode_state(forged, DIGEST, KEYS, b"ours")
-        assert "edited, or sealed under another canary-state-key" in str(raised.value)
+        assert "edited, or sealed for another release" in str(raised.value)
 
 
 def test_the_error_budget_spent_over_any_number_of_calls_stays_within_alpha() -> None:

@@ -160,7 +160,7 @@ def test_a_state_that_is_not_this_rollouts_is_exit_2_naming_the_fix(
     forged = state[:-4] + ("AAAA" if not state.endswith("AAAA") else "BBBB")
     cases = {
         "garbage": ("not-a-state", "not a state this action wrote"),
-        "damaged": (forged, "edited, or sealed under another canary-state-key"),
+        "damaged": (forged, "edited, or sealed for another release"),
         "other risk": (state, "another canary configuration or risk level"),
     }
     for name, (value, message) in cases.items():
@@ -308,3 +308,37 @@ def test_a_state_given_to_a_step_with_no_key_is_refused_naming_the_key(
     assert done.code == 2
     assert "canary-state-key" in done.stdout + done.stderr
     assert done.outputs["verdict"] == "continue"
+
+
+def test_a_state_from_another_releases_rollout_does_not_count_for_this_one(
+    prometheus_server: PrometheusServer, tmp_path: Path
+) -> None:
+    """The last state of an earlier rollout is visible in its run's log (a step input): sealed
+    to its release (canary-release, the workflow's commit), it opens for no other."""
+    end = prometheus_server.end
+    secrets = {
+        "prometheus-username": "canary",
+        "prometheus-password": "canary-test-password",
+        "canary-state-key": "a-long-random-workflow-secret",
+    }
+
+    def call(folder: str, sha: str, state: str = "", at: float = end) -> dict[str, str]:
+        argv = [
+            "deploy-gate", "--phase", "canary", "--provider", "none", "--risk-level", "high",
+            "--prometheus-url", prometheus_server.url,
+            "--canary-config", scenario_config("identical").model_dump_json(exclude_defaults=True),
+            "--canary-end", str(at), *(["--canary-state", state] if state else []),
+        ]  # fmt: skip
+        inputs = secrets | {"canary-release": sha}  # the action's default: github.sha
+        done = run_cli(argv, mkdir(tmp_path / folder), {"CICD_AGENT_INPUTS": json.dumps(inputs)})
+        return done.outputs | {"code": str(done.code), "log": done.stdout + done.stderr}
+
+    old = "1" * 40
+    first = call("a1", old, at=end - 900)
+    second = call("a2", old, first["canary_state"], at=end - 450)
+    assert second["verdict"] == "continue"
+    assert second["canary_calls"] == "2"  # the same release carries its evidence on
+    replayed = call("b1", "2" * 40, second["canary_state"])
+    # the earlier release's two windows must not count towards this release's three
+    assert replayed["code"] == "2" and replayed["verdict"] == "continue"
+    assert "sealed for another release" in replayed["log"]

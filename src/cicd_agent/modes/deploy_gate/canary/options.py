@@ -17,13 +17,15 @@ if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
 
 
-def state_key(secret: str) -> bytes:
+def state_key(secret: str, release: str = "") -> bytes:
     """The key the canary state is sealed with, from the workflow's secret (``canary-state-key``,
-    else the Prometheus token or password): a pull request's run has none of them, so it can
-    neither forge nor edit a state the deploying workflow will read."""
+    else the Prometheus token or password) and the release being rolled out: a pull request's
+    run has none of the secrets, so it can neither forge nor edit a state the deploying workflow
+    will read, and a state sealed for an earlier release does not open for this one."""
     import hashlib
 
-    return hashlib.sha256(b"cicd-agent canary-state\0" + secret.encode()).digest()
+    material = b"\0".join((b"cicd-agent canary-state", secret.encode(), release.encode()))
+    return hashlib.sha256(material).digest()
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ class CanaryOptions:
                 given,
                 config_digest(config),
                 check_keys(config.metrics),
-                state_key(secret or ""),
+                state_key(secret or "", getattr(args, "canary_release", None) or ""),
             )
         except CanaryStateError as error:
             raise UsageError(str(error)) from None
