@@ -306,9 +306,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, judge_argv = parse(sys.argv[1:] if argv is None else argv)
     host, _, port = args.listen.rpartition(":")
     environ = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    if input_value(environ, "canary-state-key") is None:
+    if input_value(environ, "canary-state-secret") is None:
         # The state never leaves this process: a key of its own seals it.
-        environ["INPUT_CANARY-STATE-KEY"] = secrets.token_hex(32)
+        environ["INPUT_CANARY-STATE-SECRET"] = secrets.token_hex(32)
     judge = Judge(tuple(judge_argv), environ, args.min_interval, run_in_process)
     server = BoundedServer((host or "0.0.0.0", int(port)), handler_for(judge))  # noqa: S104
     sys.stderr.write(f"cicd-agent-canary-server: listening on {args.listen}\n")

@@ -88,7 +88,7 @@ def decode_state(
     if not dot or not hmac.compare_digest(mac.encode(), _mac(body, key).encode()):
         raise CanaryStateError(
             "canary-state was edited, or sealed for another release (canary-release) or under "
-            f"another canary-state-key (or Prometheus credentials): {FIX}."
+            f"another canary-state-secret (or Prometheus credentials): {FIX}."
         )
     try:
         payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))

@@ -82,7 +82,7 @@ def add_canary_arguments(parser: argparse.ArgumentParser) -> None:
         "new rollout)",
     )
     add(
-        "--canary-state-key",
+        "--canary-state-secret",
         help="the secret canary-state is sealed with, so an edited or forged state is refused "
         "(default: the Prometheus token or password; prefer the action input)",
     )

@@ -293,7 +293,7 @@ def test_extreme_numbers_in_a_sealed_state_never_crash_the_judge(
 def test_a_state_given_to_a_step_with_no_key_is_refused_naming_the_key(
     prometheus_server: PrometheusServer, tmp_path: Path
 ) -> None:
-    """Without canary-state-key or Prometheus credentials nothing could tell a forged state from
+    """Without canary-state-secret or Prometheus credentials nothing could tell a forged state from
     the judge's own: the state is refused (exit 2) and the fix names the key."""
     _, first, _, _ = run_canary(
         mkdir(tmp_path / "1"), prometheus_server.url, "identical", end=prometheus_server.end - 450
@@ -306,7 +306,7 @@ def test_a_state_given_to_a_step_with_no_key_is_refused_naming_the_key(
     ]  # fmt: skip
     done = run_cli(argv, mkdir(tmp_path / "2"), {})
     assert done.code == 2
-    assert "canary-state-key" in done.stdout + done.stderr
+    assert "canary-state-secret" in done.stdout + done.stderr
     assert done.outputs["verdict"] == "continue"
 
 
@@ -319,7 +319,7 @@ def test_a_state_from_another_releases_rollout_does_not_count_for_this_one(
     secrets = {
         "prometheus-username": "canary",
         "prometheus-password": "canary-test-password",
-        "canary-state-key": "a-long-random-workflow-secret",
+        "canary-state-secret": "a-long-random-workflow-secret",
     }
 
     def call(folder: str, sha: str, state: str = "", at: float = end) -> dict[str, str]:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def state_key(secret: str, release: str = "") -> bytes:
-    """The key the canary state is sealed with, from the workflow's secret (``canary-state-key``,
+    """The key the canary state is sealed with, from the workflow's secret (``canary-state-secret``,
     else the Prometheus token or password) and the release being rolled out: a pull request's
     run has none of the secrets, so it can neither forge nor edit a state the deploying workflow
     will read, and a state sealed for an earlier release does not open for this one."""
@@ -63,14 +63,14 @@ class CanaryOptions:
         config = apply_risk(load_canary_config(args.canary_config), risk_level)
         given = getattr(args, "canary_state", None)
         secret = (
-            getattr(args, "canary_state_key", None)
+            getattr(args, "canary_state_secret", None)
             or args.prometheus_token
             or args.prometheus_password
         )
         if given and given.strip() and not secret:
             raise UsageError(
                 "canary-state can only be trusted under a key, and this step has none.",
-                hint="Set canary-state-key (a long random secret), or give "
+                hint="Set canary-state-secret (a long random secret), or give "
                 "Prometheus credentials; or leave canary-state empty to start a new rollout.",
             )
         try:
