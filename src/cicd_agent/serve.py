@@ -302,14 +302,20 @@ def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     return args, judge
 
 
+def judge_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """The judge's environment: the server's without GitHub's variables, and a secret of its
+    own to seal the canary state with unless one is given (the state never leaves this
+    process, so no one else needs the key)."""
+    kept = {k: v for k, v in environ.items() if not k.startswith("GITHUB_")}
+    if input_value(kept, "canary-state-secret") is None:
+        kept["INPUT_CANARY-STATE-SECRET"] = secrets.token_hex(32)
+    return kept
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args, judge_argv = parse(sys.argv[1:] if argv is None else argv)
     host, _, port = args.listen.rpartition(":")
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    if input_value(environ, "canary-state-secret") is None:
-        # The state never leaves this process: a key of its own seals it.
-        environ["INPUT_CANARY-STATE-SECRET"] = secrets.token_hex(32)
-    judge = Judge(tuple(judge_argv), environ, args.min_interval, run_in_process)
+    judge = Judge(tuple(judge_argv), judge_environ(os.environ), args.min_interval, run_in_process)
     server = BoundedServer((host or "0.0.0.0", int(port)), handler_for(judge))  # noqa: S104
     sys.stderr.write(f"cicd-agent-canary-server: listening on {args.listen}\n")
     try:

@@ -275,3 +275,28 @@ def _healthz_once_free(base: str) -> int:
         except requests.ConnectionError:
             time.sleep(0.1)
     return 0
+
+
+def test_the_server_seals_each_releases_state_with_a_key_of_its_own(
+    prometheus_server: PrometheusServer,
+) -> None:
+    """A Prometheus without credentials leaves the judge no key of the workflow's: the server's
+    own secret seals the state, so a rollout still carries its evidence from call to call."""
+    environ = serve.judge_environ({"GITHUB_TOKEN": "ghs_x", **ENV})
+    assert "GITHUB_TOKEN" not in environ
+    secret = environ["INPUT_CANARY-STATE-SECRET"]
+    assert len(secret) == 64 and serve.judge_environ(ENV)["INPUT_CANARY-STATE-SECRET"] != secret
+    given = {**ENV, "INPUT_CANARY-STATE-SECRET": "the-operators-own"}
+    assert serve.judge_environ(given)["INPUT_CANARY-STATE-SECRET"] == "the-operators-own"
+    calls: list[list[str]] = []
+    judge = judge_for(prometheus_server.url, "identical", prometheus_server.end - 450, calls=calls)
+    judge.environ = environ
+    judge.min_interval = 0.0
+    first = judge.verdict("shop/web", "high")
+    judge.argv = tuple(
+        str(prometheus_server.end) if word == str(prometheus_server.end - 450) else word
+        for word in judge.argv
+    )
+    second = judge.verdict("shop/web", "high")
+    assert "--canary-state" in calls[1]
+    assert first["healthy"] is True and second["healthy"] is True, second["reasons"]
