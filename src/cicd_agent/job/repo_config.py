@@ -42,9 +42,10 @@ NOT_CONFIGURABLE = frozenset(
     {
         # one run's facts, not the repository's policy
         *("event", "event-name", "repo", "json", "debug", "mode", "base", "head"),
-        *("logs", "run-id", "publish-from", "result-file", "deploy-time"),
+        *("logs", "run-id", "publish-from", "result-file", "deploy-time", "canary-release"),
         # secrets belong in the workflow's secrets, never in a committed file
         *("prometheus-password", "prometheus-token", "slack-webhook-url", "openai-api-key"),
+        "canary-state-secret",
         "audit-database-url",
         # where those secrets (and every diff) are sent, and whether untrusted code may run
         # outside the sandbox, are the workflow's to say: a workflow change needs the
