@@ -162,9 +162,8 @@ def main() -> int:
         try:
             tallies.append(measure(repo, commit, name))
         except subprocess.CalledProcessError as error:
-            raise SystemExit(
-                f"{repo}: commit {commit} not readable ({error.stderr.decode().strip()}); fetch that clone"
-            ) from None
+            reason = error.stderr.decode().strip()
+            raise SystemExit(f"{repo}: commit {commit} not readable ({reason}); fetch it") from None
     total_lines = sum(t.lines for t in tallies)
     total_changed = sum(len(t.changed) for t in tallies)
     print(
@@ -176,7 +175,8 @@ def main() -> int:
         )
     overall = 1e6 * total_changed / total_lines if total_lines else 0.0
     print(
-        f"{'all':34}{'':>14}{sum(t.files for t in tallies):>8}{sum(t.missing for t in tallies):>8}{total_lines:>11}{total_changed:>9}{overall:>9.1f}"
+        f"{'all':34}{'':>14}{sum(t.files for t in tallies):>8}"
+        f"{sum(t.missing for t in tallies):>8}{total_lines:>11}{total_changed:>9}{overall:>9.1f}"
     )
     shown = 0
     for t in tallies:
