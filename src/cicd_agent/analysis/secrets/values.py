@@ -65,7 +65,8 @@ _PLACEHOLDER_WORDS = re.compile(
 
 
 _STAND_IN = re.compile(
-    r"\$(?:[A-Za-z_]\w*|\d|[{(].*)|%(?:s|\(\w+\)s?|\w+%)|<.*|\{.*|\*+|\[REDACTED.*|\[[a-z]+\]", re.DOTALL
+    r"\$(?:[A-Za-z_]\w*|\d|[{(].*)|%(?:s|\(\w+\)s?|\w+%)|<.*|\{.*|\*+|\[REDACTED.*|\[[a-z]+\]",
+    re.DOTALL,
 )
 
 
@@ -90,8 +91,10 @@ def plausible_secret(value: str) -> bool:
     if _PROSE.fullmatch(value) or _DOC_PATH.fullmatch(value):
         return False
     numbered = _NUMBERED_NAME.fullmatch(value)
-    if numbered and len(_NAME_PART.findall(numbered["name"])) > 1 and (
-        identifier(numbered["name"]) or "_" in numbered["name"]
+    if (
+        numbered
+        and len(_NAME_PART.findall(numbered["name"])) > 1
+        and (identifier(numbered["name"]) or "_" in numbered["name"])
     ):
         return False
     scheme = _SCHEME_VALUE.fullmatch(value)
