@@ -199,8 +199,9 @@ def _example(rule: Rule, text: str, match: re.Match[str], span: tuple[int, int])
 def _marked(rule: Rule, secret: str) -> bool:
     """Whether the secret carries its vendor's mark (one of the rule's keywords, as
     ``AKIA…``, ``ghp_…``, ``shippo_live_…``): redaction takes it even when the rest is a
-    placeholder or filler (``AKIAZZZZ…``). A redacted placeholder costs nothing, and such a
-    prefix with anything after it is rare in ordinary code; a finding still wants it real."""
+    placeholder or filler (``AKIAZZZZ…``), and gitleaks' global allow list (stop words, runs of
+    the alphabet) does not spare it. A redacted placeholder costs nothing, and such a prefix
+    with anything after it is rare in ordinary code; a finding still wants it real."""
     lowered = secret.lower()
     return not rule.plausible and any(keyword in lowered for keyword in rule.keywords)
 
@@ -238,6 +239,7 @@ def _allowed(
     if any(allow.target == "line" for allow in rule.allows):
         line_end = text.find("\n", match.end())
         line = text[text.rfind("\n", 0, match.start()) + 1 : line_end if line_end >= 0 else None]
-    return rule_set().allow.covers(secret, match.group(), line, path) or any(
+    global_allow = not marked and rule_set().allow.covers(secret, match.group(), line, path)
+    return global_allow or any(
         allow.covers(secret, match.group(), line, path) for allow in rule.allows
     )

@@ -9,6 +9,7 @@ import re
 from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS
 from cicd_agent.analysis.secrets.rule import Rule
 from cicd_agent.analysis.secrets.values import RANDOM_RUN, random_token
+from cicd_agent.analysis.secrets.vendors import VENDOR_RULES
 
 _KEY_LINES = (
     r"(?:(?:\r?\n|\\n)(?:\d{4}-\d\d-\d\dT[\d:.]+Z )?[ \t]*"
@@ -172,4 +173,5 @@ OWN_RULES = (
     _PREFIXED_TOKEN,
     _WEBHOOK_URL,
     *_DOCUMENTED,
+    *VENDOR_RULES,
 )
