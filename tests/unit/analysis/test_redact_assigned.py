@@ -78,9 +78,25 @@ UNMARKED_PLACEHOLDERS = [
 
 
 @pytest.mark.parametrize("value", UNMARKED_PLACEHOLDERS)
-def test_a_placeholder_without_a_vendor_mark_is_left_alone(value: str) -> None:
-    for text in (value, f"aws_secret_access_key = {value}", f'"token": "{value}"'):
-        assert Redactor().redact(text) == text
+def test_filler_alone_is_left_alone_and_assigned_to_a_secret_name_is_redacted(value: str) -> None:
+    """Issue 42: the scanners' samples hold such filler where a key says a secret goes
+    (``API_TOKEN=12345678-ABCD-…``); redacting it costs nothing. Alone it is just text."""
+    assert Redactor().redact(value) == value
+    for text in (f"aws_secret_access_key = {value}", f'"token": "{value}"'):
+        assert value not in Redactor().redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'token = "<your-token>"',
+        "api_key: your_api_key_here",
+        "password = ${DB_PASSWORD}",
+        '"WWW-Authenticate": \'Digest realm="...", qop="auth", nonce="..."\'',
+    ],
+)
+def test_a_template_or_a_challenge_stays(text: str) -> None:
+    assert Redactor().redact(text) == text
 
 
 @pytest.mark.parametrize(

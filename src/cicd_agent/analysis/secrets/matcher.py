@@ -225,11 +225,11 @@ def _allowed(
             or not (broad or plausible_secret(secret))
             or (rule.check is not None and not rule.check(secret))
         )
-    if rule.plausible and not plausible_secret(secret):
+    if rule.plausible and not plausible_secret(secret, placeholders=broad):
         return True
     if rule.check is not None and not rule.check(secret):
         return True
-    marked = broad and _marked(rule, secret)
+    marked = broad and (rule.plausible or _marked(rule, secret))
     if id(rule) not in _KEEP_PLACEHOLDERS and not marked and placeholder(secret):
         return True  # a shape's own regex takes ``ghp_xxxx…`` and ``AKIAZZZZ…`` as well
 

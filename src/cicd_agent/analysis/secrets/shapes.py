@@ -31,7 +31,7 @@ PRIVATE_KEY = Rule(
 # starts with such a prefix and is ten times slower on a large diff.)
 _KEY_NAME = (
     r"(?i)(?:secret|passw(?:or)?d|passwd|\bpass\b|(?<![a-z])pwd\b|token|api[_-]?key|access[_-]?key"
-    r"|private[_-]?key|credentials?|auth(?!ors?(?:\b|_)))[A-Z0-9_.-]*"
+    r"|private[_-]?key|credentials?|(?<!www-)auth(?!ors?(?:\b|_)))[A-Z0-9_.-]*"
 )
 """A key naming a secret, to the end of its name: a try that fails here fails at every keyword
 later in the name (``AGE-SECRET-KEY-1AGE-SECRET-…``), which ends where this one does."""

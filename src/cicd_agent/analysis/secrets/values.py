@@ -79,14 +79,18 @@ def stand_in(value: str) -> bool:
     return _STAND_IN.fullmatch(value) is not None
 
 
-def plausible_secret(value: str) -> bool:
+def plausible_secret(value: str, *, placeholders: bool = False) -> bool:
     """Whether a value assigned to a secret-named key (or a URL's password) could be a real
     secret rather than code, a placeholder or a name: ``get_token(s)``, ``${{ secrets.X }}``,
     ``PASSWORD``, ``AuthType``, ``authenticated_index``, ``AUTH_CLIENT_SECRET`` are not. A
     value of letters only is a name unless it is long and random-looking (high entropy). Code,
     a constant's name or a URL with a token's random run in it is a value after all
-    (``pk.eyJ1…``, ``tkn.v1_…``, ``API_KEYN2B1NFN5…``)."""
-    if _PLACEHOLDER.search(value) or _PLACEHOLDER_WORDS.match(value) or placeholder(value):
+    (``pk.eyJ1…``, ``tkn.v1_…``, ``API_KEYN2B1NFN5…``). With ``placeholders``, a filler
+    value (``12345678-ABCD-…``, ``abcd1234…``, one with ``fake`` in it) counts too: redaction
+    takes it, harmlessly; a template or a stand-in (``<token>``, ``your_key_here``) still not."""
+    if _PLACEHOLDER.search(value) or _PLACEHOLDER_WORDS.match(value):
+        return False
+    if not placeholders and placeholder(value):
         return False
     if _PROSE.fullmatch(value) or _DOC_PATH.fullmatch(value):
         return False
