@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 import string
+import subprocess
+import sys
 
 import pytest
 
@@ -86,3 +88,31 @@ def test_a_vendor_prefix_with_filler_is_redacted_but_not_a_finding(key: str) -> 
     Redacting it is harmless, reporting it would be noise."""
     assert key not in Redactor().redact(f"token: {key}")
     assert find_secrets(f"token: {key}") == []
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "1.A" + "b" * 39 + ".",  # a refresh token's sections, never long enough
+        "3MVG9",
+        "https://a.b.c.d.e.environment.api.x/",
+        "FlyV1 fm2_",
+        "x" * 30 + "FFFFNRAL ",
+        "Endpoint=https://a.azconfig.io;Id=",
+    ],
+)
+def test_a_line_of_vendor_prefixes_does_not_stall_redaction(unit: str) -> None:
+    """Each vendor rule starts at its prefix and has no nested repeat: a 64 KB line of one
+    prefix repeated is one pass (a stall would hit the 15 s limit, as the stall tests of the
+    modes do)."""
+    line = unit * (64_000 // len(unit))
+    script = (
+        "import sys\n"
+        "from cicd_agent.analysis.redact import Redactor\n"
+        "print(len(Redactor().redact(sys.stdin.read())))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], input=line, capture_output=True, text=True,
+        timeout=15, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
