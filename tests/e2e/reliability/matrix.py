@@ -115,7 +115,7 @@ def _outputs(*parts: Mapping[str, str], **more: str) -> Mapping[str, str]:
 # What each mode decides on its own for the fixture projects (scenarios.py): the floor a fault
 # must leave standing.
 REVIEW = _outputs(decision="comment", high_count="1", critical_count="0", sarif_file="*")
-DEPLOY = _outputs(recommendation="proceed", risk_level="medium", strategy="rolling", audit_file="*")
+DEPLOY = _outputs(recommendation="proceed", risk_level="low", strategy="direct", audit_file="*")
 DEPLOY_HOLD = _outputs(recommendation="hold", requires_approval="true", audit_file="*", error="*")
 GEN_TESTS = _outputs(tests_accepted="0", patch_path="", coverage_before="25.00")
 GEN_TESTS_NONE = _outputs(tests_generated="0", tests_accepted="0", patch_path="", error="*")
