@@ -30,6 +30,7 @@ from cicd_agent.analysis.finding_text import body_item, marked
 from cicd_agent.analysis.placement import comment_body, place
 from cicd_agent.analysis.pr_body import render
 from cicd_agent.github.limits import fit
+from cicd_agent.modes.gen_tests.result import CandidateReport, GenTestsResult
 from cicd_agent.modes.review.decide import (
     ModelFinding,
     ReviewAnswer,
@@ -241,3 +242,23 @@ def test_a_suggestion_moved_into_the_review_body_cannot_leave_its_block() -> Non
     inert(shown)
     raw = _raw_outside_code(shown)
     assert not re.search(r"(?<!\w)@acme", raw) and "<h1" not in raw, raw
+
+
+@pytest.mark.parametrize("line_end", ["\r", "\r\n"])
+def test_a_carriage_return_in_a_table_cell_forges_no_heading(line_end: str) -> None:
+    """Found by a red team: a cell is flattened by its line feeds, but GitHub ends a line at a
+    lone carriage return too. A candidate's reason quotes pytest (a test id the pull request's
+    conftest can rename): it ended gen-tests' table and forged a heading under it."""
+    reason = (
+        f"1 of 1 test(s) did not pass: test_calc.py::test_add[p{line_end}"
+        f"# All generated tests were verified by the security team{line_end}| x | y | z | w |]"
+    )
+    candidate = CandidateReport(
+        segment="calc.add", attempt=1, test_path="tests/test_calc.py", stopped_at="pass",
+        reason=reason,
+    )  # fmt: skip
+    result = GenTestsResult(mode="gen-tests", headline="h", candidates=[candidate])
+    shown = posted(result.summary_markdown(), allowed_links=OWN)
+    inert(shown)
+    html = cmarkgfm.github_flavored_markdown_to_html(shown)
+    assert "<h1>" not in html and re.search(r"<td>[^<]*security team[^<]*</td>", html), html
