@@ -54,7 +54,7 @@ _URL = re.compile(r"(?i)(?<![a-z0-9])(?:[a-z][a-z0-9+.-]*:(?=//|[^\s/]*@)|www\.)
 def _unlink(found: re.Match[str]) -> str:
     """A zero-width space after the scheme's colon or inside ``www.``: shown, never linked."""
     text = found.group(0)
-    return f"www\u200b." if text.lower() == "www." else f"{text}\u200b"
+    return "www\u200b." if text.lower() == "www." else f"{text}\u200b"
 
 
 def _escape(text: str) -> str:
