@@ -35,7 +35,7 @@ import numpy as np
 
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import jit, mining
+from cicd_agent.risk import jit, mining, records
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.labels import fix_inducing, reverted
@@ -173,7 +173,7 @@ def _interval(values: list[float]) -> tuple[float, float]:
     return float(np.percentile(kept, 2.5)), float(np.percentile(kept, 97.5))
 
 
-History = tuple[list[mining.MinedCommit], list[list[float]], set[str]]
+History = tuple[list[records.MinedCommit], list[list[float]], set[str]]
 
 
 def load(path: Path, cache: Path | None) -> History:
@@ -213,7 +213,6 @@ def evaluate(
     start = count // 2
     edges = [start + (count - start) * i // folds for i in range(folds + 1)]
     out: dict[str, list[float]] = {"score": [], "label": [], "lines": [], "fitted": [], "index": []}
-    words = [prior.word_logit(c.subject) for c in commits] if prior else [0.0] * count
     for low, high in itertools.pairwise(edges):
         cut_time = commits[low].time
         labels = risk_model.own_labels(
@@ -221,13 +220,13 @@ def evaluate(
             reverted(commits[:low], until=cut_time),
             fix_inducing(commits[:low]),
         )
-        model = risk_model.fit(rows[:low], labels, prior, words[:low])
+        model = risk_model.fit(rows[:low], labels, prior)
         for index in range(low, high):
             commit = commits[index]
             if model is None:
                 score = 0.0
             else:
-                score, _, _ = model.score(rows[index], words[index])
+                score, _, _ = model.score(rows[index])
             out["score"].append(score)
             out["fitted"].append(float(model is not None))
             out["label"].append(float(commit.sha in labels_all))

@@ -20,9 +20,11 @@ call (``canary_state``, when the judge gives one) per release, in memory.
 
 Hostile callers: anyone who can reach the port can ask for a verdict and nothing else. The
 release key (a query parameter, or Flagger's ``name``/``namespace``) is only a dictionary key,
-bounded in length and count; request bodies are bounded; one judgement runs at a time and a
-verdict is reused for ``--min-interval`` seconds, so a flood of requests costs Prometheus one
-query set per interval. No option of the judge comes from a request.
+bounded in length and count, and a rollout under way is never pushed out by new keys; request
+bodies are bounded, a request must arrive within :data:`REQUEST_TIMEOUT` and at most
+:data:`MAX_CONNECTIONS` are served at once; one judgement runs at a time and a verdict is reused
+for ``--min-interval`` seconds, so a flood of requests costs Prometheus one query set per
+release and interval. No option of the judge comes from a request.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import io
 import json
 import os
 import re
+import secrets
 import sys
 import threading
 import time
@@ -42,10 +45,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from cicd_agent.runner.inputs import input_value
+
 MAX_BODY = 64 * 1024
 """Flagger's hook payload is a few hundred bytes; anything larger is refused unread."""
 MAX_RELEASES = 256
-"""Releases whose state is kept; the least recently judged is dropped first."""
+"""Releases whose state is kept. Release keys are the caller's to choose, so a rollout under way
+is never pushed out by new names: only a release idle for :data:`IDLE_SECONDS` makes room, and
+a new name while all are in use is answered ``continue`` without a judgement."""
+IDLE_SECONDS = 3600.0
+"""A release not judged for this long is over; its evidence may make room for a new one."""
+REQUEST_TIMEOUT = 30.0
+"""Seconds a connection may take to send its request: a caller that opens one and waits is hung
+up on, not given a thread for ever."""
+MAX_CONNECTIONS = 64
+"""Connections served at once; more are closed unanswered (the rollout tools retry)."""
 RELEASE = re.compile(r"[A-Za-z0-9._/:@-]{1,200}")
 """What a release key may be: a name, a namespace/name, an image digest."""
 VERDICTS = ("promote", "continue", "rollback")
@@ -85,6 +99,14 @@ class Judge:
             last = self._releases.get(key)
             if last is not None and self.clock() - last.at < self.min_interval:
                 return last.document
+            if last is None and not self._make_room():
+                return _answer(
+                    2,
+                    {
+                        "error": f"the server is judging {MAX_RELEASES} releases "
+                        "already; a new release is judged once one is idle"
+                    },
+                )
             argv = list(self.argv)
             if risk:
                 argv += ["--risk-level", risk]
@@ -97,9 +119,17 @@ class Judge:
                 self.clock(), answer, state if isinstance(state, str) else None
             )
             self._releases.move_to_end(key)
-            while len(self._releases) > MAX_RELEASES:
-                self._releases.popitem(last=False)
             return answer
+
+    def _make_room(self) -> bool:
+        """Whether a new release fits, dropping the least recently judged if it is idle."""
+        if len(self._releases) < MAX_RELEASES:
+            return True
+        oldest = next(iter(self._releases.values()))
+        if self.clock() - oldest.at < IDLE_SECONDS:
+            return False
+        self._releases.popitem(last=False)
+        return True
 
 
 def _answer(code: int, document: dict[str, Any]) -> dict[str, Any]:
@@ -144,6 +174,7 @@ def handler_for(judge: Judge) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "cicd-agent-canary"
         sys_version = ""
+        timeout = REQUEST_TIMEOUT  # a socket timeout on every read of the request
 
         def do_GET(self) -> None:
             url = urlsplit(self.path)
@@ -220,6 +251,33 @@ def handler_for(judge: Judge) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class BoundedServer(ThreadingHTTPServer):
+    """A threading server that serves at most :data:`MAX_CONNECTIONS` connections at once: a
+    thread per connection, so the count bounds the memory a flood of connections can take."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+
 def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     """The server's own options; everything after ``--`` goes to the canary phase unchanged."""
     words = list(argv)
@@ -244,12 +302,21 @@ def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     return args, judge
 
 
+def judge_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """The judge's environment: the server's without GitHub's variables, and a secret of its
+    own to seal the canary state with unless one is given (the state never leaves this
+    process, so no one else needs the key)."""
+    kept = {k: v for k, v in environ.items() if not k.startswith("GITHUB_")}
+    if input_value(kept, "canary-state-secret") is None:
+        kept["INPUT_CANARY-STATE-SECRET"] = secrets.token_hex(32)
+    return kept
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args, judge_argv = parse(sys.argv[1:] if argv is None else argv)
     host, _, port = args.listen.rpartition(":")
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    judge = Judge(tuple(judge_argv), environ, args.min_interval, run_in_process)
-    server = ThreadingHTTPServer((host or "0.0.0.0", int(port)), handler_for(judge))  # noqa: S104
+    judge = Judge(tuple(judge_argv), judge_environ(os.environ), args.min_interval, run_in_process)
+    server = BoundedServer((host or "0.0.0.0", int(port)), handler_for(judge))  # noqa: S104
     sys.stderr.write(f"cicd-agent-canary-server: listening on {args.listen}\n")
     try:
         server.serve_forever()

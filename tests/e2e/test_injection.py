@@ -124,7 +124,8 @@ def _deploy(root: Path, github: Any, model: ModelServer | None) -> tuple[Stage, 
     ready.event = payloads.write_event(root, payload, "push-injected.json")
     ready.argv += [
         "--policy",
-        '{"hold_levels": ["medium", "high", "critical"]}',
+        # Every level holds: the floor is a hold whatever level the small change scores.
+        '{"hold_levels": ["low", "medium", "high", "critical"]}',
         "--fail-on",
         "hold",
     ]
@@ -255,7 +256,8 @@ def _mode_specific(mode: str, floor: Outcome, steered: Outcome) -> None:
         assert checks[-1]["conclusion"] == "failure"
     elif mode == "deploy-gate":
         assert floor.outputs["recommendation"] == "hold" and floor.code == 1
-        assert "the deterministic floor medium stands" in steered.summary
+        # the model answered "low": the level stays the floor's, whatever that is
+        assert steered.outputs["risk_level"] == floor.outputs["risk_level"]
     elif mode == "gen-tests":
         assert steered.outputs["tests_generated"] != "0", "the gate judged no candidate"
     else:

@@ -123,6 +123,28 @@ def test_risk_imports_no_mode_github_or_model_and_analysis_imports_no_risk() -> 
     assert offenders == set()
 
 
+RISK_SCORING = ("assessment", "features", "floors", "jit", "labels", "model", "prior", "reasons",
+                "records", "weights")  # fmt: skip
+"""risk/'s pure scoring: a change's features, the fitted model, floors and reasons, over the
+plain values of ``records``. ``store`` (over ``mining``) and ``history`` read git and keep the
+caches; ``fit``, ``score`` and ``evidence`` put the two together."""
+
+
+def test_risk_scoring_is_pure_and_reaches_the_world_only_through_its_readers() -> None:
+    offenders = {
+        f"risk/{name}.py: {used}"
+        for name in RISK_SCORING
+        for used in _world_uses(PACKAGE / "risk" / f"{name}.py")
+        | {
+            module
+            for module in _imports(PACKAGE / "risk" / f"{name}.py")
+            if module.startswith("cicd_agent.risk.")
+            and module.rpartition(".")[2] not in RISK_SCORING
+        }
+    }
+    assert offenders == set()
+
+
 def test_nothing_of_a_mode_is_left_at_the_package_top() -> None:
     top = {path.stem for path in PACKAGE.glob("*.py")}
     assert not {name for name in top if name.startswith(("review_", "canary_", "deploy_"))}

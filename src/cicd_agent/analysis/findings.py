@@ -30,7 +30,7 @@ from pathlib import PurePosixPath
 
 from cicd_agent.analysis.diff import Diff, FileDiff
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.governing import CONFIG_PATH, governs_review
+from cicd_agent.analysis.governing import CONFIG_PATH, GIT_SETTINGS, governs_review
 from cicd_agent.analysis.redact import SecretHit, find_secrets
 from cicd_agent.analysis.workflows import (
     NO_EXEMPTIONS,
@@ -53,6 +53,7 @@ RULE_DESCRIPTIONS: dict[str, str] = {
     "debugger": "A debugger call that stops the program was left in",
     "large-binary": "A large binary file was added to the repository",
     "governing-file": "A file that governs later reviews (settings, guidance, CODEOWNERS) changed",
+    "git-settings": "A file git reads as settings (.gitattributes, .mailmap, .gitmodules) changed",
     "workflow-pwn-request": "pull_request_target workflow checks out the pull request's code",
     "workflow-not-audited": "A workflow file could not be audited within the parsing limits",
 }
@@ -146,6 +147,8 @@ def deterministic_audit(
     for changed in diff.files:
         if governs_review(changed.path):
             found.append(_governing(changed))
+        if (git_settings := _git_settings(changed)) is not None:
+            found.append(git_settings)
         if changed.status == "deleted":
             continue
         if changed.is_binary:
@@ -378,6 +381,30 @@ def _governing(changed: FileDiff) -> Finding:
             f"This pull request {verb} a file that decides {decides}. This review read the "
             "base branch's version, as every run does; once merged, this version governs "
             "every later pull request. Check that it does not loosen them."
+        ),
+    )
+
+
+def _git_settings(changed: FileDiff) -> Finding | None:
+    """A finding for a change to a file git reads as settings (``.gitattributes`` at any depth,
+    ``.mailmap`` and ``.gitmodules`` at the top). Medium, like a governing file: such a change
+    is often routine (``*.png binary``) and needs a maintainer's eye, not a failed check; it
+    is never silent, since ``* -diff`` hides every later change from GitHub's diff view, and a
+    mailmap or submodule URL changes whom a log names and what a recursive checkout fetches."""
+    name = PurePosixPath(changed.path).name
+    if name not in GIT_SETTINGS or (name != ".gitattributes" and "/" in changed.path):
+        return None
+    verb = {"added": "adds", "deleted": "deletes"}.get(changed.status, "changes")
+    return Finding(
+        rule="git-settings",
+        severity=Severity.MEDIUM,
+        category="security",
+        path=changed.path,
+        title=f"Changes git's settings ({name})",
+        body=(
+            f"This pull request {verb} `{name}`, which decides {GIT_SETTINGS[name]}. This "
+            "review read the changes without it; once merged, it applies to every clone, "
+            "to GitHub's diff view and to every later pull request. Check what it turns on."
         ),
     )
 

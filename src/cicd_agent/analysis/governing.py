@@ -4,6 +4,8 @@ The settings file, the model's guidance (``AGENTS.md``, Copilot's instructions) 
 A run reads them from the base commit, never from the pull request, so a change to one does not
 govern its own review, but it governs every review after it is merged. Review therefore flags
 such a change (:mod:`cicd_agent.analysis.findings`), and the fix step never makes one.
+git's own settings files in the tree (``.gitattributes``, ``.mailmap``, ``.gitmodules``) are
+flagged the same way.
 """
 
 from __future__ import annotations
@@ -22,3 +24,14 @@ GOVERNING_PATHS = frozenset(
 def governs_review(path: str) -> bool:
     """Whether ``path`` (relative, ``/``-separated) is one of :data:`GOVERNING_PATHS`."""
     return path.lower() in GOVERNING_PATHS
+
+
+GIT_SETTINGS = {
+    ".gitattributes": "how git and GitHub read each file: binary or text, which diff driver or "
+    "filter runs on it, whether GitHub folds it away as generated",
+    ".mailmap": "which name and address every commit's author is shown under",
+    ".gitmodules": "which repositories are fetched into this one, and from where",
+}
+"""Files of the tree that git reads as its own settings. This run reads none of them from the
+pull request (:mod:`cicd_agent.local.git`), but other tools, people and later runs on the
+merged branch do."""

@@ -46,12 +46,13 @@ def read_report(kind: str, text: str, root: str) -> list[LintHit]:
     try:
         # The first JSON value: golangci-lint may print its statistics after it.
         document = json.JSONDecoder().raw_decode(stripped)[0] if stripped else None
-    except ValueError:
+    except (ValueError, RecursionError):  # nesting past the parser's depth is not a report
         raise UnreadableReport(f"{kind}'s output was not JSON") from None
     readers = {"ruff": _ruff, "eslint": _eslint, "golangci-lint": _golangci}
     try:
         return list(readers[kind](document, root))
-    except (KeyError, TypeError, ValueError, AttributeError):
+    # ArithmeticError: JSON's 1e999 is an infinite float, which int() refuses with OverflowError
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
         raise UnreadableReport(f"{kind}'s output was not its JSON report") from None
 
 

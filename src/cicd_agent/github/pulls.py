@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from typing import Any
 
 from github.PullRequest import PullRequest
@@ -185,3 +186,31 @@ def review_decisions(client: GitHubClient, sha: str) -> list[ReviewDecision]:
         return [decide(p.number, p.merged_at is not None, p.get_reviews()) for p in pulls]
 
     return client.read(f"reading the reviews of the pull requests of {sha[:12]}", collect)
+
+
+MAX_AUTHOR_COMMITS = 100
+"""Past commits of a pull request's author read for the addresses GitHub links to them."""
+
+
+def author_of_change(
+    client: GitHubClient, sha: str, base: str
+) -> tuple[str, tuple[str, ...]] | None:
+    """The login of the author of the pull request that holds ``sha`` (GitHub authenticated
+    who opened it: no git text can claim it) and the e-mail addresses of that account's
+    commits in ``base``'s history (GitHub links a commit to an account only by an address the
+    account verified, and these commits already landed). None when no pull request holds it."""
+
+    def collect() -> tuple[str, tuple[str, ...]] | None:
+        pulls = [p for p in client.repository.get_commit(sha).get_pulls() if p.user is not None]
+        if not pulls:
+            return None
+        login = pulls[0].user.login
+        commits = client.repository.get_commits(sha=base, author=login)
+        emails = {
+            commit.commit.author.email.lower()
+            for commit in islice(commits, MAX_AUTHOR_COMMITS)
+            if commit.commit.author is not None and commit.commit.author.email
+        }
+        return login, tuple(sorted(emails))
+
+    return client.read(f"reading who opened the pull request of {sha[:12]}", collect)

@@ -84,6 +84,10 @@ def _fill(
         if found is None:
             continue
         raw, label = found
+        # a secret's value is never echoed, not even a mistyped one (a URL with a password)
+        from cicd_agent.analysis.secrets.known import is_secret_name
+
+        shown = "(not shown: it is a secret)" if is_secret_name(name) else repr(raw)
         value: object
         if isinstance(action, argparse._StoreTrueAction):
             value = parse_bool(raw, name=label)
@@ -91,7 +95,7 @@ def _fill(
             try:
                 value = action.type(raw)
             except (TypeError, ValueError, argparse.ArgumentTypeError) as exc:
-                raise UsageError(f"{label} has an invalid value {raw!r}: {exc}.") from exc
+                raise UsageError(f"{label} has an invalid value {shown}: {exc}.") from exc
             except UsageError as exc:  # a type that words its own error: say where it came from
                 if label.startswith("input "):
                     raise
@@ -100,7 +104,7 @@ def _fill(
             value = raw
         if action.choices is not None and value not in action.choices:
             allowed = ", ".join(str(choice) for choice in action.choices)
-            raise UsageError(f"{label} must be one of {allowed}; got {raw!r}.")
+            raise UsageError(f"{label} must be one of {allowed}; got {shown}.")
         setattr(args, action.dest, value)
 
 

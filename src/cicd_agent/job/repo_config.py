@@ -42,9 +42,10 @@ NOT_CONFIGURABLE = frozenset(
     {
         # one run's facts, not the repository's policy
         *("event", "event-name", "repo", "json", "debug", "mode", "base", "head"),
-        *("logs", "run-id", "publish-from", "result-file", "deploy-time"),
+        *("logs", "run-id", "publish-from", "result-file", "deploy-time", "canary-release"),
         # secrets belong in the workflow's secrets, never in a committed file
         *("prometheus-password", "prometheus-token", "slack-webhook-url", "openai-api-key"),
+        "canary-state-secret",
         "audit-database-url",
         # where those secrets (and every diff) are sent, and whether untrusted code may run
         # outside the sandbox, are the workflow's to say: a workflow change needs the
@@ -273,20 +274,19 @@ def _safe_yaml(text: str) -> object:
 
 def _show(repo_dir: Path, commit: str, path: str, max_bytes: int) -> str | None:
     """``path`` as committed in ``commit``; None when the commit or the file is not there."""
-    import subprocess  # +12 modules (python -X importtime), only when a commit is trusted
+    from cicd_agent.local import git  # +12 modules (python -X importtime), only when trusted
 
     if commit.startswith("-"):
         return None
     try:
-        done = subprocess.run(
-            ["git", "-C", str(repo_dir), "cat-file", "blob", f"{commit}:{path}"],
-            capture_output=True,
+        done = git.run(
+            git.in_checkout(repo_dir),
+            ["cat-file", "blob", f"{commit}:{path}"],
             timeout=30,
-            check=False,
-            env={"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "PATH": os.environ.get("PATH", "")},
+            base={"PATH": os.environ.get("PATH", "")},
         )
-    except (OSError, subprocess.TimeoutExpired):
+    except (OSError, git.GitTimedOut):
         return None
-    if done.returncode != 0:
+    if not done.ok:
         return None
     return done.stdout[:max_bytes].decode("utf-8", errors="replace")

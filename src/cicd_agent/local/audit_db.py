@@ -15,15 +15,24 @@ password; the caller notes it and the decision stands (:mod:`cicd_agent.job.deci
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Mapping
+import socket
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import unquote
+
+T = TypeVar("T")
 
 CONNECT_TIMEOUT_SECONDS = 5
 """libpq's connect timeout: a gate must not wait on a database it cannot reach."""
 STATEMENT_TIMEOUT_MS = 5_000
 """Per statement, server-side: a locked or overloaded database costs the job seconds at most."""
+WRITE_TIMEOUT_SECONDS = 30.0
+"""The whole conversation, on our side: statement_timeout is the server's to enforce, and a
+wedged or hostile server (or a connection whose packets stop arriving) never answers at all."""
 LOCK_KEY = 0x63696364  # "cicd"
 """The advisory lock every writer takes while it migrates and inserts."""
 
@@ -87,16 +96,27 @@ def check_url(url: str) -> str:
 
 
 def secrets_of(url: str) -> tuple[str, ...]:
-    """The parts of ``url`` to mask in logs: the URL itself and its password, if any."""
-    found = re.match(r"^[a-z]+://[^:/@]*:([^@/]+)@", url)
-    return (url, found.group(1)) if found else (url,)
+    """The parts of ``url`` to mask in logs: the URL itself, its password (as written and
+    decoded) and a ``password=`` parameter. A password with a raw ``@`` or ``/`` makes libpq
+    split the URL elsewhere and quote the rest as a host or port, so each piece of it between
+    those characters is masked too."""
+    rest = url.partition("://")[2]
+    password = rest[: rest.rfind("@")].partition(":")[2] if "@" in rest else ""
+    found = [url, password, unquote(password)]
+    found += [piece for piece in re.split(r"[@/?#]", password) if len(piece) >= 4]
+    found += re.findall(r"[?&]password=([^&#]+)", url)
+    return tuple(dict.fromkeys(secret for secret in found if secret))
 
 
 def schema_version(url: str) -> int:
     """The schema version the database holds now (0: never written to by this tool)."""
+    return _bounded(url, _schema_version)
+
+
+def _schema_version(url: str, opened: list[Any]) -> int:
     psycopg = _driver()
     try:
-        with _connect(psycopg, url) as conn:
+        with _connect(psycopg, url, opened) as conn:
             return _current_version(conn)
     except psycopg.Error as exc:
         raise AuditDatabaseError(_describe(exc, url)) from None
@@ -104,35 +124,95 @@ def schema_version(url: str) -> int:
 
 def write(url: str, decision: Decision) -> int:
     """Migrate the schema if needed and insert ``decision``; returns the new row's id."""
+    return _bounded(url, lambda url, opened: _write(url, decision, opened))
+
+
+def _bounded(url: str, talk: Callable[[str, list[Any]], T]) -> T:
+    """``talk(url, opened)`` within :data:`WRITE_TIMEOUT_SECONDS`: past it, the connection it
+    opened is shut down under it (so its thread ends) and the caller hears why."""
+    opened: list[Any] = []
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(talk(url, opened))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=run, name="cicd-agent-audit-db", daemon=True)
+    worker.start()
+    worker.join(WRITE_TIMEOUT_SECONDS)
+    if worker.is_alive():
+        for conn in opened:
+            _hang_up(conn)
+        raise AuditDatabaseError(
+            f"the database did not answer within {WRITE_TIMEOUT_SECONDS:g} seconds"
+        )
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+def _hang_up(conn: Any) -> None:
+    """Shut the connection's socket down, so a read blocked on it returns."""
+    try:
+        with socket.socket(fileno=os.dup(conn.fileno())) as sock:
+            sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, ValueError):  # already closed
+        pass
+
+
+def _write(url: str, decision: Decision, opened: list[Any]) -> int:
     psycopg = _driver()
     from psycopg.types.json import Jsonb
 
     try:
-        with _connect(psycopg, url) as conn, conn.transaction():
+        with _connect(psycopg, url, opened) as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
             _migrate(conn)
             row = conn.execute(
                 "INSERT INTO cicd_agent_decisions (tool, repository, mode, phase, head_sha, "
                 "run_url, decision, risk_level, environment, record) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                (
-                    decision.tool,
-                    decision.repository,
-                    decision.mode,
-                    decision.phase,
-                    decision.head_sha,
-                    decision.run_url,
-                    decision.decision,
-                    decision.risk_level,
-                    decision.environment,
-                    Jsonb(dict(decision.record)),
-                ),
+                (*_storable(_columns(decision)), Jsonb(_storable(dict(decision.record)))),
             ).fetchone()
     except psycopg.Error as exc:
         raise AuditDatabaseError(_describe(exc, url)) from None
     if row is None:  # RETURNING always yields the row; a None would be a driver bug
         raise AuditDatabaseError("the database returned no row id")
     return int(row[0])
+
+
+def _columns(decision: Decision) -> tuple[str | None, ...]:
+    return (
+        decision.tool,
+        decision.repository,
+        decision.mode,
+        decision.phase,
+        decision.head_sha,
+        decision.run_url,
+        decision.decision,
+        decision.risk_level,
+        decision.environment,
+    )
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+"""What PostgreSQL refuses in text and JSONB: NUL, and a surrogate with no pair."""
+
+
+def _storable(value: Any) -> Any:
+    """``value`` with every string in it (keys too) cleared of what PostgreSQL refuses, each
+    such character replaced by U+FFFD: attacker text (a title, a commit message) holding one
+    would otherwise keep the whole row out of the record."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, Mapping):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_storable(item) for item in value)
+    return value
 
 
 def _driver() -> Any:
@@ -142,13 +222,16 @@ def _driver() -> Any:
     return psycopg
 
 
-def _connect(psycopg: Any, url: str) -> Any:
-    return psycopg.connect(
+def _connect(psycopg: Any, url: str, opened: list[Any]) -> Any:
+    """A connection, also appended to ``opened`` (for :func:`_bounded` to hang up)."""
+    conn = psycopg.connect(
         url,
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
         application_name="cicd-agent",
     )
+    opened.append(conn)
+    return conn
 
 
 def _current_version(conn: Any) -> int:

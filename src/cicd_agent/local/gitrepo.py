@@ -14,13 +14,12 @@ has it): as much as the whole ``git diff`` of a 5,000-file change.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cicd_agent.local import git
 from cicd_agent.runner.errors import UsageError
 
 EMPTY_TREE_MARKER = "(empty tree)"
@@ -42,9 +41,6 @@ def is_null_sha(ref: str | None) -> bool:
     return bool(ref) and bool(_ZERO_SHA.match(ref or ""))
 
 
-_ENVIRONMENT = {"GIT_LITERAL_PATHSPECS": "1", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-
-
 class GitFailed(Exception):
     """git exited non-zero; ``stderr`` holds what it said."""
 
@@ -54,39 +50,42 @@ class GitFailed(Exception):
 
 
 def _execute(
-    cwd: Path,
+    place: git.Place,
     args: tuple[str, ...],
     stdin: bytes | None = None,
     *,
     environ: dict[str, str] | None = None,
 ) -> bytes:
-    """stdout of ``git ARGS`` in ``cwd``; :class:`GitFailed` on a non-zero exit."""
+    """stdout of ``git ARGS`` at ``place``; :class:`GitFailed` on a non-zero exit."""
     try:
-        completed = subprocess.run(
-            ["git", *args],
-            input=stdin,
-            stdin=subprocess.DEVNULL if stdin is None else None,
-            capture_output=True,
-            cwd=cwd,
-            env={**os.environ, **_ENVIRONMENT, **(environ or {})},
-            check=False,
-        )
+        done = git.run(place, args, stdin=stdin, environ=environ)
     except OSError as exc:  # no such folder, not a folder, git missing
         raise GitFailed(args, str(exc)) from exc
-    if completed.returncode != 0:
-        raise GitFailed(args, completed.stderr.decode("utf-8", "replace"))
-    return completed.stdout
+    if not done.ok:
+        raise GitFailed(args, done.stderr.decode("utf-8", "replace"))
+    return done.stdout
 
 
 def _decode(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
+def _lines(raw: bytes) -> tuple[str, str, str]:
+    """The three lines ``rev-parse`` printed for three questions (ValueError otherwise)."""
+    first, second, third = _decode(raw).rstrip("\n").split("\n")
+    return first, second, third
+
+
 @dataclass
 class GitRepo:
-    """An opened repository; build with :meth:`open`."""
+    """An opened repository; build with :meth:`open`. Every command reads the object store
+    alone (:func:`cicd_agent.local.git.objects_of`): what a commit holds, never what the
+    checkout's ``.gitattributes`` or ``.mailmap`` say about it."""
 
     path: Path
+    git_dir: Path
+    shared_dir: Path
+    """The common git directory (a linked worktree's ``git_dir`` is its own, this is shared)."""
     _empty_tree: str | None = None
     _commits: dict[str, str] = field(default_factory=dict)
     """Refs resolved so far: a run asks for the same few again and again (a git process each)."""
@@ -100,26 +99,37 @@ class GitRepo:
                 f"{path} does not exist.",
                 hint="Point --repo (or GITHUB_WORKSPACE) at a checkout with history.",
             )
-        ceiling = {"GIT_CEILING_DIRECTORIES": str(Path(path).absolute().parent)}
+        here = git.in_checkout(Path(path), ceiling=Path(path).absolute().parent)
+        dirs = ("--absolute-git-dir", "--git-common-dir")
         try:
-            top = _execute(path, ("rev-parse", "--show-toplevel"), environ=ceiling)
-        except GitFailed as exc:
+            top, folder, common = _lines(
+                _execute(here, ("rev-parse", "--path-format=absolute", "--show-toplevel", *dirs))
+            )
+        except (GitFailed, ValueError) as exc:
             try:  # a bare repository has no working tree to show
-                bare = _execute(path, ("rev-parse", "--is-bare-repository"), environ=ceiling)
-            except GitFailed:
-                bare = b""
-            if bare.strip() == b"true":
-                return cls(Path(path))
+                bare, folder, common = _lines(
+                    _execute(
+                        here, ("rev-parse", "--path-format=absolute", "--is-bare-repository", *dirs)
+                    )
+                )
+            except (GitFailed, ValueError):
+                bare = ""
+            if bare == "true":
+                return cls(Path(path), Path(folder), Path(common))
             raise UsageError(
                 f"{path} is not a git repository.",
                 hint="Point --repo (or GITHUB_WORKSPACE) at a checkout with history.",
             ) from exc
-        return cls(Path(_decode(top).rstrip("\n") or path))
+        return cls(Path(top or path), Path(folder), Path(common))
+
+    @property
+    def _objects(self) -> git.Place:
+        return git.objects_of(self.git_dir, self.shared_dir)
 
     def run_bytes(self, *args: str) -> bytes:
         """``git ARGS``' stdout as git wrote it; a failure becomes a usage error naming it."""
         try:
-            return _execute(self.path, args)
+            return _execute(self._objects, args)
         except GitFailed as exc:
             detail = exc.stderr.strip().splitlines()
             raise UsageError(
@@ -131,7 +141,7 @@ class GitRepo:
         """Run ``git ARGS`` and return stdout; a failure becomes a usage error naming the command."""
         return _decode(self.run_bytes(*args))
 
-    def attributes_at(self, commit: str, paths: str, attribute: str) -> str:
+    def attributes_at(self, commit: str, paths: str, *attributes: str) -> str:
         """``git check-attr -z --stdin ATTRIBUTE`` over ``paths`` (NUL-separated), reading the
         ``.gitattributes`` files of ``commit`` alone, never the working tree's: a pull request
         must not mark its own code ``linguist-generated`` to keep it from the model. git 2.39
@@ -140,10 +150,10 @@ class GitRepo:
         with tempfile.TemporaryDirectory(prefix="cicd-agent-attr-") as scratch:
             index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
             try:
-                _execute(self.path, ("read-tree", commit), environ=index)
+                _execute(self._objects, ("read-tree", commit), environ=index)
                 out = _execute(
-                    self.path,
-                    ("check-attr", "--cached", "-z", "--stdin", attribute),
+                    self._objects,
+                    ("check-attr", "--cached", "-z", "--stdin", *attributes),
                     paths.encode("utf-8", "surrogateescape"),
                     environ=index,
                 )
@@ -156,21 +166,16 @@ class GitRepo:
     def run_partial(self, stdin: str, *args: str) -> tuple[str, bool]:
         """Run ``git ARGS`` with ``stdin``; stdout and whether git failed part-way (a
         ``log --stdin`` that met a missing object has still printed the commits before it)."""
-        completed = subprocess.run(
-            ["git", *args],
-            input=stdin.encode("utf-8", "surrogateescape"),
-            capture_output=True,
-            cwd=self.path,
-            env={**os.environ, **_ENVIRONMENT},
-            check=False,
-        )
-        text = completed.stdout.decode("utf-8", errors="surrogateescape")
-        return text, completed.returncode != 0
+        try:
+            done = git.run(self._objects, args, stdin=stdin.encode("utf-8", "surrogateescape"))
+        except OSError as exc:
+            raise UsageError(f"git {args[0]} could not start: {exc}.") from exc
+        return done.stdout.decode("utf-8", errors="surrogateescape"), not done.ok
 
     def run_input_bytes(self, stdin: str, *args: str) -> bytes:
         """stdout of ``git ARGS`` fed ``stdin``; a failure becomes a usage error naming it."""
         try:
-            return _execute(self.path, args, stdin.encode("utf-8", "surrogateescape"))
+            return _execute(self._objects, args, stdin.encode("utf-8", "surrogateescape"))
         except GitFailed as exc:
             raise UsageError(f"git {args[0]} failed in {self.path}.", hint=_SHALLOW_HINT) from exc
 
@@ -197,7 +202,7 @@ class GitRepo:
         if not ref or ref.startswith("-") or any(ch.isspace() or ch == "\0" for ch in ref):
             raise UsageError(f"{label} {ref!r} is not a valid commit reference.")
         try:
-            sha = _execute(self.path, ("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"))
+            sha = _execute(self._objects, ("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"))
         except GitFailed as exc:
             raise UsageError(
                 f"The {label} commit {ref!r} is not in the repository at {self.path}.",
@@ -214,7 +219,7 @@ class GitRepo:
         """Where two lines of history meet (a pull request's diff starts there); ``first``
         itself when git cannot tell (e.g. a shallow clone)."""
         try:
-            found = _decode(_execute(self.path, ("merge-base", first, second))).strip()
+            found = _decode(_execute(self._objects, ("merge-base", first, second))).strip()
         except GitFailed:
             return first
         return found or first
@@ -271,8 +276,6 @@ class GitRepo:
             if path
         ]
 
-    def git_dir(self) -> Path:
+    def common_dir(self) -> Path:
         """The repository's common git directory (outside the working tree's tracked files)."""
-        common = self.run("rev-parse", "--git-common-dir").strip()
-        path = Path(common)
-        return path if path.is_absolute() else self.path / path
+        return self.shared_dir

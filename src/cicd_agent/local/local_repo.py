@@ -73,24 +73,35 @@ class LocalRepo:
         return raw.decode("utf-8", "replace")
 
     def diff(self, base: str, head: str, *, three_dot: bool = True) -> Diff:
-        """The parsed diff with head sizes of binary files and ``linguist-generated`` applied."""
+        """The parsed diff with head sizes of binary files, and the base's attributes applied:
+        ``linguist-generated``, and ``-diff`` (or ``binary``), which makes a file binary as it
+        did when git read the attributes itself. git reads none of the checkout's
+        (:mod:`cicd_agent.local.git`), so the change under review cannot mark its own files."""
         head_sha = self.resolve(head, "head")
+        base_sha = self.resolve(base, "base")
         parsed = parse_diff(
-            self.diff_text(base, head, three_dot=three_dot),
-            base=self.resolve(base, "base"),
-            head=head_sha,
+            self.diff_text(base, head, three_dot=three_dot), base=base_sha, head=head_sha
         )
-        binaries = [f.path for f in parsed.files if f.is_binary and f.status != "deleted"]
-        sizes = self.blob_sizes(head_sha, binaries)
-        marked = self.generated_by_attributes(
-            self.resolve(base, "base"),
-            [f.path for f in parsed.files if not f.generated and not f.lockfile],
+        generated, binary = self.base_attributes(
+            base_sha, [f.path for f in parsed.files if not f.lockfile]
         )
         files = tuple(
-            replace(f, size=sizes.get(f.path, f.size), generated=f.generated or f.path in marked)
-            if f.path in sizes or f.path in marked
+            replace(f, is_binary=True, added=0, removed=0, patch=())
+            if f.path in binary and not f.submodule
             else f
             for f in parsed.files
+        )
+        binaries = [f.path for f in files if f.is_binary and f.status != "deleted"]
+        sizes = self.blob_sizes(head_sha, binaries)
+        files = tuple(
+            replace(
+                f,
+                size=sizes.get(f.path, f.size),
+                generated=f.generated or f.path in generated,
+            )
+            if f.path in sizes or f.path in generated
+            else f
+            for f in files
         )
         return replace(parsed, files=files)
 
@@ -130,21 +141,26 @@ class LocalRepo:
             position = start + size + 1
         return texts
 
-    def generated_by_attributes(self, base: str, paths: Sequence[str]) -> set[str]:
-        """Paths the repository marks ``linguist-generated`` in the ``.gitattributes`` of the
-        ``base`` commit (one ``git check-attr`` for all of them): the change under review does
-        not get to say which of its own files the model skips."""
+    def base_attributes(self, base: str, paths: Sequence[str]) -> tuple[set[str], set[str]]:
+        """Of ``paths``, those the ``.gitattributes`` of the ``base`` commit mark
+        ``linguist-generated``, and those it marks ``-diff`` (``binary`` sets it), in one
+        ``git check-attr``: the change under review does not get to say which of its own files
+        the model skips or the rules cannot read."""
         if not paths:
-            return set()
+            return set(), set()
         out = self._git.attributes_at(
-            base, "".join(f"{path}\0" for path in paths), "linguist-generated"
+            base, "".join(f"{path}\0" for path in paths), "linguist-generated", "diff"
         )
         fields = out.split("\0")
-        return {
-            fields[index]
-            for index in range(0, len(fields) - 2, 3)
-            if fields[index + 2] in ("set", "true")
-        }
+        generated: set[str] = set()
+        binary: set[str] = set()
+        for index in range(0, len(fields) - 2, 3):
+            path, attribute, value = fields[index : index + 3]
+            if attribute == "linguist-generated" and value in ("set", "true"):
+                generated.add(path)
+            elif attribute == "diff" and value == "unset":
+                binary.add(path)
+        return generated, binary
 
     def commit_messages(self, base: str, head: str, limit: int = 50) -> list[str]:
         """Messages of the commits in ``base..head``, newest first (untrusted text)."""

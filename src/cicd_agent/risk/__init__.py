@@ -1,10 +1,12 @@
 """Change risk and how deploy-gate learns it from the repository's own history.
 
-``score`` rates a change with hand-set priors (``features``, ``reasons``, ``weights``) and
-``floors`` that no score may go under, from the ``evidence`` the diff-text detectors read;
-review and deploy-gate share it, so ``risk_level`` means the same in both. deploy-gate then
-refits the score (``fit``): ``mining`` reads the past commits from git (cached), ``labels``
-marks which were later reverted or needed a fix, ``jit`` replays them into feature rows,
-``model`` fits a regression blended with the cross-repository ``prior``. ``history`` reads the
-touched files' past for the evidence. The risk scale itself is ``analysis.scale.RiskLevel``.
+Pure scoring (no git, no file, no process; ``tests/project/test_layers.py`` keeps it so):
+``records`` (the plain values read from the past), ``features``, ``reasons`` and ``weights``
+(the hand-set priors), ``floors`` (floors, ceilings and whose identity counts), ``jit`` (each
+past commit's row), ``labels`` (reverted and fix-inducing), ``model`` (the monotone fit) and
+``prior`` (the cross-repository weights). Reading the world: ``store`` (the weekly fit and
+its cache, over ``mining``: the past, cached per commit), ``history`` (the touched files'
+past), ``evidence`` (the diff-text detectors); ``score`` and ``fit`` put them together for
+review and deploy-gate. The risk scale itself is
+``analysis.scale.RiskLevel``.
 """

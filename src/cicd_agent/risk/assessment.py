@@ -60,3 +60,8 @@ class RiskAssessment(BaseModel):
     features: RiskFeatures
     hold_reasons: list[str] = Field(default_factory=list)
     """Findings that stop a deployment whatever the policy says (an added secret)."""
+    risk_quantile: float | None = None
+    """The share of the repository's recent past commits the fit ranks below this change
+    (None: scored by the priors); the level is read from it before any floor or ceiling."""
+    identity: str = ""
+    """Whose experience counted: an identity GitHub vouches for, or git's text (raise only)."""

@@ -11,7 +11,7 @@ from cicd_agent.analysis.changes import (
     CommitInfo,
 )
 from cicd_agent.risk.assessment import RiskFeatures
-from cicd_agent.risk.history import HistoryFeatures, is_fix, subsystem_of
+from cicd_agent.risk.records import HistoryFeatures, is_fix, subsystem_of
 
 
 def entropy_of(files: Sequence[ChangedFile]) -> float:

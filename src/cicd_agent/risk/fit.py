@@ -6,46 +6,29 @@ The order of the work, and why:
    migrations, weakened access checks, Actions pin bumps, added secrets and workflow dangers)
    run on the change itself, whichever scorer is used;
 2. the priors score the change (they still word the evidence);
-3. the past reachable from the base (never anything later) is mined and cached (:mod:`mining`),
-   replayed into rows (:mod:`jit`) and fitted (:mod:`model`); too little history or too
-   few reverts keeps the priors, and the first reason says which;
+3. the past reachable from the base (never anything later) is mined, replayed into rows
+   (:mod:`jit`) and fitted (:mod:`model`), all kept by :mod:`store`; a shallow clone, too
+   little history or too few reverts keeps the priors, and the first reason says which;
 4. the floors apply to either score (:func:`~cicd_agent.risk.floors.finish`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import gzip
-import json
 import math
-import os
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
-from cicd_agent.analysis.changes import ChangeSet, CommitInfo
+from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
-from cicd_agent.local import cachefile
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import jit, mining
+from cicd_agent.risk import jit, records, store
 from cicd_agent.risk import model as risk_model
-from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.assessment import Reason, RiskAssessment
 from cicd_agent.risk.evidence import ChangeEvidence
-from cicd_agent.risk.floors import finish
-from cicd_agent.risk.history import HistoryFeatures
-from cicd_agent.risk.labels import fix_inducing, reverted
-from cicd_agent.risk.score import assess_change
+from cicd_agent.risk.floors import Identity, finish
+from cicd_agent.risk.records import HistoryFeatures
+from cicd_agent.risk.score import assess_change, git_identity
 from cicd_agent.runner.progress import Progress
 
-WEEK = 7 * 86_400
-MONDAY_EPOCH = 4 * 86_400
-"""1970-01-05 00:00 UTC, a Monday: weeks are counted from it."""
-SNAPSHOT_VERSION = 8
-KEPT_FITS = 3
-"""Cached fits kept (the most recently used): this week's, and a few for a release branch
-or a base of last week."""
 _FLOOR_SIGNALS = frozenset(
     {"floor", "destructive_migration", "weakened_access", "security_findings"}
 )
@@ -73,13 +56,19 @@ def assess_for_deploy(
     *,
     notes: list[str] | None = None,
     progress: Progress | None = None,
+    identity: Identity | None = None,
 ) -> RiskAssessment:
     """The deploy-gate risk of ``change`` (see the module docstring); what the reader must
-    know about the cache (a damaged file set aside) is added to ``notes``. scikit-learn is
+    know about the cache (a damaged file set aside) is added to ``notes``. ``identity`` is who
+    GitHub says the change is by; None: git's author text, which only raises
+    (:func:`~cicd_agent.risk.score.git_identity`). A shallow clone is never ranked against
+    the little past it holds (:func:`~cicd_agent.risk.floors.finish`). scikit-learn is
     imported only to fit (:func:`risk_model.fit`): scoring from a cached fit is plain
     arithmetic, and importing it alone cost 1.5-2.3 s of a 2 s run."""
     files = change.files
     pins_only = evidence.pins_only
+    who = identity or git_identity(history)
+    shallow = repo.run("rev-parse", "--is-shallow-repository").strip() == "true"
     prior = assess_change(
         files,
         change.commits,
@@ -88,13 +77,19 @@ def assess_for_deploy(
         weakened=evidence.weakened,
         pins_only=pins_only,
         security=evidence.security,
+        identity=who,
+        shallow=shallow,
     )
+    if shallow:
+        return _with_note(
+            prior, "priors: the clone is shallow, so the repository's past is not known."
+        )
     if change.base is None:
         return _with_note(
             prior, "priors: no history before the base (a root commit or the empty tree)."
         )
     head_time = repo.commit_time(change.head)
-    snapshot = fitted_at(repo, change.base, cache_dir, notes, progress)
+    snapshot = store.fitted_at(repo, change.base, cache_dir, notes, progress)
     model = snapshot.model
     if model is None:
         return _with_note(
@@ -104,15 +99,14 @@ def assess_for_deploy(
             f"{risk_model.MIN_COMMITS:,} commits and {risk_model.MIN_POSITIVES:,} of them "
             "reverted or fix-inducing).",
         )
-    authors = history.authors or tuple(c.author_email for c in change.commits)
+    # Experience only from addresses GitHub vouches for; git's text scores as a newcomer.
+    authors = who.emails if who.verified else ()
     revert = any(
-        snapshot.state.reverts.undoes(c.subject, mining.named_reverts(c.message))
+        snapshot.state.reverts.undoes(c.subject, records.named_reverts(c.message))
         for c in change.commits
     )
     row = snapshot.state.row(files, authors, head_time, fix=prior.features.fix, revert=revert)
-    cross_repo = risk_prior.load_prior() if model.prior_coef else None
-    words, raising = _subject_words(cross_repo, change.commits)
-    assessed = model.assess(row, words)
+    assessed = model.assess(row, vouched=who.verified)
     score, probability, share = assessed.score, assessed.probability, assessed.share
     if pins_only:
         score = min(score, LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01)
@@ -120,6 +114,7 @@ def assess_for_deploy(
     prior_note = (
         "blended with a cross-repository model" if model.prior_coef else "no cross-repository model"
     )
+    recent = f"the {len(model.past_blend):,} most recent past commits"
     if probability is not None:
         reverts_only = risk_model.reverts_suffice(snapshot.reverted)
         labelled = f"{snapshot.reverted:,} reverted" + (
@@ -134,7 +129,7 @@ def assess_for_deploy(
         # a contradiction.
         message = (
             f"fitted on {model.commits:,} past commits, {labelled}, {prior_note}: riskier than "
-            f"{share:.0%} of past commits; {own_model} puts its chance of {outcome} at "
+            f"{share:.0%} of {recent}; {own_model} puts its chance of {outcome} at "
             f"{probability:.1%} (the repository's rate {model.base_rate:.1%})."
         )
     else:
@@ -142,7 +137,7 @@ def assess_for_deploy(
             f"priors: too few reverted or fix-inducing past commits to fit this repository's "
             f"own model ({model.positives:,} of {model.commits:,}; a fit needs "
             f"{risk_model.MIN_POSITIVES:,}), so the cross-repository model ranks the change: "
-            f"riskier than {share:.0%} of past commits."
+            f"riskier than {share:.0%} of {recent}."
         )
     lead = Reason(
         signal="model",
@@ -164,17 +159,7 @@ def assess_for_deploy(
         )
         if weight >= 0.05:
             weighed.append(reason.model_copy(update={"points": round(weight, 4)}))
-    weighed += _history_reasons(row, contributions, model.base_rate)
-    words_share = risk_model.blend_weights(model.own, True)[1] * words
-    if raising and words_share >= 0.05:
-        weighed.append(
-            Reason(
-                signal="subject",
-                message="the commit subject uses words common in later-reverted commits: "
-                + ", ".join(raising),
-                points=round(words_share, 4),
-            )
-        )
+    weighed += _history_reasons(row, contributions)
     weighed.sort(key=lambda reason: -reason.points)
     assessed_change = finish(
         score,
@@ -185,8 +170,9 @@ def assess_for_deploy(
         destructive=evidence.destructive,
         weakened=evidence.weakened,
         security=evidence.security,
+        identity=who,
     )
-    return _explain_difference(assessed_change, prior)
+    return _explain_difference(assessed_change.model_copy(update={"risk_quantile": share}), prior)
 
 
 def _explain_difference(assessed: RiskAssessment, review: RiskAssessment) -> RiskAssessment:
@@ -205,205 +191,22 @@ def _explain_difference(assessed: RiskAssessment, review: RiskAssessment) -> Ris
     )
 
 
-def _subject_words(
-    prior: risk_prior.CrossRepoPrior | None, commits: Sequence[CommitInfo]
-) -> tuple[float, list[str]]:
-    """What the riskiest commit subject of the change adds to the prior's log-odds (the
-    riskiest, so another commit titled "docs" cannot talk a change down), and the words of
-    it that raise it most (plain lowercase words: safe to show)."""
-    if prior is None or not commits:
-        return 0.0, []
-    weighed = [(prior.word_logit(c.subject), c.subject) for c in commits]
-    logit, subject = max(weighed, key=lambda pair: pair[0])  # the first of equals
-    raising = sorted(
-        (w for w in risk_prior.subject_words(subject) if prior.words.get(w, 0.0) > 0),
-        key=lambda w: (-prior.words[w], w),
-    )
-    return logit, raising[:3]
-
-
-def _history_reasons(
-    row: list[float], contributions: dict[str, float], base_rate: float
-) -> list[Reason]:
-    """Reasons for the features the hand-set priors do not have (the revert history), when
-    they raise this change's score. The author's share is said beside the repository's, so
-    "1 %" is not read as alarming on its own when it is three times the usual."""
+def _history_reasons(row: list[float], contributions: dict[str, float]) -> list[Reason]:
+    """Reasons for the features the hand-set priors do not have, when they raise this change's
+    score: how recently the repository last reverted a change (the same for any change at
+    this base; reverts cluster in unsettled weeks)."""
     value = dict(zip(jit.FEATURES, row, strict=True))
     days = math.expm1(value["days_since_revert"])
-    share = value["author_reverted_share"]
-    messages = {
-        "revert": "this change reverts an earlier commit; a re-landed or reverted change is "
-        "often undone again",
-        "author_reverted_share": f"{share:.1%} of the author's past commits (smoothed) were "
-        f"later reverted, against {base_rate:.1%} of the repository's",
-        "days_since_revert": f"the repository's last revert was {days:,.0f} days before this "
-        "change",
-        "new_to_file": "the author has not changed some of these files before",
-    }
+    points = contributions.get("days_since_revert", 0.0)
+    if points < 0.05:
+        return []
     return [
-        Reason(signal=name, message=message, points=round(contributions[name], 4))
-        for name, message in messages.items()
-        if contributions.get(name, 0.0) >= 0.05
+        Reason(
+            signal="days_since_revert",
+            message=f"the repository's last revert was {days:,.0f} days before this change",
+            points=round(points, 4),
+        )
     ]
-
-
-@dataclass
-class Snapshot:
-    """The model fitted at a checkpoint and the replayed state advanced to the base."""
-
-    checkpoint: str
-    model: risk_model.FittedModel | None
-    state: jit.Replay
-    commits: int
-    reverted: int
-    induced: int
-
-
-def checkpoint_of(repo: GitRepo, base: str) -> str:
-    """The newest first-parent ancestor of ``base`` committed before the Monday (00:00 UTC)
-    of ``base``'s week: a function of ``base``'s own past only, so every run in every clone
-    fits the same model for it, bases of one week share one fit, and finding it walks only
-    that week (no count of the whole history)."""
-    when = repo.commit_time(base)
-    monday = when - (when - MONDAY_EPOCH) % WEEK
-    if monday < 1_000_000_000:  # git reads a small number as a day of the month
-        return base
-    found = repo.run(
-        "rev-list", "--first-parent", "--max-count=1", f"--until={monday}", base
-    ).strip()
-    return found or base
-
-
-def fitted_at(
-    repo: GitRepo,
-    base: str,
-    cache_dir: Path | None,
-    notes: list[str] | None = None,
-    progress: Progress | None = None,
-) -> Snapshot:
-    """The model fitted on the past of ``base``'s checkpoint (cached), and the feature state
-    of the whole past of ``base`` (the checkpoint's state plus the commits after it). A
-    damaged cache file is set aside and rebuilt, with a note in ``notes``."""
-    checkpoint = checkpoint_of(repo, base)
-    prior = risk_prior.load_prior()
-    path = _snapshot_path(cache_dir, checkpoint, prior) if cache_dir else None
-    snapshot = _load_snapshot(path, checkpoint, notes) if path else None
-    if snapshot is None:
-        if progress is not None:
-            progress.say("no cached fit for this week: mining the history and fitting")
-        past = mining.mine(repo, checkpoint, cache_dir, notes=notes, progress=progress)
-        if progress is not None:
-            progress.say(f"fitting the risk model on {len(past):,} past commits")
-        rows, state = jit.replay(past)
-        labels = reverted(past)
-        induced = fix_inducing(past) - labels
-        model = risk_model.fit(
-            rows,
-            risk_model.own_labels([c.sha for c in past], labels, induced),
-            prior,
-            [prior.word_logit(c.subject) for c in past] if prior else (),
-        )
-        snapshot = Snapshot(checkpoint, model, state, len(past), len(labels), len(induced))
-        if path:
-            _save_snapshot(path, snapshot)
-    if checkpoint != base:
-        newer = repo.run("rev-list", "--no-merges", "--reverse", f"{checkpoint}..{base}").split()
-        if progress is not None:
-            progress.say(f"reading the {len(newer):,} commit(s) after the fit's checkpoint")
-        for commit in mining.read_commits(repo, newer):
-            snapshot.state.add(commit)
-    return snapshot
-
-
-def _snapshot_path(
-    cache_dir: Path, checkpoint: str, prior: risk_prior.CrossRepoPrior | None
-) -> Path:
-    """Where the fit at ``checkpoint`` is kept. The prior's digest is part of the name: a fit
-    holds the prior's weights and its words' log-odds for every past commit, so a cache
-    restored after an upgrade that ships another prior is fitted again, not mixed with the
-    new prior's words."""
-    made_with = prior.digest if prior else "none"
-    return cache_dir / f"risk-model-v{SNAPSHOT_VERSION}-{made_with}-{checkpoint}.json.gz"
-
-
-def _save_snapshot(path: Path, snapshot: Snapshot) -> None:
-    data = {
-        "checkpoint": snapshot.checkpoint,
-        "model": asdict(snapshot.model) if snapshot.model else None,
-        "state": snapshot.state.to_json(),
-        "counts": [snapshot.commits, snapshot.reverted, snapshot.induced],
-    }
-    # One ``dumps`` (the C encoder; ``json.dump`` to a stream encodes in Python) and level 6
-    # (the default 9 is slower, for files 0.5 % smaller): 1.34 s -> 0.79 s on the fit of
-    # ansible/awx's 20,000 commits.
-    text = json.dumps(data, separators=(",", ":"))
-    if cachefile.write(path, gzip.compress(text.encode("utf-8"), compresslevel=6)):
-        _drop_stale(path)
-        cachefile.sweep(path.parent)
-
-
-def _drop_stale(path: Path) -> None:
-    """Remove the cached fits another snapshot version or another prior made (every name but
-    ``path``'s ``risk-model-v<version>-<prior>-`` start: no run of this release can use them),
-    and all but the :data:`KEPT_FITS` most recently used of this release's: a fit is made
-    once a week and the cache is saved after every run, so it would otherwise grow by a fit
-    (2 MB on ansible/awx's 20,000 commits) every week for ever."""
-    current = path.name[: path.name.rindex("-") + 1]
-    mining.prune(path.parent.glob("risk-model-v*.json.gz"), current, KEPT_FITS)
-
-
-def _load_snapshot(path: Path, checkpoint: str, notes: list[str] | None) -> Snapshot | None:
-    """A cached fit, or None (absent: fitted; damaged, or written by another release under
-    this name: set aside with a note, then fitted again)."""
-    _, text, damage = cachefile.read_gzip(path)
-    if not text and not damage:
-        return None  # not cached
-    snapshot = None
-    if not damage:
-        try:
-            snapshot = _snapshot_of(json.loads(text.decode("utf-8")), checkpoint)
-        except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as exc:
-            damage = cachefile.describe(exc)
-    if snapshot is None:
-        reason = damage or "another feature set"
-        if notes is not None:
-            notes.append(cachefile.set_aside(path, reason))
-        return None
-    with contextlib.suppress(OSError):  # a read-only cache still serves its fits
-        os.utime(path)  # used: :func:`_drop_stale` keeps the most recently used ones
-    return snapshot
-
-
-def _snapshot_of(data: dict[str, Any], checkpoint: str) -> Snapshot | None:
-    """The fit a cache file holds (None: fitted on another feature set); a file of another
-    shape raises (KeyError, TypeError, ValueError)."""
-    model = data["model"]
-    commits, reverted, induced = (int(n) for n in data["counts"])
-    if model and (
-        len(model["knots"]) != len(jit.FEATURES)
-        or any(len(model[key]) not in (0, len(jit.FEATURES)) for key in _VECTORS[:2])
-    ):
-        return None
-    return Snapshot(
-        checkpoint,
-        risk_model.FittedModel(
-            commits=int(model["commits"]),
-            positives=int(model["positives"]),
-            knots=tuple(tuple(float(v) for v in knots) for knots in model["knots"]),
-            **{key: tuple(float(v) for v in model[key]) for key in _VECTORS},
-            intercept=float(model["intercept"]),
-            prior_intercept=float(model["prior_intercept"]),
-        )
-        if model
-        else None,
-        jit.Replay.from_json(data["state"]),
-        commits,
-        reverted,
-        induced,
-    )
-
-
-_VECTORS = ("coef", "prior_coef", "past_logits", "prior_logits", "past_blend")
 
 
 def _with_note(prior: RiskAssessment, message: str) -> RiskAssessment:

@@ -1,20 +1,67 @@
-"""The floors every score keeps, priors or fitted: a change of some kinds is never low, and some
-are at least high; each floor adds its reason."""
+"""The floors and ceilings every score keeps, priors or fitted: a change of some kinds is never
+low, and some are at least high; a change that only touches documentation, or only moves the
+version of a development requirement, is capped. Ceilings apply first, floors last, so a
+floor (a secret in a README, a huge change by an author with no known history) always wins.
+Each adds its reason.
+
+Every rule here is monotone: adding lines or files to a change can only lift a floor or lift a
+ceiling, never the reverse, and the author's identity only counts when GitHub vouches for it
+(:class:`Identity`): git's author text can add the "first change" floor, never remove it.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from cicd_agent.analysis.change_types import ChangeType
-from cicd_agent.analysis.changes import ChangedFile
+from cicd_agent.analysis.changes import ChangedFile, only
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.scale import RiskLevel, higher, level_for
+from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel, higher, level_for
 from cicd_agent.analysis.security import security_floor
 from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
 
 NEVER_LOW = (ChangeType.SECURITY, ChangeType.INFRASTRUCTURE)
 DEPENDENCY_TYPES = (ChangeType.DEPENDENCIES, ChangeType.LOCKFILE)
+HUGE_LINES = 10_000
+HUGE_FILES = 50
+"""A change this big (lines added and deleted, or files) by an author with no known history is
+at least high: nobody reviews it line by line, and nothing vouches for who wrote it."""
+_DEV_REQUIREMENT = re.compile(
+    r"(^|/)("
+    r"(docs?|tests?|testing)/[^/]*requirements[^/]*"
+    r"|requirements[-_./](dev|develop|tests?|testing|docs?|lint|typing|ci)[^/]*"
+    r"|(dev|develop|tests?|testing|docs?|lint|typing|ci)[-_.]requirements[^/]*"
+    r")\.(txt|in)$"
+)
+"""A pip requirements file for developing, testing or building the docs, by its path: what it
+pins never runs in production."""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the change is by, and whether anyone vouches for it.
+
+    ``verified`` only when GitHub authenticated it (the pull request's author as the API
+    reports it, ``emails`` the addresses GitHub links to that account in the base's history);
+    git's author, committer and ``Co-authored-by`` are text anyone writes, so an unverified
+    identity never counts as experienced. ``first_change`` says the author has no past commit
+    here by the identity used (for git text: the claimed author, which can only raise the
+    risk)."""
+
+    source: str
+    verified: bool = False
+    experienced: bool = False
+    first_change: bool = True
+    emails: tuple[str, ...] = ()
+
+    @property
+    def known_history(self) -> bool:
+        return self.verified and self.experienced
+
+
+UNKNOWN_AUTHOR = Identity(source="no author known", first_change=False)
 
 
 # What each kind of statement does, to say it rightly: an ``AlterField(db_index=True)`` adds an
@@ -53,13 +100,47 @@ def finish(
     destructive: Sequence[str] = (),
     weakened: Sequence[str] = (),
     security: Sequence[Finding] = (),
+    identity: Identity = UNKNOWN_AUTHOR,
+    shallow: bool = False,
 ) -> RiskAssessment:
-    """Apply the floors every score keeps, priors or fitted: a migration, security or
-    infrastructure change is never low; a destructive migration, a change that weakens
-    authentication or authorisation, an added secret or a dangerous workflow is at least high
-    (a secret also holds the deployment). Each floor adds its reason."""
+    """Apply the ceilings, then the floors every score keeps, priors or fitted: a migration,
+    security or infrastructure change is never low; a destructive migration, a change that
+    weakens authentication or authorisation, an added secret or a dangerous workflow, a huge
+    change by an author with no known history is at least high, and a change read from a
+    shallow clone is critical (a secret also holds the deployment). Each adds its reason."""
+    score, ceiling_reasons = _ceilings(score, files)
+    reasons = [*reasons, *ceiling_reasons]
     floor = RiskLevel.LOW
     floor_reasons: list[Reason] = []
+    if identity.first_change:
+        floor_reasons.append(
+            Reason(
+                signal="newcomer",
+                message=f"First change by this author ({identity.source}).",
+            )
+        )
+    lines = features.lines_added + features.lines_deleted
+    if not identity.known_history and (lines >= HUGE_LINES or len(files) >= HUGE_FILES):
+        floor = RiskLevel.HIGH
+        floor_reasons.append(
+            Reason(
+                signal="huge_change_floor",
+                message=f"{lines:,} lines in {len(files):,} file(s) by an author with no "
+                f"history GitHub vouches for ({identity.source}): at least high risk.",
+            )
+        )
+    if shallow:
+        # Critical, the top: whatever the full history would say, a shallow clone cannot make
+        # the gate milder; the fix is one line in the workflow.
+        floor = RiskLevel.CRITICAL
+        floor_reasons.append(
+            Reason(
+                signal="shallow_floor",
+                message="shallow clone: set `fetch-depth: 0` (actions/checkout). Without the "
+                "history the change cannot be ranked against the repository's past, so it is "
+                "treated as critical until the history is fetched.",
+            )
+        )
     never_low = [t for t in NEVER_LOW if t in types]
     if never_low:
         floor = RiskLevel.MEDIUM
@@ -135,4 +216,36 @@ def finish(
         reasons=[*reasons, *floor_reasons],
         features=features,
         hold_reasons=holds,
+        identity=identity.source,
     )
+
+
+def _ceilings(score: float, files: Sequence[ChangedFile]) -> tuple[float, list[Reason]]:
+    """``score`` capped when the change only touches documentation (low) or only replaces
+    lines of development, test or docs requirement files one for one, a version bump (medium).
+    Adding any other file lifts the cap, so a bigger change never scores lower."""
+    if files and only(files, ChangeType.DOCS):
+        cap = LEVEL_BOUNDS[RiskLevel.MEDIUM] - 0.01
+        if score > cap:
+            return cap, [
+                Reason(
+                    signal="docs_ceiling",
+                    message=f"Only documentation changed ({len(files)} file(s)): low risk.",
+                    evidence=[c.path for c in files[:5]],
+                )
+            ]
+    if files and all(
+        _DEV_REQUIREMENT.search(c.path.lower()) and c.added == c.deleted and c.status == "M"
+        for c in files
+    ):
+        cap = LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01
+        if score > cap:
+            return cap, [
+                Reason(
+                    signal="dev_requirement_ceiling",
+                    message="Only development, test or docs requirement versions changed: "
+                    "at most medium risk.",
+                    evidence=[c.path for c in files[:5]],
+                )
+            ]
+    return score, []

@@ -21,7 +21,6 @@ and none of the features use them.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +29,14 @@ from pathlib import PurePosixPath
 
 from cicd_agent.analysis.changes import ChangeSet, CommitInfo
 from cicd_agent.local.gitrepo import GitRepo
+from cicd_agent.risk.records import (
+    ROOT_SUBSYSTEM,
+    FileHistory,
+    HistoryFeatures,
+    is_fix,
+    is_revert,
+    subsystem_of,
+)
 
 WINDOW_DAYS = 730
 """File history and subsystem experience look back this far from the base (two years)."""
@@ -40,77 +47,6 @@ AUTHOR_WINDOW = 200_000
 MAX_PATHSPECS = 64
 """Most pathspecs passed to git; a change spread wider is looked up by coarser folders."""
 SECONDS_PER_DAY = 86_400
-ROOT_SUBSYSTEM = "(root)"
-# Folders that only contain the real subsystems (``src/api``, ``packages/web``).
-_CONTAINERS = frozenset(
-    {"src", "lib", "libs", "app", "apps", "pkg", "packages", "internal", "cmd", "source",
-     "sources", "modules", "services", "components", "main", "python", "go", "java"}
-)  # fmt: skip
-
-FIX_WORDS = re.compile(
-    r"\b(fix(e[sd]|ing)?|bug(s|fix)?|defect|hotfix|crash(es|ed)?|regression|fault|"
-    r"broken|fail(s|ed|ure)?|patch(ed)?)\b",
-    re.IGNORECASE,
-)
-REVERT_SUBJECT = re.compile(r"^\s*(revert\b|reapply\b|back\s*out\b|rollback\b)", re.IGNORECASE)
-
-
-def is_fix(message: str) -> bool:
-    """The change says it fixes something (the FIX feature of JIT defect prediction)."""
-    return bool(FIX_WORDS.search(message))
-
-
-def is_revert(subject: str) -> bool:
-    """The commit undoes another (``git revert`` writes ``Revert "…"``)."""
-    return bool(REVERT_SUBJECT.match(subject))
-
-
-def subsystem_of(path: str) -> str:
-    """A file's subsystem: its top-level folder (``src/api`` in a src layout), or ``(root)``."""
-    parts = path.split("/")
-    if len(parts) == 1:
-        return ROOT_SUBSYSTEM
-    if parts[0].lower() in _CONTAINERS and len(parts) > 2:
-        return f"{parts[0]}/{parts[1]}"
-    return parts[0]
-
-
-@dataclass
-class FileHistory:
-    """The past of one touched file within the window."""
-
-    path: str
-    changes: int = 0
-    fixes: int = 0
-    reverts: int = 0
-    last_change: int | None = None
-    authors: set[str] = field(default_factory=set)
-
-
-@dataclass(frozen=True)
-class HistoryFeatures:
-    """History and experience features of a change (names follow Kamei et al. 2013)."""
-
-    files: dict[str, FileHistory]
-    unique_changes: int  # NUC: distinct past commits touching any of the files
-    developers: int  # NDEV: distinct past authors of the files
-    mean_age_days: float | None  # AGE: mean days since each touched file last changed
-    past_fixes: int  # distinct past fix commits touching the files
-    past_reverts: int  # distinct past revert commits touching the files
-    revert_evidence: tuple[str, ...]  # short SHA and subject of those reverts (up to 5)
-    authors: tuple[str, ...]  # authors of the change
-    experience: int  # EXP: fewest past commits of any author of the change
-    recent_experience: float  # REXP: that author's commits weighted 1/(1 + years ago)
-    subsystem_experience: int  # SEXP: fewest past commits of an author in the subsystems
-    scanned_commits: int  # commits the file pass read
-    repo_authors: int = 0  # distinct authors of the past commits read for experience
-    repo_commits: int = 0  # past commits read for experience
-    more_experienced: float = 0.0  # share of the other past authors with more commits
-
-    @classmethod
-    def empty(cls, authors: tuple[str, ...] = ()) -> HistoryFeatures:
-        """A change with no past (a root commit)."""
-        return cls({}, 0, 0, None, 0, 0, (), authors, 0, 0.0, 0, 0)
 
 
 @dataclass

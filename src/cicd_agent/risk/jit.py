@@ -29,9 +29,8 @@ from typing import Any
 
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile
-from cicd_agent.risk.history import subsystem_of
 from cicd_agent.risk.labels import RevertIndex, Reverting
-from cicd_agent.risk.mining import MinedCommit
+from cicd_agent.risk.records import MinedCommit, subsystem_of
 
 YEAR = 365.25 * 86_400
 TYPE_FEATURES = (
@@ -199,6 +198,19 @@ class Replay:
         for author, subsystem, count in data["subsystems"]:
             state.subsystem_authors[(str(author), str(subsystem))] = int(count)
         return state
+
+
+EXPERIENCE = ("author_experience", "recent_experience", "subsystem_experience")
+
+
+def as_newcomer(row: Sequence[float]) -> list[float]:
+    """``row`` as if its author had no past here: what :meth:`Replay.row` gives a change whose
+    author nobody vouches for (no experience; new to every touched file that has a past)."""
+    out = list(row)
+    for name in EXPERIENCE:
+        out[FEATURES.index(name)] = 0.0
+    out[FEATURES.index("new_to_file")] = float(row[FEATURES.index("past_changes")] > 0)
+    return out
 
 
 def replay(commits: Iterable[MinedCommit]) -> tuple[list[list[float]], Replay]:

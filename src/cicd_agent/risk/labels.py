@@ -14,8 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cicd_agent.analysis.change_types import ChangeType
-from cicd_agent.risk.history import is_revert
-from cicd_agent.risk.mining import MinedCommit
+from cicd_agent.risk.records import MinedCommit, is_revert
 
 MAX_FIX_FILES = 10
 """A "fix" touching more runtime files than this is a refactor: it labels no culprit."""

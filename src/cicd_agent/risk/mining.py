@@ -27,24 +27,20 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property
 from pathlib import Path
 
 from cicd_agent.analysis.changes import ChangedFile, parse_raw_numstat
 from cicd_agent.local import cachefile
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk.history import is_fix, is_revert
+from cicd_agent.risk.records import CACHE_VERSION, MinedCommit, is_fix, named_reverts
 from cicd_agent.runner.progress import Progress
 
 MAX_COMMITS = 20_000
 """Most past commits read (newest first); older history adds little and costs time."""
 BATCH = 2_000
 """Commits per ``git log --stdin`` call."""
-CACHE_VERSION = 2
-"""2: a named merge is stored as the commits it brought in (:func:`_merges_undone`)."""
 MAX_MERGED = 200
 """Most commits one reverted merge labels (a revert of a long-lived branch's merge says
 little about any one of its commits)."""
@@ -53,78 +49,6 @@ MAX_MERGE_WALKS = 100
 histories name a few in all (readthedocs, the most of 110 fetched ones: 16), and messages
 that name merges by the thousand must not stall the mining. Past it, a named merge labels
 nothing."""
-_REVERTS_SHA = re.compile(r"\bThis reverts commit ([0-9a-f]{7,64})\b", re.IGNORECASE)
-_REVERT_TITLE = re.compile(r'^\s*Revert\s+"(.+)"(?:\s*\((?:#\d+|[0-9a-f]{7,40})\))*\s*$')
-"""``Revert "<subject>"``, also with the pull request or commit a squash merge appends
-(``Revert "Add X (#12)" (#15)``): 88 reverts in the 39 histories of the evaluation carried
-only that title, and their reverted commits went unlabelled."""
-
-
-@dataclass(frozen=True)
-class MinedCommit:
-    """One past commit: what it touched and what it says about other commits."""
-
-    sha: str
-    parents: tuple[str, ...]
-    author: str
-    time: int  # committer time: when the commit entered the history
-    subject: str
-    fix: bool
-    # SHAs (maybe abbreviated) named by "This reverts commit"; a named merge of the commit's
-    # own past stands as the commits it brought in (what ``git revert -m 1`` undoes)
-    reverts: tuple[str, ...]
-    files: tuple[ChangedFile, ...]
-
-    @cached_property
-    def reverted_subject(self) -> str:
-        """The subject inside ``Revert "…"``, or "" (derived from the subject, not stored in
-        the mining cache, so a better reading of titles applies to commits mined before it;
-        kept on the object, as a replay asks it more than once per commit)."""
-        title = _REVERT_TITLE.match(self.subject)
-        return title.group(1) if title else ""
-
-    @property
-    def revert(self) -> bool:
-        """Whether the message says it reverts something (title or a named SHA); whether it
-        undoes a commit of *this* history is :meth:`RevertIndex.undoes`."""
-        return bool(self.reverts or self.reverted_subject) or is_revert(self.subject)
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "v": CACHE_VERSION,
-            "sha": self.sha,
-            "parents": list(self.parents),
-            "author": self.author,
-            "time": self.time,
-            "subject": self.subject,
-            "fix": self.fix,
-            "reverts": list(self.reverts),
-            "files": [
-                [f.path, f.added, f.deleted, f.status, int(f.binary), int(f.submodule)]
-                for f in self.files
-            ],
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, object]) -> MinedCommit:
-        files = data["files"]
-        assert isinstance(files, list)
-        return cls(
-            sha=str(data["sha"]),
-            parents=tuple(str(p) for p in data["parents"]),  # type: ignore[attr-defined]
-            author=str(data["author"]),
-            time=int(data["time"]),  # type: ignore[call-overload]
-            subject=str(data["subject"]),
-            fix=bool(data["fix"]),
-            reverts=tuple(str(s) for s in data["reverts"]),  # type: ignore[attr-defined]
-            files=tuple(
-                ChangedFile(
-                    path=str(p), added=int(a), deleted=int(d), status=str(s),
-                    binary=bool(b), submodule=bool(m),
-                )
-                for p, a, d, s, b, m in files
-            ),
-        )  # fmt: skip
 
 
 def ancestors(repo: GitRepo, tip: str, limit: int = MAX_COMMITS) -> list[str]:
@@ -316,12 +240,6 @@ def _commit(fields: tuple[str, ...], files: Iterable[ChangedFile]) -> MinedCommi
         reverts=named_reverts(message),
         files=tuple(files),
     )
-
-
-def named_reverts(message: str) -> tuple[str, ...]:
-    """The SHAs a message names in ``This reverts commit <sha>`` lines (lowercase, at most
-    five)."""
-    return tuple(dict.fromkeys(m.lower() for m in _REVERTS_SHA.findall(message)))[:5]
 
 
 def _cache_file(repo: GitRepo, cache_dir: Path) -> Path:

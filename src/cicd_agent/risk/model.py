@@ -29,8 +29,9 @@ import math
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from typing import Any
 
-from cicd_agent.risk.jit import FEATURES
+from cicd_agent.risk.jit import FEATURES, TYPE_FEATURES, as_newcomer
 from cicd_agent.risk.prior import CrossRepoPrior, Ranks
 from cicd_agent.runner.errors import UsageError
 
@@ -51,6 +52,38 @@ LEVEL_PERCENTILES = ((0.0, 0.0), (0.50, 0.30), (0.85, 0.60), (0.97, 0.85), (1.0,
 """(share of past commits scored lower, score) knots: medium from the median past commit,
 high for the riskiest 15 %, critical for the riskiest 3 %; linear in between. The same
 meaning in every repository, whatever its revert rate."""
+LEVEL_WINDOW = 1000
+"""The levels rank a change among this many of the most recent past commits: features such as
+the touched files' past grow with a repository's age, so against its whole past a recent
+change looks riskier than it is, and "the riskiest 15 %" would hold for far more than 15 % of
+what is deployed now."""
+RISKIER, SAFER, UNUSED = 1, -1, 0
+DIRECTIONS: dict[str, int] = {
+    **dict.fromkeys(
+        ("lines_added", "lines_deleted", "files", "directories", "subsystems", "new_files",
+         "deleted_files", "binary_files", "past_changes", "developers", "past_fixes",
+         "past_reverts", "new_to_file", *(f"type_{kind.value}" for kind in TYPE_FEATURES)),
+        RISKIER,
+    ),
+    **dict.fromkeys(
+        ("docs_only", "tests_only", "author_experience", "recent_experience",
+         "subsystem_experience"),
+        SAFER,
+    ),
+    **dict.fromkeys(
+        ("entropy", "age_days", "fix", "revert", "author_reverted_share"), UNUSED
+    ),
+}  # fmt: skip
+"""How each feature may move the score, so that risk is monotone by construction: a coefficient
+of a ``RISKIER`` feature is never below zero, of a ``SAFER`` one never above, and an ``UNUSED``
+one is zero. A bigger change (more lines, files, folders, new files; any file that is not
+documentation or tests; another change type) and a less experienced author therefore never
+score lower. ``UNUSED``: what the message says (a fix, a revert: text the author writes), the
+author's revert record (a newcomer has none, so it would rank them safer than a maintainer),
+and what a bigger change can move either way (entropy, the mean age of the touched files). A
+feature not named here (``days_since_revert``: the same for every change at one base) is free.
+The change's experience comes only from an identity GitHub vouches for (:mod:`fit`); without
+one it is a newcomer's."""
 
 
 def own_labels(
@@ -89,7 +122,8 @@ class FittedModel:
     prior_coef: tuple[float, ...]
     prior_intercept: float
     prior_logits: tuple[float, ...]  # sorted prior log-odds of the training commits
-    past_blend: tuple[float, ...]  # sorted blended ranks of the training commits (for levels)
+    past_blend: tuple[float, ...]  # sorted blended ranks of the recent past (for levels)
+    past_blend_newcomer: tuple[float, ...]  # the same, each scored as a newcomer's
 
     @property
     def base_rate(self) -> float:
@@ -100,21 +134,24 @@ class FittedModel:
         """Whether the repository's own fit takes part (else the prior ranks alone)."""
         return bool(self.coef)
 
-    def assess(self, row: Sequence[float], words: float = 0.0) -> Assessment:
-        """:meth:`score` and each feature's share of it for ``row``, ranked once."""
+    def assess(self, row: Sequence[float], *, vouched: bool = True) -> Assessment:
+        """:meth:`score` and each feature's share of it for ``row``, ranked once. Not
+        ``vouched``: the row holds a newcomer's experience (nobody vouches for the author), so
+        it is ranked among the recent past scored the same way: an unknown author then neither
+        lowers nor, by being unknown alone, raises the level."""
         ranked = Ranks(self.knots).row(row)
-        score, probability, share = self._score(ranked, words)
+        score, probability, share = self._score(ranked, vouched)
         return Assessment(score, probability, share, self._contributions(ranked))
 
-    def score(self, row: Sequence[float], words: float = 0.0) -> tuple[float, float | None, float]:
-        """(score in [0, 1), the own fit's probability (None without one), share of past
-        commits ranked lower) of ``row``, whose subject's words add ``words`` to the prior's
-        log-odds (:meth:`CrossRepoPrior.word_logit`). The blended rank is the share of past
-        commits the own fit scores lower and the share the prior scores lower, weighted as
-        :func:`blend_weights` says."""
-        return self._score(Ranks(self.knots).row(row), words)
+    def score(self, row: Sequence[float]) -> tuple[float, float | None, float]:
+        """(score in [0, 1), the own fit's probability (None without one), share of recent
+        past commits ranked lower) of ``row``. The blended rank is the share of past commits
+        the own fit scores lower and the share the prior scores lower, weighted as
+        :func:`blend_weights` says; every step is non-decreasing in each feature as
+        :data:`DIRECTIONS` orients it."""
+        return self._score(Ranks(self.knots).row(row), True)
 
-    def _score(self, ranked: Sequence[float], words: float) -> tuple[float, float | None, float]:
+    def _score(self, ranked: Sequence[float], vouched: bool) -> tuple[float, float | None, float]:
         own, prior = blend_weights(self.own, bool(self.prior_coef))
         blended = 0.0
         probability = None
@@ -123,9 +160,9 @@ class FittedModel:
             blended += own * _share(self.past_logits, logit)
             probability = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
         if prior:
-            prior_logit = _logit(self.prior_intercept, self.prior_coef, ranked) + words
+            prior_logit = _logit(self.prior_intercept, self.prior_coef, ranked)
             blended += prior * _share(self.prior_logits, prior_logit)
-        share = _share(self.past_blend, blended)
+        share = _share(self.past_blend if vouched else self.past_blend_newcomer, blended)
         return score_for_percentile(share), probability, share
 
     def _contributions(self, ranked: Sequence[float]) -> dict[str, float]:
@@ -188,16 +225,40 @@ def require_sklearn() -> None:
         ) from exc
 
 
+def constrain(coef: Sequence[float]) -> tuple[float, ...]:
+    """``coef`` (one per :data:`FEATURES`) moved into the signs :data:`DIRECTIONS` allows:
+    how a fit made without them (the shipped cross-repository prior) is made monotone."""
+    return tuple(
+        _clip(value, DIRECTIONS.get(name)) for name, value in zip(FEATURES, coef, strict=True)
+    )
+
+
+def bounds() -> list[tuple[float | None, float | None]]:
+    """The bounds :data:`DIRECTIONS` puts on each coefficient, for a constrained fit."""
+    allowed: dict[int | None, tuple[float | None, float | None]] = {
+        RISKIER: (0.0, None), SAFER: (None, 0.0), UNUSED: (0.0, 0.0), None: (None, None)
+    }  # fmt: skip
+    return [allowed[DIRECTIONS.get(name)] for name in FEATURES]
+
+
+def _clip(value: float, direction: int | None) -> float:
+    if direction == UNUSED:
+        return 0.0
+    if direction == RISKIER:
+        return max(0.0, value)
+    if direction == SAFER:
+        return min(0.0, value)
+    return value
+
+
 def fit(
     rows: Sequence[Sequence[float]],
     labels: Sequence[bool],
     prior: CrossRepoPrior | None,
-    words: Sequence[float] = (),
 ) -> FittedModel | None:
-    """Fit on past rows and labels, blended with ``prior`` (``words``: what each past
-    commit's subject adds to the prior's log-odds; none, nothing). None when the history is
-    too short to rank against, or has too few positives and there is no prior: the hand-set
-    priors."""
+    """Fit on past rows and labels, blended with ``prior`` (its coefficients made monotone by
+    :func:`constrain`). None when the history is too short to rank against, or has too few
+    positives and there is no prior: the hand-set priors."""
     positives = sum(1 for label in labels if label)
     if len(rows) < MIN_COMMITS or (positives < MIN_POSITIVES and prior is None):
         return None
@@ -210,29 +271,34 @@ def fit(
     intercept = 0.0
     own_logits = np.zeros(len(rows))
     if positives >= MIN_POSITIVES:
-        # ~1,090 modules, seconds (python -X importtime): only when there are enough reverts.
-        from sklearn.linear_model import LogisticRegression
-
-        model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=2000)
-        model.fit(ranked, np.asarray(labels, dtype=bool))
+        weights, raw_intercept = _bounded_logistic(ranked, np.asarray(labels, dtype=bool))
         # Balanced weights scale each class to n/2: undo it to get the true chance.
         shift = math.log(positives / (len(labels) - positives))
-        coef = tuple(float(v) for v in model.coef_[0])
-        intercept = float(model.intercept_[0]) + shift
-        own_logits = model.decision_function(ranked) + shift
+        coef = tuple(float(v) for v in weights)
+        intercept = raw_intercept + shift
+        own_logits = ranked @ weights + intercept
+    prior_coef = constrain(prior.coef) if prior else ()
     prior_logits = None
     if prior:
-        prior_logits = ranked @ np.asarray(prior.coef) + prior.intercept
-        if len(words):
-            prior_logits += np.asarray(words, dtype=float)
+        prior_logits = ranked @ np.asarray(prior_coef) + prior.intercept
     past_own = np.sort(own_logits)
     past_prior = np.sort(prior_logits) if prior_logits is not None else np.zeros(0)
     own_weight, prior_weight = blend_weights(bool(coef), prior_logits is not None)
-    blended = np.zeros(len(rows))
-    if own_weight:
-        blended += own_weight * np.searchsorted(past_own, own_logits) / len(rows)
-    if prior_logits is not None:
-        blended += prior_weight * np.searchsorted(past_prior, prior_logits) / len(rows)
+
+    def blend(matrix: Any) -> Any:
+        """Each ranked row's blended rank among the past under the own fit and the prior."""
+        out = np.zeros(len(matrix))
+        if own_weight:
+            logits = matrix @ np.asarray(coef) + intercept
+            out += own_weight * np.searchsorted(past_own, logits) / len(rows)
+        if prior is not None:
+            logits = matrix @ np.asarray(prior_coef) + prior.intercept
+            out += prior_weight * np.searchsorted(past_prior, logits) / len(rows)
+        return out
+
+    recent = rows[-LEVEL_WINDOW:]
+    blended = blend(ranks.matrix(recent))
+    newcomers = blend(ranks.matrix([as_newcomer(row) for row in recent]))
     return FittedModel(
         commits=len(rows),
         positives=positives,
@@ -240,8 +306,42 @@ def fit(
         coef=coef,
         intercept=intercept,
         past_logits=tuple(float(v) for v in past_own) if coef else (),
-        prior_coef=prior.coef if prior else (),
+        prior_coef=prior_coef,
         prior_intercept=prior.intercept if prior else 0.0,
         prior_logits=tuple(float(v) for v in past_prior),
         past_blend=tuple(sorted(float(v) for v in blended)),
+        past_blend_newcomer=tuple(sorted(float(v) for v in newcomers)),
     )
+
+
+def _bounded_logistic(ranked: Any, labels: Any) -> tuple[Any, float]:
+    """L2-regularised logistic regression with balanced class weights (scikit-learn's
+    objective at ``C`` = :data:`REGULARISATION`) whose coefficients keep the signs of
+    :data:`DIRECTIONS`: L-BFGS-B with bounds, as scikit-learn's solver has none."""
+    import numpy as np
+    from scipy.optimize import minimize  # comes with scikit-learn, only when fitting
+
+    count, width = ranked.shape
+    positives = int(labels.sum())
+    weight = np.where(labels, count / (2 * positives), count / (2 * (count - positives)))
+    sign = np.where(labels, 1.0, -1.0)
+
+    def loss(theta: Any) -> tuple[float, Any]:
+        margin = sign * (ranked @ theta[:width] + theta[width])
+        log_loss = np.logaddexp(0.0, -margin)
+        slope = -weight * sign / (1.0 + np.exp(np.clip(margin, -50.0, 50.0)))
+        value = 0.5 * theta[:width] @ theta[:width] + REGULARISATION * (weight @ log_loss)
+        grad = np.empty(width + 1)
+        grad[:width] = theta[:width] + REGULARISATION * (ranked.T @ slope)
+        grad[width] = REGULARISATION * slope.sum()
+        return float(value), grad
+
+    found = minimize(
+        loss,
+        np.zeros(width + 1),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[*bounds(), (None, None)],
+        options={"maxiter": 2000},
+    )
+    return found.x[:width], float(found.x[width])

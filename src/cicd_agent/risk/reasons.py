@@ -1,5 +1,6 @@
 """The reasons the priors give: each feature's points, worded with the evidence it rests on
-(size and diffusion, purpose, the touched files' past, author experience, change types)."""
+(size and diffusion, the touched files' past, change types). None rests on what the author
+writes into git (the message, the claimed author): see :mod:`floors` for the author."""
 
 from __future__ import annotations
 
@@ -7,14 +8,10 @@ from collections import Counter
 from collections.abc import Sequence
 
 from cicd_agent.analysis.change_types import ChangeType
-from cicd_agent.analysis.changes import ChangedFile, CommitInfo
+from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.risk.assessment import Reason, RiskFeatures
-from cicd_agent.risk.history import HistoryFeatures, is_fix, subsystem_of
+from cicd_agent.risk.records import HistoryFeatures, subsystem_of
 from cicd_agent.risk.weights import Weights, saturate
-
-MIN_AUTHORS_FOR_EXPERIENCE = 3
-MIN_COMMITS_FOR_EXPERIENCE = 50
-"""Below these, "less experienced" says nothing: a one-person or brand-new repository."""
 
 
 def size_reasons(
@@ -73,23 +70,6 @@ def size_reasons(
     return reasons
 
 
-def purpose_reasons(
-    commits: Sequence[CommitInfo], features: RiskFeatures, weights: Weights
-) -> list[Reason]:
-    if not features.fix:
-        return []
-    fixing = [c for c in commits if is_fix(c.message)]
-    return [
-        Reason(
-            signal="fix",
-            message="The change says it fixes a defect; fixes are more often defective "
-            "themselves (Kamei et al. 2013).",
-            evidence=[f"{c.sha[:12]} {c.subject[:80]}" for c in fixing[:3]],
-            points=weights.fix,
-        )
-    ]
-
-
 def history_reasons(
     history: HistoryFeatures | None, features: RiskFeatures, weights: Weights
 ) -> list[Reason]:
@@ -139,40 +119,6 @@ def history_reasons(
                 points=round(
                     weights.past_reverts
                     * saturate(history.past_reverts, weights.past_reverts_half),
-                    4,
-                ),
-            )
-        )
-    if (
-        history.authors
-        and features.author_experience is not None
-        and history.repo_authors >= MIN_AUTHORS_FOR_EXPERIENCE
-        and history.repo_commits >= MIN_COMMITS_FOR_EXPERIENCE
-        and history.more_experienced >= 0.5
-    ):
-        # Inexperience is relative: only an author most of the repository's authors have
-        # out-committed is "less experienced", and never the only author.
-        reasons.append(
-            Reason(
-                signal="experience",
-                message=f"A less experienced author: {history.experience:,} earlier "
-                f"commit(s) here ({history.subsystem_experience:,} in these subsystems); "
-                f"{history.more_experienced:.0%} of the repository's other "
-                f"{history.repo_authors - 1:,} author(s) have more.",
-                evidence=[f"author={history.authors[0]}", f"commits={history.experience}"],
-                points=round(
-                    history.more_experienced
-                    * (
-                        weights.inexperience
-                        * (1 - saturate(history.experience, weights.experience_half))
-                        + weights.subsystem_inexperience
-                        * (
-                            1
-                            - saturate(
-                                history.subsystem_experience, weights.subsystem_experience_half
-                            )
-                        )
-                    ),
                     4,
                 ),
             )

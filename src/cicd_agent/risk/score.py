@@ -43,9 +43,10 @@ from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk.assessment import Reason, RiskAssessment
 from cicd_agent.risk.evidence import DiffAtHand, read_evidence
 from cicd_agent.risk.features import measure
-from cicd_agent.risk.floors import finish
-from cicd_agent.risk.history import HistoryFeatures, read_history
-from cicd_agent.risk.reasons import history_reasons, purpose_reasons, size_reasons, type_reasons
+from cicd_agent.risk.floors import UNKNOWN_AUTHOR, Identity, finish
+from cicd_agent.risk.history import read_history
+from cicd_agent.risk.reasons import history_reasons, size_reasons, type_reasons
+from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.risk.weights import DEFAULT_WEIGHTS, Weights
 
 MIN_REASON_POINTS = 0.04
@@ -62,6 +63,8 @@ def assess_change(
     pins_only: bool = False,
     security: Sequence[Finding] = (),
     weights: Weights = DEFAULT_WEIGHTS,
+    identity: Identity = UNKNOWN_AUTHOR,
+    shallow: bool = False,
 ) -> RiskAssessment:
     """Score a change with the priors. Review mode calls this with its own files to get the
     same risk level.
@@ -75,7 +78,6 @@ def assess_change(
     features = measure(files, commits, history)
     reasons = [
         *size_reasons(files, features, weights),
-        *purpose_reasons(commits, features, weights),
         *history_reasons(history, features, weights),
         *type_reasons(files, weights),
     ]
@@ -118,6 +120,19 @@ def assess_change(
         destructive=destructive,
         weakened=weakened,
         security=security,
+        identity=identity,
+        shallow=shallow,
+    )
+
+
+def git_identity(history: HistoryFeatures | None) -> Identity:
+    """The identity git's text gives: never verified, so never experienced; a first change
+    when the claimed author has no past commit here (true or not, it can only raise)."""
+    if history is None or not history.authors:
+        return UNKNOWN_AUTHOR
+    return Identity(
+        source="git's author text, not verified",
+        first_change=history.experience == 0,
     )
 
 
@@ -149,5 +164,6 @@ def assess_range(
         weakened=evidence.weakened,
         pins_only=evidence.pins_only,
         weights=weights,
+        identity=git_identity(history),
     )
     return change, history, assessment

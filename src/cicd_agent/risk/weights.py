@@ -20,7 +20,6 @@ class Weights(BaseModel):
     subsystems: float = 0.25
     subsystems_half: float = 2.0
     entropy: float = 0.15
-    fix: float = 0.2
     past_changes: float = 0.2
     past_changes_half: float = 50.0
     developers: float = 0.2
@@ -29,10 +28,6 @@ class Weights(BaseModel):
     past_fixes_half: float = 10.0
     past_reverts: float = 0.35
     past_reverts_half: float = 2.0
-    inexperience: float = 0.35
-    experience_half: float = 20.0
-    subsystem_inexperience: float = 0.15
-    subsystem_experience_half: float = 10.0
     types: dict[ChangeType, float] = Field(
         default_factory=lambda: {
             ChangeType.MIGRATION: 0.5,

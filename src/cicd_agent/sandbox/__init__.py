@@ -9,8 +9,10 @@ command with and without a candidate fix. Every such run goes through :meth:`San
   new privileges, no further user namespaces (so no mount, remount or umount can succeed), a new
   session, and killed with its parent; an agent running as root gives each run ``nobody``
   (65534, no groups) instead, so no file root owns outside is its run's (:mod:`.isolation`);
-  a seccomp filter refuses System V shared memory, semaphores and message queues, whose
-  objects would hold memory no limit sees (:mod:`.syscalls`);
+  every run gets a user namespace of its own (nothing of an earlier run's is there); a
+  seccomp filter refuses System V IPC objects (memory no limit sees), the kernel's keyrings
+  (a key outlives its run), ``io_uring``, ``ptrace`` and other calls a test run never
+  needs (:mod:`.syscalls`);
 - the filesystem is the host's, read-only; ``/tmp``, ``/var/tmp``, ``/run`` and ``/dev/shm`` are
   empty, bounded tmpfs (no host Unix socket is reachable there, and the network namespace hides
   abstract ones; ``/dev/shm`` is writable, for POSIX shared memory);
@@ -32,7 +34,11 @@ command with and without a candidate fix. Every such run goes through :meth:`San
   of ours (:data:`HOST_ENVIRONMENT`) and gives the run its environment with ``--clearenv`` and
   ``--setenv``; variables borrowed from a log (a failed step's ``env:``) reach only the inside,
   filtered (:func:`borrowable`), and the folders bound back come from our own ``PATH``;
-- memory, process-count and file-size limits apply, and a timeout kills the whole run.
+- memory, process-count and file-size limits apply, and a timeout kills the whole run;
+- its output comes back through a pipe, of which only the tail is kept (never a host file
+  outside the disk limit), and the command's first step writes one byte to another, so a
+  run bwrap could not start (its mounts, its ``--chdir``) is the sandbox's failure, in
+  bwrap's words (:attr:`RunResult.sandbox_failure`), never the project's.
 
 Where bubblewrap cannot run, :class:`Isolation` says why; a mode then runs no untrusted code
 unless the user opts in (``allow-unsandboxed``), and such runs get only the scrubbed
@@ -41,8 +47,9 @@ environment, a temporary copy, the limits and the timeout.
 One job a module: :mod:`.environment` (what a run's environment holds), :mod:`.isolation`
 (whether and how bwrap confines, and as whom), :mod:`.mounts` (what a run sees),
 :mod:`.syscalls` (the calls refused), :mod:`.limits` (memory, processes, disk),
-:mod:`.held` (what a run holds that no folder shows), :mod:`.workspace` (the copies) and
-:mod:`.run` (:class:`Sandbox`, which runs a command over them). Callers import from here.
+:mod:`.held` (what a run holds that no folder shows), :mod:`.workspace` (the copies, their
+folders opened to the run whatever the checkout's modes), :mod:`.pipes` (a run's fds and
+pipes) and :mod:`.run` (:class:`Sandbox`, which runs a command over them). Callers import from here.
 
 A mode adds what its runs need (gen-tests: its pytest plugin and coverage) by subclassing
 :class:`Sandbox` and overriding :meth:`Sandbox.prepare` and :meth:`Sandbox.python_path`.
@@ -58,7 +65,8 @@ from cicd_agent.sandbox.isolation import (
     probe_isolation,
 )
 from cicd_agent.sandbox.limits import Limits
-from cicd_agent.sandbox.run import MAX_EVIDENCE_BYTES, MAX_OUTPUT_CHARS, RunResult, Sandbox
+from cicd_agent.sandbox.pipes import MAX_EVIDENCE_BYTES, MAX_OUTPUT_CHARS
+from cicd_agent.sandbox.run import RunResult, Sandbox
 from cicd_agent.sandbox.workspace import SKIPPED_NAMES, Workspace, copy_repository, remove_tree
 
 __all__ = [

@@ -1,8 +1,9 @@
 """What a run sees of the filesystem: bwrap's mount options for one run.
 
-The host's tree comes in read-only; ``/tmp``, ``/var/tmp``, ``/run`` and ``/dev/shm`` are
-empty; the homes are hidden whole, and so, for a run as ``nobody``, is every folder above what
-comes back that nobody could pass anyway. Then only what runs need comes back, read-only: the
+The host's tree comes in read-only, top folder by top folder (:func:`system_binds`);
+``/tmp``, ``/var/tmp``, ``/run`` and ``/dev/shm`` are empty; the homes are hidden whole, and
+so, for a run as ``nobody``, is every folder above what comes back that nobody could pass
+anyway. Then only what runs need comes back, read-only: the
 checkout, the sandbox's own folder, our interpreter and our own ``PATH``'s tool folders (never
 one chosen through the checkout's links); known credential paths inside those stay hidden;
 the workspace's own folder is the one writable place.
@@ -206,7 +207,7 @@ class Mounts:
     def arguments(self, writable: Sequence[Path], *, as_nobody: bool) -> list[str]:
         """bwrap's mount options for a run that may write ``writable`` (``as_nobody``: a run
         whose uid cannot pass root's closed folders, which then become empty tmpfs too)."""
-        argv = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        argv = [*system_binds(), "--dev", "/dev", "--proc", "/proc"]
         for folder in EMPTIED:
             if Path(folder).is_dir() and not Path(folder).is_symlink():
                 argv += ["--perms", "1777"] if folder == SHARED_MEMORY else []
@@ -246,7 +247,33 @@ class Mounts:
             argv += ["--bind", str(place), str(place)]
         for home in hidden_whole:
             argv += ["--remount-ro", str(home)]
-        return argv
+        return [*argv, "--remount-ro", "/"]  # bwrap's own root: no file a run could add there
+
+
+_REPLACED = frozenset(
+    {"proc", "dev", *(Path(folder).name for folder in EMPTIED if folder.count("/") == 1)}
+)
+"""Top folders of the host never bound: each run gets its own (``/proc``, ``/dev``, empty
+``/tmp`` and ``/run``)."""
+
+
+def system_binds() -> list[str]:
+    """bwrap's options that bring back the host's top folders, read-only, each on its own.
+
+    Not ``--ro-bind / /``: a bind takes every mount below it along, and the host's mounts under
+    ``/run``, ``/tmp``, ``/dev`` and ``/proc`` would stay in the run's mount table under what
+    replaces them (``/proc/self/mountinfo`` names them: places of the host the run can never
+    reach). Links at the top (``/bin -> usr/bin``) are made again as links.
+    """
+    argv: list[str] = []
+    for entry in sorted(os.scandir("/"), key=lambda found: found.name):
+        if entry.name in _REPLACED:
+            continue
+        if entry.is_symlink():
+            argv += ["--symlink", os.readlink(entry.path), entry.path]
+        elif entry.is_dir(follow_symlinks=False) or entry.is_file(follow_symlinks=False):
+            argv += ["--ro-bind", entry.path, entry.path]
+    return argv
 
 
 def _passable_parents(path: Path, emptied: Sequence[Path], bound: Sequence[Path]) -> list[str]:

@@ -9,12 +9,12 @@ pipe.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -40,12 +40,9 @@ from cicd_agent.sandbox.isolation import (
 )
 from cicd_agent.sandbox.limits import Limits, pids_group, remove_group, tree_bytes
 from cicd_agent.sandbox.mounts import Mounts
-from cicd_agent.sandbox.syscalls import filter_fd, seccomp_option
+from cicd_agent.sandbox.pipes import LINGER, MAX_OUTPUT_CHARS, RunFds
+from cicd_agent.sandbox.syscalls import seccomp_option
 from cicd_agent.sandbox.workspace import Workspace, copy_repository, hand_over, remove_tree
-
-MAX_EVIDENCE_BYTES = 64 << 20
-
-MAX_OUTPUT_CHARS = 64_000
 
 _DISK_POLL = 0.25
 """Seconds between two measures of what a run wrote."""
@@ -64,6 +61,9 @@ class RunResult:
     """What the run wrote to its evidence pipe (empty unless asked for)."""
     killed_for: str = ""
     """Why we killed the run before its timeout ("" when we did not)."""
+    sandbox_failure: str = ""
+    """bwrap's own words when it could not start the command (its mounts, its ``--chdir``):
+    the sandbox's failure, never the project's ("" when the command started)."""
 
     @property
     def ok(self) -> bool:
@@ -71,6 +71,8 @@ class RunResult:
 
     def describe(self) -> str:
         """How the run ended, in words (for feedback and reports)."""
+        if self.sandbox_failure:
+            return f"never ran: the sandbox could not start the command ({self.sandbox_failure})"
         if self.timed_out:
             return f"timed out after {self.seconds:.0f} s and was killed"
         if self.killed_for:
@@ -109,10 +111,9 @@ class Sandbox:
             if isinstance(confined, Confinement) and self.isolation.sandboxed and self._bwrap
             else None
         )
-        self._namespace = -1
         if self._confined is not None and self._confined.owner is not None:
             try:
-                self._namespace = closed_user_namespace()
+                os.close(closed_user_namespace())  # each run makes its own: see :meth:`run`
             except OSError as exc:
                 self.isolation = Isolation(False, f"cannot make a user namespace for nobody: {exc}")
                 self._confined = None
@@ -150,9 +151,6 @@ class Sandbox:
         """Delete every copy; runs are over (their process groups were killed or ended)."""
         remove_tree(self.root)
         self._tempdir.cleanup()
-        if self._namespace >= 0:
-            os.close(self._namespace)
-            self._namespace = -1
 
     def prepare(self) -> None:
         """Write files every run needs into ``self.root`` (read-only inside): none by default."""
@@ -223,21 +221,24 @@ class Sandbox:
         space: Workspace,
         shared: Sequence[Path],
         env: Mapping[str, str],
-        syscalls: int,
+        fds: RunFds,
     ) -> list[str]:
         """bwrap's argv; the run's environment goes in through ``--clearenv`` and ``--setenv``
         (the host-side process gets :data:`HOST_ENVIRONMENT` only), the seccomp filter
-        through the fd ``syscalls``."""
+        through the fd ``fds.syscalls``, the run's own user namespace through
+        ``fds.namespace``; the command starts behind :data:`_STARTED`, which tells bwrap's
+        own failures from the command's."""
         if self._confined is None or self._bwrap is None:
             return list(command)
-        argv = [self._bwrap, *self._confined.flags, *userns_option(self._namespace)]
-        argv += seccomp_option(syscalls)
+        argv = [self._bwrap, *self._confined.flags, *userns_option(fds.namespace)]
+        argv += seccomp_option(fds.syscalls)
         argv.append("--clearenv")
         for name, value in env.items():
             argv += ["--setenv", name, value]
         as_nobody = self._confined.owner is not None
         argv += self._mounts.arguments((space.live, *shared), as_nobody=as_nobody)
-        return [*argv, "--chdir", str(space.repo), "--", *self._confined.prefix, *command]
+        argv += ["--chdir", str(space.repo), "--", *self._confined.prefix, *_STARTED]
+        return [*argv, *command]
 
     def _overrun(self, writable: Sequence[Path], pid: int, room: int) -> str:
         """Why the run (``pid`` and below) must be killed now: it wrote past ``room`` on disk
@@ -266,78 +267,106 @@ class Sandbox:
         ``extra_env`` and ``borrowed_env``: see :meth:`environment`. ``evidence`` opens a
         pipe whose write end the run finds in :attr:`evidence_variable`;
         ``shared`` names host folders the run may write (coverage data of a whole suite).
+        Its output comes back through a pipe, of which only the tail is kept: it never
+        lands in a host file, which no disk limit would see.
         """
         env = self.environment(space, extra_env, borrowed_env)
-        read_end, write_end = os.pipe() if evidence else (-1, -1)
-        if evidence:
-            env[self.evidence_variable] = str(write_end)
         confined = self._confined is not None and self._bwrap is not None
-        host_env = dict(HOST_ENVIRONMENT) if confined else env
         if self._confined is not None and self._confined.owner is not None:
             hand_over((space.live, *shared), self._confined.owner)
-        collected = bytearray()
-        reader = threading.Thread(target=_drain, args=(read_end, collected), daemon=True)
-        log = space.scratch("run", ".log")
-        started = time.monotonic()
-        group = pids_group(self.limits.processes)
-        limit = functools.partial(self.limits.apply, group)
-        with log.open("wb") as sink, filter_fd(confined) as syscalls:
-            argv = self._argv(command, space, shared, env, syscalls)
+        with contextlib.ExitStack() as stack:
+            own_namespace = self._confined is not None and self._confined.owner is not None
             try:
-                process = subprocess.Popen(
-                    argv,
-                    cwd=space.repo,
-                    env=host_env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=sink,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                    pass_fds=tuple(fd for fd in (write_end, self._namespace, syscalls) if fd >= 0),
-                    preexec_fn=limit,  # noqa: PLW1509 - setrlimit only
+                fds = RunFds.open(
+                    stack,
+                    evidence=evidence,
+                    confined=confined,
+                    namespace=confined and own_namespace,
                 )
-            except OSError as exc:
-                if evidence:
-                    os.close(read_end)
-                    os.close(write_end)
-                remove_group(group)
-                return RunResult(tuple(command), 127, False, f"cannot run {argv[0]}: {exc}", 0.0)
+            except OSError as exc:  # no pipe, or no user namespace for this run
+                said = f"cannot prepare the run: {exc}"
+                return RunResult(tuple(command), 127, False, said, 0.0, sandbox_failure=said)
             if evidence:
-                os.close(write_end)
-                reader.start()
-            timed_out, killed_for = False, ""
-            writable = (space.live, *shared)  # every folder the run may write counts
-            room = sum(map(tree_bytes, writable)) + self.limits.disk_bytes
-            deadline = started + timeout
-            while True:
-                try:
-                    returncode = process.wait(timeout=_DISK_POLL)
-                    break
-                except subprocess.TimeoutExpired:
-                    if time.monotonic() >= deadline:
-                        timed_out = True
-                    else:
-                        killed_for = self._overrun(writable, process.pid, room)
-                        if not killed_for:
-                            continue
-                    _kill_group(process.pid)
-                    returncode = process.wait()
-                    break
-        if evidence:
-            reader.join(timeout=5)
+                env[self.evidence_variable] = str(fds.evidence[1])
+            argv = self._argv(command, space, shared, env, fds)
+            host_env = None if confined else env
+            return self._wait(command, argv, space, shared, host_env, fds=fds, timeout=timeout)
+
+    def _wait(
+        self,
+        command: Sequence[str],
+        argv: list[str],
+        space: Workspace,
+        shared: Sequence[Path],
+        env: Mapping[str, str] | None,
+        *,
+        fds: RunFds,
+        timeout: float,
+    ) -> RunResult:
+        """Start ``argv`` (``env``: the host side's environment, None for
+        :data:`HOST_ENVIRONMENT`), wait for it, kill it at the timeout or past the disk limit."""
+        group = pids_group(self.limits.processes)
+        started = time.monotonic()
+        try:
+            process = subprocess.Popen(
+                argv,
+                cwd=space.repo,
+                env=dict(HOST_ENVIRONMENT) if env is None else env,
+                stdin=fds.started[1] if fds.started[1] >= 0 else subprocess.DEVNULL,
+                stdout=fds.output[1],
+                stderr=fds.output[1],
+                start_new_session=True,
+                pass_fds=fds.passed,
+                preexec_fn=functools.partial(self.limits.apply, group),  # noqa: PLW1509 - setrlimit only
+            )
+        except OSError as exc:
+            remove_group(group)
+            said = f"cannot run {argv[0]}: {exc}"
+            failure = said if fds.started[0] >= 0 else ""
+            return RunResult(tuple(command), 127, False, said, 0.0, sandbox_failure=failure)
+        readers = fds.read_all()
+        timed_out, killed_for = False, ""
+        writable = (space.live, *shared)  # every folder the run may write counts
+        room = sum(map(tree_bytes, writable)) + self.limits.disk_bytes
+        deadline = started + timeout
+        while True:
+            try:
+                returncode = process.wait(timeout=_DISK_POLL)
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() >= deadline:
+                    timed_out = True
+                else:
+                    killed_for = self._overrun(writable, process.pid, room)
+                    if not killed_for:
+                        continue
+                _kill_group(process.pid)
+                returncode = process.wait()
+                break
+        if not readers.join(LINGER):  # a daemon of an unconfined run holds the output
+            _kill_group(process.pid)
+            readers.join(LINGER)
         remove_group(group)
-        seconds = time.monotonic() - started
-        output = _tail(log)
+        output = bytes(readers.output[-MAX_OUTPUT_CHARS:]).decode("utf-8", "replace")
+        failure = ""
+        if fds.started[0] >= 0 and not readers.started and not timed_out and not killed_for:
+            failure = _bwrap_words(output) or f"bwrap exited with status {returncode}"
         return RunResult(
-            tuple(command), returncode, timed_out, output, seconds, bytes(collected), killed_for
-        )
+            tuple(command), returncode, timed_out, output, time.monotonic() - started,
+            bytes(readers.evidence), killed_for, failure,
+        )  # fmt: skip
 
 
-def _drain(fd: int, into: bytearray) -> None:
-    """Read the evidence pipe until every writer closed it (a run's daemons are killed with it)."""
-    with os.fdopen(fd, "rb", buffering=0) as pipe:
-        while chunk := pipe.read(1 << 16):
-            if len(into) < MAX_EVIDENCE_BYTES:
-                into += chunk
+_STARTED = ("/bin/sh", "-c", 'printf . >&0 && exec "$@" </dev/null', "sh")
+"""What runs first inside, as the run's user: one byte to the start pipe, given as its
+stdin, then the command in its place with an empty stdin. bwrap's own failures (a mount, its
+``--chdir``) end the run before this, so a run that never wrote the byte never started."""
+
+
+def _bwrap_words(output: str) -> str:
+    """bwrap's own last error line in a run's output ("" when none)."""
+    said = [line for line in output.splitlines() if line.startswith("bwrap: ")]
+    return said[-1][:300] if said else ""
 
 
 def _kill_group(pgid: int) -> None:
@@ -345,10 +374,3 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
     except ProcessLookupError:
         return
-
-
-def _tail(path: Path) -> str:
-    size = path.stat().st_size
-    with path.open("rb") as handle:
-        handle.seek(max(0, size - MAX_OUTPUT_CHARS))
-        return handle.read().decode("utf-8", "replace")

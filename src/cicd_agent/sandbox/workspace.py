@@ -6,6 +6,7 @@ import itertools
 import os
 import re
 import shutil
+import stat
 import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -86,10 +87,40 @@ def copy_repository(source: Path, target: Path) -> list[Path]:
         }
 
     shutil.copytree(source, target, symlinks=True, ignore=skipped)
+    open_folders(target)
     for name in linked:
         (target / name).symlink_to(source / name, target_is_directory=True)
         left_out.extend(_git_folders(source / name))
     return left_out
+
+
+_FOLDER_MODE = 0o755
+_FILE_MODE = 0o600
+
+
+def open_folders(top: Path) -> None:
+    """Give the copy's folders and files what a run needs, whatever modes the checkout had.
+
+    ``copytree`` keeps each mode, and a checkout only its owner may enter (0700, as
+    ``mkdtemp`` makes it, or a home folder closed to others) makes a copy that bwrap cannot
+    enter: run as root, it keeps no capability to pass another's closed folder, and the run
+    (``nobody`` once the copy is handed over) owns it only after. Folders get at least 0755,
+    files at least 0600 (their owner's, the run's once handed over); links are left alone.
+    No recursion: the pull request chooses how deep its folders go.
+    """
+    folders = [str(top)]
+    while folders:
+        folder = folders.pop()
+        mode = stat.S_IMODE(os.lstat(folder).st_mode)
+        if mode & _FOLDER_MODE != _FOLDER_MODE:
+            os.chmod(folder, mode | _FOLDER_MODE)
+        for entry in os.scandir(folder):
+            if entry.is_dir(follow_symlinks=False):
+                folders.append(entry.path)
+            elif entry.is_file(follow_symlinks=False):
+                mode = stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode)
+                if mode & _FILE_MODE != _FILE_MODE:
+                    os.chmod(entry.path, mode | _FILE_MODE)  # a file of our own copy
 
 
 def _git_folders(top: Path) -> Iterator[Path]:

@@ -159,3 +159,61 @@ def test_deployment_event_compares_with_the_previous_deployment(
     (call,) = github_api.proxy.calls("GET", DEPLOYMENTS)
     assert call.query["environment"] == ["production"]
     assert f"`{first[:12]}..{head[:12]}`" in summary
+
+
+COMMITS = r"/repos/octocat/Hello-World/commits"
+
+
+def landed(*emails: str) -> Any:
+    """The commits listing GitHub gives for ``author=<login>``: one per address."""
+
+    def edit(listing: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        template = listing[0]
+        return [
+            {**template, "sha": f"{n:040x}",
+             "commit": {**template["commit"], "author": {**template["commit"]["author"],
+                                                         "email": email}}}
+            for n, email in enumerate(emails, start=1)
+        ]  # fmt: skip
+
+    return edit
+
+
+def test_the_pull_request_author_github_names_is_the_identity_not_the_git_author(
+    tmp_path: Path, github_api: Any, project: GitRepoBuilder
+) -> None:
+    """The git author claims the project's only author; GitHub says the pull request was
+    opened by an account with no landed commit here: the summary names GitHub's identity and
+    calls it a first change."""
+    base, head = change(project)
+    github_api.proxy.script("GET", COMMITS, edit=landed())
+    code, _, summary = run(tmp_path, github_api, project, "--base", base, "--head", head)
+    assert code == 0
+    assert "| author identity | pull request author octocat (GitHub) |" in summary
+    assert "First change by this author (pull request author octocat (GitHub))." in summary
+    (call,) = github_api.proxy.calls("GET", COMMITS)
+    assert call.query["author"] == ["octocat"] and call.query["sha"] == [base]
+
+
+def test_a_pull_request_author_with_landed_commits_is_no_newcomer(
+    tmp_path: Path, github_api: Any, project: GitRepoBuilder
+) -> None:
+    base, head = change(project)
+    github_api.proxy.script("GET", COMMITS, edit=landed("author@example.com"))
+    code, _, summary = run(tmp_path, github_api, project, "--base", base, "--head", head)
+    assert code == 0
+    assert "| author identity | pull request author octocat (GitHub) |" in summary
+    assert "First change by this author" not in summary
+
+
+def test_without_github_the_git_author_text_is_named_unverified(
+    tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    base, head = change(project)
+    done = run_cli(
+        ["deploy-gate", "--provider", "none", "--repo", str(project.path), "--base", base,
+         "--head", head, "--deploy-time", "2026-11-18T12:00:00+00:00"],
+        tmp_path, {"RUNNER_TEMP": ""},
+    )  # fmt: skip
+    assert done.code == 0
+    assert "| author identity | git's author text, not verified |" in done.summary

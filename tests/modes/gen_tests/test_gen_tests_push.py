@@ -329,3 +329,24 @@ def test_a_checkout_that_is_not_the_pull_request_head_is_refused(tmp_path: Path)
     assert why() is None
     assert "no GitHub token" in str(why(has_token=False))
     assert "not for a pull request" in str(why(pull=None))
+
+
+def test_pushing_runs_no_hook_of_anyone_s_configuration(
+    tmp_path: Path, git_server: tuple[str, list[tuple[str, str | None]]]
+) -> None:
+    """The commit is built in a throwaway repository, but git still read the user's
+    configuration there: a ``core.hooksPath`` (or the checkout's own, which the pull request's
+    build could write in the same job) ran ``post-index-change`` on ``read-tree``."""
+    checkout = tmp_path / "shop"
+    _, head = make_repo(checkout)
+    marker, hooks = tmp_path / "ran.txt", tmp_path / "hooks"
+    hooks.mkdir()
+    for name in ("post-index-change", "reference-transaction", "pre-push", "post-commit"):
+        (hooks / name).write_text(f"#!/bin/sh\necho {name} >> '{marker}'\n")
+        (hooks / name).chmod(0o755)
+    (tmp_path / ".gitconfig").write_text(f"[core]\n\thooksPath = {hooks}\n")
+    git(checkout, "config", "core.hooksPath", str(hooks))
+    server, _ = git_server
+    with pytest.raises(GitHubWriteDenied):
+        _push_to(checkout, head, f"{server}octo/shop.git", server, tmp_path)()
+    assert not marker.exists(), marker.read_text()

@@ -119,6 +119,8 @@ def _verdict(arch: int, number: int, first: int = 0) -> int:
             accumulator &= constant
         elif code == 0x15:
             at += if_true if accumulator == constant else if_false
+        elif code == 0x35:
+            at += if_true if accumulator >= constant else if_false
         elif code == 0x06:
             return constant
         else:
@@ -148,7 +150,7 @@ _X86_64, _I386, _AARCH64, _ARM = 0xC000003E, 0x40000003, 0xC00000B7, 0x40000028
         (_ARM, 307, 0, _EPERM),  # shmget
         (_ARM, 299, 0, _EPERM),  # semget
         (_ARM, 303, 0, _EPERM),  # msgget
-        (_ARM, 29, 0, _ALLOW),
+        (_ARM, 29, 0, _ALLOW),  # pause
         (_I386, 395, 0, _EPERM),  # shmget
         (_I386, 393, 0, _EPERM),  # semget
         (_I386, 399, 0, _EPERM),  # msgget
@@ -159,9 +161,27 @@ _X86_64, _I386, _AARCH64, _ARM = 0xC000003E, 0x40000003, 0xC00000B7, 0x40000028
         (_I386, 117, 1, _ALLOW),  # ipc(SEMOP)
         (_I386, 29, 0, _ALLOW),
         (0xC00000F3, 194, 0, _ALLOW),  # riscv64: no numbers known here, let through
+        (_X86_64, 250, 0, _EPERM),  # keyctl
+        (_X86_64, 0x40000000 | 0, 0, _EPERM),  # x32 read: the whole x32 ABI is refused
+        (_X86_64, 0x40000000 | 521, 0, _EPERM),  # x32's own ptrace number
+        (_X86_64, 0, 0, _ALLOW),  # read
+        (_X86_64, 435, 0, _ALLOW),  # clone3
+        (_AARCH64, 219, 0, _EPERM),  # keyctl
+        (_AARCH64, 217, 0, _EPERM),  # add_key
+        (_AARCH64, 117, 0, _EPERM),  # ptrace
+        (_AARCH64, 425, 0, _EPERM),  # io_uring_setup
+        (_AARCH64, 220, 0, _ALLOW),  # clone
+        (_ARM, 311, 0, _EPERM),  # keyctl
+        (_ARM, 26, 0, _EPERM),  # ptrace
+        (_ARM, 427, 0, _EPERM),  # io_uring_register
+        (_ARM, 120, 0, _ALLOW),  # clone
+        (_I386, 288, 0, _EPERM),  # keyctl
+        (_I386, 26, 0, _EPERM),  # ptrace
+        (_I386, 426, 0, _EPERM),  # io_uring_enter
+        (_I386, 120, 0, _ALLOW),  # clone
     ],
 )
-def test_the_filter_refuses_system_v_objects_by_each_architectures_numbers(
+def test_the_filter_refuses_its_calls_by_each_architectures_numbers(
     arch: int, number: int, first: int, verdict: int
 ) -> None:
     """The numbers the kernel checks on this host are pinned by real runs above; these pin

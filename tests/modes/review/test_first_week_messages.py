@@ -101,7 +101,9 @@ def test_a_finding_over_several_lines_has_one_line_number_everywhere(
         tmp_path, {"OPENAI_API_KEY": TEST_API_KEY},
     )  # fmt: skip
     assert done.code == 1, done.stderr
-    row = next(line for line in done.summary.splitlines() if "Sign flipped" in line)
+    row = next(
+        line for line in done.summary.splitlines() if line.startswith("|") and "Sign flipped" in line
+    )
     assert "`app.py:2`" in row, row
     annotation = re.search(
         r"::error title=[^,\n]*,file=app.py,line=(\d+),endLine=(\d+)::", done.stdout

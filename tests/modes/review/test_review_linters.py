@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.lint_reports import LintHit, lint_findings, read_report
+from cicd_agent.analysis.lint_reports import LintHit, UnreadableReport, lint_findings, read_report
 from cicd_agent.modes.review import linters
 from tests.corpus.build import TOOLS_DIR
 from tests.corpus.tools import Toolbox
@@ -239,3 +239,37 @@ def test_a_file_the_checkout_holds_in_another_version_is_not_linted(tmp_path: Pa
         "ruff did not check them" in note
         for note in notes
     ), notes
+
+
+def test_a_report_with_an_endless_line_or_deep_nesting_is_unreadable_not_a_crash() -> None:
+    """A plugin prints whatever it likes on the report's descriptor: an infinite line number
+    (JSON's ``1e999``) or a report nested past the parser's depth is named, never a crash."""
+    endless = (
+        '[{"filePath": "/w/repo/a.js", "messages": [{"line": 1e999, "severity": 2,'
+        ' "message": "m", "ruleId": "r"}]}]'
+    )
+    deep = "[" * 200_000 + "]" * 200_000
+    for kind, text in (("eslint", endless), ("ruff", deep), ("golangci-lint", deep)):
+        with pytest.raises(UnreadableReport):
+            read_report(kind, text, "/w/repo")
+
+
+@needs_sandbox
+def test_an_eslint_config_that_prints_an_endless_line_is_named_not_a_crash(tmp_path: Path) -> None:
+    path = _needs_eslint()
+    repo = GitRepoBuilder(tmp_path / "repo")
+    forged = (
+        'process.stdout.write(\'[{"filePath": "src/app.js", "messages": [{"line": 1e999, '
+        '"severity": 2, "message": "m", "ruleId": "r"}]}]\');\nprocess.exit(0);\n'
+        "export default [];\n"
+    )
+    base = repo.commit("start", {"eslint.config.mjs": forged})
+    head = repo.commit("Add", {"src/app.js": "var x = 1;\n"})
+
+    done = _review(tmp_path, repo, base, head, path)
+
+    assert done.code == 0, done.stderr
+    assert any(
+        "eslint" in note and "its findings are missing" in note
+        for note in (done.document or {})["notes"]
+    ), done.stdout

@@ -218,3 +218,42 @@ def test_comments_are_told_from_text_by_the_parsed_yaml() -> None:
         9: frozenset({"f"}),
         11: frozenset({"h"}),
     }
+
+
+def test_a_comment_the_maintainers_removed_does_not_hold_for_a_fork_branched_before(
+    tmp_path: Path,
+) -> None:
+    """The maintainers revoke an exemption on the base branch; a fork that branched before the
+    revocation still carries the old comment on a line it did not touch (git's three-dot diff
+    measures from the merge base). "In the base version" means the base the pull request
+    targets, not the commit the fork started from."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    exempted = repo.commit("start", {WORKFLOW: INJECTION_STEP})
+    revoked = INJECTION_STEP.replace(
+        " # zizmor: ignore[template-injection] the title is only echoed in a log", ""
+    )
+    base = repo.commit("Revoke the exemption", {WORKFLOW: revoked})
+    repo.git("checkout", "-q", "-b", "fork", exempted)
+    changed = INJECTION_STEP + '          echo "${{ github.event.issue.title }}"\n'
+    head = repo.commit("Echo the title", {WORKFLOW: changed})
+
+    done = _review(tmp_path, repo, base, head, event="fork")
+
+    assert done.code == 1, done.summary
+    assert "Ignore comments honoured" not in done.summary
+
+
+def test_a_renamed_file_does_not_carry_its_old_paths_comments_to_a_fork(tmp_path: Path) -> None:
+    """A fork moves a file the base holds elsewhere (an example, a fixture) into
+    .github/workflows and adds to it: the base's comment was never about a workflow at this
+    path, so it exempts nothing here."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"docs/examples/greet.yml": INJECTION_STEP})
+    changed = INJECTION_STEP + '          echo "${{ github.event.issue.title }}"\n'
+    head = repo.commit("Use the example", {WORKFLOW: changed}, remove=("docs/examples/greet.yml",))
+    assert "R" in repo.git("diff", "--name-status", "-M", base, head)  # git sees a rename
+
+    done = _review(tmp_path, repo, base, head, event="fork")
+
+    assert done.code == 1, done.summary
+    assert "Ignore comments honoured" not in done.summary

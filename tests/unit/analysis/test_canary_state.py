@@ -19,6 +19,7 @@ from cicd_agent.analysis.canary_state import (
     CanaryState,
     CanaryStateError,
     decode_state,
+    seal,
 )
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, CanaryThresholds, MetricSpec
@@ -30,7 +31,8 @@ DIGEST = "0123456789abcdef"
 
 
 def encoded(document: object) -> str:
-    return PREFIX + base64.urlsafe_b64encode(json.dumps(document).encode()).decode()
+    """``document`` as a state string sealed with the (empty) key these tests read with."""
+    return seal(base64.urlsafe_b64encode(json.dumps(document).encode()).decode(), b"")
 
 
 def good() -> dict[str, object]:
@@ -66,9 +68,10 @@ def test_a_state_round_trips_through_its_string() -> None:
     [
         ("not-a-state", "not a state this action wrote"),
         (PREFIX + "A" * MAX_LENGTH, "not a state this action wrote"),
-        (PREFIX + "!!!", "damaged"),
-        (PREFIX + base64.urlsafe_b64encode(b"[1, 2]").decode(), "damaged"),
-        (PREFIX + base64.urlsafe_b64encode(b"\xff\xfe").decode(), "damaged"),
+        (PREFIX + "!!!", "edited"),
+        (seal("!!!", b""), "damaged"),
+        (seal(base64.urlsafe_b64encode(b"[1, 2]").decode(), b""), "damaged"),
+        (seal(base64.urlsafe_b64encode(b"\xff\xfe").decode(), b""), "damaged"),
         (encoded(with_(extra=1)), "damaged"),
         (encoded(with_(calls=True)), "damaged"),
         (encoded(with_(calls=-1)), "damaged"),
@@ -78,8 +81,12 @@ def test_a_state_round_trips_through_its_string() -> None:
         (encoded(with_(checks={"latency/baseline": {"weight": -1.0}})), "damaged"),
         (encoded(with_(checks={"latency/baseline": {"weight": 1.0, "evil": 1}})), "damaged"),
         (
-            PREFIX
-            + base64.urlsafe_b64encode(json.dumps(good()).replace("40.0", "NaN").encode()).decode(),
+            seal(
+                base64.urlsafe_b64encode(
+                    json.dumps(good()).replace("40.0", "NaN").encode()
+                ).decode(),
+                b"",
+            ),
             "damaged",
         ),
         (encoded(with_(digest="fedcba9876543210")), "another canary configuration"),
@@ -94,6 +101,20 @@ def test_every_malformed_state_is_refused_whole(text: str, message: str) -> None
         decode_state(text, DIGEST, KEYS)
     assert message in str(raised.value)
     assert FIX in str(raised.value)
+
+
+def test_a_state_sealed_under_another_key_or_edited_is_refused() -> None:
+    """The seal is checked before anything is read: an edit, a state of another workflow (its
+    key), or the body of one with the seal of another never reaches the judge."""
+    state = CanaryState.model_validate_json(json.dumps(good())).keyed(b"theirs")
+    text = state.encode()
+    assert decode_state(text, DIGEST, KEYS, b"theirs") == state
+    other = CanaryState.model_validate_json(json.dumps(with_(calls=9))).keyed(b"theirs").encode()
+    spliced = text.rpartition(".")[0] + "." + other.rpartition(".")[2]
+    for forged in (text, text[:-1] + ("0" if text[-1] != "0" else "1"), spliced, text + "."):
+        with pytest.raises(CanaryStateError) as raised:
+            decode_state(forged, DIGEST, KEYS, b"ours")
+        assert "edited, or sealed for another release" in str(raised.value)
 
 
 def test_the_error_budget_spent_over_any_number_of_calls_stays_within_alpha() -> None:

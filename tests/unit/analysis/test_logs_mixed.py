@@ -77,3 +77,29 @@ def test_a_real_failure_in_one_job_beats_a_dns_failure_in_another(tmp_path: Path
     assert analysis.failure_type is FailureType.TEST_FAILURE
     assert analysis.failed_jobs[0].name == "test (3.11)"
     assert analysis.failures[-1].infrastructure and not analysis.failures[0].infrastructure
+
+
+def test_a_tests_verbose_progress_line_and_its_summary_line_are_one_failure(
+    tmp_path: Path,
+) -> None:
+    """pytest -v prints ``tests/x.py::test_a FAILED [ 50%]`` and, at the end, ``FAILED
+    tests/x.py::test_a - assert 5 == 6``: one failure, listed once with its message (the
+    README's failure comment once listed it twice as "2 distinct")."""
+    output = (
+        b"============================= test session starts ==============================\n"
+        b"collected 2 items\n\n"
+        b"tests/test_calc.py::test_add FAILED                                      [ 50%]\n"
+        b"tests/test_calc.py::test_sub PASSED                                      [100%]\n\n"
+        b"=================================== FAILURES ===================================\n"
+        b"___________________________________ test_add ___________________________________\n\n"
+        b"    def test_add():\n>       assert add(2, 3) == 6\nE       assert 5 == 6\n\n"
+        b"tests/test_calc.py:5: AssertionError\n"
+        b"=========================== short test summary info ============================\n"
+        b"FAILED tests/test_calc.py::test_add - assert 5 == 6\n"
+        b"========================= 1 failed, 1 passed in 0.03s ==========================\n"
+    )
+    run = Step("Test", run="pytest -v", output=output, exit_code=1)
+    job = Job("test", [noise.checkout(), run])
+    analysis = analyse_logs(load_logs(write_layout([job], tmp_path, "zip_steps")))
+    lines = [group.line for group in analysis.failures]
+    assert not any(line.startswith("tests/test_calc.py::test_add FAILED") for line in lines), lines

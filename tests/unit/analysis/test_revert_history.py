@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import jit, mining
+from cicd_agent.risk import jit, mining, records
 from cicd_agent.risk.labels import reverted
 from tests.git_builder import GitRepoBuilder
 
@@ -21,7 +21,7 @@ CY = "Cy <cy@example.com>"
 
 
 @pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> list[mining.MinedCommit]:
+def history(tmp_path_factory: pytest.TempPathFactory) -> list[records.MinedCommit]:
     repo = GitRepoBuilder(tmp_path_factory.mktemp("revert-history"))
     repo.commit("Add app", {"app.py": "x = 1\n", "util.py": "y = 1\n"}, author=ANA)
     for index in range(4):
@@ -36,7 +36,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> list[mining.MinedCommit
     return mining.mine(GitRepo.open(repo.path), "HEAD")
 
 
-def rows_by_subject(commits: list[mining.MinedCommit]) -> dict[str, dict[str, float]]:
+def rows_by_subject(commits: list[records.MinedCommit]) -> dict[str, dict[str, float]]:
     rows, _ = jit.replay(commits)
     return {
         c.subject: dict(zip(jit.FEATURES, row, strict=True))
@@ -45,7 +45,7 @@ def rows_by_subject(commits: list[mining.MinedCommit]) -> dict[str, dict[str, fl
 
 
 def test_a_revert_is_marked_and_both_ways_of_naming_the_target_are_resolved(
-    history: list[mining.MinedCommit],
+    history: list[records.MinedCommit],
 ) -> None:
     rows = rows_by_subject(history)
     assert rows['Revert "Rewrite app"']["revert"] == 1.0
@@ -57,7 +57,7 @@ def test_a_revert_is_marked_and_both_ways_of_naming_the_target_are_resolved(
 
 
 def test_the_authors_reverted_share_counts_only_reverts_already_made(
-    history: list[mining.MinedCommit],
+    history: list[records.MinedCommit],
 ) -> None:
     rows = rows_by_subject(history)
     # Cy's first commit was reverted only after Cy's second was written: 1 of 1 (+5 smoothing).
@@ -67,7 +67,7 @@ def test_the_authors_reverted_share_counts_only_reverts_already_made(
 
 
 def test_days_since_the_last_revert_start_at_never_and_count_from_the_latest(
-    history: list[mining.MinedCommit],
+    history: list[records.MinedCommit],
 ) -> None:
     rows = rows_by_subject(history)
     assert rows["Rewrite app"]["days_since_revert"] == jit.NO_REVERT_YET
@@ -75,7 +75,7 @@ def test_days_since_the_last_revert_start_at_never_and_count_from_the_latest(
     assert rows["Touch app again"]["days_since_revert"] == pytest.approx(math.log1p(1 / 24))
 
 
-def test_an_author_new_to_a_touched_file_is_marked(history: list[mining.MinedCommit]) -> None:
+def test_an_author_new_to_a_touched_file_is_marked(history: list[records.MinedCommit]) -> None:
     rows = rows_by_subject(history)
     assert rows["Rewrite app"]["new_to_file"] == 1.0  # Cy had never touched app.py
     assert rows["Tweak util 1"]["new_to_file"] == 0.0  # Bo wrote util.py the commit before
@@ -84,7 +84,7 @@ def test_an_author_new_to_a_touched_file_is_marked(history: list[mining.MinedCom
 
 @pytest.mark.parametrize("cut", [1, 5, 6, 7, 8])
 def test_a_cached_state_extended_by_newer_commits_equals_a_full_replay(
-    history: list[mining.MinedCommit], cut: int
+    history: list[records.MinedCommit], cut: int
 ) -> None:
     _, whole = jit.replay(history)
     _, part = jit.replay(history[:cut])
@@ -95,19 +95,19 @@ def test_a_cached_state_extended_by_newer_commits_equals_a_full_replay(
 
 
 def test_the_change_being_judged_is_a_revert_by_its_title_or_a_sha_of_this_history(
-    history: list[mining.MinedCommit],
+    history: list[records.MinedCommit],
 ) -> None:
     _, state = jit.replay(history)
     rewrite = next(c.sha for c in history if c.subject == "Rewrite app")
     assert state.reverts.undoes('Revert "Add cache"', ())
     assert state.reverts.undoes(
-        "Put app back", mining.named_reverts(f"x\n\nThis reverts commit {rewrite[:10]}.")
+        "Put app back", records.named_reverts(f"x\n\nThis reverts commit {rewrite[:10]}.")
     )
     assert not state.reverts.undoes("Add a revert button", ())
     # A squash merge quoting a revert made inside its pull request names a commit this history
     # never held: an ordinary change, not a revert.
     squash = 'Add retries (#40)\n\n* Revert "Try a cache"\n\nThis reverts commit 0123abc4567.'
-    assert not state.reverts.undoes("Add retries (#40)", mining.named_reverts(squash))
+    assert not state.reverts.undoes("Add retries (#40)", records.named_reverts(squash))
 
 
 def test_a_squash_merge_quoting_a_reverted_commit_of_its_branch_is_no_revert(

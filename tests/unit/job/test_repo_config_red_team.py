@@ -14,6 +14,7 @@ from cicd_agent.job.repo_config import CONFIG_PATH, parse
 from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 from tests.harness.action_runner import parse_github_output
+from tests.helpers.cli import run_cli
 
 AWS_KEY = "AKIA" + "MNBVCXZLKJHGFDSA"
 STRICT = 'review:\n  fail-on: high\n  paths-ignore: ["vendor/**"]\n'
@@ -115,7 +116,10 @@ def test_a_pull_request_that_rewrites_what_governs_later_reviews_is_flagged(
         ("review:\n  base-url: https://api.openai.example.net/v1\n", "review.base-url"),
         ("deploy-gate:\n  prometheus-url: https://metrics.example.net\n", "prometheus-url"),
         ("gen-tests:\n  allow-unsandboxed: true\n", "gen-tests.allow-unsandboxed"),
-        ("review:\n  audit-database-url: postgresql://x:y@db.example.net/a\n", "audit-database-url"),
+        (
+            "review:\n  audit-database-url: postgresql://x:y@db.example.net/a\n",
+            "audit-database-url",
+        ),
     ],
     ids=["base-url", "prometheus-url", "allow-unsandboxed", "audit-database-url"],
 )
@@ -185,3 +189,15 @@ def test_a_gen_tests_limit_that_no_comparison_can_reach_is_exit_2_naming_it(
     document = json.loads(stdout.getvalue())
     assert code == 2, (code, document.get("error"))
     assert key in document["error"]
+
+
+def test_a_mistyped_secret_input_is_refused_without_its_value(tmp_path: Path) -> None:
+    """An audit-database-url that is not PostgreSQL's still holds a password: the usage error
+    names the input and the form expected, never the value."""
+    inputs = {"audit-database-url": "mysql://gate:hunter2-typo@db/audit"}
+    argv = ["deploy-gate", "--phase", "canary", "--provider", "none",
+            "--prometheus-url", "http://127.0.0.1:9"]  # fmt: skip
+    done = run_cli(argv, tmp_path, {"CICD_AGENT_INPUTS": json.dumps(inputs)})
+    assert done.code == 2
+    assert "audit-database-url" in done.stdout + done.stderr
+    assert "hunter2-typo" not in done.stdout + done.stderr + done.summary

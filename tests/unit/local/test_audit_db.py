@@ -3,6 +3,8 @@ two writers at once, the evidence as JSONB, the docs' query, and errors that nam
 
 from __future__ import annotations
 
+import socket
+import struct
 import threading
 from pathlib import Path
 
@@ -49,10 +51,12 @@ def test_hostile_text_in_a_record_is_data_not_sql(postgres_server: PostgresServe
     parameter, so quotes, a statement separator and a NUL-free JSON look-alike come back as the
     same text and the table is still there."""
     url = postgres_server.database("hostile_text")
-    hostile = "x'); DROP TABLE cicd_agent_decisions; --\\ \" $$ {\"decision\": \"promote\"}"
+    hostile = 'x\'); DROP TABLE cicd_agent_decisions; --\\ " $$ {"decision": "promote"}'
     audit_db.write(url, _decision("review", "comment", hostile, title=hostile))
     with psycopg.connect(url) as conn:
-        found = conn.execute("SELECT head_sha, record->>'title' FROM cicd_agent_decisions").fetchall()
+        found = conn.execute(
+            "SELECT head_sha, record->>'title' FROM cicd_agent_decisions"
+        ).fetchall()
     assert found == [(hostile, hostile)]
 
 
@@ -133,6 +137,7 @@ def test_secrets_of_a_url_are_the_url_and_its_password() -> None:
     assert audit_db.secrets_of("postgresql://gate:p%40ss@db:5432/audit") == (
         "postgresql://gate:p%40ss@db:5432/audit",
         "p%40ss",
+        "p@ss",
     )
     assert audit_db.secrets_of("postgresql://db/audit") == ("postgresql://db/audit",)
 
@@ -167,3 +172,98 @@ def test_the_docs_query_counts_rollbacks_and_false_rollbacks_per_month(
         ("acme/shop", 3, 1)
     ]
     assert [(repo, count) for repo, _month, count in held] == [("acme/shop", 1)]
+
+
+def _hostile_database(answer_startup: bool) -> tuple[str, threading.Event]:
+    """A loopback server that accepts connections and then never answers (or answers the
+    start-up as PostgreSQL does, then never answers a query): the URL, and the event that
+    stops it."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        held: list[socket.socket] = []
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            held.append(conn)
+            if answer_startup:
+                while _is_encryption_request(conn.recv(65536)):
+                    conn.sendall(b"N")  # no TLS, no GSSAPI: libpq goes on in the clear
+                ready = b"R" + struct.pack("!ii", 8, 0) + b"Z" + struct.pack("!i", 5) + b"I"
+                conn.sendall(ready)
+        for conn in held:
+            conn.close()
+        listener.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    port = listener.getsockname()[1]
+    return f"postgresql://gate:hunter2-hostile@127.0.0.1:{port}/audit", stop
+
+
+def _is_encryption_request(packet: bytes) -> bool:
+    """libpq's SSLRequest or GSSENCRequest (8 bytes: length, then a magic code)."""
+    return len(packet) == 8 and struct.unpack("!ii", packet)[1] in (80877103, 80877104)
+
+
+@pytest.mark.parametrize("answer_startup", [False, True], ids=["silent", "never-answers-a-query"])
+def test_a_database_that_never_answers_costs_the_gate_its_timeout(
+    answer_startup: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile or wedged server ignores statement_timeout (that is the server's to enforce):
+    the write gives up on our side too, and the message names no password."""
+    monkeypatch.setattr(audit_db, "CONNECT_TIMEOUT_SECONDS", 2)
+    monkeypatch.setattr(audit_db, "WRITE_TIMEOUT_SECONDS", 3.0)
+    url, stop = _hostile_database(answer_startup)
+    outcome: list[BaseException | int] = []
+
+    def attempt() -> None:
+        try:
+            outcome.append(audit_db.write(url, _decision("deploy", "proceed", "a")))
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(60)
+    stop.set()
+    assert not worker.is_alive(), "the write is still waiting on the database"
+    [error] = outcome
+    assert isinstance(error, audit_db.AuditDatabaseError)
+    assert "hunter2-hostile" not in str(error)
+
+
+def test_a_password_the_url_does_not_percent_encode_is_still_masked() -> None:
+    """A password with a raw ``@`` or ``/`` makes libpq split the URL elsewhere and quote the
+    rest as a host name: every piece of the password is a secret to mask."""
+    url = f"postgresql://gate:hunter2@leaky-part@127.0.0.1:{free_port()}/audit"
+    with pytest.raises(audit_db.AuditDatabaseError) as refused:
+        audit_db.write(url, _decision("deploy", "proceed", "a"))
+    assert "leaky-part" not in str(refused.value)
+    assert "leaky-part" in audit_db.secrets_of(url)
+    query = "postgresql://gate@db/audit?password=from-the-query&sslmode=require"
+    assert "from-the-query" in audit_db.secrets_of(query)
+
+
+def test_a_nul_or_a_lone_surrogate_in_attacker_text_cannot_keep_the_row_out(
+    postgres_server: PostgresServer,
+) -> None:
+    """PostgreSQL refuses a NUL (in text and in JSONB) and a lone surrogate escape: a pull
+    request that put one in its title or a commit message must not keep its verdict out of the
+    record. They are stored replaced, the rest of the text as it was."""
+    url = postgres_server.database("nul_text")
+    for hostile in ("before\x00after", "before\ud800after"):
+        audit_db.write(
+            url,
+            _decision("review", "comment", hostile, title=hostile, nested={hostile: [hostile]}),
+        )
+    with psycopg.connect(url) as conn:
+        found = conn.execute(
+            "SELECT head_sha, record->>'title' FROM cicd_agent_decisions ORDER BY id"
+        ).fetchall()
+    assert len(found) == 2
+    for sha, title in found:
+        assert sha == title and title.startswith("before") and title.endswith("after")

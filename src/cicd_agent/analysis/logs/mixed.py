@@ -47,6 +47,10 @@ CONTINUED_GAP = 3
 """Lines a message may skip (pytest's blank ``E`` lines) and still be one message."""
 _FOLD = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-f]{7,64}\b|\d+")
 _LEAD = re.compile(r"^(?:E\s+|>\s+|##\[error\]\s*)")
+_SUMMARY_ID = re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)")
+"""pytest's short summary line, ``FAILED tests/x.py::test_a - assert 5 == 6``: its test id."""
+_PROGRESS_ID = re.compile(r"^(\S+::\S+) (?:FAILED|ERROR)\b")
+"""pytest's verbose progress line for the same test, ``tests/x.py::test_a FAILED [ 50%]``."""
 
 
 def _network(finding: Finding) -> bool:
@@ -122,11 +126,17 @@ def groups(ranked: Sequence[Finding], failure_type: FailureType) -> list[Failure
     """The distinct failures of one job's ranked findings, real ones first, each once."""
     marked = noise(ranked)
     starts = _block_starts(ranked)
+    summarised = {
+        m[1] for f in ranked if (m := _SUMMARY_ID.match(_LEAD.sub("", f.hit.text.strip())))
+    }
     found: dict[str, FailureGroup] = {}
     for index, finding in enumerate(ranked):
         infra = index in marked
         if index not in starts or not (infra or real(finding)):
             continue
+        progress = _PROGRESS_ID.match(finding.hit.text.strip())
+        if progress and progress[1] in summarised:
+            continue  # the same test's summary line says it, with its message
         if infra and not _network(finding):
             continue  # a heading of a test the network failed: its message says it
         key = _key(finding.hit.text)

@@ -15,7 +15,7 @@ from cicd_agent.analysis.secrets.hideable import worth_hiding
 from cicd_agent.analysis.secrets.matcher import keywords
 
 SECRET_NAME_PARTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "APIKEY", "PRIVATEKEY",
-                     "ACCESSKEY", "WEBHOOK", "CREDENTIAL")  # fmt: skip
+                     "ACCESSKEY", "WEBHOOK", "CREDENTIAL", "DATABASEURL")  # fmt: skip
 """A variable or input whose name, without separators, contains one of these holds a secret."""
 SECRET_NAME_WORDS = frozenset({"PASS", "PWD", "AUTH"})
 """…or has one of these as a whole word (``DB_PASS``, ``MYSQL_PWD``; not ``BYPASS``, and not

@@ -13,7 +13,13 @@ from cicd_agent.analysis.secrets.loading import rule_set
 from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS
 from cicd_agent.analysis.secrets.rule import Rule, compile_pattern
 from cicd_agent.analysis.secrets.shapes import PRIVATE_KEY
-from cicd_agent.analysis.secrets.values import entropy, placeholder, plausible_secret, stand_in
+from cicd_agent.analysis.secrets.values import (
+    entropy,
+    example_credential,
+    placeholder,
+    plausible_secret,
+    stand_in,
+)
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -181,6 +187,25 @@ _KEEP_PLACEHOLDERS = frozenset(map(id, (PRIVATE_KEY, *REQUEST_CREDENTIALS)))
 header (whose stand-ins, ``$PASS`` or ``<token>``, have their own test)."""
 
 
+def _example(rule: Rule, text: str, match: re.Match[str], span: tuple[int, int]) -> bool:
+    """Whether a URL's password or a header's credential is a documentation example
+    (:func:`example_credential`); a URL's user is what stands between ``://`` and ``:``."""
+    if rule.kind == "password in URL":
+        user = text[match.start() + len("://") : span[0] - 1]
+        return example_credential(text[span[0] : span[1]], user)
+    return rule.kind == "authorization header" and example_credential(text[span[0] : span[1]])
+
+
+def _marked(rule: Rule, secret: str) -> bool:
+    """Whether the secret carries its vendor's mark (one of the rule's keywords, as
+    ``AKIA…``, ``ghp_…``, ``shippo_live_…``): redaction takes it even when the rest is a
+    placeholder or filler (``AKIAZZZZ…``), and gitleaks' global allow list (stop words, runs of
+    the alphabet) does not spare it. A redacted placeholder costs nothing, and such a prefix
+    with anything after it is rare in ordinary code; a finding still wants it real."""
+    lowered = secret.lower()
+    return not rule.plausible and any(keyword in lowered for keyword in rule.keywords)
+
+
 def _allowed(
     rule: Rule,
     text: str,
@@ -196,22 +221,25 @@ def _allowed(
     if rule.request:  # our own rules, with their own test for stand-ins
         return (
             stand_in(secret)
+            or _example(rule, text, match, span)
             or not (broad or plausible_secret(secret))
             or (rule.check is not None and not rule.check(secret))
         )
-    if rule.plausible and not plausible_secret(secret):
+    if rule.plausible and not plausible_secret(secret, placeholders=broad):
         return True
     if rule.check is not None and not rule.check(secret):
         return True
-    if id(rule) not in _KEEP_PLACEHOLDERS and placeholder(secret):
+    marked = broad and (rule.plausible or _marked(rule, secret))
+    if id(rule) not in _KEEP_PLACEHOLDERS and not marked and placeholder(secret):
         return True  # a shape's own regex takes ``ghp_xxxx…`` and ``AKIAZZZZ…`` as well
 
-    if (rule.entropy and entropy(secret) <= rule.entropy) or rule is PRIVATE_KEY:
+    if (rule.entropy and not marked and entropy(secret) <= rule.entropy) or rule is PRIVATE_KEY:
         return rule is not PRIVATE_KEY
     line = ""
     if any(allow.target == "line" for allow in rule.allows):
         line_end = text.find("\n", match.end())
         line = text[text.rfind("\n", 0, match.start()) + 1 : line_end if line_end >= 0 else None]
-    return rule_set().allow.covers(secret, match.group(), line, path) or any(
+    global_allow = not marked and rule_set().allow.covers(secret, match.group(), line, path)
+    return global_allow or any(
         allow.covers(secret, match.group(), line, path) for allow in rule.allows
     )

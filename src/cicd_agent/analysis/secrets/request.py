@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cicd_agent.analysis.secrets.rule import Rule
-from cicd_agent.analysis.secrets.values import not_a_word
+from cicd_agent.analysis.secrets.values import example_credential, not_a_word
 
 
 def _request(
@@ -114,13 +114,16 @@ _AUTH_TOKEN = Rule(
     group="secret",
     plausible=True,
     anchored=True,
+    check=lambda value: not example_credential(value),
 )
 """No scheme (``Authorization: <token>``): only what looks like a secret (``Authorization:
 required`` does not)."""
-_PARAMS = r"(?P<secret>[\w-]+=(?:[^\r\n]*(?={closing})|[^\r\n]*))".format(
+_PARAMS = r"(?P<secret>[\w-]+=(?![=\s,;]|$|[\"'](?:[\s,;)}}\]]|$))(?:[^\r\n]*(?={closing})|[^\r\n]*))".format(
     closing=r"(?(inner)(?P=inner)|(?(outer)(?P=outer)|(?!)))(?:[\s,;)}\]]|\Z)"
 )
-"""Parameters, to the last quote on the line that closes the header's value, else to the end."""
+"""Parameters, to the last quote on the line that closes the header's value, else to the end.
+A name and ``=`` with nothing after it is base64's padding (``Basic dXNlcjpwYXNz=``), not a
+parameter."""
 _AUTH_PARAMS = Rule(
     "authorization header",
     _AUTH_HEADER + r"[A-Za-z][\w-]{1,24}[ \t]+" + _PARAMS,
@@ -174,6 +177,7 @@ _CLIENT_PASSWORDS = (
         group="secret",
         plausible=True,
         anchored=True,
+        check=lambda value: any(c.isalnum() for c in value),
     ),
 )
 """``mysql -p<password>`` (no space: a space makes mysql prompt) or ``--password=``,

@@ -9,6 +9,7 @@ import re
 from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS
 from cicd_agent.analysis.secrets.rule import Rule
 from cicd_agent.analysis.secrets.values import RANDOM_RUN, random_token
+from cicd_agent.analysis.secrets.vendors import VENDOR_RULES
 
 _KEY_LINES = (
     r"(?:(?:\r?\n|\\n)(?:\d{4}-\d\d-\d\dT[\d:.]+Z )?[ \t]*"
@@ -30,7 +31,7 @@ PRIVATE_KEY = Rule(
 # starts with such a prefix and is ten times slower on a large diff.)
 _KEY_NAME = (
     r"(?i)(?:secret|passw(?:or)?d|passwd|\bpass\b|(?<![a-z])pwd\b|token|api[_-]?key|access[_-]?key"
-    r"|private[_-]?key|credentials?|auth(?!ors?\b))[A-Z0-9_.-]*"
+    r"|private[_-]?key|credentials?|(?<!www-)auth(?!ors?(?:\b|_)))[A-Z0-9_.-]*"
 )
 """A key naming a secret, to the end of its name: a try that fails here fails at every keyword
 later in the name (``AGE-SECRET-KEY-1AGE-SECRET-…``), which ends where this one does."""
@@ -101,6 +102,9 @@ _BROAD_PREFIXES = (
 # one shape covers the families no rule names, including tomorrow's. Redaction only: a
 # build id or cache key of that shape loses nothing a model needs.
 
+_PUBLIC_ID = re.compile(r"(?i:sha(?:1|224|256|384|512)-)|[A-Z]{1,5}_k[gw]D[A-Za-z0-9]")
+"""A subresource-integrity digest (``sha512-<base64>``, every package lock's ``integrity``), a
+hash of public content, or a GitHub node id (``PR_kwDO…``, ``DIC_kwDO…``): not a token."""
 _PREFIXED_TOKEN = Rule(
     "prefixed token",
     r"(?<![\w.+/=-])(?P<secret>[A-Za-z][A-Za-z0-9]{1,11}(?:[_.-][A-Za-z0-9]{1,11}){0,3}[_.-]"
@@ -108,11 +112,13 @@ _PREFIXED_TOKEN = Rule(
     (),
     group="secret",
     redaction_only=True,
-    check=random_token,
+    check=lambda value: random_token(value) and not _PUBLIC_ID.match(value),
     seed=RANDOM_RUN,
 )
 _WEBHOOK_PLACE = re.compile(r"(?i)hook|/api/")
-_WEBHOOK_TOKEN = re.compile(r"/[A-Za-z0-9_-]{16,}")
+_WEBHOOK_TOKEN = re.compile(r"/(?![a-z]+(?:-[a-z0-9.]+)*(?:[/?#]|$))[A-Za-z0-9_-]{16,}")
+"""A ``/`` and 16 token characters, not a name of words and versions (npm's
+``/before-after-hook-2.2.3.tgz``, a repository ``/react-hooks-axios``)."""
 
 
 def _webhook(url: str) -> bool:
@@ -167,4 +173,5 @@ OWN_RULES = (
     _PREFIXED_TOKEN,
     _WEBHOOK_URL,
     *_DOCUMENTED,
+    *VENDOR_RULES,
 )

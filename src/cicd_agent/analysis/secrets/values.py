@@ -3,10 +3,13 @@ names and prose, the random part of a token. Shared by the shape rules and the m
 
 from __future__ import annotations
 
+import base64
+import binascii
 import math
 import re
 from collections import Counter
 from itertools import pairwise
+from urllib.parse import unquote
 
 
 def entropy(text: str) -> float:
@@ -19,12 +22,18 @@ def entropy(text: str) -> float:
 
 _PLACEHOLDER = re.compile(
     r"^(?:\$\{?\{?|<|%|\*+$|(?:true|false|null|none|undefined|changeme|example|redacted)$)"
-    r"|x{4,}|\*{3,}|#{4,}|your[_-]|[_-]here\b|\s\$\{?[A-Za-z_]",
+    r"|x{4,}|\*{3,}|#{4,}|your[_-]|[_-]here\b|\s\$\{?[A-Za-z_]|%[sd]\b|%\(\w+\)|\{[{%]",
     re.IGNORECASE,
 )
-_CODE = re.compile(r"[\w.$]*[(\[]|[A-Za-z_$]+\d*(?:\??\.[A-Za-z_$]+)+")
+_CODE = re.compile(r"[!+~-]*(?:[\w.$]*[(\[]|[A-Za-z_$]+\d*(?:\??\.[A-Za-z_$]+)+)|/\*")
 """Code, not a value: a call or an index (``get_token(s)``, ``os.environ[``) or a dotted name
-(``self.token``, ``settings.SECRET_KEY``, ``X25519.secret_length``) at the start."""
+(``self.token``, ``settings.SECRET_KEY``, ``X25519.secret_length``, ``!!config.withCredentials``)
+at the start, or a comment (``/*#__PURE__*/``)."""
+_NUMBERED_NAME = re.compile(r"(?P<name>[A-Za-z]+(?:_[A-Za-z]+)*)_?\$?\d{1,3}")
+"""A name of two words or more with a short number after it (``defaultToConfig2``,
+``CancelToken$1``, ``my_name_1``; not ``storagetest123``, which reads as a password)."""
+_DOC_PATH = re.compile(r"(?:[\w.-]+/)+[\w.-]+\.(?:md|rst|txt|html?|py|js|ts|json|ya?ml)")
+"""A path to a page or source file (``api-guide/authentication.md``)."""
 _BRACKET = re.compile(r"[()\[\]]")
 _URL = re.compile(r"[A-Za-z][\w+.:-]*://[^@\s]*")
 """A URL without user information (``https://login.example.com/oauth2/token``)."""
@@ -43,8 +52,8 @@ def _password_like(part: str) -> bool:
     )
 
 
-_WORDS_ONLY = re.compile(r"[A-Za-z_.-]+")
-_PROSE = re.compile(r"[A-Za-z][\w,.'!?:-]*(?: [\w,.'!?:-]+)+")
+_WORDS_ONLY = re.compile(r"[A-Za-z_.+-]+")
+_PROSE = re.compile(r"[A-Za-z][\w,.'!?:-]*(?: +[\w,.'!?:-]+)+ *")
 """Words and spaces (a quoted message such as ``"token has expired, log in again"``)."""
 _NAME_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
 _CONSTANT = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
@@ -56,7 +65,8 @@ _PLACEHOLDER_WORDS = re.compile(
 
 
 _STAND_IN = re.compile(
-    r"\$(?:[A-Za-z_]\w*|\d|[{(].*)|%(?:s|\(\w+\)s?|\w+%)|<.*|\{.*|\*+|\[REDACTED.*", re.DOTALL
+    r"\$(?:[A-Za-z_]\w*|\d|[{(].*)|%(?:s|\(\w+\)s?|\w+%)|<.*|\{.*|\*+|\[REDACTED.*|\[[a-z]+\]",
+    re.DOTALL,
 )
 
 
@@ -64,21 +74,35 @@ def stand_in(value: str) -> bool:
     """Whether a value in a request's credential place stands in for one: a variable or an
     expression (``$PASS``, a script's ``$2``, ``${PASS}``, ``${{ secrets.X }}``, ``$(cat f)``,
     ``%s``, ``%PASSWORD%``), a placeholder or template (``<token>``, ``{password}``), the
-    runner's mask (``***``) or a marker of ours. The regexes cut a value at a space or a quote,
-    so only its start is seen."""
+    runner's mask (``***``), a library's (``[secure]``) or a marker of ours. The regexes cut a
+    value at a space or a quote, so only its start is seen."""
     return _STAND_IN.fullmatch(value) is not None
 
 
-def plausible_secret(value: str) -> bool:
+def plausible_secret(value: str, *, placeholders: bool = False) -> bool:
     """Whether a value assigned to a secret-named key (or a URL's password) could be a real
     secret rather than code, a placeholder or a name: ``get_token(s)``, ``${{ secrets.X }}``,
     ``PASSWORD``, ``AuthType``, ``authenticated_index``, ``AUTH_CLIENT_SECRET`` are not. A
     value of letters only is a name unless it is long and random-looking (high entropy). Code,
     a constant's name or a URL with a token's random run in it is a value after all
-    (``pk.eyJ1…``, ``tkn.v1_…``, ``API_KEYN2B1NFN5…``)."""
-    if _PLACEHOLDER.search(value) or _PLACEHOLDER_WORDS.match(value) or placeholder(value):
+    (``pk.eyJ1…``, ``tkn.v1_…``, ``API_KEYN2B1NFN5…``). With ``placeholders``, a filler
+    value (``12345678-ABCD-…``, ``abcd1234…``, one with ``fake`` in it) counts too: redaction
+    takes it, harmlessly; a template or a stand-in (``<token>``, ``your_key_here``) still not."""
+    if _PLACEHOLDER.search(value) or _PLACEHOLDER_WORDS.match(value):
         return False
-    if _PROSE.fullmatch(value):
+    if not placeholders and placeholder(value):
+        return False
+    if _PROSE.fullmatch(value) or _DOC_PATH.fullmatch(value):
+        return False
+    numbered = _NUMBERED_NAME.fullmatch(value)
+    if (
+        numbered
+        and len(_NAME_PART.findall(numbered["name"])) > 1
+        and (identifier(numbered["name"]) or "_" in numbered["name"])
+    ):
+        return False
+    scheme = _SCHEME_VALUE.fullmatch(value)
+    if scheme and example_credential(scheme["credential"]):
         return False
     if (
         _CODE.match(value)
@@ -96,13 +120,74 @@ def plausible_secret(value: str) -> bool:
 
 def identifier(value: str) -> bool:
     """Letters that read as words (``AdapterAuthenticator``, ``refresh_token_expires``): every
-    camel-case or separated part has three letters or more. A random string of letters breaks
-    into many one- and two-letter parts."""
+    camel-case or separated part has three letters or more; or, in camel case, four fifths of
+    the letters are in such parts and two of them have five or more, so a short part or a
+    number between words (``OAuth2PasswordRequestForm``, ``Trunk4C6PCableProfile``) does not
+    make a class name random. A random string of letters breaks into many one- and two-letter
+    parts."""
     parts = _NAME_PART.findall(value)
-    return bool(parts) and all(len(part) >= 3 for part in parts)
+    if not parts:
+        return False
+    if all(len(part) >= 3 for part in parts):
+        return True
+    if (value.lower() == value or value.upper() == value) and not _SNAKE.fullmatch(value):
+        return False
+    words = [part for part in parts if len(part) >= 3]
+    letters = sum(map(len, parts))
+    return sum(map(len, words)) * 5 >= letters * 4 and sum(len(w) >= 5 for w in words) >= 2
 
 
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+")
+_SNAKE = re.compile(r"[A-Za-z]+(?:_[A-Za-z]+)+")
+"""Words joined by underscores (``swagger_ui_init_oauth``): the parts are the words."""
+
+
+_EXAMPLE_USERS = frozenset(
+    {"scott", "user", "username", "uname", "dbuser", "myuser", "some_user", "testuser", "foo",
+     "example-username"}
+)  # fmt: skip
+_EXAMPLE_PASSWORDS = frozenset(
+    {"tiger", "pass", "password", "passwd", "pwd", "pw", "secret", "test", "testing", "bar",
+     "foobar", "some_pass", "example-password"}
+)  # fmt: skip
+"""The user and password pairs documentation and tests write (``scott:tiger``, Oracle's old
+demo account; ``user:pass``; ``username:password``), case aside and with a number after."""
+_EXAMPLE_TOKEN = re.compile(
+    r"(?:test|fake|foo|bar|baz|dummy|example|sample|secret|token|my|some|not|a|really|real"
+    r"|valid|invalid|base64|[-_])+"
+)
+"""A token spelled from words that say it is none (``testtoken``, ``footokenbar``,
+``notabase64token``, ``fake-token``)."""
+_SCHEME_VALUE = re.compile(r"(?i)(?:basic|bearer|token|digest)\s+(?P<credential>\S+)\s*")
+"""A header's value assigned to a key (``{"authorization": "Basic …"}``)."""
+_BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+
+
+def _bare(word: str) -> str:
+    return unquote(word).lower().rstrip("0123456789")
+
+
+def example_credential(value: str, user: str | None = None) -> bool:
+    """Whether a URL's password or an authorisation header's credential is a documentation
+    example: the pair ``user:password`` is one of :data:`_EXAMPLE_USERS` with one of
+    :data:`_EXAMPLE_PASSWORDS` (``postgresql://scott:tiger@localhost/test``,
+    ``https://user:pass@host``), a token spelled from :data:`_EXAMPLE_TOKEN`'s words
+    (``Bearer testtoken``), or Basic credentials that decode to such a pair
+    (``dXNlcm5hbWU6cGFzc3dvcmQ=`` is ``username:password``). Any other value in those places
+    goes, however weak (``root:password``, ``guest:guest``, ``u:p``, ``Bearer abc``): a real
+    default account's password, or a person's, is still a secret."""
+    if user is not None:
+        return _bare(user) in _EXAMPLE_USERS and _bare(value) in _EXAMPLE_PASSWORDS
+    if len(value) <= 32 and _EXAMPLE_TOKEN.fullmatch(value):
+        return True
+    if len(value) % 4 or not _BASE64.fullmatch(value):
+        return False
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    name, colon, password = decoded.partition(":")
+    return bool(colon) and decoded.isprintable() and example_credential(password, name)
 
 
 def not_a_word(value: str) -> bool:

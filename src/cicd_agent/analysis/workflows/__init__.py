@@ -25,7 +25,12 @@ from cicd_agent.analysis.workflows.audit import (
     workflow_paths,
 )
 from cicd_agent.analysis.workflows.auditor import WorkflowAuditor
-from cicd_agent.analysis.workflows.ignores import NO_EXEMPTIONS, Exemptions, HonouredIgnore
+from cicd_agent.analysis.workflows.ignores import (
+    NO_EXEMPTIONS,
+    Exemptions,
+    HonouredIgnore,
+    base_ignore_lines,
+)
 
 __all__ = [
     "NO_EXEMPTIONS",
@@ -34,6 +39,7 @@ __all__ = [
     "WorkflowAudit",
     "WorkflowAuditor",
     "audit_workflows",
+    "base_ignore_lines",
     "workflow_findings",
     "workflow_paths",
 ]

@@ -127,7 +127,10 @@ def audit_workflows(
     # A step shared through a YAML anchor is reported once per alias, and a line with two
     # expressions once per expression; one comment is enough, the most severe one.
     kept: dict[tuple[str, str, int | None], Finding] = {}
-    comments = {path: ignore_comments(audited[path], roots[path]) for path in audited}
+    comments = {
+        path: exemptions.trusted(path, audited[path], ignore_comments(audited[path], roots[path]))
+        for path in audited
+    }
     ignored: dict[tuple[str, str, int | None], HonouredIgnore] = {}
     for result in results:
         finding = mapped(result, added_by_path, audited)

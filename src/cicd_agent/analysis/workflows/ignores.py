@@ -9,9 +9,11 @@ stranger's pull request could exempt its own new ``pull_request_target`` workflo
   comment), naming the audit's id as zizmor's own syntax does;
 - :class:`Exemptions` says which comments this run honours: every one (a local run with no
   event, or a pull request from the repository itself, whose author can push the workflow
-  anyway), only those on lines the change did not add (anything else: a fork's pull request
-  cannot exempt its own change, but the maintainers' comments already in the base version
-  still hold), or none;
+  anyway), only those on lines the change did not add that the base version of the same file
+  holds word for word (anything else: a fork's pull request cannot exempt its own change, but
+  the maintainers' comments already in the base version still hold; "not added" is measured
+  from the merge base, so a comment the maintainers removed since, or one in a file the fork
+  moved here from another path, must be refused by the base's own text), or none;
 - where a comment must sit: on a line of the finding's own locations, as zizmor reads it; for
   a comment from the base version only the lines the finding marks (its primary and related
   locations), not the enclosing block zizmor also searches (the whole ``on:`` or job), so an
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import yaml
@@ -41,6 +43,28 @@ class Exemptions:
 
     scope: Scope
     why: str = ""
+    base_lines: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """For scope ``base``: per path, the lines (stripped) of the version the pull request
+    targets that hold an ignore comment (:func:`base_ignore_lines`)."""
+
+    def trusted(
+        self, path: str, text: str, comments: Mapping[int, frozenset[str]]
+    ) -> Mapping[int, frozenset[str]]:
+        """The ``comments`` of ``path`` (its head ``text``) this run may honour: in scope
+        ``base``, only those whose line the base version of ``path`` holds word for word."""
+        if self.scope != "base":
+            return comments
+        held = self.base_lines.get(path, frozenset())
+        lines = text.split("\n")
+        return {n: rules for n, rules in comments.items() if lines[n - 1].strip() in held}
+
+
+def base_ignore_lines(texts: Mapping[str, str]) -> dict[str, frozenset[str]]:
+    """Per path of ``texts`` (the base versions), its stripped lines that mention an ignore."""
+    return {
+        path: frozenset(line.strip() for line in text.split("\n") if "zizmor: ignore[" in line)
+        for path, text in texts.items()
+    }
 
 
 NO_EXEMPTIONS = Exemptions("none")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.logs import FailureType, LogAnalysis
 from cicd_agent.analysis.logs.classify import flaky_type
 from cicd_agent.analysis.logs.files import normalise_path, rank_changed
@@ -129,7 +130,11 @@ def decide(
         run_url=target.html_url if target else "",
         branch=target.branch if target else "",
         changed_files=len(facts.change.files) if facts.change else None,
-        changed_paths=rank_changed(facts.change.files, analysis.responsible_files)
+        # Names as git wrote them may hold bytes that are not UTF-8, or control characters:
+        # outputs, --json and the summary show them escaped, like every other file name.
+        changed_paths=[
+            escaped(path) for path in rank_changed(facts.change.files, analysis.responsible_files)
+        ]
         if facts.change
         else [],
         baseline_used=facts.baseline is not None,

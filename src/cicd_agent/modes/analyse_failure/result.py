@@ -178,7 +178,7 @@ class AnalyseFailureResult(ModeResult):
                 group.kind.value.replace("_", " ")
             )  # fmt: skip
             rows.append(f"- {code_span(group.line, 200)}{times} ({what})")
-        text = f"**Failures** ({len(self.failures)} distinct, the one to fix first on top):\n"
+        text = f"**Failures** ({len(self.failures)} distinct, the one to fix first on top):\n\n"
         text += "\n".join(rows)
         if any(g.infrastructure for g in self.failures) and not all(
             g.infrastructure for g in self.failures

@@ -82,6 +82,16 @@ def add_canary_arguments(parser: argparse.ArgumentParser) -> None:
         "new rollout)",
     )
     add(
+        "--canary-state-secret",
+        help="the secret canary-state is sealed with, so an edited or forged state is refused "
+        "(default: the Prometheus token or password; prefer the action input)",
+    )
+    add(
+        "--canary-release",
+        help="what this rollout deploys (the action passes the workflow's commit): the canary "
+        "state is sealed to it, so an earlier release's evidence never counts for this one",
+    )
+    add(
         "--risk-level",
         choices=("low", "medium", "high", "critical"),
         help="the deploy phase's risk_level: sets the canary's confidence, allowed change, "

@@ -27,6 +27,7 @@ from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.signals import (
     previous_deployment_sha,
+    pull_author,
     pull_reviews,
     workflow_conclusions,
     workflow_from_env,
@@ -34,8 +35,10 @@ from cicd_agent.modes.deploy_gate.signals import (
 from cicd_agent.risk.assessment import RiskAssessment
 from cicd_agent.risk.evidence import read_evidence
 from cicd_agent.risk.fit import assess_for_deploy
-from cicd_agent.risk.history import HistoryFeatures, read_history
+from cicd_agent.risk.floors import Identity
+from cicd_agent.risk.history import read_history
 from cicd_agent.risk.mining import default_cache_dir
+from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.runner.errors import ExternalServiceError
 
 
@@ -85,7 +88,14 @@ def collect(ctx: RunContext) -> DeployFacts:
     cache = options.cache_dir or default_cache_dir(ctx.environ)
     cache_notes: list[str] = []
     assessment = assess_for_deploy(
-        repo, change, history, cache, evidence, notes=cache_notes, progress=ctx.progress
+        repo,
+        change,
+        history,
+        cache,
+        evidence,
+        notes=cache_notes,
+        progress=ctx.progress,
+        identity=_identity(ctx, change),
     )
     for note in cache_notes:
         ctx.note(note)
@@ -222,6 +232,29 @@ def _github_signals(
         ctx.note(f"Workflow failure rate unavailable: {exc}")
         return pulls, pulls_reason, None, f"GitHub: {exc.message}"
     return pulls, pulls_reason, conclusions, ""
+
+
+def _identity(ctx: RunContext, change: ChangeSet) -> Identity | None:
+    """Who GitHub says opened the pull request of the change, with the addresses its landed
+    commits use; None (git's text, which only raises) without GitHub, a pull request or an
+    answer."""
+    if ctx.github is None or change.base is None:
+        return None
+    try:
+        found = pull_author(ctx.github, change.head, change.base)
+    except ExternalServiceError as exc:
+        ctx.note(f"Pull request author unavailable, so git's author text is used: {exc}")
+        return None
+    if found is None:
+        return None
+    login, emails = found
+    return Identity(
+        source=f"pull request author {login} (GitHub)",
+        verified=True,
+        experienced=bool(emails),
+        first_change=not emails,
+        emails=emails,
+    )
 
 
 def _push_branch(ctx: RunContext) -> str | None:

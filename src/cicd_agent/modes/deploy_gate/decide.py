@@ -162,6 +162,8 @@ def _result(
         environment=facts.options.environment,
         risk_level=level,
         risk_score=round(score, 4),
+        risk_quantile=facts.assessment.risk_quantile,
+        risk_identity=facts.assessment.identity,
         deterministic_level=facts.assessment.risk_level,
         recommendation=decision.recommendation,
         strategy=decision.strategy,

@@ -62,6 +62,9 @@ class DeployGateResult(ModeResult):
     environment: str | None = None
     risk_level: RiskLevel
     risk_score: float
+    risk_quantile: float | None = None
+    """Share of the repository's recent past commits ranked below the change (None: priors)."""
+    risk_identity: str = ""
     deterministic_level: RiskLevel
     recommendation: Recommendation
     strategy: Strategy
@@ -134,6 +137,12 @@ class DeployGateResult(ModeResult):
                 else ""
             )
             + " |",
+            *(
+                [f"| rank in history | riskier than {self.risk_quantile:.0%} of recent commits |"]
+                if self.risk_quantile is not None
+                else []
+            ),
+            f"| author identity | {_in_cell(self.risk_identity or 'none')} |",
             f"| safety score | {_score(self.safety_score)} |",
             # the reasons name changed files (the pull request's) only in name spans; GFM splits
             # a table cell on a `|` even inside a span

@@ -34,6 +34,14 @@ def pull_reviews(client: GitHubClient, shas: Sequence[str]) -> list[PullReview]:
     return []
 
 
+def pull_author(client: GitHubClient, sha: str, base: str) -> tuple[str, tuple[str, ...]] | None:
+    """The login that opened the pull request holding ``sha`` and the addresses of its commits
+    in ``base``'s history (:func:`~cicd_agent.github.pulls.author_of_change`)."""
+    from cicd_agent.github.pulls import author_of_change  # PyGithub: only with a token
+
+    return author_of_change(client, sha, base)
+
+
 def workflow_conclusions(
     client: GitHubClient, workflow: str, branch: str, days: int, now: datetime
 ) -> list[str | None]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import re
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from cicd_agent.local import git
 from cicd_agent.modes.gen_tests.collect import Facts, Gaps
 from cicd_agent.modes.gen_tests.result import AcceptedFile, GenTestsResult
 from cicd_agent.runner.errors import ExternalServiceError, GitHubError, GitHubWriteDenied
@@ -273,7 +273,6 @@ def _push(
 ) -> None:
     ref = f"refs/heads/{remote.branch}"
     argv = [
-        "git",
         "push",
         "--porcelain",
         "--no-verify",
@@ -282,30 +281,22 @@ def _push(
         f"{commit}:{ref}",
     ]
     try:
-        done = subprocess.run(
-            argv,
-            cwd=work,
-            env=dict(env),
-            capture_output=True,
-            text=True,
-            timeout=PUSH_TIMEOUT,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-    except subprocess.TimeoutExpired as exc:
+        done = git.run(git.in_checkout(work), argv, timeout=PUSH_TIMEOUT, base=env)
+    except git.GitTimedOut as exc:
         raise GitHubError(
-            f"git push to {remote.branch} timed out after {exc.timeout:.0f} s"
+            f"git push to {remote.branch} timed out after {PUSH_TIMEOUT:.0f} s"
         ) from exc
-    status = _ref_status(done.stdout, ref)
-    if done.returncode == 0 and status is not None and not status.startswith("!"):
+    stdout, stderr = _text(done.stdout), _text(done.stderr)
+    status = _ref_status(stdout, ref)
+    if done.ok and status is not None and not status.startswith("!"):
         return
-    detail = redact(_last_line(done.stderr) or (status or "").split("\t")[-1])
+    detail = redact(_last_line(stderr) or (status or "").split("\t")[-1])
     if status is not None and "(stale info)" in status:
         raise BranchMoved(
             f"the branch {remote.branch} is no longer at {remote.lease[:12]} "
             "(someone pushed to it after this run started)"
         )
-    if (status is not None and "[remote rejected]" in status) or _DENIED.search(done.stderr):
+    if (status is not None and "[remote rejected]" in status) or _DENIED.search(stderr):
         raise GitHubWriteDenied(
             f"the token cannot push to {remote.branch} ({detail})",
             hint="Give the job `permissions: contents: write`, or allow the bot past branch "
@@ -336,21 +327,18 @@ def _git(
     stdin: str | None = None,
 ) -> str:
     """Run one local git command (argv, never a shell); a failure is an external-tool error."""
+    data = None if stdin is None else stdin.encode("utf-8", "surrogateescape")
     try:
-        done = subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            env=dict(env),
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=LOCAL_TIMEOUT,
-            check=True,
-        )
-    except subprocess.CalledProcessError as exc:
+        done = git.run(git.in_checkout(cwd), args, stdin=data, timeout=LOCAL_TIMEOUT, base=env)
+    except git.GitTimedOut as exc:
+        raise ExternalServiceError(f"git {args[0]} timed out after {LOCAL_TIMEOUT:.0f} s") from exc
+    if not done.ok:
         raise ExternalServiceError(
-            f"git {args[0]} failed while committing the tests: {redact(_last_line(exc.stderr))}"
-        ) from exc
-    except subprocess.TimeoutExpired as exc:
-        raise ExternalServiceError(f"git {args[0]} timed out after {exc.timeout:.0f} s") from exc
-    return done.stdout.strip()
+            f"git {args[0]} failed while committing the tests: "
+            f"{redact(_last_line(_text(done.stderr)))}"
+        )
+    return _text(done.stdout).strip()
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")

@@ -50,7 +50,10 @@ def run_suite(
         raise UsageError(
             f"the test command `{shlex.join(command.suite)}` could not run: {problem}",
             hint=(
-                "Point test-command at your tests (e.g. `python -m pytest tests`)."
+                "The sandbox failed, not the project: check that bubblewrap runs on this runner "
+                "(or report it to cicd-agent with this line)."
+                if result.sandbox_failure
+                else "Point test-command at your tests (e.g. `python -m pytest tests`)."
                 if problem.startswith("no tests")
                 else "Install the project and its test tools in an earlier step (e.g. "
                 "`pip install -e . pytest`), or set test-command to a command that runs them."
@@ -84,6 +87,8 @@ def cannot_run(command: ProjectCommand, result: RunResult, evidence: Evidence) -
     A missing interpreter module (``No module named pytest``), a missing program, pytest's
     usage error and pytest collecting no test at all are a test command that cannot run:
     a usage error, not a suite whose coverage could say anything about the change."""
+    if result.sandbox_failure:
+        return f"the sandbox could not start it ({result.sandbox_failure})"
     if result.timed_out or result.killed_for or result.returncode == 0:
         return ""
     lines = [line.strip(" =") for line in result.output.splitlines() if line.strip(" =")]

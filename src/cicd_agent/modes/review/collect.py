@@ -9,7 +9,7 @@ two pushes ago must still fail the check), but only new ones are posted inline a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.changes import ChangedFile
@@ -19,6 +19,7 @@ from cicd_agent.analysis.workflows import (
     NO_EXEMPTIONS,
     Exemptions,
     HonouredIgnore,
+    base_ignore_lines,
     workflow_paths,
 )
 from cicd_agent.job.events import described
@@ -118,6 +119,9 @@ def collect(ctx: RunContext, *, history: bool = True) -> ReviewFacts:
         ctx.progress.say("reading the diff from the checkout")
         facts = _with_settings(ctx, _local_facts(ctx, repo, pull, base, head, history=history))
         facts.exemptions = ignore_scope(ctx, pull)
+        if facts.exemptions.scope == "base":  # the base the pull request targets, word for word
+            texts = repo.read_texts(base, workflow_paths(facts.diff))
+            facts.exemptions = replace(facts.exemptions, base_lines=base_ignore_lines(texts))
         if history:  # a review, not a question about the change
             kept = Diff(tuple(f for f in facts.diff.files if f.path not in facts.left_out))
             facts.linted = lint_changes(ctx, repo, kept, facts.plan.head)

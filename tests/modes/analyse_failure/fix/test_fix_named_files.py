@@ -111,7 +111,8 @@ def test_a_file_the_step_names_as_its_judge_is_refused(
     [
         (_step("ruff check src/calc/ops.py"), "src/calc/ops.py"),  # a linter's input
         (_step("mypy --strict calc/ops.py"), "calc/ops.py"),
-        (_step("python -m pytest -q -p no:cacheprovider"), "pytest.py"),  # -m: no file runs
+        (_step("python -m calc.cli --check"), "calc/cli.py"),  # -m: no file runs
+        # (a pytest.py is refused whatever the step: it would run in pytest's place)
         (_step("pytest -p no:qa.hooks"), "qa/hooks.py"),  # a plugin turned off
         (_step("mkdir -p build && make -C sub all"), "build/__init__.py"),  # no pytest's -p
         (_step("pytest", PYTEST_PLUGINS="qa.hooks"), "calc/ops.py"),

@@ -5,15 +5,17 @@ and cannot do."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
 import requests
 
+from cicd_agent import serve
 from cicd_agent.serve import Judge, handler_for, parse, run_in_process
 from tests.harness.prometheus_server import PrometheusServer, free_port
 from tests.helpers.canary import scenario_config
@@ -27,7 +29,7 @@ ENV = {
 
 @contextmanager
 def serving(judge: Judge) -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(judge))
+    server = serve.BoundedServer(("127.0.0.1", 0), handler_for(judge))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -37,7 +39,9 @@ def serving(judge: Judge) -> Iterator[str]:
         server.server_close()
 
 
-def judge_for(url: str, scenario: str, end: float, *, calls: list[list[str]] | None = None) -> Judge:
+def judge_for(
+    url: str, scenario: str, end: float, *, calls: list[list[str]] | None = None
+) -> Judge:
     argv = (
         "--provider", "none", "--prometheus-url", url,
         "--canary-config", scenario_config(scenario).model_dump_json(exclude_defaults=True),
@@ -98,7 +102,9 @@ def test_a_regression_is_a_rollback_for_both_tools(prometheus_server: Prometheus
     with serving(judge) as base:
         argo = requests.get(f"{base}/verdict", params={"release": "shop/web"}, timeout=60)
         promote = requests.post(
-            f"{base}/flagger/confirm-promotion", json={"name": "web", "namespace": "shop"}, timeout=60
+            f"{base}/flagger/confirm-promotion",
+            json={"name": "web", "namespace": "shop"},
+            timeout=60,
         )
         rollback = requests.post(
             f"{base}/flagger/rollback", json={"name": "web", "namespace": "shop"}, timeout=60
@@ -148,8 +154,15 @@ def test_a_flood_of_requests_costs_one_judgement_per_interval(
         ("post", "/flagger/promote-now", {"json": {}}, 404),
     ],
     ids=[
-        "path-key", "long-key", "bad-risk", "risk-list", "array", "not-json", "huge-length",
-        "unknown-get", "unknown-post",
+        "path-key",
+        "long-key",
+        "bad-risk",
+        "risk-list",
+        "array",
+        "not-json",
+        "huge-length",
+        "unknown-get",
+        "unknown-post",
     ],
 )
 def test_hostile_requests_are_refused_before_any_judgement(
@@ -189,4 +202,101 @@ def test_each_release_carries_its_evidence_from_call_to_call(
     assert "--canary-state" in calls[1]
     assert "--canary-state" not in calls[2]
     state = calls[1][calls[1].index("--canary-state") + 1]
-    assert state.startswith("cs1.")
+    assert state.startswith("cs2.")
+
+
+def test_a_caller_that_never_finishes_its_request_is_hung_up_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Anyone in the cluster can open connections: one that sends half a request (or less of
+    a body than it announced) and waits must not hold a thread of the server for ever."""
+    monkeypatch.setattr(serve, "REQUEST_TIMEOUT", 1.0)
+    judge = judge_for(f"http://127.0.0.1:{free_port()}", "identical", 1.0)
+    with serving(judge) as base:
+        host, port = base.removeprefix("http://").split(":")
+        for opening in (
+            b"GET /verdict HTTP/1.1\r\nHost: x\r\n",
+            b"POST /flagger/rollback HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{",
+        ):
+            with socket.create_connection((host, int(port))) as sock:
+                sock.sendall(opening)
+                sock.settimeout(60)
+                assert sock.recv(1024) == b""
+
+
+def test_a_flood_of_new_release_keys_does_not_wipe_a_rollouts_evidence(
+    prometheus_server: PrometheusServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Release keys are the caller's to choose: naming more releases than the server keeps
+    must not push out a rollout that is under way (it would start afresh, and a risky change
+    would never gather the windows it needs), nor cost a judgement per new name."""
+    monkeypatch.setattr(serve, "MAX_RELEASES", 3)
+    calls: list[list[str]] = []
+    judge = judge_for(prometheus_server.url, "identical", prometheus_server.end, calls=calls)
+    judge.min_interval = 0.0
+    with serving(judge) as base:
+        requests.get(f"{base}/verdict", params={"release": "shop/web"}, timeout=60)
+        junk = [
+            requests.get(f"{base}/verdict", params={"release": f"junk{n}"}, timeout=60)
+            for n in range(serve.MAX_RELEASES + 2)
+        ]
+        requests.get(f"{base}/verdict", params={"release": "shop/web"}, timeout=60)
+    assert "--canary-state" in calls[-1]
+    assert len(calls) <= serve.MAX_RELEASES + 1
+    assert junk[-1].json()["verdict"] == "continue"
+
+
+def test_connections_past_the_bound_are_closed_and_the_server_recovers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A flood of idle connections takes at most MAX_CONNECTIONS threads; the rest are closed
+    unanswered, and once the flood ends the server answers again."""
+    monkeypatch.setattr(serve, "MAX_CONNECTIONS", 2)
+    judge = judge_for(f"http://127.0.0.1:{free_port()}", "identical", 1.0)
+    with serving(judge) as base:
+        host, port = base.removeprefix("http://").split(":")
+        idle = [socket.create_connection((host, int(port))) for _ in range(2)]
+        for sock in idle:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\n")
+        with socket.create_connection((host, int(port))) as extra:
+            extra.settimeout(20)
+            extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert extra.recv(1024) == b""
+        for sock in idle:
+            sock.close()
+        assert _healthz_once_free(base) == 200
+
+
+def _healthz_once_free(base: str) -> int:
+    """/healthz's status once the closed connections' threads have given their slots back."""
+    for _ in range(100):
+        try:
+            return requests.get(f"{base}/healthz", timeout=20).status_code
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    return 0
+
+
+def test_the_server_seals_each_releases_state_with_a_key_of_its_own(
+    prometheus_server: PrometheusServer,
+) -> None:
+    """A Prometheus without credentials leaves the judge no key of the workflow's: the server's
+    own secret seals the state, so a rollout still carries its evidence from call to call."""
+    environ = serve.judge_environ({"GITHUB_TOKEN": "ghs_x", **ENV})
+    assert "GITHUB_TOKEN" not in environ
+    secret = environ["INPUT_CANARY-STATE-SECRET"]
+    assert len(secret) == 64 and serve.judge_environ(ENV)["INPUT_CANARY-STATE-SECRET"] != secret
+    given = {**ENV, "INPUT_CANARY-STATE-SECRET": "the-operators-own"}
+    assert serve.judge_environ(given)["INPUT_CANARY-STATE-SECRET"] == "the-operators-own"
+    calls: list[list[str]] = []
+    judge = judge_for(prometheus_server.url, "identical", prometheus_server.end - 450, calls=calls)
+    judge.environ = environ
+    judge.min_interval = 0.0
+    first = judge.verdict("shop/web", "high")
+    judge.argv = tuple(
+        str(prometheus_server.end) if word == str(prometheus_server.end - 450) else word
+        for word in judge.argv
+    )
+    second = judge.verdict("shop/web", "high")
+    assert "--canary-state" in calls[1]
+    assert first["healthy"] is True and second["healthy"] is True, second["reasons"]

@@ -98,7 +98,9 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
         argv = shell_argv(failing.shell, script)
         if argv is None:
             return FixerRun(None, f"the step's shell line cannot run here ({failing.shell[:80]})")
-        sandbox.run(argv, space, timeout=FIX_TIMEOUT, borrowed_env=dict(failing.env))
+        ran = sandbox.run(argv, space, timeout=FIX_TIMEOUT, borrowed_env=dict(failing.env))
+        if ran.sandbox_failure:
+            return FixerRun(None, f"`{command}` {ran.describe()}")
         try:
             diff = tree_diff(sandbox.pristine, space.repo, changed_only=True)
         except UnreadableChange as exc:

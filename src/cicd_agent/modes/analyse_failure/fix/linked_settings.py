@@ -11,9 +11,10 @@ link in the checkout with such a name pins its target: a patch to the target is 
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from cicd_agent.local import git
 
 _SYMLINK_MODE = "120000"
 
@@ -37,13 +38,10 @@ def _links(checkout: Path) -> Iterator[str]:
     """The symbolic links git tracks in ``checkout`` (its index: no hooks, no filters run),
     else those a walk of the folder finds."""
     try:
-        done = subprocess.run(
-            ["git", "-C", str(checkout), "-c", "core.fsmonitor=false", "ls-files", "-s", "-z"],
-            capture_output=True, check=False, timeout=60,
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired):
+        done = git.run(git.in_checkout(checkout), ["ls-files", "-s", "-z"], timeout=60)
+    except (OSError, git.GitTimedOut):
         done = None
-    if done is not None and done.returncode == 0:
+    if done is not None and done.ok:
         for record in done.stdout.split(b"\0"):
             head, _, tracked = record.partition(b"\t")
             if head.startswith(_SYMLINK_MODE.encode()):

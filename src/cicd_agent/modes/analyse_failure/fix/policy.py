@@ -22,6 +22,12 @@ rejected for each:
   file: ``python -m pytest`` puts the checkout on ``sys.path``, and pytest loads every
   ``pytest11`` entry point of every distribution found there, a plugin as strong as a
   ``conftest.py`` (a fix never needs one);
+- a module named like the test runner (a ``pytest``, ``_pytest`` or ``pluggy`` folder, a
+  ``pytest.py``, ``py.py``) or one Python imports at start (``sitecustomize.py``,
+  ``usercustomize.py``), in any folder: ``python -m pytest`` puts the working folder first on
+  ``sys.path`` and a step's ``PYTHONPATH`` adds others, so the patch's module would run in
+  pytest's place and report what it likes (the verifier's witness checks where pytest came
+  from too: :mod:`.witnessed`);
 - the test runner's settings: ``pytest.toml``, ``pytest.ini``, ``tox.ini`` and their dotted
   names here; the runner's
   part of ``pyproject.toml`` and ``setup.cfg`` after the patch applies, in the verifier
@@ -55,10 +61,6 @@ this check comes first so the reason can be told, and so nothing unreviewable ru
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -68,6 +70,7 @@ from unidiff.patch import PatchSet
 
 from cicd_agent.analysis.diff import is_lockfile, is_test_path
 from cicd_agent.analysis.governing import governs_review
+from cicd_agent.local import git
 from cicd_agent.modes.analyse_failure.fix.linked_settings import linked_targets
 from cicd_agent.modes.analyse_failure.fix.named_files import NamedFile, named_problem
 from cicd_agent.modes.analyse_failure.fix.runner_settings import (
@@ -174,32 +177,19 @@ def _git_view(diff: str) -> tuple[list[str], list[str]] | str:
     """What ``git apply`` reads in ``diff``: the files it would write (``--numstat -z``) and
     its summary of creations, deletions, renames, copies and mode changes; or why it cannot
     read the patch. Run outside any repository, with no configuration of anyone's."""
-    git = shutil.which("git")
-    if git is None:
+    if not git.installed():
         return "git is not installed, so the patch cannot be read as git would apply it"
     data = diff.encode("utf-8", "surrogateescape")
-    with tempfile.TemporaryDirectory(prefix="cicd-agent-policy-") as empty:
-        env = {
-            "PATH": os.defpath,
-            "HOME": empty,
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_CONFIG_GLOBAL": os.devnull,
-            "GIT_CEILING_DIRECTORIES": empty,
-            "LC_ALL": "C",
-        }
-        views: list[bytes] = []
-        for flags in (["--numstat", "-z"], ["--summary"]):
-            try:
-                done = subprocess.run(
-                    [git, "apply", *flags, "-"], input=data, capture_output=True,
-                    cwd=empty, env=env, check=False, timeout=GIT_TIMEOUT,
-                )  # fmt: skip
-            except (OSError, subprocess.TimeoutExpired) as exc:
-                return f"git could not read the patch ({exc})"
-            if done.returncode != 0:
-                why = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["failed"]
-                return f"git cannot read the patch ({why[0][:120]})"
-            views.append(done.stdout)
+    views: list[bytes] = []
+    for flags in (["--numstat", "-z"], ["--summary"]):
+        try:
+            done = git.run(git.nowhere(), ["apply", *flags, "-"], stdin=data, timeout=GIT_TIMEOUT)
+        except (OSError, git.GitTimedOut) as exc:
+            return f"git could not read the patch ({exc})"
+        if done.returncode != 0:
+            why = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["failed"]
+            return f"git cannot read the patch ({why[0][:120]})"
+        views.append(done.stdout)
     written: list[str] = []
     for record in views[0].split(b"\0"):
         if not record:
@@ -236,6 +226,23 @@ def _judges(path: str) -> bool:
         or is_runner_file(path)
         or is_command_file(path)
         or name in SHARED_FILES
+    )
+
+
+_RUNNER_PACKAGES = frozenset({"pytest", "_pytest", "pluggy"})
+_RUNNER_MODULES = _RUNNER_PACKAGES | {"py", "sitecustomize", "usercustomize"}
+_IMPORTABLE = (".py", ".pyc", ".pyw", ".so", ".pyd")
+
+
+def _shadows_the_runner(lowered: list[str]) -> bool:
+    """Whether a file at ``lowered`` could be imported as pytest, pluggy, ``py`` or a module
+    Python imports at start: ``python -m pytest`` puts the working folder first on
+    ``sys.path``, a step's ``PYTHONPATH`` puts others, and a ``_pytest/`` there is pytest."""
+    if not lowered[-1].endswith(_IMPORTABLE):
+        return False
+    return (
+        any(part in _RUNNER_PACKAGES for part in lowered[:-1])
+        or lowered[-1].split(".")[0] in _RUNNER_MODULES
     )
 
 
@@ -277,6 +284,11 @@ def _path_problem(
         return f"the patch edits a test runner's conftest.py ({text})", text
     if any(part.endswith(_METADATA) for part in lowered) or lowered[-1].endswith(".pth"):
         return f"the patch edits a package's metadata, where pytest finds plugins ({text})", text
+    if _shadows_the_runner(lowered):
+        return (
+            f"the patch adds or edits a module named like the test runner or one Python "
+            f"imports at start ({text}): it would run in pytest's place"
+        ), text
     if is_runner_file(text):  # addopts = --collect-only passes every test
         return f"the patch edits the test runner's settings ({text})", text
     if is_command_file(text):  # ``make test`` runs what the Makefile says

@@ -5,20 +5,25 @@ types, ranges and characters are checked by the tool's model (:mod:`.calls`), an
 checked before use (:mod:`cicd_agent.local.checkout_files`): relative, no ``..``, nothing
 under ``.git``, and no symbolic link on the way, since the pull request made every link here
 (``cfg -> .git/config`` would hand the model the checkout's credential header). Searches and
-git commands run as subprocesses with fixed argument lists (never a shell), a timeout and
-bounded output; a regular expression goes to ``git grep`` (whose matcher does not backtrack
-without limit, unlike Python's ``re``).
+git commands run through :mod:`cicd_agent.local.git` with fixed argument lists (never a shell),
+a timeout and bounded output, and read the checked-out commit's objects, never the working
+tree's ``.gitattributes`` or ``.mailmap`` (a ``* binary`` line would hide every file from the
+search); a regular expression goes to ``git grep`` (whose matcher does not backtrack without
+limit, unlike Python's ``re``).
 Nothing here writes to the checkout: edits exist only as diffs the verifier applies to its own
 copy in the sandbox (diffs are checked by :mod:`.policy`, the verifier's own rules).
 """
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
+from cicd_agent.local import git
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes, unlinked
+from cicd_agent.local.gitrepo import GitRepo
+from cicd_agent.runner.errors import UsageError
 
 MAX_READ_LINES = 400
 MAX_READ_BYTES = 4 << 20
@@ -83,11 +88,11 @@ class Checkout:
 
     def search(self, pattern: str, regex: bool = False, path: str | None = None) -> str:
         """Matching lines (``path:line:text``) in the checkout's tracked files."""
-        argv = ["grep", "-n", "-I", "--no-color", "-E" if regex else "-F", "-e", pattern]
+        argv = ["grep", "-n", "-I", "--no-color", "-E" if regex else "-F", "-e", pattern, "HEAD"]
         if path is not None:
             argv += ["--", str(checked_path(self.root, path))]
         output = self._git(argv, allowed_codes=(0, 1))
-        lines = output.splitlines()
+        lines = [line.removeprefix("HEAD:") for line in output.splitlines()]
         if not lines:
             return "no matches"
         shown = "\n".join(line[:300] for line in lines[:MAX_SEARCH_HITS])
@@ -110,21 +115,22 @@ class Checkout:
         relative = checked_path(self.root, path)
         start = max(start_line, 1)
         end = min(max(end_line, start), start + 199)
-        argv = ["blame", "-s", "--no-textconv", f"-L{start},{end}", "--", str(relative)]
+        argv = ["blame", "-s", "--no-textconv", f"-L{start},{end}", "HEAD", "--", str(relative)]
         return bounded(self._git(argv))
+
+    @cached_property
+    def _objects(self) -> git.Place:
+        """The checkout's objects without its working tree (opened once: a process)."""
+        repo = GitRepo.open(self.root)
+        return git.objects_of(repo.git_dir, repo.shared_dir)
 
     def _git(self, argv: list[str], allowed_codes: tuple[int, ...] = (0,)) -> str:
         try:
-            done = subprocess.run(
-                ["git", "-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", *argv],
-                cwd=self.root,
-                capture_output=True,
-                timeout=GIT_TIMEOUT,
-                check=False,
-                stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired:
+            done = git.run(self._objects, argv, timeout=GIT_TIMEOUT)
+        except git.GitTimedOut:
             raise Refused(f"git {argv[0]} took longer than {GIT_TIMEOUT:g}s") from None
+        except (OSError, UsageError) as exc:
+            raise Refused(f"git {argv[0]} could not run: {exc}") from None
         if done.returncode not in allowed_codes:
             reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
             raise Refused(

@@ -30,12 +30,12 @@ from __future__ import annotations
 
 import re
 import shlex
-import subprocess
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from cicd_agent.local import git
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 from cicd_agent.modes.analyse_failure.fix.command import failing_script, rest_script, tools_named
 from cicd_agent.modes.analyse_failure.fix.contract import (
@@ -53,6 +53,7 @@ from cicd_agent.modes.analyse_failure.fix.evidence import (
 from cicd_agent.modes.analyse_failure.fix.named_files import named_files
 from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, check_patch
 from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
+from cicd_agent.modes.analyse_failure.fix.witnessed import Witness, cookie_problem, witness_problem
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 
 RUN_TIMEOUT = 300.0
@@ -87,12 +88,12 @@ def checkout_problem(checkout: Path, head_sha: str) -> str:
         return (
             "the failed run's head commit is unknown (pass --head, or run it where the event says)"
         )
-    git = ["git", "-C", str(checkout), "-c", "core.fsmonitor=false"]
+    place = git.in_checkout(checkout)
     try:
-        head = _resolve(git, "HEAD")
+        head = _resolve(place, "HEAD")
         if head is None:
             return f"{checkout} is not a git checkout"
-        failed = _resolve(git, head_sha)
+        failed = _resolve(place, head_sha)
         if failed is None and not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", head_sha):
             return f"the failed commit {head_sha!r} names no commit of the checkout at {checkout}"
         failed = failed or head_sha  # a SHA this clone lacks: not what is checked out
@@ -102,11 +103,9 @@ def checkout_problem(checkout: Path, head_sha: str) -> str:
                 f"the checkout is at {head[:12]}, not the failed commit {named} "
                 "(check out the run's head_sha)"
             )
-        changed = subprocess.run(
-            [*git, "diff-index", "--quiet", "HEAD", "--"],
-            capture_output=True, text=True, check=False, timeout=120,
-        )  # fmt: skip
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        contents = git.in_checkout(checkout, contents=True)  # no filter runs on the files
+        changed = git.run(contents, ["diff-index", "--quiet", "HEAD", "--"], timeout=120)
+    except (OSError, git.GitTimedOut) as exc:
         return f"git could not read the checkout ({exc})"
     if changed.returncode != 0:
         return "tracked files in the checkout differ from the failed commit"
@@ -115,23 +114,21 @@ def checkout_problem(checkout: Path, head_sha: str) -> str:
 
 def checkout_head(checkout: Path) -> str:
     """The commit the checkout has checked out ("" when it is not a git checkout)."""
-    git = ["git", "-C", str(checkout), "-c", "core.fsmonitor=false"]
     try:
-        return _resolve(git, "HEAD") or ""
-    except (OSError, subprocess.TimeoutExpired):
+        return _resolve(git.in_checkout(checkout), "HEAD") or ""
+    except (OSError, git.GitTimedOut):
         return ""
 
 
-def _resolve(git: list[str], commitish: str) -> str | None:
+def _resolve(place: git.Place, commitish: str) -> str | None:
     """The full SHA ``commitish`` names in the repository, or None. ``--end-of-options``: a
     value starting with ``-`` is a name to look up, never an option."""
     if "\0" in commitish or "\n" in commitish:
         return None
-    done = subprocess.run(
-        [*git, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{commitish}^{{commit}}"],
-        capture_output=True, text=True, check=False, timeout=60,
-    )  # fmt: skip
-    return done.stdout.strip() if done.returncode == 0 and done.stdout.strip() else None
+    argv = ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{commitish}^{{commit}}"]
+    done = git.run(place, argv, timeout=60)
+    found = done.stdout.decode("utf-8", "replace").strip()
+    return found if done.ok and found else None
 
 
 class SandboxVerifier:
@@ -158,6 +155,7 @@ class SandboxVerifier:
         self._failed_tests = tuple(failed_tests)
         self._runs_pytest = "pytest" in tools_named(failing_script(failing))
         self._named = named_files(failing, sandbox.checkout)  # its plugins, scripts, settings
+        self._witness = Witness.install(sandbox.root)
         self.settings = settings or VerifierSettings()
         self._baseline: RunOutcome | None = None
         self._rest_baseline: RunOutcome | None = None
@@ -259,12 +257,15 @@ class SandboxVerifier:
         runs = [baseline]
         script = failing_script(self.failing)
         for attempt in ("first", "second"):
-            outcome, unproven = self._judged_run(space, script, attempt)
+            outcome, unproven = self._judged_run(space, script, attempt, paths)
             runs.append(outcome)
             if not outcome.passed:
                 why = (
                     f"the fix step's {self.settings.budget:.0f} s for all its runs were spent"
                     if time.monotonic() >= self._ends
+                    else f"not verified: pytest could not load the fix step's witness ({attempt} "
+                    "run; a PYTHONPATH the step sets itself replaces the folder it is in)"
+                    if self._witness.module in outcome.output
                     else f"the failing command still fails with the patch ({attempt} run, "
                     f"{_ended(outcome)})"
                 )
@@ -304,25 +305,29 @@ class SandboxVerifier:
                 before = None
             else:
                 before = data.decode("utf-8", "surrogateescape")
-            moved = settings_change(path, before, after)
+            moved = settings_change(path, before, after) or cookie_problem(path, before, after)
             if moved:
                 return moved
         return ""
 
-    def _judged_run(self, space: Workspace, script: str, attempt: str) -> tuple[RunOutcome, str]:
-        """Run the failing command; with known failing tests, also why its report does not
-        show them passing ("" when it does, or when no test is known)."""
+    def _judged_run(
+        self, space: Workspace, script: str, attempt: str, patched: tuple[str, ...]
+    ) -> tuple[RunOutcome, str]:
+        """Run the failing command; with known failing tests, also why its report and the
+        witness (:mod:`.witnessed`) do not show pytest itself running them and passing ("" when
+        they do, or when no test is known)."""
         if not self._needs_evidence:
             return self._script(space, script), ""
         folder = space.root / f"tests-{attempt}"
         folder.mkdir()
         lent = self.sandbox.environment(space, borrowed=dict(self.failing.env))  # scrubbed
         report = folder / REPORT_NAME
-        options = {"PYTEST_ADDOPTS": pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))}
+        options = self._witness.environment(lent, folder, self._failed_tests, self._failing_tests)
+        options["PYTEST_ADDOPTS"] += " " + pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))
         outcome = self._script(space, script, extra_env=options, shared=(folder,))
         problem = missing_evidence(
             read_report(folder), self._failed_tests, self._failing_tests, script
-        )
+        ) or witness_problem(folder, space.repo, patched, self._failed_tests, self._failing_tests)
         return outcome, problem
 
     def _rest_without_patch(self, rest: str) -> RunOutcome:
@@ -341,8 +346,8 @@ class SandboxVerifier:
             return RunOutcome(126, self.usable)
         patch_file = space.scratch("patch", ".diff")
         patch_file.write_text(patch.diff, encoding="utf-8", errors="surrogateescape")
-        git_env = {"GIT_CEILING_DIRECTORIES": str(space.live), "GIT_CONFIG_NOSYSTEM": "1"}
-        argv = ["git", "apply", "--", str(patch_file)]
+        argv, git_env = git.sandboxed(["apply", "--", str(patch_file)])
+        git_env["GIT_CEILING_DIRECTORIES"] = str(space.live)
         result = self.sandbox.run(argv, space, timeout=APPLY_TIMEOUT, extra_env=git_env)
         return None if result.ok else self._outcome(result)
 
@@ -373,7 +378,7 @@ class SandboxVerifier:
 
     def _outcome(self, result: RunResult) -> RunOutcome:
         output = self._redact(result.output)[-OUTPUT_CHARS:]
-        if result.killed_for:
+        if result.killed_for or result.sandbox_failure:
             output += f"\n[cicd-agent: the run {result.describe()}]"
         code = result.returncode if result.returncode >= 0 else 128 - result.returncode
         return RunOutcome(code, output, timed_out=result.timed_out)

@@ -154,7 +154,8 @@ def collect(ctx: RunContext) -> CanaryFacts:
     """Read every metric of the configured window from Prometheus; its secrets are masked in
     the log first."""
     options = ctx.mode_options(CanaryOptions)
-    for secret in (options.prometheus_token, options.prometheus_password):
+    state_key = getattr(ctx.args, "canary_state_secret", None)
+    for secret in (options.prometheus_token, options.prometheus_password, state_key):
         ctx.runner.mask(secret)
     client = PrometheusClient(
         options.prometheus_url,

@@ -17,6 +17,17 @@ if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
 
 
+def state_key(secret: str, release: str = "") -> bytes:
+    """The key the canary state is sealed with, from the workflow's secret (``canary-state-secret``,
+    else the Prometheus token or password) and the release being rolled out: a pull request's
+    run has none of the secrets, so it can neither forge nor edit a state the deploying workflow
+    will read, and a state sealed for an earlier release does not open for this one."""
+    import hashlib
+
+    material = b"\0".join((b"cicd-agent canary-state", secret.encode(), release.encode()))
+    return hashlib.sha256(material).digest()
+
+
 @dataclass(frozen=True)
 class CanaryOptions:
     """What ``cicd-agent deploy-gate --phase canary`` was asked to do."""
@@ -50,11 +61,24 @@ class CanaryOptions:
             )
         risk_level = getattr(args, "risk_level", None) or None
         config = apply_risk(load_canary_config(args.canary_config), risk_level)
+        given = getattr(args, "canary_state", None)
+        secret = (
+            getattr(args, "canary_state_secret", None)
+            or args.prometheus_token
+            or args.prometheus_password
+        )
+        if given and given.strip() and not secret:
+            raise UsageError(
+                "canary-state can only be trusted under a key, and this step has none.",
+                hint="Set canary-state-secret (a long random secret), or give "
+                "Prometheus credentials; or leave canary-state empty to start a new rollout.",
+            )
         try:
             state = decode_state(
-                getattr(args, "canary_state", None),
+                given,
                 config_digest(config),
                 check_keys(config.metrics),
+                state_key(secret or "", getattr(args, "canary_release", None) or ""),
             )
         except CanaryStateError as error:
             raise UsageError(str(error)) from None

@@ -1,0 +1,306 @@
+"""The one place this package starts git: every command line and environment is built here.
+
+Why one seam: every file of a checkout is the pull request's, and git reads some of them as
+instructions. ``.gitattributes`` can make every file "binary" (``* binary``, ``* -diff``) or
+name a diff driver or textconv program, so the review's rules see no added line; ``.mailmap``
+rewrites the authors deploy-gate learns from; and a repository's settings can name hooks, an
+fsmonitor, a pager or an external diff. Each caller used to remember its own subset of flags;
+here they are set once, for every call, so an unhardened git cannot be written (a project test
+fails when a module outside ``local/`` starts a process named git).
+
+What every call gets, on the command line (which wins over every configuration file):
+hooks off (``core.hooksPath=/dev/null``), no fsmonitor, no pager, no attributes file of the
+user's, no mailmap file or blob, ``log.mailmap=false``, and for the commands that render diffs
+``--no-ext-diff --no-textconv``. The user's global and system configuration still count
+otherwise: they hold what the job's owner set (``safe.directory``, CA bundles), which the pull
+request cannot write.
+
+Where a call runs (a :class:`Place`):
+
+- :func:`objects_of` reads the object store alone, for diffs, logs and blobs between commits:
+  git runs in an empty working tree with an empty index and a git directory without ``info/``,
+  so no ``.gitattributes``, ``info/attributes`` or ``.mailmap`` exists for it. Attributes are
+  "none": git decides binary files by their bytes, and the base commit's ``-diff`` and
+  ``linguist-generated`` are applied after (:class:`~cicd_agent.local.local_repo.LocalRepo`).
+  git 2.40's ``--attr-source`` could read them from the base in one step; 2.39, as Debian 12
+  ships it, has no such option, and one rule for every version keeps runs alike.
+- :func:`in_checkout` sees the working tree, for the few questions about it (is it the failed
+  commit, which links does the index hold): the hardening flags still apply, and a command
+  that reads the tree's files gets every configured filter driver turned off.
+- :func:`nowhere` is outside any repository and any configuration (reading a patch).
+- :func:`sandboxed` is the command line for git inside the sandbox (applying a patch).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HARDENING: tuple[str, ...] = (
+    "-c", "core.hooksPath=/dev/null",
+    "-c", "core.fsmonitor=false",
+    "-c", "core.attributesFile=/dev/null",
+    "-c", "core.pager=cat",
+    "-c", "log.mailmap=false",
+    "-c", "mailmap.file=/dev/null",
+    "-c", "mailmap.blob=",
+    "--no-pager",
+)  # fmt: skip
+"""Options before the command: each one turns off a way a repository's files or settings make
+git run a program or read the pull request's own words as git's."""
+
+_DIFF_FLAGS = ("--no-ext-diff", "--no-textconv")
+_COMMAND_FLAGS: dict[str, tuple[str, ...]] = {
+    "diff": _DIFF_FLAGS,
+    "diff-tree": _DIFF_FLAGS,
+    "log": (*_DIFF_FLAGS, "--no-mailmap"),
+    "show": (*_DIFF_FLAGS, "--no-mailmap"),
+    "blame": ("--no-textconv",),
+    "grep": ("--no-textconv",),
+}
+"""Options right after the command: an external diff or a textconv program named by a diff
+driver would decide what text the rules see."""
+
+_FIXED_ENVIRONMENT = {
+    "GIT_LITERAL_PATHSPECS": "1",
+    "GIT_TERMINAL_PROMPT": "0",
+    "GIT_PAGER": "cat",
+    "LC_ALL": "C",
+}
+_INHERITED_OUT = frozenset(
+    {
+        "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_NAMESPACE",
+        "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_EXTERNAL_DIFF",
+        "GIT_ATTR_SOURCE", "GIT_DIFF_OPTS", "GIT_PAGER", "PAGER", "GIT_CEILING_DIRECTORIES",
+    }
+)  # fmt: skip
+"""Variables of the caller's environment that would point git at another repository, index
+or program than the one this call names."""
+
+
+class GitTimedOut(Exception):
+    """git ran longer than the caller's timeout (it has been killed)."""
+
+
+@dataclass(frozen=True)
+class GitResult:
+    """What one git process returned."""
+
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a git process runs and which parts of a checkout it can see."""
+
+    cwd: Path
+    environ: Mapping[str, str] = field(default_factory=dict)
+    isolated: bool = False
+    """Outside every repository and configuration: nothing of the caller's environment."""
+    contents: bool = False
+    """The command reads the working tree's files (``diff-index``): every filter driver the
+    configuration names is turned off first, since the checkout's attributes pick them."""
+
+
+_SCRATCH: list[tempfile.TemporaryDirectory[str]] = []
+_SHADOWS: dict[tuple[Path, Path], Path] = {}
+_SHARED = ("refs", "packed-refs", "reftable", "shallow", "config")
+"""What a shadow git directory borrows from the real one (objects come by
+``GIT_OBJECT_DIRECTORY``): refs, the shallow list and the settings, never ``info/``."""
+
+
+def _scratch() -> Path:
+    """This process's folder for the empty working tree and the shadow git directories
+    (removed when the interpreter exits)."""
+    if not _SCRATCH:
+        _SCRATCH.append(tempfile.TemporaryDirectory(prefix="cicd-agent-git-"))
+    return Path(_SCRATCH[0].name)
+
+
+def _empty_folder() -> Path:
+    """A folder that stays empty for the life of the process: the working tree git sees when it
+    should see none."""
+    empty = _scratch() / "empty"
+    empty.mkdir(exist_ok=True)
+    return empty
+
+
+def _shadow(git_dir: Path, common_dir: Path) -> Path:
+    """A git directory that is ``git_dir`` less its ``info/`` folder: ``info/attributes`` is
+    read whatever the working tree, and whoever ran in the checkout before this job's step (the
+    pull request's build) could have written it. Refs, the shallow list and the settings are
+    links to the real ones; ``HEAD`` is a copy (a link would be read as a symbolic ref), renewed
+    whenever the real one changed (one small read per call)."""
+    key = (git_dir, common_dir)
+    if key not in _SHADOWS:
+        folder = Path(tempfile.mkdtemp(prefix="gitdir-", dir=_scratch()))
+        for name in _SHARED:
+            if os.path.lexists(common_dir / name):
+                os.symlink(common_dir / name, folder / name)
+        (folder / "objects").mkdir()  # what git checks a git directory by; unused
+        _SHADOWS[key] = folder
+    folder = _SHADOWS[key]
+    head = (git_dir / "HEAD").read_bytes()
+    if not (folder / "HEAD").is_file() or (folder / "HEAD").read_bytes() != head:
+        fresh = folder / f"HEAD.{os.getpid()}.{threading.get_ident()}"
+        fresh.write_bytes(head)
+        os.replace(
+            fresh, folder / "HEAD"
+        )  # atomic: a git reading it meanwhile sees one or the other
+    return folder
+
+
+def objects_of(git_dir: Path, common_dir: Path | None = None) -> Place:
+    """The repository whose git directory is ``git_dir`` (``common_dir`` for a linked
+    worktree's), without its working tree, index or ``info/``: the checkout's
+    ``.gitattributes`` and ``.mailmap`` and the git directory's ``info/attributes`` are not
+    there for git to read."""
+    common = common_dir or git_dir
+    empty = _empty_folder()
+    return Place(
+        empty,
+        {
+            "GIT_DIR": str(_shadow(git_dir, common)),
+            "GIT_OBJECT_DIRECTORY": str(common / "objects"),
+            "GIT_WORK_TREE": str(empty),
+            "GIT_INDEX_FILE": str(empty / "index"),
+        },
+    )
+
+
+def in_checkout(path: Path, *, ceiling: Path | None = None, contents: bool = False) -> Place:
+    """The checkout at ``path`` with its working tree (git finds the repository from there;
+    ``ceiling`` stops that search above ``path``). ``contents``: the command reads the working
+    tree's files, so no clean, smudge or process filter may run on them."""
+    environ = {"GIT_CEILING_DIRECTORIES": str(ceiling)} if ceiling else {}
+    return Place(Path(path), environ, contents=contents)
+
+
+def nowhere() -> Place:
+    """Outside any repository, with nobody's configuration (an empty home, no system file)."""
+    empty = _empty_folder()
+    return Place(
+        empty,
+        {
+            "PATH": os.defpath,
+            "HOME": str(empty),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CEILING_DIRECTORIES": str(empty),
+        },
+        isolated=True,
+    )
+
+
+def installed() -> bool:
+    """Whether a git is on ``PATH`` at all (a message can then say so instead of failing)."""
+    return shutil.which("git") is not None
+
+
+def command(args: Sequence[str], settings: Sequence[str] = ()) -> list[str]:
+    """``git`` with the hardening options (and ``settings``, more ``-c`` pairs), then ``args``
+    with the command's own ones added."""
+    if not args:
+        raise ValueError("a git command needs a subcommand")
+    name, rest = args[0], list(args[1:])
+    return ["git", *HARDENING, *settings, name, *_COMMAND_FLAGS.get(name, ()), *rest]
+
+
+_GIT_LFS = frozenset(
+    {
+        "clean=git-lfs clean -- %f", "smudge=git-lfs smudge -- %f",
+        "smudge=git-lfs smudge --skip -- %f", "process=git-lfs filter-process",
+        "process=git-lfs filter-process --skip", "required=true",
+    }
+)  # fmt: skip
+"""What ``git lfs install`` writes: the one driver kept, since an LFS checkout's files are not
+the committed pointers and only git-lfs tells that they match. Any other value (a settings file
+that names another program under the same driver) turns the driver off."""
+
+
+def _filters_off(place: Place, env: Mapping[str, str], timeout: float | None) -> list[str]:
+    """``-c filter.NAME.clean=`` (and smudge, process) for each filter driver the repository's
+    configuration defines, but git-lfs's own: an empty command is no filter. No switch turns
+    all filters off, and on a working tree (before git 2.40's ``--attr-source``) the checkout's
+    ``.gitattributes`` decides which driver runs on which file."""
+    listing = command(["config", "-z", "--get-regexp", r"^filter\."])
+    try:
+        done = subprocess.run(
+            listing, capture_output=True, cwd=place.cwd, env=dict(env), timeout=timeout,
+            stdin=subprocess.DEVNULL, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as exc:
+        raise GitTimedOut(f"git config took longer than {timeout:g} s") from exc
+    settings: dict[str, set[str]] = {}
+    for record in done.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        key, _, value = record.partition("\n")
+        driver, _, part = key.removeprefix("filter.").rpartition(".")
+        if key.startswith("filter.") and driver:
+            settings.setdefault(driver, set()).add(f"{part}={value}")
+    return [
+        setting
+        for driver, parts in sorted(settings.items())
+        if not (driver == "lfs" and parts <= _GIT_LFS)
+        for part in ("clean=", "smudge=", "process=", "required=false")
+        for setting in ("-c", f"filter.{driver}.{part}")
+    ]
+
+
+def environment(place: Place, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a git process at ``place`` over ``base`` (the process's own by
+    default), with the variables that would redirect git taken out."""
+    source = {} if place.isolated else dict(os.environ if base is None else base)
+    kept = {name: value for name, value in source.items() if name not in _INHERITED_OUT}
+    return {**kept, **_FIXED_ENVIRONMENT, **place.environ}
+
+
+def sandboxed(args: Sequence[str]) -> tuple[list[str], dict[str, str]]:
+    """argv and the extra environment of a git command run inside the sandbox, where the
+    working tree is the copy being patched (no user's configuration there either)."""
+    extra = {"GIT_CONFIG_NOSYSTEM": "1", **_FIXED_ENVIRONMENT}
+    return command(args), extra
+
+
+def run(
+    place: Place,
+    args: Sequence[str],
+    *,
+    stdin: bytes | None = None,
+    timeout: float | None = None,
+    base: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> GitResult:
+    """Run ``git ARGS`` at ``place``; ``environ`` adds variables (an index file of one's own,
+    the bot's identity). Raises OSError when git cannot start, :class:`GitTimedOut` past
+    ``timeout``."""
+    env = {**environment(place, base), **(environ or {})}
+    argv = command(args, _filters_off(place, env, timeout) if place.contents else ())
+    executable = shutil.which("git")
+    if executable is not None:
+        argv[0] = executable
+    try:
+        done = subprocess.run(
+            argv,
+            input=stdin,
+            stdin=subprocess.DEVNULL if stdin is None else None,
+            capture_output=True,
+            cwd=place.cwd,
+            env=env,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise GitTimedOut(f"git {args[0]} took longer than {timeout:g} s") from exc
+    return GitResult(done.returncode, done.stdout, done.stderr)

@@ -1,0 +1,275 @@
+"""The fix step's witness inside pytest: whether pytest's own machinery ran each test.
+
+An exit code and a JUnit report are the word of a process the code under test runs in: a
+patch to ``calc/__init__.py`` that sets ``Function.runtest`` to a no-op makes pytest report
+the failing test passed while ``add`` still subtracts. This plugin is loaded first (``-p``,
+under a module name chosen per sandbox, so no file of the project can take its place), before
+the project's conftests and modules are imported, and:
+
+- takes a snapshot of the functions that run and report a test (:data:`WATCHED`) and of
+  their code; at the end of collection and before each test's call it compares, and writes
+  down every function replaced, every code object swapped and every module put in another's
+  place in ``sys.modules``;
+- writes where ``pytest``, ``_pytest`` and ``pluggy`` were imported from (a folder of the
+  project shadowing them is the project's word again);
+- writes the file of every implementation of the hooks that run and report a test (a module
+  the patch touched that hooks the runner moves the judge);
+- during the call of each failing test (``CICD_FIX_WITNESS_TESTS`` names them; every test
+  when it names none), watches for the test function's own code being entered and left: a
+  no-op runner never runs the test's body. On Python 3.12 and later through
+  ``sys.monitoring``, on that one code object alone (no cost anywhere else); before, through
+  ``sys.setprofile`` (never the tracer a coverage run uses), which slows every call the test
+  makes: hence only the failing tests are watched.
+
+Records go, one JSON line each, to a file of its own process in the folder
+``CICD_FIX_WITNESS`` names (the judge reads them: :mod:`..witnessed`). What this does not
+close: code written against this plugin can forge its records, in pytest's process or, run by
+a command of the step before pytest, by planting a module of the name it reads in
+``PYTEST_ADDOPTS`` where ``python -m pytest`` looks first; the patch that does so is in the
+diff the reviewer reads. The cost: a step that sets its own ``PYTHONPATH`` drops the folder
+this module is in, and no fix verifies there (the verifier says why).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import re
+import sys
+from typing import Any
+
+import pytest
+
+WATCHED = (
+    ("_pytest.python", "Function.runtest"),
+    ("_pytest.python", "Function.setup"),
+    ("_pytest.python", "pytest_pyfunc_call"),
+    ("_pytest.unittest", "TestCaseFunction.runtest"),
+    ("_pytest.runner", "pytest_runtest_protocol"),
+    ("_pytest.runner", "runtestprotocol"),
+    ("_pytest.runner", "call_and_report"),
+    ("_pytest.runner", "call_runtest_hook"),
+    ("_pytest.runner", "pytest_runtest_call"),
+    ("_pytest.runner", "pytest_runtest_makereport"),
+    ("_pytest.runner", "CallInfo.from_call"),
+    ("_pytest.reports", "TestReport.from_item_and_call"),
+    ("_pytest.main", "pytest_runtestloop"),
+    ("_pytest.junitxml", "LogXML.pytest_runtest_logreport"),
+    ("_pytest.junitxml", "_NodeReporter.append_pass"),
+    ("pluggy._callers", "_multicall"),
+    ("pluggy._hooks", "HookCaller.__call__"),
+    ("pluggy._hooks", "_HookCaller.__call__"),
+    ("pluggy._manager", "PluginManager._hookexec"),
+)
+"""What runs a test and reports it, as ``(module, attribute path)``; names an installed pytest
+or pluggy lacks are left out."""
+
+HOOKS = (
+    "pytest_runtest_protocol",
+    "pytest_runtest_setup",
+    "pytest_runtest_call",
+    "pytest_pyfunc_call",
+    "pytest_runtest_makereport",
+    "pytest_runtest_logreport",
+    "pytest_report_teststatus",
+)
+_FOLDER = os.environ.get("CICD_FIX_WITNESS", "")
+_SEPARATORS = re.compile(r"\.py::|::|/| › | > |#")
+
+
+def _canonical(name: str) -> str:
+    """A test's name as the judge spells it (``cicd_agent.analysis.logs.history``)."""
+    head, bracket, params = name.strip().partition("[")
+    head = head[:-3] if head.endswith(".py") else head
+    return _SEPARATORS.sub(".", head).replace(" ", ".").strip(".") + bracket + params
+
+
+def _wanted() -> tuple[list[str], list[str]]:
+    try:
+        named = json.loads(os.environ.get("CICD_FIX_WITNESS_TESTS", "") or "{}")
+    except ValueError:
+        named = {}
+    names = named.get("names") if isinstance(named, dict) else None
+    modules = named.get("modules") if isinstance(named, dict) else None
+    return (
+        [str(name) for name in names] if isinstance(names, list) else [],
+        [str(module) for module in modules] if isinstance(modules, list) else [],
+    )
+
+
+_NAMES, _MODULES = _wanted()
+
+
+def _watched(nodeid: str) -> bool:
+    """Whether the test ``nodeid`` is one the judge asks about (every test when none named)."""
+    if not _NAMES and not _MODULES:
+        return True
+    key = _canonical(nodeid)
+    return any(key == name or key.endswith(f".{name}") for name in _NAMES) or any(
+        f".{module}." in f".{key}" for module in _MODULES
+    )
+
+
+def _tool() -> int | None:
+    """A ``sys.monitoring`` tool id of our own (None before Python 3.12, or none free)."""
+    monitoring = getattr(sys, "monitoring", None)
+    for tool in (4, 3, 5):
+        try:
+            monitoring.use_tool_id(tool, "cicd-fix-witness")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            continue
+        return tool
+    return None
+
+
+_TOOL = _tool()
+
+
+def _resolve(module: Any, path: str) -> Any:
+    value = module
+    for part in path.split("."):
+        value = inspect.getattr_static(value, part, None)
+        if value is None:
+            return None
+    return value
+
+
+def _snapshot() -> dict[tuple[str, str], tuple[Any, Any, Any]]:
+    taken = {}
+    for name, path in WATCHED:
+        module = sys.modules.get(name)
+        value = _resolve(module, path) if module is not None else None
+        if value is not None:
+            taken[(name, path)] = (module, value, getattr(value, "__code__", None))
+    return taken
+
+
+_TAKEN = _snapshot()
+
+
+def _changes() -> list[str]:
+    """What differs from the snapshot, in words."""
+    found = []
+    for (name, path), (module, value, code) in _TAKEN.items():
+        if sys.modules.get(name) is not module:
+            found.append(f"sys.modules[{name!r}] replaced")
+            continue
+        now = _resolve(module, path)
+        if now is not value:
+            found.append(f"{name}.{path} replaced")
+        elif getattr(now, "__code__", None) is not code:
+            found.append(f"the code of {name}.{path} replaced")
+    return found
+
+
+def _write(record: dict[str, Any]) -> None:
+    if not _FOLDER:
+        return
+    line = (json.dumps(record) + "\n").encode("utf-8")
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(os.path.join(_FOLDER, f"witness-{os.getpid()}.jsonl"), flags, 0o600)
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+
+
+def _origin(name: str) -> str:
+    module = sys.modules.get(name)
+    return str(getattr(module, "__file__", "") or "")
+
+
+_write(
+    {"loaded": True, "origins": {name: _origin(name) for name in ("pytest", "_pytest", "pluggy")}}
+)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    manager = session.config.pluginmanager
+    hooked = []
+    for hook in HOOKS:
+        caller = getattr(manager.hook, hook, None)
+        for impl in caller.get_hookimpls() if caller is not None else ():
+            code = getattr(inspect.unwrap(impl.function), "__code__", None)
+            hooked.append([hook, code.co_filename if code is not None else ""])
+    _write({"collected": True, "changed": _changes(), "hooks": hooked})
+
+
+def _test_code(item: pytest.Item) -> Any:
+    function = getattr(item, "obj", None)
+    if function is None:
+        return None
+    try:
+        function = inspect.unwrap(function)
+    except ValueError:
+        return None
+    return getattr(getattr(function, "__func__", function), "__code__", None)
+
+
+def _watch(code: Any) -> Any:
+    """Start watching ``code`` being entered and left; returns what stops it and tells."""
+    seen = {"entered": False, "left": False}
+    monitoring = getattr(sys, "monitoring", None)
+    if monitoring is not None and _TOOL is not None:
+        events = monitoring.events
+
+        def started(found: Any, offset: int) -> None:
+            if found is code:
+                seen["entered"] = True
+
+        def returned(found: Any, offset: int, value: Any) -> None:
+            if found is code:
+                seen["left"] = True
+
+        monitoring.register_callback(_TOOL, events.PY_START, started)
+        monitoring.register_callback(_TOOL, events.PY_RETURN, returned)
+        monitoring.set_local_events(_TOOL, code, events.PY_START | events.PY_RETURN)
+
+        def stop_monitoring() -> dict[str, bool]:
+            monitoring.set_local_events(_TOOL, code, 0)
+            return seen
+
+        return stop_monitoring
+    previous = sys.getprofile()
+
+    def watch(frame: Any, event: str, arg: Any) -> None:
+        if frame.f_code is code:
+            if event == "call":
+                seen["entered"] = True
+            elif event == "return":
+                seen["left"] = True
+        if previous is not None:
+            previous(frame, event, arg)  # type: ignore[arg-type]  # the event it was given
+
+    sys.setprofile(watch)
+
+    def stop_profiling() -> dict[str, bool]:
+        sys.setprofile(previous)
+        return seen
+
+    return stop_profiling
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    if not _watched(item.nodeid):
+        yield
+        return
+    code = _test_code(item)
+    changed = _changes()
+    stop = _watch(code) if code is not None else None
+    try:
+        yield
+    finally:
+        seen = stop() if stop is not None else {}
+        _write(
+            {
+                "test": item.nodeid,
+                "function": code is not None,
+                "file": code.co_filename if code is not None else "",
+                "ran": bool(seen.get("entered") and seen.get("left")),
+                "changed": changed,
+            }
+        )

@@ -1,0 +1,187 @@
+"""What the fix step's witness saw (:mod:`.boot.witness`): a verified fix needs pytest's own
+machinery to have run the failing tests, not only a report that says they passed.
+
+The witness is a pytest plugin written into the sandbox's own folder (read-only inside) under
+a module name chosen per sandbox, loaded with ``-p`` before anything of the project: a file
+the patch adds cannot take its place, as it cannot know the name. Its records come back in a
+folder of ours (:class:`Witness`); :func:`witness_problem` reads them. A patch is refused when
+pytest's runner or its hooks changed after pytest started (``Function.runtest`` set to a
+no-op, a ``sys.modules`` entry replaced, a function's code swapped), when pytest or pluggy
+came from the checkout, when a file the patch touched implements a hook that runs or reports
+a test, or when the failing test's own function was never entered and left during its call.
+
+:func:`cookie_problem` refuses a patch that adds or changes a Python file's encoding
+declaration to anything but UTF-8: ``# coding: utf-7`` turns ``+AAo-`` inside what reads as a
+comment into a new line of code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shlex
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from cicd_agent.analysis.logs.history import canonical_test
+from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
+
+WITNESS_VARIABLE = "CICD_FIX_WITNESS"
+"""Names the folder the witness writes its records to (its boot module reads it)."""
+_RECORDS_BYTES = 16 << 20
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
+_UTF8 = frozenset({"utf-8", "utf8", "utf_8", "utf-8-sig"})
+
+
+@dataclass(frozen=True)
+class Witness:
+    """The witness installed in one sandbox: its folder (put first on ``PYTHONPATH``) and its
+    module's name (given to pytest as ``-p NAME``)."""
+
+    folder: Path
+    module: str
+
+    @classmethod
+    def install(cls, root: Path) -> Witness:
+        """Write the witness into ``root`` (the sandbox's own folder) under a fresh name."""
+        module = f"cicd_witness_{secrets.token_hex(8)}"
+        folder = root / "fix-boot"
+        folder.mkdir(exist_ok=True)
+        text = resources.files("cicd_agent.modes.analyse_failure.fix.boot").joinpath("witness.py")
+        (folder / f"{module}.py").write_text(text.read_text("utf-8"), "utf-8")
+        return cls(folder, module)
+
+    def environment(
+        self,
+        lent: dict[str, str],
+        records: Path,
+        failed_tests: Collection[str],
+        test_files: Collection[str],
+    ) -> dict[str, str]:
+        """The variables one judged run gets on top of ``lent`` (its environment as the
+        sandbox gives it): our folder first on ``PYTHONPATH``, ``-p`` our module, the failing
+        tests it watches (by name, else by file; every test when neither is known)."""
+        path = os.pathsep.join(filter(None, [str(self.folder), lent.get("PYTHONPATH", "")]))
+        wanted = {
+            "names": [canonical_test(name) for name in failed_tests],
+            "modules": [] if failed_tests else [canonical_test(path) for path in test_files],
+        }
+        return {
+            "PYTHONPATH": path,
+            WITNESS_VARIABLE: str(records),
+            "CICD_FIX_WITNESS_TESTS": json.dumps(wanted),
+            "PYTEST_ADDOPTS": shlex.join(["-p", self.module]),
+        }
+
+
+def _records(folder: Path) -> Iterator[dict[str, Any]]:
+    """Every record the witness wrote in ``folder`` (links, FIFOs and huge files unread)."""
+    try:
+        names = sorted(name for name in os.listdir(folder) if name.startswith("witness-"))
+    except OSError:
+        return
+    for name in names:
+        try:
+            data = read_bytes(folder, name, _RECORDS_BYTES)
+        except CheckoutFileError:
+            continue
+        for line in data.splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                yield record
+
+
+def witness_problem(
+    folder: Path,
+    repo: Path,
+    patched: Collection[str],
+    failed_tests: Collection[str],
+    test_files: Collection[str],
+) -> str:
+    """Why the witness's records in ``folder`` do not show pytest running the failing tests
+    itself ("" when they do). ``repo``: the copy the run worked in; ``patched``: the files the
+    patch writes (relative to it)."""
+    records = list(_records(folder))
+    if not any(record.get("loaded") for record in records):
+        return "not verified: pytest never loaded the fix step's witness (its runs went unseen)"
+    for record in records:
+        origins = record.get("origins")
+        for name, origin in origins.items() if isinstance(origins, dict) else ():
+            if isinstance(origin, str) and origin and Path(origin).is_relative_to(repo):
+                return f"not verified: {name} was imported from the checkout ({origin[:200]})"
+        changed = record.get("changed")
+        if isinstance(changed, list) and changed:
+            said = "; ".join(dict.fromkeys(str(item)[:120] for item in changed[:3]))
+            return f"not verified: pytest's runner changed after it started ({said})"
+        hooks = record.get("hooks")
+        for entry in hooks if isinstance(hooks, list) else ():
+            hook, where = [*entry, "", ""][:2] if isinstance(entry, list) else ("", "")
+            if isinstance(where, str) and _patched_file(where, repo, patched):
+                shown = Path(where).relative_to(repo).as_posix()[:200]
+                return f"not verified: {shown}, which the patch writes, implements pytest's {hook}"
+    ran = {
+        canonical_test(str(record["test"])): bool(record.get("ran")) or not record.get("function")
+        for record in records
+        if "test" in record
+    }
+    return _unseen(ran, failed_tests, test_files)
+
+
+def _patched_file(where: str, repo: Path, patched: Collection[str]) -> bool:
+    path = Path(where)
+    if not path.is_absolute() or not path.is_relative_to(repo):
+        return False
+    return path.relative_to(repo).as_posix() in patched
+
+
+def _unseen(
+    ran: dict[str, bool], failed_tests: Collection[str], test_files: Collection[str]
+) -> str:
+    """Why ``ran`` (a test's canonical name: whether its own function ran) does not cover the
+    failing tests ("" when it does)."""
+    never = "not verified: the witness saw {} reported without its own function running"
+    if failed_tests:
+        for name in failed_tests:
+            key = canonical_test(name)
+            seen = [value for test, value in ran.items() if test == key or test.endswith(f".{key}")]
+            if not seen or not all(seen):
+                return never.format(name[:200])
+        return ""
+    if test_files:
+        for path in test_files:
+            module = canonical_test(str(PurePosixPath(path)))
+            seen = [value for test, value in ran.items() if f".{module}." in f".{test}"]
+            if not seen or not all(seen):
+                return never.format(f"a test of {path[:200]}")
+        return ""
+    if not ran or not all(ran.values()):
+        return never.format("a test")
+    return ""
+
+
+def cookie_problem(path: str, before: str | None, after: str | None) -> str:
+    """Why a patch's change to ``path``'s encoding declaration is refused ("" when it is not):
+    one added or changed to anything but UTF-8, in a Python file's first two lines."""
+    if not path.endswith((".py", ".pyw", ".pyi")) or after is None:
+        return ""
+    now, was = _cookie(after), _cookie(before or "")
+    if now is None or now == was or now.lower() in _UTF8:
+        return ""
+    return (
+        f"the patch declares {path} encoded as {now[:40]}: what reads as a comment in the diff "
+        "may be code in that encoding"
+    )
+
+
+def _cookie(text: str) -> str | None:
+    head = b"\n".join(text.encode("utf-8", "surrogateescape").splitlines()[:2])
+    found = _COOKIE.search(head)
+    return found.group(1).decode("ascii", "replace") if found else None

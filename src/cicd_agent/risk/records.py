@@ -1,0 +1,168 @@
+"""What risk scoring reads about the past, as plain values: a mined commit, a change's file and
+author history, and the words of a message that mark a fix or a revert. Pure (no git, no file,
+no process): :mod:`mining` and :mod:`history` fill these from git; the scoring modules
+(:mod:`features`, :mod:`jit`, :mod:`labels`, :mod:`model`, :mod:`floors`, :mod:`reasons`)
+only read them, which ``tests/project/test_layers.py`` keeps so."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from cicd_agent.analysis.changes import ChangedFile
+
+CACHE_VERSION = 2
+"""The mining cache's record version (:mod:`mining`): 2, a named merge is stored as the
+commits it brought in."""
+ROOT_SUBSYSTEM = "(root)"
+# Folders that only contain the real subsystems (``src/api``, ``packages/web``).
+_CONTAINERS = frozenset(
+    {"src", "lib", "libs", "app", "apps", "pkg", "packages", "internal", "cmd", "source",
+     "sources", "modules", "services", "components", "main", "python", "go", "java"}
+)  # fmt: skip
+
+FIX_WORDS = re.compile(
+    r"\b(fix(e[sd]|ing)?|bug(s|fix)?|defect|hotfix|crash(es|ed)?|regression|fault|"
+    r"broken|fail(s|ed|ure)?|patch(ed)?)\b",
+    re.IGNORECASE,
+)
+REVERT_SUBJECT = re.compile(r"^\s*(revert\b|reapply\b|back\s*out\b|rollback\b)", re.IGNORECASE)
+
+
+def is_fix(message: str) -> bool:
+    """The change says it fixes something (the FIX feature of JIT defect prediction)."""
+    return bool(FIX_WORDS.search(message))
+
+
+def is_revert(subject: str) -> bool:
+    """The commit undoes another (``git revert`` writes ``Revert "…"``)."""
+    return bool(REVERT_SUBJECT.match(subject))
+
+
+def subsystem_of(path: str) -> str:
+    """A file's subsystem: its top-level folder (``src/api`` in a src layout), or ``(root)``."""
+    parts = path.split("/")
+    if len(parts) == 1:
+        return ROOT_SUBSYSTEM
+    if parts[0].lower() in _CONTAINERS and len(parts) > 2:
+        return f"{parts[0]}/{parts[1]}"
+    return parts[0]
+
+
+@dataclass
+class FileHistory:
+    """The past of one touched file within the window."""
+
+    path: str
+    changes: int = 0
+    fixes: int = 0
+    reverts: int = 0
+    last_change: int | None = None
+    authors: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class HistoryFeatures:
+    """History and experience features of a change (names follow Kamei et al. 2013)."""
+
+    files: dict[str, FileHistory]
+    unique_changes: int  # NUC: distinct past commits touching any of the files
+    developers: int  # NDEV: distinct past authors of the files
+    mean_age_days: float | None  # AGE: mean days since each touched file last changed
+    past_fixes: int  # distinct past fix commits touching the files
+    past_reverts: int  # distinct past revert commits touching the files
+    revert_evidence: tuple[str, ...]  # short SHA and subject of those reverts (up to 5)
+    authors: tuple[str, ...]  # authors of the change
+    experience: int  # EXP: fewest past commits of any author of the change
+    recent_experience: float  # REXP: that author's commits weighted 1/(1 + years ago)
+    subsystem_experience: int  # SEXP: fewest past commits of an author in the subsystems
+    scanned_commits: int  # commits the file pass read
+    repo_authors: int = 0  # distinct authors of the past commits read for experience
+    repo_commits: int = 0  # past commits read for experience
+    more_experienced: float = 0.0  # share of the other past authors with more commits
+
+    @classmethod
+    def empty(cls, authors: tuple[str, ...] = ()) -> HistoryFeatures:
+        """A change with no past (a root commit)."""
+        return cls({}, 0, 0, None, 0, 0, (), authors, 0, 0.0, 0, 0)
+
+
+_REVERTS_SHA = re.compile(r"\bThis reverts commit ([0-9a-f]{7,64})\b", re.IGNORECASE)
+_REVERT_TITLE = re.compile(r'^\s*Revert\s+"(.+)"(?:\s*\((?:#\d+|[0-9a-f]{7,40})\))*\s*$')
+"""``Revert "<subject>"``, also with the pull request or commit a squash merge appends
+(``Revert "Add X (#12)" (#15)``): 88 reverts in the 39 histories of the evaluation carried
+only that title, and their reverted commits went unlabelled."""
+
+
+@dataclass(frozen=True)
+class MinedCommit:
+    """One past commit: what it touched and what it says about other commits."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author: str
+    time: int  # committer time: when the commit entered the history
+    subject: str
+    fix: bool
+    # SHAs (maybe abbreviated) named by "This reverts commit"; a named merge of the commit's
+    # own past stands as the commits it brought in (what ``git revert -m 1`` undoes)
+    reverts: tuple[str, ...]
+    files: tuple[ChangedFile, ...]
+
+    @cached_property
+    def reverted_subject(self) -> str:
+        """The subject inside ``Revert "…"``, or "" (derived from the subject, not stored in
+        the mining cache, so a better reading of titles applies to commits mined before it;
+        kept on the object, as a replay asks it more than once per commit)."""
+        title = _REVERT_TITLE.match(self.subject)
+        return title.group(1) if title else ""
+
+    @property
+    def revert(self) -> bool:
+        """Whether the message says it reverts something (title or a named SHA); whether it
+        undoes a commit of *this* history is :meth:`RevertIndex.undoes`."""
+        return bool(self.reverts or self.reverted_subject) or is_revert(self.subject)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "v": CACHE_VERSION,
+            "sha": self.sha,
+            "parents": list(self.parents),
+            "author": self.author,
+            "time": self.time,
+            "subject": self.subject,
+            "fix": self.fix,
+            "reverts": list(self.reverts),
+            "files": [
+                [f.path, f.added, f.deleted, f.status, int(f.binary), int(f.submodule)]
+                for f in self.files
+            ],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> MinedCommit:
+        files = data["files"]
+        assert isinstance(files, list)
+        return cls(
+            sha=str(data["sha"]),
+            parents=tuple(str(p) for p in data["parents"]),  # type: ignore[attr-defined]
+            author=str(data["author"]),
+            time=int(data["time"]),  # type: ignore[call-overload]
+            subject=str(data["subject"]),
+            fix=bool(data["fix"]),
+            reverts=tuple(str(s) for s in data["reverts"]),  # type: ignore[attr-defined]
+            files=tuple(
+                ChangedFile(
+                    path=str(p), added=int(a), deleted=int(d), status=str(s),
+                    binary=bool(b), submodule=bool(m),
+                )
+                for p, a, d, s, b, m in files
+            ),
+        )  # fmt: skip
+
+
+def named_reverts(message: str) -> tuple[str, ...]:
+    """The SHAs a message names in ``This reverts commit <sha>`` lines (lowercase, at most
+    five)."""
+    return tuple(dict.fromkeys(m.lower() for m in _REVERTS_SHA.findall(message)))[:5]

@@ -1,0 +1,193 @@
+"""Red team, fourth pass (fix step): the judge cannot be talked round by the code it judges.
+
+Each patch below touches no test, no conftest and no setting, and leaves ``add`` subtracting;
+pytest's real JUnit report still said ``test_add`` passed, so each was "verified". The code
+under test runs inside pytest's own process, before the test: it can replace the runner
+(``Function.runtest``), swap a function's code through ``sys.modules``, or stand in for pytest
+itself from a folder of the checkout. The fix step's witness (a plugin loaded first under a
+name chosen per sandbox) must see the failing test's own function run, and pytest's runner
+unchanged; names that shadow pytest and encoding declarations that hide code are refused
+before any run. A real fix still verifies. Every run is real bubblewrap and real pytest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch
+from cicd_agent.modes.analyse_failure.fix.policy import check_patch
+from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
+from cicd_agent.sandbox import Sandbox
+from tests.helpers.fix_projects import CALC, CALC_FIX, commit_project, pytest_failure
+from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
+
+FAILING_TEST = "tests/test_ops.py"
+
+NESTED = {
+    "lib/__init__.py": "",
+    "lib/calc/__init__.py": "",
+    "lib/calc/ops.py": CALC["calc/ops.py"],
+    "tests/__init__.py": "",
+    "tests/test_ops.py": CALC["tests/test_ops.py"].replace("from calc.ops", "from lib.calc.ops"),
+    "pyproject.toml": CALC["pyproject.toml"],
+}
+"""``add`` in a package inside a package: the outer ``__init__`` is imported first."""
+
+
+def _new_lines(path: str, lines: list[str], old: str = "") -> str:
+    """A patch that fills the empty file ``path`` with ``lines``."""
+    body = "".join(f"+{line}\n" for line in lines)
+    return (
+        f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n"
+        f"@@ -0,0 +1,{len(lines)} @@\n{body}{old}"
+    )
+
+
+NO_OP_RUNTEST = [
+    "import sys",
+    "if '_pytest.python' in sys.modules:",
+    "    sys.modules['_pytest.python'].Function.runtest = lambda self: None",
+]
+CODE_SWAP = [
+    "import sys",
+    "for _name, _module in list(sys.modules.items()):",
+    "    if _name == '_pytest.python':",
+    "        _module.pytest_pyfunc_call.__code__ = (lambda pyfuncitem: True).__code__",
+]
+MODULE_SWAP = [
+    "import sys, types",
+    "_real = sys.modules.get('_pytest.python')",
+    "if _real is not None:",
+    "    _fake = types.ModuleType('_pytest.python')",
+    "    _fake.__dict__.update(_real.__dict__)",
+    "    class Function(_real.Function):",
+    "        def runtest(self):",
+    "            return None",
+    "    _fake.Function = Function",
+    "    sys.modules['_pytest.python'] = _fake",
+    "    _real.Function.runtest = Function.runtest",
+]
+HOOKED = [
+    "import gc, sys",
+    "import pytest",
+    "class _Quiet:",
+    "    @pytest.hookimpl(tryfirst=True)",
+    "    def pytest_pyfunc_call(self, pyfuncitem):",
+    "        return True",
+    "for _thing in gc.get_objects():",
+    "    if type(_thing).__name__ == 'PytestPluginManager':",
+    "        _thing.register(_Quiet(), 'quiet')",
+]
+"""Registers a hook that answers for every test function, never calling it."""
+
+
+def _verify(tmp_path: Path, files: dict[str, str], diff: str) -> tuple[bool, str]:
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, files)
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
+    sandbox = Sandbox(checkout, environ)
+    verifier = SandboxVerifier(
+        sandbox, pytest_failure(), redact=lambda text: text, failing_tests=[FAILING_TEST]
+    )
+    with sandbox:
+        verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
+    return verdict.verified, verdict.reason
+
+
+@needs_sandbox
+@pytest.mark.parametrize(
+    ("files", "path", "lines", "said"),
+    [
+        (CALC, "calc/__init__.py", NO_OP_RUNTEST, "not verified: pytest's runner changed"),
+        (NESTED, "lib/__init__.py", NO_OP_RUNTEST, "not verified: pytest's runner changed"),
+        (CALC, "calc/__init__.py", CODE_SWAP, "not verified: pytest's runner changed"),
+        (CALC, "calc/__init__.py", MODULE_SWAP, "not verified: pytest's runner changed"),
+        (CALC, "calc/__init__.py", HOOKED, "not verified: "),
+    ],
+    ids=["init-no-op-runtest", "parent-init", "code-swap", "sys-modules-swap", "own-hook"],
+)
+def test_code_under_test_that_silences_the_runner_is_not_a_verified_fix(
+    tmp_path: Path, files: dict[str, str], path: str, lines: list[str], said: str
+) -> None:
+    verified, reason = _verify(tmp_path, files, _new_lines(path, lines))
+    assert not verified, reason
+    assert reason.startswith(said), reason
+
+
+@needs_sandbox
+def test_a_real_fix_still_verifies_under_the_witness(tmp_path: Path) -> None:
+    verified, reason = _verify(tmp_path, CALC, CALC_FIX)
+    assert verified, reason
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "_pytest/__init__.py",
+        "_pytest/python.py",
+        "pytest/__init__.py",
+        "pytest.py",
+        "pluggy/__init__.py",
+        "src/pluggy/_hooks.py",
+        "sitecustomize.py",
+        "src/usercustomize.py",
+        "py.py",
+    ],
+)
+def test_a_module_that_would_run_in_pytests_place_is_refused(tmp_path: Path, path: str) -> None:
+    diff = _new_lines(path, ["def main():", "    return 0"]).replace(
+        f"--- a/{path}", "new file mode 100644\n--- /dev/null"
+    )
+    verdict = check_patch(diff, tmp_path, failing_tests=[FAILING_TEST])
+    assert not verdict.allowed
+    assert "would run in pytest's place" in verdict.reason, verdict.reason
+
+
+@needs_sandbox
+def test_a_root_level_pytest_shadow_is_refused_before_any_run(tmp_path: Path) -> None:
+    """The shadow end to end: a ``_pytest/`` at the root would be what ``python -m pytest``
+    imports; the verifier refuses it by its name."""
+    diff = (
+        "diff --git a/_pytest/__init__.py b/_pytest/__init__.py\nnew file mode 100644\n"
+        "--- /dev/null\n+++ b/_pytest/__init__.py\n@@ -0,0 +1 @@\n+raise SystemExit(0)\n"
+    )
+    verified, reason = _verify(tmp_path, CALC, diff)
+    assert not verified
+    assert reason.startswith("refused: the patch adds or edits a module named like the test"), (
+        reason
+    )
+
+
+@needs_sandbox
+def test_an_encoding_cookie_that_hides_code_in_a_comment_is_refused(tmp_path: Path) -> None:
+    """``# coding: utf-7`` makes ``+AAo-`` a new line: the diff shows two comments, Python
+    runs the no-op runner."""
+    hidden = "import sys; sys.modules['_pytest.python'].Function.runtest = lambda self: None"
+    lines = ["# -*- coding: utf-7 -*-", f"# tidy imports +AAo-{hidden.replace('=', '+AD0-')}"]
+    verified, reason = _verify(tmp_path, CALC, _new_lines("calc/__init__.py", lines))
+    assert not verified
+    assert reason.startswith("refused: the patch declares calc/__init__.py encoded as utf-7"), (
+        reason
+    )
+
+
+@needs_sandbox
+def test_a_step_that_replaces_pythonpath_leaves_the_fix_unverified_and_says_why(
+    tmp_path: Path,
+) -> None:
+    """The cost of the witness: a step that sets its own ``PYTHONPATH`` drops the folder the
+    witness is in, pytest cannot load it, and no fix can be verified there; the reason says
+    so rather than "still fails"."""
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, CALC)
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
+    script = "PYTHONPATH=. python -m pytest -q -p no:cacheprovider"
+    failing = FailingCommand(job="test", step="Run tests", script=script, failing=script)
+    with Sandbox(checkout, environ) as sandbox:
+        verifier = SandboxVerifier(sandbox, failing, redact=str, failing_tests=[FAILING_TEST])
+        verdict = verifier.verify(Patch(diff=CALC_FIX, source="model", summary="a fix"))
+    assert not verdict.verified
+    assert verdict.reason.startswith("not verified: pytest could not load the fix step's witness")

@@ -1,0 +1,103 @@
+"""A pull request that steers git with its own files must not blind the review floor.
+
+The attack (issue 42, item 1): the PR adds ``.gitattributes`` with ``* binary`` (or ``* -diff``,
+or a diff driver the runner's config makes binary or textconv'd), a committed AWS key and a
+``pull_request_target`` workflow that checks out the head. The review runs in the PR's checkout,
+so git read the PR's attributes and every file became "Binary files differ": no finding, exit 0.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.git_builder import GitRepoBuilder
+from tests.harness.action_runner import parse_github_output
+from tests.helpers.cli import run_cli
+
+AWS_KEY = "AKIA" + "QWERTYUIOPASDFGH"
+WORKFLOW = """\
+on: pull_request_target
+permissions: {}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4
+        with:
+          ref: ${{ github.event.pull_request.head.sha }}
+      - run: make
+"""
+
+HOSTILE = {
+    "binary": "* binary\n",
+    "minus-diff": "* -diff\n",
+    "driver": "* diff=hide\n",
+}
+
+
+def _attack(tmp_path: Path, attributes: str) -> tuple[GitRepoBuilder, str, str]:
+    builder = GitRepoBuilder(tmp_path / "repo")
+    # What a runner's own configuration may hold: a driver that hides text, read only when an
+    # attribute names it. The PR's `.gitattributes` names it for every file.
+    builder.git("config", "diff.hide.binary", "true")
+    builder.git("config", "diff.hide.textconv", "sed d")
+    builder.git("config", "diff.hide.command", "true")
+    base = builder.commit(
+        "base",
+        {
+            ".gitattributes": "*.dat -diff\n",
+            "src/app.py": "def main():\n    return 0\n",
+            "logo.png": b"\x89PNG\0\0\0",
+            "table.dat": "1 2 3\n",
+        },
+    )
+    head = builder.commit(
+        "add deploy",
+        {
+            ".gitattributes": "*.dat -diff\n" + attributes,
+            "table.dat": "1 2 3 4\n",
+            "src/app.py": f"def main():\n    key = '{AWS_KEY}'\n    return 0\n",
+            ".github/workflows/build.yml": WORKFLOW,
+            "logo.png": b"\x89PNG\0\0\1",
+        },
+    )
+    return builder, base, head
+
+
+def _review(
+    tmp_path: Path, builder: GitRepoBuilder, base: str, head: str
+) -> tuple[int, dict[str, str], str]:
+    (tmp_path / "out").touch()
+    (tmp_path / "summary").touch()
+    environ = {
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "RUNNER_TEMP": str(tmp_path),
+    }
+    argv = ["review", "--repo", str(builder.path), "--base", base, "--head", head,
+            "--provider", "none", "--fail-on", "high"]  # fmt: skip
+    done = run_cli(argv, tmp_path, environ, on_runner=False)
+    outputs = parse_github_output((tmp_path / "out").read_text())
+    return done.code, outputs, (tmp_path / "summary").read_text()
+
+
+@pytest.mark.parametrize("attributes", HOSTILE.values(), ids=HOSTILE.keys())
+def test_pr_attributes_do_not_hide_the_changed_lines(tmp_path: Path, attributes: str) -> None:
+    builder, base, head = _attack(tmp_path, attributes)
+    code, outputs, summary = _review(tmp_path, builder, base, head)
+
+    assert code == 1, summary
+    sarif = json.loads(Path(outputs["sarif_file"]).read_text())
+    rules = {result["ruleId"] for result in sarif["runs"][0]["results"]}
+    assert "cicd-agent/secret" in rules
+    assert "cicd-agent/workflow-pwn-request" in rules
+    assert "cicd-agent/git-settings" in rules
+    assert int(outputs["critical_count"]) >= 1
+    # The summary's list of binary files is the base's view: the image by its bytes, the table
+    # by the base's `-diff`; the code and the workflow are text, whatever the PR's lines say.
+    listed = summary.partition("Files listed but never sent")[2].partition("</details>")[0]
+    assert "`logo.png` (binary)" in listed and "`table.dat` (binary)" in listed
+    assert "src/app.py" not in listed and "build.yml" not in listed

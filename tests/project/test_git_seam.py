@@ -1,0 +1,94 @@
+"""Every git process goes through ``local/git.py``: no other module can start one.
+
+Why a project test: the hardening (no hooks, no fsmonitor, no mailmap, no textconv or external
+diff, no working tree for reads between commits) is only a guarantee if nothing builds its own
+git command line. Seven modules once did, each with its own subset of flags. The rule:
+
+- outside ``local/`` and ``sandbox/`` no module starts a process at all (``subprocess``,
+  ``os.system``-style calls, ``pty``): it asks ``local/`` (git, zizmor) or the sandbox;
+- outside ``local/git.py`` no command line starts with ``"git"`` (a list or tuple whose first
+  item is that word, or a path ending in ``/git``) and nobody looks git up on ``PATH``: the
+  sandbox runs what :func:`cicd_agent.local.git.sandboxed` built.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.harness.payloads import REPO_ROOT
+
+PACKAGE = REPO_ROOT / "src" / "cicd_agent"
+SEAM = Path("local/git.py")
+MAY_SPAWN = ("local", "sandbox")
+PROCESS_MODULES = ("subprocess", "pty", "asyncio.subprocess", "multiprocessing")
+PROCESS_CALLS = {"system", "popen", "execv", "execve", "execvp", "execvpe", "execl", "execlp",
+                 "spawnv", "spawnvp", "spawnl", "posix_spawn", "posix_spawnp", "create_subprocess_exec",
+                 "create_subprocess_shell"}  # fmt: skip
+
+
+def _names_git(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and (
+        node.value == "git" or str(node.value).endswith("/git")
+    )
+
+
+def offences(relative: Path, source: str) -> list[str]:
+    """What in ``source`` (the module at ``relative`` under the package) breaks the rule."""
+    found: list[str] = []
+    spawning_allowed = relative.parts[0] in MAY_SPAWN
+    for node in ast.walk(ast.parse(source)):
+        line = getattr(node, "lineno", 0)
+        if not spawning_allowed:
+            modules: list[str] = []
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module]
+            for module in modules:
+                if module.startswith(PROCESS_MODULES):
+                    found.append(f"{relative}:{line} imports {module}")
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr in PROCESS_CALLS
+                and isinstance(node.value, ast.Name)
+                and node.value.id in ("os", "asyncio")
+            ):
+                found.append(f"{relative}:{line} calls {node.attr}")
+        if relative == SEAM:
+            continue
+        if isinstance(node, (ast.List, ast.Tuple)) and node.elts and _names_git(node.elts[0]):
+            found.append(f"{relative}:{line} builds a git command line")
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "which"
+            and any(_names_git(arg) for arg in node.args)
+        ):
+            found.append(f"{relative}:{line} looks git up")
+    return found
+
+
+def test_only_the_seam_starts_git() -> None:
+    found = [
+        offence
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for offence in offences(path.relative_to(PACKAGE), path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_the_rule_sees_each_way_of_starting_git() -> None:
+    """The check itself: each shape a module once used is caught, in a mode or in the sandbox."""
+    mode = Path("modes/example.py")
+    assert offences(mode, "import subprocess\n") == ["modes/example.py:1 imports subprocess"]
+    assert offences(mode, "import os\nos.system('ls')\n") == ["modes/example.py:2 calls system"]
+    built = "argv = ['git', '-C', 'x', 'log']\n"
+    assert offences(Path("sandbox/run.py"), built) == ["sandbox/run.py:1 builds a git command line"]
+    assert offences(Path("local/gitrepo.py"), "run(('/usr/bin/git', 'log'))\n") != []
+    assert offences(mode, "import shutil\nshutil.which('git')\n") == [
+        "modes/example.py:2 looks git up"
+    ]
+    assert offences(SEAM, built + "import subprocess\n") == []
+    assert offences(mode, "x = ['gitk']\nfrom cicd_agent.local import git\n") == []
+    assert offences(mode, "prompt.system()\n") == []

@@ -1,0 +1,165 @@
+"""Red team, fourth pass: each sandboxed run is alone. A run must leave nothing a later run of
+the same sandbox can find (the fix step judges a patch by a run after the baseline), reach no
+kernel facility a test never needs, and hold its output inside the disk limit. Every run is
+real bubblewrap; the calls are made by number, as an attack would (x86_64's numbers)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.sandbox import Limits, Sandbox
+from cicd_agent.sandbox.pipes import MAX_OUTPUT_CHARS
+from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
+
+pytestmark = [
+    needs_sandbox,
+    pytest.mark.skipif(platform.machine() != "x86_64", reason="x86_64 call numbers"),
+]
+
+_KEYRING_MARKER = textwrap.dedent(
+    """
+    import ctypes, sys
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    SESSION, USER = -3, -4
+    for ring in (SESSION, USER):
+        found = libc.syscall(249, b"user", b"cicd-marker", None, ring)  # request_key
+        if found > 0:
+            print("marker found: the second run passes")
+            sys.exit(0)
+    for ring in (SESSION, USER):
+        made = libc.syscall(248, b"user", b"cicd-marker", b"1", 1, ring)  # add_key
+        print("add_key", made, "errno", ctypes.get_errno())
+    sys.exit(1)
+    """
+)
+
+
+def _sandbox(tmp_path: Path, limits: Limits | None = None) -> Sandbox:
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    return Sandbox(checkout, env, limits=limits or Limits())
+
+
+def test_a_key_stored_by_one_run_is_not_found_by_the_next(tmp_path: Path) -> None:
+    """Attack: a test stores a marker in a kernel keyring on its first run and passes on later
+    runs; every run of one sandbox shared one user namespace and the agent's session keyring,
+    so the fix step's baseline "reproduced" the failure and a comment-only patch verified."""
+    with _sandbox(tmp_path) as box:
+        first = box.run([sys.executable, "-c", _KEYRING_MARKER], box.workspace("a"), timeout=60)
+        second = box.run([sys.executable, "-c", _KEYRING_MARKER], box.workspace("b"), timeout=60)
+    assert "add_key -1 errno 1" in first.output, first.output  # EPERM
+    assert not second.ok and "marker found" not in second.output, second.output
+
+
+def test_each_run_has_a_user_namespace_of_its_own(tmp_path: Path) -> None:
+    """Every run of one sandbox joined the same user namespace (made once, when the agent is
+    root): whatever that namespace holds (a user keyring) was shared by all of them."""
+    with _sandbox(tmp_path) as box:
+        seen = [
+            box.run(["readlink", "/proc/self/ns/user"], box.workspace(label), timeout=60)
+            for label in ("a", "b")
+        ]
+    assert all(run.ok and run.output.startswith("user:[") for run in seen), seen
+    assert seen[0].output != seen[1].output, seen
+
+
+@pytest.mark.parametrize(
+    ("call", "script"),
+    [
+        ("io_uring_setup", "libc.syscall(425, 8, ctypes.create_string_buffer(120))"),
+        ("ptrace(PTRACE_TRACEME)", "libc.ptrace(0, 0, None, None)"),
+        ("keyctl(GET_KEYRING_ID)", "libc.syscall(250, 0, -3, 0)"),
+        ("process_vm_readv", "libc.syscall(310, os.getppid(), None, 0, None, 0, 0)"),
+        ("perf_event_open", "libc.syscall(298, None, 0, -1, -1, 0)"),
+        ("x32 getpid", "libc.syscall(0x40000000 | 39)"),
+    ],
+)
+def test_calls_a_test_run_never_needs_are_refused(tmp_path: Path, call: str, script: str) -> None:
+    """Attack: ``io_uring_setup`` and ``ptrace(PTRACE_TRACEME)`` succeeded in a run."""
+    probe = (
+        "import ctypes, os; libc = ctypes.CDLL(None, use_errno=True); "
+        f"done = {script}; print('result', done, 'errno', ctypes.get_errno())"
+    )
+    with _sandbox(tmp_path) as box:
+        result = box.run([sys.executable, "-c", probe], box.workspace("call"), timeout=60)
+    assert "result -1 errno 1\n" in result.output, (call, result.output)
+
+
+def test_a_runs_output_is_kept_as_a_tail_and_never_lands_on_the_hosts_disk(
+    tmp_path: Path,
+) -> None:
+    """Attack: each run's stdout and stderr went to a host file beside its folder, outside
+    the disk limit (up to 1 GiB a run past the 2 GiB). Here 1 GiB of output under a 1 MiB
+    disk limit: the run ends normally, its output's tail comes back, and no file of the
+    sandbox's own folder grew."""
+    flood = textwrap.dedent(
+        """
+        import os, sys
+        block = b"x" * (1 << 20)
+        for _ in range(1024):
+            os.write(1, block)
+        os.write(2, b"\\nthe end\\n")
+        """
+    )
+    with _sandbox(tmp_path, Limits(disk_bytes=1 << 20)) as box:
+        space = box.workspace("flood")
+        result = box.run([sys.executable, "-c", flood], space, timeout=300)
+        biggest = max(
+            (path.stat().st_size for path in box.root.rglob("*") if path.is_file()), default=0
+        )
+    assert result.ok, result.describe()
+    assert result.output.endswith("\nthe end\n"), result.output[-200:]
+    assert len(result.output) <= MAX_OUTPUT_CHARS
+    assert biggest < 1 << 20, biggest
+
+
+_MOUNTS_SEEN = textwrap.dedent(
+    """
+    import os, subprocess, sys, tempfile
+    from pathlib import Path
+    from cicd_agent.sandbox import Limits, Sandbox
+    hidden = Path(sys.argv[1])
+    hidden.mkdir(parents=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "cicd-hidden", str(hidden)], check=True)
+    top = Path(tempfile.mkdtemp())
+    (top / "checkout").mkdir()
+    env = {"PATH": sys.argv[2], "HOME": str(top / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(top / "checkout", env, limits=Limits()) as box:
+        result = box.run(["cat", "/proc/self/mountinfo"], box.workspace("mounts"), timeout=60)
+    sys.stdout.write(result.output)
+    """
+)
+
+
+@pytest.mark.skipif(not shutil.which("unshare"), reason="util-linux's unshare is missing")
+def test_the_mount_table_a_run_reads_names_no_host_mount_it_cannot_see(tmp_path: Path) -> None:
+    """Attack: ``/proc/self/mountinfo`` listed the host's mounts under the folders the sandbox
+    empties or replaces (``/run``'s, ``/dev``'s), names and places of the host a run can
+    never reach. Here a mount of the host's under ``/run`` (made in a mount namespace of
+    this test's own) must not appear, nor any mount point the run cannot see."""
+    if os.geteuid() != 0:
+        pytest.skip("making a host mount needs root")
+    hidden = f"/run/cicd-hidden-{os.getpid()}"
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", sys.executable, "-c", _MOUNTS_SEEN,
+         hidden, path_env()],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "/proc/self/mountinfo" not in done.stdout  # the table itself, not an error
+    points = [line.split()[4] for line in done.stdout.splitlines() if len(line.split()) > 4]
+    assert points, done.stdout
+    assert hidden not in done.stdout, done.stdout
+    assert not [point for point in points if point.startswith("/run/")], points
+    assert points.count("/dev") == 1, points
