@@ -7,6 +7,7 @@ and errors name the host only. Any mode can use :func:`post_message`.
 
 from __future__ import annotations
 
+import re
 from typing import final
 from urllib.parse import urlsplit
 
@@ -36,11 +37,24 @@ class SlackText(str):
         return (str, (str(self),))  # a copy is plain text again, as for runner.markdown.Neutral
 
 
-def slack_text(*lines: str) -> SlackText:
+def slack_text(*lines: str, link: str = "") -> SlackText:
     """The one builder of chat text: non-empty ``lines``, each escaped the way Slack asks
     (``&``, ``<``, ``>``), so no text we pass on (log words, model words, branch names) can
-    ping a channel (``<!channel>``) or forge a link (``<https://…|label>``)."""
-    return SlackText("\n".join(_escape(line) for line in lines if line), _MAKER)
+    ping a channel (``<!channel>``) or forge a link (``<https://…|label>``); a bare URL in
+    them is broken too (Slack links one, and may fetch it to unfurl it). ``link``, a URL we
+    made (the comment, the run), ends the message as the one link."""
+    shown = [_URL.sub(_unlink, _escape(line)) for line in lines if line]
+    return SlackText("\n".join([*shown, *([_escape(link)] if link else [])]), _MAKER)
+
+
+# A URL Slack would link: a scheme (``https://``, ``ftp://``, ``mailto:``…) or ``www.``.
+_URL = re.compile(r"(?i)(?<![a-z0-9])(?:[a-z][a-z0-9+.-]*:(?=//|[^\s/]*@)|www\.)")
+
+
+def _unlink(found: re.Match[str]) -> str:
+    """A zero-width space after the scheme's colon or inside ``www.``: shown, never linked."""
+    text = found.group(0)
+    return "www\u200b." if text.lower() == "www." else f"{text}\u200b"
 
 
 def _escape(text: str) -> str:

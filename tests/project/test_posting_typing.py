@@ -4,6 +4,7 @@ summary, Slack), including text that was neutralised and then flattened, strippe
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import sys
@@ -23,7 +24,7 @@ from cicd_agent.github.checks import publish_check_run
 from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.comments import upsert_issue_comment, upsert_thread_reply
 from cicd_agent.github.models import ReviewComment
-from cicd_agent.github.pulls import create_review
+from cicd_agent.github.pulls import create_draft_pull, create_review
 from cicd_agent.modes.review.describe import write_to_body
 from cicd_agent.notify import post_message, slack_text
 from cicd_agent.runner.markdown import neutralise, posted
@@ -38,10 +39,11 @@ def post(client: GitHubClient, runner: RunnerIO, model_text: str) -> None:
     upsert_issue_comment(client, 1, "key", text)
     upsert_thread_reply(client, 1, 2, "key", text)
     write_to_body(client, 1, text, [])
+    create_draft_pull(client, base="main", head="fix", title=text, body=text)
     runner.write_summary(text)
     post_message("https://hooks.example/x", SLACK)
 """
-POSTERS = 10
+POSTERS = 12
 """Texts handed to a poster in ``MODULE``: each is one error when the text is not neutral."""
 
 
@@ -77,3 +79,27 @@ def test_only_neutral_text_reaches_a_poster(tmp_path: Path) -> None:
         found = [line for line in errors if line.startswith(str(tmp_path / f"{name}.py"))]
         assert len(found) == (0 if name == "neutral" else POSTERS), (name, report)
     assert all(re.search('expected "(Neutral|SlackText)', line) for line in errors), report
+
+
+# PyGithub's calls that post text GitHub renders as Markdown (a body, a title, a summary).
+_PYGITHUB_POSTS = frozenset(
+    {"create_pull", "create_issue", "create_comment", "create_issue_comment", "create_review",
+     "create_review_comment", "create_check_run", "edit"}
+)  # fmt: skip
+
+
+def test_every_pygithub_post_goes_through_the_typed_facade() -> None:
+    """Found by a red team: analyse-failure's fix opened its draft pull request with
+    ``repo.create_pull(body=str)`` in the mode, past every typed poster. PyGithub's posting
+    calls are made only in ``cicd_agent.github``, whose functions take :class:`Neutral` text."""
+    facade = SRC / "cicd_agent" / "github"
+    outside = [
+        f"{path.relative_to(SRC)}:{node.lineno} {node.func.attr}"
+        for path in sorted((SRC / "cicd_agent").rglob("*.py"))
+        if facade not in path.parents
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in _PYGITHUB_POSTS
+    ]
+    assert outside == []

@@ -10,7 +10,7 @@ from github.PullRequest import PullRequest
 from github.PullRequestReview import PullRequestReview
 
 from cicd_agent.github.client import GitHubClient
-from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
+from cicd_agent.github.limits import COMMENT_BODY_MAX, PULL_BODY_MAX, fit
 from cicd_agent.github.models import (
     ChangedFile,
     PullRequestInfo,
@@ -95,6 +95,17 @@ def create_review(
         f"{client.repo_path}/pulls/{number}/reviews",
         payload,
         status="created",
+    )
+
+
+def create_draft_pull(
+    client: GitHubClient, *, base: str, head: str, title: Neutral, body: Neutral
+) -> PullRequest:
+    """Open a draft pull request from ``head`` into ``base`` (PyGithub's call: the caller runs
+    it under the client's write policy). Title and body are neutral text, as for every poster:
+    the body carries the model's words and the patch."""
+    return client.repository.create_pull(
+        base=base, head=head, title=title, body=fit(body, PULL_BODY_MAX), draft=True
     )
 
 

@@ -24,7 +24,7 @@ import re
 from typing import final
 
 from cicd_agent.runner.code_regions import code_regions, open_fence_closer
-from cicd_agent.runner.rendered import allowed_link, live_in_post, live_on_github
+from cicd_agent.runner.rendered import allowed_link, code_texts, live_in_post, live_on_github
 
 _BACKTICKS = re.compile(r"`+")
 # A ``]`` followed by ``(``, ``[`` or ``:`` closes a link, image or reference definition;
@@ -164,7 +164,9 @@ def posted(
     judged as GitHub renders it with them (:func:`live_in_post`) and, if anything is live, the
     tags are shown as text too.
     """
-    text = _HELD.sub("\ufffd", markdown)
+    # Our renderings end lines, cells and list items at "\n" only; GitHub also at a lone "\r",
+    # where untrusted text would leave its cell or list item: here it reads as they were built.
+    text = _HELD.sub("\ufffd", markdown.replace("\r\n", "\n").replace("\r", " "))
     links: list[str] = []
 
     def hold(found: re.Match[str]) -> str:
@@ -176,11 +178,20 @@ def posted(
     held = _LINK_TAIL.sub(hold, text)
     for tag, mark in _HOLD.items():
         held = held.replace(tag, mark)
-    shown = _neutral_text(held, allowed_links, limit)
-    for tag, mark in _HOLD.items():
-        shown = shown.replace(mark, tag)
-    shown = _HELD_LINK.sub(lambda found: links[_number(found.group(1))], shown)
-    if live_in_post(shown, allowed_links):
+    neutral = _neutral_text(held, allowed_links, limit)
+
+    def put_back(part: str) -> str:
+        for tag, mark in _HOLD.items():
+            part = part.replace(mark, tag)
+        return _HELD_LINK.sub(lambda found: links[_number(found.group(1))], part)
+
+    shown = put_back(neutral)
+    # What neutralise kept verbatim it kept as code: put back, a tag (ours, or one the text
+    # wrote) may open an HTML block, in which GitHub parses no Markdown, or a link's address
+    # may pair a backtick, and code would be raw HTML or prose. So the code must read as it did.
+    before = code_texts(neutral)
+    kept = before is not None and code_texts(shown) == [put_back(code) for code in before]
+    if not kept or live_in_post(shown, allowed_links):
         shown = _neutral_text(text, allowed_links, limit)
     return Neutral(shown, _MAKER)
 

@@ -19,9 +19,10 @@ from html.parser import HTMLParser
 import cmarkgfm
 from cmarkgfm.cmark import Options
 
-# GitHub links a mention where ``@`` follows no word character; a zero-width space after the
-# ``@`` (what neutralise writes) breaks it.
-_MENTION = re.compile(r"(?<![A-Za-z0-9_`])@[A-Za-z0-9]")
+# GitHub links a mention where ``@`` follows no word character (a backtick is none: in an HTML
+# block, code's backticks are text); a zero-width space after the ``@`` (what neutralise
+# writes) breaks it.
+_MENTION = re.compile(r"(?<![A-Za-z0-9_])@[A-Za-z0-9]")
 _CROSS_REFERENCE = re.compile(r"[\w.-]/[\w.-]+#\d")
 # A path that walks out of the allowed prefix once a browser resolves it (``/../``, ``%2e``),
 # or that a browser reads as another host (a backslash).
@@ -93,6 +94,42 @@ class _PostReader(_Reader):
 
     def handle_comment(self, data: str) -> None:
         self.live.append("an HTML comment")
+
+
+class _CodeReader(HTMLParser):
+    """Collects the text of each outermost ``<code>``/``<pre>`` element, in order."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.texts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _CODE:
+            if not self.depth:
+                self.texts.append("")
+            self.depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _CODE and self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.depth:
+            self.texts[-1] += data
+
+
+def code_texts(markdown: str) -> list[str] | None:
+    """The text of each code span and block GitHub renders in ``markdown`` (raw HTML kept), in
+    order; None when the HTML cannot be read."""
+    reader = _CodeReader()
+    html = cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+    try:
+        reader.feed(html)
+        reader.close()
+    except AssertionError:  # as in live_in_post
+        return None
+    return reader.texts
 
 
 def live_on_github(markdown: str, allowed: Sequence[str] = ()) -> list[str]:

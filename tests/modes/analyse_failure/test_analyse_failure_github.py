@@ -279,6 +279,22 @@ def test_the_slack_message_cannot_ping_or_link(state: GitHubState, slack: Slack)
     assert re.search(r"<https?://", message["text"]) is None
 
 
+def test_a_url_in_the_log_is_no_link_in_the_slack_message(state: GitHubState, slack: Slack) -> None:
+    """Found by a red team: Slack links a bare URL in a message's text (and may fetch it to
+    unfurl it), so the log's words linked off the repository; only our own link stays one."""
+    hostile = failed_run().job_log.replace(
+        b"test_add_small_numbers - assert 5 == 6",
+        b"test_add_small_numbers - see https://evil.example/login or www.evil.example/x",
+    )
+    state.standard(log=hostile)
+    state.comments(rf"{REPO}/commits/{state.head}/comments")
+    state.analyse(state.event(), "--slack-webhook-url", slack.url)
+    (message,) = slack.messages
+    assert "evil.example" in message["text"]
+    links = re.findall(r"(?i)(?:https?|ftp)://\S*|www\.\S*", message["text"])
+    assert links and all(link.startswith("https://github.com/") for link in links), links
+
+
 def test_a_run_id_alone_is_enough_with_a_token(state: GitHubState) -> None:
     state.standard()
     state.run(RUN_ID, head=state.head)

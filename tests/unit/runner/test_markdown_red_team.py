@@ -12,9 +12,12 @@ and a link, in a review comment or an ``ask`` answer posted on the pull request.
 
 from __future__ import annotations
 
+import re
+
+import cmarkgfm
 import pytest
 
-from cicd_agent.runner.markdown import neutralise, prose
+from cicd_agent.runner.markdown import neutralise, posted, prose
 
 HOSTILE = "@octo-org/admins <img src=https://evil.example/p.png> [x](https://evil.example)"
 
@@ -65,6 +68,20 @@ def test_a_reference_to_another_repositorys_issue_is_not_made() -> None:
     for shown in (neutralise("see octo-org/other-repo#12"), prose("see octo-org/other-repo#12")):
         assert "octo-org/other-repo#12" not in shown
         assert "octo-org/other-repo#\u200b12" in shown
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: #12 and GH-12 in a model's words are still references into this "
+    "repository (a 'mentioned this' in each issue's timeline); breaking them in posted text "
+    "would break our own references too, a decision for the posting seam's owner",
+)
+def test_a_reference_to_an_issue_of_this_repository_is_not_made() -> None:
+    """Red team: the same timeline spam inside the repository the workflow runs in: a pull
+    request can steer the model to write ``#1 #2 … GH-40`` into the review."""
+    for shown in (posted("see #12 and GH-13"), neutralise("see #12 and GH-13")):
+        html = cmarkgfm.github_flavored_markdown_to_html(shown)
+        assert re.search(r"(?<![\w&])#\d|\bGH-\d", html) is None, html
 
 
 @pytest.mark.parametrize(

@@ -19,15 +19,18 @@ from __future__ import annotations
 import random
 import re
 
+import cmarkgfm
 import pytest
+from cmarkgfm.cmark import Options
 
 from cicd_agent.analysis.description import describe_diff
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.finding_text import marked
-from cicd_agent.analysis.placement import place
+from cicd_agent.analysis.finding_text import body_item, marked
+from cicd_agent.analysis.placement import comment_body, place
 from cicd_agent.analysis.pr_body import render
 from cicd_agent.github.limits import fit
+from cicd_agent.modes.gen_tests.result import CandidateReport, GenTestsResult
 from cicd_agent.modes.review.decide import (
     ModelFinding,
     ReviewAnswer,
@@ -188,3 +191,74 @@ def test_raw_html_the_reader_cannot_parse_is_live_not_a_crash() -> None:
         f"{LIVE}\n```<![a](https://github.com/o/r/x.png)\U0010ff00_https://evil.example/p_"
     )
     inert(posted(PLACES["details"].replace("{}", text), allowed_links=OWN))
+
+
+def _raw_outside_code(text: str) -> str:
+    """``text`` as GitHub renders it with raw HTML kept, code elements taken out: what is left
+    is read by GitHub's mention filter (``(?:^|\\W)@name``, a backtick is a non-word character)
+    and shown as HTML."""
+    html = cmarkgfm.github_flavored_markdown_to_html(text, options=Options.CMARK_OPT_UNSAFE)
+    return re.sub(r"(?s)<(code|pre)[ >].*?</\1>", "", html)
+
+
+# A pull request writes one of our tags on a line of its own with code after it: put back, the
+# tag opens an HTML block, in which GitHub parses no Markdown, so what neutralise kept as code
+# (a backtick-quoted team mention, a raw heading or table) is raw there.
+_OUR_TAG_OPENS_A_BLOCK = [
+    "<details>\n`@acme/security-team`",
+    "x\n\n<sub>\n`<h1>Approved by the security team</h1>`",
+    "<summary>`<table><tr><td>forged</td></tr></table>`</summary>",
+    "- a\n  <details>\n  `@acme/security-team` `<h2>LGTM</h2>`",
+]
+
+
+@pytest.mark.parametrize("text", _OUR_TAG_OPENS_A_BLOCK)
+def test_a_tag_like_ours_written_by_a_pull_request_opens_no_block_over_its_code(text: str) -> None:
+    """Found by a red team: ``posted`` put back every ``<details>`` (ours or not), and the
+    reader skipped an ``@`` after a backtick; the team was pinged, the heading was a heading."""
+    for where, shape in PLACES.items():
+        shown = posted(shape.replace("{}", text), allowed_links=OWN)
+        inert(shown)
+        raw = _raw_outside_code(shown)
+        assert not re.search(r"(?<!\w)@acme", raw), (where, raw)
+        assert not re.search(r"<h[12]\b|<td>forged", raw), (where, raw)
+
+
+def test_a_suggestion_moved_into_the_review_body_cannot_leave_its_block() -> None:
+    """Review's path for an inline comment GitHub refused: it becomes a list item of the body.
+    A lone carriage return in the model's replacement ends a line for GitHub but not for the
+    indentation, so the rest of the suggestion left the list item, a ``<details>`` line
+    opened an HTML block there and the model's code went raw into the review body."""
+    model = ModelFinding(
+        path="src/app.py", line=2, start_line=None, severity="high", category="security",
+        title="t", body="b", confidence=0.9,
+        replacement="b = 2\r<details>\r`@acme/security-team` `<h1>Approved by security</h1>`",
+    )  # fmt: skip
+    answer = ReviewAnswer(summary="s", verdict="comment", findings=[model])
+    findings, _ = model_findings([answer], {"src/app.py"}, str, links=OWN)
+    moved = body_item(comment_body(findings[0], suggestion=True), "src/app.py", 2)
+    result = _result("s", findings).model_copy(update={"comments": [], "body_items": [moved]})
+    shown = posted(result.review_body(), allowed_links=OWN)
+    inert(shown)
+    raw = _raw_outside_code(shown)
+    assert not re.search(r"(?<!\w)@acme", raw) and "<h1" not in raw, raw
+
+
+@pytest.mark.parametrize("line_end", ["\r", "\r\n"])
+def test_a_carriage_return_in_a_table_cell_forges_no_heading(line_end: str) -> None:
+    """Found by a red team: a cell is flattened by its line feeds, but GitHub ends a line at a
+    lone carriage return too. A candidate's reason quotes pytest (a test id the pull request's
+    conftest can rename): it ended gen-tests' table and forged a heading under it."""
+    reason = (
+        f"1 of 1 test(s) did not pass: test_calc.py::test_add[p{line_end}"
+        f"# All generated tests were verified by the security team{line_end}| x | y | z | w |]"
+    )
+    candidate = CandidateReport(
+        segment="calc.add", attempt=1, test_path="tests/test_calc.py", stopped_at="pass",
+        reason=reason,
+    )  # fmt: skip
+    result = GenTestsResult(mode="gen-tests", headline="h", candidates=[candidate])
+    shown = posted(result.summary_markdown(), allowed_links=OWN)
+    inert(shown)
+    html = cmarkgfm.github_flavored_markdown_to_html(shown)
+    assert "<h1>" not in html and re.search(r"<td>[^<]*security team[^<]*</td>", html), html

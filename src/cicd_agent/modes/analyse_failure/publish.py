@@ -213,5 +213,5 @@ def slack_text(result: AnalyseFailureResult) -> notify.SlackText:
     return notify.slack_text(
         f"CI failure{branch}: {result.failure_type}{flaky} in {where}",
         result.root_cause,
-        result.comment_url or result.run_url,
+        link=result.comment_url or result.run_url,
     )

@@ -136,5 +136,5 @@ def _slack_text(ctx: RunContext, result: DeployGateResult) -> SlackText:
         ctx.redactor.redact(
             f"deploy-gate{env} for {where} @ {result.head[:12]}: {result.headline}"
         ),
-        run,
+        link=run,
     )

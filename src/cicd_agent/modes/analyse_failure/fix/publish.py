@@ -151,6 +151,8 @@ def _open_pull(
     # PyGithub, only when posting: see the note at the top.
     from github import GithubException, InputGitTreeElement
 
+    from cicd_agent.github.pulls import create_draft_pull
+
     if target.run_id is None or not target.branch:
         outcome.publish_notes.append("No pull request: the failed run has no id or branch.")
         return
@@ -200,12 +202,12 @@ def _open_pull(
     pull = _write(
         client,
         f"opening the draft pull request from {branch}",
-        lambda: repo.create_pull(
+        lambda: create_draft_pull(
+            client,
             base=target.branch,
             head=branch,
-            title=f"Fix the failure of run {target.run_id}",
-            body=_pull_body(outcome, target),
-            draft=True,
+            title=posted(f"Fix the failure of run {target.run_id}"),
+            body=posted(_pull_body(outcome, target), allowed_links=ctx.own_links),
         ),
         outcome,
     )
