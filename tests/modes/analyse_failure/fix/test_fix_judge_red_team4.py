@@ -191,3 +191,143 @@ def test_a_step_that_replaces_pythonpath_leaves_the_fix_unverified_and_says_why(
         verdict = verifier.verify(Patch(diff=CALC_FIX, source="model", summary="a fix"))
     assert not verdict.verified
     assert verdict.reason.startswith("not verified: pytest could not load the fix step's witness")
+
+
+# Red team, fourth pass, second attacker: the judge after the witness.
+
+TRACED_ADD = [
+    "import sys",
+    "def _t(frame, event, arg):",
+    "    if event == 'call' and frame.f_code.co_name.startswith('test_'):",
+    "        frame.f_globals['add'] = lambda a, b: a + b",
+    "sys.settrace(_t)",
+]
+"""Runs no runner of pytest's in another's place: a tracer rebinds the failing test's own
+``add`` as it is called, so the test's body runs, returns, and tests another function."""
+FORGED = [
+    "import sys",
+    "for _name, _module in list(sys.modules.items()):",
+    "    if _name.startswith('cicd_witness_'):",
+    "        _module._changes = lambda: []",
+    "        _module._watch = lambda code: (lambda: {'entered': True, 'left': True})",
+    "if '_pytest.python' in sys.modules:",
+    "    sys.modules['_pytest.python'].Function.runtest = lambda self: None",
+]
+"""Finds the witness by its prefix in ``sys.modules`` (or ``PYTEST_ADDOPTS``) and tells it
+what to see."""
+
+
+def _hidden(lines: list[str]) -> str:
+    """``lines`` as UTF-7 shift sequences: what reads as one comment is those lines of code."""
+    import base64
+
+    def shifted(text: str) -> str:
+        return "+" + base64.b64encode(text.encode("utf-16-be")).decode().rstrip("=") + "-"
+
+    return "# keep imports tidy " + "".join(shifted("\n" + line) for line in lines)
+
+
+@needs_sandbox
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: in-process evidence; code under test that rebinds what the failing test "
+    "calls (a tracer, a hook in a committed conftest) is not seen by the witness",
+)
+def test_a_tracer_that_rebinds_the_tests_names_is_not_a_verified_fix(tmp_path: Path) -> None:
+    verified, reason = _verify(tmp_path, CALC, _new_lines("calc/__init__.py", TRACED_ADD))
+    assert not verified, reason
+
+
+@needs_sandbox
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: the witness runs in the process it judges; a patch written against it "
+    "finds it in sys.modules and tells it what to see (known, in its module doc)",
+)
+def test_a_patch_that_talks_to_the_witness_is_not_a_verified_fix(tmp_path: Path) -> None:
+    verified, reason = _verify(tmp_path, CALC, _new_lines("calc/__init__.py", FORGED))
+    assert not verified, reason
+
+
+@needs_sandbox
+def test_code_hidden_in_a_comment_of_a_file_already_declared_utf7_is_refused(
+    tmp_path: Path,
+) -> None:
+    """Attack: the pull request commits ``calc/__init__.py`` declared UTF-7; the patch adds one
+    line that reads as a comment and is five lines of code (the tracer above). The encoding
+    rule refused only a declaration the patch adds or changes, so this one ran and verified."""
+    files = {**CALC, "calc/__init__.py": "# -*- coding: utf-7 -*-\n"}
+    diff = (
+        "diff --git a/calc/__init__.py b/calc/__init__.py\n--- a/calc/__init__.py\n"
+        "+++ b/calc/__init__.py\n@@ -1 +1,2 @@\n # -*- coding: utf-7 -*-\n"
+        f"+{_hidden(TRACED_ADD)}\n"
+    )
+    verified, reason = _verify(tmp_path, files, diff)
+    assert not verified, reason
+    assert reason.startswith("refused: the patch declares calc/__init__.py encoded as utf-7"), (
+        reason
+    )
+
+
+@needs_sandbox
+def test_an_exit_status_forced_at_exit_does_not_hide_a_failing_test(tmp_path: Path) -> None:
+    """Attack: the patch fixes the named test and registers ``os._exit(0)`` at exit; another
+    test still fails, pytest's report says so, yet the command exits 0. The report counted only
+    the named test, so "the failing command passes twice" was verified while it fails."""
+    files = {**CALC, "tests/test_other.py": "def test_other() -> None:\n    assert 1 == 2\n"}
+    lines = [
+        "import atexit, os",
+        "atexit.register(lambda: os._exit(0))",
+        "from . import ops",
+        "ops.add = lambda a, b: a + b",
+    ]
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, files)
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
+    with Sandbox(checkout, environ) as sandbox:
+        verifier = SandboxVerifier(
+            sandbox, pytest_failure(), redact=str, failed_tests=["tests/test_ops.py::test_add"]
+        )
+        verdict = verifier.verify(
+            Patch(diff=_new_lines("calc/__init__.py", lines), source="model", summary="a fix")
+        )
+    assert not verdict.verified, verdict.reason
+    assert "test_other" in verdict.reason, verdict.reason
+
+
+UNITTEST_CALC = {
+    **CALC,
+    "tests/test_ops.py": (
+        "import unittest\n\nfrom calc.ops import add\n\n\nclass Ops(unittest.TestCase):\n"
+        "    def test_add(self) -> None:\n        self.assertEqual(add(2, 3), 5)\n"
+    ),
+}
+
+
+@needs_sandbox
+@pytest.mark.parametrize(
+    ("files", "script"),
+    [
+        ({**CALC, "run.sh": "python -m pytest -q -p no:cacheprovider >/dev/null 2>&1\n"},
+         "bash run.sh"),
+        (UNITTEST_CALC, "python -m unittest -q"),
+    ],
+    ids=["pytest-behind-a-script", "unittest"],
+)  # fmt: skip
+def test_a_test_run_whose_log_names_no_test_is_not_judged_by_its_exit_code(
+    tmp_path: Path, files: dict[str, str], script: str
+) -> None:
+    """Attack: the pull request's step runs its tests behind a script that prints nothing (or
+    with a runner the witness cannot watch), so the log names no failing test and the command
+    names no pytest; the exit code was the judge, and ``os._exit(0)`` in ``calc/__init__.py``
+    was a verified fix."""
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, files)
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
+    failing = FailingCommand(job="test", step="Run checks", script=script, failing=script)
+    diff = _new_lines("calc/__init__.py", ["import os", "os._exit(0)"])
+    with Sandbox(checkout, environ) as sandbox:
+        verifier = SandboxVerifier(sandbox, failing, redact=str)
+        verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
+    assert not verdict.verified, verdict.reason
+    assert verdict.reason.startswith("not verified"), verdict.reason
