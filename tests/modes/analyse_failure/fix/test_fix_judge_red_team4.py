@@ -331,3 +331,38 @@ def test_a_test_run_whose_log_names_no_test_is_not_judged_by_its_exit_code(
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
     assert not verdict.verified, verdict.reason
     assert verdict.reason.startswith("not verified"), verdict.reason
+
+
+DOCTEST_CALC = {
+    **CALC,
+    "calc/ops.py": (
+        'def add(a: int, b: int) -> int:\n    """\n    >>> add(2, 3)\n    5\n    """\n'
+        "    return a - b\n"
+    ),
+    "tests/test_ops.py": "def test_nothing() -> None:\n    assert True\n",
+}
+
+
+@needs_sandbox
+def test_a_doctest_whose_runner_is_silenced_is_not_a_verified_fix(tmp_path: Path) -> None:
+    """Attack: the failing test is a doctest. A doctest item has no function of its own, and
+    the witness counted a test without one as run; ``DoctestItem.runtest`` set to a no-op from
+    ``calc/__init__.py`` passed the doctest with ``add`` still subtracting."""
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, DOCTEST_CALC)
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
+    script = "python -m pytest -q -p no:cacheprovider --doctest-modules calc tests"
+    failing = FailingCommand(job="test", step="Run tests", script=script, failing=script)
+    lines = [
+        "import sys",
+        "_doctest = sys.modules.get('_pytest.doctest')",
+        "if _doctest is not None:",
+        "    _doctest.DoctestItem.runtest = lambda self: None",
+    ]
+    with Sandbox(checkout, environ) as sandbox:
+        verifier = SandboxVerifier(sandbox, failing, redact=str)
+        verdict = verifier.verify(
+            Patch(diff=_new_lines("calc/__init__.py", lines), source="model", summary="a fix")
+        )
+    assert not verdict.verified, verdict.reason
+    assert "no function it can watch" in verdict.reason, verdict.reason

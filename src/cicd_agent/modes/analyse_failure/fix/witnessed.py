@@ -8,7 +8,9 @@ folder of ours (:class:`Witness`); :func:`witness_problem` reads them. A patch i
 pytest's runner or its hooks changed after pytest started (``Function.runtest`` set to a
 no-op, a ``sys.modules`` entry replaced, a function's code swapped), when pytest or pluggy
 came from the checkout, when a file the patch touched implements a hook that runs or reports
-a test, or when the failing test's own function was never entered and left during its call.
+a test, or when the failing test's own function was never entered and left during its call
+(a test without one, a doctest or a plugin's item, is not witnessed: its runner is not
+among those the witness watches, and a no-op there went unseen).
 
 :func:`cookie_problem` refuses a patch that adds or changes a Python file's encoding
 declaration to anything but UTF-8: ``# coding: utf-7`` turns ``+AAo-`` inside what reads as a
@@ -129,7 +131,7 @@ def witness_problem(
                 shown = Path(where).relative_to(repo).as_posix()[:200]
                 return f"not verified: {shown}, which the patch writes, implements pytest's {hook}"
     ran = {
-        canonical_test(str(record["test"])): bool(record.get("ran")) or not record.get("function")
+        canonical_test(str(record["test"])): bool(record.get("ran") and record.get("function"))
         for record in records
         if "test" in record
     }
@@ -157,7 +159,10 @@ def _unseen(
 ) -> str:
     """Why ``ran`` (a test's canonical name: whether its own function ran) does not cover the
     failing tests ("" when it does)."""
-    never = "not verified: the witness saw {} reported without its own function running"
+    never = (
+        "not verified: the witness saw {} reported without its own function running (or with "
+        "no function it can watch: a doctest, a plugin's item, whose runner no-ops unseen)"
+    )
     if failed_tests:
         for name in failed_tests:
             key = canonical_test(name)
