@@ -96,6 +96,35 @@ def test_calls_a_test_run_never_needs_are_refused(tmp_path: Path, call: str, scr
     assert "result -1 errno 1\n" in result.output, (call, result.output)
 
 
+def test_a_run_cannot_hold_memory_in_secret_memory_files(tmp_path: Path) -> None:
+    """Attack: ``memfd_secret`` (447) was let through, and its files are not the memory files
+    the limit counts (``/proc/PID/fd`` names them ``/secretmem``, not ``/memfd:``). Written
+    through a small window mapped and unmapped in turn, each holds pages in no address space:
+    400 MiB of unevictable memory held past a 256 MiB limit, and the run ended normally. A
+    test never needs one; the call is refused."""
+    spy = textwrap.dedent(
+        """
+        import ctypes, mmap, os, sys
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        window = 4 << 20
+        for number in range(2):
+            fd = libc.syscall(447, 0)  # memfd_secret
+            if fd < 0:
+                print("memfd_secret refused, errno", ctypes.get_errno(), flush=True)
+                sys.exit(3)
+            os.ftruncate(fd, 200 << 20)
+            for offset in range(0, 200 << 20, window):
+                with mmap.mmap(fd, window, offset=offset) as page:
+                    page.write(bytes([1]) * window)
+            print("secret file", number, "filled", flush=True)
+        """
+    )
+    with _sandbox(tmp_path, Limits(memory_bytes=256 << 20)) as box:
+        result = box.run([sys.executable, "-c", spy], box.workspace("secret"), timeout=120)
+    assert "memfd_secret refused, errno 1" in result.output, (result.describe(), result.output)
+
+
 def test_a_runs_output_is_kept_as_a_tail_and_never_lands_on_the_hosts_disk(
     tmp_path: Path,
 ) -> None:
