@@ -125,6 +125,41 @@ def test_a_run_cannot_hold_memory_in_secret_memory_files(tmp_path: Path) -> None
     assert "memfd_secret refused, errno 1" in result.output, (result.describe(), result.output)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: data queued in sockets is kernel memory no limit of a run counts "
+    "(rlimits are per process; a memory cgroup per run would)",
+)
+def test_a_run_cannot_hold_memory_in_socket_queues(tmp_path: Path) -> None:
+    """Attack: unread data queued in socket pairs is the kernel's memory, in no address space
+    and no file: three processes of a run queue 300 MiB past a 128 MiB limit (512 processes
+    with 20000 descriptors each could fill the runner), and the run is never stopped for it."""
+    spy = textwrap.dedent(
+        """
+        import os, socket, time
+        for child in range(3):
+            if os.fork() == 0:
+                held, queued, chunk = [], 0, bytes(1 << 16)
+                while queued < (100 << 20):
+                    one, other = socket.socketpair()
+                    one.setblocking(False)
+                    try:
+                        while True:
+                            queued += one.send(chunk)
+                    except BlockingIOError:
+                        held.append((one, other))
+                print("queued", queued >> 20, "MiB", flush=True)
+                time.sleep(20)
+                os._exit(0)
+        for _ in range(3):
+            os.wait()
+        """
+    )
+    with _sandbox(tmp_path, Limits(memory_bytes=128 << 20)) as box:
+        result = box.run([sys.executable, "-c", spy], box.workspace("queues"), timeout=60)
+    assert result.killed_for.startswith("it held more than"), (result.describe(), result.output)
+
+
 def test_a_runs_output_is_kept_as_a_tail_and_never_lands_on_the_hosts_disk(
     tmp_path: Path,
 ) -> None:
