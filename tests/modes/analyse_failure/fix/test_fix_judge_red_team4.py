@@ -366,3 +366,27 @@ def test_a_doctest_whose_runner_is_silenced_is_not_a_verified_fix(tmp_path: Path
         )
     assert not verdict.verified, verdict.reason
     assert "no function it can watch" in verdict.reason, verdict.reason
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["shlex.py", "iniconfig.py", "src/textwrap.py", "json/__init__.py", "packaging/version.py"],
+)
+def test_a_module_that_runs_before_the_witness_is_refused(tmp_path: Path, path: str) -> None:
+    """Attack: ``python -m pytest`` puts the working folder first on ``sys.path``, and pytest
+    imports Python's own modules (``shlex``) and its dependencies (``iniconfig``) before its
+    ``-p`` plugins: a ``shlex.py`` the patch adds at the root ran before the witness loaded
+    (it can load the real one, then install an import hook that takes the witness's place)."""
+    diff = _new_lines(path, ["print('before the witness')"]).replace(
+        f"--- a/{path}", "new file mode 100644\n--- /dev/null"
+    )
+    verdict = check_patch(diff, tmp_path, failing_tests=[FAILING_TEST])
+    assert not verdict.allowed
+    assert "before the fix step's witness loads" in verdict.reason, verdict.reason
+
+
+def test_a_module_named_like_a_library_inside_a_package_may_be_fixed(tmp_path: Path) -> None:
+    """``calc/json.py`` is ``calc.json``: no folder on ``sys.path`` makes it ``json``."""
+    commit_project(tmp_path, {**CALC, "calc/json.py": ""})
+    verdict = check_patch(_new_lines("calc/json.py", ["X = 1"]), tmp_path)
+    assert verdict.allowed, verdict.reason

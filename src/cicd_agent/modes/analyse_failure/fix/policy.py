@@ -27,7 +27,9 @@ rejected for each:
   ``usercustomize.py``), in any folder: ``python -m pytest`` puts the working folder first on
   ``sys.path`` and a step's ``PYTHONPATH`` adds others, so the patch's module would run in
   pytest's place and report what it likes (the verifier's witness checks where pytest came
-  from too: :mod:`.witnessed`);
+  from too: :mod:`.witnessed`); so is a module named like one of Python's own or of
+  pytest's dependencies (``shlex.py``, ``iniconfig.py``) in a folder that is no package: pytest
+  imports them before its ``-p`` plugins, so such a file runs before the witness loads;
 - the test runner's settings: ``pytest.toml``, ``pytest.ini``, ``tox.ini`` and their dotted
   names here; the runner's
   part of ``pyproject.toml`` and ``setup.cfg`` after the patch applies, in the verifier
@@ -64,6 +66,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -262,6 +265,28 @@ def _shadows_the_runner(lowered: list[str]) -> bool:
     )
 
 
+_LIBRARIES = frozenset(sys.stdlib_module_names) | {
+    "iniconfig", "packaging", "exceptiongroup", "tomli", "colorama", "pygments",
+}  # fmt: skip
+"""What ``python -m pytest`` imports before its ``-p`` plugins load (Python's own modules and
+pytest's dependencies), resolved through ``sys.path``, whose first entry is the working folder."""
+
+
+def _shadows_a_library(checkout: Path, parts: tuple[str, ...]) -> str:
+    """The library module a file at ``parts`` would stand in for, on ``sys.path`` as a
+    top-level name ("" for none): a part named like one, in a folder that is no package
+    (``shlex.py`` at the root, ``src/json/``). ``python -m pytest`` puts the working folder
+    first on ``sys.path`` and a step's ``PYTHONPATH`` others, so such a file runs before the
+    witness, free to take its place; a module inside a package (``calc/json.py``) does not."""
+    if not parts[-1].lower().endswith(_IMPORTABLE):
+        return ""
+    for index, part in enumerate(parts):
+        name = part.split(".")[0] if index == len(parts) - 1 else part
+        if name in _LIBRARIES and not checkout.joinpath(*parts[:index], "__init__.py").is_file():
+            return name
+    return ""
+
+
 def _is_git(part: str) -> bool:
     return part.lower().rstrip(". ") == ".git"
 
@@ -304,6 +329,13 @@ def _path_problem(
         return (
             f"the patch adds or edits a module named like the test runner or one Python "
             f"imports at start ({text}): it would run in pytest's place"
+        ), text
+    shadowed = _shadows_a_library(checkout, parts)
+    if shadowed:
+        return (
+            f"the patch adds or edits {text}, which can be imported as {shadowed} (a module of "
+            "Python's own or of pytest's) before the fix step's witness loads: it would run "
+            "before anything watches"
         ), text
     if is_runner_file(text):  # addopts = --collect-only passes every test
         return f"the patch edits the test runner's settings ({text})", text
