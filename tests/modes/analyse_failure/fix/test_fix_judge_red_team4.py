@@ -390,3 +390,34 @@ def test_a_module_named_like_a_library_inside_a_package_may_be_fixed(tmp_path: P
     commit_project(tmp_path, {**CALC, "calc/json.py": ""})
     verdict = check_patch(_new_lines("calc/json.py", ["X = 1"]), tmp_path)
     assert verdict.allowed, verdict.reason
+
+
+@needs_sandbox
+def test_a_mypy_plugin_that_ends_mypy_is_not_a_verified_fix(tmp_path: Path) -> None:
+    """Attack: the failing step is ``mypy app``, judged by its exit code; the project's
+    ``mypy.ini`` loads a plugin from the checkout, and the patch makes it call ``os._exit(0)``:
+    mypy ends before it checks anything, and the type error was "fixed"."""
+    files = {
+        "app/__init__.py": "",
+        "app/main.py": "def f() -> int:\n    return 'x'\n",
+        "tools/typing_plugin.py": (
+            "from mypy.plugin import Plugin\n\n\ndef plugin(version: str) -> type[Plugin]:\n"
+            "    return Plugin\n"
+        ),
+        "mypy.ini": "[mypy]\nplugins = tools/typing_plugin.py\n",
+    }
+    diff = (
+        "diff --git a/tools/typing_plugin.py b/tools/typing_plugin.py\n"
+        "--- a/tools/typing_plugin.py\n+++ b/tools/typing_plugin.py\n"
+        "@@ -1,5 +1,7 @@\n+import os\n from mypy.plugin import Plugin\n \n \n"
+        " def plugin(version: str) -> type[Plugin]:\n+    os._exit(0)\n     return Plugin\n"
+    )
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, files)
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
+    failing = FailingCommand(job="lint", step="Type check", script="mypy app", failing="mypy app")
+    with Sandbox(checkout, environ) as sandbox:
+        verifier = SandboxVerifier(sandbox, failing, redact=str)
+        verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
+    assert not verdict.verified, verdict.reason
+    assert "loads into mypy" in verdict.reason, verdict.reason
