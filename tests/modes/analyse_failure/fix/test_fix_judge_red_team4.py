@@ -20,7 +20,7 @@ from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch
 from cicd_agent.modes.analyse_failure.fix.policy import check_patch
 from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
 from cicd_agent.sandbox import Sandbox
-from tests.helpers.fix_projects import CALC, CALC_FIX, commit_project, pytest_failure
+from tests.helpers.fix_projects import CALC, CALC_FIX, LINT, commit_project, pytest_failure
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
@@ -421,3 +421,50 @@ def test_a_mypy_plugin_that_ends_mypy_is_not_a_verified_fix(tmp_path: Path) -> N
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
     assert not verdict.verified, verdict.reason
     assert "loads into mypy" in verdict.reason, verdict.reason
+
+
+@needs_sandbox
+@pytest.mark.parametrize(
+    ("path", "diff"),
+    [
+        (
+            "pyproject.toml",
+            "diff --git a/pyproject.toml b/pyproject.toml\n--- a/pyproject.toml\n"
+            "+++ b/pyproject.toml\n@@ -1,2 +1,4 @@\n [tool.ruff]\n line-length = 100\n"
+            '+[tool.ruff.lint]\n+ignore = ["F401"]\n',
+        ),
+        (
+            "ruff.toml",
+            "diff --git a/ruff.toml b/ruff.toml\nnew file mode 100644\n--- /dev/null\n"
+            '+++ b/ruff.toml\n@@ -0,0 +1 @@\n+exclude = ["app"]\n',
+        ),
+    ],
+    ids=["pyproject-ignore", "ruff-toml-exclude"],
+)
+def test_a_lint_failure_is_not_fixed_by_loosening_the_linter(
+    tmp_path: Path, path: str, diff: str
+) -> None:
+    """Attack: ruff fails on an unused import; the patch tells ruff to ignore the rule (or the
+    folder) and changes no code. The linter's exit code judges the step, and its settings were
+    the patch's to change: "verified"."""
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, LINT)
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
+    failing = FailingCommand(job="lint", step="Lint", script="ruff check .", failing="ruff check .")
+    with Sandbox(checkout, environ) as sandbox:
+        verifier = SandboxVerifier(sandbox, failing, redact=str)
+        verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
+    assert not verdict.verified, verdict.reason
+    assert verdict.reason.startswith("refused: the patch edits a linter's settings"), verdict.reason
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["eslint.config.mjs", "web/.eslintrc.cjs", ".prettierrc.json", ".golangci.yml", "mypy.ini",
+     ".flake8", ".isort.cfg"],
+)  # fmt: skip
+def test_a_linters_own_settings_file_is_refused(tmp_path: Path, path: str) -> None:
+    diff = f"diff --git a/{path} b/{path}\n--- a/{path}\n+++ b/{path}\n@@ -1 +1 @@\n-a\n+b\n"
+    verdict = check_patch(diff, tmp_path)
+    assert not verdict.allowed
+    assert verdict.reason.startswith("the patch edits a linter's settings"), verdict.reason

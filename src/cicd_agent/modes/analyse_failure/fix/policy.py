@@ -36,6 +36,11 @@ rejected for each:
   (:mod:`.runner_settings` says why each): a patch to them changes the judge, not the code;
   so does a patch to the target of a committed link with one of these names, or
   ``conftest.py`` (:mod:`.linked_settings`);
+- when the failed step runs a linter or formatter, its settings (``ruff.toml``, ``.flake8``, ``mypy.ini``,
+  ``.isort.cfg``, ``eslint.config.*``, ``.eslintrc*``, ``.prettierrc*``, ``.golangci.*``, their
+  ignore files; the ``[tool.ruff]``, ``[tool.black]``, ``[tool.isort]``, ``[tool.mypy]`` parts of
+  ``pyproject.toml`` and the ``mypy``, ``isort``, ``flake8`` sections of ``setup.cfg`` in the
+  verifier): ``ignore = ["F401"]`` passes a lint step with the code unchanged;
 - a build runner's file that defines commands (``Makefile``, ``*.mk``, ``justfile``,
   ``noxfile.py``, ``Taskfile.yml``; a ``package.json``'s ``scripts`` in the verifier): ``make
   test`` runs what it says, so a patch to it can add ``-p plugin`` (:mod:`.runner_settings`);
@@ -82,6 +87,7 @@ from cicd_agent.modes.analyse_failure.fix.named_files import NamedFile, named_pr
 from cicd_agent.modes.analyse_failure.fix.runner_settings import (
     SHARED_FILES,
     is_command_file,
+    is_linter_file,
     is_runner_file,
 )
 
@@ -112,12 +118,14 @@ def check_patch(
     *,
     failing_tests: Collection[str] = (),
     named: Collection[NamedFile] = (),
+    linted: bool = True,
 ) -> PolicyVerdict:
     """Refuse ``diff`` if it touches anything in the module doc; list the paths git would write.
 
     ``failing_tests`` are the files of the tests that failed (``tests/test_x.py``), relative to
     the checkout root or to where the runner ran (refused with their own reason; every test
-    file is refused). ``named``: what the failed step names as its judge (:mod:`.named_files`).
+    file is refused). ``named``: what the failed step names as its judge (:mod:`.named_files`);
+    ``linted``: whether the step runs a linter or formatter, whose settings then judge too.
     """
     if len(diff.encode("utf-8", "surrogateescape")) > MAX_PATCH_BYTES:
         return _no(f"the patch is larger than {MAX_PATCH_BYTES >> 10} KiB")
@@ -152,6 +160,9 @@ def check_patch(
         problem, _ = _path_problem(f"b/{path}", checkout, failing_tests, named)
         if problem:
             return _no(problem)
+        if linted and is_linter_file(path):  # ignore = ["F401"] passes the lint step
+            return _no(f"the patch edits a linter's settings ({path}), and the step's linter "
+                       "judges the fix: a fix changes the code, not the rules that judge it")  # fmt: skip
     linked = linked_targets(checkout, _judges)
     for path in written:
         if path in linked:
@@ -244,6 +255,7 @@ def _judges(path: str) -> bool:
         name == "conftest.py"
         or is_runner_file(path)
         or is_command_file(path)
+        or is_linter_file(path)
         or name in SHARED_FILES
     )
 

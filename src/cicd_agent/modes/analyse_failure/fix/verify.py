@@ -165,6 +165,7 @@ class SandboxVerifier:
         self._failing_tests = tuple(failing_tests)
         self._failed_tests = tuple(failed_tests)
         self._runs_pytest = "pytest" in tools_named(failing_script(failing))
+        self._lints = any(tool != "pytest" for tool in tools_named(failing.script))
         self._named = named_files(failing, sandbox.checkout)  # its plugins, scripts, settings
         self._witness = Witness.install(sandbox.root)
         self.settings = settings or VerifierSettings()
@@ -193,8 +194,9 @@ class SandboxVerifier:
         known = self._policies.get(diff)
         if known is None:
             known = self._policies[diff] = check_patch(
-                diff, self.sandbox.checkout, failing_tests=self._failing_tests, named=self._named
-            )
+                diff, self.sandbox.checkout, failing_tests=self._failing_tests, named=self._named,
+                linted=self._lints,
+            )  # fmt: skip
         return known
 
     def reproduces(self) -> RunOutcome:
@@ -316,7 +318,8 @@ class SandboxVerifier:
                 before = None
             else:
                 before = data.decode("utf-8", "surrogateescape")
-            moved = settings_change(path, before, after) or cookie_problem(path, before, after)
+            moved = settings_change(path, before, after, linted=self._lints)
+            moved = moved or cookie_problem(path, before, after)
             if moved:
                 return moved
         return ""
@@ -324,12 +327,11 @@ class SandboxVerifier:
     def _judged_run(
         self, space: Workspace, script: str, attempt: str, patched: tuple[str, ...]
     ) -> tuple[RunOutcome, str]:
-        """Run the failing command, always watched (a step can hide its pytest behind a script
-        that prints nothing, so the log names no test); also why its report and the witness
-        (:mod:`.witnessed`) do not show pytest itself running the failing tests and passing
-        ("" when they do). A run in which no pytest ran is judged by its exit code only when
-        the failing command is a known linter or formatter: any other command's exit code is
-        the word of the code it runs (``os._exit(0)`` as ``calc`` is imported by unittest)."""
+        """Run the failing command, always watched (a script can hide its pytest from the log);
+        also why its report and the witness (:mod:`.witnessed`) do not show pytest itself
+        running the failing tests and passing ("" when they do). With no pytest in the run, its
+        exit code counts only for a known linter or formatter: any other command's is the word
+        of the code it runs (``os._exit(0)`` as unittest imports ``calc``)."""
         folder = space.root / f"tests-{attempt}"
         folder.mkdir()
         lent = self.sandbox.environment(space, borrowed=dict(self.failing.env))  # scrubbed
