@@ -170,6 +170,8 @@ _X86_64, _I386, _AARCH64, _ARM = 0xC000003E, 0x40000003, 0xC00000B7, 0x40000028
         (_AARCH64, 217, 0, _EPERM),  # add_key
         (_AARCH64, 117, 0, _EPERM),  # ptrace
         (_AARCH64, 425, 0, _EPERM),  # io_uring_setup
+        (_AARCH64, 447, 0, _EPERM),  # memfd_secret
+        (_I386, 447, 0, _EPERM),  # memfd_secret
         (_AARCH64, 220, 0, _ALLOW),  # clone
         (_ARM, 311, 0, _EPERM),  # keyctl
         (_ARM, 26, 0, _EPERM),  # ptrace

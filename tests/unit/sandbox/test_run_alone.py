@@ -96,6 +96,70 @@ def test_calls_a_test_run_never_needs_are_refused(tmp_path: Path, call: str, scr
     assert "result -1 errno 1\n" in result.output, (call, result.output)
 
 
+def test_a_run_cannot_hold_memory_in_secret_memory_files(tmp_path: Path) -> None:
+    """Attack: ``memfd_secret`` (447) was let through, and its files are not the memory files
+    the limit counts (``/proc/PID/fd`` names them ``/secretmem``, not ``/memfd:``). Written
+    through a small window mapped and unmapped in turn, each holds pages in no address space:
+    400 MiB of unevictable memory held past a 256 MiB limit, and the run ended normally. A
+    test never needs one; the call is refused."""
+    spy = textwrap.dedent(
+        """
+        import ctypes, mmap, os, sys
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        window = 4 << 20
+        for number in range(2):
+            fd = libc.syscall(447, 0)  # memfd_secret
+            if fd < 0:
+                print("memfd_secret refused, errno", ctypes.get_errno(), flush=True)
+                sys.exit(3)
+            os.ftruncate(fd, 200 << 20)
+            for offset in range(0, 200 << 20, window):
+                with mmap.mmap(fd, window, offset=offset) as page:
+                    page.write(bytes([1]) * window)
+            print("secret file", number, "filled", flush=True)
+        """
+    )
+    with _sandbox(tmp_path, Limits(memory_bytes=256 << 20)) as box:
+        result = box.run([sys.executable, "-c", spy], box.workspace("secret"), timeout=120)
+    assert "memfd_secret refused, errno 1" in result.output, (result.describe(), result.output)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: data queued in sockets is kernel memory no limit of a run counts "
+    "(rlimits are per process; a memory cgroup per run would)",
+)
+def test_a_run_cannot_hold_memory_in_socket_queues(tmp_path: Path) -> None:
+    """Attack: unread data queued in socket pairs is the kernel's memory, in no address space
+    and no file: three processes of a run queue 300 MiB past a 128 MiB limit (512 processes
+    with 20000 descriptors each could fill the runner), and the run is never stopped for it."""
+    spy = textwrap.dedent(
+        """
+        import os, socket, time
+        for child in range(3):
+            if os.fork() == 0:
+                held, queued, chunk = [], 0, bytes(1 << 16)
+                while queued < (100 << 20):
+                    one, other = socket.socketpair()
+                    one.setblocking(False)
+                    try:
+                        while True:
+                            queued += one.send(chunk)
+                    except BlockingIOError:
+                        held.append((one, other))
+                print("queued", queued >> 20, "MiB", flush=True)
+                time.sleep(20)
+                os._exit(0)
+        for _ in range(3):
+            os.wait()
+        """
+    )
+    with _sandbox(tmp_path, Limits(memory_bytes=128 << 20)) as box:
+        result = box.run([sys.executable, "-c", spy], box.workspace("queues"), timeout=60)
+    assert result.killed_for.startswith("it held more than"), (result.describe(), result.output)
+
+
 def test_a_runs_output_is_kept_as_a_tail_and_never_lands_on_the_hosts_disk(
     tmp_path: Path,
 ) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.analyse_failure.fix.command import parse_failing_command
-from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
+from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch
 from cicd_agent.modes.analyse_failure.fix.fixers import fixing_command, run_fixer
 from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
 from cicd_agent.sandbox import Sandbox
@@ -193,3 +193,33 @@ def test_the_fixing_form_keeps_the_commands_own_arguments(command: str, fixed: s
 )
 def test_commands_with_shell_syntax_or_no_known_tool_are_not_rewritten(command: str) -> None:
     assert fixing_command(command) is None
+
+
+@needs_sandbox
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: a module the linter's JavaScript config imports runs in the linter's "
+    "process and can set its exit code; only the config file itself is refused",
+)
+def test_a_module_the_eslint_config_imports_cannot_pass_the_lint_step(tmp_path: Path) -> None:
+    """Attack: ``eslint.config.mjs`` imports ``lint/rules.mjs``; the patch adds to it a
+    handler that sets eslint's exit code to 0 as it ends. eslint still prints its error, and
+    the step "passes"."""
+    _needs("eslint")
+    files = {
+        "eslint.config.mjs": "import rules from './lint/rules.mjs';\nexport default [{ rules }];\n",
+        "lint/rules.mjs": "export default { 'prefer-const': 'error' };\n",
+        "src/app.js": "let x = 1;\nconsole.log(x);\n",
+    }
+    repo, command = _failed_in_ci(tmp_path, files, "eslint src")
+    diff = (
+        "diff --git a/lint/rules.mjs b/lint/rules.mjs\n--- a/lint/rules.mjs\n+++ b/lint/rules.mjs\n"
+        "@@ -1 +1,2 @@\n+process.on('exit', () => { process.exitCode = 0; });\n"
+        " export default { 'prefer-const': 'error' };\n"
+    )
+    environ = {"PATH": _path(), "HOME": str(tmp_path / "home")}
+    with Sandbox(repo, environ) as sandbox:
+        verdict = SandboxVerifier(sandbox, command, redact=str).verify(
+            Patch(diff=diff, source="model", summary="a fix")
+        )
+    assert not verdict.verified, verdict.reason

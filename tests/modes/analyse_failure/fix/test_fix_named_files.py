@@ -195,3 +195,37 @@ def test_a_plugin_the_projects_own_settings_load_is_refused(
         "(-p qa.hooks)"
     )
     assert _reason("calc/ops.py", step, tmp_path) == ""
+
+
+MYPY_PROJECT = {
+    "app/__init__.py": "",
+    "app/main.py": "def f() -> int:\n    return 'x'\n",
+    "tools/__init__.py": "",
+    "tools/typing_plugin.py": (
+        "from mypy.plugin import Plugin\n\n\ndef plugin(version: str) -> type[Plugin]:\n"
+        "    return Plugin\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("settings", "path"),
+    [
+        ({"mypy.ini": "[mypy]\nplugins = tools/typing_plugin.py\n"}, "tools/typing_plugin.py"),
+        ({"setup.cfg": "[mypy]\nplugins = other, tools.typing_plugin\n"}, "tools/typing_plugin.py"),
+        (
+            {"pyproject.toml": "[tool.mypy]\nplugins = ['tools/typing_plugin.py:plugin']\n"},
+            "tools/typing_plugin.py",
+        ),
+    ],
+    ids=["mypy-ini-path", "setup-cfg-module", "pyproject-path-entry"],
+)
+def test_a_mypy_plugin_the_settings_load_is_the_judge(
+    tmp_path: Path, settings: dict[str, str], path: str
+) -> None:
+    for name, text in {**MYPY_PROJECT, **settings}.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    reason = _reason(path, _step("mypy app"), tmp_path)
+    assert reason.startswith(f"the patch edits {path}, a plugin the project's"), reason
+    assert _reason("app/main.py", _step("mypy app"), tmp_path) == ""

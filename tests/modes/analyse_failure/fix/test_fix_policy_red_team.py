@@ -108,3 +108,24 @@ def test_one_failed_test_without_its_file_protects_every_test_file() -> None:
     both = LogAnalysis.model_construct(failed_tests=(named, "Calc › adds two numbers"))
     assert test_files(both) == []
     assert test_files(LogAnalysis.model_construct(failed_tests=(named,))) == ["tests/test_a.py"]
+
+
+def test_a_checkout_git_cannot_list_nested_thousands_deep_gets_a_verdict(tmp_path: Path) -> None:
+    """Attack: where ``git ls-files`` cannot read the checkout (no repository, or one git
+    refuses as another user's), the policy walked it with ``os.walk``, which recurses once a
+    level before Python 3.12: folders 1,100 deep crashed the fix step with RecursionError."""
+    from cicd_agent.sandbox import remove_tree
+
+    deep = tmp_path / "deps"
+    deep.mkdir()
+    try:
+        for _ in range(1100):  # one at a time: pathlib's mkdir(parents=True) recurses too
+            deep /= "d"
+            deep.mkdir()
+        (deep / "pytest.ini").symlink_to(tmp_path / "ci.txt")
+        diff = "diff --git a/ci.txt b/ci.txt\n--- a/ci.txt\n+++ b/ci.txt\n@@ -1 +1 @@\n-a\n+b\n"
+        verdict = check_patch(diff, tmp_path)
+    finally:  # a recursive delete of this tree would crash
+        remove_tree(tmp_path / "deps")
+    assert not verdict.allowed
+    assert "through a link" in verdict.reason, verdict.reason

@@ -65,9 +65,10 @@ def missing_evidence(
     ``failed_tests`` are the names the log failed (``tests/test_x.py::test_y``, a jest name):
     each must be in the report and have passed. Without names, ``test_files`` (the failing
     tests' files): each must have a test in the report, and none of them may fail there.
-    Without either (a pytest run whose log named no test), the report must hold a test and
-    no failure: a process that ends before pytest reports is no pass. ``script`` (what ran)
-    tells why no report came, when it can.
+    Either way (and without either: a pytest run whose log named no test) the report must
+    hold a test and no failure at all: pytest then exits 1, so an exit 0 came from the code
+    under test (``atexit`` calling ``os._exit(0)``), and a process that ends before pytest
+    reports is no pass. ``script`` (what ran) tells why no report came, when it can.
     """
     if report is None and _OWN_REPORT.search(script):
         return f"{NO_EVIDENCE} (the command sets its own --junitxml, which replaces the " \
@@ -76,6 +77,23 @@ def missing_evidence(
         return f"{NO_EVIDENCE} (no test report from pytest: the run ended before pytest " \
             "reported, or it is not a pytest run)"  # fmt: skip
     ran = outcomes(report)
+    named = _named_problem(ran, failed_tests, test_files)
+    if named:
+        return named
+    if not ran:
+        return "not verified: the failing command exits 0, but its test report holds no test"
+    failing = [name for name, passed in ran.items() if not passed]
+    if failing:  # pytest then exits 1: the 0 came from the code under test (``os._exit``)
+        return f"not verified: the failing command exits 0, but its test report shows " \
+            f"{failing[0][:200]} failing"  # fmt: skip
+    return ""
+
+
+def _named_problem(
+    ran: dict[str, bool], failed_tests: Collection[str], test_files: Collection[str]
+) -> str:
+    """Why ``ran`` does not show the named tests (else the tests of the named files) run and
+    passed ("" when it does, or when none is named)."""
     if failed_tests:
         for name in failed_tests:
             passed = _outcome(canonical_test(name), ran)
@@ -86,12 +104,6 @@ def missing_evidence(
                 )
             if not passed:
                 return f"not verified: the test report shows {name[:200]} failing"
-        return ""
-    if not test_files:
-        if not ran:
-            return "not verified: the failing command exits 0, but its test report holds no test"
-        if not all(ran.values()):
-            return "not verified: the test report shows a test failing"
         return ""
     for path in test_files:
         module = canonical_test(str(PurePosixPath(path)))

@@ -36,7 +36,7 @@ def linked_targets(checkout: Path, guarded: Callable[[str], bool]) -> dict[str, 
 
 def _links(checkout: Path) -> Iterator[str]:
     """The symbolic links git tracks in ``checkout`` (its index: no hooks, no filters run),
-    else those a walk of the folder finds."""
+    else those a walk of the folder finds (the pull request chooses how deep it goes)."""
     try:
         done = git.run(git.in_checkout(checkout), ["ls-files", "-s", "-z"], timeout=60)
     except (OSError, git.GitTimedOut):
@@ -47,9 +47,14 @@ def _links(checkout: Path) -> Iterator[str]:
             if head.startswith(_SYMLINK_MODE.encode()):
                 yield os.fsdecode(tracked)
         return
-    for folder, names, files in os.walk(str(checkout)):
-        names[:] = [name for name in names if name != ".git"]
-        for name in (*names, *files):
-            found = os.path.join(folder, name)
-            if os.path.islink(found):
-                yield Path(os.path.relpath(found, checkout)).as_posix()
+    folders = [str(checkout)]  # no recursion: os.walk recurses once a level before 3.12
+    while folders:
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                yield Path(os.path.relpath(entry.path, checkout)).as_posix()
+            elif entry.is_dir(follow_symlinks=False) and entry.name != ".git":
+                folders.append(entry.path)

@@ -15,7 +15,10 @@ The step can name more files that decide how its tests run, each in its own way:
 
 - a pytest plugin the project's own settings load by name (``addopts = -p NAME`` in the
   root's ``pytest.ini``, ``tox.ini``, ``setup.cfg``, ``pyproject.toml``, ``pytest.toml``): the
-  settings file is the policy's to keep unchanged, the module it names is the judge as well.
+  settings file is the policy's to keep unchanged, the module it names is the judge as well;
+- a mypy plugin the root's settings load (``plugins =`` in ``mypy.ini``, ``setup.cfg``,
+  ``pyproject.toml``): it runs in mypy's process, and ``os._exit(0)`` there passed a failing
+  type check.
 
 A path is matched as the step named it, from the checkout's root or below any folder of it
 (``cd backend && pytest -c ci.ini`` reads ``backend/ci.ini``), as the failing tests are.
@@ -61,7 +64,7 @@ class NamedFile:
 def named_files(failing: FailingCommand, checkout: Path | None = None) -> tuple[NamedFile, ...]:
     """The files ``failing``'s step loads as a plugin or runs or reads as the failing command's
     settings, and the plugins the settings in ``checkout``'s root load (see the module doc)."""
-    found = _settings_plugins(checkout) if checkout is not None else []
+    found = [*_settings_plugins(checkout), *_mypy_plugins(checkout)] if checkout is not None else []
     env = dict(failing.env)
     for name in _plugins_in_env(env.get("PYTEST_PLUGINS", "")):
         found += _modules(
@@ -141,6 +144,50 @@ def _settings_plugins(checkout: Path) -> list[NamedFile]:
                 why = f"a module the project's {name} loads as a pytest plugin (-p {plugin})"
                 found += _modules(plugin, why)
     return found
+
+
+_MYPY_SETTINGS = (("mypy.ini", "mypy"), (".mypy.ini", "mypy"), ("setup.cfg", "mypy"),
+                  ("pyproject.toml", ""))  # fmt: skip
+
+
+def _mypy_plugins(checkout: Path) -> list[NamedFile]:
+    """The plugins the root's settings load into mypy (``plugins = tools/plugin.py``, a module
+    name): their code runs in mypy's process, so mypy's exit code is theirs to give."""
+    found: list[NamedFile] = []
+    for name, section in _MYPY_SETTINGS:
+        for entry in _mypy_plugin_entries(checkout, name, section):
+            why = f"a plugin the project's {name} loads into mypy ({entry[:80]})"
+            target = entry.rpartition(":")[0] if entry.count(":") == 1 else entry
+            if target.endswith(".py"):
+                path = _relative(target)
+                found += [NamedFile(path, why)] if path else []
+            elif _PLUGIN_NAME.fullmatch(target):
+                found += _modules(target, why)
+    return found
+
+
+def _mypy_plugin_entries(checkout: Path, name: str, section: str) -> list[str]:
+    try:
+        text = read_bytes(checkout, name, _SETTINGS_BYTES).decode("utf-8", "replace")
+    except CheckoutFileError:
+        return []
+    value: object = ""
+    if not section:
+        try:
+            tool = tomllib.loads(text).get("tool", {})
+        except tomllib.TOMLDecodeError:
+            return []
+        mypy = tool.get("mypy", {}) if isinstance(tool, dict) else {}
+        value = mypy.get("plugins", "") if isinstance(mypy, dict) else ""
+    else:
+        parser = configparser.RawConfigParser(strict=False, interpolation=None)
+        try:
+            parser.read_string(text)
+        except configparser.Error:
+            return []
+        value = parser.get(section, "plugins", fallback="")
+    entries = value if isinstance(value, list) else re.split(r"[,\s]+", str(value))
+    return [str(entry).strip() for entry in entries if str(entry).strip()]
 
 
 def _plugins_in_env(value: str) -> list[str]:

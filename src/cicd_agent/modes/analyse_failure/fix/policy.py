@@ -27,13 +27,20 @@ rejected for each:
   ``usercustomize.py``), in any folder: ``python -m pytest`` puts the working folder first on
   ``sys.path`` and a step's ``PYTHONPATH`` adds others, so the patch's module would run in
   pytest's place and report what it likes (the verifier's witness checks where pytest came
-  from too: :mod:`.witnessed`);
+  from too: :mod:`.witnessed`); so is a module named like one of Python's own or of
+  pytest's dependencies (``shlex.py``, ``iniconfig.py``) in a folder that is no package: pytest
+  imports them before its ``-p`` plugins, so such a file runs before the witness loads;
 - the test runner's settings: ``pytest.toml``, ``pytest.ini``, ``tox.ini`` and their dotted
   names here; the runner's
   part of ``pyproject.toml`` and ``setup.cfg`` after the patch applies, in the verifier
   (:mod:`.runner_settings` says why each): a patch to them changes the judge, not the code;
   so does a patch to the target of a committed link with one of these names, or
   ``conftest.py`` (:mod:`.linked_settings`);
+- when the failed step runs a linter or formatter, its settings (``ruff.toml``, ``.flake8``, ``mypy.ini``,
+  ``.isort.cfg``, ``eslint.config.*``, ``.eslintrc*``, ``.prettierrc*``, ``.golangci.*``, their
+  ignore files; the ``[tool.ruff]``, ``[tool.black]``, ``[tool.isort]``, ``[tool.mypy]`` parts of
+  ``pyproject.toml`` and the ``mypy``, ``isort``, ``flake8`` sections of ``setup.cfg`` in the
+  verifier): ``ignore = ["F401"]`` passes a lint step with the code unchanged;
 - a build runner's file that defines commands (``Makefile``, ``*.mk``, ``justfile``,
   ``noxfile.py``, ``Taskfile.yml``; a ``package.json``'s ``scripts`` in the verifier): ``make
   test`` runs what it says, so a patch to it can add ``-p plugin`` (:mod:`.runner_settings`);
@@ -61,6 +68,7 @@ this check comes first so the reason can be told, and so nothing unreviewable ru
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -76,6 +84,7 @@ from cicd_agent.modes.analyse_failure.fix.named_files import NamedFile, named_pr
 from cicd_agent.modes.analyse_failure.fix.runner_settings import (
     SHARED_FILES,
     is_command_file,
+    is_linter_file,
     is_runner_file,
 )
 
@@ -106,12 +115,14 @@ def check_patch(
     *,
     failing_tests: Collection[str] = (),
     named: Collection[NamedFile] = (),
+    linted: bool = True,
 ) -> PolicyVerdict:
     """Refuse ``diff`` if it touches anything in the module doc; list the paths git would write.
 
     ``failing_tests`` are the files of the tests that failed (``tests/test_x.py``), relative to
     the checkout root or to where the runner ran (refused with their own reason; every test
-    file is refused). ``named``: what the failed step names as its judge (:mod:`.named_files`).
+    file is refused). ``named``: what the failed step names as its judge (:mod:`.named_files`);
+    ``linted``: whether the step runs a linter or formatter, whose settings then judge too.
     """
     if len(diff.encode("utf-8", "surrogateescape")) > MAX_PATCH_BYTES:
         return _no(f"the patch is larger than {MAX_PATCH_BYTES >> 10} KiB")
@@ -146,6 +157,9 @@ def check_patch(
         problem, _ = _path_problem(f"b/{path}", checkout, failing_tests, named)
         if problem:
             return _no(problem)
+        if linted and is_linter_file(path):  # ignore = ["F401"] passes the lint step
+            return _no(f"the patch edits a linter's settings ({path}), and the step's linter "
+                       "judges the fix: a fix changes the code, not the rules that judge it")  # fmt: skip
     linked = linked_targets(checkout, _judges)
     for path in written:
         if path in linked:
@@ -225,6 +239,7 @@ def _judges(path: str) -> bool:
         name == "conftest.py"
         or is_runner_file(path)
         or is_command_file(path)
+        or is_linter_file(path)
         or name in SHARED_FILES
     )
 
@@ -244,6 +259,28 @@ def _shadows_the_runner(lowered: list[str]) -> bool:
         any(part in _RUNNER_PACKAGES for part in lowered[:-1])
         or lowered[-1].split(".")[0] in _RUNNER_MODULES
     )
+
+
+_LIBRARIES = frozenset(sys.stdlib_module_names) | {
+    "iniconfig", "packaging", "exceptiongroup", "tomli", "colorama", "pygments",
+}  # fmt: skip
+"""What ``python -m pytest`` imports before its ``-p`` plugins load (Python's own modules and
+pytest's dependencies), resolved through ``sys.path``, whose first entry is the working folder."""
+
+
+def _shadows_a_library(checkout: Path, parts: tuple[str, ...]) -> str:
+    """The library module a file at ``parts`` would stand in for, on ``sys.path`` as a
+    top-level name ("" for none): a part named like one, in a folder that is no package
+    (``shlex.py`` at the root, ``src/json/``). ``python -m pytest`` puts the working folder
+    first on ``sys.path`` and a step's ``PYTHONPATH`` others, so such a file runs before the
+    witness, free to take its place; a module inside a package (``calc/json.py``) does not."""
+    if not parts[-1].lower().endswith(_IMPORTABLE):
+        return ""
+    for index, part in enumerate(parts):
+        name = part.split(".")[0] if index == len(parts) - 1 else part
+        if name in _LIBRARIES and not checkout.joinpath(*parts[:index], "__init__.py").is_file():
+            return name
+    return ""
 
 
 def _is_git(part: str) -> bool:
@@ -288,6 +325,13 @@ def _path_problem(
         return (
             f"the patch adds or edits a module named like the test runner or one Python "
             f"imports at start ({text}): it would run in pytest's place"
+        ), text
+    shadowed = _shadows_a_library(checkout, parts)
+    if shadowed:
+        return (
+            f"the patch adds or edits {text}, which can be imported as {shadowed} (a module of "
+            "Python's own or of pytest's) before the fix step's witness loads: it would run "
+            "before anything watches"
         ), text
     if is_runner_file(text):  # addopts = --collect-only passes every test
         return f"the patch edits the test runner's settings ({text})", text

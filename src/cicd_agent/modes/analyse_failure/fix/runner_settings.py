@@ -22,6 +22,12 @@ the failing command pass with the bug left in. The rule is as narrow as closing 
   ``addopts``; and the ``scripts`` of a ``package.json`` (``npm test``), compared parsed, since
   the rest of the file holds dependencies and metadata.
 
+- where the step runs a linter or formatter, their settings (:data:`LINTER_FILES`, ``eslint.config.*``,
+  ``.prettierrc*``, ``.golangci.*`` by name; the ``[tool.ruff]``, ``[tool.black]``,
+  ``[tool.isort]``, ``[tool.mypy]`` tables, ``setup.cfg``'s ``mypy``, ``isort``, ``flake8``
+  sections and a ``package.json``'s ``eslintConfig`` and ``prettier`` compared parsed): a lint
+  step is judged by its exit code, and ``ignore = ["F401"]`` passed it with the code unchanged.
+
 ``conftest.py`` is refused by :mod:`.policy` already (its hooks can report a failure as a pass).
 Jest's ``jest.config.*`` is not refused: jest gives no per-test evidence here
 (:mod:`.evidence`), so such a fix is never verified when tests failed.
@@ -46,6 +52,18 @@ COMMAND_FILES = frozenset(
     }
 )  # fmt: skip
 """Build runners' files that define the commands a step runs (matched without case)."""
+LINTER_FILES = frozenset(
+    {
+        "ruff.toml", ".ruff.toml", ".flake8", "mypy.ini", ".mypy.ini", ".isort.cfg",
+        ".eslintignore", ".prettierignore",
+    }
+)  # fmt: skip
+"""The settings of the linters and formatters a fix is judged by (their exit code), by name."""
+_LINTER_PREFIXES = ("eslint.config.", ".eslintrc", "prettier.config.", ".prettierrc", ".golangci.")
+_LINTER_TABLES = ("ruff", "black", "isort", "mypy")
+"""``[tool.*]`` tables of ``pyproject.toml`` (and ``setup.cfg`` sections) that are a linter's."""
+_LINTER_KEYS = ("eslintConfig", "prettier")
+"""A ``package.json``'s keys that are a linter's settings."""
 _NO_DEFAULT = "\0no default section"
 _UNCLEAR_HEADER = re.compile(r"\[(?![^\]#;]*\]\s*(?:[#;].*)?$).*")
 """A line that starts a section header but is not ``[name]`` with at most a comment after."""
@@ -55,14 +73,25 @@ def is_runner_file(path: str) -> bool:
     return PurePosixPath(path).name.lower() in RUNNER_FILES
 
 
+def is_linter_file(path: str) -> bool:
+    """Whether ``path`` is a linter's or formatter's own settings file (``ruff.toml``,
+    ``eslint.config.mjs``): ``ignore = ["F401"]`` there passed a lint failure with the code
+    unchanged, and a JavaScript config runs code in the linter's process."""
+    name = PurePosixPath(path).name.lower()
+    return name in LINTER_FILES or name.startswith(_LINTER_PREFIXES)
+
+
 def is_command_file(path: str) -> bool:
     name = PurePosixPath(path).name.lower()
     return name in COMMAND_FILES or name.endswith(".mk")
 
 
-def settings_change(path: str, before: str | None, after: str | None) -> str:
+def settings_change(
+    path: str, before: str | None, after: str | None, *, linted: bool = True
+) -> str:
     """Why the change of ``path`` from ``before`` to ``after`` (None: no such file) changes
-    the test runner's settings ("" when it does not, or when the file holds none)."""
+    the test runner's settings, or with ``linted`` (the step runs a linter) a linter's ("" when
+    it does not, or when the file holds none)."""
     name = PurePosixPath(path).name.lower()
     if name in RUNNER_FILES:
         return f"the patch edits the test runner's settings ({path})"
@@ -71,27 +100,38 @@ def settings_change(path: str, before: str | None, after: str | None) -> str:
     if name == "package.json":
         if _scripts(before) != _scripts(after):
             return f"the patch edits the commands CI runs ({path}: scripts)"
+        if linted and _keys(before, _LINTER_KEYS) != _keys(after, _LINTER_KEYS):
+            return f"the patch edits a linter's settings ({path}: eslintConfig or prettier)"
         return ""
     read = _toml_part if name == "pyproject.toml" else _cfg_part
     if read(before) != read(after):
         part = "[tool.pytest] or [tool.tox]" if name == "pyproject.toml" else \
             "[tool:pytest], [tox:tox] or [testenv]"  # fmt: skip
         return f"the patch edits the test runner's settings ({path}: {part})"
+    if linted and read(before, linters=True) != read(after, linters=True):
+        return f"the patch edits a linter's settings ({path}: ruff, black, isort, mypy, flake8)"
     return ""
 
 
 def _scripts(text: str | None) -> object:
     """A ``package.json``'s ``scripts`` (what ``npm test`` runs), or the text when unreadable."""
+    return _keys(text, ("scripts",))
+
+
+def _keys(text: str | None, keys: tuple[str, ...]) -> object:
+    """A ``package.json``'s ``keys``, or the text when unreadable."""
     if text is None:
         return {}
     try:
         data = json.loads(text)
     except ValueError:
         return ("unreadable", text)
-    return data.get("scripts", {}) if isinstance(data, dict) else ("not an object", text)
+    if not isinstance(data, dict):
+        return ("not an object", text)
+    return {key: data[key] for key in keys if key in data}
 
 
-def _toml_part(text: str | None) -> object:
+def _toml_part(text: str | None, *, linters: bool = False) -> object:
     if text is None:  # a file added or deleted counts for what it holds
         return {}
     try:
@@ -100,7 +140,8 @@ def _toml_part(text: str | None) -> object:
         return ("unreadable", text)
     if not isinstance(tool, dict):
         return ("not a table", repr(tool))
-    return {key: value for key, value in tool.items() if key in ("pytest", "tox")}
+    tables = _LINTER_TABLES if linters else ("pytest", "tox")
+    return {key: value for key, value in tool.items() if key in tables}
 
 
 class _CaseKept(configparser.RawConfigParser):
@@ -108,7 +149,7 @@ class _CaseKept(configparser.RawConfigParser):
         return optionstr
 
 
-def _cfg_part(text: str | None) -> object:
+def _cfg_part(text: str | None, *, linters: bool = False) -> object:
     """The runner's sections as pytest's own reader (iniconfig) sees them, read with
     configparser made to agree: names keep their case (``ADDOPTS`` is no setting of pytest's,
     ``addopts`` is), no ``[DEFAULT]`` section lends its keys to the others, and a header line
@@ -126,5 +167,13 @@ def _cfg_part(text: str | None) -> object:
     return {
         section: dict(parser.items(section))
         for section in parser.sections()
-        if section in ("tool:pytest", "pytest", "tox:tox", "tox") or section.startswith("testenv")
+        if (_linter_section(section) if linters else _runner_section(section))
     }
+
+
+def _runner_section(section: str) -> bool:
+    return section in ("tool:pytest", "pytest", "tox:tox", "tox") or section.startswith("testenv")
+
+
+def _linter_section(section: str) -> bool:
+    return section in ("isort", "flake8", "mypy") or section.startswith("mypy-")

@@ -13,7 +13,9 @@ said to apply to the failed commit. For each patch, in a fresh copy:
 3. the failing command (with the commands before it in the step, which ran before it in CI)
    runs twice in the same copy: both runs must pass, and when the log names the failing tests
    (or their files), pytest's report of each run must show them run and passed
-   (:mod:`.evidence`: an exit code alone is the word of the code under test); a patch that
+   (:mod:`.evidence`: an exit code alone is the word of the code under test); every run is
+   watched, so a pytest the log never named is judged the same way, and a run with no pytest
+   in it counts by its exit code only for a known linter or formatter; a patch that
    changes the runner's part of ``pyproject.toml`` or ``setup.cfg`` is refused before any run
    (:mod:`.runner_settings`);
 4. the step's other commands run with and without the patch: a patch under which they fail
@@ -53,7 +55,12 @@ from cicd_agent.modes.analyse_failure.fix.evidence import (
 from cicd_agent.modes.analyse_failure.fix.named_files import named_files
 from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, check_patch
 from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
-from cicd_agent.modes.analyse_failure.fix.witnessed import Witness, cookie_problem, witness_problem
+from cicd_agent.modes.analyse_failure.fix.witnessed import (
+    Witness,
+    cookie_problem,
+    witness_loaded,
+    witness_problem,
+)
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 
 RUN_TIMEOUT = 300.0
@@ -154,6 +161,7 @@ class SandboxVerifier:
         self._failing_tests = tuple(failing_tests)
         self._failed_tests = tuple(failed_tests)
         self._runs_pytest = "pytest" in tools_named(failing_script(failing))
+        self._lints = any(tool != "pytest" for tool in tools_named(failing.script))
         self._named = named_files(failing, sandbox.checkout)  # its plugins, scripts, settings
         self._witness = Witness.install(sandbox.root)
         self.settings = settings or VerifierSettings()
@@ -182,8 +190,9 @@ class SandboxVerifier:
         known = self._policies.get(diff)
         if known is None:
             known = self._policies[diff] = check_patch(
-                diff, self.sandbox.checkout, failing_tests=self._failing_tests, named=self._named
-            )
+                diff, self.sandbox.checkout, failing_tests=self._failing_tests, named=self._named,
+                linted=self._lints,
+            )  # fmt: skip
         return known
 
     def reproduces(self) -> RunOutcome:
@@ -305,7 +314,8 @@ class SandboxVerifier:
                 before = None
             else:
                 before = data.decode("utf-8", "surrogateescape")
-            moved = settings_change(path, before, after) or cookie_problem(path, before, after)
+            moved = settings_change(path, before, after, linted=self._lints)
+            moved = moved or cookie_problem(path, before, after)
             if moved:
                 return moved
         return ""
@@ -313,11 +323,11 @@ class SandboxVerifier:
     def _judged_run(
         self, space: Workspace, script: str, attempt: str, patched: tuple[str, ...]
     ) -> tuple[RunOutcome, str]:
-        """Run the failing command; with known failing tests, also why its report and the
-        witness (:mod:`.witnessed`) do not show pytest itself running them and passing ("" when
-        they do, or when no test is known)."""
-        if not self._needs_evidence:
-            return self._script(space, script), ""
+        """Run the failing command, always watched (a script can hide its pytest from the log);
+        also why its report and the witness (:mod:`.witnessed`) do not show pytest itself
+        running the failing tests and passing ("" when they do). With no pytest in the run, its
+        exit code counts only for a known linter or formatter: any other command's is the word
+        of the code it runs (``os._exit(0)`` as unittest imports ``calc``)."""
         folder = space.root / f"tests-{attempt}"
         folder.mkdir()
         lent = self.sandbox.environment(space, borrowed=dict(self.failing.env))  # scrubbed
@@ -325,10 +335,22 @@ class SandboxVerifier:
         options = self._witness.environment(lent, folder, self._failed_tests, self._failing_tests)
         options["PYTEST_ADDOPTS"] += " " + pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))
         outcome = self._script(space, script, extra_env=options, shared=(folder,))
+        if not self._needs_evidence and not witness_loaded(folder):
+            return outcome, self._unwatched
         problem = missing_evidence(
             read_report(folder), self._failed_tests, self._failing_tests, script
         ) or witness_problem(folder, space.repo, patched, self._failed_tests, self._failing_tests)
         return outcome, problem
+
+    @property
+    def _unwatched(self) -> str:
+        """Why a pass in which no pytest ran is no evidence ("" for a known linter)."""
+        if [tool for tool in tools_named(self.failing.failing) if tool != "pytest"]:
+            return ""
+        return (
+            "not verified: no pytest ran, and the failing command is no linter or formatter "
+            "the fix step knows, so its exit code is the word of the code it runs"
+        )
 
     def _rest_without_patch(self, rest: str) -> RunOutcome:
         if self._rest_baseline is None:

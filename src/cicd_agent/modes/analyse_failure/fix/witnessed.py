@@ -8,7 +8,9 @@ folder of ours (:class:`Witness`); :func:`witness_problem` reads them. A patch i
 pytest's runner or its hooks changed after pytest started (``Function.runtest`` set to a
 no-op, a ``sys.modules`` entry replaced, a function's code swapped), when pytest or pluggy
 came from the checkout, when a file the patch touched implements a hook that runs or reports
-a test, or when the failing test's own function was never entered and left during its call.
+a test, or when the failing test's own function was never entered and left during its call
+(a test without one, a doctest or a plugin's item, is not witnessed: its runner is not
+among those the witness watches, and a no-op there went unseen).
 
 :func:`cookie_problem` refuses a patch that adds or changes a Python file's encoding
 declaration to anything but UTF-8: ``# coding: utf-7`` turns ``+AAo-`` inside what reads as a
@@ -22,7 +24,7 @@ import os
 import re
 import secrets
 import shlex
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -36,6 +38,7 @@ WITNESS_VARIABLE = "CICD_FIX_WITNESS"
 _RECORDS_BYTES = 16 << 20
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
 _UTF8 = frozenset({"utf-8", "utf8", "utf_8", "utf-8-sig"})
+_ASCII = bytes(range(0x20, 0x7F)) + b"\t\n"
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ def witness_problem(
     itself ("" when they do). ``repo``: the copy the run worked in; ``patched``: the files the
     patch writes (relative to it)."""
     records = list(_records(folder))
-    if not any(record.get("loaded") for record in records):
+    if not _loaded(records):
         return "not verified: pytest never loaded the fix step's witness (its runs went unseen)"
     for record in records:
         origins = record.get("origins")
@@ -128,11 +131,20 @@ def witness_problem(
                 shown = Path(where).relative_to(repo).as_posix()[:200]
                 return f"not verified: {shown}, which the patch writes, implements pytest's {hook}"
     ran = {
-        canonical_test(str(record["test"])): bool(record.get("ran")) or not record.get("function")
+        canonical_test(str(record["test"])): bool(record.get("ran") and record.get("function"))
         for record in records
         if "test" in record
     }
     return _unseen(ran, failed_tests, test_files)
+
+
+def witness_loaded(folder: Path) -> bool:
+    """Whether a pytest of the run loaded the witness (its records in ``folder`` say so)."""
+    return _loaded(_records(folder))
+
+
+def _loaded(records: Iterable[dict[str, Any]]) -> bool:
+    return any(record.get("loaded") for record in records)
 
 
 def _patched_file(where: str, repo: Path, patched: Collection[str]) -> bool:
@@ -147,7 +159,10 @@ def _unseen(
 ) -> str:
     """Why ``ran`` (a test's canonical name: whether its own function ran) does not cover the
     failing tests ("" when it does)."""
-    never = "not verified: the witness saw {} reported without its own function running"
+    never = (
+        "not verified: the witness saw {} reported without its own function running (or with "
+        "no function it can watch: a doctest, a plugin's item, whose runner no-ops unseen)"
+    )
     if failed_tests:
         for name in failed_tests:
             key = canonical_test(name)
@@ -168,17 +183,28 @@ def _unseen(
 
 
 def cookie_problem(path: str, before: str | None, after: str | None) -> str:
-    """Why a patch's change to ``path``'s encoding declaration is refused ("" when it is not):
-    one added or changed to anything but UTF-8, in a Python file's first two lines."""
+    """Why the encoding declaration of ``path`` as the patch leaves it is refused ("" when it
+    is not): one added or changed to anything but UTF-8, or any in which ASCII text does not
+    read as itself (UTF-7), even one the file had before: the patch's own lines are read in
+    it, so a line added to a file committed as UTF-7 hides code as well as a new cookie."""
     if not path.endswith((".py", ".pyw", ".pyi")) or after is None:
         return ""
     now, was = _cookie(after), _cookie(before or "")
-    if now is None or now == was or now.lower() in _UTF8:
+    if now is None or now.lower() in _UTF8 or (now == was and _reads_ascii_as_ascii(now)):
         return ""
     return (
         f"the patch declares {path} encoded as {now[:40]}: what reads as a comment in the diff "
         "may be code in that encoding"
     )
+
+
+def _reads_ascii_as_ascii(encoding: str) -> bool:
+    """Whether every printable ASCII byte, tab and newline decode as themselves in
+    ``encoding`` (False for UTF-7, UTF-16, an unknown name or a non-text codec)."""
+    try:
+        return _ASCII.decode(encoding) == _ASCII.decode("ascii")
+    except (LookupError, UnicodeError, TypeError):
+        return False
 
 
 def _cookie(text: str) -> str | None:
