@@ -12,6 +12,7 @@ runs them. Every path must read what the commits hold and run none of them.
 from __future__ import annotations
 
 import os
+import subprocess
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from cicd_agent.modes.analyse_failure.fix.linked_settings import linked_targets
 from cicd_agent.modes.analyse_failure.fix.tools import Checkout
 from cicd_agent.modes.analyse_failure.fix.verify import checkout_head, checkout_problem
 from cicd_agent.risk.history import read_history
+from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 
 SENIOR = "Senior Dev <senior@corp.example>"
@@ -216,3 +218,126 @@ def test_a_fresh_checkout_with_line_ending_attributes_is_the_commit(tmp_path: Pa
     assert checkout_problem(tmp_path / "clone", head) == (
         "tracked files in the checkout differ from the failed commit"
     )
+
+
+# What a build step of the pull request (or the failed job, in analyse-failure) can write into
+# ``.git`` beyond attributes and hooks: the repository's settings, an included settings file,
+# replace refs, a partial-clone promisor, and the job's environment (``$GITHUB_ENV``).
+
+KEY = "AKIA" + "QWERTYUIOPASDFGH"
+
+
+def _plain(tmp_path: Path) -> tuple[GitRepoBuilder, str, str, Path]:
+    builder = GitRepoBuilder(tmp_path / "plain")
+    base = builder.commit("base", {"src/app.py": "a = 1\n", ".github/cicd-agent.yml": "x: 1\n"})
+    head = builder.commit("head", {"src/app.py": f"a = 1\nkey = '{KEY}'\n"})
+    return builder, base, head, tmp_path / "ran.txt"
+
+
+def _sees_the_key(builder: GitRepoBuilder, base: str, head: str) -> bool:
+    diff = LocalRepo(builder.path).diff(base, head)
+    app = next(f for f in diff.files if f.path == "src/app.py")
+    return not app.is_binary and any(KEY in text for _, text in app.added_lines())
+
+
+def test_repository_settings_cannot_make_every_file_binary(tmp_path: Path) -> None:
+    """``core.bigFileThreshold=1`` in ``.git/config`` (or a file it includes) makes git call
+    every file binary: the rules would see no added line."""
+    builder, base, head, _ = _plain(tmp_path)
+    (tmp_path / "included").write_text("[core]\n\tbigFileThreshold = 1\n")
+    builder.git("config", "include.path", str(tmp_path / "included"))
+    assert _sees_the_key(builder, base, head)
+    builder.git("config", "core.bigFileThreshold", "1")
+    assert _sees_the_key(builder, base, head)
+
+
+def test_replace_refs_do_not_change_what_a_commit_holds(tmp_path: Path) -> None:
+    """``refs/replace/<blob>`` swaps the head's file for a harmless one in every read."""
+    builder, base, head, _ = _plain(tmp_path)
+    (tmp_path / "harmless.py").write_text("a = 1\n")
+    harmless = builder.git("hash-object", "-w", str(tmp_path / "harmless.py"))
+    builder.git("replace", builder.git("rev-parse", f"{head}:src/app.py"), harmless)
+    assert _sees_the_key(builder, base, head)
+
+
+def _signed(builder: GitRepoBuilder, commit: str) -> str:
+    """``commit`` again with a (bogus) signature header: what makes git run ``gpg.program``."""
+    header, _, message = builder.git("cat-file", "commit", commit).partition("\n\n")
+    signature = "gpgsig -----BEGIN PGP SIGNATURE-----\n \n x\n -----END PGP SIGNATURE-----"
+    done = subprocess.run(
+        ["git", "hash-object", "-t", "commit", "-w", "--stdin"], cwd=builder.path, check=True,
+        input=f"{header}\n{signature}\n\n{message}\n", capture_output=True, text=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+def test_a_signature_setting_runs_no_program(tmp_path: Path) -> None:
+    """``log.showSignature`` with ``gpg.program`` in the settings: every ``git log`` over a
+    signed commit ran that program on the host (deploy-gate's change set, review's messages)."""
+    builder, base, head, marker = _plain(tmp_path)
+    signed = _signed(builder, head)
+    builder.git("config", "log.showSignature", "true")
+    builder.git("config", "gpg.program", _script(tmp_path / "gpg", marker, "gpg"))
+    change = read_change_set(GitRepo.open(builder.path), signed, base)
+    assert [c.author_email for c in change.commits] == ["author@example.com"]
+    assert LocalRepo(builder.path).commit_messages(base, signed) == ["head"]
+    assert not marker.exists(), marker.read_text()
+
+
+def _promisor(builder: GitRepoBuilder, missing: str, tmp_path: Path, marker: Path) -> None:
+    """Make ``missing`` (an object) absent and name a promisor remote whose upload-pack is a
+    program: git runs it to fetch the object on demand."""
+    obj = builder.path / ".git" / "objects" / missing[:2] / missing[2:]
+    obj.chmod(0o644)
+    obj.unlink()
+    for key, value in {
+        "core.repositoryformatversion": "1",
+        "extensions.partialClone": "origin",
+        "remote.origin.url": str(tmp_path / "elsewhere"),
+        "remote.origin.promisor": "true",
+        "remote.origin.uploadpack": _script(tmp_path / "upload-pack", marker, "upload-pack"),
+    }.items():
+        builder.git("config", key, value)
+
+
+def test_a_promisor_remote_runs_no_program_when_reading_between_commits(tmp_path: Path) -> None:
+    builder, base, head, marker = _plain(tmp_path)
+    _promisor(builder, builder.git("rev-parse", f"{head}:src/app.py"), tmp_path, marker)
+    with pytest.raises(UsageError):  # the object is not there: a usage error, nothing fetched
+        LocalRepo(builder.path).diff(base, head)
+    assert not marker.exists(), marker.read_text()
+
+
+def test_a_promisor_remote_runs_no_program_when_reading_the_checkout(tmp_path: Path) -> None:
+    """The same on the paths that run in the working tree: the repository's own settings file
+    (read on every mode's start) and the fix step's checks."""
+    builder, base, _, marker = _plain(tmp_path)
+    _promisor(builder, builder.git("rev-parse", f"{base}:.github/cicd-agent.yml"), tmp_path, marker)
+    assert load(builder.path, base, "review").source is None
+    checkout_problem(builder.path, builder.head())
+    assert not marker.exists(), marker.read_text()
+
+
+def test_git_variables_of_the_job_do_not_reach_git(
+    hostile: Hostile, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A step before ours can write ``$GITHUB_ENV``: ``GIT_CONFIG_COUNT``/``KEY``/``VALUE``
+    and ``GIT_CONFIG_PARAMETERS`` set any setting, ``GIT_REPLACE_REF_BASE`` and
+    ``GIT_GRAFT_FILE`` rewrite history, ``GIT_TRACE`` writes files."""
+    builder = hostile.builder
+    (tmp_path / "grafts").write_text(f"{hostile.head}\n")  # the head as a root commit
+    for name, value in {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "core.bigFileThreshold",
+        "GIT_CONFIG_VALUE_0": "1",
+        "GIT_CONFIG_PARAMETERS": "'core.bigfilethreshold'='1'",
+        "GIT_GRAFT_FILE": str(tmp_path / "grafts"),
+        "GIT_TRACE": str(tmp_path / "trace"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    repo = GitRepo.open(builder.path)
+    assert repo.parents(hostile.head) == (hostile.base,)
+    app = next(f for f in LocalRepo(builder.path).diff(hostile.base, hostile.head).files
+               if f.path == "src/app.py")  # fmt: skip
+    assert not app.is_binary
+    assert not (tmp_path / "trace").exists()
