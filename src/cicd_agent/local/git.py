@@ -58,17 +58,20 @@ HARDENING: tuple[str, ...] = (
 """Options before the command: each one turns off a way a repository's files or settings make
 git run a program or read the pull request's own words as git's."""
 
-_DIFF_FLAGS = ("--no-ext-diff", "--no-textconv")
+_DIFF_FLAGS = ("--no-ext-diff", "--no-textconv", "--ignore-submodules=none")
 _COMMAND_FLAGS: dict[str, tuple[str, ...]] = {
     "diff": _DIFF_FLAGS,
     "diff-tree": _DIFF_FLAGS,
+    "diff-index": ("--ignore-submodules=none",),
     "log": (*_DIFF_FLAGS, "--no-mailmap"),
     "show": (*_DIFF_FLAGS, "--no-mailmap"),
     "blame": ("--no-textconv",),
     "grep": ("--no-textconv",),
 }
 """Options right after the command: an external diff or a textconv program named by a diff
-driver would decide what text the rules see."""
+driver would decide what text the rules see, and ``ignore = all`` in the head's
+``.gitmodules`` (git reads it from ``HEAD`` when no working tree has one) would hide a
+submodule's new commit."""
 
 _FIXED_ENVIRONMENT = {
     "GIT_LITERAL_PATHSPECS": "1",

@@ -164,7 +164,9 @@ def test_every_command_line_carries_the_hardening() -> None:
     """The seam's own contract: what each call gets, whatever the caller passes."""
     argv = git.command(["diff", "a", "b"])
     assert argv[: 1 + len(git.HARDENING)] == ["git", *git.HARDENING]
-    assert argv[-5:] == ["diff", "--no-ext-diff", "--no-textconv", "a", "b"]
+    assert argv[-6:] == [
+        "diff", "--no-ext-diff", "--no-textconv", "--ignore-submodules=none", "a", "b"
+    ]  # fmt: skip
     assert "--no-mailmap" in git.command(["log"])
     env = git.environment(git.in_checkout(Path(".")), {"GIT_DIR": "/elsewhere", "HOME": "/h"})
     assert "GIT_DIR" not in env and env["HOME"] == "/h" and env["GIT_LITERAL_PATHSPECS"] == "1"
@@ -341,3 +343,23 @@ def test_git_variables_of_the_job_do_not_reach_git(
                if f.path == "src/app.py")  # fmt: skip
     assert not app.is_binary
     assert not (tmp_path / "trace").exists()
+
+
+def test_the_heads_gitmodules_cannot_hide_a_submodule_bump(tmp_path: Path) -> None:
+    """``ignore = all`` in the pull request's ``.gitmodules``: git read it from ``HEAD`` and
+    left the submodule's new commit out of the review's diff."""
+    lib = GitRepoBuilder(tmp_path / "lib")
+    first, second = lib.commit("one", {"x": "1\n"}), lib.commit("two", {"x": "2\n"})
+    builder = GitRepoBuilder(tmp_path / "repo")
+    builder.commit("init", {"a.py": "x = 1\n"})
+    builder.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib.path), "lib")
+    builder.git("-C", "lib", "checkout", "-q", first)
+    base = builder.commit("lib at one")
+    builder.git("-C", "lib", "checkout", "-q", second)
+    modules = f'[submodule "lib"]\n\tpath = lib\n\turl = {lib.path}\n\tignore = all\n'
+    head = builder.commit("bump lib", {".gitmodules": modules})
+    files = LocalRepo(builder.path).diff(base, head).files
+    assert [(f.path, f.submodule) for f in files] == [(".gitmodules", False), ("lib", True)]
+    assert [f.path for f in read_change_set(GitRepo.open(builder.path), head, base).files] == [
+        ".gitmodules", "lib"
+    ]  # fmt: skip
