@@ -11,9 +11,26 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from cicd_agent.analysis.diff import Diff, clean_text, parse_diff
+from cicd_agent.analysis.diff import Diff, FileDiff, clean_text, parse_diff
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.runner.errors import UsageError
+
+_NUL_TEXT_LIMIT = 1 << 20
+"""Bytes of a file git called binary that are read to tell whether it is text with a NUL."""
+
+
+def is_text_with_nul(data: bytes) -> bool:
+    """UTF-8 text but for a few NUL bytes (at most one in ten; UTF-16 has one in two):
+    what git calls binary although every line is readable and may run."""
+    nul = data.count(0)
+    if not nul or nul * 10 > len(data):
+        return False
+    try:
+        text = data.replace(b"\0", b"").decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(ch.isprintable() or ch in "\t\n\r\f\v" for ch in text)
+
 
 _ATTRIBUTE_BATCH = 500
 """Paths per ``git ls-tree`` call: keeps an argument list far below the system's limit."""
@@ -53,8 +70,11 @@ class LocalRepo:
             return False
         return True
 
-    def diff_text(self, base: str, head: str, *, three_dot: bool = True) -> str:
-        """git's diff of ``base...head`` (what GitHub shows for a pull request) or ``base..head``."""
+    def diff_text(
+        self, base: str, head: str, *, three_dot: bool = True, as_text: Sequence[str] = ()
+    ) -> str:
+        """git's diff of ``base...head`` (what GitHub shows for a pull request) or ``base..head``;
+        with ``as_text``, of those paths alone, each read as text whatever its bytes."""
         old = self.merge_base(base, head) if three_dot else self.resolve(base)
         raw = self._git.run_bytes(
             "diff",
@@ -65,9 +85,11 @@ class LocalRepo:
             "--src-prefix=a/",
             "--dst-prefix=b/",
             "--unified=3",
+            *(("--text",) if as_text else ()),
             old,
             self.resolve(head),
             "--",
+            *as_text,
         )
         # Decoded once, bytes that are not UTF-8 replaced (what clean_text does to a string).
         return raw.decode("utf-8", "replace")
@@ -91,6 +113,7 @@ class LocalRepo:
             else f
             for f in parsed.files
         )
+        files = self._text_with_nul(base, head, head_sha, files, binary, three_dot=three_dot)
         binaries = [f.path for f in files if f.is_binary and f.status != "deleted"]
         sizes = self.blob_sizes(head_sha, binaries)
         files = tuple(
@@ -104,6 +127,41 @@ class LocalRepo:
             for f in files
         )
         return replace(parsed, files=files)
+
+    def _text_with_nul(
+        self,
+        base: str,
+        head: str,
+        head_sha: str,
+        files: tuple[FileDiff, ...],
+        marked: set[str],
+        *,
+        three_dot: bool,
+    ) -> tuple[FileDiff, ...]:
+        """``files`` with each text file git called binary for a NUL byte read as text again.
+        git decides by bytes when no attribute does, and one NUL in the first 8,000 makes a
+        shell script, a workflow or a key file "Binary files differ": the pull request would
+        choose which of its files no rule and no model reads. What the base's ``-diff`` marks
+        stays binary (``marked``): that is the base's view, as GitHub shows it."""
+        candidates = [
+            f for f in files
+            if f.is_binary and f.path not in marked and not f.submodule and f.status != "deleted"
+        ]  # fmt: skip
+        texts = self.read_bytes(head_sha, [f.path for f in candidates], _NUL_TEXT_LIMIT)
+        found = {path for path, data in texts.items() if is_text_with_nul(data)}
+        if not found:
+            return files
+        paths = sorted(
+            {p for f in candidates if f.path in found for p in (f.path, f.old_path) if p}
+        )
+        again = {
+            f.path: f
+            for f in parse_diff(
+                self.diff_text(base, head, three_dot=three_dot, as_text=paths)
+            ).files
+            if f.path in found
+        }
+        return tuple(again.get(f.path, f) for f in files)
 
     def _blob_ids(self, rev: str, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
         """``path -> (blob id, size)`` at ``rev`` from ``git ls-tree -l`` (batched arguments);
@@ -127,19 +185,33 @@ class LocalRepo:
     def read_texts(self, rev: str, paths: Sequence[str]) -> dict[str, str]:
         """The text of each ``path`` at ``rev``, read by one ``git cat-file --batch`` (paths
         that are not files there are left out)."""
-        blobs = self._blob_ids(rev, list(paths))
+        return {
+            path: data.decode("utf-8", "replace")
+            for path, data in self.read_bytes(rev, paths).items()
+        }
+
+    def read_bytes(
+        self, rev: str, paths: Sequence[str], max_size: int | None = None
+    ) -> dict[str, bytes]:
+        """The bytes of each ``path`` at ``rev`` (of at most ``max_size``), read by one
+        ``git cat-file --batch`` (paths that are not files there are left out)."""
+        blobs = {
+            path: (blob, size)
+            for path, (blob, size) in self._blob_ids(rev, list(paths)).items()
+            if max_size is None or size <= max_size
+        }
         if not blobs:
             return {}
         out = self._git.run_input_bytes(
             "".join(f"{blob}\n" for blob, _ in blobs.values()), "cat-file", "--batch"
         )
-        texts: dict[str, str] = {}
+        found: dict[str, bytes] = {}
         position = 0
         for path, (_, size) in blobs.items():
             start = out.index(b"\n", position) + 1  # after "<id> blob <size>"
-            texts[path] = out[start : start + size].decode("utf-8", "replace")
+            found[path] = out[start : start + size]
             position = start + size + 1
-        return texts
+        return found
 
     def base_attributes(self, base: str, paths: Sequence[str]) -> tuple[set[str], set[str]]:
         """Of ``paths``, those the ``.gitattributes`` of the ``base`` commit mark
