@@ -166,8 +166,7 @@ def _settings_of(common_dir: Path) -> str:
     hash_name = found.stdout.decode("ascii", "replace").strip()
     if hash_name and found.ok and hash_name.isalnum():
         return (
-            "[core]\n\trepositoryformatversion = 1\n"
-            f"[extensions]\n\tobjectFormat = {hash_name}\n"
+            f"[core]\n\trepositoryformatversion = 1\n[extensions]\n\tobjectFormat = {hash_name}\n"
         )
     return "[core]\n\trepositoryformatversion = 0\n"
 

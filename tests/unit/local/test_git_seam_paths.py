@@ -12,8 +12,8 @@ runs them. Every path must read what the commits hold and run none of them.
 from __future__ import annotations
 
 import os
-import subprocess
 import stat
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
