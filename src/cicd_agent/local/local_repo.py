@@ -15,23 +15,6 @@ from cicd_agent.analysis.diff import Diff, FileDiff, clean_text, parse_diff
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.runner.errors import UsageError
 
-_NUL_TEXT_LIMIT = 1 << 20
-"""Bytes of a file git called binary that are read to tell whether it is text with a NUL."""
-
-
-def is_text_with_nul(data: bytes) -> bool:
-    """UTF-8 text but for a few NUL bytes (at most one in ten; UTF-16 has one in two):
-    what git calls binary although every line is readable and may run."""
-    nul = data.count(0)
-    if not nul or nul * 10 > len(data):
-        return False
-    try:
-        text = data.replace(b"\0", b"").decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return all(ch.isprintable() or ch in "\t\n\r\f\v" for ch in text)
-
-
 _ATTRIBUTE_BATCH = 500
 """Paths per ``git ls-tree`` call: keeps an argument list far below the system's limit."""
 
@@ -147,8 +130,7 @@ class LocalRepo:
             f for f in files
             if f.is_binary and f.path not in marked and not f.submodule and f.status != "deleted"
         ]  # fmt: skip
-        texts = self.read_bytes(head_sha, [f.path for f in candidates], _NUL_TEXT_LIMIT)
-        found = {path for path, data in texts.items() if is_text_with_nul(data)}
+        found = self._git.text_with_nul(head_sha, [f.path for f in candidates])
         if not found:
             return files
         paths = sorted(
@@ -185,33 +167,19 @@ class LocalRepo:
     def read_texts(self, rev: str, paths: Sequence[str]) -> dict[str, str]:
         """The text of each ``path`` at ``rev``, read by one ``git cat-file --batch`` (paths
         that are not files there are left out)."""
-        return {
-            path: data.decode("utf-8", "replace")
-            for path, data in self.read_bytes(rev, paths).items()
-        }
-
-    def read_bytes(
-        self, rev: str, paths: Sequence[str], max_size: int | None = None
-    ) -> dict[str, bytes]:
-        """The bytes of each ``path`` at ``rev`` (of at most ``max_size``), read by one
-        ``git cat-file --batch`` (paths that are not files there are left out)."""
-        blobs = {
-            path: (blob, size)
-            for path, (blob, size) in self._blob_ids(rev, list(paths)).items()
-            if max_size is None or size <= max_size
-        }
+        blobs = self._blob_ids(rev, list(paths))
         if not blobs:
             return {}
         out = self._git.run_input_bytes(
             "".join(f"{blob}\n" for blob, _ in blobs.values()), "cat-file", "--batch"
         )
-        found: dict[str, bytes] = {}
+        texts: dict[str, str] = {}
         position = 0
         for path, (_, size) in blobs.items():
             start = out.index(b"\n", position) + 1  # after "<id> blob <size>"
-            found[path] = out[start : start + size]
+            texts[path] = out[start : start + size].decode("utf-8", "replace")
             position = start + size + 1
-        return found
+        return texts
 
     def base_attributes(self, base: str, paths: Sequence[str]) -> tuple[set[str], set[str]]:
         """Of ``paths``, those the ``.gitattributes`` of the ``base`` commit mark

@@ -27,6 +27,7 @@ from cicd_agent.local.local_repo import LocalRepo
 from cicd_agent.modes.analyse_failure.fix.linked_settings import linked_targets
 from cicd_agent.modes.analyse_failure.fix.tools import Checkout
 from cicd_agent.modes.analyse_failure.fix.verify import checkout_head, checkout_problem
+from cicd_agent.risk.evidence import read_evidence
 from cicd_agent.risk.history import read_history
 from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
@@ -363,3 +364,17 @@ def test_the_heads_gitmodules_cannot_hide_a_submodule_bump(tmp_path: Path) -> No
     assert [f.path for f in read_change_set(GitRepo.open(builder.path), head, base).files] == [
         ".gitmodules", "lib"
     ]  # fmt: skip
+
+
+def test_a_nul_byte_does_not_hide_a_migration_from_deploy_gate(tmp_path: Path) -> None:
+    """deploy-gate reads the diff through the change set: one NUL byte made a migration
+    "binary", and its ``DROP TABLE`` never reached the destructive-statement detector."""
+    builder = GitRepoBuilder(tmp_path / "repo")
+    base = builder.commit("base", {"db/migrations/0001_init.sql": "CREATE TABLE users (id int);\n"})
+    drop = "-- cleanup\0\nDROP TABLE users;\n"
+    head = builder.commit("drop", {"db/migrations/0002_drop.sql": drop, "logo.png": b"\x89\0\1"})
+    repo = GitRepo.open(builder.path)
+    change = read_change_set(repo, head, base)
+    files = {f.path: (f.binary, f.added) for f in change.files}
+    assert files == {"db/migrations/0002_drop.sql": (False, 2), "logo.png": (True, 0)}
+    assert read_evidence(repo, change, with_security=False).destructive
