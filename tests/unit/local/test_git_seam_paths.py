@@ -378,3 +378,18 @@ def test_a_nul_byte_does_not_hide_a_migration_from_deploy_gate(tmp_path: Path) -
     files = {f.path: (f.binary, f.added) for f in change.files}
     assert files == {"db/migrations/0002_drop.sql": (False, 2), "logo.png": (True, 0)}
     assert read_evidence(repo, change, with_security=False).destructive
+
+
+@pytest.mark.parametrize("flag", ["--assume-unchanged", "--skip-worktree"])
+def test_the_index_cannot_hide_a_changed_file_from_the_fix_steps_check(
+    tmp_path: Path, flag: str
+) -> None:
+    """The failed job ran the pull request's code in the checkout: marking a tracked file
+    assume-unchanged (or skip-worktree) in the index made ``diff-index`` skip it, so a
+    rewritten ``conftest.py`` passed for the failed commit in the copy the judge runs."""
+    builder = GitRepoBuilder(tmp_path / "repo")
+    head = builder.commit("c", {"conftest.py": "X = 1\n", "src/app.py": "a = 1\n"})
+    assert checkout_problem(builder.path, head) == ""
+    builder.git("update-index", flag, "conftest.py")
+    (builder.path / "conftest.py").write_text("import os\nos._exit(0)\n")
+    assert "assume-unchanged or skip-worktree" in checkout_problem(builder.path, head)
