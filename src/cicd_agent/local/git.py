@@ -10,10 +10,14 @@ fails when a module outside ``local/`` starts a process named git).
 
 What every call gets, on the command line (which wins over every configuration file):
 hooks off (``core.hooksPath=/dev/null``), no fsmonitor, no pager, no attributes file of the
-user's, no mailmap file or blob, ``log.mailmap=false``, and for the commands that render diffs
-``--no-ext-diff --no-textconv``. The user's global and system configuration still count
-otherwise: they hold what the job's owner set (``safe.directory``, CA bundles), which the pull
-request cannot write.
+user's, no mailmap file or blob, ``log.mailmap=false``, no signature checks, no replace refs,
+and for the commands that render diffs ``--no-ext-diff --no-textconv
+--ignore-submodules=none``; in its environment, no transport (``GIT_ALLOW_PROTOCOL``) unless
+the caller names one, and none of the process's ``GIT_*`` variables. The user's global and
+system configuration still count otherwise: they hold what the job's owner set
+(``safe.directory``, CA bundles). Where the seam ends: git does not re-hash an object it reads,
+so whoever can write the git directory's ``objects/`` (or its refs) decides what a commit
+holds; the settings, ``info/`` and the environment are what this module takes away.
 
 Where a call runs (a :class:`Place`):
 
