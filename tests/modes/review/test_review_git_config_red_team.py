@@ -131,3 +131,25 @@ def test_a_nul_byte_does_not_hide_a_text_file(tmp_path: Path, path: str, text: s
     )
     listed = summary.partition("Files listed but never sent")[2].partition("</details>")[0]
     assert "`logo.png` (binary)" in listed and path not in listed
+
+
+LEFT_HIDDEN = {
+    # PowerShell runs a UTF-16 script as readily as a UTF-8 one; git calls it binary.
+    "utf-16-script": ("deploy.ps1", f"\ufeff$k = '{AWS_KEY}'\r\n".encode("utf-16-le")),
+    # Past the bytes read to tell text from binary (1 MiB), a stray NUL still hides a file.
+    "padded": ("dist/app.js", ("//\0\n" + "x\n" * 600_000 + f"k='{AWS_KEY}'\n").encode()),
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: UTF-16 text and NUL-text past 1 MiB are still shown as binary; the rules "
+    "would need the text transcoded, or git's own first-8,000-bytes test read from a stream",
+)
+@pytest.mark.parametrize("path, data", LEFT_HIDDEN.values(), ids=LEFT_HIDDEN.keys())
+def test_text_git_calls_binary_is_still_read(tmp_path: Path, path: str, data: bytes) -> None:
+    builder = GitRepoBuilder(tmp_path / "repo")
+    base = builder.commit("base", {"src/app.py": "def main():\n    return 0\n"})
+    head = builder.commit("hide", {path: data})
+    code, _, summary = _review(tmp_path, builder, base, head)
+    assert code == 1, summary
