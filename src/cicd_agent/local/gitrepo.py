@@ -122,7 +122,7 @@ class GitRepo:
         here = git.in_checkout(Path(path), ceiling=Path(path).absolute().parent)
         dirs = ("--absolute-git-dir", "--git-common-dir")
         try:
-            top, folder, common = _lines(
+            _, folder, common = _lines(
                 _execute(here, ("rev-parse", "--path-format=absolute", "--show-toplevel", *dirs))
             )
         except (GitFailed, ValueError) as exc:
@@ -140,7 +140,10 @@ class GitRepo:
                 f"{path} is not a git repository.",
                 hint="Point --repo (or GITHUB_WORKSPACE) at a checkout with history.",
             ) from exc
-        return cls(Path(top or path), Path(folder), Path(common))
+        # The folder asked for, never ``--show-toplevel``'s: ``core.worktree`` in the settings
+        # (which the pull request's build may write) names any folder there, and a later open
+        # of that folder would read its own repository.
+        return cls(Path(path).resolve(), Path(folder), Path(common))
 
     @property
     def _objects(self) -> git.Place:

@@ -393,3 +393,17 @@ def test_the_index_cannot_hide_a_changed_file_from_the_fix_steps_check(
     builder.git("update-index", flag, "conftest.py")
     (builder.path / "conftest.py").write_text("import os\nos._exit(0)\n")
     assert "assume-unchanged or skip-worktree" in checkout_problem(builder.path, head)
+
+
+def test_core_worktree_cannot_point_the_reads_at_another_repository(tmp_path: Path) -> None:
+    """``core.worktree`` in ``.git/config`` made ``--show-toplevel`` name another folder, and
+    every later open of "the checkout" (review's risk level, deploy-gate's security rules)
+    read that folder's own repository instead."""
+    builder, base, head, _ = _plain(tmp_path)
+    other = GitRepoBuilder(tmp_path / "other")
+    other.commit("unrelated", {"src/app.py": "a = 2\n"})
+    builder.git("config", "core.worktree", str(other.path))
+    repo = GitRepo.open(builder.path)
+    assert repo.path == builder.path
+    assert GitRepo.open(repo.path).resolve_commit("HEAD", "head") == head
+    assert _sees_the_key(builder, base, head) and LocalRepo(builder.path).root == builder.path
