@@ -407,3 +407,15 @@ def test_core_worktree_cannot_point_the_reads_at_another_repository(tmp_path: Pa
     assert repo.path == builder.path
     assert GitRepo.open(repo.path).resolve_commit("HEAD", "head") == head
     assert _sees_the_key(builder, base, head) and LocalRepo(builder.path).root == builder.path
+
+
+def test_a_sha256_repository_reads_through_the_shadows_own_settings(tmp_path: Path) -> None:
+    """The shadow's settings file keeps the repository's hash: without it git would read a
+    SHA-256 repository's objects as SHA-1 ones."""
+    subprocess.run(
+        ["git", "init", "-q", "--object-format=sha256", str(tmp_path / "repo")], check=True
+    )
+    builder = GitRepoBuilder(tmp_path / "repo")
+    base = builder.commit("base", {"src/app.py": "a = 1\n"})
+    head = builder.commit("head", {"src/app.py": f"a = 1\nkey = '{KEY}'\n"})
+    assert len(head) == 64 and _sees_the_key(builder, base, head)
