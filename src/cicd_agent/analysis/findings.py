@@ -385,14 +385,28 @@ def _governing(changed: FileDiff) -> Finding:
     )
 
 
+def _git_reads(path: str) -> bool:
+    """Whether git reads ``path`` as settings: ``.gitattributes`` at any depth, the others at
+    the top (``old_path`` counts: renaming the file away drops what it set)."""
+    name = PurePosixPath(path).name.lower()
+    return name in GIT_SETTINGS and (name == ".gitattributes" or "/" not in path)
+
+
 def _git_settings(changed: FileDiff) -> Finding | None:
     """A finding for a change to a file git reads as settings (``.gitattributes`` at any depth,
     ``.mailmap`` and ``.gitmodules`` at the top). Medium, like a governing file: such a change
     is often routine (``*.png binary``) and needs a maintainer's eye, not a failed check; it
     is never silent, since ``* -diff`` hides every later change from GitHub's diff view, and a
     mailmap or submodule URL changes whom a log names and what a recursive checkout fetches."""
-    name = PurePosixPath(changed.path).name
-    if name not in GIT_SETTINGS or (name != ".gitattributes" and "/" in changed.path):
+    name = next(
+        (
+            PurePosixPath(path).name.lower()
+            for path in (changed.path, changed.old_path)
+            if path and _git_reads(path)
+        ),
+        None,
+    )
+    if name is None:
         return None
     verb = {"added": "adds", "deleted": "deletes"}.get(changed.status, "changes")
     return Finding(

@@ -31,7 +31,9 @@ GIT_SETTINGS = {
     "filter runs on it, whether GitHub folds it away as generated",
     ".mailmap": "which name and address every commit's author is shown under",
     ".gitmodules": "which repositories are fetched into this one, and from where",
+    ".lfsconfig": "where Git LFS fetches and pushes every large file",
 }
-"""Files of the tree that git reads as its own settings. This run reads none of them from the
-pull request (:mod:`cicd_agent.local.git`), but other tools, people and later runs on the
-merged branch do."""
+"""Files of the tree that git (and git-lfs) read as their own settings, by lower-case name: a
+case-insensitive file system opens ``.GitAttributes`` for ``.gitattributes``. This run reads
+none of them from the pull request (:mod:`cicd_agent.local.git`), but other tools, people and
+later runs on the merged branch do."""

@@ -8,11 +8,17 @@ with the other code that touches the machine.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet, CommitInfo, parse_raw_numstat
+from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.local.gitrepo import GitRepo
 
 MAX_RANGE_COMMITS = 250
 """Commits of ``base..head`` read for messages and authors; more only repeats the pattern."""
+
+MAX_TEXT_DIFF_BYTES = 8 << 20
+"""Diff text read to count the lines of files git called binary for a stray NUL byte."""
 
 _COMMIT_FORMAT = "%H%x1f%P%x1f%aE%x1f%aN%x1f%at%x1f%s%x1f%b%x1e"
 
@@ -44,16 +50,40 @@ def read_change_set(
     elif repo.is_empty_tree(base):
         # git's empty tree (what scripts pass for "everything"): the whole tree is new and
         # every commit up to the head is part of the change.
-        whole = files or tuple(parse_raw_numstat(repo.diff_raw_numstat(None, head_sha)))
+        whole = files or _read_files(repo, None, head_sha)
         commits, truncated = _read_commits(repo, None, head_sha, MAX_RANGE_COMMITS + 1)
         note = "base is the empty tree: the whole tree at the head is the change"
         return ChangeSet(head_sha, None, whole, commits[:MAX_RANGE_COMMITS], note, truncated)
     else:
         base_sha = repo.resolve_commit(base, "base")
     if files is None:
-        files = tuple(parse_raw_numstat(repo.diff_raw_numstat(base_sha, head_sha)))
+        files = _read_files(repo, base_sha, head_sha)
     commits, truncated = _read_commits(repo, base_sha, head_sha)
     return ChangeSet(head_sha, base_sha, files, commits, note, truncated)
+
+
+def _read_files(repo: GitRepo, base: str | None, head: str) -> tuple[ChangedFile, ...]:
+    """The changed files; those git called binary for a stray NUL byte are text again
+    (:meth:`GitRepo.text_with_nul`), counted from their ``--text`` diff (git's ``--numstat``
+    ignores ``--text``), so the detectors read a migration whatever its bytes."""
+    files = tuple(parse_raw_numstat(repo.diff_raw_numstat(base, head)))
+    hidden = repo.text_with_nul(
+        head, [f.path for f in files if f.binary and not f.submodule and f.status != "D"]
+    )
+    if not hidden:
+        return files
+    paths = sorted({p for f in files if f.path in hidden for p in (f.path, f.old_path) if p})
+    counted = {
+        f.path: (f.added, f.removed)
+        for f in parse_diff(repo.diff_text(base, head, paths, MAX_TEXT_DIFF_BYTES)).files
+        if f.path in hidden and not f.is_binary
+    }
+    return tuple(
+        replace(f, binary=False, added=counted[f.path][0], deleted=counted[f.path][1])
+        if f.path in counted
+        else f
+        for f in files
+    )
 
 
 def _read_commits(

@@ -10,10 +10,14 @@ fails when a module outside ``local/`` starts a process named git).
 
 What every call gets, on the command line (which wins over every configuration file):
 hooks off (``core.hooksPath=/dev/null``), no fsmonitor, no pager, no attributes file of the
-user's, no mailmap file or blob, ``log.mailmap=false``, and for the commands that render diffs
-``--no-ext-diff --no-textconv``. The user's global and system configuration still count
-otherwise: they hold what the job's owner set (``safe.directory``, CA bundles), which the pull
-request cannot write.
+user's, no mailmap file or blob, ``log.mailmap=false``, no signature checks, no replace refs,
+and for the commands that render diffs ``--no-ext-diff --no-textconv
+--ignore-submodules=none``; in its environment, no transport (``GIT_ALLOW_PROTOCOL``) unless
+the caller names one, and none of the process's ``GIT_*`` variables. The user's global and
+system configuration still count otherwise: they hold what the job's owner set
+(``safe.directory``, CA bundles). Where the seam ends: git does not re-hash an object it reads,
+so whoever can write the git directory's ``objects/`` (or its refs) decides what a commit
+holds; the settings, ``info/`` and the environment are what this module takes away.
 
 Where a call runs (a :class:`Place`):
 
@@ -50,29 +54,45 @@ HARDENING: tuple[str, ...] = (
     "-c", "log.mailmap=false",
     "-c", "mailmap.file=/dev/null",
     "-c", "mailmap.blob=",
+    "-c", "log.showSignature=false",
+    "-c", "core.bigFileThreshold=512m",
     "--no-pager",
+    "--no-replace-objects",
 )  # fmt: skip
 """Options before the command: each one turns off a way a repository's files or settings make
 git run a program or read the pull request's own words as git's."""
 
-_DIFF_FLAGS = ("--no-ext-diff", "--no-textconv")
+_DIFF_FLAGS = ("--no-ext-diff", "--no-textconv", "--ignore-submodules=none")
 _COMMAND_FLAGS: dict[str, tuple[str, ...]] = {
     "diff": _DIFF_FLAGS,
     "diff-tree": _DIFF_FLAGS,
+    "diff-index": ("--ignore-submodules=none",),
     "log": (*_DIFF_FLAGS, "--no-mailmap"),
     "show": (*_DIFF_FLAGS, "--no-mailmap"),
     "blame": ("--no-textconv",),
     "grep": ("--no-textconv",),
 }
 """Options right after the command: an external diff or a textconv program named by a diff
-driver would decide what text the rules see."""
+driver would decide what text the rules see, and ``ignore = all`` in the head's
+``.gitmodules`` (git reads it from ``HEAD`` when no working tree has one) would hide a
+submodule's new commit."""
 
 _FIXED_ENVIRONMENT = {
     "GIT_LITERAL_PATHSPECS": "1",
     "GIT_TERMINAL_PROMPT": "0",
     "GIT_PAGER": "cat",
     "LC_ALL": "C",
+    "GIT_ALLOW_PROTOCOL": "none",
+    "GIT_NO_REPLACE_OBJECTS": "1",
 }
+"""``GIT_ALLOW_PROTOCOL``: no transport at all unless a caller names one (a push), so a
+partial clone's promisor remote, named in a settings file the pull request's build could
+write, is never fetched from (git runs its ``uploadpack`` or ``sshCommand`` to do that)."""
+_KEPT_GIT_VARIABLES = frozenset({"GIT_SSL_CAINFO", "GIT_SSL_CAPATH"})
+"""The only ``GIT_*`` variables a call takes from the process's own environment: a step before
+ours can write any variable (``$GITHUB_ENV``), and ``GIT_CONFIG_COUNT``,
+``GIT_CONFIG_PARAMETERS``, ``GIT_GRAFT_FILE``, ``GIT_REPLACE_REF_BASE`` or ``GIT_TRACE`` each
+change what git reads, runs or writes. A CA bundle is what GitHub Enterprise Server may need."""
 _INHERITED_OUT = frozenset(
     {
         "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR", "GIT_NAMESPACE",
@@ -80,8 +100,8 @@ _INHERITED_OUT = frozenset(
         "GIT_ATTR_SOURCE", "GIT_DIFF_OPTS", "GIT_PAGER", "PAGER", "GIT_CEILING_DIRECTORIES",
     }
 )  # fmt: skip
-"""Variables of the caller's environment that would point git at another repository, index
-or program than the one this call names."""
+"""Variables of an environment the caller built (``base``) that would point git at another
+repository, index or program than the one this call names."""
 
 
 class GitTimedOut(Exception):
@@ -116,9 +136,10 @@ class Place:
 
 _SCRATCH: list[tempfile.TemporaryDirectory[str]] = []
 _SHADOWS: dict[tuple[Path, Path], Path] = {}
-_SHARED = ("refs", "packed-refs", "reftable", "shallow", "config")
+_SHARED = ("refs", "packed-refs", "reftable", "shallow")
 """What a shadow git directory borrows from the real one (objects come by
-``GIT_OBJECT_DIRECTORY``): refs, the shallow list and the settings, never ``info/``."""
+``GIT_OBJECT_DIRECTORY``): refs and the shallow list, never ``info/`` and never the settings
+(:func:`_settings_of`)."""
 
 
 def _scratch() -> Path:
@@ -137,12 +158,30 @@ def _empty_folder() -> Path:
     return empty
 
 
+def _settings_of(common_dir: Path) -> str:
+    """The shadow's settings file: the repository's format and hash alone. The real one may be
+    the pull request's build's work like ``info/``, and a key the command line does not
+    override still steers git: ``core.bigFileThreshold=1`` makes every file binary,
+    ``log.showSignature`` with ``gpg.program`` runs a program, ``extensions.partialClone``
+    fetches from a remote it names, ``include.path`` brings any of them from elsewhere."""
+    found = run(
+        nowhere(), ["config", "--file", str(common_dir / "config"), "extensions.objectFormat"]
+    )
+    hash_name = found.stdout.decode("ascii", "replace").strip()
+    if hash_name and found.ok and hash_name.isalnum():
+        return (
+            f"[core]\n\trepositoryformatversion = 1\n[extensions]\n\tobjectFormat = {hash_name}\n"
+        )
+    return "[core]\n\trepositoryformatversion = 0\n"
+
+
 def _shadow(git_dir: Path, common_dir: Path) -> Path:
     """A git directory that is ``git_dir`` less its ``info/`` folder: ``info/attributes`` is
     read whatever the working tree, and whoever ran in the checkout before this job's step (the
-    pull request's build) could have written it. Refs, the shallow list and the settings are
-    links to the real ones; ``HEAD`` is a copy (a link would be read as a symbolic ref), renewed
-    whenever the real one changed (one small read per call)."""
+    pull request's build) could have written it. Refs and the shallow list are links to the
+    real ones, the settings a file of its own (:func:`_settings_of`); ``HEAD`` is a copy (a
+    link would be read as a symbolic ref), renewed whenever the real one changed (one small
+    read per call)."""
     key = (git_dir, common_dir)
     if key not in _SHADOWS:
         folder = Path(tempfile.mkdtemp(prefix="gitdir-", dir=_scratch()))
@@ -150,6 +189,7 @@ def _shadow(git_dir: Path, common_dir: Path) -> Path:
             if os.path.lexists(common_dir / name):
                 os.symlink(common_dir / name, folder / name)
         (folder / "objects").mkdir()  # what git checks a git directory by; unused
+        (folder / "config").write_text(_settings_of(common_dir), encoding="ascii")
         _SHADOWS[key] = folder
     folder = _SHADOWS[key]
     head = (git_dir / "HEAD").read_bytes()
@@ -260,8 +300,18 @@ def _filters_off(place: Place, env: Mapping[str, str], timeout: float | None) ->
 
 def environment(place: Place, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a git process at ``place`` over ``base`` (the process's own by
-    default), with the variables that would redirect git taken out."""
-    source = {} if place.isolated else dict(os.environ if base is None else base)
+    default, less its ``GIT_*`` variables), with the variables that would redirect git taken
+    out."""
+    if place.isolated:
+        source: dict[str, str] = {}
+    elif base is None:
+        source = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith("GIT_") or name in _KEPT_GIT_VARIABLES
+        }
+    else:
+        source = dict(base)
     kept = {name: value for name, value in source.items() if name not in _INHERITED_OUT}
     return {**kept, **_FIXED_ENVIRONMENT, **place.environ}
 

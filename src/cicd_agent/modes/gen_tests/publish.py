@@ -281,7 +281,9 @@ def _push(
         f"{commit}:{ref}",
     ]
     try:
-        done = git.run(git.in_checkout(work), argv, timeout=PUSH_TIMEOUT, base=env)
+        # The one call that may use a transport: the remote's own (git allows none otherwise).
+        allowed = {"GIT_ALLOW_PROTOCOL": urlsplit(remote.url).scheme or "file"}
+        done = git.run(git.in_checkout(work), argv, timeout=PUSH_TIMEOUT, base=env, environ=allowed)
     except git.GitTimedOut as exc:
         raise GitHubError(
             f"git push to {remote.branch} timed out after {PUSH_TIMEOUT:.0f} s"

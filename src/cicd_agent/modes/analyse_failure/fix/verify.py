@@ -110,10 +110,19 @@ def checkout_problem(checkout: Path, head_sha: str) -> str:
                 f"the checkout is at {head[:12]}, not the failed commit {named} "
                 "(check out the run's head_sha)"
             )
+        listed = git.run(place, ["ls-files", "-v", "-z"], timeout=120).stdout.split(b"\0")
         contents = git.in_checkout(checkout, contents=True)  # no filter runs on the files
         changed = git.run(contents, ["diff-index", "--quiet", "HEAD", "--"], timeout=120)
     except (OSError, git.GitTimedOut) as exc:
         return f"git could not read the checkout ({exc})"
+    # ``diff-index`` trusts the index's word: a file marked so is never compared, and the
+    # failed job (the pull request's code) could have marked its rewritten conftest.py.
+    hidden = sum(1 for entry in listed if entry[:1].islower() or entry[:1] == b"S")
+    if hidden:
+        return (
+            f"the checkout's index keeps {hidden} tracked file(s) from git's view "
+            "(assume-unchanged or skip-worktree), so it cannot tell they are the commit's"
+        )
     if changed.returncode != 0:
         return "tracked files in the checkout differ from the failed commit"
     return ""
