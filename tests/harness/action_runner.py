@@ -137,6 +137,9 @@ class ActionRunner:
             "workspace": str(workspace),
             "run_id": "4242",
             "run_attempt": "1",
+            # The commit the run is for, as the runner sets it (action.yml's canary-release
+            # input defaults to it).
+            "sha": (env or {}).get("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567"),
         }
         runner = {"temp": str(self.runner_temp), "os": "Linux"}
         contexts: dict[str, Any] = {"github": github, "runner": runner}
