@@ -41,6 +41,11 @@ class CanaryOptions:
     """The Unix time the judged window ends at; None: now."""
     state: CanaryState
     """The rollout's evidence so far, bound to ``config``."""
+    risk_level: str | None = None
+    """The deploy phase's level that set ``config``'s strictness, for the decision record."""
+    environment: str | None = None
+    audit_database_url: str | None = None
+    """Where the verdict is also recorded (:mod:`cicd_agent.job.decisions`); a secret."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> CanaryOptions:
@@ -96,4 +101,7 @@ class CanaryOptions:
             config=config,
             end=end,
             state=state,
+            risk_level=risk_level,
+            environment=getattr(args, "environment", None) or None,
+            audit_database_url=getattr(args, "audit_database_url", None) or None,
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cicd_agent.job.decisions import record_decision
+from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
@@ -25,12 +26,13 @@ def publish(ctx: RunContext, result: CanaryResult) -> None:
         "reasons": list(judgement.reasons),
         "metrics": [metric.model_dump(mode="json") for metric in judgement.metrics],
     }
+    options = ctx.mode_options(CanaryOptions)
     record_decision(
         ctx,
-        getattr(ctx.args, "audit_database_url", None),
+        options.audit_database_url,
         phase="canary",
         decision=judgement.verdict,
         record=record,
-        risk_level=getattr(ctx.args, "risk_level", None),
-        environment=getattr(ctx.args, "environment", None),
+        risk_level=options.risk_level,
+        environment=options.environment,
     )
