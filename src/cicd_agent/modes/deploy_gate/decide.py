@@ -9,6 +9,7 @@ caution (holds and approvals of both passes are kept, the more cautious strategy
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cicd_agent.analysis import policy as policies
 from cicd_agent.analysis import signals
@@ -17,13 +18,11 @@ from cicd_agent.analysis.scale import RiskLevel, higher
 from cicd_agent.analysis.signals import Signal
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.deploy_gate.collect import DeployFacts
-from cicd_agent.modes.deploy_gate.result import (
-    DeployGateResult,
-    DeployOpinion,
-    ModelAdvice,
-    headline_for,
-)
+from cicd_agent.modes.deploy_gate.result import DeployResult, ModelAdvice, headline_for
 from cicd_agent.risk.assessment import Reason
+
+if TYPE_CHECKING:
+    from cicd_agent.modes.deploy_gate.prompt import DeployOpinion
 
 
 @dataclass
@@ -84,9 +83,7 @@ def _verdict(facts: DeployFacts, level: RiskLevel, opinion: DeployOpinion | None
     return DeployVerdict(facts, decision, safety, weighted)
 
 
-def decide(
-    ctx: RunContext, verdict: DeployVerdict, opinion: DeployOpinion | None
-) -> DeployGateResult:
+def decide(ctx: RunContext, verdict: DeployVerdict, opinion: DeployOpinion | None) -> DeployResult:
     """The final result: the floor, raised (never lowered) by the model's opinion."""
     facts = verdict.facts
     floor_level = facts.assessment.risk_level
@@ -135,7 +132,7 @@ def _result(
     score: float,
     reasons: list[Reason],
     advice: ModelAdvice | None,
-) -> DeployGateResult:
+) -> DeployResult:
     redact = ctx.redactor.redact
     safe_reasons = [
         r.model_copy(
@@ -153,7 +150,7 @@ def _result(
         if window.freeze
         else (" (weekend)" if window.weekend else " (off-hours)" if window.off_hours else "")
     )
-    return DeployGateResult(
+    return DeployResult(
         mode="deploy-gate",
         headline=headline_for(decision, level, score, holds),
         base=facts.change.base,

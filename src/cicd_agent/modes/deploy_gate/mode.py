@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.canary.mode import CanaryPhase
     from cicd_agent.modes.deploy_gate.collect import DeployFacts
     from cicd_agent.modes.deploy_gate.decide import DeployVerdict
-    from cicd_agent.modes.deploy_gate.result import DeployGateResult, DeployOpinion
+    from cicd_agent.modes.deploy_gate.prompt import DeployOpinion
+    from cicd_agent.modes.deploy_gate.result import DeployResult
     from cicd_agent.runner.errors import ExitCode
 
 
@@ -111,13 +112,13 @@ class DeployPhase:
 
     def decide(
         self, ctx: RunContext, verdict: DeployVerdict, opinion: DeployOpinion | None
-    ) -> DeployGateResult:
+    ) -> DeployResult:
         from cicd_agent.modes.deploy_gate.decide import decide
 
         return decide(ctx, verdict, opinion)
 
     def publish(
-        self, ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict, result: DeployGateResult
+        self, ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict, result: DeployResult
     ) -> None:
         from cicd_agent.modes.deploy_gate.publish import publish
 

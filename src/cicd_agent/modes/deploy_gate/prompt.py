@@ -1,25 +1,27 @@
 """deploy-gate's ask step: the prompt (computed facts in the clear, everything from the
-repository fenced, redacted and fitted to the model's prompt budget, riskiest files first) and
-the model's answer, cleaned before anyone sees it."""
+repository fenced, redacted and fitted to the model's prompt budget, riskiest files first), the
+schema of the model's answer (:class:`DeployOpinion`), and that answer cleaned before anyone
+sees it."""
 
 from __future__ import annotations
 
 import json
 from string import Template
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.job.context import RunContext
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.modes.deploy_gate.collect import DeployFacts
-from cicd_agent.modes.deploy_gate.decide import DeployVerdict
-from cicd_agent.modes.deploy_gate.result import DeployOpinion
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.runner.markdown import neutralise
 
 if TYPE_CHECKING:
     from cicd_agent.model.client import ModelClient
+    from cicd_agent.modes.deploy_gate.collect import DeployFacts
+    from cicd_agent.modes.deploy_gate.decide import DeployVerdict
 
 MAX_COMMIT_TOKENS = 1_500
 MAX_EVIDENCE_TOKENS = 1_500
@@ -41,6 +43,18 @@ _ORDER = (
     ChangeType.DOCS,
 )
 _NOT_SENT = frozenset({ChangeType.LOCKFILE, ChangeType.GENERATED})
+
+
+class DeployOpinion(BaseModel):
+    """The model's answer (strict schema): it may raise the risk, never lower the floor."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    risk_factors: list[str]
+    risk_level: Literal["low", "medium", "high", "critical"]
+    pre_deploy_checks: list[str]
+    monitoring_focus: list[str]
+    confidence: float
 
 
 def _priority(changed: ChangedFile) -> tuple[int, int]:

@@ -24,11 +24,11 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.deploy_gate.collect import DeployFacts
     from cicd_agent.modes.deploy_gate.decide import DeployVerdict
-    from cicd_agent.modes.deploy_gate.result import DeployGateResult
+    from cicd_agent.modes.deploy_gate.result import DeployResult
 
 
 def publish(
-    ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict, result: DeployGateResult
+    ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict, result: DeployResult
 ) -> None:
     """Append the audit record (its path becomes the ``audit_file`` output), then tell Slack
     about a hold or an approval (never on a dry run)."""
@@ -79,7 +79,7 @@ def _audit_path(ctx: RunContext, explicit: Path | None) -> Path:
 
 
 def _write_audit(
-    ctx: RunContext, facts: DeployFacts, result: DeployGateResult, explicit: Path | None
+    ctx: RunContext, facts: DeployFacts, result: DeployResult, explicit: Path | None
 ) -> str:
     usage = ctx.usage_report()
     record = {
@@ -125,7 +125,7 @@ def _write_audit(
         return ""
 
 
-def _slack_text(ctx: RunContext, result: DeployGateResult) -> SlackText:
+def _slack_text(ctx: RunContext, result: DeployResult) -> SlackText:
     where = ctx.repository or str(ctx.options.repo_dir.name)
     env = f" to {result.environment}" if result.environment else ""
     run = ""
