@@ -10,6 +10,7 @@ verdict saw, for the audit record ``publish`` appends.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +18,8 @@ from typing import Any
 
 from cicd_agent.analysis import policy as policies
 from cicd_agent.analysis import signals
-from cicd_agent.analysis.changes import ChangeSet
+from cicd_agent.analysis.change_types import ChangeType
+from cicd_agent.analysis.changes import ChangedFile, ChangeSet
 from cicd_agent.analysis.policy import ChangeWindow, Policy, Routing
 from cicd_agent.analysis.signals import CoverageReport, JUnitCounts, PullReview, SignalName
 from cicd_agent.job.context import RunContext
@@ -41,13 +43,41 @@ from cicd_agent.risk.mining import default_cache_dir
 from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.runner.errors import ExternalServiceError
 
+MAX_PROMPT_FILES = 40
+"""Changed files whose diff the model may be shown, riskiest first."""
+# Riskiest change types first: what the model should see when not everything fits.
+_ORDER = (
+    ChangeType.MIGRATION,
+    ChangeType.SECURITY,
+    ChangeType.INFRASTRUCTURE,
+    ChangeType.API_CONTRACT,
+    ChangeType.DEPENDENCIES,
+    ChangeType.CI,
+    ChangeType.CONFIG,
+    ChangeType.BUILD,
+    ChangeType.SOURCE,
+    ChangeType.OTHER,
+    ChangeType.TESTS,
+    ChangeType.DOCS,
+)
+_NOT_SENT = frozenset({ChangeType.LOCKFILE, ChangeType.GENERATED})
+
+
+@dataclass(frozen=True)
+class DiffExcerpt:
+    """What of the change a model may be shown: the riskiest text files (at most
+    :data:`MAX_PROMPT_FILES`; no lockfile, generated, binary file or submodule) and their
+    unified diff, which the prompt cuts to the model's budget."""
+
+    paths: tuple[str, ...]
+    text: str
+
 
 @dataclass
 class DeployFacts:
     """What the deploy phase collected."""
 
     options: DeployOptions
-    repo_dir: Path
     change: ChangeSet
     history: HistoryFeatures
     assessment: RiskAssessment
@@ -66,6 +96,8 @@ class DeployFacts:
     weights: dict[SignalName, float]
     inputs: dict[str, Any] = field(default_factory=dict)
     """What the verdict saw (range, options, report digests): the audit record's inputs."""
+    excerpt: DiffExcerpt | None = None
+    """The diff a model is shown; read only for a run that asks one."""
 
 
 def collect(ctx: RunContext) -> DeployFacts:
@@ -138,7 +170,6 @@ def collect(ctx: RunContext) -> DeployFacts:
     }
     return DeployFacts(
         options=options,
-        repo_dir=root,
         change=change,
         history=history,
         assessment=assessment,
@@ -155,7 +186,27 @@ def collect(ctx: RunContext) -> DeployFacts:
         policy=options.policy,
         weights=options.weights,
         inputs=inputs,
+        # Only a run that asks a model reads it (offline runs pay for no diff they never use).
+        excerpt=_excerpt(repo, change) if ctx.model_config.provider != "none" else None,
     )
+
+
+def _excerpt(repo: GitRepo, change: ChangeSet) -> DiffExcerpt:
+    candidates = sorted(
+        (c for c in change.files if not c.binary and not c.submodule and not c.types & _NOT_SENT),
+        key=_priority,
+    )[:MAX_PROMPT_FILES]
+    chosen = [c.path for c in candidates]
+    # A rename is only seen as one when the pathspec holds both of its names.
+    renamed_from = [c.old_path for c in candidates if c.old_path and c.old_path not in chosen]
+    # Whole: the prompt cuts it to the model's budget, which only the ask step knows.
+    text = repo.diff_text(change.base, change.head, chosen + renamed_from, max_bytes=sys.maxsize)
+    return DiffExcerpt(tuple(chosen), text)
+
+
+def _priority(changed: ChangedFile) -> tuple[int, int]:
+    rank = min((_ORDER.index(t) for t in changed.types if t in _ORDER), default=len(_ORDER))
+    return rank, -changed.churn
 
 
 def _range(ctx: RunContext, options: DeployOptions, repo: GitRepo) -> tuple[str | None, str]:

@@ -11,10 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.analysis.change_types import ChangeType
-from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.job.context import RunContext
-from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.runner.markdown import neutralise
 
@@ -27,22 +24,6 @@ MAX_COMMIT_TOKENS = 1_500
 MAX_EVIDENCE_TOKENS = 1_500
 SCHEMA_ALLOWANCE = 400
 """Tokens the response schema and chat framing take besides the messages."""
-# Riskiest change types first: what the model should see when not everything fits.
-_ORDER = (
-    ChangeType.MIGRATION,
-    ChangeType.SECURITY,
-    ChangeType.INFRASTRUCTURE,
-    ChangeType.API_CONTRACT,
-    ChangeType.DEPENDENCIES,
-    ChangeType.CI,
-    ChangeType.CONFIG,
-    ChangeType.BUILD,
-    ChangeType.SOURCE,
-    ChangeType.OTHER,
-    ChangeType.TESTS,
-    ChangeType.DOCS,
-)
-_NOT_SENT = frozenset({ChangeType.LOCKFILE, ChangeType.GENERATED})
 
 
 class DeployOpinion(BaseModel):
@@ -55,11 +36,6 @@ class DeployOpinion(BaseModel):
     pre_deploy_checks: list[str]
     monitoring_focus: list[str]
     confidence: float
-
-
-def _priority(changed: ChangedFile) -> tuple[int, int]:
-    rank = min((_ORDER.index(t) for t in changed.types if t in _ORDER), default=len(_ORDER))
-    return rank, -changed.churn
 
 
 def build_prompt(
@@ -84,14 +60,8 @@ def build_prompt(
         f"- {r.signal}: {r.message} {'; '.join(r.evidence[:5])}" for r in assessment.reasons
     )
     commits = "\n\n".join(c.message for c in facts.change.commits[:50])
-    candidates = sorted(
-        (c for c in facts.change.files if not c.binary and not c.submodule
-         and not c.types & _NOT_SENT),
-        key=_priority,
-    )  # fmt: skip
-    chosen = [c.path for c in candidates[:40]]
-    # A rename is only seen as one when the pathspec holds both of its names.
-    renamed_from = [c.old_path for c in candidates[:40] if c.old_path and c.old_path not in chosen]
+    excerpt = facts.excerpt
+    assert excerpt is not None  # collect reads it for every run that asks a model
     environment = facts.options.environment
     pieces = {
         "environment": f" to {environment}" if environment else "",
@@ -104,12 +74,11 @@ def build_prompt(
     skeleton = Template(template("deploy_gate_user")).substitute(pieces, diff="", omitted="")
     room = model.prompt_budget("model") - counter.count(system) - counter.count(skeleton)
     room -= SCHEMA_ALLOWANCE
-    omitted = len(facts.change.files) - len(chosen)
+    omitted = len(facts.change.files) - len(excerpt.paths)
     diff = ""
-    if room > 0 and chosen:
-        repo = GitRepo.open(facts.repo_dir)
-        limit = max(room, 0) * 8
-        raw = repo.diff_text(facts.change.base, facts.change.head, chosen + renamed_from, limit)
+    if room > 0 and excerpt.paths:
+        limit = room * 8
+        raw = excerpt.text[:limit]
         if len(raw) >= limit:  # cut mid-line: a secret cut in two would not be recognised
             raw = raw[: raw.rfind("\n") + 1]
         diff = counter.truncate(redact(raw), room - 40)
