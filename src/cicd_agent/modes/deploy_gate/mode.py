@@ -115,7 +115,7 @@ class DeployPhase:
     ) -> DeployResult:
         from cicd_agent.modes.deploy_gate.decide import decide
 
-        return decide(ctx, verdict, opinion)
+        return decide(verdict, opinion, redact=ctx.redactor.redact, notes=ctx.notes)
 
     def publish(
         self, ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict, result: DeployResult
