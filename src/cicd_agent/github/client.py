@@ -10,18 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
-from typing import Any, Literal, TypeVar
+from itertools import islice
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 from github import Auth, Github, GithubException
 from github.Repository import Repository
 
+from cicd_agent.github import comments, permissions, pulls, reactions, runs, threads
 from cicd_agent.github.failures import translate, unreachable
 from cicd_agent.github.models import SentRequest, WriteOutcome
 from cicd_agent.github.retry import RetryPolicy, build_retry
 from cicd_agent.runner.errors import GitHubWriteDenied, UsageError
+
+if TYPE_CHECKING:
+    from cicd_agent.github.comments import Found
+    from cicd_agent.github.models import PullRequestInfo, ReviewDecision, WorkflowRunInfo
+    from cicd_agent.github.reactions import Reaction
+    from cicd_agent.github.threads import CommentKind, ThreadStart
+    from cicd_agent.runner.markdown import Neutral
 
 T = TypeVar("T")
 
@@ -211,6 +221,75 @@ class GitHubClient:
             id=data.get("id") if isinstance(data, dict) else None,
             url=str(data.get("html_url") or "") if isinstance(data, dict) else "",
         )
+
+    # The calls of deploy-gate and command, each written in its module (pulls, runs, threads,
+    # comments, reactions, permissions): methods here, so a mode holding the client imports
+    # none of those modules itself.
+
+    def review_decisions(self, sha: str) -> list[ReviewDecision]:
+        return pulls.review_decisions(self, sha)
+
+    def author_of_change(self, sha: str, base: str) -> tuple[str, tuple[str, ...]] | None:
+        return pulls.author_of_change(self, sha, base)
+
+    def get_pull_request(self, number: int) -> PullRequestInfo:
+        return pulls.get_pull_request(self, number)
+
+    def workflow_runs(
+        self,
+        workflow: int | str,
+        *,
+        branch: str,
+        status: str,
+        created_since: datetime | None = None,
+        limit: int = 100,
+    ) -> list[WorkflowRunInfo]:
+        return runs.list_workflow_runs(
+            self, workflow, branch=branch, status=status, created_since=created_since, limit=limit
+        )
+
+    def previous_deployment_sha(
+        self, environment: str, before_id: int, head: str, *, limit: int = 50
+    ) -> str | None:
+        """The commit of the latest deployment to ``environment`` older than ``before_id``
+        that is not ``head`` (among the ``limit`` newest)."""
+
+        def find() -> str | None:
+            deployments = self.repository.get_deployments(environment=environment)
+            for deployment in islice(deployments, limit):
+                if deployment.id < before_id and deployment.sha != head:
+                    return str(deployment.sha)
+            return None
+
+        return self.read(f"listing the deployments to {environment}", find)
+
+    def can_write(self, login: str) -> bool:
+        return permissions.can_write(self, login)
+
+    def react(self, kind: CommentKind, comment_id: int, content: Reaction) -> WriteOutcome:
+        return reactions.react(self, kind, comment_id, content)
+
+    def thread_start(self, number: int, comment_id: int) -> ThreadStart:
+        return threads.thread_start(self, number, comment_id)
+
+    def latest_failed_run(self, head_sha: str) -> WorkflowRunInfo | None:
+        return threads.latest_failed_run(self, head_sha)
+
+    def upsert_issue_comment(
+        self,
+        number: int,
+        key: str,
+        body: Neutral,
+        *,
+        reply: bool = False,
+        found: Found | None = None,
+    ) -> WriteOutcome:
+        return comments.upsert_issue_comment(self, number, key, body, reply=reply, found=found)
+
+    def upsert_thread_reply(
+        self, number: int, thread: int, key: str, body: Neutral
+    ) -> WriteOutcome:
+        return comments.upsert_thread_reply(self, number, thread, key, body)
 
     def redirect_location(self, action: str, path: str) -> str:
         """Where GitHub redirects a download (logs are served from short-lived blob URLs)."""

@@ -28,8 +28,6 @@ from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.signals import (
-    previous_deployment_sha,
-    pull_author,
     pull_reviews,
     workflow_conclusions,
     workflow_from_env,
@@ -249,7 +247,7 @@ def _previous_deployment(ctx: RunContext) -> str | None:
         ctx.note("No GitHub access: the deployment is compared with its first parent.")
         return None
     try:
-        sha = previous_deployment_sha(client, deployment.environment, deployment.id, deployment.sha)
+        sha = client.previous_deployment_sha(deployment.environment, deployment.id, deployment.sha)
     except ExternalServiceError as exc:
         ctx.note(f"Could not read earlier deployments ({exc}); compared with the first parent.")
         return None
@@ -292,7 +290,7 @@ def _identity(ctx: RunContext, change: ChangeSet) -> Identity | None:
     if ctx.github is None or change.base is None:
         return None
     try:
-        found = pull_author(ctx.github, change.head, change.base)
+        found = ctx.github.author_of_change(change.head, change.base)
     except ExternalServiceError as exc:
         ctx.note(f"Pull request author unavailable, so git's author text is used: {exc}")
         return None
