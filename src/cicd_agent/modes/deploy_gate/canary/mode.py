@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.canary import CanaryJudgement
+    from cicd_agent.analysis.canary import CanaryVerdict
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.deploy_gate.canary.collect import CanaryFacts
     from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
@@ -39,21 +39,21 @@ class CanaryPhase:
 
         return collect(ctx)
 
-    def analyse(self, ctx: RunContext, facts: CanaryFacts) -> CanaryJudgement:
+    def analyse(self, ctx: RunContext, facts: CanaryFacts) -> CanaryVerdict:
         from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
 
         return judge_samples(facts.samples, facts.config, facts.state)
 
-    def ask(self, ctx: RunContext, facts: CanaryFacts, verdict: CanaryJudgement) -> None:
+    def ask(self, ctx: RunContext, facts: CanaryFacts, verdict: CanaryVerdict) -> None:
         return None  # no model: see the prompt module
 
-    def decide(self, ctx: RunContext, verdict: CanaryJudgement, opinion: None) -> CanaryResult:
+    def decide(self, ctx: RunContext, verdict: CanaryVerdict, opinion: None) -> CanaryResult:
         from cicd_agent.modes.deploy_gate.canary.decide import decide
 
-        return decide(ctx, verdict)
+        return decide(verdict, redact=ctx.redactor.redact)
 
     def publish(
-        self, ctx: RunContext, facts: CanaryFacts, verdict: CanaryJudgement, result: CanaryResult
+        self, ctx: RunContext, facts: CanaryFacts, verdict: CanaryVerdict, result: CanaryResult
     ) -> None:
         """Nothing to post; the verdict goes to the decision record when one is configured."""
         from cicd_agent.modes.deploy_gate.canary.publish import publish
