@@ -8,6 +8,7 @@ Without a model, or when it fails, the reply says what the deterministic review 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.file_names import escaped
@@ -20,6 +21,20 @@ if TYPE_CHECKING:
     from cicd_agent.modes.command.collect import CommandFacts
 
 FINDINGS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class CommandVerdict:
+    """The analyse step's result: the facts, and for ``ask`` what the deterministic review
+    knows (the answer without a model, and the floor under the model's)."""
+
+    facts: CommandFacts
+    floor_answer: str = ""
+
+
+def floor(facts: CommandFacts) -> CommandVerdict:
+    """The deterministic answer, when review's facts were read (``ask``)."""
+    return CommandVerdict(facts, floor_answer(facts) if facts.review is not None else "")
 
 
 def ask_model(ctx: RunContext, facts: CommandFacts) -> AskAnswer | None:

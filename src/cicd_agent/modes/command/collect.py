@@ -48,8 +48,6 @@ class CommandFacts:
     reacted: bool = False
     review: ReviewFacts | None = None
     findings: list[Finding] = field(default_factory=list)
-    floor_answer: str = ""
-    """``ask`` without a model: what the deterministic review knows."""
 
 
 def collect(ctx: RunContext) -> CommandFacts:
