@@ -11,11 +11,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding_text import reads_as_finding
-from cicd_agent.github.permissions import can_write
-from cicd_agent.github.pulls import get_pull_request
-from cicd_agent.github.reactions import react
-from cicd_agent.github.threads import thread_start
 from cicd_agent.job.events import require
+from cicd_agent.local.local_repo import LocalRepo
 from cicd_agent.modes.command.dispatch import review_change
 from cicd_agent.modes.command.options import CommandOptions
 from cicd_agent.modes.command.parse import parse_command
@@ -48,6 +45,11 @@ class CommandFacts:
     reacted: bool = False
     review: ReviewFacts | None = None
     findings: list[Finding] = field(default_factory=list)
+    written_head: str | None = None
+    """The head the comment was written at, when the event records one (a line comment)."""
+    checkout_head: str | None = None
+    """For ``gen-tests``, which runs the code on disk: the commit the checkout is at (None when
+    it cannot be read)."""
 
 
 def collect(ctx: RunContext) -> CommandFacts:
@@ -63,7 +65,13 @@ def collect(ctx: RunContext) -> CommandFacts:
     if number is None and event.issue is not None:
         number = event.issue.number
     enabled = ctx.mode_options(CommandOptions).commands
-    facts = CommandFacts(plan(_incoming(event, kind), enabled), kind, number, event.comment)
+    facts = CommandFacts(
+        plan(_incoming(event, kind), enabled),
+        kind,
+        number,
+        event.comment,
+        written_head=event.pull_request.head.sha if event.pull_request else None,
+    )
     client = ctx.github if facts.plan.action != "ignore" and number is not None else None
     if client is None or number is None:
         if facts.plan.action == "run" and number is not None:
@@ -80,19 +88,19 @@ def collect(ctx: RunContext) -> CommandFacts:
             return facts
     thread = event.comment.in_reply_to_id if kind == "review" else None
     if thread is not None and facts.plan.action != "refuse":
-        start = thread_start(client, number, thread)
+        start = client.thread_start(number, thread)
         facts.thread = start if _our_finding(start) else None
         if facts.thread is None and facts.plan.thread_question:
             facts.plan = Plan("ignore", reason="a reply in a thread that is not ours")
             return facts
     if facts.plan.action in ("reply", "run"):
-        reaction = react(client, kind, facts.comment.id, "eyes")
+        reaction = client.react(kind, facts.comment.id, "eyes")
         facts.reacted = reaction.done
         if reaction.status == "skipped":
             ctx.note(f"Skipped {reaction.what}: {reaction.reason}")
     if facts.plan.action != "run":
         return facts
-    facts.pull = get_pull_request(client, number)
+    facts.pull = client.get_pull_request(number)
     if facts.pull.state != "open":
         facts.plan = Plan(
             "reply",
@@ -103,6 +111,8 @@ def collect(ctx: RunContext) -> CommandFacts:
         return facts
     if facts.plan.command == "ask":
         review_facts(ctx, facts)
+    if facts.plan.command == "gen-tests":
+        facts.checkout_head = _checkout_head(ctx)
     return facts
 
 
@@ -139,7 +149,14 @@ def _incoming(event: Event, kind: CommentKind) -> Incoming:
 def _writer_can_write(client: GitHubClient, comment: Comment) -> bool:
     """Whether the API gives the comment's writer admin, maintain or write permission."""
     login = comment.user.login if comment.user is not None else ""
-    return bool(login) and can_write(client, login)
+    return bool(login) and client.can_write(login)
+
+
+def _checkout_head(ctx: RunContext) -> str | None:
+    try:
+        return LocalRepo(ctx.options.repo_dir).resolve("HEAD")
+    except UsageError:
+        return None
 
 
 def _our_finding(thread: ThreadStart) -> bool:

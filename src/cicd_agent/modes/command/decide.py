@@ -63,7 +63,31 @@ def decide(
         result.headline = (
             f"Running `{chosen.command}` on #{facts.number} at {result.head_sha[:12]}."
         )
+        held = _not_at_head(facts)
+        if held:
+            result.status, result.reply = "answered", held
     return result
+
+
+def _not_at_head(facts: CommandFacts) -> str:
+    """Why ``gen-tests``, which runs the pull request's code, is not run: only the code the
+    writer saw when commenting, and only when the checkout is that commit ("" to run it)."""
+    if facts.plan.command != "gen-tests" or facts.pull is None:
+        return ""
+    head = facts.pull.head_sha
+    written = facts.written_head
+    if written and written != head:
+        return (
+            f"The head moved from `{written[:12]}` to `{head[:12]}` after this comment was "
+            "written; no test was run. Comment again to run on the new head."
+        )
+    if facts.checkout_head != head:
+        return (
+            f"The checkout is not the pull request's head `{head[:12]}` (it moved after this "
+            "job started, or the workflow checks out another commit); no test was run. "
+            "Comment again to run on the new head."
+        )
+    return ""
 
 
 def reply_text(

@@ -11,10 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cicd_agent.github.comments import upsert_issue_comment, upsert_thread_reply
-from cicd_agent.github.pulls import get_pull_request
-from cicd_agent.github.threads import latest_failed_run
-from cicd_agent.local.local_repo import LocalRepo
 from cicd_agent.modes.command.dispatch import (
     RUNS_A_MODE,
     NestedRunner,
@@ -22,7 +18,7 @@ from cicd_agent.modes.command.dispatch import (
     review_change,
 )
 from cicd_agent.modes.review.describe import describe_pull_request
-from cicd_agent.runner.errors import CicdError, ExitCode, UsageError
+from cicd_agent.runner.errors import CicdError, ExitCode
 from cicd_agent.runner.markdown import neutralise, posted
 
 if TYPE_CHECKING:
@@ -63,27 +59,10 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
         _describe(ctx, result, pull)
         return
     flags: dict[str, object] = {}
-    written = ctx.event.pull_request.head.sha if ctx.event.pull_request else None
-    if result.command == "gen-tests" and written and written != head:
-        # gen-tests runs the pull request's code: only the code the writer saw when commenting.
-        result.status = "answered"
-        result.reply = (
-            f"The head moved from `{written[:12]}` to `{head[:12]}` after this comment was "
-            "written; no test was run. Comment again to run on the new head."
-        )
-        return
-    if result.command == "gen-tests" and not _checked_out(ctx, head):
-        result.status = "answered"
-        result.reply = (
-            f"The checkout is not the pull request's head `{head[:12]}` (it moved after this "
-            "job started, or the workflow checks out another commit); no test was run. "
-            "Comment again to run on the new head."
-        )
-        return
     if result.command == "explain-failure":
         client = ctx.github
         assert client is not None
-        failed = latest_failed_run(client, head)
+        failed = client.latest_failed_run(head)
         if failed is None:
             result.status = "answered"
             result.reply = f"No failed workflow run of commit `{head[:12]}` was found."
@@ -104,7 +83,7 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
     if code is ExitCode.EXTERNAL:
         result.status = "failed"
         result.service_failure = f"{target} could not finish: {ran.headline}"
-    result.reply = _ran_reply(ctx, result, ran, pull, written)
+    result.reply = _ran_reply(ctx, result, ran, pull, facts.written_head)
 
 
 def _ran_reply(
@@ -184,20 +163,12 @@ def _reply(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
     key = f"{REPLY_KEY}:{facts.comment.id}"
     shown = posted(text, allowed_links=ctx.own_links)
     if result.thread is None:
-        outcome = upsert_issue_comment(client, number, key, shown, reply=True)
+        outcome = client.upsert_issue_comment(number, key, shown, reply=True)
     else:
-        outcome = upsert_thread_reply(client, number, result.thread, key, shown)
+        outcome = client.upsert_thread_reply(number, result.thread, key, shown)
     if outcome.status == "skipped":
         ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
     result.reply_url = outcome.url
-
-
-def _checked_out(ctx: RunContext, head: str) -> bool:
-    """Whether the checkout is the pinned head: gen-tests runs the code it has on disk."""
-    try:
-        return LocalRepo(ctx.options.repo_dir).resolve("HEAD") == head
-    except UsageError:
-        return False
 
 
 def _moved(ctx: RunContext, pull: PullRequestInfo) -> str | None:
@@ -205,5 +176,5 @@ def _moved(ctx: RunContext, pull: PullRequestInfo) -> str | None:
     client: GitHubClient | None = ctx.github
     if client is None:
         return None
-    now = get_pull_request(client, pull.number).head_sha
+    now = client.get_pull_request(pull.number).head_sha
     return now if now != pull.head_sha else None
