@@ -134,7 +134,7 @@ class Judge:
         finally:
             with self._lock:
                 slot.users -= 1
-                if slot.judged is None and slot.users == 0 and self._releases.get(key) is slot:
+                if slot.judged is None and slot.users == 0:
                     del self._releases[key]  # its judgement failed: the name holds no place
 
     def _judge(self, key: str, slot: Slot, risk: str | None) -> dict[str, Any]:
@@ -155,8 +155,7 @@ class Judge:
         state = document.get("canary_state")
         with self._lock:
             slot.judged = Judged(self.clock(), answer, state if isinstance(state, str) else None)
-            if self._releases.get(key) is slot:
-                self._releases.move_to_end(key)
+            self._releases.move_to_end(key)  # in the table: a slot in use is never dropped
         return answer
 
     def _recent(self, slot: Slot) -> dict[str, Any] | None:

@@ -412,3 +412,23 @@ def test_new_releases_arriving_at_once_never_exceed_the_bound(
         thread.join()
     assert len(calls) == 2 and waited == [True, True]
     assert sorted(answer["verdict"] for answer in answers) == ["continue"] * 4 + ["promote"] * 2
+
+
+def test_a_release_whose_first_judgement_crashed_holds_no_place(
+    prometheus_server: PrometheusServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release takes its place before it is judged; when that judgement dies (the judge
+    raised), the place is given back, or crashed names would fill the server for good."""
+    monkeypatch.setattr(serve, "MAX_RELEASES", 2)
+
+    def run(words: list[str], environ: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+        if _risk_of(words) == "high":
+            raise MemoryError("the judge ran out of memory")
+        return run_in_process(words, environ)
+
+    judge = judge_for(prometheus_server.url, "identical", prometheus_server.end)
+    judge.run = run
+    assert judge.verdict("shop/cart", "low")["verdict"] == "promote"  # a rollout under way
+    with pytest.raises(MemoryError):
+        judge.verdict("shop/web", "high")
+    assert judge.verdict("shop/api", "low")["verdict"] == "promote"
