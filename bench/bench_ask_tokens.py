@@ -26,7 +26,7 @@ from common import use_tiktoken_cache  # noqa: E402
 
 from cicd_agent.analysis.findings import deterministic_findings  # noqa: E402
 from cicd_agent.analysis.redact import Redactor  # noqa: E402
-from cicd_agent.local.local_repo import LocalRepo  # noqa: E402
+from cicd_agent.local.checkout import GitCheckout  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
 from cicd_agent.modes.command.prompt import ASK_TOKENS, build_ask  # noqa: E402
 
@@ -50,7 +50,7 @@ def main() -> None:
     use_tiktoken_cache()
     counter = TokenCounter.for_model(MODEL)
     budget = prompt_budget(MODEL, None, 4_096)
-    repo = LocalRepo(args.repo)
+    repo = GitCheckout(args.repo)
     redact = Redactor(()).redact
     sent: list[int] = []
     raw: list[int] = []

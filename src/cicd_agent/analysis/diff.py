@@ -8,7 +8,7 @@ review, never sent to a model. Each file is parsed on its own, so only one file'
 are alive at a time and lockfiles are parsed for their counts only: a 5,000-file pull request
 stays small in memory.
 
-Nothing here starts a process: ``cicd_agent.local.local_repo.LocalRepo`` reads the same facts from a
+Nothing here starts a process: ``cicd_agent.local.checkout.GitCheckout`` reads the same facts from a
 checkout (``base...head``, as GitHub shows a pull request, with rename detection) and hands the
 text to :func:`parse_diff`.
 """

@@ -1,7 +1,12 @@
-"""A checkout read through git: the diff of a range, blobs, attributes and commit messages.
+"""The run's checkout as the modes read it: the diff of a range, blobs, attributes and commit
+messages, with refs resolved before any use.
+
+:class:`GitCheckout` is what a mode holds (``ctx.checkout``, opened once per run);
+:class:`~cicd_agent.local.gitrepo.GitRepo` underneath is the git commands themselves with their
+one error policy, which the risk model's history mining also uses (``GitCheckout.git``).
 
 Kept apart from ``analysis.diff``, which only parses text: this module starts processes (through
-``analysis.gitrepo.GitRepo``), the parsing never does, so the analysis can be tested and
+``local.gitrepo.GitRepo``), the parsing never does, so the analysis can be tested and
 reasoned about without git, and a layering rule can keep process-running code out of it.
 """
 
@@ -19,17 +24,17 @@ _ATTRIBUTE_BATCH = 500
 """Paths per ``git ls-tree`` call: keeps an argument list far below the system's limit."""
 
 
-class LocalRepo:
-    """A checkout, read through the shared :class:`GitRepo` (refs resolved before any use)."""
+class GitCheckout:
+    """A checkout, read through its :class:`GitRepo` (refs resolved before any use)."""
 
     def __init__(self, root: Path) -> None:
-        self._git = GitRepo.open(root)
-        self.root = self._git.path
+        self.git = GitRepo.open(root)
+        self.root = self.git.path
         self._merge_bases: dict[tuple[str, str], str] = {}
 
     def resolve(self, ref: str, label: str = "commit") -> str:
         """The commit SHA ``ref`` names; a usage error when this checkout does not have it."""
-        return self._git.resolve_commit(ref, label)
+        return self.git.resolve_commit(ref, label)
 
     def has_commit(self, ref: str) -> bool:
         """Whether ``ref`` resolves here (a shallow clone may lack the base)."""
@@ -42,13 +47,13 @@ class LocalRepo:
     def merge_base(self, base: str, head: str) -> str:
         key = (self.resolve(base, "base"), self.resolve(head, "head"))
         if key not in self._merge_bases:
-            self._merge_bases[key] = self._git.run("merge-base", *key).strip()
+            self._merge_bases[key] = self.git.run("merge-base", *key).strip()
         return self._merge_bases[key]
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         """Whether ``older`` is in ``newer``'s history (False after a force-push rewrote it)."""
         try:
-            self._git.run("merge-base", "--is-ancestor", self.resolve(older), self.resolve(newer))
+            self.git.run("merge-base", "--is-ancestor", self.resolve(older), self.resolve(newer))
         except UsageError:
             return False
         return True
@@ -59,7 +64,7 @@ class LocalRepo:
         """git's diff of ``base...head`` (what GitHub shows for a pull request) or ``base..head``;
         with ``as_text``, of those paths alone, each read as text whatever its bytes."""
         old = self.merge_base(base, head) if three_dot else self.resolve(base)
-        raw = self._git.run_bytes(
+        raw = self.git.run_bytes(
             "diff",
             "--no-color",
             "--no-ext-diff",
@@ -130,7 +135,7 @@ class LocalRepo:
             f for f in files
             if f.is_binary and f.path not in marked and not f.submodule and f.status != "deleted"
         ]  # fmt: skip
-        found = self._git.text_with_nul(head_sha, [f.path for f in candidates])
+        found = self.git.text_with_nul(head_sha, [f.path for f in candidates])
         if not found:
             return files
         paths = sorted(
@@ -152,7 +157,7 @@ class LocalRepo:
         commit = self.resolve(rev)
         for start in range(0, len(paths), _ATTRIBUTE_BATCH):
             batch = paths[start : start + _ATTRIBUTE_BATCH]
-            out = self._git.run("ls-tree", "-l", "-z", "--full-tree", commit, "--", *batch)
+            out = self.git.run("ls-tree", "-l", "-z", "--full-tree", commit, "--", *batch)
             for record in out.split("\0"):
                 meta, _, path = record.partition("\t")
                 fields = meta.split()
@@ -170,7 +175,7 @@ class LocalRepo:
         blobs = self._blob_ids(rev, list(paths))
         if not blobs:
             return {}
-        out = self._git.run_input_bytes(
+        out = self.git.run_input_bytes(
             "".join(f"{blob}\n" for blob, _ in blobs.values()), "cat-file", "--batch"
         )
         texts: dict[str, str] = {}
@@ -188,7 +193,7 @@ class LocalRepo:
         the model skips or the rules cannot read."""
         if not paths:
             return set(), set()
-        out = self._git.attributes_at(
+        out = self.git.attributes_at(
             base, "".join(f"{path}\0" for path in paths), "linguist-generated", "diff"
         )
         fields = out.split("\0")
@@ -204,7 +209,7 @@ class LocalRepo:
 
     def commit_messages(self, base: str, head: str, limit: int = 50) -> list[str]:
         """Messages of the commits in ``base..head``, newest first (untrusted text)."""
-        out = self._git.run(
+        out = self.git.run(
             "log",
             f"--max-count={limit}",
             "--format=%B%x00",
