@@ -206,7 +206,7 @@ def notes_section(outcomes: Sequence[Outcome]) -> list[str]:
     return lines
 
 
-FETCHED_DATA_FIGURES = ROOT / "bench" / "data" / "fetched_data_figures.md"
+FETCHED_DATA_FIGURES = ROOT / "research" / "secrets" / "results.md"
 """Figures measured on data fetched from public repositories (kept outside this repository),
 which this command cannot rerun; each says its own command. Copied in as they stand."""
 
@@ -262,15 +262,15 @@ def report(
         "These need data that is never committed; each document gives its command and data.",
         "",
         "- Workflow audit, hand rules before and zizmor after, on zizmor's, actionlint's and",
-        "  poutine's fixtures: [`bench/workflow_audit.md`](bench/workflow_audit.md)",
-        "  (`python bench/bench_workflow_audit.py DATA`). Labels there are one rule of ours and the",
+        "  poutine's fixtures: [`research/review/workflow_audit.md`](research/review/workflow_audit.md)",
+        "  (`python research/review/workflow_audit.py DATA`). Labels there are one rule of ours and the",
         "  audit was built looking at these fixtures: tuned on.",
         "- Decisions on sets frozen before tuning (issue 35): failure typing and the offline flaky",
         "  floor, the workflow audit against each auditor's own verdict (first-seen found 41 of 44, 15",
         "  clean fixtures flagged high; after, tuned on: 43 of 44, 2), and deploy rules on 15 real",
         "  commits of known kinds (first-seen 12/15, after 15/15):",
-        "  [`bench/decisions_heldout.md`](bench/decisions_heldout.md)",
-        "  (`bench/failure_eval.py`, `bench/workflow_audit_heldout.py`, `bench/deploy_rules_heldout.py`).",
+        "  [`research/decisions_heldout.md`](research/decisions_heldout.md)",
+        "  (`bench/failure_eval.py`, `research/review/workflow_audit_heldout.py`, `research/deploy/deploy_rules_heldout.py`).",
         "",
         "## Time per bench",
         "",

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Install cicd-agent from uv.lock: the composite action's install step, and what
 # bench/bench_install.py times. Every distribution comes from uv.lock, pinned by hash; uv itself
-# is installed by pip with --require-hashes from tools/uv/requirements.txt.
+# is installed by pip with --require-hashes from install/requirements.txt.
 #
-# Environment (the defaults suit a checkout: `EXTRAS=dev bash tools/uv/install.sh`):
+# Environment (the defaults suit a checkout: `EXTRAS=dev bash install/install.sh`):
 #   PYTHON                  the interpreter the virtualenv is made with (default python3)
 #   UV_PROJECT_ENVIRONMENT  the virtualenv to create or bring in line with the lock (.venv)
 #   UV_DIR                  where the pinned uv lives, reused when it is the pinned version
@@ -15,11 +15,11 @@
 #                           INPUT_PROVIDER is none (then no tokens are ever counted)
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${PYTHON:-python3}"
 export UV_PROJECT_ENVIRONMENT="${UV_PROJECT_ENVIRONMENT:-$root/.venv}"
 UV_DIR="${UV_DIR:-$root/.harness/uv}"
-pins="$root/tools/uv/requirements.txt"
+pins="$root/install/requirements.txt"
 pinned="$(sed -n 's/^uv==\([^ ]*\).*/\1/p' "$pins")"
 uv="$UV_DIR/bin/uv"
 

@@ -1,6 +1,6 @@
 """The canary judge on real metric series: false rollbacks, regressions promoted, detection.
 
-Run: ``python bench/canary_real.py --data DIR [--judge sequential|stateless] [--json]`` where DIR is
+Run: ``python research/deploy/canary_real.py --data DIR [--judge sequential|stateless] [--json]`` where DIR is
 a checkout of numenta/NAB (``data/real*`` folders are read; ``data/realAWSCloudwatch`` is held out
 for an independent check and is never read here).
 

@@ -1,6 +1,6 @@
 """deploy-gate's rules on real commits of known kinds: migrations and dependency bumps.
 
-    python bench/deploy_rules_heldout.py CASES.json MIRRORS [--show]
+    python research/deploy/deploy_rules_heldout.py CASES.json MIRRORS [--show]
 
 CASES.json lists ``{"repo": "owner+name", "commit": "...", "kind": "..."}``; MIRRORS holds
 ``owner+name/repo`` git directories (the ``fetch`` tool's layout). Each commit is judged as
@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WEEKDAY_NOON = "2026-11-18T12:00:00+00:00"
 _RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 

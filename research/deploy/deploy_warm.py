@@ -1,7 +1,7 @@
 """deploy-gate on a real repository: the first run (empty cache: mine, replay, fit) and the next
 commits (the fit cached), whole command, CPU and wall time.
 
-    python bench/bench_deploy_warm.py REPO [--commits N] [--json]
+    python research/deploy/deploy_warm.py REPO [--commits N] [--json]
 
 REPO is a clone (fetched data, never committed). The first run scores ``HEAD~N`` with an empty
 cache; then ``HEAD~(N-1)`` … ``HEAD`` are scored with the cache it left, one process each, as a
@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import VENV_BIN, Figure, emit, figure, print_table
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from bench.common import VENV_BIN, Figure, emit, figure, print_table
 
 WARM_TARGET = 1.0
 COLD_TARGET = 60.0

@@ -1,6 +1,6 @@
 """Build a second evaluation set of failed runs from real tools, aimed at what issue 18 names.
 
-    python bench/failure_cases.py OUT_DIR [--python PY] [--requests-log FILE]
+    python research/failure/failure_cases.py OUT_DIR [--python PY] [--requests-log FILE]
 
 The corpus in tests/corpus was written before the held-out evaluation found its misses; this set
 probes the kinds it names (time-outs, lint errors, config errors typed wrongly; flaky runs called
@@ -27,7 +27,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
 # The batch modules register their builders on import, in this (batch) order.

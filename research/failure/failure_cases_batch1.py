@@ -1,4 +1,4 @@
-"""Batch 1 of bench/failure_cases.py: failed runs aimed at issue 18's misses.
+"""Batch 1 of research/failure/failure_cases.py: failed runs aimed at issue 18's misses.
 
 Chosen by kind before any was run (time-outs, lint errors, config errors typed wrongly; flaky
 shapes called plain failures), plus plain failures as controls. The rules were tuned on this

@@ -1,9 +1,9 @@
-"""The registry and shared helpers of bench/failure_cases.py's builders.
+"""The registry and shared helpers of research/failure/failure_cases.py's builders.
 
 A builder makes one failed CI run from a real tool in a scratch folder and returns what the
 evaluation needs (:data:`Made`); :func:`builder` files it in :data:`BUILDERS` under its function
 name, which is the case's folder name and what ``--only`` selects. The builders live in the
-``failure_cases_batch*`` modules, one per frozen batch; bench/failure_cases.py imports them in
+``failure_cases_batch*`` modules, one per frozen batch; research/failure/failure_cases.py imports them in
 batch order, so the registry's order (the order cases are built and printed) is the batches'.
 """
 
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
 from tests.corpus import noise  # noqa: E402

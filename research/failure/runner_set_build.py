@@ -1,6 +1,6 @@
 """Build the frozen runner set: real failing output of the test runners and linters teams use.
 
-    python bench/runner_set_build.py --tools DIR [--only TOOL] [--dest tests/fixtures/logs/runners]
+    python research/failure/runner_set_build.py --tools DIR [--only TOOL] [--dest tests/fixtures/logs/runners]
 
 For each tool, five small projects with a different real failure each are written under the
 runner's workspace path (``/home/runner/work/<project>/<project>``, as on GitHub's runners) and
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from runner_set_projects import PROJECTS, Project
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DEST = REPO_ROOT / "tests" / "fixtures" / "logs" / "runners"
 WORK = Path("/home/runner/work")
 MAX_OUTPUT = 12_000

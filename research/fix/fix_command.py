@@ -1,7 +1,7 @@
 """How often the fix step can read the failed step's command from a run's logs, and which tool
 it names as the failing one, over folders of run-logs zips (one case per sub-folder).
 
-    python bench/fix_command.py .harness/corpus/cases /work/data/failure/cases ...
+    python research/fix/fix_command.py .harness/corpus/cases /work/data/failure/cases ...
 
 Each case folder holds ``logs.zip`` as GitHub serves it. Prints one line per case (the failing
 command, the tool the output names, whether the floor has a fixing form for it) and the totals.

@@ -2,7 +2,7 @@
 
 Not part of the unit-test run. One command::
 
-    .venv/bin/python bench/fix_floor_funnel.py MIRROR... [--work /work/data/fixagent/floor]
+    .venv/bin/python research/fix/fix_floor_funnel.py MIRROR... [--work /work/data/fixagent/floor]
 
 Each MIRROR is a bare git directory of a Python project (the ``fetch`` tool's
 ``/work/.mirror/<owner>+<name>/repo``). Per project:
@@ -40,7 +40,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 WORK = Path("/work/data/fixagent/floor")

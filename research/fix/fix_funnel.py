@@ -2,7 +2,7 @@
 
 Not part of the unit-test run. One command::
 
-    .venv/bin/python bench/fix_funnel.py MIRROR... [--work /work/data/fixagent/work]
+    .venv/bin/python research/fix/fix_funnel.py MIRROR... [--work /work/data/fixagent/work]
 
 Each MIRROR is a bare git directory of a small pure-Python project (the ``fetch`` tool's
 ``/work/.mirror/<owner>+<name>/repo``). What it does, per project:
@@ -48,10 +48,13 @@ import argparse
 import json
 import statistics
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
-from common import use_tiktoken_cache
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.common import use_tiktoken_cache
 from fix_funnel_answers import KINDS, recorded_answers
 from fix_funnel_pairs import Pair, candidate_pairs, reproduce
 from fix_funnel_replay import Replay, replay

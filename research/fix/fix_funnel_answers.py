@@ -1,4 +1,4 @@
-"""The scripted answers bench/fix_funnel.py replays for each reproduced pair (its step 3).
+"""The scripted answers research/fix/fix_funnel.py replays for each reproduced pair (its step 3).
 
 They are built from the pair itself (the historical fix and variations of it), not by a model,
 so the funnel measures the pipeline and the verifier, not a model's skill.
@@ -10,7 +10,7 @@ import difflib
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from fix_funnel_pairs import Pair  # noqa: E402

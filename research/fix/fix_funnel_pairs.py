@@ -1,6 +1,6 @@
-"""Bug/fix pairs from a project's history and their broken checkouts (bench/fix_funnel.py).
+"""Bug/fix pairs from a project's history and their broken checkouts (research/fix/fix_funnel.py).
 
-Steps 1 and 2 of bench/fix_funnel.py's docstring: pick the fix commits that came with a test,
+Steps 1 and 2 of research/fix/fix_funnel.py's docstring: pick the fix commits that came with a test,
 then build each one's broken checkout and keep the pair only when its test fails there and
 passes with the historical fix.
 """

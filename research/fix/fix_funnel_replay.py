@@ -1,7 +1,7 @@
-"""One run of the fix step's tool loop on a pair with scripted answers (bench/fix_funnel.py).
+"""One run of the fix step's tool loop on a pair with scripted answers (research/fix/fix_funnel.py).
 
 The real :class:`FixAgent` and verifier, with the openai SDK over HTTP to the local scripted model
-server; what comes out is the funnel's counts for that run (step 4 of bench/fix_funnel.py).
+server; what comes out is the funnel's counts for that run (step 4 of research/fix/fix_funnel.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from fix_funnel_answers import STOP  # noqa: E402

@@ -2,7 +2,7 @@
 
 Not part of the unit-test run. One command::
 
-    .venv/bin/python bench/gen_tests_sandbox.py [--runs 15]
+    .venv/bin/python research/gen_tests/gen_tests_sandbox.py [--runs 15]
 
 Builds the fixture shop project (tests/fixtures/gentests_project) as a git repository, then runs
 ``python -m pytest -q`` and ``python -c pass`` in one workspace through :class:`Sandbox.run`,
@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.fixtures.gentests_project.build import make_repo  # noqa: E402

@@ -1,7 +1,7 @@
 """``/cicd-agent ask`` on real history: prompt tokens per question and how often the whole diff
 fits, against sending the raw ``git diff`` with the same question.
 
-Run: ``python bench/bench_ask_tokens.py --repo PATH [--commits 100]`` on any git checkout (e.g. a
+Run: ``python research/review/ask_tokens.py --repo PATH [--commits 100]`` on any git checkout (e.g. a
 public project cloned under /work/data). Deterministic: no model is called.
 
 Each of the newest ``--commits`` non-merge commits of ``PATH`` is taken as a pull request of one
@@ -19,10 +19,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from common import use_tiktoken_cache  # noqa: E402
+from bench.common import use_tiktoken_cache  # noqa: E402
 
 from cicd_agent.analysis.findings import deterministic_findings  # noqa: E402
 from cicd_agent.analysis.redact import Redactor  # noqa: E402

@@ -1,7 +1,7 @@
 """Precision of review's deterministic findings on real commits (issue 15.3).
 
-    python bench/bench_findings_precision.py GIT_DIR [GIT_DIR ...] [--commits 60]
-        [--judged bench/data/findings_judged.csv] [--out FINDINGS.csv] [--json]
+    python research/review/findings_precision.py GIT_DIR [GIT_DIR ...] [--commits 60]
+        [--judged research/review/findings_judged.csv] [--out FINDINGS.csv] [--json]
 
 Each GIT_DIR is a clone (bare is fine) of a public repository, kept outside this repository.
 For each of its last ``--commits`` non-merge commits, the commit's diff against its first
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "src"))
 
 from cicd_agent.analysis.diff import parse_diff  # noqa: E402

@@ -1,6 +1,6 @@
 """How stable and how distinct finding fingerprints are on a real repository's history.
 
-Run: ``python bench/fingerprint_stability.py GIT_DIR [--commits N]`` (a clone or bare git
+Run: ``python research/review/fingerprint_stability.py GIT_DIR [--commits N]`` (a clone or bare git
 directory; nothing from it is kept).
 
 For each of the last N non-merge commits that modify Python files, every non-blank line of each
@@ -27,7 +27,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
 from cicd_agent.analysis.finding import Finding  # noqa: E402

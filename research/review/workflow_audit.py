@@ -1,6 +1,6 @@
 """Workflow audit recall on other auditors' fixtures: the hand rules before, zizmor after.
 
-Run: ``python bench/bench_workflow_audit.py DATA`` where DATA holds the three repositories
+Run: ``python research/review/workflow_audit.py DATA`` where DATA holds the three repositories
 extracted side by side (never committed; see BENCHMARKS.md for how they were fetched):
 
 - ``DATA/zizmorcore+zizmor/crates/zizmor/tests/integration/test-data``
@@ -47,7 +47,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
 from cicd_agent.analysis.bounded_yaml import YamlLimitError, compose  # noqa: E402

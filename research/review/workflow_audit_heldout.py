@@ -1,9 +1,9 @@
 """Workflow audit against each auditor's own verdict on its own fixtures: found, missed, false.
 
-    python bench/workflow_audit_heldout.py DATA [--freeze FILE | --labels FILE] [--show]
+    python research/review/workflow_audit_heldout.py DATA [--freeze FILE | --labels FILE] [--show]
 
 DATA holds zizmor, actionlint and poutine extracted side by side, as for
-``bench_workflow_audit.py``. Unlike that script, whose labels are one rule of ours, the labels
+``workflow_audit.py``. Unlike that script, whose labels are one rule of ours, the labels
 here are the auditors' own, so nobody on this project chose them:
 
 - zizmor's fixtures: the ``template-injection`` findings of high severity that zizmor itself
@@ -38,11 +38,10 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_workflow_audit import (  # noqa: E402
+from workflow_audit import (  # noqa: E402
     SOURCES,
     added_diff,
     fixtures,

@@ -1,6 +1,6 @@
 """Inputs built to stall a mode: how long the review's deterministic pass takes on each.
 
-Run: ``python bench/bench_yaml_bombs.py``. Before the bounded loader, the two 15-line files
+Run: ``python research/review/yaml_bombs.py``. Before the bounded loader, the two 15-line files
 with recursive aliases kept review walking for more than 10 minutes at 5.4 GB (issue 13.9).
 """
 
@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.findings import deterministic_findings

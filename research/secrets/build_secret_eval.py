@@ -1,12 +1,12 @@
 """Build and freeze the secret-redaction evaluation set from three scanners' own test samples.
 
-    python bench/build_secret_eval.py OUT --gitleaks GIT_DIR --trufflehog GIT_DIR \\
+    python research/secrets/build_secret_eval.py OUT --gitleaks GIT_DIR --trufflehog GIT_DIR \\
         --detect-secrets GIT_DIR [--seed 13]
 
 Each GIT_DIR is a clone (bare is fine) of gitleaks/gitleaks, trufflesecurity/trufflehog or
 Yelp/detect-secrets; OUT (outside this repository) receives ``samples.jsonl`` and
 ``manifest.json`` (date, commits, counts and the samples' SHA-256). Run it once, before any rule
-changes, and score with ``bench/eval_secret_sets.py OUT``: the first score on a frozen set is the
+changes, and score with ``research/secrets/eval_secret_sets.py OUT``: the first score on a frozen set is the
 honest one. Nothing read here is copied into the project; the samples stay in OUT.
 
 One line per sample: ``source``, ``family`` (the scanner's rule, detector or plugin), ``kind``
@@ -15,7 +15,7 @@ One line per sample: ``source``, ``family`` (the scanner's rule, detector or plu
 only: the scanner finds the secret by shape alone, with nothing around it):
 
 - gitleaks: each rule's true and false positives in ``cmd/generate/config/rules/*.go``, the
-  generated ones drawn from their Go expressions (``bench/eval_secret_samples.py``); bare when
+  generated ones drawn from their Go expressions (``research/secrets/eval_secret_samples.py``); bare when
   the rule's own regex (``config/gitleaks.toml``) finds the secret alone.
 - trufflehog: every ``input``/``want`` case of ``pkg/detectors/**/*_test.go`` (the pattern
   tests, not the integration ones); a case that wants results is a tp per wanted secret found
@@ -48,10 +48,10 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 
-from bench.eval_secret_samples import Parser, Unsupported, rule_samples  # noqa: E402
+from eval_secret_samples import Parser, Unsupported, rule_samples  # noqa: E402
 from tools.gen_secret_rules import generate  # noqa: E402
 
 Sample = dict[str, Any]
@@ -366,7 +366,7 @@ def main() -> int:
         counts[source]["families"] = len({s["family"] for s in unique if s["source"] == source})
     manifest = {
         "frozen": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "command": "python bench/build_secret_eval.py " + " ".join(sys.argv[1:]),
+        "command": "python research/secrets/build_secret_eval.py " + " ".join(sys.argv[1:]),
         "sources": {
             name: {"repository": f"https://github.com/{repo}", "commit": commits[name]}
             for name, repo in (

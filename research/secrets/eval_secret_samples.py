@@ -1,6 +1,6 @@
 """Redaction recall and false redactions on gitleaks' own rule samples (issue 13.7, 9).
 
-    python bench/eval_secret_samples.py GITLEAKS_TREE [--seed N] [--json] [--misses]
+    python research/secrets/eval_secret_samples.py GITLEAKS_TREE [--seed N] [--json] [--misses]
 
 GITLEAKS_TREE is an export of the gitleaks source (``git archive v8.30.1 cmd/generate`` is
 enough) kept outside this repository. Each rule in ``cmd/generate/config/rules/*.go`` checks
@@ -37,7 +37,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "src"))
 
 from cicd_agent.analysis.redact import Redactor  # noqa: E402

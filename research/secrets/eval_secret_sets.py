@@ -1,8 +1,8 @@
 """Redaction on the frozen samples of three secret scanners, per source.
 
-    python bench/eval_secret_sets.py DATA [--misses N] [--json]
+    python research/secrets/eval_secret_sets.py DATA [--misses N] [--json]
 
-DATA is the folder ``bench/build_secret_eval.py`` froze (``samples.jsonl`` and
+DATA is the folder ``research/secrets/build_secret_eval.py`` froze (``samples.jsonl`` and
 ``manifest.json``; the samples' SHA-256 is checked against the manifest, so a figure always
 names the set it was measured on). For each source (gitleaks, trufflehog, detect-secrets):
 
@@ -39,7 +39,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "src"))
 
 from cicd_agent.analysis.redact import Redactor  # noqa: E402

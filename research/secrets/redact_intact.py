@@ -1,7 +1,7 @@
 """Ordinary text that redaction must leave alone: changed lines per million on real repositories.
 
-    python bench/redact_intact.py REPO_DIR[@COMMIT]... [--show N] [--json]
-    python bench/redact_intact.py --frozen bench/data/redact_intact_repos.txt --root DIR
+    python research/secrets/redact_intact.py REPO_DIR[@COMMIT]... [--show N] [--json]
+    python research/secrets/redact_intact.py --frozen research/secrets/redact_intact_repos.txt --root DIR
 
 Each REPO_DIR is a clone (bare is fine) of a public repository nobody here wrote. Every
 tracked text file at COMMIT (HEAD if none; a file with a NUL byte in its first 8 KB is
@@ -16,7 +16,7 @@ repository set frozen before tuning) and finds each as ``ROOT/owner+name``; a cl
 commit is missing stops the run, so a figure always names the text it was measured on.
 
 Redaction goals (issue 42): at most 100 changed lines per million here, while the scanners'
-true-positive samples (``bench/eval_secret_sets.py``) are redacted.
+true-positive samples (``research/secrets/eval_secret_sets.py``) are redacted.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "src"))
 
 from cicd_agent.analysis.redact import Redactor  # noqa: E402

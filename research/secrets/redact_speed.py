@@ -1,6 +1,6 @@
 """Redaction speed: ``Redactor.redact`` on a large log-like text, against ``str.count``.
 
-    python bench/bench_redact.py [--mb 16] [--runs 3]
+    python research/secrets/redact_speed.py [--mb 16] [--runs 3]
 
 The text is tool output shaped like a CI log (timestamps, pytest lines, URLs, assignments) with
 no secrets in it; the redactor holds three secrets of the run, as a workflow with a token, a
@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
 from cicd_agent.analysis.redact import Redactor
 
