@@ -48,11 +48,11 @@ cd "$root"
 "$uv" sync --frozen --no-config --system-certs --no-dev --no-python-downloads --quiet \
     --python "$PYTHON" ${extras[@]+"${extras[@]}"}
 
-# Bytecode for cicd-agent itself, the start-up path of every mode (0.4-0.5 s): a fresh job has
-# none, and compiling on import made `cicd-agent MODE --help` 7-8x `python -c pass` instead of
-# 2.5x. Not uv's --compile-bytecode: compiling all 119 MB of the core environment adds 3.2-5.8 s
-# to every set-up, to save the first run of a job 0.15-1 s (Python writes the bytecode of the
-# libraries it imports on first use, for the job's later steps). BENCHMARKS.md has the figures.
+# Bytecode for cicd-agent itself, the start-up path of every mode: a fresh job has none, and
+# compiling on import would be paid by every `cicd-agent MODE --help`. Not uv's
+# --compile-bytecode: compiling the whole environment costs every set-up more than it saves the
+# job's first run (Python writes the bytecode of the libraries it imports on first use, for the
+# job's later steps). bench/bench_install.py times the set-up (BENCHMARKS.md).
 "$UV_PROJECT_ENVIRONMENT/bin/python" -m compileall -q -j 0 "$root/src/cicd_agent" >/dev/null
 
 if [[ -n "${TIKTOKEN_CACHE_DIR:-}" && "${INPUT_PROVIDER:-}" != none ]]; then

@@ -1,8 +1,8 @@
 """The canary judge on real metric series: false rollbacks, regressions promoted, detection.
 
-Run: ``python research/deploy/canary_real.py --data DIR [--judge sequential|stateless] [--json]`` where DIR is
-a checkout of numenta/NAB (``data/real*`` folders are read; ``data/realAWSCloudwatch`` is held out
-for an independent check and is never read here).
+Run: ``python research/deploy/canary_real.py --data DIR [--judge sequential|stateless] [--json]``
+where DIR is a checkout of numenta/NAB (``data/real*`` folders are read; ``data/realAWSCloudwatch``
+is held out for an independent check and is never read here).
 
 Why this protocol: a canary and its baseline are concurrent instance groups that see the same
 traffic, the same daily cycle and the same bursts. One real series stands in for both: each

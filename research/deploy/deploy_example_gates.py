@@ -1,11 +1,11 @@
 """Count the deploys a version of deploy.yml lets through that the gate did not allow.
 
-Usage: ``PYTHONPATH=. python research/deploy/deploy_example_gates.py WORKFLOW.yml [...]`` (e.g. the old
-file from ``git show f7e68b4:examples/workflows/deploy.yml``). Plays every combination of the
-gate's outputs, its exit code, the ends of the test and approve jobs and the point of
-cancellation (2,592 runs) through the same simulator and rule as
-``tests/e2e/test_deploy_example_gates.py``, and prints, per file, the deploys that ran when not
-allowed by cause, and the allowed deploys that did not run.
+Usage: ``PYTHONPATH=. python research/deploy/deploy_example_gates.py WORKFLOW.yml [...]`` (e.g. the
+old file from ``git show f7e68b4:examples/workflows/deploy.yml``). Plays every combination of the
+gate's outputs, its exit code, the ends of the test and approve jobs and the point of cancellation
+(2,592 runs) through the same simulator and rule as ``tests/e2e/test_deploy_example_gates.py``, and
+prints, per file, the deploys that ran when not allowed by cause, and the allowed deploys that did
+not run.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Batch 2 of research/failure/failure_cases.py (``h_*``): 12 cases written after batch 1's rules were tuned.
+"""Batch 2 of research/failure/failure_cases.py (``h_*``): 12 cases written after batch 1's rules
+were tuned.
 
 They were run once untuned, so that first score is the honest estimate (BENCHMARKS.md, "batch 2").
 """

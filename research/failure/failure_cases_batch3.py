@@ -1,4 +1,5 @@
-"""Batch 3 of research/failure/failure_cases.py (issue 35), frozen before any rule was changed for it.
+"""Batch 3 of research/failure/failure_cases.py (issue 35), frozen before any rule was changed for
+it.
 
 Three kinds the held-out set typed wrongly: memory exhaustion an allocator reports (not the
 kernel's kill), tests missing a timing, back-off or latency bound by a small margin (pytest and

@@ -3,8 +3,9 @@
 A builder makes one failed CI run from a real tool in a scratch folder and returns what the
 evaluation needs (:data:`Made`); :func:`builder` files it in :data:`BUILDERS` under its function
 name, which is the case's folder name and what ``--only`` selects. The builders live in the
-``failure_cases_batch*`` modules, one per frozen batch; research/failure/failure_cases.py imports them in
-batch order, so the registry's order (the order cases are built and printed) is the batches'.
+``failure_cases_batch*`` modules, one per frozen batch; research/failure/failure_cases.py imports
+them in batch order, so the registry's order (the order cases are built and printed) is the
+batches'.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """``/cicd-agent ask`` on real history: prompt tokens per question and how often the whole diff
 fits, against sending the raw ``git diff`` with the same question.
 
-Run: ``python research/review/ask_tokens.py --repo PATH [--commits 100]`` on any git checkout (e.g. a
-public project cloned under /work/data). Deterministic: no model is called.
+Run: ``python research/review/ask_tokens.py --repo PATH [--commits 100]`` on any git checkout (e.g.
+a public project cloned under /work/data). Deterministic: no model is called.
 
 Each of the newest ``--commits`` non-merge commits of ``PATH`` is taken as a pull request of one
 commit. The command mode's own prompt builder (:func:`cicd_agent.modes.command.prompt.build_ask`)

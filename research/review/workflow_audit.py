@@ -1,7 +1,8 @@
 """Workflow audit recall on other auditors' fixtures: the hand rules before, zizmor after.
 
 Run: ``python research/review/workflow_audit.py DATA`` where DATA holds the three repositories
-extracted side by side (never committed; see BENCHMARKS.md for how they were fetched):
+extracted side by side (never committed; see workflow_audit.md beside this script for how they were
+fetched):
 
 - ``DATA/zizmorcore+zizmor/crates/zizmor/tests/integration/test-data``
 - ``DATA/rhysd+actionlint/testdata``

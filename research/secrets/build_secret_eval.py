@@ -4,10 +4,10 @@
         --detect-secrets GIT_DIR [--seed 13]
 
 Each GIT_DIR is a clone (bare is fine) of gitleaks/gitleaks, trufflesecurity/trufflehog or
-Yelp/detect-secrets; OUT (outside this repository) receives ``samples.jsonl`` and
-``manifest.json`` (date, commits, counts and the samples' SHA-256). Run it once, before any rule
-changes, and score with ``research/secrets/eval_secret_sets.py OUT``: the first score on a frozen set is the
-honest one. Nothing read here is copied into the project; the samples stay in OUT.
+Yelp/detect-secrets; OUT (outside this repository) receives ``samples.jsonl`` and ``manifest.json``
+(date, commits, counts and the samples' SHA-256). Run it once, before any rule changes, and score
+with ``research/secrets/eval_secret_sets.py OUT``: the first score on a frozen set is the honest
+one. Nothing read here is copied into the project; the samples stay in OUT.
 
 One line per sample: ``source``, ``family`` (the scanner's rule, detector or plugin), ``kind``
 (``tp``: a secret the scanner reports; ``fp``: text its tests say must not be flagged),
@@ -15,8 +15,8 @@ One line per sample: ``source``, ``family`` (the scanner's rule, detector or plu
 only: the scanner finds the secret by shape alone, with nothing around it):
 
 - gitleaks: each rule's true and false positives in ``cmd/generate/config/rules/*.go``, the
-  generated ones drawn from their Go expressions (``research/secrets/eval_secret_samples.py``); bare when
-  the rule's own regex (``config/gitleaks.toml``) finds the secret alone.
+  generated ones drawn from their Go expressions (``research/secrets/eval_secret_samples.py``); bare
+  when the rule's own regex (``config/gitleaks.toml``) finds the secret alone.
 - trufflehog: every ``input``/``want`` case of ``pkg/detectors/**/*_test.go`` (the pattern
   tests, not the integration ones); a case that wants results is a tp per wanted secret found
   in its input, one that wants none is an fp. Bare when one of the detector's ``Keywords()``
