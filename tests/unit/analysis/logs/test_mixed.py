@@ -16,7 +16,7 @@ from cicd_agent.analysis.logs import FailureType, LogAnalysis, analyse_logs, loa
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "logs"
 
 
 def _analyse(fixture: str, tmp_path: Path, **options: object) -> LogAnalysis:

@@ -47,7 +47,7 @@ def test_each_runner_is_typed_and_its_failure_line_found(tool: str, tmp_path: Pa
     assert sum(right for _, right, _ in rooted) >= MIN_ROOTS, rooted
 
 
-SLUGIFY = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
+SLUGIFY = Path(__file__).resolve().parents[3] / "fixtures" / "logs"
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from cicd_agent.analysis.logs import JobLog, LogAnalysis, analyse_logs
 from cicd_agent.analysis.logs.flaky import offline_evidence
 from cicd_agent.analysis.logs.timing_bound import timing_miss
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "logs"
 
 
 def _analyse(text: str, tmp_path: Path) -> LogAnalysis:

@@ -174,13 +174,13 @@ def test_a_test_name_of_many_spaces_does_not_stall_the_flaky_check() -> None:
     hostile = "\n".join(shape.format(spaces) for shape in HOSTILE_NAMES.values() for _ in range(20))
     script = (
         "import sys\n"
-        "from tests.unit.analysis.test_logs_analyse import TRACEBACK, _job\n"
+        "from tests.unit.analysis.logs.test_analyse import TRACEBACK, _job\n"
         "from cicd_agent.analysis.logs import analyse_logs\n"
         "output = TRACEBACK.replace(b'E   Zero', sys.stdin.buffer.read() + b'\\nE   Zero')\n"
         "print(analyse_logs([_job('test', output)]).failure_type.value)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], input=hostile.encode(), capture_output=True,
-        timeout=60, check=False, cwd=Path(__file__).parents[3],
+        timeout=60, check=False, cwd=Path(__file__).parents[4],
     )  # fmt: skip
     assert done.returncode == 0, done.stderr.decode()[-2000:]
