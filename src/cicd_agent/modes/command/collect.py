@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding_text import reads_as_finding
 from cicd_agent.job.events import require
-from cicd_agent.local.local_repo import LocalRepo
 from cicd_agent.modes.command.dispatch import review_change
 from cicd_agent.modes.command.options import CommandOptions
 from cicd_agent.modes.command.parse import parse_command
@@ -52,7 +51,7 @@ class CommandFacts:
     it cannot be read)."""
 
 
-def collect(ctx: RunContext) -> CommandFacts:
+def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
     """The comment, its plan, and what the plan needs read: the writer's permission, the
     thread it replies to, the pinned pull request, review's facts for ``ask``. The reaction
     that acknowledges a command is the one write here: a maintainer sees at once that the
@@ -64,7 +63,7 @@ def collect(ctx: RunContext) -> CommandFacts:
     number = event.pull_request.number if event.pull_request else None
     if number is None and event.issue is not None:
         number = event.issue.number
-    enabled = ctx.mode_options(CommandOptions).commands
+    enabled = ctx.mode_options.commands
     facts = CommandFacts(
         plan(_incoming(event, kind), enabled),
         kind,
@@ -116,7 +115,7 @@ def collect(ctx: RunContext) -> CommandFacts:
     return facts
 
 
-def review_facts(ctx: RunContext, facts: CommandFacts) -> None:
+def review_facts(ctx: RunContext[CommandOptions], facts: CommandFacts) -> None:
     """The change and the deterministic findings at the pinned head, as review sees them (its
     settings from the base commit), for ``ask``. Nothing of earlier reviews is read: an answer
     is about the diff, not about what was posted before."""
@@ -152,9 +151,9 @@ def _writer_can_write(client: GitHubClient, comment: Comment) -> bool:
     return bool(login) and client.can_write(login)
 
 
-def _checkout_head(ctx: RunContext) -> str | None:
+def _checkout_head(ctx: RunContext[CommandOptions]) -> str | None:
     try:
-        return LocalRepo(ctx.options.repo_dir).resolve("HEAD")
+        return ctx.checkout.resolve("HEAD")
     except UsageError:
         return None
 

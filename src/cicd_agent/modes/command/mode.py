@@ -46,26 +46,26 @@ class Command:
 
     # ------------------------------------------------------------------------------ collect
 
-    def collect(self, ctx: RunContext) -> CommandFacts:
+    def collect(self, ctx: RunContext[CommandOptions]) -> CommandFacts:
         from cicd_agent.modes.command.collect import collect
 
         return collect(ctx)
 
-    def analyse(self, ctx: RunContext, facts: CommandFacts) -> CommandVerdict:
+    def analyse(self, ctx: RunContext[CommandOptions], facts: CommandFacts) -> CommandVerdict:
         """The deterministic answer to ``ask``: what the review's checks know (the floor)."""
         from cicd_agent.modes.command.ask import floor
 
         return floor(facts)
 
     def ask(
-        self, ctx: RunContext, facts: CommandFacts, verdict: CommandVerdict
+        self, ctx: RunContext[CommandOptions], facts: CommandFacts, verdict: CommandVerdict
     ) -> AskAnswer | None:
         from cicd_agent.modes.command.ask import ask_model
 
         return ask_model(ctx, facts)
 
     def decide(
-        self, ctx: RunContext, verdict: CommandVerdict, opinion: AskAnswer | None
+        self, ctx: RunContext[CommandOptions], verdict: CommandVerdict, opinion: AskAnswer | None
     ) -> CommandResult:
         from cicd_agent.modes.command.decide import decide
 
@@ -78,19 +78,22 @@ class Command:
         )
 
     def publish(
-        self, ctx: RunContext, facts: CommandFacts, verdict: CommandVerdict, result: CommandResult
+        self,
+        ctx: RunContext[CommandOptions],
+        facts: CommandFacts,
+        verdict: CommandVerdict,
+        result: CommandResult,
     ) -> None:
         from cicd_agent.modes.command.publish import publish
 
         publish(ctx, facts, result)
 
-    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[CommandOptions]) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.job.pipeline import run_mode
 
-        ctx.mode_options(CommandOptions)
         return run_mode(self, ctx)
 
-    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+    def failure_outputs(self, ctx: RunContext[CommandOptions]) -> dict[str, str]:
         return {}
 
 

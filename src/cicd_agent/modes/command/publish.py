@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.command.collect import CommandFacts
+    from cicd_agent.modes.command.options import CommandOptions
     from cicd_agent.modes.command.result import CommandResult
 
 REPLY_KEY = "command-reply"
@@ -37,7 +38,7 @@ NOTES_SHOWN = 5
 _LINKS = (("review_url", "the review"), ("comment_url", "the analysis"), ("summary_url", "summary"))
 
 
-def publish(ctx: RunContext, facts: CommandFacts, result: CommandResult) -> None:
+def publish(ctx: RunContext[CommandOptions], facts: CommandFacts, result: CommandResult) -> None:
     """Run what the command asked for and reply; what that did is recorded on the result,
     even when it fails part-way, so the outputs say what ran and where the reply is."""
     if result.status == "ignored" or facts.number is None:
@@ -57,7 +58,9 @@ def publish(ctx: RunContext, facts: CommandFacts, result: CommandResult) -> None
         result.record(done)
 
 
-def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts, done: Posted) -> None:
+def _run(
+    ctx: RunContext[CommandOptions], result: CommandResult, facts: CommandFacts, done: Posted
+) -> None:
     """Run the command's mode for the pinned head and word the reply."""
     pull = facts.pull
     assert pull is not None
@@ -82,7 +85,8 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts, done: Post
     runner = NestedRunner(ctx.runner, ctx.environ)
     mode, run = mode_context(ctx, target, pull, runner=runner, **flags)
     try:
-        ran, code = mode.run(run)
+        with run.resources:  # this nested run's own: closed when it ends
+            ran, code = mode.run(run)
     finally:  # a mode that could not finish still leaves its outputs and summary
         done.ran_outputs, done.ran_summary = runner.outputs, runner.summary
     done.ran_mode, done.ran_exit_code = target, int(code)
@@ -94,7 +98,7 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts, done: Post
 
 
 def _ran_reply(
-    ctx: RunContext,
+    ctx: RunContext[CommandOptions],
     done: Posted,
     ran: ModeResult,
     pull: PullRequestInfo,
@@ -124,7 +128,7 @@ def _ran_reply(
     return "\n".join(lines)
 
 
-def _describe(ctx: RunContext, pull: PullRequestInfo, done: Posted) -> None:
+def _describe(ctx: RunContext[CommandOptions], pull: PullRequestInfo, done: Posted) -> None:
     """Review's describe, at the pinned head: into the pull request's description, or, when
     that cannot be edited (a fork, a dry run, no permission), as the reply itself."""
     _, facts = review_change(ctx, pull)
@@ -145,7 +149,9 @@ def _describe(ctx: RunContext, pull: PullRequestInfo, done: Posted) -> None:
     )
 
 
-def _reply(ctx: RunContext, result: CommandResult, facts: CommandFacts, done: Posted) -> None:
+def _reply(
+    ctx: RunContext[CommandOptions], result: CommandResult, facts: CommandFacts, done: Posted
+) -> None:
     """Answer where the command was written. The reply is keyed by the command comment's id:
     a re-run of the job (GitHub replays the same comment event) edits it, never posts a second."""
     text = (result.reply if done.reply is None else done.reply).strip()
@@ -179,7 +185,7 @@ def _reply(ctx: RunContext, result: CommandResult, facts: CommandFacts, done: Po
     done.reply_url = outcome.url
 
 
-def _moved(ctx: RunContext, pull: PullRequestInfo) -> str | None:
+def _moved(ctx: RunContext[CommandOptions], pull: PullRequestInfo) -> str | None:
     """The pull request's head now, when it is not the one the command ran on."""
     client: GitHubClient | None = ctx.github
     if client is None:

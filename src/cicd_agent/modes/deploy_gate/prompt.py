@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from cicd_agent.model.client import ModelClient
     from cicd_agent.modes.deploy_gate.collect import DeployFacts
     from cicd_agent.modes.deploy_gate.decide import DeployVerdict
+    from cicd_agent.modes.deploy_gate.options import DeployOptions
 
 MAX_COMMIT_TOKENS = 1_500
 MAX_EVIDENCE_TOKENS = 1_500
@@ -39,7 +40,7 @@ class DeployOpinion(BaseModel):
 
 
 def build_prompt(
-    ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict, model: ModelClient
+    ctx: RunContext[DeployOptions], facts: DeployFacts, verdict: DeployVerdict, model: ModelClient
 ) -> tuple[str, str]:
     """``(system, user)`` within ``model.prompt_budget()``."""
     counter = model.counter("model")
@@ -89,7 +90,9 @@ def build_prompt(
     return system, user
 
 
-def ask(ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict) -> DeployOpinion:
+def ask(
+    ctx: RunContext[DeployOptions], facts: DeployFacts, verdict: DeployVerdict
+) -> DeployOpinion:
     """The model's opinion of the change, cleaned (:func:`clean_opinion`)."""
     model = ctx.model
     assert model is not None
@@ -98,7 +101,7 @@ def ask(ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict) -> DeployOp
     return clean_opinion(ctx, answer)
 
 
-def clean_opinion(ctx: RunContext, opinion: DeployOpinion) -> DeployOpinion:
+def clean_opinion(ctx: RunContext[DeployOptions], opinion: DeployOpinion) -> DeployOpinion:
     """Model text is shaped by untrusted input: redact, bound and neutralise it (no mentions,
     HTML or links) before anyone sees it."""
 
