@@ -2,11 +2,11 @@
 continue or rollback. The action decides; the workflow acts (e.g. ``kubectl rollout undo``).
 
 Wiring only: ``options`` reads the options once, ``config`` the metric specs; ``collect`` reads
-the samples from Prometheus (the one network call); ``decide`` judges them offline
-(``analysis/canary``) and builds the ``result``. No model is asked (``prompt``) and nothing is
-posted (``publish`` only records the verdict when a database is configured): a statistical
-test over real samples is the better judge, and nothing
-here should be talked into a promote.
+the samples from Prometheus (the one network call); the analyse step judges them offline
+(``analysis/canary``: a :class:`~cicd_agent.analysis.canary.CanaryVerdict`) and ``decide``
+words the ``result``. No model is asked (``prompt``) and nothing is posted (``publish`` only
+records the verdict when a database is configured): a statistical test over real samples is the
+better judge, and nothing here should be talked into a promote.
 
 Never promotes what it cannot see: Prometheus unreachable gives ``continue`` with
 ``healthy=false`` and exit 3 (outputs written); a canary with no data gives ``continue``,
