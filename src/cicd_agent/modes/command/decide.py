@@ -16,12 +16,12 @@ from cicd_agent.runner.markdown import neutralise
 if TYPE_CHECKING:
     from cicd_agent.modes.command.ask import CommandVerdict
     from cicd_agent.modes.command.collect import CommandFacts
-    from cicd_agent.modes.command.prompt import AskAnswer
+    from cicd_agent.modes.command.prompt import CommandOpinion
 
 
 def decide(
     verdict: CommandVerdict,
-    opinion: AskAnswer | None,
+    opinion: CommandOpinion | None,
     *,
     redact: Callable[[str], str],
     own_links: tuple[str, ...],
@@ -92,7 +92,7 @@ def _not_at_head(facts: CommandFacts) -> str:
 
 def reply_text(
     verdict: CommandVerdict,
-    opinion: AskAnswer | None,
+    opinion: CommandOpinion | None,
     *,
     redact: Callable[[str], str],
     own_links: tuple[str, ...],

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.command.ask import CommandVerdict
     from cicd_agent.modes.command.collect import CommandFacts
-    from cicd_agent.modes.command.prompt import AskAnswer
+    from cicd_agent.modes.command.prompt import CommandOpinion
     from cicd_agent.modes.command.result import CommandResult
     from cicd_agent.runner.errors import ExitCode
 
@@ -59,13 +59,16 @@ class Command:
 
     def ask(
         self, ctx: RunContext[CommandOptions], facts: CommandFacts, verdict: CommandVerdict
-    ) -> AskAnswer | None:
+    ) -> CommandOpinion | None:
         from cicd_agent.modes.command.ask import ask_model
 
         return ask_model(ctx, facts)
 
     def decide(
-        self, ctx: RunContext[CommandOptions], verdict: CommandVerdict, opinion: AskAnswer | None
+        self,
+        ctx: RunContext[CommandOptions],
+        verdict: CommandVerdict,
+        opinion: CommandOpinion | None,
     ) -> CommandResult:
         from cicd_agent.modes.command.decide import decide
 
