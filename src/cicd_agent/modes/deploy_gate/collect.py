@@ -112,23 +112,7 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
         f"the change: {len(change.files):,} file(s) in {len(change.commits):,} commit(s)"
     )
     history = read_history(repo, change)
-    # The detectors and priors are review's (one implementation); the score is refitted to
-    # this repository's history when it has enough, and secrets and workflows count here.
-    evidence = read_evidence(repo, change, with_security=True)
-    cache = options.cache_dir or default_cache_dir(ctx.environ)
-    cache_notes: list[str] = []
-    assessment = assess_for_deploy(
-        repo,
-        change,
-        history,
-        cache,
-        evidence,
-        notes=cache_notes,
-        progress=ctx.progress,
-        identity=_identity(ctx, change),
-    )
-    for note in cache_notes:
-        ctx.note(note)
+    assessment = _assess(ctx, options, repo, change, history)
     if change.base_note:
         ctx.note(f"Change range: {change.base_note}.")
     if change.commits_truncated:
@@ -141,31 +125,12 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     tests = signals.read_junit(junit_files) if junit_files else None
     coverage_head = _coverage(options.coverage, root)
     coverage_base = _coverage(options.base_coverage, root)
-    base_tracked = repo.tracked_files(change.base) if coverage_base and change.base else tracked
-    foreign = [
-        signals.foreign_tree(report, files)
-        for report, files in ((coverage_head, tracked), (coverage_base, base_tracked))
-        if report is not None
-    ]
-    coverage_reason = "; ".join(reason for reason in foreign if reason)
+    coverage_reason = _foreign_coverage(repo, change, tracked, coverage_head, coverage_base)
     pulls, pulls_reason, conclusions, conclusions_reason = _github_signals(
         ctx, options, change, moment
     )
-    inputs = {
-        "base": change.base,
-        "head": change.head,
-        "environment": options.environment,
-        "policy": options.policy.model_dump(mode="json"),
-        "weights": {k.value: v for k, v in options.weights.items()},
-        "approval_confidence": options.approval_confidence,
-        "deploy_time": moment.isoformat(),
-        "freeze_windows": options.freeze_windows_text,
-        "business_hours": options.business_hours_text,
-        "timezone": options.timezone_text,
-        "reports": _report_digests(
-            [*junit_files, *_paths(options.coverage, options.base_coverage, root)]
-        ),
-    }
+    reports = [*junit_files, *_paths(options.coverage, options.base_coverage, root)]
+    inputs = _inputs(options, change, moment, reports)
     return DeployFacts(
         options=options,
         change=change,
@@ -187,6 +152,70 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
         # Only a run that asks a model reads it (offline runs pay for no diff they never use).
         excerpt=_excerpt(repo, change) if ctx.model_config.provider != "none" else None,
     )
+
+
+def _assess(
+    ctx: RunContext[DeployOptions],
+    options: DeployOptions,
+    repo: GitRepo,
+    change: ChangeSet,
+    history: HistoryFeatures,
+) -> RiskAssessment:
+    """The change's risk. The detectors and priors are review's (one implementation); the
+    score is refitted to this repository's history when it has enough, and secrets and
+    workflows count here."""
+    evidence = read_evidence(repo, change, with_security=True)
+    cache = options.cache_dir or default_cache_dir(ctx.environ)
+    cache_notes: list[str] = []
+    assessment = assess_for_deploy(
+        repo,
+        change,
+        history,
+        cache,
+        evidence,
+        notes=cache_notes,
+        progress=ctx.progress,
+        identity=_identity(ctx, change),
+    )
+    for note in cache_notes:
+        ctx.note(note)
+    return assessment
+
+
+def _foreign_coverage(
+    repo: GitRepo,
+    change: ChangeSet,
+    tracked: list[str],
+    head: CoverageReport | None,
+    base: CoverageReport | None,
+) -> str:
+    """Why the coverage reports given are not used (they describe another tree), else ""."""
+    base_tracked = repo.tracked_files(change.base) if base and change.base else tracked
+    foreign = [
+        signals.foreign_tree(report, files)
+        for report, files in ((head, tracked), (base, base_tracked))
+        if report is not None
+    ]
+    return "; ".join(reason for reason in foreign if reason)
+
+
+def _inputs(
+    options: DeployOptions, change: ChangeSet, moment: datetime, reports: list[Path]
+) -> dict[str, Any]:
+    """What the verdict saw, for the audit record: the range, the options, report digests."""
+    return {
+        "base": change.base,
+        "head": change.head,
+        "environment": options.environment,
+        "policy": options.policy.model_dump(mode="json"),
+        "weights": {k.value: v for k, v in options.weights.items()},
+        "approval_confidence": options.approval_confidence,
+        "deploy_time": moment.isoformat(),
+        "freeze_windows": options.freeze_windows_text,
+        "business_hours": options.business_hours_text,
+        "timezone": options.timezone_text,
+        "reports": _report_digests(reports),
+    }
 
 
 def _excerpt(repo: GitRepo, change: ChangeSet) -> DiffExcerpt:
