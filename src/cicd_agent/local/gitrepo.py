@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,45 @@ def is_text_with_nul(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return all(ch.isprintable() or ch in "\t\n\r\f\v" for ch in text)
+
+
+UNSHOWN_LIMIT = 16 << 20
+"""Bytes of a file shown as binary read to give the secret rules its text; past it the file
+stays unread (it is a large binary finding then)."""
+
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+
+
+def binary_text(data: bytes) -> str | None:
+    """The text of a file git shows as binary, or None for a real binary. UTF-16 (with its
+    byte-order mark, or ASCII text with a NUL every other byte: PowerShell runs either) and
+    UTF-8 whatever NULs it holds are text: the diff's view of a file is git's probe of its
+    first bytes or the base's ``-diff``, and neither may keep a committed key from the rules."""
+    codecs = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+    codec = codecs.get(data[:2])
+    if codec is not None:
+        data = data[2:]
+    elif data.count(0) * 3 > len(data):
+        codec = "utf-16-le" if data[1::2].count(0) > data[0::2].count(0) else "utf-16-be"
+    try:
+        text = data.decode(codec) if codec else data.replace(b"\0", b"").decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text if len(_CONTROL.findall(text)) * 100 <= len(text) else None
+
+
+def lines_added(old: str, new: str) -> tuple[tuple[int, str], ...]:
+    """``(line number, text)`` of the lines of ``new`` that ``old`` does not hold (as many
+    times): a file's added lines without a diff, linear in both."""
+    left = Counter(line.rstrip("\r") for line in old.split("\n"))
+    added = []
+    for number, raw in enumerate(new.split("\n"), 1):
+        line = raw.rstrip("\r")
+        if left[line] > 0:
+            left[line] -= 1
+        elif line:
+            added.append((number, line))
+    return tuple(added)
 
 
 def is_null_sha(ref: str | None) -> bool:
