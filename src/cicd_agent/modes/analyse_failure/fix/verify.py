@@ -58,6 +58,7 @@ from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
 from cicd_agent.modes.analyse_failure.fix.witnessed import (
     Witness,
     cookie_problem,
+    unnamed_by_the_linter,
     witness_loaded,
     witness_problem,
 )
@@ -302,6 +303,9 @@ class SandboxVerifier:
                     f"with it ({_ended(after)})",
                     tuple(runs),
                 )  # fmt: skip
+        unnamed = "" if self._needs_evidence else unnamed_by_the_linter(paths, baseline.output)
+        if unnamed:
+            return Verification(patch, False, f"refused: {unnamed}", tuple(runs))
         said = ""
         if self._failed_tests or self._failing_tests:
             said = " and its report shows the failing tests passing"

@@ -12,6 +12,11 @@ a test, or when the failing test's own function was never entered and left durin
 (a test without one, a doctest or a plugin's item, is not witnessed: its runner is not
 among those the witness watches, and a no-op there went unseen).
 
+:func:`unnamed_by_the_linter` holds a fix judged by a linter's exit code alone to the files that
+linter named as it failed: the exit code is the word of every module the linter loads (a module
+an ``eslint.config.mjs`` imports can set it to 0 as eslint ends), so a patch may change only
+the code the failure is about, never what the linter runs.
+
 :func:`cookie_problem` refuses a patch that adds or changes a Python file's encoding
 declaration to anything but UTF-8: ``# coding: utf-7`` turns ``+AAo-`` inside what reads as a
 comment into a new line of code.
@@ -211,3 +216,16 @@ def _cookie(text: str) -> str | None:
     head = b"\n".join(text.encode("utf-8", "surrogateescape").splitlines()[:2])
     found = _COOKIE.search(head)
     return found.group(1).decode("ascii", "replace") if found else None
+
+
+def unnamed_by_the_linter(paths: Iterable[str], failed_output: str) -> str:
+    """Why a patch judged by a linter's exit code alone is refused: a file it changes is not
+    one the linter named in its failing run's ``failed_output`` ("" when each is named)."""
+    for path in paths:
+        if path not in failed_output:
+            return (
+                f"the failing command is judged by its exit code alone, and {path} "
+                "is no file it named as it failed: a fix changes the code the linter reported, "
+                "never code the linter itself loads"
+            )
+    return ""
