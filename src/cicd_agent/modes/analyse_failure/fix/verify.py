@@ -58,6 +58,7 @@ from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
 from cicd_agent.modes.analyse_failure.fix.witnessed import (
     Witness,
     cookie_problem,
+    import_time_problem,
     unnamed_by_the_linter,
     witness_loaded,
     witness_problem,
@@ -303,7 +304,9 @@ class SandboxVerifier:
                     f"with it ({_ended(after)})",
                     tuple(runs),
                 )  # fmt: skip
-        unnamed = "" if self._needs_evidence else unnamed_by_the_linter(paths, baseline.output)
+        unnamed = self._judge_moved(patched, after_runs=True) or (
+            "" if self._needs_evidence else unnamed_by_the_linter(paths, baseline.output)
+        )
         if unnamed:
             return Verification(patch, False, f"refused: {unnamed}", tuple(runs))
         said = ""
@@ -318,8 +321,11 @@ class SandboxVerifier:
     def _needs_evidence(self) -> bool:
         return bool(self._failed_tests or self._failing_tests or self._runs_pytest)
 
-    def _judge_moved(self, patched: tuple[tuple[str, str | None], ...]) -> str:
-        """Why the patch changes the test runner's settings ("" when it does not)."""
+    def _judge_moved(
+        self, patched: tuple[tuple[str, str | None], ...], *, after_runs: bool = False
+    ) -> str:
+        """Why the patch changes the test runner's settings ("" when it does not); once its
+        runs passed, why it adds code that runs before the tests (:func:`import_time_problem`)."""
         for path, after in patched:
             try:
                 data = read_bytes(self.sandbox.checkout, path, READ_BACK_BYTES)
@@ -327,8 +333,11 @@ class SandboxVerifier:
                 before = None
             else:
                 before = data.decode("utf-8", "surrogateescape")
-            moved = settings_change(path, before, after, linted=self._lints)
-            moved = moved or cookie_problem(path, before, after)
+            if after_runs:
+                moved = import_time_problem(path, before, after)
+            else:
+                moved = settings_change(path, before, after, linted=self._lints)
+                moved = moved or cookie_problem(path, before, after)
             if moved:
                 return moved
         return ""

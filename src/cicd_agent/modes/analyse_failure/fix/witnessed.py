@@ -17,6 +17,14 @@ linter named as it failed: the exit code is the word of every module the linter 
 an ``eslint.config.mjs`` imports can set it to 0 as eslint ends), so a patch may change only
 the code the failure is about, never what the linter runs.
 
+:func:`import_time_problem` closes what the witness cannot: it runs in the process it judges,
+so code that runs before the failing test (as a module is imported, during collection) can
+find it in ``sys.modules`` and tell it what to see, or install a tracer that rebinds the test's
+names as it is called. A patched module's import-time code (everything outside function
+bodies: top-level and class-level statements, decorators, defaults) may only lose statements
+or gain imports, definitions and literal constants; the patch's code then runs only when
+something calls it, which the witness watches.
+
 :func:`cookie_problem` refuses a patch that adds or changes a Python file's encoding
 declaration to anything but UTF-8: ``# coding: utf-7`` turns ``+AAo-`` inside what reads as a
 comment into a new line of code.
@@ -24,11 +32,14 @@ comment into a new line of code.
 
 from __future__ import annotations
 
+import ast
+import copy
 import json
 import os
 import re
 import secrets
 import shlex
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -229,3 +240,101 @@ def unnamed_by_the_linter(paths: Iterable[str], failed_output: str) -> str:
                 "never code the linter itself loads"
             )
     return ""
+
+
+def import_time_problem(path: str, before: str | None, after: str | None) -> str:
+    """Why the patch's change to the Python file ``path`` is refused: it adds a statement
+    that runs as the module is imported (:func:`_import_time`), before the witness can see a
+    test run ("" when it adds none)."""
+    if not path.endswith((".py", ".pyw")) or after is None:
+        return ""
+    now, lines = _import_time(after)
+    added = now - _import_time(before or "")[0]
+    if not added:
+        return ""
+    return (
+        f"the patch adds code that runs as {path} is imported (line {min(lines[d] for d in added)}"
+        "): a fix judged by tests in the same process may change what runs when it is called, "
+        "not what runs before the tests do"
+    )
+
+
+_RUN_WITHOUT_A_CALL = frozenset(
+    {"__getattr__", "__dir__", "__init_subclass__", "__class_getitem__", "__mro_entries__",
+     "__set_name__"}
+)  # fmt: skip
+"""Special methods Python runs on an attribute read, a subscript or a class statement."""
+
+
+def _import_time(text: str) -> tuple[Counter[str], dict[str, int]]:
+    """Each statement of ``text`` that runs as the module is imported, function bodies left
+    out, as its ``ast.dump``, and the first line each starts on; imports, docstrings, plain
+    definitions and literal constants are left out. Empty when the text does not parse (it
+    cannot be imported either)."""
+    found: Counter[str] = Counter()
+    lines: dict[str, int] = {}
+    try:
+        body: list[ast.stmt] = list(ast.parse(text).body)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return found, lines
+    while body:
+        node = body.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom) or _inert(node):
+            continue
+        shown: ast.AST = node
+        if isinstance(node, ast.ClassDef) and _plain_class(node):
+            body.extend(node.body)
+            continue
+        if isinstance(node, ast.If):
+            body.extend([*node.body, *node.orelse])
+            shown = node.test
+        elif isinstance(node, ast.Try):
+            body.extend([*node.body, *node.orelse, *node.finalbody])
+            body.extend(part for handler in node.handlers for part in handler.body)
+            shown = ast.Tuple([h.type for h in node.handlers if h.type is not None], ast.Load())
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            shown = copy.copy(node)
+            shown.body = []
+        dumped = ast.dump(shown)
+        found[dumped] += 1
+        lines[dumped] = min(lines.get(dumped, node.lineno), node.lineno)
+    return found, lines
+
+
+def _inert(node: ast.stmt) -> bool:
+    """A docstring, a literal constant, or a function that evaluates nothing as it is made
+    (no decorator, literal defaults, annotations that call nothing, none of the special
+    methods Python runs without a call)."""
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+        return True
+    if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return all(isinstance(t, ast.Name) for t in targets) and _literal(node.value)
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        arguments = node.args
+        defaults = [d for d in (*arguments.defaults, *arguments.kw_defaults) if d is not None]
+        return (
+            not node.decorator_list
+            and node.name not in _RUN_WITHOUT_A_CALL
+            and all(map(_literal, defaults))
+            and not any(isinstance(n, ast.Call) for n in ast.walk(arguments))
+            and not any(isinstance(n, ast.Call) for n in ast.walk(node.returns or ast.Pass()))
+        )
+    return False
+
+
+def _literal(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def _plain_class(node: ast.ClassDef) -> bool:
+    """A class made from named bases alone: its body runs at import, and is read as such."""
+    return (
+        not node.decorator_list
+        and not node.keywords
+        and all(isinstance(base, ast.Name) for base in node.bases)
+    )

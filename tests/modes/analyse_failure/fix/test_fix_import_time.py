@@ -1,0 +1,77 @@
+"""What a fix may change in a Python module (:func:`import_time_problem`): what runs when it is
+called, never what runs as it is imported, before the witness can see a test run."""
+
+from __future__ import annotations
+
+import pytest
+
+from cicd_agent.modes.analyse_failure.fix.witnessed import import_time_problem
+
+BASE = '''"""Arithmetic."""
+import os
+
+LIMIT = 10
+
+
+class Ops:
+    def add(self, a: int, b: int = 0) -> int:
+        return a - b
+
+    @property
+    def name(self) -> str:
+        return "ops"
+
+
+def add(a: int, b: int) -> int:
+    return a - b
+
+
+if os.name == "posix":
+    def sep() -> str:
+        return "/"
+'''
+
+ALLOWED = {
+    "a-function-body": BASE.replace("    return a - b\n", "    return a + b\n"),
+    "a-method-and-a-property-body": BASE.replace("return a - b", "return a + b").replace(
+        'return "ops"', 'return "calc"'
+    ),
+    "a-new-import-constant-and-function": BASE
+    + "import sys\nSCALE = (1, 2)\n\ndef twice(a: int, b: int = 2) -> int:\n    return a * b\n",
+    "a-body-under-a-top-level-if": BASE.replace('return "/"', 'return "\\\\"'),
+    "a-new-plain-class": BASE
+    + "\nclass Pair:\n    def __init__(self) -> None:\n        self.a = 1\n",
+    "a-removed-statement": BASE.replace("LIMIT = 10\n", ""),
+    "a-file-that-does-not-parse": BASE + "def (:\n",
+}
+
+REFUSED = {
+    "a-tracer": BASE + "import sys\nsys.settrace(lambda *a: None)\n",
+    "a-loop-over-sys-modules": BASE + "for name in list(__import__('sys').modules):\n    pass\n",
+    "a-decorator": BASE + "@print\ndef f() -> None:\n    pass\n",
+    "a-call-in-a-default": BASE + "def f(a=print('x')) -> None:\n    pass\n",
+    "a-call-in-an-annotation": BASE + "def f(a: print('x')) -> None:\n    pass\n",
+    "a-class-level-statement": BASE.replace("class Ops:\n", "class Ops:\n    print('x')\n"),
+    "a-changed-if-test": BASE.replace('os.name == "posix"', "print() or True"),
+    "a-module-getattr": BASE + "def __getattr__(name):\n    return name\n",
+    "a-metaclass": BASE + "class Evil(metaclass=type):\n    pass\n",
+    "an-assigned-lambda": BASE + "add = lambda a, b: a + b\n",
+}
+
+
+@pytest.mark.parametrize("after", ALLOWED.values(), ids=ALLOWED.keys())
+def test_a_fix_may_change_what_runs_when_called(after: str) -> None:
+    assert import_time_problem("calc/ops.py", BASE, after) == ""
+
+
+@pytest.mark.parametrize("after", REFUSED.values(), ids=REFUSED.keys())
+def test_a_fix_may_not_add_what_runs_as_the_module_is_imported(after: str) -> None:
+    said = import_time_problem("calc/ops.py", BASE, after)
+    assert said.startswith("the patch adds code that runs as calc/ops.py is imported (line "), said
+
+
+def test_a_new_module_is_read_whole_and_other_files_are_not_read() -> None:
+    assert import_time_problem("calc/new.py", None, "import sys\nsys.exit(0)\n")
+    assert import_time_problem("calc/new.py", None, "def f() -> int:\n    return 1\n") == ""
+    assert import_time_problem("calc/ops.pyi", BASE, BASE + "x = f()\n") == ""
+    assert import_time_problem("calc/ops.py", BASE, None) == ""
