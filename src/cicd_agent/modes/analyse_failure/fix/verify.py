@@ -31,7 +31,6 @@ no network, scrubbed environment, limits); outputs come back redacted.
 from __future__ import annotations
 
 import re
-import shlex
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -55,6 +54,7 @@ from cicd_agent.modes.analyse_failure.fix.evidence import (
 from cicd_agent.modes.analyse_failure.fix.named_files import named_files
 from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, check_patch
 from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
+from cicd_agent.modes.analyse_failure.fix.script import shell_argv
 from cicd_agent.modes.analyse_failure.fix.witnessed import (
     Witness,
     cookie_problem,
@@ -442,23 +442,6 @@ def _read_back(space: Workspace, paths: tuple[str, ...]) -> tuple[tuple[str, str
         else:
             files.append((path, data.decode("utf-8", "surrogateescape")))
     return tuple(files)
-
-
-def shell_argv(shell: str, script: Path) -> list[str] | None:
-    """The runner's ``shell:`` line made into argv (``{0}`` is the script file); None for a
-    Windows shell (``pwsh``/``cmd`` with a Windows path) that cannot run here."""
-    template = shell.strip() or "bash -e {0}"
-    if "\0" in template:
-        return None  # no argv can hold a NUL byte
-    try:
-        words = shlex.split(template)
-    except ValueError:
-        return None
-    if not words or "\\" in words[0] or words[0].lower().endswith((".exe", "cmd")):
-        return None
-    if "{0}" not in template:
-        return [*words, str(script)]
-    return [word.replace("{0}", str(script)) for word in words]
 
 
 def _ended(outcome: RunOutcome) -> str:
