@@ -231,9 +231,14 @@ def _cookie(text: str) -> str | None:
 
 def unnamed_by_the_linter(paths: Iterable[str], failed_output: str) -> str:
     """Why a patch judged by a linter's exit code alone is refused: a file it changes is not
-    one the linter named in its failing run's ``failed_output`` ("" when each is named)."""
+    one the linter named in its failing run's ``failed_output`` ("" when each is named), as a
+    whole path: relative, or below the sandbox copy's repository folder."""
     for path in paths:
-        if path not in failed_output:
+        named = re.compile(
+            rf"(?:^|(?<=[\s'\"(\[=,])|(?<=/live/repo/)|(?<=\./)){re.escape(path)}(?=$|[\s'\":)\],;])",
+            re.MULTILINE,
+        )
+        if named.search(failed_output) is None:
             return (
                 f"the failing command is judged by its exit code alone, and {path} "
                 "is no file it named as it failed: a fix changes the code the linter reported, "
