@@ -42,7 +42,6 @@ ALLOWED = {
     "a-new-plain-class": BASE
     + "\nclass Pair:\n    def __init__(self) -> None:\n        self.a = 1\n",
     "a-removed-statement": BASE.replace("LIMIT = 10\n", ""),
-    "a-file-that-does-not-parse": BASE + "def (:\n",
 }
 
 REFUSED = {
@@ -56,6 +55,7 @@ REFUSED = {
     "a-module-getattr": BASE + "def __getattr__(name):\n    return name\n",
     "a-metaclass": BASE + "class Evil(metaclass=type):\n    pass\n",
     "an-assigned-lambda": BASE + "add = lambda a, b: a + b\n",
+    "a-statement-in-a-class-with-a-keyword": BASE + "class K(Ops, x=1):\n    print('x')\n",
 }
 
 
@@ -75,3 +75,13 @@ def test_a_new_module_is_read_whole_and_other_files_are_not_read() -> None:
     assert import_time_problem("calc/new.py", None, "def f() -> int:\n    return 1\n") == ""
     assert import_time_problem("calc/ops.pyi", BASE, BASE + "x = f()\n") == ""
     assert import_time_problem("calc/ops.py", BASE, None) == ""
+
+
+def test_what_this_parser_cannot_read_is_refused_and_an_encoding_is_read_as_python_does() -> None:
+    """Attack: a file declared Latin-1 with a byte UTF-8 cannot read, or syntax of a newer
+    Python than the judge's: a parse that failed read as "nothing runs at import"."""
+    latin = "# -*- coding: latin-1 -*-\n# caf\udce9\n"
+    assert import_time_problem("calc/a.py", latin, latin + "import sys\nsys.exit(0)\n")
+    assert import_time_problem("calc/a.py", latin, latin + "def f():\n    return 1\n") == ""
+    said = import_time_problem("calc/ops.py", BASE, BASE + "def (:\n")
+    assert said.startswith("the patched calc/ops.py does not parse here"), said

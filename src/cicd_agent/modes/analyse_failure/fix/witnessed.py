@@ -253,8 +253,14 @@ def import_time_problem(path: str, before: str | None, after: str | None) -> str
     test run ("" when it adds none)."""
     if not path.endswith((".py", ".pyw")) or after is None:
         return ""
-    now, lines = _import_time(after)
-    added = now - _import_time(before or "")[0]
+    read = _import_time(after)
+    if read is None:
+        return (
+            f"the patched {path} does not parse here, so what it runs as it is imported cannot "
+            "be read"
+        )
+    now, lines = read
+    added = now - (_import_time(before or "") or (Counter(), {}))[0]
     if not added:
         return ""
     return (
@@ -271,25 +277,26 @@ _RUN_WITHOUT_A_CALL = frozenset(
 """Special methods Python runs on an attribute read, a subscript or a class statement."""
 
 
-def _import_time(text: str) -> tuple[Counter[str], dict[str, int]]:
+def _import_time(text: str) -> tuple[Counter[str], dict[str, int]] | None:
     """Each statement of ``text`` that runs as the module is imported, function bodies left
     out, as its ``ast.dump``, and the first line each starts on; imports, docstrings, plain
-    definitions and literal constants are left out. Empty when the text does not parse (it
-    cannot be imported either)."""
+    definitions and literal constants are left out. Parsed from the file's bytes, so its
+    encoding declaration is read as Python reads it; None when it does not parse here."""
     found: Counter[str] = Counter()
     lines: dict[str, int] = {}
     try:
-        body: list[ast.stmt] = list(ast.parse(text).body)
+        body: list[ast.stmt] = list(ast.parse(text.encode("utf-8", "surrogateescape")).body)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return found, lines
+        return None
     while body:
         node = body.pop()
         if isinstance(node, ast.Import | ast.ImportFrom) or _inert(node):
             continue
         shown: ast.AST = node
-        if isinstance(node, ast.ClassDef) and _plain_class(node):
-            body.extend(node.body)
-            continue
+        if isinstance(node, ast.ClassDef):
+            body.extend(node.body)  # a class body runs as the class statement does
+            if _plain_class(node):
+                continue
         if isinstance(node, ast.If):
             body.extend([*node.body, *node.orelse])
             shown = node.test
