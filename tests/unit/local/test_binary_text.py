@@ -19,7 +19,11 @@ KEY = "AKIA" + "QWERTYUIOPASDFGH"
         f"\ufeff$k = '{KEY}'\r\n".encode("utf-16-be"),
         f"$k = '{KEY}'\r\n".encode("utf-16-le"),  # no byte-order mark
         f"$k = '{KEY}'\r\n".encode("utf-16-be"),
+        f"\ufeff$k = '{KEY}'\r\n".encode("utf-32-le"),
+        f"$k = '{KEY}'\r\n".encode("utf-32-be"),
+        f"\ufeff$k = '{KEY}'\r\n".encode("utf-16-le") + b"\x00",  # an odd byte at the end
         f"#\0\nk='{KEY}'\n".encode(),
+        f"# caf\xe9\nk='{KEY}'\n".encode("latin-1"),
         f"var a=1;var k='{KEY}';".encode(),
     ],
 )
