@@ -41,6 +41,10 @@ ALLOWED = {
     "a-body-under-a-top-level-if": BASE.replace('return "/"', 'return "\\\\"'),
     "a-new-plain-class": BASE
     + "\nclass Pair:\n    def __init__(self) -> None:\n        self.a = 1\n",
+    "an-annotation-a-linter-rewrites": BASE.replace(
+        "    @property\n    def name(self) -> str:",
+        "    @property\n    def name(self) -> str | None:",
+    ),
     "a-removed-statement": BASE.replace("LIMIT = 10\n", ""),
 }
 

@@ -304,13 +304,34 @@ def _import_time(text: str) -> tuple[Counter[str], dict[str, int]] | None:
             body.extend([*node.body, *node.orelse, *node.finalbody])
             body.extend(part for handler in node.handlers for part in handler.body)
             shown = ast.Tuple([h.type for h in node.handlers if h.type is not None], ast.Load())
-        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        elif isinstance(node, ast.ClassDef):
             shown = copy.copy(node)
             shown.body = []
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            shown = _signature(node)
         dumped = ast.dump(shown)
         found[dumped] += 1
         lines[dumped] = min(lines.get(dumped, node.lineno), node.lineno)
     return found, lines
+
+
+def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
+    """``node`` without its body, and without annotations that call nothing (a linter's fix
+    rewrites ``Optional[int]`` as ``int | None``; neither runs code of the patch)."""
+    shown = copy.deepcopy(node)
+    shown.body = []
+    every = [*shown.args.posonlyargs, *shown.args.args, *shown.args.kwonlyargs]
+    every += [a for a in (shown.args.vararg, shown.args.kwarg) if a is not None]
+    for argument in every:
+        if argument.annotation is not None and not _calls(argument.annotation):
+            argument.annotation = None
+    if shown.returns is not None and not _calls(shown.returns):
+        shown.returns = None
+    return shown
+
+
+def _calls(node: ast.AST) -> bool:
+    return any(isinstance(part, ast.Call) for part in ast.walk(node))
 
 
 def _inert(node: ast.stmt) -> bool:
@@ -329,8 +350,8 @@ def _inert(node: ast.stmt) -> bool:
             not node.decorator_list
             and node.name not in _RUN_WITHOUT_A_CALL
             and all(map(_literal, defaults))
-            and not any(isinstance(n, ast.Call) for n in ast.walk(arguments))
-            and not any(isinstance(n, ast.Call) for n in ast.walk(node.returns or ast.Pass()))
+            and not _calls(arguments)
+            and not (node.returns is not None and _calls(node.returns))
         )
     return False
 
