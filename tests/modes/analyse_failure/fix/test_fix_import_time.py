@@ -45,6 +45,8 @@ ALLOWED = {
         "    @property\n    def name(self) -> str:",
         "    @property\n    def name(self) -> str | None:",
     ),
+    "a-type-alias-and-a-lambda": BASE + "Pair = tuple[int, int]\nadd = lambda a, b: a + b\n",
+    "a-default-that-is-a-name": BASE.replace("b: int = 0", "b: int = LIMIT"),
     "a-removed-statement": BASE.replace("LIMIT = 10\n", ""),
 }
 
@@ -58,7 +60,8 @@ REFUSED = {
     "a-changed-if-test": BASE.replace('os.name == "posix"', "print() or True"),
     "a-module-getattr": BASE + "def __getattr__(name):\n    return name\n",
     "a-metaclass": BASE + "class Evil(metaclass=type):\n    pass\n",
-    "an-assigned-lambda": BASE + "add = lambda a, b: a + b\n",
+    "an-attribute-set": BASE + "import sys\nsys.modules['x'].Function.runtest = None\n",
+    "an-item-set": BASE + "import sys\nsys.modules['calc'] = None\n",
     "a-statement-in-a-class-with-a-keyword": BASE + "class K(Ops, x=1):\n    print('x')\n",
 }
 

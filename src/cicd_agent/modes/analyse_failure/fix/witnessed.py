@@ -22,8 +22,8 @@ so code that runs before the failing test (as a module is imported, during colle
 find it in ``sys.modules`` and tell it what to see, or install a tracer that rebinds the test's
 names as it is called. A patched module's import-time code (everything outside function
 bodies: top-level and class-level statements, decorators, defaults) may only lose statements
-or gain imports, definitions and literal constants; the patch's code then runs only when
-something calls it, which the witness watches.
+or gain imports, definitions and names bound to expressions that call nothing; the patch's
+code then runs only when something calls it, which the witness watches.
 
 :func:`cookie_problem` refuses a patch that adds or changes a Python file's encoding
 declaration to anything but UTF-8: ``# coding: utf-7`` turns ``+AAo-`` inside what reads as a
@@ -280,7 +280,7 @@ _RUN_WITHOUT_A_CALL = frozenset(
 def _import_time(text: str) -> tuple[Counter[str], dict[str, int]] | None:
     """Each statement of ``text`` that runs as the module is imported, function bodies left
     out, as its ``ast.dump``, and the first line each starts on; imports, docstrings, plain
-    definitions and literal constants are left out. Parsed from the file's bytes, so its
+    definitions and names bound to what calls nothing are left out. Parsed from the file's bytes, so its
     encoding declaration is read as Python reads it; None when it does not parse here."""
     found: Counter[str] = Counter()
     lines: dict[str, int] = {}
@@ -316,8 +316,9 @@ def _import_time(text: str) -> tuple[Counter[str], dict[str, int]] | None:
 
 
 def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
-    """``node`` without its body, and without annotations that call nothing (a linter's fix
-    rewrites ``Optional[int]`` as ``int | None``; neither runs code of the patch)."""
+    """``node`` without its body, and without annotations and defaults that call nothing (a
+    linter's fix rewrites ``Optional[int]`` as ``int | None``; neither runs code of the
+    patch)."""
     shown = copy.deepcopy(node)
     shown.body = []
     every = [*shown.args.posonlyargs, *shown.args.args, *shown.args.kwonlyargs]
@@ -327,6 +328,9 @@ def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
             argument.annotation = None
     if shown.returns is not None and not _calls(shown.returns):
         shown.returns = None
+    shown.args.defaults = [d for d in shown.args.defaults if _calls(d)]
+    shown.args.kw_defaults = [d if d is not None and _calls(d) else None
+                              for d in shown.args.kw_defaults]  # fmt: skip
     return shown
 
 
@@ -335,33 +339,25 @@ def _calls(node: ast.AST) -> bool:
 
 
 def _inert(node: ast.stmt) -> bool:
-    """A docstring, a literal constant, or a function that evaluates nothing as it is made
-    (no decorator, literal defaults, annotations that call nothing, none of the special
-    methods Python runs without a call)."""
+    """A docstring, a name bound to an expression that calls nothing (a constant, a type
+    alias), or a function made without calling anything (no decorator, defaults and
+    annotations that call nothing, none of the special methods Python runs without a call).
+    An attribute or item set (``Function.runtest = …``) is never inert."""
     if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
         return True
-    if isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+    if isinstance(node, ast.Assign | ast.AnnAssign):
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        return all(isinstance(t, ast.Name) for t in targets) and _literal(node.value)
+        names = all(isinstance(part, ast.Name | ast.Tuple | ast.Store) for t in targets
+                    for part in ast.walk(t))  # fmt: skip
+        return names and not _calls(node)
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-        arguments = node.args
-        defaults = [d for d in (*arguments.defaults, *arguments.kw_defaults) if d is not None]
         return (
             not node.decorator_list
             and node.name not in _RUN_WITHOUT_A_CALL
-            and all(map(_literal, defaults))
-            and not _calls(arguments)
+            and not _calls(node.args)
             and not (node.returns is not None and _calls(node.returns))
         )
     return False
-
-
-def _literal(node: ast.expr) -> bool:
-    try:
-        ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
 
 
 def _plain_class(node: ast.ClassDef) -> bool:
