@@ -1,7 +1,7 @@
-"""deploy-gate's ask step: the prompt (computed facts in the clear, everything from the
-repository fenced, redacted and fitted to the model's prompt budget, riskiest files first), the
-schema of the model's answer (:class:`DeployOpinion`), and that answer cleaned before anyone
-sees it."""
+"""deploy-gate's ask step: the prompt (computed facts in the clear; everything from the
+repository, such as the diff collect read with the riskiest files first, fenced, redacted and
+fitted to the model's prompt budget), the schema of the model's answer (:class:`DeployOpinion`),
+and that answer cleaned before anyone sees it. It reads nothing itself: it only builds text."""
 
 from __future__ import annotations
 
