@@ -71,9 +71,9 @@ class DiffExcerpt:
     text: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class DeployFacts:
-    """What the deploy phase collected."""
+    """What the deploy phase collected (frozen: the later steps read it, none changes it)."""
 
     options: DeployOptions
     change: ChangeSet

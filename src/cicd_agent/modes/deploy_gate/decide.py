@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.prompt import DeployOpinion
 
 
-@dataclass
+@dataclass(frozen=True)
 class DeployVerdict:
     """The deterministic verdict: the policy's decision, the safety score and the signals."""
 
