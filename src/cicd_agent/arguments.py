@@ -29,6 +29,7 @@ def build_parser(selected: str | None) -> argparse.ArgumentParser:
         "error · 3 an external service failed.",
     )
     parser.add_argument("--version", action="version", version=f"cicd-agent {__version__}")
+    parser.known_flags = ("-h", "--help", "--version")
     subparsers = parser.add_subparsers(dest="mode", metavar="MODE", parser_class=Parser)
     for name, entry in MODES.items():
         sub = subparsers.add_parser(name, help=entry.summary, description=entry.summary)
@@ -37,7 +38,7 @@ def build_parser(selected: str | None) -> argparse.ArgumentParser:
             groups = declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS)
             add_options(sub, groups)
             parser.mode_prog = sub.prog
-            parser.mode_options = ("-h", "--help", *(o.flag for o in options_of(groups)))
+            parser.known_flags = ("-h", "--help", *(o.flag for o in options_of(groups)))
     return parser
 
 

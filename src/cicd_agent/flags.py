@@ -27,8 +27,9 @@ class Parser(argparse.ArgumentParser):
     """``cicd-agent MODE`` once a mode is chosen: the help a mistyped option should point to
     (argparse reports unknown options from the top-level parser)."""
 
-    mode_options: tuple[str, ...] = ()
-    """The chosen mode's option strings, to suggest one for a mistyped option."""
+    known_flags: tuple[str, ...] = ("-h", "--help")
+    """The flags the command line may give (the chosen mode's, once one is), to suggest one
+    for a mistyped option."""
 
     def error(self, message: str) -> NoReturn:
         prog = self.mode_prog or self.prog
@@ -42,9 +43,7 @@ class Parser(argparse.ArgumentParser):
         """The options closest to each mistyped one (``--fail-onn`` → ``--fail-on``)."""
         import difflib  # on this error path only: --help must stay cheap
 
-        options = self.mode_options or tuple(
-            option for action in self._actions for option in action.option_strings
-        )
+        options = self.known_flags
         found: list[str] = []
         for word in words:
             if word.startswith("--"):
@@ -213,4 +212,5 @@ def mode_parser(name: str, groups: Sequence[OptionGroup]) -> Parser:
     """``cicd-agent NAME``'s options alone (what a mode another mode runs would parse)."""
     parser = Parser(prog=f"cicd-agent {name}")
     add_options(parser, groups)
+    parser.known_flags = ("-h", "--help", *(option.flag for option in options_of(groups)))
     return parser

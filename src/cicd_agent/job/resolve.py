@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cicd_agent.flags import OptionGroup, declared, options_of
+from cicd_agent.flags import Option, OptionGroup, declared, options_of
 from cicd_agent.job.options import CommonOptions, Given, fill_from_inputs, fill_from_settings
 from cicd_agent.job.repo_config import RepoConfig, trusted_commit
 from cicd_agent.job.repo_config import load as load_repo_config
@@ -107,7 +107,7 @@ def resolve_run(
 
 
 def _apply_settings(
-    options: Sequence[Any],
+    options: Sequence[Option],
     values: dict[str, object],
     settings: RepoConfig,
     mode: str,
