@@ -7,7 +7,7 @@ review's facts of the change at that head (:func:`review_facts`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding_text import reads_as_finding
@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 COMMENT_EVENTS = ("issue_comment", "pull_request_review_comment")
 
 
-@dataclass
+@dataclass(frozen=True)
 class CommandFacts:
-    """The comment, what to do with it, and what was read to do it."""
+    """The comment, what to do with it, and what was read to do it (frozen: collect builds it
+    stage by stage, and no later step changes it)."""
 
     plan: Plan
     kind: CommentKind
@@ -43,7 +44,7 @@ class CommandFacts:
     pull: PullRequestInfo | None = None
     reacted: bool = False
     review: ReviewFacts | None = None
-    findings: list[Finding] = field(default_factory=list)
+    findings: tuple[Finding, ...] = ()
     written_head: str | None = None
     """The head the comment was written at, when the event records one (a line comment)."""
     checkout_head: str | None = None
@@ -82,46 +83,51 @@ def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
             )
         return facts
     if facts.plan.action in ("reply", "run") and not _writer_can_write(client, event.comment):
-        facts.plan = without_write_access(facts.plan)
+        facts = replace(facts, plan=without_write_access(facts.plan))
         if facts.plan.action == "ignore":
             return facts
     thread = event.comment.in_reply_to_id if kind == "review" else None
     if thread is not None and facts.plan.action != "refuse":
         start = client.thread_start(number, thread)
-        facts.thread = start if _our_finding(start) else None
+        facts = replace(facts, thread=start if _our_finding(start) else None)
         if facts.thread is None and facts.plan.thread_question:
-            facts.plan = Plan("ignore", reason="a reply in a thread that is not ours")
-            return facts
+            return replace(
+                facts, plan=Plan("ignore", reason="a reply in a thread that is not ours")
+            )
     if facts.plan.action in ("reply", "run"):
         reaction = client.react(kind, facts.comment.id, "eyes")
-        facts.reacted = reaction.done
+        facts = replace(facts, reacted=reaction.done)
         if reaction.status == "skipped":
             ctx.note(f"Skipped {reaction.what}: {reaction.reason}")
     if facts.plan.action != "run":
         return facts
-    facts.pull = client.get_pull_request(number)
-    if facts.pull.state != "open":
-        facts.plan = Plan(
-            "reply",
-            command=facts.plan.command,
-            text=f"#{number} is {'merged' if facts.pull.merged else 'closed'}; nothing was run.",
-            reason="the pull request is not open",
+    pull = client.get_pull_request(number)
+    facts = replace(facts, pull=pull)
+    if pull.state != "open":
+        return replace(
+            facts,
+            plan=Plan(
+                "reply",
+                command=facts.plan.command,
+                text=f"#{number} is {'merged' if pull.merged else 'closed'}; nothing was run.",
+                reason="the pull request is not open",
+            ),
         )
-        return facts
     if facts.plan.command == "ask":
-        review_facts(ctx, facts)
+        return review_facts(ctx, facts, pull)
     if facts.plan.command == "gen-tests":
-        facts.checkout_head = _checkout_head(ctx)
+        return replace(facts, checkout_head=_checkout_head(ctx))
     return facts
 
 
-def review_facts(ctx: RunContext[CommandOptions], facts: CommandFacts) -> None:
-    """The change and the deterministic findings at the pinned head, as review sees them (its
-    settings from the base commit), for ``ask``. Nothing of earlier reviews is read: an answer
-    is about the diff, not about what was posted before."""
-    assert facts.pull is not None
-    run, facts.review = review_change(ctx, facts.pull)
-    facts.findings = REVIEW.analyse(run, facts.review).findings
+def review_facts(
+    ctx: RunContext[CommandOptions], facts: CommandFacts, pull: PullRequestInfo
+) -> CommandFacts:
+    """``facts`` with the change and the deterministic findings at the pinned head, as review
+    sees them (its settings from the base commit), for ``ask``. Nothing of earlier reviews is
+    read: an answer is about the diff, not about what was posted before."""
+    run, review = review_change(ctx, pull)
+    return replace(facts, review=review, findings=tuple(REVIEW.analyse(run, review).findings))
 
 
 _EVENT_HINT = (
