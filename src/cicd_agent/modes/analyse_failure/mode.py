@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.analyse_failure.facts import FailureFacts
     from cicd_agent.modes.analyse_failure.prompt import FailureOpinion
-    from cicd_agent.modes.analyse_failure.result import AnalyseFailureResult
-    from cicd_agent.modes.analyse_failure.verdict import Verdict
+    from cicd_agent.modes.analyse_failure.result import FailureResult
+    from cicd_agent.modes.analyse_failure.verdict import FailureVerdict
     from cicd_agent.runner.errors import ExitCode
 
 
@@ -57,25 +57,27 @@ class AnalyseFailure:
             ctx.runner.mask(options.slack_webhook_url)
         return collect(ctx, options, self._resources)
 
-    def analyse(self, ctx: RunContext, facts: FailureFacts) -> Verdict:
+    def analyse(self, ctx: RunContext, facts: FailureFacts) -> FailureVerdict:
         from cicd_agent.modes.analyse_failure.verdict import analyse
 
         return analyse(ctx, facts)
 
-    def ask(self, ctx: RunContext, facts: FailureFacts, verdict: Verdict) -> FailureOpinion | None:
+    def ask(
+        self, ctx: RunContext, facts: FailureFacts, verdict: FailureVerdict
+    ) -> FailureOpinion | None:
         from cicd_agent.modes.analyse_failure.prompt import ask
 
-        return ask(ctx, facts, verdict.analysis, verdict.evidence)
+        return ask(ctx, facts, verdict)
 
     def decide(
-        self, ctx: RunContext, verdict: Verdict, opinion: FailureOpinion | None
-    ) -> AnalyseFailureResult:
+        self, ctx: RunContext, verdict: FailureVerdict, opinion: FailureOpinion | None
+    ) -> FailureResult:
         from cicd_agent.modes.analyse_failure.decide import decide
 
         return decide(ctx, verdict, opinion)
 
     def publish(
-        self, ctx: RunContext, facts: FailureFacts, verdict: Verdict, result: AnalyseFailureResult
+        self, ctx: RunContext, facts: FailureFacts, verdict: FailureVerdict, result: FailureResult
     ) -> None:
         from cicd_agent.modes.analyse_failure.publish import publish
 

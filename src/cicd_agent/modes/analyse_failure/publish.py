@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from cicd_agent.github.models import WriteOutcome
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.facts import FailureFacts, RunTarget
-    from cicd_agent.modes.analyse_failure.result import AnalyseFailureResult
+    from cicd_agent.modes.analyse_failure.result import FailureResult
 
 MAX_OCCURRENCES = 20
 _RUN_MARK = re.compile(r"<!-- cicd-agent:analyse-failure:run:(\d+) -->")
@@ -55,19 +55,20 @@ class Existing:
     on_pull: bool
 
 
-def publish(ctx: RunContext, facts: FailureFacts, result: AnalyseFailureResult) -> None:
-    """Write the excerpt for later steps, offer a verified fix (its files' text comes from the
-    attempt, never from the result), then comment and notify."""
+def publish(ctx: RunContext, facts: FailureFacts, result: FailureResult) -> None:
+    """Write the excerpt for later steps, offer a verified fix (as the result holds it), then
+    comment and notify. What it adds to the result is only where things went (the comment's
+    and the pull request's links, the suggestions posted)."""
     if result.excerpt_file:
         text = result.excerpt if result.excerpt.endswith("\n") else result.excerpt + "\n"
         Path(result.excerpt_file).write_text(text, encoding="utf-8")
-    fix, offered = result.fix_attempt, facts.fix.offered if facts.fix else None
-    if fix is not None and fix.status == "verified" and offered is not None:
-        publish_fix(ctx, fix, facts.target, offered.files)
+    fix = result.fix_attempt
+    if fix is not None and fix.status == "verified":
+        publish_fix(ctx, fix, facts.target)
     _comment(ctx, result, facts.target)
 
 
-def _comment(ctx: RunContext, result: AnalyseFailureResult, target: RunTarget | None) -> None:
+def _comment(ctx: RunContext, result: FailureResult, target: RunTarget | None) -> None:
     """Comment on the pull request or commit, then notify Slack when the failure is new."""
     if not result.failed_jobs or result.service_failure:
         return
@@ -191,7 +192,7 @@ def _write(
 
 
 def _notify(
-    ctx: RunContext, result: AnalyseFailureResult, url: str | None, *, new: bool, checked: bool
+    ctx: RunContext, result: FailureResult, url: str | None, *, new: bool, checked: bool
 ) -> None:
     """One Slack message per new failure signature (the comment lookup says whether it is new)."""
     if not url:
@@ -204,7 +205,7 @@ def _notify(
     notify.post_message(url, slack_text(result))
 
 
-def slack_text(result: AnalyseFailureResult) -> notify.SlackText:
+def slack_text(result: FailureResult) -> notify.SlackText:
     """Plain Slack text; log words are escaped so they cannot ping a channel or forge a link."""
     job = result.failed_jobs[0]
     where = f"job {job.name}" + (f", step {job.failed_step}" if job.failed_step else "")

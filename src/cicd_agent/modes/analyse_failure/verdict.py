@@ -31,7 +31,7 @@ compared, and the fingerprint does not depend on the excerpt."""
 
 
 @dataclass
-class Verdict:
+class FailureVerdict:
     """The deterministic analysis and the evidence it was judged with."""
 
     facts: FailureFacts
@@ -63,7 +63,7 @@ def judge(
     )
 
 
-def analyse(ctx: RunContext, facts: FailureFacts) -> Verdict:
+def analyse(ctx: RunContext, facts: FailureFacts) -> FailureVerdict:
     """The verdict, with the flakiness evidence of the runs around this one weighed in."""
     analysis = judge(ctx, facts)
     changed = facts.change.files if facts.change else ()
@@ -96,7 +96,7 @@ def analyse(ctx: RunContext, facts: FailureFacts) -> Verdict:
     )
     if evidence.other_attempt_passed or intermittent or evidence.flaky_tests:
         analysis = judge(ctx, facts, evidence)
-    return Verdict(
+    return FailureVerdict(
         facts,
         analysis,
         Evidence(

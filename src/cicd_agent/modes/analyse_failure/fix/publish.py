@@ -16,7 +16,7 @@ Only writes; what to write was decided before (:mod:`.outcome`). In order:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -41,16 +41,11 @@ BRANCH = "cicd-agent/fix-{run}"
 _BACKTICKS_MAX = 64
 
 
-def publish_fix(
-    ctx: RunContext,
-    outcome: FixOutcome,
-    target: RunTarget | None,
-    contents: Sequence[tuple[str, str | None]],
-) -> None:
+def publish_fix(ctx: RunContext, outcome: FixOutcome, target: RunTarget | None) -> None:
     """Write the patch file, then suggest and open what ``outcome.requested`` asks for.
 
-    ``contents`` are the verified files' text (None: deleted), for the pull request's tree;
-    they come from the attempt, never from the result, so outputs and JSON never hold them."""
+    The pull request's tree is ``outcome.verified_files``: the verified files' text (None:
+    deleted), a field no rendering of the result shows."""
     if outcome.patch_path:
         Path(outcome.patch_path).write_text(outcome.patch, encoding="utf-8")
     if target is None or not target.head_sha:
@@ -71,7 +66,7 @@ def publish_fix(
                 "The failed commit comes from a fork: the fix is offered as a suggestion only."
             )
             return
-        _open_pull(ctx, client, outcome, target, contents)
+        _open_pull(ctx, client, outcome, target)
     except ExternalServiceError as exc:  # the analysis comment still goes out, saying so
         outcome.publish_notes.append(f"Publishing the fix failed: {exc}")
 
@@ -145,7 +140,6 @@ def _open_pull(
     client: GitHubClient,
     outcome: FixOutcome,
     target: RunTarget,
-    contents: Sequence[tuple[str, str | None]],
 ) -> None:
     """A new branch from the failed commit with the verified files, and a draft pull request."""
     # PyGithub, only when posting: see the note at the top.
@@ -169,7 +163,7 @@ def _open_pull(
     def build() -> str:
         base = repo.get_git_commit(target.head_sha)
         elements = []
-        for path, text in contents:
+        for path, text in outcome.verified_files:
             if text is None:
                 elements.append(InputGitTreeElement(path, "100644", "blob", sha=None))
                 continue
