@@ -1,9 +1,10 @@
 """gen-tests' ask step: the model loop that writes tests, and the measured run that follows it.
 
 The fast model writes a pytest module per segment, up to 3 attempts, each judged by the
-six-stage gate in the sandbox (the prompts themselves are built in ``candidates.Prompts``); then
+six-stage gate in the sandbox (the prompts and the answer's schema are :mod:`.prompt`'s); then
 the suite runs once more with every accepted test, so the coverage after is measured, not
-added up. Both runs belong to the loop: the second measures what the first produced.
+added up. Both runs belong to the loop: the second measures what the first produced. The
+verdict's gaps are copied before the loop narrows them: the verdict stays as analyse made it.
 """
 
 from __future__ import annotations
@@ -11,24 +12,20 @@ from __future__ import annotations
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.job.context import RunContext
 from cicd_agent.local import checkout_files
-from cicd_agent.modes.gen_tests.candidates import (
-    Budget,
-    GeneratedTest,
-    Generator,
-    Outcome,
-    Prompts,
-)
-from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT, Facts, Gaps
+from cicd_agent.modes.gen_tests.candidates import Budget, Generator, GenTestsOpinion
+from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT, GenTestsFacts
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageReport
 from cicd_agent.modes.gen_tests.gate import Gate
+from cicd_agent.modes.gen_tests.prompt import GeneratedTest, Prompts
 from cicd_agent.modes.gen_tests.suite import run_suite
+from cicd_agent.modes.gen_tests.verdict import GenTestsVerdict
 from cicd_agent.runner.markdown import code_span
 
 PROMPT_TOKENS = 24_000
 """Most tokens one generation prompt may use, whatever the model's context."""
 
 
-def ask(ctx: RunContext, facts: Facts, verdict: Gaps) -> Outcome | None:
+def ask(ctx: RunContext, facts: GenTestsFacts, verdict: GenTestsVerdict) -> GenTestsOpinion | None:
     """The generated and accepted tests, or None when there is nothing to ask or no safe place
     to run what the model writes."""
     model = ctx.model
@@ -67,7 +64,7 @@ def ask(ctx: RunContext, facts: Facts, verdict: Gaps) -> Outcome | None:
         f"writing tests for {len(verdict.jobs)} segment(s), up to {generator.attempts} "
         "attempt(s) each, every candidate judged by the six-stage gate"
     )
-    outcome = generator.run(verdict.jobs, verdict.missing_lines, verdict.missing_arcs)
+    outcome = generator.run(verdict.jobs, dict(verdict.missing_lines), dict(verdict.missing_arcs))
     since = sorted(gate.flaky.found - gate.flaky.known)
     if since:
         shown = ", ".join(code_span(escaped(ctx.redactor.redact(test))) for test in since[:5])
@@ -86,7 +83,7 @@ def ask(ctx: RunContext, facts: Facts, verdict: Gaps) -> Outcome | None:
     return outcome
 
 
-def _measure_after(ctx: RunContext, facts: Facts, flaky: frozenset[str]) -> CoverageReport:
+def _measure_after(ctx: RunContext, facts: GenTestsFacts, flaky: frozenset[str]) -> CoverageReport:
     """Coverage with every accepted test in place; a note when the tests together break any
     test that passed before (each passed the gate alone)."""
     assert facts.sandbox is not None and facts.meter is not None and facts.baseline is not None

@@ -28,9 +28,10 @@ from cicd_agent.modes.gen_tests.options import GenTestsOptions
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.result import ModeResult
-    from cicd_agent.modes.gen_tests.candidates import Outcome
-    from cicd_agent.modes.gen_tests.collect import Facts, Gaps
+    from cicd_agent.modes.gen_tests.candidates import GenTestsOpinion
+    from cicd_agent.modes.gen_tests.collect import GenTestsFacts
     from cicd_agent.modes.gen_tests.result import GenTestsResult
+    from cicd_agent.modes.gen_tests.verdict import GenTestsVerdict
     from cicd_agent.runner.errors import ExitCode
 
 
@@ -52,27 +53,37 @@ class GenTests:
         # it ends, so ``decide`` stays pure and a failing step still deletes the copies.
         self._resources = ExitStack()
 
-    def collect(self, ctx: RunContext) -> Facts:
+    def collect(self, ctx: RunContext) -> GenTestsFacts:
         from cicd_agent.modes.gen_tests import collect
 
         return collect.collect(ctx, self._resources)
 
-    def analyse(self, ctx: RunContext, facts: Facts) -> Gaps:
-        from cicd_agent.modes.gen_tests import collect
+    def analyse(self, ctx: RunContext, facts: GenTestsFacts) -> GenTestsVerdict:
+        from cicd_agent.modes.gen_tests import verdict
 
-        return collect.analyse(ctx, facts)
+        return verdict.analyse(ctx, facts)
 
-    def ask(self, ctx: RunContext, facts: Facts, verdict: Gaps) -> Outcome | None:
-        from cicd_agent.modes.gen_tests import prompt
+    def ask(
+        self, ctx: RunContext, facts: GenTestsFacts, verdict: GenTestsVerdict
+    ) -> GenTestsOpinion | None:
+        from cicd_agent.modes.gen_tests import ask
 
-        return prompt.ask(ctx, facts, verdict)
+        return ask.ask(ctx, facts, verdict)
 
-    def decide(self, ctx: RunContext, verdict: Gaps, opinion: Outcome | None) -> GenTestsResult:
+    def decide(
+        self, ctx: RunContext, verdict: GenTestsVerdict, opinion: GenTestsOpinion | None
+    ) -> GenTestsResult:
         from cicd_agent.modes.gen_tests import decide
 
         return decide.decide(ctx, verdict, opinion)
 
-    def publish(self, ctx: RunContext, facts: Facts, verdict: Gaps, result: GenTestsResult) -> None:
+    def publish(
+        self,
+        ctx: RunContext,
+        facts: GenTestsFacts,
+        verdict: GenTestsVerdict,
+        result: GenTestsResult,
+    ) -> None:
         from cicd_agent.modes.gen_tests import publish
 
         publish.publish(ctx, facts, verdict, result)
