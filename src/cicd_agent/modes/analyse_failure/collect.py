@@ -23,15 +23,13 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.logs import load_logs, scan_jobs
 from cicd_agent.job.events import from_other_repository
 from cicd_agent.local.gitrepo import is_null_sha
+from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.change import try_git_change
 from cicd_agent.modes.analyse_failure.facts import Change, FailureFacts, RunTarget
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
 from cicd_agent.modes.analyse_failure.verdict import judge
 from cicd_agent.runner.errors import GitHubError, UsageError
 
-# `runs` is imported inside the functions that read the API: it loads PyGithub, +374 modules
-# and +330 ms after this module (`python -X importtime`), which an offline run on local logs
-# never needs (tests/modes/analyse_failure/test_analyse_failure_cli.py checks it).
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import WorkflowRunInfo
@@ -123,9 +121,6 @@ def _event_run(ctx: RunContext) -> WorkflowRun | None:
 def _download(
     ctx: RunContext, client: GitHubClient, run_id: int, facts: FailureFacts, dest: Path
 ) -> None:
-    # PyGithub, only when the API is read: see the note at the top.
-    from cicd_agent.modes.analyse_failure import runs
-
     infos, facts.api_jobs = runs.failed_jobs(client, run_id)
     if not infos:
         ctx.note(f"The API lists no failed job in workflow run {run_id}.")
@@ -141,12 +136,9 @@ def _target(ctx: RunContext, run_id: int | None, client: GitHubClient | None) ->
     default_branch = _default_branch(ctx)
     event = ctx.event if ctx.has_event else None
     if run_id is not None and client is not None:
-        # PyGithub, only when the API is read: see the note at the top.
-        from cicd_agent.modes.analyse_failure import runs
-
-        info = runs.get_run(client, run_id)
+        info = client.workflow_run(run_id)
         if not default_branch:
-            default_branch = runs.default_branch(client)
+            default_branch = client.default_branch()
         return _from_info(info, default_branch)
     if event is not None and event.workflow_run is not None:
         run = event.workflow_run
@@ -177,11 +169,8 @@ def _job_target(
     run_id = _int(ctx.environ.get("GITHUB_RUN_ID"))
     workflow_id: int | None = None
     if client is not None and run_id is not None:
-        # PyGithub, only when the API is read: see the note at the top.
-        from cicd_agent.modes.analyse_failure import runs
-
         info = runs.optional(
-            "this workflow run", lambda: runs.get_run(client, run_id), None, ctx.note
+            "this workflow run", lambda: client.workflow_run(run_id), None, ctx.note
         )
         workflow_id = info.workflow_id if info is not None else None
     url = (
@@ -250,9 +239,6 @@ def _gather_history(
     dest: Path,
 ) -> None:
     """Pull requests, the last green run, the change, the baseline log, flakiness evidence."""
-    # PyGithub, only when the API is read: see the note at the top.
-    from cicd_agent.modes.analyse_failure import runs
-
     note = ctx.note
     pulls = target.pull_requests
     if not pulls and runs.is_pull_request_run(target.event) and target.head_sha:
@@ -348,9 +334,6 @@ def _change(
         return change
     pulls = target.pull_requests if target is not None else ()
     if client is not None and pulls:
-        # PyGithub, only when the API is read: see the note at the top.
-        from cicd_agent.modes.analyse_failure import runs
-
         files = runs.optional(
             f"the files of pull request #{pulls[0]}",
             lambda: runs.pull_files(client, pulls[0]),

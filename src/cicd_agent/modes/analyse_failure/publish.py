@@ -14,17 +14,15 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent import notify
+from cicd_agent.github.comments import marker, with_marker
 from cicd_agent.modes.analyse_failure.fix.publish import publish_fix
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 from cicd_agent.runner.markdown import Neutral, posted, with_hidden
 
-# `github.comments` is imported where a comment is posted: it loads PyGithub, +361 modules
-# and +480 ms after this module (`python -X importtime`), which an offline run never needs.
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import WriteOutcome
@@ -86,9 +84,6 @@ def _comment(ctx: RunContext, result: FailureResult, target: RunTarget | None) -
     if client is None:
         _notify(ctx, result, slack_url, new=True, checked=False)
         return
-    # PyGithub, only when posting: see the note at the top.
-    from cicd_agent.github.comments import marker, with_marker
-
     existing = _find(client, target, sig_key)
     same_failure = existing is not None and marker(sig_key) in existing.body
     occurrences = _occurrences(existing.body if existing and same_failure else "", target)
@@ -108,48 +103,20 @@ def _comment(ctx: RunContext, result: FailureResult, target: RunTarget | None) -
 def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Existing | None:
     """This run's comment if there is one, else a comment about the same failure on the branch.
     Only comments we wrote count: a marker pasted by anyone else is ignored."""
-    # PyGithub, only when posting: see the note at the top.
-    from cicd_agent.github.comments import is_ours, marker
-
     run_mark = marker(run_key(target.run_id)) if target.run_id is not None else None
     sig_mark = marker(sig_key)
     found: list[Existing] = []
     if target.pull_requests:
-        number = target.pull_requests[0]
-        comments = client.read(
-            f"listing the comments on #{number}",
-            lambda: [
-                (c.id, c.body or "")
-                for c in client.repository.get_issue(number).get_comments()
-                if "<!-- cicd-agent:" in (c.body or "") and is_ours(client, c)
-            ],
-        )
-        found = [Existing(i, b, True) for i, b in comments]
+        listed = client.our_marked_comments(number=target.pull_requests[0])
+        found = [Existing(c.id, c.body, True) for c in listed]
     else:
         for sha in target.comment_shas or (target.head_sha,):
-            found += [
-                Existing(i, b, False)
-                for i, b in client.read(
-                    f"listing the comments on commit {sha[:12]}",
-                    partial(_commit_comments, client, sha),
-                )
-            ]
+            found += [Existing(c.id, c.body, False) for c in client.our_marked_comments(sha=sha)]
     if run_mark is not None:
         mine = next((c for c in found if run_mark in c.body), None)
         if mine is not None:
             return mine
     return next((c for c in reversed(found) if sig_mark in c.body), None)
-
-
-def _commit_comments(client: GitHubClient, sha: str) -> list[tuple[int, str]]:
-    # PyGithub, only when posting: see the note at the top.
-    from cicd_agent.github.comments import is_ours
-
-    return [
-        (c.id, c.body or "")
-        for c in client.repository.get_commit(sha).get_comments()
-        if "<!-- cicd-agent:" in (c.body or "") and is_ours(client, c)
-    ]
 
 
 def _occurrences(body: str, target: RunTarget) -> list[tuple[int, str]]:
