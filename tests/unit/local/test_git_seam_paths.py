@@ -24,9 +24,9 @@ from cicd_agent.local import git
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.local.local_repo import LocalRepo
+from cicd_agent.modes.analyse_failure.fix.checkout import checkout_head, checkout_problem
 from cicd_agent.modes.analyse_failure.fix.linked_settings import linked_targets
 from cicd_agent.modes.analyse_failure.fix.tools import Checkout
-from cicd_agent.modes.analyse_failure.fix.verify import checkout_head, checkout_problem
 from cicd_agent.risk.evidence import read_evidence
 from cicd_agent.risk.history import read_history
 from cicd_agent.runner.errors import UsageError

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from cicd_agent.modes.analyse_failure.fix.checkout import checkout_head, checkout_problem
 from cicd_agent.modes.analyse_failure.fix.command import failing_command
 from cicd_agent.modes.analyse_failure.fix.contract import (
     FailingCommand,
@@ -26,11 +27,7 @@ from cicd_agent.modes.analyse_failure.fix.contract import (
     Verifier,
 )
 from cicd_agent.modes.analyse_failure.fix.fixers import propose as floor
-from cicd_agent.modes.analyse_failure.fix.verify import (
-    SandboxVerifier,
-    checkout_head,
-    checkout_problem,
-)
+from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
 from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
 
 if TYPE_CHECKING:
