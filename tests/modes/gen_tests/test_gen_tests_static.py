@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
-from cicd_agent.modes.gen_tests.prompt import GeneratedTest, module_text
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageReport, FileCoverage, percent
 from cicd_agent.modes.gen_tests.gate import ProjectCommand, Stage
 from cicd_agent.modes.gen_tests.patch import (
@@ -18,6 +17,7 @@ from cicd_agent.modes.gen_tests.patch import (
     render_patch,
     with_header,
 )
+from cicd_agent.modes.gen_tests.prompt import GeneratedTest, module_text
 from cicd_agent.modes.gen_tests.result import funnel
 from cicd_agent.modes.gen_tests.segments import (
     LONG_CLASS_LINES,
