@@ -7,6 +7,7 @@ test run: it reads the changed modules and the test files of the checkout's pris
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cicd_agent.analysis.file_names import escaped
@@ -31,10 +32,11 @@ class GenTestsVerdict:
     """The deterministic verdict: what the change misses, as segments and jobs."""
 
     facts: GenTestsFacts
-    segments: list[Segment]
-    jobs: list[Job]
-    missing_lines: dict[str, frozenset[int]] = field(default_factory=dict)
-    missing_arcs: dict[str, frozenset[Arc]] = field(default_factory=dict)
+    segments: Sequence[Segment]
+    jobs: Sequence[Job]
+    missing_lines: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    """Read-only here: the ask step narrows a copy of its own as tests are accepted."""
+    missing_arcs: Mapping[str, frozenset[Arc]] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     """Files left out of the analysis, and why (after collect's warnings in the result)."""
 
@@ -42,7 +44,7 @@ class GenTestsVerdict:
 def analyse(ctx: RunContext, facts: GenTestsFacts) -> GenTestsVerdict:
     """The segments the change misses and the jobs for this shard (no model, no test run)."""
     if facts.coverage is None or facts.sandbox is None:
-        return GenTestsVerdict(facts, [], [])
+        return GenTestsVerdict(facts, (), ())
     missing_lines, missing_arcs = gaps(facts.coverage, facts.targets)
     segments: list[Segment] = []
     texts: dict[str, str] = {}
@@ -70,5 +72,6 @@ def analyse(ctx: RunContext, facts: GenTestsFacts) -> GenTestsVerdict:
             Job(segment, texts[segment.path], related, tests[related[0]] if related else "")
         )
     return GenTestsVerdict(
-        facts, segments, jobs, dict(missing_lines), dict(missing_arcs), tuple(warnings)
-    )
+        facts, tuple(segments), tuple(jobs), dict(missing_lines), dict(missing_arcs),
+        tuple(warnings),
+    )  # fmt: skip
