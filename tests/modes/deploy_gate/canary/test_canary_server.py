@@ -300,3 +300,135 @@ def test_the_server_seals_each_releases_state_with_a_key_of_its_own(
     second = judge.verdict("shop/web", "high")
     assert "--canary-state" in calls[1]
     assert first["healthy"] is True and second["healthy"] is True, second["reasons"]
+
+
+def _risk_of(words: list[str]) -> str:
+    return words[words.index("--risk-level") + 1] if "--risk-level" in words else ""
+
+
+def test_two_releases_are_judged_side_by_side(prometheus_server: PrometheusServer) -> None:
+    """One release's judgement (a slow Prometheus, a stuck query) must not hold up every other
+    rollout: the judgement of one release waits inside its run until another release's has
+    started, which only happens when the two may run at once."""
+    started = {"low": threading.Event(), "high": threading.Event()}
+    overlapped: list[bool] = []
+
+    def run(words: list[str], environ: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+        risk = _risk_of(words)
+        started[risk].set()
+        if risk == "low":
+            overlapped.append(started["high"].wait(timeout=30))
+        return run_in_process(words, environ)
+
+    judge = judge_for(prometheus_server.url, "identical", prometheus_server.end)
+    judge.run = run
+    answers: dict[str, dict[str, Any]] = {}
+    first = threading.Thread(
+        target=lambda: answers.setdefault("web", judge.verdict("shop/web", "low"))
+    )
+    first.start()
+    assert started["low"].wait(timeout=30)
+    answers["api"] = judge.verdict("shop/api", "high")
+    first.join()
+    assert overlapped == [True]
+    assert answers["web"]["verdict"] == "promote" and answers["api"]["verdict"] == "continue"
+
+
+def test_one_release_is_judged_one_call_at_a_time(prometheus_server: PrometheusServer) -> None:
+    """Each judgement of a release takes back the evidence the one before handed on, so two at
+    once would fork the rollout's evidence: concurrent requests for one release (at one risk
+    level) are judged one after another, and within the interval cost one judgement."""
+    lock = threading.Lock()
+    active, most, runs = [0], [0], [0]
+
+    def run(words: list[str], environ: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+        with lock:
+            active[0] += 1
+            runs[0] += 1
+            most[0] = max(most[0], active[0])
+        try:
+            return run_in_process(words, environ)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    def burst(judge: Judge) -> list[dict[str, Any]]:
+        answers: list[dict[str, Any]] = []
+        threads = [
+            threading.Thread(target=lambda: answers.append(judge.verdict("shop/web", "low")))
+            for _ in range(6)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return answers
+
+    for interval, judgements in ((0.0, 6), (300.0, 1)):
+        runs[0] = 0
+        judge = judge_for(prometheus_server.url, "identical", prometheus_server.end)
+        judge.run = run
+        judge.min_interval = interval
+        answers = burst(judge)
+        assert len(answers) == 6 and runs[0] == judgements
+    assert all(answer == answers[0] for answer in answers)
+    assert most[0] == 1
+
+
+def test_new_releases_arriving_at_once_never_exceed_the_bound(
+    prometheus_server: PrometheusServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release takes its place before its first judgement ends: new names arriving together
+    while every place is taken are turned away at once, without a judgement, even while the
+    judgements holding the places are still running."""
+    monkeypatch.setattr(serve, "MAX_RELEASES", 2)
+    lock = threading.Lock()
+    turned_away, all_turned_away = [0], threading.Event()
+    calls: list[list[str]] = []
+    waited: list[bool] = []
+
+    def run(words: list[str], environ: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+        calls.append(words)
+        waited.append(all_turned_away.wait(timeout=30))
+        return run_in_process(words, environ)
+
+    judge = judge_for(prometheus_server.url, "identical", prometheus_server.end)
+    judge.run = run
+    answers: list[dict[str, Any]] = []
+
+    def ask(name: str) -> None:
+        answer = judge.verdict(name, "low")
+        answers.append(answer)
+        if "already" in " ".join(answer["reasons"]):
+            with lock:
+                turned_away[0] += 1
+                if turned_away[0] == 4:
+                    all_turned_away.set()
+
+    threads = [threading.Thread(target=ask, args=(f"shop/app{n}",)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 2 and waited == [True, True]
+    assert sorted(answer["verdict"] for answer in answers) == ["continue"] * 4 + ["promote"] * 2
+
+
+def test_a_release_whose_first_judgement_crashed_holds_no_place(
+    prometheus_server: PrometheusServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A release takes its place before it is judged; when that judgement dies (the judge
+    raised), the place is given back, or crashed names would fill the server for good."""
+    monkeypatch.setattr(serve, "MAX_RELEASES", 2)
+
+    def run(words: list[str], environ: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
+        if _risk_of(words) == "high":
+            raise MemoryError("the judge ran out of memory")
+        return run_in_process(words, environ)
+
+    judge = judge_for(prometheus_server.url, "identical", prometheus_server.end)
+    judge.run = run
+    assert judge.verdict("shop/cart", "low")["verdict"] == "promote"  # a rollout under way
+    with pytest.raises(MemoryError):
+        judge.verdict("shop/web", "high")
+    assert judge.verdict("shop/api", "low")["verdict"] == "promote"
