@@ -26,6 +26,7 @@ from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.facts import ApiJob, Change
 from cicd_agent.modes.analyse_failure.fix.attempt import with_model
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
+from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 from cicd_agent.modes.analyse_failure.prompt import (
     Evidence,
     FailureAnswer,
@@ -91,7 +92,7 @@ ADVICE: dict[FailureType, tuple[FixType, str]] = {
 
 
 def decide(
-    ctx: RunContext, verdict: FailureVerdict, opinion: FailureOpinion | None
+    ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict, opinion: FailureOpinion | None
 ) -> FailureResult:
     """The result: the verdict, the model's opinion merged under the guardrails of
     :class:`Merged`, and the fix step's verdicts read as data."""

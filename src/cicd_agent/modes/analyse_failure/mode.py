@@ -15,7 +15,6 @@ Wiring only; each step is a module of its own:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import ExitStack
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -24,9 +23,8 @@ from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 # The steps' modules are imported inside the methods below, not here: this module is what
 # `cicd-agent analyse-failure --help` and the registry load, and the steps import pydantic and
-# the log analysis: +624 modules, +770 ms on top of this module (`python -X importtime`, the
-# steps' modules after this one), many times the start-up budget
-# (tests/project/test_mode_imports.py, bench/bench_startup.py).
+# the log analysis, many times the start-up budget (tests/project/test_mode_imports.py holds
+# the figures).
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.result import ModeResult
@@ -44,54 +42,55 @@ class AnalyseFailure:
     # Nothing to fail closed on: a failed analysis changes nothing a later job branches on.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
 
-    def __init__(self) -> None:
-        # The fix step's sandbox, opened in collect and used again in ask: ``run`` closes it
-        # when the run ends, however it ends, so the copies are always deleted.
-        self._resources = ExitStack()
-
-    def collect(self, ctx: RunContext) -> FailureFacts:
+    def collect(self, ctx: RunContext[AnalyseFailureOptions]) -> FailureFacts:
         from cicd_agent.modes.analyse_failure.collect import collect
 
-        options = ctx.mode_options(AnalyseFailureOptions)
+        options = ctx.mode_options
         if options.slack_webhook_url:
             ctx.runner.mask(options.slack_webhook_url)
-        return collect(ctx, options, self._resources)
+        return collect(ctx, options, ctx.resources)
 
-    def analyse(self, ctx: RunContext, facts: FailureFacts) -> FailureVerdict:
+    def analyse(
+        self, ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts
+    ) -> FailureVerdict:
         from cicd_agent.modes.analyse_failure.verdict import analyse
 
         return analyse(ctx, facts)
 
     def ask(
-        self, ctx: RunContext, facts: FailureFacts, verdict: FailureVerdict
+        self, ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, verdict: FailureVerdict
     ) -> FailureOpinion | None:
         from cicd_agent.modes.analyse_failure.prompt import ask
 
         return ask(ctx, facts, verdict)
 
     def decide(
-        self, ctx: RunContext, verdict: FailureVerdict, opinion: FailureOpinion | None
+        self,
+        ctx: RunContext[AnalyseFailureOptions],
+        verdict: FailureVerdict,
+        opinion: FailureOpinion | None,
     ) -> FailureResult:
         from cicd_agent.modes.analyse_failure.decide import decide
 
         return decide(ctx, verdict, opinion)
 
     def publish(
-        self, ctx: RunContext, facts: FailureFacts, verdict: FailureVerdict, result: FailureResult
+        self,
+        ctx: RunContext[AnalyseFailureOptions],
+        facts: FailureFacts,
+        verdict: FailureVerdict,
+        result: FailureResult,
     ) -> None:
         from cicd_agent.modes.analyse_failure.publish import publish
 
         publish(ctx, facts, result)
 
-    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[AnalyseFailureOptions]) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.job.pipeline import run_mode
 
-        ctx.mode_options(AnalyseFailureOptions)  # every option typed and checked before any I/O
-        steps = AnalyseFailure()  # one per run: it owns that run's fix sandbox
-        with steps._resources:
-            return run_mode(steps, ctx)
+        return run_mode(self, ctx)  # the fix sandbox is in ctx.resources, closed after the run
 
-    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+    def failure_outputs(self, ctx: RunContext[AnalyseFailureOptions]) -> dict[str, str]:
         return {}
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.facts import FailureFacts
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
+    from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.modes.analyse_failure.verdict import FailureVerdict
 
 EXCERPT_TOKENS = 2_000
@@ -177,7 +178,9 @@ class FailureOpinion:
     patches: ModelPatches | None = None
 
 
-def ask(ctx: RunContext, facts: FailureFacts, verdict: FailureVerdict) -> FailureOpinion | None:
+def ask(
+    ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, verdict: FailureVerdict
+) -> FailureOpinion | None:
     """The diagnosis first (it is the mode's answer), then the fix step's tool loop on the
     sandbox collect opened (``facts.fix``), which runs even when the diagnosis call failed:
     its own errors only ever become notes."""
@@ -202,7 +205,9 @@ def ask(ctx: RunContext, facts: FailureFacts, verdict: FailureVerdict) -> Failur
     return FailureOpinion(answer, _model_fix(ctx, facts.fix))
 
 
-def _model_fix(ctx: RunContext, attempt: FixAttempt | None) -> ModelPatches | None:
+def _model_fix(
+    ctx: RunContext[AnalyseFailureOptions], attempt: FixAttempt | None
+) -> ModelPatches | None:
     """The model's tool loop for a fix, when the floor found none; its failure is a note."""
     if attempt is None:
         return None

@@ -53,7 +53,9 @@ class Existing:
     on_pull: bool
 
 
-def publish(ctx: RunContext, facts: FailureFacts, result: FailureResult) -> None:
+def publish(
+    ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, result: FailureResult
+) -> None:
     """Write the excerpt for later steps, offer a verified fix (as the result holds it), then
     comment and notify. What it adds to the result is only where things went (the comment's
     and the pull request's links, the suggestions posted)."""
@@ -66,11 +68,13 @@ def publish(ctx: RunContext, facts: FailureFacts, result: FailureResult) -> None
     _comment(ctx, result, facts.target)
 
 
-def _comment(ctx: RunContext, result: FailureResult, target: RunTarget | None) -> None:
+def _comment(
+    ctx: RunContext[AnalyseFailureOptions], result: FailureResult, target: RunTarget | None
+) -> None:
     """Comment on the pull request or commit, then notify Slack when the failure is new."""
     if not result.failed_jobs or result.service_failure:
         return
-    slack_url = ctx.mode_options(AnalyseFailureOptions).slack_webhook_url
+    slack_url = ctx.mode_options.slack_webhook_url
     if target is None or not target.head_sha:
         _notify(ctx, result, slack_url, new=True, checked=False)
         return
@@ -159,7 +163,12 @@ def _write(
 
 
 def _notify(
-    ctx: RunContext, result: FailureResult, url: str | None, *, new: bool, checked: bool
+    ctx: RunContext[AnalyseFailureOptions],
+    result: FailureResult,
+    url: str | None,
+    *,
+    new: bool,
+    checked: bool,
 ) -> None:
     """One Slack message per new failure signature (the comment lookup says whether it is new)."""
     if not url:

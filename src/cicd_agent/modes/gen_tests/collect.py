@@ -64,11 +64,11 @@ class GenTestsFacts:
         return self.options.shard
 
 
-def collect(ctx: RunContext, resources: ExitStack) -> GenTestsFacts:
+def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsFacts:
     """The targets and, when there are any, the baseline run; the sandbox it opens joins
     ``resources`` (the run closes it when it ends, however it ends)."""
     repo = ctx.options.repo_dir.resolve()
-    options = ctx.mode_options(GenTestsOptions)
+    options = ctx.mode_options
     base, head = _refs(ctx, options)
     if options.sources is not None:
         targets = source_targets(repo, list(options.sources))
@@ -93,7 +93,9 @@ def collect(ctx: RunContext, resources: ExitStack) -> GenTestsFacts:
     return facts
 
 
-def _refs(ctx: RunContext, options: GenTestsOptions) -> tuple[str | None, str | None]:
+def _refs(
+    ctx: RunContext[GenTestsOptions], options: GenTestsOptions
+) -> tuple[str | None, str | None]:
     base, head = options.base, options.head
     if (base and head) or not ctx.has_event:
         return base, head
@@ -106,7 +108,7 @@ def _refs(ctx: RunContext, options: GenTestsOptions) -> tuple[str | None, str | 
     return base, head
 
 
-def _patch_path(ctx: RunContext, options: GenTestsOptions) -> Path:
+def _patch_path(ctx: RunContext[GenTestsOptions], options: GenTestsOptions) -> Path:
     if options.patch_file is not None:
         return options.patch_file
     suffix = f"-{options.shard.index}" if options.shard else ""
@@ -117,7 +119,7 @@ def _patch_path(ctx: RunContext, options: GenTestsOptions) -> Path:
     return Path(tempfile.gettempdir()) / f"cicd-agent-gen-tests{suffix}-{os.getpid()}.patch"
 
 
-def _measure(ctx: RunContext, facts: GenTestsFacts, resources: ExitStack) -> None:
+def _measure(ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, resources: ExitStack) -> None:
     facts.sandbox = resources.enter_context(
         Sandbox(
             facts.repo,
@@ -175,7 +177,7 @@ def _measure(ctx: RunContext, facts: GenTestsFacts, resources: ExitStack) -> Non
         )
 
 
-def _flaky_note(ctx: RunContext, flaky: list[str]) -> str:
+def _flaky_note(ctx: RunContext[GenTestsOptions], flaky: list[str]) -> str:
     """The summary's word on tests that passed on one baseline run and not on the other."""
     shown = ", ".join(code_span(escaped(ctx.redactor.redact(test))) for test in flaky[:5])
     more = f" and {len(flaky) - 5} more" if len(flaky) > 5 else ""

@@ -11,6 +11,7 @@ from cicd_agent.job.context import RunContext
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.candidates import GenTestsOpinion
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
+from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.patch import describe_gain, render_patch
 from cicd_agent.modes.gen_tests.result import (
     AcceptedFile,
@@ -24,7 +25,7 @@ from cicd_agent.modes.gen_tests.verdict import GenTestsVerdict
 
 
 def decide(
-    ctx: RunContext, verdict: GenTestsVerdict, opinion: GenTestsOpinion | None
+    ctx: RunContext[GenTestsOptions], verdict: GenTestsVerdict, opinion: GenTestsOpinion | None
 ) -> GenTestsResult:
     """The result of the run: the floor's gaps, and what the model's tests changed of them."""
     facts = verdict.facts
@@ -113,7 +114,9 @@ def _segment_reports(
     return reports
 
 
-def _headline(ctx: RunContext, result: GenTestsResult, verdict: GenTestsVerdict) -> str:
+def _headline(
+    ctx: RunContext[GenTestsOptions], result: GenTestsResult, verdict: GenTestsVerdict
+) -> str:
     lines, branches = (
         sum(len(v) for v in verdict.missing_lines.values()),
         sum(len(v) for v in verdict.missing_arcs.values()),

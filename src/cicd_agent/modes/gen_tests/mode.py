@@ -1,14 +1,15 @@
 """gen-tests: tests for the uncovered lines of a change, kept only when they pass reliably and add coverage.
 
 Wiring only. ``options`` reads the options once; ``collect`` finds the changed Python files (or
-``source``) and runs the project's test command under coverage.py in a sandbox, and its
-``analyse`` turns the missing lines and branches into segments (most missing first), split by
-``shard``; ``prompt`` is the model loop: a pytest module per segment, up to 3 attempts, each
-judged by the six-stage gate, then one more measured run with every accepted test; ``decide``
-(pure) builds the ``result``: the accepted tests and coverage before and after, or with
-``provider none`` the coverage gaps alone; ``publish`` writes the patch file and, with ``push``,
-commits the accepted tests to the pull request's branch. The sandbox collect opens lives until
-``run`` ends.
+``source``) and runs the project's test command under coverage.py in a sandbox; ``verdict``
+(the analyse step) turns the missing lines and branches into segments (most missing first),
+split by ``shard``; ``ask`` is the model loop: a pytest module per segment (``prompt`` builds
+what the model sees and holds its answer's schema), up to 3 attempts, each judged by the
+six-stage gate, then one more measured run with every accepted test; ``decide`` (pure) builds
+the ``result``: the accepted tests and coverage before and after, or with ``provider none`` the
+coverage gaps alone; ``publish`` writes the patch file and, with ``push``, commits the accepted
+tests to the pull request's branch. The sandbox collect opens lives until the run ends
+(``ctx.resources``).
 
 The steps are imported inside the methods: the CLI imports this module for every gen-tests run,
 and the step modules bring pydantic (the result and the model's schema), which importing a mode
@@ -18,7 +19,6 @@ must not (tests/project/test_mode_imports.py).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import ExitStack
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -48,30 +48,28 @@ class GenTests:
         {"tests_generated": "0", "tests_accepted": "0", "patch_path": "", "pushed_sha": ""}
     )
 
-    def __init__(self) -> None:
-        # What this run opened (collect's sandbox): ``run`` closes it when the run ends, however
-        # it ends, so ``decide`` stays pure and a failing step still deletes the copies.
-        self._resources = ExitStack()
-
-    def collect(self, ctx: RunContext) -> GenTestsFacts:
+    def collect(self, ctx: RunContext[GenTestsOptions]) -> GenTestsFacts:
         from cicd_agent.modes.gen_tests import collect
 
-        return collect.collect(ctx, self._resources)
+        return collect.collect(ctx, ctx.resources)
 
-    def analyse(self, ctx: RunContext, facts: GenTestsFacts) -> GenTestsVerdict:
+    def analyse(self, ctx: RunContext[GenTestsOptions], facts: GenTestsFacts) -> GenTestsVerdict:
         from cicd_agent.modes.gen_tests import verdict
 
         return verdict.analyse(ctx, facts)
 
     def ask(
-        self, ctx: RunContext, facts: GenTestsFacts, verdict: GenTestsVerdict
+        self, ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, verdict: GenTestsVerdict
     ) -> GenTestsOpinion | None:
         from cicd_agent.modes.gen_tests import ask
 
         return ask.ask(ctx, facts, verdict)
 
     def decide(
-        self, ctx: RunContext, verdict: GenTestsVerdict, opinion: GenTestsOpinion | None
+        self,
+        ctx: RunContext[GenTestsOptions],
+        verdict: GenTestsVerdict,
+        opinion: GenTestsOpinion | None,
     ) -> GenTestsResult:
         from cicd_agent.modes.gen_tests import decide
 
@@ -79,7 +77,7 @@ class GenTests:
 
     def publish(
         self,
-        ctx: RunContext,
+        ctx: RunContext[GenTestsOptions],
         facts: GenTestsFacts,
         verdict: GenTestsVerdict,
         result: GenTestsResult,
@@ -88,15 +86,12 @@ class GenTests:
 
         publish.publish(ctx, facts, verdict, result)
 
-    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[GenTestsOptions]) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.job.pipeline import run_mode
 
-        ctx.mode_options(GenTestsOptions)  # every option typed and checked before any I/O
-        steps = GenTests()  # one per run: it owns that run's sandbox, closed when the run ends
-        with steps._resources:
-            return run_mode(steps, ctx)
+        return run_mode(self, ctx)  # collect's sandbox is in ctx.resources, closed after the run
 
-    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+    def failure_outputs(self, ctx: RunContext[GenTestsOptions]) -> dict[str, str]:
         return {}
 
 

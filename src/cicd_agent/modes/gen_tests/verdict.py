@@ -15,6 +15,7 @@ from cicd_agent.job.context import RunContext
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.collect import GenTestsFacts
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
+from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.prompt import Job
 from cicd_agent.modes.gen_tests.segments import (
     Segment,
@@ -41,7 +42,7 @@ class GenTestsVerdict:
     """Files left out of the analysis, and why (after collect's warnings in the result)."""
 
 
-def analyse(ctx: RunContext, facts: GenTestsFacts) -> GenTestsVerdict:
+def analyse(ctx: RunContext[GenTestsOptions], facts: GenTestsFacts) -> GenTestsVerdict:
     """The segments the change misses and the jobs for this shard (no model, no test run)."""
     if facts.coverage is None or facts.sandbox is None:
         return GenTestsVerdict(facts, (), ())

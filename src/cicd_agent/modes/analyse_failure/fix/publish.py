@@ -33,13 +33,16 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.facts import RunTarget
     from cicd_agent.modes.analyse_failure.fix.report import FixOutcome
+    from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 T = TypeVar("T")
 BRANCH = "cicd-agent/fix-{run}"
 _BACKTICKS_MAX = 64
 
 
-def publish_fix(ctx: RunContext, outcome: FixOutcome, target: RunTarget | None) -> None:
+def publish_fix(
+    ctx: RunContext[AnalyseFailureOptions], outcome: FixOutcome, target: RunTarget | None
+) -> None:
     """Write the patch file, then suggest and open what ``outcome.requested`` asks for.
 
     The pull request's tree is ``outcome.verified_files``: the verified files' text (None:
@@ -130,7 +133,10 @@ def _suggest(client: GitHubClient, outcome: FixOutcome, number: int, head_sha: s
 
 
 def _open_pull(
-    ctx: RunContext, client: GitHubClient, outcome: FixOutcome, target: RunTarget
+    ctx: RunContext[AnalyseFailureOptions],
+    client: GitHubClient,
+    outcome: FixOutcome,
+    target: RunTarget,
 ) -> None:
     """A new branch from the failed commit with the verified files, and a draft pull request."""
     if target.run_id is None or not target.branch:
