@@ -153,7 +153,7 @@ def test_fix_checkout_checks_and_linked_settings(hostile: Hostile) -> None:
 
 def test_fix_tools_search_log_and_blame(hostile: Hostile) -> None:
     """``git grep -I`` skipped every file the checkout's attributes call binary."""
-    tools = Checkout(hostile.builder.path)
+    tools = Checkout(GitCheckout(hostile.builder.path))
     assert "src/app.py:2:secret = 'AKIA'" in tools.search("AKIA")
     log = tools.git_log("src/app.py")
     assert "New Comer: newcomer's change" in log and "Senior Dev: newcomer" not in log

@@ -344,7 +344,7 @@ def _change(
         base = last_success.head_sha
     if base is None and target is not None and target.pr_base_sha:
         base = target.pr_base_sha
-    change, problem = try_git_change(ctx.options.repo_dir, head, base)
+    change, problem = try_git_change(lambda: ctx.checkout, head, base)
     if change is not None:
         return change
     pulls = target.pull_requests if target is not None else ()

@@ -73,7 +73,7 @@ def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsF
     if options.sources is not None:
         targets = source_targets(repo, list(options.sources))
     elif base:
-        targets = changed_targets(repo, base, head or "HEAD")
+        targets = changed_targets(ctx.checkout, base, head or "HEAD")
     else:
         raise UsageError(
             "gen-tests needs the change to cover: --base/--head, a pull_request or push "
