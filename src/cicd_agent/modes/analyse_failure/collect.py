@@ -46,12 +46,13 @@ EXCERPT_NAME = "cicd-agent-failure-excerpt-{run}.txt"
 PATCH_NAME = "cicd-agent-fix-{run}.patch"
 
 
-def collect(
-    ctx: RunContext[AnalyseFailureOptions], options: AnalyseFailureOptions, resources: ExitStack
-) -> FailureFacts:
+def collect(ctx: RunContext[AnalyseFailureOptions], resources: ExitStack) -> FailureFacts:
     """Everything the analysis needs. Downloads live in a scratch folder removed before this
-    returns (the logs are scanned by then); the fix's sandbox is entered into ``resources``,
-    which the mode closes when the run ends, however it ends."""
+    returns (the logs are scanned by then); the fix's sandbox is entered into ``resources``
+    (the run's), closed when the run ends, however it ends."""
+    options = ctx.mode_options
+    if options.slack_webhook_url:
+        ctx.runner.mask(options.slack_webhook_url)
     with tempfile.TemporaryDirectory(
         prefix="cicd-agent-failure-", dir=ctx.environ.get("RUNNER_TEMP") or None
     ) as scratch:

@@ -45,10 +45,7 @@ class AnalyseFailure:
     def collect(self, ctx: RunContext[AnalyseFailureOptions]) -> FailureFacts:
         from cicd_agent.modes.analyse_failure.collect import collect
 
-        options = ctx.mode_options
-        if options.slack_webhook_url:
-            ctx.runner.mask(options.slack_webhook_url)
-        return collect(ctx, options, ctx.resources)
+        return collect(ctx, ctx.resources)
 
     def analyse(
         self, ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts

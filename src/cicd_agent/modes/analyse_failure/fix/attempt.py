@@ -2,7 +2,7 @@
 
 ``start`` runs in the collect step: it reads the failed step's command from collect's scans
 of the logs (each log is read once, for both), checks that the checkout is the failed commit,
-opens the sandbox (it lives as long as the run, in the mode's resources) and lets the
+opens the sandbox (it lives as long as the run, in the run's resources) and lets the
 deterministic floor (:mod:`.fixers`) try.
 ``model_patches`` runs in the ask step when a model is configured and the floor found
 nothing: it is the hook where the model's tool loop plugs in (``propose`` in ``fix/agent.py``,
