@@ -8,11 +8,11 @@ they return a ``WriteOutcome`` saying they were skipped, and the mode reports it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from itertools import islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -21,17 +21,26 @@ from github import Auth, Github, GithubException
 from github.Repository import Repository
 
 from cicd_agent.github import comments, permissions, pulls, reactions, runs, threads
+from cicd_agent.github.comments import Found
 from cicd_agent.github.failures import translate, unreachable
-from cicd_agent.github.models import SentRequest, WriteOutcome
+from cicd_agent.github.models import (
+    ChangedFile,
+    JobInfo,
+    PullRequestInfo,
+    ReviewComment,
+    SentRequest,
+    WorkflowRunInfo,
+    WriteOutcome,
+)
 from cicd_agent.github.retry import RetryPolicy, build_retry
+from cicd_agent.github.run_history import HistoryReader, Readers
 from cicd_agent.runner.errors import GitHubWriteDenied, UsageError
+from cicd_agent.runner.markdown import Neutral
 
 if TYPE_CHECKING:
-    from cicd_agent.github.comments import Found
-    from cicd_agent.github.models import PullRequestInfo, ReviewDecision, WorkflowRunInfo
+    from cicd_agent.github.models import ReviewDecision
     from cicd_agent.github.reactions import Reaction
     from cicd_agent.github.threads import CommentKind, ThreadStart
-    from cicd_agent.runner.markdown import Neutral
 
 T = TypeVar("T")
 
@@ -248,20 +257,8 @@ class GitHubClient:
             self, workflow, branch=branch, status=status, created_since=created_since, limit=limit
         )
 
-    def previous_deployment_sha(
-        self, environment: str, before_id: int, head: str, *, limit: int = 50
-    ) -> str | None:
-        """The commit of the latest deployment to ``environment`` older than ``before_id``
-        that is not ``head`` (among the ``limit`` newest)."""
-
-        def find() -> str | None:
-            deployments = self.repository.get_deployments(environment=environment)
-            for deployment in islice(deployments, limit):
-                if deployment.id < before_id and deployment.sha != head:
-                    return str(deployment.sha)
-            return None
-
-        return self.read(f"listing the deployments to {environment}", find)
+    def previous_deployment_sha(self, environment: str, before_id: int, head: str) -> str | None:
+        return runs.previous_deployment_sha(self, environment, before_id, head)
 
     def can_write(self, login: str) -> bool:
         return permissions.can_write(self, login)
@@ -304,6 +301,66 @@ class GitHubClient:
                 write=False,
             )
         return str(location)
+
+    # The calls of analyse-failure: runs, their jobs and logs, pull requests, comments, and the
+    # fix's branch. Each delegates to the module that holds the call; a mode holding a client
+    # needs no import of this layer.
+    def workflow_run(self, run_id: int, attempt: int = 0) -> WorkflowRunInfo:
+        return runs.get_workflow_run(self, run_id, attempt)
+
+    def run_jobs(self, run_id: int) -> list[JobInfo]:
+        return runs.list_jobs(self, run_id)
+
+    def download_job_log(self, job_id: int, dest: Path) -> Path:
+        return runs.download_job_log(self, job_id, dest)
+
+    def download_run_logs(self, run_id: int, dest: Path) -> Path:
+        return runs.download_run_logs(self, run_id, dest)
+
+    def run_history(
+        self,
+        junit_zip: Callable[[bytes], dict[str, bool]],
+        log: Callable[[Path, str], tuple[tuple[str, ...], str]],
+        dest: Path,
+    ) -> HistoryReader:
+        """A reader of a run's test history, turning reports and logs into outcomes the
+        mode's way (:class:`~cicd_agent.github.run_history.Readers`)."""
+        return HistoryReader(self, Readers(junit_zip, log), dest)
+
+    def default_branch(self) -> str:
+        return self.read("reading the repository", lambda: self.repository.default_branch)
+
+    def changed_files(self, number: int) -> list[ChangedFile]:
+        return pulls.list_changed_files(self, number)
+
+    def pulls_for_commit(self, sha: str) -> list[PullRequestInfo]:
+        return pulls.pulls_for_commit(self, sha)
+
+    def our_marked_comments(self, *, number: int = 0, sha: str = "") -> list[Found]:
+        return comments.our_marked_comments(self, number=number, sha=sha)
+
+    def post_review(
+        self, number: int, *, body: Neutral, comments: Sequence[ReviewComment], commit_sha: str
+    ) -> WriteOutcome:
+        return pulls.create_review(
+            self, number, body=body, comments=comments, commit_sha=commit_sha
+        )
+
+    def branch_exists(self, branch: str) -> bool:
+        return pulls.branch_exists(self, branch)
+
+    def commit_files(
+        self, base_sha: str, files: Sequence[tuple[str, str | None, str]], message: str
+    ) -> str:
+        return pulls.commit_files(self, base_sha, files, message)
+
+    def create_branch(self, branch: str, sha: str) -> bool:
+        return pulls.create_branch(self, branch, sha)
+
+    def create_draft_pull(self, *, base: str, head: str, title: Neutral, body: Neutral) -> str:
+        """The new draft pull request's address."""
+        made = pulls.create_draft_pull(self, base=base, head=head, title=title, body=body)
+        return str(made.html_url)
 
     def close(self) -> None:
         self._github.close()
