@@ -271,7 +271,10 @@ def fit(
     intercept = 0.0
     own_logits = np.zeros(len(rows))
     if positives >= MIN_POSITIVES:
-        weights, raw_intercept = _bounded_logistic(ranked, np.asarray(labels, dtype=bool))
+        target = np.asarray(labels, dtype=bool)
+        weights, raw_intercept = bounded_logistic(
+            ranked, target, balanced(target), REGULARISATION, bounds()
+        )
         # Balanced weights scale each class to n/2: undo it to get the true chance.
         shift = math.log(positives / (len(labels) - positives))
         coef = tuple(float(v) for v in weights)
@@ -314,26 +317,40 @@ def fit(
     )
 
 
-def _bounded_logistic(ranked: Any, labels: Any) -> tuple[Any, float]:
-    """L2-regularised logistic regression with balanced class weights (scikit-learn's
-    objective at ``C`` = :data:`REGULARISATION`) whose coefficients keep the signs of
-    :data:`DIRECTIONS`: L-BFGS-B with bounds, as scikit-learn's solver has none."""
+def balanced(labels: Any) -> Any:
+    """scikit-learn's balanced class weights: each class weighs half of the rows in all."""
+    import numpy as np
+
+    count, positives = len(labels), int(labels.sum())
+    return np.where(labels, count / (2 * positives), count / (2 * (count - positives)))
+
+
+def bounded_logistic(
+    ranked: Any,
+    labels: Any,
+    weight: Any,
+    regularisation: float,
+    limits: Sequence[tuple[float | None, float | None]],
+) -> tuple[Any, float]:
+    """L2-regularised logistic regression (scikit-learn's objective: half the squared weights
+    plus ``regularisation`` times the ``weight``-ed log-loss, the intercept free) whose
+    coefficients stay within ``limits`` (:func:`bounds`: the signs of :data:`DIRECTIONS`):
+    L-BFGS-B with bounds, as scikit-learn's solver has none. The own fit and the
+    cross-repository prior (``research/risk``) are both fitted by it."""
     import numpy as np
     from scipy.optimize import minimize  # comes with scikit-learn, only when fitting
 
-    count, width = ranked.shape
-    positives = int(labels.sum())
-    weight = np.where(labels, count / (2 * positives), count / (2 * (count - positives)))
+    width = ranked.shape[1]
     sign = np.where(labels, 1.0, -1.0)
 
     def loss(theta: Any) -> tuple[float, Any]:
         margin = sign * (ranked @ theta[:width] + theta[width])
         log_loss = np.logaddexp(0.0, -margin)
         slope = -weight * sign / (1.0 + np.exp(np.clip(margin, -50.0, 50.0)))
-        value = 0.5 * theta[:width] @ theta[:width] + REGULARISATION * (weight @ log_loss)
+        value = 0.5 * theta[:width] @ theta[:width] + regularisation * (weight @ log_loss)
         grad = np.empty(width + 1)
-        grad[:width] = theta[:width] + REGULARISATION * (ranked.T @ slope)
-        grad[width] = REGULARISATION * slope.sum()
+        grad[:width] = theta[:width] + regularisation * (ranked.T @ slope)
+        grad[width] = regularisation * slope.sum()
         return float(value), grad
 
     found = minimize(
@@ -341,7 +358,7 @@ def _bounded_logistic(ranked: Any, labels: Any) -> tuple[Any, float]:
         np.zeros(width + 1),
         jac=True,
         method="L-BFGS-B",
-        bounds=[*bounds(), (None, None)],
+        bounds=[*limits, (None, None)],
         options={"maxiter": 2000},
     )
     return found.x[:width], float(found.x[width])
