@@ -20,7 +20,7 @@ from pathlib import Path
 from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import jit, records, store
+from cicd_agent.risk import jit, store
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk.assessment import Reason, RiskAssessment
 from cicd_agent.risk.evidence import ChangeEvidence
@@ -101,10 +101,7 @@ def assess_for_deploy(
         )
     # Experience only from addresses GitHub vouches for; git's text scores as a newcomer.
     authors = who.emails if who.verified else ()
-    revert = any(
-        snapshot.state.reverts.undoes(c.subject, records.named_reverts(c.message))
-        for c in change.commits
-    )
+    revert = snapshot.state.undoes(files)  # by the diff: the message is the author's text
     row = snapshot.state.row(files, authors, head_time, fix=prior.features.fix, revert=revert)
     assessed = model.assess(row, vouched=who.verified)
     score, probability, share = assessed.score, assessed.probability, assessed.share

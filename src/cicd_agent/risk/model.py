@@ -62,7 +62,8 @@ DIRECTIONS: dict[str, int] = {
     **dict.fromkeys(
         ("lines_added", "lines_deleted", "files", "directories", "subsystems", "new_files",
          "deleted_files", "binary_files", "past_changes", "developers", "past_fixes",
-         "past_reverts", "new_to_file", *(f"type_{kind.value}" for kind in TYPE_FEATURES)),
+         "past_reverts", "new_to_file", "revert",
+         *(f"type_{kind.value}" for kind in TYPE_FEATURES)),
         RISKIER,
     ),
     **dict.fromkeys(
@@ -71,14 +72,15 @@ DIRECTIONS: dict[str, int] = {
         SAFER,
     ),
     **dict.fromkeys(
-        ("entropy", "age_days", "fix", "revert", "author_reverted_share"), UNUSED
+        ("entropy", "age_days", "fix", "author_reverted_share"), UNUSED
     ),
 }  # fmt: skip
 """How each feature may move the score, so that risk is monotone by construction: a coefficient
 of a ``RISKIER`` feature is never below zero, of a ``SAFER`` one never above, and an ``UNUSED``
 one is zero. A bigger change (more lines, files, folders, new files; any file that is not
-documentation or tests; another change type) and a less experienced author therefore never
-score lower. ``UNUSED``: what the message says (a fix, a revert: text the author writes), the
+documentation or tests; another change type; undoing a past commit line for line, which
+:meth:`~cicd_agent.risk.jit.Replay.undoes` reads from the diff) and a less experienced author
+therefore never score lower. ``UNUSED``: what the message says (a fix: text the author writes), the
 author's revert record (a newcomer has none, so it would rank them safer than a maintainer),
 and what a bigger change can move either way (entropy, the mean age of the touched files). A
 feature not named here (``days_since_revert``: the same for every change at one base) is free.
