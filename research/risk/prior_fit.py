@@ -83,6 +83,7 @@ def main() -> None:
     parser.add_argument("repos", nargs="+", type=Path, help="clones named owner+name")
     parser.add_argument("--cache", type=Path)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--free", action="store_true", help="no signs (to compare)")
     args = parser.parse_args()
     refused = [path.name for path in args.repos if path.name.lower() in HELD_OUT]
     if refused:
@@ -101,7 +102,7 @@ def main() -> None:
              "commits": len(commits), "reverted": len(labels)}
         )  # fmt: skip
         print(f"{path.name}: {len(commits)} commits, {len(labels)} reverted", file=sys.stderr)
-    prior = fit_prior(histories)
+    prior = fit_prior(histories, constrained=not args.free)
     document = {
         "features": list(jit.FEATURES),
         "coef": [round(value, 6) for value in prior.coef],
@@ -112,8 +113,8 @@ def main() -> None:
             + " ".join(path.name for path in args.repos),
             "model": f"L2 logistic regression, C={REGULARISATION}, balanced, each repository "
             f"weighted equally (in proportion to its reverts below {FULL_WEIGHT_REVERTS}), "
-            "features ranked within each repository's past, coefficients within the signs "
-            "of risk.model.DIRECTIONS",
+            "features ranked within each repository's past, "
+            + ("no signs imposed" if args.free else "coefficients within the signs of DIRECTIONS"),
             "labels": "later reverted (git revert's SHA, a reverted merge's commits, or Revert \"subject\")",
             "repositories": [entry["repository"] for entry in provenance],
             "histories": provenance,
