@@ -64,7 +64,7 @@ def assess_for_deploy(
     (:func:`~cicd_agent.risk.score.git_identity`). A shallow clone is never ranked against
     the little past it holds (:func:`~cicd_agent.risk.floors.finish`). scikit-learn is
     imported only to fit (:func:`risk_model.fit`): scoring from a cached fit is plain
-    arithmetic, and importing it alone cost 1.5-2.3 s of a 2 s run."""
+    arithmetic, and importing scikit-learn alone would cost most of such a run."""
     files = change.files
     pins_only = evidence.pins_only
     who = identity or git_identity(history)

@@ -106,7 +106,7 @@ def fix_inducing(commits: list[MinedCommit]) -> set[str]:
     file-level SZZ: the last earlier change to each non-test, non-doc file the fix touched.
 
     Line-level SZZ blames each line a fix deleted; that costs one ``git blame`` per fixed
-    file (minutes on a 20,000-commit history), while the file level needs nothing beyond the
+    file (slow on a long history), while the file level needs nothing beyond the
     mined records. It is noisier, so it only adds training positives: evaluation labels are
     reverts alone."""
     last: dict[str, str] = {}

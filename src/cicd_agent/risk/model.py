@@ -219,7 +219,7 @@ def score_for_percentile(share: float) -> float:
 def require_sklearn() -> None:
     """Fail clearly when the ``deploy`` extra is not installed."""
     try:
-        import sklearn  # noqa: F401  (~1,000 modules, seconds: python -X importtime)
+        import sklearn  # noqa: F401  (heavy: checked only before a fit)
     except ImportError as exc:
         raise UsageError(
             "deploy-gate fits its risk model with scikit-learn, which is not installed.",
@@ -265,7 +265,7 @@ def fit(
     if len(rows) < MIN_COMMITS or (positives < MIN_POSITIVES and prior is None):
         return None
     require_sklearn()
-    import numpy as np  # +101 modules (python -X importtime): only when a history is fitted
+    import numpy as np  # only when a history is fitted
 
     ranks = Ranks.of(rows)
     ranked = ranks.matrix(rows)

@@ -88,7 +88,7 @@ class Ranks:
 
     @classmethod
     def of(cls, rows: Sequence[Sequence[float]]) -> Ranks:
-        import numpy as np  # +101 modules (python -X importtime): only when fitting
+        import numpy as np  # only when fitting
 
         matrix = np.asarray(rows, dtype=float)
         quantiles = np.quantile(matrix, np.linspace(0.0, 1.0, QUANTILES), axis=0)
@@ -103,7 +103,7 @@ class Ranks:
 
     def matrix(self, rows: Sequence[Sequence[float]]) -> Any:
         """Many rows' centred ranks, as a numpy array (the same numbers as :meth:`row`)."""
-        import numpy as np  # +101 modules (python -X importtime): only when fitting
+        import numpy as np  # only when fitting
 
         matrix = np.asarray(rows, dtype=float)
         out = np.empty_like(matrix)
