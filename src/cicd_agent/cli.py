@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from cicd_agent import arguments
 from cicd_agent.flags import declared
+from cicd_agent.job.options import TRUE_WORDS
 from cicd_agent.job.resolve import parse_flags, resolve_run
 from cicd_agent.modes import MODES, load_mode
 from cicd_agent.runner.deadline import run_deadline
@@ -50,11 +51,9 @@ def main(
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv and input_value(environ, "mode"):
         argv = [str(input_value(environ, "mode"))]
-    wants_json = "--json" in argv or (input_value(environ, "json") or "").lower() == "true"
-    runner = RunnerIO(
-        environ, commands=stderr if wants_json else stdout, human=stderr if wants_json else stdout
-    )
     mode_name = arguments.selected_mode(argv)
+    wants_json = _asks_json(argv, environ, mode_name)
+    runner = _runner(environ, stdout, stderr, as_json=wants_json)
     ctx: RunContext[object] | None = None
     mode: Mode | None = None
     try:
@@ -73,6 +72,9 @@ def main(
             return int(exit_request.code or 0)
         run = resolve_run(mode_name, declarations, flags, environ)
         options = run.common
+        if options.json != wants_json:  # the resolved option decides, as for every other
+            wants_json = options.json
+            runner = _runner(environ, stdout, stderr, as_json=wants_json)
         ctx = run.context(entry.options(), runner)
         ctx.progress = Progress.for_run(stderr, mode.name, environ)
         if run.settings.source is not None:
@@ -116,6 +118,28 @@ def main(
             stderr=stderr,
             wants_json=wants_json,
         )
+
+
+def _asks_json(argv: Sequence[str], environ: Mapping[str, str], mode: str | None) -> bool:
+    """Whether the run asks for ``--json``, known before its options are parsed so a failure
+    on the way still prints its one document: the flag or a prefix argparse takes for it
+    (``--js``), or an input the resolver reads as true (``yes``). The resolved option has
+    the last word (:func:`main`)."""
+    flags = [o.flag for o in arguments.declared_options(mode)] if mode else ["--json"]
+    for word in argv:
+        typed = word.split("=", 1)[0]
+        if len(typed) > 2 and [flag for flag in flags if flag.startswith(typed)] == ["--json"]:
+            return True
+    return (input_value(environ, "json") or "").lower() in TRUE_WORDS
+
+
+def _runner(
+    environ: Mapping[str, str], stdout: TextIO, stderr: TextIO, *, as_json: bool
+) -> RunnerIO:
+    """The run's runner I/O: with ``--json`` stdout holds the one document, so the runner's
+    commands and the human lines go to stderr."""
+    stream = stderr if as_json else stdout
+    return RunnerIO(environ, commands=stream, human=stream)
 
 
 def _fail(
