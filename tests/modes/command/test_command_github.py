@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from tests.git_builder import GitRepoBuilder
+from tests.harness.model_server import TEST_API_KEY
+from tests.helpers.cli import run_cli
 from tests.helpers.commands import (
     COMMENT_URL,
     CONVERSATION,
@@ -734,3 +736,32 @@ def test_a_bot_thread_is_ours_only_when_it_is_one_of_our_findings(
     assert done.code == 0, done.summary
     assert bool(replies(github_api)) == answered
     assert done.outputs["command_status"] == ("answered" if answered else "ignored")
+
+
+@pytest.mark.parametrize("body", ["/cicd-agent review", "/cicd-agent describe"])
+def test_the_base_commits_provider_none_keeps_a_commands_review_offline(
+    tmp_path: Path,
+    github_api: Any,
+    model_server: Any,
+    body: str,
+) -> None:
+    """The review a command runs resolves its options like a review step: the repository's
+    `review: provider: none` (its code goes to no model) holds there too. The nested run took
+    the command step's model client whatever its own options said, so a comment sent the
+    diff to the model the repository's settings had switched off."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    settings = {".github/cicd-agent.yml": "review:\n  provider: none\n"}
+    base = repo.commit("base", {"src/app.py": "def one():\n    return 1\n", **settings})
+    head = repo.commit("feature", {"src/app.py": "def one():\n    return 2\n"})
+    serve_pull(github_api, base, head)
+    event = pull_request_comment(tmp_path, body)
+    environ = github_api.env() | {
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_EVENT_NAME": "issue_comment",
+        "GITHUB_WORKSPACE": str(repo.path),
+        "OPENAI_API_KEY": TEST_API_KEY,  # the command step's provider: openai, by its default
+    }
+    done = run_cli(["command", "--base-url", model_server.base_url], tmp_path, environ)
+
+    assert done.code == 0, done.summary + done.stdout
+    assert model_server.chat_requests == []

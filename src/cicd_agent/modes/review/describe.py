@@ -252,7 +252,11 @@ def markdown_of(facts: ReviewFacts, change: ChangeFacts, model: ModelText | None
 
 
 def describe_pull_request(
-    ctx: RunContext[object], pull: PullRequestInfo, facts: ReviewFacts
+    ctx: RunContext[object],
+    pull: PullRequestInfo,
+    facts: ReviewFacts,
+    *,
+    asking: RunContext[object] | None = None,
 ) -> DescribeOutcome:
     """Describe ``pull`` and write it into its body: the entry point of ``/cicd-agent describe``.
 
@@ -264,9 +268,12 @@ def describe_pull_request(
     Returns where the description went; with ``written_to == "none"`` (a fork, a dry run, no
     token, or no permission to edit the body: ``reason``), the caller posts ``markdown``
     itself, e.g. as its answer in the thread.
+
+    ``asking``: the run whose model describes the change (review's own, as its settings
+    resolve it, when a command describes); ``ctx`` when None.
     """
     change = describe_diff(facts.diff, facts.left_out)
-    markdown = markdown_of(facts, change, ask_about(ctx, facts, change))
+    markdown = markdown_of(facts, change, ask_about(asking or ctx, facts, change))
     reason = _cannot_edit(ctx, pull.is_fork)
     client = ctx.github
     if reason or client is None:
