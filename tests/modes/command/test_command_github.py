@@ -765,3 +765,23 @@ def test_the_base_commits_provider_none_keeps_a_commands_review_offline(
 
     assert done.code == 0, done.summary + done.stdout
     assert model_server.chat_requests == []
+
+
+def test_the_base_commits_review_dry_run_keeps_describe_out_of_the_body(
+    tmp_path: Path, github_api: Any
+) -> None:
+    """`describe` is review's: with `review: dry-run: true` at the base, a review writes
+    nothing to GitHub, and neither does the description a comment asks for (the command still
+    answers, with the description in its reply)."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    settings = {".github/cicd-agent.yml": "review:\n  dry-run: true\n"}
+    base = repo.commit("base", {"src/app.py": "def one():\n    return 1\n", **settings})
+    head = repo.commit("feature", {"src/app.py": "def one():\n    return 2\n"})
+    serve_pull(github_api, base, head)
+    event = pull_request_comment(tmp_path, "/cicd-agent describe")
+    done = run_command(tmp_path, github_api, event, repo.path)
+
+    assert done.code == 0, done.summary + done.stdout
+    assert github_api.proxy.calls("PATCH", r"/repos/octocat/Hello-World/pulls/2") == []
+    [answer] = replies(github_api)
+    assert "not written into the pull request: dry run" in answer

@@ -145,7 +145,7 @@ def _describe(
     """Review's describe, at the pinned head: into the pull request's description, or, when
     that cannot be edited (a fork, a dry run, no permission), as the reply itself."""
     run, facts = review_change(ctx, pull)
-    outcome = describe_pull_request(ctx, pull, facts, asking=run)
+    outcome = describe_pull_request(ctx, pull, facts, review_run=run)
     for note in run.notes:  # the model's, asked in review's run
         ctx.note(note)
     result.ran_mode = "describe"

@@ -256,7 +256,7 @@ def describe_pull_request(
     pull: PullRequestInfo,
     facts: ReviewFacts,
     *,
-    asking: RunContext[object] | None = None,
+    review_run: RunContext[object] | None = None,
 ) -> DescribeOutcome:
     """Describe ``pull`` and write it into its body: the entry point of ``/cicd-agent describe``.
 
@@ -269,12 +269,14 @@ def describe_pull_request(
     token, or no permission to edit the body: ``reason``), the caller posts ``markdown``
     itself, e.g. as its answer in the thread.
 
-    ``asking``: the run whose model describes the change (review's own, as its settings
-    resolve it, when a command describes); ``ctx`` when None.
+    ``review_run``: review's own run for ``pull`` when a command describes (its options as
+    review's settings resolve them): its model describes the change and its dry run keeps the
+    body as it is; ``ctx`` when None.
     """
+    review = review_run or ctx
     change = describe_diff(facts.diff, facts.left_out)
-    markdown = markdown_of(facts, change, ask_about(asking or ctx, facts, change))
-    reason = _cannot_edit(ctx, pull.is_fork)
+    markdown = markdown_of(facts, change, ask_about(review, facts, change))
+    reason = _cannot_edit(review, pull.is_fork)
     client = ctx.github
     if reason or client is None:
         return DescribeOutcome(markdown, "none", reason or "no GitHub token")
