@@ -738,7 +738,9 @@ def test_a_bot_thread_is_ours_only_when_it_is_one_of_our_findings(
     assert done.outputs["command_status"] == ("answered" if answered else "ignored")
 
 
-@pytest.mark.parametrize("body", ["/cicd-agent review", "/cicd-agent describe"])
+@pytest.mark.parametrize(
+    "body", ["/cicd-agent review", "/cicd-agent describe", "/cicd-agent ask is this safe?"]
+)
 def test_the_base_commits_provider_none_keeps_a_commands_review_offline(
     tmp_path: Path,
     github_api: Any,
@@ -748,7 +750,7 @@ def test_the_base_commits_provider_none_keeps_a_commands_review_offline(
     """The review a command runs resolves its options like a review step: the repository's
     `review: provider: none` (its code goes to no model) holds there too. The nested run took
     the command step's model client whatever its own options said, so a comment sent the
-    diff to the model the repository's settings had switched off."""
+    diff to the model the repository's settings had switched off (`ask` sends it too)."""
     repo = GitRepoBuilder(tmp_path / "repo")
     settings = {".github/cicd-agent.yml": "review:\n  provider: none\n"}
     base = repo.commit("base", {"src/app.py": "def one():\n    return 1\n", **settings})
@@ -765,6 +767,9 @@ def test_the_base_commits_provider_none_keeps_a_commands_review_offline(
 
     assert done.code == 0, done.summary + done.stdout
     assert model_server.chat_requests == []
+    if "ask" in body:  # answered from what the deterministic review knows, saying why
+        [answer] = replies(github_api)
+        assert "keep this change from the model" in answer
 
 
 def test_the_base_commits_review_dry_run_keeps_describe_out_of_the_body(

@@ -26,7 +26,7 @@ FINDINGS_SHOWN = 5
 def ask_model(ctx: RunContext[CommandOptions], facts: CommandFacts) -> AskAnswer | None:
     """One structured model call; None when there is nothing to ask about."""
     review = facts.review
-    if review is None or facts.pull is None:
+    if review is None or facts.pull is None or facts.review_offline:
         return None
     model = ctx.model
     assert model is not None

@@ -50,6 +50,9 @@ class CommandFacts:
     findings: list[Finding] = field(default_factory=list)
     floor_answer: str = ""
     """``ask`` without a model: what the deterministic review knows."""
+    review_offline: bool = False
+    """Review's own run has no model (the base commit's ``review: provider: none``): its
+    change goes to no model, so ``ask`` answers from what the deterministic review knows."""
 
 
 def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
@@ -115,6 +118,7 @@ def review_facts(ctx: RunContext[CommandOptions], facts: CommandFacts) -> None:
     assert facts.pull is not None
     run, facts.review = review_change(ctx, facts.pull)
     facts.findings = REVIEW.analyse(run, facts.review).findings
+    facts.review_offline = run.model is None
 
 
 _EVENT_HINT = (
