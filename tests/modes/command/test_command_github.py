@@ -790,3 +790,24 @@ def test_the_base_commits_review_dry_run_keeps_describe_out_of_the_body(
     assert github_api.proxy.calls("PATCH", r"/repos/octocat/Hello-World/pulls/2") == []
     [answer] = replies(github_api)
     assert "not written into the pull request: dry run" in answer
+
+
+def test_words_after_a_command_set_no_option_of_the_run_it_starts(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    """A commenter's flags are words, not options: the review a comment runs keeps the step's
+    dry run and writes no file the words name, whatever follows `/cicd-agent review`."""
+    repo, base, head = project
+    planted = tmp_path / "planted.json"
+    serve_pull(github_api, base, head)
+    words = (
+        f"--dry-run=false --no-dry-run --fail-on low --result-file {planted} "
+        f"--sarif-file {planted} --repo /etc --base-url http://127.0.0.1:9/v1 --provider openai"
+    )
+    event = pull_request_comment(tmp_path, f"/cicd-agent review {words}")
+    done = run_command(tmp_path, github_api, event, repo.path, "--dry-run")
+
+    assert done.code == 0, done.summary + done.stdout
+    assert github_api.proxy.calls("POST", REVIEWS) == []  # still a dry run
+    assert not planted.exists()
+    assert (done.outputs["command"], done.outputs["command_status"]) == ("review", "ran")
