@@ -22,8 +22,8 @@ from cicd_agent.job.options import TRUE_WORDS
 from cicd_agent.job.resolve import parse_flags, resolve_run
 from cicd_agent.modes import MODES, load_mode
 from cicd_agent.runner.deadline import run_deadline
-from cicd_agent.runner.errors import CicdError, ExitCode
-from cicd_agent.runner.inputs import input_value
+from cicd_agent.runner.errors import CicdError, ExitCode, UsageError
+from cicd_agent.runner.inputs import input_value, inputs_json
 from cicd_agent.runner.progress import Progress
 from cicd_agent.runner.runner_io import Annotation, RunnerFileError, RunnerIO
 
@@ -49,14 +49,15 @@ def main(
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv and input_value(environ, "mode"):
-        argv = [str(input_value(environ, "mode"))]
+    if not argv and _early_input(environ, "mode"):
+        argv = [str(_early_input(environ, "mode"))]
     mode_name = arguments.selected_mode(argv)
     wants_json = _asks_json(argv, environ, mode_name)
     runner = _runner(environ, stdout, stderr, as_json=wants_json)
     ctx: RunContext[object] | None = None
     mode: Mode | None = None
     try:
+        inputs_json(environ)  # malformed: its usage error, now that one exit path reports it
         parser, mode = build_parser(mode_name)
         try:
             if mode is None or mode_name is None:
@@ -130,7 +131,17 @@ def _asks_json(argv: Sequence[str], environ: Mapping[str, str], mode: str | None
         typed = word.split("=", 1)[0]
         if len(typed) > 2 and [flag for flag in flags if flag.startswith(typed)] == ["--json"]:
             return True
-    return (input_value(environ, "json") or "").lower() in TRUE_WORDS
+    return (_early_input(environ, "json") or "").lower() in TRUE_WORDS
+
+
+def _early_input(environ: Mapping[str, str], name: str) -> str | None:
+    """An input read before the run's error path is in place: a malformed
+    ``CICD_AGENT_INPUTS`` counts as none here and is reported by :func:`main` (exit 2, with
+    outputs and a summary), not raised where nothing would catch it."""
+    try:
+        return input_value(environ, name)
+    except UsageError:
+        return None
 
 
 def _runner(

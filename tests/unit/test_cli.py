@@ -143,3 +143,18 @@ def test_the_json_document_follows_the_resolved_json_option(tmp_path: Path) -> N
             assert code == (0 if outcome == "ok" else 2), (name, outcome)
             document = json.loads(stdout.getvalue())  # one document, nothing else
             assert ("error" in document) is (outcome == "bad"), (name, outcome)
+
+
+def test_malformed_action_inputs_are_a_usage_error_with_outputs(tmp_path: Path) -> None:
+    """`CICD_AGENT_INPUTS` was read for the mode and for `json` before the one exit path was
+    in place: a malformed value escaped `main` as a traceback, with no outputs or summary."""
+    for argv in (["review", "--provider", "none"], []):
+        folder = tmp_path / (argv[0] if argv else "no-argv")
+        folder.mkdir()
+        environ = runner_env(folder) | {"CICD_AGENT_INPUTS": '{"mode": "review",'}
+        stdout = io.StringIO()
+        code = main(argv, environ=environ, stdout=stdout, stderr=io.StringIO())
+        assert code == 2, argv
+        error = parse_github_output((folder / "out").read_text())["error"]
+        assert error.startswith("CICD_AGENT_INPUTS is not valid JSON"), argv
+        assert "Exit code 2." in (folder / "summary").read_text()
