@@ -252,7 +252,11 @@ def markdown_of(facts: ReviewFacts, change: ChangeFacts, model: ModelText | None
 
 
 def describe_pull_request(
-    ctx: RunContext[object], pull: PullRequestInfo, facts: ReviewFacts
+    ctx: RunContext[object],
+    pull: PullRequestInfo,
+    facts: ReviewFacts,
+    *,
+    review_run: RunContext[object] | None = None,
 ) -> DescribeOutcome:
     """Describe ``pull`` and write it into its body: the entry point of ``/cicd-agent describe``.
 
@@ -264,10 +268,15 @@ def describe_pull_request(
     Returns where the description went; with ``written_to == "none"`` (a fork, a dry run, no
     token, or no permission to edit the body: ``reason``), the caller posts ``markdown``
     itself, e.g. as its answer in the thread.
+
+    ``review_run``: review's own run for ``pull`` when a command describes (its options as
+    review's settings resolve them): its model describes the change and its dry run keeps the
+    body as it is; ``ctx`` when None.
     """
+    review = review_run or ctx
     change = describe_diff(facts.diff, facts.left_out)
-    markdown = markdown_of(facts, change, ask_about(ctx, facts, change))
-    reason = _cannot_edit(ctx, pull.is_fork)
+    markdown = markdown_of(facts, change, ask_about(review, facts, change))
+    reason = _cannot_edit(review, pull.is_fork)
     client = ctx.github
     if reason or client is None:
         return DescribeOutcome(markdown, "none", reason or "no GitHub token")
