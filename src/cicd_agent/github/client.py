@@ -11,17 +11,33 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 from github import Auth, Github, GithubException
 from github.Repository import Repository
 
+from cicd_agent.github import checks, comments, pulls, reactions
 from cicd_agent.github.failures import translate, unreachable
 from cicd_agent.github.models import SentRequest, WriteOutcome
 from cicd_agent.github.retry import RetryPolicy, build_retry
 from cicd_agent.runner.errors import GitHubWriteDenied, UsageError
+
+if TYPE_CHECKING:
+    import re
+    from collections.abc import Sequence
+
+    from cicd_agent.github.comments import Found
+    from cicd_agent.github.models import (
+        Annotation,
+        ChangedFile,
+        CheckConclusion,
+        PullRequestInfo,
+        ReviewComment,
+        ReviewEvent,
+    )
+    from cicd_agent.runner.markdown import Neutral
 
 T = TypeVar("T")
 
@@ -228,6 +244,68 @@ class GitHubClient:
 
     def close(self) -> None:
         self._github.close()
+
+    # The calls review makes, each written in its module (comments, pulls, checks, reactions):
+    # methods here, so a mode holding the client imports none of those modules itself.
+
+    def find_issue_comment(self, number: int, key: str) -> Found | None:
+        return comments.find_issue_comment(self, number, key)
+
+    def upsert_issue_comment(
+        self, number: int, key: str, body: Neutral, *, found: Found | None = None
+    ) -> WriteOutcome:
+        return comments.upsert_issue_comment(self, number, key, body, found=found)
+
+    def get_pull_request(self, number: int) -> PullRequestInfo:
+        return pulls.get_pull_request(self, number)
+
+    def list_changed_files(self, number: int) -> list[ChangedFile]:
+        return pulls.list_changed_files(self, number)
+
+    def pulls_for_commit(self, sha: str) -> list[PullRequestInfo]:
+        return pulls.pulls_for_commit(self, sha)
+
+    def open_pulls_from(self, owner: str, branch: str) -> list[PullRequestInfo]:
+        return pulls.open_pulls_from(self, owner, branch)
+
+    def create_review(
+        self,
+        number: int,
+        *,
+        body: Neutral,
+        event: ReviewEvent,
+        comments: Sequence[ReviewComment],
+        commit_sha: str,
+    ) -> WriteOutcome:
+        return pulls.create_review(
+            self, number, body=body, event=event, comments=comments, commit_sha=commit_sha
+        )
+
+    def probe_review_comment(self, number: int, comment: ReviewComment, commit_sha: str) -> bool:
+        return pulls.probe_review_comment(self, number, comment, commit_sha)
+
+    def publish_check_run(
+        self,
+        *,
+        name: str,
+        head_sha: str,
+        title: Neutral,
+        summary: Neutral,
+        conclusion: CheckConclusion,
+        annotations: Sequence[Annotation],
+    ) -> WriteOutcome:
+        return checks.publish_check_run(
+            self,
+            name=name,
+            head_sha=head_sha,
+            title=title,
+            summary=summary,
+            conclusion=conclusion,
+            annotations=annotations,
+        )
+
+    def dismissed(self, number: int, marker: re.Pattern[str]) -> frozenset[str]:
+        return reactions.dismissed(self, number, marker)
 
 
 def connect(settings: GitHubSettings) -> GitHubClient:

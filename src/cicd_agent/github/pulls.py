@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from github.PullRequest import PullRequest
 from github.PullRequestReview import PullRequestReview
 
-from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.limits import COMMENT_BODY_MAX, PULL_BODY_MAX, fit
 from cicd_agent.github.models import (
     ChangedFile,
@@ -22,6 +21,9 @@ from cicd_agent.github.models import (
 )
 from cicd_agent.runner.errors import GitHubError
 from cicd_agent.runner.markdown import Neutral
+
+if TYPE_CHECKING:
+    from cicd_agent.github.client import GitHubClient
 
 
 def _info(pull: PullRequest) -> PullRequestInfo:
