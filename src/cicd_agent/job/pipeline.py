@@ -105,6 +105,13 @@ def validate_fail_on(
     )
 
 
+def model_failure_note(exc: ModelError) -> str:
+    """What the reader is told when the model gave no answer and the deterministic result
+    stands (a step that keeps part of its model's work when one call fails says the same)."""
+    # the error may quote the model (a refusal, a key its answer should not have had)
+    return f"The model gave no usable answer ({prose(str(exc))}); the deterministic result stands."
+
+
 def run_mode(
     mode: Steps[FactsT, VerdictT, OpinionT, ResultT], ctx: RunContext
 ) -> tuple[ResultT, ExitCode]:
@@ -122,11 +129,7 @@ def run_mode(
         try:
             opinion = mode.ask(ctx, facts, verdict)
         except ModelError as exc:
-            # the error may quote the model (a refusal, a key its answer should not have had)
-            ctx.note(
-                f"The model gave no usable answer ({prose(str(exc))}); the deterministic result "
-                "stands."
-            )
+            ctx.note(model_failure_note(exc))
     result = mode.decide(ctx, verdict, opinion)
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
     result.usage = ctx.usage_report()
@@ -163,7 +166,9 @@ def run_mode(
     # The outcome is known before the summary is written: its first sentence says so.
     first = fail_on_sentence(ctx.options.fail_on, reason, int(exit_code))
     ctx.runner.write_summary(
-        posted(result.summary_markdown(first), allowed_links=ctx.own_links, limit=SUMMARY_LIMIT_BYTES)
+        posted(
+            result.summary_markdown(first), allowed_links=ctx.own_links, limit=SUMMARY_LIMIT_BYTES
+        )
     )
     for annotation in result.annotations():
         ctx.runner.annotate(
