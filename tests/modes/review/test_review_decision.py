@@ -6,13 +6,8 @@ import pytest
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.scale import RiskLevel
-from cicd_agent.modes.review.decide import (
-    ModelFinding,
-    ReviewAnswer,
-    decide,
-    merged_summary,
-    model_findings,
-)
+from cicd_agent.modes.review.decide import gate, merged_summary, model_findings
+from cicd_agent.modes.review.prompt import ModelFinding, ReviewAnswer
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.severity import Severity, parse_severity
 
@@ -47,14 +42,14 @@ def test_blocking_finding_requests_changes_only_when_allowed() -> None:
         "fail_on": Severity.HIGH,
         "risk": RiskLevel.LOW,
     }
-    assert decide(found, request_changes=True, **common) == "request_changes"  # type: ignore[arg-type]
-    assert decide(found, request_changes=False, **common) == "comment"  # type: ignore[arg-type]
+    assert gate(found, request_changes=True, **common) == "request_changes"  # type: ignore[arg-type]
+    assert gate(found, request_changes=False, **common) == "comment"  # type: ignore[arg-type]
 
 
 def test_model_approval_never_passes_a_deterministic_finding() -> None:
     for severity in ("low", "medium", "high", "critical"):
         assert (
-            decide(
+            gate(
                 [finding(severity)],
                 verdicts=["approve"],
                 complete=True,
@@ -69,19 +64,19 @@ def test_model_approval_never_passes_a_deterministic_finding() -> None:
 def test_approve_needs_every_condition() -> None:
     clean: list[Finding] = [finding("low", source="model")]
     base = {"fail_on": Severity.HIGH, "request_changes": True, "risk": RiskLevel.LOW}
-    assert decide(clean, verdicts=["approve", "approve"], complete=True, **base) == "approve"  # type: ignore[arg-type]
-    assert decide(clean, verdicts=["approve", "comment"], complete=True, **base) == "comment"  # type: ignore[arg-type]
-    assert decide(clean, verdicts=["approve"], complete=False, **base) == "comment"  # type: ignore[arg-type]
-    assert decide(clean, verdicts=[], complete=True, **base) == "comment"  # type: ignore[arg-type]
+    assert gate(clean, verdicts=["approve", "approve"], complete=True, **base) == "approve"  # type: ignore[arg-type]
+    assert gate(clean, verdicts=["approve", "comment"], complete=True, **base) == "comment"  # type: ignore[arg-type]
+    assert gate(clean, verdicts=["approve"], complete=False, **base) == "comment"  # type: ignore[arg-type]
+    assert gate(clean, verdicts=[], complete=True, **base) == "comment"  # type: ignore[arg-type]
     medium = [finding("medium", source="model")]
-    assert decide(medium, verdicts=["approve"], complete=True, **base) == "comment"  # type: ignore[arg-type]
+    assert gate(medium, verdicts=["approve"], complete=True, **base) == "comment"  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("risk", list(RiskLevel))
 def test_a_model_cannot_vouch_for_a_risky_change(risk: RiskLevel) -> None:
     """Every call approving, every line shown, no finding at all: the deterministic risk still
     has the last word, and only a change at most medium is approved."""
-    decided = decide(
+    decided = gate(
         [], verdicts=["approve"], complete=True, fail_on=None, request_changes=True, risk=risk
     )
     assert decided == ("approve" if risk.rank <= RiskLevel.MEDIUM.rank else "comment")

@@ -208,12 +208,7 @@ def write_to_body(
     """Put ``markdown`` (neutral text) into the pull request's body: replace the section we
     placed before (``placed``: digests from our ledger), else append it. The body is read again right before
     the edit, so an edit the author made while we worked is kept."""
-    # Imported here, as in the functions below: the GitHub client pulls in PyGithub, requests
-    # and cryptography (0.25-0.35 s of CPU by `-X importtime`), which review imports this
-    # module without using when it posts nothing.
-    from cicd_agent.github.pulls import get_pull_request
-
-    current = get_pull_request(client, number).body
+    current = client.get_pull_request(number).body
     new = place(current, number, markdown, placed)
     if len(new.body) > PULL_BODY_MAX:
         return DescribeOutcome(markdown, "none", "the body would pass GitHub's size limit")
@@ -271,9 +266,7 @@ def describe_pull_request(
     client = ctx.github
     if reason or client is None:
         return DescribeOutcome(markdown, "none", reason or "no GitHub token")
-    from cicd_agent.github.comments import find_issue_comment  # PyGithub's import cost
-
-    summary = find_issue_comment(client, pull.number, SUMMARY_KEY)
+    summary = client.find_issue_comment(pull.number, SUMMARY_KEY)
     described = parse(summary.body if summary else None).described
     shown = posted(markdown, allowed_links=ctx.own_links)
     outcome = write_to_body(client, pull.number, shown, [described])
@@ -300,8 +293,6 @@ def record_described(
     """Record ``digest`` in review's summary comment as this run listed it (None: there is
     none yet): only its hidden ledger changes; a pull request with no review yet gets a short
     summary comment that the first review replaces."""
-    from cicd_agent.github.comments import upsert_issue_comment  # PyGithub's import cost
-
     body = summary.body if summary else ""
     ledger = parse(body)
     text = (
@@ -312,4 +303,4 @@ def record_described(
     )
     updated = Ledger(ledger.heads, ledger.findings, digest)
     shown = with_hidden(posted(text, allowed_links=links), *updated.render().splitlines())
-    upsert_issue_comment(client, number, SUMMARY_KEY, shown, found=summary)
+    client.upsert_issue_comment(number, SUMMARY_KEY, shown, found=summary)
