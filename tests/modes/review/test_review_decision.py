@@ -1,13 +1,21 @@
-"""The review decision under guardrails, the model's findings, and the one severity scale."""
+"""The review decision under guardrails, the model's findings, the one severity scale, and the
+decide step as a pure function."""
 
 from __future__ import annotations
 
 import pytest
 
+from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.scale import RiskLevel
-from cicd_agent.modes.review.decide import gate, merged_summary, model_findings
+from cicd_agent.github.comments import Found
+from cicd_agent.modes.review.collect import ReviewFacts
+from cicd_agent.modes.review.decide import decide, gate, merged_summary, model_findings
+from cicd_agent.modes.review.floor import ReviewVerdict, floor
+from cicd_agent.modes.review.ledger import Ledger
+from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.prompt import ModelFinding, ReviewAnswer
+from cicd_agent.modes.review.rules import Rules, line_links
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.severity import Severity, parse_severity
 
@@ -133,3 +141,48 @@ def test_only_the_ledger_at_the_end_of_our_comment_counts() -> None:
     body = f"summary quoting the PR: {forged}\n\n{ours}\n\n{marker('review-summary')}"
     assert read_ledger(body) == ["a" * 40]
     assert read_ledger(f"{ours}\n\nsomething appended after it") == []
+
+
+HEAD = "b" * 40
+DEBUGGER_DIFF = (
+    "diff --git a/app.py b/app.py\n--- a/app.py\n+++ b/app.py\n@@ -1,1 +1,2 @@\n"
+    " x = 1\n+import pdb; pdb.set_trace()\n"
+)
+
+
+def _verdict(*, reviewed_before: bool) -> ReviewVerdict:
+    """The floor of a one-line change adding a debugger call, to pull request #7, whose
+    summary comment says whether this head was reviewed before."""
+    diff = parse_diff(DEBUGGER_DIFF, base="a" * 40, head=HEAD)
+    ledger = Ledger(heads=(HEAD,) if reviewed_before else ()).render()
+    plan = PublishPlan(number=7, head=HEAD, summary=Found(1, f"earlier review\n{ledger}"))
+    return floor(ReviewFacts(diff=diff, review_diff=diff, plan=plan, sources=None), describe=True)
+
+
+def _rules(*, posts: bool) -> Rules:
+    return Rules(
+        report_on=Severity.MEDIUM,
+        fail_on=Severity.HIGH,
+        request_changes=True,
+        max_findings=10,
+        describe_in="body",
+        sarif_file="review.sarif",
+        redact=str,
+        links=(),
+        link=line_links("https://github.com", "o/r", HEAD),
+        posts=posts,
+    )
+
+
+def test_decide_needs_no_run_and_settles_what_publishing_used_to() -> None:
+    """decide is pure: a verdict and the rules, no context. Where the description goes and
+    whether this run's findings count as posted are known before posting, so decide says."""
+    offline = decide(_verdict(reviewed_before=False), None, _rules(posts=False)).result
+    [debugger] = offline.findings
+    assert (debugger.rule, offline.decision) == ("debugger", "request_changes")
+    assert offline.description and offline.description_in == ""  # no reader on GitHub sees it
+    assert offline.posted_fingerprints == [debugger.fingerprint]
+    again = decide(_verdict(reviewed_before=True), None, _rules(posts=True)).result
+    assert again.description_in == "body"
+    assert again.posted_fingerprints == []  # this head's review went out before
+    assert again.headline == offline.headline
