@@ -166,9 +166,7 @@ def run_mode(
     # The outcome is known before the summary is written: its first sentence says so.
     first = fail_on_sentence(ctx.options.fail_on, reason, int(exit_code))
     ctx.runner.write_summary(
-        posted(
-            result.summary_markdown(first), allowed_links=ctx.own_links, limit=SUMMARY_LIMIT_BYTES
-        )
+        posted(result.summary_markdown(first), allowed_links=ctx.own_links, limit=SUMMARY_LIMIT_BYTES)
     )
     for annotation in result.annotations():
         ctx.runner.annotate(

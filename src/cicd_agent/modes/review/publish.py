@@ -227,7 +227,7 @@ def _post_review(
     def send() -> WriteOutcome:
         """The review as publishing has it now (a retry sends it after moving refusals)."""
         shown = result.as_posted(published, ())
-        return client.create_review(
+        return client.post_review(
             number,
             body=posted(shown.review_body(), allowed_links=links),
             event=_EVENTS[shown.decision],
