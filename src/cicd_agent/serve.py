@@ -22,9 +22,11 @@ Hostile callers: anyone who can reach the port can ask for a verdict and nothing
 release key (a query parameter, or Flagger's ``name``/``namespace``) is only a dictionary key,
 bounded in length and count, and a rollout under way is never pushed out by new keys; request
 bodies are bounded, a request must arrive within :data:`REQUEST_TIMEOUT` and at most
-:data:`MAX_CONNECTIONS` are served at once; one judgement runs at a time and a verdict is reused
-for ``--min-interval`` seconds, so a flood of requests costs Prometheus one query set per
-release and interval. No option of the judge comes from a request.
+:data:`MAX_CONNECTIONS` are served at once; one judgement of a release (at a risk level) runs at
+a time, and its verdict is reused for ``--min-interval`` seconds, so a flood of requests costs
+Prometheus one query set per release and interval, while other releases are judged side by side
+(one slow Prometheus query never holds up every rollout). No option of the judge comes from a
+request.
 """
 
 from __future__ import annotations
@@ -77,8 +79,23 @@ class Judged:
 
 
 @dataclass
+class Slot:
+    """One release's (at one risk level) place in the server: its last answer, the lock that
+    lets one judgement of it run at a time, and how many requests hold the slot (a slot in use
+    is never given up to make room, so a judgement never lands in a slot the table forgot)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    judged: Judged | None = None
+    users: int = 0
+
+
+@dataclass
 class Judge:
-    """Runs the canary phase with fixed options and remembers each release's last answer."""
+    """Runs the canary phase with fixed options and remembers each release's last answer.
+
+    Two locks: ``_lock`` guards the table of slots and is held only to read or update it, never
+    while judging; each slot's own lock serialises the judgements of that release, which must
+    run in order because each takes back the evidence the one before handed on."""
 
     argv: tuple[str, ...]
     environ: Mapping[str, str]
@@ -86,7 +103,7 @@ class Judge:
     run: Callable[[list[str], Mapping[str, str]], tuple[int, dict[str, Any]]]
     clock: Callable[[], float] = time.monotonic
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _releases: OrderedDict[str, Judged] = field(default_factory=OrderedDict)
+    _releases: OrderedDict[str, Slot] = field(default_factory=OrderedDict)
 
     def verdict(self, release: str, risk: str | None = None) -> dict[str, Any]:
         """The judge's document for ``release`` judged at ``risk`` (the deploy phase's level,
@@ -96,37 +113,67 @@ class Judge:
         for a release gets a separate sequence, never a verdict another caller reads."""
         key = f"{release}#{risk or ''}"
         with self._lock:
-            last = self._releases.get(key)
-            if last is not None and self.clock() - last.at < self.min_interval:
-                return last.document
-            if last is None and not self._make_room():
-                return _answer(
-                    2,
-                    {
-                        "error": f"the server is judging {MAX_RELEASES} releases "
-                        "already; a new release is judged once one is idle"
-                    },
-                )
-            argv = list(self.argv)
-            if risk:
-                argv += ["--risk-level", risk]
-            if last is not None and last.state:
-                argv += ["--canary-state", last.state]
-            code, document = self.run(argv, self.environ)
-            answer = _answer(code, document)
-            state = document.get("canary_state")
-            self._releases[key] = Judged(
-                self.clock(), answer, state if isinstance(state, str) else None
-            )
-            self._releases.move_to_end(key)
-            return answer
+            slot = self._releases.get(key)
+            if slot is None:
+                if not self._make_room():
+                    return _answer(
+                        2,
+                        {
+                            "error": f"the server is judging {MAX_RELEASES} releases "
+                            "already; a new release is judged once one is idle"
+                        },
+                    )
+                slot = self._releases[key] = Slot()
+            recent = self._recent(slot)
+            if recent is not None:
+                return recent
+            slot.users += 1
+        try:
+            with slot.lock:
+                return self._judge(key, slot, risk)
+        finally:
+            with self._lock:
+                slot.users -= 1
+                if slot.judged is None and slot.users == 0:
+                    del self._releases[key]  # its judgement failed: the name holds no place
+
+    def _judge(self, key: str, slot: Slot, risk: str | None) -> dict[str, Any]:
+        """One judgement of ``slot``'s release, its lock held: a request that waited for it
+        reads the answer the judgement before gave, if still recent, instead of judging again."""
+        with self._lock:
+            recent = self._recent(slot)
+            if recent is not None:
+                return recent
+            last_state = slot.judged.state if slot.judged else None
+        argv = list(self.argv)
+        if risk:
+            argv += ["--risk-level", risk]
+        if last_state:
+            argv += ["--canary-state", last_state]
+        code, document = self.run(argv, self.environ)
+        answer = _answer(code, document)
+        state = document.get("canary_state")
+        with self._lock:
+            slot.judged = Judged(self.clock(), answer, state if isinstance(state, str) else None)
+            self._releases.move_to_end(key)  # in the table: a slot in use is never dropped
+        return answer
+
+    def _recent(self, slot: Slot) -> dict[str, Any] | None:
+        """The slot's last answer while it is within the interval (``_lock`` held)."""
+        last = slot.judged
+        if last is not None and self.clock() - last.at < self.min_interval:
+            return last.document
+        return None
 
     def _make_room(self) -> bool:
-        """Whether a new release fits, dropping the least recently judged if it is idle."""
+        """Whether a new release fits, dropping the least recently judged if it is idle and no
+        request holds it (``_lock`` held)."""
         if len(self._releases) < MAX_RELEASES:
             return True
         oldest = next(iter(self._releases.values()))
-        if self.clock() - oldest.at < IDLE_SECONDS:
+        if oldest.users or (
+            oldest.judged is not None and self.clock() - oldest.judged.at < IDLE_SECONDS
+        ):
             return False
         self._releases.popitem(last=False)
         return True

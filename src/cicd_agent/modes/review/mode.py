@@ -44,23 +44,25 @@ class Review:
     # job testing ``decision == 'approve'`` can never pass by accident.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
 
-    def collect(self, ctx: RunContext) -> ReviewFacts:
+    def collect(self, ctx: RunContext[ReviewOptions]) -> ReviewFacts:
         from cicd_agent.modes.review.collect import collect
 
         return collect(ctx)
 
-    def analyse(self, ctx: RunContext, facts: ReviewFacts) -> ReviewVerdict:
+    def analyse(self, ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> ReviewVerdict:
         from cicd_agent.modes.review.floor import floor
 
-        return floor(facts, describe=ctx.mode_options(ReviewOptions).describe)
+        return floor(facts, describe=ctx.mode_options.describe)
 
-    def ask(self, ctx: RunContext, facts: ReviewFacts, verdict: ReviewVerdict) -> ReviewOpinion:
+    def ask(
+        self, ctx: RunContext[ReviewOptions], facts: ReviewFacts, verdict: ReviewVerdict
+    ) -> ReviewOpinion:
         from cicd_agent.modes.review.prompt import ask
 
-        return ask(ctx, facts, verdict, ctx.mode_options(ReviewOptions).max_model_calls)
+        return ask(ctx, facts, verdict, ctx.mode_options.max_model_calls)
 
     def decide(
-        self, ctx: RunContext, verdict: ReviewVerdict, opinion: ReviewOpinion | None
+        self, ctx: RunContext[ReviewOptions], verdict: ReviewVerdict, opinion: ReviewOpinion | None
     ) -> ReviewResult:
         from cicd_agent.modes.review.decide import decide
         from cicd_agent.modes.review.rules import noted, rules
@@ -68,23 +70,27 @@ class Review:
         return noted(ctx, decide(verdict, opinion, rules(ctx, verdict.facts.plan)))
 
     def publish(
-        self, ctx: RunContext, facts: ReviewFacts, verdict: ReviewVerdict, result: ReviewResult
+        self,
+        ctx: RunContext[ReviewOptions],
+        facts: ReviewFacts,
+        verdict: ReviewVerdict,
+        result: ReviewResult,
     ) -> None:
         from cicd_agent.modes.review.publish import publish
 
         publish(ctx, result, facts.plan)
 
-    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[ReviewOptions]) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.job.pipeline import run_mode
 
-        options = ctx.mode_options(ReviewOptions)  # every option typed and checked before any I/O
+        options = ctx.mode_options  # every option typed and checked before any I/O
         if options.publish_from is not None:
             from cicd_agent.modes.review.handoff.mode import PHASE
 
             return run_mode(PHASE, ctx)
         return run_mode(self, ctx)
 
-    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+    def failure_outputs(self, ctx: RunContext[ReviewOptions]) -> dict[str, str]:
         return {}
 
 

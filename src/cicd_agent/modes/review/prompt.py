@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from cicd_agent.model.tokens import TokenCounter
     from cicd_agent.modes.review.collect import ReviewFacts
     from cicd_agent.modes.review.floor import ReviewVerdict
+    from cicd_agent.modes.review.options import ReviewOptions
 
 ModelVerdict = Literal["approve", "comment", "request_changes"]
 Category = Literal[
@@ -230,7 +231,7 @@ def prepare_calls(
 
 
 def ask_model(
-    ctx: RunContext, facts: ReviewFacts, findings: list[Finding], max_calls: int
+    ctx: RunContext[ReviewOptions], facts: ReviewFacts, findings: list[Finding], max_calls: int
 ) -> ModelReview | None:
     """Pack the diff into at most ``max_calls`` calls and ask each; None when nothing to ask."""
 
@@ -274,7 +275,7 @@ def ask_model(
 
 
 def ask(
-    ctx: RunContext, facts: ReviewFacts, verdict: ReviewVerdict, max_calls: int
+    ctx: RunContext[ReviewOptions], facts: ReviewFacts, verdict: ReviewVerdict, max_calls: int
 ) -> ReviewOpinion:
     """The ask step: the model's what and why of the change when describing, then its review
     of the diff. A review call that fails leaves the description standing, as the

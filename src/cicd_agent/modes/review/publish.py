@@ -58,7 +58,7 @@ _CHECK_LEVELS: dict[Severity, CheckLevel] = {
 }
 
 
-def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
+def publish(ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishPlan) -> None:
     """The publish step: the SARIF file, the result file for the fork-safe publishing workflow
     when asked for, then the review on GitHub. What posting learns (addresses, the review as
     GitHub took it) is recorded on the result as it goes, so the outputs, written from the
@@ -68,7 +68,7 @@ def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
         f"SARIF 2.1.0 file of the {len(result.reported)} reported finding(s) written to "
         f"`{result.sarif_file}` (upload it with github/codeql-action/upload-sarif)."
     )
-    result_file = ctx.mode_options(ReviewOptions).result_file
+    result_file = ctx.mode_options.result_file
     if result_file is not None:
         _hand_off(ctx, result, result_file)
     published = Posted()
@@ -79,7 +79,7 @@ def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
     result.headline = result.make_headline()
 
 
-def _hand_off(ctx: RunContext, result: ReviewResult, path: Path) -> None:
+def _hand_off(ctx: RunContext[ReviewOptions], result: ReviewResult, path: Path) -> None:
     """Step 1 of the fork-safe pattern: the result as a file for the publishing workflow
     (its module, with the file's schema, is loaded only then)."""
     from cicd_agent.modes.review.handoff.file import write_result_file
@@ -95,7 +95,12 @@ def _hand_off(ctx: RunContext, result: ReviewResult, path: Path) -> None:
 
 
 def _post(
-    ctx: RunContext, result: ReviewResult, plan: PublishPlan, published: Posted, *, handed_off: bool
+    ctx: RunContext[ReviewOptions],
+    result: ReviewResult,
+    plan: PublishPlan,
+    published: Posted,
+    *,
+    handed_off: bool,
 ) -> None:
     """Record the verdict (when an audit database is configured), then show the dry-run
     Markdown, or post the review, check run and summary comment."""
@@ -146,12 +151,12 @@ def _post(
         raise check_run_failure
 
 
-def _record(ctx: RunContext, result: ReviewResult) -> None:
+def _record(ctx: RunContext[ReviewOptions], result: ReviewResult) -> None:
     """The verdict and its evidence, whether or not anything can be posted (fork, dry run)."""
     record = result.model_dump(mode="json", include=_RECORDED)
     record_decision(
         ctx,
-        ctx.mode_options(ReviewOptions).audit_database_url,
+        ctx.mode_options.audit_database_url,
         phase="review",
         decision=str(result.decision),
         record=record,
@@ -168,7 +173,7 @@ _RECORDED = set(
 
 
 def _describe(
-    ctx: RunContext,
+    ctx: RunContext[ReviewOptions],
     client: GitHubClient,
     result: ReviewResult,
     plan: PublishPlan,
@@ -208,13 +213,13 @@ def _known(result: ReviewResult, plan: PublishPlan) -> dict[str, Known]:
     }
 
 
-def _report(ctx: RunContext, outcome: WriteOutcome) -> None:
+def _report(ctx: RunContext[ReviewOptions], outcome: WriteOutcome) -> None:
     if outcome.status == "skipped":
         ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
 
 
 def _post_review(
-    ctx: RunContext,
+    ctx: RunContext[ReviewOptions],
     client: GitHubClient,
     result: ReviewResult,
     plan: PublishPlan,
@@ -253,7 +258,7 @@ def _post_review(
 
 
 def _move_refused_comments(
-    ctx: RunContext,
+    ctx: RunContext[ReviewOptions],
     client: GitHubClient,
     comments: Sequence[InlineNote],
     plan: PublishPlan,

@@ -49,9 +49,11 @@ class Rules:
     plain count of what changed."""
 
 
-def rules(ctx: RunContext, plan: PublishPlan, *, summary: str | None = None) -> Rules:
+def rules(
+    ctx: RunContext[ReviewOptions], plan: PublishPlan, *, summary: str | None = None
+) -> Rules:
     """The rules of this run for the review ``plan`` says where to post."""
-    chosen = ctx.mode_options(ReviewOptions)
+    chosen = ctx.mode_options
     fail_on = ctx.options.fail_on
     return Rules(
         report_on=chosen.report_on,
@@ -71,7 +73,7 @@ def rules(ctx: RunContext, plan: PublishPlan, *, summary: str | None = None) -> 
     )
 
 
-def noted(ctx: RunContext, decided: Decided) -> ReviewResult:
+def noted(ctx: RunContext[ReviewOptions], decided: Decided) -> ReviewResult:
     """The decided result, once the run has noted what decide said the reader must know."""
     for note in decided.notes:
         ctx.note(note)
@@ -90,11 +92,11 @@ def line_links(server: str, repository: str | None, head: str) -> LinkMaker:
     return link
 
 
-def sarif_path(ctx: RunContext) -> Path:
+def sarif_path(ctx: RunContext[ReviewOptions]) -> Path:
     """``--sarif-file``, else ``$RUNNER_TEMP/cicd-agent-review.sarif`` (the runner empties
     RUNNER_TEMP after each job). Off a runner, a name of this process's own in the system temp
     folder, so two reviews on one machine never overwrite each other's file."""
-    chosen = ctx.mode_options(ReviewOptions).sarif_file
+    chosen = ctx.mode_options.sarif_file
     if chosen is not None:
         return chosen
     runner_temp = ctx.environ.get("RUNNER_TEMP")

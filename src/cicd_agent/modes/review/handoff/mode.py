@@ -40,23 +40,27 @@ class HandoffPhase:
     name = "review"
     fail_on_choices = arguments.FAIL_ON_CHOICES
 
-    def collect(self, ctx: RunContext) -> HandoffFacts:
+    def collect(self, ctx: RunContext[ReviewOptions]) -> HandoffFacts:
         from cicd_agent.modes.review.handoff.collect import collect_handoff
 
-        path = ctx.mode_options(ReviewOptions).publish_from
+        path = ctx.mode_options.publish_from
         assert path is not None  # the phase runs only with --publish-from
         return collect_handoff(ctx, path)
 
-    def analyse(self, ctx: RunContext, facts: HandoffFacts) -> HandoffVerdict:
+    def analyse(self, ctx: RunContext[ReviewOptions], facts: HandoffFacts) -> HandoffVerdict:
         from cicd_agent.modes.review.floor import ReviewVerdict, audit
 
         found, _ = audit(facts.review)
         return HandoffVerdict(ReviewVerdict(facts.review, facts.with_claims(found)), facts.summary)
 
-    def ask(self, ctx: RunContext, facts: HandoffFacts, verdict: HandoffVerdict) -> None:
+    def ask(
+        self, ctx: RunContext[ReviewOptions], facts: HandoffFacts, verdict: HandoffVerdict
+    ) -> None:
         ctx.note("publish-from posts the review run's result; the model was not asked.")
 
-    def decide(self, ctx: RunContext, verdict: HandoffVerdict, opinion: None) -> ReviewResult:
+    def decide(
+        self, ctx: RunContext[ReviewOptions], verdict: HandoffVerdict, opinion: None
+    ) -> ReviewResult:
         from cicd_agent.modes.review.decide import decide
         from cicd_agent.modes.review.rules import noted, rules
 
@@ -64,7 +68,11 @@ class HandoffPhase:
         return noted(ctx, decide(verdict.floor, None, rules(ctx, plan, summary=verdict.summary)))
 
     def publish(
-        self, ctx: RunContext, facts: HandoffFacts, verdict: HandoffVerdict, result: ReviewResult
+        self,
+        ctx: RunContext[ReviewOptions],
+        facts: HandoffFacts,
+        verdict: HandoffVerdict,
+        result: ReviewResult,
     ) -> None:
         from cicd_agent.modes.review.publish import publish
 
