@@ -22,8 +22,7 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.modes.review.describe import DescriptionAnswer
-from cicd_agent.modes.review.prompt import ReviewAnswer
+from cicd_agent.modes.review.prompt import DescriptionAnswer, ReviewAnswer
 from cicd_agent.modes.review.result import SUMMARY_LIMIT
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.posting import live_posts, posted_texts
