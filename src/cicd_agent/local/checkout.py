@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from cicd_agent.analysis.diff import Diff, FileDiff, clean_text, parse_diff
-from cicd_agent.local.gitrepo import UNSHOWN_LIMIT, GitRepo, binary_text, lines_added
+from cicd_agent.local.gitrepo import UNSHOWN_LIMIT, GitRepo, binary_lines, lines_added
 from cicd_agent.runner.errors import UsageError
 
 _ATTRIBUTE_BATCH = 500
@@ -165,11 +165,11 @@ class GitCheckout:
         olds = self.read_blobs(old, [f.old_path or f.path for f in shown if f.status != "added"])
         unshown: dict[str, tuple[tuple[int, str], ...]] = {}
         for f in shown:
-            new_text = binary_text(heads.get(f.path, b""))
-            if not new_text:
+            new_lines = binary_lines(heads.get(f.path, b""))
+            if not new_lines:
                 continue
-            old_text = binary_text(olds.get(f.old_path or f.path, b"")) or ""
-            unshown[f.path] = lines_added(old_text, new_text)
+            old_lines = binary_lines(olds.get(f.old_path or f.path, b""))
+            unshown[f.path] = lines_added(old_lines, new_lines)
         return tuple(
             replace(f, unshown=unshown[f.path]) if unshown.get(f.path) else f for f in files
         )
@@ -189,7 +189,7 @@ class GitCheckout:
             following = order[index + 1] if index + 1 < len(order) else None
             if following is not None and held + blobs[following][1] <= UNSHOWN_LIMIT:
                 continue
-            out = self._git.run_input_bytes(
+            out = self.git.run_input_bytes(
                 "".join(f"{blobs[p][0]}\n" for p in batch), "cat-file", "--batch"
             )
             position = 0

@@ -138,6 +138,27 @@ LEFT_HIDDEN = {
     "utf-16-script": ("deploy.ps1", f"\ufeff$k = '{AWS_KEY}'\r\n".encode("utf-16-le")),
     # Past the bytes read to tell text from binary (1 MiB), a stray NUL still hides a file.
     "padded": ("dist/app.js", ("//\0\n" + "x\n" * 600_000 + f"k='{AWS_KEY}'\n").encode()),
+    # A NUL, then more control bytes than text has (a log's colour codes): no encoding reads it.
+    "control-bytes": (
+        "deploy/run.log",
+        ("\0" + "\x1b[31mERROR\x1b[0m retry\n" * 40 + f"AWS_ACCESS_KEY_ID={AWS_KEY}\n").encode(),
+    ),
+    # The key as plain bytes, then enough UTF-16 text that the file reads as UTF-16: the key's
+    # bytes then decode as other characters.
+    "mixed-encodings": (
+        "deploy/keys.env",
+        f"AWS_ACCESS_KEY_ID={AWS_KEY}\n".encode() + "region: eu-west-1\n".encode("utf-16-le") * 8,
+    ),
+    # A key inside real binary data (a keystore, a pickle, a database page).
+    "in-binary-data": (
+        "deploy/store.db",
+        bytes(range(256)) * 4 + f"aws_access_key_id={AWS_KEY}".encode() + bytes(range(256)),
+    ),
+    # The same inside binary data as UTF-16 (a Windows resource, a .NET assembly's strings).
+    "utf-16-in-binary-data": (
+        "deploy/app.dll",
+        b"MZ\x90\0" + bytes(range(256)) + f"AWS_ACCESS_KEY_ID={AWS_KEY}".encode("utf-16-le"),
+    ),
 }
 
 
