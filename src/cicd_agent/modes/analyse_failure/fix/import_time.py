@@ -1,0 +1,268 @@
+"""What a patch may change in a Python module when the fix judge's witness (:mod:`.witnessed`)
+decides: what runs when the module's code is called, never what runs as it is imported.
+
+:func:`import_time_problem` closes what the witness cannot: it runs in the process it judges,
+so code that runs before the failing test (as a module is imported, during collection) can
+find it in ``sys.modules`` and tell it what to see, or install a tracer that rebinds the test's
+names as it is called. A patched module's import-time code (everything outside function
+bodies: top-level and class-level statements, decorators, defaults) may only lose statements
+or gain imports, definitions and names bound to expressions that call nothing; the patch's
+code then runs only when something calls it, which the witness watches.
+
+A body the module's own import-time code may call (a function it calls, a decorator, a class it
+makes, what ``__init_subclass__`` or a decorator calls, a name ``getattr`` takes as a string)
+runs at import too, and is read as import-time code (:func:`_reached`). Only the patched
+module's own code is read: a body another module calls as it is imported is not seen here.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import sys
+from collections import Counter
+from collections.abc import Iterator
+
+
+def import_time_problem(path: str, before: str | None, after: str | None) -> str:
+    """Why the patch's change to the Python file ``path`` is refused: it adds a statement
+    that runs as the module is imported (:func:`_import_time`), before the witness can see a
+    test run ("" when it adds none)."""
+    if not path.endswith((".py", ".pyw")) or after is None:
+        return ""
+    read = _import_time(after)
+    if read is None:
+        return (
+            f"the patched {path} does not parse here, so what it runs as it is imported cannot "
+            "be read"
+        )
+    now, lines = read
+    added = now - (_import_time(before or "") or (Counter(), {}))[0]
+    if not added:
+        return ""
+    return (
+        f"the patch adds code that runs as {path} is imported (line {min(lines[d] for d in added)}"
+        "): a fix judged by tests in the same process may change what runs when it is called, "
+        "not what runs before the tests do"
+    )
+
+
+_RUN_WITHOUT_A_CALL = frozenset(
+    {"__getattr__", "__dir__", "__init_subclass__", "__class_getitem__", "__mro_entries__",
+     "__set_name__"}
+)  # fmt: skip
+"""Special methods Python runs on an attribute read, a subscript or a class statement."""
+
+
+def _import_time(text: str) -> tuple[Counter[str], dict[str, int]] | None:
+    """Each statement of ``text`` that runs as the module is imported, function bodies left
+    out, as its ``ast.dump``, and the first line each starts on; imports, docstrings, plain
+    definitions and names bound to what calls nothing are left out. Parsed from the file's bytes, so its
+    encoding declaration is read as Python reads it; None when it does not parse here."""
+    found: Counter[str] = Counter()
+    lines: dict[str, int] = {}
+    try:
+        tree = ast.parse(text.encode("utf-8", "surrogateescape"))
+        for reached in _reached(tree):  # a body import-time code may call runs at import too
+            dumped = ast.dump(reached)
+            found[dumped] += 1
+            lines[dumped] = min(lines.get(dumped, reached.lineno), reached.lineno)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    body: list[ast.stmt] = list(tree.body)
+    while body:
+        node = body.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom) or _inert(node):
+            continue
+        shown: ast.AST = node
+        if isinstance(node, ast.ClassDef):
+            body.extend(node.body)  # a class body runs as the class statement does
+            if _plain_class(node):
+                continue
+        if isinstance(node, ast.If):
+            body.extend([*node.body, *node.orelse])
+            shown = node.test
+        elif isinstance(node, ast.Try):
+            body.extend([*node.body, *node.orelse, *node.finalbody])
+            body.extend(part for handler in node.handlers for part in handler.body)
+            shown = ast.Tuple([h.type for h in node.handlers if h.type is not None], ast.Load())
+        elif isinstance(node, ast.ClassDef):
+            shown = copy.copy(node)
+            shown.body = []
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            shown = _signature(node)
+        dumped = ast.dump(shown)
+        found[dumped] += 1
+        lines[dumped] = min(lines.get(dumped, node.lineno), node.lineno)
+    return found, lines
+
+
+_Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+_UNCALLING = frozenset({"property", "staticmethod", "classmethod"})
+"""Decorators that never call what they wrap (when the module does not rebind their names)."""
+
+
+def _reached(tree: ast.Module) -> Iterator[_Definition]:
+    """Each function and class of ``tree`` that code run at import may call, whose body then
+    runs at import as well: one import-time code names (a call, a decorator, a base, an alias,
+    a string ``getattr`` may take), one a decorator other than :data:`_UNCALLING` wraps, and
+    on through what their bodies name. By name, not by binding: a method of another class of
+    the same name counts, and every method of a class named (special methods run unnamed)."""
+    named: dict[str, list[_Definition]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, _Definition):
+            named.setdefault(node.name, []).append(node)
+    rebound = {name for name in _UNCALLING if name in named or _assigned(tree, name)}
+    wanted = _mentioned(tree.body, rebound, frozenset(), _standard(tree))
+    seen = set(wanted)
+    while wanted:
+        for definition in named.get(wanted.pop(), ()):
+            yield definition
+            more = _names(definition, _standard(tree)) - seen
+            seen |= more
+            wanted |= more
+
+
+def _standard(tree: ast.Module) -> frozenset[str]:
+    """Names bound only by ``import`` of a standard library module: ``os.name`` reads no
+    definition of this module, whatever the attribute is called."""
+    imported = {
+        alias.asname or alias.name.partition(".")[0]
+        for node in tree.body if isinstance(node, ast.Import) for alias in node.names
+        if alias.name.partition(".")[0] in sys.stdlib_module_names
+    }  # fmt: skip
+    bound = Counter(
+        node.id if isinstance(node, ast.Name) else node.asname or node.name.partition(".")[0]
+        for node in ast.walk(tree)
+        if (isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load))
+        or isinstance(node, ast.alias)
+    )
+    return frozenset(name for name in imported if bound[name] == 1)
+
+
+def _assigned(tree: ast.Module, name: str) -> bool:
+    return any(
+        (isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load))
+        or (isinstance(node, ast.alias) and (node.asname or node.name) == name)
+        for node in ast.walk(tree)
+    )
+
+
+def _mentioned(
+    body: list[ast.stmt], rebound: set[str], properties: frozenset[str], standard: frozenset[str]
+) -> set[str]:
+    """Names the import-time code of ``body`` reads (and those of definitions a decorator
+    that may call them wraps); ``properties``: the ``@property`` names of the class."""
+    found: set[str] = set()
+    for node in body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        if isinstance(node, _Definition):
+            parts: list[ast.AST] = list(node.decorator_list)
+            if isinstance(node, ast.ClassDef):
+                parts += [*node.bases, *node.keywords]
+                props = frozenset(
+                    f.name for f in node.body if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
+                    and any(isinstance(d, ast.Name) and d.id == "property" for d in f.decorator_list)
+                )  # fmt: skip
+                found |= _mentioned(node.body, rebound, props - rebound, standard)
+            else:
+                parts += [*node.args.defaults, *(d for d in node.args.kw_defaults if d)]
+            found |= set().union(*(_names(part, standard) for part in parts))
+            if not all(_uncalling(d, rebound, properties) for d in node.decorator_list):
+                found.add(node.name)
+        elif isinstance(node, ast.If):
+            found |= _names(node.test, standard)
+            found |= _mentioned([*node.body, *node.orelse], rebound, properties, standard)
+        elif isinstance(node, ast.Try):
+            handlers = [h.type for h in node.handlers if h.type is not None]
+            found |= set().union(*(_names(h, standard) for h in handlers))
+            inner = [*node.body, *node.orelse, *node.finalbody]
+            inner += [part for handler in node.handlers for part in handler.body]
+            found |= _mentioned(inner, rebound, properties, standard)
+        else:
+            found |= _names(node, standard)
+    return found
+
+
+def _uncalling(decorator: ast.expr, rebound: set[str], properties: frozenset[str]) -> bool:
+    if isinstance(decorator, ast.Name):
+        return decorator.id in _UNCALLING and decorator.id not in rebound
+    return (
+        isinstance(decorator, ast.Attribute)
+        and decorator.attr in ("setter", "getter", "deleter")
+        and isinstance(decorator.value, ast.Name)
+        and decorator.value.id in properties
+    )
+
+
+def _names(node: ast.AST, standard: frozenset[str]) -> set[str]:
+    """Names ``node`` reads: names, attributes (but those of a ``standard`` module) and
+    strings that could name either."""
+    found = set()
+    for part in ast.walk(node):
+        if isinstance(part, ast.Name) and isinstance(part.ctx, ast.Load):
+            found.add(part.id)
+        elif isinstance(part, ast.Attribute) and isinstance(part.ctx, ast.Load):
+            root = part.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if not (isinstance(root, ast.Name) and root.id in standard):
+                found.add(part.attr)
+        elif isinstance(part, ast.Constant) and str(part.value).isidentifier():
+            found.add(str(part.value))
+    return found
+
+
+def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
+    """``node`` without its body, and without annotations and defaults that call nothing (a
+    linter's fix rewrites ``Optional[int]`` as ``int | None``; neither runs code of the
+    patch)."""
+    shown = copy.deepcopy(node)
+    shown.body = []
+    every = [*shown.args.posonlyargs, *shown.args.args, *shown.args.kwonlyargs]
+    every += [a for a in (shown.args.vararg, shown.args.kwarg) if a is not None]
+    for argument in every:
+        if argument.annotation is not None and not _calls(argument.annotation):
+            argument.annotation = None
+    if shown.returns is not None and not _calls(shown.returns):
+        shown.returns = None
+    shown.args.defaults = [d for d in shown.args.defaults if _calls(d)]
+    shown.args.kw_defaults = [d if d is not None and _calls(d) else None
+                              for d in shown.args.kw_defaults]  # fmt: skip
+    return shown
+
+
+def _calls(node: ast.AST) -> bool:
+    return any(isinstance(part, ast.Call) for part in ast.walk(node))
+
+
+def _inert(node: ast.stmt) -> bool:
+    """A docstring, a name bound to an expression that calls nothing (a constant, a type
+    alias), or a function made without calling anything (no decorator, defaults and
+    annotations that call nothing, none of the special methods Python runs without a call).
+    An attribute or item set (``Function.runtest = …``) is never inert."""
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+        return True
+    if isinstance(node, ast.Assign | ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = all(isinstance(part, ast.Name | ast.Tuple | ast.Store) for t in targets
+                    for part in ast.walk(t))  # fmt: skip
+        return names and not _calls(node)
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return (
+            not node.decorator_list
+            and node.name not in _RUN_WITHOUT_A_CALL
+            and not _calls(node.args)
+            and not (node.returns is not None and _calls(node.returns))
+        )
+    return False
+
+
+def _plain_class(node: ast.ClassDef) -> bool:
+    """A class made from named bases alone: its body runs at import, and is read as such."""
+    return (
+        not node.decorator_list
+        and not node.keywords
+        and all(isinstance(base, ast.Name) for base in node.bases)
+    )
