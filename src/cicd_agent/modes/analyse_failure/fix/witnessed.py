@@ -221,10 +221,18 @@ def _cookie(text: str) -> str | None:
 def unnamed_by_the_linter(paths: Iterable[str], failed_output: str) -> str:
     """Why a patch judged by a linter's exit code alone is refused: a file it changes is not
     one the linter named in its failing run's ``failed_output`` ("" when each is named), as a
-    whole path: relative, or below the sandbox copy's repository folder."""
+    whole path (relative, or below the sandbox copy's repository folder) where a linter puts
+    the file a report is about: first on a line (or after ruff's ``-->``), followed by
+    ``:line`` or ``(line`` or alone (eslint's file heading), after isort's, black's or
+    prettier's word, or as a GitHub annotation's ``file=``. Anywhere else it is
+    the project's own text the linter quotes (a ``TODO`` pylint echoes, a module path eslint
+    cannot resolve, a string mypy reveals, a line ruff shows), which the pull request writes."""
     for path in paths:
+        where = rf"(?:\./|\S*/live/repo/)?{re.escape(path)}"
         named = re.compile(
-            rf"(?:^|(?<=[\s'\"(\[=,])|(?<=/live/repo/)|(?<=\./)){re.escape(path)}(?=$|[\s'\":)\],;])",
+            rf"^[ \t]*(?:-->[ \t]*)?{where}(?=:\d|\(\d|[ \t]*$)"
+            rf"|^(?:ERROR: |would reformat |error: cannot format |\[warn\] ){where}(?=$|[\s:])"
+            rf"|^::[a-z]+ (?:[^:\n]*,)?file={where}(?=,)",
             re.MULTILINE,
         )
         if named.search(failed_output) is None:
