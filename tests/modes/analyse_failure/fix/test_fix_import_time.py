@@ -48,6 +48,9 @@ ALLOWED = {
     "a-type-alias-and-a-lambda": BASE + "Pair = tuple[int, int]\nadd = lambda a, b: a + b\n",
     "a-default-that-is-a-name": BASE.replace("b: int = 0", "b: int = LIMIT"),
     "a-removed-statement": BASE.replace("LIMIT = 10\n", ""),
+    "a-value-built-from-constants": BASE
+    + "import re\nNUMBER = re.compile(r'\\d+', re.I | re.M)\nKINDS = frozenset({'a', 'b'})\n",
+    "a-default-built-from-constants": BASE.replace("b: int = 0", "b: tuple = tuple([0])"),
 }
 
 REFUSED = {
@@ -63,6 +66,13 @@ REFUSED = {
     "an-attribute-set": BASE + "import sys\nsys.modules['x'].Function.runtest = None\n",
     "an-item-set": BASE + "import sys\nsys.modules['calc'] = None\n",
     "a-statement-in-a-class-with-a-keyword": BASE + "class K(Ops, x=1):\n    print('x')\n",
+    "a-value-call-on-a-call": BASE + "import re\nP = re.compile(os.getcwd())\n",
+    "a-value-call-on-a-name": BASE + "import re\nP = re.compile(LIMIT)\n",
+    "a-rebound-module": BASE + "import re\nre = os\nP = re.compile('x')\n",
+    "a-module-under-another-name": BASE + "import os as re\nP = re.compile('x')\n",
+    "a-rebound-builtin": BASE + "frozenset = print\nP = frozenset('x')\n",
+    "a-builtin-a-project-import-shadows": BASE + "from calc.x import tuple\nP = tuple('x')\n",
+    "a-value-call-spreading-a-mapping": BASE + "P = dict(**{'a': 1})\n",
 }
 
 

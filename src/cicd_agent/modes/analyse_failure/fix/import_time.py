@@ -69,10 +69,11 @@ def _import_time(text: str) -> tuple[Counter[str], dict[str, int]] | None:
             lines[dumped] = min(lines.get(dumped, reached.lineno), reached.lineno)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
+    values = _value_calls(tree)
     body: list[ast.stmt] = list(tree.body)
     while body:
         node = body.pop()
-        if isinstance(node, ast.Import | ast.ImportFrom) or _inert(node):
+        if isinstance(node, ast.Import | ast.ImportFrom) or _inert(node, values):
             continue
         shown: ast.AST = node
         if isinstance(node, ast.ClassDef):
@@ -90,7 +91,7 @@ def _import_time(text: str) -> tuple[Counter[str], dict[str, int]] | None:
             shown = copy.copy(node)
             shown.body = []
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            shown = _signature(node)
+            shown = _signature(node, values)
         dumped = ast.dump(shown)
         found[dumped] += 1
         lines[dumped] = min(lines.get(dumped, node.lineno), node.lineno)
@@ -113,12 +114,13 @@ def _reached(tree: ast.Module) -> Iterator[_Definition]:
         if isinstance(node, _Definition):
             named.setdefault(node.name, []).append(node)
     rebound = {name for name in _UNCALLING if name in named or _assigned(tree, name)}
-    wanted = _mentioned(tree.body, rebound, frozenset(), _standard(tree))
+    standard = _standard(tree)
+    wanted = _mentioned(tree.body, rebound, frozenset(), standard)
     seen = set(wanted)
     while wanted:
         for definition in named.get(wanted.pop(), ()):
             yield definition
-            more = _names(definition, _standard(tree)) - seen
+            more = _names(definition, standard) - seen
             seen |= more
             wanted |= more
 
@@ -214,7 +216,7 @@ def _names(node: ast.AST, standard: frozenset[str]) -> set[str]:
     return found
 
 
-def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
+def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef, values: frozenset[str]) -> ast.AST:
     """``node`` without its body, and without annotations and defaults that call nothing (a
     linter's fix rewrites ``Optional[int]`` as ``int | None``; neither runs code of the
     patch)."""
@@ -223,21 +225,84 @@ def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
     every = [*shown.args.posonlyargs, *shown.args.args, *shown.args.kwonlyargs]
     every += [a for a in (shown.args.vararg, shown.args.kwarg) if a is not None]
     for argument in every:
-        if argument.annotation is not None and not _calls(argument.annotation):
+        if argument.annotation is not None and not _calls(argument.annotation, values):
             argument.annotation = None
-    if shown.returns is not None and not _calls(shown.returns):
+    if shown.returns is not None and not _calls(shown.returns, values):
         shown.returns = None
-    shown.args.defaults = [d for d in shown.args.defaults if _calls(d)]
-    shown.args.kw_defaults = [d if d is not None and _calls(d) else None
+    shown.args.defaults = [d for d in shown.args.defaults if _calls(d, values)]
+    shown.args.kw_defaults = [d if d is not None and _calls(d, values) else None
                               for d in shown.args.kw_defaults]  # fmt: skip
     return shown
 
 
-def _calls(node: ast.AST) -> bool:
-    return any(isinstance(part, ast.Call) for part in ast.walk(node))
+_VALUE_CALLS = frozenset(
+    {"re.compile", "re.escape", "typing.TypeVar", "typing.NewType", "typing.ParamSpec",
+     "collections.namedtuple", "frozenset", "tuple", "set", "dict", "list", "str", "int",
+     "float", "bytes", "range", "object"}
+)  # fmt: skip
+"""Calls that build a value from constants and run no code of the project's: a module-level
+``re.compile`` or ``frozenset({...})`` is what a real fix adds. The base could have replaced
+``re.compile`` itself, but code the base runs at import can equally react to a new constant,
+which is allowed: such a call gives the patch nothing a constant does not."""
 
 
-def _inert(node: ast.stmt) -> bool:
+def _value_calls(tree: ast.Module) -> frozenset[str]:
+    """The names of :data:`_VALUE_CALLS` that mean the standard ones in ``tree``: a module
+    bound only by its own ``import``, a builtin the module never binds."""
+    plain = {
+        a.name for n in tree.body if isinstance(n, ast.Import) for a in n.names if not a.asname
+    }
+    standard = _standard(tree) & plain
+    bound = {
+        node.id if isinstance(node, ast.Name) else node.name
+        for node in ast.walk(tree)
+        if (isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load))
+        or isinstance(node, _Definition)
+    } | {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+         for alias in node.names}  # fmt: skip
+    return frozenset(
+        name for name in _VALUE_CALLS
+        if (name.partition(".")[0] in standard if "." in name else name not in bound)
+    )  # fmt: skip
+
+
+def _calls(node: ast.AST, values: frozenset[str]) -> bool:
+    """Whether ``node`` calls anything but one of ``values`` on constants."""
+    return any(
+        isinstance(part, ast.Call) and not _value_call(part, values) for part in ast.walk(node)
+    )
+
+
+def _value_call(call: ast.Call, values: frozenset[str]) -> bool:
+    func = call.func
+    dotted = (
+        func.id if isinstance(func, ast.Name)
+        else f"{func.value.id}.{func.attr}"
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) else ""
+    )  # fmt: skip
+    parts = [*call.args, *(keyword.value for keyword in call.keywords)]
+    return dotted in values and all(map(_constant, parts)) and all(k.arg for k in call.keywords)
+
+
+def _constant(node: ast.expr) -> bool:
+    """A literal, a literal container of literals, a module's constant (``re.I``), or ``|``."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return all(map(_constant, node.elts))
+    if isinstance(node, ast.Dict):
+        return all(k is not None and _constant(k) for k in node.keys) and all(
+            map(_constant, node.values)
+        )
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _constant(node.left) and _constant(node.right)
+    return (
+        isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+        and node.attr.isupper()
+    )  # fmt: skip
+
+
+def _inert(node: ast.stmt, values: frozenset[str]) -> bool:
     """A docstring, a name bound to an expression that calls nothing (a constant, a type
     alias), or a function made without calling anything (no decorator, defaults and
     annotations that call nothing, none of the special methods Python runs without a call).
@@ -248,13 +313,13 @@ def _inert(node: ast.stmt) -> bool:
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         names = all(isinstance(part, ast.Name | ast.Tuple | ast.Store) for t in targets
                     for part in ast.walk(t))  # fmt: skip
-        return names and not _calls(node)
+        return names and not _calls(node, values)
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return (
             not node.decorator_list
             and node.name not in _RUN_WITHOUT_A_CALL
-            and not _calls(node.args)
-            and not (node.returns is not None and _calls(node.returns))
+            and not _calls(node.args, values)
+            and not (node.returns is not None and _calls(node.returns, values))
         )
     return False
 
