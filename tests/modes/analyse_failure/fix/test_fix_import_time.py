@@ -155,6 +155,11 @@ ALSO_AT_IMPORT = {
 }
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: a body the base already runs at import is read as a body; reading it as "
+    "import-time code by name refused 61 % of real fixes (route bodies, schema methods)",
+)
 @pytest.mark.parametrize("old, new", ALSO_AT_IMPORT.values(), ids=ALSO_AT_IMPORT.keys())
 def test_a_body_the_base_already_runs_at_import_is_import_time_code(old: str, new: str) -> None:
     """Attack (the gap the rule left): the patch changes only a body, but the base runs it as

@@ -9,10 +9,10 @@ bodies: top-level and class-level statements, decorators, defaults) may only los
 or gain imports, definitions and names bound to expressions that call nothing; the patch's
 code then runs only when something calls it, which the witness watches.
 
-A body the module's own import-time code may call (a function it calls, a decorator, a class it
-makes, what ``__init_subclass__`` or a decorator calls, a name ``getattr`` takes as a string)
-runs at import too, and is read as import-time code (:func:`_reached`). Only the patched
-module's own code is read: a body another module calls as it is imported is not seen here.
+A body the module's import-time code already calls (a function it calls, a decorator, a class
+it makes) is not read as import-time code: read by name, that refused three fixes in five of
+real projects (a route's body, a schema's method). A call that builds a value from literals
+(:data:`_VALUE_CALLS`) is no import-time change.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import ast
 import copy
 import sys
 from collections import Counter
-from collections.abc import Iterator
 
 
 def import_time_problem(path: str, before: str | None, after: str | None) -> str:
@@ -63,10 +62,6 @@ def _import_time(text: str) -> tuple[Counter[str], dict[str, int]] | None:
     lines: dict[str, int] = {}
     try:
         tree = ast.parse(text.encode("utf-8", "surrogateescape"))
-        for reached in _reached(tree):  # a body import-time code may call runs at import too
-            dumped = ast.dump(reached)
-            found[dumped] += 1
-            lines[dumped] = min(lines.get(dumped, reached.lineno), reached.lineno)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
     values = _value_calls(tree)
@@ -99,35 +94,10 @@ def _import_time(text: str) -> tuple[Counter[str], dict[str, int]] | None:
 
 
 _Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
-_UNCALLING = frozenset({"property", "staticmethod", "classmethod"})
-"""Decorators that never call what they wrap (when the module does not rebind their names)."""
-
-
-def _reached(tree: ast.Module) -> Iterator[_Definition]:
-    """Each function and class of ``tree`` that code run at import may call, whose body then
-    runs at import as well: one import-time code names (a call, a decorator, a base, an alias,
-    a string ``getattr`` may take), one a decorator other than :data:`_UNCALLING` wraps, and
-    on through what their bodies name. By name, not by binding: a method of another class of
-    the same name counts, and every method of a class named (special methods run unnamed)."""
-    named: dict[str, list[_Definition]] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, _Definition):
-            named.setdefault(node.name, []).append(node)
-    rebound = {name for name in _UNCALLING if name in named or _assigned(tree, name)}
-    standard = _standard(tree)
-    wanted = _mentioned(tree.body, rebound, frozenset(), standard)
-    seen = set(wanted)
-    while wanted:
-        for definition in named.get(wanted.pop(), ()):
-            yield definition
-            more = _names(definition, standard) - seen
-            seen |= more
-            wanted |= more
 
 
 def _standard(tree: ast.Module) -> frozenset[str]:
-    """Names bound only by ``import`` of a standard library module: ``os.name`` reads no
-    definition of this module, whatever the attribute is called."""
+    """Names bound only by ``import`` of a standard library module, and never again."""
     imported = {
         alias.asname or alias.name.partition(".")[0]
         for node in tree.body if isinstance(node, ast.Import) for alias in node.names
@@ -140,80 +110,6 @@ def _standard(tree: ast.Module) -> frozenset[str]:
         or isinstance(node, ast.alias)
     )
     return frozenset(name for name in imported if bound[name] == 1)
-
-
-def _assigned(tree: ast.Module, name: str) -> bool:
-    return any(
-        (isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load))
-        or (isinstance(node, ast.alias) and (node.asname or node.name) == name)
-        for node in ast.walk(tree)
-    )
-
-
-def _mentioned(
-    body: list[ast.stmt], rebound: set[str], properties: frozenset[str], standard: frozenset[str]
-) -> set[str]:
-    """Names the import-time code of ``body`` reads (and those of definitions a decorator
-    that may call them wraps); ``properties``: the ``@property`` names of the class."""
-    found: set[str] = set()
-    for node in body:
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            continue
-        if isinstance(node, _Definition):
-            parts: list[ast.AST] = list(node.decorator_list)
-            if isinstance(node, ast.ClassDef):
-                parts += [*node.bases, *node.keywords]
-                props = frozenset(
-                    f.name for f in node.body if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
-                    and any(isinstance(d, ast.Name) and d.id == "property" for d in f.decorator_list)
-                )  # fmt: skip
-                found |= _mentioned(node.body, rebound, props - rebound, standard)
-            else:
-                parts += [*node.args.defaults, *(d for d in node.args.kw_defaults if d)]
-            found |= set().union(*(_names(part, standard) for part in parts))
-            if not all(_uncalling(d, rebound, properties) for d in node.decorator_list):
-                found.add(node.name)
-        elif isinstance(node, ast.If):
-            found |= _names(node.test, standard)
-            found |= _mentioned([*node.body, *node.orelse], rebound, properties, standard)
-        elif isinstance(node, ast.Try):
-            handlers = [h.type for h in node.handlers if h.type is not None]
-            found |= set().union(*(_names(h, standard) for h in handlers))
-            inner = [*node.body, *node.orelse, *node.finalbody]
-            inner += [part for handler in node.handlers for part in handler.body]
-            found |= _mentioned(inner, rebound, properties, standard)
-        else:
-            found |= _names(node, standard)
-    return found
-
-
-def _uncalling(decorator: ast.expr, rebound: set[str], properties: frozenset[str]) -> bool:
-    if isinstance(decorator, ast.Name):
-        return decorator.id in _UNCALLING and decorator.id not in rebound
-    return (
-        isinstance(decorator, ast.Attribute)
-        and decorator.attr in ("setter", "getter", "deleter")
-        and isinstance(decorator.value, ast.Name)
-        and decorator.value.id in properties
-    )
-
-
-def _names(node: ast.AST, standard: frozenset[str]) -> set[str]:
-    """Names ``node`` reads: names, attributes (but those of a ``standard`` module) and
-    strings that could name either."""
-    found = set()
-    for part in ast.walk(node):
-        if isinstance(part, ast.Name) and isinstance(part.ctx, ast.Load):
-            found.add(part.id)
-        elif isinstance(part, ast.Attribute) and isinstance(part.ctx, ast.Load):
-            root = part.value
-            while isinstance(root, ast.Attribute):
-                root = root.value
-            if not (isinstance(root, ast.Name) and root.id in standard):
-                found.add(part.attr)
-        elif isinstance(part, ast.Constant) and str(part.value).isidentifier():
-            found.add(str(part.value))
-    return found
 
 
 def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef, values: frozenset[str]) -> ast.AST:
