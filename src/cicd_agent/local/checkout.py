@@ -12,12 +12,12 @@ reasoned about without git, and a layering rule can keep process-running code ou
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from cicd_agent.analysis.diff import Diff, FileDiff, clean_text, parse_diff
-from cicd_agent.local.gitrepo import UNSHOWN_LIMIT, GitRepo, binary_text, lines_added
+from cicd_agent.local.gitrepo import UNSHOWN_LIMIT, GitRepo, binary_lines, lines_added
 from cicd_agent.runner.errors import UsageError
 
 _ATTRIBUTE_BATCH = 500
@@ -161,25 +161,25 @@ class GitCheckout:
         shown = [f for f in files if f.is_binary and not f.submodule and f.status != "deleted"]
         if not shown:
             return files
-        heads = self.read_blobs(head, [f.path for f in shown])
-        olds = self.read_blobs(old, [f.old_path or f.path for f in shown if f.status != "added"])
-        unshown: dict[str, tuple[tuple[int, str], ...]] = {}
-        for f in shown:
-            new_text = binary_text(heads.get(f.path, b""))
-            if not new_text:
-                continue
-            old_text = binary_text(olds.get(f.old_path or f.path, b"")) or ""
-            unshown[f.path] = lines_added(old_text, new_text)
-        return tuple(
-            replace(f, unshown=unshown[f.path]) if unshown.get(f.path) else f for f in files
-        )
+        # One batch of bytes at a time, kept as lines: a pull request adding hundreds of
+        # images never has them all in memory at once.
+        added: dict[str, tuple[tuple[int, str], ...]] = {}
+        for path, data in self.read_blobs(head, [f.path for f in shown]):
+            lines = binary_lines(data)
+            if lines:
+                added[path] = tuple(lines)
+        was = {
+            f.old_path or f.path: f.path for f in shown if f.status != "added" and f.path in added
+        }
+        for path, data in self.read_blobs(old, list(was)):
+            added[was[path]] = lines_added(binary_lines(data), list(added[was[path]]))
+        return tuple(replace(f, unshown=added[f.path]) if added.get(f.path) else f for f in files)
 
-    def read_blobs(self, rev: str, paths: Sequence[str]) -> dict[str, bytes]:
-        """The bytes of each ``path`` at ``rev`` up to :data:`UNSHOWN_LIMIT` a file (paths that
-        are not files there, or larger, are left out), by ``git cat-file --batch`` calls that
-        each hold at most that much."""
+    def read_blobs(self, rev: str, paths: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+        """``(path, bytes)`` of each ``path`` at ``rev`` up to :data:`UNSHOWN_LIMIT` a file
+        (paths that are not files there, or larger, are left out), by ``git cat-file --batch``
+        calls that each hold at most that much: one call's output alive at a time."""
         blobs = {p: b for p, b in self._blob_ids(rev, list(paths)).items() if b[1] <= UNSHOWN_LIMIT}
-        found: dict[str, bytes] = {}
         order = list(blobs)
         batch: list[str] = []
         held = 0
@@ -195,10 +195,9 @@ class GitCheckout:
             position = 0
             for one in batch:
                 start = out.index(b"\n", position) + 1  # after "<id> blob <size>"
-                found[one] = out[start : start + blobs[one][1]]
+                yield one, out[start : start + blobs[one][1]]
                 position = start + blobs[one][1] + 1
             batch, held = [], 0
-        return found
 
     def _blob_ids(self, rev: str, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
         """``path -> (blob id, size)`` at ``rev`` from ``git ls-tree -l`` (batched arguments);

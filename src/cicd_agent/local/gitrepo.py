@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,18 +86,48 @@ def binary_text(data: bytes) -> str | None:
     return text if len(_CONTROL.findall(text)) <= 1 + len(text) // 100 else None
 
 
-def lines_added(old: str, new: str) -> tuple[tuple[int, str], ...]:
-    """``(line number, text)`` of the lines of ``new`` that ``old`` does not hold (as many
-    times): a file's added lines without a diff, linear in both."""
-    left = Counter(line.rstrip("\r") for line in old.split("\n"))
-    added = []
-    for number, raw in enumerate(new.split("\n"), 1):
+_RUNS = (
+    ("latin-1", re.compile(rb"[\t\n\r\x20-\x7e]{8,}")),
+    ("utf-16-le", re.compile(rb"(?:[\t\n\r\x20-\x7e]\x00){8,}")),
+    ("utf-16-be", re.compile(rb"(?:\x00[\t\n\r\x20-\x7e]){8,}")),
+)
+"""Runs of printable ASCII a file holds as bytes, as UTF-16 either way round: a key is such a
+run in whatever else the file holds (binary data, control bytes, text in another encoding)."""
+
+
+def binary_lines(data: bytes) -> list[tuple[int, str]]:
+    """``(line number, text)`` of what the secret rules read in a file git shows as binary:
+    its lines when :func:`binary_text` reads it, and every run of eight or more printable
+    ASCII characters in its bytes (one byte each, or UTF-16 either way round), each line once.
+    A run is numbered by the newline bytes before it. Reading the runs too keeps a file from
+    choosing its way out: a mix of encodings, control bytes past :func:`binary_text`'s share
+    or a key inside real binary data leave the key's own characters in place."""
+    text = binary_text(data)
+    found = list(enumerate(text.split("\n"), 1)) if text is not None else []
+    for codec, runs in _RUNS:
+        number, counted = 1, 0
+        for run in runs.finditer(data):
+            number += data.count(b"\n", counted, run.start())
+            counted = run.start()
+            lines = run.group().decode(codec, "replace").split("\n")
+            found.extend((number + index, line) for index, line in enumerate(lines))
+    seen: set[str] = set()
+    unique = []
+    for number, raw in found:
         line = raw.rstrip("\r")
-        if left[line] > 0:
-            left[line] -= 1
-        elif line:
-            added.append((number, line))
-    return tuple(added)
+        if line and line not in seen:
+            seen.add(line)
+            unique.append((number, line))
+    return unique
+
+
+def lines_added(
+    old: list[tuple[int, str]], new: list[tuple[int, str]]
+) -> tuple[tuple[int, str], ...]:
+    """The lines of ``new`` that ``old`` does not hold (both as :func:`binary_lines` gives
+    them, each line once): a file's added lines without a diff, linear in both."""
+    left = {line for _, line in old}
+    return tuple((number, line) for number, line in new if line not in left)
 
 
 def is_null_sha(ref: str | None) -> bool:

@@ -138,6 +138,27 @@ LEFT_HIDDEN = {
     "utf-16-script": ("deploy.ps1", f"\ufeff$k = '{AWS_KEY}'\r\n".encode("utf-16-le")),
     # Past the bytes read to tell text from binary (1 MiB), a stray NUL still hides a file.
     "padded": ("dist/app.js", ("//\0\n" + "x\n" * 600_000 + f"k='{AWS_KEY}'\n").encode()),
+    # A NUL, then more control bytes than text has (a log's colour codes): no encoding reads it.
+    "control-bytes": (
+        "deploy/run.log",
+        ("\0" + "\x1b[31mERROR\x1b[0m retry\n" * 40 + f"AWS_ACCESS_KEY_ID={AWS_KEY}\n").encode(),
+    ),
+    # The key as plain bytes, then enough UTF-16 text that the file reads as UTF-16: the key's
+    # bytes then decode as other characters.
+    "mixed-encodings": (
+        "deploy/keys.env",
+        f"AWS_ACCESS_KEY_ID={AWS_KEY}\n".encode() + "region: eu-west-1\n".encode("utf-16-le") * 8,
+    ),
+    # A key inside real binary data (a keystore, a pickle, a database page).
+    "in-binary-data": (
+        "deploy/store.db",
+        bytes(range(256)) * 4 + f"aws_access_key_id={AWS_KEY}".encode() + bytes(range(256)),
+    ),
+    # The same inside binary data as UTF-16 (a Windows resource, a .NET assembly's strings).
+    "utf-16-in-binary-data": (
+        "deploy/app.dll",
+        b"MZ\x90\0" + bytes(range(256)) + f"AWS_ACCESS_KEY_ID={AWS_KEY}".encode("utf-16-le"),
+    ),
 }
 
 
@@ -195,3 +216,31 @@ def test_the_bases_minus_diff_hides_a_file_from_the_diff_never_from_the_secret_r
     listed = summary.partition("Files listed but never sent")[2].partition("</details>")[0]
     assert "`dist/app.min.js` (binary)" in listed
     assert AWS_KEY not in summary
+
+
+def test_a_renamed_binary_file_is_read_against_its_old_path(tmp_path: Path) -> None:
+    """A binary file moved with its key is not this change's key; a key a moved binary file
+    gains, and one in a new binary file beside it, are, each read one blob at a time."""
+    old_key = "AKIA" + "ZXCVBNMLKJHGFDSA"
+    moved_key = "AKIA" + "POIUYTREWQLKJHGF"
+    store = bytes(range(256)) * 64 + f"aws_access_key_id={old_key}\n".encode()
+    builder = GitRepoBuilder(tmp_path / "repo")
+    base = builder.commit("base", {"assets/store.db": store, "src/app.py": "x = 1\n"})
+    head = builder.commit(
+        "move",
+        {
+            "data/store.db": store + f"aws_access_key_id={moved_key}\n".encode(),
+            "data/new.db": bytes(range(256)) + f"aws_access_key_id={AWS_KEY}\n".encode(),
+        },
+        remove=("assets/store.db",),
+    )
+    code, outputs, summary = _review(tmp_path, builder, base, head)
+    assert code == 1, summary
+    sarif = json.loads(Path(outputs["sarif_file"]).read_text())
+    found = {
+        (r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["message"]["text"])
+        for r in sarif["runs"][0]["results"]
+        if r["ruleId"] == "cicd-agent/secret"
+    }
+    assert {path for path, _ in found} == {"data/store.db", "data/new.db"}, found
+    assert len(found) == 2, found

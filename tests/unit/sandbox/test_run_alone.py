@@ -232,3 +232,35 @@ def test_the_mount_table_a_run_reads_names_no_host_mount_it_cannot_see(tmp_path:
     assert hidden not in done.stdout, done.stdout
     assert not [point for point in points if point.startswith("/run/")], points
     assert points.count("/dev") == 1, points
+
+
+def _groups_left() -> list[Path]:
+    """The cgroups this process made that still exist (they are named by its pid)."""
+    mine = f"cicd-agent-{os.getpid()}-"
+    found = []
+    for hierarchy in (Path("/sys/fs/cgroup"), *Path("/sys/fs/cgroup").glob("*")):
+        for depth in ("*", "*/*", "*/*/*"):
+            found += [p for p in hierarchy.glob(depth) if p.name.startswith(mine)]
+    return found
+
+
+_LEAVERS = {
+    "ends": "print('done')",
+    "times-out": "import time; time.sleep(60)",
+    "forks-and-times-out": (
+        "import os, time\nfor _ in range(20):\n    if os.fork() == 0:\n        time.sleep(60)\n"
+        "time.sleep(60)"
+    ),
+    "overruns-memory": "b = bytearray(1)\nwhile True:\n    b += bytearray(64 << 20)",
+}
+
+
+@pytest.mark.parametrize("script", _LEAVERS.values(), ids=_LEAVERS.keys())
+def test_a_run_leaves_no_cgroup_behind(tmp_path: Path, script: str) -> None:
+    """Attack: runs that end, time out with children, or overrun their memory; each run's
+    groups are made for it alone, so one left behind is a leak a long-lived runner piles up."""
+    box = _sandbox(tmp_path, Limits(memory_bytes=256 << 20))
+    with box:
+        result = box.run([sys.executable, "-c", script], box.workspace("left"), timeout=3)
+    assert result.sandbox_failure == ""
+    assert _groups_left() == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.fix.witnessed import import_time_problem
+from cicd_agent.modes.analyse_failure.fix.import_time import import_time_problem
 
 BASE = '''"""Arithmetic."""
 import os
@@ -48,6 +48,9 @@ ALLOWED = {
     "a-type-alias-and-a-lambda": BASE + "Pair = tuple[int, int]\nadd = lambda a, b: a + b\n",
     "a-default-that-is-a-name": BASE.replace("b: int = 0", "b: int = LIMIT"),
     "a-removed-statement": BASE.replace("LIMIT = 10\n", ""),
+    "a-value-built-from-constants": BASE
+    + "import re\nNUMBER = re.compile(r'\\d+', re.I | re.M)\nKINDS = frozenset({'a', 'b'})\n",
+    "a-default-built-from-constants": BASE.replace("b: int = 0", "b: tuple = tuple([0])"),
 }
 
 REFUSED = {
@@ -63,6 +66,13 @@ REFUSED = {
     "an-attribute-set": BASE + "import sys\nsys.modules['x'].Function.runtest = None\n",
     "an-item-set": BASE + "import sys\nsys.modules['calc'] = None\n",
     "a-statement-in-a-class-with-a-keyword": BASE + "class K(Ops, x=1):\n    print('x')\n",
+    "a-value-call-on-a-call": BASE + "import re\nP = re.compile(os.getcwd())\n",
+    "a-value-call-on-a-name": BASE + "import re\nP = re.compile(LIMIT)\n",
+    "a-rebound-module": BASE + "import re\nre = os\nP = re.compile('x')\n",
+    "a-module-under-another-name": BASE + "import os as re\nP = re.compile('x')\n",
+    "a-rebound-builtin": BASE + "frozenset = print\nP = frozenset('x')\n",
+    "a-builtin-a-project-import-shadows": BASE + "from calc.x import tuple\nP = tuple('x')\n",
+    "a-value-call-spreading-a-mapping": BASE + "P = dict(**{'a': 1})\n",
 }
 
 
@@ -75,6 +85,97 @@ def test_a_fix_may_change_what_runs_when_called(after: str) -> None:
 def test_a_fix_may_not_add_what_runs_as_the_module_is_imported(after: str) -> None:
     said = import_time_problem("calc/ops.py", BASE, after)
     assert said.startswith("the patch adds code that runs as calc/ops.py is imported (line "), said
+
+
+CALLS_AT_IMPORT = '''"""Plugins."""
+import sys
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.items: list[object] = []
+
+    def add(self, item: object) -> None:
+        self.items.append(item)
+
+    @property
+    def size(self) -> int:
+        return len(self.items)
+
+
+REGISTRY = Registry()
+
+
+def register(fn):
+    REGISTRY.add(fn)
+    return fn
+
+
+class Plugin:
+    def __init_subclass__(cls) -> None:
+        cls.hook()
+
+
+class Mine(Plugin):
+    def hook() -> None:
+        return None
+
+
+@register
+def handler() -> int:
+    return 2
+
+
+def setup() -> int:
+    return 1
+
+
+ready = setup
+READY = ready()
+LATE = getattr(sys.modules[__name__], "late", None)
+
+
+def late() -> int:
+    return 3
+
+
+def compute(a: int, b: int) -> int:
+    return a - b
+'''
+
+EVIL = "__import__('sys').modules.clear()"
+ALSO_AT_IMPORT = {
+    "a-function-called-through-an-alias": ("return 1", EVIL),
+    "the-init-of-a-class-made-at-import": ("self.items: list[object] = []", EVIL),
+    "a-method-the-init-of-a-class-made-at-import-calls": ("self.items.append(item)", EVIL),
+    "a-decorator": ("REGISTRY.add(fn)", EVIL),
+    "what-a-decorator-wraps": ("return 2", EVIL),
+    "what-init-subclass-calls": ("return None", EVIL),
+    "a-function-named-by-a-string": ("return 3", EVIL),
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: a body the base already runs at import is read as a body; reading it as "
+    "import-time code by name refused 61 % of real fixes (route bodies, schema methods)",
+)
+@pytest.mark.parametrize("old, new", ALSO_AT_IMPORT.values(), ids=ALSO_AT_IMPORT.keys())
+def test_a_body_the_base_already_runs_at_import_is_import_time_code(old: str, new: str) -> None:
+    """Attack (the gap the rule left): the patch changes only a body, but the base runs it as
+    the module is imported (a call, a decorator, a class made at import, ``__init_subclass__``,
+    ``getattr`` by name), before the witness can see a test run."""
+    assert CALLS_AT_IMPORT.count(old) == 1
+    said = import_time_problem(
+        "calc/plugins.py", CALLS_AT_IMPORT, CALLS_AT_IMPORT.replace(old, new)
+    )
+    assert said.startswith("the patch adds code that runs as calc/plugins.py is imported"), said
+
+
+@pytest.mark.parametrize("old, new", [("return a - b", "return a + b")])
+def test_a_body_nothing_runs_at_import_may_change(old: str, new: str) -> None:
+    after = CALLS_AT_IMPORT.replace(old, new)
+    assert import_time_problem("calc/plugins.py", CALLS_AT_IMPORT, after) == ""
 
 
 def test_a_new_module_is_read_whole_and_other_files_are_not_read() -> None:

@@ -460,3 +460,36 @@ def test_a_linters_own_settings_file_is_refused(tmp_path: Path, path: str) -> No
     verdict = check_patch(diff, tmp_path)
     assert not verdict.allowed
     assert verdict.reason.startswith("the patch edits a linter's settings"), verdict.reason
+
+
+TRIGGERED = {
+    **CALC,
+    "calc/flags.py": "",
+    "calc/__init__.py": "\n".join(
+        [
+            "import sys",
+            "from . import flags",
+            "if getattr(flags, 'ON', False):",
+            "    def _t(frame, event, arg):",
+            "        if event == 'call' and frame.f_code.co_name.startswith('test_'):",
+            "            frame.f_globals['add'] = lambda a, b: a + b",
+            "    sys.settrace(_t)",
+            "",
+        ]
+    ),
+}
+"""The pull request's own import-time code holds the tracer above, armed by a constant."""
+
+
+@needs_sandbox
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: import-time code the base already holds can be armed by a constant the "
+    "patch adds (allowed: it calls nothing); the witness does not see a tracer the project sets",
+)
+def test_a_constant_that_arms_the_bases_own_tracer_is_not_a_verified_fix(tmp_path: Path) -> None:
+    """Attack: the patch only binds ``ON = True`` in ``calc/flags.py``; the base's
+    ``calc/__init__.py`` installs the name-rebinding tracer when it is set. Without the patch
+    the test fails, with it the test's body runs and passes: ``add`` still subtracts."""
+    verified, reason = _verify(tmp_path, TRIGGERED, _new_lines("calc/flags.py", ["ON = True"]))
+    assert not verified, reason

@@ -50,6 +50,7 @@ from cicd_agent.modes.analyse_failure.fix.evidence import (
     pytest_addopts,
     read_report,
 )
+from cicd_agent.modes.analyse_failure.fix.import_time import import_time_problem
 from cicd_agent.modes.analyse_failure.fix.named_files import named_files
 from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, check_patch
 from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
@@ -57,7 +58,6 @@ from cicd_agent.modes.analyse_failure.fix.script import shell_argv
 from cicd_agent.modes.analyse_failure.fix.witnessed import (
     Witness,
     cookie_problem,
-    import_time_problem,
     unnamed_by_the_linter,
     witness_loaded,
     witness_problem,
