@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.failed_run import run_cli, zip_of
+from tests.helpers.cli import run_cli
+from tests.helpers.failed_run import zip_of
 from tests.helpers.fix_projects import LINT, commit_project, lint_failure_log
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
@@ -59,11 +60,13 @@ def test_a_nul_byte_in_the_failed_steps_header_loses_no_output(
         "GITHUB_OUTPUT": str(tmp_path / "outputs"),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
     }
-    code, outputs, _, _, stderr = run_cli(
-        tmp_path, "--provider", "none", "--logs", str(logs), "--repo", str(checkout),
-        "--head", sha, "--fix", "suggest", environ=environ,
+    done = run_cli(
+        ["analyse-failure", "--provider", "none", "--logs", str(logs), "--repo", str(checkout),
+         "--head", sha, "--fix", "suggest"],
+        tmp_path, environ,
     )  # fmt: skip
-    assert code == 0, stderr + outputs.get("error", "")
+    outputs = done.outputs
+    assert done.code == 0, done.stderr + outputs.get("error", "")
     assert outputs["failure_type"] == "lint_error"
     assert outputs["fix_status"] in ("verified", "none")
 
