@@ -1,6 +1,6 @@
 # The same CLI as the composite action, for `uses: docker://…` or any CI that runs containers.
 # Built from the same uv.lock as the action (every distribution pinned by hash), with uv itself
-# pinned by hash (tools/uv/requirements.txt). Every mode, deploy-gate's extra included.
+# pinned by hash (install/requirements.txt). Every mode, deploy-gate's extra included.
 # The base is pinned by digest (python:3.12-slim, Debian trixie); Dependabot bumps it.
 FROM python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea AS build
 ENV UV_PROJECT_ENVIRONMENT=/opt/cicd-agent \
@@ -10,9 +10,9 @@ ENV UV_PROJECT_ENVIRONMENT=/opt/cicd-agent \
     UV_NO_CACHE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY tools/uv/requirements.txt tools/uv/requirements.txt
+COPY install/requirements.txt install/requirements.txt
 RUN python -m pip install --no-cache-dir --no-deps --only-binary :all: --require-hashes \
-        --root-user-action=ignore --target /opt/uv -r tools/uv/requirements.txt
+        --root-user-action=ignore --target /opt/uv -r install/requirements.txt
 # Dependencies first (their layer survives source edits), then the package itself.
 COPY pyproject.toml uv.lock README.md ./
 RUN /opt/uv/bin/uv sync --frozen --no-config --no-dev --no-editable --extra deploy \

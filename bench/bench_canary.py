@@ -13,7 +13,7 @@ A ``rate(...[1m])`` sampled every 30 s shares half its requests with each neighb
 correlation about 0.5); the AR(1) rows show what such correlation does to the judge, which
 widens its intervals for it. The rollout row carries the judge's state through 12 calls on
 such samples and counts a rollback at any call: the error budget spent call by call keeps it
-within the single-call bound. Real metrics: ``bench/canary_real.py``.
+within the single-call bound. Real metrics: ``research/deploy/canary_real.py``.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ from tests.harness.model_server import TEST_API_KEY, ModelServer, RecordedReques
 
 from cicd_agent.analysis.diff import Diff  # noqa: E402
 from cicd_agent.cli import main as cicd_agent  # noqa: E402
-from cicd_agent.local.local_repo import LocalRepo  # noqa: E402
+from cicd_agent.local.checkout import GitCheckout  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter  # noqa: E402
 
 MODEL = "gpt-5.4"
@@ -94,7 +94,7 @@ def run_gate(repo: Path, base: str, head: str, server: ModelServer) -> list[Reco
 
 def measure(name: str, repo: Path, base: str, head: str, server: ModelServer) -> Row:
     counter = TokenCounter.for_model(MODEL)
-    local = LocalRepo(repo)
+    local = GitCheckout(repo)
     raw = local.diff_text(base, head)
     requests = run_gate(repo, base, head, server)
     sent = naive = diff_sent = 0

@@ -2,7 +2,7 @@
 
 Run: ``python bench/bench_install.py`` (``--runs N``, ``--inner N``, ``--json``).
 
-The action's install step is ``tools/uv/install.sh``: pip installs the pinned uv (checked by
+The action's install step is ``install/install.sh``: pip installs the pinned uv (checked by
 hash), ``uv sync --frozen`` builds the virtualenv from uv.lock, and tiktoken's encoding files are
 fetched unless a restored cache holds them. actions/cache restores uv, uv's downloads and those
 files under a key of the lock. Each run times, back to back on the same machine:
@@ -33,7 +33,7 @@ from common import ROOT, TIKTOKEN_CACHE, Figure, figure, timed_main, wall_time
 
 from cicd_agent.modes import mode_module
 
-INSTALL_SH = ROOT / "tools" / "uv" / "install.sh"
+INSTALL_SH = ROOT / "install" / "install.sh"
 BASE_PYTHON = Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
 MODES = {name: ("deploy" if name == "deploy-gate" else "core", mode_module(name))
          for name in ("review", "gen-tests", "analyse-failure", "deploy-gate")}  # fmt: skip

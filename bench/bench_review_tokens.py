@@ -41,7 +41,7 @@ from tests.git_builder import GitRepoBuilder  # noqa: E402
 from cicd_agent.analysis.diff import Diff  # noqa: E402
 from cicd_agent.analysis.findings import deterministic_findings  # noqa: E402
 from cicd_agent.analysis.redact import Redactor  # noqa: E402
-from cicd_agent.local.local_repo import LocalRepo  # noqa: E402
+from cicd_agent.local.checkout import GitCheckout  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
 from cicd_agent.modes.review.collect import ReviewFacts  # noqa: E402
 from cicd_agent.modes.review.decide import ReviewAnswer  # noqa: E402
@@ -175,7 +175,7 @@ REFERENCES: dict[str, Callable[[GitRepoBuilder, random.Random], tuple[str, str]]
 
 
 def measure(
-    name: str, repo: LocalRepo, base: str, head: str, incremental_from: str | None = None
+    name: str, repo: GitCheckout, base: str, head: str, incremental_from: str | None = None
 ) -> Row:
     counter = TokenCounter.for_model(MODEL)
     redactor = Redactor()
@@ -272,7 +272,7 @@ def main() -> None:
         for index, (name, build) in enumerate(REFERENCES.items()):
             builder = GitRepoBuilder(Path(folder) / f"pr{index}")
             base, head = build(builder, random.Random(index))
-            rows.append(measure(name, LocalRepo(builder.path), base, head))
+            rows.append(measure(name, GitCheckout(builder.path), base, head))
         # A synchronize: the feature PR gets one more commit after its first review.
         builder = GitRepoBuilder(Path(folder) / "sync")
         base, reviewed = feature_with_lockfile(builder, random.Random(1))
@@ -286,7 +286,7 @@ def main() -> None:
         )
         rows.append(
             measure(
-                "synchronize: only the new commit", LocalRepo(builder.path), base, head, reviewed
+                "synchronize: only the new commit", GitCheckout(builder.path), base, head, reviewed
             )
         )
     if args.json:

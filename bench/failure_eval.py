@@ -3,10 +3,10 @@
     python bench/failure_eval.py [--cases DIR] [--no-corpus] [--misses] [--json]
 
 Runs the deterministic analysis (what ``--provider none`` reports) on the failed-run corpus of
-tests/corpus (built first if needed) and on the cases ``bench/failure_cases.py`` wrote to DIR.
-A case counts as recalled when every true error line is in the excerpt sent to the model; its
-type is right when the analysis names the expected type. For DIR's cases the offline flaky
-verdict (``true``/``likely``/``false``) is compared too.
+tests/corpus (built first if needed) and on the cases ``research/failure/failure_cases.py`` wrote to
+DIR. A case counts as recalled when every true error line is in the excerpt sent to the model; its
+type is right when the analysis names the expected type. For DIR's cases the offline flaky verdict
+(``true``/``likely``/``false``) is compared too.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def _figures(
 ) -> list[object]:
     """Recall and type accuracy per set (the issue's bars), and the offline flaky verdicts."""
     made = []
-    for group, what in (("corpus", "tests/corpus"), ("cases", "bench/failure_cases.py")):
+    for group, what in (("corpus", "tests/corpus"), ("cases", "research/failure/failure_cases.py")):
         chosen = [r for r in rows if r[0] == group]
         if not chosen:
             continue

@@ -19,10 +19,10 @@ What it does:
    usual mistakes (a wrong expected value, an invented function, a test without assertions, a
    test that changes the locale and never restores it, a test of already covered code).
 4. Print the funnel, every candidate's stop, coverage before and after and the timings, and
-   write them to ``bench/gen_tests_gate.md``. With ``--json``, the last line of stdout is the
-   figures ``bench/run.py`` reports: the funnel's rates, coverage, gate time per candidate,
-   model calls, and prompt tokens per call against the naive prompt that shows the whole
-   target module and the whole nearest test file instead of the segment and an excerpt.
+   write them to ``research/gen_tests/gen_tests_gate.md``. With ``--json``, the last line of stdout
+   is the figures ``bench/run.py`` reports: the funnel's rates, coverage, gate time per candidate,
+   model calls, and prompt tokens per call against the naive prompt that shows the whole target
+   module and the whole nearest test file instead of the segment and an excerpt.
 """
 
 from __future__ import annotations

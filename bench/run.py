@@ -206,15 +206,35 @@ def notes_section(outcomes: Sequence[Outcome]) -> list[str]:
     return lines
 
 
-FETCHED_DATA_FIGURES = ROOT / "bench" / "data" / "fetched_data_figures.md"
-"""Figures measured on data fetched from public repositories (kept outside this repository),
-which this command cannot rerun; each says its own command. Copied in as they stand."""
+RESEARCH = (
+    ("Performance on real repositories and real job logs (issue 36)", "research/perf.md"),
+    ("Secrets: redaction recall, and the precision of review's findings on real commits",
+     "research/secrets/results.md"),
+    ("Workflow audit on zizmor's, actionlint's and poutine's fixtures",
+     "research/review/workflow_audit.md"),
+    ("Decisions on sets frozen before tuning: failure typing, workflow audit, deploy rules",
+     "research/decisions_heldout.md"),
+    ("Finding fingerprints on a real history", "research/review/fingerprint_stability.md"),
+    ("gen-tests' gate on a real library", "research/gen_tests/gen_tests_gate.md"),
+    ("deploy-gate's risk model on real histories", "research/risk/results.md"),
+    ("deploy-gate's canary judge on real metric series", "research/deploy/canary_real.md"),
+    ("analyse-failure's fix step on real bug/fix pairs", "research/fix/results.md"),
+)  # fmt: skip
+"""Studies on data fetched from public repositories (never committed), which this command
+cannot rerun: each document gives its data, its commands and its first-seen figures."""
 
 
-def _fetched_data_section() -> list[str]:
-    if not FETCHED_DATA_FIGURES.is_file():
-        return []
-    return [FETCHED_DATA_FIGURES.read_text().rstrip(), ""]
+def research_section() -> list[str]:
+    """A link to each study that lives beside the scripts that measured it."""
+    return [
+        "## Measured on fetched data (not rerun by this script)",
+        "",
+        "These need data that is never committed; each document gives its commands and data,",
+        "and [`research/README.md`](research/README.md) says what each script measures.",
+        "",
+        *(f"- {title}: [`{path}`]({path})" for title, path in RESEARCH),
+        "",
+    ]
 
 
 def report(
@@ -256,22 +276,7 @@ def report(
         "",
         *notes_section(outcomes),
         "",
-        *_fetched_data_section(),
-        "## Measured on fetched data (not rerun by this script)",
-        "",
-        "These need data that is never committed; each document gives its command and data.",
-        "",
-        "- Workflow audit, hand rules before and zizmor after, on zizmor's, actionlint's and",
-        "  poutine's fixtures: [`bench/workflow_audit.md`](bench/workflow_audit.md)",
-        "  (`python bench/bench_workflow_audit.py DATA`). Labels there are one rule of ours and the",
-        "  audit was built looking at these fixtures: tuned on.",
-        "- Decisions on sets frozen before tuning (issue 35): failure typing and the offline flaky",
-        "  floor, the workflow audit against each auditor's own verdict (first-seen found 41 of 44, 15",
-        "  clean fixtures flagged high; after, tuned on: 43 of 44, 2), and deploy rules on 15 real",
-        "  commits of known kinds (first-seen 12/15, after 15/15):",
-        "  [`bench/decisions_heldout.md`](bench/decisions_heldout.md)",
-        "  (`bench/failure_eval.py`, `bench/workflow_audit_heldout.py`, `bench/deploy_rules_heldout.py`).",
-        "",
+        *research_section(),
         "## Time per bench",
         "",
         "| bench | seconds | load average (1 min) at its start |",

@@ -2,11 +2,11 @@
 
     python bench/runner_eval.py [--misses] [--json]
 
-Each case of tests/fixtures/logs/runners (real output of pytest, unittest, jest, vitest, mocha,
-AVA, tap, go test, cargo test, rspec, phpunit, eslint, xo, ruff, flake8, mypy, tsc and
-shellcheck on small failing projects, built by ``runner_set_build.py``) is wrapped as a GitHub
-Actions job log and analysed as ``--provider none`` would. A case is right when the failure
-type is the expected one and the root-cause line names the failure (``tests/corpus/runner_set``).
+Each case of tests/fixtures/logs/runners (real output of pytest, unittest, jest, vitest, mocha, AVA,
+tap, go test, cargo test, rspec, phpunit, eslint, xo, ruff, flake8, mypy, tsc and shellcheck on
+small failing projects, built by ``research/failure/runner_set_build.py``) is wrapped as a GitHub
+Actions job log and analysed as ``--provider none`` would. A case is right when the failure type is
+the expected one and the root-cause line names the failure (``tests/corpus/runner_set``).
 """
 
 from __future__ import annotations

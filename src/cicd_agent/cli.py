@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 from cicd_agent import arguments
 from cicd_agent.job.options import (
     CommonOptions,
+    Given,
     fill_from_inputs,
     fill_from_settings,
 )
 from cicd_agent.job.repo_config import RepoConfig, trusted_commit
 from cicd_agent.job.repo_config import load as load_repo_config
-from cicd_agent.modes import load_mode
+from cicd_agent.modes import MODES, load_mode
 from cicd_agent.runner.deadline import run_deadline
 from cicd_agent.runner.errors import CicdError, ExitCode, UsageError
 from cicd_agent.runner.inputs import input_value
@@ -61,7 +62,7 @@ def main(
         environ, commands=stderr if wants_json else stdout, human=stderr if wants_json else stdout
     )
     mode_name = arguments.selected_mode(argv)
-    ctx: RunContext | None = None
+    ctx: RunContext[object] | None = None
     mode: Mode | None = None
     try:
         parser, mode = build_parser(mode_name)
@@ -91,7 +92,8 @@ def main(
         ctx = RunContext(
             mode_name=mode.name,
             options=options,
-            args=args,
+            given=Given(vars(args)),
+            build_options=MODES[mode.name].options(),
             environ=environ,
             runner=runner,
             repo_config=settings,
@@ -101,7 +103,7 @@ def main(
             ctx.event = event  # already loaded to find the trusted commit; not read twice
         if settings.source is not None:
             ctx.note(f"Settings read from {settings.source} (workflow inputs take precedence).")
-        with run_deadline(options.deadline_minutes):
+        with run_deadline(options.deadline_minutes), ctx.resources:
             result, code = mode.run(ctx)
         if options.json:
             stdout.write(json.dumps(result.to_json(), sort_keys=True) + "\n")
@@ -191,7 +193,7 @@ def subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentPa
 
 def _fail(
     runner: RunnerIO,
-    ctx: RunContext | None,
+    ctx: RunContext[object] | None,
     mode: Mode | None,
     mode_name: str | None,
     error: CicdError,
@@ -243,7 +245,7 @@ def _fail(
 
 def _report_in_runner(
     runner: RunnerIO,
-    ctx: RunContext | None,
+    ctx: RunContext[object] | None,
     *,
     title: str,
     message: str,

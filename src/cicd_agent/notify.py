@@ -63,7 +63,7 @@ def _escape(text: str) -> str:
 
 def post_message(webhook_url: str, text: SlackText, *, timeout: float = 10.0) -> None:
     """Post ``text`` to the webhook; raises ExternalServiceError when it is not accepted."""
-    import requests  # +199 modules (python -X importtime): only when a message is sent
+    import requests  # here, not at the top: only a run that sends a message loads it
 
     parts = urlsplit(webhook_url)
     if parts.scheme not in ("https", "http") or not parts.netloc:

@@ -1,10 +1,11 @@
 """The frozen runner set (tests/fixtures/logs/runners): real failing output of the test runners
 and linters teams use, wrapped as a GitHub Actions job and scored the same way everywhere.
 
-Each case holds one real tool's output on a small failing project (``bench/runner_set_build.py``
-ran the tool), the failure type a person would give it and the lines of that output that name
-the failure. The analysis is right on a case when it gives that type and its root-cause line is
-one of those lines (or holds one, or a prefix of one that pytest's summary cut short).
+Each case holds one real tool's output on a small failing project
+(``research/failure/runner_set_build.py`` ran the tool), the failure type a person would give it and
+the lines of that output that name the failure. The analysis is right on a case when it gives that
+type and its root-cause line is one of those lines (or holds one, or a prefix of one that pytest's
+summary cut short).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The install: one hashed lock for the action, the image and CI; uv pinned by hash; a lean core.
 
-The slow tests run ``tools/uv/install.sh`` (the action's install step) for real, from PyPI, into
+The slow tests run ``install/install.sh`` (the action's install step) for real, from PyPI, into
 a temporary folder: the pinned uv through ``pip --require-hashes``, then ``uv sync --frozen``.
 They check what a user of the action would meet: the core install runs analyse-failure without
 numpy or scipy, and a distribution whose hash differs from the lock is refused.
@@ -25,8 +25,8 @@ from cicd_agent.modes import mode_module
 from tests.harness.payloads import REPO_ROOT
 
 REPO_ROOT = REPO_ROOT
-INSTALL_SH = REPO_ROOT / "tools" / "uv" / "install.sh"
-UV_PINS = REPO_ROOT / "tools" / "uv" / "requirements.txt"
+INSTALL_SH = REPO_ROOT / "install" / "install.sh"
+UV_PINS = REPO_ROOT / "install" / "requirements.txt"
 LOCK = REPO_ROOT / "uv.lock"
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 BIN = Path(sysconfig.get_path("scripts"))
@@ -65,7 +65,7 @@ def run_install(
         "EXTRAS": extras,
     }
     return subprocess.run(
-        ["bash", str(root / "tools" / "uv" / "install.sh")],
+        ["bash", str(root / "install" / "install.sh")],
         env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
 
@@ -75,7 +75,7 @@ def copy_tree(target: Path) -> Path:
     target.mkdir(parents=True)
     for name in ("pyproject.toml", "uv.lock", "README.md"):
         shutil.copy2(REPO_ROOT / name, target / name)
-    shutil.copytree(REPO_ROOT / "tools" / "uv", target / "tools" / "uv")
+    shutil.copytree(REPO_ROOT / "install", target / "install")
     (target / "src" / "cicd_agent").mkdir(parents=True)
     (target / "src" / "cicd_agent" / "__init__.py").write_text('"""A stand-in package."""\n')
     return target
@@ -223,17 +223,17 @@ def test_uv_is_pinned_to_one_version_by_hash() -> None:
 def test_the_action_ci_and_the_image_all_install_through_the_lock() -> None:
     action = yaml.safe_load((REPO_ROOT / "action.yml").read_text())
     runs = [step.get("run", "") for step in action["runs"]["steps"]]
-    assert any("tools/uv/install.sh" in run for run in runs)
+    assert any("install/install.sh" in run for run in runs)
     assert not any("pip install" in run for run in runs)
     ci = (REPO_ROOT / ".ci" / "run").read_text()
-    assert "tools/uv/install.sh" in ci and "pip install" not in ci
+    assert "install/install.sh" in ci and "pip install" not in ci
     docker = DOCKERFILE.read_text()
     assert "COPY pyproject.toml uv.lock" in docker
     syncs = re.findall(r"uv sync[^\n]*", docker)
     assert syncs and all("--frozen" in sync and "--extra deploy" in sync for sync in syncs)
     pips = re.findall(r"pip install[^\n]*\n[^\n]*", docker)
     assert len(pips) == 1 and "--require-hashes" in pips[0]
-    assert "-r tools/uv/requirements.txt" in pips[0]
+    assert "-r install/requirements.txt" in pips[0]
 
 
 def test_the_image_base_is_pinned_by_digest_and_runs_as_the_default_user() -> None:
@@ -288,7 +288,7 @@ def test_the_install_cache_is_keyed_on_the_lock_the_uv_pin_and_the_extras(
     tree.mkdir()
     for name in ("action.yml", "uv.lock", "README.md"):
         shutil.copy2(REPO_ROOT / name, tree / name)
-    shutil.copytree(REPO_ROOT / "tools" / "uv", tree / "tools" / "uv")
+    shutil.copytree(REPO_ROOT / "install", tree / "install")
     first = _cache_key(tree, tmp_path, "review")
     assert _cache_key(tree, tmp_path, "gen-tests") == first
     assert _cache_key(tree, tmp_path, "deploy-gate") != first
@@ -297,7 +297,7 @@ def test_the_install_cache_is_keyed_on_the_lock_the_uv_pin_and_the_extras(
     (tree / "uv.lock").write_text((tree / "uv.lock").read_text() + "\n")
     relocked = _cache_key(tree, tmp_path, "review")
     assert relocked != first
-    pins = tree / "tools" / "uv" / "requirements.txt"
+    pins = tree / "install" / "requirements.txt"
     pins.write_text(pins.read_text() + "\n")
     assert _cache_key(tree, tmp_path, "review") != relocked
 
@@ -305,4 +305,4 @@ def test_the_install_cache_is_keyed_on_the_lock_the_uv_pin_and_the_extras(
 def test_dependabot_keeps_every_pin_current() -> None:
     config = yaml.safe_load((REPO_ROOT / ".github" / "dependabot.yml").read_text())
     watched = {(u["package-ecosystem"], u["directory"]) for u in config["updates"]}
-    assert {("uv", "/"), ("pip", "/tools/uv"), ("github-actions", "/"), ("docker", "/")} <= watched
+    assert {("uv", "/"), ("pip", "/install"), ("github-actions", "/"), ("docker", "/")} <= watched

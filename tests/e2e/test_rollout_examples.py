@@ -116,7 +116,7 @@ def _install_like_the_image(target: Path) -> Path:
     --extra deploy` from the lock, into a fresh environment; its bin folder."""
     uv = REPO_ROOT / ".harness" / "uv" / "bin" / "uv"
     if not uv.exists():
-        pytest.fail("no pinned uv: run `EXTRAS=dev bash tools/uv/install.sh` first", pytrace=False)
+        pytest.fail("no pinned uv: run `EXTRAS=dev bash install/install.sh` first", pytrace=False)
     source = target / "src"
     shutil.copytree(REPO_ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "uv.lock", "README.md"):

@@ -9,6 +9,7 @@ or the working tree itself when the pin is the commit checked out here (an unrel
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import sys
@@ -81,11 +82,9 @@ def action_tree(sha: str, dest: Path) -> Path:
 def mode_help(tree: Path, mode: str) -> subprocess.CompletedProcess[str]:
     """``cicd-agent MODE --help`` of the package in ``tree`` (its own source first on the path,
     this environment's dependencies): exit 0 when that tree has the mode."""
-    code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); from cicd_agent.cli import main; "
-        "raise SystemExit(main(sys.argv[2:]))"
-    )
+    code = "import sys; from cicd_agent.cli import main; raise SystemExit(main(sys.argv[1:]))"
+    environ = {**os.environ, "PYTHONPATH": str(tree / "src")}
     return subprocess.run(
-        [sys.executable, "-c", code, str(tree / "src"), mode, "--help"],
-        capture_output=True, text=True, cwd=tree, timeout=120,
+        [sys.executable, "-c", code, mode, "--help"],
+        capture_output=True, text=True, cwd=tree, timeout=120, env=environ,
     )  # fmt: skip

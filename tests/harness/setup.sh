@@ -190,7 +190,7 @@ expressions() {
 # --- main ----------------------------------------------------------------------------------------
 
 if [[ ! -x "$PYTHON" ]]; then
-    echo "setup.sh: no Python at $PYTHON; install first: EXTRAS=dev bash tools/uv/install.sh" >&2
+    echo "setup.sh: no Python at $PYTHON; install first: EXTRAS=dev bash install/install.sh" >&2
     exit 2
 fi
 

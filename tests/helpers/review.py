@@ -14,6 +14,7 @@ from tests.helpers.cli import run_cli
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
+    from cicd_agent.modes.review.options import ReviewOptions
 
 REPO = "/repos/octocat/Hello-World"
 
@@ -89,12 +90,13 @@ def answer(*findings: ModelFinding, verdict: str = "comment") -> ReviewAnswer:
 
 def review_context(
     tmp_path: Path, github_api: Any, repo: GitRepoBuilder, event: Path, *argv: str
-) -> RunContext:
+) -> RunContext[ReviewOptions]:
     """A review run's context as the CLI builds it (for entry points other modes call, such
     as the ``/cicd-agent describe`` command's)."""
     from cicd_agent.cli import _repo_settings, build_parser, subparser
     from cicd_agent.job.context import RunContext
-    from cicd_agent.job.options import CommonOptions, fill_from_inputs
+    from cicd_agent.job.options import CommonOptions, Given, fill_from_inputs
+    from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.runner.runner_io import RunnerIO
 
     environ = github_api.env() | {
@@ -112,7 +114,8 @@ def review_context(
     return RunContext(
         mode_name="review",
         options=CommonOptions.from_args(args, environ),
-        args=args,
+        given=Given(vars(args)),
+        build_options=ReviewOptions.from_given,
         environ=environ,
         runner=runner,
         repo_config=settings,

@@ -38,3 +38,44 @@ def test_quick_diff_bench_writes_the_report(tmp_path: Path) -> None:
     # The prompt was packed with the exact tokenizer, and the same table went to stdout.
     assert "counted with tiktoken o200k_base" in text
     assert "| diff | 5,000-file PR → prompt, wall time |" in done.stdout
+
+
+SUITE_FRAME = {"run.py", "common.py", "golden.py"}
+"""The driver, its figure protocol, and the before-and-after recorder of every mode's outputs."""
+LEFT_FOR_THE_RISK_WORK = {
+    "risk_eval.py", "risk_prior_fit.py", "risk_common_sense.py", "export_history.py",
+    "bench_risk_fit.py",
+}  # fmt: skip
+"""The risk model's research scripts, which issue 45's work moves to research/ with its tests."""
+MAX_SUITE_LINES = 4_500
+
+
+def _sibling_imports(script: Path) -> set[str]:
+    """The ``bench/`` modules ``script`` imports by bare name (it runs with ``bench/`` on the path)."""
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(script.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return {f"{name}.py" for name in names if (script.parent / f"{name}.py").is_file()}
+
+
+def test_bench_holds_only_the_suite_run_py_drives() -> None:
+    """A study on fetched data or a corpus builder belongs in research/: bench/ is what
+    ``bench/run.py`` runs, so every script in it keeps running and stays small."""
+    import re
+
+    bench = ROOT / "bench"
+    driven = set(re.findall(r'"(\w+\.py)"', (bench / "run.py").read_text(encoding="utf-8")))
+    needed, pending = set(SUITE_FRAME), list(driven | SUITE_FRAME)
+    while pending:
+        script = pending.pop()
+        needed.add(script)
+        pending += sorted(_sibling_imports(bench / script) - needed)
+    present = {path.name for path in bench.glob("*.py")} - LEFT_FOR_THE_RISK_WORK
+    assert present - needed == set(), "move these to research/ or drive them from bench/run.py"
+    lines = sum(len((bench / name).read_text(encoding="utf-8").splitlines()) for name in present)
+    assert lines <= MAX_SUITE_LINES

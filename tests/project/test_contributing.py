@@ -1,8 +1,8 @@
 """Every path CONTRIBUTING.md names in backticks exists (issue 33: it named `gen_tests/confine`
 long after that module was gone). A path under ``modes/`` or ``analysis/`` is the package's
-(``src/cicd_agent/…``); one under ``src/``, ``tests/``, ``tools/`` or ``bench/`` is the
-repository's. A module may be named without ``.py``; a placeholder (``modes/<name>/``) is not
-a path."""
+(``src/cicd_agent/…``); one under ``src/``, ``tests/``, ``tools/``, ``bench/``, ``research/`` or
+``install/`` is the repository's. A module may be named without ``.py``; a placeholder
+(``modes/<name>/``) is not a path."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import re
 from tests.harness.payloads import REPO_ROOT
 
 PACKAGE_PREFIXES = ("modes/", "analysis/")
-REPOSITORY_PREFIXES = ("src/", "tests/", "tools/", "bench/")
+REPOSITORY_PREFIXES = ("src/", "tests/", "tools/", "bench/", "research/", "install/")
 FENCED = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 SPAN = re.compile(r"`([^`\n]+)`")
 

@@ -100,16 +100,6 @@ def test_the_readme_names_exactly_the_options_that_are_not_inputs_and_back() -> 
     assert set(re.findall(r"`([\w-]+)`", said.group(1))) == inputs - options
 
 
-def _tables() -> object:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("readme_tables", ROOT / "tools/readme_tables.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_input_defaults_agree_between_the_cli_action_yml_and_the_readme() -> None:
     """The tables show the CLI's default where action.yml leaves an input empty; where
     action.yml or its description states a default too, they agree; and the stated defaults are
@@ -117,12 +107,13 @@ def test_input_defaults_agree_between_the_cli_action_yml_and_the_readme() -> Non
     import re
 
     import yaml
+    from tools import readme_tables
 
     from cicd_agent.analysis.policy import DEFAULT_BUSINESS_HOURS
     from cicd_agent.model.config import DEFAULT_FAST_MODEL, DEFAULT_MODEL, DEFAULT_TIMEOUT
     from cicd_agent.modes.gen_tests.arguments import DEFAULT_TEST_COMMAND
 
-    cli: dict[str, str] = _tables().cli_defaults()  # type: ignore[attr-defined]
+    cli: dict[str, str] = readme_tables.cli_defaults()
     assert cli["model"] == DEFAULT_MODEL and cli["fast-model"] == DEFAULT_FAST_MODEL
     assert float(cli["model-timeout"]) == DEFAULT_TIMEOUT
     assert cli["test-command"] == DEFAULT_TEST_COMMAND

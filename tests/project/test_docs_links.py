@@ -1,6 +1,6 @@
-"""Every page under docs/ is reachable from the README, and every relative link in the README,
-the docs and CONTRIBUTING.md resolves: to a file or folder of the repository, and, with a
-``#fragment``, to a heading of that page as GitHub names its anchors."""
+"""Every page under docs/ is reachable from the README, and every relative link in the README, the
+docs, CONTRIBUTING.md, BENCHMARKS.md and the research write-ups resolves: to a file or folder of the
+repository, and, with a ``#fragment``, to a heading of that page as GitHub names its anchors."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ FENCE = re.compile(r"^```.*?^```", re.M | re.S)
 
 
 def pages() -> list[Path]:
-    return [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    return [
+        ROOT / "README.md", ROOT / "CONTRIBUTING.md", ROOT / "BENCHMARKS.md",
+        *sorted((ROOT / "docs").rglob("*.md")), *sorted((ROOT / "research").rglob("*.md")),
+    ]  # fmt: skip
 
 
 def links(page: Path) -> list[str]:

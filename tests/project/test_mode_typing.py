@@ -25,6 +25,10 @@ from cicd_agent.job.pipeline import Mode, run_mode
 from cicd_agent.job.result import ModeResult
 
 
+class Opts:
+    pass
+
+
 class Counted(ModeResult):
     count: int = 0
 
@@ -40,14 +44,14 @@ class Toy:
     fail_closed_outputs: Mapping[str, str] = {}
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
-    def collect(self, ctx: RunContext) -> list[str]: return []
-    def analyse(self, ctx: RunContext, facts: list[str]) -> int: return len(facts)
-    def ask(self, ctx: RunContext, facts: list[str], verdict: int) -> None: return None
-    def decide(self, ctx: RunContext, verdict: int, opinion: None) -> Counted:
+    def collect(self, ctx: RunContext[Opts]) -> list[str]: return []
+    def analyse(self, ctx: RunContext[Opts], facts: list[str]) -> int: return len(facts)
+    def ask(self, ctx: RunContext[Opts], facts: list[str], verdict: int) -> None: return None
+    def decide(self, ctx: RunContext[Opts], verdict: int, opinion: None) -> Counted:
         return Counted(mode="toy", headline="", count=verdict)
-    def publish(self, ctx: RunContext, facts: list[str], verdict: int, result: PUBLISHED) -> None: ...
-    def failure_outputs(self, ctx: RunContext) -> dict[str, str]: return {}
-    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+    def publish(self, ctx: RunContext[Opts], facts: list[str], verdict: int, result: PUBLISHED) -> None: ...
+    def failure_outputs(self, ctx: RunContext[Opts]) -> dict[str, str]: return {}
+    def run(self, ctx: RunContext[Opts]) -> tuple[ModeResult, ExitCode]:
         return run_mode(self, ctx)
 
 

@@ -4,26 +4,17 @@ not), and the README shows every picture."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
+
+from tools import render_pictures
 
 from tests.harness.payloads import REPO_ROOT
 
 IMAGES = REPO_ROOT / "docs" / "images"
 
 
-def _tool() -> object:
-    spec = importlib.util.spec_from_file_location(
-        "render_pictures", REPO_ROOT / "tools/render_pictures.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_the_pictures_pages_are_what_the_product_writes_today(tmp_path: Path) -> None:
-    made: dict[str, str] = _tool().pages(tmp_path)  # type: ignore[attr-defined]
+    made: dict[str, str] = render_pictures.pages(tmp_path)
     assert sorted(made) == ["check-run.png", "failure-comment.png", "job-summary.png", "review.png"]
     stale = [
         name for name, page in made.items()

@@ -9,28 +9,16 @@ repository of its own.
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from tools import pin
 
 from tests.git_builder import GitRepoBuilder
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("pin_tool", ROOT / "tools" / "pin.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-pin = _tool()
 
 
 def _git(*args: str) -> str:

@@ -177,8 +177,8 @@ def classify_path(path: str) -> frozenset[ChangeType]:
     Tests and docs are exclusive (a test of the login page is a test, not security code);
     everything else may carry several types. Unknown files are ``other``, never dropped.
     """
-    # Split by hand: PurePosixPath cost 35 µs a path, most of the classification of a
-    # 5,000-file change. Empty and "." parts are dropped as pathlib drops them.
+    # Split by hand: building a PurePosixPath per path was most of the classification of a
+    # large change. Empty and "." parts are dropped as pathlib drops them.
     parts = [part for part in path.split("/") if part and part != "."] or [""]
     original_name = parts[-1]
     name = original_name.lower()

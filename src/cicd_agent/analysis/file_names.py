@@ -30,7 +30,7 @@ def has_control_characters(name: str) -> bool:
 def name_span(name: str, limit: int = 300) -> str:
     """``name`` escaped, as inline code that no backtick in it can close: a name is Markdown
     otherwise (``x` @org/team <img src=x> `.bin`` pings and posts HTML)."""
-    # +20 modules (python -X importtime), only when a name is rendered into Markdown.
+    # Here, not at the top: only a name rendered into Markdown needs the Markdown parser.
     from cicd_agent.runner.markdown import code_span
 
     return code_span(escaped(name), limit)

@@ -155,7 +155,7 @@ def read_junit(paths: Sequence[Path]) -> JUnitCounts:
     Cases are counted one by one rather than trusting the suites' summary attributes, which
     some producers leave out or get wrong.
     """
-    # +5 modules (python -X importtime), only when a JUnit report is given.
+    # Here, not at the top: only a run given a JUnit report needs the parser.
     from junitparser import Error, Failure, JUnitXml, Skipped, TestSuite
 
     total = failed = errors = skipped = 0

@@ -6,14 +6,14 @@ never import them, and a mode that needs no GitHub call never asks for a token.
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Protocol, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
-from cicd_agent.job.options import CommonOptions
+from cicd_agent.job.options import CommonOptions, Given
 from cicd_agent.job.repo_config import RepoConfig
 from cicd_agent.model.usage import ModelUsageReport
 from cicd_agent.runner.inputs import input_value
@@ -23,27 +23,29 @@ from cicd_agent.runner.runner_io import RunnerIO
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.job.events import Event
+    from cicd_agent.local.checkout import GitCheckout
     from cicd_agent.model.client import ModelClient
     from cicd_agent.model.config import ModelConfig
 
 
-class ModeOptions(Protocol):
-    """A mode's frozen options object (``modes/<mode>/options.py``)."""
-
-    @classmethod
-    def from_args(cls, args: argparse.Namespace) -> Self: ...
-
-
-_OptionsT = TypeVar("_OptionsT", bound=ModeOptions)
+OptionsT_co = TypeVar("OptionsT_co", covariant=True)
+"""A mode's frozen options object (``modes/<mode>/options.py``)."""
 
 
 @dataclass
-class RunContext:
-    """One run: options, the environment it was given, runner I/O, and lazily built clients."""
+class RunContext(Generic[OptionsT_co]):
+    """One run: options, the environment it was given, runner I/O, and lazily built clients.
+
+    Typed by the mode's options (``RunContext[ReviewOptions]``), so a step reads
+    ``ctx.mode_options.report_on`` and mypy knows what it gets."""
 
     mode_name: str
     options: CommonOptions
-    args: argparse.Namespace
+    given: Given
+    """Every option's value as the run resolved it (flag, then input, then setting), before the
+    mode typed it: what a failure path may still read when the mode's options did not build."""
+    build_options: Callable[[Given], OptionsT_co]
+    """How the mode turns ``given`` into its options (``ReviewOptions.from_given``)."""
     environ: Mapping[str, str]
     runner: RunnerIO
     repo_config: RepoConfig = field(default_factory=RepoConfig)
@@ -51,18 +53,21 @@ class RunContext:
     notes: list[str] = field(default_factory=list)
     progress: Progress = field(default_factory=lambda: Progress(None))
     """Stage and count lines on stderr (silent unless the CLI gives it a stream)."""
-    _mode_options: dict[type, object] = field(default_factory=dict, repr=False)
+    resources: ExitStack = field(default_factory=ExitStack)
+    """What the run holds open (temporary folders, worktrees): closed by whoever started the
+    run, after it, so no mode keeps an instance to hold them."""
 
     def __post_init__(self) -> None:
         for secret in self.redactor.known:
             self.runner.mask(secret)
 
-    def mode_options(self, kind: type[_OptionsT]) -> _OptionsT:
-        """The mode's typed options, built and checked from the parsed flags once per run, so
-        every step reads the same object and a file an option names is read once."""
-        if kind not in self._mode_options:
-            self._mode_options[kind] = kind.from_args(self.args)
-        return cast(_OptionsT, self._mode_options[kind])
+    @cached_property
+    def mode_options(self) -> OptionsT_co:
+        """The mode's typed options, built and checked once per run, so every step reads the
+        same object and a file an option names is read once. Built on first read: a mode's
+        ``run`` reads it before any I/O, so a bad value stops the run there, with this context
+        (its notes, the fail-closed outputs) in place."""
+        return self.build_options(self.given)
 
     def note(self, message: str) -> None:
         """Something the reader must know (a degraded publish, a model failure, a missing signal)."""
@@ -92,13 +97,21 @@ class RunContext:
         return load_event(self.options.event_path, self.options.event_name)
 
     @cached_property
+    def checkout(self) -> GitCheckout:
+        """The repository's checkout (``--repo``), opened once per run: every step reads git
+        through this one object, so refs and merge bases are resolved once."""
+        from cicd_agent.local.checkout import GitCheckout
+
+        return GitCheckout(self.options.repo_dir)
+
+    @cached_property
     def has_event(self) -> bool:
         """Whether an event payload was given at all (local runs work from flags alone)."""
         return self.options.event_path is not None
 
     @cached_property
     def model_config(self) -> ModelConfig:
-        # +6 modules (pydantic's SecretStr among them; python -X importtime): offline runs skip it.
+        # Here: the config brings pydantic's SecretStr, which offline runs never need.
         from cicd_agent.model.config import model_config_from
 
         config, reason = model_config_from(self.options, self.environ)
@@ -111,7 +124,8 @@ class RunContext:
     def model(self) -> ModelClient | None:
         """The model client, or None when the provider is ``none`` (offline).
 
-        The provider is checked first so an offline run never imports the SDK (about a second)."""
+        The provider is checked first so an offline run never imports the SDK, the costliest
+        import a run can make."""
         if self.model_config.provider == "none":
             return None
         from cicd_agent.model.client import build_model_client
@@ -162,7 +176,8 @@ class RunContext:
         if self.repository is None:
             self.note("No repository (GITHUB_REPOSITORY or the event): GitHub was not contacted.")
             return None
-        # PyGithub: +371 modules, about a second (python -X importtime); only with a token.
+        # PyGithub is imported here, only with a token: it costs more than the rest of a run's
+        # imports (tests/project/test_mode_imports.py).
         from cicd_agent.github.client import connect, settings_from_env
 
         return connect(

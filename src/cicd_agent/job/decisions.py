@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def record_decision(
-    ctx: RunContext,
+    ctx: RunContext[object],
     database_url: str | None,
     *,
     phase: str,
@@ -59,7 +59,7 @@ def record_decision(
         return None
 
 
-def _run_url(ctx: RunContext) -> str | None:
+def _run_url(ctx: RunContext[object]) -> str | None:
     run_id = ctx.environ.get("GITHUB_RUN_ID")
     if not (run_id and ctx.repository):
         return None

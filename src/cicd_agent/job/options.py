@@ -13,10 +13,65 @@ import argparse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from cicd_agent.runner.deadline import DEFAULT_DEADLINE_MINUTES
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.inputs import input_value
+
+_T = TypeVar("_T")
+
+
+class Given:
+    """Every option's value as a run resolved it, by its ``dest`` (``run_id`` for ``--run-id``);
+    None where nothing gave one. Each reader checks the value's type, so a mode's options
+    module reads typed values without argparse (a mismatch is a bug: ``TypeError``)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, object]) -> None:
+        self._values = dict(values)
+
+    def __repr__(self) -> str:  # values may be secrets (a database URL): names only
+        return f"Given({sorted(self._values)})"
+
+    def value(self, name: str) -> object:
+        return self._values.get(name)
+
+    def items(self) -> list[tuple[str, object]]:
+        return list(self._values.items())
+
+    def text(self, name: str) -> str | None:
+        return self._typed(name, str)
+
+    def flag(self, name: str) -> bool:
+        """A switch: None (not given) is off."""
+        return bool(self._typed(name, bool))
+
+    def whole(self, name: str) -> int | None:
+        value = self._values.get(name)
+        if isinstance(value, bool):
+            raise TypeError(f"option {name!r} is a switch, not a number")
+        return self._typed(name, int)
+
+    def number(self, name: str) -> float | None:
+        value = self._values.get(name)
+        if value is None or isinstance(value, float):
+            return value
+        return float(self._typed(name, int) or 0)
+
+    def path(self, name: str) -> Path | None:
+        value = self._values.get(name)
+        if value is None or isinstance(value, Path):
+            return value
+        return Path(str(self._typed(name, str)))
+
+    def _typed(self, name: str, kind: type[_T]) -> _T | None:
+        value = self._values.get(name)
+        if value is None or isinstance(value, kind):
+            return value
+        raise TypeError(f"option {name!r} holds {type(value).__name__}, not {kind.__name__}")
+
 
 TRUE_WORDS = frozenset({"true", "yes", "1", "on"})
 FALSE_WORDS = frozenset({"false", "no", "0", "off", ""})

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from cicd_agent.job.context import RunContext
 from cicd_agent.job.result import ModeResult, fail_on_sentence
@@ -27,6 +27,9 @@ from cicd_agent.runner.errors import (
 from cicd_agent.runner.markdown import posted, prose
 from cicd_agent.runner.runner_io import SUMMARY_LIMIT_BYTES, Annotation
 
+OptionsT_contra = TypeVar(
+    "OptionsT_contra", contravariant=True
+)  # steps take the run; they never return it
 FactsT = TypeVar("FactsT")
 VerdictT = TypeVar("VerdictT")
 OpinionT = TypeVar("OpinionT")
@@ -52,15 +55,15 @@ class Mode(Protocol):
     @property
     def fail_closed_outputs(self) -> Mapping[str, str]: ...
 
-    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[Any]) -> tuple[ModeResult, ExitCode]:
         """Run the mode end to end: ``return run_mode(self, ctx)`` (or a phase's steps)."""
 
-    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+    def failure_outputs(self, ctx: RunContext[Any]) -> dict[str, str]:
         """Outputs written when the mode cannot finish after its options parsed; they add to
         (and may refine) ``fail_closed_outputs``, e.g. with an audit record of the failure."""
 
 
-class Steps(Protocol[FactsT, VerdictT, OpinionT, ResultT]):
+class Steps(Protocol[OptionsT_contra, FactsT, VerdictT, OpinionT, ResultT]):
     """The typed steps :func:`run_mode` drives. Each is a plain method so mypy checks them."""
 
     @property
@@ -70,19 +73,25 @@ class Steps(Protocol[FactsT, VerdictT, OpinionT, ResultT]):
     @property
     def fail_on_choices(self) -> tuple[str, ...]: ...
 
-    def collect(self, ctx: RunContext) -> FactsT:
+    def collect(self, ctx: RunContext[OptionsT_contra]) -> FactsT:
         """Gather what changed / failed / is uncovered: git, GitHub API, files."""
 
-    def analyse(self, ctx: RunContext, facts: FactsT) -> VerdictT:
+    def analyse(self, ctx: RunContext[OptionsT_contra], facts: FactsT) -> VerdictT:
         """The deterministic verdict: the floor. No network to a model."""
 
-    def ask(self, ctx: RunContext, facts: FactsT, verdict: VerdictT) -> OpinionT | None:
+    def ask(
+        self, ctx: RunContext[OptionsT_contra], facts: FactsT, verdict: VerdictT
+    ) -> OpinionT | None:
         """Ask the model (only called when a model is configured); None when nothing to ask."""
 
-    def decide(self, ctx: RunContext, verdict: VerdictT, opinion: OpinionT | None) -> ResultT:
+    def decide(
+        self, ctx: RunContext[OptionsT_contra], verdict: VerdictT, opinion: OpinionT | None
+    ) -> ResultT:
         """Merge the model's opinion with the verdict under guardrails: it may only raise risk."""
 
-    def publish(self, ctx: RunContext, facts: FactsT, verdict: VerdictT, result: ResultT) -> None:
+    def publish(
+        self, ctx: RunContext[OptionsT_contra], facts: FactsT, verdict: VerdictT, result: ResultT
+    ) -> None:
         """Review, comment or check run, from the facts, the floor and the decided result (what
         it needs comes in as arguments, never through private attributes of the result).
         Outputs are written after it, from the result as it leaves it."""
@@ -106,9 +115,11 @@ def validate_fail_on(
 
 
 def run_mode(
-    mode: Steps[FactsT, VerdictT, OpinionT, ResultT], ctx: RunContext
+    mode: Steps[OptionsT_contra, FactsT, VerdictT, OpinionT, ResultT],
+    ctx: RunContext[OptionsT_contra],
 ) -> tuple[ResultT, ExitCode]:
     """Run one mode end to end and return its result with the exit code it earns."""
+    _ = ctx.mode_options  # every option typed and checked before any I/O
     validate_fail_on(ctx.options.fail_on, mode.fail_on_choices, mode.name)
     progress = ctx.progress
     progress.stage("collect: reading what the run is about")
@@ -163,7 +174,9 @@ def run_mode(
     # The outcome is known before the summary is written: its first sentence says so.
     first = fail_on_sentence(ctx.options.fail_on, reason, int(exit_code))
     ctx.runner.write_summary(
-        posted(result.summary_markdown(first), allowed_links=ctx.own_links, limit=SUMMARY_LIMIT_BYTES)
+        posted(
+            result.summary_markdown(first), allowed_links=ctx.own_links, limit=SUMMARY_LIMIT_BYTES
+        )
     )
     for annotation in result.annotations():
         ctx.runner.annotate(

@@ -195,7 +195,7 @@ def parse(text: str, mode: str) -> RepoConfig:
 @cache
 def settings_by_section() -> dict[str, frozenset[str]]:
     """Each section's allowed keys, from the schema that ships with the package."""
-    # Imported here: importlib.resources is +32 modules (`python -X importtime`), and only a
+    # Imported here: importlib.resources is not cheap to import, and only a
     # settings file with keys needs the schema; the CLI imports this module on every run.
     from importlib.resources import files
 
@@ -246,7 +246,7 @@ def _scalar(name: str, value: object) -> str:
 
 
 def _spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
-    import pathspec  # +55 modules (python -X importtime), only when the file has globs
+    import pathspec  # only when the file has globs: a costly import every run would pay
 
     try:
         return pathspec.GitIgnoreSpec.from_lines(patterns)
@@ -257,8 +257,8 @@ def _spec(patterns: Sequence[str]) -> pathspec.GitIgnoreSpec:
 def _safe_yaml(text: str) -> object:
     """The document through the one bounded loader: a settings file needs a few dozen nodes,
     an alias bomb would need millions."""
-    # +25 modules for yaml, +27 with the bounded loader (python -X importtime): only when the
-    # repository has a settings file.
+    # Here, only when the repository has a settings file: yaml and the bounded loader are
+    # imports a run without one should not pay for.
     import yaml
 
     from cicd_agent.analysis.bounded_yaml import YamlLimitError, YamlLimits, load, one_line
@@ -274,7 +274,7 @@ def _safe_yaml(text: str) -> object:
 
 def _show(repo_dir: Path, commit: str, path: str, max_bytes: int) -> str | None:
     """``path`` as committed in ``commit``; None when the commit or the file is not there."""
-    from cicd_agent.local import git  # +12 modules (python -X importtime), only when trusted
+    from cicd_agent.local import git  # only when a trusted commit is known
 
     if commit.startswith("-"):
         return None

@@ -25,7 +25,7 @@ Where a call runs (a :class:`Place`):
   git runs in an empty working tree with an empty index and a git directory without ``info/``,
   so no ``.gitattributes``, ``info/attributes`` or ``.mailmap`` exists for it. Attributes are
   "none": git decides binary files by their bytes, and the base commit's ``-diff`` and
-  ``linguist-generated`` are applied after (:class:`~cicd_agent.local.local_repo.LocalRepo`).
+  ``linguist-generated`` are applied after (:class:`~cicd_agent.local.checkout.GitCheckout`).
   git 2.40's ``--attr-source`` could read them from the base in one step; 2.39, as Debian 12
   ships it, has no such option, and one rule for every version keeps runs alike.
 - :func:`in_checkout` sees the working tree, for the few questions about it (is it the failed

@@ -7,9 +7,8 @@ shallow clone is the usual cause); and output is decoded the same way everywhere
 with invalid UTF-8 survive as surrogate escapes instead of crashing).
 
 Why ``subprocess`` and not GitPython: what we used of it was ``Git.execute`` (a ``Popen`` with
-an environment) and a ``cat-file --batch`` reader, and importing it cost 0.10-0.17 s of CPU
-per run (measured with ``-X importtime`` and ``/usr/bin/time``, without bytecode as a fresh job
-has it): as much as the whole ``git diff`` of a 5,000-file change.
+an environment) and a ``cat-file --batch`` reader, and importing it cost every run (a fresh
+job has no bytecode) about as much as the whole ``git diff`` of a large change.
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.findings import deterministic_findings
 from cicd_agent.analysis.security import is_security_finding
 from cicd_agent.analysis.workflows import workflow_paths
+from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.local.local_repo import LocalRepo
 from cicd_agent.local.zizmor import audit_each_if_needed
 
 MAX_DIFF_BYTES = 20_000_000
@@ -30,7 +30,7 @@ def security_findings(
     if len(text) > max_bytes:
         text = text[: text.rfind("\n", 0, max_bytes) + 1]
     diff = parse_diff(text)
-    texts = LocalRepo(repo_dir).read_texts(head, workflow_paths(diff))
+    texts = GitCheckout(repo_dir).read_texts(head, workflow_paths(diff))
     return [
         f
         for f in deterministic_findings(diff, texts, audit_each_if_needed)

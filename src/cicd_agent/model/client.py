@@ -1,7 +1,7 @@
 """The model client: one structured question, one typed answer or one ModelError.
 
-The model layer is where ``openai`` is imported (it takes about a second to import, and
-``--help`` must not pay for it; the fix loop's tool schemas also come from the SDK). The SDK
+The model layer is where ``openai`` is imported (a large SDK that ``--help`` must not load;
+the fix loop's tool schemas also come from it). The SDK
 builds the strict ``json_schema`` request from the pydantic model (``chat.completions.parse``)
 and does the retries: 429, 5xx and timeouts are tried ``max_retries`` more times with backoff.
 This module adds what a CI step needs around it, with one helper module per job:

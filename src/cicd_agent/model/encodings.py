@@ -1,7 +1,7 @@
 """Fetch tiktoken's encoding files into ``TIKTOKEN_CACHE_DIR`` before a run needs them.
 
 Run as ``python -m cicd_agent.model.encodings`` by the action's install step
-(tools/uv/install.sh). tiktoken downloads its files on first use and checks each against the
+(install/install.sh). tiktoken downloads its files on first use and checks each against the
 SHA-256 it pins; the action keeps the folder in actions/cache, so only a cold cache downloads
 them, at set-up, and a run never waits on the network for them. Where they cannot be had (a
 runner without internet), this says so once and exits 0: the run then counts tokens with the

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from tiktoken import Encoding
 
 DEFAULT_LOAD_TIMEOUT = 10.0
-"""Seconds to wait for tiktoken's files: a local cache loads in under 1 s, a download in a few."""
+"""Seconds to wait for tiktoken's files: long enough for a download, so only a stalled one
+ends the wait (a local cache never comes near it)."""
 
 UNKNOWN_CONTEXT = 8_192
 """Context assumed for a model the table does not know, unless ``context-tokens`` says otherwise."""

@@ -34,8 +34,8 @@ _LINK_CLOSE = re.compile(r"(?<!\\)((?:\\\\)*)\](?=[(\[:])")
 # Passes of neutralise before it gives up on keeping code verbatim (see there).
 _PASSES = 6
 # The most of one text neutralise reads: GitHub's limit for a comment body, so nothing a reader
-# could be shown is lost. The CommonMark parse costs ~10-30 µs a character on hostile shapes
-# (tables, emphasis runs, HTML blocks), up to six passes: a reply of megabytes would stall a mode.
+# could be shown is lost. The CommonMark parse is slow per character on hostile shapes (tables,
+# emphasis runs, HTML blocks), up to six passes: a reply of megabytes would stall a mode.
 NEUTRALISE_LIMIT = 65_536
 # Prose escapes backslashes first (``\\[`` would otherwise become a backslash and a live
 # bracket) and backticks (one would pair with a code span written after it on the same line).

@@ -8,9 +8,10 @@ from cicd_agent.modes.command.dispatch import RUNNABLE, RUNS_A_MODE, mode_parser
 
 def test_every_mode_a_command_runs_is_the_registrys_mode_with_its_options() -> None:
     assert set(RUNS_A_MODE.values()) <= set(RUNNABLE)
-    for name, (mode, arguments) in RUNNABLE.items():
+    for name, (mode, arguments, options) in RUNNABLE.items():
         assert mode is MODES[name].load()
         assert arguments is MODES[name].arguments()
+        assert options == MODES[name].options()
         assert mode.name == name
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.diff import parse_diff, unquote
-from cicd_agent.local.local_repo import LocalRepo
+from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 
@@ -34,7 +34,7 @@ def test_line_numbers_are_new_file_lines(repo: GitRepoBuilder) -> None:
     lines.insert(5, "inserted after 5\n")
     head = repo.commit("edit", {"src/app.py": "".join(lines)})
 
-    diff = LocalRepo(repo.path).diff(base, head)
+    diff = GitCheckout(repo.path).diff(base, head)
 
     app = diff.file("src/app.py")
     assert app is not None and app.status == "modified"
@@ -60,7 +60,7 @@ def test_renames_deletions_binaries_lockfiles_and_generated(repo: GitRepoBuilder
         remove=("gone.py",),
     )
 
-    diff = LocalRepo(repo.path).diff(base, head)
+    diff = GitCheckout(repo.path).diff(base, head)
     by_path = {f.path: f for f in diff.files}
 
     rename = by_path["new_name.py"]
@@ -85,7 +85,7 @@ def test_linguist_generated_attribute_is_honoured_from_the_base(repo: GitRepoBui
             "src/app.py": "eval(input())\n",
         },
     )
-    diff = LocalRepo(repo.path).diff(base, head)
+    diff = GitCheckout(repo.path).diff(base, head)
     assert diff.file("schema/all.sql").generated  # type: ignore[union-attr]
     assert not diff.file(".gitattributes").generated  # type: ignore[union-attr]
     # The change's own .gitattributes does not count: it would hide its code from the model.
@@ -98,7 +98,7 @@ def test_unusual_paths_and_non_utf8_content(repo: GitRepoBuilder) -> None:
         "odd",
         {"my dir/café file.py": "x = 1\n", "latin1.txt": "caf\xe9\n".encode("latin-1")},
     )
-    diff = LocalRepo(repo.path).diff(base, head)
+    diff = GitCheckout(repo.path).diff(base, head)
     odd = diff.file("my dir/café file.py")
     assert odd is not None and dict(odd.added_lines()) == {1: "x = 1"}
     latin = diff.file("latin1.txt")
@@ -114,15 +114,15 @@ def test_three_dot_diff_ignores_changes_on_the_base_branch(repo: GitRepoBuilder)
     repo.git("checkout", "-q", "main")
     base = repo.commit("unrelated base change", {"docs/guide.md": "# Guide\nmore\n"})
 
-    diff = LocalRepo(repo.path).diff(base, head)
+    diff = GitCheckout(repo.path).diff(base, head)
 
     assert [f.path for f in diff.files] == ["feature.py"]
     assert diff.base == base and diff.head == head
-    assert LocalRepo(repo.path).merge_base(base, head) == fork_point
+    assert GitCheckout(repo.path).merge_base(base, head) == fork_point
 
 
 def test_missing_commit_is_a_usage_error(repo: GitRepoBuilder) -> None:
-    local = LocalRepo(repo.path)
+    local = GitCheckout(repo.path)
     assert not local.has_commit("0" * 40)
     with pytest.raises(UsageError, match="not in the repository"):
         local.diff("0" * 40, "HEAD")
@@ -185,7 +185,7 @@ def test_the_parsed_diff_stands_for_git_numstat_and_path_diffs(repo: GitRepoBuil
         remove=("gone.py",),
     )
     git = GitRepo.open(repo.path)
-    at_hand = diff_at_hand(LocalRepo(repo.path).diff(base, head))
+    at_hand = diff_at_hand(GitCheckout(repo.path).diff(base, head))
 
     numstat = parse_raw_numstat(git.diff_raw_numstat(base, head))
     assert sorted(at_hand.files, key=lambda f: f.path) == sorted(numstat, key=lambda f: f.path)

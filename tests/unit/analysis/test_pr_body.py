@@ -7,7 +7,7 @@ from pathlib import Path
 from cicd_agent.analysis.description import describe_diff
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.pr_body import END, digest, find_ours, place, render, section
-from cicd_agent.local.local_repo import LocalRepo
+from cicd_agent.local.checkout import GitCheckout
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.diffs import added_file
 
@@ -84,7 +84,7 @@ def test_names_with_bidi_and_control_characters_are_shown_escaped_in_the_body(
     base = repo.commit("base", {"README": "x\n"})
     head = repo.commit("head", {"docs/a\u202etxt.exe": "x\n", "b\x1b[2Jc.py": "y = 1\n"})
     content = render(
-        describe_diff(LocalRepo(tmp_path).diff(base, head)), risk_level="low", risk_reasons=[]
+        describe_diff(GitCheckout(tmp_path).diff(base, head)), risk_level="low", risk_reasons=[]
     )
     assert "\u202e" not in content and "\x1b" not in content
     assert "`docs/a\\u202etxt.exe`" in content and "`b\\x1b[2Jc.py`" in content

@@ -16,9 +16,8 @@ from tests.harness.payloads import REPO_ROOT
 HOLDER = """
 import sys
 from pathlib import Path
-sys.path.insert(0, sys.argv[1])
 from tests.corpus.tools import exclusive
-with exclusive(Path(sys.argv[2])):
+with exclusive(Path(sys.argv[1])):
     print("held", flush=True)
     sys.stdin.readline()
 """
@@ -40,8 +39,8 @@ def test_a_folder_being_built_by_another_worker_is_locked_until_it_is_done(
 ) -> None:
     folder = tmp_path / "corpus"
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(REPO_ROOT), str(folder)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", HOLDER, str(folder)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
     )  # fmt: skip
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "held\n"

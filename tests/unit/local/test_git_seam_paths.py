@@ -22,8 +22,8 @@ import pytest
 from cicd_agent.job.repo_config import load
 from cicd_agent.local import git
 from cicd_agent.local.change_set import read_change_set
+from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.local.local_repo import LocalRepo
 from cicd_agent.modes.analyse_failure.fix.linked_settings import linked_targets
 from cicd_agent.modes.analyse_failure.fix.tools import Checkout
 from cicd_agent.modes.analyse_failure.fix.verify import checkout_head, checkout_problem
@@ -113,7 +113,7 @@ def hostile(tmp_path: Path) -> Hostile:
 
 
 def test_review_diff_reads_text_and_runs_nothing(hostile: Hostile) -> None:
-    diff = LocalRepo(hostile.builder.path).diff(hostile.base, hostile.head)
+    diff = GitCheckout(hostile.builder.path).diff(hostile.base, hostile.head)
     app = next(f for f in diff.files if f.path == "src/app.py")
     assert not app.is_binary
     assert any("AKIA" in text for _, text in app.added_lines())
@@ -192,7 +192,7 @@ def test_linked_worktree_bare_and_shallow_repositories_read_through_the_shadow(
     assert bare.resolve_commit("HEAD", "head") == hostile.head
     shallow = GitRepo.open(tmp_path / "shallow")
     assert shallow.parents(hostile.head) == ()
-    diff = LocalRepo(tmp_path / "shallow").diff_text(hostile.head, hostile.head)
+    diff = GitCheckout(tmp_path / "shallow").diff_text(hostile.head, hostile.head)
     assert diff == ""
     hostile.assert_nothing_ran()
 
@@ -238,7 +238,7 @@ def _plain(tmp_path: Path) -> tuple[GitRepoBuilder, str, str, Path]:
 
 
 def _sees_the_key(builder: GitRepoBuilder, base: str, head: str) -> bool:
-    diff = LocalRepo(builder.path).diff(base, head)
+    diff = GitCheckout(builder.path).diff(base, head)
     app = next(f for f in diff.files if f.path == "src/app.py")
     return not app.is_binary and any(KEY in text for _, text in app.added_lines())
 
@@ -283,7 +283,7 @@ def test_a_signature_setting_runs_no_program(tmp_path: Path) -> None:
     builder.git("config", "gpg.program", _script(tmp_path / "gpg", marker, "gpg"))
     change = read_change_set(GitRepo.open(builder.path), signed, base)
     assert [c.author_email for c in change.commits] == ["author@example.com"]
-    assert LocalRepo(builder.path).commit_messages(base, signed) == ["head"]
+    assert GitCheckout(builder.path).commit_messages(base, signed) == ["head"]
     assert not marker.exists(), marker.read_text()
 
 
@@ -307,7 +307,7 @@ def test_a_promisor_remote_runs_no_program_when_reading_between_commits(tmp_path
     builder, base, head, marker = _plain(tmp_path)
     _promisor(builder, builder.git("rev-parse", f"{head}:src/app.py"), tmp_path, marker)
     with pytest.raises(UsageError):  # the object is not there: a usage error, nothing fetched
-        LocalRepo(builder.path).diff(base, head)
+        GitCheckout(builder.path).diff(base, head)
     assert not marker.exists(), marker.read_text()
 
 
@@ -340,7 +340,7 @@ def test_git_variables_of_the_job_do_not_reach_git(
         monkeypatch.setenv(name, value)
     repo = GitRepo.open(builder.path)
     assert repo.parents(hostile.head) == (hostile.base,)
-    app = next(f for f in LocalRepo(builder.path).diff(hostile.base, hostile.head).files
+    app = next(f for f in GitCheckout(builder.path).diff(hostile.base, hostile.head).files
                if f.path == "src/app.py")  # fmt: skip
     assert not app.is_binary
     assert not (tmp_path / "trace").exists()
@@ -359,7 +359,7 @@ def test_the_heads_gitmodules_cannot_hide_a_submodule_bump(tmp_path: Path) -> No
     builder.git("-C", "lib", "checkout", "-q", second)
     modules = f'[submodule "lib"]\n\tpath = lib\n\turl = {lib.path}\n\tignore = all\n'
     head = builder.commit("bump lib", {".gitmodules": modules})
-    files = LocalRepo(builder.path).diff(base, head).files
+    files = GitCheckout(builder.path).diff(base, head).files
     assert [(f.path, f.submodule) for f in files] == [(".gitmodules", False), ("lib", True)]
     assert [f.path for f in read_change_set(GitRepo.open(builder.path), head, base).files] == [
         ".gitmodules", "lib"
@@ -406,7 +406,7 @@ def test_core_worktree_cannot_point_the_reads_at_another_repository(tmp_path: Pa
     repo = GitRepo.open(builder.path)
     assert repo.path == builder.path
     assert GitRepo.open(repo.path).resolve_commit("HEAD", "head") == head
-    assert _sees_the_key(builder, base, head) and LocalRepo(builder.path).root == builder.path
+    assert _sees_the_key(builder, base, head) and GitCheckout(builder.path).root == builder.path
 
 
 def test_a_sha256_repository_reads_through_the_shadows_own_settings(tmp_path: Path) -> None:

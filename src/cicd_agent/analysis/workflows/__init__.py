@@ -1,10 +1,10 @@
 """Audit the workflow and action files a change touches, with zizmor, on the changed lines only.
 
-Hand-grown rules found 9 of the 32 attacker-controllable template injections in zizmor's own
-test workflows (see BENCHMARKS.md); zizmor models which contexts an attacker controls in which
-event, ``actions/github-script``'s ``script:``, ``toJson(github.event)``, inputs and YAML
-anchors. So zizmor does the auditing, and this package keeps to what zizmor does not decide
-for us. One module per job:
+Hand-grown rules found 9 of the 32 attacker-controllable template injections in zizmor's own test
+workflows (see research/review/workflow_audit.md); zizmor models which contexts an attacker controls
+in which event, ``actions/github-script``'s ``script:``, ``toJson(github.event)``, inputs and YAML
+anchors. So zizmor does the auditing, and this package keeps to what zizmor does not decide for us.
+One module per job:
 
 - ``audit``: the steps for one change, and the public entry points;
 - ``auditor``: what the audit needs of the zizmor run, which the caller passes in (running

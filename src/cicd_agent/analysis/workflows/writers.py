@@ -4,7 +4,7 @@ zizmor calls an expansion of ``inputs.*``, a login, any github property or a who
 attacker-controllable. A pull request is blocked only for text an outside contributor can
 write; expansions nobody outside can fill, and values that expand to a fixed word, stay visible
 findings, at medium (:func:`writers_only` says why, and so does
-the finding's text). Measured on the three auditors' fixtures (``bench/decisions_heldout.md``).
+the finding's text). Measured on the three auditors' fixtures (``research/decisions_heldout.md``).
 """
 
 from __future__ import annotations

@@ -48,7 +48,9 @@ EXCERPT_NAME = "cicd-agent-failure-excerpt-{run}.txt"
 PATCH_NAME = "cicd-agent-fix-{run}.patch"
 
 
-def collect(ctx: RunContext, options: AnalyseFailureOptions, resources: ExitStack) -> FailureFacts:
+def collect(
+    ctx: RunContext[AnalyseFailureOptions], options: AnalyseFailureOptions, resources: ExitStack
+) -> FailureFacts:
     """Everything the analysis needs. Downloads live in a scratch folder removed before this
     returns (the logs are scanned by then); the fix's sandbox is entered into ``resources``,
     which the mode closes when the run ends, however it ends."""
@@ -64,7 +66,10 @@ def collect(ctx: RunContext, options: AnalyseFailureOptions, resources: ExitStac
 
 
 def _floor_fix(
-    ctx: RunContext, options: AnalyseFailureOptions, facts: FailureFacts, resources: ExitStack
+    ctx: RunContext[AnalyseFailureOptions],
+    options: AnalyseFailureOptions,
+    facts: FailureFacts,
+    resources: ExitStack,
 ) -> FixAttempt | None:
     """The deterministic fixers' verdicts on the failed command, when a job failed."""
     analysis = judge(ctx, facts)  # which jobs failed, and their tests: the budget plays no part
@@ -74,7 +79,9 @@ def _floor_fix(
     return start(ctx, facts.scans, analysis, head, resources=resources, requested=options.fix)
 
 
-def temp_path(ctx: RunContext, pattern: str, target: RunTarget | None) -> str:
+def temp_path(
+    ctx: RunContext[AnalyseFailureOptions], pattern: str, target: RunTarget | None
+) -> str:
     """Where ``publish`` writes a file for later steps (the excerpt, the fix's patch): under
     ``$RUNNER_TEMP``, never in the checkout; off a runner, a name of this process's own in
     the system temp folder."""
@@ -87,7 +94,9 @@ def temp_path(ctx: RunContext, pattern: str, target: RunTarget | None) -> str:
     return str(Path(tempfile.gettempdir()) / f"{stem}-{os.getpid()}{dot}{suffix}")
 
 
-def _collect(ctx: RunContext, options: AnalyseFailureOptions, dest: Path) -> FailureFacts:
+def _collect(
+    ctx: RunContext[AnalyseFailureOptions], options: AnalyseFailureOptions, dest: Path
+) -> FailureFacts:
     logs_path = options.logs
     event_run = _event_run(ctx)
     if event_run is not None and event_run.conclusion in _DONE and not logs_path:
@@ -116,12 +125,16 @@ def _collect(ctx: RunContext, options: AnalyseFailureOptions, dest: Path) -> Fai
     return facts
 
 
-def _event_run(ctx: RunContext) -> WorkflowRun | None:
+def _event_run(ctx: RunContext[AnalyseFailureOptions]) -> WorkflowRun | None:
     return ctx.event.workflow_run if ctx.has_event else None
 
 
 def _download(
-    ctx: RunContext, client: GitHubClient, run_id: int, facts: FailureFacts, dest: Path
+    ctx: RunContext[AnalyseFailureOptions],
+    client: GitHubClient,
+    run_id: int,
+    facts: FailureFacts,
+    dest: Path,
 ) -> None:
     # PyGithub, only when the API is read: see the note at the top.
     from cicd_agent.modes.analyse_failure import runs
@@ -136,7 +149,9 @@ def _download(
         facts.logs_error = str(exc)
 
 
-def _target(ctx: RunContext, run_id: int | None, client: GitHubClient | None) -> RunTarget | None:
+def _target(
+    ctx: RunContext[AnalyseFailureOptions], run_id: int | None, client: GitHubClient | None
+) -> RunTarget | None:
     """The run to explain, from ``--run-id``, the workflow_run event or the job's own event."""
     default_branch = _default_branch(ctx)
     event = ctx.event if ctx.has_event else None
@@ -168,7 +183,7 @@ def _target(ctx: RunContext, run_id: int | None, client: GitHubClient | None) ->
 
 
 def _job_target(
-    ctx: RunContext, client: GitHubClient | None, default_branch: str
+    ctx: RunContext[AnalyseFailureOptions], client: GitHubClient | None, default_branch: str
 ) -> RunTarget | None:
     """The run this step belongs to (``--logs`` from a later step of the failing job)."""
     event = ctx.event if ctx.has_event else None
@@ -230,7 +245,7 @@ def _from_info(info: WorkflowRunInfo, default_branch: str) -> RunTarget:
     )
 
 
-def _default_branch(ctx: RunContext) -> str:
+def _default_branch(ctx: RunContext[AnalyseFailureOptions]) -> str:
     if ctx.has_event and ctx.event.repository is not None:
         return ctx.event.repository.default_branch or ""
     return ""
@@ -241,7 +256,7 @@ def _int(value: str | None) -> int | None:
 
 
 def _gather_history(
-    ctx: RunContext,
+    ctx: RunContext[AnalyseFailureOptions],
     options: AnalyseFailureOptions,
     client: GitHubClient,
     target: RunTarget,
@@ -324,7 +339,7 @@ def _with(target: RunTarget, *, pulls: tuple[int, ...], shas: tuple[str, ...]) -
 
 
 def _change(
-    ctx: RunContext,
+    ctx: RunContext[AnalyseFailureOptions],
     options: AnalyseFailureOptions,
     target: RunTarget | None,
     last_success: WorkflowRunInfo | None,

@@ -23,6 +23,7 @@ from cicd_agent.job.context import RunContext
 from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.facts import ApiJob, Change
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
+from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 from cicd_agent.modes.analyse_failure.prompt import Evidence, FailureOpinion, FixType
 from cicd_agent.modes.analyse_failure.result import (
     AnalyseFailureResult,
@@ -83,7 +84,7 @@ ADVICE: dict[FailureType, tuple[FixType, str]] = {
 
 
 def decide(
-    ctx: RunContext, verdict: Verdict, opinion: FailureOpinion | None
+    ctx: RunContext[AnalyseFailureOptions], verdict: Verdict, opinion: FailureOpinion | None
 ) -> AnalyseFailureResult:
     """The result: the verdict, the model's opinion merged under the guardrails of
     :class:`Merged`, and the fix step's verdicts read as data."""

@@ -15,7 +15,6 @@ Wiring only; each step is a module of its own:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import ExitStack
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -44,52 +43,53 @@ class AnalyseFailure:
     # Nothing to fail closed on: a failed analysis changes nothing a later job branches on.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
 
-    def __init__(self) -> None:
-        # The fix step's sandbox, opened in collect and used again in ask: ``run`` closes it
-        # when the run ends, however it ends, so the copies are always deleted.
-        self._resources = ExitStack()
-
-    def collect(self, ctx: RunContext) -> FailureFacts:
+    def collect(self, ctx: RunContext[AnalyseFailureOptions]) -> FailureFacts:
         from cicd_agent.modes.analyse_failure.collect import collect
 
-        options = ctx.mode_options(AnalyseFailureOptions)
+        options = ctx.mode_options
         if options.slack_webhook_url:
             ctx.runner.mask(options.slack_webhook_url)
-        return collect(ctx, options, self._resources)
+        return collect(ctx, options, ctx.resources)
 
-    def analyse(self, ctx: RunContext, facts: FailureFacts) -> Verdict:
+    def analyse(self, ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts) -> Verdict:
         from cicd_agent.modes.analyse_failure.verdict import analyse
 
         return analyse(ctx, facts)
 
-    def ask(self, ctx: RunContext, facts: FailureFacts, verdict: Verdict) -> FailureOpinion | None:
+    def ask(
+        self, ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, verdict: Verdict
+    ) -> FailureOpinion | None:
         from cicd_agent.modes.analyse_failure.prompt import ask
 
         return ask(ctx, facts, verdict.analysis, verdict.evidence)
 
     def decide(
-        self, ctx: RunContext, verdict: Verdict, opinion: FailureOpinion | None
+        self,
+        ctx: RunContext[AnalyseFailureOptions],
+        verdict: Verdict,
+        opinion: FailureOpinion | None,
     ) -> AnalyseFailureResult:
         from cicd_agent.modes.analyse_failure.decide import decide
 
         return decide(ctx, verdict, opinion)
 
     def publish(
-        self, ctx: RunContext, facts: FailureFacts, verdict: Verdict, result: AnalyseFailureResult
+        self,
+        ctx: RunContext[AnalyseFailureOptions],
+        facts: FailureFacts,
+        verdict: Verdict,
+        result: AnalyseFailureResult,
     ) -> None:
         from cicd_agent.modes.analyse_failure.publish import publish
 
         publish(ctx, facts, result)
 
-    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[AnalyseFailureOptions]) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.job.pipeline import run_mode
 
-        ctx.mode_options(AnalyseFailureOptions)  # every option typed and checked before any I/O
-        steps = AnalyseFailure()  # one per run: it owns that run's fix sandbox
-        with steps._resources:
-            return run_mode(steps, ctx)
+        return run_mode(self, ctx)  # the fix sandbox is in ctx.resources, closed after the run
 
-    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+    def failure_outputs(self, ctx: RunContext[AnalyseFailureOptions]) -> dict[str, str]:
         return {}
 
 

@@ -1,18 +1,20 @@
 """analyse-failure's own options as one frozen, typed object: the only place that reads them.
 
-argparse (with the action inputs filled in) has already checked each value's type; this turns
-the namespace into typed fields, once, before any GitHub or model work (``AnalyseFailure.run``
+The run's resolver (:mod:`cicd_agent.job.resolve`) has already checked each value's type; this
+turns the values into typed fields, once, before any GitHub or model work (``AnalyseFailure.run``
 builds it first, so a bad value stops the run there).
 """
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from cicd_agent.runner.errors import UsageError
+
+if TYPE_CHECKING:
+    from cicd_agent.job.options import Given
 
 FixRequest = Literal["off", "suggest", "pr"]
 FIX_CHOICES: tuple[FixRequest, ...] = ("off", "suggest", "pr")
@@ -31,22 +33,22 @@ class AnalyseFailureOptions:
     """``suggest``: a verified patch as a file and on the pull request; ``pr``: also a draft PR."""
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> AnalyseFailureOptions:
-        run_id = args.run_id
+    def from_given(cls, given: Given) -> AnalyseFailureOptions:
+        run_id = given.whole("run_id")
         if run_id is not None and run_id < 1:
             raise UsageError(f"run-id must be a workflow run id (1 or more), got {run_id}.")
         return cls(
-            logs=Path(args.logs) if args.logs else None,
+            logs=Path(logs) if (logs := given.text("logs")) else None,
             run_id=run_id,
-            base=args.base or None,
-            head=args.head or None,
-            slack_webhook_url=args.slack_webhook_url or None,
-            fix=_fix(args.fix),
+            base=given.text("base") or None,
+            head=given.text("head") or None,
+            slack_webhook_url=given.text("slack_webhook_url") or None,
+            fix=_fix(given.text("fix")),
         )
 
 
 def _fix(value: str | None) -> FixRequest:
-    """argparse checked the choice already; a config-file value arrives the same way."""
+    """The resolver checked the choice already; a config-file value arrives the same way."""
     if not value:
         return "off"
     if value not in FIX_CHOICES:

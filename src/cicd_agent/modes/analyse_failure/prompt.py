@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.facts import FailureFacts
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
+    from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 EXCERPT_TOKENS = 2_000
 """Tokens of log excerpt sent at most (about 8 KB of log): the error region with context fits
@@ -166,7 +167,10 @@ def _findings(analysis: LogAnalysis) -> str:
 
 
 def ask(
-    ctx: RunContext, facts: FailureFacts, analysis: LogAnalysis, evidence: Evidence
+    ctx: RunContext[AnalyseFailureOptions],
+    facts: FailureFacts,
+    analysis: LogAnalysis,
+    evidence: Evidence,
 ) -> FailureOpinion | None:
     """The diagnosis first (it is the mode's answer), then the fix step's tool loop on the
     sandbox collect opened (``facts.fix``), which runs even when the diagnosis call failed:
@@ -191,7 +195,7 @@ def ask(
     return opinion
 
 
-def _model_fix(ctx: RunContext, attempt: FixAttempt | None) -> None:
+def _model_fix(ctx: RunContext[AnalyseFailureOptions], attempt: FixAttempt | None) -> None:
     """The model's tool loop for a fix, when the floor found none; its failure is a note."""
     if attempt is None:
         return

@@ -55,7 +55,9 @@ class Existing:
     on_pull: bool
 
 
-def publish(ctx: RunContext, facts: FailureFacts, result: AnalyseFailureResult) -> None:
+def publish(
+    ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, result: AnalyseFailureResult
+) -> None:
     """Write the excerpt for later steps, offer a verified fix (its files' text comes from the
     attempt, never from the result), then comment and notify."""
     if result.excerpt_file:
@@ -67,11 +69,13 @@ def publish(ctx: RunContext, facts: FailureFacts, result: AnalyseFailureResult) 
     _comment(ctx, result, facts.target)
 
 
-def _comment(ctx: RunContext, result: AnalyseFailureResult, target: RunTarget | None) -> None:
+def _comment(
+    ctx: RunContext[AnalyseFailureOptions], result: AnalyseFailureResult, target: RunTarget | None
+) -> None:
     """Comment on the pull request or commit, then notify Slack when the failure is new."""
     if not result.failed_jobs or result.service_failure:
         return
-    slack_url = ctx.mode_options(AnalyseFailureOptions).slack_webhook_url
+    slack_url = ctx.mode_options.slack_webhook_url
     if target is None or not target.head_sha:
         _notify(ctx, result, slack_url, new=True, checked=False)
         return
@@ -191,7 +195,12 @@ def _write(
 
 
 def _notify(
-    ctx: RunContext, result: AnalyseFailureResult, url: str | None, *, new: bool, checked: bool
+    ctx: RunContext[AnalyseFailureOptions],
+    result: AnalyseFailureResult,
+    url: str | None,
+    *,
+    new: bool,
+    checked: bool,
 ) -> None:
     """One Slack message per new failure signature (the comment lookup says whether it is new)."""
     if not url:

@@ -23,6 +23,7 @@ from cicd_agent.analysis.logs.history import (
 from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.analyse_failure.facts import FailureFacts
+from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 from cicd_agent.modes.analyse_failure.prompt import EXCERPT_CHARS, Evidence, excerpt_budget
 
 RECENT_BUDGET = 1_000
@@ -42,7 +43,9 @@ class Verdict:
 
 
 def judge(
-    ctx: RunContext, facts: FailureFacts, evidence: FlakinessEvidence | None = None
+    ctx: RunContext[AnalyseFailureOptions],
+    facts: FailureFacts,
+    evidence: FlakinessEvidence | None = None,
 ) -> LogAnalysis:
     """The scanned logs judged once, the excerpt fitted to the model's budget (characters
     without a model)."""
@@ -63,7 +66,7 @@ def judge(
     )
 
 
-def analyse(ctx: RunContext, facts: FailureFacts) -> Verdict:
+def analyse(ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts) -> Verdict:
     """The verdict, with the flakiness evidence of the runs around this one weighed in."""
     analysis = judge(ctx, facts)
     changed = facts.change.files if facts.change else ()

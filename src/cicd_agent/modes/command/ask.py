@@ -18,11 +18,12 @@ if TYPE_CHECKING:
     from cicd_agent.github.threads import ThreadStart
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.command.collect import CommandFacts
+    from cicd_agent.modes.command.options import CommandOptions
 
 FINDINGS_SHOWN = 5
 
 
-def ask_model(ctx: RunContext, facts: CommandFacts) -> AskAnswer | None:
+def ask_model(ctx: RunContext[CommandOptions], facts: CommandFacts) -> AskAnswer | None:
     """One structured model call; None when there is nothing to ask about."""
     review = facts.review
     if review is None or facts.pull is None:

@@ -52,7 +52,7 @@ class CommandFacts:
     """``ask`` without a model: what the deterministic review knows."""
 
 
-def collect(ctx: RunContext) -> CommandFacts:
+def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
     """The comment, its plan, and what the plan needs read: the writer's permission, the
     thread it replies to, the pinned pull request, review's facts for ``ask``. The reaction
     that acknowledges a command is the one write here: a maintainer sees at once that the
@@ -64,7 +64,7 @@ def collect(ctx: RunContext) -> CommandFacts:
     number = event.pull_request.number if event.pull_request else None
     if number is None and event.issue is not None:
         number = event.issue.number
-    enabled = ctx.mode_options(CommandOptions).commands
+    enabled = ctx.mode_options.commands
     facts = CommandFacts(plan(_incoming(event, kind), enabled), kind, number, event.comment)
     client = ctx.github if facts.plan.action != "ignore" and number is not None else None
     if client is None or number is None:
@@ -108,7 +108,7 @@ def collect(ctx: RunContext) -> CommandFacts:
     return facts
 
 
-def review_facts(ctx: RunContext, facts: CommandFacts) -> None:
+def review_facts(ctx: RunContext[CommandOptions], facts: CommandFacts) -> None:
     """The change and the deterministic findings at the pinned head, as review sees them (its
     settings from the base commit), for ``ask``. Nothing of earlier reviews is read: an answer
     is about the diff, not about what was posted before."""

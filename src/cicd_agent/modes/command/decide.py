@@ -15,10 +15,13 @@ from cicd_agent.runner.markdown import neutralise
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.command.collect import CommandFacts
+    from cicd_agent.modes.command.options import CommandOptions
     from cicd_agent.modes.command.prompt import AskAnswer
 
 
-def decide(ctx: RunContext, facts: CommandFacts, opinion: AskAnswer | None) -> CommandResult:
+def decide(
+    ctx: RunContext[CommandOptions], facts: CommandFacts, opinion: AskAnswer | None
+) -> CommandResult:
     """The result the plan earns: its status, headline and reply (``ask``'s from the model's
     answer or the floor). A command that runs a mode gets its reply once the mode ran."""
     chosen = facts.plan
@@ -53,7 +56,9 @@ def decide(ctx: RunContext, facts: CommandFacts, opinion: AskAnswer | None) -> C
     return result
 
 
-def reply_text(ctx: RunContext, facts: CommandFacts, opinion: AskAnswer | None) -> str:
+def reply_text(
+    ctx: RunContext[CommandOptions], facts: CommandFacts, opinion: AskAnswer | None
+) -> str:
     """The reply: the model's answer made inert, or why there is none and the floor."""
     if opinion is not None:
         answer = neutralise(

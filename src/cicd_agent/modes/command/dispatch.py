@@ -13,21 +13,25 @@ the pull request's base commit (never its head), then the defaults.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from cicd_agent.flags import Parser, add_common_options
 from cicd_agent.job import repo_config
 from cicd_agent.job.context import RunContext
 from cicd_agent.job.events import Branch, Event, PullRequest, Repository, User
-from cicd_agent.job.options import CommonOptions, fill_from_inputs, fill_from_settings
+from cicd_agent.job.options import CommonOptions, Given, fill_from_inputs, fill_from_settings
 from cicd_agent.modes.analyse_failure import arguments as analyse_failure_arguments
 from cicd_agent.modes.analyse_failure.mode import MODE as ANALYSE_FAILURE
+from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+from cicd_agent.modes.command.options import CommandOptions
 from cicd_agent.modes.gen_tests import arguments as gen_tests_arguments
 from cicd_agent.modes.gen_tests.mode import MODE as GEN_TESTS
+from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.review import arguments as review_arguments
 from cicd_agent.modes.review.collect import collect as review_collect
 from cicd_agent.modes.review.mode import MODE as REVIEW
+from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.runner.runner_io import RunnerIO
 
 if TYPE_CHECKING:
@@ -40,10 +44,14 @@ if TYPE_CHECKING:
 RUNS_A_MODE = {"review": "review", "gen-tests": "gen-tests", "explain-failure": "analyse-failure"}
 """The commands that run a mode, and the mode each runs."""
 
-RUNNABLE: Mapping[str, tuple[Mode, ModeArguments]] = {
-    "review": (REVIEW, review_arguments),
-    "gen-tests": (GEN_TESTS, gen_tests_arguments),
-    "analyse-failure": (ANALYSE_FAILURE, analyse_failure_arguments),
+RUNNABLE: Mapping[str, tuple[Mode, ModeArguments, Callable[[Given], object]]] = {
+    "review": (REVIEW, review_arguments, ReviewOptions.from_given),
+    "gen-tests": (GEN_TESTS, gen_tests_arguments, GenTestsOptions.from_given),
+    "analyse-failure": (
+        ANALYSE_FAILURE,
+        analyse_failure_arguments,
+        AnalyseFailureOptions.from_given,
+    ),
 }
 """The modes a command runs and their options, imported here rather than looked up in the
 registry (:data:`cicd_agent.modes.MODES`): the registry loads this mode, so reading it from
@@ -69,7 +77,7 @@ class NestedRunner(RunnerIO):
 
 
 def pull_request_event(
-    ctx: RunContext, pull: PullRequestInfo, *, publish_for_forks: bool = False
+    ctx: RunContext[CommandOptions], pull: PullRequestInfo, *, publish_for_forks: bool = False
 ) -> Event:
     """The ``pull_request`` event a mode would have had, at the pinned head.
 
@@ -106,20 +114,20 @@ def _repository(full_name: str) -> Repository | None:
 
 
 def mode_context(
-    ctx: RunContext,
+    ctx: RunContext[CommandOptions],
     name: str,
     pull: PullRequestInfo,
     *,
     runner: RunnerIO | None = None,
     **flags: object,
-) -> tuple[Mode, RunContext]:
+) -> tuple[Mode, RunContext[Any]]:
     """Mode ``name`` and its run context for ``pull``; ``flags`` set its own options, and
     ``runner`` is the run's own (this step's when None: a collect that writes no outputs). A
     review publishes on a fork's pull request too (see :func:`pull_request_event`)."""
     sub = mode_parser(name)
     mode = RUNNABLE[name][0]
     args = sub.parse_args([])
-    for dest, value in vars(ctx.args).items():  # this step's common flags
+    for dest, value in ctx.given.items():  # this step's common flags
         if value is not None and hasattr(args, dest):
             setattr(args, dest, value)
     for dest, value in flags.items():
@@ -136,7 +144,8 @@ def mode_context(
     run = RunContext(
         mode_name=name,
         options=CommonOptions.from_args(args, ctx.environ),
-        args=args,
+        given=Given(vars(args)),
+        build_options=RUNNABLE[name][2],
         environ=ctx.environ,
         runner=ctx.runner if runner is None else runner,
         repo_config=settings,
@@ -162,7 +171,9 @@ def mode_parser(name: str) -> Parser:
     return parser
 
 
-def review_change(ctx: RunContext, pull: PullRequestInfo) -> tuple[RunContext, ReviewFacts]:
+def review_change(
+    ctx: RunContext[CommandOptions], pull: PullRequestInfo
+) -> tuple[RunContext[ReviewOptions], ReviewFacts]:
     """Review's collect step for ``pull`` at the pinned head, in review's run context (its
     settings from the base commit): what ``ask`` and ``describe`` know of the change. Nothing
     of earlier reviews is read (they need the change, not the review's memory); the step's

@@ -47,12 +47,12 @@ class Command:
 
     # ------------------------------------------------------------------------------ collect
 
-    def collect(self, ctx: RunContext) -> CommandFacts:
+    def collect(self, ctx: RunContext[CommandOptions]) -> CommandFacts:
         from cicd_agent.modes.command.collect import collect
 
         return collect(ctx)
 
-    def analyse(self, ctx: RunContext, facts: CommandFacts) -> CommandFacts:
+    def analyse(self, ctx: RunContext[CommandOptions], facts: CommandFacts) -> CommandFacts:
         """The deterministic answer to ``ask``: what the review's checks know (the floor)."""
         from cicd_agent.modes.command.ask import floor_answer
 
@@ -60,32 +60,37 @@ class Command:
             facts.floor_answer = floor_answer(facts)
         return facts
 
-    def ask(self, ctx: RunContext, facts: CommandFacts, verdict: CommandFacts) -> AskAnswer | None:
+    def ask(
+        self, ctx: RunContext[CommandOptions], facts: CommandFacts, verdict: CommandFacts
+    ) -> AskAnswer | None:
         from cicd_agent.modes.command.ask import ask_model
 
         return ask_model(ctx, facts)
 
     def decide(
-        self, ctx: RunContext, verdict: CommandFacts, opinion: AskAnswer | None
+        self, ctx: RunContext[CommandOptions], verdict: CommandFacts, opinion: AskAnswer | None
     ) -> CommandResult:
         from cicd_agent.modes.command.decide import decide
 
         return decide(ctx, verdict, opinion)
 
     def publish(
-        self, ctx: RunContext, facts: CommandFacts, verdict: CommandFacts, result: CommandResult
+        self,
+        ctx: RunContext[CommandOptions],
+        facts: CommandFacts,
+        verdict: CommandFacts,
+        result: CommandResult,
     ) -> None:
         from cicd_agent.modes.command.publish import publish
 
         publish(ctx, facts, result)
 
-    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[CommandOptions]) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.job.pipeline import run_mode
 
-        ctx.mode_options(CommandOptions)
         return run_mode(self, ctx)
 
-    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+    def failure_outputs(self, ctx: RunContext[CommandOptions]) -> dict[str, str]:
         return {}
 
 

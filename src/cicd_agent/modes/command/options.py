@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cicd_agent.modes.command.arguments import RUNNABLE
+
+if TYPE_CHECKING:
+    from cicd_agent.job.options import Given
 
 
 @dataclass(frozen=True)
@@ -15,6 +18,6 @@ class CommandOptions:
     commands: frozenset[str]
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> CommandOptions:
-        chosen = args.commands
+    def from_given(cls, given: Given) -> CommandOptions:
+        chosen = given.value("commands")
         return cls(commands=chosen if isinstance(chosen, frozenset) else RUNNABLE)

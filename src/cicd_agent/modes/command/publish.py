@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from cicd_agent.github.comments import upsert_issue_comment, upsert_thread_reply
 from cicd_agent.github.pulls import get_pull_request
 from cicd_agent.github.threads import latest_failed_run
-from cicd_agent.local.local_repo import LocalRepo
 from cicd_agent.modes.command.dispatch import (
     RUNS_A_MODE,
     NestedRunner,
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.command.collect import CommandFacts
+    from cicd_agent.modes.command.options import CommandOptions
     from cicd_agent.modes.command.result import CommandResult
 
 REPLY_KEY = "command-reply"
@@ -40,7 +40,7 @@ NOTES_SHOWN = 5
 _LINKS = (("review_url", "the review"), ("comment_url", "the analysis"), ("summary_url", "summary"))
 
 
-def publish(ctx: RunContext, facts: CommandFacts, result: CommandResult) -> None:
+def publish(ctx: RunContext[CommandOptions], facts: CommandFacts, result: CommandResult) -> None:
     if result.status == "ignored" or facts.number is None:
         return
     if result.status == "ran":
@@ -54,7 +54,7 @@ def publish(ctx: RunContext, facts: CommandFacts, result: CommandResult) -> None
     _reply(ctx, result, facts)
 
 
-def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
+def _run(ctx: RunContext[CommandOptions], result: CommandResult, facts: CommandFacts) -> None:
     """Run the command's mode for the pinned head and word the reply."""
     pull = facts.pull
     assert pull is not None
@@ -96,7 +96,8 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
     runner = NestedRunner(ctx.runner, ctx.environ)
     mode, run = mode_context(ctx, target, pull, runner=runner, **flags)
     try:
-        ran, code = mode.run(run)
+        with run.resources:  # this nested run's own: closed when it ends
+            ran, code = mode.run(run)
     finally:  # a mode that could not finish still leaves its outputs and summary
         result.ran_outputs, result.ran_summary = runner.outputs, runner.summary
     result.ran_mode, result.ran_exit_code = target, int(code)
@@ -108,7 +109,7 @@ def _run(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
 
 
 def _ran_reply(
-    ctx: RunContext,
+    ctx: RunContext[CommandOptions],
     result: CommandResult,
     ran: ModeResult,
     pull: PullRequestInfo,
@@ -138,7 +139,9 @@ def _ran_reply(
     return "\n".join(lines)
 
 
-def _describe(ctx: RunContext, result: CommandResult, pull: PullRequestInfo) -> None:
+def _describe(
+    ctx: RunContext[CommandOptions], result: CommandResult, pull: PullRequestInfo
+) -> None:
     """Review's describe, at the pinned head: into the pull request's description, or, when
     that cannot be edited (a fork, a dry run, no permission), as the reply itself."""
     _, facts = review_change(ctx, pull)
@@ -159,7 +162,7 @@ def _describe(ctx: RunContext, result: CommandResult, pull: PullRequestInfo) -> 
     )
 
 
-def _reply(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
+def _reply(ctx: RunContext[CommandOptions], result: CommandResult, facts: CommandFacts) -> None:
     """Answer where the command was written. The reply is keyed by the command comment's id:
     a re-run of the job (GitHub replays the same comment event) edits it, never posts a second."""
     text = result.reply.strip()
@@ -192,15 +195,15 @@ def _reply(ctx: RunContext, result: CommandResult, facts: CommandFacts) -> None:
     result.reply_url = outcome.url
 
 
-def _checked_out(ctx: RunContext, head: str) -> bool:
+def _checked_out(ctx: RunContext[CommandOptions], head: str) -> bool:
     """Whether the checkout is the pinned head: gen-tests runs the code it has on disk."""
     try:
-        return LocalRepo(ctx.options.repo_dir).resolve("HEAD") == head
+        return ctx.checkout.resolve("HEAD") == head
     except UsageError:
         return False
 
 
-def _moved(ctx: RunContext, pull: PullRequestInfo) -> str | None:
+def _moved(ctx: RunContext[CommandOptions], pull: PullRequestInfo) -> str | None:
     """The pull request's head now, when it is not the one the command ran on."""
     client: GitHubClient | None = ctx.github
     if client is None:

@@ -68,14 +68,14 @@ class DeployFacts:
     """What the verdict saw (range, options, report digests): the audit record's inputs."""
 
 
-def collect(ctx: RunContext) -> DeployFacts:
+def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     """Read the change, score its risk and gather the signals (see the module doc)."""
-    options = ctx.mode_options(DeployOptions)  # every option checked before any I/O
+    options = ctx.mode_options  # every option checked before any I/O
     moment = options.deploy_time or policies.now_utc()
     if options.slack_webhook_url:
         ctx.runner.mask(options.slack_webhook_url)
 
-    repo = GitRepo.open(ctx.options.repo_dir)
+    repo = ctx.checkout.git
     base, head = _range(ctx, options, repo)
     change = read_change_set(repo, head, base)
     ctx.progress.say(
@@ -158,7 +158,9 @@ def collect(ctx: RunContext) -> DeployFacts:
     )
 
 
-def _range(ctx: RunContext, options: DeployOptions, repo: GitRepo) -> tuple[str | None, str]:
+def _range(
+    ctx: RunContext[DeployOptions], options: DeployOptions, repo: GitRepo
+) -> tuple[str | None, str]:
     """``--base``/``--head``, else the event's: push before/after (a new branch: the head
     alone), pull request merge-base/head, deployment and its predecessor, dispatch inputs."""
     base, head = options.base, options.head
@@ -172,7 +174,7 @@ def _range(ctx: RunContext, options: DeployOptions, repo: GitRepo) -> tuple[str 
     return base, head or ctx.environ.get("GITHUB_SHA") or "HEAD"
 
 
-def _event_range(ctx: RunContext, repo: GitRepo) -> tuple[str | None, str | None]:
+def _event_range(ctx: RunContext[DeployOptions], repo: GitRepo) -> tuple[str | None, str | None]:
     event = ctx.event
     if event.push is not None:
         return event.push.before, event.push.after
@@ -190,7 +192,7 @@ def _event_range(ctx: RunContext, repo: GitRepo) -> tuple[str | None, str | None
     return None, None
 
 
-def _previous_deployment(ctx: RunContext) -> str | None:
+def _previous_deployment(ctx: RunContext[DeployOptions]) -> str | None:
     deployment = ctx.event.deployment
     assert deployment is not None
     client = ctx.github
@@ -208,7 +210,7 @@ def _previous_deployment(ctx: RunContext) -> str | None:
 
 
 def _github_signals(
-    ctx: RunContext, options: DeployOptions, change: ChangeSet, moment: datetime
+    ctx: RunContext[DeployOptions], options: DeployOptions, change: ChangeSet, moment: datetime
 ) -> tuple[list[PullReview] | None, str, list[str | None] | None, str]:
     client = ctx.github
     if client is None:
@@ -234,7 +236,7 @@ def _github_signals(
     return pulls, pulls_reason, conclusions, ""
 
 
-def _identity(ctx: RunContext, change: ChangeSet) -> Identity | None:
+def _identity(ctx: RunContext[DeployOptions], change: ChangeSet) -> Identity | None:
     """Who GitHub says opened the pull request of the change, with the addresses its landed
     commits use; None (git's text, which only raises) without GitHub, a pull request or an
     answer."""
@@ -257,7 +259,7 @@ def _identity(ctx: RunContext, change: ChangeSet) -> Identity | None:
     )
 
 
-def _push_branch(ctx: RunContext) -> str | None:
+def _push_branch(ctx: RunContext[DeployOptions]) -> str | None:
     if ctx.has_event and ctx.event.push is not None:
         ref = ctx.event.push.ref
         return ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None

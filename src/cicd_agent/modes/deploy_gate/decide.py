@@ -17,6 +17,7 @@ from cicd_agent.analysis.scale import RiskLevel, higher
 from cicd_agent.analysis.signals import Signal
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.deploy_gate.collect import DeployFacts
+from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.result import (
     DeployGateResult,
     DeployOpinion,
@@ -85,7 +86,7 @@ def _verdict(facts: DeployFacts, level: RiskLevel, opinion: DeployOpinion | None
 
 
 def decide(
-    ctx: RunContext, verdict: DeployVerdict, opinion: DeployOpinion | None
+    ctx: RunContext[DeployOptions], verdict: DeployVerdict, opinion: DeployOpinion | None
 ) -> DeployGateResult:
     """The final result: the floor, raised (never lowered) by the model's opinion."""
     facts = verdict.facts
@@ -126,7 +127,7 @@ def decide(
 
 
 def _result(
-    ctx: RunContext,
+    ctx: RunContext[DeployOptions],
     facts: DeployFacts,
     verdict: DeployVerdict,
     decision: Decision,

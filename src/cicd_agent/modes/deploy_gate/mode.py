@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from cicd_agent.modes.deploy_gate import arguments
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
-from cicd_agent.modes.deploy_gate.options import DeployOptions
+from cicd_agent.modes.deploy_gate.options import DeployOptions, PhaseOptions
 from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
@@ -63,20 +63,20 @@ class DeployGate:
         }
     )
 
-    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[PhaseOptions]) -> tuple[ModeResult, ExitCode]:
         """Run the selected phase's steps. Each phase is its own typed
         :class:`~cicd_agent.job.pipeline.Steps`, with the ``fail-on`` values it can produce:
         ``--phase deploy --fail-on rollback`` is refused before any work, not ignored."""
         from cicd_agent.job.pipeline import run_mode  # 0.53 s with pydantic: see the module doc
 
-        if _is_canary(ctx):
-            ctx.mode_options(CanaryOptions)  # every option typed and checked before any I/O
+        options = ctx.mode_options  # every option typed and checked before any I/O
+        if _is_canary(ctx, options):
             return run_mode(canary_phase(), ctx)
-        ctx.mode_options(DeployOptions)  # every option typed and checked before any I/O
+        assert _is_deploy(ctx, options)
         return run_mode(DEPLOY_PHASE, ctx)
 
-    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
-        if _is_canary(ctx):
+    def failure_outputs(self, ctx: RunContext[PhaseOptions]) -> dict[str, str]:
+        if ctx.given.text("phase") == "canary":
             try:
                 return canary_phase().failure_outputs(ctx)
             except UsageError:
@@ -84,8 +84,17 @@ class DeployGate:
         return DEPLOY_PHASE.failure_outputs(ctx)
 
 
-def _is_canary(ctx: RunContext) -> bool:
-    return getattr(ctx.args, "phase", None) == "canary"
+def _is_canary(
+    ctx: RunContext[PhaseOptions], options: PhaseOptions
+) -> TypeGuard[RunContext[CanaryOptions]]:
+    """Whether the run is the canary phase's (its options say so, and mypy then knows)."""
+    return isinstance(options, CanaryOptions)
+
+
+def _is_deploy(
+    ctx: RunContext[PhaseOptions], options: PhaseOptions
+) -> TypeGuard[RunContext[DeployOptions]]:
+    return isinstance(options, DeployOptions)
 
 
 class DeployPhase:
@@ -94,36 +103,42 @@ class DeployPhase:
     name = "deploy-gate --phase deploy"
     fail_on_choices: tuple[str, ...] = ("hold",)
 
-    def collect(self, ctx: RunContext) -> DeployFacts:
+    def collect(self, ctx: RunContext[DeployOptions]) -> DeployFacts:
         from cicd_agent.modes.deploy_gate.collect import collect
 
         return collect(ctx)
 
-    def analyse(self, ctx: RunContext, facts: DeployFacts) -> DeployVerdict:
+    def analyse(self, ctx: RunContext[DeployOptions], facts: DeployFacts) -> DeployVerdict:
         from cicd_agent.modes.deploy_gate.decide import floor
 
         return floor(facts)
 
-    def ask(self, ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict) -> DeployOpinion:
+    def ask(
+        self, ctx: RunContext[DeployOptions], facts: DeployFacts, verdict: DeployVerdict
+    ) -> DeployOpinion:
         from cicd_agent.modes.deploy_gate.prompt import ask
 
         return ask(ctx, facts, verdict)
 
     def decide(
-        self, ctx: RunContext, verdict: DeployVerdict, opinion: DeployOpinion | None
+        self, ctx: RunContext[DeployOptions], verdict: DeployVerdict, opinion: DeployOpinion | None
     ) -> DeployGateResult:
         from cicd_agent.modes.deploy_gate.decide import decide
 
         return decide(ctx, verdict, opinion)
 
     def publish(
-        self, ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict, result: DeployGateResult
+        self,
+        ctx: RunContext[DeployOptions],
+        facts: DeployFacts,
+        verdict: DeployVerdict,
+        result: DeployGateResult,
     ) -> None:
         from cicd_agent.modes.deploy_gate.publish import publish
 
         publish(ctx, facts, verdict, result)
 
-    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+    def failure_outputs(self, ctx: RunContext[object]) -> dict[str, str]:
         """Fail closed: a deploy that could not be judged is held, and the audit says why."""
         from cicd_agent.modes.deploy_gate.publish import fail_closed
 

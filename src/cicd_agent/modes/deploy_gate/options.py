@@ -1,14 +1,13 @@
 """The deploy phase's own options as one frozen, typed object: the only place that reads them.
 
-argparse (with the action inputs filled in) has already checked each value's type; this parses
-what a type cannot (weights, policy, time zone, business hours, freeze windows, deploy time) and
+The run's resolver (:mod:`cicd_agent.job.resolve`) has already checked each value's type; this
+parses what a type cannot (weights, policy, time zone, business hours, freeze windows, deploy time) and
 checks ranges (``approval-confidence`` in [0, 1]), once, before any git, GitHub or model work
 (``DeployGate.run`` builds it first, so a bad value stops the run there with exit 2).
 """
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -21,11 +20,13 @@ if TYPE_CHECKING:
 
     from cicd_agent.analysis.policy import BusinessHours, FreezeWindow, Policy
     from cicd_agent.analysis.signals import SignalName
+    from cicd_agent.job.options import Given
 
 from cicd_agent.modes.deploy_gate.arguments import (
     DEFAULT_APPROVAL_CONFIDENCE,
     DEFAULT_FAILURE_WINDOW_DAYS,
 )
+from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 
 
 @dataclass(frozen=True)
@@ -60,45 +61,58 @@ class DeployOptions:
     """The three inputs as given, for the audit record."""
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> DeployOptions:
-        # Here, not at the top: the mode module imports this one, and policy brings pydantic
-        # (0.31 s, `python -X importtime -c "import cicd_agent.analysis.policy"`), which
-        # importing a mode must not (tests/project/test_mode_imports.py).
+    def from_given(cls, given: Given) -> DeployOptions:
+        # Here, not at the top: the mode module imports this one, and policy brings pydantic,
+        # which importing a mode must not (tests/project/test_mode_imports.py).
         from cicd_agent.analysis import policy as policies
         from cicd_agent.analysis import signals
 
         # The order of the checks is the order a user reads the errors in: keep it stable.
-        weights = signals.parse_weights(args.safety_weights)
-        policy = policies.parse_policy(args.policy)
-        zone = policies.parse_timezone(args.timezone)
-        hours = policies.parse_business_hours(args.business_hours)
-        freezes = policies.parse_freeze_windows(args.freeze_windows, zone)
-        moment = policies.parse_moment(args.deploy_time, zone)
+        text = given.text
+        weights = signals.parse_weights(text("safety_weights"))
+        policy = policies.parse_policy(text("policy"))
+        zone = policies.parse_timezone(text("timezone"))
+        hours = policies.parse_business_hours(text("business_hours"))
+        freezes = policies.parse_freeze_windows(text("freeze_windows"), zone)
+        moment = policies.parse_moment(text("deploy_time"), zone)
+        audit_file, cache_dir = text("audit_file"), text("cache_dir")
         return cls(
-            base=args.base,
-            head=args.head,
-            environment=args.environment,
-            junit=args.junit,
-            coverage=args.coverage,
-            base_coverage=args.base_coverage,
+            base=text("base"),
+            head=text("head"),
+            environment=text("environment"),
+            junit=text("junit"),
+            coverage=text("coverage"),
+            base_coverage=text("base_coverage"),
             weights=weights,
             policy=policy,
             zone=zone,
             hours=hours,
             freezes=freezes,
             deploy_time=moment,
-            approval_confidence=_approval_confidence(args.approval_confidence),
-            failure_window_days=_failure_window_days(args.failure_window_days),
-            workflow=args.workflow,
-            branch=args.branch,
-            audit_file=Path(args.audit_file) if args.audit_file else None,
-            audit_database_url=args.audit_database_url or None,
-            cache_dir=Path(args.cache_dir) if args.cache_dir else None,
-            slack_webhook_url=args.slack_webhook_url or None,
-            freeze_windows_text=args.freeze_windows,
-            business_hours_text=args.business_hours,
-            timezone_text=args.timezone,
+            approval_confidence=_approval_confidence(given.number("approval_confidence")),
+            failure_window_days=_failure_window_days(given.whole("failure_window_days")),
+            workflow=text("workflow"),
+            branch=text("branch"),
+            audit_file=Path(audit_file) if audit_file else None,
+            audit_database_url=text("audit_database_url") or None,
+            cache_dir=Path(cache_dir) if cache_dir else None,
+            slack_webhook_url=text("slack_webhook_url") or None,
+            freeze_windows_text=text("freeze_windows"),
+            business_hours_text=text("business_hours"),
+            timezone_text=text("timezone"),
         )
+
+
+PhaseOptions = DeployOptions | CanaryOptions
+"""deploy-gate's options: the selected phase's."""
+
+
+def phase_options(given: Given) -> PhaseOptions:
+    """The options of the phase ``--phase`` selects (deploy unless it says canary); the other
+    phase's options are not read, so its unset values cannot fail this one."""
+    if given.text("phase") == "canary":
+        return CanaryOptions.from_given(given)
+    return DeployOptions.from_given(given)
 
 
 def _approval_confidence(value: float | None) -> float:

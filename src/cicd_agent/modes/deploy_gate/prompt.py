@@ -14,6 +14,7 @@ from cicd_agent.job.context import RunContext
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.modes.deploy_gate.collect import DeployFacts
 from cicd_agent.modes.deploy_gate.decide import DeployVerdict
+from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.result import DeployOpinion
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.runner.markdown import neutralise
@@ -49,7 +50,7 @@ def _priority(changed: ChangedFile) -> tuple[int, int]:
 
 
 def build_prompt(
-    ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict, model: ModelClient
+    ctx: RunContext[DeployOptions], facts: DeployFacts, verdict: DeployVerdict, model: ModelClient
 ) -> tuple[str, str]:
     """``(system, user)`` within ``model.prompt_budget()``."""
     counter = model.counter("model")
@@ -106,7 +107,9 @@ def build_prompt(
     return system, user
 
 
-def ask(ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict) -> DeployOpinion:
+def ask(
+    ctx: RunContext[DeployOptions], facts: DeployFacts, verdict: DeployVerdict
+) -> DeployOpinion:
     """The model's opinion of the change, cleaned (:func:`clean_opinion`)."""
     model = ctx.model
     assert model is not None
@@ -115,7 +118,7 @@ def ask(ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict) -> DeployOp
     return clean_opinion(ctx, answer)
 
 
-def clean_opinion(ctx: RunContext, opinion: DeployOpinion) -> DeployOpinion:
+def clean_opinion(ctx: RunContext[DeployOptions], opinion: DeployOpinion) -> DeployOpinion:
     """Model text is shaped by untrusted input: redact, bound and neutralise it (no mentions,
     HTML or links) before anyone sees it."""
 

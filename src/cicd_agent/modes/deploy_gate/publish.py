@@ -24,11 +24,15 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.deploy_gate.collect import DeployFacts
     from cicd_agent.modes.deploy_gate.decide import DeployVerdict
+    from cicd_agent.modes.deploy_gate.options import DeployOptions
     from cicd_agent.modes.deploy_gate.result import DeployGateResult
 
 
 def publish(
-    ctx: RunContext, facts: DeployFacts, verdict: DeployVerdict, result: DeployGateResult
+    ctx: RunContext[DeployOptions],
+    facts: DeployFacts,
+    verdict: DeployVerdict,
+    result: DeployGateResult,
 ) -> None:
     """Append the audit record (its path becomes the ``audit_file`` output), then tell Slack
     about a hold or an approval (never on a dry run)."""
@@ -48,7 +52,7 @@ def publish(
         ctx.note(f"The Slack message could not be sent: {exc}")
 
 
-def fail_closed(ctx: RunContext) -> dict[str, str]:
+def fail_closed(ctx: RunContext[object]) -> dict[str, str]:
     """The outputs of a deploy that could not be judged: held, with an audit line that says
     why."""
     outputs = {"recommendation": "hold", "requires_approval": "true"}
@@ -59,27 +63,30 @@ def fail_closed(ctx: RunContext) -> dict[str, str]:
         "notes": [ctx.redactor.redact(note) for note in ctx.notes],
     }
     # Options may not have parsed (a bad value is one reason to be here): the raw input.
-    explicit = getattr(ctx.args, "audit_file", None)
+    explicit = ctx.given.text("audit_file")
     path = _audit_path(ctx, Path(explicit) if explicit else None)
     try:
         outputs["audit_file"] = str(audit.append(path, record))
     except OSError as exc:
         ctx.note(f"The audit file {path} could not be written: {exc.strerror}.")
     record_decision(
-        ctx, getattr(ctx.args, "audit_database_url", None), phase="deploy", decision="hold",
-        record=record, environment=getattr(ctx.args, "environment", None),
+        ctx, ctx.given.text("audit_database_url"), phase="deploy", decision="hold",
+        record=record, environment=ctx.given.text("environment"),
     )  # fmt: skip
     return outputs
 
 
-def _audit_path(ctx: RunContext, explicit: Path | None) -> Path:
+def _audit_path(ctx: RunContext[object], explicit: Path | None) -> Path:
     if explicit is not None:
         return explicit
     return audit.default_audit_path(ctx.environ, "deploy-gate", ctx.options.repo_dir)
 
 
 def _write_audit(
-    ctx: RunContext, facts: DeployFacts, result: DeployGateResult, explicit: Path | None
+    ctx: RunContext[DeployOptions],
+    facts: DeployFacts,
+    result: DeployGateResult,
+    explicit: Path | None,
 ) -> str:
     usage = ctx.usage_report()
     record = {
@@ -125,7 +132,7 @@ def _write_audit(
         return ""
 
 
-def _slack_text(ctx: RunContext, result: DeployGateResult) -> SlackText:
+def _slack_text(ctx: RunContext[DeployOptions], result: DeployGateResult) -> SlackText:
     where = ctx.repository or str(ctx.options.repo_dir.name)
     env = f" to {result.environment}" if result.environment else ""
     run = ""

@@ -87,11 +87,11 @@ class Gaps:
     missing_arcs: dict[str, frozenset[Arc]] = field(default_factory=dict)
 
 
-def collect(ctx: RunContext, resources: ExitStack) -> Facts:
+def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> Facts:
     """The targets and, when there are any, the baseline run; the sandbox it opens joins
     ``resources`` (the run closes it when it ends, however it ends)."""
     repo = ctx.options.repo_dir.resolve()
-    options = ctx.mode_options(GenTestsOptions)
+    options = ctx.mode_options
     base, head = _refs(ctx, options)
     if options.sources is not None:
         targets = source_targets(repo, list(options.sources))
@@ -116,7 +116,9 @@ def collect(ctx: RunContext, resources: ExitStack) -> Facts:
     return facts
 
 
-def _refs(ctx: RunContext, options: GenTestsOptions) -> tuple[str | None, str | None]:
+def _refs(
+    ctx: RunContext[GenTestsOptions], options: GenTestsOptions
+) -> tuple[str | None, str | None]:
     base, head = options.base, options.head
     if (base and head) or not ctx.has_event:
         return base, head
@@ -129,7 +131,7 @@ def _refs(ctx: RunContext, options: GenTestsOptions) -> tuple[str | None, str | 
     return base, head
 
 
-def _patch_path(ctx: RunContext, options: GenTestsOptions) -> Path:
+def _patch_path(ctx: RunContext[GenTestsOptions], options: GenTestsOptions) -> Path:
     if options.patch_file is not None:
         return options.patch_file
     suffix = f"-{options.shard.index}" if options.shard else ""
@@ -140,7 +142,7 @@ def _patch_path(ctx: RunContext, options: GenTestsOptions) -> Path:
     return Path(tempfile.gettempdir()) / f"cicd-agent-gen-tests{suffix}-{os.getpid()}.patch"
 
 
-def _measure(ctx: RunContext, facts: Facts, resources: ExitStack) -> None:
+def _measure(ctx: RunContext[GenTestsOptions], facts: Facts, resources: ExitStack) -> None:
     facts.sandbox = resources.enter_context(
         Sandbox(
             facts.repo,
@@ -198,7 +200,7 @@ def _measure(ctx: RunContext, facts: Facts, resources: ExitStack) -> None:
         )
 
 
-def analyse(ctx: RunContext, facts: Facts) -> Gaps:
+def analyse(ctx: RunContext[GenTestsOptions], facts: Facts) -> Gaps:
     """The segments the change misses and the jobs for this shard (no model, no test run)."""
     if facts.coverage is None or facts.sandbox is None:
         return Gaps(facts, [], [])
@@ -230,7 +232,7 @@ def analyse(ctx: RunContext, facts: Facts) -> Gaps:
     return Gaps(facts, segments, jobs, dict(missing_lines), dict(missing_arcs))
 
 
-def _flaky_note(ctx: RunContext, flaky: list[str]) -> str:
+def _flaky_note(ctx: RunContext[GenTestsOptions], flaky: list[str]) -> str:
     """The summary's word on tests that passed on one baseline run and not on the other."""
     shown = ", ".join(code_span(escaped(ctx.redactor.redact(test))) for test in flaky[:5])
     more = f" and {len(flaky) - 5} more" if len(flaky) > 5 else ""

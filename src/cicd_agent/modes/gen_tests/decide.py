@@ -12,6 +12,7 @@ from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.candidates import Outcome
 from cicd_agent.modes.gen_tests.collect import Gaps
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
+from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.patch import describe_gain, render_patch
 from cicd_agent.modes.gen_tests.result import (
     AcceptedFile,
@@ -23,7 +24,9 @@ from cicd_agent.modes.gen_tests.result import (
 from cicd_agent.modes.gen_tests.targets import gaps
 
 
-def decide(ctx: RunContext, verdict: Gaps, opinion: Outcome | None) -> GenTestsResult:
+def decide(
+    ctx: RunContext[GenTestsOptions], verdict: Gaps, opinion: Outcome | None
+) -> GenTestsResult:
     """The result of the run: the floor's gaps, and what the model's tests changed of them."""
     facts = verdict.facts
     result = GenTestsResult(
@@ -109,7 +112,7 @@ def _segment_reports(verdict: Gaps, outcome: Outcome | None) -> list[SegmentRepo
     return reports
 
 
-def _headline(ctx: RunContext, result: GenTestsResult, verdict: Gaps) -> str:
+def _headline(ctx: RunContext[GenTestsOptions], result: GenTestsResult, verdict: Gaps) -> str:
     lines, branches = (
         sum(len(v) for v in verdict.missing_lines.values()),
         sum(len(v) for v in verdict.missing_arcs.values()),

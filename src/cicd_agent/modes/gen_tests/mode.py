@@ -8,7 +8,7 @@ judged by the six-stage gate, then one more measured run with every accepted tes
 (pure) builds the ``result``: the accepted tests and coverage before and after, or with
 ``provider none`` the coverage gaps alone; ``publish`` writes the patch file and, with ``push``,
 commits the accepted tests to the pull request's branch. The sandbox collect opens lives until
-``run`` ends.
+the run ends (``ctx.resources``).
 
 The steps are imported inside the methods: the CLI imports this module for every gen-tests run,
 and the step modules bring pydantic (the result and the model's schema), which importing a mode
@@ -18,7 +18,6 @@ must not (tests/project/test_mode_imports.py).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from contextlib import ExitStack
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -47,45 +46,41 @@ class GenTests:
         {"tests_generated": "0", "tests_accepted": "0", "patch_path": "", "pushed_sha": ""}
     )
 
-    def __init__(self) -> None:
-        # What this run opened (collect's sandbox): ``run`` closes it when the run ends, however
-        # it ends, so ``decide`` stays pure and a failing step still deletes the copies.
-        self._resources = ExitStack()
-
-    def collect(self, ctx: RunContext) -> Facts:
+    def collect(self, ctx: RunContext[GenTestsOptions]) -> Facts:
         from cicd_agent.modes.gen_tests import collect
 
-        return collect.collect(ctx, self._resources)
+        return collect.collect(ctx, ctx.resources)
 
-    def analyse(self, ctx: RunContext, facts: Facts) -> Gaps:
+    def analyse(self, ctx: RunContext[GenTestsOptions], facts: Facts) -> Gaps:
         from cicd_agent.modes.gen_tests import collect
 
         return collect.analyse(ctx, facts)
 
-    def ask(self, ctx: RunContext, facts: Facts, verdict: Gaps) -> Outcome | None:
+    def ask(self, ctx: RunContext[GenTestsOptions], facts: Facts, verdict: Gaps) -> Outcome | None:
         from cicd_agent.modes.gen_tests import prompt
 
         return prompt.ask(ctx, facts, verdict)
 
-    def decide(self, ctx: RunContext, verdict: Gaps, opinion: Outcome | None) -> GenTestsResult:
+    def decide(
+        self, ctx: RunContext[GenTestsOptions], verdict: Gaps, opinion: Outcome | None
+    ) -> GenTestsResult:
         from cicd_agent.modes.gen_tests import decide
 
         return decide.decide(ctx, verdict, opinion)
 
-    def publish(self, ctx: RunContext, facts: Facts, verdict: Gaps, result: GenTestsResult) -> None:
+    def publish(
+        self, ctx: RunContext[GenTestsOptions], facts: Facts, verdict: Gaps, result: GenTestsResult
+    ) -> None:
         from cicd_agent.modes.gen_tests import publish
 
         publish.publish(ctx, facts, verdict, result)
 
-    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[GenTestsOptions]) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.job.pipeline import run_mode
 
-        ctx.mode_options(GenTestsOptions)  # every option typed and checked before any I/O
-        steps = GenTests()  # one per run: it owns that run's sandbox, closed when the run ends
-        with steps._resources:
-            return run_mode(steps, ctx)
+        return run_mode(self, ctx)  # collect's sandbox is in ctx.resources, closed after the run
 
-    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+    def failure_outputs(self, ctx: RunContext[GenTestsOptions]) -> dict[str, str]:
         return {}
 
 

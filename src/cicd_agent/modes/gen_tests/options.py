@@ -1,7 +1,7 @@
 """gen-tests' own options as one frozen, typed object: the only place that reads them.
 
-argparse (with the action inputs filled in) has already checked each value's type; this applies
-the defaults and checks what a type cannot (the test command splits into words, ``shard`` is
+The run's resolver (:mod:`cicd_agent.job.resolve`) has already checked each value's type; this
+applies the defaults and checks what a type cannot (the test command splits into words, ``shard`` is
 ``i/n``, budgets and the timeout are not negative, ``test-dir`` stays inside the repository),
 once, before any git or model work (``GenTests.run`` builds it first, so a bad value stops the
 run there with exit 2).
@@ -9,7 +9,6 @@ run there with exit 2).
 
 from __future__ import annotations
 
-import argparse
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
+    from cicd_agent.job.options import Given
     from cicd_agent.modes.gen_tests.gate import ProjectCommand
     from cicd_agent.modes.gen_tests.shard import Shard
 
@@ -50,30 +50,35 @@ class GenTestsOptions:
     allow_unsandboxed: bool
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> GenTestsOptions:
-        # Here, not at the top: mode.py imports this module, and gate alone (with the sandbox
-        # layer) took importing the mode from ~24 ms to ~70 ms (python -X importtime).
+    def from_given(cls, given: Given) -> GenTestsOptions:
+        # Here, not at the top: mode.py imports this module, and gate brings the sandbox
+        # layer, which importing the mode must not (tests/project/test_mode_imports.py).
         from cicd_agent.modes.gen_tests.gate import ProjectCommand
         from cicd_agent.modes.gen_tests.shard import Shard
         from cicd_agent.modes.gen_tests.targets import split_list
 
+        source = given.text("source")
+        shard = given.text("shard")
+        patch_file = given.text("patch_file")
         return cls(
-            base=args.base,
-            head=args.head,
-            command=ProjectCommand.parse(args.test_command or DEFAULT_TEST_COMMAND),
-            test_dir=_test_dir(args.test_dir),
-            sources=tuple(split_list([args.source])) if args.source else None,
-            whole_files=bool(args.whole_files),
-            push=bool(args.push),
-            shard=Shard.parse(args.shard) if args.shard else None,
+            base=given.text("base"),
+            head=given.text("head"),
+            command=ProjectCommand.parse(given.text("test_command") or DEFAULT_TEST_COMMAND),
+            test_dir=_test_dir(given.text("test_dir")),
+            sources=tuple(split_list([source])) if source else None,
+            whole_files=given.flag("whole_files"),
+            push=given.flag("push"),
+            shard=Shard.parse(shard) if shard else None,
             # 0 (or an empty input) means the default, as it always has.
-            test_timeout=_not_negative(args.test_timeout, "test-timeout") or DEFAULT_TEST_TIMEOUT,
-            token_budget=int(_not_negative(args.token_budget, "token-budget"))
+            test_timeout=_not_negative(given.number("test_timeout"), "test-timeout")
+            or DEFAULT_TEST_TIMEOUT,
+            token_budget=int(_not_negative(given.whole("token_budget"), "token-budget"))
             or DEFAULT_TOKEN_BUDGET,
-            cost_budget=_not_negative(args.cost_budget, "cost-budget") or DEFAULT_COST_BUDGET,
-            secret_names=tuple(split_list([args.secret_env or ""])),
-            patch_file=Path(args.patch_file) if args.patch_file else None,
-            allow_unsandboxed=bool(args.allow_unsandboxed),
+            cost_budget=_not_negative(given.number("cost_budget"), "cost-budget")
+            or DEFAULT_COST_BUDGET,
+            secret_names=tuple(split_list([given.text("secret_env") or ""])),
+            patch_file=Path(patch_file) if patch_file else None,
+            allow_unsandboxed=given.flag("allow_unsandboxed"),
         )
 
 

@@ -21,6 +21,7 @@ from cicd_agent.modes.gen_tests.candidates import (
 from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT, Facts, Gaps
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageReport
 from cicd_agent.modes.gen_tests.gate import Gate
+from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.suite import run_suite
 from cicd_agent.runner.markdown import code_span
 
@@ -28,7 +29,7 @@ PROMPT_TOKENS = 24_000
 """Most tokens one generation prompt may use, whatever the model's context."""
 
 
-def ask(ctx: RunContext, facts: Facts, verdict: Gaps) -> Outcome | None:
+def ask(ctx: RunContext[GenTestsOptions], facts: Facts, verdict: Gaps) -> Outcome | None:
     """The generated and accepted tests, or None when there is nothing to ask or no safe place
     to run what the model writes."""
     model = ctx.model
@@ -86,7 +87,9 @@ def ask(ctx: RunContext, facts: Facts, verdict: Gaps) -> Outcome | None:
     return outcome
 
 
-def _measure_after(ctx: RunContext, facts: Facts, flaky: frozenset[str]) -> CoverageReport:
+def _measure_after(
+    ctx: RunContext[GenTestsOptions], facts: Facts, flaky: frozenset[str]
+) -> CoverageReport:
     """Coverage with every accepted test in place; a note when the tests together break any
     test that passed before (each passed the gate alone)."""
     assert facts.sandbox is not None and facts.meter is not None and facts.baseline is not None

@@ -38,6 +38,7 @@ from cicd_agent.runner.errors import ExternalServiceError, GitHubError, GitHubWr
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.events import PullRequest
+    from cicd_agent.modes.gen_tests.options import GenTestsOptions
 
 BOT_NAME = "github-actions[bot]"
 BOT_EMAIL = "41898282+github-actions[bot]@users.noreply.github.com"
@@ -67,7 +68,9 @@ class BranchMoved(Exception):
     """The branch is no longer at the leased commit: someone pushed after the run started."""
 
 
-def publish(ctx: RunContext, facts: Facts, verdict: Gaps, result: GenTestsResult) -> None:
+def publish(
+    ctx: RunContext[GenTestsOptions], facts: Facts, verdict: Gaps, result: GenTestsResult
+) -> None:
     """Write the patch file when tests were accepted, then push them when ``push`` asks."""
     if result.patch_path:
         write_patch(result.patch, Path(result.patch_path))
@@ -82,7 +85,9 @@ def write_patch(text: str, path: Path) -> Path:
     return path
 
 
-def push_accepted_tests(ctx: RunContext, result: GenTestsResult, *, requested: bool) -> str:
+def push_accepted_tests(
+    ctx: RunContext[GenTestsOptions], result: GenTestsResult, *, requested: bool
+) -> str:
     """Commit and push the accepted tests when every condition holds, else note why.
 
     Returns the pushed commit's SHA, or ``""`` when nothing was pushed. A token that cannot

@@ -91,9 +91,9 @@ class Targets:
 
 def changed_targets(repo_dir: Path, base: str, head: str) -> Targets:
     """Changed Python source files between ``base`` and ``head`` with their added lines."""
-    from cicd_agent.local.local_repo import LocalRepo  # ~35 ms to import; a --source run skips it
+    from cicd_agent.local.checkout import GitCheckout  # ~35 ms to import; a --source run skips it
 
-    repo = LocalRepo(repo_dir)
+    repo = GitCheckout(repo_dir)
     diff = repo.diff(base, head)
     files: dict[str, frozenset[int] | None] = {}
     skipped: list[str] = []

@@ -23,7 +23,7 @@ from cicd_agent.analysis.workflows import (
     workflow_paths,
 )
 from cicd_agent.job.events import described
-from cicd_agent.local.local_repo import LocalRepo
+from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.review.dismissals import dismissed_findings
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.linters import lint_changes
@@ -60,7 +60,7 @@ class ReviewFacts:
     diff: Diff
     review_diff: Diff
     plan: PublishPlan
-    repo: LocalRepo | None
+    repo: GitCheckout | None
     title: str = ""
     body: str = ""
     commits: list[str] = field(default_factory=list)
@@ -98,12 +98,12 @@ class ReviewFloor:
     """The model's what and why for ``describe`` (asked in the ask step)."""
 
 
-def collect(ctx: RunContext, *, history: bool = True) -> ReviewFacts:
+def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFacts:
     """The facts for this run, from the event and the flags. ``history=False`` leaves out
     what earlier reviews left on GitHub (the ledger in the summary comment, dismissed
     findings, so also the incremental diff): ``ask`` needs the change, not the review's memory."""
     pull = ctx.event.pull_request if ctx.has_event else None
-    chosen = ctx.mode_options(ReviewOptions)
+    chosen = ctx.mode_options
     base = chosen.base or (pull.base.sha if pull else None)
     head = chosen.head or (pull.head.sha if pull else "HEAD")
     if base is None:
@@ -138,7 +138,7 @@ def collect(ctx: RunContext, *, history: bool = True) -> ReviewFacts:
     return _reported(ctx, _with_settings(ctx, _api_facts(ctx, pull, history=history)))
 
 
-def ignore_scope(ctx: RunContext, pull: PullRequest | None) -> Exemptions:
+def ignore_scope(ctx: RunContext[ReviewOptions], pull: PullRequest | None) -> Exemptions:
     """Which ``# zizmor: ignore`` comments this run honours: all of them on a local run with no
     event or on a pull request from the repository itself (its author can push, so a comment
     there is the repository's word); otherwise only those already in the base version, so a
@@ -155,13 +155,13 @@ def ignore_scope(ctx: RunContext, pull: PullRequest | None) -> Exemptions:
     )
 
 
-def _reported(ctx: RunContext, facts: ReviewFacts) -> ReviewFacts:
+def _reported(ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> ReviewFacts:
     """``facts``, once the run's progress has said how big the change is."""
     ctx.progress.say(f"{len(facts.diff.files):,} changed file(s)")
     return facts
 
 
-def _with_settings(ctx: RunContext, facts: ReviewFacts) -> ReviewFacts:
+def _with_settings(ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> ReviewFacts:
     """Apply the repository's path settings and guidance (read from the base commit)."""
 
     config = ctx.repo_config
@@ -183,7 +183,7 @@ def _with_settings(ctx: RunContext, facts: ReviewFacts) -> ReviewFacts:
     return facts
 
 
-def _missing_commits(repo: LocalRepo | None, base: str, head: str, where: object) -> str:
+def _missing_commits(repo: GitCheckout | None, base: str, head: str, where: object) -> str:
     """Which of the base and the head the checkout lacks, by name: "the base or head commit"
     left a user to find out which of the two was wrong."""
     if repo is None:
@@ -197,17 +197,19 @@ def _missing_commits(repo: LocalRepo | None, base: str, head: str, where: object
     return f"{' and '.join(missing)} {verb} of the checkout at {where}."
 
 
-def _open_repo(ctx: RunContext, *, required: bool) -> LocalRepo | None:
+def _open_repo(ctx: RunContext[ReviewOptions], *, required: bool) -> GitCheckout | None:
 
     try:
-        return LocalRepo(ctx.options.repo_dir)
+        return ctx.checkout
     except UsageError:
         if required:
             raise
         return None
 
 
-def _plan(ctx: RunContext, pull: PullRequest | None, head: str, history: bool) -> PublishPlan:
+def _plan(
+    ctx: RunContext[ReviewOptions], pull: PullRequest | None, head: str, history: bool
+) -> PublishPlan:
     plan = PublishPlan(
         number=pull.number if pull else None,
         head=head,
@@ -218,7 +220,9 @@ def _plan(ctx: RunContext, pull: PullRequest | None, head: str, history: bool) -
     return plan
 
 
-def _dismissed(ctx: RunContext, pull: PullRequest | None, previous: Ledger) -> frozenset[str]:
+def _dismissed(
+    ctx: RunContext[ReviewOptions], pull: PullRequest | None, previous: Ledger
+) -> frozenset[str]:
     """Findings a writer dismissed on an earlier run's comments (only after an earlier run)."""
     if pull is None or pull.is_fork or not previous.heads:
         return frozenset()
@@ -226,7 +230,7 @@ def _dismissed(ctx: RunContext, pull: PullRequest | None, previous: Ledger) -> f
     return dismissed_findings(ctx, pull.number)
 
 
-def _summary_comment(ctx: RunContext, pull: PullRequest | None) -> Found | None:
+def _summary_comment(ctx: RunContext[ReviewOptions], pull: PullRequest | None) -> Found | None:
     """Our summary comment from earlier runs, whose ledger says what they did (none for forks
     or offline); publish updates this same comment."""
     if pull is None or pull.is_fork or ctx.github is None:
@@ -246,8 +250,8 @@ def _summary_comment(ctx: RunContext, pull: PullRequest | None) -> Found | None:
 
 
 def _local_facts(
-    ctx: RunContext,
-    repo: LocalRepo,
+    ctx: RunContext[ReviewOptions],
+    repo: GitCheckout,
     pull: PullRequest | None,
     base: str,
     head: str,
@@ -277,7 +281,7 @@ def _local_facts(
 
 
 def _incremental_start(
-    ctx: RunContext, repo: LocalRepo, plan: PublishPlan, pull: PullRequest | None
+    ctx: RunContext[ReviewOptions], repo: GitCheckout, plan: PublishPlan, pull: PullRequest | None
 ) -> str | None:
     """The last reviewed head when only newer commits need the model, else None."""
     if pull is None or not plan.ledger or ctx.event.action != "synchronize":
@@ -295,7 +299,7 @@ def _incremental_start(
 
 
 def local_risk(
-    ctx: RunContext, repo: LocalRepo, merge_base: str, head: str, diff: Diff
+    ctx: RunContext[ReviewOptions], repo: GitCheckout, merge_base: str, head: str, diff: Diff
 ) -> tuple[str, list[str]]:
     """deploy-gate's assessment of the same commits (history included), from ``diff`` (the
     same range, read once: git is not asked for it again)."""
@@ -339,7 +343,7 @@ def _changed_file(changed: FileDiff) -> ChangedFile:
     )
 
 
-def _api_facts(ctx: RunContext, pull: PullRequest, *, history: bool) -> ReviewFacts:
+def _api_facts(ctx: RunContext[ReviewOptions], pull: PullRequest, *, history: bool) -> ReviewFacts:
     assert ctx.github is not None
     diff = api_diff(ctx.github, pull.number, base=pull.base.sha, head=pull.head.sha)
     level, reasons = files_risk(diff)

@@ -117,7 +117,7 @@ def model_text(
 
 
 def ask_description(
-    ctx: RunContext,
+    ctx: RunContext[object],
     facts: ChangeFacts,
     diff: Diff,
     *,
@@ -231,7 +231,7 @@ def write_to_body(
     return DescribeOutcome(markdown, "body", digest=new.digest, url=outcome.url)
 
 
-def ask_about(ctx: RunContext, facts: ReviewFacts, change: ChangeFacts) -> ModelText | None:
+def ask_about(ctx: RunContext[object], facts: ReviewFacts, change: ChangeFacts) -> ModelText | None:
     """:func:`ask_description` for what review collected (``change``: its diff's facts)."""
     return ask_description(
         ctx,
@@ -252,7 +252,7 @@ def markdown_of(facts: ReviewFacts, change: ChangeFacts, model: ModelText | None
 
 
 def describe_pull_request(
-    ctx: RunContext, pull: PullRequestInfo, facts: ReviewFacts
+    ctx: RunContext[object], pull: PullRequestInfo, facts: ReviewFacts
 ) -> DescribeOutcome:
     """Describe ``pull`` and write it into its body: the entry point of ``/cicd-agent describe``.
 
@@ -282,7 +282,7 @@ def describe_pull_request(
     return outcome
 
 
-def _cannot_edit(ctx: RunContext, is_fork: bool) -> str:
+def _cannot_edit(ctx: RunContext[object], is_fork: bool) -> str:
     if is_fork:
         return "a fork's pull request gets a read-only token"
     if ctx.options.dry_run:

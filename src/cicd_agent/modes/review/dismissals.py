@@ -17,9 +17,10 @@ from cicd_agent.runner.errors import GitHubError
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
+    from cicd_agent.modes.review.options import ReviewOptions
 
 
-def dismissed_findings(ctx: RunContext, number: int) -> frozenset[str]:
+def dismissed_findings(ctx: RunContext[ReviewOptions], number: int) -> frozenset[str]:
     """Fingerprints a writer dismissed on ``number`` (none offline or when unreadable)."""
     client = ctx.github
     if client is None:

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.diff import Diff
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.job.context import RunContext
-    from cicd_agent.local.local_repo import LocalRepo
+    from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.modes.review.options import ReviewOptions
 
 LINT_TIMEOUT = 120.0
 """Seconds one linter may run over the changed files."""
@@ -78,7 +79,9 @@ def configured(checking: Checking, checkout: Path) -> bool:
     return any(line.strip().startswith(checking.section) for line in text.splitlines())
 
 
-def lint_changes(ctx: RunContext, repo: LocalRepo, diff: Diff, head: str) -> list[Finding]:
+def lint_changes(
+    ctx: RunContext[ReviewOptions], repo: GitCheckout, diff: Diff, head: str
+) -> list[Finding]:
     """Findings of the configured linters on the lines ``diff`` adds (``head``: its commit)."""
     checkout = ctx.options.repo_dir
     planned = _plan(ctx, repo, diff, head, checkout)
@@ -99,11 +102,13 @@ def lint_changes(ctx: RunContext, repo: LocalRepo, diff: Diff, head: str) -> lis
     return found
 
 
-def _clean(ctx: RunContext, text: str) -> str:
+def _clean(ctx: RunContext[ReviewOptions], text: str) -> str:
     return neutralise(ctx.redactor.redact(text), allowed_links=ctx.own_links)
 
 
-def _plan(ctx: RunContext, repo: LocalRepo, diff: Diff, head: str, checkout: Path) -> list[Planned]:
+def _plan(
+    ctx: RunContext[ReviewOptions], repo: GitCheckout, diff: Diff, head: str, checkout: Path
+) -> list[Planned]:
     changed = [f.path for f in diff.files if f.status != "deleted" and not f.is_binary]
     planned: list[Planned] = []
     for tool in TOOLS:
@@ -134,7 +139,7 @@ def _plan(ctx: RunContext, repo: LocalRepo, diff: Diff, head: str, checkout: Pat
     return planned
 
 
-def _as_at_head(repo: LocalRepo, head: str, checkout: Path, files: Sequence[str]) -> list[str]:
+def _as_at_head(repo: GitCheckout, head: str, checkout: Path, files: Sequence[str]) -> list[str]:
     """The files whose text in the checkout is the one at ``head`` (a merge commit's may not
     be, and a linter's line numbers must be the diff's)."""
     at_head = repo.read_texts(head, list(files))
@@ -149,7 +154,7 @@ def _as_at_head(repo: LocalRepo, head: str, checkout: Path, files: Sequence[str]
 
 
 def _run(
-    ctx: RunContext,
+    ctx: RunContext[ReviewOptions],
     sandbox: Sandbox,
     plan: Planned,
     added: dict[str, set[int]],

@@ -47,8 +47,8 @@ class Review:
 
     # ------------------------------------------------------------------------------ collect
 
-    def collect(self, ctx: RunContext) -> ReviewFacts:
-        publish_from = ctx.mode_options(ReviewOptions).publish_from
+    def collect(self, ctx: RunContext[ReviewOptions]) -> ReviewFacts:
+        publish_from = ctx.mode_options.publish_from
         if publish_from is not None:
             from cicd_agent.modes.review.publish_from import collect_handoff
 
@@ -57,7 +57,7 @@ class Review:
 
         return collect(ctx)
 
-    def analyse(self, ctx: RunContext, facts: ReviewFacts) -> ReviewFloor:
+    def analyse(self, ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> ReviewFloor:
         from cicd_agent.analysis.findings import deterministic_audit, sort_findings
         from cicd_agent.local.zizmor import audit_each_if_needed
         from cicd_agent.modes.review.collect import ReviewFloor
@@ -70,14 +70,14 @@ class Review:
         if isinstance(facts, HandoffFacts):  # publish-from: the file's claims join the floor
             return ReviewFloor(facts, facts.with_claims(found))
         floor = ReviewFloor(facts, found, [i for i in ignored if i.path not in facts.left_out])
-        if ctx.mode_options(ReviewOptions).describe:
+        if ctx.mode_options.describe:
             from cicd_agent.analysis.description import describe_diff
 
             floor.change = describe_diff(facts.diff, facts.left_out)
         return floor
 
     def ask(
-        self, ctx: RunContext, facts: ReviewFacts, verdict: ReviewFloor
+        self, ctx: RunContext[ReviewOptions], facts: ReviewFacts, verdict: ReviewFloor
     ) -> ReviewOpinion | None:
         from cicd_agent.modes.review.prompt import ask_model
         from cicd_agent.modes.review.publish_from import HandoffFacts
@@ -97,7 +97,7 @@ class Review:
         return opinion
 
     def decide(
-        self, ctx: RunContext, verdict: ReviewFloor, opinion: ReviewOpinion | None
+        self, ctx: RunContext[ReviewOptions], verdict: ReviewFloor, opinion: ReviewOpinion | None
     ) -> ReviewResult:
         from cicd_agent.analysis.finding_text import marked
         from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort_findings
@@ -132,7 +132,7 @@ class Review:
             verdicts=[a.verdict for a in answers],
             complete=opinion is not None and opinion.complete,
             fail_on=fail_on,
-            request_changes=ctx.mode_options(ReviewOptions).request_changes,
+            request_changes=ctx.mode_options.request_changes,
             risk=RiskLevel(facts.risk_level),
         )
         reported = [f for f in findings if f.severity >= report_on]
@@ -205,7 +205,7 @@ class Review:
             from cicd_agent.modes.review.describe import markdown_of
 
             result.description = markdown_of(facts, verdict.change, verdict.description)
-            result.description_in = ctx.mode_options(ReviewOptions).describe_in
+            result.description_in = ctx.mode_options.describe_in
         result.headline = result.make_headline()
         if placement.moved:
             ctx.note(
@@ -215,7 +215,11 @@ class Review:
         return result
 
     def publish(
-        self, ctx: RunContext, facts: ReviewFacts, verdict: ReviewFloor, result: ReviewResult
+        self,
+        ctx: RunContext[ReviewOptions],
+        facts: ReviewFacts,
+        verdict: ReviewFloor,
+        result: ReviewResult,
     ) -> None:
         from cicd_agent.modes.review.publish import publish
         from cicd_agent.sarif import write_sarif
@@ -226,24 +230,23 @@ class Review:
             f"`{result.sarif_file}` (upload it with github/codeql-action/upload-sarif)."
         )
         plan = facts.plan
-        result_file = ctx.mode_options(ReviewOptions).result_file
+        result_file = ctx.mode_options.result_file
         if result_file is not None:
             _hand_off(ctx, result, result_file)
             plan.handed_off = True
         publish(ctx, result, plan)
         result.headline = result.make_headline()
 
-    def run(self, ctx: RunContext) -> tuple[ModeResult, ExitCode]:
+    def run(self, ctx: RunContext[ReviewOptions]) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.job.pipeline import run_mode
 
-        ctx.mode_options(ReviewOptions)  # every option typed and checked before any I/O
         return run_mode(self, ctx)
 
-    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+    def failure_outputs(self, ctx: RunContext[ReviewOptions]) -> dict[str, str]:
         return {}
 
 
-def _hand_off(ctx: RunContext, result: ReviewResult, path: Path) -> None:
+def _hand_off(ctx: RunContext[ReviewOptions], result: ReviewResult, path: Path) -> None:
     """Step 1 of the fork-safe pattern: the result as a file for the publishing workflow."""
     from cicd_agent.modes.review.handoff import write_result_file
 
@@ -257,16 +260,16 @@ def _hand_off(ctx: RunContext, result: ReviewResult, path: Path) -> None:
     )
 
 
-def _report_on(ctx: RunContext) -> Severity:
-    return ctx.mode_options(ReviewOptions).report_on
+def _report_on(ctx: RunContext[ReviewOptions]) -> Severity:
+    return ctx.mode_options.report_on
 
 
-def _max_findings(ctx: RunContext) -> int:
-    return ctx.mode_options(ReviewOptions).max_findings
+def _max_findings(ctx: RunContext[ReviewOptions]) -> int:
+    return ctx.mode_options.max_findings
 
 
-def _max_calls(ctx: RunContext) -> int:
-    return ctx.mode_options(ReviewOptions).max_model_calls
+def _max_calls(ctx: RunContext[ReviewOptions]) -> int:
+    return ctx.mode_options.max_model_calls
 
 
 def _on_existing_lines(
@@ -288,7 +291,7 @@ def _new_in(finding: Finding, facts: ReviewFacts) -> bool:
     return finding.line is None or changed.hunk_at(finding.line) is not None
 
 
-def _link_maker(ctx: RunContext, head: str) -> LinkMaker:
+def _link_maker(ctx: RunContext[ReviewOptions], head: str) -> LinkMaker:
     """Links to a line of the reviewed commit on GitHub (or GHES), for the review body."""
     server = ctx.server_url
     repository = ctx.repository
@@ -302,11 +305,11 @@ def _link_maker(ctx: RunContext, head: str) -> LinkMaker:
     return link
 
 
-def _sarif_path(ctx: RunContext) -> Path:
+def _sarif_path(ctx: RunContext[ReviewOptions]) -> Path:
     """``--sarif-file``, else ``$RUNNER_TEMP/cicd-agent-review.sarif`` (the runner empties
     RUNNER_TEMP after each job). Off a runner, a name of this process's own in the system temp
     folder, so two reviews on one machine never overwrite each other's file."""
-    chosen = ctx.mode_options(ReviewOptions).sarif_file
+    chosen = ctx.mode_options.sarif_file
     if chosen is not None:
         return chosen
     runner_temp = ctx.environ.get("RUNNER_TEMP")

@@ -1,22 +1,24 @@
-"""Review's own options as one frozen, typed object: the only place that reads them from argparse.
+"""Review's own options as one frozen, typed object: the only place that reads them.
 
-argparse (with the action inputs filled in) has already checked each value's type and range;
-this turns the namespace into typed fields with their defaults applied, once, before any git,
+The run's resolver (:mod:`cicd_agent.job.resolve`) has already checked each value's type and
+range; this turns the values into typed fields with their defaults applied, once, before any git,
 GitHub or model work (``Review.run`` builds it first, so a bad combination stops the run there).
 """
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from cicd_agent.modes.review.arguments import (
     DEFAULT_MAX_FINDINGS,
     DEFAULT_MAX_MODEL_CALLS,
 )
 from cicd_agent.severity import Severity
+
+if TYPE_CHECKING:
+    from cicd_agent.job.options import Given
 
 DEFAULT_REPORT_ON = Severity.MEDIUM
 
@@ -40,25 +42,23 @@ class ReviewOptions:
     """Where the verdict is also recorded (:mod:`cicd_agent.job.decisions`); a secret."""
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> ReviewOptions:
-        report_on = args.report_on
+    def from_given(cls, given: Given) -> ReviewOptions:
+        report_on = given.value("report_on")
+        max_findings = given.whole("max_findings")
+        max_model_calls = given.whole("max_model_calls")
         return cls(
-            base=args.base,
-            head=args.head,
+            base=given.text("base"),
+            head=given.text("head"),
             report_on=report_on if isinstance(report_on, Severity) else DEFAULT_REPORT_ON,
-            max_findings=DEFAULT_MAX_FINDINGS if args.max_findings is None else args.max_findings,
+            max_findings=DEFAULT_MAX_FINDINGS if max_findings is None else max_findings,
             max_model_calls=(
-                DEFAULT_MAX_MODEL_CALLS if args.max_model_calls is None else args.max_model_calls
+                DEFAULT_MAX_MODEL_CALLS if max_model_calls is None else max_model_calls
             ),
-            request_changes=bool(args.request_changes),
-            describe=bool(args.describe),
-            describe_in="comment" if args.describe_in == "comment" else "body",
-            sarif_file=_path(args.sarif_file),
-            result_file=_path(args.result_file),
-            publish_from=_path(args.publish_from),
-            audit_database_url=getattr(args, "audit_database_url", None) or None,
+            request_changes=given.flag("request_changes"),
+            describe=given.flag("describe"),
+            describe_in="comment" if given.text("describe_in") == "comment" else "body",
+            sarif_file=given.path("sarif_file"),
+            result_file=given.path("result_file"),
+            publish_from=given.path("publish_from"),
+            audit_database_url=given.text("audit_database_url") or None,
         )
-
-
-def _path(value: object) -> Path | None:
-    return None if value is None else Path(str(value))

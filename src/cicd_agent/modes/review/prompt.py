@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.model.tokens import TokenCounter
     from cicd_agent.modes.review.collect import ReviewFacts
+    from cicd_agent.modes.review.options import ReviewOptions
 
 REVIEW_CALL_TOKENS = 48_000
 """Prompt tokens per review call at most, whatever the model's window: review quality drops
@@ -175,7 +176,7 @@ def prepare_calls(
 
 
 def ask_model(
-    ctx: RunContext, facts: ReviewFacts, findings: list[Finding], max_calls: int
+    ctx: RunContext[ReviewOptions], facts: ReviewFacts, findings: list[Finding], max_calls: int
 ) -> ReviewOpinion | None:
     """Pack the diff into at most ``max_calls`` calls and ask each; None when nothing to ask."""
 

@@ -55,7 +55,7 @@ _CHECK_LEVELS: dict[Severity, CheckLevel] = {
 }
 
 
-def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
+def publish(ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishPlan) -> None:
     """Record the verdict (when an audit database is configured), then show the dry-run
     Markdown, or post the review, check run and summary comment."""
     _record(ctx, result)
@@ -118,12 +118,12 @@ def publish(ctx: RunContext, result: ReviewResult, plan: PublishPlan) -> None:
         raise check_run_failure
 
 
-def _record(ctx: RunContext, result: ReviewResult) -> None:
+def _record(ctx: RunContext[ReviewOptions], result: ReviewResult) -> None:
     """The verdict and its evidence, whether or not anything can be posted (fork, dry run)."""
     record = result.model_dump(mode="json", include=_RECORDED)
     record_decision(
         ctx,
-        ctx.mode_options(ReviewOptions).audit_database_url,
+        ctx.mode_options.audit_database_url,
         phase="review",
         decision=str(result.decision),
         record=record,
@@ -140,7 +140,7 @@ _RECORDED = set(
 
 
 def _describe(
-    ctx: RunContext, client: GitHubClient, result: ReviewResult, plan: PublishPlan
+    ctx: RunContext[ReviewOptions], client: GitHubClient, result: ReviewResult, plan: PublishPlan
 ) -> str:
     """Write the description into the body when asked to and allowed; else it goes into the
     summary comment. Returns the digest to record (the earlier one when the body was not
@@ -176,13 +176,13 @@ def _known(result: ReviewResult, plan: PublishPlan) -> dict[str, Known]:
     }
 
 
-def _report(ctx: RunContext, outcome: WriteOutcome) -> None:
+def _report(ctx: RunContext[ReviewOptions], outcome: WriteOutcome) -> None:
     if outcome.status == "skipped":
         ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
 
 
 def _post_review(
-    ctx: RunContext, client: GitHubClient, result: ReviewResult, plan: PublishPlan
+    ctx: RunContext[ReviewOptions], client: GitHubClient, result: ReviewResult, plan: PublishPlan
 ) -> WriteOutcome:
     from cicd_agent.github.pulls import create_review  # PyGithub's import cost, as above
 
@@ -220,7 +220,7 @@ def _post_review(
 
 
 def _move_refused_comments(
-    ctx: RunContext,
+    ctx: RunContext[ReviewOptions],
     client: GitHubClient,
     result: ReviewResult,
     plan: PublishPlan,

@@ -74,10 +74,10 @@ class HandoffFacts(ReviewFacts):
         return sort_findings([*found, *extra])
 
 
-def collect_handoff(ctx: RunContext, path: Path) -> HandoffFacts:
+def collect_handoff(ctx: RunContext[ReviewOptions], path: Path) -> HandoffFacts:
     """Validate the file at ``path`` against the event and the pull request's real diff."""
 
-    if ctx.mode_options(ReviewOptions).result_file is not None:
+    if ctx.mode_options.result_file is not None:
         raise UsageError(
             "result-file and publish-from cannot be used together: the first writes a review "
             "result (step 1), the second publishes one (step 2)."

@@ -1,8 +1,8 @@
 """The three kinds issue 35's held-out failures typed wrongly, on real tools' output.
 
 The fixtures in tests/fixtures/logs are excerpts of output the tools printed on this project's
-machine (bench/failure_cases.py, builders ``m2_*``, ``t_*`` and ``n_*`` in
-bench/failure_cases_batch3.py); the pytest and npm cases also run the tool here.
+machine (research/failure/failure_cases.py, builders ``m2_*``, ``t_*`` and ``n_*`` in
+research/failure/failure_cases_batch3.py); the pytest and npm cases also run the tool here.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Failure typing across the runners teams use, on the frozen runner set (real tools' output).
 
-tests/fixtures/logs/runners holds five real failing runs each of pytest, unittest, jest,
-vitest, mocha, AVA, tap, go test, cargo test, rspec, phpunit, eslint, xo, ruff, flake8, mypy,
-tsc and shellcheck (``bench/runner_set_build.py``), each wrapped here as a GitHub Actions job.
-Every tool must be typed right on all five and its root-cause line must name the failure on at
-least four; ``bench/runner_eval.py`` prints the same figures per tool.
+tests/fixtures/logs/runners holds five real failing runs each of pytest, unittest, jest, vitest,
+mocha, AVA, tap, go test, cargo test, rspec, phpunit, eslint, xo, ruff, flake8, mypy, tsc and
+shellcheck (``research/failure/runner_set_build.py``), each wrapped here as a GitHub Actions job.
+Every tool must be typed right on all five and its root-cause line must name the failure on at least
+four; ``bench/runner_eval.py`` prints the same figures per tool.
 """
 
 from __future__ import annotations

@@ -58,6 +58,7 @@ from cicd_agent.runner.markdown import prose
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
+    from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 AuditSink = Callable[[Mapping[str, Any]], None]
 MAX_AUDIT_ARGUMENT = 2_000
@@ -343,7 +344,9 @@ def audit_file_sink(path: Path, base: Mapping[str, Any], failed: list[str]) -> A
     return sink
 
 
-def propose(ctx: RunContext, verifier: Verifier, failing: FailingCommand) -> list[Verification]:
+def propose(
+    ctx: RunContext[AnalyseFailureOptions], verifier: Verifier, failing: FailingCommand
+) -> list[Verification]:
     """The fix step's hook (:data:`~.attempt.Proposer`): run the loop on the run's checkout
     and return the verdict on each patch it proposed, in order; the loop's stop and cost
     become a note.

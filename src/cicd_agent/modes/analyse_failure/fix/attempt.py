@@ -36,9 +36,11 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.logs import LogAnalysis
     from cicd_agent.analysis.logs.reader import JobScan
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.analyse_failure.options import FixRequest
+    from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions, FixRequest
 
-Proposer = Callable[["RunContext", Verifier, FailingCommand], list[Verification]]
+Proposer = Callable[
+    ["RunContext[AnalyseFailureOptions]", Verifier, FailingCommand], list[Verification]
+]
 """The model's tool loop: reads the checkout, runs the failing command through the verifier,
 and returns the verifier's verdict on each patch it proposed (at most its ``max_proposals``),
 in the order proposed, so the result shows every one, not only the verified one."""
@@ -64,7 +66,7 @@ class FixAttempt:
 
 
 def start(
-    ctx: RunContext,
+    ctx: RunContext[AnalyseFailureOptions],
     scans: Sequence[JobScan],
     analysis: LogAnalysis,
     head_sha: str,
@@ -114,7 +116,7 @@ def start(
     return attempt
 
 
-def add_model_patches(ctx: RunContext, attempt: FixAttempt) -> None:
+def add_model_patches(ctx: RunContext[AnalyseFailureOptions], attempt: FixAttempt) -> None:
     """Ask the model's tool loop for patches when the floor has none verified."""
     if attempt.offered is not None or attempt.verifier is None or attempt.failing is None:
         return

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.facts import RunTarget
     from cicd_agent.modes.analyse_failure.fix.report import FixOutcome
+    from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 T = TypeVar("T")
 BRANCH = "cicd-agent/fix-{run}"
@@ -42,7 +43,7 @@ _BACKTICKS_MAX = 64
 
 
 def publish_fix(
-    ctx: RunContext,
+    ctx: RunContext[AnalyseFailureOptions],
     outcome: FixOutcome,
     target: RunTarget | None,
     contents: Sequence[tuple[str, str | None]],
@@ -141,7 +142,7 @@ def _suggest(client: GitHubClient, outcome: FixOutcome, number: int, head_sha: s
 
 
 def _open_pull(
-    ctx: RunContext,
+    ctx: RunContext[AnalyseFailureOptions],
     client: GitHubClient,
     outcome: FixOutcome,
     target: RunTarget,

@@ -150,12 +150,11 @@ class CanaryFacts:
     state: CanaryState
 
 
-def collect(ctx: RunContext) -> CanaryFacts:
+def collect(ctx: RunContext[CanaryOptions]) -> CanaryFacts:
     """Read every metric of the configured window from Prometheus; its secrets are masked in
     the log first."""
-    options = ctx.mode_options(CanaryOptions)
-    state_key = getattr(ctx.args, "canary_state_secret", None)
-    for secret in (options.prometheus_token, options.prometheus_password, state_key):
+    options = ctx.mode_options
+    for secret in (options.prometheus_token, options.prometheus_password, options.state_secret):
         ctx.runner.mask(secret)
     client = PrometheusClient(
         options.prometheus_url,

@@ -12,6 +12,7 @@ from cicd_agent.analysis.canary_state import CanaryState
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.deploy_gate.canary.collect import CanarySamples, fetch_samples
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
+from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
 from cicd_agent.prometheus import PrometheusClient
 
@@ -45,7 +46,7 @@ def assess_canary(
     return judge_samples(fetch_samples(client, config, end=end, since=since), config, state)
 
 
-def decide(ctx: RunContext, verdict: CanaryJudgement) -> CanaryResult:
+def decide(ctx: RunContext[CanaryOptions], verdict: CanaryJudgement) -> CanaryResult:
     """The result of the judgement; a Prometheus that could not be read is a service failure."""
     return CanaryResult(
         mode="deploy-gate",

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.canary import CanaryJudgement
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.deploy_gate.canary.collect import CanaryFacts
+    from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
     from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
 
 
@@ -34,33 +35,41 @@ class CanaryPhase:
     name = "deploy-gate --phase canary"
     fail_on_choices: tuple[str, ...] = ("rollback",)
 
-    def collect(self, ctx: RunContext) -> CanaryFacts:
+    def collect(self, ctx: RunContext[CanaryOptions]) -> CanaryFacts:
         from cicd_agent.modes.deploy_gate.canary.collect import collect
 
         return collect(ctx)
 
-    def analyse(self, ctx: RunContext, facts: CanaryFacts) -> CanaryJudgement:
+    def analyse(self, ctx: RunContext[CanaryOptions], facts: CanaryFacts) -> CanaryJudgement:
         from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
 
         return judge_samples(facts.samples, facts.config, facts.state)
 
-    def ask(self, ctx: RunContext, facts: CanaryFacts, verdict: CanaryJudgement) -> None:
+    def ask(
+        self, ctx: RunContext[CanaryOptions], facts: CanaryFacts, verdict: CanaryJudgement
+    ) -> None:
         return None  # no model: see the prompt module
 
-    def decide(self, ctx: RunContext, verdict: CanaryJudgement, opinion: None) -> CanaryResult:
+    def decide(
+        self, ctx: RunContext[CanaryOptions], verdict: CanaryJudgement, opinion: None
+    ) -> CanaryResult:
         from cicd_agent.modes.deploy_gate.canary.decide import decide
 
         return decide(ctx, verdict)
 
     def publish(
-        self, ctx: RunContext, facts: CanaryFacts, verdict: CanaryJudgement, result: CanaryResult
+        self,
+        ctx: RunContext[CanaryOptions],
+        facts: CanaryFacts,
+        verdict: CanaryJudgement,
+        result: CanaryResult,
     ) -> None:
         """Nothing to post; the verdict goes to the decision record when one is configured."""
         from cicd_agent.modes.deploy_gate.canary.publish import publish
 
         publish(ctx, result)
 
-    def failure_outputs(self, ctx: RunContext) -> dict[str, str]:
+    def failure_outputs(self, ctx: RunContext[object]) -> dict[str, str]:
         """Fail safe: never promote, never roll back on our own failure."""
         return {"verdict": "continue", "rollback": "false", "healthy": "false", "canary_score": "0"}
 

@@ -6,7 +6,6 @@ called (``DeployGate.run`` builds it first, so a missing URL or a bad config is 
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -14,6 +13,7 @@ from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.canary_state import CanaryState
+    from cicd_agent.job.options import Given
     from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
 
 
@@ -46,33 +46,34 @@ class CanaryOptions:
     environment: str | None = None
     audit_database_url: str | None = None
     """Where the verdict is also recorded (:mod:`cicd_agent.job.decisions`); a secret."""
+    state_secret: str | None = None
+    """``canary-state-secret`` as given: masked in the log like the Prometheus secrets."""
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace) -> CanaryOptions:
+    def from_given(cls, given: Given) -> CanaryOptions:
         # Here, not at the top: deploy-gate's mode module imports this one, and the config
-        # brings YAML and pydantic (0.76 s, `python -X importtime -c "import
-        # cicd_agent.modes.deploy_gate.canary.config"`), which importing a mode must not.
+        # brings YAML and pydantic, which importing a mode must not
+        # (tests/project/test_mode_imports.py).
         import time
 
         from cicd_agent.analysis.canary_metric import check_keys
         from cicd_agent.analysis.canary_state import CanaryStateError, decode_state
         from cicd_agent.modes.deploy_gate.canary.config import load_canary_config
-        from cicd_agent.modes.deploy_gate.canary.risk import apply_risk, config_digest
+        from cicd_agent.modes.deploy_gate.canary.risk import RISK_LEVELS, apply_risk, config_digest
 
-        if not args.prometheus_url:
+        text = given.text
+        prometheus_url = text("prometheus_url")
+        token, password = text("prometheus_token"), text("prometheus_password")
+        if not prometheus_url:
             raise UsageError(
                 "The canary phase needs a Prometheus URL.",
                 hint="Set the input prometheus-url (or --prometheus-url).",
             )
-        risk_level = getattr(args, "risk_level", None) or None
-        config = apply_risk(load_canary_config(args.canary_config), risk_level)
-        given = getattr(args, "canary_state", None)
-        secret = (
-            getattr(args, "canary_state_secret", None)
-            or args.prometheus_token
-            or args.prometheus_password
-        )
-        if given and given.strip() and not secret:
+        risk_level = next((level for level in RISK_LEVELS if level == text("risk_level")), None)
+        config = apply_risk(load_canary_config(text("canary_config")), risk_level)
+        state_given = text("canary_state")
+        secret = text("canary_state_secret") or token or password
+        if state_given and state_given.strip() and not secret:
             raise UsageError(
                 "canary-state can only be trusted under a key, and this step has none.",
                 hint="Set canary-state-secret (a long random secret), or give "
@@ -80,28 +81,29 @@ class CanaryOptions:
             )
         try:
             state = decode_state(
-                given,
+                state_given,
                 config_digest(config),
                 check_keys(config.metrics),
-                state_key(secret or "", getattr(args, "canary_release", None) or ""),
+                state_key(secret or "", text("canary_release") or ""),
             )
         except CanaryStateError as error:
             raise UsageError(str(error)) from None
-        end = args.canary_end
+        end = given.number("canary_end")
         if state.until is not None and state.until >= (time.time() if end is None else end):
             raise UsageError(
                 "canary-state already holds evidence up to the window this call would judge; "
                 "judge a later window (canary-end) or start a new rollout (empty canary-state)."
             )
         return cls(
-            prometheus_url=args.prometheus_url,
-            prometheus_token=args.prometheus_token,
-            prometheus_username=args.prometheus_username,
-            prometheus_password=args.prometheus_password,
+            prometheus_url=prometheus_url,
+            prometheus_token=token,
+            prometheus_username=text("prometheus_username"),
+            prometheus_password=password,
             config=config,
             end=end,
             state=state,
             risk_level=risk_level,
-            environment=getattr(args, "environment", None) or None,
-            audit_database_url=getattr(args, "audit_database_url", None) or None,
+            environment=text("environment") or None,
+            audit_database_url=text("audit_database_url") or None,
+            state_secret=text("canary_state_secret"),
         )

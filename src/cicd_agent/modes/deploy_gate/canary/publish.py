@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
 
 
-def publish(ctx: RunContext, result: CanaryResult) -> None:
+def publish(ctx: RunContext[CanaryOptions], result: CanaryResult) -> None:
     """Record the verdict with the per-metric evidence; a database that is down is a note."""
     judgement = result.judgement
     record = {
@@ -26,7 +26,7 @@ def publish(ctx: RunContext, result: CanaryResult) -> None:
         "reasons": list(judgement.reasons),
         "metrics": [metric.model_dump(mode="json") for metric in judgement.metrics],
     }
-    options = ctx.mode_options(CanaryOptions)
+    options = ctx.mode_options
     record_decision(
         ctx,
         options.audit_database_url,

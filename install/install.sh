@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Install cicd-agent from uv.lock: the composite action's install step, and what
+# bench/bench_install.py times. Every distribution comes from uv.lock, pinned by hash; uv itself
+# is installed by pip with --require-hashes from install/requirements.txt.
+#
+# Environment (the defaults suit a checkout: `EXTRAS=dev bash install/install.sh`):
+#   PYTHON                  the interpreter the virtualenv is made with (default python3)
+#   UV_PROJECT_ENVIRONMENT  the virtualenv to create or bring in line with the lock (.venv)
+#   UV_DIR                  where the pinned uv lives, reused when it is the pinned version
+#                           (.harness/uv)
+#   UV_CACHE_DIR            uv's download cache (the action keeps it in actions/cache)
+#   EXTRAS                  core (review, gen-tests, analyse-failure), deploy (deploy-gate), or
+#                           dev (.ci/run: tests and linters; includes deploy)
+#   TIKTOKEN_CACHE_DIR      tiktoken's encoding files: fetched once when missing, unless
+#                           INPUT_PROVIDER is none (then no tokens are ever counted)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${PYTHON:-python3}"
+export UV_PROJECT_ENVIRONMENT="${UV_PROJECT_ENVIRONMENT:-$root/.venv}"
+UV_DIR="${UV_DIR:-$root/.harness/uv}"
+pins="$root/install/requirements.txt"
+pinned="$(sed -n 's/^uv==\([^ ]*\).*/\1/p' "$pins")"
+uv="$UV_DIR/bin/uv"
+
+# A restored cache may hold another uv (or none): install the pinned one, checked by hash.
+# --isolated: no PIP_* variable or user configuration of the calling workflow applies.
+# --no-cache-dir: the wheel is needed once; the installed uv is what gets cached.
+read -r _ found _ < <("$uv" --version 2>/dev/null || echo "none none")
+if [[ "$found" != "$pinned" ]]; then
+    rm -rf "$UV_DIR"
+    "$PYTHON" -m pip install --isolated --quiet --disable-pip-version-check --no-deps \
+        --no-cache-dir --root-user-action=ignore --only-binary :all: --require-hashes \
+        --target "$UV_DIR" -r "$pins"
+fi
+
+# From the action's own folder with --no-config: a uv.toml in the checked-out (untrusted)
+# workspace or the runner's home must not change the index, hashes or build settings.
+# --system-certs: trust what the machine trusts, as pip does (a self-hosted runner behind a
+# TLS-inspecting proxy); the hashes in the lock are checked either way.
+extras=()
+case "${EXTRAS:-core}" in
+    core) ;;
+    deploy | dev) extras=(--extra "$EXTRAS") ;;
+    *) echo "install.sh: EXTRAS must be core, deploy or dev, got '$EXTRAS'" >&2; exit 2 ;;
+esac
+cd "$root"
+"$uv" sync --frozen --no-config --system-certs --no-dev --no-python-downloads --quiet \
+    --python "$PYTHON" ${extras[@]+"${extras[@]}"}
+
+# Bytecode for cicd-agent itself, the start-up path of every mode: a fresh job has none, and
+# compiling on import would be paid by every `cicd-agent MODE --help`. Not uv's
+# --compile-bytecode: compiling the whole environment costs every set-up more than it saves the
+# job's first run (Python writes the bytecode of the libraries it imports on first use, for the
+# job's later steps). bench/bench_install.py times the set-up (BENCHMARKS.md).
+"$UV_PROJECT_ENVIRONMENT/bin/python" -m compileall -q -j 0 "$root/src/cicd_agent" >/dev/null
+
+if [[ -n "${TIKTOKEN_CACHE_DIR:-}" && "${INPUT_PROVIDER:-}" != none ]]; then
+    "$UV_PROJECT_ENVIRONMENT/bin/python" -m cicd_agent.model.encodings
+fi

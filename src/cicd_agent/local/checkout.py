@@ -1,0 +1,218 @@
+"""The run's checkout as the modes read it: the diff of a range, blobs, attributes and commit
+messages, with refs resolved before any use.
+
+:class:`GitCheckout` is what a mode holds (``ctx.checkout``, opened once per run);
+:class:`~cicd_agent.local.gitrepo.GitRepo` underneath is the git commands themselves with their
+one error policy, which the risk model's history mining also uses (``GitCheckout.git``).
+
+Kept apart from ``analysis.diff``, which only parses text: this module starts processes (through
+``local.gitrepo.GitRepo``), the parsing never does, so the analysis can be tested and
+reasoned about without git, and a layering rule can keep process-running code out of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from cicd_agent.analysis.diff import Diff, FileDiff, clean_text, parse_diff
+from cicd_agent.local.gitrepo import GitRepo
+from cicd_agent.runner.errors import UsageError
+
+_ATTRIBUTE_BATCH = 500
+"""Paths per ``git ls-tree`` call: keeps an argument list far below the system's limit."""
+
+
+class GitCheckout:
+    """A checkout, read through its :class:`GitRepo` (refs resolved before any use)."""
+
+    def __init__(self, root: Path) -> None:
+        self.git = GitRepo.open(root)
+        self.root = self.git.path
+        self._merge_bases: dict[tuple[str, str], str] = {}
+
+    def resolve(self, ref: str, label: str = "commit") -> str:
+        """The commit SHA ``ref`` names; a usage error when this checkout does not have it."""
+        return self.git.resolve_commit(ref, label)
+
+    def has_commit(self, ref: str) -> bool:
+        """Whether ``ref`` resolves here (a shallow clone may lack the base)."""
+        try:
+            self.resolve(ref)
+        except UsageError:
+            return False
+        return True
+
+    def merge_base(self, base: str, head: str) -> str:
+        key = (self.resolve(base, "base"), self.resolve(head, "head"))
+        if key not in self._merge_bases:
+            self._merge_bases[key] = self.git.run("merge-base", *key).strip()
+        return self._merge_bases[key]
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        """Whether ``older`` is in ``newer``'s history (False after a force-push rewrote it)."""
+        try:
+            self.git.run("merge-base", "--is-ancestor", self.resolve(older), self.resolve(newer))
+        except UsageError:
+            return False
+        return True
+
+    def diff_text(
+        self, base: str, head: str, *, three_dot: bool = True, as_text: Sequence[str] = ()
+    ) -> str:
+        """git's diff of ``base...head`` (what GitHub shows for a pull request) or ``base..head``;
+        with ``as_text``, of those paths alone, each read as text whatever its bytes."""
+        old = self.merge_base(base, head) if three_dot else self.resolve(base)
+        raw = self.git.run_bytes(
+            "diff",
+            "--no-color",
+            "--no-ext-diff",
+            "--no-textconv",
+            "--find-renames",
+            "--src-prefix=a/",
+            "--dst-prefix=b/",
+            "--unified=3",
+            *(("--text",) if as_text else ()),
+            old,
+            self.resolve(head),
+            "--",
+            *as_text,
+        )
+        # Decoded once, bytes that are not UTF-8 replaced (what clean_text does to a string).
+        return raw.decode("utf-8", "replace")
+
+    def diff(self, base: str, head: str, *, three_dot: bool = True) -> Diff:
+        """The parsed diff with head sizes of binary files, and the base's attributes applied:
+        ``linguist-generated``, and ``-diff`` (or ``binary``), which makes a file binary as it
+        did when git read the attributes itself. git reads none of the checkout's
+        (:mod:`cicd_agent.local.git`), so the change under review cannot mark its own files."""
+        head_sha = self.resolve(head, "head")
+        base_sha = self.resolve(base, "base")
+        parsed = parse_diff(
+            self.diff_text(base, head, three_dot=three_dot), base=base_sha, head=head_sha
+        )
+        generated, binary = self.base_attributes(
+            base_sha, [f.path for f in parsed.files if not f.lockfile]
+        )
+        files = tuple(
+            replace(f, is_binary=True, added=0, removed=0, patch=())
+            if f.path in binary and not f.submodule
+            else f
+            for f in parsed.files
+        )
+        files = self._text_with_nul(base, head, head_sha, files, binary, three_dot=three_dot)
+        binaries = [f.path for f in files if f.is_binary and f.status != "deleted"]
+        sizes = self.blob_sizes(head_sha, binaries)
+        files = tuple(
+            replace(
+                f,
+                size=sizes.get(f.path, f.size),
+                generated=f.generated or f.path in generated,
+            )
+            if f.path in sizes or f.path in generated
+            else f
+            for f in files
+        )
+        return replace(parsed, files=files)
+
+    def _text_with_nul(
+        self,
+        base: str,
+        head: str,
+        head_sha: str,
+        files: tuple[FileDiff, ...],
+        marked: set[str],
+        *,
+        three_dot: bool,
+    ) -> tuple[FileDiff, ...]:
+        """``files`` with each text file git called binary for a NUL byte read as text again.
+        git decides by bytes when no attribute does, and one NUL in the first 8,000 makes a
+        shell script, a workflow or a key file "Binary files differ": the pull request would
+        choose which of its files no rule and no model reads. What the base's ``-diff`` marks
+        stays binary (``marked``): that is the base's view, as GitHub shows it."""
+        candidates = [
+            f for f in files
+            if f.is_binary and f.path not in marked and not f.submodule and f.status != "deleted"
+        ]  # fmt: skip
+        found = self.git.text_with_nul(head_sha, [f.path for f in candidates])
+        if not found:
+            return files
+        paths = sorted(
+            {p for f in candidates if f.path in found for p in (f.path, f.old_path) if p}
+        )
+        again = {
+            f.path: f
+            for f in parse_diff(
+                self.diff_text(base, head, three_dot=three_dot, as_text=paths)
+            ).files
+            if f.path in found
+        }
+        return tuple(again.get(f.path, f) for f in files)
+
+    def _blob_ids(self, rev: str, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """``path -> (blob id, size)`` at ``rev`` from ``git ls-tree -l`` (batched arguments);
+        paths that are not files there are left out."""
+        found: dict[str, tuple[str, int]] = {}
+        commit = self.resolve(rev)
+        for start in range(0, len(paths), _ATTRIBUTE_BATCH):
+            batch = paths[start : start + _ATTRIBUTE_BATCH]
+            out = self.git.run("ls-tree", "-l", "-z", "--full-tree", commit, "--", *batch)
+            for record in out.split("\0"):
+                meta, _, path = record.partition("\t")
+                fields = meta.split()
+                if len(fields) == 4 and fields[1] == "blob" and fields[3].isdigit():
+                    found[path] = (fields[2], int(fields[3]))
+        return found
+
+    def blob_sizes(self, rev: str, paths: Sequence[str]) -> dict[str, int]:
+        """Byte size of each ``path`` at ``rev`` (paths that are not files there are left out)."""
+        return {path: size for path, (_, size) in self._blob_ids(rev, paths).items()}
+
+    def read_texts(self, rev: str, paths: Sequence[str]) -> dict[str, str]:
+        """The text of each ``path`` at ``rev``, read by one ``git cat-file --batch`` (paths
+        that are not files there are left out)."""
+        blobs = self._blob_ids(rev, list(paths))
+        if not blobs:
+            return {}
+        out = self.git.run_input_bytes(
+            "".join(f"{blob}\n" for blob, _ in blobs.values()), "cat-file", "--batch"
+        )
+        texts: dict[str, str] = {}
+        position = 0
+        for path, (_, size) in blobs.items():
+            start = out.index(b"\n", position) + 1  # after "<id> blob <size>"
+            texts[path] = out[start : start + size].decode("utf-8", "replace")
+            position = start + size + 1
+        return texts
+
+    def base_attributes(self, base: str, paths: Sequence[str]) -> tuple[set[str], set[str]]:
+        """Of ``paths``, those the ``.gitattributes`` of the ``base`` commit mark
+        ``linguist-generated``, and those it marks ``-diff`` (``binary`` sets it), in one
+        ``git check-attr``: the change under review does not get to say which of its own files
+        the model skips or the rules cannot read."""
+        if not paths:
+            return set(), set()
+        out = self.git.attributes_at(
+            base, "".join(f"{path}\0" for path in paths), "linguist-generated", "diff"
+        )
+        fields = out.split("\0")
+        generated: set[str] = set()
+        binary: set[str] = set()
+        for index in range(0, len(fields) - 2, 3):
+            path, attribute, value = fields[index : index + 3]
+            if attribute == "linguist-generated" and value in ("set", "true"):
+                generated.add(path)
+            elif attribute == "diff" and value == "unset":
+                binary.add(path)
+        return generated, binary
+
+    def commit_messages(self, base: str, head: str, limit: int = 50) -> list[str]:
+        """Messages of the commits in ``base..head``, newest first (untrusted text)."""
+        out = self.git.run(
+            "log",
+            f"--max-count={limit}",
+            "--format=%B%x00",
+            f"{self.resolve(base, 'base')}..{self.resolve(head, 'head')}",
+        )
+        return [clean_text(m).strip() for m in out.split("\0") if m.strip()]
