@@ -109,6 +109,10 @@ class FileDiff:
     submodule: bool = False
     """A submodule's commit changed (git's mode 160000)."""
     patch: str | tuple[Hunk, ...] = field(default=(), repr=False, compare=False)
+    unshown: tuple[tuple[int, str], ...] = field(default=(), repr=False, compare=False)
+    """``(head line number, text)`` of lines a file shown as binary adds, read from its blobs
+    (UTF-16, a NUL git's probe saw, the base's ``-diff``): what the diff may hide from people
+    and the model, the secret rules still read."""
 
     @cached_property
     def hunks(self) -> tuple[Hunk, ...]:

@@ -153,6 +153,8 @@ def deterministic_audit(
             continue
         if changed.is_binary:
             found.extend(_large_binary(changed))
+            if changed.unshown:  # shown as binary, never hidden from the secret rules
+                found.extend(_secrets(changed))
             continue
         if changed.path in secret_files:
             found.extend(_secrets(changed))
@@ -210,7 +212,7 @@ def _secrets(changed: FileDiff) -> Iterator[Finding]:
     fixture = _FIXTURE_PATH.search(changed.path) is not None
     # One pass over the file's added lines joined, not one per line: the rule set's keyword
     # scan and each candidate regex then run once per file, not once per line.
-    added = list(changed.added_lines())
+    added = [*changed.added_lines(), *changed.unshown]
     text = "\n".join(line for _, line in added)
     starts = list(accumulate((len(line) + 1 for _, line in added[:-1]), initial=0))
     kinds: dict[int, set[str]] = {}

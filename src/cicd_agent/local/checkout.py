@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from cicd_agent.analysis.diff import Diff, FileDiff, clean_text, parse_diff
-from cicd_agent.local.gitrepo import GitRepo
+from cicd_agent.local.gitrepo import UNSHOWN_LIMIT, GitRepo, binary_text, lines_added
 from cicd_agent.runner.errors import UsageError
 
 _ATTRIBUTE_BATCH = 500
@@ -102,6 +102,8 @@ class GitCheckout:
             for f in parsed.files
         )
         files = self._text_with_nul(base, head, head_sha, files, binary, three_dot=three_dot)
+        old = self.merge_base(base, head) if three_dot else base_sha
+        files = self._with_unshown(old, head_sha, files)
         binaries = [f.path for f in files if f.is_binary and f.status != "deleted"]
         sizes = self.blob_sizes(head_sha, binaries)
         files = tuple(
@@ -149,6 +151,54 @@ class GitCheckout:
             if f.path in found
         }
         return tuple(again.get(f.path, f) for f in files)
+
+    def _with_unshown(
+        self, old: str, head: str, files: tuple[FileDiff, ...]
+    ) -> tuple[FileDiff, ...]:
+        """``files`` with each file still shown as binary given the text lines it adds
+        (:attr:`FileDiff.unshown`), read from its blobs at ``old`` and ``head``: the base's
+        ``-diff`` or git's probe decide what the diff shows, never what the secret rules read."""
+        shown = [f for f in files if f.is_binary and not f.submodule and f.status != "deleted"]
+        if not shown:
+            return files
+        heads = self.read_blobs(head, [f.path for f in shown])
+        olds = self.read_blobs(old, [f.old_path or f.path for f in shown if f.status != "added"])
+        unshown: dict[str, tuple[tuple[int, str], ...]] = {}
+        for f in shown:
+            new_text = binary_text(heads.get(f.path, b""))
+            if not new_text:
+                continue
+            old_text = binary_text(olds.get(f.old_path or f.path, b"")) or ""
+            unshown[f.path] = lines_added(old_text, new_text)
+        return tuple(
+            replace(f, unshown=unshown[f.path]) if unshown.get(f.path) else f for f in files
+        )
+
+    def read_blobs(self, rev: str, paths: Sequence[str]) -> dict[str, bytes]:
+        """The bytes of each ``path`` at ``rev`` up to :data:`UNSHOWN_LIMIT` a file (paths that
+        are not files there, or larger, are left out), by ``git cat-file --batch`` calls that
+        each hold at most that much."""
+        blobs = {p: b for p, b in self._blob_ids(rev, list(paths)).items() if b[1] <= UNSHOWN_LIMIT}
+        found: dict[str, bytes] = {}
+        order = list(blobs)
+        batch: list[str] = []
+        held = 0
+        for index, path in enumerate(order):
+            batch.append(path)
+            held += blobs[path][1]
+            following = order[index + 1] if index + 1 < len(order) else None
+            if following is not None and held + blobs[following][1] <= UNSHOWN_LIMIT:
+                continue
+            out = self._git.run_input_bytes(
+                "".join(f"{blobs[p][0]}\n" for p in batch), "cat-file", "--batch"
+            )
+            position = 0
+            for one in batch:
+                start = out.index(b"\n", position) + 1  # after "<id> blob <size>"
+                found[one] = out[start : start + blobs[one][1]]
+                position = start + blobs[one][1] + 1
+            batch, held = [], 0
+        return found
 
     def _blob_ids(self, rev: str, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
         """``path -> (blob id, size)`` at ``rev`` from ``git ls-tree -l`` (batched arguments);

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,51 @@ def is_text_with_nul(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return all(ch.isprintable() or ch in "\t\n\r\f\v" for ch in text)
+
+
+UNSHOWN_LIMIT = 16 << 20
+"""Bytes of a file shown as binary read to give the secret rules its text; past it the file
+stays unread (it is a large binary finding then)."""
+
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f\ufffd]")
+
+
+def binary_text(data: bytes) -> str | None:
+    """The text of a file git shows as binary, or None for a real binary. UTF-16 and UTF-32
+    (with a byte-order mark, or ASCII text with NULs between: PowerShell runs either) and
+    UTF-8 whatever NULs it holds are text, a stray byte none of them reads aside: the diff's
+    view of a file is git's probe of its first bytes or the base's ``-diff``, and neither may
+    keep a committed key from the rules."""
+    marks = {b"\xff\xfe\0\0": "utf-32-le", b"\0\0\xfe\xff": "utf-32-be",
+             b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}  # fmt: skip
+    codec = next((marks[mark] for mark in marks if data.startswith(mark)), None)
+    nul = data.count(0)
+    if codec is not None:
+        data = data[len(next(mark for mark in marks if marks[mark] == codec)) :]
+    elif nul * 4 > len(data) * 3 - 4:
+        codec = "utf-32-le" if data[:1] != b"\0" else "utf-32-be"
+    elif nul * 3 > len(data):
+        codec = "utf-16-le" if data[1::2].count(0) > data[0::2].count(0) else "utf-16-be"
+    text = (
+        data.decode(codec, "replace")
+        if codec
+        else data.replace(b"\0", b"").decode("utf-8", "replace")
+    )
+    return text if len(_CONTROL.findall(text)) <= 1 + len(text) // 100 else None
+
+
+def lines_added(old: str, new: str) -> tuple[tuple[int, str], ...]:
+    """``(line number, text)`` of the lines of ``new`` that ``old`` does not hold (as many
+    times): a file's added lines without a diff, linear in both."""
+    left = Counter(line.rstrip("\r") for line in old.split("\n"))
+    added = []
+    for number, raw in enumerate(new.split("\n"), 1):
+        line = raw.rstrip("\r")
+        if left[line] > 0:
+            left[line] -= 1
+        elif line:
+            added.append((number, line))
+    return tuple(added)
 
 
 def is_null_sha(ref: str | None) -> bool:

@@ -1,8 +1,10 @@
 """Resource limits of a run: memory, processes, file size (set in the child) and disk (measured).
 
 Processes are capped by ``RLIMIT_NPROC`` and, for root (which the kernel exempts), by a pids
-cgroup of the run's own; the disk a run writes is measured from outside: its folders
-(:func:`tree_bytes`) and what its processes hold outside them (:mod:`.held`).
+cgroup of the run's own; a run's memory, the kernel's for it included, by a memory cgroup of
+its own where one can be made (:class:`RunGroups`); the disk a run writes is measured from
+outside: its folders (:func:`tree_bytes`) and what its processes hold outside them
+(:mod:`.held`).
 """
 
 from __future__ import annotations
@@ -31,15 +33,11 @@ class Limits:
     """Room a run may write in its folder, on top of what is there when it starts."""
     file_bytes: int = _GIB
 
-    def apply(self, pids_group: Path | None = None) -> None:
-        """Set the limits in the calling process (run in the child before exec).
-
-        The kernel does not apply ``RLIMIT_NPROC`` to root, so a run started by root also joins
-        ``pids_group``, a pids cgroup of its own (see :func:`pids_group`).
-        """
-        if pids_group is not None:
-            with contextlib.suppress(OSError):  # then only the rlimit applies
-                (pids_group / "cgroup.procs").write_text("0")
+    def apply(self, groups: RunGroups | None = None) -> None:
+        """Set the limits in the calling process (run in the child before exec), after
+        joining the run's ``groups`` (:class:`RunGroups`)."""
+        if groups is not None:
+            groups.join()
         for limit, value in (
             (resource.RLIMIT_AS, self.memory_bytes),
             (resource.RLIMIT_NPROC, self.processes),
@@ -49,25 +47,90 @@ class Limits:
             resource.setrlimit(limit, (value, value))
 
 
-_PIDS_ROOTS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
+_CGROUPS = Path("/sys/fs/cgroup")
 
 _group_numbers = itertools.count(1)
 
 
-def pids_group(limit: int) -> Path | None:
-    """A new pids cgroup capped at ``limit`` tasks, when we are root and cgroups allow it."""
-    if os.geteuid() != 0:
-        return None  # RLIMIT_NPROC applies
-    for root in _PIDS_ROOTS:
-        if not (root / "cgroup.procs").is_file():
-            continue
-        group = root / f"cicd-agent-{os.getpid()}-{next(_group_numbers)}"
+@dataclass(frozen=True)
+class RunGroups:
+    """The cgroups a run joins: its processes (for root, whom ``RLIMIT_NPROC`` exempts) and
+    its memory, processes' and the kernel's for them alike (data queued in sockets is in no
+    address space, so ``RLIMIT_AS`` never sees it). Made where this process may make them
+    (root, or a delegated cgroup); elsewhere the rlimits alone apply."""
+
+    paths: tuple[Path, ...] = ()
+    memory: Path | None = None
+
+    @classmethod
+    def make(cls, limits: Limits) -> RunGroups:
+        paths: list[Path] = []
+        memory = None
+        name = f"cicd-agent-{os.getpid()}-{next(_group_numbers)}"
+        if os.geteuid() == 0:
+            pids = _group(_CGROUPS / "pids", "pids", name, {"pids.max": limits.processes})
+            pids = pids or _group(_CGROUPS, "", name, {"pids.max": limits.processes})
+            paths += [pids] if pids is not None else []
+        settings = {"memory.limit_in_bytes": limits.memory_bytes, "memory.swappiness": 0}
+        memory = _group(_CGROUPS / "memory", "memory", name, settings)
+        if memory is None:
+            settings = {"memory.max": limits.memory_bytes, "memory.swap.max": 0}
+            memory = _group(_CGROUPS, "", name, {**settings, "memory.oom.group": 1})
+        return cls((*paths, *([memory] if memory is not None else [])), memory)
+
+    def join(self) -> None:
+        """Move the calling process into every group (run in the child before exec)."""
+        for group in self.paths:
+            with contextlib.suppress(OSError):  # then only the rlimits apply
+                (group / "cgroup.procs").write_text("0")
+
+    def out_of_memory(self) -> bool:
+        """Whether the kernel killed a process of the run for the memory group's limit."""
+        if self.memory is None:
+            return False
+        for name in ("memory.events", "memory.oom_control"):
+            with contextlib.suppress(OSError):
+                for line in (self.memory / name).read_text().splitlines():
+                    key, _, value = line.partition(" ")
+                    if key == "oom_kill" and value.strip().isdigit():
+                        return int(value) > 0
+        return False
+
+    def remove(self) -> None:
+        for group in self.paths:
+            remove_group(group)
+
+
+def _own(hierarchy: Path, controller: str) -> Path:
+    """This process's own cgroup in ``hierarchy`` (a run's group goes below it, inside the
+    limits this process is under), else the hierarchy's root."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, controllers, path = line.split(":", 2)
+            if controller in controllers.split(",") or (not controller and not controllers):
+                own = hierarchy / path.lstrip("/")
+                if (own / "cgroup.procs").is_file():
+                    return own
+    return hierarchy
+
+
+def _group(hierarchy: Path, controller: str, name: str, settings: dict[str, int]) -> Path | None:
+    """A new cgroup ``name`` below our own in ``hierarchy`` with ``settings`` written (the
+    first one must take; the rest are best effort), or None where none can be made."""
+    if not (hierarchy / "cgroup.procs").is_file():
+        return None
+    for parent in dict.fromkeys((_own(hierarchy, controller), hierarchy)):
+        group = parent / name
         try:
             group.mkdir()
-            (group / "pids.max").write_text(str(limit))
+            first, *rest = settings.items()
+            (group / first[0]).write_text(str(first[1]))
         except OSError:
             remove_group(group)
             continue
+        for setting, value in rest:
+            with contextlib.suppress(OSError):
+                (group / setting).write_text(str(value))
         return group
     return None
 

@@ -38,7 +38,7 @@ from cicd_agent.sandbox.isolation import (
     probe_isolation,
     userns_option,
 )
-from cicd_agent.sandbox.limits import Limits, pids_group, remove_group, tree_bytes
+from cicd_agent.sandbox.limits import Limits, RunGroups, tree_bytes
 from cicd_agent.sandbox.mounts import Mounts
 from cicd_agent.sandbox.pipes import LINGER, MAX_OUTPUT_CHARS, RunFds
 from cicd_agent.sandbox.syscalls import seccomp_option
@@ -240,7 +240,7 @@ class Sandbox:
         argv += ["--chdir", str(space.repo), "--", *self._confined.prefix, *_STARTED]
         return [*argv, *command]
 
-    def _overrun(self, writable: Sequence[Path], pid: int, room: int) -> str:
+    def _overrun(self, writable: Sequence[Path], pid: int, room: int, groups: RunGroups) -> str:
         """Why the run (``pid`` and below) must be killed now: it wrote past ``room`` on disk
         (its folders, and files its processes hold unlinked on their file systems), or holds
         more memory files than a process may have memory; "" when neither."""
@@ -249,7 +249,15 @@ class Sandbox:
             return f"it wrote more than {self.limits.disk_bytes >> 20} MiB"
         if outside.memory > self.limits.memory_bytes:
             return f"it held more than {self.limits.memory_bytes >> 20} MiB in memory files"
+        if groups.out_of_memory():
+            return self._memory_words()
         return ""
+
+    def _memory_words(self) -> str:
+        return (
+            f"it held more than {self.limits.memory_bytes >> 20} MiB in memory "
+            "(its processes' and the kernel's for it)"
+        )
 
     def run(
         self,
@@ -305,7 +313,7 @@ class Sandbox:
     ) -> RunResult:
         """Start ``argv`` (``env``: the host side's environment, None for
         :data:`HOST_ENVIRONMENT`), wait for it, kill it at the timeout or past the disk limit."""
-        group = pids_group(self.limits.processes)
+        groups = RunGroups.make(self.limits)
         started = time.monotonic()
         try:
             process = subprocess.Popen(
@@ -317,10 +325,10 @@ class Sandbox:
                 stderr=fds.output[1],
                 start_new_session=True,
                 pass_fds=fds.passed,
-                preexec_fn=functools.partial(self.limits.apply, group),  # noqa: PLW1509 - setrlimit only
+                preexec_fn=functools.partial(self.limits.apply, groups),  # noqa: PLW1509 - setrlimit only
             )
         except OSError as exc:
-            remove_group(group)
+            groups.remove()
             said = f"cannot run {argv[0]}: {exc}"
             failure = said if fds.started[0] >= 0 else ""
             return RunResult(tuple(command), 127, False, said, 0.0, sandbox_failure=failure)
@@ -337,7 +345,7 @@ class Sandbox:
                 if time.monotonic() >= deadline:
                     timed_out = True
                 else:
-                    killed_for = self._overrun(writable, process.pid, room)
+                    killed_for = self._overrun(writable, process.pid, room, groups)
                     if not killed_for:
                         continue
                 _kill_group(process.pid)
@@ -346,7 +354,9 @@ class Sandbox:
         if not readers.join(LINGER):  # a daemon of an unconfined run holds the output
             _kill_group(process.pid)
             readers.join(LINGER)
-        remove_group(group)
+        if not killed_for and not timed_out and groups.out_of_memory():
+            killed_for = self._memory_words()
+        groups.remove()
         output = bytes(readers.output[-MAX_OUTPUT_CHARS:]).decode("utf-8", "replace")
         failure = ""
         if fds.started[0] >= 0 and not readers.started and not timed_out and not killed_for:

@@ -141,15 +141,57 @@ LEFT_HIDDEN = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: UTF-16 text and NUL-text past 1 MiB are still shown as binary; the rules "
-    "would need the text transcoded, or git's own first-8,000-bytes test read from a stream",
-)
 @pytest.mark.parametrize("path, data", LEFT_HIDDEN.values(), ids=LEFT_HIDDEN.keys())
 def test_text_git_calls_binary_is_still_read(tmp_path: Path, path: str, data: bytes) -> None:
+    """Attack: a UTF-16 script, or a NUL past the bytes read to tell text from binary: the
+    diff shows "Binary files differ" and no rule read the key. The file stays binary in the
+    diff shown; the secret rules read its added text from the blobs."""
     builder = GitRepoBuilder(tmp_path / "repo")
     base = builder.commit("base", {"src/app.py": "def main():\n    return 0\n"})
     head = builder.commit("hide", {path: data})
-    code, _, summary = _review(tmp_path, builder, base, head)
+    code, outputs, summary = _review(tmp_path, builder, base, head)
     assert code == 1, summary
+    assert _secret_paths(outputs) == {path}
+
+
+def _secret_paths(outputs: dict[str, str]) -> set[str]:
+    sarif = json.loads(Path(outputs["sarif_file"]).read_text())
+    return {
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for result in sarif["runs"][0]["results"]
+        if result["ruleId"] == "cicd-agent/secret"
+    }
+
+
+def test_the_bases_minus_diff_hides_a_file_from_the_diff_never_from_the_secret_rules(
+    tmp_path: Path,
+) -> None:
+    """Attack: the base marks ``*.min.js -diff`` (a usual line for minified bundles); the pull
+    request adds a key to one. The diff shows it binary, as GitHub does, and no rule read it.
+    The key is found, on its line; the key the base already held in its bundle is not this
+    change's, and the file is still listed as binary."""
+    old_key = "AKIA" + "ZXCVBNMLKJHGFDSA"
+    builder = GitRepoBuilder(tmp_path / "repo")
+    base = builder.commit(
+        "base",
+        {
+            ".gitattributes": "*.min.js -diff\n",
+            "dist/app.min.js": f"var a=1;var k='{old_key}';\n",
+        },
+    )
+    head = builder.commit(
+        "bundle",
+        {"dist/app.min.js": f"var a=1;var k='{old_key}';\nvar b='{AWS_KEY}';\n"},
+    )
+    code, outputs, summary = _review(tmp_path, builder, base, head)
+    assert code == 1, summary
+    sarif = json.loads(Path(outputs["sarif_file"]).read_text())
+    lines = [
+        result["locations"][0]["physicalLocation"]["region"]["startLine"]
+        for result in sarif["runs"][0]["results"]
+        if result["ruleId"] == "cicd-agent/secret"
+    ]
+    assert lines == [2], sarif["runs"][0]["results"]
+    listed = summary.partition("Files listed but never sent")[2].partition("</details>")[0]
+    assert "`dist/app.min.js` (binary)" in listed
+    assert AWS_KEY not in summary

@@ -196,11 +196,6 @@ def test_commands_with_shell_syntax_or_no_known_tool_are_not_rewritten(command: 
 
 
 @needs_sandbox
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: a module the linter's JavaScript config imports runs in the linter's "
-    "process and can set its exit code; only the config file itself is refused",
-)
 def test_a_module_the_eslint_config_imports_cannot_pass_the_lint_step(tmp_path: Path) -> None:
     """Attack: ``eslint.config.mjs`` imports ``lint/rules.mjs``; the patch adds to it a
     handler that sets eslint's exit code to 0 as it ends. eslint still prints its error, and
@@ -223,3 +218,4 @@ def test_a_module_the_eslint_config_imports_cannot_pass_the_lint_step(tmp_path: 
             Patch(diff=diff, source="model", summary="a fix")
         )
     assert not verdict.verified, verdict.reason
+    assert "and lint/rules.mjs is no file it named as it failed" in verdict.reason, verdict.reason

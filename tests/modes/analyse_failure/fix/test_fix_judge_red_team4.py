@@ -228,25 +228,17 @@ def _hidden(lines: list[str]) -> str:
 
 
 @needs_sandbox
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: in-process evidence; code under test that rebinds what the failing test "
-    "calls (a tracer, a hook in a committed conftest) is not seen by the witness",
-)
 def test_a_tracer_that_rebinds_the_tests_names_is_not_a_verified_fix(tmp_path: Path) -> None:
     verified, reason = _verify(tmp_path, CALC, _new_lines("calc/__init__.py", TRACED_ADD))
     assert not verified, reason
+    assert "adds code that runs as calc/__init__.py is imported (line 5)" in reason, reason
 
 
 @needs_sandbox
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: the witness runs in the process it judges; a patch written against it "
-    "finds it in sys.modules and tells it what to see (known, in its module doc)",
-)
 def test_a_patch_that_talks_to_the_witness_is_not_a_verified_fix(tmp_path: Path) -> None:
     verified, reason = _verify(tmp_path, CALC, _new_lines("calc/__init__.py", FORGED))
     assert not verified, reason
+    assert "adds code that runs as calc/__init__.py is imported" in reason, reason
 
 
 @needs_sandbox

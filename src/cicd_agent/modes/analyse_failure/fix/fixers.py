@@ -27,7 +27,8 @@ from cicd_agent.modes.analyse_failure.fix.command import tools_named
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch, Verification
 from cicd_agent.modes.analyse_failure.fix.diff import UnreadableChange, tree_diff
 from cicd_agent.modes.analyse_failure.fix.known import TOOLS, KnownTool, base, find_tool
-from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier, shell_argv
+from cicd_agent.modes.analyse_failure.fix.script import shell_argv
+from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
 from cicd_agent.sandbox import Sandbox, remove_tree
 
 FIX_TIMEOUT = 300.0

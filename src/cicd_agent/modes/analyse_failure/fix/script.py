@@ -1,8 +1,10 @@
-"""A ``run:`` step's script split into the commands it runs, one per logical line."""
+"""A ``run:`` step's script split into the commands it runs, and its ``shell:`` line made argv."""
 
 from __future__ import annotations
 
 import re
+import shlex
+from pathlib import Path
 
 _COMPOUND = re.compile(
     r"^\s*(if|then|else|elif|fi|for|while|until|do|done|case|esac|function)\b|<<|^\s*[({]\s*$"
@@ -31,3 +33,20 @@ def split_commands(script: str) -> tuple[str, ...]:
     if pending.strip():
         found.append(pending.strip())
     return tuple(found)
+
+
+def shell_argv(shell: str, script: Path) -> list[str] | None:
+    """The runner's ``shell:`` line made into argv (``{0}`` is the script file); None for a
+    Windows shell (``pwsh``/``cmd`` with a Windows path) that cannot run here."""
+    template = shell.strip() or "bash -e {0}"
+    if "\0" in template:
+        return None  # no argv can hold a NUL byte
+    try:
+        words = shlex.split(template)
+    except ValueError:
+        return None
+    if not words or "\\" in words[0] or words[0].lower().endswith((".exe", "cmd")):
+        return None
+    if "{0}" not in template:
+        return [*words, str(script)]
+    return [word.replace("{0}", str(script)) for word in words]

@@ -31,7 +31,6 @@ no network, scrubbed environment, limits); outputs come back redacted.
 from __future__ import annotations
 
 import re
-import shlex
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -55,9 +54,12 @@ from cicd_agent.modes.analyse_failure.fix.evidence import (
 from cicd_agent.modes.analyse_failure.fix.named_files import named_files
 from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, check_patch
 from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
+from cicd_agent.modes.analyse_failure.fix.script import shell_argv
 from cicd_agent.modes.analyse_failure.fix.witnessed import (
     Witness,
     cookie_problem,
+    import_time_problem,
+    unnamed_by_the_linter,
     witness_loaded,
     witness_problem,
 )
@@ -302,6 +304,11 @@ class SandboxVerifier:
                     f"with it ({_ended(after)})",
                     tuple(runs),
                 )  # fmt: skip
+        unnamed = self._judge_moved(patched, after_runs=True) or (
+            "" if self._needs_evidence else unnamed_by_the_linter(paths, baseline.output)
+        )
+        if unnamed:
+            return Verification(patch, False, f"refused: {unnamed}", tuple(runs))
         said = ""
         if self._failed_tests or self._failing_tests:
             said = " and its report shows the failing tests passing"
@@ -314,8 +321,11 @@ class SandboxVerifier:
     def _needs_evidence(self) -> bool:
         return bool(self._failed_tests or self._failing_tests or self._runs_pytest)
 
-    def _judge_moved(self, patched: tuple[tuple[str, str | None], ...]) -> str:
-        """Why the patch changes the test runner's settings ("" when it does not)."""
+    def _judge_moved(
+        self, patched: tuple[tuple[str, str | None], ...], *, after_runs: bool = False
+    ) -> str:
+        """Why the patch changes the test runner's settings ("" when it does not); once its
+        runs passed, why it adds code that runs before the tests (:func:`import_time_problem`)."""
         for path, after in patched:
             try:
                 data = read_bytes(self.sandbox.checkout, path, READ_BACK_BYTES)
@@ -323,8 +333,11 @@ class SandboxVerifier:
                 before = None
             else:
                 before = data.decode("utf-8", "surrogateescape")
-            moved = settings_change(path, before, after, linted=self._lints)
-            moved = moved or cookie_problem(path, before, after)
+            if after_runs:
+                moved = import_time_problem(path, before, after)
+            else:
+                moved = settings_change(path, before, after, linted=self._lints)
+                moved = moved or cookie_problem(path, before, after)
             if moved:
                 return moved
         return ""
@@ -429,23 +442,6 @@ def _read_back(space: Workspace, paths: tuple[str, ...]) -> tuple[tuple[str, str
         else:
             files.append((path, data.decode("utf-8", "surrogateescape")))
     return tuple(files)
-
-
-def shell_argv(shell: str, script: Path) -> list[str] | None:
-    """The runner's ``shell:`` line made into argv (``{0}`` is the script file); None for a
-    Windows shell (``pwsh``/``cmd`` with a Windows path) that cannot run here."""
-    template = shell.strip() or "bash -e {0}"
-    if "\0" in template:
-        return None  # no argv can hold a NUL byte
-    try:
-        words = shlex.split(template)
-    except ValueError:
-        return None
-    if not words or "\\" in words[0] or words[0].lower().endswith((".exe", "cmd")):
-        return None
-    if "{0}" not in template:
-        return [*words, str(script)]
-    return [word.replace("{0}", str(script)) for word in words]
 
 
 def _ended(outcome: RunOutcome) -> str:

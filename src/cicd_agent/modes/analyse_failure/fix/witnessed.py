@@ -12,6 +12,19 @@ a test, or when the failing test's own function was never entered and left durin
 (a test without one, a doctest or a plugin's item, is not witnessed: its runner is not
 among those the witness watches, and a no-op there went unseen).
 
+:func:`unnamed_by_the_linter` holds a fix judged by a linter's exit code alone to the files that
+linter named as it failed: the exit code is the word of every module the linter loads (a module
+an ``eslint.config.mjs`` imports can set it to 0 as eslint ends), so a patch may change only
+the code the failure is about, never what the linter runs.
+
+:func:`import_time_problem` closes what the witness cannot: it runs in the process it judges,
+so code that runs before the failing test (as a module is imported, during collection) can
+find it in ``sys.modules`` and tell it what to see, or install a tracer that rebinds the test's
+names as it is called. A patched module's import-time code (everything outside function
+bodies: top-level and class-level statements, decorators, defaults) may only lose statements
+or gain imports, definitions and names bound to expressions that call nothing; the patch's
+code then runs only when something calls it, which the witness watches.
+
 :func:`cookie_problem` refuses a patch that adds or changes a Python file's encoding
 declaration to anything but UTF-8: ``# coding: utf-7`` turns ``+AAo-`` inside what reads as a
 comment into a new line of code.
@@ -19,11 +32,14 @@ comment into a new line of code.
 
 from __future__ import annotations
 
+import ast
+import copy
 import json
 import os
 import re
 import secrets
 import shlex
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -211,3 +227,143 @@ def _cookie(text: str) -> str | None:
     head = b"\n".join(text.encode("utf-8", "surrogateescape").splitlines()[:2])
     found = _COOKIE.search(head)
     return found.group(1).decode("ascii", "replace") if found else None
+
+
+def unnamed_by_the_linter(paths: Iterable[str], failed_output: str) -> str:
+    """Why a patch judged by a linter's exit code alone is refused: a file it changes is not
+    one the linter named in its failing run's ``failed_output`` ("" when each is named), as a
+    whole path: relative, or below the sandbox copy's repository folder."""
+    for path in paths:
+        named = re.compile(
+            rf"(?:^|(?<=[\s'\"(\[=,])|(?<=/live/repo/)|(?<=\./)){re.escape(path)}(?=$|[\s'\":)\],;])",
+            re.MULTILINE,
+        )
+        if named.search(failed_output) is None:
+            return (
+                f"the failing command is judged by its exit code alone, and {path} "
+                "is no file it named as it failed: a fix changes the code the linter reported, "
+                "never code the linter itself loads"
+            )
+    return ""
+
+
+def import_time_problem(path: str, before: str | None, after: str | None) -> str:
+    """Why the patch's change to the Python file ``path`` is refused: it adds a statement
+    that runs as the module is imported (:func:`_import_time`), before the witness can see a
+    test run ("" when it adds none)."""
+    if not path.endswith((".py", ".pyw")) or after is None:
+        return ""
+    read = _import_time(after)
+    if read is None:
+        return (
+            f"the patched {path} does not parse here, so what it runs as it is imported cannot "
+            "be read"
+        )
+    now, lines = read
+    added = now - (_import_time(before or "") or (Counter(), {}))[0]
+    if not added:
+        return ""
+    return (
+        f"the patch adds code that runs as {path} is imported (line {min(lines[d] for d in added)}"
+        "): a fix judged by tests in the same process may change what runs when it is called, "
+        "not what runs before the tests do"
+    )
+
+
+_RUN_WITHOUT_A_CALL = frozenset(
+    {"__getattr__", "__dir__", "__init_subclass__", "__class_getitem__", "__mro_entries__",
+     "__set_name__"}
+)  # fmt: skip
+"""Special methods Python runs on an attribute read, a subscript or a class statement."""
+
+
+def _import_time(text: str) -> tuple[Counter[str], dict[str, int]] | None:
+    """Each statement of ``text`` that runs as the module is imported, function bodies left
+    out, as its ``ast.dump``, and the first line each starts on; imports, docstrings, plain
+    definitions and names bound to what calls nothing are left out. Parsed from the file's bytes, so its
+    encoding declaration is read as Python reads it; None when it does not parse here."""
+    found: Counter[str] = Counter()
+    lines: dict[str, int] = {}
+    try:
+        body: list[ast.stmt] = list(ast.parse(text.encode("utf-8", "surrogateescape")).body)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    while body:
+        node = body.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom) or _inert(node):
+            continue
+        shown: ast.AST = node
+        if isinstance(node, ast.ClassDef):
+            body.extend(node.body)  # a class body runs as the class statement does
+            if _plain_class(node):
+                continue
+        if isinstance(node, ast.If):
+            body.extend([*node.body, *node.orelse])
+            shown = node.test
+        elif isinstance(node, ast.Try):
+            body.extend([*node.body, *node.orelse, *node.finalbody])
+            body.extend(part for handler in node.handlers for part in handler.body)
+            shown = ast.Tuple([h.type for h in node.handlers if h.type is not None], ast.Load())
+        elif isinstance(node, ast.ClassDef):
+            shown = copy.copy(node)
+            shown.body = []
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            shown = _signature(node)
+        dumped = ast.dump(shown)
+        found[dumped] += 1
+        lines[dumped] = min(lines.get(dumped, node.lineno), node.lineno)
+    return found, lines
+
+
+def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
+    """``node`` without its body, and without annotations and defaults that call nothing (a
+    linter's fix rewrites ``Optional[int]`` as ``int | None``; neither runs code of the
+    patch)."""
+    shown = copy.deepcopy(node)
+    shown.body = []
+    every = [*shown.args.posonlyargs, *shown.args.args, *shown.args.kwonlyargs]
+    every += [a for a in (shown.args.vararg, shown.args.kwarg) if a is not None]
+    for argument in every:
+        if argument.annotation is not None and not _calls(argument.annotation):
+            argument.annotation = None
+    if shown.returns is not None and not _calls(shown.returns):
+        shown.returns = None
+    shown.args.defaults = [d for d in shown.args.defaults if _calls(d)]
+    shown.args.kw_defaults = [d if d is not None and _calls(d) else None
+                              for d in shown.args.kw_defaults]  # fmt: skip
+    return shown
+
+
+def _calls(node: ast.AST) -> bool:
+    return any(isinstance(part, ast.Call) for part in ast.walk(node))
+
+
+def _inert(node: ast.stmt) -> bool:
+    """A docstring, a name bound to an expression that calls nothing (a constant, a type
+    alias), or a function made without calling anything (no decorator, defaults and
+    annotations that call nothing, none of the special methods Python runs without a call).
+    An attribute or item set (``Function.runtest = …``) is never inert."""
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+        return True
+    if isinstance(node, ast.Assign | ast.AnnAssign):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = all(isinstance(part, ast.Name | ast.Tuple | ast.Store) for t in targets
+                    for part in ast.walk(t))  # fmt: skip
+        return names and not _calls(node)
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return (
+            not node.decorator_list
+            and node.name not in _RUN_WITHOUT_A_CALL
+            and not _calls(node.args)
+            and not (node.returns is not None and _calls(node.returns))
+        )
+    return False
+
+
+def _plain_class(node: ast.ClassDef) -> bool:
+    """A class made from named bases alone: its body runs at import, and is read as such."""
+    return (
+        not node.decorator_list
+        and not node.keywords
+        and all(isinstance(base, ast.Name) for base in node.bases)
+    )

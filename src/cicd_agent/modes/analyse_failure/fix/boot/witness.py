@@ -22,11 +22,12 @@ the project's conftests and modules are imported, and:
   makes: hence only the failing tests are watched.
 
 Records go, one JSON line each, to a file of its own process in the folder
-``CICD_FIX_WITNESS`` names (the judge reads them: :mod:`..witnessed`). What this does not
-close: code written against this plugin can forge its records, in pytest's process or, run by
-a command of the step before pytest, by planting a module of the name it reads in
-``PYTEST_ADDOPTS`` where ``python -m pytest`` looks first; the patch that does so is in the
-diff the reviewer reads. The cost: a step that sets its own ``PYTHONPATH`` drops the folder
+``CICD_FIX_WITNESS`` names (the judge reads them: :mod:`..witnessed`). Code written against
+this plugin can forge its records, in pytest's process or, run by a command of the step before
+pytest, by planting a module of the name it reads in ``PYTEST_ADDOPTS`` where
+``python -m pytest`` looks first: the judge therefore refuses a patch that adds code running
+as a module is imported (``import_time_problem``), so the patch's code runs only when called,
+after this plugin watches. The cost: a step that sets its own ``PYTHONPATH`` drops the folder
 this module is in, and no fix verifies there (the verifier says why).
 """
 
