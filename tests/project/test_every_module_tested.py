@@ -58,7 +58,6 @@ KNOWN_UNTESTED = frozenset(
         "cicd_agent.modes.gen_tests.boot.sitecustomize",
         "cicd_agent.modes.gen_tests.collect",
         "cicd_agent.modes.gen_tests.decide",
-        "cicd_agent.modes.gen_tests.flaky",
         "cicd_agent.modes.gen_tests.options",
         "cicd_agent.modes.gen_tests.prompt",
         "cicd_agent.modes.review.arguments",
