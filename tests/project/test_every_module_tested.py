@@ -64,7 +64,6 @@ KNOWN_UNTESTED = frozenset(
         "cicd_agent.modes.review.dismissals",
         "cicd_agent.modes.review.mode",
         "cicd_agent.modes.review.options",
-        "cicd_agent.modes.review.plan",
         "cicd_agent.modes.review.prompt",
         "cicd_agent.risk.assessment",
         "cicd_agent.risk.reasons",
