@@ -53,7 +53,6 @@ KNOWN_UNTESTED = frozenset(
         "cicd_agent.modes.deploy_gate.prompt",
         "cicd_agent.modes.deploy_gate.publish",
         "cicd_agent.modes.deploy_gate.result",
-        "cicd_agent.modes.deploy_gate.signals",
         "cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin",
         "cicd_agent.modes.gen_tests.boot.sitecustomize",
         "cicd_agent.modes.gen_tests.collect",
