@@ -33,7 +33,6 @@ KNOWN_UNTESTED = frozenset(
         "cicd_agent.modes.analyse_failure.fix.outcome",
         "cicd_agent.modes.analyse_failure.mode",
         "cicd_agent.modes.analyse_failure.options",
-        "cicd_agent.modes.analyse_failure.result",
         "cicd_agent.modes.analyse_failure.runs",
         "cicd_agent.modes.analyse_failure.verdict",
         "cicd_agent.modes.command.arguments",
