@@ -67,7 +67,6 @@ KNOWN_UNTESTED = frozenset(
         "cicd_agent.risk.reasons",
         "cicd_agent.risk.weights",
         "cicd_agent.sandbox.held",
-        "cicd_agent.sandbox.mounts",
     }
 )
 
