@@ -66,7 +66,6 @@ KNOWN_UNTESTED = frozenset(
         "cicd_agent.risk.assessment",
         "cicd_agent.risk.reasons",
         "cicd_agent.risk.weights",
-        "cicd_agent.sandbox.held",
     }
 )
 
