@@ -8,7 +8,6 @@ input of the same name, and the descriptions are the flags' help texts.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -17,35 +16,32 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from cicd_agent.cli import build_parser, subparser  # noqa: E402
+from cicd_agent.arguments import declared_options  # noqa: E402
+from cicd_agent.flags import Option  # noqa: E402
 from cicd_agent.job.repo_config import MODE_SECTIONS, NOT_CONFIGURABLE  # noqa: E402
 
 SCHEMA = ROOT / "src" / "cicd_agent" / "data" / "cicd-agent.schema.json"
 _GLOBS = {"type": "array", "items": {"type": "string", "minLength": 1}}
 
 
-def _property(action: argparse.Action) -> dict[str, Any]:
-    described: dict[str, Any] = {"description": (action.help or "").replace("%%", "%")}
-    if isinstance(action, argparse._StoreTrueAction):
+def _property(option: Option) -> dict[str, Any]:
+    described: dict[str, Any] = {"description": option.help.replace("%%", "%")}
+    if option.switch:
         return {**described, "type": "boolean"}
-    if action.choices is not None:
-        return {**described, "enum": [str(choice) for choice in action.choices]}
-    if action.type is int or getattr(action.type, "__name__", "") == "parse":
+    if option.choices is not None:
+        return {**described, "enum": [str(choice) for choice in option.choices]}
+    if option.kind is int or getattr(option.kind, "__name__", "") == "parse":
         return {**described, "type": "integer"}
-    if action.type is float:
+    if option.kind is float:
         return {**described, "type": "number"}
     return {**described, "type": ["string", "number", "boolean"]}
 
 
 def _section(mode: str) -> dict[str, Any]:
-    parser = subparser(build_parser(mode)[0], mode)
     properties: dict[str, Any] = {}
-    for action in parser._actions:
-        if not action.option_strings or action.dest in ("help", "version"):
-            continue
-        name = max(action.option_strings, key=len).lstrip("-")
-        if name not in NOT_CONFIGURABLE:
-            properties[name] = _property(action)
+    for option in declared_options(mode):
+        if option.name not in NOT_CONFIGURABLE:
+            properties[option.name] = _property(option)
     properties["paths"] = {**_GLOBS, "description": "only files matching these globs"}
     properties["paths-ignore"] = {
         **_GLOBS,

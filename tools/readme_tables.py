@@ -47,22 +47,16 @@ _LITERAL = re.compile(r"^(?!now$)(?:\d[\d,]*(?:\.\d+)?|[a-z][\w.-]*|[A-Z]{3})$")
 def cli_defaults() -> dict[str, str]:
     """Each option's default as its ``--help`` states it (a flag's is ``false``), by input name:
     what the CLI does when the input is left empty."""
-    from cicd_agent.cli import build_parser
+    from cicd_agent.arguments import declared_options
 
     found: dict[str, str] = {}
     for mode in MODES:
-        parser, _ = build_parser(mode)
-        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[
-            mode
-        ]
-        for action in sub._actions:
-            if not action.option_strings or action.dest == "help":
-                continue
-            name = max(action.option_strings, key=len).lstrip("-")
-            if isinstance(action, argparse._StoreTrueAction):
+        for option in declared_options(mode):
+            name = option.name
+            if option.switch:
                 found[name] = "false"
                 continue
-            stated = _STATED_DEFAULT.search(action.help or "")
+            stated = _STATED_DEFAULT.search(option.help)
             if stated and (stated.group(1) or _LITERAL.match(stated.group(2))):
                 value = stated.group(1) or stated.group(2)
                 found[name] = re.sub(r"(?<=\d),(?=\d{3})", "", value)

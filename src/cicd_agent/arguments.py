@@ -2,8 +2,9 @@
 
 A workflow calls the CLI on every job, and ``--help`` is how people learn it; both should cost
 little more than starting Python. So this module, :mod:`cicd_agent.flags` (the parser class,
-option types and common options) and each mode's ``arguments`` module import only argparse and
-the error and severity types, never the mode itself (its dataclasses, pydantic models, SDKs):
+option types, the option table and common options) and each mode's ``arguments`` module (its
+options, declared as data) import only argparse and the error and severity types, never the
+mode itself (its dataclasses, pydantic models, SDKs):
 parsing one mode's arguments builds that mode's options alone, and the mode is imported after
 the arguments are read (:func:`cicd_agent.cli.build_parser`).
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import argparse
 
 from cicd_agent import __version__
-from cicd_agent.flags import Parser, add_common_options
+from cicd_agent.flags import Option, Parser, add_options, declared, options_of
 from cicd_agent.modes import MODES
 
 
@@ -28,18 +29,24 @@ def build_parser(selected: str | None) -> argparse.ArgumentParser:
         "error · 3 an external service failed.",
     )
     parser.add_argument("--version", action="version", version=f"cicd-agent {__version__}")
+    parser.known_flags = ("-h", "--help", "--version")
     subparsers = parser.add_subparsers(dest="mode", metavar="MODE", parser_class=Parser)
     for name, entry in MODES.items():
         sub = subparsers.add_parser(name, help=entry.summary, description=entry.summary)
         if name == selected:
             arguments = entry.arguments()
-            add_common_options(sub, arguments.FAIL_ON_CHOICES)
-            arguments.add_arguments(sub)
+            groups = declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS)
+            add_options(sub, groups)
             parser.mode_prog = sub.prog
-            parser.mode_options = tuple(
-                option for action in sub._actions for option in action.option_strings
-            )
+            parser.known_flags = ("-h", "--help", *(o.flag for o in options_of(groups)))
     return parser
+
+
+def declared_options(mode: str) -> tuple[Option, ...]:
+    """Every option ``mode`` takes, common ones first, as declared (for the settings schema and
+    the documentation tables, which list them without parsing anything)."""
+    arguments = MODES[mode].arguments()
+    return tuple(options_of(declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS)))
 
 
 def selected_mode(argv: list[str]) -> str | None:

@@ -17,24 +17,17 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from cicd_agent import arguments
-from cicd_agent.job.options import (
-    CommonOptions,
-    Given,
-    fill_from_inputs,
-    fill_from_settings,
-)
-from cicd_agent.job.repo_config import RepoConfig, trusted_commit
-from cicd_agent.job.repo_config import load as load_repo_config
+from cicd_agent.flags import declared
+from cicd_agent.job.resolve import parse_flags, resolve_run
 from cicd_agent.modes import MODES, load_mode
 from cicd_agent.runner.deadline import run_deadline
-from cicd_agent.runner.errors import CicdError, ExitCode, UsageError
+from cicd_agent.runner.errors import CicdError, ExitCode
 from cicd_agent.runner.inputs import input_value
 from cicd_agent.runner.progress import Progress
 from cicd_agent.runner.runner_io import Annotation, RunnerFileError, RunnerIO
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.job.events import Event
     from cicd_agent.job.pipeline import Mode
 
 
@@ -67,42 +60,23 @@ def main(
     try:
         parser, mode = build_parser(mode_name)
         try:
-            args = parser.parse_args(argv)
+            if mode is None or mode_name is None:
+                parser.parse_args(argv)
+                parser.print_help(stdout)
+                return ExitCode.USAGE if argv else ExitCode.OK
+            entry = MODES[mode_name]
+            declarations = entry.arguments()
+            flags = parse_flags(
+                parser, argv, declared(declarations.FAIL_ON_CHOICES, declarations.OPTIONS)
+            )
         except SystemExit as exit_request:  # --help and --version end the run successfully
             return int(exit_request.code or 0)
-        if mode is None:
-            parser.print_help(stdout)
-            return ExitCode.USAGE if argv else ExitCode.OK
-        sub = subparser(parser, mode.name)
-        fill_from_inputs(sub, args, environ)
-        if not mode.fail_on_choices and (input_value(environ, "fail-on") or "").strip():
-            # Imported here: +132 modules (pydantic among them), measured with
-            # `python -X importtime -c "import cicd_agent.cli; import cicd_agent.job.pipeline"`;
-            # `MODE --help` must not load them (tests/project/test_mode_imports.py).
-            from cicd_agent.job.pipeline import validate_fail_on
-
-            validate_fail_on(str(input_value(environ, "fail-on")), (), mode.name)
-        event, settings = _repo_settings(args, environ, mode.name)
-        if settings.source is not None:
-            _apply_settings(sub, args, settings, mode.name, mode.fail_on_choices)
-        options = CommonOptions.from_args(args, environ)
-        # Imported here: +131 modules (pydantic), as validate_fail_on above.
-        from cicd_agent.job.context import RunContext
-
-        ctx = RunContext(
-            mode_name=mode.name,
-            options=options,
-            given=Given(vars(args)),
-            build_options=MODES[mode.name].options(),
-            environ=environ,
-            runner=runner,
-            repo_config=settings,
-            progress=Progress.for_run(stderr, mode.name, environ),
-        )
-        if event is not None:
-            ctx.event = event  # already loaded to find the trusted commit; not read twice
-        if settings.source is not None:
-            ctx.note(f"Settings read from {settings.source} (workflow inputs take precedence).")
+        run = resolve_run(mode_name, declarations, flags, environ)
+        options = run.common
+        ctx = run.context(entry.options(), runner)
+        ctx.progress = Progress.for_run(stderr, mode.name, environ)
+        if run.settings.source is not None:
+            ctx.note(f"Settings read from {run.settings.source} (workflow inputs take precedence).")
         with run_deadline(options.deadline_minutes), ctx.resources:
             result, code = mode.run(ctx)
         if options.json:
@@ -124,7 +98,7 @@ def main(
         return 130
     except Exception as exc:  # noqa: BLE001 - the one catch-all: a bug still writes outputs and a summary
         if (ctx is not None and ctx.options.debug) or environ.get("RUNNER_DEBUG") == "1":
-            import traceback  # only on a bug with --debug: +2 modules (python -X importtime)
+            import traceback  # only on a bug with --debug
 
             traceback.print_exc(file=stderr)
         error = CicdError(
@@ -144,53 +118,6 @@ def main(
         )
 
 
-def _apply_settings(
-    parser: argparse.ArgumentParser,
-    args: argparse.Namespace,
-    settings: RepoConfig,
-    mode: str,
-    fail_on_choices: tuple[str, ...],
-) -> None:
-    """Fill what flags and inputs left unset from the settings file; a ``fail-on`` it gives
-    is checked here, so the error names the file (``hihg`` there said nothing of where)."""
-    if settings.source is None:
-        return
-    settled = getattr(args, "fail_on", None) is not None  # by a flag or an input
-    fill_from_settings(parser, args, settings.inputs, settings.source)
-    if not settled and "fail-on" in settings.inputs:
-        from cicd_agent.job.pipeline import validate_fail_on  # as in main: not for --help
-
-        where = f"setting 'fail-on' in {settings.source}"
-        validate_fail_on(args.fail_on, fail_on_choices, mode, where=where)
-
-
-def _repo_settings(
-    args: argparse.Namespace,
-    environ: Mapping[str, str],
-    mode_name: str,
-) -> tuple[Event | None, RepoConfig]:
-    """The repository's settings for this mode, read from the commit the run trusts (never the
-    pull request's head, so a pull request cannot switch off or soften its own review)."""
-    # Imported here: +117 modules (pydantic's models of the payloads), measured as above.
-    from cicd_agent.job.events import load_event
-
-    early = CommonOptions.from_args(args, environ)
-    try:
-        event = load_event(early.event_path, early.event_name)
-    except UsageError:  # the mode reports a bad event itself, with its fail-closed outputs
-        return None, RepoConfig()
-    commit = trusted_commit(event, getattr(args, "base", None))
-    return event, load_repo_config(early.repo_dir, commit, mode_name)
-
-
-def subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            chosen: argparse.ArgumentParser = action.choices[name]
-            return chosen
-    raise UsageError(f"unknown mode {name!r}.")
-
-
 def _fail(
     runner: RunnerIO,
     ctx: RunContext[object] | None,
@@ -206,7 +133,7 @@ def _fail(
     """The one exit path for failures: outputs that can be known, an annotation, a summary.
 
     Outside a runner there are no outputs or summary to write: a terminal gets one line."""
-    # Imported here: +117 modules (pydantic), measured as above; a usage error never needs it.
+    # Imported here: pydantic comes with them, and a usage error never needs it.
     from cicd_agent.job.result import json_cost, render_output, without_empty
     from cicd_agent.model.usage import ModelUsageReport
 

@@ -1,5 +1,5 @@
-"""The pieces every mode's parser is built from: the parser class, option types and the
-options every mode takes.
+"""The pieces every mode's options are declared with: the parser class, option types, the
+declared :class:`Option` table and the options every mode takes.
 
 Imports nothing from :mod:`cicd_agent.modes`: a mode's ``arguments`` module and the command
 mode's dispatch build parsers from these, and the registry (which the CLI's
@@ -13,11 +13,11 @@ import argparse
 
 from cicd_agent.runner.errors import UsageError
 
-TYPE_CHECKING = False  # not typing's: importing typing costs --help a tenth of its time
+TYPE_CHECKING = False  # not typing's: importing typing is a real share of --help's time
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
-    from typing import NoReturn
+    from typing import Any, NoReturn
 
 
 class Parser(argparse.ArgumentParser):
@@ -27,8 +27,9 @@ class Parser(argparse.ArgumentParser):
     """``cicd-agent MODE`` once a mode is chosen: the help a mistyped option should point to
     (argparse reports unknown options from the top-level parser)."""
 
-    mode_options: tuple[str, ...] = ()
-    """The chosen mode's option strings, to suggest one for a mistyped option."""
+    known_flags: tuple[str, ...] = ("-h", "--help")
+    """The flags the command line may give (the chosen mode's, once one is), to suggest one
+    for a mistyped option."""
 
     def error(self, message: str) -> NoReturn:
         prog = self.mode_prog or self.prog
@@ -42,9 +43,7 @@ class Parser(argparse.ArgumentParser):
         """The options closest to each mistyped one (``--fail-onn`` → ``--fail-on``)."""
         import difflib  # on this error path only: --help must stay cheap
 
-        options = self.mode_options or tuple(
-            option for action in self._actions for option in action.option_strings
-        )
+        options = self.known_flags
         found: list[str] = []
         for word in words:
             if word.startswith("--"):
@@ -55,9 +54,8 @@ class Parser(argparse.ArgumentParser):
 
 def path(text: str) -> Path:
     """An option type for a path (pathlib is imported when a value is read, not for --help)."""
-    # pathlib at the top: +9 modules, +4 ms after this module (`python -X importtime`), a
-    # seventh of `python -c pass` (27 ms), against --help's budget of 3x it
-    # (bench/bench_startup.py).
+    # Not at the top: pathlib is a noticeable share of --help's start-up budget
+    # (tests/project/test_mode_imports.py).
     from pathlib import Path
 
     return Path(text)
@@ -90,70 +88,129 @@ def at_least(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-def add_common_options(
-    parser: argparse.ArgumentParser, fail_on_choices: tuple[str, ...] = ("",)
-) -> None:
-    """The options every mode takes (README: "Common options")."""
-    group = parser.add_argument_group("common options")
-    group.add_argument(
-        "--event", type=path, help="event payload file (default: $GITHUB_EVENT_PATH)"
-    )
-    group.add_argument(
-        "--event-name", help="event name, e.g. pull_request (default: $GITHUB_EVENT_NAME)"
-    )
-    group.add_argument(
-        "--repo",
-        type=path,
-        help="local checkout (default: $GITHUB_WORKSPACE, else the current folder)",
-    )
-    group.add_argument(
-        "--provider",
-        choices=("openai", "none"),
-        help="model provider; default: openai when an API key is set, else none (offline)",
-    )
-    # Literal defaults: importing model.config here would load pydantic for --help; a test
-    # checks them against DEFAULT_MODEL and DEFAULT_FAST_MODEL.
-    group.add_argument("--model", help="model for decisions (default gpt-5.4)")
-    group.add_argument(
-        "--fast-model", help="cheaper model for bulk generation (default gpt-5.4-mini)"
-    )
-    group.add_argument(
-        "--base-url", help="OpenAI-compatible endpoint (Ollama, vLLM, LiteLLM, Azure v1)"
-    )
-    group.add_argument(
-        "--context-tokens", type=int, help="context window of a model the layer does not know"
-    )
-    group.add_argument(
-        "--model-timeout",
-        type=float,
-        help="seconds for each whole model call, retries included (default 120)",
-    )
-    group.add_argument(
-        "--deadline-minutes",
-        type=float,
-        help="stop the run after this many minutes: outputs written, exit 3 (default 30; 0: none)",
-    )
-    group.add_argument(
-        "--model-prices",
-        help='price override, JSON: {"MODEL": [input_usd_per_1M, output_usd_per_1M]}',
-    )
+class Option:
+    """One option, declared as data: ``--NAME`` on the command line, the action input and the
+    setting ``NAME``. The parser is built from these (:func:`add_options`) and the run's resolver
+    fills what the command line left from the same declarations, so a flag, its input and its
+    setting are checked by one parser (``kind``) with the same words."""
+
+    __slots__ = ("choices", "help", "kind", "name", "switch")
+
+    def __init__(
+        self,
+        name: str,
+        help: str,
+        *,
+        kind: Callable[[str], Any] | None = None,
+        choices: Sequence[str] | None = None,
+        switch: bool = False,
+    ) -> None:
+        self.name = name
+        self.help = help
+        self.kind = kind
+        """Turns the text into the value (``int``, :func:`path`, ...); None: the text itself."""
+        self.choices = choices
+        self.switch = switch
+        """A flag without a value (``--dry-run``); its input or setting is true or false."""
+
+    @property
+    def dest(self) -> str:
+        """The value's key in :class:`~cicd_agent.job.options.Given` (``run_id``)."""
+        return self.name.replace("-", "_")
+
+    @property
+    def flag(self) -> str:
+        return f"--{self.name}"
+
+
+class OptionGroup:
+    """Options ``--help`` lists under one title."""
+
+    __slots__ = ("options", "title")
+
+    def __init__(self, title: str, *options: Option) -> None:
+        self.title = title
+        self.options = options
+
+
+def add_options(parser: argparse.ArgumentParser, groups: Sequence[OptionGroup]) -> None:
+    """Declare ``groups`` on ``parser``: what ``--help`` shows and what a flag parses to."""
+    for declared_group in groups:
+        group = parser.add_argument_group(declared_group.title)
+        for option in declared_group.options:
+            settings: dict[str, Any] = {"help": option.help}
+            if option.switch:  # None, not False, when absent: an input may still set it
+                settings.update(action="store_true", default=None)
+            if option.kind is not None:
+                settings["type"] = option.kind
+            if option.choices is not None:
+                settings["choices"] = option.choices
+            group.add_argument(option.flag, **settings)
+
+
+def common_options(fail_on_choices: tuple[str, ...] = ("",)) -> OptionGroup:
+    """The options every mode takes (README: "Common options"); ``fail-on`` only where the
+    mode has a policy (``fail_on_choices`` empty: none)."""
+    # Literal defaults in the help: importing model.config here would load pydantic for
+    # --help; a test checks them against DEFAULT_MODEL and DEFAULT_FAST_MODEL.
+    fail_on: tuple[Option, ...] = ()
     if fail_on_choices:  # a mode without a fail-on policy does not offer the flag
         shown = ", ".join(c for c in fail_on_choices if c) or "per mode"
-        group.add_argument(
-            "--fail-on", help=f"policy threshold that makes the step exit 1 ({shown})"
-        )
-    group.add_argument(
-        "--dry-run",
-        action="store_true",
-        default=None,
-        help="compute everything, write nothing to GitHub",
+        fail_on = (Option("fail-on", f"policy threshold that makes the step exit 1 ({shown})"),)
+    return OptionGroup(
+        "common options",
+        Option("event", "event payload file (default: $GITHUB_EVENT_PATH)", kind=path),
+        Option("event-name", "event name, e.g. pull_request (default: $GITHUB_EVENT_NAME)"),
+        Option(
+            "repo",
+            "local checkout (default: $GITHUB_WORKSPACE, else the current folder)",
+            kind=path,
+        ),
+        Option(
+            "provider",
+            "model provider; default: openai when an API key is set, else none (offline)",
+            choices=("openai", "none"),
+        ),
+        Option("model", "model for decisions (default gpt-5.4)"),
+        Option("fast-model", "cheaper model for bulk generation (default gpt-5.4-mini)"),
+        Option("base-url", "OpenAI-compatible endpoint (Ollama, vLLM, LiteLLM, Azure v1)"),
+        Option("context-tokens", "context window of a model the layer does not know", kind=int),
+        Option(
+            "model-timeout",
+            "seconds for each whole model call, retries included (default 120)",
+            kind=float,
+        ),
+        Option(
+            "deadline-minutes",
+            "stop the run after this many minutes: outputs written, exit 3 (default 30; 0: none)",
+            kind=float,
+        ),
+        Option(
+            "model-prices",
+            'price override, JSON: {"MODEL": [input_usd_per_1M, output_usd_per_1M]}',
+        ),
+        *fail_on,
+        Option("dry-run", "compute everything, write nothing to GitHub", switch=True),
+        Option("json", "print the result as one JSON object on stdout", switch=True),
+        Option("debug", "show tracebacks (also RUNNER_DEBUG=1)", switch=True),
     )
-    group.add_argument(
-        "--json",
-        action="store_true",
-        default=None,
-        help="print the result as one JSON object on stdout",
-    )
-    group.add_argument(
-        "--debug", action="store_true", default=None, help="show tracebacks (also RUNNER_DEBUG=1)"
-    )
+
+
+def declared(
+    fail_on_choices: tuple[str, ...], groups: Sequence[OptionGroup]
+) -> tuple[OptionGroup, ...]:
+    """Every option a mode takes, in the order ``--help`` lists them: the common ones first."""
+    return (common_options(fail_on_choices), *groups)
+
+
+def options_of(groups: Sequence[OptionGroup]) -> Iterator[Option]:
+    for group in groups:
+        yield from group.options
+
+
+def mode_parser(name: str, groups: Sequence[OptionGroup]) -> Parser:
+    """``cicd-agent NAME``'s options alone (what a mode another mode runs would parse)."""
+    parser = Parser(prog=f"cicd-agent {name}")
+    add_options(parser, groups)
+    parser.known_flags = ("-h", "--help", *(option.flag for option in options_of(groups)))
+    return parser

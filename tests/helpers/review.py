@@ -93,9 +93,10 @@ def review_context(
 ) -> RunContext[ReviewOptions]:
     """A review run's context as the CLI builds it (for entry points other modes call, such
     as the ``/cicd-agent describe`` command's)."""
-    from cicd_agent.cli import _repo_settings, build_parser, subparser
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.job.options import CommonOptions, Given, fill_from_inputs
+    from cicd_agent.arguments import build_parser
+    from cicd_agent.flags import declared
+    from cicd_agent.job.resolve import parse_flags, resolve_run
+    from cicd_agent.modes.review import arguments
     from cicd_agent.modes.review.options import ReviewOptions
     from cicd_agent.runner.runner_io import RunnerIO
 
@@ -106,17 +107,9 @@ def review_context(
         "RUNNER_TEMP": str(tmp_path),
         "OPENAI_API_KEY": TEST_API_KEY,
     }
-    parser, _ = build_parser("review")
-    args = parser.parse_args(["review", *argv])
-    fill_from_inputs(subparser(parser, "review"), args, environ)
-    _, settings = _repo_settings(args, environ, "review")
+    groups = declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS)
+    flags = parse_flags(build_parser("review"), ["review", *argv], groups)
+    run = resolve_run("review", arguments, flags, environ)
     runner = RunnerIO(environ, commands=io.StringIO(), human=io.StringIO())
-    return RunContext(
-        mode_name="review",
-        options=CommonOptions.from_args(args, environ),
-        given=Given(vars(args)),
-        build_options=ReviewOptions.from_given,
-        environ=environ,
-        runner=runner,
-        repo_config=settings,
-    )
+    ctx: RunContext[ReviewOptions] = run.context(ReviewOptions.from_given, runner)
+    return ctx

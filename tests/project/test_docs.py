@@ -39,25 +39,15 @@ NOT_ACTION_INPUTS = {"event", "event-name", "repo", "json", "help"}
 
 
 def test_every_cli_option_is_an_action_input() -> None:
-    import argparse
-
     import yaml
 
-    from cicd_agent.cli import build_parser
+    from cicd_agent.arguments import declared_options
     from cicd_agent.modes import MODES
 
     inputs = set(yaml.safe_load((ROOT / "action.yml").read_text())["inputs"])
     missing: dict[str, list[str]] = {}
     for name in MODES:
-        parser, _ = build_parser(name)
-        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[
-            name
-        ]
-        options = {
-            max(action.option_strings, key=len).lstrip("-")
-            for action in sub._actions
-            if action.option_strings
-        }
+        options = {option.name for option in declared_options(name)}
         absent = sorted(options - inputs - NOT_ACTION_INPUTS)
         if absent:
             missing[name] = absent
@@ -65,21 +55,10 @@ def test_every_cli_option_is_an_action_input() -> None:
 
 
 def _cli_options() -> set[str]:
-    import argparse
-
-    from cicd_agent.cli import build_parser
+    from cicd_agent.arguments import declared_options
     from cicd_agent.modes import MODES
 
-    options: set[str] = set()
-    for name in MODES:
-        parser, _ = build_parser(name)
-        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[
-            name
-        ]
-        options |= {
-            max(a.option_strings, key=len).lstrip("-") for a in sub._actions if a.option_strings
-        }
-    return options - {"help"}
+    return {option.name for name in MODES for option in declared_options(name)}
 
 
 def test_the_readme_names_exactly_the_options_that_are_not_inputs_and_back() -> None:

@@ -10,14 +10,17 @@ the command line always wins over an input. Empty values count as "not given".
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from cicd_agent.runner.deadline import DEFAULT_DEADLINE_MINUTES
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.inputs import input_value
+
+if TYPE_CHECKING:
+    from cicd_agent.flags import Option
 
 _T = TypeVar("_T")
 
@@ -90,24 +93,22 @@ def parse_bool(value: str, *, name: str) -> bool:
 
 
 def fill_from_inputs(
-    parser: argparse.ArgumentParser, args: argparse.Namespace, environ: Mapping[str, str]
+    options: Iterable[Option], values: dict[str, object], environ: Mapping[str, str]
 ) -> None:
-    """Give every option the user did not pass on the command line its action input, if any.
-
-    Values go through the option's own type and choices, so an input is validated exactly like
-    the flag it stands for.
-    """
+    """Give every option the command line left unset (None in ``values``) its action input,
+    if any, through the option's own parser and choices: an input is validated exactly like
+    the flag it stands for."""
 
     def lookup(name: str) -> tuple[str, str] | None:
         raw = input_value(environ, name)
         return None if raw is None else (raw, f"input {name!r}")
 
-    _fill(parser, args, lookup)
+    _fill(options, values, lookup)
 
 
 def fill_from_settings(
-    parser: argparse.ArgumentParser,
-    args: argparse.Namespace,
+    options: Iterable[Option],
+    values: dict[str, object],
     settings: Mapping[str, str],
     source: str,
 ) -> None:
@@ -121,51 +122,51 @@ def fill_from_settings(
         raw = settings.get(name)
         return None if raw is None else (raw, f"setting {name!r} in {source}")
 
-    _fill(parser, args, lookup)
+    _fill(options, values, lookup)
 
 
 def _fill(
-    parser: argparse.ArgumentParser,
-    args: argparse.Namespace,
+    options: Iterable[Option],
+    values: dict[str, object],
     lookup: Callable[[str], tuple[str, str] | None],
 ) -> None:
-    for action in parser._actions:
-        if not action.option_strings or action.dest in ("help", "version"):
+    for option in options:
+        if values.get(option.dest) is not None:
             continue
-        if getattr(args, action.dest, None) is not None:
-            continue
-        name = max(action.option_strings, key=len).lstrip("-")
-        found = lookup(name)
-        if found is None:
-            continue
-        raw, label = found
-        # a secret's value is never echoed, not even a mistyped one (a URL with a password)
-        from cicd_agent.analysis.secrets.known import is_secret_name
+        found = lookup(option.name)
+        if found is not None:
+            values[option.dest] = read_value(option, *found)
 
-        shown = "(not shown: it is a secret)" if is_secret_name(name) else repr(raw)
-        value: object
-        if isinstance(action, argparse._StoreTrueAction):
-            value = parse_bool(raw, name=label)
-        elif action.type is not None and callable(action.type):
-            try:
-                value = action.type(raw)
-            except (TypeError, ValueError, argparse.ArgumentTypeError) as exc:
-                raise UsageError(f"{label} has an invalid value {shown}: {exc}.") from exc
-            except UsageError as exc:  # a type that words its own error: say where it came from
-                if label.startswith("input "):
-                    raise
-                raise UsageError(f"{label}: {exc.message}", hint=exc.hint) from exc
-        else:
-            value = raw
-        if action.choices is not None and value not in action.choices:
-            allowed = ", ".join(str(choice) for choice in action.choices)
-            raise UsageError(f"{label} must be one of {allowed}; got {shown}.")
-        setattr(args, action.dest, value)
+
+def read_value(option: Option, raw: str, label: str) -> object:
+    """``raw`` as ``option`` reads it; ``label`` says where it came from (``input 'dry-run'``)."""
+    # a secret's value is never echoed, not even a mistyped one (a URL with a password)
+    from cicd_agent.analysis.secrets.known import is_secret_name
+
+    shown = "(not shown: it is a secret)" if is_secret_name(option.name) else repr(raw)
+    value: object
+    if option.switch:
+        value = parse_bool(raw, name=label)
+    elif option.kind is not None:
+        try:
+            value = option.kind(raw)
+        except (TypeError, ValueError, argparse.ArgumentTypeError) as exc:
+            raise UsageError(f"{label} has an invalid value {shown}: {exc}.") from exc
+        except UsageError as exc:  # a parser that words its own error: say where it came from
+            if label.startswith("input "):
+                raise
+            raise UsageError(f"{label}: {exc.message}", hint=exc.hint) from exc
+    else:
+        value = raw
+    if option.choices is not None and value not in option.choices:
+        allowed = ", ".join(str(choice) for choice in option.choices)
+        raise UsageError(f"{label} must be one of {allowed}; got {shown}.")
+    return value
 
 
 @dataclass(frozen=True)
 class CommonOptions:
-    """The resolved common options; modes read their own extra options from the namespace."""
+    """The resolved common options; each mode types its own (``ctx.mode_options``)."""
 
     event_path: Path | None
     event_name: str | None
@@ -184,29 +185,31 @@ class CommonOptions:
     debug: bool
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace, environ: Mapping[str, str]) -> CommonOptions:
-        event_path = args.event or _path_or_none(environ.get("GITHUB_EVENT_PATH"))
-        repo_dir = args.repo or _path_or_none(environ.get("GITHUB_WORKSPACE")) or Path.cwd()
-        if args.repo is not None and not args.repo.is_dir():
-            what = "is not a folder" if args.repo.exists() else "does not exist"
-            raise UsageError(f"--repo {args.repo} {what}.", hint="Point --repo at a checkout.")
+    def from_given(cls, given: Given, environ: Mapping[str, str]) -> CommonOptions:
+        repo = given.path("repo")
+        event_path = given.path("event") or _path_or_none(environ.get("GITHUB_EVENT_PATH"))
+        repo_dir = repo or _path_or_none(environ.get("GITHUB_WORKSPACE")) or Path.cwd()
+        if repo is not None and not repo.is_dir():
+            what = "is not a folder" if repo.exists() else "does not exist"
+            raise UsageError(f"--repo {repo} {what}.", hint="Point --repo at a checkout.")
         runner_debug = environ.get("RUNNER_DEBUG", "") == "1"
+        fail_on = given.text("fail_on")
         return cls(
             event_path=event_path,
-            event_name=args.event_name or environ.get("GITHUB_EVENT_NAME") or None,
+            event_name=given.text("event_name") or environ.get("GITHUB_EVENT_NAME") or None,
             repo_dir=repo_dir,
-            provider=args.provider,
-            model=args.model,
-            fast_model=args.fast_model,
-            base_url=args.base_url,
-            context_tokens=args.context_tokens,
-            model_timeout=args.model_timeout,
-            deadline_minutes=_deadline(args.deadline_minutes),
-            model_prices=args.model_prices,
-            fail_on=args.fail_on.strip().lower() if getattr(args, "fail_on", None) else None,
-            dry_run=bool(args.dry_run),
-            json=bool(args.json),
-            debug=bool(args.debug) or runner_debug,
+            provider=given.text("provider"),
+            model=given.text("model"),
+            fast_model=given.text("fast_model"),
+            base_url=given.text("base_url"),
+            context_tokens=given.whole("context_tokens"),
+            model_timeout=given.number("model_timeout"),
+            deadline_minutes=_deadline(given.number("deadline_minutes")),
+            model_prices=given.text("model_prices"),
+            fail_on=fail_on.strip().lower() if fail_on else None,
+            dry_run=given.flag("dry_run"),
+            json=given.flag("json"),
+            debug=given.flag("debug") or runner_debug,
         )
 
 

@@ -189,7 +189,7 @@ class GitCheckout:
             following = order[index + 1] if index + 1 < len(order) else None
             if following is not None and held + blobs[following][1] <= UNSHOWN_LIMIT:
                 continue
-            out = self._git.run_input_bytes(
+            out = self.git.run_input_bytes(
                 "".join(f"{blobs[p][0]}\n" for p in batch), "cat-file", "--batch"
             )
             position = 0

@@ -8,23 +8,23 @@ steps against each other (tests/test_mode_typing.py shows a drifted mode being r
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # not typing's: importing typing costs --help a tenth of its time
+TYPE_CHECKING = False  # not typing's: importing typing is a real share of --help's time
 if TYPE_CHECKING:
-    import argparse
     from collections.abc import Callable
     from typing import Protocol
 
+    from cicd_agent.flags import OptionGroup
     from cicd_agent.job.options import Given
     from cicd_agent.job.pipeline import Mode
 
     OptionsBuilder = Callable[[Given], object]
 
     class ModeArguments(Protocol):
-        """A mode's ``arguments`` module: its options, importable without the mode."""
+        """A mode's ``arguments`` module: its options declared as data, importable without
+        the mode (the common options come first, from :func:`cicd_agent.flags.declared`)."""
 
         FAIL_ON_CHOICES: tuple[str, ...]
-
-        def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+        OPTIONS: tuple[OptionGroup, ...]
 
 
 class ModeEntry:

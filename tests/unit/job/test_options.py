@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import pytest
 
-from cicd_agent.flags import add_common_options
+from cicd_agent.flags import Option, OptionGroup, at_least, common_options, mode_parser
 from cicd_agent.job.options import fill_from_inputs
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.inputs import input_value
 
+OPTIONS = (*common_options().options, Option("max-findings", "most findings", kind=int))
 
-def parse(argv: list[str], environ: dict[str, str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser()
-    add_common_options(parser)
-    parser.add_argument("--max-findings", type=int, default=None)
-    args = parser.parse_args(argv)
-    fill_from_inputs(parser, args, environ)
-    return args
+
+def parse(argv: list[str], environ: dict[str, str]) -> dict[str, object]:
+    """Flags, then inputs for what they left: the first two steps of a run's resolution."""
+    args = vars(mode_parser("toy", [common_options()]).parse_args(argv))
+    values = {option.dest: args.get(option.dest) for option in OPTIONS}
+    fill_from_inputs(OPTIONS, values, environ)
+    return values
 
 
 def test_inputs_in_both_runner_spellings_and_the_composite_json() -> None:
@@ -30,16 +30,20 @@ def test_inputs_in_both_runner_spellings_and_the_composite_json() -> None:
 
 
 def test_flag_wins_over_input() -> None:
-    args = parse(["--model", "flag-model"], {"INPUT_MODEL": "input-model", "INPUT_FAST_MODEL": "f"})
-    assert args.model == "flag-model"
-    assert args.fast_model == "f"
+    values = parse(
+        ["--model", "flag-model"], {"INPUT_MODEL": "input-model", "INPUT_FAST_MODEL": "f"}
+    )
+    assert values["model"] == "flag-model"
+    assert values["fast_model"] == "f"
 
 
 def test_inputs_go_through_type_and_choices() -> None:
-    args = parse([], {"INPUT_MAX_FINDINGS": "7", "INPUT_DRY_RUN": "true", "INPUT_PROVIDER": "none"})
-    assert args.max_findings == 7
-    assert args.dry_run is True
-    assert args.provider == "none"
+    values = parse(
+        [], {"INPUT_MAX_FINDINGS": "7", "INPUT_DRY_RUN": "true", "INPUT_PROVIDER": "none"}
+    )
+    assert values["max_findings"] == 7
+    assert values["dry_run"] is True
+    assert values["provider"] == "none"
     with pytest.raises(UsageError, match="max-findings"):
         parse([], {"INPUT_MAX_FINDINGS": "seven"})
     with pytest.raises(UsageError, match="provider"):
@@ -57,13 +61,11 @@ def test_malformed_inputs_json_is_a_usage_error() -> None:
 
 
 def test_range_checked_options_refuse_flags_and_inputs_alike() -> None:
-    from cicd_agent.flags import at_least
-
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--max-model-calls", type=at_least(1), default=None)
-    args = parser.parse_args([])
+    calls = Option("max-model-calls", "most model calls", kind=at_least(1))
+    parser = mode_parser("toy", [OptionGroup("toy", calls)])
+    values: dict[str, object] = {"max_model_calls": None}
     with pytest.raises(UsageError, match="must be 1 or more, got 0"):
-        fill_from_inputs(parser, args, {"INPUT_MAX_MODEL_CALLS": "0"})
-    with pytest.raises(SystemExit):
+        fill_from_inputs([calls], values, {"INPUT_MAX_MODEL_CALLS": "0"})
+    with pytest.raises(UsageError, match="must be 1 or more, got 0"):
         parser.parse_args(["--max-model-calls", "0"])
     assert parser.parse_args(["--max-model-calls", "3"]).max_model_calls == 3

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
 
 import pytest
 from pydantic import ValidationError
 
-from cicd_agent.flags import add_common_options
-from cicd_agent.job.options import CommonOptions, fill_from_inputs
+from cicd_agent.flags import common_options, mode_parser
+from cicd_agent.job.options import CommonOptions, Given, fill_from_inputs
 from cicd_agent.model.config import (
     DEFAULT_BASE_URL,
     DEFAULT_FAST_MODEL,
@@ -27,11 +26,11 @@ KEY = "sk-proj-config-test-0123456789"
 
 def options_from(argv: list[str], environ: dict[str, str]) -> CommonOptions:
     """The CLI's own path: flags, then action inputs for what the flags left."""
-    parser = argparse.ArgumentParser()
-    add_common_options(parser)
-    args = parser.parse_args(argv)
-    fill_from_inputs(parser, args, environ)
-    return CommonOptions.from_args(args, environ)
+    group = common_options()
+    args = vars(mode_parser("toy", [group]).parse_args(argv))
+    values = {option.dest: args.get(option.dest) for option in group.options}
+    fill_from_inputs(group.options, values, environ)
+    return CommonOptions.from_given(Given(values), environ)
 
 
 def config_from(argv: list[str], environ: dict[str, str]) -> tuple[ModelConfig, str]:

@@ -1,34 +1,27 @@
-"""analyse-failure's command-line options, importable without the mode
+"""analyse-failure's command-line options, declared as data: importable without the mode
 (:mod:`cicd_agent.arguments` says why)."""
 
 from __future__ import annotations
 
-import argparse
+from cicd_agent.flags import Option, OptionGroup
 
 NAME = "analyse-failure"
 FAIL_ON_CHOICES: tuple[str, ...] = ()
 FIX_CHOICES = ("off", "suggest", "pr")
 
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("analyse-failure options")
-    group.add_argument(
-        "--logs", help="run-logs zip, folder or text file (default: download from the API)"
-    )
-    group.add_argument(
-        "--run-id", type=int, help="workflow run to analyse (default: the workflow_run event's)"
-    )
-    group.add_argument(
-        "--base", help="base of the change under test (default: the last green run's commit)"
-    )
-    group.add_argument("--head", help="head of the change under test (default: the run's)")
-    group.add_argument(
-        "--slack-webhook-url", help="Slack incoming webhook: one message per new failure"
-    )
-    group.add_argument(
-        "--fix",
-        choices=FIX_CHOICES,
-        default=None,
-        help="off (default); suggest: a patch verified in the sandbox, as a file and on the "
-        "pull request; pr: also a draft pull request from a new branch",
-    )
+OPTIONS: tuple[OptionGroup, ...] = (
+    OptionGroup(
+        "analyse-failure options",
+        Option("logs", "run-logs zip, folder or text file (default: download from the API)"),
+        Option("run-id", "workflow run to analyse (default: the workflow_run event's)", kind=int),
+        Option("base", "base of the change under test (default: the last green run's commit)"),
+        Option("head", "head of the change under test (default: the run's)"),
+        Option("slack-webhook-url", "Slack incoming webhook: one message per new failure"),
+        Option(
+            "fix",
+            "off (default); suggest: a patch verified in the sandbox, as a file and on the "
+            "pull request; pr: also a draft pull request from a new branch",
+            choices=FIX_CHOICES,
+        ),
+    ),
+)

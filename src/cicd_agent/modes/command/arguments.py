@@ -1,9 +1,11 @@
-"""The command mode's command-line options, importable without the mode
+"""The command mode's command-line options, declared as data: importable without the mode
 (:mod:`cicd_agent.arguments` says why)."""
 
 from __future__ import annotations
 
 import argparse
+
+from cicd_agent.flags import Option, OptionGroup
 
 FAIL_ON_CHOICES: tuple[str, ...] = ()
 COMMANDS = ("review", "describe", "ask", "gen-tests", "explain-failure", "help")
@@ -24,11 +26,14 @@ def commands_argument(text: str) -> frozenset[str]:
     return chosen
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("command options")
-    group.add_argument(
-        "--commands",
-        type=commands_argument,
-        help="commands this step honours, comma-separated (default: all of "
-        f"{', '.join(c for c in COMMANDS if c != 'help')})",
-    )
+OPTIONS: tuple[OptionGroup, ...] = (
+    OptionGroup(
+        "command options",
+        Option(
+            "commands",
+            "commands this step honours, comma-separated (default: all of "
+            f"{', '.join(c for c in COMMANDS if c != 'help')})",
+            kind=commands_argument,
+        ),
+    ),
+)

@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from cicd_agent.flags import Parser, add_common_options
+from cicd_agent.flags import Parser, declared, options_of
+from cicd_agent.flags import mode_parser as parser_of
 from cicd_agent.job import repo_config
-from cicd_agent.job.context import RunContext
 from cicd_agent.job.events import Branch, Event, PullRequest, Repository, User
-from cicd_agent.job.options import CommonOptions, Given, fill_from_inputs, fill_from_settings
+from cicd_agent.job.options import CommonOptions, Given
+from cicd_agent.job.resolve import resolve_run
 from cicd_agent.modes.analyse_failure import arguments as analyse_failure_arguments
 from cicd_agent.modes.analyse_failure.mode import MODE as ANALYSE_FAILURE
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
@@ -36,7 +37,9 @@ from cicd_agent.runner.runner_io import RunnerIO
 
 if TYPE_CHECKING:
     from cicd_agent.github.models import PullRequestInfo
+    from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode
+    from cicd_agent.job.repo_config import RepoConfig
     from cicd_agent.modes import ModeArguments
     from cicd_agent.modes.review.collect import ReviewFacts
     from cicd_agent.runner.markdown import Neutral
@@ -124,32 +127,25 @@ def mode_context(
     """Mode ``name`` and its run context for ``pull``; ``flags`` set its own options, and
     ``runner`` is the run's own (this step's when None: a collect that writes no outputs). A
     review publishes on a fork's pull request too (see :func:`pull_request_event`)."""
-    sub = mode_parser(name)
-    mode = RUNNABLE[name][0]
-    args = sub.parse_args([])
-    for dest, value in ctx.given.items():  # this step's common flags
-        if value is not None and hasattr(args, dest):
-            setattr(args, dest, value)
-    for dest, value in flags.items():
-        setattr(args, dest, value)
-    fill_from_inputs(sub, args, ctx.environ)
-    settings = repo_config.load(ctx.options.repo_dir, pull.base_sha, name)
-    if settings.source is None and not settings.guidance:
-        # The base commit is not in the checkout (the comment's workflow checks out the
-        # default branch): that branch's settings are the next trusted ones.
-        commit = repo_config.trusted_commit(ctx.event, None)
-        settings = repo_config.load(ctx.options.repo_dir, commit, name)
-    if settings.source is not None:
-        fill_from_settings(sub, args, settings.inputs, settings.source)
-    run = RunContext(
-        mode_name=name,
-        options=CommonOptions.from_args(args, ctx.environ),
-        given=Given(vars(args)),
-        build_options=RUNNABLE[name][2],
-        environ=ctx.environ,
-        runner=ctx.runner if runner is None else runner,
-        repo_config=settings,
-    )
+    mode, arguments, build_options = RUNNABLE[name]
+    own = {
+        option.dest for option in options_of(declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS))
+    }
+    # This step's common options stand in for the mode's flags; ``flags`` set its own.
+    flags = {dest: value for dest, value in ctx.given.items() if dest in own} | flags
+
+    def settings_for(early: CommonOptions, base: str | None) -> tuple[Event | None, RepoConfig]:
+        settings = repo_config.load(ctx.options.repo_dir, pull.base_sha, name)
+        if settings.source is None and not settings.guidance:
+            # The base commit is not in the checkout (the comment's workflow checks out the
+            # default branch): that branch's settings are the next trusted ones.
+            commit = repo_config.trusted_commit(ctx.event, None)
+            settings = repo_config.load(ctx.options.repo_dir, commit, name)
+        return None, settings
+
+    resolved = resolve_run(name, arguments, flags, ctx.environ, settings_for=settings_for)
+    settings = resolved.settings
+    run = resolved.context(build_options, ctx.runner if runner is None else runner)
     run.event = pull_request_event(ctx, pull, publish_for_forks=name == "review")
     # One model client for the whole run, so usage adds up. The mode gets a GitHub client of
     # its own: a write GitHub refused it (a commit comment the job has no `contents: write`
@@ -164,11 +160,8 @@ def mode_context(
 def mode_parser(name: str) -> Parser:
     """Mode ``name``'s own options, as ``cicd-agent NAME`` parses them (the cheap parser of
     :mod:`cicd_agent.flags`, so running a mode never goes back up to the CLI)."""
-    options = RUNNABLE[name][1]
-    parser = Parser(prog=f"cicd-agent {name}")
-    add_common_options(parser, options.FAIL_ON_CHOICES)
-    options.add_arguments(parser)
-    return parser
+    arguments = RUNNABLE[name][1]
+    return parser_of(name, declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS))
 
 
 def review_change(

@@ -1,0 +1,144 @@
+"""One run resolved: a mode's options, its common options and the repository's settings.
+
+The precedence the README promises is written here once: a flag, then a workflow input, then
+``.github/cicd-agent.yml`` as the trusted commit has it, then the default. The CLI resolves its
+run with :func:`resolve_run`, and so does the command mode for the mode a comment runs (the
+command step's own common options standing in for flags there), so the two cannot drift.
+
+Every value goes through its option's declared parser and choices
+(:class:`~cicd_agent.flags.Option`), whichever of the three places it came from, so an input or
+a setting is checked with the same words as the flag it stands for.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from cicd_agent.flags import Option, OptionGroup, declared, options_of
+from cicd_agent.job.options import CommonOptions, Given, fill_from_inputs, fill_from_settings
+from cicd_agent.job.repo_config import RepoConfig, trusted_commit
+from cicd_agent.job.repo_config import load as load_repo_config
+from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.inputs import input_value
+
+if TYPE_CHECKING:
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.job.events import Event
+    from cicd_agent.modes import ModeArguments
+    from cicd_agent.runner.runner_io import RunnerIO
+
+SettingsFor = Callable[[CommonOptions, "str | None"], "tuple[Event | None, RepoConfig]"]
+"""Where a run's repository settings come from, given its common options and its ``base``:
+the event loaded to find the trusted commit (None when it was not), and the settings."""
+
+
+@dataclass(frozen=True)
+class ResolvedRun:
+    """What a run was asked to do, before the mode types its own options."""
+
+    mode: str
+    common: CommonOptions
+    given: Given
+    """Every declared option's value, by precedence (None: nothing gave one)."""
+    settings: RepoConfig
+    event: Event | None
+    """The event loaded to find the trusted commit; None when it did not load (the mode then
+    reports the bad event itself, with its fail-closed outputs)."""
+    environ: Mapping[str, str]
+
+    def context(self, build_options: Callable[[Given], Any], runner: RunnerIO) -> RunContext[Any]:
+        """The run's context; ``build_options`` types the mode's options on its first read."""
+        from cicd_agent.job.context import RunContext
+
+        ctx: RunContext[Any] = RunContext(
+            mode_name=self.mode,
+            options=self.common,
+            given=self.given,
+            build_options=build_options,
+            environ=self.environ,
+            runner=runner,
+            repo_config=self.settings,
+        )
+        if self.event is not None:
+            ctx.event = self.event  # already loaded to find the trusted commit; not read twice
+        return ctx
+
+
+def parse_flags(
+    parser: argparse.ArgumentParser, argv: Sequence[str], groups: Sequence[OptionGroup]
+) -> dict[str, object]:
+    """What the command line gave: each declared option's value, where one was given."""
+    args = parser.parse_args(list(argv))
+    found = ((option.dest, getattr(args, option.dest, None)) for option in options_of(groups))
+    return {dest: value for dest, value in found if value is not None}
+
+
+def resolve_run(
+    mode: str,
+    arguments: ModeArguments,
+    flags: Mapping[str, object],
+    environ: Mapping[str, str],
+    *,
+    settings_for: SettingsFor | None = None,
+) -> ResolvedRun:
+    """Resolve mode ``mode``'s run: ``flags`` (what the command line gave), then the workflow's
+    inputs in ``environ``, then the repository's settings (from the trusted commit, or where
+    ``settings_for`` says), then the defaults."""
+    options = tuple(options_of(declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS)))
+    values = {option.dest: flags.get(option.dest) for option in options}
+    fill_from_inputs(options, values, environ)
+    if not arguments.FAIL_ON_CHOICES and (input_value(environ, "fail-on") or "").strip():
+        from cicd_agent.job.pipeline import validate_fail_on  # pydantic: not for --help
+
+        validate_fail_on(str(input_value(environ, "fail-on")), (), mode)
+    early = CommonOptions.from_given(Given(values), environ)
+    base = values.get("base")
+    find = settings_for or _trusted_settings(mode)
+    event, settings = find(early, base if isinstance(base, str) else None)
+    if settings.source is not None:
+        _apply_settings(options, values, settings, mode, arguments.FAIL_ON_CHOICES)
+    given = Given(values)
+    return ResolvedRun(
+        mode, CommonOptions.from_given(given, environ), given, settings, event, environ
+    )
+
+
+def _apply_settings(
+    options: Sequence[Option],
+    values: dict[str, object],
+    settings: RepoConfig,
+    mode: str,
+    fail_on_choices: tuple[str, ...],
+) -> None:
+    """Fill what flags and inputs left unset from the settings file; a ``fail-on`` it gives
+    is checked here, so the error names the file (``hihg`` there said nothing of where)."""
+    assert settings.source is not None
+    settled = values.get("fail_on") is not None  # by a flag or an input
+    fill_from_settings(options, values, settings.inputs, settings.source)
+    if not settled and "fail-on" in settings.inputs:
+        from cicd_agent.job.pipeline import validate_fail_on  # as above: not for --help
+
+        where = f"setting 'fail-on' in {settings.source}"
+        fail_on = values.get("fail_on")
+        validate_fail_on(fail_on if isinstance(fail_on, str) else None, fail_on_choices, mode,
+                         where=where)  # fmt: skip
+
+
+def _trusted_settings(mode: str) -> SettingsFor:
+    """The repository's settings for ``mode``, read from the commit the run trusts (never the
+    pull request's head, so a pull request cannot switch off or soften its own review)."""
+
+    def find(early: CommonOptions, base: str | None) -> tuple[Event | None, RepoConfig]:
+        # Here: the event models bring pydantic, which --help must not load.
+        from cicd_agent.job.events import load_event
+
+        try:
+            event = load_event(early.event_path, early.event_name)
+        except UsageError:  # the mode reports a bad event itself, with its fail-closed outputs
+            return None, RepoConfig()
+        return event, load_repo_config(early.repo_dir, trusted_commit(event, base), mode)
+
+    return find
