@@ -45,7 +45,6 @@ KNOWN_UNTESTED = frozenset(
         "cicd_agent.modes.deploy_gate.collect",
         "cicd_agent.modes.deploy_gate.decide",
         "cicd_agent.modes.deploy_gate.mode",
-        "cicd_agent.modes.deploy_gate.options",
         "cicd_agent.modes.deploy_gate.prompt",
         "cicd_agent.modes.deploy_gate.publish",
         "cicd_agent.modes.deploy_gate.result",
