@@ -24,8 +24,6 @@ MIN_LINES = 30
 
 KNOWN_UNTESTED = frozenset(
     {
-        "cicd_agent.job.context",
-        "cicd_agent.job.decisions",
         "cicd_agent.modes.analyse_failure.collect",
         "cicd_agent.modes.analyse_failure.fix.boot.witness",
         "cicd_agent.modes.analyse_failure.fix.outcome",
