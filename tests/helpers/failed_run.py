@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.analysis.logs import FailureType
-from cicd_agent.modes.analyse_failure.prompt import FailureOpinion, FixRecommendation
+from cicd_agent.modes.analyse_failure.prompt import FailureAnswer, FixRecommendation
 from tests.corpus import noise
 from tests.corpus.cases import CASES, Ctx
 from tests.corpus.runner_log import Job, render, write_layout
@@ -72,7 +72,7 @@ def zip_of(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def opinion(**changes: Any) -> FailureOpinion:
+def opinion(**changes: Any) -> FailureAnswer:
     """A model answer about the failed run that agrees with the logs; ``changes`` alter it."""
     values: dict[str, Any] = {
         "root_cause": "add(2, 3) returns 5 but test_add_small_numbers expects 6: the test is wrong.",
@@ -90,4 +90,4 @@ def opinion(**changes: Any) -> FailureOpinion:
         "flaky_evidence": [],
     }
     values.update(changes)
-    return FailureOpinion(**values)
+    return FailureAnswer(**values)

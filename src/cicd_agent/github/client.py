@@ -8,9 +8,11 @@ they return a ``WriteOutcome`` saying they were skipped, and the mode reports it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -18,10 +20,22 @@ import requests
 from github import Auth, Github, GithubException
 from github.Repository import Repository
 
+from cicd_agent.github import comments, pulls, runs
+from cicd_agent.github.comments import Found
 from cicd_agent.github.failures import translate, unreachable
-from cicd_agent.github.models import SentRequest, WriteOutcome
+from cicd_agent.github.models import (
+    ChangedFile,
+    JobInfo,
+    PullRequestInfo,
+    ReviewComment,
+    SentRequest,
+    WorkflowRunInfo,
+    WriteOutcome,
+)
 from cicd_agent.github.retry import RetryPolicy, build_retry
+from cicd_agent.github.run_history import HistoryReader, Readers
 from cicd_agent.runner.errors import GitHubWriteDenied, UsageError
+from cicd_agent.runner.markdown import Neutral
 
 T = TypeVar("T")
 
@@ -225,6 +239,79 @@ class GitHubClient:
                 write=False,
             )
         return str(location)
+
+    # The calls of analyse-failure: runs, their jobs and logs, pull requests, comments, and the
+    # fix's branch. Each delegates to the module that holds the call; a mode holding a client
+    # needs no import of this layer.
+    def workflow_run(self, run_id: int, attempt: int = 0) -> WorkflowRunInfo:
+        return runs.get_workflow_run(self, run_id, attempt)
+
+    def workflow_runs(
+        self,
+        workflow: int,
+        *,
+        branch: str,
+        status: str,
+        created_since: datetime | None = None,
+        limit: int = 100,
+    ) -> list[WorkflowRunInfo]:
+        return runs.list_workflow_runs(
+            self, workflow, branch=branch, status=status, created_since=created_since, limit=limit
+        )
+
+    def run_jobs(self, run_id: int) -> list[JobInfo]:
+        return runs.list_jobs(self, run_id)
+
+    def download_job_log(self, job_id: int, dest: Path) -> Path:
+        return runs.download_job_log(self, job_id, dest)
+
+    def download_run_logs(self, run_id: int, dest: Path) -> Path:
+        return runs.download_run_logs(self, run_id, dest)
+
+    def run_history(
+        self,
+        junit_zip: Callable[[bytes], dict[str, bool]],
+        log: Callable[[Path, str], tuple[tuple[str, ...], str]],
+        dest: Path,
+    ) -> HistoryReader:
+        """A reader of a run's test history, turning reports and logs into outcomes the
+        mode's way (:class:`~cicd_agent.github.run_history.Readers`)."""
+        return HistoryReader(self, Readers(junit_zip, log), dest)
+
+    def default_branch(self) -> str:
+        return self.read("reading the repository", lambda: self.repository.default_branch)
+
+    def changed_files(self, number: int) -> list[ChangedFile]:
+        return pulls.list_changed_files(self, number)
+
+    def pulls_for_commit(self, sha: str) -> list[PullRequestInfo]:
+        return pulls.pulls_for_commit(self, sha)
+
+    def our_marked_comments(self, *, number: int = 0, sha: str = "") -> list[Found]:
+        return comments.our_marked_comments(self, number=number, sha=sha)
+
+    def post_review(
+        self, number: int, *, body: Neutral, comments: Sequence[ReviewComment], commit_sha: str
+    ) -> WriteOutcome:
+        return pulls.create_review(
+            self, number, body=body, comments=comments, commit_sha=commit_sha
+        )
+
+    def branch_exists(self, branch: str) -> bool:
+        return pulls.branch_exists(self, branch)
+
+    def commit_files(
+        self, base_sha: str, files: Sequence[tuple[str, str | None, str]], message: str
+    ) -> str:
+        return pulls.commit_files(self, base_sha, files, message)
+
+    def create_branch(self, branch: str, sha: str) -> bool:
+        return pulls.create_branch(self, branch, sha)
+
+    def create_draft_pull(self, *, base: str, head: str, title: Neutral, body: Neutral) -> str:
+        """The new draft pull request's address."""
+        made = pulls.create_draft_pull(self, base=base, head=head, title=title, body=body)
+        return str(made.html_url)
 
     def close(self) -> None:
         self._github.close()

@@ -9,12 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.github.models import WriteOutcome
 from cicd_agent.runner.markdown import Neutral, with_hidden
+
+if TYPE_CHECKING:
+    from cicd_agent.github.client import GitHubClient
 
 _KEY = re.compile(r"[\w.:/@+]+(?:-[\w.:/@+]+)*")
 
@@ -71,6 +73,28 @@ def is_ours(client: GitHubClient, comment: _Comment) -> bool:
         return False
     own_login = client.own_login
     return comment.user.login == own_login if own_login else comment.user.type == "Bot"
+
+
+def our_marked_comments(client: GitHubClient, *, number: int = 0, sha: str = "") -> list[Found]:
+    """Our comments that carry any marker of ours, oldest first: on issue or pull request
+    ``number``, else on commit ``sha``. A mode that matches several markers (analyse-failure's
+    run and signature) reads them from the bodies."""
+    where = f"#{number}" if number else f"commit {sha[:12]}"
+
+    def collect() -> list[Found]:
+        repository = client.repository
+        listed = (
+            repository.get_issue(number).get_comments()
+            if number
+            else repository.get_commit(sha).get_comments()
+        )
+        return [
+            Found(c.id, c.body or "")
+            for c in listed
+            if "<!-- cicd-agent:" in (c.body or "") and is_ours(client, c)
+        ]
+
+    return client.read(f"listing the comments on {where}", collect)
 
 
 def _find(client: GitHubClient, comments: Iterable[_Comment], key: str) -> _Comment | None:

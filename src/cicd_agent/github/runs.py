@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 from github.GithubObject import NotSet
@@ -19,9 +20,11 @@ from github.WorkflowRun import WorkflowRun
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.models import JobInfo, StepInfo, WorkflowRunInfo
 from cicd_agent.runner.errors import GitHubError
+
+if TYPE_CHECKING:
+    from cicd_agent.github.client import GitHubClient
 
 _CHUNK = 1 << 20
 

@@ -133,11 +133,7 @@ def run_mode(
         try:
             opinion = mode.ask(ctx, facts, verdict)
         except ModelError as exc:
-            # the error may quote the model (a refusal, a key its answer should not have had)
-            ctx.note(
-                f"The model gave no usable answer ({prose(str(exc))}); the deterministic result "
-                "stands."
-            )
+            ctx.note(model_failure_note(exc))
     result = mode.decide(ctx, verdict, opinion)
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
     result.usage = ctx.usage_report()
@@ -185,6 +181,13 @@ def run_mode(
     for annotation in final:
         ctx.runner.annotate(annotation)
     return result, exit_code
+
+
+def model_failure_note(exc: ModelError) -> str:
+    """The note for a model call that failed: the run goes on with the deterministic result.
+    An ask step that catches its own failure (to keep what it made before) says the same."""
+    # the error may quote the model (a refusal, a key its answer should not have had)
+    return f"The model gave no usable answer ({prose(str(exc))}); the deterministic result stands."
 
 
 def _at_most_warning(annotation: Annotation) -> Annotation:
