@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 from github import Auth, Github, GithubException
 from github.Repository import Repository
 
-from cicd_agent.github import comments, pulls, runs
+from cicd_agent.github import comments, permissions, pulls, reactions, runs, threads
 from cicd_agent.github.comments import Found
 from cicd_agent.github.failures import translate, unreachable
 from cicd_agent.github.models import (
@@ -36,6 +36,11 @@ from cicd_agent.github.retry import RetryPolicy, build_retry
 from cicd_agent.github.run_history import HistoryReader, Readers
 from cicd_agent.runner.errors import GitHubWriteDenied, UsageError
 from cicd_agent.runner.markdown import Neutral
+
+if TYPE_CHECKING:
+    from cicd_agent.github.models import ReviewDecision
+    from cicd_agent.github.reactions import Reaction
+    from cicd_agent.github.threads import CommentKind, ThreadStart
 
 T = TypeVar("T")
 
@@ -226,6 +231,63 @@ class GitHubClient:
             url=str(data.get("html_url") or "") if isinstance(data, dict) else "",
         )
 
+    # The calls of deploy-gate and command, each written in its module (pulls, runs, threads,
+    # comments, reactions, permissions): methods here, so a mode holding the client imports
+    # none of those modules itself.
+
+    def review_decisions(self, sha: str) -> list[ReviewDecision]:
+        return pulls.review_decisions(self, sha)
+
+    def author_of_change(self, sha: str, base: str) -> tuple[str, tuple[str, ...]] | None:
+        return pulls.author_of_change(self, sha, base)
+
+    def get_pull_request(self, number: int) -> PullRequestInfo:
+        return pulls.get_pull_request(self, number)
+
+    def workflow_runs(
+        self,
+        workflow: int | str,
+        *,
+        branch: str,
+        status: str,
+        created_since: datetime | None = None,
+        limit: int = 100,
+    ) -> list[WorkflowRunInfo]:
+        return runs.list_workflow_runs(
+            self, workflow, branch=branch, status=status, created_since=created_since, limit=limit
+        )
+
+    def previous_deployment_sha(self, environment: str, before_id: int, head: str) -> str | None:
+        return runs.previous_deployment_sha(self, environment, before_id, head)
+
+    def can_write(self, login: str) -> bool:
+        return permissions.can_write(self, login)
+
+    def react(self, kind: CommentKind, comment_id: int, content: Reaction) -> WriteOutcome:
+        return reactions.react(self, kind, comment_id, content)
+
+    def thread_start(self, number: int, comment_id: int) -> ThreadStart:
+        return threads.thread_start(self, number, comment_id)
+
+    def latest_failed_run(self, head_sha: str) -> WorkflowRunInfo | None:
+        return threads.latest_failed_run(self, head_sha)
+
+    def upsert_issue_comment(
+        self,
+        number: int,
+        key: str,
+        body: Neutral,
+        *,
+        reply: bool = False,
+        found: Found | None = None,
+    ) -> WriteOutcome:
+        return comments.upsert_issue_comment(self, number, key, body, reply=reply, found=found)
+
+    def upsert_thread_reply(
+        self, number: int, thread: int, key: str, body: Neutral
+    ) -> WriteOutcome:
+        return comments.upsert_thread_reply(self, number, thread, key, body)
+
     def redirect_location(self, action: str, path: str) -> str:
         """Where GitHub redirects a download (logs are served from short-lived blob URLs)."""
         headers, _ = self.read(
@@ -245,19 +307,6 @@ class GitHubClient:
     # needs no import of this layer.
     def workflow_run(self, run_id: int, attempt: int = 0) -> WorkflowRunInfo:
         return runs.get_workflow_run(self, run_id, attempt)
-
-    def workflow_runs(
-        self,
-        workflow: int,
-        *,
-        branch: str,
-        status: str,
-        created_since: datetime | None = None,
-        limit: int = 100,
-    ) -> list[WorkflowRunInfo]:
-        return runs.list_workflow_runs(
-            self, workflow, branch=branch, status=status, created_since=created_since, limit=limit
-        )
 
     def run_jobs(self, run_id: int) -> list[JobInfo]:
         return runs.list_jobs(self, run_id)

@@ -9,9 +9,13 @@ organisation, enterprise), with ``maintain`` reported as ``write`` and ``triage`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from github import GithubException
 
-from cicd_agent.github.client import GitHubClient
+if TYPE_CHECKING:
+    from cicd_agent.github.client import GitHubClient
+
 
 WRITE_PERMISSIONS = frozenset({"admin", "write"})
 """Base roles that may push (``maintain`` reports as ``write``)."""

@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from github.PullRequestComment import PullRequestComment
 
-from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.comments import is_ours
 from cicd_agent.github.models import WriteOutcome
 from cicd_agent.github.permissions import WRITE_PERMISSIONS
 from cicd_agent.github.threads import CommentKind
+
+if TYPE_CHECKING:
+    from cicd_agent.github.client import GitHubClient
 
 Reaction = Literal["eyes", "+1", "confused", "rocket"]
 DISMISSING = frozenset({"-1", "confused"})

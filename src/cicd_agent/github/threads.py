@@ -7,12 +7,14 @@ Its reply goes out through :mod:`cicd_agent.github.comments`, edited in place on
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.comments import is_ours
 from cicd_agent.github.models import WorkflowRunInfo
 from cicd_agent.github.runs import _run_info
+
+if TYPE_CHECKING:
+    from cicd_agent.github.client import GitHubClient
 
 CommentKind = Literal["issue", "review"]
 
