@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from cicd_agent import arguments
 from cicd_agent.flags import declared
+from cicd_agent.job.options import TRUE_WORDS
 from cicd_agent.job.resolve import parse_flags, resolve_run
 from cicd_agent.modes import MODES, load_mode
 from cicd_agent.runner.deadline import run_deadline
-from cicd_agent.runner.errors import CicdError, ExitCode
-from cicd_agent.runner.inputs import input_value
+from cicd_agent.runner.errors import CicdError, ExitCode, UsageError
+from cicd_agent.runner.inputs import input_value, inputs_json
 from cicd_agent.runner.progress import Progress
 from cicd_agent.runner.runner_io import Annotation, RunnerFileError, RunnerIO
 
@@ -48,16 +49,15 @@ def main(
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv and input_value(environ, "mode"):
-        argv = [str(input_value(environ, "mode"))]
-    wants_json = "--json" in argv or (input_value(environ, "json") or "").lower() == "true"
-    runner = RunnerIO(
-        environ, commands=stderr if wants_json else stdout, human=stderr if wants_json else stdout
-    )
+    if not argv and _early_input(environ, "mode"):
+        argv = [str(_early_input(environ, "mode"))]
     mode_name = arguments.selected_mode(argv)
+    wants_json = _asks_json(argv, environ, mode_name)
+    runner = _runner(environ, stdout, stderr, as_json=wants_json)
     ctx: RunContext[object] | None = None
     mode: Mode | None = None
     try:
+        inputs_json(environ)  # malformed: its usage error, now that one exit path reports it
         parser, mode = build_parser(mode_name)
         try:
             if mode is None or mode_name is None:
@@ -73,6 +73,9 @@ def main(
             return int(exit_request.code or 0)
         run = resolve_run(mode_name, declarations, flags, environ)
         options = run.common
+        if options.json != wants_json:  # the resolved option decides, as for every other
+            wants_json = options.json
+            runner = _runner(environ, stdout, stderr, as_json=wants_json)
         ctx = run.context(entry.options(), runner)
         ctx.progress = Progress.for_run(stderr, mode.name, environ)
         if run.settings.source is not None:
@@ -116,6 +119,38 @@ def main(
             stderr=stderr,
             wants_json=wants_json,
         )
+
+
+def _asks_json(argv: Sequence[str], environ: Mapping[str, str], mode: str | None) -> bool:
+    """Whether the run asks for ``--json``, known before its options are parsed so a failure
+    on the way still prints its one document: the flag or a prefix argparse takes for it
+    (``--js``), or an input the resolver reads as true (``yes``). The resolved option has
+    the last word (:func:`main`)."""
+    flags = [o.flag for o in arguments.declared_options(mode)] if mode else ["--json"]
+    for word in argv:
+        typed = word.split("=", 1)[0]
+        if len(typed) > 2 and [flag for flag in flags if flag.startswith(typed)] == ["--json"]:
+            return True
+    return (_early_input(environ, "json") or "").lower() in TRUE_WORDS
+
+
+def _early_input(environ: Mapping[str, str], name: str) -> str | None:
+    """An input read before the run's error path is in place: a malformed
+    ``CICD_AGENT_INPUTS`` counts as none here and is reported by :func:`main` (exit 2, with
+    outputs and a summary), not raised where nothing would catch it."""
+    try:
+        return input_value(environ, name)
+    except UsageError:
+        return None
+
+
+def _runner(
+    environ: Mapping[str, str], stdout: TextIO, stderr: TextIO, *, as_json: bool
+) -> RunnerIO:
+    """The run's runner I/O: with ``--json`` stdout holds the one document, so the runner's
+    commands and the human lines go to stderr."""
+    stream = stderr if as_json else stdout
+    return RunnerIO(environ, commands=stream, human=stream)
 
 
 def _fail(

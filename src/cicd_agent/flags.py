@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from typing import Any, NoReturn
 
 
+_UNRECOGNIZED = "unrecognized arguments: "
+_AMBIGUOUS = "ambiguous option: "
+
+
 class Parser(argparse.ArgumentParser):
     """argparse that raises instead of exiting, so a bad flag still gets a summary and outputs."""
 
@@ -34,10 +38,34 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         prog = self.mode_prog or self.prog
         hint = f"See `{prog} --help`."
-        if message.startswith("unrecognized arguments: "):
-            guesses = self._guesses(message.removeprefix("unrecognized arguments: ").split())
+        if message.startswith(_UNRECOGNIZED):
+            words = message.removeprefix(_UNRECOGNIZED).split()
+            guesses = self._guesses(words)
             hint = f"Did you mean {' or '.join(guesses)}? {hint}" if guesses else hint
+            message = _UNRECOGNIZED + " ".join(self._shown(words))
+        elif message.startswith(_AMBIGUOUS):  # argparse quotes the word whole, `=value` too
+            typed, _, matches = message.removeprefix(_AMBIGUOUS).partition(" could match ")
+            message = f"{_AMBIGUOUS}{typed.split('=', 1)[0]} could match {matches}"
         raise UsageError(f"{message[:1].upper()}{message[1:]}.", hint=hint)
+
+    def _shown(self, words: list[str]) -> list[str]:
+        """The unrecognized words as the error may show them: a mistyped secret option
+        (``--audit-database-urll=postgresql://u:PASSWORD@h``, ``--prometheus-pasword PW``)
+        keeps its name, never its value; other words are shown as typed."""
+        from cicd_agent.analysis.secrets.known import is_secret_name  # this error path only
+
+        shown: list[str] = []
+        hiding = False  # the word after a secret option without `=` is its value
+        for word in words:
+            if word.startswith("-"):
+                name, equals, _ = word.partition("=")
+                secret = any(map(is_secret_name, [name, *self._guesses([name])]))
+                shown.append(f"{name}=(not shown)" if secret and equals else word)
+                hiding = secret and not equals
+            else:
+                shown.append("(not shown)" if hiding else word)
+                hiding = False
+        return shown
 
     def _guesses(self, words: list[str]) -> list[str]:
         """The options closest to each mistyped one (``--fail-onn`` → ``--fail-on``)."""

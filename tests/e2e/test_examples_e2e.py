@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from cicd_agent.modes.review.decide import ModelFinding, ReviewAnswer
+from cicd_agent.modes.review.prompt import ModelFinding, ReviewAnswer
 from tests.fixtures.gentests_project.build import make_repo
 from tests.git_builder import GitRepoBuilder
 from tests.harness import payloads

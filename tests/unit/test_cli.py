@@ -89,3 +89,72 @@ def test_a_run_that_finished_writes_an_empty_error_output(tmp_path: Path) -> Non
     outputs = parse_github_output((tmp_path / "out").read_text())
     assert outputs["error"] == ""
     assert outputs["failure_type"] == "test_failure"
+
+
+SECRET = "hunter2-" + "s3cret-password"
+
+
+def _everything_written(tmp_path: Path, stdout: str, stderr: str) -> str:
+    """Every place a failure is shown: the outputs, the summary and both streams, without the
+    ``::add-mask::`` lines that hand a secret to the runner so it can hide it."""
+    written = [(tmp_path / "out").read_text(), (tmp_path / "summary").read_text(), stdout, stderr]
+    lines = "\n".join(written).splitlines()
+    return "\n".join(line for line in lines if not line.startswith("::add-mask::"))
+
+
+def test_a_mistyped_secret_flag_is_named_but_its_value_never_shown(tmp_path: Path) -> None:
+    """argparse echoes every unrecognized word (`--audit-database-urll=postgresql://u:PW@h`)
+    and an ambiguous option with its value: the error names the option, not the value."""
+    url = f"postgresql://cicd:{SECRET}@db.internal:5432/audit"
+    attempts = {
+        "typo, one word": ["review", f"--audit-database-urll={url}"],
+        "typo, two words": ["review", "--audit-database-urll", url],
+        "ambiguous prefix": ["deploy-gate", f"--audit={url}"],
+    }
+    for name, argv in attempts.items():
+        folder = tmp_path / name.replace(" ", "-").replace(",", "")
+        folder.mkdir()
+        stdout, stderr = io.StringIO(), io.StringIO()
+        code = main(argv, environ=runner_env(folder), stdout=stdout, stderr=stderr)
+        assert code == 2, name
+        shown = _everything_written(folder, stdout.getvalue(), stderr.getvalue())
+        assert SECRET not in shown, (name, shown)
+        assert "--audit" in parse_github_output((folder / "out").read_text())["error"], name
+
+
+def test_the_json_document_follows_the_resolved_json_option(tmp_path: Path) -> None:
+    """`json` is one boolean, read once: an input `yes` (which the resolver takes as true) or
+    the `--js` argparse accepts for `--json` gives the one JSON document on stdout, as `--json`
+    does, on success and on failure; not human lines with the document among them."""
+    logs = REPO_ROOT / "examples" / "logs" / "pytest-failure.zip"
+    ok = ["analyse-failure", "--provider", "none", "--logs", str(logs)]
+    bad = ["analyse-failure", "--provider", "none", "--run-id", "x"]
+    asked = {"input yes": ([], {"INPUT_JSON": "yes"}), "input 1": ([], {"INPUT_JSON": "1"})}
+    asked["prefix"] = (["--js"], {})
+    for name, (extra, environ) in asked.items():
+        for outcome, argv in (("ok", ok), ("bad", bad)):
+            folder = tmp_path / f"{name.replace(' ', '-')}-{outcome}"
+            folder.mkdir()
+            stdout = io.StringIO()
+            code = main(
+                [*argv, *extra], environ=runner_env(folder) | environ,
+                stdout=stdout, stderr=io.StringIO(),
+            )  # fmt: skip
+            assert code == (0 if outcome == "ok" else 2), (name, outcome)
+            document = json.loads(stdout.getvalue())  # one document, nothing else
+            assert ("error" in document) is (outcome == "bad"), (name, outcome)
+
+
+def test_malformed_action_inputs_are_a_usage_error_with_outputs(tmp_path: Path) -> None:
+    """`CICD_AGENT_INPUTS` was read for the mode and for `json` before the one exit path was
+    in place: a malformed value escaped `main` as a traceback, with no outputs or summary."""
+    for argv in (["review", "--provider", "none"], []):
+        folder = tmp_path / (argv[0] if argv else "no-argv")
+        folder.mkdir()
+        environ = runner_env(folder) | {"CICD_AGENT_INPUTS": '{"mode": "review",'}
+        stdout = io.StringIO()
+        code = main(argv, environ=environ, stdout=stdout, stderr=io.StringIO())
+        assert code == 2, argv
+        error = parse_github_output((folder / "out").read_text())["error"]
+        assert error.startswith("CICD_AGENT_INPUTS is not valid JSON"), argv
+        assert "Exit code 2." in (folder / "summary").read_text()

@@ -7,9 +7,8 @@ batch is its own PATCH; the last one also completes the run with its conclusion.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.limits import (
     ANNOTATIONS_PER_REQUEST,
     CHECK_SUMMARY_MAX,
@@ -18,6 +17,9 @@ from cicd_agent.github.limits import (
 )
 from cicd_agent.github.models import Annotation, CheckConclusion, WriteOutcome
 from cicd_agent.runner.markdown import Neutral
+
+if TYPE_CHECKING:
+    from cicd_agent.github.client import GitHubClient
 
 
 def _existing_id(client: GitHubClient, name: str, head_sha: str) -> int | None:

@@ -20,7 +20,7 @@ import requests
 from github import Auth, Github, GithubException
 from github.Repository import Repository
 
-from cicd_agent.github import comments, permissions, pulls, reactions, runs, threads
+from cicd_agent.github import checks, comments, permissions, pulls, reactions, runs, threads
 from cicd_agent.github.comments import Found
 from cicd_agent.github.failures import translate, unreachable
 from cicd_agent.github.models import (
@@ -38,7 +38,14 @@ from cicd_agent.runner.errors import GitHubWriteDenied, UsageError
 from cicd_agent.runner.markdown import Neutral
 
 if TYPE_CHECKING:
-    from cicd_agent.github.models import ReviewDecision
+    import re
+
+    from cicd_agent.github.models import (
+        Annotation,
+        CheckConclusion,
+        ReviewDecision,
+        ReviewEvent,
+    )
     from cicd_agent.github.reactions import Reaction
     from cicd_agent.github.threads import CommentKind, ThreadStart
 
@@ -340,10 +347,18 @@ class GitHubClient:
         return comments.our_marked_comments(self, number=number, sha=sha)
 
     def post_review(
-        self, number: int, *, body: Neutral, comments: Sequence[ReviewComment], commit_sha: str
+        self,
+        number: int,
+        *,
+        body: Neutral,
+        comments: Sequence[ReviewComment],
+        commit_sha: str,
+        event: ReviewEvent = "COMMENT",
     ) -> WriteOutcome:
+        """:func:`pulls.create_review`, under another name: outside this package a call named
+        like PyGithub's own posters is taken for one (tests/project/test_posting_typing.py)."""
         return pulls.create_review(
-            self, number, body=body, comments=comments, commit_sha=commit_sha
+            self, number, body=body, event=event, comments=comments, commit_sha=commit_sha
         )
 
     def branch_exists(self, branch: str) -> bool:
@@ -361,6 +376,39 @@ class GitHubClient:
         """The new draft pull request's address."""
         made = pulls.create_draft_pull(self, base=base, head=head, title=title, body=body)
         return str(made.html_url)
+
+    # The calls of review (and its fork hand-off) not listed above.
+    def find_issue_comment(self, number: int, key: str) -> Found | None:
+        return comments.find_issue_comment(self, number, key)
+
+    def open_pulls_from(self, owner: str, branch: str) -> list[PullRequestInfo]:
+        return pulls.open_pulls_from(self, owner, branch)
+
+    def probe_review_comment(self, number: int, comment: ReviewComment, commit_sha: str) -> bool:
+        return pulls.probe_review_comment(self, number, comment, commit_sha)
+
+    def publish_check_run(
+        self,
+        *,
+        name: str,
+        head_sha: str,
+        title: Neutral,
+        summary: Neutral,
+        conclusion: CheckConclusion,
+        annotations: Sequence[Annotation],
+    ) -> WriteOutcome:
+        return checks.publish_check_run(
+            self,
+            name=name,
+            head_sha=head_sha,
+            title=title,
+            summary=summary,
+            conclusion=conclusion,
+            annotations=annotations,
+        )
+
+    def dismissed(self, number: int, marker: re.Pattern[str]) -> frozenset[str]:
+        return reactions.dismissed(self, number, marker)
 
     def close(self) -> None:
         self._github.close()

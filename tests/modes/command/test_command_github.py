@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from tests.git_builder import GitRepoBuilder
+from tests.harness.model_server import TEST_API_KEY
+from tests.helpers.cli import run_cli
 from tests.helpers.commands import (
     COMMENT_URL,
     CONVERSATION,
@@ -734,3 +736,78 @@ def test_a_bot_thread_is_ours_only_when_it_is_one_of_our_findings(
     assert done.code == 0, done.summary
     assert bool(replies(github_api)) == answered
     assert done.outputs["command_status"] == ("answered" if answered else "ignored")
+
+
+@pytest.mark.parametrize(
+    "body", ["/cicd-agent review", "/cicd-agent describe", "/cicd-agent ask is this safe?"]
+)
+def test_the_base_commits_provider_none_keeps_a_commands_review_offline(
+    tmp_path: Path,
+    github_api: Any,
+    model_server: Any,
+    body: str,
+) -> None:
+    """The review a command runs resolves its options like a review step: the repository's
+    `review: provider: none` (its code goes to no model) holds there too. The nested run took
+    the command step's model client whatever its own options said, so a comment sent the
+    diff to the model the repository's settings had switched off (`ask` sends it too)."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    settings = {".github/cicd-agent.yml": "review:\n  provider: none\n"}
+    base = repo.commit("base", {"src/app.py": "def one():\n    return 1\n", **settings})
+    head = repo.commit("feature", {"src/app.py": "def one():\n    return 2\n"})
+    serve_pull(github_api, base, head)
+    event = pull_request_comment(tmp_path, body)
+    environ = github_api.env() | {
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_EVENT_NAME": "issue_comment",
+        "GITHUB_WORKSPACE": str(repo.path),
+        "OPENAI_API_KEY": TEST_API_KEY,  # the command step's provider: openai, by its default
+    }
+    done = run_cli(["command", "--base-url", model_server.base_url], tmp_path, environ)
+
+    assert done.code == 0, done.summary + done.stdout
+    assert model_server.chat_requests == []
+    if "ask" in body:  # answered from what the deterministic review knows, saying why
+        [answer] = replies(github_api)
+        assert "keep this change from the model" in answer
+
+
+def test_the_base_commits_review_dry_run_keeps_describe_out_of_the_body(
+    tmp_path: Path, github_api: Any
+) -> None:
+    """`describe` is review's: with `review: dry-run: true` at the base, a review writes
+    nothing to GitHub, and neither does the description a comment asks for (the command still
+    answers, with the description in its reply)."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    settings = {".github/cicd-agent.yml": "review:\n  dry-run: true\n"}
+    base = repo.commit("base", {"src/app.py": "def one():\n    return 1\n", **settings})
+    head = repo.commit("feature", {"src/app.py": "def one():\n    return 2\n"})
+    serve_pull(github_api, base, head)
+    event = pull_request_comment(tmp_path, "/cicd-agent describe")
+    done = run_command(tmp_path, github_api, event, repo.path)
+
+    assert done.code == 0, done.summary + done.stdout
+    assert github_api.proxy.calls("PATCH", r"/repos/octocat/Hello-World/pulls/2") == []
+    [answer] = replies(github_api)
+    assert "not written into the pull request: dry run" in answer
+
+
+def test_words_after_a_command_set_no_option_of_the_run_it_starts(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    """A commenter's flags are words, not options: the review a comment runs keeps the step's
+    dry run and writes no file the words name, whatever follows `/cicd-agent review`."""
+    repo, base, head = project
+    planted = tmp_path / "planted.json"
+    serve_pull(github_api, base, head)
+    words = (
+        f"--dry-run=false --no-dry-run --fail-on low --result-file {planted} "
+        f"--sarif-file {planted} --repo /etc --base-url http://127.0.0.1:9/v1 --provider openai"
+    )
+    event = pull_request_comment(tmp_path, f"/cicd-agent review {words}")
+    done = run_command(tmp_path, github_api, event, repo.path, "--dry-run")
+
+    assert done.code == 0, done.summary + done.stdout
+    assert github_api.proxy.calls("POST", REVIEWS) == []  # still a dry run
+    assert not planted.exists()
+    assert (done.outputs["command"], done.outputs["command_status"]) == ("review", "ran")

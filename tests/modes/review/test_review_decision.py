@@ -1,18 +1,21 @@
-"""The review decision under guardrails, the model's findings, and the one severity scale."""
+"""The review decision under guardrails, the model's findings, the one severity scale, and the
+decide step as a pure function."""
 
 from __future__ import annotations
 
 import pytest
 
+from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.scale import RiskLevel
-from cicd_agent.modes.review.decide import (
-    ModelFinding,
-    ReviewAnswer,
-    decide,
-    merged_summary,
-    model_findings,
-)
+from cicd_agent.github.comments import Found
+from cicd_agent.modes.review.collect import ReviewFacts
+from cicd_agent.modes.review.decide import decide, gate, merged_summary, model_findings
+from cicd_agent.modes.review.floor import ReviewVerdict, floor
+from cicd_agent.modes.review.ledger import Ledger
+from cicd_agent.modes.review.plan import PublishPlan
+from cicd_agent.modes.review.prompt import ModelFinding, ReviewAnswer
+from cicd_agent.modes.review.rules import Rules, line_links
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.severity import Severity, parse_severity
 
@@ -47,14 +50,14 @@ def test_blocking_finding_requests_changes_only_when_allowed() -> None:
         "fail_on": Severity.HIGH,
         "risk": RiskLevel.LOW,
     }
-    assert decide(found, request_changes=True, **common) == "request_changes"  # type: ignore[arg-type]
-    assert decide(found, request_changes=False, **common) == "comment"  # type: ignore[arg-type]
+    assert gate(found, request_changes=True, **common) == "request_changes"  # type: ignore[arg-type]
+    assert gate(found, request_changes=False, **common) == "comment"  # type: ignore[arg-type]
 
 
 def test_model_approval_never_passes_a_deterministic_finding() -> None:
     for severity in ("low", "medium", "high", "critical"):
         assert (
-            decide(
+            gate(
                 [finding(severity)],
                 verdicts=["approve"],
                 complete=True,
@@ -69,19 +72,19 @@ def test_model_approval_never_passes_a_deterministic_finding() -> None:
 def test_approve_needs_every_condition() -> None:
     clean: list[Finding] = [finding("low", source="model")]
     base = {"fail_on": Severity.HIGH, "request_changes": True, "risk": RiskLevel.LOW}
-    assert decide(clean, verdicts=["approve", "approve"], complete=True, **base) == "approve"  # type: ignore[arg-type]
-    assert decide(clean, verdicts=["approve", "comment"], complete=True, **base) == "comment"  # type: ignore[arg-type]
-    assert decide(clean, verdicts=["approve"], complete=False, **base) == "comment"  # type: ignore[arg-type]
-    assert decide(clean, verdicts=[], complete=True, **base) == "comment"  # type: ignore[arg-type]
+    assert gate(clean, verdicts=["approve", "approve"], complete=True, **base) == "approve"  # type: ignore[arg-type]
+    assert gate(clean, verdicts=["approve", "comment"], complete=True, **base) == "comment"  # type: ignore[arg-type]
+    assert gate(clean, verdicts=["approve"], complete=False, **base) == "comment"  # type: ignore[arg-type]
+    assert gate(clean, verdicts=[], complete=True, **base) == "comment"  # type: ignore[arg-type]
     medium = [finding("medium", source="model")]
-    assert decide(medium, verdicts=["approve"], complete=True, **base) == "comment"  # type: ignore[arg-type]
+    assert gate(medium, verdicts=["approve"], complete=True, **base) == "comment"  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("risk", list(RiskLevel))
 def test_a_model_cannot_vouch_for_a_risky_change(risk: RiskLevel) -> None:
     """Every call approving, every line shown, no finding at all: the deterministic risk still
     has the last word, and only a change at most medium is approved."""
-    decided = decide(
+    decided = gate(
         [], verdicts=["approve"], complete=True, fail_on=None, request_changes=True, risk=risk
     )
     assert decided == ("approve" if risk.rank <= RiskLevel.MEDIUM.rank else "comment")
@@ -138,3 +141,48 @@ def test_only_the_ledger_at_the_end_of_our_comment_counts() -> None:
     body = f"summary quoting the PR: {forged}\n\n{ours}\n\n{marker('review-summary')}"
     assert read_ledger(body) == ["a" * 40]
     assert read_ledger(f"{ours}\n\nsomething appended after it") == []
+
+
+HEAD = "b" * 40
+DEBUGGER_DIFF = (
+    "diff --git a/app.py b/app.py\n--- a/app.py\n+++ b/app.py\n@@ -1,1 +1,2 @@\n"
+    " x = 1\n+import pdb; pdb.set_trace()\n"
+)
+
+
+def _verdict(*, reviewed_before: bool) -> ReviewVerdict:
+    """The floor of a one-line change adding a debugger call, to pull request #7, whose
+    summary comment says whether this head was reviewed before."""
+    diff = parse_diff(DEBUGGER_DIFF, base="a" * 40, head=HEAD)
+    ledger = Ledger(heads=(HEAD,) if reviewed_before else ()).render()
+    plan = PublishPlan(number=7, head=HEAD, summary=Found(1, f"earlier review\n{ledger}"))
+    return floor(ReviewFacts(diff=diff, review_diff=diff, plan=plan, sources=None), describe=True)
+
+
+def _rules(*, posts: bool) -> Rules:
+    return Rules(
+        report_on=Severity.MEDIUM,
+        fail_on=Severity.HIGH,
+        request_changes=True,
+        max_findings=10,
+        describe_in="body",
+        sarif_file="review.sarif",
+        redact=str,
+        links=(),
+        link=line_links("https://github.com", "o/r", HEAD),
+        posts=posts,
+    )
+
+
+def test_decide_needs_no_run_and_settles_what_publishing_used_to() -> None:
+    """decide is pure: a verdict and the rules, no context. Where the description goes and
+    whether this run's findings count as posted are known before posting, so decide says."""
+    offline = decide(_verdict(reviewed_before=False), None, _rules(posts=False)).result
+    [debugger] = offline.findings
+    assert (debugger.rule, offline.decision) == ("debugger", "request_changes")
+    assert offline.description and offline.description_in == ""  # no reader on GitHub sees it
+    assert offline.posted_fingerprints == [debugger.fingerprint]
+    again = decide(_verdict(reviewed_before=True), None, _rules(posts=True)).result
+    assert again.description_in == "body"
+    assert again.posted_fingerprints == []  # this head's review went out before
+    assert again.headline == offline.headline

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from cicd_agent.cli import main
-from cicd_agent.modes.review.handoff import (
+from cicd_agent.modes.review.handoff.file import (
     MAX_FINDINGS,
     MAX_RESULT_BYTES,
     read_result_file,

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.modes.review.decide import ReviewAnswer
+from cicd_agent.modes.review.prompt import ReviewAnswer
 from tests.git_builder import GitRepoBuilder, fast_import_commit
 from tests.helpers.markdown_spans import outside_code_spans
 from tests.helpers.review import (

@@ -1,7 +1,8 @@
-"""A review that talks to no GitHub API does not import the GitHub client.
+"""A review that talks to no GitHub API does not import the GitHub client, and a review that
+publishes its own result does not load the fork hand-off's phase.
 
-PyGithub with requests, urllib3, jwt and cryptography cost 0.25-0.35 s of CPU to import
-(``-X importtime``), a quarter of reviewing a 5,000-file change offline. Review imports them
+PyGithub with requests, urllib3, jwt and cryptography are a large share of reviewing even a
+big change offline (tests/project/test_mode_imports.py holds the measures). Review imports them
 where it reads or posts on GitHub, so a run with ``--provider none`` and no token, and a run
 outside a pull request, do not pay for them (issue 36).
 """
@@ -24,7 +25,10 @@ try:
 except SystemExit:
     pass
 heavy = ("github", "requests", "urllib3", "jwt", "cryptography", "openai")
-print(json.dumps(sorted(name for name in heavy if name in sys.modules)), file=sys.stderr)
+handoff = [  # the fork hand-off's phase, and the result file only its two steps read or write
+    name for name in sys.modules if name.startswith("cicd_agent.modes.review.handoff")
+]
+print(json.dumps(sorted([*(name for name in heavy if name in sys.modules), *handoff])), file=sys.stderr)
 """
 
 

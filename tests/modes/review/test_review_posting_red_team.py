@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.modes.review.decide import SUMMARY_LIMIT, ReviewAnswer
-from cicd_agent.modes.review.describe import DescriptionAnswer
+from cicd_agent.modes.review.prompt import DescriptionAnswer, ReviewAnswer
+from cicd_agent.modes.review.result import SUMMARY_LIMIT
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.posting import live_posts, posted_texts
 from tests.helpers.review import answer, pull_request_event, run_review

@@ -2,15 +2,14 @@
 ``curl-auth-header`` rules (``\\bcurl\\b(?:.*?|.*?(?:[\\r\\n]{1,2}.*?){1,5})[ \\t\\n\\r](?:-u|…``)
 are searched over the whole text, and each ``curl`` on a line starts a lazy scan to the end of
 that line and five more: quadratic in the line. ``find_secrets`` on one line of ``curl -u ``
-repeated: 8 KB 0.6 s, 16 KB 2.4 s, 32 KB 8.6 s (``python -c`` on this machine, two cores
-shared). Review of a file holding one 64 KB such line took 32 s (a small change takes about
-1 s); a few MiB of them take hours. Log lines (cut at 8 KB) cost 0.6 s each in redaction:
-a 3 MiB log of them about four minutes.
+repeated quadruples its time each time the line doubles: a review of a file holding one such
+line of tens of KB stalled, a few MiB of them take hours, and a log of such lines (each cut
+to 8 KB) stalled its redaction for minutes.
 
 The fix (``Rule.reach``, tried in ``analysis/secrets/matcher.py`` ``_matches``): for
 these two rules a start after the first ``curl`` of a line can only match what the first
 one's ``.*?`` reaches too, so one try per line (from its first keyword) finds every match,
-in linear time. Given 15 s, as the first round's stall tests are.
+in linear time. Given the same deadline as the first round's stall tests.
 """
 
 from __future__ import annotations

@@ -3,12 +3,13 @@ from the trusted commit, then the default, for the common options and the mode's
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from cicd_agent.job.options import CommonOptions
-from cicd_agent.job.repo_config import RepoConfig, load
+from cicd_agent.job.repo_config import PATH_KEYS, RepoConfig, load, settings_by_section
 from cicd_agent.job.resolve import resolve_run
 from cicd_agent.modes.deploy_gate import arguments as deploy_gate_arguments
 from cicd_agent.modes.review import arguments as review_arguments
@@ -16,6 +17,7 @@ from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.severity import Severity
 from tests.git_builder import GitRepoBuilder
+from tests.harness.action_runner import ActionRunner
 
 SETTINGS = (
     "review:\n  max-findings: 7\n  report-on: low\n  max-model-calls: 5\n  model: set-model\n"
@@ -79,3 +81,29 @@ def test_an_option_another_mode_declares_is_not_read(tmp_path: Path) -> None:
     )
     assert run.given.value("max_findings") is None
     assert run.given.text("phase") is None
+
+
+def _action_inputs(tmp_path: Path, given: dict[str, str]) -> dict[str, str]:
+    """Every input as the runner hands action.yml's inputs over (``toJSON(inputs)``): what the
+    workflow gave, else action.yml's default."""
+    contexts = {"github": {"token": "ghs_token", "sha": "0" * 40}}
+    return ActionRunner(tmp_path / "runner-temp")._resolve_inputs(given, contexts)
+
+
+def test_a_setting_is_not_overridden_by_an_input_the_workflow_never_gave(tmp_path: Path) -> None:
+    """Through the action every input reaches the CLI, the ones the workflow left out as
+    action.yml's default: a default there counts as the workflow's input and wins over the
+    settings file, so `dry-run: true` in it was silently ignored and the run wrote to GitHub.
+    Every input a settings file may set has an empty default (the CLI's default applies)."""
+    settable = {key for keys in settings_by_section().values() for key in keys} - set(PATH_KEYS)
+    inputs = _action_inputs(tmp_path, {"mode": "review"})
+    assert {name: inputs[name] for name in sorted(settable) if inputs[name]} == {}
+
+    repo, base = _repo(tmp_path, "review:\n  dry-run: true\n")
+    environ = {"CICD_AGENT_INPUTS": json.dumps(inputs)}
+    run = resolve_run("review", review_arguments, {"repo": repo.path, "base": base}, environ)
+    assert run.common.dry_run is True
+    given = {"mode": "review", "dry-run": "false"}  # the workflow's own word still wins
+    environ = {"CICD_AGENT_INPUTS": json.dumps(_action_inputs(tmp_path, given))}
+    run = resolve_run("review", review_arguments, {"repo": repo.path, "base": base}, environ)
+    assert run.common.dry_run is False

@@ -41,7 +41,7 @@ def floor(facts: CommandFacts) -> CommandVerdict:
 def ask_model(ctx: RunContext[CommandOptions], facts: CommandFacts) -> CommandOpinion | None:
     """One structured model call; None when there is nothing to ask about."""
     review = facts.review
-    if review is None or facts.pull is None:
+    if review is None or facts.pull is None or facts.review_offline:
         return None
     model = ctx.model
     assert model is not None

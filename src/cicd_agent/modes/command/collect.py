@@ -50,6 +50,9 @@ class CommandFacts:
     checkout_head: str | None = None
     """For ``gen-tests``, which runs the code on disk: the commit the checkout is at (None when
     it cannot be read)."""
+    review_offline: bool = False
+    """Review's own run has no model (the base commit's ``review: provider: none``): its
+    change goes to no model, so ``ask`` answers from what the deterministic review knows."""
 
 
 def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
@@ -127,7 +130,12 @@ def review_facts(
     sees them (its settings from the base commit), for ``ask``. Nothing of earlier reviews is
     read: an answer is about the diff, not about what was posted before."""
     run, review = review_change(ctx, pull)
-    return replace(facts, review=review, findings=tuple(REVIEW.analyse(run, review).findings))
+    return replace(
+        facts,
+        review=review,
+        findings=tuple(REVIEW.analyse(run, review).findings),
+        review_offline=run.model is None,
+    )
 
 
 _EVENT_HINT = (

@@ -108,6 +108,10 @@ def reply_text(
             "Answering questions needs a model: set the `openai-api-key` input (or `provider` "
             "and `base-url` for another OpenAI-compatible endpoint)."
         )
+    elif verdict.facts.review_offline:
+        lead = (
+            "The repository's settings keep this change from the model (`review: provider: none`)."
+        )
     else:
         lead = "The model gave no usable answer."
     return f"{lead}\n\n{verdict.floor_answer}"

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.repo_config import RepoConfig
+    from cicd_agent.model.client import ModelClient
     from cicd_agent.modes import ModeArguments
     from cicd_agent.modes.review.collect import ReviewFacts
     from cicd_agent.runner.markdown import Neutral
@@ -147,14 +148,27 @@ def mode_context(
     settings = resolved.settings
     run = resolved.context(build_options, ctx.runner if runner is None else runner)
     run.event = pull_request_event(ctx, pull, publish_for_forks=name == "review")
-    # One model client for the whole run, so usage adds up. The mode gets a GitHub client of
-    # its own: a write GitHub refused it (a commit comment the job has no `contents: write`
-    # for) must not stop the reply, which the job's permissions do allow.
-    run.model_config = ctx.model_config
-    run.model = ctx.model
+    # The mode's model follows its own options, as in a step of its own (the base commit's
+    # `review: provider: none` keeps a comment's review offline); one usage count for the
+    # whole run, so the reply and the outputs add up. The mode gets a GitHub client of its
+    # own: a write GitHub refused it (a commit comment the job has no `contents: write` for)
+    # must not stop the reply, which the job's permissions do allow.
+    run.model = _model_of(run, ctx)
     if settings.source is not None:
         run.note(f"Settings read from {settings.source} (workflow inputs take precedence).")
     return mode, run
+
+
+def _model_of(run: RunContext[Any], ctx: RunContext[CommandOptions]) -> ModelClient | None:
+    """The nested run's model client: this step's when the run resolved the same model
+    settings, else one of its own (None when its provider is none) counting into this
+    step's usage."""
+    if run.model_config == ctx.model_config:
+        return ctx.model
+    from cicd_agent.model.client import build_model_client
+
+    shared = ctx.model.usage if ctx.model is not None else None
+    return build_model_client(run.model_config, usage=shared)
 
 
 def mode_parser(name: str) -> Parser:

@@ -131,8 +131,10 @@ def _ran_reply(
 def _describe(ctx: RunContext[CommandOptions], pull: PullRequestInfo, done: Posted) -> None:
     """Review's describe, at the pinned head: into the pull request's description, or, when
     that cannot be edited (a fork, a dry run, no permission), as the reply itself."""
-    _, facts = review_change(ctx, pull)
-    outcome = describe_pull_request(ctx, pull, facts)
+    run, facts = review_change(ctx, pull)
+    outcome = describe_pull_request(ctx, pull, facts, review_run=run)
+    for note in run.notes:  # the model's, asked in review's run
+        ctx.note(note)
     done.ran_mode = "describe"
     head = pull.head_sha[:12]
     if outcome.written_to == "body":

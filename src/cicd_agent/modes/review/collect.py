@@ -9,6 +9,7 @@ two pushes ago must still fail the check), but only new ones are posted inline a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,6 @@ from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.workflows import (
     NO_EXEMPTIONS,
     Exemptions,
-    HonouredIgnore,
     base_ignore_lines,
     workflow_paths,
 )
@@ -35,10 +35,8 @@ from cicd_agent.risk.score import assess_change, assess_range
 from cicd_agent.runner.errors import GitHubError, UsageError
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.description import ChangeFacts
     from cicd_agent.analysis.diff import FileDiff
     from cicd_agent.analysis.finding import Finding
-    from cicd_agent.analysis.pr_body import ModelText
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.comments import Found
     from cicd_agent.job.context import RunContext
@@ -54,13 +52,35 @@ RISK_REASONS = 5
 
 
 @dataclass
+class HeadFiles:
+    """The reviewed head's files in the checkout collect opened, each read from git at most
+    once. Read on demand: which files the model is shown (and so whose code above a hunk and
+    whose lines its findings name matter) is known only once the prompt is packed against the
+    model's budget, and reading every changed file up front would cost every run without a
+    model."""
+
+    repo: GitCheckout
+    head: str
+    _read: dict[str, str | None] = field(default_factory=dict, repr=False)
+
+    def texts(self, paths: Sequence[str]) -> dict[str, str]:
+        """The text of each of ``paths`` that is a file at head."""
+        missing = [path for path in dict.fromkeys(paths) if path not in self._read]
+        if missing:
+            found = self.repo.read_texts(self.head, missing)
+            self._read.update({path: found.get(path) for path in missing})
+        return {path: text for path in paths if (text := self._read[path]) is not None}
+
+
+@dataclass
 class ReviewFacts:
     """What changed and around it: the pull request's diff, the part to review, the risk."""
 
     diff: Diff
     review_diff: Diff
     plan: PublishPlan
-    repo: GitCheckout | None
+    sources: HeadFiles | None
+    """The head's files (None when the diff came from the API: there is no checkout)."""
     title: str = ""
     body: str = ""
     commits: list[str] = field(default_factory=list)
@@ -81,21 +101,6 @@ class ReviewFacts:
         """Whether a finding stays: secrets are reported wherever they are, anything else only
         on files the repository's path settings leave in."""
         return finding.rule == "secret" or finding.path not in self.left_out
-
-
-@dataclass
-class ReviewFloor:
-    """The deterministic findings over the whole pull request."""
-
-    facts: ReviewFacts
-    findings: list[Finding]
-    ignored: list[HonouredIgnore] = field(default_factory=list)
-    """Workflow findings left out by an ignore comment this run honours."""
-    change: ChangeFacts | None = None
-    """The diff's facts for ``describe`` (None when not describing), read once for the model's
-    prompt and the description."""
-    description: ModelText | None = None
-    """The model's what and why for ``describe`` (asked in the ask step)."""
 
 
 def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFacts:
@@ -237,11 +242,7 @@ def _summary_comment(ctx: RunContext[ReviewOptions], pull: PullRequest | None) -
         return None
 
     try:
-        # Imported here: the GitHub client pulls in PyGithub, requests and cryptography
-        # (0.25-0.35 s of CPU by `-X importtime`), which a run without a pull request never uses.
-        from cicd_agent.github.comments import find_issue_comment
-
-        return find_issue_comment(ctx.github, pull.number, SUMMARY_KEY)
+        return ctx.github.find_issue_comment(pull.number, SUMMARY_KEY)
     except GitHubError as exc:
         ctx.note(
             f"Could not read the earlier summary comment ({exc.message}); reviewed everything."
@@ -269,7 +270,7 @@ def _local_facts(
         diff=diff,
         review_diff=repo.diff(start, head_sha, three_dot=False) if start else diff,
         plan=plan,
-        repo=repo,
+        sources=HeadFiles(repo, head_sha),
         title=pull.title if pull else "",
         body=(pull.body or "") if pull else "",
         commits=repo.commit_messages(merge_base, head_sha),
@@ -351,7 +352,7 @@ def _api_facts(ctx: RunContext[ReviewOptions], pull: PullRequest, *, history: bo
         diff=diff,
         review_diff=diff,
         plan=_plan(ctx, pull, pull.head.sha, history),
-        repo=None,
+        sources=None,
         title=pull.title,
         body=pull.body or "",
         risk_level=level,
@@ -362,10 +363,7 @@ def _api_facts(ctx: RunContext[ReviewOptions], pull: PullRequest, *, history: bo
 def api_diff(client: GitHubClient, number: int, *, base: str, head: str) -> Diff:
     """The pull request's diff as GitHub's file list gives it (the fork-safe publishing step
     re-checks an untrusted result against exactly this)."""
-
-    from cicd_agent.github.pulls import list_changed_files  # PyGithub's import cost, as above
-
-    files = list_changed_files(client, number)
+    files = client.changed_files(number)
     return parse_diff(
         "".join(
             _synthesized(

@@ -1,8 +1,12 @@
-"""The model's review schema, and the guard-railed merge of its answer with the floor.
+"""The decide step: the model's answer merged with the deterministic floor, under guardrails.
 
-The model answers in :class:`ReviewAnswer`. Its findings are accepted only on files it was
-shown (an answer naming files that do not exist adds nothing), its text is redacted again
-(a model may echo a secret it inferred), and its verdict is advice:
+Pure over its inputs: the verdict (which holds the collected facts), the model's opinion and
+the run's :class:`~cicd_agent.modes.review.rules.Rules` (options, redaction, links). It reads
+no git, GitHub or context; what a reader must be told comes back as notes.
+
+The model's findings are accepted only on files it was shown (an answer naming files that do
+not exist adds nothing) and on lines its files have, its text is redacted again (a model may
+echo a secret it inferred), and its verdict is advice:
 
 - a finding at or above ``fail-on`` — deterministic or the model's own — makes the decision
   ``request_changes`` when that is allowed, else ``comment``; no model text can lower it;
@@ -17,56 +21,186 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
+from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.finding_text import marked
+from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort_findings
+from cicd_agent.analysis.placement import place
 from cicd_agent.analysis.scale import RiskLevel
+from cicd_agent.modes.review.describe import markdown_of
 from cicd_agent.modes.review.ledger import Known
+from cicd_agent.modes.review.result import (
+    SUMMARY_LIMIT,
+    FileNote,
+    IgnoredNote,
+    InlineNote,
+    ReviewDecision,
+    ReviewResult,
+    blocking,
+)
 from cicd_agent.runner.markdown import neutralise
 from cicd_agent.severity import Severity, parse_severity
 
-Decision = Literal["approve", "comment", "request_changes"]
-ModelVerdict = Literal["approve", "comment", "request_changes"]
-Category = Literal[
-    "security",
-    "correctness",
-    "reliability",
-    "performance",
-    "maintainability",
-    "testing",
-    "other",
-]
-
-SUMMARY_LIMIT = 1200
-"""Characters of model summary kept (the output ``summary`` is one paragraph)."""
+if TYPE_CHECKING:
+    from cicd_agent.modes.review.collect import ReviewFacts
+    from cicd_agent.modes.review.floor import ReviewVerdict
+    from cicd_agent.modes.review.prompt import (
+        ModelReview,
+        ModelVerdict,
+        ReviewAnswer,
+        ReviewOpinion,
+    )
+    from cicd_agent.modes.review.rules import Rules
 
 
-class ModelFinding(BaseModel):
-    """One problem as the model reports it (every field required: strict structured output)."""
+@dataclass(frozen=True)
+class Decided:
+    """The result, and what the reader must be told about how it was reached."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    path: str
-    line: int
-    start_line: int | None
-    severity: Literal["critical", "high", "medium", "low"]
-    category: Category
-    title: str
-    body: str
-    replacement: str | None
-    confidence: float
+    result: ReviewResult
+    notes: tuple[str, ...] = ()
 
 
-class ReviewAnswer(BaseModel):
-    """What one review call returns."""
+def decide(verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules) -> Decided:
+    """The review's result from the floor and the model's opinion (None without a model)."""
+    facts = verdict.facts
+    review = opinion.review if opinion else None
+    found, dropped = _with_model_findings(verdict.findings, review, rules)
+    notes: list[str] = []
+    if dropped:
+        notes.append(
+            f"{dropped} model finding(s) named files or lines not in the diff and were dropped."
+        )
+    line_text = line_source(facts.diff, review.texts if review else {})
+    findings = sort_findings(fingerprint_findings(found, line_text, rules.redact))
+    answers = review.answers if review else []
+    decision = gate(
+        findings,
+        verdicts=[a.verdict for a in answers],
+        complete=review is not None and review.complete,
+        fail_on=rules.fail_on,
+        request_changes=rules.request_changes,
+        risk=RiskLevel(facts.risk_level),
+    )
+    reported = [f for f in findings if f.severity >= rules.report_on]
+    tracking = track(
+        reported,
+        facts.plan.previous.findings,
+        facts.plan.dismissed,
+        model_saw_everything=review is not None
+        and review.complete
+        and facts.incremental_from is None,
+    )
+    postable = [f for f in tracking.postable if new_in(f, facts)]
+    placement = place(postable[: rules.max_findings], facts.diff, rules.link)
+    if placement.moved:
+        notes.append(
+            f"{placement.moved} comment(s) pointed just outside the diff and were moved "
+            "to the nearest changed line."
+        )
+    posted = [c.finding.fingerprint for c in placement.inline]
+    posted += [item.finding.fingerprint for item in placement.body]
+    result = ReviewResult(
+        mode="review",
+        headline="",
+        decision=decision,
+        risk_level=facts.risk_level,
+        risk_reasons=facts.risk_reasons,
+        summary=_summary(facts, findings, answers, rules),
+        report_on=rules.report_on.label,
+        fail_on=rules.fail_on.label if rules.fail_on else None,
+        findings=findings,
+        ignored=[IgnoredNote.of(honoured) for honoured in verdict.ignored],
+        comments=[
+            InlineNote(
+                path=c.path,
+                line=c.line,
+                start_line=c.start_line,
+                body=marked(c.body, c.finding.fingerprint),
+                moved_from=c.moved_from,
+            )
+            for c in placement.inline
+        ],
+        body_items=[item.text for item in placement.body],
+        not_posted=max(len(postable) - rules.max_findings, 0),
+        not_reviewed=review.not_reviewed() if review else [],
+        listed_only=[
+            FileNote(path=f.path, reason=f.kind_note)
+            for f in facts.review_diff.files
+            if f.listed_only
+        ],
+        files_changed=len(facts.diff.files),
+        reviewed_files=len(review.shown) if review else 0,
+        model_calls=len(review.packing.parts) if review else 0,
+        base=facts.diff.base,
+        head=facts.diff.head,
+        incremental_from=facts.incremental_from,
+        pull_request=facts.plan.number,
+        sarif_file=rules.sarif_file,
+        findings_new=tracking.new,
+        findings_open=tracking.still_open,
+        findings_resolved=tracking.resolved,
+        findings_dismissed=tracking.dismissed,
+        fingerprints={
+            **tracking.carried,
+            **{f.fingerprint: "m" if f.source == "model" else "d" for f in reported},
+        },
+        # none when this head was reviewed before: no second review goes out
+        posted_fingerprints=[] if rules.posts and facts.plan.already_reviewed else posted,
+    )
+    if verdict.change is not None:
+        description = opinion.description if opinion else None
+        result.description = markdown_of(facts, verdict.change, description)
+        result.description_in = rules.describe_in if rules.posts else ""
+    result.headline = result.make_headline()
+    return Decided(result, tuple(notes))
 
-    model_config = ConfigDict(extra="forbid")
 
-    summary: str
-    verdict: ModelVerdict
-    findings: list[ModelFinding]
+def _with_model_findings(
+    floor: Sequence[Finding], review: ModelReview | None, rules: Rules
+) -> tuple[list[Finding], int]:
+    """The floor's findings plus the model's that name a shown file and an existing line;
+    and how many of the model's were dropped."""
+    if review is None:
+        return list(floor), 0
+    extra, dropped = model_findings(review.answers, review.shown, rules.redact, links=rules.links)
+    extra, invented = on_existing_lines(review.line_counts, extra)
+    return [*floor, *extra], dropped + invented
+
+
+def _summary(
+    facts: ReviewFacts, findings: Sequence[Finding], answers: Sequence[ReviewAnswer], rules: Rules
+) -> str:
+    if answers:
+        return merged_summary(answers, rules.redact, links=rules.links)
+    if rules.summary is not None:
+        return rules.summary
+    diff = facts.diff
+    deterministic = sum(1 for f in findings if f.source == "deterministic")
+    return (
+        f"{len(diff.files)} file(s) changed (+{diff.added} −{diff.removed}); "
+        f"{deterministic} finding(s) from the deterministic checks; no model review."
+    )
+
+
+def on_existing_lines(
+    lengths: Mapping[str, int], found: list[Finding]
+) -> tuple[list[Finding], int]:
+    """Drop model findings on lines past the end of their file at head: the line was invented,
+    and a finding there must neither be linked nor count towards ``fail-on``."""
+    kept = [f for f in found if f.line is None or f.line <= lengths.get(f.path, f.line)]
+    return kept, len(found) - len(kept)
+
+
+def new_in(finding: Finding, facts: ReviewFacts) -> bool:
+    """Whether a finding is about what this run reviews (all of it, or the new commits)."""
+    if facts.incremental_from is None or finding.source == "model":
+        return True
+    changed = facts.review_diff.file(finding.path)
+    if changed is None:
+        return False
+    return finding.line is None or changed.hunk_at(finding.line) is not None
 
 
 def model_findings(
@@ -120,14 +254,7 @@ def merged_summary(
     return neutralise(text, allowed_links=links)  # last: a cut after it could open a span
 
 
-def blocking(findings: Sequence[Finding], fail_on: Severity | None) -> list[Finding]:
-    """Findings at or above ``fail-on`` (none when it is not set)."""
-    if fail_on is None:
-        return []
-    return [f for f in findings if f.severity >= fail_on]
-
-
-def decide(
+def gate(
     findings: Sequence[Finding],
     *,
     verdicts: Sequence[ModelVerdict],
@@ -135,7 +262,7 @@ def decide(
     fail_on: Severity | None,
     request_changes: bool,
     risk: RiskLevel,
-) -> Decision:
+) -> ReviewDecision:
     """The review decision. ``verdicts`` are the model's (empty without a model); ``complete``
     says every reviewable line was shown to it; ``risk`` is the change's deterministic risk."""
     if blocking(findings, fail_on):

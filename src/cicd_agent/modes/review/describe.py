@@ -9,8 +9,8 @@ Two ways in, one implementation:
 The floor needs no model: file groups, files, lines and functions touched come from the diff
 (:mod:`cicd_agent.analysis.description`), and the risk is the review's own (deploy-gate's
 analysis of the same commits). A model, when there is one, adds a structured "what and why"
-(:class:`DescriptionAnswer`), redacted and neutralised like every model text. It has no field
-for the risk, so it cannot lower or change it.
+(:class:`~cicd_agent.modes.review.prompt.DescriptionAnswer`), redacted and neutralised like
+every model text. It has no field for the risk, so it cannot lower or change it.
 
 The description goes into one marked section of the body (:mod:`cicd_agent.analysis.pr_body`
 says how the author's text is kept byte for byte, fake markers included). When the body cannot
@@ -26,13 +26,12 @@ from dataclasses import dataclass
 from string import Template
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from cicd_agent.analysis.description import GROUP_TITLES, ChangeFacts, describe_diff
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.pr_body import ModelText, place, render
 from cicd_agent.github.limits import PULL_BODY_MAX
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
+from cicd_agent.modes.review.prompt import DescriptionAnswer
 from cicd_agent.modes.review.result import SUMMARY_KEY
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.runner.errors import ModelError
@@ -55,25 +54,6 @@ WHAT_LIMIT = 800
 WHY_LIMIT = 500
 NOTE_LIMIT = 400
 """Characters kept of the model's what, why and each group note."""
-
-
-class GroupSummary(BaseModel):
-    """The model's sentence on one file group."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    group: str
-    summary: str
-
-
-class DescriptionAnswer(BaseModel):
-    """What the model answers for ``describe`` (strict structured output; no risk field)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    what: str
-    why: str
-    groups: list[GroupSummary]
 
 
 @dataclass(frozen=True)
@@ -208,12 +188,7 @@ def write_to_body(
     """Put ``markdown`` (neutral text) into the pull request's body: replace the section we
     placed before (``placed``: digests from our ledger), else append it. The body is read again right before
     the edit, so an edit the author made while we worked is kept."""
-    # Imported here, as in the functions below: the GitHub client pulls in PyGithub, requests
-    # and cryptography (0.25-0.35 s of CPU by `-X importtime`), which review imports this
-    # module without using when it posts nothing.
-    from cicd_agent.github.pulls import get_pull_request
-
-    current = get_pull_request(client, number).body
+    current = client.get_pull_request(number).body
     new = place(current, number, markdown, placed)
     if len(new.body) > PULL_BODY_MAX:
         return DescribeOutcome(markdown, "none", "the body would pass GitHub's size limit")
@@ -252,7 +227,11 @@ def markdown_of(facts: ReviewFacts, change: ChangeFacts, model: ModelText | None
 
 
 def describe_pull_request(
-    ctx: RunContext[object], pull: PullRequestInfo, facts: ReviewFacts
+    ctx: RunContext[object],
+    pull: PullRequestInfo,
+    facts: ReviewFacts,
+    *,
+    review_run: RunContext[object] | None = None,
 ) -> DescribeOutcome:
     """Describe ``pull`` and write it into its body: the entry point of ``/cicd-agent describe``.
 
@@ -264,16 +243,19 @@ def describe_pull_request(
     Returns where the description went; with ``written_to == "none"`` (a fork, a dry run, no
     token, or no permission to edit the body: ``reason``), the caller posts ``markdown``
     itself, e.g. as its answer in the thread.
+
+    ``review_run``: review's own run for ``pull`` when a command describes (its options as
+    review's settings resolve them): its model describes the change and its dry run keeps the
+    body as it is; ``ctx`` when None.
     """
+    review = review_run or ctx
     change = describe_diff(facts.diff, facts.left_out)
-    markdown = markdown_of(facts, change, ask_about(ctx, facts, change))
-    reason = _cannot_edit(ctx, pull.is_fork)
+    markdown = markdown_of(facts, change, ask_about(review, facts, change))
+    reason = _cannot_edit(review, pull.is_fork)
     client = ctx.github
     if reason or client is None:
         return DescribeOutcome(markdown, "none", reason or "no GitHub token")
-    from cicd_agent.github.comments import find_issue_comment  # PyGithub's import cost
-
-    summary = find_issue_comment(client, pull.number, SUMMARY_KEY)
+    summary = client.find_issue_comment(pull.number, SUMMARY_KEY)
     described = parse(summary.body if summary else None).described
     shown = posted(markdown, allowed_links=ctx.own_links)
     outcome = write_to_body(client, pull.number, shown, [described])
@@ -300,8 +282,6 @@ def record_described(
     """Record ``digest`` in review's summary comment as this run listed it (None: there is
     none yet): only its hidden ledger changes; a pull request with no review yet gets a short
     summary comment that the first review replaces."""
-    from cicd_agent.github.comments import upsert_issue_comment  # PyGithub's import cost
-
     body = summary.body if summary else ""
     ledger = parse(body)
     text = (
@@ -312,4 +292,4 @@ def record_described(
     )
     updated = Ledger(ledger.heads, ledger.findings, digest)
     shown = with_hidden(posted(text, allowed_links=links), *updated.render().splitlines())
-    upsert_issue_comment(client, number, SUMMARY_KEY, shown, found=summary)
+    client.upsert_issue_comment(number, SUMMARY_KEY, shown, found=summary)

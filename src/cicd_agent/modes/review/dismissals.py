@@ -25,13 +25,8 @@ def dismissed_findings(ctx: RunContext[ReviewOptions], number: int) -> frozenset
     client = ctx.github
     if client is None:
         return frozenset()
-
-    # Imported here: the GitHub client pulls in PyGithub, requests and cryptography
-    # (0.25-0.35 s of CPU by `-X importtime`), which a run without a token never uses.
-    from cicd_agent.github.reactions import dismissed
-
     try:
-        return dismissed(client, number, MARKER)
+        return client.dismissed(number, MARKER)
     except GitHubError as exc:
         ctx.note(f"Could not read the reactions on earlier review comments ({exc.message}).")
         return frozenset()

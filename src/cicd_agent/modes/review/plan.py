@@ -1,6 +1,6 @@
 """Where a review goes: the pull request, its head, fork or not, and what earlier runs left.
 
-Gathered by ``collect`` (or ``publish_from``), read by ``decide`` (the ledger's findings, the
+Gathered by ``collect`` (or the hand-off's), read by ``decide`` (the ledger's findings, the
 dismissed fingerprints) and by ``publish``: a module of its own so neither step imports the other.
 """
 
@@ -24,8 +24,6 @@ class PublishPlan:
     number: int | None
     head: str
     is_fork: bool = False
-    handed_off: bool = False
-    """The result went to a file for the fork-safe publishing workflow, which posts it."""
     summary: Found | None = None
     """Our summary comment as collect listed it: updated in place without listing again."""
     dismissed: frozenset[str] = frozenset()

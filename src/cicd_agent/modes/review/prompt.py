@@ -1,4 +1,5 @@
-"""Review's prompts: the templates filled with fenced, redacted pull-request text.
+"""Review's prompts: the templates filled with fenced, redacted pull-request text, and the
+schemas the model answers in (:class:`ReviewAnswer`; ``describe``'s :class:`DescriptionAnswer`).
 
 Everything the pull request's author wrote (title, body, commit messages, the diff itself) is
 redacted and fenced as untrusted data. The parts that do not change between calls (system
@@ -11,23 +12,36 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from string import Template
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.packing import Packing, pack
-from cicd_agent.modes.review.decide import ReviewAnswer
 from cicd_agent.modes.review.result import FileNote
 from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 from cicd_agent.runner.errors import ModelError
 
 if TYPE_CHECKING:
+    from cicd_agent.analysis.pr_body import ModelText
     from cicd_agent.job.context import RunContext
     from cicd_agent.model.tokens import TokenCounter
     from cicd_agent.modes.review.collect import ReviewFacts
     from cicd_agent.modes.review.options import ReviewOptions
+
+ModelVerdict = Literal["approve", "comment", "request_changes"]
+Category = Literal[
+    "security",
+    "correctness",
+    "reliability",
+    "performance",
+    "maintainability",
+    "testing",
+    "other",
+]
 
 REVIEW_CALL_TOKENS = 48_000
 """Prompt tokens per review call at most, whatever the model's window: review quality drops
@@ -42,6 +56,51 @@ KNOWN_FINDINGS = 20
 """Deterministic findings listed for the model so it does not repeat them."""
 SAFETY_MARGIN = 200
 """Tokens kept free for the chat framing and the counts' small errors."""
+
+
+class ModelFinding(BaseModel):
+    """One problem as the model reports it (every field required: strict structured output)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    line: int
+    start_line: int | None
+    severity: Literal["critical", "high", "medium", "low"]
+    category: Category
+    title: str
+    body: str
+    replacement: str | None
+    confidence: float
+
+
+class ReviewAnswer(BaseModel):
+    """What one review call returns."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    summary: str
+    verdict: ModelVerdict
+    findings: list[ModelFinding]
+
+
+class GroupSummary(BaseModel):
+    """The model's sentence on one file group."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    group: str
+    summary: str
+
+
+class DescriptionAnswer(BaseModel):
+    """What the model answers for ``describe`` (strict structured output; no risk field)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    what: str
+    why: str
+    groups: list[GroupSummary]
 
 
 @dataclass(frozen=True)
@@ -101,18 +160,21 @@ def build_prompt(
     )
 
 
-@dataclass
-class ReviewOpinion:
+@dataclass(frozen=True)
+class ModelReview:
     """The model's answers, the packing they came from, and the calls that failed."""
 
     answers: list[ReviewAnswer]
     packing: Packing
     failed_parts: list[int] = field(default_factory=list)
-    # Lines of each shown file at head, read when the answers come in, so ``decide`` can drop
-    # findings on invented lines without reading git itself.
-    line_counts: dict[str, int] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
-    """The shown files at head (the flagged lines anchor the findings' fingerprints)."""
+    """The shown files at head: the flagged lines anchor the findings' fingerprints, and
+    ``decide`` drops findings on lines past a file's end without reading git itself."""
+
+    @property
+    def line_counts(self) -> dict[str, int]:
+        """Lines of each shown file at head."""
+        return {path: len(text.splitlines()) for path, text in self.texts.items()}
 
     @property
     def shown(self) -> set[str]:
@@ -139,6 +201,16 @@ class ReviewOpinion:
         return notes
 
 
+@dataclass(frozen=True)
+class ReviewOpinion:
+    """What the ask step produced: the model's review of the diff (None when nothing was sent
+    or no call answered) and its what and why of the change (None when not describing or when
+    that call failed)."""
+
+    review: ModelReview | None
+    description: ModelText | None = None
+
+
 def prepare_calls(
     facts: ReviewFacts,
     findings: list[Finding],
@@ -161,13 +233,12 @@ def prepare_calls(
         redact=redact,
         truncate=counter.truncate,
     )
-    repo, head = facts.repo, facts.plan.head
     packing = pack(
         facts.review_diff,
         count=counter.count,
         budget=prompt.diff_budget(counter.count, call_budget),
         max_calls=max_calls,
-        read_sources=(lambda paths: repo.read_texts(head, paths)) if repo else None,
+        read_sources=facts.sources.texts if facts.sources is not None else None,
         prepare=redact,
     )
     total = len(packing.parts)
@@ -177,7 +248,7 @@ def prepare_calls(
 
 def ask_model(
     ctx: RunContext[ReviewOptions], facts: ReviewFacts, findings: list[Finding], max_calls: int
-) -> ReviewOpinion | None:
+) -> ModelReview | None:
     """Pack the diff into at most ``max_calls`` calls and ask each; None when nothing to ask."""
 
     model = ctx.model
@@ -213,4 +284,7 @@ def ask_model(
             )
     if not answers:
         raise ModelError(f"all {len(users)} model calls failed.")
-    return ReviewOpinion(answers, packing, failed)
+    review = ModelReview(answers, packing, failed)
+    if facts.sources is None:
+        return review
+    return replace(review, texts=facts.sources.texts(sorted(review.shown)))

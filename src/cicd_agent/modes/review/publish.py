@@ -14,6 +14,8 @@ explains the two-workflow pattern that can publish safely.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding_text import MARKER, body_item
@@ -24,9 +26,10 @@ from cicd_agent.modes.review.describe import write_to_body
 from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
-from cicd_agent.modes.review.result import SUMMARY_KEY, InlineNote, ReviewResult
+from cicd_agent.modes.review.result import SUMMARY_KEY, InlineNote, Posted, ReviewResult
 from cicd_agent.runner.errors import GitHubError
 from cicd_agent.runner.markdown import posted, with_hidden
+from cicd_agent.sarif import write_sarif
 from cicd_agent.severity import Severity
 
 if TYPE_CHECKING:
@@ -56,17 +59,58 @@ _CHECK_LEVELS: dict[Severity, CheckLevel] = {
 
 
 def publish(ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishPlan) -> None:
+    """The publish step: the SARIF file, the result file for the fork-safe publishing workflow
+    when asked for, then the review on GitHub. What posting learns (addresses, the review as
+    GitHub took it) is recorded on the result as it goes, so the outputs, written from the
+    result after this step whatever happens, say what was posted."""
+    write_sarif(Path(result.sarif_file), result.reported)
+    ctx.note(
+        f"SARIF 2.1.0 file of the {len(result.reported)} reported finding(s) written to "
+        f"`{result.sarif_file}` (upload it with github/codeql-action/upload-sarif)."
+    )
+    result_file = ctx.mode_options.result_file
+    if result_file is not None:
+        _hand_off(ctx, result, result_file)
+    published = Posted()
+    try:
+        _post(ctx, result, plan, published, handed_off=result_file is not None)
+    finally:
+        result.record(published)
+    result.headline = result.make_headline()
+
+
+def _hand_off(ctx: RunContext[ReviewOptions], result: ReviewResult, path: Path) -> None:
+    """Step 1 of the fork-safe pattern: the result as a file for the publishing workflow
+    (its module, with the file's schema, is loaded only then)."""
+    from cicd_agent.modes.review.handoff.file import write_result_file
+
+    omitted = write_result_file(path, result, ctx.redactor.redact)
+    left_out = (
+        f" ({omitted} lower-severity finding(s) left out to keep it small)" if omitted else ""
+    )
+    ctx.note(
+        f"The result was written to {path}{left_out} for the publishing workflow "
+        "(publish-from), which posts it with a write token."
+    )
+
+
+def _post(
+    ctx: RunContext[ReviewOptions],
+    result: ReviewResult,
+    plan: PublishPlan,
+    published: Posted,
+    *,
+    handed_off: bool,
+) -> None:
     """Record the verdict (when an audit database is configured), then show the dry-run
     Markdown, or post the review, check run and summary comment."""
     _record(ctx, result)
     if ctx.options.dry_run and not ctx.options.json:
         ctx.runner.show_untrusted(result.dry_run_markdown())
-    if plan.number is None or plan.is_fork or ctx.options.dry_run or ctx.github is None:
-        result.description_in = ""  # not written anywhere a reader on GitHub would see
     if plan.number is None:
         return
     if plan.is_fork:
-        if not plan.handed_off:
+        if not handed_off:
             ctx.note(FORK_NOTE)
         return
     if ctx.options.dry_run:
@@ -74,46 +118,35 @@ def publish(ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishP
     client = ctx.github
     if client is None:
         return
-    # Imported here, as in the helpers below: the GitHub client pulls in PyGithub, requests
-    # and cryptography (0.25-0.35 s of CPU by `-X importtime`), which a run that posts
-    # nothing never uses.
-    from cicd_agent.github.comments import upsert_issue_comment
-
     ledger = list(plan.ledger)
     if plan.already_reviewed:
-        result.posted_fingerprints = []
         ctx.note(
             f"Commit {plan.head[:12]} was already reviewed; no second review was posted, the "
             "check run and the summary comment were updated."
         )
     else:
-        outcome = _post_review(ctx, client, result, plan)
+        outcome = _post_review(ctx, client, result, plan, published)
         _report(ctx, outcome)
         if outcome.done:
-            result.review_url = outcome.url
+            published.review_url = outcome.url
             ledger.append(plan.head)
         else:
-            result.posted_fingerprints = []
+            published.unposted = True
     # A failed check run must not keep the ledger from being written: a re-run would post
     # the review a second time. The failure is raised once the summary comment is out.
     check_run_failure: GitHubError | None = None
     try:
-        _report(ctx, _check_run(client, result, plan, ctx.own_links))
+        _report(ctx, _check_run(client, result.as_posted(published, ()), plan, ctx.own_links))
     except GitHubError as exc:
         check_run_failure = exc
-
-    described = _describe(ctx, client, result, plan)
-    result.notes.extend(note for note in ctx.notes if note not in result.notes)
-    memory = Ledger(tuple(ledger), _known(result, plan), described)
-    summary = upsert_issue_comment(
-        client,
-        plan.number,
-        SUMMARY_KEY,
-        result.summary_comment(memory, ctx.own_links),
-        found=plan.summary,
+    described = _describe(ctx, client, result, plan, published)
+    shown = result.as_posted(published, ctx.notes)
+    memory = Ledger(tuple(ledger), _known(shown, plan), described)
+    summary = client.upsert_issue_comment(
+        plan.number, SUMMARY_KEY, shown.summary_comment(memory, ctx.own_links), found=plan.summary
     )
     _report(ctx, summary)
-    result.summary_url = summary.url
+    published.summary_url = summary.url
     if check_run_failure is not None:
         raise check_run_failure
 
@@ -140,7 +173,11 @@ _RECORDED = set(
 
 
 def _describe(
-    ctx: RunContext[ReviewOptions], client: GitHubClient, result: ReviewResult, plan: PublishPlan
+    ctx: RunContext[ReviewOptions],
+    client: GitHubClient,
+    result: ReviewResult,
+    plan: PublishPlan,
+    published: Posted,
 ) -> str:
     """Write the description into the body when asked to and allowed; else it goes into the
     summary comment. Returns the digest to record (the earlier one when the body was not
@@ -158,7 +195,7 @@ def _describe(
         if outcome.written_to == "body":
             return outcome.digest
         outcome_reason = outcome.reason
-    result.description_in = "comment"
+    published.description_in = "comment"
     ctx.note(
         f"The description could not be written into the pull request's body ({outcome_reason}); "
         "it is in this comment instead."
@@ -182,23 +219,24 @@ def _report(ctx: RunContext[ReviewOptions], outcome: WriteOutcome) -> None:
 
 
 def _post_review(
-    ctx: RunContext[ReviewOptions], client: GitHubClient, result: ReviewResult, plan: PublishPlan
+    ctx: RunContext[ReviewOptions],
+    client: GitHubClient,
+    result: ReviewResult,
+    plan: PublishPlan,
+    published: Posted,
 ) -> WriteOutcome:
-    from cicd_agent.github.pulls import create_review  # PyGithub's import cost, as above
-
     assert plan.number is not None
     number = plan.number
-    event = _EVENTS[result.decision]
     links = ctx.own_links
 
     def send() -> WriteOutcome:
-        """The review as ``result`` stands now (the retry sends it after moving refusals)."""
-        return create_review(
-            client,
+        """The review as publishing has it now (a retry sends it after moving refusals)."""
+        shown = result.as_posted(published, ())
+        return client.post_review(
             number,
-            body=posted(result.review_body(), allowed_links=links),
-            event=event,
-            comments=[_comment(c, links) for c in result.comments],
+            body=posted(shown.review_body(), allowed_links=links),
+            event=_EVENTS[shown.decision],
+            comments=[_comment(c, links) for c in shown.comments],
             commit_sha=plan.head,
         )
 
@@ -208,40 +246,39 @@ def _post_review(
         if exc.status != 422:
             raise
         first_refusal = exc
-    if event == "APPROVE":
+    if (published.decision or result.decision) == "approve":
         ctx.note(
             "GitHub did not accept an approval from this token (repositories can forbid "
             "Actions to approve pull requests); the review was posted as a comment."
         )
-        result.decision = "comment"
-        return _post_review(ctx, client, result, plan)
-    _move_refused_comments(ctx, client, result, plan, first_refusal)
+        published.decision = "comment"
+        return _post_review(ctx, client, result, plan, published)
+    _move_refused_comments(ctx, client, result.comments, plan, first_refusal, published=published)
     return send()
 
 
 def _move_refused_comments(
     ctx: RunContext[ReviewOptions],
     client: GitHubClient,
-    result: ReviewResult,
+    comments: Sequence[InlineNote],
     plan: PublishPlan,
     refusal: GitHubError,
+    *,
+    published: Posted,
 ) -> None:
     """Check each inline comment on its own; move the refused ones into the review body."""
-    from cicd_agent.github.pulls import probe_review_comment  # PyGithub's import cost
-
     assert plan.number is not None
     kept: list[InlineNote] = []
     refused: list[InlineNote] = []
-    for comment in result.comments:
-        accepted = probe_review_comment(
-            client, plan.number, _comment(comment, ctx.own_links), plan.head
+    for comment in comments:
+        accepted = client.probe_review_comment(
+            plan.number, _comment(comment, ctx.own_links), plan.head
         )
         (kept if accepted else refused).append(comment)
     if not refused:  # GitHub refused the review but no single comment: keep none inline
         refused, kept = kept, []
-    result.comments = kept
-    result.rejected_comments = len(refused)
-    result.body_items += [body_item(c.body, c.path, c.line) for c in refused]
+    published.kept = kept
+    published.moved = [body_item(c.body, c.path, c.line) for c in refused]
     ctx.note(
         f"GitHub refused the review ({refusal.message}); {len(refused)} inline comment(s) it "
         "would not place were moved into the review body."
@@ -261,8 +298,6 @@ def _comment(note: InlineNote, links: tuple[str, ...]) -> ReviewComment:
 def _check_run(
     client: GitHubClient, result: ReviewResult, plan: PublishPlan, links: tuple[str, ...]
 ) -> WriteOutcome:
-    from cicd_agent.github.checks import publish_check_run  # PyGithub's import cost, as above
-
     failed = result.policy_failure(result.fail_on)
     annotations = [
         Annotation(
@@ -275,8 +310,7 @@ def _check_run(
         )
         for f in result.reported
     ]
-    return publish_check_run(
-        client,
+    return client.publish_check_run(
         name=CHECK_NAME,
         head_sha=plan.head,
         title=posted(result.make_headline(), allowed_links=links),

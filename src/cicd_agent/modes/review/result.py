@@ -9,7 +9,8 @@ that lets the next ``synchronize`` review only what is new.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,17 +19,20 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.workflows import HonouredIgnore
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.job.result import ModeResult
-from cicd_agent.modes.review.decide import Decision, blocking
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.ledger import parse as parse_ledger
 from cicd_agent.runner.markdown import Neutral, posted, with_hidden
 from cicd_agent.runner.runner_io import Annotation, AnnotationLevel
 from cicd_agent.severity import Severity, parse_severity
 
+ReviewDecision = Literal["approve", "comment", "request_changes"]
+"""What a review decides, and the event it posts (``analysis.policy.Decision`` is deploy-gate's)."""
 SUMMARY_KEY = "review-summary"
 """Key of the hidden marker that finds the summary comment again on the next run."""
 LISTED_IN_SUMMARY = 100
 """Files named per list in the summary; the rest are counted."""
+SUMMARY_LIMIT = 1200
+"""Characters of model summary kept (the output ``summary`` is one paragraph)."""
 
 _ANNOTATION_LEVEL: dict[Severity, AnnotationLevel] = {
     Severity.CRITICAL: "error",
@@ -85,10 +89,41 @@ class InlineNote(BaseModel):
     moved_from: int | None = None
 
 
+def blocking(findings: Sequence[Finding], fail_on: Severity | None) -> list[Finding]:
+    """Findings at or above ``fail-on`` (none when it is not set)."""
+    if fail_on is None:
+        return []
+    return [f for f in findings if f.severity >= fail_on]
+
+
+@dataclass
+class Posted:
+    """What publishing learnt that deciding could not know: where the review and the summary
+    comment are, the review as GitHub took it (an approval it refused went out as a comment,
+    inline comments it refused moved into the body) and where the description went.
+
+    Only the publish step writes it, as it goes, so a failure part-way keeps what was done;
+    the mode records it on the result (:meth:`ReviewResult.record`), which every rendering
+    reads, so the outputs say what was posted."""
+
+    review_url: str = ""
+    summary_url: str = ""
+    decision: ReviewDecision | None = None
+    """The event posted instead of the decided one (GitHub refused an approval)."""
+    kept: list[InlineNote] | None = None
+    """The inline comments GitHub took, when it refused some (None: all of them)."""
+    moved: list[str] = field(default_factory=list)
+    """The refused inline comments, as items of the review body."""
+    unposted: bool = False
+    """No review was posted this run: its findings are not recorded as posted."""
+    description_in: str | None = None
+    """Where the description went when not where decided (the body could not be edited)."""
+
+
 class ReviewResult(ModeResult):
     """Everything review decided; the outputs, summary, comment and review render from it."""
 
-    decision: Decision
+    decision: ReviewDecision
     risk_level: str
     risk_reasons: list[str] = Field(default_factory=list)
     summary: str
@@ -129,6 +164,29 @@ class ReviewResult(ModeResult):
     """The change description (``describe``), as Markdown."""
     description_in: str = ""
     """Where the description went: ``body``, ``comment``, or empty (not written)."""
+
+    def record(self, posted: Posted) -> None:
+        """Take in what publishing learnt (new lists: a copy made for rendering while
+        publishing shares none with the result it was made from)."""
+        self.review_url = posted.review_url or self.review_url
+        self.summary_url = posted.summary_url or self.summary_url
+        self.decision = posted.decision or self.decision
+        if posted.kept is not None:
+            self.comments = list(posted.kept)
+            self.rejected_comments = len(posted.moved)
+            self.body_items = [*self.body_items, *posted.moved]
+        if posted.unposted:
+            self.posted_fingerprints = []
+        if posted.description_in is not None:
+            self.description_in = posted.description_in
+
+    def as_posted(self, posted: Posted, notes: Sequence[str]) -> ReviewResult:
+        """A copy with ``posted`` recorded and ``notes`` added: what the check run and the
+        summary comment show while the result itself is still being published."""
+        shown = self.model_copy()
+        shown.record(posted)
+        shown.notes = [*self.notes, *(note for note in notes if note not in self.notes)]
+        return shown
 
     # ---------------------------------------------------------------------------- figures
 

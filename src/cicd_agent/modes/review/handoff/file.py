@@ -7,7 +7,7 @@ write token and publishes what step 1 found. Whoever opened the pull request con
 entirely — its workflow file, its code, the artifact it uploads — so step 2 reads the file as
 hostile input: a size cap before parsing, JSON without duplicate keys or NaN, and a schema with
 ``extra="forbid"``, strict types and an exact version. What the file says is then only a claim
-(``publish_from`` checks it against the event and the pull request's real diff).
+(:mod:`.collect` checks it against the event and the pull request's real diff).
 
 The schema, version 1 (README, "Fork pull requests: the two-workflow pattern")::
 
@@ -38,12 +38,12 @@ from typing import TYPE_CHECKING, Annotated, Final, Literal, cast
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from cicd_agent.job.events import Sha
-from cicd_agent.modes.review.decide import SUMMARY_LIMIT, Category, Decision
+from cicd_agent.modes.review.prompt import Category
+from cicd_agent.modes.review.result import SUMMARY_LIMIT, ReviewDecision, ReviewResult
 from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
-    from cicd_agent.modes.review.result import ReviewResult
 
 RESULT_FORMAT: Final = "cicd-agent/review-result"
 RESULT_VERSION: Final = 1
@@ -95,7 +95,7 @@ class HandedResult(_Strict):
     pull_request: PositiveInt
     head_sha: Sha
     base_sha: Sha | None
-    decision: Decision
+    decision: ReviewDecision
     risk_level: RiskLevel
     risk_reasons: Annotated[list[str], Field(max_length=REASONS_MAX)]
     summary: str

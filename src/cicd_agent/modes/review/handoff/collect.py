@@ -1,6 +1,7 @@
-"""Step 2 of the fork-safe pattern: turn an untrusted review result into facts worth publishing.
+"""The hand-off phase's collect step (step 2 of the fork-safe pattern): turn an untrusted review
+result into facts worth publishing.
 
-The result file (``handoff``) is only a set of claims. What is believed comes from
+The result file (:mod:`.file`) is only a set of claims. What is believed comes from
 elsewhere:
 
 - the pull request and head commit come from the ``workflow_run`` event and GitHub's API. For a
@@ -29,8 +30,7 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.findings import sort_findings
 from cicd_agent.job.events import PULL_REQUEST_EVENTS, WorkflowRun, require_workflow_run
 from cicd_agent.modes.review.collect import ReviewFacts, api_diff, files_risk
-from cicd_agent.modes.review.decide import SUMMARY_LIMIT
-from cicd_agent.modes.review.handoff import (
+from cicd_agent.modes.review.handoff.file import (
     BODY_MAX,
     REASON_MAX,
     REASONS_MAX,
@@ -44,7 +44,7 @@ from cicd_agent.modes.review.handoff import (
 )
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
-from cicd_agent.modes.review.result import SUMMARY_KEY
+from cicd_agent.modes.review.result import SUMMARY_KEY, SUMMARY_LIMIT
 from cicd_agent.runner.errors import GitHubError, UsageError
 from cicd_agent.runner.markdown import neutralise
 from cicd_agent.severity import parse_severity
@@ -60,10 +60,12 @@ _EVENT_HINT = (
 )
 
 
-@dataclass
-class HandoffFacts(ReviewFacts):
-    """Review's facts for a publish-only run, plus the file's claims that survived the checks."""
+@dataclass(frozen=True)
+class HandoffFacts:
+    """Review's facts for a publish-only run, plus the file's claims that survived the checks
+    and its summary, made safe."""
 
+    review: ReviewFacts
     claims: list[Finding] = field(default_factory=list)
     summary: str = ""
 
@@ -103,15 +105,10 @@ def collect_handoff(ctx: RunContext[ReviewOptions], path: Path) -> HandoffFacts:
             hint="Give the job pull-requests: write and checks: write, and the default "
             "github-token.",
         )
-    # Imported here: the GitHub client pulls in PyGithub, requests and cryptography
-    # (0.25-0.35 s of CPU by `-X importtime`), which review's other paths, importing this
-    # module for its types, never use.
-    from cicd_agent.github.comments import find_issue_comment
-
     pull = find_pull_request(client, run, ctx.repository, handed.pull_request, path)
     diff = api_diff(client, pull.number, base=pull.base_sha, head=run.head_sha)
     try:
-        summary = find_issue_comment(client, pull.number, SUMMARY_KEY)
+        summary = client.find_issue_comment(pull.number, SUMMARY_KEY)
     except GitHubError as exc:
         ctx.note(f"Could not read the earlier summary comment ({exc.message}).")
         summary = None
@@ -129,18 +126,17 @@ def collect_handoff(ctx: RunContext[ReviewOptions], path: Path) -> HandoffFacts:
             f"The review run left {handed.omitted_findings} lower-severity finding(s) out of "
             "its result file to keep it small."
         )
-    return HandoffFacts(
+    review = ReviewFacts(
         diff=diff,
         review_diff=diff,
-        plan=PublishPlan(
-            number=pull.number,
-            head=run.head_sha,
-            summary=summary,
-        ),
-        repo=None,
+        plan=PublishPlan(number=pull.number, head=run.head_sha, summary=summary),
+        sources=None,
         title=pull.title,
         risk_level=max(level, handed.risk_level, key=RISK_RANK.__getitem__),
         risk_reasons=_reasons(handed, level, reasons, ctx.redactor.redact),
+    )
+    return HandoffFacts(
+        review,
         claims=claims,
         summary=_text(handed.summary, SUMMARY_LIMIT, ctx.redactor.redact, one_line=True)
         or "The review run gave no summary.",
@@ -156,16 +152,13 @@ def find_pull_request(
     branch, then by the commit. When one head commit heads several open pull requests (one
     branch proposed to two bases), the file's claim may choose among those GitHub confirmed.
     """
-    # Here, not at the top: the GitHub client's import cost (see collect_handoff above).
-    from cicd_agent.github.pulls import get_pull_request, open_pulls_from, pulls_for_commit
-
     numbers = sorted({p.number for p in run.pull_requests if p.head.sha == run.head_sha})
-    found = [get_pull_request(client, number) for number in numbers]
+    found = [client.get_pull_request(number) for number in numbers]
     head_repo = run.head_repository
     if not found and head_repo is not None and run.head_branch:
-        found = open_pulls_from(client, head_repo.owner.login, run.head_branch)
+        found = client.open_pulls_from(head_repo.owner.login, run.head_branch)
     if not found:
-        found = pulls_for_commit(client, run.head_sha)
+        found = client.pulls_for_commit(run.head_sha)
     matching = {p.number: p for p in found if _heads_run(p, run, repository)}
     if not matching:
         raise UsageError(

@@ -1,0 +1,54 @@
+"""The analyse step: review's deterministic verdict, the floor no model answer can lower.
+
+Every deterministic finding over the whole pull request (secrets, workflow audits, the
+repository's own linters), kept where the repository's path settings leave a file in (secrets
+everywhere), and the diff's facts for ``describe``, read once for the model's prompt and for
+the description.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cicd_agent.analysis import description
+from cicd_agent.analysis.findings import deterministic_audit, sort_findings
+from cicd_agent.local.zizmor import audit_each_if_needed
+
+if TYPE_CHECKING:
+    from cicd_agent.analysis.description import ChangeFacts
+    from cicd_agent.analysis.finding import Finding
+    from cicd_agent.analysis.workflows import HonouredIgnore
+    from cicd_agent.modes.review.collect import ReviewFacts
+
+
+@dataclass(frozen=True)
+class ReviewVerdict:
+    """The deterministic findings over the whole pull request."""
+
+    facts: ReviewFacts
+    findings: list[Finding]
+    ignored: list[HonouredIgnore] = field(default_factory=list)
+    """Workflow findings left out by an ignore comment this run honours."""
+    change: ChangeFacts | None = None
+    """The diff's facts for ``describe`` (None when not describing)."""
+
+
+def audit(facts: ReviewFacts) -> tuple[list[Finding], list[HonouredIgnore]]:
+    """The deterministic findings this run keeps, most severe first, and the workflow
+    findings an ignore comment left out."""
+    audited, ignored = deterministic_audit(
+        facts.diff, facts.workflow_texts, audit_each_if_needed, facts.exemptions
+    )
+    return sort_findings(f for f in [*audited, *facts.linted] if facts.keeps(f)), ignored
+
+
+def floor(facts: ReviewFacts, *, describe: bool) -> ReviewVerdict:
+    """The verdict of a review; ``describe`` also reads the diff's facts for the description."""
+    found, ignored = audit(facts)
+    return ReviewVerdict(
+        facts,
+        found,
+        [i for i in ignored if i.path not in facts.left_out],
+        description.describe_diff(facts.diff, facts.left_out) if describe else None,
+    )

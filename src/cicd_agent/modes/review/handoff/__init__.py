@@ -1,0 +1,2 @@
+"""The fork hand-off: a review result written to a file by a run that cannot post (``file``),
+published by a privileged run as a phase of its own (``mode``, ``collect``)."""

@@ -1,0 +1,82 @@
+"""``review --publish-from``: the hand-off phase, step 2 of the fork-safe pattern.
+
+Wiring only. ``collect`` reads the result file the pull request's own run wrote and believes
+none of it until checked against the event and the pull request's diff from the API; the
+analyse step runs the deterministic checks again on that diff, and the file's claims join
+them; the model is not asked; decide and publish are review's own, so the result posts as any
+review does.
+
+Chosen once, by :meth:`cicd_agent.modes.review.mode.Review.run`, and imported only then: a
+review that publishes its own result never loads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cicd_agent.modes.review import arguments
+from cicd_agent.modes.review.options import ReviewOptions
+
+if TYPE_CHECKING:
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.modes.review.floor import ReviewVerdict
+    from cicd_agent.modes.review.handoff.collect import HandoffFacts
+    from cicd_agent.modes.review.result import ReviewResult
+
+
+@dataclass(frozen=True)
+class HandoffVerdict:
+    """The floor over the pull request's diff (the file's claims in it), and the review run's
+    summary, made safe, for decide."""
+
+    floor: ReviewVerdict
+    summary: str
+
+
+class HandoffPhase:
+    """The steps of the hand-off phase (a :class:`~cicd_agent.job.pipeline.Steps`)."""
+
+    name = "review"
+    fail_on_choices = arguments.FAIL_ON_CHOICES
+
+    def collect(self, ctx: RunContext[ReviewOptions]) -> HandoffFacts:
+        from cicd_agent.modes.review.handoff.collect import collect_handoff
+
+        path = ctx.mode_options.publish_from
+        assert path is not None  # the phase runs only with --publish-from
+        return collect_handoff(ctx, path)
+
+    def analyse(self, ctx: RunContext[ReviewOptions], facts: HandoffFacts) -> HandoffVerdict:
+        from cicd_agent.modes.review.floor import ReviewVerdict, audit
+
+        found, _ = audit(facts.review)
+        return HandoffVerdict(ReviewVerdict(facts.review, facts.with_claims(found)), facts.summary)
+
+    def ask(
+        self, ctx: RunContext[ReviewOptions], facts: HandoffFacts, verdict: HandoffVerdict
+    ) -> None:
+        ctx.note("publish-from posts the review run's result; the model was not asked.")
+
+    def decide(
+        self, ctx: RunContext[ReviewOptions], verdict: HandoffVerdict, opinion: None
+    ) -> ReviewResult:
+        from cicd_agent.modes.review.decide import decide
+        from cicd_agent.modes.review.rules import noted, rules
+
+        plan = verdict.floor.facts.plan
+        return noted(ctx, decide(verdict.floor, None, rules(ctx, plan, summary=verdict.summary)))
+
+    def publish(
+        self,
+        ctx: RunContext[ReviewOptions],
+        facts: HandoffFacts,
+        verdict: HandoffVerdict,
+        result: ReviewResult,
+    ) -> None:
+        from cicd_agent.modes.review.publish import publish
+
+        publish(ctx, result, facts.review.plan)
+
+
+PHASE = HandoffPhase()

@@ -1,0 +1,105 @@
+"""What a run tells review's decide step: the options that shape the result, and the run's own
+redaction, links and whether it posts. Built here from the run's context, so ``decide``
+itself reads none; shared by the review and the hand-off phase.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from cicd_agent.modes.review import arguments
+from cicd_agent.modes.review.options import ReviewOptions
+from cicd_agent.severity import Severity, parse_severity
+
+if TYPE_CHECKING:
+    from cicd_agent.analysis.placement import LinkMaker
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.modes.review.decide import Decided
+    from cicd_agent.modes.review.plan import PublishPlan
+    from cicd_agent.modes.review.result import ReviewResult
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What decide is told: the options that shape the result, and the run's own redaction
+    and links."""
+
+    report_on: Severity
+    fail_on: Severity | None
+    request_changes: bool
+    max_findings: int
+    describe_in: str
+    sarif_file: str
+    redact: Callable[[str], str]
+    links: tuple[str, ...]
+    """Where model text may still link: this repository on its server."""
+    link: LinkMaker
+    """Links to a line of the reviewed commit, for the review body."""
+    posts: bool
+    """Whether this run posts to the pull request (there is one, not a fork's, not a dry run,
+    a token): the description goes nowhere a reader on GitHub sees otherwise."""
+    summary: str | None = None
+    """The summary when the model gave none (the hand-off's, from the review run); None: a
+    plain count of what changed."""
+
+
+def rules(
+    ctx: RunContext[ReviewOptions], plan: PublishPlan, *, summary: str | None = None
+) -> Rules:
+    """The rules of this run for the review ``plan`` says where to post."""
+    chosen = ctx.mode_options
+    fail_on = ctx.options.fail_on
+    return Rules(
+        report_on=chosen.report_on,
+        fail_on=parse_severity(fail_on, option="fail-on") if fail_on else None,
+        request_changes=chosen.request_changes,
+        max_findings=chosen.max_findings,
+        describe_in=chosen.describe_in,
+        sarif_file=str(sarif_path(ctx)),
+        redact=ctx.redactor.redact,
+        links=ctx.own_links,
+        link=line_links(ctx.server_url, ctx.repository, plan.head),
+        posts=plan.number is not None
+        and not plan.is_fork
+        and not ctx.options.dry_run
+        and ctx.github is not None,
+        summary=summary,
+    )
+
+
+def noted(ctx: RunContext[ReviewOptions], decided: Decided) -> ReviewResult:
+    """The decided result, once the run has noted what decide said the reader must know."""
+    for note in decided.notes:
+        ctx.note(note)
+    return decided.result
+
+
+def line_links(server: str, repository: str | None, head: str) -> LinkMaker:
+    """Links to a line of the reviewed commit on GitHub (or GHES), for the review body."""
+
+    def link(path: str, line: int | None) -> str | None:
+        if not repository or not head:
+            return None
+        anchor = f"#L{line}" if line else ""
+        return f"{server}/{repository}/blob/{head}/{quote(path)}{anchor}"
+
+    return link
+
+
+def sarif_path(ctx: RunContext[ReviewOptions]) -> Path:
+    """``--sarif-file``, else ``$RUNNER_TEMP/cicd-agent-review.sarif`` (the runner empties
+    RUNNER_TEMP after each job). Off a runner, a name of this process's own in the system temp
+    folder, so two reviews on one machine never overwrite each other's file."""
+    chosen = ctx.mode_options.sarif_file
+    if chosen is not None:
+        return chosen
+    runner_temp = ctx.environ.get("RUNNER_TEMP")
+    if runner_temp:
+        return Path(runner_temp) / arguments.SARIF_NAME
+    return Path(tempfile.gettempdir()) / f"cicd-agent-review-{os.getpid()}.sarif"
