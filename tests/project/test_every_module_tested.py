@@ -43,9 +43,10 @@ KNOWN_UNTESTED = frozenset(
         "cicd_agent.modes.gen_tests.collect",
         "cicd_agent.modes.gen_tests.decide",
         "cicd_agent.modes.gen_tests.verdict",
+        "cicd_agent.modes.review.ask",
         "cicd_agent.modes.review.dismissals",
+        "cicd_agent.modes.review.handoff.mode",
         "cicd_agent.modes.review.mode",
-        "cicd_agent.modes.review.prompt",
         "cicd_agent.risk.reasons",
         "cicd_agent.risk.weights",
     }

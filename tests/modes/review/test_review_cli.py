@@ -405,3 +405,66 @@ def test_the_bases_minus_diff_hides_a_file_from_the_diff_never_from_the_secret_r
     listed = summary.partition("Files listed but never sent")[2].partition("</details>")[0]
     assert "`dist/app.min.js` (binary)" in listed
     assert AWS_KEY not in summary
+
+
+# -------------------------------------------- Attacks: lines that stalled the signature readers
+# Red team (a mode stalled by hostile text): two patterns read every line of a pull request's
+# hunks with quantifiers that can take the same whitespace, so a line of spaces costs cubic time.
+#
+# - ``analysis.authz._FUNCTION`` (``(?:public|…|\s)+[\w<>\[\],\s]*?\b(\w+)\s*\(``), asked for
+#   the function around an added ``return True``, in review and in deploy-gate: a line of a few
+#   thousand spaces stalled the run, a 20 KB line for hours.
+# - ``analysis.definitions.DEFINITION`` (``^\s*…[\w<>\[\],.*&\s]+\s+\**\w+\s*\(``), asked
+#   for the definition each changed line is in by ``--describe``: the same lines stalled it.
+#
+# Each run below took hours before the patterns were made linear; it is given a deadline many
+# times what a review of a small change takes.
+
+
+SPACES = " " * 20_000
+
+
+def _review_ends(tmp_path: Path, files: dict[str, str], *extra: str) -> None:
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("Initial", {"app.py": "VALUE = 1\n"})
+    head = repo.commit("Change", files)
+    argv = ["review", "--repo", str(repo.path), "--base", base, "--head", head,
+            "--provider", "none", "--sarif-file", str(tmp_path / "r.sarif"), *extra]  # fmt: skip
+    script = "import sys\nfrom cicd_agent.cli import main\nsys.exit(main(sys.argv[1:], environ={}))"
+    done = subprocess.run(
+        [sys.executable, "-c", script, *argv], capture_output=True, text=True, timeout=15,
+        check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_line_of_spaces_before_an_added_return_true_does_not_stall_review(
+    tmp_path: Path,
+) -> None:
+    _review_ends(tmp_path, {"app.py": f"VALUE = 1\n{SPACES}x\ndef allowed():\n    return True\n"})
+
+
+def test_a_line_of_spaces_does_not_stall_the_description(tmp_path: Path) -> None:
+    _review_ends(tmp_path, {"app.py": f"VALUE = 2\n{SPACES}x\n"}, "--describe")
+
+
+# ----------------------------------------- Attacks: curl commands that stalled the secret rules
+# Red team, round three (a mode stalled by hostile text): gitleaks' ``curl-auth-user`` and
+# ``curl-auth-header`` rules (``\bcurl\b(?:.*?|.*?(?:[\r\n]{1,2}.*?){1,5})[ \t\n\r](?:-u|…``)
+# are searched over the whole text, and each ``curl`` on a line starts a lazy scan to the end of
+# that line and five more: quadratic in the line. ``find_secrets`` on one line of ``curl -u ``
+# repeated quadruples its time each time the line doubles: a review of a file holding one such
+# line of tens of KB stalled, a few MiB of them take hours, and a log of such lines (each cut
+# to 8 KB) stalled its redaction for minutes.
+#
+# The fix (``Rule.reach``, tried in ``analysis/secrets/matcher.py`` ``_matches``): for
+# these two rules a start after the first ``curl`` of a line can only match what the first
+# one's ``.*?`` reaches too, so one try per line (from its first keyword) finds every match,
+# in linear time. Given the same deadline as the first round's stall tests.
+
+
+CURL_LINE = "curl -u " * 8_000
+
+
+def test_a_line_of_curl_commands_does_not_stall_review(tmp_path: Path) -> None:
+    _review_ends(tmp_path, {"deploy.sh": CURL_LINE + "\n"})
