@@ -1,5 +1,6 @@
 """A real failed run (pytest output in the runner's log format, built by the corpus generator)
-and the analyse-failure CLI driver, shared by the analyse-failure tests."""
+and a model answer about it, shared by the analyse-failure tests (which run the CLI through
+``tests.helpers.cli.run_cli``, the one way)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from tests.corpus import noise
 from tests.corpus.cases import CASES, Ctx
 from tests.corpus.runner_log import Job, render, write_layout
 from tests.corpus.tools import Toolbox
-from tests.helpers.cli import run_cli as run_any
 
 ERROR_LINE = "E       assert 5 == 6"
 ROOT_CAUSE = "FAILED tests/test_failing.py::test_add_small_numbers - assert 5 == 6"
@@ -70,14 +70,6 @@ def zip_of(files: dict[str, bytes]) -> bytes:
         for name, content in files.items():
             archive.writestr(name, content)
     return buffer.getvalue()
-
-
-def run_cli(
-    tmp_path: Path, *argv: str, environ: dict[str, str] | None = None
-) -> tuple[int, dict[str, str], str, str, str]:
-    """Run analyse-failure as a runner would: (exit code, outputs, summary, stdout, stderr)."""
-    run = run_any(["analyse-failure", *argv], tmp_path, environ)
-    return run.code, run.outputs, run.summary, run.stdout, run.stderr
 
 
 def opinion(**changes: Any) -> FailureAnswer:

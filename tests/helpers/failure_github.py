@@ -13,7 +13,8 @@ from typing import Any
 
 from tests.git_builder import GitRepoBuilder
 from tests.harness import payloads
-from tests.helpers.failed_run import failed_run, run_cli
+from tests.helpers.cli import run_cli
+from tests.helpers.failed_run import failed_run
 
 REPO = "/repos/octocat/Hello-World"
 RUN_ID = 1589141559
@@ -156,10 +157,10 @@ class GitHubState:
             "GITHUB_EVENT_NAME": "workflow_run",
             "GITHUB_WORKSPACE": str(self.repo.path),
         }
-        code, outputs, summary, stdout, _ = run_cli(
-            self.tmp_path, "--provider", "none", "--json", *extra, environ=environ
+        done = run_cli(
+            ["analyse-failure", "--provider", "none", "--json", *extra], self.tmp_path, environ
         )
-        return code, outputs, summary, json.loads(stdout)
+        return done.code, done.outputs, done.summary, json.loads(done.stdout)
 
     def posted(self, method: str, path: str) -> list[str]:
         return [r.json()["body"] for r in self.proxy.calls(method, path)]

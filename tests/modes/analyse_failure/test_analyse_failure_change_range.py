@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 
 from tests.git_builder import GitRepoBuilder
-from tests.helpers.failed_run import failed_run, run_cli
+from tests.helpers.cli import run_cli
+from tests.helpers.failed_run import failed_run
 
 
 def _repo(tmp_path: Path) -> tuple[GitRepoBuilder, str, str]:
@@ -28,12 +29,13 @@ def _repo(tmp_path: Path) -> tuple[GitRepoBuilder, str, str]:
 
 
 def _run(tmp_path: Path, repo: GitRepoBuilder, *argv: str) -> tuple[dict[str, object], str]:
-    code, _, summary, stdout, _ = run_cli(
-        tmp_path, "--provider", "none", "--logs", str(failed_run().zip_path), "--json", *argv,
-        environ={"GITHUB_WORKSPACE": str(repo.path)},
+    done = run_cli(
+        ["analyse-failure", "--provider", "none", "--logs", str(failed_run().zip_path), "--json",
+         *argv],
+        tmp_path, {"GITHUB_WORKSPACE": str(repo.path)},
     )  # fmt: skip
-    assert code == 0, stdout
-    return json.loads(stdout), summary
+    assert done.code == 0, done.stdout
+    return json.loads(done.stdout), done.summary
 
 
 def test_base_alone_reads_the_range_up_to_the_checkouts_head(tmp_path: Path) -> None:

@@ -14,21 +14,25 @@ from pathlib import Path
 
 import pytest
 
+from tests.corpus import noise
+from tests.corpus.runner_log import Job, Step, render
 from tests.git_builder import GitRepoBuilder
 from tests.harness import payloads
 from tests.harness.payloads import REPO_ROOT
-from tests.helpers.failed_run import ERROR_LINE, ROOT_CAUSE, failed_run, run_cli, zip_of
+from tests.helpers.cli import run_cli
+from tests.helpers.failed_run import ERROR_LINE, ROOT_CAUSE, failed_run, zip_of
 
 ROOT = REPO_ROOT
 
 
 def test_local_zip_gives_the_json_contract_offline(tmp_path: Path) -> None:
     run = failed_run()
-    code, outputs, summary, stdout, _ = run_cli(
-        tmp_path, "--provider", "none", "--logs", str(run.zip_path), "--json"
+    done = run_cli(
+        ["analyse-failure", "--provider", "none", "--logs", str(run.zip_path), "--json"], tmp_path
     )
-    assert code == 0
-    document = json.loads(stdout)
+    outputs, summary = done.outputs, done.summary
+    assert done.code == 0
+    document = json.loads(done.stdout)
     assert document["failure_type"] == "test_failure"
     assert document["root_cause"] == ROOT_CAUSE
     assert ERROR_LINE in document["excerpt"] and ROOT_CAUSE in document["excerpt"]
@@ -48,13 +52,12 @@ def test_local_zip_gives_the_json_contract_offline(tmp_path: Path) -> None:
 def test_excerpt_file_goes_under_runner_temp_never_into_the_checkout(tmp_path: Path) -> None:
     checkout = tmp_path / "checkout"
     checkout.mkdir()
-    code, outputs, *_ = run_cli(
-        tmp_path,
-        "--provider", "none", "--logs", str(failed_run().zip_path),
-        environ={"GITHUB_WORKSPACE": str(checkout)},
+    done = run_cli(
+        ["analyse-failure", "--provider", "none", "--logs", str(failed_run().zip_path)],
+        tmp_path, {"GITHUB_WORKSPACE": str(checkout)},
     )  # fmt: skip
-    excerpt = Path(outputs["excerpt_file"])
-    assert code == 0
+    excerpt = Path(done.outputs["excerpt_file"])
+    assert done.code == 0
     assert excerpt.parent == tmp_path / "runner_temp"
     assert ERROR_LINE in excerpt.read_text()
     assert list(checkout.iterdir()) == []
@@ -64,22 +67,22 @@ def test_excerpt_file_goes_under_runner_temp_never_into_the_checkout(tmp_path: P
 def test_a_folder_or_one_job_text_file_reads_like_the_zip(tmp_path: Path, form: str) -> None:
     run = failed_run()
     path = run.folder if form == "folder" else run.job_text
-    code, outputs, *_ = run_cli(tmp_path, "--provider", "none", "--logs", str(path))
-    assert code == 0
-    assert outputs["failure_type"] == "test_failure"
-    assert outputs["root_cause"] == ROOT_CAUSE
+    done = run_cli(["analyse-failure", "--provider", "none", "--logs", str(path)], tmp_path)
+    assert done.code == 0
+    assert done.outputs["failure_type"] == "test_failure"
+    assert done.outputs["root_cause"] == ROOT_CAUSE
 
 
 def test_non_utf8_bytes_in_a_log_are_read(tmp_path: Path) -> None:
     log = failed_run().job_log.replace(b"assert 5 == 6", b"assert 5 == 6 \xff\xfe caf\xe9")
     path = tmp_path / "latin1.zip"
     path.write_bytes(zip_of({"0_test.txt": log}))
-    code, outputs, _, stdout, _ = run_cli(
-        tmp_path, "--provider", "none", "--logs", str(path), "--json"
+    done = run_cli(
+        ["analyse-failure", "--provider", "none", "--logs", str(path), "--json"], tmp_path
     )
-    assert code == 0
-    assert json.loads(stdout)["failure_type"] == "test_failure"
-    assert "assert 5 == 6" in outputs["root_cause"]
+    assert done.code == 0
+    assert json.loads(done.stdout)["failure_type"] == "test_failure"
+    assert "assert 5 == 6" in done.outputs["root_cause"]
 
 
 @pytest.mark.parametrize(
@@ -92,22 +95,22 @@ def test_non_utf8_bytes_in_a_log_are_read(tmp_path: Path) -> None:
 def test_a_corrupt_or_empty_zip_is_a_usage_error(tmp_path: Path, content: bytes, says: str) -> None:
     path = tmp_path / "logs.zip"
     path.write_bytes(content)
-    code, outputs, summary, stdout, _ = run_cli(
-        tmp_path, "--provider", "none", "--logs", str(path), "--json"
+    done = run_cli(
+        ["analyse-failure", "--provider", "none", "--logs", str(path), "--json"], tmp_path
     )
-    assert code == 2
-    document = json.loads(stdout)
+    assert done.code == 2
+    document = json.loads(done.stdout)
     error = document["error"]
-    assert error == outputs["error"]  # --json carries the step output as it is
+    assert error == done.outputs["error"]  # --json carries the step output as it is
     message = error.removesuffix(document["hint"]).strip()
     assert says in message and message.count(". ") == 0  # one sentence, then the fix
-    assert "could not finish" in summary
+    assert "could not finish" in done.summary
 
 
 def test_no_logs_and_no_run_says_how_to_give_them(tmp_path: Path) -> None:
-    code, _, _, stdout, _ = run_cli(tmp_path, "--provider", "none", "--json")
-    assert code == 2
-    assert "pass --logs PATH" in json.loads(stdout)["error"]
+    done = run_cli(["analyse-failure", "--provider", "none", "--json"], tmp_path)
+    assert done.code == 2
+    assert "pass --logs PATH" in json.loads(done.stdout)["error"]
 
 
 def test_a_later_step_of_the_failing_job_ranks_the_changed_file(tmp_path: Path) -> None:
@@ -120,14 +123,14 @@ def test_a_later_step_of_the_failing_job_ranks_the_changed_file(tmp_path: Path) 
     payload = payloads.example("pull_request", "opened")
     payload["pull_request"]["head"]["sha"], payload["pull_request"]["base"]["sha"] = head, base
     event = payloads.write_event(tmp_path, payload)
-    code, _, _, stdout, _ = run_cli(
+    done = run_cli(
+        ["analyse-failure", "--provider", "none", "--logs", str(failed_run().zip_path), "--json"],
         tmp_path,
-        "--provider", "none", "--logs", str(failed_run().zip_path), "--json",
-        environ={"GITHUB_EVENT_PATH": str(event), "GITHUB_EVENT_NAME": "pull_request",
-                 "GITHUB_WORKSPACE": str(repo.path)},
+        {"GITHUB_EVENT_PATH": str(event), "GITHUB_EVENT_NAME": "pull_request",
+         "GITHUB_WORKSPACE": str(repo.path)},
     )  # fmt: skip
-    assert code == 0
-    document = json.loads(stdout)
+    assert done.code == 0
+    document = json.loads(done.stdout)
     top = document["responsible_files"][0]
     assert (top["path"], top["changed"]) == ("tests/test_failing.py", True)
     assert document["responsible_commit"] == head
@@ -148,11 +151,11 @@ def test_the_console_script_runs_offline(tmp_path: Path) -> None:
 def test_the_bundled_example_explains_its_failure(tmp_path: Path) -> None:
     """The README's quick start: the example zip is a real failed run."""
     (example,) = (ROOT / "examples" / "logs").glob("*.zip")
-    code, _, _, stdout, _ = run_cli(
-        tmp_path, "--provider", "none", "--logs", str(example), "--json"
+    done = run_cli(
+        ["analyse-failure", "--provider", "none", "--logs", str(example), "--json"], tmp_path
     )
-    document = json.loads(stdout)
-    assert code == 0
+    document = json.loads(done.stdout)
+    assert done.code == 0
     assert document["failure_type"] == "test_failure"
     assert "assert" in document["root_cause"] and "assert" in document["excerpt"]
 
@@ -169,3 +172,34 @@ def test_an_offline_run_on_local_logs_imports_no_sdk(tmp_path: Path) -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=120
     )
     assert completed.stdout.strip() == "0 []", completed.stderr
+
+
+# -------------------------------------------------- Attacks: Markdown in the failed step's name
+# Red team (Markdown injection): the failed step's name is the first line of its ``run:``,
+# which the pull request writes. ``pytest -q | tee log.txt`` is an ordinary line, and its ``|``
+# ended the code span's table cell: what followed became live HTML and a team mention in the job
+# summary and in the failure comment posted on the pull request.
+
+
+OUTPUT = (
+    b"FAILED tests/test_a.py::test_x - AssertionError: boom\n"
+    b"========================= 1 failed in 0.05s =========================\n"
+)
+HOSTILE = "pytest -q | <img src=https://evil.example/p.png> @octo-org/admins"
+
+
+def test_a_pipe_in_the_failed_steps_name_does_not_open_the_table_cell(tmp_path: Path) -> None:
+    job = Job("test | <b>job</b>", [noise.checkout(), Step("Test", run=HOSTILE, output=OUTPUT,
+                                                             exit_code=1)])  # fmt: skip
+    log = tmp_path / "job.txt"
+    log.write_bytes(render(job)[0])
+    done = run_cli(["analyse-failure", "--provider", "none", "--logs", str(log)], tmp_path, {})
+    assert done.code == 0, done.stderr
+    rows = [line for line in done.summary.splitlines() if line.startswith("| ") and "Run " in line]
+    assert len(rows) == 1, done.summary
+    # a GitHub table splits a row at every | that is not escaped, code spans included
+    cells = [cell for cell in rows[0].replace("\\|", "").split("|")]
+    assert len(cells) == 6, rows[0]  # four cells between the outer bars
+    # Shown, as text: the summary is neutralised as a whole last, and a code span in a table
+    # cell holding ``\|`` is one the code finder cannot place, so it is escaped like prose.
+    assert "Run pytest -q \\| &lt;img" in rows[0]

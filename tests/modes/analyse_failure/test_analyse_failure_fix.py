@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.failed_run import run_cli, zip_of
+from tests.helpers.cli import run_cli
+from tests.helpers.failed_run import zip_of
 from tests.helpers.fix_projects import CALC, LINT, commit_project, git, lint_failure_log
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
@@ -40,12 +41,13 @@ def _run(tmp_path: Path, files: dict[str, str], *extra: str, script: str = "ruff
         "GITHUB_OUTPUT": str(tmp_path / "outputs"),
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
     }
-    code, outputs, summary, _, stderr = run_cli(
-        tmp_path, "--provider", "none", "--logs", str(logs), "--repo", str(checkout),
-        *(["--head", head or sha] if head != "" else []), *extra, environ=environ,
+    done = run_cli(
+        ["analyse-failure", "--provider", "none", "--logs", str(logs), "--repo", str(checkout),
+         *(["--head", head or sha] if head != "" else []), *extra],
+        tmp_path, environ,
     )  # fmt: skip
-    assert "Traceback" not in stderr, stderr
-    return code, outputs, summary, checkout
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.code, done.outputs, done.summary, checkout
 
 
 @needs_sandbox

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.harness import payloads
-from tests.helpers.failed_run import run_cli
+from tests.helpers.cli import run_cli
 from tests.helpers.failure_github import FAILED_JOB, REPO, RUN_ID, GitHubState
 from tests.helpers.fix_projects import LINT, lint_failure_log
 from tests.helpers.gen_tests import path_env
@@ -70,11 +70,9 @@ class FixState:
             "PATH": path_env(),
             "RUNNER_TEMP": str(tmp / "runner-temp"),
         }
-        code, outputs, summary, _, stderr = run_cli(
-            tmp, "--provider", "none", *extra, environ=environ
-        )
-        assert "Traceback" not in stderr, stderr
-        return code, outputs, summary
+        done = run_cli(["analyse-failure", "--provider", "none", *extra], tmp, environ)
+        assert "Traceback" not in done.stderr, done.stderr
+        return done.code, done.outputs, done.summary
 
     def comment(self) -> str:
         (body,) = self.state.posted("POST", rf"{REPO}/issues/2/comments")

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.harness.model_server import TEST_API_KEY
-from tests.helpers.failed_run import opinion, run_cli, zip_of
+from tests.helpers.cli import run_cli
+from tests.helpers.failed_run import opinion, zip_of
 from tests.helpers.fix_projects import (
     CALC,
     CALC_EXIT_ZERO,
@@ -50,14 +51,14 @@ def _run(
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
         "OPENAI_API_KEY": TEST_API_KEY,
     }
-    code, outputs, summary, stdout, stderr = run_cli(
-        tmp_path, "--provider", "openai", "--base-url", model_server.base_url,
-        "--logs", str(logs), "--repo", str(checkout), "--head", sha, "--fix", "suggest", *extra,
-        environ=environ,
+    done = run_cli(
+        ["analyse-failure", "--provider", "openai", "--base-url", model_server.base_url,
+         "--logs", str(logs), "--repo", str(checkout), "--head", sha, "--fix", "suggest", *extra],
+        tmp_path, environ,
     )  # fmt: skip
-    assert "Traceback" not in stderr, stderr
+    assert "Traceback" not in done.stderr, done.stderr
     audit = runner_temp / "cicd-agent" / "analyse-failure-audit.jsonl"
-    return code, outputs, summary, audit, stdout
+    return done.code, done.outputs, done.summary, audit, done.stdout
 
 
 def _one_patch_not_offered(tmp_path: Path, model_server: Any, diff: str, stop: str) -> str:

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.failed_run import ROOT_CAUSE, failed_run, run_cli, zip_of
+from tests.helpers.cli import run_cli
+from tests.helpers.failed_run import ROOT_CAUSE, failed_run, zip_of
 from tests.helpers.failure_github import (
     FAILED_JOB,
     GREEN_JOB,
@@ -301,13 +302,14 @@ def test_a_run_id_alone_is_enough_with_a_token(state: GitHubState) -> None:
     state.comments(rf"{REPO}/commits/{state.head}/comments")
     environ = state.api.env() | {"GITHUB_WORKSPACE": str(state.repo.path)}
 
-    code, outputs, _, stdout, _ = run_cli(
-        state.tmp_path, "--provider", "none", "--run-id", str(RUN_ID), "--json", environ=environ
-    )
+    done = run_cli(
+        ["analyse-failure", "--provider", "none", "--run-id", str(RUN_ID), "--json"],
+        state.tmp_path, environ,
+    )  # fmt: skip
 
-    assert code == 0
-    assert outputs["root_cause"] == ROOT_CAUSE
-    assert json.loads(stdout)["responsible_commit"] == state.head
+    assert done.code == 0
+    assert done.outputs["root_cause"] == ROOT_CAUSE
+    assert json.loads(done.stdout)["responsible_commit"] == state.head
     assert len(state.posted("POST", rf"{REPO}/commits/{state.head}/comments")) == 1
 
 

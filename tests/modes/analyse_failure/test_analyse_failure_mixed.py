@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
-from tests.helpers.failed_run import run_cli
+from tests.helpers.cli import run_cli
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
 
@@ -21,10 +21,10 @@ def _run(tmp_path: Path, fixture: str) -> tuple[dict[str, object], str]:
     step = Step("Test", run="pytest", output=(FIXTURES / fixture).read_bytes(), exit_code=1)
     job = Job("test (3.11)", [noise.checkout(), noise.setup_python(), step])
     logs = write_layout([job], tmp_path, "zip_steps")
-    code, _, summary, stdout, _ = run_cli(tmp_path, "--provider", "none", "--logs", str(logs),
-                                          "--json")  # fmt: skip
-    assert code == 0, stdout
-    return json.loads(stdout), summary
+    done = run_cli(["analyse-failure", "--provider", "none", "--logs", str(logs), "--json"],
+                   tmp_path)  # fmt: skip
+    assert done.code == 0, done.stdout
+    return json.loads(done.stdout), done.summary
 
 
 def test_an_assertion_among_dns_errors_gets_a_code_fix_not_a_re_run(tmp_path: Path) -> None:

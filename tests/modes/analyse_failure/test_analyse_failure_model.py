@@ -17,7 +17,8 @@ from cicd_agent.modes.analyse_failure.prompt import (
     EXCERPT_TOKENS,
 )
 from tests.harness.model_server import TEST_API_KEY
-from tests.helpers.failed_run import ERROR_LINE, ROOT_CAUSE, failed_run, opinion, run_cli, zip_of
+from tests.helpers.cli import run_cli
+from tests.helpers.failed_run import ERROR_LINE, ROOT_CAUSE, failed_run, opinion, zip_of
 
 AWS_KEY = "AKIA" + "QWERTYUIOPASDFGH"
 
@@ -25,13 +26,13 @@ AWS_KEY = "AKIA" + "QWERTYUIOPASDFGH"
 def analyse(
     tmp_path: Path, model_server: Any, logs: Path | None = None
 ) -> tuple[int, dict[str, str], str, dict[str, Any]]:
-    code, outputs, summary, stdout, _ = run_cli(
-        tmp_path,
-        "--provider", "openai", "--base-url", model_server.base_url, "--model", "gpt-4o-mini",
-        "--logs", str(logs or failed_run().zip_path), "--json",
-        environ={"OPENAI_API_KEY": TEST_API_KEY},
+    done = run_cli(
+        ["analyse-failure",
+         "--provider", "openai", "--base-url", model_server.base_url, "--model", "gpt-4o-mini",
+         "--logs", str(logs or failed_run().zip_path), "--json"],
+        tmp_path, {"OPENAI_API_KEY": TEST_API_KEY},
     )  # fmt: skip
-    return code, outputs, summary, json.loads(stdout)
+    return done.code, done.outputs, done.summary, json.loads(done.stdout)
 
 
 def test_the_model_explains_from_a_fenced_redacted_budgeted_excerpt(

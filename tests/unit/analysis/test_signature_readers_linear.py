@@ -2,7 +2,7 @@
 definitions' head finder): runs of 20,000 whitespace, tabs, mixed blanks, identifier
 characters, digits and parentheses. Each old pattern let several quantifiers take the same
 characters, so such a line cost hours; the readers must now answer, and answer right, on it.
-The red-team tests in tests/modes/review/test_review_stall_red_team.py hold the time limit."""
+The attack tests in tests/modes/review/test_review_cli.py hold the time limit."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ internet) still runs: counts are the over-estimate, and the job summary says so.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 
 from cicd_agent.job.result import ModeResult
 from cicd_agent.model.client import ModelClient
+from cicd_agent.model.encodings import ENCODINGS, cached
 from cicd_agent.model.usage import Usage
 from tests.harness.model_server import ModelServer
 from tests.helpers.network import free_port, offline_env
@@ -87,3 +89,24 @@ def test_set_up_with_the_files_cached_reports_them_ready() -> None:
     done = _fetch(env, "--strict")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ready" in done.stdout
+
+
+def test_the_cache_counts_as_ready_only_with_every_file_under_tiktokens_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restored cache skips the download; one file short, or files under other names
+    (tiktoken keys each by the SHA-1 of its URL), and the set-up loads them."""
+    monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
+    assert not cached()
+    monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path))
+    (tmp_path / "o200k_base").write_text("not the cache key")
+    assert not cached()
+    urls = [
+        f"https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
+        for name in ENCODINGS
+    ]
+    keys = [hashlib.sha1(url.encode(), usedforsecurity=False).hexdigest() for url in urls]
+    (tmp_path / keys[0]).write_text("")
+    assert cached(ENCODINGS[:1]) and not cached()
+    (tmp_path / keys[1]).write_text("")
+    assert cached()

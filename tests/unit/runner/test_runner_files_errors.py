@@ -18,6 +18,7 @@ import pytest
 
 from tests.harness.action_runner import parse_github_output
 from tests.harness.payloads import REPO_ROOT
+from tests.helpers.cli import run_cli
 
 CLI = Path(sys.executable).parent / "cicd-agent"
 LOGS = REPO_ROOT / "examples/logs/pytest-failure.zip"
@@ -90,10 +91,7 @@ def test_an_event_nested_3000_deep_is_exit_2_not_an_internal_error(tmp_path: Pat
     [("--policy", "policy is nested too deeply"), ("--model-prices", "model-prices is nested")],
 )
 def test_deeply_nested_json_options_are_exit_2(tmp_path: Path, flag: str, words: str) -> None:
-    from cicd_agent.cli import main
-
-    (tmp_path / "out").touch()
-    environ = {"GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_STEP_SUMMARY": os.devnull}
+    environ = {"GITHUB_STEP_SUMMARY": os.devnull}
     repo = str(LOGS.parents[2])
     args = [
         "deploy-gate",
@@ -107,16 +105,14 @@ def test_deeply_nested_json_options_are_exit_2(tmp_path: Path, flag: str, words:
         "--audit-file",
         str(tmp_path / "audit.jsonl"),
     ]
-    code = main([*args, flag, "[" * 3000], environ=environ, stdout=io.StringIO(),
-                stderr=io.StringIO())  # fmt: skip
-    assert code == 2
-    assert words in parse_github_output((tmp_path / "out").read_text())["error"]
+    done = run_cli([*args, flag, "[" * 3000], tmp_path, environ)
+    assert done.code == 2
+    assert words in done.outputs["error"]
 
 
 def test_text_with_bytes_that_were_not_utf8_is_written_not_fatal(tmp_path: Path) -> None:
     """A file name or line git handed back with surrogate escapes still reaches the outputs
     and the summary (as U+FFFD's stand-in), instead of costing the step all its outputs."""
-    import io
 
     from cicd_agent.runner.runner_io import RunnerIO
 

@@ -287,7 +287,7 @@ def test_the_log_diff_drops_the_green_runs_lines_and_counts_them(tmp_path: Path)
 def test_offline_likely_flaky_run_gives_outputs_and_a_summary_a_test_id_cannot_restyle(
     tmp_path: Path,
 ) -> None:
-    from tests.helpers.failed_run import run_cli
+    from tests.helpers.cli import run_cli
 
     hostile = "@everyone <img src=x onerror=alert(1)> [link](https://evil.example)"
     text = _pytest(
@@ -301,9 +301,10 @@ def test_offline_likely_flaky_run_gives_outputs_and_a_summary_a_test_id_cannot_r
     log = tmp_path / "job.log"
     log.write_text(text)
 
-    code, outputs, summary, _, _ = run_cli(tmp_path, "--provider", "none", "--logs", str(log))
+    done = run_cli(["analyse-failure", "--provider", "none", "--logs", str(log)], tmp_path)
+    outputs, summary = done.outputs, done.summary
 
-    assert code == 0
+    assert done.code == 0
     assert outputs["is_flaky"] == "likely" and outputs["failure_type"] == "test_failure"
     (flaky,) = json.loads(outputs["flaky_tests"])
     assert flaky["verdict"] == "likely" and "timing" in flaky["evidence"][0]

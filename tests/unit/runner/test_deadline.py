@@ -1,0 +1,63 @@
+"""The run's deadline: a real alarm interrupts the mode once it passes, only in the main
+thread, and the alarm and handler the embedding program had (pytest's own timeout here) are
+put back afterwards."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+import pytest
+
+from cicd_agent.runner.deadline import DeadlineExceeded, run_deadline
+from cicd_agent.runner.errors import ExitCode
+
+
+def test_work_still_running_at_the_deadline_is_interrupted_as_exit_3() -> None:
+    handler = signal.getsignal(signal.SIGALRM)
+    with pytest.raises(DeadlineExceeded) as caught, run_deadline(0.0005):  # 30 ms
+        while True:
+            time.sleep(0.01)
+    assert caught.value.exit_code == ExitCode.EXTERNAL
+    assert "deadline of 0.0005 minute(s) passed" in str(caught.value)
+    assert signal.getsignal(signal.SIGALRM) is handler
+
+
+def test_the_deadline_replaces_the_handler_only_while_the_mode_runs() -> None:
+    handler = signal.getsignal(signal.SIGALRM)
+    with run_deadline(10):
+        assert signal.getsignal(signal.SIGALRM) is not handler
+    assert signal.getsignal(signal.SIGALRM) is handler
+
+
+def test_no_deadline_or_another_thread_arms_nothing() -> None:
+    handler = signal.getsignal(signal.SIGALRM)
+    seen: list[object] = []
+
+    def in_thread() -> None:
+        with run_deadline(10):
+            seen.append(signal.getsignal(signal.SIGALRM))
+
+    worker = threading.Thread(target=in_thread)
+    worker.start()
+    worker.join()
+    with run_deadline(None):
+        seen.append(signal.getsignal(signal.SIGALRM))
+    assert seen == [handler, handler]
+
+
+def test_an_outer_alarm_is_put_back_after_the_run() -> None:
+    rang: list[int] = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: rang.append(signum))
+    outer = signal.getitimer(signal.ITIMER_REAL)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 600)
+        with run_deadline(10):
+            assert signal.getitimer(signal.ITIMER_REAL)[0] <= 600
+        left, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 0 < left <= 600
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_REAL, *outer)
+    assert rang == []

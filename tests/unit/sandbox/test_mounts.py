@@ -1,0 +1,54 @@
+"""What the sandbox hides and binds back (``sandbox/mounts.py``), on real folders: a folder
+``nobody`` cannot pass above a bound path is replaced so the bind stays reachable, and the
+job's tools under an emptied folder come back, never through a link in the checkout."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from cicd_agent.sandbox.mounts import EMPTIED, closed_folders, find_homes, tools_in_emptied_folders
+
+
+def test_the_outermost_folder_nobody_cannot_pass_above_a_bind_is_found() -> None:
+    # pytest's own temporary folders are 0700 themselves: this tree starts in an open one
+    root = Path(tempfile.mkdtemp(prefix="cicd-agent-mounts-", dir="/var/tmp"))
+    try:
+        root.chmod(0o755)
+        closed = root / "closed"
+        bound = closed / "open" / "tool"
+        bound.mkdir(parents=True)
+        closed.chmod(0o700)
+        assert closed_folders([bound], []) == (closed,)
+        assert closed_folders([bound], [root]) == ()  # already hidden whole
+        closed.chmod(0o755)
+        assert closed_folders([bound], []) == ()
+    finally:
+        shutil.rmtree(root)
+
+
+def test_tools_under_an_emptied_folder_come_back_but_not_through_the_checkout(
+    tmp_path: Path,
+) -> None:
+    assert any(tmp_path.is_relative_to(folder) for folder in EMPTIED), "tmp_path under /tmp"
+    venv_bin = tmp_path / "venv" / "bin"
+    node_bin = tmp_path / "web" / "node_modules" / ".bin"
+    checkout = tmp_path / "checkout"
+    for folder in (venv_bin, node_bin, checkout):
+        folder.mkdir(parents=True)
+    (checkout / "bin").symlink_to(venv_bin)
+    search = ":".join(
+        [str(venv_bin), str(node_bin), str(checkout / "bin"), "relative/bin", "/usr/bin"]
+    )
+    found = tools_in_emptied_folders(search, checkout)
+    assert found == (venv_bin.parent, node_bin.parent)
+
+
+def test_a_home_under_an_emptied_folder_or_given_relative_is_not_a_home_to_hide(
+    tmp_path: Path,
+) -> None:
+    homes = find_homes({"HOME": str(tmp_path), "RUNNER_TEMP": "relative/_work/_temp"})
+    assert all(home.is_absolute() and home != Path("/") for home in homes)
+    assert tmp_path not in homes  # /tmp is emptied anyway
+    assert Path("relative") not in homes
