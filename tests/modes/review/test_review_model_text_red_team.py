@@ -65,3 +65,20 @@ def test_a_rejected_key_of_the_answer_is_quoted_as_text_in_the_notes(
     note = next(line for line in done.summary.splitlines() if "no usable answer" in line)
     assert "octo-org" in note
     assert "@octo-org" not in note and "<img" not in note and "[x](" not in note
+
+
+def test_a_lone_surrogate_in_the_answer_is_refused_as_an_answer(
+    tmp_path: Path, model_server: ModelServer
+) -> None:
+    """``\\ud800`` in the answer's JSON decodes to a lone surrogate, which no UTF-8 writer (GitHub's
+    Markdown parser in the neutraliser included) takes: the answer is refused by the schema's
+    JSON parser and the deterministic result stands (held; the hand-off file, read with the
+    standard library's parser, did not: tests/modes/review/test_review_fork_safe.py)."""
+    reply = answer(model_finding("app.py", 1, "Bad title")).model_dump()
+    reply["summary"] = "Fine \udfff summary @octo-org/admins"
+    reply["findings"][0]["title"] = "Bad \ud800 title"
+    model_server.answer(reply, times=None)
+    done = _review(tmp_path, model_server)
+    assert done.code == 0, done.summary
+    note = next(line for line in done.summary.splitlines() if "no usable answer" in line)
+    assert "surrogate" in note and "the deterministic result stands" in note

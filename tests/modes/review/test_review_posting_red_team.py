@@ -25,8 +25,9 @@ import pytest
 from cicd_agent.modes.review.describe import DescriptionAnswer
 from cicd_agent.modes.review.prompt import ReviewAnswer
 from cicd_agent.modes.review.result import SUMMARY_LIMIT
+from cicd_agent.runner.rendered import live_in_post
 from tests.git_builder import GitRepoBuilder
-from tests.helpers.posting import live_posts, posted_texts
+from tests.helpers.posting import OWN, live_posts, posted_texts
 from tests.helpers.review import answer, pull_request_event, run_review
 from tests.modes.review.test_review_fork_safe import Project, claim, step_one, step_two, tampered
 
@@ -118,3 +119,55 @@ def test_describes_what_and_why_are_posted_inert_in_the_body(
     places = {place for place, _ in posted_texts(github_api.proxy)}
     assert "PATCH /repos/octocat/Hello-World/pulls/2 body" in places
     assert live_posts(github_api.proxy) == []
+
+
+# ------------------------------------------------ second attack: every hand-off text, every shape
+
+_SHAPES: dict[str, str] = {
+    "fenced block": f"```\n{LIVE}\n```\n",
+    "tilde fence left open": f"~~~\n{LIVE}\n",
+    "indented block in a nested list": f"- a\n  - b\n\n          {LIVE}\n",
+    "code span cut at the title's limit": "t" * 190 + f" `{LIVE}`",
+    "table with a pipe in a code span": f"| a | b |\n|---|---|\n| `x | {LIVE}` | c |\n",
+    "character references": "&#64;acme/security-team &commat;acme/team &lt;img src=x&gt; "
+    "`&#64;acme/x`",
+    "zero-width and bidi around a mention": "\u200b@acme/security-team \u202e@acme/team\u202c "
+    "x\u200d@acme/ops [l\u200bnk](https://evil.example/z)",
+    "autolinks": "<https://evil.example/a> www.evil.example security@evil.example octocat/other#12",
+    "reference definition": f"[x]\n\n[x]: https://evil.example/ref\n\n    {LIVE}\n",
+    "link walking out of the repository": "[ok](https://github.com/octocat/Hello-World/../../"
+    "evil/repo/issues/1) [ok2](https://github.com/octocat/Hello-World/%2e%2e/x)",
+    "HTML block with a blank line": f"<details>\n\n{LIVE}\n\n</details>\n",
+    "our own tags forged": f"<sub>\n\n    {LIVE}\n</sub><br>",
+    "carriage returns": f"a\r    {LIVE}\r\rb",
+    "code block cut at the body's limit": "```\n" + "y" * 3990 + f"\n```\n{LIVE}",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(_SHAPES))
+def test_every_hand_off_text_is_inert_wherever_it_is_posted(
+    shape: str, tmp_path: Path, github_api: Any, project: Project, honest: dict[str, Any]
+) -> None:
+    """Each hostile shape in every text of the artifact (summary, risk reasons, a title and a
+    body on a changed line and outside the diff), read where GitHub shows it: the review body,
+    the inline comments, the check run, the summary comment, and the job summary."""
+    text = _SHAPES[shape]
+    document = tampered(
+        honest,
+        summary=text,
+        risk_level="critical",
+        risk_reasons=[text, text],
+        findings=[
+            claim("src/app.py", 30, text, body=text),
+            claim("src/app.py", 55, text, body=text),
+            claim("src/app.py", 31, text, body=text, severity="low", suggestion=text),
+        ],
+    )
+
+    code, _, summary = step_two(tmp_path, github_api, project, document, "--report-on", "low")
+
+    assert code == 0, summary
+    where = {place for place, _ in posted_texts(github_api.proxy)}
+    assert any(place.endswith("comment") for place in where), "an inline comment was posted"
+    assert live_posts(github_api.proxy) == []
+    assert live_in_post(summary, OWN) == [], "the job summary"
