@@ -171,3 +171,42 @@ def test_every_hand_off_text_is_inert_wherever_it_is_posted(
     assert any(place.endswith("comment") for place in where), "an inline comment was posted"
     assert live_posts(github_api.proxy) == []
     assert live_in_post(summary, OWN) == [], "the job summary"
+
+
+_NAMES = (
+    "src/a`b @acme/security-team <img src=https:evil.example>.py",
+    "src/c](https:evil.example) [d]: https:evil.example e@evil.example.py",
+    "src/f | g ||| h.py",
+)
+
+
+class _HostileNames(Project):
+    """The fork's own file names (GitHub lists them as they are): each adds a committed secret
+    and a debugger call, so the floor finds them again and names the files everywhere."""
+
+    def __init__(self, root: Path) -> None:
+        self.repo = GitRepoBuilder(root)
+        self.base = self.repo.commit("base", {"src/app.py": "x = 1\n"})
+        self.head = self.repo.commit(
+            "names",
+            {name: "def run():\n    breakpoint()\n    return 1\n" for name in _NAMES},
+        )
+
+
+def test_hostile_file_names_are_inert_wherever_the_hand_off_names_them(
+    tmp_path: Path, github_api: Any
+) -> None:
+    project = _HostileNames(tmp_path / "repo")
+    (tmp_path / "one").mkdir()
+    code, path = step_one(tmp_path / "one", project, {})
+    assert code == 0
+    document = json.loads(path.read_text())
+    document["findings"] += [claim(name, 99, f"outside {name}") for name in _NAMES]
+
+    code, _, summary = step_two(tmp_path, github_api, project, document, "--report-on", "low")
+
+    assert code == 0, summary
+    texts = "".join(text for _, text in posted_texts(github_api.proxy))
+    assert "security-team" in texts and "evil.example" in texts
+    assert live_posts(github_api.proxy) == []
+    assert live_in_post(summary, OWN) == [], "the job summary"
