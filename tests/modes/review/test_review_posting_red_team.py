@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from cicd_agent.modes.review.describe import DescriptionAnswer
+from cicd_agent.modes.review.handoff.file import MAX_FINDINGS
 from cicd_agent.modes.review.prompt import ReviewAnswer
 from cicd_agent.modes.review.result import SUMMARY_LIMIT
 from cicd_agent.runner.rendered import live_in_post
@@ -208,5 +209,35 @@ def test_hostile_file_names_are_inert_wherever_the_hand_off_names_them(
     assert code == 0, summary
     texts = "".join(text for _, text in posted_texts(github_api.proxy))
     assert "security-team" in texts and "evil.example" in texts
+    assert live_posts(github_api.proxy) == []
+    assert live_in_post(summary, OWN) == [], "the job summary"
+
+
+def test_a_huge_hand_off_is_cut_to_githubs_limits_and_stays_inert(
+    tmp_path: Path, github_api: Any, project: Project, honest: dict[str, Any]
+) -> None:
+    """A thousand claims whose titles and bodies hold code spans and blocks of every length:
+    the summary comment, the check run and the review body pass GitHub's limits, so each is
+    cut after neutralising (and neutralised again); wherever a cut lands, nothing is live."""
+    findings = [
+        claim(
+            "src/app.py",
+            55 + n % 3,
+            "t" * (n % 97) + f" `{LIVE}` " + "u" * (n % 13),
+            body="v" * (n % 89) + f"\n\n```\n{LIVE}\n" + "w" * (1200 + n % 61) + f"\n```\n{BLOCK}",
+            severity=("critical", "high", "medium", "low")[n % 4],
+        )
+        for n in range(MAX_FINDINGS)
+    ]
+    document = tampered(honest, summary=BLOCK * 40, findings=findings)
+
+    code, _, summary = step_two(
+        tmp_path, github_api, project, document, "--report-on", "low", "--max-findings", "1000"
+    )
+
+    assert code == 0, summary
+    sent = {place: text for place, text in posted_texts(github_api.proxy)}
+    cut = [place for place, text in sent.items() if "(truncated by cicd-agent" in text]
+    assert len(cut) >= 3, list(sent)  # the review body, the check run, the summary comment
     assert live_posts(github_api.proxy) == []
     assert live_in_post(summary, OWN) == [], "the job summary"
