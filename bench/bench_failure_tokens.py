@@ -37,7 +37,7 @@ from cicd_agent.model.config import DEFAULT_MAX_OUTPUT_TOKENS  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
 from cicd_agent.modes.analyse_failure.prompt import (  # noqa: E402
     Evidence,
-    FailureOpinion,
+    FailureAnswer,
     FixRecommendation,
     build_prompt,
     excerpt_budget,
@@ -60,7 +60,7 @@ def measure(model: str) -> list[dict[str, object]]:
     entries, _ = build.load()
     counter = TokenCounter.for_model(model)
     budget = excerpt_budget(prompt_budget(model, None, DEFAULT_MAX_OUTPUT_TOKENS))
-    schema = counter.count(json.dumps(FailureOpinion.model_json_schema()))
+    schema = counter.count(json.dumps(FailureAnswer.model_json_schema()))
     redact = Redactor().redact
     rows: list[dict[str, object]] = []
     for entry in entries:
@@ -94,7 +94,7 @@ def measure(model: str) -> list[dict[str, object]]:
 def calls_per_run(model: str) -> list[int]:
     """Model calls the real CLI makes on each corpus case (local model server, valid answer)."""
     entries, _ = build.load()
-    answer = FailureOpinion(
+    answer = FailureAnswer(
         root_cause="benchmark answer",
         failure_type=FailureType.UNKNOWN,
         responsible_files=[],

@@ -38,7 +38,7 @@ from cicd_agent.model.config import DEFAULT_MAX_OUTPUT_TOKENS  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
 from cicd_agent.modes.analyse_failure.prompt import (  # noqa: E402
     Evidence,
-    FailureOpinion,
+    FailureAnswer,
     build_prompt,
     excerpt_budget,
 )
@@ -127,7 +127,7 @@ def _job(pair: Pair, output: Output, dest: Path) -> Path:
 def measure(pairs: list[Pair], model: str, scratch: Path) -> list[dict[str, object]]:
     counter = TokenCounter.for_model(model)
     budget = excerpt_budget(prompt_budget(model, None, DEFAULT_MAX_OUTPUT_TOKENS))
-    schema = counter.count(json.dumps(FailureOpinion.model_json_schema()))
+    schema = counter.count(json.dumps(FailureAnswer.model_json_schema()))
     redact = Redactor().redact
     rows: list[dict[str, object]] = []
     for index, pair in enumerate(pairs):

@@ -1,8 +1,26 @@
-"""The canary scenarios' metric config, as served by tests/harness/prometheus_server.py."""
+"""The canary scenarios' metric config, as served by tests/harness/prometheus_server.py, and
+the canary phase's read path in one call."""
 
 from __future__ import annotations
 
+from cicd_agent.analysis.canary import CanaryVerdict
+from cicd_agent.analysis.canary_state import CanaryState
+from cicd_agent.modes.deploy_gate.canary.collect import fetch_samples
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
+from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
+from cicd_agent.prometheus import PrometheusClient
+
+
+def assess_canary(
+    client: PrometheusClient,
+    config: CanaryConfig,
+    *,
+    end: float | None = None,
+    state: CanaryState | None = None,
+) -> CanaryVerdict:
+    """Fetch (collect's reader) and judge (the analyse step), as the phase does."""
+    since = state.until if state is not None else None
+    return judge_samples(fetch_samples(client, config, end=end, since=since), config, state)
 
 
 def scenario_config(scenario: str) -> CanaryConfig:

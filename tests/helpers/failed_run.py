@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.analysis.logs import FailureType
-from cicd_agent.modes.analyse_failure.prompt import FailureOpinion, FixRecommendation
+from cicd_agent.modes.analyse_failure.prompt import FailureAnswer, FixRecommendation
 from tests.corpus import noise
 from tests.corpus.cases import CASES, Ctx
 from tests.corpus.runner_log import Job, render, write_layout
@@ -80,7 +80,7 @@ def run_cli(
     return run.code, run.outputs, run.summary, run.stdout, run.stderr
 
 
-def opinion(**changes: Any) -> FailureOpinion:
+def opinion(**changes: Any) -> FailureAnswer:
     """A model answer about the failed run that agrees with the logs; ``changes`` alter it."""
     values: dict[str, Any] = {
         "root_cause": "add(2, 3) returns 5 but test_add_small_numbers expects 6: the test is wrong.",
@@ -98,4 +98,4 @@ def opinion(**changes: Any) -> FailureOpinion:
         "flaky_evidence": [],
     }
     values.update(changes)
-    return FailureOpinion(**values)
+    return FailureAnswer(**values)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport
 from cicd_agent.modes.gen_tests.gate import Gate, ProjectCommand, SuiteBaseline, Verdict
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
@@ -39,7 +40,7 @@ def gate_bench(repo: Path, *, timeout: float = 60) -> Iterator[Bench]:
     """Build the shop at ``repo``, run its suite once as the baseline, and hold the sandbox
     open while the gate (``timeout`` per candidate run) is used."""
     base, head = make_repo(repo)
-    targets = changed_targets(repo, base, head)
+    targets = changed_targets(GitCheckout(repo), base, head)
     environ = {"PATH": path_env(), "HOME": "/nonexistent"}
     command = ProjectCommand.parse("python -m pytest")
     with Sandbox(repo, environ) as sandbox:

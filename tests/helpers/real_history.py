@@ -1,6 +1,6 @@
 """Rebuild a real repository's history shape as a git repository, for the risk tests.
 
-``tests/fixtures/risk/*.json.gz`` hold what ``bench/export_history.py`` exported from a public
+``tests/fixtures/risk/*.json.gz`` hold what ``research/risk/export_history.py`` exported from a public
 repository (named in the file's ``source``): per commit, the author as a pseudonym, the time,
 the subject and each file's path, status and lines added and deleted. :func:`build` replays it
 through ``git fast-import`` with made-up lines of the same counts, so deploy-gate mines, labels

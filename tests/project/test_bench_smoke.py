@@ -42,11 +42,6 @@ def test_quick_diff_bench_writes_the_report(tmp_path: Path) -> None:
 
 SUITE_FRAME = {"run.py", "common.py", "golden.py"}
 """The driver, its figure protocol, and the before-and-after recorder of every mode's outputs."""
-LEFT_FOR_THE_RISK_WORK = {
-    "risk_eval.py", "risk_prior_fit.py", "risk_common_sense.py", "export_history.py",
-    "bench_risk_fit.py",
-}  # fmt: skip
-"""The risk model's research scripts, which issue 45's work moves to research/ with its tests."""
 MAX_SUITE_LINES = 4_500
 
 
@@ -75,7 +70,7 @@ def test_bench_holds_only_the_suite_run_py_drives() -> None:
         script = pending.pop()
         needed.add(script)
         pending += sorted(_sibling_imports(bench / script) - needed)
-    present = {path.name for path in bench.glob("*.py")} - LEFT_FOR_THE_RISK_WORK
+    present = {path.name for path in bench.glob("*.py")}
     assert present - needed == set(), "move these to research/ or drive them from bench/run.py"
     lines = sum(len((bench / name).read_text(encoding="utf-8").splitlines()) for name in present)
     assert lines <= MAX_SUITE_LINES

@@ -50,7 +50,7 @@ class CanaryThresholds(Protocol):
     def windows_to_promote(self) -> int: ...
 
 
-class CanaryJudgement(BaseModel):
+class CanaryVerdict(BaseModel):
     """The canary phase's decision. ``healthy`` is false when the judge could not see enough.
 
     ``data_source_error`` says why, when the metrics could not be read at all (Prometheus
@@ -84,7 +84,7 @@ def judge_canary(
     state: CanaryState | None = None,
     previous: Mapping[str, Samples] | None = None,
     until: float | None = None,
-) -> CanaryJudgement:
+) -> CanaryVerdict:
     """Judge every metric, score the canary and turn the score into a verdict.
 
     Samples are keyed by metric name; a name missing from a mapping means no data for that side.
@@ -116,7 +116,7 @@ def judge_canary(
 
     if len(nodata) == len(results):
         reasons.insert(0, _blind_reason(results))
-        return CanaryJudgement(
+        return CanaryVerdict(
             verdict="continue",
             canary_score=0.0,
             rollback=False,
@@ -152,7 +152,7 @@ def judge_canary(
                 f"Canary score {score:g} reaches the pass threshold, but {holds}: "
                 "continue observing."
             )
-    return CanaryJudgement(
+    return CanaryVerdict(
         verdict=verdict,
         canary_score=score,
         rollback=verdict == "rollback",
@@ -212,12 +212,12 @@ def _blind_reason(results: Sequence[MetricResult]) -> str:
 
 def blind_judgement(
     reason: str, specs: Sequence[MetricSpec], state: CanaryState | None = None
-) -> CanaryJudgement:
+) -> CanaryVerdict:
     """The judgement when the metrics could not be read at all: continue, unhealthy, every metric
     nodata, so outputs and the summary table keep their usual shape; the state passes through
     unchanged (no evidence was gathered)."""
     results = tuple(unread_metric(spec) for spec in specs)
-    return CanaryJudgement(
+    return CanaryVerdict(
         verdict="continue",
         canary_score=0.0,
         rollback=False,

@@ -8,9 +8,11 @@ they return a ``WriteOutcome`` saying they were skipped, and the mode reports it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -18,26 +20,34 @@ import requests
 from github import Auth, Github, GithubException
 from github.Repository import Repository
 
-from cicd_agent.github import checks, comments, pulls, reactions
+from cicd_agent.github import checks, comments, permissions, pulls, reactions, runs, threads
+from cicd_agent.github.comments import Found
 from cicd_agent.github.failures import translate, unreachable
-from cicd_agent.github.models import SentRequest, WriteOutcome
+from cicd_agent.github.models import (
+    ChangedFile,
+    JobInfo,
+    PullRequestInfo,
+    ReviewComment,
+    SentRequest,
+    WorkflowRunInfo,
+    WriteOutcome,
+)
 from cicd_agent.github.retry import RetryPolicy, build_retry
+from cicd_agent.github.run_history import HistoryReader, Readers
 from cicd_agent.runner.errors import GitHubWriteDenied, UsageError
+from cicd_agent.runner.markdown import Neutral
 
 if TYPE_CHECKING:
     import re
-    from collections.abc import Sequence
 
-    from cicd_agent.github.comments import Found
     from cicd_agent.github.models import (
         Annotation,
-        ChangedFile,
         CheckConclusion,
-        PullRequestInfo,
-        ReviewComment,
+        ReviewDecision,
         ReviewEvent,
     )
-    from cicd_agent.runner.markdown import Neutral
+    from cicd_agent.github.reactions import Reaction
+    from cicd_agent.github.threads import CommentKind, ThreadStart
 
 T = TypeVar("T")
 
@@ -228,6 +238,63 @@ class GitHubClient:
             url=str(data.get("html_url") or "") if isinstance(data, dict) else "",
         )
 
+    # The calls of deploy-gate and command, each written in its module (pulls, runs, threads,
+    # comments, reactions, permissions): methods here, so a mode holding the client imports
+    # none of those modules itself.
+
+    def review_decisions(self, sha: str) -> list[ReviewDecision]:
+        return pulls.review_decisions(self, sha)
+
+    def author_of_change(self, sha: str, base: str) -> tuple[str, tuple[str, ...]] | None:
+        return pulls.author_of_change(self, sha, base)
+
+    def get_pull_request(self, number: int) -> PullRequestInfo:
+        return pulls.get_pull_request(self, number)
+
+    def workflow_runs(
+        self,
+        workflow: int | str,
+        *,
+        branch: str,
+        status: str,
+        created_since: datetime | None = None,
+        limit: int = 100,
+    ) -> list[WorkflowRunInfo]:
+        return runs.list_workflow_runs(
+            self, workflow, branch=branch, status=status, created_since=created_since, limit=limit
+        )
+
+    def previous_deployment_sha(self, environment: str, before_id: int, head: str) -> str | None:
+        return runs.previous_deployment_sha(self, environment, before_id, head)
+
+    def can_write(self, login: str) -> bool:
+        return permissions.can_write(self, login)
+
+    def react(self, kind: CommentKind, comment_id: int, content: Reaction) -> WriteOutcome:
+        return reactions.react(self, kind, comment_id, content)
+
+    def thread_start(self, number: int, comment_id: int) -> ThreadStart:
+        return threads.thread_start(self, number, comment_id)
+
+    def latest_failed_run(self, head_sha: str) -> WorkflowRunInfo | None:
+        return threads.latest_failed_run(self, head_sha)
+
+    def upsert_issue_comment(
+        self,
+        number: int,
+        key: str,
+        body: Neutral,
+        *,
+        reply: bool = False,
+        found: Found | None = None,
+    ) -> WriteOutcome:
+        return comments.upsert_issue_comment(self, number, key, body, reply=reply, found=found)
+
+    def upsert_thread_reply(
+        self, number: int, thread: int, key: str, body: Neutral
+    ) -> WriteOutcome:
+        return comments.upsert_thread_reply(self, number, thread, key, body)
+
     def redirect_location(self, action: str, path: str) -> str:
         """Where GitHub redirects a download (logs are served from short-lived blob URLs)."""
         headers, _ = self.read(
@@ -242,46 +309,80 @@ class GitHubClient:
             )
         return str(location)
 
-    def close(self) -> None:
-        self._github.close()
+    # The calls of analyse-failure: runs, their jobs and logs, pull requests, comments, and the
+    # fix's branch. Each delegates to the module that holds the call; a mode holding a client
+    # needs no import of this layer.
+    def workflow_run(self, run_id: int, attempt: int = 0) -> WorkflowRunInfo:
+        return runs.get_workflow_run(self, run_id, attempt)
 
-    # The calls review makes, each written in its module (comments, pulls, checks, reactions):
-    # methods here, so a mode holding the client imports none of those modules itself.
+    def run_jobs(self, run_id: int) -> list[JobInfo]:
+        return runs.list_jobs(self, run_id)
 
-    def find_issue_comment(self, number: int, key: str) -> Found | None:
-        return comments.find_issue_comment(self, number, key)
+    def download_job_log(self, job_id: int, dest: Path) -> Path:
+        return runs.download_job_log(self, job_id, dest)
 
-    def upsert_issue_comment(
-        self, number: int, key: str, body: Neutral, *, found: Found | None = None
-    ) -> WriteOutcome:
-        return comments.upsert_issue_comment(self, number, key, body, found=found)
+    def download_run_logs(self, run_id: int, dest: Path) -> Path:
+        return runs.download_run_logs(self, run_id, dest)
 
-    def get_pull_request(self, number: int) -> PullRequestInfo:
-        return pulls.get_pull_request(self, number)
+    def run_history(
+        self,
+        junit_zip: Callable[[bytes], dict[str, bool]],
+        log: Callable[[Path, str], tuple[tuple[str, ...], str]],
+        dest: Path,
+    ) -> HistoryReader:
+        """A reader of a run's test history, turning reports and logs into outcomes the
+        mode's way (:class:`~cicd_agent.github.run_history.Readers`)."""
+        return HistoryReader(self, Readers(junit_zip, log), dest)
 
-    def list_changed_files(self, number: int) -> list[ChangedFile]:
+    def default_branch(self) -> str:
+        return self.read("reading the repository", lambda: self.repository.default_branch)
+
+    def changed_files(self, number: int) -> list[ChangedFile]:
         return pulls.list_changed_files(self, number)
 
     def pulls_for_commit(self, sha: str) -> list[PullRequestInfo]:
         return pulls.pulls_for_commit(self, sha)
 
-    def open_pulls_from(self, owner: str, branch: str) -> list[PullRequestInfo]:
-        return pulls.open_pulls_from(self, owner, branch)
+    def our_marked_comments(self, *, number: int = 0, sha: str = "") -> list[Found]:
+        return comments.our_marked_comments(self, number=number, sha=sha)
 
     def post_review(
         self,
         number: int,
         *,
         body: Neutral,
-        event: ReviewEvent,
         comments: Sequence[ReviewComment],
         commit_sha: str,
+        event: ReviewEvent = "COMMENT",
     ) -> WriteOutcome:
         """:func:`pulls.create_review`, under another name: outside this package a call named
         like PyGithub's own posters is taken for one (tests/project/test_posting_typing.py)."""
         return pulls.create_review(
             self, number, body=body, event=event, comments=comments, commit_sha=commit_sha
         )
+
+    def branch_exists(self, branch: str) -> bool:
+        return pulls.branch_exists(self, branch)
+
+    def commit_files(
+        self, base_sha: str, files: Sequence[tuple[str, str | None, str]], message: str
+    ) -> str:
+        return pulls.commit_files(self, base_sha, files, message)
+
+    def create_branch(self, branch: str, sha: str) -> bool:
+        return pulls.create_branch(self, branch, sha)
+
+    def create_draft_pull(self, *, base: str, head: str, title: Neutral, body: Neutral) -> str:
+        """The new draft pull request's address."""
+        made = pulls.create_draft_pull(self, base=base, head=head, title=title, body=body)
+        return str(made.html_url)
+
+    # The calls of review (and its fork hand-off) not listed above.
+    def find_issue_comment(self, number: int, key: str) -> Found | None:
+        return comments.find_issue_comment(self, number, key)
+
+    def open_pulls_from(self, owner: str, branch: str) -> list[PullRequestInfo]:
+        return pulls.open_pulls_from(self, owner, branch)
 
     def probe_review_comment(self, number: int, comment: ReviewComment, commit_sha: str) -> bool:
         return pulls.probe_review_comment(self, number, comment, commit_sha)
@@ -308,6 +409,9 @@ class GitHubClient:
 
     def dismissed(self, number: int, marker: re.Pattern[str]) -> frozenset[str]:
         return reactions.dismissed(self, number, marker)
+
+    def close(self) -> None:
+        self._github.close()
 
 
 def connect(settings: GitHubSettings) -> GitHubClient:

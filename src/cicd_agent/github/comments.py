@@ -75,6 +75,28 @@ def is_ours(client: GitHubClient, comment: _Comment) -> bool:
     return comment.user.login == own_login if own_login else comment.user.type == "Bot"
 
 
+def our_marked_comments(client: GitHubClient, *, number: int = 0, sha: str = "") -> list[Found]:
+    """Our comments that carry any marker of ours, oldest first: on issue or pull request
+    ``number``, else on commit ``sha``. A mode that matches several markers (analyse-failure's
+    run and signature) reads them from the bodies."""
+    where = f"#{number}" if number else f"commit {sha[:12]}"
+
+    def collect() -> list[Found]:
+        repository = client.repository
+        listed = (
+            repository.get_issue(number).get_comments()
+            if number
+            else repository.get_commit(sha).get_comments()
+        )
+        return [
+            Found(c.id, c.body or "")
+            for c in listed
+            if "<!-- cicd-agent:" in (c.body or "") and is_ours(client, c)
+        ]
+
+    return client.read(f"listing the comments on {where}", collect)
+
+
 def _find(client: GitHubClient, comments: Iterable[_Comment], key: str) -> _Comment | None:
     """Our comment under ``key``: it ends with our marker and we wrote it."""
     mark = marker(key)

@@ -1,4 +1,5 @@
-"""Pull requests: read one and its files, post a review, and see where reviews stand."""
+"""Pull requests: read one and its files, post a review, see where reviews stand, and open one
+from a new branch made through the Git Data API."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
+from github import GithubException, InputGitTreeElement
 from github.PullRequest import PullRequest
 from github.PullRequestReview import PullRequestReview
 
@@ -216,3 +218,45 @@ def author_of_change(
         return login, tuple(sorted(emails))
 
     return client.read(f"reading who opened the pull request of {sha[:12]}", collect)
+
+
+def branch_exists(client: GitHubClient, branch: str) -> bool:
+    """Whether ``refs/heads/<branch>`` exists (matching refs share a prefix: compare whole)."""
+    wanted = f"refs/heads/{branch}"
+    return client.read(
+        f"looking for the branch {branch}",
+        lambda: any(
+            ref.ref == wanted for ref in client.repository.get_git_matching_refs(f"heads/{branch}")
+        ),
+    )
+
+
+def commit_files(
+    client: GitHubClient, base_sha: str, files: Sequence[tuple[str, str | None, str]], message: str
+) -> str:
+    """A commit on ``base_sha`` whose tree changes ``files``, each ``(path, text, file mode)``
+    (text None: deleted); its SHA. PyGithub's calls: the caller runs them under the client's
+    write policy."""
+    repo = client.repository
+    base = repo.get_git_commit(base_sha)
+    elements = []
+    for path, text, mode in files:
+        if text is None:
+            elements.append(InputGitTreeElement(path, "100644", "blob", sha=None))
+            continue
+        blob = repo.create_git_blob(text, "utf-8")
+        elements.append(InputGitTreeElement(path, mode, "blob", sha=blob.sha))
+    tree = repo.create_git_tree(elements, base.tree)
+    return str(repo.create_git_commit(message, tree, [base]).sha)
+
+
+def create_branch(client: GitHubClient, branch: str, sha: str) -> bool:
+    """A new ``branch`` at ``sha``; False when it exists already (made meanwhile: never moved,
+    never overwritten). PyGithub's call: the caller runs it under the client's write policy."""
+    try:
+        client.repository.create_git_ref(f"refs/heads/{branch}", sha)
+    except GithubException as exc:
+        if exc.status == 422:
+            return False
+        raise
+    return True

@@ -16,12 +16,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.logs.history import PastRun, RunTests, canonical_test
 from cicd_agent.github import runs
-from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.models import JobInfo, WorkflowRunInfo
 from cicd_agent.runner.errors import GitHubError
+
+if TYPE_CHECKING:
+    from cicd_agent.github.client import GitHubClient
 
 DEFAULT_RUNS = 20
 MAX_READS = 6

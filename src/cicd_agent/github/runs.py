@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -211,3 +212,19 @@ def _download(client: GitHubClient, action: str, suffix: str, dest: Path) -> Pat
                 hint="Check the runner's network; GitHub may also be down.",
             ) from exc
     return dest
+
+
+def previous_deployment_sha(
+    client: GitHubClient, environment: str, before_id: int, head: str, limit: int = 50
+) -> str | None:
+    """The commit of the latest deployment to ``environment`` older than ``before_id`` that is
+    not ``head`` (among the ``limit`` newest): what a deployment is compared with."""
+
+    def find() -> str | None:
+        deployments = client.repository.get_deployments(environment=environment)
+        for deployment in islice(deployments, limit):
+            if deployment.id < before_id and deployment.sha != head:
+                return str(deployment.sha)
+        return None
+
+    return client.read(f"listing the deployments to {environment}", find)

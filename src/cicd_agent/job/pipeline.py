@@ -114,13 +114,6 @@ def validate_fail_on(
     )
 
 
-def model_failure_note(exc: ModelError) -> str:
-    """What the reader is told when the model gave no answer and the deterministic result
-    stands (a step that keeps part of its model's work when one call fails says the same)."""
-    # the error may quote the model (a refusal, a key its answer should not have had)
-    return f"The model gave no usable answer ({prose(str(exc))}); the deterministic result stands."
-
-
 def run_mode(
     mode: Steps[OptionsT_contra, FactsT, VerdictT, OpinionT, ResultT],
     ctx: RunContext[OptionsT_contra],
@@ -188,6 +181,13 @@ def run_mode(
     for annotation in final:
         ctx.runner.annotate(annotation)
     return result, exit_code
+
+
+def model_failure_note(exc: ModelError) -> str:
+    """The note for a model call that failed: the run goes on with the deterministic result.
+    An ask step that catches its own failure (to keep what it made before) says the same."""
+    # the error may quote the model (a refusal, a key its answer should not have had)
+    return f"The model gave no usable answer ({prose(str(exc))}); the deterministic result stands."
 
 
 def _at_most_warning(annotation: Annotation) -> Annotation:

@@ -20,7 +20,7 @@ from pathlib import Path
 from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import jit, records, store
+from cicd_agent.risk import jit, store
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk.assessment import Reason, RiskAssessment
 from cicd_agent.risk.evidence import ChangeEvidence
@@ -64,7 +64,7 @@ def assess_for_deploy(
     (:func:`~cicd_agent.risk.score.git_identity`). A shallow clone is never ranked against
     the little past it holds (:func:`~cicd_agent.risk.floors.finish`). scikit-learn is
     imported only to fit (:func:`risk_model.fit`): scoring from a cached fit is plain
-    arithmetic, and importing it alone cost 1.5-2.3 s of a 2 s run."""
+    arithmetic, and importing scikit-learn alone would cost most of such a run."""
     files = change.files
     pins_only = evidence.pins_only
     who = identity or git_identity(history)
@@ -101,10 +101,7 @@ def assess_for_deploy(
         )
     # Experience only from addresses GitHub vouches for; git's text scores as a newcomer.
     authors = who.emails if who.verified else ()
-    revert = any(
-        snapshot.state.reverts.undoes(c.subject, records.named_reverts(c.message))
-        for c in change.commits
-    )
+    revert = snapshot.state.undoes(files)  # by the diff: the message is the author's text
     row = snapshot.state.row(files, authors, head_time, fix=prior.features.fix, revert=revert)
     assessed = model.assess(row, vouched=who.verified)
     score, probability, share = assessed.score, assessed.probability, assessed.share

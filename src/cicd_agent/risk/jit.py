@@ -4,7 +4,8 @@ The features are those of :mod:`cicd_agent.risk.features` (Kamei et al. 2013): s
 entropy, purpose, the touched files' past (changes, developers, age, fixes, reverts), author
 experience (overall, recent, in the subsystem) and the change types, plus four that the
 revert label itself suggested and a leave-one-repository-out evaluation kept (see
-BENCHMARKS.md): the change is itself a revert (re-landing is often undone again), the share of
+BENCHMARKS.md): the change undoes a past commit line for line (re-landing is often undone
+again; read from the diff, not the message), the share of
 the author's past commits that were reverted (as known at the time), the days since the
 repository's last revert (reverts cluster in unsettled weeks), and whether the author is new
 to a file the change touches. Each commit's row is taken
@@ -20,6 +21,7 @@ time constant) so it can be updated in O(1).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -29,7 +31,7 @@ from typing import Any
 
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile
-from cicd_agent.risk.labels import RevertIndex, Reverting
+from cicd_agent.risk.labels import RevertIndex
 from cicd_agent.risk.records import MinedCommit, subsystem_of
 
 YEAR = 365.25 * 86_400
@@ -76,6 +78,14 @@ class Replay:
     commits: int = 0
     last_revert: int = 0  # when the latest past revert entered the history
     reverts: RevertIndex = field(default_factory=RevertIndex)
+    undo_keys: set[str] = field(default_factory=set)  # of each past commit's mirror image
+
+    def undoes(self, files: Sequence[ChangedFile]) -> bool:
+        """Whether ``files`` undo a past commit line for line: the same files, each with the
+        lines that commit added deleted and those it deleted added (what ``git revert``
+        makes). Read from the diff, never from the message: a change is a revert by what it
+        does, whatever its author calls it."""
+        return _undo_key(files, mirror=False) in self.undo_keys
 
     def row(
         self,
@@ -139,13 +149,15 @@ class Replay:
         )
         return chosen.commits, recent, sub
 
-    def add(self, commit: MinedCommit, found: Reverting | None = None) -> None:
-        """Add one commit to the state (after its row was taken); ``found`` is what the revert
-        index resolved for it, when the caller already asked (for the row's ``revert``)."""
-        found = self.reverts.reverting(commit) if found is None else found
+    def add(self, commit: MinedCommit) -> None:
+        """Add one commit to the state (after its row was taken)."""
+        found = self.reverts.reverting(commit)
         for target in found.targets:
             self.authors.setdefault(self.reverts.authors[target], _Author()).reverted += 1
         self.reverts.add(commit)
+        key = _undo_key(commit.files, mirror=True)
+        if key:
+            self.undo_keys.add(key)
         if found.revert:
             self.last_revert = max(self.last_revert, commit.time)
         self.commits += 1
@@ -180,6 +192,7 @@ class Replay:
             "commits": self.commits,
             "last_revert": self.last_revert,
             "reverts": self.reverts.to_json(),
+            "undo_keys": sorted(self.undo_keys),
         }
 
     @classmethod
@@ -188,6 +201,7 @@ class Replay:
             commits=int(data["commits"]),
             last_revert=int(data["last_revert"]),
             reverts=RevertIndex.from_json(data["reverts"]),
+            undo_keys={str(key) for key in data["undo_keys"]},
         )
         for path, (changes, fixes, reverts, last, authors) in data["files"].items():
             state.files[str(path)] = _File(
@@ -218,14 +232,25 @@ def replay(commits: Iterable[MinedCommit]) -> tuple[list[list[float]], Replay]:
     state = Replay()
     rows = []
     for commit in commits:
-        found = state.reverts.reverting(commit)
+        revert = state.undoes(commit.files)
         rows.append(
-            state.row(
-                commit.files, (commit.author,), commit.time, fix=commit.fix, revert=found.revert
-            )
+            state.row(commit.files, (commit.author,), commit.time, fix=commit.fix, revert=revert)
         )
-        state.add(commit, found)
+        state.add(commit)
     return rows, state
+
+
+def _undo_key(files: Sequence[ChangedFile], *, mirror: bool) -> str:
+    """A digest of each file's path and line counts (``mirror``: added and deleted swapped),
+    or "" where a change would match itself or nothing (only lines added as many as deleted in
+    every file, such as a version bump; no line at all): no change undoes those by counts."""
+    counts = sorted((f.path, f.added, f.deleted) for f in files)
+    if all(added == deleted for _, added, deleted in counts):
+        return ""
+    if mirror:
+        counts = sorted((path, deleted, added) for path, added, deleted in counts)
+    text = "\n".join(f"{path}\t{added}\t{deleted}" for path, added, deleted in counts)
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=8).hexdigest()
 
 
 NO_REVERT_YET = math.log1p(60 * 365.25)

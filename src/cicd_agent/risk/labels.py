@@ -41,11 +41,6 @@ class RevertIndex:
     authors: dict[str, str] = field(default_factory=dict)  # SHA -> author
     latest: dict[str, str] = field(default_factory=dict)  # subject key -> SHA
 
-    def undoes(self, subject: str, named: Sequence[str]) -> bool:
-        """Whether a commit titled ``subject`` that names the SHAs ``named`` undoes an
-        earlier commit (:func:`_counts_as_revert`), for a change not yet in the history."""
-        return _counts_as_revert(subject, self._held(named))
-
     def reverting(self, commit: MinedCommit) -> Reverting:
         """The earlier commits ``commit`` reverts (the SHAs it names, else the latest commit
         with the subject of its ``Revert "…"`` title) and whether it is a revert."""
@@ -111,7 +106,7 @@ def fix_inducing(commits: list[MinedCommit]) -> set[str]:
     file-level SZZ: the last earlier change to each non-test, non-doc file the fix touched.
 
     Line-level SZZ blames each line a fix deleted; that costs one ``git blame`` per fixed
-    file (minutes on a 20,000-commit history), while the file level needs nothing beyond the
+    file (slow on a long history), while the file level needs nothing beyond the
     mined records. It is noisier, so it only adds training positives: evaluation labels are
     reverts alone."""
     last: dict[str, str] = {}

@@ -1,10 +1,9 @@
 """The repository's own past as training data: each commit's files and line counts, and which
 commits were later reverted, read from git in bounded passes and cached between runs.
 
-Why our own passes and not PyDriller: PyDriller (2.12) builds a GitPython ``Commit`` and a
-diff per commit; measured on pallets/flask it takes 6 ms CPU (8 ms wall) per commit, about
-2.5 minutes for 20,000 commits, over the 60 s budget of a first fit; two ``git log`` streams
-read the same facts for 20,000 commits in about 30 s CPU, fit included.
+Why our own passes and not PyDriller: PyDriller builds a GitPython ``Commit`` and a diff per
+commit, which for a long history is over the budget of a first fit; two ``git log`` streams
+read the same facts several times faster (``BENCHMARKS.md`` has the measures).
 
 Only commits reachable from the tip we are given are read (``git rev-list TIP``), so later
 commits in the clone can never leak into a score.

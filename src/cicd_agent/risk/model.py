@@ -62,7 +62,8 @@ DIRECTIONS: dict[str, int] = {
     **dict.fromkeys(
         ("lines_added", "lines_deleted", "files", "directories", "subsystems", "new_files",
          "deleted_files", "binary_files", "past_changes", "developers", "past_fixes",
-         "past_reverts", "new_to_file", *(f"type_{kind.value}" for kind in TYPE_FEATURES)),
+         "past_reverts", "new_to_file", "revert",
+         *(f"type_{kind.value}" for kind in TYPE_FEATURES)),
         RISKIER,
     ),
     **dict.fromkeys(
@@ -71,14 +72,15 @@ DIRECTIONS: dict[str, int] = {
         SAFER,
     ),
     **dict.fromkeys(
-        ("entropy", "age_days", "fix", "revert", "author_reverted_share"), UNUSED
+        ("entropy", "age_days", "fix", "author_reverted_share"), UNUSED
     ),
 }  # fmt: skip
 """How each feature may move the score, so that risk is monotone by construction: a coefficient
 of a ``RISKIER`` feature is never below zero, of a ``SAFER`` one never above, and an ``UNUSED``
 one is zero. A bigger change (more lines, files, folders, new files; any file that is not
-documentation or tests; another change type) and a less experienced author therefore never
-score lower. ``UNUSED``: what the message says (a fix, a revert: text the author writes), the
+documentation or tests; another change type; undoing a past commit line for line, which
+:meth:`~cicd_agent.risk.jit.Replay.undoes` reads from the diff) and a less experienced author
+therefore never score lower. ``UNUSED``: what the message says (a fix: text the author writes), the
 author's revert record (a newcomer has none, so it would rank them safer than a maintainer),
 and what a bigger change can move either way (entropy, the mean age of the touched files). A
 feature not named here (``days_since_revert``: the same for every change at one base) is free.
@@ -217,7 +219,7 @@ def score_for_percentile(share: float) -> float:
 def require_sklearn() -> None:
     """Fail clearly when the ``deploy`` extra is not installed."""
     try:
-        import sklearn  # noqa: F401  (~1,000 modules, seconds: python -X importtime)
+        import sklearn  # noqa: F401  (heavy: checked only before a fit)
     except ImportError as exc:
         raise UsageError(
             "deploy-gate fits its risk model with scikit-learn, which is not installed.",
@@ -263,7 +265,7 @@ def fit(
     if len(rows) < MIN_COMMITS or (positives < MIN_POSITIVES and prior is None):
         return None
     require_sklearn()
-    import numpy as np  # +101 modules (python -X importtime): only when a history is fitted
+    import numpy as np  # only when a history is fitted
 
     ranks = Ranks.of(rows)
     ranked = ranks.matrix(rows)
@@ -271,7 +273,10 @@ def fit(
     intercept = 0.0
     own_logits = np.zeros(len(rows))
     if positives >= MIN_POSITIVES:
-        weights, raw_intercept = _bounded_logistic(ranked, np.asarray(labels, dtype=bool))
+        target = np.asarray(labels, dtype=bool)
+        weights, raw_intercept = bounded_logistic(
+            ranked, target, balanced(target), REGULARISATION, bounds()
+        )
         # Balanced weights scale each class to n/2: undo it to get the true chance.
         shift = math.log(positives / (len(labels) - positives))
         coef = tuple(float(v) for v in weights)
@@ -314,26 +319,40 @@ def fit(
     )
 
 
-def _bounded_logistic(ranked: Any, labels: Any) -> tuple[Any, float]:
-    """L2-regularised logistic regression with balanced class weights (scikit-learn's
-    objective at ``C`` = :data:`REGULARISATION`) whose coefficients keep the signs of
-    :data:`DIRECTIONS`: L-BFGS-B with bounds, as scikit-learn's solver has none."""
+def balanced(labels: Any) -> Any:
+    """scikit-learn's balanced class weights: each class weighs half of the rows in all."""
+    import numpy as np
+
+    count, positives = len(labels), int(labels.sum())
+    return np.where(labels, count / (2 * positives), count / (2 * (count - positives)))
+
+
+def bounded_logistic(
+    ranked: Any,
+    labels: Any,
+    weight: Any,
+    regularisation: float,
+    limits: Sequence[tuple[float | None, float | None]],
+) -> tuple[Any, float]:
+    """L2-regularised logistic regression (scikit-learn's objective: half the squared weights
+    plus ``regularisation`` times the ``weight``-ed log-loss, the intercept free) whose
+    coefficients stay within ``limits`` (:func:`bounds`: the signs of :data:`DIRECTIONS`):
+    L-BFGS-B with bounds, as scikit-learn's solver has none. The own fit and the
+    cross-repository prior (``research/risk``) are both fitted by it."""
     import numpy as np
     from scipy.optimize import minimize  # comes with scikit-learn, only when fitting
 
-    count, width = ranked.shape
-    positives = int(labels.sum())
-    weight = np.where(labels, count / (2 * positives), count / (2 * (count - positives)))
+    width = ranked.shape[1]
     sign = np.where(labels, 1.0, -1.0)
 
     def loss(theta: Any) -> tuple[float, Any]:
         margin = sign * (ranked @ theta[:width] + theta[width])
         log_loss = np.logaddexp(0.0, -margin)
         slope = -weight * sign / (1.0 + np.exp(np.clip(margin, -50.0, 50.0)))
-        value = 0.5 * theta[:width] @ theta[:width] + REGULARISATION * (weight @ log_loss)
+        value = 0.5 * theta[:width] @ theta[:width] + regularisation * (weight @ log_loss)
         grad = np.empty(width + 1)
-        grad[:width] = theta[:width] + REGULARISATION * (ranked.T @ slope)
-        grad[width] = REGULARISATION * slope.sum()
+        grad[:width] = theta[:width] + regularisation * (ranked.T @ slope)
+        grad[width] = regularisation * slope.sum()
         return float(value), grad
 
     found = minimize(
@@ -341,7 +360,7 @@ def _bounded_logistic(ranked: Any, labels: Any) -> tuple[Any, float]:
         np.zeros(width + 1),
         jac=True,
         method="L-BFGS-B",
-        bounds=[*bounds(), (None, None)],
+        bounds=[*limits, (None, None)],
         options={"maxiter": 2000},
     )
     return found.x[:width], float(found.x[width])

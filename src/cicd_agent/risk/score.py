@@ -11,7 +11,7 @@ Each feature contributes ``points = weight * saturation(value)`` (saturation ``x
 the first lines matter more than the thousandth), and the points add up to
 ``risk_score = 1 - exp(-points)`` in [0, 1). These hand-set weights, from the papers' effect
 sizes, are the *priors*: deploy-gate refits them to the repository's own history when it has
-enough of it (:mod:`fit`; ``bench/risk_eval.py`` measures both on real histories).
+enough of it (:mod:`fit`; ``research/risk/eval.py`` measures both on real histories).
 Every contribution big enough to matter becomes a reason naming its evidence. Floors are
 applied last and say so:
 

@@ -102,6 +102,23 @@ def test_the_model_loop_fixes_a_failing_test_and_the_verified_patch_is_offered(
     assert len(model_server.chat_requests) == 4
 
 
+def test_a_failed_diagnosis_keeps_the_fix_loops_verified_patch(
+    tmp_path: Path, model_server: Any
+) -> None:
+    """The ask step returns the loop's patches with the diagnosis: when the diagnosis call
+    fails, the patches the loop verified after it still reach the result and are offered."""
+    model_server.refuse("I can't help with that.")
+    model_server.call_tools(("propose_patch", {"diff": CALC_FIX, "summary": "add, not subtract"}))
+
+    code, outputs, summary, _, _ = _run(tmp_path, model_server)
+
+    assert code == 0
+    assert outputs["fix_status"] == "verified"
+    assert Path(outputs["fix_patch_path"]).read_text() == CALC_FIX
+    assert "The model gave no usable answer" in summary
+    assert "from the failure type)" in summary  # the deterministic advice stands
+
+
 def test_a_model_whose_patch_fixes_nothing_gets_fix_status_none_with_the_reason(
     tmp_path: Path, model_server: Any
 ) -> None:

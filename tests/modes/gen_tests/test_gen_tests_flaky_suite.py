@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.cli import main
+from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter
 from cicd_agent.modes.gen_tests.gate import Gate, ProjectCommand, Stage
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
@@ -113,7 +114,7 @@ def test_the_gate_reruns_an_existing_test_without_the_candidate_before_blaming_i
         tests.write_text(tests.read_text().replace("assert runs % 3 == 1", BROKEN_BY_CANDIDATE))
         git(repo, "commit", "-q", "-am", "tests: fails beside a generated test")
         head = git(repo, "rev-parse", "HEAD")
-    targets = changed_targets(repo, base, head)
+    targets = changed_targets(GitCheckout(repo), base, head)
     command = ProjectCommand.parse("python -m pytest")
     with Sandbox(repo, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
         meter = CoverageMeter(sandbox, targets.paths)

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
-from cicd_agent.modes.gen_tests.candidates import GeneratedTest, module_text
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageReport, FileCoverage, percent
 from cicd_agent.modes.gen_tests.gate import ProjectCommand, Stage
 from cicd_agent.modes.gen_tests.patch import (
@@ -18,6 +17,7 @@ from cicd_agent.modes.gen_tests.patch import (
     render_patch,
     with_header,
 )
+from cicd_agent.modes.gen_tests.prompt import GeneratedTest, module_text
 from cicd_agent.modes.gen_tests.result import funnel
 from cicd_agent.modes.gen_tests.segments import (
     LONG_CLASS_LINES,
@@ -309,7 +309,7 @@ def test_a_module_fenced_as_markdown_is_unwrapped() -> None:
 def test_prompt_marks_missing_lines_fences_the_code_and_redacts_secrets() -> None:
     from cicd_agent.analysis.redact import Redactor
     from cicd_agent.model.tokens import TokenCounter
-    from cicd_agent.modes.gen_tests.candidates import Job, Prompts, _Feedback
+    from cicd_agent.modes.gen_tests.prompt import Feedback, Job, Prompts
 
     token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
     source = (
@@ -321,7 +321,7 @@ def test_prompt_marks_missing_lines_fences_the_code_and_redacts_secrets() -> Non
     prompts = Prompts(
         Redactor([token]), TokenCounter("o200k_base"), 8_000, ("python", "-m", "pytest")
     )
-    feedback = _Feedback(
+    feedback = Feedback(
         "def test_pick():\n    assert pick(1) == 3\n", "pass", "1 test failed", "E assert 1 == 3"
     )
     user = prompts.user(job, segment, "tests/test_m_generated.py", feedback)

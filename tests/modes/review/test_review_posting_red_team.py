@@ -22,9 +22,8 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.modes.review.describe import DescriptionAnswer
 from cicd_agent.modes.review.handoff.file import MAX_FINDINGS
-from cicd_agent.modes.review.prompt import ReviewAnswer
+from cicd_agent.modes.review.prompt import DescriptionAnswer, ReviewAnswer
 from cicd_agent.modes.review.result import SUMMARY_LIMIT
 from cicd_agent.runner.rendered import live_in_post
 from tests.git_builder import GitRepoBuilder

@@ -24,9 +24,9 @@ from cicd_agent.local import git
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.gitrepo import GitRepo
+from cicd_agent.modes.analyse_failure.fix.checkout import checkout_head, checkout_problem
 from cicd_agent.modes.analyse_failure.fix.linked_settings import linked_targets
 from cicd_agent.modes.analyse_failure.fix.tools import Checkout
-from cicd_agent.modes.analyse_failure.fix.verify import checkout_head, checkout_problem
 from cicd_agent.risk.evidence import read_evidence
 from cicd_agent.risk.history import read_history
 from cicd_agent.runner.errors import UsageError
@@ -153,7 +153,7 @@ def test_fix_checkout_checks_and_linked_settings(hostile: Hostile) -> None:
 
 def test_fix_tools_search_log_and_blame(hostile: Hostile) -> None:
     """``git grep -I`` skipped every file the checkout's attributes call binary."""
-    tools = Checkout(hostile.builder.path)
+    tools = Checkout(GitCheckout(hostile.builder.path))
     assert "src/app.py:2:secret = 'AKIA'" in tools.search("AKIA")
     log = tools.git_log("src/app.py")
     assert "New Comer: newcomer's change" in log and "Senior Dev: newcomer" not in log

@@ -44,13 +44,9 @@ def rows_by_subject(commits: list[records.MinedCommit]) -> dict[str, dict[str, f
     }
 
 
-def test_a_revert_is_marked_and_both_ways_of_naming_the_target_are_resolved(
+def test_both_ways_of_naming_the_reverted_commit_label_it(
     history: list[records.MinedCommit],
 ) -> None:
-    rows = rows_by_subject(history)
-    assert rows['Revert "Rewrite app"']["revert"] == 1.0
-    assert rows['Revert "Speed up util"']["revert"] == 1.0
-    assert rows["Rewrite app"]["revert"] == 0.0
     assert reverted(history) == {
         c.sha for c in history if c.subject in ("Rewrite app", "Speed up util")
     }
@@ -94,20 +90,30 @@ def test_a_cached_state_extended_by_newer_commits_equals_a_full_replay(
     assert restored.to_json() == whole.to_json()
 
 
-def test_the_change_being_judged_is_a_revert_by_its_title_or_a_sha_of_this_history(
-    history: list[records.MinedCommit],
+@pytest.fixture(scope="module")
+def undone(tmp_path_factory: pytest.TempPathFactory) -> list[records.MinedCommit]:
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("undone"))
+    repo.commit("Add app", {"app.py": "x = 1\n"}, author=ANA)
+    repo.commit("Add a cache", {"app.py": "x = 1\ncache = {}\nsize = 9\n"}, author=BO)
+    repo.commit("Tidy up", {"app.py": "x = 1\n"}, author=CY)  # undoes it, says nothing
+    repo.commit('Revert "Add app"', {"app.py": "x = 1\ny = 2\n"}, author=ANA)  # says, doesn't
+    repo.commit("Bump x", {"app.py": "x = 3\ny = 2\n"}, author=ANA)
+    repo.commit("Bump x back", {"app.py": "x = 1\ny = 2\n"}, author=ANA)
+    return mining.mine(GitRepo.open(repo.path), "HEAD")
+
+
+def test_a_revert_is_what_undoes_a_past_commit_line_for_line_whatever_the_message_says(
+    undone: list[records.MinedCommit],
 ) -> None:
-    _, state = jit.replay(history)
-    rewrite = next(c.sha for c in history if c.subject == "Rewrite app")
-    assert state.reverts.undoes('Revert "Add cache"', ())
-    assert state.reverts.undoes(
-        "Put app back", records.named_reverts(f"x\n\nThis reverts commit {rewrite[:10]}.")
-    )
-    assert not state.reverts.undoes("Add a revert button", ())
-    # A squash merge quoting a revert made inside its pull request names a commit this history
-    # never held: an ordinary change, not a revert.
-    squash = 'Add retries (#40)\n\n* Revert "Try a cache"\n\nThis reverts commit 0123abc4567.'
-    assert not state.reverts.undoes("Add retries (#40)", records.named_reverts(squash))
+    rows = rows_by_subject(undone)
+    assert rows["Tidy up"]["revert"] == 1.0
+    assert rows['Revert "Add app"']["revert"] == 0.0  # the title is text anyone writes
+    assert rows["Add a cache"]["revert"] == 0.0
+    # As many lines added as deleted in every file (a version bump) matches every other such
+    # change by its counts: no change counts as undoing one of those.
+    assert rows["Bump x back"]["revert"] == 0.0
+    _, state = jit.replay(undone[:2])
+    assert state.undoes(undone[2].files) and not state.undoes(undone[1].files)
 
 
 def test_a_squash_merge_quoting_a_reverted_commit_of_its_branch_is_no_revert(

@@ -7,26 +7,28 @@ cannot rank responsible files by what changed.
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from cicd_agent.local.change_set import read_change_set
-from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.modes.analyse_failure.facts import Change
 from cicd_agent.runner.errors import UsageError
+
+if TYPE_CHECKING:
+    from cicd_agent.local.checkout import GitCheckout
 
 MAX_TOUCH_LOOKUPS = 30
 """Changed files whose last commit is looked up (one ``git log`` each)."""
 
 
-def git_change(repo_dir: Path, head: str, base: str | None) -> Change:
+def git_change(checkout: GitCheckout, head: str, base: str | None) -> Change:
     """``base..head`` from git (``base`` None: what ``head`` itself changed).
 
-    Raises UsageError when the checkout is no repository or lacks a commit.
+    Raises UsageError when the checkout lacks a commit.
     """
-
-    repo = GitRepo.open(repo_dir)
+    repo = checkout.git
     if base is not None:
-        base = repo.merge_base(repo.resolve_commit(base, "base"), repo.resolve_commit(head, "head"))
+        base = repo.merge_base(checkout.resolve(base, "base"), checkout.resolve(head, "head"))
     change = read_change_set(repo, head, base)
     paths = change.paths
     last_touch: dict[str, str] = {}
@@ -46,9 +48,12 @@ def git_change(repo_dir: Path, head: str, base: str | None) -> Change:
     )
 
 
-def try_git_change(repo_dir: Path, head: str, base: str | None) -> tuple[Change | None, str]:
-    """The git change, or None with the reason (for a note) when git cannot give it."""
+def try_git_change(
+    checkout: Callable[[], GitCheckout], head: str, base: str | None
+) -> tuple[Change | None, str]:
+    """The git change, or None with the reason (for a note) when git cannot give it: the
+    checkout (the run's one, opened on first use) is no repository or lacks a commit."""
     try:
-        return git_change(repo_dir, head, base), ""
+        return git_change(checkout(), head, base), ""
     except UsageError as exc:
         return None, exc.message

@@ -23,15 +23,13 @@ from typing import TYPE_CHECKING
 from cicd_agent.analysis.logs import load_logs, scan_jobs
 from cicd_agent.job.events import from_other_repository
 from cicd_agent.local.gitrepo import is_null_sha
+from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.change import try_git_change
 from cicd_agent.modes.analyse_failure.facts import Change, FailureFacts, RunTarget
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
 from cicd_agent.modes.analyse_failure.verdict import judge
 from cicd_agent.runner.errors import GitHubError, UsageError
 
-# `runs` is imported inside the functions that read the API: it loads PyGithub, +374 modules
-# and +330 ms after this module (`python -X importtime`), which an offline run on local logs
-# never needs (tests/modes/analyse_failure/test_analyse_failure_cli.py checks it).
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import WorkflowRunInfo
@@ -48,12 +46,13 @@ EXCERPT_NAME = "cicd-agent-failure-excerpt-{run}.txt"
 PATCH_NAME = "cicd-agent-fix-{run}.patch"
 
 
-def collect(
-    ctx: RunContext[AnalyseFailureOptions], options: AnalyseFailureOptions, resources: ExitStack
-) -> FailureFacts:
+def collect(ctx: RunContext[AnalyseFailureOptions], resources: ExitStack) -> FailureFacts:
     """Everything the analysis needs. Downloads live in a scratch folder removed before this
-    returns (the logs are scanned by then); the fix's sandbox is entered into ``resources``,
-    which the mode closes when the run ends, however it ends."""
+    returns (the logs are scanned by then); the fix's sandbox is entered into ``resources``
+    (the run's), closed when the run ends, however it ends."""
+    options = ctx.mode_options
+    if options.slack_webhook_url:
+        ctx.runner.mask(options.slack_webhook_url)
     with tempfile.TemporaryDirectory(
         prefix="cicd-agent-failure-", dir=ctx.environ.get("RUNNER_TEMP") or None
     ) as scratch:
@@ -136,9 +135,6 @@ def _download(
     facts: FailureFacts,
     dest: Path,
 ) -> None:
-    # PyGithub, only when the API is read: see the note at the top.
-    from cicd_agent.modes.analyse_failure import runs
-
     infos, facts.api_jobs = runs.failed_jobs(client, run_id)
     if not infos:
         ctx.note(f"The API lists no failed job in workflow run {run_id}.")
@@ -156,12 +152,9 @@ def _target(
     default_branch = _default_branch(ctx)
     event = ctx.event if ctx.has_event else None
     if run_id is not None and client is not None:
-        # PyGithub, only when the API is read: see the note at the top.
-        from cicd_agent.modes.analyse_failure import runs
-
-        info = runs.get_run(client, run_id)
+        info = client.workflow_run(run_id)
         if not default_branch:
-            default_branch = runs.default_branch(client)
+            default_branch = client.default_branch()
         return _from_info(info, default_branch)
     if event is not None and event.workflow_run is not None:
         run = event.workflow_run
@@ -192,11 +185,8 @@ def _job_target(
     run_id = _int(ctx.environ.get("GITHUB_RUN_ID"))
     workflow_id: int | None = None
     if client is not None and run_id is not None:
-        # PyGithub, only when the API is read: see the note at the top.
-        from cicd_agent.modes.analyse_failure import runs
-
         info = runs.optional(
-            "this workflow run", lambda: runs.get_run(client, run_id), None, ctx.note
+            "this workflow run", lambda: client.workflow_run(run_id), None, ctx.note
         )
         workflow_id = info.workflow_id if info is not None else None
     url = (
@@ -265,9 +255,6 @@ def _gather_history(
     dest: Path,
 ) -> None:
     """Pull requests, the last green run, the change, the baseline log, flakiness evidence."""
-    # PyGithub, only when the API is read: see the note at the top.
-    from cicd_agent.modes.analyse_failure import runs
-
     note = ctx.note
     pulls = target.pull_requests
     if not pulls and runs.is_pull_request_run(target.event) and target.head_sha:
@@ -358,14 +345,11 @@ def _change(
         base = last_success.head_sha
     if base is None and target is not None and target.pr_base_sha:
         base = target.pr_base_sha
-    change, problem = try_git_change(ctx.options.repo_dir, head, base)
+    change, problem = try_git_change(lambda: ctx.checkout, head, base)
     if change is not None:
         return change
     pulls = target.pull_requests if target is not None else ()
     if client is not None and pulls:
-        # PyGithub, only when the API is read: see the note at the top.
-        from cicd_agent.modes.analyse_failure import runs
-
         files = runs.optional(
             f"the files of pull request #{pulls[0]}",
             lambda: runs.pull_files(client, pulls[0]),

@@ -1,5 +1,7 @@
 """The decide step of analyse-failure: merge the model's opinion with the deterministic
-analysis, under guardrails, into the result. Pure: it reads the verdict and the opinion only.
+analysis, under guardrails, into the result. Pure: it reads the verdict (with the facts it was
+judged on) and the opinion only; the fix's patches, the floor's from collect and the model's
+from ask, are joined here as data.
 
 What the tool reports as fact stays the tool's: ``failure_type`` and ``root_cause`` are the
 deterministic ones (the model's type is used only when the logs gave none), and where the model
@@ -22,16 +24,22 @@ from cicd_agent.analysis.logs.files import normalise_path, rank_changed
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.facts import ApiJob, Change
+from cicd_agent.modes.analyse_failure.fix.attempt import with_model
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
-from cicd_agent.modes.analyse_failure.prompt import Evidence, FailureOpinion, FixType
+from cicd_agent.modes.analyse_failure.prompt import (
+    Evidence,
+    FailureAnswer,
+    FailureOpinion,
+    FixType,
+)
 from cicd_agent.modes.analyse_failure.result import (
-    AnalyseFailureResult,
+    FailureResult,
     Fix,
     JobOutcome,
     Responsible,
 )
-from cicd_agent.modes.analyse_failure.verdict import Verdict
+from cicd_agent.modes.analyse_failure.verdict import FailureVerdict
 
 MAX_RESPONSIBLE = 10
 MAX_MODEL_TEXT = 1_500
@@ -84,14 +92,14 @@ ADVICE: dict[FailureType, tuple[FixType, str]] = {
 
 
 def decide(
-    ctx: RunContext[AnalyseFailureOptions], verdict: Verdict, opinion: FailureOpinion | None
-) -> AnalyseFailureResult:
+    ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict, opinion: FailureOpinion | None
+) -> FailureResult:
     """The result: the verdict, the model's opinion merged under the guardrails of
     :class:`Merged`, and the fix step's verdicts read as data."""
     facts, analysis = verdict.facts, verdict.analysis
     merged = Merged(analysis, facts.change, verdict.evidence, ctx.redactor.redact)
-    if opinion is not None:
-        merged.apply(opinion)
+    if opinion is not None and opinion.answer is not None:
+        merged.apply(opinion.answer)
     target = facts.target
     failed = jobs(analysis, facts.api_jobs)
     if facts.logs_error and not failed:
@@ -100,7 +108,7 @@ def decide(
                        failure_type=analysis.failure_type.value, url=j.html_url)
             for j in facts.api_jobs
         ]  # fmt: skip
-    result = AnalyseFailureResult(
+    result = FailureResult(
         mode=NAME,
         headline="",
         failure_type=merged.failure_type,
@@ -142,8 +150,9 @@ def decide(
         service_failure=facts.logs_error or None,
     )
     if facts.fix is not None:
+        attempt = with_model(facts.fix, opinion.patches if opinion is not None else None)
         result.fix_attempt = fix_outcome(
-            facts.fix, patch_path=facts.patch_path, redact=ctx.redactor.redact
+            attempt, patch_path=facts.patch_path, redact=ctx.redactor.redact
         )
     result.headline = result.make_headline()
     return result
@@ -227,7 +236,7 @@ class Merged:
         if not analysis.failed_jobs:
             self.fix = None
 
-    def apply(self, opinion: FailureOpinion) -> None:
+    def apply(self, opinion: FailureAnswer) -> None:
         """Take what the model may decide; record where it contradicts the logs."""
         logs_type = self.analysis.failure_type
         self.model_failure_type = opinion.failure_type.value
@@ -259,7 +268,7 @@ class Merged:
     def _text(self, text: str) -> str:
         return self.redact(" ".join(text.split()))[:MAX_MODEL_TEXT]
 
-    def _flakiness(self, opinion: FailureOpinion) -> None:
+    def _flakiness(self, opinion: FailureAnswer) -> None:
         if opinion.is_flaky and not self.is_flaky:
             if self.evidence.any:
                 self.is_flaky = True

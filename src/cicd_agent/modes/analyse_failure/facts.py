@@ -104,4 +104,4 @@ class FailureFacts:
     """Where publish writes a verified fix's patch."""
     fix: FixAttempt | None = None
     """The fix step's failing command, sandbox and the deterministic floor's verdicts (None
-    when ``fix`` is off); the model's patches join it in the ask step."""
+    when ``fix`` is off). The model's patches are the ask step's, in its answer."""

@@ -23,16 +23,15 @@ from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 # The steps' modules are imported inside the methods below, not here: this module is what
 # `cicd-agent analyse-failure --help` and the registry load, and the steps import pydantic and
-# the log analysis: +624 modules, +770 ms on top of this module (`python -X importtime`, the
-# steps' modules after this one), many times the start-up budget
-# (tests/project/test_mode_imports.py, bench/bench_startup.py).
+# the log analysis, many times the start-up budget (tests/project/test_mode_imports.py holds
+# the figures).
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.analyse_failure.facts import FailureFacts
     from cicd_agent.modes.analyse_failure.prompt import FailureOpinion
-    from cicd_agent.modes.analyse_failure.result import AnalyseFailureResult
-    from cicd_agent.modes.analyse_failure.verdict import Verdict
+    from cicd_agent.modes.analyse_failure.result import FailureResult
+    from cicd_agent.modes.analyse_failure.verdict import FailureVerdict
     from cicd_agent.runner.errors import ExitCode
 
 
@@ -46,29 +45,28 @@ class AnalyseFailure:
     def collect(self, ctx: RunContext[AnalyseFailureOptions]) -> FailureFacts:
         from cicd_agent.modes.analyse_failure.collect import collect
 
-        options = ctx.mode_options
-        if options.slack_webhook_url:
-            ctx.runner.mask(options.slack_webhook_url)
-        return collect(ctx, options, ctx.resources)
+        return collect(ctx, ctx.resources)
 
-    def analyse(self, ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts) -> Verdict:
+    def analyse(
+        self, ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts
+    ) -> FailureVerdict:
         from cicd_agent.modes.analyse_failure.verdict import analyse
 
         return analyse(ctx, facts)
 
     def ask(
-        self, ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, verdict: Verdict
+        self, ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, verdict: FailureVerdict
     ) -> FailureOpinion | None:
         from cicd_agent.modes.analyse_failure.prompt import ask
 
-        return ask(ctx, facts, verdict.analysis, verdict.evidence)
+        return ask(ctx, facts, verdict)
 
     def decide(
         self,
         ctx: RunContext[AnalyseFailureOptions],
-        verdict: Verdict,
+        verdict: FailureVerdict,
         opinion: FailureOpinion | None,
-    ) -> AnalyseFailureResult:
+    ) -> FailureResult:
         from cicd_agent.modes.analyse_failure.decide import decide
 
         return decide(ctx, verdict, opinion)
@@ -77,8 +75,8 @@ class AnalyseFailure:
         self,
         ctx: RunContext[AnalyseFailureOptions],
         facts: FailureFacts,
-        verdict: Verdict,
-        result: AnalyseFailureResult,
+        verdict: FailureVerdict,
+        result: FailureResult,
     ) -> None:
         from cicd_agent.modes.analyse_failure.publish import publish
 

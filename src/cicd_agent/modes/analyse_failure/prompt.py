@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.analysis.logs import FailureType, LogAnalysis
+from cicd_agent.job.pipeline import model_failure_note
 from cicd_agent.modes.analyse_failure.facts import Change
-from cicd_agent.modes.analyse_failure.fix.attempt import add_model_patches
+from cicd_agent.modes.analyse_failure.fix.attempt import ModelPatches, model_patches
 from cicd_agent.prompts import UNTRUSTED_RULES, Truncate, fence, template
 from cicd_agent.runner.errors import ModelError
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.facts import FailureFacts
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+    from cicd_agent.modes.analyse_failure.verdict import FailureVerdict
 
 EXCERPT_TOKENS = 2_000
 """Tokens of log excerpt sent at most (about 8 KB of log): the error region with context fits
@@ -58,8 +60,8 @@ class FixRecommendation(BaseModel):
     patch: str | None
 
 
-class FailureOpinion(BaseModel):
-    """The model's answer about one failed run."""
+class FailureAnswer(BaseModel):
+    """The model's answer about one failed run: the schema of the diagnosis call."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -166,40 +168,51 @@ def _findings(analysis: LogAnalysis) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class FailureOpinion:
+    """What the ask step produced: the model's diagnosis (None when that call failed) and the
+    fix step's model patches with the verifier's verdicts (None when the fix step is off, or
+    the floor already verified one)."""
+
+    answer: FailureAnswer | None
+    patches: ModelPatches | None = None
+
+
 def ask(
-    ctx: RunContext[AnalyseFailureOptions],
-    facts: FailureFacts,
-    analysis: LogAnalysis,
-    evidence: Evidence,
+    ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, verdict: FailureVerdict
 ) -> FailureOpinion | None:
     """The diagnosis first (it is the mode's answer), then the fix step's tool loop on the
     sandbox collect opened (``facts.fix``), which runs even when the diagnosis call failed:
     its own errors only ever become notes."""
     model = ctx.model
+    analysis = verdict.analysis
     if model is None or not analysis.failed_jobs:
         return None
     system, user = build_prompt(
         analysis,
         facts.change,
-        evidence,
+        verdict.evidence,
         redact=ctx.redactor.redact,
         truncate=model.counter("model").truncate,
         attempt=facts.target.attempt if facts.target else 1,
     )
     try:
-        opinion = model.ask(FailureOpinion, system=system, user=user, tier="model", temperature=0.1)
-    except ModelError:
-        _model_fix(ctx, facts.fix)
-        raise  # the pipeline notes it; the deterministic result stands
-    _model_fix(ctx, facts.fix)
-    return opinion
+        answer = model.ask(FailureAnswer, system=system, user=user, tier="model", temperature=0.1)
+    except ModelError as exc:
+        patches = _model_fix(ctx, facts.fix)
+        ctx.note(model_failure_note(exc))  # the deterministic result stands
+        return FailureOpinion(None, patches)
+    return FailureOpinion(answer, _model_fix(ctx, facts.fix))
 
 
-def _model_fix(ctx: RunContext[AnalyseFailureOptions], attempt: FixAttempt | None) -> None:
+def _model_fix(
+    ctx: RunContext[AnalyseFailureOptions], attempt: FixAttempt | None
+) -> ModelPatches | None:
     """The model's tool loop for a fix, when the floor found none; its failure is a note."""
     if attempt is None:
-        return
+        return None
     try:
-        add_model_patches(ctx, attempt)
+        return model_patches(ctx, attempt)
     except ModelError as exc:
         ctx.note(f"The model's fix attempt failed ({exc}); the deterministic result stands.")
+        return None

@@ -14,23 +14,21 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent import notify
+from cicd_agent.github.comments import marker, with_marker
 from cicd_agent.modes.analyse_failure.fix.publish import publish_fix
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 from cicd_agent.runner.markdown import Neutral, posted, with_hidden
 
-# `github.comments` is imported where a comment is posted: it loads PyGithub, +361 modules
-# and +480 ms after this module (`python -X importtime`), which an offline run never needs.
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import WriteOutcome
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.facts import FailureFacts, RunTarget
-    from cicd_agent.modes.analyse_failure.result import AnalyseFailureResult
+    from cicd_agent.modes.analyse_failure.result import FailureResult
 
 MAX_OCCURRENCES = 20
 _RUN_MARK = re.compile(r"<!-- cicd-agent:analyse-failure:run:(\d+) -->")
@@ -56,21 +54,22 @@ class Existing:
 
 
 def publish(
-    ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, result: AnalyseFailureResult
+    ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, result: FailureResult
 ) -> None:
-    """Write the excerpt for later steps, offer a verified fix (its files' text comes from the
-    attempt, never from the result), then comment and notify."""
+    """Write the excerpt for later steps, offer a verified fix (as the result holds it), then
+    comment and notify. What it adds to the result is only where things went (the comment's
+    and the pull request's links, the suggestions posted)."""
     if result.excerpt_file:
         text = result.excerpt if result.excerpt.endswith("\n") else result.excerpt + "\n"
         Path(result.excerpt_file).write_text(text, encoding="utf-8")
-    fix, offered = result.fix_attempt, facts.fix.offered if facts.fix else None
-    if fix is not None and fix.status == "verified" and offered is not None:
-        publish_fix(ctx, fix, facts.target, offered.files)
+    fix = result.fix_attempt
+    if fix is not None and fix.status == "verified":
+        publish_fix(ctx, fix, facts.target)
     _comment(ctx, result, facts.target)
 
 
 def _comment(
-    ctx: RunContext[AnalyseFailureOptions], result: AnalyseFailureResult, target: RunTarget | None
+    ctx: RunContext[AnalyseFailureOptions], result: FailureResult, target: RunTarget | None
 ) -> None:
     """Comment on the pull request or commit, then notify Slack when the failure is new."""
     if not result.failed_jobs or result.service_failure:
@@ -89,9 +88,6 @@ def _comment(
     if client is None:
         _notify(ctx, result, slack_url, new=True, checked=False)
         return
-    # PyGithub, only when posting: see the note at the top.
-    from cicd_agent.github.comments import marker, with_marker
-
     existing = _find(client, target, sig_key)
     same_failure = existing is not None and marker(sig_key) in existing.body
     occurrences = _occurrences(existing.body if existing and same_failure else "", target)
@@ -111,48 +107,20 @@ def _comment(
 def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Existing | None:
     """This run's comment if there is one, else a comment about the same failure on the branch.
     Only comments we wrote count: a marker pasted by anyone else is ignored."""
-    # PyGithub, only when posting: see the note at the top.
-    from cicd_agent.github.comments import is_ours, marker
-
     run_mark = marker(run_key(target.run_id)) if target.run_id is not None else None
     sig_mark = marker(sig_key)
     found: list[Existing] = []
     if target.pull_requests:
-        number = target.pull_requests[0]
-        comments = client.read(
-            f"listing the comments on #{number}",
-            lambda: [
-                (c.id, c.body or "")
-                for c in client.repository.get_issue(number).get_comments()
-                if "<!-- cicd-agent:" in (c.body or "") and is_ours(client, c)
-            ],
-        )
-        found = [Existing(i, b, True) for i, b in comments]
+        listed = client.our_marked_comments(number=target.pull_requests[0])
+        found = [Existing(c.id, c.body, True) for c in listed]
     else:
         for sha in target.comment_shas or (target.head_sha,):
-            found += [
-                Existing(i, b, False)
-                for i, b in client.read(
-                    f"listing the comments on commit {sha[:12]}",
-                    partial(_commit_comments, client, sha),
-                )
-            ]
+            found += [Existing(c.id, c.body, False) for c in client.our_marked_comments(sha=sha)]
     if run_mark is not None:
         mine = next((c for c in found if run_mark in c.body), None)
         if mine is not None:
             return mine
     return next((c for c in reversed(found) if sig_mark in c.body), None)
-
-
-def _commit_comments(client: GitHubClient, sha: str) -> list[tuple[int, str]]:
-    # PyGithub, only when posting: see the note at the top.
-    from cicd_agent.github.comments import is_ours
-
-    return [
-        (c.id, c.body or "")
-        for c in client.repository.get_commit(sha).get_comments()
-        if "<!-- cicd-agent:" in (c.body or "") and is_ours(client, c)
-    ]
 
 
 def _occurrences(body: str, target: RunTarget) -> list[tuple[int, str]]:
@@ -196,7 +164,7 @@ def _write(
 
 def _notify(
     ctx: RunContext[AnalyseFailureOptions],
-    result: AnalyseFailureResult,
+    result: FailureResult,
     url: str | None,
     *,
     new: bool,
@@ -213,7 +181,7 @@ def _notify(
     notify.post_message(url, slack_text(result))
 
 
-def slack_text(result: AnalyseFailureResult) -> notify.SlackText:
+def slack_text(result: FailureResult) -> notify.SlackText:
     """Plain Slack text; log words are escaped so they cannot ping a channel or forge a link."""
     job = result.failed_jobs[0]
     where = f"job {job.name}" + (f", step {job.failed_step}" if job.failed_step else "")

@@ -57,7 +57,7 @@ class Fix(_Item):
     source: Literal["model", "deterministic"]
 
 
-class AnalyseFailureResult(ModeResult):
+class FailureResult(ModeResult):
     """Why a run failed: the deterministic analysis, and the model's view where it was asked."""
 
     failure_type: str

@@ -1,5 +1,8 @@
 """The GitHub reads of analyse-failure: the run, its failed jobs' logs, and the runs around it.
 
+Every call is a method of the client the run holds: this module imports nothing of the GitHub
+layer, so an offline run on local logs may import it without loading PyGithub.
+
 Logs are downloaded per failed job (the per-job endpoint serves one plain-text file, so a
 20-job matrix with one red job costs one small download); the run's zip is the fallback when a
 job's log cannot be had. Everything else here is evidence, and evidence is optional: a read that
@@ -12,18 +15,19 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from cicd_agent.analysis.logs import BaselineIndex, JobLog, analyse_logs, load_logs, scan_jobs
 from cicd_agent.analysis.logs.analyse import FAILED_CONCLUSIONS
 from cicd_agent.analysis.logs.junit import outcomes_in_zip
-from cicd_agent.github import pulls, runs
-from cicd_agent.github.client import GitHubClient
-from cicd_agent.github.models import JobInfo, WorkflowRunInfo
-from cicd_agent.github.run_history import History, HistoryReader, Readers
 from cicd_agent.job.events import PULL_REQUEST_EVENTS
 from cicd_agent.modes.analyse_failure.facts import ApiJob, RecentFailure, RunTarget
 from cicd_agent.runner.errors import GitHubError, UsageError
+
+if TYPE_CHECKING:
+    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.models import JobInfo, WorkflowRunInfo
+    from cicd_agent.github.run_history import History
 
 T = TypeVar("T")
 Note = Callable[[str], None]
@@ -40,29 +44,20 @@ HISTORY_DAYS = 30
 _NAME_KEY = re.compile(r"[\W_]+")
 
 
-def get_run(client: GitHubClient, run_id: int) -> WorkflowRunInfo:
-    return runs.get_workflow_run(client, run_id)
-
-
-def default_branch(client: GitHubClient) -> str:
-    """The repository's default branch (the event says it when there is one)."""
-    return client.read("reading the repository", lambda: client.repository.default_branch)
-
-
 def last_success(client: GitHubClient, workflow_id: int, branch: str) -> WorkflowRunInfo | None:
-    found = runs.list_workflow_runs(client, workflow_id, branch=branch, status="success", limit=1)
+    found = client.workflow_runs(workflow_id, branch=branch, status="success", limit=1)
     # Checked, not trusted: a red run used as the baseline would hide the very error lines.
     return found[0] if found and found[0].conclusion == "success" else None
 
 
 def pull_files(client: GitHubClient, number: int) -> tuple[str, ...]:
     """The files of a pull request, from the API (when git lacks a fork's commits)."""
-    return tuple(f.filename for f in pulls.list_changed_files(client, number))
+    return tuple(f.filename for f in client.changed_files(number))
 
 
 def failed_jobs(client: GitHubClient, run_id: int) -> tuple[list[JobInfo], list[ApiJob]]:
     """The jobs of the run's latest attempt that did not pass, with their failed step."""
-    failed = [job for job in runs.list_jobs(client, run_id) if job.conclusion in FAILED_CONCLUSIONS]
+    failed = [job for job in client.run_jobs(run_id) if job.conclusion in FAILED_CONCLUSIONS]
     described = [
         ApiJob(
             name=job.name,
@@ -94,7 +89,7 @@ def download_logs(
     problem: GitHubError | None = None
     for job in chosen:
         try:
-            path = runs.download_job_log(client, job.id, dest / f"job-{job.id}.log")
+            path = client.download_job_log(job.id, dest / f"job-{job.id}.log")
         except GitHubError as exc:
             problem = exc
             break
@@ -102,7 +97,7 @@ def download_logs(
     if problem is None:
         return logs
     try:
-        archive = runs.download_run_logs(client, run_id, dest / f"run-{run_id}.zip")
+        archive = client.download_run_logs(run_id, dest / f"run-{run_id}.zip")
     except GitHubError as exc:
         raise GitHubError(
             f"The logs of workflow run {run_id} could not be downloaded: {problem.message} "
@@ -140,9 +135,7 @@ def branch_history(
     client: GitHubClient, workflow_id: int, branch: str, run_id: int | None
 ) -> tuple[WorkflowRunInfo | None, list[WorkflowRunInfo]]:
     """The last green run of the workflow on ``branch`` and the red ones since (newest first)."""
-    recent = runs.list_workflow_runs(
-        client, workflow_id, branch=branch, status="completed", limit=BRANCH_RUNS
-    )
+    recent = client.workflow_runs(workflow_id, branch=branch, status="completed", limit=BRANCH_RUNS)
     failed: list[WorkflowRunInfo] = []
     for run in recent:
         if run.id == run_id:
@@ -160,19 +153,19 @@ def baseline_index(
     """The lines the green run's jobs of the same names printed; None when it has none of them."""
     wanted = {_name_key(name) for name in job_names}
     logs: list[JobLog] = []
-    for job in runs.list_jobs(client, run.id):
+    for job in client.run_jobs(run.id):
         if _name_key(job.name) in wanted and len(logs) < MAX_JOB_LOGS:
-            path = runs.download_job_log(client, job.id, dest / f"baseline-{job.id}.log")
+            path = client.download_job_log(job.id, dest / f"baseline-{job.id}.log")
             logs.append(JobLog.from_path(job.name, path, conclusion=job.conclusion))
     return BaselineIndex.from_jobs(logs) if logs else None
 
 
 def other_attempt_passed(client: GitHubClient, run_id: int, attempt: int) -> bool:
     """Whether another attempt of the run (the same commit) passed: the clearest flaky sign."""
-    latest = runs.get_workflow_run(client, run_id)
+    latest = client.workflow_run(run_id)
     if latest.run_attempt != attempt and latest.conclusion == "success":
         return True
-    earlier = (runs.get_workflow_run(client, run_id, n) for n in range(1, attempt))
+    earlier = (client.workflow_run(run_id, n) for n in range(1, attempt))
     return any(run.conclusion == "success" for run in earlier)
 
 
@@ -187,8 +180,7 @@ def recent_default_failures(
 ) -> list[RecentFailure]:
     """Recent red runs of the workflow on the default branch, with the logs of the same jobs."""
     since = datetime.now(UTC) - timedelta(days=HISTORY_DAYS)
-    recent = runs.list_workflow_runs(
-        client,
+    recent = client.workflow_runs(
         workflow_id,
         branch=default_branch,
         status="completed",
@@ -207,10 +199,10 @@ def recent_default_failures(
         logs = [
             JobLog.from_path(
                 job.name,
-                runs.download_job_log(client, job.id, dest / f"recent-{job.id}.log"),
+                client.download_job_log(job.id, dest / f"recent-{job.id}.log"),
                 conclusion=job.conclusion,
             )
-            for job in runs.list_jobs(client, run.id)
+            for job in client.run_jobs(run.id)
             if _name_key(job.name) in wanted and job.conclusion in FAILED_CONCLUSIONS
         ][:1]
         if logs:
@@ -232,7 +224,7 @@ def test_history(
 
     if target.run_id is None:
         return None
-    reader = HistoryReader(client, Readers(outcomes_in_zip, read_log), dest)
+    reader = client.run_history(outcomes_in_zip, read_log, dest)
     history = reader.read(
         run_id=target.run_id,
         attempt=target.attempt,
@@ -248,7 +240,7 @@ def test_history(
 
 def pulls_of_commit(client: GitHubClient, sha: str) -> tuple[int, ...]:
     """Open pull requests whose head is ``sha`` (a fork's run lists none in its payload)."""
-    found = pulls.pulls_for_commit(client, sha)
+    found = client.pulls_for_commit(sha)
     return tuple(p.number for p in found if p.head_sha == sha and p.state == "open")
 
 

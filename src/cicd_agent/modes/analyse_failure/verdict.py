@@ -32,7 +32,7 @@ compared, and the fingerprint does not depend on the excerpt."""
 
 
 @dataclass
-class Verdict:
+class FailureVerdict:
     """The deterministic analysis and the evidence it was judged with."""
 
     facts: FailureFacts
@@ -66,7 +66,7 @@ def judge(
     )
 
 
-def analyse(ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts) -> Verdict:
+def analyse(ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts) -> FailureVerdict:
     """The verdict, with the flakiness evidence of the runs around this one weighed in."""
     analysis = judge(ctx, facts)
     changed = facts.change.files if facts.change else ()
@@ -99,7 +99,7 @@ def analyse(ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts) -> Verd
     )
     if evidence.other_attempt_passed or intermittent or evidence.flaky_tests:
         analysis = judge(ctx, facts, evidence)
-    return Verdict(
+    return FailureVerdict(
         facts,
         analysis,
         Evidence(

@@ -8,10 +8,11 @@ Without a model, or when it fails, the reply says what the deterministic review 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.file_names import escaped
-from cicd_agent.modes.command.prompt import AskAnswer, build_ask, facts_line
+from cicd_agent.modes.command.prompt import AskAnswer, CommandOpinion, build_ask, facts_line
 from cicd_agent.runner.markdown import code_span, prose
 
 if TYPE_CHECKING:
@@ -23,7 +24,21 @@ if TYPE_CHECKING:
 FINDINGS_SHOWN = 5
 
 
-def ask_model(ctx: RunContext[CommandOptions], facts: CommandFacts) -> AskAnswer | None:
+@dataclass(frozen=True)
+class CommandVerdict:
+    """The analyse step's result: the facts, and for ``ask`` what the deterministic review
+    knows (the answer without a model, and the floor under the model's)."""
+
+    facts: CommandFacts
+    floor_answer: str = ""
+
+
+def floor(facts: CommandFacts) -> CommandVerdict:
+    """The deterministic answer, when review's facts were read (``ask``)."""
+    return CommandVerdict(facts, floor_answer(facts) if facts.review is not None else "")
+
+
+def ask_model(ctx: RunContext[CommandOptions], facts: CommandFacts) -> CommandOpinion | None:
     """One structured model call; None when there is nothing to ask about."""
     review = facts.review
     if review is None or facts.pull is None:
@@ -47,7 +62,8 @@ def ask_model(ctx: RunContext[CommandOptions], facts: CommandFacts) -> AskAnswer
     )
     if not complete:
         ctx.note("The diff did not fit in one question's budget; the answer saw part of it.")
-    return model.ask(AskAnswer, system=system, user=user, tier="model", temperature=0.2)
+    answer = model.ask(AskAnswer, system=system, user=user, tier="model", temperature=0.2)
+    return CommandOpinion(answer.answer, answer.grounded)
 
 
 def _thread_text(thread: ThreadStart | None) -> str:

@@ -7,14 +7,10 @@ review's facts of the change at that head (:func:`review_facts`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding_text import reads_as_finding
-from cicd_agent.github.permissions import can_write
-from cicd_agent.github.pulls import get_pull_request
-from cicd_agent.github.reactions import react
-from cicd_agent.github.threads import thread_start
 from cicd_agent.job.events import require
 from cicd_agent.modes.command.dispatch import review_change
 from cicd_agent.modes.command.options import CommandOptions
@@ -35,9 +31,10 @@ if TYPE_CHECKING:
 COMMENT_EVENTS = ("issue_comment", "pull_request_review_comment")
 
 
-@dataclass
+@dataclass(frozen=True)
 class CommandFacts:
-    """The comment, what to do with it, and what was read to do it."""
+    """The comment, what to do with it, and what was read to do it (frozen: collect builds it
+    stage by stage, and no later step changes it)."""
 
     plan: Plan
     kind: CommentKind
@@ -47,9 +44,12 @@ class CommandFacts:
     pull: PullRequestInfo | None = None
     reacted: bool = False
     review: ReviewFacts | None = None
-    findings: list[Finding] = field(default_factory=list)
-    floor_answer: str = ""
-    """``ask`` without a model: what the deterministic review knows."""
+    findings: tuple[Finding, ...] = ()
+    written_head: str | None = None
+    """The head the comment was written at, when the event records one (a line comment)."""
+    checkout_head: str | None = None
+    """For ``gen-tests``, which runs the code on disk: the commit the checkout is at (None when
+    it cannot be read)."""
 
 
 def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
@@ -65,7 +65,13 @@ def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
     if number is None and event.issue is not None:
         number = event.issue.number
     enabled = ctx.mode_options.commands
-    facts = CommandFacts(plan(_incoming(event, kind), enabled), kind, number, event.comment)
+    facts = CommandFacts(
+        plan(_incoming(event, kind), enabled),
+        kind,
+        number,
+        event.comment,
+        written_head=event.pull_request.head.sha if event.pull_request else None,
+    )
     client = ctx.github if facts.plan.action != "ignore" and number is not None else None
     if client is None or number is None:
         if facts.plan.action == "run" and number is not None:
@@ -77,44 +83,51 @@ def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
             )
         return facts
     if facts.plan.action in ("reply", "run") and not _writer_can_write(client, event.comment):
-        facts.plan = without_write_access(facts.plan)
+        facts = replace(facts, plan=without_write_access(facts.plan))
         if facts.plan.action == "ignore":
             return facts
     thread = event.comment.in_reply_to_id if kind == "review" else None
     if thread is not None and facts.plan.action != "refuse":
-        start = thread_start(client, number, thread)
-        facts.thread = start if _our_finding(start) else None
+        start = client.thread_start(number, thread)
+        facts = replace(facts, thread=start if _our_finding(start) else None)
         if facts.thread is None and facts.plan.thread_question:
-            facts.plan = Plan("ignore", reason="a reply in a thread that is not ours")
-            return facts
+            return replace(
+                facts, plan=Plan("ignore", reason="a reply in a thread that is not ours")
+            )
     if facts.plan.action in ("reply", "run"):
-        reaction = react(client, kind, facts.comment.id, "eyes")
-        facts.reacted = reaction.done
+        reaction = client.react(kind, facts.comment.id, "eyes")
+        facts = replace(facts, reacted=reaction.done)
         if reaction.status == "skipped":
             ctx.note(f"Skipped {reaction.what}: {reaction.reason}")
     if facts.plan.action != "run":
         return facts
-    facts.pull = get_pull_request(client, number)
-    if facts.pull.state != "open":
-        facts.plan = Plan(
-            "reply",
-            command=facts.plan.command,
-            text=f"#{number} is {'merged' if facts.pull.merged else 'closed'}; nothing was run.",
-            reason="the pull request is not open",
+    pull = client.get_pull_request(number)
+    facts = replace(facts, pull=pull)
+    if pull.state != "open":
+        return replace(
+            facts,
+            plan=Plan(
+                "reply",
+                command=facts.plan.command,
+                text=f"#{number} is {'merged' if pull.merged else 'closed'}; nothing was run.",
+                reason="the pull request is not open",
+            ),
         )
-        return facts
     if facts.plan.command == "ask":
-        review_facts(ctx, facts)
+        return review_facts(ctx, facts, pull)
+    if facts.plan.command == "gen-tests":
+        return replace(facts, checkout_head=_checkout_head(ctx))
     return facts
 
 
-def review_facts(ctx: RunContext[CommandOptions], facts: CommandFacts) -> None:
-    """The change and the deterministic findings at the pinned head, as review sees them (its
-    settings from the base commit), for ``ask``. Nothing of earlier reviews is read: an answer
-    is about the diff, not about what was posted before."""
-    assert facts.pull is not None
-    run, facts.review = review_change(ctx, facts.pull)
-    facts.findings = REVIEW.analyse(run, facts.review).findings
+def review_facts(
+    ctx: RunContext[CommandOptions], facts: CommandFacts, pull: PullRequestInfo
+) -> CommandFacts:
+    """``facts`` with the change and the deterministic findings at the pinned head, as review
+    sees them (its settings from the base commit), for ``ask``. Nothing of earlier reviews is
+    read: an answer is about the diff, not about what was posted before."""
+    run, review = review_change(ctx, pull)
+    return replace(facts, review=review, findings=tuple(REVIEW.analyse(run, review).findings))
 
 
 _EVENT_HINT = (
@@ -141,7 +154,14 @@ def _incoming(event: Event, kind: CommentKind) -> Incoming:
 def _writer_can_write(client: GitHubClient, comment: Comment) -> bool:
     """Whether the API gives the comment's writer admin, maintain or write permission."""
     login = comment.user.login if comment.user is not None else ""
-    return bool(login) and can_write(client, login)
+    return bool(login) and client.can_write(login)
+
+
+def _checkout_head(ctx: RunContext[CommandOptions]) -> str | None:
+    try:
+        return ctx.checkout.resolve("HEAD")
+    except UsageError:
+        return None
 
 
 def _our_finding(thread: ThreadStart) -> bool:

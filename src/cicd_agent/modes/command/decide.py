@@ -7,23 +7,31 @@ fetched); this step words the outcome. The model's words pass through
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from cicd_agent.modes.command.result import CommandResult
 from cicd_agent.runner.markdown import neutralise
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
+    from cicd_agent.modes.command.ask import CommandVerdict
     from cicd_agent.modes.command.collect import CommandFacts
-    from cicd_agent.modes.command.options import CommandOptions
-    from cicd_agent.modes.command.prompt import AskAnswer
+    from cicd_agent.modes.command.prompt import CommandOpinion
 
 
 def decide(
-    ctx: RunContext[CommandOptions], facts: CommandFacts, opinion: AskAnswer | None
+    verdict: CommandVerdict,
+    opinion: CommandOpinion | None,
+    *,
+    redact: Callable[[str], str],
+    own_links: tuple[str, ...],
+    offline: bool,
 ) -> CommandResult:
     """The result the plan earns: its status, headline and reply (``ask``'s from the model's
-    answer or the floor). A command that runs a mode gets its reply once the mode ran."""
+    answer or the floor). A command that runs a mode gets its reply once the mode ran. Pure:
+    ``redact`` and ``own_links`` (the one place a link may point) clean the model's words,
+    ``offline`` says no model was configured."""
+    facts = verdict.facts
     chosen = facts.plan
     result = CommandResult(
         mode="command",
@@ -46,34 +54,63 @@ def decide(
         result.headline = f"Answered `{chosen.command}` without running anything."
     elif chosen.command == "ask":
         result.status = "answered"
-        result.reply = reply_text(ctx, facts, opinion)
+        result.reply = reply_text(
+            verdict, opinion, redact=redact, own_links=own_links, offline=offline
+        )
         result.headline = f"Answered a question about #{facts.number} at {result.head_sha[:12]}."
     else:
         result.status = "ran"
         result.headline = (
             f"Running `{chosen.command}` on #{facts.number} at {result.head_sha[:12]}."
         )
+        held = _not_at_head(facts)
+        if held:
+            result.status, result.reply = "answered", held
     return result
 
 
+def _not_at_head(facts: CommandFacts) -> str:
+    """Why ``gen-tests``, which runs the pull request's code, is not run: only the code the
+    writer saw when commenting, and only when the checkout is that commit ("" to run it)."""
+    if facts.plan.command != "gen-tests" or facts.pull is None:
+        return ""
+    head = facts.pull.head_sha
+    written = facts.written_head
+    if written and written != head:
+        return (
+            f"The head moved from `{written[:12]}` to `{head[:12]}` after this comment was "
+            "written; no test was run. Comment again to run on the new head."
+        )
+    if facts.checkout_head != head:
+        return (
+            f"The checkout is not the pull request's head `{head[:12]}` (it moved after this "
+            "job started, or the workflow checks out another commit); no test was run. "
+            "Comment again to run on the new head."
+        )
+    return ""
+
+
 def reply_text(
-    ctx: RunContext[CommandOptions], facts: CommandFacts, opinion: AskAnswer | None
+    verdict: CommandVerdict,
+    opinion: CommandOpinion | None,
+    *,
+    redact: Callable[[str], str],
+    own_links: tuple[str, ...],
+    offline: bool,
 ) -> str:
     """The reply: the model's answer made inert, or why there is none and the floor."""
     if opinion is not None:
-        answer = neutralise(
-            ctx.redactor.redact(opinion.answer.strip()), allowed_links=ctx.own_links
-        )
+        answer = neutralise(redact(opinion.answer.strip()), allowed_links=own_links)
         caveat = "" if opinion.grounded else "\n\n_The diff does not settle this; check by hand._"
         return answer + caveat
-    if ctx.model is None:
+    if offline:
         lead = (
             "Answering questions needs a model: set the `openai-api-key` input (or `provider` "
             "and `base-url` for another OpenAI-compatible endpoint)."
         )
     else:
         lead = "The model gave no usable answer."
-    return f"{lead}\n\n{facts.floor_answer}"
+    return f"{lead}\n\n{verdict.floor_answer}"
 
 
 def _thread_id(facts: CommandFacts) -> int | None:

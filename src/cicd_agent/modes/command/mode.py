@@ -26,15 +26,14 @@ from cicd_agent.modes.command import arguments
 from cicd_agent.modes.command.options import CommandOptions
 
 # The steps' modules are imported inside the methods below, not here: this module is what
-# `cicd-agent command --help` loads, and the steps pull in pydantic, the SDK and PyGithub:
-# +651 modules, +1,120 ms on top of this module (`python -X importtime`, the steps' modules
-# after this one), many times the start-up budget (tests/project/test_mode_imports.py,
-# bench/bench_startup.py).
+# `cicd-agent command --help` loads, and the steps pull in pydantic, the SDK and PyGithub,
+# which start-up must not pay for (tests/project/test_mode_imports.py measures it).
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.result import ModeResult
+    from cicd_agent.modes.command.ask import CommandVerdict
     from cicd_agent.modes.command.collect import CommandFacts
-    from cicd_agent.modes.command.prompt import AskAnswer
+    from cicd_agent.modes.command.prompt import CommandOpinion
     from cicd_agent.modes.command.result import CommandResult
     from cicd_agent.runner.errors import ExitCode
 
@@ -52,33 +51,40 @@ class Command:
 
         return collect(ctx)
 
-    def analyse(self, ctx: RunContext[CommandOptions], facts: CommandFacts) -> CommandFacts:
+    def analyse(self, ctx: RunContext[CommandOptions], facts: CommandFacts) -> CommandVerdict:
         """The deterministic answer to ``ask``: what the review's checks know (the floor)."""
-        from cicd_agent.modes.command.ask import floor_answer
+        from cicd_agent.modes.command.ask import floor
 
-        if facts.review is not None:
-            facts.floor_answer = floor_answer(facts)
-        return facts
+        return floor(facts)
 
     def ask(
-        self, ctx: RunContext[CommandOptions], facts: CommandFacts, verdict: CommandFacts
-    ) -> AskAnswer | None:
+        self, ctx: RunContext[CommandOptions], facts: CommandFacts, verdict: CommandVerdict
+    ) -> CommandOpinion | None:
         from cicd_agent.modes.command.ask import ask_model
 
         return ask_model(ctx, facts)
 
     def decide(
-        self, ctx: RunContext[CommandOptions], verdict: CommandFacts, opinion: AskAnswer | None
+        self,
+        ctx: RunContext[CommandOptions],
+        verdict: CommandVerdict,
+        opinion: CommandOpinion | None,
     ) -> CommandResult:
         from cicd_agent.modes.command.decide import decide
 
-        return decide(ctx, verdict, opinion)
+        return decide(
+            verdict,
+            opinion,
+            redact=ctx.redactor.redact,
+            own_links=ctx.own_links,
+            offline=ctx.model is None,
+        )
 
     def publish(
         self,
         ctx: RunContext[CommandOptions],
         facts: CommandFacts,
-        verdict: CommandFacts,
+        verdict: CommandVerdict,
         result: CommandResult,
     ) -> None:
         from cicd_agent.modes.command.publish import publish

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import Field
@@ -12,6 +13,26 @@ _COMMON = frozenset({"error", "tokens_used", "cost_usd"})
 """Outputs every result writes: the command's values stand for the step."""
 
 Status = Literal["ignored", "refused", "answered", "ran", "failed"]
+
+
+@dataclass
+class Posted:
+    """What publishing learnt that deciding could not know: how the mode the command ran
+    ended (or that nothing was run after all), the reply worded from it, and where the reply
+    went. Only the publish step writes it, as it goes, so a failure part-way keeps what was
+    done; it is recorded on the result (:meth:`CommandResult.record`), which the outputs and
+    the summary render."""
+
+    status: Status | None = None
+    reply: str | None = None
+    ran_mode: str = ""
+    ran_exit_code: int = 0
+    ran_headline: str = ""
+    ran_outputs: dict[str, str] = field(default_factory=dict)
+    ran_summary: str = ""
+    details: list[str] = field(default_factory=list)
+    service_failure: str | None = None
+    reply_url: str = ""
 
 
 class CommandResult(ModeResult):
@@ -39,6 +60,19 @@ class CommandResult(ModeResult):
     win where the names meet), written once with the command's."""
     ran_summary: str = Field(default="", exclude=True)
     """The summary of the mode the command ran, shown before the command's own."""
+
+    def record(self, posted: Posted) -> None:
+        """Take in what publishing learnt (:class:`Posted`)."""
+        self.status = posted.status or self.status
+        self.reply = self.reply if posted.reply is None else posted.reply
+        self.ran_mode = posted.ran_mode or self.ran_mode
+        self.ran_exit_code = posted.ran_exit_code or self.ran_exit_code
+        self.ran_headline = posted.ran_headline or self.ran_headline
+        self.ran_outputs = {**self.ran_outputs, **posted.ran_outputs}
+        self.ran_summary = posted.ran_summary or self.ran_summary
+        self.details = [*self.details, *posted.details]
+        self.service_failure = posted.service_failure or self.service_failure
+        self.reply_url = posted.reply_url or self.reply_url
 
     def mode_outputs(self) -> dict[str, object]:
         return {

@@ -10,6 +10,7 @@ verdict saw, for the audit record ``publish`` appends.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +18,8 @@ from typing import Any
 
 from cicd_agent.analysis import policy as policies
 from cicd_agent.analysis import signals
-from cicd_agent.analysis.changes import ChangeSet
+from cicd_agent.analysis.change_types import ChangeType
+from cicd_agent.analysis.changes import ChangedFile, ChangeSet
 from cicd_agent.analysis.policy import ChangeWindow, Policy, Routing
 from cicd_agent.analysis.signals import CoverageReport, JUnitCounts, PullReview, SignalName
 from cicd_agent.job.context import RunContext
@@ -26,8 +28,6 @@ from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.signals import (
-    previous_deployment_sha,
-    pull_author,
     pull_reviews,
     workflow_conclusions,
     workflow_from_env,
@@ -41,13 +41,41 @@ from cicd_agent.risk.mining import default_cache_dir
 from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.runner.errors import ExternalServiceError
 
+MAX_PROMPT_FILES = 40
+"""Changed files whose diff the model may be shown, riskiest first."""
+# Riskiest change types first: what the model should see when not everything fits.
+_ORDER = (
+    ChangeType.MIGRATION,
+    ChangeType.SECURITY,
+    ChangeType.INFRASTRUCTURE,
+    ChangeType.API_CONTRACT,
+    ChangeType.DEPENDENCIES,
+    ChangeType.CI,
+    ChangeType.CONFIG,
+    ChangeType.BUILD,
+    ChangeType.SOURCE,
+    ChangeType.OTHER,
+    ChangeType.TESTS,
+    ChangeType.DOCS,
+)
+_NOT_SENT = frozenset({ChangeType.LOCKFILE, ChangeType.GENERATED})
 
-@dataclass
+
+@dataclass(frozen=True)
+class DiffExcerpt:
+    """What of the change a model may be shown: the riskiest text files (at most
+    :data:`MAX_PROMPT_FILES`; no lockfile, generated, binary file or submodule) and their
+    unified diff, which the prompt cuts to the model's budget."""
+
+    paths: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
 class DeployFacts:
-    """What the deploy phase collected."""
+    """What the deploy phase collected (frozen: the later steps read it, none changes it)."""
 
     options: DeployOptions
-    repo_dir: Path
     change: ChangeSet
     history: HistoryFeatures
     assessment: RiskAssessment
@@ -66,6 +94,8 @@ class DeployFacts:
     weights: dict[SignalName, float]
     inputs: dict[str, Any] = field(default_factory=dict)
     """What the verdict saw (range, options, report digests): the audit record's inputs."""
+    excerpt: DiffExcerpt | None = None
+    """The diff a model is shown; read only for a run that asks one."""
 
 
 def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
@@ -82,23 +112,7 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
         f"the change: {len(change.files):,} file(s) in {len(change.commits):,} commit(s)"
     )
     history = read_history(repo, change)
-    # The detectors and priors are review's (one implementation); the score is refitted to
-    # this repository's history when it has enough, and secrets and workflows count here.
-    evidence = read_evidence(repo, change, with_security=True)
-    cache = options.cache_dir or default_cache_dir(ctx.environ)
-    cache_notes: list[str] = []
-    assessment = assess_for_deploy(
-        repo,
-        change,
-        history,
-        cache,
-        evidence,
-        notes=cache_notes,
-        progress=ctx.progress,
-        identity=_identity(ctx, change),
-    )
-    for note in cache_notes:
-        ctx.note(note)
+    assessment = _assess(ctx, options, repo, change, history)
     if change.base_note:
         ctx.note(f"Change range: {change.base_note}.")
     if change.commits_truncated:
@@ -111,34 +125,14 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     tests = signals.read_junit(junit_files) if junit_files else None
     coverage_head = _coverage(options.coverage, root)
     coverage_base = _coverage(options.base_coverage, root)
-    base_tracked = repo.tracked_files(change.base) if coverage_base and change.base else tracked
-    foreign = [
-        signals.foreign_tree(report, files)
-        for report, files in ((coverage_head, tracked), (coverage_base, base_tracked))
-        if report is not None
-    ]
-    coverage_reason = "; ".join(reason for reason in foreign if reason)
+    coverage_reason = _foreign_coverage(repo, change, tracked, coverage_head, coverage_base)
     pulls, pulls_reason, conclusions, conclusions_reason = _github_signals(
         ctx, options, change, moment
     )
-    inputs = {
-        "base": change.base,
-        "head": change.head,
-        "environment": options.environment,
-        "policy": options.policy.model_dump(mode="json"),
-        "weights": {k.value: v for k, v in options.weights.items()},
-        "approval_confidence": options.approval_confidence,
-        "deploy_time": moment.isoformat(),
-        "freeze_windows": options.freeze_windows_text,
-        "business_hours": options.business_hours_text,
-        "timezone": options.timezone_text,
-        "reports": _report_digests(
-            [*junit_files, *_paths(options.coverage, options.base_coverage, root)]
-        ),
-    }
+    reports = [*junit_files, *_paths(options.coverage, options.base_coverage, root)]
+    inputs = _inputs(options, change, moment, reports)
     return DeployFacts(
         options=options,
-        repo_dir=root,
         change=change,
         history=history,
         assessment=assessment,
@@ -155,7 +149,91 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
         policy=options.policy,
         weights=options.weights,
         inputs=inputs,
+        # Only a run that asks a model reads it (offline runs pay for no diff they never use).
+        excerpt=_excerpt(repo, change) if ctx.model_config.provider != "none" else None,
     )
+
+
+def _assess(
+    ctx: RunContext[DeployOptions],
+    options: DeployOptions,
+    repo: GitRepo,
+    change: ChangeSet,
+    history: HistoryFeatures,
+) -> RiskAssessment:
+    """The change's risk. The detectors and priors are review's (one implementation); the
+    score is refitted to this repository's history when it has enough, and secrets and
+    workflows count here."""
+    evidence = read_evidence(repo, change, with_security=True)
+    cache = options.cache_dir or default_cache_dir(ctx.environ)
+    cache_notes: list[str] = []
+    assessment = assess_for_deploy(
+        repo,
+        change,
+        history,
+        cache,
+        evidence,
+        notes=cache_notes,
+        progress=ctx.progress,
+        identity=_identity(ctx, change),
+    )
+    for note in cache_notes:
+        ctx.note(note)
+    return assessment
+
+
+def _foreign_coverage(
+    repo: GitRepo,
+    change: ChangeSet,
+    tracked: list[str],
+    head: CoverageReport | None,
+    base: CoverageReport | None,
+) -> str:
+    """Why the coverage reports given are not used (they describe another tree), else ""."""
+    base_tracked = repo.tracked_files(change.base) if base and change.base else tracked
+    foreign = [
+        signals.foreign_tree(report, files)
+        for report, files in ((head, tracked), (base, base_tracked))
+        if report is not None
+    ]
+    return "; ".join(reason for reason in foreign if reason)
+
+
+def _inputs(
+    options: DeployOptions, change: ChangeSet, moment: datetime, reports: list[Path]
+) -> dict[str, Any]:
+    """What the verdict saw, for the audit record: the range, the options, report digests."""
+    return {
+        "base": change.base,
+        "head": change.head,
+        "environment": options.environment,
+        "policy": options.policy.model_dump(mode="json"),
+        "weights": {k.value: v for k, v in options.weights.items()},
+        "approval_confidence": options.approval_confidence,
+        "deploy_time": moment.isoformat(),
+        "freeze_windows": options.freeze_windows_text,
+        "business_hours": options.business_hours_text,
+        "timezone": options.timezone_text,
+        "reports": _report_digests(reports),
+    }
+
+
+def _excerpt(repo: GitRepo, change: ChangeSet) -> DiffExcerpt:
+    candidates = sorted(
+        (c for c in change.files if not c.binary and not c.submodule and not c.types & _NOT_SENT),
+        key=_priority,
+    )[:MAX_PROMPT_FILES]
+    chosen = [c.path for c in candidates]
+    # A rename is only seen as one when the pathspec holds both of its names.
+    renamed_from = [c.old_path for c in candidates if c.old_path and c.old_path not in chosen]
+    # Whole: the prompt cuts it to the model's budget, which only the ask step knows.
+    text = repo.diff_text(change.base, change.head, chosen + renamed_from, max_bytes=sys.maxsize)
+    return DiffExcerpt(tuple(chosen), text)
+
+
+def _priority(changed: ChangedFile) -> tuple[int, int]:
+    rank = min((_ORDER.index(t) for t in changed.types if t in _ORDER), default=len(_ORDER))
+    return rank, -changed.churn
 
 
 def _range(
@@ -200,7 +278,7 @@ def _previous_deployment(ctx: RunContext[DeployOptions]) -> str | None:
         ctx.note("No GitHub access: the deployment is compared with its first parent.")
         return None
     try:
-        sha = previous_deployment_sha(client, deployment.environment, deployment.id, deployment.sha)
+        sha = client.previous_deployment_sha(deployment.environment, deployment.id, deployment.sha)
     except ExternalServiceError as exc:
         ctx.note(f"Could not read earlier deployments ({exc}); compared with the first parent.")
         return None
@@ -243,7 +321,7 @@ def _identity(ctx: RunContext[DeployOptions], change: ChangeSet) -> Identity | N
     if ctx.github is None or change.base is None:
         return None
     try:
-        found = pull_author(ctx.github, change.head, change.base)
+        found = ctx.github.author_of_change(change.head, change.base)
     except ExternalServiceError as exc:
         ctx.note(f"Pull request author unavailable, so git's author text is used: {exc}")
         return None

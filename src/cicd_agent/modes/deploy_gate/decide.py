@@ -1,4 +1,5 @@
-"""deploy-gate's analyse and decide steps, both pure.
+"""deploy-gate's analyse and decide steps, both pure (no context, no I/O: what they need comes
+in as arguments).
 
 ``floor`` is the deterministic verdict: the signals weighed into a safety score and the policy
 applied to the risk the collect step scored. ``decide`` merges the model's opinion under the
@@ -8,26 +9,24 @@ caution (holds and approvals of both passes are kept, the more cautious strategy
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cicd_agent.analysis import policy as policies
 from cicd_agent.analysis import signals
 from cicd_agent.analysis.policy import Decision, Recommendation
 from cicd_agent.analysis.scale import RiskLevel, higher
 from cicd_agent.analysis.signals import Signal
-from cicd_agent.job.context import RunContext
 from cicd_agent.modes.deploy_gate.collect import DeployFacts
-from cicd_agent.modes.deploy_gate.options import DeployOptions
-from cicd_agent.modes.deploy_gate.result import (
-    DeployGateResult,
-    DeployOpinion,
-    ModelAdvice,
-    headline_for,
-)
+from cicd_agent.modes.deploy_gate.result import DeployResult, ModelAdvice, headline_for
 from cicd_agent.risk.assessment import Reason
 
+if TYPE_CHECKING:
+    from cicd_agent.modes.deploy_gate.prompt import DeployOpinion
 
-@dataclass
+
+@dataclass(frozen=True)
 class DeployVerdict:
     """The deterministic verdict: the policy's decision, the safety score and the signals."""
 
@@ -86,13 +85,20 @@ def _verdict(facts: DeployFacts, level: RiskLevel, opinion: DeployOpinion | None
 
 
 def decide(
-    ctx: RunContext[DeployOptions], verdict: DeployVerdict, opinion: DeployOpinion | None
-) -> DeployGateResult:
-    """The final result: the floor, raised (never lowered) by the model's opinion."""
+    verdict: DeployVerdict,
+    opinion: DeployOpinion | None,
+    *,
+    redact: Callable[[str], str],
+    notes: Sequence[str] = (),
+) -> DeployResult:
+    """The final result: the floor, raised (never lowered) by the model's opinion. Pure: what
+    it words is redacted with ``redact``; ``notes`` are the run's notes so far, which the
+    result carries before its own."""
     facts = verdict.facts
     floor_level = facts.assessment.risk_level
     level, score = floor_level, facts.assessment.risk_score
     reasons = list(facts.assessment.reasons)
+    said = list(notes)
     advice = None
     final = verdict
     if opinion is not None:
@@ -108,7 +114,7 @@ def decide(
                 )
             )
         elif model_level.rank < floor_level.rank:
-            ctx.note(
+            said.append(
                 f"The model rated the risk {model_level.value}; the deterministic floor "
                 f"{floor_level.value} stands."
             )
@@ -122,12 +128,19 @@ def decide(
         final = _verdict(facts, level, opinion)
     decision = _merge_decisions(verdict.decision, final.decision)
     return _result(
-        ctx, facts, final, decision, level=level, score=score, reasons=reasons, advice=advice
+        facts,
+        final,
+        decision,
+        level=level,
+        score=score,
+        reasons=reasons,
+        advice=advice,
+        redact=redact,
+        notes=list(dict.fromkeys(said)),
     )
 
 
 def _result(
-    ctx: RunContext[DeployOptions],
     facts: DeployFacts,
     verdict: DeployVerdict,
     decision: Decision,
@@ -136,8 +149,9 @@ def _result(
     score: float,
     reasons: list[Reason],
     advice: ModelAdvice | None,
-) -> DeployGateResult:
-    redact = ctx.redactor.redact
+    redact: Callable[[str], str],
+    notes: list[str],
+) -> DeployResult:
     safe_reasons = [
         r.model_copy(
             update={
@@ -154,9 +168,10 @@ def _result(
         if window.freeze
         else (" (weekend)" if window.weekend else " (off-hours)" if window.off_hours else "")
     )
-    return DeployGateResult(
+    return DeployResult(
         mode="deploy-gate",
         headline=headline_for(decision, level, score, holds),
+        notes=notes,
         base=facts.change.base,
         head=facts.change.head,
         range_note=facts.change.base_note,

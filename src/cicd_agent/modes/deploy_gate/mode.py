@@ -2,17 +2,17 @@
 (``--phase canary``, the :mod:`.canary` package).
 
 Wiring only. ``options`` reads the options once; ``collect`` reads the change range, scores its
-risk (:mod:`cicd_agent.risk`, refitted to the repository's own history) and gathers the
-CI signals (JUnit, coverage, GitHub); ``decide`` holds the deterministic floor (the policy's
-decision and the safety score) and merges the model's opinion, which may only add caution;
-``prompt`` asks the model; ``result`` renders outputs, summary and ``--json``; ``publish``
-appends the audit record and tells Slack about a hold. The deploy phase fails closed: when it
-cannot finish, the outputs say ``recommendation=hold`` and an audit line records the failure.
+risk (:mod:`cicd_agent.risk`, refitted to the repository's own history), gathers the CI signals
+(JUnit, coverage, GitHub) and, when a model is asked, the diff it is shown; ``decide`` holds the
+deterministic floor (the policy's decision and the safety score) and merges the model's
+opinion, which may only add caution; ``prompt`` builds what the model sees and holds its
+answer's schema; ``result`` renders outputs, summary and ``--json``; ``publish`` appends the
+audit record and tells Slack about a hold. The deploy phase fails closed: when it cannot
+finish, the outputs say ``recommendation=hold`` and an audit line records the failure.
 
 The steps are imported inside the methods: the CLI imports this module for every deploy-gate
-run, and the step modules bring pydantic, PyGithub and the risk model (``python -X importtime``:
-0.3 s for pydantic through ``analysis.policy``, 1.1 s for PyGithub), which importing a mode
-must not (tests/project/test_mode_imports.py).
+run, and the step modules bring pydantic, PyGithub and the risk model, which importing a mode
+must not (tests/project/test_mode_imports.py measures it).
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.canary.mode import CanaryPhase
     from cicd_agent.modes.deploy_gate.collect import DeployFacts
     from cicd_agent.modes.deploy_gate.decide import DeployVerdict
-    from cicd_agent.modes.deploy_gate.result import DeployGateResult, DeployOpinion
+    from cicd_agent.modes.deploy_gate.prompt import DeployOpinion
+    from cicd_agent.modes.deploy_gate.result import DeployResult
     from cicd_agent.runner.errors import ExitCode
 
 
@@ -67,7 +68,7 @@ class DeployGate:
         """Run the selected phase's steps. Each phase is its own typed
         :class:`~cicd_agent.job.pipeline.Steps`, with the ``fail-on`` values it can produce:
         ``--phase deploy --fail-on rollback`` is refused before any work, not ignored."""
-        from cicd_agent.job.pipeline import run_mode  # 0.53 s with pydantic: see the module doc
+        from cicd_agent.job.pipeline import run_mode  # brings pydantic: see the module doc
 
         options = ctx.mode_options  # every option typed and checked before any I/O
         if _is_canary(ctx, options):
@@ -122,17 +123,17 @@ class DeployPhase:
 
     def decide(
         self, ctx: RunContext[DeployOptions], verdict: DeployVerdict, opinion: DeployOpinion | None
-    ) -> DeployGateResult:
+    ) -> DeployResult:
         from cicd_agent.modes.deploy_gate.decide import decide
 
-        return decide(ctx, verdict, opinion)
+        return decide(verdict, opinion, redact=ctx.redactor.redact, notes=ctx.notes)
 
     def publish(
         self,
         ctx: RunContext[DeployOptions],
         facts: DeployFacts,
         verdict: DeployVerdict,
-        result: DeployGateResult,
+        result: DeployResult,
     ) -> None:
         from cicd_agent.modes.deploy_gate.publish import publish
 

@@ -1,52 +1,42 @@
-"""deploy-gate's ask step: the prompt (computed facts in the clear, everything from the
-repository fenced, redacted and fitted to the model's prompt budget, riskiest files first) and
-the model's answer, cleaned before anyone sees it."""
+"""deploy-gate's ask step: the prompt (computed facts in the clear; everything from the
+repository, such as the diff collect read with the riskiest files first, fenced, redacted and
+fitted to the model's prompt budget), the schema of the model's answer (:class:`DeployOpinion`),
+and that answer cleaned before anyone sees it. It reads nothing itself: it only builds text."""
 
 from __future__ import annotations
 
 import json
 from string import Template
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from cicd_agent.analysis.change_types import ChangeType
-from cicd_agent.analysis.changes import ChangedFile
+from pydantic import BaseModel, ConfigDict
+
 from cicd_agent.job.context import RunContext
-from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.modes.deploy_gate.collect import DeployFacts
-from cicd_agent.modes.deploy_gate.decide import DeployVerdict
-from cicd_agent.modes.deploy_gate.options import DeployOptions
-from cicd_agent.modes.deploy_gate.result import DeployOpinion
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.runner.markdown import neutralise
 
 if TYPE_CHECKING:
     from cicd_agent.model.client import ModelClient
+    from cicd_agent.modes.deploy_gate.collect import DeployFacts
+    from cicd_agent.modes.deploy_gate.decide import DeployVerdict
+    from cicd_agent.modes.deploy_gate.options import DeployOptions
 
 MAX_COMMIT_TOKENS = 1_500
 MAX_EVIDENCE_TOKENS = 1_500
 SCHEMA_ALLOWANCE = 400
 """Tokens the response schema and chat framing take besides the messages."""
-# Riskiest change types first: what the model should see when not everything fits.
-_ORDER = (
-    ChangeType.MIGRATION,
-    ChangeType.SECURITY,
-    ChangeType.INFRASTRUCTURE,
-    ChangeType.API_CONTRACT,
-    ChangeType.DEPENDENCIES,
-    ChangeType.CI,
-    ChangeType.CONFIG,
-    ChangeType.BUILD,
-    ChangeType.SOURCE,
-    ChangeType.OTHER,
-    ChangeType.TESTS,
-    ChangeType.DOCS,
-)
-_NOT_SENT = frozenset({ChangeType.LOCKFILE, ChangeType.GENERATED})
 
 
-def _priority(changed: ChangedFile) -> tuple[int, int]:
-    rank = min((_ORDER.index(t) for t in changed.types if t in _ORDER), default=len(_ORDER))
-    return rank, -changed.churn
+class DeployOpinion(BaseModel):
+    """The model's answer (strict schema): it may raise the risk, never lower the floor."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    risk_factors: list[str]
+    risk_level: Literal["low", "medium", "high", "critical"]
+    pre_deploy_checks: list[str]
+    monitoring_focus: list[str]
+    confidence: float
 
 
 def build_prompt(
@@ -71,14 +61,8 @@ def build_prompt(
         f"- {r.signal}: {r.message} {'; '.join(r.evidence[:5])}" for r in assessment.reasons
     )
     commits = "\n\n".join(c.message for c in facts.change.commits[:50])
-    candidates = sorted(
-        (c for c in facts.change.files if not c.binary and not c.submodule
-         and not c.types & _NOT_SENT),
-        key=_priority,
-    )  # fmt: skip
-    chosen = [c.path for c in candidates[:40]]
-    # A rename is only seen as one when the pathspec holds both of its names.
-    renamed_from = [c.old_path for c in candidates[:40] if c.old_path and c.old_path not in chosen]
+    excerpt = facts.excerpt
+    assert excerpt is not None  # collect reads it for every run that asks a model
     environment = facts.options.environment
     pieces = {
         "environment": f" to {environment}" if environment else "",
@@ -91,12 +75,11 @@ def build_prompt(
     skeleton = Template(template("deploy_gate_user")).substitute(pieces, diff="", omitted="")
     room = model.prompt_budget("model") - counter.count(system) - counter.count(skeleton)
     room -= SCHEMA_ALLOWANCE
-    omitted = len(facts.change.files) - len(chosen)
+    omitted = len(facts.change.files) - len(excerpt.paths)
     diff = ""
-    if room > 0 and chosen:
-        repo = GitRepo.open(facts.repo_dir)
-        limit = max(room, 0) * 8
-        raw = repo.diff_text(facts.change.base, facts.change.head, chosen + renamed_from, limit)
+    if room > 0 and excerpt.paths:
+        limit = room * 8
+        raw = excerpt.text[:limit]
         if len(raw) >= limit:  # cut mid-line: a secret cut in two would not be recognised
             raw = raw[: raw.rfind("\n") + 1]
         diff = counter.truncate(redact(raw), room - 40)

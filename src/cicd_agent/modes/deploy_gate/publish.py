@@ -25,14 +25,14 @@ if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.collect import DeployFacts
     from cicd_agent.modes.deploy_gate.decide import DeployVerdict
     from cicd_agent.modes.deploy_gate.options import DeployOptions
-    from cicd_agent.modes.deploy_gate.result import DeployGateResult
+    from cicd_agent.modes.deploy_gate.result import DeployResult
 
 
 def publish(
     ctx: RunContext[DeployOptions],
     facts: DeployFacts,
     verdict: DeployVerdict,
-    result: DeployGateResult,
+    result: DeployResult,
 ) -> None:
     """Append the audit record (its path becomes the ``audit_file`` output), then tell Slack
     about a hold or an approval (never on a dry run)."""
@@ -85,7 +85,7 @@ def _audit_path(ctx: RunContext[object], explicit: Path | None) -> Path:
 def _write_audit(
     ctx: RunContext[DeployOptions],
     facts: DeployFacts,
-    result: DeployGateResult,
+    result: DeployResult,
     explicit: Path | None,
 ) -> str:
     usage = ctx.usage_report()
@@ -132,7 +132,7 @@ def _write_audit(
         return ""
 
 
-def _slack_text(ctx: RunContext[DeployOptions], result: DeployGateResult) -> SlackText:
+def _slack_text(ctx: RunContext[DeployOptions], result: DeployResult) -> SlackText:
     where = ctx.repository or str(ctx.options.repo_dir.name)
     env = f" to {result.environment}" if result.environment else ""
     run = ""

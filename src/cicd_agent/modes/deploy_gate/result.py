@@ -6,8 +6,6 @@ decision first, then the signals with their weights and scores, then the reasons
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.change_types import ChangeType
@@ -28,18 +26,6 @@ from cicd_agent.runner.runner_io import Annotation
 MAX_SUMMARY_EVIDENCE = 4
 
 
-class DeployOpinion(BaseModel):
-    """The model's answer (strict schema): it may raise the risk, never lower the floor."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    risk_factors: list[str]
-    risk_level: Literal["low", "medium", "high", "critical"]
-    pre_deploy_checks: list[str]
-    monitoring_focus: list[str]
-    confidence: float
-
-
 class ModelAdvice(BaseModel):
     """What the model added (already redacted): shown to people, never steering the floor."""
 
@@ -52,7 +38,7 @@ class ModelAdvice(BaseModel):
     monitoring_focus: list[str] = Field(default_factory=list)
 
 
-class DeployGateResult(ModeResult):
+class DeployResult(ModeResult):
     """The deploy phase's verdict."""
 
     phase: str = "deploy"

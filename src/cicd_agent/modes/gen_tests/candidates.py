@@ -1,33 +1,23 @@
 """Asking for candidate tests, segment by segment, and feeding the gate's verdict back.
 
-For each segment (most missing first) the fast model gets, at temperature 0: the segment with
-line numbers and the missing lines marked, the module's imports, and the nearest existing test
-file for style. It answers with a complete pytest module. A rejected candidate is re-prompted
-with the stage it failed and the trimmed error (or the lines it still missed), up to 3 attempts
-per segment. Before every call the run's token and cost budget is checked; when it is spent, or
-the model fails, generation stops and everything accepted so far is kept.
-
-Everything taken from the repository or from a test run is untrusted: redacted, trimmed to a
-token budget, and fenced as data.
+Segments go most missing first; each gets up to 3 attempts, the prompts built by
+:class:`~.prompt.Prompts`. A rejected candidate is re-prompted with the stage it failed and the
+trimmed error (or the lines it still missed). Before every call the run's token and cost budget
+is checked; when it is spent, or the model fails, generation stops and everything accepted so
+far is kept.
 """
 
 from __future__ import annotations
 
-import ast
-import string
 import time
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from cicd_agent.analysis.redact import Redactor
-from cicd_agent.model.tokens import TokenCounter
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
 from cicd_agent.modes.gen_tests.gate import FUNNEL_LABELS, Gate, Verdict
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, choose_test_path, with_header
-from cicd_agent.modes.gen_tests.segments import Segment, module_name
-from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
+from cicd_agent.modes.gen_tests.prompt import Feedback, GeneratedTest, Job, Prompts, module_text
+from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.runner.errors import ModelError
 from cicd_agent.runner.markdown import neutralise
 
@@ -35,22 +25,7 @@ ATTEMPTS = 3
 ANSWER_RESERVE = 4_000
 """Tokens set aside for each answer when checking the run's budget before a call."""
 
-_SHARES = {"segment": 0.35, "tests": 0.2, "imports": 0.05, "previous": 0.15, "output": 0.1}
 _RATIONALE_CHARS = 300
-
-
-class GeneratedTest(BaseModel):
-    """The model's answer: one complete pytest module."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    test_module: str = Field(
-        description="The complete source of one pytest module: imports, helpers and tests."
-    )
-    rationale: str = Field(
-        description="One or two sentences: which lines and branches the tests run and what "
-        "they check."
-    )
 
 
 Ask = Callable[[str, str], GeneratedTest]
@@ -80,16 +55,6 @@ class Budget:
 
 
 @dataclass(frozen=True)
-class Job:
-    """One segment to cover, with what the prompt shows about it."""
-
-    segment: Segment
-    file_text: str
-    related: tuple[str, ...]
-    related_text: str
-
-
-@dataclass(frozen=True)
 class Attempt:
     """One candidate and where the gate stopped it."""
 
@@ -102,8 +67,9 @@ class Attempt:
 
 
 @dataclass
-class Outcome:
-    """Everything generation produced, accepted or not."""
+class GenTestsOpinion:
+    """What the ask step produced: every candidate and the gate's verdict on it, the accepted
+    tests, and the coverage measured with all of them."""
 
     attempts: list[Attempt] = field(default_factory=list)
     accepted: list[AcceptedTest] = field(default_factory=list)
@@ -112,115 +78,6 @@ class Outcome:
     # Coverage of the changed files with every accepted test together (measured in ``ask``,
     # so ``decide`` runs nothing).
     coverage_after: CoverageReport | None = None
-
-
-@dataclass(frozen=True)
-class _Feedback:
-    previous: str
-    stage: str
-    reason: str
-    detail: str
-
-
-class Prompts:
-    """Builds the two messages for one attempt, within a token budget."""
-
-    def __init__(
-        self, redactor: Redactor, counter: TokenCounter, budget: int, run_command: Sequence[str]
-    ) -> None:
-        self.redactor = redactor
-        self.counter = counter
-        self.budget = budget
-        self.run_command = " ".join(run_command)
-
-    def _fit(self, label: str, text: str, share: str) -> str:
-        limit = max(200, int(self.budget * _SHARES[share]))
-        return fence(label, self.counter.truncate(self.redactor.redact(text), limit))
-
-    def system(self) -> str:
-        return string.Template(template("gen_tests_system")).substitute(
-            untrusted_rules=UNTRUSTED_RULES
-        )
-
-    def user(self, job: Job, segment: Segment, test_path: str, feedback: _Feedback | None) -> str:
-        lines = job.file_text.splitlines()
-        tests = (
-            f"How the existing tests in `{job.related[0]}` are written (follow their imports "
-            f"and style):\n\n{self._fit(job.related[0], job.related_text, 'tests')}"
-            if job.related and job.related_text
-            else "There are no existing tests for this module yet."
-        )
-        return string.Template(template("gen_tests_user")).substitute(
-            qualname=segment.qualname,
-            path=segment.path,
-            start=segment.start,
-            end=segment.end,
-            test_path=test_path,
-            run_command=f"{self.run_command} {test_path}",
-            module=module_name(segment.path),
-            arcs=_arcs_sentence(segment.missing_arcs),
-            segment=self._fit(
-                f"{segment.path} lines {segment.start}-{segment.end}",
-                numbered(lines, segment),
-                "segment",
-            ),
-            imports=self._fit(f"{segment.path} imports", _imports(job.file_text), "imports"),
-            tests=tests,
-            feedback=self._feedback(feedback),
-        )
-
-    def _feedback(self, feedback: _Feedback | None) -> str:
-        if feedback is None:
-            return ""
-        return (
-            f"\nYour previous module was rejected at the gate's `{feedback.stage}` check: "
-            f"{self.redactor.redact(feedback.reason)}\n\n"
-            f"{self._fit('previous module', feedback.previous, 'previous')}\n\n"
-            f"What the check reported:\n\n{self._fit('gate output', feedback.detail, 'output')}\n\n"
-            "Fix this and answer with the complete corrected module.\n"
-        )
-
-
-def module_text(answer: GeneratedTest) -> str:
-    """The answer's module, unwrapped when the model fenced it as Markdown despite the schema."""
-    text = answer.test_module.strip()
-    if text.startswith("```") and text.endswith("```") and "\n" in text:
-        text = text[text.index("\n") + 1 : -3]
-    return text.strip("\n") + "\n"
-
-
-def numbered(lines: Sequence[str], segment: Segment) -> str:
-    """The segment (and its context ranges) with line numbers; missing lines marked ``>>``."""
-    marked = segment.missing_lines
-    blocks = []
-    for start, end in (*segment.context, (segment.start, segment.end)):
-        blocks.append(
-            "\n".join(
-                f"{'>>' if number in marked else '  '} {number:>4} | {lines[number - 1]}"
-                for number in range(start, min(end, len(lines)) + 1)
-            )
-        )
-    return "\n   ...\n".join(blocks)
-
-
-def _arcs_sentence(arcs: frozenset[Arc]) -> str:
-    if not arcs:
-        return ""
-    shown = ", ".join(f"line {a} → {'exit' if b < 0 else f'line {b}'}" for a, b in sorted(arcs))
-    return f" Branches never taken: {shown}."
-
-
-def _imports(text: str) -> str:
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return ""
-    found = [
-        ast.get_source_segment(text, node) or ""
-        for node in tree.body
-        if isinstance(node, ast.Import | ast.ImportFrom)
-    ]
-    return "\n".join(found) or "(none)"
 
 
 class Generator:
@@ -258,9 +115,9 @@ class Generator:
         jobs: Sequence[Job],
         missing_lines: MutableMapping[str, frozenset[int]],
         missing_arcs: MutableMapping[str, frozenset[Arc]],
-    ) -> Outcome:
+    ) -> GenTestsOpinion:
         """Work through ``jobs`` in order; ``missing_*`` shrink as tests are accepted."""
-        outcome = Outcome()
+        outcome = GenTestsOpinion()
         system = self.prompts.system()
         for index, job in enumerate(jobs, 1):
             self._place = f"segment {index} of {len(jobs)}"
@@ -283,7 +140,7 @@ class Generator:
             )
         return outcome
 
-    def _taken(self, outcome: Outcome) -> Callable[[str], bool]:
+    def _taken(self, outcome: GenTestsOpinion) -> Callable[[str], bool]:
         accepted = {test.path for test in outcome.accepted}
         return lambda path: path in accepted or self.file_exists(path)
 
@@ -292,12 +149,12 @@ class Generator:
         job: Job,
         segment: Segment,
         system: str,
-        outcome: Outcome,
+        outcome: GenTestsOpinion,
         *,
         missing_lines: MutableMapping[str, frozenset[int]],
         missing_arcs: MutableMapping[str, frozenset[Arc]],
     ) -> None:
-        feedback: _Feedback | None = None
+        feedback: Feedback | None = None
         for number in range(1, self.attempts + 1):
             test_path = choose_test_path(
                 segment.path, self.test_dir, job.related, self._taken(outcome)
@@ -352,7 +209,7 @@ class Generator:
                 missing_arcs[path] = missing_arcs.get(path, frozenset()) - verdict.executed_arcs
                 return
             assert verdict.stopped_at is not None
-            feedback = _Feedback(source, verdict.stopped_at.value, verdict.reason, verdict.feedback)
+            feedback = Feedback(source, verdict.stopped_at.value, verdict.reason, verdict.feedback)
 
     def _accept(
         self,
@@ -360,7 +217,7 @@ class Generator:
         segment: Segment,
         test_path: str,
         verdict: Verdict,
-        outcome: Outcome,
+        outcome: GenTestsOpinion,
     ) -> None:
         text = with_header(source, segment, verdict.gained_lines, verdict.gained_arcs)
         self.add_file(test_path, text)

@@ -1,10 +1,9 @@
-"""gen-tests' collect and analyse steps: what the change misses, measured in the sandbox.
+"""gen-tests' collect step: what the change misses, measured in the sandbox.
 
 collect finds the changed Python files (or ``source``) and runs the project's test command under
 coverage.py with branch coverage in a sandbox, once, at head: the baseline every candidate is
-judged against. analyse turns the missing lines and branches into segments (most missing first),
-split by ``shard``, each with the module's text and its nearest existing tests: the jobs the model
-is asked for. Both only read (git, the checkout through ``checkout_files``, the sandbox's runs).
+judged against (the analyse step, :mod:`.verdict`, turns its gaps into segments). It only reads
+(git, the checkout through ``checkout_files``, the sandbox's runs).
 """
 
 from __future__ import annotations
@@ -17,11 +16,8 @@ from pathlib import Path
 
 from cicd_agent.analysis.file_names import escaped, name_span
 from cicd_agent.job.context import RunContext
-from cicd_agent.local import checkout_files
 from cicd_agent.local.gitrepo import is_null_sha
-from cicd_agent.modes.gen_tests.candidates import Job
 from cicd_agent.modes.gen_tests.coverage_gaps import (
-    Arc,
     CoverageMeter,
     CoverageReport,
     never_imported,
@@ -29,19 +25,11 @@ from cicd_agent.modes.gen_tests.coverage_gaps import (
 from cicd_agent.modes.gen_tests.gate import ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
-from cicd_agent.modes.gen_tests.segments import (
-    Segment,
-    find_segments,
-    find_test_files,
-    order,
-    related_tests,
-)
 from cicd_agent.modes.gen_tests.shard import Shard
 from cicd_agent.modes.gen_tests.suite import run_suite
 from cicd_agent.modes.gen_tests.targets import (
     Targets,
     changed_targets,
-    gaps,
     source_targets,
 )
 from cicd_agent.runner.errors import UsageError
@@ -52,7 +40,7 @@ SUITE_TIMEOUT = 3600.0
 
 
 @dataclass
-class Facts:
+class GenTestsFacts:
     """What collect found: the targets and, when there are any, the measured baseline."""
 
     repo: Path
@@ -76,18 +64,7 @@ class Facts:
         return self.options.shard
 
 
-@dataclass
-class Gaps:
-    """The deterministic verdict: what the change misses, as segments and jobs."""
-
-    facts: Facts
-    segments: list[Segment]
-    jobs: list[Job]
-    missing_lines: dict[str, frozenset[int]] = field(default_factory=dict)
-    missing_arcs: dict[str, frozenset[Arc]] = field(default_factory=dict)
-
-
-def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> Facts:
+def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsFacts:
     """The targets and, when there are any, the baseline run; the sandbox it opens joins
     ``resources`` (the run closes it when it ends, however it ends)."""
     repo = ctx.options.repo_dir.resolve()
@@ -96,7 +73,7 @@ def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> Facts:
     if options.sources is not None:
         targets = source_targets(repo, list(options.sources))
     elif base:
-        targets = changed_targets(repo, base, head or "HEAD")
+        targets = changed_targets(ctx.checkout, base, head or "HEAD")
     else:
         raise UsageError(
             "gen-tests needs the change to cover: --base/--head, a pull_request or push "
@@ -106,7 +83,7 @@ def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> Facts:
     if options.whole_files:
         targets = Targets(dict.fromkeys(targets.files), targets.base, targets.head, targets.skipped)
     targets = targets.only(ctx.repo_config.paths.selects)
-    facts = Facts(repo, options, targets, _patch_path(ctx, options))
+    facts = GenTestsFacts(repo, options, targets, _patch_path(ctx, options))
     ctx.progress.say(f"{len(targets.files)} Python file(s) to cover")
     if targets.unsafe_names:
         facts.warnings.append(_unsafe_names_warning(targets.unsafe_names))
@@ -142,7 +119,7 @@ def _patch_path(ctx: RunContext[GenTestsOptions], options: GenTestsOptions) -> P
     return Path(tempfile.gettempdir()) / f"cicd-agent-gen-tests{suffix}-{os.getpid()}.patch"
 
 
-def _measure(ctx: RunContext[GenTestsOptions], facts: Facts, resources: ExitStack) -> None:
+def _measure(ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, resources: ExitStack) -> None:
     facts.sandbox = resources.enter_context(
         Sandbox(
             facts.repo,
@@ -198,38 +175,6 @@ def _measure(ctx: RunContext[GenTestsOptions], facts: Facts, resources: ExitStac
             f"The test command {result.describe()} at head; the gate requires that tests "
             "which passed still pass."
         )
-
-
-def analyse(ctx: RunContext[GenTestsOptions], facts: Facts) -> Gaps:
-    """The segments the change misses and the jobs for this shard (no model, no test run)."""
-    if facts.coverage is None or facts.sandbox is None:
-        return Gaps(facts, [], [])
-    missing_lines, missing_arcs = gaps(facts.coverage, facts.targets)
-    segments: list[Segment] = []
-    texts: dict[str, str] = {}
-    for path in facts.targets.paths:
-        try:
-            texts[path] = checkout_files.read_text(facts.repo, path)
-        except checkout_files.CheckoutFileError as exc:  # too large, or changed since
-            facts.warnings.append(f"Left out {code_span(escaped(path))}: it {exc.detail}.")
-            continue
-        segments += find_segments(
-            path, texts[path], missing_lines.get(path, ()), missing_arcs.get(path, ())
-        )
-    segments = order(segments)
-    selected = facts.shard.select(segments) if facts.shard else segments
-    tests = find_test_files(facts.sandbox.pristine)
-    ctx.progress.say(
-        f"{len(segments)} uncovered segment(s) in {len(facts.targets.paths)} file(s)"
-        + (f", {len(selected)} for this shard" if facts.shard else "")
-    )
-    jobs = []
-    for segment in selected:
-        related = tuple(related_tests(segment.path, tests))
-        jobs.append(
-            Job(segment, texts[segment.path], related, tests[related[0]] if related else "")
-        )
-    return Gaps(facts, segments, jobs, dict(missing_lines), dict(missing_arcs))
 
 
 def _flaky_note(ctx: RunContext[GenTestsOptions], flaky: list[str]) -> str:

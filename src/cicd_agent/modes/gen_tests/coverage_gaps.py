@@ -207,7 +207,7 @@ class CoverageMeter:
         self, config: Path, blobs: Sequence[bytes], folders: Sequence[Path]
     ) -> CoverageReport:
         """Combine and report in this process, in a folder no run can write."""
-        import coverage  # ~75 ms to import (python -X importtime); only a measured run needs it
+        import coverage  # only a measured run needs it, not the steps that import this module
 
         self._reports.mkdir(exist_ok=True)
         work = Path(tempfile.mkdtemp(dir=self._reports))

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.gen_tests import NAME
-from cicd_agent.modes.gen_tests.candidates import Outcome
-from cicd_agent.modes.gen_tests.collect import Gaps
+from cicd_agent.modes.gen_tests.candidates import GenTestsOpinion
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.patch import describe_gain, render_patch
@@ -22,10 +21,11 @@ from cicd_agent.modes.gen_tests.result import (
     funnel,
 )
 from cicd_agent.modes.gen_tests.targets import gaps
+from cicd_agent.modes.gen_tests.verdict import GenTestsVerdict
 
 
 def decide(
-    ctx: RunContext[GenTestsOptions], verdict: Gaps, opinion: Outcome | None
+    ctx: RunContext[GenTestsOptions], verdict: GenTestsVerdict, opinion: GenTestsOpinion | None
 ) -> GenTestsResult:
     """The result of the run: the floor's gaps, and what the model's tests changed of them."""
     facts = verdict.facts
@@ -40,7 +40,7 @@ def decide(
     )
     if facts.sandbox is not None:
         result.isolation = facts.sandbox.isolation.describe()
-    result.warnings = list(facts.warnings)
+    result.warnings = [*facts.warnings, *verdict.warnings]
     if facts.baseline is not None:
         result.suite_exit_code = facts.baseline.returncode
     if facts.coverage is None:
@@ -76,7 +76,9 @@ def decide(
     return result
 
 
-def _segment_reports(verdict: Gaps, outcome: Outcome | None) -> list[SegmentReport]:
+def _segment_reports(
+    verdict: GenTestsVerdict, outcome: GenTestsOpinion | None
+) -> list[SegmentReport]:
     chosen = {job.segment.key for job in verdict.jobs}
     accepted = {test.target for test in outcome.accepted} if outcome else set()
     tried: dict[str, int] = {}
@@ -112,7 +114,9 @@ def _segment_reports(verdict: Gaps, outcome: Outcome | None) -> list[SegmentRepo
     return reports
 
 
-def _headline(ctx: RunContext[GenTestsOptions], result: GenTestsResult, verdict: Gaps) -> str:
+def _headline(
+    ctx: RunContext[GenTestsOptions], result: GenTestsResult, verdict: GenTestsVerdict
+) -> str:
     lines, branches = (
         sum(len(v) for v in verdict.missing_lines.values()),
         sum(len(v) for v in verdict.missing_arcs.values()),

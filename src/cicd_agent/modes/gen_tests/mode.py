@@ -1,14 +1,15 @@
 """gen-tests: tests for the uncovered lines of a change, kept only when they pass reliably and add coverage.
 
 Wiring only. ``options`` reads the options once; ``collect`` finds the changed Python files (or
-``source``) and runs the project's test command under coverage.py in a sandbox, and its
-``analyse`` turns the missing lines and branches into segments (most missing first), split by
-``shard``; ``prompt`` is the model loop: a pytest module per segment, up to 3 attempts, each
-judged by the six-stage gate, then one more measured run with every accepted test; ``decide``
-(pure) builds the ``result``: the accepted tests and coverage before and after, or with
-``provider none`` the coverage gaps alone; ``publish`` writes the patch file and, with ``push``,
-commits the accepted tests to the pull request's branch. The sandbox collect opens lives until
-the run ends (``ctx.resources``).
+``source``) and runs the project's test command under coverage.py in a sandbox; ``verdict``
+(the analyse step) turns the missing lines and branches into segments (most missing first),
+split by ``shard``; ``ask`` is the model loop: a pytest module per segment (``prompt`` builds
+what the model sees and holds its answer's schema), up to 3 attempts, each judged by the
+six-stage gate, then one more measured run with every accepted test; ``decide`` (pure) builds
+the ``result``: the accepted tests and coverage before and after, or with ``provider none`` the
+coverage gaps alone; ``publish`` writes the patch file and, with ``push``, commits the accepted
+tests to the pull request's branch. The sandbox collect opens lives until the run ends
+(``ctx.resources``).
 
 The steps are imported inside the methods: the CLI imports this module for every gen-tests run,
 and the step modules bring pydantic (the result and the model's schema), which importing a mode
@@ -27,9 +28,10 @@ from cicd_agent.modes.gen_tests.options import GenTestsOptions
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.result import ModeResult
-    from cicd_agent.modes.gen_tests.candidates import Outcome
-    from cicd_agent.modes.gen_tests.collect import Facts, Gaps
+    from cicd_agent.modes.gen_tests.candidates import GenTestsOpinion
+    from cicd_agent.modes.gen_tests.collect import GenTestsFacts
     from cicd_agent.modes.gen_tests.result import GenTestsResult
+    from cicd_agent.modes.gen_tests.verdict import GenTestsVerdict
     from cicd_agent.runner.errors import ExitCode
 
 
@@ -46,30 +48,39 @@ class GenTests:
         {"tests_generated": "0", "tests_accepted": "0", "patch_path": "", "pushed_sha": ""}
     )
 
-    def collect(self, ctx: RunContext[GenTestsOptions]) -> Facts:
+    def collect(self, ctx: RunContext[GenTestsOptions]) -> GenTestsFacts:
         from cicd_agent.modes.gen_tests import collect
 
         return collect.collect(ctx, ctx.resources)
 
-    def analyse(self, ctx: RunContext[GenTestsOptions], facts: Facts) -> Gaps:
-        from cicd_agent.modes.gen_tests import collect
+    def analyse(self, ctx: RunContext[GenTestsOptions], facts: GenTestsFacts) -> GenTestsVerdict:
+        from cicd_agent.modes.gen_tests import verdict
 
-        return collect.analyse(ctx, facts)
+        return verdict.analyse(ctx, facts)
 
-    def ask(self, ctx: RunContext[GenTestsOptions], facts: Facts, verdict: Gaps) -> Outcome | None:
-        from cicd_agent.modes.gen_tests import prompt
+    def ask(
+        self, ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, verdict: GenTestsVerdict
+    ) -> GenTestsOpinion | None:
+        from cicd_agent.modes.gen_tests import ask
 
-        return prompt.ask(ctx, facts, verdict)
+        return ask.ask(ctx, facts, verdict)
 
     def decide(
-        self, ctx: RunContext[GenTestsOptions], verdict: Gaps, opinion: Outcome | None
+        self,
+        ctx: RunContext[GenTestsOptions],
+        verdict: GenTestsVerdict,
+        opinion: GenTestsOpinion | None,
     ) -> GenTestsResult:
         from cicd_agent.modes.gen_tests import decide
 
         return decide.decide(ctx, verdict, opinion)
 
     def publish(
-        self, ctx: RunContext[GenTestsOptions], facts: Facts, verdict: Gaps, result: GenTestsResult
+        self,
+        ctx: RunContext[GenTestsOptions],
+        facts: GenTestsFacts,
+        verdict: GenTestsVerdict,
+        result: GenTestsResult,
     ) -> None:
         from cicd_agent.modes.gen_tests import publish
 

@@ -1,108 +1,160 @@
-"""gen-tests' ask step: the model loop that writes tests, and the measured run that follows it.
+"""gen-tests' prompts: what the model sees for one segment, and the schema of its answer.
 
-The fast model writes a pytest module per segment, up to 3 attempts, each judged by the
-six-stage gate in the sandbox (the prompts themselves are built in ``candidates.Prompts``); then
-the suite runs once more with every accepted test, so the coverage after is measured, not
-added up. Both runs belong to the loop: the second measures what the first produced.
+For each segment the fast model gets, at temperature 0: the segment with line numbers and the
+missing lines marked, the module's imports, and the nearest existing test file for style; a
+rejected candidate comes back with the stage it failed and the trimmed error (or the lines it
+still missed). It answers with a complete pytest module (:class:`GeneratedTest`).
+
+Everything taken from the repository or from a test run is untrusted: redacted, trimmed to a
+token budget, and fenced as data.
 """
 
 from __future__ import annotations
 
-from cicd_agent.analysis.file_names import escaped
-from cicd_agent.job.context import RunContext
-from cicd_agent.local import checkout_files
-from cicd_agent.modes.gen_tests.candidates import (
-    Budget,
-    GeneratedTest,
-    Generator,
-    Outcome,
-    Prompts,
-)
-from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT, Facts, Gaps
-from cicd_agent.modes.gen_tests.coverage_gaps import CoverageReport
-from cicd_agent.modes.gen_tests.gate import Gate
-from cicd_agent.modes.gen_tests.options import GenTestsOptions
-from cicd_agent.modes.gen_tests.suite import run_suite
-from cicd_agent.runner.markdown import code_span
+import ast
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-PROMPT_TOKENS = 24_000
-"""Most tokens one generation prompt may use, whatever the model's context."""
+from pydantic import BaseModel, ConfigDict, Field
+
+from cicd_agent.analysis.redact import Redactor
+from cicd_agent.model.tokens import TokenCounter
+from cicd_agent.modes.gen_tests.coverage_gaps import Arc
+from cicd_agent.modes.gen_tests.segments import Segment, module_name
+from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
+
+_SHARES = {"segment": 0.35, "tests": 0.2, "imports": 0.05, "previous": 0.15, "output": 0.1}
 
 
-def ask(ctx: RunContext[GenTestsOptions], facts: Facts, verdict: Gaps) -> Outcome | None:
-    """The generated and accepted tests, or None when there is nothing to ask or no safe place
-    to run what the model writes."""
-    model = ctx.model
-    sandbox, meter, baseline = facts.sandbox, facts.meter, facts.baseline
-    if model is None or not verdict.jobs or sandbox is None or meter is None or baseline is None:
-        return None
-    options = facts.options
-    if not sandbox.isolation.sandboxed and not options.allow_unsandboxed:
-        return None
-    gate = Gate(sandbox, meter, facts.command, baseline, timeout=options.test_timeout)
-    prompts = Prompts(
-        ctx.redactor,
-        model.counter("fast"),
-        min(PROMPT_TOKENS, model.prompt_budget("fast")),
-        facts.command.pytest,
+class GeneratedTest(BaseModel):
+    """The model's answer: one complete pytest module."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    test_module: str = Field(
+        description="The complete source of one pytest module: imports, helpers and tests."
+    )
+    rationale: str = Field(
+        description="One or two sentences: which lines and branches the tests run and what "
+        "they check."
     )
 
-    def spent() -> tuple[int, float]:
-        usage = ctx.usage_report()
-        return usage.tokens_used, usage.cost_usd
 
-    generator = Generator(
-        gate=gate,
-        ask=lambda system, user: model.ask(
-            GeneratedTest, system=system, user=user, tier="fast", temperature=0
-        ),
-        spent=spent,
-        budget=Budget(options.token_budget, options.cost_budget),
-        prompts=prompts,
-        test_dir=options.test_dir,
-        file_exists=lambda path: checkout_files.lexists(sandbox.pristine, path),
-        add_file=sandbox.add_file,
-        report=ctx.progress.say,
-    )
-    ctx.progress.say(
-        f"writing tests for {len(verdict.jobs)} segment(s), up to {generator.attempts} "
-        "attempt(s) each, every candidate judged by the six-stage gate"
-    )
-    outcome = generator.run(verdict.jobs, verdict.missing_lines, verdict.missing_arcs)
-    since = sorted(gate.flaky.found - gate.flaky.known)
-    if since:
-        shown = ", ".join(code_span(escaped(ctx.redactor.redact(test))) for test in since[:5])
-        ctx.note(
-            f"{len(since)} more existing test(s) are flaky: they failed with a generated test "
-            f"and again without it ({shown}{' and more' if len(since) > 5 else ''}). They are "
-            "not held against generated tests; fix them or mark them flaky."
+@dataclass(frozen=True)
+class Job:
+    """One segment to cover, with what the prompt shows about it."""
+
+    segment: Segment
+    file_text: str
+    related: tuple[str, ...]
+    related_text: str
+
+
+@dataclass(frozen=True)
+class Feedback:
+    previous: str
+    stage: str
+    reason: str
+    detail: str
+
+
+class Prompts:
+    """Builds the two messages for one attempt, within a token budget."""
+
+    def __init__(
+        self, redactor: Redactor, counter: TokenCounter, budget: int, run_command: Sequence[str]
+    ) -> None:
+        self.redactor = redactor
+        self.counter = counter
+        self.budget = budget
+        self.run_command = " ".join(run_command)
+
+    def _fit(self, label: str, text: str, share: str) -> str:
+        limit = max(200, int(self.budget * _SHARES[share]))
+        return fence(label, self.counter.truncate(self.redactor.redact(text), limit))
+
+    def system(self) -> str:
+        return string.Template(template("gen_tests_system")).substitute(
+            untrusted_rules=UNTRUSTED_RULES
         )
-    if outcome.stop_reason:
-        ctx.note(f"Generation stopped early: {outcome.stop_reason}. Accepted tests are kept.")
-    if outcome.accepted:
-        ctx.progress.say(
-            f"running the suite again with the {len(outcome.accepted)} accepted test(s)"
+
+    def user(self, job: Job, segment: Segment, test_path: str, feedback: Feedback | None) -> str:
+        lines = job.file_text.splitlines()
+        tests = (
+            f"How the existing tests in `{job.related[0]}` are written (follow their imports "
+            f"and style):\n\n{self._fit(job.related[0], job.related_text, 'tests')}"
+            if job.related and job.related_text
+            else "There are no existing tests for this module yet."
         )
-        outcome.coverage_after = _measure_after(ctx, facts, frozenset(gate.flaky.found))
-    return outcome
+        return string.Template(template("gen_tests_user")).substitute(
+            qualname=segment.qualname,
+            path=segment.path,
+            start=segment.start,
+            end=segment.end,
+            test_path=test_path,
+            run_command=f"{self.run_command} {test_path}",
+            module=module_name(segment.path),
+            arcs=_arcs_sentence(segment.missing_arcs),
+            segment=self._fit(
+                f"{segment.path} lines {segment.start}-{segment.end}",
+                numbered(lines, segment),
+                "segment",
+            ),
+            imports=self._fit(f"{segment.path} imports", _imports(job.file_text), "imports"),
+            tests=tests,
+            feedback=self._feedback(feedback),
+        )
+
+    def _feedback(self, feedback: Feedback | None) -> str:
+        if feedback is None:
+            return ""
+        return (
+            f"\nYour previous module was rejected at the gate's `{feedback.stage}` check: "
+            f"{self.redactor.redact(feedback.reason)}\n\n"
+            f"{self._fit('previous module', feedback.previous, 'previous')}\n\n"
+            f"What the check reported:\n\n{self._fit('gate output', feedback.detail, 'output')}\n\n"
+            "Fix this and answer with the complete corrected module.\n"
+        )
 
 
-def _measure_after(
-    ctx: RunContext[GenTestsOptions], facts: Facts, flaky: frozenset[str]
-) -> CoverageReport:
-    """Coverage with every accepted test in place; a note when the tests together break any
-    test that passed before (each passed the gate alone)."""
-    assert facts.sandbox is not None and facts.meter is not None and facts.baseline is not None
-    baseline, report, result = run_suite(
-        facts.sandbox, facts.meter, facts.command, timeout=SUITE_TIMEOUT, label="after"
-    )
-    before = None if facts.baseline.passed is None else facts.baseline.passed - flaky
-    if before is not None and baseline.passed is not None and not before <= baseline.passed:
-        broken = sorted(before - baseline.passed)
-        ctx.note(
-            f"With all accepted tests together, {len(broken)} test(s) that passed before did "
-            f"not pass (first: {ctx.redactor.redact(broken[0])}); review the patch."
+def module_text(answer: GeneratedTest) -> str:
+    """The answer's module, unwrapped when the model fenced it as Markdown despite the schema."""
+    text = answer.test_module.strip()
+    if text.startswith("```") and text.endswith("```") and "\n" in text:
+        text = text[text.index("\n") + 1 : -3]
+    return text.strip("\n") + "\n"
+
+
+def numbered(lines: Sequence[str], segment: Segment) -> str:
+    """The segment (and its context ranges) with line numbers; missing lines marked ``>>``."""
+    marked = segment.missing_lines
+    blocks = []
+    for start, end in (*segment.context, (segment.start, segment.end)):
+        blocks.append(
+            "\n".join(
+                f"{'>>' if number in marked else '  '} {number:>4} | {lines[number - 1]}"
+                for number in range(start, min(end, len(lines)) + 1)
+            )
         )
-    elif not result.ok and facts.baseline.returncode == 0:
-        ctx.note(f"With all accepted tests together the suite {result.describe()}.")
-    return report
+    return "\n   ...\n".join(blocks)
+
+
+def _arcs_sentence(arcs: frozenset[Arc]) -> str:
+    if not arcs:
+        return ""
+    shown = ", ".join(f"line {a} → {'exit' if b < 0 else f'line {b}'}" for a, b in sorted(arcs))
+    return f" Branches never taken: {shown}."
+
+
+def _imports(text: str) -> str:
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return ""
+    found = [
+        ast.get_source_segment(text, node) or ""
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+    ]
+    return "\n".join(found) or "(none)"

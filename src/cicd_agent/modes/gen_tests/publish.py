@@ -31,8 +31,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from cicd_agent.local import git
-from cicd_agent.modes.gen_tests.collect import Facts, Gaps
+from cicd_agent.modes.gen_tests.collect import GenTestsFacts
 from cicd_agent.modes.gen_tests.result import AcceptedFile, GenTestsResult
+from cicd_agent.modes.gen_tests.verdict import GenTestsVerdict
 from cicd_agent.runner.errors import ExternalServiceError, GitHubError, GitHubWriteDenied
 
 if TYPE_CHECKING:
@@ -69,7 +70,10 @@ class BranchMoved(Exception):
 
 
 def publish(
-    ctx: RunContext[GenTestsOptions], facts: Facts, verdict: Gaps, result: GenTestsResult
+    ctx: RunContext[GenTestsOptions],
+    facts: GenTestsFacts,
+    verdict: GenTestsVerdict,
+    result: GenTestsResult,
 ) -> None:
     """Write the patch file when tests were accepted, then push them when ``push`` asks."""
     if result.patch_path:

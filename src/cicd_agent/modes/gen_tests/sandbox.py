@@ -34,8 +34,8 @@ class Sandbox(sandbox.Sandbox):
         package = resources.files("cicd_agent.modes.gen_tests.boot")
         for name in _BOOT_FILES:
             (self.boot / name).write_text(package.joinpath(name).read_text("utf-8"), "utf-8")
-        # +90 modules, +55 ms after this module (`python -X importtime`): only a sandbox that
-        # runs needs coverage, not gen-tests' other steps nor the tests that import this module.
+        # Imported here: only a sandbox that runs needs coverage, not gen-tests' other steps nor
+        # the tests that import this module.
         import coverage
 
         # A copy, not a link: our own install may sit in a folder the sandbox hides.

@@ -11,11 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.file_names import has_control_characters
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
 from cicd_agent.runner.errors import UsageError
+
+if TYPE_CHECKING:
+    from cicd_agent.local.checkout import GitCheckout
 
 _TEST_FOLDERS = frozenset({"tests", "test", "testing"})
 _NOT_TARGETS = frozenset({"setup.py", "conftest.py", "noxfile.py", "fabfile.py"})
@@ -89,12 +93,10 @@ class Targets:
         return path in self.files and (changed is None or line in changed)
 
 
-def changed_targets(repo_dir: Path, base: str, head: str) -> Targets:
-    """Changed Python source files between ``base`` and ``head`` with their added lines."""
-    from cicd_agent.local.checkout import GitCheckout  # ~35 ms to import; a --source run skips it
-
-    repo = GitCheckout(repo_dir)
-    diff = repo.diff(base, head)
+def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
+    """Changed Python source files between ``base`` and ``head`` with their added lines, read
+    from the run's checkout (``ctx.checkout``)."""
+    diff = checkout.diff(base, head)
     files: dict[str, frozenset[int] | None] = {}
     skipped: list[str] = []
     unsafe: list[str] = []
@@ -104,7 +106,7 @@ def changed_targets(repo_dir: Path, base: str, head: str) -> Targets:
         if has_control_characters(changed.path):
             unsafe.append(changed.path)
             continue
-        if not is_target(changed.path) or not checkout_files.is_file(repo_dir, changed.path):
+        if not is_target(changed.path) or not checkout_files.is_file(checkout.root, changed.path):
             skipped.append(changed.path)
             continue
         lines = frozenset(number for number, _ in changed.added_lines())

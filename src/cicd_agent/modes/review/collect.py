@@ -363,7 +363,7 @@ def _api_facts(ctx: RunContext[ReviewOptions], pull: PullRequest, *, history: bo
 def api_diff(client: GitHubClient, number: int, *, base: str, head: str) -> Diff:
     """The pull request's diff as GitHub's file list gives it (the fork-safe publishing step
     re-checks an untrusted result against exactly this)."""
-    files = client.list_changed_files(number)
+    files = client.changed_files(number)
     return parse_diff(
         "".join(
             _synthesized(

@@ -9,8 +9,8 @@ Two ways in, one implementation:
 The floor needs no model: file groups, files, lines and functions touched come from the diff
 (:mod:`cicd_agent.analysis.description`), and the risk is the review's own (deploy-gate's
 analysis of the same commits). A model, when there is one, adds a structured "what and why"
-(:class:`DescriptionAnswer`), redacted and neutralised like every model text. It has no field
-for the risk, so it cannot lower or change it.
+(:class:`~cicd_agent.modes.review.prompt.DescriptionAnswer`), redacted and neutralised like
+every model text. It has no field for the risk, so it cannot lower or change it.
 
 The description goes into one marked section of the body (:mod:`cicd_agent.analysis.pr_body`
 says how the author's text is kept byte for byte, fake markers included). When the body cannot
@@ -26,13 +26,12 @@ from dataclasses import dataclass
 from string import Template
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from cicd_agent.analysis.description import GROUP_TITLES, ChangeFacts, describe_diff
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.pr_body import ModelText, place, render
 from cicd_agent.github.limits import PULL_BODY_MAX
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
+from cicd_agent.modes.review.prompt import DescriptionAnswer
 from cicd_agent.modes.review.result import SUMMARY_KEY
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.runner.errors import ModelError
@@ -55,25 +54,6 @@ WHAT_LIMIT = 800
 WHY_LIMIT = 500
 NOTE_LIMIT = 400
 """Characters kept of the model's what, why and each group note."""
-
-
-class GroupSummary(BaseModel):
-    """The model's sentence on one file group."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    group: str
-    summary: str
-
-
-class DescriptionAnswer(BaseModel):
-    """What the model answers for ``describe`` (strict structured output; no risk field)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    what: str
-    why: str
-    groups: list[GroupSummary]
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
 """``cicd-agent review``: a pull-request review that lands on the right lines and gates merges.
 
 Wiring only. ``collect`` reads the diff, the risk and what earlier runs left; ``floor`` is the
-analyse step (the deterministic findings, the floor); ``prompt`` asks the model and holds its
-answer's schema; ``decide`` merges the answer with the floor under guardrails (pure, told the
-run's ``rules``); ``publish`` writes the SARIF file, the hand-off file or the review, check run
-and summary comment; ``result`` renders everything from the one result. The risk level is
-deploy-gate's analysis of the same commits, so ``risk_level`` means the same in every mode.
+analyse step (the deterministic findings, the floor); ``ask`` asks the model (``prompt``: what
+it is shown and its answers' schemas); ``decide`` merges the answer with the floor under
+guardrails (pure, told the run's ``rules``); ``publish`` writes the SARIF file, the hand-off
+file or the review, check run and summary comment; ``result`` renders everything from the one
+result. The risk level is deploy-gate's analysis of the same commits, so ``risk_level`` means
+the same in every mode.
 
 ``--publish-from`` runs another phase, the fork hand-off (:mod:`.handoff.mode`), chosen once
 in :meth:`Review.run`.
@@ -57,9 +58,9 @@ class Review:
     def ask(
         self, ctx: RunContext[ReviewOptions], facts: ReviewFacts, verdict: ReviewVerdict
     ) -> ReviewOpinion:
-        from cicd_agent.modes.review.prompt import ask
+        from cicd_agent.modes.review.ask import ask
 
-        return ask(ctx, facts, verdict, ctx.mode_options.max_model_calls)
+        return ask(ctx, facts, verdict)
 
     def decide(
         self, ctx: RunContext[ReviewOptions], verdict: ReviewVerdict, opinion: ReviewOpinion | None

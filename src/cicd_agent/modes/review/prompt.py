@@ -1,5 +1,5 @@
 """Review's prompts: the templates filled with fenced, redacted pull-request text, and the
-schema the model answers in (:class:`ReviewAnswer`).
+schemas the model answers in (:class:`ReviewAnswer`; ``describe``'s :class:`DescriptionAnswer`).
 
 Everything the pull request's author wrote (title, body, commit messages, the diff itself) is
 redacted and fenced as untrusted data. The parts that do not change between calls (system
@@ -21,8 +21,6 @@ from pydantic import BaseModel, ConfigDict
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.packing import Packing, pack
-from cicd_agent.job.pipeline import model_failure_note
-from cicd_agent.modes.review.describe import ask_about
 from cicd_agent.modes.review.result import FileNote
 from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 from cicd_agent.runner.errors import ModelError
@@ -32,7 +30,6 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.model.tokens import TokenCounter
     from cicd_agent.modes.review.collect import ReviewFacts
-    from cicd_agent.modes.review.floor import ReviewVerdict
     from cicd_agent.modes.review.options import ReviewOptions
 
 ModelVerdict = Literal["approve", "comment", "request_changes"]
@@ -85,6 +82,25 @@ class ReviewAnswer(BaseModel):
     summary: str
     verdict: ModelVerdict
     findings: list[ModelFinding]
+
+
+class GroupSummary(BaseModel):
+    """The model's sentence on one file group."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    group: str
+    summary: str
+
+
+class DescriptionAnswer(BaseModel):
+    """What the model answers for ``describe`` (strict structured output; no risk field)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    what: str
+    why: str
+    groups: list[GroupSummary]
 
 
 @dataclass(frozen=True)
@@ -272,20 +288,3 @@ def ask_model(
     if facts.sources is None:
         return review
     return replace(review, texts=facts.sources.texts(sorted(review.shown)))
-
-
-def ask(
-    ctx: RunContext[ReviewOptions], facts: ReviewFacts, verdict: ReviewVerdict, max_calls: int
-) -> ReviewOpinion:
-    """The ask step: the model's what and why of the change when describing, then its review
-    of the diff. A review call that fails leaves the description standing, as the
-    deterministic result does."""
-    description = None
-    if verdict.change is not None:
-        description = ask_about(ctx, facts, verdict.change)
-    try:
-        review = ask_model(ctx, facts, verdict.findings, max_calls)
-    except ModelError as exc:
-        ctx.note(model_failure_note(exc))
-        review = None
-    return ReviewOpinion(review, description)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from cicd_agent.analysis.redact import Redactor
+from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.model.client import ModelClient
 from cicd_agent.model.pricing import Price
 from cicd_agent.modes.analyse_failure.fix.agent import AgentLimits, FixAgent, audit_file_sink
@@ -57,7 +58,7 @@ def loop(
         agent = FixAgent(
             model,
             verifier,
-            project.root,
+            GitCheckout(project.root),
             redact=redact,
             limits=limits,
             audit=audit_file_sink(audit, {"mode": "analyse-failure"}, []),
@@ -332,7 +333,7 @@ def test_a_sandbox_that_fails_is_a_refusal_the_model_reads_not_a_crash(
     model_server.answer("The sandbox is broken.")
 
     with ModelClient(model_server.config(max_retries=0)) as model:
-        agent = FixAgent(model, verifier, project.root, redact=str)
+        agent = FixAgent(model, verifier, GitCheckout(project.root), redact=str)
         outcome = agent.run(project.failing, "E   assert -1 == 5")
 
     (answer,) = tool_results(model_server)

@@ -11,12 +11,9 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.modes.analyse_failure.fix.checkout import checkout_problem
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch
-from cicd_agent.modes.analyse_failure.fix.verify import (
-    SandboxVerifier,
-    VerifierSettings,
-    checkout_problem,
-)
+from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier, VerifierSettings
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 from tests.helpers.fix_projects import (
     CALC,

@@ -6,7 +6,8 @@ linters and formatters) and the model's tool loop both produce :class:`~.contrac
 only a :class:`~.contract.Verifier` decides whether one is offered.
 
 ``command`` reads the failing command from the log; ``policy`` refuses what a fix may never
-touch; ``verify`` is the sandboxed verifier; ``fixers`` the no-model floor; ``attempt`` runs
+touch; ``checkout`` checks the checkout is the failed commit; ``verify`` is the sandboxed
+verifier; ``fixers`` the no-model floor; ``attempt`` runs
 them in the collect and ask steps (the model's tool loop plugs in there); ``outcome`` is the
 decide step's pure part and ``report`` its shape in the result; ``render`` the Markdown;
 ``publish`` the writes. ``agent`` is the model's bounded tool loop, ``calls`` its tools'

@@ -58,6 +58,7 @@ from cicd_agent.runner.markdown import prose
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
+    from cicd_agent.local.checkout import GitCheckout
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 AuditSink = Callable[[Mapping[str, Any]], None]
@@ -102,7 +103,7 @@ class FixAgent:
         self,
         model: ModelClient,
         verifier: Verifier,
-        checkout: Path,
+        checkout: GitCheckout,
         *,
         redact: Callable[[str], str],
         limits: AgentLimits | None = None,
@@ -359,8 +360,8 @@ def propose(
     model = ctx.model
     if model is None:
         return []
-    checkout = ctx.options.repo_dir
-    path = default_audit_path(ctx.environ, "analyse-failure", checkout)
+    checkout = ctx.checkout
+    path = default_audit_path(ctx.environ, "analyse-failure", checkout.root)
     failed: list[str] = []
     base = {"mode": "analyse-failure", "repository": ctx.repository, "job": failing.job}
     agent = FixAgent(

@@ -2,22 +2,24 @@
 
 ``start`` runs in the collect step: it reads the failed step's command from collect's scans
 of the logs (each log is read once, for both), checks that the checkout is the failed commit,
-opens the sandbox (it lives as long as the run, in the mode's resources) and lets the
+opens the sandbox (it lives as long as the run, in the run's resources) and lets the
 deterministic floor (:mod:`.fixers`) try.
-``add_model_patches`` runs in the ask step when a model is configured and the floor found
+``model_patches`` runs in the ask step when a model is configured and the floor found
 nothing: it is the hook where the model's tool loop plugs in (``propose`` in ``fix/agent.py``,
-:data:`Proposer`). Every candidate, from either, is judged by the one verifier; the decide step
-reads the verdicts as data (:mod:`.outcome`).
+:data:`Proposer`), and its patches travel in the ask step's answer, not in the attempt. Every
+candidate, from either, is judged by the one verifier; the decide step joins them
+(:func:`with_model`) and reads the verdicts as data (:mod:`.outcome`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from cicd_agent.modes.analyse_failure.fix.checkout import checkout_head, checkout_problem
 from cicd_agent.modes.analyse_failure.fix.command import failing_command
 from cicd_agent.modes.analyse_failure.fix.contract import (
     FailingCommand,
@@ -25,11 +27,7 @@ from cicd_agent.modes.analyse_failure.fix.contract import (
     Verifier,
 )
 from cicd_agent.modes.analyse_failure.fix.fixers import propose as floor
-from cicd_agent.modes.analyse_failure.fix.verify import (
-    SandboxVerifier,
-    checkout_head,
-    checkout_problem,
-)
+from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
 from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
 
 if TYPE_CHECKING:
@@ -116,22 +114,42 @@ def start(
     return attempt
 
 
-def add_model_patches(ctx: RunContext[AnalyseFailureOptions], attempt: FixAttempt) -> None:
-    """Ask the model's tool loop for patches when the floor has none verified."""
+@dataclass(frozen=True)
+class ModelPatches:
+    """What the model's tool loop produced in the ask step: the verifier's verdict on each patch
+    it proposed, in order, and why there was none."""
+
+    verifications: tuple[Verification, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def model_patches(
+    ctx: RunContext[AnalyseFailureOptions], attempt: FixAttempt
+) -> ModelPatches | None:
+    """The model's tool loop's patches, when the floor has none verified (None: not asked)."""
     if attempt.offered is not None or attempt.verifier is None or attempt.failing is None:
-        return
+        return None
     propose = model_proposer()
-    verdicts = propose(ctx, attempt.verifier, attempt.failing)
-    if not verdicts:
-        attempt.notes.append("The model proposed no patch.")
-    attempt.verifications += verdicts
+    verdicts = tuple(propose(ctx, attempt.verifier, attempt.failing))
+    return ModelPatches(verdicts, () if verdicts else ("The model proposed no patch.",))
+
+
+def with_model(attempt: FixAttempt, patches: ModelPatches | None) -> FixAttempt:
+    """The attempt with the model's patches after the floor's (a new object: the collect
+    step's attempt is left as it was)."""
+    if patches is None:
+        return attempt
+    return replace(
+        attempt,
+        verifications=[*attempt.verifications, *patches.verifications],
+        notes=[*attempt.notes, *patches.notes],
+    )
 
 
 def model_proposer() -> Proposer:
     """``propose`` from ``fix/agent.py``, the model's tool loop. Imported here, only when a
-    model is asked, because it imports the openai SDK (the mode module must stay light)."""
-    # +640 modules, +630 ms after this module (`python -X importtime`): a fix with no model
-    # (the deterministic floor) never pays it.
+    model is asked, because it imports the openai SDK (the mode module must stay light, and a
+    fix with no model, the deterministic floor, never pays for it)."""
     from cicd_agent.modes.analyse_failure.fix.agent import propose
 
     return propose

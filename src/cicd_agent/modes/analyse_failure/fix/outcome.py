@@ -50,6 +50,7 @@ def fix_outcome(
         files=[path for path, _ in offered.files],
         patch_path=patch_path,
         tried=tried,
+        verified_files=offered.files,
     )
 
 

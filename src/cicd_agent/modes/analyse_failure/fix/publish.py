@@ -16,7 +16,7 @@ Only writes; what to write was decided before (:mod:`.outcome`). In order:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -28,8 +28,6 @@ from cicd_agent.modes.analyse_failure.fix.render import fix_section
 from cicd_agent.runner.errors import ExternalServiceError, UsageError
 from cicd_agent.runner.markdown import code_fence, posted
 
-# PyGithub (`github`, `github.pulls`) is imported where the fix is posted: +356 modules and
-# +320 ms after this module (`python -X importtime`), which an offline run never needs.
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.job.context import RunContext
@@ -43,15 +41,12 @@ _BACKTICKS_MAX = 64
 
 
 def publish_fix(
-    ctx: RunContext[AnalyseFailureOptions],
-    outcome: FixOutcome,
-    target: RunTarget | None,
-    contents: Sequence[tuple[str, str | None]],
+    ctx: RunContext[AnalyseFailureOptions], outcome: FixOutcome, target: RunTarget | None
 ) -> None:
     """Write the patch file, then suggest and open what ``outcome.requested`` asks for.
 
-    ``contents`` are the verified files' text (None: deleted), for the pull request's tree;
-    they come from the attempt, never from the result, so outputs and JSON never hold them."""
+    The pull request's tree is ``outcome.verified_files``: the verified files' text (None:
+    deleted), a field no rendering of the result shows."""
     if outcome.patch_path:
         Path(outcome.patch_path).write_text(outcome.patch, encoding="utf-8")
     if target is None or not target.head_sha:
@@ -72,7 +67,7 @@ def publish_fix(
                 "The failed commit comes from a fork: the fix is offered as a suggestion only."
             )
             return
-        _open_pull(ctx, client, outcome, target, contents)
+        _open_pull(ctx, client, outcome, target)
     except ExternalServiceError as exc:  # the analysis comment still goes out, saying so
         outcome.publish_notes.append(f"Publishing the fix failed: {exc}")
 
@@ -115,16 +110,12 @@ def right_side_lines(patch: str) -> set[int]:
 
 
 def _suggest(client: GitHubClient, outcome: FixOutcome, number: int, head_sha: str) -> None:
-    # PyGithub, only when posting: see the note at the top.
-    from cicd_agent.github.pulls import create_review, list_changed_files
-
-    files = list_changed_files(client, number)
+    files = client.changed_files(number)
     diff_lines = {f.filename: right_side_lines(f.patch) for f in files if f.patch}
     comments = suggestions(outcome.patch, diff_lines)
     if not comments:
         return  # the comment shows the collapsed patch
-    review = create_review(
-        client,
+    review = client.post_review(
         number,
         body=posted(
             "cicd-agent verified this fix in a sandbox: the failing command passes with it. "
@@ -146,65 +137,41 @@ def _open_pull(
     client: GitHubClient,
     outcome: FixOutcome,
     target: RunTarget,
-    contents: Sequence[tuple[str, str | None]],
 ) -> None:
     """A new branch from the failed commit with the verified files, and a draft pull request."""
-    # PyGithub, only when posting: see the note at the top.
-    from github import GithubException, InputGitTreeElement
-
-    from cicd_agent.github.pulls import create_draft_pull
-
     if target.run_id is None or not target.branch:
         outcome.publish_notes.append("No pull request: the failed run has no id or branch.")
         return
     branch = BRANCH.format(run=target.run_id)
-    repo = client.repository
-    if _branch_exists(client, branch):
+    if client.branch_exists(branch):
         outcome.publish_notes.append(
             f"No pull request: the branch {branch} exists already (nothing is pushed to an "
             "existing branch)."
         )
         return
     checkout = ctx.options.repo_dir
-
-    def build() -> str:
-        base = repo.get_git_commit(target.head_sha)
-        elements = []
-        for path, text in contents:
-            if text is None:
-                elements.append(InputGitTreeElement(path, "100644", "blob", sha=None))
-                continue
-            blob = repo.create_git_blob(text, "utf-8")
-            elements.append(InputGitTreeElement(path, _mode(checkout / path), "blob", sha=blob.sha))
-        tree = repo.create_git_tree(elements, base.tree)
-        message = f"Fix the failure of run {target.run_id}\n\n{outcome.reason}. Made by cicd-agent."
-        commit = repo.create_git_commit(message, tree, [base])
-        return str(commit.sha)
-
-    sha = _write(client, f"committing the fix of run {target.run_id}", build, outcome)
+    files = [(path, text, _mode(checkout / path)) for path, text in outcome.verified_files]
+    message = f"Fix the failure of run {target.run_id}\n\n{outcome.reason}. Made by cicd-agent."
+    sha = _write(
+        client,
+        f"committing the fix of run {target.run_id}",
+        lambda: client.commit_files(target.head_sha, files, message),
+        outcome,
+    )
     if sha is None:
         return
-
-    def make_ref() -> bool:
-        try:
-            repo.create_git_ref(f"refs/heads/{branch}", sha)
-        except GithubException as exc:
-            if exc.status == 422:  # made meanwhile: never moved, never overwritten
-                return False
-            raise
-        return True
-
-    made = _write(client, f"creating the branch {branch}", make_ref, outcome)
+    made = _write(
+        client, f"creating the branch {branch}", lambda: client.create_branch(branch, sha), outcome
+    )
     if made is None:
         return
     if not made:
         outcome.publish_notes.append(f"No pull request: the branch {branch} exists already.")
         return
-    pull = _write(
+    pull_url = _write(
         client,
         f"opening the draft pull request from {branch}",
-        lambda: create_draft_pull(
-            client,
+        lambda: client.create_draft_pull(
             base=target.branch,
             head=branch,
             title=posted(f"Fix the failure of run {target.run_id}"),
@@ -212,25 +179,14 @@ def _open_pull(
         ),
         outcome,
     )
-    if pull is not None:
-        outcome.pr_url = str(pull.html_url)
+    if pull_url is not None:
+        outcome.pr_url = pull_url
 
 
 def _pull_body(outcome: FixOutcome, target: RunTarget) -> str:
     run = f"[run {target.run_id}]({target.html_url})" if target.html_url else f"run {target.run_id}"
     return f"cicd-agent verified this patch against the failure of {run}.\n\n" + fix_section(
         outcome, comment=True
-    )
-
-
-def _branch_exists(client: GitHubClient, branch: str) -> bool:
-    """Whether ``refs/heads/<branch>`` exists (matching refs share a prefix: compare whole)."""
-    wanted = f"refs/heads/{branch}"
-    return client.read(
-        f"looking for the branch {branch}",
-        lambda: any(
-            ref.ref == wanted for ref in client.repository.get_git_matching_refs(f"heads/{branch}")
-        ),
     )
 
 

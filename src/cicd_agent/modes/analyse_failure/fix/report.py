@@ -45,3 +45,7 @@ class FixOutcome(_Item):
     """False when every hunk went out as a suggestion (the comment then does not repeat it)."""
     publish_notes: list[str] = Field(default_factory=list)
     tried: list[FixTry] = Field(default_factory=list)
+    verified_files: tuple[tuple[str, str | None], ...] = Field(default=(), exclude=True, repr=False)
+    """The verified patch's files as they read after it applied (None: deleted): what publish
+    puts in the fix's pull request. Never rendered: excluded from ``--json``, the outputs and
+    the repr, since only the patch itself is ever shown."""

@@ -19,11 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from cicd_agent.local import git
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes, unlinked
-from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.runner.errors import UsageError
+
+if TYPE_CHECKING:
+    from cicd_agent.local.checkout import GitCheckout
 
 MAX_READ_LINES = 400
 MAX_READ_BYTES = 4 << 20
@@ -60,9 +63,14 @@ def bounded(text: str, limit: int = MAX_TOOL_OUTPUT) -> str:
 
 @dataclass(frozen=True)
 class Checkout:
-    """The failed commit's checkout, as the model's tools see it."""
+    """The failed commit's checkout, as the model's tools see it: the run's one git checkout
+    (``ctx.checkout``), read through its files and its objects."""
 
-    root: Path
+    checkout: GitCheckout
+
+    @property
+    def root(self) -> Path:
+        return self.checkout.root
 
     def read_file(self, path: str, start_line: int = 1, max_lines: int = 200) -> str:
         """Numbered lines of a text file in the checkout."""
@@ -121,7 +129,7 @@ class Checkout:
     @cached_property
     def _objects(self) -> git.Place:
         """The checkout's objects without its working tree (opened once: a process)."""
-        repo = GitRepo.open(self.root)
+        repo = self.checkout.git
         return git.objects_of(repo.git_dir, repo.shared_dir)
 
     def _git(self, argv: list[str], allowed_codes: tuple[int, ...] = (0,)) -> str:

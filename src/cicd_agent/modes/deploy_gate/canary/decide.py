@@ -1,26 +1,28 @@
-"""The canary phase's analyse and decide steps: the judgement of the samples (pure, no network)
-and the result that renders it.
+"""The canary phase's analyse and decide steps, both pure: the verdict on the samples (no
+network) and the result that renders it.
 
-No model is asked (:mod:`prompt`), so the judgement is the decision: ``decide`` only words the
+No model is asked (:mod:`prompt`), so the verdict is the decision: ``decide`` only words the
 headline and says when Prometheus could not be read (exit 3, outputs still written).
 """
 
 from __future__ import annotations
 
-from cicd_agent.analysis.canary import CanaryJudgement, blind_judgement, judge_canary
-from cicd_agent.analysis.canary_state import CanaryState
-from cicd_agent.job.context import RunContext
-from cicd_agent.modes.deploy_gate.canary.collect import CanarySamples, fetch_samples
-from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
-from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from cicd_agent.analysis.canary import CanaryVerdict, blind_judgement, judge_canary
 from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
-from cicd_agent.prometheus import PrometheusClient
+
+if TYPE_CHECKING:
+    from cicd_agent.analysis.canary_state import CanaryState
+    from cicd_agent.modes.deploy_gate.canary.collect import CanarySamples
+    from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
 
 
 def judge_samples(
     samples: CanarySamples, config: CanaryConfig, state: CanaryState | None = None
-) -> CanaryJudgement:
-    """The judgement of fetched samples, on top of the rollout's evidence so far: pure."""
+) -> CanaryVerdict:
+    """The verdict on fetched samples, on top of the rollout's evidence so far."""
     if samples.error is not None:
         return blind_judgement(samples.error, config.metrics, state)
     return judge_canary(
@@ -34,33 +36,22 @@ def judge_samples(
     )
 
 
-def assess_canary(
-    client: PrometheusClient,
-    config: CanaryConfig,
-    *,
-    end: float | None = None,
-    state: CanaryState | None = None,
-) -> CanaryJudgement:
-    """Fetch and judge in one call (benchmarks and tests of the read path)."""
-    since = state.until if state is not None else None
-    return judge_samples(fetch_samples(client, config, end=end, since=since), config, state)
-
-
-def decide(ctx: RunContext[CanaryOptions], verdict: CanaryJudgement) -> CanaryResult:
-    """The result of the judgement; a Prometheus that could not be read is a service failure."""
+def decide(verdict: CanaryVerdict, *, redact: Callable[[str], str]) -> CanaryResult:
+    """The result of the verdict; a Prometheus that could not be read is a service failure
+    (its error redacted with ``redact``)."""
     return CanaryResult(
         mode="deploy-gate",
         headline=_headline(verdict),
         judgement=verdict,
         service_failure=(
-            f"Prometheus could not be read: {ctx.redactor.redact(verdict.data_source_error)}"
+            f"Prometheus could not be read: {redact(verdict.data_source_error)}"
             if verdict.data_source_error
             else None
         ),
     )
 
 
-def _headline(judgement: CanaryJudgement) -> str:
+def _headline(judgement: CanaryVerdict) -> str:
     if not judgement.healthy:
         return (
             f"Canary verdict: continue — the judge could not see the canary "

@@ -2,11 +2,11 @@
 continue or rollback. The action decides; the workflow acts (e.g. ``kubectl rollout undo``).
 
 Wiring only: ``options`` reads the options once, ``config`` the metric specs; ``collect`` reads
-the samples from Prometheus (the one network call); ``decide`` judges them offline
-(``analysis/canary``) and builds the ``result``. No model is asked (``prompt``) and nothing is
-posted (``publish`` only records the verdict when a database is configured): a statistical
-test over real samples is the better judge, and nothing
-here should be talked into a promote.
+the samples from Prometheus (the one network call); the analyse step judges them offline
+(``analysis/canary``: a :class:`~cicd_agent.analysis.canary.CanaryVerdict`) and ``decide``
+words the ``result``. No model is asked (``prompt``) and nothing is posted (``publish`` only
+records the verdict when a database is configured): a statistical test over real samples is the
+better judge, and nothing here should be talked into a promote.
 
 Never promotes what it cannot see: Prometheus unreachable gives ``continue`` with
 ``healthy=false`` and exit 3 (outputs written); a canary with no data gives ``continue``,
@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.canary import CanaryJudgement
+    from cicd_agent.analysis.canary import CanaryVerdict
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.deploy_gate.canary.collect import CanaryFacts
     from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
@@ -40,28 +40,28 @@ class CanaryPhase:
 
         return collect(ctx)
 
-    def analyse(self, ctx: RunContext[CanaryOptions], facts: CanaryFacts) -> CanaryJudgement:
+    def analyse(self, ctx: RunContext[CanaryOptions], facts: CanaryFacts) -> CanaryVerdict:
         from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
 
         return judge_samples(facts.samples, facts.config, facts.state)
 
     def ask(
-        self, ctx: RunContext[CanaryOptions], facts: CanaryFacts, verdict: CanaryJudgement
+        self, ctx: RunContext[CanaryOptions], facts: CanaryFacts, verdict: CanaryVerdict
     ) -> None:
         return None  # no model: see the prompt module
 
     def decide(
-        self, ctx: RunContext[CanaryOptions], verdict: CanaryJudgement, opinion: None
+        self, ctx: RunContext[CanaryOptions], verdict: CanaryVerdict, opinion: None
     ) -> CanaryResult:
         from cicd_agent.modes.deploy_gate.canary.decide import decide
 
-        return decide(ctx, verdict)
+        return decide(verdict, redact=ctx.redactor.redact)
 
     def publish(
         self,
         ctx: RunContext[CanaryOptions],
         facts: CanaryFacts,
-        verdict: CanaryJudgement,
+        verdict: CanaryVerdict,
         result: CanaryResult,
     ) -> None:
         """Nothing to post; the verdict goes to the decision record when one is configured."""

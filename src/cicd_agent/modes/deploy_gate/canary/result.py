@@ -3,7 +3,7 @@ judgement."""
 
 from __future__ import annotations
 
-from cicd_agent.analysis.canary import CanaryJudgement
+from cicd_agent.analysis.canary import CanaryVerdict
 from cicd_agent.analysis.canary_metric import MetricResult, SampleSummary
 from cicd_agent.job.result import Fixed, ModeResult
 from cicd_agent.runner.runner_io import Annotation
@@ -12,7 +12,7 @@ from cicd_agent.runner.runner_io import Annotation
 class CanaryResult(ModeResult):
     """The canary verdict; every output is a view of the one judgement."""
 
-    judgement: CanaryJudgement
+    judgement: CanaryVerdict
 
     def mode_outputs(self) -> dict[str, object]:
         judgement = self.judgement
@@ -44,7 +44,7 @@ class CanaryResult(ModeResult):
         return None
 
 
-def metrics_table(judgement: CanaryJudgement) -> str:
+def metrics_table(judgement: CanaryVerdict) -> str:
     """One row per metric for the job summary: class, p-value, effect and both sides."""
     rows = [
         "| metric | class | change vs baseline (rollout) | canary/baseline mean | HL shift | "

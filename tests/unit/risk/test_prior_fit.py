@@ -7,44 +7,37 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from research.risk.prior_fit import FULL_WEIGHT_REVERTS, History, fit_prior
 
-from cicd_agent.risk.prior import (
-    FULL_WEIGHT_REVERTS,
-    MIN_WORD_HISTORIES,
-    History,
-    Ranks,
-    fit_prior,
-    subject_words,
-)
-
-pytest.importorskip("sklearn")
+from cicd_agent.risk import jit
+from cicd_agent.risk.model import DIRECTIONS, RISKIER, SAFER, UNUSED
+from cicd_agent.risk.prior import Ranks
 
 Rows = list[list[float]]
 
 
 def history(signal: int, reverts: int, seed: int, size: int = 600) -> History:
     """``size`` commits with two features; the ``reverts`` commits with the highest value of
-    column ``signal`` are the reverted ones (so that column predicts reverts there). Every
-    subject is "change"."""
+    column ``signal`` are the reverted ones (so that column predicts reverts there)."""
     rng = np.random.default_rng(seed)
     rows = rng.normal(size=(size, 2))
     labels = np.zeros(size, dtype=bool)
     if reverts:
         labels[np.argsort(rows[:, signal])[-reverts:]] = True
-    return History(rows.tolist(), labels.tolist(), ["change"] * size)
+    return rows.tolist(), labels.tolist()
 
 
 def test_a_history_without_reverts_leaves_the_pooled_weights_unchanged() -> None:
     teaching = [history(0, 40, seed=1), history(0, 40, seed=2)]
-    alone = fit_prior(teaching).coef
-    with_quiet = fit_prior([*teaching, history(1, 0, seed=3, size=5_000)]).coef
+    alone = fit_prior(teaching, constrained=False).coef
+    with_quiet = fit_prior([*teaching, history(1, 0, seed=3, size=5_000)], constrained=False).coef
     assert with_quiet == pytest.approx(alone, abs=1e-6)
 
 
 def test_a_history_with_few_reverts_pulls_the_weights_less_than_one_with_many() -> None:
     teaching = [history(0, 40, seed=1), history(0, 40, seed=2)]
-    few = fit_prior([*teaching, history(1, 10, seed=3)]).coef
-    many = fit_prior([*teaching, history(1, FULL_WEIGHT_REVERTS, seed=3)]).coef
+    few = fit_prior([*teaching, history(1, 10, seed=3)], constrained=False).coef
+    many = fit_prior([*teaching, history(1, FULL_WEIGHT_REVERTS, seed=3)], constrained=False).coef
     # Column 1 predicts reverts only in the third history: its weight grows with that
     # history's say, and the say grows with its reverts.
     assert 0 < few[1] < many[1]
@@ -53,34 +46,7 @@ def test_a_history_with_few_reverts_pulls_the_weights_less_than_one_with_many() 
 
 def test_histories_without_any_revert_are_refused_with_a_reason() -> None:
     with pytest.raises(ValueError, match="no history has a reverted commit"):
-        fit_prior([history(0, 0, seed=1), history(1, 0, seed=2)])
-
-
-def worded(seed: int, word: str, size: int = 400) -> History:
-    """A history whose reverted commits (one in ten) are the ones whose subject says
-    ``word``; the features say nothing."""
-    rng = np.random.default_rng(seed)
-    labels = rng.random(size) < 0.1
-    subjects = [f"{word} the cache" if label else "update the cache" for label in labels]
-    return History(rng.normal(size=(size, 2)).tolist(), labels.tolist(), subjects)
-
-
-def test_a_subject_word_many_histories_share_is_learnt_and_a_projects_own_is_not() -> None:
-    shared = [worded(seed, "disable") for seed in range(MIN_WORD_HISTORIES)]
-    prior = fit_prior([*shared, worded(99, "reactivity")])
-    assert prior.words["disable"] > 0.1
-    assert "reactivity" not in prior.words  # one history's word says nothing of another's
-    # "update" marks the commits that were *not* reverted: a word that would lower the risk is
-    # dropped, so no subject can talk a change down.
-    assert "update" not in prior.words and min(prior.words.values()) > 0
-    assert prior.word_logit("Disable the cache (#12)") > prior.word_logit("Update the cache")
-    assert prior.word_logit("Reactivity: the cache") == prior.word_logit("the cache")
-
-
-def test_subject_words_are_plain_lowercase_content_words() -> None:
-    assert subject_words("Revert \"Bump `lodash` to 4.17.21 (#812)\"") == {
-        "revert", "bump", "lodash",
-    }  # fmt: skip
+        fit_prior([history(0, 0, seed=1), history(1, 0, seed=2)], constrained=False)
 
 
 def test_ranks_give_tied_values_the_middle_rank_and_rows_rank_as_the_matrix_does() -> None:
@@ -95,3 +61,30 @@ def test_ranks_give_tied_values_the_middle_rank_and_rows_rank_as_the_matrix_does
     assert matrix.ravel().tolist() == pytest.approx([x for r in rows[:50] for x in ranks.row(r)])
     # A value beyond everything seen ranks as the largest, however far: no long-tail pull.
     assert ranks.row([1.0, 10**9])[1] == pytest.approx(count_high, abs=0.01)
+
+
+def test_the_constrained_prior_keeps_every_sign_where_the_free_fit_breaks_it() -> None:
+    """Histories where small changes by experienced authors are the reverted ones (as within
+    many real repositories): a free fit learns that lines lower the risk and experience raises
+    it; the fit deploy-gate ships cannot."""
+    width = len(jit.FEATURES)
+    lines, experience = jit.FEATURES.index("lines_added"), jit.FEATURES.index("author_experience")
+    histories = []
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        rows = rng.normal(size=(800, width))
+        risk = -rows[:, lines] + rows[:, experience] + rng.normal(size=800)
+        labels = np.zeros(800, dtype=bool)
+        labels[np.argsort(risk)[-40:]] = True
+        histories.append((rows.tolist(), labels.tolist()))
+    free = fit_prior(histories, constrained=False).coef
+    assert free[lines] < 0 < free[experience]  # the data does teach the wrong signs
+    bounded = fit_prior(histories).coef
+    for name, value in zip(jit.FEATURES, bounded, strict=True):
+        direction = DIRECTIONS.get(name)
+        if direction == RISKIER:
+            assert value >= 0, name
+        elif direction == SAFER:
+            assert value <= 0, name
+        elif direction == UNUSED:
+            assert value == 0, name

@@ -1,4 +1,4 @@
-"""The within-repository AUCs of ``bench/risk_eval.py`` (issue 35: a deploy gate ranks a change
+"""The within-repository AUCs of ``research/risk/measures.py`` (issue 35: a deploy gate ranks a change
 against its own repository, so risk is judged by the AUC within each repository).
 
 Each case is small enough to count its pairs by hand; the answer is written out in the test.
@@ -6,28 +6,12 @@ Each case is small enough to count its pairs by hand; the answer is written out 
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("risk_eval", ROOT / "bench" / "risk_eval.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["risk_eval"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-risk_eval = _load()
+from research.risk import measures as risk_eval
 
 
 def _arrays(

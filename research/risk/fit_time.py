@@ -1,6 +1,6 @@
 """Time the fitted risk model of deploy-gate on a real repository (issue 17).
 
-Usage: python bench/bench_risk_fit.py REPO_PATH
+Usage: python research/risk/fit_time.py REPO_PATH
 
 1. first run: the whole deploy-gate risk (``assess_for_deploy``) of HEAD~1 with an empty
    cache: mine up to 20,000 past commits, replay, fit;

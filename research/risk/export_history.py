@@ -1,6 +1,6 @@
 """Export the shape of a real repository's history for the risk tests to rebuild.
 
-Usage: ``python bench/export_history.py BARE_REPO OUT.json.gz [--max N]``. Writes, for the last
+Usage: ``python research/risk/export_history.py BARE_REPO OUT.json.gz [--max N]``. Writes, for the last
 ``N`` non-merge commits of HEAD (oldest first), what deploy-gate's risk reads: the author (as a
 pseudonym: ``author-K``, K by first appearance), the time, the subject (a revert's names the
 commit it reverts by index, so the label survives the rebuild) and each file's path, status

@@ -21,7 +21,7 @@ from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import mining
 from cicd_agent.risk.records import MinedCommit
 from tests.git_builder import GitRepoBuilder
-from tests.unit.analysis.test_risk_fit import rewritten_history, run
+from tests.unit.risk.test_fit import rewritten_history, run
 
 HISTORY = "risk-history-v*.jsonl.gz"
 MODEL = "risk-model-v*.json.gz"

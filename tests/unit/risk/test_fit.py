@@ -323,7 +323,9 @@ def test_a_fit_cached_with_another_prior_is_fitted_again(
     run(tmp_path, repo.path)  # the cache now holds a fit made with the shipped prior
     shipped = load_prior()
     assert shipped is not None
-    other = dataclasses.replace(shipped, words={"tweak": 2.0}, digest="another-prior")
+    coef = list(shipped.coef)
+    coef[FEATURES.index("lines_added")] += 2.0
+    other = dataclasses.replace(shipped, coef=tuple(coef), digest="another-prior")
     monkeypatch.setattr(risk_prior, "load_prior", lambda: other)
     _, warm, _ = run(tmp_path, repo.path)
     (kept,) = (tmp_path / "cache").glob("risk-model-*.json.gz")  # the old prior's is dropped
@@ -536,13 +538,27 @@ def test_few_reverts_in_a_long_history_use_the_cross_repository_model(tmp_path: 
     assert len(document["reasons"]) > 1  # the evidence for this change is still named
 
 
-# --- what the commit subject says ---------------------------------------------------------
-
-WORDS_REASON = "the commit subject uses words common in later-reverted commits: "
+# --- the shipped prior ---------------------------------------------------------------------
 
 
-def test_the_shipped_prior_keeps_only_words_that_raise_the_risk() -> None:
-    prior = load_prior()
-    assert prior is not None and len(prior.words) > 100
-    assert min(prior.words.values()) > 0
-    assert {"docs", "bump", "release", "typo"}.isdisjoint(prior.words)
+def test_the_shipped_prior_reads_no_subject_words_and_is_applied_within_the_signs() -> None:
+    """The words of a commit subject are text the author writes: the shipped file holds none.
+    Its coefficients were fitted freely, so deploy-gate applies them clipped to the signs of
+    DIRECTIONS: a bigger change or a less experienced author never ranks lower under it."""
+    document = json.loads(
+        (Path(risk_prior.__file__).parent.parent / risk_prior.PRIOR_FILE).read_text("utf-8")
+    )
+    assert "words" not in document
+    shipped = load_prior()
+    assert shipped is not None
+    rows = [[float((i * 7 + j) % 11) for j in range(len(FEATURES))] for i in range(400)]
+    labels = [i % 40 == 0 for i in range(400)]
+    model = fit(rows, labels, shipped)
+    assert model is not None
+    assert model.prior_coef == risk_model.constrain(shipped.coef) != shipped.coef
+    for name, value in zip(FEATURES, model.prior_coef, strict=True):
+        direction = risk_model.DIRECTIONS.get(name)
+        if direction == risk_model.UNUSED:
+            assert value == 0, name
+        elif direction is not None:
+            assert value * direction >= 0, name

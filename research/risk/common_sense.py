@@ -1,6 +1,6 @@
 """What deploy-gate's risk says on changes anyone can judge, and how often each level comes up.
 
-Usage: ``python bench/risk_common_sense.py --cache DIR --work DIR [--last N] BARE_REPO...``.
+Usage: ``python -m research.risk.common_sense --cache DIR --work DIR [--last N] BARE_REPO...``.
 For each fetched repository (a bare clone): the share of each level and of approvals over its
 last ``N`` non-merge commits, each scored against its first parent, then changes built on top
 of its HEAD (a one-word README typo by the most active author, 100,000 new lines in 50 new

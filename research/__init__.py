@@ -1,0 +1,1 @@
+"""Research scripts: measures on fetched data, kept out of the wheel and of bench/."""

@@ -1,0 +1,78 @@
+"""gen-tests' analyse step: what the change misses, as segments and the jobs the model is asked for.
+
+The missing lines and branches the baseline run measured become segments (most missing first),
+split by ``shard``, each with the module's text and its nearest existing tests. No model and no
+test run: it reads the changed modules and the test files of the checkout's pristine copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from cicd_agent.analysis.file_names import escaped
+from cicd_agent.job.context import RunContext
+from cicd_agent.local import checkout_files
+from cicd_agent.modes.gen_tests.collect import GenTestsFacts
+from cicd_agent.modes.gen_tests.coverage_gaps import Arc
+from cicd_agent.modes.gen_tests.options import GenTestsOptions
+from cicd_agent.modes.gen_tests.prompt import Job
+from cicd_agent.modes.gen_tests.segments import (
+    Segment,
+    find_segments,
+    find_test_files,
+    order,
+    related_tests,
+)
+from cicd_agent.modes.gen_tests.targets import gaps
+from cicd_agent.runner.markdown import code_span
+
+
+@dataclass(frozen=True)
+class GenTestsVerdict:
+    """The deterministic verdict: what the change misses, as segments and jobs."""
+
+    facts: GenTestsFacts
+    segments: Sequence[Segment]
+    jobs: Sequence[Job]
+    missing_lines: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    """Read-only here: the ask step narrows a copy of its own as tests are accepted."""
+    missing_arcs: Mapping[str, frozenset[Arc]] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    """Files left out of the analysis, and why (after collect's warnings in the result)."""
+
+
+def analyse(ctx: RunContext[GenTestsOptions], facts: GenTestsFacts) -> GenTestsVerdict:
+    """The segments the change misses and the jobs for this shard (no model, no test run)."""
+    if facts.coverage is None or facts.sandbox is None:
+        return GenTestsVerdict(facts, (), ())
+    missing_lines, missing_arcs = gaps(facts.coverage, facts.targets)
+    segments: list[Segment] = []
+    texts: dict[str, str] = {}
+    warnings: list[str] = []
+    for path in facts.targets.paths:
+        try:
+            texts[path] = checkout_files.read_text(facts.repo, path)
+        except checkout_files.CheckoutFileError as exc:  # too large, or changed since
+            warnings.append(f"Left out {code_span(escaped(path))}: it {exc.detail}.")
+            continue
+        segments += find_segments(
+            path, texts[path], missing_lines.get(path, ()), missing_arcs.get(path, ())
+        )
+    segments = order(segments)
+    selected = facts.shard.select(segments) if facts.shard else segments
+    tests = find_test_files(facts.sandbox.pristine)
+    ctx.progress.say(
+        f"{len(segments)} uncovered segment(s) in {len(facts.targets.paths)} file(s)"
+        + (f", {len(selected)} for this shard" if facts.shard else "")
+    )
+    jobs = []
+    for segment in selected:
+        related = tuple(related_tests(segment.path, tests))
+        jobs.append(
+            Job(segment, texts[segment.path], related, tests[related[0]] if related else "")
+        )
+    return GenTestsVerdict(
+        facts, tuple(segments), tuple(jobs), dict(missing_lines), dict(missing_arcs),
+        tuple(warnings),
+    )  # fmt: skip

@@ -1,0 +1,167 @@
+"""deploy-gate's analyse and decide steps, called directly: pure functions over collected facts.
+
+The facts are built from the analysis layer's own parsers and classifiers (the default policy
+and weights, a change window at a weekday noon, the files' change types), so each case reads
+as the change it describes. The guardrails: the model may raise the risk, never lower the
+floor; a hold of the floor stands whatever the model says; every word reaches the result
+through the redaction it is given; the collected facts and the floor are not changed.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from cicd_agent.analysis import policy as policies
+from cicd_agent.analysis import signals
+from cicd_agent.analysis.changes import ChangedFile, ChangeSet, CommitInfo
+from cicd_agent.analysis.policy import Recommendation
+from cicd_agent.analysis.scale import RiskLevel
+from cicd_agent.modes.deploy_gate.collect import DeployFacts
+from cicd_agent.modes.deploy_gate.decide import decide, floor
+from cicd_agent.modes.deploy_gate.options import DeployOptions
+from cicd_agent.modes.deploy_gate.prompt import DeployOpinion
+from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
+from cicd_agent.risk.records import HistoryFeatures
+
+NOON = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)  # a Wednesday
+SECRET = "hunter2-secret-value"
+
+
+def _options() -> DeployOptions:
+    zone = ZoneInfo("UTC")
+    return DeployOptions(
+        base="b" * 40,
+        head="h" * 40,
+        environment="production",
+        junit=None,
+        coverage=None,
+        base_coverage=None,
+        weights=signals.parse_weights(None),
+        policy=policies.parse_policy(None),
+        zone=zone,
+        hours=policies.parse_business_hours(None),
+        freezes=[],
+        deploy_time=NOON,
+        approval_confidence=0.7,
+        failure_window_days=14,
+        workflow=None,
+        branch=None,
+        audit_file=None,
+        audit_database_url=None,
+        cache_dir=None,
+        slack_webhook_url=None,
+        freeze_windows_text=None,
+        business_hours_text=None,
+        timezone_text=None,
+    )
+
+
+def _facts(
+    path: str, level: RiskLevel, score: float, *, holds: tuple[str, ...] = ()
+) -> DeployFacts:
+    """One changed file scored at ``level``; ``holds`` are the assessment's blocking findings."""
+    options = _options()
+    changed = ChangedFile(path, added=12, deleted=3)
+    change = ChangeSet(
+        head="h" * 40,
+        base="b" * 40,
+        files=(changed,),
+        commits=(CommitInfo("h" * 40, "dev@example.com", "Dev", 1_763_467_200, "change"),),
+    )
+    features = RiskFeatures(
+        lines_added=12, lines_deleted=3, files=1, directories=1, subsystems=1, entropy=0.0,
+        fix=False, new_files=0, deleted_files=0, renamed_files=0, binary_files=0, submodules=0,
+        commits=1,
+    )  # fmt: skip
+    assessment = RiskAssessment(
+        risk_score=score,
+        risk_level=level,
+        change_types=sorted(changed.types),
+        reasons=[Reason(signal="paths", message=f"touches {path} ({SECRET})", points=0.2)],
+        features=features,
+        hold_reasons=list(holds),
+    )
+    return DeployFacts(
+        options=options,
+        change=change,
+        history=HistoryFeatures.empty(("dev@example.com",)),
+        assessment=assessment,
+        routing=policies.route(change.files, [path]),
+        tests=None,
+        coverage_head=None,
+        coverage_base=None,
+        coverage_reason="",
+        pulls=None,
+        pulls_reason="no GitHub token or repository",
+        conclusions=None,
+        conclusions_reason="no GitHub token or repository",
+        window=policies.change_window(NOON, options.zone, options.hours, options.freezes),
+        policy=options.policy,
+        weights=options.weights,
+    )
+
+
+def _opinion(
+    level: Literal["low", "medium", "high", "critical"], confidence: float = 0.9
+) -> DeployOpinion:
+    return DeployOpinion(
+        risk_factors=["drops a column"],
+        risk_level=level,
+        pre_deploy_checks=[],
+        monitoring_focus=[],
+        confidence=confidence,
+    )
+
+
+def _redact(text: str) -> str:
+    return text.replace(SECRET, "[REDACTED]")
+
+
+def test_a_lower_model_rating_leaves_the_floor_and_says_so() -> None:
+    verdict = floor(_facts("migrations/0002_drop.sql", RiskLevel.HIGH, 0.62))
+    result = decide(verdict, _opinion("low"), redact=_redact, notes=["an earlier note"])
+    alone = decide(verdict, None, redact=_redact)
+    assert result.risk_level is RiskLevel.HIGH and result.risk_score == alone.risk_score
+    assert result.recommendation is alone.recommendation
+    assert result.strategy.rank >= alone.strategy.rank
+    assert result.notes == [
+        "an earlier note",
+        "The model rated the risk low; the deterministic floor high stands.",
+    ]
+
+
+def test_a_higher_model_rating_raises_the_risk_and_never_eases_the_strategy() -> None:
+    verdict = floor(_facts("src/shop/orders.py", RiskLevel.LOW, 0.1))
+    alone = decide(verdict, None, redact=_redact)
+    raised = decide(verdict, _opinion("critical"), redact=_redact)
+    assert raised.risk_level is RiskLevel.CRITICAL and raised.deterministic_level is RiskLevel.LOW
+    assert raised.risk_score >= RiskLevel.CRITICAL.lower_bound > alone.risk_score
+    assert raised.strategy.rank >= alone.strategy.rank
+    assert raised.reasons[-1].signal == "model"
+    assert raised.advice is not None and raised.advice.risk_level is RiskLevel.CRITICAL
+
+
+def test_a_hold_of_the_floor_stands_when_the_model_calls_the_change_harmless() -> None:
+    held = "an added secret in config/prod.env"
+    verdict = floor(_facts("config/prod.env", RiskLevel.LOW, 0.1, holds=(held,)))
+    assert verdict.decision.recommendation is Recommendation.HOLD
+    result = decide(verdict, _opinion("low", confidence=1.0), redact=_redact)
+    assert result.recommendation is Recommendation.HOLD
+    assert held in result.hold_reasons
+
+
+def test_words_reach_the_result_only_through_the_redaction_given() -> None:
+    verdict = floor(_facts("src/shop/orders.py", RiskLevel.MEDIUM, 0.35))
+    result = decide(verdict, _opinion("medium"), redact=_redact)
+    assert SECRET not in result.model_dump_json()
+    assert any("[REDACTED]" in reason.message for reason in result.reasons)
+
+
+def test_decide_changes_neither_the_facts_nor_the_floor() -> None:
+    verdict = floor(_facts("migrations/0002_drop.sql", RiskLevel.HIGH, 0.62))
+    before = copy.deepcopy(verdict)
+    decide(verdict, _opinion("critical"), redact=_redact, notes=["a note"])
+    assert verdict == before
