@@ -42,8 +42,14 @@ def post(client: GitHubClient, runner: RunnerIO, model_text: str) -> None:
     create_draft_pull(client, base="main", head="fix", title=text, body=text)
     runner.write_summary(text)
     post_message("https://hooks.example/x", SLACK)
+    # the client's methods, which the modes call
+    client.post_review(1, body=text, event="COMMENT", comments=[ReviewComment("a.py", 1, text)],
+                       commit_sha="0" * 40)
+    client.publish_check_run(name="n", head_sha="0" * 40, title=text, summary=text,
+                             conclusion="success", annotations=[])
+    client.upsert_issue_comment(1, "key", text)
 """
-POSTERS = 12
+POSTERS = 17
 """Texts handed to a poster in ``MODULE``: each is one error when the text is not neutral."""
 
 

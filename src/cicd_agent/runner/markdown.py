@@ -62,6 +62,10 @@ OUR_TAGS = ("<details>", "</details>", "<summary>", "</summary>", "<sub>", "</su
 # neutralised; the same characters in the text itself are replaced first, so none is forged.
 _HOLD = {tag: chr(0x10FF00 + n) for n, tag in enumerate(OUR_TAGS)}
 _HELD = re.compile("[\U0010ff00-\U0010ff2f]")
+# A lone surrogate: a byte that was not UTF-8 (text read with ``surrogateescape``) or a JSON
+# escape such as ``\ud800`` (a hand-off file). No UTF-8 writer takes one, GitHub's parser
+# included: shown as U+FFFD, as a reader decoding the bytes would show it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 # A link of ours into the repository (``[run 12](https://github.com/o/r/actions/runs/12)``):
 # its ``](URL)`` is held as a numbered mark while the text is neutralised, as the tags are.
 _LINK_TAIL = re.compile(r"\]\((https?://[^\s()<>]+)\)")
@@ -166,7 +170,8 @@ def posted(
     """
     # Our renderings end lines, cells and list items at "\n" only; GitHub also at a lone "\r",
     # where untrusted text would leave its cell or list item: here it reads as they were built.
-    text = _HELD.sub("\ufffd", markdown.replace("\r\n", "\n").replace("\r", " "))
+    text = _HELD.sub("\ufffd", _SURROGATE.sub("\ufffd", markdown))
+    text = text.replace("\r\n", "\n").replace("\r", " ")
     links: list[str] = []
 
     def hold(found: re.Match[str]) -> str:
@@ -226,6 +231,7 @@ def fitted(text: Neutral, room: int, note: str, *, allowed_links: tuple[str, ...
 
 
 def _neutral_text(text: str, allowed_links: tuple[str, ...], limit: int) -> str:
+    text = _SURROGATE.sub("\ufffd", text)
     cut = len(text) - limit
     if cut > 0:
         text = text[:limit]

@@ -519,3 +519,38 @@ def test_publish_from_needs_a_workflow_run_event(
     assert code == 2
     assert "needs a workflow_run event, got a pull_request event" in outputs["error"]
     assert writes(github_api) == []
+
+
+# ------------------------------------------------- step 2: text no writer of ours produces
+
+
+@pytest.mark.parametrize("escape", ["\\ud800", "\\udfff", "\\udce9\\ud83d", "\\u0000"])
+def test_a_text_with_an_escape_no_writer_produces_posts_or_is_refused_cleanly(
+    escape: str, tmp_path: Path, github_api: Any, project: Project, honest: dict[str, Any]
+) -> None:
+    """JSON escapes that decode to a lone surrogate (valid UTF-8 on disk, no valid text once
+    read) or a NUL, in the summary, a title and a body: the run either refuses the file (exit
+    2, nothing posted) or posts text every later write can encode. Before, a lone surrogate
+    reached GitHub's Markdown parser in the neutraliser, which cannot encode it: the
+    privileged run failed as an internal error (exit 3, "a bug in cicd-agent")."""
+    document = tampered(
+        honest,
+        summary="SUMMARY",
+        findings=[claim("src/app.py", 30, "TITLE", body="BODY")],
+    )
+    raw = json.dumps(document)
+    for word in ("SUMMARY", "TITLE", "BODY"):
+        raw = raw.replace(word, f"a{escape}b")
+
+    code, outputs, summary = step_two(tmp_path, github_api, project, raw.encode())
+
+    if code == 2:
+        assert writes(github_api) == []
+        assert "was refused (" in outputs["error"]
+        return
+    assert code == 0, summary
+    sent = [r.json() for r in writes(github_api)]
+    shown = json.dumps(sent, ensure_ascii=False)
+    shown.encode("utf-8")  # raises on a lone surrogate
+    assert "\x00" not in shown
+    assert "a\ufffd" in shown or escape == "\\u0000"
