@@ -657,7 +657,7 @@ _SHAPES: dict[str, str] = {
 
 @pytest.mark.parametrize("shape", sorted(_SHAPES))
 def test_every_hand_off_text_is_inert_wherever_it_is_posted(
-    shape: str, tmp_path: Path, github_api: Any, project: Project, honest: dict[str, Any]
+    shape: str, tmp_path: Path, github_api: Any, fork_project: Project, honest: dict[str, Any]
 ) -> None:
     """Each hostile shape in every text of the artifact (summary, risk reasons, a title and a
     body on a changed line and outside the diff), read where GitHub shows it: the review body,
@@ -675,7 +675,7 @@ def test_every_hand_off_text_is_inert_wherever_it_is_posted(
         ],
     )
 
-    code, _, summary = step_two(tmp_path, github_api, project, document, "--report-on", "low")
+    code, _, summary = step_two(tmp_path, github_api, fork_project, document, "--report-on", "low")
 
     assert code == 0, summary
     where = {place for place, _ in posted_texts(github_api.proxy)}
@@ -707,14 +707,14 @@ class _HostileNames(Project):
 def test_hostile_file_names_are_inert_wherever_the_hand_off_names_them(
     tmp_path: Path, github_api: Any
 ) -> None:
-    project = _HostileNames(tmp_path / "repo")
+    fork_project = _HostileNames(tmp_path / "repo")
     (tmp_path / "one").mkdir()
-    code, path = step_one(tmp_path / "one", project, {})
+    code, path = step_one(tmp_path / "one", fork_project, {})
     assert code == 0
     document = json.loads(path.read_text())
     document["findings"] += [claim(name, 99, f"outside {name}") for name in _NAMES]
 
-    code, _, summary = step_two(tmp_path, github_api, project, document, "--report-on", "low")
+    code, _, summary = step_two(tmp_path, github_api, fork_project, document, "--report-on", "low")
 
     assert code == 0, summary
     texts = "".join(text for _, text in posted_texts(github_api.proxy))
@@ -724,7 +724,7 @@ def test_hostile_file_names_are_inert_wherever_the_hand_off_names_them(
 
 
 def test_a_huge_hand_off_is_cut_to_githubs_limits_and_stays_inert(
-    tmp_path: Path, github_api: Any, project: Project, honest: dict[str, Any]
+    tmp_path: Path, github_api: Any, fork_project: Project, honest: dict[str, Any]
 ) -> None:
     """A thousand claims whose titles and bodies hold code spans and blocks of every length:
     the summary comment, the check run and the review body pass GitHub's limits, so each is
@@ -742,7 +742,7 @@ def test_a_huge_hand_off_is_cut_to_githubs_limits_and_stays_inert(
     document = tampered(honest, summary=BLOCK * 40, findings=findings)
 
     code, _, summary = step_two(
-        tmp_path, github_api, project, document, "--report-on", "low", "--max-findings", "1000"
+        tmp_path, github_api, fork_project, document, "--report-on", "low", "--max-findings", "1000"
     )
 
     assert code == 0, summary
