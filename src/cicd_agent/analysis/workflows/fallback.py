@@ -72,8 +72,8 @@ def untrusted_field(template: str) -> str | None:
 
     In linear time, whatever the template repeats: a list field used to be one pattern,
     ``commits\\b[^}]*\\.message``, which rescanned the rest of the template from every
-    ``commits`` (a refused workflow with tens of thousands of them stalled the run). Here each list is searched
-    for once per ``}``-free stretch, from its first mention; the field search that follows
+    ``commits`` (a refused workflow with tens of thousands of them stalled the run). Here each
+    list is searched for once per ``}``-free stretch, from its first mention; the field search that follows
     covers the stretch to its end, so a later mention could find nothing the first did not.
     No length cap, so a long expression cannot slip past.
     """
