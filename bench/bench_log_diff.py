@@ -37,11 +37,10 @@ from cicd_agent.analysis.redact import Redactor  # noqa: E402
 from cicd_agent.model.config import DEFAULT_MAX_OUTPUT_TOKENS  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
 from cicd_agent.modes.analyse_failure.prompt import (  # noqa: E402
-    Evidence,
     FailureAnswer,
     build_prompt,
-    excerpt_budget,
 )
+from cicd_agent.modes.analyse_failure.verdict import Evidence, excerpt_budget  # noqa: E402
 
 
 @dataclass

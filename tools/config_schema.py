@@ -16,8 +16,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from cicd_agent.arguments import declared_options  # noqa: E402
-from cicd_agent.flags import Option  # noqa: E402
+from cicd_agent.arguments import Option, declared_options  # noqa: E402
 from cicd_agent.job.repo_config import MODE_SECTIONS, NOT_CONFIGURABLE  # noqa: E402
 
 SCHEMA = ROOT / "src" / "cicd_agent" / "data" / "cicd-agent.schema.json"

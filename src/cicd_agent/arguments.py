@@ -17,6 +17,10 @@ from cicd_agent import __version__
 from cicd_agent.flags import Option, Parser, add_options, declared, options_of
 from cicd_agent.modes import MODES
 
+__all__ = ["Option", "build_parser", "declared_options", "selected_mode"]
+"""Option is re-exported: the tools that read the declared options go through this module
+alone."""
+
 
 def build_parser(selected: str | None) -> argparse.ArgumentParser:
     """The CLI parser: every mode's one-line summary, and the options of ``selected`` alone

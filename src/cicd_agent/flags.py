@@ -17,7 +17,15 @@ TYPE_CHECKING = False  # not typing's: importing typing is a real share of --hel
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from pathlib import Path
-    from typing import Any, NoReturn
+    from typing import Any, NoReturn, Protocol
+
+    class ModeArguments(Protocol):
+        """A mode's ``arguments`` module: its options declared as data, importable without
+        the mode (the common options come first, from :func:`declared`). Here, not in the
+        registry, so what resolves a run types against it without reaching into the modes."""
+
+        FAIL_ON_CHOICES: tuple[str, ...]
+        OPTIONS: tuple[OptionGroup, ...]
 
 
 _UNRECOGNIZED = "unrecognized arguments: "

@@ -28,7 +28,6 @@ KNOWN_UNTESTED = frozenset(
         "cicd_agent.modes.analyse_failure.fix.boot.witness",
         "cicd_agent.modes.analyse_failure.mode",
         "cicd_agent.modes.analyse_failure.runs",
-        "cicd_agent.modes.analyse_failure.verdict",
         "cicd_agent.modes.command.arguments",
         "cicd_agent.modes.command.mode",
         "cicd_agent.modes.command.publish",

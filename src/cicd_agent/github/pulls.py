@@ -25,7 +25,7 @@ from cicd_agent.runner.errors import GitHubError
 from cicd_agent.runner.markdown import Neutral
 
 if TYPE_CHECKING:
-    from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.connection import Connection
 
 
 def _info(pull: PullRequest) -> PullRequestInfo:
@@ -50,13 +50,13 @@ def _info(pull: PullRequest) -> PullRequestInfo:
     )
 
 
-def get_pull_request(client: GitHubClient, number: int) -> PullRequestInfo:
+def get_pull_request(client: Connection, number: int) -> PullRequestInfo:
     return client.read(
         f"reading pull request #{number}", lambda: _info(client.repository.get_pull(number))
     )
 
 
-def list_changed_files(client: GitHubClient, number: int) -> list[ChangedFile]:
+def list_changed_files(client: Connection, number: int) -> list[ChangedFile]:
     """Every file of the pull request, all pages (GitHub stops at 3,000 files)."""
 
     def collect() -> list[ChangedFile]:
@@ -76,7 +76,7 @@ def list_changed_files(client: GitHubClient, number: int) -> list[ChangedFile]:
 
 
 def create_review(
-    client: GitHubClient,
+    client: Connection,
     number: int,
     *,
     body: Neutral,
@@ -103,7 +103,7 @@ def create_review(
 
 
 def create_draft_pull(
-    client: GitHubClient, *, base: str, head: str, title: Neutral, body: Neutral
+    client: Connection, *, base: str, head: str, title: Neutral, body: Neutral
 ) -> PullRequest:
     """Open a draft pull request from ``head`` into ``base`` (PyGithub's call: the caller runs
     it under the client's write policy). Title and body are neutral text, as for every poster:
@@ -114,7 +114,7 @@ def create_draft_pull(
 
 
 def probe_review_comment(
-    client: GitHubClient, number: int, comment: ReviewComment, commit_sha: str
+    client: Connection, number: int, comment: ReviewComment, commit_sha: str
 ) -> bool:
     """Whether GitHub accepts ``comment``, asked without showing anything to anyone.
 
@@ -143,7 +143,7 @@ def probe_review_comment(
     return True
 
 
-def pulls_for_commit(client: GitHubClient, sha: str) -> list[PullRequestInfo]:
+def pulls_for_commit(client: Connection, sha: str) -> list[PullRequestInfo]:
     """Pull requests that contain commit ``sha`` (merged ones included)."""
     return client.read(
         f"listing the pull requests of commit {sha[:12]}",
@@ -151,7 +151,7 @@ def pulls_for_commit(client: GitHubClient, sha: str) -> list[PullRequestInfo]:
     )
 
 
-def open_pulls_from(client: GitHubClient, owner: str, branch: str) -> list[PullRequestInfo]:
+def open_pulls_from(client: Connection, owner: str, branch: str) -> list[PullRequestInfo]:
     """Open pull requests whose head is ``owner:branch``.
 
     Why not :func:`pulls_for_commit`: GitHub lists no pull request for a commit that exists only
@@ -182,7 +182,7 @@ def decide(number: int, merged: bool, reviews: Iterable[PullRequestReview]) -> R
     return ReviewDecision(number, merged, verdict, approved, blocking)
 
 
-def review_decisions(client: GitHubClient, sha: str) -> list[ReviewDecision]:
+def review_decisions(client: Connection, sha: str) -> list[ReviewDecision]:
     """Where the reviews stand on every pull request that contains ``sha``."""
 
     def collect() -> list[ReviewDecision]:
@@ -196,9 +196,7 @@ MAX_AUTHOR_COMMITS = 100
 """Past commits of a pull request's author read for the addresses GitHub links to them."""
 
 
-def author_of_change(
-    client: GitHubClient, sha: str, base: str
-) -> tuple[str, tuple[str, ...]] | None:
+def author_of_change(client: Connection, sha: str, base: str) -> tuple[str, tuple[str, ...]] | None:
     """The login of the author of the pull request that holds ``sha`` (GitHub authenticated
     who opened it: no git text can claim it) and the e-mail addresses of that account's
     commits in ``base``'s history (GitHub links a commit to an account only by an address the
@@ -220,7 +218,7 @@ def author_of_change(
     return client.read(f"reading who opened the pull request of {sha[:12]}", collect)
 
 
-def branch_exists(client: GitHubClient, branch: str) -> bool:
+def branch_exists(client: Connection, branch: str) -> bool:
     """Whether ``refs/heads/<branch>`` exists (matching refs share a prefix: compare whole)."""
     wanted = f"refs/heads/{branch}"
     return client.read(
@@ -232,7 +230,7 @@ def branch_exists(client: GitHubClient, branch: str) -> bool:
 
 
 def commit_files(
-    client: GitHubClient, base_sha: str, files: Sequence[tuple[str, str | None, str]], message: str
+    client: Connection, base_sha: str, files: Sequence[tuple[str, str | None, str]], message: str
 ) -> str:
     """A commit on ``base_sha`` whose tree changes ``files``, each ``(path, text, file mode)``
     (text None: deleted); its SHA. PyGithub's calls: the caller runs them under the client's
@@ -250,7 +248,7 @@ def commit_files(
     return str(repo.create_git_commit(message, tree, [base]).sha)
 
 
-def create_branch(client: GitHubClient, branch: str, sha: str) -> bool:
+def create_branch(client: Connection, branch: str, sha: str) -> bool:
     """A new ``branch`` at ``sha``; False when it exists already (made meanwhile: never moved,
     never overwritten). PyGithub's call: the caller runs it under the client's write policy."""
     try:

@@ -25,9 +25,9 @@ from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.inputs import input_value
 
 if TYPE_CHECKING:
+    from cicd_agent.flags import ModeArguments
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.events import Event
-    from cicd_agent.modes import ModeArguments
     from cicd_agent.runner.runner_io import RunnerIO
 
 SettingsFor = Callable[[CommonOptions, "str | None"], "tuple[Event | None, RepoConfig]"]

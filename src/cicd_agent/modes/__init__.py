@@ -11,20 +11,12 @@ from __future__ import annotations
 TYPE_CHECKING = False  # not typing's: importing typing is a real share of --help's time
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Protocol
 
-    from cicd_agent.flags import OptionGroup
+    from cicd_agent.flags import ModeArguments
     from cicd_agent.job.options import Given
     from cicd_agent.job.pipeline import Mode
 
     OptionsBuilder = Callable[[Given], object]
-
-    class ModeArguments(Protocol):
-        """A mode's ``arguments`` module: its options declared as data, importable without
-        the mode (the common options come first, from :func:`cicd_agent.flags.declared`)."""
-
-        FAIL_ON_CHOICES: tuple[str, ...]
-        OPTIONS: tuple[OptionGroup, ...]
 
 
 class ModeEntry:

@@ -11,11 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
+
 from cicd_agent.analysis.logs import FailureType
 from cicd_agent.model.tokens import TokenCounter
-from cicd_agent.modes.analyse_failure.prompt import (
-    EXCERPT_TOKENS,
-)
+from cicd_agent.modes.analyse_failure.prompt import FailureAnswer
+from cicd_agent.modes.analyse_failure.verdict import EXCERPT_TOKENS
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.cli import run_cli
 from tests.helpers.failed_run import ERROR_LINE, ROOT_CAUSE, failed_run, opinion, zip_of
@@ -144,3 +146,23 @@ def test_model_words_cannot_restyle_or_ping_through_the_summary(
 
     assert "@octo-org" not in summary and "@\u200bocto-org/admins" in summary
     assert "[login](https://evil.example)" not in summary and "<img" not in summary
+
+
+def test_a_fix_type_outside_the_schema_is_refused() -> None:
+    """The diagnosis schema is strict: a fix type the tool has no handling for (or a field it
+    does not read) is a model error, not an answer passed on."""
+    answer = {
+        "root_cause": "x",
+        "failure_type": FailureType.TEST_FAILURE.value,
+        "responsible_files": [],
+        "responsible_commit": None,
+        "fix": {"type": "code", "description": "d", "patch": None},
+        "confidence": 0.5,
+        "is_flaky": False,
+        "flaky_evidence": [],
+    }
+    assert FailureAnswer.model_validate(answer).fix.type == "code"
+    with pytest.raises(ValidationError):
+        FailureAnswer.model_validate({**answer, "fix": {**answer["fix"], "type": "reboot"}})
+    with pytest.raises(ValidationError):
+        FailureAnswer.model_validate({**answer, "extra": 1})

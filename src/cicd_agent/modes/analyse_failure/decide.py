@@ -28,7 +28,6 @@ from cicd_agent.modes.analyse_failure.fix.attempt import with_model
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 from cicd_agent.modes.analyse_failure.prompt import (
-    Evidence,
     FailureAnswer,
     FailureOpinion,
     FixType,
@@ -39,7 +38,7 @@ from cicd_agent.modes.analyse_failure.result import (
     JobOutcome,
     Responsible,
 )
-from cicd_agent.modes.analyse_failure.verdict import FailureVerdict
+from cicd_agent.modes.analyse_failure.verdict import Evidence, FailureVerdict
 
 MAX_RESPONSIBLE = 10
 MAX_MODEL_TEXT = 1_500

@@ -4,7 +4,8 @@ budget), then the fix step's tool loop when a fix was asked for.
 Everything the logs or the repository wrote (error lines, job and file names, commit subjects,
 the excerpt) is redacted and fenced as data; only numbers and enums the tool computed go in the
 clear. The excerpt is the deterministic analysis' own, already fitted to the budget that
-:func:`excerpt_budget` gives, so the prompt is the same text ``--json`` shows as ``excerpt``.
+:func:`~cicd_agent.modes.analyse_failure.verdict.excerpt_budget` gives, so the prompt is the
+same text ``--json`` shows as ``excerpt``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from cicd_agent.analysis.logs import FailureType, LogAnalysis
 from cicd_agent.job.pipeline import model_failure_note
 from cicd_agent.modes.analyse_failure.facts import Change
 from cicd_agent.modes.analyse_failure.fix.attempt import ModelPatches, model_patches
+from cicd_agent.modes.analyse_failure.verdict import Evidence, FailureVerdict
 from cicd_agent.prompts import UNTRUSTED_RULES, Truncate, fence, template
 from cicd_agent.runner.errors import ModelError
 
@@ -29,16 +31,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.facts import FailureFacts
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
-    from cicd_agent.modes.analyse_failure.verdict import FailureVerdict
 
-EXCERPT_TOKENS = 2_000
-"""Tokens of log excerpt sent at most (about 8 KB of log): the error region with context fits
-with room to spare, and more log mostly adds cost, not answers."""
-EXCERPT_CHARS = 8_000
-"""The excerpt's size in characters when there is no model (``--provider none``)."""
-FIXED_PROMPT_TOKENS = 3_000
-"""Room kept in a small model's window for everything but the excerpt (system prompt, facts,
-changed files, commits, schema)."""
 CHANGED_FILES_TOKENS = 600
 COMMITS_TOKENS = 500
 FINDINGS_TOKENS = 800
@@ -73,32 +66,6 @@ class FailureAnswer(BaseModel):
     confidence: float
     is_flaky: bool
     flaky_evidence: list[str]
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """Flakiness facts the tool established, stated to the model as numbers and booleans."""
-
-    other_attempt_passed: bool = False
-    intermittent_on_default_branch: int = 0
-    broken_on_default_branch: int = 0
-    touches_changed_files: bool = False
-    flaky_by_test_history: int = 0
-    """Failed tests that passed on the same code in another attempt or default-branch run."""
-
-    @property
-    def any(self) -> bool:
-        """Whether there is any evidence of flakiness at all (the model's guardrail)."""
-        return (
-            self.other_attempt_passed
-            or self.intermittent_on_default_branch > 0
-            or self.flaky_by_test_history > 0
-        )
-
-
-def excerpt_budget(prompt_budget: int) -> int:
-    """Tokens the excerpt may take in a prompt whose whole budget is ``prompt_budget``."""
-    return max(min(EXCERPT_TOKENS, prompt_budget - FIXED_PROMPT_TOKENS), 200)
 
 
 def build_prompt(

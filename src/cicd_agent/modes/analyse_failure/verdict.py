@@ -24,11 +24,44 @@ from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.analyse_failure.facts import FailureFacts
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
-from cicd_agent.modes.analyse_failure.prompt import EXCERPT_CHARS, Evidence, excerpt_budget
 
+EXCERPT_TOKENS = 2_000
+"""Tokens of log excerpt sent at most (about 8 KB of log): the error region with context fits
+with room to spare, and more log mostly adds cost, not answers."""
+EXCERPT_CHARS = 8_000
+"""The excerpt's size in characters when there is no model (``--provider none``)."""
+FIXED_PROMPT_TOKENS = 3_000
+"""Room kept in a small model's window for everything but the excerpt (system prompt, facts,
+changed files, commits, schema)."""
 RECENT_BUDGET = 1_000
 """Excerpt characters for judging a recent default-branch failure: only its fingerprint is
 compared, and the fingerprint does not depend on the excerpt."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Flakiness facts the tool established, stated to the model as numbers and booleans."""
+
+    other_attempt_passed: bool = False
+    intermittent_on_default_branch: int = 0
+    broken_on_default_branch: int = 0
+    touches_changed_files: bool = False
+    flaky_by_test_history: int = 0
+    """Failed tests that passed on the same code in another attempt or default-branch run."""
+
+    @property
+    def any(self) -> bool:
+        """Whether there is any evidence of flakiness at all (the model's guardrail)."""
+        return (
+            self.other_attempt_passed
+            or self.intermittent_on_default_branch > 0
+            or self.flaky_by_test_history > 0
+        )
+
+
+def excerpt_budget(prompt_budget: int) -> int:
+    """Tokens the excerpt may take in a prompt whose whole budget is ``prompt_budget``."""
+    return max(min(EXCERPT_TOKENS, prompt_budget - FIXED_PROMPT_TOKENS), 200)
 
 
 @dataclass

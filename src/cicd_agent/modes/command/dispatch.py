@@ -36,12 +36,12 @@ from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.runner.runner_io import RunnerIO
 
 if TYPE_CHECKING:
+    from cicd_agent.flags import ModeArguments
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.repo_config import RepoConfig
     from cicd_agent.model.client import ModelClient
-    from cicd_agent.modes import ModeArguments
     from cicd_agent.modes.review.collect import ReviewFacts
     from cicd_agent.runner.markdown import Neutral
 

@@ -10,30 +10,18 @@ caution (holds and approvals of both passes are kept, the more cautious strategy
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis import policy as policies
 from cicd_agent.analysis import signals
 from cicd_agent.analysis.policy import Decision, Recommendation
 from cicd_agent.analysis.scale import RiskLevel, higher
-from cicd_agent.analysis.signals import Signal
-from cicd_agent.modes.deploy_gate.collect import DeployFacts
+from cicd_agent.modes.deploy_gate.collect import DeployFacts, DeployVerdict
 from cicd_agent.modes.deploy_gate.result import DeployResult, ModelAdvice, headline_for
 from cicd_agent.risk.assessment import Reason
 
 if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.prompt import DeployOpinion
-
-
-@dataclass(frozen=True)
-class DeployVerdict:
-    """The deterministic verdict: the policy's decision, the safety score and the signals."""
-
-    facts: DeployFacts
-    decision: Decision
-    safety: float | None
-    signals: list[Signal]
 
 
 def floor(facts: DeployFacts) -> DeployVerdict:

@@ -17,8 +17,7 @@ from cicd_agent.runner.markdown import neutralise
 
 if TYPE_CHECKING:
     from cicd_agent.model.client import ModelClient
-    from cicd_agent.modes.deploy_gate.collect import DeployFacts
-    from cicd_agent.modes.deploy_gate.decide import DeployVerdict
+    from cicd_agent.modes.deploy_gate.collect import DeployFacts, DeployVerdict
     from cicd_agent.modes.deploy_gate.options import DeployOptions
 
 MAX_COMMIT_TOKENS = 1_500

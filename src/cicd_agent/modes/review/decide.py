@@ -32,6 +32,7 @@ from cicd_agent.modes.review.describe import markdown_of
 from cicd_agent.modes.review.ledger import Known
 from cicd_agent.modes.review.result import (
     SUMMARY_LIMIT,
+    Decided,
     FileNote,
     IgnoredNote,
     InlineNote,
@@ -52,14 +53,6 @@ if TYPE_CHECKING:
         ReviewOpinion,
     )
     from cicd_agent.modes.review.rules import Rules
-
-
-@dataclass(frozen=True)
-class Decided:
-    """The result, and what the reader must be told about how it was reached."""
-
-    result: ReviewResult
-    notes: tuple[str, ...] = ()
 
 
 def decide(verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules) -> Decided:

@@ -392,3 +392,11 @@ def _file_list(title: str, notes: Sequence[FileNote]) -> list[str]:
     if len(notes) > LISTED_IN_SUMMARY:
         lines.append(f"- … and {len(notes) - LISTED_IN_SUMMARY} more")
     return [*lines, "", "</details>", ""]
+
+
+@dataclass(frozen=True)
+class Decided:
+    """The result, and what the reader must be told about how it was reached."""
+
+    result: ReviewResult
+    notes: tuple[str, ...] = ()

@@ -20,9 +20,8 @@ from cicd_agent.severity import Severity, parse_severity
 if TYPE_CHECKING:
     from cicd_agent.analysis.placement import LinkMaker
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.review.decide import Decided
     from cicd_agent.modes.review.plan import PublishPlan
-    from cicd_agent.modes.review.result import ReviewResult
+    from cicd_agent.modes.review.result import Decided, ReviewResult
 
 
 @dataclass(frozen=True)
