@@ -48,7 +48,6 @@ KNOWN_UNTESTED = frozenset(
         "cicd_agent.modes.review.handoff.mode",
         "cicd_agent.modes.review.mode",
         "cicd_agent.risk.reasons",
-        "cicd_agent.risk.weights",
     }
 )
 
