@@ -47,7 +47,6 @@ KNOWN_UNTESTED = frozenset(
         "cicd_agent.modes.review.dismissals",
         "cicd_agent.modes.review.handoff.mode",
         "cicd_agent.modes.review.mode",
-        "cicd_agent.risk.reasons",
     }
 )
 
