@@ -36,7 +36,6 @@ KNOWN_UNTESTED = frozenset(
         "cicd_agent.modes.deploy_gate.canary.publish",
         "cicd_agent.modes.deploy_gate.mode",
         "cicd_agent.modes.deploy_gate.publish",
-        "cicd_agent.modes.deploy_gate.result",
         "cicd_agent.modes.gen_tests.ask",
         "cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin",
         "cicd_agent.modes.gen_tests.boot.sitecustomize",
