@@ -32,7 +32,7 @@ def test_weights_refuse_an_unknown_field() -> None:
 
 def test_weights_are_frozen() -> None:
     with pytest.raises(ValidationError):
-        DEFAULT_WEIGHTS.size = 2.0  # type: ignore[misc]
+        DEFAULT_WEIGHTS.size = 2.0
 
 
 def test_default_weights_score_migrations_above_config() -> None:
