@@ -35,7 +35,6 @@ KNOWN_UNTESTED = frozenset(
         "cicd_agent.modes.deploy_gate.canary.publish",
         "cicd_agent.modes.deploy_gate.mode",
         "cicd_agent.modes.deploy_gate.publish",
-        "cicd_agent.modes.deploy_gate.result",
         "cicd_agent.modes.gen_tests.ask",
         "cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin",
         "cicd_agent.modes.gen_tests.boot.sitecustomize",
@@ -46,8 +45,6 @@ KNOWN_UNTESTED = frozenset(
         "cicd_agent.modes.review.dismissals",
         "cicd_agent.modes.review.handoff.mode",
         "cicd_agent.modes.review.mode",
-        "cicd_agent.risk.reasons",
-        "cicd_agent.risk.weights",
     }
 )
 
