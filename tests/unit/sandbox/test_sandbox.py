@@ -340,12 +340,7 @@ def test_a_run_that_fills_the_disk_through_files_it_unlinked_is_killed(tmp_path:
         time.sleep(30)
         """
     )
-    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
-    with Sandbox(_checkout(tmp_path), env, limits=Limits(disk_bytes=1 << 20)) as box:
-        result = box.run([sys.executable, "-c", spy], box.workspace("unlinked"), timeout=20)
-    assert "writing to unlinked files" in result.output, result.output
-    assert not result.timed_out, result.output
-    assert result.killed_for.startswith("it wrote more than 1 MiB"), result.describe()
+    _assert_killed_for_disk(tmp_path, spy, "unlinked", "writing to unlinked files")
 
 
 def test_a_run_that_keeps_unlinked_files_only_mapped_is_killed(tmp_path: Path) -> None:
@@ -368,12 +363,7 @@ def test_a_run_that_keeps_unlinked_files_only_mapped_is_killed(tmp_path: Path) -
         time.sleep(30)
         """
     )
-    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
-    with Sandbox(_checkout(tmp_path), env, limits=Limits(disk_bytes=1 << 20)) as box:
-        result = box.run([sys.executable, "-c", spy], box.workspace("mapped"), timeout=20)
-    assert "writing to unlinked mapped files" in result.output, result.output
-    assert not result.timed_out, result.output
-    assert result.killed_for.startswith("it wrote more than 1 MiB"), result.describe()
+    _assert_killed_for_disk(tmp_path, spy, "mapped", "writing to unlinked mapped files")
 
 
 _PLANTING_SUITE = '''
@@ -748,3 +738,14 @@ def test_a_nested_checkouts_git_config_is_hidden(tmp_path: Path) -> None:
     assert HEADER[::-1] not in result.output, result.output
     assert "READ" not in result.output
     assert "pkg 1" in result.output
+
+
+def _assert_killed_for_disk(tmp_path: Path, spy: str, workspace: str, marker: str) -> None:
+    """Run ``spy`` under a 1 MiB disk limit: it starts (prints ``marker``) and is killed for
+    what it wrote, not left to its time-out."""
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(_checkout(tmp_path), env, limits=Limits(disk_bytes=1 << 20)) as box:
+        result = box.run([sys.executable, "-c", spy], box.workspace(workspace), timeout=20)
+    assert marker in result.output, result.output
+    assert not result.timed_out, result.output
+    assert result.killed_for.startswith("it wrote more than 1 MiB"), result.describe()

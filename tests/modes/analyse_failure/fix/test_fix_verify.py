@@ -379,16 +379,7 @@ COLLECT_ONLY = (
 
 
 def _verify(tmp_path: Path, diff: str) -> tuple[bool, str]:
-    checkout = tmp_path / "checkout"
-    commit_project(checkout, CALC)
-    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
-    sandbox = Sandbox(checkout, environ)
-    verifier = SandboxVerifier(
-        sandbox, pytest_failure(), redact=lambda text: text, failing_tests=[FAILING_TEST]
-    )
-    with sandbox:
-        verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
-    return verdict.verified, verdict.reason
+    return _verify_files(tmp_path, CALC, diff)
 
 
 @needs_sandbox
