@@ -13,6 +13,8 @@ import contextlib
 import itertools
 import os
 import resource
+import signal
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,8 +99,32 @@ class RunGroups:
         return False
 
     def remove(self) -> None:
+        """Kill what is left in the groups and remove them. A process that left the run's
+        session (``setsid``, or bwrap's own) escapes a process-group kill but not its cgroup;
+        a group is only removable once its last process is reaped, which takes a moment after
+        the kill, so the removal waits for that (bounded: a stuck task leaves the group)."""
         for group in self.paths:
-            remove_group(group)
+            _kill_members(group)
+        deadline = time.monotonic() + _REMOVAL_WAIT
+        for group in self.paths:
+            while not remove_group(group) and time.monotonic() < deadline:
+                _kill_members(group)
+                time.sleep(0.02)
+
+
+_REMOVAL_WAIT = 5.0
+"""Seconds :meth:`RunGroups.remove` waits for a group's killed processes to be reaped."""
+
+
+def _kill_members(group: Path) -> None:
+    """SIGKILL every process in ``group`` (``cgroup.kill`` where the kernel has it)."""
+    with contextlib.suppress(OSError):
+        (group / "cgroup.kill").write_text("1")
+        return
+    with contextlib.suppress(OSError):
+        for pid in (group / "cgroup.procs").read_text().split():
+            with contextlib.suppress(OSError):
+                os.kill(int(pid), signal.SIGKILL)
 
 
 def _own(hierarchy: Path, controller: str) -> Path:
@@ -135,13 +161,17 @@ def _group(hierarchy: Path, controller: str, name: str, settings: dict[str, int]
     return None
 
 
-def remove_group(group: Path | None) -> None:
+def remove_group(group: Path | None) -> bool:
+    """Remove ``group``; whether it is gone (False while a process is still in it)."""
     if group is None:
-        return
+        return True
     try:
         group.rmdir()
+    except FileNotFoundError:
+        return True
     except OSError:
-        return
+        return False
+    return True
 
 
 def tree_bytes(root: Path) -> int:

@@ -235,12 +235,20 @@ def test_the_mount_table_a_run_reads_names_no_host_mount_it_cannot_see(tmp_path:
 
 
 def _groups_left() -> list[Path]:
-    """The cgroups this process made that still exist (they are named by its pid)."""
+    """The cgroups this process made that still exist (they are named by its pid). Other
+    workers' groups come and go during the walk, so a folder gone mid-walk is skipped."""
     mine = f"cicd-agent-{os.getpid()}-"
-    found = []
-    for hierarchy in (Path("/sys/fs/cgroup"), *Path("/sys/fs/cgroup").glob("*")):
-        for depth in ("*", "*/*", "*/*/*"):
-            found += [p for p in hierarchy.glob(depth) if p.name.startswith(mine)]
+    found, level = [], [Path("/sys/fs/cgroup")]
+    for _ in range(4):  # a hierarchy, our own group, its parent: groups sit at most this deep
+        below = []
+        for folder in level:
+            try:
+                entries = [Path(entry.path) for entry in os.scandir(folder) if entry.is_dir()]
+            except OSError:
+                continue
+            found += [entry for entry in entries if entry.name.startswith(mine)]
+            below += entries
+        level = below
     return found
 
 
