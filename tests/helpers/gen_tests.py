@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tests.helpers.cli import run_cli
+
+if TYPE_CHECKING:
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.modes.gen_tests.options import GenTestsOptions
 
 
 def path_env() -> str:
@@ -27,3 +33,26 @@ def run_gen_tests(
     }
     run = run_cli(["gen-tests", *argv, "--json"], tmp_path, environ)
     return run.code, run.document or {}, run.outputs_text, run.stderr
+
+
+def gen_tests_context(
+    tmp_path: Path, argv: list[str], **extra: str
+) -> RunContext[GenTestsOptions]:
+    """A gen-tests run's context as the CLI builds it from ``gen-tests ARGV``, to drive its
+    steps one by one (with a clean HOME and the venv's tools on PATH, as ``run_gen_tests``)."""
+    from cicd_agent.arguments import build_parser
+    from cicd_agent.flags import declared
+    from cicd_agent.job.resolve import parse_flags, resolve_run
+    from cicd_agent.modes.gen_tests import arguments
+    from cicd_agent.modes.gen_tests.options import GenTestsOptions
+    from cicd_agent.runner.runner_io import RunnerIO
+
+    environ = {"PATH": path_env(), "HOME": str(tmp_path), "RUNNER_TEMP": str(tmp_path), **extra}
+    if "TIKTOKEN_CACHE_DIR" in os.environ:
+        environ.setdefault("TIKTOKEN_CACHE_DIR", os.environ["TIKTOKEN_CACHE_DIR"])
+    groups = declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS)
+    flags = parse_flags(build_parser("gen-tests"), ["gen-tests", *argv], groups)
+    run = resolve_run("gen-tests", arguments, flags, environ)
+    runner = RunnerIO(environ, commands=io.StringIO(), human=io.StringIO())
+    ctx: RunContext[GenTestsOptions] = run.context(GenTestsOptions.from_given, runner)
+    return ctx

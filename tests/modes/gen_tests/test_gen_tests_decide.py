@@ -1,0 +1,180 @@
+"""gen-tests' decide step: the result a reader sees, from the measured baseline and the loop.
+
+The verdict comes from the real collect and analyse steps on the fixture shop project (a pull
+request adding three uncovered functions); the opinion is what the ask step would return. Decide
+runs nothing: the same inputs give the same result, and its inputs are left as they were.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.job.context import RunContext
+from cicd_agent.modes.gen_tests.candidates import Attempt, GenTestsOpinion
+from cicd_agent.modes.gen_tests.collect import collect
+from cicd_agent.modes.gen_tests.decide import decide
+from cicd_agent.modes.gen_tests.gate import Stage, Verdict
+from cicd_agent.modes.gen_tests.options import GenTestsOptions
+from cicd_agent.modes.gen_tests.patch import AcceptedTest
+from cicd_agent.modes.gen_tests.verdict import GenTestsVerdict, analyse
+from tests.fixtures.gentests_project.build import make_repo
+from tests.helpers.gen_tests import gen_tests_context
+
+BULK, SHIPPING, COUPON = (
+    f"src/shop/pricing.py::{name}" for name in ("bulk_discount", "shipping_cost", "coupon_value")
+)
+
+
+@pytest.fixture(scope="module")
+def measured(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[RunContext[GenTestsOptions], GenTestsVerdict]]:
+    """The shop pull request collected and analysed offline (provider none)."""
+    root = tmp_path_factory.mktemp("decide")
+    base, head = make_repo(root / "shop")
+    ctx = gen_tests_context(
+        root, ["--repo", str(root / "shop"), "--base", base, "--head", head, "--provider", "none"]
+    )
+    with ctx.resources:
+        yield ctx, analyse(ctx, collect(ctx, ctx.resources))
+
+
+def _attempt(segment: str, number: int, stopped_at: Stage | None) -> Attempt:
+    verdict = Verdict(stopped_at, "failed" if stopped_at else "passed every stage")
+    return Attempt(segment, number, f"tests/test_gen_{number}.py", verdict, "why", 0.5)
+
+
+def test_offline_the_result_is_the_gaps_alone_and_says_why_no_tests_were_written(
+    measured: tuple[RunContext[GenTestsOptions], GenTestsVerdict],
+) -> None:
+    ctx, verdict = measured
+    result = decide(ctx, verdict, None)
+    assert result.headline == (
+        "20 changed line(s) and 14 branch(es) in 3 segment(s) are not covered (coverage of "
+        "the changed files 12.82%); no model is configured, so no tests were written."
+    )
+    assert result.coverage_before == result.coverage_after == 12.82
+    assert result.uncovered_lines == {
+        "src/shop/pricing.py": [11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 27, 28, 29, 30,
+                                31, 32, 37, 38, 39],
+    }  # fmt: skip
+    assert [(s.qualname, s.status) for s in result.segments] == [
+        ("bulk_discount", "no model configured"),
+        ("shipping_cost", "no model configured"),
+        ("coupon_value", "no model configured"),
+    ]
+    assert result.segments[0].missing_lines == [11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22]
+    assert result.suite_exit_code == 0
+    assert result.targets == ["src/shop/pricing.py"]
+    assert not result.patch and not result.patch_path and result.candidates == []
+    assert result.test_command and result.shard is None
+
+
+def test_each_segment_is_told_what_happened_to_it_and_the_patch_holds_the_accepted_test(
+    measured: tuple[RunContext[GenTestsOptions], GenTestsVerdict],
+) -> None:
+    ctx, verdict = measured
+    accepted = AcceptedTest(
+        "tests/test_gen_bulk.py", BULK, (11, 12, 13), ((10, 11),), "def test_x():\n    pass\n"
+    )
+    opinion = GenTestsOpinion(
+        attempts=[
+            _attempt(BULK, 1, Stage.PASS),
+            _attempt(BULK, 2, None),
+            _attempt(SHIPPING, 1, Stage.IMPORTS),
+        ],
+        accepted=[accepted],
+        not_tried={COUPON: "not tried: the token budget was spent"},
+        stop_reason="the token budget was spent",
+        coverage_after=verdict.facts.coverage,
+    )
+    result = decide(ctx, verdict, opinion)
+    assert [(s.qualname, s.status) for s in result.segments] == [
+        ("bulk_discount", "accepted a test"),
+        ("shipping_cost", "no candidate passed the gate in 1 attempt(s)"),
+        ("coupon_value", "not tried: the token budget was spent"),
+    ]
+    assert result.headline == (
+        "1 of 3 generated test(s) passed every gate stage; coverage of the changed files "
+        "12.82% → 12.82%."
+    )
+    assert result.funnel["generated"] == 3 and result.funnel["accepted"] == 1
+    assert result.funnel["imports"] == 2  # the shipping candidate stopped at the imports stage
+    assert [(a.path, a.gained) for a in result.accepted] == [
+        ("tests/test_gen_bulk.py", "lines 11-13; branches 10→11")
+    ]
+    assert result.patch is not None and "+++ b/tests/test_gen_bulk.py" in result.patch
+    assert result.patch_path == str(verdict.facts.patch_path)
+    assert result.stopped == "the token budget was spent"
+
+
+def test_a_model_that_wrote_nothing_is_named_not_blamed_on_the_configuration(
+    measured: tuple[RunContext[GenTestsOptions], GenTestsVerdict],
+) -> None:
+    ctx, verdict = measured
+    result = decide(ctx, verdict, GenTestsOpinion(coverage_after=verdict.facts.coverage))
+    assert {s.status for s in result.segments} == {"not tried"}
+    assert result.headline.endswith("no model is configured, so no tests were written.")
+    assert not result.patch and not result.patch_path
+    assert result.coverage_after == result.coverage_before
+
+
+def test_segments_of_another_shard_say_so(
+    measured: tuple[RunContext[GenTestsOptions], GenTestsVerdict],
+) -> None:
+    ctx, verdict = measured
+    elsewhere = dataclasses.replace(verdict, jobs=())  # this shard chose none of them
+    assert {s.status for s in decide(ctx, elsewhere, None).segments} == {"another shard's"}
+
+
+def test_tests_that_never_imported_the_checkout_lead_the_headline(
+    measured: tuple[RunContext[GenTestsOptions], GenTestsVerdict],
+) -> None:
+    ctx, verdict = measured
+    facts = dataclasses.replace(verdict.facts, unimported=["src/shop/pricing.py"])
+    result = decide(ctx, dataclasses.replace(verdict, facts=facts), None)
+    assert result.headline.startswith(
+        "The tests never imported 1 of the 1 changed file(s) from this checkout (install it "
+        "before gen-tests); 20 changed line(s)"
+    )
+
+
+def test_a_change_with_every_line_covered_says_so_with_the_coverage(
+    measured: tuple[RunContext[GenTestsOptions], GenTestsVerdict],
+) -> None:
+    ctx, verdict = measured
+    covered = dataclasses.replace(verdict, segments=(), jobs=(), missing_lines={}, missing_arcs={})
+    assert decide(ctx, covered, None).headline == (
+        "Every changed line and branch is already covered by the tests (12.82%)."
+    )
+
+
+def test_nothing_to_cover_is_said_and_decides_nothing_else(
+    measured: tuple[RunContext[GenTestsOptions], GenTestsVerdict],
+) -> None:
+    ctx, verdict = measured
+    facts = dataclasses.replace(verdict.facts, coverage=None, baseline=None)
+    result = decide(ctx, GenTestsVerdict(facts, (), ()), None)
+    assert result.headline == "No changed Python source files to cover: nothing to do."
+    assert result.coverage_before is None and result.segments == [] and result.suite_exit_code is None
+
+
+def test_decide_leaves_its_inputs_as_they_were(
+    measured: tuple[RunContext[GenTestsOptions], GenTestsVerdict],
+) -> None:
+    ctx, verdict = measured
+    opinion = GenTestsOpinion(attempts=[_attempt(BULK, 1, Stage.PASS)], not_tried={})
+    facts = verdict.facts
+
+    def state() -> object:
+        return (list(facts.warnings), list(facts.unimported), dict(verdict.missing_lines),
+                list(opinion.attempts), dict(opinion.not_tried), opinion.coverage_after)  # fmt: skip
+
+    before = state()
+    first = decide(ctx, verdict, opinion)
+    assert state() == before
+    assert decide(ctx, verdict, opinion) == first
