@@ -61,25 +61,25 @@ def test_the_gaps_become_segments_most_missing_first_each_a_job_with_its_nearest
     assert verdict.warnings == ()
 
 
-def test_the_segment_missing_most_comes_first_wherever_it_sits_in_the_file(
-    tmp_path: Path,
-) -> None:
+def test_the_segment_missing_most_comes_first_across_files(tmp_path: Path) -> None:
     repo = GitRepoBuilder(tmp_path / "project")
     base = repo.commit("Initial", {
         "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["."]\n',
-        "tests/test_calc.py": "import calc\n\ndef test_imports():\n    assert calc\n",
-        "calc.py": "",
+        "tests/test_both.py": "import alpha, beta\n\ndef test_imports():\n    assert alpha and beta\n",
     })  # fmt: skip
     big = "".join(f"    total += {n}\n" for n in range(8))
     head = repo.commit("Add", {
-        "calc.py": f"def small(x):\n    return x\n\n\ndef big(total):\n{big}    return total\n",
+        "alpha.py": "def small(x):\n    return x\n",
+        "beta.py": f"def big(total):\n{big}    return total\n",
     })  # fmt: skip
     ctx = gen_tests_context(
         tmp_path, ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none"]
     )
     with ctx.resources:
         verdict = analyse(ctx, collect(ctx, ctx.resources))
-    assert [s.qualname for s in verdict.segments] == ["big", "small"]
+    assert [(s.path, s.qualname) for s in verdict.segments] == [
+        ("beta.py", "big"), ("alpha.py", "small")
+    ]  # fmt: skip
     assert [j.segment.qualname for j in verdict.jobs] == ["big", "small"]
 
 
