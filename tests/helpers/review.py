@@ -89,10 +89,16 @@ def answer(*findings: ModelFinding, verdict: str = "comment") -> ReviewAnswer:
 
 
 def review_context(
-    tmp_path: Path, github_api: Any, repo: GitRepoBuilder, event: Path, *argv: str
+    tmp_path: Path,
+    github_api: Any,
+    repo: GitRepoBuilder,
+    event: Path,
+    *argv: str,
+    event_name: str = "pull_request",
+    workspace: Path | None = None,
 ) -> RunContext[ReviewOptions]:
     """A review run's context as the CLI builds it (for entry points other modes call, such
-    as the ``/cicd-agent describe`` command's)."""
+    as the ``/cicd-agent describe`` command's, and to drive its steps one by one)."""
     from cicd_agent.arguments import build_parser
     from cicd_agent.flags import declared
     from cicd_agent.job.resolve import parse_flags, resolve_run
@@ -102,8 +108,8 @@ def review_context(
 
     environ = github_api.env() | {
         "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_EVENT_NAME": "pull_request",
-        "GITHUB_WORKSPACE": str(repo.path),
+        "GITHUB_EVENT_NAME": event_name,
+        "GITHUB_WORKSPACE": str(workspace or repo.path),
         "RUNNER_TEMP": str(tmp_path),
         "OPENAI_API_KEY": TEST_API_KEY,
     }
