@@ -1,0 +1,32 @@
+"""A mode's run context as the CLI builds it, for tests that drive a mode's steps one by one
+or call its ``run`` directly (the CLI itself: :func:`tests.helpers.cli.run_cli`)."""
+
+from __future__ import annotations
+
+import importlib
+import io
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from cicd_agent.arguments import build_parser
+from cicd_agent.flags import declared
+from cicd_agent.job.context import RunContext
+from cicd_agent.job.options import Given
+from cicd_agent.job.resolve import parse_flags, resolve_run
+from cicd_agent.runner.runner_io import RunnerIO
+
+
+def run_context(
+    mode: str,
+    argv: list[str],
+    environ: Mapping[str, str],
+    build_options: Callable[[Given], Any],
+) -> tuple[RunContext[Any], io.StringIO]:
+    """``cicd-agent MODE ARGV``'s context in ``environ``, and the stream its workflow
+    commands (``::add-mask::``, annotations) go to."""
+    arguments = importlib.import_module(f"cicd_agent.modes.{mode.replace('-', '_')}.arguments")
+    groups = declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS)
+    flags = parse_flags(build_parser(mode), [mode, *argv], groups)
+    run = resolve_run(mode, arguments, flags, environ)
+    commands = io.StringIO()
+    return run.context(build_options, RunnerIO(environ, commands=commands, human=io.StringIO())), commands
