@@ -5,11 +5,16 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.harness import payloads
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.cli import CliRun, run_cli
+from tests.helpers.context import run_context
+
+if TYPE_CHECKING:
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.modes.command.options import CommandOptions
 
 REPO = "/repos/octocat/Hello-World"
 PULL = rf"{REPO}/pulls/2"
@@ -136,3 +141,23 @@ def replies(github_api: Any) -> list[str]:
         "POST", THREAD_REPLIES
     )
     return [r.json()["body"] for r in sent if REPLY_MARK in r.json()["body"]]
+
+
+def command_context(
+    tmp_path: Path, github_api: Any, workspace: Path, body: str, *argv: str
+) -> RunContext[CommandOptions]:
+    """The context of ``cicd-agent command ARGV`` (offline unless ARGV names a provider) on a
+    member's comment ``body`` in pull request #2's conversation, to call the mode directly."""
+    from cicd_agent.modes.command.options import CommandOptions
+
+    event = pull_request_comment(tmp_path, body)
+    environ = github_api.env() | {
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_EVENT_NAME": "issue_comment",
+        "GITHUB_WORKSPACE": str(workspace),
+        "RUNNER_TEMP": str(tmp_path),
+        "OPENAI_API_KEY": TEST_API_KEY,
+    }
+    model = [] if "--provider" in argv else ["--provider", "none"]
+    ctx, _ = run_context("command", [*model, *argv], environ, CommandOptions.from_given)
+    return ctx

@@ -19,8 +19,7 @@ from cicd_agent.modes.command.options import CommandOptions
 from cicd_agent.modes.command.publish import REPLY_KEY
 from cicd_agent.runner.errors import CicdError, ExitCode
 from tests.git_builder import GitRepoBuilder
-from tests.helpers.commands import COMMENT_URL, pull_request_comment, replies, serve_pull
-from tests.helpers.context import run_context
+from tests.helpers.commands import COMMENT_URL, command_context, replies, serve_pull
 
 
 @pytest.fixture
@@ -37,14 +36,7 @@ def _context(
     tmp_path: Path, github_api: Any, repo: GitRepoBuilder, body: str
 ) -> tuple[RunContext[CommandOptions], int]:
     """The context of ``cicd-agent command`` on a member's comment ``body``, and its id."""
-    event = pull_request_comment(tmp_path, body)
-    environ = github_api.env() | {
-        "GITHUB_EVENT_PATH": str(event),
-        "GITHUB_EVENT_NAME": "issue_comment",
-        "GITHUB_WORKSPACE": str(repo.path),
-        "RUNNER_TEMP": str(tmp_path),
-    }
-    ctx, _ = run_context("command", ["--provider", "none"], environ, CommandOptions.from_given)
+    ctx = command_context(tmp_path, github_api, repo.path, body)
     return ctx, ctx.event.comment.id  # type: ignore[union-attr]
 
 
