@@ -3,12 +3,21 @@ the canary phase's read path in one call."""
 
 from __future__ import annotations
 
+import json
+
 from cicd_agent.analysis.canary import CanaryVerdict
 from cicd_agent.analysis.canary_state import CanaryState
 from cicd_agent.modes.deploy_gate.canary.collect import fetch_samples
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
 from cicd_agent.prometheus import PrometheusClient
+
+PROMETHEUS_LOGIN = {
+    "CICD_AGENT_INPUTS": json.dumps(
+        {"prometheus-username": "canary", "prometheus-password": "canary-test-password"}
+    ),
+}
+"""The runner environment that logs the canary phase in to the test Prometheus."""
 
 
 def assess_canary(
