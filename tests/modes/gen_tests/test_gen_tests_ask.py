@@ -1,0 +1,92 @@
+"""gen-tests' ask step: the model's tests, each judged by the gate in the sandbox, and the
+suite measured once more with every accepted test; nothing is asked with no model or no job.
+
+The fixture shop project's pull request, collected and analysed for real; the model is the
+local server answering with the fixture's candidate modules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from cicd_agent.job.context import RunContext
+from cicd_agent.modes.gen_tests.ask import ask
+from cicd_agent.modes.gen_tests.collect import GenTestsFacts, collect
+from cicd_agent.modes.gen_tests.coverage_gaps import percent
+from cicd_agent.modes.gen_tests.options import GenTestsOptions
+from cicd_agent.modes.gen_tests.verdict import GenTestsVerdict, analyse
+from tests.fixtures.gentests_project.build import candidate, make_repo
+from tests.harness.model_server import TEST_API_KEY
+from tests.helpers.gen_tests import gen_tests_context
+
+COUPON = "src/shop/pricing.py::coupon_value"
+
+
+def _context(tmp_path: Path, *argv: str) -> RunContext[GenTestsOptions]:
+    base, head = make_repo(tmp_path / "shop")
+    flags = ["--repo", str(tmp_path / "shop"), "--base", base, "--head", head, "--test-timeout", "8"]
+    return gen_tests_context(tmp_path, [*flags, *argv], OPENAI_API_KEY=TEST_API_KEY)
+
+
+def _coupon_only(ctx: RunContext[GenTestsOptions]) -> tuple[GenTestsFacts, GenTestsVerdict]:
+    """Collected and analysed, the jobs narrowed to ``coupon_value`` (one answer to script)."""
+    facts = collect(ctx, ctx.resources)
+    verdict = analyse(ctx, facts)
+    jobs = tuple(job for job in verdict.jobs if job.segment.key == COUPON)
+    return facts, dataclasses.replace(verdict, jobs=jobs)
+
+
+def _model(model_server: Any) -> tuple[str, ...]:
+    return ("--provider", "openai", "--base-url", model_server.base_url, "--model", "gpt-4o-mini")
+
+
+def test_a_passing_test_is_accepted_and_the_coverage_after_is_measured(
+    tmp_path: Path, model_server: Any
+) -> None:
+    model_server.answer({"test_module": candidate("good"), "rationale": "codes of coupon_value"})
+    ctx = _context(tmp_path, *_model(model_server))
+    with ctx.resources:
+        facts, verdict = _coupon_only(ctx)
+        before = dict(verdict.missing_lines)
+        opinion = ask(ctx, facts, verdict)
+    assert opinion is not None
+    [accepted] = opinion.accepted
+    assert accepted.target == COUPON and accepted.text.endswith(candidate("good"))
+    assert set(accepted.gained_lines) >= {37, 38, 39}
+    assert [(a.segment, a.verdict.stopped_at) for a in opinion.attempts] == [(COUPON, None)]
+    assert opinion.coverage_after is not None and facts.coverage is not None
+    after, baseline = percent(opinion.coverage_after), percent(facts.coverage)
+    assert after is not None and baseline is not None and after > baseline
+    assert dict(verdict.missing_lines) == before  # the loop narrowed a copy
+    assert not (facts.repo / accepted.path).exists()  # written to the sandbox, not the checkout
+
+
+def test_a_failing_test_is_not_kept_and_nothing_is_measured_again(
+    tmp_path: Path, model_server: Any
+) -> None:
+    for _ in range(3):  # every attempt the same wrong expectation
+        model_server.answer({"test_module": "from shop.pricing import coupon_value\n\n\n"
+                             "def test_save10():\n    assert coupon_value('SAVE10') == 11\n",
+                             "rationale": "wrong"})  # fmt: skip
+    ctx = _context(tmp_path, *_model(model_server))
+    with ctx.resources:
+        facts, verdict = _coupon_only(ctx)
+        opinion = ask(ctx, facts, verdict)
+    assert opinion is not None and opinion.accepted == [] and opinion.coverage_after is None
+    assert [a.verdict.stopped_at for a in opinion.attempts] == ["pass", "pass", "pass"]
+
+
+def test_nothing_is_asked_without_a_model_or_without_a_job(
+    tmp_path: Path, model_server: Any
+) -> None:
+    offline = _context(tmp_path / "offline", "--provider", "none")
+    with offline.resources:
+        facts, verdict = _coupon_only(offline)
+        assert ask(offline, facts, verdict) is None
+    ctx = _context(tmp_path / "no-job", *_model(model_server))
+    with ctx.resources:
+        facts, verdict = _coupon_only(ctx)
+        assert ask(ctx, facts, dataclasses.replace(verdict, jobs=())) is None
+    assert model_server.chat_requests == []
