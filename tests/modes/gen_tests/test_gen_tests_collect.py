@@ -1,0 +1,89 @@
+"""gen-tests' collect step: the changed Python files (or ``source``), and the project's suite
+run once under coverage in the sandbox: the baseline every candidate is judged against."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.modes.gen_tests.collect import collect
+from cicd_agent.modes.gen_tests.coverage_gaps import percent
+from cicd_agent.runner.errors import UsageError
+from tests.fixtures.gentests_project.build import make_repo
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.gen_tests import gen_tests_context
+
+
+def test_the_changed_lines_of_the_changed_files_are_measured_at_head(tmp_path: Path) -> None:
+    base, head = make_repo(tmp_path / "shop")
+    argv = ["--repo", str(tmp_path / "shop"), "--base", base, "--head", head, "--provider", "none"]
+    ctx = gen_tests_context(tmp_path, argv)
+    with ctx.resources:
+        facts = collect(ctx, ctx.resources)
+        assert facts.sandbox is not None and facts.sandbox.isolation.sandboxed
+    assert facts.targets.paths == ["src/shop/pricing.py"]
+    changed = facts.targets.files["src/shop/pricing.py"]
+    assert changed is not None and {11, 27, 37} <= changed and 1 not in changed
+    assert (facts.targets.base, facts.targets.head) == (base, head)
+    assert facts.baseline is not None and facts.baseline.returncode == 0
+    assert facts.coverage is not None and percent(facts.coverage) == 12.82
+    assert facts.patch_path == tmp_path / "cicd-agent-gen-tests.patch"  # under RUNNER_TEMP
+    assert facts.warnings == [] and facts.unimported == [] and ctx.notes == []
+
+
+def test_source_covers_whole_files_and_a_shard_names_its_own_patch(tmp_path: Path) -> None:
+    make_repo(tmp_path / "shop")
+    argv = ["--repo", str(tmp_path / "shop"), "--source", "src", "--shard", "2/3", "--provider", "none"]
+    ctx = gen_tests_context(tmp_path, argv)
+    with ctx.resources:
+        facts = collect(ctx, ctx.resources)
+    assert facts.targets.paths == ["src/shop/__init__.py", "src/shop/pricing.py", "src/shop/units.py"]
+    assert set(facts.targets.files.values()) == {None}  # the whole file counts
+    assert facts.patch_path == tmp_path / "cicd-agent-gen-tests-2.patch"
+
+
+def test_a_change_without_python_source_runs_nothing(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("Initial", {"app.py": "A = 1\n"})
+    head = repo.commit("Docs", {"README.md": "# app\n", "tests/test_app.py": "def test(): pass\n"})
+    ctx = gen_tests_context(tmp_path, ["--repo", str(repo.path), "--base", base, "--head", head])
+    with ctx.resources:
+        facts = collect(ctx, ctx.resources)
+    assert facts.targets.paths == [] and facts.sandbox is None and facts.coverage is None
+
+
+def test_a_file_named_with_a_newline_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("Initial", {"app.py": "A = 1\n"})
+    head = repo.commit("Add", {"evil\nname.py": "B = 2\n"})
+    ctx = gen_tests_context(tmp_path, ["--repo", str(repo.path), "--base", base, "--head", head])
+    with ctx.resources:
+        facts = collect(ctx, ctx.resources)
+    assert facts.targets.paths == []
+    (warning,) = facts.warnings
+    assert warning.startswith("Left out 1 file(s) whose names hold control characters")
+    assert "evil\nname" not in warning
+
+
+def test_a_suite_that_fails_at_head_is_said_in_a_note(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("Initial", {
+        "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["."]\n',
+        "tests/test_app.py": "import app\n\ndef test_a():\n    assert app.A == 2\n",
+        "app.py": "A = 1\n",
+    })  # fmt: skip
+    head = repo.commit("Add", {"app.py": "A = 1\n\n\ndef f(x):\n    return x\n"})
+    ctx = gen_tests_context(tmp_path, ["--repo", str(repo.path), "--base", base, "--head", head])
+    with ctx.resources:
+        facts = collect(ctx, ctx.resources)
+    assert facts.baseline is not None and facts.baseline.returncode == 1
+    (note,) = ctx.notes
+    assert note.startswith("The test command ") and "the gate requires that tests which passed still pass" in note
+
+
+def test_without_a_change_to_cover_the_run_is_told_how_to_name_one(tmp_path: Path) -> None:
+    make_repo(tmp_path / "shop")
+    ctx = gen_tests_context(tmp_path, ["--repo", str(tmp_path / "shop")])
+    with ctx.resources, pytest.raises(UsageError, match="gen-tests needs the change to cover"):
+        collect(ctx, ctx.resources)
