@@ -162,5 +162,20 @@ class GitHubState:
         )
         return done.code, done.outputs, done.summary, json.loads(done.stdout)
 
+    def context(self, event: Path, *extra: str) -> Any:
+        """The run context ``analyse`` would run in (offline model), to call steps directly."""
+        from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+        from tests.helpers.context import run_context
+
+        environ = self.api.env() | {
+            "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_EVENT_NAME": "workflow_run",
+            "GITHUB_WORKSPACE": str(self.repo.path),
+            "RUNNER_TEMP": str(self.tmp_path),
+        }
+        argv = ["--provider", "none", *extra]
+        ctx, _ = run_context("analyse-failure", argv, environ, AnalyseFailureOptions.from_given)
+        return ctx
+
     def posted(self, method: str, path: str) -> list[str]:
         return [r.json()["body"] for r in self.proxy.calls(method, path)]
