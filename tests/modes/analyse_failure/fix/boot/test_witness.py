@@ -1,0 +1,52 @@
+"""The fix judge's witness inside pytest, loaded as the verifier loads it (``-p`` by module
+name, in pytest's own process: importing it here would claim this process's profiler): a test
+whose body really ran is seen to run, and a conftest that makes pytest's runner a no-op is seen
+replacing it, and the test's body never entered."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+WITNESS = "cicd_agent.modes.analyse_failure.fix.boot.witness"
+FAILING = "def test_add():\n    assert 1 + 1 == 3\n"
+
+
+def _witnessed(project: Path, records: Path) -> tuple[int, list[dict[str, Any]]]:
+    records.mkdir()
+    environ = {**os.environ, "CICD_FIX_WITNESS": str(records), "PYTHONDONTWRITEBYTECODE": "1"}
+    environ.pop("PYTEST_ADDOPTS", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", WITNESS, "-p", "no:cacheprovider", "."],
+        cwd=project, env=environ, capture_output=True, text=True, check=False, timeout=120,
+    )  # fmt: skip
+    lines = [line for path in sorted(records.iterdir()) for line in path.read_text().splitlines()]
+    return done.returncode, [json.loads(line) for line in lines]
+
+
+def test_a_test_that_ran_is_witnessed_running(tmp_path: Path) -> None:
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "test_calc.py").write_text(FAILING)
+    code, records = _witnessed(tmp_path / "project", tmp_path / "records")
+    assert code == 1
+    loaded, collected, call = records
+    assert loaded["loaded"] is True and loaded["origins"]["pytest"].endswith("pytest/__init__.py")
+    assert collected["changed"] == []
+    assert (call["test"], call["ran"], call["changed"]) == ("test_calc.py::test_add", True, [])
+
+
+def test_a_no_op_runner_is_caught_though_pytest_reports_a_pass(tmp_path: Path) -> None:
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "test_calc.py").write_text(FAILING)
+    (tmp_path / "project" / "conftest.py").write_text(
+        "import _pytest.python\n\n_pytest.python.Function.runtest = lambda self: None\n"
+    )
+    code, records = _witnessed(tmp_path / "project", tmp_path / "records")
+    assert code == 0  # pytest's own word: passed
+    _, collected, call = records
+    assert collected["changed"] == ["_pytest.python.Function.runtest replaced"]
+    assert (call["ran"], call["changed"]) == (False, ["_pytest.python.Function.runtest replaced"])

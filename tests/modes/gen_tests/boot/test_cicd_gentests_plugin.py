@@ -1,0 +1,49 @@
+"""The gate's pytest plugin: every test's outcome through a pipe the tests cannot write to (a
+skipped test is not a passing one), and the imports of a candidate that do not resolve."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin import unresolved_imports
+
+PLUGIN = "cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin"
+
+
+def test_imports_that_do_not_resolve_are_named_and_guarded_ones_are_not(tmp_path: Path) -> None:
+    candidate = tmp_path / "test_candidate.py"
+    candidate.write_text(
+        "import json\nimport shop_that_does_not_exist\nfrom os import path, not_in_os\n"
+        "try:\n    import optional_thing\nexcept ImportError:\n    optional_thing = None\n\n\n"
+        "def test_inside():\n    import also_made_up\n"
+    )
+    assert unresolved_imports(candidate) == ["also_made_up", "os.not_in_os", "shop_that_does_not_exist"]
+
+
+def test_outcomes_reach_the_gate_through_the_pipe(tmp_path: Path) -> None:
+    (tmp_path / "test_mixed.py").write_text(
+        "import pytest\n\n\ndef test_passes():\n    assert True\n\n\n"
+        "def test_fails():\n    assert False\n\n\n"
+        "@pytest.mark.skip(reason='later')\ndef test_skipped():\n    assert False\n"
+    )
+    read, write = os.pipe()
+    environ = {**os.environ, "CICD_GENTESTS_EVIDENCE_FD": str(write), "PYTHONDONTWRITEBYTECODE": "1"}
+    environ.pop("PYTEST_ADDOPTS", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", PLUGIN, "-p", "no:cacheprovider", "test_mixed.py"],
+        cwd=tmp_path, env=environ, pass_fds=(write,), capture_output=True, text=True, check=False,
+        timeout=120,
+    )  # fmt: skip
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        evidence = json.loads(pipe.read().decode().splitlines()[0])
+    assert done.returncode == 1, done.stdout
+    assert evidence["tests"] == {
+        "test_mixed.py::test_passes": "passed",
+        "test_mixed.py::test_fails": "failed",
+        "test_mixed.py::test_skipped": "skipped",
+    }
