@@ -18,12 +18,15 @@ MODULE = "cicd_agent.modes.gen_tests.boot.sitecustomize"
 
 
 def _boot(tmp_path: Path) -> Path:
-    """A boot folder holding the module as ``sitecustomize.py``, as the sandbox lays it out."""
+    """A boot folder holding the module as ``sitecustomize.py`` and our coverage beside it in
+    ``covlib``, as the sandbox lays it out."""
     spec = importlib.util.find_spec(MODULE)
     assert spec is not None and spec.origin is not None
     boot = tmp_path / "boot"
     boot.mkdir()
     shutil.copy(spec.origin, boot / "sitecustomize.py")
+    shutil.copytree(Path(coverage.__file__).parent, boot / "covlib" / "coverage",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
     return boot
 
 
@@ -46,7 +49,10 @@ def _run(tmp_path: Path, *, measured: bool) -> subprocess.CompletedProcess[str]:
     if measured:
         environ["COVERAGE_PROCESS_START"] = str(tmp_path / "coverage.ini")
     (tmp_path / "data").mkdir()
-    return subprocess.run([sys.executable, "main.py"], cwd=project, env=environ,
+    # The bare interpreter, as a project's may be: no coverage installed, and none of the
+    # start-up hooks this environment's coverage installs, so only the boot file can start it.
+    python = getattr(sys, "_base_executable", sys.executable)
+    return subprocess.run([python, "main.py"], cwd=project, env=environ,
                           capture_output=True, text=True, check=True, timeout=120)  # fmt: skip
 
 
