@@ -4,17 +4,18 @@ A module no test imports is tested only through whatever happens to call it: a c
 of its functions is caught, if at all, by a test written for something else. So each module
 over :data:`MIN_LINES` lines needs a test file (``tests/**/test_*.py``) that imports it, from
 the module itself, by name from its package (``from cicd_agent.risk import jit``) or through
-what its package re-exports (``from cicd_agent.sandbox import Sandbox``).
+what its package re-exports (``from cicd_agent.sandbox import Sandbox``). A module that runs
+on import (a pytest plugin loaded with ``-p``, a ``sitecustomize``) is tested the way it is
+used, in a process of its own, and counts when the test names it by its dotted name.
 
-:data:`KNOWN_UNTESTED` lists the modules that had no such test when this check was written
-(mode wiring, options and the sandbox's parts, reached through their mode's CLI tests). It may
-only shrink: a module that gains a test, is removed or is renamed must leave the list, and a
-new module is never added to it.
+:data:`KNOWN_UNTESTED` listed the modules that had no such test when this check was written;
+it is empty now and may only stay so: a new module is never added to it.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Container
 from pathlib import Path
 
 from tests.harness.payloads import REPO_ROOT
@@ -22,31 +23,7 @@ from tests.harness.payloads import REPO_ROOT
 MIN_LINES = 30
 """Smaller modules are constants, re-exports or one helper: their callers' tests read them."""
 
-KNOWN_UNTESTED = frozenset(
-    {
-        "cicd_agent.modes.analyse_failure.collect",
-        "cicd_agent.modes.analyse_failure.fix.boot.witness",
-        "cicd_agent.modes.analyse_failure.mode",
-        "cicd_agent.modes.analyse_failure.runs",
-        "cicd_agent.modes.command.arguments",
-        "cicd_agent.modes.command.mode",
-        "cicd_agent.modes.command.publish",
-        "cicd_agent.modes.deploy_gate.canary.mode",
-        "cicd_agent.modes.deploy_gate.canary.publish",
-        "cicd_agent.modes.deploy_gate.mode",
-        "cicd_agent.modes.deploy_gate.publish",
-        "cicd_agent.modes.gen_tests.ask",
-        "cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin",
-        "cicd_agent.modes.gen_tests.boot.sitecustomize",
-        "cicd_agent.modes.gen_tests.collect",
-        "cicd_agent.modes.gen_tests.decide",
-        "cicd_agent.modes.gen_tests.verdict",
-        "cicd_agent.modes.review.ask",
-        "cicd_agent.modes.review.dismissals",
-        "cicd_agent.modes.review.handoff.mode",
-        "cicd_agent.modes.review.mode",
-    }
-)
+KNOWN_UNTESTED: frozenset[str] = frozenset()
 
 
 def source_modules(src: Path) -> dict[str, Path]:
@@ -71,6 +48,16 @@ def _imports(path: Path) -> list[tuple[str, str | None]]:
     return found
 
 
+def _named(path: Path, modules: Container[str]) -> set[str]:
+    """Modules a test names whole in a string (``-p cicd_agent.….witness``): it runs them in a
+    process of their own, where importing them into its own would set them off."""
+    return {
+        node.value
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in modules
+    }
+
+
 def re_exports(modules: dict[str, Path]) -> dict[str, str]:
     """``package.Name`` → the module a package's ``__init__`` imports ``Name`` from: a test
     that takes ``Sandbox`` from ``cicd_agent.sandbox``, as callers are meant to, runs the
@@ -84,12 +71,15 @@ def re_exports(modules: dict[str, Path]) -> dict[str, str]:
     return found
 
 
-def imported_names(tests: Path, exports: dict[str, str]) -> set[str]:
+def imported_names(
+    tests: Path, exports: dict[str, str], modules: Container[str] = frozenset()
+) -> set[str]:
     """Every dotted name a test file imports: ``from a.b import c`` yields ``a.b`` and
     ``a.b.c`` (``c`` may be a module of the package ``a.b``), and the module ``a.b``
-    re-exports ``c`` from, if any."""
+    re-exports ``c`` from, if any; and each of ``modules`` it names in a string."""
     names: set[str] = set()
     for path in tests.rglob("test_*.py"):
+        names |= _named(path, modules)
         for module, name in _imports(path):
             names.add(module)
             if name is not None:
@@ -101,7 +91,7 @@ def imported_names(tests: Path, exports: dict[str, str]) -> set[str]:
 def untested(src: Path, tests: Path) -> set[str]:
     """Modules over :data:`MIN_LINES` lines that no test file imports."""
     modules = source_modules(src)
-    imported = imported_names(tests, re_exports(modules))
+    imported = imported_names(tests, re_exports(modules), modules)
     return {
         name
         for name, path in modules.items()
@@ -135,4 +125,9 @@ def test_the_check_sees_an_untested_module_and_each_way_of_importing_one(tmp_pat
     assert untested(src, tests) == {"pkg.c"}
     (src / "pkg" / "__init__.py").write_text(body + "from pkg.c import Thing\n")
     (tests / "test_three.py").write_text("from pkg import Thing\n")  # re-exported from pkg.c
+    assert untested(src, tests) == set()
+    (src / "pkg" / "plugin.py").write_text(body)
+    (tests / "test_four.py").write_text("PLUGIN = 'pkg.plugin.extra'\nOTHER = 'pkg plugin'\n")
+    assert untested(src, tests) == {"pkg.plugin"}  # a string that is not its exact name
+    (tests / "test_four.py").write_text("ARGV = ['-p', 'pkg.plugin']\n")  # run by its name
     assert untested(src, tests) == set()

@@ -17,7 +17,12 @@ from cicd_agent.modes.analyse_failure.runs import (
 from cicd_agent.runner.errors import GitHubError
 from tests.helpers.failed_run import failed_run
 from tests.helpers.failure_github import (
-    FAILED_JOB, GREEN_RUN, REPO, RUN_ID, WORKFLOW_ID, GitHubState,
+    FAILED_JOB,
+    GREEN_RUN,
+    REPO,
+    RUN_ID,
+    WORKFLOW_ID,
+    GitHubState,
 )  # fmt: skip
 
 

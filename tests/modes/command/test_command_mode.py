@@ -35,7 +35,7 @@ def _model(model_server: Any) -> tuple[str, ...]:
 def test_offline_ask_answers_from_the_floor(
     tmp_path: Path, github_api: Any, repo: GitRepoBuilder
 ) -> None:
-    result, code = MODE.run(command_context(tmp_path, github_api, repo.path, QUESTION))
+    _, code = MODE.run(command_context(tmp_path, github_api, repo.path, QUESTION))
     assert code == ExitCode.OK
     (reply,) = replies(github_api)
     assert reply.startswith("Answering questions needs a model")
@@ -45,9 +45,10 @@ def test_offline_ask_answers_from_the_floor(
 def test_with_a_model_ask_is_answered_by_it(
     tmp_path: Path, github_api: Any, model_server: Any, repo: GitRepoBuilder
 ) -> None:
-    model_server.answer(AskAnswer(answer="Yes: `breakpoint()` on line 2 waits for a debugger.", grounded=True))
+    said = "Yes: `breakpoint()` on line 2 waits for a debugger."
+    model_server.answer(AskAnswer(answer=said, grounded=True))
     ctx = command_context(tmp_path, github_api, repo.path, QUESTION, *_model(model_server))
-    result, code = MODE.run(ctx)
+    _, code = MODE.run(ctx)
     assert code == ExitCode.OK
     (reply,) = replies(github_api)
     assert reply.startswith("Yes: `breakpoint()` on line 2 waits for a debugger.")

@@ -24,7 +24,8 @@ def _deploy(tmp_path: Path, *argv: str) -> Any:
     base = repo.commit("Initial", {"src/app.py": "def f(x):\n    return x\n"})
     head = repo.commit("Change", {"src/app.py": "def f(x):\n    return x + 1\n"})
     flags = ["--provider", "none", "--repo", str(repo.path), "--base", base, "--head", head,
-             "--deploy-time", "2026-11-18T12:00:00+00:00", "--audit-file", str(tmp_path / "audit.jsonl")]  # fmt: skip
+             "--deploy-time", "2026-11-18T12:00:00+00:00",
+             "--audit-file", str(tmp_path / "audit.jsonl")]  # fmt: skip
     ctx, _ = run_context("deploy-gate", [*flags, *argv], {}, phase_options)
     return ctx
 

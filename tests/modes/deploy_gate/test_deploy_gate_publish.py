@@ -56,7 +56,8 @@ def _context(tmp_path: Path, *argv: str) -> RunContext[Any]:
     base = repo.commit("Initial", {"src/app.py": "def f(x):\n    return x\n"})
     head = repo.commit("Change", {"src/app.py": "def f(x):\n    return x + 1\n"})
     flags = ["--provider", "none", "--repo", str(repo.path), "--base", base, "--head", head,
-             "--deploy-time", "2026-11-18T12:00:00+00:00", "--audit-file", str(tmp_path / "audit.jsonl")]  # fmt: skip
+             "--deploy-time", "2026-11-18T12:00:00+00:00",
+             "--audit-file", str(tmp_path / "audit.jsonl")]  # fmt: skip
     environ = {"GITHUB_REPOSITORY": "octo/shop", "GITHUB_SERVER_URL": "https://github.com",
                "GITHUB_RUN_ID": "77"}  # fmt: skip
     ctx, _ = run_context("deploy-gate", [*flags, *argv], environ, phase_options)

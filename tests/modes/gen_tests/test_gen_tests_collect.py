@@ -79,7 +79,8 @@ def test_a_suite_that_fails_at_head_is_said_in_a_note(tmp_path: Path) -> None:
         facts = collect(ctx, ctx.resources)
     assert facts.baseline is not None and facts.baseline.returncode == 1
     (note,) = ctx.notes
-    assert note.startswith("The test command ") and "the gate requires that tests which passed still pass" in note
+    assert note.startswith("The test command ")
+    assert "the gate requires that tests which passed still pass" in note
 
 
 def test_without_a_change_to_cover_the_run_is_told_how_to_name_one(tmp_path: Path) -> None:
