@@ -171,7 +171,10 @@ def run_mode(
     first = fail_on_sentence(ctx.options.fail_on, reason, int(exit_code))
     ctx.runner.write_summary(
         posted(
-            result.summary_markdown(first), allowed_links=ctx.own_links, limit=SUMMARY_LIMIT_BYTES
+            result.summary_markdown(first),
+            allowed_links=ctx.own_links,
+            references=result.references(),
+            limit=SUMMARY_LIMIT_BYTES,
         )
     )
     for annotation in result.annotations():

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.model.usage import ModelUsageReport
-from cicd_agent.runner.markdown import prose
+from cicd_agent.runner.markdown import Reference, prose
 from cicd_agent.runner.runner_io import Annotation
 
 
@@ -52,6 +52,11 @@ class ModeResult(BaseModel):
 
     def annotations(self) -> list[Annotation]:
         return []
+
+    def references(self) -> tuple[Reference, ...]:
+        """The issues and pull requests our own words in this result name (``#12``): posted,
+        they stay references; any other ``#12`` is broken (the seam's ``posted``)."""
+        return ()
 
     def policy_failure(self, fail_on: str | None) -> str | None:
         """Why ``fail-on`` makes this run exit 1, or None. Modes override with their scale."""

@@ -6,8 +6,9 @@ shapes differently (a carriage return, tabs after nested quote markers, a backti
 opens no span for): text one calls code can be a paragraph to the other, with its mentions,
 images and links live. So the result is rendered here with cmark-gfm itself (``cmarkgfm``,
 GitHub's fork, safe mode) and read as GitHub's post-processing would read it: a link off the
-allowed prefixes, an image, raw HTML, an ``@mention`` or an ``owner/repo#12`` reference outside
-code. Anything found makes neutralise fall back to a form that is inert by construction.
+allowed prefixes, an image, raw HTML, an ``@mention``, or a ``#12``, ``GH-12`` or
+``owner/repo#12`` reference outside code and links. Anything found makes neutralise fall back
+to a form that is inert by construction.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from cmarkgfm.cmark import Options
 # block, code's backticks are text); a zero-width space after the ``@`` (what neutralise
 # writes) breaks it.
 _MENTION = re.compile(r"(?<![A-Za-z0-9_])@[A-Za-z0-9]")
-_CROSS_REFERENCE = re.compile(r"[\w.-]/[\w.-]+#\d")
+# ``#12``, ``GH-12``, ``owner/repo#12``: wherever the rendered text has one outside code and
+# links (GitHub makes none there), whatever precedes it (a tag may end the word before it).
+_ISSUE_REFERENCE = re.compile(r"(?i)#\d|gh-\d")
 # A path that walks out of the allowed prefix once a browser resolves it (``/../``, ``%2e``),
 # or that a browser reads as another host (a backslash).
 _WALKS_OUT = re.compile(r"(?i)(?:^|/)(?:\.|%2e){1,2}(?:[/?#]|$)|\\|%5c|%2f")
@@ -53,12 +56,14 @@ class _Reader(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.allowed = allowed
         self.code = 0
+        self.link = 0
         self.live: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _CODE:
             self.code += 1
         elif tag == "a":
+            self.link += 1
             href = dict(attrs).get("href") or ""
             if not allowed_link(href, self.allowed):
                 self.live.append(f"a link to {href!r}")
@@ -68,6 +73,8 @@ class _Reader(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _CODE:
             self.code = max(self.code - 1, 0)
+        elif tag == "a":
+            self.link = max(self.link - 1, 0)
 
     def handle_comment(self, data: str) -> None:
         # Safe mode writes raw HTML (which GitHub would render, sanitised) as this comment.
@@ -77,7 +84,10 @@ class _Reader(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.code:
             return
-        for pattern, what in ((_MENTION, "a mention"), (_CROSS_REFERENCE, "a cross-reference")):
+        checks = [(_MENTION, "a mention")]
+        if not self.link:
+            checks.append((_ISSUE_REFERENCE, "a reference"))
+        for pattern, what in checks:
             found = pattern.search(data)
             if found is not None:
                 self.live.append(f"{what} ({found.group()!r})")

@@ -144,7 +144,7 @@ class RunnerIO:
         if text != markdown:
             from cicd_agent.runner.markdown import posted  # cmark-gfm: only for a cut summary
 
-            text = posted(text, limit=len(text))
+            text = posted(text, limit=len(text), references=markdown.references)
         if self._summary_path is None:
             self._say(self._unsaid(plain_text(text, colour=self._colour)))
             return

@@ -20,7 +20,7 @@ from cicd_agent.modes.command.dispatch import (
 from cicd_agent.modes.command.result import Posted
 from cicd_agent.modes.review.describe import describe_pull_request
 from cicd_agent.runner.errors import CicdError, ExitCode
-from cicd_agent.runner.markdown import neutralise, posted
+from cicd_agent.runner.markdown import Reference, neutralise, posted
 
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
@@ -177,7 +177,7 @@ def _reply(
         done.details.append(text)
         return
     key = f"{REPLY_KEY}:{facts.comment.id}"
-    shown = posted(text, allowed_links=ctx.own_links)
+    shown = posted(text, allowed_links=ctx.own_links, references=(Reference(number),))
     if result.thread is None:
         outcome = client.upsert_issue_comment(number, key, shown, reply=True)
     else:

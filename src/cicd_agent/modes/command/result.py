@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from cicd_agent.job.result import ModeResult
+from cicd_agent.runner.markdown import Reference
 
 _COMMON = frozenset({"error", "tokens_used", "cost_usd"})
 """Outputs every result writes: the command's values stand for the step."""
@@ -86,6 +87,9 @@ class CommandResult(ModeResult):
     def summary_markdown(self, first: str = "") -> str:
         return self.ran_summary + super().summary_markdown(first)
 
+    def references(self) -> tuple[Reference, ...]:
+        return () if self.pull_request is None else (Reference(self.pull_request),)
+
     def summary_body(self) -> str:
         lines = [
             "| | |",
@@ -94,7 +98,7 @@ class CommandResult(ModeResult):
             f"| Status | {self.status} |",
         ]
         if self.pull_request is not None:
-            lines.append(f"| Pull request | #{self.pull_request} |")
+            lines.append(f"| Pull request | {Reference(self.pull_request)} |")
         if self.head_sha:
             lines.append(f"| Head commit | `{self.head_sha[:12]}` |")
         if self.ran_mode:

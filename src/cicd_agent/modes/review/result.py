@@ -21,7 +21,7 @@ from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.job.result import ModeResult
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.ledger import parse as parse_ledger
-from cicd_agent.runner.markdown import Neutral, posted, with_hidden
+from cicd_agent.runner.markdown import Neutral, Reference, posted, with_hidden
 from cicd_agent.runner.runner_io import Annotation, AnnotationLevel
 from cicd_agent.severity import Severity, parse_severity
 
@@ -229,6 +229,9 @@ class ReviewResult(ModeResult):
             f"{len(hits)} finding(s) at or above {fail_on}; the most severe: "
             f"{worst.severity.label} {worst.title} ({worst.where})."
         )
+
+    def references(self) -> tuple[Reference, ...]:
+        return () if self.pull_request is None else (Reference(self.pull_request),)
 
     def annotations(self) -> list[Annotation]:
         """One per reported finding, most severe first (the runner shows 10 per level)."""
