@@ -137,7 +137,7 @@ def decide(verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules) 
         findings_dismissed=tracking.dismissed,
         fingerprints={
             **tracking.carried,
-            **{f.fingerprint: "m" if f.source == "model" else "d" for f in reported},
+            **{f.fingerprint: "d" if f.source == "deterministic" else "m" for f in reported},
         },
         # none when this head was reviewed before: no second review goes out
         posted_fingerprints=[] if rules.posts and facts.plan.already_reviewed else posted,

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.finding_text import annotation_title, origin
 from cicd_agent.analysis.workflows import HonouredIgnore
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.job.result import ModeResult
@@ -239,7 +240,7 @@ class ReviewResult(ModeResult):
             Annotation(
                 _ANNOTATION_LEVEL[f.severity],
                 f.body,
-                title=f"{f.severity.label}: {f.title}",
+                title=annotation_title(f),
                 file=f.path,
                 line=f.start_line or f.line,
                 end_line=f.line if f.start_line else None,
@@ -280,9 +281,8 @@ class ReviewResult(ModeResult):
             lines += ["| severity | where | finding |", "|---|---|---|"]
             for f in self.reported:
                 where = name_span(f.where).replace("|", "\\|")
-                origin = "" if f.source == "deterministic" else " (model)"
                 title = f.title.replace("|", "\\|")
-                lines.append(f"| {f.severity.label}{origin} | {where} | {title} |")
+                lines.append(f"| {f.severity.label}{origin(f)} | {where} | {title} |")
             lines.append("")
         if self.ignored:
             lines += [f"**Ignore comments honoured** ({len(self.ignored)})", ""]

@@ -214,7 +214,7 @@ def vet_claims(
                 body=_text(item.body, BODY_MAX, redact),
                 suggestion=suggestion if suggestion and len(suggestion) <= SUGGESTION_MAX else None,
                 confidence=item.confidence,
-                source=item.source,
+                source="claim",  # whatever the file says: only this run's checks are ours
             )
         )
     return kept, dropped
