@@ -35,7 +35,7 @@ def heading(finding: Finding) -> str:
     return f"**{finding.severity.label}**{origin(finding)} · {finding.title}"
 
 
-def annotation_title(finding: Finding) -> str:
+def annotation_heading(finding: Finding) -> str:
     """``high: Title``; a claim of the pull request's own run says so here too."""
     claimed = origin(finding) if finding.source == "claim" else ""
     return f"{finding.severity.label}{claimed}: {finding.title}"

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.finding_text import MARKER, annotation_title, body_item
+from cicd_agent.analysis.finding_text import MARKER, annotation_heading, body_item
 from cicd_agent.github.models import Annotation, ReviewComment, ReviewEvent, WriteOutcome
 from cicd_agent.github.models import AnnotationLevel as CheckLevel
 from cicd_agent.job.decisions import record_decision
@@ -306,7 +306,7 @@ def _check_run(
             end_line=f.line or 1,
             level=_CHECK_LEVELS[f.severity],
             message=f.body,
-            title=annotation_title(f),
+            title=annotation_heading(f),
         )
         for f in result.reported
     ]

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.finding_text import annotation_title, origin
+from cicd_agent.analysis.finding_text import annotation_heading, origin
 from cicd_agent.analysis.workflows import HonouredIgnore
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.job.result import ModeResult
@@ -240,7 +240,7 @@ class ReviewResult(ModeResult):
             Annotation(
                 _ANNOTATION_LEVEL[f.severity],
                 f.body,
-                title=annotation_title(f),
+                title=annotation_heading(f),
                 file=f.path,
                 line=f.start_line or f.line,
                 end_line=f.line if f.start_line else None,
