@@ -14,7 +14,7 @@ to a form that is inert by construction.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from html.parser import HTMLParser
 
 import cmarkgfm
@@ -26,7 +26,7 @@ from cmarkgfm.cmark import Options
 _MENTION = re.compile(r"(?<![A-Za-z0-9_])@[A-Za-z0-9]")
 # ``#12``, ``GH-12``, ``owner/repo#12``: wherever the rendered text has one outside code and
 # links (GitHub makes none there), whatever precedes it (a tag may end the word before it).
-_ISSUE_REFERENCE = re.compile(r"(?i)#\d|gh-\d")
+_ISSUE_REFERENCE = re.compile(r"(?i)(#|gh-)(\d+)")
 # A path that walks out of the allowed prefix once a browser resolves it (``/../``, ``%2e``),
 # or that a browser reads as another host (a backslash).
 _WALKS_OUT = re.compile(r"(?i)(?:^|/)(?:\.|%2e){1,2}(?:[/?#]|$)|\\|%5c|%2f")
@@ -52,9 +52,10 @@ class _Reader(HTMLParser):
     """Collects what is live in cmark-gfm's HTML: outside ``<code>``/``<pre>``, text is read as
     GitHub reads it for mentions and references (character references already decoded)."""
 
-    def __init__(self, allowed: Sequence[str]) -> None:
+    def __init__(self, allowed: Sequence[str], own: Collection[int] = ()) -> None:
         super().__init__(convert_charrefs=True)
         self.allowed = allowed
+        self.own = own
         self.code = 0
         self.link = 0
         self.live: list[str] = []
@@ -84,13 +85,19 @@ class _Reader(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.code:
             return
-        checks = [(_MENTION, "a mention")]
-        if not self.link:
-            checks.append((_ISSUE_REFERENCE, "a reference"))
-        for pattern, what in checks:
-            found = pattern.search(data)
-            if found is not None:
-                self.live.append(f"{what} ({found.group()!r})")
+        found = _MENTION.search(data)
+        if found is not None:
+            self.live.append(f"a mention ({found.group()!r})")
+        if self.link:
+            return
+        for found in _ISSUE_REFERENCE.finditer(data):
+            mark, number = found.groups()
+            before = data[found.start() - 1 : found.start()]
+            joined = before != "" and (before.isalnum() or before in "_/")  # owner/repo#12
+            ours = mark == "#" and not joined and int(number) in self.own
+            if not ours:
+                self.live.append(f"a reference ({mark + number!r})")
+                return
 
 
 class _PostReader(_Reader):
@@ -142,19 +149,24 @@ def code_texts(markdown: str) -> list[str] | None:
     return reader.texts
 
 
-def live_on_github(markdown: str, allowed: Sequence[str] = ()) -> list[str]:
-    """What GitHub would make live in ``markdown``, one phrase each (empty: nothing)."""
-    reader = _Reader(allowed)
+def live_on_github(
+    markdown: str, allowed: Sequence[str] = (), own: Collection[int] = ()
+) -> list[str]:
+    """What GitHub would make live in ``markdown``, one phrase each (empty: nothing); ``own``:
+    the numbers of our own references (``#12``), which are meant to be live."""
+    reader = _Reader(allowed, own)
     reader.feed(cmarkgfm.github_flavored_markdown_to_html(markdown))
     reader.close()
     return reader.live
 
 
-def live_in_post(markdown: str, allowed: Sequence[str] = ()) -> list[str]:
+def live_in_post(
+    markdown: str, allowed: Sequence[str] = (), own: Collection[int] = ()
+) -> list[str]:
     """What GitHub would make live in ``markdown`` that keeps some HTML of ours: rendered with
     raw HTML kept, so what an HTML block holds is read too (safe mode hides it in one
-    comment)."""
-    reader = _PostReader(allowed)
+    comment); ``own`` as for :func:`live_on_github`."""
+    reader = _PostReader(allowed, own)
     html = cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
     try:
         reader.feed(html)

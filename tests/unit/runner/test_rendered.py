@@ -85,3 +85,9 @@ def test_where_the_parsers_disagree_the_text_is_escaped_not_kept() -> None:
     """markdown-it reads ``> > > \\t…`` as indented code, cmark-gfm as a paragraph."""
     shown = neutralise("> > > \t@octo-org/admins <img src=x>")
     assert "@\u200bocto-org" in shown and "&lt;img" in shown
+
+
+def test_only_our_own_references_may_be_live() -> None:
+    assert live_on_github("| PR | #12 |\n|---|---|\n", own=(12,)) == []
+    for other in ("#13", "GH-12", "o/r#12", "x_#12"):
+        assert live_on_github(other, own=(12,)), other
