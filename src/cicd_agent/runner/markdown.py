@@ -274,6 +274,11 @@ def posted(
     return Neutral(shown, _MAKER, own)
 
 
+def references_in(text: str) -> frozenset[Reference]:
+    """The references :func:`posted` kept live in ``text`` (none in a plain ``str``)."""
+    return text.references if isinstance(text, Neutral) else frozenset()
+
+
 def _number(marks: str) -> int:
     return int("".join(str(ord(mark) - 0x10FF20) for mark in marks))
 
@@ -286,7 +291,7 @@ def with_hidden(text: Neutral, *lines: str) -> Neutral:
             raise ValueError(f"not one of our hidden lines: {line[:60]!r}")
     if not lines:
         return text
-    return Neutral(text.rstrip() + "\n\n" + "\n".join(lines), _MAKER, text.references)
+    return Neutral(text.rstrip() + "\n\n" + "\n".join(lines), _MAKER, references_in(text))
 
 
 def fitted(text: Neutral, room: int, note: str, *, allowed_links: tuple[str, ...] = ()) -> Neutral:
@@ -297,7 +302,7 @@ def fitted(text: Neutral, room: int, note: str, *, allowed_links: tuple[str, ...
     keep = room - len(note)
     for _ in range(_PASSES):
         shown = posted(
-            text[: max(keep, 0)] + note, allowed_links=allowed_links, references=text.references
+            text[: max(keep, 0)] + note, allowed_links=allowed_links, references=references_in(text)
         )
         if len(shown) <= room:
             return shown

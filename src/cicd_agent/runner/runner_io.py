@@ -171,10 +171,10 @@ class RunnerIO:
         text. A summary cut to GitHub's limit is neutralised again (a cut can open a span)."""
         text = truncate_summary(markdown)
         if text != markdown:
-            from cicd_agent.runner.markdown import posted  # cmark-gfm: only for a cut summary
+            # cmark-gfm: only for a cut summary
+            from cicd_agent.runner.markdown import posted, references_in
 
-            # our references stay (a plain str, which mypy refuses here, has none)
-            text = posted(text, limit=len(text), references=getattr(markdown, "references", ()))
+            text = posted(text, limit=len(text), references=references_in(markdown))
         if self._summary_path is None:
             self._say(self._unsaid(plain_text(text, colour=self._colour)))
             return
