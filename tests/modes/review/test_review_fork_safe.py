@@ -513,6 +513,8 @@ def test_a_claim_calling_itself_deterministic_is_shown_as_the_pull_requests_clai
                r["properties"]["source"] for r in sarif["runs"][0]["results"]}  # fmt: skip
     assert sources == {"src/app.py": "claim", "src/settings.py": "deterministic",
                        "src/debug.py": "deterministic"}  # fmt: skip
+    [claimed] = [r for r in sarif["runs"][0]["results"] if r["properties"]["source"] == "claim"]
+    assert claimed["ruleId"] == "cicd-agent/claim/model-correctness"
 
 
 def test_fail_on_in_step_two_requests_changes_and_fails_the_check(
