@@ -1,0 +1,120 @@
+"""Ordinary code stays, by cause (issue 42, second round): each shape of line real
+repositories hold that redaction changed, beside the real credential in the same place that
+must still go. The lines are those public repositories' own (code, tests, docs)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from cicd_agent.analysis.redact import Redactor
+
+TOKEN = "Zq8Kd7Qx1Lm4Zr8Tv3Wc6Yp0Hs5Bn2Ja"
+PASSWORD = "Xk8#pQ2vLm9w"
+
+ORDINARY = [
+    # A name with one long word and a short part (a dataset key, a type annotation).
+    "style.dataset.vueTransitionE2e = ''",
+    "authorizationCode: OAuthFlowAuthorizationCode | None = None",
+    # A word and a SHA-1 in hex: a name made from a hash.
+    "$id = 'framework'.DIRECTORY_SEPARATOR.'schedule-eeb46c93d45e928d62aaf684d727e213b7094822';",
+    "writing image dryRun-754a08ddf8bcb1cf22f310f09206dd783d42f7dd",
+    # A repository named for hooks, as a Markdown link.
+    "* [react-hooks-axios](https://github.com/use-hooks/react-hooks-axios) - Custom React Hooks",
+    # A key that names the user, a status, a class's member, a command's option.
+    "Request::create('/', 'GET', [], [], [], ['PHP_AUTH_USER' => 'foo@bar.com']);",
+    'httpUnauthorized = "HTTP/1.1 401 Unauthorized" + crlf',
+    "ResetPassword::$createUrlCallback = null;",
+    "'password' => '--password='.$connection['password'],",
+    # Where a secret is kept, not the secret.
+    'secretsDir := "/run/secrets/"',
+    "RUN --mount=type=secret,id=mysecret cat /run/secrets/mysecret > /tmp/actual",
+    "['opaquelocktoken://fully.qualified.domain/path'],",
+    # Values spelled from the words of a stand-in, and base64 of one.
+    "'secret_json' => 'encrypted-secret-json-string2',",
+    "'access_key_secret' => 'test-access-key-secret-2',",
+    'password := "my-super-secret-password"',
+    '"hashed_password": "fakehashedsecret2",',
+    "password = 'pässwörd'",
+    '"DSN=mydsn;UID=ed;PWD=pass%2Bword",',
+    "password='tes\"ting',",
+    "my-secrets: bm90LXNlY3JldA==",
+    # A server's Digest challenge holds no credential.
+    'auth_header = \'Digest realm="realm@host.com",qop="auth",nonce="abc",opaque="xyz"\'',
+    # Code or a word in another script where a header's value goes.
+    "HTTP_AUTHORIZATION=self.header_prefix + 'foobar_token'",
+    "Authorization: GITHUB_TOKEN ? `token ${GITHUB_TOKEN}` : null",
+    "- authorization: авторизація",
+    "$this->assertSame(['Authorization: Bearer test-key'], $headers['authorization']);",
+    # A URL syntax line, a constant's name for the password, documentation pairs.
+    "amqp://[USER:PASSWORD@]BROKER_ADDRESS[:PORT][/VIRTUALHOST]",
+    "azureservicebus://SAS_POLICY_NAME:SAS_KEY@SERVICE_BUSNAMESPACE",
+    "transport://userid:password@hostname:port/virtual_host",
+    "'url' => \"smtp://usr:pwd@127.0.0.2:{$port}\",",
+    "self.pg_url = 'sqla+postgresql://test:password@yms-pg/yms'",
+    "'sentinel://myuser:mypassword@localhost:65532/',",
+    # A default account on the loopback: its password is its name.
+    "with Connection('amqp://guest:guest@localhost:5672//') as conn:",
+    "DATABASE_URL: postgres://postgres:postgres@localhost:5432/postgres",
+    'engine = create_engine("postgresql+psycopg://postgres:postgres@127.0.0.1/db")',
+]
+
+
+@pytest.mark.parametrize("line", ORDINARY)
+def test_an_ordinary_line_stays(line: str) -> None:
+    assert Redactor().redact(line) == line
+
+
+SECRETS = [
+    # The same places with a real credential in them.
+    ("style.dataset." + TOKEN[:12] + "-" + TOKEN, TOKEN),
+    ("writing image dryRun-" + TOKEN + "9f", TOKEN),
+    ("[hook](https://discord.com/api/webhooks/1234567890/" + TOKEN + ")", TOKEN),
+    ("'PHP_AUTH_PASSWORD' => '" + PASSWORD + "'", PASSWORD),
+    ("ResetPassword: " + TOKEN, TOKEN),
+    ("authToken = '" + TOKEN + "'", TOKEN),
+    ('secretsDir := "/' + TOKEN + '"', TOKEN),
+    ("'password' => '--password=" + PASSWORD + "'", PASSWORD),
+    # People's own passwords made from words: digits for letters, a word of their own.
+    ("password = 'S3cr3tPassw0rd'", "S3cr3tPassw0rd"),
+    ("DB_PASSWORD: 'P@ssw0rd!'", "P@ssw0rd!"),
+    ('password := "my-super-' + PASSWORD + '"', PASSWORD),
+    ("AUTH_HEADER=s3cr3t-value-123", "s3cr3t-value-123"),
+    ("my-secrets: " + base64.b64encode(PASSWORD.encode()).decode(), "WGs4I3BR"),
+    (
+        'auth = \'Digest realm="r", username="ci", response="6629fae49393a05397450978507c4ef1"\'',
+        "6629fae49393a05397450978507c4ef1",
+    ),
+    ("HTTP_AUTHORIZATION=Custom " + PASSWORD, PASSWORD),
+    ("authorization: " + TOKEN, TOKEN),
+    ("Authorization: Bearer test-" + PASSWORD, PASSWORD),
+]
+
+
+@pytest.mark.parametrize(("line", "secret"), SECRETS)
+def test_a_credential_in_the_same_place_goes(line: str, secret: str) -> None:
+    assert secret not in Redactor().redact(line)
+
+
+URL_PASSWORDS = [
+    # A syntax line's place with a real password, a password that is not a constant's name.
+    ("amqp://USER:Xk8pQ2vLm9@broker/", "Xk8pQ2vLm9"),
+    ("azureservicebus://policy:SAS_key9@ns", "SAS_key9"),
+    # A default account anywhere but the loopback, another account on the loopback, and a
+    # host that only starts like the loopback.
+    ("amqp://guest:guest@rabbit//", "guest"),
+    ("postgres://postgres:postgres@db.internal/app", "postgres"),
+    ("postgres://admin:Xk8pQ2vLm9@localhost:5432/prod", "Xk8pQ2vLm9"),
+    ("postgres://root:root@localhost.attacker.example/app", "root"),
+    ("postgres://root:root@127.0.0.1.nip.io/app", "root"),
+    ("redis://:password@localhost:6379", "password"),
+    ("mysql://root:password@localhost/app", "password"),
+]
+
+
+@pytest.mark.parametrize(("url", "password"), URL_PASSWORDS)
+def test_a_real_url_password_goes(url: str, password: str) -> None:
+    redacted = Redactor().redact(url)
+    assert f":{password}@" not in redacted
+    assert "[REDACTED:password in URL]@" in redacted
