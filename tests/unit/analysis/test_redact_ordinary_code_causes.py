@@ -20,6 +20,11 @@ ORDINARY = [
     # A word and a SHA-1 in hex: a name made from a hash.
     "$id = 'framework'.DIRECTORY_SEPARATOR.'schedule-eeb46c93d45e928d62aaf684d727e213b7094822';",
     "writing image dryRun-754a08ddf8bcb1cf22f310f09206dd783d42f7dd",
+    # A GitHub diff's file anchor.
+    "[April 2016](https://github.com/python/peps/commit/c59c4376ad233a62ca4b3a6060c81368bd21e85b"
+    "#diff-64ec08cc46db7540f18f2af46037f599).",
+    # A heading's underline under a secret-named word.
+    "Authentication\n==============\n",
     # A repository named for hooks, as a Markdown link.
     "* [react-hooks-axios](https://github.com/use-hooks/react-hooks-axios) - Custom React Hooks",
     # A key that names the user, a status, a class's member, a command's option.
@@ -30,6 +35,7 @@ ORDINARY = [
     # Where a secret is kept, not the secret.
     'secretsDir := "/run/secrets/"',
     "RUN --mount=type=secret,id=mysecret cat /run/secrets/mysecret > /tmp/actual",
+    "RUN --mount=type=secret,id=build_secret cat /run/secrets/build_secret > tmp/actual",
     "['opaquelocktoken://fully.qualified.domain/path'],",
     # Values spelled from the words of a stand-in, and base64 of one.
     "'secret_json' => 'encrypted-secret-json-string2',",
@@ -75,6 +81,9 @@ SECRETS = [
     ("ResetPassword: " + TOKEN, TOKEN),
     ("authToken = '" + TOKEN + "'", TOKEN),
     ('secretsDir := "/' + TOKEN + '"', TOKEN),
+    ("build_secret > tmp/" + TOKEN, TOKEN),
+    ("Authentication\n==============" + TOKEN, TOKEN),
+    ("see https://example.com/#diff-" + TOKEN + TOKEN, TOKEN),
     ("'password' => '--password=" + PASSWORD + "'", PASSWORD),
     # People's own passwords made from words: digits for letters, a word of their own.
     ("password = 'S3cr3tPassw0rd'", "S3cr3tPassw0rd"),

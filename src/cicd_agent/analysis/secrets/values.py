@@ -54,8 +54,8 @@ def _password_like(part: str) -> bool:
 
 
 _WORDS_ONLY = re.compile(r"[A-Za-z_.+-]+")
-_LOWER_PATH = re.compile(r"(?:/[a-z0-9_.-]+)+/?")
-"""A path of lower-case names (``/run/secrets/``, ``/tmp/actual``): where a secret is kept,
+_LOWER_PATH = re.compile(r"/?[a-z0-9_.-]+(?:/[a-z0-9_.-]+)+/?|/[a-z0-9_.-]+/?")
+"""A path of lower-case names (``/run/secrets/``, ``tmp/actual``): where a secret is kept,
 not the secret. Not ``//host…``: a service's address can be a scanner's secret."""
 _OPTION = re.compile(r"--?[a-z][a-z-]*=?")
 """A command's option (``'--password='.$password``): the name the secret is passed under."""
@@ -101,6 +101,8 @@ def plausible_secret(value: str, *, placeholders: bool = False) -> bool:
     value (``12345678-ABCD-…``, ``abcd1234…``, one with ``fake`` in it) counts too: redaction
     takes it, harmlessly; a template or a stand-in (``<token>``, ``your_key_here``) still not."""
     if _PLACEHOLDER.search(value) or _PLACEHOLDER_WORDS.match(value) or spelled_stand_in(value):
+        return False
+    if not any(c.isalnum() for c in value):  # a heading's underline, ``==============``
         return False
     if _OPTION.fullmatch(value) or (_LOWER_PATH.fullmatch(value) and not random_token(value)):
         return False
