@@ -23,6 +23,8 @@ ORDINARY = [
     # A GitHub diff's file anchor.
     "[April 2016](https://github.com/python/peps/commit/c59c4376ad233a62ca4b3a6060c81368bd21e85b"
     "#diff-64ec08cc46db7540f18f2af46037f599).",
+    "// from https://github.com/gdamore/tcell/commit/0c473b86d82f68226a142e96cc5a34c5a29b3690"
+    "#diff-b008fcd5e6934bf31bc3d33bf49f47d8R178:",
     # A heading's underline under a secret-named word.
     "Authentication\n==============\n",
     # A repository named for hooks, as a Markdown link.

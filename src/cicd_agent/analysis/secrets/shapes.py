@@ -105,12 +105,12 @@ _BROAD_PREFIXES = (
 
 _PUBLIC_ID = re.compile(
     r"(?i:sha(?:1|224|256|384|512)-)|[A-Z]{1,5}_k[gw]D[A-Za-z0-9]"
-    r"|[A-Za-z]{4,}[_.-][0-9a-f]{40}$|diff-[0-9a-f]{32}(?:[0-9a-f]{32})?$"
+    r"|[A-Za-z]{4,}[_.-][0-9a-f]{40}$|diff-[0-9a-f]{32}(?:[0-9a-f]{32})?(?:[LR]\d+)?$"
 )
 """A subresource-integrity digest (``sha512-<base64>``, every package lock's ``integrity``), a
 hash of public content, a GitHub node id (``PR_kwDO…``, ``DIC_kwDO…``), or a word and a
 SHA-1 in hex (``schedule-<sha1>``, ``dryRun-<sha1>``, a name made from a commit or a hash),
-or a GitHub diff's file anchor (``#diff-<md5 or sha256 of the path>``): not a token.
+or a GitHub diff's file or line anchor (``#diff-<md5 or sha256 of the path>R178``): not a token.
 Services that put 40 hex characters after their prefix use a short one (``pul-``) and have
 rules of their own; longer hex runs (``rootly_<64 hex>``) stay tokens."""
 _PREFIXED_TOKEN = Rule(
