@@ -55,6 +55,10 @@ ORDINARY = [
     "Authorization: GITHUB_TOKEN ? `token ${GITHUB_TOKEN}` : null",
     "- authorization: авторизація",
     "$this->assertSame(['Authorization: Bearer test-key'], $headers['authorization']);",
+    'response = client.get("/users/me", headers={"Authorization": "Bearer nonexistent"})',
+    # The issue's own examples: a class path, a docs page named after a secret.
+    "profile = cable_profiles.Trunk4C6PCableProfile",
+    "        - Token: 'models/users/token'",
     # A URL syntax line, a constant's name for the password, documentation pairs.
     "amqp://[USER:PASSWORD@]BROKER_ADDRESS[:PORT][/VIRTUALHOST]",
     "azureservicebus://SAS_POLICY_NAME:SAS_KEY@SERVICE_BUSNAMESPACE",
@@ -100,6 +104,8 @@ SECRETS = [
     ("HTTP_AUTHORIZATION=Custom " + PASSWORD, PASSWORD),
     ("authorization: " + TOKEN, TOKEN),
     ("Authorization: Bearer test-" + PASSWORD, PASSWORD),
+    ("Authorization: Bearer nonexistent" + PASSWORD, PASSWORD),
+    ("Authorization: Bearer alice", "alice"),  # a word that is not an example's goes
 ]
 
 

@@ -175,10 +175,10 @@ _EXAMPLE_PASSWORDS = frozenset(
 demo account; ``user:pass``; ``username:password``), case aside and with a number after."""
 _EXAMPLE_TOKEN = re.compile(
     r"(?:test|fake|foo|bar|baz|dummy|example|sample|secret|token|key|my|some|not|a|really|real"
-    r"|valid|invalid|base64|[-_])+"
+    r"|valid|invalid|nonexistent|wrong|base64|[-_])+"
 )
 """A token spelled from words that say it is none (``testtoken``, ``footokenbar``,
-``notabase64token``, ``fake-token``, ``test-key``)."""
+``notabase64token``, ``fake-token``, ``test-key``, ``Bearer nonexistent``)."""
 _STAND_IN_WORDS = re.compile(
     r"(?:test(?:ing)?|fake|foo|bar|baz|dummy|example|sample|secret|token|my|some|not|super"
     r"|pass(?:word|wd)?|pwd|key|api|access|hashed|encrypted|string|json|array"
