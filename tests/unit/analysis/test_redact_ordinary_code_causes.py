@@ -34,6 +34,11 @@ ORDINARY = [
     'httpUnauthorized = "HTTP/1.1 401 Unauthorized" + crlf',
     "ResetPassword::$createUrlCallback = null;",
     "'password' => '--password='.$connection['password'],",
+    # A template naming what goes there; a directory name and a group of an LDAP setup.
+    "SOCIAL_AUTH_OKTA_OPENIDCONNECT_SECRET = '{Client secret}'",
+    "MODULE_TOKEN = '{module}'",
+    'AUTH_LDAP_BIND_DN = "CN=NETBOXSA, OU=Service Accounts,DC=example,DC=com"',
+    'AUTH_LDAP_REQUIRE_GROUP = "CN=NETBOX_USERS,DC=example,DC=com"',
     # Where a secret is kept, not the secret.
     'secretsDir := "/run/secrets/"',
     "RUN --mount=type=secret,id=mysecret cat /run/secrets/mysecret > /tmp/actual",
@@ -91,6 +96,9 @@ SECRETS = [
     ("Authentication\n==============" + TOKEN, TOKEN),
     ("see https://example.com/#diff-" + TOKEN + TOKEN, TOKEN),
     ("'password' => '--password=" + PASSWORD + "'", PASSWORD),
+    ("SOCIAL_AUTH_OKTA_OPENIDCONNECT_SECRET = '{" + TOKEN + "'", TOKEN),
+    ("SOCIAL_AUTH_OKTA_OPENIDCONNECT_SECRET = '{x}" + TOKEN + "'", TOKEN),
+    ('AUTH_LDAP_BIND_PASSWORD = "' + PASSWORD + '"', PASSWORD),
     # People's own passwords made from words: digits for letters, a word of their own.
     ("password = 'S3cr3tPassw0rd'", "S3cr3tPassw0rd"),
     ("DB_PASSWORD: 'P@ssw0rd!'", "P@ssw0rd!"),

@@ -40,7 +40,7 @@ _ASSIGNED = Rule(
     (
         _KEY_NAME + r"\b"
         r"(?<!id)(?<!ids)(?<!name)(?<!names)(?<!url)(?<!uri)(?<!endpoint)(?<!path)(?<!file)"
-        r"(?<!length)(?<!type)(?<!user)[\"']?\s*(?::=|=>|[=>]|:(?!:|//))\s*"
+        r"(?<!length)(?<!type)(?<!user)(?<!_dn)(?<!group)[\"']?\s*(?::=|=>|[=>]|:(?!:|//))\s*"
         r"(?:\"(?P<double>[^\"\s][^\"\n]{7,4095}?)\"|'(?P<single>[^'\s][^'\n]{7,4095}?)'"
         r"|[`]?(?P<bare>[A-Za-z0-9+/_\-.~!@#$%^&*=:|?]{8,}+)(?![(\[]))"
     ),
@@ -53,7 +53,8 @@ _ASSIGNED = Rule(
 kilobytes included) or bare (to a space, quote, comma or semicolon: ``user:token``,
 ``a/b|c`` go whole). A key that names the secret's id, name, place or size
 (``credentialsId``, ``LLM_KEY_NAME``, ``access_token_url``, ``secret_length``) or its user
-(``PHP_AUTH_USER``) holds something else; so does a status (``Unauthorized``), a class's
+(``PHP_AUTH_USER``), its directory name or group (``AUTH_LDAP_BIND_DN``,
+``AUTH_LDAP_REQUIRE_GROUP``) holds something else; so does a status (``Unauthorized``), a class's
 member (``ResetPassword::$callback``) and a URL scheme (``opaquelocktoken://…``)."""
 _AWS_SECRET = Rule(
     "AWS secret access key",

@@ -23,7 +23,8 @@ def entropy(text: str) -> float:
 
 _PLACEHOLDER = re.compile(
     r"^(?:\$\{?\{?|<|%|\*+$|(?:true|false|null|none|undefined|changeme|example|redacted)$)"
-    r"|x{4,}|\*{3,}|#{4,}|your[_-]|[_-]here\b|\s\$\{?[A-Za-z_]|%[sd]\b|%\(\w+\)|\{[{%]",
+    r"|x{4,}|\*{3,}|#{4,}|your[_-]|[_-]here\b|\s\$\{?[A-Za-z_]|%[sd]\b|%\(\w+\)|\{[{%]"
+    r"|^\{[A-Za-z_][\w .-]*\}$",
     re.IGNORECASE,
 )
 _CODE = re.compile(r"[!+~-]*(?:[\w.$]*[(\[]|[A-Za-z_$]+\d*(?:\??\.[A-Za-z_$]+)+)|/\*")
