@@ -133,6 +133,8 @@ URL_PASSWORDS = [
     ("postgres://admin:Xk8pQ2vLm9@localhost:5432/prod", "Xk8pQ2vLm9"),
     ("postgres://root:root@localhost.attacker.example/app", "root"),
     ("postgres://root:root@127.0.0.1.nip.io/app", "root"),
+    ("postgres://root:root@localhost%2eattacker.example/app", "root"),
+    ("amqp://guest:guest@localhost@attacker.example//", "guest@localhost"),
     ("redis://:password@localhost:6379", "password"),
     ("mysql://root:password@localhost/app", "password"),
 ]

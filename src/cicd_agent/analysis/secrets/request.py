@@ -34,7 +34,10 @@ def _request(
     )
 
 
-_LOOPBACK = r"(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?![\w.-])"
+_LOOPBACK = r"(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?![\w.%@-])"
+"""The loopback as a whole host: not ``localhost.evil.example``, ``localhost%2eevil.example``
+(a URL parser decodes the host) or ``localhost@evil.example`` (the host is after the last
+``@``, and ``guest@localhost`` would be the password)."""
 _URL_PASSWORD = _request(
     "password in URL",
     r"://(?P<user>[^/\s:@'\"\[]*):(?!(?P=user)@" + _LOOPBACK + r")"
