@@ -98,6 +98,8 @@ SECRETS = [
     ("'password' => '--password=" + PASSWORD + "'", PASSWORD),
     ("SOCIAL_AUTH_OKTA_OPENIDCONNECT_SECRET = '{" + TOKEN + "'", TOKEN),
     ("SOCIAL_AUTH_OKTA_OPENIDCONNECT_SECRET = '{x}" + TOKEN + "'", TOKEN),
+    ("client_secret = '{a8f9c0d1e2b3}'", "a8f9c0d1e2b3"),
+    ("api_key: 8f3a92bc/7d1e0f", "8f3a92bc"),
     ('AUTH_LDAP_BIND_PASSWORD = "' + PASSWORD + '"', PASSWORD),
     # People's own passwords made from words: digits for letters, a word of their own.
     ("password = 'S3cr3tPassw0rd'", "S3cr3tPassw0rd"),

@@ -24,7 +24,7 @@ def entropy(text: str) -> float:
 _PLACEHOLDER = re.compile(
     r"^(?:\$\{?\{?|<|%|\*+$|(?:true|false|null|none|undefined|changeme|example|redacted)$)"
     r"|x{4,}|\*{3,}|#{4,}|your[_-]|[_-]here\b|\s\$\{?[A-Za-z_]|%[sd]\b|%\(\w+\)|\{[{%]"
-    r"|^\{[A-Za-z_][\w .-]*\}$",
+    r"|^\{[A-Za-z_][A-Za-z_ .-]*\}$",
     re.IGNORECASE,
 )
 _CODE = re.compile(r"[!+~-]*(?:[\w.$]*[(\[]|[A-Za-z_$]+\d*(?:\??\.[A-Za-z_$]+)+)|/\*")
@@ -55,7 +55,7 @@ def _password_like(part: str) -> bool:
 
 
 _WORDS_ONLY = re.compile(r"[A-Za-z_.+-]+")
-_LOWER_PATH = re.compile(r"/?[a-z0-9_.-]+(?:/[a-z0-9_.-]+)+/?|/[a-z0-9_.-]+/?")
+_LOWER_PATH = re.compile(r"/?[a-z_.][a-z0-9_.-]*(?:/[a-z_.][a-z0-9_.-]*)+/?|/[a-z_.][a-z0-9_.-]*/?")
 """A path of lower-case names (``/run/secrets/``, ``tmp/actual``): where a secret is kept,
 not the secret. Not ``//host…``: a service's address can be a scanner's secret."""
 _OPTION = re.compile(r"--?[a-z][a-z-]*=?")
