@@ -103,8 +103,8 @@ class Posted:
     inline comments it refused moved into the body) and where the description went.
 
     Only the publish step writes it, as it goes, so a failure part-way keeps what was done;
-    the mode records it on the result (:meth:`ReviewResult.record`), which every rendering
-    reads, so the outputs say what was posted."""
+    it comes back on a copy of the result (:meth:`ReviewResult.as_posted`), which every
+    rendering reads, so the outputs say what was posted."""
 
     review_url: str = ""
     summary_url: str = ""
@@ -165,9 +165,9 @@ class ReviewResult(ModeResult):
     description_in: str = ""
     """Where the description went: ``body``, ``comment``, or empty (not written)."""
 
-    def record(self, posted: Posted) -> None:
-        """Take in what publishing learnt (new lists: a copy made for rendering while
-        publishing shares none with the result it was made from)."""
+    def _record(self, posted: Posted) -> None:
+        """Take in what publishing learnt, on a copy (new lists: the copy shares none with the
+        result it was made from)."""
         self.review_url = posted.review_url or self.review_url
         self.summary_url = posted.summary_url or self.summary_url
         self.decision = posted.decision or self.decision
@@ -182,9 +182,10 @@ class ReviewResult(ModeResult):
 
     def as_posted(self, posted: Posted, notes: Sequence[str]) -> ReviewResult:
         """A copy with ``posted`` recorded and ``notes`` added: what the check run and the
-        summary comment show while the result itself is still being published."""
+        summary comment show while publishing goes on, and what publishing hands back. This
+        result is left as decided."""
         shown = self.model_copy()
-        shown.record(posted)
+        shown._record(posted)
         shown.notes = [*self.notes, *(note for note in notes if note not in self.notes)]
         return shown
 
