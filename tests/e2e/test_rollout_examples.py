@@ -89,9 +89,7 @@ def test_argo_reads_promote_as_success_rollback_as_failure_and_continue_as_neith
 
 
 def test_flagger_hooks_call_paths_the_server_serves() -> None:
-    hooks = {
-        hook["type"]: hook["url"] for hook in _custom("Canary")[0]["spec"]["analysis"]["webhooks"]
-    }
+    hooks = {hook["type"]: hook["url"] for hook in _custom("Canary")[0]["spec"]["analysis"]["webhooks"]}
     assert set(hooks) == {"confirm-promotion", "rollback"}
     assert hooks["confirm-promotion"].endswith("/flagger/confirm-promotion")
     assert hooks["rollback"].endswith("/flagger/rollback")

@@ -136,10 +136,6 @@ def test_the_documented_canary_config_example_loads() -> None:
     example = re.search(r"```yaml\n(.*?)```", mode_section("deploy-gate"), re.DOTALL)
     assert example, "the canary section has no canary-config example"
     config = load_canary_config(example.group(1))
-    assert [metric.name for metric in config.metrics] == [
-        "error_rate",
-        "latency_p99",
-        "queue_depth",
-    ]
+    assert [metric.name for metric in config.metrics] == ["error_rate", "latency_p99", "queue_depth"]
     latency = config.metrics[1]
     assert (latency.objective_max, latency.previous_offset) == (0.3, 86400.0)

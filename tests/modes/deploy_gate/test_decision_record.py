@@ -50,11 +50,7 @@ def test_a_deploy_verdict_lands_in_the_database_with_its_evidence(
     assert row is not None
     repository, mode, phase, sha, decision, level, environment, record = row
     assert (repository, mode, phase, sha, environment) == (
-        "acme/shop",
-        "deploy-gate",
-        "deploy",
-        head,
-        "production",
+        "acme/shop", "deploy-gate", "deploy", head, "production"
     )
     assert decision == done.outputs["recommendation"]
     assert level == done.outputs["risk_level"]
@@ -104,10 +100,7 @@ def test_a_review_verdict_lands_in_the_database(
     assert row is not None
     phase, decision, level, sha, record = row
     assert (phase, decision, level, sha) == (
-        "review",
-        done.outputs["decision"],
-        done.outputs["risk_level"],
-        head,
+        "review", done.outputs["decision"], done.outputs["risk_level"], head
     )
     assert len(record["findings"]) == int(done.outputs["findings_count"]) or record["findings"]
 

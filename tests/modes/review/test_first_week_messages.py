@@ -102,9 +102,7 @@ def test_a_finding_over_several_lines_has_one_line_number_everywhere(
     )  # fmt: skip
     assert done.code == 1, done.stderr
     row = next(
-        line
-        for line in done.summary.splitlines()
-        if line.startswith("|") and "Sign flipped" in line
+        line for line in done.summary.splitlines() if line.startswith("|") and "Sign flipped" in line
     )
     assert "`app.py:2`" in row, row
     annotation = re.search(

@@ -897,7 +897,5 @@ def test_a_constant_that_arms_the_bases_own_tracer_is_not_a_verified_fix(tmp_pat
     """Attack: the patch only binds ``ON = True`` in ``calc/flags.py``; the base's
     ``calc/__init__.py`` installs the name-rebinding tracer when it is set. Without the patch
     the test fails, with it the test's body runs and passes: ``add`` still subtracts."""
-    verified, reason = _verify_files(
-        tmp_path, TRIGGERED, _new_lines("calc/flags.py", ["ON = True"])
-    )
+    verified, reason = _verify_files(tmp_path, TRIGGERED, _new_lines("calc/flags.py", ["ON = True"]))
     assert not verified, reason

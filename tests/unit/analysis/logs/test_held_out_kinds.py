@@ -60,7 +60,8 @@ def test_a_pytest_back_off_missed_by_a_small_margin_is_likely_flaky(tmp_path: Pa
         tmp_path,
         # The wait is a fixed figure, not a measured one: a loaded machine must not turn the
         # small margin this test is about into a large one.
-        "def test_backoff_total_wait():\n    waited = 0.0215\n    assert waited <= 0.02\n",
+        "def test_backoff_total_wait():\n    waited = 0.0215\n"
+        "    assert waited <= 0.02\n",
     )
     analysis = _analyse(text, tmp_path)
     assert analysis.failure_type == "test_failure"
