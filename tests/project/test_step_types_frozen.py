@@ -24,7 +24,8 @@ from pydantic import BaseModel
 from cicd_agent.job.result import ModeResult, Published
 from cicd_agent.modes.analyse_failure.mode import MODE as ANALYSE_FAILURE
 from cicd_agent.modes.command.mode import MODE as COMMAND
-from cicd_agent.modes.deploy_gate.mode import DEPLOY_PHASE, canary_phase
+from cicd_agent.modes.deploy_gate.canary.mode import PHASE as CANARY
+from cicd_agent.modes.deploy_gate.mode import DEPLOY_PHASE
 from cicd_agent.modes.gen_tests.mode import MODE as GEN_TESTS
 from cicd_agent.modes.review.handoff.mode import PHASE as HANDOFF
 from cicd_agent.modes.review.mode import MODE as REVIEW
@@ -35,7 +36,7 @@ STEPS: dict[str, Any] = {
     "gen-tests": GEN_TESTS,
     "analyse-failure": ANALYSE_FAILURE,
     "deploy-gate": DEPLOY_PHASE,
-    "deploy-gate canary": canary_phase(),
+    "deploy-gate canary": CANARY,
     "command": COMMAND,
 }
 HANDED_ON = ("collect", "analyse", "ask")

@@ -24,10 +24,12 @@ from cicd_agent.github.models import AnnotationLevel as CheckLevel
 from cicd_agent.job.decisions import record_decision
 from cicd_agent.job.result import Published
 from cicd_agent.modes.review.describe import write_to_body
+from cicd_agent.modes.review.items import InlineNote
 from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
-from cicd_agent.modes.review.result import SUMMARY_KEY, InlineNote, Posted, ReviewResult
+from cicd_agent.modes.review.posted import Posted
+from cicd_agent.modes.review.result import SUMMARY_KEY, ReviewResult
 from cicd_agent.runner.errors import CicdError, GitHubError
 from cicd_agent.runner.markdown import posted, with_hidden
 from cicd_agent.sarif import write_sarif

@@ -9,18 +9,19 @@ that lets the next ``synchronize`` review only what is new.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.workflows import HonouredIgnore
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.job.result import ModeResult
+from cicd_agent.modes.review.items import FileNote, IgnoredNote, InlineNote
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.ledger import parse as parse_ledger
+from cicd_agent.modes.review.posted import Posted
 from cicd_agent.runner.markdown import Neutral, posted, with_hidden
 from cicd_agent.runner.runner_io import Annotation, AnnotationLevel
 from cicd_agent.severity import Severity, parse_severity
@@ -42,82 +43,11 @@ _ANNOTATION_LEVEL: dict[Severity, AnnotationLevel] = {
 }
 
 
-class FileNote(BaseModel):
-    """A file the model did not see, and why."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    path: str
-    reason: str
-
-
-class IgnoredNote(BaseModel):
-    """A workflow finding an ignore comment left out, as the summary lists it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    path: str
-    comment_line: int
-    audit: str
-    finding_line: int | None
-    severity: str
-    title: str
-    why: str
-
-    @classmethod
-    def of(cls, honoured: HonouredIgnore) -> IgnoredNote:
-        return cls(**asdict(honoured))
-
-    def markdown(self) -> str:
-        where = f":{self.finding_line}" if self.finding_line else ""
-        return (
-            f"- {name_span(f'{self.path}{where}')}: {self.severity} {self.title} "
-            f"({self.audit}), left out by `# zizmor: ignore[{self.audit}]` on line "
-            f"{self.comment_line}: honoured because {self.why}."
-        )
-
-
-class InlineNote(BaseModel):
-    """An inline comment as placed (or as it would be, in a dry run)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    path: str
-    line: int
-    start_line: int | None = None
-    body: str
-    moved_from: int | None = None
-
-
 def blocking(findings: Sequence[Finding], fail_on: Severity | None) -> list[Finding]:
     """Findings at or above ``fail-on`` (none when it is not set)."""
     if fail_on is None:
         return []
     return [f for f in findings if f.severity >= fail_on]
-
-
-@dataclass
-class Posted:
-    """What publishing learnt that deciding could not know: where the review and the summary
-    comment are, the review as GitHub took it (an approval it refused went out as a comment,
-    inline comments it refused moved into the body) and where the description went.
-
-    Only the publish step writes it, as it goes, so a failure part-way keeps what was done;
-    it comes back on a copy of the result (:meth:`ReviewResult.as_posted`), which every
-    rendering reads, so the outputs say what was posted."""
-
-    review_url: str = ""
-    summary_url: str = ""
-    decision: ReviewDecision | None = None
-    """The event posted instead of the decided one (GitHub refused an approval)."""
-    kept: list[InlineNote] | None = None
-    """The inline comments GitHub took, when it refused some (None: all of them)."""
-    moved: list[str] = field(default_factory=list)
-    """The refused inline comments, as items of the review body."""
-    unposted: bool = False
-    """No review was posted this run: its findings are not recorded as posted."""
-    description_in: str | None = None
-    """Where the description went when not where decided (the body could not be edited)."""
 
 
 class ReviewResult(ModeResult):
