@@ -1,8 +1,9 @@
 """Construct the GitHub client and run every call through one error and write policy.
 
 Everything the client needs is passed in (:class:`~cicd_agent.github.settings.GitHubSettings`),
-so tests and GitHub Enterprise Server (``https://HOST/api/v3``) are just other base URLs. Reads raise ``GitHubError``; writes never raise for lack of permission:
-they return a ``WriteOutcome`` saying they were skipped, and the mode reports it.
+so tests and GitHub Enterprise Server (``https://HOST/api/v3``) are just other base URLs. Reads
+raise ``GitHubError``; writes never raise for lack of permission: they return a
+``WriteOutcome`` saying they were skipped, and the mode reports it.
 """
 
 from __future__ import annotations

@@ -51,17 +51,23 @@ RISK_REASONS = 5
 """Reasons of the risk assessment shown in the summary."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class HeadFiles:
     """The reviewed head's files in the checkout collect opened, each read from git at most
     once. Read on demand: which files the model is shown (and so whose code above a hunk and
     whose lines its findings name matter) is known only once the prompt is packed against the
     model's budget, and reading every changed file up front would cost every run without a
-    model."""
+    model.
+
+    A reader on the facts, not data, and still a value the later steps cannot change: ``head``
+    is a commit SHA collect resolved, so every answer is fixed when collect returns (a later
+    write to the work tree or a moved branch changes nothing), whatever asks first; the memo
+    is private and only ever holds those answers. ``texts`` is the one thing a step can do
+    with it."""
 
     repo: GitCheckout
     head: str
-    _read: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _read: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
 
     def texts(self, paths: Sequence[str]) -> dict[str, str]:
         """The text of each of ``paths`` that is a file at head."""
