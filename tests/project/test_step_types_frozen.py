@@ -76,15 +76,75 @@ def _frozen(kind: type) -> bool:
     return False
 
 
+KNOWN_THAWED = {
+    "FixAttempt": "modes/analyse_failure/fix/attempt.py: start() fills it in, in collect",
+    "JobScan": "analysis/logs/reader.py: the one pass over a log builds it as it reads",
+    "StepScan": "analysis/logs/reader.py: the one pass over a log builds it as it reads",
+    "Hit": "analysis/logs/reader.py: the one pass over a log builds it as it reads",
+    "History": "github/run_history.py: the reader adds each attempt as it lists them",
+    "PackedFile": "analysis/packing.py: packing sets the token count once measured",
+    "PromptPart": "analysis/packing.py: packing sets the token count once measured",
+    "FileHistory": "risk/records.py: the miner fills it commit by commit (risk/ is on hold)",
+}
+"""Parts of step types still built field by field where they are made (no later step writes
+them: the audit found none), each with where and why; remove an entry once its type is
+frozen (a test below fails when one is)."""
+
+
+def _class_hints(kind: type) -> dict[str, Any]:
+    module = sys.modules[kind.__module__]
+    scope = {**vars(module), **_type_checking_names(module)}
+    return typing.get_type_hints(kind, globalns=scope)
+
+
+def _parts(kind: type) -> set[type]:
+    """The dataclasses a dataclass holds in its fields (directly, in an optional, a list or a
+    tuple), and theirs, found from the resolved annotations."""
+    found: set[type] = set()
+    todo = [kind]
+    while todo:
+        current = todo.pop()
+        if not dataclasses.is_dataclass(current):
+            continue
+        hints = _class_hints(current)
+        for field in dataclasses.fields(current):
+            stack = [hints[field.name]]
+            while stack:
+                hint = stack.pop()
+                stack.extend(typing.get_args(hint))
+                origin = typing.get_origin(hint) or hint
+                new = isinstance(origin, type) and origin not in found
+                if new and dataclasses.is_dataclass(origin):
+                    found.add(origin)
+                    todo.append(origin)
+    return found
+
+
+def _step_types(mode: str) -> dict[str, type]:
+    steps = STEPS[mode]
+    kinds = {f"{m} -> {k.__qualname__}": k for m in HANDED_ON for k in _returned(steps, m)}
+    for name, kind in list(kinds.items()):
+        kinds.update({f"{name} / {part.__qualname__}": part for part in _parts(kind)})
+    return kinds
+
+
 @pytest.mark.parametrize("mode", sorted(STEPS))
 def test_what_a_step_hands_on_is_frozen(mode: str) -> None:
-    steps = STEPS[mode]
-    kinds = {(method, kind) for method in HANDED_ON for kind in _returned(steps, method)}
+    """The step types and the dataclasses they hold (a facts object's publish plan, …)."""
+    kinds = _step_types(mode)
     assert kinds, f"{mode}: no step type found"
     thawed = sorted(
-        f"{method} -> {kind.__qualname__}" for method, kind in kinds if not _frozen(kind)
+        name
+        for name, kind in kinds.items()
+        if not _frozen(kind) and kind.__qualname__ not in KNOWN_THAWED
     )
     assert not thawed, f"{mode}: later steps could write into {thawed}"
+
+
+def test_the_known_thawed_parts_are_still_thawed() -> None:
+    everything = {kind.__qualname__: kind for mode in STEPS for kind in _step_types(mode).values()}
+    frozen_now = sorted(name for name in KNOWN_THAWED if _frozen(everything[name]))
+    assert not frozen_now, f"remove from KNOWN_THAWED: {frozen_now}"
 
 
 @pytest.mark.parametrize("mode", sorted(STEPS))

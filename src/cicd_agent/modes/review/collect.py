@@ -226,8 +226,7 @@ def _plan(
         is_fork=pull.is_fork if pull else False,
         summary=_summary_comment(ctx, pull) if history else None,
     )
-    plan.dismissed = _dismissed(ctx, pull, plan.previous)
-    return plan
+    return replace(plan, dismissed=_dismissed(ctx, pull, plan.previous))
 
 
 def _dismissed(
