@@ -6,8 +6,7 @@ from __future__ import annotations
 from cicd_agent.modes.command.result import CommandResult
 from cicd_agent.modes.command.result import Posted as CommandPosted
 from cicd_agent.modes.review.items import IgnoredNote, InlineNote
-from cicd_agent.modes.review.posted import Posted
-from cicd_agent.modes.review.result import ReviewResult
+from cicd_agent.modes.review.result import Posted, ReviewResult
 
 
 def _decided() -> ReviewResult:

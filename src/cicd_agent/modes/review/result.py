@@ -9,7 +9,7 @@ that lets the next ``synchronize`` review only what is new.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import Field
@@ -21,7 +21,6 @@ from cicd_agent.job.result import ModeResult
 from cicd_agent.modes.review.items import FileNote, IgnoredNote, InlineNote
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.ledger import parse as parse_ledger
-from cicd_agent.modes.review.posted import Posted
 from cicd_agent.runner.markdown import Neutral, posted, with_hidden
 from cicd_agent.runner.runner_io import Annotation, AnnotationLevel
 from cicd_agent.severity import Severity, parse_severity
@@ -48,6 +47,30 @@ def blocking(findings: Sequence[Finding], fail_on: Severity | None) -> list[Find
     if fail_on is None:
         return []
     return [f for f in findings if f.severity >= fail_on]
+
+
+@dataclass
+class Posted:
+    """What publishing learnt that deciding could not know: where the review and the summary
+    comment are, the review as GitHub took it (an approval it refused went out as a comment,
+    inline comments it refused moved into the body) and where the description went.
+
+    Only the publish step writes it, as it goes, so a failure part-way keeps what was done;
+    it comes back on a copy of the result (:meth:`ReviewResult.as_posted`), which every
+    rendering reads, so the outputs say what was posted."""
+
+    review_url: str = ""
+    summary_url: str = ""
+    decision: ReviewDecision | None = None
+    """The event posted instead of the decided one (GitHub refused an approval)."""
+    kept: list[InlineNote] | None = None
+    """The inline comments GitHub took, when it refused some (None: all of them)."""
+    moved: list[str] = field(default_factory=list)
+    """The refused inline comments, as items of the review body."""
+    unposted: bool = False
+    """No review was posted this run: its findings are not recorded as posted."""
+    description_in: str | None = None
+    """Where the description went when not where decided (the body could not be edited)."""
 
 
 class ReviewResult(ModeResult):
