@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
-from cicd_agent.analysis.secrets.hideable import worth_hiding
 from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.masking import worth_hiding
 from cicd_agent.runner.terminal import plain_text, wants_colour
 
 if TYPE_CHECKING:

@@ -29,9 +29,9 @@ from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY, Posted, ReviewResult
+from cicd_agent.modes.review.sarif import write_sarif
 from cicd_agent.runner.errors import CicdError, GitHubError
 from cicd_agent.runner.markdown import posted, with_hidden
-from cicd_agent.sarif import write_sarif
 from cicd_agent.severity import Severity
 
 if TYPE_CHECKING:
