@@ -26,14 +26,10 @@ KNOWN_UNTESTED = frozenset(
     {
         "cicd_agent.modes.analyse_failure.collect",
         "cicd_agent.modes.analyse_failure.fix.boot.witness",
-        "cicd_agent.modes.analyse_failure.mode",
         "cicd_agent.modes.analyse_failure.runs",
         "cicd_agent.modes.command.arguments",
-        "cicd_agent.modes.command.mode",
         "cicd_agent.modes.command.publish",
-        "cicd_agent.modes.deploy_gate.canary.mode",
         "cicd_agent.modes.deploy_gate.canary.publish",
-        "cicd_agent.modes.deploy_gate.mode",
         "cicd_agent.modes.deploy_gate.publish",
         "cicd_agent.modes.gen_tests.ask",
         "cicd_agent.modes.gen_tests.boot.cicd_gentests_plugin",
@@ -43,8 +39,6 @@ KNOWN_UNTESTED = frozenset(
         "cicd_agent.modes.gen_tests.verdict",
         "cicd_agent.modes.review.ask",
         "cicd_agent.modes.review.dismissals",
-        "cicd_agent.modes.review.handoff.mode",
-        "cicd_agent.modes.review.mode",
     }
 )
 

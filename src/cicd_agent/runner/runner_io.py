@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
-from cicd_agent.analysis.secrets.hideable import worth_hiding
 from cicd_agent.runner.annotations import (
     AnnotationText,
     annotation_path,
@@ -20,6 +19,7 @@ from cicd_agent.runner.annotations import (
     annotation_title,
 )
 from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.masking import worth_hiding
 from cicd_agent.runner.terminal import plain_text, wants_colour
 
 if TYPE_CHECKING:

@@ -29,13 +29,11 @@ from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort
 from cicd_agent.analysis.placement import place
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.modes.review.describe import markdown_of
+from cicd_agent.modes.review.items import FileNote, IgnoredNote, InlineNote
 from cicd_agent.modes.review.ledger import Known
 from cicd_agent.modes.review.result import (
     SUMMARY_LIMIT,
     Decided,
-    FileNote,
-    IgnoredNote,
-    InlineNote,
     ReviewDecision,
     ReviewResult,
     blocking,
