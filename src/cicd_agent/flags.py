@@ -60,7 +60,7 @@ class Parser(argparse.ArgumentParser):
         """The unrecognized words as the error may show them: a mistyped secret option
         (``--audit-database-urll=postgresql://u:PASSWORD@h``, ``--prometheus-pasword PW``)
         keeps its name, never its value; other words are shown as typed."""
-        from cicd_agent.analysis.secrets.known import is_secret_name  # this error path only
+        from cicd_agent.runner.masking import is_secret_name  # this error path only
 
         shown: list[str] = []
         hiding = False  # the word after a secret option without `=` is its value

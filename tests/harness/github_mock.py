@@ -33,8 +33,8 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.github.client import GitHubSettings
 from cicd_agent.github.retry import RetryPolicy
+from cicd_agent.github.settings import GitHubSettings
 
 from .github_proxy import ScriptingProxy
 from .prepare_spec import prepare_file, with_base_url

@@ -10,7 +10,7 @@ would otherwise depend on its package's ``__init__``).
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from tests.harness.payloads import REPO_ROOT
@@ -59,25 +59,27 @@ def _import_nodes_in(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
     yield from _import_nodes(node)
 
 
-def imports_of(module: str, source: str | None = None) -> set[str]:
-    """The cicd_agent modules ``module`` imports (``from pkg import name`` is ``pkg.name``
-    when that is a module, else ``pkg``)."""
-    path = MODULES[module]
+def imports_of(
+    module: str, source: str | None = None, modules: Mapping[str, Path] = MODULES
+) -> set[str]:
+    """The modules of ``modules`` (cicd_agent's unless told) that ``module`` imports
+    (``from pkg import name`` is ``pkg.name`` when that is a module, else ``pkg``)."""
+    path = modules[module]
     tree = ast.parse(path.read_text(encoding="utf-8") if source is None else source)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
     for node in _import_nodes(tree):
         if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names if alias.name in MODULES)
+            found.update(alias.name for alias in node.names if alias.name in modules)
             continue
         base = node.module or ""
         if node.level:
             anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
             base = ".".join([*anchor, base] if base else anchor)
         for alias in node.names:
-            if f"{base}.{alias.name}" in MODULES:
+            if f"{base}.{alias.name}" in modules:
                 found.add(f"{base}.{alias.name}")
-            elif base in MODULES:
+            elif base in modules:
                 found.add(base)
     found.discard(module)
     return found
@@ -210,3 +212,66 @@ def test_no_mode_imports_the_cli() -> None:
         and names_the_cli(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+OUTSIDE = ("bench", "research", "tools")
+"""The project's folders beside the package that import it: each is one part of the drawing."""
+MAX_ARROWS_BETWEEN_PARTS = 70
+"""Issue 43's bound. It may only go down: a new arrow between two parts has to pay for itself
+by removing another."""
+
+
+def _part(module: str) -> str | None:
+    """The part of the drawing ``module`` belongs to: a folder beside the package, or one
+    subpackage or top-level module of cicd_agent. The package's own ``__init__`` belongs to
+    none: it only names the version, which any part may read."""
+    top, _, rest = module.partition(".")
+    if top in OUTSIDE:
+        return top
+    return f"cicd_agent.{rest.partition('.')[0]}" if rest else None
+
+
+def _project_modules() -> dict[str, Path]:
+    found = dict(MODULES)
+    for folder in OUTSIDE:
+        for path in (REPO_ROOT / folder).rglob("*.py"):
+            parts = path.relative_to(REPO_ROOT).with_suffix("").parts
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def arrows_between_parts() -> dict[tuple[str, str], set[str]]:
+    """Each ``(importer part, imported part)`` with the module imports that draw it."""
+    modules = _project_modules()
+    arrows: dict[tuple[str, str], set[str]] = {}
+    for module in modules:
+        for imported in imports_of(module, modules=modules):
+            ends = (_part(module), _part(imported))
+            if ends[0] and ends[1] and ends[0] != ends[1]:
+                arrows.setdefault((ends[0], ends[1]), set()).add(f"{module} -> {imported}")
+    return arrows
+
+
+def test_the_parts_are_the_packages_layers_and_the_folders_beside_it() -> None:
+    assert _part("cicd_agent.analysis.secrets.known") == "cicd_agent.analysis"
+    assert _part("cicd_agent.cli") == "cicd_agent.cli"
+    assert _part("research.risk.eval") == "research"
+    assert _part("cicd_agent") is None
+
+
+def test_few_arrows_between_the_parts() -> None:
+    """A newcomer reads the project part by part: every arrow between two parts is one more
+    thing to hold in mind. The message lists each arrow with the imports that draw it."""
+    arrows = arrows_between_parts()
+    listed = [f"{a} -> {b}: {'; '.join(sorted(why))}" for (a, b), why in sorted(arrows.items())]
+    assert len(arrows) <= MAX_ARROWS_BETWEEN_PARTS, f"{len(arrows)} arrows:\n" + "\n".join(listed)
+
+
+def test_the_runner_layer_imports_no_other_part() -> None:
+    """runner/ is the ground every layer stands on (errors, inputs, masking, safe Markdown): an
+    import from it into another part would run back up and tie the ground to a floor above."""
+    upward = {ends: why for ends, why in arrows_between_parts().items() if ends[0] == RUNNER}
+    assert upward == {}
+
+
+RUNNER = "cicd_agent.runner"

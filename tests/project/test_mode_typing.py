@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from cicd_agent.job.context import RunContext
 from cicd_agent.runner.errors import ExitCode
 from cicd_agent.job.pipeline import Mode, run_mode
-from cicd_agent.job.result import ModeResult
+from cicd_agent.job.result import ModeResult, Published
 
 
 class Opts:
@@ -49,7 +49,10 @@ class Toy:
     def ask(self, ctx: RunContext[Opts], facts: list[str], verdict: int) -> None: return None
     def decide(self, ctx: RunContext[Opts], verdict: int, opinion: None) -> Counted:
         return Counted(mode="toy", headline="", count=verdict)
-    def publish(self, ctx: RunContext[Opts], facts: list[str], verdict: int, result: PUBLISHED) -> None: ...
+    def publish(
+        self, ctx: RunContext[Opts], facts: list[str], verdict: int, result: PUBLISHED
+    ) -> Published[PUBLISHED]:
+        return Published(result)
     def failure_outputs(self, ctx: RunContext[Opts]) -> dict[str, str]: return {}
     def run(self, ctx: RunContext[Opts]) -> tuple[ModeResult, ExitCode]:
         return run_mode(self, ctx)

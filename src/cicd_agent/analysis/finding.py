@@ -29,7 +29,9 @@ SeverityField = Annotated[
     PlainSerializer(lambda level: level.label, return_type=str),
 ]
 
-FindingSource = Literal["deterministic", "model"]
+FindingSource = Literal["deterministic", "model", "claim"]
+"""Who says so: this run's own checks, the model, or the result file of the pull request's own
+run (the fork-safe hand-off), whatever that file calls its findings."""
 
 
 class Finding(BaseModel):

@@ -21,10 +21,24 @@ _HEADING = re.compile(rf"\*\*({'|'.join(SEVERITY_NAMES)})\*\*")
 _OUR_MARKERS = "<!-- cicd-agent"
 
 
+_ORIGINS = {"deterministic": "", "model": " (model)", "claim": " (the pull request's claim)"}
+
+
+def origin(finding: Finding) -> str:
+    """Who says so, after the severity: nothing for this run's own checks, ``(model)``, or
+    ``(the pull request's claim)`` for what the pull request's own run handed over."""
+    return _ORIGINS[finding.source]
+
+
 def heading(finding: Finding) -> str:
     """``**high** · Title`` — the first line of every rendering of a finding."""
-    origin = "" if finding.source == "deterministic" else " (model)"
-    return f"**{finding.severity.label}**{origin} · {finding.title}"
+    return f"**{finding.severity.label}**{origin(finding)} · {finding.title}"
+
+
+def annotation_heading(finding: Finding) -> str:
+    """``high: Title``; a claim of the pull request's own run says so here too."""
+    claimed = origin(finding) if finding.source == "claim" else ""
+    return f"{finding.severity.label}{claimed}: {finding.title}"
 
 
 def marker(fingerprint: str) -> str:

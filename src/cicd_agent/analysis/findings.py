@@ -4,6 +4,7 @@ Each rule looks only at what the pull request *adds* (a secret that was already 
 this change's fault, and re-reporting it on every pull request floods reviews):
 
 - secrets of a known shape in added lines (:func:`find_secrets`), never quoting the value;
+- the rules of :mod:`cicd_agent.analysis.file_rules`, each over one changed file:
 - merge-conflict markers left in a file;
 - debugger calls that stop a program (``breakpoint()``, ``pdb.set_trace()``, ``binding.pry``,
   ``debugger;``…), matched as statements in files of that language only. ``console.log`` is
@@ -26,11 +27,19 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from hashlib import sha256
 from itertools import accumulate
-from pathlib import PurePosixPath
 
 from cicd_agent.analysis.diff import Diff, FileDiff
+from cicd_agent.analysis.file_rules import (
+    CONFLICT_WORDS,
+    DEBUGGER_WORDS,
+    conflict_markers,
+    debugger_calls,
+    git_settings,
+    governing,
+    large_binary,
+)
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.governing import CONFIG_PATH, GIT_SETTINGS, governs_review
+from cicd_agent.analysis.governing import governs_review
 from cicd_agent.analysis.redact import SecretHit, find_secrets
 from cicd_agent.analysis.workflows import (
     NO_EXEMPTIONS,
@@ -40,12 +49,6 @@ from cicd_agent.analysis.workflows import (
     audit_workflows,
 )
 from cicd_agent.severity import Severity
-
-LARGE_BINARY_BYTES = 1024 * 1024
-"""A binary of 1 MiB or more is worth a word: every clone and CI checkout pays for it forever."""
-HUGE_BINARY_BYTES = 50 * 1024 * 1024
-"""GitHub warns at 50 MiB and refuses files over 100 MiB."""
-
 
 RULE_DESCRIPTIONS: dict[str, str] = {
     "secret": "A credential of a known shape was added to the repository",
@@ -142,26 +145,26 @@ def deterministic_audit(
         raise ValueError("workflow files to audit, but no auditor to run zizmor on them")
     found: list[Finding] = []
     secret_files = diff.paths_matching(_secret_offsets)
-    conflict_files = diff.paths_with(_CONFLICT_WORDS)
-    debugger_files = diff.paths_with(_DEBUGGER_WORDS)
+    conflict_files = diff.paths_with(CONFLICT_WORDS)
+    debugger_files = diff.paths_with(DEBUGGER_WORDS)
     for changed in diff.files:
         if governs_review(changed.path):
-            found.append(_governing(changed))
-        if (git_settings := _git_settings(changed)) is not None:
-            found.append(git_settings)
+            found.append(governing(changed))
+        if (settings := git_settings(changed)) is not None:
+            found.append(settings)
         if changed.status == "deleted":
             continue
         if changed.is_binary:
-            found.extend(_large_binary(changed))
+            found.extend(large_binary(changed))
             if changed.unshown:  # shown as binary, never hidden from the secret rules
                 found.extend(_secrets(changed))
             continue
         if changed.path in secret_files:
             found.extend(_secrets(changed))
         if changed.path in conflict_files:
-            found.extend(_conflict_markers(changed))
+            found.extend(conflict_markers(changed))
         if changed.path in debugger_files:
-            found.extend(_debugger_calls(changed))
+            found.extend(debugger_calls(changed))
     ignored: list[HonouredIgnore] = []
     if workflow_texts and audit is not None:
         audited = audit_workflows(diff, workflow_texts, audit, exemptions)
@@ -253,196 +256,3 @@ def _specific_kind(text: str, hit: SecretHit) -> str:
         return hit.kind
     inner = [h.kind for h in find_secrets(text[hit.start : hit.end]) if h.kind != hit.kind]
     return inner[0] if inner else hit.kind
-
-
-# ------------------------------------------------------------------------- conflict markers
-
-_CONFLICT_OPEN = re.compile(r"^(?:<{7}|>{7}|\|{7})(?: |$)")
-_CONFLICT_ANY = re.compile(r"^(?:<{7}|>{7}|\|{7})(?: |$)|^={7}$")
-_CONFLICT_WORDS = ("<<<<<<<", ">>>>>>>", "|||||||")
-
-
-def _conflict_markers(changed: FileDiff) -> Iterator[Finding]:
-    # "=======" alone is a Markdown/reStructuredText heading underline, so it only counts when
-    # an unambiguous marker is in the same file.
-    lines = [(n, t) for n, t in changed.added_lines() if _CONFLICT_ANY.match(t)]
-    if not any(_CONFLICT_OPEN.match(text) for _, text in lines):
-        return
-    first = lines[0][0]
-    yield Finding(
-        rule="merge-conflict",
-        severity=Severity.HIGH,
-        category="correctness",
-        path=changed.path,
-        line=first,
-        title="Unresolved merge-conflict markers",
-        body=(
-            f"{len(lines)} merge-conflict marker line(s) were added to this file (first on "
-            f"line {first}). The file will not work as intended until the conflict is resolved."
-        ),
-    )
-
-
-# ---------------------------------------------------------------------------- debugger calls
-
-_PY = r"^\s*(?:breakpoint\(\s*\)|(?:i?pdb|pudb|ipdb|pdbpp)\.(?:set_trace|post_mortem)\("
-_PY += (
-    r"|import\s+(?:i?pdb|pudb)\b|from\s+(?:i?pdb|pudb)\s+import\b|from\s+IPython\s+import\s+embed)"
-)
-_DEBUGGERS: tuple[tuple[frozenset[str], re.Pattern[str], Severity, str], ...] = (
-    (
-        frozenset({".py", ".pyw"}),
-        re.compile(_PY),
-        Severity.HIGH,
-        "stops the program and waits for a debugger on standard input",
-    ),
-    (
-        frozenset({".rb", ".rake", ".erb"}),
-        re.compile(r"^\s*(?:binding\.(?:pry|irb)|byebug|debugger)\b(?!\s*[=:(])"),
-        Severity.HIGH,
-        "stops the program at this line",
-    ),
-    (
-        frozenset({".ex", ".exs"}),
-        re.compile(r"^\s*(?:require\s+IEx;\s*)?IEx\.pry\b"),
-        Severity.HIGH,
-        "stops the process at this line",
-    ),
-    (
-        frozenset({".go"}),
-        re.compile(r"^\s*runtime\.Breakpoint\(\)"),
-        Severity.HIGH,
-        "raises a breakpoint trap that crashes the program outside a debugger",
-    ),
-    (
-        frozenset({".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".vue", ".svelte"}),
-        re.compile(r"^\s*debugger\s*;?\s*(?://.*)?$"),
-        Severity.MEDIUM,
-        "pauses execution whenever developer tools are open",
-    ),
-    (
-        frozenset({".php"}),
-        re.compile(r"^\s*(?:xdebug_break\(\)|eval\(\\Psy\\sh\(\)\))"),
-        Severity.HIGH,
-        "stops the request at this line",
-    ),
-)
-_IMPORT = re.compile(r"^\s*(?:import|from)\s")
-_DEBUGGER_WORDS = (
-    "breakpoint", "pdb", "pudb", "IPython", "binding.", "byebug", "debugger", "IEx.pry",
-    "runtime.Breakpoint", "xdebug_break", "Psy",
-)  # fmt: skip
-
-
-def _debugger_calls(changed: FileDiff) -> Iterator[Finding]:
-    suffix = PurePosixPath(changed.path).suffix.lower()
-    rule = next((r for r in _DEBUGGERS if suffix in r[0]), None)
-    if rule is None:
-        return
-    _, pattern, severity, effect = rule
-    hits = [(n, t) for n, t in changed.added_lines() if pattern.match(t)]
-    calls = [(n, t) for n, t in hits if not _IMPORT.match(t)]
-    # `import pdb` is only reported when no call is: one leftover, one comment.
-    for number, text in calls or hits:
-        yield Finding(
-            rule="debugger",
-            severity=severity,
-            category="correctness",
-            path=changed.path,
-            line=number,
-            title="Leftover debugger call",
-            body=f"`{text.strip()[:80]}` {effect}. Remove it before merging.",
-        )
-
-
-# ---------------------------------------------------------------------- governing files
-
-_GOVERNS = {
-    CONFIG_PATH.lower(): "which files cicd-agent reviews, what fails the check and what it ignores",
-    "codeowners": "who must approve a change",
-}
-
-
-def _governing(changed: FileDiff) -> Finding:
-    """A change to a settings, guidance or CODEOWNERS file: medium, for a maintainer's eye (it
-    is often routine), never silent (it can switch off every later review)."""
-    name = PurePosixPath(changed.path).name.lower()
-    decides = (
-        _GOVERNS.get(changed.path.lower())
-        or _GOVERNS.get(name)
-        or ("what the review model is told about every change")
-    )
-    verb = {"added": "adds", "deleted": "deletes"}.get(changed.status, "changes")
-    return Finding(
-        rule="governing-file",
-        severity=Severity.MEDIUM,
-        category="security",
-        path=changed.path,
-        title="Changes what governs later reviews",
-        body=(
-            f"This pull request {verb} a file that decides {decides}. This review read the "
-            "base branch's version, as every run does; once merged, this version governs "
-            "every later pull request. Check that it does not loosen them."
-        ),
-    )
-
-
-def _git_reads(path: str) -> bool:
-    """Whether git reads ``path`` as settings: ``.gitattributes`` at any depth, the others at
-    the top (``old_path`` counts: renaming the file away drops what it set)."""
-    name = PurePosixPath(path).name.lower()
-    return name in GIT_SETTINGS and (name == ".gitattributes" or "/" not in path)
-
-
-def _git_settings(changed: FileDiff) -> Finding | None:
-    """A finding for a change to a file git reads as settings (``.gitattributes`` at any depth,
-    ``.mailmap`` and ``.gitmodules`` at the top). Medium, like a governing file: such a change
-    is often routine (``*.png binary``) and needs a maintainer's eye, not a failed check; it
-    is never silent, since ``* -diff`` hides every later change from GitHub's diff view, and a
-    mailmap or submodule URL changes whom a log names and what a recursive checkout fetches."""
-    name = next(
-        (
-            PurePosixPath(path).name.lower()
-            for path in (changed.path, changed.old_path)
-            if path and _git_reads(path)
-        ),
-        None,
-    )
-    if name is None:
-        return None
-    verb = {"added": "adds", "deleted": "deletes"}.get(changed.status, "changes")
-    return Finding(
-        rule="git-settings",
-        severity=Severity.MEDIUM,
-        category="security",
-        path=changed.path,
-        title=f"Changes git's settings ({name})",
-        body=(
-            f"This pull request {verb} `{name}`, which decides {GIT_SETTINGS[name]}. This "
-            "review read the changes without it; once merged, it applies to every clone, "
-            "to GitHub's diff view and to every later pull request. Check what it turns on."
-        ),
-    )
-
-
-# ------------------------------------------------------------------------------- binaries
-
-
-def _large_binary(changed: FileDiff) -> Iterator[Finding]:
-    if changed.size is None or changed.size < LARGE_BINARY_BYTES:
-        return
-    mib = changed.size / (1024 * 1024)
-    severity = Severity.HIGH if changed.size >= HUGE_BINARY_BYTES else Severity.MEDIUM
-    verb = "adds" if changed.status == "added" else "changes"
-    yield Finding(
-        rule="large-binary",
-        severity=severity,
-        category="maintainability",
-        path=changed.path,
-        title=f"Large binary file ({mib:.1f} MiB)",
-        body=(
-            f"This pull request {verb} a {mib:.1f} MiB binary file. Git keeps every version "
-            "of it, so every clone and CI checkout downloads it from now on. Consider Git "
-            "LFS, a release asset or an artifact store."
-        ),
-    )

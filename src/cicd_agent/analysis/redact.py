@@ -24,27 +24,26 @@ the few regexes whose keywords occur.
 Layout (``analysis/secrets/``): ``values`` (entropy, placeholders, stand-ins), ``rule`` (one
 shape), ``request`` (request credentials), ``shapes`` (our other shapes), ``vendors`` (vendor
 token formats by their documented prefixes), ``loading`` (the rule set and its keyword
-index), ``matcher`` (:func:`find_secrets`), ``known`` (the run's own values); this module puts
-them together as :class:`Redactor`.
+index), ``matcher`` (:func:`find_secrets`), ``known`` (the run's own values; which names and
+values count as secret is :mod:`cicd_agent.runner.masking`'s rule); this module puts them
+together as :class:`Redactor`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from cicd_agent.analysis.secrets.hideable import MIN_KNOWN_SECRET_LENGTH, worth_hiding
-from cicd_agent.analysis.secrets.known import KnownValues, is_secret_name, known_secrets_from_env
+from cicd_agent.analysis.secrets.known import KnownValues, known_secrets_from_env
 from cicd_agent.analysis.secrets.loading import rule_set_provenance
 from cicd_agent.analysis.secrets.matcher import SecretHit, find_secrets
+from cicd_agent.runner.masking import MIN_KNOWN_SECRET_LENGTH
 
 __all__ = [
     "Redactor",
     "SecretHit",
     "find_secrets",
-    "is_secret_name",
     "known_secrets_from_env",
     "rule_set_provenance",
-    "worth_hiding",
 ]
 
 

@@ -28,7 +28,7 @@ from enum import StrEnum
 from pathlib import Path
 from xml.etree import ElementTree
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.runner.errors import UsageError
 
@@ -69,6 +69,9 @@ class Signal(BaseModel):
     weight: float
     effective_weight: float = 0.0
     detail: str
+    pulls: tuple[int, ...] = Field(default=(), exclude=True)
+    """The pull requests ``detail`` names (``#12``), as GitHub's API lists them: posted, they
+    stay references (any other ``#12`` is broken). Not part of the JSON result."""
 
     @property
     def missing(self) -> bool:
@@ -350,7 +353,11 @@ def review_signal(pulls: Sequence[PullReview] | None, weight: float, reason: str
     worst = min(pulls, key=lambda pull: REVIEW_SCORES.get(pull.verdict, 0.0))
     listed = ", ".join(f"#{p.number} {p.verdict.replace('_', ' ')}" for p in pulls[:5])
     return Signal(
-        name=name, score=REVIEW_SCORES.get(worst.verdict, 0.0), weight=weight, detail=listed
+        name=name,
+        score=REVIEW_SCORES.get(worst.verdict, 0.0),
+        weight=weight,
+        detail=listed,
+        pulls=tuple(p.number for p in pulls[:5]),
     )
 
 

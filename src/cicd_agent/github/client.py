@@ -1,9 +1,9 @@
 """Construct the GitHub client and run every call through one error and write policy.
 
-Everything the client needs is passed in (``GitHubSettings``, or ``settings_from_env`` with the
-environment as a parameter), so tests and GitHub Enterprise Server (``https://HOST/api/v3``) are
-just other base URLs. Reads raise ``GitHubError``; writes never raise for lack of permission:
-they return a ``WriteOutcome`` saying they were skipped, and the mode reports it.
+Everything the client needs is passed in (:class:`~cicd_agent.github.settings.GitHubSettings`),
+so tests and GitHub Enterprise Server (``https://HOST/api/v3``) are just other base URLs. Reads
+raise ``GitHubError``; writes never raise for lack of permission: they return a
+``WriteOutcome`` saying they were skipped, and the mode reports it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
-from urllib.parse import urlsplit
 
 import requests
 from github import Auth, Github, GithubException
@@ -32,9 +31,10 @@ from cicd_agent.github.models import (
     WorkflowRunInfo,
     WriteOutcome,
 )
-from cicd_agent.github.retry import RetryPolicy, build_retry
+from cicd_agent.github.retry import build_retry
 from cicd_agent.github.run_history import HistoryReader, Readers
-from cicd_agent.runner.errors import GitHubWriteDenied, UsageError
+from cicd_agent.github.settings import GitHubSettings, check_api_url
+from cicd_agent.runner.errors import GitHubWriteDenied
 from cicd_agent.runner.markdown import Neutral
 
 if TYPE_CHECKING:
@@ -50,89 +50,6 @@ if TYPE_CHECKING:
     from cicd_agent.github.threads import CommentKind, ThreadStart
 
 T = TypeVar("T")
-
-DEFAULT_API_URL = "https://api.github.com"
-
-
-@dataclass(frozen=True)
-class GitHubSettings:
-    """How to reach GitHub and how carefully to write.
-
-    ``seconds_between_writes`` follows GitHub's advice (one second between mutating requests)
-    against secondary rate limits; reads are not paced because a mode makes them one at a time.
-    ``read_only_reason`` is set by a mode that already knows it cannot write (fork PR).
-    """
-
-    token: str = field(repr=False)
-    repo: str
-    api_url: str = DEFAULT_API_URL
-    dry_run: bool = False
-    read_only_reason: str = ""
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
-    seconds_between_requests: float = 0.0
-    seconds_between_writes: float = 1.0
-    timeout_seconds: int = 30
-
-
-def settings_from_env(
-    environ: Mapping[str, str],
-    *,
-    token: str = "",
-    repo: str = "",
-    dry_run: bool = False,
-    read_only_reason: str = "",
-) -> GitHubSettings:
-    """Settings from the runner's variables; explicit ``token``/``repo`` win over the environment.
-
-    ``CICD_AGENT_GITHUB_WRITE_INTERVAL`` and ``CICD_AGENT_GITHUB_MAX_WAIT`` (seconds) tune pacing
-    and the longest retry wait, e.g. to 0 against a local mock server.
-    """
-    resolved_token = token or environ.get("GITHUB_TOKEN", "")
-    if not resolved_token:
-        raise UsageError(
-            "No GitHub token was given.",
-            hint="Set the github-token input (default ${{ github.token }}) or GITHUB_TOKEN.",
-        )
-    resolved_repo = repo or environ.get("GITHUB_REPOSITORY", "")
-    if resolved_repo.count("/") != 1 or "" in resolved_repo.split("/"):
-        raise UsageError(
-            f"The repository must be given as OWNER/NAME, got {resolved_repo!r}.",
-            hint="Set GITHUB_REPOSITORY (the runner does) or pass the repository explicitly.",
-        )
-    write_interval = _seconds(environ, "CICD_AGENT_GITHUB_WRITE_INTERVAL", 1.0)
-    max_wait = _seconds(environ, "CICD_AGENT_GITHUB_MAX_WAIT", RetryPolicy.max_wait_seconds)
-    return GitHubSettings(
-        token=resolved_token,
-        repo=resolved_repo,
-        api_url=environ.get("GITHUB_API_URL") or DEFAULT_API_URL,
-        dry_run=dry_run,
-        read_only_reason=read_only_reason,
-        retry=RetryPolicy(max_wait_seconds=max_wait),
-        seconds_between_writes=write_interval,
-    )
-
-
-def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
-    raw = environ.get(name, "")
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if value < 0:
-        raise UsageError(f"{name} must be a number of seconds (0 or more), got {raw!r}.")
-    return value
-
-
-def _check_api_url(api_url: str) -> str:
-    parts = urlsplit(api_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(
-            f"The GitHub API URL {api_url!r} is not an http(s) URL.",
-            hint="Use https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server.",
-        )
-    return api_url.rstrip("/")
 
 
 @dataclass
@@ -156,7 +73,7 @@ class GitHubClient:
     def __init__(self, github: Github, settings: GitHubSettings) -> None:
         """``github`` must be lazy (``connect`` makes it so): no request until a call needs one."""
         self._github = github
-        self.api_url = _check_api_url(settings.api_url)
+        self.api_url = check_api_url(settings.api_url)
         self.repo_full_name = settings.repo
         self.dry_run = settings.dry_run
         self.retry = settings.retry
@@ -417,7 +334,7 @@ class GitHubClient:
 def connect(settings: GitHubSettings) -> GitHubClient:
     """A client for ``settings.repo``; makes no request until the first call."""
     github = Github(
-        base_url=_check_api_url(settings.api_url),
+        base_url=check_api_url(settings.api_url),
         auth=Auth.Token(settings.token),
         retry=build_retry(settings.retry),
         timeout=settings.timeout_seconds,

@@ -11,6 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from cicd_agent.runner.annotations import (
+    AnnotationText,
+    annotation_path,
+    annotation_text,
+    annotation_title,
+)
+
 if TYPE_CHECKING:
     from cicd_agent.runner.markdown import Neutral
 
@@ -118,15 +125,42 @@ class ReviewDecision:
     changes_requested_by: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Annotation:
-    path: str
+    """One check run annotation; its texts are made here, and only here, into
+    :class:`AnnotationText` (plain text within the Checks API's limits: a title over 255
+    characters or a lone surrogate makes GitHub refuse the whole check run)."""
+
+    path: AnnotationText
     start_line: int
     end_line: int
     level: AnnotationLevel
-    message: str
-    title: str = ""
-    raw_details: str = ""
+    message: AnnotationText
+    title: AnnotationText
+    raw_details: AnnotationText
+
+    def __init__(
+        self,
+        path: str,
+        start_line: int,
+        end_line: int,
+        level: AnnotationLevel,
+        message: str,
+        *,
+        title: str = "",
+        raw_details: str = "",
+    ) -> None:
+        made = {
+            "path": annotation_path(path),
+            "start_line": start_line,
+            "end_line": end_line,
+            "level": level,
+            "message": annotation_text(message),
+            "title": annotation_title(title),
+            "raw_details": annotation_text(raw_details),
+        }
+        for name, value in made.items():
+            object.__setattr__(self, name, value)
 
     def payload(self) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -178,7 +178,8 @@ class RunContext(Generic[OptionsT_co]):
             return None
         # PyGithub is imported here, only with a token: it costs more than the rest of a run's
         # imports (tests/project/test_mode_imports.py).
-        from cicd_agent.github.client import connect, settings_from_env
+        from cicd_agent.github.client import connect
+        from cicd_agent.github.settings import settings_from_env
 
         return connect(
             settings_from_env(

@@ -141,7 +141,7 @@ def _fill(
 def read_value(option: Option, raw: str, label: str) -> object:
     """``raw`` as ``option`` reads it; ``label`` says where it came from (``input 'dry-run'``)."""
     # a secret's value is never echoed, not even a mistyped one (a URL with a password)
-    from cicd_agent.analysis.secrets.known import is_secret_name
+    from cicd_agent.runner.masking import is_secret_name
 
     shown = "(not shown: it is a secret)" if is_secret_name(option.name) else repr(raw)
     value: object

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
 from cicd_agent.job.context import RunContext
-from cicd_agent.job.result import ModeResult, fail_on_sentence
+from cicd_agent.job.result import ModeResult, Published, fail_on_sentence
 from cicd_agent.runner.errors import (
     ExitCode,
     ExternalServiceError,
@@ -91,10 +91,11 @@ class Steps(Protocol[OptionsT_contra, FactsT, VerdictT, OpinionT, ResultT]):
 
     def publish(
         self, ctx: RunContext[OptionsT_contra], facts: FactsT, verdict: VerdictT, result: ResultT
-    ) -> None:
+    ) -> Published[ResultT]:
         """Review, comment or check run, from the facts, the floor and the decided result (what
-        it needs comes in as arguments, never through private attributes of the result).
-        Outputs are written after it, from the result as it leaves it."""
+        it needs comes in as arguments, never through private attributes of the result). It
+        writes nothing into ``result``: what posting learnt is on the copy it returns
+        (:class:`~cicd_agent.job.result.Published`), which the outputs are written from."""
 
 
 def validate_fail_on(
@@ -137,27 +138,9 @@ def run_mode(
     result = mode.decide(ctx, verdict, opinion)
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
     result.usage = ctx.usage_report()
-    exit_code = ExitCode.OK
-    # The `error` output: why the run could not finish (a service that failed the mode, or the
-    # publishing), empty when it did.
-    unfinished = result.service_failure or ""
     progress.stage("publish: " + ("computing only (dry run)" if ctx.options.dry_run else
                                   "writing the results"))  # fmt: skip
-    try:
-        mode.publish(ctx, facts, verdict, result)
-    except GitHubWriteDenied as exc:
-        result.notes.append(f"Could not publish to GitHub, results are in this summary: {exc}")
-    except ExternalServiceError as exc:
-        result.headline = f"Publishing to GitHub failed: {exc} {result.headline}"
-        unfinished = f"Publishing to GitHub failed: {exc}"
-        ctx.runner.annotate(Annotation("error", unfinished))
-        exit_code = ExitCode.EXTERNAL
-    finally:
-        progress.end()
-        # Once, from the final result (what publishing posted included), whatever happened:
-        # a crash while publishing still leaves the decided outputs for later steps.
-        result.error = unfinished
-        ctx.runner.set_outputs(result.outputs())
+    result, exit_code = _publish(mode, ctx, facts, verdict, result)
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
     final: list[Annotation] = []
     if result.service_failure and exit_code is ExitCode.OK:
@@ -171,7 +154,10 @@ def run_mode(
     first = fail_on_sentence(ctx.options.fail_on, reason, int(exit_code))
     ctx.runner.write_summary(
         posted(
-            result.summary_markdown(first), allowed_links=ctx.own_links, limit=SUMMARY_LIMIT_BYTES
+            result.summary_markdown(first),
+            allowed_links=ctx.own_links,
+            references=result.references(),
+            limit=SUMMARY_LIMIT_BYTES,
         )
     )
     for annotation in result.annotations():
@@ -180,6 +166,40 @@ def run_mode(
         )
     for annotation in final:
         ctx.runner.annotate(annotation)
+    return result, exit_code
+
+
+def _publish(
+    mode: Steps[OptionsT_contra, FactsT, VerdictT, OpinionT, ResultT],
+    ctx: RunContext[OptionsT_contra],
+    facts: FactsT,
+    verdict: VerdictT,
+    decided: ResultT,
+) -> tuple[ResultT, ExitCode]:
+    """The publish step, and the outputs written once from the result it hands back (the
+    decided one when it failed before handing one back), whatever happened: a crash while
+    publishing still leaves the decided outputs for later steps."""
+    result = decided
+    exit_code = ExitCode.OK
+    # The `error` output: why the run could not finish (a service that failed the mode, or the
+    # publishing), empty when it did.
+    unfinished = result.service_failure or ""
+    try:
+        published = mode.publish(ctx, facts, verdict, decided)
+        result = published.result
+        if published.failure is not None:
+            raise published.failure
+    except GitHubWriteDenied as exc:
+        result.notes.append(f"Could not publish to GitHub, results are in this summary: {exc}")
+    except ExternalServiceError as exc:
+        result.headline = f"Publishing to GitHub failed: {exc} {result.headline}"
+        unfinished = f"Publishing to GitHub failed: {exc}"
+        ctx.runner.annotate(Annotation("error", unfinished))
+        exit_code = ExitCode.EXTERNAL
+    finally:
+        ctx.progress.end()
+        result.error = unfinished
+        ctx.runner.set_outputs(result.outputs())
     return result, exit_code
 
 

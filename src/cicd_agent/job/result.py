@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.model.usage import ModelUsageReport
-from cicd_agent.runner.markdown import prose
+from cicd_agent.runner.errors import CicdError
+from cicd_agent.runner.markdown import Reference, prose
 from cicd_agent.runner.runner_io import Annotation
 
 
@@ -52,6 +53,11 @@ class ModeResult(BaseModel):
 
     def annotations(self) -> list[Annotation]:
         return []
+
+    def references(self) -> tuple[Reference, ...]:
+        """The issues and pull requests our own words in this result name (``#12``): posted,
+        they stay references; any other ``#12`` is broken (the seam's ``posted``)."""
+        return ()
 
     def policy_failure(self, fail_on: str | None) -> str | None:
         """Why ``fail-on`` makes this run exit 1, or None. Modes override with their scale."""
@@ -145,3 +151,22 @@ def _json_value(value: object) -> Any:
     if isinstance(value, list | tuple):
         return [_json_value(item) for item in value]
     return value
+
+
+ResultT_co = TypeVar("ResultT_co", bound=ModeResult, covariant=True)
+
+
+@dataclass(frozen=True)
+class Published(Generic[ResultT_co]):
+    """What a publish step hands back: the result as published, and the failure that stopped
+    publishing part-way.
+
+    Why a value and not writes into the decided result: the decided result belongs to
+    ``decide``; what only posting can learn (where the review or comment went, the commit
+    pushed, an approval GitHub refused) is put on a copy that publish makes and owns, so the
+    outputs, summary and ``--json`` still render from one object and no step writes into
+    another's. A failure part-way comes back beside the copy, not raised, so what was posted
+    before it still reaches the outputs; the pipeline raises it once they are written."""
+
+    result: ResultT_co
+    failure: CicdError | None = None

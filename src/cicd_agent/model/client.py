@@ -42,7 +42,6 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 from pydantic import BaseModel, ValidationError
 
-from cicd_agent.analysis.secrets.hideable import worth_hiding
 from cicd_agent.model.bounded import Abandoned, run_until
 from cicd_agent.model.config import ModelConfig, missing_key_error
 from cicd_agent.model.failures import sdk_error
@@ -55,6 +54,7 @@ from cicd_agent.model.sendable import valid_utf8
 from cicd_agent.model.tokens import UNKNOWN_CONTEXT, TokenCounter, model_limits, prompt_budget
 from cicd_agent.model.usage import Tier, Usage
 from cicd_agent.runner.errors import ModelError
+from cicd_agent.runner.masking import worth_hiding
 
 T = TypeVar("T", bound=BaseModel)
 _ResultT = TypeVar("_ResultT")

@@ -3,7 +3,8 @@
 The one place untrusted text is made safe to post. A model steered by a pull request can write
 ``@team`` mentions, HTML (``<img>``, ``<details>``), links and images to any host, or our own
 hidden ``<!-- cicd-agent:`` markers (which find and trust our comments on the next run), or
-``owner/repo#12`` cross-references (a "mentioned this" in another repository's issue). Every
+``#12``, ``GH-12`` or ``owner/repo#12`` references (a "mentioned this" in that issue's timeline,
+in this repository or another). Every
 mode passes what a model wrote through :func:`neutralise` before it reaches a result, so the
 review body, inline comments, summary comment, check run and job summary all show it as plain
 text. Code spans and blocks get a backtick fence longer than any run inside them.
@@ -11,7 +12,8 @@ text. Code spans and blocks get a backtick fence longer than any run inside them
 Posters take only :class:`Neutral` text, which only this module makes: :func:`posted`
 neutralises a whole text last, after every flattening, cut and table cell (each of which turns
 code kept verbatim into prose), :func:`fitted` cuts and neutralises again, :func:`with_hidden`
-adds our markers.
+adds our markers. Our own references to an issue or pull request are :class:`Reference` values,
+made from a number: :func:`posted` keeps those it is given and breaks every other one.
 
 What neutralise keeps verbatim as code is found by a CommonMark parser; GitHub renders with
 cmark-gfm, so the result is read once more as GitHub renders it (:mod:`cicd_agent.runner.rendered`)
@@ -21,6 +23,7 @@ and, where the two parsers disagree, neutralise falls back to text that is inert
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import final
 
 from cicd_agent.runner.code_regions import code_regions, open_fence_closer
@@ -44,8 +47,11 @@ _PROSE = str.maketrans(
 )
 ZWSP = "\u200b"
 _MENTION = re.compile(r"@(?=[\w-])")
-# ``owner/repo#12``: a cross-reference, shown in that issue's timeline ("mentioned this").
-_CROSS_REFERENCE = re.compile(r"(?<=[\w.-]/)([\w.-]+)#(?=\d)")
+# ``#12``, ``GH-12`` (an issue of this repository) and ``owner/repo#12`` (another's): each a
+# reference, shown in that issue's timeline ("mentioned this"). GitHub finds them in the
+# rendered text, where emphasis or a tag ends a word anywhere (``_#12_``, ``a*GH-12*``): so
+# every ``#`` or ``GH-`` before a digit in prose is broken, whatever comes before it.
+_ISSUE_REFERENCE = re.compile(r"(?i)(#|gh-)(?=\d)")
 # No ``\b``: GFM autolinks after ``_`` too (``_https://…_``), which is a word character.
 _URL = re.compile(r"(?i)(?<![a-z0-9])(?:(?:https?|ftp)://[^\s<>()\[\]]*|www\.)")
 # A character reference that could spell ``@`` or ``#`` (``&#64;``, ``&commat;``) once rendered,
@@ -74,10 +80,42 @@ _DIGITS = str.maketrans("0123456789", "".join(chr(0x10FF20 + n) for n in range(1
 _HELD_LINK = re.compile(f"{_LINK_MARK}([\U0010ff20-\U0010ff29]+){_LINK_END}")
 # A hidden line of ours: no ``>`` inside, so nothing can end the comment early.
 _HIDDEN = re.compile(r"<!-- cicd-agent[\w-]*:[\w.:/@+ -]* -->")
+# One of our references (``#12``) is held as a numbered mark too, while the text is neutralised.
+_REFERENCE_MARK, _REFERENCE_END = "\U0010ff12", "\U0010ff13"
+_HELD_REFERENCE = re.compile(f"{_REFERENCE_MARK}([\U0010ff20-\U0010ff29]+){_REFERENCE_END}")
+_OWN_REFERENCE = re.compile(r"(?<![\w&/#-])#(\d+)(?!\d)")
 
 
 # Only this module makes :class:`Neutral` text: its constructor asks for this object.
 _MAKER = object()
+
+
+@final
+class Reference:
+    """Our own reference to an issue or pull request of this repository, made from its number
+    alone (``str()`` is ``#12``). Untrusted text cannot make one: :func:`posted` keeps ``#12``
+    a reference only when it is handed ``Reference(12)``, and breaks every other ``#12``,
+    ``GH-12`` and ``owner/repo#12`` (a pull request or a model would otherwise put a
+    "mentioned this" into the timeline of any issue it names)."""
+
+    __slots__ = ("number",)
+
+    def __init__(self, number: int) -> None:
+        if type(number) is not int or number < 1:
+            raise ValueError(f"an issue or pull request number, not {number!r}")
+        self.number = number
+
+    def __str__(self) -> str:
+        return f"#{self.number}"
+
+    def __repr__(self) -> str:
+        return f"Reference({self.number})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Reference) and other.number == self.number
+
+    def __hash__(self) -> int:
+        return hash((Reference, self.number))
 
 
 @final
@@ -88,12 +126,17 @@ class Neutral(str):
     flattening, cutting and table cells cannot happen after neutralising, where they would
     turn code that was kept verbatim into live prose."""
 
-    __slots__ = ()
+    references: frozenset[Reference]
+    """Our references kept live in it: a cut of it (:func:`fitted`) keeps them too."""
 
-    def __new__(cls, text: str, maker: object) -> Neutral:
+    def __new__(
+        cls, text: str, maker: object, references: frozenset[Reference] = frozenset()
+    ) -> Neutral:
         if maker is not _MAKER:
             raise TypeError("Neutral text is made only by cicd_agent.runner.markdown")
-        return super().__new__(cls, text)
+        made = super().__new__(cls, text)
+        made.references = references
+        return made
 
     def __reduce__(self) -> tuple[type[str], tuple[str]]:
         # A copy (``copy.deepcopy`` of a result) is plain text again: it never reaches a poster
@@ -135,11 +178,25 @@ def _unlink(url: str, allowed: tuple[str, ...]) -> str:
     return f"{scheme}:{ZWSP}//{rest}"
 
 
+def _unreferenced(text: str, allowed: tuple[str, ...]) -> str:
+    """``text`` with every ``#12`` and ``GH-12`` broken by a zero-width space, but in a link
+    into the repository (a ``#L3`` or ``#12-notes`` fragment): GitHub finds no reference in a
+    link's text."""
+    kept = [m.span() for m in _URL.finditer(text) if allowed_link(m.group(0), allowed)]
+    out: list[str] = []
+    last = 0
+    for start, end in [*kept, (len(text), len(text))]:
+        out.append(_ISSUE_REFERENCE.sub(rf"\1{ZWSP}", text[last:start]))
+        out.append(text[start:end])
+        last = end
+    return "".join(out)
+
+
 def _plain(text: str, allowed: tuple[str, ...]) -> str:
-    text = _URL.sub(lambda m: _unlink(m.group(0), allowed), text)
+    text = _URL.sub(lambda m: _unlink(m.group(0), allowed), _unreferenced(text, allowed))
     text = _CHARACTER_REFERENCE.sub(r"\1\\&", text)
     text = _LINK_CLOSE.sub(r"\1\\]", text.replace("<", "&lt;"))
-    return _CROSS_REFERENCE.sub(rf"\1#{ZWSP}", _MENTION.sub("@" + ZWSP, text))
+    return _MENTION.sub("@" + ZWSP, text)
 
 
 def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> Neutral:
@@ -155,7 +212,11 @@ def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> Neutral:
 
 
 def posted(
-    markdown: str, *, allowed_links: tuple[str, ...] = (), limit: int = NEUTRALISE_LIMIT
+    markdown: str,
+    *,
+    allowed_links: tuple[str, ...] = (),
+    references: Collection[Reference] = (),
+    limit: int = NEUTRALISE_LIMIT,
 ) -> Neutral:
     """A whole text as we post it (a review body, a comment, a check run's output, the job
     summary), neutralised last, after every flattening, cut and table cell.
@@ -166,12 +227,23 @@ def posted(
     inert as anywhere else. If the tags, put back, change how the text
     around them reads (GitHub does not parse Markdown inside an HTML block), the text is
     judged as GitHub renders it with them (:func:`live_in_post`) and, if anything is live, the
-    tags are shown as text too.
+    tags are shown as text too. A ``#12`` stays a reference only for a ``Reference(12)`` in
+    ``references`` (the same words written by the pull request or a model then name the same
+    issue, no other); every other one is broken.
     """
     # Our renderings end lines, cells and list items at "\n" only; GitHub also at a lone "\r",
     # where untrusted text would leave its cell or list item: here it reads as they were built.
     text = _HELD.sub("\ufffd", _SURROGATE.sub("\ufffd", markdown))
     text = text.replace("\r\n", "\n").replace("\r", " ")
+    own = frozenset(references)
+    numbers = {reference.number for reference in own}
+
+    def hold_reference(found: re.Match[str]) -> str:
+        if int(found.group(1)) not in numbers:
+            return found.group(0)
+        return _REFERENCE_MARK + found.group(1).translate(_DIGITS) + _REFERENCE_END
+
+    text = _OWN_REFERENCE.sub(hold_reference, text) if numbers else text
     links: list[str] = []
 
     def hold(found: re.Match[str]) -> str:
@@ -198,7 +270,13 @@ def posted(
     kept = before is not None and code_texts(shown) == [put_back(code) for code in before]
     if not kept or live_in_post(shown, allowed_links):
         shown = _neutral_text(text, allowed_links, limit)
-    return Neutral(shown, _MAKER)
+    shown = _HELD_REFERENCE.sub(lambda found: f"#{_number(found.group(1))}", shown)
+    return Neutral(shown, _MAKER, own)
+
+
+def references_in(text: str) -> frozenset[Reference]:
+    """The references :func:`posted` kept live in ``text`` (none in a plain ``str``)."""
+    return text.references if isinstance(text, Neutral) else frozenset()
 
 
 def _number(marks: str) -> int:
@@ -213,7 +291,7 @@ def with_hidden(text: Neutral, *lines: str) -> Neutral:
             raise ValueError(f"not one of our hidden lines: {line[:60]!r}")
     if not lines:
         return text
-    return Neutral(text.rstrip() + "\n\n" + "\n".join(lines), _MAKER)
+    return Neutral(text.rstrip() + "\n\n" + "\n".join(lines), _MAKER, references_in(text))
 
 
 def fitted(text: Neutral, room: int, note: str, *, allowed_links: tuple[str, ...] = ()) -> Neutral:
@@ -223,7 +301,9 @@ def fitted(text: Neutral, room: int, note: str, *, allowed_links: tuple[str, ...
         return text
     keep = room - len(note)
     for _ in range(_PASSES):
-        shown = posted(text[: max(keep, 0)] + note, allowed_links=allowed_links)
+        shown = posted(
+            text[: max(keep, 0)] + note, allowed_links=allowed_links, references=references_in(text)
+        )
         if len(shown) <= room:
             return shown
         keep -= len(shown) - room
@@ -292,5 +372,5 @@ def prose(text: str) -> str:
     """Untrusted prose on one line: no HTML, links, images, table breaks, mentions or markers."""
     flat = _URL.sub(lambda m: _unlink(m.group(0), ()), text.translate(_PROSE))
     flat = _REFERENCE_IN_PROSE.sub(r"\\&", flat)
-    flat = _CROSS_REFERENCE.sub(rf"\1#{ZWSP}", _MENTION.sub("@" + ZWSP, flat))
+    flat = _ISSUE_REFERENCE.sub(rf"\1{ZWSP}", _MENTION.sub("@" + ZWSP, flat))
     return " ".join(flat.split())

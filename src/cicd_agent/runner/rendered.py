@@ -6,14 +6,15 @@ shapes differently (a carriage return, tabs after nested quote markers, a backti
 opens no span for): text one calls code can be a paragraph to the other, with its mentions,
 images and links live. So the result is rendered here with cmark-gfm itself (``cmarkgfm``,
 GitHub's fork, safe mode) and read as GitHub's post-processing would read it: a link off the
-allowed prefixes, an image, raw HTML, an ``@mention`` or an ``owner/repo#12`` reference outside
-code. Anything found makes neutralise fall back to a form that is inert by construction.
+allowed prefixes, an image, raw HTML, an ``@mention``, or a ``#12``, ``GH-12`` or
+``owner/repo#12`` reference outside code and links. Anything found makes neutralise fall back
+to a form that is inert by construction.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from html.parser import HTMLParser
 
 import cmarkgfm
@@ -23,7 +24,9 @@ from cmarkgfm.cmark import Options
 # block, code's backticks are text); a zero-width space after the ``@`` (what neutralise
 # writes) breaks it.
 _MENTION = re.compile(r"(?<![A-Za-z0-9_])@[A-Za-z0-9]")
-_CROSS_REFERENCE = re.compile(r"[\w.-]/[\w.-]+#\d")
+# ``#12``, ``GH-12``, ``owner/repo#12``: wherever the rendered text has one outside code and
+# links (GitHub makes none there), whatever precedes it (a tag may end the word before it).
+_ISSUE_REFERENCE = re.compile(r"(?i)(#|gh-)(\d+)")
 # A path that walks out of the allowed prefix once a browser resolves it (``/../``, ``%2e``),
 # or that a browser reads as another host (a backslash).
 _WALKS_OUT = re.compile(r"(?i)(?:^|/)(?:\.|%2e){1,2}(?:[/?#]|$)|\\|%5c|%2f")
@@ -49,16 +52,19 @@ class _Reader(HTMLParser):
     """Collects what is live in cmark-gfm's HTML: outside ``<code>``/``<pre>``, text is read as
     GitHub reads it for mentions and references (character references already decoded)."""
 
-    def __init__(self, allowed: Sequence[str]) -> None:
+    def __init__(self, allowed: Sequence[str], own: Collection[int] = ()) -> None:
         super().__init__(convert_charrefs=True)
         self.allowed = allowed
+        self.own = own
         self.code = 0
+        self.link = 0
         self.live: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _CODE:
             self.code += 1
         elif tag == "a":
+            self.link += 1
             href = dict(attrs).get("href") or ""
             if not allowed_link(href, self.allowed):
                 self.live.append(f"a link to {href!r}")
@@ -68,6 +74,8 @@ class _Reader(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _CODE:
             self.code = max(self.code - 1, 0)
+        elif tag == "a":
+            self.link = max(self.link - 1, 0)
 
     def handle_comment(self, data: str) -> None:
         # Safe mode writes raw HTML (which GitHub would render, sanitised) as this comment.
@@ -77,10 +85,19 @@ class _Reader(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.code:
             return
-        for pattern, what in ((_MENTION, "a mention"), (_CROSS_REFERENCE, "a cross-reference")):
-            found = pattern.search(data)
-            if found is not None:
-                self.live.append(f"{what} ({found.group()!r})")
+        found = _MENTION.search(data)
+        if found is not None:
+            self.live.append(f"a mention ({found.group()!r})")
+        if self.link:
+            return
+        for found in _ISSUE_REFERENCE.finditer(data):
+            mark, number = found.groups()
+            before = data[found.start() - 1 : found.start()]
+            joined = before != "" and (before.isalnum() or before in "_/")  # owner/repo#12
+            ours = mark == "#" and not joined and int(number) in self.own
+            if not ours:
+                self.live.append(f"a reference ({mark + number!r})")
+                return
 
 
 class _PostReader(_Reader):
@@ -132,19 +149,24 @@ def code_texts(markdown: str) -> list[str] | None:
     return reader.texts
 
 
-def live_on_github(markdown: str, allowed: Sequence[str] = ()) -> list[str]:
-    """What GitHub would make live in ``markdown``, one phrase each (empty: nothing)."""
-    reader = _Reader(allowed)
+def live_on_github(
+    markdown: str, allowed: Sequence[str] = (), own: Collection[int] = ()
+) -> list[str]:
+    """What GitHub would make live in ``markdown``, one phrase each (empty: nothing); ``own``:
+    the numbers of our own references (``#12``), which are meant to be live."""
+    reader = _Reader(allowed, own)
     reader.feed(cmarkgfm.github_flavored_markdown_to_html(markdown))
     reader.close()
     return reader.live
 
 
-def live_in_post(markdown: str, allowed: Sequence[str] = ()) -> list[str]:
+def live_in_post(
+    markdown: str, allowed: Sequence[str] = (), own: Collection[int] = ()
+) -> list[str]:
     """What GitHub would make live in ``markdown`` that keeps some HTML of ours: rendered with
     raw HTML kept, so what an HTML block holds is read too (safe mode hides it in one
-    comment)."""
-    reader = _PostReader(allowed)
+    comment); ``own`` as for :func:`live_on_github`."""
+    reader = _PostReader(allowed, own)
     html = cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
     try:
         reader.feed(html)

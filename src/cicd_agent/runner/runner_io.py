@@ -12,8 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
 
-from cicd_agent.analysis.secrets.hideable import worth_hiding
+from cicd_agent.runner.annotations import (
+    AnnotationText,
+    annotation_path,
+    annotation_text,
+    annotation_title,
+)
 from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.masking import worth_hiding
 from cicd_agent.runner.terminal import plain_text, wants_colour
 
 if TYPE_CHECKING:
@@ -28,16 +34,39 @@ ANNOTATIONS_PER_LEVEL = 10
 AnnotationLevel = Literal["notice", "warning", "error"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Annotation:
-    """One workflow-command annotation; ``file``/``line`` make it show on the diff in the PR."""
+    """One workflow-command annotation; ``file``/``line`` make it show on the diff in the PR.
+    Its texts are made here, and only here, into :class:`AnnotationText` (what a pull request
+    controls reaches them: a log line, a file name, a finding's title)."""
 
     level: AnnotationLevel
-    message: str
-    title: str | None = None
-    file: str | None = None
-    line: int | None = None
-    end_line: int | None = None
+    message: AnnotationText
+    title: AnnotationText | None
+    file: AnnotationText | None
+    line: int | None
+    end_line: int | None
+
+    def __init__(
+        self,
+        level: AnnotationLevel,
+        message: str,
+        *,
+        title: str | None = None,
+        file: str | None = None,
+        line: int | None = None,
+        end_line: int | None = None,
+    ) -> None:
+        made = {
+            "level": level,
+            "message": annotation_text(message),
+            "title": None if title is None else annotation_title(title),
+            "file": None if file is None else annotation_path(file),
+            "line": line,
+            "end_line": end_line,
+        }
+        for name, value in made.items():
+            object.__setattr__(self, name, value)
 
 
 def escape_data(value: str) -> str:
@@ -142,9 +171,10 @@ class RunnerIO:
         text. A summary cut to GitHub's limit is neutralised again (a cut can open a span)."""
         text = truncate_summary(markdown)
         if text != markdown:
-            from cicd_agent.runner.markdown import posted  # cmark-gfm: only for a cut summary
+            # cmark-gfm: only for a cut summary
+            from cicd_agent.runner.markdown import posted, references_in
 
-            text = posted(text, limit=len(text))
+            text = posted(text, limit=len(text), references=references_in(markdown))
         if self._summary_path is None:
             self._say(self._unsaid(plain_text(text, colour=self._colour)))
             return

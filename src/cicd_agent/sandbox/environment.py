@@ -13,7 +13,8 @@ import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from cicd_agent.analysis.redact import find_secrets, is_secret_name
+from cicd_agent.analysis.redact import find_secrets
+from cicd_agent.runner.masking import is_secret_name
 
 # Variables a generated test never sees. Prefixes cover the runner's tokens and file-command
 # paths (GITHUB_ENV/GITHUB_OUTPUT would let a test steer later steps), action inputs, model

@@ -117,14 +117,33 @@ _REMOVAL_WAIT = 5.0
 
 
 def _kill_members(group: Path) -> None:
-    """SIGKILL every process in ``group`` (``cgroup.kill`` where the kernel has it)."""
+    """SIGKILL every process in ``group`` (``cgroup.kill`` where the kernel has it). A pid
+    read from ``cgroup.procs`` may be reaped and reused by a process outside the run before
+    the signal, so each is signalled through a pidfd, opened first and used only if the pid
+    is still in the group after it: a live process owns its pid, so the pidfd's process is
+    then the member (or dead, and the signal reaches nobody)."""
     with contextlib.suppress(OSError):
         (group / "cgroup.kill").write_text("1")
         return
-    with contextlib.suppress(OSError):
-        for pid in (group / "cgroup.procs").read_text().split():
-            with contextlib.suppress(OSError):
-                os.kill(int(pid), signal.SIGKILL)
+    for pid in _members(group):
+        try:
+            handle = os.pidfd_open(pid)
+        except OSError:
+            continue  # gone already
+        try:
+            if pid in _members(group):
+                signal.pidfd_send_signal(handle, signal.SIGKILL)
+        except OSError:
+            pass
+        finally:
+            os.close(handle)
+
+
+def _members(group: Path) -> set[int]:
+    try:
+        return {int(pid) for pid in (group / "cgroup.procs").read_text().split()}
+    except (OSError, ValueError):
+        return set()
 
 
 def _own(hierarchy: Path, controller: str) -> Path:

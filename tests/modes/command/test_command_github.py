@@ -382,6 +382,29 @@ def test_ask_with_a_model_neutralises_what_the_model_writes(
     assert '<untrusted-data label="question"' in request.text("user")
 
 
+def test_an_answer_names_no_issue_but_our_own_pull_request_stays_a_reference(
+    tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
+) -> None:
+    """Red team: a model steered by the pull request writes ``#7``, ``GH-8`` and
+    ``other/repo#9``; posted as written, each is a "mentioned this" in that issue's timeline.
+    Our own ``#2`` (the pull request answered) stays one, in the reply's footer and the job
+    summary."""
+    from cicd_agent.modes.command.prompt import AskAnswer
+
+    repo, base, head = project
+    serve_pull(github_api, base, head)
+    model_server.answer(AskAnswer(answer="See #7, _GH-8_ and other/repo#9.", grounded=True))
+    event = pull_request_comment(tmp_path, "/cicd-agent ask Related issues?")
+    done = run_command(tmp_path, github_api, event, repo.path, model_server=model_server)
+
+    assert done.code == 0, done.summary
+    [answer] = replies(github_api)
+    for made in ("#7", "GH-8", "repo#9"):
+        assert made not in answer
+    assert "#\u200b7" in answer and "GH-\u200b8" in answer
+    assert "| Pull request | #2 |" in done.summary
+
+
 def test_an_over_long_answer_is_cut_to_githubs_limit_and_keeps_its_key_for_a_rerun(
     tmp_path: Path, github_api: Any, model_server: Any, project: tuple[GitRepoBuilder, str, str]
 ) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from cicd_agent.modes.review.ledger import parse
-from cicd_agent.sarif import FINGERPRINT_KEY
+from cicd_agent.modes.review.sarif import FINGERPRINT_KEY
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.review import (
     REPO,

@@ -681,7 +681,7 @@ def test_every_hand_off_text_is_inert_wherever_it_is_posted(
     where = {place for place, _ in posted_texts(github_api.proxy)}
     assert any(place.endswith("comment") for place in where), "an inline comment was posted"
     assert live_posts(github_api.proxy) == []
-    assert live_in_post(summary, OWN) == [], "the job summary"
+    assert live_in_post(summary, OWN, own=(2,)) == [], "the job summary (our #2 is live)"
 
 
 _NAMES = (
@@ -720,7 +720,7 @@ def test_hostile_file_names_are_inert_wherever_the_hand_off_names_them(
     texts = "".join(text for _, text in posted_texts(github_api.proxy))
     assert "security-team" in texts and "evil.example" in texts
     assert live_posts(github_api.proxy) == []
-    assert live_in_post(summary, OWN) == [], "the job summary"
+    assert live_in_post(summary, OWN, own=(2,)) == [], "the job summary (our #2 is live)"
 
 
 def test_a_huge_hand_off_is_cut_to_githubs_limits_and_stays_inert(
@@ -750,7 +750,7 @@ def test_a_huge_hand_off_is_cut_to_githubs_limits_and_stays_inert(
     cut = [place for place, text in sent.items() if "(truncated by cicd-agent" in text]
     assert len(cut) >= 3, list(sent)  # the review body, the check run, the summary comment
     assert live_posts(github_api.proxy) == []
-    assert live_in_post(summary, OWN) == [], "the job summary"
+    assert live_in_post(summary, OWN, own=(2,)) == [], "the job summary (our #2 is live)"
 
 
 def test_a_lone_surrogate_in_the_answer_is_refused_as_an_answer(

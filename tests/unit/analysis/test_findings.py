@@ -8,9 +8,9 @@ import string
 import pytest
 
 from cicd_agent.analysis.diff import Diff, FileDiff, parse_diff
+from cicd_agent.analysis.file_rules import HUGE_BINARY_BYTES
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.findings import (
-    HUGE_BINARY_BYTES,
     deterministic_findings,
     fingerprint_findings,
     line_source,

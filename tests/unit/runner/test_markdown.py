@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import html as html_text
 import re
 
 import cmarkgfm
 import pytest
 
+from cicd_agent.github.limits import fit
 from cicd_agent.modes.analyse_failure.fix.render import fix_section
 from cicd_agent.modes.analyse_failure.fix.report import FixOutcome
 from cicd_agent.runner.code_regions import code_regions
 from cicd_agent.runner.markdown import (
     NEUTRALISE_LIMIT,
     ZWSP,
+    Reference,
     code_block,
     code_fence,
     code_span,
@@ -166,12 +169,6 @@ def test_a_reference_to_another_repositorys_issue_is_not_made() -> None:
         assert "octo-org/other-repo#\u200b12" in shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: #12 and GH-12 in a model's words are still references into this "
-    "repository (a 'mentioned this' in each issue's timeline); breaking them in posted text "
-    "would break our own references too, a decision for the posting seam's owner",
-)
 def test_a_reference_to_an_issue_of_this_repository_is_not_made() -> None:
     """Red team: the same timeline spam inside the repository the workflow runs in: a pull
     request can steer the model to write ``#1 #2 … GH-40`` into the review."""
@@ -343,3 +340,61 @@ def test_a_dot_segment_cannot_walk_a_link_out_of_the_repository(url: str) -> Non
     attacker/phish">``."""
     out = neutralise(f"see {url} for the fix", allowed_links=("https://github.com/owner/repo/",))
     assert url not in out
+
+
+def _references_on_github(markdown: str) -> list[str]:
+    """Each ``#12``/``GH-12`` GitHub would read in ``markdown``: cmark-gfm's HTML, its code and
+    links (where GitHub makes no reference) taken out, the rest as text, whatever precedes it
+    (emphasis or a table cell ends the word before it in GitHub's text)."""
+    html = cmarkgfm.github_flavored_markdown_to_html(markdown)
+    html = re.sub(r"(?s)<(code|pre|a)\b.*?</\1>", "", html)
+    text = html_text.unescape(re.sub(r"<[^>]*>", " ", html))
+    return re.findall(r"(?i)#\d+|gh-\d+", text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see #12",
+        "GH-13 and gh-14",
+        "_#15_ a*#16* **GH-17**",
+        "### #18\n\n#19 heading",
+        "| a | b |\n|---|---|\n|#20|x GH-21|\n",
+        f"[see #22]({REPO}pull/22)",
+        "\\#23 &#35;24 &num;25",
+        "other/repo#26 C#27",
+        "https://evil.example/#28",
+        "- #29\n  - > GH-30",
+    ],
+)
+def test_no_reference_is_made_from_untrusted_text_in_any_shape(text: str) -> None:
+    """Red team: each shape makes a reference on GitHub (a "mentioned this" in that issue's
+    timeline) when posted as written; a link's text or address (no reference while it is a
+    link) must not make one once it is shown as text."""
+    assert _references_on_github(text) or "](" in text or "://" in text
+    for shown in (
+        neutralise(text, allowed_links=(REPO,)),
+        posted(text, allowed_links=(REPO,)),
+        prose(text),
+    ):
+        assert _references_on_github(shown) == [], shown
+
+
+def test_our_own_reference_stays_a_reference_through_the_seam_and_a_cut() -> None:
+    """Our own ``#12`` (the pull request a command answers) is made from the number alone and
+    kept; the same text's other numbers are broken. A cut keeps ours (``fit`` posts again)."""
+    ours = Reference(12)
+    text = f"| | |\n|---|---|\n| Pull request | {ours} |\n\nThe model says: see #13 and GH-14."
+    shown = posted(text, allowed_links=(REPO,), references=(ours,))
+    assert _references_on_github(shown) == ["#12"]
+    assert "<td>#12</td>" in cmarkgfm.github_flavored_markdown_to_html(shown)
+    cut = fit(posted(text + " padding" * 40, references=(ours,)), 200)
+    assert "truncated" in cut and _references_on_github(cut) == ["#12"]
+    assert _references_on_github(posted(text)) == []  # not handed the reference: broken too
+
+
+def test_an_own_reference_is_made_only_from_a_number() -> None:
+    for wrong in (True, 0, -3, "12", 12.0):
+        with pytest.raises(ValueError, match="issue or pull request number"):
+            Reference(wrong)  # type: ignore[arg-type]
+    assert str(Reference(7)) == "#7" and f"{Reference(7)}" == "#7"

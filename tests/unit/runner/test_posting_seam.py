@@ -35,6 +35,7 @@ from cicd_agent.modes.review.decide import merged_summary, model_findings
 from cicd_agent.modes.review.describe import model_text
 from cicd_agent.modes.review.handoff.collect import _text, vet_claims
 from cicd_agent.modes.review.handoff.file import HandedFinding, HandedResult
+from cicd_agent.modes.review.items import InlineNote
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.prompt import (
     DescriptionAnswer,
@@ -43,7 +44,7 @@ from cicd_agent.modes.review.prompt import (
     ReviewAnswer,
 )
 from cicd_agent.modes.review.publish import _comment
-from cicd_agent.modes.review.result import InlineNote, ReviewResult
+from cicd_agent.modes.review.result import ReviewResult
 from cicd_agent.runner.markdown import Neutral, neutralise, posted, with_hidden
 from cicd_agent.runner.rendered import live_in_post
 from tests.unit.runner.test_rendered import GFM_PIECES

@@ -27,8 +27,12 @@ GFM_PIECES = [*PIECES, "\r", "\r\n", "\t", "> > > \t", "&#64;octo", "&num;", "ot
     [
         ("see @octo-org/admins", "a mention"),
         ("&#64;octo", "a mention"),
-        ("other/repo#12", "a cross-reference"),
-        ("other/repo&#35;12", "a cross-reference"),
+        ("other/repo#12", "a reference"),
+        ("other/repo&#35;12", "a reference"),
+        ("see #12", "a reference"),
+        ("gh-12", "a reference"),
+        ("a_#12_", "a reference"),
+        ("### [x\\](y) | GH-12", "a reference"),
         ("<img src=x>", "raw HTML"),
         ("![i](https://evil.example/p.png)", "an image"),
         ("[x](https://evil.example)", "a link"),
@@ -45,7 +49,8 @@ def test_each_kind_of_live_text_is_seen(markdown: str, kind: str) -> None:
 @pytest.mark.parametrize(
     "markdown",
     ["`@octo-org/admins <img src=x>`", "    [x](https://evil.example)", "see @\u200bocto",
-     "[our file](https://github.com/o/r/blob/main/a.py)", "a &lt;b&gt; &amp; c", "#12 GH-12"],
+     "[our file](https://github.com/o/r/blob/main/a.py)", "a &lt;b&gt; &amp; c", "#\u200b12 GH-\u200b12",
+     "[notes](https://github.com/o/r/blob/main/README.md#12-notes)", "`#12`"],
 )  # fmt: skip
 def test_code_own_links_and_broken_mentions_are_not_live(markdown: str) -> None:
     assert live_on_github(markdown, OWN) == []
@@ -80,3 +85,9 @@ def test_where_the_parsers_disagree_the_text_is_escaped_not_kept() -> None:
     """markdown-it reads ``> > > \\t…`` as indented code, cmark-gfm as a paragraph."""
     shown = neutralise("> > > \t@octo-org/admins <img src=x>")
     assert "@\u200bocto-org" in shown and "&lt;img" in shown
+
+
+def test_only_our_own_references_may_be_live() -> None:
+    assert live_on_github("| PR | #12 |\n|---|---|\n", own=(12,)) == []
+    for other in ("#13", "GH-12", "o/r#12", "x_#12"):
+        assert live_on_github(other, own=(12,)), other

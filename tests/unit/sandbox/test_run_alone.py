@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.sandbox import Limits, Sandbox
+from cicd_agent.sandbox.isolation import Isolation
 from cicd_agent.sandbox.limits import RunGroups
 from cicd_agent.sandbox.pipes import MAX_OUTPUT_CHARS
 from tests.helpers.gen_tests import path_env
@@ -261,6 +262,41 @@ _LEAVERS = {
     ),
     "overruns-memory": "b = bytearray(1)\nwhile True:\n    b += bytearray(64 << 20)",
 }
+
+
+_ESCAPES_ITS_SESSION = """
+import os, sys, time
+if os.fork() == 0:
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    with open(sys.argv[1], "w") as out:
+        out.write(str(os.getpid()))
+    time.sleep(60)
+    os._exit(0)
+while not (os.path.exists(sys.argv[1]) and os.path.getsize(sys.argv[1])):
+    time.sleep(0.01)
+"""
+
+
+def test_a_process_that_leaves_the_runs_session_ends_with_the_run(tmp_path: Path) -> None:
+    """Attack: a test starts a daemon in a session of its own (``setsid``), out of reach of
+    the kill of the run's process group; on a runner without bubblewrap's pid namespace it
+    outlived the run (and its cgroup could not be removed while it lived)."""
+    if os.geteuid() != 0:
+        pytest.skip("a run's cgroups are made for root (or a delegated cgroup)")
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    told = tmp_path / "daemon.pid"
+    with Sandbox(checkout, env, isolation=Isolation(False, "unconfined on purpose")) as box:
+        result = box.run(
+            [sys.executable, "-c", _ESCAPES_ITS_SESSION, str(told)], box.workspace("d"), timeout=30
+        )
+    assert result.ok, result.output
+    daemon = Path(f"/proc/{told.read_text()}/stat")
+    assert not daemon.exists() or daemon.read_text().rsplit(")", 1)[1].split()[0] == "Z"
 
 
 @pytest.mark.parametrize("script", _LEAVERS.values(), ids=_LEAVERS.keys())

@@ -1,5 +1,6 @@
-"""The secret values this run holds: which variables and inputs hold one, and finding those
-values in text whole, cut short, split across lines or encoded."""
+"""The secret values this run holds (in the variables and inputs whose names
+:func:`~cicd_agent.runner.masking.is_secret_name` calls secret), and finding those values in
+text whole, cut short, split across lines or encoded."""
 
 from __future__ import annotations
 
@@ -11,30 +12,8 @@ from urllib.parse import quote, quote_plus
 
 import ahocorasick_rs
 
-from cicd_agent.analysis.secrets.hideable import worth_hiding
 from cicd_agent.analysis.secrets.matcher import keywords
-
-SECRET_NAME_PARTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "APIKEY", "PRIVATEKEY",
-                     "ACCESSKEY", "WEBHOOK", "CREDENTIAL", "DATABASEURL")  # fmt: skip
-"""A variable or input whose name, without separators, contains one of these holds a secret."""
-SECRET_NAME_WORDS = frozenset({"PASS", "PWD", "AUTH"})
-"""…or has one of these as a whole word (``DB_PASS``, ``MYSQL_PWD``; not ``BYPASS``, and not
-the shell's own ``PWD``/``OLDPWD``, which hold the working directory)."""
-_NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD", "CONTEXT_TOKENS", "TOKEN_BUDGET", "SECRET_ENV"})
-"""The shell's working directories, and this action's own inputs that count tokens or name
-secret variables (``INPUT_CONTEXT-TOKENS=120000`` must not turn every 120000 into a marker)."""
-
-
-def is_secret_name(name: str) -> bool:
-    """Whether a variable or input name says it holds a secret (``GITHUB_TOKEN``,
-    ``openai-api-key``, ``MYSECRET``, ``DB_PASS``)."""
-    words = [word for word in re.split(r"[^A-Z0-9]+", name.upper()) if word]
-    if "_".join(words[1:] if words[:1] == ["INPUT"] else words) in _NOT_SECRET_NAMES:
-        return False
-    joined = "".join(words)
-    return any(part in joined for part in SECRET_NAME_PARTS) or any(
-        word in SECRET_NAME_WORDS for word in words
-    )
+from cicd_agent.runner.masking import is_secret_name, worth_hiding
 
 
 def known_secrets_from_env(environ: Mapping[str, str]) -> list[str]:

@@ -34,12 +34,24 @@ def _request(
     )
 
 
+_LOOPBACK = r"(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?![\w.%@-])"
+"""The loopback as a whole host: not ``localhost.evil.example``, ``localhost%2eevil.example``
+(a URL parser decodes the host) or ``localhost@evil.example`` (the host is after the last
+``@``, and ``guest@localhost`` would be the password)."""
 _URL_PASSWORD = _request(
-    "password in URL", r"://[^/\s:@'\"]*:(?P<secret>[^/\s'\"]+)(?=@(?!sha256:))", ("://",)
+    "password in URL",
+    r"://(?P<user>[^/\s:@'\"\[]*):(?!(?P=user)@" + _LOOPBACK + r")"
+    r"(?P<secret>[^/\s'\"]+)(?=@(?!sha256:))",
+    ("://",),
 )
 """The user may be empty (``redis://:password@host``); the password runs to the authority's
 last ``@`` (``https://u:p@ss@host``: an unescaped ``@`` in a password happens). An image
-reference's digest (``docker://alpine:3.19@sha256:…``) is not userinfo."""
+reference's digest (``docker://alpine:3.19@sha256:…``) is not userinfo, nor is a syntax line's
+optional part (``amqp://[USER:PASSWORD@]HOST``). A default account whose password is its own
+name on the loopback (``amqp://guest:guest@localhost//``, ``postgres:postgres@localhost``)
+tells nothing the user name does not: such an account answers only on the machine itself,
+where its defaults are no secret (RabbitMQ refuses ``guest`` from anywhere else); the same
+pair on any other host is redacted."""
 _URL_TOKEN = Rule(
     "token in URL",
     (r"://(?P<secret>[A-Za-z0-9_~.%-]{20,})(?=@)"),
@@ -88,9 +100,9 @@ _SCHEMES = (
     "|client-id|nuget|zoho-oauthtoken|klaviyo-api-key"
 )
 """Authorisation schemes: IANA's registry and those common APIs use."""
-_CREDENTIAL = r"""(?![a-z]+[ \t]+[A-Za-z])(?P<secret>[^\s'"`,;)}\]]+)"""
+_CREDENTIAL = r"""(?![a-z]+[ \t]+[A-Za-z])(?=[^\s'"`,;)}\]]*[^\W_])(?P<secret>[^\s'"`,;)}\]]+)"""
 """The credential after a scheme, unless it and the next word read as prose (``token has
-expired``)."""
+expired``) or it holds no letter or digit (``GITHUB_TOKEN ? …``, ``prefix + 'x'``: code)."""
 _AUTH_SCHEME = _request(
     "authorization header",
     _AUTH_HEADER + rf"(?i:{_SCHEMES})[ \t]+" + _CREDENTIAL,
@@ -107,6 +119,13 @@ _AUTH_OTHER_SCHEME = _request(
     check=not_a_word,
 )
 """Any other scheme (``Authorization: CustomScheme <credential>``)."""
+
+
+def _foreign_word(value: str) -> bool:
+    """Letters only, not all of them ASCII: a word (a glossary's translation), not a token."""
+    return value.isalpha() and not value.isascii()
+
+
 _AUTH_TOKEN = Rule(
     "authorization header",
     _AUTH_HEADER + r"""(?P<secret>[^\s'"`,;)}\]]{4,})""",
@@ -114,10 +133,10 @@ _AUTH_TOKEN = Rule(
     group="secret",
     plausible=True,
     anchored=True,
-    check=lambda value: not example_credential(value),
+    check=lambda value: not example_credential(value) and not _foreign_word(value),
 )
 """No scheme (``Authorization: <token>``): only what looks like a secret (``Authorization:
-required`` does not)."""
+required`` does not, nor does a word in another script, ``authorization: авторизація``)."""
 _PARAMS = r"(?P<secret>[\w-]+=(?![=\s,;]|$|[\"'](?:[\s,;)}}\]]|$))(?:[^\r\n]*(?={closing})|[^\r\n]*))".format(
     closing=r"(?(inner)(?P=inner)|(?(outer)(?P=outer)|(?!)))(?:[\s,;)}\]]|\Z)"
 )

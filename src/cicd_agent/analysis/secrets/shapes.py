@@ -31,7 +31,7 @@ PRIVATE_KEY = Rule(
 # starts with such a prefix and is ten times slower on a large diff.)
 _KEY_NAME = (
     r"(?i)(?:secret|passw(?:or)?d|passwd|\bpass\b|(?<![a-z])pwd\b|token|api[_-]?key|access[_-]?key"
-    r"|private[_-]?key|credentials?|(?<!www-)auth(?!ors?(?:\b|_)))[A-Z0-9_.-]*"
+    r"|private[_-]?key|credentials?|(?<!www-)(?<!un)auth(?!ors?(?:\b|_)))[A-Z0-9_.-]*"
 )
 """A key naming a secret, to the end of its name: a try that fails here fails at every keyword
 later in the name (``AGE-SECRET-KEY-1AGE-SECRET-…``), which ends where this one does."""
@@ -40,7 +40,7 @@ _ASSIGNED = Rule(
     (
         _KEY_NAME + r"\b"
         r"(?<!id)(?<!ids)(?<!name)(?<!names)(?<!url)(?<!uri)(?<!endpoint)(?<!path)(?<!file)"
-        r"(?<!length)(?<!type)[\"']?\s*(?::=|=>|[:=>])\s*"
+        r"(?<!length)(?<!type)(?<!user)(?<!_dn)(?<!group)[\"']?\s*(?::=|=>|[=>]|:(?!:|//))\s*"
         r"(?:\"(?P<double>[^\"\s][^\"\n]{7,4095}?)\"|'(?P<single>[^'\s][^'\n]{7,4095}?)'"
         r"|[`]?(?P<bare>[A-Za-z0-9+/_\-.~!@#$%^&*=:|?]{8,}+)(?![(\[]))"
     ),
@@ -52,8 +52,10 @@ _ASSIGNED = Rule(
 """A value assigned to a secret-named key, quoted (to the closing quote, a token of a few
 kilobytes included) or bare (to a space, quote, comma or semicolon: ``user:token``,
 ``a/b|c`` go whole). A key that names the secret's id, name, place or size
-(``credentialsId``, ``LLM_KEY_NAME``, ``access_token_url``, ``secret_length``) holds
-something else."""
+(``credentialsId``, ``LLM_KEY_NAME``, ``access_token_url``, ``secret_length``) or its user
+(``PHP_AUTH_USER``), its directory name or group (``AUTH_LDAP_BIND_DN``,
+``AUTH_LDAP_REQUIRE_GROUP``) holds something else; so does a status (``Unauthorized``), a class's
+member (``ResetPassword::$callback``) and a URL scheme (``opaquelocktoken://…``)."""
 _AWS_SECRET = Rule(
     "AWS secret access key",
     (
@@ -102,9 +104,16 @@ _BROAD_PREFIXES = (
 # one shape covers the families no rule names, including tomorrow's. Redaction only: a
 # build id or cache key of that shape loses nothing a model needs.
 
-_PUBLIC_ID = re.compile(r"(?i:sha(?:1|224|256|384|512)-)|[A-Z]{1,5}_k[gw]D[A-Za-z0-9]")
+_PUBLIC_ID = re.compile(
+    r"(?i:sha(?:1|224|256|384|512)-)|[A-Z]{1,5}_k[gw]D[A-Za-z0-9]"
+    r"|[A-Za-z]{4,}[_.-][0-9a-f]{40}$|diff-[0-9a-f]{32}(?:[0-9a-f]{32})?(?:[LR]\d+)?$"
+)
 """A subresource-integrity digest (``sha512-<base64>``, every package lock's ``integrity``), a
-hash of public content, or a GitHub node id (``PR_kwDO…``, ``DIC_kwDO…``): not a token."""
+hash of public content, a GitHub node id (``PR_kwDO…``, ``DIC_kwDO…``), or a word and a
+SHA-1 in hex (``schedule-<sha1>``, ``dryRun-<sha1>``, a name made from a commit or a hash),
+or a GitHub diff's file or line anchor (``#diff-<md5 or sha256 of the path>R178``): not a token.
+Services that put 40 hex characters after their prefix use a short one (``pul-``) and have
+rules of their own; longer hex runs (``rootly_<64 hex>``) stay tokens."""
 _PREFIXED_TOKEN = Rule(
     "prefixed token",
     r"(?<![\w.+/=-])(?P<secret>[A-Za-z][A-Za-z0-9]{1,11}(?:[_.-][A-Za-z0-9]{1,11}){0,3}[_.-]"
@@ -116,9 +125,10 @@ _PREFIXED_TOKEN = Rule(
     seed=RANDOM_RUN,
 )
 _WEBHOOK_PLACE = re.compile(r"(?i)hook|/api/")
-_WEBHOOK_TOKEN = re.compile(r"/(?![a-z]+(?:-[a-z0-9.]+)*(?:[/?#]|$))[A-Za-z0-9_-]{16,}")
+_WEBHOOK_TOKEN = re.compile(r"/(?![a-z]+(?:-[a-z0-9.]+)*(?:[/?#)]|$))[A-Za-z0-9_-]{16,}")
 """A ``/`` and 16 token characters, not a name of words and versions (npm's
-``/before-after-hook-2.2.3.tgz``, a repository ``/react-hooks-axios``)."""
+``/before-after-hook-2.2.3.tgz``, a repository ``/react-hooks-axios``, also as a Markdown
+link's target)."""
 
 
 def _webhook(url: str) -> bool:

@@ -7,6 +7,7 @@ import base64
 import binascii
 import math
 import re
+import unicodedata
 from collections import Counter
 from itertools import pairwise
 from urllib.parse import unquote
@@ -22,7 +23,8 @@ def entropy(text: str) -> float:
 
 _PLACEHOLDER = re.compile(
     r"^(?:\$\{?\{?|<|%|\*+$|(?:true|false|null|none|undefined|changeme|example|redacted)$)"
-    r"|x{4,}|\*{3,}|#{4,}|your[_-]|[_-]here\b|\s\$\{?[A-Za-z_]|%[sd]\b|%\(\w+\)|\{[{%]",
+    r"|x{4,}|\*{3,}|#{4,}|your[_-]|[_-]here\b|\s\$\{?[A-Za-z_]|%[sd]\b|%\(\w+\)|\{[{%]"
+    r"|^\{[A-Za-z_][A-Za-z_ .-]*\}$",
     re.IGNORECASE,
 )
 _CODE = re.compile(r"[!+~-]*(?:[\w.$]*[(\[]|[A-Za-z_$]+\d*(?:\??\.[A-Za-z_$]+)+)|/\*")
@@ -53,6 +55,15 @@ def _password_like(part: str) -> bool:
 
 
 _WORDS_ONLY = re.compile(r"[A-Za-z_.+-]+")
+_LOWER_PATH = re.compile(r"/?[a-z_.][a-z0-9_.-]*(?:/[a-z_.][a-z0-9_.-]*)+/?|/[a-z_.][a-z0-9_.-]*/?")
+"""A path of lower-case names (``/run/secrets/``, ``tmp/actual``): where a secret is kept,
+not the secret. Not ``//host…``: a service's address can be a scanner's secret."""
+_OPTION = re.compile(r"--?[a-z][a-z-]*=?")
+"""A command's option (``'--password='.$password``): the name the secret is passed under."""
+_DIGEST_CHALLENGE = re.compile(r"(?i)digest\s+(?:realm|nonce|qop|opaque|algorithm|stale|domain)=")
+_DIGEST_CREDENTIAL = re.compile(r"(?i)\b(?:response|username|cnonce)=")
+"""A Digest header's parameters: starting with the challenge's own and without the client's
+(``username``, ``response``) they are the server's challenge, which holds no credential."""
 _PROSE = re.compile(r"[A-Za-z][\w,.'!?:-]*(?: +[\w,.'!?:-]+)+ *")
 """Words and spaces (a quoted message such as ``"token has expired, log in again"``)."""
 _NAME_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
@@ -65,7 +76,8 @@ _PLACEHOLDER_WORDS = re.compile(
 
 
 _STAND_IN = re.compile(
-    r"\$(?:[A-Za-z_]\w*|\d|[{(].*)|%(?:s|\(\w+\)s?|\w+%)|<.*|\{.*|\*+|\[REDACTED.*|\[[a-z]+\]",
+    r"\$(?:[A-Za-z_]\w*|\d|[{(].*)|%(?:s|\(\w+\)s?|\w+%)|<.*|\{.*|\*+|\[REDACTED.*|\[[a-z]+\]"
+    r"|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+",
     re.DOTALL,
 )
 
@@ -74,7 +86,8 @@ def stand_in(value: str) -> bool:
     """Whether a value in a request's credential place stands in for one: a variable or an
     expression (``$PASS``, a script's ``$2``, ``${PASS}``, ``${{ secrets.X }}``, ``$(cat f)``,
     ``%s``, ``%PASSWORD%``), a placeholder or template (``<token>``, ``{password}``), the
-    runner's mask (``***``), a library's (``[secure]``) or a marker of ours. The regexes cut a
+    runner's mask (``***``), a library's (``[secure]``), a marker of ours, or a constant's name
+    written where the value goes (``SAS_POLICY_NAME:SAS_KEY@…``). The regexes cut a
     value at a space or a quote, so only its start is seen."""
     return _STAND_IN.fullmatch(value) is not None
 
@@ -88,7 +101,13 @@ def plausible_secret(value: str, *, placeholders: bool = False) -> bool:
     (``pk.eyJ1…``, ``tkn.v1_…``, ``API_KEYN2B1NFN5…``). With ``placeholders``, a filler
     value (``12345678-ABCD-…``, ``abcd1234…``, one with ``fake`` in it) counts too: redaction
     takes it, harmlessly; a template or a stand-in (``<token>``, ``your_key_here``) still not."""
-    if _PLACEHOLDER.search(value) or _PLACEHOLDER_WORDS.match(value):
+    if _PLACEHOLDER.search(value) or _PLACEHOLDER_WORDS.match(value) or spelled_stand_in(value):
+        return False
+    if not any(c.isalnum() for c in value):  # a heading's underline, ``==============``
+        return False
+    if _OPTION.fullmatch(value) or (_LOWER_PATH.fullmatch(value) and not random_token(value)):
+        return False
+    if _DIGEST_CHALLENGE.match(value) and not _DIGEST_CREDENTIAL.search(value):
         return False
     if not placeholders and placeholder(value):
         return False
@@ -121,10 +140,11 @@ def plausible_secret(value: str, *, placeholders: bool = False) -> bool:
 def identifier(value: str) -> bool:
     """Letters that read as words (``AdapterAuthenticator``, ``refresh_token_expires``): every
     camel-case or separated part has three letters or more; or, in camel case, four fifths of
-    the letters are in such parts and two of them have five or more, so a short part or a
-    number between words (``OAuth2PasswordRequestForm``, ``Trunk4C6PCableProfile``) does not
-    make a class name random. A random string of letters breaks into many one- and two-letter
-    parts."""
+    the letters are in such parts and two of them have five or more (or one written as a word
+    has eight: ``Transition``, not ``HUSBFLJI``), so a
+    short part or a number between words (``OAuth2PasswordRequestForm``,
+    ``Trunk4C6PCableProfile``, ``vueTransitionE2e``) does not make a class name random. A
+    random string of letters breaks into many one- and two-letter parts."""
     parts = _NAME_PART.findall(value)
     if not parts:
         return False
@@ -134,7 +154,9 @@ def identifier(value: str) -> bool:
         return False
     words = [part for part in parts if len(part) >= 3]
     letters = sum(map(len, parts))
-    return sum(map(len, words)) * 5 >= letters * 4 and sum(len(w) >= 5 for w in words) >= 2
+    return sum(map(len, words)) * 5 >= letters * 4 and (
+        sum(len(w) >= 5 for w in words) >= 2 or any(len(w) >= 8 and w[1:].islower() for w in words)
+    )
 
 
 _WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+")
@@ -144,20 +166,51 @@ _SNAKE = re.compile(r"[A-Za-z]+(?:_[A-Za-z]+)+")
 
 _EXAMPLE_USERS = frozenset(
     {"scott", "user", "username", "uname", "dbuser", "myuser", "some_user", "testuser", "foo",
-     "example-username"}
+     "example-username", "userid", "usr", "test"}
 )  # fmt: skip
 _EXAMPLE_PASSWORDS = frozenset(
     {"tiger", "pass", "password", "passwd", "pwd", "pw", "secret", "test", "testing", "bar",
-     "foobar", "some_pass", "example-password"}
+     "foobar", "some_pass", "example-password", "mypassword"}
 )  # fmt: skip
 """The user and password pairs documentation and tests write (``scott:tiger``, Oracle's old
 demo account; ``user:pass``; ``username:password``), case aside and with a number after."""
 _EXAMPLE_TOKEN = re.compile(
-    r"(?:test|fake|foo|bar|baz|dummy|example|sample|secret|token|my|some|not|a|really|real"
-    r"|valid|invalid|base64|[-_])+"
+    r"(?:test|fake|foo|bar|baz|dummy|example|sample|secret|token|key|my|some|not|a|really|real"
+    r"|valid|invalid|nonexistent|wrong|base64|[-_])+"
 )
 """A token spelled from words that say it is none (``testtoken``, ``footokenbar``,
-``notabase64token``, ``fake-token``)."""
+``notabase64token``, ``fake-token``, ``test-key``, ``Bearer nonexistent``)."""
+_STAND_IN_WORDS = re.compile(
+    r"(?:test(?:ing)?|fake|foo|bar|baz|dummy|example|sample|secret|token|my|some|not|super"
+    r"|pass(?:word|wd)?|pwd|key|api|access|hashed|encrypted|string|json|array"
+    r"|collection|changeme)+"
+)
+"""The words a stand-in is spelled from (``my-super-secret-password``, ``fakehashedsecret2``,
+``test-access-key-secret-2``, ``encrypted-secret-json-string``)."""
+_SHORT_NUMBER = re.compile(r"[-_]?\d{1,3}$")
+_SEPARATORS = re.compile(r"[\s_.+'\"-]+")
+
+
+def spelled_stand_in(value: str) -> bool:
+    """Whether a value assigned to a secret-named key is spelled only from
+    :data:`_STAND_IN_WORDS` and a short number, once its accents, separators and escapes are
+    read back (``pässwörd``, ``pass%2Bword``, ``tes"ting``), or is base64 of such a spelling
+    (``bm90LXNlY3JldA==``, Kubernetes' encoding of ``not-secret``). Those say they are
+    examples; a generated secret is spelled from no words. Digits written for letters are not
+    read back: ``P@ssw0rd`` and ``S3cr3tPassw0rd`` are how people make their own passwords."""
+    if len(value) % 4 == 0 and len(value) >= 8 and _BASE64.fullmatch(value):
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("ascii")
+        except (binascii.Error, UnicodeDecodeError):
+            decoded = ""
+        if decoded.isprintable() and decoded != value and spelled_stand_in(decoded):
+            return True
+    plain = unicodedata.normalize("NFKD", unquote(value))
+    plain = "".join(c for c in plain if not unicodedata.combining(c)).lower()
+    plain = _SEPARATORS.sub("", _SHORT_NUMBER.sub("", plain))
+    return len(plain) <= 40 and _STAND_IN_WORDS.fullmatch(plain) is not None
+
+
 _SCHEME_VALUE = re.compile(r"(?i)(?:basic|bearer|token|digest)\s+(?P<credential>\S+)\s*")
 """A header's value assigned to a key (``{"authorization": "Basic …"}``)."""
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")

@@ -25,7 +25,7 @@ from cicd_agent.job.events import from_other_repository
 from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.change import try_git_change
-from cicd_agent.modes.analyse_failure.facts import Change, FailureFacts, RunTarget
+from cicd_agent.modes.analyse_failure.facts import Change, FailureFacts, RecentFailure, RunTarget
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
 from cicd_agent.modes.analyse_failure.verdict import judge
 from cicd_agent.runner.errors import GitHubError, UsageError
@@ -57,10 +57,13 @@ def collect(ctx: RunContext[AnalyseFailureOptions], resources: ExitStack) -> Fai
         prefix="cicd-agent-failure-", dir=ctx.environ.get("RUNNER_TEMP") or None
     ) as scratch:
         facts = _collect(ctx, options, Path(scratch))
-    facts.excerpt_path = temp_path(ctx, EXCERPT_NAME, facts.target)
-    facts.patch_path = temp_path(ctx, PATCH_NAME, facts.target)
+    facts = replace(
+        facts,
+        excerpt_path=temp_path(ctx, EXCERPT_NAME, facts.target),
+        patch_path=temp_path(ctx, PATCH_NAME, facts.target),
+    )
     if options.fix != "off":
-        facts.fix = _floor_fix(ctx, options, facts, resources)
+        facts = replace(facts, fix=_floor_fix(ctx, options, facts, resources))
     return facts
 
 
@@ -109,19 +112,17 @@ def _collect(
     facts = FailureFacts(target=target, scans=[], api_jobs=[], change=None, baseline=None)
     if logs_path:
         ctx.progress.say("reading the logs given")
-        facts.scans = scan_jobs(load_logs(logs_path))  # the one reading of the logs
+        facts = replace(facts, scans=scan_jobs(load_logs(logs_path)))  # the one reading
     elif target is not None and target.run_id is not None and client is not None:
         ctx.progress.say(f"downloading the failed jobs' logs of run {target.run_id}")
-        _download(ctx, client, target.run_id, facts, dest)
+        facts = _download(ctx, client, target.run_id, facts, dest)
     else:
         raise UsageError(_NO_LOGS)
     ctx.progress.say(f"{len(facts.scans)} job log(s) read")
     if client is None or target is None:
-        facts.change = _change(ctx, options, target, None, None)
-        return facts
+        return replace(facts, change=_change(ctx, options, target, None, None))
     ctx.progress.say("reading the run's history: other attempts, recent runs, the change")
-    _gather_history(ctx, options, client, target, facts, dest=dest)
-    return facts
+    return _gather_history(ctx, options, client, target, facts, dest=dest)
 
 
 def _event_run(ctx: RunContext[AnalyseFailureOptions]) -> WorkflowRun | None:
@@ -134,15 +135,20 @@ def _download(
     run_id: int,
     facts: FailureFacts,
     dest: Path,
-) -> None:
-    infos, facts.api_jobs = runs.failed_jobs(client, run_id)
+) -> FailureFacts:
+    """``facts`` with the failed jobs the API lists and their logs (or why they could not be
+    downloaded)."""
+    infos, api_jobs = runs.failed_jobs(client, run_id)
+    facts = replace(facts, api_jobs=api_jobs)
     if not infos:
         ctx.note(f"The API lists no failed job in workflow run {run_id}.")
-        return
+        return facts
     try:
-        facts.scans = scan_jobs(runs.download_logs(client, run_id, infos, dest, ctx.note))
+        return replace(
+            facts, scans=scan_jobs(runs.download_logs(client, run_id, infos, dest, ctx.note))
+        )
     except GitHubError as exc:
-        facts.logs_error = str(exc)
+        return replace(facts, logs_error=str(exc))
 
 
 def _target(
@@ -253,8 +259,9 @@ def _gather_history(
     facts: FailureFacts,
     *,
     dest: Path,
-) -> None:
-    """Pull requests, the last green run, the change, the baseline log, flakiness evidence."""
+) -> FailureFacts:
+    """``facts`` with the pull requests, the last green run, the change, the baseline log and
+    the flakiness evidence."""
     note = ctx.note
     pulls = target.pull_requests
     if not pulls and runs.is_pull_request_run(target.event) and target.head_sha:
@@ -276,11 +283,13 @@ def _gather_history(
             note,
         )
     shas = dict.fromkeys([target.head_sha, *(r.head_sha for r in failed_since)])
-    facts.target = target = _with(target, pulls=pulls, shas=tuple(s for s in shas if s))
-    facts.change = _change(ctx, options, target, last_success, client)
+    target = _with(target, pulls=pulls, shas=tuple(s for s in shas if s))
+    facts = replace(
+        facts, target=target, change=_change(ctx, options, target, last_success, client)
+    )
     names = [scan.name for scan in facts.scans]
     if workflow is None or not names:
-        return
+        return facts
     green = last_success or runs.optional(
         f"the last green run on {target.default_branch}",
         lambda: runs.last_success(client, workflow, target.default_branch),
@@ -288,25 +297,25 @@ def _gather_history(
         note,
     )
     if green is not None:
-        facts.baseline_url = green.html_url
-        facts.baseline = runs.optional(
+        baseline = runs.optional(
             f"the log of the last green run ({green.html_url})",
             lambda: runs.baseline_index(client, green, names, dest),
             None,
             note,
         )
+        facts = replace(facts, baseline_url=green.html_url, baseline=baseline)
     if target.run_id is not None:
         run_id = target.run_id
-        facts.other_attempt_passed = runs.optional(
+        passed = runs.optional(
             "the other attempts of this run",
             lambda: runs.other_attempt_passed(client, run_id, target.attempt),
             False,
             note,
         )
-    if target.run_id is not None:
-        facts.history = runs.test_history(client, target, names, dest, note)
+        history = runs.test_history(client, target, names, dest, note)
+        facts = replace(facts, other_attempt_passed=passed, history=history)
     if target.default_branch:
-        facts.recent_failures = runs.optional(
+        recent: list[RecentFailure] = runs.optional(
             f"recent runs on {target.default_branch}",
             lambda: runs.recent_default_failures(
                 client,
@@ -319,6 +328,8 @@ def _gather_history(
             [],
             note,
         )
+        facts = replace(facts, recent_failures=recent)
+    return facts
 
 
 def _with(target: RunTarget, *, pulls: tuple[int, ...], shas: tuple[str, ...]) -> RunTarget:

@@ -81,7 +81,7 @@ class Change:
     source: str = "git"
 
 
-@dataclass
+@dataclass(frozen=True)
 class FailureFacts:
     """Everything collected for one failed run."""
 

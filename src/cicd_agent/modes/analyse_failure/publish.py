@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING
 
 from cicd_agent import notify
 from cicd_agent.github.comments import marker, with_marker
+from cicd_agent.job.result import Published
 from cicd_agent.modes.analyse_failure.fix.publish import publish_fix
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+from cicd_agent.runner.errors import CicdError
 from cicd_agent.runner.markdown import Neutral, posted, with_hidden
 
 if TYPE_CHECKING:
@@ -55,39 +57,59 @@ class Existing:
 
 def publish(
     ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, result: FailureResult
-) -> None:
+) -> Published[FailureResult]:
     """Write the excerpt for later steps, offer a verified fix (as the result holds it), then
-    comment and notify. What it adds to the result is only where things went (the comment's
-    and the pull request's links, the suggestions posted)."""
+    comment and notify. What publishing learns (the fix's suggestions and pull request, the
+    comment's link) goes on copies this step makes, never into the decided result; a failure
+    part-way comes back with what was done before it."""
     if result.excerpt_file:
         text = result.excerpt if result.excerpt.endswith("\n") else result.excerpt + "\n"
         Path(result.excerpt_file).write_text(text, encoding="utf-8")
-    fix = result.fix_attempt
-    if fix is not None and fix.status == "verified":
-        publish_fix(ctx, fix, facts.target)
-    _comment(ctx, result, facts.target)
+    shown = result
+    try:
+        fix = result.fix_attempt
+        if fix is not None and fix.status == "verified":
+            fix = fix.model_copy(deep=True)  # publishing the fix records where it went on it
+            shown = result.model_copy(update={"fix_attempt": fix})
+            publish_fix(ctx, fix, facts.target)
+        told = _comment(ctx, shown, facts.target)
+        if told is None:
+            return Published(shown)
+        if told.url:
+            shown = shown.model_copy(update={"comment_url": told.url})
+        _notify(ctx, shown, ctx.mode_options.slack_webhook_url, new=told.new, checked=told.checked)
+    except CicdError as exc:
+        return Published(shown, exc)
+    return Published(shown)
+
+
+@dataclass(frozen=True)
+class _Told:
+    """What commenting did, for the Slack message after it: where the comment is (empty: not
+    posted) and whether the failure is new on the branch (``checked``: known from GitHub)."""
+
+    url: str
+    new: bool
+    checked: bool
 
 
 def _comment(
     ctx: RunContext[AnalyseFailureOptions], result: FailureResult, target: RunTarget | None
-) -> None:
-    """Comment on the pull request or commit, then notify Slack when the failure is new."""
+) -> _Told | None:
+    """Comment on the pull request or commit; None when no Slack message may follow either."""
     if not result.failed_jobs or result.service_failure:
-        return
-    slack_url = ctx.mode_options.slack_webhook_url
+        return None
     if target is None or not target.head_sha:
-        _notify(ctx, result, slack_url, new=True, checked=False)
-        return
+        return _Told("", new=True, checked=False)
     sig_key = signature_key(target.branch, result.signature)
     if ctx.options.dry_run:
         if not ctx.options.json:
             ctx.runner.show_untrusted(result.comment_markdown([]))
         ctx.note("Dry run: the comment was not posted and no Slack message was sent.")
-        return
+        return None
     client = ctx.github
     if client is None:
-        _notify(ctx, result, slack_url, new=True, checked=False)
-        return
+        return _Told("", new=True, checked=False)
     existing = _find(client, target, sig_key)
     same_failure = existing is not None and marker(sig_key) in existing.body
     occurrences = _occurrences(existing.body if existing and same_failure else "", target)
@@ -97,11 +119,11 @@ def _comment(
     )
     body = with_hidden(shown, *(marker(run_key(run)) for run, _ in occurrences if run))
     outcome = _write(client, target, existing, with_marker(body, sig_key))
+    url = outcome.url or ""
     if outcome.status == "skipped":
         ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
-    elif outcome.url:
-        result.comment_url = outcome.url
-    _notify(ctx, result, slack_url, new=not same_failure, checked=True)
+        url = ""
+    return _Told(url, new=not same_failure, checked=True)
 
 
 def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Existing | None:

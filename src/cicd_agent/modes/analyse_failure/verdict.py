@@ -64,7 +64,7 @@ def excerpt_budget(prompt_budget: int) -> int:
     return max(min(EXCERPT_TOKENS, prompt_budget - FIXED_PROMPT_TOKENS), 200)
 
 
-@dataclass
+@dataclass(frozen=True)
 class FailureVerdict:
     """The deterministic analysis and the evidence it was judged with."""
 

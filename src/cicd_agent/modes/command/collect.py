@@ -18,6 +18,7 @@ from cicd_agent.modes.command.parse import parse_command
 from cicd_agent.modes.command.plan import Incoming, Plan, plan, without_write_access
 from cicd_agent.modes.review.mode import MODE as REVIEW
 from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.markdown import Reference
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
@@ -112,7 +113,7 @@ def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:
             plan=Plan(
                 "reply",
                 command=facts.plan.command,
-                text=f"#{number} is {'merged' if pull.merged else 'closed'}; nothing was run.",
+                text=f"{Reference(number)} is {'merged' if pull.merged else 'closed'}; nothing was run.",
                 reason="the pull request is not open",
             ),
         )

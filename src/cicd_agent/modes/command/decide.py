@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from cicd_agent.modes.command.result import CommandResult
-from cicd_agent.runner.markdown import neutralise
+from cicd_agent.runner.markdown import Reference, neutralise
 
 if TYPE_CHECKING:
     from cicd_agent.modes.command.ask import CommandVerdict
@@ -43,6 +43,7 @@ def decide(
         reacted=facts.reacted,
         thread=_thread_id(facts),
     )
+    pull = Reference(facts.number) if facts.number else "the pull request"
     if chosen.action == "ignore":
         result.status = "ignored"
         result.headline = f"Nothing to do: {chosen.reason}."
@@ -57,12 +58,10 @@ def decide(
         result.reply = reply_text(
             verdict, opinion, redact=redact, own_links=own_links, offline=offline
         )
-        result.headline = f"Answered a question about #{facts.number} at {result.head_sha[:12]}."
+        result.headline = f"Answered a question about {pull} at {result.head_sha[:12]}."
     else:
         result.status = "ran"
-        result.headline = (
-            f"Running `{chosen.command}` on #{facts.number} at {result.head_sha[:12]}."
-        )
+        result.headline = f"Running `{chosen.command}` on {pull} at {result.head_sha[:12]}."
         held = _not_at_head(facts)
         if held:
             result.status, result.reply = "answered", held

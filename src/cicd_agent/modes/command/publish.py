@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from cicd_agent.job.result import Published
 from cicd_agent.modes.command.dispatch import (
     RUNS_A_MODE,
     NestedRunner,
@@ -20,7 +21,7 @@ from cicd_agent.modes.command.dispatch import (
 from cicd_agent.modes.command.result import Posted
 from cicd_agent.modes.review.describe import describe_pull_request
 from cicd_agent.runner.errors import CicdError, ExitCode
-from cicd_agent.runner.markdown import neutralise, posted
+from cicd_agent.runner.markdown import Reference, neutralise, posted
 
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
@@ -38,11 +39,14 @@ NOTES_SHOWN = 5
 _LINKS = (("review_url", "the review"), ("comment_url", "the analysis"), ("summary_url", "summary"))
 
 
-def publish(ctx: RunContext[CommandOptions], facts: CommandFacts, result: CommandResult) -> None:
-    """Run what the command asked for and reply; what that did is recorded on the result,
-    even when it fails part-way, so the outputs say what ran and where the reply is."""
+def publish(
+    ctx: RunContext[CommandOptions], facts: CommandFacts, result: CommandResult
+) -> Published[CommandResult]:
+    """Run what the command asked for and reply. What that did goes into this step's own
+    :class:`Posted` as it goes and comes back on a copy of the result, with the failure that
+    stopped it part-way, so the outputs say what ran and where the reply is."""
     if result.status == "ignored" or facts.number is None:
-        return
+        return Published(result)
     done = Posted()
     try:
         if result.status == "ran":
@@ -54,8 +58,9 @@ def publish(ctx: RunContext[CommandOptions], facts: CommandFacts, result: Comman
                 _reply(ctx, result, facts, done)
                 raise
         _reply(ctx, result, facts, done)
-    finally:
-        result.record(done)
+    except CicdError as exc:
+        return Published(result.as_posted(done), exc)
+    return Published(result.as_posted(done))
 
 
 def _run(
@@ -177,7 +182,7 @@ def _reply(
         done.details.append(text)
         return
     key = f"{REPLY_KEY}:{facts.comment.id}"
-    shown = posted(text, allowed_links=ctx.own_links)
+    shown = posted(text, allowed_links=ctx.own_links, references=(Reference(number),))
     if result.thread is None:
         outcome = client.upsert_issue_comment(number, key, shown, reply=True)
     else:

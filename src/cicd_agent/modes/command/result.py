@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from cicd_agent.job.result import ModeResult
+from cicd_agent.runner.markdown import Reference
 
 _COMMON = frozenset({"error", "tokens_used", "cost_usd"})
 """Outputs every result writes: the command's values stand for the step."""
@@ -20,8 +21,8 @@ class Posted:
     """What publishing learnt that deciding could not know: how the mode the command ran
     ended (or that nothing was run after all), the reply worded from it, and where the reply
     went. Only the publish step writes it, as it goes, so a failure part-way keeps what was
-    done; it is recorded on the result (:meth:`CommandResult.record`), which the outputs and
-    the summary render."""
+    done; it comes back on a copy of the result (:meth:`CommandResult.as_posted`), which the
+    outputs and the summary render."""
 
     status: Status | None = None
     reply: str | None = None
@@ -61,8 +62,14 @@ class CommandResult(ModeResult):
     ran_summary: str = Field(default="", exclude=True)
     """The summary of the mode the command ran, shown before the command's own."""
 
-    def record(self, posted: Posted) -> None:
-        """Take in what publishing learnt (:class:`Posted`)."""
+    def as_posted(self, posted: Posted) -> CommandResult:
+        """A copy with what publishing learnt (:class:`Posted`); this result is left as
+        decided."""
+        shown = self.model_copy()
+        shown._record(posted)
+        return shown
+
+    def _record(self, posted: Posted) -> None:
         self.status = posted.status or self.status
         self.reply = self.reply if posted.reply is None else posted.reply
         self.ran_mode = posted.ran_mode or self.ran_mode
@@ -86,6 +93,9 @@ class CommandResult(ModeResult):
     def summary_markdown(self, first: str = "") -> str:
         return self.ran_summary + super().summary_markdown(first)
 
+    def references(self) -> tuple[Reference, ...]:
+        return () if self.pull_request is None else (Reference(self.pull_request),)
+
     def summary_body(self) -> str:
         lines = [
             "| | |",
@@ -94,7 +104,7 @@ class CommandResult(ModeResult):
             f"| Status | {self.status} |",
         ]
         if self.pull_request is not None:
-            lines.append(f"| Pull request | #{self.pull_request} |")
+            lines.append(f"| Pull request | {Reference(self.pull_request)} |")
         if self.head_sha:
             lines.append(f"| Head commit | `{self.head_sha[:12]}` |")
         if self.ran_mode:

@@ -29,7 +29,7 @@ SCHEMA_ALLOWANCE = 400
 class DeployOpinion(BaseModel):
     """The model's answer (strict schema): it may raise the risk, never lower the floor."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     risk_factors: list[str]
     risk_level: Literal["low", "medium", "high", "critical"]

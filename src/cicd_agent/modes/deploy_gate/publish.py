@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.policy import Recommendation
 from cicd_agent.job.decisions import record_decision
+from cicd_agent.job.result import Published
 from cicd_agent.local import audit
 from cicd_agent.notify import SlackText, post_message, slack_text
 from cicd_agent.runner.errors import ExternalServiceError
@@ -32,23 +33,27 @@ def publish(
     facts: DeployFacts,
     verdict: DeployVerdict,
     result: DeployResult,
-) -> None:
-    """Append the audit record (its path becomes the ``audit_file`` output), then tell Slack
-    about a hold or an approval (never on a dry run)."""
+) -> Published[DeployResult]:
+    """Append the audit record (its path becomes the ``audit_file`` output, on the copy of the
+    result this step returns), then tell Slack about a hold or an approval (never on a dry
+    run)."""
     options = facts.options
-    result.audit_file = _write_audit(ctx, facts, result, options.audit_file)
+    shown = result.model_copy(
+        update={"audit_file": _write_audit(ctx, facts, result, options.audit_file)}
+    )
     url = options.slack_webhook_url
     if not url:
-        return
+        return Published(shown)
     if result.recommendation is not Recommendation.HOLD and not result.requires_approval:
-        return
+        return Published(shown)
     if ctx.options.dry_run:
         ctx.note("Dry run: the Slack message was not sent.")
-        return
+        return Published(shown)
     try:
         post_message(url, _slack_text(ctx, result))
     except ExternalServiceError as exc:
         ctx.note(f"The Slack message could not be sent: {exc}")
+    return Published(shown)
 
 
 def fail_closed(ctx: RunContext[object]) -> dict[str, str]:

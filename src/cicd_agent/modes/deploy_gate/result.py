@@ -21,6 +21,7 @@ from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.analysis.signals import SIGNAL_TITLES, Signal
 from cicd_agent.job.result import Fixed, ModeResult
 from cicd_agent.risk.assessment import Reason, RiskFeatures
+from cicd_agent.runner.markdown import Reference
 from cicd_agent.runner.runner_io import Annotation
 
 MAX_SUMMARY_EVIDENCE = 4
@@ -99,6 +100,9 @@ class DeployResult(ModeResult):
         if fail_on == "hold" and self.recommendation is Recommendation.HOLD:
             return "the deploy is held: " + "; ".join(self.hold_reasons)
         return None
+
+    def references(self) -> tuple[Reference, ...]:
+        return tuple(Reference(number) for signal in self.signals for number in signal.pulls)
 
     def annotations(self) -> list[Annotation]:
         if self.recommendation is Recommendation.HOLD:

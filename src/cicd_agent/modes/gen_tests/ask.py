@@ -9,6 +9,8 @@ verdict's gaps are copied before the loop narrows them: the verdict stays as ana
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.job.context import RunContext
 from cicd_agent.local import checkout_files
@@ -82,7 +84,8 @@ def ask(
         ctx.progress.say(
             f"running the suite again with the {len(outcome.accepted)} accepted test(s)"
         )
-        outcome.coverage_after = _measure_after(ctx, facts, frozenset(gate.flaky.found))
+        after = _measure_after(ctx, facts, frozenset(gate.flaky.found))
+        return replace(outcome, coverage_after=after)
     return outcome
 
 

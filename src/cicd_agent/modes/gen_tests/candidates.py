@@ -66,7 +66,7 @@ class Attempt:
     seconds: float
 
 
-@dataclass
+@dataclass(frozen=True)
 class GenTestsOpinion:
     """What the ask step produced: every candidate and the gate's verdict on it, the accepted
     tests, and the coverage measured with all of them."""
@@ -78,6 +78,17 @@ class GenTestsOpinion:
     # Coverage of the changed files with every accepted test together (measured in ``ask``,
     # so ``decide`` runs nothing).
     coverage_after: CoverageReport | None = None
+
+
+@dataclass
+class _Loop:
+    """The attempt loop's own working record, frozen into a :class:`GenTestsOpinion` when the
+    loop ends."""
+
+    attempts: list[Attempt] = field(default_factory=list)
+    accepted: list[AcceptedTest] = field(default_factory=list)
+    not_tried: dict[str, str] = field(default_factory=dict)
+    stop_reason: str | None = None
 
 
 class Generator:
@@ -117,7 +128,7 @@ class Generator:
         missing_arcs: MutableMapping[str, frozenset[Arc]],
     ) -> GenTestsOpinion:
         """Work through ``jobs`` in order; ``missing_*`` shrink as tests are accepted."""
-        outcome = GenTestsOpinion()
+        outcome = _Loop()
         system = self.prompts.system()
         for index, job in enumerate(jobs, 1):
             self._place = f"segment {index} of {len(jobs)}"
@@ -138,9 +149,11 @@ class Generator:
                 missing_lines=missing_lines,
                 missing_arcs=missing_arcs,
             )
-        return outcome
+        return GenTestsOpinion(
+            outcome.attempts, outcome.accepted, outcome.not_tried, outcome.stop_reason
+        )
 
-    def _taken(self, outcome: GenTestsOpinion) -> Callable[[str], bool]:
+    def _taken(self, outcome: _Loop) -> Callable[[str], bool]:
         accepted = {test.path for test in outcome.accepted}
         return lambda path: path in accepted or self.file_exists(path)
 
@@ -149,7 +162,7 @@ class Generator:
         job: Job,
         segment: Segment,
         system: str,
-        outcome: GenTestsOpinion,
+        outcome: _Loop,
         *,
         missing_lines: MutableMapping[str, frozenset[int]],
         missing_arcs: MutableMapping[str, frozenset[Arc]],
@@ -217,7 +230,7 @@ class Generator:
         segment: Segment,
         test_path: str,
         verdict: Verdict,
-        outcome: GenTestsOpinion,
+        outcome: _Loop,
     ) -> None:
         text = with_header(source, segment, verdict.gained_lines, verdict.gained_arcs)
         self.add_file(test_path, text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from cicd_agent.analysis.file_names import escaped, name_span
@@ -39,7 +39,7 @@ SUITE_TIMEOUT = 3600.0
 """The baseline run of the user's suite: generous, it is the suite their CI already runs."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class GenTestsFacts:
     """What collect found: the targets and, when there are any, the measured baseline."""
 
@@ -89,8 +89,7 @@ def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsF
         facts.warnings.append(_unsafe_names_warning(targets.unsafe_names))
     if not targets.files:
         return facts
-    _measure(ctx, facts, resources)
-    return facts
+    return _measure(ctx, facts, resources)
 
 
 def _refs(
@@ -119,8 +118,11 @@ def _patch_path(ctx: RunContext[GenTestsOptions], options: GenTestsOptions) -> P
     return Path(tempfile.gettempdir()) / f"cicd-agent-gen-tests{suffix}-{os.getpid()}.patch"
 
 
-def _measure(ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, resources: ExitStack) -> None:
-    facts.sandbox = resources.enter_context(
+def _measure(
+    ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, resources: ExitStack
+) -> GenTestsFacts:
+    """``facts`` with the sandbox opened and the baseline measured in it."""
+    sandbox = resources.enter_context(
         Sandbox(
             facts.repo,
             ctx.environ,
@@ -128,7 +130,7 @@ def _measure(ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, resources: 
             secret_names=list(facts.options.secret_names),
         )
     )
-    isolation = facts.sandbox.isolation
+    isolation = sandbox.isolation
     if not isolation.sandboxed:
         facts.warnings.append(
             f"No sandbox: bubblewrap cannot run on this runner ({isolation.detail}). "
@@ -140,32 +142,32 @@ def _measure(ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, resources: 
                 "what the runner must allow (or set allow-unsandboxed: true)."
             )
         )
-    facts.meter = CoverageMeter(facts.sandbox, facts.targets.paths)
+    meter = CoverageMeter(sandbox, facts.targets.paths)
     ctx.progress.say(
         f"running the test suite under coverage ({' '.join(facts.command.suite)}; "
         + ("sandboxed)" if isolation.sandboxed else "not sandboxed)")
     )
-    facts.baseline, facts.coverage, result = run_suite(
-        facts.sandbox,
-        facts.meter,
+    baseline, coverage, result = run_suite(
+        sandbox,
+        meter,
         facts.command,
         timeout=SUITE_TIMEOUT,
         label="baseline",
         rerun=ctx.model_config.provider != "none",  # only candidates are judged against it
     )
-    ctx.progress.say(f"the suite {result.describe()} in {facts.baseline.seconds:.1f}s")
-    if facts.baseline.flaky:
-        ctx.note(_flaky_note(ctx, sorted(facts.baseline.flaky)))
+    ctx.progress.say(f"the suite {result.describe()} in {baseline.seconds:.1f}s")
+    if baseline.flaky:
+        ctx.note(_flaky_note(ctx, sorted(baseline.flaky)))
     # Another copy is what coverage shows only when tests did run: a suite that ran none
     # (or a runner that is not pytest and failed) says nothing about which copy it used.
-    ran = facts.baseline.tests_run
+    ran = baseline.tests_run
     tests_ran = bool(ran) if ran is not None else result.ok
-    facts.unimported = never_imported(facts.coverage, facts.targets.paths) if tests_ran else []
-    if facts.unimported:
+    unimported = never_imported(coverage, facts.targets.paths) if tests_ran else []
+    if unimported:
         facts.warnings.append(
             f"The test suite ran {f'{ran} test(s)' if ran else 'its tests'} but never "
             "imported "
-            + ", ".join(name_span(path) for path in facts.unimported)
+            + ", ".join(name_span(path) for path in unimported)
             + " from this checkout: not one line ran, not even its imports, so the tests "
             "probably ran against another copy of the package (an installed release?). "
             "Install the checkout first (e.g. `pip install -e .`) or set test-command."
@@ -175,6 +177,14 @@ def _measure(ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, resources: 
             f"The test command {result.describe()} at head; the gate requires that tests "
             "which passed still pass."
         )
+    return replace(
+        facts,
+        sandbox=sandbox,
+        meter=meter,
+        baseline=baseline,
+        coverage=coverage,
+        unimported=unimported,
+    )
 
 
 def _flaky_note(ctx: RunContext[GenTestsOptions], flaky: list[str]) -> str:

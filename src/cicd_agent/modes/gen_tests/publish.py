@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from cicd_agent.job.result import Published
 from cicd_agent.local import git
 from cicd_agent.modes.gen_tests.collect import GenTestsFacts
 from cicd_agent.modes.gen_tests.result import AcceptedFile, GenTestsResult
@@ -74,11 +75,13 @@ def publish(
     facts: GenTestsFacts,
     verdict: GenTestsVerdict,
     result: GenTestsResult,
-) -> None:
-    """Write the patch file when tests were accepted, then push them when ``push`` asks."""
+) -> Published[GenTestsResult]:
+    """Write the patch file when tests were accepted, then push them when ``push`` asks (the
+    pushed commit is on the copy of the result this step returns)."""
     if result.patch_path:
         write_patch(result.patch, Path(result.patch_path))
-    result.pushed_sha = push_accepted_tests(ctx, result, requested=facts.options.push)
+    pushed = push_accepted_tests(ctx, result, requested=facts.options.push)
+    return Published(result.model_copy(update={"pushed_sha": pushed}))
 
 
 def write_patch(text: str, path: Path) -> Path:

@@ -51,17 +51,23 @@ RISK_REASONS = 5
 """Reasons of the risk assessment shown in the summary."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class HeadFiles:
     """The reviewed head's files in the checkout collect opened, each read from git at most
     once. Read on demand: which files the model is shown (and so whose code above a hunk and
     whose lines its findings name matter) is known only once the prompt is packed against the
     model's budget, and reading every changed file up front would cost every run without a
-    model."""
+    model.
+
+    A reader on the facts, not data, and still a value the later steps cannot change: ``head``
+    is a commit SHA collect resolved, so every answer is fixed when collect returns (a later
+    write to the work tree or a moved branch changes nothing), whatever asks first; the memo
+    is private and only ever holds those answers. ``texts`` is the one thing a step can do
+    with it."""
 
     repo: GitCheckout
     head: str
-    _read: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _read: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
 
     def texts(self, paths: Sequence[str]) -> dict[str, str]:
         """The text of each of ``paths`` that is a file at head."""
@@ -72,7 +78,7 @@ class HeadFiles:
         return {path: text for path in paths if (text := self._read[path]) is not None}
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReviewFacts:
     """What changed and around it: the pull request's diff, the part to review, the risk."""
 
@@ -123,13 +129,14 @@ def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFa
     if repo is not None and repo.has_commit(base) and repo.has_commit(head):
         ctx.progress.say("reading the diff from the checkout")
         facts = _with_settings(ctx, _local_facts(ctx, repo, pull, base, head, history=history))
-        facts.exemptions = ignore_scope(ctx, pull)
-        if facts.exemptions.scope == "base":  # the base the pull request targets, word for word
+        exemptions = ignore_scope(ctx, pull)
+        if exemptions.scope == "base":  # the base the pull request targets, word for word
             texts = repo.read_texts(base, workflow_paths(facts.diff))
-            facts.exemptions = replace(facts.exemptions, base_lines=base_ignore_lines(texts))
+            exemptions = replace(exemptions, base_lines=base_ignore_lines(texts))
+        facts = replace(facts, exemptions=exemptions)
         if history:  # a review, not a question about the change
             kept = Diff(tuple(f for f in facts.diff.files if f.path not in facts.left_out))
-            facts.linted = lint_changes(ctx, repo, kept, facts.plan.head)
+            facts = replace(facts, linted=lint_changes(ctx, repo, kept, facts.plan.head))
         return _reported(ctx, facts)
     if pull is None or ctx.github is None:
         raise UsageError(
@@ -170,22 +177,20 @@ def _with_settings(ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> Review
     """Apply the repository's path settings and guidance (read from the base commit)."""
 
     config = ctx.repo_config
-    facts.left_out = tuple(f.path for f in facts.diff.files if not config.paths.selects(f.path))
-    if facts.left_out:
-        shown = ", ".join(name_span(path) for path in facts.left_out[:5])
-        more = f" and {len(facts.left_out) - 5} more" if len(facts.left_out) > 5 else ""
+    left_out = tuple(f.path for f in facts.diff.files if not config.paths.selects(f.path))
+    review = facts.review_diff
+    if left_out:
+        shown = ", ".join(name_span(path) for path in left_out[:5])
+        more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
         ctx.note(
-            f"{len(facts.left_out)} file(s) left out of the review by the repository's "
+            f"{len(left_out)} file(s) left out of the review by the repository's "
             f"`paths`/`paths-ignore` ({shown}{more}); secrets are still reported in them."
         )
-        review = facts.review_diff
-        facts.review_diff = Diff(
-            tuple(f for f in review.files if f.path not in facts.left_out),
-            review.base,
-            review.head,
+        review = Diff(
+            tuple(f for f in review.files if f.path not in left_out), review.base, review.head
         )
-    facts.guidance = config.guidance_for([f.path for f in facts.review_diff.files])
-    return facts
+    guidance = config.guidance_for([f.path for f in review.files])
+    return replace(facts, left_out=left_out, review_diff=review, guidance=guidance)
 
 
 def _missing_commits(repo: GitCheckout | None, base: str, head: str, where: object) -> str:
@@ -221,8 +226,7 @@ def _plan(
         is_fork=pull.is_fork if pull else False,
         summary=_summary_comment(ctx, pull) if history else None,
     )
-    plan.dismissed = _dismissed(ctx, pull, plan.previous)
-    return plan
+    return replace(plan, dismissed=_dismissed(ctx, pull, plan.previous))
 
 
 def _dismissed(

@@ -29,13 +29,11 @@ from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort
 from cicd_agent.analysis.placement import place
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.modes.review.describe import markdown_of
+from cicd_agent.modes.review.items import FileNote, IgnoredNote, InlineNote
 from cicd_agent.modes.review.ledger import Known
 from cicd_agent.modes.review.result import (
     SUMMARY_LIMIT,
     Decided,
-    FileNote,
-    IgnoredNote,
-    InlineNote,
     ReviewDecision,
     ReviewResult,
     blocking,
@@ -137,7 +135,7 @@ def decide(verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules) 
         findings_dismissed=tracking.dismissed,
         fingerprints={
             **tracking.carried,
-            **{f.fingerprint: "m" if f.source == "model" else "d" for f in reported},
+            **{f.fingerprint: "d" if f.source == "deterministic" else "m" for f in reported},
         },
         # none when this head was reviewed before: no second review goes out
         posted_fingerprints=[] if rules.posts and facts.plan.already_reviewed else posted,

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from cicd_agent.github.comments import Found
 
 
-@dataclass
+@dataclass(frozen=True)
 class PublishPlan:
     """Where the review goes, gathered while collecting."""
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.packing import Packing, pack
-from cicd_agent.modes.review.result import FileNote
+from cicd_agent.modes.review.items import FileNote
 from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 from cicd_agent.runner.errors import ModelError
 

@@ -18,18 +18,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.finding_text import MARKER, body_item
+from cicd_agent.analysis.finding_text import MARKER, annotation_heading, body_item
 from cicd_agent.github.models import Annotation, ReviewComment, ReviewEvent, WriteOutcome
 from cicd_agent.github.models import AnnotationLevel as CheckLevel
 from cicd_agent.job.decisions import record_decision
+from cicd_agent.job.result import Published
 from cicd_agent.modes.review.describe import write_to_body
+from cicd_agent.modes.review.items import InlineNote
 from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
-from cicd_agent.modes.review.result import SUMMARY_KEY, InlineNote, Posted, ReviewResult
-from cicd_agent.runner.errors import GitHubError
+from cicd_agent.modes.review.result import SUMMARY_KEY, Posted, ReviewResult
+from cicd_agent.modes.review.sarif import write_sarif
+from cicd_agent.runner.errors import CicdError, GitHubError
 from cicd_agent.runner.markdown import posted, with_hidden
-from cicd_agent.sarif import write_sarif
 from cicd_agent.severity import Severity
 
 if TYPE_CHECKING:
@@ -58,11 +60,14 @@ _CHECK_LEVELS: dict[Severity, CheckLevel] = {
 }
 
 
-def publish(ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishPlan) -> None:
+def publish(
+    ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishPlan
+) -> Published[ReviewResult]:
     """The publish step: the SARIF file, the result file for the fork-safe publishing workflow
     when asked for, then the review on GitHub. What posting learns (addresses, the review as
-    GitHub took it) is recorded on the result as it goes, so the outputs, written from the
-    result after this step whatever happens, say what was posted."""
+    GitHub took it) goes into this step's own :class:`Posted` as it goes, and comes back on a
+    copy of the result, with the failure that stopped it part-way, so the outputs say what
+    was posted whatever happened; the decided result is left as it was."""
     write_sarif(Path(result.sarif_file), result.reported)
     ctx.note(
         f"SARIF 2.1.0 file of the {len(result.reported)} reported finding(s) written to "
@@ -74,9 +79,11 @@ def publish(ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishP
     published = Posted()
     try:
         _post(ctx, result, plan, published, handed_off=result_file is not None)
-    finally:
-        result.record(published)
-    result.headline = result.make_headline()
+    except CicdError as exc:
+        return Published(result.as_posted(published, ()), exc)
+    shown = result.as_posted(published, ())
+    shown.headline = shown.make_headline()
+    return Published(shown)
 
 
 def _hand_off(ctx: RunContext[ReviewOptions], result: ReviewResult, path: Path) -> None:
@@ -306,7 +313,7 @@ def _check_run(
             end_line=f.line or 1,
             level=_CHECK_LEVELS[f.severity],
             message=f.body,
-            title=f"{f.severity.label}: {f.title}",
+            title=annotation_heading(f),
         )
         for f in result.reported
     ]

@@ -9,19 +9,20 @@ that lets the next ``synchronize`` review only what is new.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.workflows import HonouredIgnore
+from cicd_agent.analysis.finding_text import annotation_heading, origin
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.job.result import ModeResult
+from cicd_agent.modes.review.items import FileNote, IgnoredNote, InlineNote
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.ledger import parse as parse_ledger
-from cicd_agent.runner.markdown import Neutral, posted, with_hidden
+from cicd_agent.runner.markdown import Neutral, Reference, posted, with_hidden
 from cicd_agent.runner.runner_io import Annotation, AnnotationLevel
 from cicd_agent.severity import Severity, parse_severity
 
@@ -42,53 +43,6 @@ _ANNOTATION_LEVEL: dict[Severity, AnnotationLevel] = {
 }
 
 
-class FileNote(BaseModel):
-    """A file the model did not see, and why."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    path: str
-    reason: str
-
-
-class IgnoredNote(BaseModel):
-    """A workflow finding an ignore comment left out, as the summary lists it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    path: str
-    comment_line: int
-    audit: str
-    finding_line: int | None
-    severity: str
-    title: str
-    why: str
-
-    @classmethod
-    def of(cls, honoured: HonouredIgnore) -> IgnoredNote:
-        return cls(**asdict(honoured))
-
-    def markdown(self) -> str:
-        where = f":{self.finding_line}" if self.finding_line else ""
-        return (
-            f"- {name_span(f'{self.path}{where}')}: {self.severity} {self.title} "
-            f"({self.audit}), left out by `# zizmor: ignore[{self.audit}]` on line "
-            f"{self.comment_line}: honoured because {self.why}."
-        )
-
-
-class InlineNote(BaseModel):
-    """An inline comment as placed (or as it would be, in a dry run)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    path: str
-    line: int
-    start_line: int | None = None
-    body: str
-    moved_from: int | None = None
-
-
 def blocking(findings: Sequence[Finding], fail_on: Severity | None) -> list[Finding]:
     """Findings at or above ``fail-on`` (none when it is not set)."""
     if fail_on is None:
@@ -103,8 +57,8 @@ class Posted:
     inline comments it refused moved into the body) and where the description went.
 
     Only the publish step writes it, as it goes, so a failure part-way keeps what was done;
-    the mode records it on the result (:meth:`ReviewResult.record`), which every rendering
-    reads, so the outputs say what was posted."""
+    it comes back on a copy of the result (:meth:`ReviewResult.as_posted`), which every
+    rendering reads, so the outputs say what was posted."""
 
     review_url: str = ""
     summary_url: str = ""
@@ -165,9 +119,9 @@ class ReviewResult(ModeResult):
     description_in: str = ""
     """Where the description went: ``body``, ``comment``, or empty (not written)."""
 
-    def record(self, posted: Posted) -> None:
-        """Take in what publishing learnt (new lists: a copy made for rendering while
-        publishing shares none with the result it was made from)."""
+    def _record(self, posted: Posted) -> None:
+        """Take in what publishing learnt, on a copy (new lists: the copy shares none with the
+        result it was made from)."""
         self.review_url = posted.review_url or self.review_url
         self.summary_url = posted.summary_url or self.summary_url
         self.decision = posted.decision or self.decision
@@ -182,9 +136,10 @@ class ReviewResult(ModeResult):
 
     def as_posted(self, posted: Posted, notes: Sequence[str]) -> ReviewResult:
         """A copy with ``posted`` recorded and ``notes`` added: what the check run and the
-        summary comment show while the result itself is still being published."""
+        summary comment show while publishing goes on, and what publishing hands back. This
+        result is left as decided."""
         shown = self.model_copy()
-        shown.record(posted)
+        shown._record(posted)
         shown.notes = [*self.notes, *(note for note in notes if note not in self.notes)]
         return shown
 
@@ -230,13 +185,16 @@ class ReviewResult(ModeResult):
             f"{worst.severity.label} {worst.title} ({worst.where})."
         )
 
+    def references(self) -> tuple[Reference, ...]:
+        return () if self.pull_request is None else (Reference(self.pull_request),)
+
     def annotations(self) -> list[Annotation]:
         """One per reported finding, most severe first (the runner shows 10 per level)."""
         return [
             Annotation(
                 _ANNOTATION_LEVEL[f.severity],
                 f.body,
-                title=f"{f.severity.label}: {f.title}",
+                title=annotation_heading(f),
                 file=f.path,
                 line=f.start_line or f.line,
                 end_line=f.line if f.start_line else None,
@@ -277,9 +235,8 @@ class ReviewResult(ModeResult):
             lines += ["| severity | where | finding |", "|---|---|---|"]
             for f in self.reported:
                 where = name_span(f.where).replace("|", "\\|")
-                origin = "" if f.source == "deterministic" else " (model)"
                 title = f.title.replace("|", "\\|")
-                lines.append(f"| {f.severity.label}{origin} | {where} | {title} |")
+                lines.append(f"| {f.severity.label}{origin(f)} | {where} | {title} |")
             lines.append("")
         if self.ignored:
             lines += [f"**Ignore comments honoured** ({len(self.ignored)})", ""]

@@ -1,5 +1,5 @@
-"""The run's own secret values: which variables hold one, and every form a value can take in a
-log or a diff (whole, cut, wrapped across lines, encoded)."""
+"""The run's own secret values: the values of its secret-named variables, and every form a value
+can take in a log or a diff (whole, cut, wrapped across lines, encoded)."""
 
 from __future__ import annotations
 
@@ -7,36 +7,14 @@ import base64
 import json
 from urllib.parse import quote
 
-import pytest
-
 from cicd_agent.analysis.secrets.known import (
     MIN_ENCODED_LENGTH,
     KnownValues,
     encoded_copies,
-    is_secret_name,
     known_secrets_from_env,
 )
 
 VALUE = "s3cr3t-Value-0f-the-run-42"
-
-
-@pytest.mark.parametrize(
-    ("name", "secret"),
-    [
-        ("GITHUB_TOKEN", True),
-        ("openai-api-key", True),
-        ("MYSECRET", True),
-        ("DB_PASS", True),
-        ("INPUT_GITHUB-TOKEN", True),
-        ("PWD", False),
-        ("OLDPWD", False),
-        ("INPUT_TOKEN_BUDGET", False),
-        ("HOME", False),
-        ("PASSENGER_COUNT", False),
-    ],
-)
-def test_a_name_says_whether_its_variable_holds_a_secret(name: str, secret: bool) -> None:
-    assert is_secret_name(name) is secret
 
 
 def test_secret_named_variables_and_action_inputs_are_known_values() -> None:

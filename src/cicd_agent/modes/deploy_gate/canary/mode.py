@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from cicd_agent.analysis.canary import CanaryVerdict
     from cicd_agent.job.context import RunContext
+    from cicd_agent.job.result import Published
     from cicd_agent.modes.deploy_gate.canary.collect import CanaryFacts
     from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
     from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
@@ -63,11 +64,11 @@ class CanaryPhase:
         facts: CanaryFacts,
         verdict: CanaryVerdict,
         result: CanaryResult,
-    ) -> None:
+    ) -> Published[CanaryResult]:
         """Nothing to post; the verdict goes to the decision record when one is configured."""
         from cicd_agent.modes.deploy_gate.canary.publish import publish
 
-        publish(ctx, result)
+        return publish(ctx, result)
 
     def failure_outputs(self, ctx: RunContext[object]) -> dict[str, str]:
         """Fail safe: never promote, never roll back on our own failure."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cicd_agent.job.decisions import record_decision
+from cicd_agent.job.result import Published
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 
 if TYPE_CHECKING:
@@ -14,8 +15,9 @@ if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
 
 
-def publish(ctx: RunContext[CanaryOptions], result: CanaryResult) -> None:
-    """Record the verdict with the per-metric evidence; a database that is down is a note."""
+def publish(ctx: RunContext[CanaryOptions], result: CanaryResult) -> Published[CanaryResult]:
+    """Record the verdict with the per-metric evidence; a database that is down is a note.
+    Nothing is learnt that the result does not hold: it comes back as it was."""
     judgement = result.judgement
     record = {
         "verdict": judgement.verdict,
@@ -36,3 +38,4 @@ def publish(ctx: RunContext[CanaryOptions], result: CanaryResult) -> None:
         risk_level=options.risk_level,
         environment=options.environment,
     )
+    return Published(result)

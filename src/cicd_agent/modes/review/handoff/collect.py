@@ -46,7 +46,7 @@ from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY, SUMMARY_LIMIT
 from cicd_agent.runner.errors import GitHubError, UsageError
-from cicd_agent.runner.markdown import neutralise
+from cicd_agent.runner.markdown import Reference, neutralise
 from cicd_agent.severity import parse_severity
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ def collect_handoff(ctx: RunContext[ReviewOptions], path: Path) -> HandoffFacts:
     ctx.note(
         f"The result comes from workflow run {run.id}, an untrusted artifact of the pull "
         f"request's own run: the deterministic checks ran again on pull request "
-        f"#{pull.number}'s diff from the API, and {len(claims)} of its "
+        f"{Reference(pull.number)}'s diff from the API, and {len(claims)} of its "
         f"{len(handed.findings)} finding(s) named files of that diff"
         + (f" ({dropped} did not and were dropped)." if dropped else ".")
     )
@@ -167,7 +167,7 @@ def find_pull_request(
             hint="The review run of the pull request's newer commit publishes its own result.",
         )
     if claimed not in matching:
-        numbers_text = ", ".join(f"#{n}" for n in sorted(matching))
+        numbers_text = ", ".join(str(Reference(n)) for n in sorted(matching))
         raise refused(
             path,
             f"it names pull request #{claimed}, but commit {run.head_sha[:12]} is the head of "
@@ -214,7 +214,7 @@ def vet_claims(
                 body=_text(item.body, BODY_MAX, redact),
                 suggestion=suggestion if suggestion and len(suggestion) <= SUGGESTION_MAX else None,
                 confidence=item.confidence,
-                source=item.source,
+                source="claim",  # whatever the file says: only this run's checks are ours
             )
         )
     return kept, dropped

@@ -22,7 +22,9 @@ The schema, version 1 (README, "Fork pull requests: the two-workflow pattern")::
                    "source": "deterministic" | "model"}]}                     # ≤ 1,000
 
 Every key is required (``null`` where allowed). The SARIF file is not part of it: step 2 writes
-its own from the findings it accepted, so code scanning never shows an unchecked claim.
+its own from the findings it accepted, so code scanning never shows an unchecked claim. A
+finding's ``source`` is step 1's word and never believed: step 2 shows every finding of the file
+as the pull request's claim, and only what its own checks find again as theirs.
 """
 
 from __future__ import annotations
@@ -160,7 +162,7 @@ def _handed(finding: Finding, redact: Callable[[str], str]) -> HandedFinding:
         body=cut(redact(finding.body), BODY_MAX),
         suggestion=suggestion if suggestion and len(suggestion) <= SUGGESTION_MAX else None,
         confidence=finding.confidence,
-        source=finding.source,
+        source="deterministic" if finding.source == "deterministic" else "model",
     )
 
 

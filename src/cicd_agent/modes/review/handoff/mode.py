@@ -20,6 +20,7 @@ from cicd_agent.modes.review.options import ReviewOptions
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
+    from cicd_agent.job.result import Published
     from cicd_agent.modes.review.floor import ReviewVerdict
     from cicd_agent.modes.review.handoff.collect import HandoffFacts
     from cicd_agent.modes.review.result import ReviewResult
@@ -73,10 +74,10 @@ class HandoffPhase:
         facts: HandoffFacts,
         verdict: HandoffVerdict,
         result: ReviewResult,
-    ) -> None:
+    ) -> Published[ReviewResult]:
         from cicd_agent.modes.review.publish import publish
 
-        publish(ctx, result, facts.review.plan)
+        return publish(ctx, result, facts.review.plan)
 
 
 PHASE = HandoffPhase()

@@ -41,9 +41,12 @@ _SECURITY_SEVERITY = {
 
 
 def rule_id(finding: Finding) -> str:
-    """``cicd-agent/secret`` for our own rules, ``cicd-agent/model/security`` for the model's."""
+    """``cicd-agent/secret`` for our own rules, ``cicd-agent/model/security`` for the model's,
+    ``cicd-agent/claim/secret`` for a claim of the pull request's own run (never our rule)."""
     if finding.source == "model":
         return f"cicd-agent/model/{finding.category}"
+    if finding.source == "claim":
+        return f"cicd-agent/claim/{finding.rule}"
     return f"cicd-agent/{finding.rule}"
 
 
@@ -97,6 +100,8 @@ def _rule(key: str, finding: Finding) -> dict[str, Any]:
     description = (
         f"Model-reported {finding.category} issue"
         if finding.source == "model"
+        else f"Claimed by the pull request's own run: {finding.title}"
+        if finding.source == "claim"
         else RULE_DESCRIPTIONS.get(finding.rule, finding.title)
     )
     return {

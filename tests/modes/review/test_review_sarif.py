@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.sarif import FINGERPRINT_KEY, sarif_log, write_sarif
+from cicd_agent.modes.review.sarif import FINGERPRINT_KEY, sarif_log, write_sarif
 from tests.harness.payloads import REPO_ROOT
 
 SCHEMA = REPO_ROOT / ".harness" / "sarif" / "sarif-2.1.0-rtm.5.json"

@@ -1,0 +1,100 @@
+"""How to reach GitHub and how carefully to write: the client's settings, read from the
+runner's environment passed in as a parameter (never from ``os.environ``), so tests and GitHub
+Enterprise Server (``https://HOST/api/v3``) are just other base URLs.
+
+Apart from :mod:`.client`, which makes the calls: settings are checked (a bad value is one
+clear line naming the fix) before any client exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from cicd_agent.github.retry import RetryPolicy
+from cicd_agent.runner.errors import UsageError
+
+DEFAULT_API_URL = "https://api.github.com"
+
+
+@dataclass(frozen=True)
+class GitHubSettings:
+    """How to reach GitHub and how carefully to write.
+
+    ``seconds_between_writes`` follows GitHub's advice (one second between mutating requests)
+    against secondary rate limits; reads are not paced because a mode makes them one at a time.
+    ``read_only_reason`` is set by a mode that already knows it cannot write (fork PR).
+    """
+
+    token: str = field(repr=False)
+    repo: str
+    api_url: str = DEFAULT_API_URL
+    dry_run: bool = False
+    read_only_reason: str = ""
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    seconds_between_requests: float = 0.0
+    seconds_between_writes: float = 1.0
+    timeout_seconds: int = 30
+
+
+def settings_from_env(
+    environ: Mapping[str, str],
+    *,
+    token: str = "",
+    repo: str = "",
+    dry_run: bool = False,
+    read_only_reason: str = "",
+) -> GitHubSettings:
+    """Settings from the runner's variables; explicit ``token``/``repo`` win over the environment.
+
+    ``CICD_AGENT_GITHUB_WRITE_INTERVAL`` and ``CICD_AGENT_GITHUB_MAX_WAIT`` (seconds) tune pacing
+    and the longest retry wait, e.g. to 0 against a local mock server.
+    """
+    resolved_token = token or environ.get("GITHUB_TOKEN", "")
+    if not resolved_token:
+        raise UsageError(
+            "No GitHub token was given.",
+            hint="Set the github-token input (default ${{ github.token }}) or GITHUB_TOKEN.",
+        )
+    resolved_repo = repo or environ.get("GITHUB_REPOSITORY", "")
+    if resolved_repo.count("/") != 1 or "" in resolved_repo.split("/"):
+        raise UsageError(
+            f"The repository must be given as OWNER/NAME, got {resolved_repo!r}.",
+            hint="Set GITHUB_REPOSITORY (the runner does) or pass the repository explicitly.",
+        )
+    write_interval = _seconds(environ, "CICD_AGENT_GITHUB_WRITE_INTERVAL", 1.0)
+    max_wait = _seconds(environ, "CICD_AGENT_GITHUB_MAX_WAIT", RetryPolicy.max_wait_seconds)
+    return GitHubSettings(
+        token=resolved_token,
+        repo=resolved_repo,
+        api_url=environ.get("GITHUB_API_URL") or DEFAULT_API_URL,
+        dry_run=dry_run,
+        read_only_reason=read_only_reason,
+        retry=RetryPolicy(max_wait_seconds=max_wait),
+        seconds_between_writes=write_interval,
+    )
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "")
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if value < 0:
+        raise UsageError(f"{name} must be a number of seconds (0 or more), got {raw!r}.")
+    return value
+
+
+def check_api_url(api_url: str) -> str:
+    """``api_url`` without its trailing slash, refused loudly when it is not http(s)."""
+    parts = urlsplit(api_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(
+            f"The GitHub API URL {api_url!r} is not an http(s) URL.",
+            hint="Use https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server.",
+        )
+    return api_url.rstrip("/")

@@ -1,0 +1,48 @@
+"""What this run hides wherever it writes: which variable and input names hold a secret, and
+which secret values are worth hiding. One rule for the runner's log masking, the redactor, the
+API key scrubbed from a model server's errors, the sandbox's environment and the options whose
+values are never echoed. Here, in the runner layer that every other layer may import, and
+importing nothing of ours, so the runner's log writer and ``--help``'s error path can use it
+without loading the secret rules."""
+
+from __future__ import annotations
+
+import re
+
+SECRET_NAME_PARTS = ("TOKEN", "SECRET", "PASSWORD", "PASSWD", "APIKEY", "PRIVATEKEY",
+                     "ACCESSKEY", "WEBHOOK", "CREDENTIAL", "DATABASEURL")  # fmt: skip
+"""A variable or input whose name, without separators, contains one of these holds a secret."""
+SECRET_NAME_WORDS = frozenset({"PASS", "PWD", "AUTH"})
+"""…or has one of these as a whole word (``DB_PASS``, ``MYSQL_PWD``; not ``BYPASS``, and not
+the shell's own ``PWD``/``OLDPWD``, which hold the working directory)."""
+_NOT_SECRET_NAMES = frozenset({"PWD", "OLDPWD", "CONTEXT_TOKENS", "TOKEN_BUDGET", "SECRET_ENV"})
+"""The shell's working directories, and this action's own inputs that count tokens or name
+secret variables (``INPUT_CONTEXT-TOKENS=120000`` must not turn every 120000 into a marker)."""
+
+MIN_KNOWN_SECRET_LENGTH = 6
+_PATH_VALUE = re.compile(r"(?:/|~/|[A-Za-z]:\\)[\w./\\ -]*")
+_SHORT_NUMBER = re.compile(r"\d{1,9}")
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a variable or input name says it holds a secret (``GITHUB_TOKEN``,
+    ``openai-api-key``, ``MYSECRET``, ``DB_PASS``)."""
+    words = [word for word in re.split(r"[^A-Z0-9]+", name.upper()) if word]
+    if "_".join(words[1:] if words[:1] == ["INPUT"] else words) in _NOT_SECRET_NAMES:
+        return False
+    joined = "".join(words)
+    return any(part in joined for part in SECRET_NAME_PARTS) or any(
+        word in SECRET_NAME_WORDS for word in words
+    )
+
+
+def worth_hiding(value: str) -> bool:
+    """Whether a secret's value is one to hide wherever it appears. A secret-named variable
+    that holds a path (``TIKTOKEN_CACHE_DIR``, ``*_TOKEN_FILE``), a flag or a count holds no
+    secret, and a value this short (a local model server's ``OPENAI_API_KEY=x``) is part of
+    ordinary words: hiding it would hide every such path or number, or cut every such word."""
+    return (
+        len(value) >= MIN_KNOWN_SECRET_LENGTH
+        and not _PATH_VALUE.fullmatch(value)
+        and not _SHORT_NUMBER.fullmatch(value)
+    )

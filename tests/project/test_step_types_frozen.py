@@ -1,0 +1,168 @@
+"""What a step returns cannot be written by the steps after it: every mode's facts, verdict and
+opinion types are frozen (a frozen dataclass or a frozen pydantic model), so a later step that
+tried to set a field on them would fail under mypy and at run time, and publish hands back
+:class:`~cicd_agent.job.result.Published` instead of writing into the decided result.
+
+The types are read from each step's own return annotation (resolving the names its module
+imports only for type checking), so a new mode or a new step type is checked without being
+listed here.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import inspect
+import sys
+import types
+import typing
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from cicd_agent.job.result import ModeResult, Published
+from cicd_agent.modes.analyse_failure.mode import MODE as ANALYSE_FAILURE
+from cicd_agent.modes.command.mode import MODE as COMMAND
+from cicd_agent.modes.deploy_gate.canary.mode import PHASE as CANARY
+from cicd_agent.modes.deploy_gate.mode import DEPLOY_PHASE
+from cicd_agent.modes.gen_tests.mode import MODE as GEN_TESTS
+from cicd_agent.modes.review.handoff.mode import PHASE as HANDOFF
+from cicd_agent.modes.review.mode import MODE as REVIEW
+
+STEPS: dict[str, Any] = {
+    "review": REVIEW,
+    "review hand-off": HANDOFF,
+    "gen-tests": GEN_TESTS,
+    "analyse-failure": ANALYSE_FAILURE,
+    "deploy-gate": DEPLOY_PHASE,
+    "deploy-gate canary": CANARY,
+    "command": COMMAND,
+}
+HANDED_ON = ("collect", "analyse", "ask")
+"""The steps whose value later steps read (decide's result is the pipeline's to finish)."""
+
+
+def _type_checking_names(module: types.ModuleType) -> dict[str, Any]:
+    """The names ``module`` imports under ``if TYPE_CHECKING:``, imported for real."""
+    tree = ast.parse(inspect.getsource(module))
+    names: dict[str, Any] = {}
+    for node in tree.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            block = ast.Module(body=node.body, type_ignores=[])
+            exec(compile(block, module.__file__ or "<mode>", "exec"), names)
+    return names
+
+
+def _hints(steps: object, method: str) -> dict[str, Any]:
+    function = getattr(type(steps), method)
+    module = sys.modules[function.__module__]
+    scope = {**vars(module), **_type_checking_names(module)}
+    return typing.get_type_hints(function, globalns=scope)
+
+
+def _returned(steps: object, method: str) -> list[type]:
+    """The classes a step's annotation says it returns (None left out)."""
+    hint = _hints(steps, method)["return"]
+    members = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    return [member for member in members if member is not type(None)]
+
+
+def _frozen(kind: type) -> bool:
+    if dataclasses.is_dataclass(kind):
+        return bool(kind.__dataclass_params__.frozen)  # type: ignore[attr-defined]
+    if issubclass(kind, BaseModel):
+        return bool(kind.model_config.get("frozen"))
+    return False
+
+
+KNOWN_THAWED = {
+    "FixAttempt": "modes/analyse_failure/fix/attempt.py: start() fills it in, in collect",
+    "JobScan": "analysis/logs/reader.py: the one pass over a log builds it as it reads",
+    "StepScan": "analysis/logs/reader.py: the one pass over a log builds it as it reads",
+    "Hit": "analysis/logs/reader.py: the one pass over a log builds it as it reads",
+    "History": "github/run_history.py: the reader adds each attempt as it lists them",
+    "PackedFile": "analysis/packing.py: packing sets the token count once measured",
+    "PromptPart": "analysis/packing.py: packing sets the token count once measured",
+    "FileHistory": "risk/records.py: the miner fills it commit by commit (risk/ is on hold)",
+}
+"""Parts of step types still built field by field where they are made (no later step writes
+them: the audit found none), each with where and why; remove an entry once its type is
+frozen (a test below fails when one is)."""
+
+
+def _class_hints(kind: type) -> dict[str, Any]:
+    module = sys.modules[kind.__module__]
+    scope = {**vars(module), **_type_checking_names(module)}
+    return typing.get_type_hints(kind, globalns=scope)
+
+
+def _parts(kind: type) -> set[type]:
+    """The dataclasses a dataclass holds in its fields (directly, in an optional, a list or a
+    tuple), and theirs, found from the resolved annotations."""
+    found: set[type] = set()
+    todo = [kind]
+    while todo:
+        current = todo.pop()
+        if not dataclasses.is_dataclass(current):
+            continue
+        hints = _class_hints(current)
+        for field in dataclasses.fields(current):
+            stack = [hints[field.name]]
+            while stack:
+                hint = stack.pop()
+                stack.extend(typing.get_args(hint))
+                origin = typing.get_origin(hint) or hint
+                new = isinstance(origin, type) and origin not in found
+                if new and dataclasses.is_dataclass(origin):
+                    found.add(origin)
+                    todo.append(origin)
+    return found
+
+
+def _step_types(mode: str) -> dict[str, type]:
+    steps = STEPS[mode]
+    kinds = {f"{m} -> {k.__qualname__}": k for m in HANDED_ON for k in _returned(steps, m)}
+    for name, kind in list(kinds.items()):
+        kinds.update({f"{name} / {part.__qualname__}": part for part in _parts(kind)})
+    return kinds
+
+
+@pytest.mark.parametrize("mode", sorted(STEPS))
+def test_what_a_step_hands_on_is_frozen(mode: str) -> None:
+    """The step types and the dataclasses they hold (a facts object's publish plan, …)."""
+    kinds = _step_types(mode)
+    assert kinds, f"{mode}: no step type found"
+    thawed = sorted(
+        name
+        for name, kind in kinds.items()
+        if not _frozen(kind) and kind.__qualname__ not in KNOWN_THAWED
+    )
+    assert not thawed, f"{mode}: later steps could write into {thawed}"
+
+
+def test_the_known_thawed_parts_are_still_thawed() -> None:
+    everything = {kind.__qualname__: kind for mode in STEPS for kind in _step_types(mode).values()}
+    frozen_now = sorted(name for name in KNOWN_THAWED if _frozen(everything[name]))
+    assert not frozen_now, f"remove from KNOWN_THAWED: {frozen_now}"
+
+
+@pytest.mark.parametrize("mode", sorted(STEPS))
+def test_publish_hands_back_the_result_it_was_given(mode: str) -> None:
+    """publish's annotation: ``Published`` of the very result type decide returns, so what
+    posting learnt is on a copy, never set on decide's object."""
+    steps = STEPS[mode]
+    decided = _returned(steps, "decide")
+    assert len(decided) == 1 and issubclass(decided[0], ModeResult), decided
+    published = _hints(steps, "publish")["return"]
+    assert typing.get_origin(published) is Published, published
+    assert typing.get_args(published) == (decided[0],)
+
+
+def test_a_frozen_step_type_refuses_a_write() -> None:
+    """The check above means something: writing a field of a frozen facts object raises."""
+    facts_type = _returned(REVIEW, "collect")[0]
+    field = dataclasses.fields(facts_type)[0].name
+    fake = object.__new__(facts_type)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(fake, field, None)

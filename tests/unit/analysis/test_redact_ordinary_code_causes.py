@@ -1,0 +1,149 @@
+"""Ordinary code stays, by cause (issue 42, second round): each shape of line real
+repositories hold that redaction changed, beside the real credential in the same place that
+must still go. The lines are those public repositories' own (code, tests, docs)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from cicd_agent.analysis.redact import Redactor
+
+TOKEN = "Zq8Kd7Qx1Lm4Zr8Tv3Wc6Yp0Hs5Bn2Ja"
+PASSWORD = "Xk8#pQ2vLm9w"
+
+ORDINARY = [
+    # A name with one long word and a short part (a dataset key, a type annotation).
+    "style.dataset.vueTransitionE2e = ''",
+    "authorizationCode: OAuthFlowAuthorizationCode | None = None",
+    # A word and a SHA-1 in hex: a name made from a hash.
+    "$id = 'framework'.DIRECTORY_SEPARATOR.'schedule-eeb46c93d45e928d62aaf684d727e213b7094822';",
+    "writing image dryRun-754a08ddf8bcb1cf22f310f09206dd783d42f7dd",
+    # A GitHub diff's file anchor.
+    "[April 2016](https://github.com/python/peps/commit/c59c4376ad233a62ca4b3a6060c81368bd21e85b"
+    "#diff-64ec08cc46db7540f18f2af46037f599).",
+    "// from https://github.com/gdamore/tcell/commit/0c473b86d82f68226a142e96cc5a34c5a29b3690"
+    "#diff-b008fcd5e6934bf31bc3d33bf49f47d8R178:",
+    # A heading's underline under a secret-named word.
+    "Authentication\n==============\n",
+    # A repository named for hooks, as a Markdown link.
+    "* [react-hooks-axios](https://github.com/use-hooks/react-hooks-axios) - Custom React Hooks",
+    # A key that names the user, a status, a class's member, a command's option.
+    "Request::create('/', 'GET', [], [], [], ['PHP_AUTH_USER' => 'foo@bar.com']);",
+    'httpUnauthorized = "HTTP/1.1 401 Unauthorized" + crlf',
+    "ResetPassword::$createUrlCallback = null;",
+    "'password' => '--password='.$connection['password'],",
+    # A template naming what goes there; a directory name and a group of an LDAP setup.
+    "SOCIAL_AUTH_OKTA_OPENIDCONNECT_SECRET = '{Client secret}'",
+    "MODULE_TOKEN = '{module}'",
+    'AUTH_LDAP_BIND_DN = "CN=NETBOXSA, OU=Service Accounts,DC=example,DC=com"',
+    'AUTH_LDAP_REQUIRE_GROUP = "CN=NETBOX_USERS,DC=example,DC=com"',
+    # Where a secret is kept, not the secret.
+    'secretsDir := "/run/secrets/"',
+    "RUN --mount=type=secret,id=mysecret cat /run/secrets/mysecret > /tmp/actual",
+    "RUN --mount=type=secret,id=build_secret cat /run/secrets/build_secret > tmp/actual",
+    "['opaquelocktoken://fully.qualified.domain/path'],",
+    # Values spelled from the words of a stand-in, and base64 of one.
+    "'secret_json' => 'encrypted-secret-json-string2',",
+    "'access_key_secret' => 'test-access-key-secret-2',",
+    'password := "my-super-secret-password"',
+    '"hashed_password": "fakehashedsecret2",',
+    "password = 'pässwörd'",
+    '"DSN=mydsn;UID=ed;PWD=pass%2Bword",',
+    "password='tes\"ting',",
+    "my-secrets: bm90LXNlY3JldA==",
+    # A server's Digest challenge holds no credential.
+    'auth_header = \'Digest realm="realm@host.com",qop="auth",nonce="abc",opaque="xyz"\'',
+    # Code or a word in another script where a header's value goes.
+    "HTTP_AUTHORIZATION=self.header_prefix + 'foobar_token'",
+    "Authorization: GITHUB_TOKEN ? `token ${GITHUB_TOKEN}` : null",
+    "- authorization: авторизація",
+    "$this->assertSame(['Authorization: Bearer test-key'], $headers['authorization']);",
+    'response = client.get("/users/me", headers={"Authorization": "Bearer nonexistent"})',
+    # The issue's own examples: a class path, a docs page named after a secret.
+    "profile = cable_profiles.Trunk4C6PCableProfile",
+    "        - Token: 'models/users/token'",
+    # A URL syntax line, a constant's name for the password, documentation pairs.
+    "amqp://[USER:PASSWORD@]BROKER_ADDRESS[:PORT][/VIRTUALHOST]",
+    "azureservicebus://SAS_POLICY_NAME:SAS_KEY@SERVICE_BUSNAMESPACE",
+    "transport://userid:password@hostname:port/virtual_host",
+    "'url' => \"smtp://usr:pwd@127.0.0.2:{$port}\",",
+    "self.pg_url = 'sqla+postgresql://test:password@yms-pg/yms'",
+    "'sentinel://myuser:mypassword@localhost:65532/',",
+    # A default account on the loopback: its password is its name.
+    "with Connection('amqp://guest:guest@localhost:5672//') as conn:",
+    "DATABASE_URL: postgres://postgres:postgres@localhost:5432/postgres",
+    'engine = create_engine("postgresql+psycopg://postgres:postgres@127.0.0.1/db")',
+]
+
+
+@pytest.mark.parametrize("line", ORDINARY)
+def test_an_ordinary_line_stays(line: str) -> None:
+    assert Redactor().redact(line) == line
+
+
+SECRETS = [
+    # The same places with a real credential in them.
+    ("style.dataset." + TOKEN[:12] + "-" + TOKEN, TOKEN),
+    ("writing image dryRun-" + TOKEN + "9f", TOKEN),
+    ("[hook](https://discord.com/api/webhooks/1234567890/" + TOKEN + ")", TOKEN),
+    ("'PHP_AUTH_PASSWORD' => '" + PASSWORD + "'", PASSWORD),
+    ("ResetPassword: " + TOKEN, TOKEN),
+    ("authToken = '" + TOKEN + "'", TOKEN),
+    ('secretsDir := "/' + TOKEN + '"', TOKEN),
+    ("build_secret > tmp/" + TOKEN, TOKEN),
+    ("Authentication\n==============" + TOKEN, TOKEN),
+    ("see https://example.com/#diff-" + TOKEN + TOKEN, TOKEN),
+    ("'password' => '--password=" + PASSWORD + "'", PASSWORD),
+    ("SOCIAL_AUTH_OKTA_OPENIDCONNECT_SECRET = '{" + TOKEN + "'", TOKEN),
+    ("SOCIAL_AUTH_OKTA_OPENIDCONNECT_SECRET = '{x}" + TOKEN + "'", TOKEN),
+    ("client_secret = '{a8f9c0d1e2b3}'", "a8f9c0d1e2b3"),
+    ("api_key: 8f3a92bc/7d1e0f", "8f3a92bc"),
+    ('AUTH_LDAP_BIND_PASSWORD = "' + PASSWORD + '"', PASSWORD),
+    # People's own passwords made from words: digits for letters, a word of their own.
+    ("password = 'S3cr3tPassw0rd'", "S3cr3tPassw0rd"),
+    ("DB_PASSWORD: 'P@ssw0rd!'", "P@ssw0rd!"),
+    ('password := "my-super-' + PASSWORD + '"', PASSWORD),
+    ("AUTH_HEADER=s3cr3t-value-123", "s3cr3t-value-123"),
+    ("my-secrets: " + base64.b64encode(PASSWORD.encode()).decode(), "WGs4I3BR"),
+    (
+        'auth = \'Digest realm="r", username="ci", response="6629fae49393a05397450978507c4ef1"\'',
+        "6629fae49393a05397450978507c4ef1",
+    ),
+    ("HTTP_AUTHORIZATION=Custom " + PASSWORD, PASSWORD),
+    ("authorization: " + TOKEN, TOKEN),
+    ("Authorization: Bearer test-" + PASSWORD, PASSWORD),
+    ("Authorization: Bearer nonexistent" + PASSWORD, PASSWORD),
+    ("Authorization: Bearer alice", "alice"),  # a word that is not an example's goes
+]
+
+
+@pytest.mark.parametrize(("line", "secret"), SECRETS)
+def test_a_credential_in_the_same_place_goes(line: str, secret: str) -> None:
+    assert secret not in Redactor().redact(line)
+
+
+URL_PASSWORDS = [
+    # A syntax line's place with a real password, a password that is not a constant's name.
+    ("amqp://USER:Xk8pQ2vLm9@broker/", "Xk8pQ2vLm9"),
+    ("azureservicebus://policy:SAS_key9@ns", "SAS_key9"),
+    # A default account anywhere but the loopback, another account on the loopback, and a
+    # host that only starts like the loopback.
+    ("amqp://guest:guest@rabbit//", "guest"),
+    ("postgres://postgres:postgres@db.internal/app", "postgres"),
+    ("postgres://admin:Xk8pQ2vLm9@localhost:5432/prod", "Xk8pQ2vLm9"),
+    ("postgres://root:root@localhost.attacker.example/app", "root"),
+    ("postgres://root:root@127.0.0.1.nip.io/app", "root"),
+    ("postgres://root:root@localhost%2eattacker.example/app", "root"),
+    ("amqp://guest:guest@localhost@attacker.example//", "guest@localhost"),
+    ("redis://:password@localhost:6379", "password"),
+    ("mysql://root:password@localhost/app", "password"),
+]
+
+
+@pytest.mark.parametrize(("url", "password"), URL_PASSWORDS)
+def test_a_real_url_password_goes(url: str, password: str) -> None:
+    redacted = Redactor().redact(url)
+    assert f":{password}@" not in redacted
+    assert "[REDACTED:password in URL]@" in redacted
