@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from cicd_agent.job.context import RunContext
-from cicd_agent.modes.deploy_gate.mode import DEPLOY_PHASE
+from cicd_agent.modes.deploy_gate.mode import MODE
 from cicd_agent.modes.deploy_gate.options import phase_options
-from cicd_agent.modes.deploy_gate.publish import fail_closed, publish
+from cicd_agent.modes.deploy_gate.publish import fail_closed
 from cicd_agent.modes.deploy_gate.result import DeployResult
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.context import run_context
@@ -65,10 +65,9 @@ def _context(tmp_path: Path, *argv: str) -> RunContext[Any]:
 
 
 def _published(ctx: RunContext[Any]) -> DeployResult:
-    facts = DEPLOY_PHASE.collect(ctx)
-    verdict = DEPLOY_PHASE.analyse(ctx, facts)
-    result = DEPLOY_PHASE.decide(ctx, verdict, None)
-    publish(ctx, facts, verdict, result)
+    """The deploy phase run through its publish step: the result as published."""
+    result, _ = MODE.run(ctx)
+    assert isinstance(result, DeployResult)
     return result
 
 
