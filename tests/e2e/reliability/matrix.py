@@ -673,7 +673,7 @@ def _command_cells() -> list[Cell]:
         ("event_missing", ("does not exist",)),
         ("event_malformed", ("is not valid JSON",)),
         ("event_unusable", ("needs a issue_comment or pull_request_review_comment event",)),
-        ("token_missing", ("needs a GitHub token to read pull request #2",)),
+        ("token_missing", ("needs a GitHub token to read pull request",)),
     ):
         cells.append(Cell("command", fault, 2, "usage error: nothing run", message, COMMAND_FAILED))
     cells += [

@@ -179,7 +179,6 @@ def _reply(
     client = ctx.github
     if client is None:
         ctx.note("No GitHub token: the reply was not posted; it is in this summary.")
-        done.details.append(text)
         return
     key = f"{REPLY_KEY}:{facts.comment.id}"
     shown = posted(text, allowed_links=ctx.own_links, references=(Reference(number),))

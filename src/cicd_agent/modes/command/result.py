@@ -111,4 +111,6 @@ class CommandResult(ModeResult):
             lines.append(f"| Ran | {self.ran_mode} (exit {self.ran_exit_code}) |")
         if self.reply_url:
             lines.append(f"| Reply | {self.reply_url} |")
+        elif self.reply and self.status != "ignored":  # not posted (no token, a dry run)
+            lines += ["", "**The reply, not posted:**", "", self.reply]
         return "\n".join(lines)
