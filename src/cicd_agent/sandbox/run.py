@@ -245,6 +245,8 @@ class Sandbox:
         (its folders, and files its processes hold unlinked on their file systems), or holds
         more memory files than a process may have memory; "" when neither."""
         outside = held(pid, {folder.stat().st_dev for folder in writable})
+        if outside.beyond:
+            return f"it held {outside.beyond} (what one measure of its disk reads)"
         if sum(map(tree_bytes, writable)) + outside.disk > room:
             return f"it wrote more than {self.limits.disk_bytes >> 20} MiB"
         if outside.memory > self.limits.memory_bytes:
