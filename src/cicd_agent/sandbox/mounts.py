@@ -187,6 +187,8 @@ class Mounts:
     homes: tuple[Path, ...]
     hidden: tuple[str, ...]
     """Credential paths, the checkout's ``.git``, ``RUNNER_TEMP``: hidden where they show."""
+    linked: tuple[str, ...] = ()
+    """Top-level folders of the checkout a run's copy links to (a virtualenv, ``node_modules``)."""
 
     @classmethod
     def of(cls, checkout: Path, root: Path, environ: Mapping[str, str]) -> Mounts:
@@ -215,7 +217,7 @@ class Mounts:
         # Everything bound below comes after these tmpfs: the checkout and our own folder may
         # lie inside a home (a runner's /home/runner/work), and stay reachable.
         tools = tools_in_emptied_folders(self.own_path, self.checkout)
-        ours = (self.checkout, self.root, *own_environment(), *tools)
+        ours = (*self._checkout(as_nobody=as_nobody), self.root, *own_environment(), *tools)
         hidden_whole = self.homes
         if as_nobody:  # a home inside a closed folder goes with it
             every_tool = tools_in_home((Path("/"),), self.own_path, self.checkout)
@@ -248,6 +250,20 @@ class Mounts:
         for home in hidden_whole:
             argv += ["--remount-ro", str(home)]
         return [*argv, "--remount-ro", "/"]  # bwrap's own root: no file a run could add there
+
+    def _checkout(self, *, as_nobody: bool) -> tuple[Path, ...]:
+        """What comes back of the checkout: all of it, or for ``nobody`` when the checkout is
+        closed to others (0700, as ``mkdtemp`` makes it) only the folders a copy links to.
+        Bound whole, the closed checkout kept ``nobody`` out of the job's own virtualenv
+        (every tool on its ``PATH`` "Permission denied"); now it is an empty folder they
+        come back into, and nothing else of it (nothing ``nobody`` could read anyway)."""
+        try:
+            passable = bool(self.checkout.stat().st_mode & stat.S_IXOTH)
+        except OSError:
+            passable = False
+        if passable or not as_nobody:
+            return (self.checkout,)
+        return tuple(self.checkout / name for name in self.linked)
 
 
 _REPLACED = frozenset(

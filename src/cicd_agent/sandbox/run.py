@@ -42,7 +42,13 @@ from cicd_agent.sandbox.limits import Limits, RunGroups, Unmeasurable, tree_byte
 from cicd_agent.sandbox.mounts import Mounts
 from cicd_agent.sandbox.pipes import LINGER, MAX_OUTPUT_CHARS, RunFds
 from cicd_agent.sandbox.syscalls import seccomp_option
-from cicd_agent.sandbox.workspace import Workspace, copy_repository, hand_over, remove_tree
+from cicd_agent.sandbox.workspace import (
+    Workspace,
+    copy_repository,
+    hand_over,
+    linked_folders,
+    remove_tree,
+)
 
 _DISK_POLL = 0.25
 """Seconds between two measures of what a run wrote."""
@@ -137,7 +143,8 @@ class Sandbox:
             *self._mounts.hidden,
             *(path for path in nested if path not in self._mounts.hidden),
         )
-        self._mounts = replace(self._mounts, hidden=hidden)
+        linked = tuple(sorted(linked_folders(self.checkout)))
+        self._mounts = replace(self._mounts, hidden=hidden, linked=linked)
         if not self.isolation.sandboxed:
             protect_own_environment()
 

@@ -66,13 +66,7 @@ def copy_repository(source: Path, target: Path) -> list[Path]:
     folder "a virtualenv", and a checkout inside it would otherwise never be seen.
     """
     left_out: list[Path] = []
-    linked = {
-        entry.name
-        for entry in source.iterdir()
-        if entry.is_dir()
-        and not entry.is_symlink()
-        and (entry.name == "node_modules" or (entry.joinpath("pyvenv.cfg")).is_file())
-    }
+    linked = linked_folders(source)
 
     def skipped(folder: Path, names: list[str]) -> set[str]:
         top = folder == source
@@ -92,6 +86,18 @@ def copy_repository(source: Path, target: Path) -> list[Path]:
         (target / name).symlink_to(source / name, target_is_directory=True)
         left_out.extend(_git_folders(source / name))
     return left_out
+
+
+def linked_folders(source: Path) -> set[str]:
+    """The top-level folders of ``source`` a copy links instead of copying: ``node_modules``
+    and any folder holding ``pyvenv.cfg`` (never a link of the checkout's)."""
+    return {
+        entry.name
+        for entry in source.iterdir()
+        if entry.is_dir()
+        and not entry.is_symlink()
+        and (entry.name == "node_modules" or (entry.joinpath("pyvenv.cfg")).is_file())
+    }
 
 
 def _copy_tree(source: Path, target: Path, skipped: Callable[[Path, list[str]], set[str]]) -> None:
