@@ -108,7 +108,9 @@ def still(root: int) -> Iterator[None]:
     64 MiB written under a 4 MiB limit were never counted. Stopped, nothing renames, moves,
     writes or closes while it is measured. Each process is signalled through a pidfd opened
     while its parent is still one of the run's (a reaped pid reused outside the run is never
-    signalled); one the run had stopped itself is left stopped."""
+    signalled); one the run had stopped itself is left stopped. A program sees nothing of it
+    but time, and calls Linux fails with EINTR after a stop (``epoll_wait``, ``semop``), as
+    after any signal, which event loops retry."""
     stopped: dict[int, int] = {}
     try:
         for _ in range(_STOP_ROUNDS):

@@ -90,11 +90,12 @@ def copy_repository(source: Path, target: Path) -> list[Path]:
 
 def linked_folders(source: Path) -> set[str]:
     """The top-level folders of ``source`` a copy links instead of copying: ``node_modules``
-    and any folder holding ``pyvenv.cfg`` (never a link of the checkout's)."""
+    and any folder holding ``pyvenv.cfg`` (never a link of the checkout's, nor ``.git``)."""
     return {
         entry.name
         for entry in source.iterdir()
-        if entry.is_dir()
+        if entry.name not in SKIPPED_NAMES
+        and entry.is_dir()
         and not entry.is_symlink()
         and (entry.name == "node_modules" or (entry.joinpath("pyvenv.cfg")).is_file())
     }
