@@ -206,9 +206,14 @@ class Mounts:
             tuple(str(path) for path in hidden if path.exists()),
         )
 
-    def arguments(self, writable: Sequence[Path], *, as_nobody: bool) -> list[str]:
+    def arguments(
+        self, writable: Sequence[Path], *, as_nobody: bool, workspace: Path | None = None
+    ) -> list[str]:
         """bwrap's mount options for a run that may write ``writable`` (``as_nobody``: a run
-        whose uid cannot pass root's closed folders, which then become empty tmpfs too)."""
+        whose uid cannot pass root's closed folders, which then become empty tmpfs too), in
+        ``workspace``, a folder of the sandbox's own whose siblings (the other workspaces)
+        the run never sees: bound whole, the sandbox's folder showed every run what an
+        earlier one left in a workspace not yet removed, or one beside it was writing."""
         argv = [*system_binds(), "--dev", "/dev", "--proc", "/proc"]
         for folder in EMPTIED:
             if Path(folder).is_dir() and not Path(folder).is_symlink():
@@ -243,11 +248,15 @@ class Mounts:
                 argv += ["--tmpfs", path, "--remount-ro", path]
             else:
                 argv += ["--ro-bind", "/dev/null", path]
+        others = _others(workspace, self.root)
+        for siblings in others:  # an empty folder of workspaces, into which its own comes back
+            argv += ["--size", str(EMPTIED_SIZE), "--tmpfs", str(siblings)]
+            argv += ["--ro-bind", str(workspace), str(workspace)]
         for place in writable:
             if as_nobody:
                 argv += _passable_parents(place, emptied, kept)
             argv += ["--bind", str(place), str(place)]
-        for home in hidden_whole:
+        for home in (*hidden_whole, *others):
             argv += ["--remount-ro", str(home)]
         return [*argv, "--remount-ro", "/"]  # bwrap's own root: no file a run could add there
 
@@ -290,6 +299,13 @@ def system_binds() -> list[str]:
         elif entry.is_dir(follow_symlinks=False) or entry.is_file(follow_symlinks=False):
             argv += ["--ro-bind", entry.path, entry.path]
     return argv
+
+
+def _others(workspace: Path | None, root: Path) -> tuple[Path, ...]:
+    """The folder holding ``workspace`` and its siblings, when it lies inside ``root``."""
+    if workspace is None or workspace.parent == root or not workspace.is_relative_to(root):
+        return ()
+    return (workspace.parent,)
 
 
 def _passable_parents(path: Path, emptied: Sequence[Path], bound: Sequence[Path]) -> list[str]:

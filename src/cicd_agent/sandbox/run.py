@@ -243,7 +243,8 @@ class Sandbox:
         for name, value in env.items():
             argv += ["--setenv", name, value]
         as_nobody = self._confined.owner is not None
-        argv += self._mounts.arguments((space.live, *shared), as_nobody=as_nobody)
+        writable = (space.live, *shared)
+        argv += self._mounts.arguments(writable, as_nobody=as_nobody, workspace=space.root)
         argv += ["--chdir", str(space.repo), "--", *self._confined.prefix, *_STARTED]
         return [*argv, *command]
 
