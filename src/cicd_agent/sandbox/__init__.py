@@ -24,9 +24,11 @@ command with and without a candidate fix. Every such run goes through :meth:`San
   folder;
 - the only writable place is the workspace's own folder: its copy of the repository, its
   ``HOME`` and ``TMPDIR`` (runs in one workspace share it, so a test that leaves state behind
-  fails its reruns); a run that writes more than the disk limit there is killed. Our own files
-  (a mode's boot files, scratch files) sit beside it, read-only, and evidence comes back through
-  a pipe, never from a file a run could write;
+  fails its reruns); a run that writes more than the disk limit there is killed (measured
+  with its processes stopped, so nothing it renames or moves escapes the walk). Our own files
+  (a mode's boot files, scratch files) sit beside it, read-only, the sandbox's other
+  workspaces are not there at all, and evidence comes back through a pipe, never from a
+  file a run could write;
 - the environment is scrubbed (the GitHub token, the model key, ``ACTIONS_*`` runtime tokens,
   the runner's file-command paths, action inputs, secret-named variables, values holding a
   known secret or a credential's shape, and the names the user lists);

@@ -6,14 +6,32 @@ on the disk until the process ends; a memory file (``memfd_create``) holds the h
 and counts in no address space unless mapped. Each stops at the file limit, but one process
 holds hundreds of them and a run 512 processes: unchecked, a test fills the runner's disk or
 memory (the kernel's OOM killer cannot tell whose pages they are, and kills the agent).
+
+What one measure reads is bounded (:data:`MAX_DESCRIPTORS`, :data:`MAX_MAPPINGS`): each
+descriptor costs a ``stat`` and a ``readlink``, and a run chooses how many it holds (one open
+file copied into every slot the descriptor limit allows, in each of its processes) and how
+many mappings (tens of thousands a process); unbounded, one measure took as long as the run
+wished, the disk limit was blind meanwhile and the timeout waited for it. A run holding more
+than a measure reads is killed for it (:attr:`Held.beyond`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import stat
+import time
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+
+MAX_DESCRIPTORS = 1 << 16
+"""Open descriptors one measure reads across a run's processes; a run holding more is killed
+(a test suite holds hundreds; the hard limit lets each process hold tens of thousands)."""
+
+MAX_MAPPINGS = 1 << 19
+"""Memory mappings one measure reads across a run's processes (an interpreter has hundreds,
+a JVM a few thousand; ``vm.max_map_count`` lets each process make 65530)."""
 
 _MEMORY_FILE = "/memfd:"
 """How ``/proc/PID/fd`` names a memory file (``memfd_create``)."""
@@ -27,19 +45,28 @@ class Held:
     """Unlinked files on the run's writable folders' file systems."""
     memory: int = 0
     """Memory files the run's processes hold open."""
+    beyond: str = ""
+    """What the run holds more of than one measure reads ("" when none): the run is
+    killed for it, as its disk and memory files were not all counted."""
 
 
 def held(root: int, devices: Collection[int]) -> Held:
     """What process ``root`` and those below it hold: unlinked files open or mapped on
-    ``devices`` (the file systems of the run's writable folders), and open memory files."""
+    ``devices`` (the file systems of the run's writable folders), and open memory files;
+    reading no more than :data:`MAX_DESCRIPTORS` descriptors and :data:`MAX_MAPPINGS`
+    mappings (past either, :attr:`Held.beyond` says so and the rest is not read)."""
     disk: dict[tuple[int, int], int] = {}
     memory: dict[tuple[int, int], int] = {}
+    descriptors, mappings = 0, 0
     for pid in _processes_below(root):
         folder = f"/proc/{pid}/fd"
         try:
             names = os.listdir(folder)
         except OSError:  # ended, or not ours to look at
             names = []
+        descriptors += len(names)
+        if descriptors > MAX_DESCRIPTORS:
+            return Held(beyond=f"more than {MAX_DESCRIPTORS} open descriptors")
         for name in names:
             try:
                 found = os.stat(f"{folder}/{name}")
@@ -53,10 +80,100 @@ def held(root: int, devices: Collection[int]) -> Held:
                 memory[key] = size
             elif found.st_nlink == 0 and found.st_dev in devices:
                 disk[key] = size
-        for device, inode, size in _unlinked_mappings(pid):
+        read = _unlinked_mappings(pid, MAX_MAPPINGS - mappings)
+        if read is None:
+            return Held(beyond=f"more than {MAX_MAPPINGS} memory mappings")
+        unlinked, lines = read
+        mappings += lines
+        for device, inode, size in unlinked:
             if device in devices:
                 disk[(device, inode)] = max(disk.get((device, inode), 0), size)
     return Held(sum(disk.values()), sum(memory.values()))
+
+
+_STOP_ROUNDS = 20
+"""Passes over a run's processes to stop those forked during the pass before."""
+
+_STOP_WAIT = 1.0
+"""Seconds :func:`still` waits for the processes it signalled to stop (one inside a call
+that cannot be interrupted stops when it returns; the measure goes on without it)."""
+
+
+@contextlib.contextmanager
+def still(root: int) -> Iterator[None]:
+    """Process ``root`` and those below it stopped (``SIGSTOP``) while inside, continued after.
+
+    A run's folders are walked by name, and a run renaming them back and forth as they are
+    walked (twelve processes, one level of a chain each) made the walk miss what lay below:
+    64 MiB written under a 4 MiB limit were never counted. Stopped, nothing renames, moves,
+    writes or closes while it is measured. Each process is signalled through a pidfd opened
+    while its parent is still one of the run's (a reaped pid reused outside the run is never
+    signalled); one the run had stopped itself is left stopped. A program sees nothing of it
+    but time, and calls Linux fails with EINTR after a stop (``epoll_wait``, ``semop``), as
+    after any signal, which event loops retry."""
+    stopped: dict[int, int] = {}
+    try:
+        for _ in range(_STOP_ROUNDS):
+            found = _processes_below(root)
+            fresh = [pid for pid in found if pid not in stopped and pid != os.getpid()]
+            if not fresh:
+                break
+            run = set(found)
+            for pid in fresh:
+                _stop(pid, root, run, stopped)
+        _wait_stopped(stopped)
+        yield
+    finally:
+        for handle in stopped.values():
+            if handle >= 0:
+                with contextlib.suppress(OSError):
+                    signal.pidfd_send_signal(handle, signal.SIGCONT)
+                os.close(handle)
+
+
+def _stop(pid: int, root: int, run: Collection[int], stopped: dict[int, int]) -> None:
+    """Stop ``pid`` through a pidfd and note it in ``stopped`` (its pidfd; -1: seen, not ours
+    to continue), when it is still one of the ``run``'s processes, ``root`` or a child of one."""
+    try:
+        handle = os.pidfd_open(pid)
+    except OSError:
+        return  # gone
+    state, parent = _state(pid)
+    if pid != root and parent not in run:  # reaped, its pid since taken outside the run
+        os.close(handle)
+        return
+    try:
+        if state in "TtZX":  # stopped by the run itself, or ending: not ours to continue
+            raise ProcessLookupError
+        signal.pidfd_send_signal(handle, signal.SIGSTOP)
+    except OSError:
+        os.close(handle)
+        stopped[pid] = -1
+        return
+    stopped[pid] = handle
+
+
+def _wait_stopped(stopped: dict[int, int]) -> None:
+    """Wait, at most :data:`_STOP_WAIT`, until every process we signalled has stopped."""
+    waiting = [pid for pid, handle in stopped.items() if handle >= 0]
+    deadline = time.monotonic() + _STOP_WAIT
+    while waiting and time.monotonic() < deadline:
+        waiting = [pid for pid in waiting if _state(pid)[0] not in "TtZX"]
+        if waiting:
+            time.sleep(0.001)
+
+
+def _state(pid: int) -> tuple[str, int]:
+    """Process ``pid``'s state letter and parent (``("X", 0)`` once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            line = handle.read()
+    except OSError:
+        return "X", 0
+    fields = line[line.rfind(b")") + 2 :].split()  # the name in parentheses may hold ")"
+    if len(fields) < 2:
+        return "X", 0
+    return fields[0].decode("ascii", "replace"), int(fields[1])
 
 
 def _processes_below(root: int) -> list[int]:
@@ -82,22 +199,35 @@ def _processes_below(root: int) -> list[int]:
     return found
 
 
-def _unlinked_mappings(pid: int) -> Iterator[tuple[int, int, int]]:
+def _unlinked_mappings(pid: int, room: int) -> tuple[list[tuple[int, int, int]], int] | None:
     """``(device, inode, bytes)`` of each mapping of an unlinked file in process ``pid``
-    (a file mapped, closed and unlinked keeps its blocks as long as the mapping)."""
+    (a file mapped, closed and unlinked keeps its blocks as long as the mapping), and how
+    many mappings were read; None once more than ``room`` were (the rest is not read)."""
+    found: list[tuple[int, int, int]] = []
+    lines = 0
     try:
         with open(f"/proc/{pid}/maps", encoding="utf-8", errors="replace") as handle:
-            lines = handle.readlines()
+            for line in handle:  # read as it comes: the run chooses how many lines there are
+                lines += 1
+                if lines > room:
+                    return None
+                mapping = _unlinked(line)
+                if mapping is not None:
+                    found.append(mapping)
     except OSError:
-        return
-    for line in lines:
-        parts = line.split(maxsplit=5)
-        if len(parts) < 6 or not parts[5].rstrip("\n").endswith(" (deleted)"):
-            continue
-        start, _, end = parts[0].partition("-")
-        major, _, minor = parts[3].partition(":")
-        try:
-            device = os.makedev(int(major, 16), int(minor, 16))
-            yield device, int(parts[4]), int(end, 16) - int(start, 16)
-        except ValueError:
-            continue
+        pass
+    return found, lines
+
+
+def _unlinked(line: str) -> tuple[int, int, int] | None:
+    """``(device, inode, bytes)`` of one ``maps`` line naming an unlinked file, else None."""
+    parts = line.split(maxsplit=5)
+    if len(parts) < 6 or not parts[5].rstrip("\n").endswith(" (deleted)"):
+        return None
+    start, _, end = parts[0].partition("-")
+    major, _, minor = parts[3].partition(":")
+    try:
+        device = os.makedev(int(major, 16), int(minor, 16))
+        return device, int(parts[4]), int(end, 16) - int(start, 16)
+    except ValueError:
+        return None

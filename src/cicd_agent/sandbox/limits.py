@@ -10,6 +10,7 @@ outside: its folders (:func:`tree_bytes`) and what its processes hold outside th
 from __future__ import annotations
 
 import contextlib
+import errno
 import itertools
 import os
 import resource
@@ -193,21 +194,38 @@ def remove_group(group: Path | None) -> bool:
     return True
 
 
+class Unmeasurable(Exception):
+    """A tree :func:`tree_bytes` cannot measure: a path in it is longer than the kernel takes
+    (a run nests folders by changing into each one it makes; no test suite needs such a path,
+    and what lies below it would count nothing)."""
+
+
 def tree_bytes(root: Path) -> int:
     """What ``root`` takes on disk: every file, folder and link, each at the larger of its size,
-    its blocks and one block (empty folders and empty files take blocks or inodes too)."""
+    its blocks and one block (empty folders and empty files take blocks or inodes too).
+    Something gone during the walk counts nothing; a path too long to name is
+    :class:`Unmeasurable`. Measure a run's folders with its processes stopped
+    (:func:`cicd_agent.sandbox.held.still`): one renaming folders as they are walked hides
+    what lies below them."""
     total, folders = 0, [str(root)]
     while folders:  # no recursion: a run may nest folders thousands deep
         try:
             entries = list(os.scandir(folders.pop()))
-        except OSError:
+        except OSError as exc:
+            _unless_too_long(exc)
             continue
         for entry in entries:
             try:
                 found = entry.stat(follow_symlinks=False)
-            except OSError:
+            except OSError as exc:
+                _unless_too_long(exc)
                 continue
             total += max(found.st_size, found.st_blocks * 512, _ENTRY_BYTES)
             if entry.is_dir(follow_symlinks=False):
                 folders.append(entry.path)
     return total
+
+
+def _unless_too_long(exc: OSError) -> None:
+    if exc.errno == errno.ENAMETOOLONG:
+        raise Unmeasurable("a path longer than the kernel takes") from exc

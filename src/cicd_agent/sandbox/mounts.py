@@ -187,6 +187,8 @@ class Mounts:
     homes: tuple[Path, ...]
     hidden: tuple[str, ...]
     """Credential paths, the checkout's ``.git``, ``RUNNER_TEMP``: hidden where they show."""
+    linked: tuple[str, ...] = ()
+    """Top-level folders of the checkout a run's copy links to (a virtualenv, ``node_modules``)."""
 
     @classmethod
     def of(cls, checkout: Path, root: Path, environ: Mapping[str, str]) -> Mounts:
@@ -204,9 +206,14 @@ class Mounts:
             tuple(str(path) for path in hidden if path.exists()),
         )
 
-    def arguments(self, writable: Sequence[Path], *, as_nobody: bool) -> list[str]:
+    def arguments(
+        self, writable: Sequence[Path], *, as_nobody: bool, workspace: Path | None = None
+    ) -> list[str]:
         """bwrap's mount options for a run that may write ``writable`` (``as_nobody``: a run
-        whose uid cannot pass root's closed folders, which then become empty tmpfs too)."""
+        whose uid cannot pass root's closed folders, which then become empty tmpfs too), in
+        ``workspace``, a folder of the sandbox's own whose siblings (the other workspaces)
+        the run never sees: bound whole, the sandbox's folder showed every run what an
+        earlier one left in a workspace not yet removed, or one beside it was writing."""
         argv = [*system_binds(), "--dev", "/dev", "--proc", "/proc"]
         for folder in EMPTIED:
             if Path(folder).is_dir() and not Path(folder).is_symlink():
@@ -215,7 +222,7 @@ class Mounts:
         # Everything bound below comes after these tmpfs: the checkout and our own folder may
         # lie inside a home (a runner's /home/runner/work), and stay reachable.
         tools = tools_in_emptied_folders(self.own_path, self.checkout)
-        ours = (self.checkout, self.root, *own_environment(), *tools)
+        ours = (*self._checkout(as_nobody=as_nobody), self.root, *own_environment(), *tools)
         hidden_whole = self.homes
         if as_nobody:  # a home inside a closed folder goes with it
             every_tool = tools_in_home((Path("/"),), self.own_path, self.checkout)
@@ -241,13 +248,31 @@ class Mounts:
                 argv += ["--tmpfs", path, "--remount-ro", path]
             else:
                 argv += ["--ro-bind", "/dev/null", path]
+        others = _others(workspace, self.root)
+        for siblings in others:  # an empty folder of workspaces, into which its own comes back
+            argv += ["--size", str(EMPTIED_SIZE), "--tmpfs", str(siblings)]
+            argv += ["--ro-bind", str(workspace), str(workspace)]
         for place in writable:
             if as_nobody:
                 argv += _passable_parents(place, emptied, kept)
             argv += ["--bind", str(place), str(place)]
-        for home in hidden_whole:
+        for home in (*hidden_whole, *others):
             argv += ["--remount-ro", str(home)]
         return [*argv, "--remount-ro", "/"]  # bwrap's own root: no file a run could add there
+
+    def _checkout(self, *, as_nobody: bool) -> tuple[Path, ...]:
+        """What comes back of the checkout: all of it, or for ``nobody`` when the checkout is
+        closed to others (0700, as ``mkdtemp`` makes it) only the folders a copy links to.
+        Bound whole, the closed checkout kept ``nobody`` out of the job's own virtualenv
+        (every tool on its ``PATH`` "Permission denied"); now it is an empty folder they
+        come back into, and nothing else of it (nothing ``nobody`` could read anyway)."""
+        try:
+            passable = bool(self.checkout.stat().st_mode & stat.S_IXOTH)
+        except OSError:
+            passable = False
+        if passable or not as_nobody:
+            return (self.checkout,)
+        return tuple(self.checkout / name for name in self.linked)
 
 
 _REPLACED = frozenset(
@@ -274,6 +299,13 @@ def system_binds() -> list[str]:
         elif entry.is_dir(follow_symlinks=False) or entry.is_file(follow_symlinks=False):
             argv += ["--ro-bind", entry.path, entry.path]
     return argv
+
+
+def _others(workspace: Path | None, root: Path) -> tuple[Path, ...]:
+    """The folder holding ``workspace`` and its siblings, when it lies inside ``root``."""
+    if workspace is None or workspace.parent == root or not workspace.is_relative_to(root):
+        return ()
+    return (workspace.parent,)
 
 
 def _passable_parents(path: Path, emptied: Sequence[Path], bound: Sequence[Path]) -> list[str]:

@@ -28,7 +28,7 @@ from cicd_agent.sandbox.environment import (
     protect_own_environment,
     scrub_environment,
 )
-from cicd_agent.sandbox.held import held
+from cicd_agent.sandbox.held import held, still
 from cicd_agent.sandbox.isolation import (
     Confinement,
     Isolation,
@@ -38,11 +38,17 @@ from cicd_agent.sandbox.isolation import (
     probe_isolation,
     userns_option,
 )
-from cicd_agent.sandbox.limits import Limits, RunGroups, tree_bytes
+from cicd_agent.sandbox.limits import Limits, RunGroups, Unmeasurable, tree_bytes
 from cicd_agent.sandbox.mounts import Mounts
 from cicd_agent.sandbox.pipes import LINGER, MAX_OUTPUT_CHARS, RunFds
 from cicd_agent.sandbox.syscalls import seccomp_option
-from cicd_agent.sandbox.workspace import Workspace, copy_repository, hand_over, remove_tree
+from cicd_agent.sandbox.workspace import (
+    Workspace,
+    copy_repository,
+    hand_over,
+    linked_folders,
+    remove_tree,
+)
 
 _DISK_POLL = 0.25
 """Seconds between two measures of what a run wrote."""
@@ -137,7 +143,8 @@ class Sandbox:
             *self._mounts.hidden,
             *(path for path in nested if path not in self._mounts.hidden),
         )
-        self._mounts = replace(self._mounts, hidden=hidden)
+        linked = tuple(sorted(linked_folders(self.checkout)))
+        self._mounts = replace(self._mounts, hidden=hidden, linked=linked)
         if not self.isolation.sandboxed:
             protect_own_environment()
 
@@ -236,7 +243,8 @@ class Sandbox:
         for name, value in env.items():
             argv += ["--setenv", name, value]
         as_nobody = self._confined.owner is not None
-        argv += self._mounts.arguments((space.live, *shared), as_nobody=as_nobody)
+        writable = (space.live, *shared)
+        argv += self._mounts.arguments(writable, as_nobody=as_nobody, workspace=space.root)
         argv += ["--chdir", str(space.repo), "--", *self._confined.prefix, *_STARTED]
         return [*argv, *command]
 
@@ -244,8 +252,14 @@ class Sandbox:
         """Why the run (``pid`` and below) must be killed now: it wrote past ``room`` on disk
         (its folders, and files its processes hold unlinked on their file systems), or holds
         more memory files than a process may have memory; "" when neither."""
-        outside = held(pid, {folder.stat().st_dev for folder in writable})
-        if sum(map(tree_bytes, writable)) + outside.disk > room:
+        with still(pid):  # nothing renamed, moved or closed while it is measured
+            outside = held(pid, {folder.stat().st_dev for folder in writable})
+            if outside.beyond:
+                return f"it held {outside.beyond} (what one measure of its disk reads)"
+            written = _written(writable)
+        if written is None:
+            return "it made a path longer than the kernel takes (what lies below is unmeasured)"
+        if written + outside.disk > room:
             return f"it wrote more than {self.limits.disk_bytes >> 20} MiB"
         if outside.memory > self.limits.memory_bytes:
             return f"it held more than {self.limits.memory_bytes >> 20} MiB in memory files"
@@ -335,7 +349,7 @@ class Sandbox:
         readers = fds.read_all()
         timed_out, killed_for = False, ""
         writable = (space.live, *shared)  # every folder the run may write counts
-        room = sum(map(tree_bytes, writable)) + self.limits.disk_bytes
+        room = (_written(writable) or 0) + self.limits.disk_bytes
         deadline = started + timeout
         while True:
             try:
@@ -377,6 +391,14 @@ def _bwrap_words(output: str) -> str:
     """bwrap's own last error line in a run's output ("" when none)."""
     said = [line for line in output.splitlines() if line.startswith("bwrap: ")]
     return said[-1][:300] if said else ""
+
+
+def _written(writable: Sequence[Path]) -> int | None:
+    """What the folders a run may write take on disk (None: a path too long to measure)."""
+    try:
+        return sum(map(tree_bytes, writable))
+    except Unmeasurable:
+        return None
 
 
 def _kill_group(pgid: int) -> None:

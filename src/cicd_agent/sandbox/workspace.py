@@ -8,7 +8,7 @@ import re
 import shutil
 import stat
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,17 +66,11 @@ def copy_repository(source: Path, target: Path) -> list[Path]:
     folder "a virtualenv", and a checkout inside it would otherwise never be seen.
     """
     left_out: list[Path] = []
-    linked = {
-        entry.name
-        for entry in source.iterdir()
-        if entry.is_dir()
-        and not entry.is_symlink()
-        and (entry.name == "node_modules" or (entry.joinpath("pyvenv.cfg")).is_file())
-    }
+    linked = linked_folders(source)
 
-    def skipped(folder: str, names: list[str]) -> set[str]:
-        top = Path(folder) == source
-        left_out.extend(Path(folder) / name for name in names if name == ".git")
+    def skipped(folder: Path, names: list[str]) -> set[str]:
+        top = folder == source
+        left_out.extend(folder / name for name in names if name == ".git")
         return {
             name
             for name in names
@@ -86,12 +80,53 @@ def copy_repository(source: Path, target: Path) -> list[Path]:
             or (top and name in linked)
         }
 
-    shutil.copytree(source, target, symlinks=True, ignore=skipped)
+    _copy_tree(source, target, skipped)
     open_folders(target)
     for name in linked:
         (target / name).symlink_to(source / name, target_is_directory=True)
         left_out.extend(_git_folders(source / name))
     return left_out
+
+
+def linked_folders(source: Path) -> set[str]:
+    """The top-level folders of ``source`` a copy links instead of copying: ``node_modules``
+    and any folder holding ``pyvenv.cfg`` (never a link of the checkout's, nor ``.git``)."""
+    return {
+        entry.name
+        for entry in source.iterdir()
+        if entry.name not in SKIPPED_NAMES
+        and entry.is_dir()
+        and not entry.is_symlink()
+        and (entry.name == "node_modules" or (entry.joinpath("pyvenv.cfg")).is_file())
+    }
+
+
+def _copy_tree(source: Path, target: Path, skipped: Callable[[Path, list[str]], set[str]]) -> None:
+    """``shutil.copytree(source, target, symlinks=True)`` without recursion: ``copytree``
+    recurses once a folder, and a pull request that commits a file 1200 folders deep (git
+    checks it out) made it raise RecursionError, so no sandbox could be made. Links are copied
+    as links, files with their modes and times, folders get theirs once filled (deepest
+    first); what is neither (a FIFO, a socket: never in git) is left out, as reading a FIFO
+    would wait for a writer."""
+    folders, made = [(source, target)], []
+    while folders:
+        here, there = folders.pop()
+        os.mkdir(there)
+        made.append((here, there))
+        names = sorted(os.listdir(here))
+        left = skipped(here, names)
+        for name in names:
+            if name in left:
+                continue
+            found = os.lstat(here / name)
+            if stat.S_ISLNK(found.st_mode):
+                os.symlink(os.readlink(here / name), there / name)
+            elif stat.S_ISDIR(found.st_mode):
+                folders.append((here / name, there / name))
+            elif stat.S_ISREG(found.st_mode):
+                shutil.copy2(here / name, there / name, follow_symlinks=False)
+    for here, there in reversed(made):
+        shutil.copystat(here, there, follow_symlinks=False)
 
 
 _FOLDER_MODE = 0o755

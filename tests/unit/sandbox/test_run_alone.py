@@ -309,3 +309,31 @@ def test_a_run_leaves_no_cgroup_behind(tmp_path: Path, script: str) -> None:
         result = box.run([sys.executable, "-c", script], box.workspace("left"), timeout=3)
     assert result.sandbox_failure == ""
     assert [group for group in _groups_left() if group not in before] == []
+
+
+_MARKS_ITS_HOME = textwrap.dedent(
+    """
+    import os
+    home = os.environ["HOME"]
+    with open(os.path.join(home, "marker"), "w") as mark:
+        mark.write("left by an earlier run")
+    work = os.path.dirname(os.path.dirname(os.path.dirname(home)))
+    others = [name for name in os.listdir(work) if not home.startswith(os.path.join(work, name))]
+    found = [name for name in others if os.path.exists(f"{work}/{name}/live/home/marker")]
+    print("other workspaces", len(others), "their markers", found)
+    """
+)
+
+
+def test_a_run_sees_no_other_workspace_of_its_sandbox(tmp_path: Path) -> None:
+    """Attack: every run had the sandbox's whole folder bound back read-only, every other
+    workspace in it included: a run read what an earlier run left in a workspace not yet
+    removed (its HOME, its reports), or what a run beside it (gen-tests' candidates run in
+    parallel) was writing. A run sees its own workspace, and of the others nothing."""
+    with _sandbox(tmp_path) as box:
+        first = box.run([sys.executable, "-c", _MARKS_ITS_HOME], box.workspace("first"), timeout=60)
+        second = box.run(
+            [sys.executable, "-c", _MARKS_ITS_HOME], box.workspace("second"), timeout=60
+        )
+    assert first.ok and second.ok, (first.output, second.output)
+    assert second.output == "other workspaces 0 their markers []\n", second.output

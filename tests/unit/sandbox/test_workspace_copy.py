@@ -1,12 +1,22 @@
 """What the sandbox's copy of a checkout leaves out (found by the third red team): a
 credential file an earlier step of the job wrote into the workspace is not the pull
-request's to read."""
+request's to read; and what it must still copy (fourth): a tree nested deeper than Python's
+recursion allows, which git checks out without complaint."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
+import pytest
+
+from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.workspace import copy_repository
+from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
 
 
 def test_a_cloud_credential_file_left_in_the_workspace_is_not_copied(tmp_path: Path) -> None:
@@ -18,3 +28,100 @@ def test_a_cloud_credential_file_left_in_the_workspace_is_not_copied(tmp_path: P
     copy_repository(source, target)
     assert (target / "src" / "app.py").is_file()
     assert not (target / "gha-creds-1a2b3c4d5e6f.json").exists()
+
+
+_DEPTH = 1200
+
+
+def _git(*argv: str, cwd: Path) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *argv],
+        cwd=cwd, check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+
+
+@needs_sandbox
+def test_a_checkout_nested_deeper_than_python_recurses_is_copied_and_runs(
+    tmp_path: Path,
+) -> None:
+    """Attack: a pull request commits ``a/a/…/test_deep.py`` 1200 folders deep (git checks it
+    out; its path is 2400 bytes). The copy into the sandbox recursed once a folder
+    (``shutil.copytree``) and raised RecursionError: no sandbox could be made for the pull
+    request, so none of its code ran and nothing the sandbox runs (its linters, its tests,
+    the fix step) happened. The copy walks without recursion; the run sees the deep file."""
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    _git("init", "-q", cwd=origin)
+    folder = os.open(origin, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(_DEPTH):  # made relative to each folder: Python's makedirs recurses
+            os.mkdir("a", dir_fd=folder)
+            deeper = os.open("a", os.O_RDONLY | os.O_DIRECTORY, dir_fd=folder)
+            os.close(folder)
+            folder = deeper
+        made = os.open("test_deep.py", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=folder)
+        os.write(made, b"def test_deep():\n    pass\n")
+        os.close(made)
+    finally:
+        os.close(folder)
+    _git("add", "-A", cwd=origin)
+    _git("commit", "-qm", "deep", cwd=origin)
+    checkout = tmp_path / "checkout"
+    _git("clone", "-q", str(origin), str(checkout), cwd=tmp_path)
+    deep = "/".join(["a"] * _DEPTH) + "/test_deep.py"
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    try:
+        with Sandbox(checkout, env) as box:
+            space = box.workspace("deep")
+            probe = f"print(open({deep!r}).read().splitlines()[0])"
+            result = box.run([sys.executable, "-c", probe], space, timeout=60)
+    finally:
+        subprocess.run(["rm", "-rf", "--", str(origin), str(checkout)], check=False, timeout=120)
+    assert result.ok, (result.describe(), result.output)
+    assert result.output == "def test_deep():\n", result.output
+
+
+@needs_sandbox
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: the copy's paths are longer than the checkout's (a runner's "
+    "/home/runner/work/r/r is shorter than the sandbox's folders), so a path git checks out "
+    "can be past the longest path the kernel takes in the copy: Sandbox() raises OSError "
+    "(ENAMETOOLONG), which no mode catches (the review's linter step, gen-tests' and the fix "
+    "step's Sandbox() reach the CLI's catch-all: an internal error); a copy by descriptors "
+    "relative to each folder, and a walk of the copy that measures the same way, are left "
+    "for the sandbox's owner",
+)
+def test_a_path_that_fits_in_the_checkout_but_not_in_the_copy_does_not_break_the_sandbox(
+    tmp_path: Path,
+) -> None:
+    """Attack: a pull request commits a file whose path is 4065 bytes, forty-one folders deep,
+    which git checks out under a short checkout folder; its copy under the sandbox's own
+    folder is past 4096 bytes."""
+    short = Path(tempfile.mkdtemp(prefix="c", dir="/tmp"))
+    try:
+        origin, checkout = short / "o", short / "c"
+        origin.mkdir()
+        _git("init", "-q", cwd=origin)
+        relative = "/".join(["b" * 99] * 40 + ["c" * 60, "t.py"])
+        folder = os.open(origin, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            for part in relative.split("/")[:-1]:
+                os.mkdir(part, dir_fd=folder)
+                deeper = os.open(part, os.O_RDONLY | os.O_DIRECTORY, dir_fd=folder)
+                os.close(folder)
+                folder = deeper
+            made = os.open("t.py", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=folder)
+            os.write(made, b"X = 1\n")
+            os.close(made)
+        finally:
+            os.close(folder)
+        _git("add", "-A", cwd=origin)
+        _git("commit", "-qm", "long", cwd=origin)
+        _git("clone", "-q", str(origin), str(checkout), cwd=short)
+        env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+        with Sandbox(checkout, env) as box:
+            result = box.run(["true"], box.workspace("long"), timeout=60)
+    finally:
+        subprocess.run(["rm", "-rf", "--", str(short)], check=False, timeout=120)
+    assert result.ok, (result.describe(), result.output)
