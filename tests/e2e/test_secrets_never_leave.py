@@ -12,7 +12,9 @@ wrote, is searched for each secret. ``::add-mask::`` lines are the one place a s
 from __future__ import annotations
 
 import base64
+import random
 import re
+import string
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -373,4 +375,48 @@ def test_request_credentials_in_a_failed_log_do_not_leave(
         )
     )
     found = leaks("analyse-failure", outcome, secrets)
+    assert found == [], "\n".join(f"{f.kind} in {f.surface}: …{f.context}…" for f in found)
+
+
+# ------------------------------------- credentials written like the ordinary lines redaction spares
+# Issue 42's second round spared ordinary code by cause (constant names, a word and a SHA-1, a key
+# naming the user, the loopback's default account); each written with a real credential instead.
+
+_NARROWED = random.Random("narrowed places")
+NARROWED_PASSWORD = "R3D1S_PR0D_" + str(_NARROWED.randrange(1000, 10000))
+NARROWED_HEX = _NARROWED.randbytes(20).hex()
+NARROWED_SUPERUSER = "".join(_NARROWED.choices(string.ascii_letters + string.digits + "#!", k=14))
+NARROWED_LINES = (
+    f"DATABASE_URL=postgres://admin:{NARROWED_PASSWORD}@db.prod.internal/app",
+    f"BUILDKITE_API=bkua_{NARROWED_HEX}",
+    f"PGPASSWORD_SUPERUSER: {NARROWED_SUPERUSER}",
+)
+
+
+def test_credentials_in_the_spared_places_do_not_leave_a_review(
+    tmp_path: Path, github_api: Any, model_server: ModelServer
+) -> None:
+    text = "\n".join(NARROWED_LINES) + "\n"
+    ready = stage(
+        "review",
+        tmp_path,
+        github_api,
+        model_server,
+        extra={"deploy/production.env": text},
+        options={"message": "Deploy settings\n\n" + text, "body": text},
+        answer=False,
+    )
+    model_server.answer_with(echo("review"), times=None)
+    outcome = ready.run()
+    assert outcome.code == 0, outcome.summary + outcome.log[-2000:]
+    assert "BUILDKITE_API=" in outcome.prompt_text(), "the lines must reach the model"
+    secrets = tuple(
+        Secret(kind, value, value)
+        for kind, value in (
+            ("password in capitals", NARROWED_PASSWORD),
+            ("word and 40 hex", NARROWED_HEX),
+            ("superuser password", NARROWED_SUPERUSER),
+        )
+    )
+    found = leaks("review", outcome, secrets)
     assert found == [], "\n".join(f"{f.kind} in {f.surface}: …{f.context}…" for f in found)

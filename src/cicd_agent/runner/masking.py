@@ -21,6 +21,10 @@ secret variables (``INPUT_CONTEXT-TOKENS=120000`` must not turn every 120000 int
 
 MIN_KNOWN_SECRET_LENGTH = 6
 _PATH_VALUE = re.compile(r"(?:/|~/|[A-Za-z]:\\)[\w./\\ -]*")
+_RANDOM_PART = re.compile(r"(?=[^/\\]*[A-Z])(?=[^/\\]*[a-z])(?=[^/\\]*\d)[A-Za-z0-9]{12,}")
+"""A part of a "path" mixing capitals, small letters and digits for twelve characters or
+more: base64's alphabet holds ``/``, and an AWS secret key starting with one
+(``/Xk8pQ2vLm9wZ3Rt7YbN1…``, one in 64) is no path."""
 _SHORT_NUMBER = re.compile(r"\d{1,9}")
 
 
@@ -43,6 +47,6 @@ def worth_hiding(value: str) -> bool:
     ordinary words: hiding it would hide every such path or number, or cut every such word."""
     return (
         len(value) >= MIN_KNOWN_SECRET_LENGTH
-        and not _PATH_VALUE.fullmatch(value)
+        and not (_PATH_VALUE.fullmatch(value) and not _RANDOM_PART.search(value))
         and not _SHORT_NUMBER.fullmatch(value)
     )

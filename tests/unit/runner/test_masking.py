@@ -62,6 +62,9 @@ def test_secret_names_contain_the_listed_words() -> None:
         ("~/tokens", False),
         ("120000", False),
         ("1234567890", True),
+        # base64 holds ``/``: an AWS secret key that starts with one is no path.
+        ("/Xk8pQ2vLm9wZ3Rt7YbN1/aK4sD6fG8hJ0lZxCvB", True),
+        ("/home/runner/work/repo/node_modules/.bin", False),
     ],
 )
 def test_a_value_is_hidden_unless_it_is_a_path_a_short_number_or_too_short(

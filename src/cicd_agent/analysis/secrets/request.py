@@ -34,10 +34,11 @@ def _request(
     )
 
 
-_LOOPBACK = r"(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?![\w.%@-])"
+_LOOPBACK = r"(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?![\w.%@-])(?![^/\s'\"?#]*@)"
 """The loopback as a whole host: not ``localhost.evil.example``, ``localhost%2eevil.example``
-(a URL parser decodes the host) or ``localhost@evil.example`` (the host is after the last
-``@``, and ``guest@localhost`` would be the password)."""
+(a URL parser decodes the host) or ``localhost@evil.example`` and ``localhost:1@evil.example``
+(the host is after the authority's last ``@``, and ``guest@localhost…`` would be the
+password)."""
 _URL_PASSWORD = _request(
     "password in URL",
     r"://(?P<user>[^/\s:@'\"\[]*):(?!(?P=user)@" + _LOOPBACK + r")"
@@ -54,14 +55,15 @@ where its defaults are no secret (RabbitMQ refuses ``guest`` from anywhere else)
 pair on any other host is redacted."""
 _URL_TOKEN = Rule(
     "token in URL",
-    (r"://(?P<secret>[A-Za-z0-9_~.%-]{20,})(?=@)"),
+    (r"://(?P<secret>[A-Za-z0-9_~.%-]{20,})(?=@|:[^/\s@'\"]*@)"),
     ("://",),
     group="secret",
     entropy=3.5,
     plausible=True,
     anchored=True,
 )
-"""A token given as the URL's user (``https://<token>@github.com/…``)."""
+"""A token given as the URL's user (``https://<token>@github.com/…``), also with a password
+after it that is no secret (``https://<token>:x-oauth-basic@…``)."""
 # What a log shows of the requests a job made (issue 32.8): authorisation headers of every
 # scheme, wherever they are written (a header line, ``curl -H '…'``, JSON, YAML, code), and
 # the password options of common clients. The place says it is a credential, so no entropy

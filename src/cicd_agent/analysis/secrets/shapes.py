@@ -40,7 +40,8 @@ _ASSIGNED = Rule(
     (
         _KEY_NAME + r"\b"
         r"(?<!id)(?<!ids)(?<!name)(?<!names)(?<!url)(?<!uri)(?<!endpoint)(?<!path)(?<!file)"
-        r"(?<!length)(?<!type)(?<!user)(?<!_dn)(?<!group)[\"']?\s*(?::=|=>|[=>]|:(?!:|//))\s*"
+        r"(?<!length)(?<!type)(?<!auth_user)(?<!authuser)(?<!auth-user)(?<!_dn)(?<!group)"
+        r"[\"']?\s*(?::=|=>|[=>]|:(?!:|//))\s*"
         r"(?:\"(?P<double>[^\"\s][^\"\n]{7,4095}?)\"|'(?P<single>[^'\s][^'\n]{7,4095}?)'"
         r"|[`]?(?P<bare>[A-Za-z0-9+/_\-.~!@#$%^&*=:|?]{8,}+)(?![(\[]))"
     ),
@@ -53,9 +54,9 @@ _ASSIGNED = Rule(
 kilobytes included) or bare (to a space, quote, comma or semicolon: ``user:token``,
 ``a/b|c`` go whole). A key that names the secret's id, name, place or size
 (``credentialsId``, ``LLM_KEY_NAME``, ``access_token_url``, ``secret_length``) or its user
-(``PHP_AUTH_USER``), its directory name or group (``AUTH_LDAP_BIND_DN``,
-``AUTH_LDAP_REQUIRE_GROUP``) holds something else; so does a status (``Unauthorized``), a class's
-member (``ResetPassword::$callback``) and a URL scheme (``opaquelocktoken://…``)."""
+(``PHP_AUTH_USER``; not ``PGPASSWORD_SUPERUSER``, Spilo's superuser password), its directory
+name or group (``AUTH_LDAP_BIND_DN``, ``AUTH_LDAP_REQUIRE_GROUP``) holds something else; so
+does a status (``Unauthorized``), a class's member (``ResetPassword::$callback``) and a URL scheme (``opaquelocktoken://…``)."""
 _AWS_SECRET = Rule(
     "AWS secret access key",
     (
@@ -106,17 +107,24 @@ _BROAD_PREFIXES = (
 
 _PUBLIC_ID = re.compile(
     r"(?i:sha(?:1|224|256|384|512)-)|[A-Z]{1,5}_k[gw]D[A-Za-z0-9]"
-    r"|[A-Za-z]{4,}[_.-][0-9a-f]{40}$|diff-[0-9a-f]{32}(?:[0-9a-f]{32})?(?:[LR]\d+)?$"
+    r"|(?!(?i:secret|token|key|pass|auth|api))[A-Za-z]{4,}-[0-9a-f]{40}$"
+    r"|diff-[0-9a-f]{32}(?:[0-9a-f]{32})?(?:[LR]\d+)?$"
 )
 """A subresource-integrity digest (``sha512-<base64>``, every package lock's ``integrity``), a
-hash of public content, a GitHub node id (``PR_kwDO…``, ``DIC_kwDO…``), or a word and a
-SHA-1 in hex (``schedule-<sha1>``, ``dryRun-<sha1>``, a name made from a commit or a hash),
+hash of public content, a GitHub node id (``PR_kwDO…``, ``DIC_kwDO…``), or a word, a hyphen
+and a SHA-1 in hex (``schedule-<sha1>``, ``dryRun-<sha1>``, a name made from a commit or a hash; not
+a word naming a secret, ``secret-<sha1>``, and not an underscore, as tokens are written:
+Buildkite's ``bkua_<40 hex>``),
 or a GitHub diff's file or line anchor (``#diff-<md5 or sha256 of the path>R178``): not a token.
 Services that put 40 hex characters after their prefix use a short one (``pul-``) and have
 rules of their own; longer hex runs (``rootly_<64 hex>``) stay tokens."""
+# Not inside base64 or a longer name; after ``=`` only when a name in capitals is assigned
+# (``DEPLOY=acme_…``, an environment variable that names no secret), not a URL's query
+# (``?list=PLUe5s-…``, a playlist id).
 _PREFIXED_TOKEN = Rule(
     "prefixed token",
-    r"(?<![\w.+/=-])(?P<secret>[A-Za-z][A-Za-z0-9]{1,11}(?:[_.-][A-Za-z0-9]{1,11}){0,3}[_.-]"
+    r"(?<![\w.+/-])(?<![^A-Z0-9_]=)"
+    r"(?P<secret>[A-Za-z][A-Za-z0-9]{1,11}(?:[_.-][A-Za-z0-9]{1,11}){0,3}[_.-]"
     r"[A-Za-z0-9][A-Za-z0-9_-]{15,}={0,2})(?![\w.+/=-])",
     (),
     group="secret",

@@ -61,14 +61,18 @@ not the secret. Not ``//host…``: a service's address can be a scanner's secret
 _OPTION = re.compile(r"--?[a-z][a-z-]*=?")
 """A command's option (``'--password='.$password``): the name the secret is passed under."""
 _DIGEST_CHALLENGE = re.compile(r"(?i)digest\s+(?:realm|nonce|qop|opaque|algorithm|stale|domain)=")
-_DIGEST_CREDENTIAL = re.compile(r"(?i)\b(?:response|username|cnonce)=")
+_DIGEST_CREDENTIAL = re.compile(r"(?i)\b(?:response|username|cnonce)\s*=")
 """A Digest header's parameters: starting with the challenge's own and without the client's
-(``username``, ``response``) they are the server's challenge, which holds no credential."""
+(``username``, ``response``, with or without spaces around ``=``, which HTTP allows) they are
+the server's challenge, which holds no credential."""
 _PROSE = re.compile(r"[A-Za-z][\w,.'!?:-]*(?: +[\w,.'!?:-]+)+ *")
 """Words and spaces (a quoted message such as ``"token has expired, log in again"``)."""
 _NAME_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
-_CONSTANT = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
-"""``AUTH_MICROSOFT_ENTRA_ID_SECRET``: the name of a variable that holds the secret."""
+_CONSTANT = r"[A-Z]+\d{0,3}(?:_(?:[A-Z]+\d{0,3}|\d{1,3}))+"
+"""``AUTH_MICROSOFT_ENTRA_ID_SECRET``, ``OAUTH2_TOKEN``, ``SHA_256``: the name of a variable
+that holds the secret, its parts words with at most a short number after them. A digit inside
+a part or a long number (``R3D1S_PR0D_2024``, ``Q7ZK_3MXP_9TLW``) is how people write a
+password in capitals, not a name."""
 _PLACEHOLDER_WORDS = re.compile(
     r"(?i)^(?:pass(?:word|wd)?|secret|token|pwd|user(?:name)?|test|dummy|fake|example|foo|bar"
     r"|changeme|redacted|hunter2|\*+)\d*$"
@@ -76,8 +80,8 @@ _PLACEHOLDER_WORDS = re.compile(
 
 
 _STAND_IN = re.compile(
-    r"\$(?:[A-Za-z_]\w*|\d|[{(].*)|%(?:s|\(\w+\)s?|\w+%)|<.*|\{.*|\*+|\[REDACTED.*|\[[a-z]+\]"
-    r"|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+",
+    r"\$(?:[A-Za-z_]\w*|\d|[{(].*)|%(?:s|\(\w+\)s?|\w+%)|<.*|\{(?:[{$].*|[\w.-]*\}.*|)|\*+|\[REDACTED.*|\[[a-z]+\]"
+    r"|" + _CONSTANT,
     re.DOTALL,
 )
 
@@ -85,7 +89,9 @@ _STAND_IN = re.compile(
 def stand_in(value: str) -> bool:
     """Whether a value in a request's credential place stands in for one: a variable or an
     expression (``$PASS``, a script's ``$2``, ``${PASS}``, ``${{ secrets.X }}``, ``$(cat f)``,
-    ``%s``, ``%PASSWORD%``), a placeholder or template (``<token>``, ``{password}``), the
+    ``%s``, ``%PASSWORD%``), a placeholder or template (``<token>``, ``{password}``, ``{{pw}}``,
+    ``{$pw}``, or a ``{`` the regex cut at a space; not ``{rT8#mQ2…``, a generated password
+    that starts with a brace), the
     runner's mask (``***``), a library's (``[secure]``), a marker of ours, or a constant's name
     written where the value goes (``SAS_POLICY_NAME:SAS_KEY@…``). The regexes cut a
     value at a space or a quote, so only its start is seen."""
@@ -126,7 +132,7 @@ def plausible_secret(value: str, *, placeholders: bool = False) -> bool:
     if (
         _CODE.match(value)
         or _BRACKET.search(value)
-        or _CONSTANT.fullmatch(value)
+        or re.fullmatch(_CONSTANT, value)
         or _URL.fullmatch(value)
     ) and not random_token(value):
         return False
