@@ -888,14 +888,12 @@ TRIGGERED = {
 
 
 @needs_sandbox
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: import-time code the base already holds can be armed by a constant the "
-    "patch adds (allowed: it calls nothing); the witness does not see a tracer the project sets",
-)
 def test_a_constant_that_arms_the_bases_own_tracer_is_not_a_verified_fix(tmp_path: Path) -> None:
     """Attack: the patch only binds ``ON = True`` in ``calc/flags.py``; the base's
     ``calc/__init__.py`` installs the name-rebinding tracer when it is set. Without the patch
-    the test fails, with it the test's body runs and passes: ``add`` still subtracts."""
+    the test fails, with it the test's body runs and passes: ``add`` still subtracts. The
+    witness's import guard sees the patched line run as ``calc`` is imported."""
     verified, reason = _verify_files(tmp_path, TRIGGERED, _new_lines("calc/flags.py", ["ON = True"]))
     assert not verified, reason
+    assert reason.startswith("not verified: line 1 of calc/flags.py, which the patch changes, ran "
+                             "before the tests started"), reason  # fmt: skip

@@ -24,6 +24,7 @@ comment into a new line of code.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -40,6 +41,8 @@ from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 
 WITNESS_VARIABLE = "CICD_FIX_WITNESS"
 """Names the folder the witness writes its records to (its boot module reads it)."""
+GUARD_VARIABLE = "CICD_FIX_WITNESS_PATCHED"
+"""Names the checkout and the lines the patch changed (the witness's import guard reads it)."""
 _RECORDS_BYTES = 16 << 20
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
 _UTF8 = frozenset({"utf-8", "utf8", "utf_8", "utf-8-sig"})
@@ -70,21 +73,100 @@ class Witness:
         records: Path,
         failed_tests: Collection[str],
         test_files: Collection[str],
+        changed: PatchedLines | None = None,
     ) -> dict[str, str]:
         """The variables one judged run gets on top of ``lent`` (its environment as the
         sandbox gives it): our folder first on ``PYTHONPATH``, ``-p`` our module, the failing
-        tests it watches (by name, else by file; every test when neither is known)."""
+        tests it watches (by name, else by file; every test when neither is known), and the
+        lines the patch changed, which must not run before the tests (``changed``)."""
         path = os.pathsep.join(filter(None, [str(self.folder), lent.get("PYTHONPATH", "")]))
         wanted = {
             "names": [canonical_test(name) for name in failed_tests],
             "modules": [] if failed_tests else [canonical_test(path) for path in test_files],
         }
-        return {
+        variables = {
             "PYTHONPATH": path,
             WITNESS_VARIABLE: str(records),
             "CICD_FIX_WITNESS_TESTS": json.dumps(wanted),
             "PYTEST_ADDOPTS": shlex.join(["-p", self.module]),
         }
+        if changed is not None and changed.lines:
+            variables[GUARD_VARIABLE] = json.dumps(
+                {"repo": str(changed.repo), "lines": {
+                    str(changed.repo / name): lines for name, lines in changed.lines.items()
+                }}
+            )  # fmt: skip
+        return variables
+
+
+@dataclass(frozen=True)
+class PatchedLines:
+    """The lines a patch leaves new or changed in each Python file, by path relative to
+    ``repo`` (the copy it applied to): what the witness's import guard must not see run
+    before the tests."""
+
+    repo: Path
+    lines: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, repo: Path, files: Iterable[tuple[str, str | None, str | None]]) -> PatchedLines:
+        """From each file's ``(path, before, after)`` text; a file with no text after (deleted)
+        has no lines, a new one all of its own."""
+        found = {
+            path: changed
+            for path, before, after in files
+            if path.endswith((".py", ".pyw")) and after is not None
+            and (changed := changed_lines(before or "", after))
+        }  # fmt: skip
+        return cls(repo, found)
+
+
+def changed_lines(before: str, after: str) -> list[int]:
+    """The lines of ``after`` (from 1) that differ from ``before``; where lines were only
+    removed, the lines on either side of the gap (the code object that lost them changed)."""
+    old, new = before.splitlines(), after.splitlines()
+    lines: set[int] = set()
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("replace", "insert"):
+            lines.update(range(j1 + 1, j2 + 1))
+        elif tag == "delete":
+            lines.update(line for line in (j1, j1 + 1) if 1 <= line <= len(new))
+    return sorted(lines)
+
+
+def guard_problem(folder: Path, repo: Path, changed: PatchedLines) -> str:
+    """Why the witness's import guard refuses the run (""): a line the patch changed ran
+    before the tests, a call of the checkout's that could blind the guard was made then, or a
+    pytest that loaded the witness never said the guard lasted until its tests."""
+    if not changed.lines:
+        return ""
+    records = list(_records(folder))
+    for record in records:
+        said = record.get("import_guard")
+        if not isinstance(said, dict):
+            continue
+        where = str(said.get("file", ""))
+        if Path(where).is_absolute() and Path(where).is_relative_to(repo):
+            where = Path(where).relative_to(repo).as_posix()
+        if "tamper" in said:
+            return (
+                f"not verified: the checkout's code called {str(said['tamper'])[:80]} before the "
+                "tests started, which could blind the fix step's watch on what runs then"
+            )
+        return (
+            f"not verified: line {said.get('line')} of {where[:200]}, which the patch changes, "
+            "ran before the tests started (as modules were imported or tests collected), where "
+            "it could tell the judge what to see; a fix may change what runs when it is called"
+        )
+    loaded = sum(1 for record in records if record.get("loaded"))
+    lasted = sum(1 for record in records if record.get("guard_intact") is True)
+    if loaded and lasted < loaded:
+        return (
+            "not verified: the fix step's watch on what runs before the tests was removed "
+            "or replaced, or a pytest ended before its tests started"
+        )
+    return ""
 
 
 def _records(folder: Path) -> Iterator[dict[str, Any]]:

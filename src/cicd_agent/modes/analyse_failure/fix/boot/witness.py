@@ -33,11 +33,14 @@ this module is in, and no fix verifies there (the verifier says why).
 
 from __future__ import annotations
 
+import _thread
+import gc
 import inspect
 import json
 import os
 import re
 import sys
+import threading
 from typing import Any
 
 import pytest
@@ -185,6 +188,111 @@ _write(
     {"loaded": True, "origins": {name: _origin(name) for name in ("pytest", "_pytest", "pluggy")}}
 )
 
+GUARD_EXIT = 86
+"""The status a run ends with when :func:`_import_guard` stops it."""
+_TAMPERING = (
+    (sys, "setprofile"), (sys, "getprofile"), (sys, "settrace"), (_thread, "start_new_thread"),
+    (_thread, "start_joinable_thread"), (gc, "get_objects"), (gc, "get_referrers"),
+    (gc, "get_referents"),
+)  # fmt: skip
+"""C functions that remove or find this guard, make a tracer whose own calls go unseen, or a
+thread the guard does not follow: called before the tests, the run stops."""
+
+
+def _patched_lines() -> tuple[tuple[str, ...], dict[str, frozenset[int]]]:
+    """Where the checkout is and the lines each patched file has new, as
+    ``CICD_FIX_WITNESS_PATCHED`` names them; each path spelled every way a code object may
+    name it (as given, resolved, relative to the working folder), so the guard never resolves
+    a path: that would run functions of ``os`` the project could have rebound."""
+    try:
+        named = json.loads(os.environ.get("CICD_FIX_WITNESS_PATCHED", "") or "{}")
+    except ValueError:
+        named = {}
+    repo = named.get("repo") if isinstance(named, dict) else None
+    files = named.get("lines") if isinstance(named, dict) else None
+    if not isinstance(repo, str) or not repo or not isinstance(files, dict):
+        return (), {}
+    here = os.getcwd()
+    spelled: dict[str, frozenset[int]] = {}
+    for path, lines in files.items():
+        if isinstance(path, str) and isinstance(lines, list):
+            changed = frozenset(line for line in lines if isinstance(line, int))
+            for name in (path, os.path.realpath(path), os.path.relpath(path, here)):
+                spelled[name] = changed
+    return tuple(dict.fromkeys(os.path.join(r, "") for r in (repo, os.path.realpath(repo)))), spelled
+
+
+def _import_guard(inside: tuple[str, ...], patched: dict[str, frozenset[int]]) -> tuple[Any, Any]:
+    """A profile function, set before any module of the project is imported, that ends the
+    process the moment a code object holding a line the patch changed starts before the tests
+    (or code of the checkout, in the folders ``inside``, makes a call that could blind it),
+    after writing why; and what ends its watch. Tools installed beside pytest (a coverage
+    plugin setting its tracer, xdist starting threads) may make those calls.
+
+    It decides as the code is entered, so the patch's code never runs a single instruction
+    before the guard has spoken: what it could do to this process cannot change that. Every
+    name it uses is taken now, before the project can rebind one."""
+    exit_now, started, is_str, kind = os._exit, threading.settrace.__code__, str, type
+    get_profile, set_profile = sys.getprofile, sys.setprofile
+    stops = {getattr(module, name): f"{module.__name__}.{name}" for module, name in _TAMPERING
+             if hasattr(module, name)}  # fmt: skip
+    armed = [True]
+
+    def from_checkout(frame: Any) -> bool:
+        """Whether code of the checkout (or of no real file but a relative path) is on the
+        stack."""
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if kind(name) is not is_str or name.startswith(inside):
+                return True
+            if not name.startswith(("/", "<")):
+                return True
+            frame = frame.f_back
+        return False
+
+    def stop(record: dict[str, Any]) -> None:
+        try:
+            _write({"import_guard": record})
+        finally:
+            exit_now(GUARD_EXIT)
+
+    def guard(frame: Any, event: str, arg: Any) -> None:
+        if not armed[0]:
+            return
+        if event == "c_call":
+            try:
+                said = stops.get(arg)
+            except TypeError:
+                return
+            if said and from_checkout(frame):
+                stop({"tamper": said})
+            return
+        if event != "call":
+            return
+        code = frame.f_code
+        if code is started and from_checkout(frame.f_back):
+            stop({"tamper": "threading.settrace"})
+        changed = patched.get(code.co_filename) if kind(code.co_filename) is is_str else None
+        if changed:
+            for _start, _end, line in code.co_lines():
+                if line in changed:
+                    stop({"file": code.co_filename, "line": line, "code": code.co_name})
+
+    def finish() -> bool:
+        """End the watch: whether the guard was still the profile function at its end."""
+        armed[0] = False
+        intact = get_profile() is guard
+        set_profile(None)
+        return intact
+
+    return guard, finish
+
+
+_INSIDE, _PATCHED = _patched_lines()
+_GUARD, _END_GUARD = _import_guard(_INSIDE, _PATCHED) if _PATCHED else (None, None)
+if _GUARD is not None:
+    sys.setprofile(_GUARD)
+
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -196,6 +304,25 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             code = getattr(inspect.unwrap(impl.function), "__code__", None)
             hooked.append([hook, code.co_filename if code is not None else ""])
     _write({"collected": True, "changed": _changes(), "hooks": hooked})
+    _end_guard()
+
+
+def _end_guard() -> None:
+    """End the import guard's watch (once) as the tests are about to run, and write whether
+    it lasted."""
+    if _END_GUARD is not None and not _ENDED:
+        _ENDED.append(True)
+        _write({"guard_intact": _END_GUARD()})
+
+
+_ENDED: list[bool] = []
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> Any:
+    """A run that collects nowhere here (xdist's controller) ends the guard as its tests start."""
+    _end_guard()
+    yield
 
 
 def _test_code(item: pytest.Item) -> Any:
