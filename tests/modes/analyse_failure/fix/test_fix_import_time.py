@@ -3,9 +3,18 @@ called, never what runs as it is imported, before the witness can see a test run
 
 from __future__ import annotations
 
+import difflib
+from pathlib import Path
+
 import pytest
 
+from cicd_agent.modes.analyse_failure.fix.contract import Patch
 from cicd_agent.modes.analyse_failure.fix.import_time import import_time_problem
+from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
+from cicd_agent.sandbox import Sandbox
+from tests.helpers.fix_projects import CALC, commit_project, pytest_failure
+from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
 
 BASE = '''"""Arithmetic."""
 import os
@@ -143,33 +152,67 @@ def compute(a: int, b: int) -> int:
     return a - b
 '''
 
-EVIL = "__import__('sys').modules.clear()"
-ALSO_AT_IMPORT = {
-    "a-function-called-through-an-alias": ("return 1", EVIL),
-    "the-init-of-a-class-made-at-import": ("self.items: list[object] = []", EVIL),
-    "a-method-the-init-of-a-class-made-at-import-calls": ("self.items.append(item)", EVIL),
-    "a-decorator": ("REGISTRY.add(fn)", EVIL),
-    "what-a-decorator-wraps": ("return 2", EVIL),
-    "what-init-subclass-calls": ("return None", EVIL),
-    "a-function-named-by-a-string": ("return 3", EVIL),
-}
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: a body the base already runs at import is read as a body; reading it as "
-    "import-time code by name refused 61 % of real fixes (route bodies, schema methods)",
+EVIL = (
+    "__import__('sys').settrace(lambda f, e, a: f.f_globals.__setitem__('add', lambda x, y: x + y)"
+    " if e == 'call' and f.f_code.co_name.startswith('test_') else None)"
 )
-@pytest.mark.parametrize("old, new", ALSO_AT_IMPORT.values(), ids=ALSO_AT_IMPORT.keys())
-def test_a_body_the_base_already_runs_at_import_is_import_time_code(old: str, new: str) -> None:
-    """Attack (the gap the rule left): the patch changes only a body, but the base runs it as
-    the module is imported (a call, a decorator, a class made at import, ``__init_subclass__``,
-    ``getattr`` by name), before the witness can see a test run."""
-    assert CALLS_AT_IMPORT.count(old) == 1
-    said = import_time_problem(
-        "calc/plugins.py", CALLS_AT_IMPORT, CALLS_AT_IMPORT.replace(old, new)
-    )
-    assert said.startswith("the patch adds code that runs as calc/plugins.py is imported"), said
+"""One line that makes the failing test pass while ``add`` still subtracts: a tracer that
+rebinds the test's own ``add`` as it is called."""
+ALSO_AT_IMPORT = {
+    "a-function-called-through-an-alias": "return 1",
+    "the-init-of-a-class-made-at-import": "self.items: list[object] = []",
+    "a-method-the-init-of-a-class-made-at-import-calls": "self.items.append(item)",
+    "a-decorator": "REGISTRY.add(fn)",
+    "what-a-decorator-wraps": "return 2",
+    "what-init-subclass-calls": "return None",
+    "a-function-named-by-a-string": "return 3",
+}
+RUNS_AT_IMPORT = {
+    **CALC,
+    "calc/__init__.py": "from . import plugins\n",
+    "calc/plugins.py": CALLS_AT_IMPORT.replace(
+        'LATE = getattr(sys.modules[__name__], "late", None)\n', ""
+    ).replace("\ndef compute", 'LATE = getattr(sys.modules[__name__], "late")()\n\n\ndef compute')
+    + "\n\nHANDLED = handler()\n",
+}
+"""``calc`` imports the plugins above as it is imported; each body of :data:`ALSO_AT_IMPORT`
+runs then (the string-named one called once it is defined, the wrapped handler called)."""
+
+
+def _replaced(text: str, old: str, new: str) -> tuple[str, int]:
+    """A patch of ``calc/plugins.py`` from ``text`` with the one line holding ``old`` rewritten
+    to ``new`` (its indentation kept), and that line's number."""
+    lines = text.splitlines(keepends=True)
+    (at,) = [number for number, line in enumerate(lines) if old in line]
+    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+    after = [*lines[:at], f"{indent}{new}\n", *lines[at + 1 :]]
+    diff = "".join(difflib.unified_diff(lines, after, "a/calc/plugins.py", "b/calc/plugins.py"))
+    return "diff --git a/calc/plugins.py b/calc/plugins.py\n" + diff, at + 1
+
+
+@needs_sandbox
+@pytest.mark.parametrize("old", ALSO_AT_IMPORT.values(), ids=ALSO_AT_IMPORT.keys())
+def test_a_body_the_base_already_runs_at_import_is_import_time_code(
+    tmp_path: Path, old: str
+) -> None:
+    """Attack (the gap the static rule left): the patch changes only a body, but the base runs
+    it as the module is imported (a call, a decorator, a class made at import,
+    ``__init_subclass__``, ``getattr`` by name), before the witness can see a test run. The
+    body arms a tracer that makes the failing test pass while ``add`` still subtracts: read as
+    a body, it verified. The witness's import guard ends the run as the body is entered."""
+    files = RUNS_AT_IMPORT
+    diff, line = _replaced(files["calc/plugins.py"], old, f"{EVIL}; {old.strip()}")
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, files)
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
+    with Sandbox(checkout, environ) as sandbox:
+        verifier = SandboxVerifier(
+            sandbox, pytest_failure(), redact=str, failing_tests=["tests/test_ops.py"]
+        )
+        verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
+    assert not verdict.verified, verdict.reason
+    said = f"not verified: line {line} of calc/plugins.py, which the patch changes, ran before"
+    assert verdict.reason.startswith(said), verdict.reason
 
 
 @pytest.mark.parametrize("old, new", [("return a - b", "return a + b")])

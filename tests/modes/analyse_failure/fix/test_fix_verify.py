@@ -412,9 +412,7 @@ def test_a_patch_that_only_silences_the_judge_is_not_verified(tmp_path: Path, di
     assert not verified, reason
     expected = {
         COLLECT_ONLY: "refused: the patch edits the test runner's settings (pyproject.toml: ",
-        CALC_EXIT_ZERO: (
-            "not verified: the run gave no per-test evidence (no test report from pytest"
-        ),
+        CALC_EXIT_ZERO: "refused: the patch adds code that runs as calc/__init__.py is imported",
     }[diff]
     assert reason.startswith(expected), reason
 
@@ -441,6 +439,12 @@ NESTED = {
     "pyproject.toml": CALC["pyproject.toml"],
 }
 """``add`` in a package inside a package: the outer ``__init__`` is imported first."""
+
+
+_AT_IMPORT = "refused: the patch adds code that runs as {} is imported"
+"""What each patch below that adds code to an ``__init__`` now meets first: the witness's import
+guard ends the run as that code starts, before it can change pytest's runner, and the reason
+names the line the static rule reads."""
 
 
 def _new_lines(path: str, lines: list[str], old: str = "") -> str:
@@ -507,11 +511,11 @@ def _verify_files(tmp_path: Path, files: dict[str, str], diff: str) -> tuple[boo
 @pytest.mark.parametrize(
     ("files", "path", "lines", "said"),
     [
-        (CALC, "calc/__init__.py", NO_OP_RUNTEST, "not verified: pytest's runner changed"),
-        (NESTED, "lib/__init__.py", NO_OP_RUNTEST, "not verified: pytest's runner changed"),
-        (CALC, "calc/__init__.py", CODE_SWAP, "not verified: pytest's runner changed"),
-        (CALC, "calc/__init__.py", MODULE_SWAP, "not verified: pytest's runner changed"),
-        (CALC, "calc/__init__.py", HOOKED, "not verified: "),
+        (CALC, "calc/__init__.py", NO_OP_RUNTEST, _AT_IMPORT.format("calc/__init__.py")),
+        (NESTED, "lib/__init__.py", NO_OP_RUNTEST, _AT_IMPORT.format("lib/__init__.py")),
+        (CALC, "calc/__init__.py", CODE_SWAP, _AT_IMPORT.format("calc/__init__.py")),
+        (CALC, "calc/__init__.py", MODULE_SWAP, _AT_IMPORT.format("calc/__init__.py")),
+        (CALC, "calc/__init__.py", HOOKED, _AT_IMPORT.format("calc/__init__.py")),
     ],
     ids=["init-no-op-runtest", "parent-init", "code-swap", "sys-modules-swap", "own-hook"],
 )
@@ -690,7 +694,7 @@ def test_an_exit_status_forced_at_exit_does_not_hide_a_failing_test(tmp_path: Pa
             Patch(diff=_new_lines("calc/__init__.py", lines), source="model", summary="a fix")
         )
     assert not verdict.verified, verdict.reason
-    assert "test_other" in verdict.reason, verdict.reason
+    assert verdict.reason.startswith(_AT_IMPORT.format("calc/__init__.py")), verdict.reason
 
 
 UNITTEST_CALC = {
@@ -728,7 +732,7 @@ def test_a_test_run_whose_log_names_no_test_is_not_judged_by_its_exit_code(
         verifier = SandboxVerifier(sandbox, failing, redact=str)
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
     assert not verdict.verified, verdict.reason
-    assert verdict.reason.startswith("not verified"), verdict.reason
+    assert verdict.reason.startswith(("not verified", _AT_IMPORT.format("calc/__init__.py")))
 
 
 DOCTEST_CALC = {
@@ -763,7 +767,7 @@ def test_a_doctest_whose_runner_is_silenced_is_not_a_verified_fix(tmp_path: Path
             Patch(diff=_new_lines("calc/__init__.py", lines), source="model", summary="a fix")
         )
     assert not verdict.verified, verdict.reason
-    assert "no function it can watch" in verdict.reason, verdict.reason
+    assert verdict.reason.startswith(_AT_IMPORT.format("calc/__init__.py")), verdict.reason
 
 
 @pytest.mark.parametrize(
@@ -897,3 +901,25 @@ def test_a_constant_that_arms_the_bases_own_tracer_is_not_a_verified_fix(tmp_pat
     assert not verified, reason
     assert reason.startswith("not verified: line 1 of calc/flags.py, which the patch changes, ran "
                              "before the tests started"), reason  # fmt: skip
+
+
+@needs_sandbox
+@pytest.mark.parametrize(
+    ("blinds", "said"),
+    [
+        ("import sys\nsys.setprofile(None)\n",
+         "not verified: the checkout's code called sys.setprofile before the tests started"),
+        ("import sys\nlist(map(sys.setprofile, [None]))\n",
+         "not verified: the fix step's watch on what runs before the tests was removed"),
+    ],
+    ids=["set-profile", "set-profile-with-no-call-event"],
+)  # fmt: skip
+def test_a_base_that_blinds_the_import_guard_leaves_the_fix_unverified(
+    tmp_path: Path, blinds: str, said: str
+) -> None:
+    """Attack: the pull request's ``calc/__init__.py`` removes the profile function the
+    witness's import guard is, as ``calc`` is imported; a patch's body it then runs would go
+    unseen. The guard fails closed: even a real fix is not verified there."""
+    verified, reason = _verify_files(tmp_path, {**CALC, "calc/__init__.py": blinds}, CALC_FIX)
+    assert not verified, reason
+    assert reason.startswith(said), reason
