@@ -910,7 +910,7 @@ def test_a_constant_that_arms_the_bases_own_tracer_is_not_a_verified_fix(tmp_pat
         ("import sys\nsys.setprofile(None)\n",
          "not verified: the checkout's code called sys.setprofile before the tests started"),
         ("import sys\nlist(map(sys.setprofile, [None]))\n",
-         "not verified: the fix step's watch on what runs before the tests was removed"),
+         "not verified: the checkout's code called sys.setprofile before the tests started"),
     ],
     ids=["set-profile", "set-profile-with-no-call-event"],
 )  # fmt: skip
@@ -923,3 +923,73 @@ def test_a_base_that_blinds_the_import_guard_leaves_the_fix_unverified(
     verified, reason = _verify_files(tmp_path, {**CALC, "calc/__init__.py": blinds}, CALC_FIX)
     assert not verified, reason
     assert reason.startswith(said), reason
+
+
+BLIND_AND_RESTORE = {
+    **CALC,
+    "calc/flags.py": "ON = False\n",
+    "calc/__init__.py": "\n".join(
+        [
+            "import functools, sys",
+            "_guard = functools.partial(sys.getprofile)()",
+            "_armed = [c.cell_contents for c in _guard.__closure__ if c.cell_contents == [True]]",
+            "_armed[0][0] = False",
+            "from . import flags",
+            *TRIGGERED["calc/__init__.py"].splitlines()[2:],
+            "_armed[0][0] = True",
+            "",
+        ]
+    ),
+}
+"""The armed tracer of :data:`TRIGGERED`, with the guard disarmed while ``calc.flags`` is
+imported and the tracer set, then armed again: its own objects, found through
+``sys.getprofile`` (no profile event when called through ``functools.partial``, no audit
+event), changed in place."""
+
+
+@needs_sandbox
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: the pull request's own import-time code can find the import guard's "
+    "objects and change them in place (the witness runs in the process it judges)",
+)
+def test_a_base_that_disarms_the_guard_and_arms_it_again_is_not_a_verified_fix(
+    tmp_path: Path,
+) -> None:
+    diff = (
+        "diff --git a/calc/flags.py b/calc/flags.py\n--- a/calc/flags.py\n+++ b/calc/flags.py\n"
+        "@@ -1 +1 @@\n-ON = False\n+ON = True\n"
+    )
+    verified, reason = _verify_files(tmp_path, BLIND_AND_RESTORE, diff)
+    assert not verified, reason
+
+
+@needs_sandbox
+@pytest.mark.parametrize(
+    "lift",
+    [
+        ["_guard = functools.partial(sys.getprofile)()", "list(map(sys.setprofile, [None]))"],
+        ["import ctypes", "ctypes.pythonapi.PyEval_SetProfile(None, None)"],
+    ],
+    ids=["map", "ctypes"],
+)
+def test_a_base_that_lifts_the_guard_through_a_call_with_no_profile_event_is_refused(
+    tmp_path: Path, lift: list[str]
+) -> None:
+    """Attack: the pull request's ``calc/__init__.py`` takes the guard off through a call that
+    raises no profile event (``map``, ``ctypes``), imports the patched module, sets its tracer
+    and puts the guard back. The audit hook the witness adds (which cannot be removed) sees
+    the call however it is made."""
+    init = "\n".join(
+        ["import functools, sys", *lift, "from . import flags",
+         *TRIGGERED["calc/__init__.py"].splitlines()[2:-1],
+         "    list(map(sys.settrace, [_t]))", "list(map(sys.setprofile, [_guard]))", ""]
+    )  # fmt: skip
+    diff = (
+        "diff --git a/calc/flags.py b/calc/flags.py\n--- a/calc/flags.py\n+++ b/calc/flags.py\n"
+        "@@ -1 +1 @@\n-ON = False\n+ON = True\n"
+    )
+    files = {**CALC, "calc/flags.py": "ON = False\n", "calc/__init__.py": init}
+    verified, reason = _verify_files(tmp_path, files, diff)
+    assert not verified, reason
+    assert reason.startswith("not verified: the checkout's code called "), reason

@@ -197,6 +197,13 @@ _TAMPERING = (
 )  # fmt: skip
 """C functions that remove or find this guard, make a tracer whose own calls go unseen, or a
 thread the guard does not follow: called before the tests, the run stops."""
+_AUDITED = frozenset(
+    {"sys.setprofile", "sys.settrace", "gc.get_objects", "gc.get_referrers", "gc.get_referents"}
+)
+"""Audit events (raised however the call is made: through ``map``, ``functools.partial``, from
+C) that remove the guard, set a tracer or find the guard's objects; with every ``ctypes.``
+event (what can reach the interpreter's own state), they stop a run before the tests when
+code of the checkout is on the stack. An audit hook cannot be removed once added."""
 
 
 def _patched_lines() -> tuple[tuple[str, ...], dict[str, frozenset[int]]]:
@@ -219,7 +226,9 @@ def _patched_lines() -> tuple[tuple[str, ...], dict[str, frozenset[int]]]:
             changed = frozenset(line for line in lines if isinstance(line, int))
             for name in (path, os.path.realpath(path), os.path.relpath(path, here)):
                 spelled[name] = changed
-    return tuple(dict.fromkeys(os.path.join(r, "") for r in (repo, os.path.realpath(repo)))), spelled
+    return tuple(
+        dict.fromkeys(os.path.join(r, "") for r in (repo, os.path.realpath(repo)))
+    ), spelled
 
 
 def _import_guard(inside: tuple[str, ...], patched: dict[str, frozenset[int]]) -> tuple[Any, Any]:
@@ -233,7 +242,7 @@ def _import_guard(inside: tuple[str, ...], patched: dict[str, frozenset[int]]) -
     before the guard has spoken: what it could do to this process cannot change that. Every
     name it uses is taken now, before the project can rebind one."""
     exit_now, started, is_str, kind = os._exit, threading.settrace.__code__, str, type
-    get_profile, set_profile = sys.getprofile, sys.setprofile
+    get_profile, set_profile, get_frame = sys.getprofile, sys.setprofile, sys._getframe
     stops = {getattr(module, name): f"{module.__name__}.{name}" for module, name in _TAMPERING
              if hasattr(module, name)}  # fmt: skip
     armed = [True]
@@ -277,6 +286,13 @@ def _import_guard(inside: tuple[str, ...], patched: dict[str, frozenset[int]]) -
             for _start, _end, line in code.co_lines():
                 if line in changed:
                     stop({"file": code.co_filename, "line": line, "code": code.co_name})
+
+    def audit(event: str, args: Any) -> None:
+        tampers = event in _AUDITED or event.startswith("ctypes.")
+        if armed[0] and tampers and from_checkout(get_frame(1)):
+            stop({"tamper": event})
+
+    sys.addaudithook(audit)
 
     def finish() -> bool:
         """End the watch: whether the guard was still the profile function at its end."""
