@@ -299,9 +299,11 @@ class SandboxVerifier:
     ) -> tuple[RunOutcome, str, str]:
         """Run the failing command, always watched (a script can hide its pytest from the log);
         also why its report and the witness (:mod:`.witnessed`) do not show pytest itself
-        running the failing tests and passing ("" when they do). With no pytest in the run, its
-        exit code counts only for a known linter or formatter: any other command's is the word
-        of the code it runs (``os._exit(0)`` as unittest imports ``calc``)."""
+        running the failing tests and passing ("" when they do), and why the witness's import
+        guard refused the run (a line of ``changed`` ran before the tests; "" when not). With
+        no pytest in the run, its exit code counts only for a known linter or formatter: any
+        other command's is the word of the code it runs (``os._exit(0)`` as unittest imports
+        ``calc``)."""
         folder = space.root / f"tests-{attempt}"
         folder.mkdir()
         lent = self.sandbox.environment(space, borrowed=dict(self.failing.env))  # scrubbed

@@ -10,7 +10,10 @@ no-op, a ``sys.modules`` entry replaced, a function's code swapped), when pytest
 came from the checkout, when a file the patch touched implements a hook that runs or reports
 a test, or when the failing test's own function was never entered and left during its call
 (a test without one, a doctest or a plugin's item, is not witnessed: its runner is not
-among those the witness watches, and a no-op there went unseen).
+among those the witness watches, and a no-op there went unseen). :func:`guard_problem` reads
+the witness's import guard: a line the patch changed that ran before the tests, a call of the
+checkout's then that could blind the guard, or a guard that did not last refuses the patch
+(:class:`PatchedLines` names the lines).
 
 :func:`unnamed_by_the_linter` holds a fix judged by a linter's exit code alone to the files that
 linter named as it failed: the exit code is the word of every module the linter loads (a module

@@ -21,14 +21,24 @@ the project's conftests and modules are imported, and:
   ``sys.setprofile`` (never the tracer a coverage run uses), which slows every call the test
   makes: hence only the failing tests are watched.
 
+- before any module of the project is imported, when the judge names the lines the patch
+  changed (``CICD_FIX_WITNESS_PATCHED``), sets an import guard (:func:`_import_guard`): a
+  profile function that ends the process the moment a code object holding one of those lines
+  is entered before the tests start (a body the base runs at import, a constant its
+  import-time code reads), and an audit hook, which cannot be removed, that ends it when code
+  of the checkout then sets a profile or trace function, looks for objects through ``gc`` or
+  uses ``ctypes``; at the end of collection it writes whether the guard lasted.
+
 Records go, one JSON line each, to a file of its own process in the folder
 ``CICD_FIX_WITNESS`` names (the judge reads them: :mod:`..witnessed`). Code written against
 this plugin can forge its records, in pytest's process or, run by a command of the step before
 pytest, by planting a module of the name it reads in ``PYTEST_ADDOPTS`` where
 ``python -m pytest`` looks first: the judge therefore refuses a patch that adds code running
-as a module is imported (``import_time_problem``), so the patch's code runs only when called,
-after this plugin watches. The cost: a step that sets its own ``PYTHONPATH`` drops the folder
-this module is in, and no fix verifies there (the verifier says why).
+as a module is imported (``import_time_problem``), and the guard ends a run in which the
+patch's code starts before the tests, before its first instruction; what is left is the
+pull request's own import-time code changing this plugin's objects in place. The cost: a step
+that sets its own ``PYTHONPATH`` drops the folder this module is in, and no fix verifies there
+(the verifier says why).
 """
 
 from __future__ import annotations
