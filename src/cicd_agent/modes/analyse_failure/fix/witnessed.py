@@ -141,7 +141,8 @@ def changed_lines(before: str, after: str) -> list[int]:
 def guard_problem(folder: Path, repo: Path, changed: PatchedLines) -> str:
     """Why the witness's import guard refuses the run (""): a line the patch changed ran
     before the tests, a call of the checkout's that could blind the guard was made then, or a
-    pytest that loaded the witness never said the guard lasted until its tests."""
+    pytest that ran a watched test never said the guard lasted until its tests (one that ran
+    none, such as a pytest a test starts with bad options, is not asked)."""
     if not changed.lines:
         return ""
     records = list(_records(folder))
@@ -162,18 +163,24 @@ def guard_problem(folder: Path, repo: Path, changed: PatchedLines) -> str:
             "ran before the tests started (as modules were imported or tests collected), where "
             "it could tell the judge what to see; a fix may change what runs when it is called"
         )
-    loaded = sum(1 for record in records if record.get("loaded"))
-    lasted = sum(1 for record in records if record.get("guard_intact") is True)
-    if loaded and lasted < loaded:
-        return (
-            "not verified: the fix step's watch on what runs before the tests was removed "
-            "or replaced, or a pytest ended before its tests started"
-        )
+    for process in _by_process(folder):
+        ran = any("test" in record for record in process)
+        if ran and not any(record.get("guard_intact") is True for record in process):
+            return (
+                "not verified: the fix step's watch on what runs before the tests was removed "
+                "or replaced in the pytest that ran them"
+            )
     return ""
 
 
 def _records(folder: Path) -> Iterator[dict[str, Any]]:
     """Every record the witness wrote in ``folder`` (links, FIFOs and huge files unread)."""
+    for records in _by_process(folder):
+        yield from records
+
+
+def _by_process(folder: Path) -> Iterator[list[dict[str, Any]]]:
+    """The witness's records in ``folder``, one list per pytest process (its own file)."""
     try:
         names = sorted(name for name in os.listdir(folder) if name.startswith("witness-"))
     except OSError:
@@ -183,13 +190,15 @@ def _records(folder: Path) -> Iterator[dict[str, Any]]:
             data = read_bytes(folder, name, _RECORDS_BYTES)
         except CheckoutFileError:
             continue
+        records = []
         for line in data.splitlines():
             try:
                 record = json.loads(line)
             except ValueError:
                 continue
             if isinstance(record, dict):
-                yield record
+                records.append(record)
+        yield records
 
 
 def witness_problem(

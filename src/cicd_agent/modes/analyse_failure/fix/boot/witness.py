@@ -208,12 +208,14 @@ _TAMPERING = (
 """C functions that remove or find this guard, make a tracer whose own calls go unseen, or a
 thread the guard does not follow: called before the tests, the run stops."""
 _AUDITED = frozenset(
-    {"sys.setprofile", "sys.settrace", "gc.get_objects", "gc.get_referrers", "gc.get_referents"}
-)
+    {"sys.setprofile", "sys.settrace", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
+     "object.__setattr__", "object.__delattr__"}
+)  # fmt: skip
 """Audit events (raised however the call is made: through ``map``, ``functools.partial``, from
-C) that remove the guard, set a tracer or find the guard's objects; with every ``ctypes.``
-event (what can reach the interpreter's own state), they stop a run before the tests when
-code of the checkout is on the stack. An audit hook cannot be removed once added."""
+C) that remove the guard, set a tracer, find the guard's objects or swap a function's code or
+defaults; with every ``ctypes.`` event (what can reach the interpreter's own state), they stop
+a run before the tests when code of the checkout is on the stack. An audit hook cannot be
+removed once added."""
 
 
 def _patched_lines() -> tuple[tuple[str, ...], dict[str, frozenset[int]]]:
