@@ -993,3 +993,40 @@ def test_a_base_that_lifts_the_guard_through_a_call_with_no_profile_event_is_ref
     verified, reason = _verify_files(tmp_path, files, diff)
     assert not verified, reason
     assert reason.startswith("not verified: the checkout's code called "), reason
+
+
+RESPELLED = {
+    **CALC,
+    "calc/flags.py": "ON = False\n",
+    "calc/__init__.py": "\n".join(
+        [
+            "import importlib.util, os, sys",
+            "_where = os.path.join(os.path.dirname(__file__), '.', 'flags.py')",
+            "_spec = importlib.util.spec_from_file_location('calc_flags', _where)",
+            "flags = importlib.util.module_from_spec(_spec)",
+            "_spec.loader.exec_module(flags)",
+            "if flags.ON:",
+            "    from . import ops",
+            "    ops.add = lambda a, b: a + b",
+            "",
+        ]
+    ),
+}
+"""``add`` replaced when a constant of ``calc/flags.py`` says so, that file loaded under a path
+the judge never spelled (``calc/./flags.py``)."""
+
+
+@needs_sandbox
+def test_a_patched_module_loaded_under_another_spelling_of_its_path_is_still_seen(
+    tmp_path: Path,
+) -> None:
+    """Attack: the guard knew the patched file by its path as the judge gave it; the pull
+    request's ``calc/__init__.py`` loads it as ``calc/./flags.py`` and the patched constant
+    has it replace ``add``, unseen. The guard asks what file a name it has not seen is."""
+    diff = (
+        "diff --git a/calc/flags.py b/calc/flags.py\n--- a/calc/flags.py\n+++ b/calc/flags.py\n"
+        "@@ -1 +1 @@\n-ON = False\n+ON = True\n"
+    )
+    verified, reason = _verify_files(tmp_path, RESPELLED, diff)
+    assert not verified, reason
+    assert reason.startswith("not verified: line 1 of "), reason

@@ -19,15 +19,10 @@ the project's conftests and modules are imported, and:
   no-op runner never runs the test's body. On Python 3.12 and later through
   ``sys.monitoring``, on that one code object alone (no cost anywhere else); before, through
   ``sys.setprofile`` (never the tracer a coverage run uses), which slows every call the test
-  makes: hence only the failing tests are watched.
-
-- before any module of the project is imported, when the judge names the lines the patch
-  changed (``CICD_FIX_WITNESS_PATCHED``), sets an import guard (:func:`_import_guard`): a
-  profile function that ends the process the moment a code object holding one of those lines
-  is entered before the tests start (a body the base runs at import, a constant its
-  import-time code reads), and an audit hook, which cannot be removed, that ends it when code
-  of the checkout then sets a profile or trace function, looks for objects through ``gc`` or
-  uses ``ctypes``; at the end of collection it writes whether the guard lasted.
+  makes: hence only the failing tests are watched;
+- before the project is imported, sets an import guard (:func:`_import_guard`) on the lines
+  the patch changed (``CICD_FIX_WITNESS_PATCHED``): the run ends as code holding one is
+  entered before the tests (a body the base runs at import, a constant it reads then).
 
 Records go, one JSON line each, to a file of its own process in the folder
 ``CICD_FIX_WITNESS`` names (the judge reads them: :mod:`..witnessed`). Code written against
@@ -35,10 +30,9 @@ this plugin can forge its records, in pytest's process or, run by a command of t
 pytest, by planting a module of the name it reads in ``PYTEST_ADDOPTS`` where
 ``python -m pytest`` looks first: the judge therefore refuses a patch that adds code running
 as a module is imported (``import_time_problem``), and the guard ends a run in which the
-patch's code starts before the tests, before its first instruction; what is left is the
-pull request's own import-time code changing this plugin's objects in place. The cost: a step
-that sets its own ``PYTHONPATH`` drops the folder this module is in, and no fix verifies there
-(the verifier says why).
+patch's code starts before the tests; what is left is the pull request's own import-time
+code changing this plugin's objects in place. The cost: a step that sets its own
+``PYTHONPATH`` drops this module's folder, and no fix verifies there (the verifier says why).
 """
 
 from __future__ import annotations
@@ -205,24 +199,20 @@ _TAMPERING = (
     (_thread, "start_joinable_thread"), (gc, "get_objects"), (gc, "get_referrers"),
     (gc, "get_referents"),
 )  # fmt: skip
-"""C functions that remove or find this guard, make a tracer whose own calls go unseen, or a
-thread the guard does not follow: called before the tests, the run stops."""
+"""C functions that find or remove the guard, set a tracer or start a thread it does not follow."""
 _AUDITED = frozenset(
     {"sys.setprofile", "sys.settrace", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
      "object.__setattr__", "object.__delattr__"}
 )  # fmt: skip
-"""Audit events (raised however the call is made: through ``map``, ``functools.partial``, from
-C) that remove the guard, set a tracer, find the guard's objects or swap a function's code or
-defaults; with every ``ctypes.`` event (what can reach the interpreter's own state), they stop
-a run before the tests when code of the checkout is on the stack. An audit hook cannot be
-removed once added."""
+"""Audit events (raised however the call is made: ``map``, ``functools.partial``, C) that remove
+the guard, set a tracer, find its objects or swap a function's code; with every ``ctypes.``
+event. An audit hook cannot be removed once added."""
 
 
-def _patched_lines() -> tuple[tuple[str, ...], dict[str, frozenset[int]]]:
-    """Where the checkout is and the lines each patched file has new, as
-    ``CICD_FIX_WITNESS_PATCHED`` names them; each path spelled every way a code object may
-    name it (as given, resolved, relative to the working folder), so the guard never resolves
-    a path: that would run functions of ``os`` the project could have rebound."""
+def _patched_lines() -> tuple[tuple[str, ...], dict[Any, frozenset[int]]]:
+    """Where the checkout is and the lines each patched file has new (``CICD_FIX_WITNESS_PATCHED``),
+    by device and inode and by the ways a code object may spell the path: the guard resolves
+    no path (``os.path`` could be rebound by then), it asks ``stat`` (C)."""
     try:
         named = json.loads(os.environ.get("CICD_FIX_WITNESS_PATCHED", "") or "{}")
     except ValueError:
@@ -232,36 +222,50 @@ def _patched_lines() -> tuple[tuple[str, ...], dict[str, frozenset[int]]]:
     if not isinstance(repo, str) or not repo or not isinstance(files, dict):
         return (), {}
     here = os.getcwd()
-    spelled: dict[str, frozenset[int]] = {}
+    spelled: dict[Any, frozenset[int]] = {}
     for path, lines in files.items():
         if isinstance(path, str) and isinstance(lines, list):
             changed = frozenset(line for line in lines if isinstance(line, int))
             for name in (path, os.path.realpath(path), os.path.relpath(path, here)):
                 spelled[name] = changed
+            try:
+                found = os.stat(path)
+            except (OSError, ValueError):
+                continue
+            spelled[(found.st_dev, found.st_ino)] = changed
     return tuple(
         dict.fromkeys(os.path.join(r, "") for r in (repo, os.path.realpath(repo)))
     ), spelled
 
 
-def _import_guard(inside: tuple[str, ...], patched: dict[str, frozenset[int]]) -> tuple[Any, Any]:
-    """A profile function, set before any module of the project is imported, that ends the
-    process the moment a code object holding a line the patch changed starts before the tests
-    (or code of the checkout, in the folders ``inside``, makes a call that could blind it),
-    after writing why; and what ends its watch. Tools installed beside pytest (a coverage
-    plugin setting its tracer, xdist starting threads) may make those calls.
+def _lines_of(patched: dict[Any, frozenset[int]]) -> Any:
+    """What tells the changed lines of the file a code object's name is (None: no patched
+    file); a module's code asks ``stat`` again, so a patched file moved over a name seen before
+    is seen. Every name it uses is taken now, before the project can rebind one."""
+    is_str, kind, stat = str, type, os.stat
+    known: dict[str, frozenset[int] | None] = {}
 
-    It decides as the code is entered, so the patch's code never runs a single instruction
-    before the guard has spoken: what it could do to this process cannot change that. Every
-    name it uses is taken now, before the project can rebind one."""
-    exit_now, started, is_str, kind = os._exit, threading.settrace.__code__, str, type
-    get_profile, set_profile, get_frame = sys.getprofile, sys.setprofile, sys._getframe
-    stops = {getattr(module, name): f"{module.__name__}.{name}" for module, name in _TAMPERING
-             if hasattr(module, name)}  # fmt: skip
-    armed = [True]
+    def lines_of(name: Any, module: bool) -> frozenset[int] | None:
+        if kind(name) is not is_str:
+            return None
+        if module or name not in known:
+            try:
+                found = stat(name)
+            except (OSError, ValueError):
+                known[name] = patched.get(name)
+            else:
+                known[name] = patched.get(name) or patched.get((found.st_dev, found.st_ino))
+        return known[name]
+
+    return lines_of
+
+
+def _from_checkout(inside: tuple[str, ...]) -> Any:
+    """What tells whether code of the checkout (in the folders ``inside``, or of no real file
+    but a relative path) is on a frame's stack."""
+    is_str, kind = str, type
 
     def from_checkout(frame: Any) -> bool:
-        """Whether code of the checkout (or of no real file but a relative path) is on the
-        stack."""
         while frame is not None:
             name = frame.f_code.co_filename
             if kind(name) is not is_str or name.startswith(inside):
@@ -270,6 +274,22 @@ def _import_guard(inside: tuple[str, ...], patched: dict[str, frozenset[int]]) -
                 return True
             frame = frame.f_back
         return False
+
+    return from_checkout
+
+
+def _import_guard(inside: tuple[str, ...], patched: dict[Any, frozenset[int]]) -> tuple[Any, Any]:
+    """A profile function, set before any module of the project is imported, that ends the
+    process the moment a code object holding a line the patch changed starts before the tests
+    (or code of the checkout, in the folders ``inside``, makes a call that could blind it),
+    after writing why; and what ends its watch. Tools installed beside pytest (coverage, xdist)
+    may make those calls. It decides as the code is entered, so the patch's code runs no
+    instruction first. Every name it uses is taken now, before the project can rebind one."""
+    exit_now, started, lines_of = os._exit, threading.settrace.__code__, _lines_of(patched)
+    get_profile, set_profile, get_frame = sys.getprofile, sys.setprofile, sys._getframe
+    stops = {getattr(module, name): f"{module.__name__}.{name}" for module, name in _TAMPERING
+             if hasattr(module, name)}  # fmt: skip
+    armed, from_checkout = [True], _from_checkout(inside)
 
     def stop(record: dict[str, Any]) -> None:
         try:
@@ -293,11 +313,10 @@ def _import_guard(inside: tuple[str, ...], patched: dict[str, frozenset[int]]) -
         code = frame.f_code
         if code is started and from_checkout(frame.f_back):
             stop({"tamper": "threading.settrace"})
-        changed = patched.get(code.co_filename) if kind(code.co_filename) is is_str else None
-        if changed:
-            for _start, _end, line in code.co_lines():
-                if line in changed:
-                    stop({"file": code.co_filename, "line": line, "code": code.co_name})
+        changed = lines_of(code.co_filename, code.co_name == "<module>")
+        for _start, _end, line in code.co_lines() if changed else ():
+            if line in changed:
+                stop({"file": code.co_filename, "line": line, "code": code.co_name})
 
     def audit(event: str, args: Any) -> None:
         tampers = event in _AUDITED or event.startswith("ctypes.")
