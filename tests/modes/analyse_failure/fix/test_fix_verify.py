@@ -1030,3 +1030,39 @@ def test_a_patched_module_loaded_under_another_spelling_of_its_path_is_still_see
     verified, reason = _verify_files(tmp_path, RESPELLED, diff)
     assert not verified, reason
     assert reason.startswith("not verified: line 1 of "), reason
+
+
+AFTER_COLLECTION = {
+    **CALC,
+    "calc/plugins.py": "def setup() -> None:\n    return None\n",
+    "tests/conftest.py": (
+        "import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\n"
+        "def pytest_collection_finish(session):\n    yield\n"
+        "    from calc import plugins\n    plugins.setup()\n"
+    ),
+}
+"""The pull request's conftest runs ``calc.plugins.setup`` once collection has ended, before
+the first test: after the import guard's watch, before the witness's."""
+
+
+@needs_sandbox
+def test_a_tracer_a_patched_body_sets_between_collection_and_the_tests_is_refused(
+    tmp_path: Path,
+) -> None:
+    """Attack: the patch changes only the body of ``setup`` (nothing runs it at import) to set
+    the name-rebinding tracer; the pull request's conftest calls it after collection. The audit
+    hook stops a tracer set by the checkout's code as the tests run too."""
+    diff = (
+        "diff --git a/calc/plugins.py b/calc/plugins.py\n--- a/calc/plugins.py\n"
+        "+++ b/calc/plugins.py\n@@ -1,2 +1,2 @@\n def setup() -> None:\n-    return None\n"
+        f"+    {EVIL_TRACER}\n"
+    )
+    verified, reason = _verify_files(tmp_path, AFTER_COLLECTION, diff)
+    assert not verified, reason
+    assert reason.startswith("not verified: the checkout's code called sys.settrace as the "), reason
+
+
+EVIL_TRACER = (
+    "__import__('sys').settrace(lambda f, e, a: f.f_globals.__setitem__('add', lambda x, y: x + y)"
+    " if e == 'call' and f.f_code.co_name.startswith('test_') else None)"
+)

@@ -153,6 +153,11 @@ def guard_problem(folder: Path, repo: Path, changed: PatchedLines) -> str:
         where = str(said.get("file", ""))
         if Path(where).is_absolute() and Path(where).is_relative_to(repo):
             where = Path(where).relative_to(repo).as_posix()
+        if "tamper" in said and said.get("late"):
+            return (
+                f"not verified: the checkout's code called {str(said['tamper'])[:80]} as the "
+                "tests ran: a tracer can rebind the failing test's names or skip its assertions"
+            )
         if "tamper" in said:
             return (
                 f"not verified: the checkout's code called {str(said['tamper'])[:80]} before the "

@@ -38,7 +38,6 @@ code changing this plugin's objects in place. The cost: a step that sets its own
 from __future__ import annotations
 
 import _thread
-import gc
 import inspect
 import json
 import os
@@ -50,26 +49,17 @@ from typing import Any
 import pytest
 
 WATCHED = (
-    ("_pytest.python", "Function.runtest"),
-    ("_pytest.python", "Function.setup"),
-    ("_pytest.python", "pytest_pyfunc_call"),
-    ("_pytest.unittest", "TestCaseFunction.runtest"),
-    ("_pytest.runner", "pytest_runtest_protocol"),
-    ("_pytest.runner", "runtestprotocol"),
-    ("_pytest.runner", "call_and_report"),
-    ("_pytest.runner", "call_runtest_hook"),
-    ("_pytest.runner", "pytest_runtest_call"),
-    ("_pytest.runner", "pytest_runtest_makereport"),
-    ("_pytest.runner", "CallInfo.from_call"),
-    ("_pytest.reports", "TestReport.from_item_and_call"),
-    ("_pytest.main", "pytest_runtestloop"),
-    ("_pytest.junitxml", "LogXML.pytest_runtest_logreport"),
-    ("_pytest.junitxml", "_NodeReporter.append_pass"),
-    ("pluggy._callers", "_multicall"),
-    ("pluggy._hooks", "HookCaller.__call__"),
-    ("pluggy._hooks", "_HookCaller.__call__"),
+    ("_pytest.python", "Function.runtest"), ("_pytest.python", "Function.setup"),
+    ("_pytest.python", "pytest_pyfunc_call"), ("_pytest.unittest", "TestCaseFunction.runtest"),
+    ("_pytest.runner", "pytest_runtest_protocol"), ("_pytest.runner", "runtestprotocol"),
+    ("_pytest.runner", "call_and_report"), ("_pytest.runner", "call_runtest_hook"),
+    ("_pytest.runner", "pytest_runtest_call"), ("_pytest.runner", "pytest_runtest_makereport"),
+    ("_pytest.runner", "CallInfo.from_call"), ("_pytest.reports", "TestReport.from_item_and_call"),
+    ("_pytest.main", "pytest_runtestloop"), ("_pytest.junitxml", "LogXML.pytest_runtest_logreport"),
+    ("_pytest.junitxml", "_NodeReporter.append_pass"), ("pluggy._callers", "_multicall"),
+    ("pluggy._hooks", "HookCaller.__call__"), ("pluggy._hooks", "_HookCaller.__call__"),
     ("pluggy._manager", "PluginManager._hookexec"),
-)
+)  # fmt: skip
 """What runs a test and reports it, as ``(module, attribute path)``; names an installed pytest
 or pluggy lacks are left out."""
 
@@ -195,15 +185,14 @@ _write(
 GUARD_EXIT = 86
 """The status a run ends with when :func:`_import_guard` stops it."""
 _TAMPERING = (
-    (sys, "setprofile"), (sys, "getprofile"), (sys, "settrace"), (_thread, "start_new_thread"),
-    (_thread, "start_joinable_thread"), (gc, "get_objects"), (gc, "get_referrers"),
-    (gc, "get_referents"),
+    (sys, "getprofile"), (_thread, "start_new_thread"), (_thread, "start_joinable_thread")
 )  # fmt: skip
-"""C functions that find or remove the guard, set a tracer or start a thread it does not follow."""
-_AUDITED = frozenset(
-    {"sys.setprofile", "sys.settrace", "gc.get_objects", "gc.get_referrers", "gc.get_referents",
-     "object.__setattr__", "object.__delattr__"}
-)  # fmt: skip
+"""C functions that find the guard or start a thread it does not follow (no audit event)."""
+_TRACERS = frozenset({"sys.settrace", "sys.setprofile"})
+"""Audit events that stop the run as tests run too, but for this plugin's own (:data:`_OWN`)."""
+_OWN: list[Any] = []
+_AUDITED = _TRACERS | {"gc.get_objects", "gc.get_referrers", "gc.get_referents",
+                       "object.__setattr__", "object.__delattr__"}  # fmt: skip
 """Audit events (raised however the call is made: ``map``, ``functools.partial``, C) that remove
 the guard, set a tracer, find its objects or swap a function's code; with every ``ctypes.``
 event. An audit hook cannot be removed once added."""
@@ -318,10 +307,16 @@ def _import_guard(inside: tuple[str, ...], patched: dict[Any, frozenset[int]]) -
             if line in changed:
                 stop({"file": code.co_filename, "line": line, "code": code.co_name})
 
+    own = _OWN
+
     def audit(event: str, args: Any) -> None:
         tampers = event in _AUDITED or event.startswith("ctypes.")
         if armed[0] and tampers and from_checkout(get_frame(1)):
             stop({"tamper": event})
+        elif event in _TRACERS and not armed[0]:
+            caller = get_frame(1)
+            if not any(caller.f_code is code for code in own) and from_checkout(caller):
+                stop({"tamper": event, "late": True})
 
     sys.addaudithook(audit)
 
@@ -332,6 +327,7 @@ def _import_guard(inside: tuple[str, ...], patched: dict[Any, frozenset[int]]) -
         set_profile(None)
         return intact
 
+    own.append(finish.__code__)
     return guard, finish
 
 
@@ -425,6 +421,10 @@ def _watch(code: Any) -> Any:
         return seen
 
     return stop_profiling
+
+
+_OWN.extend(const for const in _watch.__code__.co_consts if inspect.iscode(const))
+_OWN.append(_watch.__code__)
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
