@@ -935,14 +935,16 @@ BLIND_AND_RESTORE = {
             "_armed = [c.cell_contents for c in _guard.__closure__ if c.cell_contents == [True]]",
             "_armed[0][0] = False",
             "from . import flags",
-            *TRIGGERED["calc/__init__.py"].splitlines()[2:],
+            "if flags.ON:",
+            "    from . import ops",
+            "    ops.add = lambda a, b: a + b",
             "_armed[0][0] = True",
             "",
         ]
     ),
 }
-"""The armed tracer of :data:`TRIGGERED`, with the guard disarmed while ``calc.flags`` is
-imported and the tracer set, then armed again: its own objects, found through
+"""``add`` replaced when a constant of ``calc/flags.py`` says so, with the guard disarmed while
+``calc.flags`` is imported, then armed again: its own objects, found through
 ``sys.getprofile`` (no profile event when called through ``functools.partial``, no audit
 event), changed in place."""
 
