@@ -412,7 +412,9 @@ def test_a_patch_that_only_silences_the_judge_is_not_verified(tmp_path: Path, di
     assert not verified, reason
     expected = {
         COLLECT_ONLY: "refused: the patch edits the test runner's settings (pyproject.toml: ",
-        CALC_EXIT_ZERO: "refused: the patch adds code that runs as calc/__init__.py is imported",
+        CALC_EXIT_ZERO: (
+            "not verified: the run gave no per-test evidence (no test report from pytest"
+        ),
     }[diff]
     assert reason.startswith(expected), reason
 
@@ -439,12 +441,6 @@ NESTED = {
     "pyproject.toml": CALC["pyproject.toml"],
 }
 """``add`` in a package inside a package: the outer ``__init__`` is imported first."""
-
-
-_AT_IMPORT = "refused: the patch adds code that runs as {} is imported"
-"""What each patch below that adds code to an ``__init__`` now meets first: the witness's import
-guard ends the run as that code starts, before it can change pytest's runner, and the reason
-names the line the static rule reads."""
 
 
 def _new_lines(path: str, lines: list[str], old: str = "") -> str:
@@ -494,6 +490,12 @@ HOOKED = [
 """Registers a hook that answers for every test function, never calling it."""
 
 
+_STOPPED = "refused: the patch adds code that runs as calc/__init__.py is imported"
+"""What a patch meets whose ``__init__`` code makes a call the import guard's audit hook stops
+before the tests (a function's code swapped, ``gc``'s object finders): the run ends there, and
+the reason names the line the static rule reads."""
+
+
 def _verify_files(tmp_path: Path, files: dict[str, str], diff: str) -> tuple[bool, str]:
     checkout = tmp_path / "checkout"
     commit_project(checkout, files)
@@ -511,11 +513,11 @@ def _verify_files(tmp_path: Path, files: dict[str, str], diff: str) -> tuple[boo
 @pytest.mark.parametrize(
     ("files", "path", "lines", "said"),
     [
-        (CALC, "calc/__init__.py", NO_OP_RUNTEST, _AT_IMPORT.format("calc/__init__.py")),
-        (NESTED, "lib/__init__.py", NO_OP_RUNTEST, _AT_IMPORT.format("lib/__init__.py")),
-        (CALC, "calc/__init__.py", CODE_SWAP, _AT_IMPORT.format("calc/__init__.py")),
-        (CALC, "calc/__init__.py", MODULE_SWAP, _AT_IMPORT.format("calc/__init__.py")),
-        (CALC, "calc/__init__.py", HOOKED, _AT_IMPORT.format("calc/__init__.py")),
+        (CALC, "calc/__init__.py", NO_OP_RUNTEST, "not verified: pytest's runner changed"),
+        (NESTED, "lib/__init__.py", NO_OP_RUNTEST, "not verified: pytest's runner changed"),
+        (CALC, "calc/__init__.py", CODE_SWAP, _STOPPED),
+        (CALC, "calc/__init__.py", MODULE_SWAP, "not verified: pytest's runner changed"),
+        (CALC, "calc/__init__.py", HOOKED, _STOPPED),
     ],
     ids=["init-no-op-runtest", "parent-init", "code-swap", "sys-modules-swap", "own-hook"],
 )
@@ -694,7 +696,7 @@ def test_an_exit_status_forced_at_exit_does_not_hide_a_failing_test(tmp_path: Pa
             Patch(diff=_new_lines("calc/__init__.py", lines), source="model", summary="a fix")
         )
     assert not verdict.verified, verdict.reason
-    assert verdict.reason.startswith(_AT_IMPORT.format("calc/__init__.py")), verdict.reason
+    assert "test_other" in verdict.reason, verdict.reason
 
 
 UNITTEST_CALC = {
@@ -732,7 +734,7 @@ def test_a_test_run_whose_log_names_no_test_is_not_judged_by_its_exit_code(
         verifier = SandboxVerifier(sandbox, failing, redact=str)
         verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
     assert not verdict.verified, verdict.reason
-    assert verdict.reason.startswith(("not verified", _AT_IMPORT.format("calc/__init__.py")))
+    assert verdict.reason.startswith("not verified"), verdict.reason
 
 
 DOCTEST_CALC = {
@@ -767,7 +769,7 @@ def test_a_doctest_whose_runner_is_silenced_is_not_a_verified_fix(tmp_path: Path
             Patch(diff=_new_lines("calc/__init__.py", lines), source="model", summary="a fix")
         )
     assert not verdict.verified, verdict.reason
-    assert verdict.reason.startswith(_AT_IMPORT.format("calc/__init__.py")), verdict.reason
+    assert "no function it can watch" in verdict.reason, verdict.reason
 
 
 @pytest.mark.parametrize(
@@ -896,11 +898,14 @@ def test_a_constant_that_arms_the_bases_own_tracer_is_not_a_verified_fix(tmp_pat
     """Attack: the patch only binds ``ON = True`` in ``calc/flags.py``; the base's
     ``calc/__init__.py`` installs the name-rebinding tracer when it is set. Without the patch
     the test fails, with it the test's body runs and passes: ``add`` still subtracts. The
-    witness's import guard sees the patched line run as ``calc`` is imported."""
-    verified, reason = _verify_files(tmp_path, TRIGGERED, _new_lines("calc/flags.py", ["ON = True"]))
+    constant is a module's line, which the import guard leaves to the static rule (it allows
+    it); the guard's audit hook, on for every patch, sees the tracer set before the tests."""
+    verified, reason = _verify_files(
+        tmp_path, TRIGGERED, _new_lines("calc/flags.py", ["ON = True"])
+    )
     assert not verified, reason
-    assert reason.startswith("not verified: line 1 of calc/flags.py, which the patch changes, ran "
-                             "before the tests started"), reason  # fmt: skip
+    assert reason.startswith("not verified: the checkout's code called sys.settrace before the "
+                             "tests started"), reason  # fmt: skip
 
 
 @needs_sandbox
@@ -925,9 +930,16 @@ def test_a_base_that_blinds_the_import_guard_leaves_the_fix_unverified(
     assert reason.startswith(said), reason
 
 
+FLAG_BODY = "def on() -> bool:\n    return False\n"
+FLAG_BODY_FIX = (
+    "diff --git a/calc/flags.py b/calc/flags.py\n--- a/calc/flags.py\n+++ b/calc/flags.py\n"
+    "@@ -1,2 +1,2 @@\n def on() -> bool:\n-    return False\n+    return True\n"
+)
+"""A function body the base calls as it is imported (the guard watches functions' lines; a
+module's own lines are the static rule's), and a patch that changes it."""
 BLIND_AND_RESTORE = {
     **CALC,
-    "calc/flags.py": "ON = False\n",
+    "calc/flags.py": FLAG_BODY,
     "calc/__init__.py": "\n".join(
         [
             "import functools, sys",
@@ -935,7 +947,7 @@ BLIND_AND_RESTORE = {
             "_armed = [c.cell_contents for c in _guard.__closure__ if c.cell_contents == [True]]",
             "_armed[0][0] = False",
             "from . import flags",
-            "if flags.ON:",
+            "if flags.on():",
             "    from . import ops",
             "    ops.add = lambda a, b: a + b",
             "_armed[0][0] = True",
@@ -943,8 +955,8 @@ BLIND_AND_RESTORE = {
         ]
     ),
 }
-"""``add`` replaced when a constant of ``calc/flags.py`` says so, with the guard disarmed while
-``calc.flags`` is imported, then armed again: its own objects, found through
+"""``add`` replaced when a function of ``calc/flags.py`` says so, with the guard disarmed while
+it is called, then armed again: its own objects, found through
 ``sys.getprofile`` (no profile event when called through ``functools.partial``, no audit
 event), changed in place."""
 
@@ -958,11 +970,7 @@ event), changed in place."""
 def test_a_base_that_disarms_the_guard_and_arms_it_again_is_not_a_verified_fix(
     tmp_path: Path,
 ) -> None:
-    diff = (
-        "diff --git a/calc/flags.py b/calc/flags.py\n--- a/calc/flags.py\n+++ b/calc/flags.py\n"
-        "@@ -1 +1 @@\n-ON = False\n+ON = True\n"
-    )
-    verified, reason = _verify_files(tmp_path, BLIND_AND_RESTORE, diff)
+    verified, reason = _verify_files(tmp_path, BLIND_AND_RESTORE, FLAG_BODY_FIX)
     assert not verified, reason
 
 
@@ -999,7 +1007,7 @@ def test_a_base_that_lifts_the_guard_through_a_call_with_no_profile_event_is_ref
 
 RESPELLED = {
     **CALC,
-    "calc/flags.py": "ON = False\n",
+    "calc/flags.py": FLAG_BODY,
     "calc/__init__.py": "\n".join(
         [
             "import importlib.util, os, sys",
@@ -1007,14 +1015,14 @@ RESPELLED = {
             "_spec = importlib.util.spec_from_file_location('calc_flags', _where)",
             "flags = importlib.util.module_from_spec(_spec)",
             "_spec.loader.exec_module(flags)",
-            "if flags.ON:",
+            "if flags.on():",
             "    from . import ops",
             "    ops.add = lambda a, b: a + b",
             "",
         ]
     ),
 }
-"""``add`` replaced when a constant of ``calc/flags.py`` says so, that file loaded under a path
+"""``add`` replaced when a function of ``calc/flags.py`` says so, that file loaded under a path
 the judge never spelled (``calc/./flags.py``)."""
 
 
@@ -1023,15 +1031,11 @@ def test_a_patched_module_loaded_under_another_spelling_of_its_path_is_still_see
     tmp_path: Path,
 ) -> None:
     """Attack: the guard knew the patched file by its path as the judge gave it; the pull
-    request's ``calc/__init__.py`` loads it as ``calc/./flags.py`` and the patched constant
-    has it replace ``add``, unseen. The guard asks what file a name it has not seen is."""
-    diff = (
-        "diff --git a/calc/flags.py b/calc/flags.py\n--- a/calc/flags.py\n+++ b/calc/flags.py\n"
-        "@@ -1 +1 @@\n-ON = False\n+ON = True\n"
-    )
-    verified, reason = _verify_files(tmp_path, RESPELLED, diff)
+    request's ``calc/__init__.py`` loads it as ``calc/./flags.py`` and the patched body it
+    calls has it replace ``add``, unseen. The guard asks what file a name it has not seen is."""
+    verified, reason = _verify_files(tmp_path, RESPELLED, FLAG_BODY_FIX)
     assert not verified, reason
-    assert reason.startswith("not verified: line 1 of "), reason
+    assert reason.startswith("not verified: line 2 of "), reason
 
 
 AFTER_COLLECTION = {
@@ -1061,10 +1065,52 @@ def test_a_tracer_a_patched_body_sets_between_collection_and_the_tests_is_refuse
     )
     verified, reason = _verify_files(tmp_path, AFTER_COLLECTION, diff)
     assert not verified, reason
-    assert reason.startswith("not verified: the checkout's code called sys.settrace as the "), reason
+    assert reason.startswith("not verified: the checkout's code called sys.settrace as the "), (
+        reason
+    )
 
 
 EVIL_TRACER = (
     "__import__('sys').settrace(lambda f, e, a: f.f_globals.__setitem__('add', lambda x, y: x + y)"
     " if e == 'call' and f.f_code.co_name.startswith('test_') else None)"
 )
+
+
+@needs_sandbox
+@pytest.mark.parametrize(
+    "made",
+    [
+        "from typing import NamedTuple\n\n\nclass P(NamedTuple):\n    a: int = 0\n",
+        "import collections\n\nQ = collections.namedtuple('Q', 'a b', defaults=(1,))\n",
+        "import dataclasses\n\n\n@dataclasses.dataclass\nclass D:\n    a: int = 0\n",
+    ],
+    ids=["named-tuple-class", "namedtuple-with-defaults", "dataclass-with-no-doc"],
+)
+def test_a_real_fix_verifies_where_the_project_makes_named_tuples_or_dataclasses(
+    tmp_path: Path, made: str
+) -> None:
+    """Common sense: a named tuple's defaults, a class's name or doc are special attributes
+    the standard library sets as the project's modules are imported; the audit hook stops
+    only a function's code swapped or the guard's or the runner's own objects changed."""
+    files = {**CALC, "calc/__init__.py": "from . import made\n", "calc/made.py": made}
+    verified, reason = _verify_files(tmp_path, files, CALC_FIX)
+    assert verified, reason
+
+
+@needs_sandbox
+def test_a_data_file_that_arms_the_bases_own_tracer_is_not_a_verified_fix(
+    tmp_path: Path,
+) -> None:
+    """Attack: the patch changes no Python file, only a text file the base's ``calc/__init__.py``
+    reads to install its name-rebinding tracer. The guard's audit hook is on for every patch,
+    not only for one with lines in functions."""
+    init = TRIGGERED["calc/__init__.py"].replace(
+        "from . import flags\nif getattr(flags, 'ON', False):",
+        "import os\nif open(os.path.join(os.path.dirname(__file__), 'flags.txt')).read():",
+    )
+    files = {**CALC, "calc/flags.txt": "", "calc/__init__.py": init}
+    verified, reason = _verify_files(tmp_path, files, _new_lines("calc/flags.txt", ["on"]))
+    assert not verified, reason
+    assert reason.startswith(
+        "not verified: the checkout's code called sys.settrace before the tests started"
+    ), reason

@@ -313,7 +313,7 @@ class SandboxVerifier:
         )
         options["PYTEST_ADDOPTS"] += " " + pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))
         outcome = self._script(space, script, extra_env=options, shared=(folder,))
-        guarded = guard_problem(folder, space.repo, changed)
+        guarded = guard_problem(folder, space.repo)
         if guarded or (not self._needs_evidence and not witness_loaded(folder)):
             return outcome, self._unwatched, guarded
         problem = missing_evidence(

@@ -27,6 +27,7 @@ comment into a new line of code.
 
 from __future__ import annotations
 
+import ast
 import difflib
 import json
 import os
@@ -47,6 +48,7 @@ WITNESS_VARIABLE = "CICD_FIX_WITNESS"
 GUARD_VARIABLE = "CICD_FIX_WITNESS_PATCHED"
 """Names the checkout and the lines the patch changed (the witness's import guard reads it)."""
 _RECORDS_BYTES = 16 << 20
+_DEFS = ast.FunctionDef | ast.AsyncFunctionDef
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
 _UTF8 = frozenset({"utf-8", "utf8", "utf_8", "utf-8-sig"})
 _ASCII = bytes(range(0x20, 0x7F)) + b"\t\n"
@@ -93,7 +95,7 @@ class Witness:
             "CICD_FIX_WITNESS_TESTS": json.dumps(wanted),
             "PYTEST_ADDOPTS": shlex.join(["-p", self.module]),
         }
-        if changed is not None and changed.lines:
+        if changed is not None:  # every patch: its audit hook watches a constant too
             variables[GUARD_VARIABLE] = json.dumps(
                 {"repo": str(changed.repo), "lines": {
                     str(changed.repo / name): lines for name, lines in changed.lines.items()
@@ -104,9 +106,9 @@ class Witness:
 
 @dataclass(frozen=True)
 class PatchedLines:
-    """The lines a patch leaves new or changed in each Python file, by path relative to
-    ``repo`` (the copy it applied to): what the witness's import guard must not see run
-    before the tests."""
+    """The lines a patch leaves new or changed in each Python file's functions, by path
+    relative to ``repo`` (the copy it applied to): what the witness's import guard must not see
+    run before the tests (:func:`function_lines`)."""
 
     repo: Path
     lines: dict[str, list[int]]
@@ -114,12 +116,12 @@ class PatchedLines:
     @classmethod
     def of(cls, repo: Path, files: Iterable[tuple[str, str | None, str | None]]) -> PatchedLines:
         """From each file's ``(path, before, after)`` text; a file with no text after (deleted)
-        has no lines, a new one all of its own."""
+        has no lines, a new one all of its functions'."""
         found = {
             path: changed
             for path, before, after in files
             if path.endswith((".py", ".pyw")) and after is not None
-            and (changed := changed_lines(before or "", after))
+            and (changed := function_lines(before or "", after))
         }  # fmt: skip
         return cls(repo, found)
 
@@ -138,13 +140,50 @@ def changed_lines(before: str, after: str) -> list[int]:
     return sorted(lines)
 
 
-def guard_problem(folder: Path, repo: Path, changed: PatchedLines) -> str:
+def function_lines(before: str, after: str) -> list[int]:
+    """The lines :func:`changed_lines` finds that lie in a function (a ``def``, from its own
+    line on, or a lambda), and the line of each class statement inside a function whose body
+    the patch changed outside its methods' bodies (the function's own code makes that class):
+    code that starts as a function the patch changed is called. Module and class bodies are
+    left to the static rule (:func:`.import_time_problem`) and the guard's audit hook: a guard
+    on their lines refused many real fixes (an added import, a constant, a new method) for
+    little, as a tracer a changed constant arms stops the run all the same. A text that does
+    not parse keeps every changed line."""
+    changed = set(changed_lines(before, after))
+    try:
+        tree = ast.parse(after)
+    except (SyntaxError, ValueError):
+        return sorted(changed)
+    kept: set[int] = set()
+
+    def span(node: ast.AST, start: int) -> set[int]:
+        return changed.intersection(range(start, (node.end_lineno or start) + 1))
+
+    def walk(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            function = isinstance(child, _DEFS | ast.Lambda)
+            if function:
+                kept.update(span(child, child.lineno))
+            elif isinstance(child, ast.ClassDef) and in_function:
+                bodies = {
+                    line
+                    for method in ast.walk(child)
+                    if isinstance(method, _DEFS)
+                    for line in span(method, method.body[0].lineno) - {method.lineno}
+                }
+                if span(child, child.lineno) - bodies:
+                    kept.add(child.lineno)
+            walk(child, in_function or function)
+
+    walk(tree, False)
+    return sorted(kept)
+
+
+def guard_problem(folder: Path, repo: Path) -> str:
     """Why the witness's import guard refuses the run (""): a line the patch changed ran
     before the tests, a call of the checkout's that could blind the guard was made then, or a
     pytest that ran a watched test never said the guard lasted until its tests (one that ran
     none, such as a pytest a test starts with bad options, is not asked)."""
-    if not changed.lines:
-        return ""
     records = list(_records(folder))
     for record in records:
         said = record.get("import_guard")

@@ -20,18 +20,18 @@ the project's conftests and modules are imported, and:
   ``sys.monitoring``, on that one code object alone (no cost anywhere else); before, through
   ``sys.setprofile`` (never the tracer a coverage run uses), which slows every call the test
   makes: hence only the failing tests are watched;
-- before the project is imported, sets an import guard (:func:`_import_guard`) on the lines
-  the patch changed (``CICD_FIX_WITNESS_PATCHED``): the run ends as code holding one is
-  entered before the tests (a body the base runs at import, a constant it reads then).
+- before the project is imported, sets an import guard (:func:`_import_guard`) on the lines the
+  patch changed in functions (``CICD_FIX_WITNESS_PATCHED``): the run ends as one is entered
+  before the tests (a body the base runs at import).
 
 Records go, one JSON line each, to a file of its own process in the folder
 ``CICD_FIX_WITNESS`` names (the judge reads them: :mod:`..witnessed`). Code written against
 this plugin can forge its records, in pytest's process or, run by a command of the step before
 pytest, by planting a module of the name it reads in ``PYTEST_ADDOPTS`` where
 ``python -m pytest`` looks first: the judge therefore refuses a patch that adds code running
-as a module is imported (``import_time_problem``), and the guard ends a run in which the
-patch's code starts before the tests; what is left is the pull request's own import-time
-code changing this plugin's objects in place. The cost: a step that sets its own
+as a module is imported (``import_time_problem``), and the guard ends a run in which a
+function the patch changed starts before the tests; what is left is the pull request's own
+import-time code changing this plugin's objects in place. The cost: a step that sets its own
 ``PYTHONPATH`` drops this module's folder, and no fix verifies there (the verifier says why).
 """
 
@@ -63,15 +63,9 @@ WATCHED = (
 """What runs a test and reports it, as ``(module, attribute path)``; names an installed pytest
 or pluggy lacks are left out."""
 
-HOOKS = (
-    "pytest_runtest_protocol",
-    "pytest_runtest_setup",
-    "pytest_runtest_call",
-    "pytest_pyfunc_call",
-    "pytest_runtest_makereport",
-    "pytest_runtest_logreport",
-    "pytest_report_teststatus",
-)
+HOOKS = ("pytest_runtest_protocol", "pytest_runtest_setup", "pytest_runtest_call",
+         "pytest_pyfunc_call", "pytest_runtest_makereport", "pytest_runtest_logreport",
+         "pytest_report_teststatus")  # fmt: skip
 _FOLDER = os.environ.get("CICD_FIX_WITNESS", "")
 _SEPARATORS = re.compile(r"\.py::|::|/| › | > |#")
 
@@ -184,9 +178,8 @@ _write(
 
 GUARD_EXIT = 86
 """The status a run ends with when :func:`_import_guard` stops it."""
-_TAMPERING = (
-    (sys, "getprofile"), (_thread, "start_new_thread"), (_thread, "start_joinable_thread")
-)  # fmt: skip
+_TAMPERING = ((sys, "getprofile"), (_thread, "start_new_thread"),
+              (_thread, "start_joinable_thread"))  # fmt: skip
 """C functions that find the guard or start a thread it does not follow (no audit event)."""
 _TRACERS = frozenset({"sys.settrace", "sys.setprofile"})
 """Audit events that stop the run as tests run too, but for this plugin's own (:data:`_OWN`)."""
@@ -194,8 +187,10 @@ _OWN: list[Any] = []
 _AUDITED = _TRACERS | {"gc.get_objects", "gc.get_referrers", "gc.get_referents",
                        "object.__setattr__", "object.__delattr__"}  # fmt: skip
 """Audit events (raised however the call is made: ``map``, ``functools.partial``, C) that remove
-the guard, set a tracer, find its objects or swap a function's code; with every ``ctypes.``
-event. An audit hook cannot be removed once added."""
+the guard, set a tracer, find its objects or swap a function's code (any ``__code__``; another
+special attribute only of the guard's or the runner's objects: a name, a doc or a named tuple's
+defaults is set at import all the time); with every ``ctypes.`` event. An audit hook cannot be
+removed once added."""
 
 
 def _patched_lines() -> tuple[tuple[str, ...], dict[Any, frozenset[int]]]:
@@ -269,16 +264,19 @@ def _from_checkout(inside: tuple[str, ...]) -> Any:
 
 def _import_guard(inside: tuple[str, ...], patched: dict[Any, frozenset[int]]) -> tuple[Any, Any]:
     """A profile function, set before any module of the project is imported, that ends the
-    process the moment a code object holding a line the patch changed starts before the tests
-    (or code of the checkout, in the folders ``inside``, makes a call that could blind it),
-    after writing why; and what ends its watch. Tools installed beside pytest (coverage, xdist)
-    may make those calls. It decides as the code is entered, so the patch's code runs no
+    process the moment a function's code holding a line the patch changed starts before the
+    tests (or code of the checkout, in the folders ``inside``, makes a call that could blind
+    it), after writing why; and what ends its watch. Tools installed beside pytest (coverage,
+    xdist) may make those calls. It decides as the code is entered, so the patch's code runs no
     instruction first. Every name it uses is taken now, before the project can rebind one."""
     exit_now, started, lines_of = os._exit, threading.settrace.__code__, _lines_of(patched)
+    function = inspect.CO_OPTIMIZED  # a function's code; a module's or class's body is not
     get_profile, set_profile, get_frame = sys.getprofile, sys.setprofile, sys._getframe
     stops = {getattr(module, name): f"{module.__name__}.{name}" for module, name in _TAMPERING
              if hasattr(module, name)}  # fmt: skip
-    armed, from_checkout = [True], _from_checkout(inside)
+    armed, from_checkout, ident = [True], _from_checkout(inside), id
+    kept = {ident(item) for (_name, path), (module, value, _code) in _TAKEN.items()
+            for item in (module, value, _resolve(module, path.rpartition(".")[0]))}  # fmt: skip
 
     def stop(record: dict[str, Any]) -> None:
         try:
@@ -303,7 +301,7 @@ def _import_guard(inside: tuple[str, ...], patched: dict[Any, frozenset[int]]) -
         if code is started and from_checkout(frame.f_back):
             stop({"tamper": "threading.settrace"})
         changed = lines_of(code.co_filename, code.co_name == "<module>")
-        for _start, _end, line in code.co_lines() if changed else ():
+        for _start, _end, line in code.co_lines() if changed and code.co_flags & function else ():
             if line in changed:
                 stop({"file": code.co_filename, "line": line, "code": code.co_name})
 
@@ -311,6 +309,8 @@ def _import_guard(inside: tuple[str, ...], patched: dict[Any, frozenset[int]]) -
 
     def audit(event: str, args: Any) -> None:
         tampers = event in _AUDITED or event.startswith("ctypes.")
+        if tampers and event.startswith("object.") and args[1] != "__code__":
+            tampers = ident(args[0]) in kept
         if armed[0] and tampers and from_checkout(get_frame(1)):
             stop({"tamper": event})
         elif event in _TRACERS and not armed[0]:
@@ -328,11 +328,12 @@ def _import_guard(inside: tuple[str, ...], patched: dict[Any, frozenset[int]]) -
         return intact
 
     own.append(finish.__code__)
+    kept.update(map(ident, (stop, guard, audit, finish, lines_of, from_checkout)))
     return guard, finish
 
 
 _INSIDE, _PATCHED = _patched_lines()
-_GUARD, _END_GUARD = _import_guard(_INSIDE, _PATCHED) if _PATCHED else (None, None)
+_GUARD, _END_GUARD = _import_guard(_INSIDE, _PATCHED) if _INSIDE else (None, None)
 if _GUARD is not None:
     sys.setprofile(_GUARD)
 
@@ -423,8 +424,7 @@ def _watch(code: Any) -> Any:
     return stop_profiling
 
 
-_OWN.extend(const for const in _watch.__code__.co_consts if inspect.iscode(const))
-_OWN.append(_watch.__code__)
+_OWN.extend([_watch.__code__, *(c for c in _watch.__code__.co_consts if inspect.iscode(c))])
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
