@@ -1083,15 +1083,17 @@ EVIL_TRACER = (
         "from typing import NamedTuple\n\n\nclass P(NamedTuple):\n    a: int = 0\n",
         "import collections\n\nQ = collections.namedtuple('Q', 'a b', defaults=(1,))\n",
         "import dataclasses\n\n\n@dataclasses.dataclass\nclass D:\n    a: int = 0\n",
+        "import asyncio\nimport types\n\n\n@types.coroutine\ndef tick():\n    yield\n",
     ],
-    ids=["named-tuple-class", "namedtuple-with-defaults", "dataclass-with-no-doc"],
+    ids=["named-tuple-class", "namedtuple-with-defaults", "dataclass-with-no-doc", "coroutine"],
 )
-def test_a_real_fix_verifies_where_the_project_makes_named_tuples_or_dataclasses(
+def test_a_real_fix_verifies_where_the_standard_library_sets_special_attributes(
     tmp_path: Path, made: str
 ) -> None:
-    """Common sense: a named tuple's defaults, a class's name or doc are special attributes
-    the standard library sets as the project's modules are imported; the audit hook stops
-    only a function's code swapped or the guard's or the runner's own objects changed."""
+    """Common sense: a named tuple's defaults, a class's name or doc, a coroutine's code are
+    special attributes the standard library sets as the project's modules are imported (as
+    ``asyncio`` is); the audit hook stops a function's code the checkout's own code swaps, or
+    the guard's or the runner's own objects changed."""
     files = {**CALC, "calc/__init__.py": "from . import made\n", "calc/made.py": made}
     verified, reason = _verify_files(tmp_path, files, CALC_FIX)
     assert verified, reason

@@ -156,13 +156,13 @@ def function_lines(before: str, after: str) -> list[int]:
         return sorted(changed)
     kept: set[int] = set()
 
-    def span(node: ast.AST, start: int) -> set[int]:
+    def span(node: ast.stmt | ast.expr, start: int) -> set[int]:
         return changed.intersection(range(start, (node.end_lineno or start) + 1))
 
     def walk(node: ast.AST, in_function: bool) -> None:
         for child in ast.iter_child_nodes(node):
             function = isinstance(child, _DEFS | ast.Lambda)
-            if function:
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
                 kept.update(span(child, child.lineno))
             elif isinstance(child, ast.ClassDef) and in_function:
                 bodies = {

@@ -187,9 +187,10 @@ _OWN: list[Any] = []
 _AUDITED = _TRACERS | {"gc.get_objects", "gc.get_referrers", "gc.get_referents",
                        "object.__setattr__", "object.__delattr__"}  # fmt: skip
 """Audit events (raised however the call is made: ``map``, ``functools.partial``, C) that remove
-the guard, set a tracer, find its objects or swap a function's code (any ``__code__``; another
-special attribute only of the guard's or the runner's objects: a name, a doc or a named tuple's
-defaults is set at import all the time); with every ``ctypes.`` event. An audit hook cannot be
+the guard, set a tracer, find its objects or swap a function's code (a ``__code__`` the
+checkout's own code sets, not ``types.coroutine``'s; another special attribute only of the guard's
+or the runner's objects: a name, a doc, a named tuple's defaults are set at import all the
+time); with every ``ctypes.`` event. An audit hook cannot be
 removed once added."""
 
 
@@ -249,14 +250,12 @@ def _from_checkout(inside: tuple[str, ...]) -> Any:
     but a relative path) is on a frame's stack."""
     is_str, kind = str, type
 
-    def from_checkout(frame: Any) -> bool:
+    def from_checkout(frame: Any, up: bool = True) -> bool:
         while frame is not None:
             name = frame.f_code.co_filename
-            if kind(name) is not is_str or name.startswith(inside):
+            if kind(name) is not is_str or name.startswith(inside) or name[:1] not in ("/", "<"):
                 return True
-            if not name.startswith(("/", "<")):
-                return True
-            frame = frame.f_back
+            frame = frame.f_back if up else None
         return False
 
     return from_checkout
@@ -309,8 +308,9 @@ def _import_guard(inside: tuple[str, ...], patched: dict[Any, frozenset[int]]) -
 
     def audit(event: str, args: Any) -> None:
         tampers = event in _AUDITED or event.startswith("ctypes.")
-        if tampers and event.startswith("object.") and args[1] != "__code__":
-            tampers = ident(args[0]) in kept
+        if tampers and event.startswith("object."):  # the checkout's own swap, or of ours
+            own_swap = args[1] == "__code__" and from_checkout(get_frame(1), False)
+            tampers = own_swap or ident(args[0]) in kept
         if armed[0] and tampers and from_checkout(get_frame(1)):
             stop({"tamper": event})
         elif event in _TRACERS and not armed[0]:
