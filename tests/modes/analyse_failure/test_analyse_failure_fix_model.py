@@ -204,6 +204,6 @@ def test_a_patch_that_exits_zero_on_import_is_not_offered_and_the_summary_says_w
     summary = _one_patch_not_offered(tmp_path, model_server, CALC_EXIT_ZERO, "Done.")
 
     assert (
-        "none verified (last: refused: the patch adds code that runs as calc/__init__.py is "
-        "imported" in summary
+        "none verified (last: not verified: the run gave no per-test evidence (no test report "
+        "from pytest" in summary
     ), summary

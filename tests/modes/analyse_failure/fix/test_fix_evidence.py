@@ -113,12 +113,12 @@ def test_a_fix_judged_by_the_failing_tests_file_alone_is_verified(tmp_path: Path
 def test_an_exit_zero_without_the_failing_test_in_the_report_is_not_verified(
     tmp_path: Path, diff: str
 ) -> None:
-    """The runner's own settings unchanged: the skip runs as ``calc`` is imported, so the
-    witness's import guard ends the run there, and the reason names the line."""
+    """The runner's own settings unchanged, nothing refused: only the report tells."""
     verified, reason = _verify(_verifier(tmp_path, extra=OTHER_TEST), diff)
     assert not verified
-    assert reason.startswith(
-        "refused: the patch adds code that runs as calc/__init__.py is imported (line 2)"
+    assert reason == (
+        "not verified: the failing command exits 0, but its test report (1 test(s)) does not "
+        "show tests/test_ops.py::test_add running (first run)"
     ), reason
 
 
@@ -213,8 +213,7 @@ def test_the_steps_own_pytest_addopts_still_apply_with_the_report(tmp_path: Path
     [
         (CALC_FIX, True, "the failing command passes twice with the patch and pytest's report "
                          "shows its tests passing"),
-        (CALC_EXIT_ZERO, False, "refused: the patch adds code that runs as calc/__init__.py is "
-                                "imported"),
+        (CALC_EXIT_ZERO, False, "not verified: the run gave no per-test evidence (no test report"),
     ],
     ids=["fix", "exit-zero"],
 )  # fmt: skip
