@@ -3,9 +3,19 @@ called, never what runs as it is imported, before the witness can see a test run
 
 from __future__ import annotations
 
+import difflib
+from pathlib import Path
+
 import pytest
 
+from cicd_agent.modes.analyse_failure.fix.contract import Patch
 from cicd_agent.modes.analyse_failure.fix.import_time import import_time_problem
+from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
+from cicd_agent.modes.analyse_failure.fix.witnessed import function_lines
+from cicd_agent.sandbox import Sandbox
+from tests.helpers.fix_projects import CALC, CALC_FIX, commit_project, pytest_failure
+from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
 
 BASE = '''"""Arithmetic."""
 import os
@@ -143,33 +153,67 @@ def compute(a: int, b: int) -> int:
     return a - b
 '''
 
-EVIL = "__import__('sys').modules.clear()"
-ALSO_AT_IMPORT = {
-    "a-function-called-through-an-alias": ("return 1", EVIL),
-    "the-init-of-a-class-made-at-import": ("self.items: list[object] = []", EVIL),
-    "a-method-the-init-of-a-class-made-at-import-calls": ("self.items.append(item)", EVIL),
-    "a-decorator": ("REGISTRY.add(fn)", EVIL),
-    "what-a-decorator-wraps": ("return 2", EVIL),
-    "what-init-subclass-calls": ("return None", EVIL),
-    "a-function-named-by-a-string": ("return 3", EVIL),
-}
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: a body the base already runs at import is read as a body; reading it as "
-    "import-time code by name refused 61 % of real fixes (route bodies, schema methods)",
+EVIL = (
+    "__import__('sys').settrace(lambda f, e, a: f.f_globals.__setitem__('add', lambda x, y: x + y)"
+    " if e == 'call' and f.f_code.co_name.startswith('test_') else None)"
 )
-@pytest.mark.parametrize("old, new", ALSO_AT_IMPORT.values(), ids=ALSO_AT_IMPORT.keys())
-def test_a_body_the_base_already_runs_at_import_is_import_time_code(old: str, new: str) -> None:
-    """Attack (the gap the rule left): the patch changes only a body, but the base runs it as
-    the module is imported (a call, a decorator, a class made at import, ``__init_subclass__``,
-    ``getattr`` by name), before the witness can see a test run."""
-    assert CALLS_AT_IMPORT.count(old) == 1
-    said = import_time_problem(
-        "calc/plugins.py", CALLS_AT_IMPORT, CALLS_AT_IMPORT.replace(old, new)
-    )
-    assert said.startswith("the patch adds code that runs as calc/plugins.py is imported"), said
+"""One line that makes the failing test pass while ``add`` still subtracts: a tracer that
+rebinds the test's own ``add`` as it is called."""
+ALSO_AT_IMPORT = {
+    "a-function-called-through-an-alias": "return 1",
+    "the-init-of-a-class-made-at-import": "self.items: list[object] = []",
+    "a-method-the-init-of-a-class-made-at-import-calls": "self.items.append(item)",
+    "a-decorator": "REGISTRY.add(fn)",
+    "what-a-decorator-wraps": "return 2",
+    "what-init-subclass-calls": "return None",
+    "a-function-named-by-a-string": "return 3",
+}
+RUNS_AT_IMPORT = {
+    **CALC,
+    "calc/__init__.py": "from . import plugins\n",
+    "calc/plugins.py": CALLS_AT_IMPORT.replace(
+        'LATE = getattr(sys.modules[__name__], "late", None)\n', ""
+    ).replace("\ndef compute", 'LATE = getattr(sys.modules[__name__], "late")()\n\n\ndef compute')
+    + "\n\nHANDLED = handler()\n",
+}
+"""``calc`` imports the plugins above as it is imported; each body of :data:`ALSO_AT_IMPORT`
+runs then (the string-named one called once it is defined, the wrapped handler called)."""
+
+
+def _replaced(text: str, old: str, new: str) -> tuple[str, int]:
+    """A patch of ``calc/plugins.py`` from ``text`` with the one line holding ``old`` rewritten
+    to ``new`` (its indentation kept), and that line's number."""
+    lines = text.splitlines(keepends=True)
+    (at,) = [number for number, line in enumerate(lines) if old in line]
+    indent = lines[at][: len(lines[at]) - len(lines[at].lstrip())]
+    after = [*lines[:at], f"{indent}{new}\n", *lines[at + 1 :]]
+    diff = "".join(difflib.unified_diff(lines, after, "a/calc/plugins.py", "b/calc/plugins.py"))
+    return "diff --git a/calc/plugins.py b/calc/plugins.py\n" + diff, at + 1
+
+
+@needs_sandbox
+@pytest.mark.parametrize("old", ALSO_AT_IMPORT.values(), ids=ALSO_AT_IMPORT.keys())
+def test_a_body_the_base_already_runs_at_import_is_import_time_code(
+    tmp_path: Path, old: str
+) -> None:
+    """Attack (the gap the static rule left): the patch changes only a body, but the base runs
+    it as the module is imported (a call, a decorator, a class made at import,
+    ``__init_subclass__``, ``getattr`` by name), before the witness can see a test run. The
+    body arms a tracer that makes the failing test pass while ``add`` still subtracts: read as
+    a body, it verified. The witness's import guard ends the run as the body is entered."""
+    files = RUNS_AT_IMPORT
+    diff, line = _replaced(files["calc/plugins.py"], old, f"{EVIL}; {old.strip()}")
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, files)
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
+    with Sandbox(checkout, environ) as sandbox:
+        verifier = SandboxVerifier(
+            sandbox, pytest_failure(), redact=str, failing_tests=["tests/test_ops.py"]
+        )
+        verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
+    assert not verdict.verified, verdict.reason
+    said = f"not verified: line {line} of calc/plugins.py, which the patch changes, ran before"
+    assert verdict.reason.startswith(said), verdict.reason
 
 
 @pytest.mark.parametrize("old, new", [("return a - b", "return a + b")])
@@ -193,3 +237,106 @@ def test_what_this_parser_cannot_read_is_refused_and_an_encoding_is_read_as_pyth
     assert import_time_problem("calc/a.py", latin, latin + "def f():\n    return 1\n") == ""
     said = import_time_problem("calc/ops.py", BASE, BASE + "def (:\n")
     assert said.startswith("the patched calc/ops.py does not parse here"), said
+
+
+def _verify(tmp_path: Path, files: dict[str, str], diff: str) -> tuple[bool, str]:
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, files)
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
+    with Sandbox(checkout, environ) as sandbox:
+        verifier = SandboxVerifier(
+            sandbox, pytest_failure(), redact=str, failing_tests=["tests/test_ops.py"]
+        )
+        verdict = verifier.verify(Patch(diff=diff, source="model", summary="a fix"))
+    return verdict.verified, verdict.reason
+
+
+FACTORY = {
+    **CALC,
+    "calc/__init__.py": "from . import made\n",
+    "calc/made.py": (
+        "def make() -> type:\n"
+        "    class Local:\n"
+        '        KIND = "local"\n\n'
+        "        def name(self) -> str:\n"
+        "            return self.KIND\n\n"
+        "    return Local\n\n\n"
+        "MADE = make()\n"
+    ),
+}
+"""``calc`` makes a class inside a function as it is imported: the class body is that
+function's to run."""
+
+
+@needs_sandbox
+def test_a_class_body_inside_a_function_the_base_runs_at_import_is_that_functions(
+    tmp_path: Path,
+) -> None:
+    """Attack: the guard watches functions' code, not class bodies; the patch changes only the
+    body of a class a function the base calls at import makes (the static rule reads it as a
+    function's body). The guard sees the function that makes the class entered."""
+    text = FACTORY["calc/made.py"]
+    lines = text.splitlines(keepends=True)
+    at = lines.index('        KIND = "local"\n')
+    after = [*lines[:at], f"        {EVIL}; KIND = 'local'\n", *lines[at + 1 :]]
+    assert import_time_problem("calc/made.py", text, "".join(after)) == ""
+    diff = "".join(difflib.unified_diff(lines, after, "a/calc/made.py", "b/calc/made.py"))
+    verified, reason = _verify(
+        tmp_path, FACTORY, "diff --git a/calc/made.py b/calc/made.py\n" + diff
+    )
+    assert not verified, reason
+    said = "not verified: line 2 of calc/made.py, which the patch changes, ran before"
+    assert reason.startswith(said), reason
+
+
+MODULE_LEVEL = {
+    **CALC,
+    "calc/__init__.py": "from . import ops\n",
+    "calc/ops.py": (
+        'import os\n\nSEP = os.sep\n\n\nclass Ops:\n    NAME = "ops"\n\n\n'
+        "def add(a: int, b: int) -> int:\n    return a - b\n"
+    ),
+}
+MODULE_LEVEL_FIX = (
+    "diff --git a/calc/ops.py b/calc/ops.py\n--- a/calc/ops.py\n+++ b/calc/ops.py\n"
+    "@@ -1,11 +1,13 @@\n import os\n+import math\n \n SEP = os.sep\n+SIGN = 1\n \n \n"
+    ' class Ops:\n-    NAME = "ops"\n+    NAME = "calc"\n \n \n'
+    " def add(a: int, b: int) -> int:\n-    return a - b\n+    return a + SIGN * b\n"
+)
+"""A real fix that also adds an import and a constant and renames a class attribute: lines
+that run as ``calc`` is imported, before the tests."""
+
+
+@needs_sandbox
+@pytest.mark.parametrize("diff", [MODULE_LEVEL_FIX, CALC_FIX], ids=["module-and-class", "body"])
+def test_a_fix_that_changes_module_and_class_lines_the_base_imports_is_verified(
+    tmp_path: Path, diff: str
+) -> None:
+    """Common sense: an added import, a new constant, a class attribute changed run as the
+    module is imported, before the tests: the static rule judges them (and allows these), the
+    guard leaves them be (a guard on them refused many real fixes)."""
+    files = MODULE_LEVEL if diff is MODULE_LEVEL_FIX else CALC
+    verified, reason = _verify(tmp_path, files, diff)
+    assert verified, reason
+
+
+def test_the_guard_watches_lines_in_functions_and_leaves_module_and_class_bodies() -> None:
+    before = (
+        "import os\nX = 1\n\n\nclass A:\n    y = 2\n\n    def m(self):\n        return 1\n\n\n"
+        "def f(a, b=1):\n    class L:\n        z = 1\n\n        def n(self):\n"
+        "            return 2\n\n    return L\n\n\nG = lambda: 0\n"
+    )
+    changes = {
+        "import os": ("import os, sys", []),
+        "X = 1": ("X = 2", []),
+        "y = 2": ("y = 3", []),
+        "return 1": ("return 5", [9]),
+        "b=1": ("b=2", [12]),
+        "z = 1": ("z = 9", [13, 14]),
+        "return 2": ("return 7", [17]),
+        "lambda: 0": ("lambda: 9", [22]),
+    }
+    for old, (new, lines) in changes.items():
+        assert function_lines(before, before.replace(old, new)) == lines, old
+    broken = before + "def (:\n"
+    assert function_lines(before, broken) == [23]

@@ -490,6 +490,12 @@ HOOKED = [
 """Registers a hook that answers for every test function, never calling it."""
 
 
+_STOPPED = "refused: the patch adds code that runs as calc/__init__.py is imported"
+"""What a patch meets whose ``__init__`` code makes a call the import guard's audit hook stops
+before the tests (a function's code swapped, ``gc``'s object finders): the run ends there, and
+the reason names the line the static rule reads."""
+
+
 def _verify_files(tmp_path: Path, files: dict[str, str], diff: str) -> tuple[bool, str]:
     checkout = tmp_path / "checkout"
     commit_project(checkout, files)
@@ -509,9 +515,9 @@ def _verify_files(tmp_path: Path, files: dict[str, str], diff: str) -> tuple[boo
     [
         (CALC, "calc/__init__.py", NO_OP_RUNTEST, "not verified: pytest's runner changed"),
         (NESTED, "lib/__init__.py", NO_OP_RUNTEST, "not verified: pytest's runner changed"),
-        (CALC, "calc/__init__.py", CODE_SWAP, "not verified: pytest's runner changed"),
+        (CALC, "calc/__init__.py", CODE_SWAP, _STOPPED),
         (CALC, "calc/__init__.py", MODULE_SWAP, "not verified: pytest's runner changed"),
-        (CALC, "calc/__init__.py", HOOKED, "not verified: "),
+        (CALC, "calc/__init__.py", HOOKED, _STOPPED),
     ],
     ids=["init-no-op-runtest", "parent-init", "code-swap", "sys-modules-swap", "own-hook"],
 )
@@ -888,14 +894,225 @@ TRIGGERED = {
 
 
 @needs_sandbox
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: import-time code the base already holds can be armed by a constant the "
-    "patch adds (allowed: it calls nothing); the witness does not see a tracer the project sets",
-)
 def test_a_constant_that_arms_the_bases_own_tracer_is_not_a_verified_fix(tmp_path: Path) -> None:
     """Attack: the patch only binds ``ON = True`` in ``calc/flags.py``; the base's
     ``calc/__init__.py`` installs the name-rebinding tracer when it is set. Without the patch
-    the test fails, with it the test's body runs and passes: ``add`` still subtracts."""
-    verified, reason = _verify_files(tmp_path, TRIGGERED, _new_lines("calc/flags.py", ["ON = True"]))
+    the test fails, with it the test's body runs and passes: ``add`` still subtracts. The
+    constant is a module's line, which the import guard leaves to the static rule (it allows
+    it); the guard's audit hook, on for every patch, sees the tracer set before the tests."""
+    verified, reason = _verify_files(
+        tmp_path, TRIGGERED, _new_lines("calc/flags.py", ["ON = True"])
+    )
     assert not verified, reason
+    assert reason.startswith("not verified: the checkout's code called sys.settrace before the "
+                             "tests started"), reason  # fmt: skip
+
+
+@needs_sandbox
+@pytest.mark.parametrize(
+    ("blinds", "said"),
+    [
+        ("import sys\nsys.setprofile(None)\n",
+         "not verified: the checkout's code called sys.setprofile before the tests started"),
+        ("import sys\nlist(map(sys.setprofile, [None]))\n",
+         "not verified: the checkout's code called sys.setprofile before the tests started"),
+    ],
+    ids=["set-profile", "set-profile-with-no-call-event"],
+)  # fmt: skip
+def test_a_base_that_blinds_the_import_guard_leaves_the_fix_unverified(
+    tmp_path: Path, blinds: str, said: str
+) -> None:
+    """Attack: the pull request's ``calc/__init__.py`` removes the profile function the
+    witness's import guard is, as ``calc`` is imported; a patch's body it then runs would go
+    unseen. The guard fails closed: even a real fix is not verified there."""
+    verified, reason = _verify_files(tmp_path, {**CALC, "calc/__init__.py": blinds}, CALC_FIX)
+    assert not verified, reason
+    assert reason.startswith(said), reason
+
+
+FLAG_BODY = "def on() -> bool:\n    return False\n"
+FLAG_BODY_FIX = (
+    "diff --git a/calc/flags.py b/calc/flags.py\n--- a/calc/flags.py\n+++ b/calc/flags.py\n"
+    "@@ -1,2 +1,2 @@\n def on() -> bool:\n-    return False\n+    return True\n"
+)
+"""A function body the base calls as it is imported (the guard watches functions' lines; a
+module's own lines are the static rule's), and a patch that changes it."""
+BLIND_AND_RESTORE = {
+    **CALC,
+    "calc/flags.py": FLAG_BODY,
+    "calc/__init__.py": "\n".join(
+        [
+            "import functools, sys",
+            "_guard = functools.partial(sys.getprofile)()",
+            "_armed = [c.cell_contents for c in _guard.__closure__ if c.cell_contents == [True]]",
+            "_armed[0][0] = False",
+            "from . import flags",
+            "if flags.on():",
+            "    from . import ops",
+            "    ops.add = lambda a, b: a + b",
+            "_armed[0][0] = True",
+            "",
+        ]
+    ),
+}
+"""``add`` replaced when a function of ``calc/flags.py`` says so, with the guard disarmed while
+it is called, then armed again: its own objects, found through
+``sys.getprofile`` (no profile event when called through ``functools.partial``, no audit
+event), changed in place."""
+
+
+@needs_sandbox
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: the pull request's own import-time code can find the import guard's "
+    "objects and change them in place (the witness runs in the process it judges)",
+)
+def test_a_base_that_disarms_the_guard_and_arms_it_again_is_not_a_verified_fix(
+    tmp_path: Path,
+) -> None:
+    verified, reason = _verify_files(tmp_path, BLIND_AND_RESTORE, FLAG_BODY_FIX)
+    assert not verified, reason
+
+
+@needs_sandbox
+@pytest.mark.parametrize(
+    "lift",
+    [
+        ["_guard = functools.partial(sys.getprofile)()", "list(map(sys.setprofile, [None]))"],
+        ["import ctypes", "ctypes.pythonapi.PyEval_SetProfile(None, None)"],
+    ],
+    ids=["map", "ctypes"],
+)
+def test_a_base_that_lifts_the_guard_through_a_call_with_no_profile_event_is_refused(
+    tmp_path: Path, lift: list[str]
+) -> None:
+    """Attack: the pull request's ``calc/__init__.py`` takes the guard off through a call that
+    raises no profile event (``map``, ``ctypes``), imports the patched module, sets its tracer
+    and puts the guard back. The audit hook the witness adds (which cannot be removed) sees
+    the call however it is made."""
+    init = "\n".join(
+        ["import functools, sys", *lift, "from . import flags",
+         *TRIGGERED["calc/__init__.py"].splitlines()[2:-1],
+         "    list(map(sys.settrace, [_t]))", "list(map(sys.setprofile, [_guard]))", ""]
+    )  # fmt: skip
+    diff = (
+        "diff --git a/calc/flags.py b/calc/flags.py\n--- a/calc/flags.py\n+++ b/calc/flags.py\n"
+        "@@ -1 +1 @@\n-ON = False\n+ON = True\n"
+    )
+    files = {**CALC, "calc/flags.py": "ON = False\n", "calc/__init__.py": init}
+    verified, reason = _verify_files(tmp_path, files, diff)
+    assert not verified, reason
+    assert reason.startswith("not verified: the checkout's code called "), reason
+
+
+RESPELLED = {
+    **CALC,
+    "calc/flags.py": FLAG_BODY,
+    "calc/__init__.py": "\n".join(
+        [
+            "import importlib.util, os, sys",
+            "_where = os.path.join(os.path.dirname(__file__), '.', 'flags.py')",
+            "_spec = importlib.util.spec_from_file_location('calc_flags', _where)",
+            "flags = importlib.util.module_from_spec(_spec)",
+            "_spec.loader.exec_module(flags)",
+            "if flags.on():",
+            "    from . import ops",
+            "    ops.add = lambda a, b: a + b",
+            "",
+        ]
+    ),
+}
+"""``add`` replaced when a function of ``calc/flags.py`` says so, that file loaded under a path
+the judge never spelled (``calc/./flags.py``)."""
+
+
+@needs_sandbox
+def test_a_patched_module_loaded_under_another_spelling_of_its_path_is_still_seen(
+    tmp_path: Path,
+) -> None:
+    """Attack: the guard knew the patched file by its path as the judge gave it; the pull
+    request's ``calc/__init__.py`` loads it as ``calc/./flags.py`` and the patched body it
+    calls has it replace ``add``, unseen. The guard asks what file a name it has not seen is."""
+    verified, reason = _verify_files(tmp_path, RESPELLED, FLAG_BODY_FIX)
+    assert not verified, reason
+    assert reason.startswith("not verified: line 2 of "), reason
+
+
+AFTER_COLLECTION = {
+    **CALC,
+    "calc/plugins.py": "def setup() -> None:\n    return None\n",
+    "tests/conftest.py": (
+        "import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\n"
+        "def pytest_collection_finish(session):\n    yield\n"
+        "    from calc import plugins\n    plugins.setup()\n"
+    ),
+}
+"""The pull request's conftest runs ``calc.plugins.setup`` once collection has ended, before
+the first test: after the import guard's watch, before the witness's."""
+
+
+@needs_sandbox
+def test_a_tracer_a_patched_body_sets_between_collection_and_the_tests_is_refused(
+    tmp_path: Path,
+) -> None:
+    """Attack: the patch changes only the body of ``setup`` (nothing runs it at import) to set
+    the name-rebinding tracer; the pull request's conftest calls it after collection. The audit
+    hook stops a tracer set by the checkout's code as the tests run too."""
+    diff = (
+        "diff --git a/calc/plugins.py b/calc/plugins.py\n--- a/calc/plugins.py\n"
+        "+++ b/calc/plugins.py\n@@ -1,2 +1,2 @@\n def setup() -> None:\n-    return None\n"
+        f"+    {EVIL_TRACER}\n"
+    )
+    verified, reason = _verify_files(tmp_path, AFTER_COLLECTION, diff)
+    assert not verified, reason
+    assert reason.startswith("not verified: the checkout's code called sys.settrace as the "), (
+        reason
+    )
+
+
+EVIL_TRACER = (
+    "__import__('sys').settrace(lambda f, e, a: f.f_globals.__setitem__('add', lambda x, y: x + y)"
+    " if e == 'call' and f.f_code.co_name.startswith('test_') else None)"
+)
+
+
+@needs_sandbox
+@pytest.mark.parametrize(
+    "made",
+    [
+        "from typing import NamedTuple\n\n\nclass P(NamedTuple):\n    a: int = 0\n",
+        "import collections\n\nQ = collections.namedtuple('Q', 'a b', defaults=(1,))\n",
+        "import dataclasses\n\n\n@dataclasses.dataclass\nclass D:\n    a: int = 0\n",
+        "import asyncio\nimport types\n\n\n@types.coroutine\ndef tick():\n    yield\n",
+    ],
+    ids=["named-tuple-class", "namedtuple-with-defaults", "dataclass-with-no-doc", "coroutine"],
+)
+def test_a_real_fix_verifies_where_the_standard_library_sets_special_attributes(
+    tmp_path: Path, made: str
+) -> None:
+    """Common sense: a named tuple's defaults, a class's name or doc, a coroutine's code are
+    special attributes the standard library sets as the project's modules are imported (as
+    ``asyncio`` is); the audit hook stops a function's code the checkout's own code swaps, or
+    the guard's or the runner's own objects changed."""
+    files = {**CALC, "calc/__init__.py": "from . import made\n", "calc/made.py": made}
+    verified, reason = _verify_files(tmp_path, files, CALC_FIX)
+    assert verified, reason
+
+
+@needs_sandbox
+def test_a_data_file_that_arms_the_bases_own_tracer_is_not_a_verified_fix(
+    tmp_path: Path,
+) -> None:
+    """Attack: the patch changes no Python file, only a text file the base's ``calc/__init__.py``
+    reads to install its name-rebinding tracer. The guard's audit hook is on for every patch,
+    not only for one with lines in functions."""
+    init = TRIGGERED["calc/__init__.py"].replace(
+        "from . import flags\nif getattr(flags, 'ON', False):",
+        "import os\nif open(os.path.join(os.path.dirname(__file__), 'flags.txt')).read():",
+    )
+    files = {**CALC, "calc/flags.txt": "", "calc/__init__.py": init}
+    verified, reason = _verify_files(tmp_path, files, _new_lines("calc/flags.txt", ["on"]))
+    assert not verified, reason
+    assert reason.startswith(
+        "not verified: the checkout's code called sys.settrace before the tests started"
+    ), reason

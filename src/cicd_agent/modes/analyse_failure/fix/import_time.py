@@ -10,9 +10,12 @@ or gain imports, definitions and names bound to expressions that call nothing; t
 code then runs only when something calls it, which the witness watches.
 
 A body the module's import-time code already calls (a function it calls, a decorator, a class
-it makes) is not read as import-time code: read by name, that refused three fixes in five of
-real projects (a route's body, a schema's method). A call that builds a value from literals
-(:data:`_VALUE_CALLS`) is no import-time change.
+it makes) is not read as import-time code here: read by name, that refused three fixes in five
+of real projects (a route's body, a schema's method). The witness's import guard judges those
+by what runs: a function's line the patch changed that runs before the tests ends the run
+(:func:`..witnessed.guard_problem`). A constant the base's import-time code reads is allowed
+here and not watched there; a tracer it arms is stopped by the guard's audit hook. A call that
+builds a value from literals (:data:`_VALUE_CALLS`) is no import-time change.
 """
 
 from __future__ import annotations

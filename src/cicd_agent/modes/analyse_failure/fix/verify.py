@@ -56,8 +56,10 @@ from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, check_pat
 from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
 from cicd_agent.modes.analyse_failure.fix.script import shell_argv
 from cicd_agent.modes.analyse_failure.fix.witnessed import (
+    PatchedLines,
     Witness,
     cookie_problem,
+    guard_problem,
     unnamed_by_the_linter,
     witness_loaded,
     witness_problem,
@@ -211,9 +213,16 @@ class SandboxVerifier:
             return Verification(patch, False, f"refused: {moved}", (baseline,))
         runs = [baseline]
         script = failing_script(self.failing)
+        changed = PatchedLines.of(
+            space.repo, ((path, self._before(path), after) for path, after in patched)
+        )
         for attempt in ("first", "second"):
-            outcome, unproven = self._judged_run(space, script, attempt, paths)
+            outcome, unproven, guarded = self._judged_run(space, script, attempt, paths, changed)
             runs.append(outcome)
+            if guarded:  # the static rule's reason, when it has one, names the line it reads
+                said = self._judge_moved(patched, after_runs=True)
+                return Verification(patch, False, f"refused: {said}" if said else guarded,
+                                    tuple(runs))  # fmt: skip
             if not outcome.passed:
                 why = (
                     f"the fix step's {self.settings.budget:.0f} s for all its runs were spent"
@@ -262,12 +271,7 @@ class SandboxVerifier:
         """Why the patch changes the test runner's settings ("" when it does not); once its
         runs passed, why it adds code that runs before the tests (:func:`import_time_problem`)."""
         for path, after in patched:
-            try:
-                data = read_bytes(self.sandbox.checkout, path, READ_BACK_BYTES)
-            except CheckoutFileError:
-                before = None
-            else:
-                before = data.decode("utf-8", "surrogateescape")
+            before = self._before(path)
             if after_runs:
                 moved = import_time_problem(path, before, after)
             else:
@@ -277,27 +281,45 @@ class SandboxVerifier:
                 return moved
         return ""
 
+    def _before(self, path: str) -> str | None:
+        """The text of ``path`` in the checkout, as the failed commit holds it (None: none)."""
+        try:
+            data = read_bytes(self.sandbox.checkout, path, READ_BACK_BYTES)
+        except CheckoutFileError:
+            return None
+        return data.decode("utf-8", "surrogateescape")
+
     def _judged_run(
-        self, space: Workspace, script: str, attempt: str, patched: tuple[str, ...]
-    ) -> tuple[RunOutcome, str]:
+        self,
+        space: Workspace,
+        script: str,
+        attempt: str,
+        patched: tuple[str, ...],
+        changed: PatchedLines,
+    ) -> tuple[RunOutcome, str, str]:
         """Run the failing command, always watched (a script can hide its pytest from the log);
         also why its report and the witness (:mod:`.witnessed`) do not show pytest itself
-        running the failing tests and passing ("" when they do). With no pytest in the run, its
-        exit code counts only for a known linter or formatter: any other command's is the word
-        of the code it runs (``os._exit(0)`` as unittest imports ``calc``)."""
+        running the failing tests and passing ("" when they do), and why the witness's import
+        guard refused the run (a line of ``changed`` ran before the tests; "" when not). With
+        no pytest in the run, its exit code counts only for a known linter or formatter: any
+        other command's is the word of the code it runs (``os._exit(0)`` as unittest imports
+        ``calc``)."""
         folder = space.root / f"tests-{attempt}"
         folder.mkdir()
         lent = self.sandbox.environment(space, borrowed=dict(self.failing.env))  # scrubbed
         report = folder / REPORT_NAME
-        options = self._witness.environment(lent, folder, self._failed_tests, self._failing_tests)
+        options = self._witness.environment(
+            lent, folder, self._failed_tests, self._failing_tests, changed
+        )
         options["PYTEST_ADDOPTS"] += " " + pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))
         outcome = self._script(space, script, extra_env=options, shared=(folder,))
-        if not self._needs_evidence and not witness_loaded(folder):
-            return outcome, self._unwatched
+        guarded = guard_problem(folder, space.repo)
+        if guarded or (not self._needs_evidence and not witness_loaded(folder)):
+            return outcome, self._unwatched, guarded
         problem = missing_evidence(
             read_report(folder), self._failed_tests, self._failing_tests, script
         ) or witness_problem(folder, space.repo, patched, self._failed_tests, self._failing_tests)
-        return outcome, problem
+        return outcome, problem, ""
 
     @property
     def _unwatched(self) -> str:

@@ -10,7 +10,10 @@ no-op, a ``sys.modules`` entry replaced, a function's code swapped), when pytest
 came from the checkout, when a file the patch touched implements a hook that runs or reports
 a test, or when the failing test's own function was never entered and left during its call
 (a test without one, a doctest or a plugin's item, is not witnessed: its runner is not
-among those the witness watches, and a no-op there went unseen).
+among those the witness watches, and a no-op there went unseen). :func:`guard_problem` reads
+the witness's import guard: a line the patch changed that ran before the tests, a call of the
+checkout's then that could blind the guard, or a guard that did not last refuses the patch
+(:class:`PatchedLines` names the lines).
 
 :func:`unnamed_by_the_linter` holds a fix judged by a linter's exit code alone to the files that
 linter named as it failed: the exit code is the word of every module the linter loads (a module
@@ -24,6 +27,8 @@ comment into a new line of code.
 
 from __future__ import annotations
 
+import ast
+import difflib
 import json
 import os
 import re
@@ -40,7 +45,10 @@ from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 
 WITNESS_VARIABLE = "CICD_FIX_WITNESS"
 """Names the folder the witness writes its records to (its boot module reads it)."""
+GUARD_VARIABLE = "CICD_FIX_WITNESS_PATCHED"
+"""Names the checkout and the lines the patch changed (the witness's import guard reads it)."""
 _RECORDS_BYTES = 16 << 20
+_DEFS = ast.FunctionDef | ast.AsyncFunctionDef
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
 _UTF8 = frozenset({"utf-8", "utf8", "utf_8", "utf-8-sig"})
 _ASCII = bytes(range(0x20, 0x7F)) + b"\t\n"
@@ -70,25 +78,153 @@ class Witness:
         records: Path,
         failed_tests: Collection[str],
         test_files: Collection[str],
+        changed: PatchedLines | None = None,
     ) -> dict[str, str]:
         """The variables one judged run gets on top of ``lent`` (its environment as the
         sandbox gives it): our folder first on ``PYTHONPATH``, ``-p`` our module, the failing
-        tests it watches (by name, else by file; every test when neither is known)."""
+        tests it watches (by name, else by file; every test when neither is known), and the
+        lines the patch changed, which must not run before the tests (``changed``)."""
         path = os.pathsep.join(filter(None, [str(self.folder), lent.get("PYTHONPATH", "")]))
         wanted = {
             "names": [canonical_test(name) for name in failed_tests],
             "modules": [] if failed_tests else [canonical_test(path) for path in test_files],
         }
-        return {
+        variables = {
             "PYTHONPATH": path,
             WITNESS_VARIABLE: str(records),
             "CICD_FIX_WITNESS_TESTS": json.dumps(wanted),
             "PYTEST_ADDOPTS": shlex.join(["-p", self.module]),
         }
+        if changed is not None:  # every patch: its audit hook watches a constant too
+            variables[GUARD_VARIABLE] = json.dumps(
+                {"repo": str(changed.repo), "lines": {
+                    str(changed.repo / name): lines for name, lines in changed.lines.items()
+                }}
+            )  # fmt: skip
+        return variables
+
+
+@dataclass(frozen=True)
+class PatchedLines:
+    """The lines a patch leaves new or changed in each Python file's functions, by path
+    relative to ``repo`` (the copy it applied to): what the witness's import guard must not see
+    run before the tests (:func:`function_lines`)."""
+
+    repo: Path
+    lines: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, repo: Path, files: Iterable[tuple[str, str | None, str | None]]) -> PatchedLines:
+        """From each file's ``(path, before, after)`` text; a file with no text after (deleted)
+        has no lines, a new one all of its functions'."""
+        found = {
+            path: changed
+            for path, before, after in files
+            if path.endswith((".py", ".pyw")) and after is not None
+            and (changed := function_lines(before or "", after))
+        }  # fmt: skip
+        return cls(repo, found)
+
+
+def changed_lines(before: str, after: str) -> list[int]:
+    """The lines of ``after`` (from 1) that differ from ``before``; where lines were only
+    removed, the lines on either side of the gap (the code object that lost them changed)."""
+    old, new = before.splitlines(), after.splitlines()
+    lines: set[int] = set()
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("replace", "insert"):
+            lines.update(range(j1 + 1, j2 + 1))
+        elif tag == "delete":
+            lines.update(line for line in (j1, j1 + 1) if 1 <= line <= len(new))
+    return sorted(lines)
+
+
+def function_lines(before: str, after: str) -> list[int]:
+    """The lines :func:`changed_lines` finds that lie in a function (a ``def``, from its own
+    line on, or a lambda), and the line of each class statement inside a function whose body
+    the patch changed outside its methods' bodies (the function's own code makes that class):
+    code that starts as a function the patch changed is called. Module and class bodies are
+    left to the static rule (:func:`.import_time_problem`) and the guard's audit hook: a guard
+    on their lines refused many real fixes (an added import, a constant, a new method) for
+    little, as a tracer a changed constant arms stops the run all the same. A text that does
+    not parse keeps every changed line."""
+    changed = set(changed_lines(before, after))
+    try:
+        tree = ast.parse(after)
+    except (SyntaxError, ValueError):
+        return sorted(changed)
+    kept: set[int] = set()
+
+    def span(node: ast.stmt | ast.expr, start: int) -> set[int]:
+        return changed.intersection(range(start, (node.end_lineno or start) + 1))
+
+    def walk(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            function = isinstance(child, _DEFS | ast.Lambda)
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                kept.update(span(child, child.lineno))
+            elif isinstance(child, ast.ClassDef) and in_function:
+                bodies = {
+                    line
+                    for method in ast.walk(child)
+                    if isinstance(method, _DEFS)
+                    for line in span(method, method.body[0].lineno) - {method.lineno}
+                }
+                if span(child, child.lineno) - bodies:
+                    kept.add(child.lineno)
+            walk(child, in_function or function)
+
+    walk(tree, False)
+    return sorted(kept)
+
+
+def guard_problem(folder: Path, repo: Path) -> str:
+    """Why the witness's import guard refuses the run (""): a line the patch changed ran
+    before the tests, a call of the checkout's that could blind the guard was made then, or a
+    pytest that ran a watched test never said the guard lasted until its tests (one that ran
+    none, such as a pytest a test starts with bad options, is not asked)."""
+    records = list(_records(folder))
+    for record in records:
+        said = record.get("import_guard")
+        if not isinstance(said, dict):
+            continue
+        where = str(said.get("file", ""))
+        if Path(where).is_absolute() and Path(where).is_relative_to(repo):
+            where = Path(where).relative_to(repo).as_posix()
+        if "tamper" in said and said.get("late"):
+            return (
+                f"not verified: the checkout's code called {str(said['tamper'])[:80]} as the "
+                "tests ran: a tracer can rebind the failing test's names or skip its assertions"
+            )
+        if "tamper" in said:
+            return (
+                f"not verified: the checkout's code called {str(said['tamper'])[:80]} before the "
+                "tests started, which could blind the fix step's watch on what runs then"
+            )
+        return (
+            f"not verified: line {said.get('line')} of {where[:200]}, which the patch changes, "
+            "ran before the tests started (as modules were imported or tests collected), where "
+            "it could tell the judge what to see; a fix may change what runs when it is called"
+        )
+    for process in _by_process(folder):
+        ran = any("test" in record for record in process)
+        if ran and not any(record.get("guard_intact") is True for record in process):
+            return (
+                "not verified: the fix step's watch on what runs before the tests was removed "
+                "or replaced in the pytest that ran them"
+            )
+    return ""
 
 
 def _records(folder: Path) -> Iterator[dict[str, Any]]:
     """Every record the witness wrote in ``folder`` (links, FIFOs and huge files unread)."""
+    for records in _by_process(folder):
+        yield from records
+
+
+def _by_process(folder: Path) -> Iterator[list[dict[str, Any]]]:
+    """The witness's records in ``folder``, one list per pytest process (its own file)."""
     try:
         names = sorted(name for name in os.listdir(folder) if name.startswith("witness-"))
     except OSError:
@@ -98,13 +234,15 @@ def _records(folder: Path) -> Iterator[dict[str, Any]]:
             data = read_bytes(folder, name, _RECORDS_BYTES)
         except CheckoutFileError:
             continue
+        records = []
         for line in data.splitlines():
             try:
                 record = json.loads(line)
             except ValueError:
                 continue
             if isinstance(record, dict):
-                yield record
+                records.append(record)
+        yield records
 
 
 def witness_problem(

@@ -19,62 +19,53 @@ the project's conftests and modules are imported, and:
   no-op runner never runs the test's body. On Python 3.12 and later through
   ``sys.monitoring``, on that one code object alone (no cost anywhere else); before, through
   ``sys.setprofile`` (never the tracer a coverage run uses), which slows every call the test
-  makes: hence only the failing tests are watched.
+  makes: hence only the failing tests are watched;
+- before the project is imported, sets an import guard (:func:`_import_guard`) on the lines the
+  patch changed in functions (``CICD_FIX_WITNESS_PATCHED``): the run ends as one is entered
+  before the tests (a body the base runs at import).
 
 Records go, one JSON line each, to a file of its own process in the folder
 ``CICD_FIX_WITNESS`` names (the judge reads them: :mod:`..witnessed`). Code written against
 this plugin can forge its records, in pytest's process or, run by a command of the step before
 pytest, by planting a module of the name it reads in ``PYTEST_ADDOPTS`` where
 ``python -m pytest`` looks first: the judge therefore refuses a patch that adds code running
-as a module is imported (``import_time_problem``), so the patch's code runs only when called,
-after this plugin watches. The cost: a step that sets its own ``PYTHONPATH`` drops the folder
-this module is in, and no fix verifies there (the verifier says why).
+as a module is imported (``import_time_problem``), and the guard ends a run in which a
+function the patch changed starts before the tests; what is left is the pull request's own
+import-time code changing this plugin's objects in place. The cost: a step that sets its own
+``PYTHONPATH`` drops this module's folder, and no fix verifies there (the verifier says why).
 """
 
 from __future__ import annotations
 
+import _thread
 import inspect
 import json
 import os
 import re
 import sys
+import threading
 from typing import Any
 
 import pytest
 
 WATCHED = (
-    ("_pytest.python", "Function.runtest"),
-    ("_pytest.python", "Function.setup"),
-    ("_pytest.python", "pytest_pyfunc_call"),
-    ("_pytest.unittest", "TestCaseFunction.runtest"),
-    ("_pytest.runner", "pytest_runtest_protocol"),
-    ("_pytest.runner", "runtestprotocol"),
-    ("_pytest.runner", "call_and_report"),
-    ("_pytest.runner", "call_runtest_hook"),
-    ("_pytest.runner", "pytest_runtest_call"),
-    ("_pytest.runner", "pytest_runtest_makereport"),
-    ("_pytest.runner", "CallInfo.from_call"),
-    ("_pytest.reports", "TestReport.from_item_and_call"),
-    ("_pytest.main", "pytest_runtestloop"),
-    ("_pytest.junitxml", "LogXML.pytest_runtest_logreport"),
-    ("_pytest.junitxml", "_NodeReporter.append_pass"),
-    ("pluggy._callers", "_multicall"),
-    ("pluggy._hooks", "HookCaller.__call__"),
-    ("pluggy._hooks", "_HookCaller.__call__"),
+    ("_pytest.python", "Function.runtest"), ("_pytest.python", "Function.setup"),
+    ("_pytest.python", "pytest_pyfunc_call"), ("_pytest.unittest", "TestCaseFunction.runtest"),
+    ("_pytest.runner", "pytest_runtest_protocol"), ("_pytest.runner", "runtestprotocol"),
+    ("_pytest.runner", "call_and_report"), ("_pytest.runner", "call_runtest_hook"),
+    ("_pytest.runner", "pytest_runtest_call"), ("_pytest.runner", "pytest_runtest_makereport"),
+    ("_pytest.runner", "CallInfo.from_call"), ("_pytest.reports", "TestReport.from_item_and_call"),
+    ("_pytest.main", "pytest_runtestloop"), ("_pytest.junitxml", "LogXML.pytest_runtest_logreport"),
+    ("_pytest.junitxml", "_NodeReporter.append_pass"), ("pluggy._callers", "_multicall"),
+    ("pluggy._hooks", "HookCaller.__call__"), ("pluggy._hooks", "_HookCaller.__call__"),
     ("pluggy._manager", "PluginManager._hookexec"),
-)
+)  # fmt: skip
 """What runs a test and reports it, as ``(module, attribute path)``; names an installed pytest
 or pluggy lacks are left out."""
 
-HOOKS = (
-    "pytest_runtest_protocol",
-    "pytest_runtest_setup",
-    "pytest_runtest_call",
-    "pytest_pyfunc_call",
-    "pytest_runtest_makereport",
-    "pytest_runtest_logreport",
-    "pytest_report_teststatus",
-)
+HOOKS = ("pytest_runtest_protocol", "pytest_runtest_setup", "pytest_runtest_call",
+         "pytest_pyfunc_call", "pytest_runtest_makereport", "pytest_runtest_logreport",
+         "pytest_report_teststatus")  # fmt: skip
 _FOLDER = os.environ.get("CICD_FIX_WITNESS", "")
 _SEPARATORS = re.compile(r"\.py::|::|/| › | > |#")
 
@@ -185,6 +176,167 @@ _write(
     {"loaded": True, "origins": {name: _origin(name) for name in ("pytest", "_pytest", "pluggy")}}
 )
 
+GUARD_EXIT = 86
+"""The status a run ends with when :func:`_import_guard` stops it."""
+_TAMPERING = ((sys, "getprofile"), (_thread, "start_new_thread"),
+              (_thread, "start_joinable_thread"))  # fmt: skip
+"""C functions that find the guard or start a thread it does not follow (no audit event)."""
+_TRACERS = frozenset({"sys.settrace", "sys.setprofile"})
+"""Audit events that stop the run as tests run too, but for this plugin's own (:data:`_OWN`)."""
+_OWN: list[Any] = []
+_AUDITED = _TRACERS | {"gc.get_objects", "gc.get_referrers", "gc.get_referents",
+                       "object.__setattr__", "object.__delattr__"}  # fmt: skip
+"""Audit events (raised however the call is made: ``map``, ``functools.partial``, C) that remove
+the guard, set a tracer, find its objects or swap a function's code (a ``__code__`` the
+checkout's own code sets, not ``types.coroutine``'s; another special attribute only of the guard's
+or the runner's objects: a name, a doc, a named tuple's defaults are set at import all the
+time); with every ``ctypes.`` event. An audit hook cannot be
+removed once added."""
+
+
+def _patched_lines() -> tuple[tuple[str, ...], dict[Any, frozenset[int]]]:
+    """Where the checkout is and the lines each patched file has new (``CICD_FIX_WITNESS_PATCHED``),
+    by device and inode and by the ways a code object may spell the path: the guard resolves
+    no path (``os.path`` could be rebound by then), it asks ``stat`` (C)."""
+    try:
+        named = json.loads(os.environ.get("CICD_FIX_WITNESS_PATCHED", "") or "{}")
+    except ValueError:
+        named = {}
+    repo = named.get("repo") if isinstance(named, dict) else None
+    files = named.get("lines") if isinstance(named, dict) else None
+    if not isinstance(repo, str) or not repo or not isinstance(files, dict):
+        return (), {}
+    here = os.getcwd()
+    spelled: dict[Any, frozenset[int]] = {}
+    for path, lines in files.items():
+        if isinstance(path, str) and isinstance(lines, list):
+            changed = frozenset(line for line in lines if isinstance(line, int))
+            for name in (path, os.path.realpath(path), os.path.relpath(path, here)):
+                spelled[name] = changed
+            try:
+                found = os.stat(path)
+            except (OSError, ValueError):
+                continue
+            spelled[(found.st_dev, found.st_ino)] = changed
+    return tuple(
+        dict.fromkeys(os.path.join(r, "") for r in (repo, os.path.realpath(repo)))
+    ), spelled
+
+
+def _lines_of(patched: dict[Any, frozenset[int]]) -> Any:
+    """What tells the changed lines of the file a code object's name is (None: no patched
+    file); a module's code asks ``stat`` again, so a patched file moved over a name seen before
+    is seen. Every name it uses is taken now, before the project can rebind one."""
+    is_str, kind, stat = str, type, os.stat
+    known: dict[str, frozenset[int] | None] = {}
+
+    def lines_of(name: Any, module: bool) -> frozenset[int] | None:
+        if kind(name) is not is_str:
+            return None
+        if module or name not in known:
+            try:
+                found = stat(name)
+            except (OSError, ValueError):
+                known[name] = patched.get(name)
+            else:
+                known[name] = patched.get(name) or patched.get((found.st_dev, found.st_ino))
+        return known[name]
+
+    return lines_of
+
+
+def _from_checkout(inside: tuple[str, ...]) -> Any:
+    """What tells whether code of the checkout (in the folders ``inside``, or of no real file
+    but a relative path) is on a frame's stack."""
+    is_str, kind = str, type
+
+    def from_checkout(frame: Any, up: bool = True) -> bool:
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if kind(name) is not is_str or name.startswith(inside) or name[:1] not in ("/", "<"):
+                return True
+            frame = frame.f_back if up else None
+        return False
+
+    return from_checkout
+
+
+def _import_guard(inside: tuple[str, ...], patched: dict[Any, frozenset[int]]) -> tuple[Any, Any]:
+    """A profile function, set before any module of the project is imported, that ends the
+    process the moment a function's code holding a line the patch changed starts before the
+    tests (or code of the checkout, in the folders ``inside``, makes a call that could blind
+    it), after writing why; and what ends its watch. Tools installed beside pytest (coverage,
+    xdist) may make those calls. It decides as the code is entered, so the patch's code runs no
+    instruction first. Every name it uses is taken now, before the project can rebind one."""
+    exit_now, started, lines_of = os._exit, threading.settrace.__code__, _lines_of(patched)
+    function = inspect.CO_OPTIMIZED  # a function's code; a module's or class's body is not
+    get_profile, set_profile, get_frame = sys.getprofile, sys.setprofile, sys._getframe
+    stops = {getattr(module, name): f"{module.__name__}.{name}" for module, name in _TAMPERING
+             if hasattr(module, name)}  # fmt: skip
+    armed, from_checkout, ident = [True], _from_checkout(inside), id
+    kept = {ident(item) for (_name, path), (module, value, _code) in _TAKEN.items()
+            for item in (module, value, _resolve(module, path.rpartition(".")[0]))}  # fmt: skip
+
+    def stop(record: dict[str, Any]) -> None:
+        try:
+            _write({"import_guard": record})
+        finally:
+            exit_now(GUARD_EXIT)
+
+    def guard(frame: Any, event: str, arg: Any) -> None:
+        if not armed[0]:
+            return
+        if event == "c_call":
+            try:
+                said = stops.get(arg)
+            except TypeError:
+                return
+            if said and from_checkout(frame):
+                stop({"tamper": said})
+            return
+        if event != "call":
+            return
+        code = frame.f_code
+        if code is started and from_checkout(frame.f_back):
+            stop({"tamper": "threading.settrace"})
+        changed = lines_of(code.co_filename, code.co_name == "<module>")
+        for _start, _end, line in code.co_lines() if changed and code.co_flags & function else ():
+            if line in changed:
+                stop({"file": code.co_filename, "line": line, "code": code.co_name})
+
+    own = _OWN
+
+    def audit(event: str, args: Any) -> None:
+        tampers = event in _AUDITED or event.startswith("ctypes.")
+        if tampers and event.startswith("object."):  # the checkout's own swap, or of ours
+            own_swap = args[1] == "__code__" and from_checkout(get_frame(1), False)
+            tampers = own_swap or ident(args[0]) in kept
+        if armed[0] and tampers and from_checkout(get_frame(1)):
+            stop({"tamper": event})
+        elif event in _TRACERS and not armed[0]:
+            caller = get_frame(1)
+            if not any(caller.f_code is code for code in own) and from_checkout(caller):
+                stop({"tamper": event, "late": True})
+
+    sys.addaudithook(audit)
+
+    def finish() -> bool:
+        """End the watch: whether the guard was still the profile function at its end."""
+        armed[0] = False
+        intact = get_profile() is guard
+        set_profile(None)
+        return intact
+
+    own.append(finish.__code__)
+    kept.update(map(ident, (stop, guard, audit, finish, lines_of, from_checkout)))
+    return guard, finish
+
+
+_INSIDE, _PATCHED = _patched_lines()
+_GUARD, _END_GUARD = _import_guard(_INSIDE, _PATCHED) if _INSIDE else (None, None)
+if _GUARD is not None:
+    sys.setprofile(_GUARD)
+
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -196,6 +348,25 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             code = getattr(inspect.unwrap(impl.function), "__code__", None)
             hooked.append([hook, code.co_filename if code is not None else ""])
     _write({"collected": True, "changed": _changes(), "hooks": hooked})
+    _end_guard()
+
+
+def _end_guard() -> None:
+    """End the import guard's watch (once) as the tests are about to run, and write whether
+    it lasted."""
+    if _END_GUARD is not None and not _ENDED:
+        _ENDED.append(True)
+        _write({"guard_intact": _END_GUARD()})
+
+
+_ENDED: list[bool] = []
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> Any:
+    """A run that collects nowhere here (xdist's controller) ends the guard as its tests start."""
+    _end_guard()
+    yield
 
 
 def _test_code(item: pytest.Item) -> Any:
@@ -251,6 +422,9 @@ def _watch(code: Any) -> Any:
         return seen
 
     return stop_profiling
+
+
+_OWN.extend([_watch.__code__, *(c for c in _watch.__code__.co_consts if inspect.iscode(c))])
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
