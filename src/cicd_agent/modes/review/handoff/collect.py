@@ -54,6 +54,8 @@ if TYPE_CHECKING:
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.job.context import RunContext
 
+CLAIM_LABEL = "Claimed by the pull request's own run: "
+"""Before the review run's summary wherever it is shown (SARIF labels a claim's rule so too)."""
 _EVENT_HINT = (
     "Run --publish-from from a workflow triggered by workflow_run of the review workflow "
     "(examples/workflows/fork-safe-publish.yml)."
@@ -135,11 +137,12 @@ def collect_handoff(ctx: RunContext[ReviewOptions], path: Path) -> HandoffFacts:
         risk_level=max(level, handed.risk_level, key=RISK_RANK.__getitem__),
         risk_reasons=_reasons(handed, level, reasons, ctx.redactor.redact),
     )
+    said = _text(handed.summary, SUMMARY_LIMIT, ctx.redactor.redact, one_line=True)
+    # The fork's words, where our own summary says what our checks found: labelled as such.
     return HandoffFacts(
         review,
         claims=claims,
-        summary=_text(handed.summary, SUMMARY_LIMIT, ctx.redactor.redact, one_line=True)
-        or "The review run gave no summary.",
+        summary=f"{CLAIM_LABEL}{said}" if said else "The review run gave no summary.",
     )
 
 
