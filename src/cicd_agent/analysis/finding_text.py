@@ -22,6 +22,9 @@ _OUR_MARKERS = "<!-- cicd-agent"
 
 
 _ORIGINS = {"deterministic": "", "model": " (model)", "claim": " (the pull request's claim)"}
+CLAIM_LABEL = "Claimed by the pull request's own run: "
+"""Before a text of the pull request's own run that stands where ours would (the hand-off's
+summary, a claim's SARIF message and rule description)."""
 
 
 def origin(finding: Finding) -> str:

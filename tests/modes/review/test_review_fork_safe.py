@@ -548,6 +548,30 @@ def test_the_review_runs_summary_is_shown_as_the_pull_requests_claim(
             assert line.startswith(f"{CLAIM_LABEL}No finding"), (place, line)
 
 
+def test_a_claim_copying_our_finding_word_for_word_is_still_a_claim_in_sarif(
+    tmp_path: Path, github_api: Any, project: Project, honest: dict[str, Any]
+) -> None:
+    """Red team, round four: a claim with our rule's id, title and text (the secret finding,
+    copied from step 1's honest file onto another changed line) had our rule's name
+    ("Secret") and our message in SARIF, where code scanning shows an alert by its message:
+    only its rule id told it apart. Its rule's name and its message say it is a claim."""
+    [ours] = [f for f in honest["findings"] if f["rule"] == "secret"]
+    copied = {**ours, "path": "src/app.py", "line": 30, "source": "deterministic"}
+    document = tampered(honest, findings=[*honest["findings"], copied])
+
+    code, outputs, summary = step_two(tmp_path, github_api, project, document)
+
+    assert code == 0, summary
+    sarif = json.loads(Path(outputs["sarif_file"]).read_text())
+    run = sarif["runs"][0]
+    names = {rule["id"]: rule["name"] for rule in run["tool"]["driver"]["rules"]}
+    assert names["cicd-agent/claim/secret"] != names["cicd-agent/secret"]
+    [claimed] = [r for r in run["results"] if r["ruleId"] == "cicd-agent/claim/secret"]
+    [found] = [r for r in run["results"] if r["ruleId"] == "cicd-agent/secret"]
+    assert claimed["message"]["text"].startswith(CLAIM_LABEL), claimed["message"]
+    assert not found["message"]["text"].startswith(CLAIM_LABEL)
+
+
 def test_fail_on_in_step_two_requests_changes_and_fails_the_check(
     tmp_path: Path, github_api: Any, project: Project, honest: dict[str, Any]
 ) -> None:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.finding_text import CLAIM_LABEL
 from cicd_agent.analysis.findings import sort_findings
 from cicd_agent.job.events import PULL_REQUEST_EVENTS, WorkflowRun, require_workflow_run
 from cicd_agent.modes.review.collect import ReviewFacts, api_diff, files_risk
@@ -54,8 +55,6 @@ if TYPE_CHECKING:
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.job.context import RunContext
 
-CLAIM_LABEL = "Claimed by the pull request's own run: "
-"""Before the review run's summary wherever it is shown (SARIF labels a claim's rule so too)."""
 _EVENT_HINT = (
     "Run --publish-from from a workflow triggered by workflow_run of the review workflow "
     "(examples/workflows/fork-safe-publish.yml)."
