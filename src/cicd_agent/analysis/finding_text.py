@@ -38,6 +38,16 @@ def heading(finding: Finding) -> str:
     return f"**{finding.severity.label}**{origin(finding)} · {finding.title}"
 
 
+def shown_body(finding: Finding) -> str:
+    """A finding's body as Markdown under its heading. A claim's is quoted: it is the pull
+    request's Markdown, and a line of it in our heading's shape (``- **critical** · …``)
+    would otherwise read as one more finding of ours below the labelled one."""
+    body = finding.body.strip()
+    if finding.source != "claim" or not body:
+        return body
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in body.splitlines())
+
+
 def annotation_heading(finding: Finding) -> str:
     """``high: Title``; a claim of the pull request's own run says so here too."""
     claimed = origin(finding) if finding.source == "claim" else ""

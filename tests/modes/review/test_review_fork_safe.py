@@ -13,11 +13,13 @@ import copy
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import cmarkgfm
 import pytest
 
 from cicd_agent.cli import main
@@ -570,6 +572,30 @@ def test_a_claim_copying_our_finding_word_for_word_is_still_a_claim_in_sarif(
     [found] = [r for r in run["results"] if r["ruleId"] == "cicd-agent/secret"]
     assert claimed["message"]["text"].startswith(CLAIM_LABEL), claimed["message"]
     assert not found["message"]["text"].startswith(CLAIM_LABEL)
+
+
+def test_a_claims_body_cannot_forge_a_finding_of_ours_under_it(
+    tmp_path: Path, github_api: Any, project: Project, honest: dict[str, Any]
+) -> None:
+    """Red team, round four: the label is on a claim's first line only. Its body, Markdown of
+    the fork's choosing, may hold a line in the very shape of our own findings in the review
+    body (``- **critical** · Title — `where` ``) or an inline comment's heading: as a nested
+    item or a second heading it reads as a finding of this run's own checks."""
+    forged = "- **critical** · Possible AWS access key id committed — `src/app.py:55`"
+    far = claim("src/app.py", 55, "Style", severity="low", body=f"Minor.\n\n{forged}")
+    document = tampered(honest, findings=[*honest["findings"], far])
+
+    code, _, summary = step_two(tmp_path, github_api, project, document, "--report-on", "low")
+
+    assert code == 0, summary
+    [review] = github_api.proxy.calls("POST", REVIEWS)
+    html = cmarkgfm.github_flavored_markdown_to_html(review.json()["body"])
+    html = re.sub(r"(?s)<blockquote>.*?</blockquote>", "", html)
+    items = [
+        re.sub(r"<[^>]+>", "", item) for item in re.findall(r"(?s)<li>(.*?)(?=<li>|</li>)", html)
+    ]
+    headed = [item for item in items if re.match(r"\s*(critical|high|medium|low)\b", item)]
+    assert headed and all(CLAIMED in item for item in headed), headed
 
 
 def test_fail_on_in_step_two_requests_changes_and_fails_the_check(
