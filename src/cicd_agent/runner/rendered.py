@@ -141,7 +141,8 @@ class _CodeReader(HTMLParser):
 
 def _html(markdown: str, options: int = 0) -> str:
     """``markdown`` rendered as GitHub renders it (the one place this module renders)."""
-    return cmarkgfm.github_flavored_markdown_to_html(markdown, options=options | _AS_GITHUB)
+    html: str = cmarkgfm.github_flavored_markdown_to_html(markdown, options=options | _AS_GITHUB)
+    return html
 
 
 def code_texts(markdown: str) -> list[str] | None:
