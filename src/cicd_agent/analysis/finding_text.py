@@ -22,6 +22,9 @@ _OUR_MARKERS = "<!-- cicd-agent"
 
 
 _ORIGINS = {"deterministic": "", "model": " (model)", "claim": " (the pull request's claim)"}
+CLAIM_LABEL = "Claimed by the pull request's own run: "
+"""Before a text of the pull request's own run that stands where ours would (the hand-off's
+summary, a claim's SARIF message and rule description)."""
 
 
 def origin(finding: Finding) -> str:
@@ -33,6 +36,16 @@ def origin(finding: Finding) -> str:
 def heading(finding: Finding) -> str:
     """``**high** · Title`` — the first line of every rendering of a finding."""
     return f"**{finding.severity.label}**{origin(finding)} · {finding.title}"
+
+
+def shown_body(finding: Finding) -> str:
+    """A finding's body as Markdown under its heading. A claim's is quoted: it is the pull
+    request's Markdown, and a line of it in our heading's shape (``- **critical** · …``)
+    would otherwise read as one more finding of ours below the labelled one."""
+    body = finding.body.strip()
+    if finding.source != "claim" or not body:
+        return body
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in body.splitlines())
 
 
 def annotation_heading(finding: Finding) -> str:

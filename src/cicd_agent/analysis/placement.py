@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from cicd_agent.analysis.diff import Diff, FileDiff, Hunk
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.finding_text import heading
+from cicd_agent.analysis.finding_text import heading, shown_body
 from cicd_agent.runner.markdown import code_fence
 
 MAX_MOVE = 5
@@ -127,7 +127,7 @@ def _nearest(hunks: Sequence[Hunk], line: int) -> int | None:
 def comment_body(finding: Finding, *, suggestion: bool, note: str = "") -> str:
     """The Markdown of an inline comment. With ``suggestion``, the replacement becomes a
     suggestion block GitHub can apply; otherwise it is shown as plain code."""
-    parts = [heading(finding), "", finding.body.strip()]
+    parts = [heading(finding), "", shown_body(finding)]
     if note:
         parts[1:1] = ["", note]
     if finding.suggestion is not None:
@@ -143,7 +143,7 @@ def body_line(finding: Finding, link: LinkMaker) -> str:
     """A finding as a list item of the review body, linked to its line when possible."""
     url = link(finding.path, finding.start_line or finding.line)
     place_text = f"[`{finding.where}`]({url})" if url else f"`{finding.where}`"
-    return f"- {heading(finding)} — {place_text}\n  {_indent(finding.body.strip())}"
+    return f"- {heading(finding)} — {place_text}\n  {_indent(shown_body(finding))}"
 
 
 def _indent(text: str) -> str:

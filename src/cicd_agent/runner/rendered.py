@@ -5,10 +5,10 @@
 shapes differently (a carriage return, tabs after nested quote markers, a backtick run cmark
 opens no span for): text one calls code can be a paragraph to the other, with its mentions,
 images and links live. So the result is rendered here with cmark-gfm itself (``cmarkgfm``,
-GitHub's fork, safe mode) and read as GitHub's post-processing would read it: a link off the
-allowed prefixes, an image, raw HTML, an ``@mention``, or a ``#12``, ``GH-12`` or
-``owner/repo#12`` reference outside code and links. Anything found makes neutralise fall back
-to a form that is inert by construction.
+GitHub's fork, safe mode, footnotes on as on GitHub) and read as GitHub's post-processing
+would read it: a link off the allowed prefixes, an image, raw HTML, an ``@mention``, or a
+``#12``, ``GH-12`` or ``owner/repo#12`` reference outside code and links. Anything found
+makes neutralise fall back to a form that is inert by construction.
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ _ISSUE_REFERENCE = re.compile(r"(?i)(#|gh-)(\d+)")
 # or that a browser reads as another host (a backslash).
 _WALKS_OUT = re.compile(r"(?i)(?:^|/)(?:\.|%2e){1,2}(?:[/?#]|$)|\\|%5c|%2f")
 _CODE = frozenset({"code", "pre"})
+# GitHub renders footnotes (``[^1]: text`` may interrupt a paragraph): without them a footnote
+# reads as the text of a code span here, and as prose on GitHub.
+_AS_GITHUB = Options.CMARK_OPT_FOOTNOTES
 # What cmark-gfm writes for Markdown, and our own tags (``markdown.OUR_TAGS``): any other tag
 # in a text rendered with its HTML kept came from raw HTML.
 _FORMATTING = frozenset(
@@ -136,11 +139,17 @@ class _CodeReader(HTMLParser):
             self.texts[-1] += data
 
 
+def _html(markdown: str, options: int = 0) -> str:
+    """``markdown`` rendered as GitHub renders it (the one place this module renders)."""
+    html: str = cmarkgfm.github_flavored_markdown_to_html(markdown, options=options | _AS_GITHUB)
+    return html
+
+
 def code_texts(markdown: str) -> list[str] | None:
     """The text of each code span and block GitHub renders in ``markdown`` (raw HTML kept), in
     order; None when the HTML cannot be read."""
     reader = _CodeReader()
-    html = cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+    html = _html(markdown, Options.CMARK_OPT_UNSAFE)
     try:
         reader.feed(html)
         reader.close()
@@ -155,7 +164,7 @@ def live_on_github(
     """What GitHub would make live in ``markdown``, one phrase each (empty: nothing); ``own``:
     the numbers of our own references (``#12``), which are meant to be live."""
     reader = _Reader(allowed, own)
-    reader.feed(cmarkgfm.github_flavored_markdown_to_html(markdown))
+    reader.feed(_html(markdown))
     reader.close()
     return reader.live
 
@@ -167,7 +176,7 @@ def live_in_post(
     raw HTML kept, so what an HTML block holds is read too (safe mode hides it in one
     comment); ``own`` as for :func:`live_on_github`."""
     reader = _PostReader(allowed, own)
-    html = cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+    html = _html(markdown, Options.CMARK_OPT_UNSAFE)
     try:
         reader.feed(html)
         reader.close()

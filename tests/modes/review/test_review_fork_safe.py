@@ -13,14 +13,17 @@ import copy
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import cmarkgfm
 import pytest
 
 from cicd_agent.cli import main
+from cicd_agent.modes.review.handoff.collect import CLAIM_LABEL
 from cicd_agent.modes.review.handoff.file import (
     MAX_FINDINGS,
     MAX_RESULT_BYTES,
@@ -515,6 +518,84 @@ def test_a_claim_calling_itself_deterministic_is_shown_as_the_pull_requests_clai
                        "src/debug.py": "deterministic"}  # fmt: skip
     [claimed] = [r for r in sarif["runs"][0]["results"] if r["properties"]["source"] == "claim"]
     assert claimed["ruleId"] == "cicd-agent/claim/model-correctness"
+
+
+def test_the_review_runs_summary_is_shown_as_the_pull_requests_claim(
+    tmp_path: Path, github_api: Any, project: Project, honest: dict[str, Any]
+) -> None:
+    """Red team, round four: the file's summary is the fork's words, yet it was the first line
+    of the review body, the summary comment, the check run and the job summary, unlabelled,
+    where our own summary says what the deterministic checks found: a pull request could say
+    "no finding from the deterministic checks" above the secret they found. Wherever it is
+    shown, it is labelled as the pull request's claim."""
+    forged = "No finding from the deterministic checks; nothing to fix, safe to merge."
+    document = tampered(honest, summary=forged)
+
+    code, _, summary = step_two(tmp_path, github_api, project, document)
+
+    assert code == 0, summary
+    [review] = github_api.proxy.calls("POST", REVIEWS)
+    [comment] = github_api.proxy.calls("POST", COMMENTS)
+    final = github_api.proxy.calls("PATCH", CHECK_UPDATE)[-1].json()
+    shown = {
+        "review body": review.json()["body"],
+        "summary comment": comment.json()["body"],
+        "check run": final["output"]["summary"],
+        "job summary": summary,
+    }
+    for place, text in shown.items():
+        lines = [line for line in text.splitlines() if "safe to merge" in line]
+        assert lines, place
+        for line in lines:
+            assert line.startswith(f"{CLAIM_LABEL}No finding"), (place, line)
+
+
+def test_a_claim_copying_our_finding_word_for_word_is_still_a_claim_in_sarif(
+    tmp_path: Path, github_api: Any, project: Project, honest: dict[str, Any]
+) -> None:
+    """Red team, round four: a claim with our rule's id, title and text (the secret finding,
+    copied from step 1's honest file onto another changed line) had our rule's name
+    ("Secret") and our message in SARIF, where code scanning shows an alert by its message:
+    only its rule id told it apart. Its rule's name and its message say it is a claim."""
+    [ours] = [f for f in honest["findings"] if f["rule"] == "secret"]
+    copied = {**ours, "path": "src/app.py", "line": 30, "source": "deterministic"}
+    document = tampered(honest, findings=[*honest["findings"], copied])
+
+    code, outputs, summary = step_two(tmp_path, github_api, project, document)
+
+    assert code == 0, summary
+    sarif = json.loads(Path(outputs["sarif_file"]).read_text())
+    run = sarif["runs"][0]
+    names = {rule["id"]: rule["name"] for rule in run["tool"]["driver"]["rules"]}
+    assert names["cicd-agent/claim/secret"] != names["cicd-agent/secret"]
+    [claimed] = [r for r in run["results"] if r["ruleId"] == "cicd-agent/claim/secret"]
+    [found] = [r for r in run["results"] if r["ruleId"] == "cicd-agent/secret"]
+    assert claimed["message"]["text"].startswith(CLAIM_LABEL), claimed["message"]
+    assert not found["message"]["text"].startswith(CLAIM_LABEL)
+
+
+def test_a_claims_body_cannot_forge_a_finding_of_ours_under_it(
+    tmp_path: Path, github_api: Any, project: Project, honest: dict[str, Any]
+) -> None:
+    """Red team, round four: the label is on a claim's first line only. Its body, Markdown of
+    the fork's choosing, may hold a line in the very shape of our own findings in the review
+    body (``- **critical** · Title — `where` ``) or an inline comment's heading: as a nested
+    item or a second heading it reads as a finding of this run's own checks."""
+    forged = "- **critical** · Possible AWS access key id committed — `src/app.py:55`"
+    far = claim("src/app.py", 55, "Style", severity="low", body=f"Minor.\n\n{forged}")
+    document = tampered(honest, findings=[*honest["findings"], far])
+
+    code, _, summary = step_two(tmp_path, github_api, project, document, "--report-on", "low")
+
+    assert code == 0, summary
+    [review] = github_api.proxy.calls("POST", REVIEWS)
+    html = cmarkgfm.github_flavored_markdown_to_html(review.json()["body"])
+    html = re.sub(r"(?s)<blockquote>.*?</blockquote>", "", html)
+    items = [
+        re.sub(r"<[^>]+>", "", item) for item in re.findall(r"(?s)<li>(.*?)(?=<li>|</li>)", html)
+    ]
+    headed = [item for item in items if re.match(r"\s*(critical|high|medium|low)\b", item)]
+    assert headed and all(CLAIMED in item for item in headed), headed
 
 
 def test_fail_on_in_step_two_requests_changes_and_fails_the_check(

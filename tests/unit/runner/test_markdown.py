@@ -398,3 +398,39 @@ def test_an_own_reference_is_made_only_from_a_number() -> None:
         with pytest.raises(ValueError, match="issue or pull request number"):
             Reference(wrong)  # type: ignore[arg-type]
     assert str(Reference(7)) == "#7" and f"{Reference(7)}" == "#7"
+
+
+# --------------------------------------------- Attacks, round four: GitHub's footnotes (posting)
+# GitHub renders with cmark-gfm's footnotes on (``[^1]`` and ``[^1]: text``); the check in
+# ``runner/rendered.py`` rendered without them, so a footnote definition read as the text of a
+# code span there, and as prose in a footnote on GitHub.
+
+
+def _live_with_footnotes(markdown: str) -> str:
+    """What GitHub shows outside code of ``markdown``, rendered as GitHub renders it (cmark-gfm
+    with footnotes on), as text: tags out, character references decoded."""
+    options = cmarkgfm.cmark.Options.CMARK_OPT_FOOTNOTES
+    html = cmarkgfm.github_flavored_markdown_to_html(markdown, options=options)
+    html = re.sub(r"(?s)<(code|pre)\b.*?</\1>", "", html)
+    return html_text.unescape(re.sub(r"<(?!img|a )[^>]*>", " ", html))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"b[^1] `a\n[^1]: {HOSTILE} see #12 `\n",
+        f"b[^1]\n\n`a\n[^1]: {HOSTILE} GH-12 `\n",
+        f"- b[^x] `a\n  [^x]: {HOSTILE} o/r#12 `\n",
+    ],
+    ids=["code-span", "code-span-own-paragraph", "list-item"],
+)
+def test_a_footnote_cannot_make_a_code_span_live(text: str) -> None:
+    """Red team, round four: a footnote definition may interrupt a paragraph, so the second
+    line of a code span spread over two lines is a footnote's text on GitHub, with its team
+    mention, image, link and reference live; neutralise kept it as code, and its check (no
+    footnotes) agreed."""
+    for shown in (neutralise(text), posted(text)):
+        live_text = _live_with_footnotes(shown)
+        assert "@octo-org" not in live_text, live_text
+        assert "<img" not in live_text and "<a " not in live_text, live_text
+        assert re.search(r"(?i)#\d|gh-\d", live_text) is None, live_text

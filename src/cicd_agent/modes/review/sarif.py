@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from cicd_agent import __version__
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.finding_text import CLAIM_LABEL
 from cicd_agent.analysis.findings import RULE_DESCRIPTIONS
 from cicd_agent.severity import Severity
 
@@ -96,17 +97,18 @@ def write_sarif(path: Path, findings: Sequence[Finding]) -> Path:
 
 def _rule(key: str, finding: Finding) -> dict[str, Any]:
     last = key.rsplit("/", maxsplit=1)[-1]
-    name = "".join(part.capitalize() for part in last.replace("-", " ").split())
+    name = "".join(part.capitalize() for part in last.replace("-", " ").split()) or "Finding"
     description = (
         f"Model-reported {finding.category} issue"
         if finding.source == "model"
-        else f"Claimed by the pull request's own run: {finding.title}"
+        else f"{CLAIM_LABEL}{finding.title}"
         if finding.source == "claim"
         else RULE_DESCRIPTIONS.get(finding.rule, finding.title)
     )
     return {
         "id": key,
-        "name": name or "Finding",
+        # a claim's rule is never named as ours ("Secret"), nor its message worded as ours
+        "name": f"Claimed{name}" if finding.source == "claim" else name,
         "shortDescription": {"text": description},
         "helpUri": INFORMATION_URI,
         "properties": {
@@ -125,7 +127,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "ruleId": rule_id(finding),
         "ruleIndex": rule_index,
         "level": _LEVELS[finding.severity],
-        "message": {"text": f"{finding.title}. {finding.body}".strip()},
+        "message": {"text": _claimed(finding, f"{finding.title}. {finding.body}".strip())},
         "locations": [
             {
                 "physicalLocation": {
@@ -144,3 +146,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
             "confidence": finding.confidence,
         },
     }
+
+
+def _claimed(finding: Finding, text: str) -> str:
+    return f"{CLAIM_LABEL}{text}" if finding.source == "claim" else text

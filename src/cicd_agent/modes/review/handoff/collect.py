@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.finding_text import CLAIM_LABEL
 from cicd_agent.analysis.findings import sort_findings
 from cicd_agent.job.events import PULL_REQUEST_EVENTS, WorkflowRun, require_workflow_run
 from cicd_agent.modes.review.collect import ReviewFacts, api_diff, files_risk
@@ -135,11 +136,12 @@ def collect_handoff(ctx: RunContext[ReviewOptions], path: Path) -> HandoffFacts:
         risk_level=max(level, handed.risk_level, key=RISK_RANK.__getitem__),
         risk_reasons=_reasons(handed, level, reasons, ctx.redactor.redact),
     )
+    said = _text(handed.summary, SUMMARY_LIMIT, ctx.redactor.redact, one_line=True)
+    # The fork's words, where our own summary says what our checks found: labelled as such.
     return HandoffFacts(
         review,
         claims=claims,
-        summary=_text(handed.summary, SUMMARY_LIMIT, ctx.redactor.redact, one_line=True)
-        or "The review run gave no summary.",
+        summary=f"{CLAIM_LABEL}{said}" if said else "The review run gave no summary.",
     )
 
 
