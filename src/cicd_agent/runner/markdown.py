@@ -368,6 +368,13 @@ def _escape_prose(text: str, allowed: tuple[str, ...]) -> str:
     return "".join(out)
 
 
+def unreferenced(text: str) -> str:
+    """Plain text GitHub reads for references but not as Markdown (a commit message): every
+    ``#12``, ``GH-12`` and mention broken, nothing else changed. A name from the pull request
+    (``fixes #1.py``) in a commit we push would otherwise close or mention that issue."""
+    return _ISSUE_REFERENCE.sub(rf"\1{ZWSP}", _MENTION.sub("@" + ZWSP, text))
+
+
 def prose(text: str) -> str:
     """Untrusted prose on one line: no HTML, links, images, table breaks, mentions or markers."""
     flat = _URL.sub(lambda m: _unlink(m.group(0), ()), text.translate(_PROSE))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shlex
 import threading
 from collections.abc import Callable, Iterator
@@ -30,9 +31,11 @@ from cicd_agent.modes.gen_tests.publish import (
     Remote,
     checked_out_head,
     commit_and_push,
+    commit_message,
     git_environment,
     refusal,
 )
+from cicd_agent.modes.gen_tests.result import AcceptedFile
 from cicd_agent.runner.errors import GitHubWriteDenied
 from tests.fixtures.gentests_project.build import candidate, git, make_repo, tree_digest
 from tests.harness.action_runner import parse_github_output
@@ -350,3 +353,15 @@ def test_pushing_runs_no_hook_of_anyone_s_configuration(
     with pytest.raises(GitHubWriteDenied):
         _push_to(checkout, head, f"{server}octo/shop.git", server, tmp_path)()
     assert not marker.exists(), marker.read_text()
+
+
+def test_names_from_the_pull_request_make_no_reference_in_the_commit_we_push() -> None:
+    """Attack: a module named ``Fixes #1`` put ``Fixes #1`` into the message of the commit we
+    push; once merged, GitHub closes issue 1 (and ``@org/team`` in a name mentions it)."""
+    accepted = [
+        AcceptedFile(path="tests/test_fixes_1.py", target="src/Fixes #1.py::f", gained="+2 lines"),
+        AcceptedFile(path="tests/test_gh.py", target="src/GH-2 @org/team.py::g", gained="+1 line"),
+    ]
+    message = commit_message(accepted)
+    assert not re.search(r"(?i)(#|\bgh-)\d|@[\w-]", message), message
+    assert "src/Fixes #\u200b1.py" in message  # the name is still there to read

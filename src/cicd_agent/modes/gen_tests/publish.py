@@ -36,6 +36,7 @@ from cicd_agent.modes.gen_tests.collect import GenTestsFacts
 from cicd_agent.modes.gen_tests.result import AcceptedFile, GenTestsResult
 from cicd_agent.modes.gen_tests.verdict import GenTestsVerdict
 from cicd_agent.runner.errors import ExternalServiceError, GitHubError, GitHubWriteDenied
+from cicd_agent.runner.markdown import unreferenced
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
@@ -178,12 +179,13 @@ def refusal(
 
 
 def commit_message(accepted: Sequence[AcceptedFile]) -> str:
-    """``test: add generated tests for <modules> (cicd-agent)``, and a body listing every file."""
-    modules = list(dict.fromkeys(item.target.split("::", 1)[0] for item in accepted))
+    """``test: add generated tests for <modules> (cicd-agent)``, and a body listing every file.
+    Its names come from the pull request, so no reference in them is made (:func:`unreferenced`)."""
+    modules = list(dict.fromkeys(unreferenced(item.target.split("::", 1)[0]) for item in accepted))
     named = ", ".join(modules[:_SUBJECT_MODULES])
     if len(modules) > _SUBJECT_MODULES:
         named += f" and {len(modules) - _SUBJECT_MODULES} more"
-    body = [f"- {item.path} covers {item.target}: {item.gained}" for item in accepted]
+    body = [unreferenced(f"- {item.path} covers {item.target}: {item.gained}") for item in accepted]
     return (
         f"test: add generated tests for {named} (cicd-agent)\n\n"
         "Each test passed cicd-agent gen-tests' gate: it imports, asserts, passes 6 times alone "
