@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from cicd_agent.analysis.workflows import HonouredIgnore
 from cicd_agent.modes.command.result import CommandResult
 from cicd_agent.modes.command.result import Posted as CommandPosted
-from cicd_agent.modes.review.items import IgnoredNote, InlineNote
+from cicd_agent.modes.review.items import InlineNote, ignored_line
 from cicd_agent.modes.review.result import Posted, ReviewResult
 
 
@@ -81,7 +82,7 @@ def test_what_a_command_ran_shows_on_the_copy_only() -> None:
 
 
 def test_an_honoured_ignore_names_its_comment_and_why() -> None:
-    note = IgnoredNote(
+    honoured = HonouredIgnore(
         path=".github/workflows/ci.yml",
         comment_line=4,
         audit="unpinned-uses",
@@ -90,6 +91,6 @@ def test_an_honoured_ignore_names_its_comment_and_why() -> None:
         title="unpinned action",
         why="the comment is in the base version",
     )
-    line = note.markdown()
+    line = ignored_line(honoured)
     assert "`# zizmor: ignore[unpinned-uses]` on line 4" in line
     assert line.endswith("honoured because the comment is in the base version.")

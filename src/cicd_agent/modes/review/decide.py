@@ -29,7 +29,7 @@ from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort
 from cicd_agent.analysis.placement import place
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.modes.review.describe import markdown_of
-from cicd_agent.modes.review.items import FileNote, IgnoredNote, InlineNote
+from cicd_agent.modes.review.items import FileNote, InlineNote
 from cicd_agent.modes.review.ledger import Known
 from cicd_agent.modes.review.result import (
     SUMMARY_LIMIT,
@@ -102,7 +102,7 @@ def decide(verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules) 
         report_on=rules.report_on.label,
         fail_on=rules.fail_on.label if rules.fail_on else None,
         findings=findings,
-        ignored=[IgnoredNote.of(honoured) for honoured in verdict.ignored],
+        ignored=list(verdict.ignored),
         comments=[
             InlineNote(
                 path=c.path,

@@ -5,8 +5,6 @@ its own line; :mod:`.result` holds the lists.
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.analysis.file_names import name_span
@@ -22,30 +20,14 @@ class FileNote(BaseModel):
     reason: str
 
 
-class IgnoredNote(BaseModel):
-    """A workflow finding an ignore comment left out, as the summary lists it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    path: str
-    comment_line: int
-    audit: str
-    finding_line: int | None
-    severity: str
-    title: str
-    why: str
-
-    @classmethod
-    def of(cls, honoured: HonouredIgnore) -> IgnoredNote:
-        return cls(**asdict(honoured))
-
-    def markdown(self) -> str:
-        where = f":{self.finding_line}" if self.finding_line else ""
-        return (
-            f"- {name_span(f'{self.path}{where}')}: {self.severity} {self.title} "
-            f"({self.audit}), left out by `# zizmor: ignore[{self.audit}]` on line "
-            f"{self.comment_line}: honoured because {self.why}."
-        )
+def ignored_line(honoured: HonouredIgnore) -> str:
+    """The summary's line for a workflow finding an ignore comment left out."""
+    where = f":{honoured.finding_line}" if honoured.finding_line else ""
+    return (
+        f"- {name_span(f'{honoured.path}{where}')}: {honoured.severity} {honoured.title} "
+        f"({honoured.audit}), left out by `# zizmor: ignore[{honoured.audit}]` on line "
+        f"{honoured.comment_line}: honoured because {honoured.why}."
+    )
 
 
 class InlineNote(BaseModel):

@@ -17,9 +17,10 @@ from pydantic import Field
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import annotation_heading, origin
+from cicd_agent.analysis.workflows import HonouredIgnore
 from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.job.result import ModeResult
-from cicd_agent.modes.review.items import FileNote, IgnoredNote, InlineNote
+from cicd_agent.modes.review.items import FileNote, InlineNote, ignored_line
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.ledger import parse as parse_ledger
 from cicd_agent.runner.markdown import Neutral, Reference, posted, with_hidden
@@ -84,7 +85,7 @@ class ReviewResult(ModeResult):
     report_on: str
     fail_on: str | None = None
     findings: list[Finding] = Field(default_factory=list)
-    ignored: list[IgnoredNote] = Field(default_factory=list)
+    ignored: list[HonouredIgnore] = Field(default_factory=list)
     """Workflow findings an ignore comment left out (each one listed in the summary)."""
     comments: list[InlineNote] = Field(default_factory=list)
     body_items: list[str] = Field(default_factory=list)
@@ -240,7 +241,7 @@ class ReviewResult(ModeResult):
             lines.append("")
         if self.ignored:
             lines += [f"**Ignore comments honoured** ({len(self.ignored)})", ""]
-            lines += [note.markdown() for note in self.ignored] + [""]
+            lines += [ignored_line(honoured) for honoured in self.ignored] + [""]
         if self.description and not self.description_in:  # not written to GitHub: shown here
             lines += [self.description, ""]
         lines += _file_list("Files not reviewed by the model", self.not_reviewed)

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from cicd_agent.analysis.finding_text import CLAIM_LABEL
 from cicd_agent.modes.review.handoff.mode import PHASE, HandoffVerdict
 from tests.helpers.handoff import ForkProject, publishing_context, review_into_file
 
@@ -40,7 +41,7 @@ def test_the_files_claims_join_the_floor_and_the_model_is_not_asked(
     assert [(f.rule, f.path, f.line) for f in verdict.floor.findings] == [
         ("debugger", "src/app.py", 2)
     ]
-    assert verdict.summary.startswith("1 file(s) changed (+1 −0); 1 finding(s)")
+    assert verdict.summary.startswith(CLAIM_LABEL + "1 file(s) changed (+1 −0); 1 finding(s)")
     assert PHASE.ask(ctx, facts, verdict) is None
     assert "publish-from posts the review run's result; the model was not asked." in ctx.notes
     result = PHASE.decide(ctx, verdict, None)
@@ -72,4 +73,5 @@ def test_a_file_that_drops_the_floors_finding_and_says_approve_does_not_get_its_
     assert not any(f.path == "src/elsewhere.py" for f in verdict.floor.findings)
     result = PHASE.decide(ctx, verdict, None)
     assert result.decision != "approve"
-    assert result.summary == "The fork's run saw nothing to worry about."  # its words, not its verdict
+    # its words, labelled as its own, not its verdict
+    assert result.summary == CLAIM_LABEL + "The fork's run saw nothing to worry about."
