@@ -340,3 +340,13 @@ def test_the_guard_watches_lines_in_functions_and_leaves_module_and_class_bodies
         assert function_lines(before, before.replace(old, new)) == lines, old
     broken = before + "def (:\n"
     assert function_lines(before, broken) == [23]
+
+
+def test_the_guard_gets_the_first_line_of_an_expression_the_compiler_may_fold() -> None:
+    """A changed line inside a sum the compiler folds into one constant names no instruction:
+    the guard also watches the line the expression starts on, in the same code object only
+    (a lambda's changed body does not make the function that holds it watched)."""
+    folded = "def on():\n    said = (1 +\n            0)\n    return said == 2\n"
+    assert function_lines(folded, folded.replace("0)", "1)")) == [2, 3]
+    held = "def g(xs):\n    return sorted(xs,\n        key=lambda x:\n            x.a)\n"
+    assert function_lines(held, held.replace("x.a", "x.b")) == [4]

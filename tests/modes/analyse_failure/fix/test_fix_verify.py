@@ -1116,3 +1116,101 @@ def test_a_data_file_that_arms_the_bases_own_tracer_is_not_a_verified_fix(
     assert reason.startswith(
         "not verified: the checkout's code called sys.settrace before the tests started"
     ), reason
+
+
+FOLDED_BODY = "def on() -> bool:\n    said = (1 +\n            0)\n    return said == 2\n"
+FOLDED_FIX = (
+    "diff --git a/calc/flags.py b/calc/flags.py\n--- a/calc/flags.py\n+++ b/calc/flags.py\n"
+    "@@ -1,4 +1,4 @@\n def on() -> bool:\n     said = (1 +\n-            0)\n"
+    "+            1)\n     return said == 2\n"
+)
+"""A body whose changed line holds no instruction of its own: the compiler folds ``1 + 0`` into
+one constant, whose instruction carries the line the sum starts on."""
+
+
+@needs_sandbox
+def test_a_patched_line_folded_into_a_constant_is_still_seen_before_the_tests(
+    tmp_path: Path,
+) -> None:
+    """Attack: the base calls ``flags.on`` as ``calc`` is imported and replaces ``add`` when it
+    says so; the patch changes only the second operand of a sum the compiler folds into one
+    constant, a line no instruction of ``on`` names. The judge also gives the guard the first
+    line of each expression around a changed line (its folded constant's line)."""
+    files = {
+        **CALC, "calc/flags.py": FOLDED_BODY, "calc/__init__.py": BLIND_AND_RESTORE[
+            "calc/__init__.py"].replace("_armed[0][0] = True\n", "").split("from . import flags")[1]
+    }  # fmt: skip
+    files["calc/__init__.py"] = "from . import flags" + files["calc/__init__.py"]
+    verified, reason = _verify_files(tmp_path, files, FOLDED_FIX)
+    assert not verified, reason
+    assert reason.startswith("not verified: line 2 of calc/flags.py"), reason
+
+
+CALLED_UNSEEN = {
+    "code-copy": [
+        "from . import flags",
+        "_on = type(flags.on)(flags.on.__code__.replace(co_filename='<flags>'), vars(flags))",
+    ],
+    "exec-text": [
+        "import os",
+        "_ns: dict = {}",
+        "_text = open(os.path.join(os.path.dirname(__file__), 'flags.py')).read()",
+        "exec(compile(_text, '<flags>', 'exec'), _ns)",
+        "_on = _ns['on']",
+    ],
+    "subprocess": [
+        "import subprocess, sys",
+        "_said = subprocess.run([sys.executable, '-c', 'from calc.flags import on; print(on())'],",
+        "                       capture_output=True, text=True).stdout.strip()",
+        "_on = lambda: _said == 'True'",
+    ],
+}
+"""Ways the base's ``calc/__init__.py`` runs the patched body of ``flags.on`` as it is imported
+with no frame of that file's code: a copy of its code under another file name, its text
+compiled under another name, another Python process with no guard."""
+
+
+@needs_sandbox
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: the import guard knows a patched body by its code object's file name "
+    "alone; a copy of its code under another name, its text compiled as data or another "
+    "process runs it unseen before the tests",
+)
+@pytest.mark.parametrize("how", list(CALLED_UNSEEN))
+def test_a_patched_body_the_base_runs_by_another_name_before_the_tests_is_seen(
+    tmp_path: Path, how: str
+) -> None:
+    init = "\n".join(
+        [*CALLED_UNSEEN[how], "if _on():", "    from . import ops",
+         "    ops.add = lambda a, b: a + b", ""]
+    )  # fmt: skip
+    files = {**CALC, "calc/flags.py": FLAG_BODY, "calc/__init__.py": init}
+    verified, reason = _verify_files(tmp_path, files, FLAG_BODY_FIX)
+    assert not verified, reason
+
+
+SETUP_HOOK = {
+    **CALC,
+    "calc/flags.py": FLAG_BODY,
+    "tests/conftest.py": (
+        "def pytest_runtest_setup(item):\n    from calc import flags\n    if flags.on():\n"
+        "        item.module.add = lambda a, b: a + b\n"
+    ),
+}
+"""The pull request's conftest calls ``flags.on`` as each test is set up, after the guard's
+watch, and rebinds the test module's ``add`` when it says so."""
+
+
+@needs_sandbox
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: the pull request's conftest may run a patched body after collection "
+    "(its setup hook) and change the code under test on its answer; the guard watches only "
+    "up to the end of collection",
+)
+def test_a_conftest_that_asks_a_patched_body_as_tests_are_set_up_is_not_a_verified_fix(
+    tmp_path: Path,
+) -> None:
+    verified, reason = _verify_files(tmp_path, SETUP_HOOK, FLAG_BODY_FIX)
+    assert not verified, reason

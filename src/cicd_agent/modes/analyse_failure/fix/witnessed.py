@@ -176,6 +176,23 @@ def function_lines(before: str, after: str) -> list[int]:
             walk(child, in_function or function)
 
     walk(tree, False)
+
+    def starts(node: ast.AST, outer: tuple[int, ...]) -> None:
+        """Adds the first line of each expression around a kept line an expression holds
+        itself, within one code object: the compiler folds ``(1 +`` / ``0)`` into one constant
+        whose instruction names its first line alone."""
+        covered: set[int] = set()
+        for child in ast.iter_child_nodes(node):
+            first = getattr(child, "lineno", None)
+            scope = isinstance(child, _DEFS | ast.Lambda | ast.ClassDef)
+            own = (first,) if isinstance(child, ast.expr) and first is not None else ()
+            starts(child, () if scope else outer + own)
+            if first is not None:
+                covered.update(range(first, (getattr(child, "end_lineno", None) or first) + 1))
+        if isinstance(node, ast.expr) and kept.intersection(span(node, node.lineno) - covered):
+            kept.update(outer)
+
+    starts(tree, ())
     return sorted(kept)
 
 
