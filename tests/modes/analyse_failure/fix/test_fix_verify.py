@@ -1214,3 +1214,82 @@ def test_a_conftest_that_asks_a_patched_body_as_tests_are_set_up_is_not_a_verifi
 ) -> None:
     verified, reason = _verify_files(tmp_path, SETUP_HOOK, FLAG_BODY_FIX)
     assert not verified, reason
+
+
+UNNAMED_HOOK = {
+    **CALC,
+    "calc/flags.py": "ON = False\n",
+    "tests/conftest.py": "\n".join(
+        [
+            "_SOURCE = '''",
+            "def pytest_collection_modifyitems(items):",
+            "    from calc import flags",
+            "    if flags.ON:",
+            f"        {EVIL_TRACER}",
+            "'''",
+            "_found: dict = {}",
+            "exec(compile(_SOURCE, '/nowhere/hook.py', 'exec'), _found)",
+            "pytest_collection_modifyitems = _found['pytest_collection_modifyitems']",
+            "",
+        ]
+    ),
+}
+"""The pull request's conftest defines its collection hook from text compiled under a path
+outside the checkout; pytest calls it with no frame of the checkout on the stack, and it sets
+the name-rebinding tracer when the constant ``ON`` is set."""
+
+
+@needs_sandbox
+def test_a_tracer_set_by_checkout_code_compiled_under_another_path_is_refused(
+    tmp_path: Path,
+) -> None:
+    """Attack: the patch only sets ``ON = True``; the base's hook, compiled under
+    ``/nowhere/hook.py`` and called by pytest during collection, then sets the tracer that
+    rebinds ``add`` as the test starts."""
+    diff = (
+        "diff --git a/calc/flags.py b/calc/flags.py\n--- a/calc/flags.py\n+++ b/calc/flags.py\n"
+        "@@ -1 +1 @@\n-ON = False\n+ON = True\n"
+    )
+    verified, reason = _verify_files(tmp_path, UNNAMED_HOOK, diff)
+    assert not verified, reason
+
+
+PLANTED_HOOK = {
+    **CALC,
+    "calc/flags.py": "ON = False\n",
+    "tests/conftest.py": "\n".join(
+        [
+            "import importlib, os, sys, tempfile",
+            "_folder = tempfile.mkdtemp()",
+            "with open(os.path.join(_folder, 'planted_hook.py'), 'w') as _file:",
+            "    _file.write('''",
+            "def pytest_collection_modifyitems(items):",
+            "    from calc import flags",
+            "    if flags.ON:",
+            f"        {EVIL_TRACER}",
+            "''')",
+            "sys.path.insert(0, _folder)",
+            "pytest_collection_modifyitems = importlib.import_module('planted_hook')"
+            ".pytest_collection_modifyitems",
+            "",
+        ]
+    ),
+}
+"""As :data:`UNNAMED_HOOK`, the hook written to a file outside the checkout and imported."""
+
+
+@needs_sandbox
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: the guard's audit hook counts code as the checkout's by its file's folder; "
+    "a module the checkout writes outside it and imports sets a tracer unseen",
+)
+def test_a_tracer_set_by_a_module_the_checkout_writes_elsewhere_is_refused(
+    tmp_path: Path,
+) -> None:
+    diff = (
+        "diff --git a/calc/flags.py b/calc/flags.py\n--- a/calc/flags.py\n+++ b/calc/flags.py\n"
+        "@@ -1 +1 @@\n-ON = False\n+ON = True\n"
+    )
+    verified, reason = _verify_files(tmp_path, PLANTED_HOOK, diff)
+    assert not verified, reason

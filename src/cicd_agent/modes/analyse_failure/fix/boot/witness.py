@@ -12,8 +12,7 @@ the project's conftests and modules are imported, and:
   place in ``sys.modules``;
 - writes where ``pytest``, ``_pytest`` and ``pluggy`` were imported from (a folder of the
   project shadowing them is the project's word again);
-- writes the file of every implementation of the hooks that run and report a test (a module
-  the patch touched that hooks the runner moves the judge);
+- writes the file of every implementation of the hooks that run and report a test;
 - during the call of each failing test (``CICD_FIX_WITNESS_TESTS`` names them; every test
   when it names none), watches for the test function's own code being entered and left: a
   no-op runner never runs the test's body. On Python 3.12 and later through
@@ -186,12 +185,9 @@ _TRACERS = frozenset({"sys.settrace", "sys.setprofile"})
 _OWN: list[Any] = []
 _AUDITED = _TRACERS | {"gc.get_objects", "gc.get_referrers", "gc.get_referents",
                        "object.__setattr__", "object.__delattr__"}  # fmt: skip
-"""Audit events (raised however the call is made: ``map``, ``functools.partial``, C) that remove
-the guard, set a tracer, find its objects or swap a function's code (a ``__code__`` the
-checkout's own code sets, not ``types.coroutine``'s; another special attribute only of the guard's
-or the runner's objects: a name, a doc, a named tuple's defaults are set at import all the
-time); with every ``ctypes.`` event. An audit hook cannot be
-removed once added."""
+"""Audit events (however the call is made: ``map``, ``functools.partial``, C; a hook stays) that
+remove the guard, set a tracer, find its objects or swap a function's code (the checkout's, not
+``types.coroutine``'s) or a special attribute of the guard's or runner's objects; ``ctypes.``"""
 
 
 def _patched_lines() -> tuple[tuple[str, ...], dict[Any, frozenset[int]]]:
@@ -245,35 +241,37 @@ def _lines_of(patched: dict[Any, frozenset[int]]) -> Any:
     return lines_of
 
 
-def _from_checkout(inside: tuple[str, ...]) -> Any:
-    """What tells whether code of the checkout (in the folders ``inside``, or of no real file
-    but a relative path) is on a frame's stack."""
+def _from_checkout(inside: tuple[str, ...]) -> tuple[Any, Any]:
+    """What tells whether code of the checkout (in ``inside``, of a relative path, or compiled or
+    made by its code under a name, which the second function returned is told) is on a stack."""
     is_str, kind = str, type
+    named: set[Any] = set()
 
     def from_checkout(frame: Any, up: bool = True) -> bool:
         while frame is not None:
             name = frame.f_code.co_filename
             if kind(name) is not is_str or name.startswith(inside) or name[:1] not in ("/", "<"):
                 return True
+            if name in named:
+                return True
             frame = frame.f_back if up else None
         return False
 
-    return from_checkout
+    return from_checkout, named.add
 
 
 def _import_guard(inside: tuple[str, ...], patched: dict[Any, frozenset[int]]) -> tuple[Any, Any]:
-    """A profile function, set before any module of the project is imported, that ends the
-    process the moment a function's code holding a line the patch changed starts before the
-    tests (or code of the checkout, in the folders ``inside``, makes a call that could blind
-    it), after writing why; and what ends its watch. Tools installed beside pytest (coverage,
-    xdist) may make those calls. It decides as the code is entered, so the patch's code runs no
-    instruction first. Every name it uses is taken now, before the project can rebind one."""
+    """A profile function, set before any module of the project is imported, that ends the process
+    the moment a function's code holding a line the patch changed starts before the tests (or code
+    of the checkout, in ``inside``, makes a call that could blind it); and what ends its watch.
+    Tools beside pytest (coverage) may make those calls. It decides as code is entered (the patch's
+    code runs no instruction first), with names taken now, before the project can rebind one."""
     exit_now, started, lines_of = os._exit, threading.settrace.__code__, _lines_of(patched)
     function = inspect.CO_OPTIMIZED  # a function's code; a module's or class's body is not
     get_profile, set_profile, get_frame = sys.getprofile, sys.setprofile, sys._getframe
     stops = {getattr(module, name): f"{module.__name__}.{name}" for module, name in _TAMPERING
              if hasattr(module, name)}  # fmt: skip
-    armed, from_checkout, ident = [True], _from_checkout(inside), id
+    (from_checkout, name_code), armed, ident = _from_checkout(inside), [True], id
     kept = {ident(item) for (_name, path), (module, value, _code) in _TAKEN.items()
             for item in (module, value, _resolve(module, path.rpartition(".")[0]))}  # fmt: skip
 
@@ -307,6 +305,8 @@ def _import_guard(inside: tuple[str, ...], patched: dict[Any, frozenset[int]]) -
     own = _OWN
 
     def audit(event: str, args: Any) -> None:
+        if event in ("compile", "code.__new__") and from_checkout(get_frame(1), False):
+            name_code(args[1])  # whatever file it names (a hook pytest calls with no frame of ours)
         tampers = event in _AUDITED or event.startswith("ctypes.")
         if tampers and event.startswith("object."):  # the checkout's own swap, or of ours
             own_swap = args[1] == "__code__" and from_checkout(get_frame(1), False)
