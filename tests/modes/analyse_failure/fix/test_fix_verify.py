@@ -1279,14 +1279,12 @@ PLANTED_HOOK = {
 
 
 @needs_sandbox
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: the guard's audit hook counts code as the checkout's by its file's folder; "
-    "a module the checkout writes outside it and imports sets a tracer unseen",
-)
 def test_a_tracer_set_by_a_module_the_checkout_writes_elsewhere_is_refused(
     tmp_path: Path,
 ) -> None:
+    """Attack: as above, the hook written to a file in a new temporary folder and imported from
+    there. Code counts as the checkout's unless it lies in the interpreter's folders or those
+    on ``sys.path`` as the witness loads."""
     diff = (
         "diff --git a/calc/flags.py b/calc/flags.py\n--- a/calc/flags.py\n+++ b/calc/flags.py\n"
         "@@ -1 +1 @@\n-ON = False\n+ON = True\n"

@@ -171,9 +171,7 @@ def _origin(name: str) -> str:
     return str(getattr(module, "__file__", "") or "")
 
 
-_write(
-    {"loaded": True, "origins": {name: _origin(name) for name in ("pytest", "_pytest", "pluggy")}}
-)
+_write({"loaded": True, "origins": {n: _origin(n) for n in ("pytest", "_pytest", "pluggy")}})
 
 GUARD_EXIT = 86
 """The status a run ends with when :func:`_import_guard` stops it."""
@@ -242,17 +240,19 @@ def _lines_of(patched: dict[Any, frozenset[int]]) -> Any:
 
 
 def _from_checkout(inside: tuple[str, ...]) -> tuple[Any, Any]:
-    """What tells whether code of the checkout (in ``inside``, of a relative path, or compiled or
-    made by its code under a name, which the second function returned is told) is on a stack."""
-    is_str, kind = str, type
+    """What tells whether the checkout's code is on a frame's stack (in ``inside``, of a relative
+    path, outside ``sys.path`` and the interpreter's folders, or named as it compiled code)."""
+    is_str, kind, real = str, type, os.path.realpath
     named: set[Any] = set()
+    trusted = tuple({os.path.join(f(p), "") for p in (*sys.path, sys.prefix, sys.base_prefix)
+                     if os.path.isabs(p) for f in (str, real)} - {"/"})  # fmt: skip
 
     def from_checkout(frame: Any, up: bool = True) -> bool:
         while frame is not None:
             name = frame.f_code.co_filename
-            if kind(name) is not is_str or name.startswith(inside) or name[:1] not in ("/", "<"):
+            if kind(name) is not is_str or name in named or name.startswith(inside):
                 return True
-            if name in named:
+            if not name.startswith(trusted) and name[:1] != "<":  # a relative path, a planted file
                 return True
             frame = frame.f_back if up else None
         return False
