@@ -1291,3 +1291,34 @@ def test_a_tracer_set_by_a_module_the_checkout_writes_elsewhere_is_refused(
     )
     verified, reason = _verify_files(tmp_path, PLANTED_HOOK, diff)
     assert not verified, reason
+
+
+CALLED_FROM_C = {
+    "sorted-key": ["from . import flags", "_on = lambda: sorted([0], key=lambda _: flags.on())"],
+    "reduce": ["import functools", "from . import flags",
+               "_on = lambda: functools.reduce(lambda _a, _b: flags.on(), [0, 1])"],
+    "finalizer": ["import weakref", "from . import flags", "class _T: pass", "_said = []",
+                  "weakref.finalize(_x := _T(), lambda: _said.append(flags.on()))", "del _x",
+                  "_on = lambda: bool(_said and _said[0])"],
+    "fork": ["import os", "from . import flags", "_r, _w = os.pipe()", "if os.fork() == 0:",
+             "    os.write(_w, b'1' if flags.on() else b'0')", "    os._exit(0)",
+             "os.close(_w)", "_on = lambda: os.read(_r, 1) == b'1'"],
+}  # fmt: skip
+"""The base's ``calc/__init__.py`` runs the patched ``flags.on`` as it is imported through C
+(a sort key, ``functools.reduce``, a finalizer) or in a forked child."""
+
+
+@needs_sandbox
+@pytest.mark.parametrize("how", list(CALLED_FROM_C))
+def test_a_patched_body_the_base_runs_through_c_or_a_fork_before_the_tests_is_seen(
+    tmp_path: Path, how: str
+) -> None:
+    """Attack that held: the profile function sees a Python function entered however it is
+    called, and a forked child keeps it."""
+    init = "\n".join(
+        [*CALLED_FROM_C[how], "if _on():", "    from . import ops",
+         "    ops.add = lambda a, b: a + b", ""]
+    )  # fmt: skip
+    files = {**CALC, "calc/flags.py": FLAG_BODY, "calc/__init__.py": init}
+    verified, reason = _verify_files(tmp_path, files, FLAG_BODY_FIX)
+    assert not verified, reason
