@@ -379,5 +379,4 @@ def prose(text: str) -> str:
     """Untrusted prose on one line: no HTML, links, images, table breaks, mentions or markers."""
     flat = _URL.sub(lambda m: _unlink(m.group(0), ()), text.translate(_PROSE))
     flat = _REFERENCE_IN_PROSE.sub(r"\\&", flat)
-    flat = _ISSUE_REFERENCE.sub(rf"\1{ZWSP}", _MENTION.sub("@" + ZWSP, flat))
-    return " ".join(flat.split())
+    return " ".join(unreferenced(flat).split())

@@ -162,7 +162,7 @@ def function_lines(before: str, after: str) -> list[int]:
     def walk(node: ast.AST, in_function: bool) -> None:
         for child in ast.iter_child_nodes(node):
             function = isinstance(child, _DEFS | ast.Lambda)
-            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            if isinstance(child, _DEFS | ast.Lambda):  # again: mypy narrows on the call only
                 kept.update(span(child, child.lineno))
             elif isinstance(child, ast.ClassDef) and in_function:
                 bodies = {
@@ -201,8 +201,8 @@ def guard_problem(folder: Path, repo: Path) -> str:
     before the tests, a call of the checkout's that could blind the guard was made then, or a
     pytest that ran a watched test never said the guard lasted until its tests (one that ran
     none, such as a pytest a test starts with bad options, is not asked)."""
-    records = list(_records(folder))
-    for record in records:
+    processes = list(_by_process(folder))
+    for record in (record for records in processes for record in records):
         said = record.get("import_guard")
         if not isinstance(said, dict):
             continue
@@ -224,7 +224,7 @@ def guard_problem(folder: Path, repo: Path) -> str:
             "ran before the tests started (as modules were imported or tests collected), where "
             "it could tell the judge what to see; a fix may change what runs when it is called"
         )
-    for process in _by_process(folder):
+    for process in processes:
         ran = any("test" in record for record in process)
         if ran and not any(record.get("guard_intact") is True for record in process):
             return (
