@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Self
 
 from cicd_agent.local.checkout_files import create_file
+from cicd_agent.sandbox.disk import DiskStart
 from cicd_agent.sandbox.environment import (
     HOST_ENVIRONMENT,
     borrowable,
@@ -248,19 +249,28 @@ class Sandbox:
         argv += ["--chdir", str(space.repo), "--", *self._confined.prefix, *_STARTED]
         return [*argv, *command]
 
-    def _overrun(self, writable: Sequence[Path], pid: int, room: int, groups: RunGroups) -> str:
-        """Why the run (``pid`` and below) must be killed now: it wrote past ``room`` on disk
-        (its folders, and files its processes hold unlinked on their file systems), or holds
-        more memory files than a process may have memory; "" when neither."""
+    def _overrun(self, start: DiskStart, pid: int, groups: RunGroups) -> str:
+        """Why the run (``pid`` and below) must be killed now: it wrote past its disk limit
+        since its ``start`` (its folders, files its processes hold unlinked on their file
+        systems, and blocks its file systems lost that neither shows), or holds more memory
+        files than a process may have memory; "" when neither."""
+        writable = start.writable
         with still(pid):  # nothing renamed, moved or closed while it is measured
             outside = held(pid, {folder.stat().st_dev for folder in writable})
             if outside.beyond:
                 return f"it held {outside.beyond} (what one measure of its disk reads)"
             written = _written(writable)
+            shown = (written or 0) + outside.disk
+            hidden = start.hidden_past(self.limits.disk_bytes, shown)
         if written is None:
             return "it made a path longer than the kernel takes (what lies below is unmeasured)"
-        if written + outside.disk > room:
+        if shown > start.shown + self.limits.disk_bytes:
             return f"it wrote more than {self.limits.disk_bytes >> 20} MiB"
+        if hidden:
+            return (
+                f"it wrote more than {self.limits.disk_bytes >> 20} MiB: its file systems lost "
+                f"{hidden >> 20} MiB that none of its folders or open files hold"
+            )
         if outside.memory > self.limits.memory_bytes:
             return f"it held more than {self.limits.memory_bytes >> 20} MiB in memory files"
         if groups.out_of_memory():
@@ -349,7 +359,7 @@ class Sandbox:
         readers = fds.read_all()
         timed_out, killed_for = False, ""
         writable = (space.live, *shared)  # every folder the run may write counts
-        room = (_written(writable) or 0) + self.limits.disk_bytes
+        start = DiskStart.of(writable, _written(writable) or 0)
         deadline = started + timeout
         while True:
             try:
@@ -359,7 +369,7 @@ class Sandbox:
                 if time.monotonic() >= deadline:
                     timed_out = True
                 else:
-                    killed_for = self._overrun(writable, process.pid, room, groups)
+                    killed_for = self._overrun(start, process.pid, groups)
                     if not killed_for:
                         continue
                 _kill_group(process.pid)

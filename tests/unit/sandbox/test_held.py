@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -135,21 +136,14 @@ _IN_FLIGHT = textwrap.dedent(
 
 
 @needs_sandbox
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: an unlinked file whose only descriptor is in flight in a Unix socket "
-    "(SCM_RIGHTS, never received) is in no folder and no process's descriptor table; its "
-    "blocks stay on the disk, and neither the walk nor held() can see it. Only a file system "
-    "of the run's own with a size (tmpfs, a loop image, a project quota) bounds it; left for "
-    "the sandbox's owner",
-)
 def test_a_run_cannot_hide_disk_in_descriptors_it_sends_and_never_receives(
     tmp_path: Path,
 ) -> None:
     """Attack: a run writes 2 MiB files one at a time, unlinks each, sends its descriptor
     through a socket pair without receiving it, and closes it: the kernel keeps each file
     (and its blocks) for the message in the queue. 128 MiB under a 4 MiB limit, unseen; the
-    count in flight is bounded only by the descriptor limit, each file by the file limit."""
+    count in flight is bounded only by the descriptor limit, each file by the file limit. The
+    blocks leave the file system's free count, which each measure now reads too."""
     checkout = tmp_path / "checkout"
     checkout.mkdir()
     env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
@@ -157,3 +151,90 @@ def test_a_run_cannot_hide_disk_in_descriptors_it_sends_and_never_receives(
         result = box.run([sys.executable, "-c", _IN_FLIGHT], box.workspace("flight"), timeout=60)
     assert "never counted" not in result.output, result.output
     assert result.killed_for.startswith("it wrote more than 4 MiB"), result.describe()
+
+
+_ONE_PAGE_MAPPED = textwrap.dedent(
+    """
+    import ctypes, mmap, os, time
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.mmap.restype = ctypes.c_void_p
+    libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
+                          ctypes.c_int, ctypes.c_long]
+    for number in range(4):  # 32 MiB each, one page of each mapped (Python's mmap keeps a
+        made = os.open(f"mapped{number}", os.O_RDWR | os.O_CREAT, 0o600)  # descriptor: libc's)
+        os.unlink(f"mapped{number}")
+        os.posix_fallocate(made, 0, 32 << 20)
+        assert libc.mmap(None, 4096, mmap.PROT_READ, mmap.MAP_SHARED, made, 0) not in (None, -1)
+        os.close(made)
+    print("128 MiB held through four pages", flush=True)
+    time.sleep(5)
+    print("never counted", flush=True)
+    """
+)
+
+
+@needs_sandbox
+def test_a_run_cannot_hide_disk_in_a_large_file_it_maps_one_page_of(tmp_path: Path) -> None:
+    """Attack: a mapping of an unlinked file keeps the whole file's blocks, but its line in
+    ``/proc/PID/maps`` gives the mapping's length, not the file's: four 32 MiB files
+    (allocated, not even written), one page of each mapped, the descriptors closed, counted
+    16 KiB under a 4 MiB limit. The file system's free count sees the whole files."""
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(checkout, env, limits=Limits(disk_bytes=4 << 20)) as box:
+        script = [sys.executable, "-c", _ONE_PAGE_MAPPED]
+        result = box.run(script, box.workspace("mapped"), timeout=60)
+    assert "never counted" not in result.output, result.output
+    assert result.killed_for.startswith("it wrote more than 4 MiB"), result.describe()
+
+
+_WAITS_FOR_ANOTHER_WRITER = textwrap.dedent(
+    """
+    import os, time
+    def free():
+        found = os.statvfs(".")
+        return found.f_bfree * found.f_frsize
+    start = free()
+    open("measured", "w").close()  # the writer outside starts now
+    while start - free() < 16 << 20:  # until the writer outside has written
+        time.sleep(0.05)
+    print("another writer wrote 16 MiB", flush=True)
+    time.sleep(1)  # measured again meanwhile
+    """
+)
+
+
+@needs_sandbox
+def test_another_writer_on_the_same_file_system_does_not_kill_a_run(tmp_path: Path) -> None:
+    """Common sense: the file system's free count falls for every writer on it, and a test
+    worker beside the run writes too. A run that writes nothing, under a 1 MiB limit, while a
+    process outside writes 16 MiB beside its folder, ends as it would alone."""
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(checkout, env, limits=Limits(disk_bytes=1 << 20)) as box:
+        space = box.workspace("beside")
+        outside = box.root / "outside"
+        assert os.stat(box.root).st_dev == os.stat(space.live).st_dev
+
+        ended = threading.Event()
+
+        def write() -> None:
+            while not (space.repo / "measured").exists():
+                if ended.wait(0.05):
+                    return
+            with open(outside, "wb") as handle:
+                handle.write(bytes(16 << 20))
+                handle.flush()
+                os.fsync(handle.fileno())
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        try:
+            script = [sys.executable, "-c", _WAITS_FOR_ANOTHER_WRITER]
+            result = box.run(script, space, timeout=120)
+        finally:
+            ended.set()
+            writer.join()
+    assert result.ok, (result.describe(), result.output)

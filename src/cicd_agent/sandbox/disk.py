@@ -1,0 +1,72 @@
+"""What a run takes on disk, measured from outside: what it shows, and what its file systems lost.
+
+A run's disk use is counted twice over, each measure covering what the other cannot see.
+What it shows: every entry of its folders (:func:`cicd_agent.sandbox.limits.tree_bytes`) and
+the unlinked files its processes hold open or mapped (:mod:`.held`). What it hides from both:
+an unlinked file whose only descriptor is in flight in a Unix socket (``SCM_RIGHTS``, sent
+and never received) is in no folder and in no process's descriptor table, yet the kernel
+keeps its blocks for the queued message; a run held 128 MiB that way under a 4 MiB limit.
+The kernel bounds such files per user by the sender's descriptor limit and each by the file
+limit, a product no test run could live under (a thousand descriptors of a GiB each). Nothing
+names the files, but their blocks leave the file system's free count (``statvfs``), as do
+those of every other way to hold a file nobody can list (a file mapped one page at a time,
+a process's own program).
+
+So each measure also reads the free blocks of the file systems the run may write, against
+those at its start: a fall the run's own counted growth does not explain is blocks it holds
+unseen, unless another process on the runner wrote them meanwhile. Nothing tells the two
+apart, so the fall counts only past the run's whole limit, and never below
+:data:`OTHER_WRITERS`: a run hides at most that much beyond what it shows, and only another
+writer's burst larger than the run's whole limit (on a shared disk, while it runs) kills a
+run that hid nothing, with words that say what was seen.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+OTHER_WRITERS = 64 << 20
+"""The least fall of free space, beyond what a run shows, that is laid at its door: other
+processes on the runner write too (a parallel test worker, a service container's logs), and
+below this a small limit would kill a run for their writes."""
+
+
+def free_bytes(writable: Sequence[Path]) -> dict[int, int]:
+    """Free bytes of each file system (by device) holding one of ``writable``."""
+    free: dict[int, int] = {}
+    for folder in writable:
+        device = os.stat(folder).st_dev
+        if device not in free:
+            found = os.statvfs(folder)
+            free[device] = found.f_bfree * found.f_frsize
+    return free
+
+
+@dataclass(frozen=True)
+class DiskStart:
+    """What a run's writable folders showed, and their file systems had free, at its start."""
+
+    writable: tuple[Path, ...]
+    shown: int
+    free: dict[int, int]
+
+    @classmethod
+    def of(cls, writable: Sequence[Path], shown: int) -> DiskStart:
+        """The start of a run that may write ``writable``, whose folders take ``shown``."""
+        return cls(tuple(writable), shown, free_bytes(writable))
+
+    def unseen(self, shown: int) -> int:
+        """Bytes the run's file systems lost since its start that its counted use (``shown``
+        now, its folders and held files) does not explain."""
+        now = free_bytes(self.writable)
+        fallen = sum(self.free[device] - now.get(device, self.free[device]) for device in self.free)
+        return fallen - (shown - self.shown)
+
+    def hidden_past(self, limit: int, shown: int) -> int:
+        """The unexplained fall (:meth:`unseen`) when it is past what a run may hide (its
+        ``limit``, and never less than :data:`OTHER_WRITERS`), else 0."""
+        unseen = self.unseen(shown)
+        return unseen if unseen > max(limit, OTHER_WRITERS) else 0
