@@ -14,11 +14,14 @@ a process's own program).
 
 So each measure also reads the free blocks of the file systems the run may write, against
 those at its start: a fall the run's own counted growth does not explain is blocks it holds
-unseen, unless another process on the runner wrote them meanwhile. Nothing tells the two
-apart, so the fall counts only past the run's whole limit, and never below
-:data:`OTHER_WRITERS`: a run hides at most that much beyond what it shows, and only another
-writer's burst larger than the run's whole limit (on a shared disk, while it runs) kills a
-run that hid nothing, with words that say what was seen.
+unseen, unless another process on the runner wrote them meanwhile (a parallel test worker,
+a service container, the other jobs of a shared machine). Nothing tells the two apart, so
+the unexplained fall counts only past the run's whole disk limit and past what others may
+write meanwhile (:attr:`~cicd_agent.sandbox.limits.Limits.others_bytes`, 1 GiB, below the
+2 GiB disk limit): a run takes at most twice its limit whatever it hides, and only others
+writing more than that beside it while it runs kill a run that hid nothing, in words that
+say what was seen. A small limit with the default leaves ample room to hide; the attack
+tests lower both.
 """
 
 from __future__ import annotations
@@ -28,10 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-OTHER_WRITERS = 64 << 20
-"""The least fall of free space, beyond what a run shows, that is laid at its door: other
-processes on the runner write too (a parallel test worker, a service container's logs), and
-below this a small limit would kill a run for their writes."""
+from cicd_agent.sandbox.limits import Limits
 
 
 def free_bytes(writable: Sequence[Path]) -> dict[int, int]:
@@ -65,8 +65,8 @@ class DiskStart:
         fallen = sum(self.free[device] - now.get(device, self.free[device]) for device in self.free)
         return fallen - (shown - self.shown)
 
-    def hidden_past(self, limit: int, shown: int) -> int:
-        """The unexplained fall (:meth:`unseen`) when it is past what a run may hide (its
-        ``limit``, and never less than :data:`OTHER_WRITERS`), else 0."""
+    def hidden_past(self, limits: Limits, shown: int) -> int:
+        """The unexplained fall (:meth:`unseen`) when it is past both the disk limit and what
+        others may write meanwhile (``limits``), else 0."""
         unseen = self.unseen(shown)
-        return unseen if unseen > max(limit, OTHER_WRITERS) else 0
+        return unseen if unseen > max(limits.disk_bytes, limits.others_bytes) else 0

@@ -35,6 +35,10 @@ class Limits:
     disk_bytes: int = 2 * _GIB
     """Room a run may write in its folder, on top of what is there when it starts."""
     file_bytes: int = _GIB
+    others_bytes: int = _GIB
+    """What other processes may write to a run's file systems while it runs, unblamed: a fall
+    of free space the run's own folders and files do not explain counts against it only past
+    this and :attr:`disk_bytes` (:mod:`cicd_agent.sandbox.disk`)."""
 
     def apply(self, groups: RunGroups | None = None) -> None:
         """Set the limits in the calling process (run in the child before exec), after

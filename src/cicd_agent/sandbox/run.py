@@ -261,7 +261,7 @@ class Sandbox:
                 return f"it held {outside.beyond} (what one measure of its disk reads)"
             written = _written(writable)
             shown = (written or 0) + outside.disk
-            hidden = start.hidden_past(self.limits.disk_bytes, shown)
+            hidden = start.hidden_past(self.limits, shown)
         if written is None:
             return "it made a path longer than the kernel takes (what lies below is unmeasured)"
         if shown > start.shown + self.limits.disk_bytes:
@@ -269,7 +269,8 @@ class Sandbox:
         if hidden:
             return (
                 f"it wrote more than {self.limits.disk_bytes >> 20} MiB: its file systems lost "
-                f"{hidden >> 20} MiB that none of its folders or open files hold"
+                f"{hidden >> 20} MiB that none of its folders or open files hold (files it "
+                "hides, unless other processes wrote as much beside it)"
             )
         if outside.memory > self.limits.memory_bytes:
             return f"it held more than {self.limits.memory_bytes >> 20} MiB in memory files"

@@ -147,7 +147,8 @@ def test_a_run_cannot_hide_disk_in_descriptors_it_sends_and_never_receives(
     checkout = tmp_path / "checkout"
     checkout.mkdir()
     env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
-    with Sandbox(checkout, env, limits=Limits(disk_bytes=4 << 20)) as box:
+    hiding = Limits(disk_bytes=4 << 20, others_bytes=64 << 20)
+    with Sandbox(checkout, env, limits=hiding) as box:
         result = box.run([sys.executable, "-c", _IN_FLIGHT], box.workspace("flight"), timeout=60)
     assert "never counted" not in result.output, result.output
     assert result.killed_for.startswith("it wrote more than 4 MiB"), result.describe()
@@ -182,7 +183,8 @@ def test_a_run_cannot_hide_disk_in_a_large_file_it_maps_one_page_of(tmp_path: Pa
     checkout = tmp_path / "checkout"
     checkout.mkdir()
     env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
-    with Sandbox(checkout, env, limits=Limits(disk_bytes=4 << 20)) as box:
+    hiding = Limits(disk_bytes=4 << 20, others_bytes=64 << 20)
+    with Sandbox(checkout, env, limits=hiding) as box:
         script = [sys.executable, "-c", _ONE_PAGE_MAPPED]
         result = box.run(script, box.workspace("mapped"), timeout=60)
     assert "never counted" not in result.output, result.output
@@ -208,12 +210,13 @@ _WAITS_FOR_ANOTHER_WRITER = textwrap.dedent(
 @needs_sandbox
 def test_another_writer_on_the_same_file_system_does_not_kill_a_run(tmp_path: Path) -> None:
     """Common sense: the file system's free count falls for every writer on it, and a test
-    worker beside the run writes too. A run that writes nothing, under a 1 MiB limit, while a
-    process outside writes 16 MiB beside its folder, ends as it would alone."""
+    worker beside the run writes too. A run that writes nothing, under a 1 MiB limit with
+    32 MiB allowed to others, while a process outside writes 16 MiB beside its folder, ends
+    as it would alone."""
     checkout = tmp_path / "checkout"
     checkout.mkdir()
     env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
-    with Sandbox(checkout, env, limits=Limits(disk_bytes=1 << 20)) as box:
+    with Sandbox(checkout, env, limits=Limits(disk_bytes=1 << 20, others_bytes=32 << 20)) as box:
         space = box.workspace("beside")
         outside = box.root / "outside"
         assert os.stat(box.root).st_dev == os.stat(space.live).st_dev
