@@ -10,7 +10,6 @@ outside: its folders (:func:`tree_bytes`) and what its processes hold outside th
 from __future__ import annotations
 
 import contextlib
-import errno
 import itertools
 import os
 import resource
@@ -18,6 +17,8 @@ import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from cicd_agent.sandbox.walk import walk
 
 _GIB = 1 << 30
 
@@ -198,38 +199,34 @@ def remove_group(group: Path | None) -> bool:
     return True
 
 
-class Unmeasurable(Exception):
-    """A tree :func:`tree_bytes` cannot measure: a path in it is longer than the kernel takes
-    (a run nests folders by changing into each one it makes; no test suite needs such a path,
-    and what lies below it would count nothing)."""
-
-
 def tree_bytes(root: Path) -> int:
     """What ``root`` takes on disk: every file, folder and link, each at the larger of its size,
-    its blocks and one block (empty folders and empty files take blocks or inodes too).
-    Something gone during the walk counts nothing; a path too long to name is
-    :class:`Unmeasurable`. Measure a run's folders with its processes stopped
-    (:func:`cicd_agent.sandbox.held.still`): one renaming folders as they are walked hides
-    what lies below them."""
-    total, folders = 0, [str(root)]
-    while folders:  # no recursion: a run may nest folders thousands deep
-        try:
-            entries = list(os.scandir(folders.pop()))
-        except OSError as exc:
-            _unless_too_long(exc)
-            continue
-        for entry in entries:
-            try:
-                found = entry.stat(follow_symlinks=False)
-            except OSError as exc:
-                _unless_too_long(exc)
-                continue
-            total += max(found.st_size, found.st_blocks * 512, _ENTRY_BYTES)
-            if entry.is_dir(follow_symlinks=False):
-                folders.append(entry.path)
-    return total
+    its blocks and one block (empty folders and empty files take blocks or inodes too), walked
+    by descriptors (:func:`cicd_agent.sandbox.walk.walk`), so no depth or path length hides
+    anything below. Something gone or closed to us during the walk counts nothing (the file
+    system's free count still sees its blocks: :mod:`cicd_agent.sandbox.disk`). Measure a run's
+    folders with its processes stopped (:func:`cicd_agent.sandbox.held.still`): one renaming
+    folders as they are walked hides what lies below them."""
+    total = _Total()
+    walk(root, total)
+    return total.bytes
 
 
-def _unless_too_long(exc: OSError) -> None:
-    if exc.errno == errno.ENAMETOOLONG:
-        raise Unmeasurable("a path longer than the kernel takes") from exc
+class _Total:
+    """Adds up what each entry takes."""
+
+    def __init__(self) -> None:
+        self.bytes = 0
+
+    def entry(self, folder: int, name: str, found: os.stat_result) -> bool:
+        self.bytes += max(found.st_size, found.st_blocks * 512, _ENTRY_BYTES)
+        return True
+
+    def enter(self, folder: int, name: str) -> None:
+        pass
+
+    def leave(self, folder: int) -> None:
+        pass
+
+    def failed(self, error: OSError) -> None:
+        pass

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Self
 
 from cicd_agent.local.checkout_files import create_file
+from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox.disk import DiskStart
 from cicd_agent.sandbox.environment import (
     HOST_ENVIRONMENT,
@@ -39,11 +40,13 @@ from cicd_agent.sandbox.isolation import (
     probe_isolation,
     userns_option,
 )
-from cicd_agent.sandbox.limits import Limits, RunGroups, Unmeasurable, tree_bytes
+from cicd_agent.sandbox.limits import Limits, RunGroups, tree_bytes
 from cicd_agent.sandbox.mounts import Mounts
 from cicd_agent.sandbox.pipes import LINGER, MAX_OUTPUT_CHARS, RunFds
 from cicd_agent.sandbox.syscalls import seccomp_option
+from cicd_agent.sandbox.walk import Moved
 from cicd_agent.sandbox.workspace import (
+    CopyFailed,
     Workspace,
     copy_repository,
     hand_over,
@@ -139,7 +142,7 @@ class Sandbox:
         self._names = 0
         self.prepare()
         # the checkout is bound back whole: every .git in it is hidden, not only its own
-        nested = [str(path) for path in copy_repository(self.checkout, self.pristine)]
+        nested = [str(path) for path in _copied(self.checkout, self.pristine)]
         hidden = (
             *self._mounts.hidden,
             *(path for path in nested if path not in self._mounts.hidden),
@@ -178,7 +181,7 @@ class Sandbox:
         space = Workspace(self.root / "work" / f"{self._names:03d}-{safe}")
         space.root.mkdir(parents=True)
         space.live.mkdir()
-        copy_repository(self.pristine, space.repo)
+        _copied(self.pristine, space.repo)
         space.home.mkdir()
         space.tmp.mkdir()
         return space
@@ -259,11 +262,11 @@ class Sandbox:
             outside = held(pid, {folder.stat().st_dev for folder in writable})
             if outside.beyond:
                 return f"it held {outside.beyond} (what one measure of its disk reads)"
-            written = _written(writable)
-            shown = (written or 0) + outside.disk
+            try:
+                shown = _written(writable) + outside.disk
+            except Moved:  # a process the stop missed (one stuck in the kernel) renamed it
+                return "it moved a folder while its disk was measured"
             hidden = start.hidden_past(self.limits, shown)
-        if written is None:
-            return "it made a path longer than the kernel takes (what lies below is unmeasured)"
         if shown > start.shown + self.limits.disk_bytes:
             return f"it wrote more than {self.limits.disk_bytes >> 20} MiB"
         if hidden:
@@ -360,7 +363,7 @@ class Sandbox:
         readers = fds.read_all()
         timed_out, killed_for = False, ""
         writable = (space.live, *shared)  # every folder the run may write counts
-        start = DiskStart.of(writable, _written(writable) or 0)
+        start = DiskStart.of(writable, _written(writable))
         deadline = started + timeout
         while True:
             try:
@@ -404,12 +407,21 @@ def _bwrap_words(output: str) -> str:
     return said[-1][:300] if said else ""
 
 
-def _written(writable: Sequence[Path]) -> int | None:
-    """What the folders a run may write take on disk (None: a path too long to measure)."""
+def _written(writable: Sequence[Path]) -> int:
+    """What the folders a run may write take on disk."""
+    return sum(map(tree_bytes, writable))
+
+
+def _copied(source: Path, target: Path) -> list[Path]:
+    """:func:`copy_repository`, its failure a :class:`UsageError` naming where and why (the
+    checkout's shape is the pull request's: a folder no copy can hold is bad input)."""
     try:
-        return sum(map(tree_bytes, writable))
-    except Unmeasurable:
-        return None
+        return copy_repository(source, target)
+    except CopyFailed as exc:
+        raise UsageError(
+            f"the sandbox cannot copy the checkout: {exc}",
+            hint="The runs that need a sandbox (linters, tests, the fix step) did not happen.",
+        ) from exc
 
 
 def _kill_group(pgid: int) -> None:

@@ -8,11 +8,12 @@ import re
 import shutil
 import stat
 import subprocess
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cicd_agent.sandbox.environment import HOST_ENVIRONMENT
+from cicd_agent.sandbox.walk import FOLDER_FLAGS, walk
 
 # Never copied into a sandbox: git metadata (it may hold credentials) and caches.
 SKIPPED_NAMES = frozenset(
@@ -65,27 +66,19 @@ def copy_repository(source: Path, target: Path) -> list[Path]:
     linked folders are walked for them too: a ``pyvenv.cfg`` the pull request commits makes a
     folder "a virtualenv", and a checkout inside it would otherwise never be seen.
     """
-    left_out: list[Path] = []
     linked = linked_folders(source)
-
-    def skipped(folder: Path, names: list[str]) -> set[str]:
-        top = folder == source
-        left_out.extend(folder / name for name in names if name == ".git")
-        return {
-            name
-            for name in names
-            if name in SKIPPED_NAMES
-            or name.startswith(".coverage")
-            or _LEFT_BY_OTHER_STEPS.fullmatch(name)
-            or (top and name in linked)
-        }
-
-    _copy_tree(source, target, skipped)
-    open_folders(target)
+    os.mkdir(target)
+    copy = _Copy(source, target, linked)
+    try:
+        walk(source, copy)
+    except OSError as exc:
+        raise CopyFailed(copy.where(), exc) from exc
+    finally:
+        copy.close()
     for name in linked:
         (target / name).symlink_to(source / name, target_is_directory=True)
-        left_out.extend(_git_folders(source / name))
-    return left_out
+        copy.left_out.extend(_git_folders(source / name))
+    return copy.left_out
 
 
 def linked_folders(source: Path) -> set[str]:
@@ -101,78 +94,148 @@ def linked_folders(source: Path) -> set[str]:
     }
 
 
-def _copy_tree(source: Path, target: Path, skipped: Callable[[Path, list[str]], set[str]]) -> None:
-    """``shutil.copytree(source, target, symlinks=True)`` without recursion: ``copytree``
-    recurses once a folder, and a pull request that commits a file 1200 folders deep (git
-    checks it out) made it raise RecursionError, so no sandbox could be made. Links are copied
-    as links, files with their modes and times, folders get theirs once filled (deepest
-    first); what is neither (a FIFO, a socket: never in git) is left out, as reading a FIFO
-    would wait for a writer."""
-    folders, made = [(source, target)], []
-    while folders:
-        here, there = folders.pop()
-        os.mkdir(there)
-        made.append((here, there))
-        names = sorted(os.listdir(here))
-        left = skipped(here, names)
-        for name in names:
-            if name in left:
-                continue
-            found = os.lstat(here / name)
-            if stat.S_ISLNK(found.st_mode):
-                os.symlink(os.readlink(here / name), there / name)
-            elif stat.S_ISDIR(found.st_mode):
-                folders.append((here / name, there / name))
-            elif stat.S_ISREG(found.st_mode):
-                shutil.copy2(here / name, there / name, follow_symlinks=False)
-    for here, there in reversed(made):
-        shutil.copystat(here, there, follow_symlinks=False)
+def skipped(name: str) -> bool:
+    """Whether a copy leaves out an entry called ``name``, at any depth."""
+    return (
+        name in SKIPPED_NAMES
+        or name.startswith(".coverage")
+        or _LEFT_BY_OTHER_STEPS.fullmatch(name) is not None
+    )
 
 
 _FOLDER_MODE = 0o755
 _FILE_MODE = 0o600
 
-
-def open_folders(top: Path) -> None:
-    """Give the copy's folders and files what a run needs, whatever modes the checkout had.
-
-    ``copytree`` keeps each mode, and a checkout only its owner may enter (0700, as
-    ``mkdtemp`` makes it, or a home folder closed to others) makes a copy that bwrap cannot
-    enter: run as root, it keeps no capability to pass another's closed folder, and the run
-    (``nobody`` once the copy is handed over) owns it only after. Folders get at least 0755,
-    files at least 0600 (their owner's, the run's once handed over); links are left alone.
-    No recursion: the pull request chooses how deep its folders go.
-    """
-    folders = [str(top)]
-    while folders:
-        folder = folders.pop()
-        mode = stat.S_IMODE(os.lstat(folder).st_mode)
-        if mode & _FOLDER_MODE != _FOLDER_MODE:
-            os.chmod(folder, mode | _FOLDER_MODE)
-        for entry in os.scandir(folder):
-            if entry.is_dir(follow_symlinks=False):
-                folders.append(entry.path)
-            elif entry.is_file(follow_symlinks=False):
-                mode = stat.S_IMODE(entry.stat(follow_symlinks=False).st_mode)
-                if mode & _FILE_MODE != _FILE_MODE:
-                    os.chmod(entry.path, mode | _FILE_MODE)  # a file of our own copy
+_FILE_FLAGS = os.O_CLOEXEC | os.O_NOFOLLOW
+_NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _FILE_FLAGS
 
 
-def _git_folders(top: Path) -> Iterator[Path]:
-    """Every ``.git`` (a folder, or a worktree's file) under ``top``, links not followed; no
-    recursion (``os.walk`` recurses once a level before Python 3.12, and the pull request
-    chooses how deep its folders go)."""
-    folders = [str(top)]
-    while folders:
+class CopyFailed(Exception):
+    """A checkout the sandbox could not copy: where, and the system's words."""
+
+    def __init__(self, where: str, error: OSError) -> None:
+        super().__init__(f"{where or '.'}: {error.strerror or error}")
+
+
+class _Copy:
+    """``shutil.copytree(source, target, symlinks=True)`` by descriptors, as :func:`walk` goes:
+    ``copytree`` recursed once a folder (a file 1200 folders deep raised RecursionError) and
+    named each entry by its whole path (one that fits under the checkout's folder but not
+    under the sandbox's longer one raised ENAMETOOLONG); either way no sandbox could be made.
+
+    Links are copied as links, files with their times, folders get their times once filled;
+    what is neither (a FIFO, a socket: never in git) is left out, as reading a FIFO would wait
+    for a writer. Modes are opened up to what a run needs, whatever the checkout had: a
+    checkout only its owner may enter (0700, as ``mkdtemp`` makes it, or a home folder closed
+    to others) made a copy that bwrap, run as root without the capability to pass another's
+    closed folder, could not enter, nor the run (``nobody`` once the copy is handed over).
+    Folders get at least 0755, files at least 0600 (their owner's, the run's once handed
+    over)."""
+
+    def __init__(self, source: Path, target: Path, linked: set[str]) -> None:
+        self.source = source
+        self.left_out: list[Path] = []
+        self._linked = linked
+        self._parts: list[str] = []
+        self._target = os.open(target, FOLDER_FLAGS)
+
+    def close(self) -> None:
+        os.close(self._target)
+
+    def where(self) -> str:
+        """The folder being copied, relative to the source ("" at its top)."""
+        return "/".join(self._parts)
+
+    def entry(self, folder: int, name: str, found: os.stat_result) -> bool:
+        if name == ".git":
+            self.left_out.append(self.source.joinpath(*self._parts, name))
+        if skipped(name) or (not self._parts and name in self._linked):
+            return False
+        if stat.S_ISLNK(found.st_mode):
+            os.symlink(os.readlink(name, dir_fd=folder), name, dir_fd=self._target)
+            os.utime(name, ns=_times(found), dir_fd=self._target, follow_symlinks=False)
+        elif stat.S_ISDIR(found.st_mode):
+            os.mkdir(name, 0o700, dir_fd=self._target)
+            return True
+        elif stat.S_ISREG(found.st_mode):
+            _copy_file(folder, name, self._target)
+        return False
+
+    def enter(self, folder: int, name: str) -> None:
+        below = os.open(name, FOLDER_FLAGS, dir_fd=self._target)
+        os.close(self._target)
+        self._target = below
+        self._parts.append(name)
+
+    def leave(self, folder: int) -> None:
+        found = os.fstat(folder)
+        os.chmod(self._target, stat.S_IMODE(found.st_mode) | _FOLDER_MODE)
+        os.utime(self._target, ns=_times(found))
+        if self._parts:
+            above = os.open("..", FOLDER_FLAGS, dir_fd=self._target)
+            os.close(self._target)
+            self._target = above
+            self._parts.pop()
+
+    def failed(self, error: OSError) -> None:
+        raise error
+
+
+def _copy_file(folder: int, name: str, target: int) -> None:
+    """Copy regular file ``name`` of ``folder`` into ``target`` with its mode (at least
+    :data:`_FILE_MODE`) and times; never through a link, never a FIFO put in its place."""
+    source = os.open(name, os.O_RDONLY | os.O_NONBLOCK | _FILE_FLAGS, dir_fd=folder)
+    try:
+        found = os.fstat(source)
+        if not stat.S_ISREG(found.st_mode):
+            return
+        mode = stat.S_IMODE(found.st_mode) | _FILE_MODE
+        copy = os.open(name, _NEW_FILE_FLAGS, mode, dir_fd=target)
         try:
-            entries = list(os.scandir(folders.pop()))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name == ".git":
-                yield Path(entry.path)
-            elif entry.is_dir(follow_symlinks=False):
-                folders.append(entry.path)
+            while os.sendfile(copy, source, None, 1 << 30):
+                pass
+            os.chmod(copy, mode)  # the umask took bits from the one given at creation
+            os.utime(copy, ns=_times(found))
+        finally:
+            os.close(copy)
+    finally:
+        os.close(source)
+
+
+def _times(found: os.stat_result) -> tuple[int, int]:
+    return found.st_atime_ns, found.st_mtime_ns
+
+
+class _GitFolders:
+    """Finds every ``.git`` (a folder, or a worktree's file), links not followed."""
+
+    def __init__(self, top: Path) -> None:
+        self.found: list[Path] = []
+        self._top = top
+        self._parts: list[str] = []
+
+    def entry(self, folder: int, name: str, found: os.stat_result) -> bool:
+        if name == ".git":
+            self.found.append(self._top.joinpath(*self._parts, name))
+            return False
+        return True
+
+    def enter(self, folder: int, name: str) -> None:
+        self._parts.append(name)
+
+    def leave(self, folder: int) -> None:
+        if self._parts:
+            self._parts.pop()
+
+    def failed(self, error: OSError) -> None:
+        pass
+
+
+def _git_folders(top: Path) -> list[Path]:
+    """Every ``.git`` under ``top`` (what cannot be read is left out)."""
+    found = _GitFolders(top)
+    walk(top, found)
+    return found.found
 
 
 def remove_tree(path: Path) -> None:

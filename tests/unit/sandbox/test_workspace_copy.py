@@ -6,15 +6,18 @@ recursion allows, which git checks out without complaint."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 import pytest
 
 from cicd_agent.sandbox import Sandbox
 from cicd_agent.sandbox.workspace import copy_repository
+from tests.harness.temp_folders import remove_tree
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
@@ -82,16 +85,6 @@ def test_a_checkout_nested_deeper_than_python_recurses_is_copied_and_runs(
 
 
 @needs_sandbox
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: the copy's paths are longer than the checkout's (a runner's "
-    "/home/runner/work/r/r is shorter than the sandbox's folders), so a path git checks out "
-    "can be past the longest path the kernel takes in the copy: Sandbox() raises OSError "
-    "(ENAMETOOLONG), which no mode catches (the review's linter step, gen-tests' and the fix "
-    "step's Sandbox() reach the CLI's catch-all: an internal error); a copy by descriptors "
-    "relative to each folder, and a walk of the copy that measures the same way, are left "
-    "for the sandbox's owner",
-)
 def test_a_path_that_fits_in_the_checkout_but_not_in_the_copy_does_not_break_the_sandbox(
     tmp_path: Path,
 ) -> None:
@@ -125,3 +118,87 @@ def test_a_path_that_fits_in_the_checkout_but_not_in_the_copy_does_not_break_the
     finally:
         subprocess.run(["rm", "-rf", "--", str(short)], check=False, timeout=120)
     assert result.ok, (result.describe(), result.output)
+
+
+_FULL_DISK = textwrap.dedent(
+    """
+    import sys, tempfile
+    from pathlib import Path
+    from cicd_agent.runner.errors import UsageError
+    from cicd_agent.sandbox import Sandbox
+    tempfile.tempdir = sys.argv[2]
+    try:
+        Sandbox(Path(sys.argv[1]), {"PATH": "/usr/bin:/bin"})
+    except UsageError as exc:
+        print(f"UsageError: {exc}")
+    """
+)
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("unshare") is None, reason="mounts a small file system"
+)
+def test_a_checkout_the_sandbox_cannot_copy_is_one_plain_error(tmp_path: Path) -> None:
+    """Common sense: whatever still stops the copy (here the sandbox's own disk is full) is
+    one sentence naming where and why, not an internal error with a trace: the copy of a
+    2 MiB file into a 1 MiB file system, in a mount namespace of the test's own."""
+    checkout = tmp_path / "checkout"
+    (checkout / "data" / "big").mkdir(parents=True)
+    (checkout / "data" / "big" / "blob.bin").write_bytes(bytes(2 << 20))
+    small = tmp_path / "small"
+    small.mkdir()
+    mount = f'mount -t tmpfs -o size=1m tmpfs {small} && exec "$@"'
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", mount, "sh",
+         sys.executable, "-c", _FULL_DISK, str(checkout), str(small)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    said = done.stdout.strip()
+    assert said.startswith(
+        "UsageError: the sandbox cannot copy the checkout: data/big: No space left on device"
+    ), (said, done.stderr[-2000:])
+    assert len(said.splitlines()) == 1
+
+
+_FEW_DESCRIPTORS = textwrap.dedent(
+    """
+    import os, resource, sys
+    from pathlib import Path
+    from cicd_agent.sandbox.limits import tree_bytes
+    from cicd_agent.sandbox.workspace import copy_repository
+    resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+    source, target = Path(sys.argv[1]), Path(sys.argv[2])
+    copy_repository(source, target)
+    print(tree_bytes(source) == tree_bytes(target))
+    """
+)
+
+
+def test_a_tree_deeper_than_the_descriptor_limit_is_copied_and_measured(tmp_path: Path) -> None:
+    """Common sense: the walk keeps one descriptor open, not one a level, so a tree 300 deep
+    is copied and measured by a process that may open 64 (a default limit is 1024, and a pull
+    request chooses how deep its folders go)."""
+    source = tmp_path / "source"
+    source.mkdir()
+    folder = os.open(source, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for _ in range(300):
+            os.mkdir("d", dir_fd=folder)
+            deeper = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=folder)
+            os.close(folder)
+            folder = deeper
+        os.close(os.open("bottom.py", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=folder))
+    finally:
+        os.close(folder)
+    target = tmp_path / "target"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _FEW_DESCRIPTORS, str(source), str(target)],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        copied = (target / "/".join(["d"] * 300) / "bottom.py").is_file()
+    finally:
+        remove_tree(source)
+        remove_tree(target)
+    assert done.stdout == "True\n", done.stderr[-2000:]
+    assert copied

@@ -1,0 +1,106 @@
+"""The one walk of the sandbox's trees (``sandbox/walk.py``) and the file system's count
+beside it (``sandbox/disk.py``): a link is never followed, a folder moved from under the walk
+stops it, and blocks no folder shows still leave the free count."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.sandbox.disk import free_bytes
+from cicd_agent.sandbox.walk import Moved, walk
+
+
+class _Seen:
+    def __init__(self, on_enter: object = None) -> None:
+        self.names: list[str] = []
+        self.on_enter = on_enter
+
+    def entry(self, folder: int, name: str, found: os.stat_result) -> bool:
+        self.names.append(name)
+        return True
+
+    def enter(self, folder: int, name: str) -> None:
+        if callable(self.on_enter):
+            self.on_enter(name)
+
+    def leave(self, folder: int) -> None:
+        pass
+
+    def failed(self, error: OSError) -> None:
+        raise error
+
+
+def test_a_link_to_a_folder_is_an_entry_never_gone_into(tmp_path: Path) -> None:
+    (tmp_path / "inside").mkdir()
+    (tmp_path / "inside" / "kept.txt").write_text("x")
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "secret.txt").write_text("x")
+    (tmp_path / "inside" / "link").symlink_to(tmp_path / "outside", target_is_directory=True)
+    seen = _Seen()
+    walk(tmp_path / "inside", seen)
+    assert seen.names == ["kept.txt", "link"]
+
+
+def test_a_folder_moved_from_under_the_walk_stops_it(tmp_path: Path) -> None:
+    """Attack: going back up opens ``..``; a folder moved elsewhere while the walk is inside
+    it would lead the walk up into another tree. It stops instead."""
+    (tmp_path / "top" / "a" / "b").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "unrelated.txt").write_text("x")
+
+    def move(name: str) -> None:
+        if name == "b":
+            (tmp_path / "top" / "a" / "b").rename(tmp_path / "elsewhere" / "b")
+
+    seen = _Seen(move)
+    with pytest.raises(Moved):
+        walk(tmp_path / "top", seen)
+    assert "unrelated.txt" not in seen.names
+
+
+def test_two_folders_on_one_file_system_count_its_free_blocks_once(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    free = free_bytes([tmp_path, tmp_path / "shared"])
+    assert list(free) == [os.stat(tmp_path).st_dev]
+
+
+_UNSEEN = textwrap.dedent(
+    """
+    import os, sys
+    from pathlib import Path
+    from cicd_agent.sandbox.disk import DiskStart
+    from cicd_agent.sandbox.limits import Limits, tree_bytes
+    folder = Path(sys.argv[1])
+    start = DiskStart.of([folder], tree_bytes(folder))
+    held = os.open(folder / "gone", os.O_RDWR | os.O_CREAT, 0o600)
+    os.write(held, bytes(8 << 20))
+    os.unlink(folder / "gone")
+    shown = tree_bytes(folder)
+    print(start.unseen(shown) >= 8 << 20)
+    print(start.hidden_past(Limits(disk_bytes=1 << 20, others_bytes=4 << 20), shown) > 0)
+    print(start.hidden_past(Limits(disk_bytes=1 << 20, others_bytes=16 << 20), shown))
+    """
+)
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("unshare") is None, reason="mounts a small file system"
+)
+def test_blocks_no_folder_shows_leave_the_free_count(tmp_path: Path) -> None:
+    """An unlinked file held open is in no folder; its 8 MiB still leave the free count of a
+    file system of the test's own (nobody else writes there), and count against a run only
+    past what others may write."""
+    mount = f'mount -t tmpfs -o size=64m tmpfs {tmp_path} && exec "$@"'
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", mount, "sh",
+         sys.executable, "-c", _UNSEEN, str(tmp_path)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.stdout.split() == ["True", "True", "0"], done.stderr[-2000:]
