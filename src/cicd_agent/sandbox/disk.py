@@ -17,11 +17,13 @@ those at its start: a fall the run's own counted growth does not explain is bloc
 unseen, unless another process on the runner wrote them meanwhile (a parallel test worker,
 a service container, the other jobs of a shared machine). Nothing tells the two apart, so
 the unexplained fall counts only past the run's whole disk limit and past what others may
-write meanwhile (:attr:`~cicd_agent.sandbox.limits.Limits.others_bytes`, 1 GiB, below the
-2 GiB disk limit): a run takes at most twice its limit whatever it hides, and only others
+write meanwhile (:attr:`~cicd_agent.sandbox.limits.Limits.others_bytes`, 2 GiB, the disk
+limit's default): a run takes at most twice its limit whatever it hides, and only others
 writing more than that beside it while it runs kill a run that hid nothing, in words that
-say what was seen. A small limit with the default leaves ample room to hide; the attack
-tests lower both.
+say what was seen. (On a machine shared by many jobs, others wrote 255 MiB in 3 s: a small
+allowance is no allowance there.) A small disk limit with the default leaves ample room to
+hide; the attack tests lower both. Inodes count too, one block each, as in the walk: empty
+files in flight take no blocks, but a file system's inodes run out like its blocks.
 """
 
 from __future__ import annotations
@@ -31,17 +33,32 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.sandbox.limits import Limits
+from cicd_agent.sandbox.limits import ENTRY_BYTES, Limits
 
 
-def free_bytes(writable: Sequence[Path]) -> dict[int, int]:
-    """Free bytes of each file system (by device) holding one of ``writable``."""
-    free: dict[int, int] = {}
+@dataclass(frozen=True)
+class Free:
+    """What one file system has free: bytes in blocks, and inodes."""
+
+    bytes: int
+    inodes: int
+
+    def fallen_to(self, now: Free) -> int:
+        """What the file system lost since this count, in bytes: its blocks, or its inodes at
+        one block each, whichever is more (as the walk counts each entry as at least a block:
+        empty files held where no walk finds them take no blocks, but a file system's inodes
+        run out like its blocks)."""
+        return max(self.bytes - now.bytes, (self.inodes - now.inodes) * ENTRY_BYTES)
+
+
+def free_bytes(writable: Sequence[Path]) -> dict[int, Free]:
+    """What each file system (by device) holding one of ``writable`` has free."""
+    free: dict[int, Free] = {}
     for folder in writable:
         device = os.stat(folder).st_dev
         if device not in free:
             found = os.statvfs(folder)
-            free[device] = found.f_bfree * found.f_frsize
+            free[device] = Free(found.f_bfree * found.f_frsize, found.f_ffree)
     return free
 
 
@@ -51,7 +68,7 @@ class DiskStart:
 
     writable: tuple[Path, ...]
     shown: int
-    free: dict[int, int]
+    free: dict[int, Free]
 
     @classmethod
     def of(cls, writable: Sequence[Path], shown: int) -> DiskStart:
@@ -62,7 +79,7 @@ class DiskStart:
         """Bytes the run's file systems lost since its start that its counted use (``shown``
         now, its folders and held files) does not explain."""
         now = free_bytes(self.writable)
-        fallen = sum(self.free[device] - now.get(device, self.free[device]) for device in self.free)
+        fallen = sum(start.fallen_to(now.get(device, start)) for device, start in self.free.items())
         return fallen - (shown - self.shown)
 
     def hidden_past(self, limits: Limits, shown: int) -> int:

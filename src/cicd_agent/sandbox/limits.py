@@ -22,7 +22,7 @@ from cicd_agent.sandbox.walk import walk
 
 _GIB = 1 << 30
 
-_ENTRY_BYTES = 4096
+ENTRY_BYTES = 4096
 """The least one file or folder counts against the disk limit (a block; an empty one holds an
 inode, and millions of them exhaust a disk's inodes whatever their size)."""
 
@@ -36,7 +36,7 @@ class Limits:
     disk_bytes: int = 2 * _GIB
     """Room a run may write in its folder, on top of what is there when it starts."""
     file_bytes: int = _GIB
-    others_bytes: int = _GIB
+    others_bytes: int = 2 * _GIB
     """What other processes may write to a run's file systems while it runs, unblamed: a fall
     of free space the run's own folders and files do not explain counts against it only past
     this and :attr:`disk_bytes` (:mod:`cicd_agent.sandbox.disk`)."""
@@ -219,7 +219,7 @@ class _Total:
         self.bytes = 0
 
     def entry(self, folder: int, name: str, found: os.stat_result) -> bool:
-        self.bytes += max(found.st_size, found.st_blocks * 512, _ENTRY_BYTES)
+        self.bytes += max(found.st_size, found.st_blocks * 512, ENTRY_BYTES)
         return True
 
     def enter(self, folder: int, name: str) -> None:

@@ -210,13 +210,12 @@ _WAITS_FOR_ANOTHER_WRITER = textwrap.dedent(
 @needs_sandbox
 def test_another_writer_on_the_same_file_system_does_not_kill_a_run(tmp_path: Path) -> None:
     """Common sense: the file system's free count falls for every writer on it, and a test
-    worker beside the run writes too. A run that writes nothing, under a 1 MiB limit with
-    32 MiB allowed to others, while a process outside writes 16 MiB beside its folder, ends
-    as it would alone."""
+    worker beside the run writes too. A run that writes nothing, under a 1 MiB limit, while a
+    process outside writes 16 MiB beside its folder, ends as it would alone."""
     checkout = tmp_path / "checkout"
     checkout.mkdir()
     env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
-    with Sandbox(checkout, env, limits=Limits(disk_bytes=1 << 20, others_bytes=32 << 20)) as box:
+    with Sandbox(checkout, env, limits=Limits(disk_bytes=1 << 20)) as box:
         space = box.workspace("beside")
         outside = box.root / "outside"
         assert os.stat(box.root).st_dev == os.stat(space.live).st_dev
@@ -241,3 +240,48 @@ def test_another_writer_on_the_same_file_system_does_not_kill_a_run(tmp_path: Pa
             ended.set()
             writer.join()
     assert result.ok, (result.describe(), result.output)
+
+
+_EMPTY_IN_FLIGHT = textwrap.dedent(
+    """
+    import array, os, resource, socket, time
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    one, other = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sent = 0
+    try:
+        while sent < 16000:  # 200 a message, each file empty: inodes, no blocks
+            made = []
+            for number in range(200):
+                made.append(os.open(f"e{number}", os.O_RDWR | os.O_CREAT, 0o600))
+                os.unlink(f"e{number}")
+            one.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", made))])
+            for handle in made:
+                os.close(handle)
+            sent += 200
+    except OSError as exc:
+        print("stopped at", sent, exc, flush=True)
+    print(sent, "empty files held by descriptors in flight", flush=True)
+    time.sleep(5)
+    print("never counted", flush=True)
+    """
+)
+
+
+@needs_sandbox
+def test_a_run_cannot_hide_inodes_in_descriptors_it_sends_and_never_receives(
+    tmp_path: Path,
+) -> None:
+    """Attack: the same hiding place with empty files: no blocks leave the free count, but
+    each holds an inode, and a file system's inodes are as finite as its blocks (the walk
+    counts each entry as one block for that reason). 16000 in flight (the descriptor limit
+    bounds them per user, up to a million in some containers) took 16000 inodes unseen."""
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    hiding = Limits(disk_bytes=4 << 20, others_bytes=16 << 20)
+    with Sandbox(checkout, env, limits=hiding) as box:
+        script = [sys.executable, "-c", _EMPTY_IN_FLIGHT]
+        result = box.run(script, box.workspace("inodes"), timeout=120)
+    assert "never counted" not in result.output, result.output
+    assert result.killed_for.startswith("it wrote more than 4 MiB"), result.describe()
