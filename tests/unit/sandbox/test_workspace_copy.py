@@ -90,7 +90,8 @@ def test_a_path_that_fits_in_the_checkout_but_not_in_the_copy_does_not_break_the
 ) -> None:
     """Attack: a pull request commits a file whose path is 4065 bytes, forty-one folders deep,
     which git checks out under a short checkout folder; its copy under the sandbox's own
-    folder is past 4096 bytes."""
+    folder is past 4096 bytes. The copy and the disk measure go by descriptors; the run
+    reads the file by its path relative to the copy."""
     short = Path(tempfile.mkdtemp(prefix="c", dir="/tmp"))
     try:
         origin, checkout = short / "o", short / "c"
@@ -114,10 +115,12 @@ def test_a_path_that_fits_in_the_checkout_but_not_in_the_copy_does_not_break_the
         _git("clone", "-q", str(origin), str(checkout), cwd=short)
         env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
         with Sandbox(checkout, env) as box:
-            result = box.run(["true"], box.workspace("long"), timeout=60)
+            probe = f"print(open({relative!r}).read(), end='')"  # relative: under 4096 bytes
+            result = box.run([sys.executable, "-c", probe], box.workspace("long"), timeout=60)
     finally:
         subprocess.run(["rm", "-rf", "--", str(short)], check=False, timeout=120)
     assert result.ok, (result.describe(), result.output)
+    assert result.output == "X = 1\n", result.output
 
 
 _FULL_DISK = textwrap.dedent(
