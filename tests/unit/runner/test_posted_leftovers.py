@@ -15,15 +15,19 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import cmarkgfm
 import pytest
 
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.github.limits import fit
+from cicd_agent.modes.review.options import ReviewOptions
+from cicd_agent.notify import slack_text
 from cicd_agent.runner.annotations import annotation_text, annotation_title
-from cicd_agent.runner.markdown import Reference, neutralise, posted, prose
+from cicd_agent.runner.markdown import Reference, neutralise, posted, prose, unreferenced
 from cicd_agent.runner.withheld import withheld
+from tests.helpers.context import run_context
 from tests.unit.runner.test_posting_seam import PLACES, inert
 
 OWN = ("https://github.com/o/r/",)
@@ -136,7 +140,7 @@ def test_every_posted_text_is_redacted_before_it_is_neutralised() -> None:
     """A text a command echoes (a token from a log, a file, a mode's error) reaches GitHub
     only through the seam, and the seam redacts the run's secrets and every secret shape
     first, then neutralises what redaction wrote (``[REDACTED:…]`` before ``(`` is no link)."""
-    with withheld(Redactor([_KNOWN])):
+    with withheld(Redactor([_KNOWN]).redact):
         for text in (
             f"token {_TOKEN} here",
             f"`{_KNOWN}`",
@@ -151,5 +155,29 @@ def test_every_posted_text_is_redacted_before_it_is_neutralised() -> None:
                 assert _TOKEN not in shown and _KNOWN not in shown, shown
                 assert "REDACTED" in shown
         inert(posted(PLACES["table cell"].replace("{}", f"{_KNOWN}({OWN[0]}x)"), allowed_links=OWN))
-    # Outside a run no value is known, but shapes are still redacted.
-    assert _KNOWN in posted(_KNOWN) and _TOKEN not in posted(_TOKEN)
+    assert _KNOWN in posted(_KNOWN)  # registered only while the run is open
+
+
+def test_a_run_registers_its_redactor_while_it_is_open(tmp_path: Path) -> None:
+    """The run's context is the one place a redactor is registered: from its creation until
+    whoever started the run closes it (a nested run's while it runs)."""
+    environ = {"GITHUB_TOKEN": "ghs_" + "k" * 36, "MY_API_KEY": _KNOWN}
+    ctx, _ = run_context("review", ["--provider", "none"], environ, ReviewOptions.from_given)
+    with ctx.resources:
+        assert _KNOWN not in posted(f"key {_KNOWN}") and _TOKEN not in neutralise(_TOKEN)
+        nested, _ = run_context("review", ["--provider", "none"], {}, ReviewOptions.from_given)
+        with nested.resources:
+            assert _TOKEN not in neutralise(_TOKEN)
+        assert _KNOWN not in posted(f"key {_KNOWN}")
+    assert _KNOWN in posted(f"key {_KNOWN}")
+
+
+def test_chat_text_and_a_commit_message_are_redacted_and_hold_no_refused_byte() -> None:
+    """The two posted texts that are not Markdown: a Slack message (its lines are log and
+    model words) and a commit message we push (a test's name the pull request chose)."""
+    with withheld(Redactor([_KNOWN]).redact):
+        for text in (f"{_KNOWN} \x00\x1b[2J", f"token {_TOKEN}\x07"):
+            for shown in (slack_text(text, link="https://github.com/o/r/actions/runs/1"),
+                          unreferenced(text)):  # fmt: skip
+                assert _KNOWN not in shown and _TOKEN not in shown, shown
+                assert not re.search("[\x00-\x08\x1b\x7f]", shown), repr(shown)
