@@ -284,7 +284,7 @@ def posted(
     # may pair a backtick, and code would be raw HTML or prose. So the code must read as it did.
     before = code_texts(neutral)
     kept = before is not None and code_texts(shown) == [put_back(code) for code in before]
-    if not kept or live_in_post(shown, allowed_links, numbers):
+    if not kept or live_in_post(shown, allowed_links, linked=numbers):
         shown = _neutral_text(text, allowed_links, limit, numbers)
     shown = _HELD_REFERENCE.sub(lambda found: f"#{_number(found.group(1))}", shown)
     return Neutral(shown, _MAKER, own)
@@ -354,10 +354,10 @@ def _inert(text: str, allowed_links: tuple[str, ...], own: frozenset[int]) -> st
     """``text`` with its code kept, if GitHub's parser finds nothing live in that; else all of
     it escaped as prose, if that is inert; else one code block (inert by construction)."""
     kept = _closed(_code_kept(text, allowed_links, own))
-    if not live_on_github(kept, allowed_links, own):
+    if not live_on_github(kept, allowed_links, linked=own):
         return kept
     escaped = _closed(_plain(text, allowed_links, own))
-    if not live_on_github(escaped, allowed_links, own):
+    if not live_on_github(escaped, allowed_links, linked=own):
         return escaped
     return code_block(text)
 

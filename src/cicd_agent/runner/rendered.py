@@ -65,10 +65,13 @@ class _Reader(HTMLParser):
     """Collects what is live in cmark-gfm's HTML: outside ``<code>``/``<pre>``, text is read as
     GitHub reads it for mentions and references (character references already decoded)."""
 
-    def __init__(self, allowed: Sequence[str], own: Collection[int] = ()) -> None:
+    def __init__(
+        self, allowed: Sequence[str], own: Collection[int] = (), linked: Collection[int] = ()
+    ) -> None:
         super().__init__(convert_charrefs=True)
         self.allowed = allowed
         self.own = own
+        self.linked = linked
         self.code = 0
         self.link = 0
         self.live: list[str] = []
@@ -79,7 +82,7 @@ class _Reader(HTMLParser):
         elif tag == "a":
             self.link += 1
             href = dict(attrs).get("href") or ""
-            if not allowed_link(href, self.allowed, self.own):
+            if not allowed_link(href, self.allowed, self.linked):
                 self.live.append(f"a link to {href!r}")
         elif tag == "img":
             self.live.append("an image")
@@ -170,23 +173,32 @@ def code_texts(markdown: str) -> list[str] | None:
 
 
 def live_on_github(
-    markdown: str, allowed: Sequence[str] = (), own: Collection[int] = ()
+    markdown: str,
+    allowed: Sequence[str] = (),
+    own: Collection[int] = (),
+    *,
+    linked: Collection[int] = (),
 ) -> list[str]:
     """What GitHub would make live in ``markdown``, one phrase each (empty: nothing); ``own``:
-    the numbers of our own references (``#12``), which are meant to be live."""
-    reader = _Reader(allowed, own)
+    the numbers of our own references (``#12``), which are meant to be live; ``linked``: those
+    of the issues and pull requests our links into the repository may point to."""
+    reader = _Reader(allowed, own, linked)
     reader.feed(_html(markdown))
     reader.close()
     return reader.live
 
 
 def live_in_post(
-    markdown: str, allowed: Sequence[str] = (), own: Collection[int] = ()
+    markdown: str,
+    allowed: Sequence[str] = (),
+    own: Collection[int] = (),
+    *,
+    linked: Collection[int] = (),
 ) -> list[str]:
     """What GitHub would make live in ``markdown`` that keeps some HTML of ours: rendered with
     raw HTML kept, so what an HTML block holds is read too (safe mode hides it in one
-    comment); ``own`` as for :func:`live_on_github`."""
-    reader = _PostReader(allowed, own)
+    comment); ``own`` and ``linked`` as for :func:`live_on_github`."""
+    reader = _PostReader(allowed, own, linked)
     html = _html(markdown, Options.CMARK_OPT_UNSAFE)
     try:
         reader.feed(html)
