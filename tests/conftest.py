@@ -7,11 +7,13 @@ are registered here only when their file exists, so the suite keeps running whil
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from cicd_agent.runner import withheld
 from tests.harness import payloads
 
 _HARNESS = Path(__file__).parent / "harness"
@@ -41,6 +43,15 @@ def hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith(_LEAKY_PREFIXES):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def no_run_left_open() -> Iterator[None]:
+    """A run's context registers its redactor for everything posted until whoever started the
+    run closes it; a test that builds a context and never closes it must not redact what the
+    next test posts (the suite would depend on the order tests run in)."""
+    yield
+    withheld._OPEN.clear()
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ from typing import final
 from urllib.parse import urlsplit
 
 from cicd_agent.runner.errors import ExternalServiceError, UsageError
+from cicd_agent.runner.withheld import redacted
 
 SLACK_TEXT_LIMIT = 3000
 """Slack truncates longer ``text``; we cut first so the end of the message is ours."""
@@ -42,8 +43,10 @@ def slack_text(*lines: str, link: str = "") -> SlackText:
     (``&``, ``<``, ``>``), so no text we pass on (log words, model words, branch names) can
     ping a channel (``<!channel>``) or forge a link (``<https://…|label>``); a bare URL in
     them is broken too (Slack links one, and may fetch it to unfurl it). ``link``, a URL we
-    made (the comment, the run), ends the message as the one link."""
-    shown = [_URL.sub(_unlink, _escape(line)) for line in lines if line]
+    made (the comment, the run), ends the message as the one link. Each line is redacted
+    first, as anything posted (:mod:`cicd_agent.runner.withheld`), and a control character or
+    lone surrogate (which the JSON encoder or Slack refuses) is U+FFFD."""
+    shown = [_URL.sub(_unlink, _escape(_plain(line))) for line in lines if line]
     return SlackText("\n".join([*shown, *([_escape(link)] if link else [])]), _MAKER)
 
 
@@ -55,6 +58,14 @@ def _unlink(found: re.Match[str]) -> str:
     """A zero-width space after the scheme's colon or inside ``www.``: shown, never linked."""
     text = found.group(0)
     return "www\u200b." if text.lower() == "www." else f"{text}\u200b"
+
+
+# C0 controls but tab and line feed, DEL, C1 controls and lone surrogates.
+_REFUSED = re.compile("[\ud800-\udfff\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _plain(line: str) -> str:
+    return _REFUSED.sub("\ufffd", redacted(_REFUSED.sub("\ufffd", line)))
 
 
 def _escape(text: str) -> str:

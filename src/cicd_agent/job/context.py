@@ -19,6 +19,7 @@ from cicd_agent.model.usage import ModelUsageReport
 from cicd_agent.runner.inputs import input_value
 from cicd_agent.runner.progress import Progress
 from cicd_agent.runner.runner_io import RunnerIO
+from cicd_agent.runner.withheld import withheld
 
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
@@ -60,6 +61,8 @@ class RunContext(Generic[OptionsT_co]):
     def __post_init__(self) -> None:
         for secret in self.redactor.known:
             self.runner.mask(secret)
+        # Everything posted while the run is open is redacted with its secrets first.
+        self.resources.enter_context(withheld(self.redactor.redact))
 
     @cached_property
     def mode_options(self) -> OptionsT_co:

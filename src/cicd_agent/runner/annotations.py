@@ -6,6 +6,7 @@ Markdown neutraliser (:mod:`cicd_agent.runner.markdown`) would only show its esc
 pull request controls reaches them all the same (a log line, a file name, a finding's title), so
 an annotation's texts are :class:`AnnotationText`, which only :func:`annotation_text` makes:
 
+- secrets are redacted first, as in every posted text (:mod:`cicd_agent.runner.withheld`);
 - a lone surrogate (a byte that was not UTF-8) is U+FFFD: a strict UTF-8 stdout raises on it,
   losing every later annotation and the step's exit code, and GitHub refuses it in JSON;
 - control characters (an ANSI escape rewrites the terminal or the log), the line separators a
@@ -23,6 +24,8 @@ from __future__ import annotations
 
 import re
 from typing import final
+
+from cicd_agent.runner.withheld import redacted
 
 TITLE_MAX = 255
 """Characters in an annotation's title (the Checks API's limit)."""
@@ -60,7 +63,8 @@ def annotation_text(
     """``text`` as an annotation may show it: see the module's list. ``one_line`` folds every
     run of whitespace into a space (a title, a path); ``limit`` is in UTF-8 bytes and
     ``chars`` in characters."""
-    shown = _UNSHOWN.sub("\ufffd", _LINE_END.sub("\n", _SURROGATE.sub("\ufffd", text)))
+    shown = redacted(_SURROGATE.sub("\ufffd", text))
+    shown = _UNSHOWN.sub("\ufffd", _LINE_END.sub("\n", shown))
     if one_line:
         shown = " ".join(shown.split())
     if chars is not None and len(shown) > chars:

@@ -15,6 +15,9 @@ code kept verbatim into prose), :func:`fitted` cuts and neutralises again, :func
 adds our markers. Our own references to an issue or pull request are :class:`Reference` values,
 made from a number: :func:`posted` keeps those it is given and breaks every other one.
 
+Both redact first (:mod:`cicd_agent.runner.withheld`): what a text echoes of a secret is gone
+before it is made inert, whoever built the text.
+
 What neutralise keeps verbatim as code is found by a CommonMark parser; GitHub renders with
 cmark-gfm, so the result is read once more as GitHub renders it (:mod:`cicd_agent.runner.rendered`)
 and, where the two parsers disagree, neutralise falls back to text that is inert to both.
@@ -27,7 +30,14 @@ from collections.abc import Collection
 from typing import final
 
 from cicd_agent.runner.code_regions import code_regions, open_fence_closer
-from cicd_agent.runner.rendered import allowed_link, code_texts, live_in_post, live_on_github
+from cicd_agent.runner.rendered import (
+    NUMBERED,
+    allowed_link,
+    code_texts,
+    live_in_post,
+    live_on_github,
+)
+from cicd_agent.runner.withheld import redacted
 
 _BACKTICKS = re.compile(r"`+")
 # A ``]`` followed by ``(``, ``[`` or ``:`` closes a link, image or reference definition;
@@ -70,8 +80,10 @@ _HOLD = {tag: chr(0x10FF00 + n) for n, tag in enumerate(OUR_TAGS)}
 _HELD = re.compile("[\U0010ff00-\U0010ff2f]")
 # A lone surrogate: a byte that was not UTF-8 (text read with ``surrogateescape``) or a JSON
 # escape such as ``\ud800`` (a hand-off file). No UTF-8 writer takes one, GitHub's parser
-# included: shown as U+FFFD, as a reader decoding the bytes would show it.
-_SURROGATE = re.compile("[\ud800-\udfff]")
+# included. NUL GitHub's API refuses in a body; the other C0 controls (but tab, line feed and
+# carriage return), DEL and the C1 controls no browser shows, and an escape rewrites a terminal
+# that reads the log. Each is shown as U+FFFD, as a reader decoding the bytes would show it.
+_REFUSED = re.compile("[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # A link of ours into the repository (``[run 12](https://github.com/o/r/actions/runs/12)``):
 # its ``](URL)`` is held as a numbered mark while the text is neutralised, as the tags are.
 _LINK_TAIL = re.compile(r"\]\((https?://[^\s()<>]+)\)")
@@ -83,7 +95,9 @@ _HIDDEN = re.compile(r"<!-- cicd-agent[\w-]*:[\w.:/@+ -]* -->")
 # One of our references (``#12``) is held as a numbered mark too, while the text is neutralised.
 _REFERENCE_MARK, _REFERENCE_END = "\U0010ff12", "\U0010ff13"
 _HELD_REFERENCE = re.compile(f"{_REFERENCE_MARK}([\U0010ff20-\U0010ff29]+){_REFERENCE_END}")
-_OWN_REFERENCE = re.compile(r"(?<![\w&/#-])#(\d+)(?!\d)")
+# Ours stand alone (after a space, ``(`` or at the start): after anything else GitHub may read
+# the ``#12`` as another repository's (``o/repo.#12``, ``sheetsee.js#12``).
+_OWN_REFERENCE = re.compile(r"(?<![^\s(])#(\d+)(?!\d)")
 
 
 # Only this module makes :class:`Neutral` text: its constructor asks for this object.
@@ -167,10 +181,12 @@ def code_block(text: str, language: str = "text") -> str:
     return f"{fence}{language}\n{text.rstrip()}\n{fence}"
 
 
-def _unlink(url: str, allowed: tuple[str, ...]) -> str:
-    """A URL into our own repository stays a link; any other stops being one (GitHub only
-    autolinks ``scheme://`` and ``www.``, so a zero-width space after the colon is enough)."""
-    if allowed_link(url, allowed):
+def _unlink(url: str, allowed: tuple[str, ...], own: frozenset[int]) -> str:
+    """A URL into our own repository stays a link, but one to an issue, pull request or
+    discussion not in ``own`` (a link to one is a cross-reference); any other stops being one
+    (GitHub only autolinks ``scheme://`` and ``www.``, so a zero-width space after the colon is
+    enough)."""
+    if allowed_link(url, allowed, own):
         return url
     if url.lower() == "www.":
         return f"www{ZWSP}."
@@ -178,11 +194,11 @@ def _unlink(url: str, allowed: tuple[str, ...]) -> str:
     return f"{scheme}:{ZWSP}//{rest}"
 
 
-def _unreferenced(text: str, allowed: tuple[str, ...]) -> str:
+def _unreferenced(text: str, allowed: tuple[str, ...], own: frozenset[int]) -> str:
     """``text`` with every ``#12`` and ``GH-12`` broken by a zero-width space, but in a link
     into the repository (a ``#L3`` or ``#12-notes`` fragment): GitHub finds no reference in a
     link's text."""
-    kept = [m.span() for m in _URL.finditer(text) if allowed_link(m.group(0), allowed)]
+    kept = [m.span() for m in _URL.finditer(text) if allowed_link(m.group(0), allowed, own)]
     out: list[str] = []
     last = 0
     for start, end in [*kept, (len(text), len(text))]:
@@ -192,8 +208,8 @@ def _unreferenced(text: str, allowed: tuple[str, ...]) -> str:
     return "".join(out)
 
 
-def _plain(text: str, allowed: tuple[str, ...]) -> str:
-    text = _URL.sub(lambda m: _unlink(m.group(0), allowed), _unreferenced(text, allowed))
+def _plain(text: str, allowed: tuple[str, ...], own: frozenset[int]) -> str:
+    text = _URL.sub(lambda m: _unlink(m.group(0), allowed, own), _unreferenced(text, allowed, own))
     text = _CHARACTER_REFERENCE.sub(r"\1\\&", text)
     text = _LINK_CLOSE.sub(r"\1\\]", text.replace("<", "&lt;"))
     return _MENTION.sub("@" + ZWSP, text)
@@ -208,7 +224,7 @@ def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> Neutral:
     swallow what we write after it. Text over :data:`NEUTRALISE_LIMIT` is cut there, and the
     cut is said.
     """
-    return Neutral(_neutral_text(text, allowed_links, NEUTRALISE_LIMIT), _MAKER)
+    return Neutral(_neutral_text(redacted(text), allowed_links, NEUTRALISE_LIMIT), _MAKER)
 
 
 def posted(
@@ -233,10 +249,10 @@ def posted(
     """
     # Our renderings end lines, cells and list items at "\n" only; GitHub also at a lone "\r",
     # where untrusted text would leave its cell or list item: here it reads as they were built.
-    text = _HELD.sub("\ufffd", _SURROGATE.sub("\ufffd", markdown))
+    text = _HELD.sub("\ufffd", _REFUSED.sub("\ufffd", redacted(markdown)))
     text = text.replace("\r\n", "\n").replace("\r", " ")
     own = frozenset(references)
-    numbers = {reference.number for reference in own}
+    numbers = frozenset(reference.number for reference in own)
 
     def hold_reference(found: re.Match[str]) -> str:
         if int(found.group(1)) not in numbers:
@@ -247,7 +263,7 @@ def posted(
     links: list[str] = []
 
     def hold(found: re.Match[str]) -> str:
-        if not allowed_link(found.group(1), allowed_links):
+        if not allowed_link(found.group(1), allowed_links, numbers):
             return found.group(0)
         links.append(found.group(0))
         return _LINK_MARK + str(len(links) - 1).translate(_DIGITS) + _LINK_END
@@ -255,7 +271,7 @@ def posted(
     held = _LINK_TAIL.sub(hold, text)
     for tag, mark in _HOLD.items():
         held = held.replace(tag, mark)
-    neutral = _neutral_text(held, allowed_links, limit)
+    neutral = _neutral_text(held, allowed_links, limit, numbers)
 
     def put_back(part: str) -> str:
         for tag, mark in _HOLD.items():
@@ -268,10 +284,19 @@ def posted(
     # may pair a backtick, and code would be raw HTML or prose. So the code must read as it did.
     before = code_texts(neutral)
     kept = before is not None and code_texts(shown) == [put_back(code) for code in before]
-    if not kept or live_in_post(shown, allowed_links):
-        shown = _neutral_text(text, allowed_links, limit)
+    if not kept or live_in_post(shown, allowed_links, linked=numbers):
+        shown = _neutral_text(text, allowed_links, limit, numbers)
     shown = _HELD_REFERENCE.sub(lambda found: f"#{_number(found.group(1))}", shown)
     return Neutral(shown, _MAKER, own)
+
+
+def linked(url: str) -> Reference | None:
+    """The issue or pull request a URL GitHub answered us with points to (the review we
+    posted, the comment a command answers), as our own :class:`Reference`: :func:`posted`
+    keeps our link to it a link. Only for URLs GitHub gave us, never ones a text holds."""
+    path = url.split("://", 1)[-1].split("/", 3)[-1]
+    found = NUMBERED.match(path)
+    return Reference(int(found.group(1))) if found and int(found.group(1)) > 0 else None
 
 
 def references_in(text: str) -> frozenset[Reference]:
@@ -310,25 +335,29 @@ def fitted(text: Neutral, room: int, note: str, *, allowed_links: tuple[str, ...
     return posted(note.strip()[:room])
 
 
-def _neutral_text(text: str, allowed_links: tuple[str, ...], limit: int) -> str:
-    text = _SURROGATE.sub("\ufffd", text)
+def _neutral_text(
+    text: str, allowed_links: tuple[str, ...], limit: int, own: frozenset[int] = frozenset()
+) -> str:
+    """``text`` made inert (``own``: the numbers of the issues and pull requests our own
+    links may still point to)."""
+    text = _REFUSED.sub("\ufffd", text)
     cut = len(text) - limit
     if cut > 0:
         text = text[:limit]
     # A lone carriage return ends a line for both parsers, but not for the code's line table.
     text = _COMMENT.sub(f"<!{ZWSP}--", text.replace("\r\n", "\n").replace("\r", "\n"))
-    shown = _inert(text, allowed_links)
+    shown = _inert(text, allowed_links, own)
     return shown if cut <= 0 else f"{shown}\n\n… ({cut:,} more characters cut)"
 
 
-def _inert(text: str, allowed_links: tuple[str, ...]) -> str:
+def _inert(text: str, allowed_links: tuple[str, ...], own: frozenset[int]) -> str:
     """``text`` with its code kept, if GitHub's parser finds nothing live in that; else all of
     it escaped as prose, if that is inert; else one code block (inert by construction)."""
-    kept = _closed(_code_kept(text, allowed_links))
-    if not live_on_github(kept, allowed_links):
+    kept = _closed(_code_kept(text, allowed_links, own))
+    if not live_on_github(kept, allowed_links, linked=own):
         return kept
-    escaped = _closed(_plain(text, allowed_links))
-    if not live_on_github(escaped, allowed_links):
+    escaped = _closed(_plain(text, allowed_links, own))
+    if not live_on_github(escaped, allowed_links, linked=own):
         return escaped
     return code_block(text)
 
@@ -339,44 +368,46 @@ def _closed(shown: str) -> str:
     return shown if closer is None else shown.rstrip("\n") + "\n" + closer
 
 
-def _code_kept(text: str, allowed_links: tuple[str, ...]) -> str:
+def _code_kept(text: str, allowed_links: tuple[str, ...], own: frozenset[int]) -> str:
     shown = text
     # Escaping prose changes how GitHub pairs what is left (an HTML block made text no longer
     # ends a paragraph, so a backtick in it opens a span), so the output is read again until
     # it reads as it was written: then what it keeps verbatim is code to GitHub too. Each pass
     # only escapes more; one that never settles is made prose whole.
     for _ in range(_PASSES):
-        again = _escape_prose(shown, allowed_links)
+        again = _escape_prose(shown, allowed_links, own)
         if again == shown:
             break
         shown = again
     else:
-        shown = _plain(shown, allowed_links)
+        shown = _plain(shown, allowed_links, own)
     return shown
 
 
-def _escape_prose(text: str, allowed: tuple[str, ...]) -> str:
+def _escape_prose(text: str, allowed: tuple[str, ...], own: frozenset[int]) -> str:
     """One pass: what the parser reads as code is kept, the rest made inert (idempotent on
     what it already escaped)."""
     out: list[str] = []
     last = 0
     for start, end in code_regions(text):
-        out.append(_plain(text[last:start], allowed))
+        out.append(_plain(text[last:start], allowed, own))
         out.append(text[start:end])
         last = end
-    out.append(_plain(text[last:], allowed))
+    out.append(_plain(text[last:], allowed, own))
     return "".join(out)
 
 
 def unreferenced(text: str) -> str:
     """Plain text GitHub reads for references but not as Markdown (a commit message): every
     ``#12``, ``GH-12`` and mention broken, nothing else changed. A name from the pull request
-    (``fixes #1.py``) in a commit we push would otherwise close or mention that issue."""
+    (``fixes #1.py``) in a commit we push would otherwise close or mention that issue. Redacted
+    first and without the bytes GitHub refuses, as anything posted."""
+    text = _REFUSED.sub("\ufffd", redacted(text))
     return _ISSUE_REFERENCE.sub(rf"\1{ZWSP}", _MENTION.sub("@" + ZWSP, text))
 
 
 def prose(text: str) -> str:
     """Untrusted prose on one line: no HTML, links, images, table breaks, mentions or markers."""
-    flat = _URL.sub(lambda m: _unlink(m.group(0), ()), text.translate(_PROSE))
+    flat = _URL.sub(lambda m: _unlink(m.group(0), (), frozenset()), text.translate(_PROSE))
     flat = _REFERENCE_IN_PROSE.sub(r"\\&", flat)
     return " ".join(unreferenced(flat).split())

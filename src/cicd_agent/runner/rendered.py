@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from html.parser import HTMLParser
+from urllib.parse import unquote
 
 import cmarkgfm
 from cmarkgfm.cmark import Options
@@ -30,6 +31,10 @@ _ISSUE_REFERENCE = re.compile(r"(?i)(#|gh-)(\d+)")
 # A path that walks out of the allowed prefix once a browser resolves it (``/../``, ``%2e``),
 # or that a browser reads as another host (a backslash).
 _WALKS_OUT = re.compile(r"(?i)(?:^|/)(?:\.|%2e){1,2}(?:[/?#]|$)|\\|%5c|%2f")
+# An issue, pull request or discussion of the repository (``issues/12``, ``pull/12/files``,
+# ``discussions/12#discussioncomment-3``): GitHub makes a link to one a cross-reference, a
+# "mentioned this" in its timeline, as it does ``#12``.
+NUMBERED = re.compile(r"(?i)/*(?:issues|pulls?|discussions)/+(\d+)")
 _CODE = frozenset({"code", "pre"})
 # GitHub renders footnotes (``[^1]: text`` may interrupt a paragraph): without them a footnote
 # reads as the text of a code span here, and as prose on GitHub.
@@ -43,11 +48,16 @@ _FORMATTING = frozenset(
 )  # fmt: skip
 
 
-def allowed_link(url: str, allowed: Sequence[str]) -> bool:
-    """``url`` starts with one of ``allowed`` (URL prefixes) and stays under it when resolved."""
+def allowed_link(url: str, allowed: Sequence[str], own: Collection[int] = ()) -> bool:
+    """``url`` starts with one of ``allowed`` (URL prefixes) and stays under it when resolved,
+    and names no issue, pull request or discussion but those numbered in ``own`` (ours)."""
     for prefix in allowed:
         if url.startswith(prefix):
-            return not _WALKS_OUT.search(url[len(prefix) :])
+            rest = url[len(prefix) :]
+            numbered = NUMBERED.match(unquote(rest))
+            if numbered is not None and int(numbered.group(1)) not in own:
+                return False
+            return not _WALKS_OUT.search(rest)
     return False
 
 
@@ -55,10 +65,13 @@ class _Reader(HTMLParser):
     """Collects what is live in cmark-gfm's HTML: outside ``<code>``/``<pre>``, text is read as
     GitHub reads it for mentions and references (character references already decoded)."""
 
-    def __init__(self, allowed: Sequence[str], own: Collection[int] = ()) -> None:
+    def __init__(
+        self, allowed: Sequence[str], own: Collection[int] = (), linked: Collection[int] = ()
+    ) -> None:
         super().__init__(convert_charrefs=True)
         self.allowed = allowed
         self.own = own
+        self.linked = linked
         self.code = 0
         self.link = 0
         self.live: list[str] = []
@@ -69,7 +82,7 @@ class _Reader(HTMLParser):
         elif tag == "a":
             self.link += 1
             href = dict(attrs).get("href") or ""
-            if not allowed_link(href, self.allowed):
+            if not allowed_link(href, self.allowed, self.linked):
                 self.live.append(f"a link to {href!r}")
         elif tag == "img":
             self.live.append("an image")
@@ -96,7 +109,8 @@ class _Reader(HTMLParser):
         for found in _ISSUE_REFERENCE.finditer(data):
             mark, number = found.groups()
             before = data[found.start() - 1 : found.start()]
-            joined = before != "" and (before.isalnum() or before in "_/")  # owner/repo#12
+            # ours stand alone, as markdown holds them: ``owner/repo.#12`` is another's
+            joined = before != "" and not before.isspace() and before != "("
             ours = mark == "#" and not joined and int(number) in self.own
             if not ours:
                 self.live.append(f"a reference ({mark + number!r})")
@@ -159,23 +173,32 @@ def code_texts(markdown: str) -> list[str] | None:
 
 
 def live_on_github(
-    markdown: str, allowed: Sequence[str] = (), own: Collection[int] = ()
+    markdown: str,
+    allowed: Sequence[str] = (),
+    own: Collection[int] = (),
+    *,
+    linked: Collection[int] = (),
 ) -> list[str]:
     """What GitHub would make live in ``markdown``, one phrase each (empty: nothing); ``own``:
-    the numbers of our own references (``#12``), which are meant to be live."""
-    reader = _Reader(allowed, own)
+    the numbers of our own references (``#12``), which are meant to be live; ``linked``: those
+    of the issues and pull requests our links into the repository may point to."""
+    reader = _Reader(allowed, own, linked)
     reader.feed(_html(markdown))
     reader.close()
     return reader.live
 
 
 def live_in_post(
-    markdown: str, allowed: Sequence[str] = (), own: Collection[int] = ()
+    markdown: str,
+    allowed: Sequence[str] = (),
+    own: Collection[int] = (),
+    *,
+    linked: Collection[int] = (),
 ) -> list[str]:
     """What GitHub would make live in ``markdown`` that keeps some HTML of ours: rendered with
     raw HTML kept, so what an HTML block holds is read too (safe mode hides it in one
-    comment); ``own`` as for :func:`live_on_github`."""
-    reader = _PostReader(allowed, own)
+    comment); ``own`` and ``linked`` as for :func:`live_on_github`."""
+    reader = _PostReader(allowed, own, linked)
     html = _html(markdown, Options.CMARK_OPT_UNSAFE)
     try:
         reader.feed(html)

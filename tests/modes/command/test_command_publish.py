@@ -121,3 +121,20 @@ def test_a_comment_that_is_not_a_command_gets_no_reply(
     result, code = MODE.run(ctx)
     assert (code, result.outputs()["command_status"]) == (ExitCode.OK, "ignored")
     assert github_api.proxy.requests == []
+
+
+def test_a_reply_that_echoes_a_secret_posts_it_redacted(
+    tmp_path: Path, github_api: Any, project: tuple[GitRepoBuilder, str]
+) -> None:
+    """Issue 42: a reply echoes what the comment wrote (an unknown command's word) and what a
+    mode said; one holding the run's token (or any secret shape) was posted as it was. Every
+    posted text is redacted by the posting seam, whoever built it."""
+    repo, _ = project
+    token = github_api.env()["GITHUB_TOKEN"]
+    ctx, _ = _context(tmp_path, github_api, repo, f"/cicd-agent {token}")
+    result, code = MODE.run(ctx)
+    (reply,) = replies(github_api)
+    assert code == ExitCode.OK
+    assert "is not a command" in reply and "[REDACTED:" in reply
+    shown = (reply + result.summary_markdown()).lower()  # the command's word is lower-cased
+    assert token.lower() not in shown and token.lower()[:20] not in shown

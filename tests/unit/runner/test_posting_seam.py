@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterator
 
 import cmarkgfm
 import pytest
@@ -29,6 +30,7 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import body_item, marked
 from cicd_agent.analysis.placement import comment_body, place
 from cicd_agent.analysis.pr_body import render
+from cicd_agent.analysis.redact import Redactor
 from cicd_agent.github.limits import fit
 from cicd_agent.modes.gen_tests.result import CandidateReport, GenTestsResult
 from cicd_agent.modes.review.decide import merged_summary, model_findings
@@ -47,6 +49,7 @@ from cicd_agent.modes.review.publish import _comment
 from cicd_agent.modes.review.result import ReviewResult
 from cicd_agent.runner.markdown import Neutral, neutralise, posted, with_hidden
 from cicd_agent.runner.rendered import live_in_post
+from cicd_agent.runner.withheld import withheld
 from tests.unit.runner.test_rendered import GFM_PIECES
 
 OWN = ("https://github.com/o/r/",)
@@ -54,9 +57,18 @@ LIVE = (
     "@acme/security-team [x](https://evil.example/l) ![i](https://evil.example/p.png) "
     "<img src=https://evil.example/q.png> other/repo#12"
 )
+# Issue 42's leftovers: a link to an issue (ours is #2 in these tests, other numbers are not),
+# a reference form the hold for ours took for ours, bytes GitHub refuses, a secret.
+TOKEN = "ghp_" + "R8xk2QmZp4Lw9Tn6Vb3Yc7Hd1Fj5Gs0Ka2Me"
+LEFTOVERS = [
+    "https://github.com/o/r/issues/12", "<https://github.com/o/r/pull/12#issuecomment-1>",
+    "[x](https://github.com/o/r/discussions/12)", "www.github.com/o/r/pull/12", " repo.#2 ",
+    "\x00", "\x1b[31m", "\x07", "\x85", "\ud800", f" {TOKEN} ",
+]  # fmt: skip
+_REFUSED_BYTES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 PIECES = [*GFM_PIECES, f"    {LIVE}\n", f"\n\n    {LIVE}\n\n", f"`{LIVE}`", f"``{LIVE}``",
           f"```\n{LIVE}\n```", "  - ", "    - ", "      * ", "   1. ", "<details>", "</summary>",
-          "<sub>", "<br>", "\U0010ff00", "| x |", "\t", LIVE]  # fmt: skip
+          "<sub>", "<br>", "\U0010ff00", "| x |", "\t", LIVE, *LEFTOVERS]  # fmt: skip
 # Where our renderings put untrusted text ({} is the text).
 PLACES = {
     "paragraph": "{}",
@@ -76,6 +88,14 @@ _DIFF = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _in_a_run() -> Iterator[None]:
+    """Every post happens while a run is open, its redactor registered (as a run's context
+    does): the secret shapes are redacted here."""
+    with withheld(Redactor().redact):
+        yield
+
+
 def shapes(count: int, seed: int = 20261125) -> list[str]:
     draw = random.Random(seed)
     return ["".join(draw.choices(PIECES, k=draw.randint(2, 12))) for _ in range(count)]
@@ -85,11 +105,13 @@ def inert(text: Neutral) -> None:
     assert isinstance(text, Neutral)
     shown = _HIDDEN.sub("", text)
     assert live_in_post(shown, OWN) == [], shown
+    assert not _REFUSED_BYTES.search(text), repr(text)
+    assert TOKEN[4:20] not in text, text
 
 
 @pytest.mark.parametrize("text", shapes(150))
 def test_the_seam_makes_hostile_text_inert_in_every_place_and_every_cut(text: str) -> None:
-    draw = random.Random(text)
+    draw = random.Random(text.encode("utf-8", "surrogatepass"))
     for where, shape in PLACES.items():
         whole = posted(shape.replace("{}", text), allowed_links=OWN)
         inert(whole)

@@ -21,7 +21,7 @@ from cicd_agent.modes.command.dispatch import (
 from cicd_agent.modes.command.result import Posted
 from cicd_agent.modes.review.describe import describe_pull_request
 from cicd_agent.runner.errors import CicdError, ExitCode
-from cicd_agent.runner.markdown import Reference, neutralise, posted
+from cicd_agent.runner.markdown import Reference, linked, neutralise, posted
 
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
@@ -181,7 +181,9 @@ def _reply(
         ctx.note("No GitHub token: the reply was not posted; it is in this summary.")
         return
     key = f"{REPLY_KEY}:{facts.comment.id}"
-    shown = posted(text, allowed_links=ctx.own_links, references=(Reference(number),))
+    ours = [linked(done.ran_outputs.get(key, "")) for key, _ in _LINKS]  # GitHub's URLs
+    own = (Reference(number), *(reference for reference in ours if reference is not None))
+    shown = posted(text, allowed_links=ctx.own_links, references=own)
     if result.thread is None:
         outcome = client.upsert_issue_comment(number, key, shown, reply=True)
     else:

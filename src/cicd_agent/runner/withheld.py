@@ -1,0 +1,46 @@
+"""Secrets withheld from everything we post: the redaction the posting seam applies first.
+
+Every text that reaches GitHub, Slack or a summary passes
+:func:`cicd_agent.runner.markdown.posted` or :func:`~cicd_agent.runner.markdown.neutralise`
+(an annotation :func:`~cicd_agent.runner.annotations.annotation_text`, a chat message
+:func:`cicd_agent.notify.slack_text`, a commit message
+:func:`~cicd_agent.runner.markdown.unreferenced`), and each redacts here before it neutralises:
+so a reply that echoes a token from a log, a file or a mode's error cannot post it, and no
+caller has a redaction step to remember. Redaction comes first because neutralising changes the
+text the shapes are read in (a zero-width space in a URL's credentials) and because what
+redaction writes (``[REDACTED:…]``) must be made inert too.
+
+A run's context registers its redactor (the run's own secret values and every secret shape,
+:class:`cicd_agent.analysis.redact.Redactor`) for as long as the run is open, as the runner's
+``add-mask`` holds a value for the rest of the job. The redactor is handed in, not imported:
+the runner layer imports no other part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+# A list, not a context variable: a run may post from a worker thread, and a run's redactor
+# stays registered while its context is open, whichever thread closes it.
+_OPEN: list[Callable[[str], str]] = []
+
+
+@contextmanager
+def withheld(redact: Callable[[str], str]) -> Iterator[None]:
+    """Redact with ``redact`` everything posted while this is open (the latest opened: a
+    nested run's, while it runs)."""
+    _OPEN.append(redact)
+    try:
+        yield
+    finally:
+        for at in range(len(_OPEN) - 1, -1, -1):
+            if _OPEN[at] is redact:
+                del _OPEN[at]
+                break
+
+
+def redacted(text: str) -> str:
+    """``text`` with the open run's secrets and every secret shape replaced (as it is when no
+    run is open: nothing is known to redact)."""
+    return _OPEN[-1](text) if _OPEN else text

@@ -1,0 +1,183 @@
+"""Issue 42, posting leftovers: what untrusted text could still make through the seam.
+
+- a full URL to an issue, pull request or discussion (bare, in ``<…>``, as ``[x](…)``, with
+  ``www.`` or a ``#issuecomment-…`` fragment) is a link GitHub turns into a cross-reference
+  ("mentioned this" in that issue's timeline): untrusted text shows it as text; our own links
+  to the pull request we post on stay links, through :class:`Reference`;
+- every form GitHub's docs list as an autolinked reference (``#26``, ``GH-26``,
+  ``owner/repo#26``, ``Org_name/repo#26``, the issue URL), and ``repo.#26``, which the hold
+  for our own ``#26`` took for ours;
+- bytes GitHub refuses or mangles in a body (NUL and the other C0 controls, DEL, C1 controls,
+  lone surrogates) never reach a poster;
+- secrets: every posted text is redacted before it is neutralised, by the seam itself.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import cmarkgfm
+import pytest
+
+from cicd_agent.analysis.redact import Redactor
+from cicd_agent.github.limits import fit
+from cicd_agent.modes.review.options import ReviewOptions
+from cicd_agent.notify import slack_text
+from cicd_agent.runner.annotations import annotation_text, annotation_title
+from cicd_agent.runner.markdown import Reference, neutralise, posted, prose, unreferenced
+from cicd_agent.runner.withheld import withheld
+from tests.helpers.context import run_context
+from tests.unit.runner.test_posting_seam import PLACES, inert
+
+OWN = ("https://github.com/o/r/",)
+_TARGETS = ["issues/12", "pull/12", "pulls/12", "discussions/12", "issues/12#issuecomment-99",
+            "pull/12/files", "ISSUES/12", "%69ssues/12"]  # fmt: skip
+_LINKED_ISSUE = re.compile(r"(?i)/(?:%69|i)ssues/\d|/pulls?/\d|/discussions/\d")
+
+
+def _cross_references(markdown: str) -> list[str]:
+    """Each link GitHub would render to an issue, pull request or discussion (what makes a
+    cross-reference), and each such URL left whole in text outside code (which GitHub's own
+    autolinker, or a reader's client, may link): cmark-gfm, raw HTML kept."""
+    html = cmarkgfm.github_flavored_markdown_to_html(
+        markdown, options=cmarkgfm.cmark.Options.CMARK_OPT_UNSAFE
+    )
+    hrefs = [h for h in re.findall(r'href="([^"]*)"', html) if _LINKED_ISSUE.search(h)]
+    text = re.sub(r"(?s)<(code|pre)\b.*?</\1>|<[^>]*>", " ", html)
+    whole = re.findall(r"(?i)(?:https?://|www\.)\S*?(?:issues|pulls?|discussions)/\d+", text)
+    return hrefs + whole
+
+
+@pytest.mark.parametrize("target", _TARGETS)
+@pytest.mark.parametrize(
+    "shape",
+    ["see {url} now", "<{url}>", "[x]({url})", "![i]({url})", "_{url}_", "[x]: {url}\n\n[x]"],
+)
+def test_a_link_to_an_issue_in_untrusted_text_makes_no_cross_reference(
+    shape: str, target: str
+) -> None:
+    for url in (
+        f"{OWN[0]}{target}",
+        f"www.github.com/o/r/{target}",
+        f"https://github.com/a/b/{target}",
+    ):
+        text = shape.format(url=url)
+        for where, place in PLACES.items():
+            whole = place.replace("{}", text)
+            for shown in (
+                neutralise(whole, allowed_links=OWN),
+                posted(whole, allowed_links=OWN),
+                posted(whole, allowed_links=OWN, references=(Reference(3),)),
+            ):
+                assert _cross_references(shown) == [], (where, shown)
+        assert _cross_references(prose(text)) == []
+
+
+def test_our_own_links_to_the_pull_request_we_post_on_stay_links() -> None:
+    """A command's reply links the review and the comment it answers: both on pull request 12,
+    which the reply names as ``Reference(12)``; the model's link to #13 in the same text is
+    shown as text."""
+    review = f"{OWN[0]}pull/12#pullrequestreview-5"
+    asked = f"{OWN[0]}pull/12#issuecomment-7"
+    model = neutralise(f"see {OWN[0]}issues/13 and {OWN[0]}pull/12", allowed_links=OWN)
+    text = (
+        f"See [the review]({review}).\n\n{model}\n\n<sub>In reply to [this comment]({asked}).</sub>"
+    )
+    shown = posted(text, allowed_links=OWN, references=(Reference(12),))
+    html = cmarkgfm.github_flavored_markdown_to_html(
+        shown, options=cmarkgfm.cmark.Options.CMARK_OPT_UNSAFE
+    )
+    assert f'href="{review}"' in html and f'href="{asked}"' in html
+    assert "issues/13" in shown and "/13" not in "".join(re.findall(r'href="([^"]*)"', html))
+    assert _cross_references(posted(text, allowed_links=OWN)) == []  # not ours: text
+    cut = fit(posted(text + " pad" * 60, allowed_links=OWN, references=(Reference(12),)), 200)
+    assert "truncated" in cut
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["repo.#12", "o/repo.#12", "sheetsee.js#12", "a-#12", "x@#12", "x:#12", "~#12", "x'#12",
+     "github-linguist/linguist#12", "Org_name/Repository#12", "[x]#12", "*#12*", "x.GH-12"],
+)  # fmt: skip
+def test_every_documented_reference_form_stays_broken_beside_our_own_number(text: str) -> None:
+    """The hold for our own ``#12`` took ``repo.#12`` (and any ``#12`` after a character other
+    than a word character, ``/``, ``&``, ``#`` or ``-``) for ours: GitHub reads it as a
+    reference to another repository's issue. Ours stand alone: after a space, ``(`` or at the
+    start of a line."""
+    shown = posted(f"{text} and (#12) ours: #12", references=(Reference(12),))
+    html = cmarkgfm.github_flavored_markdown_to_html(shown)
+    live = re.findall(r"(?i)[\w.\-/@:~'*\]]*(?:#|gh-)\d+", re.sub(r"<[^>]*>", " ", html))
+    assert live == ["#12", "#12"], shown
+
+
+_REFUSED = "\x00\x01\x07\x08\x0b\x0c\x1b\x1f\x7f\x80\x85\x9b\ud800\udfff"
+
+
+@pytest.mark.parametrize("byte", list(_REFUSED))
+def test_no_posted_text_carries_a_byte_github_refuses(byte: str) -> None:
+    """NUL: GitHub's API refuses a body holding ``\\u0000`` (and the database behind it keeps
+    none); the other C0 controls, DEL and C1 controls are shown by no browser and an escape
+    rewrites a terminal reading the log; a lone surrogate is no UTF-8 at all."""
+    for text in (
+        f"a{byte}b",
+        f"`a{byte}b`",
+        f"```\na{byte}b\n```",
+        f"    a{byte}b",
+        f"| a{byte} |",
+    ):
+        for shown in (neutralise(text), posted(text), fit(posted(text * 40), 120)):
+            assert byte not in shown and "\ufffd" in shown, repr(shown)
+        assert byte not in annotation_text(text) and byte not in annotation_title(text)
+    assert posted("tab\there\nline") == "tab\there\nline"
+
+
+_TOKEN = "ghp_" + "aB3dE5gH7jK9mN1pQ3sT5vX7zA9cE1gI3kM5"
+_KNOWN = "correct-horse-battery-staple-42"
+
+
+def test_every_posted_text_is_redacted_before_it_is_neutralised() -> None:
+    """A text a command echoes (a token from a log, a file, a mode's error) reaches GitHub
+    only through the seam, and the seam redacts the run's secrets and every secret shape
+    first, then neutralises what redaction wrote (``[REDACTED:…]`` before ``(`` is no link)."""
+    with withheld(Redactor([_KNOWN]).redact):
+        for text in (
+            f"token {_TOKEN} here",
+            f"`{_KNOWN}`",
+            f"    {_KNOWN}",
+            f"{_KNOWN}({OWN[0]}x)",
+        ):
+            for shown in (
+                neutralise(text, allowed_links=OWN),
+                posted(text, allowed_links=OWN),
+                annotation_text(text),
+            ):
+                assert _TOKEN not in shown and _KNOWN not in shown, shown
+                assert "REDACTED" in shown
+        inert(posted(PLACES["table cell"].replace("{}", f"{_KNOWN}({OWN[0]}x)"), allowed_links=OWN))
+    assert _KNOWN in posted(_KNOWN)  # registered only while the run is open
+
+
+def test_a_run_registers_its_redactor_while_it_is_open(tmp_path: Path) -> None:
+    """The run's context is the one place a redactor is registered: from its creation until
+    whoever started the run closes it (a nested run's while it runs)."""
+    environ = {"GITHUB_TOKEN": "ghs_" + "k" * 36, "MY_API_KEY": _KNOWN}
+    ctx, _ = run_context("review", ["--provider", "none"], environ, ReviewOptions.from_given)
+    with ctx.resources:
+        assert _KNOWN not in posted(f"key {_KNOWN}") and _TOKEN not in neutralise(_TOKEN)
+        nested, _ = run_context("review", ["--provider", "none"], {}, ReviewOptions.from_given)
+        with nested.resources:
+            assert _TOKEN not in neutralise(_TOKEN)
+        assert _KNOWN not in posted(f"key {_KNOWN}")
+    assert _KNOWN in posted(f"key {_KNOWN}")
+
+
+def test_chat_text_and_a_commit_message_are_redacted_and_hold_no_refused_byte() -> None:
+    """The two posted texts that are not Markdown: a Slack message (its lines are log and
+    model words) and a commit message we push (a test's name the pull request chose)."""
+    with withheld(Redactor([_KNOWN]).redact):
+        for text in (f"{_KNOWN} \x00\x1b[2J", f"token {_TOKEN}\x07"):
+            for shown in (slack_text(text, link="https://github.com/o/r/actions/runs/1"),
+                          unreferenced(text)):  # fmt: skip
+                assert _KNOWN not in shown and _TOKEN not in shown, shown
+                assert not re.search("[\x00-\x08\x1b\x7f]", shown), repr(shown)
