@@ -27,12 +27,15 @@ from pathlib import Path
 
 from cicd_agent.modes.gen_tests.evidence import Evidence, parse_evidence
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
-from cicd_agent.runner.errors import ExternalServiceError
+from cicd_agent.runner.errors import ExternalServiceError, UsageError
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 
 MAX_DATA_BYTES = 256 << 20
 """The most SQL one run's serialised coverage data may unpack to, and twice that the most
 database it may build."""
+MAX_DATA_FILES = 1_000
+"""The most entries a run's coverage data folder may hold: each Python process it starts leaves
+a data file there, which the host opens and merges one by one."""
 MAX_VALUE_BYTES = 16 << 20
 """The longest text or blob in it (a numbits blob of a 100,000-line file is 12.5 KB)."""
 STATEMENT_STEPS = 1_000_000
@@ -41,6 +44,11 @@ STATEMENT_STEPS = 1_000_000
 
 Arc = tuple[int, int]
 """A branch from one line to another, as coverage.py numbers it (negative: leaving a function)."""
+
+
+class TooMuchCoverageData(UsageError):
+    """A run left more coverage data than the host reads: a candidate that does is rejected,
+    a suite that does cannot be measured."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +186,8 @@ class CoverageMeter:
 
         A candidate's run (``suite`` false) counts only the pytest process's own data, from the
         evidence pipe; a suite's run also counts the data files of the processes it spawned.
+        Either raises :class:`TooMuchCoverageData` when the run left more data files than a
+        suite's run may (:func:`data_files`).
         """
         shared: list[Path] = []
         if suite:
@@ -198,6 +208,8 @@ class CoverageMeter:
             shared=shared,
         )
         evidence = parse_evidence(result.evidence, None if result.timed_out else result.returncode)
+        if not suite:  # never read, but what it leaves would be read in a suite's run
+            data_files(data_file.parent)
         blobs = []
         if evidence.outcomes is not None and evidence.outcomes.coverage and not evidence.problem:
             blobs.append(evidence.outcomes.coverage)
@@ -209,16 +221,16 @@ class CoverageMeter:
         """Combine and report in this process, in a folder no run can write."""
         import coverage  # only a measured run needs it, not the steps that import this module
 
+        left = [folder / name for folder in folders for name in data_files(folder)]
         self._reports.mkdir(exist_ok=True)
         work = Path(tempfile.mkdtemp(dir=self._reports))
         try:
             for number, blob in enumerate(blobs):
                 with contextlib.suppress(ValueError, sqlite3.Error):  # a forged one counts nothing
                     _load_data(blob, work / f".coverage.evidence{number}")
-            for folder in folders:
-                for found in folder.glob(".coverage.*"):
-                    if found.is_file() and not found.is_symlink():
-                        shutil.copyfile(found, work / found.name)
+            for found in left:
+                if found.is_file() and not found.is_symlink():
+                    shutil.copyfile(found, work / found.name)
             for copied in work.glob(".coverage.*"):
                 if not _plain_tables(copied):  # a view or a trigger of a run's counts nothing
                     copied.unlink()
@@ -262,6 +274,42 @@ class CoverageMeter:
                 found.missing_arcs,
             )
         return CoverageReport(files)
+
+
+def data_files(folder: Path) -> list[str]:
+    """The names of the data files a run left in its coverage data ``folder`` (one of ours it
+    may write), counted before any is read: :class:`TooMuchCoverageData` past
+    :data:`MAX_DATA_FILES` entries or :data:`MAX_DATA_BYTES` of them. A folder the run
+    removed or put a link in place of holds none."""
+    try:
+        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return []
+    names: list[str] = []
+    size = 0
+    try:
+        with os.scandir(handle) as entries:
+            for count, entry in enumerate(entries, start=1):
+                if count > MAX_DATA_FILES:
+                    raise TooMuchCoverageData(
+                        f"the run left more than {MAX_DATA_FILES:,} files in its coverage data "
+                        "folder (one per Python process it starts)",
+                        hint="Start fewer Python processes in one run of the tests.",
+                    )
+                if not entry.name.startswith(".coverage.") or not entry.is_file(
+                    follow_symlinks=False
+                ):
+                    continue
+                size += entry.stat(follow_symlinks=False).st_size
+                if size > MAX_DATA_BYTES:
+                    raise TooMuchCoverageData(
+                        f"the run left more than {MAX_DATA_BYTES >> 20} MiB of coverage data",
+                        hint="Start fewer Python processes in one run of the tests.",
+                    )
+                names.append(entry.name)
+    finally:
+        os.close(handle)
+    return names
 
 
 def _load_data(blob: bytes, path: Path) -> None:

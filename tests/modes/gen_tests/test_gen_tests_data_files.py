@@ -1,0 +1,95 @@
+"""Coverage data files a run leaves are bounded before the host reads one: real pytest, real
+coverage.py, the real sandbox. Each Python process a run starts leaves a data file that the host
+opens and merges after a suite's run; a candidate (or the pull request's code it calls) that
+leaves thousands made that merge take as long as it liked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.modes.gen_tests.coverage_gaps import (
+    MAX_DATA_FILES,
+    CoverageMeter,
+    TooMuchCoverageData,
+)
+from cicd_agent.modes.gen_tests.gate import ProjectCommand, Stage
+from cicd_agent.modes.gen_tests.sandbox import Sandbox
+from cicd_agent.modes.gen_tests.suite import run_suite
+from tests.helpers.gate_bench import Bench, evaluate, gate_bench
+from tests.helpers.gen_tests import path_env
+
+_LEAVE_DATA_FILES = '''
+import configparser, os, shutil
+
+import coverage
+
+
+def leave_data_files(count):
+    """Write ``count`` real coverage data files where this run's processes write theirs
+    (a run without coverage has no such place)."""
+    if "COVERAGE_PROCESS_START" not in os.environ:
+        return
+    config = configparser.ConfigParser()
+    config.read(os.environ["COVERAGE_PROCESS_START"])
+    basename = config.get("run", "data_file")
+    first = coverage.CoverageData(basename=basename, suffix="left0")
+    first.add_arcs({os.path.abspath(__file__): [(-1, 1), (1, -1)]})
+    first.write()
+    for number in range(1, count):
+        shutil.copyfile(first.data_filename(), f"{basename}.left{number}")
+'''
+
+MANY = MAX_DATA_FILES + 200
+
+CANDIDATE = f"""
+{_LEAVE_DATA_FILES}
+from shop.pricing import coupon_value
+
+
+def test_coupon():
+    leave_data_files({MANY})
+    assert coupon_value("SAVE10") == 10
+    assert coupon_value("x") == 0
+"""
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
+    with gate_bench(tmp_path_factory.mktemp("data-files") / "shop") as bench:
+        yield bench
+
+
+@pytest.mark.slow
+def test_a_candidate_that_leaves_too_many_coverage_data_files_is_rejected(
+    bench: Bench,
+) -> None:
+    """Attack: the candidate passes and covers the segment, but its run leaves more data files
+    than the host reads. It was accepted, and the suite's run with it made the host merge them
+    all. It is rejected at ``pass`` with the reason, and the gate goes on judging others."""
+    verdict = evaluate(bench, CANDIDATE)
+    assert verdict.stopped_at is Stage.PASS, verdict.reason
+    assert f"more than {MAX_DATA_FILES:,} files in its coverage data folder" in verdict.reason
+    assert "fewer Python processes" in verdict.feedback
+    good = CANDIDATE.replace(f"leave_data_files({MANY})", "leave_data_files(3)")
+    assert evaluate(bench, good, label="few").accepted
+
+
+def test_a_suite_that_leaves_too_many_coverage_data_files_is_not_merged(tmp_path: Path) -> None:
+    """Attack: the pull request's suite leaves more data files than the host reads in the
+    folder its processes share: the host merged every one. It is refused, with the cap in
+    the one line the run reports, before any is opened."""
+    checkout = tmp_path / "checkout"
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "tests").mkdir()
+    (checkout / "pkg" / "__init__.py").write_text("def double(x):\n    return x * 2\n")
+    suite = f"{_LEAVE_DATA_FILES}\n\ndef test_double():\n    leave_data_files({MANY})\n"
+    (checkout / "tests" / "test_pkg.py").write_text(suite)
+    with Sandbox(checkout, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+        meter = CoverageMeter(sandbox, ["pkg/__init__.py"])
+        command = ProjectCommand.parse("python -m pytest -q")
+        with pytest.raises(TooMuchCoverageData) as caught:
+            run_suite(sandbox, meter, command, timeout=120, label="suite")
+    assert f"more than {MAX_DATA_FILES:,} files in its coverage data folder" in str(caught.value)
