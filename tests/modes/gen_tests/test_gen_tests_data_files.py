@@ -93,3 +93,43 @@ def test_a_suite_that_leaves_too_many_coverage_data_files_is_not_merged(tmp_path
         with pytest.raises(TooMuchCoverageData) as caught:
             run_suite(sandbox, meter, command, timeout=120, label="suite")
     assert f"more than {MAX_DATA_FILES:,} files in its coverage data folder" in str(caught.value)
+
+
+_LEAVE_FILES_COVERAGE_WILL_NOT_MERGE = """
+import configparser, os
+
+import coverage
+from pkg import double
+
+
+def test_double():
+    assert double(2) == 4
+    config = configparser.ConfigParser()
+    config.read(os.environ["COVERAGE_PROCESS_START"])
+    basename = config.get("run", "data_file")
+    lines = coverage.CoverageData(basename=basename, suffix="lines")
+    lines.add_lines({os.path.abspath("pkg/__init__.py"): [1]})
+    lines.write()
+    traced = coverage.CoverageData(basename=basename, suffix="traced")
+    traced.add_arcs({os.path.abspath("pkg/__init__.py"): [(-1, 1)]})
+    traced.add_file_tracers({os.path.abspath("pkg/__init__.py"): "planted.Tracer"})
+    traced.write()
+"""
+
+
+def test_a_data_file_coverage_refuses_to_merge_counts_nothing(tmp_path: Path) -> None:
+    """Attack: the suite leaves one data file of statements (ours measure branches) and one
+    that names another tracer for a target file: coverage.py refuses to merge either with the
+    run's own data, and the whole measurement failed (the run ended, exit 3). Such a file
+    counts nothing, and the rest of the run is measured."""
+    checkout = tmp_path / "checkout"
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "tests").mkdir()
+    (checkout / "pkg" / "__init__.py").write_text("def double(x):\n    return x * 2\n")
+    (checkout / "tests" / "test_pkg.py").write_text(_LEAVE_FILES_COVERAGE_WILL_NOT_MERGE)
+    with Sandbox(checkout, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+        meter = CoverageMeter(sandbox, ["pkg/__init__.py"])
+        command = ProjectCommand.parse("python -m pytest -q")
+        baseline, coverage, _ = run_suite(sandbox, meter, command, timeout=120, label="suite")
+    assert baseline.passed == {"tests/test_pkg.py::test_double"}
+    assert coverage.executed_lines("pkg/__init__.py") == {1, 2}

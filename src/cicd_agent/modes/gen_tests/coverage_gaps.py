@@ -232,7 +232,7 @@ class CoverageMeter:
                 if found.is_file() and not found.is_symlink():
                     shutil.copyfile(found, work / found.name)
             for copied in work.glob(".coverage.*"):
-                if not _plain_tables(copied):  # a view or a trigger of a run's counts nothing
+                if not _mergeable(copied):  # a view of a run's, or its statements, count nothing
                     copied.unlink()
             meter = coverage.Coverage(data_file=str(work / ".coverage"), config_file=str(config))
             if any(work.glob(".coverage.*")):
@@ -340,12 +340,14 @@ def _load_data(blob: bytes, path: Path) -> None:
     database.close()
 
 
-def _plain_tables(path: Path) -> bool:
-    """Whether the data file at ``path`` holds tables and their indexes only. A run writes
-    these files (a suite's processes in their data folder, a test in its serialised SQL), and
-    coverage.py reads them here with its own queries: a view, a virtual table or a generated
-    column would run the run's SQL in this process (a view over an endless recursive query
-    never returns). A file that is no database counts nothing either."""
+def _mergeable(path: Path) -> bool:
+    """Whether the data file at ``path`` holds tables and their indexes only, of branch data
+    measured by coverage.py's own tracer. A run writes these files (a suite's processes in
+    their data folder, a test in its serialised SQL), and coverage.py reads them here with its
+    own queries: a view, a virtual table or a generated column would run the run's SQL in this
+    process (a view over an endless recursive query never returns); statement data, or a
+    file another tracer measured, coverage.py refuses to merge with the rest (the whole
+    measurement failed on one such file). A file that is no database counts nothing either."""
     try:
         database = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:
@@ -359,11 +361,13 @@ def _plain_tables(path: Path) -> bool:
             hidden = database.execute("SELECT hidden FROM pragma_table_xinfo(?)", (name,))
             if any(flag for (flag,) in hidden):  # a generated column is an expression
                 return False
+        arcs = database.execute("SELECT value FROM meta WHERE key = 'has_arcs'").fetchall()
+        traced = database.execute("SELECT 1 FROM tracer WHERE tracer != '' LIMIT 1").fetchall()
     except sqlite3.Error:
         return False
     finally:
         database.close()
-    return True
+    return arcs == [("1",)] and not traced
 
 
 def _stop() -> int:
