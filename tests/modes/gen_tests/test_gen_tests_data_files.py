@@ -5,11 +5,15 @@ leaves thousands made that merge take as long as it liked."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from cicd_agent.modes.gen_tests.ask import ask
+from cicd_agent.modes.gen_tests.collect import collect
 from cicd_agent.modes.gen_tests.coverage_gaps import (
     MAX_DATA_FILES,
     CoverageMeter,
@@ -18,8 +22,11 @@ from cicd_agent.modes.gen_tests.coverage_gaps import (
 from cicd_agent.modes.gen_tests.gate import ProjectCommand, Stage
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.modes.gen_tests.suite import run_suite
+from cicd_agent.modes.gen_tests.verdict import analyse
+from tests.fixtures.gentests_project.build import make_repo
+from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.gate_bench import Bench, evaluate, gate_bench
-from tests.helpers.gen_tests import path_env
+from tests.helpers.gen_tests import gen_tests_context, path_env
 
 _LEAVE_DATA_FILES = '''
 import configparser, os, shutil
@@ -51,6 +58,22 @@ from shop.pricing import coupon_value
 
 def test_coupon():
     leave_data_files({MANY})
+    assert coupon_value("SAVE10") == 10
+    assert coupon_value("x") == 0
+"""
+
+
+ONLY_IN_A_SUITES_RUN = f"""
+{_LEAVE_DATA_FILES}
+from shop.pricing import coupon_value
+
+
+def test_coupon():
+    if "COVERAGE_PROCESS_START" in os.environ:
+        config = configparser.ConfigParser()
+        config.read(os.environ["COVERAGE_PROCESS_START"])
+        if os.path.dirname(config.get("run", "data_file")).endswith(".data"):
+            leave_data_files({MANY})
     assert coupon_value("SAVE10") == 10
     assert coupon_value("x") == 0
 """
@@ -133,3 +156,27 @@ def test_a_data_file_coverage_refuses_to_merge_counts_nothing(tmp_path: Path) ->
         baseline, coverage, _ = run_suite(sandbox, meter, command, timeout=120, label="suite")
     assert baseline.passed == {"tests/test_pkg.py::test_double"}
     assert coverage.executed_lines("pkg/__init__.py") == {1, 2}
+
+
+@pytest.mark.slow
+def test_a_run_with_the_accepted_tests_that_leaves_too_many_files_is_not_measured(
+    tmp_path: Path, model_server: Any
+) -> None:
+    """Attack: the pull request's code (or the test) leaves the files only in the suite's run
+    with every accepted test, whose folder it tells from the candidate's: the gate saw none.
+    That run is not merged; the accepted test stays, and a note says the coverage after was
+    not measured, instead of the host merging every file."""
+    model_server.answer({"test_module": ONLY_IN_A_SUITES_RUN, "rationale": "coupon codes"})
+    base, head = make_repo(tmp_path / "shop")
+    model = ["--provider", "openai", "--base-url", model_server.base_url]
+    flags = ["--repo", str(tmp_path / "shop"), "--base", base, "--head", head, *model]
+    ctx = gen_tests_context(tmp_path, flags, OPENAI_API_KEY=TEST_API_KEY)
+    with ctx.resources:
+        facts = collect(ctx, ctx.resources)
+        verdict = analyse(ctx, facts)
+        jobs = tuple(job for job in verdict.jobs if job.segment.qualname == "coupon_value")
+        opinion = ask(ctx, facts, dataclasses.replace(verdict, jobs=jobs))
+    assert opinion is not None and len(opinion.accepted) == 1
+    assert opinion.coverage_after is None
+    [note] = [note for note in ctx.notes if "coverage after was not measured" in note]
+    assert f"more than {MAX_DATA_FILES:,} files" in note
