@@ -11,14 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from cicd_agent.runner.annotations import (
-    AnnotationText,
-    annotation_path,
-    annotation_text,
-    annotation_title,
-)
+from cicd_agent.runner.runner_io import Annotation as RunnerAnnotation
 
 if TYPE_CHECKING:
+    from cicd_agent.runner.annotations import AnnotationText
     from cicd_agent.runner.markdown import Neutral
 
 WriteStatus = Literal["created", "updated", "skipped", "dry_run"]
@@ -126,18 +122,15 @@ class ReviewDecision:
 
 
 @dataclass(frozen=True, init=False)
-class Annotation:
-    """One check run annotation; its texts are made here, and only here, into
-    :class:`AnnotationText` (plain text within the Checks API's limits: a title over 255
-    characters or a lone surrogate makes GitHub refuse the whole check run)."""
+class Annotation(RunnerAnnotation):
+    """One check run annotation: the runner's annotation, whose texts are made there and only
+    there (plain text within the Checks API's limits: a title over 255 characters or a lone
+    surrogate makes GitHub refuse the whole check run), given as the Checks API names its
+    parts. Its level is the runner's (``error``) until :meth:`payload` spells it ``failure``."""
 
-    path: AnnotationText
-    start_line: int
+    file: AnnotationText
+    line: int
     end_line: int
-    level: AnnotationLevel
-    message: AnnotationText
-    title: AnnotationText
-    raw_details: AnnotationText
 
     def __init__(
         self,
@@ -150,24 +143,22 @@ class Annotation:
         title: str = "",
         raw_details: str = "",
     ) -> None:
-        made = {
-            "path": annotation_path(path),
-            "start_line": start_line,
-            "end_line": end_line,
-            "level": level,
-            "message": annotation_text(message),
-            "title": annotation_title(title),
-            "raw_details": annotation_text(raw_details),
-        }
-        for name, value in made.items():
-            object.__setattr__(self, name, value)
+        super().__init__(
+            "error" if level == "failure" else level,
+            message,
+            title=title or None,
+            file=path,
+            line=start_line,
+            end_line=end_line,
+            raw_details=raw_details or None,
+        )
 
     def payload(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "path": self.path,
-            "start_line": self.start_line,
+            "path": self.file,
+            "start_line": self.line,
             "end_line": self.end_line,
-            "annotation_level": self.level,
+            "annotation_level": "failure" if self.level == "error" else self.level,
             "message": self.message,
         }
         if self.title:

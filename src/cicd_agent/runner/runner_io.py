@@ -36,9 +36,11 @@ AnnotationLevel = Literal["notice", "warning", "error"]
 
 @dataclass(frozen=True, init=False)
 class Annotation:
-    """One workflow-command annotation; ``file``/``line`` make it show on the diff in the PR.
-    Its texts are made here, and only here, into :class:`AnnotationText` (what a pull request
-    controls reaches them: a log line, a file name, a finding's title)."""
+    """One annotation: a workflow command (``::error``) here, or a check run's annotation
+    (:class:`cicd_agent.github.models.Annotation`, this one under the Checks API's names);
+    ``file``/``line`` make it show on the diff in the PR. Its texts are made here, and only
+    here, into :class:`AnnotationText` (what a pull request controls reaches them: a log line,
+    a file name, a finding's title). ``raw_details`` only a check run shows."""
 
     level: AnnotationLevel
     message: AnnotationText
@@ -46,6 +48,7 @@ class Annotation:
     file: AnnotationText | None
     line: int | None
     end_line: int | None
+    raw_details: AnnotationText | None
 
     def __init__(
         self,
@@ -56,6 +59,7 @@ class Annotation:
         file: str | None = None,
         line: int | None = None,
         end_line: int | None = None,
+        raw_details: str | None = None,
     ) -> None:
         made = {
             "level": level,
@@ -64,6 +68,7 @@ class Annotation:
             "file": None if file is None else annotation_path(file),
             "line": line,
             "end_line": end_line,
+            "raw_details": None if raw_details is None else annotation_text(raw_details),
         }
         for name, value in made.items():
             object.__setattr__(self, name, value)

@@ -112,3 +112,28 @@ def test_annotation_text_is_made_only_by_the_neutraliser() -> None:
     made = Annotation("notice", "plain words", title="a title", file="a.py")
     assert all(isinstance(t, AnnotationText) for t in (made.message, made.title, made.file))
     assert annotation_text("line one\r\nline two") == "line one\nline two"
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_a_check_run_annotation_is_the_runners_annotation_under_the_checks_apis_names(
+    hostile: str,
+) -> None:
+    """One type makes an annotation's texts: a check run's annotation is the runner's, so a
+    fix to how either shows what a pull request wrote cannot miss the other."""
+    check = CheckAnnotation(hostile, 3, 4, "failure", hostile, title=hostile, raw_details=hostile)
+    runner = Annotation(
+        "error", hostile, title=hostile, file=hostile, line=3, end_line=4, raw_details=hostile
+    )
+    assert isinstance(check, Annotation)
+    assert (check.level, check.message, check.title, check.file, check.raw_details) == (
+        runner.level, runner.message, runner.title, runner.file, runner.raw_details
+    )  # fmt: skip
+    assert check.payload() == {
+        "path": runner.file,
+        "start_line": 3,
+        "end_line": 4,
+        "annotation_level": "failure",
+        "message": runner.message,
+        "title": runner.title,
+        "raw_details": runner.raw_details,
+    }

@@ -26,7 +26,7 @@ def test_work_still_running_at_the_deadline_is_interrupted_as_exit_3() -> None:
 
 def test_the_deadline_replaces_the_handler_only_while_the_mode_runs() -> None:
     handler = signal.getsignal(signal.SIGALRM)
-    with run_deadline(10):
+    with run_deadline(1):  # sooner than the test runner's own alarm, which it would leave
         assert signal.getsignal(signal.SIGALRM) is not handler
     assert signal.getsignal(signal.SIGALRM) is handler
 
@@ -61,3 +61,20 @@ def test_an_outer_alarm_is_put_back_after_the_run() -> None:
         signal.signal(signal.SIGALRM, previous)
         signal.setitimer(signal.ITIMER_REAL, *outer)
     assert rang == []
+
+
+def test_a_nested_deadline_never_outlasts_the_one_it_runs_in() -> None:
+    """A run a command starts has a deadline of its own: inside the command's, the sooner of
+    the two stops it. The nested one set its alarm to its own minutes, past the outer's."""
+    with pytest.raises(DeadlineExceeded) as caught, run_deadline(0.0005), run_deadline(10):
+        _wait(seconds=10)  # and no more: the 30 ms deadline was left unarmed
+    assert "deadline of 0.0005 minute(s) passed" in str(caught.value)
+    with pytest.raises(DeadlineExceeded) as caught, run_deadline(10), run_deadline(0.0005):
+        _wait(seconds=10)
+    assert "deadline of 0.0005 minute(s) passed" in str(caught.value)
+
+
+def _wait(*, seconds: float) -> None:
+    ends = time.monotonic() + seconds
+    while time.monotonic() < ends:
+        time.sleep(0.01)

@@ -27,12 +27,15 @@ from pathlib import Path
 
 from cicd_agent.modes.gen_tests.evidence import Evidence, parse_evidence
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
-from cicd_agent.runner.errors import ExternalServiceError
+from cicd_agent.runner.errors import ExternalServiceError, UsageError
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 
 MAX_DATA_BYTES = 256 << 20
 """The most SQL one run's serialised coverage data may unpack to, and twice that the most
 database it may build."""
+MAX_DATA_FILES = 1_000
+"""The most entries a run's coverage data folder may hold: each Python process it starts leaves
+a data file there, which the host opens and merges one by one."""
 MAX_VALUE_BYTES = 16 << 20
 """The longest text or blob in it (a numbits blob of a 100,000-line file is 12.5 KB)."""
 STATEMENT_STEPS = 1_000_000
@@ -41,6 +44,11 @@ STATEMENT_STEPS = 1_000_000
 
 Arc = tuple[int, int]
 """A branch from one line to another, as coverage.py numbers it (negative: leaving a function)."""
+
+
+class TooMuchCoverageData(UsageError):
+    """A run left more coverage data than the host reads: a candidate that does is rejected,
+    a suite that does cannot be measured."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +186,8 @@ class CoverageMeter:
 
         A candidate's run (``suite`` false) counts only the pytest process's own data, from the
         evidence pipe; a suite's run also counts the data files of the processes it spawned.
+        Either raises :class:`TooMuchCoverageData` when the run left more data files than a
+        suite's run may (:func:`data_files`).
         """
         shared: list[Path] = []
         if suite:
@@ -198,6 +208,8 @@ class CoverageMeter:
             shared=shared,
         )
         evidence = parse_evidence(result.evidence, None if result.timed_out else result.returncode)
+        if not suite:  # never read, but what it leaves would be read in a suite's run
+            data_files(data_file.parent)
         blobs = []
         if evidence.outcomes is not None and evidence.outcomes.coverage and not evidence.problem:
             blobs.append(evidence.outcomes.coverage)
@@ -209,18 +221,18 @@ class CoverageMeter:
         """Combine and report in this process, in a folder no run can write."""
         import coverage  # only a measured run needs it, not the steps that import this module
 
+        left = [folder / name for folder in folders for name in data_files(folder)]
         self._reports.mkdir(exist_ok=True)
         work = Path(tempfile.mkdtemp(dir=self._reports))
         try:
             for number, blob in enumerate(blobs):
                 with contextlib.suppress(ValueError, sqlite3.Error):  # a forged one counts nothing
                     _load_data(blob, work / f".coverage.evidence{number}")
-            for folder in folders:
-                for found in folder.glob(".coverage.*"):
-                    if found.is_file() and not found.is_symlink():
-                        shutil.copyfile(found, work / found.name)
+            for found in left:
+                if found.is_file() and not found.is_symlink():
+                    shutil.copyfile(found, work / found.name)
             for copied in work.glob(".coverage.*"):
-                if not _plain_tables(copied):  # a view or a trigger of a run's counts nothing
+                if not _mergeable(copied):  # a view of a run's, or its statements, count nothing
                     copied.unlink()
             meter = coverage.Coverage(data_file=str(work / ".coverage"), config_file=str(config))
             if any(work.glob(".coverage.*")):
@@ -264,6 +276,42 @@ class CoverageMeter:
         return CoverageReport(files)
 
 
+def data_files(folder: Path) -> list[str]:
+    """The names of the data files a run left in its coverage data ``folder`` (one of ours it
+    may write), counted before any is read: :class:`TooMuchCoverageData` past
+    :data:`MAX_DATA_FILES` entries or :data:`MAX_DATA_BYTES` of them. A folder the run
+    removed or put a link in place of holds none."""
+    try:
+        handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return []
+    names: list[str] = []
+    size = 0
+    try:
+        with os.scandir(handle) as entries:
+            for count, entry in enumerate(entries, start=1):
+                if count > MAX_DATA_FILES:
+                    raise TooMuchCoverageData(
+                        f"the run left more than {MAX_DATA_FILES:,} files in its coverage data "
+                        "folder (one per Python process it starts)",
+                        hint="Start fewer Python processes in one run of the tests.",
+                    )
+                if not entry.name.startswith(".coverage.") or not entry.is_file(
+                    follow_symlinks=False
+                ):
+                    continue
+                size += entry.stat(follow_symlinks=False).st_size
+                if size > MAX_DATA_BYTES:
+                    raise TooMuchCoverageData(
+                        f"the run left more than {MAX_DATA_BYTES >> 20} MiB of coverage data",
+                        hint="Start fewer Python processes in one run of the tests.",
+                    )
+                names.append(entry.name)
+    finally:
+        os.close(handle)
+    return names
+
+
 def _load_data(blob: bytes, path: Path) -> None:
     """Write a run's coverage data as a data file at ``path``. The data is
     ``CoverageData.dumps()`` from inside the sandbox: a zlib-packed SQL script that
@@ -292,12 +340,14 @@ def _load_data(blob: bytes, path: Path) -> None:
     database.close()
 
 
-def _plain_tables(path: Path) -> bool:
-    """Whether the data file at ``path`` holds tables and their indexes only. A run writes
-    these files (a suite's processes in their data folder, a test in its serialised SQL), and
-    coverage.py reads them here with its own queries: a view, a virtual table or a generated
-    column would run the run's SQL in this process (a view over an endless recursive query
-    never returns). A file that is no database counts nothing either."""
+def _mergeable(path: Path) -> bool:
+    """Whether the data file at ``path`` holds tables and their indexes only, of branch data
+    measured by coverage.py's own tracer. A run writes these files (a suite's processes in
+    their data folder, a test in its serialised SQL), and coverage.py reads them here with its
+    own queries: a view, a virtual table or a generated column would run the run's SQL in this
+    process (a view over an endless recursive query never returns); statement data, or a
+    file another tracer measured, coverage.py refuses to merge with the rest (the whole
+    measurement failed on one such file). A file that is no database counts nothing either."""
     try:
         database = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:
@@ -311,11 +361,13 @@ def _plain_tables(path: Path) -> bool:
             hidden = database.execute("SELECT hidden FROM pragma_table_xinfo(?)", (name,))
             if any(flag for (flag,) in hidden):  # a generated column is an expression
                 return False
+        arcs = database.execute("SELECT value FROM meta WHERE key = 'has_arcs'").fetchall()
+        traced = database.execute("SELECT 1 FROM tracer WHERE tracer != '' LIMIT 1").fetchall()
     except sqlite3.Error:
         return False
     finally:
         database.close()
-    return True
+    return arcs == [("1",)] and not traced
 
 
 def _stop() -> int:

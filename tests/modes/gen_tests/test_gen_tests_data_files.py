@@ -1,0 +1,182 @@
+"""Coverage data files a run leaves are bounded before the host reads one: real pytest, real
+coverage.py, the real sandbox. Each Python process a run starts leaves a data file that the host
+opens and merges after a suite's run; a candidate (or the pull request's code it calls) that
+leaves thousands made that merge take as long as it liked."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cicd_agent.modes.gen_tests.ask import ask
+from cicd_agent.modes.gen_tests.collect import collect
+from cicd_agent.modes.gen_tests.coverage_gaps import (
+    MAX_DATA_FILES,
+    CoverageMeter,
+    TooMuchCoverageData,
+)
+from cicd_agent.modes.gen_tests.gate import ProjectCommand, Stage
+from cicd_agent.modes.gen_tests.sandbox import Sandbox
+from cicd_agent.modes.gen_tests.suite import run_suite
+from cicd_agent.modes.gen_tests.verdict import analyse
+from tests.fixtures.gentests_project.build import make_repo
+from tests.harness.model_server import TEST_API_KEY
+from tests.helpers.gate_bench import Bench, evaluate, gate_bench
+from tests.helpers.gen_tests import gen_tests_context, path_env
+
+_LEAVE_DATA_FILES = '''
+import configparser, os, shutil
+
+import coverage
+
+
+def leave_data_files(count):
+    """Write ``count`` real coverage data files where this run's processes write theirs
+    (a run without coverage has no such place)."""
+    if "COVERAGE_PROCESS_START" not in os.environ:
+        return
+    config = configparser.ConfigParser()
+    config.read(os.environ["COVERAGE_PROCESS_START"])
+    basename = config.get("run", "data_file")
+    first = coverage.CoverageData(basename=basename, suffix="left0")
+    first.add_arcs({os.path.abspath(__file__): [(-1, 1), (1, -1)]})
+    first.write()
+    for number in range(1, count):
+        shutil.copyfile(first.data_filename(), f"{basename}.left{number}")
+'''
+
+MANY = MAX_DATA_FILES + 200
+
+CANDIDATE = f"""
+{_LEAVE_DATA_FILES}
+from shop.pricing import coupon_value
+
+
+def test_coupon():
+    leave_data_files({MANY})
+    assert coupon_value("SAVE10") == 10
+    assert coupon_value("x") == 0
+"""
+
+
+ONLY_IN_A_SUITES_RUN = f"""
+{_LEAVE_DATA_FILES}
+from shop.pricing import coupon_value
+
+
+def test_coupon():
+    if "COVERAGE_PROCESS_START" in os.environ:
+        config = configparser.ConfigParser()
+        config.read(os.environ["COVERAGE_PROCESS_START"])
+        if os.path.dirname(config.get("run", "data_file")).endswith(".data"):
+            leave_data_files({MANY})
+    assert coupon_value("SAVE10") == 10
+    assert coupon_value("x") == 0
+"""
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bench]:
+    with gate_bench(tmp_path_factory.mktemp("data-files") / "shop") as bench:
+        yield bench
+
+
+@pytest.mark.slow
+def test_a_candidate_that_leaves_too_many_coverage_data_files_is_rejected(
+    bench: Bench,
+) -> None:
+    """Attack: the candidate passes and covers the segment, but its run leaves more data files
+    than the host reads. It was accepted, and the suite's run with it made the host merge them
+    all. It is rejected at ``pass`` with the reason, and the gate goes on judging others."""
+    verdict = evaluate(bench, CANDIDATE)
+    assert verdict.stopped_at is Stage.PASS, verdict.reason
+    assert f"more than {MAX_DATA_FILES:,} files in its coverage data folder" in verdict.reason
+    assert "fewer Python processes" in verdict.feedback
+    good = CANDIDATE.replace(f"leave_data_files({MANY})", "leave_data_files(3)")
+    assert evaluate(bench, good, label="few").accepted
+
+
+def test_a_suite_that_leaves_too_many_coverage_data_files_is_not_merged(tmp_path: Path) -> None:
+    """Attack: the pull request's suite leaves more data files than the host reads in the
+    folder its processes share: the host merged every one. It is refused, with the cap in
+    the one line the run reports, before any is opened."""
+    checkout = tmp_path / "checkout"
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "tests").mkdir()
+    (checkout / "pkg" / "__init__.py").write_text("def double(x):\n    return x * 2\n")
+    suite = f"{_LEAVE_DATA_FILES}\n\ndef test_double():\n    leave_data_files({MANY})\n"
+    (checkout / "tests" / "test_pkg.py").write_text(suite)
+    with Sandbox(checkout, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+        meter = CoverageMeter(sandbox, ["pkg/__init__.py"])
+        command = ProjectCommand.parse("python -m pytest -q")
+        with pytest.raises(TooMuchCoverageData) as caught:
+            run_suite(sandbox, meter, command, timeout=120, label="suite")
+    assert f"more than {MAX_DATA_FILES:,} files in its coverage data folder" in str(caught.value)
+
+
+_LEAVE_FILES_COVERAGE_WILL_NOT_MERGE = """
+import configparser, os
+
+import coverage
+from pkg import double
+
+
+def test_double():
+    assert double(2) == 4
+    config = configparser.ConfigParser()
+    config.read(os.environ["COVERAGE_PROCESS_START"])
+    basename = config.get("run", "data_file")
+    lines = coverage.CoverageData(basename=basename, suffix="lines")
+    lines.add_lines({os.path.abspath("pkg/__init__.py"): [1]})
+    lines.write()
+    traced = coverage.CoverageData(basename=basename, suffix="traced")
+    traced.add_arcs({os.path.abspath("pkg/__init__.py"): [(-1, 1)]})
+    traced.add_file_tracers({os.path.abspath("pkg/__init__.py"): "planted.Tracer"})
+    traced.write()
+"""
+
+
+def test_a_data_file_coverage_refuses_to_merge_counts_nothing(tmp_path: Path) -> None:
+    """Attack: the suite leaves one data file of statements (ours measure branches) and one
+    that names another tracer for a target file: coverage.py refuses to merge either with the
+    run's own data, and the whole measurement failed (the run ended, exit 3). Such a file
+    counts nothing, and the rest of the run is measured."""
+    checkout = tmp_path / "checkout"
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "tests").mkdir()
+    (checkout / "pkg" / "__init__.py").write_text("def double(x):\n    return x * 2\n")
+    (checkout / "tests" / "test_pkg.py").write_text(_LEAVE_FILES_COVERAGE_WILL_NOT_MERGE)
+    with Sandbox(checkout, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+        meter = CoverageMeter(sandbox, ["pkg/__init__.py"])
+        command = ProjectCommand.parse("python -m pytest -q")
+        baseline, coverage, _ = run_suite(sandbox, meter, command, timeout=120, label="suite")
+    assert baseline.passed == {"tests/test_pkg.py::test_double"}
+    assert coverage.executed_lines("pkg/__init__.py") == {1, 2}
+
+
+@pytest.mark.slow
+def test_a_run_with_the_accepted_tests_that_leaves_too_many_files_is_not_measured(
+    tmp_path: Path, model_server: Any
+) -> None:
+    """Attack: the pull request's code (or the test) leaves the files only in the suite's run
+    with every accepted test, whose folder it tells from the candidate's: the gate saw none.
+    That run is not merged; the accepted test stays, and a note says the coverage after was
+    not measured, instead of the host merging every file."""
+    model_server.answer({"test_module": ONLY_IN_A_SUITES_RUN, "rationale": "coupon codes"})
+    base, head = make_repo(tmp_path / "shop")
+    model = ["--provider", "openai", "--base-url", model_server.base_url]
+    flags = ["--repo", str(tmp_path / "shop"), "--base", base, "--head", head, *model]
+    ctx = gen_tests_context(tmp_path, flags, OPENAI_API_KEY=TEST_API_KEY)
+    with ctx.resources:
+        facts = collect(ctx, ctx.resources)
+        verdict = analyse(ctx, facts)
+        jobs = tuple(job for job in verdict.jobs if job.segment.qualname == "coupon_value")
+        opinion = ask(ctx, facts, dataclasses.replace(verdict, jobs=jobs))
+    assert opinion is not None and len(opinion.accepted) == 1
+    assert opinion.coverage_after is None
+    [note] = [note for note in ctx.notes if "coverage after was not measured" in note]
+    assert f"more than {MAX_DATA_FILES:,} files" in note
