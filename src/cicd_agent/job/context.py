@@ -33,6 +33,28 @@ OptionsT_co = TypeVar("OptionsT_co", covariant=True)
 
 
 @dataclass
+class PostedOutputs:
+    """What only posting learns, by the result field it fills (``review_url``, ``pushed_sha``,
+    ``review_event``, …): the publish step records each fact here as its post lands.
+
+    Why a record of the run and not a value publish returns: the decided result is decide's,
+    and publish returns nothing, so no step hands back a result another made. A failure
+    part-way keeps what was recorded before it, and the pipeline writes the outputs, summary
+    and ``--json`` from the decided result and this record (``ModeResult.shown``) whatever
+    happened. Only the fields the result declares as posted (``ModeResult.POSTED``) are taken:
+    any other name is a bug, refused where it is written."""
+
+    fields: frozenset[str] = frozenset()
+    values: dict[str, object] = field(default_factory=dict)
+
+    def record(self, **values: object) -> None:
+        unknown = sorted(set(values) - self.fields)
+        if unknown:
+            raise TypeError(f"publish recorded {unknown}, which the result does not declare posted")
+        self.values.update(values)
+
+
+@dataclass
 class RunContext(Generic[OptionsT_co]):
     """One run: options, the environment it was given, runner I/O, and lazily built clients.
 
@@ -56,6 +78,9 @@ class RunContext(Generic[OptionsT_co]):
     resources: ExitStack = field(default_factory=ExitStack)
     """What the run holds open (temporary folders, worktrees): closed by whoever started the
     run, after it, so no mode keeps an instance to hold them."""
+    posted: PostedOutputs = field(default_factory=PostedOutputs)
+    """What the publish step learnt by posting; the pipeline gives it a fresh record, taking
+    the result's posted fields, before publish runs."""
 
     def __post_init__(self) -> None:
         for secret in self.redactor.known:
