@@ -20,7 +20,7 @@ import typing
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from cicd_agent.job.context import PostedOutputs
 from cicd_agent.job.result import ModeResult
@@ -31,6 +31,7 @@ from cicd_agent.modes.deploy_gate.mode import DEPLOY_PHASE
 from cicd_agent.modes.gen_tests.mode import MODE as GEN_TESTS
 from cicd_agent.modes.review.handoff.mode import PHASE as HANDOFF
 from cicd_agent.modes.review.mode import MODE as REVIEW
+from cicd_agent.modes.review.result import ReviewResult
 
 STEPS: dict[str, Any] = {
     "review": REVIEW,
@@ -169,11 +170,18 @@ def test_what_publish_may_record_is_a_field_of_its_result(mode: str) -> None:
     assert not unknown, unknown
 
 
-def test_the_run_record_refuses_a_name_the_result_does_not_declare() -> None:
-    record = PostedOutputs(frozenset({"review_url"}))
+def test_the_run_record_refuses_a_name_the_result_does_not_declare_or_a_wrong_value() -> None:
+    """``decision`` is decide's, not posting's; ``review_event`` is one of GitHub's events."""
+    record = PostedOutputs(ReviewResult)
     record.record(review_url="https://github.com/o/r/pull/1#pullrequestreview-1")
     with pytest.raises(TypeError, match="decision"):
         record.record(decision="comment")
+    with pytest.raises(ValidationError):
+        record.record(review_event="approve")
+    with pytest.raises(ValidationError):
+        record.record(rejected_comments="2")
+    with pytest.raises(TypeError):
+        PostedOutputs().record(review_url="https://github.com/o/r/pull/1")
     assert record.values == {"review_url": "https://github.com/o/r/pull/1#pullrequestreview-1"}
 
 

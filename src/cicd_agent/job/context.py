@@ -23,6 +23,7 @@ from cicd_agent.runner.runner_io import RunnerIO
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.job.events import Event
+    from cicd_agent.job.result import ModeResult
     from cicd_agent.local.checkout import GitCheckout
     from cicd_agent.model.client import ModelClient
     from cicd_agent.model.config import ModelConfig
@@ -41,17 +42,26 @@ class PostedOutputs:
     and publish returns nothing, so no step hands back a result another made. A failure
     part-way keeps what was recorded before it, and the pipeline writes the outputs, summary
     and ``--json`` from the decided result and this record (``ModeResult.shown``) whatever
-    happened. Only the fields the result declares as posted (``ModeResult.POSTED``) are taken:
-    any other name is a bug, refused where it is written."""
+    happened. Only the fields the result declares as posted (``ModeResult.POSTED``) are taken,
+    each checked against the field's type (strictly): another name or a value of another type
+    is a bug, refused where it is written rather than rendered wrong."""
 
-    fields: frozenset[str] = frozenset()
+    result_type: type[ModeResult] | None = None
+    """The decided result's class (None: nothing may be recorded, no publish step runs)."""
     values: dict[str, object] = field(default_factory=dict)
 
     def record(self, **values: object) -> None:
-        unknown = sorted(set(values) - self.fields)
-        if unknown:
+        # Here: pydantic is loaded by then (every result is a model), never by importing this.
+        from pydantic import TypeAdapter
+
+        kind = self.result_type
+        declared = kind.POSTED if kind is not None else frozenset()
+        unknown = sorted(set(values) - declared)
+        if kind is None or unknown:
             raise TypeError(f"publish recorded {unknown}, which the result does not declare posted")
-        self.values.update(values)
+        for name, value in values.items():
+            annotation = kind.model_fields[name].annotation or object
+            self.values[name] = TypeAdapter(annotation).validate_python(value, strict=True)
 
 
 @dataclass

@@ -186,7 +186,7 @@ def _publish(
     learnt = decided.posted_outputs() | {"error"}
     before = {name: value for name, value in outputs.items() if name not in learnt}
     ctx.runner.set_outputs(before)
-    ctx.posted = PostedOutputs(type(decided).POSTED)
+    ctx.posted = PostedOutputs(type(decided))
     exit_code = ExitCode.OK
     # The `error` output: why the run could not finish (a service that failed the mode, or the
     # publishing), empty when it did.

@@ -65,11 +65,13 @@ def publish(
         Path(result.excerpt_file).write_text(text, encoding="utf-8")
     fix = result.fix_attempt
     if fix is not None and fix.status == "verified":
-        # This step's own copy, recorded before publishing it: where each part of the fix
-        # went is set on it as it lands, so a failure part-way keeps what was posted.
+        # This step's own copy: where each part of the fix went is set on it as it lands, and
+        # it is recorded however publishing it ends, so a failure part-way keeps what was posted.
         fix = fix.model_copy(deep=True)
-        ctx.posted.record(fix_attempt=fix)
-        publish_fix(ctx, fix, facts.target)
+        try:
+            publish_fix(ctx, fix, facts.target)
+        finally:
+            ctx.posted.record(fix_attempt=fix)
     told = _comment(ctx, result.shown(ctx.posted.values), facts.target)
     if told is None:
         return

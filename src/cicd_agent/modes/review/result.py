@@ -95,7 +95,7 @@ class ReviewResult(ModeResult):
     """The change description (``describe``), as Markdown."""
     description_in: str = ""
     """Where the description went: ``body``, ``comment``, or empty (not written)."""
-    review_event: str = ""
+    review_event: Literal["", "APPROVE", "REQUEST_CHANGES", "COMMENT"] = ""
     """The event GitHub accepted for the review (``APPROVE``, ``REQUEST_CHANGES``,
     ``COMMENT``): a refused approval goes as ``COMMENT`` while ``decision`` stays ``approve``;
     empty when no review was posted (a dry run, a fork, a commit already reviewed)."""
