@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from cicd_agent.job.context import RunContext
 from cicd_agent.runner.errors import ExitCode
 from cicd_agent.job.pipeline import Mode, run_mode
-from cicd_agent.job.result import ModeResult, Published
+from cicd_agent.job.result import ModeResult
 
 
 class Opts:
@@ -51,8 +51,8 @@ class Toy:
         return Counted(mode="toy", headline="", count=verdict)
     def publish(
         self, ctx: RunContext[Opts], facts: list[str], verdict: int, result: PUBLISHED
-    ) -> Published[PUBLISHED]:
-        return Published(result)
+    ) -> RETURNED:
+        return RETURN_VALUE
     def failure_outputs(self, ctx: RunContext[Opts]) -> dict[str, str]: return {}
     def run(self, ctx: RunContext[Opts]) -> tuple[ModeResult, ExitCode]:
         return run_mode(self, ctx)
@@ -63,13 +63,16 @@ def load() -> Mode:
 """
 
 
-def _mypy(tmp_path: Path, published: dict[str, str]) -> tuple[str, int]:
-    """Check one toy mode module per ``published`` name in a single mypy run: the package's
-    own modules are analysed once for all of them (27 s, against 38 s for a run per module)."""
+def _mypy(tmp_path: Path, published: dict[str, tuple[str, str]]) -> tuple[str, int]:
+    """Check one toy mode module per ``published`` name (the result type its publish takes,
+    and what it returns: ``None``, or the result) in a single mypy run: the package's own
+    modules are analysed once for all of them (27 s, against 38 s for a run per module)."""
     modules = []
-    for name, result in published.items():
+    for name, (result, returned) in published.items():
         module = tmp_path / f"{name}.py"
-        module.write_text(MODE.replace("PUBLISHED", result))
+        value = "None" if returned == "None" else "result"
+        source = MODE.replace("PUBLISHED", result).replace("RETURNED", returned)
+        module.write_text(source.replace("RETURN_VALUE", value))
         modules.append(str(module))
     os.environ["MYPYPATH"] = str(SRC)
     limit = sys.getrecursionlimit()  # mypy raises it for the whole process: later tests need ours
@@ -85,9 +88,19 @@ def _mypy(tmp_path: Path, published: dict[str, str]) -> tuple[str, int]:
 
 @pytest.mark.slow
 def test_a_mode_whose_publish_takes_another_result_is_rejected(tmp_path: Path) -> None:
-    report, status = _mypy(tmp_path, {"toy_good": "Counted", "toy_drifted": "Other"})
+    report, status = _mypy(
+        tmp_path,
+        {
+            "toy_good": ("Counted", "None"),
+            "toy_drifted": ("Other", "None"),
+            "toy_returning": ("Counted", "Counted"),
+        },
+    )
     assert status == 1, report
     errors = [line for line in report.splitlines() if ": error:" in line]
     assert errors, report
-    assert all(line.startswith(str(tmp_path / "toy_drifted.py")) for line in errors), report
+    bad = (str(tmp_path / "toy_drifted.py"), str(tmp_path / "toy_returning.py"))
+    assert all(line.startswith(bad) for line in errors), report
+    for module in bad:  # each toy that drifts is rejected, not just one of them
+        assert any(line.startswith(module) for line in errors), report
     assert 'Argument 1 to "run_mode" has incompatible type "Toy"' in report, report

@@ -1,7 +1,8 @@
 """What a step returns cannot be written by the steps after it: every mode's facts, verdict and
 opinion types are frozen (a frozen dataclass or a frozen pydantic model), so a later step that
-tried to set a field on them would fail under mypy and at run time, and publish hands back
-:class:`~cicd_agent.job.result.Published` instead of writing into the decided result.
+tried to set a field on them would fail under mypy and at run time; publish returns nothing,
+and what it learns by posting goes into the run's record (``ctx.posted``), only under names
+its result declares posted (``ModeResult.POSTED``).
 
 The types are read from each step's own return annotation (resolving the names its module
 imports only for type checking), so a new mode or a new step type is checked without being
@@ -19,9 +20,10 @@ import typing
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
-from cicd_agent.job.result import ModeResult, Published
+from cicd_agent.job.context import PostedOutputs
+from cicd_agent.job.result import ModeResult
 from cicd_agent.modes.analyse_failure.mode import MODE as ANALYSE_FAILURE
 from cicd_agent.modes.command.mode import MODE as COMMAND
 from cicd_agent.modes.deploy_gate.canary.mode import PHASE as CANARY
@@ -29,6 +31,7 @@ from cicd_agent.modes.deploy_gate.mode import DEPLOY_PHASE
 from cicd_agent.modes.gen_tests.mode import MODE as GEN_TESTS
 from cicd_agent.modes.review.handoff.mode import PHASE as HANDOFF
 from cicd_agent.modes.review.mode import MODE as REVIEW
+from cicd_agent.modes.review.result import ReviewResult
 
 STEPS: dict[str, Any] = {
     "review": REVIEW,
@@ -148,15 +151,38 @@ def test_the_known_thawed_parts_are_still_thawed() -> None:
 
 
 @pytest.mark.parametrize("mode", sorted(STEPS))
-def test_publish_hands_back_the_result_it_was_given(mode: str) -> None:
-    """publish's annotation: ``Published`` of the very result type decide returns, so what
-    posting learnt is on a copy, never set on decide's object."""
+def test_publish_takes_the_decided_result_and_returns_nothing(mode: str) -> None:
+    """publish's annotation: it takes the very result type decide returns and returns None,
+    so no step hands back a result another step made."""
     steps = STEPS[mode]
     decided = _returned(steps, "decide")
     assert len(decided) == 1 and issubclass(decided[0], ModeResult), decided
-    published = _hints(steps, "publish")["return"]
-    assert typing.get_origin(published) is Published, published
-    assert typing.get_args(published) == (decided[0],)
+    hints = _hints(steps, "publish")
+    assert hints["result"] is decided[0]
+    assert hints["return"] is type(None), hints["return"]
+
+
+@pytest.mark.parametrize("mode", sorted(STEPS))
+def test_what_publish_may_record_is_a_field_of_its_result(mode: str) -> None:
+    """``POSTED`` names fields the renderings read, so what publish records reaches them."""
+    [decided] = _returned(STEPS[mode], "decide")
+    unknown = decided.POSTED - set(decided.model_fields)
+    assert not unknown, unknown
+
+
+def test_the_run_record_refuses_a_name_the_result_does_not_declare_or_a_wrong_value() -> None:
+    """``decision`` is decide's, not posting's; ``review_event`` is one of GitHub's events."""
+    record = PostedOutputs(ReviewResult)
+    record.record(review_url="https://github.com/o/r/pull/1#pullrequestreview-1")
+    with pytest.raises(TypeError, match="decision"):
+        record.record(decision="comment")
+    with pytest.raises(ValidationError):
+        record.record(review_event="approve")
+    with pytest.raises(ValidationError):
+        record.record(rejected_comments="2")
+    with pytest.raises(TypeError):
+        PostedOutputs().record(review_url="https://github.com/o/r/pull/1")
+    assert record.values == {"review_url": "https://github.com/o/r/pull/1#pullrequestreview-1"}
 
 
 def test_a_frozen_step_type_refuses_a_write() -> None:

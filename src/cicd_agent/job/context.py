@@ -24,6 +24,7 @@ from cicd_agent.runner.withheld import withheld
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.job.events import Event
+    from cicd_agent.job.result import ModeResult
     from cicd_agent.local.checkout import GitCheckout
     from cicd_agent.model.client import ModelClient
     from cicd_agent.model.config import ModelConfig
@@ -31,6 +32,37 @@ if TYPE_CHECKING:
 
 OptionsT_co = TypeVar("OptionsT_co", covariant=True)
 """A mode's frozen options object (``modes/<mode>/options.py``)."""
+
+
+@dataclass
+class PostedOutputs:
+    """What only posting learns, by the result field it fills (``review_url``, ``pushed_sha``,
+    ``review_event``, …): the publish step records each fact here as its post lands.
+
+    Why a record of the run and not a value publish returns: the decided result is decide's,
+    and publish returns nothing, so no step hands back a result another made. A failure
+    part-way keeps what was recorded before it, and the pipeline writes the outputs, summary
+    and ``--json`` from the decided result and this record (``ModeResult.shown``) whatever
+    happened. Only the fields the result declares as posted (``ModeResult.POSTED``) are taken,
+    each checked against the field's type (strictly): another name or a value of another type
+    is a bug, refused where it is written rather than rendered wrong."""
+
+    result_type: type[ModeResult] | None = None
+    """The decided result's class (None: nothing may be recorded, no publish step runs)."""
+    values: dict[str, object] = field(default_factory=dict)
+
+    def record(self, **values: object) -> None:
+        # Here: pydantic is loaded by then (every result is a model), never by importing this.
+        from pydantic import TypeAdapter
+
+        kind = self.result_type
+        declared = kind.POSTED if kind is not None else frozenset()
+        unknown = sorted(set(values) - declared)
+        if kind is None or unknown:
+            raise TypeError(f"publish recorded {unknown}, which the result does not declare posted")
+        for name, value in values.items():
+            annotation = kind.model_fields[name].annotation or object
+            self.values[name] = TypeAdapter(annotation).validate_python(value, strict=True)
 
 
 @dataclass
@@ -57,6 +89,9 @@ class RunContext(Generic[OptionsT_co]):
     resources: ExitStack = field(default_factory=ExitStack)
     """What the run holds open (temporary folders, worktrees): closed by whoever started the
     run, after it, so no mode keeps an instance to hold them."""
+    posted: PostedOutputs = field(default_factory=PostedOutputs)
+    """What the publish step learnt by posting; the pipeline gives it a fresh record, taking
+    the result's posted fields, before publish runs."""
 
     def __post_init__(self) -> None:
         for secret in self.redactor.known:

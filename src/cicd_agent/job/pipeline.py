@@ -2,7 +2,8 @@
 
 A mode's steps satisfy :class:`Steps`; :func:`run_mode` drives them and owns the parts that must
 behave the same everywhere: validating ``fail-on``, keeping the deterministic result when the
-model fails, writing outputs once from the final result, and the policy exit code. What the CLI
+model fails, writing the decided outputs before publish and what posting learnt after it, one
+way of reporting a failed publish, and the policy exit code. What the CLI
 sees of a mode is :class:`Mode`: its options, its fail-closed outputs and ``run``. Each mode's
 ``run`` is ``run_mode(self, ctx)``, so mypy infers the step types from the mode's own methods and
 rejects a mode whose steps do not fit together (``collect``'s result is not what ``analyse``
@@ -15,8 +16,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
-from cicd_agent.job.context import RunContext
-from cicd_agent.job.result import ModeResult, Published, fail_on_sentence
+from cicd_agent.job.context import PostedOutputs, RunContext
+from cicd_agent.job.result import ModeResult, fail_on_sentence
 from cicd_agent.runner.errors import (
     ExitCode,
     ExternalServiceError,
@@ -91,11 +92,12 @@ class Steps(Protocol[OptionsT_contra, FactsT, VerdictT, OpinionT, ResultT]):
 
     def publish(
         self, ctx: RunContext[OptionsT_contra], facts: FactsT, verdict: VerdictT, result: ResultT
-    ) -> Published[ResultT]:
+    ) -> None:
         """Review, comment or check run, from the facts, the floor and the decided result (what
         it needs comes in as arguments, never through private attributes of the result). It
-        writes nothing into ``result``: what posting learnt is on the copy it returns
-        (:class:`~cicd_agent.job.result.Published`), which the outputs are written from."""
+        writes nothing into ``result`` and returns nothing: what posting learnt goes into
+        ``ctx.posted`` as each post lands. A failure is raised (the one way): a
+        :class:`GitHubWriteDenied` becomes a note, an :class:`ExternalServiceError` exit 3."""
 
 
 def validate_fail_on(
@@ -141,7 +143,6 @@ def run_mode(
     progress.stage("publish: " + ("computing only (dry run)" if ctx.options.dry_run else
                                   "writing the results"))  # fmt: skip
     result, exit_code = _publish(mode, ctx, facts, verdict, result)
-    result.notes.extend(note for note in ctx.notes if note not in result.notes)
     final: list[Annotation] = []
     if result.service_failure and exit_code is ExitCode.OK:
         final.append(Annotation("error", result.service_failure))
@@ -176,31 +177,40 @@ def _publish(
     verdict: VerdictT,
     decided: ResultT,
 ) -> tuple[ResultT, ExitCode]:
-    """The publish step, and the outputs written once from the result it hands back (the
-    decided one when it failed before handing one back), whatever happened: a crash while
-    publishing still leaves the decided outputs for later steps."""
-    result = decided
+    """The publish step between two writes of the outputs: the decided ones before it (a crash
+    while posting still leaves them for later steps), then, whatever happened, the ones
+    posting learns (:meth:`ModeResult.posted_outputs`, as ``ctx.posted`` holds them) and
+    ``error``. Returns the result as shown (decided, with what was posted) for the summary and
+    ``--json``, and the exit code a failed publish earns."""
+    outputs = decided.outputs()
+    learnt = decided.posted_outputs() | {"error"}
+    before = {name: value for name, value in outputs.items() if name not in learnt}
+    ctx.runner.set_outputs(before)
+    ctx.posted = PostedOutputs(type(decided))
     exit_code = ExitCode.OK
     # The `error` output: why the run could not finish (a service that failed the mode, or the
     # publishing), empty when it did.
-    unfinished = result.service_failure or ""
+    unfinished = decided.service_failure or ""
+    failed: list[str] = []
     try:
-        published = mode.publish(ctx, facts, verdict, decided)
-        result = published.result
-        if published.failure is not None:
-            raise published.failure
+        mode.publish(ctx, facts, verdict, decided)
     except GitHubWriteDenied as exc:
-        result.notes.append(f"Could not publish to GitHub, results are in this summary: {exc}")
+        failed.append(f"Could not publish to GitHub, results are in this summary: {exc}")
     except ExternalServiceError as exc:
-        result.headline = f"Publishing to GitHub failed: {exc} {result.headline}"
         unfinished = f"Publishing to GitHub failed: {exc}"
         ctx.runner.annotate(Annotation("error", unfinished))
         exit_code = ExitCode.EXTERNAL
     finally:
         ctx.progress.end()
-        result.error = unfinished
-        ctx.runner.set_outputs(result.outputs())
-    return result, exit_code
+        shown = decided.shown(ctx.posted.values)
+        if exit_code is ExitCode.EXTERNAL:
+            shown.headline = f"{unfinished} {shown.headline}"
+        shown.error = unfinished
+        shown.notes.extend(failed)
+        shown.notes.extend(note for note in ctx.notes if note not in shown.notes)
+        after = shown.outputs()
+        ctx.runner.set_outputs({name: after[name] for name in after if name not in before})
+    return shown, exit_code
 
 
 def model_failure_note(exc: ModelError) -> str:

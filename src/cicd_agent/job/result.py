@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.model.usage import ModelUsageReport
-from cicd_agent.runner.errors import CicdError
 from cicd_agent.runner.markdown import Reference, prose
 from cicd_agent.runner.runner_io import Annotation
 
@@ -42,6 +41,24 @@ class ModeResult(BaseModel):
     service_failure: str | None = None
     error: str = ""
     """The ``error`` output: why the run could not finish ("" when it did)."""
+
+    POSTED: ClassVar[frozenset[str]] = frozenset()
+    """The fields only posting can fill (where a review or comment went, the commit pushed):
+    as decided they are empty (or what was decided to post), and the publish step records
+    them in the run's :class:`~cicd_agent.job.context.PostedOutputs` as each post lands, never
+    on this object. The outputs, summary and ``--json`` render :meth:`shown`."""
+
+    def posted_outputs(self) -> frozenset[str]:
+        """The outputs posting may learn: the pipeline writes them after publish, every other
+        output before it (so a crash while posting still leaves the decided ones)."""
+        return self.POSTED & self.mode_outputs().keys()
+
+    def shown(self, posted: Mapping[str, object]) -> Self:
+        """A copy with what posting learnt (``posted``: field → value) for the renderings after
+        publish; this result is left as decided (the copy shares no list of notes with it)."""
+        shown = self.model_copy(update=dict(posted))
+        shown.notes = list(shown.notes)
+        return shown
 
     def mode_outputs(self) -> dict[str, object]:
         """The mode's own step outputs; values are rendered by :func:`render_output`."""
@@ -151,22 +168,3 @@ def _json_value(value: object) -> Any:
     if isinstance(value, list | tuple):
         return [_json_value(item) for item in value]
     return value
-
-
-ResultT_co = TypeVar("ResultT_co", bound=ModeResult, covariant=True)
-
-
-@dataclass(frozen=True)
-class Published(Generic[ResultT_co]):
-    """What a publish step hands back: the result as published, and the failure that stopped
-    publishing part-way.
-
-    Why a value and not writes into the decided result: the decided result belongs to
-    ``decide``; what only posting can learn (where the review or comment went, the commit
-    pushed, an approval GitHub refused) is put on a copy that publish makes and owns, so the
-    outputs, summary and ``--json`` still render from one object and no step writes into
-    another's. A failure part-way comes back beside the copy, not raised, so what was posted
-    before it still reaches the outputs; the pipeline raises it once they are written."""
-
-    result: ResultT_co
-    failure: CicdError | None = None

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.job.result import Published
 from cicd_agent.modes.gen_tests.mode import GenTests
 from cicd_agent.modes.gen_tests.result import GenTestsResult
 from tests.fixtures.gentests_project.build import make_repo
@@ -40,9 +39,9 @@ def test_the_sandbox_outlives_decide_and_is_gone_after_the_run(
 
     def watching(
         self: GenTests, ctx: object, facts: object, verdict: object, result: GenTestsResult
-    ) -> Published[GenTestsResult]:
+    ) -> None:
         seen_at_publish.append([p for p in scratch.glob(f"{PREFIX}*") if (p / "pristine").is_dir()])
-        return publish(self, ctx, facts, verdict, result)  # type: ignore[arg-type]
+        publish(self, ctx, facts, verdict, result)  # type: ignore[arg-type]
 
     monkeypatch.setattr(GenTests, "publish", watching)
     code, document, _, stderr = run_gen_tests(_argv(tmp_path), tmp_path)

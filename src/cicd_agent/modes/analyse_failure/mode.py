@@ -27,7 +27,7 @@ from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 # the figures).
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.job.result import ModeResult, Published
+    from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.analyse_failure.facts import FailureFacts
     from cicd_agent.modes.analyse_failure.prompt import FailureOpinion
     from cicd_agent.modes.analyse_failure.result import FailureResult
@@ -77,10 +77,10 @@ class AnalyseFailure:
         facts: FailureFacts,
         verdict: FailureVerdict,
         result: FailureResult,
-    ) -> Published[FailureResult]:
+    ) -> None:
         from cicd_agent.modes.analyse_failure.publish import publish
 
-        return publish(ctx, facts, result)
+        publish(ctx, facts, result)
 
     def run(self, ctx: RunContext[AnalyseFailureOptions]) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.job.pipeline import run_mode

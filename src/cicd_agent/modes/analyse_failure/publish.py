@@ -19,10 +19,8 @@ from typing import TYPE_CHECKING
 
 from cicd_agent import notify
 from cicd_agent.github.comments import marker, with_marker
-from cicd_agent.job.result import Published
 from cicd_agent.modes.analyse_failure.fix.publish import publish_fix
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
-from cicd_agent.runner.errors import CicdError
 from cicd_agent.runner.markdown import Neutral, posted, with_hidden
 
 if TYPE_CHECKING:
@@ -57,30 +55,30 @@ class Existing:
 
 def publish(
     ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, result: FailureResult
-) -> Published[FailureResult]:
+) -> None:
     """Write the excerpt for later steps, offer a verified fix (as the result holds it), then
     comment and notify. What publishing learns (the fix's suggestions and pull request, the
-    comment's link) goes on copies this step makes, never into the decided result; a failure
-    part-way comes back with what was done before it."""
+    comment's link) goes into the run's record, ``ctx.posted``, as it lands, never into the
+    decided result; a failure is raised, and what was recorded before it stays."""
     if result.excerpt_file:
         text = result.excerpt if result.excerpt.endswith("\n") else result.excerpt + "\n"
         Path(result.excerpt_file).write_text(text, encoding="utf-8")
-    shown = result
-    try:
-        fix = result.fix_attempt
-        if fix is not None and fix.status == "verified":
-            fix = fix.model_copy(deep=True)  # publishing the fix records where it went on it
-            shown = result.model_copy(update={"fix_attempt": fix})
+    fix = result.fix_attempt
+    if fix is not None and fix.status == "verified":
+        # This step's own copy: where each part of the fix went is set on it as it lands, and
+        # it is recorded however publishing it ends, so a failure part-way keeps what was posted.
+        fix = fix.model_copy(deep=True)
+        try:
             publish_fix(ctx, fix, facts.target)
-        told = _comment(ctx, shown, facts.target)
-        if told is None:
-            return Published(shown)
-        if told.url:
-            shown = shown.model_copy(update={"comment_url": told.url})
-        _notify(ctx, shown, ctx.mode_options.slack_webhook_url, new=told.new, checked=told.checked)
-    except CicdError as exc:
-        return Published(shown, exc)
-    return Published(shown)
+        finally:
+            ctx.posted.record(fix_attempt=fix)
+    told = _comment(ctx, result.shown(ctx.posted.values), facts.target)
+    if told is None:
+        return
+    if told.url:
+        ctx.posted.record(comment_url=told.url)
+    shown = result.shown(ctx.posted.values)
+    _notify(ctx, shown, ctx.mode_options.slack_webhook_url, new=told.new, checked=told.checked)
 
 
 @dataclass(frozen=True)

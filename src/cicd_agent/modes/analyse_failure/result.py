@@ -8,7 +8,7 @@ Log text and the model's words only appear in code spans, code blocks or neutral
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -95,6 +95,13 @@ class FailureResult(ModeResult):
     changed_paths: list[str] = Field(default_factory=list)
     """The change's files, likeliest culprit first (``analysis.logs.files.rank_changed``)."""
     baseline_used: bool = False
+
+    POSTED: ClassVar[frozenset[str]] = frozenset({"comment_url", "fix_attempt"})
+    """Where the comment went, and the verified fix as published (its suggestions, its pull
+    request, what could not be posted of it)."""
+
+    def posted_outputs(self) -> frozenset[str]:
+        return frozenset({"comment_url", "fix_pr_url"})
 
     def mode_outputs(self) -> dict[str, object]:
         return {

@@ -30,7 +30,7 @@ from cicd_agent.modes.command.options import CommandOptions
 # which start-up must not pay for (tests/project/test_mode_imports.py measures it).
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.job.result import ModeResult, Published
+    from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.command.ask import CommandVerdict
     from cicd_agent.modes.command.collect import CommandFacts
     from cicd_agent.modes.command.prompt import CommandOpinion
@@ -86,10 +86,10 @@ class Command:
         facts: CommandFacts,
         verdict: CommandVerdict,
         result: CommandResult,
-    ) -> Published[CommandResult]:
+    ) -> None:
         from cicd_agent.modes.command.publish import publish
 
-        return publish(ctx, facts, result)
+        publish(ctx, facts, result)
 
     def run(self, ctx: RunContext[CommandOptions]) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.job.pipeline import run_mode

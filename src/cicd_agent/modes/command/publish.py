@@ -9,16 +9,15 @@ error ends the run.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cicd_agent.job.result import Published
 from cicd_agent.modes.command.dispatch import (
     RUNS_A_MODE,
     NestedRunner,
     mode_context,
     review_change,
 )
-from cicd_agent.modes.command.result import Posted
 from cicd_agent.modes.review.describe import describe_pull_request
 from cicd_agent.runner.errors import CicdError, ExitCode
 from cicd_agent.runner.markdown import Reference, linked, neutralise, posted
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
     from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.command.collect import CommandFacts
     from cicd_agent.modes.command.options import CommandOptions
-    from cicd_agent.modes.command.result import CommandResult
+    from cicd_agent.modes.command.result import CommandResult, Status
 
 REPLY_KEY = "command-reply"
 """Our reply's marker key, followed by ``:`` and the id of the command comment it answers."""
@@ -39,14 +38,48 @@ NOTES_SHOWN = 5
 _LINKS = (("review_url", "the review"), ("comment_url", "the analysis"), ("summary_url", "summary"))
 
 
-def publish(
-    ctx: RunContext[CommandOptions], facts: CommandFacts, result: CommandResult
-) -> Published[CommandResult]:
+@dataclass
+class Posted:
+    """What this step learns as it goes: how the mode the command ran ended (or that nothing
+    was run after all), the reply worded from it, and where the reply went. The reply is
+    worded from it before it is posted; it goes into the run's record (``ctx.posted``) when
+    the step ends, however it ends, so the outputs say what ran and where the reply is."""
+
+    status: Status | None = None
+    reply: str | None = None
+    ran_mode: str = ""
+    ran_exit_code: int = 0
+    ran_headline: str = ""
+    ran_outputs: dict[str, str] = field(default_factory=dict)
+    ran_summary: str = ""
+    details: list[str] = field(default_factory=list)
+    service_failure: str | None = None
+    reply_url: str = ""
+
+    def learnt(self, result: CommandResult) -> dict[str, object]:
+        """The result's fields this changes (``CommandResult.POSTED``): only those set."""
+        changed: dict[str, object] = {
+            "status": self.status,
+            "reply": self.reply,
+            "ran_mode": self.ran_mode,
+            "ran_exit_code": self.ran_exit_code,
+            "ran_headline": self.ran_headline,
+            "ran_outputs": {**result.ran_outputs, **self.ran_outputs} if self.ran_outputs else None,
+            "ran_summary": self.ran_summary,
+            "details": [*result.details, *self.details] if self.details else None,
+            "service_failure": self.service_failure,
+            "reply_url": self.reply_url,
+        }
+        learnt = {name: value for name, value in changed.items() if value not in (None, "", 0)}
+        return learnt | ({} if self.reply is None else {"reply": self.reply})
+
+
+def publish(ctx: RunContext[CommandOptions], facts: CommandFacts, result: CommandResult) -> None:
     """Run what the command asked for and reply. What that did goes into this step's own
-    :class:`Posted` as it goes and comes back on a copy of the result, with the failure that
-    stopped it part-way, so the outputs say what ran and where the reply is."""
+    :class:`Posted` as it goes, and into the run's record when the step ends, a failure
+    (raised) included."""
     if result.status == "ignored" or facts.number is None:
-        return Published(result)
+        return
     done = Posted()
     try:
         if result.status == "ran":
@@ -58,9 +91,8 @@ def publish(
                 _reply(ctx, result, facts, done)
                 raise
         _reply(ctx, result, facts, done)
-    except CicdError as exc:
-        return Published(result.as_posted(done), exc)
-    return Published(result.as_posted(done))
+    finally:
+        ctx.posted.record(**done.learnt(result))
 
 
 def _run(

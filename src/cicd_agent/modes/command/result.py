@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -14,26 +13,6 @@ _COMMON = frozenset({"error", "tokens_used", "cost_usd"})
 """Outputs every result writes: the command's values stand for the step."""
 
 Status = Literal["ignored", "refused", "answered", "ran", "failed"]
-
-
-@dataclass
-class Posted:
-    """What publishing learnt that deciding could not know: how the mode the command ran
-    ended (or that nothing was run after all), the reply worded from it, and where the reply
-    went. Only the publish step writes it, as it goes, so a failure part-way keeps what was
-    done; it comes back on a copy of the result (:meth:`CommandResult.as_posted`), which the
-    outputs and the summary render."""
-
-    status: Status | None = None
-    reply: str | None = None
-    ran_mode: str = ""
-    ran_exit_code: int = 0
-    ran_headline: str = ""
-    ran_outputs: dict[str, str] = field(default_factory=dict)
-    ran_summary: str = ""
-    details: list[str] = field(default_factory=list)
-    service_failure: str | None = None
-    reply_url: str = ""
 
 
 class CommandResult(ModeResult):
@@ -62,24 +41,17 @@ class CommandResult(ModeResult):
     ran_summary: str = Field(default="", exclude=True)
     """The summary of the mode the command ran, shown before the command's own."""
 
-    def as_posted(self, posted: Posted) -> CommandResult:
-        """A copy with what publishing learnt (:class:`Posted`); this result is left as
-        decided."""
-        shown = self.model_copy()
-        shown._record(posted)
-        return shown
+    POSTED: ClassVar[frozenset[str]] = frozenset(
+        {"status", "reply", "ran_mode", "ran_exit_code", "ran_headline", "ran_outputs"}
+        | {"ran_summary", "details", "service_failure", "reply_url"}
+    )
+    """What publish learns by running the command's mode and replying: how the mode ended (or
+    that nothing was run after all), the reply worded from it, and where the reply went."""
 
-    def _record(self, posted: Posted) -> None:
-        self.status = posted.status or self.status
-        self.reply = self.reply if posted.reply is None else posted.reply
-        self.ran_mode = posted.ran_mode or self.ran_mode
-        self.ran_exit_code = posted.ran_exit_code or self.ran_exit_code
-        self.ran_headline = posted.ran_headline or self.ran_headline
-        self.ran_outputs = {**self.ran_outputs, **posted.ran_outputs}
-        self.ran_summary = posted.ran_summary or self.ran_summary
-        self.details = [*self.details, *posted.details]
-        self.service_failure = posted.service_failure or self.service_failure
-        self.reply_url = posted.reply_url or self.reply_url
+    def posted_outputs(self) -> frozenset[str]:
+        """``command_status`` and ``reply_url``; the ran mode's outputs, which the decided
+        result has none of, are written after publish too."""
+        return frozenset({"command_status", "reply_url"})
 
     def mode_outputs(self) -> dict[str, object]:
         return {

@@ -28,7 +28,7 @@ from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.job.result import ModeResult, Published
+    from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.deploy_gate.canary.mode import CanaryPhase
     from cicd_agent.modes.deploy_gate.collect import DeployFacts, DeployVerdict
     from cicd_agent.modes.deploy_gate.prompt import DeployOpinion
@@ -133,10 +133,10 @@ class DeployPhase:
         facts: DeployFacts,
         verdict: DeployVerdict,
         result: DeployResult,
-    ) -> Published[DeployResult]:
+    ) -> None:
         from cicd_agent.modes.deploy_gate.publish import publish
 
-        return publish(ctx, facts, verdict, result)
+        publish(ctx, facts, verdict, result)
 
     def failure_outputs(self, ctx: RunContext[object]) -> dict[str, str]:
         """Fail closed: a deploy that could not be judged is held, and the audit says why."""

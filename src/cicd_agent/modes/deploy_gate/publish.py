@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.policy import Recommendation
 from cicd_agent.job.decisions import record_decision
-from cicd_agent.job.result import Published
 from cicd_agent.local import audit
 from cicd_agent.notify import SlackText, post_message, slack_text
 from cicd_agent.runner.errors import ExternalServiceError
@@ -33,27 +32,26 @@ def publish(
     facts: DeployFacts,
     verdict: DeployVerdict,
     result: DeployResult,
-) -> Published[DeployResult]:
-    """Append the audit record (its path becomes the ``audit_file`` output, on the copy of the
-    result this step returns), then tell Slack about a hold or an approval (never on a dry
+) -> None:
+    """Append the audit record (its path goes into the run's record, ``ctx.posted``, as the
+    ``audit_file`` output), then tell Slack about a hold or an approval (never on a dry
     run)."""
     options = facts.options
-    shown = result.model_copy(
-        update={"audit_file": _write_audit(ctx, facts, result, options.audit_file)}
-    )
+    written = _write_audit(ctx, facts, result, options.audit_file)
+    if written:
+        ctx.posted.record(audit_file=written)
     url = options.slack_webhook_url
     if not url:
-        return Published(shown)
+        return
     if result.recommendation is not Recommendation.HOLD and not result.requires_approval:
-        return Published(shown)
+        return
     if ctx.options.dry_run:
         ctx.note("Dry run: the Slack message was not sent.")
-        return Published(shown)
+        return
     try:
         post_message(url, _slack_text(ctx, result))
     except ExternalServiceError as exc:
         ctx.note(f"The Slack message could not be sent: {exc}")
-    return Published(shown)
 
 
 def fail_closed(ctx: RunContext[object]) -> dict[str, str]:

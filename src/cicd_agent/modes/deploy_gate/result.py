@@ -6,6 +6,8 @@ decision first, then the signals with their weights and scores, then the reasons
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.change_types import ChangeType
@@ -73,6 +75,9 @@ class DeployResult(ModeResult):
     change_window: str
     advice: ModelAdvice | None = None
     audit_file: str = ""
+    """Where publish appended the audit record (empty as decided and when it could not)."""
+
+    POSTED: ClassVar[frozenset[str]] = frozenset({"audit_file"})
 
     @property
     def missing_signals(self) -> list[str]:

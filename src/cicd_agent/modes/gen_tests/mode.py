@@ -27,7 +27,7 @@ from cicd_agent.modes.gen_tests.options import GenTestsOptions
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.job.result import ModeResult, Published
+    from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.gen_tests.candidates import GenTestsOpinion
     from cicd_agent.modes.gen_tests.collect import GenTestsFacts
     from cicd_agent.modes.gen_tests.result import GenTestsResult
@@ -81,10 +81,10 @@ class GenTests:
         facts: GenTestsFacts,
         verdict: GenTestsVerdict,
         result: GenTestsResult,
-    ) -> Published[GenTestsResult]:
+    ) -> None:
         from cicd_agent.modes.gen_tests import publish
 
-        return publish.publish(ctx, facts, verdict, result)
+        publish.publish(ctx, facts, verdict, result)
 
     def run(self, ctx: RunContext[GenTestsOptions]) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.job.pipeline import run_mode

@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from cicd_agent.job.result import Published
 from cicd_agent.local import git
 from cicd_agent.modes.gen_tests.collect import GenTestsFacts
 from cicd_agent.modes.gen_tests.result import AcceptedFile, GenTestsResult
@@ -76,13 +75,14 @@ def publish(
     facts: GenTestsFacts,
     verdict: GenTestsVerdict,
     result: GenTestsResult,
-) -> Published[GenTestsResult]:
+) -> None:
     """Write the patch file when tests were accepted, then push them when ``push`` asks (the
-    pushed commit is on the copy of the result this step returns)."""
+    pushed commit goes into the run's record, ``ctx.posted``, as the ``pushed_sha`` output)."""
     if result.patch_path:
         write_patch(result.patch, Path(result.patch_path))
     pushed = push_accepted_tests(ctx, result, requested=facts.options.push)
-    return Published(result.model_copy(update={"pushed_sha": pushed}))
+    if pushed:
+        ctx.posted.record(pushed_sha=pushed)
 
 
 def write_patch(text: str, path: Path) -> Path:

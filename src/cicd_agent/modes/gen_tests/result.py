@@ -8,6 +8,7 @@ coverage gain → accepted.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -105,11 +106,13 @@ class GenTestsResult(ModeResult):
     accepted: list[AcceptedFile] = Field(default_factory=list)
     patch_path: str | None = None
     pushed_sha: str = ""
-    """The commit pushed to the PR branch (``push``). Its step output is written by publish,
-    after the push, not with the others: they are written before publishing starts."""
+    """The commit pushed to the PR branch (``push``): empty as decided, recorded by publish
+    after the push; its output is written after publishing, the others before it."""
     uncovered_lines: dict[str, list[int]] = Field(default_factory=dict)
     uncovered_branches: dict[str, list[tuple[int, int]]] = Field(default_factory=dict)
     stopped: str | None = None
+
+    POSTED: ClassVar[frozenset[str]] = frozenset({"pushed_sha"})
 
     def mode_outputs(self) -> dict[str, object]:
         return {

@@ -27,7 +27,7 @@ from cicd_agent.modes.review.options import ReviewOptions
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.job.result import ModeResult, Published
+    from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.review.collect import ReviewFacts
     from cicd_agent.modes.review.floor import ReviewVerdict
     from cicd_agent.modes.review.prompt import ReviewOpinion
@@ -76,10 +76,10 @@ class Review:
         facts: ReviewFacts,
         verdict: ReviewVerdict,
         result: ReviewResult,
-    ) -> Published[ReviewResult]:
+    ) -> None:
         from cicd_agent.modes.review.publish import publish
 
-        return publish(ctx, result, facts.plan)
+        publish(ctx, result, facts.plan)
 
     def run(self, ctx: RunContext[ReviewOptions]) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.job.pipeline import run_mode

@@ -6,7 +6,11 @@ GitHub can still refuse a review (422) that passed our placement checks — most
 the pull request moved on while we worked. Then each inline comment is checked on its own in a
 pending review that nobody sees and that is deleted at once, the refused ones go into the body,
 and the review is posted again: one bad comment never sinks the review. A refused approval
-(repositories may forbid Actions to approve) is posted as a comment instead.
+(repositories may forbid Actions to approve) is posted as a comment instead: the ``decision``
+output stays what was decided, ``review_event`` says what GitHub took, and a note says why.
+
+What posting learns goes into the run's record (``ctx.posted``) as each post lands; the check
+run and the summary comment render the decided result with it (``ReviewResult.shown``).
 
 Fork pull requests get a read-only token and no secrets: nothing is attempted, and the summary
 explains the two-workflow pattern that can publish safely.
@@ -14,7 +18,6 @@ explains the two-workflow pattern that can publish safely.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,15 +25,14 @@ from cicd_agent.analysis.finding_text import MARKER, annotation_heading, body_it
 from cicd_agent.github.models import Annotation, ReviewComment, ReviewEvent, WriteOutcome
 from cicd_agent.github.models import AnnotationLevel as CheckLevel
 from cicd_agent.job.decisions import record_decision
-from cicd_agent.job.result import Published
 from cicd_agent.modes.review.describe import write_to_body
 from cicd_agent.modes.review.items import InlineNote
 from cicd_agent.modes.review.ledger import Known, Ledger
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
-from cicd_agent.modes.review.result import SUMMARY_KEY, Posted, ReviewResult
+from cicd_agent.modes.review.result import SUMMARY_KEY, ReviewResult
 from cicd_agent.modes.review.sarif import write_sarif
-from cicd_agent.runner.errors import CicdError, GitHubError
+from cicd_agent.runner.errors import GitHubError
 from cicd_agent.runner.markdown import posted, with_hidden
 from cicd_agent.severity import Severity
 
@@ -60,14 +62,18 @@ _CHECK_LEVELS: dict[Severity, CheckLevel] = {
 }
 
 
-def publish(
-    ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishPlan
-) -> Published[ReviewResult]:
+REFUSED_APPROVAL = (
+    "GitHub did not accept an approval from this token (repositories can forbid Actions to "
+    "approve pull requests); the review was posted as a comment (output review_event)."
+)
+
+
+def publish(ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishPlan) -> None:
     """The publish step: the SARIF file, the result file for the fork-safe publishing workflow
-    when asked for, then the review on GitHub. What posting learns (addresses, the review as
-    GitHub took it) goes into this step's own :class:`Posted` as it goes, and comes back on a
-    copy of the result, with the failure that stopped it part-way, so the outputs say what
-    was posted whatever happened; the decided result is left as it was."""
+    when asked for, then the review on GitHub. What posting learns (addresses, the event
+    GitHub took, comments it refused) goes into ``ctx.posted`` as each post lands, so the
+    outputs say what was posted even when a later post fails (raised); the decided result is
+    left as it was."""
     write_sarif(Path(result.sarif_file), result.reported)
     ctx.note(
         f"SARIF 2.1.0 file of the {len(result.reported)} reported finding(s) written to "
@@ -76,14 +82,7 @@ def publish(
     result_file = ctx.mode_options.result_file
     if result_file is not None:
         _hand_off(ctx, result, result_file)
-    published = Posted()
-    try:
-        _post(ctx, result, plan, published, handed_off=result_file is not None)
-    except CicdError as exc:
-        return Published(result.as_posted(published, ()), exc)
-    shown = result.as_posted(published, ())
-    shown.headline = shown.make_headline()
-    return Published(shown)
+    _post(ctx, result, plan, handed_off=result_file is not None)
 
 
 def _hand_off(ctx: RunContext[ReviewOptions], result: ReviewResult, path: Path) -> None:
@@ -102,12 +101,7 @@ def _hand_off(ctx: RunContext[ReviewOptions], result: ReviewResult, path: Path) 
 
 
 def _post(
-    ctx: RunContext[ReviewOptions],
-    result: ReviewResult,
-    plan: PublishPlan,
-    published: Posted,
-    *,
-    handed_off: bool,
+    ctx: RunContext[ReviewOptions], result: ReviewResult, plan: PublishPlan, *, handed_off: bool
 ) -> None:
     """Record the verdict (when an audit database is configured), then show the dry-run
     Markdown, or post the review, check run and summary comment."""
@@ -132,28 +126,29 @@ def _post(
             "check run and the summary comment were updated."
         )
     else:
-        outcome = _post_review(ctx, client, result, plan, published)
+        outcome, event = _post_review(ctx, client, result, plan)
         _report(ctx, outcome)
         if outcome.done:
-            published.review_url = outcome.url
+            ctx.posted.record(review_url=outcome.url, review_event=event)
             ledger.append(plan.head)
-        else:
-            published.unposted = True
+        else:  # no review this run: none of its findings counts as posted
+            ctx.posted.record(posted_fingerprints=[])
     # A failed check run must not keep the ledger from being written: a re-run would post
     # the review a second time. The failure is raised once the summary comment is out.
     check_run_failure: GitHubError | None = None
     try:
-        _report(ctx, _check_run(client, result.as_posted(published, ()), plan, ctx.own_links))
+        _report(ctx, _check_run(client, result.shown(ctx.posted.values), plan, ctx.own_links))
     except GitHubError as exc:
         check_run_failure = exc
-    described = _describe(ctx, client, result, plan, published)
-    shown = result.as_posted(published, ctx.notes)
+    described = _describe(ctx, client, result, plan)
+    shown = result.shown(ctx.posted.values)
+    shown.notes.extend(note for note in ctx.notes if note not in shown.notes)
     memory = Ledger(tuple(ledger), _known(shown, plan), described)
     summary = client.upsert_issue_comment(
         plan.number, SUMMARY_KEY, shown.summary_comment(memory, ctx.own_links), found=plan.summary
     )
     _report(ctx, summary)
-    published.summary_url = summary.url
+    ctx.posted.record(summary_url=summary.url)
     if check_run_failure is not None:
         raise check_run_failure
 
@@ -184,7 +179,6 @@ def _describe(
     client: GitHubClient,
     result: ReviewResult,
     plan: PublishPlan,
-    published: Posted,
 ) -> str:
     """Write the description into the body when asked to and allowed; else it goes into the
     summary comment. Returns the digest to record (the earlier one when the body was not
@@ -202,7 +196,7 @@ def _describe(
         if outcome.written_to == "body":
             return outcome.digest
         outcome_reason = outcome.reason
-    published.description_in = "comment"
+    ctx.posted.record(description_in="comment")
     ctx.note(
         f"The description could not be written into the pull request's body ({outcome_reason}); "
         "it is in this comment instead."
@@ -230,62 +224,60 @@ def _post_review(
     client: GitHubClient,
     result: ReviewResult,
     plan: PublishPlan,
-    published: Posted,
-) -> WriteOutcome:
+) -> tuple[WriteOutcome, ReviewEvent]:
+    """Post the review, and the event GitHub took: a refused approval goes again as a comment,
+    then a refused review again with the inline comments GitHub would not place moved into
+    its body; a refusal after both is raised."""
     assert plan.number is not None
     number = plan.number
     links = ctx.own_links
-
-    def send() -> WriteOutcome:
-        """The review as publishing has it now (a retry sends it after moving refusals)."""
-        shown = result.as_posted(published, ())
-        return client.post_review(
-            number,
-            body=posted(shown.review_body(), allowed_links=links),
-            event=_EVENTS[shown.decision],
-            comments=[_comment(c, links) for c in shown.comments],
-            commit_sha=plan.head,
-        )
-
-    try:
-        return send()
-    except GitHubError as exc:
-        if exc.status != 422:
-            raise
-        first_refusal = exc
-    if (published.decision or result.decision) == "approve":
-        ctx.note(
-            "GitHub did not accept an approval from this token (repositories can forbid "
-            "Actions to approve pull requests); the review was posted as a comment."
-        )
-        published.decision = "comment"
-        return _post_review(ctx, client, result, plan, published)
-    _move_refused_comments(ctx, client, result.comments, plan, first_refusal, published=published)
-    return send()
+    event = _EVENTS[result.decision]
+    moved = False
+    while True:
+        shown = result.shown(ctx.posted.values)  # with the comments moved so far
+        try:
+            outcome = client.post_review(
+                number,
+                body=posted(shown.review_body(), allowed_links=links),
+                event=event,
+                comments=[_comment(c, links) for c in shown.comments],
+                commit_sha=plan.head,
+            )
+        except GitHubError as exc:
+            if exc.status != 422 or moved:
+                raise
+            if event == "APPROVE":
+                ctx.note(REFUSED_APPROVAL)
+                event = "COMMENT"
+                continue
+            _move_refused_comments(ctx, client, result, plan, exc)
+            moved = True
+            continue
+        return outcome, event
 
 
 def _move_refused_comments(
     ctx: RunContext[ReviewOptions],
     client: GitHubClient,
-    comments: Sequence[InlineNote],
+    result: ReviewResult,
     plan: PublishPlan,
     refusal: GitHubError,
-    *,
-    published: Posted,
 ) -> None:
     """Check each inline comment on its own; move the refused ones into the review body."""
     assert plan.number is not None
     kept: list[InlineNote] = []
     refused: list[InlineNote] = []
-    for comment in comments:
+    for comment in result.comments:
         accepted = client.probe_review_comment(
             plan.number, _comment(comment, ctx.own_links), plan.head
         )
         (kept if accepted else refused).append(comment)
     if not refused:  # GitHub refused the review but no single comment: keep none inline
         refused, kept = kept, []
-    published.kept = kept
-    published.moved = [body_item(c.body, c.path, c.line) for c in refused]
+    moved = [body_item(c.body, c.path, c.line) for c in refused]
+    ctx.posted.record(
+        comments=kept, body_items=[*result.body_items, *moved], rejected_comments=len(moved)
+    )
     ctx.note(
         f"GitHub refused the review ({refusal.message}); {len(refused)} inline comment(s) it "
         "would not place were moved into the review body."

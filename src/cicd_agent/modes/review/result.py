@@ -9,8 +9,8 @@ that lets the next ``synchronize`` review only what is new.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -49,30 +49,6 @@ def blocking(findings: Sequence[Finding], fail_on: Severity | None) -> list[Find
     if fail_on is None:
         return []
     return [f for f in findings if f.severity >= fail_on]
-
-
-@dataclass
-class Posted:
-    """What publishing learnt that deciding could not know: where the review and the summary
-    comment are, the review as GitHub took it (an approval it refused went out as a comment,
-    inline comments it refused moved into the body) and where the description went.
-
-    Only the publish step writes it, as it goes, so a failure part-way keeps what was done;
-    it comes back on a copy of the result (:meth:`ReviewResult.as_posted`), which every
-    rendering reads, so the outputs say what was posted."""
-
-    review_url: str = ""
-    summary_url: str = ""
-    decision: ReviewDecision | None = None
-    """The event posted instead of the decided one (GitHub refused an approval)."""
-    kept: list[InlineNote] | None = None
-    """The inline comments GitHub took, when it refused some (None: all of them)."""
-    moved: list[str] = field(default_factory=list)
-    """The refused inline comments, as items of the review body."""
-    unposted: bool = False
-    """No review was posted this run: its findings are not recorded as posted."""
-    description_in: str | None = None
-    """Where the description went when not where decided (the body could not be edited)."""
 
 
 class ReviewResult(ModeResult):
@@ -119,30 +95,18 @@ class ReviewResult(ModeResult):
     """The change description (``describe``), as Markdown."""
     description_in: str = ""
     """Where the description went: ``body``, ``comment``, or empty (not written)."""
+    review_event: Literal["", "APPROVE", "REQUEST_CHANGES", "COMMENT"] = ""
+    """The event GitHub accepted for the review (``APPROVE``, ``REQUEST_CHANGES``,
+    ``COMMENT``): a refused approval goes as ``COMMENT`` while ``decision`` stays ``approve``;
+    empty when no review was posted (a dry run, a fork, a commit already reviewed)."""
 
-    def _record(self, posted: Posted) -> None:
-        """Take in what publishing learnt, on a copy (new lists: the copy shares none with the
-        result it was made from)."""
-        self.review_url = posted.review_url or self.review_url
-        self.summary_url = posted.summary_url or self.summary_url
-        self.decision = posted.decision or self.decision
-        if posted.kept is not None:
-            self.comments = list(posted.kept)
-            self.rejected_comments = len(posted.moved)
-            self.body_items = [*self.body_items, *posted.moved]
-        if posted.unposted:
-            self.posted_fingerprints = []
-        if posted.description_in is not None:
-            self.description_in = posted.description_in
-
-    def as_posted(self, posted: Posted, notes: Sequence[str]) -> ReviewResult:
-        """A copy with ``posted`` recorded and ``notes`` added: what the check run and the
-        summary comment show while publishing goes on, and what publishing hands back. This
-        result is left as decided."""
-        shown = self.model_copy()
-        shown._record(posted)
-        shown.notes = [*self.notes, *(note for note in notes if note not in self.notes)]
-        return shown
+    POSTED: ClassVar[frozenset[str]] = frozenset(
+        {"review_url", "summary_url", "review_event", "description_in", "comments"}
+        | {"body_items", "rejected_comments", "posted_fingerprints"}
+    )
+    """Where the review and summary comment went, the event GitHub took, where the description
+    went when the body could not be edited, the inline comments GitHub refused (moved into the
+    body), and no finding counted posted when no review was."""
 
     # ---------------------------------------------------------------------------- figures
 
@@ -167,6 +131,7 @@ class ReviewResult(ModeResult):
             "high_count": self.count(Severity.HIGH),
             "summary": self.summary,
             "review_url": self.review_url,
+            "review_event": self.review_event,
             "sarif_file": self.sarif_file,
             "findings_new": self.findings_new,
             "findings_open": self.findings_open,

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from cicd_agent.analysis.canary import CanaryVerdict
     from cicd_agent.job.context import RunContext
-    from cicd_agent.job.result import Published
     from cicd_agent.modes.deploy_gate.canary.collect import CanaryFacts
     from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
     from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
@@ -64,11 +63,11 @@ class CanaryPhase:
         facts: CanaryFacts,
         verdict: CanaryVerdict,
         result: CanaryResult,
-    ) -> Published[CanaryResult]:
+    ) -> None:
         """Nothing to post; the verdict goes to the decision record when one is configured."""
         from cicd_agent.modes.deploy_gate.canary.publish import publish
 
-        return publish(ctx, result)
+        publish(ctx, result)
 
     def failure_outputs(self, ctx: RunContext[object]) -> dict[str, str]:
         """Fail safe: never promote, never roll back on our own failure."""

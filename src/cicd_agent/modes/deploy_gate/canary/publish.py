@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cicd_agent.job.decisions import record_decision
-from cicd_agent.job.result import Published
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 
 if TYPE_CHECKING:
@@ -15,9 +14,9 @@ if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
 
 
-def publish(ctx: RunContext[CanaryOptions], result: CanaryResult) -> Published[CanaryResult]:
+def publish(ctx: RunContext[CanaryOptions], result: CanaryResult) -> None:
     """Record the verdict with the per-metric evidence; a database that is down is a note.
-    Nothing is learnt that the result does not hold: it comes back as it was."""
+    Nothing is posted, so nothing is learnt that the result does not hold."""
     judgement = result.judgement
     record = {
         "verdict": judgement.verdict,
@@ -38,4 +37,3 @@ def publish(ctx: RunContext[CanaryOptions], result: CanaryResult) -> Published[C
         risk_level=options.risk_level,
         environment=options.environment,
     )
-    return Published(result)

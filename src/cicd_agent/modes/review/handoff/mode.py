@@ -20,7 +20,6 @@ from cicd_agent.modes.review.options import ReviewOptions
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.job.result import Published
     from cicd_agent.modes.review.floor import ReviewVerdict
     from cicd_agent.modes.review.handoff.collect import HandoffFacts
     from cicd_agent.modes.review.result import ReviewResult
@@ -74,10 +73,10 @@ class HandoffPhase:
         facts: HandoffFacts,
         verdict: HandoffVerdict,
         result: ReviewResult,
-    ) -> Published[ReviewResult]:
+    ) -> None:
         from cicd_agent.modes.review.publish import publish
 
-        return publish(ctx, result, facts.review.plan)
+        publish(ctx, result, facts.review.plan)
 
 
 PHASE = HandoffPhase()
