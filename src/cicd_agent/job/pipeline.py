@@ -157,7 +157,7 @@ def run_mode(
         posted(
             result.summary_markdown(first),
             allowed_links=ctx.own_links,
-            references=result.references(),
+            references=(*result.references(), *result.posted_references()),
             limit=SUMMARY_LIMIT_BYTES,
         )
     )

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Self
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.model.usage import ModelUsageReport
-from cicd_agent.runner.markdown import Reference, prose
+from cicd_agent.runner.markdown import Reference, linked, prose
 from cicd_agent.runner.runner_io import Annotation
 
 
@@ -75,6 +75,14 @@ class ModeResult(BaseModel):
         """The issues and pull requests our own words in this result name (``#12``): posted,
         they stay references; any other ``#12`` is broken (the seam's ``posted``)."""
         return ()
+
+    def posted_references(self) -> tuple[Reference, ...]:
+        """The issues and pull requests behind the links GitHub answered our posts with (the
+        ``*_url`` outputs posting learnt): shown in our own words, they stay links, while the
+        same link written by untrusted text is shown as text."""
+        outputs = self.outputs()
+        found = (linked(outputs[name]) for name in self.posted_outputs() if name.endswith("_url"))
+        return tuple(sorted({ref for ref in found if ref is not None}, key=lambda r: r.number))
 
     def policy_failure(self, fail_on: str | None) -> str | None:
         """Why ``fail-on`` makes this run exit 1, or None. Modes override with their scale."""

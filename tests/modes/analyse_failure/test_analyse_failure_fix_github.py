@@ -135,6 +135,8 @@ def test_pr_opens_a_draft_from_a_new_branch_made_with_the_git_data_api(fix: FixS
     (pull,) = fix.bodies("POST", rf"{REPO}/pulls")
     assert (pull["head"], pull["base"], pull["draft"]) == (BRANCH, "feature", True)
     assert outputs["fix_pr_url"].startswith("https://github.com/")
+    # The draft's link GitHub answered with is ours: the comment keeps it a link.
+    assert f"Draft pull request: {outputs['fix_pr_url']}" in fix.comment()
     assert fix.proxy.calls("PATCH", rf"{REPO}/git/refs/.*") == []  # never moves a branch
 
 

@@ -114,6 +114,7 @@ def _comment(
     shown = posted(
         result.comment_markdown([(run, url) for run, url in occurrences if run]),
         allowed_links=ctx.own_links,
+        references=result.posted_references(),
     )
     body = with_hidden(shown, *(marker(run_key(run)) for run, _ in occurrences if run))
     outcome = _write(client, target, existing, with_marker(body, sig_key))
