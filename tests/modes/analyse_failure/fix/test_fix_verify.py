@@ -1159,6 +1159,14 @@ CALLED_UNSEEN = {
         "exec(compile(_text, '<flags>', 'exec'), _ns)",
         "_on = _ns['on']",
     ],
+    "folder-descriptor": [
+        "import os",
+        "_ns: dict = {}",
+        "_fd = os.open(os.path.dirname(__file__), os.O_RDONLY)",
+        "_text = os.read(os.open('flags.py', os.O_RDONLY, dir_fd=_fd), 4096).decode()",
+        "exec(compile(_text, '<flags>', 'exec'), _ns)",
+        "_on = _ns['on']",
+    ],
     "subprocess": [
         "import subprocess, sys",
         "_said = subprocess.run([sys.executable, '-c', 'from calc.flags import on; print(on())'],",
@@ -1168,11 +1176,14 @@ CALLED_UNSEEN = {
 }
 """Ways the base's ``calc/__init__.py`` runs the patched body of ``flags.on`` as it is imported
 with no frame of that file's code: a copy of its code under another file name, its text
-compiled under another name, another Python process with no guard."""
+compiled under another name (read by its path, or by its name from its folder's descriptor,
+which the open's audit event does not give), another Python process with no guard."""
 SEEN_AS = {
     "code-copy": "not verified: the checkout's code called code.__new__ before the tests started",
-    "exec-text": "not verified: the checkout's code read calc/flags.py, which the patch changes, "
-    "before the tests started other than by importing it",
+    "exec-text": "not verified: the checkout's code read calc/flags.py, which the patch changes "
+    "or the fix step cannot tell from it, before the tests started other than by importing it",
+    "folder-descriptor": "not verified: the checkout's code read flags.py, which the patch "
+    "changes or the fix step cannot tell from it, before the tests started",
     "subprocess": "not verified: the checkout's code called subprocess.Popen before the tests "
     "started",
 }

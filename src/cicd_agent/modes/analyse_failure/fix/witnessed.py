@@ -245,8 +245,9 @@ def _stopped(said: dict[str, Any], repo: Path) -> str:
         )
     if "read" in said:
         return (
-            f"not verified: the checkout's code read {where[:200]}, which the patch changes, "
-            f"{when} other than by importing it (its text can run under another name)"
+            f"not verified: the checkout's code read {where[:200]}, which the patch changes or "
+            f"the fix step cannot tell from it, {when} other than by importing it (its text can "
+            "run under another name)"
         )
     return (
         f"not verified: line {said.get('line')} of {where[:200]}, which the patch changes, ran "

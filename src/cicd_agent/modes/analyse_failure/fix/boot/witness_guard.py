@@ -51,6 +51,8 @@ _SPAWNS = frozenset({"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn
                      "os.startfile", "pty.spawn"})  # fmt: skip
 """Events that start another process (a fork keeps the guard; its exec is seen there)."""
 _READS = frozenset({"sys._getframe", "object.__getattr__"})
+_READS_PATH = frozenset({"open", "os.link", "os.rename", "os.symlink"})
+"""Events whose first argument is a path that may be the patch's: read, linked or moved."""
 _THREADS = ((_thread, "start_new_thread"), (_thread, "start_joinable_thread"))
 _AUDIT = sys.audit
 
@@ -180,14 +182,25 @@ def _writer(folder: str) -> Any:
 
 
 def _patch_reader(lines_of: Any, from_checkout: Any) -> Any:
-    """What tells whether the checkout's code, not the import system, opens a patched file."""
-    readers, kind, is_str = _importing(), type, str
+    """What tells whether the checkout's code, not the import system, opens (links, moves) a
+    patched file, or a relative path that does not lead anywhere from the working folder (one
+    opened from a folder's descriptor could be the patch: the event does not say)."""
+    readers, kind, is_str, stat = _importing(), type, str, os.stat
 
     def reads_patch(path: Any, caller: Any) -> bool:
         if kind(path) is bytes:
             path = path.decode("utf-8", "surrogateescape")
-        if kind(path) is not is_str or not lines_of(path, True):
+        if kind(path) is not is_str:
             return False
+        if not lines_of(path, True):
+            if path[:1] == "/":
+                return False
+            try:
+                stat(path)
+            except (OSError, ValueError):
+                pass
+            else:
+                return False
         frame = caller
         while frame is not None:
             trusted = readers.get(frame.f_code)
@@ -320,7 +333,7 @@ def install(folder: str, kept: set[int], own: frozenset[Any]) -> bool:
             tampers = (swap and from_checkout(caller, False)) or ident(args[0]) in kept
         elif event in _MAKES:
             tampers = from_checkout(caller, False)
-        elif event == "open" and reads_patch(args[0], caller):
+        elif event in _READS_PATH and reads_patch(args[0], caller):
             path = args[0]
             stop({"read": path if kind(path) is is_str else path.decode("utf-8", "replace")})
         if tampers and from_checkout(caller):
