@@ -944,13 +944,16 @@ BLIND_AND_RESTORE = {
         [
             "import functools, sys",
             "_guard = functools.partial(sys.getprofile)()",
-            "_armed = [c.cell_contents for c in _guard.__closure__ if c.cell_contents == [True]]",
-            "_armed[0][0] = False",
+            "_cells = [c.cell_contents for c in getattr(_guard, '__closure__', None) or ()]",
+            "_armed = [cell for cell in _cells if cell == [True]]",
+            "for _switch in _armed:",
+            "    _switch[0] = False",
             "from . import flags",
             "if flags.on():",
             "    from . import ops",
             "    ops.add = lambda a, b: a + b",
-            "_armed[0][0] = True",
+            "for _switch in _armed:",
+            "    _switch[0] = True",
             "",
         ]
     ),
@@ -962,16 +965,17 @@ event), changed in place."""
 
 
 @needs_sandbox
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: the pull request's own import-time code can find the import guard's "
-    "objects and change them in place (the witness runs in the process it judges)",
-)
 def test_a_base_that_disarms_the_guard_and_arms_it_again_is_not_a_verified_fix(
     tmp_path: Path,
 ) -> None:
+    """Attack: the guard was a Python function whose switch lay in its closure; the base found it
+    through ``sys.getprofile`` and turned it off while it asked the patched body. The guard's
+    profile function is now ``sys.audit`` bound to a tag: there is nothing to turn off, and the
+    patched body is seen."""
     verified, reason = _verify_files(tmp_path, BLIND_AND_RESTORE, FLAG_BODY_FIX)
     assert not verified, reason
+    assert reason.startswith("not verified: line 2 of calc/flags.py, which the patch changes, ran "
+                             "before the tests started"), reason  # fmt: skip
 
 
 @needs_sandbox
@@ -1136,11 +1140,8 @@ def test_a_patched_line_folded_into_a_constant_is_still_seen_before_the_tests(
     says so; the patch changes only the second operand of a sum the compiler folds into one
     constant, a line no instruction of ``on`` names. The judge also gives the guard the first
     line of each expression around a changed line (its folded constant's line)."""
-    files = {
-        **CALC, "calc/flags.py": FOLDED_BODY, "calc/__init__.py": BLIND_AND_RESTORE[
-            "calc/__init__.py"].replace("_armed[0][0] = True\n", "").split("from . import flags")[1]
-    }  # fmt: skip
-    files["calc/__init__.py"] = "from . import flags" + files["calc/__init__.py"]
+    init = "from . import flags\nif flags.on():\n    from . import ops\n    ops.add = lambda a, b: a + b\n"
+    files = {**CALC, "calc/flags.py": FOLDED_BODY, "calc/__init__.py": init}
     verified, reason = _verify_files(tmp_path, files, FOLDED_FIX)
     assert not verified, reason
     assert reason.startswith("not verified: line 2 of calc/flags.py"), reason
@@ -1158,6 +1159,14 @@ CALLED_UNSEEN = {
         "exec(compile(_text, '<flags>', 'exec'), _ns)",
         "_on = _ns['on']",
     ],
+    "folder-descriptor": [
+        "import os",
+        "_ns: dict = {}",
+        "_fd = os.open(os.path.dirname(__file__), os.O_RDONLY)",
+        "_text = os.read(os.open('flags.py', os.O_RDONLY, dir_fd=_fd), 4096).decode()",
+        "exec(compile(_text, '<flags>', 'exec'), _ns)",
+        "_on = _ns['on']",
+    ],
     "subprocess": [
         "import subprocess, sys",
         "_said = subprocess.run([sys.executable, '-c', 'from calc.flags import on; print(on())'],",
@@ -1167,16 +1176,20 @@ CALLED_UNSEEN = {
 }
 """Ways the base's ``calc/__init__.py`` runs the patched body of ``flags.on`` as it is imported
 with no frame of that file's code: a copy of its code under another file name, its text
-compiled under another name, another Python process with no guard."""
+compiled under another name (read by its path, or by its name from its folder's descriptor,
+which the open's audit event does not give), another Python process with no guard."""
+SEEN_AS = {
+    "code-copy": "not verified: the checkout's code called code.__new__ before the tests started",
+    "exec-text": "not verified: the checkout's code read calc/flags.py, which the patch changes "
+    "or the fix step cannot tell from it, before the tests started other than by importing it",
+    "folder-descriptor": "not verified: the checkout's code read flags.py, which the patch "
+    "changes or the fix step cannot tell from it, before the tests started",
+    "subprocess": "not verified: the checkout's code called subprocess.Popen before the tests "
+    "started",
+}
 
 
 @needs_sandbox
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: the import guard knows a patched body by its code object's file name "
-    "alone; a copy of its code under another name, its text compiled as data or another "
-    "process runs it unseen before the tests",
-)
 @pytest.mark.parametrize("how", list(CALLED_UNSEEN))
 def test_a_patched_body_the_base_runs_by_another_name_before_the_tests_is_seen(
     tmp_path: Path, how: str
@@ -1188,6 +1201,7 @@ def test_a_patched_body_the_base_runs_by_another_name_before_the_tests_is_seen(
     files = {**CALC, "calc/flags.py": FLAG_BODY, "calc/__init__.py": init}
     verified, reason = _verify_files(tmp_path, files, FLAG_BODY_FIX)
     assert not verified, reason
+    assert reason.startswith(SEEN_AS[how]), reason
 
 
 SETUP_HOOK = {
@@ -1203,17 +1217,52 @@ watch, and rebinds the test module's ``add`` when it says so."""
 
 
 @needs_sandbox
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: the pull request's conftest may run a patched body after collection "
-    "(its setup hook) and change the code under test on its answer; the guard watches only "
-    "up to the end of collection",
-)
 def test_a_conftest_that_asks_a_patched_body_as_tests_are_set_up_is_not_a_verified_fix(
     tmp_path: Path,
 ) -> None:
+    """Attack: the conftest asks the patched body as each test is set up, after collection,
+    and rebinds the test module's ``add`` on its answer. The guard watches every test's setup."""
     verified, reason = _verify_files(tmp_path, SETUP_HOOK, FLAG_BODY_FIX)
     assert not verified, reason
+    assert reason.startswith("not verified: line 2 of calc/flags.py, which the patch changes, ran "
+                             "as the tests were set up"), reason  # fmt: skip
+
+
+GUARD_TAMPERS = {
+    "end-asked-early": (
+        ["import sys",
+         "for _name, _module in list(sys.modules.items()):",
+         "    if _name.startswith('cicd_witness_') and _name.endswith('_guard'):",
+         "        _module.end('collected')"],
+        "not verified: the fix step's watch on what runs before the tests was ended by other code",
+    ),
+    "own-audit-hook": (
+        ["import sys", "_said = []",
+         "def _hook(event, args):",
+         "    if event == 'cicd.witness.guard' and not _said:",
+         "        from . import flags",
+         "        _said.append(flags.on())",
+         "sys.addaudithook(_hook)"],
+        "not verified: the checkout's code called sys.addaudithook before the tests started",
+    ),
+}  # fmt: skip
+"""The base's ``calc/__init__.py`` asks the guard's own end of its first watch, or adds an audit
+hook of its own, which runs inside the guard's profile events (no profile event for its calls)
+and could ask the patched body there."""
+
+
+@needs_sandbox
+@pytest.mark.parametrize("how", list(GUARD_TAMPERS))
+def test_a_base_that_ends_the_guards_watch_or_hooks_its_events_is_not_a_verified_fix(
+    tmp_path: Path, how: str
+) -> None:
+    lines, said = GUARD_TAMPERS[how]
+    init = "\n".join([*lines, "from . import flags", "if flags.on():", "    from . import ops",
+                      "    ops.add = lambda a, b: a + b", ""])  # fmt: skip
+    files = {**CALC, "calc/flags.py": FLAG_BODY, "calc/__init__.py": init}
+    verified, reason = _verify_files(tmp_path, files, FLAG_BODY_FIX)
+    assert not verified, reason
+    assert reason.startswith(said), reason
 
 
 UNNAMED_HOOK = {

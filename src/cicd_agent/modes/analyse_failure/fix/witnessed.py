@@ -68,8 +68,9 @@ class Witness:
         module = f"cicd_witness_{secrets.token_hex(8)}"
         folder = root / "fix-boot"
         folder.mkdir(exist_ok=True)
-        text = resources.files("cicd_agent.modes.analyse_failure.fix.boot").joinpath("witness.py")
-        (folder / f"{module}.py").write_text(text.read_text("utf-8"), "utf-8")
+        boot = resources.files("cicd_agent.modes.analyse_failure.fix.boot")
+        for name, written in (("witness.py", module), ("witness_guard.py", f"{module}_guard")):
+            (folder / f"{written}.py").write_text(boot.joinpath(name).read_text("utf-8"), "utf-8")
         return cls(folder, module)
 
     def environment(
@@ -197,41 +198,62 @@ def function_lines(before: str, after: str) -> list[int]:
 
 
 def guard_problem(folder: Path, repo: Path) -> str:
-    """Why the witness's import guard refuses the run (""): a line the patch changed ran
-    before the tests, a call of the checkout's that could blind the guard was made then, or a
-    pytest that ran a watched test never said the guard lasted until its tests (one that ran
-    none, such as a pytest a test starts with bad options, is not asked)."""
+    """Why the witness's guard refuses the run (""): a line the patch changed ran before the
+    failing test's call, the checkout's code read the patch, made code or started a process
+    then, or made a call that could blind the guard, or a pytest that ran a watched test never
+    said the guard lasted until its tests and watched its setup (one that ran none, such as a
+    pytest a test starts with bad options, is not asked)."""
     processes = list(_by_process(folder))
     for record in (record for records in processes for record in records):
         said = record.get("import_guard")
-        if not isinstance(said, dict):
-            continue
-        where = str(said.get("file", ""))
-        if Path(where).is_absolute() and Path(where).is_relative_to(repo):
-            where = Path(where).relative_to(repo).as_posix()
-        if "tamper" in said and said.get("late"):
-            return (
-                f"not verified: the checkout's code called {str(said['tamper'])[:80]} as the "
-                "tests ran: a tracer can rebind the failing test's names or skip its assertions"
-            )
-        if "tamper" in said:
-            return (
-                f"not verified: the checkout's code called {str(said['tamper'])[:80]} before the "
-                "tests started, which could blind the fix step's watch on what runs then"
-            )
-        return (
-            f"not verified: line {said.get('line')} of {where[:200]}, which the patch changes, "
-            "ran before the tests started (as modules were imported or tests collected), where "
-            "it could tell the judge what to see; a fix may change what runs when it is called"
-        )
+        if isinstance(said, dict):
+            return _stopped(said, repo)
     for process in processes:
-        ran = any("test" in record for record in process)
-        if ran and not any(record.get("guard_intact") is True for record in process):
+        ran = sum("test" in record for record in process)
+        intact = any(record.get("guard") == {"intact": True} for record in process)
+        watched = [record["setup_watched"] for record in process if "setup_watched" in record]
+        setups = len(watched) >= ran and all(seen == {"watched": True} for seen in watched)
+        if ran and not (intact and setups):
             return (
                 "not verified: the fix step's watch on what runs before the tests was removed "
                 "or replaced in the pytest that ran them"
             )
     return ""
+
+
+def _stopped(said: dict[str, Any], repo: Path) -> str:
+    """The reason for a run the guard stopped, from its record ``said``."""
+    when = "as the tests were set up" if said.get("when") == "setup" else "before the tests started"
+    where = str(said.get("file", said.get("read", "")))
+    if Path(where).is_absolute() and Path(where).is_relative_to(repo):
+        where = Path(where).relative_to(repo).as_posix()
+    tamper = str(said.get("tamper", ""))[:80]
+    if tamper and said.get("late"):
+        return (
+            f"not verified: the checkout's code called {tamper} as the tests ran: a tracer can "
+            "rebind the failing test's names or skip its assertions"
+        )
+    if tamper:
+        return (
+            f"not verified: the checkout's code called {tamper} {when}, which could run or read "
+            "the patched code unseen or blind the fix step's watch on what runs then"
+        )
+    if "broken" in said:
+        return (
+            f"not verified: the fix step's watch on what runs before the tests was "
+            f"{str(said['broken'])[:80]} {when}"
+        )
+    if "read" in said:
+        return (
+            f"not verified: the checkout's code read {where[:200]}, which the patch changes or "
+            f"the fix step cannot tell from it, {when} other than by importing it (its text can "
+            "run under another name)"
+        )
+    return (
+        f"not verified: line {said.get('line')} of {where[:200]}, which the patch changes, ran "
+        f"{when} (as modules were imported, tests collected or set up), where it could tell the "
+        "judge what to see; a fix may change what runs when a test calls it"
+    )
 
 
 def _records(folder: Path) -> Iterator[dict[str, Any]]:

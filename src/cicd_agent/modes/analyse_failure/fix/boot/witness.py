@@ -19,9 +19,10 @@ the project's conftests and modules are imported, and:
   ``sys.monitoring``, on that one code object alone (no cost anywhere else); before, through
   ``sys.setprofile`` (never the tracer a coverage run uses), which slows every call the test
   makes: hence only the failing tests are watched;
-- before the project is imported, sets an import guard (:func:`_import_guard`) on the lines the
-  patch changed in functions (``CICD_FIX_WITNESS_PATCHED``): the run ends as one is entered
-  before the tests (a body the base runs at import).
+- before the project is imported, sets the guard (:mod:`.witness_guard`, loaded from this
+  module's folder under this module's name and ``_guard``) on the lines the patch changed in
+  functions (``CICD_FIX_WITNESS_PATCHED``): the run ends as one is entered, or the checkout's
+  code reads the patch, makes code or starts a process, before the tests or as each is set up.
 
 Records go, one JSON line each, to a file of its own process in the folder
 ``CICD_FIX_WITNESS`` names (the judge reads them: :mod:`..witnessed`). Code written against
@@ -29,20 +30,19 @@ this plugin can forge its records, in pytest's process or, run by a command of t
 pytest, by planting a module of the name it reads in ``PYTEST_ADDOPTS`` where
 ``python -m pytest`` looks first: the judge therefore refuses a patch that adds code running
 as a module is imported (``import_time_problem``), and the guard ends a run in which a
-function the patch changed starts before the tests; what is left is the pull request's own
-import-time code changing this plugin's objects in place. The cost: a step that sets its own
+function the patch changed starts before the tests; the guard keeps its state where the
+project's code cannot reach it (an audit hook's closure). The cost: a step that sets its own
 ``PYTHONPATH`` drops this module's folder, and no fix verifies there (the verifier says why).
 """
 
 from __future__ import annotations
 
-import _thread
+import importlib
 import inspect
 import json
 import os
 import re
 import sys
-import threading
 from typing import Any
 
 import pytest
@@ -173,169 +173,8 @@ def _origin(name: str) -> str:
 
 _write({"loaded": True, "origins": {n: _origin(n) for n in ("pytest", "_pytest", "pluggy")}})
 
-GUARD_EXIT = 86
-"""The status a run ends with when :func:`_import_guard` stops it."""
-_TAMPERING = ((sys, "getprofile"), (_thread, "start_new_thread"),
-              (_thread, "start_joinable_thread"))  # fmt: skip
-"""C functions that find the guard or start a thread it does not follow (no audit event)."""
-_TRACERS = frozenset({"sys.settrace", "sys.setprofile"})
-"""Audit events that stop the run as tests run too, but for this plugin's own (:data:`_OWN`)."""
-_OWN: list[Any] = []
-_AUDITED = _TRACERS | {"gc.get_objects", "gc.get_referrers", "gc.get_referents",
-                       "object.__setattr__", "object.__delattr__"}  # fmt: skip
-"""Audit events (however the call is made: ``map``, ``functools.partial``, C; a hook stays) that
-remove the guard, set a tracer, find its objects or swap a function's code (the checkout's, not
-``types.coroutine``'s) or a special attribute of the guard's or runner's objects; ``ctypes.``"""
-
-
-def _patched_lines() -> tuple[tuple[str, ...], dict[Any, frozenset[int]]]:
-    """Where the checkout is and the lines each patched file has new (``CICD_FIX_WITNESS_PATCHED``),
-    by device and inode and by the ways a code object may spell the path: the guard resolves
-    no path (``os.path`` could be rebound by then), it asks ``stat`` (C)."""
-    try:
-        named = json.loads(os.environ.get("CICD_FIX_WITNESS_PATCHED", "") or "{}")
-    except ValueError:
-        named = {}
-    repo = named.get("repo") if isinstance(named, dict) else None
-    files = named.get("lines") if isinstance(named, dict) else None
-    if not isinstance(repo, str) or not repo or not isinstance(files, dict):
-        return (), {}
-    here = os.getcwd()
-    spelled: dict[Any, frozenset[int]] = {}
-    for path, lines in files.items():
-        if isinstance(path, str) and isinstance(lines, list):
-            changed = frozenset(line for line in lines if isinstance(line, int))
-            for name in (path, os.path.realpath(path), os.path.relpath(path, here)):
-                spelled[name] = changed
-            try:
-                found = os.stat(path)
-            except (OSError, ValueError):
-                continue
-            spelled[(found.st_dev, found.st_ino)] = changed
-    return tuple(
-        dict.fromkeys(os.path.join(r, "") for r in (repo, os.path.realpath(repo)))
-    ), spelled
-
-
-def _lines_of(patched: dict[Any, frozenset[int]]) -> Any:
-    """What tells the changed lines of the file a code object's name is (None: no patched
-    file); a module's code asks ``stat`` again, so a patched file moved over a name seen before
-    is seen. Every name it uses is taken now, before the project can rebind one."""
-    is_str, kind, stat = str, type, os.stat
-    known: dict[str, frozenset[int] | None] = {}
-
-    def lines_of(name: Any, module: bool) -> frozenset[int] | None:
-        if kind(name) is not is_str:
-            return None
-        if module or name not in known:
-            try:
-                found = stat(name)
-            except (OSError, ValueError):
-                known[name] = patched.get(name)
-            else:
-                known[name] = patched.get(name) or patched.get((found.st_dev, found.st_ino))
-        return known[name]
-
-    return lines_of
-
-
-def _from_checkout(inside: tuple[str, ...]) -> tuple[Any, Any]:
-    """What tells whether the checkout's code is on a frame's stack (in ``inside``, of a relative
-    path, outside ``sys.path`` and the interpreter's folders, or named as it compiled code)."""
-    is_str, kind, real = str, type, os.path.realpath
-    named: set[Any] = set()
-    trusted = tuple({os.path.join(f(p), "") for p in (*sys.path, sys.prefix, sys.base_prefix)
-                     if os.path.isabs(p) for f in (str, real)} - {"/"})  # fmt: skip
-
-    def from_checkout(frame: Any, up: bool = True) -> bool:
-        while frame is not None:
-            name = frame.f_code.co_filename
-            if kind(name) is not is_str or name in named or name.startswith(inside):
-                return True
-            if not name.startswith(trusted) and name[:1] != "<":  # a relative path, a planted file
-                return True
-            frame = frame.f_back if up else None
-        return False
-
-    return from_checkout, named.add
-
-
-def _import_guard(inside: tuple[str, ...], patched: dict[Any, frozenset[int]]) -> tuple[Any, Any]:
-    """A profile function, set before any module of the project is imported, that ends the process
-    the moment a function's code holding a line the patch changed starts before the tests (or code
-    of the checkout, in ``inside``, makes a call that could blind it); and what ends its watch.
-    Tools beside pytest (coverage) may make those calls. It decides as code is entered (the patch's
-    code runs no instruction first), with names taken now, before the project can rebind one."""
-    exit_now, started, lines_of = os._exit, threading.settrace.__code__, _lines_of(patched)
-    function = inspect.CO_OPTIMIZED  # a function's code; a module's or class's body is not
-    get_profile, set_profile, get_frame = sys.getprofile, sys.setprofile, sys._getframe
-    stops = {getattr(module, name): f"{module.__name__}.{name}" for module, name in _TAMPERING
-             if hasattr(module, name)}  # fmt: skip
-    (from_checkout, name_code), armed, ident = _from_checkout(inside), [True], id
-    kept = {ident(item) for (_name, path), (module, value, _code) in _TAKEN.items()
-            for item in (module, value, _resolve(module, path.rpartition(".")[0]))}  # fmt: skip
-
-    def stop(record: dict[str, Any]) -> None:
-        try:
-            _write({"import_guard": record})
-        finally:
-            exit_now(GUARD_EXIT)
-
-    def guard(frame: Any, event: str, arg: Any) -> None:
-        if not armed[0]:
-            return
-        if event == "c_call":
-            try:
-                said = stops.get(arg)
-            except TypeError:
-                return
-            if said and from_checkout(frame):
-                stop({"tamper": said})
-            return
-        if event != "call":
-            return
-        code = frame.f_code
-        if code is started and from_checkout(frame.f_back):
-            stop({"tamper": "threading.settrace"})
-        changed = lines_of(code.co_filename, code.co_name == "<module>")
-        for _start, _end, line in code.co_lines() if changed and code.co_flags & function else ():
-            if line in changed:
-                stop({"file": code.co_filename, "line": line, "code": code.co_name})
-
-    own = _OWN
-
-    def audit(event: str, args: Any) -> None:
-        if event in ("compile", "code.__new__") and from_checkout(get_frame(1), False):
-            name_code(args[1])  # whatever file it names (a hook pytest calls with no frame of ours)
-        tampers = event in _AUDITED or event.startswith("ctypes.")
-        if tampers and event.startswith("object."):  # the checkout's own swap, or of ours
-            own_swap = args[1] == "__code__" and from_checkout(get_frame(1), False)
-            tampers = own_swap or ident(args[0]) in kept
-        if armed[0] and tampers and from_checkout(get_frame(1)):
-            stop({"tamper": event})
-        elif event in _TRACERS and not armed[0]:
-            caller = get_frame(1)
-            if not any(caller.f_code is code for code in own) and from_checkout(caller):
-                stop({"tamper": event, "late": True})
-
-    sys.addaudithook(audit)
-
-    def finish() -> bool:
-        """End the watch: whether the guard was still the profile function at its end."""
-        armed[0] = False
-        intact = get_profile() is guard
-        set_profile(None)
-        return intact
-
-    own.append(finish.__code__)
-    kept.update(map(ident, (stop, guard, audit, finish, lines_of, from_checkout)))
-    return guard, finish
-
-
-_INSIDE, _PATCHED = _patched_lines()
-_GUARD, _END_GUARD = _import_guard(_INSIDE, _PATCHED) if _INSIDE else (None, None)
-if _GUARD is not None:
-    sys.setprofile(_GUARD)
+_GUARD = importlib.import_module(f"{__name__}_guard")  # the same folder, the same name's
+_GUARDED: list[bool] = []
 
 
 @pytest.hookimpl(trylast=True)
@@ -352,14 +191,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def _end_guard() -> None:
-    """End the import guard's watch (once) as the tests are about to run, and write whether
-    it lasted."""
-    if _END_GUARD is not None and not _ENDED:
-        _ENDED.append(True)
-        _write({"guard_intact": _END_GUARD()})
-
-
-_ENDED: list[bool] = []
+    """End the guard's first watch (once) as the tests are about to run."""
+    if _GUARDED and len(_GUARDED) == 1:
+        _GUARDED.append(True)
+        _GUARD.end("collected")
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -367,6 +202,20 @@ def pytest_runtestloop(session: pytest.Session) -> Any:
     """A run that collects nowhere here (xdist's controller) ends the guard as its tests start."""
     _end_guard()
     yield
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> Any:
+    """The guard watches each test's setup too: a conftest's hook or a fixture asking a patched
+    body then could change the code under test on its answer."""
+    if not _GUARDED:
+        yield
+        return
+    _GUARD.arm()
+    try:
+        yield
+    finally:
+        _GUARD.end("setup")
 
 
 def _test_code(item: pytest.Item) -> Any:
@@ -424,7 +273,11 @@ def _watch(code: Any) -> Any:
     return stop_profiling
 
 
-_OWN.extend([_watch.__code__, *(c for c in _watch.__code__.co_consts if inspect.iscode(c))])
+_OWN = frozenset([_watch.__code__, *(c for c in _watch.__code__.co_consts if inspect.iscode(c))])
+if _GUARD.install(_FOLDER, {id(item) for (_name, path), (module, value, _code) in _TAKEN.items()
+                            for item in (module, value, _resolve(module, path.rpartition(".")[0]))},
+                  _OWN):  # fmt: skip
+    _GUARDED.append(True)
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -434,6 +287,8 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
         return
     code = _test_code(item)
     changed = _changes()
+    if _GUARDED:
+        _GUARD.called()
     stop = _watch(code) if code is not None else None
     try:
         yield

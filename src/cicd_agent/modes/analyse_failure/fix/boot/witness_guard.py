@@ -1,0 +1,345 @@
+"""The witness's import guard: nothing of the patch runs, is read or is copied before the failing
+test's call, but through the import system.
+
+Its profile function is ``sys.audit`` bound to a tag (:data:`BRIDGE_TAG`): an object with no
+state of its own, so the project's code that finds it (``sys.getprofile``, however called) has
+nothing to change in place. Every decision and every piece of state lies in the closure of an
+audit hook (:func:`install`), which cannot be removed and which no code reaches but through
+``gc`` or a frame, both audited and stopped. It watches from the witness's start to the end of
+collection and again through each test's setup (a conftest's setup hook or a fixture that asks
+a patched body runs while it watches), and ends the process (:data:`GUARD_EXIT`) when, in those
+windows:
+
+- a function's code holding a line the patch changed is entered (by the file a code object
+  names, or its device and inode);
+- the checkout's code reads a patched file other than through the import system (its text
+  compiled under another name), makes a code object (a copy of a patched body under another
+  name), or starts another process (one with no guard, that may import the patch);
+- the checkout's code sets a profile or trace function, adds an audit hook, finds objects
+  through ``gc``, uses ``ctypes``, starts a thread, swaps a function's code or sets a special
+  attribute of the runner's objects.
+
+Only the witness ends a window (:func:`end`), from its own code on the thread that opened it,
+with no frame of the checkout on the stack; each test the witness watches must have had its
+setup watched (:func:`called` writes whether). Records are written with names taken at start:
+no function of a module the project could rebind runs inside the hook.
+"""
+
+from __future__ import annotations
+
+import _thread
+import inspect
+import json
+import os
+import sys
+import threading
+import types
+from importlib import machinery
+from typing import Any
+
+GUARD_EXIT = 86
+"""The status a run ends with when the guard stops it."""
+BRIDGE_TAG = "cicd.witness.guard"
+_CONTROL = "cicd.witness"
+_TRACERS = frozenset({"sys.settrace", "sys.setprofile"})
+_AUDITED = _TRACERS | {"gc.get_objects", "gc.get_referrers", "gc.get_referents",
+                       "object.__setattr__", "object.__delattr__", "sys.addaudithook"}  # fmt: skip
+"""Events that stop the run while the checkout's code is on the stack (``ctypes.`` too)."""
+_MAKES = frozenset({"code.__new__", "marshal.loads", "marshal.load"})
+"""Events that make a code object: stopped when the checkout's code makes the call itself."""
+_SPAWNS = frozenset({"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn",
+                     "os.startfile", "pty.spawn"})  # fmt: skip
+"""Events that start another process (a fork keeps the guard; its exec is seen there)."""
+_READS = frozenset({"sys._getframe", "object.__getattr__"})
+_READS_PATH = frozenset({"open", "os.link", "os.rename", "os.symlink"})
+"""Events whose first argument is a path that may be the patch's: read, linked or moved."""
+_THREADS = ((_thread, "start_new_thread"), (_thread, "start_joinable_thread"))
+_AUDIT = sys.audit
+
+
+def arm() -> None:
+    """Open a window of the watch (each test's setup)."""
+    _AUDIT(_CONTROL, "arm")
+
+
+def end(kind: str) -> None:
+    """Close a window: ``collected`` (the first, open since the start) or ``setup``."""
+    _AUDIT(_CONTROL, "end", kind)
+
+
+def called() -> None:
+    """A watched test's call begins: the guard writes whether its setup was watched."""
+    _AUDIT(_CONTROL, "called")
+
+
+def patched_lines() -> tuple[tuple[str, ...], dict[Any, frozenset[int]]]:
+    """Where the checkout is and the lines each patched file has new (``CICD_FIX_WITNESS_PATCHED``),
+    by device and inode and by the ways a code object may spell the path: the guard resolves
+    no path (``os.path`` could be rebound by then), it asks ``stat`` (C)."""
+    try:
+        named = json.loads(os.environ.get("CICD_FIX_WITNESS_PATCHED", "") or "{}")
+    except ValueError:
+        named = {}
+    repo = named.get("repo") if isinstance(named, dict) else None
+    files = named.get("lines") if isinstance(named, dict) else None
+    if not isinstance(repo, str) or not repo or not isinstance(files, dict):
+        return (), {}
+    here = os.getcwd()
+    spelled: dict[Any, frozenset[int]] = {}
+    for path, lines in files.items():
+        if isinstance(path, str) and isinstance(lines, list):
+            changed = frozenset(line for line in lines if isinstance(line, int))
+            for name in (path, os.path.realpath(path), os.path.relpath(path, here)):
+                spelled[name] = changed
+            try:
+                found = os.stat(path)
+            except (OSError, ValueError):
+                continue
+            spelled[(found.st_dev, found.st_ino)] = changed
+    return tuple(
+        dict.fromkeys(os.path.join(r, "") for r in (repo, os.path.realpath(repo)))
+    ), spelled
+
+
+def _lines_of(patched: dict[Any, frozenset[int]]) -> Any:
+    """What tells the changed lines of the file a name is (None: no patched file); a module's
+    code asks ``stat`` again, so a patched file moved over a name seen before is seen."""
+    is_str, kind, stat = str, type, os.stat
+    known: dict[str, frozenset[int] | None] = {}
+
+    def lines_of(name: Any, again: bool) -> frozenset[int] | None:
+        if kind(name) is not is_str:
+            return None
+        if again or name not in known:
+            try:
+                found = stat(name)
+            except (OSError, ValueError):
+                known[name] = patched.get(name)
+            else:
+                known[name] = patched.get(name) or patched.get((found.st_dev, found.st_ino))
+        return known[name]
+
+    return lines_of
+
+
+def _from_checkout(inside: tuple[str, ...]) -> tuple[Any, Any]:
+    """What tells whether the checkout's code is on a frame's stack (in ``inside``, of a relative
+    path, outside ``sys.path`` and the interpreter's folders, or named as it compiled code)."""
+    is_str, kind, real = str, type, os.path.realpath
+    named: set[Any] = set()
+    trusted = tuple({os.path.join(f(p), "") for p in (*sys.path, sys.prefix, sys.base_prefix)
+                     if os.path.isabs(p) for f in (str, real)} - {"/"})  # fmt: skip
+
+    def from_checkout(frame: Any, up: bool = True) -> bool:
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if kind(name) is not is_str or name in named or name.startswith(inside):
+                return True
+            if not name.startswith(trusted) and name[:1] != "<":  # a relative path, a planted file
+                return True
+            frame = frame.f_back if up else None
+        return False
+
+    return from_checkout, named.add
+
+
+def _importing() -> dict[Any, type]:
+    """The code that reads a module's source for the import system, and the one loader type
+    each trusts (a loader the checkout subclasses may compile the text under any name)."""
+    readers: dict[Any, type] = {machinery.SourceFileLoader.get_code.__code__:
+                                machinery.SourceFileLoader}  # fmt: skip
+    rewrite = sys.modules.get("_pytest.assertion.rewrite")
+    hook = getattr(rewrite, "AssertionRewritingHook", None)
+    if hook is not None:
+        readers[hook.exec_module.__code__] = hook
+    return readers
+
+
+def _writer(folder: str) -> Any:
+    """What writes one record, a flat ``{key: str | int | bool}`` under ``key``, as a JSON line
+    to this process's file in ``folder``, with names taken now (no ``json`` module function)."""
+    encode = getattr(json.encoder, "c_encode_basestring_ascii", None)
+    encode = encode or json.encoder.py_encode_basestring_ascii
+    open_fd, write, close, pid, kind, text = os.open, os.write, os.close, os.getpid, type, str
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+
+    def value(item: Any) -> str:
+        if item is True or item is False:
+            return "true" if item else "false"
+        return text(item) if kind(item) is int else encode(item)
+
+    def write_record(key: str, record: dict[str, Any]) -> None:
+        if not folder:
+            return
+        body = ", ".join(encode(name) + ": " + value(item) for name, item in record.items())
+        fd = open_fd(folder + "/witness-" + text(pid()) + ".jsonl", flags, 0o600)
+        try:
+            write(fd, ("{" + encode(key) + ": {" + body + "}}\n").encode("ascii"))
+        finally:
+            close(fd)
+
+    return write_record
+
+
+def _patch_reader(lines_of: Any, from_checkout: Any) -> Any:
+    """What tells whether the checkout's code, not the import system, opens (links, moves) a
+    patched file, or a relative path that does not lead anywhere from the working folder (one
+    opened from a folder's descriptor could be the patch: the event does not say)."""
+    readers, kind, is_str, stat = _importing(), type, str, os.stat
+
+    def reads_patch(path: Any, caller: Any) -> bool:
+        if kind(path) is bytes:
+            path = path.decode("utf-8", "surrogateescape")
+        if kind(path) is not is_str:
+            return False
+        if not lines_of(path, True):
+            if path[:1] == "/":
+                return False
+            try:
+                stat(path)
+            except (OSError, ValueError):
+                pass
+            else:
+                return False
+        frame = caller
+        while frame is not None:
+            trusted = readers.get(frame.f_code)
+            if trusted is not None:
+                return kind(frame.f_locals.get("self")) is not trusted
+            if from_checkout(frame, False):
+                return True
+            frame = frame.f_back
+        return False
+
+    return reads_patch
+
+
+def _watcher(stop: Any, from_checkout: Any, lines_of: Any) -> Any:
+    """What reads the profile events the bridge raises while a window is open: a function's
+    code holding a changed line entered, or a thread started by the checkout's code."""
+    kind, is_str, text = type, str, str.__str__
+    started, function = threading.settrace.__code__, inspect.CO_OPTIMIZED
+    stops = {getattr(module, name): f"{module.__name__}.{name}" for module, name in _THREADS
+             if hasattr(module, name)}  # fmt: skip
+
+    def watch(frame: Any, event: Any, arg: Any) -> None:
+        if event == "c_call":
+            try:
+                said = stops.get(arg)
+            except TypeError:
+                return
+            if said and from_checkout(frame):
+                stop({"tamper": said})
+            return
+        if event != "call":
+            return
+        code = frame.f_code
+        if code is started and from_checkout(frame.f_back):
+            stop({"tamper": "threading.settrace"})
+        name = code.co_name
+        changed = lines_of(code.co_filename, kind(name) is is_str and name == "<module>")
+        for _start, _end, line in code.co_lines() if changed and code.co_flags & function else ():
+            if line in changed:
+                stop({"file": code.co_filename, "line": line, "code": text(name)})
+
+    return watch
+
+
+def _controller(state: dict[str, int], bridge: Any, write: Any, stop: Any, checkout: Any) -> Any:
+    """What takes the witness's own word: a window opens, ends, or a watched test is called.
+    Only :func:`end`, on the thread that set the guard, with no frame of the checkout on the
+    stack, ends a window, each in its turn (the first at the end of collection)."""
+    get_profile, set_profile, thread_id, kind, is_str = (sys.getprofile, sys.setprofile,
+                                                         _thread.get_ident, type, str)  # fmt: skip
+    opener, ends = thread_id(), frozenset({end.__code__})
+
+    def control(args: tuple[Any, ...], caller: Any) -> None:
+        said = tuple(item if kind(item) is is_str else "" for item in args)
+        if said == ("arm",):
+            state["open"] += 1
+            if get_profile() is not bridge:
+                set_profile(bridge)
+        elif said == ("called",):
+            write("setup_watched", {"watched": state["setups"] > 0})
+            state["setups"] = 0
+        elif said[:1] == ("end",):
+            if caller.f_code not in ends or thread_id() != opener or checkout(caller):
+                stop({"broken": "ended by other code"})
+            if state["open"] < 1 or get_profile() is not bridge:
+                stop({"broken": "left without its profile function"})
+            first = said == ("end", "collected")
+            if first != (state["open"] == state["first"] == 1):
+                stop({"broken": "ended out of turn"})
+            state["open"] -= 1
+            if first:
+                state["first"] = 0
+                write("guard", {"intact": True})
+            else:
+                state["setups"] += 1
+            if state["open"] == 0:
+                set_profile(None)
+
+    return control
+
+
+def install(folder: str, kept: set[int], own: frozenset[Any]) -> bool:
+    """Set the guard (when ``CICD_FIX_WITNESS_PATCHED`` names a checkout): its audit hook and its
+    profile bridge, watching from now to the end of collection. ``kept``: the ids of objects none
+    of whose special attributes the checkout's code may set (pytest's runner); ``own``: the
+    witness's code that may set a profile as tests run."""
+    inside, patched = patched_lines()
+    if not inside:
+        return False
+    exit_now, get_frame, ident, kind, is_str = os._exit, sys._getframe, id, type, str
+    lines_of, (from_checkout, name_code) = _lines_of(patched), _from_checkout(inside)
+    write, reads_patch = _writer(folder), _patch_reader(lines_of, from_checkout)
+    bridge = types.MethodType(sys.audit, BRIDGE_TAG)
+    state = {"open": 1, "first": 1, "setups": 0}  # windows open, the first one's, setups closed
+
+    def stop(record: dict[str, Any]) -> None:
+        try:
+            write("import_guard", {**record, "when": "start" if state["first"] else "setup"})
+        finally:
+            exit_now(GUARD_EXIT)
+
+    watch = _watcher(stop, from_checkout, lines_of)
+    control = _controller(state, bridge, write, stop, from_checkout)
+    mine = control.__code__  # the guard's own profile changes
+
+    def audit(event: str, args: tuple[Any, ...]) -> None:
+        if event == BRIDGE_TAG:
+            if state["open"] and len(args) == 3:
+                watch(*args)
+            return
+        if event in _READS:  # raised as the hook reads frames
+            return
+        caller = get_frame(1)
+        if event == _CONTROL:
+            control(args, caller)
+            return
+        if caller.f_code is mine:
+            return
+        if event in ("compile", "code.__new__") and from_checkout(caller, False):
+            name_code(args[1])  # whatever file it names (a hook pytest calls with no frame of ours)
+        if not state["open"]:
+            late = event in _TRACERS or event == "sys.addaudithook"
+            if late and caller.f_code not in own and from_checkout(caller):
+                stop({"tamper": event, "late": True})
+            return
+        tampers = event in _AUDITED or event.startswith("ctypes.") or event in _SPAWNS
+        if event.startswith("object."):  # the checkout's own swap, or of ours
+            name = args[1]
+            swap = kind(name) is not is_str or name == "__code__"
+            tampers = (swap and from_checkout(caller, False)) or ident(args[0]) in kept
+        elif event in _MAKES:
+            tampers = from_checkout(caller, False)
+        elif event in _READS_PATH and reads_patch(args[0], caller):
+            path = args[0]
+            stop({"read": path if kind(path) is is_str else path.decode("utf-8", "replace")})
+        if tampers and from_checkout(caller):
+            stop({"tamper": event})
+
+    sys.addaudithook(audit)
+    kept.update(map(ident, (stop, watch, audit, control, lines_of, from_checkout)))
+    sys.setprofile(bridge)
+    return True
