@@ -206,6 +206,49 @@ def test_a_narrowed_place_still_spares_its_ordinary_line() -> None:
         assert Redactor().redact(line) == line, line
 
 
+# Fourth round: three families read on the earlier sets, each beside the credential that
+# still goes in the same place.
+FOURTH_ROUND_ORDINARY = [
+    # A value that only spells its key's own words (an enumeration's choice, a numbered
+    # stand-in in a test).
+    "AUTH_HMAC_SHA1 = 'hmac-sha1'",
+    "AUTH_HMAC_SHA256 = 'hmac-sha256'",
+    'expected_refresh_token = "refresh2"',
+    'token="token1", refresh_token="refresh2", csrf_token="csrf3"',
+    # A Stripe object's id (an event, a customer, a payment intent).
+    '"id": "evt_1Ip9ANH1Vac4G4dbE9ch7zGS",',
+    'payment_intent = "pi_3MtwBwLkdIwHu7ix28a3tqPa"',
+    # A weak entity tag in a recorded HTTP exchange.
+    '- W/"bec-GggneSfmYLDK9HQV1PLJX5tHMns"',
+]
+
+
+@pytest.mark.parametrize("line", FOURTH_ROUND_ORDINARY)
+def test_a_fourth_round_ordinary_line_stays(line: str) -> None:
+    assert Redactor().redact(line) == line
+
+
+FOURTH_ROUND_SECRETS = [
+    # A word the key does not hold, a long number, a symbol: a secret's spelling.
+    ('refresh_token = "refresh-' + TOKEN + '"', TOKEN),
+    ('db_password = "db-Xk8pQ2vL"', "Xk8pQ2vL"),
+    ('csrf_token = "csrf20240917"', "csrf20240917"),
+    ('auth_token = "token#Xk8pQ"', "token#Xk8pQ"),
+    # Stripe's secrets, and a Stripe-like prefix without the id's digit.
+    ('stripe = "sk_live_' + TOKEN + '"', TOKEN),
+    ('hook = "whsec_' + TOKEN + '"', TOKEN),
+    ('x = "evt_' + TOKEN + '"', TOKEN),
+    # A token after a weak entity tag's mark that is no entity tag, and a vendor's key in one.
+    ('ETag: "acme_' + TOKEN + '"', TOKEN),
+    ('ETag: W/"rk_live_' + TOKEN + '"', TOKEN),
+]
+
+
+@pytest.mark.parametrize(("line", "secret"), FOURTH_ROUND_SECRETS)
+def test_a_fourth_round_credential_still_goes(line: str, secret: str) -> None:
+    assert secret not in Redactor().redact(line)
+
+
 @pytest.mark.xfail(strict=True, reason="red team: a passphrase of words reads as a name")
 def test_a_passphrase_of_words_goes() -> None:
     """A diceware passphrase assigned to a password key is a secret, but a value of words

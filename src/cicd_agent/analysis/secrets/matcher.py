@@ -16,6 +16,7 @@ from cicd_agent.analysis.secrets.shapes import PRIVATE_KEY
 from cicd_agent.analysis.secrets.values import (
     entropy,
     example_credential,
+    names_its_key,
     placeholder,
     plausible_secret,
     stand_in,
@@ -206,6 +207,21 @@ def _marked(rule: Rule, secret: str) -> bool:
     return not rule.plausible and any(keyword in lowered for keyword in rule.keywords)
 
 
+_KEY_REACH = 128
+"""How far before its keyword a key's name may start (the rule is anchored on the keyword:
+``refresh_token`` is matched from ``token``)."""
+
+
+def _key_of(text: str, match: re.Match[str], span: tuple[int, int]) -> str:
+    """The whole key a value is assigned to: the name's characters before the keyword, then
+    the match up to the value."""
+    start = match.start()
+    floor = max(0, start - _KEY_REACH)
+    while start > floor and (text[start - 1].isalnum() or text[start - 1] in "_-.$"):
+        start -= 1
+    return text[start : span[0]]
+
+
 def _allowed(
     rule: Rule,
     text: str,
@@ -226,6 +242,8 @@ def _allowed(
             or (rule.check is not None and not rule.check(secret))
         )
     if rule.plausible and not plausible_secret(secret, placeholders=broad):
+        return True
+    if rule.kind == "assigned secret" and names_its_key(_key_of(text, match, span), secret):
         return True
     if rule.check is not None and not rule.check(secret):
         return True

@@ -217,6 +217,34 @@ def spelled_stand_in(value: str) -> bool:
     return len(plain) <= 40 and _STAND_IN_WORDS.fullmatch(plain) is not None
 
 
+_KEY_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_VALUE_WORD = re.compile(r"[A-Za-z]+|\d+")
+
+
+def names_its_key(key: str, value: str) -> bool:
+    """Whether a value assigned to a secret-named key only spells that key's own words, with
+    a short number or :data:`_STAND_IN_WORDS` beside them (``AUTH_HMAC_SHA1 = 'hmac-sha1'``, an
+    enumeration's choice; ``refresh_token="refresh2"``, ``csrf_token="csrf3"``, a test's
+    numbered stand-in): the value names the place, it holds no secret. A word of the value
+    that the key does not hold (``db_password = "db-Xk8pQ2"``) or a long number
+    (``password = "password2024"``) is a secret's."""
+    key_words = {word.lower() for word in _KEY_WORD.findall(key) if not word.isdigit()}
+    words = _VALUE_WORD.findall(unquote(value))
+    if not words or _SEPARATORS.sub("", value).isdigit():
+        return False
+    named = False
+    for word in words:
+        lowered = word.lower()
+        if word.isdigit():
+            if len(word) > 3:
+                return False
+        elif lowered in key_words:
+            named = True
+        elif not _STAND_IN_WORDS.fullmatch(lowered):
+            return False
+    return named and not any(c not in "-_. " and not c.isalnum() for c in unquote(value))
+
+
 _SCHEME_VALUE = re.compile(r"(?i)(?:basic|bearer|token|digest)\s+(?P<credential>\S+)\s*")
 """A header's value assigned to a key (``{"authorization": "Basic …"}``)."""
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
