@@ -17,6 +17,7 @@ from cicd_agent.analysis.secrets.values import (
     entropy,
     example_credential,
     names_its_key,
+    passphrase,
     placeholder,
     plausible_secret,
     stand_in,
@@ -241,6 +242,8 @@ def _allowed(
             or not (broad or plausible_secret(secret))
             or (rule.check is not None and not rule.check(secret))
         )
+    if rule.kind == "assigned secret" and passphrase(_key_of(text, match, span), secret):
+        return False
     if rule.plausible and not plausible_secret(secret, placeholders=broad):
         return True
     if rule.kind == "assigned secret" and names_its_key(_key_of(text, match, span), secret):

@@ -58,6 +58,22 @@ _WORDS_ONLY = re.compile(r"[A-Za-z_.+-]+")
 _LOWER_PATH = re.compile(r"/?[a-z_.][a-z0-9_.-]*(?:/[a-z_.][a-z0-9_.-]*)+/?|/[a-z_.][a-z0-9_.-]*/?")
 """A path of lower-case names (``/run/secrets/``, ``tmp/actual``): where a secret is kept,
 not the secret. Not ``//host…``: a service's address can be a scanner's secret."""
+_PATH_PART = re.compile(r"[a-z0-9]+")
+_VERSION = re.compile(r"v\d+(?:alpha|beta|rc)?\d*")
+
+
+def _generated_path(value: str) -> bool:
+    """Two or more parts that mix letters and digits (``hx7/tq9-wz2k4``): how a generated
+    password of small letters reads; a folder's path has at most one such part (``k8s/secrets``,
+    ``python3.11/site-packages``) beside versions (``apis/v1beta1/…``)."""
+    parts = [
+        part
+        for part in _PATH_PART.findall(value)
+        if not part.isdigit() and not part.isalpha() and not _VERSION.fullmatch(part)
+    ]
+    return len(parts) >= 2
+
+
 _OPTION = re.compile(r"--?[a-z][a-z-]*=?")
 """A command's option (``'--password='.$password``): the name the secret is passed under."""
 _DIGEST_CHALLENGE = re.compile(r"(?i)digest\s+(?:realm|nonce|qop|opaque|algorithm|stale|domain)=")
@@ -111,7 +127,9 @@ def plausible_secret(value: str, *, placeholders: bool = False) -> bool:
         return False
     if not any(c.isalnum() for c in value):  # a heading's underline, ``==============``
         return False
-    if _OPTION.fullmatch(value) or (_LOWER_PATH.fullmatch(value) and not random_token(value)):
+    if _OPTION.fullmatch(value) or (
+        _LOWER_PATH.fullmatch(value) and not random_token(value) and not _generated_path(value)
+    ):
         return False
     if _DIGEST_CHALLENGE.match(value) and not _DIGEST_CREDENTIAL.search(value):
         return False
@@ -243,6 +261,26 @@ def names_its_key(key: str, value: str) -> bool:
         elif not _STAND_IN_WORDS.fullmatch(lowered):
             return False
     return named and not any(c not in "-_. " and not c.isalnum() for c in unquote(value))
+
+
+_PASSWORD_KEY = re.compile(r"(?i)(?:pass(?:word|wd|phrase)?|pwd)\d{0,3}$")
+_KEY_NAME_RUN = re.compile(r"[\w.$-]+")
+_PASSPHRASE = re.compile(r"[a-z]{2,}(?:[- ][a-z]{2,}){3,}")
+
+
+def passphrase(key: str, value: str) -> bool:
+    """Whether a value assigned to a password key is a passphrase of four or more lower-case
+    words (``correct-horse-battery-staple``), not spelled from stand-in words. Words only read
+    as a name to :func:`plausible_secret` (``client-secret-basic``, a method); a key whose last
+    word is a password's says the words are one, and prose there has capitals, punctuation or
+    fewer words."""
+    name = _KEY_NAME_RUN.match(key)
+    return (
+        name is not None
+        and _PASSWORD_KEY.search(name.group()) is not None
+        and _PASSPHRASE.fullmatch(value) is not None
+        and not spelled_stand_in(value)
+    )
 
 
 _SCHEME_VALUE = re.compile(r"(?i)(?:basic|bearer|token|digest)\s+(?P<credential>\S+)\s*")
