@@ -220,6 +220,13 @@ FOURTH_ROUND_ORDINARY = [
     'payment_intent = "pi_3MtwBwLkdIwHu7ix28a3tqPa"',
     # A weak entity tag in a recorded HTTP exchange.
     '- W/"bec-GggneSfmYLDK9HQV1PLJX5tHMns"',
+    # Basic credentials of a user with an empty password (``user:``, ``:``).
+    'assert headers == {"Proxy-Authorization": "Basic dXNlcjo="}',
+    '"filter_headers": [("Authorization", "Basic Og==")],',
+    # A Digest header's public parameters only, the response on code's next line.
+    "expected_digest = (b'Authorization: Digest username=\"user\", '",
+    # A header's value that is a variable of lower-case words.
+    "response = self.client.get(url, HTTP_AUTHORIZATION=token1_header)",
 ]
 
 
@@ -241,6 +248,18 @@ FOURTH_ROUND_SECRETS = [
     # A token after a weak entity tag's mark that is no entity tag, and a vendor's key in one.
     ('ETag: "acme_' + TOKEN + '"', TOKEN),
     ('ETag: W/"rk_live_' + TOKEN + '"', TOKEN),
+    # A user's real password in Basic credentials, a Digest response, a name of random parts.
+    ("Authorization: Basic " + base64.b64encode(b":" + PASSWORD.encode()).decode(), "Olhr"),
+    (
+        'Authorization: Digest username="ci", realm="r", response="6629fae49393a05397450978507c4ef1"',
+        "6629fae49393a05397450978507c4ef1",
+    ),
+    ("Authorization: Custom username=" + TOKEN, TOKEN),
+    ("HTTP_AUTHORIZATION=hx7_tq9_wz2k4)", "wz2k4"),
+    # Lower-case words and a number as a setting's value, or quoted in code: a token.
+    ("API_TOKEN=ndiawudh1_wdajwoidjajawdeps", "wdajwoidjajawdeps"),
+    ('client(api_token="ndiawudh1_wdajwoidjajawdeps")', "wdajwoidjajawdeps"),
+    ("HTTP_AUTHORIZATION=abc_" + TOKEN + ")", TOKEN),
 ]
 
 

@@ -14,6 +14,7 @@ from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS
 from cicd_agent.analysis.secrets.rule import Rule, compile_pattern
 from cicd_agent.analysis.secrets.shapes import PRIVATE_KEY
 from cicd_agent.analysis.secrets.values import (
+    code_name,
     entropy,
     example_credential,
     names_its_key,
@@ -223,6 +224,22 @@ def _key_of(text: str, match: re.Match[str], span: tuple[int, int]) -> str:
     return text[start : span[0]]
 
 
+_CODE_PLACES = frozenset({"assigned secret", "authorization header"})
+
+
+def _argument(text: str, span: tuple[int, int]) -> bool:
+    """Whether the value is a variable passed in code: a name of lower-case words
+    (:func:`code_name`), unquoted, right before ``)`` or ``,`` (``HTTP_AUTHORIZATION=token1_header)``,
+    a test's keyword argument). Unquoted and so ended, a secret would be a syntax error; the
+    same name in a file of settings (``API_TOKEN=ndiawudh1_wdajwoidjajawdeps``) still goes."""
+    start, end = span
+    return (
+        text[end : end + 1] in (")", ",")
+        and text[start - 1 : start] not in ("'", '"', "`")
+        and code_name(text[start:end])
+    )
+
+
 def _allowed(
     rule: Rule,
     text: str,
@@ -235,6 +252,8 @@ def _allowed(
     """Whether a match is not a secret after all: a placeholder or code, too little entropy,
     or covered by the rule's or gitleaks' global allow lists."""
     secret = text[span[0] : span[1]]
+    if _argument(text, span) and rule.kind in _CODE_PLACES:
+        return True
     if rule.request:  # our own rules, with their own test for stand-ins
         return (
             stand_in(secret)

@@ -298,7 +298,8 @@ def example_credential(value: str, user: str | None = None) -> bool:
     :data:`_EXAMPLE_PASSWORDS` (``postgresql://scott:tiger@localhost/test``,
     ``https://user:pass@host``), a token spelled from :data:`_EXAMPLE_TOKEN`'s words
     (``Bearer testtoken``), or Basic credentials that decode to such a pair
-    (``dXNlcm5hbWU6cGFzc3dvcmQ=`` is ``username:password``). Any other value in those places
+    (``dXNlcm5hbWU6cGFzc3dvcmQ=`` is ``username:password``) or to a user with an empty
+    password (``dXNlcjo=`` is ``user:``, ``Og==`` is ``:``). Any other value in those places
     goes, however weak (``root:password``, ``guest:guest``, ``u:p``, ``Bearer abc``): a real
     default account's password, or a person's, is still a secret."""
     if user is not None:
@@ -312,7 +313,20 @@ def example_credential(value: str, user: str | None = None) -> bool:
     except (binascii.Error, UnicodeDecodeError):
         return False
     name, colon, password = decoded.partition(":")
-    return bool(colon) and decoded.isprintable() and example_credential(password, name)
+    return (
+        bool(colon)
+        and decoded.isprintable()
+        and (not password or example_credential(password, name))
+    )
+
+
+_CODE_NAME = re.compile(r"[a-z]{3,}\d{0,3}(?:_[a-z]{3,}\d{0,3})+")
+
+
+def code_name(value: str) -> bool:
+    """A variable's name of lower-case words, each maybe with a short number
+    (``HTTP_AUTHORIZATION=token1_header``, a test's keyword argument): code, not a token."""
+    return _CODE_NAME.fullmatch(value) is not None
 
 
 def not_a_word(value: str) -> bool:
