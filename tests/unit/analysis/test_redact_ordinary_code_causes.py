@@ -297,3 +297,110 @@ def test_a_lower_case_password_with_a_slash_goes() -> None:
 )
 def test_the_passphrase_and_path_rules_spare_their_neighbours(line: str) -> None:
     assert Redactor().redact(line) == line
+
+
+# Tuned on the first fresh set's lines (issue 42, fourth round, second look), by family.
+CODE_REFERENCES = [
+    # Go: the address of a composite literal, a pointer read, as a field's value.
+    "OAuth2: &config.OAuth2{\n\tClientID: id,\n}",
+    "BasicAuth: &config.BasicAuth{\n\tUsername: user,\n}",
+    'Authorization: &config.Authorization{Type: "Bearer", Credentials: creds},',
+    "OAuth: &OAuthConfig{",
+    '"password": &InputValue{',
+    "ClientSecret:              *clientSecret,",
+    '"sas_token":            *sasToken,',
+    # Ruby: instance variables and their attributes.
+    "assert_equal @user, User.authenticate_by(token: @user.token, password: @user.password)",
+    "ActionController::Base.request_forgery_protection_token = @old_request_forgery_protection_token",
+    "ActiveModel::SecurePassword.min_cost = @original_min_cost",
+]
+
+
+@pytest.mark.parametrize("line", CODE_REFERENCES)
+def test_code_naming_a_value_stays(line: str) -> None:
+    assert Redactor().redact(line) == line
+
+
+QUALIFIED_NAMES = [
+    "_, _, err := scenario.appendFunc(storage.AppenderV2AsLimitedV1(app), series1, ts, ts)",
+    "const _ = proto.GoGoProtoPackageIsVersion3 // please upgrade the proto package",
+    "signerOption = authority.WithX509SignerFunc(func() ([]*x509.Certificate, error) {",
+]
+
+
+@pytest.mark.parametrize("line", QUALIFIED_NAMES)
+def test_a_package_qualified_name_stays(line: str) -> None:
+    assert Redactor().redact(line) == line
+
+
+HYPHENATED_WORDS = [
+    'ansible-vault view "$@" --vault-password-file vault-password format_1_1_AES256.yml',
+    "# view with multiple vault-password files, including a wrong one",
+    "you can _display a generic error message on forgot-password pages, too_.",
+]
+
+
+@pytest.mark.parametrize("line", HYPHENATED_WORDS)
+def test_a_word_ending_in_password_is_no_option(line: str) -> None:
+    assert Redactor().redact(line) == line
+
+
+SAME_PLACES_WITH_CREDENTIALS = [
+    # A sigil before a password that is one word with digits, or random.
+    ("password: @Summer2024", "Summer2024"),
+    ("ClientSecret: *" + PASSWORD.replace("#", "") + ",", PASSWORD.replace("#", "")),
+    ("token: @" + TOKEN, TOKEN),
+    ("BasicAuth: &" + TOKEN + "{", TOKEN),
+    ("token: '@user.token'", "@user.token"),  # quoted: a string, not code
+    # A dot before a random part is no package's name.
+    ("token = acme." + TOKEN, TOKEN),
+    ("deploy with dp.ct." + TOKEN, TOKEN),
+    # An option, with one hyphen or two, and a command's password after a hyphenated word.
+    ("mycmd --password " + PASSWORD, PASSWORD),
+    ("mycmd --db-password=" + PASSWORD, PASSWORD),
+    ("ansible-vault view --vault-password " + PASSWORD, PASSWORD),
+]
+
+
+@pytest.mark.parametrize(("line", "secret"), SAME_PLACES_WITH_CREDENTIALS)
+def test_a_credential_beside_the_fresh_families_goes(line: str, secret: str) -> None:
+    assert secret not in Redactor().redact(line)
+
+
+NAMES_WHERE_A_VALUE_GOES = [
+    # A template's variables, filled in before use.
+    "aws_secret_key: @SECRET_KEY",
+    "esxi1_password: @ESXI1_PASSWORD",
+    "@NAME ansible_host=@HOST ansible_user=@USER ansible_password=@PASSWORD ansible_port=@PORT",
+    # An object's id in a recorded API answer.
+    '"id": "org-GExadygjSbKP8hsY",',
+    # A header's or a type's name where a header's value goes.
+    'AUTH_HEADERS = ["HTTP_AUTHORIZATION", "X-HTTP_AUTHORIZATION", "X_HTTP_AUTHORIZATION"]',
+    "///     headers::authorization::{Authorization, Bearer},",
+    # A pattern where a URL's password goes.
+    "Preg::isMatch('{^(?P<proto>ssh|https?)://(?:(?P<user>[^:@]+)(?::(?P<pass>[^:@]+))?@)?"
+    "(?P<host>[^/]+)}', $url)",
+    "Preg::isMatchStrictGroups('{^(?:composer|origin)\\s+https?://(.+):(.+)@([^/]+)}im', $out)",
+    "Preg::isMatch('#(^(?:https?|ssh)://(?:[^@]@)?(?:chiselapp\\.com|fossil\\.))#i', $url)",
+]
+
+
+@pytest.mark.parametrize("line", NAMES_WHERE_A_VALUE_GOES)
+def test_a_name_where_a_value_goes_stays(line: str) -> None:
+    assert Redactor().redact(line) == line
+
+
+CREDENTIALS_WHERE_NAMES_GO = [
+    ("password: @Winter2024", "Winter2024"),
+    ("password: @R3D1S_PR0D", "R3D1S_PR0D"),
+    ('"secret": "org-GExadygjSbKP8hsY",', "GExadygjSbKP8hsY"),
+    ('"token": "' + "org-" + TOKEN + '",', TOKEN),
+    ("Authorization: X-HTTP_" + TOKEN, TOKEN),
+    ("https://u:(Xk8pQ2)@host/", "Xk8pQ2"),
+    ("https://u:[^x]Xk8pQ2+@host/", "Xk8pQ2"),
+]
+
+
+@pytest.mark.parametrize(("line", "secret"), CREDENTIALS_WHERE_NAMES_GO)
+def test_a_credential_where_a_name_goes_still_goes(line: str, secret: str) -> None:
+    assert secret not in Redactor().redact(line)

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 import ahocorasick_rs
 
 from cicd_agent.analysis.secrets.loading import rule_set
-from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS
+from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS, regex_syntax
 from cicd_agent.analysis.secrets.rule import Rule, compile_pattern
 from cicd_agent.analysis.secrets.shapes import PRIVATE_KEY
 from cicd_agent.analysis.secrets.values import (
     code_name,
+    code_reference,
     entropy,
     example_credential,
     names_its_key,
@@ -195,7 +196,8 @@ def _example(rule: Rule, text: str, match: re.Match[str], span: tuple[int, int])
     (:func:`example_credential`); a URL's user is what stands between ``://`` and ``:``."""
     if rule.kind == "password in URL":
         user = text[match.start() + len("://") : span[0] - 1]
-        return example_credential(text[span[0] : span[1]], user)
+        password = text[span[0] : span[1]]
+        return example_credential(password, user) or regex_syntax(password)
     return rule.kind == "authorization header" and example_credential(text[span[0] : span[1]])
 
 
@@ -240,6 +242,29 @@ def _argument(text: str, span: tuple[int, int]) -> bool:
     )
 
 
+_OBJECT_ID = re.compile(r"""(?<![\w-])["']?id["']?[ \t]*[:=][ \t]*["']?\Z""")
+"""An object's ``id`` (``"id": "org-GExadygjSbKP8hsY"``, a Terraform Cloud organisation in a
+recorded API answer): a name for a thing, which its API shows to anyone who may read it."""
+
+
+def _reference(text: str, span: tuple[int, int]) -> bool:
+    """Whether the value is code naming a value (:func:`code_reference`), unquoted."""
+    start, end = span
+    return text[start - 1 : start] not in ("'", '"', "`") and code_reference(
+        text[start:end], text[end : end + 1]
+    )
+
+
+def _option(text: str, start: int) -> bool:
+    """Whether the word that ends in ``pass``/``password`` at ``start`` is an option
+    (``--password``, ``--db-password``, ``-pass``), not a hyphenated word
+    (``vault-password format_1_1.yml``, a file's name; ``forgot-password pages``)."""
+    begin = start
+    while begin > 0 and (text[begin - 1].isalnum() or text[begin - 1] in "_-"):
+        begin -= 1
+    return text[begin : begin + 1] == "-"
+
+
 def _allowed(
     rule: Rule,
     text: str,
@@ -252,7 +277,11 @@ def _allowed(
     """Whether a match is not a secret after all: a placeholder or code, too little entropy,
     or covered by the rule's or gitleaks' global allow lists."""
     secret = text[span[0] : span[1]]
-    if _argument(text, span) and rule.kind in _CODE_PLACES:
+    if rule.kind in _CODE_PLACES and (_argument(text, span) or _reference(text, span)):
+        return True
+    if rule.kind == "password option" and not rule.request and not _option(text, match.start()):
+        return True
+    if rule.kind == "prefixed token" and _OBJECT_ID.search(text, max(0, span[0] - 16), span[0]):
         return True
     if rule.request:  # our own rules, with their own test for stand-ins
         return (

@@ -152,10 +152,15 @@ _AUTH_TOKEN = Rule(
     group="secret",
     plausible=True,
     anchored=True,
-    check=lambda value: not example_credential(value) and not _foreign_word(value),
+    check=lambda value: (
+        not example_credential(value)
+        and not _foreign_word(value)
+        and "authorization" not in value.lower()
+    ),
 )
 """No scheme (``Authorization: <token>``): only what looks like a secret (``Authorization:
-required`` does not, nor does a word in another script, ``authorization: авторизація``)."""
+required`` does not, nor does a word in another script, ``authorization: авторизація``, nor a
+header's or type's name, ``X-HTTP_AUTHORIZATION``, ``headers::authorization::{Authorization``)."""
 _PARAMS = r"(?P<secret>[\w-]+=(?![=\s,;]|$|[\"'](?:[\s,;)}}\]]|$))(?:[^\r\n]*(?={closing})|[^\r\n]*))".format(
     closing=r"(?(inner)(?P=inner)|(?(outer)(?P=outer)|(?!)))(?:[\s,;)}\]]|\Z)"
 )
@@ -251,3 +256,17 @@ REQUEST_CREDENTIALS = (
     *_CLIENT_PASSWORDS,
     _CLIENT_VARIABLE,
 )
+
+
+_REGEX_PARTS = re.compile(r"\[\^?[^\]]*\]|\(\?P<\w+>|\(\?:|\\[A-Za-z]")
+
+
+def regex_syntax(value: str) -> bool:
+    """A pattern where a URL's password goes (``https?://(.+):(.+)@``, ``(?:[^@]+@)?``,
+    ``(?P<pass>[^:@]+)``): code that parses URLs. Once its classes, named groups and escapes
+    are taken out, only groups, quantifiers, ``.`` and ``:`` are left; any letter or digit
+    outside a class is a password's."""
+    if "(" not in value and "[" not in value:
+        return False
+    rest = _REGEX_PARTS.sub("", value)
+    return not rest.strip("()+*?.:") and (rest != value or any(c in value for c in "+*?"))

@@ -8,7 +8,7 @@ import re
 
 from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS
 from cicd_agent.analysis.secrets.rule import Rule
-from cicd_agent.analysis.secrets.values import RANDOM_RUN, random_token
+from cicd_agent.analysis.secrets.values import RANDOM_RUN, qualified_name, random_token
 from cicd_agent.analysis.secrets.vendors import VENDOR_RULES
 
 _KEY_LINES = (
@@ -135,7 +135,9 @@ _PREFIXED_TOKEN = Rule(
     (),
     group="secret",
     redaction_only=True,
-    check=lambda value: random_token(value) and not _PUBLIC_ID.match(value),
+    check=lambda value: (
+        random_token(value) and not _PUBLIC_ID.match(value) and not qualified_name(value)
+    ),
     seed=RANDOM_RUN,
 )
 _WEBHOOK_PLACE = re.compile(r"(?i)hook|/api/")

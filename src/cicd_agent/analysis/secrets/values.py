@@ -378,3 +378,61 @@ def placeholder(value: str) -> bool:
         return True
     steps = sum(ord(b) - ord(a) == 1 for a, b in pairwise(chars))
     return steps * 2 >= len(chars) - 1
+
+
+_REFERENCE = re.compile(r"(&|\*|@@?)([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(\{.*)?")
+_CAMEL_WORDS = re.compile(r"[A-Z]?[a-z]{2,}")
+_TEMPLATE_NAME = re.compile(r"@[A-Z]{2,}\d?(?:_[A-Z]{2,}\d?)*")
+"""A template's variable (``aws_secret_key: @SECRET_KEY``, ``ansible_password=@PASSWORD``):
+words in capitals, each maybe with one digit (``@ESXI1_PASSWORD``), filled in before use."""
+
+
+def code_reference(value: str, after: str) -> bool:
+    """A value that is code naming a value, not one (``BasicAuth: &config.BasicAuth{``, Go's
+    address of a composite literal; ``ClientSecret: *clientSecret,``, a pointer read;
+    ``token: @user.token``, Ruby's instance variable): a sigil, then a name of words. A
+    qualified name (``pkg.Type``, ``@user.token``) of words, a name of lower-case words joined
+    by ``_`` (``@original_min_cost``), or a camel-case name of two words or more that code ends
+    (``&OAuthConfig{``, ``*sasToken,``). A password starting with ``@`` or ``*`` is one word
+    with digits (``@Summer2024``) or random, and goes."""
+    if _TEMPLATE_NAME.fullmatch(value):
+        return True
+    match = _REFERENCE.fullmatch(value)
+    if match is None:
+        return False
+    parts = match.group(2).split(".")
+    if not all(_wordy(part) for part in parts):
+        return False
+    if len(parts) > 1 or code_name(parts[0]):
+        return True
+    ended = match.group(3) is not None or after[:1] in ("{", ",", ")", ";", "\n", "")
+    return ended and len(_CAMEL_WORDS.findall(parts[0])) >= 2 and not parts[0].islower()
+
+
+def _wordy(name: str) -> bool:
+    """A name of words, maybe with a short number at its end (``OAuth2``): :func:`identifier`,
+    or capitalised words holding three quarters of its letters (``OAuth``: ``O`` an initial)."""
+    name = re.sub(r"\d{1,2}$", "", name)
+    if not name or any(c.isdigit() for c in name):
+        return False
+    words = _CAMEL_WORDS.findall(name)
+    letters = sum(c.isalpha() for c in name)
+    return identifier(name) or (bool(words) and 4 * sum(map(len, words)) >= 3 * letters)
+
+
+_QUALIFIED = re.compile(r"[a-z][a-z0-9_]{2,}\.([A-Z][A-Za-z0-9]+)")
+
+
+def qualified_name(value: str) -> bool:
+    """A name a package exports, read where code calls it (``storage.AppenderV2AsLimitedV1``,
+    ``proto.GoGoProtoPackageIsVersion3``, ``authority.WithX509SignerFunc``): a lower-case
+    package, a dot, then capitalised words with a few digits (versions, ``X509``) that hold
+    three quarters of its letters. A random part breaks into short pieces."""
+    match = _QUALIFIED.fullmatch(value)
+    if match is None:
+        return False
+    name = match.group(1)
+    letters = sum(c.isalpha() for c in name)
+    words = [w for w in _NAME_PART.findall(name) if len(w) >= 3 and w[1:].islower()]
+    digits = sum(c.isdigit() for c in name)
+    return len(words) >= 2 and 4 * sum(map(len, words)) >= 3 * letters and digits <= 4
