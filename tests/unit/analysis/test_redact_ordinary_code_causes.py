@@ -404,3 +404,49 @@ CREDENTIALS_WHERE_NAMES_GO = [
 @pytest.mark.parametrize(("line", "secret"), CREDENTIALS_WHERE_NAMES_GO)
 def test_a_credential_where_a_name_goes_still_goes(line: str, secret: str) -> None:
     assert secret not in Redactor().redact(line)
+
+
+# Found on the second fresh set after its first-seen figure (so that set is no longer held out).
+EMPTY_KEY_FILE = (
+    "func TestLoad(t *testing.T) {\n"
+    + '\tKeyFile: types.FileOrContent("-----BEGIN PRIVATE KEY-----\\n-----END PRIVATE KEY-----"),\n'
+    + "\tTCP: &dynamic.TCPConfiguration{\n\t\tRouters: map[string]*dynamic.TCPRouter{},\n\t},\n"
+    * 20
+    + '\tKey:  "-----BEGIN PRIVATE KEY-----\\n-----END PRIVATE KEY-----",\n}\n'
+)
+
+
+def test_an_empty_key_block_and_the_code_after_it_stay() -> None:
+    assert Redactor().redact(EMPTY_KEY_FILE) == EMPTY_KEY_FILE
+
+
+def test_a_real_key_after_an_empty_block_still_goes() -> None:
+    body = base64.b64encode(bytes(range(200))).decode()
+    key = f"-----BEGIN PRIVATE KEY-----\n{body[:64]}\n{body[64:128]}\n-----END PRIVATE KEY-----"
+    redacted = Redactor().redact(EMPTY_KEY_FILE + key + "\n")
+    assert body[:64] not in redacted and body[64:128] not in redacted
+    assert "TCP: &dynamic.TCPConfiguration{" in redacted
+
+
+BUILDER_CHAINS = [
+    "OAuth2AuthorizationContext authorizationContext = OAuth2AuthorizationContext\n"
+    "\t\t.withClientRegistration(this.clientRegistration)",
+    "OAuth2Authorization authorization = TestOAuth2Authorizations\n\t.authorization().build();",
+]
+
+
+@pytest.mark.parametrize("text", BUILDER_CHAINS)
+def test_a_builder_class_before_a_chained_call_stays(text: str) -> None:
+    assert Redactor().redact(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("password = Summer2024\n.foo()", "Summer2024"),
+        ("token = " + TOKEN + "\n  .build()", TOKEN),
+        ("password: OAuth2AuthorizationContext\n", "OAuth2AuthorizationContext"),
+    ],
+)
+def test_a_value_without_a_chained_call_or_of_one_word_goes(text: str, secret: str) -> None:
+    assert secret not in Redactor().redact(text)

@@ -12,12 +12,13 @@ import ahocorasick_rs
 from cicd_agent.analysis.secrets.loading import rule_set
 from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS, regex_syntax
 from cicd_agent.analysis.secrets.rule import Rule, compile_pattern
-from cicd_agent.analysis.secrets.shapes import PRIVATE_KEY
+from cicd_agent.analysis.secrets.shapes import PRIVATE_KEY, empty_key_block
 from cicd_agent.analysis.secrets.values import (
     code_name,
     code_reference,
     entropy,
     example_credential,
+    identifier,
     names_its_key,
     passphrase,
     placeholder,
@@ -247,11 +248,23 @@ _OBJECT_ID = re.compile(r"""(?<![\w-])["']?id["']?[ \t]*[:=][ \t]*["']?\Z""")
 recorded API answer): a name for a thing, which its API shows to anyone who may read it."""
 
 
+_CHAINED = re.compile(r"[ \t]*\r?\n[ \t]*\.[A-Za-z_]\w*[(<]")
+"""A call on the next line (``= OAuth2AuthorizationContext`` then ``.withClientRegistration(``):
+the value before it is the start of an expression, a builder's class of two words or more."""
+_CAMEL_WORD = re.compile(r"[A-Z][a-z]{2,}")
+
+
 def _reference(text: str, span: tuple[int, int]) -> bool:
     """Whether the value is code naming a value (:func:`code_reference`), unquoted."""
     start, end = span
-    return text[start - 1 : start] not in ("'", '"', "`") and code_reference(
-        text[start:end], text[end : end + 1]
+    value = text[start:end]
+    return text[start - 1 : start] not in ("'", '"', "`") and (
+        code_reference(value, text[end : end + 1])
+        or (
+            identifier(value)
+            and len(_CAMEL_WORD.findall(value)) >= 2
+            and _CHAINED.match(text, end) is not None
+        )
     )
 
 
@@ -277,6 +290,8 @@ def _allowed(
     """Whether a match is not a secret after all: a placeholder or code, too little entropy,
     or covered by the rule's or gitleaks' global allow lists."""
     secret = text[span[0] : span[1]]
+    if empty_key_block(secret):
+        return True
     if rule.kind in _CODE_PLACES and (_argument(text, span) or _reference(text, span)):
         return True
     if rule.kind == "password option" and not rule.request and not _option(text, match.start()):

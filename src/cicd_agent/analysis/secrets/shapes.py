@@ -26,6 +26,23 @@ PRIVATE_KEY = Rule(
     ),
     ("private key",),
 )
+_KEY_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----")
+_KEY_BODY = re.compile(r"[A-Za-z0-9+/]{16,}")
+
+
+def empty_key_block(secret: str) -> bool:
+    """Whether a private-key match holds no key between its BEGIN and its first END marker
+    (``"-----BEGIN PRIVATE KEY-----\\n-----END PRIVATE KEY-----"``, a test's stand-in). Such a
+    block is no credential, and gitleaks' rule, which wants 64 characters between the markers,
+    ran from it past its own END to the next key's, taking the code between (thousands of
+    lines of one test file). A BEGIN marker alone (a cut log or diff) still counts."""
+    begin = _KEY_BEGIN.match(secret)
+    if begin is None:
+        return False
+    end = secret.find("-----END", begin.end())
+    return end >= 0 and _KEY_BODY.search(secret, begin.end(), end) is None
+
+
 # Anchored on the keyword, not the start of the variable name: a leading [A-Z0-9_.-]* would be
 # tried at every character of the text. (gitleaks' generic-api-key rule, which this replaces,
 # starts with such a prefix and is ten times slower on a large diff.)
