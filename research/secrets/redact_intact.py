@@ -17,12 +17,30 @@ commit is missing stops the run, so a figure always names the text it was measur
 
 Redaction goals (issue 42): at most 100 changed lines per million here, while the scanners'
 true-positive samples (``research/secrets/eval_secret_sets.py``) are redacted.
+
+Credential material (lead's decision, issue 42 fourth round): a PEM or OpenSSH private-key
+block and a signed JWT are credentials by their shape, even as a test fixture, and redaction
+keeps masking them. The figure is reported both ways: every changed line, and the changed
+lines that are not credential material. The rule is frozen here and reads only the file's
+text, never the redactor's own label: a changed line is credential material when
+
+- it lies between a ``-----BEGIN … PRIVATE KEY-----`` marker and the next ``-----END …
+  PRIVATE KEY-----`` marker (both lines included; a block cut off before its END marker
+  counts up to the file's end), or
+- it holds a three-part base64url token (``header.payload.signature``, every part non-empty)
+  whose first part decodes to a JSON object with an ``alg`` member: a signed JWT.
+
+Anything else the redactor changed counts as ordinary text, whether or not a reader would
+call it a credential.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import json
+import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -35,6 +53,43 @@ from cicd_agent.analysis.redact import Redactor  # noqa: E402
 from cicd_agent.analysis.secrets.matcher import find_secrets  # noqa: E402
 
 BINARY_PROBE = 8192
+KEY_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+KEY_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+JWT = re.compile(r"(?<![A-Za-z0-9_-])(eyJ[A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+
+
+def key_block_lines(lines: list[str]) -> set[int]:
+    """Indexes of the lines inside a private-key block, markers included."""
+    inside: set[int] = set()
+    start: int | None = None
+    for number, line in enumerate(lines):
+        if start is None:
+            begin = KEY_BEGIN.search(line)
+            if begin is None:
+                continue
+            start = number
+            tail = line[begin.end() :]
+        else:
+            tail = line
+        if KEY_END.search(tail):
+            inside.update(range(start, number + 1))
+            start = None
+    if start is not None:
+        inside.update(range(start, len(lines)))
+    return inside
+
+
+def holds_signed_jwt(line: str) -> bool:
+    """Whether ``line`` holds a signed JWT: three base64url parts, a JSON header with ``alg``."""
+    for match in JWT.finditer(line):
+        header = match.group(1)
+        try:
+            decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
+        except (binascii.Error, ValueError):
+            continue
+        if isinstance(decoded, dict) and "alg" in decoded:
+            return True
+    return False
 
 
 @dataclass
@@ -44,11 +99,16 @@ class Tally:
     files: int = 0
     missing: int = 0
     lines: int = 0
-    changed: list[tuple[str, int, str, str]] = field(default_factory=list)
+    changed: list[tuple[str, int, str, str, bool]] = field(default_factory=list)
 
     @property
     def per_million(self) -> float:
         return 1e6 * len(self.changed) / self.lines if self.lines else 0.0
+
+    @property
+    def ordinary(self) -> int:
+        """Changed lines that are not credential material."""
+        return sum(1 for *_, material in self.changed if not material)
 
 
 def _git(repo: Path, *args: str, data: bytes | None = None) -> bytes:
@@ -112,13 +172,15 @@ def measure(repo: Path, commit: str, name: str) -> Tally:
         for line in lines:
             starts.append(starts[-1] + len(line) + 1)
         seen: set[int] = set()
+        in_key = key_block_lines(lines)
         for hit in find_secrets(text, broad=True):
             first = _line_of(starts, hit.start)
             last = _line_of(starts, max(hit.start, hit.end - 1))
             for number in range(first, last + 1):
                 if number not in seen and number < len(lines):
                     seen.add(number)
-                    tally.changed.append((path, number + 1, hit.kind, lines[number]))
+                    material = number in in_key or holds_signed_jwt(lines[number])
+                    tally.changed.append((path, number + 1, hit.kind, lines[number], material))
     return tally
 
 
@@ -166,27 +228,37 @@ def main() -> int:
             raise SystemExit(f"{repo}: commit {commit} not readable ({reason}); fetch it") from None
     total_lines = sum(t.lines for t in tallies)
     total_changed = sum(len(t.changed) for t in tallies)
+    total_ordinary = sum(t.ordinary for t in tallies)
     print(
         f"{'repository':34}{'commit':>14}{'files':>8}{'absent':>8}{'lines':>11}{'changed':>9}{'per M':>9}"
+        f"{'not key':>9}{'per M':>9}"
     )
     for t in tallies:
+        ordinary = 1e6 * t.ordinary / t.lines if t.lines else 0.0
         print(
             f"{t.name:34}{t.commit[:12]:>14}{t.files:>8}{t.missing:>8}{t.lines:>11}{len(t.changed):>9}{t.per_million:>9.1f}"
+            f"{t.ordinary:>9}{ordinary:>9.1f}"
         )
     overall = 1e6 * total_changed / total_lines if total_lines else 0.0
+    overall_ordinary = 1e6 * total_ordinary / total_lines if total_lines else 0.0
     print(
         f"{'all':34}{'':>14}{sum(t.files for t in tallies):>8}"
         f"{sum(t.missing for t in tallies):>8}{total_lines:>11}{total_changed:>9}{overall:>9.1f}"
+        f"{total_ordinary:>9}{overall_ordinary:>9.1f}"
+    )
+    print(
+        "not key: changed lines that are not credential material (a private-key block, a signed JWT)"
     )
     shown = 0
     for t in tallies:
-        for path, number, kind, line in t.changed:
+        for path, number, kind, line, material in t.changed:
             if 0 <= args.show <= shown:
                 break
-            print(f"changed {t.name}:{path}:{number} [{kind}] {line.strip()[:160]!r}")
+            mark = " (key material)" if material else ""
+            print(f"changed {t.name}:{path}:{number} [{kind}]{mark} {line.strip()[:160]!r}")
             shown += 1
     if args.json:
-        print(json.dumps({t.name: [len(t.changed), t.lines] for t in tallies}))
+        print(json.dumps({t.name: [len(t.changed), t.ordinary, t.lines] for t in tallies}))
     return 0
 
 

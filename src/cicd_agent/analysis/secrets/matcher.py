@@ -10,12 +10,17 @@ from dataclasses import dataclass
 import ahocorasick_rs
 
 from cicd_agent.analysis.secrets.loading import rule_set
-from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS
+from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS, regex_syntax
 from cicd_agent.analysis.secrets.rule import Rule, compile_pattern
-from cicd_agent.analysis.secrets.shapes import PRIVATE_KEY
+from cicd_agent.analysis.secrets.shapes import PRIVATE_KEY, empty_key_block
 from cicd_agent.analysis.secrets.values import (
+    code_name,
+    code_reference,
     entropy,
     example_credential,
+    identifier,
+    names_its_key,
+    passphrase,
     placeholder,
     plausible_secret,
     stand_in,
@@ -192,7 +197,8 @@ def _example(rule: Rule, text: str, match: re.Match[str], span: tuple[int, int])
     (:func:`example_credential`); a URL's user is what stands between ``://`` and ``:``."""
     if rule.kind == "password in URL":
         user = text[match.start() + len("://") : span[0] - 1]
-        return example_credential(text[span[0] : span[1]], user)
+        password = text[span[0] : span[1]]
+        return example_credential(password, user) or regex_syntax(password)
     return rule.kind == "authorization header" and example_credential(text[span[0] : span[1]])
 
 
@@ -204,6 +210,72 @@ def _marked(rule: Rule, secret: str) -> bool:
     with anything after it is rare in ordinary code; a finding still wants it real."""
     lowered = secret.lower()
     return not rule.plausible and any(keyword in lowered for keyword in rule.keywords)
+
+
+_KEY_REACH = 128
+"""How far before its keyword a key's name may start (the rule is anchored on the keyword:
+``refresh_token`` is matched from ``token``)."""
+
+
+def _key_of(text: str, match: re.Match[str], span: tuple[int, int]) -> str:
+    """The whole key a value is assigned to: the name's characters before the keyword, then
+    the match up to the value."""
+    start = match.start()
+    floor = max(0, start - _KEY_REACH)
+    while start > floor and (text[start - 1].isalnum() or text[start - 1] in "_-.$"):
+        start -= 1
+    return text[start : span[0]]
+
+
+_CODE_PLACES = frozenset({"assigned secret", "authorization header"})
+
+
+def _argument(text: str, span: tuple[int, int]) -> bool:
+    """Whether the value is a variable passed in code: a name of lower-case words
+    (:func:`code_name`), unquoted, right before ``)`` or ``,`` (``HTTP_AUTHORIZATION=token1_header)``,
+    a test's keyword argument). Unquoted and so ended, a secret would be a syntax error; the
+    same name in a file of settings (``API_TOKEN=ndiawudh1_wdajwoidjajawdeps``) still goes."""
+    start, end = span
+    return (
+        text[end : end + 1] in (")", ",")
+        and text[start - 1 : start] not in ("'", '"', "`")
+        and code_name(text[start:end])
+    )
+
+
+_OBJECT_ID = re.compile(r"""(?<![\w-])["']?id["']?[ \t]*[:=][ \t]*["']?\Z""")
+"""An object's ``id`` (``"id": "org-GExadygjSbKP8hsY"``, a Terraform Cloud organisation in a
+recorded API answer): a name for a thing, which its API shows to anyone who may read it."""
+
+
+_CHAINED = re.compile(r"[ \t]*\r?\n[ \t]*\.[A-Za-z_]\w*[(<]")
+"""A call on the next line (``= OAuth2AuthorizationContext`` then ``.withClientRegistration(``):
+the value before it is the start of an expression, a builder's class of two words or more."""
+_CAMEL_WORD = re.compile(r"[A-Z][a-z]{2,}")
+
+
+def _reference(text: str, span: tuple[int, int]) -> bool:
+    """Whether the value is code naming a value (:func:`code_reference`), unquoted."""
+    start, end = span
+    value = text[start:end]
+    return text[start - 1 : start] not in ("'", '"', "`") and (
+        code_reference(value, text[end : end + 1])
+        or (
+            identifier(value)
+            and len(_CAMEL_WORD.findall(value)) >= 2
+            and _CHAINED.match(text, end) is not None
+        )
+    )
+
+
+def _option(text: str, start: int) -> bool:
+    """Whether the word that ends in ``pass``/``password`` at ``start`` is an option
+    (``--password``, ``--db-password``, ``-pass``), not a hyphenated word
+    (``vault-password format_1_1.yml``, a file's name; ``forgot-password pages``)."""
+    begin = start
+    while begin > 0 and (text[begin - 1].isalnum() or text[begin - 1] in "_-"):
+        begin -= 1
+    return text[begin : begin + 1] == "-"
 
 
 def _allowed(
@@ -218,6 +290,14 @@ def _allowed(
     """Whether a match is not a secret after all: a placeholder or code, too little entropy,
     or covered by the rule's or gitleaks' global allow lists."""
     secret = text[span[0] : span[1]]
+    if empty_key_block(secret):
+        return True
+    if rule.kind in _CODE_PLACES and (_argument(text, span) or _reference(text, span)):
+        return True
+    if rule.kind == "password option" and not rule.request and not _option(text, match.start()):
+        return True
+    if rule.kind == "prefixed token" and _OBJECT_ID.search(text, max(0, span[0] - 16), span[0]):
+        return True
     if rule.request:  # our own rules, with their own test for stand-ins
         return (
             stand_in(secret)
@@ -225,7 +305,11 @@ def _allowed(
             or not (broad or plausible_secret(secret))
             or (rule.check is not None and not rule.check(secret))
         )
+    if rule.kind == "assigned secret" and passphrase(_key_of(text, match, span), secret):
+        return False
     if rule.plausible and not plausible_secret(secret, placeholders=broad):
+        return True
+    if rule.kind == "assigned secret" and names_its_key(_key_of(text, match, span), secret):
         return True
     if rule.check is not None and not rule.check(secret):
         return True

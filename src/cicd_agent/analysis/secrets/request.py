@@ -4,6 +4,7 @@ is a credential, so any value but a stand-in goes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from cicd_agent.analysis.secrets.rule import Rule
@@ -105,10 +106,26 @@ _SCHEMES = (
 _CREDENTIAL = r"""(?![a-z]+[ \t]+[A-Za-z])(?=[^\s'"`,;)}\]]*[^\W_])(?P<secret>[^\s'"`,;)}\]]+)"""
 """The credential after a scheme, unless it and the next word read as prose (``token has
 expired``) or it holds no letter or digit (``GITHUB_TOKEN ? …``, ``prefix + 'x'``: code)."""
+_PARAM_NAME = re.compile(r"([\w-]+)\s*=")
+_PUBLIC_PARAMS = frozenset(
+    {"username", "realm", "nonce", "uri", "qop", "nc", "opaque", "algorithm", "stale", "domain",
+     "charset", "userhash"}
+)  # fmt: skip
+"""A Digest exchange's parameters that hold no secret: the user's name and the server's
+challenge. The client's proof is ``response`` (and ``cnonce`` with it)."""
+
+
+def _public_name(value: str) -> bool:
+    """A Digest parameter's name with nothing after it (``username=``, a string that code
+    continues on its next line): what follows the scheme is no credential."""
+    return value.endswith("=") and value[:-1].lower() in _PUBLIC_PARAMS
+
+
 _AUTH_SCHEME = _request(
     "authorization header",
     _AUTH_HEADER + rf"(?i:{_SCHEMES})[ \t]+" + _CREDENTIAL,
     ("authorization",),
+    check=lambda value: not _public_name(value),
 )
 """``Authorization: Basic <base64>``, ``Bearer <token>``, ``token x``, ``Negotiate …``, ``NTLM
 …``: after a known scheme any credential but a stand-in goes."""
@@ -118,7 +135,7 @@ _AUTH_OTHER_SCHEME = _request(
     "authorization header",
     _AUTH_HEADER + r"[A-Za-z][\w.-]{1,24}[ \t]+" + _CREDENTIAL,
     ("authorization",),
-    check=not_a_word,
+    check=lambda value: not_a_word(value) and not _public_name(value),
 )
 """Any other scheme (``Authorization: CustomScheme <credential>``)."""
 
@@ -135,22 +152,36 @@ _AUTH_TOKEN = Rule(
     group="secret",
     plausible=True,
     anchored=True,
-    check=lambda value: not example_credential(value) and not _foreign_word(value),
+    check=lambda value: (
+        not example_credential(value)
+        and not _foreign_word(value)
+        and "authorization" not in value.lower()
+    ),
 )
 """No scheme (``Authorization: <token>``): only what looks like a secret (``Authorization:
-required`` does not, nor does a word in another script, ``authorization: авторизація``)."""
+required`` does not, nor does a word in another script, ``authorization: авторизація``, nor a
+header's or type's name, ``X-HTTP_AUTHORIZATION``, ``headers::authorization::{Authorization``)."""
 _PARAMS = r"(?P<secret>[\w-]+=(?![=\s,;]|$|[\"'](?:[\s,;)}}\]]|$))(?:[^\r\n]*(?={closing})|[^\r\n]*))".format(
     closing=r"(?(inner)(?P=inner)|(?(outer)(?P=outer)|(?!)))(?:[\s,;)}\]]|\Z)"
 )
 """Parameters, to the last quote on the line that closes the header's value, else to the end.
 A name and ``=`` with nothing after it is base64's padding (``Basic dXNlcjpwYXNz=``), not a
 parameter."""
+
+
+def _holds_proof(params: str) -> bool:
+    """Whether the parameters name one that is not :data:`_PUBLIC_PARAMS` (``response=``, AWS's
+    ``Signature=``, any scheme's own): only such a parameter can hold the credential."""
+    return any(name.lower() not in _PUBLIC_PARAMS for name in _PARAM_NAME.findall(params))
+
+
 _AUTH_PARAMS = Rule(
     "authorization header",
     _AUTH_HEADER + r"[A-Za-z][\w-]{1,24}[ \t]+" + _PARAMS,
     ("authorization",),
     group="secret",
     anchored=True,
+    check=_holds_proof,
 )
 """Schemes with parameters (``Digest username="…", response="…"``, ``AWS4-HMAC-SHA256
 Credential=…, Signature=…``): the parameters go whole, to the quote that closes the header's
@@ -225,3 +256,17 @@ REQUEST_CREDENTIALS = (
     *_CLIENT_PASSWORDS,
     _CLIENT_VARIABLE,
 )
+
+
+_REGEX_PARTS = re.compile(r"\[\^?[^\]]*\]|\(\?P<\w+>|\(\?:|\\[A-Za-z]")
+
+
+def regex_syntax(value: str) -> bool:
+    """A pattern where a URL's password goes (``https?://(.+):(.+)@``, ``(?:[^@]+@)?``,
+    ``(?P<pass>[^:@]+)``): code that parses URLs. Once its classes, named groups and escapes
+    are taken out, only groups, quantifiers, ``.`` and ``:`` are left; any letter or digit
+    outside a class is a password's."""
+    if "(" not in value and "[" not in value:
+        return False
+    rest = _REGEX_PARTS.sub("", value)
+    return not rest.strip("()+*?.:") and (rest != value or any(c in value for c in "+*?"))

@@ -8,7 +8,7 @@ import re
 
 from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS
 from cicd_agent.analysis.secrets.rule import Rule
-from cicd_agent.analysis.secrets.values import RANDOM_RUN, random_token
+from cicd_agent.analysis.secrets.values import RANDOM_RUN, qualified_name, random_token
 from cicd_agent.analysis.secrets.vendors import VENDOR_RULES
 
 _KEY_LINES = (
@@ -26,6 +26,23 @@ PRIVATE_KEY = Rule(
     ),
     ("private key",),
 )
+_KEY_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----")
+_KEY_BODY = re.compile(r"[A-Za-z0-9+/]{16,}")
+
+
+def empty_key_block(secret: str) -> bool:
+    """Whether a private-key match holds no key between its BEGIN and its first END marker
+    (``"-----BEGIN PRIVATE KEY-----\\n-----END PRIVATE KEY-----"``, a test's stand-in). Such a
+    block is no credential, and gitleaks' rule, which wants 64 characters between the markers,
+    ran from it past its own END to the next key's, taking the code between (thousands of
+    lines of one test file). A BEGIN marker alone (a cut log or diff) still counts."""
+    begin = _KEY_BEGIN.match(secret)
+    if begin is None:
+        return False
+    end = secret.find("-----END", begin.end())
+    return end >= 0 and _KEY_BODY.search(secret, begin.end(), end) is None
+
+
 # Anchored on the keyword, not the start of the variable name: a leading [A-Z0-9_.-]* would be
 # tried at every character of the text. (gitleaks' generic-api-key rule, which this replaces,
 # starts with such a prefix and is ten times slower on a large diff.)
@@ -109,27 +126,35 @@ _PUBLIC_ID = re.compile(
     r"(?i:sha(?:1|224|256|384|512)-)|[A-Z]{1,5}_k[gw]D[A-Za-z0-9]"
     r"|(?!(?i:secret|token|key|pass|auth|api))[A-Za-z]{4,}-[0-9a-f]{40}$"
     r"|diff-[0-9a-f]{32}(?:[0-9a-f]{32})?(?:[LR]\d+)?$"
+    r"|(?:evt|ch|cus|pi|pm|seti|sub|si|prod|price|txn|in|ii|po|tr|py|re|acct|src|card|ba|dp)"
+    r"_\d[A-Za-z0-9]{13,}$"
 )
 """A subresource-integrity digest (``sha512-<base64>``, every package lock's ``integrity``), a
 hash of public content, a GitHub node id (``PR_kwDO…``, ``DIC_kwDO…``), or a word, a hyphen
 and a SHA-1 in hex (``schedule-<sha1>``, ``dryRun-<sha1>``, a name made from a commit or a hash; not
 a word naming a secret, ``secret-<sha1>``, and not an underscore, as tokens are written:
 Buildkite's ``bkua_<40 hex>``),
-or a GitHub diff's file or line anchor (``#diff-<md5 or sha256 of the path>R178``): not a token.
+or a GitHub diff's file or line anchor (``#diff-<md5 or sha256 of the path>R178``), or a
+Stripe object's id (``evt_1Ip9…``, ``cus_…``, ``pi_…``: Stripe's documented id prefixes, an
+underscore and a digit; its secrets are ``sk_``, ``rk_``, ``whsec_`` and have their own
+rules): not a token.
 Services that put 40 hex characters after their prefix use a short one (``pul-``) and have
 rules of their own; longer hex runs (``rootly_<64 hex>``) stay tokens."""
 # Not inside base64 or a longer name; after ``=`` only when a name in capitals is assigned
 # (``DEPLOY=acme_…``, an environment variable that names no secret), not a URL's query
-# (``?list=PLUe5s-…``, a playlist id).
+# (``?list=PLUe5s-…``, a playlist id), nor a weak entity tag (``W/"bec-Gggne…"``, a hash of a
+# response body that every cache and recorded HTTP exchange holds).
 _PREFIXED_TOKEN = Rule(
     "prefixed token",
-    r"(?<![\w.+/-])(?<![^A-Z0-9_]=)"
+    r"(?<![\w.+/-])(?<![^A-Z0-9_]=)(?<!W/\")"
     r"(?P<secret>[A-Za-z][A-Za-z0-9]{1,11}(?:[_.-][A-Za-z0-9]{1,11}){0,3}[_.-]"
     r"[A-Za-z0-9][A-Za-z0-9_-]{15,}={0,2})(?![\w.+/=-])",
     (),
     group="secret",
     redaction_only=True,
-    check=lambda value: random_token(value) and not _PUBLIC_ID.match(value),
+    check=lambda value: (
+        random_token(value) and not _PUBLIC_ID.match(value) and not qualified_name(value)
+    ),
     seed=RANDOM_RUN,
 )
 _WEBHOOK_PLACE = re.compile(r"(?i)hook|/api/")

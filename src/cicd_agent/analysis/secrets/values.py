@@ -58,6 +58,22 @@ _WORDS_ONLY = re.compile(r"[A-Za-z_.+-]+")
 _LOWER_PATH = re.compile(r"/?[a-z_.][a-z0-9_.-]*(?:/[a-z_.][a-z0-9_.-]*)+/?|/[a-z_.][a-z0-9_.-]*/?")
 """A path of lower-case names (``/run/secrets/``, ``tmp/actual``): where a secret is kept,
 not the secret. Not ``//host…``: a service's address can be a scanner's secret."""
+_PATH_PART = re.compile(r"[a-z0-9]+")
+_VERSION = re.compile(r"v\d+(?:alpha|beta|rc)?\d*")
+
+
+def _generated_path(value: str) -> bool:
+    """Two or more parts that mix letters and digits (``hx7/tq9-wz2k4``): how a generated
+    password of small letters reads; a folder's path has at most one such part (``k8s/secrets``,
+    ``python3.11/site-packages``) beside versions (``apis/v1beta1/…``)."""
+    parts = [
+        part
+        for part in _PATH_PART.findall(value)
+        if not part.isdigit() and not part.isalpha() and not _VERSION.fullmatch(part)
+    ]
+    return len(parts) >= 2
+
+
 _OPTION = re.compile(r"--?[a-z][a-z-]*=?")
 """A command's option (``'--password='.$password``): the name the secret is passed under."""
 _DIGEST_CHALLENGE = re.compile(r"(?i)digest\s+(?:realm|nonce|qop|opaque|algorithm|stale|domain)=")
@@ -111,7 +127,9 @@ def plausible_secret(value: str, *, placeholders: bool = False) -> bool:
         return False
     if not any(c.isalnum() for c in value):  # a heading's underline, ``==============``
         return False
-    if _OPTION.fullmatch(value) or (_LOWER_PATH.fullmatch(value) and not random_token(value)):
+    if _OPTION.fullmatch(value) or (
+        _LOWER_PATH.fullmatch(value) and not random_token(value) and not _generated_path(value)
+    ):
         return False
     if _DIGEST_CHALLENGE.match(value) and not _DIGEST_CREDENTIAL.search(value):
         return False
@@ -217,6 +235,54 @@ def spelled_stand_in(value: str) -> bool:
     return len(plain) <= 40 and _STAND_IN_WORDS.fullmatch(plain) is not None
 
 
+_KEY_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+_VALUE_WORD = re.compile(r"[A-Za-z]+|\d+")
+
+
+def names_its_key(key: str, value: str) -> bool:
+    """Whether a value assigned to a secret-named key only spells that key's own words, with
+    a short number or :data:`_STAND_IN_WORDS` beside them (``AUTH_HMAC_SHA1 = 'hmac-sha1'``, an
+    enumeration's choice; ``refresh_token="refresh2"``, ``csrf_token="csrf3"``, a test's
+    numbered stand-in): the value names the place, it holds no secret. A word of the value
+    that the key does not hold (``db_password = "db-Xk8pQ2"``) or a long number
+    (``password = "password2024"``) is a secret's."""
+    key_words = {word.lower() for word in _KEY_WORD.findall(key) if not word.isdigit()}
+    words = _VALUE_WORD.findall(unquote(value))
+    if not words or _SEPARATORS.sub("", value).isdigit():
+        return False
+    named = False
+    for word in words:
+        lowered = word.lower()
+        if word.isdigit():
+            if len(word) > 3:
+                return False
+        elif lowered in key_words:
+            named = True
+        elif not _STAND_IN_WORDS.fullmatch(lowered):
+            return False
+    return named and not any(c not in "-_. " and not c.isalnum() for c in unquote(value))
+
+
+_PASSWORD_KEY = re.compile(r"(?i)(?:pass(?:word|wd|phrase)?|pwd)\d{0,3}$")
+_KEY_NAME_RUN = re.compile(r"[\w.$-]+")
+_PASSPHRASE = re.compile(r"[a-z]{2,}(?:[- ][a-z]{2,}){3,}")
+
+
+def passphrase(key: str, value: str) -> bool:
+    """Whether a value assigned to a password key is a passphrase of four or more lower-case
+    words (``correct-horse-battery-staple``), not spelled from stand-in words. Words only read
+    as a name to :func:`plausible_secret` (``client-secret-basic``, a method); a key whose last
+    word is a password's says the words are one, and prose there has capitals, punctuation or
+    fewer words."""
+    name = _KEY_NAME_RUN.match(key)
+    return (
+        name is not None
+        and _PASSWORD_KEY.search(name.group()) is not None
+        and _PASSPHRASE.fullmatch(value) is not None
+        and not spelled_stand_in(value)
+    )
+
+
 _SCHEME_VALUE = re.compile(r"(?i)(?:basic|bearer|token|digest)\s+(?P<credential>\S+)\s*")
 """A header's value assigned to a key (``{"authorization": "Basic …"}``)."""
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
@@ -232,7 +298,8 @@ def example_credential(value: str, user: str | None = None) -> bool:
     :data:`_EXAMPLE_PASSWORDS` (``postgresql://scott:tiger@localhost/test``,
     ``https://user:pass@host``), a token spelled from :data:`_EXAMPLE_TOKEN`'s words
     (``Bearer testtoken``), or Basic credentials that decode to such a pair
-    (``dXNlcm5hbWU6cGFzc3dvcmQ=`` is ``username:password``). Any other value in those places
+    (``dXNlcm5hbWU6cGFzc3dvcmQ=`` is ``username:password``) or to a user with an empty
+    password (``dXNlcjo=`` is ``user:``, ``Og==`` is ``:``). Any other value in those places
     goes, however weak (``root:password``, ``guest:guest``, ``u:p``, ``Bearer abc``): a real
     default account's password, or a person's, is still a secret."""
     if user is not None:
@@ -246,7 +313,20 @@ def example_credential(value: str, user: str | None = None) -> bool:
     except (binascii.Error, UnicodeDecodeError):
         return False
     name, colon, password = decoded.partition(":")
-    return bool(colon) and decoded.isprintable() and example_credential(password, name)
+    return (
+        bool(colon)
+        and decoded.isprintable()
+        and (not password or example_credential(password, name))
+    )
+
+
+_CODE_NAME = re.compile(r"[a-z]{3,}\d{0,3}(?:_[a-z]{3,}\d{0,3})+")
+
+
+def code_name(value: str) -> bool:
+    """A variable's name of lower-case words, each maybe with a short number
+    (``HTTP_AUTHORIZATION=token1_header``, a test's keyword argument): code, not a token."""
+    return _CODE_NAME.fullmatch(value) is not None
 
 
 def not_a_word(value: str) -> bool:
@@ -298,3 +378,61 @@ def placeholder(value: str) -> bool:
         return True
     steps = sum(ord(b) - ord(a) == 1 for a, b in pairwise(chars))
     return steps * 2 >= len(chars) - 1
+
+
+_REFERENCE = re.compile(r"(&|\*|@@?)([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(\{.*)?")
+_CAMEL_WORDS = re.compile(r"[A-Z]?[a-z]{2,}")
+_TEMPLATE_NAME = re.compile(r"@[A-Z]{2,}\d?(?:_[A-Z]{2,}\d?)*")
+"""A template's variable (``aws_secret_key: @SECRET_KEY``, ``ansible_password=@PASSWORD``):
+words in capitals, each maybe with one digit (``@ESXI1_PASSWORD``), filled in before use."""
+
+
+def code_reference(value: str, after: str) -> bool:
+    """A value that is code naming a value, not one (``BasicAuth: &config.BasicAuth{``, Go's
+    address of a composite literal; ``ClientSecret: *clientSecret,``, a pointer read;
+    ``token: @user.token``, Ruby's instance variable): a sigil, then a name of words. A
+    qualified name (``pkg.Type``, ``@user.token``) of words, a name of lower-case words joined
+    by ``_`` (``@original_min_cost``), or a camel-case name of two words or more that code ends
+    (``&OAuthConfig{``, ``*sasToken,``). A password starting with ``@`` or ``*`` is one word
+    with digits (``@Summer2024``) or random, and goes."""
+    if _TEMPLATE_NAME.fullmatch(value):
+        return True
+    match = _REFERENCE.fullmatch(value)
+    if match is None:
+        return False
+    parts = match.group(2).split(".")
+    if not all(_wordy(part) for part in parts):
+        return False
+    if len(parts) > 1 or code_name(parts[0]):
+        return True
+    ended = match.group(3) is not None or after[:1] in ("{", ",", ")", ";", "\n", "")
+    return ended and len(_CAMEL_WORDS.findall(parts[0])) >= 2 and not parts[0].islower()
+
+
+def _wordy(name: str) -> bool:
+    """A name of words, maybe with a short number at its end (``OAuth2``): :func:`identifier`,
+    or capitalised words holding three quarters of its letters (``OAuth``: ``O`` an initial)."""
+    name = re.sub(r"\d{1,2}$", "", name)
+    if not name or any(c.isdigit() for c in name):
+        return False
+    words = _CAMEL_WORDS.findall(name)
+    letters = sum(c.isalpha() for c in name)
+    return identifier(name) or (bool(words) and 4 * sum(map(len, words)) >= 3 * letters)
+
+
+_QUALIFIED = re.compile(r"[a-z][a-z0-9_]{2,}\.([A-Z][A-Za-z0-9]+)")
+
+
+def qualified_name(value: str) -> bool:
+    """A name a package exports, read where code calls it (``storage.AppenderV2AsLimitedV1``,
+    ``proto.GoGoProtoPackageIsVersion3``, ``authority.WithX509SignerFunc``): a lower-case
+    package, a dot, then capitalised words with a few digits (versions, ``X509``) that hold
+    three quarters of its letters. A random part breaks into short pieces."""
+    match = _QUALIFIED.fullmatch(value)
+    if match is None:
+        return False
+    name = match.group(1)
+    letters = sum(c.isalpha() for c in name)
+    words = [w for w in _NAME_PART.findall(name) if len(w) >= 3 and w[1:].islower()]
+    digits = sum(c.isdigit() for c in name)
+    return len(words) >= 2 and 4 * sum(map(len, words)) >= 3 * letters and digits <= 4
