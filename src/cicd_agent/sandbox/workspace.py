@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import itertools
 import os
 import re
@@ -66,7 +67,10 @@ def copy_repository(source: Path, target: Path) -> list[Path]:
     linked folders are walked for them too: a ``pyvenv.cfg`` the pull request commits makes a
     folder "a virtualenv", and a checkout inside it would otherwise never be seen.
     """
-    linked = linked_folders(source)
+    try:
+        linked = linked_folders(source)
+    except OSError as exc:  # the checkout's top folder is closed to us
+        raise CopyFailed("", exc) from exc
     os.mkdir(target)
     copy = _Copy(source, target, linked)
     try:
@@ -90,8 +94,18 @@ def linked_folders(source: Path) -> set[str]:
         if entry.name not in SKIPPED_NAMES
         and entry.is_dir()
         and not entry.is_symlink()
-        and (entry.name == "node_modules" or (entry.joinpath("pyvenv.cfg")).is_file())
+        and (entry.name == "node_modules" or _holds_virtualenv(entry))
     }
+
+
+def _holds_virtualenv(folder: Path) -> bool:
+    """Whether ``folder`` holds ``pyvenv.cfg``; a folder we may list but not enter holds
+    none here (``is_file`` raised PermissionError, an internal error where the copy's walk
+    names the folder in one usage error)."""
+    try:
+        return folder.joinpath("pyvenv.cfg").is_file()
+    except OSError:
+        return False
 
 
 def skipped(name: str) -> bool:
@@ -192,14 +206,36 @@ def _copy_file(folder: int, name: str, target: int) -> None:
         mode = stat.S_IMODE(found.st_mode) | _FILE_MODE
         copy = os.open(name, _NEW_FILE_FLAGS, mode, dir_fd=target)
         try:
-            while os.sendfile(copy, source, None, 1 << 30):
-                pass
+            _copy_data(source, copy, found.st_size)
             os.chmod(copy, mode)  # the umask took bits from the one given at creation
             os.utime(copy, ns=_times(found))
         finally:
             os.close(copy)
     finally:
         os.close(source)
+
+
+def _copy_data(source: int, copy: int, size: int) -> None:
+    """Copy the first ``size`` bytes of ``source`` into ``copy``, holes kept as holes: a file
+    of a terabyte holding two words (a step before ours can make one; git never does) was
+    written out as zeros and filled the runner's disk before any run started."""
+    offset = 0
+    while offset < size:
+        try:
+            data = os.lseek(source, offset, os.SEEK_DATA)
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:  # nothing but a hole is left
+                break
+            raise
+        hole = min(os.lseek(source, data, os.SEEK_HOLE), size)
+        os.lseek(copy, data, os.SEEK_SET)
+        while data < hole:
+            sent = os.sendfile(copy, source, data, hole - data)
+            if not sent:  # the file shrank meanwhile
+                break
+            data += sent
+        offset = max(hole, offset + 1)
+    os.ftruncate(copy, size)
 
 
 def _times(found: os.stat_result) -> tuple[int, int]:
