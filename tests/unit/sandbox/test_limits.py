@@ -123,6 +123,27 @@ def test_a_file_with_several_names_counts_once(tmp_path: Path) -> None:
     assert "kept" in result.output
 
 
+def test_names_of_one_file_still_count_as_entries(tmp_path: Path) -> None:
+    """Attack: were a further name of a file counted at nothing, a run could make names
+    (65000 a file on ext4) for the cost of their folder's blocks alone, more than a measure
+    can list and sort in the host's memory. Each counts one block, as every entry does:
+    2000 names of one empty file pass a 4 MiB limit."""
+    result = _run_under(
+        tmp_path,
+        """
+        import os, time
+        open("one", "w").close()
+        for number in range(2000):
+            os.link("one", f"n{number}")
+        time.sleep(5)
+        print("never counted", flush=True)
+        """,
+        Limits(disk_bytes=4 << 20),
+    )
+    assert "never counted" not in result.output, result.output
+    assert result.killed_for.startswith("it wrote more than 4 MiB"), result.describe()
+
+
 def test_a_run_that_writes_past_its_limit_and_ends_at_once_is_caught(tmp_path: Path) -> None:
     """Attack (found by the fifth red team): the disk was first measured after the run had
     started and then once a poll, never after it ended; a run that writes 16 MiB under a
