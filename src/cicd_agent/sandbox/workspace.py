@@ -128,7 +128,15 @@ class CopyFailed(Exception):
     """A checkout the sandbox could not copy: where, and the system's words."""
 
     def __init__(self, where: str, error: OSError) -> None:
-        super().__init__(f"{where or '.'}: {error.strerror or error}")
+        super().__init__(f"{_one_line(where) or '.'}: {error.strerror or error}")
+
+
+def _one_line(name: str) -> str:
+    """A path of the pull request's, shown on one line: bytes that are not UTF-8 and every
+    character that is not printable (a line end, then a workflow command, in a folder's
+    name made the usage error two lines, the second the pull request's) escaped."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 class _Copy:

@@ -163,6 +163,34 @@ def test_a_checkout_the_sandbox_cannot_copy_is_one_plain_error(tmp_path: Path) -
     assert len(said.splitlines()) == 1
 
 
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("unshare") is None, reason="mounts a small file system"
+)
+def test_a_copy_error_naming_a_hostile_folder_stays_one_line(tmp_path: Path) -> None:
+    """Attack (found by the fifth red team): the usage error names the folder the copy
+    stopped in, and the pull request names its folders: a line end and a workflow command in
+    one (``::warning::``, ``::add-mask::``) made the one line two, the second the pull
+    request's; a name that is not UTF-8 too. Shown escaped, the error stays one line."""
+    checkout = tmp_path / "checkout"
+    hostile = os.fsdecode(b"big\n::warning::forged \xff")
+    (checkout / hostile).mkdir(parents=True)
+    (checkout / hostile / "blob.bin").write_bytes(bytes(2 << 20))
+    small = tmp_path / "small"
+    small.mkdir()
+    mount = f'mount -t tmpfs -o size=1m tmpfs {small} && exec "$@"'
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", mount, "sh",
+         sys.executable, "-c", _FULL_DISK, str(checkout), str(small)],
+        capture_output=True, text=True, timeout=120, check=False, errors="replace",
+    )  # fmt: skip
+    said = done.stdout.strip()
+    assert said.startswith(
+        "UsageError: the sandbox cannot copy the checkout: big\\n::warning::forged \\xff: "
+        "No space left on device"
+    ), (said, done.stderr[-2000:])
+    assert len(said.splitlines()) == 1
+
+
 _FEW_DESCRIPTORS = textwrap.dedent(
     """
     import os, resource, sys
