@@ -159,10 +159,13 @@ class _Copy:
         self.left_out: list[Path] = []
         self._linked = linked
         self._parts: list[str] = []
-        self._target = os.open(target, FOLDER_FLAGS)
+        self._names: dict[tuple[int, int], tuple[tuple[str, ...], str]] = {}
+        self._top = os.open(target, FOLDER_FLAGS)
+        self._target = os.open(".", FOLDER_FLAGS, dir_fd=self._top)
 
     def close(self) -> None:
         os.close(self._target)
+        os.close(self._top)
 
     def where(self) -> str:
         """The folder being copied, relative to the source ("" at its top)."""
@@ -180,8 +183,30 @@ class _Copy:
             os.mkdir(name, 0o700, dir_fd=self._target)
             return True
         elif stat.S_ISREG(found.st_mode):
-            _copy_file(folder, name, self._target)
+            self._file(folder, name, found)
         return False
+
+    def _file(self, folder: int, name: str, found: os.stat_result) -> None:
+        """Copy file ``name``; a further name of a file already copied becomes a name of the
+        copy (50 names of a 1 MiB file made a 50 MiB copy: 65000 of a GiB fill any disk)."""
+        file = (found.st_dev, found.st_ino)
+        first = self._names.get(file) if found.st_nlink > 1 else None
+        if first is None:
+            _copy_file(folder, name, self._target)
+            if found.st_nlink > 1:
+                self._names[file] = (tuple(self._parts), name)
+            return
+        parts, first_name = first
+        below = os.open(".", FOLDER_FLAGS, dir_fd=self._top)  # down to it by descriptors
+        try:
+            for part in parts:
+                inner = os.open(part, FOLDER_FLAGS, dir_fd=below)
+                os.close(below)
+                below = inner
+            os.link(first_name, name, src_dir_fd=below, dst_dir_fd=self._target,
+                    follow_symlinks=False)  # fmt: skip
+        finally:
+            os.close(below)
 
     def enter(self, folder: int, name: str) -> None:
         below = os.open(name, FOLDER_FLAGS, dir_fd=self._target)

@@ -350,3 +350,20 @@ def test_a_folder_its_owner_may_list_but_not_search_is_walked() -> None:
         assert copied == "['empty', 'kept.txt'] 0o755"
     finally:
         remove_tree(made)
+
+
+def test_names_of_one_file_are_copied_as_names_of_one_copy(tmp_path: Path) -> None:
+    """Attack (found by the fifth red team): the copy wrote each name of a file as a file of
+    its own: 50 names of a 1 MiB file (in folders of their own) made a 50 MiB copy, and the
+    65000 names a file may have on ext4 make a GiB fill any disk before a run starts. Each
+    further name is now a name of the copy."""
+    checkout = tmp_path / "checkout"
+    (checkout / "deep" / "er").mkdir(parents=True)
+    (checkout / "big").write_bytes(b"x" * (1 << 20))
+    for number in range(50):
+        os.link(checkout / "big", checkout / ("deep/er" if number % 2 else "deep") / f"n{number}")
+    copy_repository(checkout, tmp_path / "copy")
+    first = (tmp_path / "copy" / "big").stat()
+    assert first.st_nlink == 51
+    assert (tmp_path / "copy" / "deep" / "er" / "n1").stat().st_ino == first.st_ino
+    assert (tmp_path / "copy" / "deep" / "n0").read_bytes() == b"x" * (1 << 20)
