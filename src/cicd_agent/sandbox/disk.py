@@ -87,3 +87,18 @@ class DiskStart:
         others may write meanwhile (``limits``), else 0."""
         unseen = self.unseen(shown)
         return unseen if unseen > max(limits.disk_bytes, limits.others_bytes) else 0
+
+    def overrun(self, limits: Limits, shown: int) -> str:
+        """Why a run whose counted use is now ``shown`` wrote past its disk limit, in words
+        ("" when it did not): what it shows past the limit, or a fall it does not explain
+        past the limit and what others may write (:meth:`hidden_past`)."""
+        if shown > self.shown + limits.disk_bytes:
+            return f"it wrote more than {limits.disk_bytes >> 20} MiB"
+        hidden = self.hidden_past(limits, shown)
+        if hidden:
+            return (
+                f"it wrote more than {limits.disk_bytes >> 20} MiB: its file systems lost "
+                f"{hidden >> 20} MiB that none of its folders or open files hold (files it "
+                "hides, unless other processes wrote as much beside it)"
+            )
+        return ""

@@ -14,6 +14,7 @@ import itertools
 import os
 import resource
 import signal
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -201,7 +202,11 @@ def remove_group(group: Path | None) -> bool:
 
 def tree_bytes(root: Path) -> int:
     """What ``root`` takes on disk: every file, folder and link, each at the larger of its size,
-    its blocks and one block (empty folders and empty files take blocks or inodes too), walked
+    its blocks and one block (empty folders and empty files take blocks or inodes too), a file
+    with several names at its size once and one block a further name (an installer links
+    files from its cache: uv does by default, and each name counted at the file's size
+    killed an honest run; a name at nothing would let a run make more names than any
+    walk can read for the cost of their folder's blocks), walked
     by descriptors (:func:`cicd_agent.sandbox.walk.walk`), so no depth or path length hides
     anything below. Something gone or closed to us during the walk counts nothing (the file
     system's free count still sees its blocks: :mod:`cicd_agent.sandbox.disk`). Measure a run's
@@ -217,8 +222,15 @@ class _Total:
 
     def __init__(self) -> None:
         self.bytes = 0
+        self._linked: set[tuple[int, int]] = set()
 
     def entry(self, folder: int, name: str, found: os.stat_result) -> bool:
+        if found.st_nlink > 1 and not stat.S_ISDIR(found.st_mode):
+            file = (found.st_dev, found.st_ino)
+            if file in self._linked:  # its blocks are counted: this name, as any entry,
+                self.bytes += ENTRY_BYTES  # at one block, so entries stay few to walk
+                return True
+            self._linked.add(file)
         self.bytes += max(found.st_size, found.st_blocks * 512, ENTRY_BYTES)
         return True
 

@@ -70,14 +70,15 @@ class RunResult:
     evidence: bytes = b""
     """What the run wrote to its evidence pipe (empty unless asked for)."""
     killed_for: str = ""
-    """Why we killed the run before its timeout ("" when we did not)."""
+    """Why we killed the run before its timeout, or would have had it not ended first (its
+    disk past the limit when it ended): "" when neither."""
     sandbox_failure: str = ""
     """bwrap's own words when it could not start the command (its mounts, its ``--chdir``):
     the sandbox's failure, never the project's ("" when the command started)."""
 
     @property
     def ok(self) -> bool:
-        return self.returncode == 0 and not self.timed_out
+        return self.returncode == 0 and not self.timed_out and not self.killed_for
 
     def describe(self) -> str:
         """How the run ended, in words (for feedback and reports)."""
@@ -254,27 +255,20 @@ class Sandbox:
 
     def _overrun(self, start: DiskStart, pid: int, groups: RunGroups) -> str:
         """Why the run (``pid`` and below) must be killed now: it wrote past its disk limit
-        since its ``start`` (its folders, files its processes hold unlinked on their file
-        systems, and blocks its file systems lost that neither shows), or holds more memory
-        files than a process may have memory; "" when neither."""
+        since its ``start`` (:meth:`DiskStart.overrun`: its folders, files its processes hold
+        unlinked on their file systems, and blocks its file systems lost that neither shows),
+        or holds more memory files than a process may have memory; "" when neither."""
         writable = start.writable
         with still(pid):  # nothing renamed, moved or closed while it is measured
             outside = held(pid, {folder.stat().st_dev for folder in writable})
             if outside.beyond:
                 return f"it held {outside.beyond} (what one measure of its disk reads)"
             try:
-                shown = _written(writable) + outside.disk
+                past = start.overrun(self.limits, _written(writable) + outside.disk)
             except Moved:  # a process the stop missed (one stuck in the kernel) renamed it
                 return "it moved a folder while its disk was measured"
-            hidden = start.hidden_past(self.limits, shown)
-        if shown > start.shown + self.limits.disk_bytes:
-            return f"it wrote more than {self.limits.disk_bytes >> 20} MiB"
-        if hidden:
-            return (
-                f"it wrote more than {self.limits.disk_bytes >> 20} MiB: its file systems lost "
-                f"{hidden >> 20} MiB that none of its folders or open files hold (files it "
-                "hides, unless other processes wrote as much beside it)"
-            )
+        if past:
+            return past
         if outside.memory > self.limits.memory_bytes:
             return f"it held more than {self.limits.memory_bytes >> 20} MiB in memory files"
         if groups.out_of_memory():
@@ -342,6 +336,8 @@ class Sandbox:
         """Start ``argv`` (``env``: the host side's environment, None for
         :data:`HOST_ENVIRONMENT`), wait for it, kill it at the timeout or past the disk limit."""
         groups = RunGroups.make(self.limits)
+        writable = (space.live, *shared)  # every folder the run may write counts
+        start = DiskStart.of(writable, _written(writable))  # before it writes a byte
         started = time.monotonic()
         try:
             process = subprocess.Popen(
@@ -362,8 +358,6 @@ class Sandbox:
             return RunResult(tuple(command), 127, False, said, 0.0, sandbox_failure=failure)
         readers = fds.read_all()
         timed_out, killed_for = False, ""
-        writable = (space.live, *shared)  # every folder the run may write counts
-        start = DiskStart.of(writable, _written(writable))
         deadline = started + timeout
         while True:
             try:
@@ -385,6 +379,8 @@ class Sandbox:
         if not killed_for and not timed_out and groups.out_of_memory():
             killed_for = self._memory_words()
         groups.remove()
+        if not killed_for and not timed_out:  # it may have ended between two polls
+            killed_for = _left_past(start, self.limits)
         output = bytes(readers.output[-MAX_OUTPUT_CHARS:]).decode("utf-8", "replace")
         failure = ""
         if fds.started[0] >= 0 and not readers.started and not timed_out and not killed_for:
@@ -410,6 +406,16 @@ def _bwrap_words(output: str) -> str:
 def _written(writable: Sequence[Path]) -> int:
     """What the folders a run may write take on disk."""
     return sum(map(tree_bytes, writable))
+
+
+def _left_past(start: DiskStart, limits: Limits) -> str:
+    """Why a run that ended wrote past its disk limit ("" when it did not): what it left in
+    its folders, measured once its processes are gone (a run that fills the disk at once and
+    exits is done before the first poll)."""
+    try:
+        return start.overrun(limits, _written(start.writable))
+    except Moved:  # nothing of the run is left to move it
+        return "it moved a folder while its disk was measured"
 
 
 def _copied(source: Path, target: Path) -> list[Path]:

@@ -1,8 +1,14 @@
 """The system calls a run may not make: a seccomp filter bwrap installs (``--seccomp FD``).
 
-Each refused call fails with ``EPERM``; a test run never needs one, and each gives a run
-something no other measure sees:
+Each refused call fails with ``EPERM`` (``fallocate`` with ``EOPNOTSUPP``); a test run never
+needs one, and each gives a run something no other measure sees:
 
+- ``fallocate``: blocks in one call, as many as the disk holds, between two measures of the
+  run's disk, and with ``FALLOC_FL_KEEP_SIZE`` past the file limit too (64 MiB in one call
+  under an 8 MiB one): the runner's disk full before the next poll, until the sandbox is
+  removed. ``EOPNOTSUPP`` is what a file system without it answers, and the C library's
+  ``posix_fallocate`` then writes the blocks instead, which the file limit bounds and the
+  disk's own pace slows;
 - System V shared memory, semaphores and message queues (``shmget``, ``semget``,
   ``msgget``): a run lives in its own IPC namespace, and the objects it creates there hold
   memory in no process's address space and in no file the host can find (:mod:`.held` counts
@@ -78,6 +84,7 @@ _FIRST_ARGUMENT = 16  # offsetof(struct seccomp_data, args[0]), its low half (li
 
 _ALLOW = 0x7FFF0000  # SECCOMP_RET_ALLOW
 _REFUSE = 0x00050000 | 1  # SECCOMP_RET_ERRNO | EPERM
+_UNSUPPORTED = 0x00050000 | 95  # SECCOMP_RET_ERRNO | EOPNOTSUPP
 
 _X86_64 = 0xC000003E  # AUDIT_ARCH_X86_64
 _I386 = 0x40000003  # AUDIT_ARCH_I386
@@ -93,6 +100,8 @@ _KEYRINGS = {"x86_64": (248, 249, 250), "i386": (286, 287, 288), "generic": (217
 """``add_key``, ``request_key``, ``keyctl``."""
 _IO_URING = (425, 426, 427)
 """``io_uring_setup``, ``io_uring_enter``, ``io_uring_register``: one number everywhere."""
+_FALLOCATE = {"x86_64": 285, "i386": 324, "generic": 47, "arm": 352}
+"""``fallocate``, answered :data:`_UNSUPPORTED`."""
 _SECRET_MEMORY = (447,)
 """``memfd_secret``: one number everywhere (unassigned where the kernel lacks it)."""
 _OTHER_PROCESSES = {"x86_64": (101, 310, 311, 438), "i386": (26, 347, 348, 438),
@@ -120,12 +129,13 @@ _I386_CALLS = _numbers("i386")
 _I386_IPC = 117
 _IPC_CALLS = (23, 2, 13)  # the ipc() multiplexer's SHMGET, SEMGET, MSGGET (its low 16 bits)
 
-_REFUSED: tuple[tuple[int, tuple[int, ...]], ...] = (
-    (_X86_64, _numbers("x86_64")),
-    (_AARCH64, _numbers("generic")),
-    (_ARM, _numbers("arm")),
+_REFUSED: tuple[tuple[int, tuple[int, ...], int], ...] = (
+    (_X86_64, _numbers("x86_64"), _FALLOCATE["x86_64"]),
+    (_AARCH64, _numbers("generic"), _FALLOCATE["generic"]),
+    (_ARM, _numbers("arm"), _FALLOCATE["arm"]),
 )
-"""Per architecture, the numbers refused (i386 is checked apart, for its multiplexer)."""
+"""Per architecture, the numbers refused and ``fallocate``'s (i386 is checked apart, for its
+multiplexer)."""
 
 Instruction = tuple[int, int, int, int]
 """One ``struct sock_filter``: code, jump-if-true, jump-if-false, constant. A jump counts
@@ -140,31 +150,36 @@ def _any_of(values: Sequence[int], then: int) -> list[Instruction]:
 
 
 def _refuse_on(
-    arch: int, numbers: Sequence[int], after: Sequence[Instruction]
+    arch: int, numbers: Sequence[int], fallocate: int, after: Sequence[Instruction]
 ) -> list[Instruction]:
-    """Calls ``numbers`` of ``arch`` get ``EPERM``, its other calls pass; ``after`` decides
-    for any other architecture. On x86_64, every x32 call is refused too."""
-    x32 = [(_JUMP_IF_AT_LEAST, len(numbers) + 1, 0, _X32)] if arch == _X86_64 else []
+    """Calls ``numbers`` of ``arch`` get ``EPERM``, its ``fallocate`` ``EOPNOTSUPP``, its
+    other calls pass; ``after`` decides for any other architecture. On x86_64, every x32
+    call is refused too."""
+    x32 = [(_JUMP_IF_AT_LEAST, len(numbers) + 2, 0, _X32)] if arch == _X86_64 else []
     return [
         (_LOAD, 0, 0, _ARCH),
-        (_JUMP_IF_EQUAL, 0, len(x32) + len(numbers) + 3, arch),  # past number, tests, verdicts
+        (_JUMP_IF_EQUAL, 0, len(x32) + len(numbers) + 5, arch),  # past number, tests, verdicts
         (_LOAD, 0, 0, _NUMBER),
         *x32,
+        (_JUMP_IF_EQUAL, len(numbers) + 2, 0, fallocate),  # to unsupported
         *_any_of(numbers, then=1),
         (_RETURN, 0, 0, _ALLOW),
         (_RETURN, 0, 0, _REFUSE),
+        (_RETURN, 0, 0, _UNSUPPORTED),
         *after,
     ]
 
 
 def _i386() -> list[Instruction]:
-    """i386's own calls and ``ipc(SHMGET | SEMGET | MSGGET, ...)`` get ``EPERM``; every other
-    call passes, of i386 or of an architecture no block named."""
+    """i386's own calls and ``ipc(SHMGET | SEMGET | MSGGET, ...)`` get ``EPERM``, its
+    ``fallocate`` ``EOPNOTSUPP``; every other call passes, of i386 or of an architecture no
+    block named."""
     numbers, calls = len(_I386_CALLS), len(_IPC_CALLS)
     return [
         (_LOAD, 0, 0, _ARCH),
-        (_JUMP_IF_EQUAL, 0, numbers + calls + 4, _I386),  # to allow
+        (_JUMP_IF_EQUAL, 0, numbers + calls + 5, _I386),  # to allow
         (_LOAD, 0, 0, _NUMBER),
+        (_JUMP_IF_EQUAL, numbers + calls + 5, 0, _FALLOCATE["i386"]),  # to unsupported
         *_any_of(_I386_CALLS, then=calls + 4),  # to refuse
         (_JUMP_IF_EQUAL, 0, calls + 2, _I386_IPC),  # to allow
         (_LOAD, 0, 0, _FIRST_ARGUMENT),
@@ -172,14 +187,15 @@ def _i386() -> list[Instruction]:
         *_any_of(_IPC_CALLS, then=1),
         (_RETURN, 0, 0, _ALLOW),
         (_RETURN, 0, 0, _REFUSE),
+        (_RETURN, 0, 0, _UNSUPPORTED),
     ]
 
 
 def program() -> list[Instruction]:
     """The whole filter, one block per architecture, i386 last."""
     instructions = _i386()
-    for arch, numbers in reversed(_REFUSED):
-        instructions = _refuse_on(arch, numbers, instructions)
+    for arch, numbers, fallocate in reversed(_REFUSED):
+        instructions = _refuse_on(arch, numbers, fallocate, instructions)
     return instructions
 
 

@@ -12,11 +12,11 @@ tree's shape, and two shapes broke walks that named entries by their whole path:
   call names one entry relative to its folder's descriptor (``openat``, ``fstatat``), which
   only the name's own length (255) bounds.
 
-One descriptor is open at a time, not one a level: a tree nested deeper than the descriptor
-limit (1024 by default) is walked too. Going back up opens ``..`` and checks it is the folder
-we came down from (its device and inode): the trees walked here hold still (a checkout, a
-copy, a run's folders while its processes are stopped), and one that moved is an error, not
-a walk of somewhere else.
+One descriptor is open at a time (two while a folder that cannot be searched is visited), not
+one a level: a tree nested deeper than the descriptor limit (1024 by default) is walked too.
+Going back up opens ``..`` and checks it is the folder we came down from (its device and
+inode): the trees walked here hold still (a checkout, a copy, a run's folders while its
+processes are stopped), and one that moved is an error, not a walk of somewhere else.
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ class Moved(OSError):
 
 def walk(top: Path, visitor: Visitor) -> None:
     """Visit every entry under ``top`` (a folder, not followed if a link), depth first, each
-    folder's entries in name order, without recursion and one descriptor open at a time."""
+    folder's entries in name order, without recursion and one descriptor open at a time (two
+    in a folder closed to search)."""
     try:
         folder = os.open(top, FOLDER_FLAGS)
     except OSError as error:
@@ -69,6 +70,9 @@ def walk(top: Path, visitor: Visitor) -> None:
                 name = names.pop()
                 child = _descend(folder, name, visitor)
                 if child < 0:
+                    continue
+                if not _searchable(child):
+                    _visit_closed(child, name, visitor)
                     continue
                 levels.append((names, here))
                 os.close(folder)
@@ -86,6 +90,33 @@ def walk(top: Path, visitor: Visitor) -> None:
             now = os.fstat(folder)
             if (now.st_dev, now.st_ino) != (here.st_dev, here.st_ino):
                 raise Moved(f"a folder under {top} moved while it was walked")
+    finally:
+        os.close(folder)
+
+
+def _searchable(folder: int) -> bool:
+    """Whether names can be looked up in open ``folder`` (``..`` among them)."""
+    try:
+        os.stat("..", dir_fd=folder, follow_symlinks=False)
+    except PermissionError:
+        return False
+    return True
+
+
+def _visit_closed(folder: int, name: str, visitor: Visitor) -> None:
+    """Visit folder ``name``, open as ``folder``, which may be listed but not searched (no x
+    bit for us: an owner may ``chmod 600`` a folder of their own), then close it. The walk's
+    own folder stays open meanwhile: ``..`` cannot be looked up in this one, and going back
+    up that way raised PermissionError (a crash of the disk measure, an empty folder that
+    could not be copied). Each name it lists fails to the visitor, as nothing under it can
+    be looked up."""
+    try:
+        visitor.enter(folder, name)
+        for entry in reversed(_names(folder, visitor)):
+            below = _descend(folder, entry, visitor)
+            if below >= 0:  # looked up after all: the folder was opened to us meanwhile
+                os.close(below)
+        visitor.leave(folder)
     finally:
         os.close(folder)
 

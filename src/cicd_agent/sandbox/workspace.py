@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import itertools
 import os
 import re
@@ -66,7 +67,10 @@ def copy_repository(source: Path, target: Path) -> list[Path]:
     linked folders are walked for them too: a ``pyvenv.cfg`` the pull request commits makes a
     folder "a virtualenv", and a checkout inside it would otherwise never be seen.
     """
-    linked = linked_folders(source)
+    try:
+        linked = linked_folders(source)
+    except OSError as exc:  # the checkout's top folder is closed to us
+        raise CopyFailed("", exc) from exc
     os.mkdir(target)
     copy = _Copy(source, target, linked)
     try:
@@ -90,8 +94,18 @@ def linked_folders(source: Path) -> set[str]:
         if entry.name not in SKIPPED_NAMES
         and entry.is_dir()
         and not entry.is_symlink()
-        and (entry.name == "node_modules" or (entry.joinpath("pyvenv.cfg")).is_file())
+        and (entry.name == "node_modules" or _holds_virtualenv(entry))
     }
+
+
+def _holds_virtualenv(folder: Path) -> bool:
+    """Whether ``folder`` holds ``pyvenv.cfg``; a folder we may list but not enter holds
+    none here (``is_file`` raised PermissionError, an internal error where the copy's walk
+    names the folder in one usage error)."""
+    try:
+        return folder.joinpath("pyvenv.cfg").is_file()
+    except OSError:
+        return False
 
 
 def skipped(name: str) -> bool:
@@ -114,7 +128,15 @@ class CopyFailed(Exception):
     """A checkout the sandbox could not copy: where, and the system's words."""
 
     def __init__(self, where: str, error: OSError) -> None:
-        super().__init__(f"{where or '.'}: {error.strerror or error}")
+        super().__init__(f"{_one_line(where) or '.'}: {error.strerror or error}")
+
+
+def _one_line(name: str) -> str:
+    """A path of the pull request's, shown on one line: bytes that are not UTF-8 and every
+    character that is not printable (a line end, then a workflow command, in a folder's
+    name made the usage error two lines, the second the pull request's) escaped."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 class _Copy:
@@ -137,10 +159,13 @@ class _Copy:
         self.left_out: list[Path] = []
         self._linked = linked
         self._parts: list[str] = []
-        self._target = os.open(target, FOLDER_FLAGS)
+        self._names: dict[tuple[int, int], tuple[tuple[str, ...], str]] = {}
+        self._top = os.open(target, FOLDER_FLAGS)
+        self._target = os.open(".", FOLDER_FLAGS, dir_fd=self._top)
 
     def close(self) -> None:
         os.close(self._target)
+        os.close(self._top)
 
     def where(self) -> str:
         """The folder being copied, relative to the source ("" at its top)."""
@@ -158,8 +183,30 @@ class _Copy:
             os.mkdir(name, 0o700, dir_fd=self._target)
             return True
         elif stat.S_ISREG(found.st_mode):
-            _copy_file(folder, name, self._target)
+            self._file(folder, name, found)
         return False
+
+    def _file(self, folder: int, name: str, found: os.stat_result) -> None:
+        """Copy file ``name``; a further name of a file already copied becomes a name of the
+        copy (50 names of a 1 MiB file made a 50 MiB copy: 65000 of a GiB fill any disk)."""
+        file = (found.st_dev, found.st_ino)
+        first = self._names.get(file) if found.st_nlink > 1 else None
+        if first is None:
+            _copy_file(folder, name, self._target)
+            if found.st_nlink > 1:
+                self._names[file] = (tuple(self._parts), name)
+            return
+        parts, first_name = first
+        below = os.open(".", FOLDER_FLAGS, dir_fd=self._top)  # down to it by descriptors
+        try:
+            for part in parts:
+                inner = os.open(part, FOLDER_FLAGS, dir_fd=below)
+                os.close(below)
+                below = inner
+            os.link(first_name, name, src_dir_fd=below, dst_dir_fd=self._target,
+                    follow_symlinks=False)  # fmt: skip
+        finally:
+            os.close(below)
 
     def enter(self, folder: int, name: str) -> None:
         below = os.open(name, FOLDER_FLAGS, dir_fd=self._target)
@@ -192,14 +239,36 @@ def _copy_file(folder: int, name: str, target: int) -> None:
         mode = stat.S_IMODE(found.st_mode) | _FILE_MODE
         copy = os.open(name, _NEW_FILE_FLAGS, mode, dir_fd=target)
         try:
-            while os.sendfile(copy, source, None, 1 << 30):
-                pass
+            _copy_data(source, copy, found.st_size)
             os.chmod(copy, mode)  # the umask took bits from the one given at creation
             os.utime(copy, ns=_times(found))
         finally:
             os.close(copy)
     finally:
         os.close(source)
+
+
+def _copy_data(source: int, copy: int, size: int) -> None:
+    """Copy the first ``size`` bytes of ``source`` into ``copy``, holes kept as holes: a file
+    of a terabyte holding two words (a step before ours can make one; git never does) was
+    written out as zeros and filled the runner's disk before any run started."""
+    offset = 0
+    while offset < size:
+        try:
+            data = os.lseek(source, offset, os.SEEK_DATA)
+        except OSError as exc:
+            if exc.errno == errno.ENXIO:  # nothing but a hole is left
+                break
+            raise
+        hole = min(os.lseek(source, data, os.SEEK_HOLE), size)
+        os.lseek(copy, data, os.SEEK_SET)
+        while data < hole:
+            sent = os.sendfile(copy, source, data, hole - data)
+            if not sent:  # the file shrank meanwhile
+                break
+            data += sent
+        offset = max(hole, offset + 1)
+    os.ftruncate(copy, size)
 
 
 def _times(found: os.stat_result) -> tuple[int, int]:

@@ -89,3 +89,74 @@ def test_folders_renamed_while_they_are_walked_hide_nothing(tmp_path: Path) -> N
         result.describe(),
         result.output,
     )
+
+
+def _run_under(tmp_path: Path, script: str, limits: Limits) -> RunResult:
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    with Sandbox(checkout, env, limits=limits) as box:
+        return box.run(
+            [sys.executable, "-c", textwrap.dedent(script)], box.workspace("links"), timeout=120
+        )
+
+
+def test_a_file_with_several_names_counts_once(tmp_path: Path) -> None:
+    """Common sense (found by the fifth red team): an installer links files from its cache
+    instead of copying them (uv does by default, ``cp -al`` too), so one file has several
+    names. The walk counted each name at the file's whole size: 3 MiB and three more names
+    for it counted 12 MiB under an 8 MiB limit, and an honest run was killed."""
+    result = _run_under(
+        tmp_path,
+        """
+        import os, time
+        with open("cached", "wb") as handle:
+            handle.write(bytes(3 << 20))
+        for number in range(3):
+            os.link("cached", f"installed{number}")
+        time.sleep(2)  # measured meanwhile
+        print("kept", flush=True)
+        """,
+        Limits(disk_bytes=8 << 20),
+    )
+    assert result.ok, (result.describe(), result.output)
+    assert "kept" in result.output
+
+
+def test_names_of_one_file_still_count_as_entries(tmp_path: Path) -> None:
+    """Attack: were a further name of a file counted at nothing, a run could make names
+    (65000 a file on ext4) for the cost of their folder's blocks alone, more than a measure
+    can list and sort in the host's memory. Each counts one block, as every entry does:
+    2000 names of one empty file pass a 4 MiB limit."""
+    result = _run_under(
+        tmp_path,
+        """
+        import os, time
+        open("one", "w").close()
+        for number in range(2000):
+            os.link("one", f"n{number}")
+        time.sleep(5)
+        print("never counted", flush=True)
+        """,
+        Limits(disk_bytes=4 << 20),
+    )
+    assert "never counted" not in result.output, result.output
+    assert result.killed_for.startswith("it wrote more than 4 MiB"), result.describe()
+
+
+def test_a_run_that_writes_past_its_limit_and_ends_at_once_is_caught(tmp_path: Path) -> None:
+    """Attack (found by the fifth red team): the disk was first measured after the run had
+    started and then once a poll, never after it ended; a run that writes 16 MiB under a
+    4 MiB limit as its first act and exits is done before either, and ended as a clean exit
+    with its 16 MiB left in its folder (``fallocate`` fills any disk within one poll)."""
+    result = _run_under(
+        tmp_path,
+        """
+        import os
+        made = os.open("filler", os.O_WRONLY | os.O_CREAT, 0o600)
+        os.posix_fallocate(made, 0, 16 << 20)
+        """,
+        Limits(disk_bytes=4 << 20),
+    )
+    assert not result.ok, (result.describe(), result.output)
+    assert result.killed_for.startswith("it wrote more than 4 MiB"), result.describe()

@@ -128,7 +128,7 @@ def _verdict(arch: int, number: int, first: int = 0) -> int:
     raise AssertionError("the filter ran off its end")
 
 
-_ALLOW, _EPERM = 0x7FFF0000, 0x00050001
+_ALLOW, _EPERM, _UNSUPPORTED = 0x7FFF0000, 0x00050001, 0x0005005F
 _X86_64, _I386, _AARCH64, _ARM = 0xC000003E, 0x40000003, 0xC00000B7, 0x40000028
 
 
@@ -181,6 +181,15 @@ _X86_64, _I386, _AARCH64, _ARM = 0xC000003E, 0x40000003, 0xC00000B7, 0x40000028
         (_I386, 26, 0, _EPERM),  # ptrace
         (_I386, 426, 0, _EPERM),  # io_uring_enter
         (_I386, 120, 0, _ALLOW),  # clone
+        (_X86_64, 285, 0, _UNSUPPORTED),  # fallocate
+        (_X86_64, 0x40000000 | 285, 0, _EPERM),  # x32 fallocate: the x32 ABI first
+        (_X86_64, 284, 0, _ALLOW),  # eventfd
+        (_AARCH64, 47, 0, _UNSUPPORTED),  # fallocate
+        (_AARCH64, 46, 0, _ALLOW),  # ftruncate
+        (_ARM, 352, 0, _UNSUPPORTED),  # fallocate
+        (_ARM, 351, 0, _ALLOW),  # timerfd_create
+        (_I386, 324, 0, _UNSUPPORTED),  # fallocate
+        (_I386, 323, 0, _ALLOW),  # eventfd
     ],
 )
 def test_the_filter_refuses_its_calls_by_each_architectures_numbers(
@@ -189,3 +198,35 @@ def test_the_filter_refuses_its_calls_by_each_architectures_numbers(
     """The numbers the kernel checks on this host are pinned by real runs above; these pin
     the others (aarch64, arm, an unknown architecture) against the same program."""
     assert _verdict(arch, number, first) == verdict
+
+
+_ALLOCATES = textwrap.dedent(
+    """
+    import ctypes, os
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
+    kept = os.open("kept-size", os.O_CREAT | os.O_RDWR, 0o600)
+    done = libc.fallocate(kept, 1, 0, 64 << 20)  # FALLOC_FL_KEEP_SIZE
+    print("keep-size", done, os.strerror(ctypes.get_errno()) if done else "", flush=True)
+    print("allocated", os.fstat(kept).st_blocks * 512 >> 20, "MiB", flush=True)
+    honest = os.open("honest", os.O_CREAT | os.O_RDWR, 0o600)
+    os.posix_fallocate(honest, 0, 1 << 20)  # the C library writes the blocks instead
+    print("posix_fallocate", os.fstat(honest).st_size, flush=True)
+    """
+)
+
+
+@needs_sandbox
+def test_a_run_cannot_allocate_blocks_in_one_call(tmp_path: Path) -> None:
+    """Attack (found by the fifth red team): ``fallocate`` takes blocks at once, as many as
+    the disk holds, and with ``FALLOC_FL_KEEP_SIZE`` past the file limit too: 64 MiB in one
+    call under an 8 MiB limit, the runner's whole disk as easily, filled before the next
+    measure and left full until the sandbox is removed. The filter answers ``EOPNOTSUPP``,
+    as a file system without the call does; ``posix_fallocate`` still works, by writing."""
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    limits = Limits(disk_bytes=128 << 20, file_bytes=8 << 20)
+    with Sandbox(checkout, _env(tmp_path), limits=limits) as box:
+        result = box.run([sys.executable, "-c", _ALLOCATES], box.workspace("fill"), timeout=60)
+    assert "keep-size -1 Operation not supported\nallocated 0 MiB\n" in result.output, result.output
+    assert "posix_fallocate 1048576" in result.output, result.describe()

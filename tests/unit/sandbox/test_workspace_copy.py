@@ -163,6 +163,34 @@ def test_a_checkout_the_sandbox_cannot_copy_is_one_plain_error(tmp_path: Path) -
     assert len(said.splitlines()) == 1
 
 
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("unshare") is None, reason="mounts a small file system"
+)
+def test_a_copy_error_naming_a_hostile_folder_stays_one_line(tmp_path: Path) -> None:
+    """Attack (found by the fifth red team): the usage error names the folder the copy
+    stopped in, and the pull request names its folders: a line end and a workflow command in
+    one (``::warning::``, ``::add-mask::``) made the one line two, the second the pull
+    request's; a name that is not UTF-8 too. Shown escaped, the error stays one line."""
+    checkout = tmp_path / "checkout"
+    hostile = os.fsdecode(b"big\n::warning::forged \xff")
+    (checkout / hostile).mkdir(parents=True)
+    (checkout / hostile / "blob.bin").write_bytes(bytes(2 << 20))
+    small = tmp_path / "small"
+    small.mkdir()
+    mount = f'mount -t tmpfs -o size=1m tmpfs {small} && exec "$@"'
+    done = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", mount, "sh",
+         sys.executable, "-c", _FULL_DISK, str(checkout), str(small)],
+        capture_output=True, text=True, timeout=120, check=False, errors="replace",
+    )  # fmt: skip
+    said = done.stdout.strip()
+    assert said.startswith(
+        "UsageError: the sandbox cannot copy the checkout: big\\n::warning::forged \\xff: "
+        "No space left on device"
+    ), (said, done.stderr[-2000:])
+    assert len(said.splitlines()) == 1
+
+
 _FEW_DESCRIPTORS = textwrap.dedent(
     """
     import os, resource, sys
@@ -205,3 +233,137 @@ def test_a_tree_deeper_than_the_descriptor_limit_is_copied_and_measured(tmp_path
         remove_tree(target)
     assert done.stdout == "True\n", done.stderr[-2000:]
     assert copied
+
+
+def test_a_sparse_file_is_copied_sparse(tmp_path: Path) -> None:
+    """Attack (found by the fifth red team): a file of 256 MiB that holds two words and a hole
+    (a step before ours made it; git never writes holes) took 256 MiB in the copy, written
+    out as zeros: the same file at a terabyte fills the runner's disk before any run starts.
+    The copy keeps the holes: what it writes is what the checkout holds."""
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    with open(checkout / "sparse.img", "wb") as handle:
+        handle.write(b"head")
+        handle.seek((256 << 20) - 4)
+        handle.write(b"tail")
+    if os.stat(checkout / "sparse.img").st_blocks * 512 >= 1 << 20:
+        pytest.skip("this file system keeps no holes")
+    copy_repository(checkout, tmp_path / "copy")
+    copied = tmp_path / "copy" / "sparse.img"
+    assert copied.stat().st_size == 256 << 20
+    assert copied.stat().st_blocks * 512 < 1 << 20
+    with open(copied, "rb") as handle:
+        assert handle.read(4) == b"head"
+        handle.seek((256 << 20) - 4)
+        assert handle.read() == b"tail"
+
+
+_AS_THE_JOBS_USER = textwrap.dedent(
+    """
+    import importlib.readers, os, sys, tempfile
+    from pathlib import Path
+    from cicd_agent.analysis.secrets.loading import rule_set
+    from cicd_agent.runner.errors import UsageError
+    from cicd_agent.sandbox import Sandbox
+    rule_set()  # read while root: the interpreter's own folders may be closed to nobody
+    os.setgroups([])
+    os.setgid(65534)
+    os.setuid(65534)
+    tempfile.tempdir = sys.argv[2]
+    try:
+        Sandbox(Path(sys.argv[1]), {"PATH": "/usr/bin:/bin"}).close()
+    except UsageError as exc:
+        print(f"UsageError: {exc}")
+    """
+)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="runs the copy as another user")
+def test_a_top_folder_its_owner_cannot_enter_is_one_plain_error() -> None:
+    """Attack (found by the fifth red team): the job's user (not root, as on a hosted runner)
+    owns a top-level folder it may list but not enter (mode 0600: an earlier step's
+    ``chmod``). The search for linked virtual environments asked for ``pyvenv.cfg`` inside it
+    and raised PermissionError: an internal error with a trace, where a folder deeper down
+    is one usage error naming it."""
+    made = Path(tempfile.mkdtemp(prefix="rt-closed-"))
+    try:
+        checkout, temp = made / "checkout", made / "temp"
+        (checkout / "closed").mkdir(parents=True)
+        (checkout / "closed" / "inside.py").write_text("x = 1\n")
+        temp.mkdir()
+        for path in (made, checkout, checkout / "closed", checkout / "closed" / "inside.py", temp):
+            os.chown(path, 65534, 65534)
+        (checkout / "closed").chmod(0o600)
+        done = subprocess.run(
+            [sys.executable, "-c", _AS_THE_JOBS_USER, str(checkout), str(temp)],
+            capture_output=True, text=True, timeout=120, check=False, cwd=made,
+            env={**os.environ, "HOME": str(temp)},
+        )  # fmt: skip
+        said = done.stdout.strip()
+        expected = "UsageError: the sandbox cannot copy the checkout: closed: Permission denied"
+        assert said.startswith(expected), (said, done.stderr[-2000:])
+        assert len(said.splitlines()) == 1
+    finally:
+        remove_tree(made)
+
+
+_MEASURED_AS_ITS_OWNER = textwrap.dedent(
+    """
+    import os, sys
+    from pathlib import Path
+    from cicd_agent.sandbox.limits import tree_bytes
+    from cicd_agent.sandbox.workspace import copy_repository
+    os.setgroups([])
+    os.setgid(65534)
+    os.setuid(65534)
+    top = Path(sys.argv[1])
+    os.mkdir(top / "checkout" / "empty", 0o600)
+    os.mkdir(top / "run" / "hidden", 0o600)
+    print(tree_bytes(top / "run"))
+    copy_repository(top / "checkout", top / "copy")
+    print(sorted(os.listdir(top / "copy")), oct(os.stat(top / "copy" / "empty").st_mode & 0o777))
+    """
+)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="walks as another user")
+def test_a_folder_its_owner_may_list_but_not_search_is_walked() -> None:
+    """Attack (found by the fifth red team): where the agent is not root, a run is the agent's
+    own user, and ``chmod 600`` on a folder of its own leaves it listable but not searchable
+    by either. The walk went back up by opening ``..`` inside it, which raised
+    PermissionError: the disk measure of every poll crashed the host side, and a checkout
+    holding such a folder, empty (all its owner can read), could not be copied."""
+    made = Path(tempfile.mkdtemp(prefix="rt-closed-"))
+    try:
+        for name in ("checkout", "run"):
+            (made / name).mkdir()
+            (made / name / "kept.txt").write_text("x")
+        for path in (made, made / "checkout", made / "run", *made.glob("*/kept.txt")):
+            os.chown(path, 65534, 65534)
+        done = subprocess.run(
+            [sys.executable, "-c", _MEASURED_AS_ITS_OWNER, str(made)],
+            capture_output=True, text=True, timeout=120, check=False, cwd=made,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        measured, copied = done.stdout.splitlines()
+        assert int(measured) == 2 * 4096  # the file and the closed folder
+        assert copied == "['empty', 'kept.txt'] 0o755"
+    finally:
+        remove_tree(made)
+
+
+def test_names_of_one_file_are_copied_as_names_of_one_copy(tmp_path: Path) -> None:
+    """Attack (found by the fifth red team): the copy wrote each name of a file as a file of
+    its own: 50 names of a 1 MiB file (in folders of their own) made a 50 MiB copy, and the
+    65000 names a file may have on ext4 make a GiB fill any disk before a run starts. Each
+    further name is now a name of the copy."""
+    checkout = tmp_path / "checkout"
+    (checkout / "deep" / "er").mkdir(parents=True)
+    (checkout / "big").write_bytes(b"x" * (1 << 20))
+    for number in range(50):
+        os.link(checkout / "big", checkout / ("deep/er" if number % 2 else "deep") / f"n{number}")
+    copy_repository(checkout, tmp_path / "copy")
+    first = (tmp_path / "copy" / "big").stat()
+    assert first.st_nlink == 51
+    assert (tmp_path / "copy" / "deep" / "er" / "n1").stat().st_ino == first.st_ino
+    assert (tmp_path / "copy" / "deep" / "n0").read_bytes() == b"x" * (1 << 20)
