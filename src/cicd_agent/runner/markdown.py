@@ -36,6 +36,7 @@ from cicd_agent.runner.rendered import (
     code_texts,
     live_in_post,
     live_on_github,
+    shown_text,
 )
 from cicd_agent.runner.withheld import redacted
 
@@ -190,8 +191,8 @@ def _unlink(url: str, allowed: tuple[str, ...], own: frozenset[int]) -> str:
         return url
     if url.lower() == "www.":
         return f"www{ZWSP}."
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}:{ZWSP}//{rest}"
+    # every address in it: ``[^\s]*`` runs on into a second (``…#https://…``), which GitHub links
+    return url.replace("://", f":{ZWSP}//")
 
 
 def _unreferenced(text: str, allowed: tuple[str, ...], own: frozenset[int]) -> str:
@@ -224,7 +225,8 @@ def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> Neutral:
     swallow what we write after it. Text over :data:`NEUTRALISE_LIMIT` is cut there, and the
     cut is said.
     """
-    return Neutral(_neutral_text(redacted(text), allowed_links, NEUTRALISE_LIMIT), _MAKER)
+    shown = _neutral_text(redacted(text), allowed_links, NEUTRALISE_LIMIT)
+    return Neutral(_unshown(shown), _MAKER)
 
 
 def posted(
@@ -287,7 +289,17 @@ def posted(
     if not kept or live_in_post(shown, allowed_links, linked=numbers):
         shown = _neutral_text(text, allowed_links, limit, numbers)
     shown = _HELD_REFERENCE.sub(lambda found: f"#{_number(found.group(1))}", shown)
-    return Neutral(shown, _MAKER, own)
+    unshown = _unshown(shown)
+    return Neutral(shown, _MAKER, own) if unshown == shown else Neutral(unshown, _MAKER)
+
+
+def _unshown(shown: str) -> str:
+    """``shown``, or, if GitHub would show a secret in it that redaction of the text as written
+    could not see (split by backslash escapes or emphasis GitHub drops, ``ghp\\_…``), what it
+    shows, redacted, as one code block (inert by construction)."""
+    visible = shown_text(shown).replace(ZWSP, "")
+    withheld = redacted(visible)
+    return shown if withheld == visible else code_block(withheld)
 
 
 def linked(url: str) -> Reference | None:

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from pathlib import Path
 
 import cmarkgfm
@@ -181,3 +182,61 @@ def test_chat_text_and_a_commit_message_are_redacted_and_hold_no_refused_byte() 
                           unreferenced(text)):  # fmt: skip
                 assert _KNOWN not in shown and _TOKEN not in shown, shown
                 assert not re.search("[\x00-\x08\x1b\x7f]", shown), repr(shown)
+
+
+def _shown_to_a_reader(markdown: str) -> str:
+    """What GitHub shows of ``markdown`` (raw HTML kept): its text with tags dropped, character
+    references decoded and zero-width spaces (which no reader sees) removed, and every link's
+    and image's address."""
+    html = cmarkgfm.github_flavored_markdown_to_html(
+        markdown, options=cmarkgfm.cmark.Options.CMARK_OPT_UNSAFE
+    )
+    addresses = re.findall(r'(?:href|src)="([^"]*)"', html)
+    text = unescape(re.sub(r"<[^>]*>", "", html))
+    return "\n".join([text, *map(unescape, addresses)]).replace("\u200b", "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [_KNOWN.replace("-", "\\-"), "correct-horse-**battery**-staple-42",
+     "correct-horse-*battery*-staple-42", "correct\\-horse-battery-staple\\-42",
+     f"[x]({OWN[0]}blob/main/a?k=correct\\-horse\\-battery\\-staple\\-42)",
+     _TOKEN.replace("_", "\\_"), f"{_TOKEN[:20]}**{_TOKEN[20:]}**"],
+)  # fmt: skip
+def test_a_secret_split_by_markup_github_drops_is_not_shown(text: str) -> None:
+    """Redaction reads the text as written; GitHub shows it rendered, without the backslash
+    escapes, emphasis and tags that split it. A secret those hide from redaction (a reply
+    that re-spells a value it saw, ``correct\\-horse\\-…``) must not read whole on GitHub."""
+    with withheld(Redactor([_KNOWN]).redact):
+        for place in PLACES.values():
+            whole = place.replace("{}", text)
+            for shown in (
+                neutralise(whole, allowed_links=OWN),
+                posted(whole, allowed_links=OWN),
+                posted(whole, allowed_links=OWN, references=(Reference(2),)),
+                fit(posted(whole * 3, allowed_links=OWN), 400),
+            ):
+                seen = _shown_to_a_reader(shown)
+                assert _KNOWN not in seen and _TOKEN not in seen, shown
+                inert(shown)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [f"{OWN[0]}pull/2?x=1#https://github.com/o/r/issues/12",
+     f"{OWN[0]}pull/2#{OWN[0]}issues/12", f"{OWN[0]}.git/issues/12",
+     f"{OWN[0]}pull/2/commits/..%252f..%252fissues/12", f"{OWN[0]}blob/main/issues/12"],
+)  # fmt: skip
+def test_an_address_hidden_in_a_link_of_ours_makes_no_cross_reference(url: str) -> None:
+    """A link into the repository that names our pull request (2) first may carry another
+    address after it (GitHub's autolinker starts a new link at a ``https://`` anywhere) or name
+    an issue further on its path (behind ``.git`` or a double percent-encoding a server or a
+    reader's tool undoes): only links naming nothing but ours stay links."""
+    for place in PLACES.values():
+        whole = place.replace("{}", f"see {url} now")
+        for shown in (
+            neutralise(whole, allowed_links=OWN),
+            posted(whole, allowed_links=OWN, references=(Reference(2),)),
+        ):
+            assert _cross_references(shown) == [], shown
+    assert _cross_references(prose(f"see {url} now")) == []
