@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from html import unescape
 from pathlib import Path
@@ -21,11 +22,13 @@ from pathlib import Path
 import cmarkgfm
 import pytest
 
+from cicd_agent import cli
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.github.limits import fit
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.notify import slack_text
 from cicd_agent.runner.annotations import annotation_text, annotation_title
+from cicd_agent.runner.errors import CicdError
 from cicd_agent.runner.markdown import Reference, neutralise, posted, prose, unreferenced
 from cicd_agent.runner.withheld import withheld
 from tests.helpers.context import run_context
@@ -240,3 +243,31 @@ def test_an_address_hidden_in_a_link_of_ours_makes_no_cross_reference(url: str) 
         ):
             assert _cross_references(shown) == [], shown
     assert _cross_references(prose(f"see {url} now")) == []
+
+
+def test_a_failed_runs_summary_is_redacted_after_its_context_closed(tmp_path: Path) -> None:
+    """The CLI reports a failure after the run's context is closed (the exception leaves the
+    ``with ctx.resources`` block first), and nothing was registered then: the job summary and
+    the annotation it posts showed a note's secret (a Slack error naming the webhook's URL, a
+    model error echoing a key) whole. The whole CLI run has the environment's redactor."""
+    for name in ("out", "summary"):
+        (tmp_path / name).touch()
+    environ = {"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": str(tmp_path / "out"),
+               "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"), "MY_API_KEY": _KNOWN}  # fmt: skip
+    broken = {**environ, "CICD_AGENT_INPUTS": '{"mode": "review",'}  # fails before any context
+    ctx, commands = run_context("review", ["--provider", "none"], environ, ReviewOptions.from_given)
+    with ctx.resources:
+        ctx.note(f"The Slack message could not be sent: 403 for {_KNOWN} and {_TOKEN}")
+    stdout = io.StringIO()
+    error = CicdError("the model failed", hint=f"check the key {_TOKEN}")
+    # as main reports it: the context closed, nothing registered
+    cli._fail(ctx.runner, ctx, None, "review", error, code=3, stdout=stdout, stderr=io.StringIO(),
+              wants_json=True, environ=environ)  # fmt: skip
+    assert "the model failed" in stdout.getvalue()
+    written = (tmp_path / "summary").read_text() + (tmp_path / "out").read_text()
+    written += commands.getvalue().replace(f"::add-mask::{_KNOWN}", "") + stdout.getvalue()
+    assert _KNOWN not in written and _TOKEN not in written, written
+    assert "REDACTED" in (tmp_path / "summary").read_text()
+    stdout = io.StringIO()
+    assert cli.main(["review"], environ=broken, stdout=stdout, stderr=io.StringIO()) == 2
+    assert _KNOWN in posted(_KNOWN)  # registered only while the CLI reports
