@@ -271,3 +271,16 @@ def test_a_failed_runs_summary_is_redacted_after_its_context_closed(tmp_path: Pa
     stdout = io.StringIO()
     assert cli.main(["review"], environ=broken, stdout=stdout, stderr=io.StringIO()) == 2
     assert _KNOWN in posted(_KNOWN)  # registered only while the CLI reports
+
+
+def test_a_redactor_opened_later_never_stands_in_for_an_open_runs_own() -> None:
+    """Only the latest registered redactor was applied: one that knows other secrets (a nested
+    run's, or a run's the canary server judges beside this one in another thread: the registry
+    is one list) let this run's reply post its key whole meanwhile. Every open one applies."""
+    with withheld(Redactor([_KNOWN]).redact):
+        with withheld(Redactor().redact):  # a run with other secrets, opened later
+            for shown in (posted(f"key {_KNOWN}"), neutralise(_KNOWN), unreferenced(_KNOWN),
+                          annotation_text(_KNOWN)):  # fmt: skip
+                assert _KNOWN not in shown and _TOKEN not in posted(_TOKEN), shown
+        assert _KNOWN not in posted(_KNOWN)
+    assert _KNOWN in posted(_KNOWN)
