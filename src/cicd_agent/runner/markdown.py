@@ -412,9 +412,12 @@ def _escape_prose(text: str, allowed: tuple[str, ...], own: frozenset[int]) -> s
 def unreferenced(text: str) -> str:
     """Plain text GitHub reads for references but not as Markdown (a commit message): every
     ``#12``, ``GH-12`` and mention broken, nothing else changed. A name from the pull request
-    (``fixes #1.py``) in a commit we push would otherwise close or mention that issue. Redacted
-    first and without the bytes GitHub refuses, as anything posted."""
-    text = _REFUSED.sub("\ufffd", redacted(text))
+    (``fixes #1.py``) in a commit we push would otherwise close or mention that issue, and so
+    would an address of one, which GitHub links in a commit message (a file
+    ``www.github.com/o/r/issues/12/…``): every address is text. Redacted first and without the
+    bytes GitHub refuses, as anything posted."""
+    text = _URL.sub(lambda m: _unlink(m.group(0), (), frozenset()), redacted(text))
+    text = _REFUSED.sub("\ufffd", text)
     return _ISSUE_REFERENCE.sub(rf"\1{ZWSP}", _MENTION.sub("@" + ZWSP, text))
 
 

@@ -284,3 +284,18 @@ def test_a_redactor_opened_later_never_stands_in_for_an_open_runs_own() -> None:
                 assert _KNOWN not in shown and _TOKEN not in posted(_TOKEN), shown
         assert _KNOWN not in posted(_KNOWN)
     assert _KNOWN in posted(_KNOWN)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["www.github.com/o/r/issues/12/test_a.py", "fixes https://github.com/o/r/issues/12",
+     "see HTTP://github.com/o/r/pull/12 and www.GitHub.com/o/r/discussions/12"],
+)  # fmt: skip
+def test_a_commit_message_names_no_issue_by_its_address(name: str) -> None:
+    """A commit message we push (gen-tests': its file names and targets come from the pull
+    request) is read by GitHub for references and its addresses are linked: ``#12`` was broken,
+    a top-level folder ``www.github.com`` or a URL to an issue was not."""
+    shown = unreferenced(name)
+    assert _cross_references(shown) == [], shown
+    html = cmarkgfm.github_flavored_markdown_to_html(shown)
+    assert "href" not in html, html
