@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from typing import final
+from urllib.parse import unquote
 
 from cicd_agent.runner.code_regions import code_regions, open_fence_closer
 from cicd_agent.runner.rendered import (
@@ -295,11 +296,16 @@ def posted(
 
 def _unshown(shown: str) -> str:
     """``shown``, or, if GitHub would show a secret in it that redaction of the text as written
-    could not see (split by backslash escapes or emphasis GitHub drops, ``ghp\\_…``), what it
-    shows, redacted, as one code block (inert by construction)."""
+    could not see (split by backslash escapes or emphasis GitHub drops, ``ghp\\_…``, or every
+    character percent-encoded in an address, which a browser decodes), what it shows,
+    redacted, as one code block (inert by construction)."""
     visible = shown_text(shown).replace(ZWSP, "")
-    withheld = redacted(visible)
-    return shown if withheld == visible else code_block(withheld)
+    for seen in dict.fromkeys((visible, unquote(visible))):
+        withheld = redacted(seen)
+        if withheld != seen:
+            # the markers it shows stay broken: our comments are found by them in the raw text
+            return code_block(_COMMENT.sub(f"<!{ZWSP}--", _REFUSED.sub("\ufffd", withheld)))
+    return shown
 
 
 def linked(url: str) -> Reference | None:

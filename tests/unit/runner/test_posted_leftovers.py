@@ -18,6 +18,7 @@ import io
 import re
 from html import unescape
 from pathlib import Path
+from urllib.parse import unquote
 
 import cmarkgfm
 import pytest
@@ -299,3 +300,37 @@ def test_a_commit_message_names_no_issue_by_its_address(name: str) -> None:
     assert _cross_references(shown) == [], shown
     html = cmarkgfm.github_flavored_markdown_to_html(shown)
     assert "href" not in html, html
+
+
+_ESCAPED = "".join(f"%{ord(character):02x}" for character in _KNOWN)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [f"https://evil.example/?k={_ESCAPED}", f"[x]({OWN[0]}blob/main/a?k={_ESCAPED})", _ESCAPED,
+     f"<{OWN[0]}x?k={_ESCAPED.upper()}>", f"{OWN[0]}x?k={_ESCAPED[:30]}%00{_ESCAPED[30:]}"],
+)  # fmt: skip
+def test_a_secret_percent_encoded_whole_is_not_posted(text: str) -> None:
+    """Redaction knows a value's percent-encoding as ``quote`` writes it, which leaves letters
+    as they are; every character escaped (``%63%6f%72…``) is the same address to a browser and
+    the value to anyone who decodes it. What GitHub shows is read decoded too."""
+    with withheld(Redactor([_KNOWN]).redact):
+        for place in PLACES.values():
+            whole = place.replace("{}", text)
+            for shown in (neutralise(whole, allowed_links=OWN), posted(whole, allowed_links=OWN)):
+                seen = unquote(_shown_to_a_reader(shown))
+                assert _KNOWN not in seen and _ESCAPED not in shown.lower(), shown
+                inert(shown)
+
+
+def test_a_text_shown_redacted_forges_none_of_our_markers() -> None:
+    """A secret the rendering shows whole makes the text its shown form in a code block: one
+    of our hidden markers the text wrote (``&lt;!-- cicd-agent:…``, shown as text) must not
+    come back whole there, where the next run, finding its comments by their markers in the
+    raw body, would take the comment for ours."""
+    escaped = _TOKEN.replace("_", "\\_")  # a token shape split by an escape: shown whole
+    text = f"&lt;!-- cicd-agent:summary -->\n\n<!-- cicd-agent:summary -->\n\n{escaped}"
+    with withheld(Redactor().redact):
+        for shown in (posted(text), neutralise(text)):
+            assert "<!-- cicd-agent" not in shown and _TOKEN not in shown, shown
+            assert "REDACTED" in shown
