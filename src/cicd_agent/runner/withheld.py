@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from threading import Lock
+from urllib.parse import unquote
 
 # A list, not a context variable: a run may post from a worker thread, and a run's redactor
 # stays registered while its context is open, whichever thread closes it.
@@ -47,7 +48,20 @@ def withheld(redact: Callable[[str], str]) -> Iterator[None]:
 
 def redacted(text: str) -> str:
     """``text`` with the secrets of every open run and every secret shape replaced (as it is
-    when no run is open: nothing is known to redact)."""
-    for redact in reversed(tuple(_OPEN)):  # a copy: another thread may close one meanwhile
+    when no run is open: nothing is known to redact). A text that holds one only once
+    percent-decoded (every character of a value escaped, ``%63%6f…``, which a browser or a
+    reader decodes) is posted decoded, with it replaced."""
+    opened = tuple(_OPEN)  # a copy: another thread may close one meanwhile
+    shown = _each(text, opened)
+    if "%" in text:
+        decoded = unquote(text)
+        withheld = _each(decoded, opened)
+        if withheld != decoded:
+            return withheld
+    return shown
+
+
+def _each(text: str, opened: tuple[Callable[[str], str], ...]) -> str:
+    for redact in reversed(opened):
         text = redact(text)
     return text

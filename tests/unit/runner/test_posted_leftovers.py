@@ -321,6 +321,8 @@ def test_a_secret_percent_encoded_whole_is_not_posted(text: str) -> None:
                 seen = unquote(_shown_to_a_reader(shown))
                 assert _KNOWN not in seen and _ESCAPED not in shown.lower(), shown
                 inert(shown)
+        for plain in (annotation_text(text), unreferenced(text), slack_text(text)):
+            assert _KNOWN not in unquote(plain), plain
 
 
 def test_a_text_shown_redacted_forges_none_of_our_markers() -> None:
