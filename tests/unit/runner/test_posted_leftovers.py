@@ -19,6 +19,7 @@ import re
 from html import unescape
 from pathlib import Path
 from urllib.parse import unquote
+from zipfile import ZipFile
 
 import cmarkgfm
 import pytest
@@ -32,6 +33,8 @@ from cicd_agent.runner.annotations import annotation_text, annotation_title
 from cicd_agent.runner.errors import CicdError
 from cicd_agent.runner.markdown import Reference, neutralise, posted, prose, unreferenced
 from cicd_agent.runner.withheld import withheld
+from tests.harness.payloads import REPO_ROOT
+from tests.helpers.cli import run_cli
 from tests.helpers.context import run_context
 from tests.unit.runner.test_posting_seam import PLACES, inert
 
@@ -336,3 +339,29 @@ def test_a_text_shown_redacted_forges_none_of_our_markers() -> None:
         for shown in (posted(text), neutralise(text)):
             assert "<!-- cicd-agent" not in shown and _TOKEN not in shown, shown
             assert "REDACTED" in shown
+
+
+def _log_with(tmp_path: Path, words: str) -> Path:
+    """The example pytest failure's logs, its failing line followed by ``words``."""
+    zipped = tmp_path / "logs.zip"
+    example = REPO_ROOT / "examples" / "logs" / "pytest-failure.zip"
+    with ZipFile(example) as source, ZipFile(zipped, "w") as target:
+        for item in source.infolist():
+            text = source.read(item).decode()
+            failing = "E       assert 5 == 6"
+            target.writestr(item, text.replace(failing, f"{failing} {words}"))
+    return zipped
+
+
+def test_a_log_line_the_seam_posts_redacted_leaves_no_secret_in_outputs_or_json(
+    tmp_path: Path,
+) -> None:
+    """A log line holding a known value with every character percent-encoded: the summary
+    (through the seam) shows it decoded and redacted; the step outputs and the ``--json``
+    document the same run writes must not carry it either."""
+    logs = _log_with(tmp_path, f"key={_KNOWN} enc={_ESCAPED}")
+    done = run_cli(["analyse-failure", "--provider", "none", "--logs", str(logs), "--json"],
+                   tmp_path, {"MY_API_KEY": _KNOWN})  # fmt: skip
+    assert done.code == 0 and "REDACTED" in done.summary
+    assert _KNOWN not in unquote(done.summary)
+    assert _KNOWN not in unquote(done.outputs_text + done.stdout), "outputs or --json"
