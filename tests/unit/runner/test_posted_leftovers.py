@@ -353,13 +353,24 @@ def _log_with(tmp_path: Path, words: str) -> Path:
     return zipped
 
 
+_MIXED = "".join(e.upper() if n % 2 else e for n, e in enumerate(re.findall("%..", _ESCAPED)))
+
+
+@pytest.mark.parametrize(
+    "escaped",
+    [_ESCAPED, _ESCAPED.upper(),
+     pytest.param(_MIXED, marks=pytest.mark.xfail(strict=True, reason=(
+         "red team: step outputs and the --json document are not passed through the registered "
+         "redactor; they rely on redaction when a log is read, which knows a value's escaped "
+         "copies in one case only (%6f or %6F throughout), not mixed")))],
+)  # fmt: skip
 def test_a_log_line_the_seam_posts_redacted_leaves_no_secret_in_outputs_or_json(
-    tmp_path: Path,
+    tmp_path: Path, escaped: str
 ) -> None:
     """A log line holding a known value with every character percent-encoded: the summary
     (through the seam) shows it decoded and redacted; the step outputs and the ``--json``
     document the same run writes must not carry it either."""
-    logs = _log_with(tmp_path, f"key={_KNOWN} enc={_ESCAPED}")
+    logs = _log_with(tmp_path, f"key={_KNOWN} enc={escaped}")
     done = run_cli(["analyse-failure", "--provider", "none", "--logs", str(logs), "--json"],
                    tmp_path, {"MY_API_KEY": _KNOWN})  # fmt: skip
     assert done.code == 0 and "REDACTED" in done.summary
