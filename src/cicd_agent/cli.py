@@ -26,6 +26,7 @@ from cicd_agent.runner.errors import CicdError, ExitCode, UsageError
 from cicd_agent.runner.inputs import input_value, inputs_json
 from cicd_agent.runner.progress import Progress
 from cicd_agent.runner.runner_io import Annotation, RunnerFileError, RunnerIO
+from cicd_agent.runner.withheld import redacted, withheld
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
@@ -96,6 +97,7 @@ def main(
             stdout=stdout,
             stderr=stderr,
             wants_json=wants_json,
+            environ=environ,
         )
     except KeyboardInterrupt:
         return 130
@@ -118,6 +120,7 @@ def main(
             stdout=stdout,
             stderr=stderr,
             wants_json=wants_json,
+            environ=environ,
         )
 
 
@@ -164,18 +167,41 @@ def _fail(
     stdout: TextIO,
     stderr: TextIO,
     wants_json: bool,
+    environ: Mapping[str, str],
 ) -> int:
     """The one exit path for failures: outputs that can be known, an annotation, a summary.
 
-    Outside a runner there are no outputs or summary to write: a terminal gets one line."""
+    Outside a runner there are no outputs or summary to write: a terminal gets one line.
+    The run's context is closed by now (or was never made), so the run's redactor is
+    registered again for what this posts: the notes and the hint are shown too."""
+    from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
+
+    redactor = ctx.redactor if ctx is not None else Redactor(known_secrets_from_env(environ))
+    with withheld(redactor.redact):
+        return _report_failure(runner, ctx, mode, mode_name, error, code=code, stdout=stdout,
+                               stderr=stderr, wants_json=wants_json)  # fmt: skip
+
+
+def _report_failure(
+    runner: RunnerIO,
+    ctx: RunContext[object] | None,
+    mode: Mode | None,
+    mode_name: str | None,
+    error: CicdError,
+    *,
+    code: int,
+    stdout: TextIO,
+    stderr: TextIO,
+    wants_json: bool,
+) -> int:
+    """:func:`_fail`'s work, with the run's redactor registered."""
     # Imported here: pydantic comes with them, and a usage error never needs it.
     from cicd_agent.job.result import json_cost, render_output, without_empty
     from cicd_agent.model.usage import ModelUsageReport
 
-    message = str(error.message)
+    message, hint = redacted(str(error.message)), redacted(error.hint)
     if ctx is not None:
         ctx.progress.end(finished=False)  # the error is not part of the last stage's group
-        message = ctx.redactor.redact(message)
     outputs: dict[str, str] = {}
     if mode is not None:
         outputs.update(mode.fail_closed_outputs)
@@ -184,10 +210,10 @@ def _fail(
     usage = ctx.usage_report() if ctx is not None else ModelUsageReport()
     outputs["tokens_used"] = render_output(usage.tokens_used)
     outputs["cost_usd"] = f"{usage.cost_usd:.6f}"
-    outputs["error"] = f"{message} {error.hint}".strip()
+    outputs["error"] = f"{message} {hint}".strip()
     title = f"cicd-agent {mode_name or ''}".strip()
     if runner.in_runner:
-        _report_in_runner(runner, ctx, title=title, message=message, hint=error.hint,
+        _report_in_runner(runner, ctx, title=title, message=message, hint=hint,
                           outputs=outputs, code=code)  # fmt: skip
     else:
         stderr.write(f"{title}: error: {outputs['error']}\n")
@@ -195,7 +221,7 @@ def _fail(
         document: dict[str, Any] = {
             "mode": mode_name,
             "error": outputs["error"],  # the step output's value: the message and its fix
-            "hint": error.hint,
+            "hint": hint,
             "exit_code": code,
             "tokens_used": usage.tokens_used,
             "cost_usd": json_cost(usage.cost_usd),

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from typing import final
+from urllib.parse import unquote
 
 from cicd_agent.runner.code_regions import code_regions, open_fence_closer
 from cicd_agent.runner.rendered import (
@@ -36,6 +37,7 @@ from cicd_agent.runner.rendered import (
     code_texts,
     live_in_post,
     live_on_github,
+    shown_text,
 )
 from cicd_agent.runner.withheld import redacted
 
@@ -190,8 +192,8 @@ def _unlink(url: str, allowed: tuple[str, ...], own: frozenset[int]) -> str:
         return url
     if url.lower() == "www.":
         return f"www{ZWSP}."
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}:{ZWSP}//{rest}"
+    # every address in it: ``[^\s]*`` runs on into a second (``…#https://…``), which GitHub links
+    return url.replace("://", f":{ZWSP}//")
 
 
 def _unreferenced(text: str, allowed: tuple[str, ...], own: frozenset[int]) -> str:
@@ -224,7 +226,8 @@ def neutralise(text: str, *, allowed_links: tuple[str, ...] = ()) -> Neutral:
     swallow what we write after it. Text over :data:`NEUTRALISE_LIMIT` is cut there, and the
     cut is said.
     """
-    return Neutral(_neutral_text(redacted(text), allowed_links, NEUTRALISE_LIMIT), _MAKER)
+    shown = _neutral_text(redacted(text), allowed_links, NEUTRALISE_LIMIT)
+    return Neutral(_unshown(shown), _MAKER)
 
 
 def posted(
@@ -287,7 +290,22 @@ def posted(
     if not kept or live_in_post(shown, allowed_links, linked=numbers):
         shown = _neutral_text(text, allowed_links, limit, numbers)
     shown = _HELD_REFERENCE.sub(lambda found: f"#{_number(found.group(1))}", shown)
-    return Neutral(shown, _MAKER, own)
+    unshown = _unshown(shown)
+    return Neutral(shown, _MAKER, own) if unshown == shown else Neutral(unshown, _MAKER)
+
+
+def _unshown(shown: str) -> str:
+    """``shown``, or, if GitHub would show a secret in it that redaction of the text as written
+    could not see (split by backslash escapes or emphasis GitHub drops, ``ghp\\_…``, or every
+    character percent-encoded in an address, which a browser decodes), what it shows,
+    redacted, as one code block (inert by construction)."""
+    visible = shown_text(shown).replace(ZWSP, "")
+    for seen in dict.fromkeys((visible, unquote(visible))):
+        withheld = redacted(seen)
+        if withheld != seen:
+            # the markers it shows stay broken: our comments are found by them in the raw text
+            return code_block(_COMMENT.sub(f"<!{ZWSP}--", _REFUSED.sub("\ufffd", withheld)))
+    return shown
 
 
 def linked(url: str) -> Reference | None:
@@ -400,9 +418,12 @@ def _escape_prose(text: str, allowed: tuple[str, ...], own: frozenset[int]) -> s
 def unreferenced(text: str) -> str:
     """Plain text GitHub reads for references but not as Markdown (a commit message): every
     ``#12``, ``GH-12`` and mention broken, nothing else changed. A name from the pull request
-    (``fixes #1.py``) in a commit we push would otherwise close or mention that issue. Redacted
-    first and without the bytes GitHub refuses, as anything posted."""
-    text = _REFUSED.sub("\ufffd", redacted(text))
+    (``fixes #1.py``) in a commit we push would otherwise close or mention that issue, and so
+    would an address of one, which GitHub links in a commit message (a file
+    ``www.github.com/o/r/issues/12/…``): every address is text. Redacted first and without the
+    bytes GitHub refuses, as anything posted."""
+    text = _URL.sub(lambda m: _unlink(m.group(0), (), frozenset()), redacted(text))
+    text = _REFUSED.sub("\ufffd", text)
     return _ISSUE_REFERENCE.sub(rf"\1{ZWSP}", _MENTION.sub("@" + ZWSP, text))
 
 

@@ -35,6 +35,9 @@ _WALKS_OUT = re.compile(r"(?i)(?:^|/)(?:\.|%2e){1,2}(?:[/?#]|$)|\\|%5c|%2f")
 # ``discussions/12#discussioncomment-3``): GitHub makes a link to one a cross-reference, a
 # "mentioned this" in its timeline, as it does ``#12``.
 NUMBERED = re.compile(r"(?i)/*(?:issues|pulls?|discussions)/+(\d+)")
+# The same, anywhere in the address: a server or a reader's tool may drop what comes before it
+# (``o/r/.git/issues/12``, ``pull/2/%252e%252e%252fissues/12``), so only ours may appear at all.
+_NAMED = re.compile(r"(?i)(?:^|/)(?:issues|pulls?|discussions)/+(\d+)")
 _CODE = frozenset({"code", "pre"})
 # GitHub renders footnotes (``[^1]: text`` may interrupt a paragraph): without them a footnote
 # reads as the text of a code span here, and as prose on GitHub.
@@ -54,11 +57,21 @@ def allowed_link(url: str, allowed: Sequence[str], own: Collection[int] = ()) ->
     for prefix in allowed:
         if url.startswith(prefix):
             rest = url[len(prefix) :]
-            numbered = NUMBERED.match(unquote(rest))
-            if numbered is not None and int(numbered.group(1)) not in own:
+            if any(int(number) not in own for number in _NAMED.findall(_unquoted(rest))):
                 return False
-            return not _WALKS_OUT.search(rest)
+            # another address inside ours (``pull/2?u=https://…/issues/12``) is a link of its own
+            return not _WALKS_OUT.search(rest) and "://" not in rest
     return False
+
+
+def _unquoted(url: str) -> str:
+    """``url`` percent-decoded until nothing changes (a double encoding hides a path)."""
+    for _ in range(8):
+        decoded = unquote(url)
+        if decoded == url:
+            break
+        url = decoded
+    return url
 
 
 class _Reader(HTMLParser):
@@ -151,6 +164,36 @@ class _CodeReader(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.depth:
             self.texts[-1] += data
+
+
+class _TextReader(HTMLParser):
+    """Collects what a reader of the rendering sees: its text (character references decoded,
+    code included) and the address of each link and image, one a line."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.parts.append(f"\n{value}\n")
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def shown_text(markdown: str) -> str:
+    """The text GitHub shows of ``markdown`` (raw HTML kept), with every link's and image's
+    address: what Markdown drops (a backslash escape, emphasis inside a word, a character
+    reference) no longer splits it, so a secret written through them reads whole here."""
+    reader = _TextReader()
+    try:
+        reader.feed(_html(markdown, Options.CMARK_OPT_UNSAFE))
+        reader.close()
+    except AssertionError:  # as in live_in_post: the text as written is what is read
+        return markdown
+    return "".join(reader.parts)
 
 
 def _html(markdown: str, options: int = 0) -> str:

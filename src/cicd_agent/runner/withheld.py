@@ -20,27 +20,48 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from threading import Lock
+from urllib.parse import unquote
 
 # A list, not a context variable: a run may post from a worker thread, and a run's redactor
 # stays registered while its context is open, whichever thread closes it.
 _OPEN: list[Callable[[str], str]] = []
+_CHANGING = Lock()
 
 
 @contextmanager
 def withheld(redact: Callable[[str], str]) -> Iterator[None]:
-    """Redact with ``redact`` everything posted while this is open (the latest opened: a
-    nested run's, while it runs)."""
-    _OPEN.append(redact)
+    """Redact with ``redact`` everything posted while this is open (with every other one open:
+    a nested run's redactor, or one of a run beside it in another thread, never stands in for
+    the run's own)."""
+    with _CHANGING:
+        _OPEN.append(redact)
     try:
         yield
     finally:
-        for at in range(len(_OPEN) - 1, -1, -1):
-            if _OPEN[at] is redact:
-                del _OPEN[at]
-                break
+        with _CHANGING:
+            for at in range(len(_OPEN) - 1, -1, -1):
+                if _OPEN[at] is redact:
+                    del _OPEN[at]
+                    break
 
 
 def redacted(text: str) -> str:
-    """``text`` with the open run's secrets and every secret shape replaced (as it is when no
-    run is open: nothing is known to redact)."""
-    return _OPEN[-1](text) if _OPEN else text
+    """``text`` with the secrets of every open run and every secret shape replaced (as it is
+    when no run is open: nothing is known to redact). A text that holds one only once
+    percent-decoded (every character of a value escaped, ``%63%6f…``, which a browser or a
+    reader decodes) is posted decoded, with it replaced."""
+    opened = tuple(_OPEN)  # a copy: another thread may close one meanwhile
+    shown = _each(text, opened)
+    if "%" in text:
+        decoded = unquote(text)
+        withheld = _each(decoded, opened)
+        if withheld != decoded:
+            return withheld
+    return shown
+
+
+def _each(text: str, opened: tuple[Callable[[str], str], ...]) -> str:
+    for redact in reversed(opened):
+        text = redact(text)
+    return text

@@ -49,7 +49,9 @@ def encoded_copies(value: str) -> set[str]:
     """``value`` as it appears once encoded: base64 (standard and URL-safe) at each of the three
     byte alignments inside a longer encoded text, percent-encoding, and hex."""
     raw = value.encode()
-    copies = {quote(value, safe=""), quote_plus(value), raw.hex(), raw.hex().upper()}
+    # every byte escaped too (``%63%6f…``): the same text to a browser, which ``quote`` leaves
+    escaped = "".join(f"%{byte:02X}" for byte in raw)
+    copies = {quote(value, safe=""), quote_plus(value), escaped, raw.hex(), raw.hex().upper()}
     copies |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), c) for c in set(copies)}
     for encode in (base64.b64encode, base64.urlsafe_b64encode):
         copies.add(encode(raw).decode())
