@@ -182,7 +182,7 @@ class Sandbox:
         space = Workspace(self.root / "work" / f"{self._names:03d}-{safe}")
         space.root.mkdir(parents=True)
         space.live.mkdir()
-        _copied(self.pristine, space.repo)
+        copy_repository(self.pristine, space.repo)  # our own copy: a failure is an OSError
         space.home.mkdir()
         space.tmp.mkdir()
         return space
@@ -425,7 +425,7 @@ def _copied(source: Path, target: Path) -> list[Path]:
         return copy_repository(source, target)
     except CopyFailed as exc:
         raise UsageError(
-            f"the sandbox cannot copy the checkout: {exc}",
+            f"the sandbox cannot copy the checkout: {exc.strerror}",
             hint="The runs that need a sandbox (linters, tests, the fix step) did not happen.",
         ) from exc
 

@@ -124,11 +124,13 @@ _FILE_FLAGS = os.O_CLOEXEC | os.O_NOFOLLOW
 _NEW_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _FILE_FLAGS
 
 
-class CopyFailed(Exception):
-    """A checkout the sandbox could not copy: where, and the system's words."""
+class CopyFailed(OSError):
+    """A tree the sandbox could not copy: where, and the system's words. An ``OSError`` still
+    (with the system's error number), so a caller that copes with a sandbox that could not
+    start (the fix step's tools) copes with this too."""
 
     def __init__(self, where: str, error: OSError) -> None:
-        super().__init__(f"{_one_line(where) or '.'}: {error.strerror or error}")
+        super().__init__(error.errno, f"{_one_line(where) or '.'}: {error.strerror or error}")
 
 
 def _one_line(name: str) -> str:
