@@ -180,3 +180,62 @@ def test_a_run_with_the_accepted_tests_that_leaves_too_many_files_is_not_measure
     assert opinion.coverage_after is None
     [note] = [note for note in ctx.notes if "coverage after was not measured" in note]
     assert f"more than {MAX_DATA_FILES:,} files" in note
+
+
+FORGES_THE_COVERAGE_AFTER = """
+import configparser, os
+
+import coverage
+from shop.pricing import coupon_value
+
+
+def test_coupon():
+    if "COVERAGE_PROCESS_START" in os.environ:
+        config = configparser.ConfigParser()
+        config.read(os.environ["COVERAGE_PROCESS_START"])
+        basename = config.get("run", "data_file")
+        if os.path.dirname(basename).endswith(".data"):
+            forged = coverage.CoverageData(basename=basename, suffix="evidence0")
+            targets = config.get("run", "include").split()
+            forged.add_arcs({t: [(-1, 1), *((n, n + 1) for n in range(1, 400))] for t in targets})
+            forged.write()
+    assert coupon_value("SAVE10") == 10
+    assert coupon_value("x") == 0
+"""
+
+
+@pytest.mark.slow
+def test_a_data_file_an_accepted_test_forges_cannot_claim_the_coverage_after(
+    tmp_path: Path, model_server: Any
+) -> None:
+    """Attack: an accepted test (it covers its segment, as the gate measured in its own
+    process) writes a data file only in the suite's run with every accepted test, claiming
+    every line and branch of every target ran, under the name the host gives the pytest
+    process's own data. The coverage after counts no line or branch that neither the suite
+    before nor an accepted test ran, and no line that is no statement."""
+    model_server.answer({"test_module": FORGES_THE_COVERAGE_AFTER, "rationale": "coupon codes"})
+    base, head = make_repo(tmp_path / "shop")
+    model = ["--provider", "openai", "--base-url", model_server.base_url]
+    flags = ["--repo", str(tmp_path / "shop"), "--base", base, "--head", head, *model]
+    ctx = gen_tests_context(tmp_path, flags, OPENAI_API_KEY=TEST_API_KEY)
+    with ctx.resources:
+        facts = collect(ctx, ctx.resources)
+        verdict = analyse(ctx, facts)
+        jobs = tuple(job for job in verdict.jobs if job.segment.qualname == "coupon_value")
+        opinion = ask(ctx, facts, dataclasses.replace(verdict, jobs=jobs))
+    assert opinion is not None and len(opinion.accepted) == 1
+    before, after = facts.coverage, opinion.coverage_after
+    assert before is not None and after is not None
+    [test] = opinion.accepted
+    target = test.target.rpartition("::")[0]
+    for path, found in after.files.items():
+        ran = before.executed_lines(path) | (set(test.gained_lines) if path == target else set())
+        branches = before.executed_arcs(path) | (
+            set(test.gained_arcs) if path == target else set()
+        )
+        was = before.get(path)
+        assert was is not None
+        assert found.executed_lines <= ran, path
+        assert found.executed_arcs <= branches, path
+        assert found.statements == was.statements, path
+    assert after.executed_lines(target) >= set(test.gained_lines)

@@ -100,6 +100,25 @@ def percent(report: CoverageReport) -> float | None:
     return round(100.0 * covered / total, 2) if total else None
 
 
+def within(
+    after: CoverageReport, before: CoverageReport, gained: Mapping[str, tuple[set[int], set[Arc]]]
+) -> CoverageReport:
+    """``after`` as far as it is believed: per file of ``before``, its statements and branches,
+    run only where ``before`` ran them or a test the gate accepted did (``gained``, as the gate
+    measured it in that test's own process). Every process of the suite's run may write into
+    its data folder, an accepted test's too, and a data file it forges would claim any line ran;
+    a line the tests run only together is not counted, which understates and never lies."""
+    files: dict[str, FileCoverage] = {}
+    for path, was in before.files.items():
+        lines, arcs = gained.get(path, (set(), set()))
+        statements = was.executed_lines | was.missing_lines
+        branches = was.executed_arcs | was.missing_arcs
+        ran = after.executed_lines(path) & (was.executed_lines | lines) & statements
+        taken = after.executed_arcs(path) & (was.executed_arcs | arcs) & branches
+        files[path] = FileCoverage(path, ran, statements - ran, taken, branches - taken)
+    return CoverageReport(files)
+
+
 def never_imported(report: CoverageReport, paths: Sequence[str]) -> list[str]:
     """Target files with statements of which not one ran: the suite never imported them.
 
@@ -228,9 +247,9 @@ class CoverageMeter:
             for number, blob in enumerate(blobs):
                 with contextlib.suppress(ValueError, sqlite3.Error):  # a forged one counts nothing
                     _load_data(blob, work / f".coverage.evidence{number}")
-            for found in left:
+            for number, found in enumerate(left):  # our names: none takes the evidence's place
                 if found.is_file() and not found.is_symlink():
-                    shutil.copyfile(found, work / found.name)
+                    shutil.copyfile(found, work / f".coverage.left{number}")
             for copied in work.glob(".coverage.*"):
                 if not _mergeable(copied):  # a view of a run's, or its statements, count nothing
                     copied.unlink()
