@@ -230,9 +230,7 @@ def test_a_data_file_an_accepted_test_forges_cannot_claim_the_coverage_after(
     target = test.target.rpartition("::")[0]
     for path, found in after.files.items():
         ran = before.executed_lines(path) | (set(test.gained_lines) if path == target else set())
-        branches = before.executed_arcs(path) | (
-            set(test.gained_arcs) if path == target else set()
-        )
+        branches = before.executed_arcs(path) | (set(test.gained_arcs) if path == target else set())
         was = before.get(path)
         assert was is not None
         assert found.executed_lines <= ran, path
