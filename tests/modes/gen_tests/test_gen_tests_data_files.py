@@ -119,7 +119,7 @@ def test_a_suite_that_leaves_too_many_coverage_data_files_is_not_merged(tmp_path
 
 
 _LEAVE_FILES_COVERAGE_WILL_NOT_MERGE = """
-import configparser, os
+import configparser, os, sqlite3
 
 import coverage
 from pkg import double
@@ -137,12 +137,36 @@ def test_double():
     traced.add_arcs({os.path.abspath("pkg/__init__.py"): [(-1, 1)]})
     traced.add_file_tracers({os.path.abspath("pkg/__init__.py"): "planted.Tracer"})
     traced.write()
+    both = coverage.CoverageData(basename=basename, suffix="both")
+    both.add_arcs({os.path.abspath("pkg/__init__.py"): [(-1, 1)]})
+    both.write()
+    database = sqlite3.connect(both.data_filename())
+    with database:  # branch data by its own word, with statement data beside
+        database.execute("INSERT INTO line_bits (file_id, context_id, numbits) VALUES (1, 1, x'02')")
+    database.close()
+    bare = coverage.CoverageData(basename=basename, suffix="bare")
+    bare.add_arcs({os.path.abspath("pkg/__init__.py"): [(-1, 1)]})
+    bare.write()
+    database = sqlite3.connect(bare.data_filename())
+    with database:  # no contexts to merge the arcs under
+        database.execute("DROP TABLE context")
+    database.close()
+    for number, (path, start) in enumerate([(5, "-1"), (x := os.path.abspath("pkg/__init__.py"), "one")]):
+        odd = coverage.CoverageData(basename=basename, suffix=f"odd{number}")
+        odd.add_arcs({x: [(-1, 1)]})
+        odd.write()
+        database = sqlite3.connect(odd.data_filename())
+        with database:  # a path that is no text, a line that is no number
+            database.execute("UPDATE file SET path = ?", (path,))
+            database.execute("UPDATE arc SET fromno = ?", (start,))
+        database.close()
 """
 
 
 def test_a_data_file_coverage_refuses_to_merge_counts_nothing(tmp_path: Path) -> None:
-    """Attack: the suite leaves one data file of statements (ours measure branches) and one
-    that names another tracer for a target file: coverage.py refuses to merge either with the
+    """Attack: the suite leaves one data file of statements (ours measure branches), one
+    that names another tracer for a target file, and one that says it measured branches but
+    holds statement data too, and one without a table coverage.py merges from: coverage.py refuses to merge either with the
     run's own data, and the whole measurement failed (the run ended, exit 3). Such a file
     counts nothing, and the rest of the run is measured."""
     checkout = tmp_path / "checkout"

@@ -364,9 +364,12 @@ def _mergeable(path: Path) -> bool:
     measured by coverage.py's own tracer. A run writes these files (a suite's processes in
     their data folder, a test in its serialised SQL), and coverage.py reads them here with its
     own queries: a view, a virtual table or a generated column would run the run's SQL in this
-    process (a view over an endless recursive query never returns); statement data, or a
-    file another tracer measured, coverage.py refuses to merge with the rest (the whole
-    measurement failed on one such file). A file that is no database counts nothing either."""
+    process (a view over an endless recursive query never returns); statement data (whatever
+    the file's ``has_arcs`` says: coverage.py merges by the rows), a file another tracer
+    measured, or one missing a table or column or holding a value of another type than
+    coverage.py merges (:data:`_MERGED`), coverage.py refuses to merge or to report with the
+    rest (the whole measurement failed, or lost its counts, on one such file). A file that is
+    no database counts nothing either."""
     try:
         database = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:
@@ -381,12 +384,26 @@ def _mergeable(path: Path) -> bool:
             if any(flag for (flag,) in hidden):  # a generated column is an expression
                 return False
         arcs = database.execute("SELECT value FROM meta WHERE key = 'has_arcs'").fetchall()
-        traced = database.execute("SELECT 1 FROM tracer WHERE tracer != '' LIMIT 1").fetchall()
+        # A table or column missing is an error here, as in the merge.
+        unmergeable = any(database.execute(query).fetchall() for query in _MERGED)
     except sqlite3.Error:
         return False
     finally:
         database.close()
-    return arcs == [("1",)] and not traced
+    return arcs == [("1",)] and not unmergeable
+
+
+_MERGED = (
+    "SELECT 1 FROM file WHERE typeof(id) != 'integer' OR typeof(path) != 'text' LIMIT 1",
+    "SELECT 1 FROM context WHERE typeof(id) != 'integer' OR typeof(context) != 'text' LIMIT 1",
+    "SELECT 1 FROM arc WHERE typeof(file_id) || typeof(context_id) || typeof(fromno) || "
+    "typeof(tono) != 'integerintegerintegerinteger' LIMIT 1",
+    "SELECT 1 FROM line_bits LIMIT 1",
+    "SELECT 1 FROM tracer WHERE tracer != '' OR typeof(file_id) != 'integer' LIMIT 1",
+)
+"""What coverage.py reads of another data file as it merges it into ours, each query finding
+a row it cannot merge: a path or context that is no text, a line that is no number (a report
+skips a file it cannot analyse, whose counts were lost), statement data, another tracer."""
 
 
 def _stop() -> int:
