@@ -164,11 +164,12 @@ def test_double():
 
 
 def test_a_data_file_coverage_refuses_to_merge_counts_nothing(tmp_path: Path) -> None:
-    """Attack: the suite leaves one data file of statements (ours measure branches), one
-    that names another tracer for a target file, and one that says it measured branches but
-    holds statement data too, and one without a table coverage.py merges from: coverage.py refuses to merge either with the
-    run's own data, and the whole measurement failed (the run ended, exit 3). Such a file
-    counts nothing, and the rest of the run is measured."""
+    """Attack: the suite leaves data files coverage.py cannot merge with the run's own: one
+    of statements (ours measure branches), one naming another tracer for a target file, one
+    that says it measured branches but holds statement rows, one without a table coverage.py
+    merges from, and two with a path or a line number of another type. The first four failed
+    the whole measurement (the run ended, exit 3), the last two made the report skip the
+    target file. Such a file counts nothing, and the rest of the run is measured."""
     checkout = tmp_path / "checkout"
     (checkout / "pkg").mkdir(parents=True)
     (checkout / "tests").mkdir()
