@@ -6,10 +6,13 @@ leaves thousands made that merge take as long as it liked."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import coverage
 import pytest
 
 from cicd_agent.modes.gen_tests.ask import ask
@@ -18,6 +21,7 @@ from cicd_agent.modes.gen_tests.coverage_gaps import (
     MAX_DATA_FILES,
     CoverageMeter,
     TooMuchCoverageData,
+    data_files,
 )
 from cicd_agent.modes.gen_tests.gate import ProjectCommand, Stage
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
@@ -262,3 +266,57 @@ def test_a_data_file_an_accepted_test_forges_cannot_claim_the_coverage_after(
         assert found.executed_arcs <= branches, path
         assert found.statements == was.statements, path
     assert after.executed_lines(target) >= set(test.gained_lines)
+
+
+def test_what_a_run_leaves_in_its_data_folder_is_never_followed_nor_waited_on(
+    tmp_path: Path,
+) -> None:
+    """Attack: beside one real data file, the run leaves a FIFO, links (to the host's
+    ``/proc/self/environ``, to the FIFO, to a file outside the folder, to a folder), a folder
+    of data files, a second name of the real file and names with line ends. Counting and
+    merging them opens no FIFO (which would wait for a writer forever), follows no link and
+    goes into no folder: the real file's counts, nothing else. A sparse file claiming 100 GiB
+    is over the cap before a byte of it is read."""
+    checkout = tmp_path / "checkout"
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "pkg" / "__init__.py").write_text("def double(x):\n    return x * 2\n")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with Sandbox(checkout, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+        meter = CoverageMeter(sandbox, ["pkg/__init__.py"])
+        space = sandbox.workspace("left")
+        folder = space.scratch("coverage", ".data")
+        folder.mkdir()
+        config = meter._config(space, folder / ".coverage")
+        real = coverage.CoverageData(basename=str(folder / ".coverage"), suffix="real")
+        real.add_arcs({str(space.repo / "pkg" / "__init__.py"): [(-1, 1), (1, -1)]})
+        real.write()
+        elsewhere = coverage.CoverageData(basename=str(outside / ".coverage"), suffix="out")
+        elsewhere.add_arcs({str(space.repo / "pkg" / "__init__.py"): [(-1, 2), (2, -1)]})
+        elsewhere.write()
+        os.mkfifo(folder / ".coverage.fifo")
+        (folder / ".coverage.environ").symlink_to("/proc/self/environ")
+        (folder / ".coverage.to-fifo").symlink_to(folder / ".coverage.fifo")
+        (folder / ".coverage.outside").symlink_to(elsewhere.data_filename())
+        (folder / ".coverage.folder").symlink_to(outside, target_is_directory=True)
+        (folder / ".coverage.sub").mkdir()
+        shutil.copyfile(elsewhere.data_filename(), folder / ".coverage.sub" / ".coverage.x")
+        os.link(real.data_filename(), folder / ".coverage.second-name")
+        shutil.copyfile(real.data_filename(), folder / ".coverage.line\nend")
+        (folder / ".coverage.\nx").write_bytes(b"not a database")
+        names = data_files(folder)
+        assert set(names) == {
+            ".coverage.real",
+            ".coverage.second-name",
+            ".coverage.line\nend",
+            ".coverage.\nx",
+        }
+        report = meter._report(config, [], [folder])
+        assert report.executed_lines("pkg/__init__.py") == {1}
+        with (folder / ".coverage.sparse").open("wb") as sparse:
+            sparse.truncate(100 << 30)
+        try:
+            with pytest.raises(TooMuchCoverageData, match="MiB of coverage data"):
+                meter._report(config, [], [folder])
+        finally:
+            (folder / ".coverage.sparse").unlink()
