@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from cicd_agent.modes.gen_tests.ask import ask
 from cicd_agent.modes.gen_tests.collect import collect
 from cicd_agent.modes.gen_tests.coverage_gaps import (
     MAX_DATA_FILES,
+    MAX_DATA_ROWS,
     CoverageMeter,
     TooMuchCoverageData,
     data_files,
@@ -320,3 +322,35 @@ def test_what_a_run_leaves_in_its_data_folder_is_never_followed_nor_waited_on(
                 meter._report(config, [], [folder])
         finally:
             (folder / ".coverage.sparse").unlink()
+
+
+def test_a_data_file_of_more_rows_than_the_host_merges_is_refused_before_the_merge(
+    tmp_path: Path,
+) -> None:
+    """Attack: one data file, well under the cap in bytes, holds over a million branches of
+    one target: the host merged every row, then held them all in memory as it reported (a
+    file near the cap in bytes took minutes and gigabytes). Its rows are counted before the
+    merge: over the cap, the run's data is refused as too much, as too many files are."""
+    checkout = tmp_path / "checkout"
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "pkg" / "__init__.py").write_text("def double(x):\n    return x * 2\n")
+    with Sandbox(checkout, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+        meter = CoverageMeter(sandbox, ["pkg/__init__.py"])
+        space = sandbox.workspace("rows")
+        folder = space.scratch("coverage", ".data")
+        folder.mkdir()
+        config = meter._config(space, folder / ".coverage")
+        data = coverage.CoverageData(basename=str(folder / ".coverage"), suffix="rows")
+        data.add_arcs({str(space.repo / "pkg" / "__init__.py"): [(-1, 1), (1, -1)]})
+        data.write()
+        database = sqlite3.connect(data.data_filename())
+        with database:
+            database.execute(
+                "WITH RECURSIVE n(x) AS (SELECT 2 UNION ALL SELECT x + 1 FROM n LIMIT ?) "
+                "INSERT INTO arc SELECT 1, 1, x, x + 1 FROM n",
+                (MAX_DATA_ROWS,),
+            )
+        database.close()
+        assert data_files(folder) == [".coverage.rows"]
+        with pytest.raises(TooMuchCoverageData, match="rows of coverage data"):
+            meter._report(config, [], [folder])

@@ -36,6 +36,10 @@ database it may build."""
 MAX_DATA_FILES = 1_000
 """The most entries a run's coverage data folder may hold: each Python process it starts leaves
 a data file there, which the host opens and merges one by one."""
+MAX_DATA_ROWS = 1_000_000
+"""The most rows (measured files, contexts, branches) the data of one run may hold, all its
+data files together: the host merges them row by row and holds every branch of a target in
+memory as it reports, so a file small in bytes can still take minutes and gigabytes."""
 MAX_VALUE_BYTES = 16 << 20
 """The longest text or blob in it (a numbits blob of a 100,000-line file is 12.5 KB)."""
 STATEMENT_STEPS = 1_000_000
@@ -250,9 +254,18 @@ class CoverageMeter:
             for number, found in enumerate(left):  # our names: none takes the evidence's place
                 if found.is_file() and not found.is_symlink():
                     shutil.copyfile(found, work / f".coverage.left{number}")
+            rows = 0
             for copied in work.glob(".coverage.*"):
-                if not _mergeable(copied):  # a view of a run's, or its statements, count nothing
+                counted = _mergeable(copied)
+                if counted is None:  # a view of a run's, or its statements, count nothing
                     copied.unlink()
+                    continue
+                rows += counted
+                if rows > MAX_DATA_ROWS:
+                    raise TooMuchCoverageData(
+                        f"the run left more than {MAX_DATA_ROWS:,} rows of coverage data",
+                        hint="Start fewer Python processes in one run of the tests.",
+                    )
             meter = coverage.Coverage(data_file=str(work / ".coverage"), config_file=str(config))
             if any(work.glob(".coverage.*")):
                 meter.combine([str(work)], keep=True)
@@ -359,8 +372,8 @@ def _load_data(blob: bytes, path: Path) -> None:
     database.close()
 
 
-def _mergeable(path: Path) -> bool:
-    """Whether the data file at ``path`` holds tables and their indexes only, of branch data
+def _mergeable(path: Path) -> int | None:
+    """The rows the host would merge of the data file at ``path``, or None unless it holds tables and their indexes only, of branch data
     measured by coverage.py's own tracer. A run writes these files (a suite's processes in
     their data folder, a test in its serialised SQL), and coverage.py reads them here with its
     own queries: a view, a virtual table or a generated column would run the run's SQL in this
@@ -373,24 +386,28 @@ def _mergeable(path: Path) -> bool:
     try:
         database = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:
-        return False
+        return None
     try:
         for kind, name, sql in database.execute("SELECT type, name, sql FROM sqlite_master"):
             if kind == "index":
                 continue
             if kind != "table" or not str(sql).upper().startswith("CREATE TABLE"):
-                return False
+                return None
             hidden = database.execute("SELECT hidden FROM pragma_table_xinfo(?)", (name,))
             if any(flag for (flag,) in hidden):  # a generated column is an expression
-                return False
+                return None
         arcs = database.execute("SELECT value FROM meta WHERE key = 'has_arcs'").fetchall()
         # A table or column missing is an error here, as in the merge.
         unmergeable = any(database.execute(query).fetchall() for query in _MERGED)
+        [(rows,)] = database.execute(
+            "SELECT (SELECT count(*) FROM file) + (SELECT count(*) FROM context) + "
+            "(SELECT count(*) FROM arc)"
+        ).fetchall()
     except sqlite3.Error:
-        return False
+        return None
     finally:
         database.close()
-    return arcs == [("1",)] and not unmergeable
+    return int(rows) if arcs == [("1",)] and not unmergeable else None
 
 
 _MERGED = (
