@@ -373,8 +373,9 @@ def _load_data(blob: bytes, path: Path) -> None:
 
 
 def _mergeable(path: Path) -> int | None:
-    """The rows the host would merge of the data file at ``path``, or None unless it holds tables and their indexes only, of branch data
-    measured by coverage.py's own tracer. A run writes these files (a suite's processes in
+    """The rows the host would merge of the data file at ``path`` (measured files, contexts,
+    branches), or None unless it holds tables and their indexes only, of branch data measured
+    by coverage.py's own tracer. A run writes these files (a suite's processes in
     their data folder, a test in its serialised SQL), and coverage.py reads them here with its
     own queries: a view, a virtual table or a generated column would run the run's SQL in this
     process (a view over an endless recursive query never returns); statement data (whatever
