@@ -9,6 +9,7 @@ import dataclasses
 import os
 import shutil
 import sqlite3
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -354,3 +355,56 @@ def test_a_data_file_of_more_rows_than_the_host_merges_is_refused_before_the_mer
         assert data_files(folder) == [".coverage.rows"]
         with pytest.raises(TooMuchCoverageData, match="rows of coverage data"):
             meter._report(config, [], [folder])
+
+
+_KEEPS_WRITING = '''
+import configparser, os, subprocess, sys
+
+WRITER = """
+import os, sys, time
+folder = sys.argv[1]
+for number in range(100_000):
+    with open(os.path.join(folder, f".coverage.late{number}"), "w") as late:
+        late.write("x")
+    if not number:
+        os.write(int(sys.argv[2]), b"up")
+    time.sleep(0.005)
+"""
+
+
+def test_double():
+    config = configparser.ConfigParser()
+    config.read(os.environ["COVERAGE_PROCESS_START"])
+    folder = os.path.dirname(config.get("run", "data_file"))
+    read, write = os.pipe()
+    subprocess.Popen(
+        [sys.executable, "-c", WRITER, folder, str(write)],
+        start_new_session=True, pass_fds=(write,), env={"PATH": os.environ["PATH"]},
+    )
+    assert os.read(read, 2) == b"up"  # it writes on after this test, and pytest, have ended
+'''
+
+
+def test_no_process_of_a_run_writes_its_data_folder_after_the_run_returns(
+    tmp_path: Path,
+) -> None:
+    """Attack: the suite starts a process in a session of its own that keeps adding files to
+    the coverage data folder after pytest ends, so what the host counted is not what it then
+    reads. The run returns only once every process of it is gone: the folder the host counts
+    and reads no longer changes."""
+    checkout = tmp_path / "checkout"
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "tests").mkdir()
+    (checkout / "pkg" / "__init__.py").write_text("def double(x):\n    return x * 2\n")
+    (checkout / "tests" / "test_pkg.py").write_text(_KEEPS_WRITING)
+    with Sandbox(checkout, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+        meter = CoverageMeter(sandbox, ["pkg/__init__.py"])
+        space = sandbox.workspace("late")
+        command = ProjectCommand.parse("python -m pytest -q")
+        result, _, _ = meter.measure(command.suite, space, timeout=120, suite=True)
+        [folder] = space.root.rglob("*.data")
+        counted = sorted(os.listdir(folder))
+        assert ".coverage.late0" in counted  # the writer was up before the run ended
+        subprocess.run(["sleep", "0.5"], check=True)  # time for a writer still alive to write
+        assert sorted(os.listdir(folder)) == counted
+    assert result.returncode == 0, result.output
