@@ -442,3 +442,38 @@ def test_a_data_file_with_a_corrupt_page_counts_nothing(tmp_path: Path, table: s
             report = meter._report(config, [], [folder])  # no ExternalServiceError
             assert report.executed_lines("pkg/__init__.py") <= {1, 2}
             assert 1 in report.executed_lines("pkg/__init__.py")
+
+
+def test_a_write_ahead_log_beside_a_data_file_adds_nothing_to_it(tmp_path: Path) -> None:
+    """Attack: a data file in WAL mode whose log, left beside it under the name SQLite looks
+    for, adds an endless view and statement rows after the file was written. The host reads
+    each file it copies on its own: the log changes no data file, and the run is measured."""
+    checkout = tmp_path / "checkout"
+    (checkout / "pkg").mkdir(parents=True)
+    (checkout / "pkg" / "__init__.py").write_text("def double(x):\n    return x * 2\n")
+    with Sandbox(checkout, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+        meter = CoverageMeter(sandbox, ["pkg/__init__.py"])
+        space = sandbox.workspace("wal")
+        folder = space.scratch("coverage", ".data")
+        folder.mkdir()
+        config = meter._config(space, folder / ".coverage")
+        data = coverage.CoverageData(basename=str(folder / ".coverage"), suffix="wal")
+        data.add_arcs({str(space.repo / "pkg" / "__init__.py"): [(-1, 1), (1, -1)]})
+        data.write()
+        work = tmp_path / "work"
+        work.mkdir()
+        shutil.copyfile(data.data_filename(), work / "db")
+        database = sqlite3.connect(work / "db")
+        database.execute("PRAGMA journal_mode = WAL")
+        database.execute("PRAGMA wal_autocheckpoint = 0")
+        with database:
+            database.execute(
+                "CREATE VIEW endless AS WITH RECURSIVE n(x) AS "
+                "(SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT x FROM n"
+            )
+            database.execute("INSERT INTO line_bits VALUES (1, 1, x'02')")
+        shutil.copyfile(work / "db", folder / ".coverage.wal")
+        shutil.copyfile(work / "db-wal", folder / ".coverage.wal-wal")
+        database.close()
+        report = meter._report(config, [], [folder])
+    assert report.executed_lines("pkg/__init__.py") == {1}
