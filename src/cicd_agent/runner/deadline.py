@@ -46,26 +46,35 @@ def run_deadline(minutes: float | None) -> Iterator[None]:
         yield
         return
 
-    def expire(signum: int, frame: FrameType | None) -> None:
-        raise DeadlineExceeded(
-            f"the run's deadline of {minutes:g} minute(s) passed before the mode finished; "
-            "it was stopped.",
-            hint="Raise deadline-minutes if the run needs longer, or look for a step that hung.",
-        )
-
     outer, _ = signal.getitimer(signal.ITIMER_REAL)
     if outer and outer <= minutes * 60:
         # An alarm already set rings first (the deadline of the run this one is nested in):
         # that is the bound, never a later one.
         yield
         return
-    previous = signal.signal(signal.SIGALRM, expire)
+    previous = signal.getsignal(signal.SIGALRM)
     started = time.monotonic()
-    signal.setitimer(signal.ITIMER_REAL, minutes * 60)
-    try:
-        yield
-    finally:
+
+    def restore() -> None:
+        """Put back the handler and what is left of the alarm this one replaced."""
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-        if outer:  # an embedding program's own alarm (a test runner's timeout) is put back
+        if outer:  # an outer run's deadline, an embedding program's alarm (a test runner's)
             signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 1e-3))
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        # The outer alarm is back before the error is raised: code that catches it and
+        # carries on still stops at the outer deadline.
+        restore()
+        raise DeadlineExceeded(
+            f"the run's deadline of {minutes:g} minute(s) passed before the mode finished; "
+            "it was stopped.",
+            hint="Raise deadline-minutes if the run needs longer, or look for a step that hung.",
+        )
+
+    try:  # armed inside: an alarm that rings at once (a deadline the clock rounds up) is undone
+        signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, minutes * 60)
+        yield
+    finally:
+        restore()

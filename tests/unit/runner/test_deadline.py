@@ -78,3 +78,39 @@ def _wait(*, seconds: float) -> None:
     ends = time.monotonic() + seconds
     while time.monotonic() < ends:
         time.sleep(0.01)
+
+
+def test_a_nested_deadline_the_mode_swallows_still_leaves_the_outer_one_armed() -> None:
+    """Attack: the nested run's own (sooner) deadline rings inside code that catches the
+    error and carries on. The nested alarm had replaced the outer one, so nothing rang again
+    until the nested run ended of its own accord: the command's step outlived its deadline.
+    The outer deadline still rings, within the nested run."""
+    swallowed: list[str] = []
+    with pytest.raises(DeadlineExceeded) as caught, run_deadline(0.001), run_deadline(0.0005):
+        try:
+            _wait(seconds=10)
+        except DeadlineExceeded as exc:
+            swallowed.append(exc.message)
+        _wait(seconds=10)  # the outer deadline (60 ms) stops this, not its end
+    assert swallowed and "0.0005 minute(s)" in swallowed[0]
+    assert "deadline of 0.001 minute(s) passed" in str(caught.value)
+
+
+def test_a_deadline_too_small_for_the_clock_still_rings_and_keeps_the_outer_one() -> None:
+    """Attack: the base commit's settings give a deadline of a few hundred seconds' worth of
+    the smallest float: in seconds it rounds below what the clock can hold, where a zero
+    would disarm the alarm, the outer one with it. It rings at once, and the outer alarm
+    is put back."""
+    rang: list[int] = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: rang.append(signum))
+    outer = signal.getitimer(signal.ITIMER_REAL)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 600)
+        with pytest.raises(DeadlineExceeded), run_deadline(1e-320):
+            _wait(seconds=10)
+        left, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 0 < left <= 600
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_REAL, *outer)
+    assert rang == []

@@ -16,7 +16,12 @@ from cicd_agent.job.context import RunContext
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.candidates import Budget, Generator, GenTestsOpinion
 from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT, GenTestsFacts
-from cicd_agent.modes.gen_tests.coverage_gaps import CoverageReport, TooMuchCoverageData
+from cicd_agent.modes.gen_tests.coverage_gaps import (
+    Arc,
+    CoverageReport,
+    TooMuchCoverageData,
+    within,
+)
 from cicd_agent.modes.gen_tests.gate import Gate
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.prompt import GeneratedTest, Prompts
@@ -85,6 +90,14 @@ def ask(
             f"running the suite again with the {len(outcome.accepted)} accepted test(s)"
         )
         after = _measure_after(ctx, facts, frozenset(gate.flaky.found))
+        if after is not None and facts.coverage is not None:
+            gained: dict[str, tuple[set[int], set[Arc]]] = {}
+            for test in outcome.accepted:  # a segment's key: its path, then ``::`` and a name
+                path = test.target.rpartition("::")[0]
+                lines, arcs = gained.setdefault(path, (set(), set()))
+                lines.update(test.gained_lines)
+                arcs.update(test.gained_arcs)
+            after = within(after, facts.coverage, gained)
         return replace(outcome, coverage_after=after)
     return outcome
 

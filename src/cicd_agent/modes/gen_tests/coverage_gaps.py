@@ -36,6 +36,10 @@ database it may build."""
 MAX_DATA_FILES = 1_000
 """The most entries a run's coverage data folder may hold: each Python process it starts leaves
 a data file there, which the host opens and merges one by one."""
+MAX_DATA_ROWS = 1_000_000
+"""The most rows (measured files, contexts, branches) the data of one run may hold, all its
+data files together: the host merges them row by row and holds every branch of a target in
+memory as it reports, so a file small in bytes can still take minutes and gigabytes."""
 MAX_VALUE_BYTES = 16 << 20
 """The longest text or blob in it (a numbits blob of a 100,000-line file is 12.5 KB)."""
 STATEMENT_STEPS = 1_000_000
@@ -98,6 +102,25 @@ def percent(report: CoverageReport) -> float | None:
         len(found.executed_lines) + len(found.executed_arcs) for found in report.files.values()
     )
     return round(100.0 * covered / total, 2) if total else None
+
+
+def within(
+    after: CoverageReport, before: CoverageReport, gained: Mapping[str, tuple[set[int], set[Arc]]]
+) -> CoverageReport:
+    """``after`` as far as it is believed: per file of ``before``, its statements and branches,
+    run only where ``before`` ran them or a test the gate accepted did (``gained``, as the gate
+    measured it in that test's own process). Every process of the suite's run may write into
+    its data folder, an accepted test's too, and a data file it forges would claim any line ran;
+    a line the tests run only together is not counted, which understates and never lies."""
+    files: dict[str, FileCoverage] = {}
+    for path, was in before.files.items():
+        lines, arcs = gained.get(path, (set(), set()))
+        statements = was.executed_lines | was.missing_lines
+        branches = was.executed_arcs | was.missing_arcs
+        ran = after.executed_lines(path) & (was.executed_lines | lines) & statements
+        taken = after.executed_arcs(path) & (was.executed_arcs | arcs) & branches
+        files[path] = FileCoverage(path, ran, statements - ran, taken, branches - taken)
+    return CoverageReport(files)
 
 
 def never_imported(report: CoverageReport, paths: Sequence[str]) -> list[str]:
@@ -228,12 +251,21 @@ class CoverageMeter:
             for number, blob in enumerate(blobs):
                 with contextlib.suppress(ValueError, sqlite3.Error):  # a forged one counts nothing
                     _load_data(blob, work / f".coverage.evidence{number}")
-            for found in left:
+            for number, found in enumerate(left):  # our names: none takes the evidence's place
                 if found.is_file() and not found.is_symlink():
-                    shutil.copyfile(found, work / found.name)
+                    shutil.copyfile(found, work / f".coverage.left{number}")
+            rows = 0
             for copied in work.glob(".coverage.*"):
-                if not _mergeable(copied):  # a view of a run's, or its statements, count nothing
+                counted = _mergeable(copied)
+                if counted is None:  # a view of a run's, or its statements, count nothing
                     copied.unlink()
+                    continue
+                rows += counted
+                if rows > MAX_DATA_ROWS:
+                    raise TooMuchCoverageData(
+                        f"the run left more than {MAX_DATA_ROWS:,} rows of coverage data",
+                        hint="Start fewer Python processes in one run of the tests.",
+                    )
             meter = coverage.Coverage(data_file=str(work / ".coverage"), config_file=str(config))
             if any(work.glob(".coverage.*")):
                 meter.combine([str(work)], keep=True)
@@ -340,34 +372,56 @@ def _load_data(blob: bytes, path: Path) -> None:
     database.close()
 
 
-def _mergeable(path: Path) -> bool:
-    """Whether the data file at ``path`` holds tables and their indexes only, of branch data
-    measured by coverage.py's own tracer. A run writes these files (a suite's processes in
+def _mergeable(path: Path) -> int | None:
+    """The rows the host would merge of the data file at ``path`` (measured files, contexts,
+    branches), or None unless it holds tables and their indexes only, of branch data measured
+    by coverage.py's own tracer. A run writes these files (a suite's processes in
     their data folder, a test in its serialised SQL), and coverage.py reads them here with its
     own queries: a view, a virtual table or a generated column would run the run's SQL in this
-    process (a view over an endless recursive query never returns); statement data, or a
-    file another tracer measured, coverage.py refuses to merge with the rest (the whole
-    measurement failed on one such file). A file that is no database counts nothing either."""
+    process (a view over an endless recursive query never returns); statement data (whatever
+    the file's ``has_arcs`` says: coverage.py merges by the rows), a file another tracer
+    measured, or one missing a table or column or holding a value of another type than
+    coverage.py merges (:data:`_MERGED`), coverage.py refuses to merge or to report with the
+    rest (the whole measurement failed, or lost its counts, on one such file). A file that is
+    no database counts nothing either."""
     try:
         database = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:
-        return False
+        return None
     try:
         for kind, name, sql in database.execute("SELECT type, name, sql FROM sqlite_master"):
             if kind == "index":
                 continue
             if kind != "table" or not str(sql).upper().startswith("CREATE TABLE"):
-                return False
+                return None
             hidden = database.execute("SELECT hidden FROM pragma_table_xinfo(?)", (name,))
             if any(flag for (flag,) in hidden):  # a generated column is an expression
-                return False
+                return None
         arcs = database.execute("SELECT value FROM meta WHERE key = 'has_arcs'").fetchall()
-        traced = database.execute("SELECT 1 FROM tracer WHERE tracer != '' LIMIT 1").fetchall()
+        # A table or column missing is an error here, as in the merge.
+        unmergeable = any(database.execute(query).fetchall() for query in _MERGED)
+        [(rows,)] = database.execute(
+            "SELECT (SELECT count(*) FROM file) + (SELECT count(*) FROM context) + "
+            "(SELECT count(*) FROM arc)"
+        ).fetchall()
     except sqlite3.Error:
-        return False
+        return None
     finally:
         database.close()
-    return arcs == [("1",)] and not traced
+    return int(rows) if arcs == [("1",)] and not unmergeable else None
+
+
+_MERGED = (
+    "SELECT 1 FROM file WHERE typeof(id) != 'integer' OR typeof(path) != 'text' LIMIT 1",
+    "SELECT 1 FROM context WHERE typeof(id) != 'integer' OR typeof(context) != 'text' LIMIT 1",
+    "SELECT 1 FROM arc WHERE typeof(file_id) || typeof(context_id) || typeof(fromno) || "
+    "typeof(tono) != 'integerintegerintegerinteger' LIMIT 1",
+    "SELECT 1 FROM line_bits LIMIT 1",
+    "SELECT 1 FROM tracer WHERE tracer != '' OR typeof(file_id) != 'integer' LIMIT 1",
+)
+"""What coverage.py reads of another data file as it merges it into ours, each query finding
+a row it cannot merge: a path or context that is no text, a line that is no number (a report
+skips a file it cannot analyse, whose counts were lost), statement data, another tracer."""
 
 
 def _stop() -> int:
