@@ -484,6 +484,12 @@ SHAPED_LIKE_SPARED = [
     ('Authorization: Bearer username="' + TOKEN + '"', TOKEN),
     ("Authorization: Token nonce=" + TOKEN, TOKEN),
     ('Authorization: Digest username="' + TOKEN + '"', TOKEN),
+    # A secret's prefix under an object's ``id``.
+    ('"id": "whsec_' + TOKEN + '",', TOKEN),
+    ('"id": "secret-' + TOKEN + '",', TOKEN),
+    # A passphrase as password managers write it, capitalised words joined by ``-``.
+    ('password = "Correct-Horse-Battery-Staple"', "Staple"),
+    ('DB_PASSWORD: "Tiger-Lamp-Orbit-Velvet7"', "Velvet7"),
     # A key's lines after an empty block, short lines or lines split by spaces.
     (
         "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n"

@@ -247,6 +247,11 @@ def _argument(text: str, span: tuple[int, int]) -> bool:
 _OBJECT_ID = re.compile(r"""(?<![\w-])["']?id["']?[ \t]*[:=][ \t]*["']?\Z""")
 """An object's ``id`` (``"id": "org-GExadygjSbKP8hsY"``, a Terraform Cloud organisation in a
 recorded API answer): a name for a thing, which its API shows to anyone who may read it."""
+_SECRET_PREFIX = re.compile(
+    r"(?i)(?:[a-z0-9]+[_-])?(?:sk|rk|whsec|secret|token|key|pat|pass|auth)[_-]"
+)
+"""A prefix that says the value is a secret (Stripe's ``sk_live_``, ``rk_``, ``whsec_``; any
+``secret-``, ``token_``): such a value under ``id`` is a secret put there, not an object's id."""
 
 
 _CHAINED = re.compile(r"[ \t]*\r?\n[ \t]*\.[A-Za-z_]\w*[(<]")
@@ -310,7 +315,11 @@ def _allowed(
         and _WORD_OR_FILE.fullmatch(secret)
     ):
         return True
-    if rule.kind == "prefixed token" and _OBJECT_ID.search(text, max(0, span[0] - 16), span[0]):
+    if (
+        rule.kind == "prefixed token"
+        and _OBJECT_ID.search(text, max(0, span[0] - 16), span[0])
+        and not _SECRET_PREFIX.match(secret)
+    ):
         return True
     if rule.request:  # our own rules, with their own test for stand-ins
         return (

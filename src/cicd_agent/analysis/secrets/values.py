@@ -270,12 +270,13 @@ def names_its_key(key: str, value: str) -> bool:
 
 _PASSWORD_KEY = re.compile(r"(?i)(?:pass(?:word|wd|phrase)?|pwd)\d{0,3}$")
 _KEY_NAME_RUN = re.compile(r"[\w.$-]+")
-_PASSPHRASE = re.compile(r"[a-z]{2,}(?:[- ][a-z]{2,}){3,}")
+_PASSPHRASE = re.compile(r"[a-z]{2,}(?:[- ][a-z]{2,}){3,}|[A-Z][a-z]+(?:-[A-Z][a-z]+){3,}\d{0,4}")
 
 
 def passphrase(key: str, value: str) -> bool:
     """Whether a value assigned to a password key is a passphrase of four or more lower-case
-    words (``correct-horse-battery-staple``), not spelled from stand-in words. Words only read
+    words (``correct-horse-battery-staple``), or capitalised words joined by ``-`` as password
+    managers write them (``Correct-Horse-Battery-Staple``), not spelled from stand-in words. Words only read
     as a name to :func:`plausible_secret` (``client-secret-basic``, a method); a key whose last
     word is a password's says the words are one, and prose there has capitals, punctuation or
     fewer words."""
