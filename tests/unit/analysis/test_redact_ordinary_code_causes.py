@@ -534,3 +534,24 @@ def test_a_credential_shaped_like_a_spared_family_goes(text: str, secret: str) -
 )
 def test_the_narrowed_spares_keep_their_ordinary_lines(line: str) -> None:
     assert Redactor().redact(line) == line
+
+
+def test_a_vendor_token_gitleaks_finds_only_beside_its_name_goes() -> None:
+    """gitleaks' sample of an Airtable personal access token, without the word "airtable"."""
+    pat = "patzv1zsf9pzk9d32.8eb0a17b927b5086f8076b661070bba866e8c998cab9f1da7089b7b029eeeafc"
+    assert "8eb0a17b927b" not in Redactor().redact(f"export TOKEN_FOR_BASE={pat}")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: plausible_secret reads a value of 16 letters (``yqDVtkqPECriaLRi``, "
+    "gitleaks' curl-auth-user sample) as a name, and one with brackets and symbols "
+    "(``u@D7GXt)t>8d(LtH^(lvZ<g=``, trufflehog's d7network sample) as code",
+)
+@pytest.mark.parametrize(
+    "line",
+    ['api_token = "developer:yqDVtkqPECriaLRi"', 'api_token = "u@D7GXt)t>8d(LtH^(lvZ<g="'],
+)
+def test_a_scanner_sample_under_a_token_key_goes(line: str) -> None:
+    redacted = Redactor().redact(line)
+    assert "yqDVtkqPECriaLRi" not in redacted and "LtH^(lvZ" not in redacted
