@@ -542,16 +542,13 @@ def test_a_vendor_token_gitleaks_finds_only_beside_its_name_goes() -> None:
     assert "8eb0a17b927b" not in Redactor().redact(f"export TOKEN_FOR_BASE={pat}")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: plausible_secret reads a value of 16 letters (``yqDVtkqPECriaLRi``, "
-    "gitleaks' curl-auth-user sample) as a name, and one with brackets and symbols "
-    "(``u@D7GXt)t>8d(LtH^(lvZ<g=``, trufflehog's d7network sample) as code",
-)
 @pytest.mark.parametrize(
     "line",
     ['api_token = "developer:yqDVtkqPECriaLRi"', 'api_token = "u@D7GXt)t>8d(LtH^(lvZ<g="'],
 )
 def test_a_scanner_sample_under_a_token_key_goes(line: str) -> None:
+    """gitleaks' curl-auth-user sample (a user and 16 letters with scattered capitals, which
+    read as a name) and trufflehog's d7network sample (brackets that close nothing, which
+    read as code)."""
     redacted = Redactor().redact(line)
     assert "yqDVtkqPECriaLRi" not in redacted and "LtH^(lvZ" not in redacted

@@ -45,13 +45,32 @@ part looks like a password (``deploy-bot:<token>``, ``kevin:pRf7vG2h…``)."""
 
 
 def _password_like(part: str) -> bool:
-    """Eight or more characters mixing letters with digits or symbols, not one word."""
+    """Eight or more characters mixing letters with digits or symbols, not one word; or twelve
+    letters or more whose capitals fall where no word's do (``yqDVtkqPECriaLRi``)."""
+    if part.isalpha() and len(part) >= 12:
+        return not identifier(part) and _SCATTERED_CAPITALS.search(part) is not None
     return (
         len(part) >= 8
         and any(c.isalpha() for c in part)
         and not part.isalpha()
         and not _WORDS_ONLY.fullmatch(part)
     )
+
+
+_SCATTERED_CAPITALS = re.compile(r"[a-z][A-Z]{2,}[a-z].*[A-Z]|[A-Z][a-z]{1,2}[A-Z].*[a-z][A-Z]")
+"""Two runs of capitals inside lower-case letters (``yqDVtkqPECria``): a random string of
+letters, not a name in camel case (``OAuthTokenProvider``)."""
+
+
+def _balanced(value: str) -> bool:
+    """Whether every bracket in ``value`` closes one opened before it (``get_token(s)``,
+    ``items[0]``): code. A ``)`` before its ``(`` (``u@D7GXt)t>8d(LtH^(``) is a password's."""
+    depth = 0
+    for c in value:
+        depth += (c in "([") - (c in ")]")
+        if depth < 0:
+            return False
+    return True
 
 
 _WORDS_ONLY = re.compile(r"[A-Za-z_.+-]+")
@@ -149,7 +168,7 @@ def plausible_secret(value: str, *, placeholders: bool = False) -> bool:
         return False
     if (
         _CODE.match(value)
-        or _BRACKET.search(value)
+        or (_BRACKET.search(value) and _balanced(value))
         or re.fullmatch(_CONSTANT, value)
         or _URL.fullmatch(value)
     ) and not random_token(value):
