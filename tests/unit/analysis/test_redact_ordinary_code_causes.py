@@ -461,6 +461,7 @@ SHAPED_LIKE_SPARED = [
         "Authorization: Basic " + base64.b64encode(b"sk_live_" + TOKEN.encode() + b":").decode(),
         "c2tfbGl2ZV9",
     ),
+    ("Authorization: Basic " + base64.b64encode(b"seugeupfknprstoe:").decode(), "c2V1Z2V1"),
     # A sigil before capitalised words: no Go variable, no Ruby instance variable.
     ("password: @SuperSecret", "SuperSecret"),
     ("ClientSecret: *ProdDbSecret,", "ProdDbSecret"),

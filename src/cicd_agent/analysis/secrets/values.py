@@ -349,10 +349,11 @@ def example_credential(value: str, user: str | None = None) -> bool:
     )
 
 
-_EMPTY_USER = re.compile(r"[a-z]{0,16}")
+_EMPTY_USER = re.compile(r"[a-z]{0,10}")
 """A user whose password is empty that is a word (``user:``, ``api:``) or nothing (``:``). An
 API key is sent as the user with an empty password (``curl -u sk_live_…:``, Stripe's and many
-services' Basic scheme): a user with capitals, digits or symbols is such a key."""
+services' Basic scheme): a user with capitals, digits or symbols, or longer than a word
+(``seugeupfknprstoe:``, 16 small letters), is such a key."""
 
 
 def not_a_word(value: str) -> bool:
