@@ -450,3 +450,106 @@ def test_a_builder_class_before_a_chained_call_stays(text: str) -> None:
 )
 def test_a_value_without_a_chained_call_or_of_one_word_goes(text: str, secret: str) -> None:
     assert secret not in Redactor().redact(text)
+
+
+# Red team on the fourth round's spare rules: a real credential shaped like a spared family.
+_KEY_BODY = base64.b64encode(bytes(range(200))).decode()
+SHAPED_LIKE_SPARED = [
+    # An API key sent as Basic's user with an empty password (``curl -u sk_live_…:``).
+    ("Authorization: Basic " + base64.b64encode(TOKEN.encode() + b":").decode(), "WnE4S2Q3"),
+    (
+        "Authorization: Basic " + base64.b64encode(b"sk_live_" + TOKEN.encode() + b":").decode(),
+        "c2tfbGl2ZV9",
+    ),
+    ("Authorization: Basic " + base64.b64encode(b"seugeupfknprstoe:").decode(), "c2V1Z2V1"),
+    # A sigil before capitalised words: no Go variable, no Ruby instance variable.
+    ("password: @SuperSecret", "SuperSecret"),
+    ("ClientSecret: *ProdDbSecret,", "ProdDbSecret"),
+    ("api_key: *BlueHorseBattery,", "BlueHorseBattery"),
+    ("password: @Hunter.Two", "Hunter.Two"),
+    ("password: &correct_horse_battery", "correct_horse_battery"),
+    # A password spelled from its key's words and a number.
+    ('admin_password = "Admin123"', "Admin123"),
+    ('db_password = "db-password-123"', "db-password-123"),
+    ('mysql_root_password = "root-mysql-password-999"', "root-mysql-password-999"),
+    # A scheme's credential that reads as a variable's name.
+    ("Authorization: Bearer correct_horse_battery_staple,", "correct_horse_battery_staple"),
+    # A URL's password dressed as a pattern: letters and digits in a class or a group's name.
+    ("https://admin:[Xk8pQ2vLm9w]+@host", "Xk8pQ2vLm9w"),
+    ("https://admin:[^Xk8pQ2vLm9wZZ]@db.internal/prod", "Xk8pQ2vLm9w"),
+    ("postgres://admin:(?P<Xk8pQ2vLm9w>.)@db.internal/prod", "Xk8pQ2vLm9w"),
+    # A password after a hyphenated word that is no option.
+    ("set vault-password Xk8pQ2vLm9w", "Xk8pQ2vLm9w"),
+    ("cmd my-password Xk8pQ2vLm9w", "Xk8pQ2vLm9w"),
+    # Digest's public parameters under another scheme, or a key as Digest's user.
+    ('Authorization: Bearer username="' + TOKEN + '"', TOKEN),
+    ("Authorization: Token nonce=" + TOKEN, TOKEN),
+    ('Authorization: Digest username="' + TOKEN + '"', TOKEN),
+    # A secret's prefix under an object's ``id``.
+    ('"id": "whsec_' + TOKEN + '",', TOKEN),
+    ('"id": "secret-' + TOKEN + '",', TOKEN),
+    # A passphrase as password managers write it, capitalised words joined by ``-``.
+    ('password = "Correct-Horse-Battery-Staple"', "Staple"),
+    ('DB_PASSWORD: "Tiger-Lamp-Orbit-Velvet7"', "Velvet7"),
+    # A key's lines after an empty block, short lines or lines split by spaces.
+    (
+        "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n"
+        + _KEY_BODY[:64]
+        + "\n"
+        + _KEY_BODY[64:128]
+        + "\n-----END PRIVATE KEY-----",
+        _KEY_BODY[:40],
+    ),
+    (
+        "-----BEGIN PRIVATE KEY-----\n"
+        + "\n".join(_KEY_BODY[i : i + 15] for i in range(0, 150, 15))
+        + "\n-----END PRIVATE KEY-----",
+        _KEY_BODY[15:30],
+    ),
+    (
+        "-----BEGIN PRIVATE KEY-----\n"
+        + "\n".join(
+            _KEY_BODY[i : i + 8] + " " + _KEY_BODY[i + 8 : i + 16] for i in range(0, 160, 16)
+        )
+        + "\n-----END PRIVATE KEY-----",
+        _KEY_BODY[16:24],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), SHAPED_LIKE_SPARED)
+def test_a_credential_shaped_like_a_spared_family_goes(text: str, secret: str) -> None:
+    assert secret not in Redactor().redact(text)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # The spared families' neighbours the red team's narrowing keeps.
+        'assert headers == {"Authorization": "Basic ' + base64.b64encode(b"api:").decode() + '"}',
+        'Authorization: Digest username="user", realm="r", nonce="' + TOKEN + '"',
+        "ansible-vault view --vault-password-file vault-password secrets.yml",
+        'load("-----BEGIN PRIVATE KEY-----\\n" +\n\t"-----END PRIVATE KEY-----")',
+        "&OAuthConfig{ClientID: id}",
+    ],
+)
+def test_the_narrowed_spares_keep_their_ordinary_lines(line: str) -> None:
+    assert Redactor().redact(line) == line
+
+
+def test_a_vendor_token_gitleaks_finds_only_beside_its_name_goes() -> None:
+    """gitleaks' sample of an Airtable personal access token, without the word "airtable"."""
+    pat = "patzv1zsf9pzk9d32.8eb0a17b927b5086f8076b661070bba866e8c998cab9f1da7089b7b029eeeafc"
+    assert "8eb0a17b927b" not in Redactor().redact(f"export TOKEN_FOR_BASE={pat}")
+
+
+@pytest.mark.parametrize(
+    "line",
+    ['api_token = "developer:yqDVtkqPECriaLRi"', 'api_token = "u@D7GXt)t>8d(LtH^(lvZ<g="'],
+)
+def test_a_scanner_sample_under_a_token_key_goes(line: str) -> None:
+    """gitleaks' curl-auth-user sample (a user and 16 letters with scattered capitals, which
+    read as a name) and trufflehog's d7network sample (brackets that close nothing, which
+    read as code)."""
+    redacted = Redactor().redact(line)
+    assert "yqDVtkqPECriaLRi" not in redacted and "LtH^(lvZ" not in redacted

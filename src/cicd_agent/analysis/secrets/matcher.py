@@ -9,13 +9,12 @@ from dataclasses import dataclass
 
 import ahocorasick_rs
 
+from cicd_agent.analysis.secrets.code_names import code_name, code_reference
 from cicd_agent.analysis.secrets.loading import rule_set
-from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS, regex_syntax
+from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS, public_digest, regex_syntax
 from cicd_agent.analysis.secrets.rule import Rule, compile_pattern
 from cicd_agent.analysis.secrets.shapes import PRIVATE_KEY, empty_key_block
 from cicd_agent.analysis.secrets.values import (
-    code_name,
-    code_reference,
     entropy,
     example_credential,
     identifier,
@@ -232,13 +231,15 @@ _CODE_PLACES = frozenset({"assigned secret", "authorization header"})
 
 def _argument(text: str, span: tuple[int, int]) -> bool:
     """Whether the value is a variable passed in code: a name of lower-case words
-    (:func:`code_name`), unquoted, right before ``)`` or ``,`` (``HTTP_AUTHORIZATION=token1_header)``,
-    a test's keyword argument). Unquoted and so ended, a secret would be a syntax error; the
-    same name in a file of settings (``API_TOKEN=ndiawudh1_wdajwoidjajawdeps``) still goes."""
+    (:func:`code_name`), right after ``=`` or ``:`` and right before ``)`` or ``,``
+    (``HTTP_AUTHORIZATION=token1_header)``, a test's keyword argument). Unquoted and so ended, a
+    secret would be a syntax error; the same name in a file of settings
+    (``API_TOKEN=ndiawudh1_wdajwoidjajawdeps``) or after a scheme (``Authorization: Bearer
+    correct_horse_battery,``, a log's header) still goes."""
     start, end = span
     return (
         text[end : end + 1] in (")", ",")
-        and text[start - 1 : start] not in ("'", '"', "`")
+        and text[max(0, start - 8) : start].rstrip(" \t")[-1:] in ("=", ":")
         and code_name(text[start:end])
     )
 
@@ -246,6 +247,11 @@ def _argument(text: str, span: tuple[int, int]) -> bool:
 _OBJECT_ID = re.compile(r"""(?<![\w-])["']?id["']?[ \t]*[:=][ \t]*["']?\Z""")
 """An object's ``id`` (``"id": "org-GExadygjSbKP8hsY"``, a Terraform Cloud organisation in a
 recorded API answer): a name for a thing, which its API shows to anyone who may read it."""
+_SECRET_PREFIX = re.compile(
+    r"(?i)(?:[a-z0-9]+[_-])?(?:sk|rk|whsec|secret|token|key|pat|pass|auth)[_-]"
+)
+"""A prefix that says the value is a secret (Stripe's ``sk_live_``, ``rk_``, ``whsec_``; any
+``secret-``, ``token_``): such a value under ``id`` is a secret put there, not an object's id."""
 
 
 _CHAINED = re.compile(r"[ \t]*\r?\n[ \t]*\.[A-Za-z_]\w*[(<]")
@@ -266,6 +272,12 @@ def _reference(text: str, span: tuple[int, int]) -> bool:
             and _CHAINED.match(text, end) is not None
         )
     )
+
+
+_WORD_OR_FILE = re.compile(r"[a-z]+[,.;:]?|[\w.-]+\.[a-z]{2,4}")
+"""What follows a hyphenated word ending in ``password`` in prose or a command: a word
+(``vault-password files``) or a file's name (``vault-password format_1_1_AES256.yml``). Any
+other value after it (``set vault-password Xk8pQ2vLm9w``) is the password."""
 
 
 def _option(text: str, start: int) -> bool:
@@ -294,9 +306,20 @@ def _allowed(
         return True
     if rule.kind in _CODE_PLACES and (_argument(text, span) or _reference(text, span)):
         return True
-    if rule.kind == "password option" and not rule.request and not _option(text, match.start()):
+    if rule.kind == "authorization header" and public_digest(text[match.start() : span[0]], secret):
         return True
-    if rule.kind == "prefixed token" and _OBJECT_ID.search(text, max(0, span[0] - 16), span[0]):
+    if (
+        rule.kind == "password option"
+        and not rule.request
+        and not _option(text, match.start())
+        and _WORD_OR_FILE.fullmatch(secret)
+    ):
+        return True
+    if (
+        rule.kind == "prefixed token"
+        and _OBJECT_ID.search(text, max(0, span[0] - 16), span[0])
+        and not _SECRET_PREFIX.match(secret)
+    ):
         return True
     if rule.request:  # our own rules, with their own test for stand-ins
         return (

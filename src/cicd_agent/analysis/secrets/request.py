@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 
 from cicd_agent.analysis.secrets.rule import Rule
-from cicd_agent.analysis.secrets.values import example_credential, not_a_word
+from cicd_agent.analysis.secrets.values import example_credential, not_a_word, random_token
 
 
 def _request(
@@ -106,7 +106,6 @@ _SCHEMES = (
 _CREDENTIAL = r"""(?![a-z]+[ \t]+[A-Za-z])(?=[^\s'"`,;)}\]]*[^\W_])(?P<secret>[^\s'"`,;)}\]]+)"""
 """The credential after a scheme, unless it and the next word read as prose (``token has
 expired``) or it holds no letter or digit (``GITHUB_TOKEN ? …``, ``prefix + 'x'``: code)."""
-_PARAM_NAME = re.compile(r"([\w-]+)\s*=")
 _PUBLIC_PARAMS = frozenset(
     {"username", "realm", "nonce", "uri", "qop", "nc", "opaque", "algorithm", "stale", "domain",
      "charset", "userhash"}
@@ -115,17 +114,32 @@ _PUBLIC_PARAMS = frozenset(
 challenge. The client's proof is ``response`` (and ``cnonce`` with it)."""
 
 
-def _public_name(value: str) -> bool:
-    """A Digest parameter's name with nothing after it (``username=``, a string that code
-    continues on its next line): what follows the scheme is no credential."""
-    return value.endswith("=") and value[:-1].lower() in _PUBLIC_PARAMS
+_DIGEST = re.compile(r"(?i)digest[ \t]+\Z")
+_PARAM_VALUE = re.compile(r"""([\w-]+)\s*=\s*["']?([^"',\s]*)""")
+
+
+def public_digest(before: str, value: str) -> bool:
+    """Whether an authorisation header's value after the ``Digest`` scheme (``before`` ends in
+    it) holds only :data:`_PUBLIC_PARAMS`: a parameter's name with nothing after it
+    (``username=``, a string that code continues on its next line), or parameters none of
+    which is the client's proof. Only Digest has such parameters (``Bearer username=<token>``
+    is a token), and a user's name that is a random token (``username="<32 random>"``, a key
+    sent as the user) is one."""
+    if _DIGEST.search(before) is None:
+        return False
+    if value.endswith("=") and value[:-1].lower() in _PUBLIC_PARAMS:
+        return True
+    pairs = _PARAM_VALUE.findall(value)
+    return bool(pairs) and all(
+        name.lower() in _PUBLIC_PARAMS and not (name.lower() == "username" and random_token(found))
+        for name, found in pairs
+    )
 
 
 _AUTH_SCHEME = _request(
     "authorization header",
     _AUTH_HEADER + rf"(?i:{_SCHEMES})[ \t]+" + _CREDENTIAL,
     ("authorization",),
-    check=lambda value: not _public_name(value),
 )
 """``Authorization: Basic <base64>``, ``Bearer <token>``, ``token x``, ``Negotiate …``, ``NTLM
 …``: after a known scheme any credential but a stand-in goes."""
@@ -135,7 +149,7 @@ _AUTH_OTHER_SCHEME = _request(
     "authorization header",
     _AUTH_HEADER + r"[A-Za-z][\w.-]{1,24}[ \t]+" + _CREDENTIAL,
     ("authorization",),
-    check=lambda value: not_a_word(value) and not _public_name(value),
+    check=not_a_word,
 )
 """Any other scheme (``Authorization: CustomScheme <credential>``)."""
 
@@ -169,19 +183,12 @@ A name and ``=`` with nothing after it is base64's padding (``Basic dXNlcjpwYXNz
 parameter."""
 
 
-def _holds_proof(params: str) -> bool:
-    """Whether the parameters name one that is not :data:`_PUBLIC_PARAMS` (``response=``, AWS's
-    ``Signature=``, any scheme's own): only such a parameter can hold the credential."""
-    return any(name.lower() not in _PUBLIC_PARAMS for name in _PARAM_NAME.findall(params))
-
-
 _AUTH_PARAMS = Rule(
     "authorization header",
     _AUTH_HEADER + r"[A-Za-z][\w-]{1,24}[ \t]+" + _PARAMS,
     ("authorization",),
     group="secret",
     anchored=True,
-    check=_holds_proof,
 )
 """Schemes with parameters (``Digest username="…", response="…"``, ``AWS4-HMAC-SHA256
 Credential=…, Signature=…``): the parameters go whole, to the quote that closes the header's
@@ -258,7 +265,10 @@ REQUEST_CREDENTIALS = (
 )
 
 
-_REGEX_PARTS = re.compile(r"\[\^?[^\]]*\]|\(\?P<\w+>|\(\?:|\\[A-Za-z]")
+_REGEX_PARTS = re.compile(r"\[\^?(?:[^\]\w\\]|\\.|\w-\w)*\]|\(\?P<[a-z_]{1,12}>|\(\?:|\\[A-Za-z]")
+"""A class of symbols, escapes and ranges (``[^:@]``, ``[a-z]``, ``[^\\s/]``), a named group
+of a short lower-case name, a group's or class's escape. A class or group name holding a run
+of letters and digits (``[Xk8pQ2vLm9w]+``, ``(?P<Xk8pQ2vLm9w>.)``) is a password's."""
 
 
 def regex_syntax(value: str) -> bool:

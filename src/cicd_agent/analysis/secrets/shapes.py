@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 
+from cicd_agent.analysis.secrets.code_names import qualified_name
 from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS
 from cicd_agent.analysis.secrets.rule import Rule
-from cicd_agent.analysis.secrets.values import RANDOM_RUN, qualified_name, random_token
+from cicd_agent.analysis.secrets.values import RANDOM_RUN, random_token
 from cicd_agent.analysis.secrets.vendors import VENDOR_RULES
 
 _KEY_LINES = (
@@ -27,20 +28,33 @@ PRIVATE_KEY = Rule(
     ("private key",),
 )
 _KEY_BEGIN = re.compile(r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----")
-_KEY_BODY = re.compile(r"[A-Za-z0-9+/]{16,}")
+_KEY_FILLER = re.compile(r"\\[nr]|[\s\"'+,]")
+"""What a stand-in block holds between its markers: line breaks, written or escaped, and the
+quotes and ``+`` of a string continued on the next line."""
+_KEY_LINE = re.compile(
+    r"(?:^|\n|\\n)[ \t\"']*(?=[A-Za-z0-9+/=]*[0-9+/])[A-Za-z0-9+/]{12,}={0,2}[ \t\"',+]*(?=\r?\n|\\n|$)"
+)
+"""A line of a key's body: base64 alone on its line, with a digit, ``+`` or ``/`` in it (a
+code line that is one word, ``continue``, has none)."""
 
 
 def empty_key_block(secret: str) -> bool:
-    """Whether a private-key match holds no key between its BEGIN and its first END marker
-    (``"-----BEGIN PRIVATE KEY-----\\n-----END PRIVATE KEY-----"``, a test's stand-in). Such a
-    block is no credential, and gitleaks' rule, which wants 64 characters between the markers,
-    ran from it past its own END to the next key's, taking the code between (thousands of
-    lines of one test file). A BEGIN marker alone (a cut log or diff) still counts."""
+    """Whether a private-key match holds no key: nothing but line breaks between its BEGIN
+    and its first END marker (``"-----BEGIN PRIVATE KEY-----\\n-----END PRIVATE KEY-----"``, a
+    test's stand-in), and no line of a key's body in the rest of the match. gitleaks' rule,
+    which wants 64 characters between the markers, ran from such a block past its own END to
+    the next key's, taking the code between (thousands of lines of one test file); a key's
+    lines before that next END (a block whose BEGIN was cut or moved) still go. A BEGIN marker
+    alone (a cut log or diff) still counts."""
     begin = _KEY_BEGIN.match(secret)
     if begin is None:
         return False
     end = secret.find("-----END", begin.end())
-    return end >= 0 and _KEY_BODY.search(secret, begin.end(), end) is None
+    return (
+        end >= 0
+        and not _KEY_FILLER.sub("", secret[begin.end() : end])
+        and _KEY_LINE.search(secret, end) is None
+    )
 
 
 # Anchored on the keyword, not the start of the variable name: a leading [A-Z0-9_.-]* would be

@@ -45,13 +45,32 @@ part looks like a password (``deploy-bot:<token>``, ``kevin:pRf7vG2h…``)."""
 
 
 def _password_like(part: str) -> bool:
-    """Eight or more characters mixing letters with digits or symbols, not one word."""
+    """Eight or more characters mixing letters with digits or symbols, not one word; or twelve
+    letters or more whose capitals fall where no word's do (``yqDVtkqPECriaLRi``)."""
+    if part.isalpha() and len(part) >= 12:
+        return not identifier(part) and _SCATTERED_CAPITALS.search(part) is not None
     return (
         len(part) >= 8
         and any(c.isalpha() for c in part)
         and not part.isalpha()
         and not _WORDS_ONLY.fullmatch(part)
     )
+
+
+_SCATTERED_CAPITALS = re.compile(r"[a-z][A-Z]{2,}[a-z].*[A-Z]|[A-Z][a-z]{1,2}[A-Z].*[a-z][A-Z]")
+"""Two runs of capitals inside lower-case letters (``yqDVtkqPECria``): a random string of
+letters, not a name in camel case (``OAuthTokenProvider``)."""
+
+
+def _balanced(value: str) -> bool:
+    """Whether every bracket in ``value`` closes one opened before it (``get_token(s)``,
+    ``items[0]``): code. A ``)`` before its ``(`` (``u@D7GXt)t>8d(LtH^(``) is a password's."""
+    depth = 0
+    for c in value:
+        depth += (c in "([") - (c in ")]")
+        if depth < 0:
+            return False
+    return True
 
 
 _WORDS_ONLY = re.compile(r"[A-Za-z_.+-]+")
@@ -83,7 +102,7 @@ _DIGEST_CREDENTIAL = re.compile(r"(?i)\b(?:response|username|cnonce)\s*=")
 the server's challenge, which holds no credential."""
 _PROSE = re.compile(r"[A-Za-z][\w,.'!?:-]*(?: +[\w,.'!?:-]+)+ *")
 """Words and spaces (a quoted message such as ``"token has expired, log in again"``)."""
-_NAME_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
+NAME_PART = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+")
 _CONSTANT = r"[A-Z]+\d{0,3}(?:_(?:[A-Z]+\d{0,3}|\d{1,3}))+"
 """``AUTH_MICROSOFT_ENTRA_ID_SECRET``, ``OAUTH2_TOKEN``, ``SHA_256``: the name of a variable
 that holds the secret, its parts words with at most a short number after them. A digit inside
@@ -140,7 +159,7 @@ def plausible_secret(value: str, *, placeholders: bool = False) -> bool:
     numbered = _NUMBERED_NAME.fullmatch(value)
     if (
         numbered
-        and len(_NAME_PART.findall(numbered["name"])) > 1
+        and len(NAME_PART.findall(numbered["name"])) > 1
         and (identifier(numbered["name"]) or "_" in numbered["name"])
     ):
         return False
@@ -149,7 +168,7 @@ def plausible_secret(value: str, *, placeholders: bool = False) -> bool:
         return False
     if (
         _CODE.match(value)
-        or _BRACKET.search(value)
+        or (_BRACKET.search(value) and _balanced(value))
         or re.fullmatch(_CONSTANT, value)
         or _URL.fullmatch(value)
     ) and not random_token(value):
@@ -169,7 +188,7 @@ def identifier(value: str) -> bool:
     short part or a number between words (``OAuth2PasswordRequestForm``,
     ``Trunk4C6PCableProfile``, ``vueTransitionE2e``) does not make a class name random. A
     random string of letters breaks into many one- and two-letter parts."""
-    parts = _NAME_PART.findall(value)
+    parts = NAME_PART.findall(value)
     if not parts:
         return False
     if all(len(part) >= 3 for part in parts):
@@ -245,7 +264,12 @@ def names_its_key(key: str, value: str) -> bool:
     enumeration's choice; ``refresh_token="refresh2"``, ``csrf_token="csrf3"``, a test's
     numbered stand-in): the value names the place, it holds no secret. A word of the value
     that the key does not hold (``db_password = "db-Xk8pQ2"``) or a long number
-    (``password = "password2024"``) is a secret's."""
+    (``password = "password2024"``) is a secret's, and so is any number under a password's key
+    (``admin_password = "Admin123"``, ``db_password = "db-password-1"``): a weak password is
+    spelled from the account's name."""
+    name = _KEY_NAME_RUN.match(key)
+    if name and _PASSWORD_KEY.search(name.group()) and any(c.isdigit() for c in value):
+        return False
     key_words = {word.lower() for word in _KEY_WORD.findall(key) if not word.isdigit()}
     words = _VALUE_WORD.findall(unquote(value))
     if not words or _SEPARATORS.sub("", value).isdigit():
@@ -265,12 +289,13 @@ def names_its_key(key: str, value: str) -> bool:
 
 _PASSWORD_KEY = re.compile(r"(?i)(?:pass(?:word|wd|phrase)?|pwd)\d{0,3}$")
 _KEY_NAME_RUN = re.compile(r"[\w.$-]+")
-_PASSPHRASE = re.compile(r"[a-z]{2,}(?:[- ][a-z]{2,}){3,}")
+_PASSPHRASE = re.compile(r"[a-z]{2,}(?:[- ][a-z]{2,}){3,}|[A-Z][a-z]+(?:-[A-Z][a-z]+){3,}\d{0,4}")
 
 
 def passphrase(key: str, value: str) -> bool:
     """Whether a value assigned to a password key is a passphrase of four or more lower-case
-    words (``correct-horse-battery-staple``), not spelled from stand-in words. Words only read
+    words (``correct-horse-battery-staple``), or capitalised words joined by ``-`` as password
+    managers write them (``Correct-Horse-Battery-Staple``), not spelled from stand-in words. Words only read
     as a name to :func:`plausible_secret` (``client-secret-basic``, a method); a key whose last
     word is a password's says the words are one, and prose there has capitals, punctuation or
     fewer words."""
@@ -316,17 +341,19 @@ def example_credential(value: str, user: str | None = None) -> bool:
     return (
         bool(colon)
         and decoded.isprintable()
-        and (not password or example_credential(password, name))
+        and (
+            _EMPTY_USER.fullmatch(name) is not None
+            if not password
+            else example_credential(password, name)
+        )
     )
 
 
-_CODE_NAME = re.compile(r"[a-z]{3,}\d{0,3}(?:_[a-z]{3,}\d{0,3})+")
-
-
-def code_name(value: str) -> bool:
-    """A variable's name of lower-case words, each maybe with a short number
-    (``HTTP_AUTHORIZATION=token1_header``, a test's keyword argument): code, not a token."""
-    return _CODE_NAME.fullmatch(value) is not None
+_EMPTY_USER = re.compile(r"[a-z]{0,10}")
+"""A user whose password is empty that is a word (``user:``, ``api:``) or nothing (``:``). An
+API key is sent as the user with an empty password (``curl -u sk_live_…:``, Stripe's and many
+services' Basic scheme): a user with capitals, digits or symbols, or longer than a word
+(``seugeupfknprstoe:``, 16 small letters), is such a key."""
 
 
 def not_a_word(value: str) -> bool:
@@ -378,61 +405,3 @@ def placeholder(value: str) -> bool:
         return True
     steps = sum(ord(b) - ord(a) == 1 for a, b in pairwise(chars))
     return steps * 2 >= len(chars) - 1
-
-
-_REFERENCE = re.compile(r"(&|\*|@@?)([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(\{.*)?")
-_CAMEL_WORDS = re.compile(r"[A-Z]?[a-z]{2,}")
-_TEMPLATE_NAME = re.compile(r"@[A-Z]{2,}\d?(?:_[A-Z]{2,}\d?)*")
-"""A template's variable (``aws_secret_key: @SECRET_KEY``, ``ansible_password=@PASSWORD``):
-words in capitals, each maybe with one digit (``@ESXI1_PASSWORD``), filled in before use."""
-
-
-def code_reference(value: str, after: str) -> bool:
-    """A value that is code naming a value, not one (``BasicAuth: &config.BasicAuth{``, Go's
-    address of a composite literal; ``ClientSecret: *clientSecret,``, a pointer read;
-    ``token: @user.token``, Ruby's instance variable): a sigil, then a name of words. A
-    qualified name (``pkg.Type``, ``@user.token``) of words, a name of lower-case words joined
-    by ``_`` (``@original_min_cost``), or a camel-case name of two words or more that code ends
-    (``&OAuthConfig{``, ``*sasToken,``). A password starting with ``@`` or ``*`` is one word
-    with digits (``@Summer2024``) or random, and goes."""
-    if _TEMPLATE_NAME.fullmatch(value):
-        return True
-    match = _REFERENCE.fullmatch(value)
-    if match is None:
-        return False
-    parts = match.group(2).split(".")
-    if not all(_wordy(part) for part in parts):
-        return False
-    if len(parts) > 1 or code_name(parts[0]):
-        return True
-    ended = match.group(3) is not None or after[:1] in ("{", ",", ")", ";", "\n", "")
-    return ended and len(_CAMEL_WORDS.findall(parts[0])) >= 2 and not parts[0].islower()
-
-
-def _wordy(name: str) -> bool:
-    """A name of words, maybe with a short number at its end (``OAuth2``): :func:`identifier`,
-    or capitalised words holding three quarters of its letters (``OAuth``: ``O`` an initial)."""
-    name = re.sub(r"\d{1,2}$", "", name)
-    if not name or any(c.isdigit() for c in name):
-        return False
-    words = _CAMEL_WORDS.findall(name)
-    letters = sum(c.isalpha() for c in name)
-    return identifier(name) or (bool(words) and 4 * sum(map(len, words)) >= 3 * letters)
-
-
-_QUALIFIED = re.compile(r"[a-z][a-z0-9_]{2,}\.([A-Z][A-Za-z0-9]+)")
-
-
-def qualified_name(value: str) -> bool:
-    """A name a package exports, read where code calls it (``storage.AppenderV2AsLimitedV1``,
-    ``proto.GoGoProtoPackageIsVersion3``, ``authority.WithX509SignerFunc``): a lower-case
-    package, a dot, then capitalised words with a few digits (versions, ``X509``) that hold
-    three quarters of its letters. A random part breaks into short pieces."""
-    match = _QUALIFIED.fullmatch(value)
-    if match is None:
-        return False
-    name = match.group(1)
-    letters = sum(c.isalpha() for c in name)
-    words = [w for w in _NAME_PART.findall(name) if len(w) >= 3 and w[1:].islower()]
-    digits = sum(c.isdigit() for c in name)
-    return len(words) >= 2 and 4 * sum(map(len, words)) >= 3 * letters and digits <= 4

@@ -33,6 +33,9 @@ VENDOR_RULES = (
     _vendor("Atlassian API token", r"A[A-Z]{2}TT3xFfG[\w=+/-]{20,}", "ATATT3xFfG", "ATCTT3xFfG"),
     _vendor("Bitbucket app password", r"ATBB[A-Za-z0-9_-]{12,}", "ATBB"),
     _vendor("Bitbucket Data Center token", r"BBDC-[A-Za-z0-9+/=_-]{30,}", "BBDC-"),
+    # Airtable personal access tokens: pat, a 14-character id, a dot, 64 hex ("Personal access
+    # tokens"); gitleaks' rule looks for them only beside the word "airtable".
+    _vendor("Airtable access token", r"pat[A-Za-z0-9]{14}\.[a-f0-9]{64}\b", "pat"),
     # AWS AppSync API keys: da2- and 26 characters (AppSync "Authorization and authentication").
     _vendor("AWS AppSync API key", r"da2-[a-z0-9]{26}\b", "da2-"),
     # Microsoft identity platform refresh tokens: a version digit, ".A", base64url sections.
