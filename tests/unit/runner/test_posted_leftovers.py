@@ -358,12 +358,8 @@ _MIXED = "".join(e.upper() if n % 2 else e for n, e in enumerate(re.findall("%..
 
 @pytest.mark.parametrize(
     "escaped",
-    [_ESCAPED, _ESCAPED.upper(),
-     pytest.param(_MIXED, marks=pytest.mark.xfail(strict=True, reason=(
-         "red team: step outputs and the --json document are not passed through the registered "
-         "redactor; they rely on redaction when a log is read, which knows a value's escaped "
-         "copies in one case only (%6f or %6F throughout), not mixed")))],
-)  # fmt: skip
+    [_ESCAPED, _ESCAPED.upper(), _MIXED],
+)
 def test_a_log_line_the_seam_posts_redacted_leaves_no_secret_in_outputs_or_json(
     tmp_path: Path, escaped: str
 ) -> None:

@@ -45,6 +45,13 @@ _BREAK_PREFIX = re.compile(r"(?:\d{4}-\d\d-\d\dT[\d:.]+Z )?[ \t]*")
 """What may start the next line of a wrapped value: the runner's timestamp, indentation."""
 
 
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+
+
+def _upper(found: re.Match[str]) -> str:
+    return found.group().upper()
+
+
 def encoded_copies(value: str) -> set[str]:
     """``value`` as it appears once encoded: base64 (standard and URL-safe) at each of the three
     byte alignments inside a longer encoded text, percent-encoding, and hex."""
@@ -80,6 +87,12 @@ class KnownValues:
         self.seeds = [seeds.get(p, []) for p in self.patterns]
         self.automaton = ahocorasick_rs.AhoCorasick(self.patterns)
         self.longest = max(map(len, self.patterns), default=0)
+        # Percent-escapes name the same byte in either case, and a text may mix them
+        # (``%6f%6F…``): the escaped copies are also found in the text with every escape's
+        # digits upper-cased, which keeps each character where it was.
+        escaped = sorted({_ESCAPE.sub(_upper, c) for c in self.copies if "%" in c})
+        self.escaped = ahocorasick_rs.AhoCorasick(escaped) if escaped else None
+        self.longest_escaped = max(map(len, escaped), default=0)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
@@ -92,6 +105,10 @@ class KnownValues:
                 span = self._grow(text, self.values[number], start, end, offset)
                 if span is not None:
                     found.append(span)
+        if self.escaped is not None and "%" in text:
+            folded = _ESCAPE.sub(_upper, text)
+            found += [(start, end) for _, start, end in keywords(self.escaped, folded,
+                                                                 self.longest_escaped)]  # fmt: skip
         return found
 
     @staticmethod
