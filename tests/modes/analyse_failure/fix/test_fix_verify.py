@@ -107,7 +107,7 @@ def test_a_patch_is_applied_in_one_sandbox_launch_whose_failure_is_the_check(
         assert verifier.verify(_patch(CALC_FIX)).verified
         verdict = verifier.verify(_patch(stale))
     applies = [argv for argv in sandbox.launches if argv[0] == "git" and "apply" in argv]
-    assert [argv[-3:-1] for argv in applies] == [["apply", "--"]] * 2
+    assert [argv[-3:-1] for argv in applies] == [["apply", "--"]] * 3  # a probe finds the lines
     assert verdict.reason == "the patch does not apply to the failed commit"
     assert "patch does not apply" in verdict.runs[-1].output
     # Why one launch is enough: git applies every hunk or none.
@@ -1370,4 +1370,37 @@ def test_a_patched_body_the_base_runs_through_c_or_a_fork_before_the_tests_is_se
     )  # fmt: skip
     files = {**CALC, "calc/flags.py": FLAG_BODY, "calc/__init__.py": init}
     verified, reason = _verify_files(tmp_path, files, FLAG_BODY_FIX)
+    assert not verified, reason
+
+
+# ------------------------------------------ Attacks: a base that tells the baseline from the rest
+# Red team, fifth pass (fix judge). The baseline (does the failure reproduce without the patch?)
+# is judged like any run: the base is attacker input, and a base that fails only when it is not
+# watched, or only in the baseline's copy, makes every patch "verified". Each base below behaves
+# by a sign the baseline run alone gave it; the patch is a comment.
+
+BASELINE_TELLS = {
+    "witness-variable": "os.environ.get('CICD_FIX_WITNESS')",
+    "pytest-addopts": "'cicd_witness_' in os.environ.get('PYTEST_ADDOPTS', '')",
+    "guard-variable": "'CICD_FIX_WITNESS_PATCHED' in os.environ",
+    "proc-environ": "b'CICD_FIX_WITNESS_PATCHED' in open('/proc/self/environ', 'rb').read()",
+    "working-folder": "'-run' not in os.getcwd()",
+}
+"""What the base's ``add`` asks to decide whether it is watched (a patched run) or not."""
+COMMENT_PATCH = (
+    "diff --git a/calc/__init__.py b/calc/__init__.py\n--- a/calc/__init__.py\n"
+    "+++ b/calc/__init__.py\n@@ -0,0 +1 @@\n+# fixed\n"
+)
+
+
+@needs_sandbox
+@pytest.mark.parametrize("how", list(BASELINE_TELLS))
+def test_a_base_that_fails_only_in_the_baseline_verifies_no_patch(tmp_path: Path, how: str) -> None:
+    """Attack: the base's ``add`` subtracts unless it sees a sign of a judged run; the baseline
+    got none of the witness's variables and a folder of its own name, so a comment verified."""
+    ops = (
+        "import os\n\n\ndef add(a: int, b: int) -> int:\n"
+        f"    if {BASELINE_TELLS[how]}:\n        return a + b\n    return a - b\n"
+    )
+    verified, reason = _verify_files(tmp_path, {**CALC, "calc/ops.py": ops}, COMMENT_PATCH)
     assert not verified, reason

@@ -21,8 +21,9 @@ apply to the failed commit. For each patch, in a fresh copy:
 4. the step's other commands run with and without the patch: a patch under which they fail
    while they pass without it is a regression, refused.
 
-Before any patch, the failing command runs once without one: a failure that does not reproduce
-in the sandbox (a flaky test, a missing tool) can verify nothing, and says so.
+Before each patch's runs, the failing command runs without it, watched like them, with their
+environment, in a copy at their path: a failure that does not reproduce (a flaky test, a missing
+tool, a base that sees it is the baseline) verifies nothing, and says so.
 
 Every command of the checkout runs through :class:`~cicd_agent.sandbox.Sandbox` (bubblewrap,
 no network, scrubbed environment, limits); outputs come back redacted.
@@ -74,6 +75,8 @@ its run's deadline (``deadline-minutes``, 30 by default)."""
 APPLY_TIMEOUT = 60.0
 OUTPUT_CHARS = 6_000
 """The tail of a run's output kept in a :class:`RunOutcome` (redacted)."""
+JUDGED = "judged"
+"""The folder (in the sandbox's work folder) of every judged copy, one at a time."""
 READ_BACK_BYTES = 64 << 20
 """A patched file larger than this is an error, never a deletion."""
 
@@ -183,39 +186,74 @@ class SandboxVerifier:
         verdict = self._policy(patch.diff)
         if not verdict.allowed:
             return Verification(patch, False, f"refused: {verdict.reason}")
-        baseline = self.reproduces()
-        if baseline.passed:
-            return Verification(
-                patch, False,
-                "the failing command passes in the sandbox without any patch, so no patch can "
-                "be shown to fix it (a flaky failure, or one that needs the network or secrets)",
-                (baseline,),
-            )  # fmt: skip
-        space = self.sandbox.workspace("verify")
+        probe = self._space()  # the lines the guard watches, known before the baseline runs
         try:
-            return self._verify_in(space, patch, baseline, verdict.paths)
+            applied = self._apply(probe, patch)
+            if applied is not None:
+                return Verification(patch, False, "the patch does not apply to the failed commit",
+                                    (applied,))  # fmt: skip
+            try:
+                patched = _read_back(probe, verdict.paths)
+            except CheckoutFileError as exc:  # a folder, a FIFO or a huge file where a file was
+                return Verification(patch, False, f"the patched file {exc}")
+        finally:
+            remove_tree(probe.root)
+        moved = self._judge_moved(patched)
+        if moved:
+            return Verification(patch, False, f"refused: {moved}")
+        changed = PatchedLines.of(
+            probe.repo, ((path, self._before(path), after) for path, after in patched)
+        )
+        baseline, guarded = self._judged_baseline(changed)
+        if guarded or baseline.passed:
+            return Verification(patch, False, guarded or (
+                "the failing command passes in the sandbox without any patch, so no patch can "
+                "be shown to fix it (a flaky failure, or one that needs the network or secrets)"
+            ), (baseline,))  # fmt: skip
+        space = self._space()
+        try:
+            return self._verify_in(space, patch, baseline, patched, changed)
         finally:
             remove_tree(space.root)
 
-    def _verify_in(
-        self, space: Workspace, patch: Patch, baseline: RunOutcome, paths: tuple[str, ...]
-    ) -> Verification:
-        applied = self._apply(space, patch)
-        if applied is not None:
-            return Verification(patch, False, "the patch does not apply to the failed commit",
-                                (baseline, applied))  # fmt: skip
+    def _space(self) -> Workspace:
+        """A fresh copy at the one path every judged run works in (:data:`JUDGED`), the
+        baseline's too: a base that tells its folder's name could fail only unpatched."""
+        made = self.sandbox.workspace("judged")
+        place = made.root.with_name(JUDGED)
+        remove_tree(place)
+        made.root.rename(place)
+        return Workspace(place)
+
+    def _judged_baseline(self, changed: PatchedLines) -> tuple[RunOutcome, str]:
+        """The failing command without the patch, watched as the patched runs are, with their
+        very environment (the lines ``changed`` names included) in a copy at their path: the
+        base is the pull request's, and one that sees which run it is in can fail only in the
+        baseline, so that any patch verifies. Also why the guard stopped it ("")."""
+        space = self._space()
         try:
-            patched = _read_back(space, paths)
-        except CheckoutFileError as exc:  # a folder, a FIFO or a huge file where a file was
-            return Verification(patch, False, f"the patched file {exc}", (baseline,))
-        moved = self._judge_moved(patched)
-        if moved:
-            return Verification(patch, False, f"refused: {moved}", (baseline,))
+            outcome, _unproven, guarded = self._judged_run(
+                space, failing_script(self.failing), "baseline", (), changed
+            )
+        finally:
+            remove_tree(space.root)
+        return outcome, guarded
+
+    def _verify_in(
+        self,
+        space: Workspace,
+        patch: Patch,
+        baseline: RunOutcome,
+        patched: tuple[tuple[str, str | None], ...],
+        changed: PatchedLines,
+    ) -> Verification:
+        paths = tuple(path for path, _after in patched)
+        applied = self._apply(space, patch)
+        if applied is not None or _read_back(space, paths) != patched:
+            return Verification(patch, False, "the patch does not apply to the failed commit",
+                                (baseline, *filter(None, [applied])))  # fmt: skip
         runs = [baseline]
         script = failing_script(self.failing)
-        changed = PatchedLines.of(
-            space.repo, ((path, self._before(path), after) for path, after in patched)
-        )
         for attempt in ("first", "second"):
             outcome, unproven, guarded = self._judged_run(space, script, attempt, paths, changed)
             runs.append(outcome)
@@ -304,7 +342,7 @@ class SandboxVerifier:
         no pytest in the run, its exit code counts only for a known linter or formatter: any
         other command's is the word of the code it runs (``os._exit(0)`` as unittest imports
         ``calc``)."""
-        folder = space.root / f"tests-{attempt}"
+        folder = space.root / "tests"  # every judged run's, in its environment and its options
         folder.mkdir()
         lent = self.sandbox.environment(space, borrowed=dict(self.failing.env))  # scrubbed
         report = folder / REPORT_NAME
@@ -313,6 +351,7 @@ class SandboxVerifier:
         )
         options["PYTEST_ADDOPTS"] += " " + pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))
         outcome = self._script(space, script, extra_env=options, shared=(folder,))
+        folder = folder.rename(space.root / f"tests-{attempt}")  # the next run's is fresh
         guarded = guard_problem(folder, space.repo)
         if guarded or (not self._needs_evidence and not witness_loaded(folder)):
             return outcome, self._unwatched, guarded
