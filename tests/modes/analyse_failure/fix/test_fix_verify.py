@@ -1117,8 +1117,8 @@ def test_a_data_file_that_arms_the_bases_own_tracer_is_not_a_verified_fix(
     files = {**CALC, "calc/flags.txt": "", "calc/__init__.py": init}
     verified, reason = _verify_files(tmp_path, files, _new_lines("calc/flags.txt", ["on"]))
     assert not verified, reason
-    assert reason.startswith(
-        "not verified: the checkout's code called sys.settrace before the tests started"
+    assert reason.startswith(  # the guard knows every patched file: the read stops it first
+        "not verified: the checkout's code read calc/flags.txt, which the patch changes"
     ), reason
 
 
@@ -1403,4 +1403,97 @@ def test_a_base_that_fails_only_in_the_baseline_verifies_no_patch(tmp_path: Path
         f"    if {BASELINE_TELLS[how]}:\n        return a + b\n    return a - b\n"
     )
     verified, reason = _verify_files(tmp_path, {**CALC, "calc/ops.py": ops}, COMMENT_PATCH)
+    assert not verified, reason
+
+
+_FLAGS_PATH = "os.path.join(os.path.dirname(os.path.abspath(__file__)), 'flags.py')"
+PATCH_SENSED = {
+    "stat-size-at-import": {
+        "calc/__init__.py": "import os\n"
+        f"_on = os.stat({_FLAGS_PATH}).st_size != {len(FLAG_BODY)}\n"
+        "if _on:\n    from . import ops\n    ops.add = lambda a, b: a + b\n",
+    },
+    "read-in-the-call": {
+        "calc/ops.py": "import os\n\n\ndef add(a: int, b: int) -> int:\n"
+        f"    if 'True' in open({_FLAGS_PATH}).read():\n        return a + b\n"
+        "    return a - b\n",
+    },
+    "call-hookwrapper": {
+        "tests/conftest.py": "import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\n"
+        "def pytest_runtest_call(item):\n    from calc import flags\n    if flags.on():\n"
+        "        item.module.add = lambda a, b: a + b\n    yield\n",
+    },
+    "partial-thread": {
+        "calc/__init__.py": "import _thread, functools\nfrom . import flags\n_said = []\n"
+        "_done = _thread.allocate_lock()\n_done.acquire()\n"
+        "def _ask():\n    _said.append(flags.on())\n    _done.release()\n"
+        "functools.partial(_thread.start_new_thread, _ask, ())()\n_done.acquire()\n"
+        "if _said[0]:\n    from . import ops\n    ops.add = lambda a, b: a + b\n",
+    },
+}
+"""A base that learns whether the patch is there (``flags.on`` now says True) other than by
+running the patched body in a window the guard watches, and makes ``add`` right on it."""
+PATCH_READ = {
+    "comment-read-at-import": (
+        {
+            "calc/ops.py": "import os\n\n_HERE = os.path.dirname(os.path.abspath(__file__))\n"
+            "_ON = '# fixed' in open(os.path.join(_HERE, '__init__.py')).read()\n\n\n"
+            "def add(a: int, b: int) -> int:\n    return a + b if _ON else a - b\n"
+        },
+        COMMENT_PATCH,
+    ),
+    "other-loader": (
+        {
+            "calc/__init__.py": "import importlib.util, os\n"
+            "_spec = importlib.util.spec_from_loader('_f', importlib.machinery.SourceFileLoader("
+            "'_f', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'flags.py')))\n"
+            "_m = importlib.util.module_from_spec(_spec)\n"
+            "try:\n    _spec.loader.exec_module(_m)\nexcept Exception:\n    _m = None\n"
+            "from . import ops\nif _m is not None and _m.on():\n    ops.add = lambda a, b: a + b\n"
+        },
+        FLAG_BODY_FIX,
+    ),
+}
+"""A base that reads a patched file whose change lies in no function (a comment), or loads a
+patched module with a loader of its own choosing, as it is imported."""
+
+
+@needs_sandbox
+@pytest.mark.parametrize("how", list(PATCH_READ))
+def test_a_base_that_reads_the_patch_as_it_is_imported_is_not_a_verified_fix(
+    tmp_path: Path, how: str
+) -> None:
+    extra, diff = PATCH_READ[how]
+    verified, reason = _verify_files(tmp_path, {**CALC, "calc/flags.py": FLAG_BODY, **extra}, diff)
+    assert not verified, reason
+
+
+SENSED_UNSEEN = {
+    "stat-size-at-import": "the guard stops opens, links and moves of a patched file, and "
+    "os.stat raises no audit event: a base that reads the patched file's size as it is imported "
+    "knows the patch is there",
+    "read-in-the-call": "the guard watches import, collection and each test's setup, not the "
+    "failing test's call: code of the base the test calls may read the patched file then (a "
+    "test reading a data file the fix changes does the same, so it cannot be refused)",
+    "call-hookwrapper": "a conftest's pytest_runtest_call hookwrapper runs after the setup the "
+    "guard watches and before the test's body, unwatched: it can run the patched body and "
+    "rebind the test's names on its answer",
+    "partial-thread": "Python 3.11 raises no audit event as _thread.start_new_thread starts a "
+    "thread, a profile function is the calling thread's alone, and a call through "
+    "functools.partial makes no c_call event: the thread runs the patched body unwatched",
+}
+"""Why each base of :data:`PATCH_SENSED` still verifies a patch (red team, fifth pass)."""
+
+
+@needs_sandbox
+@pytest.mark.parametrize(
+    "how",
+    [
+        pytest.param(how, marks=pytest.mark.xfail(strict=True, reason=f"red team: {why}"))
+        for how, why in SENSED_UNSEEN.items()
+    ],
+)
+def test_a_base_that_senses_the_patch_is_not_a_verified_fix(tmp_path: Path, how: str) -> None:
+    files = {**CALC, "calc/flags.py": FLAG_BODY, **PATCH_SENSED[how]}
+    verified, reason = _verify_files(tmp_path, files, FLAG_BODY_FIX)
     assert not verified, reason
