@@ -1497,3 +1497,48 @@ def test_a_base_that_senses_the_patch_is_not_a_verified_fix(tmp_path: Path, how:
     files = {**CALC, "calc/flags.py": FLAG_BODY, **PATCH_SENSED[how]}
     verified, reason = _verify_files(tmp_path, files, FLAG_BODY_FIX)
     assert not verified, reason
+
+
+@needs_sandbox
+def test_a_base_whose_other_command_fails_only_in_the_baseline_hides_no_regression(
+    tmp_path: Path,
+) -> None:
+    """Attack: the step's other command fails only in the copy its run without the patch got (a
+    folder of its own name), so every patch "passes without it too" and a regression goes
+    unseen. Its run without the patch takes the patched copy's path, after the failing
+    command, as the patched copy's does."""
+    files = {**CALC, "check_docs.py": "import os\n"
+             "assert '-rest' not in os.getcwd() and open('README').read() == 'a + b\\n'\n",
+             "README": "a + b\n"}  # fmt: skip
+    script = "python -m pytest -q -p no:cacheprovider\npython check_docs.py"
+    failing = FailingCommand("test", "Run tests", script, "python -m pytest -q -p no:cacheprovider")
+    verifier = _verifier(tmp_path, files, failing)
+    breaks_docs = CALC_FIX + (
+        "diff --git a/README b/README\n--- a/README\n+++ b/README\n@@ -1 +1 @@\n-a + b\n+a - b\n"
+    )
+    with verifier.sandbox:
+        verdict = verifier.verify(_patch(breaks_docs))
+    assert not verdict.verified, verdict.reason
+    assert verdict.reason.startswith("regression: the step's other commands pass without")
+
+
+@needs_sandbox
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: importing a patched module before the tests is allowed (a test module "
+    "does so as it is collected), and reading its objects raises no event: a base that reads a "
+    "patched function's code (co_consts, co_code) as it is imported tells the patch is there "
+    "without running it",
+)
+def test_a_base_that_reads_a_patched_functions_constants_is_not_a_verified_fix(
+    tmp_path: Path,
+) -> None:
+    """Attack: the base imports the patched module (as the import system does) and reads its
+    function's constants as ``calc`` is imported, never running its body."""
+    init = (
+        "from . import flags, ops\nif True in flags.on.__code__.co_consts:\n"
+        "    ops.add = lambda a, b: a + b\n"
+    )
+    files = {**CALC, "calc/flags.py": FLAG_BODY, "calc/__init__.py": init}
+    verified, reason = _verify_files(tmp_path, files, FLAG_BODY_FIX)
+    assert not verified, reason

@@ -18,8 +18,9 @@ apply to the failed commit. For each patch, in a fresh copy:
    in it counts by its exit code only for a known linter or formatter; a patch that
    changes the runner's part of ``pyproject.toml`` or ``setup.cfg`` is refused before any run
    (:mod:`.runner_settings`);
-4. the step's other commands run with and without the patch: a patch under which they fail
-   while they pass without it is a regression, refused.
+4. the step's other commands run with and without the patch (each after the failing command,
+   in a copy at the same path): a patch under which they fail while they pass without it is a
+   regression, refused.
 
 Before each patch's runs, the failing command runs without it, watched like them, with their
 environment, in a copy at their path: a failure that does not reproduce (a flaky test, a missing
@@ -117,7 +118,6 @@ class SandboxVerifier:
         self._witness = Witness.install(sandbox.root)
         self.settings = settings or VerifierSettings()
         self._baseline: RunOutcome | None = None
-        self._rest_baseline: RunOutcome | None = None
         self._verdicts: dict[str, Verification] = {}
         self._policies: dict[str, PolicyVerdict] = {}
         self._ends = time.monotonic() + self.settings.budget
@@ -204,7 +204,7 @@ class SandboxVerifier:
         changed = PatchedLines.of(
             probe.repo, ((path, self._before(path), after) for path, after in patched)
         )
-        baseline, guarded = self._judged_baseline(changed)
+        baseline, guarded, rest_before = self._judged_baseline(changed)
         if guarded or baseline.passed:
             return Verification(patch, False, guarded or (
                 "the failing command passes in the sandbox without any patch, so no patch can "
@@ -212,7 +212,7 @@ class SandboxVerifier:
             ), (baseline,))  # fmt: skip
         space = self._space()
         try:
-            return self._verify_in(space, patch, baseline, patched, changed)
+            return self._verify_in(space, patch, (baseline, rest_before), patched, changed)
         finally:
             remove_tree(space.root)
 
@@ -225,28 +225,33 @@ class SandboxVerifier:
         made.root.rename(place)
         return Workspace(place)
 
-    def _judged_baseline(self, changed: PatchedLines) -> tuple[RunOutcome, str]:
+    def _judged_baseline(self, changed: PatchedLines) -> tuple[RunOutcome, str, RunOutcome | None]:
         """The failing command without the patch, watched as the patched runs are, with their
         very environment (the lines ``changed`` names included) in a copy at their path: the
         base is the pull request's, and one that sees which run it is in can fail only in the
-        baseline, so that any patch verifies. Also why the guard stopped it ("")."""
+        baseline, so that any patch verifies. Also why the guard stopped it (""), and the
+        step's other commands run after it there (None: none), as they run after the patched
+        runs: one that fails only in a copy of its own hides every regression."""
         space = self._space()
         try:
             outcome, _unproven, guarded = self._judged_run(
                 space, failing_script(self.failing), "baseline", (), changed
             )
+            rest = rest_script(self.failing)
+            rest_before = self._script(space, rest) if rest and not guarded else None
         finally:
             remove_tree(space.root)
-        return outcome, guarded
+        return outcome, guarded, rest_before
 
     def _verify_in(
         self,
         space: Workspace,
         patch: Patch,
-        baseline: RunOutcome,
+        baselines: tuple[RunOutcome, RunOutcome | None],
         patched: tuple[tuple[str, str | None], ...],
         changed: PatchedLines,
     ) -> Verification:
+        baseline, before = baselines
         paths = tuple(path for path, _after in patched)
         applied = self._apply(space, patch)
         if applied is not None or _read_back(space, paths) != patched:
@@ -275,8 +280,7 @@ class SandboxVerifier:
             if unproven:
                 return Verification(patch, False, f"{unproven} ({attempt} run)", tuple(runs))
         rest = rest_script(self.failing)
-        if rest:
-            before = self._rest_without_patch(rest)
+        if rest and before is not None:
             after = self._script(space, rest)
             runs += [before, after]
             if before.passed and not after.passed:
@@ -369,15 +373,6 @@ class SandboxVerifier:
             "not verified: no pytest ran, and the failing command is no linter or formatter "
             "the fix step knows, so its exit code is the word of the code it runs"
         )
-
-    def _rest_without_patch(self, rest: str) -> RunOutcome:
-        if self._rest_baseline is None:
-            space = self.sandbox.workspace("rest")
-            try:
-                self._rest_baseline = self._script(space, rest)
-            finally:
-                remove_tree(space.root)
-        return self._rest_baseline
 
     def _apply(self, space: Workspace, patch: Patch) -> RunOutcome | None:
         """Apply ``patch`` in ``space`` inside the sandbox; the failed run's outcome, or None.
