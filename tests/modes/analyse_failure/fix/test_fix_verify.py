@@ -1542,3 +1542,43 @@ def test_a_base_that_reads_a_patched_functions_constants_is_not_a_verified_fix(
     files = {**CALC, "calc/flags.py": FLAG_BODY, "calc/__init__.py": init}
     verified, reason = _verify_files(tmp_path, files, FLAG_BODY_FIX)
     assert not verified, reason
+
+
+FORGER = [
+    "def add(a: int, b: int) -> int:",
+    "    import atexit, json, os",
+    "    def forge() -> None:",
+    "        folder = os.environ['CICD_FIX_WITNESS']",
+    "        with open(os.path.join(folder, 'report.xml'), 'w') as report:",
+    '            report.write(\'<testsuites><testsuite name="pytest" errors="0" failures="0" \'',
+    '                         \'skipped="0" tests="1"><testcase classname="tests.test_ops" \'',
+    '                         \'name="test_add" time="0.001" /></testsuite></testsuites>\')',
+    "        with open(os.path.join(folder, f'witness-{os.getpid()}.jsonl'), 'w') as records:",
+    "            for record in ({'loaded': True, 'origins': {}}, {'guard': {'intact': True}},",
+    "                           {'setup_watched': {'watched': True}},",
+    "                           {'test': 'tests/test_ops.py::test_add', 'function': True,",
+    "                            'ran': True, 'changed': []}):",
+    "                records.write(json.dumps(record) + '\\n')",
+    "        os._exit(0)",
+    "    atexit.register(forge)",
+    "    return a - b",
+]
+"""A patch whose ``add`` still subtracts and, as pytest's process ends, rewrites the report and
+the witness's records in their folder (named by the run's environment), then exits 0."""
+
+
+@needs_sandbox
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: the report and the witness's records are files the judged process can "
+    "rewrite after pytest wrote them (an atexit hook the patched body registers as the test "
+    "calls it); records streamed to the host as written, first one per test kept, would close it",
+)
+def test_a_patch_that_rewrites_the_evidence_at_exit_is_not_a_verified_fix(tmp_path: Path) -> None:
+    body = "".join(f"+{line}\n" for line in FORGER)
+    diff = (
+        "diff --git a/calc/ops.py b/calc/ops.py\n--- a/calc/ops.py\n+++ b/calc/ops.py\n"
+        f"@@ -1,2 +1,{len(FORGER)} @@\n-def add(a: int, b: int) -> int:\n-    return a - b\n{body}"
+    )
+    verified, reason = _verify_files(tmp_path, CALC, diff)
+    assert not verified, reason
