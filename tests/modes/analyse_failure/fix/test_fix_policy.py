@@ -3,6 +3,7 @@ files, the failing test, through symlinks, or too much. Each is refused with its
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -190,6 +191,46 @@ def test_a_tree_diff_reads_back_only_what_changed_and_refuses_what_it_cannot_sho
     (after / "a.py").write_bytes(b"\xff\xfe")
     with pytest.raises(UnreadableChange, match=r"a\.py changed and is not UTF-8 text"):
         tree_diff(before, after)
+
+
+def _plant(root: Path, relative: str, data: bytes) -> None:
+    """Write ``relative`` under ``root`` one folder at a time (its whole path is too long)."""
+    folder = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for part in relative.split("/")[:-1]:
+            os.mkdir(part, dir_fd=folder)
+            deeper = os.open(part, os.O_RDONLY | os.O_DIRECTORY, dir_fd=folder)
+            os.close(folder)
+            folder = deeper
+        made = os.open(relative.rsplit("/", 1)[-1], os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=folder)
+        os.write(made, data)
+        os.close(made)
+    finally:
+        os.close(folder)
+
+
+def test_a_tree_diff_reads_a_path_that_fits_the_checkout_but_not_the_copy(tmp_path: Path) -> None:
+    """Attack (red team, fifth pass): a pull request's file whose path is 4065 bytes fits under
+    a short checkout folder; under the sandbox's copy it is past the 4096 bytes the kernel takes,
+    and a fixer's read-back by whole paths ended in ENAMETOOLONG. The diff walks and reads both
+    trees by descriptors."""
+    from cicd_agent.modes.analyse_failure.fix.diff import tree_diff
+
+    relative = "/".join(["b" * 99] * 40 + ["c" * 60, "t.py"])
+    before, after = tmp_path / "before", tmp_path / "after"
+    try:
+        for root, text in ((before, b"X = 1\n"), (after, b"X = 2\n")):
+            root.mkdir()
+            _plant(root, relative, text)
+            _plant(root, "a.py", b"same\n")
+        assert len(str(after / relative).encode()) > 4096
+        diff = tree_diff(before, after, changed_only=True)
+    finally:
+        subprocess.run(["rm", "-rf", "--", str(before), str(after)], check=False, timeout=120)
+    assert (
+        diff == f"diff --git a/{relative} b/{relative}\n--- a/{relative}\n+++ b/{relative}\n"
+        "@@ -1 +1 @@\n-X = 1\n+X = 2\n"
+    )
 
 
 _OPS_FIX = _edit("calc/ops.py")

@@ -107,7 +107,7 @@ def test_a_patch_is_applied_in_one_sandbox_launch_whose_failure_is_the_check(
         assert verifier.verify(_patch(CALC_FIX)).verified
         verdict = verifier.verify(_patch(stale))
     applies = [argv for argv in sandbox.launches if argv[0] == "git" and "apply" in argv]
-    assert [argv[-3:-1] for argv in applies] == [["apply", "--"]] * 2
+    assert [argv[-3:-1] for argv in applies] == [["apply", "--"]] * 3  # a probe finds the lines
     assert verdict.reason == "the patch does not apply to the failed commit"
     assert "patch does not apply" in verdict.runs[-1].output
     # Why one launch is enough: git applies every hunk or none.
@@ -1117,8 +1117,8 @@ def test_a_data_file_that_arms_the_bases_own_tracer_is_not_a_verified_fix(
     files = {**CALC, "calc/flags.txt": "", "calc/__init__.py": init}
     verified, reason = _verify_files(tmp_path, files, _new_lines("calc/flags.txt", ["on"]))
     assert not verified, reason
-    assert reason.startswith(
-        "not verified: the checkout's code called sys.settrace before the tests started"
+    assert reason.startswith(  # the guard knows every patched file: the read stops it first
+        "not verified: the checkout's code read calc/flags.txt, which the patch changes"
     ), reason
 
 
@@ -1370,4 +1370,215 @@ def test_a_patched_body_the_base_runs_through_c_or_a_fork_before_the_tests_is_se
     )  # fmt: skip
     files = {**CALC, "calc/flags.py": FLAG_BODY, "calc/__init__.py": init}
     verified, reason = _verify_files(tmp_path, files, FLAG_BODY_FIX)
+    assert not verified, reason
+
+
+# ------------------------------------------ Attacks: a base that tells the baseline from the rest
+# Red team, fifth pass (fix judge). The baseline (does the failure reproduce without the patch?)
+# is judged like any run: the base is attacker input, and a base that fails only when it is not
+# watched, or only in the baseline's copy, makes every patch "verified". Each base below behaves
+# by a sign the baseline run alone gave it; the patch is a comment.
+
+BASELINE_TELLS = {
+    "witness-variable": "os.environ.get('CICD_FIX_WITNESS')",
+    "pytest-addopts": "'cicd_witness_' in os.environ.get('PYTEST_ADDOPTS', '')",
+    "guard-variable": "'CICD_FIX_WITNESS_PATCHED' in os.environ",
+    "proc-environ": "b'CICD_FIX_WITNESS_PATCHED' in open('/proc/self/environ', 'rb').read()",
+    "working-folder": "'-run' not in os.getcwd()",
+}
+"""What the base's ``add`` asks to decide whether it is watched (a patched run) or not."""
+COMMENT_PATCH = (
+    "diff --git a/calc/__init__.py b/calc/__init__.py\n--- a/calc/__init__.py\n"
+    "+++ b/calc/__init__.py\n@@ -0,0 +1 @@\n+# fixed\n"
+)
+
+
+@needs_sandbox
+@pytest.mark.parametrize("how", list(BASELINE_TELLS))
+def test_a_base_that_fails_only_in_the_baseline_verifies_no_patch(tmp_path: Path, how: str) -> None:
+    """Attack: the base's ``add`` subtracts unless it sees a sign of a judged run; the baseline
+    got none of the witness's variables and a folder of its own name, so a comment verified."""
+    ops = (
+        "import os\n\n\ndef add(a: int, b: int) -> int:\n"
+        f"    if {BASELINE_TELLS[how]}:\n        return a + b\n    return a - b\n"
+    )
+    verified, reason = _verify_files(tmp_path, {**CALC, "calc/ops.py": ops}, COMMENT_PATCH)
+    assert not verified, reason
+
+
+_FLAGS_PATH = "os.path.join(os.path.dirname(os.path.abspath(__file__)), 'flags.py')"
+PATCH_SENSED = {
+    "stat-size-at-import": {
+        "calc/__init__.py": "import os\n"
+        f"_on = os.stat({_FLAGS_PATH}).st_size != {len(FLAG_BODY)}\n"
+        "if _on:\n    from . import ops\n    ops.add = lambda a, b: a + b\n",
+    },
+    "read-in-the-call": {
+        "calc/ops.py": "import os\n\n\ndef add(a: int, b: int) -> int:\n"
+        f"    if 'True' in open({_FLAGS_PATH}).read():\n        return a + b\n"
+        "    return a - b\n",
+    },
+    "call-hookwrapper": {
+        "tests/conftest.py": "import pytest\n\n\n@pytest.hookimpl(hookwrapper=True)\n"
+        "def pytest_runtest_call(item):\n    from calc import flags\n    if flags.on():\n"
+        "        item.module.add = lambda a, b: a + b\n    yield\n",
+    },
+    "partial-thread": {
+        "calc/__init__.py": "import _thread, functools\nfrom . import flags\n_said = []\n"
+        "_done = _thread.allocate_lock()\n_done.acquire()\n"
+        "def _ask():\n    _said.append(flags.on())\n    _done.release()\n"
+        "functools.partial(_thread.start_new_thread, _ask, ())()\n_done.acquire()\n"
+        "if _said[0]:\n    from . import ops\n    ops.add = lambda a, b: a + b\n",
+    },
+}
+"""A base that learns whether the patch is there (``flags.on`` now says True) other than by
+running the patched body in a window the guard watches, and makes ``add`` right on it."""
+PATCH_READ = {
+    "comment-read-at-import": (
+        {
+            "calc/ops.py": "import os\n\n_HERE = os.path.dirname(os.path.abspath(__file__))\n"
+            "_ON = '# fixed' in open(os.path.join(_HERE, '__init__.py')).read()\n\n\n"
+            "def add(a: int, b: int) -> int:\n    return a + b if _ON else a - b\n"
+        },
+        COMMENT_PATCH,
+    ),
+    "other-loader": (
+        {
+            "calc/__init__.py": "import importlib.util, os\n"
+            "_spec = importlib.util.spec_from_loader('_f', importlib.machinery.SourceFileLoader("
+            "'_f', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'flags.py')))\n"
+            "_m = importlib.util.module_from_spec(_spec)\n"
+            "try:\n    _spec.loader.exec_module(_m)\nexcept Exception:\n    _m = None\n"
+            "from . import ops\nif _m is not None and _m.on():\n    ops.add = lambda a, b: a + b\n"
+        },
+        FLAG_BODY_FIX,
+    ),
+}
+"""A base that reads a patched file whose change lies in no function (a comment), or loads a
+patched module with a loader of its own choosing, as it is imported."""
+
+
+@needs_sandbox
+@pytest.mark.parametrize("how", list(PATCH_READ))
+def test_a_base_that_reads_the_patch_as_it_is_imported_is_not_a_verified_fix(
+    tmp_path: Path, how: str
+) -> None:
+    extra, diff = PATCH_READ[how]
+    verified, reason = _verify_files(tmp_path, {**CALC, "calc/flags.py": FLAG_BODY, **extra}, diff)
+    assert not verified, reason
+
+
+SENSED_UNSEEN = {
+    "stat-size-at-import": "the guard stops opens, links and moves of a patched file, and "
+    "os.stat raises no audit event: a base that reads the patched file's size as it is imported "
+    "knows the patch is there",
+    "read-in-the-call": "the guard watches import, collection and each test's setup, not the "
+    "failing test's call: code of the base the test calls may read the patched file then (a "
+    "test reading a data file the fix changes does the same, so it cannot be refused)",
+    "call-hookwrapper": "a conftest's pytest_runtest_call hookwrapper runs after the setup the "
+    "guard watches and before the test's body, unwatched: it can run the patched body and "
+    "rebind the test's names on its answer",
+    "partial-thread": "Python 3.11 raises no audit event as _thread.start_new_thread starts a "
+    "thread, a profile function is the calling thread's alone, and a call through "
+    "functools.partial makes no c_call event: the thread runs the patched body unwatched",
+}
+"""Why each base of :data:`PATCH_SENSED` still verifies a patch (red team, fifth pass)."""
+
+
+@needs_sandbox
+@pytest.mark.parametrize(
+    "how",
+    [
+        pytest.param(how, marks=pytest.mark.xfail(strict=True, reason=f"red team: {why}"))
+        for how, why in SENSED_UNSEEN.items()
+    ],
+)
+def test_a_base_that_senses_the_patch_is_not_a_verified_fix(tmp_path: Path, how: str) -> None:
+    files = {**CALC, "calc/flags.py": FLAG_BODY, **PATCH_SENSED[how]}
+    verified, reason = _verify_files(tmp_path, files, FLAG_BODY_FIX)
+    assert not verified, reason
+
+
+@needs_sandbox
+def test_a_base_whose_other_command_fails_only_in_the_baseline_hides_no_regression(
+    tmp_path: Path,
+) -> None:
+    """Attack: the step's other command fails only in the copy its run without the patch got (a
+    folder of its own name), so every patch "passes without it too" and a regression goes
+    unseen. Its run without the patch takes the patched copy's path, after the failing
+    command, as the patched copy's does."""
+    files = {**CALC, "check_docs.py": "import os\n"
+             "assert '-rest' not in os.getcwd() and open('README').read() == 'a + b\\n'\n",
+             "README": "a + b\n"}  # fmt: skip
+    script = "python -m pytest -q -p no:cacheprovider\npython check_docs.py"
+    failing = FailingCommand("test", "Run tests", script, "python -m pytest -q -p no:cacheprovider")
+    verifier = _verifier(tmp_path, files, failing)
+    breaks_docs = CALC_FIX + (
+        "diff --git a/README b/README\n--- a/README\n+++ b/README\n@@ -1 +1 @@\n-a + b\n+a - b\n"
+    )
+    with verifier.sandbox:
+        verdict = verifier.verify(_patch(breaks_docs))
+    assert not verdict.verified, verdict.reason
+    assert verdict.reason.startswith("regression: the step's other commands pass without")
+
+
+@needs_sandbox
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: importing a patched module before the tests is allowed (a test module "
+    "does so as it is collected), and reading its objects raises no event: a base that reads a "
+    "patched function's code (co_consts, co_code) as it is imported tells the patch is there "
+    "without running it",
+)
+def test_a_base_that_reads_a_patched_functions_constants_is_not_a_verified_fix(
+    tmp_path: Path,
+) -> None:
+    """Attack: the base imports the patched module (as the import system does) and reads its
+    function's constants as ``calc`` is imported, never running its body."""
+    init = (
+        "from . import flags, ops\nif True in flags.on.__code__.co_consts:\n"
+        "    ops.add = lambda a, b: a + b\n"
+    )
+    files = {**CALC, "calc/flags.py": FLAG_BODY, "calc/__init__.py": init}
+    verified, reason = _verify_files(tmp_path, files, FLAG_BODY_FIX)
+    assert not verified, reason
+
+
+FORGER = [
+    "def add(a: int, b: int) -> int:",
+    "    import atexit, json, os",
+    "    def forge() -> None:",
+    "        folder = os.environ['CICD_FIX_WITNESS']",
+    "        with open(os.path.join(folder, 'report.xml'), 'w') as report:",
+    '            report.write(\'<testsuites><testsuite name="pytest" errors="0" failures="0" \'',
+    '                         \'skipped="0" tests="1"><testcase classname="tests.test_ops" \'',
+    '                         \'name="test_add" time="0.001" /></testsuite></testsuites>\')',
+    "        with open(os.path.join(folder, f'witness-{os.getpid()}.jsonl'), 'w') as records:",
+    "            for record in ({'loaded': True, 'origins': {}}, {'guard': {'intact': True}},",
+    "                           {'setup_watched': {'watched': True}},",
+    "                           {'test': 'tests/test_ops.py::test_add', 'function': True,",
+    "                            'ran': True, 'changed': []}):",
+    "                records.write(json.dumps(record) + '\\n')",
+    "        os._exit(0)",
+    "    atexit.register(forge)",
+    "    return a - b",
+]
+"""A patch whose ``add`` still subtracts and, as pytest's process ends, rewrites the report and
+the witness's records in their folder (named by the run's environment), then exits 0."""
+
+
+@needs_sandbox
+@pytest.mark.xfail(
+    strict=True,
+    reason="red team: the report and the witness's records are files the judged process can "
+    "rewrite after pytest wrote them (an atexit hook the patched body registers as the test "
+    "calls it); records streamed to the host as written, first one per test kept, would close it",
+)
+def test_a_patch_that_rewrites_the_evidence_at_exit_is_not_a_verified_fix(tmp_path: Path) -> None:
+    body = "".join(f"+{line}\n" for line in FORGER)
+    diff = (
+        "diff --git a/calc/ops.py b/calc/ops.py\n--- a/calc/ops.py\n+++ b/calc/ops.py\n"
+        f"@@ -1,2 +1,{len(FORGER)} @@\n-def add(a: int, b: int) -> int:\n-    return a - b\n{body}"
+    )
+    verified, reason = _verify_files(tmp_path, CALC, diff)
     assert not verified, reason

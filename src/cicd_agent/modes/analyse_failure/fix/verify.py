@@ -18,11 +18,13 @@ apply to the failed commit. For each patch, in a fresh copy:
    in it counts by its exit code only for a known linter or formatter; a patch that
    changes the runner's part of ``pyproject.toml`` or ``setup.cfg`` is refused before any run
    (:mod:`.runner_settings`);
-4. the step's other commands run with and without the patch: a patch under which they fail
-   while they pass without it is a regression, refused.
+4. the step's other commands run with and without the patch (each after the failing command,
+   in a copy at the same path): a patch under which they fail while they pass without it is a
+   regression, refused.
 
-Before any patch, the failing command runs once without one: a failure that does not reproduce
-in the sandbox (a flaky test, a missing tool) can verify nothing, and says so.
+Before each patch's runs, the failing command runs without it, watched like them, with their
+environment, in a copy at their path: a failure that does not reproduce (a flaky test, a missing
+tool, a base that sees it is the baseline) verifies nothing, and says so.
 
 Every command of the checkout runs through :class:`~cicd_agent.sandbox.Sandbox` (bubblewrap,
 no network, scrubbed environment, limits); outputs come back redacted.
@@ -74,6 +76,8 @@ its run's deadline (``deadline-minutes``, 30 by default)."""
 APPLY_TIMEOUT = 60.0
 OUTPUT_CHARS = 6_000
 """The tail of a run's output kept in a :class:`RunOutcome` (redacted)."""
+JUDGED = "judged"
+"""The folder (in the sandbox's work folder) of every judged copy, one at a time."""
 READ_BACK_BYTES = 64 << 20
 """A patched file larger than this is an error, never a deletion."""
 
@@ -114,7 +118,6 @@ class SandboxVerifier:
         self._witness = Witness.install(sandbox.root)
         self.settings = settings or VerifierSettings()
         self._baseline: RunOutcome | None = None
-        self._rest_baseline: RunOutcome | None = None
         self._verdicts: dict[str, Verification] = {}
         self._policies: dict[str, PolicyVerdict] = {}
         self._ends = time.monotonic() + self.settings.budget
@@ -183,39 +186,79 @@ class SandboxVerifier:
         verdict = self._policy(patch.diff)
         if not verdict.allowed:
             return Verification(patch, False, f"refused: {verdict.reason}")
-        baseline = self.reproduces()
-        if baseline.passed:
-            return Verification(
-                patch, False,
-                "the failing command passes in the sandbox without any patch, so no patch can "
-                "be shown to fix it (a flaky failure, or one that needs the network or secrets)",
-                (baseline,),
-            )  # fmt: skip
-        space = self.sandbox.workspace("verify")
+        probe = self._space()  # the lines the guard watches, known before the baseline runs
         try:
-            return self._verify_in(space, patch, baseline, verdict.paths)
+            applied = self._apply(probe, patch)
+            if applied is not None:
+                return Verification(patch, False, "the patch does not apply to the failed commit",
+                                    (applied,))  # fmt: skip
+            try:
+                patched = _read_back(probe, verdict.paths)
+            except CheckoutFileError as exc:  # a folder, a FIFO or a huge file where a file was
+                return Verification(patch, False, f"the patched file {exc}")
+        finally:
+            remove_tree(probe.root)
+        moved = self._judge_moved(patched)
+        if moved:
+            return Verification(patch, False, f"refused: {moved}")
+        changed = PatchedLines.of(
+            probe.repo, ((path, self._before(path), after) for path, after in patched)
+        )
+        baseline, guarded, rest_before = self._judged_baseline(changed)
+        if guarded or baseline.passed:
+            return Verification(patch, False, guarded or (
+                "the failing command passes in the sandbox without any patch, so no patch can "
+                "be shown to fix it (a flaky failure, or one that needs the network or secrets)"
+            ), (baseline,))  # fmt: skip
+        space = self._space()
+        try:
+            return self._verify_in(space, patch, (baseline, rest_before), patched, changed)
         finally:
             remove_tree(space.root)
 
-    def _verify_in(
-        self, space: Workspace, patch: Patch, baseline: RunOutcome, paths: tuple[str, ...]
-    ) -> Verification:
-        applied = self._apply(space, patch)
-        if applied is not None:
-            return Verification(patch, False, "the patch does not apply to the failed commit",
-                                (baseline, applied))  # fmt: skip
+    def _space(self) -> Workspace:
+        """A fresh copy at the one path every judged run works in (:data:`JUDGED`), the
+        baseline's too: a base that tells its folder's name could fail only unpatched."""
+        made = self.sandbox.workspace("judged")
+        place = made.root.with_name(JUDGED)
+        remove_tree(place)
+        made.root.rename(place)
+        return Workspace(place)
+
+    def _judged_baseline(self, changed: PatchedLines) -> tuple[RunOutcome, str, RunOutcome | None]:
+        """The failing command without the patch, watched as the patched runs are, with their
+        very environment (the lines ``changed`` names included) in a copy at their path: the
+        base is the pull request's, and one that sees which run it is in can fail only in the
+        baseline, so that any patch verifies. Also why the guard stopped it (""), and the
+        step's other commands run after it there (None: none), as they run after the patched
+        runs: one that fails only in a copy of its own hides every regression."""
+        space = self._space()
         try:
-            patched = _read_back(space, paths)
-        except CheckoutFileError as exc:  # a folder, a FIFO or a huge file where a file was
-            return Verification(patch, False, f"the patched file {exc}", (baseline,))
-        moved = self._judge_moved(patched)
-        if moved:
-            return Verification(patch, False, f"refused: {moved}", (baseline,))
+            outcome, _unproven, guarded = self._judged_run(
+                space, failing_script(self.failing), "baseline", (), changed
+            )
+            rest = rest_script(self.failing)
+            rest_before = self._script(space, rest) if rest and not guarded else None
+        finally:
+            remove_tree(space.root)
+        return outcome, guarded, rest_before
+
+    def _verify_in(
+        self,
+        space: Workspace,
+        patch: Patch,
+        baselines: tuple[RunOutcome, RunOutcome | None],
+        patched: tuple[tuple[str, str | None], ...],
+        changed: PatchedLines,
+    ) -> Verification:
+        baseline, before = baselines
+        paths = tuple(path for path, _after in patched)
+        applied = self._apply(space, patch)
+        if applied is not None or _read_back(space, paths) != patched:
+            return Verification(patch, False, "the patch does not apply to the failed commit",
+                                (baseline, *filter(None, [applied])))  # fmt: skip
         runs = [baseline]
         script = failing_script(self.failing)
-        changed = PatchedLines.of(
-            space.repo, ((path, self._before(path), after) for path, after in patched)
-        )
         for attempt in ("first", "second"):
             outcome, unproven, guarded = self._judged_run(space, script, attempt, paths, changed)
             runs.append(outcome)
@@ -237,8 +280,7 @@ class SandboxVerifier:
             if unproven:
                 return Verification(patch, False, f"{unproven} ({attempt} run)", tuple(runs))
         rest = rest_script(self.failing)
-        if rest:
-            before = self._rest_without_patch(rest)
+        if rest and before is not None:
             after = self._script(space, rest)
             runs += [before, after]
             if before.passed and not after.passed:
@@ -304,7 +346,7 @@ class SandboxVerifier:
         no pytest in the run, its exit code counts only for a known linter or formatter: any
         other command's is the word of the code it runs (``os._exit(0)`` as unittest imports
         ``calc``)."""
-        folder = space.root / f"tests-{attempt}"
+        folder = space.root / "tests"  # every judged run's, in its environment and its options
         folder.mkdir()
         lent = self.sandbox.environment(space, borrowed=dict(self.failing.env))  # scrubbed
         report = folder / REPORT_NAME
@@ -313,6 +355,7 @@ class SandboxVerifier:
         )
         options["PYTEST_ADDOPTS"] += " " + pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))
         outcome = self._script(space, script, extra_env=options, shared=(folder,))
+        folder = folder.rename(space.root / f"tests-{attempt}")  # the next run's is fresh
         guarded = guard_problem(folder, space.repo)
         if guarded or (not self._needs_evidence and not witness_loaded(folder)):
             return outcome, self._unwatched, guarded
@@ -330,15 +373,6 @@ class SandboxVerifier:
             "not verified: no pytest ran, and the failing command is no linter or formatter "
             "the fix step knows, so its exit code is the word of the code it runs"
         )
-
-    def _rest_without_patch(self, rest: str) -> RunOutcome:
-        if self._rest_baseline is None:
-            space = self.sandbox.workspace("rest")
-            try:
-                self._rest_baseline = self._script(space, rest)
-            finally:
-                remove_tree(space.root)
-        return self._rest_baseline
 
     def _apply(self, space: Workspace, patch: Patch) -> RunOutcome | None:
         """Apply ``patch`` in ``space`` inside the sandbox; the failed run's outcome, or None.

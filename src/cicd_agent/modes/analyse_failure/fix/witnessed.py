@@ -117,13 +117,15 @@ class PatchedLines:
     @classmethod
     def of(cls, repo: Path, files: Iterable[tuple[str, str | None, str | None]]) -> PatchedLines:
         """From each file's ``(path, before, after)`` text; a file with no text after (deleted)
-        has no lines, a new one all of its functions'."""
+        has no lines, a new one all of its functions'. Every file the patch writes is named,
+        with no lines when none lies in a function (a comment, a data file): the guard stops the
+        checkout's code reading it before the tests all the same, as a base that reads the
+        text a patch leaves can pass on any patch."""
         found = {
-            path: changed
+            path: function_lines(before or "", after) if path.endswith((".py", ".pyw")) else []
             for path, before, after in files
-            if path.endswith((".py", ".pyw")) and after is not None
-            and (changed := function_lines(before or "", after))
-        }  # fmt: skip
+            if after is not None
+        }
         return cls(repo, found)
 
 

@@ -50,3 +50,21 @@ def test_a_no_op_runner_is_caught_though_pytest_reports_a_pass(tmp_path: Path) -
     _, collected, call = records
     assert collected["changed"] == ["_pytest.python.Function.runtest replaced"]
     assert (call["ran"], call["changed"]) == (False, ["_pytest.python.Function.runtest replaced"])
+
+
+def test_the_guard_knows_a_patched_file_with_no_changed_function_lines(tmp_path: Path) -> None:
+    """A file the patch writes outside any function (a comment, a data file) is the patch's all
+    the same, by its path and by its device and inode: a base that reads it as it is imported
+    could pass on any patch. Importing the guard's module sets nothing (only ``install`` does)."""
+    from cicd_agent.modes.analyse_failure.fix.boot.witness_guard import _lines_of
+
+    patched, other, link = tmp_path / "notes.txt", tmp_path / "other.txt", tmp_path / "alias"
+    patched.write_text("fixed\n")
+    other.write_text("x\n")
+    os.link(patched, link)
+    found = os.stat(patched)
+    lines_of = _lines_of({str(patched): frozenset(), (found.st_dev, found.st_ino): frozenset()})
+    assert lines_of(str(patched), True) == frozenset()
+    assert lines_of(str(link), True) == frozenset()  # another name of the same file
+    assert lines_of(str(other), True) is None
+    assert lines_of(str(tmp_path / "missing"), True) is None

@@ -111,12 +111,14 @@ def _lines_of(patched: dict[Any, frozenset[int]]) -> Any:
         if kind(name) is not is_str:
             return None
         if again or name not in known:
+            lines = patched.get(name)
             try:
                 found = stat(name)
             except (OSError, ValueError):
-                known[name] = patched.get(name)
+                pass
             else:
-                known[name] = patched.get(name) or patched.get((found.st_dev, found.st_ino))
+                lines = patched.get((found.st_dev, found.st_ino)) if lines is None else lines
+            known[name] = lines
         return known[name]
 
     return lines_of
@@ -192,7 +194,7 @@ def _patch_reader(lines_of: Any, from_checkout: Any) -> Any:
             path = path.decode("utf-8", "surrogateescape")
         if kind(path) is not is_str:
             return False
-        if not lines_of(path, True):
+        if lines_of(path, True) is None:  # no file of the patch's (one without lines is)
             if path[:1] == "/":
                 return False
             try:
