@@ -24,6 +24,15 @@ from tests.helpers.cli import CliRun, json_mismatches, run_cli
 from tests.helpers.review import REPO, REVIEWS, answer, pull_request_event
 
 CHECK_CREATE = rf"{REPO}/check-runs"
+PULL = "https://github.com/octocat/Hello-World/pull/2"
+
+
+@pytest.fixture(autouse=True)
+def _reviews_on_the_pull_request(github_api: Any) -> None:
+    """GitHub answers a review with its address on the pull request reviewed (the mock's
+    example names another); set first, so a test's own failure rule wins over it."""
+    github_api.proxy.script("POST", REVIEWS, edit=lambda review: {
+        **review, "html_url": f"{PULL}#pullrequestreview-{review['id']}"})  # fmt: skip
 
 
 def _review(tmp_path: Path, github_api: Any, model_server: Any, *extra: str) -> CliRun:

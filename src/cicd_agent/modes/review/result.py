@@ -154,6 +154,11 @@ class ReviewResult(ModeResult):
     def references(self) -> tuple[Reference, ...]:
         return () if self.pull_request is None else (Reference(self.pull_request),)
 
+    def posted_references(self) -> tuple[Reference, ...]:
+        """The review and summary GitHub answered with are on the pull request reviewed: a
+        link to any other number stays text."""
+        return tuple(ref for ref in super().posted_references() if ref in self.references())
+
     def annotations(self) -> list[Annotation]:
         """One per reported finding, most severe first (the runner shows 10 per level)."""
         return [
