@@ -178,57 +178,40 @@ def _fail(
 
     redactor = ctx.redactor if ctx is not None else Redactor(known_secrets_from_env(environ))
     with withheld(redactor.redact):
-        return _report_failure(runner, ctx, mode, mode_name, error, code=code, stdout=stdout,
-                               stderr=stderr, wants_json=wants_json)  # fmt: skip
+        # Imported here: pydantic comes with them, and a usage error never needs it.
+        from cicd_agent.job.result import json_cost, render_output, without_empty
+        from cicd_agent.model.usage import ModelUsageReport
 
-
-def _report_failure(
-    runner: RunnerIO,
-    ctx: RunContext[object] | None,
-    mode: Mode | None,
-    mode_name: str | None,
-    error: CicdError,
-    *,
-    code: int,
-    stdout: TextIO,
-    stderr: TextIO,
-    wants_json: bool,
-) -> int:
-    """:func:`_fail`'s work, with the run's redactor registered."""
-    # Imported here: pydantic comes with them, and a usage error never needs it.
-    from cicd_agent.job.result import json_cost, render_output, without_empty
-    from cicd_agent.model.usage import ModelUsageReport
-
-    message, hint = redacted(str(error.message)), redacted(error.hint)
-    if ctx is not None:
-        ctx.progress.end(finished=False)  # the error is not part of the last stage's group
-    outputs: dict[str, str] = {}
-    if mode is not None:
-        outputs.update(mode.fail_closed_outputs)
-    if mode is not None and ctx is not None:
-        outputs.update(mode.failure_outputs(ctx))
-    usage = ctx.usage_report() if ctx is not None else ModelUsageReport()
-    outputs["tokens_used"] = render_output(usage.tokens_used)
-    outputs["cost_usd"] = f"{usage.cost_usd:.6f}"
-    outputs["error"] = f"{message} {hint}".strip()
-    title = f"cicd-agent {mode_name or ''}".strip()
-    if runner.in_runner:
-        _report_in_runner(runner, ctx, title=title, message=message, hint=hint,
-                          outputs=outputs, code=code)  # fmt: skip
-    else:
-        stderr.write(f"{title}: error: {outputs['error']}\n")
-    if wants_json:
-        document: dict[str, Any] = {
-            "mode": mode_name,
-            "error": outputs["error"],  # the step output's value: the message and its fix
-            "hint": hint,
-            "exit_code": code,
-            "tokens_used": usage.tokens_used,
-            "cost_usd": json_cost(usage.cost_usd),
-        }
-        document.update({k: _number(v) for k, v in outputs.items() if k not in document})
-        stdout.write(json.dumps(without_empty(document), sort_keys=True) + "\n")
-    return code
+        message, hint = redacted(str(error.message)), redacted(error.hint)
+        if ctx is not None:
+            ctx.progress.end(finished=False)  # the error is not part of the last stage's group
+        outputs: dict[str, str] = {}
+        if mode is not None:
+            outputs.update(mode.fail_closed_outputs)
+        if mode is not None and ctx is not None:
+            outputs.update(mode.failure_outputs(ctx))
+        usage = ctx.usage_report() if ctx is not None else ModelUsageReport()
+        outputs["tokens_used"] = render_output(usage.tokens_used)
+        outputs["cost_usd"] = f"{usage.cost_usd:.6f}"
+        outputs["error"] = f"{message} {hint}".strip()
+        title = f"cicd-agent {mode_name or ''}".strip()
+        if runner.in_runner:
+            _report_in_runner(runner, ctx, title=title, message=message, hint=hint,
+                              outputs=outputs, code=code)  # fmt: skip
+        else:
+            stderr.write(f"{title}: error: {outputs['error']}\n")
+        if wants_json:
+            document: dict[str, Any] = {
+                "mode": mode_name,
+                "error": outputs["error"],  # the step output's value: the message and its fix
+                "hint": hint,
+                "exit_code": code,
+                "tokens_used": usage.tokens_used,
+                "cost_usd": json_cost(usage.cost_usd),
+            }
+            document.update({k: _number(v) for k, v in outputs.items() if k not in document})
+            stdout.write(json.dumps(without_empty(document), sort_keys=True) + "\n")
+        return code
 
 
 def _report_in_runner(
