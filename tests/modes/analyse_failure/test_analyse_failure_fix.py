@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.failed_run import zip_of
 from tests.helpers.fix_projects import CALC, LINT, commit_project, git, lint_failure_log
 from tests.helpers.gen_tests import path_env
@@ -26,6 +26,12 @@ from tests.helpers.sandbox import needs_sandbox
 def _run(tmp_path: Path, files: dict[str, str], *extra: str, script: str = "ruff check .",
          head: str | None = None, path: str = "") -> tuple[int, dict[str, str], str, Path]:  # fmt: skip
     """``head``: None passes the failed commit's SHA, "" no ``--head`` at all."""
+    done, checkout = _done(tmp_path, files, *extra, script=script, head=head, path=path)
+    return done.code, done.outputs, done.summary, checkout
+
+
+def _done(tmp_path: Path, files: dict[str, str], *extra: str, script: str = "ruff check .",
+          head: str | None = None, path: str = "") -> tuple[CliRun, Path]:  # fmt: skip
     checkout = tmp_path / "checkout"
     sha = commit_project(checkout, files)
     git(checkout, "tag", "failed-build")
@@ -47,7 +53,7 @@ def _run(tmp_path: Path, files: dict[str, str], *extra: str, script: str = "ruff
         tmp_path, environ,
     )  # fmt: skip
     assert "Traceback" not in done.stderr, done.stderr
-    return done.code, done.outputs, done.summary, checkout
+    return done, checkout
 
 
 @needs_sandbox
@@ -68,6 +74,16 @@ def test_a_lint_failure_gets_a_verified_patch_file_that_applies_to_the_failed_co
     applied = subprocess.run(["git", "-C", str(checkout), "apply", "--check", str(patch)],
                              capture_output=True, text=True, check=False)  # fmt: skip
     assert applied.returncode == 0, applied.stderr
+
+
+@needs_sandbox
+def test_each_patch_judged_shows_a_line_of_progress(tmp_path: Path) -> None:
+    """Judging a patch runs the failing command three times in the sandbox: the log says so
+    as each patch begins, never silent for that long."""
+    done, _ = _done(tmp_path, LINT, "--fix", "suggest")
+
+    assert done.code == 0 and done.outputs["fix_status"] == "verified"
+    assert "judging patch 1: the failing command without it, then twice with it" in done.stderr
 
 
 @needs_sandbox

@@ -105,6 +105,7 @@ def start(
         redact=ctx.redactor.redact,
         failing_tests=test_files(analysis),
         failed_tests=analysis.failed_tests,
+        said=ctx.progress.say,
     )
     attempt.verifier = verifier
     verdicts, note = floor(verifier, ctx.environ)

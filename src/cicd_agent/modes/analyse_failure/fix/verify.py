@@ -102,11 +102,13 @@ class SandboxVerifier:
         failing_tests: Collection[str] = (),
         failed_tests: Collection[str] = (),
         settings: VerifierSettings | None = None,
+        said: Callable[[str], None] | None = None,
     ) -> None:
         """``failing_tests``: the failing tests' files (the policy keeps them unchanged);
         ``failed_tests``: their names as the log gave them. Either known, or a failing command
         that runs pytest, a verified fix needs pytest's report (:mod:`.evidence`); otherwise (a
-        linter failed) the exit code is the judge."""
+        linter failed) the exit code is the judge. ``said``: where a line of progress goes as
+        each patch is judged (several runs of the failing command each)."""
         self.sandbox = sandbox
         self.failing = failing
         self._redact = redact
@@ -121,6 +123,7 @@ class SandboxVerifier:
         self._verdicts: dict[str, Verification] = {}
         self._policies: dict[str, PolicyVerdict] = {}
         self._ends = time.monotonic() + self.settings.budget
+        self._said = said
 
     @property
     def usable(self) -> str:
@@ -186,6 +189,9 @@ class SandboxVerifier:
         verdict = self._policy(patch.diff)
         if not verdict.allowed:
             return Verification(patch, False, f"refused: {verdict.reason}")
+        if self._said is not None:
+            self._said(f"judging patch {len(self._verdicts) + 1}: the failing command without "
+                       "it, then twice with it, in the sandbox")  # fmt: skip
         probe = self._space()  # the lines the guard watches, known before the baseline runs
         try:
             applied = self._apply(probe, patch)
