@@ -350,3 +350,16 @@ def test_the_guard_gets_the_first_line_of_an_expression_the_compiler_may_fold() 
     assert function_lines(folded, folded.replace("0)", "1)")) == [2, 3]
     held = "def g(xs):\n    return sorted(xs,\n        key=lambda x:\n            x.a)\n"
     assert function_lines(held, held.replace("x.a", "x.b")) == [4]
+
+
+def test_a_patched_text_nested_deeper_than_the_walk_recurses_keeps_every_changed_line() -> None:
+    """Attack: a patch whose file parses but nests past Python's recursion limit (a sum of
+    five thousand terms is a tree that deep) must not crash the judge; every line it changed
+    stays guarded."""
+    deep = "X = " + " + ".join(["1"] * 5000) + "\n"
+    after = "def f():\n    return 1\n" + deep
+    try:
+        lines = function_lines("", after)
+    except RecursionError:  # pragma: no cover - the failure this test pins
+        raise AssertionError("the judge crashed on a deeply nested patched file") from None
+    assert lines == [1, 2, 3]

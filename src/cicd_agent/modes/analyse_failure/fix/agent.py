@@ -371,7 +371,7 @@ def propose(
         redact=ctx.redactor.redact,
         audit=audit_file_sink(path, base, failed),
     )
-    baseline = verifier.reproduces()  # remembered: the verifier needs this run anyway
+    baseline = verifier.reproduces()  # a gate before any token is spent (not a patch's baseline)
     if baseline.passed:  # nothing to fix here: asking would only spend tokens
         ctx.note(
             "Model fix loop not started: the failing command passes in the sandbox without "

@@ -88,7 +88,8 @@ class Verifier(Protocol):
         ...
 
     def reproduces(self) -> RunOutcome:
-        """The failing command without any patch (run once, then remembered)."""
+        """The failing command without any patch (run once, then remembered): whether there is
+        anything to fix. Each patch is judged against a baseline of its own, run as its runs."""
         ...
 
     def run_failing(self, patch: Patch | None) -> RunOutcome:

@@ -79,7 +79,7 @@ class Witness:
         records: Path,
         failed_tests: Collection[str],
         test_files: Collection[str],
-        changed: PatchedLines | None = None,
+        changed: PatchedLines,
     ) -> dict[str, str]:
         """The variables one judged run gets on top of ``lent`` (its environment as the
         sandbox gives it): our folder first on ``PYTHONPATH``, ``-p`` our module, the failing
@@ -90,19 +90,16 @@ class Witness:
             "names": [canonical_test(name) for name in failed_tests],
             "modules": [] if failed_tests else [canonical_test(path) for path in test_files],
         }
-        variables = {
+        guarded = {"repo": str(changed.repo), "lines": {
+            str(changed.repo / name): lines for name, lines in changed.lines.items()
+        }}  # fmt: skip
+        return {
             "PYTHONPATH": path,
             WITNESS_VARIABLE: str(records),
             "CICD_FIX_WITNESS_TESTS": json.dumps(wanted),
             "PYTEST_ADDOPTS": shlex.join(["-p", self.module]),
+            GUARD_VARIABLE: json.dumps(guarded),  # every patch: its audit hook watches a constant too
         }
-        if changed is not None:  # every patch: its audit hook watches a constant too
-            variables[GUARD_VARIABLE] = json.dumps(
-                {"repo": str(changed.repo), "lines": {
-                    str(changed.repo / name): lines for name, lines in changed.lines.items()
-                }}
-            )  # fmt: skip
-        return variables
 
 
 @dataclass(frozen=True)
@@ -151,12 +148,16 @@ def function_lines(before: str, after: str) -> list[int]:
     left to the static rule (:func:`.import_time_problem`) and the guard's audit hook: a guard
     on their lines refused many real fixes (an added import, a constant, a new method) for
     little, as a tracer a changed constant arms stops the run all the same. A text that does
-    not parse keeps every changed line."""
+    not parse, or nests deeper than the walk recurses, keeps every changed line."""
     changed = set(changed_lines(before, after))
     try:
-        tree = ast.parse(after)
-    except (SyntaxError, ValueError):
+        return _in_functions(ast.parse(after), changed)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
         return sorted(changed)
+
+
+def _in_functions(tree: ast.AST, changed: set[int]) -> list[int]:
+    """:func:`function_lines` over a parsed text."""
     kept: set[int] = set()
 
     def span(node: ast.stmt | ast.expr, start: int) -> set[int]:
