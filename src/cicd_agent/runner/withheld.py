@@ -52,6 +52,8 @@ def redacted(text: str) -> str:
     percent-decoded (every character of a value escaped, ``%63%6f…``, which a browser or a
     reader decodes) is posted decoded, with it replaced."""
     opened = tuple(_OPEN)  # a copy: another thread may close one meanwhile
+    if not opened:
+        return text
     shown = _each(text, opened)
     if "%" in text:
         decoded = unquote(text)

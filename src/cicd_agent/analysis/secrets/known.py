@@ -54,12 +54,12 @@ def _upper(found: re.Match[str]) -> str:
 
 def encoded_copies(value: str) -> set[str]:
     """``value`` as it appears once encoded: base64 (standard and URL-safe) at each of the three
-    byte alignments inside a longer encoded text, percent-encoding, and hex."""
+    byte alignments inside a longer encoded text, percent-encoding (its escapes in upper case:
+    :class:`KnownValues` finds them in either case), and hex."""
     raw = value.encode()
     # every byte escaped too (``%63%6f…``): the same text to a browser, which ``quote`` leaves
     escaped = "".join(f"%{byte:02X}" for byte in raw)
     copies = {quote(value, safe=""), quote_plus(value), escaped, raw.hex(), raw.hex().upper()}
-    copies |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), c) for c in set(copies)}
     for encode in (base64.b64encode, base64.urlsafe_b64encode):
         copies.add(encode(raw).decode())
         for pad in range(3):
