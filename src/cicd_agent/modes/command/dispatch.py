@@ -33,7 +33,6 @@ from cicd_agent.modes.review import arguments as review_arguments
 from cicd_agent.modes.review.collect import collect as review_collect
 from cicd_agent.modes.review.mode import MODE as REVIEW
 from cicd_agent.modes.review.options import ReviewOptions
-from cicd_agent.runner.deadline import run_deadline
 from cicd_agent.runner.runner_io import RunnerIO
 
 if TYPE_CHECKING:
@@ -128,12 +127,7 @@ def mode_context(
 ) -> tuple[Mode, RunContext[Any]]:
     """Mode ``name`` and its run context for ``pull``; ``flags`` set its own options, and
     ``runner`` is the run's own (this step's when None: a collect that writes no outputs). A
-    review publishes on a fork's pull request too (see :func:`pull_request_event`).
-
-    A run given its own runner is one the caller runs now, inside ``with run.resources``: its
-    ``deadline-minutes`` (the base commit's settings may shorten it) is armed here and
-    disarmed as those resources close, within what is left of this step's deadline, as the
-    CLI arms a step's own."""
+    review publishes on a fork's pull request too (see :func:`pull_request_event`)."""
     mode, arguments, build_options = RUNNABLE[name]
     own = {
         option.dest for option in options_of(declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS))
@@ -162,8 +156,6 @@ def mode_context(
     run.model = _model_of(run, ctx)
     if settings.source is not None:
         run.note(f"Settings read from {settings.source} (workflow inputs take precedence).")
-    if runner is not None:  # the mode runs, until its resources close: within its deadline
-        run.resources.enter_context(run_deadline(run.options.deadline_minutes))
     return mode, run
 
 

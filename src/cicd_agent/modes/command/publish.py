@@ -19,6 +19,7 @@ from cicd_agent.modes.command.dispatch import (
     review_change,
 )
 from cicd_agent.modes.review.describe import describe_pull_request
+from cicd_agent.runner.deadline import run_deadline
 from cicd_agent.runner.errors import CicdError, ExitCode
 from cicd_agent.runner.markdown import Reference, linked, neutralise, posted
 
@@ -122,7 +123,9 @@ def _run(
     runner = NestedRunner(ctx.runner, ctx.environ)
     mode, run = mode_context(ctx, target, pull, runner=runner, **flags)
     try:
-        with run.resources:  # this nested run's own: closed when it ends
+        # Its own deadline-minutes (the base commit's settings may shorten it), within what
+        # is left of this step's, as the CLI arms a step's own.
+        with run_deadline(run.options.deadline_minutes), run.resources:
             ran, code = mode.run(run)
     finally:  # a mode that could not finish still leaves its outputs and summary
         done.ran_outputs, done.ran_summary = runner.outputs, runner.summary
