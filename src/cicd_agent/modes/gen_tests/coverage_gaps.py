@@ -52,7 +52,10 @@ Arc = tuple[int, int]
 
 class TooMuchCoverageData(UsageError):
     """A run left more coverage data than the host reads: a candidate that does is rejected,
-    a suite that does cannot be measured."""
+    a suite that does cannot be measured. The fix is the same whichever cap it passed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, hint="Start fewer Python processes in one run of the tests.")
 
 
 @dataclass(frozen=True)
@@ -264,7 +267,6 @@ class CoverageMeter:
                 if rows > MAX_DATA_ROWS:
                     raise TooMuchCoverageData(
                         f"the run left more than {MAX_DATA_ROWS:,} rows of coverage data",
-                        hint="Start fewer Python processes in one run of the tests.",
                     )
             meter = coverage.Coverage(data_file=str(work / ".coverage"), config_file=str(config))
             if any(work.glob(".coverage.*")):
@@ -326,7 +328,6 @@ def data_files(folder: Path) -> list[str]:
                     raise TooMuchCoverageData(
                         f"the run left more than {MAX_DATA_FILES:,} files in its coverage data "
                         "folder (one per Python process it starts)",
-                        hint="Start fewer Python processes in one run of the tests.",
                     )
                 if not entry.name.startswith(".coverage.") or not entry.is_file(
                     follow_symlinks=False
@@ -336,7 +337,6 @@ def data_files(folder: Path) -> list[str]:
                 if size > MAX_DATA_BYTES:
                     raise TooMuchCoverageData(
                         f"the run left more than {MAX_DATA_BYTES >> 20} MiB of coverage data",
-                        hint="Start fewer Python processes in one run of the tests.",
                     )
                 names.append(entry.name)
     finally:
