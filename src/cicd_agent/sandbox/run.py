@@ -260,7 +260,7 @@ class Sandbox:
         or holds more memory files than a process may have memory; "" when neither."""
         writable = start.writable
         with still(pid):  # nothing renamed, moved or closed while it is measured
-            outside = held(pid, {folder.stat().st_dev for folder in writable})
+            outside = held(pid, start.free.keys())  # the devices of its folders, from its start
             if outside.beyond:
                 return f"it held {outside.beyond} (what one measure of its disk reads)"
             try:
