@@ -84,6 +84,8 @@ class RunContext(Generic[OptionsT_co]):
     repo_config: RepoConfig = field(default_factory=RepoConfig)
     """``.github/cicd-agent.yml`` and the guidance files, as the trusted commit has them."""
     notes: list[str] = field(default_factory=list)
+    tools: list[tuple[str, str]] = field(default_factory=list)
+    """The external tools the run started, each with why it could not run ("": it ran)."""
     progress: Progress = field(default_factory=lambda: Progress(None))
     """Stage and count lines on stderr (silent unless the CLI gives it a stream)."""
     resources: ExitStack = field(default_factory=ExitStack)
@@ -111,6 +113,12 @@ class RunContext(Generic[OptionsT_co]):
         """Something the reader must know (a degraded publish, a model failure, a missing signal)."""
         if message not in self.notes:
             self.notes.append(message)
+
+    def tool(self, name: str, could_not_run: str = "") -> None:
+        """Record that the external tool ``name`` ran, or why it could not and how to fix it."""
+        run = (name, could_not_run)
+        if run not in self.tools:
+            self.tools.append(run)
 
     @property
     def server_url(self) -> str:

@@ -64,10 +64,13 @@ class Given:
         return float(self._typed(name, int) or 0)
 
     def path(self, name: str) -> Path | None:
+        """A path, made absolute against the working folder once, here: a run may hand it to a
+        process that starts elsewhere (the sandbox), where a relative one names nothing."""
         value = self._values.get(name)
         if value is None or isinstance(value, Path):
-            return value
-        return Path(str(self._typed(name, str)))
+            return None if value is None else value.absolute()
+        text = self._typed(name, str)
+        return Path(text).absolute() if text else None
 
     def _typed(self, name: str, kind: type[_T]) -> _T | None:
         value = self._values.get(name)
@@ -232,4 +235,4 @@ def _deadline(minutes: float | None) -> float:
 
 
 def _path_or_none(value: str | None) -> Path | None:
-    return Path(value) if value else None
+    return Path(value).absolute() if value else None

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
 from cicd_agent.job.context import PostedOutputs, RunContext
-from cicd_agent.job.result import ModeResult, fail_on_sentence
+from cicd_agent.job.result import ModeResult, ToolRun, fail_on_sentence
 from cicd_agent.runner.errors import (
     ExitCode,
     ExternalServiceError,
@@ -139,6 +139,7 @@ def run_mode(
             ctx.note(model_failure_note(exc))
     result = mode.decide(ctx, verdict, opinion)
     result.notes.extend(note for note in ctx.notes if note not in result.notes)
+    result.tools.extend(tool for tool in _tool_runs(ctx) if tool not in result.tools)
     result.usage = ctx.usage_report()
     progress.stage("publish: " + ("computing only (dry run)" if ctx.options.dry_run else
                                   "writing the results"))  # fmt: skip
@@ -208,6 +209,7 @@ def _publish(
         shown.error = unfinished
         shown.notes.extend(failed)
         shown.notes.extend(note for note in ctx.notes if note not in shown.notes)
+        shown.tools = [*shown.tools, *(t for t in _tool_runs(ctx) if t not in shown.tools)]
         after = shown.outputs()
         ctx.runner.set_outputs({name: after[name] for name in after if name not in before})
     return shown, exit_code
@@ -225,3 +227,8 @@ def _at_most_warning(annotation: Annotation) -> Annotation:
     if annotation.level != "error":
         return annotation
     return replace(annotation, level="warning")
+
+
+def _tool_runs(ctx: RunContext[object]) -> list[ToolRun]:
+    """The tools the run recorded (:meth:`RunContext.tool`), as the result shows them."""
+    return [ToolRun(tool=name, could_not_run=why) for name, why in ctx.tools]

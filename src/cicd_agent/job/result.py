@@ -27,6 +27,22 @@ class Fixed:
     places: int
 
 
+class ToolRun(BaseModel):
+    """One external tool the run started (a linter, a fixer, a test runner, zizmor): it ran, or
+    it could not, and then why and how to fix it, so a tool that did not run never reads as
+    a clean result."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    tool: str
+    could_not_run: str = ""
+    """Why it did not run and how to fix it ("" when it ran)."""
+
+    def line(self) -> str:
+        said = f"could not run: {self.could_not_run}" if self.could_not_run else "ran"
+        return f"- `{self.tool}`: {said}"
+
+
 class ModeResult(BaseModel):
     """Base of every mode's result. ``headline`` is the one plain sentence a reader sees first."""
 
@@ -35,6 +51,8 @@ class ModeResult(BaseModel):
     mode: str
     headline: str
     notes: list[str] = Field(default_factory=list)
+    tools: list[ToolRun] = Field(default_factory=list)
+    """Every external tool the run started, and whether it ran."""
     usage: ModelUsageReport = Field(default_factory=ModelUsageReport)
     # Set when an external service failed but the mode could still give a safe, complete answer
     # (e.g. Prometheus down → "continue, unhealthy"): outputs are written, and the exit code is 3.
@@ -109,6 +127,8 @@ class ModeResult(BaseModel):
         body = self.summary_body().strip()
         if body:
             parts += [body, ""]
+        if self.tools:
+            parts += ["**Tools**", ""] + [tool.line() for tool in self.tools] + [""]
         if self.notes:
             parts += ["**Notes**", ""] + [f"- {note}" for note in self.notes] + [""]
         parts.append(f"<sub>{self.usage.summary_line()}</sub>")

@@ -21,12 +21,13 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from cicd_agent.analysis.workflows.auditor import TIMED_OUT
+from cicd_agent.analysis.workflows.auditor import TIMED_OUT, ZizmorResults
 
 ZIZMOR_TIMEOUT_SECONDS = 60.0
 """zizmor audits a typical workflow in milliseconds; a minute means something is wrong."""
 
 _REFUSED = re.compile(r"failed to validate file://(\S+) as (workflow|action)")
+_SCHEMA = "zizmor's schema check"
 
 
 class WorkflowAuditError(RuntimeError):
@@ -66,6 +67,25 @@ def audit_each_if_needed(
     return results, refused
 
 
+class ZizmorAudit:
+    """:func:`audit_each_if_needed` as one run's auditor, remembering whether zizmor ran:
+    ``ran`` is None until a file needs it; ``could_not_run`` says why not, when no file was
+    audited for a reason of zizmor's own (a file its schema check refused was audited)."""
+
+    def __init__(self) -> None:
+        self.ran: bool | None = None
+        self.could_not_run = ""
+
+    def __call__(self, files: Mapping[str, str]) -> ZizmorResults:
+        if not files:
+            return [], {}
+        results, refused = audit_each_if_needed(files)
+        failed = [why for why in refused.values() if not why.startswith(_SCHEMA)]
+        self.ran = results != [] or len(failed) < len(files)
+        self.could_not_run = "" if self.ran else failed[0]
+        return results, refused
+
+
 def run_zizmor(
     files: Mapping[str, str], *, timeout: float = ZIZMOR_TIMEOUT_SECONDS
 ) -> tuple[list[dict[str, object]], dict[str, str]]:
@@ -77,7 +97,10 @@ def run_zizmor(
     """
     binary = zizmor_binary()
     if binary is None:
-        raise WorkflowAuditError("zizmor is not installed, so workflow files were not audited")
+        raise WorkflowAuditError(
+            "zizmor is not installed (it comes with cicd-agent: reinstall it, or put zizmor on "
+            "PATH), so workflow files were not audited"
+        )
     with tempfile.TemporaryDirectory(prefix="cicd-agent-zizmor-") as folder:
         root = Path(folder)
         for path, text in files.items():
@@ -103,7 +126,7 @@ def run_zizmor(
             raise WorkflowAuditError(f"zizmor could not be started: {error}") from None
     log = done.stderr.decode("utf-8", "replace")
     refused = {
-        match.group(1): f"zizmor's schema check refused it as a {match.group(2)}"
+        match.group(1): f"{_SCHEMA} refused it as a {match.group(2)}"
         for match in _REFUSED.finditer(log)
         if match.group(1) in files
     }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,8 +98,7 @@ def test_a_configured_linter_that_is_not_installed_is_named(tmp_path: Path) -> N
 
     done = _review(tmp_path, repo, base, head, "/usr/bin:/bin")
 
-    notes = (done.document or {})["notes"]
-    assert any("configures ruff, but it is not installed in this job" in n for n in notes), notes
+    assert _tools(done) == {"ruff": "not installed in this job; install it before this step"}
 
 
 ESLINT_CONFIG = """\
@@ -169,10 +169,8 @@ def test_a_linter_that_never_ends_is_killed_and_named(
     done = _review(tmp_path, repo, base, head, path)
 
     assert done.code == 0
-    assert any(
-        "eslint timed out after" in note and "its findings are missing" in note
-        for note in (done.document or {})["notes"]
-    ), done.stdout
+    why = _tools(done)["eslint"]
+    assert why.startswith("it timed out after") and "its findings are missing" in why, why
 
 
 def test_hits_outside_the_changed_lines_or_files_are_dropped() -> None:
@@ -269,7 +267,75 @@ def test_an_eslint_config_that_prints_an_endless_line_is_named_not_a_crash(tmp_p
     done = _review(tmp_path, repo, base, head, path)
 
     assert done.code == 0, done.stderr
-    assert any(
-        "eslint" in note and "its findings are missing" in note
-        for note in (done.document or {})["notes"]
-    ), done.stdout
+    assert "its findings are missing" in _tools(done)["eslint"], done.stdout
+
+
+def _tools(done: CliRun) -> dict[str, str]:
+    """The ``tools`` of the ``--json`` document: name → ``ran`` or the reason it did not."""
+    return {t["tool"]: t.get("could_not_run") or "ran" for t in (done.document or {})["tools"]}
+
+
+@needs_sandbox
+def test_a_relative_repo_path_finds_the_projects_own_venv_ruff(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 53: ``review --repo click`` run from the parent folder, with ruff only in the
+    project's ``.venv``: ruff failed to start in the sandbox (a relative path) and the review
+    said nothing and found nothing; the same range with an absolute path finds F401."""
+    repo = GitRepoBuilder(tmp_path / "click")
+    base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/main.py": "x = 1\n"})
+    head = repo.commit("Import", {"app/main.py": "import os\nx = 1\n"})
+    venv_bin = repo.path / ".venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    (venv_bin / "ruff").symlink_to(Path(sys.executable).parent / "ruff")
+    monkeypatch.chdir(tmp_path)
+    argv = ["review", "--provider", "none", "--report-on", "low", "--json",
+            "--repo", "click", "--base", base, "--head", head]  # fmt: skip
+
+    done = run_cli(argv, tmp_path, {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home")})
+
+    assert _rules(done) == [("ruff/F401", "app/main.py", 1)], done.stdout
+    assert _tools(done) == {"ruff": "ran"}
+    assert "- `ruff`: ran" in done.summary
+
+
+@needs_sandbox
+def test_a_linter_that_cannot_start_is_said_not_a_clean_result(tmp_path: Path) -> None:
+    """A ruff whose interpreter is gone starts nothing: that is "could not run", not 0 findings."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/main.py": "x = 1\n"})
+    head = repo.commit("Import", {"app/main.py": "import os\nx = 1\n"})
+    venv_bin = repo.path / ".venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    (venv_bin / "ruff").write_text("#!/nonexistent/python3\n")
+    (venv_bin / "ruff").chmod(0o755)
+
+    done = _review(tmp_path, repo, base, head, "/usr/bin:/bin")
+
+    assert _rules(done) == []
+    assert _tools(done)["ruff"].startswith("it wrote no report"), done.stdout
+    assert "- `ruff`: could not run: it wrote no report" in done.summary
+
+
+def test_each_missing_tool_is_named_in_the_summary_and_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every tool review would run, missing (ruff off PATH, zizmor not installed): each says it
+    could not run and how to fix it, in the summary and ``--json``."""
+    from cicd_agent.local import zizmor
+
+    monkeypatch.setattr(zizmor, "zizmor_binary", lambda: None)
+    repo = GitRepoBuilder(tmp_path / "repo")
+    flow = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n"
+    base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/main.py": "x = 1\n"})
+    head = repo.commit(
+        "Import", {"app/main.py": "import os\nx = 1\n", ".github/workflows/ci.yml": flow}
+    )
+
+    done = _review(tmp_path, repo, base, head, "/usr/bin:/bin")
+
+    tools = _tools(done)
+    assert tools["ruff"] == "not installed in this job; install it before this step", tools
+    assert "zizmor is not installed (it comes with cicd-agent" in tools["zizmor"], tools
+    assert "- `ruff`: could not run: not installed in this job" in done.summary
+    assert "- `zizmor`: could not run: zizmor is not installed" in done.summary

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from cicd_agent.flags import Option, OptionGroup, at_least, common_options, mode_parser
-from cicd_agent.job.options import fill_from_inputs
+from cicd_agent.job.options import CommonOptions, Given, fill_from_inputs
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.inputs import input_value
 
@@ -69,3 +70,20 @@ def test_range_checked_options_refuse_flags_and_inputs_alike() -> None:
     with pytest.raises(UsageError, match="must be 1 or more, got 0"):
         parser.parse_args(["--max-model-calls", "0"])
     assert parser.parse_args(["--max-model-calls", "3"]).max_model_calls == 3
+
+
+def test_a_path_relative_to_the_working_folder_is_made_absolute_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 53: ``--repo click`` from the parent folder reached the sandbox as ``click/...``,
+    where it named nothing; every path option is absolute from the options on."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "click").mkdir()
+    given = Given({"repo": "click", "logs": "ci.log", "result_file": Path("out.json"), "x": ""})
+    assert CommonOptions.from_given(given, {}).repo_dir == tmp_path / "click"
+    assert CommonOptions.from_given(Given({}), {"GITHUB_WORKSPACE": "click"}).repo_dir == (
+        tmp_path / "click"
+    )
+    assert given.path("logs") == tmp_path / "ci.log"
+    assert given.path("result_file") == tmp_path / "out.json"
+    assert given.path("x") is None

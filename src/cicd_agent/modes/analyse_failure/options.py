@@ -38,7 +38,7 @@ class AnalyseFailureOptions:
         if run_id is not None and run_id < 1:
             raise UsageError(f"run-id must be a workflow run id (1 or more), got {run_id}.")
         return cls(
-            logs=Path(logs) if (logs := given.text("logs")) else None,
+            logs=given.path("logs"),
             run_id=run_id,
             base=given.text("base") or None,
             head=given.text("head") or None,

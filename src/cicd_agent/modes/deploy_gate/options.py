@@ -75,7 +75,6 @@ class DeployOptions:
         hours = policies.parse_business_hours(text("business_hours"))
         freezes = policies.parse_freeze_windows(text("freeze_windows"), zone)
         moment = policies.parse_moment(text("deploy_time"), zone)
-        audit_file, cache_dir = text("audit_file"), text("cache_dir")
         return cls(
             base=text("base"),
             head=text("head"),
@@ -93,9 +92,9 @@ class DeployOptions:
             failure_window_days=_failure_window_days(given.whole("failure_window_days")),
             workflow=text("workflow"),
             branch=text("branch"),
-            audit_file=Path(audit_file) if audit_file else None,
+            audit_file=given.path("audit_file"),
             audit_database_url=text("audit_database_url") or None,
-            cache_dir=Path(cache_dir) if cache_dir else None,
+            cache_dir=given.path("cache_dir"),
             slack_webhook_url=text("slack_webhook_url") or None,
             freeze_windows_text=text("freeze_windows"),
             business_hours_text=text("business_hours"),

@@ -59,7 +59,6 @@ class GenTestsOptions:
 
         source = given.text("source")
         shard = given.text("shard")
-        patch_file = given.text("patch_file")
         return cls(
             base=given.text("base"),
             head=given.text("head"),
@@ -77,7 +76,7 @@ class GenTestsOptions:
             cost_budget=_not_negative(given.number("cost_budget"), "cost-budget")
             or DEFAULT_COST_BUDGET,
             secret_names=tuple(split_list([given.text("secret_env") or ""])),
-            patch_file=Path(patch_file) if patch_file else None,
+            patch_file=given.path("patch_file"),
             allow_unsandboxed=given.flag("allow_unsandboxed"),
         )
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.description import ChangeFacts
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.analysis.workflows import HonouredIgnore
+    from cicd_agent.analysis.workflows.auditor import WorkflowAuditor
     from cicd_agent.modes.review.collect import ReviewFacts
 
 
@@ -34,18 +35,22 @@ class ReviewVerdict:
     """The diff's facts for ``describe`` (None when not describing)."""
 
 
-def audit(facts: ReviewFacts) -> tuple[list[Finding], list[HonouredIgnore]]:
+def audit(
+    facts: ReviewFacts, auditor: WorkflowAuditor = audit_each_if_needed
+) -> tuple[list[Finding], list[HonouredIgnore]]:
     """The deterministic findings this run keeps, most severe first, and the workflow
-    findings an ignore comment left out."""
+    findings an ignore comment left out (``auditor`` runs zizmor)."""
     audited, ignored = deterministic_audit(
-        facts.diff, facts.workflow_texts, audit_each_if_needed, facts.exemptions
+        facts.diff, facts.workflow_texts, auditor, facts.exemptions
     )
     return sort_findings(f for f in [*audited, *facts.linted] if facts.keeps(f)), ignored
 
 
-def floor(facts: ReviewFacts, *, describe: bool) -> ReviewVerdict:
+def floor(
+    facts: ReviewFacts, *, describe: bool, auditor: WorkflowAuditor = audit_each_if_needed
+) -> ReviewVerdict:
     """The verdict of a review; ``describe`` also reads the diff's facts for the description."""
-    found, ignored = audit(facts)
+    found, ignored = audit(facts, auditor)
     return ReviewVerdict(
         facts,
         found,

@@ -9,7 +9,7 @@ as the fix step runs it: its configuration is the pull request's (eslint's is Ja
 runs). Each run is bounded in time (:data:`LINT_TIMEOUT`) and output; the report comes back
 through the sandbox's evidence pipe and is read as data (:mod:`cicd_agent.analysis.lint_reports`):
 only hits on added lines become findings, with the tool's rule id, their text redacted and
-neutralised. Every tool that could not run says why in a note.
+neutralised. Every tool says whether it ran, or why it could not (``ctx.tool``).
 """
 
 from __future__ import annotations
@@ -88,11 +88,11 @@ def lint_changes(
     if not planned:
         return []
     isolation = probe_isolation(find_bwrap(ctx.environ))
-    names = ", ".join(p.tool.executable for p in planned)
     if not isolation.sandboxed:
-        ctx.note(f"{names} did not run: no sandbox on this runner ({isolation.detail}).")
+        for plan in planned:
+            ctx.tool(plan.tool.executable, f"no sandbox on this runner ({isolation.detail})")
         return []
-    ctx.progress.say(f"running {names} in the sandbox")
+    ctx.progress.say(f"running {', '.join(p.tool.executable for p in planned)} in the sandbox")
     added = {f.path: {n for n, _ in f.added_lines()} for f in diff.files}
     found: list[Finding] = []
     with Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known,
@@ -120,10 +120,7 @@ def _plan(
             continue
         executable = find_tool(tool.executable, checkout, ctx.environ)
         if executable is None:
-            ctx.note(
-                f"The repository configures {tool.executable}, but it is not installed in this "
-                "job, so it did not check the change (install it before this step)."
-            )
+            ctx.tool(tool.executable, "not installed in this job; install it before this step")
             continue
         same = _as_at_head(repo, head, checkout, files)
         if len(same) < len(files):
@@ -169,15 +166,21 @@ def _run(
         root = str(space.repo)
     finally:
         remove_tree(space.root)
-    if run.timed_out or run.killed_for:
-        ctx.note(f"{name} {run.describe()}, so its findings are missing.")
+    if run.timed_out or run.killed_for or run.sandbox_failure:
+        ctx.tool(name, f"it {run.describe()}, so its findings are missing")
+        return []
+    if not run.evidence.strip():  # even a clean run writes its report (``[]``)
+        last = [line for line in run.output.splitlines() if line.strip()][-1:]
+        why = f": {clean(last[0][:200])}" if last else ""
+        ctx.tool(name, f"it wrote no report (it {run.describe()}{why})")
         return []
     if len(run.evidence) > MAX_REPORT_BYTES:
-        ctx.note(f"{name} wrote a report over {MAX_REPORT_BYTES >> 20} MiB; it was not read.")
+        ctx.tool(name, f"its report is over {MAX_REPORT_BYTES >> 20} MiB, so it was not read")
         return []
     try:
         hits = read_report(plan.checking.report, run.evidence.decode("utf-8", "replace"), root)
     except UnreadableReport as exc:
-        ctx.note(f"{name} {run.describe()} and {exc}, so its findings are missing.")
+        ctx.tool(name, f"it {run.describe()} and {exc}, so its findings are missing")
         return []
+    ctx.tool(name)
     return lint_findings(name, hits, added, clean)

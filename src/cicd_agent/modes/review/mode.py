@@ -51,9 +51,14 @@ class Review:
         return collect(ctx)
 
     def analyse(self, ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> ReviewVerdict:
+        from cicd_agent.local.zizmor import ZizmorAudit
         from cicd_agent.modes.review.floor import floor
 
-        return floor(facts, describe=ctx.mode_options.describe)
+        zizmor = ZizmorAudit()
+        verdict = floor(facts, describe=ctx.mode_options.describe, auditor=zizmor)
+        if zizmor.ran is not None:
+            ctx.tool("zizmor", zizmor.could_not_run)
+        return verdict
 
     def ask(
         self, ctx: RunContext[ReviewOptions], facts: ReviewFacts, verdict: ReviewVerdict
