@@ -28,6 +28,7 @@ ZIZMOR_TIMEOUT_SECONDS = 60.0
 
 _REFUSED = re.compile(r"failed to validate file://(\S+) as (workflow|action)")
 _SCHEMA = "zizmor's schema check"
+MISSING = "zizmor is not installed (it comes with cicd-agent: reinstall it, or put zizmor on PATH)"
 
 
 class WorkflowAuditError(RuntimeError):
@@ -97,10 +98,7 @@ def run_zizmor(
     """
     binary = zizmor_binary()
     if binary is None:
-        raise WorkflowAuditError(
-            "zizmor is not installed (it comes with cicd-agent: reinstall it, or put zizmor on "
-            "PATH), so workflow files were not audited"
-        )
+        raise WorkflowAuditError(f"{MISSING}, so workflow files were not audited")
     with tempfile.TemporaryDirectory(prefix="cicd-agent-zizmor-") as folder:
         root = Path(folder)
         for path, text in files.items():

@@ -29,6 +29,7 @@ from cicd_agent.analysis.signals import (
     SignalName,
 )
 from cicd_agent.job.context import RunContext
+from cicd_agent.local import zizmor
 from cicd_agent.local.audit import file_digest
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
@@ -171,6 +172,8 @@ def _assess(
     score is refitted to this repository's history when it has enough, and secrets and
     workflows count here."""
     evidence = read_evidence(repo, change, with_security=True)
+    if any(c.path.startswith(".github/") for c in change.files):  # what zizmor audits
+        ctx.tool("zizmor", "" if zizmor.zizmor_binary() else zizmor.MISSING)
     cache = options.cache_dir or default_cache_dir(ctx.environ)
     cache_notes: list[str] = []
     assessment = assess_for_deploy(

@@ -9,6 +9,7 @@ judged against (the analyse step, :mod:`.verdict`, turns its gaps into segments)
 from __future__ import annotations
 
 import os
+import shlex
 import tempfile
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -155,6 +156,7 @@ def _measure(
         label="baseline",
         rerun=ctx.model_config.provider != "none",  # only candidates are judged against it
     )
+    ctx.tool(shlex.join(facts.command.suite))  # one that could not run stopped the run above
     ctx.progress.say(f"the suite {result.describe()} in {baseline.seconds:.1f}s")
     if baseline.flaky:
         ctx.note(_flaky_note(ctx, sorted(baseline.flaky)))
