@@ -4,12 +4,16 @@ Classification is by path only (never by reading file contents), so it is instan
 5,000-file commit and means the same thing in every mode: review lists lockfiles and generated
 files instead of sending them, deploy-gate weighs migrations and infrastructure, and both reuse
 :func:`classify_path`. A path may carry several types (``pyproject.toml`` is a dependency
-manifest *and* build configuration); a test or documentation file is only that.
+manifest *and* build configuration); a test or documentation file is only that. One
+exception reads text: :func:`version_only` tells a manifest whose only change is the project's
+own version (git reads the two texts, ``local/change_set.py``).
 """
 
 from __future__ import annotations
 
+import json
 import re
+import tomllib
 from enum import StrEnum
 from functools import lru_cache
 
@@ -282,3 +286,40 @@ def _is_security(path: str) -> bool:
 
 
 __all__ = ["RUNTIME_TYPES", "ChangeType", "classify_path"]
+
+
+_VERSION_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "package.json": (("version",),),
+    "cargo.toml": tuple(
+        (*table, key)
+        for table in (("package",), ("workspace", "package"))
+        for key in ("version", "rust-version")
+    ),
+    "pyproject.toml": (("project", "version"), ("tool", "poetry", "version")),
+}
+"""Per manifest, where the project's own version sits (never a dependency's: serde's
+``version`` in ``[dependencies.serde]`` is not here)."""
+
+
+def version_only(path: str, before: str, after: str) -> bool:
+    """Whether a manifest's two texts differ in nothing but the project's own version fields:
+    a release bump, which brings no third-party code. Unreadable text is never one."""
+    keys = _VERSION_KEYS.get(path.rsplit("/", 1)[-1].lower())
+    if keys is None or before == after:
+        return False
+    try:
+        if path.lower().endswith(".json"):
+            old, new = json.loads(before), json.loads(after)
+        else:
+            old, new = tomllib.loads(before), tomllib.loads(after)
+    except (ValueError, RecursionError):  # tomllib's and json's errors are ValueErrors
+        return False
+    for key in keys:
+        for document in (old, new):
+            *tables, last = key
+            table: object = document
+            for name in tables:
+                table = table.get(name) if isinstance(table, dict) else None
+            if isinstance(table, dict):
+                table.pop(last, None)
+    return bool(old == new)

@@ -5,7 +5,8 @@ Defaults (each overridable through the ``policy`` input, a JSON object with thes
 * ``strategy``: low → direct, medium → rolling, high → canary, critical → blue_green; raised to
   at least ``type_strategy`` for the change types present (migration → blue_green, so the old
   version keeps running until the switch; infrastructure → rolling; security → canary).
-  Changes that touch nothing that runs (docs, tests, CI only) ship direct.
+  Changes that touch nothing that runs (docs, tests, CI only) ship direct; a change that
+  is high or critical or needs an approval never does (at least rolling).
 * ``canary_percentage``: the first step of a canary by level (medium 25, high 10, critical 5);
   100 for every other strategy.
 * approval when the level is in ``approval_levels`` (critical), a change type is in
@@ -289,6 +290,9 @@ def decide(
         if runtime and minimum is not None and minimum.rank > strategy.rank:
             strategy = minimum
     approvals = _approval_reasons(level, evidence, policy, approval_confidence)
+    if strategy is Strategy.DIRECT and (approvals or level.rank >= RiskLevel.HIGH.rank):
+        # Asking a person and shipping everything at once contradict each other.
+        strategy = max(policy.strategy[level], Strategy.ROLLING, key=lambda s: s.rank)
     holds = _hold_reasons(level, evidence, policy, runtime)
     return Decision(
         recommendation=Recommendation.HOLD if holds else Recommendation.PROCEED,

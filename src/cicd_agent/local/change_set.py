@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from cicd_agent.analysis.change_types import ChangeType, version_only
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet, CommitInfo, parse_raw_numstat
 from cicd_agent.analysis.diff import parse_diff
+from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.gitrepo import GitRepo
 
 MAX_RANGE_COMMITS = 250
@@ -58,6 +60,7 @@ def read_change_set(
         base_sha = repo.resolve_commit(base, "base")
     if files is None:
         files = _read_files(repo, base_sha, head_sha)
+    files = _version_bumps(repo, base_sha, head_sha, files)
     commits, truncated = _read_commits(repo, base_sha, head_sha)
     return ChangeSet(head_sha, base_sha, files, commits, note, truncated)
 
@@ -81,6 +84,34 @@ def _read_files(repo: GitRepo, base: str | None, head: str) -> tuple[ChangedFile
     return tuple(
         replace(f, binary=False, added=counted[f.path][0], deleted=counted[f.path][1])
         if f.path in counted
+        else f
+        for f in files
+    )
+
+
+MAX_BUMP_LINES = 8
+"""A manifest changed in more lines than this is not read as a version bump."""
+MAX_MANIFEST_BYTES = 1 << 20
+
+
+def _version_bumps(
+    repo: GitRepo, base: str, head: str, files: tuple[ChangedFile, ...]
+) -> tuple[ChangedFile, ...]:
+    """``files`` with a manifest whose only change is the project's own version no longer a
+    dependency change (:func:`version_only`): a release bump brings no third-party code."""
+    small = (f for f in files if f.status == "M" and f.churn <= MAX_BUMP_LINES)
+    paths = [f.path for f in small if ChangeType.DEPENDENCIES in f.types]
+    if not paths:
+        return files
+    checkout = GitCheckout(repo.path)
+    before = checkout.read_texts(base, paths, MAX_MANIFEST_BYTES)
+    after = checkout.read_texts(head, paths, MAX_MANIFEST_BYTES)
+    bumps = {
+        p for p in paths if p in before and p in after and version_only(p, before[p], after[p])
+    }
+    return tuple(
+        replace(f, types=f.types - {ChangeType.DEPENDENCIES} or frozenset({ChangeType.BUILD}))
+        if f.path in bumps
         else f
         for f in files
     )

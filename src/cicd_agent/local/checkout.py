@@ -218,10 +218,16 @@ class GitCheckout:
         """Byte size of each ``path`` at ``rev`` (paths that are not files there are left out)."""
         return {path: size for path, (_, size) in self._blob_ids(rev, paths).items()}
 
-    def read_texts(self, rev: str, paths: Sequence[str]) -> dict[str, str]:
+    def read_texts(
+        self, rev: str, paths: Sequence[str], max_bytes: int | None = None
+    ) -> dict[str, str]:
         """The text of each ``path`` at ``rev``, read by one ``git cat-file --batch`` (paths
-        that are not files there are left out)."""
-        blobs = self._blob_ids(rev, list(paths))
+        that are not files there, or larger than ``max_bytes``, are left out)."""
+        blobs = {
+            path: (blob, size)
+            for path, (blob, size) in self._blob_ids(rev, list(paths)).items()
+            if max_bytes is None or size <= max_bytes
+        }
         if not blobs:
             return {}
         out = self.git.run_input_bytes(

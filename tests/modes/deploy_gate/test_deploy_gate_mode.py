@@ -36,6 +36,9 @@ def _deploy(tmp_path: Path, *argv: str) -> Any:
         ((), "proceed", ExitCode.OK),
         (("--policy", HOLD_ALL), "hold", ExitCode.OK),
         (("--policy", HOLD_ALL, "--fail-on", "hold"), "hold", ExitCode.POLICY),
+        # issue 53: a level fails the step at or above it, whatever the recommendation
+        (("--fail-on", "low"), "proceed", ExitCode.POLICY),
+        (("--fail-on", "critical"), "proceed", ExitCode.OK),
     ],
 )
 def test_the_deploy_phase_runs_by_default_and_fail_on_hold_sets_the_exit_code(
@@ -49,6 +52,8 @@ def test_the_deploy_phase_runs_by_default_and_fail_on_hold_sets_the_exit_code(
 def test_a_fail_on_of_the_other_phase_is_refused_before_any_work(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="rollback"):
         MODE.run(_deploy(tmp_path, "--fail-on", "rollback"))
+    with pytest.raises(UsageError, match="hold, low, medium, high, critical"):
+        MODE.run(_deploy(tmp_path, "--fail-on", "crtical"))
     assert not (tmp_path / "audit.jsonl").exists()
 
 

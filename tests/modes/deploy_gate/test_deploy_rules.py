@@ -64,3 +64,46 @@ def test_a_manifest_or_lock_file_alone_is_at_least_medium_with_a_full_build(
     assert outputs["risk_level"] in ("medium", "high", "critical"), name
     assert outputs["build_strategy"] == "full", name
     assert "dependency" in summary and "full build" in summary, name
+
+
+BUMPS = {
+    "package.json": (
+        '{\n  "name": "shop",\n  "version": "1.2.0",\n  "dependencies": {"ms": "2.1.3"}\n}\n',
+        '{\n  "name": "shop",\n  "version": "1.3.0",\n  "dependencies": {"ms": "2.1.3"}\n}\n',
+        '{\n  "name": "shop",\n  "version": "1.3.0",\n  "dependencies": {"ms": "2.1.4"}\n}\n',
+    ),
+    "Cargo.toml": (
+        '[package]\nname = "shop"\nversion = "0.1.0"\nrust-version = "1.70"\n\n'
+        '[dependencies.serde]\nversion = "1.0.100"\n',
+        '[package]\nname = "shop"\nversion = "0.2.0"\nrust-version = "1.74"\n\n'
+        '[dependencies.serde]\nversion = "1.0.100"\n',
+        '[package]\nname = "shop"\nversion = "0.1.0"\nrust-version = "1.70"\n\n'
+        '[dependencies.serde]\nversion = "1.0.200"\n',
+    ),
+    "pyproject.toml": (
+        '[project]\nname = "shop"\nversion = "1.0"\ndependencies = ["requests"]\n',
+        '[project]\nname = "shop"\nversion = "1.1"\ndependencies = ["requests"]\n',
+        '[project]\nname = "shop"\nversion = "1.0"\ndependencies = ["requests", "rich"]\n',
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BUMPS))
+def test_a_version_only_manifest_change_is_a_bump_not_new_third_party_code(
+    name: str, tmp_path: Path, project: GitRepoBuilder
+) -> None:
+    """Issue 53: a ``version`` or ``rust-version`` bump was a "dependency change"; a changed
+    dependency (serde's ``version`` in its own table) still is."""
+    start, bumped, dependency = BUMPS[name]
+    project.commit("Add the manifest", {name: start})
+    base = project.head()
+    head = project.commit("Release", {name: bumped})
+    _, outputs, summary, _ = run(tmp_path, project, "--base", base, "--head", head)
+    assert "dependencies" not in json.loads(outputs["change_types"]), name
+    assert "third-party code" not in summary, name
+
+    other = project.commit("Back", {name: start})
+    head = project.commit("Bump a dependency", {name: dependency})
+    _, outputs, summary, _ = run(tmp_path, project, "--base", other, "--head", head)
+    assert "dependencies" in json.loads(outputs["change_types"]), name
+    assert "third-party code" in summary, name

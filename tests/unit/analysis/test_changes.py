@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.change_types import ChangeType, classify_path
+from cicd_agent.analysis.change_types import ChangeType, classify_path, version_only
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.runner.errors import UsageError
@@ -168,3 +168,18 @@ def test_refs_that_look_like_options_are_refused(repo: GitRepoBuilder) -> None:
 def test_not_a_repository(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="not a git repository"):
         GitRepo.open(tmp_path)
+
+
+def test_only_the_projects_own_version_makes_a_version_bump() -> None:
+    """A manifest is a bump only when nothing but its project's version fields changed;
+    unreadable or hostile text (a nesting past the parser's depth) is never one."""
+    cargo = '[package]\nname = "a"\nversion = "1.0.0"\n\n[dependencies.serde]\nversion = "1"\n'
+    assert version_only("Cargo.toml", cargo, cargo.replace('"1.0.0"', '"1.1.0"'))
+    assert not version_only(
+        "Cargo.toml", cargo, cargo.replace('version = "1"\n', 'version = "2"\n')
+    )
+    assert not version_only("Cargo.toml", cargo, cargo + "[broken")
+    deep = '{"version": "1", "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    assert not version_only("package.json", deep, deep.replace('"1"', '"2"'))
+    assert not version_only("requirements.txt", "a==1\n", "a==2\n")
+    assert not version_only("package.json", '{"version": "1"}', '{"version": "1"}')

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from cicd_agent.flags import Option, OptionGroup, database_url
 
-FAIL_ON_CHOICES: tuple[str, ...] = ("hold", "rollback")
+DEPLOY_FAIL_ON: tuple[str, ...] = ("hold", "low", "medium", "high", "critical")
+"""``hold``: the gate held; a risk level: the change is at or above it, held or not (a critical
+change proceeds with an approval, so ``hold`` alone lets it through)."""
+FAIL_ON_CHOICES: tuple[str, ...] = (*DEPLOY_FAIL_ON, "rollback")
 DEFAULT_APPROVAL_CONFIDENCE = 0.6
 DEFAULT_FAILURE_WINDOW_DAYS = 14
 

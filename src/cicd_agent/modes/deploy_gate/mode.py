@@ -101,7 +101,7 @@ class DeployPhase:
     """Risk, signals and policy → proceed or hold, strategy, approval, routing."""
 
     name = "deploy-gate --phase deploy"
-    fail_on_choices: tuple[str, ...] = ("hold",)
+    fail_on_choices = arguments.DEPLOY_FAIL_ON
 
     def collect(self, ctx: RunContext[DeployOptions]) -> DeployFacts:
         from cicd_agent.modes.deploy_gate.collect import collect

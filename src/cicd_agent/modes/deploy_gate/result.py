@@ -104,6 +104,9 @@ class DeployResult(ModeResult):
     def policy_failure(self, fail_on: str | None) -> str | None:
         if fail_on == "hold" and self.recommendation is Recommendation.HOLD:
             return "the deploy is held: " + "; ".join(self.hold_reasons)
+        level = {level.value: level for level in RiskLevel}.get(fail_on or "")
+        if level is not None and self.risk_level.rank >= level.rank:
+            return f"the change is {self.risk_level.value} risk ({self.risk_score:.2f})"
         return None
 
     def references(self) -> tuple[Reference, ...]:
