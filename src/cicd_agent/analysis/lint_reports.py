@@ -40,15 +40,15 @@ class UnreadableReport(ValueError):
 
 
 def read_report(kind: str, text: str, root: str) -> list[LintHit]:
-    """The hits of a ``kind`` report (``ruff``, ``eslint``, ``golangci-lint``); paths are made
+    """The hits of a ``kind`` report (``ruff``, ``eslint``, ``golangci-lint``, ``biome``); paths are made
     relative to ``root`` (the folder it ran in). Raises :class:`UnreadableReport`."""
     stripped = text.lstrip()
     try:
-        # The first JSON value: golangci-lint may print its statistics after it.
+        # The first JSON value: golangci-lint and biome may print more after it.
         document = json.JSONDecoder().raw_decode(stripped)[0] if stripped else None
     except (ValueError, RecursionError):  # nesting past the parser's depth is not a report
         raise UnreadableReport(f"{kind}'s output was not JSON") from None
-    readers = {"ruff": _ruff, "eslint": _eslint, "golangci-lint": _golangci}
+    readers = {"ruff": _ruff, "eslint": _eslint, "golangci-lint": _golangci, "biome": _biome}
     try:
         return list(readers[kind](document, root))
     # ArithmeticError: JSON's 1e999 is an infinite float, which int() refuses with OverflowError
@@ -103,6 +103,23 @@ def _golangci(document: object, root: str) -> Iterator[LintHit]:
             str(issue["FromLinter"]),
             str(issue["Text"]),
             error=severity not in {"warning", "info", "low"},
+        )
+
+
+def _biome(document: object, root: str) -> Iterator[LintHit]:
+    diagnostics = document.get("diagnostics") if isinstance(document, dict) else None
+    for item in diagnostics or []:
+        where = item["location"]
+        path = where.get("path")
+        path = path.get("file") if isinstance(path, dict) else path  # biome 1 nested it
+        if not path or not where.get("start"):  # a diagnostic of the run, not of a line
+            continue
+        yield LintHit(
+            _relative(str(path), root),
+            int(where["start"]["line"]),
+            str(item["category"]),
+            str(item["message"]),
+            error=item["severity"] in ("error", "fatal"),
         )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -339,3 +340,71 @@ def test_each_missing_tool_is_named_in_the_summary_and_json(
     assert "zizmor is not installed (it comes with cicd-agent" in tools["zizmor"], tools
     assert "- `ruff`: could not run: not installed in this job" in done.summary
     assert "- `zizmor`: could not run: zizmor is not installed" in done.summary
+
+
+# biome 2.6.8's `lint --reporter=json` on a three-line file, as it printed it (its summary's
+# timings left out); the human text it prints after the report is ignored.
+BIOME_REPORT = json.dumps({"summary": {}, "diagnostics": [
+    {"severity": "warning", "message": "This let declares a variable that is only assigned once.",
+     "category": "lint/style/useConst", "location": {"path": "src/app.js",
+     "start": {"line": 3, "column": 1}, "end": {"line": 3, "column": 4}}, "advices": []},
+    {"severity": "error", "message": "Using == may be unsafe if you are relying on type coercion.",
+     "category": "lint/suspicious/noDoubleEquals", "location": {"path": "src/app.js",
+     "start": {"line": 2, "column": 7}, "end": {"line": 2, "column": 9}}, "advices": []},
+    {"severity": "error", "message": "a run-wide diagnostic", "category": "internalError/io",
+     "location": {"path": None}, "advices": []},
+], "command": "lint"}) + "\nlint ━━━━\n  × Some errors were emitted while running checks.\n"  # fmt: skip
+
+
+def test_biomes_report_is_read_as_it_prints_it() -> None:
+    assert read_report("biome", BIOME_REPORT, "/w/repo") == [
+        LintHit("src/app.js", 3, "lint/style/useConst",
+                "This let declares a variable that is only assigned once.", error=False),
+        LintHit("src/app.js", 2, "lint/suspicious/noDoubleEquals",
+                "Using == may be unsafe if you are relying on type coercion.", error=True),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("files", "tool"),
+    [
+        ({"package.json": '{\n  "name": "ky",\n  "xo": {"rules": {}}\n}\n'}, "xo"),
+        ({"xo.config.js": "export default [];\n"}, "xo"),
+        ({"biome.json": "{}\n"}, "biome"),
+        ({"biome.jsonc": "// on\n{}\n"}, "biome"),
+        ({"eslint.config.ts": "export default [];\n"}, "eslint"),
+        ({".golangci.yml": "version: '2'\n", "go.mod": "module a\n"}, "golangci-lint"),
+    ],
+)
+def test_the_linters_a_repository_configures_are_found(
+    files: dict[str, str], tool: str, tmp_path: Path
+) -> None:
+    """Issue 53: ky's xo (its ``package.json`` key) was not picked up; biome neither. Found and
+    not installed here, each says so rather than passing silently."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    changed = "src/app.go" if tool == "golangci-lint" else "src/app.js"
+    base = repo.commit("start", files)
+    head = repo.commit("Add", {changed: "var x = 1;\n"})
+
+    done = _review(tmp_path, repo, base, head, "/usr/bin:/bin")
+
+    assert _tools(done) == {tool: "not installed in this job; install it before this step"}
+
+
+@needs_sandbox
+def test_a_real_biome_reports_the_changed_lines(tmp_path: Path) -> None:
+    """Run where biome is installed (npm's ``@biomejs/biome`` ships its binary in the package)."""
+    found = shutil.which("biome", path=path_env())
+    if found is None:
+        pytest.skip("biome is not installed here")
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"biome.json": "{}\n", "src/app.js": "var a = 1;\n"})
+    head = repo.commit("Add", {"src/app.js": "var a = 1;\nif (a == 2) { debugger; }\n"})
+
+    done = _review(tmp_path, repo, base, head, path_env())
+
+    assert _tools(done) == {"biome": "ran"}, done.stdout
+    assert sorted(_rules(done)) == [
+        ("biome/lint/suspicious/noDebugger", "src/app.js", 2),
+        ("biome/lint/suspicious/noDoubleEquals", "src/app.js", 2),
+    ]

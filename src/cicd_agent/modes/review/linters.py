@@ -50,6 +50,10 @@ class Planned:
     executable: str
     files: tuple[str, ...]
 
+    @property
+    def label(self) -> str:
+        return label(self.tool)
+
     def argv(self, evidence_variable: str) -> list[str]:
         """The run's command: the report to the evidence pipe, everything else to the log."""
         if self.checking.packages:
@@ -66,17 +70,23 @@ class Planned:
         return [sys.executable, "-I", "-c", move, evidence_variable, *command]
 
 
+def label(tool: KnownTool) -> str:
+    """The tool's name in findings and notes (``ruff`` for ``ruff check``)."""
+    return tool.name.split()[0]
+
+
 def configured(checking: Checking, checkout: Path) -> bool:
     """Whether the repository configures the tool at its root."""
     if any(is_file(checkout, name) for name in checking.configs):
         return True
-    if not checking.section or not is_file(checkout, "pyproject.toml"):
+    name, start = checking.inside
+    if not name or not is_file(checkout, name):
         return False
     try:
-        text = read_text(checkout, "pyproject.toml")
+        text = read_text(checkout, name)
     except CheckoutFileError:
         return False
-    return any(line.strip().startswith(checking.section) for line in text.splitlines())
+    return any(line.strip().startswith(start) for line in text.splitlines())
 
 
 def lint_changes(
@@ -90,9 +100,9 @@ def lint_changes(
     isolation = probe_isolation(find_bwrap(ctx.environ))
     if not isolation.sandboxed:
         for plan in planned:
-            ctx.tool(plan.tool.executable, f"no sandbox on this runner ({isolation.detail})")
+            ctx.tool(plan.label, f"no sandbox on this runner ({isolation.detail})")
         return []
-    ctx.progress.say(f"running {', '.join(p.tool.executable for p in planned)} in the sandbox")
+    ctx.progress.say(f"running {', '.join(p.label for p in planned)} in the sandbox")
     added = {f.path: {n for n, _ in f.added_lines()} for f in diff.files}
     found: list[Finding] = []
     with Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known,
@@ -120,17 +130,17 @@ def _plan(
             continue
         executable = find_tool(tool.executable, checkout, ctx.environ)
         if executable is None:
-            ctx.tool(tool.executable, "not installed in this job; install it before this step")
+            ctx.tool(label(tool), "not installed in this job; install it before this step")
             continue
         same = _as_at_head(repo, head, checkout, files)
         if len(same) < len(files):
             ctx.note(
                 f"{len(files) - len(same)} changed file(s) differ in the checkout from the "
-                f"reviewed commit {head[:12]}, so {tool.executable} did not check them (check "
+                f"reviewed commit {head[:12]}, so {label(tool)} did not check them (check "
                 "out the pull request's head to lint them)."
             )
         if len(same) > MAX_FILES:
-            ctx.note(f"{tool.executable} checked {MAX_FILES} of {len(same)} changed file(s).")
+            ctx.note(f"{label(tool)} checked {MAX_FILES} of {len(same)} changed file(s).")
         if same:
             planned.append(Planned(tool, checking, executable, tuple(same[:MAX_FILES])))
     return planned
@@ -157,7 +167,7 @@ def _run(
     added: dict[str, set[int]],
     clean: Callable[[str], str],
 ) -> list[Finding]:
-    name = plan.tool.executable
+    name = plan.label
     space = sandbox.workspace(f"lint-{name}")
     try:
         run = sandbox.run(

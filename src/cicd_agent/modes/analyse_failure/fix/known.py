@@ -30,8 +30,9 @@ class Checking:
     with ``packages`` their folders."""
     report: str
     """Which reader parses the report (``analysis/lint_reports.py``)."""
-    section: str = ""
-    """A ``pyproject.toml`` table that configures it too (``[tool.ruff]``)."""
+    inside: tuple[str, str] = ("", "")
+    """A file and the start of a line in it that configure it too (``pyproject.toml``'s
+    ``[tool.ruff``, ``package.json``'s ``"xo"``)."""
     packages: bool = False
     """It checks packages, not files (``./folder`` for each changed file's folder)."""
 
@@ -106,7 +107,7 @@ TOOLS: tuple[KnownTool, ...] = (
         added=("--fix",),
         checking=Checking(
             configs=("ruff.toml", ".ruff.toml"),
-            section="[tool.ruff",
+            inside=("pyproject.toml", "[tool.ruff"),
             suffixes=(".py", ".pyi"),
             argv=(
                 "check",
@@ -181,6 +182,49 @@ TOOLS: tuple[KnownTool, ...] = (
             argv=("run", "--output.json.path=stdout", "--show-stats=false", "--issues-exit-code=0"),
             report="golangci-lint",
             packages=True,
+        ),
+    ),
+    # Found where configured, run read-only; their fixing forms are not verified here.
+    KnownTool(
+        "xo",
+        says=re.compile(r"^\s*\d+ errors?$"),
+        runs=re.compile(r"(^|[\s/])xo(\s|$)"),
+        executable="xo",
+        fixes=False,
+        checking=Checking(
+            configs=tuple(
+                f"{stem}.{end}"
+                for stem in ("xo.config", ".xo-config")
+                for end in ("js", "cjs", "mjs", "ts", "json")
+            ),
+            inside=("package.json", '"xo"'),
+            suffixes=(".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"),
+            argv=("--reporter=json",),
+            report="eslint",  # xo is eslint underneath and writes its report
+        ),
+    ),
+    KnownTool(
+        "biome",
+        says=re.compile(r"^Found \d+ errors?\.$"),
+        runs=re.compile(r"(^|[\s/])biome\s+(\S+\s+)*?(lint|check|ci)\b"),
+        executable="biome",
+        fixes=False,
+        checking=Checking(
+            configs=("biome.json", "biome.jsonc"),
+            suffixes=(
+                ".js",
+                ".jsx",
+                ".mjs",
+                ".cjs",
+                ".ts",
+                ".tsx",
+                ".mts",
+                ".cts",
+                ".json",
+                ".css",
+            ),
+            argv=("lint", "--reporter=json", "--no-errors-on-unmatched", "--colors=off"),
+            report="biome",
         ),
     ),
     KnownTool(
