@@ -192,6 +192,20 @@ def test_every_example_says_at_the_top_what_to_replace_before_copying(path: Any)
         assert f"`workflows: {listened}`" in head, (path.name, listened)
 
 
+FORK_NOTE = "fails review when a fork adds it"
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yml")), ids=lambda p: p.name)
+def test_an_example_a_fork_cannot_add_says_so_before_copying(path: Any) -> None:
+    """Issue 53: ci-failure, fork-safe-publish and pr-commands exempt their trigger with a
+    ``# zizmor: ignore``, which a fork's pull request does not get (the review blocks it, as
+    tests/modes/review/test_review_zizmor_ignores.py shows): their notes say so, no other's."""
+    text = path.read_text()
+    head = " ".join(line.lstrip("# ") for line in text.split("\n\n", 1)[0].splitlines())
+    exempts = "# zizmor: ignore[dangerous-triggers]" in text
+    assert (FORK_NOTE in head) == exempts, path.name
+
+
 def test_the_readme_snippets_grant_what_its_table_says() -> None:
     """The README's deploy-gate snippet granted less than its own table (no `actions: read`)."""
     readme = (EXAMPLES.parents[1] / "README.md").read_text()

@@ -71,7 +71,7 @@ def test_the_examples_pass_their_own_review_at_fail_on_high(tmp_path: Path, even
     assert done.code == 0, done.summary
     assert done.outputs["high_count"] == "0", done.summary
     listed = done.summary.split("**Ignore comments honoured** (3)", 1)[1]
-    for name, line in (("ci-failure", 12), ("fork-safe-publish", 12), ("pr-commands", 17)):
+    for name, line in (("ci-failure", 14), ("fork-safe-publish", 14), ("pr-commands", 19)):
         assert f"`.github/workflows/{name}.yml:{line}`: high Workflow: use of " in listed
     assert listed.count("left out by `# zizmor: ignore[dangerous-triggers]`") == 3
 
