@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Self
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.model.usage import ModelUsageReport
-from cicd_agent.runner.markdown import Reference, linked, prose
+from cicd_agent.runner.markdown import Reference, code_span, linked, prose
 from cicd_agent.runner.runner_io import Annotation
 
 
@@ -40,7 +40,7 @@ class ToolRun(BaseModel):
 
     def line(self) -> str:
         said = f"could not run: {self.could_not_run}" if self.could_not_run else "ran"
-        return f"- `{self.tool}`: {said}"
+        return f"- {code_span(self.tool)}: {said}"
 
 
 class ModeResult(BaseModel):

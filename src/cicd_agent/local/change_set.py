@@ -95,13 +95,13 @@ MAX_MANIFEST_BYTES = 1 << 20
 
 
 def _version_bumps(
-    repo: GitRepo, base: str, head: str, files: tuple[ChangedFile, ...]
+    repo: GitRepo, base: str | None, head: str, files: tuple[ChangedFile, ...]
 ) -> tuple[ChangedFile, ...]:
     """``files`` with a manifest whose only change is the project's own version no longer a
     dependency change (:func:`version_only`): a release bump brings no third-party code."""
     small = (f for f in files if f.status == "M" and f.churn <= MAX_BUMP_LINES)
     paths = [f.path for f in small if ChangeType.DEPENDENCIES in f.types]
-    if not paths:
+    if not paths or base is None:
         return files
     checkout = GitCheckout(repo.path)
     before = checkout.read_texts(base, paths, MAX_MANIFEST_BYTES)
