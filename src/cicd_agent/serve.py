@@ -52,6 +52,9 @@ RELEASE = re.compile(r"[A-Za-z0-9._/:@-]{1,200}")
 VERDICTS = ("promote", "continue", "rollback")
 RISK_LEVELS = ("low", "medium", "high", "critical")
 """The deploy phase's ``risk_level`` values, which a request may name to set the strictness."""
+JUDGEMENTS = 64
+"""Judgements of different releases run at once: each mostly waits on Prometheus (its retries
+sleep), so one per core would queue a rollout behind every other release's."""
 TOKEN_ENV = "CICD_AGENT_CANARY_TOKEN"  # noqa: S105 (the variable's name, not a token)
 MIN_TOKEN = 16
 Run = Callable[[list[str], Mapping[str, str]], tuple[int, dict[str, Any]]]
@@ -93,7 +96,7 @@ class Judge:
     clock: Callable[[], float] = time.monotonic
     max_releases: int = 256
     idle_seconds: float = 3600.0
-    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(16))
+    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(JUDGEMENTS))
     _releases: OrderedDict[str, Slot] = field(default_factory=OrderedDict)
 
     async def verdict(self, release: str, risk: str | None = None) -> dict[str, Any]:
@@ -204,7 +207,7 @@ def routes(judge: Judge, token: str) -> Handler:
         payload = request.json() if request.method == "POST" else {}
         metadata = payload.get("metadata") if isinstance(payload, dict) else None
         metadata = metadata if isinstance(metadata, dict) else {}
-        if not request.bearer_is(token) and not _same(metadata.get("token"), token):
+        if not request.carries(token, metadata.get("token")):
             return 401, {"error": "a token is needed: Authorization: Bearer TOKEN"}
         if request.method == "GET":
             release, risk = request.query("release") or "default", request.query("risk")
@@ -226,12 +229,6 @@ def routes(judge: Judge, token: str) -> Handler:
         return (200 if wanted in (None, verdict["verdict"]) else 409), verdict
 
     return answer
-
-
-def _same(given: object, token: str) -> bool:
-    from hmac import compare_digest
-
-    return isinstance(given, str) and compare_digest(given.encode(), token.encode())
 
 
 def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:

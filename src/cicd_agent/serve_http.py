@@ -61,10 +61,14 @@ class Request:
         except ValueError:
             return None
 
-    def bearer_is(self, token: str) -> bool:
-        """Whether ``Authorization: Bearer`` carries ``token``, compared in constant time."""
+    def carries(self, token: str, metadata: object = None) -> bool:
+        """Whether the caller sent ``token``: as ``Authorization: Bearer``, or else as the
+        ``metadata`` a Flagger hook sends (its webhooks carry no headers of the user's).
+        Compared in constant time."""
         sent = dict(self.headers).get(b"authorization", b"")
-        return compare_digest(sent, b"Bearer " + token.encode())
+        if compare_digest(sent, b"Bearer " + token.encode()):
+            return True
+        return isinstance(metadata, str) and compare_digest(metadata.encode(), token.encode())
 
 
 Handler = Callable[[Request], Awaitable[tuple[int, Mapping[str, Any]]]]
