@@ -41,7 +41,7 @@ AUTH = f"Authorization: Bearer {TOKEN}\r\n"
 SERVER = r"""
 import json, os, signal, sys
 from cicd_agent.serve import Judge, judge_environ, routes, run_in_process
-from cicd_agent.serve_http import Limits, server
+from cicd_agent.serve.http import Limits, server
 
 judged = []
 
@@ -66,6 +66,7 @@ print(json.dumps(judged), flush=True)
 class Tally:
     rollout: list[float] = field(default_factory=list)
     rollout_late: list[float] = field(default_factory=list)
+    rollout_lost: int = 0
     rollout_verdicts: set[str] = field(default_factory=set)
     valid_answers: int = 0
     valid_errors: int = 0
@@ -150,13 +151,17 @@ async def rollout(port: int, interval: float, until: float, tally: Tally) -> Non
         started = time.monotonic()
         try:
             status, body = await asyncio.wait_for(
-                call(port, "127.0.0.4", "/verdict?release=shop/web&risk=high", AUTH), interval
-            )
-            tally.rollout.append(time.monotonic() - started)
+                call(port, "127.0.0.4", "/verdict?release=shop/web&risk=high", AUTH), 120.0
+            )  # Argo's timeoutSeconds in examples/argo-rollouts/analysis-template.yaml
+            took = time.monotonic() - started
+            tally.rollout.append(took)
+            if took > interval:
+                tally.rollout_late.append(started - began)
             tally.rollout_verdicts.add(
                 json.loads(body)["verdict"] if status == 200 else str(status)
             )
         except (TimeoutError, OSError, ValueError):
+            tally.rollout_lost += 1
             tally.rollout_late.append(started - began)
         await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
 
@@ -210,6 +215,7 @@ def main() -> int:
                 time.sleep(0.2)
         # one call first, so the judge's imports are not counted against the rollout
         warm = asyncio.run(call(port, "127.0.0.1", "/verdict?release=warm-up", AUTH))
+        load_average = os.getloadavg()
         assert warm[0] == 200, warm
         tally = Tally()
         asyncio.run(load(port, server.pid, args, tally))
@@ -218,14 +224,18 @@ def main() -> int:
         out, _ = server.communicate(timeout=120)
     judged = json.loads(out.strip().splitlines()[-1]) if out.strip() else []
     rss = tally.rss_mb
-    calls = len(tally.rollout) + len(tally.rollout_late)
-    late = ", ".join(f"{at:.0f} s" for at in tally.rollout_late) or "none"
+    calls = len(tally.rollout) + tally.rollout_lost
+    late_at = tally.rollout_late
+    late = ", ".join(f"{at:.0f} s" for at in late_at) or "none"
+    median = sorted(tally.rollout)[len(tally.rollout) // 2] if tally.rollout else float("nan")
     rows = [
         (
             "rollout calls answered within the interval",
-            f"{len(tally.rollout)} of {calls} (interval {args.interval:g} s)",
+            f"{calls - len(late_at)} of {calls} (interval {args.interval:g} s); "
+            f"unanswered in 120 s: {tally.rollout_lost}",
         ),
         ("rollout calls late or unanswered, asked at", late),
+        ("rollout's median answer", f"{median:.2f} s"),
         ("rollout's slowest answer", f"{max(tally.rollout, default=float('nan')):.2f} s"),
         ("rollout's verdicts", ", ".join(sorted(tally.rollout_verdicts))),
         ("valid calls answered (errors)", f"{tally.valid_answers:,} ({tally.valid_errors:,})"),
@@ -246,6 +256,7 @@ def main() -> int:
     ]
     print(f"Canary server under load: {args.seconds:g} s, {args.slow} slow senders, "
           f"{args.junk:,} junk releases, {args.valid:,} concurrent valid callers")  # fmt: skip
+    print(f"load average at start: {load_average[0]:.1f}, at end: {os.getloadavg()[0]:.1f}")
     print("| figure | value |\n|---|---|")
     for name, value in rows:
         print(f"| {name} | {value} |")

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from cicd_agent.serve import Judge, routes
-from cicd_agent.serve_http import Limits, server
+from cicd_agent.serve.http import Limits, server
 
 TOKEN = "test-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -22,7 +22,7 @@ import requests
 
 from cicd_agent import serve
 from cicd_agent.serve import Judge, run_in_process, server_token
-from cicd_agent.serve_http import Limits
+from cicd_agent.serve.http import Limits
 from tests.harness.prometheus_server import PrometheusServer, free_port
 from tests.helpers.canary import PROMETHEUS_LOGIN, scenario_config
 from tests.helpers.canary_server import AUTH, TOKEN, connect, serving

@@ -19,7 +19,7 @@ call (``canary_state``, when the judge gives one) per release, in memory.
 Hostile callers (the canary pod itself can reach the port): every route but ``/healthz`` needs
 the server's token (``Authorization: Bearer``; Flagger, whose webhooks carry no headers, may send
 it as ``metadata.token``), checked before a release is named, so an unauthenticated caller can
-neither take a release's place nor be judged. The HTTP is uvicorn's over h11 (:mod:`serve_http`
+neither take a release's place nor be judged. The HTTP is uvicorn's over h11 (:mod:`cicd_agent.serve.http`
 adds the two bounds it lacks: a deadline for the whole request and connections per peer). The
 judgements run in a thread pool; one judgement of a release (at a risk level) runs at a time and
 every request for it meanwhile awaits that one, and its answer is reused for ``--min-interval``
@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.runner.inputs import input_value
-from cicd_agent.serve_http import Handler, Limits, Request, server
+from cicd_agent.serve.http import Handler, Limits, Request, server
 
 RELEASE = re.compile(r"[A-Za-z0-9._/:@-]{1,200}")
 """What a release key may be: a name, a namespace/name, an image digest."""
