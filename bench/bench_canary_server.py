@@ -1,6 +1,7 @@
 """The canary server under attack on loopback: does a legitimate rollout still get its verdict?
 
-Run: ``python bench/bench_canary_server.py`` (``--seconds 120`` by default; it stops by itself).
+Run: ``python bench/bench_canary_server.py`` (``--seconds 120`` by default; it stops by itself);
+with ``--json`` it prints the figures ``bench/run.py`` reports instead of the table.
 
 The server (``cicd-agent-canary-server``'s own handler and HTTP, in a process of its own) is
 started on 127.0.0.1 with its default bounds, then for ``--seconds``, all at once:
@@ -35,6 +36,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from common import emit, figure
 
 TOKEN = "bench-token-" + "0123456789abcdef" * 2
 AUTH = f"Authorization: Bearer {TOKEN}\r\n"
@@ -196,6 +199,7 @@ def main() -> int:
     parser.add_argument("--junk", type=int, default=10_000)
     parser.add_argument("--valid", type=int, default=1_000)
     parser.add_argument("--interval", type=float, default=10.0, help="the rollout's interval (s)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON instead")
     args = parser.parse_args()
     port = free_port()
     env = {**os.environ, "CICD_AGENT_CANARY_TOKEN": TOKEN}
@@ -228,6 +232,19 @@ def main() -> int:
     late_at = tally.rollout_late
     late = ", ".join(f"{at:.0f} s" for at in late_at) or "none"
     median = sorted(tally.rollout)[len(tally.rollout) // 2] if tally.rollout else float("nan")
+    if args.json:
+        junk_judged = sum("junk" in key for key in judged)
+        emit([
+            figure("rollout calls answered within the interval", "%",
+                   [100 * (calls - len(late_at)) / max(calls, 1)], "100 %", lambda v: v == 100,
+                   note=f"interval {args.interval:g} s, {calls} calls"),
+            figure("rollout's slowest answer", "s", [max(tally.rollout, default=float("inf"))],
+                   f"≤ {args.interval:g} s", lambda v: v <= args.interval),
+            figure("unauthenticated releases judged", "", [junk_judged], "0", lambda v: v == 0),
+            figure("server peak RSS", "MB", [max(rss, default=0.0)],
+                   note=f"at start {rss[0]:.0f} MB" if rss else ""),
+        ])  # fmt: skip
+        return 0
     rows = [
         (
             "rollout calls answered within the interval",
