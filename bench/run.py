@@ -68,6 +68,9 @@ BENCHES = (
     Bench("gen-tests", "gen-tests on a real library (tokens, gate)", "gen_tests_gate.py",
           (), None),
     Bench("canary", "Canary judge", "bench_canary.py", (), ("--trials", "500")),
+    Bench("canary-server", "Canary server under attack on loopback (2 minutes)",
+          "bench_canary_server.py", (),
+          ("--seconds", "20", "--slow", "50", "--junk", "1000", "--valid", "100")),
 )  # fmt: skip
 
 

@@ -27,6 +27,7 @@ from cicd_agent.serve import parse
 from tests.harness.payloads import REPO_ROOT
 from tests.harness.prometheus_server import PrometheusServer, free_port
 from tests.helpers.canary import scenario_config
+from tests.helpers.canary_server import AUTH, TOKEN
 
 EXAMPLES = REPO_ROOT / "examples"
 CRDS = REPO_ROOT / "tests" / "fixtures" / "crds"
@@ -89,7 +90,9 @@ def test_argo_reads_promote_as_success_rollback_as_failure_and_continue_as_neith
 
 
 def test_flagger_hooks_call_paths_the_server_serves() -> None:
-    hooks = {hook["type"]: hook["url"] for hook in _custom("Canary")[0]["spec"]["analysis"]["webhooks"]}
+    hooks = {
+        hook["type"]: hook["url"] for hook in _custom("Canary")[0]["spec"]["analysis"]["webhooks"]
+    }
     assert set(hooks) == {"confirm-promotion", "rollback"}
     assert hooks["confirm-promotion"].endswith("/flagger/confirm-promotion")
     assert hooks["rollback"].endswith("/flagger/rollback")
@@ -109,6 +112,47 @@ def test_the_server_deployment_runs_arguments_the_server_and_the_judge_accept() 
     (config_map,) = _custom("ConfigMap")
     config = load_canary_config(config_map["data"]["canary.yml"])
     assert (config.baseline_track, config.canary_track) == ("stable", "canary")
+
+
+def test_every_call_to_the_server_carries_the_token_from_a_secret() -> None:
+    """The server reads its token from a Secret through the environment (never an argument,
+    which `ps` shows); Argo's web metric sends it as a header whose value comes from a Secret;
+    Flagger, whose hooks carry no headers, sends it in `metadata`, substituted when applied."""
+    (deployment,) = _custom("Deployment")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    env = {item["name"]: item for item in container["env"]}
+    assert env["CICD_AGENT_CANARY_TOKEN"]["valueFrom"]["secretKeyRef"]["key"] == "token"
+    assert not any("token" in arg.lower() for arg in container["args"])
+    template = _custom("AnalysisTemplate")[0]["spec"]
+    (metric,) = template["metrics"]
+    headers = {h["key"]: h["value"] for h in metric["provider"]["web"]["headers"]}
+    arg = re.fullmatch(r"Bearer \{\{args\.([\w-]+)\}\}", headers["Authorization"])
+    assert arg, headers
+    (source,) = [a for a in template["args"] if a["name"] == arg.group(1)]
+    assert set(source) == {"name", "valueFrom"} and "secretKeyRef" in source["valueFrom"]
+    for hook in _custom("Canary")[0]["spec"]["analysis"]["webhooks"]:
+        assert hook["metadata"]["token"] == "${CICD_AGENT_CANARY_TOKEN}"
+
+
+def test_a_network_policy_admits_only_the_rollout_controller_to_the_server() -> None:
+    """One NetworkPolicy per tool, selecting the server's pods, whose only way in is from the
+    controller's own pods in the controller's own namespace (both selectors in one peer, so
+    both must match), on the server's port: the canary pod cannot reach the judge."""
+    (deployment,) = _custom("Deployment")
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    controllers = {}
+    for policy in _custom("NetworkPolicy"):
+        spec = policy["spec"]
+        assert spec["podSelector"]["matchLabels"].items() <= labels.items()
+        assert spec["policyTypes"] == ["Ingress"]
+        (rule,) = spec["ingress"]
+        assert rule["ports"] == [{"port": "http"}]
+        (peer,) = rule["from"]
+        assert set(peer) == {"namespaceSelector", "podSelector"}
+        namespace = peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+        assert namespace == policy["metadata"]["namespace"]
+        controllers[namespace] = peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]
+    assert controllers == {"argo-rollouts": "argo-rollouts", "flagger-system": "flagger"}
 
 
 def _install_like_the_image(target: Path) -> Path:
@@ -146,7 +190,7 @@ def test_the_image_install_serves_the_judge_over_http(
         f"--canary-config={scenario_config('latency_up30').model_dump_json(exclude_defaults=True)}",
         f"--canary-end={prometheus_server.end}",
     ]  # fmt: skip
-    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "CICD_AGENT_CANARY_TOKEN": TOKEN}
     env["CICD_AGENT_INPUTS"] = json.dumps(
         {"prometheus-username": prometheus_server.username,
          "prometheus-password": prometheus_server.password}
@@ -163,12 +207,15 @@ def test_the_image_install_serves_the_judge_over_http(
                 pass
             assert server.poll() is None and time.monotonic() < deadline, "the server did not start"
             time.sleep(0.2)
-        verdict = requests.get(f"{base}/verdict", params={"release": "shop/web"}, timeout=120)
-        rollback = requests.post(
-            f"{base}/flagger/rollback", json={"name": "web", "namespace": "shop"}, timeout=120
+        unauthenticated = requests.get(f"{base}/verdict", timeout=60)
+        verdict = requests.get(
+            f"{base}/verdict", params={"release": "shop/web"}, headers=AUTH, timeout=120
         )
+        hook = {"name": "web", "namespace": "shop", "metadata": {"token": TOKEN}}
+        rollback = requests.post(f"{base}/flagger/rollback", json=hook, timeout=120)
     finally:
         server.terminate()
         server.wait(timeout=30)
+    assert unauthenticated.status_code == 401
     assert verdict.json()["verdict"] == "rollback"
     assert rollback.status_code == 200

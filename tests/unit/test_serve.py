@@ -4,21 +4,20 @@ and cannot do."""
 
 from __future__ import annotations
 
+import asyncio
 import json
-import socket
 import threading
-import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 import requests
 
 from cicd_agent import serve
-from cicd_agent.serve import Judge, handler_for, parse, run_in_process
+from cicd_agent.serve import Judge, parse, run_in_process
 from tests.harness.prometheus_server import PrometheusServer, free_port
 from tests.helpers.canary import scenario_config
+from tests.helpers.canary_server import AUTH, serving
 
 ENV = {
     "CICD_AGENT_INPUTS": json.dumps(
@@ -27,16 +26,16 @@ ENV = {
 }
 
 
-@contextmanager
-def serving(judge: Judge) -> Iterator[str]:
-    server = serve.BoundedServer(("127.0.0.1", 0), handler_for(judge))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def get(base: str, path: str, **kwargs: Any) -> requests.Response:
+    return requests.get(f"{base}{path}", headers=AUTH, timeout=60, **kwargs)
+
+
+def post(base: str, path: str, **kwargs: Any) -> requests.Response:
+    return requests.post(f"{base}{path}", headers=AUTH, timeout=60, **kwargs)
+
+
+def verdict(judge: Judge, release: str, risk: str | None = None) -> dict[str, Any]:
+    return asyncio.run(judge.verdict(release, risk))
 
 
 def judge_for(
@@ -62,12 +61,10 @@ def test_argo_web_metric_reads_promote_and_flagger_may_promote(
     """A low-risk change needs one healthy window to promote (docs: the risk table)."""
     judge = judge_for(prometheus_server.url, "identical", prometheus_server.end)
     with serving(judge) as base:
-        argo = requests.get(
-            f"{base}/verdict", params={"release": "shop/web", "risk": "low"}, timeout=60
-        )
+        argo = get(base, "/verdict", params={"release": "shop/web", "risk": "low"})
         hook = {"name": "web", "namespace": "shop", "metadata": {"risk": "low"}}
-        flagger = requests.post(f"{base}/flagger/confirm-promotion", json=hook, timeout=60)
-        rollback = requests.post(f"{base}/flagger/rollback", json=hook, timeout=60)
+        flagger = post(base, "/flagger/confirm-promotion", json=hook)
+        rollback = post(base, "/flagger/rollback", json=hook)
     assert argo.status_code == 200 and argo.json()["verdict"] == "promote"
     assert flagger.status_code == 200
     assert rollback.status_code == 409  # Flagger's rollback hook: only 2xx rolls back
@@ -80,17 +77,11 @@ def test_one_healthy_window_of_a_high_risk_change_is_continue_not_promote(
     caller naming a milder level for the same release gets its own sequence."""
     judge = judge_for(prometheus_server.url, "identical", prometheus_server.end)
     with serving(judge) as base:
-        high = requests.get(
-            f"{base}/verdict", params={"release": "shop/web", "risk": "high"}, timeout=60
-        )
+        high = get(base, "/verdict", params={"release": "shop/web", "risk": "high"})
         hook = {"name": "web", "namespace": "shop", "metadata": {"risk": "high"}}
-        flagger = requests.post(f"{base}/flagger/confirm-promotion", json=hook, timeout=60)
-        low = requests.get(
-            f"{base}/verdict", params={"release": "shop/web", "risk": "low"}, timeout=60
-        )
-        again = requests.get(
-            f"{base}/verdict", params={"release": "shop/web", "risk": "high"}, timeout=60
-        )
+        flagger = post(base, "/flagger/confirm-promotion", json=hook)
+        low = get(base, "/verdict", params={"release": "shop/web", "risk": "low"})
+        again = get(base, "/verdict", params={"release": "shop/web", "risk": "high"})
     assert high.json()["verdict"] == "continue"
     assert flagger.status_code == 409
     assert low.json()["verdict"] == "promote"
@@ -100,15 +91,11 @@ def test_one_healthy_window_of_a_high_risk_change_is_continue_not_promote(
 def test_a_regression_is_a_rollback_for_both_tools(prometheus_server: PrometheusServer) -> None:
     judge = judge_for(prometheus_server.url, "latency_up30", prometheus_server.end)
     with serving(judge) as base:
-        argo = requests.get(f"{base}/verdict", params={"release": "shop/web"}, timeout=60)
-        promote = requests.post(
-            f"{base}/flagger/confirm-promotion",
-            json={"name": "web", "namespace": "shop"},
-            timeout=60,
+        argo = get(base, "/verdict", params={"release": "shop/web"})
+        promote = post(
+            base, "/flagger/confirm-promotion", json={"name": "web", "namespace": "shop"}
         )
-        rollback = requests.post(
-            f"{base}/flagger/rollback", json={"name": "web", "namespace": "shop"}, timeout=60
-        )
+        rollback = post(base, "/flagger/rollback", json={"name": "web", "namespace": "shop"})
     assert argo.json()["verdict"] == "rollback" and argo.json()["rollback"] is True
     assert promote.status_code == 409
     assert rollback.status_code == 200
@@ -117,9 +104,9 @@ def test_a_regression_is_a_rollback_for_both_tools(prometheus_server: Prometheus
 def test_prometheus_down_is_continue_never_promote_nor_rollback() -> None:
     judge = judge_for(f"http://127.0.0.1:{free_port()}", "identical", 1_800_000_000.0)
     with serving(judge) as base:
-        argo = requests.get(f"{base}/verdict", timeout=60)
-        promote = requests.post(f"{base}/flagger/confirm-promotion", json={}, timeout=60)
-        rollback = requests.post(f"{base}/flagger/rollback", json={}, timeout=60)
+        argo = get(base, "/verdict")
+        promote = post(base, "/flagger/confirm-promotion", json={})
+        rollback = post(base, "/flagger/rollback", json={})
     assert argo.status_code == 200
     assert argo.json()["verdict"] == "continue" and argo.json()["healthy"] is False
     assert (promote.status_code, rollback.status_code) == (409, 409)
@@ -131,11 +118,8 @@ def test_a_flood_of_requests_costs_one_judgement_per_interval(
     calls: list[list[str]] = []
     judge = judge_for(prometheus_server.url, "identical", prometheus_server.end, calls=calls)
     with serving(judge) as base:
-        answers = [
-            requests.get(f"{base}/verdict", params={"release": "a"}, timeout=60).json()
-            for _ in range(5)
-        ]
-        requests.get(f"{base}/verdict", params={"release": "b"}, timeout=60)
+        answers = [get(base, "/verdict", params={"release": "a"}).json() for _ in range(5)]
+        get(base, "/verdict", params={"release": "b"})
     assert len(calls) == 2  # one per release within the interval
     assert all(answer == answers[0] for answer in answers)
 
@@ -172,7 +156,7 @@ def test_hostile_requests_are_refused_before_any_judgement(
     judge = judge_for(f"http://127.0.0.1:{free_port()}", "identical", 1.0, calls=calls)
     with serving(judge) as base:
         try:
-            answer = requests.request(method, f"{base}{path}", timeout=10, **kwargs)
+            answer = requests.request(method, f"{base}{path}", headers=AUTH, timeout=10, **kwargs)
         except requests.ConnectionError:  # the server may close on a body it will not read
             answer = None
     assert calls == []
@@ -197,7 +181,7 @@ def test_each_release_carries_its_evidence_from_call_to_call(
     judge.min_interval = 0.0
     with serving(judge) as base:
         for release in ("a", "a", "b"):
-            requests.get(f"{base}/verdict", params={"release": release}, timeout=60)
+            get(base, "/verdict", params={"release": release})
     assert "--canary-state" not in calls[0]
     assert "--canary-state" in calls[1]
     assert "--canary-state" not in calls[2]
@@ -205,76 +189,22 @@ def test_each_release_carries_its_evidence_from_call_to_call(
     assert state.startswith("cs2.")
 
 
-def test_a_caller_that_never_finishes_its_request_is_hung_up_on(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Anyone in the cluster can open connections: one that sends half a request (or less of
-    a body than it announced) and waits must not hold a thread of the server for ever."""
-    monkeypatch.setattr(serve, "REQUEST_TIMEOUT", 1.0)
-    judge = judge_for(f"http://127.0.0.1:{free_port()}", "identical", 1.0)
-    with serving(judge) as base:
-        host, port = base.removeprefix("http://").split(":")
-        for opening in (
-            b"GET /verdict HTTP/1.1\r\nHost: x\r\n",
-            b"POST /flagger/rollback HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{",
-        ):
-            with socket.create_connection((host, int(port))) as sock:
-                sock.sendall(opening)
-                sock.settimeout(60)
-                assert sock.recv(1024) == b""
-
-
 def test_a_flood_of_new_release_keys_does_not_wipe_a_rollouts_evidence(
-    prometheus_server: PrometheusServer, monkeypatch: pytest.MonkeyPatch
+    prometheus_server: PrometheusServer,
 ) -> None:
-    """Release keys are the caller's to choose: naming more releases than the server keeps
-    must not push out a rollout that is under way (it would start afresh, and a risky change
-    would never gather the windows it needs), nor cost a judgement per new name."""
-    monkeypatch.setattr(serve, "MAX_RELEASES", 3)
+    """Release keys are the authenticated caller's to choose: naming more releases than the
+    server keeps must not push out a rollout that is under way (it would start afresh, and a
+    risky change would never gather the windows it needs), nor cost a judgement per new name."""
     calls: list[list[str]] = []
     judge = judge_for(prometheus_server.url, "identical", prometheus_server.end, calls=calls)
-    judge.min_interval = 0.0
+    judge.min_interval, judge.max_releases = 0.0, 3
     with serving(judge) as base:
-        requests.get(f"{base}/verdict", params={"release": "shop/web"}, timeout=60)
-        junk = [
-            requests.get(f"{base}/verdict", params={"release": f"junk{n}"}, timeout=60)
-            for n in range(serve.MAX_RELEASES + 2)
-        ]
-        requests.get(f"{base}/verdict", params={"release": "shop/web"}, timeout=60)
+        get(base, "/verdict", params={"release": "shop/web"})
+        junk = [get(base, "/verdict", params={"release": f"junk{n}"}) for n in range(5)]
+        get(base, "/verdict", params={"release": "shop/web"})
     assert "--canary-state" in calls[-1]
-    assert len(calls) <= serve.MAX_RELEASES + 1
+    assert len(calls) <= judge.max_releases + 1
     assert junk[-1].json()["verdict"] == "continue"
-
-
-def test_connections_past_the_bound_are_closed_and_the_server_recovers(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """A flood of idle connections takes at most MAX_CONNECTIONS threads; the rest are closed
-    unanswered, and once the flood ends the server answers again."""
-    monkeypatch.setattr(serve, "MAX_CONNECTIONS", 2)
-    judge = judge_for(f"http://127.0.0.1:{free_port()}", "identical", 1.0)
-    with serving(judge) as base:
-        host, port = base.removeprefix("http://").split(":")
-        idle = [socket.create_connection((host, int(port))) for _ in range(2)]
-        for sock in idle:
-            sock.sendall(b"GET /healthz HTTP/1.1\r\n")
-        with socket.create_connection((host, int(port))) as extra:
-            extra.settimeout(20)
-            extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            assert extra.recv(1024) == b""
-        for sock in idle:
-            sock.close()
-        assert _healthz_once_free(base) == 200
-
-
-def _healthz_once_free(base: str) -> int:
-    """/healthz's status once the closed connections' threads have given their slots back."""
-    for _ in range(100):
-        try:
-            return requests.get(f"{base}/healthz", timeout=20).status_code
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    return 0
 
 
 def test_the_server_seals_each_releases_state_with_a_key_of_its_own(
@@ -292,12 +222,12 @@ def test_the_server_seals_each_releases_state_with_a_key_of_its_own(
     judge = judge_for(prometheus_server.url, "identical", prometheus_server.end - 450, calls=calls)
     judge.environ = environ
     judge.min_interval = 0.0
-    first = judge.verdict("shop/web", "high")
+    first = verdict(judge, "shop/web", "high")
     judge.argv = tuple(
         str(prometheus_server.end) if word == str(prometheus_server.end - 450) else word
         for word in judge.argv
     )
-    second = judge.verdict("shop/web", "high")
+    second = verdict(judge, "shop/web", "high")
     assert "--canary-state" in calls[1]
     assert first["healthy"] is True and second["healthy"] is True, second["reasons"]
 
@@ -322,22 +252,21 @@ def test_two_releases_are_judged_side_by_side(prometheus_server: PrometheusServe
 
     judge = judge_for(prometheus_server.url, "identical", prometheus_server.end)
     judge.run = run
-    answers: dict[str, dict[str, Any]] = {}
-    first = threading.Thread(
-        target=lambda: answers.setdefault("web", judge.verdict("shop/web", "low"))
-    )
-    first.start()
-    assert started["low"].wait(timeout=30)
-    answers["api"] = judge.verdict("shop/api", "high")
-    first.join()
+
+    async def both() -> list[dict[str, Any]]:
+        return await asyncio.gather(
+            judge.verdict("shop/web", "low"), judge.verdict("shop/api", "high")
+        )
+
+    web, api = asyncio.run(both())
     assert overlapped == [True]
-    assert answers["web"]["verdict"] == "promote" and answers["api"]["verdict"] == "continue"
+    assert web["verdict"] == "promote" and api["verdict"] == "continue"
 
 
 def test_one_release_is_judged_one_call_at_a_time(prometheus_server: PrometheusServer) -> None:
     """Each judgement of a release takes back the evidence the one before handed on, so two at
     once would fork the rollout's evidence: concurrent requests for one release (at one risk
-    level) are judged one after another, and within the interval cost one judgement."""
+    level) all await the one judgement under way, whatever the interval."""
     lock = threading.Lock()
     active, most, runs = [0], [0], [0]
 
@@ -352,37 +281,26 @@ def test_one_release_is_judged_one_call_at_a_time(prometheus_server: PrometheusS
             with lock:
                 active[0] -= 1
 
-    def burst(judge: Judge) -> list[dict[str, Any]]:
-        answers: list[dict[str, Any]] = []
-        threads = [
-            threading.Thread(target=lambda: answers.append(judge.verdict("shop/web", "low")))
-            for _ in range(6)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return answers
+    async def burst(judge: Judge) -> list[dict[str, Any]]:
+        return await asyncio.gather(*(judge.verdict("shop/web", "low") for _ in range(6)))
 
-    for interval, judgements in ((0.0, 6), (300.0, 1)):
+    for interval in (0.0, 300.0):
         runs[0] = 0
         judge = judge_for(prometheus_server.url, "identical", prometheus_server.end)
         judge.run = run
         judge.min_interval = interval
-        answers = burst(judge)
-        assert len(answers) == 6 and runs[0] == judgements
+        answers = asyncio.run(burst(judge))
+        assert len(answers) == 6 and runs[0] == 1
     assert all(answer == answers[0] for answer in answers)
     assert most[0] == 1
 
 
 def test_new_releases_arriving_at_once_never_exceed_the_bound(
-    prometheus_server: PrometheusServer, monkeypatch: pytest.MonkeyPatch
+    prometheus_server: PrometheusServer,
 ) -> None:
     """A release takes its place before its first judgement ends: new names arriving together
     while every place is taken are turned away at once, without a judgement, even while the
     judgements holding the places are still running."""
-    monkeypatch.setattr(serve, "MAX_RELEASES", 2)
-    lock = threading.Lock()
     turned_away, all_turned_away = [0], threading.Event()
     calls: list[list[str]] = []
     waited: list[bool] = []
@@ -393,33 +311,29 @@ def test_new_releases_arriving_at_once_never_exceed_the_bound(
         return run_in_process(words, environ)
 
     judge = judge_for(prometheus_server.url, "identical", prometheus_server.end)
-    judge.run = run
-    answers: list[dict[str, Any]] = []
+    judge.run, judge.max_releases = run, 2
 
-    def ask(name: str) -> None:
-        answer = judge.verdict(name, "low")
-        answers.append(answer)
+    async def ask(name: str) -> dict[str, Any]:
+        answer = await judge.verdict(name, "low")
         if "already" in " ".join(answer["reasons"]):
-            with lock:
-                turned_away[0] += 1
-                if turned_away[0] == 4:
-                    all_turned_away.set()
+            turned_away[0] += 1
+            if turned_away[0] == 4:
+                all_turned_away.set()
+        return answer
 
-    threads = [threading.Thread(target=ask, args=(f"shop/app{n}",)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    async def all_at_once() -> list[dict[str, Any]]:
+        return await asyncio.gather(*(ask(f"shop/app{n}") for n in range(6)))
+
+    answers = asyncio.run(all_at_once())
     assert len(calls) == 2 and waited == [True, True]
     assert sorted(answer["verdict"] for answer in answers) == ["continue"] * 4 + ["promote"] * 2
 
 
 def test_a_release_whose_first_judgement_crashed_holds_no_place(
-    prometheus_server: PrometheusServer, monkeypatch: pytest.MonkeyPatch
+    prometheus_server: PrometheusServer,
 ) -> None:
     """A release takes its place before it is judged; when that judgement dies (the judge
     raised), the place is given back, or crashed names would fill the server for good."""
-    monkeypatch.setattr(serve, "MAX_RELEASES", 2)
 
     def run(words: list[str], environ: Mapping[str, str]) -> tuple[int, dict[str, Any]]:
         if _risk_of(words) == "high":
@@ -427,8 +341,8 @@ def test_a_release_whose_first_judgement_crashed_holds_no_place(
         return run_in_process(words, environ)
 
     judge = judge_for(prometheus_server.url, "identical", prometheus_server.end)
-    judge.run = run
-    assert judge.verdict("shop/cart", "low")["verdict"] == "promote"  # a rollout under way
+    judge.run, judge.max_releases = run, 2
+    assert verdict(judge, "shop/cart", "low")["verdict"] == "promote"  # a rollout under way
     with pytest.raises(MemoryError):
-        judge.verdict("shop/web", "high")
-    assert judge.verdict("shop/api", "low")["verdict"] == "promote"
+        verdict(judge, "shop/web", "high")
+    assert verdict(judge, "shop/api", "low")["verdict"] == "promote"

@@ -1,0 +1,173 @@
+"""The canary server's HTTP: uvicorn over h11 (a maintained server, pure Python), with the two
+bounds a service anyone in the cluster can reach needs and uvicorn leaves out.
+
+- A deadline for the *whole* request. uvicorn has no timeout while a request arrives (its
+  keep-alive timer restarts on every byte), so a caller trickling a header line every few
+  seconds would hold a connection for ever. Here each connection must deliver a complete
+  request, head and body, within ``request_seconds`` of opening (or of its last answer) or it
+  is closed; a request once in is never cut while it is judged.
+- Connections per peer address, and in all: a flood from the canary pod cannot take the places
+  the rollout controller needs. On an event loop an idle connection costs a few KiB, not a
+  thread, so the bounds can be generous.
+
+Bodies are read to at most :data:`MAX_BODY` bytes; the handler sees a whole :class:`Request`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from hmac import compare_digest
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+if TYPE_CHECKING:
+    import uvicorn
+
+MAX_BODY = 64 * 1024
+"""Flagger's hook payload is a few hundred bytes; anything larger is refused."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of the server one caller can hold (the server's options of the same names)."""
+
+    request_seconds: float = 10.0
+    connections: int = 4096
+    per_peer: int = 1024
+
+
+@dataclass(frozen=True)
+class Request:
+    """One whole request, as the handler sees it."""
+
+    method: str
+    path: str
+    query_string: bytes
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+
+    def query(self, name: str) -> str | None:
+        values = parse_qs(self.query_string.decode("latin-1")).get(name)
+        return values[0] if values else None
+
+    def json(self) -> object:
+        """The body as JSON (an empty body is ``{}``); ``None`` when it is not JSON."""
+        try:
+            return json.loads(self.body or b"{}")
+        except ValueError:
+            return None
+
+    def carries(self, token: str, metadata: object = None) -> bool:
+        """Whether the caller sent ``token``: as ``Authorization: Bearer``, or else as the
+        ``metadata`` a Flagger hook sends (its webhooks carry no headers of the user's).
+        Compared in constant time."""
+        sent = dict(self.headers).get(b"authorization", b"")
+        if compare_digest(sent, b"Bearer " + token.encode()):
+            return True
+        return isinstance(metadata, str) and compare_digest(metadata.encode(), token.encode())
+
+
+Handler = Callable[[Request], Awaitable[tuple[int, Mapping[str, Any]]]]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def asgi(handler: Handler) -> Callable[[dict[str, Any], Receive, Send], Awaitable[None]]:
+    """An ASGI application that reads the bounded body, calls ``handler``, answers JSON."""
+
+    async def app(scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        more = True
+        while more and len(body) <= MAX_BODY:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # hung up (or cut at the deadline): nothing is judged
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        document: Mapping[str, Any]
+        if len(body) > MAX_BODY:
+            status, document = 413, {"error": f"the body must be at most {MAX_BODY} bytes"}
+        else:
+            request = Request(
+                scope["method"], scope["path"], scope["query_string"], tuple(scope["headers"]), body
+            )
+            status, document = await handler(request)
+        data = json.dumps(document, sort_keys=True).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(data))]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": data})
+
+    return app
+
+
+def protocol(limits: Limits) -> type[asyncio.Protocol]:
+    """uvicorn's h11 protocol with the request deadline and the connection bounds."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    peers: Counter[str] = Counter()
+
+    class Bounded(H11Protocol):
+        _deadline: asyncio.TimerHandle | None = None
+        _peer: str | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            peer = self.client[0] if self.client else ""
+            if len(self.connections) > limits.connections or peers[peer] >= limits.per_peer:
+                transport.close()
+                return
+            self._peer = peer
+            peers[peer] += 1
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self._request_in():
+                self._disarm()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing() and not self._request_in():
+                self._arm()  # the next request on this connection has its own deadline
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            super().connection_lost(exc)
+            self._disarm()
+            if self._peer is not None:
+                peers[self._peer] -= 1
+                if not peers[self._peer]:
+                    del peers[self._peer]
+                self._peer = None
+
+        def _request_in(self) -> bool:
+            return self.conn.their_state in (h11.DONE, h11.MUST_CLOSE)
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._deadline = self.loop.call_later(limits.request_seconds, self.transport.close)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+    return Bounded
+
+
+def server(handler: Handler, host: str, port: int, limits: Limits) -> uvicorn.Server:
+    """A uvicorn server for ``handler``; ``.run()`` serves until it is told to stop."""
+    import uvicorn
+
+    config = uvicorn.Config(
+        asgi(handler), host=host, port=port, http=protocol(limits), loop="asyncio",
+        lifespan="off", access_log=False, log_level="warning", server_header=False,
+        timeout_keep_alive=5, timeout_graceful_shutdown=5, backlog=2048,
+    )  # fmt: skip
+    return uvicorn.Server(config)
