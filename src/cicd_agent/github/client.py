@@ -34,6 +34,7 @@ from cicd_agent.github.models import (
 from cicd_agent.github.retry import build_retry
 from cicd_agent.github.run_history import HistoryReader, Readers
 from cicd_agent.github.settings import GitHubSettings, check_api_url
+from cicd_agent.github.trust import Trust, read_trust, trust_of_commit
 from cicd_agent.runner.errors import GitHubWriteDenied
 from cicd_agent.runner.markdown import Neutral
 
@@ -162,8 +163,11 @@ class GitHubClient:
     def review_decisions(self, sha: str) -> list[ReviewDecision]:
         return pulls.review_decisions(self, sha)
 
-    def author_of_change(self, sha: str, base: str) -> tuple[str, tuple[str, ...]] | None:
-        return pulls.author_of_change(self, sha, base)
+    def trust_of_commit(self, sha: str) -> Trust | None:
+        return trust_of_commit(self, sha)
+
+    def landed_emails(self, login: str, base: str) -> tuple[str, ...]:
+        return pulls.landed_emails(self, login, base)
 
     def get_pull_request(self, number: int) -> PullRequestInfo:
         return pulls.get_pull_request(self, number)
@@ -186,6 +190,9 @@ class GitHubClient:
 
     def can_write(self, login: str) -> bool:
         return permissions.can_write(self, login)
+
+    def trust(self, number: int) -> Trust:
+        return read_trust(self, number)
 
     def react(self, kind: CommentKind, comment_id: int, content: Reaction) -> WriteOutcome:
         return reactions.react(self, kind, comment_id, content)

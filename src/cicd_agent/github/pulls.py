@@ -196,26 +196,31 @@ MAX_AUTHOR_COMMITS = 100
 """Past commits of a pull request's author read for the addresses GitHub links to them."""
 
 
-def author_of_change(client: Connection, sha: str, base: str) -> tuple[str, tuple[str, ...]] | None:
-    """The login of the author of the pull request that holds ``sha`` (GitHub authenticated
-    who opened it: no git text can claim it) and the e-mail addresses of that account's
-    commits in ``base``'s history (GitHub links a commit to an account only by an address the
-    account verified, and these commits already landed). None when no pull request holds it."""
+def pull_holding(client: Connection, sha: str) -> int | None:
+    """The number of the pull request that holds ``sha`` (the first GitHub lists with an
+    author), or None."""
+    return client.read(
+        f"finding the pull request of {sha[:12]}",
+        lambda: next(
+            (p.number for p in client.repository.get_commit(sha).get_pulls() if p.user), None
+        ),
+    )
 
-    def collect() -> tuple[str, tuple[str, ...]] | None:
-        pulls = [p for p in client.repository.get_commit(sha).get_pulls() if p.user is not None]
-        if not pulls:
-            return None
-        login = pulls[0].user.login
+
+def landed_emails(client: Connection, login: str, base: str) -> tuple[str, ...]:
+    """The e-mail addresses of ``login``'s commits in ``base``'s history (GitHub links a commit
+    to an account only by an address the account verified, and these commits already landed)."""
+
+    def collect() -> tuple[str, ...]:
         commits = client.repository.get_commits(sha=base, author=login)
         emails = {
             commit.commit.author.email.lower()
             for commit in islice(commits, MAX_AUTHOR_COMMITS)
             if commit.commit.author is not None and commit.commit.author.email
         }
-        return login, tuple(sorted(emails))
+        return tuple(sorted(emails))
 
-    return client.read(f"reading who opened the pull request of {sha[:12]}", collect)
+    return client.read(f"reading the commits of {login}", collect)
 
 
 def branch_exists(client: Connection, branch: str) -> bool:

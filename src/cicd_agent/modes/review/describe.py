@@ -251,10 +251,10 @@ def describe_pull_request(
     review = review_run or ctx
     change = describe_diff(facts.diff, facts.left_out)
     markdown = markdown_of(facts, change, ask_about(review, facts, change))
-    reason = _cannot_edit(review, pull.is_fork)
     client = ctx.github
+    reason = _cannot_edit(review, client)
     if reason or client is None:
-        return DescribeOutcome(markdown, "none", reason or "no GitHub token")
+        return DescribeOutcome(markdown, "none", reason)
     summary = client.find_issue_comment(pull.number, SUMMARY_KEY)
     described = parse(summary.body if summary else None).described
     shown = posted(markdown, allowed_links=ctx.own_links)
@@ -264,11 +264,16 @@ def describe_pull_request(
     return outcome
 
 
-def _cannot_edit(ctx: RunContext[object], is_fork: bool) -> str:
-    if is_fork:
-        return "a fork's pull request gets a read-only token"
+def _cannot_edit(ctx: RunContext[object], client: GitHubClient | None) -> str:
+    """Why the body is left as it is ("" when it may be edited). A fork's body is its
+    author's, whatever token this run holds: GitHub's answer says so (:attr:`RunContext.trust`),
+    not the event."""
     if ctx.options.dry_run:
         return "dry run: nothing was written"
+    if client is None:
+        return "no GitHub token"
+    if ctx.trust.is_fork:
+        return "the pull request comes from a fork (per GitHub): its body is left to its author"
     return ""
 
 
