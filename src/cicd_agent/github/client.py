@@ -24,7 +24,9 @@ from cicd_agent.github.comments import Found
 from cicd_agent.github.failures import translate, unreachable
 from cicd_agent.github.models import (
     ChangedFile,
+    FileChange,
     JobInfo,
+    PullBody,
     PullRequestInfo,
     ReviewComment,
     SentRequest,
@@ -108,9 +110,9 @@ class GitHubClient:
         except requests.RequestException as exc:
             raise unreachable(exc, action=action, api_url=self.api_url) from exc
 
-    def write_call(self, what: str, call: Callable[[], T]) -> T | None:
+    def _guarded(self, what: str, call: Callable[[], T]) -> T | None:
         """One write made through PyGithub's own objects (the Git Data API, a pull request),
-        under the policy of :meth:`write`: None, and ``what`` listed as skipped, when the
+        under the policy of :meth:`_send`: None, and ``what`` listed as skipped, when the
         token may not write or GitHub refuses it; other failures translated."""
         if not self.capability.can_write:
             self.capability.skipped.append(what)
@@ -127,7 +129,7 @@ class GitHubClient:
         except requests.RequestException as exc:
             raise unreachable(exc, action=what, api_url=self.api_url) from exc
 
-    def write(
+    def _send(
         self,
         what: str,
         method: Literal["POST", "PATCH", "PUT", "DELETE"],
@@ -136,13 +138,15 @@ class GitHubClient:
         *,
         status: Literal["created", "updated"],
     ) -> WriteOutcome:
-        """Send one write, or say why it was not sent; ``path`` is relative to the API root."""
+        """Send one write, or say why it was not sent; ``path`` is relative to the API root.
+        Private: ``body`` is any mapping, so only this package's call modules send, each
+        building it from neutral text; the public writers below take only typed values."""
         request = SentRequest(method, path, body)
         if self.dry_run:
             return WriteOutcome(what, "dry_run", (request,), reason="dry run: nothing was sent")
         # An empty body is sent as none: DELETE endpoints take no content at all.
         payload = dict(body) or None
-        answer = self.write_call(
+        answer = self._guarded(
             what, lambda: self._github.requester.requestJsonAndCheck(method, path, input=payload)
         )
         if answer is None:
@@ -289,17 +293,45 @@ class GitHubClient:
         return pulls.branch_exists(self, branch)
 
     def commit_files(
-        self, base_sha: str, files: Sequence[tuple[str, str | None, str]], message: str
-    ) -> str:
-        return pulls.commit_files(self, base_sha, files, message)
+        self, base_sha: str, files: Sequence[FileChange], message: Neutral
+    ) -> str | None:
+        """The new commit's SHA; None when the write was not made (``capability`` says why).
+        The message is neutral text: GitHub links the mentions and references in it."""
+        return self._guarded(
+            f"committing to {base_sha[:12]}",
+            lambda: pulls.commit_files(self, base_sha, files, message),
+        )
 
-    def create_branch(self, branch: str, sha: str) -> bool:
-        return pulls.create_branch(self, branch, sha)
+    def create_branch(self, branch: str, sha: str) -> bool | None:
+        """False when the branch exists already; None when the write was not made."""
+        return self._guarded(
+            f"creating the branch {branch}", lambda: pulls.create_branch(self, branch, sha)
+        )
 
-    def create_draft_pull(self, *, base: str, head: str, title: Neutral, body: Neutral) -> str:
-        """The new draft pull request's address."""
-        made = pulls.create_draft_pull(self, base=base, head=head, title=title, body=body)
-        return str(made.html_url)
+    def create_draft_pull(
+        self, *, base: str, head: str, title: Neutral, body: Neutral
+    ) -> str | None:
+        """The new draft pull request's address; None when the write was not made."""
+        made = self._guarded(
+            f"opening the draft pull request from {head}",
+            lambda: pulls.create_draft_pull(self, base=base, head=head, title=title, body=body),
+        )
+        return None if made is None else str(made.html_url)
+
+    def edit_pull_body(self, body: PullBody) -> WriteOutcome:
+        """Write ``body`` (GitHub's answer with our neutral section placed) as the pull
+        request's description."""
+        return pulls.edit_body(self, body)
+
+    def comment_on_pull(self, number: int, body: Neutral) -> WriteOutcome:
+        return comments.comment(self, body, number=number)
+
+    def comment_on_commit(self, sha: str, body: Neutral) -> WriteOutcome:
+        return comments.comment(self, body, sha=sha)
+
+    def edit_comment(self, comment_id: int, body: Neutral, *, on_pull: bool) -> WriteOutcome:
+        """Edit our comment ``comment_id`` (a pull request's conversation, else a commit's)."""
+        return comments.edit_comment(self, comment_id, body, on_pull=on_pull)
 
     # The calls of review (and its fork hand-off) not listed above.
     def find_issue_comment(self, number: int, key: str) -> Found | None:

@@ -162,6 +162,30 @@ def upsert_thread_reply(
     )
 
 
+def comment(client: Connection, body: Neutral, *, number: int = 0, sha: str = "") -> WriteOutcome:
+    """A new comment on pull request ``number``'s conversation, else on commit ``sha``."""
+    repo = client.repo_path
+    if number:
+        path, where = f"{repo}/issues/{number}/comments", f"#{number}"
+    else:
+        path, where = f"{repo}/commits/{sha}/comments", f"commit {sha[:12]}"
+    return client._send(f"commenting on {where}", "POST", path, {"body": body}, status="created")
+
+
+def edit_comment(
+    client: Connection, comment_id: int, body: Neutral, *, on_pull: bool
+) -> WriteOutcome:
+    """Edit comment ``comment_id`` of a pull request's conversation (``on_pull``) or a commit."""
+    where = "issues/comments" if on_pull else "comments"
+    return client._send(
+        f"updating comment {comment_id}",
+        "PATCH",
+        f"{client.repo_path}/{where}/{comment_id}",
+        {"body": body},
+        status="updated",
+    )
+
+
 def _upsert(
     client: Connection,
     where: str,
@@ -186,8 +210,8 @@ def _upsert(
         )
     if existing is None:
         posting = "replying" if noun == "reply" else "commenting"
-        return client.write(f"{posting} {where}", "POST", create_path, payload, status="created")
-    return client.write(
+        return client._send(f"{posting} {where}", "POST", create_path, payload, status="created")
+    return client._send(
         f"updating the {noun} {where}",
         "PATCH",
         edit_path.format(id=existing),

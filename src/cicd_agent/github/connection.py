@@ -1,4 +1,8 @@
-"""What the call modules need of GitHub: typed here, not by the facade that imports them."""
+"""What the call modules need of GitHub: typed here, not by the facade that imports them.
+
+``_send`` takes any body and is private to this package: the call modules build each body
+from :class:`~cicd_agent.runner.markdown.Neutral` text or GitHub's own answers, and the
+client's public methods take only those (tests/project/test_posting_typing.py)."""
 
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, Protocol, TypeVar
@@ -24,6 +28,6 @@ class Connection(Protocol):
     def own_login(self) -> str | None: ...
     def read(self, action: str, call: Callable[[], T]) -> T: ...
     def redirect_location(self, action: str, path: str) -> str: ...
-    def write(
+    def _send(
         self, what: str, method: Method, path: str, body: Body, *, status: Status
     ) -> WriteOutcome: ...

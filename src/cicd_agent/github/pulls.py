@@ -14,6 +14,8 @@ from github.PullRequestReview import PullRequestReview
 from cicd_agent.github.limits import COMMENT_BODY_MAX, PULL_BODY_MAX, fit
 from cicd_agent.github.models import (
     ChangedFile,
+    FileChange,
+    PullBody,
     PullRequestInfo,
     ReviewComment,
     ReviewDecision,
@@ -93,12 +95,23 @@ def create_review(
     }
     if commit_sha:
         payload["commit_id"] = commit_sha
-    return client.write(
+    return client._send(
         f"posting the review on pull request #{number}",
         "POST",
         f"{client.repo_path}/pulls/{number}/reviews",
         payload,
         status="created",
+    )
+
+
+def edit_body(client: Connection, body: PullBody) -> WriteOutcome:
+    number = body.pull.number
+    return client._send(
+        f"updating the description of pull request #{number}",
+        "PATCH",
+        f"{client.repo_path}/pulls/{number}",
+        {"body": body.text},
+        status="updated",
     )
 
 
@@ -125,7 +138,7 @@ def probe_review_comment(
     path = f"{client.repo_path}/pulls/{number}/reviews"
     body = {"commit_id": commit_sha, "body": "", "comments": [comment.payload()]}
     try:
-        pending = client.write(
+        pending = client._send(
             f"checking a review comment on #{number}", "POST", path, body, status="created"
         )
     except GitHubError as exc:
@@ -133,7 +146,7 @@ def probe_review_comment(
             return False
         raise
     if pending.id is not None:
-        client.write(
+        client._send(
             f"deleting the pending review on #{number}",
             "DELETE",
             f"{path}/{pending.id}",
@@ -235,15 +248,14 @@ def branch_exists(client: Connection, branch: str) -> bool:
 
 
 def commit_files(
-    client: Connection, base_sha: str, files: Sequence[tuple[str, str | None, str]], message: str
+    client: Connection, base_sha: str, files: Sequence[FileChange], message: Neutral
 ) -> str:
-    """A commit on ``base_sha`` whose tree changes ``files``, each ``(path, text, file mode)``
-    (text None: deleted); its SHA. PyGithub's calls: the caller runs them under the client's
-    write policy."""
+    """A commit on ``base_sha`` whose tree changes ``files`` (text None: deleted); its SHA.
+    PyGithub's calls: the client runs them under its write policy."""
     repo = client.repository
     base = repo.get_git_commit(base_sha)
     elements = []
-    for path, text, mode in files:
+    for path, text, mode in files:  # a FileChange unpacks as (path, text, mode)
         if text is None:
             elements.append(InputGitTreeElement(path, "100644", "blob", sha=None))
             continue

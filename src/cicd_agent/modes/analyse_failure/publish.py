@@ -159,28 +159,11 @@ def _occurrences(body: str, target: RunTarget) -> list[tuple[int, str]]:
 def _write(
     client: GitHubClient, target: RunTarget, existing: Existing | None, body: Neutral
 ) -> WriteOutcome:
-    payload = {"body": body}
-    repo = client.repo_path
     if existing is not None:
-        path = (
-            f"{repo}/issues/comments/{existing.id}"
-            if existing.on_pull
-            else f"{repo}/comments/{existing.id}"
-        )
-        return client.write(
-            "updating the failure comment", "PATCH", path, payload, status="updated"
-        )
+        return client.edit_comment(existing.id, body, on_pull=existing.on_pull)
     if target.pull_requests:
-        number = target.pull_requests[0]
-        return client.write(
-            f"commenting on #{number}", "POST", f"{repo}/issues/{number}/comments", payload,
-            status="created",
-        )  # fmt: skip
-    sha = target.head_sha
-    return client.write(
-        f"commenting on commit {sha[:12]}", "POST", f"{repo}/commits/{sha}/comments", payload,
-        status="created",
-    )  # fmt: skip
+        return client.comment_on_pull(target.pull_requests[0], body)
+    return client.comment_on_commit(target.head_sha, body)
 
 
 def _notify(

@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Literal
 
 from cicd_agent.analysis.description import GROUP_TITLES, ChangeFacts, describe_diff
 from cicd_agent.analysis.file_names import escaped
-from cicd_agent.analysis.pr_body import ModelText, place, render
+from cicd_agent.analysis.pr_body import ModelText, render
 from cicd_agent.github.limits import PULL_BODY_MAX
+from cicd_agent.github.models import PullBody
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
 from cicd_agent.modes.review.prompt import DescriptionAnswer
 from cicd_agent.modes.review.result import SUMMARY_KEY
@@ -188,19 +189,13 @@ def write_to_body(
     """Put ``markdown`` (neutral text) into the pull request's body: replace the section we
     placed before (``placed``: digests from our ledger), else append it. The body is read again right before
     the edit, so an edit the author made while we worked is kept."""
-    current = client.get_pull_request(number).body
-    new = place(current, number, markdown, placed)
+    body = PullBody(client.get_pull_request(number), markdown, tuple(placed))
+    new = body.placing
     if len(new.body) > PULL_BODY_MAX:
         return DescribeOutcome(markdown, "none", "the body would pass GitHub's size limit")
-    if new.body == current:  # nothing changed: no edit, no `edited` event, no notification
+    if new.body == body.pull.body:  # nothing changed: no edit, no `edited` event, no notification
         return DescribeOutcome(markdown, "body", digest=new.digest)
-    outcome = client.write(
-        f"updating the description of pull request #{number}",
-        "PATCH",
-        f"{client.repo_path}/pulls/{number}",
-        {"body": new.body},
-        status="updated",
-    )
+    outcome = client.edit_pull_body(body)
     if not outcome.done:
         return DescribeOutcome(markdown, "none", outcome.reason or outcome.status)
     return DescribeOutcome(markdown, "body", digest=new.digest, url=outcome.url)
