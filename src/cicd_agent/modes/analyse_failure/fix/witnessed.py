@@ -98,9 +98,7 @@ class Witness:
             WITNESS_VARIABLE: str(records),
             "CICD_FIX_WITNESS_TESTS": json.dumps(wanted),
             "PYTEST_ADDOPTS": shlex.join(["-p", self.module]),
-            GUARD_VARIABLE: json.dumps(
-                guarded
-            ),  # every patch: its audit hook watches a constant too
+            GUARD_VARIABLE: json.dumps(guarded),  # every patch: its audit hook watches a constant too
         }
 
 
