@@ -149,7 +149,7 @@ def test_every_writer_of_the_client_takes_only_typed_text() -> None:
     found = writers(_package())
     # the ones every mode relies on are among them (the search follows calls into modules)
     assert {"post_review", "upsert_issue_comment", "edit_pull_body", "react"} <= set(found)
-    assert {"create_draft_pull", "commit_files", "comment_on_commit", "edit_comment"} <= set(found)
+    assert {"create_draft_pull", "commit_files", "upsert_commit_comment"} <= set(found)
     assert not {"get_pull_request", "trust", "can_write"} & set(found)  # reads are not writers
     assert [bad for method in found.values() for bad in untyped(method)] == []
 

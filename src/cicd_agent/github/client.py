@@ -218,6 +218,11 @@ class GitHubClient:
     ) -> WriteOutcome:
         return comments.upsert_issue_comment(self, number, key, body, reply=reply, found=found)
 
+    def upsert_commit_comment(
+        self, sha: str, key: str, body: Neutral, *, found: Found | None = None
+    ) -> WriteOutcome:
+        return comments.upsert_commit_comment(self, sha, key, body, found=found)
+
     def upsert_thread_reply(
         self, number: int, thread: int, key: str, body: Neutral
     ) -> WriteOutcome:
@@ -322,16 +327,6 @@ class GitHubClient:
         """Write ``body`` (GitHub's answer with our neutral section placed) as the pull
         request's description."""
         return pulls.edit_body(self, body)
-
-    def comment_on_pull(self, number: int, body: Neutral) -> WriteOutcome:
-        return comments.comment(self, body, number=number)
-
-    def comment_on_commit(self, sha: str, body: Neutral) -> WriteOutcome:
-        return comments.comment(self, body, sha=sha)
-
-    def edit_comment(self, comment_id: int, body: Neutral, *, on_pull: bool) -> WriteOutcome:
-        """Edit our comment ``comment_id`` (a pull request's conversation, else a commit's)."""
-        return comments.edit_comment(self, comment_id, body, on_pull=on_pull)
 
     # The calls of review (and its fork hand-off) not listed above.
     def find_issue_comment(self, number: int, key: str) -> Found | None:

@@ -162,27 +162,20 @@ def upsert_thread_reply(
     )
 
 
-def comment(client: Connection, body: Neutral, *, number: int = 0, sha: str = "") -> WriteOutcome:
-    """A new comment on pull request ``number``'s conversation, else on commit ``sha``."""
-    repo = client.repo_path
-    if number:
-        path, where = f"{repo}/issues/{number}/comments", f"#{number}"
-    else:
-        path, where = f"{repo}/commits/{sha}/comments", f"commit {sha[:12]}"
-    return client._send(f"commenting on {where}", "POST", path, {"body": body}, status="created")
-
-
-def edit_comment(
-    client: Connection, comment_id: int, body: Neutral, *, on_pull: bool
+def upsert_commit_comment(
+    client: Connection, sha: str, key: str, body: Neutral, *, found: Found | None = None
 ) -> WriteOutcome:
-    """Edit comment ``comment_id`` of a pull request's conversation (``on_pull``) or a commit."""
-    where = "issues/comments" if on_pull else "comments"
-    return client._send(
-        f"updating comment {comment_id}",
-        "PATCH",
-        f"{client.repo_path}/{where}/{comment_id}",
-        {"body": body},
-        status="updated",
+    """Create or update our comment on commit ``sha`` (``found``: as :func:`upsert_issue_comment`)."""
+    return _upsert(
+        client,
+        f"on commit {sha[:12]}",
+        lambda: client.repository.get_commit(sha).get_comments(),
+        create_path=f"{client.repo_path}/commits/{sha}/comments",
+        edit_path=f"{client.repo_path}/comments/{{id}}",
+        key=key,
+        body=body,
+        noun="comment",
+        known=None if found is None else found.id,
     )
 
 

@@ -100,10 +100,6 @@ class PullBody:
     def placing(self) -> Placed:
         return place(self.pull.body, self.pull.number, self.section, self.placed)
 
-    @property
-    def text(self) -> str:
-        return self.placing.body
-
 
 @dataclass(frozen=True)
 class ChangedFile:

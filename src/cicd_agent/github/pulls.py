@@ -110,7 +110,7 @@ def edit_body(client: Connection, body: PullBody) -> WriteOutcome:
         f"updating the description of pull request #{number}",
         "PATCH",
         f"{client.repo_path}/pulls/{number}",
-        {"body": body.text},
+        {"body": body.placing.body},
         status="updated",
     )
 

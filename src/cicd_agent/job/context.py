@@ -206,9 +206,8 @@ class RunContext(Generic[OptionsT_co]):
 
     @cached_property
     def trust(self) -> Trust:
-        """Whom the event's pull request came from, as GitHub's API answers (read once a run,
-        by number: :func:`cicd_agent.github.trust.read_trust`). Trusted with nothing when there
-        is no pull request, no token or no answer, so every reader fails closed."""
+        """Whom the event's pull request came from, as GitHub's API answers (read once a run, by
+        number); trusted with nothing without a pull request, a token or an answer."""
         from cicd_agent.github.trust import Trust
 
         pull = self.event.pull_request if self.has_event else None
@@ -218,8 +217,7 @@ class RunContext(Generic[OptionsT_co]):
             return self.github.trust(pull.number)
         except ExternalServiceError as exc:
             self.note(
-                f"Who opened the pull request could not be read ({exc.message}): its code is "
-                "trusted with nothing."
+                f"Who opened the pull request is unknown ({exc.message}): trusted with nothing."
             )
             return Trust.unknown()
 

@@ -35,15 +35,15 @@ REPO = "/repos/octocat/Hello-World"
 SRC = REPO_ROOT / "src" / "cicd_agent"
 WORKFLOW = ".github/workflows/triage.yml"
 DANGEROUS = """\
-name: triage
+name: label
 on:
   pull_request_target:  # zizmor: ignore[dangerous-triggers]
 permissions: {}
 jobs:
-  triage:
+  label:
     runs-on: ubuntu-latest
     steps:
-      - run: echo triage
+      - run: echo label
 """
 
 
