@@ -159,7 +159,8 @@ def test_every_writer_of_the_client_takes_only_typed_text() -> None:
     [
         "def post_note(self, number: int, body: str) -> None:\n"
         "    self._send('x', 'POST', 'p', {'body': body}, status='created')",
-        "def put(self, body: Mapping[str, Any]) -> None:\n    comments.comment(self, body)",
+        "def put(self, body: Mapping[str, Any]) -> None:\n"
+        "    comments.upsert_commit_comment(self, 'sha', 'key', body)",
         "def edit(self, number: int, text: str | None) -> None:\n    self.react(1, number, 'x')",
     ],
 )
@@ -222,7 +223,7 @@ def post(client: GitHubClient, runner: RunnerIO, model_text: str, anything: Any)
     upsert_thread_reply(client, 1, 2, "key", text)
     write_to_body(client, 1, text, [])
     create_draft_pull(client, base="main", head="fix", title=text, body=text)
-    PullBody(anything, text)
+    PullBody(1, anything, text)
     runner.write_summary(text)
     post_message("https://hooks.example/x", SLACK)
     # every writer of the client, as the inspection finds them

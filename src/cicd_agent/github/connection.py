@@ -1,8 +1,4 @@
-"""What the call modules need of GitHub: typed here, not by the facade that imports them.
-
-``_send`` takes any body and is private to this package: the call modules build each body
-from :class:`~cicd_agent.runner.markdown.Neutral` text or GitHub's own answers, and the
-client's public methods take only those (tests/project/test_posting_typing.py)."""
+"""What the call modules need of GitHub: typed here, not by the facade that imports them."""
 
 from collections.abc import Callable, Mapping
 from typing import Any, Literal, Protocol, TypeVar

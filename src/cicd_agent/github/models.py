@@ -87,18 +87,19 @@ class FileChange(NamedTuple):
 
 @dataclass(frozen=True)
 class PullBody:
-    """A pull request's description as we write it back: GitHub's answer (``pull``, read right
-    before the edit, whose body is the author's and kept as it is) with our neutral
-    ``section`` placed in it (:func:`cicd_agent.analysis.pr_body.place`: replacing the one we
-    placed before, whose digests ``placed`` holds, else appended)."""
+    """Pull request ``number``'s description as we write it back: the body GitHub answered
+    (``answered``, read right before the edit: the author's text, kept as it is) with our
+    neutral ``section`` placed in it (:func:`cicd_agent.analysis.pr_body.place`: replacing the
+    one we placed before, whose digests ``placed`` holds, else appended)."""
 
-    pull: PullRequestInfo
+    number: int
+    answered: str
     section: Neutral
     placed: Collection[str] = ()
 
     @property
     def placing(self) -> Placed:
-        return place(self.pull.body, self.pull.number, self.section, self.placed)
+        return place(self.answered, self.number, self.section, self.placed)
 
 
 @dataclass(frozen=True)

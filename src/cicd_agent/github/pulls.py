@@ -105,7 +105,7 @@ def create_review(
 
 
 def edit_body(client: Connection, body: PullBody) -> WriteOutcome:
-    number = body.pull.number
+    number = body.number
     return client._send(
         f"updating the description of pull request #{number}",
         "PATCH",

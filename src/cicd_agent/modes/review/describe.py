@@ -189,11 +189,11 @@ def write_to_body(
     """Put ``markdown`` (neutral text) into the pull request's body: replace the section we
     placed before (``placed``: digests from our ledger), else append it. The body is read again right before
     the edit, so an edit the author made while we worked is kept."""
-    body = PullBody(client.get_pull_request(number), markdown, tuple(placed))
+    body = PullBody(number, client.get_pull_request(number).body, markdown, tuple(placed))
     new = body.placing
     if len(new.body) > PULL_BODY_MAX:
         return DescribeOutcome(markdown, "none", "the body would pass GitHub's size limit")
-    if new.body == body.pull.body:  # nothing changed: no edit, no `edited` event, no notification
+    if new.body == body.answered:  # nothing changed: no edit, no `edited` event, no notification
         return DescribeOutcome(markdown, "body", digest=new.digest)
     outcome = client.edit_pull_body(body)
     if not outcome.done:
