@@ -1,6 +1,9 @@
 """Posting is typed: mypy --strict rejects a plain ``str`` at every poster (GitHub, the job
 summary, Slack), including text that was neutralised and then flattened, stripped or cut
-(issue 42)."""
+(issue 42). The GitHub client's writers are found by inspecting it (issue 54): every public
+method whose calls reach the client's private senders (``_send``, ``_guarded``) is a writer,
+takes no ``Mapping`` body and no text but :class:`Neutral` or a typed value built from GitHub's
+answers, and each of its neutral parameters is handed raw text in the mypy check."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import ast
 import os
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,14 +20,193 @@ from mypy import api
 from tests.harness.payloads import REPO_ROOT
 
 SRC = REPO_ROOT / "src"
+GITHUB = SRC / "cicd_agent" / "github"
+SENDERS = frozenset({"_send", "_guarded"})
+"""The client's private senders: the only way a request that writes leaves it."""
+NAMES = frozenset(
+    {"sha", "head_sha", "base_sha", "commit_sha", "branch", "base", "head", "key", "name", "login"}
+)
+"""Plain ``str`` parameters a writer may take: names of things on GitHub, not posted text."""
+RAW = ("Mapping", "dict", "Any", "object")
+"""Annotations that would let any body through."""
+
+
+def _package() -> dict[str, ast.Module]:
+    return {path.stem: ast.parse(path.read_text(encoding="utf-8")) for path in GITHUB.glob("*.py")}
+
+
+def _client(tree: ast.Module) -> ast.ClassDef:
+    return next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "GitHubClient")
+
+
+class _Calls:
+    """Which functions of the github package reach a private sender, following calls made
+    by name: ``self.m()`` in the client, ``module.f(...)`` and ``f(...)`` (imported or local)."""
+
+    def __init__(self, modules: dict[str, ast.Module], client: ast.ClassDef) -> None:
+        self.modules = modules
+        self.methods = {
+            n.name: n for n in client.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        }
+        self.memo: dict[tuple[str, str], bool] = {}
+
+    def _function(self, module: str, name: str) -> ast.AST | None:
+        if module == "client" and name in self.methods:
+            return self.methods[name]
+        tree = self.modules.get(module)
+        if tree is None:
+            return None
+        return next(
+            (n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name), None
+        )
+
+    def _imports(self, module: str) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+        """Module aliases (``pulls``) and imported functions (``read_trust``) of ``module``."""
+        aliases: dict[str, str] = {}
+        names: dict[str, tuple[str, str]] = {}
+        for node in ast.walk(self.modules[module]):
+            if isinstance(node, ast.ImportFrom) and node.module == "cicd_agent.github":
+                aliases.update({a.asname or a.name: a.name for a in node.names})
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "cicd_agent.github."
+            ):
+                source = (node.module or "").rsplit(".", 1)[1]
+                names.update({a.asname or a.name: (source, a.name) for a in node.names})
+        return aliases, names
+
+    def _callees(self, module: str, function: ast.AST) -> Iterator[tuple[str, str]]:
+        aliases, names = self._imports(module)
+        for node in ast.walk(function):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                owner = func.value.id
+                if owner == "self":
+                    yield "client", func.attr
+                elif owner in aliases:
+                    yield aliases[owner], func.attr
+            elif isinstance(func, ast.Name):
+                yield names.get(func.id, (module, func.id))
+
+    def writes(self, module: str, name: str) -> bool:
+        key = (module, name)
+        if key not in self.memo:
+            self.memo[key] = False  # a cycle adds nothing
+            function = self._function(module, name)
+            self.memo[key] = function is not None and (
+                any(
+                    isinstance(n, ast.Call)
+                    and isinstance(n.func, ast.Attribute)
+                    and n.func.attr in SENDERS
+                    for n in ast.walk(function)
+                )
+                or any(self.writes(*callee) for callee in self._callees(module, function))
+            )
+        return self.memo[key]
+
+
+def writers(modules: dict[str, ast.Module]) -> dict[str, ast.FunctionDef]:
+    """The client's public methods that write, found by following their calls."""
+    client = _client(modules["client"])
+    calls = _Calls(modules, client)
+    return {
+        name: method
+        for name, method in calls.methods.items()
+        if not name.startswith("_") and isinstance(method, ast.FunctionDef)
+        if calls.writes("client", name)
+    }
+
+
+def untyped(method: ast.FunctionDef) -> list[str]:
+    """The parameters of a writer that would let untyped text or a raw body through."""
+    arguments = method.args
+    found = []
+    for argument in [*arguments.args, *arguments.kwonlyargs][1:]:
+        annotation = ast.unparse(argument.annotation) if argument.annotation else "Any"
+        parts = set(re.findall(r"\w+", annotation))
+        if parts & set(RAW) or ("str" in parts and argument.arg not in NAMES):
+            found.append(f"{method.name}({argument.arg}: {annotation})")
+    return found
+
+
+def test_the_client_has_no_public_raw_writer() -> None:
+    from cicd_agent.github.client import GitHubClient
+
+    assert not hasattr(GitHubClient, "write") and not hasattr(GitHubClient, "write_call")
+    public = [n for n in _client(_package()["client"]).body if isinstance(n, ast.FunctionDef)]
+    raw = [
+        f"{m.name}({a.arg})"
+        for m in public
+        if not m.name.startswith("_")
+        for a in [*m.args.args, *m.args.kwonlyargs]
+        if a.annotation is not None and "Mapping" in ast.unparse(a.annotation)
+    ]
+    assert raw == []
+
+
+def test_every_writer_of_the_client_takes_only_typed_text() -> None:
+    found = writers(_package())
+    # the ones every mode relies on are among them (the search follows calls into modules)
+    assert {"post_review", "upsert_issue_comment", "edit_pull_body", "react"} <= set(found)
+    assert {"create_draft_pull", "commit_files", "upsert_commit_comment"} <= set(found)
+    assert not {"get_pull_request", "trust", "can_write"} & set(found)  # reads are not writers
+    assert [bad for method in found.values() for bad in untyped(method)] == []
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        "def post_note(self, number: int, body: str) -> None:\n"
+        "    self._send('x', 'POST', 'p', {'body': body}, status='created')",
+        "def put(self, body: Mapping[str, Any]) -> None:\n"
+        "    comments.upsert_commit_comment(self, 'sha', 'key', body)",
+        "def edit(self, number: int, text: str | None) -> None:\n    self.react(1, number, 'x')",
+    ],
+)
+def test_a_new_public_writer_taking_text_or_a_mapping_is_caught(method: str) -> None:
+    """The inspection finds a writer however it reaches a sender, and refuses its raw text."""
+    modules = _package()
+    client = _client(modules["client"])
+    added = ast.parse(method).body[0]
+    assert isinstance(added, ast.FunctionDef)
+    client.body.append(added)
+    found = writers(modules)
+    assert added.name in found
+    assert untyped(found[added.name]) != []
+
+
+def _calls_of_writers() -> str:
+    """One call per writer of the client, the text under test at each of its Neutral
+    parameters and anything elsewhere: mypy must reject each such text that is not neutral."""
+    lines = []
+    for name, method in sorted(writers(_package()).items()):
+        given = [
+            f"{a.arg}=text" if ast.unparse(a.annotation or ast.Name("Any")) == "Neutral"
+            else f"{a.arg}=anything"
+            for a in [*method.args.args, *method.args.kwonlyargs][1:]
+        ]  # fmt: skip
+        lines.append(f"    client.{name}({', '.join(given)})")
+    return "\n".join(lines)
+
+
+def _neutral_parameters() -> int:
+    return sum(
+        ast.unparse(a.annotation or ast.Name("Any")) == "Neutral"
+        for method in writers(_package()).values()
+        for a in [*method.args.args, *method.args.kwonlyargs]
+    )
+
 
 MODULE = """
 from __future__ import annotations
 
+from typing import Any
+
 from cicd_agent.github.checks import publish_check_run
 from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.comments import upsert_issue_comment, upsert_thread_reply
-from cicd_agent.github.models import ReviewComment
+from cicd_agent.github.models import PullBody, ReviewComment
 from cicd_agent.github.pulls import create_draft_pull, create_review
 from cicd_agent.modes.review.describe import write_to_body
 from cicd_agent.notify import post_message, slack_text
@@ -31,7 +214,7 @@ from cicd_agent.runner.markdown import neutralise, posted
 from cicd_agent.runner.runner_io import RunnerIO
 
 
-def post(client: GitHubClient, runner: RunnerIO, model_text: str) -> None:
+def post(client: GitHubClient, runner: RunnerIO, model_text: str, anything: Any) -> None:
     text = TEXT
     create_review(client, 1, body=text, comments=[ReviewComment("a.py", 1, text)])
     publish_check_run(client, name="n", head_sha="0" * 40, title=text, summary=text,
@@ -40,17 +223,15 @@ def post(client: GitHubClient, runner: RunnerIO, model_text: str) -> None:
     upsert_thread_reply(client, 1, 2, "key", text)
     write_to_body(client, 1, text, [])
     create_draft_pull(client, base="main", head="fix", title=text, body=text)
+    PullBody(1, anything, text)
     runner.write_summary(text)
     post_message("https://hooks.example/x", SLACK)
-    # the client's methods, which the modes call
-    client.post_review(1, body=text, event="COMMENT", comments=[ReviewComment("a.py", 1, text)],
-                       commit_sha="0" * 40)
-    client.publish_check_run(name="n", head_sha="0" * 40, title=text, summary=text,
-                             conclusion="success", annotations=[])
-    client.upsert_issue_comment(1, "key", text)
+    # every writer of the client, as the inspection finds them
+CLIENT_CALLS
 """
-POSTERS = 17
-"""Texts handed to a poster in ``MODULE``: each is one error when the text is not neutral."""
+POSTERS = 13
+"""Texts handed to a poster in ``MODULE`` besides the client's writers: each is one error
+when the text is not neutral."""
 
 
 def _mypy(tmp_path: Path, texts: dict[str, tuple[str, str]]) -> str:
@@ -58,7 +239,8 @@ def _mypy(tmp_path: Path, texts: dict[str, tuple[str, str]]) -> str:
     modules = []
     for name, (text, slack) in texts.items():
         module = tmp_path / f"{name}.py"
-        module.write_text(MODULE.replace("TEXT", text).replace("SLACK", slack))
+        source = MODULE.replace("CLIENT_CALLS", _calls_of_writers())
+        module.write_text(source.replace("TEXT", text).replace("SLACK", slack))
         modules.append(str(module))
     os.environ["MYPYPATH"] = str(SRC)
     limit = sys.getrecursionlimit()  # mypy raises it for the whole process: later tests need ours
@@ -83,7 +265,8 @@ def test_only_neutral_text_reaches_a_poster(tmp_path: Path) -> None:
     errors = [line for line in report.splitlines() if ": error:" in line]
     for name in texts:
         found = [line for line in errors if line.startswith(str(tmp_path / f"{name}.py"))]
-        assert len(found) == (0 if name == "neutral" else POSTERS), (name, report)
+        expected = POSTERS + _neutral_parameters()
+        assert len(found) == (0 if name == "neutral" else expected), (name, report)
     assert all(re.search('expected "(Neutral|SlackText)', line) for line in errors), report
 
 

@@ -56,7 +56,7 @@ def publish_check_run(
         output["text"] = fit(text, CHECK_SUMMARY_MAX)
     outcomes: list[WriteOutcome] = []
     if existing is None:
-        created = client.write(
+        created = client._send(
             what,
             "POST",
             f"{client.repo_path}/check-runs",
@@ -75,7 +75,7 @@ def publish_check_run(
         if index == len(batches) - 1:
             body |= {"status": "completed", "conclusion": conclusion}
         outcomes.append(
-            client.write(
+            client._send(
                 what, "PATCH", f"{client.repo_path}/check-runs/{run_ref}", body, status="updated"
             )
         )

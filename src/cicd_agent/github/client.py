@@ -24,7 +24,9 @@ from cicd_agent.github.comments import Found
 from cicd_agent.github.failures import translate, unreachable
 from cicd_agent.github.models import (
     ChangedFile,
+    FileChange,
     JobInfo,
+    PullBody,
     PullRequestInfo,
     ReviewComment,
     SentRequest,
@@ -34,6 +36,7 @@ from cicd_agent.github.models import (
 from cicd_agent.github.retry import build_retry
 from cicd_agent.github.run_history import HistoryReader, Readers
 from cicd_agent.github.settings import GitHubSettings, check_api_url
+from cicd_agent.github.trust import Trust, read_trust, trust_of_commit
 from cicd_agent.runner.errors import GitHubWriteDenied
 from cicd_agent.runner.markdown import Neutral
 
@@ -107,9 +110,9 @@ class GitHubClient:
         except requests.RequestException as exc:
             raise unreachable(exc, action=action, api_url=self.api_url) from exc
 
-    def write_call(self, what: str, call: Callable[[], T]) -> T | None:
+    def _guarded(self, what: str, call: Callable[[], T]) -> T | None:
         """One write made through PyGithub's own objects (the Git Data API, a pull request),
-        under the policy of :meth:`write`: None, and ``what`` listed as skipped, when the
+        under the policy of :meth:`_send`: None, and ``what`` listed as skipped, when the
         token may not write or GitHub refuses it; other failures translated."""
         if not self.capability.can_write:
             self.capability.skipped.append(what)
@@ -126,7 +129,7 @@ class GitHubClient:
         except requests.RequestException as exc:
             raise unreachable(exc, action=what, api_url=self.api_url) from exc
 
-    def write(
+    def _send(
         self,
         what: str,
         method: Literal["POST", "PATCH", "PUT", "DELETE"],
@@ -135,13 +138,15 @@ class GitHubClient:
         *,
         status: Literal["created", "updated"],
     ) -> WriteOutcome:
-        """Send one write, or say why it was not sent; ``path`` is relative to the API root."""
+        """Send one write, or say why it was not sent; ``path`` is relative to the API root.
+        Private: ``body`` is any mapping, so only this package's call modules send, each
+        building it from neutral text; the public writers below take only typed values."""
         request = SentRequest(method, path, body)
         if self.dry_run:
             return WriteOutcome(what, "dry_run", (request,), reason="dry run: nothing was sent")
         # An empty body is sent as none: DELETE endpoints take no content at all.
         payload = dict(body) or None
-        answer = self.write_call(
+        answer = self._guarded(
             what, lambda: self._github.requester.requestJsonAndCheck(method, path, input=payload)
         )
         if answer is None:
@@ -162,8 +167,11 @@ class GitHubClient:
     def review_decisions(self, sha: str) -> list[ReviewDecision]:
         return pulls.review_decisions(self, sha)
 
-    def author_of_change(self, sha: str, base: str) -> tuple[str, tuple[str, ...]] | None:
-        return pulls.author_of_change(self, sha, base)
+    def trust_of_commit(self, sha: str) -> Trust | None:
+        return trust_of_commit(self, sha)
+
+    def landed_emails(self, login: str, base: str) -> tuple[str, ...]:
+        return pulls.landed_emails(self, login, base)
 
     def get_pull_request(self, number: int) -> PullRequestInfo:
         return pulls.get_pull_request(self, number)
@@ -187,6 +195,9 @@ class GitHubClient:
     def can_write(self, login: str) -> bool:
         return permissions.can_write(self, login)
 
+    def trust(self, number: int) -> Trust:
+        return read_trust(self, number)
+
     def react(self, kind: CommentKind, comment_id: int, content: Reaction) -> WriteOutcome:
         return reactions.react(self, kind, comment_id, content)
 
@@ -206,6 +217,11 @@ class GitHubClient:
         found: Found | None = None,
     ) -> WriteOutcome:
         return comments.upsert_issue_comment(self, number, key, body, reply=reply, found=found)
+
+    def upsert_commit_comment(
+        self, sha: str, key: str, body: Neutral, *, found: Found | None = None
+    ) -> WriteOutcome:
+        return comments.upsert_commit_comment(self, sha, key, body, found=found)
 
     def upsert_thread_reply(
         self, number: int, thread: int, key: str, body: Neutral
@@ -282,17 +298,35 @@ class GitHubClient:
         return pulls.branch_exists(self, branch)
 
     def commit_files(
-        self, base_sha: str, files: Sequence[tuple[str, str | None, str]], message: str
-    ) -> str:
-        return pulls.commit_files(self, base_sha, files, message)
+        self, base_sha: str, files: Sequence[FileChange], message: Neutral
+    ) -> str | None:
+        """The new commit's SHA; None when the write was not made (``capability`` says why).
+        The message is neutral text: GitHub links the mentions and references in it."""
+        return self._guarded(
+            f"committing to {base_sha[:12]}",
+            lambda: pulls.commit_files(self, base_sha, files, message),
+        )
 
-    def create_branch(self, branch: str, sha: str) -> bool:
-        return pulls.create_branch(self, branch, sha)
+    def create_branch(self, branch: str, sha: str) -> bool | None:
+        """False when the branch exists already; None when the write was not made."""
+        return self._guarded(
+            f"creating the branch {branch}", lambda: pulls.create_branch(self, branch, sha)
+        )
 
-    def create_draft_pull(self, *, base: str, head: str, title: Neutral, body: Neutral) -> str:
-        """The new draft pull request's address."""
-        made = pulls.create_draft_pull(self, base=base, head=head, title=title, body=body)
-        return str(made.html_url)
+    def create_draft_pull(
+        self, *, base: str, head: str, title: Neutral, body: Neutral
+    ) -> str | None:
+        """The new draft pull request's address; None when the write was not made."""
+        made = self._guarded(
+            f"opening the draft pull request from {head}",
+            lambda: pulls.create_draft_pull(self, base=base, head=head, title=title, body=body),
+        )
+        return None if made is None else str(made.html_url)
+
+    def edit_pull_body(self, body: PullBody) -> WriteOutcome:
+        """Write ``body`` (GitHub's answer with our neutral section placed) as the pull
+        request's description."""
+        return pulls.edit_body(self, body)
 
     # The calls of review (and its fork hand-off) not listed above.
     def find_issue_comment(self, number: int, key: str) -> Found | None:

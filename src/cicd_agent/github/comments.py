@@ -132,17 +132,12 @@ def upsert_issue_comment(
     """Create or update our comment on issue or pull request ``number`` (``reply``: it answers
     a comment there, and the run's notes say so). ``found``: the comment as this run already
     listed it (:func:`find_issue_comment`), edited without listing again."""
+    repo, noun = client.repo_path, "reply" if reply else "comment"
     return _upsert(
-        client,
-        f"on #{number}",
-        lambda: client.repository.get_issue(number).get_comments(),
-        create_path=f"{client.repo_path}/issues/{number}/comments",
-        edit_path=f"{client.repo_path}/issues/comments/{{id}}",
-        key=key,
-        body=body,
-        noun="reply" if reply else "comment",
-        known=None if found is None else found.id,
-    )
+        client, f"on #{number}", lambda: client.repository.get_issue(number).get_comments(),
+        (f"{repo}/issues/{number}/comments", f"{repo}/issues/comments/{{id}}"),
+        key=key, body=body, noun=noun, found=found,
+    )  # fmt: skip
 
 
 def upsert_thread_reply(
@@ -150,44 +145,54 @@ def upsert_thread_reply(
 ) -> WriteOutcome:
     """Create or update our reply in the review thread of pull request ``number`` whose first
     comment is ``thread`` (GitHub threads replies under the first comment only)."""
+    repo = client.repo_path
     return _upsert(
-        client,
-        f"in a review thread of #{number}",
+        client, f"in a review thread of #{number}",
         lambda: client.repository.get_pull(number).get_review_comments(),
-        create_path=f"{client.repo_path}/pulls/{number}/comments/{thread}/replies",
-        edit_path=f"{client.repo_path}/pulls/comments/{{id}}",
-        key=key,
-        body=body,
-        noun="reply",
-    )
+        (f"{repo}/pulls/{number}/comments/{thread}/replies", f"{repo}/pulls/comments/{{id}}"),
+        key=key, body=body, noun="reply",
+    )  # fmt: skip
+
+
+def upsert_commit_comment(
+    client: Connection, sha: str, key: str, body: Neutral, *, found: Found | None = None
+) -> WriteOutcome:
+    """Create or update our comment on commit ``sha`` (``found``: as :func:`upsert_issue_comment`)."""
+    repo = client.repo_path
+    return _upsert(
+        client, f"on commit {sha[:12]}", lambda: client.repository.get_commit(sha).get_comments(),
+        (f"{repo}/commits/{sha}/comments", f"{repo}/comments/{{id}}"),
+        key=key, body=body, noun="comment", found=found,
+    )  # fmt: skip
 
 
 def _upsert(
     client: Connection,
     where: str,
     comments: Callable[[], Iterable[_Comment]],
+    paths: tuple[str, str],
     *,
-    create_path: str,
-    edit_path: str,
     key: str,
     body: Neutral,
     noun: str,
-    known: int | None = None,
+    found: Found | None = None,
 ) -> WriteOutcome:
     """Edit the comment we posted before under ``key``, or post it: never a second copy.
-    ``where`` (``on #7``) and ``noun`` word the run's notes. ``known``: its id, as this run
-    listed it earlier. Without one the comments are listed right before posting, not trusting
-    an earlier "none": a run that started meanwhile may have posted it since."""
+    ``where`` (``on #7``) and ``noun`` word the run's notes; ``paths``: where to post one and
+    where to edit one (``{id}``). ``found``: it, as this run listed it earlier. Without it the
+    comments are listed right before posting, not trusting an earlier "none": a run that
+    started meanwhile may have posted it since."""
+    create_path, edit_path = paths
     payload = {"body": with_marker(body, key)}
-    existing = known
+    existing = None if found is None else found.id
     if existing is None:
         existing = client.read(
             f"listing the comments {where}", lambda: _id(_find(client, comments(), key))
         )
     if existing is None:
         posting = "replying" if noun == "reply" else "commenting"
-        return client.write(f"{posting} {where}", "POST", create_path, payload, status="created")
-    return client.write(
+        return client._send(f"{posting} {where}", "POST", create_path, payload, status="created")
+    return client._send(
         f"updating the {noun} {where}",
         "PATCH",
         edit_path.format(id=existing),

@@ -14,6 +14,8 @@ from github.PullRequestReview import PullRequestReview
 from cicd_agent.github.limits import COMMENT_BODY_MAX, PULL_BODY_MAX, fit
 from cicd_agent.github.models import (
     ChangedFile,
+    FileChange,
+    PullBody,
     PullRequestInfo,
     ReviewComment,
     ReviewDecision,
@@ -93,12 +95,23 @@ def create_review(
     }
     if commit_sha:
         payload["commit_id"] = commit_sha
-    return client.write(
+    return client._send(
         f"posting the review on pull request #{number}",
         "POST",
         f"{client.repo_path}/pulls/{number}/reviews",
         payload,
         status="created",
+    )
+
+
+def edit_body(client: Connection, body: PullBody) -> WriteOutcome:
+    number = body.number
+    return client._send(
+        f"updating the description of pull request #{number}",
+        "PATCH",
+        f"{client.repo_path}/pulls/{number}",
+        {"body": body.placing.body},
+        status="updated",
     )
 
 
@@ -125,7 +138,7 @@ def probe_review_comment(
     path = f"{client.repo_path}/pulls/{number}/reviews"
     body = {"commit_id": commit_sha, "body": "", "comments": [comment.payload()]}
     try:
-        pending = client.write(
+        pending = client._send(
             f"checking a review comment on #{number}", "POST", path, body, status="created"
         )
     except GitHubError as exc:
@@ -133,7 +146,7 @@ def probe_review_comment(
             return False
         raise
     if pending.id is not None:
-        client.write(
+        client._send(
             f"deleting the pending review on #{number}",
             "DELETE",
             f"{path}/{pending.id}",
@@ -196,26 +209,31 @@ MAX_AUTHOR_COMMITS = 100
 """Past commits of a pull request's author read for the addresses GitHub links to them."""
 
 
-def author_of_change(client: Connection, sha: str, base: str) -> tuple[str, tuple[str, ...]] | None:
-    """The login of the author of the pull request that holds ``sha`` (GitHub authenticated
-    who opened it: no git text can claim it) and the e-mail addresses of that account's
-    commits in ``base``'s history (GitHub links a commit to an account only by an address the
-    account verified, and these commits already landed). None when no pull request holds it."""
+def pull_holding(client: Connection, sha: str) -> int | None:
+    """The number of the pull request that holds ``sha`` (the first GitHub lists with an
+    author), or None."""
+    return client.read(
+        f"finding the pull request of {sha[:12]}",
+        lambda: next(
+            (p.number for p in client.repository.get_commit(sha).get_pulls() if p.user), None
+        ),
+    )
 
-    def collect() -> tuple[str, tuple[str, ...]] | None:
-        pulls = [p for p in client.repository.get_commit(sha).get_pulls() if p.user is not None]
-        if not pulls:
-            return None
-        login = pulls[0].user.login
+
+def landed_emails(client: Connection, login: str, base: str) -> tuple[str, ...]:
+    """The e-mail addresses of ``login``'s commits in ``base``'s history (GitHub links a commit
+    to an account only by an address the account verified, and these commits already landed)."""
+
+    def collect() -> tuple[str, ...]:
         commits = client.repository.get_commits(sha=base, author=login)
         emails = {
             commit.commit.author.email.lower()
             for commit in islice(commits, MAX_AUTHOR_COMMITS)
             if commit.commit.author is not None and commit.commit.author.email
         }
-        return login, tuple(sorted(emails))
+        return tuple(sorted(emails))
 
-    return client.read(f"reading who opened the pull request of {sha[:12]}", collect)
+    return client.read(f"reading the commits of {login}", collect)
 
 
 def branch_exists(client: Connection, branch: str) -> bool:
@@ -230,15 +248,14 @@ def branch_exists(client: Connection, branch: str) -> bool:
 
 
 def commit_files(
-    client: Connection, base_sha: str, files: Sequence[tuple[str, str | None, str]], message: str
+    client: Connection, base_sha: str, files: Sequence[FileChange], message: Neutral
 ) -> str:
-    """A commit on ``base_sha`` whose tree changes ``files``, each ``(path, text, file mode)``
-    (text None: deleted); its SHA. PyGithub's calls: the caller runs them under the client's
-    write policy."""
+    """A commit on ``base_sha`` whose tree changes ``files`` (text None: deleted); its SHA.
+    PyGithub's calls: the client runs them under its write policy."""
     repo = client.repository
     base = repo.get_git_commit(base_sha)
     elements = []
-    for path, text, mode in files:
+    for path, text, mode in files:  # a FileChange unpacks as (path, text, mode)
         if text is None:
             elements.append(InputGitTreeElement(path, "100644", "blob", sha=None))
             continue

@@ -79,7 +79,7 @@ def react(
 ) -> WriteOutcome:
     """Put a reaction on a comment (the acknowledgement GitHub shows at once)."""
     where = "issues" if kind == "issue" else "pulls"
-    return client.write(
+    return client._send(
         f"reacting to comment {comment_id}",
         "POST",
         f"{client.repo_path}/{where}/comments/{comment_id}/reactions",

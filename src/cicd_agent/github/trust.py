@@ -5,13 +5,23 @@ holds (a comment's workflow holds the base repository's token even for a fork's 
 "Is this code from someone who can push?" depends only on the pull request: whether its head
 lives in the base repository and whether its author has write access, per the API. Every reader
 of trust (ignore comments, earlier summaries, dismissals, describe, the deploy identity, the
-verifier's "verified") asks this value; nothing but :func:`read_trust` and :meth:`Trust.pushed`
-builds one, so a caller cannot make a fork look trusted by rewriting an event.
+verifier's "verified") asks this value; nothing but :func:`read_trust` and the two classmethods
+here builds one (the constructor asks for an object only this module holds), so a caller cannot
+make a fork look trusted by rewriting an event or a :class:`PullRequestInfo`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
+from typing import TYPE_CHECKING
+
+from cicd_agent.github import permissions, pulls
+
+if TYPE_CHECKING:
+    from cicd_agent.github.connection import Connection
+
+_ISSUER = object()
+"""Only this module makes a :class:`Trust`: its constructor asks for this object."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +36,11 @@ class Trust:
     is_fork: bool
     author: str
     author_can_push: bool
+    issuer: InitVar[object] = None
+
+    def __post_init__(self, issuer: object) -> None:
+        if issuer is not _ISSUER:
+            raise TypeError("Trust is read from GitHub by cicd_agent.github.trust.read_trust")
 
     @property
     def code_is_proof(self) -> bool:
@@ -37,9 +52,28 @@ class Trust:
     def pushed(cls) -> Trust:
         """Code that is already on a branch of the base repository with no pull request around
         it (a push, the default branch): only someone with write access could have put it there."""
-        return cls(is_fork=False, author="", author_can_push=True)
+        return cls(is_fork=False, author="", author_can_push=True, issuer=_ISSUER)
 
     @classmethod
     def unknown(cls) -> Trust:
         """No answer from GitHub (offline, no token): trusted with nothing."""
-        return cls(is_fork=True, author="", author_can_push=False)
+        return cls(is_fork=True, author="", author_can_push=False, issuer=_ISSUER)
+
+
+def read_trust(client: Connection, number: int) -> Trust:
+    """Pull request ``number``'s trust, as the API answers now: the pull request as GitHub
+    returns it (its head's repository, its author) and the author's permission. Read by number
+    rather than taken from a caller's copy, so no event or record a run built can change it.
+    A fork's author is not asked about: its code is no proof whoever wrote it. Raises what
+    the reads raise (:class:`~cicd_agent.runner.errors.GitHubError`): a caller that cannot
+    ask uses :meth:`Trust.unknown`."""
+    pull = pulls.get_pull_request(client, number)
+    can_push = not pull.is_fork and bool(pull.author) and permissions.can_write(client, pull.author)
+    return Trust(is_fork=pull.is_fork, author=pull.author, author_can_push=can_push, issuer=_ISSUER)
+
+
+def trust_of_commit(client: Connection, sha: str) -> Trust | None:
+    """The trust of the pull request that holds ``sha`` (GitHub authenticated who opened it:
+    no git text can claim it), or None when no pull request holds it."""
+    number = pulls.pull_holding(client, sha)
+    return None if number is None else read_trust(client, number)

@@ -16,6 +16,7 @@ from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
 from cicd_agent.job.options import CommonOptions, Given
 from cicd_agent.job.repo_config import RepoConfig
 from cicd_agent.model.usage import ModelUsageReport
+from cicd_agent.runner.errors import ExternalServiceError
 from cicd_agent.runner.inputs import input_value
 from cicd_agent.runner.progress import Progress
 from cicd_agent.runner.runner_io import RunnerIO
@@ -23,6 +24,7 @@ from cicd_agent.runner.withheld import withheld
 
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
+    from cicd_agent.github.trust import Trust
     from cicd_agent.job.events import Event
     from cicd_agent.job.result import ModeResult
     from cicd_agent.local.checkout import GitCheckout
@@ -209,6 +211,23 @@ class RunContext(Generic[OptionsT_co]):
         if self.has_event and self.event.repository is not None:
             return self.event.repository.full_name
         return None
+
+    @cached_property
+    def trust(self) -> Trust:
+        """Whom the event's pull request came from, as GitHub's API answers (read once a run, by
+        number); trusted with nothing without a pull request, a token or an answer."""
+        from cicd_agent.github.trust import Trust
+
+        pull = self.event.pull_request if self.has_event else None
+        if pull is None or self.github is None:
+            return Trust.unknown()
+        try:
+            return self.github.trust(pull.number)
+        except ExternalServiceError as exc:
+            self.note(
+                f"Who opened the pull request is unknown ({exc.message}): trusted with nothing."
+            )
+            return Trust.unknown()
 
     @cached_property
     def github(self) -> GitHubClient | None:

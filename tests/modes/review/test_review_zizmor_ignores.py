@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -19,6 +20,7 @@ from cicd_agent.analysis.workflows.ignores import ignore_comments
 from tests.git_builder import GitRepoBuilder
 from tests.harness.payloads import REPO_ROOT
 from tests.helpers.cli import CliRun, run_cli
+from tests.helpers.commands import serve_pull
 from tests.helpers.review import pull_request_event
 
 EXAMPLES = REPO_ROOT / "examples" / "workflows"
@@ -39,9 +41,19 @@ jobs:
 """
 
 
-def _review(tmp_path: Path, repo: GitRepoBuilder, base: str, head: str, *, event: str) -> CliRun:
-    """review --fail-on high, offline: on a pull request from the repository (``same``), from
-    a fork (``fork``), or a local run with no event (``none``)."""
+def _review(
+    tmp_path: Path,
+    repo: GitRepoBuilder,
+    base: str,
+    head: str,
+    *,
+    event: str,
+    github_api: Any = None,
+    permission: str = "write",
+) -> CliRun:
+    """review --fail-on high, with no model: on a pull request from the repository (``same``:
+    GitHub, the mock, answers that it is and that its author has ``permission``), from a fork
+    (``fork``, offline), or a local run with no event (``none``)."""
     argv = ["review", "--provider", "none", "--fail-on", "high", "--report-on", "medium"]
     environ = {"GITHUB_WORKSPACE": str(repo.path)}
     if event == "none":
@@ -49,6 +61,14 @@ def _review(tmp_path: Path, repo: GitRepoBuilder, base: str, head: str, *, event
     else:
         path = pull_request_event(tmp_path, base, head, fork=event == "fork")
         environ |= {"GITHUB_EVENT_PATH": str(path), "GITHUB_EVENT_NAME": "pull_request"}
+    if github_api is not None:
+        serve_pull(github_api, base, head, fork=event == "fork")
+        github_api.proxy.script(
+            "GET",
+            r"/repos/octocat/Hello-World/collaborators/[^/]+/permission",
+            edit=lambda answer: {**answer, "permission": permission},
+        )
+        environ |= github_api.env()
     return run_cli(argv, tmp_path, environ)
 
 
@@ -63,10 +83,13 @@ def _adopted(tmp_path: Path) -> tuple[GitRepoBuilder, str, str]:
 
 
 @pytest.mark.parametrize("event", ["same", "none"])
-def test_the_examples_pass_their_own_review_at_fail_on_high(tmp_path: Path, event: str) -> None:
+def test_the_examples_pass_their_own_review_at_fail_on_high(
+    tmp_path: Path, github_api: Any, event: str
+) -> None:
     repo, base, head = _adopted(tmp_path)
 
-    done = _review(tmp_path, repo, base, head, event=event)
+    given = github_api if event == "same" else None  # a local run asks GitHub nothing
+    done = _review(tmp_path, repo, base, head, event=event, github_api=given)
 
     assert done.code == 0, done.summary
     assert done.outputs["high_count"] == "0", done.summary
@@ -74,6 +97,34 @@ def test_the_examples_pass_their_own_review_at_fail_on_high(tmp_path: Path, even
     for name, line in (("ci-failure", 14), ("fork-safe-publish", 14), ("pr-commands", 19)):
         assert f"`.github/workflows/{name}.yml:{line}`: high Workflow: use of " in listed
     assert listed.count("left out by `# zizmor: ignore[dangerous-triggers]`") == 3
+
+
+def test_without_githubs_answer_a_pull_requests_own_comments_are_not_honoured(
+    tmp_path: Path,
+) -> None:
+    """Offline, nothing says the author can push: the event's word is not trust (issue 54)."""
+    repo, base, head = _adopted(tmp_path)
+
+    done = _review(tmp_path, repo, base, head, event="same")
+
+    assert done.code == 1, done.summary
+    assert done.outputs["high_count"] == "3", done.summary
+
+
+def test_an_author_who_cannot_push_does_not_exempt_a_same_repository_change(
+    tmp_path: Path, github_api: Any
+) -> None:
+    """A branch of the repository itself, opened by someone GitHub says may only read (a
+    branch pushed by a bot or an app, a collaborator whose access was lowered since)."""
+    repo, base, head = _adopted(tmp_path)
+
+    done = _review(
+        tmp_path, repo, base, head, event="same", github_api=github_api, permission="read"
+    )
+
+    assert done.code == 1, done.summary
+    assert done.outputs["high_count"] == "3", done.summary
+    assert "Ignore comments honoured" not in done.summary
 
 
 def test_a_fork_adopting_the_examples_is_still_blocked(tmp_path: Path) -> None:

@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent import notify
-from cicd_agent.github.comments import marker, with_marker
+from cicd_agent.github.comments import Found, marker
 from cicd_agent.modes.analyse_failure.fix.publish import publish_fix
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
-from cicd_agent.runner.markdown import Neutral, posted, with_hidden
+from cicd_agent.runner.markdown import posted, with_hidden
 
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
-    from cicd_agent.github.models import WriteOutcome
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.facts import FailureFacts, RunTarget
     from cicd_agent.modes.analyse_failure.result import FailureResult
@@ -42,15 +41,6 @@ def signature_key(branch: str, signature: str) -> str:
     """Branch names may hold any character; the key holds a digest of it."""
     digest = hashlib.sha256(branch.encode()).hexdigest()[:12]
     return f"analyse-failure:sig:{digest}:{signature}"
-
-
-@dataclass(frozen=True)
-class Existing:
-    """Our earlier comment: where it is and what it said."""
-
-    id: int
-    body: str
-    on_pull: bool
 
 
 def publish(
@@ -117,7 +107,11 @@ def _comment(
         references=result.posted_references(),
     )
     body = with_hidden(shown, *(marker(run_key(run)) for run, _ in occurrences if run))
-    outcome = _write(client, target, existing, with_marker(body, sig_key))
+    if target.pull_requests:
+        number = target.pull_requests[0]
+        outcome = client.upsert_issue_comment(number, sig_key, body, found=existing)
+    else:
+        outcome = client.upsert_commit_comment(target.head_sha, sig_key, body, found=existing)
     url = outcome.url or ""
     if outcome.status == "skipped":
         ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
@@ -125,18 +119,17 @@ def _comment(
     return _Told(url, new=not same_failure, checked=True)
 
 
-def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Existing | None:
+def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Found | None:
     """This run's comment if there is one, else a comment about the same failure on the branch.
     Only comments we wrote count: a marker pasted by anyone else is ignored."""
     run_mark = marker(run_key(target.run_id)) if target.run_id is not None else None
     sig_mark = marker(sig_key)
-    found: list[Existing] = []
+    found: list[Found] = []
     if target.pull_requests:
-        listed = client.our_marked_comments(number=target.pull_requests[0])
-        found = [Existing(c.id, c.body, True) for c in listed]
+        found = client.our_marked_comments(number=target.pull_requests[0])
     else:
         for sha in target.comment_shas or (target.head_sha,):
-            found += [Existing(c.id, c.body, False) for c in client.our_marked_comments(sha=sha)]
+            found += client.our_marked_comments(sha=sha)
     if run_mark is not None:
         mine = next((c for c in found if run_mark in c.body), None)
         if mine is not None:
@@ -154,33 +147,6 @@ def _occurrences(body: str, target: RunTarget) -> list[tuple[int, str]]:
     return [(run, re.sub(r"/runs/\d+", f"/runs/{run}", url) if url else "") for run in runs] or [
         (0, url)
     ]
-
-
-def _write(
-    client: GitHubClient, target: RunTarget, existing: Existing | None, body: Neutral
-) -> WriteOutcome:
-    payload = {"body": body}
-    repo = client.repo_path
-    if existing is not None:
-        path = (
-            f"{repo}/issues/comments/{existing.id}"
-            if existing.on_pull
-            else f"{repo}/comments/{existing.id}"
-        )
-        return client.write(
-            "updating the failure comment", "PATCH", path, payload, status="updated"
-        )
-    if target.pull_requests:
-        number = target.pull_requests[0]
-        return client.write(
-            f"commenting on #{number}", "POST", f"{repo}/issues/{number}/comments", payload,
-            status="created",
-        )  # fmt: skip
-    sha = target.head_sha
-    return client.write(
-        f"commenting on commit {sha[:12]}", "POST", f"{repo}/commits/{sha}/comments", payload,
-        status="created",
-    )  # fmt: skip
 
 
 def _notify(

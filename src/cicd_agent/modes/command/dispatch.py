@@ -80,21 +80,16 @@ class NestedRunner(RunnerIO):
         self.summary += markdown if markdown.endswith("\n") else markdown + "\n"
 
 
-def pull_request_event(
-    ctx: RunContext[CommandOptions], pull: PullRequestInfo, *, publish_for_forks: bool = False
-) -> Event:
-    """The ``pull_request`` event a mode would have had, at the pinned head.
-
-    ``publish_for_forks``: a comment's workflow holds the base repository's token even when the
-    pull request comes from a fork, so a review it runs may publish (review skips publishing
-    for forks only because their own workflows get a read-only token). Never for a mode that
-    writes to the head's branch: that branch lives in the fork."""
-    head_repo = pull.base_repo if publish_for_forks else pull.head_repo
+def pull_request_event(ctx: RunContext[CommandOptions], pull: PullRequestInfo) -> Event:
+    """The ``pull_request`` event a mode would have had, at the pinned head, named as a
+    command's (action ``command``): a review it runs may publish on a fork's pull request too,
+    since a comment's workflow holds the base repository's token. Whether the code is trusted
+    is not read from this event but asked of GitHub (:attr:`RunContext.trust`)."""
     view = PullRequest(
         number=pull.number,
         title=pull.title,
         body=pull.body,
-        head=Branch(sha=pull.head_sha, ref=pull.head_ref, repo=_repository(head_repo)),
+        head=Branch(sha=pull.head_sha, ref=pull.head_ref, repo=_repository(pull.head_repo)),
         base=Branch(sha=pull.base_sha, ref=pull.base_ref, repo=_repository(pull.base_repo)),
         draft=pull.draft,
         user=User(login=pull.author) if pull.author else None,
@@ -147,7 +142,7 @@ def mode_context(
     resolved = resolve_run(name, arguments, flags, ctx.environ, settings_for=settings_for)
     settings = resolved.settings
     run = resolved.context(build_options, ctx.runner if runner is None else runner)
-    run.event = pull_request_event(ctx, pull, publish_for_forks=name == "review")
+    run.event = pull_request_event(ctx, pull)
     # The mode's model follows its own options, as in a step of its own (the base commit's
     # `review: provider: none` keeps a comment's review offline); one usage count for the
     # whole run, so the reply and the outputs add up. The mode gets a GitHub client of its

@@ -324,21 +324,21 @@ def _github_signals(
 
 
 def _identity(ctx: RunContext[DeployOptions], change: ChangeSet) -> Identity | None:
-    """Who GitHub says opened the pull request of the change, with the addresses its landed
-    commits use; None (git's text, which only raises) without GitHub, a pull request or an
-    answer."""
+    """Who GitHub says opened the pull request of the change (its :class:`Trust`), with the
+    addresses its landed commits use; None (git's text, which only raises) without GitHub, a
+    pull request or an answer."""
     if ctx.github is None or change.base is None:
         return None
     try:
-        found = ctx.github.author_of_change(change.head, change.base)
+        trust = ctx.github.trust_of_commit(change.head)
+        if trust is None or not trust.author:
+            return None
+        emails = ctx.github.landed_emails(trust.author, change.base)
     except ExternalServiceError as exc:
         ctx.note(f"Pull request author unavailable, so git's author text is used: {exc}")
         return None
-    if found is None:
-        return None
-    login, emails = found
     return Identity(
-        source=f"pull request author {login} (GitHub)",
+        source=f"pull request author {trust.author} (GitHub)",
         verified=True,
         experienced=bool(emails),
         first_change=not emails,

@@ -152,12 +152,13 @@ def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFa
 
 def ignore_scope(ctx: RunContext[ReviewOptions], pull: PullRequest | None) -> Exemptions:
     """Which ``# zizmor: ignore`` comments this run honours: all of them on a local run with no
-    event or on a pull request from the repository itself (its author can push, so a comment
-    there is the repository's word); otherwise only those already in the base version, so a
-    fork cannot exempt its own change."""
+    event, or when GitHub answers that the pull request comes from this repository and its
+    author can push (a comment there is the repository's word: :attr:`RunContext.trust`, never
+    the event, which a command's run rewrites so it may publish); otherwise only those already
+    in the base version, so a fork cannot exempt its own change."""
     if pull is None and not ctx.has_event:
         return Exemptions("all", "a local run with no event: the checkout is the runner's own")
-    if pull is not None and not pull.is_fork:
+    if pull is not None and ctx.trust.code_is_proof:
         return Exemptions(
             "all", "the pull request comes from this repository, whose author can push"
         )
@@ -223,7 +224,9 @@ def _plan(
     plan = PublishPlan(
         number=pull.number if pull else None,
         head=head,
-        is_fork=pull.is_fork if pull else False,
+        # A fork's own run holds a read-only token; a command's run (dispatch names its event's
+        # action "command") holds the comment workflow's, which may publish.
+        read_only=pull is not None and pull.is_fork and ctx.event.action != "command",
         summary=_summary_comment(ctx, pull) if history else None,
     )
     return replace(plan, dismissed=_dismissed(ctx, pull, plan.previous))
@@ -232,8 +235,9 @@ def _plan(
 def _dismissed(
     ctx: RunContext[ReviewOptions], pull: PullRequest | None, previous: Ledger
 ) -> frozenset[str]:
-    """Findings a writer dismissed on an earlier run's comments (only after an earlier run)."""
-    if pull is None or pull.is_fork or not previous.heads:
+    """Findings a writer dismissed on an earlier run's comments (only after an earlier run, and
+    not for a fork's code, per GitHub's answer)."""
+    if pull is None or not previous.heads or ctx.trust.is_fork:
         return frozenset()
 
     return dismissed_findings(ctx, pull.number)
@@ -241,8 +245,8 @@ def _dismissed(
 
 def _summary_comment(ctx: RunContext[ReviewOptions], pull: PullRequest | None) -> Found | None:
     """Our summary comment from earlier runs, whose ledger says what they did (none for forks
-    or offline); publish updates this same comment."""
-    if pull is None or pull.is_fork or ctx.github is None:
+    or offline: :attr:`RunContext.trust`); publish updates this same comment."""
+    if pull is None or ctx.github is None or ctx.trust.is_fork:
         return None
 
     try:

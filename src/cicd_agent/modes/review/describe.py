@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Literal
 
 from cicd_agent.analysis.description import GROUP_TITLES, ChangeFacts, describe_diff
 from cicd_agent.analysis.file_names import escaped
-from cicd_agent.analysis.pr_body import ModelText, place, render
+from cicd_agent.analysis.pr_body import ModelText, render
 from cicd_agent.github.limits import PULL_BODY_MAX
+from cicd_agent.github.models import PullBody
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
 from cicd_agent.modes.review.prompt import DescriptionAnswer
 from cicd_agent.modes.review.result import SUMMARY_KEY
@@ -188,19 +189,13 @@ def write_to_body(
     """Put ``markdown`` (neutral text) into the pull request's body: replace the section we
     placed before (``placed``: digests from our ledger), else append it. The body is read again right before
     the edit, so an edit the author made while we worked is kept."""
-    current = client.get_pull_request(number).body
-    new = place(current, number, markdown, placed)
+    body = PullBody(number, client.get_pull_request(number).body, markdown, tuple(placed))
+    new = body.placing
     if len(new.body) > PULL_BODY_MAX:
         return DescribeOutcome(markdown, "none", "the body would pass GitHub's size limit")
-    if new.body == current:  # nothing changed: no edit, no `edited` event, no notification
+    if new.body == body.answered:  # nothing changed: no edit, no `edited` event, no notification
         return DescribeOutcome(markdown, "body", digest=new.digest)
-    outcome = client.write(
-        f"updating the description of pull request #{number}",
-        "PATCH",
-        f"{client.repo_path}/pulls/{number}",
-        {"body": new.body},
-        status="updated",
-    )
+    outcome = client.edit_pull_body(body)
     if not outcome.done:
         return DescribeOutcome(markdown, "none", outcome.reason or outcome.status)
     return DescribeOutcome(markdown, "body", digest=new.digest, url=outcome.url)
@@ -251,10 +246,10 @@ def describe_pull_request(
     review = review_run or ctx
     change = describe_diff(facts.diff, facts.left_out)
     markdown = markdown_of(facts, change, ask_about(review, facts, change))
-    reason = _cannot_edit(review, pull.is_fork)
     client = ctx.github
+    reason = _cannot_edit(review, client)
     if reason or client is None:
-        return DescribeOutcome(markdown, "none", reason or "no GitHub token")
+        return DescribeOutcome(markdown, "none", reason)
     summary = client.find_issue_comment(pull.number, SUMMARY_KEY)
     described = parse(summary.body if summary else None).described
     shown = posted(markdown, allowed_links=ctx.own_links)
@@ -264,11 +259,16 @@ def describe_pull_request(
     return outcome
 
 
-def _cannot_edit(ctx: RunContext[object], is_fork: bool) -> str:
-    if is_fork:
-        return "a fork's pull request gets a read-only token"
+def _cannot_edit(ctx: RunContext[object], client: GitHubClient | None) -> str:
+    """Why the body is left as it is ("" when it may be edited). A fork's body is its
+    author's, whatever token this run holds: GitHub's answer says so (:attr:`RunContext.trust`),
+    not the event."""
     if ctx.options.dry_run:
         return "dry run: nothing was written"
+    if client is None:
+        return "no GitHub token"
+    if ctx.trust.is_fork:
+        return "the pull request comes from a fork (per GitHub): its body is left to its author"
     return ""
 
 

@@ -1,4 +1,5 @@
-"""Where a review goes: the pull request, its head, fork or not, and what earlier runs left.
+"""Where a review goes: the pull request, its head, whether it may publish, and what earlier
+runs left.
 
 Gathered by ``collect`` (or the hand-off's), read by ``decide`` (the ledger's findings, the
 dismissed fingerprints) and by ``publish``: a module of its own so neither step imports the other.
@@ -23,7 +24,9 @@ class PublishPlan:
 
     number: int | None
     head: str
-    is_fork: bool = False
+    read_only: bool = False
+    """The run's token may not write (a fork's own ``pull_request`` run): whether it may
+    publish, which says nothing of whether the code is trusted (:mod:`cicd_agent.github.trust`)."""
     summary: Found | None = None
     """Our summary comment as collect listed it: updated in place without listing again."""
     dismissed: frozenset[str] = frozenset()

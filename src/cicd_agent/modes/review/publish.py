@@ -110,7 +110,7 @@ def _post(
         ctx.runner.show_untrusted(result.dry_run_markdown())
     if plan.number is None:
         return
-    if plan.is_fork:
+    if plan.read_only:
         if not handed_off:
             ctx.note(FORK_NOTE)
         return

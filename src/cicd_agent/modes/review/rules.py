@@ -65,7 +65,7 @@ def rules(
         links=ctx.own_links,
         link=line_links(ctx.server_url, ctx.repository, plan.head),
         posts=plan.number is not None
-        and not plan.is_fork
+        and not plan.read_only
         and not ctx.options.dry_run
         and ctx.github is not None,
         summary=summary,

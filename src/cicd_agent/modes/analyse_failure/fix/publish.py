@@ -16,14 +16,13 @@ Only writes; what to write was decided before (:mod:`.outcome`). In order:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from unidiff.patch import PatchSet
 
 from cicd_agent.analysis.diff import parse_diff
-from cicd_agent.github.models import ReviewComment
+from cicd_agent.github.models import FileChange, ReviewComment
 from cicd_agent.modes.analyse_failure.fix.render import fix_section
 from cicd_agent.runner.errors import ExternalServiceError, UsageError
 from cicd_agent.runner.markdown import code_fence, posted
@@ -150,18 +149,22 @@ def _open_pull(
         )
         return
     checkout = ctx.options.repo_dir
-    files = [(path, text, _mode(checkout / path)) for path, text in outcome.verified_files]
-    message = f"Fix the failure of run {target.run_id}\n\n{outcome.reason}. Made by cicd-agent."
+    files = [
+        FileChange(path, text, _mode(checkout / path)) for path, text in outcome.verified_files
+    ]
+    message = posted(
+        f"Fix the failure of run {target.run_id}\n\n{outcome.reason}. Made by cicd-agent."
+    )
     sha = _write(
         client,
         f"committing the fix of run {target.run_id}",
-        lambda: client.commit_files(target.head_sha, files, message),
+        client.commit_files(target.head_sha, files, message),
         outcome,
     )
     if sha is None:
         return
     made = _write(
-        client, f"creating the branch {branch}", lambda: client.create_branch(branch, sha), outcome
+        client, f"creating the branch {branch}", client.create_branch(branch, sha), outcome
     )
     if made is None:
         return
@@ -171,7 +174,7 @@ def _open_pull(
     pull_url = _write(
         client,
         f"opening the draft pull request from {branch}",
-        lambda: client.create_draft_pull(
+        client.create_draft_pull(
             base=target.branch,
             head=branch,
             title=posted(f"Fix the failure of run {target.run_id}"),
@@ -198,9 +201,8 @@ def _mode(path: Path) -> str:
         return "100644"
 
 
-def _write(client: GitHubClient, what: str, call: Callable[[], T], outcome: FixOutcome) -> T | None:
-    """One write through PyGithub under the client's policy; a write not made is noted."""
-    made = client.write_call(what, call)
+def _write(client: GitHubClient, what: str, made: T | None, outcome: FixOutcome) -> T | None:
+    """``made``, a write under the client's policy; a write not made (None) is noted."""
     if made is None:
         outcome.publish_notes.append(f"Not {what}: {client.capability.reason}")
     return made
