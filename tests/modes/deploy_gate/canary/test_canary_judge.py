@@ -14,10 +14,10 @@ import math
 import numpy as np
 import pytest
 
-from cicd_agent.analysis.canary import blind_judgement, judge_canary
-from cicd_agent.analysis.canary_metric import MetricResult, Samples, judge_metric
-from cicd_agent.analysis.hodges_lehmann import hodges_lehmann_shift
 from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, MetricSpec
+from cicd_agent.modes.deploy_gate.canary.hodges_lehmann import hodges_lehmann_shift
+from cicd_agent.modes.deploy_gate.canary.judge import blind_judgement, judge_canary
+from cicd_agent.modes.deploy_gate.canary.metric import MetricResult, Samples, judge_metric
 from cicd_agent.modes.deploy_gate.canary.result import metrics_table
 
 # One window of passing evidence may promote here; the rollout's own tests need more.

@@ -9,10 +9,13 @@ import json
 import numpy as np
 import pytest
 
-from cicd_agent.analysis.canary import UNBOUND, judge_canary
-from cicd_agent.analysis.canary_evidence import Evidence, spent_alpha
-from cicd_agent.analysis.canary_metric import check_keys
-from cicd_agent.analysis.canary_state import (
+from cicd_agent.analysis.scale import RiskLevel
+from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, CanaryThresholds, MetricSpec
+from cicd_agent.modes.deploy_gate.canary.evidence import Evidence, spent_alpha
+from cicd_agent.modes.deploy_gate.canary.judge import UNBOUND, judge_canary
+from cicd_agent.modes.deploy_gate.canary.metric import check_keys
+from cicd_agent.modes.deploy_gate.canary.risk import RISK_TABLE, apply_risk, config_digest
+from cicd_agent.modes.deploy_gate.canary.state import (
     FIX,
     MAX_LENGTH,
     PREFIX,
@@ -21,9 +24,6 @@ from cicd_agent.analysis.canary_state import (
     decode_state,
     seal,
 )
-from cicd_agent.analysis.scale import RiskLevel
-from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, CanaryThresholds, MetricSpec
-from cicd_agent.modes.deploy_gate.canary.risk import RISK_TABLE, apply_risk, config_digest
 
 LATENCY = MetricSpec(name="latency", query='latency{track="{track}"}', allowed_change=0.1)
 KEYS = check_keys([LATENCY])

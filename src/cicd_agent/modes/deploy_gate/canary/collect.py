@@ -10,10 +10,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cicd_agent.analysis.canary_state import CanaryState
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
+from cicd_agent.modes.deploy_gate.canary.state import CanaryState
 from cicd_agent.prometheus import PrometheusClient, PrometheusError, Series
 
 

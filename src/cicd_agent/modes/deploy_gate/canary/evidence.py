@@ -28,7 +28,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.stats import t as student_t
 
-from cicd_agent.analysis.hodges_lehmann import FloatArray
+from cicd_agent.modes.deploy_gate.canary.hodges_lehmann import FloatArray
 
 TRIM = 0.1
 # The log-ratio floor, as a share of the pair's typical level: keeps zeros finite, and makes a

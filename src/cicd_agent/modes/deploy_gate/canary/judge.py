@@ -1,6 +1,6 @@
 """The canary judge: is the canary worse than the baseline, metric by metric, and what follows.
 
-Each metric is judged by :mod:`cicd_agent.analysis.canary_metric` on evidence pooled over the
+Each metric is judged by :mod:`cicd_agent.modes.deploy_gate.canary.metric` on evidence pooled over the
 rollout so far (paired log ratios, robust to bursts, widened for correlated samples; the error
 budget spent call by call so a whole rollout stays within it). A metric fails only when its
 interval lies beyond the change the spec allows, in the direction that counts as worse. The
@@ -20,8 +20,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.analysis.canary_evidence import Evidence
-from cicd_agent.analysis.canary_metric import (
+from cicd_agent.modes.deploy_gate.canary.evidence import Evidence
+from cicd_agent.modes.deploy_gate.canary.metric import (
     Look,
     MetricResult,
     MetricSpec,
@@ -29,7 +29,7 @@ from cicd_agent.analysis.canary_metric import (
     judge_metric,
     unread_metric,
 )
-from cicd_agent.analysis.canary_state import CanaryState, fresh_state, next_state
+from cicd_agent.modes.deploy_gate.canary.state import CanaryState, fresh_state, next_state
 
 Verdict = Literal["promote", "continue", "rollback"]
 # The digest of a state not bound to any configuration (benches, tests of the judge alone).

@@ -2,7 +2,7 @@
 objective, by more than the spec allows, and how sure is the rollout so far.
 
 Each check is judged on evidence pooled over the rollout's windows
-(:mod:`cicd_agent.analysis.canary_evidence` argues the statistics): the baseline check on paired
+(:mod:`cicd_agent.modes.deploy_gate.canary.evidence` argues the statistics): the baseline check on paired
 log ratios canary / baseline, the previous-release check on paired log ratios canary / the
 previous release's window, the objective check on the canary's own values. A metric fails when a
 check's interval lies beyond its allowance, passes when every check's lies within, and is
@@ -23,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.analysis.canary_evidence import (
+from cicd_agent.modes.deploy_gate.canary.evidence import (
     CheckOutcome,
     Evidence,
     judge_bounds,
@@ -31,7 +31,7 @@ from cicd_agent.analysis.canary_evidence import (
     robust_evidence,
     spent_alpha,
 )
-from cicd_agent.analysis.hodges_lehmann import FloatArray, hodges_lehmann_shift
+from cicd_agent.modes.deploy_gate.canary.hodges_lehmann import FloatArray, hodges_lehmann_shift
 
 Direction = Literal["increase", "decrease", "either"]
 MetricClass = Literal["pass", "thin", "high", "low", "nodata"]

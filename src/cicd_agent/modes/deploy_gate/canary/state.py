@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from cicd_agent.analysis.canary_evidence import Evidence
+from cicd_agent.modes.deploy_gate.canary.evidence import Evidence
 
 PREFIX = "cs2."
 MAX_LENGTH = 16_384
