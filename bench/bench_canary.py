@@ -95,7 +95,7 @@ def timings(runs: int = 5) -> dict[str, list[float]]:
     for _ in range(runs):
         start = time.perf_counter()
         for _ in range(500):
-            judge_metric(LATENCY, baseline, canary, THRESHOLDS.confidence)
+            judge_metric(LATENCY, baseline, canary)
         per_metric.append((time.perf_counter() - start) / 500 * 1e3)
         start = time.perf_counter()
         hodges_lehmann_shift(big_c, big_b)

@@ -199,7 +199,7 @@ def ablate(part: str) -> None:
     from cicd_agent.modes.deploy_gate.canary import metric as canary_metric
 
     if part == "autocorrelation":
-        canary_evidence._lag_one = lambda values: 0.0
+        canary_evidence.lag_one = lambda values: 0.0
     else:
         canary_metric.spent_alpha = lambda alpha, call: alpha
 

@@ -23,13 +23,13 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
+from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence, judge_counts, window_counts
 from cicd_agent.modes.deploy_gate.canary.evidence import (
     CheckOutcome,
     Evidence,
     judge_bounds,
     log_ratios,
     robust_evidence,
-    spent_alpha,
 )
 from cicd_agent.modes.deploy_gate.canary.hodges_lehmann import FloatArray, hodges_lehmann_shift
 
@@ -37,7 +37,13 @@ Direction = Literal["increase", "decrease", "either"]
 MetricClass = Literal["pass", "thin", "high", "low", "nodata"]
 # Samples may come as plain sequences (from Prometheus) or numpy arrays (simulations, benches).
 Samples = Sequence[float] | npt.NDArray[np.floating[Any]]
-CHECKS = ("baseline", "previous", "objective")
+CHECKS = ("baseline", "counts", "previous", "objective")
+Kind = Literal["rate", "count", "latency", "gauge"]
+# Which test judged a metric against its baseline, for the reader and the decision record.
+TESTS = {
+    "counts": "sequential conditional test on the counts (mixture likelihood ratio)",
+    "baseline": "paired log ratios (trimmed mean, widened for autocorrelation)",
+}
 
 _ALLOWANCE_SIGN = {"increase": "+", "decrease": "-", "either": "±"}
 
@@ -48,6 +54,8 @@ class MetricSpec(Protocol):
 
     @property
     def name(self) -> str: ...
+    @property
+    def kind(self) -> Kind: ...
     @property
     def direction(self) -> Direction: ...
     @property
@@ -92,6 +100,8 @@ class MetricResult(BaseModel):
     name: str
     classification: MetricClass
     failed: bool
+    kind: str = "gauge"
+    test: str | None = None
     critical: bool
     weight: float
     direction: str
@@ -106,11 +116,26 @@ class MetricResult(BaseModel):
 
 @dataclass(frozen=True)
 class Look:
-    """Which call of the rollout this is (1-based), and the evidence earlier calls left, keyed
-    ``metric/check``."""
+    """Which call of the rollout this is (1-based), the evidence earlier calls left (keyed
+    ``metric/check``), and the error budget: ``alpha_pass`` for a promote (a regression let
+    through), ``alpha_fail`` for a rollback (a false one), each for the whole rollout."""
 
     call: int = 1
-    prior: Mapping[str, Evidence] = field(default_factory=dict)
+    prior: Mapping[str, Evidence | CountEvidence] = field(default_factory=dict)
+    alpha_pass: float = 0.02
+    alpha_fail: float = 0.01
+    budget: int = 6
+
+
+@dataclass(frozen=True)
+class RateCounts:
+    """A rate's two counts per step on each side: events (its numerator) and traffic (its
+    denominator), already in events per step."""
+
+    baseline: Samples
+    canary: Samples
+    baseline_traffic: Samples
+    canary_traffic: Samples
 
 
 @dataclass(frozen=True)
@@ -178,13 +203,16 @@ def judge_metric(
     spec: MetricSpec,
     baseline: Samples,
     canary: Samples,
-    confidence: float,
     *,
     look: Look | None = None,
     previous: Samples | None = None,
-) -> tuple[MetricResult, dict[str, Evidence]]:
+    counts: RateCounts | None = None,
+) -> tuple[MetricResult, dict[str, Evidence | CountEvidence]]:
     """Classify one metric, and give the rollout's pooled evidence for it after this window.
 
+    A count is judged against its baseline by the sequential count test on its values (events
+    per step); a rate by the same test on ``counts`` (its numerator and denominator), or on its
+    values as a gauge when those were not read; a latency or a gauge on paired log ratios.
     ``nodata`` when a side has no finite sample, or the rollout still has too few to form an
     interval: such a metric cannot see a regression, so it must not pass as if it had looked.
     """
@@ -193,23 +221,46 @@ def judge_metric(
     cand, cand_dropped = finite(canary)
     prev, _ = finite(previous if previous is not None else ())
     summaries = summarise(base, base_dropped), summarise(cand, cand_dropped)
-    alpha = spent_alpha(1.0 - confidence, look.call)
+    # Paired log ratios are pooled over calls and looked at once per call: the budget is spread
+    # over the rollout's calls (a union bound; a rollout never looks more often).
+    alpha_pass, alpha_fail = look.alpha_pass / look.budget, look.alpha_fail / look.budget
     prefix = f"{spec.name}/"
     pooled = {key: value for key, value in look.prior.items() if key.startswith(prefix)}
     checks: list[_Check] = []
 
     def check(name: str, window: Evidence, low: float | None, high: float | None) -> None:
-        evidence = pooled.get(prefix + name, Evidence()).plus(window)
+        before = pooled.get(prefix + name, Evidence())
+        evidence = (before if isinstance(before, Evidence) else Evidence()).plus(window)
         pooled[prefix + name] = evidence
         neutral = None if name == "objective" else 0.0
-        outcome, interval = judge_bounds(evidence, alpha, low, high, neutral)
-        checks.append(_Check(name, outcome, interval, low, high))
+        fail, interval = judge_bounds(evidence, alpha_fail, low, high, neutral)
+        outcome, loose = judge_bounds(evidence, alpha_pass, low, high, neutral)
+        outcome = "fail" if fail == "fail" else ("pass" if outcome == "pass" else "thin")
+        checks.append(_Check(name, outcome, interval if outcome == "fail" else loose, low, high))
+
+    def count_check(window: CountEvidence, low: float | None, high: float | None) -> None:
+        before = pooled.get(prefix + "counts", CountEvidence())
+        evidence = (before if isinstance(before, CountEvidence) else CountEvidence()).plus(window)
+        pooled[prefix + "counts"] = evidence
+        # The mixture likelihood ratio is valid at every call at once: no spreading over calls.
+        outcome, strict, loose = judge_counts(evidence, look.alpha_fail, look.alpha_pass, low, high)
+        checks.append(_Check("counts", outcome, strict if outcome == "fail" else loose, low, high))
 
     ratio_low, ratio_high = _ratio_bounds(spec)
     if cand.size and base.size:
-        check(
-            "baseline", robust_evidence(log_ratios(*pairs(baseline, canary))), ratio_low, ratio_high
-        )
+        if spec.kind == "count":
+            count_check(window_counts(*pairs(baseline, canary)), ratio_low, ratio_high)
+        elif spec.kind == "rate" and counts is not None:
+            events = pairs(counts.baseline, counts.canary)
+            traffic = pairs(counts.baseline_traffic, counts.canary_traffic)
+            count_check(window_counts(*events, traffic), ratio_low, ratio_high)
+        else:
+            check(
+                "baseline",
+                robust_evidence(log_ratios(*pairs(baseline, canary))),
+                ratio_low,
+                ratio_high,
+            )
     if cand.size and prev.size:
         earlier = previous if previous is not None else ()
         check(
@@ -239,7 +290,7 @@ def judge_metric(
         return _metric_result(spec, "nodata", f"{spec.name}: {why}.", *summaries), pooled
 
     base_mean, cand_mean = float(np.mean(base)), float(np.mean(cand))
-    settled = [c for c in checks if c.outcome == "pass" or (c.name == "baseline" and negligible)]
+    settled = [c for c in checks if c.outcome == "pass" or (c.name in TESTS and negligible)]
     failing = [c for c in checks if c.outcome == "fail" and c not in settled]
     classification: MetricClass = "pass"
     if failing:
@@ -249,7 +300,7 @@ def judge_metric(
     word = {"pass": "passes", "thin": "evidence still thin", "high": "is worse (higher)",
             "low": "is worse (lower)", "nodata": ""}[classification]  # fmt: skip
     details = "; ".join(_describe(spec, c) for c in checks)
-    baseline_check = next((c for c in checks if c.name == "baseline"), None)
+    baseline_check = next((c for c in checks if c.name in TESTS), None)
     interval = baseline_check.interval if baseline_check else None
     result = _metric_result(
         spec,
@@ -259,6 +310,7 @@ def judge_metric(
         change=(math.expm1(interval[0]), math.expm1(interval[1])) if interval else None,
         mean_ratio=cand_mean / base_mean if base_mean != 0 else None,
         hl_shift=hodges_lehmann_shift(cand, base),
+        test=TESTS[baseline_check.name] if baseline_check else None,
     )
     return result, pooled
 
@@ -275,6 +327,11 @@ def _describe(spec: MetricSpec, check: _Check) -> str:
         )
         return f"objective {bound}: typical value in [{low:.6g}, {high:.6g}] ({check.outcome})"
     allowed = f"{_ALLOWANCE_SIGN[spec.direction]}{spec.allowed_change:.0%}"
+    if check.name == "counts":
+        return (
+            f"vs baseline, on the counts: rate ratio change in [{math.expm1(low):+.1%}, "
+            f"{math.expm1(high):+.1%}], allowed {allowed} ({check.outcome})"
+        )
     return (
         f"vs {check.name}: change in [{math.expm1(low):+.1%}, {math.expm1(high):+.1%}], "
         f"allowed {allowed} ({check.outcome})"
@@ -291,6 +348,7 @@ def _metric_result(
     change: tuple[float, float] | None = None,
     mean_ratio: float | None = None,
     hl_shift: float | None = None,
+    test: str | None = None,
 ) -> MetricResult:
     """One metric's call with its evidence. The one place that says which calls fail the
     rollout (``high`` and ``low`` always, ``nodata`` where the spec asks), so a metric the judge
@@ -300,6 +358,8 @@ def _metric_result(
     )
     return MetricResult(
         name=spec.name,
+        kind=spec.kind,
+        test=test,
         classification=classification,
         failed=failed,
         critical=spec.critical,
