@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-
 from research.deploy.canary_real import rollouts, split, windows
 
 FREEZE = Path(__file__).with_name("canary_rollout.freeze")

@@ -148,6 +148,9 @@ class MetricSpec(BaseModel):
     direction: Direction = "increase"
     critical: bool = False
     allowed_change: float = Field(default=0.1, ge=0)
+    # The change a promote must rule out (default three times allowed_change): between the two
+    # the judge may promote, beyond it only with probability 1 - confidence.
+    unacceptable_change: float = Field(default=0.3, ge=0)
     min_delta: float = Field(default=0.0, ge=0)
     weight: float = Field(default=1.0, gt=0)
     fail_on_nodata: bool = False
@@ -164,11 +167,27 @@ class MetricSpec(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _infer_kind(cls, data: object) -> object:
-        if isinstance(data, dict) and data.get("kind") is None:
+        """The kind from the query, and the change a promote must rule out from the allowance,
+        when not given."""
+        if not isinstance(data, dict):
+            return data
+        if data.get("kind") is None:
             query = data.get("query") or data.get("canary_query")
             if isinstance(query, str):
-                return {**data, "kind": infer_kind(query)}
+                data = {**data, "kind": infer_kind(query)}
+        allowed = data.get("allowed_change", 0.1)
+        if data.get("unacceptable_change") is None and isinstance(allowed, int | float):
+            data = {**data, "unacceptable_change": 3 * allowed}
         return data
+
+    @model_validator(mode="after")
+    def _unacceptable_beyond_allowed(self) -> Self:
+        if self.unacceptable_change < self.allowed_change:
+            raise ValueError(
+                f"unacceptable_change ({self.unacceptable_change}) must not be below "
+                f"allowed_change ({self.allowed_change})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _rate_is_a_ratio(self) -> Self:

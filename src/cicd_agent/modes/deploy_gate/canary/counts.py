@@ -83,11 +83,8 @@ class CountEvidence(BaseModel):
         return float(inside.min()), float(inside.max())
 
     @property
-    def estimate(self) -> float | None:
-        """The log rate ratio of the pooled counts (None when a side has none)."""
-        canary, baseline = sum(self.canary), sum(self.baseline)
-        if canary <= 0 or baseline <= 0:
-            return None
+    def estimate(self) -> float:
+        """The most likely log rate ratio (on :data:`GRID`: its ends when a side has none)."""
         return float(GRID[int(np.argmax(self.log_likelihood()))])
 
 
@@ -138,28 +135,31 @@ def dispersion(base: FloatArray, cand: FloatArray, shares: FloatArray) -> float:
     return max(1.0, phi * (1 + rho) / (1 - rho))
 
 
+Bounds = tuple[float | None, float | None]
+
+
 def judge_counts(
     evidence: CountEvidence,
     alpha_fail: float,
     alpha_pass: float,
-    low: float | None,
-    high: float | None,
+    allowed: Bounds,
+    ruled_out: Bounds,
 ) -> tuple[CheckOutcome, tuple[float, float] | None, tuple[float, float] | None]:
     """``fail`` when the ``alpha_fail`` sequence excludes no change on the worse side and the
-    estimate lies beyond the allowance; ``pass`` when the ``alpha_pass`` sequence lies within
-    [low, high]; ``thin`` otherwise. Returns the outcome and both sequences."""
+    estimate lies beyond the ``allowed`` bounds (log rate ratios); ``pass`` when the
+    ``alpha_pass`` sequence lies within the ``ruled_out`` bounds; ``thin`` otherwise. Returns
+    the outcome and both sequences."""
     strict = evidence.sequence(alpha_fail)
     loose = evidence.sequence(alpha_pass)
-    estimate = evidence.estimate
     if strict is None or loose is None:
         return "thin", strict, loose
-    if estimate is not None:
-        if high is not None and estimate > high and strict[0] > 0:
-            return "fail", strict, loose
-        if low is not None and estimate < low and strict[1] < 0:
-            return "fail", strict, loose
-    elif high is not None and sum(evidence.canary) > 0 and strict[0] > 0:
-        return "fail", strict, loose  # events on the canary only, beyond doubt
-    if (high is None or loose[1] < high) and (low is None or loose[0] > low):
+    (low, high), (pass_low, pass_high) = allowed, ruled_out
+    # A canary with events where the baseline has none is beyond any allowance.
+    estimate = evidence.estimate if sum(evidence.baseline) > 0 else math.inf
+    if high is not None and estimate > high and strict[0] > 0:
+        return "fail", strict, loose
+    if low is not None and estimate < low and strict[1] < 0:
+        return "fail", strict, loose
+    if (pass_high is None or loose[1] < pass_high) and (pass_low is None or loose[0] > pass_low):
         return "pass", strict, loose
     return "thin", strict, loose

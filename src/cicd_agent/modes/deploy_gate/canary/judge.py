@@ -25,8 +25,8 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.modes.deploy_gate.canary.evidence import Evidence
 from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence
+from cicd_agent.modes.deploy_gate.canary.evidence import Evidence
 from cicd_agent.modes.deploy_gate.canary.metric import (
     Look,
     MetricResult,

@@ -63,6 +63,8 @@ class MetricSpec(Protocol):
     @property
     def allowed_change(self) -> float: ...
     @property
+    def unacceptable_change(self) -> float: ...
+    @property
     def min_delta(self) -> float: ...
     @property
     def weight(self) -> float: ...
@@ -189,14 +191,64 @@ def finite(values: Samples) -> tuple[FloatArray, int]:
     return kept, int(array.size - kept.size)
 
 
-def _ratio_bounds(spec: MetricSpec) -> tuple[float | None, float | None]:
-    """The allowance as bounds on the log ratio, open on the side that does not count as worse."""
-    high = math.log1p(spec.allowed_change)
-    low = math.log1p(-spec.allowed_change) if spec.allowed_change < 1 else None
+def _ratio_bounds(spec: MetricSpec, change: float) -> tuple[float | None, float | None]:
+    """A change as bounds on the log ratio, open on the side that does not count as worse."""
+    high = math.log1p(change)
+    low = math.log1p(-change) if change < 1 else None
     return (
         None if spec.direction == "increase" else low,
         None if spec.direction == "decrease" else high,
     )
+
+
+class _Checks:
+    """One metric's checks this call, each on the rollout's pooled evidence: a check fails
+    beyond the allowance (at the false-rollback budget) and passes within the change a promote
+    must rule out (at the let-through budget)."""
+
+    def __init__(self, spec: MetricSpec, look: Look) -> None:
+        self.look = look
+        self.prefix = f"{spec.name}/"
+        self.pooled = {k: v for k, v in look.prior.items() if k.startswith(self.prefix)}
+        self.done: list[_Check] = []
+        self.allowed = _ratio_bounds(spec, spec.allowed_change)
+        self.ruled_out = _ratio_bounds(spec, spec.unacceptable_change)
+
+    def paired(
+        self, name: str, window: Evidence, bounds: tuple[float | None, float | None] | None = None
+    ) -> None:
+        """Paired log ratios (or an objective, with its ``bounds``): pooled over calls and looked
+        at once per call, so each call spends an equal share of the budget (a union bound)."""
+        before = self.pooled.get(self.prefix + name)
+        evidence = (before if isinstance(before, Evidence) else Evidence()).plus(window)
+        self.pooled[self.prefix + name] = evidence
+        budget = self.look.budget
+        neutral = None if bounds else 0.0
+        fail, strict = judge_bounds(
+            evidence, self.look.alpha_fail / budget, *(bounds or self.allowed), neutral
+        )
+        passed, loose = judge_bounds(
+            evidence, self.look.alpha_pass / budget, *(bounds or self.ruled_out), neutral
+        )
+        outcome: CheckOutcome = (
+            "fail" if fail == "fail" else ("pass" if passed == "pass" else "thin")
+        )
+        low, high = bounds or self.allowed
+        self.done.append(_Check(name, outcome, strict if outcome == "fail" else loose, low, high))
+
+    def counts(self, window: CountEvidence) -> None:
+        """The sequential count test: a mixture likelihood ratio is valid at every call at
+        once, so no share of the budget is spread over calls."""
+        before = self.pooled.get(self.prefix + "counts")
+        evidence = (before if isinstance(before, CountEvidence) else CountEvidence()).plus(window)
+        self.pooled[self.prefix + "counts"] = evidence
+        outcome, strict, loose = judge_counts(
+            evidence, self.look.alpha_fail, self.look.alpha_pass, self.allowed, self.ruled_out
+        )
+        low, high = self.allowed
+        self.done.append(
+            _Check("counts", outcome, strict if outcome == "fail" else loose, low, high)
+        )
 
 
 def judge_metric(
@@ -221,53 +273,22 @@ def judge_metric(
     cand, cand_dropped = finite(canary)
     prev, _ = finite(previous if previous is not None else ())
     summaries = summarise(base, base_dropped), summarise(cand, cand_dropped)
-    # Paired log ratios are pooled over calls and looked at once per call: the budget is spread
-    # over the rollout's calls (a union bound; a rollout never looks more often).
-    alpha_pass, alpha_fail = look.alpha_pass / look.budget, look.alpha_fail / look.budget
-    prefix = f"{spec.name}/"
-    pooled = {key: value for key, value in look.prior.items() if key.startswith(prefix)}
-    checks: list[_Check] = []
-
-    def check(name: str, window: Evidence, low: float | None, high: float | None) -> None:
-        before = pooled.get(prefix + name, Evidence())
-        evidence = (before if isinstance(before, Evidence) else Evidence()).plus(window)
-        pooled[prefix + name] = evidence
-        neutral = None if name == "objective" else 0.0
-        fail, interval = judge_bounds(evidence, alpha_fail, low, high, neutral)
-        outcome, loose = judge_bounds(evidence, alpha_pass, low, high, neutral)
-        outcome = "fail" if fail == "fail" else ("pass" if outcome == "pass" else "thin")
-        checks.append(_Check(name, outcome, interval if outcome == "fail" else loose, low, high))
-
-    def count_check(window: CountEvidence, low: float | None, high: float | None) -> None:
-        before = pooled.get(prefix + "counts", CountEvidence())
-        evidence = (before if isinstance(before, CountEvidence) else CountEvidence()).plus(window)
-        pooled[prefix + "counts"] = evidence
-        # The mixture likelihood ratio is valid at every call at once: no spreading over calls.
-        outcome, strict, loose = judge_counts(evidence, look.alpha_fail, look.alpha_pass, low, high)
-        checks.append(_Check("counts", outcome, strict if outcome == "fail" else loose, low, high))
-
-    ratio_low, ratio_high = _ratio_bounds(spec)
+    judged = _Checks(spec, look)
     if cand.size and base.size:
         if spec.kind == "count":
-            count_check(window_counts(*pairs(baseline, canary)), ratio_low, ratio_high)
+            judged.counts(window_counts(*pairs(baseline, canary)))
         elif spec.kind == "rate" and counts is not None:
             events = pairs(counts.baseline, counts.canary)
             traffic = pairs(counts.baseline_traffic, counts.canary_traffic)
-            count_check(window_counts(*events, traffic), ratio_low, ratio_high)
+            judged.counts(window_counts(*events, traffic))
         else:
-            check(
-                "baseline",
-                robust_evidence(log_ratios(*pairs(baseline, canary))),
-                ratio_low,
-                ratio_high,
-            )
+            judged.paired("baseline", robust_evidence(log_ratios(*pairs(baseline, canary))))
     if cand.size and prev.size:
         earlier = previous if previous is not None else ()
-        check(
-            "previous", robust_evidence(log_ratios(*pairs(earlier, canary))), ratio_low, ratio_high
-        )
+        judged.paired("previous", robust_evidence(log_ratios(*pairs(earlier, canary))))
     if cand.size and (spec.objective_min is not None or spec.objective_max is not None):
-        check("objective", robust_evidence(cand), spec.objective_min, spec.objective_max)
+        judged.paired("objective", robust_evidence(cand), (spec.objective_min, spec.objective_max))
+    checks, pooled = judged.done, judged.pooled
 
     missing = [side for side, arr in (("baseline", base), ("canary", cand)) if arr.size == 0]
     # A difference within the absolute floor never matters, however the ratio reads.
