@@ -48,9 +48,8 @@ _MATCHING = re.compile(r"^(?:bool\b|on\s*\(|ignoring\s*\(|group_(?:left|right)\b
 _OPEN, _CLOSE = "([{", ")]}"
 
 
-def split_ratio(query: str) -> tuple[str, str] | None:
-    """``(numerator, denominator)`` of a query that is one division at its top level (the last
-    ``/`` outside brackets and strings), or None: the counts a rate is judged on."""
+def _top_level_division(query: str) -> int:
+    """Where the query's last ``/`` outside brackets and strings is (-1: none)."""
     depth, quote, cut = 0, "", -1
     for index, char in enumerate(query):
         if quote:
@@ -63,6 +62,13 @@ def split_ratio(query: str) -> tuple[str, str] | None:
             depth -= 1
         elif char == "/" and depth == 0:
             cut = index
+    return cut
+
+
+def split_ratio(query: str) -> tuple[str, str] | None:
+    """``(numerator, denominator)`` of a query that is one division at its top level (without
+    vector matching), or None: the counts a rate is judged on."""
+    cut = _top_level_division(query)
     if cut < 0:
         return None
     numerator, denominator = query[:cut].strip(), query[cut + 1 :].strip()
@@ -74,12 +80,14 @@ def split_ratio(query: str) -> tuple[str, str] | None:
 def infer_kind(query: str) -> Kind:
     """What a query measures, from its shape: ``histogram_quantile`` is a latency, a ratio of
     two ``rate``/``increase`` a rate, a ``rate``/``increase`` of a ``_total`` (or ``_count``)
-    counter a count; anything else a gauge."""
+    counter a count; anything else (another division among them) a gauge."""
     if "histogram_quantile" in query:
         return "latency"
     parts = split_ratio(query)
     if parts is not None:
         return "rate" if all(_RATE_CALL.search(part) for part in parts) else "gauge"
+    if _top_level_division(query) >= 0:
+        return "gauge"
     return "count" if _COUNTER_RATE.search(query) else "gauge"
 
 

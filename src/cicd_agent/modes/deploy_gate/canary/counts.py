@@ -22,14 +22,14 @@ import math
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
-from scipy.special import log_expit, logit, logsumexp
+from scipy.special import expit, log_expit, logit, logsumexp
 from scipy.stats import norm
 
 from cicd_agent.modes.deploy_gate.canary.evidence import CheckOutcome, lag_one
 from cicd_agent.modes.deploy_gate.canary.hodges_lehmann import FloatArray
 
 # The log rate ratios the sequence is computed over (a ratio of e**±3 is as far as it reports).
-GRID = np.linspace(-3.0, 3.0, 601)
+GRID = np.linspace(-3.0, 3.0, 401)
 # The prior's spread on the log rate ratio: where the test's power is centred (a change of about
 # +25 %); the sequence is valid for any choice, this only trades early power between effect sizes.
 PRIOR_SD = 0.25
@@ -71,16 +71,20 @@ class CountEvidence(BaseModel):
             total += canary * log_expit(shifted) + baseline * log_expit(-shifted)
         return total
 
-    def sequence(self, alpha: float) -> tuple[float, float] | None:
-        """The ``1 - alpha`` confidence sequence on the log rate ratio; None without events."""
+    def sequences(self, *alphas: float) -> tuple[tuple[float, float] | None, ...]:
+        """The ``1 - alpha`` confidence sequence on the log rate ratio for each alpha (None
+        without events)."""
         if self.events <= 0:
-            return None
+            return tuple(None for _ in alphas)
         likelihood = self.log_likelihood()
         log_e = logsumexp(likelihood[None, :] + _LOG_PRIOR, axis=1) - likelihood
-        inside = GRID[log_e < math.log(1.0 / alpha)]
-        if inside.size == 0:  # the grid's resolution: keep the most likely value
-            inside = GRID[[int(np.argmax(likelihood))]]
-        return float(inside.min()), float(inside.max())
+        found: list[tuple[float, float] | None] = []
+        for alpha in alphas:
+            inside = GRID[log_e < math.log(1.0 / alpha)]
+            if inside.size == 0:  # the grid's resolution: keep the most likely value
+                inside = GRID[[int(np.argmax(likelihood))]]
+            found.append((float(inside.min()), float(inside.max())))
+        return tuple(found)
 
     @property
     def estimate(self) -> float:
@@ -123,13 +127,11 @@ def dispersion(base: FloatArray, cand: FloatArray, shares: FloatArray) -> float:
     seen = events > 0
     if int(seen.sum()) < MIN_STEPS or float(base.sum()) <= 0 or float(cand.sum()) <= 0:
         return 1.0
-    ratio = float(cand.sum() / base.sum())
-    odds = shares[seen] * ratio
-    expected = odds / (1.0 - shares[seen] + odds)
-    expected = np.clip(expected, 1e-9, 1 - 1e-9)
-    residuals = (cand[seen] - events[seen] * expected) / np.sqrt(
-        events[seen] * expected * (1.0 - expected)
-    )
+    events, cand, shares = events[seen], cand[seen], np.clip(shares[seen], 1e-9, 1 - 1e-9)
+    # The call's log rate ratio: the canary's share of the events against its share of traffic.
+    theta = float(logit(cand.sum() / events.sum()) - logit(np.average(shares, weights=events)))
+    expected = np.clip(expit(logit(shares) + theta), 1e-9, 1 - 1e-9)
+    residuals = (cand - events * expected) / np.sqrt(events * expected * (1.0 - expected))
     phi = float(residuals @ residuals) / (residuals.size - 1)
     rho = lag_one(residuals)
     return max(1.0, phi * (1 + rho) / (1 - rho))
@@ -149,8 +151,7 @@ def judge_counts(
     estimate lies beyond the ``allowed`` bounds (log rate ratios); ``pass`` when the
     ``alpha_pass`` sequence lies within the ``ruled_out`` bounds; ``thin`` otherwise. Returns
     the outcome and both sequences."""
-    strict = evidence.sequence(alpha_fail)
-    loose = evidence.sequence(alpha_pass)
+    strict, loose = evidence.sequences(alpha_fail, alpha_pass)
     if strict is None or loose is None:
         return "thin", strict, loose
     (low, high), (pass_low, pass_high) = allowed, ruled_out

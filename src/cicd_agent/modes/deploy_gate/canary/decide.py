@@ -33,6 +33,7 @@ def judge_samples(
         state=state,
         previous=samples.previous,
         until=samples.end,
+        counts=samples.counts,
     )
 
 

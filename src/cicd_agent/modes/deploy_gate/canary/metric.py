@@ -297,7 +297,10 @@ def judge_metric(
         and spec.min_delta > 0
         and abs(float(np.mean(cand)) - float(np.mean(base))) <= spec.min_delta
     )
-    if missing or (all(c.interval is None for c in checks) and not negligible):
+    # No events on either side is an observation for a count (nothing went wrong yet): thin,
+    # never "no data", which would count against the canary.
+    unjudged = all(c.interval is None and c.name != "counts" for c in checks)
+    if missing or (unjudged and not negligible):
         if missing:
             why = f"no data for the {' and the '.join(missing)}"
         elif not np.any(base > 0) and not np.any(cand > 0):
@@ -338,6 +341,8 @@ def judge_metric(
 
 def _describe(spec: MetricSpec, check: _Check) -> str:
     if check.interval is None:
+        if check.name == "counts":
+            return "vs baseline, on the counts: no events on either side yet"
         return f"vs {check.name}: too few samples"
     low, high = check.interval
     if check.name == "objective":
