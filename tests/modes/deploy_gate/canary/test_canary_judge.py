@@ -217,13 +217,14 @@ def test_a_failing_critical_metric_forces_rollback() -> None:
     assert any("Critical metric(s) failed: errors" in reason for reason in judgement.reasons)
 
 
-def test_half_the_metrics_without_data_forces_score_zero() -> None:
+def test_half_the_metrics_without_data_forces_score_zero_but_never_a_blind_rollback() -> None:
     specs = [spec("a"), spec("b")]
     judgement = judge_canary(
         {"a": lognormal(1), "b": lognormal(2)}, {"a": lognormal(3)}, specs, THRESHOLDS
     )
     assert judgement.canary_score == 0.0
-    assert judgement.verdict == "rollback"
+    assert judgement.verdict == "continue" and not judgement.rollback
+    assert "no metric was seen to be worse" in judgement.reasons[0]
     assert not judgement.healthy
     assert "1 of 2 metrics have no usable data" in judgement.reasons[1]
 

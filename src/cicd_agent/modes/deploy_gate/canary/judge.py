@@ -161,6 +161,14 @@ def judge_canary(
     score = round(score, 2)
     verdict = _verdict(score, thresholds)
     reasons.insert(0, _score_reason(verdict, score, thresholds))
+    if verdict == "rollback" and not any(r.classification in ("high", "low") for r in results):
+        # Only unseen metrics stand against the canary: that is a judge that cannot see, not a
+        # regression, and a rollback on it would be a false one.
+        verdict = "continue"
+        reasons[0] = (
+            f"Canary score {score:g} is below the marginal threshold, but only because metrics "
+            "have no usable data; no metric was seen to be worse: continue, unhealthy."
+        )
     if verdict == "promote":
         holds = _promote_holds(counted, after.calls, thresholds)
         if holds:
