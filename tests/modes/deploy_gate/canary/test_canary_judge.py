@@ -341,3 +341,25 @@ def test_a_missing_value_on_one_side_drops_its_pair_not_the_alignment() -> None:
     assert result.change_low is not None and result.change_high is not None
     assert 0.25 < result.change_low <= result.change_high < 0.31
     assert result.baseline.dropped == 1
+
+
+def test_a_rise_in_latency_variance_at_an_equal_median_is_seen_by_the_quantile() -> None:
+    """Kayenta's known miss: the canary's latency spreads wider (same median), and a test of the
+    typical value sees nothing. The latency metric is the quantile its query names (p99 a step,
+    as histogram_quantile gives it), so the wider tail is what it compares."""
+    rng = np.random.default_rng(17)
+    p99 = MetricSpec(
+        name="latency_p99",
+        query='histogram_quantile(0.99, sum by (le) (rate(d_bucket{track="{track}"}[1m])))',
+    )
+    assert p99.kind == "latency"
+
+    def per_step(sigma: float) -> list[float]:
+        return [float(np.quantile(rng.lognormal(-2.0, sigma, 400), 0.99)) for _ in range(30)]
+
+    wider = judge_canary({p99.name: per_step(0.3)}, {p99.name: per_step(0.45)}, [p99], THRESHOLDS)
+    assert wider.verdict == "rollback", wider.reasons
+    medians = np.median(rng.lognormal(-2.0, 0.3, 4000)), np.median(rng.lognormal(-2.0, 0.45, 4000))
+    assert abs(medians[1] / medians[0] - 1) < 0.05  # the typical value did not move
+    same = judge_canary({p99.name: per_step(0.3)}, {p99.name: per_step(0.3)}, [p99], THRESHOLDS)
+    assert same.verdict != "rollback"
