@@ -120,7 +120,11 @@ def _rate_samples(
     """A rate's numerator and denominator read apart on each side (events and traffic per
     step, for the count test), and its value at each step they share (NaN where no traffic)."""
     sides: list[tuple[dict[float, float], dict[float, float], int]] = []
-    for side, track in zip(("baseline", "canary"), tracks, strict=True):
+    sided: tuple[tuple[Literal["baseline", "canary"], str], ...] = (
+        ("baseline", tracks[0]),
+        ("canary", tracks[1]),
+    )
+    for side, track in sided:
         parts = split_ratio(spec.query_for(side, track))
         assert parts is not None  # guaranteed by the spec's validation
         scale = step if per_second(parts[0]) else 1.0

@@ -134,7 +134,7 @@ def dispersion(base: FloatArray, cand: FloatArray, shares: FloatArray) -> float:
     residuals = (cand - events * expected) / np.sqrt(events * expected * (1.0 - expected))
     phi = float(residuals @ residuals) / (residuals.size - 1)
     rho = lag_one(residuals)
-    return max(1.0, phi * (1 + rho) / (1 - rho))
+    return float(max(1.0, phi * (1 + rho) / (1 - rho)))
 
 
 Bounds = tuple[float | None, float | None]
