@@ -7,12 +7,12 @@ configuration and rollout: a regression is let through (a metric passes) with pr
 most ``1 - confidence``, and a false rollback happens with probability at most half that, split
 evenly over the metrics (the union bound: any one metric failing rolls back). A rollout has a
 budget of ``max_calls`` calls; undecided after them it holds for a person, never promoted by
-running out. A metric fails only when its
-interval lies beyond the change the spec allows, in the direction that counts as worse. The
-score is the weighted share of metrics not failing; critical failures and missing data force it
-to 0. **Promote** needs more than no failure: every counted metric's interval within its
-allowance, and at least ``windows_to_promote`` calls of evidence; short of that the verdict is
-``continue``.
+running out. A metric fails when it is significantly worse and its estimate lies beyond
+the change the spec allows. The score is the weighted share of metrics not failing; critical
+failures and missing data force it to 0, but only a metric seen to be worse rolls back.
+**Promote** needs more than no failure: every counted metric's interval ruling out its
+unacceptable change, and at least ``windows_to_promote`` calls of evidence; short of that the
+verdict is ``continue``.
 
 Pure functions over numbers: fetching the samples is the job of
 :mod:`cicd_agent.modes.deploy_gate.canary.collect`.

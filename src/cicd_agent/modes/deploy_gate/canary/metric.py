@@ -1,12 +1,13 @@
 """One metric's canary call: is the canary worse than its baseline, its previous release or its
 objective, by more than the spec allows, and how sure is the rollout so far.
 
-Each check is judged on evidence pooled over the rollout's windows
-(:mod:`cicd_agent.modes.deploy_gate.canary.evidence` argues the statistics): the baseline check on paired
-log ratios canary / baseline, the previous-release check on paired log ratios canary / the
-previous release's window, the objective check on the canary's own values. A metric fails when a
-check's interval lies beyond its allowance, passes when every check's lies within, and is
-``thin`` otherwise; thin evidence is what makes the verdict ``continue``.
+Each check is judged on evidence pooled over the rollout's windows: against the baseline, a
+count or a rate by the sequential count test (:mod:`.counts`), a latency or a gauge on paired
+log ratios canary / baseline (:mod:`.evidence` argues the statistics); the previous-release
+check on paired log ratios canary / the previous release's window, the objective check on the
+canary's own values. A metric fails when a check is significantly worse and beyond its
+allowance, passes when every check rules out the unacceptable change, and is ``thin``
+otherwise; thin evidence is what makes the verdict ``continue``.
 
 Pure functions over numbers: fetching the samples is the job of
 :mod:`cicd_agent.modes.deploy_gate.canary.collect`.
