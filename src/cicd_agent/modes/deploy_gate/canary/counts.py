@@ -44,7 +44,7 @@ class CountEvidence(BaseModel):
     """One check's counts per call so far: canary events, baseline events (both divided by the
     call's dispersion) and the canary's share of the traffic that call."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     canary: tuple[float, ...] = ()
     baseline: tuple[float, ...] = ()
