@@ -152,3 +152,36 @@ def test_a_rollout_undecided_after_its_budget_holds_for_a_person_and_never_promo
         assert verdict.verdict == "continue"
         if number >= THRESHOLDS.max_calls:
             assert "hold the rollout for a person" in verdict.reasons[0]
+
+
+def test_a_wider_latency_at_an_equal_median_is_seen_in_the_histogram_tail() -> None:
+    """From the buckets: the share of requests slower than the baseline's p99 bucket bound
+    doubles when the canary's latency spreads wider around the same median."""
+    rng = np.random.default_rng(6)
+    p99 = default_metrics()[1]
+    bound = float(np.quantile(rng.lognormal(-2.0, 0.3, 100_000), 0.99))
+
+    def tail(sigma: float) -> tuple[np.ndarray, np.ndarray]:
+        slower = [float(np.sum(rng.lognormal(-2.0, sigma, 500) > bound)) for _ in range(30)]
+        return np.asarray(slower), np.full(30, 500.0)
+
+    (base_slow, base_all), (wide_slow, wide_all) = tail(0.3), tail(0.45)
+    values = {p99.name: np.full(30, bound)}
+    verdict = judge_canary(
+        values,
+        values,
+        [p99],
+        THRESHOLDS,
+        counts={p99.name: RateCounts(base_slow, wide_slow, base_all, wide_all)},
+    )
+    assert verdict.verdict == "rollback", verdict.reasons
+    assert "slower than the baseline's quantile bucket" in verdict.metrics[0].reason
+    same_slow, same_all = tail(0.3)
+    kept = judge_canary(
+        values,
+        values,
+        [p99],
+        THRESHOLDS,
+        counts={p99.name: RateCounts(base_slow, same_slow, base_all, same_all)},
+    )
+    assert kept.verdict != "rollback"

@@ -16,6 +16,7 @@ from cicd_agent.modes.deploy_gate.canary.config import (
     CanaryConfig,
     MetricSpec,
     per_second,
+    quantile_of,
     split_ratio,
 )
 from cicd_agent.modes.deploy_gate.canary.metric import RateCounts
@@ -98,7 +99,10 @@ def fetch_metric_samples(
         base_values, canary_values, steps = _paired(
             _by_step(baseline, scale=scale), _by_step(canary, scale=scale)
         )
-        samples = MetricSamples(base_values, canary_values, len(baseline), len(canary))
+        tail = None
+        if spec.kind == "latency":
+            tail = _tail_counts(client, spec, (baseline_track, canary_track), (start, end), step)
+        samples = MetricSamples(base_values, canary_values, len(baseline), len(canary), counts=tail)
     previous = None
     if spec.previous_offset is not None:
         # At the canary's steps, NaN where the previous release has none (the judge drops the
@@ -149,6 +153,63 @@ def _rate_samples(
         counts=counts,
     )
     return samples, steps
+
+
+def _tail_counts(
+    client: PrometheusClient,
+    spec: MetricSpec,
+    tracks: tuple[str, str],
+    span: tuple[float, float],
+    step: float,
+) -> RateCounts | None:
+    """A latency's requests slower than the baseline's quantile (the first bucket bound its
+    share reaches) and all its requests, per step on each side: the tail the quantile names, as
+    counts. None when the query is not one ``histogram_quantile`` over buckets by ``le``."""
+    sides: list[dict[float, dict[float, float]]] = []
+    quantile = 1.0
+    sided: tuple[tuple[Literal["baseline", "canary"], str], ...] = (
+        ("baseline", tracks[0]),
+        ("canary", tracks[1]),
+    )
+    for side, track in sided:
+        parsed = quantile_of(spec.query_for(side, track))
+        if parsed is None:
+            return None
+        quantile, buckets = parsed
+        scale = step if per_second(buckets) else 1.0
+        by_bound: dict[float, dict[float, float]] = {}
+        for one in client.query_range(buckets, start=span[0], end=span[1], step=step):
+            try:
+                by_bound[float(one.labels.get("le", "nan"))] = _by_step([one], scale=scale)
+            except ValueError:
+                return None
+        sides.append(by_bound)
+    base, cand = sides
+    if math.inf not in base or math.inf not in cand:
+        return None
+    steps = sorted(set(base[math.inf]) & set(cand[math.inf]))
+    total = sum(base[math.inf][t] for t in steps)
+    need = quantile * total
+    cut = next(
+        (
+            b
+            for b in sorted(set(base) & set(cand))
+            if sum(base[b].get(t, 0.0) for t in steps) >= need
+        ),
+        math.inf,
+    )
+    if not steps or total <= 0 or cut == math.inf:
+        return None
+
+    def slower(side: dict[float, dict[float, float]]) -> tuple[float, ...]:
+        return tuple(side[math.inf][t] - side[cut].get(t, 0.0) for t in steps)
+
+    return RateCounts(
+        slower(base),
+        slower(cand),
+        tuple(base[math.inf][t] for t in steps),
+        tuple(cand[math.inf][t] for t in steps),
+    )
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,16 @@ def infer_kind(query: str) -> Kind:
     return "count" if _COUNTER_RATE.search(query) else "gauge"
 
 
+_QUANTILE = re.compile(r"^\s*histogram_quantile\s*\(\s*(0?\.\d+|0|1)\s*,(.*)\)\s*$", re.DOTALL)
+
+
+def quantile_of(query: str) -> tuple[float, str] | None:
+    """``(q, buckets)`` of a query that is one ``histogram_quantile(q, buckets)``, or None: the
+    quantile a latency names and the bucket query its counts come from."""
+    found = _QUANTILE.match(query)
+    return (float(found.group(1)), found.group(2).strip()) if found else None
+
+
 def per_second(query: str) -> bool:
     """Whether the query's values are per second (``rate``/``irate``), so a step's events are the
     value times the step."""

@@ -264,8 +264,9 @@ def judge_metric(
     """Classify one metric, and give the rollout's pooled evidence for it after this window.
 
     A count is judged against its baseline by the sequential count test on its values (events
-    per step); a rate by the same test on ``counts`` (its numerator and denominator), or on its
-    values as a gauge when those were not read; a latency or a gauge on paired log ratios.
+    per step); a rate by the same test on ``counts`` (its numerator and denominator), a latency
+    on ``counts`` of the requests slower than the baseline's quantile bucket and of all requests;
+    either on its values by paired log ratios when no counts were read, as a gauge always is.
     ``nodata`` when a side has no finite sample, or the rollout still has too few to form an
     interval: such a metric cannot see a regression, so it must not pass as if it had looked.
     """
@@ -278,7 +279,7 @@ def judge_metric(
     if cand.size and base.size:
         if spec.kind == "count":
             judged.counts(window_counts(*pairs(baseline, canary)))
-        elif spec.kind == "rate" and counts is not None:
+        elif spec.kind in ("rate", "latency") and counts is not None:
             events = pairs(counts.baseline, counts.canary)
             traffic = pairs(counts.baseline_traffic, counts.canary_traffic)
             judged.counts(window_counts(*events, traffic))
@@ -354,6 +355,12 @@ def _describe(spec: MetricSpec, check: _Check) -> str:
         )
         return f"objective {bound}: typical value in [{low:.6g}, {high:.6g}] ({check.outcome})"
     allowed = f"{_ALLOWANCE_SIGN[spec.direction]}{spec.allowed_change:.0%}"
+    if check.name == "counts" and spec.kind == "latency":
+        return (
+            "vs baseline, on the share of requests slower than the baseline's quantile bucket: "
+            f"change in [{math.expm1(low):+.1%}, {math.expm1(high):+.1%}], allowed {allowed} "
+            f"({check.outcome})"
+        )
     if check.name == "counts":
         return (
             f"vs baseline, on the counts: rate ratio change in [{math.expm1(low):+.1%}, "
