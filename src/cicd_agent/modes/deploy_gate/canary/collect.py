@@ -90,10 +90,9 @@ def fetch_metric_samples(
     # A count's values as events per step, so the count test weighs them as the counts they are.
     counted = spec.kind == "count" and per_second(spec.query_for("canary", canary_track))
     scale = step if counted else 1.0
+    window, tracks = _Window(client, (start, end), step), (baseline_track, canary_track)
     if spec.kind == "rate":
-        samples, steps = _rate_samples(
-            client, spec, (baseline_track, canary_track), span=(start, end), step=step
-        )
+        samples, steps = _rate_samples(window, spec, tracks)
     else:
         baseline, canary = read("baseline", baseline_track), read("canary", canary_track)
         base_values, canary_values, steps = _paired(
@@ -101,7 +100,7 @@ def fetch_metric_samples(
         )
         tail = None
         if spec.kind == "latency":
-            tail = _tail_counts(client, spec, (baseline_track, canary_track), (start, end), step)
+            tail = _tail_counts(window, spec, tracks)
         samples = MetricSamples(base_values, canary_values, len(baseline), len(canary), counts=tail)
     previous = None
     if spec.previous_offset is not None:
@@ -113,26 +112,33 @@ def fetch_metric_samples(
     return dataclasses.replace(samples, previous=previous)
 
 
+@dataclass(frozen=True)
+class _Window:
+    """Where a metric's queries beyond its own read: the server, the span and the step."""
+
+    client: PrometheusClient
+    span: tuple[float, float]
+    step: float
+
+    def read(self, query: str) -> list[Series]:
+        return self.client.query_range(query, start=self.span[0], end=self.span[1], step=self.step)
+
+
+def _sided(tracks: tuple[str, str]) -> tuple[tuple[Literal["baseline", "canary"], str], ...]:
+    return (("baseline", tracks[0]), ("canary", tracks[1]))
+
+
 def _rate_samples(
-    client: PrometheusClient,
-    spec: MetricSpec,
-    tracks: tuple[str, str],
-    *,
-    span: tuple[float, float],
-    step: float,
+    window: _Window, spec: MetricSpec, tracks: tuple[str, str]
 ) -> tuple[MetricSamples, list[float]]:
     """A rate's numerator and denominator read apart on each side (events and traffic per
     step, for the count test), and its value at each step they share (NaN where no traffic)."""
     sides: list[tuple[dict[float, float], dict[float, float], int]] = []
-    sided: tuple[tuple[Literal["baseline", "canary"], str], ...] = (
-        ("baseline", tracks[0]),
-        ("canary", tracks[1]),
-    )
-    for side, track in sided:
+    for side, track in _sided(tracks):
         parts = split_ratio(spec.query_for(side, track))
         assert parts is not None  # guaranteed by the spec's validation
-        scale = step if per_second(parts[0]) else 1.0
-        read = [client.query_range(q, start=span[0], end=span[1], step=step) for q in parts]
+        scale = window.step if per_second(parts[0]) else 1.0
+        read = [window.read(query) for query in parts]
         events, traffic = (_by_step(series, scale=scale) for series in read)
         sides.append((events, traffic, len(read[1])))
     (base_events, base_traffic, base_n), (cand_events, cand_traffic, cand_n) = sides
@@ -155,30 +161,20 @@ def _rate_samples(
     return samples, steps
 
 
-def _tail_counts(
-    client: PrometheusClient,
-    spec: MetricSpec,
-    tracks: tuple[str, str],
-    span: tuple[float, float],
-    step: float,
-) -> RateCounts | None:
+def _tail_counts(window: _Window, spec: MetricSpec, tracks: tuple[str, str]) -> RateCounts | None:
     """A latency's requests slower than the baseline's quantile (the first bucket bound its
     share reaches) and all its requests, per step on each side: the tail the quantile names, as
     counts. None when the query is not one ``histogram_quantile`` over buckets by ``le``."""
     sides: list[dict[float, dict[float, float]]] = []
     quantile = 1.0
-    sided: tuple[tuple[Literal["baseline", "canary"], str], ...] = (
-        ("baseline", tracks[0]),
-        ("canary", tracks[1]),
-    )
-    for side, track in sided:
+    for side, track in _sided(tracks):
         parsed = quantile_of(spec.query_for(side, track))
         if parsed is None:
             return None
         quantile, buckets = parsed
-        scale = step if per_second(buckets) else 1.0
+        scale = window.step if per_second(buckets) else 1.0
         by_bound: dict[float, dict[float, float]] = {}
-        for one in client.query_range(buckets, start=span[0], end=span[1], step=step):
+        for one in window.read(buckets):
             try:
                 by_bound[float(one.labels.get("le", "nan"))] = _by_step([one], scale=scale)
             except ValueError:
