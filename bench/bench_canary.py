@@ -26,11 +26,11 @@ from collections.abc import Callable
 import numpy as np
 from common import Figure, emit, figure
 
-from cicd_agent.analysis.canary import UNBOUND, judge_canary
-from cicd_agent.analysis.canary_metric import judge_metric
-from cicd_agent.analysis.canary_state import CanaryState, fresh_state
-from cicd_agent.analysis.hodges_lehmann import hodges_lehmann_shift
 from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, default_metrics
+from cicd_agent.modes.deploy_gate.canary.hodges_lehmann import hodges_lehmann_shift
+from cicd_agent.modes.deploy_gate.canary.judge import UNBOUND, judge_canary
+from cicd_agent.modes.deploy_gate.canary.metric import judge_metric
+from cicd_agent.modes.deploy_gate.canary.state import CanaryState, fresh_state
 
 LATENCY = default_metrics()[1]
 THRESHOLDS = CanaryThresholds()
@@ -95,7 +95,7 @@ def timings(runs: int = 5) -> dict[str, list[float]]:
     for _ in range(runs):
         start = time.perf_counter()
         for _ in range(500):
-            judge_metric(LATENCY, baseline, canary, THRESHOLDS.confidence)
+            judge_metric(LATENCY, baseline, canary)
         per_metric.append((time.perf_counter() - start) / 500 * 1e3)
         start = time.perf_counter()
         hodges_lehmann_shift(big_c, big_b)

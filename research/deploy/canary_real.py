@@ -155,8 +155,8 @@ def rates(tallies: dict[str, Tally]) -> dict[str, float]:
 def stateless_judge() -> Judge:
     """The judge called afresh each window, its state dropped (at commit 8cfa8b0, before issue
     44's judge, this was the Mann-Whitney judge: the first-seen figures)."""
-    from cicd_agent.analysis.canary import judge_canary
     from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, default_metrics
+    from cicd_agent.modes.deploy_gate.canary.judge import judge_canary
 
     spec, thresholds = default_metrics()[1], CanaryThresholds()
 
@@ -170,10 +170,10 @@ def stateless_judge() -> Judge:
 def sequential_judge() -> Judge:
     """The judge with its rollout state: the state string goes out and comes back each call,
     through the same validation the action applies to its canary-state input."""
-    from cicd_agent.analysis.canary import UNBOUND, judge_canary
-    from cicd_agent.analysis.canary_metric import check_keys
-    from cicd_agent.analysis.canary_state import decode_state
     from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, default_metrics
+    from cicd_agent.modes.deploy_gate.canary.judge import UNBOUND, judge_canary
+    from cicd_agent.modes.deploy_gate.canary.metric import check_keys
+    from cicd_agent.modes.deploy_gate.canary.state import decode_state
 
     spec, thresholds = default_metrics()[1], CanaryThresholds()
 
@@ -195,12 +195,10 @@ JUDGES: dict[str, Callable[[], Judge]] = {
 
 def ablate(part: str) -> None:
     """Switch one part of the judge off, to show what it buys."""
-    from cicd_agent.analysis import canary_evidence, canary_metric
+    from cicd_agent.modes.deploy_gate.canary import evidence as canary_evidence
 
     if part == "autocorrelation":
-        canary_evidence._lag_one = lambda values: 0.0
-    else:
-        canary_metric.spent_alpha = lambda alpha, call: alpha
+        canary_evidence.lag_one = lambda values: 0.0
 
 
 # The oracle: how much a statistic could detect at all, whatever its threshold. For each window,
@@ -227,7 +225,7 @@ def family(name: str) -> str:
 
 
 def _level_floor(baseline: np.ndarray, canary: np.ndarray) -> float:
-    from cicd_agent.analysis.canary_evidence import FLOOR_SHARE
+    from cicd_agent.modes.deploy_gate.canary.evidence import FLOOR_SHARE
 
     level = float(np.mean(np.maximum(np.concatenate([baseline, canary]), 0)))
     return FLOOR_SHARE * level if level > 0 else 1.0
@@ -255,7 +253,7 @@ def candidate_statistics(
     A/A splits of the windows before it (None when the series has too few)."""
     from scipy.stats import t as student_t
 
-    from cicd_agent.analysis.canary_evidence import log_ratios, robust_evidence
+    from cicd_agent.modes.deploy_gate.canary.evidence import log_ratios, robust_evidence
 
     out: dict[str, float] = {}
     ratios = log_ratios(baseline, canary)
@@ -459,8 +457,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--without",
-        choices=("autocorrelation", "spending"),
-        help="ablation: drop the autocorrelation allowance, or test every call at full alpha",
+        choices=("autocorrelation",),
+        help="ablation: drop the autocorrelation allowance (the budget spent per call was issue "
+        "44's ablation; the judge now spreads it over its call budget)",
     )
     args = parser.parse_args()
     if args.without:

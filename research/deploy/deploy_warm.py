@@ -56,8 +56,10 @@ def measure(repo: Path, commits: int) -> list[Figure]:
             warm.append(timed(gate(n)))
         fits = len(list(Path(cache).glob("risk-model-*.json.gz")))
     load = os.getloadavg()[0]
-    note = (f"{repo.name}; load average {load:.2f} on {os.cpu_count()} cores; {fits} fit(s) "
-            "cached at the end (a commit of a later week refits)")
+    note = (
+        f"{repo.name}; load average {load:.2f} on {os.cpu_count()} cores; {fits} fit(s) "
+        "cached at the end (a commit of a later week refits)"
+    )
     return [
         figure("deploy-gate, next commit, fit cached, CPU", "s", [w[0] for w in warm],
                f"≤ {WARM_TARGET:g} s", lambda v: v <= WARM_TARGET, note),

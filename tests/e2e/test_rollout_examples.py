@@ -112,6 +112,10 @@ def test_the_server_deployment_runs_arguments_the_server_and_the_judge_accept() 
     (config_map,) = _custom("ConfigMap")
     config = load_canary_config(config_map["data"]["canary.yml"])
     assert (config.baseline_track, config.canary_track) == ("stable", "canary")
+    # Each metric says what it is, and Argo asks no more often than the judge's call budget.
+    assert [spec.kind for spec in config.metrics] == ["rate", "latency"]
+    (metric,) = _custom("AnalysisTemplate")[0]["spec"]["metrics"]
+    assert metric["count"] == config.thresholds.max_calls
 
 
 def test_every_call_to_the_server_carries_the_token_from_a_secret() -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 
-from cicd_agent.analysis.canary import CanaryVerdict
-from cicd_agent.analysis.canary_state import CanaryState
 from cicd_agent.modes.deploy_gate.canary.collect import fetch_samples
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
+from cicd_agent.modes.deploy_gate.canary.judge import CanaryVerdict
+from cicd_agent.modes.deploy_gate.canary.state import CanaryState
 from cicd_agent.prometheus import PrometheusClient
 
 PROMETHEUS_LOGIN = {

@@ -131,6 +131,10 @@ def test_default_queries_on_conventional_http_metrics(prometheus_server: Prometh
     assert latency.classification == "high"
     assert latency.baseline.median is not None and 0.25 < latency.baseline.median < 0.4
     assert judgement.verdict == "rollback"
+    # Both judged on counts: the errors and requests apart, and the requests slower than the
+    # baseline's p99 bucket out of all requests, read from the histogram's buckets.
+    assert errors.kind == "rate" and latency.kind == "latency"
+    assert latency.test is not None and "counts" in latency.test
 
 
 def test_wrong_credentials_are_an_external_failure_never_a_promotion(

@@ -21,7 +21,10 @@ def _context(tmp_path: Path, prometheus: PrometheusServer, scenario: str, *argv:
         "--canary-config", scenario_config(scenario).model_dump_json(exclude_defaults=True),
     ]  # fmt: skip
     ctx, _ = run_context(
-        "deploy-gate", [*flags, *argv], {**PROMETHEUS_LOGIN, "OPENAI_API_KEY": "sk-test"}, phase_options
+        "deploy-gate",
+        [*flags, *argv],
+        {**PROMETHEUS_LOGIN, "OPENAI_API_KEY": "sk-test"},
+        phase_options,
     )
     return ctx
 
@@ -43,14 +46,18 @@ def test_a_slower_canary_is_rolled_back_and_the_model_is_never_asked(
 def test_an_identical_low_risk_canary_is_promoted(
     tmp_path: Path, prometheus_server: PrometheusServer
 ) -> None:
-    ctx = _context(tmp_path, prometheus_server, "identical", "--provider", "none", "--risk-level", "low")
+    ctx = _context(
+        tmp_path, prometheus_server, "identical", "--provider", "none", "--risk-level", "low"
+    )
     facts = PHASE.collect(ctx)
     result = PHASE.decide(ctx, PHASE.analyse(ctx, facts), None)
     assert result.judgement.verdict == "promote" and result.judgement.healthy
 
 
 def test_a_phase_that_could_not_finish_neither_promotes_nor_rolls_back(tmp_path: Path) -> None:
-    ctx, _ = run_context("deploy-gate", ["--phase", "canary", "--repo", str(tmp_path)], {}, phase_options)
+    ctx, _ = run_context(
+        "deploy-gate", ["--phase", "canary", "--repo", str(tmp_path)], {}, phase_options
+    )
     assert PHASE.failure_outputs(ctx) == {
         "verdict": "continue", "rollback": "false", "healthy": "false", "canary_score": "0",
     }  # fmt: skip

@@ -21,9 +21,7 @@ from tests.helpers.canary import PROMETHEUS_LOGIN, scenario_config
 from tests.helpers.context import run_context
 
 
-def canary_context(
-    tmp_path: Path, prometheus: PrometheusServer, scenario: str, *argv: str
-) -> Any:
+def canary_context(tmp_path: Path, prometheus: PrometheusServer, scenario: str, *argv: str) -> Any:
     """``deploy-gate --phase canary`` on ``scenario``'s series, at the server's end time."""
     flags = [
         "--phase", "canary", "--provider", "none", "--repo", str(tmp_path),
@@ -55,7 +53,11 @@ def test_the_verdict_and_its_evidence_land_in_the_decision_record(
         ).fetchall()
     ((mode, phase, decision, level, environment, record),) = rows
     assert (mode, phase, decision, level, environment) == (
-        "deploy-gate", "canary", "rollback", "high", "production"
+        "deploy-gate",
+        "canary",
+        "rollback",
+        "high",
+        "production",
     )
     assert (record["verdict"], record["rollback"], record["healthy"]) == ("rollback", True, True)
     assert {m["name"] for m in record["metrics"]} == {"latency", "errors"}

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.canary_state import seal
 from cicd_agent.modes.deploy_gate.canary.options import state_key
+from cicd_agent.modes.deploy_gate.canary.state import seal
 from tests.harness.prometheus_server import PrometheusServer, free_port
 from tests.helpers.canary import scenario_config
 from tests.helpers.cli import json_mismatches, run_cli

@@ -5,15 +5,23 @@ Prometheus. The one place where the canary phase meets the network; judging the 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from cicd_agent.analysis.canary_state import CanaryState
 from cicd_agent.job.context import RunContext
-from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
+from cicd_agent.modes.deploy_gate.canary.config import (
+    CanaryConfig,
+    MetricSpec,
+    per_second,
+    quantile_of,
+    split_ratio,
+)
+from cicd_agent.modes.deploy_gate.canary.metric import RateCounts
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
+from cicd_agent.modes.deploy_gate.canary.state import CanaryState
 from cicd_agent.prometheus import PrometheusClient, PrometheusError, Series
 
 
@@ -28,14 +36,16 @@ class MetricSamples:
     baseline_series: int
     canary_series: int
     previous: tuple[float, ...] | None = None
+    counts: RateCounts | None = None
 
 
-def _by_step(series: list[Series], shift: float = 0.0) -> dict[float, float]:
-    """Mean over the series at each time step (timestamps moved by ``shift``)."""
+def _by_step(series: list[Series], shift: float = 0.0, scale: float = 1.0) -> dict[float, float]:
+    """Mean over the series at each time step (timestamps moved by ``shift``, values times
+    ``scale``)."""
     sums: dict[float, list[float]] = {}
     for one in series:
         for stamp, value in zip(one.timestamps, one.values, strict=True):
-            sums.setdefault(stamp + shift, []).append(value)
+            sums.setdefault(stamp + shift, []).append(value * scale)
     return {stamp: sum(values) / len(values) for stamp, values in sums.items()}
 
 
@@ -77,16 +87,125 @@ def fetch_metric_samples(
             spec.query_for(side, track), start=start - shift, end=end - shift, step=step
         )
 
-    baseline, canary = read("baseline", baseline_track), read("canary", canary_track)
-    base_values, canary_values, steps = _paired(_by_step(baseline), _by_step(canary))
+    # A count's values as events per step, so the count test weighs them as the counts they are.
+    counted = spec.kind == "count" and per_second(spec.query_for("canary", canary_track))
+    scale = step if counted else 1.0
+    window, tracks = _Window(client, (start, end), step), (baseline_track, canary_track)
+    if spec.kind == "rate":
+        samples, steps = _rate_samples(window, spec, tracks)
+    else:
+        baseline, canary = read("baseline", baseline_track), read("canary", canary_track)
+        base_values, canary_values, steps = _paired(
+            _by_step(baseline, scale=scale), _by_step(canary, scale=scale)
+        )
+        tail = None
+        if spec.kind == "latency":
+            tail = _tail_counts(window, spec, tracks)
+        samples = MetricSamples(base_values, canary_values, len(baseline), len(canary), counts=tail)
     previous = None
     if spec.previous_offset is not None:
         # At the canary's steps, NaN where the previous release has none (the judge drops the
         # pair), so every previous value lines up with the canary value of its step.
         offset = spec.previous_offset
-        earlier = _by_step(read("baseline", baseline_track, offset), shift=offset)
+        earlier = _by_step(read("baseline", baseline_track, offset), shift=offset, scale=scale)
         previous = tuple(earlier.get(step, math.nan) for step in steps)
-    return MetricSamples(base_values, canary_values, len(baseline), len(canary), previous)
+    return dataclasses.replace(samples, previous=previous)
+
+
+@dataclass(frozen=True)
+class _Window:
+    """Where a metric's queries beyond its own read: the server, the span and the step."""
+
+    client: PrometheusClient
+    span: tuple[float, float]
+    step: float
+
+    def read(self, query: str) -> list[Series]:
+        return self.client.query_range(query, start=self.span[0], end=self.span[1], step=self.step)
+
+
+def _sided(tracks: tuple[str, str]) -> tuple[tuple[Literal["baseline", "canary"], str], ...]:
+    return (("baseline", tracks[0]), ("canary", tracks[1]))
+
+
+def _rate_samples(
+    window: _Window, spec: MetricSpec, tracks: tuple[str, str]
+) -> tuple[MetricSamples, list[float]]:
+    """A rate's numerator and denominator read apart on each side (events and traffic per
+    step, for the count test), and its value at each step they share (NaN where no traffic)."""
+    sides: list[tuple[dict[float, float], dict[float, float], int]] = []
+    for side, track in _sided(tracks):
+        parts = split_ratio(spec.query_for(side, track))
+        assert parts is not None  # guaranteed by the spec's validation
+        scale = window.step if per_second(parts[0]) else 1.0
+        read = [window.read(query) for query in parts]
+        events, traffic = (_by_step(series, scale=scale) for series in read)
+        sides.append((events, traffic, len(read[1])))
+    (base_events, base_traffic, base_n), (cand_events, cand_traffic, cand_n) = sides
+    steps = sorted(set(base_events) & set(base_traffic) & set(cand_events) & set(cand_traffic))
+
+    def at(values: dict[float, float]) -> tuple[float, ...]:
+        return tuple(values[t] for t in steps)
+
+    def ratio(events: dict[float, float], traffic: dict[float, float]) -> tuple[float, ...]:
+        return tuple(events[t] / traffic[t] if traffic[t] > 0 else math.nan for t in steps)
+
+    counts = RateCounts(at(base_events), at(cand_events), at(base_traffic), at(cand_traffic))
+    samples = MetricSamples(
+        ratio(base_events, base_traffic),
+        ratio(cand_events, cand_traffic),
+        base_n,
+        cand_n,
+        counts=counts,
+    )
+    return samples, steps
+
+
+def _tail_counts(window: _Window, spec: MetricSpec, tracks: tuple[str, str]) -> RateCounts | None:
+    """A latency's requests slower than the baseline's quantile (the first bucket bound its
+    share reaches) and all its requests, per step on each side: the tail the quantile names, as
+    counts. None when the query is not one ``histogram_quantile`` over buckets by ``le``."""
+    sides: list[dict[float, dict[float, float]]] = []
+    quantile = 1.0
+    for side, track in _sided(tracks):
+        parsed = quantile_of(spec.query_for(side, track))
+        if parsed is None:
+            return None
+        quantile, buckets = parsed
+        scale = window.step if per_second(buckets) else 1.0
+        by_bound: dict[float, dict[float, float]] = {}
+        for one in window.read(buckets):
+            try:
+                by_bound[float(one.labels.get("le", "nan"))] = _by_step([one], scale=scale)
+            except ValueError:
+                return None
+        sides.append(by_bound)
+    base, cand = sides
+    if math.inf not in base or math.inf not in cand:
+        return None
+    steps = sorted(set(base[math.inf]) & set(cand[math.inf]))
+    total = sum(base[math.inf][t] for t in steps)
+    need = quantile * total
+    cut = next(
+        (
+            b
+            for b in sorted(set(base) & set(cand))
+            if sum(base[b].get(t, 0.0) for t in steps) >= need
+        ),
+        math.inf,
+    )
+    if not steps or total <= 0 or cut == math.inf:
+        return None
+
+    def slower(side: dict[float, dict[float, float]]) -> tuple[float, ...]:
+        return tuple(side[math.inf][t] - side[cut].get(t, 0.0) for t in steps)
+
+    return RateCounts(
+        slower(base),
+        slower(cand),
+        tuple(base[math.inf][t] for t in steps),
+        tuple(cand[math.inf][t] for t in steps),
+    )
 
 
 @dataclass(frozen=True)
@@ -98,6 +217,7 @@ class CanarySamples:
     error: str | None = None
     previous: dict[str, tuple[float, ...]] = field(default_factory=dict)
     end: float | None = None
+    counts: dict[str, RateCounts] = field(default_factory=dict)
 
 
 def fetch_samples(
@@ -118,6 +238,7 @@ def fetch_samples(
     baseline: dict[str, tuple[float, ...]] = {}
     canary: dict[str, tuple[float, ...]] = {}
     previous: dict[str, tuple[float, ...]] = {}
+    counts: dict[str, RateCounts] = {}
     try:
         for spec in config.metrics:
             lookback, step = config.window(spec)
@@ -135,9 +256,11 @@ def fetch_samples(
             canary[spec.name] = samples.canary
             if samples.previous is not None:
                 previous[spec.name] = samples.previous
+            if samples.counts is not None:
+                counts[spec.name] = samples.counts
     except PrometheusError as error:
         return CanarySamples({}, {}, str(error))
-    return CanarySamples(baseline, canary, previous=previous, end=until)
+    return CanarySamples(baseline, canary, previous=previous, end=until, counts=counts)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ from cicd_agent.runner.errors import UsageError
 TRACK_PLACEHOLDER = "{track}"
 
 Direction = Literal["increase", "decrease", "either"]
+# What a metric is, so it is judged by a test made for it (see :func:`infer_kind`).
+Kind = Literal["rate", "count", "latency", "gauge"]
 
 # The PromQL behind the defaults. ``or vector(0)`` keeps the error rate defined (0) when a track
 # served requests but had no 5xx at all: without it the numerator is an empty vector and a healthy
@@ -38,6 +40,72 @@ DEFAULT_LATENCY_P99_QUERY = (
     "histogram_quantile(0.99, sum by (le) "
     '(rate(http_request_duration_seconds_bucket{track="{track}"}[1m])))'
 )
+
+_COUNTER_RATE = re.compile(r"\b(?:rate|irate|increase)\s*\(\s*[A-Za-z_:][\w:]*_(?:total|count)\b")
+_RATE_CALL = re.compile(r"\b(?:rate|irate|increase)\s*\(")
+_PER_SECOND = re.compile(r"\b(?:rate|irate)\s*\(")
+_MATCHING = re.compile(r"^(?:bool\b|on\s*\(|ignoring\s*\(|group_(?:left|right)\b)")
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def _top_level_division(query: str) -> int:
+    """Where the query's last ``/`` outside brackets and strings is (-1: none)."""
+    depth, quote, cut = 0, "", -1
+    for index, char in enumerate(query):
+        if quote:
+            quote = "" if char == quote and query[index - 1] != "\\" else quote
+        elif char in "\"'`":
+            quote = char
+        elif char in _OPEN:
+            depth += 1
+        elif char in _CLOSE:
+            depth -= 1
+        elif char == "/" and depth == 0:
+            cut = index
+    return cut
+
+
+def split_ratio(query: str) -> tuple[str, str] | None:
+    """``(numerator, denominator)`` of a query that is one division at its top level (without
+    vector matching), or None: the counts a rate is judged on."""
+    cut = _top_level_division(query)
+    if cut < 0:
+        return None
+    numerator, denominator = query[:cut].strip(), query[cut + 1 :].strip()
+    if not numerator or not denominator or _MATCHING.match(denominator):
+        return None
+    return numerator, denominator
+
+
+def infer_kind(query: str) -> Kind:
+    """What a query measures, from its shape: ``histogram_quantile`` is a latency, a ratio of
+    two ``rate``/``increase`` a rate, a ``rate``/``increase`` of a ``_total`` (or ``_count``)
+    counter a count; anything else (another division among them) a gauge."""
+    if "histogram_quantile" in query:
+        return "latency"
+    parts = split_ratio(query)
+    if parts is not None:
+        return "rate" if all(_RATE_CALL.search(part) for part in parts) else "gauge"
+    if _top_level_division(query) >= 0:
+        return "gauge"
+    return "count" if _COUNTER_RATE.search(query) else "gauge"
+
+
+_QUANTILE = re.compile(r"^\s*histogram_quantile\s*\(\s*(0?\.\d+|0|1)\s*,(.*)\)\s*$", re.DOTALL)
+
+
+def quantile_of(query: str) -> tuple[float, str] | None:
+    """``(q, buckets)`` of a query that is one ``histogram_quantile(q, buckets)``, or None: the
+    quantile a latency names and the bucket query its counts come from."""
+    found = _QUANTILE.match(query)
+    return (float(found.group(1)), found.group(2).strip()) if found else None
+
+
+def per_second(query: str) -> bool:
+    """Whether the query's values are per second (``rate``/``irate``), so a step's events are the
+    value times the step."""
+    return _PER_SECOND.search(query) is not None
+
 
 _DURATION_PART = re.compile(r"(\d+)(ms|s|m|h|d|w|y)")
 _DURATION_SECONDS = {
@@ -89,12 +157,18 @@ class MetricSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1)
+    # rate and count: a sequential test on the two tracks' counts; latency and gauge: paired
+    # log ratios of the per-step values. Inferred from the query when not given.
+    kind: Kind = "gauge"
     query: str | None = None
     baseline_query: str | None = None
     canary_query: str | None = None
     direction: Direction = "increase"
     critical: bool = False
     allowed_change: float = Field(default=0.1, ge=0)
+    # The change a promote must rule out (default three times allowed_change): between the two
+    # the judge may promote, beyond it only with probability 1 - confidence.
+    unacceptable_change: float = Field(default=0.3, ge=0)
     min_delta: float = Field(default=0.0, ge=0)
     weight: float = Field(default=1.0, gt=0)
     fail_on_nodata: bool = False
@@ -107,6 +181,44 @@ class MetricSpec(BaseModel):
     # Compare the canary with the previous release too: the baseline's query read this long
     # before the window (a day, a week: the same hour, so the daily cycle lines up).
     previous_offset: float | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _infer_kind(cls, data: object) -> object:
+        """The kind from the query, and the change a promote must rule out from the allowance,
+        when not given."""
+        if not isinstance(data, dict):
+            return data
+        if data.get("kind") is None:
+            query = data.get("query") or data.get("canary_query")
+            if isinstance(query, str):
+                data = {**data, "kind": infer_kind(query)}
+        allowed = data.get("allowed_change", 0.1)
+        if data.get("unacceptable_change") is None and isinstance(allowed, int | float):
+            data = {**data, "unacceptable_change": 3 * allowed}
+        return data
+
+    @model_validator(mode="after")
+    def _unacceptable_beyond_allowed(self) -> Self:
+        if self.unacceptable_change < self.allowed_change:
+            raise ValueError(
+                f"unacceptable_change ({self.unacceptable_change}) must not be below "
+                f"allowed_change ({self.allowed_change})"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _rate_is_a_ratio(self) -> Self:
+        if self.kind == "rate" and any(
+            split_ratio(q) is None
+            for q in (self.query, self.baseline_query, self.canary_query)
+            if q
+        ):
+            raise ValueError(
+                "kind rate needs the query written as one division of two counts' rates "
+                "(A / B, without on()/ignoring()), so the counts can be judged; or use kind gauge"
+            )
+        return self
 
     @field_validator("lookback", "step", "previous_offset", mode="before")
     @classmethod
@@ -164,9 +276,17 @@ class CanaryThresholds(BaseModel):
     # Calls of the rollout whose pooled evidence a promote needs (the canary-state input
     # carries them from call to call).
     windows_to_promote: int = Field(default=2, ge=1, le=100)
+    # The rollout's call budget: a rollout still undecided after this many calls holds for a
+    # person (never promotes by running out of calls); the error budget is spread over them.
+    max_calls: int = Field(default=6, ge=1, le=100)
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
+        if self.windows_to_promote > self.max_calls:
+            raise ValueError(
+                f"windows_to_promote ({self.windows_to_promote}) must not exceed max_calls "
+                f"({self.max_calls})"
+            )
         if self.marginal_score > self.pass_score:
             raise ValueError(
                 f"marginal_score ({self.marginal_score}) must not exceed pass_score ({self.pass_score})"
@@ -179,6 +299,7 @@ def default_metrics() -> tuple[MetricSpec, ...]:
     return (
         MetricSpec(
             name="error_rate",
+            kind="rate",
             query=DEFAULT_ERROR_RATE_QUERY,
             direction="increase",
             critical=True,
@@ -187,6 +308,7 @@ def default_metrics() -> tuple[MetricSpec, ...]:
         ),
         MetricSpec(
             name="latency_p99",
+            kind="latency",
             query=DEFAULT_LATENCY_P99_QUERY,
             direction="increase",
             allowed_change=0.1,

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.canary import CanaryVerdict, blind_judgement, judge_canary
+from cicd_agent.modes.deploy_gate.canary.judge import CanaryVerdict, blind_judgement, judge_canary
 from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.canary_state import CanaryState
     from cicd_agent.modes.deploy_gate.canary.collect import CanarySamples
     from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
+    from cicd_agent.modes.deploy_gate.canary.state import CanaryState
 
 
 def judge_samples(
@@ -33,6 +33,7 @@ def judge_samples(
         state=state,
         previous=samples.previous,
         until=samples.end,
+        counts=samples.counts,
     )
 
 

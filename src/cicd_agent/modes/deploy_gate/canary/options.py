@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.canary_state import CanaryState
     from cicd_agent.job.options import Given
     from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
+    from cicd_agent.modes.deploy_gate.canary.state import CanaryState
 
 
 def state_key(secret: str, release: str = "") -> bytes:
@@ -56,10 +56,10 @@ class CanaryOptions:
         # (tests/project/test_mode_imports.py).
         import time
 
-        from cicd_agent.analysis.canary_metric import check_keys
-        from cicd_agent.analysis.canary_state import CanaryStateError, decode_state
         from cicd_agent.modes.deploy_gate.canary.config import load_canary_config
+        from cicd_agent.modes.deploy_gate.canary.metric import check_keys
         from cicd_agent.modes.deploy_gate.canary.risk import RISK_LEVELS, apply_risk, config_digest
+        from cicd_agent.modes.deploy_gate.canary.state import CanaryStateError, decode_state
 
         text = given.text
         prometheus_url = text("prometheus_url")

@@ -11,14 +11,15 @@ from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
+    from cicd_agent.modes.deploy_gate.canary.judge import CanaryVerdict
     from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
 
 
-def publish(ctx: RunContext[CanaryOptions], result: CanaryResult) -> None:
-    """Record the verdict with the per-metric evidence; a database that is down is a note.
-    Nothing is posted, so nothing is learnt that the result does not hold."""
-    judgement = result.judgement
-    record = {
+def canary_record(judgement: CanaryVerdict) -> dict[str, object]:
+    """One call's evidence as the record keeps it: the verdict, how many calls the rollout had
+    made, and per metric its kind, the test that judged it, its interval and reason, so a
+    rollback can be explained after the fact (docs/audit.md has the query)."""
+    return {
         "verdict": judgement.verdict,
         "healthy": judgement.healthy,
         "rollback": judgement.rollback,
@@ -27,13 +28,19 @@ def publish(ctx: RunContext[CanaryOptions], result: CanaryResult) -> None:
         "reasons": list(judgement.reasons),
         "metrics": [metric.model_dump(mode="json") for metric in judgement.metrics],
     }
+
+
+def publish(ctx: RunContext[CanaryOptions], result: CanaryResult) -> None:
+    """Record the verdict with the per-metric evidence; a database that is down is a note.
+    Nothing is posted, so nothing is learnt that the result does not hold."""
+    judgement = result.judgement
     options = ctx.mode_options
     record_decision(
         ctx,
         options.audit_database_url,
         phase="canary",
         decision=judgement.verdict,
-        record=record,
+        record=canary_record(judgement),
         risk_level=options.risk_level,
         environment=options.environment,
     )

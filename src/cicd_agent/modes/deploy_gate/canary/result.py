@@ -3,9 +3,9 @@ judgement."""
 
 from __future__ import annotations
 
-from cicd_agent.analysis.canary import CanaryVerdict
-from cicd_agent.analysis.canary_metric import MetricResult, SampleSummary
 from cicd_agent.job.result import Fixed, ModeResult
+from cicd_agent.modes.deploy_gate.canary.judge import CanaryVerdict
+from cicd_agent.modes.deploy_gate.canary.metric import MetricResult, SampleSummary
 from cicd_agent.runner.runner_io import Annotation
 
 

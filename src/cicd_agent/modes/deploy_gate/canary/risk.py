@@ -56,7 +56,12 @@ def apply_risk(config: CanaryConfig, level: RiskLevel | None) -> CanaryConfig:
         }
     )
     metrics = tuple(
-        spec.model_copy(update={"allowed_change": spec.allowed_change * row.allowance_factor})
+        spec.model_copy(
+            update={
+                "allowed_change": spec.allowed_change * row.allowance_factor,
+                "unacceptable_change": spec.unacceptable_change * row.allowance_factor,
+            }
+        )
         for spec in config.metrics
     )
     return config.model_copy(update={"thresholds": thresholds, "metrics": metrics})

@@ -1,7 +1,7 @@
 """The Hodges-Lehmann shift: a robust estimate of how far the canary's samples sit from the
 baseline's, in the metric's unit (the median of every pairwise difference).
 
-The canary judge (:mod:`cicd_agent.analysis.canary`) reports it beside its interval; it
+The canary judge (:mod:`cicd_agent.modes.deploy_gate.canary.judge`) reports it beside its interval; it
 lives apart because finding that median without forming every difference is an algorithm of
 its own (bisection over sorted samples), with its own bench (``bench/bench_canary.py``).
 """

@@ -1,12 +1,13 @@
 """One metric's canary call: is the canary worse than its baseline, its previous release or its
 objective, by more than the spec allows, and how sure is the rollout so far.
 
-Each check is judged on evidence pooled over the rollout's windows
-(:mod:`cicd_agent.analysis.canary_evidence` argues the statistics): the baseline check on paired
-log ratios canary / baseline, the previous-release check on paired log ratios canary / the
-previous release's window, the objective check on the canary's own values. A metric fails when a
-check's interval lies beyond its allowance, passes when every check's lies within, and is
-``thin`` otherwise; thin evidence is what makes the verdict ``continue``.
+Each check is judged on evidence pooled over the rollout's windows: against the baseline, a
+count or a rate by the sequential count test (:mod:`.counts`), a latency or a gauge on paired
+log ratios canary / baseline (:mod:`.evidence` argues the statistics); the previous-release
+check on paired log ratios canary / the previous release's window, the objective check on the
+canary's own values. A metric fails when a check is significantly worse and beyond its
+allowance, passes when every check rules out the unacceptable change, and is ``thin``
+otherwise; thin evidence is what makes the verdict ``continue``.
 
 Pure functions over numbers: fetching the samples is the job of
 :mod:`cicd_agent.modes.deploy_gate.canary.collect`.
@@ -23,21 +24,27 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.analysis.canary_evidence import (
+from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence, judge_counts, window_counts
+from cicd_agent.modes.deploy_gate.canary.evidence import (
     CheckOutcome,
     Evidence,
     judge_bounds,
     log_ratios,
     robust_evidence,
-    spent_alpha,
 )
-from cicd_agent.analysis.hodges_lehmann import FloatArray, hodges_lehmann_shift
+from cicd_agent.modes.deploy_gate.canary.hodges_lehmann import FloatArray, hodges_lehmann_shift
 
 Direction = Literal["increase", "decrease", "either"]
 MetricClass = Literal["pass", "thin", "high", "low", "nodata"]
 # Samples may come as plain sequences (from Prometheus) or numpy arrays (simulations, benches).
 Samples = Sequence[float] | npt.NDArray[np.floating[Any]]
-CHECKS = ("baseline", "previous", "objective")
+CHECKS = ("baseline", "counts", "previous", "objective")
+Kind = Literal["rate", "count", "latency", "gauge"]
+# Which test judged a metric against its baseline, for the reader and the decision record.
+TESTS = {
+    "counts": "sequential conditional test on the counts (mixture likelihood ratio)",
+    "baseline": "paired log ratios (trimmed mean, widened for autocorrelation)",
+}
 
 _ALLOWANCE_SIGN = {"increase": "+", "decrease": "-", "either": "±"}
 
@@ -49,11 +56,15 @@ class MetricSpec(Protocol):
     @property
     def name(self) -> str: ...
     @property
+    def kind(self) -> Kind: ...
+    @property
     def direction(self) -> Direction: ...
     @property
     def critical(self) -> bool: ...
     @property
     def allowed_change(self) -> float: ...
+    @property
+    def unacceptable_change(self) -> float: ...
     @property
     def min_delta(self) -> float: ...
     @property
@@ -92,6 +103,8 @@ class MetricResult(BaseModel):
     name: str
     classification: MetricClass
     failed: bool
+    kind: str = "gauge"
+    test: str | None = None
     critical: bool
     weight: float
     direction: str
@@ -106,11 +119,26 @@ class MetricResult(BaseModel):
 
 @dataclass(frozen=True)
 class Look:
-    """Which call of the rollout this is (1-based), and the evidence earlier calls left, keyed
-    ``metric/check``."""
+    """Which call of the rollout this is (1-based), the evidence earlier calls left (keyed
+    ``metric/check``), and the error budget: ``alpha_pass`` for a promote (a regression let
+    through), ``alpha_fail`` for a rollback (a false one), each for the whole rollout."""
 
     call: int = 1
-    prior: Mapping[str, Evidence] = field(default_factory=dict)
+    prior: Mapping[str, Evidence | CountEvidence] = field(default_factory=dict)
+    alpha_pass: float = 0.02
+    alpha_fail: float = 0.01
+    budget: int = 6
+
+
+@dataclass(frozen=True)
+class RateCounts:
+    """A rate's two counts per step on each side: events (its numerator) and traffic (its
+    denominator), already in events per step."""
+
+    baseline: Samples
+    canary: Samples
+    baseline_traffic: Samples
+    canary_traffic: Samples
 
 
 @dataclass(frozen=True)
@@ -164,27 +192,81 @@ def finite(values: Samples) -> tuple[FloatArray, int]:
     return kept, int(array.size - kept.size)
 
 
-def _ratio_bounds(spec: MetricSpec) -> tuple[float | None, float | None]:
-    """The allowance as bounds on the log ratio, open on the side that does not count as worse."""
-    high = math.log1p(spec.allowed_change)
-    low = math.log1p(-spec.allowed_change) if spec.allowed_change < 1 else None
+def _ratio_bounds(spec: MetricSpec, change: float) -> tuple[float | None, float | None]:
+    """A change as bounds on the log ratio, open on the side that does not count as worse."""
+    high = math.log1p(change)
+    low = math.log1p(-change) if change < 1 else None
     return (
         None if spec.direction == "increase" else low,
         None if spec.direction == "decrease" else high,
     )
 
 
+class _Checks:
+    """One metric's checks this call, each on the rollout's pooled evidence: a check fails
+    beyond the allowance (at the false-rollback budget) and passes within the change a promote
+    must rule out (at the let-through budget)."""
+
+    def __init__(self, spec: MetricSpec, look: Look) -> None:
+        self.look = look
+        self.prefix = f"{spec.name}/"
+        self.pooled = {k: v for k, v in look.prior.items() if k.startswith(self.prefix)}
+        self.done: list[_Check] = []
+        self.allowed = _ratio_bounds(spec, spec.allowed_change)
+        self.ruled_out = _ratio_bounds(spec, spec.unacceptable_change)
+
+    def paired(
+        self, name: str, window: Evidence, bounds: tuple[float | None, float | None] | None = None
+    ) -> None:
+        """Paired log ratios (or an objective, with its ``bounds``): pooled over calls and looked
+        at once per call, so each call spends an equal share of the budget (a union bound)."""
+        before = self.pooled.get(self.prefix + name)
+        evidence = (before if isinstance(before, Evidence) else Evidence()).plus(window)
+        self.pooled[self.prefix + name] = evidence
+        budget = self.look.budget
+        neutral = None if bounds else 0.0
+        fail, strict = judge_bounds(
+            evidence, self.look.alpha_fail / budget, *(bounds or self.allowed), neutral
+        )
+        passed, loose = judge_bounds(
+            evidence, self.look.alpha_pass / budget, *(bounds or self.ruled_out), neutral
+        )
+        outcome: CheckOutcome = (
+            "fail" if fail == "fail" else ("pass" if passed == "pass" else "thin")
+        )
+        low, high = bounds or self.allowed
+        self.done.append(_Check(name, outcome, strict if outcome == "fail" else loose, low, high))
+
+    def counts(self, window: CountEvidence) -> None:
+        """The sequential count test: a mixture likelihood ratio is valid at every call at
+        once, so no share of the budget is spread over calls."""
+        before = self.pooled.get(self.prefix + "counts")
+        evidence = (before if isinstance(before, CountEvidence) else CountEvidence()).plus(window)
+        self.pooled[self.prefix + "counts"] = evidence
+        outcome, strict, loose = judge_counts(
+            evidence, self.look.alpha_fail, self.look.alpha_pass, self.allowed, self.ruled_out
+        )
+        low, high = self.allowed
+        self.done.append(
+            _Check("counts", outcome, strict if outcome == "fail" else loose, low, high)
+        )
+
+
 def judge_metric(
     spec: MetricSpec,
     baseline: Samples,
     canary: Samples,
-    confidence: float,
     *,
     look: Look | None = None,
     previous: Samples | None = None,
-) -> tuple[MetricResult, dict[str, Evidence]]:
+    counts: RateCounts | None = None,
+) -> tuple[MetricResult, dict[str, Evidence | CountEvidence]]:
     """Classify one metric, and give the rollout's pooled evidence for it after this window.
 
+    A count is judged against its baseline by the sequential count test on its values (events
+    per step); a rate by the same test on ``counts`` (its numerator and denominator), a latency
+    on ``counts`` of the requests slower than the baseline's quantile bucket and of all requests;
+    either on its values by paired log ratios when no counts were read, as a gauge always is.
     ``nodata`` when a side has no finite sample, or the rollout still has too few to form an
     interval: such a metric cannot see a regression, so it must not pass as if it had looked.
     """
@@ -193,30 +275,22 @@ def judge_metric(
     cand, cand_dropped = finite(canary)
     prev, _ = finite(previous if previous is not None else ())
     summaries = summarise(base, base_dropped), summarise(cand, cand_dropped)
-    alpha = spent_alpha(1.0 - confidence, look.call)
-    prefix = f"{spec.name}/"
-    pooled = {key: value for key, value in look.prior.items() if key.startswith(prefix)}
-    checks: list[_Check] = []
-
-    def check(name: str, window: Evidence, low: float | None, high: float | None) -> None:
-        evidence = pooled.get(prefix + name, Evidence()).plus(window)
-        pooled[prefix + name] = evidence
-        neutral = None if name == "objective" else 0.0
-        outcome, interval = judge_bounds(evidence, alpha, low, high, neutral)
-        checks.append(_Check(name, outcome, interval, low, high))
-
-    ratio_low, ratio_high = _ratio_bounds(spec)
+    judged = _Checks(spec, look)
     if cand.size and base.size:
-        check(
-            "baseline", robust_evidence(log_ratios(*pairs(baseline, canary))), ratio_low, ratio_high
-        )
+        if spec.kind == "count":
+            judged.counts(window_counts(*pairs(baseline, canary)))
+        elif spec.kind in ("rate", "latency") and counts is not None:
+            events = pairs(counts.baseline, counts.canary)
+            traffic = pairs(counts.baseline_traffic, counts.canary_traffic)
+            judged.counts(window_counts(*events, traffic))
+        else:
+            judged.paired("baseline", robust_evidence(log_ratios(*pairs(baseline, canary))))
     if cand.size and prev.size:
         earlier = previous if previous is not None else ()
-        check(
-            "previous", robust_evidence(log_ratios(*pairs(earlier, canary))), ratio_low, ratio_high
-        )
+        judged.paired("previous", robust_evidence(log_ratios(*pairs(earlier, canary))))
     if cand.size and (spec.objective_min is not None or spec.objective_max is not None):
-        check("objective", robust_evidence(cand), spec.objective_min, spec.objective_max)
+        judged.paired("objective", robust_evidence(cand), (spec.objective_min, spec.objective_max))
+    checks, pooled = judged.done, judged.pooled
 
     missing = [side for side, arr in (("baseline", base), ("canary", cand)) if arr.size == 0]
     # A difference within the absolute floor never matters, however the ratio reads.
@@ -225,7 +299,10 @@ def judge_metric(
         and spec.min_delta > 0
         and abs(float(np.mean(cand)) - float(np.mean(base))) <= spec.min_delta
     )
-    if missing or (all(c.interval is None for c in checks) and not negligible):
+    # No events on either side is an observation for a count (nothing went wrong yet): thin,
+    # never "no data", which would count against the canary.
+    unjudged = all(c.interval is None and c.name != "counts" for c in checks)
+    if missing or (unjudged and not negligible):
         if missing:
             why = f"no data for the {' and the '.join(missing)}"
         elif not np.any(base > 0) and not np.any(cand > 0):
@@ -239,7 +316,7 @@ def judge_metric(
         return _metric_result(spec, "nodata", f"{spec.name}: {why}.", *summaries), pooled
 
     base_mean, cand_mean = float(np.mean(base)), float(np.mean(cand))
-    settled = [c for c in checks if c.outcome == "pass" or (c.name == "baseline" and negligible)]
+    settled = [c for c in checks if c.outcome == "pass" or (c.name in TESTS and negligible)]
     failing = [c for c in checks if c.outcome == "fail" and c not in settled]
     classification: MetricClass = "pass"
     if failing:
@@ -249,7 +326,7 @@ def judge_metric(
     word = {"pass": "passes", "thin": "evidence still thin", "high": "is worse (higher)",
             "low": "is worse (lower)", "nodata": ""}[classification]  # fmt: skip
     details = "; ".join(_describe(spec, c) for c in checks)
-    baseline_check = next((c for c in checks if c.name == "baseline"), None)
+    baseline_check = next((c for c in checks if c.name in TESTS), None)
     interval = baseline_check.interval if baseline_check else None
     result = _metric_result(
         spec,
@@ -259,12 +336,15 @@ def judge_metric(
         change=(math.expm1(interval[0]), math.expm1(interval[1])) if interval else None,
         mean_ratio=cand_mean / base_mean if base_mean != 0 else None,
         hl_shift=hodges_lehmann_shift(cand, base),
+        test=TESTS[baseline_check.name] if baseline_check else None,
     )
     return result, pooled
 
 
 def _describe(spec: MetricSpec, check: _Check) -> str:
     if check.interval is None:
+        if check.name == "counts":
+            return "vs baseline, on the counts: no events on either side yet"
         return f"vs {check.name}: too few samples"
     low, high = check.interval
     if check.name == "objective":
@@ -275,6 +355,17 @@ def _describe(spec: MetricSpec, check: _Check) -> str:
         )
         return f"objective {bound}: typical value in [{low:.6g}, {high:.6g}] ({check.outcome})"
     allowed = f"{_ALLOWANCE_SIGN[spec.direction]}{spec.allowed_change:.0%}"
+    if check.name == "counts" and spec.kind == "latency":
+        return (
+            "vs baseline, on the share of requests slower than the baseline's quantile bucket: "
+            f"change in [{math.expm1(low):+.1%}, {math.expm1(high):+.1%}], allowed {allowed} "
+            f"({check.outcome})"
+        )
+    if check.name == "counts":
+        return (
+            f"vs baseline, on the counts: rate ratio change in [{math.expm1(low):+.1%}, "
+            f"{math.expm1(high):+.1%}], allowed {allowed} ({check.outcome})"
+        )
     return (
         f"vs {check.name}: change in [{math.expm1(low):+.1%}, {math.expm1(high):+.1%}], "
         f"allowed {allowed} ({check.outcome})"
@@ -291,6 +382,7 @@ def _metric_result(
     change: tuple[float, float] | None = None,
     mean_ratio: float | None = None,
     hl_shift: float | None = None,
+    test: str | None = None,
 ) -> MetricResult:
     """One metric's call with its evidence. The one place that says which calls fail the
     rollout (``high`` and ``low`` always, ``nodata`` where the spec asks), so a metric the judge
@@ -300,6 +392,8 @@ def _metric_result(
     )
     return MetricResult(
         name=spec.name,
+        kind=spec.kind,
+        test=test,
         classification=classification,
         failed=failed,
         critical=spec.critical,

@@ -11,12 +11,12 @@ samples are not counted as independent ones.
 
 A window's evidence is an estimate, its standard error, its weight (its effective sample size)
 and degrees of freedom; a rollout's evidence is the weighted pool of its windows' (windows never
-overlap: the state records where the last one ended). Each call of a rollout spends part of the error budget,
-``alpha * 6 / (pi**2 * k**2)`` at call ``k``: these sum to ``alpha`` over any number of calls, so
-by the union bound a whole rollout falsely fails a metric with probability at most ``alpha``,
-however the calls depend on one another. A comparison **fails** when it is significantly worse
-and its estimate lies beyond the allowance, **passes** when the whole interval lies within the
-allowance, and is **thin** otherwise: thin evidence never promotes.
+overlap: the state records where the last one ended). A rollout has a budget of calls and each
+call spends an equal share of the error budget: by the union bound a whole rollout falsely fails
+a metric with probability at most ``alpha``, however the calls depend on one another. A
+comparison **fails** when it is significantly worse and its estimate lies beyond the allowance,
+**passes** when the whole interval lies within the allowance, and is **thin** otherwise: thin
+evidence never promotes.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.stats import t as student_t
 
-from cicd_agent.analysis.hodges_lehmann import FloatArray
+from cicd_agent.modes.deploy_gate.canary.hodges_lehmann import FloatArray
 
 TRIM = 0.1
 # The log-ratio floor, as a share of the pair's typical level: keeps zeros finite, and makes a
@@ -79,11 +79,6 @@ class Evidence(BaseModel):
         return estimate - half, estimate + half
 
 
-def spent_alpha(alpha: float, call: int) -> float:
-    """The share of ``alpha`` call ``call`` (1-based) may spend; the shares sum to ``alpha``."""
-    return alpha * 6.0 / (math.pi**2 * call**2)
-
-
 def robust_evidence(values: FloatArray) -> Evidence:
     """Yuen's trimmed mean of ``values`` with its winsorised standard error, widened for lag-1
     autocorrelation; empty evidence for fewer than four values."""
@@ -96,7 +91,7 @@ def robust_evidence(values: FloatArray) -> Evidence:
     centre = float(np.mean(ordered[cut : n - cut]))
     winsorised = np.clip(values, ordered[cut], ordered[n - 1 - cut])
     spread = float(np.std(winsorised, ddof=1))
-    rho = _lag_one(winsorised)
+    rho = lag_one(winsorised)
     inflation = (1 + rho) / (1 - rho)
     se = spread / ((1 - 2 * cut / n) * math.sqrt(n)) * math.sqrt(inflation)
     dof = max(1.0, (kept - 1) / inflation)
@@ -106,7 +101,7 @@ def robust_evidence(values: FloatArray) -> Evidence:
     )
 
 
-def _lag_one(values: FloatArray) -> float:
+def lag_one(values: FloatArray) -> float:
     """Lag-1 autocorrelation with the small-sample bias of the estimate added back (Marriott and
     Pope: about ``-(1 + 4 rho) / n`` with an estimated mean), clipped to [0, MAX_RHO]: negative
     correlation is not credited, and a short window's estimate would otherwise understate it."""

@@ -14,10 +14,10 @@ import math
 import numpy as np
 import pytest
 
-from cicd_agent.analysis.canary import blind_judgement, judge_canary
-from cicd_agent.analysis.canary_metric import MetricResult, Samples, judge_metric
-from cicd_agent.analysis.hodges_lehmann import hodges_lehmann_shift
 from cicd_agent.modes.deploy_gate.canary.config import CanaryThresholds, MetricSpec
+from cicd_agent.modes.deploy_gate.canary.hodges_lehmann import hodges_lehmann_shift
+from cicd_agent.modes.deploy_gate.canary.judge import blind_judgement, judge_canary
+from cicd_agent.modes.deploy_gate.canary.metric import Look, MetricResult, Samples, judge_metric
 from cicd_agent.modes.deploy_gate.canary.result import metrics_table
 
 # One window of passing evidence may promote here; the rollout's own tests need more.
@@ -27,8 +27,10 @@ THRESHOLDS = CanaryThresholds(windows_to_promote=1)
 def judge_one(
     metric: MetricSpec, baseline: Samples, canary: Samples, confidence: float
 ) -> MetricResult:
-    """One metric judged as the first call of a rollout."""
-    return judge_metric(metric, baseline, canary, confidence)[0]
+    """One metric judged as a rollout of one call, with the judge's split of the error budget."""
+    alpha = 1.0 - confidence
+    look = Look(alpha_pass=alpha, alpha_fail=alpha / 2, budget=1)
+    return judge_metric(metric, baseline, canary, look=look)[0]
 
 
 def spec(name: str = "latency", **overrides: object) -> MetricSpec:
@@ -215,13 +217,14 @@ def test_a_failing_critical_metric_forces_rollback() -> None:
     assert any("Critical metric(s) failed: errors" in reason for reason in judgement.reasons)
 
 
-def test_half_the_metrics_without_data_forces_score_zero() -> None:
+def test_half_the_metrics_without_data_forces_score_zero_but_never_a_blind_rollback() -> None:
     specs = [spec("a"), spec("b")]
     judgement = judge_canary(
         {"a": lognormal(1), "b": lognormal(2)}, {"a": lognormal(3)}, specs, THRESHOLDS
     )
     assert judgement.canary_score == 0.0
-    assert judgement.verdict == "rollback"
+    assert judgement.verdict == "continue" and not judgement.rollback
+    assert "no metric was seen to be worse" in judgement.reasons[0]
     assert not judgement.healthy
     assert "1 of 2 metrics have no usable data" in judgement.reasons[1]
 
@@ -266,26 +269,38 @@ def test_judgement_serialises_to_plain_json() -> None:
 def _rollback_rate(
     effect: float, trials: int, seed: int, n: int = 30, sigma: float = 0.15
 ) -> float:
+    """Share of whole rollouts (up to the call budget, the state carried) that roll back."""
     rng = np.random.default_rng(seed)
     latency = spec("latency_p99")
+    thresholds = CanaryThresholds()
     rollbacks = 0
     for _ in range(trials):
-        baseline = 0.25 * rng.lognormal(0.0, sigma, n)
-        canary = 0.25 * effect * rng.lognormal(0.0, sigma, n)
-        judgement = judge_canary(
-            {"latency_p99": baseline}, {"latency_p99": canary}, [latency], THRESHOLDS
-        )
+        state = None
+        for _call in range(thresholds.max_calls):
+            baseline = 0.25 * rng.lognormal(0.0, sigma, n)
+            canary = 0.25 * effect * rng.lognormal(0.0, sigma, n)
+            judgement = judge_canary(
+                {"latency_p99": baseline}, {"latency_p99": canary}, [latency], thresholds,
+                state=state,
+            )  # fmt: skip
+            state = judgement.state
+            if judgement.verdict != "continue":
+                break
         rollbacks += judgement.rollback
     return rollbacks / trials
 
 
-def test_false_rollback_rate_on_identical_distributions_is_at_most_2_percent() -> None:
-    assert _rollback_rate(1.0, trials=1000, seed=101) <= 0.02
+def test_false_rollback_rate_over_a_whole_rollout_on_identical_distributions_is_at_most_1_percent() -> (
+    None
+):
+    assert _rollback_rate(1.0, trials=400, seed=101) <= 0.01
 
 
-def test_detects_a_20_percent_latency_increase_with_30_samples_at_least_90_percent() -> None:
-    """Independent samples: the autocorrelation allowance costs a little power here (it was 95 %
-    with a rank test that assumed independence and failed on correlated samples)."""
+def test_a_rollout_detects_a_20_percent_latency_increase_with_30_samples_at_least_90_percent() -> (
+    None
+):
+    """Independent samples, judged the way a rollout runs: the error budget is spread over its
+    calls, so one window alone detects less (77 %) and the rollout makes it up."""
     assert _rollback_rate(1.2, trials=1000, seed=202) >= 0.90
 
 
@@ -326,3 +341,25 @@ def test_a_missing_value_on_one_side_drops_its_pair_not_the_alignment() -> None:
     assert result.change_low is not None and result.change_high is not None
     assert 0.25 < result.change_low <= result.change_high < 0.31
     assert result.baseline.dropped == 1
+
+
+def test_a_rise_in_latency_variance_at_an_equal_median_is_seen_by_the_quantile() -> None:
+    """Kayenta's known miss: the canary's latency spreads wider (same median), and a test of the
+    typical value sees nothing. The latency metric is the quantile its query names (p99 a step,
+    as histogram_quantile gives it), so the wider tail is what it compares."""
+    rng = np.random.default_rng(17)
+    p99 = MetricSpec(
+        name="latency_p99",
+        query='histogram_quantile(0.99, sum by (le) (rate(d_bucket{track="{track}"}[1m])))',
+    )
+    assert p99.kind == "latency"
+
+    def per_step(sigma: float) -> list[float]:
+        return [float(np.quantile(rng.lognormal(-2.0, sigma, 400), 0.99)) for _ in range(30)]
+
+    wider = judge_canary({p99.name: per_step(0.3)}, {p99.name: per_step(0.45)}, [p99], THRESHOLDS)
+    assert wider.verdict == "rollback", wider.reasons
+    medians = np.median(rng.lognormal(-2.0, 0.3, 4000)), np.median(rng.lognormal(-2.0, 0.45, 4000))
+    assert abs(medians[1] / medians[0] - 1) < 0.05  # the typical value did not move
+    same = judge_canary({p99.name: per_step(0.3)}, {p99.name: per_step(0.3)}, [p99], THRESHOLDS)
+    assert same.verdict != "rollback"

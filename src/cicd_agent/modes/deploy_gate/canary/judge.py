@@ -1,13 +1,18 @@
 """The canary judge: is the canary worse than the baseline, metric by metric, and what follows.
 
-Each metric is judged by :mod:`cicd_agent.analysis.canary_metric` on evidence pooled over the
-rollout so far (paired log ratios, robust to bursts, widened for correlated samples; the error
-budget spent call by call so a whole rollout stays within it). A metric fails only when its
-interval lies beyond the change the spec allows, in the direction that counts as worse. The
-score is the weighted share of metrics not failing; critical failures and missing data force it
-to 0. **Promote** needs more than no failure: every counted metric's interval within its
-allowance, and at least ``windows_to_promote`` calls of evidence; short of that the verdict is
-``continue``.
+Each metric is judged by :mod:`cicd_agent.modes.deploy_gate.canary.metric` on evidence pooled
+over the rollout so far, by the test its kind calls for (counts and rates: a sequential test on
+the counts; latencies and gauges: paired log ratios). **One error budget** holds for the whole
+configuration and rollout: a regression is let through (a metric passes) with probability at
+most ``1 - confidence``, and a false rollback happens with probability at most half that, split
+evenly over the metrics (the union bound: any one metric failing rolls back). A rollout has a
+budget of ``max_calls`` calls; undecided after them it holds for a person, never promoted by
+running out. A metric fails when it is significantly worse and its estimate lies beyond
+the change the spec allows. The score is the weighted share of metrics not failing; critical
+failures and missing data force it to 0, but only a metric seen to be worse rolls back.
+**Promote** needs more than no failure: every counted metric's interval ruling out its
+unacceptable change, and at least ``windows_to_promote`` calls of evidence; short of that the
+verdict is ``continue``.
 
 Pure functions over numbers: fetching the samples is the job of
 :mod:`cicd_agent.modes.deploy_gate.canary.collect`.
@@ -20,16 +25,18 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.analysis.canary_evidence import Evidence
-from cicd_agent.analysis.canary_metric import (
+from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence
+from cicd_agent.modes.deploy_gate.canary.evidence import Evidence
+from cicd_agent.modes.deploy_gate.canary.metric import (
     Look,
     MetricResult,
     MetricSpec,
+    RateCounts,
     Samples,
     judge_metric,
     unread_metric,
 )
-from cicd_agent.analysis.canary_state import CanaryState, fresh_state, next_state
+from cicd_agent.modes.deploy_gate.canary.state import CanaryState, fresh_state, next_state
 
 Verdict = Literal["promote", "continue", "rollback"]
 # The digest of a state not bound to any configuration (benches, tests of the judge alone).
@@ -48,6 +55,8 @@ class CanaryThresholds(Protocol):
     def marginal_score(self) -> float: ...
     @property
     def windows_to_promote(self) -> int: ...
+    @property
+    def max_calls(self) -> int: ...
 
 
 class CanaryVerdict(BaseModel):
@@ -84,6 +93,7 @@ def judge_canary(
     state: CanaryState | None = None,
     previous: Mapping[str, Samples] | None = None,
     until: float | None = None,
+    counts: Mapping[str, RateCounts] | None = None,
 ) -> CanaryVerdict:
     """Judge every metric, score the canary and turn the score into a verdict.
 
@@ -95,17 +105,24 @@ def judge_canary(
     if not specs:
         raise ValueError("the canary judge needs at least one metric")
     before = state or fresh_state(UNBOUND)
-    look = Look(call=before.calls + 1, prior=before.checks)
-    pooled: dict[str, Evidence] = {}
+    alpha = 1.0 - thresholds.confidence
+    look = Look(
+        call=before.calls + 1,
+        prior=before.checks,
+        alpha_pass=alpha,
+        alpha_fail=alpha / 2 / len(specs),
+        budget=thresholds.max_calls,
+    )
+    pooled: dict[str, Evidence | CountEvidence] = {}
     judged = []
     for spec in specs:
         result, evidence = judge_metric(
             spec,
             baseline.get(spec.name, ()),
             canary.get(spec.name, ()),
-            thresholds.confidence,
             look=look,
             previous=None if previous is None else previous.get(spec.name, ()),
+            counts=None if counts is None else counts.get(spec.name),
         )
         judged.append(result)
         pooled.update(evidence)
@@ -144,6 +161,14 @@ def judge_canary(
     score = round(score, 2)
     verdict = _verdict(score, thresholds)
     reasons.insert(0, _score_reason(verdict, score, thresholds))
+    if verdict == "rollback" and not any(r.classification in ("high", "low") for r in results):
+        # Only unseen metrics stand against the canary: that is a judge that cannot see, not a
+        # regression, and a rollback on it would be a false one.
+        verdict = "continue"
+        reasons[0] = (
+            f"Canary score {score:g} is below the marginal threshold, but only because metrics "
+            "have no usable data; no metric was seen to be worse: continue, unhealthy."
+        )
     if verdict == "promote":
         holds = _promote_holds(counted, after.calls, thresholds)
         if holds:
@@ -152,6 +177,12 @@ def judge_canary(
                 f"Canary score {score:g} reaches the pass threshold, but {holds}: "
                 "continue observing."
             )
+    if after.calls > thresholds.max_calls:
+        # Beyond the budget the error budget is spent: nothing more is decided.
+        verdict = "continue"
+        reasons.insert(0, _held(thresholds, "was spent before this call"))
+    elif verdict == "continue" and after.calls == thresholds.max_calls:
+        reasons.insert(0, _held(thresholds, "is spent"))
     return CanaryVerdict(
         verdict=verdict,
         canary_score=score,
@@ -176,6 +207,13 @@ def _promote_holds(
             f"and the rollout has {calls}"
         )
     return None
+
+
+def _held(thresholds: CanaryThresholds, spent: str) -> str:
+    return (
+        f"The rollout's budget of {thresholds.max_calls} calls {spent} and the judge is still "
+        "undecided: hold the rollout for a person (running out of calls never promotes)."
+    )
 
 
 def _verdict(score: float, thresholds: CanaryThresholds) -> Verdict:

@@ -24,7 +24,8 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from cicd_agent.analysis.canary_evidence import Evidence
+from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence
+from cicd_agent.modes.deploy_gate.canary.evidence import Evidence
 
 PREFIX = "cs2."
 MAX_LENGTH = 16_384
@@ -41,14 +42,15 @@ class CanaryStateError(ValueError):
 
 class CanaryState(BaseModel):
     """Evidence so far: calls made, where the last judged window ended, and per metric check
-    (``metric/baseline``, ``metric/previous``, ``metric/objective``) the pooled evidence."""
+    (``metric/baseline`` or ``metric/counts``, ``metric/previous``, ``metric/objective``) the
+    pooled evidence."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     digest: str = Field(pattern=r"^[0-9a-f]{16}$")
     calls: int = Field(ge=0, le=MAX_CALLS)
     until: float | None = Field(default=None, allow_inf_nan=False)
-    checks: dict[str, Evidence] = Field(default_factory=dict)
+    checks: dict[str, Evidence | CountEvidence] = Field(default_factory=dict)
     _key: bytes = PrivateAttr(default=b"")
 
     def keyed(self, key: bytes) -> CanaryState:
@@ -110,7 +112,7 @@ def decode_state(
 
 
 def next_state(
-    state: CanaryState, until: float | None, checks: Mapping[str, Evidence]
+    state: CanaryState, until: float | None, checks: Mapping[str, Evidence | CountEvidence]
 ) -> CanaryState:
     """The state after one more call that judged up to ``until`` with this pooled evidence."""
     return CanaryState(

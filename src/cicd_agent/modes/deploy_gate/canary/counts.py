@@ -1,0 +1,166 @@
+"""Counts and rates judged as counts: a sequential test on the canary's and the baseline's counts
+given the traffic split, valid however many calls look at it.
+
+Given how many events both tracks saw together, the canary's share of them is binomial: its
+traffic share ``s`` when nothing changed, ``expit(logit(s) + theta)`` when the canary's rate is
+``exp(theta)`` times the baseline's. This conditional test needs no model of the traffic itself
+(its bursts and daily cycle cancel) and is the one Netflix runs on counts (Lindon et al.,
+"Rapid regression detection in software deployments through sequential testing", KDD 2022).
+Evidence over calls is a **mixture likelihood ratio** (a normal prior on ``theta``): an
+e-process, so the confidence sequence ``{theta0 : E(theta0) < 1/alpha}`` holds at every call at
+once and a rollout may look after each call without spending its error budget.
+
+Real counts vary more than Poisson (bursts land unevenly on the two tracks within a step): each
+call's counts are divided by their dispersion, estimated from the per-step Pearson residuals and
+widened for their lag-1 autocorrelation, never below 1 (quasi-likelihood). Sparse counts (0 vs 1)
+leave the sequence wide: they never decide.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+from scipy.special import expit, log_expit, logit, logsumexp
+from scipy.stats import norm
+
+from cicd_agent.modes.deploy_gate.canary.evidence import CheckOutcome, lag_one
+from cicd_agent.modes.deploy_gate.canary.hodges_lehmann import FloatArray
+
+# The log rate ratios the sequence is computed over (a ratio of e**±3 is as far as it reports).
+GRID = np.linspace(-3.0, 3.0, 401)
+# The prior's spread on the log rate ratio: where the test's power is centred (a change of about
+# +25 %); the sequence is valid for any choice, this only trades early power between effect sizes.
+PRIOR_SD = 0.25
+# Fewer steps with traffic than this and the dispersion is not estimated (taken as Poisson's).
+MIN_STEPS = 8
+_LOG_PRIOR = norm.logpdf(GRID[None, :] - GRID[:, None], scale=PRIOR_SD) + math.log(
+    GRID[1] - GRID[0]
+)
+
+
+class CountEvidence(BaseModel):
+    """One check's counts per call so far: canary events, baseline events (both divided by the
+    call's dispersion) and the canary's share of the traffic that call."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+
+    canary: tuple[float, ...] = ()
+    baseline: tuple[float, ...] = ()
+    share: tuple[float, ...] = ()
+    dispersion: tuple[float, ...] = ()
+
+    def plus(self, other: CountEvidence) -> CountEvidence:
+        return CountEvidence(
+            canary=self.canary + other.canary,
+            baseline=self.baseline + other.baseline,
+            share=self.share + other.share,
+            dispersion=self.dispersion + other.dispersion,
+        )
+
+    @property
+    def events(self) -> float:
+        return sum(self.canary) + sum(self.baseline)
+
+    def log_likelihood(self) -> FloatArray:
+        """The conditional binomial log likelihood of each log rate ratio on :data:`GRID`."""
+        total = np.zeros_like(GRID)
+        for canary, baseline, share in zip(self.canary, self.baseline, self.share, strict=True):
+            shifted = logit(share) + GRID
+            total += canary * log_expit(shifted) + baseline * log_expit(-shifted)
+        return total
+
+    def sequences(self, *alphas: float) -> tuple[tuple[float, float] | None, ...]:
+        """The ``1 - alpha`` confidence sequence on the log rate ratio for each alpha (None
+        without events)."""
+        if self.events <= 0:
+            return tuple(None for _ in alphas)
+        likelihood = self.log_likelihood()
+        log_e = logsumexp(likelihood[None, :] + _LOG_PRIOR, axis=1) - likelihood
+        found: list[tuple[float, float] | None] = []
+        for alpha in alphas:
+            inside = GRID[log_e < math.log(1.0 / alpha)]
+            if inside.size == 0:  # the grid's resolution: keep the most likely value
+                inside = GRID[[int(np.argmax(likelihood))]]
+            found.append((float(inside.min()), float(inside.max())))
+        return tuple(found)
+
+    @property
+    def estimate(self) -> float:
+        """The most likely log rate ratio (on :data:`GRID`: its ends when a side has none)."""
+        return float(GRID[int(np.argmax(self.log_likelihood()))])
+
+
+def window_counts(
+    baseline: FloatArray, canary: FloatArray, traffic: tuple[FloatArray, FloatArray] | None = None
+) -> CountEvidence:
+    """One call's counts (paired by step, negatives read as 0), divided by their dispersion.
+
+    ``traffic`` gives each track's requests per step (a rate's denominator); without it the two
+    tracks are taken to serve equal traffic (equal baseline and canary groups).
+    """
+    base, cand = np.maximum(baseline, 0.0), np.maximum(canary, 0.0)
+    if traffic is None:
+        base_traffic, cand_traffic = np.ones_like(base), np.ones_like(cand)
+    else:
+        base_traffic, cand_traffic = np.maximum(traffic[0], 0.0), np.maximum(traffic[1], 0.0)
+    served = (base_traffic + cand_traffic) > 0
+    base, cand = base[served], cand[served]
+    base_traffic, cand_traffic = base_traffic[served], cand_traffic[served]
+    if base.size == 0 or float(base_traffic.sum()) <= 0 or float(cand_traffic.sum()) <= 0:
+        return CountEvidence()
+    share = float(cand_traffic.sum() / (base_traffic.sum() + cand_traffic.sum()))
+    phi = dispersion(base, cand, cand_traffic / (base_traffic + cand_traffic))
+    return CountEvidence(
+        canary=(float(cand.sum()) / phi,),
+        baseline=(float(base.sum()) / phi,),
+        share=(share,),
+        dispersion=(phi,),
+    )
+
+
+def dispersion(base: FloatArray, cand: FloatArray, shares: FloatArray) -> float:
+    """How much more the canary's share of each step's events varies than binomial counting
+    explains (at this call's own rate ratio), widened for lag-1 autocorrelation; at least 1."""
+    events = base + cand
+    seen = events > 0
+    if int(seen.sum()) < MIN_STEPS or float(base.sum()) <= 0 or float(cand.sum()) <= 0:
+        return 1.0
+    events, cand, shares = events[seen], cand[seen], np.clip(shares[seen], 1e-9, 1 - 1e-9)
+    # The call's log rate ratio: the canary's share of the events against its share of traffic.
+    theta = float(logit(cand.sum() / events.sum()) - logit(np.average(shares, weights=events)))
+    expected = np.clip(expit(logit(shares) + theta), 1e-9, 1 - 1e-9)
+    residuals = (cand - events * expected) / np.sqrt(events * expected * (1.0 - expected))
+    phi = float(residuals @ residuals) / (residuals.size - 1)
+    rho = lag_one(residuals)
+    return float(max(1.0, phi * (1 + rho) / (1 - rho)))
+
+
+Bounds = tuple[float | None, float | None]
+
+
+def judge_counts(
+    evidence: CountEvidence,
+    alpha_fail: float,
+    alpha_pass: float,
+    allowed: Bounds,
+    ruled_out: Bounds,
+) -> tuple[CheckOutcome, tuple[float, float] | None, tuple[float, float] | None]:
+    """``fail`` when the ``alpha_fail`` sequence excludes no change on the worse side and the
+    estimate lies beyond the ``allowed`` bounds (log rate ratios); ``pass`` when the
+    ``alpha_pass`` sequence lies within the ``ruled_out`` bounds; ``thin`` otherwise. Returns
+    the outcome and both sequences."""
+    strict, loose = evidence.sequences(alpha_fail, alpha_pass)
+    if strict is None or loose is None:
+        return "thin", strict, loose
+    (low, high), (pass_low, pass_high) = allowed, ruled_out
+    # A canary with events where the baseline has none is beyond any allowance.
+    estimate = evidence.estimate if sum(evidence.baseline) > 0 else math.inf
+    if high is not None and estimate > high and strict[0] > 0:
+        return "fail", strict, loose
+    if low is not None and estimate < low and strict[1] < 0:
+        return "fail", strict, loose
+    if (pass_high is None or loose[1] < pass_high) and (pass_low is None or loose[0] > pass_low):
+        return "pass", strict, loose
+    return "thin", strict, loose
