@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import TypedDict, Unpack
@@ -184,6 +184,7 @@ class AnalysisOptions(TypedDict, total=False):
     """What :func:`analyse_scans` weighs besides the scans (its docstring says how)."""
 
     changed_files: Sequence[str]
+    changed_lines: Mapping[str, Collection[int]]
     baseline: BaselineIndex | None
     budget: int
     measure: Callable[[str], int]
@@ -203,6 +204,7 @@ def analyse_scans(
     scans: Sequence[JobScan],
     *,
     changed_files: Sequence[str] = (),
+    changed_lines: Mapping[str, Collection[int]] | None = None,
     baseline: BaselineIndex | None = None,
     budget: int = 8000,
     measure: Callable[[str], int] = len,
@@ -213,7 +215,8 @@ def analyse_scans(
     """Find why a run failed from its scanned job logs (:func:`scan_jobs`, same ``matcher``).
 
     ``budget`` is in the units of ``measure`` (characters by default; pass a token counter
-    to budget tokens). ``redact`` defaults to redacting secret-shaped values; the mode passes
+    to budget tokens). ``changed_lines`` (path -> the change's added lines) lets the blame
+    land on the changed line the failure leads to (:func:`responsible_files`). ``redact`` defaults to redacting secret-shaped values; the mode passes
     a ``Redactor`` that also knows the run's own secrets.
     """
     matcher = matcher or default_matcher()
@@ -252,7 +255,10 @@ def analyse_scans(
     lines = primary.failed_lines()
     dropped, compared = _diff_counts(lines, baseline)
     noisy = [primary.ranked[i] for i in noise(primary.ranked)]
-    files = responsible_files(primary.ranked, root, changed_files, noisy)
+    files = responsible_files(
+        primary.ranked, root, changed_files, noisy, changed_lines,
+        runtime=primary.failure_type in _TEST_TYPES,
+    )  # fmt: skip
     is_flaky, evidence = flakiness(
         flakiness_evidence, touches_changes=any(file.changed for file in files)
     )

@@ -13,13 +13,15 @@ error's traceback runs through the HTTP client, which is not where the failing a
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cicd_agent.analysis.logs.model import ResponsibleFile
 from cicd_agent.analysis.logs.region import Finding
 
 MAX_FILES = 20
+MAX_CHANGE_SOURCES = 3
+"""Changed source files put first for a failure whose log names only tests."""
 ROOT_LOCATION_LINES = 15
 """How far after a root line without a path its location line may come."""
 _WORKSPACE = re.compile(
@@ -53,7 +55,8 @@ class _Tally:
     first: tuple[int, int]
     weight: int
     mentions: int = 0
-    lines: set[int] = field(default_factory=set)
+    lines: dict[int, None] = field(default_factory=dict)
+    """The lines named, in the order the log names them."""
 
 
 def _root_path(findings: Sequence[Finding], root: Finding | None) -> str | None:
@@ -74,9 +77,24 @@ def responsible_files(
     root: Finding | None,
     changed_files: Sequence[str],
     noisy: Collection[Finding] = (),
+    changed_lines: Mapping[str, Collection[int]] | None = None,
+    *,
+    runtime: bool = False,
 ) -> tuple[ResponsibleFile, ...]:
-    """The project files the findings name, likeliest culprit first."""
+    """The project files the findings name, likeliest culprit first.
+
+    With the change's lines (``changed_lines``: path -> added lines at the head), the line a
+    person wants first is the changed one the failure leads to: a named line the change wrote
+    (a traceback frame, a panic's or a compiler's location) leads its file, and its file leads
+    the list. A ``runtime`` failure (a test failed, the log names no tool's line to fix) that
+    runs through a changed file without naming a changed line is blamed on that file's first
+    changed line; when it names only unchanged files (the test and its helpers, as an assertion
+    does), the changed source files come first with their changed lines, marked
+    ``from_change`` because no log line names them. Then the test lines, as before.
+    """
     changed = [c for c in (normalise_path(path) for path in changed_files) if c]
+    written = {c: sorted(set(n)) for p, n in (changed_lines or {}).items()
+               if (c := normalise_path(p)) and n}  # fmt: skip
     tallies: dict[str, _Tally] = {}
     root_path = _root_path(findings, root)
     quiet = {id(finding) for finding in noisy}
@@ -90,23 +108,41 @@ def responsible_files(
         tally.mentions += 1
         tally.weight = max(tally.weight, weight)
         if finding.hit.match.source_line is not None:
-            tally.lines.add(finding.hit.match.source_line)
+            tally.lines.setdefault(finding.hit.match.source_line)
 
-    def key(item: tuple[str, _Tally]) -> tuple[bool, bool, int, int, tuple[int, int]]:
+    def lines_written(path: str) -> list[int]:
+        return next((n for c, n in written.items() if _matches(path, c)), [])
+
+    def blamed(path: str, tally: _Tally) -> tuple[int | None, bool]:
+        """The changed line to show first, and whether the log names it."""
+        wrote = lines_written(path)
+        named = next((line for line in tally.lines if line in wrote), None)
+        if named is not None:
+            return named, True
+        return (wrote[0] if runtime and wrote else None), False
+
+    def key(item: tuple[str, _Tally]) -> tuple[bool, bool, bool, int, int, tuple[int, int]]:
         path, tally = item
         in_change = any(_matches(path, c) for c in changed)
-        return (not in_change, path != root_path, -tally.weight, -tally.mentions, tally.first)
+        return (not blamed(path, tally)[1], not in_change, path != root_path, -tally.weight,
+                -tally.mentions, tally.first)  # fmt: skip
 
     ranked = sorted(tallies.items(), key=key)[:MAX_FILES]
-    return tuple(
-        ResponsibleFile(
-            path=path,
-            lines=tuple(sorted(tally.lines))[:20],
-            changed=any(_matches(path, c) for c in changed),
-            mentions=tally.mentions,
-        )
-        for path, tally in ranked
-    )
+    files = []
+    for path, tally in ranked:
+        line, _ = blamed(path, tally)
+        rest = sorted(n for n in tally.lines if n != line)
+        files.append(ResponsibleFile(
+            path=path, lines=tuple([line] if line is not None else []) + tuple(rest[:19]),
+            changed=any(_matches(path, c) for c in changed), mentions=tally.mentions,
+        ))  # fmt: skip
+    if runtime and not any(f.changed and not _TEST_PATH.search(f.path) for f in files):
+        sources = [ResponsibleFile(path=path, lines=tuple(lines[:20]), changed=True,
+                                   mentions=0, from_change=True)
+                   for path, lines in written.items()
+                   if not _TEST_PATH.search(path) and not _DOC_PATH.search(path)]  # fmt: skip
+        files = sources[:MAX_CHANGE_SOURCES] + files
+    return tuple(files[:MAX_FILES])
 
 
 _TEST_PATH = re.compile(

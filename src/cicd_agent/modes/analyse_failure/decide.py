@@ -186,7 +186,8 @@ def jobs(analysis: LogAnalysis, api_jobs: Sequence[ApiJob] = ()) -> list[JobOutc
 
 def logs_files(analysis: LogAnalysis) -> list[Responsible]:
     return [
-        Responsible(path=f.path, lines=list(f.lines[:10]), changed=f.changed)
+        Responsible(path=f.path, lines=list(f.lines[:10]), changed=f.changed,
+                    source="change" if f.from_change else "logs")  # fmt: skip
         for f in analysis.responsible_files[:MAX_RESPONSIBLE]
     ]
 

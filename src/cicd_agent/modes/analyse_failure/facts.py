@@ -78,6 +78,9 @@ class Change:
     """``(sha, subject)`` of each commit in the range."""
     last_touch: dict[str, str] = field(default_factory=dict)
     """Changed path -> the newest commit of the range that touched it (git only)."""
+    lines: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """Changed path -> its added or rewritten lines at the head (git only): where a failure
+    that runs through the file is blamed first."""
     source: str = "git"
 
 

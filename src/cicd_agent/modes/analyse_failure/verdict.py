@@ -91,6 +91,7 @@ def judge(
     return analyse_scans(
         facts.scans,
         changed_files=facts.change.files if facts.change else (),
+        changed_lines=facts.change.lines if facts.change else {},
         baseline=facts.baseline,
         budget=budget,
         measure=measure,
