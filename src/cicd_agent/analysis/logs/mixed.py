@@ -10,7 +10,9 @@ Noise yields to any real test, build, lint or type finding; only a run whose eve
 noise stays an infrastructure failure.
 
 The distinct failures are the first lines of the message blocks of the weighty findings, with
-numbers, ids and addresses folded, so the same DNS error in twelve tests is listed once.
+numbers, ids and addresses folded, so the same DNS error in twelve tests is listed once; where
+the runner names its failed tests (a heading, pytest's ``FAILED`` line), a failure is its test,
+and the lines of its message are not counted again.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ left out: an unreachable index makes them too."""
 REAL_WEIGHT = 75
 """Below this a line is a count or a location (``6 failed``, ``file.py:3``), true of noise too."""
 MAX_GROUPS = 12
+DETAILS = frozenset(
+    {"pytest.E", "python.exception", "generic.error", "go.test_line", "go.panic", "rust.panic"}
+)
+"""Signatures of a failed test's message: part of the failure its heading or pytest's ``FAILED``
+line names, not a failure of their own when the runner names its failed tests."""
 CONTINUED = frozenset({"pytest.E", "python.exception", "generic.error"})
 """Signatures whose lines continue one message over several lines."""
 CONTINUED_GAP = 3
@@ -129,11 +136,14 @@ def groups(ranked: Sequence[Finding], failure_type: FailureType) -> list[Failure
     summarised = {
         m[1] for f in ranked if (m := _SUMMARY_ID.match(_LEAD.sub("", f.hit.text.strip())))
     }
+    named_tests = bool(summarised) or any(f.hit.match.signature.name in HEADINGS for f in ranked)
     found: dict[str, FailureGroup] = {}
     for index, finding in enumerate(ranked):
         infra = index in marked
         if index not in starts or not (infra or real(finding)):
             continue
+        if named_tests and not infra and finding.hit.match.signature.name in DETAILS:
+            continue  # the message of a test its heading or summary line counts already
         progress = _PROGRESS_ID.match(finding.hit.text.strip())
         if progress and progress[1] in summarised:
             continue  # the same test's summary line says it, with its message

@@ -10,6 +10,7 @@ own errors cascade from its first.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,8 @@ from cicd_agent.analysis.logs.runner_format import MarkerKind, parse_marker
 from cicd_agent.analysis.logs.signatures import Matcher
 
 CLUSTER_GAP_LINES = 200
+_GO_RUN = re.compile(r"^\s*=== (?:RUN|CONT|NAME)\s+(\S+)")
+_GO_PASS = re.compile(r"^\s*--- PASS: (\S+)")
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ def step_findings(
     """
     tail_start = step.tail[0][0] if step.tail else step.end_line + 1
     hits = [hit for hit in step.hits if hit.line < tail_start]
+    passed = passing_spans(step.tail)
     for number, text in step.tail:
         if number <= step.header_end or not text.strip():
             continue
@@ -77,7 +81,30 @@ def step_findings(
         match = matcher.match(text, full=True)
         if match is not None:
             hits.append(Hit(number, text, match))
-    return [Finding(step_index, hit) for hit in hits if keep(hit.text)]
+    return [
+        Finding(step_index, hit)
+        for hit in hits
+        if keep(hit.text) and not any(start < hit.line < end for start, end in passed)
+    ]
+
+
+def passing_spans(lines: Sequence[tuple[int, str]]) -> list[tuple[int, int]]:
+    """``(first, last)`` line numbers of tests that passed, whose own output lies between: a
+    passing test's lines are never a failure's cause, whatever they print (a test of an error
+    path logs the error on purpose). From ``go test -v``'s ``=== RUN X`` … ``--- PASS: X``; a
+    test whose span another top-level test's lines enter (``t.Parallel``) is left out, since
+    its lines cannot be told from the other's."""
+    started: dict[str, int] = {}
+    spans: list[tuple[int, int]] = []
+    for number, text in lines:
+        if run := _GO_RUN.match(text):
+            name = run[1]
+            for other in [o for o in started if not name.startswith(o + "/") and o != name]:
+                del started[other]  # interleaved: its lines are no longer its own alone
+            started[name] = number
+        elif (passed := _GO_PASS.match(text)) and (start := started.pop(passed[1], None)):
+            spans.append((start, number))
+    return spans
 
 
 def rank(findings: Sequence[Finding]) -> list[Finding]:

@@ -45,6 +45,7 @@ SCAN_ANCHORS = (
     "Timeout", "ECONN", "ENOTFOUND", "ETIMEDOUT", "refused", "reset by peer", "resolve",
     "Killed", "emory", " 137", "JSON", "YAML", "yaml", "TOML", ".go:", "E  ", 'File "',
     "--> ", "***", "●", "✕", "✖", "✗", "✘", "npm ERR", "npm error", "panicked",
+    "panic: ",
     "undefined reference", "fatal:", "exceeded", *MARKER_NEEDLES,
 )  # fmt: skip
 

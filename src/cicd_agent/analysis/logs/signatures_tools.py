@@ -236,8 +236,9 @@ TOOL_SIGNATURES: tuple[Signature, ...] = (
     _sig("go.test_line", T.TEST_FAILURE, 80, r"^\s+(?P<path>[\w/.-]+_test\.go):(?P<line>\d+): ",
          ("_test.go:",), "    calc_test.go:9: Add(2, 3) = 5; want 6", before=0, after=1),
     _sig("rust.panic", T.TEST_FAILURE, 85,
-         r"thread '[^']+' panicked at (?P<path>[^\s:]+):(?P<line>\d+)", ("panicked at",),
-         "thread 'tests::adds' panicked at src/lib.rs:12:9:", before=0, after=4),
+         r"thread '[^']+'(?: \(\d+\))? panicked at (?P<path>[^\s:]+):(?P<line>\d+)",
+         ("panicked at",), "thread 'tests::adds' panicked at src/lib.rs:12:9:",
+         "thread 'test_eq' (31515) panicked at tests/test_version.rs:159:16:", before=0, after=4),
     _sig("java.test", T.TEST_FAILURE, 90,
          r"^\[ERROR\]\s+\w[\w.$]*[.#]\w+:\d+ |^\S+ > .+ FAILED$|Tests run: .*<<< FAILURE!",
          ("[ERROR]", "FAILED", "FAILURE"),
@@ -285,6 +286,11 @@ TOOL_SIGNATURES: tuple[Signature, ...] = (
     _sig("js.frame", None, 5, r"^\s+at (?:.+ \()?(?:file://)?(?P<path>/[^():]+):(?P<line>\d+):\d+",
          ("    at ",), "    at Object.<anonymous> (/home/runner/work/a/a/src/calc.js:4:9)",
          before=0, after=0),
+    # A goroutine's frame under a panic, and a Rust backtrace's frame in the project.
+    _sig("go.frame", None, 5, r"^\s+(?P<path>/\S+\.go):(?P<line>\d+)(?: \+0x[0-9a-f]+)?$",
+         (".go:",), "\t/home/runner/work/cli/cli/args.go:110 +0x1d", before=0, after=0),
+    _sig("rust.frame", None, 5, r"^\s+at (?P<path>\./\S+\.rs):(?P<line>\d+):\d+$", (".rs:",),
+         "             at ./src/parse.rs:178:29", before=0, after=0),
     _sig("location.arrow", None, 30, r"^\s*--> (?P<path>[^\s:]+):(?P<line>\d+):\d+", ("--> ",),
          " --> src/main.rs:3:5", before=1, after=3),
     # A file header over its issues (xo, eslint's stylish) and AVA's ``› file://test.js:9:4``.

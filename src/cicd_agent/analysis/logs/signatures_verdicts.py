@@ -122,6 +122,10 @@ VERDICT_SIGNATURES: tuple[Signature, ...] = (
          ("Timeout", "timed out", "timeout of"),
          "E   Failed: Timeout >2.0s",
          "    thrown: \"Exceeded timeout of 5000 ms for a test.", before=2, after=2),
+    # A Go panic ends the test binary: every test after it is unreported, so it outranks them.
+    _sig("go.panic", T.TEST_FAILURE, 95, r"^panic: (?!test timed out)\S", ("panic: ",),
+         "panic: runtime error: invalid memory address or nil pointer dereference [recovered]",
+         before=1, after=12),
     # --- network -------------------------------------------------------------------------------
     _sig("network.retry", T.INFRASTRUCTURE, 40,
          r"Retrying \(Retry\(total=\d+.*\) after connection broken|WARNING: Retrying"
