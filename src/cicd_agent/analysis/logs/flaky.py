@@ -70,6 +70,7 @@ _TEST_NAMES = (
     re.compile(r"^\s*not ok \d+ - (?P<name>\S(?:.*?\S)?)\s*(?:#.*)?$"),  # TAP (node --test)
     re.compile(r"^\s*FAIL\s+(?P<name>\S+ > .*\S)\s*$"),  # vitest
     re.compile(r"^\[ERROR\]\s+(?P<name>\w[\w.$]*[.#]\w+)(?::\d+)? "),  # surefire
+    re.compile(r"^\s*✘ (?:\[fail\]: )?(?P<name>\S(?:.*\S)?)\s*$"),  # AVA (title and message)
 )
 
 

@@ -37,6 +37,10 @@ _COMPARISONS = (
     # only where one starts: tried from every digit of a long run, the search was quadratic.
     re.compile(rf"(?<![\d.])(?P<a>{_NUM}) not (?P<op>less|greater) than (?:or equal to )?"
                rf"(?P<b>{_NUM})"),
+    # A test's own duration check: ``Duration of 1203 ms is not close to expected duration
+    # 1000 ms`` (the measure and the bound in words, no operator).
+    re.compile(rf"(?<![\d.])(?P<a>{_NUM}) ?ms is not close to (?:the )?expected (?:duration )?"
+               rf"(?P<b>{_NUM}) ?ms"),
     # vitest/chai: ``expected 165 to be less than 100``
     re.compile(rf"expected (?P<a>{_NUM}) to be (?:(?P<op>less|greater|below|above) (?:than )?"
                rf"(?:or equal to )?)(?P<b>{_NUM})"),
@@ -61,6 +65,7 @@ _HEADERS = (
     re.compile(r"^(?:FAIL|ERROR): (?P<name>\w+) \("),  # unittest
     re.compile(r"^\s*--- FAIL: (?P<name>\S+)"),  # go test
     re.compile(r"^\s*● (?P<name>\S(?:.*\S)?)\s*$"),  # jest
+    re.compile(r"^\s*✘ (?:\[fail\]: )?(?P<name>\S(?:.*\S)?)\s*$"),  # AVA
 )
 
 

@@ -85,3 +85,18 @@ def test_pytests_failed_line_and_its_e_lines_are_one_failure() -> None:
     analysis = _analyse(PYTEST_CUT_SUMMARY, "pytest")
     assert len(analysis.failures) == 1
     assert analysis.failures[0].line.startswith("FAILED tests/test_seq.py::test_last")
+
+
+def _ava(measured: int) -> bytes:
+    return (
+        f"  ✔ retry › gives up after the limit\n"
+        f"  ✘ [fail]: retry › waits for Retry-After Duration of {measured} ms is not close to "
+        f"expected duration 1000 ms\n  ─\n\n  1 test failed\n"
+    ).encode()
+
+
+def test_a_missed_duration_check_is_a_timing_assertion_likely_flaky_with_its_numbers() -> None:
+    analysis = _analyse(_ava(1203), "npx ava")
+    assert analysis.failed_tests and "waits for Retry-After" in analysis.failed_tests[0]
+    (evidence,) = analysis.likely_flaky_evidence
+    assert "1203 against 1000" in evidence
