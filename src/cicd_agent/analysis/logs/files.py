@@ -87,9 +87,9 @@ def responsible_files(
     person wants first is the changed one the failure leads to: a named line the change wrote
     (a traceback frame, a panic's or a compiler's location) leads its file, and its file leads
     the list. A ``runtime`` failure (a test failed, the log names no tool's line to fix) that
-    runs through a changed file without naming a changed line is blamed on that file's first
-    changed line; when it names only unchanged files (the test and its helpers, as an assertion
-    does), the changed source files come first with their changed lines, marked
+    runs through a changed source file without naming a changed line is blamed on that file's
+    first changed line; when it names no changed file at all (only the test and its helpers, as
+    an assertion does), the changed source files come first with their changed lines, marked
     ``from_change`` because no log line names them. Then the test lines, as before.
     """
     changed = [c for c in (normalise_path(path) for path in changed_files) if c]
@@ -119,7 +119,8 @@ def responsible_files(
         named = next((line for line in tally.lines if line in wrote), None)
         if named is not None:
             return named, True
-        return (wrote[0] if runtime and wrote else None), False
+        source = runtime and wrote and not _TEST_PATH.search(path)
+        return (wrote[0] if source else None), False
 
     def key(item: tuple[str, _Tally]) -> tuple[bool, bool, bool, int, int, tuple[int, int]]:
         path, tally = item
@@ -136,7 +137,7 @@ def responsible_files(
             path=path, lines=tuple([line] if line is not None else []) + tuple(rest[:19]),
             changed=any(_matches(path, c) for c in changed), mentions=tally.mentions,
         ))  # fmt: skip
-    if runtime and not any(f.changed and not _TEST_PATH.search(f.path) for f in files):
+    if runtime and not any(f.changed for f in files):
         sources = [ResponsibleFile(path=path, lines=tuple(lines[:20]), changed=True,
                                    mentions=0, from_change=True)
                    for path, lines in written.items()
