@@ -8,7 +8,9 @@ checkout's ``src`` instead of the installed package, e.g. an older commit's, for
 figure). The location a person reads first is the first responsible file and its first line
 (the summary's "Likely responsible" and the annotation); it is compared with the line the
 break changed. Printed: per case the truth and the location, then line@1 (file and line
-right), file@1 (file right) and line-listed (the line among the first file's lines).
+right), file@1 (file right), line-listed (the line among the first file's lines) and how many
+line@1 hits a log line named (the rest come from the change alone: a one-line break makes that
+fallback easy, so this count is the harder half of the figure).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def main() -> None:
     parser.add_argument("--src", type=Path)
     parser.add_argument("--show", action="store_true", help="print each case's root cause too")
     args = parser.parse_args()
-    scored = line_hits = file_hits = listed = 0
+    scored = line_hits = file_hits = listed = from_log = 0
     for case in sorted(p for p in args.set.iterdir() if (p / "truth.json").is_file()):
         truth = json.loads((case / "truth.json").read_text())
         if not truth["failed"]:
@@ -62,6 +64,7 @@ def main() -> None:
         file_hits += file_ok
         line_hits += line_ok
         listed += file_ok and truth["line"] in lines
+        from_log += line_ok and top.get("source", "logs") == "logs"
         mark = "LINE" if line_ok else "file" if file_ok else "miss"
         print(f"{mark:4}  {case.name:28} truth {truth['file']}:{truth['line']:<5} got {where}")
         if args.show or "error" in result:
@@ -71,7 +74,8 @@ def main() -> None:
     if scored:
         print(f"\n{scored} cases: line@1 {line_hits}/{scored} ({line_hits / scored:.0%}), "
               f"file@1 {file_hits}/{scored} ({file_hits / scored:.0%}), "
-              f"line-listed {listed}/{scored} ({listed / scored:.0%})")  # fmt: skip
+              f"line-listed {listed}/{scored} ({listed / scored:.0%}); line@1 from a log line "
+              f"(not from the change alone) {from_log}/{scored}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -94,7 +94,7 @@ class FailureResult(ModeResult):
     branch: str = ""
     changed_files: int | None = None
     changed_paths: list[str] = Field(default_factory=list)
-    """The change's files, likeliest culprit first (``analysis.logs.files.rank_changed``)."""
+    """The change's files, likeliest culprit first (``modes.analyse_failure.logs.files.rank_changed``)."""
     baseline_used: bool = False
 
     POSTED: ClassVar[frozenset[str]] = frozenset({"comment_url", "fix_attempt"})

@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cicd_agent.analysis.logs import FlakinessEvidence, LogAnalysis, analyse_scans
 from cicd_agent.analysis.logs.history import (
     RunTests,
     canonical_test,
@@ -24,6 +23,7 @@ from cicd_agent.analysis.logs.history import (
 from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.analyse_failure.facts import FailureFacts
+from cicd_agent.modes.analyse_failure.logs import FlakinessEvidence, LogAnalysis, analyse_scans
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 EXCERPT_TOKENS = 2_000
@@ -171,8 +171,9 @@ def failing_on_base_too(
         )  # fmt: skip
         if test.verdict == "likely" and seen is not None:
             more = f"it failed on the default branch too, without this change: {seen}"
-            test = test.model_copy(update={"evidence": (more, *test.evidence)})
-        out.append(test)
+            out.append(test.model_copy(update={"evidence": (more, *test.evidence)}))
+        else:
+            out.append(test)
     return out
 
 

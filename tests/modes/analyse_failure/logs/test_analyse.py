@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cicd_agent.analysis.logs import (
+from cicd_agent.analysis.redact import Redactor
+from cicd_agent.modes.analyse_failure.logs import (
     BaselineIndex,
     FailureType,
     FlakinessEvidence,
@@ -15,8 +16,7 @@ from cicd_agent.analysis.logs import (
     fingerprint,
     subtract_baseline,
 )
-from cicd_agent.analysis.logs.files import normalise_path
-from cicd_agent.analysis.redact import Redactor
+from cicd_agent.modes.analyse_failure.logs.files import normalise_path
 from tests.corpus.runner_log import Job, Step, render
 
 TRACEBACK = b"""tests/test_api.py::test_total PASSED                                     [ 50%]
@@ -174,8 +174,8 @@ def test_a_test_name_of_many_spaces_does_not_stall_the_flaky_check() -> None:
     hostile = "\n".join(shape.format(spaces) for shape in HOSTILE_NAMES.values() for _ in range(20))
     script = (
         "import sys\n"
-        "from tests.unit.analysis.logs.test_analyse import TRACEBACK, _job\n"
-        "from cicd_agent.analysis.logs import analyse_logs\n"
+        "from tests.modes.analyse_failure.logs.test_analyse import TRACEBACK, _job\n"
+        "from cicd_agent.modes.analyse_failure.logs import analyse_logs\n"
         "output = TRACEBACK.replace(b'E   Zero', sys.stdin.buffer.read() + b'\\nE   Zero')\n"
         "print(analyse_logs([_job('test', output)]).failure_type.value)\n"
     )

@@ -9,10 +9,15 @@ from collections.abc import Sequence
 
 import pytest
 
-from cicd_agent.analysis.logs.classify import classify, flakiness, flaky_type, local_module_roots
 from cicd_agent.analysis.logs.model import FailureType, FlakinessEvidence
-from cicd_agent.analysis.logs.region import Finding
-from tests.unit.analysis.logs.findings import finding
+from cicd_agent.modes.analyse_failure.logs.classify import (
+    classify,
+    flakiness,
+    flaky_type,
+    local_module_roots,
+)
+from cicd_agent.modes.analyse_failure.logs.region import Finding
+from tests.modes.analyse_failure.logs.findings import finding
 
 T = FailureType
 

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.logs import BaselineIndex, JobLog, analyse_logs
-from cicd_agent.analysis.logs.flaky import failed_tests, offline_evidence
 from cicd_agent.analysis.logs.history import (
     PastRun,
     RunTests,
@@ -22,8 +20,10 @@ from cicd_agent.analysis.logs.history import (
     flaky_from_history,
     recurrence,
 )
-from cicd_agent.analysis.logs.junit import outcomes, outcomes_in_zip
-from cicd_agent.analysis.logs.normalise import diff_key
+from cicd_agent.modes.analyse_failure.logs import BaselineIndex, JobLog, analyse_logs
+from cicd_agent.modes.analyse_failure.logs.flaky import failed_tests, offline_evidence
+from cicd_agent.modes.analyse_failure.logs.junit import outcomes, outcomes_in_zip
+from cicd_agent.modes.analyse_failure.logs.normalise import diff_key
 
 TEST = "tests/test_api.py::test_fetch"
 

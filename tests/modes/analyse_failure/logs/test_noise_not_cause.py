@@ -4,7 +4,7 @@ lines, pytest's ``FAILED`` line and its ``E`` lines)."""
 
 from __future__ import annotations
 
-from cicd_agent.analysis.logs import FailureType, JobLog, LogAnalysis, analyse_logs
+from cicd_agent.modes.analyse_failure.logs import FailureType, JobLog, LogAnalysis, analyse_logs
 from tests.corpus.runner_log import Job, Step, render
 
 GO_PASSING_NOISE_THEN_PANIC = b"""=== RUN   TestUnknownFlagIsReported

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.analysis.logs.reader import (
+from cicd_agent.modes.analyse_failure.logs.reader import (
     MAX_HITS_PER_STEP,
     MAX_LINE_BYTES,
     MAX_STEPS,
@@ -14,7 +14,7 @@ from cicd_agent.analysis.logs.reader import (
     JobScanner,
     count_newlines,
 )
-from cicd_agent.analysis.logs.signatures import Matcher
+from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
 from tests.corpus.runner_log import Job, Step, render
 
 MATCHER = Matcher()

@@ -6,8 +6,6 @@ root-cause line, responsible files, a budgeted and redacted excerpt for the mode
 ``scan_jobs`` (the one streaming pass) then ``analyse_scans`` (the judgement, repeatable).
 """
 
-from cicd_agent.analysis.logs.analyse import analyse_logs, analyse_scans, fingerprint, scan_jobs
-from cicd_agent.analysis.logs.baseline import BaselineIndex, subtract_baseline
 from cicd_agent.analysis.logs.model import (
     FailedJob,
     FailureGroup,
@@ -16,7 +14,14 @@ from cicd_agent.analysis.logs.model import (
     LogAnalysis,
     ResponsibleFile,
 )
-from cicd_agent.analysis.logs.sources import JobLog, LogPart, load_logs
+from cicd_agent.modes.analyse_failure.logs.analyse import (
+    analyse_logs,
+    analyse_scans,
+    fingerprint,
+    scan_jobs,
+)
+from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex, subtract_baseline
+from cicd_agent.modes.analyse_failure.logs.sources import JobLog, LogPart, load_logs
 
 __all__ = [
     "BaselineIndex",

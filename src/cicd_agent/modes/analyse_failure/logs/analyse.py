@@ -17,34 +17,38 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TypedDict, Unpack
 
-from cicd_agent.analysis.logs.baseline import BaselineIndex
-from cicd_agent.analysis.logs.classify import (
-    classify,
-    flakiness,
-    flaky_type,
-    local_module_roots,
-)
-from cicd_agent.analysis.logs.excerpt import MORE_END_LINES, STEP_END_LINES, ExcerptBuilder
-from cicd_agent.analysis.logs.files import normalise_path, responsible_files
-from cicd_agent.analysis.logs.flaky import failed_tests, offline_evidence
-from cicd_agent.analysis.logs.mixed import groups, merge, noise, real_first
 from cicd_agent.analysis.logs.model import (
     FailedJob,
     FailureType,
     FlakinessEvidence,
     LogAnalysis,
 )
-from cicd_agent.analysis.logs.reader import JobScan, JobScanner, StepScan
-from cicd_agent.analysis.logs.region import (
+from cicd_agent.analysis.redact import Redactor
+from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
+from cicd_agent.modes.analyse_failure.logs.classify import (
+    classify,
+    flakiness,
+    flaky_type,
+    local_module_roots,
+)
+from cicd_agent.modes.analyse_failure.logs.excerpt import (
+    MORE_END_LINES,
+    STEP_END_LINES,
+    ExcerptBuilder,
+)
+from cicd_agent.modes.analyse_failure.logs.files import normalise_path, responsible_files
+from cicd_agent.modes.analyse_failure.logs.flaky import failed_tests, offline_evidence
+from cicd_agent.modes.analyse_failure.logs.mixed import groups, merge, noise, real_first
+from cicd_agent.modes.analyse_failure.logs.reader import JobScan, JobScanner, StepScan
+from cicd_agent.modes.analyse_failure.logs.region import (
     Finding,
     completed_root,
     failed_steps,
     rank,
     step_findings,
 )
-from cicd_agent.analysis.logs.signatures import Matcher
-from cicd_agent.analysis.logs.sources import JobLog, iter_chunks
-from cicd_agent.analysis.redact import Redactor
+from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
+from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks
 
 _TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})
@@ -216,8 +220,9 @@ def analyse_scans(
 
     ``budget`` is in the units of ``measure`` (characters by default; pass a token counter
     to budget tokens). ``changed_lines`` (path -> the change's added lines) lets the blame
-    land on the changed line the failure leads to (:func:`responsible_files`). ``redact`` defaults to redacting secret-shaped values; the mode passes
-    a ``Redactor`` that also knows the run's own secrets.
+    land on the changed line the failure leads to (:func:`responsible_files`). ``redact``
+    defaults to redacting secret-shaped values; the mode passes a ``Redactor`` that also knows
+    the run's own secrets.
     """
     matcher = matcher or default_matcher()
     redact = redact or Redactor().redact

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from cicd_agent.analysis.logs.normalise import diff_key
-from cicd_agent.analysis.logs.runner_format import clean_line
-from cicd_agent.analysis.logs.sources import JobLog, iter_lines
+from cicd_agent.modes.analyse_failure.logs.normalise import diff_key
+from cicd_agent.modes.analyse_failure.logs.runner_format import clean_line
+from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_lines
 
 DEFAULT_MAX_LINES = 300_000
 

@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cicd_agent.analysis.logs.model import ResponsibleFile
-from cicd_agent.analysis.logs.region import Finding
+from cicd_agent.modes.analyse_failure.logs.region import Finding
 
 MAX_FILES = 20
 MAX_CHANGE_SOURCES = 3

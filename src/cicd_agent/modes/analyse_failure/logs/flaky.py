@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from cicd_agent.analysis.logs.timing_bound import timing_miss
+from cicd_agent.modes.analyse_failure.logs.timing_bound import timing_miss
 
 MAX_EVIDENCE = 5
 MAX_QUOTE = 160

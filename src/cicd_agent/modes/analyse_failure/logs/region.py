@@ -15,9 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from cicd_agent.analysis.logs.model import FailureType
-from cicd_agent.analysis.logs.reader import Hit, JobScan, StepScan
-from cicd_agent.analysis.logs.runner_format import MarkerKind, parse_marker
-from cicd_agent.analysis.logs.signatures import Matcher
+from cicd_agent.modes.analyse_failure.logs.reader import Hit, JobScan, StepScan
+from cicd_agent.modes.analyse_failure.logs.runner_format import MarkerKind, parse_marker
+from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
 
 CLUSTER_GAP_LINES = 200
 _GO_RUN = re.compile(r"^\s*=== (?:RUN|CONT|NAME)\s+(\S+)")

@@ -22,10 +22,10 @@ from collections.abc import Sequence
 
 import ahocorasick_rs
 
-from cicd_agent.analysis.logs.runner_format import MARKER_NEEDLES
-from cicd_agent.analysis.logs.signature import Signature, SignatureHit, hit_of
-from cicd_agent.analysis.logs.signatures_tools import TOOL_SIGNATURES
-from cicd_agent.analysis.logs.signatures_verdicts import VERDICT_SIGNATURES
+from cicd_agent.modes.analyse_failure.logs.runner_format import MARKER_NEEDLES
+from cicd_agent.modes.analyse_failure.logs.signature import Signature, SignatureHit, hit_of
+from cicd_agent.modes.analyse_failure.logs.signatures_tools import TOOL_SIGNATURES
+from cicd_agent.modes.analyse_failure.logs.signatures_verdicts import VERDICT_SIGNATURES
 
 __all__ = ["SCAN_ANCHORS", "SIGNATURES", "Matcher", "Signature", "SignatureHit"]
 

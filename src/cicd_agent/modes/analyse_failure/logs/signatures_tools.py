@@ -9,8 +9,8 @@ generic shapes last).
 from __future__ import annotations
 
 from cicd_agent.analysis.logs.model import FailureType
-from cicd_agent.analysis.logs.signature import Signature
-from cicd_agent.analysis.logs.signature import sig as _sig
+from cicd_agent.modes.analyse_failure.logs.signature import Signature
+from cicd_agent.modes.analyse_failure.logs.signature import sig as _sig
 
 T = FailureType
 
