@@ -30,12 +30,12 @@ sys.path.insert(0, str(REPO_ROOT))
 from common import Figure, emit, figure  # noqa: E402
 from tests.corpus import build  # noqa: E402
 
-from cicd_agent.analysis.logs.runner_format import clean_line  # noqa: E402
+from cicd_agent.modes.analyse_failure.logs.runner_format import clean_line  # noqa: E402
 
 _ANALYSE = """
 import sys
 from pathlib import Path
-from cicd_agent.analysis.logs import analyse_logs, load_logs
+from cicd_agent.modes.analyse_failure.logs import analyse_logs, load_logs
 analysis = analyse_logs(load_logs(Path(sys.argv[1])))
 print(analysis.failure_type.value, "|", analysis.root_cause)
 """

@@ -25,6 +25,17 @@ def test_the_range_from_the_merge_base_names_files_commits_and_last_touches(
     assert change.last_touch == {"src/calc.py": first, "tests/test_calc.py": second}
 
 
+def test_the_change_names_the_lines_it_wrote_at_the_head(tmp_path: Path) -> None:
+    """The blame lands on the line the change wrote: each file's added lines, head numbering."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("Initial", {"src/calc.py": "A = 1\nB = 2\nC = 3\n", "old.py": "X = 1\n"})
+    head = repo.commit(
+        "Change calc", {"src/calc.py": "A = 1\nB = 20\nC = 3\nD = 4\n"}, remove=("old.py",)
+    )
+    change = git_change(GitCheckout(repo.path), head, base)
+    assert change.lines == {"src/calc.py": (2, 4)}
+
+
 def test_a_folder_that_is_no_repository_or_an_unknown_base_gives_the_reason(tmp_path: Path) -> None:
     change, reason = try_git_change(lambda: GitCheckout(tmp_path), "HEAD", None)
     assert change is None and reason

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from cicd_agent.analysis.logs import FailureType
 from cicd_agent.model.tokens import TokenCounter
+from cicd_agent.modes.analyse_failure.logs import FailureType
 from cicd_agent.modes.analyse_failure.prompt import FailureAnswer
 from cicd_agent.modes.analyse_failure.verdict import EXCERPT_TOKENS
 from tests.harness.model_server import TEST_API_KEY

@@ -52,6 +52,9 @@ class ResponsibleFile(_Frozen):
     changed: bool = False
     """The file is among the change's changed files: the likeliest culprit."""
     mentions: int = 1
+    from_change: bool = False
+    """No log line names it: its lines are the change's, put first because the failure's lines
+    name only tests (what an assertion shows) and the change wrote this source file."""
 
 
 class FlakinessEvidence(_Frozen):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.modes.analyse_failure.facts import Change
 from cicd_agent.runner.errors import UsageError
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 
 MAX_TOUCH_LOOKUPS = 30
 """Changed files whose last commit is looked up (one ``git log`` each)."""
+MAX_DIFF_BYTES = 2 << 20
+"""Diff text read for the changed lines (one ``git diff`` for those files)."""
 
 
 def git_change(checkout: GitCheckout, head: str, base: str | None) -> Change:
@@ -32,7 +35,11 @@ def git_change(checkout: GitCheckout, head: str, base: str | None) -> Change:
     change = read_change_set(repo, head, base)
     paths = change.paths
     last_touch: dict[str, str] = {}
+    lines: dict[str, tuple[int, ...]] = {}
     if change.base is not None:
+        text = repo.diff_text(change.base, change.head, list(paths[:MAX_TOUCH_LOOKUPS]),
+                              MAX_DIFF_BYTES)  # fmt: skip
+        lines = {f.path: tuple(n for n, _ in f.added_lines()) for f in parse_diff(text).files}
         for path in paths[:MAX_TOUCH_LOOKUPS]:
             sha = repo.run(
                 "log", "-1", "--format=%H", f"{change.base}..{change.head}", "--", path
@@ -45,6 +52,7 @@ def git_change(checkout: GitCheckout, head: str, base: str | None) -> Change:
         files=paths,
         commits=tuple((c.sha, c.subject) for c in change.commits),
         last_touch=last_touch,
+        lines={path: numbers for path, numbers in lines.items() if numbers},
     )
 
 

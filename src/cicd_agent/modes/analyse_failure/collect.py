@@ -20,13 +20,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.logs import load_logs, scan_jobs
 from cicd_agent.job.events import from_other_repository
 from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.change import try_git_change
 from cicd_agent.modes.analyse_failure.facts import Change, FailureFacts, RecentFailure, RunTarget
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
+from cicd_agent.modes.analyse_failure.logs import load_logs, scan_jobs
 from cicd_agent.modes.analyse_failure.verdict import judge
 from cicd_agent.runner.errors import GitHubError, UsageError
 

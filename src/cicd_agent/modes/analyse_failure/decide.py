@@ -18,14 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from cicd_agent.analysis.file_names import escaped
-from cicd_agent.analysis.logs import FailureType, LogAnalysis
-from cicd_agent.analysis.logs.classify import flaky_type
-from cicd_agent.analysis.logs.files import normalise_path, rank_changed
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.facts import ApiJob, Change
 from cicd_agent.modes.analyse_failure.fix.attempt import with_model
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
+from cicd_agent.modes.analyse_failure.logs import FailureType, LogAnalysis
+from cicd_agent.modes.analyse_failure.logs.classify import flaky_type
+from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 from cicd_agent.modes.analyse_failure.prompt import (
     FailureAnswer,
@@ -186,7 +186,12 @@ def jobs(analysis: LogAnalysis, api_jobs: Sequence[ApiJob] = ()) -> list[JobOutc
 
 def logs_files(analysis: LogAnalysis) -> list[Responsible]:
     return [
-        Responsible(path=f.path, lines=list(f.lines[:10]), changed=f.changed)
+        Responsible(
+            path=f.path,
+            lines=list(f.lines[:10]),
+            changed=f.changed,
+            source="change" if f.from_change else "logs",
+        )
         for f in analysis.responsible_files[:MAX_RESPONSIBLE]
     ]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.logs import BaselineIndex
-from cicd_agent.analysis.logs.reader import JobScan
+from cicd_agent.modes.analyse_failure.logs import BaselineIndex
+from cicd_agent.modes.analyse_failure.logs.reader import JobScan
 
 if TYPE_CHECKING:
     from cicd_agent.github.run_history import History
@@ -78,6 +78,9 @@ class Change:
     """``(sha, subject)`` of each commit in the range."""
     last_touch: dict[str, str] = field(default_factory=dict)
     """Changed path -> the newest commit of the range that touched it (git only)."""
+    lines: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """Changed path -> its added or rewritten lines at the head (git only): where a failure
+    that runs through the file is blamed first."""
     source: str = "git"
 
 
@@ -87,7 +90,7 @@ class FailureFacts:
 
     target: RunTarget | None
     scans: list[JobScan]
-    """The failed jobs' logs, each read once (:func:`~cicd_agent.analysis.logs.scan_jobs`)."""
+    """The failed jobs' logs, each read once (:func:`~cicd_agent.modes.analyse_failure.logs.scan_jobs`)."""
     api_jobs: list[ApiJob]
     change: Change | None
     baseline: BaselineIndex | None

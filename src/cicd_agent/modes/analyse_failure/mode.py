@@ -2,7 +2,7 @@
 
 Wiring only; each step is a module of its own:
 
-- ``collect``: the logs (scanned once; :mod:`cicd_agent.analysis.logs`), the change under
+- ``collect``: the logs (scanned once; :mod:`cicd_agent.modes.analyse_failure.logs`), the change under
   test, flakiness evidence from the runs around this one (``runs``), and with ``fix`` on, the
   failing command and the deterministic fixers' verdicts from the sandbox (``fix/``);
 - ``verdict``: the deterministic analysis (the analyse step, the floor);

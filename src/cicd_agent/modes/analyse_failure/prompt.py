@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.analysis.logs import FailureType, LogAnalysis
 from cicd_agent.job.pipeline import model_failure_note
 from cicd_agent.modes.analyse_failure.facts import Change
 from cicd_agent.modes.analyse_failure.fix.attempt import ModelPatches, model_patches
+from cicd_agent.modes.analyse_failure.logs import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.verdict import Evidence, FailureVerdict
 from cicd_agent.prompts import UNTRUSTED_RULES, Truncate, fence, template
 from cicd_agent.runner.errors import ModelError

@@ -42,12 +42,13 @@ class JobOutcome(_Item):
 
 
 class Responsible(_Item):
-    """A file likely at fault: named by an error in the logs, or by the model (checked)."""
+    """A file likely at fault: named by an error in the logs, by the model (checked), or by
+    the change alone (``change``: its changed lines, when the log names only tests)."""
 
     path: str
     lines: list[int] = Field(default_factory=list)
     changed: bool = False
-    source: Literal["logs", "model"] = "logs"
+    source: Literal["logs", "model", "change"] = "logs"
 
 
 class Fix(_Item):
@@ -93,7 +94,7 @@ class FailureResult(ModeResult):
     branch: str = ""
     changed_files: int | None = None
     changed_paths: list[str] = Field(default_factory=list)
-    """The change's files, likeliest culprit first (``analysis.logs.files.rank_changed``)."""
+    """The change's files, likeliest culprit first (``modes.analyse_failure.logs.files.rank_changed``)."""
     baseline_used: bool = False
 
     POSTED: ClassVar[frozenset[str]] = frozenset({"comment_url", "fix_attempt"})
@@ -216,6 +217,8 @@ class FailureResult(ModeResult):
                 where = item.path + (f":{item.lines[0]}" if item.lines else "")
                 marks = ["changed"] if item.changed else []
                 marks += ["named by the model"] if item.source == "model" else []
+                marks += ["not in the log: the failing tests name no source"] if (
+                    item.source == "change") else []  # fmt: skip
                 named.append(code_span(where, 200) + (f" ({', '.join(marks)})" if marks else ""))
             lines.append("**Likely responsible:** " + ", ".join(named))
         if self.responsible_commit:
@@ -290,7 +293,7 @@ class FailureResult(ModeResult):
     def annotations(self) -> list[Annotation]:
         if not self.failed_jobs or not self.root_cause:
             return []
-        top = next((f for f in self.responsible_files if f.source == "logs"), None)
+        top = next((f for f in self.responsible_files if f.source != "model"), None)
         return [
             Annotation(
                 "error",

@@ -9,10 +9,10 @@ nothing here runs a process or goes to the network.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from cicd_agent.analysis.logs import FlakinessEvidence, LogAnalysis, analyse_scans
 from cicd_agent.analysis.logs.history import (
     RunTests,
     canonical_test,
@@ -23,6 +23,7 @@ from cicd_agent.analysis.logs.history import (
 from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.analyse_failure.facts import FailureFacts
+from cicd_agent.modes.analyse_failure.logs import FlakinessEvidence, LogAnalysis, analyse_scans
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 EXCERPT_TOKENS = 2_000
@@ -33,6 +34,7 @@ EXCERPT_CHARS = 8_000
 FIXED_PROMPT_TOKENS = 3_000
 """Room kept in a small model's window for everything but the excerpt (system prompt, facts,
 changed files, commits, schema)."""
+_DIGITS = re.compile(r"\d+")
 RECENT_BUDGET = 1_000
 """Excerpt characters for judging a recent default-branch failure: only its fingerprint is
 compared, and the fingerprint does not depend on the excerpt."""
@@ -91,6 +93,7 @@ def judge(
     return analyse_scans(
         facts.scans,
         changed_files=facts.change.files if facts.change else (),
+        changed_lines=facts.change.lines if facts.change else {},
         baseline=facts.baseline,
         budget=budget,
         measure=measure,
@@ -103,12 +106,11 @@ def analyse(ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts) -> Fail
     """The verdict, with the flakiness evidence of the runs around this one weighed in."""
     analysis = judge(ctx, facts)
     changed = facts.change.files if facts.change else ()
-    same = [
-        recent
+    recents = [
+        (recent, analyse_scans(recent.scans, changed_files=changed, budget=RECENT_BUDGET))
         for recent in facts.recent_failures
-        if analyse_scans(recent.scans, changed_files=changed, budget=RECENT_BUDGET).fingerprint
-        == analysis.fingerprint
     ]
+    same = [recent for recent, judged in recents if judged.fingerprint == analysis.fingerprint]
     intermittent = sum(1 for recent in same if recent.recovered)
     if intermittent and _explained_by_changes(facts, analysis):
         ctx.note(
@@ -123,6 +125,9 @@ def analyse(ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts) -> Fail
             f"({broken[0].html_url or broken[0].run_id}): this change is probably not the cause."
         )
     flaky_tests, recurring = _test_history(facts, analysis)
+    flaky_tests = failing_on_base_too(
+        flaky_tests, [(recent.run_id, recent.html_url, judged) for recent, judged in recents]
+    )
     proven = [t for t in flaky_tests if t.verdict == "true"]
     every_test_flaky = bool(proven) and len(proven) >= len(analysis.failed_tests)
     evidence = FlakinessEvidence(
@@ -145,6 +150,31 @@ def analyse(ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts) -> Fail
         flaky_tests,
         recurring,
     )
+
+
+def failing_on_base_too(
+    tests: list[FlakyTest], base_runs: Sequence[tuple[int, str, LogAnalysis]]
+) -> list[FlakyTest]:
+    """``tests`` with the evidence that a likely flaky one (a timing bound missed, a re-run) also
+    failed on the default branch, without this change: a failure the change cannot have caused.
+    ``base_runs``: the default branch's recent failed runs (id, link, their analysis)."""
+    def key(name: str) -> str:  # a measured time in a name (AVA's title and message) folded
+        return _DIGITS.sub("#", canonical_test(name))
+
+    out = []
+    for test in tests:
+        seen = next(
+            (f"run {run_id}" + (f" ({url})" if url else "")
+             for run_id, url, judged in base_runs
+             if key(test.name) in {key(name) for name in judged.failed_tests}),
+            None,
+        )  # fmt: skip
+        if test.verdict == "likely" and seen is not None:
+            more = f"it failed on the default branch too, without this change: {seen}"
+            out.append(test.model_copy(update={"evidence": (more, *test.evidence)}))
+        else:
+            out.append(test)
+    return out
 
 
 def _explained_by_changes(facts: FailureFacts, analysis: LogAnalysis) -> bool:

@@ -11,15 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.logs import load_logs, scan_jobs
-from cicd_agent.analysis.logs.reader import TAIL_BYTES
-from cicd_agent.analysis.logs.sources import (
-    CHUNK_BYTES,
-    MAX_LINE_BYTES,
-    JobLog,
-    LogPart,
-    iter_lines,
-)
 from cicd_agent.modes.analyse_failure.fix.command import (
     failing_command,
     failing_script,
@@ -27,6 +18,15 @@ from cicd_agent.modes.analyse_failure.fix.command import (
     rest_script,
 )
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
+from cicd_agent.modes.analyse_failure.logs import load_logs, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.reader import TAIL_BYTES
+from cicd_agent.modes.analyse_failure.logs.sources import (
+    CHUNK_BYTES,
+    MAX_LINE_BYTES,
+    JobLog,
+    LogPart,
+    iter_lines,
+)
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
 from tests.helpers.cli import run_cli

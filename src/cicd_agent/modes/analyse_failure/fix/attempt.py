@@ -31,9 +31,9 @@ from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
 from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.logs import LogAnalysis
-    from cicd_agent.analysis.logs.reader import JobScan
     from cicd_agent.job.context import RunContext
+    from cicd_agent.modes.analyse_failure.logs import LogAnalysis
+    from cicd_agent.modes.analyse_failure.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions, FixRequest
 
 Proposer = Callable[

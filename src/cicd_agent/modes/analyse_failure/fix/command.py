@@ -20,11 +20,15 @@ import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from cicd_agent.analysis.logs.reader import JobScan
-from cicd_agent.analysis.logs.runner_format import STEP_RUN_PREFIX, TIMESTAMP, clean_line
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
 from cicd_agent.modes.analyse_failure.fix.known import TOOLS
 from cicd_agent.modes.analyse_failure.fix.script import split_commands
+from cicd_agent.modes.analyse_failure.logs.reader import JobScan
+from cicd_agent.modes.analyse_failure.logs.runner_format import (
+    STEP_RUN_PREFIX,
+    TIMESTAMP,
+    clean_line,
+)
 
 _SCRIPT_COLOUR = "\x1b[36;1m"
 _FAILED = re.compile(r"^##\[error\]Process completed with exit code (\d+)")

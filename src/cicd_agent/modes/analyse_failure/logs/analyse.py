@@ -1,0 +1,399 @@
+"""analyse_logs: from job logs to a LogAnalysis, deterministically and in bounded memory.
+
+Each job is streamed once (``reader``). Jobs whose runner markers (or API conclusion) say they
+failed are judged: their failed steps' findings ranked (``region``), classified
+(``classify``), their files ranked (``files``). The job whose failure is most telling becomes
+the run's root cause: a job that failed beats one cancelled because a sibling failed, a real
+failure beats the runner's or the network's, then the weightier finding wins. Jobs that failed
+the same way (a matrix) are named once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import TypedDict, Unpack
+
+from cicd_agent.analysis.logs.model import (
+    FailedJob,
+    FailureType,
+    FlakinessEvidence,
+    LogAnalysis,
+)
+from cicd_agent.analysis.redact import Redactor
+from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
+from cicd_agent.modes.analyse_failure.logs.classify import (
+    classify,
+    flakiness,
+    flaky_type,
+    local_module_roots,
+)
+from cicd_agent.modes.analyse_failure.logs.excerpt import (
+    MORE_END_LINES,
+    STEP_END_LINES,
+    ExcerptBuilder,
+)
+from cicd_agent.modes.analyse_failure.logs.files import normalise_path, responsible_files
+from cicd_agent.modes.analyse_failure.logs.flaky import failed_tests, offline_evidence
+from cicd_agent.modes.analyse_failure.logs.mixed import groups, merge, noise, real_first
+from cicd_agent.modes.analyse_failure.logs.reader import JobScan, JobScanner, StepScan
+from cicd_agent.modes.analyse_failure.logs.region import (
+    Finding,
+    completed_root,
+    failed_steps,
+    rank,
+    step_findings,
+)
+from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
+from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_chunks
+
+_TEST_TYPES = (FailureType.TEST_FAILURE, FailureType.TIMEOUT)
+FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "startup_failure"})
+PASSED_CONCLUSIONS = frozenset({"success", "skipped", "neutral"})
+MIN_EXCERPT_WEIGHT = 30
+RECOGNISED_WEIGHT = 85
+MAX_LISTED_JOBS = 10
+MAX_ERROR_LINES = 20
+_FOLD = re.compile(r"0x[0-9a-fA-F]+|\b[0-9a-f]{7,64}\b|\d+")
+_SPACES = re.compile(r"\s+")
+
+
+@cache
+def default_matcher() -> Matcher:
+    """The matcher over all known signatures, built once per process."""
+    return Matcher()
+
+
+def scan_job(job: JobLog, matcher: Matcher) -> JobScan:
+    """Stream every part of ``job`` once."""
+    scanner = JobScanner(matcher)
+    for part in job.parts:
+        scanner.scan_part(iter_chunks(part), part.step)
+    return scanner.finish(job.name, job.conclusion)
+
+
+def scan_jobs(jobs: Iterable[JobLog], matcher: Matcher | None = None) -> list[JobScan]:
+    """Stream each job's log once: what :func:`analyse_scans` judges, as often as it is asked
+    (the mode judges a run again when flakiness evidence comes in) without reading it again."""
+    matcher = matcher or default_matcher()
+    return [scan_job(job, matcher) for job in jobs]
+
+
+@dataclass
+class _Judged:
+    """One failed job, judged."""
+
+    scan: JobScan
+    steps: list[int]
+    ranked: list[Finding]
+    failure_type: FailureType
+    conclusion: str
+    order: int
+
+    @property
+    def root(self) -> Finding | None:
+        return self.ranked[0] if self.ranked else None
+
+    def step_name(self, index: int) -> str:
+        name = self.scan.steps[index].name
+        return name or ("Set up job" if len(self.scan.steps) > 1 else "log")
+
+    @property
+    def exit_code(self) -> int | None:
+        codes = [self.scan.steps[i].exit_code for i in self.steps]
+        return next((code for code in codes if code is not None), None)
+
+    def failed_lines(self) -> list[str]:
+        """The failed steps' text as kept: the hits before each tail, then the tail."""
+        lines: list[str] = []
+        for index in self.steps:
+            step = self.scan.steps[index]
+            tail_start = step.tail[0][0] if step.tail else step.end_line + 1
+            lines += [hit.text for hit in step.hits if hit.line < tail_start]
+            lines += [text for number, text in step.tail if number > step.header_end]
+        return lines
+
+    def sort_key(self) -> tuple[bool, bool, int, int]:
+        """Cancelled jobs last, then those that failed on the runner or the network: a job
+        that broke a test is the one to fix, whatever a sibling's network lines weigh."""
+        weight = self.root.weight if self.root else 0
+        infra = self.failure_type is FailureType.INFRASTRUCTURE
+        return (self.conclusion == "cancelled", infra, -weight, self.order)
+
+
+def fingerprint(failure_type: FailureType, root_cause: str) -> str:
+    """A stable id for a failure: its type and its root line with numbers and ids folded."""
+    folded = _SPACES.sub(" ", _FOLD.sub("#", _workspace_free(root_cause))).strip()
+    key = f"{failure_type.value}|{folded}"
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _workspace_free(text: str) -> str:
+    return " ".join(normalise_path(word) or word if "/" in word else word for word in text.split())
+
+
+def _conclusion(scan: JobScan, ranked: Sequence[Finding], steps: Sequence[int]) -> str:
+    if scan.conclusion:
+        return scan.conclusion
+    names = {finding.hit.match.signature.name for finding in ranked}
+    if "runner.timeout" in names:
+        return "timed_out"
+    exit_codes = [scan.steps[i].exit_code for i in steps if scan.steps[i].exit_code is not None]
+    if "runner.canceled" in names and not exit_codes:
+        return "cancelled"
+    return "failure"
+
+
+def _judge(
+    scan: JobScan,
+    order: int,
+    *,
+    assume_failed: bool,
+    matcher: Matcher,
+    baseline: BaselineIndex | None,
+    changed_files: Sequence[str],
+) -> _Judged | None:
+    if scan.conclusion in PASSED_CONCLUSIONS:
+        return None
+    known_failed = scan.conclusion in FAILED_CONCLUSIONS
+    steps = failed_steps(scan, assume_failed=assume_failed or known_failed)
+    if not steps:
+        return None
+
+    def keep(text: str) -> bool:
+        return baseline is None or text.startswith("##[") or text not in baseline
+
+    findings = [
+        finding
+        for index in steps
+        for finding in step_findings(scan.steps[index], index, matcher, keep)
+    ]
+    ranked = real_first(rank(findings))
+    paths = [f.hit.match.path for f in findings if f.hit.match.path]
+    failure_type = classify(
+        ranked,
+        exit_codes=[c for c in (scan.steps[i].exit_code for i in steps) if c is not None],
+        conclusion=scan.conclusion,
+        step_names=[scan.steps[i].name for i in steps],
+        local_roots=local_module_roots([*paths, *changed_files]),
+        lines=[text for index in steps for _, text in scan.steps[index].tail],
+    )
+    return _Judged(scan, steps, ranked, failure_type, _conclusion(scan, ranked, steps), order)
+
+
+class AnalysisOptions(TypedDict, total=False):
+    """What :func:`analyse_scans` weighs besides the scans (its docstring says how)."""
+
+    changed_files: Sequence[str]
+    changed_lines: Mapping[str, Collection[int]]
+    baseline: BaselineIndex | None
+    budget: int
+    measure: Callable[[str], int]
+    redact: Callable[[str], str] | None
+    flakiness_evidence: FlakinessEvidence | None
+
+
+def analyse_logs(
+    jobs: Iterable[JobLog], *, matcher: Matcher | None = None, **options: Unpack[AnalysisOptions]
+) -> LogAnalysis:
+    """Find why a run failed from its job logs: :func:`scan_jobs`, then :func:`analyse_scans`."""
+    matcher = matcher or default_matcher()
+    return analyse_scans(scan_jobs(jobs, matcher), matcher=matcher, **options)
+
+
+def analyse_scans(
+    scans: Sequence[JobScan],
+    *,
+    changed_files: Sequence[str] = (),
+    changed_lines: Mapping[str, Collection[int]] | None = None,
+    baseline: BaselineIndex | None = None,
+    budget: int = 8000,
+    measure: Callable[[str], int] = len,
+    redact: Callable[[str], str] | None = None,
+    flakiness_evidence: FlakinessEvidence | None = None,
+    matcher: Matcher | None = None,
+) -> LogAnalysis:
+    """Find why a run failed from its scanned job logs (:func:`scan_jobs`, same ``matcher``).
+
+    ``budget`` is in the units of ``measure`` (characters by default; pass a token counter
+    to budget tokens). ``changed_lines`` (path -> the change's added lines) lets the blame
+    land on the changed line the failure leads to (:func:`responsible_files`). ``redact``
+    defaults to redacting secret-shaped values; the mode passes a ``Redactor`` that also knows
+    the run's own secrets.
+    """
+    matcher = matcher or default_matcher()
+    redact = redact or Redactor().redact
+    marked = any(step.failed for scan in scans for step in scan.steps)
+    judged = [
+        verdict
+        for order, scan in enumerate(scans)
+        if (
+            verdict := _judge(
+                scan,
+                order,
+                assume_failed=not marked,
+                matcher=matcher,
+                baseline=baseline,
+                changed_files=changed_files,
+            )
+        )
+        is not None
+    ]
+    judged.sort(key=_Judged.sort_key)
+    if not judged:
+        return LogAnalysis(
+            failed_jobs=(),
+            failure_type=FailureType.UNKNOWN,
+            root_cause="",
+            error_line_numbers=(),
+            excerpt="",
+            responsible_files=(),
+            signatures_hit=(),
+            fingerprint=fingerprint(FailureType.UNKNOWN, ""),
+        )
+    primary = judged[0]
+    root = primary.root
+    root_cause = redact(completed_root(root, primary.ranked)) if root else ""
+    lines = primary.failed_lines()
+    dropped, compared = _diff_counts(lines, baseline)
+    noisy = [primary.ranked[i] for i in noise(primary.ranked)]
+    files = responsible_files(
+        primary.ranked, root, changed_files, noisy, changed_lines,
+        runtime=primary.failure_type in _TEST_TYPES,
+    )  # fmt: skip
+    is_flaky, evidence = flakiness(
+        flakiness_evidence, touches_changes=any(file.changed for file in files)
+    )
+    failure_type = flaky_type(primary.failure_type, is_flaky)
+    prints = [fingerprint(j.failure_type, j.root.hit.text if j.root else "") for j in judged]
+    failed_jobs = tuple(
+        FailedJob(
+            name=j.scan.name,
+            failed_step=j.step_name(j.steps[0]),
+            conclusion=j.conclusion,
+            exit_code=j.exit_code,
+            root_cause=redact(completed_root(j.root, j.ranked)) if j.root else "",
+            root_cause_line=j.root.hit.line if j.root else None,
+            failure_type=j.failure_type,
+        )
+        for j in judged
+    )
+    error_lines = [f.hit.line for f in primary.ranked if f.weight >= MIN_EXCERPT_WEIGHT]
+    signatures = sorted(
+        {
+            f.hit.match.signature.name
+            for j in judged
+            for f in j.ranked
+            if f.weight >= MIN_EXCERPT_WEIGHT
+        }
+    )
+    return LogAnalysis(
+        failed_jobs=failed_jobs,
+        failure_type=failure_type,
+        root_cause=root_cause,
+        error_line_numbers=tuple(dict.fromkeys(error_lines))[:MAX_ERROR_LINES],
+        excerpt=_excerpt(judged, prints, baseline, budget=budget, measure=measure, redact=redact),
+        responsible_files=files,
+        signatures_hit=tuple(signatures),
+        fingerprint=prints[0],
+        is_flaky=is_flaky,
+        flaky_evidence=evidence,
+        likely_flaky_evidence=tuple(
+            redact(item)
+            for item in offline_evidence(lines, test_failure=primary.failure_type in _TEST_TYPES)
+        ),
+        failed_tests=tuple(redact(name) for name in failed_tests(lines)),
+        diff_dropped=dropped,
+        diff_lines=compared,
+        failures=tuple(
+            group.model_copy(update={"line": redact(group.line)})
+            for group in merge([groups(j.ranked, j.failure_type) for j in judged])
+        ),
+    )
+
+
+def _diff_counts(lines: Sequence[str], baseline: BaselineIndex | None) -> tuple[int, int]:
+    """How many of the failed steps' lines the green run printed too, of how many compared."""
+    if baseline is None:
+        return 0, 0
+    compared = [text for text in lines if text.strip() and not text.startswith("##[")]
+    return sum(1 for text in compared if text in baseline), len(compared)
+
+
+def _excerpt(
+    judged: Sequence[_Judged],
+    prints: Sequence[str],
+    baseline: BaselineIndex | None,
+    *,
+    budget: int,
+    measure: Callable[[str], int],
+    redact: Callable[[str], str],
+) -> str:
+    """The budgeted excerpt: each distinct failure once, its root cause and step end first."""
+    builder = ExcerptBuilder(budget=budget, measure=measure, redact=redact)
+    summary = []
+    for rank_index, (job, mark) in enumerate(zip(judged, prints, strict=True)):
+        first = prints.index(mark)
+        same = f", same failure as {judged[first].scan.name}" if first != rank_index else ""
+        code = f", exit code {job.exit_code}" if job.exit_code is not None else ""
+        summary.append(
+            f"- {job.scan.name}: step {job.step_name(job.steps[0])!r} {job.conclusion}{code}"
+            f" ({job.failure_type.value}{same})"
+        )
+    if len(summary) > MAX_LISTED_JOBS:
+        summary[MAX_LISTED_JOBS:] = [f"- and {len(summary) - MAX_LISTED_JOBS} more"]
+    builder.preamble = ["Failed jobs:", *summary, ""]
+    for job_rank, (job, mark) in enumerate(zip(judged, prints, strict=True)):
+        if prints.index(mark) == job_rank:
+            _offer_job(builder, job, job_rank, baseline)
+    return builder.render()
+
+
+def _offer_job(
+    builder: ExcerptBuilder, job: _Judged, job_rank: int, baseline: BaselineIndex | None
+) -> None:
+    """Offer a failed job's lines and windows to the excerpt, ranked by how telling they are.
+
+    The root cause and the end of its step come first; a job whose tool was not recognised
+    (no strong finding) also offers more of its step's end, as the naive approach would.
+    """
+    sections: dict[int, int] = {}
+    recognised = job.root is not None and job.root.weight >= RECOGNISED_WEIGHT
+    for index in job.steps:
+        step = job.scan.steps[index]
+        section = sections[index] = builder.section(
+            f"=== job: {job.scan.name} | step: {job.step_name(index)} ==="
+        )
+
+        def keep(line: tuple[int, str], step: StepScan = step) -> bool:
+            number, text = line
+            if not step.start_line <= number <= step.end_line:
+                return False  # context read past the step's end
+            return baseline is None or text.startswith("##[") or text not in baseline
+
+        builder.offer(section, [line for line in step.tail if keep(line)])
+        for hit in step.hits:
+            builder.offer(section, [ln for ln in ((hit.line, hit.text), *hit.context) if keep(ln)])
+        if not step.tail:
+            continue
+        last = step.tail[-1][0]
+        builder.window(
+            section, last, STEP_END_LINES - 1, 0, (1,) if job_rank == 0 else (3, job_rank)
+        )
+        if not recognised:
+            for chunk, end in enumerate(range(last - STEP_END_LINES, last - MORE_END_LINES, -10)):
+                builder.window(section, end, 9, 0, (5, job_rank, chunk))
+    for position, finding in enumerate(job.ranked):
+        if finding.weight < MIN_EXCERPT_WEIGHT:
+            continue
+        if position == 0:
+            tier: tuple[int, ...] = (0,) if job_rank == 0 else (2, job_rank)
+        else:
+            tier = (4, job_rank, -finding.weight, position)
+        signature = finding.hit.match.signature
+        section = sections[finding.step_index]
+        builder.offer(section, [(finding.hit.line, finding.hit.text)])
+        builder.window(section, finding.hit.line, signature.before, signature.after, tier)

@@ -1,0 +1,179 @@
+"""Where in a failed job the error is: the failed steps, their findings and the root-cause line.
+
+The runner's ``##[error]`` markers say which steps failed. Within them the reader's hits are
+joined by a full pass over each step's tail, where every signature (also those without
+needles) is tried on every line. The root cause is the weightiest finding; among equals it is
+the first line of the *last* cluster of them, because a step run with ``bash -e`` stops at the
+first failing command (so earlier errors of the same weight were survivable), while one tool's
+own errors cascade from its first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from cicd_agent.analysis.logs.model import FailureType
+from cicd_agent.modes.analyse_failure.logs.reader import Hit, JobScan, StepScan
+from cicd_agent.modes.analyse_failure.logs.runner_format import MarkerKind, parse_marker
+from cicd_agent.modes.analyse_failure.logs.signatures import Matcher
+
+CLUSTER_GAP_LINES = 200
+_GO_RUN = re.compile(r"^\s*=== (?:RUN|CONT|NAME)\s+(\S+)")
+_GO_PASS = re.compile(r"^\s*--- PASS: (\S+)")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A hit in a failed step, with the step it belongs to."""
+
+    step_index: int
+    hit: Hit
+
+    @property
+    def weight(self) -> int:
+        return self.hit.weight
+
+    @property
+    def order(self) -> tuple[int, int]:
+        return (self.step_index, self.hit.line)
+
+
+def is_runner_step(name: str) -> bool:
+    """The runner's own closing steps (post-job cleanup, orphan sweep) never fail a job."""
+    return name == "Complete job" or name.startswith("Post ") or name == "Post job cleanup"
+
+
+def failed_steps(scan: JobScan, *, assume_failed: bool) -> list[int]:
+    """Indexes of the steps that failed; the last step with output when the job failed silently.
+
+    ``assume_failed`` is for jobs known to have failed (or plain logs with no runner markers):
+    without an ``##[error]`` marker the failure is taken to be in the last step that printed
+    something error-shaped, or else the last one before the runner's cleanup.
+    """
+    indexes = [index for index, step in enumerate(scan.steps) if step.failed]
+    if indexes or not assume_failed or not scan.steps:
+        return indexes
+    candidates = [
+        index for index, step in enumerate(scan.steps) if not is_runner_step(step.name)
+    ] or list(range(len(scan.steps)))
+    with_hits = [i for i in candidates if scan.steps[i].signature_counts]
+    return [with_hits[-1] if with_hits else candidates[-1]]
+
+
+def step_findings(
+    step: StepScan, step_index: int, matcher: Matcher, keep: Callable[[str], bool]
+) -> list[Finding]:
+    """Findings of one step: the reader's hits before its tail and a full match of the tail.
+
+    ``keep`` drops lines that also appeared in a successful run (see ``baseline``).
+    """
+    tail_start = step.tail[0][0] if step.tail else step.end_line + 1
+    hits = [hit for hit in step.hits if hit.line < tail_start]
+    passed = passing_spans(step.tail)
+    for number, text in step.tail:
+        if number <= step.header_end or not text.strip():
+            continue
+        marker = parse_marker(text)
+        if marker is not None and marker.kind is not MarkerKind.ERROR:
+            continue
+        match = matcher.match(text, full=True)
+        if match is not None:
+            hits.append(Hit(number, text, match))
+    return [
+        Finding(step_index, hit)
+        for hit in hits
+        if keep(hit.text) and not any(start < hit.line < end for start, end in passed)
+    ]
+
+
+def passing_spans(lines: Sequence[tuple[int, str]]) -> list[tuple[int, int]]:
+    """``(first, last)`` line numbers of tests that passed, whose own output lies between: a
+    passing test's lines are never a failure's cause, whatever they print (a test of an error
+    path logs the error on purpose). From ``go test -v``'s ``=== RUN X`` … ``--- PASS: X``; a
+    test whose span another top-level test's lines enter (``t.Parallel``) is left out, since
+    its lines cannot be told from the other's."""
+    started: dict[str, int] = {}
+    spans: list[tuple[int, int]] = []
+    for number, text in lines:
+        if run := _GO_RUN.match(text):
+            name = run[1]
+            for other in [o for o in started if not name.startswith(o + "/") and o != name]:
+                del started[other]  # interleaved: its lines are no longer its own alone
+            started[name] = number
+        elif (passed := _GO_PASS.match(text)) and (start := started.pop(passed[1], None)):
+            spans.append((start, number))
+    return spans
+
+
+def rank(findings: Sequence[Finding]) -> list[Finding]:
+    """Findings best first: by weight; among equals the first failed step, in it the last cluster.
+
+    The first failed step is the one that failed the job (later ones ran only under
+    ``if: always()``); inside a step the last cluster of equally weighty lines is the command
+    that stopped it, and that cluster's first line is where its tool's errors begin.
+    """
+    groups: dict[tuple[int, int], list[Finding]] = {}
+    for finding in sorted(findings, key=lambda f: f.order):
+        groups.setdefault((-finding.weight, finding.step_index), []).append(finding)
+    ranked: list[Finding] = []
+    for key in sorted(groups):
+        group = groups[key]
+        start = 0
+        for index in range(1, len(group)):
+            if group[index].hit.line - group[index - 1].hit.line > CLUSTER_GAP_LINES:
+                start = index
+        ranked.extend(group[start:] + group[:start])
+    return ranked
+
+
+_TRUNCATED = (" - ...", "...")
+
+
+def completed_root(root: Finding, ranked: Sequence[Finding]) -> str:
+    """The root line, with pytest's crash message when its summary line was cut to ``- ...``.
+
+    pytest shortens ``FAILED path::test - message`` to the terminal's width (80 columns on a
+    runner), often down to ``- ...`` or to nothing when the test id fills the line. The message
+    is the first ``E`` line of the test's last ``E`` block, the one just before the
+    ``path:line: Error`` line that ends its report.
+    """
+    text = root.hit.text.strip()
+    if root.hit.match.signature.failure_type is FailureType.LINT_ERROR and not root.hit.match.path:
+        return _with_location(text, root, ranked)
+    cut = text.endswith(_TRUNCATED) or " - " not in text  # no room left even for "- ..."
+    if root.hit.match.signature.name != "pytest.failed" or not cut:
+        return text
+    block_start: Finding | None = None
+    previous: Finding | None = None
+    same_step = sorted(
+        (f for f in ranked if f.step_index == root.step_index and f.hit.line < root.hit.line),
+        key=lambda f: f.hit.line,
+    )
+    for finding in same_step:
+        name = finding.hit.match.signature.name
+        if name == "pytest.E":
+            if previous is None or finding.hit.line != previous.hit.line + 1:
+                block_start = finding
+            previous = finding
+        elif name == "location.python" and block_start is not None:
+            message = block_start.hit.text.strip().removeprefix("E").strip()
+            head = text.removesuffix("...").rstrip().removesuffix(" -")
+            test_id, sep, kept = head.partition(" - ")
+            if sep and message.startswith(kept.strip()):  # the cut kept the message's start
+                head = test_id
+            return f"{head} - {message}"
+    return text
+
+
+def _with_location(text: str, root: Finding, ranked: Sequence[Finding]) -> str:
+    """A linter's rule line with the ``--> path:line:col`` line that follows it (ruff's full
+    format, ``ruff format --check``): the file is what a person opens."""
+    arrow = next(
+        (f for f in ranked
+         if f.step_index == root.step_index and f.hit.line == root.hit.line + 1
+         and f.hit.match.signature.name == "location.arrow"),
+        None,
+    )  # fmt: skip
+    return f"{text} {arrow.hit.text.strip()}" if arrow is not None else text

@@ -1,0 +1,100 @@
+"""Signatures of the errors common CI tools and the runner print, and a fast matcher for them.
+
+Each signature is one regex over a cleaned line, with the failure type it implies (or none: a
+generic line ranks but does not classify), a weight (how strongly it points at the root cause;
+100 marks runner-level facts that decide the type whatever else failed), the context lines an
+excerpt should keep around it, and *needles*: literals, one of which every matching line
+contains. A 1 GB log is scanned at C speed: one Aho-Corasick pass over raw bytes looks for a
+few dozen ``SCAN_ANCHORS`` (fragments of the needles of errors that can sit far from a step's
+end) and only the lines holding one are decoded; on such a line only the signatures whose
+needle it holds are tried. Every line of a failed step's tail is tried against every signature,
+also those without needles (flake8-style ``path:1:2: F401`` lines), since that is where such
+lines end up.
+
+Order matters: a line takes the first signature that matches it, so specific shapes come before
+the general ones they would also match (a pip retry warning before a network error, a
+``SyntaxError`` before any Python exception).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ahocorasick_rs
+
+from cicd_agent.modes.analyse_failure.logs.runner_format import MARKER_NEEDLES
+from cicd_agent.modes.analyse_failure.logs.signature import Signature, SignatureHit, hit_of
+from cicd_agent.modes.analyse_failure.logs.signatures_tools import TOOL_SIGNATURES
+from cicd_agent.modes.analyse_failure.logs.signatures_verdicts import VERDICT_SIGNATURES
+
+__all__ = ["SCAN_ANCHORS", "SIGNATURES", "Matcher", "Signature", "SignatureHit"]
+
+SIGNATURES: tuple[Signature, ...] = (*VERDICT_SIGNATURES, *TOOL_SIGNATURES)
+
+
+# What the streaming pass looks for in raw bytes. The automaton stays fast (SIMD) only with
+# a few dozen short literals, so these are fragments of the needles of the errors that can sit
+# far from a step's end; a signature none of whose needles holds one of them is matched in
+# step tails only. Fragments avoid spans a colour code could split ("rror", not ": error:").
+# No bare "##[": the runner's sections, warnings and debug lines mean nothing to the reader
+# (``MarkerKind.OTHER``), every signature of a runner line needs "##[error]", and a job
+# repeats them by the hundred thousand (a third of the candidate lines of a real job's log).
+SCAN_ANCHORS = (
+    "rror", "RROR", "FAIL", "ailed", "ailure", "xception", "not found", "not ok",
+    "No such file", "No space left", "Could not", "Couldn't", "Cannot", "cannot", "timed out",
+    "Timeout", "ECONN", "ENOTFOUND", "ETIMEDOUT", "refused", "reset by peer", "resolve",
+    "Killed", "emory", " 137", "JSON", "YAML", "yaml", "TOML", ".go:", "E  ", 'File "',
+    "--> ", "***", "●", "✕", "✖", "✗", "✘", "npm ERR", "npm error", "panicked",
+    "panic: ",
+    "undefined reference", "fatal:", "exceeded", *MARKER_NEEDLES,
+)  # fmt: skip
+
+
+class Matcher:
+    """Finds candidate lines in raw bytes, then the first signature that matches a line."""
+
+    def __init__(
+        self, signatures: Sequence[Signature] = SIGNATURES, anchors: Sequence[str] = SCAN_ANCHORS
+    ) -> None:
+        self.signatures = tuple(signatures)
+        needles = sorted({n for sig in self.signatures for n in sig.needles})
+        # Leftmost-first lets the automaton use its SIMD prefilter (GB/s); which needles a
+        # candidate line holds is re-read with the overlapping text automaton below.
+        self.bytes_automaton = ahocorasick_rs.BytesAhoCorasick(
+            [anchor.encode() for anchor in dict.fromkeys(anchors)],
+            matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_FIRST,
+        )
+        self._text_automaton = ahocorasick_rs.AhoCorasick(needles)
+        unique = list(dict.fromkeys(anchors))
+        self.endgroup_anchor = unique.index("##[endgroup]") if "##[endgroup]" in unique else -1
+        by_needle: dict[str, list[int]] = {n: [] for n in needles}
+        for index, sig in enumerate(self.signatures):
+            for needle in sig.needles:
+                by_needle[needle].append(index)
+        self._by_needle = [tuple(by_needle[n]) for n in needles]
+        self._needleless = tuple(i for i, sig in enumerate(self.signatures) if not sig.needles)
+
+    def candidate_offsets(self, data: bytes | memoryview) -> list[int]:
+        """Start offsets of scan anchors in raw ``data``: the lines worth a closer look."""
+        return [start for _, start, _ in self.candidates(data)]
+
+    def candidates(self, data: bytes | memoryview) -> list[tuple[int, int, int]]:
+        """``(anchor index, start, end)`` of the scan anchors in raw ``data`` (leftmost first,
+        not overlapping); :attr:`endgroup_anchor` is the index of ``##[endgroup]``."""
+        return self.bytes_automaton.find_matches_as_indexes(data)
+
+    def match(self, text: str, *, full: bool = False) -> SignatureHit | None:
+        """The first signature (in table order) matching the cleaned line ``text``.
+
+        ``full`` also tries the signatures without needles, which only the tail pass affords.
+        """
+        found = self._text_automaton.find_matches_as_indexes(text, overlapping=True)
+        indexes: set[int] = set(self._needleless) if full else set()
+        for needle_index, _, _ in found:
+            indexes.update(self._by_needle[needle_index])
+        for index in sorted(indexes):
+            signature = self.signatures[index]
+            match = signature.pattern.search(text)
+            if match is not None:
+                return hit_of(signature, match)
+        return None
