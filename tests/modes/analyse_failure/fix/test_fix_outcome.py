@@ -7,8 +7,8 @@ import json
 
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, ModelPatches, with_model
-from cicd_agent.modes.analyse_failure.fix.contract import Patch, Verification
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
+from cicd_agent.verify.contract import Patch, Verification
 
 DIFF = "--- a/app.py\n+++ b/app.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
 FILE_TEXT = "x = 2  # the verified file's whole text\n"

@@ -21,14 +21,14 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.modes.analyse_failure.fix.checkout import checkout_head, checkout_problem
 from cicd_agent.modes.analyse_failure.fix.command import failing_command
-from cicd_agent.modes.analyse_failure.fix.contract import (
+from cicd_agent.modes.analyse_failure.fix.fixers import propose as floor
+from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
+from cicd_agent.verify.contract import (
     FailingCommand,
     Verification,
     Verifier,
 )
-from cicd_agent.modes.analyse_failure.fix.fixers import propose as floor
-from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
-from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
+from cicd_agent.verify.judge import SandboxVerifier
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.logs import LogAnalysis

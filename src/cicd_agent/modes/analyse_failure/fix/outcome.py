@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
-from cicd_agent.modes.analyse_failure.fix.command import failing_script
 from cicd_agent.modes.analyse_failure.fix.report import FixOutcome, FixTry
+from cicd_agent.verify.contract import failing_script
 
 if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-WITNESS = "cicd_agent.modes.analyse_failure.fix.boot.witness"
+WITNESS = "cicd_agent.verify.boot.witness"
 FAILING = "def test_add():\n    assert 1 + 1 == 3\n"
 
 
@@ -56,7 +56,7 @@ def test_the_guard_knows_a_patched_file_with_no_changed_function_lines(tmp_path:
     """A file the patch writes outside any function (a comment, a data file) is the patch's all
     the same, by its path and by its device and inode: a base that reads it as it is imported
     could pass on any patch. Importing the guard's module sets nothing (only ``install`` does)."""
-    from cicd_agent.modes.analyse_failure.fix.boot.witness_guard import _lines_of
+    from cicd_agent.verify.boot.witness_guard import _lines_of
 
     patched, other, link = tmp_path / "notes.txt", tmp_path / "other.txt", tmp_path / "alias"
     patched.write_text("fixed\n")

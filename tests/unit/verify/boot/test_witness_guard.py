@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-GUARD = "cicd_agent.modes.analyse_failure.fix.boot.witness_guard"
+GUARD = "cicd_agent.verify.boot.witness_guard"
 CHILD = (
     "import importlib, sys\n"
     "guard = importlib.import_module(sys.argv[1])\n"

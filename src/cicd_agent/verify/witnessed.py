@@ -68,7 +68,7 @@ class Witness:
         module = f"cicd_witness_{secrets.token_hex(8)}"
         folder = root / "fix-boot"
         folder.mkdir(exist_ok=True)
-        boot = resources.files("cicd_agent.modes.analyse_failure.fix.boot")
+        boot = resources.files("cicd_agent.verify.boot")
         for name, written in (("witness.py", module), ("witness_guard.py", f"{module}_guard")):
             (folder / f"{written}.py").write_text(boot.joinpath(name).read_text("utf-8"), "utf-8")
         return cls(folder, module)
@@ -98,7 +98,9 @@ class Witness:
             WITNESS_VARIABLE: str(records),
             "CICD_FIX_WITNESS_TESTS": json.dumps(wanted),
             "PYTEST_ADDOPTS": shlex.join(["-p", self.module]),
-            GUARD_VARIABLE: json.dumps(guarded),  # every patch: its audit hook watches a constant too
+            GUARD_VARIABLE: json.dumps(
+                guarded
+            ),  # every patch: its audit hook watches a constant too
         }
 
 

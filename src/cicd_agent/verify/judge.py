@@ -39,25 +39,28 @@ from pathlib import Path
 
 from cicd_agent.local import git
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
-from cicd_agent.modes.analyse_failure.fix.command import failing_script, rest_script, tools_named
-from cicd_agent.modes.analyse_failure.fix.contract import (
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
+from cicd_agent.verify.contract import (
     FailingCommand,
     Patch,
     RunOutcome,
     Verification,
+    failing_script,
+    rest_script,
 )
-from cicd_agent.modes.analyse_failure.fix.evidence import (
+from cicd_agent.verify.evidence import (
     REPORT_NAME,
     missing_evidence,
     pytest_addopts,
     read_report,
 )
-from cicd_agent.modes.analyse_failure.fix.import_time import import_time_problem
-from cicd_agent.modes.analyse_failure.fix.named_files import named_files
-from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, check_patch
-from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
-from cicd_agent.modes.analyse_failure.fix.script import shell_argv
-from cicd_agent.modes.analyse_failure.fix.witnessed import (
+from cicd_agent.verify.import_time import import_time_problem
+from cicd_agent.verify.known import tools_named
+from cicd_agent.verify.named_files import named_files
+from cicd_agent.verify.policy import PolicyVerdict, check_patch
+from cicd_agent.verify.runner_settings import settings_change
+from cicd_agent.verify.script import shell_argv
+from cicd_agent.verify.witnessed import (
     PatchedLines,
     Witness,
     cookie_problem,
@@ -66,7 +69,6 @@ from cicd_agent.modes.analyse_failure.fix.witnessed import (
     witness_loaded,
     witness_problem,
 )
-from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 
 RUN_TIMEOUT = 300.0
 """One run of the failing command (seconds): the step's own command, as CI ran it."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import InitVar, dataclass, field
 from typing import Literal, Protocol
 
-from cicd_agent.modes.analyse_failure.fix.script import split_commands
+from cicd_agent.verify.script import split_commands
 
 PatchSource = Literal["fixer", "model"]
 
@@ -100,3 +100,24 @@ class Verifier(Protocol):
     def verify(self, patch: Patch) -> Verification:
         """Policy, apply, the failing command passing twice, no regression in the step's rest."""
         ...
+
+
+def failing_script(command: FailingCommand) -> str:
+    """What to re-run: the script up to and including the failing command.
+
+    The commands before it ran (and passed) in CI right before it: a ``cd`` or an ``export``
+    there is part of how the failing command ran.
+    """
+    parts = command.commands
+    if command.failing == command.script or command.failing not in parts:
+        return command.script
+    return "\n".join(parts[: parts.index(command.failing) + 1])
+
+
+def rest_script(command: FailingCommand) -> str:
+    """The step's other commands, in order ("" when the failing one is the whole script)."""
+    parts = command.commands
+    if command.failing == command.script or command.failing not in parts:
+        return ""
+    rest = [part for part in parts if part != command.failing]
+    return "\n".join(rest)

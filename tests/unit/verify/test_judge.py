@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from cicd_agent.modes.analyse_failure.fix.checkout import checkout_problem
-from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch
-from cicd_agent.modes.analyse_failure.fix.policy import check_patch
-from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier, VerifierSettings
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
+from cicd_agent.verify.contract import FailingCommand, Patch
+from cicd_agent.verify.judge import SandboxVerifier, VerifierSettings
+from cicd_agent.verify.policy import check_patch
 from tests.helpers.fix_projects import (
     CALC,
     CALC_EXIT_ZERO,
