@@ -12,6 +12,11 @@ from typing import Literal, Protocol
 from cicd_agent.verify.script import split_commands
 
 PatchSource = Literal["fixer", "model"]
+NOT_PROOF = (
+    "passes in the sandbox; the code under test is the pull request's own, so this is not proof"
+)
+"""What a pass says when the code under test came from someone who cannot push: that code
+judged the run, so a pass proves nothing (issue 54)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,10 @@ class Verification:
     files: tuple[tuple[str, str | None], ...] = ()
     """A verified patch's result: each path it changes and its new text (None: deleted), read
     back from the verified copy, so a pull request carries exactly what was verified."""
+    proof: bool = False
+    """The pass is proof: ``verified`` and the code under test came from someone who can push
+    (:attr:`~cicd_agent.github.trust.Trust.code_is_proof`). A pass on the pull request's own
+    code is :data:`NOT_PROOF`: nothing is opened for it."""
 
 
 class Verifier(Protocol):

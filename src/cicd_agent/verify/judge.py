@@ -41,6 +41,7 @@ from cicd_agent.local import git
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import (
+    NOT_PROOF,
     FailingCommand,
     Patch,
     RunOutcome,
@@ -105,12 +106,15 @@ class SandboxVerifier:
         failed_tests: Collection[str] = (),
         settings: VerifierSettings | None = None,
         said: Callable[[str], None] | None = None,
+        code_is_proof: bool = False,
     ) -> None:
         """``failing_tests``: the failing tests' files (the policy keeps them unchanged);
         ``failed_tests``: their names as the log gave them. Either known, or a failing command
         that runs pytest, a verified fix needs pytest's report (:mod:`.evidence`); otherwise (a
         linter failed) the exit code is the judge. ``said``: where a line of progress goes as
-        each patch is judged (several runs of the failing command each)."""
+        each patch is judged (several runs of the failing command each). ``code_is_proof``: the
+        code under test came from someone who can push (the caller's ``Trust.code_is_proof``,
+        read from GitHub's answer); otherwise no pass is proof."""
         self.sandbox = sandbox
         self.failing = failing
         self._redact = redact
@@ -126,6 +130,7 @@ class SandboxVerifier:
         self._policies: dict[str, PolicyVerdict] = {}
         self._ends = time.monotonic() + self.settings.budget
         self._said = said
+        self.code_is_proof = code_is_proof
 
     @property
     def usable(self) -> str:
@@ -308,8 +313,10 @@ class SandboxVerifier:
             said = " and its report shows the failing tests passing"
         elif self._runs_pytest:
             said = " and pytest's report shows its tests passing"
-        return Verification(patch, True, f"the failing command passes twice with the patch{said}",
-                            tuple(runs), patched)  # fmt: skip
+        proof = self.code_is_proof
+        said = f"the failing command passes twice with the patch{said}"
+        return Verification(patch, True, said if proof else f"{said}; {NOT_PROOF}", tuple(runs),
+                            patched, proof=proof)  # fmt: skip
 
     @property
     def _needs_evidence(self) -> bool:

@@ -25,7 +25,13 @@ from cicd_agent.job.events import from_other_repository
 from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.change import try_git_change
-from cicd_agent.modes.analyse_failure.facts import Change, FailureFacts, RecentFailure, RunTarget
+from cicd_agent.modes.analyse_failure.facts import (
+    Change,
+    FailureFacts,
+    RecentFailure,
+    RunTarget,
+    code_trust,
+)
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
 from cicd_agent.modes.analyse_failure.verdict import judge
 from cicd_agent.runner.errors import GitHubError, UsageError
@@ -78,7 +84,10 @@ def _floor_fix(
     if not analysis.failed_jobs:
         return None
     head = options.head or (facts.target.head_sha if facts.target else "")
-    return start(ctx, facts.scans, analysis, head, resources=resources, requested=options.fix)
+    proof = code_trust(facts.target).code_is_proof
+    return start(
+        ctx, facts.scans, analysis, head, proof, resources=resources, requested=options.fix
+    )
 
 
 def temp_path(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.logs import BaselineIndex
 from cicd_agent.analysis.logs.reader import JobScan
+from cicd_agent.github.trust import Trust
 
 if TYPE_CHECKING:
     from cicd_agent.github.run_history import History
@@ -41,6 +42,21 @@ class RunTarget:
     comment_shas: tuple[str, ...] = ()
     from_fork: bool = False
     """The head commit lives in another repository: a fix is suggested, never pushed."""
+
+
+def code_trust(target: RunTarget | None) -> Trust:
+    """Whom the failed commit's code came from, as far as the run's event tells: the one place
+    analyse-failure decides it, until GitHub's answer (``github.trust``'s reader) replaces it.
+
+    Conservative: a fork's commit, or any pull request's (the event names no author, let alone
+    whether they can push), is trusted with nothing; a commit pushed to a branch of the
+    repository with no pull request (the default branch, a push) could only be put there by
+    someone who can push. A local run (no event) judges the operator's own checkout."""
+    if target is None:
+        return Trust.pushed()
+    if target.from_fork or target.pull_requests or target.event.startswith("pull_request"):
+        return Trust.unknown()
+    return Trust.pushed()
 
 
 @dataclass(frozen=True)

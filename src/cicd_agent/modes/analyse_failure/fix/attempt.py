@@ -68,6 +68,7 @@ def start(
     scans: Sequence[JobScan],
     analysis: LogAnalysis,
     head_sha: str,
+    code_is_proof: bool,
     *,
     resources: ExitStack,
     requested: FixRequest,
@@ -106,6 +107,7 @@ def start(
         failing_tests=test_files(analysis),
         failed_tests=analysis.failed_tests,
         said=ctx.progress.say,
+        code_is_proof=code_is_proof,
     )
     attempt.verifier = verifier
     verdicts, note = floor(verifier, ctx.environ)
