@@ -62,6 +62,8 @@ class RunOutcome:
     exit_code: int
     output: str
     timed_out: bool = False
+    witnessed: bytes = field(default=b"", repr=False, compare=False)
+    """What the fix witness streamed to the host as the run went (a judged run's alone)."""
 
     @property
     def passed(self) -> bool:

@@ -64,6 +64,7 @@ from cicd_agent.verify.script import shell_argv
 from cicd_agent.verify.witnessed import (
     PatchedLines,
     Witness,
+    by_process,
     cookie_problem,
     guard_problem,
     unnamed_by_the_linter,
@@ -366,17 +367,18 @@ class SandboxVerifier:
         lent = self.sandbox.environment(space, borrowed=dict(self.failing.env))  # scrubbed
         report = folder / REPORT_NAME
         options = self._witness.environment(
-            lent, folder, self._failed_tests, self._failing_tests, changed
+            lent, self.sandbox.evidence_variable, self._failed_tests, self._failing_tests, changed
         )
         options["PYTEST_ADDOPTS"] += " " + pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))
-        outcome = self._script(space, script, extra_env=options, shared=(folder,))
+        outcome = self._script(space, script, extra_env=options, shared=(folder,), evidence=True)
         folder = folder.rename(space.root / f"tests-{attempt}")  # the next run's is fresh
-        guarded = guard_problem(folder, space.repo)
-        if guarded or (not self._needs_evidence and not witness_loaded(folder)):
+        records = by_process(outcome.witnessed)  # as they streamed in while the run went
+        guarded = guard_problem(records, space.repo)
+        if guarded or (not self._needs_evidence and not witness_loaded(records)):
             return outcome, self._unwatched, guarded
         problem = missing_evidence(
             read_report(folder), self._failed_tests, self._failing_tests, script
-        ) or witness_problem(folder, space.repo, patched, self._failed_tests, self._failing_tests)
+        ) or witness_problem(records, space.repo, patched, self._failed_tests, self._failing_tests)
         return outcome, problem, ""
 
     @property
@@ -408,7 +410,10 @@ class SandboxVerifier:
         *,
         extra_env: dict[str, str] | None = None,
         shared: tuple[Path, ...] = (),
+        evidence: bool = False,
     ) -> RunOutcome:
+        """Run ``script`` in ``space``; with ``evidence``, the witness's stream comes back in
+        the outcome (:attr:`RunOutcome.witnessed`)."""
         if self.usable:
             return RunOutcome(126, self.usable)
         script_file = space.scratch("step", ".sh")
@@ -422,7 +427,7 @@ class SandboxVerifier:
         timeout = min(self.settings.run_timeout, left)
         result = self.sandbox.run(
             argv, space, timeout=timeout, borrowed_env=dict(self.failing.env),
-            extra_env=extra_env, shared=shared,
+            extra_env=extra_env, shared=shared, evidence=evidence,
         )  # fmt: skip
         return self._outcome(result)
 
@@ -431,7 +436,7 @@ class SandboxVerifier:
         if result.killed_for or result.sandbox_failure:
             output += f"\n[cicd-agent: the run {result.describe()}]"
         code = result.returncode if result.returncode >= 0 else 128 - result.returncode
-        return RunOutcome(code, output, timed_out=result.timed_out)
+        return RunOutcome(code, output, timed_out=result.timed_out, witnessed=result.evidence)
 
 
 def _read_back(space: Workspace, paths: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:
