@@ -129,6 +129,25 @@ def test_eslint_fixes_in_the_sandbox_and_its_config_cannot_reach_the_host(tmp_pa
 
 
 @needs_sandbox
+def test_a_tool_the_sandbox_cannot_find_is_not_attempted_never_changed_nothing(
+    tmp_path: Path,
+) -> None:
+    """Issue 53: ``ruff`` was on the job's ``PATH`` but not the sandbox's (exit 127), and the
+    summary said "`ruff check --fix .` changed nothing"."""
+    repo, command = _failed_in_ci(tmp_path, LINT, "ruff check .")
+    tools = tmp_path / "job-tools"
+    tools.mkdir()
+    (tools / "ruff").write_text("#!/bin/sh\nexit 1\n")
+    (tools / "ruff").chmod(0o755)
+    job = {"PATH": f"{tools}:/usr/bin:/bin", "HOME": str(tmp_path / "home")}
+    with Sandbox(repo, {**job, "PATH": "/usr/bin:/bin"}) as sandbox:
+        run = run_fixer(sandbox, command, job)
+    assert run.patch is None
+    assert run.note.startswith("not attempted: `ruff check --fix .` could not start"), run.note
+    assert "exit 127" in run.note and "changed nothing" not in run.note
+
+
+@needs_sandbox
 def test_a_tool_missing_from_the_job_gives_no_patch(tmp_path: Path) -> None:
     repo, command = _failed_in_ci(tmp_path, LINT, "ruff check .")
     environ = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path / "home")}
