@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.modes.analyse_failure.fix.contract import (
+from cicd_agent.verify.contract import (
     FailingCommand,
     Patch,
     RunOutcome,

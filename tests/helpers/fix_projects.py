@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
+from cicd_agent.verify.contract import FailingCommand
 
 _GIT_ENV = {
     "GIT_AUTHOR_NAME": "Dev",

@@ -10,7 +10,7 @@ import re
 
 from tests.harness.payloads import REPO_ROOT
 
-PACKAGE_PREFIXES = ("modes/", "analysis/")
+PACKAGE_PREFIXES = ("modes/", "analysis/", "verify/")
 REPOSITORY_PREFIXES = ("src/", "tests/", "tools/", "bench/", "research/", "install/")
 FENCED = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 SPAN = re.compile(r"`([^`\n]+)`")
@@ -38,13 +38,13 @@ def exists(path: str) -> bool:
 
 def test_the_reader_finds_paths_in_spans_and_commands_but_not_placeholders() -> None:
     text = (
-        "Run `python tools/readme_tables.py`, see `modes/analyse_failure/fix/known.py`'s table "
+        "Run `python tools/readme_tables.py`, see `verify/known.py`'s table "
         "and `analysis/file_names`, not `modes/<name>/` or `github/comments.is_ours`.\n"
         "```\nmodes/inside/a/fence.py\n```\n"
     )
     assert named_paths(text) == [
         "tools/readme_tables.py",
-        "modes/analyse_failure/fix/known.py",
+        "verify/known.py",
         "analysis/file_names",
     ]
     assert exists("analysis/file_names") and exists("tools/readme_tables.py")

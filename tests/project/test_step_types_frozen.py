@@ -80,7 +80,6 @@ def _frozen(kind: type) -> bool:
 
 
 KNOWN_THAWED = {
-    "FixAttempt": "modes/analyse_failure/fix/attempt.py: start() fills it in, in collect",
     "JobScan": "modes/analyse_failure/logs/reader.py: the one pass over a log builds it as it reads",
     "StepScan": "modes/analyse_failure/logs/reader.py: the one pass over a log builds it as it reads",
     "Hit": "modes/analyse_failure/logs/reader.py: the one pass over a log builds it as it reads",

@@ -216,13 +216,18 @@ class RunContext(Generic[OptionsT_co]):
     def trust(self) -> Trust:
         """Whom the event's pull request came from, as GitHub's API answers (read once a run, by
         number); trusted with nothing without a pull request, a token or an answer."""
+        pull = self.event.pull_request if self.has_event else None
+        return self.trust_of(pull.number if pull is not None else None)
+
+    def trust_of(self, number: int | None) -> Trust:
+        """Whom pull request ``number`` came from, as GitHub's API answers; trusted with nothing
+        without a number, a token or an answer (the note says which)."""
         from cicd_agent.github.trust import Trust
 
-        pull = self.event.pull_request if self.has_event else None
-        if pull is None or self.github is None:
+        if number is None or self.github is None:
             return Trust.unknown()
         try:
-            return self.github.trust(pull.number)
+            return self.github.trust(number)
         except ExternalServiceError as exc:
             self.note(
                 f"Who opened the pull request is unknown ({exc.message}): trusted with nothing."

@@ -93,7 +93,8 @@ def test_the_failed_steps_script_is_split_into_commands_once_a_run(
     """The parser, the fixer, each verifier run and the result all ask for the step's
     commands; the script is split once, by the failing command that holds it (it was split
     six times for one verified patch, then kept in a process-wide cache)."""
-    from cicd_agent.modes.analyse_failure.fix import command, contract, script
+    from cicd_agent.modes.analyse_failure.fix import command
+    from cicd_agent.verify import contract, script
 
     splits: list[str] = []
 

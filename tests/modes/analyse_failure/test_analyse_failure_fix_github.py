@@ -14,6 +14,10 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.github.trust import Trust
+from cicd_agent.modes.analyse_failure import collect
+from cicd_agent.modes.analyse_failure.facts import RunTarget
+from cicd_agent.verify.contract import NOT_PROOF
 from tests.harness import payloads
 from tests.helpers.cli import run_cli
 from tests.helpers.failure_github import FAILED_JOB, REPO, RUN_ID, GitHubState
@@ -82,9 +86,35 @@ class FixState:
         return [json.loads(r.body) for r in self.proxy.calls(method, path)]
 
 
+def _writer(target: RunTarget | None) -> Trust:
+    """GitHub's answer as the trust reader will give it: the pull request's author can push."""
+    return Trust(is_fork=bool(target and target.from_fork), author="octocat", author_can_push=True)
+
+
 @pytest.fixture
-def fix(github_api: Any, tmp_path: Path) -> FixState:
+def fix(github_api: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FixState:
+    """The run, its pull request's author a writer (the publishing paths need proof)."""
+    monkeypatch.setattr(collect, "code_trust", _writer)
     return FixState(github_api, tmp_path)
+
+
+@pytest.fixture
+def unproven(github_api: Any, tmp_path: Path) -> FixState:
+    """The same run as the event alone tells it: a pull request whose author nobody vouched for."""
+    return FixState(github_api, tmp_path)
+
+
+def test_a_fix_on_the_pull_requests_own_code_is_not_called_verified(unproven: FixState) -> None:
+    """Attack (issue 54): the code under test is the pull request's, and it judges the run (a
+    base that senses the patch, a forger at exit): a pass there proves nothing, so it is shown
+    as such and no suggestion or pull request is opened for it."""
+    code, outputs, summary = unproven.run("--fix", "pr")
+    assert code == 0 and outputs["fix_status"] == "passes", summary
+    assert "Verified fix" not in summary and "Fix that passes, not proof" in summary
+    assert NOT_PROOF in summary and NOT_PROOF in unproven.comment()
+    assert unproven.proxy.calls("POST", rf"{REPO}/pulls/2/reviews") == []
+    assert unproven.proxy.calls("POST", rf"{REPO}/git/refs") == []
+    assert unproven.proxy.calls("POST", rf"{REPO}/pulls") == []
 
 
 def test_a_hunk_on_the_pull_requests_lines_becomes_a_suggestion(fix: FixState) -> None:
@@ -157,6 +187,16 @@ def test_an_existing_branch_is_never_pushed_to(fix: FixState) -> None:
 
 
 def test_a_fork_pull_request_gets_the_suggestion_only(fix: FixState) -> None:
+    code, outputs, summary = fix.run("--fix", "pr", fork=True)
+    assert code == 0 and outputs["fix_status"] == "passes", summary  # a fork's code: no proof
+    assert fix.proxy.calls("POST", rf"{REPO}/pulls/2/reviews") == []
+
+
+def test_a_fork_whose_code_is_proof_gets_the_suggestion_only(
+    fix: FixState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fork never gets a branch of ours, even were its code proof (a rule of publishing)."""
+    monkeypatch.setattr(collect, "code_trust", lambda _target: Trust.pushed())
     code, outputs, summary = fix.run("--fix", "pr", fork=True)
 
     assert code == 0 and outputs["fix_status"] == "verified"

@@ -20,6 +20,7 @@ from cicd_agent.modes.gen_tests.gate import Stage, Verdict
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.patch import AcceptedTest
 from cicd_agent.modes.gen_tests.verdict import GenTestsVerdict, analyse
+from cicd_agent.verify.contract import NOT_PROOF
 from tests.fixtures.gentests_project.build import make_repo
 from tests.helpers.gen_tests import gen_tests_context
 
@@ -109,6 +110,13 @@ def test_each_segment_is_told_what_happened_to_it_and_the_patch_holds_the_accept
     assert result.patch is not None and "+++ b/tests/test_gen_bulk.py" in result.patch
     assert result.patch_path == str(verdict.facts.patch_path)
     assert result.stopped == "the token budget was spent"
+    assert result.proof  # a local run judges the operator's own checkout
+    assert "**Accepted tests** (verified: " in result.summary_body()
+    unproven = decide(ctx, dataclasses.replace(
+        verdict, facts=dataclasses.replace(verdict.facts, code_is_proof=False)
+    ), opinion)  # fmt: skip
+    body = unproven.summary_body()
+    assert NOT_PROOF in body and "verified" not in body.lower().replace("not verified", "")
 
 
 def test_a_model_that_wrote_nothing_is_named_not_blamed_on_the_configuration(
@@ -159,7 +167,9 @@ def test_nothing_to_cover_is_said_and_decides_nothing_else(
     facts = dataclasses.replace(verdict.facts, coverage=None, baseline=None)
     result = decide(ctx, GenTestsVerdict(facts, (), ()), None)
     assert result.headline == "No changed Python source files to cover: nothing to do."
-    assert result.coverage_before is None and result.segments == [] and result.suite_exit_code is None
+    assert (
+        result.coverage_before is None and result.segments == [] and result.suite_exit_code is None
+    )
 
 
 def test_decide_leaves_its_inputs_as_they_were(

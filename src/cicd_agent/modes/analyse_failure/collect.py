@@ -24,7 +24,13 @@ from cicd_agent.job.events import from_other_repository
 from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.change import try_git_change
-from cicd_agent.modes.analyse_failure.facts import Change, FailureFacts, RecentFailure, RunTarget
+from cicd_agent.modes.analyse_failure.facts import (
+    Change,
+    FailureFacts,
+    RecentFailure,
+    RunTarget,
+    code_trust,
+)
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
 from cicd_agent.modes.analyse_failure.logs import load_logs, scan_jobs
 from cicd_agent.modes.analyse_failure.verdict import judge
@@ -36,6 +42,7 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.events import WorkflowRun
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+    from cicd_agent.verify.contract import Verifier
 
 _NO_LOGS = (
     "There are no logs to analyse: pass --logs PATH (a run-logs zip, a folder or a text file), "
@@ -46,10 +53,14 @@ EXCERPT_NAME = "cicd-agent-failure-excerpt-{run}.txt"
 PATCH_NAME = "cicd-agent-fix-{run}.patch"
 
 
-def collect(ctx: RunContext[AnalyseFailureOptions], resources: ExitStack) -> FailureFacts:
-    """Everything the analysis needs. Downloads live in a scratch folder removed before this
-    returns (the logs are scanned by then); the fix's sandbox is entered into ``resources``
-    (the run's), closed when the run ends, however it ends."""
+def collect(
+    ctx: RunContext[AnalyseFailureOptions], resources: ExitStack
+) -> tuple[FailureFacts, Verifier | None]:
+    """Everything the analysis needs, and the fix step's verifier for the ask step (None: no
+    fix, or none could be opened): the facts are data, the verifier is handed on by the mode's
+    wiring. Downloads live in a scratch folder removed before this returns (the logs are
+    scanned by then); the fix's sandbox is entered into ``resources`` (the run's), closed when
+    the run ends, however it ends."""
     options = ctx.mode_options
     if options.slack_webhook_url:
         ctx.runner.mask(options.slack_webhook_url)
@@ -62,9 +73,10 @@ def collect(ctx: RunContext[AnalyseFailureOptions], resources: ExitStack) -> Fai
         excerpt_path=temp_path(ctx, EXCERPT_NAME, facts.target),
         patch_path=temp_path(ctx, PATCH_NAME, facts.target),
     )
-    if options.fix != "off":
-        facts = replace(facts, fix=_floor_fix(ctx, options, facts, resources))
-    return facts
+    if options.fix == "off":
+        return facts, None
+    attempt, verifier = _floor_fix(ctx, options, facts, resources)
+    return replace(facts, fix=attempt), verifier
 
 
 def _floor_fix(
@@ -72,13 +84,17 @@ def _floor_fix(
     options: AnalyseFailureOptions,
     facts: FailureFacts,
     resources: ExitStack,
-) -> FixAttempt | None:
-    """The deterministic fixers' verdicts on the failed command, when a job failed."""
+) -> tuple[FixAttempt | None, Verifier | None]:
+    """The deterministic fixers' verdicts on the failed command, when a job failed, and the
+    verifier that judged them."""
     analysis = judge(ctx, facts)  # which jobs failed, and their tests: the budget plays no part
     if not analysis.failed_jobs:
-        return None
+        return None, None
     head = options.head or (facts.target.head_sha if facts.target else "")
-    return start(ctx, facts.scans, analysis, head, resources=resources, requested=options.fix)
+    proof = code_trust(facts.target, ctx.trust_of).code_is_proof
+    return start(
+        ctx, facts.scans, analysis, head, proof, resources=resources, requested=options.fix
+    )
 
 
 def temp_path(

@@ -8,9 +8,11 @@ the publish step makes no reads of its own beyond finding its earlier comment.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from cicd_agent.github.trust import Trust
 from cicd_agent.modes.analyse_failure.logs import BaselineIndex
 from cicd_agent.modes.analyse_failure.logs.reader import JobScan
 
@@ -41,6 +43,26 @@ class RunTarget:
     comment_shas: tuple[str, ...] = ()
     from_fork: bool = False
     """The head commit lives in another repository: a fix is suggested, never pushed."""
+
+
+def code_trust(target: RunTarget | None, read: Callable[[int], Trust] | None = None) -> Trust:
+    """Whom the failed commit's code came from: the one place analyse-failure decides it.
+
+    A fork's commit is trusted with nothing; a pull request's is what GitHub answers for it
+    (``read``: the run's reader of the API, ``RunContext.trust_of``), and with no reader,
+    nothing (the event names no author, let alone whether they can push); a commit pushed to a
+    branch of the repository with no pull request (the default branch, a push) could only be
+    put there by someone who can push. A local run (no event) judges the operator's own
+    checkout."""
+    if target is None:
+        return Trust.pushed()
+    if target.from_fork:
+        return Trust.unknown()
+    if target.pull_requests and read is not None:
+        return read(target.pull_requests[0])
+    if target.pull_requests or target.event.startswith("pull_request"):
+        return Trust.unknown()
+    return Trust.pushed()
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.result import FailureResult
     from cicd_agent.modes.analyse_failure.verdict import FailureVerdict
     from cicd_agent.runner.errors import ExitCode
+    from cicd_agent.verify.contract import Verifier
 
 
 class AnalyseFailure:
@@ -42,10 +43,17 @@ class AnalyseFailure:
     # Nothing to fail closed on: a failed analysis changes nothing a later job branches on.
     fail_closed_outputs: Mapping[str, str] = MappingProxyType({})
 
+    def __init__(self) -> None:
+        self._verifier: Verifier | None = None
+        """The fix step's verifier that collect opened (its sandbox in the run's resources),
+        handed to the ask step: one run's, held by this run's wiring (:meth:`run` makes a fresh
+        one), never in the facts, which are data."""
+
     def collect(self, ctx: RunContext[AnalyseFailureOptions]) -> FailureFacts:
         from cicd_agent.modes.analyse_failure.collect import collect
 
-        return collect(ctx, ctx.resources)
+        facts, self._verifier = collect(ctx, ctx.resources)
+        return facts
 
     def analyse(
         self, ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts
@@ -59,7 +67,7 @@ class AnalyseFailure:
     ) -> FailureOpinion | None:
         from cicd_agent.modes.analyse_failure.prompt import ask
 
-        return ask(ctx, facts, verdict)
+        return ask(ctx, facts, verdict, self._verifier)
 
     def decide(
         self,
@@ -85,7 +93,9 @@ class AnalyseFailure:
     def run(self, ctx: RunContext[AnalyseFailureOptions]) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.job.pipeline import run_mode
 
-        return run_mode(self, ctx)  # the fix sandbox is in ctx.resources, closed after the run
+        # A fresh wiring per run: the verifier it hands from collect to ask is this run's alone.
+        # The fix sandbox is in ctx.resources, closed after the run.
+        return run_mode(AnalyseFailure(), ctx)
 
     def failure_outputs(self, ctx: RunContext[AnalyseFailureOptions]) -> dict[str, str]:
         return {}

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.facts import FailureFacts
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+    from cicd_agent.verify.contract import Verifier
 
 CHANGED_FILES_TOKENS = 600
 COMMITS_TOKENS = 500
@@ -146,11 +147,14 @@ class FailureOpinion:
 
 
 def ask(
-    ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, verdict: FailureVerdict
+    ctx: RunContext[AnalyseFailureOptions],
+    facts: FailureFacts,
+    verdict: FailureVerdict,
+    verifier: Verifier | None = None,
 ) -> FailureOpinion | None:
-    """The diagnosis first (it is the mode's answer), then the fix step's tool loop on the
-    sandbox collect opened (``facts.fix``), which runs even when the diagnosis call failed:
-    its own errors only ever become notes."""
+    """The diagnosis first (it is the mode's answer), then the fix step's tool loop through the
+    verifier collect opened (handed over by the mode's wiring), which runs even when the
+    diagnosis call failed: its own errors only ever become notes."""
     model = ctx.model
     analysis = verdict.analysis
     if model is None or not analysis.failed_jobs:
@@ -166,20 +170,20 @@ def ask(
     try:
         answer = model.ask(FailureAnswer, system=system, user=user, tier="model", temperature=0.1)
     except ModelError as exc:
-        patches = _model_fix(ctx, facts.fix)
+        patches = _model_fix(ctx, facts.fix, verifier)
         ctx.note(model_failure_note(exc))  # the deterministic result stands
         return FailureOpinion(None, patches)
-    return FailureOpinion(answer, _model_fix(ctx, facts.fix))
+    return FailureOpinion(answer, _model_fix(ctx, facts.fix, verifier))
 
 
 def _model_fix(
-    ctx: RunContext[AnalyseFailureOptions], attempt: FixAttempt | None
+    ctx: RunContext[AnalyseFailureOptions], attempt: FixAttempt | None, verifier: Verifier | None
 ) -> ModelPatches | None:
     """The model's tool loop for a fix, when the floor found none; its failure is a note."""
     if attempt is None:
         return None
     try:
-        return model_patches(ctx, attempt)
+        return model_patches(ctx, attempt, verifier)
     except ModelError as exc:
         ctx.note(f"The model's fix attempt failed ({exc}); the deterministic result stands.")
         return None

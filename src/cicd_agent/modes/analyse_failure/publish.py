@@ -54,7 +54,7 @@ def publish(
         text = result.excerpt if result.excerpt.endswith("\n") else result.excerpt + "\n"
         Path(result.excerpt_file).write_text(text, encoding="utf-8")
     fix = result.fix_attempt
-    if fix is not None and fix.status == "verified":
+    if fix is not None and fix.status != "none":
         # This step's own copy: where each part of the fix went is set on it as it lands, and
         # it is recorded however publishing it ends, so a failure part-way keeps what was posted.
         fix = fix.model_copy(deep=True)

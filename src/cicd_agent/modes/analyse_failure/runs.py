@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from cicd_agent.analysis.logs.junit import outcomes_in_zip
 from cicd_agent.job.events import PULL_REQUEST_EVENTS
 from cicd_agent.modes.analyse_failure.facts import ApiJob, RecentFailure, RunTarget
 from cicd_agent.modes.analyse_failure.logs import (
@@ -27,7 +28,6 @@ from cicd_agent.modes.analyse_failure.logs import (
     scan_jobs,
 )
 from cicd_agent.modes.analyse_failure.logs.analyse import FAILED_CONCLUSIONS
-from cicd_agent.modes.analyse_failure.logs.junit import outcomes_in_zip
 from cicd_agent.runner.errors import GitHubError, UsageError
 
 if TYPE_CHECKING:

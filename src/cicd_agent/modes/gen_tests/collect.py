@@ -55,6 +55,9 @@ class GenTestsFacts:
     coverage: CoverageReport | None = None
     warnings: list[str] = field(default_factory=list)
     unimported: list[str] = field(default_factory=list)
+    code_is_proof: bool = False
+    """The code under test came from someone who can push (:func:`code_is_proof`): only then
+    is a test the gate accepted called verified."""
 
     @property
     def command(self) -> ProjectCommand:
@@ -84,13 +87,23 @@ def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsF
     if options.whole_files:
         targets = Targets(dict.fromkeys(targets.files), targets.base, targets.head, targets.skipped)
     targets = targets.only(ctx.repo_config.paths.selects)
-    facts = GenTestsFacts(repo, options, targets, _patch_path(ctx, options))
+    facts = GenTestsFacts(
+        repo, options, targets, _patch_path(ctx, options), code_is_proof=code_is_proof(ctx)
+    )
     ctx.progress.say(f"{len(targets.files)} Python file(s) to cover")
     if targets.unsafe_names:
         facts.warnings.append(_unsafe_names_warning(targets.unsafe_names))
     if not targets.files:
         return facts
     return _measure(ctx, facts, resources)
+
+
+def code_is_proof(ctx: RunContext[GenTestsOptions]) -> bool:
+    """Whether the code under test came from someone who can push: a push's or a local
+    checkout's is; a pull request's is what GitHub answers for it (``RunContext.trust``)."""
+    if not ctx.has_event or ctx.event.pull_request is None:
+        return True
+    return ctx.trust.code_is_proof
 
 
 def _refs(

@@ -37,6 +37,7 @@ def decide(
         targets=facts.targets.paths,
         test_command=" ".join(facts.command.suite),
         shard=str(facts.shard) if facts.shard else None,
+        proof=facts.code_is_proof,
     )
     if facts.sandbox is not None:
         result.isolation = facts.sandbox.isolation.describe()

@@ -19,6 +19,7 @@ from cicd_agent.modes.gen_tests.candidates import Attempt
 from cicd_agent.modes.gen_tests.gate import FUNNEL_KEYS, FUNNEL_LABELS, Stage
 from cicd_agent.modes.gen_tests.patch import describe_gain
 from cicd_agent.runner.runner_io import Annotation
+from cicd_agent.verify.contract import NOT_PROOF
 
 _MAX_ROWS = 60
 
@@ -104,6 +105,8 @@ class GenTestsResult(ModeResult):
     coverage_before: float | None = None
     coverage_after: float | None = None
     accepted: list[AcceptedFile] = Field(default_factory=list)
+    proof: bool = False
+    """The accepted tests ran against code from someone who can push: only then verified."""
     patch_path: str | None = None
     pushed_sha: str = ""
     """The commit pushed to the PR branch (``push``): empty as decided, recorded by publish
@@ -209,7 +212,14 @@ class GenTestsResult(ModeResult):
             if self.patch_path
             else ""
         )
-        return "**Accepted tests**\n\n" + "\n".join(rows) + (f"\n\n{where}" if where else "")
+        basis = (
+            "verified: they passed every stage of the gate in the sandbox, on code from "
+            "someone who can push"
+            if self.proof
+            else f"they passed every stage of the gate: {NOT_PROOF}"
+        )
+        head = f"**Accepted tests** ({basis})\n\n"
+        return head + "\n".join(rows) + (f"\n\n{where}" if where else "")
 
     def _candidate_table(self) -> str:
         rows = [

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.analyse_failure.fix.command import parse_failing_command
-from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch
 from cicd_agent.modes.analyse_failure.fix.fixers import fixing_command, run_fixer
-from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
 from cicd_agent.sandbox import Sandbox
+from cicd_agent.verify.contract import FailingCommand, Patch
+from cicd_agent.verify.judge import SandboxVerifier
 from tests.corpus.build import TOOLS_DIR
 from tests.corpus.runner_log import Job, Step, render
 from tests.corpus.tools import Toolbox
@@ -126,6 +126,25 @@ def test_eslint_fixes_in_the_sandbox_and_its_config_cannot_reach_the_host(tmp_pa
         assert "+const x = 1;" in run.patch.diff
         assert SandboxVerifier(sandbox, command, redact=str).verify(run.patch).verified
     assert not planted.exists()
+
+
+@needs_sandbox
+def test_a_tool_the_sandbox_cannot_find_is_not_attempted_never_changed_nothing(
+    tmp_path: Path,
+) -> None:
+    """Issue 53: ``ruff`` was on the job's ``PATH`` but not the sandbox's (exit 127), and the
+    summary said "`ruff check --fix .` changed nothing"."""
+    repo, command = _failed_in_ci(tmp_path, LINT, "ruff check .")
+    tools = tmp_path / "job-tools"
+    tools.mkdir()
+    (tools / "ruff").write_text("#!/bin/sh\nexit 1\n")
+    (tools / "ruff").chmod(0o755)
+    job = {"PATH": f"{tools}:/usr/bin:/bin", "HOME": str(tmp_path / "home")}
+    with Sandbox(repo, {**job, "PATH": "/usr/bin:/bin"}) as sandbox:
+        run = run_fixer(sandbox, command, job)
+    assert run.patch is None
+    assert run.note.startswith("not attempted: `ruff check --fix .` could not start"), run.note
+    assert "exit 127" in run.note and "changed nothing" not in run.note
 
 
 @needs_sandbox

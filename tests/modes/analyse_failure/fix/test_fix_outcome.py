@@ -4,11 +4,15 @@ attempt collect made left as it was, and the verified files carried to publish b
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from cicd_agent.analysis.redact import Redactor
+from cicd_agent.github.trust import Trust
+from cicd_agent.modes.analyse_failure.facts import RunTarget, code_trust
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, ModelPatches, with_model
-from cicd_agent.modes.analyse_failure.fix.contract import Patch, Verification
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
+from cicd_agent.modes.analyse_failure.fix.render import fix_section
+from cicd_agent.verify.contract import NOT_PROOF, Patch, Verification
 
 DIFF = "--- a/app.py\n+++ b/app.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
 FILE_TEXT = "x = 2  # the verified file's whole text\n"
@@ -20,7 +24,7 @@ def _refused(source: str) -> Verification:
 
 def _verified() -> Verification:
     patch = Patch(DIFF, "model", "set x to 2")
-    return Verification(patch, True, "passes twice", files=(("app.py", FILE_TEXT),))
+    return Verification(patch, True, "passes twice", files=(("app.py", FILE_TEXT),), proof=True)
 
 
 def test_the_models_patches_follow_the_floors_and_the_collected_attempt_is_not_changed() -> None:
@@ -57,3 +61,31 @@ def test_the_verified_files_reach_publish_but_no_rendering_of_the_result() -> No
     assert outcome.verified_files == (("app.py", FILE_TEXT),)
     shown = [outcome.model_dump_json(), json.dumps(outcome.model_dump(mode="json")), repr(outcome)]
     assert not [text for text in shown if "whole text" in text or "verified_files" in text]
+
+
+def test_a_pass_that_is_no_proof_is_shown_as_such_never_called_verified() -> None:
+    passed = replace(_verified(), proof=False, reason=f"passes twice; {NOT_PROOF}")
+    outcome = fix_outcome(
+        with_model(FixAttempt("pr"), ModelPatches((passed,))),
+        patch_path="/tmp/fix.patch",
+        redact=Redactor().redact,
+    )
+    assert outcome.status == "passes"
+    for comment in (True, False):
+        section = fix_section(outcome, comment=comment)
+        assert "Verified" not in section and "verified" not in section.replace("not verified", "")
+        assert NOT_PROOF in section
+
+
+def _target(event: str, pulls: tuple[int, ...] = (), *, fork: bool = False) -> RunTarget:
+    return RunTarget(1, 1, 1, "abc", "main", event, "", "main", pulls, from_fork=fork)
+
+
+def test_only_code_pushed_to_the_repository_is_proof_until_github_says_more() -> None:
+    """Common sense: the event names no pull request author, so a pull request's code (fork or
+    not) is no proof; a push's or a local checkout's is."""
+    assert code_trust(_target("push")) == Trust.pushed()
+    assert code_trust(None).code_is_proof
+    assert not code_trust(_target("pull_request", (2,))).code_is_proof
+    assert not code_trust(_target("pull_request")).code_is_proof
+    assert not code_trust(_target("push", fork=True)).code_is_proof

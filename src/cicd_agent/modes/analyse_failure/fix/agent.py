@@ -44,17 +44,17 @@ from cicd_agent.modes.analyse_failure.fix.calls import (
     ToolArguments,
     parse_call,
 )
-from cicd_agent.modes.analyse_failure.fix.contract import (
+from cicd_agent.modes.analyse_failure.fix.tools import Checkout, Refused, bounded
+from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
+from cicd_agent.runner.errors import ModelError
+from cicd_agent.runner.markdown import prose
+from cicd_agent.verify.contract import (
     FailingCommand,
     Patch,
     RunOutcome,
     Verification,
     Verifier,
 )
-from cicd_agent.modes.analyse_failure.fix.tools import Checkout, Refused, bounded
-from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
-from cicd_agent.runner.errors import ModelError
-from cicd_agent.runner.markdown import prose
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext

@@ -15,20 +15,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from cicd_agent.modes.analyse_failure.fix.checkout import checkout_head, checkout_problem
 from cicd_agent.modes.analyse_failure.fix.command import failing_command
-from cicd_agent.modes.analyse_failure.fix.contract import (
+from cicd_agent.modes.analyse_failure.fix.fixers import propose as floor
+from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
+from cicd_agent.verify.contract import (
     FailingCommand,
     Verification,
     Verifier,
 )
-from cicd_agent.modes.analyse_failure.fix.fixers import propose as floor
-from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
-from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
+from cicd_agent.verify.judge import SandboxVerifier
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
@@ -44,17 +44,17 @@ and returns the verifier's verdict on each patch it proposed (at most its ``max_
 in the order proposed, so the result shows every one, not only the verified one."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class FixAttempt:
-    """What the fix step tried in this run, and why it could not try more."""
+    """What the fix step tried in this run, and why it could not try more: plain data. The
+    verifier that judged it is no part of it: the mode's wiring hands it to the ask step."""
 
     requested: FixRequest
     failing: FailingCommand | None = None
-    verifier: SandboxVerifier | None = None
-    verifications: list[Verification] = field(default_factory=list)
+    verifications: tuple[Verification, ...] = ()
     unavailable: str = ""
     """Why no patch could be judged at all ("" when the verifier is ready)."""
-    notes: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
     """Why a producer gave no patch (the floor's tool is not installed, …)."""
 
     @property
@@ -68,17 +68,18 @@ def start(
     scans: Sequence[JobScan],
     analysis: LogAnalysis,
     head_sha: str,
+    code_is_proof: bool,
     *,
     resources: ExitStack,
     requested: FixRequest,
-) -> FixAttempt:
-    """Read the failing command, open the verifier, and let the deterministic floor try."""
-
-    attempt = FixAttempt(requested)
-    attempt.failing = _failing(scans, analysis)
-    if attempt.failing is None:
-        attempt.unavailable = "the failed step is not a `run:` step whose command the log shows"
-        return attempt
+) -> tuple[FixAttempt, SandboxVerifier | None]:
+    """Read the failing command, open the verifier, and let the deterministic floor try: the
+    attempt, and the verifier for the ask step (None: none could be opened)."""
+    failing = _failing(scans, analysis)
+    attempt = FixAttempt(requested, failing)
+    if failing is None:
+        why = "the failed step is not a `run:` step whose command the log shows"
+        return replace(attempt, unavailable=why), None
     checkout = ctx.options.repo_dir
     if not head_sha and not ctx.has_event:
         # A local run with a log and a checkout: the checkout is the commit that failed.
@@ -90,29 +91,25 @@ def start(
             )
     problem = checkout_problem(checkout, head_sha)
     if problem:
-        attempt.unavailable = problem
-        return attempt
+        return replace(attempt, unavailable=problem), None
     isolation = probe_isolation(find_bwrap(ctx.environ))
     if not isolation.sandboxed:  # before copying the checkout for nothing
-        attempt.unavailable = f"no sandbox on this runner ({isolation.detail})"
-        return attempt
+        return replace(attempt, unavailable=f"no sandbox on this runner ({isolation.detail})"), None
     sandbox = resources.enter_context(
         Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known, isolation=isolation)
     )
     verifier = SandboxVerifier(
         sandbox,
-        attempt.failing,
+        failing,
         redact=ctx.redactor.redact,
         failing_tests=test_files(analysis),
         failed_tests=analysis.failed_tests,
         said=ctx.progress.say,
+        code_is_proof=code_is_proof,
     )
-    attempt.verifier = verifier
     verdicts, note = floor(verifier, ctx.environ)
-    attempt.verifications += verdicts
-    if not verdicts:
-        attempt.notes.append(f"No deterministic fix: {note}.")
-    return attempt
+    notes = () if verdicts else (f"No deterministic fix: {note}.",)
+    return replace(attempt, verifications=tuple(verdicts), notes=notes), verifier
 
 
 @dataclass(frozen=True)
@@ -125,13 +122,14 @@ class ModelPatches:
 
 
 def model_patches(
-    ctx: RunContext[AnalyseFailureOptions], attempt: FixAttempt
+    ctx: RunContext[AnalyseFailureOptions], attempt: FixAttempt, verifier: Verifier | None
 ) -> ModelPatches | None:
-    """The model's tool loop's patches, when the floor has none verified (None: not asked)."""
-    if attempt.offered is not None or attempt.verifier is None or attempt.failing is None:
+    """The model's tool loop's patches, when the floor has none verified (None: not asked).
+    ``verifier``: the one collect opened, handed over by the mode's wiring."""
+    if attempt.offered is not None or verifier is None or attempt.failing is None:
         return None
     propose = model_proposer()
-    verdicts = tuple(propose(ctx, attempt.verifier, attempt.failing))
+    verdicts = tuple(propose(ctx, verifier, attempt.failing))
     return ModelPatches(verdicts, () if verdicts else ("The model proposed no patch.",))
 
 
@@ -142,8 +140,8 @@ def with_model(attempt: FixAttempt, patches: ModelPatches | None) -> FixAttempt:
         return attempt
     return replace(
         attempt,
-        verifications=[*attempt.verifications, *patches.verifications],
-        notes=[*attempt.notes, *patches.notes],
+        verifications=(*attempt.verifications, *patches.verifications),
+        notes=(*attempt.notes, *patches.notes),
     )
 
 

@@ -16,19 +16,18 @@ verified with secrets.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
-from cicd_agent.modes.analyse_failure.fix.known import TOOLS
-from cicd_agent.modes.analyse_failure.fix.script import split_commands
 from cicd_agent.modes.analyse_failure.logs.reader import JobScan
 from cicd_agent.modes.analyse_failure.logs.runner_format import (
     STEP_RUN_PREFIX,
     TIMESTAMP,
     clean_line,
 )
+from cicd_agent.verify.contract import FailingCommand
+from cicd_agent.verify.known import TOOLS, tools_named
+from cicd_agent.verify.script import split_commands
 
 _SCRIPT_COLOUR = "\x1b[36;1m"
 _FAILED = re.compile(r"^##\[error\]Process completed with exit code (\d+)")
@@ -128,15 +127,6 @@ def _command(job: str, step: str, group: _Group) -> FailingCommand:
     )
 
 
-def tools_named(command: str) -> list[str]:
-    """The known tools a command runs (by name, through ``python -m``, ``npx`` or a path)."""
-    try:
-        words = " ".join(shlex.split(command, comments=True))
-    except ValueError:
-        words = command
-    return [tool.name for tool in TOOLS if tool.runs.search(words)]
-
-
 def failed_tools(output: Iterable[str]) -> list[str]:
     """The tools whose failure signature the step's output carries, the last printed first.
 
@@ -159,24 +149,3 @@ def _failing_line(script: str, parts: tuple[str, ...], output: list[str]) -> str
         if len(named) == 1:
             return named[0]
     return script
-
-
-def failing_script(command: FailingCommand) -> str:
-    """What to re-run: the script up to and including the failing command.
-
-    The commands before it ran (and passed) in CI right before it: a ``cd`` or an ``export``
-    there is part of how the failing command ran.
-    """
-    parts = command.commands
-    if command.failing == command.script or command.failing not in parts:
-        return command.script
-    return "\n".join(parts[: parts.index(command.failing) + 1])
-
-
-def rest_script(command: FailingCommand) -> str:
-    """The step's other commands, in order ("" when the failing one is the whole script)."""
-    parts = command.commands
-    if command.failing == command.script or command.failing not in parts:
-        return ""
-    rest = [part for part in parts if part != command.failing]
-    return "\n".join(rest)

@@ -23,17 +23,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.modes.analyse_failure.fix.command import tools_named
-from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch, Verification
 from cicd_agent.modes.analyse_failure.fix.diff import UnreadableChange, tree_diff
-from cicd_agent.modes.analyse_failure.fix.known import TOOLS, KnownTool, base, find_tool
-from cicd_agent.modes.analyse_failure.fix.script import shell_argv
-from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
 from cicd_agent.sandbox import Sandbox, remove_tree
+from cicd_agent.verify.contract import FailingCommand, Patch, Verification
+from cicd_agent.verify.judge import SandboxVerifier
+from cicd_agent.verify.known import TOOLS, KnownTool, base, find_tool, tools_named
+from cicd_agent.verify.script import shell_argv
 
 FIX_TIMEOUT = 300.0
 _POSIX_SHELLS = frozenset({"bash", "sh"})
 _SHELL_SYNTAX = frozenset({"|", "||", "&", "&&", ";", ";;", ">", ">>", "<", "<<", "(", ")"})
+
+
+_NOT_STARTED = {126: "its tool is not executable there", 127: "its tool was not found there"}
+"""The shell's exit codes for a command it could not start: nothing ran, so nothing changed
+says nothing about the fix (issue 53: ``ruff`` missing was "changed nothing")."""
 
 
 def fixing_command(command: str) -> tuple[KnownTool, str] | None:
@@ -102,6 +106,9 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
         ran = sandbox.run(argv, space, timeout=FIX_TIMEOUT, borrowed_env=dict(failing.env))
         if ran.sandbox_failure:
             return FixerRun(None, f"`{command}` {ran.describe()}")
+        if ran.returncode in _NOT_STARTED:  # the shell's word: the tool never ran
+            return FixerRun(None, f"not attempted: `{command}` could not start in the sandbox "
+                                  f"(exit {ran.returncode}: {_NOT_STARTED[ran.returncode]})")  # fmt: skip
         try:
             diff = tree_diff(sandbox.pristine, space.repo, changed_only=True)
         except UnreadableChange as exc:

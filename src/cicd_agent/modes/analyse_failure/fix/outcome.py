@@ -1,8 +1,9 @@
 """The decide step's part of the fix: the attempt's verdicts made into the result, purely.
 
-Only a verified patch is offered, and only as it was verified: a patch whose text the redactor
-would change (it holds something shaped like a secret) is not shown, written or pushed, since
-what people would see would no longer be what passed.
+Only a verified patch is offered, and only as it was verified; one that passes on code whose
+pass is no proof (the pull request's own) is shown as ``passes``, never suggested or opened. A
+patch whose text the redactor would change (it holds something shaped like a secret) is not
+shown, written or pushed, since what people would see would no longer be what passed.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
-from cicd_agent.modes.analyse_failure.fix.command import failing_script
 from cicd_agent.modes.analyse_failure.fix.report import FixOutcome, FixTry
+from cicd_agent.verify.contract import failing_script
 
 if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
@@ -41,7 +42,7 @@ def fix_outcome(
         )  # fmt: skip
     return FixOutcome(
         requested=requested,
-        status="verified",
+        status="verified" if offered.proof else "passes",
         reason=offered.reason,
         command=command,
         source=offered.patch.source,

@@ -50,6 +50,12 @@ def publish_fix(
         Path(outcome.patch_path).write_text(outcome.patch, encoding="utf-8")
     if target is None or not target.head_sha:
         return
+    if outcome.status != "verified":  # the pull request's own code passed: no proof
+        outcome.publish_notes.append(
+            "No suggestion or pull request was opened: the pass is no proof on the pull "
+            "request's own code."
+        )
+        return
     if ctx.options.dry_run:
         outcome.publish_notes.append("Dry run: no suggestion or pull request was posted.")
         return

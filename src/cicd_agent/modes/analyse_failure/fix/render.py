@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cicd_agent.runner.markdown import ZWSP, code_block, code_span, prose
+from cicd_agent.verify.contract import NOT_PROOF
 
 if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.fix.report import FixOutcome
@@ -19,16 +20,18 @@ MAX_TRIES_SHOWN = 8
 
 def fix_section(outcome: FixOutcome, *, comment: bool) -> str:
     """The section for the job summary (``comment=False``) or the pull request comment."""
-    if outcome.status != "verified":
+    if outcome.status == "none":
         return _none(outcome)
     if outcome.source == "fixer":
         origin = f"the repository's own tool, {code_span(outcome.summary, 200)}"
     else:
         origin = f"the model: {prose(outcome.summary)[:300]}"
+    label = "Verified fix" if outcome.status == "verified" else "Fix that passes, not proof"
     lines = [
-        f"**Verified fix** (from {origin}): the failing command "
+        f"**{label}** (from {origin}): the failing command "
         f"{code_span(outcome.command, 200)} passes twice with it in the sandbox, and the step's "
-        "other commands do not regress. Review it before merging."
+        "other commands do not regress. "
+        + ("Review it before merging." if outcome.status == "verified" else f"{NOT_PROOF}.")
     ]
     lines.append("Files: " + ", ".join(code_span(path, 200) for path in outcome.files) + ".")
     if outcome.pr_url:
@@ -54,7 +57,7 @@ def _none(outcome: FixOutcome) -> str:
     if not outcome.tried:
         return text
     rows = [
-        f"- {'verified' if tried.verified else 'not verified'}: "
+        f"- {'passed' if tried.verified else 'not verified'}: "
         f"{code_span(tried.summary, 120) if tried.source == 'fixer' else prose(tried.summary)[:120]}"
         f" ({tried.source}): {prose(tried.reason)}"
         for tried in outcome.tried[:MAX_TRIES_SHOWN]

@@ -25,10 +25,11 @@ class FixTry(_Item):
 
 
 class FixOutcome(_Item):
-    """The fix step's answer: a verified patch (``status: verified``), or why there is none."""
+    """The fix step's answer: a verified patch (``status: verified``), one that passes on code
+    whose pass is no proof (``passes``: shown, never suggested or opened), or why there is none."""
 
     requested: Literal["suggest", "pr"]
-    status: Literal["verified", "none"]
+    status: Literal["verified", "passes", "none"]
     reason: str
     command: str = ""
     """The failing command the patch was judged against."""

@@ -9,9 +9,14 @@ from __future__ import annotations
 from dataclasses import InitVar, dataclass, field
 from typing import Literal, Protocol
 
-from cicd_agent.modes.analyse_failure.fix.script import split_commands
+from cicd_agent.verify.script import split_commands
 
 PatchSource = Literal["fixer", "model"]
+NOT_PROOF = (
+    "passes in the sandbox; the code under test is the pull request's own, so this is not proof"
+)
+"""What a pass says when the code under test came from someone who cannot push: that code
+judged the run, so a pass proves nothing (issue 54)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,8 @@ class RunOutcome:
     exit_code: int
     output: str
     timed_out: bool = False
+    witnessed: bytes = field(default=b"", repr=False, compare=False)
+    """What the fix witness streamed to the host as the run went (a judged run's alone)."""
 
     @property
     def passed(self) -> bool:
@@ -74,6 +81,10 @@ class Verification:
     files: tuple[tuple[str, str | None], ...] = ()
     """A verified patch's result: each path it changes and its new text (None: deleted), read
     back from the verified copy, so a pull request carries exactly what was verified."""
+    proof: bool = False
+    """The pass is proof: ``verified`` and the code under test came from someone who can push
+    (:attr:`~cicd_agent.github.trust.Trust.code_is_proof`). A pass on the pull request's own
+    code is :data:`NOT_PROOF`: nothing is opened for it."""
 
 
 class Verifier(Protocol):
@@ -100,3 +111,24 @@ class Verifier(Protocol):
     def verify(self, patch: Patch) -> Verification:
         """Policy, apply, the failing command passing twice, no regression in the step's rest."""
         ...
+
+
+def failing_script(command: FailingCommand) -> str:
+    """What to re-run: the script up to and including the failing command.
+
+    The commands before it ran (and passed) in CI right before it: a ``cd`` or an ``export``
+    there is part of how the failing command ran.
+    """
+    parts = command.commands
+    if command.failing == command.script or command.failing not in parts:
+        return command.script
+    return "\n".join(parts[: parts.index(command.failing) + 1])
+
+
+def rest_script(command: FailingCommand) -> str:
+    """The step's other commands, in order ("" when the failing one is the whole script)."""
+    parts = command.commands
+    if command.failing == command.script or command.failing not in parts:
+        return ""
+    rest = [part for part in parts if part != command.failing]
+    return "\n".join(rest)

@@ -79,9 +79,9 @@ from unidiff.patch import PatchSet
 from cicd_agent.analysis.diff import is_lockfile, is_test_path
 from cicd_agent.analysis.governing import governs_review
 from cicd_agent.local import git
-from cicd_agent.modes.analyse_failure.fix.linked_settings import linked_targets
-from cicd_agent.modes.analyse_failure.fix.named_files import NamedFile, named_problem
-from cicd_agent.modes.analyse_failure.fix.runner_settings import (
+from cicd_agent.verify.linked_settings import linked_targets
+from cicd_agent.verify.named_files import NamedFile, named_problem
+from cicd_agent.verify.runner_settings import (
     SHARED_FILES,
     is_command_file,
     is_linter_file,

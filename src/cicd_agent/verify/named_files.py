@@ -35,8 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
-from cicd_agent.modes.analyse_failure.fix.command import failing_script
-from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
+from cicd_agent.verify.contract import FailingCommand, failing_script
 
 _PLUGIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 _JUDGE_SUFFIXES = frozenset(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -242,3 +243,12 @@ TOOLS: tuple[KnownTool, ...] = (
         fixes=False,
     ),
 )
+
+
+def tools_named(command: str) -> list[str]:
+    """The known tools a command runs (by name, through ``python -m``, ``npx`` or a path)."""
+    try:
+        words = " ".join(shlex.split(command, comments=True))
+    except ValueError:
+        words = command
+    return [tool.name for tool in TOOLS if tool.runs.search(words)]

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from cicd_agent.modes.analyse_failure.fix.checkout import checkout_problem
-from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch
-from cicd_agent.modes.analyse_failure.fix.policy import check_patch
-from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier, VerifierSettings
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
+from cicd_agent.verify.contract import FailingCommand, Patch
+from cicd_agent.verify.judge import SandboxVerifier, VerifierSettings
+from cicd_agent.verify.policy import check_patch
 from tests.helpers.fix_projects import (
     CALC,
     CALC_EXIT_ZERO,
@@ -1380,7 +1380,7 @@ def test_a_patched_body_the_base_runs_through_c_or_a_fork_before_the_tests_is_se
 # by a sign the baseline run alone gave it; the patch is a comment.
 
 BASELINE_TELLS = {
-    "witness-variable": "os.environ.get('CICD_FIX_WITNESS')",
+    "witness-variable": "os.environ.get('CICD_FIX_WITNESS_STREAM')",
     "pytest-addopts": "'cicd_witness_' in os.environ.get('PYTEST_ADDOPTS', '')",
     "guard-variable": "'CICD_FIX_WITNESS_PATCHED' in os.environ",
     "proc-environ": "b'CICD_FIX_WITNESS_PATCHED' in open('/proc/self/environ', 'rb').read()",
@@ -1482,7 +1482,10 @@ SENSED_UNSEEN = {
     "thread, a profile function is the calling thread's alone, and a call through "
     "functools.partial makes no c_call event: the thread runs the patched body unwatched",
 }
-"""Why each base of :data:`PATCH_SENSED` still verifies a patch (red team, fifth pass)."""
+"""Why each base of :data:`PATCH_SENSED` still verifies a patch (red team, fifth pass). Streaming
+the witness's records closes none of them: each base learns of the patch by means the witness
+never sees, and writes no record. Such a base is the pull request's own code, and a pass on it is
+no proof (the judge's ``code_is_proof``): it is shown, never called verified."""
 
 
 @needs_sandbox
@@ -1546,34 +1549,32 @@ def test_a_base_that_reads_a_patched_functions_constants_is_not_a_verified_fix(
 
 FORGER = [
     "def add(a: int, b: int) -> int:",
-    "    import atexit, json, os",
+    "    import atexit, json, os, shlex",
     "    def forge() -> None:",
-    "        folder = os.environ['CICD_FIX_WITNESS']",
-    "        with open(os.path.join(folder, 'report.xml'), 'w') as report:",
+    "        words = shlex.split(os.environ['PYTEST_ADDOPTS'])",
+    "        path = [w for w in words if w.startswith('--junitxml=')][-1].split('=', 1)[1]",
+    "        with open(path, 'w') as report:",
     '            report.write(\'<testsuites><testsuite name="pytest" errors="0" failures="0" \'',
     '                         \'skipped="0" tests="1"><testcase classname="tests.test_ops" \'',
     '                         \'name="test_add" time="0.001" /></testsuite></testsuites>\')',
-    "        with open(os.path.join(folder, f'witness-{os.getpid()}.jsonl'), 'w') as records:",
-    "            for record in ({'loaded': True, 'origins': {}}, {'guard': {'intact': True}},",
-    "                           {'setup_watched': {'watched': True}},",
-    "                           {'test': 'tests/test_ops.py::test_add', 'function': True,",
-    "                            'ran': True, 'changed': []}):",
-    "                records.write(json.dumps(record) + '\\n')",
+    "        stream = int(os.environ[os.environ['CICD_FIX_WITNESS_STREAM']])",
+    "        for record in ({'loaded': True, 'origins': {}}, {'guard': {'intact': True}},",
+    "                       {'setup_watched': {'watched': True}},",
+    "                       {'test': 'tests/test_ops.py::test_add', 'function': True,",
+    "                        'ran': True, 'changed': []}):",
+    "            line = json.dumps({'pid': os.getpid(), **record})",
+    "            os.write(stream, ('\\n' + line + '\\n').encode())",
     "        os._exit(0)",
     "    atexit.register(forge)",
     "    return a - b",
 ]
-"""A patch whose ``add`` still subtracts and, as pytest's process ends, rewrites the report and
-the witness's records in their folder (named by the run's environment), then exits 0."""
+"""A patch whose ``add`` still subtracts and, as pytest's process ends, rewrites the JUnit report
+(its path is in the run's environment) and streams forged witness records after the real ones,
+then exits 0. Closed: the records reach the host as they are written, the first of each test is
+kept, and the failure pytest reported as the test ran is already there."""
 
 
 @needs_sandbox
-@pytest.mark.xfail(
-    strict=True,
-    reason="red team: the report and the witness's records are files the judged process can "
-    "rewrite after pytest wrote them (an atexit hook the patched body registers as the test "
-    "calls it); records streamed to the host as written, first one per test kept, would close it",
-)
 def test_a_patch_that_rewrites_the_evidence_at_exit_is_not_a_verified_fix(tmp_path: Path) -> None:
     body = "".join(f"+{line}\n" for line in FORGER)
     diff = (

@@ -3,8 +3,11 @@ machinery to have run the failing tests, not only a report that says they passed
 
 The witness is a pytest plugin written into the sandbox's own folder (read-only inside) under
 a module name chosen per sandbox, loaded with ``-p`` before anything of the project: a file
-the patch adds cannot take its place, as it cannot know the name. Its records come back in a
-folder of ours (:class:`Witness`); :func:`witness_problem` reads them. A patch is refused when
+the patch adds cannot take its place, as it cannot know the name. Its records stream to the
+host as they are written, through the run's evidence pipe (:class:`Witness`), so what the judged
+process writes later (an ``atexit`` hook) comes after them and takes nothing back: the first
+record of each test is the one kept, and a failure pytest reported stays one whatever the JUnit
+report says at the end; :func:`witness_problem` reads them. A patch is refused when
 pytest's runner or its hooks changed after pytest started (``Function.runtest`` set to a
 no-op, a ``sys.modules`` entry replaced, a function's code swapped), when pytest or pluggy
 came from the checkout, when a file the patch touched implements a hook that runs or reports
@@ -34,20 +37,19 @@ import os
 import re
 import secrets
 import shlex
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cicd_agent.analysis.logs.history import canonical_test
-from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 
-WITNESS_VARIABLE = "CICD_FIX_WITNESS"
-"""Names the folder the witness writes its records to (its boot module reads it)."""
+STREAM_VARIABLE = "CICD_FIX_WITNESS_STREAM"
+"""Names the variable that holds the write end of the run's evidence pipe (the sandbox's
+:attr:`~cicd_agent.sandbox.Sandbox.evidence_variable`): the witness streams its records there."""
 GUARD_VARIABLE = "CICD_FIX_WITNESS_PATCHED"
 """Names the checkout and the lines the patch changed (the witness's import guard reads it)."""
-_RECORDS_BYTES = 16 << 20
 _DEFS = ast.FunctionDef | ast.AsyncFunctionDef
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
 _UTF8 = frozenset({"utf-8", "utf8", "utf_8", "utf-8-sig"})
@@ -68,7 +70,7 @@ class Witness:
         module = f"cicd_witness_{secrets.token_hex(8)}"
         folder = root / "fix-boot"
         folder.mkdir(exist_ok=True)
-        boot = resources.files("cicd_agent.modes.analyse_failure.fix.boot")
+        boot = resources.files("cicd_agent.verify.boot")
         for name, written in (("witness.py", module), ("witness_guard.py", f"{module}_guard")):
             (folder / f"{written}.py").write_text(boot.joinpath(name).read_text("utf-8"), "utf-8")
         return cls(folder, module)
@@ -76,13 +78,14 @@ class Witness:
     def environment(
         self,
         lent: dict[str, str],
-        records: Path,
+        stream: str,
         failed_tests: Collection[str],
         test_files: Collection[str],
         changed: PatchedLines,
     ) -> dict[str, str]:
         """The variables one judged run gets on top of ``lent`` (its environment as the
-        sandbox gives it): our folder first on ``PYTHONPATH``, ``-p`` our module, the failing
+        sandbox gives it): our folder first on ``PYTHONPATH``, ``-p`` our module, where the
+        stream's fd is (``stream``: the variable the sandbox sets for a run's evidence), the failing
         tests it watches (by name, else by file; every test when neither is known), and the
         lines the patch changed, which must not run before the tests (``changed``)."""
         path = os.pathsep.join(filter(None, [str(self.folder), lent.get("PYTHONPATH", "")]))
@@ -95,10 +98,10 @@ class Witness:
         }}  # fmt: skip
         return {
             "PYTHONPATH": path,
-            WITNESS_VARIABLE: str(records),
+            STREAM_VARIABLE: stream,
             "CICD_FIX_WITNESS_TESTS": json.dumps(wanted),
             "PYTEST_ADDOPTS": shlex.join(["-p", self.module]),
-            GUARD_VARIABLE: json.dumps(guarded),  # every patch: its audit hook watches a constant too
+            GUARD_VARIABLE: json.dumps(guarded),  # every patch: its audit hook watches constants
         }
 
 
@@ -200,13 +203,12 @@ def _in_functions(tree: ast.AST, changed: set[int]) -> list[int]:
     return sorted(kept)
 
 
-def guard_problem(folder: Path, repo: Path) -> str:
+def guard_problem(processes: list[list[dict[str, Any]]], repo: Path) -> str:
     """Why the witness's guard refuses the run (""): a line the patch changed ran before the
     failing test's call, the checkout's code read the patch, made code or started a process
     then, or made a call that could blind the guard, or a pytest that ran a watched test never
     said the guard lasted until its tests and watched its setup (one that ran none, such as a
     pytest a test starts with bad options, is not asked)."""
-    processes = list(_by_process(folder))
     for record in (record for records in processes for record in records):
         said = record.get("import_guard")
         if isinstance(said, dict):
@@ -259,36 +261,22 @@ def _stopped(said: dict[str, Any], repo: Path) -> str:
     )
 
 
-def _records(folder: Path) -> Iterator[dict[str, Any]]:
-    """Every record the witness wrote in ``folder`` (links, FIFOs and huge files unread)."""
-    for records in _by_process(folder):
-        yield from records
-
-
-def _by_process(folder: Path) -> Iterator[list[dict[str, Any]]]:
-    """The witness's records in ``folder``, one list per pytest process (its own file)."""
-    try:
-        names = sorted(name for name in os.listdir(folder) if name.startswith("witness-"))
-    except OSError:
-        return
-    for name in names:
+def by_process(stream: bytes) -> list[list[dict[str, Any]]]:
+    """The witness's records as they reached the host (``stream``: the run's evidence pipe),
+    one list per pytest process in the order written; a line that is no record is skipped."""
+    processes: dict[int, list[dict[str, Any]]] = {}
+    for line in stream.split(b"\n"):
         try:
-            data = read_bytes(folder, name, _RECORDS_BYTES)
-        except CheckoutFileError:
+            record = json.loads(line)
+        except (ValueError, RecursionError):
             continue
-        records = []
-        for line in data.splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(record, dict):
-                records.append(record)
-        yield records
+        if isinstance(record, dict) and isinstance(record.get("pid"), int):
+            processes.setdefault(record["pid"], []).append(record)
+    return list(processes.values())
 
 
 def witness_problem(
-    folder: Path,
+    processes: list[list[dict[str, Any]]],
     repo: Path,
     patched: Collection[str],
     failed_tests: Collection[str],
@@ -297,7 +285,7 @@ def witness_problem(
     """Why the witness's records in ``folder`` do not show pytest running the failing tests
     itself ("" when they do). ``repo``: the copy the run worked in; ``patched``: the files the
     patch writes (relative to it)."""
-    records = list(_records(folder))
+    records = [record for process in processes for record in process]
     if not _loaded(records):
         return "not verified: pytest never loaded the fix step's witness (its runs went unseen)"
     for record in records:
@@ -315,17 +303,23 @@ def witness_problem(
             if isinstance(where, str) and _patched_file(where, repo, patched):
                 shown = Path(where).relative_to(repo).as_posix()[:200]
                 return f"not verified: {shown}, which the patch writes, implements pytest's {hook}"
-    ran = {
-        canonical_test(str(record["test"])): bool(record.get("ran") and record.get("function"))
-        for record in records
-        if "test" in record
-    }
+    failed = next((record for record in records if "failed" in record), None)
+    if failed is not None:
+        return (
+            f"not verified: pytest reported {str(failed['failed'])[:200]} failed "
+            f"({str(failed.get('when'))[:20]}) as it ran, whatever its report says after"
+        )
+    ran: dict[str, bool] = {}
+    for record in records:  # the first record of each test: one written later changes nothing
+        if "test" in record:
+            key = canonical_test(str(record["test"]))
+            ran.setdefault(key, bool(record.get("ran") and record.get("function")))
     return _unseen(ran, failed_tests, test_files)
 
 
-def witness_loaded(folder: Path) -> bool:
-    """Whether a pytest of the run loaded the witness (its records in ``folder`` say so)."""
-    return _loaded(_records(folder))
+def witness_loaded(processes: list[list[dict[str, Any]]]) -> bool:
+    """Whether a pytest of the run loaded the witness (its streamed records say so)."""
+    return _loaded(record for process in processes for record in process)
 
 
 def _loaded(records: Iterable[dict[str, Any]]) -> bool:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
-GUARD = "cicd_agent.modes.analyse_failure.fix.boot.witness_guard"
+from tests.helpers.witness_stream import streamed
+
+GUARD = "cicd_agent.verify.boot.witness_guard"
 CHILD = (
     "import importlib, sys\n"
     "guard = importlib.import_module(sys.argv[1])\n"
@@ -22,19 +23,16 @@ CHILD = (
 
 
 def _guarded(tmp_path: Path, starter: str) -> tuple[int, str, list[dict[str, object]]]:
-    project, records = tmp_path / "project", tmp_path / "records"
+    project = tmp_path / "project"
     project.mkdir()
-    records.mkdir()
     (project / "calc.py").write_text("def add(a, b):\n    return a + b\n")
     (project / "starter.py").write_text(starter)
     patched = {"repo": str(project), "lines": {str(project / "calc.py"): [2]}}
     environ = {**os.environ, "CICD_FIX_WITNESS_PATCHED": json.dumps(patched)}
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, GUARD, str(records), str(project)],
-        cwd=project, env=environ, capture_output=True, text=True, check=False, timeout=120,
-    )  # fmt: skip
-    lines = [line for path in sorted(records.iterdir()) for line in path.read_text().splitlines()]
-    return done.returncode, done.stdout, [json.loads(line) for line in lines]
+    done, records = streamed(
+        lambda fd: [sys.executable, "-c", CHILD, GUARD, str(fd), str(project)], project, environ
+    )
+    return done.returncode, done.stdout, records
 
 
 def test_the_checkouts_code_that_starts_a_process_while_watched_ends_the_run(

@@ -39,34 +39,38 @@ from pathlib import Path
 
 from cicd_agent.local import git
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
-from cicd_agent.modes.analyse_failure.fix.command import failing_script, rest_script, tools_named
-from cicd_agent.modes.analyse_failure.fix.contract import (
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
+from cicd_agent.verify.contract import (
+    NOT_PROOF,
     FailingCommand,
     Patch,
     RunOutcome,
     Verification,
+    failing_script,
+    rest_script,
 )
-from cicd_agent.modes.analyse_failure.fix.evidence import (
+from cicd_agent.verify.evidence import (
     REPORT_NAME,
     missing_evidence,
     pytest_addopts,
     read_report,
 )
-from cicd_agent.modes.analyse_failure.fix.import_time import import_time_problem
-from cicd_agent.modes.analyse_failure.fix.named_files import named_files
-from cicd_agent.modes.analyse_failure.fix.policy import PolicyVerdict, check_patch
-from cicd_agent.modes.analyse_failure.fix.runner_settings import settings_change
-from cicd_agent.modes.analyse_failure.fix.script import shell_argv
-from cicd_agent.modes.analyse_failure.fix.witnessed import (
+from cicd_agent.verify.import_time import import_time_problem
+from cicd_agent.verify.known import tools_named
+from cicd_agent.verify.named_files import named_files
+from cicd_agent.verify.policy import PolicyVerdict, check_patch
+from cicd_agent.verify.runner_settings import settings_change
+from cicd_agent.verify.script import shell_argv
+from cicd_agent.verify.witnessed import (
     PatchedLines,
     Witness,
+    by_process,
     cookie_problem,
     guard_problem,
     unnamed_by_the_linter,
     witness_loaded,
     witness_problem,
 )
-from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 
 RUN_TIMEOUT = 300.0
 """One run of the failing command (seconds): the step's own command, as CI ran it."""
@@ -103,12 +107,15 @@ class SandboxVerifier:
         failed_tests: Collection[str] = (),
         settings: VerifierSettings | None = None,
         said: Callable[[str], None] | None = None,
+        code_is_proof: bool = False,
     ) -> None:
         """``failing_tests``: the failing tests' files (the policy keeps them unchanged);
         ``failed_tests``: their names as the log gave them. Either known, or a failing command
         that runs pytest, a verified fix needs pytest's report (:mod:`.evidence`); otherwise (a
         linter failed) the exit code is the judge. ``said``: where a line of progress goes as
-        each patch is judged (several runs of the failing command each)."""
+        each patch is judged (several runs of the failing command each). ``code_is_proof``: the
+        code under test came from someone who can push (the caller's ``Trust.code_is_proof``,
+        read from GitHub's answer); otherwise no pass is proof."""
         self.sandbox = sandbox
         self.failing = failing
         self._redact = redact
@@ -124,6 +131,7 @@ class SandboxVerifier:
         self._policies: dict[str, PolicyVerdict] = {}
         self._ends = time.monotonic() + self.settings.budget
         self._said = said
+        self.code_is_proof = code_is_proof
 
     @property
     def usable(self) -> str:
@@ -306,8 +314,10 @@ class SandboxVerifier:
             said = " and its report shows the failing tests passing"
         elif self._runs_pytest:
             said = " and pytest's report shows its tests passing"
-        return Verification(patch, True, f"the failing command passes twice with the patch{said}",
-                            tuple(runs), patched)  # fmt: skip
+        proof = self.code_is_proof
+        said = f"the failing command passes twice with the patch{said}"
+        return Verification(patch, True, said if proof else f"{said}; {NOT_PROOF}", tuple(runs),
+                            patched, proof=proof)  # fmt: skip
 
     @property
     def _needs_evidence(self) -> bool:
@@ -357,17 +367,18 @@ class SandboxVerifier:
         lent = self.sandbox.environment(space, borrowed=dict(self.failing.env))  # scrubbed
         report = folder / REPORT_NAME
         options = self._witness.environment(
-            lent, folder, self._failed_tests, self._failing_tests, changed
+            lent, self.sandbox.evidence_variable, self._failed_tests, self._failing_tests, changed
         )
         options["PYTEST_ADDOPTS"] += " " + pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))
-        outcome = self._script(space, script, extra_env=options, shared=(folder,))
+        outcome = self._script(space, script, extra_env=options, shared=(folder,), evidence=True)
         folder = folder.rename(space.root / f"tests-{attempt}")  # the next run's is fresh
-        guarded = guard_problem(folder, space.repo)
-        if guarded or (not self._needs_evidence and not witness_loaded(folder)):
+        records = by_process(outcome.witnessed)  # as they streamed in while the run went
+        guarded = guard_problem(records, space.repo)
+        if guarded or (not self._needs_evidence and not witness_loaded(records)):
             return outcome, self._unwatched, guarded
         problem = missing_evidence(
             read_report(folder), self._failed_tests, self._failing_tests, script
-        ) or witness_problem(folder, space.repo, patched, self._failed_tests, self._failing_tests)
+        ) or witness_problem(records, space.repo, patched, self._failed_tests, self._failing_tests)
         return outcome, problem, ""
 
     @property
@@ -399,7 +410,10 @@ class SandboxVerifier:
         *,
         extra_env: dict[str, str] | None = None,
         shared: tuple[Path, ...] = (),
+        evidence: bool = False,
     ) -> RunOutcome:
+        """Run ``script`` in ``space``; with ``evidence``, the witness's stream comes back in
+        the outcome (:attr:`RunOutcome.witnessed`)."""
         if self.usable:
             return RunOutcome(126, self.usable)
         script_file = space.scratch("step", ".sh")
@@ -413,7 +427,7 @@ class SandboxVerifier:
         timeout = min(self.settings.run_timeout, left)
         result = self.sandbox.run(
             argv, space, timeout=timeout, borrowed_env=dict(self.failing.env),
-            extra_env=extra_env, shared=shared,
+            extra_env=extra_env, shared=shared, evidence=evidence,
         )  # fmt: skip
         return self._outcome(result)
 
@@ -422,7 +436,7 @@ class SandboxVerifier:
         if result.killed_for or result.sandbox_failure:
             output += f"\n[cicd-agent: the run {result.describe()}]"
         code = result.returncode if result.returncode >= 0 else 128 - result.returncode
-        return RunOutcome(code, output, timed_out=result.timed_out)
+        return RunOutcome(code, output, timed_out=result.timed_out, witnessed=result.evidence)
 
 
 def _read_back(space: Workspace, paths: tuple[str, ...]) -> tuple[tuple[str, str | None], ...]:

@@ -5,27 +5,36 @@ replacing it, and the test's body never entered."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-WITNESS = "cicd_agent.modes.analyse_failure.fix.boot.witness"
+from tests.helpers.witness_stream import streamed
+
+WITNESS = "cicd_agent.verify.boot.witness"
 FAILING = "def test_add():\n    assert 1 + 1 == 3\n"
 
 
-def _witnessed(project: Path, records: Path) -> tuple[int, list[dict[str, Any]]]:
-    records.mkdir()
-    environ = {**os.environ, "CICD_FIX_WITNESS": str(records), "PYTHONDONTWRITEBYTECODE": "1"}
+def _witnessed(project: Path, _records: Path) -> tuple[int, list[dict[str, Any]]]:
+    environ = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     environ.pop("PYTEST_ADDOPTS", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", WITNESS, "-p", "no:cacheprovider", "."],
-        cwd=project, env=environ, capture_output=True, text=True, check=False, timeout=120,
-    )  # fmt: skip
-    lines = [line for path in sorted(records.iterdir()) for line in path.read_text().splitlines()]
-    return done.returncode, [json.loads(line) for line in lines]
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", WITNESS, "-p", "no:cacheprovider", "."]
+    done, records = streamed(lambda _fd: argv, project, environ)
+    return done.returncode, [record for record in records if "failed" not in record]
+
+
+def test_a_failure_reaches_the_judge_as_pytest_reports_it(tmp_path: Path) -> None:
+    """The stream holds each failure as pytest reported it, before any report file is written:
+    a JUnit report rewritten at exit cannot take it back."""
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "test_calc.py").write_text(FAILING)
+    environ = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    environ.pop("PYTEST_ADDOPTS", None)
+    argv = [sys.executable, "-m", "pytest", "-q", "-p", WITNESS, "-p", "no:cacheprovider", "."]
+    done, records = streamed(lambda _fd: argv, tmp_path / "project", environ)
+    assert done.returncode == 1
+    assert {"failed": "test_calc.py::test_add", "when": "call"} in records
 
 
 def test_a_test_that_ran_is_witnessed_running(tmp_path: Path) -> None:
@@ -56,7 +65,7 @@ def test_the_guard_knows_a_patched_file_with_no_changed_function_lines(tmp_path:
     """A file the patch writes outside any function (a comment, a data file) is the patch's all
     the same, by its path and by its device and inode: a base that reads it as it is imported
     could pass on any patch. Importing the guard's module sets nothing (only ``install`` does)."""
-    from cicd_agent.modes.analyse_failure.fix.boot.witness_guard import _lines_of
+    from cicd_agent.verify.boot.witness_guard import _lines_of
 
     patched, other, link = tmp_path / "notes.txt", tmp_path / "other.txt", tmp_path / "alias"
     patched.write_text("fixed\n")

@@ -24,8 +24,10 @@ the project's conftests and modules are imported, and:
   functions (``CICD_FIX_WITNESS_PATCHED``): the run ends as one is entered, or the checkout's
   code reads the patch, makes code or starts a process, before the tests or as each is set up.
 
-Records go, one JSON line each, to a file of its own process in the folder
-``CICD_FIX_WITNESS`` names (the judge reads them: :mod:`..witnessed`). Code written against
+Records go, one JSON line each with the process's id, to the pipe the judge reads as the run goes
+(its fd in the variable ``CICD_FIX_WITNESS_STREAM`` names; the judge reads them:
+:mod:`..witnessed`), so nothing written later, at exit, changes what it already holds; each
+failure pytest reports is sent too, so a JUnit report rewritten at exit is caught. Code written against
 this plugin can forge its records, in pytest's process or, run by a command of the step before
 pytest, by planting a module of the name it reads in ``PYTEST_ADDOPTS`` where
 ``python -m pytest`` looks first: the judge therefore refuses a patch that adds code running
@@ -65,7 +67,9 @@ or pluggy lacks are left out."""
 HOOKS = ("pytest_runtest_protocol", "pytest_runtest_setup", "pytest_runtest_call",
          "pytest_pyfunc_call", "pytest_runtest_makereport", "pytest_runtest_logreport",
          "pytest_report_teststatus")  # fmt: skip
-_FOLDER = os.environ.get("CICD_FIX_WITNESS", "")
+_STREAM = os.environ.get(os.environ.get("CICD_FIX_WITNESS_STREAM", "") or "-", "")
+"""The write end of the pipe the judge reads as the run goes (its number, from the variable the
+sandbox names; "" when none: the records then go nowhere, and the judge sees no witness)."""
 _SEPARATORS = re.compile(r"\.py::|::|/| › | > |#")
 
 
@@ -155,15 +159,23 @@ def _changes() -> list[str]:
 
 
 def _write(record: dict[str, Any]) -> None:
-    if not _FOLDER:
+    """Send ``record`` to the judge now, one line with this process's id: what the process
+    writes later (an ``atexit`` hook) reaches the judge after it and takes nothing back. A new
+    line first, so a line another writer left unfinished cannot swallow this one."""
+    if not _STREAM.isdigit():
         return
-    line = (json.dumps(record) + "\n").encode("utf-8")
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(os.path.join(_FOLDER, f"witness-{os.getpid()}.jsonl"), flags, 0o600)
-    try:
-        os.write(fd, line)
-    finally:
-        os.close(fd)
+    line = "\n" + json.dumps({"pid": os.getpid(), **record}) + "\n"
+    try:  # noqa: SIM105 - no contextlib: the checkout's code can rebind it
+        os.write(int(_STREAM), line.encode("utf-8"))
+    except OSError:  # closed by the code under test: the judge then misses a record, and says so
+        pass
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Each failure as pytest reports it, before any JUnit report is written: a report rewritten
+    at exit cannot take back a failure the judge already holds."""
+    if report.failed:
+        _write({"failed": report.nodeid, "when": report.when})
 
 
 def _origin(name: str) -> str:
@@ -274,7 +286,7 @@ def _watch(code: Any) -> Any:
 
 
 _OWN = frozenset([_watch.__code__, *(c for c in _watch.__code__.co_consts if inspect.iscode(c))])
-if _GUARD.install(_FOLDER, {id(item) for (_name, path), (module, value, _code) in _TAKEN.items()
+if _GUARD.install(_STREAM, {id(item) for (_name, path), (module, value, _code) in _TAKEN.items()
                             for item in (module, value, _resolve(module, path.rpartition(".")[0]))},
                   _OWN):  # fmt: skip
     _GUARDED.append(True)
