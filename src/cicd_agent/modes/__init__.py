@@ -12,6 +12,7 @@ from __future__ import annotations
 TYPE_CHECKING = False  # not typing's: importing typing is a real share of --help's time
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any
 
     from cicd_agent.flags import ModeArguments
     from cicd_agent.job.options import Given
@@ -39,26 +40,26 @@ class ModeEntry:
         self.summary = summary
         self.builder = builder
 
-    def _module(self, name: str) -> object:
+    def _module(self, name: str) -> Any:
         return __import__(f"{self.package}.{name}", fromlist=["_"])
 
     def load(self) -> Mode:
         """The mode itself (its ``mode`` module's ``MODE``)."""
-        mode: Mode = getattr(self._module("mode"), "MODE")
+        mode: Mode = self._module("mode").MODE
         return mode
 
     def arguments(self) -> ModeArguments:
         """Its options declared as data (the ``arguments`` module: constants only)."""
-        arguments: ModeArguments = self._module("arguments")  # type: ignore[assignment]
+        arguments: ModeArguments = self._module("arguments")
         return arguments
 
     def options(self) -> OptionsBuilder:
         """What builds its frozen options from the given values."""
         module, _, path = self.builder.partition(":")
-        found: object = self._module(module)
+        found = self._module(module)
         for attribute in path.split("."):
             found = getattr(found, attribute)
-        builder: OptionsBuilder = found  # type: ignore[assignment]
+        builder: OptionsBuilder = found
         return builder
 
 
