@@ -35,12 +35,12 @@ from cicd_agent.analysis.redact import Redactor  # noqa: E402
 from cicd_agent.cli import main as cicd_agent  # noqa: E402
 from cicd_agent.model.config import DEFAULT_MAX_OUTPUT_TOKENS  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
+from cicd_agent.modes.analyse_failure.analyse import Evidence, excerpt_budget  # noqa: E402
 from cicd_agent.modes.analyse_failure.prompt import (  # noqa: E402
     FailureAnswer,
     FixRecommendation,
     build_prompt,
 )
-from cicd_agent.modes.analyse_failure.verdict import Evidence, excerpt_budget  # noqa: E402
 
 NAIVE_LINES = 100
 TARGET_PERCENT = 25.0

@@ -12,7 +12,7 @@ import copy
 
 from cicd_agent.github.models import PullRequestInfo
 from cicd_agent.job.events import Comment, User
-from cicd_agent.modes.command.ask import CommandVerdict
+from cicd_agent.modes.command.analyse import CommandVerdict
 from cicd_agent.modes.command.collect import CommandFacts
 from cicd_agent.modes.command.decide import decide
 from cicd_agent.modes.command.plan import Plan

@@ -19,8 +19,9 @@ from cicd_agent.analysis import signals
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet, CommitInfo
 from cicd_agent.analysis.policy import Recommendation
 from cicd_agent.analysis.scale import RiskLevel
+from cicd_agent.modes.deploy_gate.analyse import analyse as floor
 from cicd_agent.modes.deploy_gate.collect import DeployFacts
-from cicd_agent.modes.deploy_gate.decide import decide, floor
+from cicd_agent.modes.deploy_gate.decide import decide
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.prompt import DeployOpinion
 from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
@@ -122,15 +123,13 @@ def _redact(text: str) -> str:
 
 def test_a_lower_model_rating_leaves_the_floor_and_says_so() -> None:
     verdict = floor(_facts("migrations/0002_drop.sql", RiskLevel.HIGH, 0.62))
-    result = decide(verdict, _opinion("low"), redact=_redact, notes=["an earlier note"])
+    result = decide(verdict, _opinion("low"), redact=_redact)
     alone = decide(verdict, None, redact=_redact)
     assert result.risk_level is RiskLevel.HIGH and result.risk_score == alone.risk_score
     assert result.recommendation is alone.recommendation
     assert result.strategy.rank >= alone.strategy.rank
-    assert result.notes == [
-        "an earlier note",
-        "The model rated the risk low; the deterministic floor high stands.",
-    ]
+    # its own notes only: the run's are the pipeline's to put first
+    assert result.notes == ["The model rated the risk low; the deterministic floor high stands."]
 
 
 def test_a_higher_model_rating_raises_the_risk_and_never_eases_the_strategy() -> None:
@@ -163,5 +162,5 @@ def test_words_reach_the_result_only_through_the_redaction_given() -> None:
 def test_decide_changes_neither_the_facts_nor_the_floor() -> None:
     verdict = floor(_facts("migrations/0002_drop.sql", RiskLevel.HIGH, 0.62))
     before = copy.deepcopy(verdict)
-    decide(verdict, _opinion("critical"), redact=_redact, notes=["a note"])
+    decide(verdict, _opinion("critical"), redact=_redact)
     assert verdict == before

@@ -24,10 +24,10 @@ from cicd_agent.analysis.logs import load_logs, scan_jobs
 from cicd_agent.job.events import from_other_repository
 from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.modes.analyse_failure import runs
+from cicd_agent.modes.analyse_failure.analyse import ExcerptFit, excerpt_budget, judge
 from cicd_agent.modes.analyse_failure.change import try_git_change
 from cicd_agent.modes.analyse_failure.facts import Change, FailureFacts, RecentFailure, RunTarget
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
-from cicd_agent.modes.analyse_failure.verdict import judge
 from cicd_agent.runner.errors import GitHubError, UsageError
 
 if TYPE_CHECKING:
@@ -74,11 +74,22 @@ def _floor_fix(
     resources: ExitStack,
 ) -> FixAttempt | None:
     """The deterministic fixers' verdicts on the failed command, when a job failed."""
-    analysis = judge(ctx, facts)  # which jobs failed, and their tests: the budget plays no part
+    analysis = judge(
+        facts, fit(ctx)
+    )  # which jobs failed, and their tests: the budget plays no part
     if not analysis.failed_jobs:
         return None
     head = options.head or (facts.target.head_sha if facts.target else "")
     return start(ctx, facts.scans, analysis, head, resources=resources, requested=options.fix)
+
+
+def fit(ctx: RunContext[AnalyseFailureOptions]) -> ExcerptFit:
+    """The excerpt fitted to the budget of the model that will read it, if any."""
+    model = ctx.model
+    if model is None:
+        return ExcerptFit(ctx.redactor.redact)
+    budget = excerpt_budget(model.prompt_budget("model"))
+    return ExcerptFit(ctx.redactor.redact, budget, model.counter("model").count)
 
 
 def temp_path(

@@ -1,9 +1,8 @@
-"""``ask``: a question about the pull request, answered from review's own facts.
+"""command's analyse step: for ``ask``, what the deterministic review knows (the floor).
 
-Review's reading of the change and its deterministic checks run at the pinned head (nothing
-of earlier reviews is read, nothing is published); one model call answers from the diff, the
-pull request's text, the findings and, for a reply in a thread, the finding it replies to.
-Without a model, or when it fails, the reply says what the deterministic review knows.
+Review's reading of the change and its deterministic checks ran at the pinned head (nothing
+of earlier reviews is read, nothing is published); without a model, or when it fails, the
+reply says what they know (the model's answer is :mod:`.ask`).
 """
 
 from __future__ import annotations
@@ -11,15 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.file_names import escaped
-from cicd_agent.modes.command.prompt import AskAnswer, CommandOpinion, build_ask, facts_line
+from cicd_agent.modes.command.prompt import facts_line
 from cicd_agent.runner.markdown import code_span, prose
 
 if TYPE_CHECKING:
-    from cicd_agent.github.threads import ThreadStart
-    from cicd_agent.job.context import RunContext
     from cicd_agent.modes.command.collect import CommandFacts
-    from cicd_agent.modes.command.options import CommandOptions
 
 FINDINGS_SHOWN = 5
 
@@ -33,54 +28,9 @@ class CommandVerdict:
     floor_answer: str = ""
 
 
-def floor(facts: CommandFacts) -> CommandVerdict:
+def analyse(facts: CommandFacts) -> CommandVerdict:
     """The deterministic answer, when review's facts were read (``ask``)."""
     return CommandVerdict(facts, floor_answer(facts) if facts.review is not None else "")
-
-
-def ask_model(ctx: RunContext[CommandOptions], facts: CommandFacts) -> CommandOpinion | None:
-    """One structured model call; None when there is nothing to ask about."""
-    review = facts.review
-    if review is None or facts.pull is None or facts.review_offline:
-        return None
-    model = ctx.model
-    assert model is not None
-    counter = model.counter("model")
-    system, user, complete = build_ask(
-        question=facts.plan.argument,
-        thread=_thread_text(facts.thread) or _line_text(facts),
-        title=review.title,
-        body=review.body,
-        risk=f"{review.risk_level} ({'; '.join(review.risk_reasons[:3]) or 'no notable signal'})",
-        findings=facts.findings,
-        diff=review.review_diff,
-        head=facts.pull.head_sha,
-        count=counter.count,
-        truncate=counter.truncate,
-        budget=model.prompt_budget("model"),
-        redact=ctx.redactor.redact,
-    )
-    if not complete:
-        ctx.note("The diff did not fit in one question's budget; the answer saw part of it.")
-    answer = model.ask(AskAnswer, system=system, user=user, tier="model", temperature=0.2)
-    return CommandOpinion(answer.answer, answer.grounded)
-
-
-def _thread_text(thread: ThreadStart | None) -> str:
-    """Our finding the question replies to, with the line it is on."""
-    if thread is None:
-        return ""
-    where = escaped(f"{thread.path}:{thread.line}" if thread.line else thread.path)
-    return f"On {where}:\n{thread.body}"
-
-
-def _line_text(facts: CommandFacts) -> str:
-    """The line a question written on a line of the diff is about, with its hunk."""
-    comment = facts.comment
-    if facts.kind != "review" or not comment.path:
-        return ""
-    where = escaped(f"{comment.path}:{comment.line}" if comment.line else comment.path)
-    return f"The question is written on {where}:\n{comment.diff_hunk or ''}".rstrip()
 
 
 def floor_answer(facts: CommandFacts) -> str:

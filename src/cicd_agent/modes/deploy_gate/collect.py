@@ -20,12 +20,11 @@ from cicd_agent.analysis import policy as policies
 from cicd_agent.analysis import signals
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet
-from cicd_agent.analysis.policy import ChangeWindow, Decision, Policy, Routing
+from cicd_agent.analysis.policy import ChangeWindow, Policy, Routing
 from cicd_agent.analysis.signals import (
     CoverageReport,
     JUnitCounts,
     PullReview,
-    Signal,
     SignalName,
 )
 from cicd_agent.job.context import RunContext
@@ -368,13 +367,3 @@ def _paths(head: str | None, base: str | None, root: Path) -> list[Path]:
 
 def _report_digests(paths: list[Path]) -> dict[str, str]:
     return {str(path): file_digest(path) for path in paths if path.is_file()}
-
-
-@dataclass(frozen=True)
-class DeployVerdict:
-    """The deterministic verdict: the policy's decision, the safety score and the signals."""
-
-    facts: DeployFacts
-    decision: Decision
-    safety: float | None
-    signals: list[Signal]

@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from cicd_agent.local import git
+from cicd_agent.modes.gen_tests.analyse import GenTestsVerdict
 from cicd_agent.modes.gen_tests.collect import GenTestsFacts
 from cicd_agent.modes.gen_tests.result import AcceptedFile, GenTestsResult
-from cicd_agent.modes.gen_tests.verdict import GenTestsVerdict
 from cicd_agent.runner.errors import ExternalServiceError, GitHubError, GitHubWriteDenied
 from cicd_agent.runner.markdown import unreferenced
 

@@ -43,7 +43,7 @@ def audit(facts: ReviewFacts) -> tuple[list[Finding], list[HonouredIgnore]]:
     return sort_findings(f for f in [*audited, *facts.linted] if facts.keeps(f)), ignored
 
 
-def floor(facts: ReviewFacts, *, describe: bool) -> ReviewVerdict:
+def analyse(facts: ReviewFacts, *, describe: bool) -> ReviewVerdict:
     """The verdict of a review; ``describe`` also reads the diff's facts for the description."""
     found, ignored = audit(facts)
     return ReviewVerdict(

@@ -28,8 +28,8 @@ from cicd_agent.modes.review.options import ReviewOptions
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.result import ModeResult
+    from cicd_agent.modes.review.analyse import ReviewVerdict
     from cicd_agent.modes.review.collect import ReviewFacts
-    from cicd_agent.modes.review.floor import ReviewVerdict
     from cicd_agent.modes.review.prompt import ReviewOpinion
     from cicd_agent.modes.review.result import ReviewResult
     from cicd_agent.runner.errors import ExitCode
@@ -51,9 +51,9 @@ class Review:
         return collect(ctx)
 
     def analyse(self, ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> ReviewVerdict:
-        from cicd_agent.modes.review.floor import floor
+        from cicd_agent.modes.review.analyse import analyse
 
-        return floor(facts, describe=ctx.mode_options.describe)
+        return analyse(facts, describe=ctx.mode_options.describe)
 
     def ask(
         self, ctx: RunContext[ReviewOptions], facts: ReviewFacts, verdict: ReviewVerdict
@@ -66,9 +66,9 @@ class Review:
         self, ctx: RunContext[ReviewOptions], verdict: ReviewVerdict, opinion: ReviewOpinion | None
     ) -> ReviewResult:
         from cicd_agent.modes.review.decide import decide
-        from cicd_agent.modes.review.rules import noted, rules
+        from cicd_agent.modes.review.rules import rules
 
-        return noted(ctx, decide(verdict, opinion, rules(ctx, verdict.facts.plan)))
+        return decide(verdict, opinion, rules(ctx, verdict.facts.plan))
 
     def publish(
         self,

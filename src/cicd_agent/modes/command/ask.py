@@ -1,0 +1,61 @@
+"""command's ask step: a question about the pull request, one model call answering from the
+diff, the pull request's text, the findings and, for a reply in a thread, the finding it
+replies to (:mod:`.prompt` builds what the model sees)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cicd_agent.analysis.file_names import escaped
+from cicd_agent.modes.command.prompt import AskAnswer, CommandOpinion, build_ask
+
+if TYPE_CHECKING:
+    from cicd_agent.github.threads import ThreadStart
+    from cicd_agent.job.context import RunContext
+    from cicd_agent.modes.command.collect import CommandFacts
+    from cicd_agent.modes.command.options import CommandOptions
+
+
+def ask(ctx: RunContext[CommandOptions], facts: CommandFacts) -> CommandOpinion | None:
+    """One structured model call; None when there is nothing to ask about."""
+    review = facts.review
+    if review is None or facts.pull is None or facts.review_offline:
+        return None
+    model = ctx.model
+    assert model is not None
+    counter = model.counter("model")
+    system, user, complete = build_ask(
+        question=facts.plan.argument,
+        thread=_thread_text(facts.thread) or _line_text(facts),
+        title=review.title,
+        body=review.body,
+        risk=f"{review.risk_level} ({'; '.join(review.risk_reasons[:3]) or 'no notable signal'})",
+        findings=facts.findings,
+        diff=review.review_diff,
+        head=facts.pull.head_sha,
+        count=counter.count,
+        truncate=counter.truncate,
+        budget=model.prompt_budget("model"),
+        redact=ctx.redactor.redact,
+    )
+    if not complete:
+        ctx.note("The diff did not fit in one question's budget; the answer saw part of it.")
+    answer = model.ask(AskAnswer, system=system, user=user, tier="model", temperature=0.2)
+    return CommandOpinion(answer.answer, answer.grounded)
+
+
+def _thread_text(thread: ThreadStart | None) -> str:
+    """Our finding the question replies to, with the line it is on."""
+    if thread is None:
+        return ""
+    where = escaped(f"{thread.path}:{thread.line}" if thread.line else thread.path)
+    return f"On {where}:\n{thread.body}"
+
+
+def _line_text(facts: CommandFacts) -> str:
+    """The line a question written on a line of the diff is about, with its hunk."""
+    comment = facts.comment
+    if facts.kind != "review" or not comment.path:
+        return ""
+    where = escaped(f"{comment.path}:{comment.line}" if comment.line else comment.path)
+    return f"The question is written on {where}:\n{comment.diff_hunk or ''}".rstrip()
