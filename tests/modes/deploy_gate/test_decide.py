@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime
-from typing import Literal
+from types import SimpleNamespace
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 from cicd_agent.analysis import policy as policies
@@ -20,6 +21,7 @@ from cicd_agent.analysis.changes import ChangedFile, ChangeSet, CommitInfo
 from cicd_agent.analysis.policy import Recommendation
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.modes.deploy_gate.analyse import analyse as floor
+from cicd_agent.modes.deploy_gate.ask import clean_opinion
 from cicd_agent.modes.deploy_gate.collect import DeployFacts
 from cicd_agent.modes.deploy_gate.decide import decide
 from cicd_agent.modes.deploy_gate.options import DeployOptions
@@ -164,3 +166,18 @@ def test_decide_changes_neither_the_facts_nor_the_floor() -> None:
     before = copy.deepcopy(verdict)
     decide(verdict, _opinion("critical"), redact=_redact)
     assert verdict == before
+
+
+def test_the_models_words_are_redacted_bounded_and_neutralised_before_anyone_sees_them() -> None:
+    run = cast(Any, SimpleNamespace(redactor=SimpleNamespace(redact=_redact)))
+    answer = DeployOpinion(
+        risk_factors=[f"@octocat, the key {SECRET} leaks", "   ", "x" * 400, *["more"] * 10],
+        risk_level="high",
+        pre_deploy_checks=[],
+        monitoring_focus=["<b>latency</b>"],
+        confidence=7.0,
+    )
+    cleaned = clean_opinion(run, answer)
+    assert SECRET not in cleaned.model_dump_json() and "@octocat" not in cleaned.risk_factors[0]
+    assert len(cleaned.risk_factors) == 7 and len(cleaned.risk_factors[1]) <= 300
+    assert "<b>" not in cleaned.monitoring_focus[0] and cleaned.confidence == 1.0
