@@ -15,16 +15,16 @@ from types import SimpleNamespace
 from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
-from cicd_agent.analysis import policy as policies
-from cicd_agent.analysis import signals
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet, CommitInfo
-from cicd_agent.analysis.policy import Recommendation
 from cicd_agent.analysis.scale import RiskLevel
+from cicd_agent.modes.deploy_gate import policy as policies
+from cicd_agent.modes.deploy_gate import safety
 from cicd_agent.modes.deploy_gate.analyse import analyse as floor
 from cicd_agent.modes.deploy_gate.ask import clean_opinion
 from cicd_agent.modes.deploy_gate.collect import DeployFacts
 from cicd_agent.modes.deploy_gate.decide import decide
 from cicd_agent.modes.deploy_gate.options import DeployOptions
+from cicd_agent.modes.deploy_gate.policy import Recommendation
 from cicd_agent.modes.deploy_gate.prompt import DeployOpinion
 from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
 from cicd_agent.risk.records import HistoryFeatures
@@ -42,7 +42,7 @@ def _options() -> DeployOptions:
         junit=None,
         coverage=None,
         base_coverage=None,
-        weights=signals.parse_weights(None),
+        weights=safety.parse_weights(None),
         policy=policies.parse_policy(None),
         zone=zone,
         hours=policies.parse_business_hours(None),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.fix.known import TOOLS, KnownTool, base, find_tool
+from cicd_agent.local.known_tools import TOOLS, KnownTool, base, find_tool
 
 BY_NAME = {tool.name: tool for tool in TOOLS}
 

@@ -27,6 +27,7 @@ from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 # the figures).
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.analyse_failure.analyse import FailureVerdict
     from cicd_agent.modes.analyse_failure.ask import FailureOpinion
@@ -92,4 +93,4 @@ class AnalyseFailure:
         return {}
 
 
-MODE = AnalyseFailure()
+MODE: Mode = AnalyseFailure()

@@ -30,6 +30,7 @@ from cicd_agent.modes.command.options import CommandOptions
 # which start-up must not pay for (tests/project/test_mode_imports.py measures it).
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.command.analyse import CommandVerdict
     from cicd_agent.modes.command.collect import CommandFacts
@@ -100,4 +101,4 @@ class Command:
         return {}
 
 
-MODE = Command()
+MODE: Mode = Command()

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis import policy as policies
-from cicd_agent.analysis import signals
-from cicd_agent.analysis.policy import Decision
 from cicd_agent.analysis.scale import RiskLevel
-from cicd_agent.analysis.signals import Signal
+from cicd_agent.modes.deploy_gate import policy as policies
+from cicd_agent.modes.deploy_gate import safety
+from cicd_agent.modes.deploy_gate.policy import Decision
+from cicd_agent.modes.deploy_gate.safety import Signal
 
 if TYPE_CHECKING:
     from cicd_agent.modes.deploy_gate.collect import DeployFacts
@@ -36,36 +36,36 @@ def weigh(facts: DeployFacts, level: RiskLevel, opinion: DeployOpinion | None) -
     """The policy at ``level``, the signals weighed with the model's, if it gave one."""
     weights = facts.weights
     listed = [
-        signals.pass_rate_signal(
-            facts.tests, weights[signals.SignalName.TESTS], facts.options.junit
+        safety.pass_rate_signal(
+            facts.tests, weights[safety.SignalName.TESTS], facts.options.junit
         ),
-        signals.coverage_signal(
+        safety.coverage_signal(
             facts.coverage_head,
             facts.coverage_base,
-            weights[signals.SignalName.COVERAGE],
+            weights[safety.SignalName.COVERAGE],
             facts.coverage_reason,
         ),
-        signals.review_signal(facts.pulls, weights[signals.SignalName.REVIEW], facts.pulls_reason),
-        signals.failure_rate_signal(
+        safety.review_signal(facts.pulls, weights[safety.SignalName.REVIEW], facts.pulls_reason),
+        safety.failure_rate_signal(
             facts.conclusions,
-            weights[signals.SignalName.FAILURE_RATE],
+            weights[safety.SignalName.FAILURE_RATE],
             facts.options.failure_window_days,
             facts.conclusions_reason,
         ),
-        signals.model_signal(
+        safety.model_signal(
             opinion.risk_level if opinion else None,
             opinion.confidence if opinion else None,
-            weights[signals.SignalName.MODEL],
+            weights[safety.SignalName.MODEL],
         ),
     ]
-    safety, weighted = signals.safety_score(listed)
+    score, weighted = safety.safety_score(listed)
     failed = (facts.tests.failed + facts.tests.errors) if facts.tests else 0
     evidence = policies.Evidence(
         change_types=frozenset(facts.assessment.change_types),
-        safety_score=safety,
+        safety_score=score,
         failed_tests=failed,
         changes_requested=any(p.verdict == "changes_requested" for p in facts.pulls or []),
-        any_signal=any(not s.missing for s in weighted if s.name != signals.SignalName.MODEL),
+        any_signal=any(not s.missing for s in weighted if s.name != safety.SignalName.MODEL),
         window=facts.window,
         model_confidence=opinion.confidence if opinion else None,
         blocking=tuple(facts.assessment.hold_reasons),
@@ -73,4 +73,4 @@ def weigh(facts: DeployFacts, level: RiskLevel, opinion: DeployOpinion | None) -
     decision = policies.decide(
         level, evidence, facts.policy, approval_confidence=facts.options.approval_confidence
     )
-    return DeployVerdict(facts, decision, safety, weighted)
+    return DeployVerdict(facts, decision, score, weighted)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.policy import Decision, Recommendation
 from cicd_agent.analysis.scale import RiskLevel, higher
 from cicd_agent.modes.deploy_gate.analyse import DeployVerdict, weigh
+from cicd_agent.modes.deploy_gate.policy import Decision, Recommendation
 from cicd_agent.modes.deploy_gate.result import DeployResult, ModelAdvice, headline_for
 from cicd_agent.risk.assessment import Reason
 

@@ -28,6 +28,7 @@ from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.deploy_gate.analyse import DeployVerdict
     from cicd_agent.modes.deploy_gate.canary.mode import CanaryPhase
@@ -147,6 +148,6 @@ class DeployPhase:
 
 
 DEPLOY_PHASE = DeployPhase()
-MODE = DeployGate()
+MODE: Mode = DeployGate()
 
 __all__ = ["MODE", "DeployGate", "DeployPhase", "canary_phase"]

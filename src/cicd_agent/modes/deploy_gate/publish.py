@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.policy import Recommendation
 from cicd_agent.job.decisions import record_decision
 from cicd_agent.local import audit
+from cicd_agent.modes.deploy_gate.policy import Recommendation
 from cicd_agent.notify import SlackText, post_message, slack_text
 from cicd_agent.runner.errors import ExternalServiceError
 

@@ -27,6 +27,7 @@ from cicd_agent.modes.gen_tests.options import GenTestsOptions
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.gen_tests.analyse import GenTestsVerdict
     from cicd_agent.modes.gen_tests.candidates import GenTestsOpinion
@@ -100,4 +101,4 @@ class GenTests:
         return {}
 
 
-MODE = GenTests()
+MODE: Mode = GenTests()

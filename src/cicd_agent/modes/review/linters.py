@@ -1,6 +1,6 @@
 """The linters the repository configures, run on its changed files in the sandbox (collect).
 
-The fix step's tool table (:data:`~cicd_agent.modes.analyse_failure.fix.known.TOOLS`) says for
+The fix step's tool table (:data:`~cicd_agent.local.known_tools.TOOLS`) says for
 each linter how review runs it (its ``checking`` form): the files that configure it, the files
 it checks, its JSON report. A tool runs only when the repository configures it at its root and
 it is installed in this job (on ``PATH``, in the checkout's virtualenv or ``node_modules``), only
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.lint_reports import UnreadableReport, lint_findings, read_report
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
-from cicd_agent.modes.analyse_failure.fix.known import TOOLS, Checking, KnownTool, find_tool
+from cicd_agent.local.known_tools import TOOLS, Checking, KnownTool, find_tool
 from cicd_agent.runner.markdown import neutralise
 from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation, remove_tree
 

@@ -26,10 +26,14 @@ from cicd_agent.modes.review import arguments
 from cicd_agent.modes.review.options import ReviewOptions
 
 if TYPE_CHECKING:
+    from cicd_agent.analysis.finding import Finding
+    from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.review.analyse import ReviewVerdict
     from cicd_agent.modes.review.collect import ReviewFacts
+    from cicd_agent.modes.review.describe import DescribeOutcome
     from cicd_agent.modes.review.prompt import ReviewOpinion
     from cicd_agent.modes.review.result import ReviewResult
     from cicd_agent.runner.errors import ExitCode
@@ -81,6 +85,34 @@ class Review:
 
         publish(ctx, result, facts.plan)
 
+    # The public entry other modes reach through the registry (the command mode's ask and
+    # describe): review's reading of a change, its findings, its describe step.
+
+    def read_change(self, ctx: RunContext[ReviewOptions]) -> ReviewFacts:
+        """The change and its checks' inputs at ``ctx``'s head, without what earlier reviews
+        left (a question is about the diff, not about what was posted before)."""
+        from cicd_agent.modes.review.collect import collect
+
+        return collect(ctx, history=False)
+
+    def findings(self, facts: ReviewFacts) -> list[Finding]:
+        """The deterministic findings on ``facts`` (the floor)."""
+        from cicd_agent.modes.review.analyse import audit
+
+        return audit(facts)[0]
+
+    def describe(
+        self,
+        ctx: RunContext[object],
+        pull: PullRequestInfo,
+        facts: ReviewFacts,
+        run: RunContext[object],
+    ) -> DescribeOutcome:
+        """Review's describe step for ``pull``, asked in review's ``run``, written by ``ctx``."""
+        from cicd_agent.modes.review.describe import describe_pull_request
+
+        return describe_pull_request(ctx, pull, facts, review_run=run)
+
     def run(self, ctx: RunContext[ReviewOptions]) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.job.pipeline import run_mode
 
@@ -95,4 +127,4 @@ class Review:
         return {}
 
 
-MODE = Review()
+MODE: Mode = Review()

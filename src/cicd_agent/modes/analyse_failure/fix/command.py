@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 from cicd_agent.analysis.logs.reader import JobScan
 from cicd_agent.analysis.logs.runner_format import STEP_RUN_PREFIX, TIMESTAMP, clean_line
+from cicd_agent.local.known_tools import TOOLS
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand
-from cicd_agent.modes.analyse_failure.fix.known import TOOLS
 from cicd_agent.modes.analyse_failure.fix.script import split_commands
 
 _SCRIPT_COLOUR = "\x1b[36;1m"

@@ -23,10 +23,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from cicd_agent.local.known_tools import TOOLS, KnownTool, base, find_tool
 from cicd_agent.modes.analyse_failure.fix.command import tools_named
 from cicd_agent.modes.analyse_failure.fix.contract import FailingCommand, Patch, Verification
 from cicd_agent.modes.analyse_failure.fix.diff import UnreadableChange, tree_diff
-from cicd_agent.modes.analyse_failure.fix.known import TOOLS, KnownTool, base, find_tool
 from cicd_agent.modes.analyse_failure.fix.script import shell_argv
 from cicd_agent.modes.analyse_failure.fix.verify import SandboxVerifier
 from cicd_agent.sandbox import Sandbox, remove_tree
