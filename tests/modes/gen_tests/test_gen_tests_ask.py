@@ -26,7 +26,7 @@ COUPON = "src/shop/pricing.py::coupon_value"
 
 def _context(tmp_path: Path, *argv: str) -> RunContext[GenTestsOptions]:
     base, head = make_repo(tmp_path / "shop")
-    flags = ["--repo", str(tmp_path / "shop"), "--base", base, "--head", head, "--test-timeout", "8"]
+    flags = ["--repo", str(tmp_path / "shop"), "--base", base, "--head", head, "--test-timeout", "120"]
     return gen_tests_context(tmp_path, [*flags, *argv], OPENAI_API_KEY=TEST_API_KEY)
 
 
