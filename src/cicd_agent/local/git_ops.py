@@ -1,8 +1,6 @@
-"""The git operations other layers ask for, each a named function: their command lines are
-built here and run through :func:`cicd_agent.local.git.run`, so no module outside ``local/``
-writes git's argv (tests/project/test_git_seam.py). Each returns git's
-:class:`~cicd_agent.local.git.GitResult` and raises as ``git.run`` does; what a failure means
-is the caller's to say."""
+"""The git operations other layers ask for, one named function each: no module outside ``local/``
+writes git's arguments (tests/project/test_git_seam.py). Each returns ``git.run``'s result and
+raises as it does; what a failure means is the caller's to say."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ def test_every_mode_a_command_runs_is_the_registrys_mode_with_its_options() -> N
 def test_review_offers_what_a_command_uses_of_it() -> None:
     review = review_entry()
     assert review is MODES["review"].load()
-    for method in ("read_change", "findings", "describe"):
+    for method in ("read_change", "analyse", "describe"):
         assert callable(getattr(review, method))
 
 

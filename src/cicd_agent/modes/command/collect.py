@@ -133,7 +133,7 @@ def review_facts(
     return replace(
         facts,
         review=review,
-        findings=tuple(review_entry().findings(review)),
+        findings=tuple(review_entry().analyse(run, review).findings),
         review_offline=run.model is None,
     )
 

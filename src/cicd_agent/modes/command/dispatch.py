@@ -14,7 +14,7 @@ the pull request's base commit (never its head), then the defaults.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from cicd_agent.flags import Parser, declared, options_of
 from cicd_agent.flags import mode_parser as parser_of
@@ -27,7 +27,6 @@ from cicd_agent.modes.command.options import CommandOptions
 from cicd_agent.runner.runner_io import RunnerIO
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.finding import Finding
     from cicd_agent.flags import ModeArguments
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.job.context import RunContext
@@ -35,7 +34,7 @@ if TYPE_CHECKING:
     from cicd_agent.job.repo_config import RepoConfig
     from cicd_agent.model.client import ModelClient
     from cicd_agent.modes.review.collect import ReviewFacts
-    from cicd_agent.modes.review.describe import DescribeOutcome
+    from cicd_agent.modes.review.mode import Review
     from cicd_agent.runner.markdown import Neutral
 
 RUNS_A_MODE = {"review": "review", "gen-tests": "gen-tests", "explain-failure": "analyse-failure"}
@@ -50,22 +49,10 @@ def runnable(name: str) -> tuple[Mode, ModeArguments, Callable[[Given], object]]
     return entry.load(), entry.arguments(), entry.options()
 
 
-class ReviewEntry(Protocol):
-    """What of review a command uses besides running it: its reading of the change, its
-    deterministic findings, and its describe step (review's :class:`Review` has them)."""
-
-    def read_change(self, ctx: RunContext[Any]) -> ReviewFacts: ...
-
-    def findings(self, facts: ReviewFacts) -> list[Finding]: ...
-
-    def describe(
-        self, ctx: RunContext[Any], pull: PullRequestInfo, facts: ReviewFacts, run: RunContext[Any]
-    ) -> DescribeOutcome: ...
-
-
-def review_entry() -> ReviewEntry:
-    """Review, from the registry, as a command uses it."""
-    return cast("ReviewEntry", MODES["review"].load())
+def review_entry() -> Review:
+    """Review, from the registry: what a command uses of it besides running it (its reading
+    of the change, its analyse and describe steps) is the public part of its mode class."""
+    return cast("Review", MODES["review"].load())
 
 
 class NestedRunner(RunnerIO):

@@ -26,7 +26,6 @@ from cicd_agent.modes.review import arguments
 from cicd_agent.modes.review.options import ReviewOptions
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.finding import Finding
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode
@@ -85,21 +84,14 @@ class Review:
 
         publish(ctx, result, facts.plan)
 
-    # The public entry other modes reach through the registry (the command mode's ask and
-    # describe): review's reading of a change, its findings, its describe step.
+    # The public entry the command mode reaches through the registry, with ``analyse``.
 
     def read_change(self, ctx: RunContext[ReviewOptions]) -> ReviewFacts:
-        """The change and its checks' inputs at ``ctx``'s head, without what earlier reviews
-        left (a question is about the diff, not about what was posted before)."""
+        """The change at ``ctx``'s head, without what earlier reviews left (a question is
+        about the diff, not about what was posted before)."""
         from cicd_agent.modes.review.collect import collect
 
         return collect(ctx, history=False)
-
-    def findings(self, facts: ReviewFacts) -> list[Finding]:
-        """The deterministic findings on ``facts`` (the floor)."""
-        from cicd_agent.modes.review.analyse import audit
-
-        return audit(facts)[0]
 
     def describe(
         self,
