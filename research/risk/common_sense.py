@@ -25,9 +25,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.analysis import policy as policies
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo
+from cicd_agent.modes.deploy_gate import policy as policies
 from cicd_agent.risk.evidence import read_evidence
 from cicd_agent.risk.fit import assess_for_deploy
 from cicd_agent.risk.history import read_history

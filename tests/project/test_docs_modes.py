@@ -122,7 +122,7 @@ def test_the_changelog_has_an_entry_for_the_packaged_version() -> None:
 
 
 def test_the_documented_deploy_policy_is_the_default_policy() -> None:
-    from cicd_agent.analysis.policy import Policy
+    from cicd_agent.modes.deploy_gate.policy import Policy
 
     rows = re.findall(r"^\| `(\w+)` \| `(.+?)` \|", mode_section("deploy-gate"), re.M)
     default = Policy().model_dump(mode="json")

@@ -8,7 +8,11 @@ git command line. Seven modules once did, each with its own subset of flags. The
   ``os.system``-style calls, ``pty``): it asks ``local/`` (git, zizmor) or the sandbox;
 - outside ``local/git.py`` no command line starts with ``"git"`` (a list or tuple whose first
   item is that word, or a path ending in ``/git``) and nobody looks git up on ``PATH``: the
-  sandbox runs what :func:`cicd_agent.local.git.sandboxed` built.
+  sandbox runs what :func:`cicd_agent.local.git.sandboxed` built;
+- outside ``local/`` nobody builds git's arguments either: ``git.run``, ``git.sandboxed`` and
+  ``git.command`` are called only there (the rest ask a named operation of
+  :mod:`cicd_agent.local.git_ops` or :mod:`cicd_agent.local.push`), and no module writes git's
+  configuration into an environment (``GIT_CONFIG_*``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from tests.harness.payloads import REPO_ROOT
 PACKAGE = REPO_ROOT / "src" / "cicd_agent"
 SEAM = Path("local/git.py")
 MAY_SPAWN = ("local", "sandbox")
+ARGV_TAKERS = {"run", "sandboxed", "command"}
+"""The functions of ``local/git.py`` that take git's arguments: called only inside ``local/``."""
 PROCESS_MODULES = ("subprocess", "pty", "asyncio.subprocess", "multiprocessing")
 PROCESS_CALLS = {"system", "popen", "execv", "execve", "execvp", "execvpe", "execl", "execlp",
                  "spawnv", "spawnvp", "spawnl", "posix_spawn", "posix_spawnp", "create_subprocess_exec",
@@ -57,6 +63,17 @@ def offences(relative: Path, source: str) -> list[str]:
                 found.append(f"{relative}:{line} calls {node.attr}")
         if relative == SEAM:
             continue
+        if relative.parts[0] != "local":
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ARGV_TAKERS
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "git"
+            ):
+                found.append(f"{relative}:{line} gives git its arguments (git.{node.func.attr})")
+            if isinstance(node, ast.Constant) and str(node.value).startswith("GIT_CONFIG_"):
+                found.append(f"{relative}:{line} writes git's configuration ({node.value})")
         if isinstance(node, (ast.List, ast.Tuple)) and node.elts and _names_git(node.elts[0]):
             found.append(f"{relative}:{line} builds a git command line")
         if (
@@ -92,3 +109,19 @@ def test_the_rule_sees_each_way_of_starting_git() -> None:
     assert offences(SEAM, built + "import subprocess\n") == []
     assert offences(mode, "x = ['gitk']\nfrom cicd_agent.local import git\n") == []
     assert offences(mode, "prompt.system()\n") == []
+
+
+def test_the_rule_sees_git_arguments_built_outside_local() -> None:
+    """Issue 52: seven modules outside ``local/`` built git's arguments and called ``git.run``;
+    gen-tests' publish wrote its own ``GIT_CONFIG_*`` environment."""
+    mode = Path("modes/example.py")
+    called = "done = git.run(place, ['ls-files', '-z'], timeout=60)\n"
+    assert offences(mode, called) == [
+        "modes/example.py:1 gives git its arguments (git.run)"
+    ]
+    assert offences(Path("job/repo_config.py"), "git.sandboxed(['apply'])\n") != []
+    assert offences(mode, "env = {'GIT_CONFIG_COUNT': '1'}\n") == [
+        "modes/example.py:1 writes git's configuration (GIT_CONFIG_COUNT)"
+    ]
+    assert offences(Path("local/git_ops.py"), called) == []
+    assert offences(mode, "done = git_ops.blob(place, 'HEAD', 'a.py', timeout=30)\n") == []

@@ -8,9 +8,11 @@ function can be tested offline on data and the arrow between the two points one 
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from pathlib import Path
 
 from tests.harness.payloads import REPO_ROOT
+from tests.project.test_import_graph import MODULES, imports_of
 
 PACKAGE = REPO_ROOT / "src" / "cicd_agent"
 FORBIDDEN = ("cicd_agent.modes", "cicd_agent.github", "cicd_agent.model", "cicd_agent.prometheus")
@@ -150,3 +152,46 @@ def test_nothing_of_a_mode_is_left_at_the_package_top() -> None:
     assert not {name for name in top if name.startswith(("review_", "canary_", "deploy_"))}
     assert not (PACKAGE / "failure").exists() and not (PACKAGE / "gentests").exists()
     assert not (PACKAGE / "modes" / "deploy_canary").exists()  # the canary phase: deploy_gate/
+
+
+def mode_crossings(modules: Mapping[str, Path] = MODULES) -> set[str]:
+    """``importer → imported`` for each module of one mode that imports another mode's (types
+    under ``TYPE_CHECKING`` aside: they never run). A mode reaches another only through the
+    registry (:data:`cicd_agent.modes.MODES`) and that mode's public entry."""
+    crossings = set()
+    for module in modules:
+        parts = module.split(".")
+        if parts[:2] != ["cicd_agent", "modes"] or len(parts) < 4:
+            continue
+        for imported in imports_of(module, modules=modules):
+            other = imported.split(".")
+            if other[:2] == ["cicd_agent", "modes"] and len(other) > 2 and other[2] != parts[2]:
+                crossings.add(f"{module} → {imported}")
+    return crossings
+
+
+def test_no_mode_imports_another() -> None:
+    assert mode_crossings() == set()
+
+
+def test_the_check_sees_a_mode_importing_another(tmp_path: Path) -> None:
+    package = tmp_path / "cicd_agent" / "modes"
+    for folder in ("review", "command"):
+        (package / folder).mkdir(parents=True)
+        (package / folder / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "review" / "collect.py").write_text("X = 1\n")
+    (package / "command" / "typed.py").write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from cicd_agent.modes.review.collect import X\n"
+    )
+    (package / "command" / "runs.py").write_text(
+        "from cicd_agent.modes import MODES\nfrom cicd_agent.modes.review import collect\n"
+    )
+    modules = {
+        ".".join(path.relative_to(tmp_path).with_suffix("").parts).removesuffix(".__init__"): path
+        for path in tmp_path.rglob("*.py")
+    }
+    assert mode_crossings(modules) == {
+        "cicd_agent.modes.command.runs → cicd_agent.modes.review.collect"
+    }

@@ -138,7 +138,9 @@ def run_mode(
         except ModelError as exc:
             ctx.note(model_failure_note(exc))
     result = mode.decide(ctx, verdict, opinion)
-    result.notes.extend(note for note in ctx.notes if note not in result.notes)
+    # The one way a note reaches the result: the steps that hold the run (collect, ask) note
+    # on it; analyse and decide return theirs inside what they return, after the run's.
+    result.notes = list(dict.fromkeys([*ctx.notes, *result.notes]))
     result.tools.extend(tool for tool in _tool_runs(ctx) if tool not in result.tools)
     result.usage = ctx.usage_report()
     progress.stage("publish: " + ("computing only (dry run)" if ctx.options.dry_run else

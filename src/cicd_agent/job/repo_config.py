@@ -274,14 +274,15 @@ def _safe_yaml(text: str) -> object:
 
 def _show(repo_dir: Path, commit: str, path: str, max_bytes: int) -> str | None:
     """``path`` as committed in ``commit``; None when the commit or the file is not there."""
-    from cicd_agent.local import git  # only when a trusted commit is known
+    from cicd_agent.local import git, git_ops  # only when a trusted commit is known
 
     if commit.startswith("-"):
         return None
     try:
-        done = git.run(
+        done = git_ops.blob(
             git.in_checkout(repo_dir),
-            ["cat-file", "blob", f"{commit}:{path}"],
+            commit,
+            path,
             timeout=30,
             base={"PATH": os.environ.get("PATH", "")},
         )

@@ -37,7 +37,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.local import git
+from cicd_agent.local import git_ops
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import (
@@ -398,7 +398,7 @@ class SandboxVerifier:
             return RunOutcome(126, self.usable)
         patch_file = space.scratch("patch", ".diff")
         patch_file.write_text(patch.diff, encoding="utf-8", errors="surrogateescape")
-        argv, git_env = git.sandboxed(["apply", "--", str(patch_file)])
+        argv, git_env = git_ops.sandboxed_apply(patch_file)
         git_env["GIT_CEILING_DIRECTORIES"] = str(space.live)
         result = self.sandbox.run(argv, space, timeout=APPLY_TIMEOUT, extra_env=git_env)
         return None if result.ok else self._outcome(result)

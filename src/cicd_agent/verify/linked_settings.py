@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from cicd_agent.local import git
+from cicd_agent.local import git, git_ops
 
 _SYMLINK_MODE = "120000"
 
@@ -38,7 +38,7 @@ def _links(checkout: Path) -> Iterator[str]:
     """The symbolic links git tracks in ``checkout`` (its index: no hooks, no filters run),
     else those a walk of the folder finds (the pull request chooses how deep it goes)."""
     try:
-        done = git.run(git.in_checkout(checkout), ["ls-files", "-s", "-z"], timeout=60)
+        done = git_ops.index_entries(git.in_checkout(checkout), stages=True, timeout=60)
     except (OSError, git.GitTimedOut):
         done = None
     if done is not None and done.ok:

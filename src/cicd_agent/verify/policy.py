@@ -78,7 +78,7 @@ from unidiff.patch import PatchSet
 
 from cicd_agent.analysis.diff import is_lockfile, is_test_path
 from cicd_agent.analysis.governing import governs_review
-from cicd_agent.local import git
+from cicd_agent.local import git, git_ops
 from cicd_agent.verify.linked_settings import linked_targets
 from cicd_agent.verify.named_files import NamedFile, named_problem
 from cicd_agent.verify.runner_settings import (
@@ -197,7 +197,7 @@ def _git_view(diff: str) -> tuple[list[str], list[str]] | str:
     views: list[bytes] = []
     for flags in (["--numstat", "-z"], ["--summary"]):
         try:
-            done = git.run(git.nowhere(), ["apply", *flags, "-"], stdin=data, timeout=GIT_TIMEOUT)
+            done = git_ops.read_patch(data, flags, timeout=GIT_TIMEOUT)
         except (OSError, git.GitTimedOut) as exc:
             return f"git could not read the patch ({exc})"
         if done.returncode != 0:

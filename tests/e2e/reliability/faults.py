@@ -21,7 +21,8 @@ _API_PATHS = r"(?!/blobs/)/.*"
 
 
 def apply_model_fault(server: ModelServer, fault: str, mode: str) -> None:
-    """Make every chat request from now on fail in the way ``fault`` names."""
+    """Make every chat request from now on fail in the way ``fault`` names (the runner gives the
+    model :data:`MODEL_TIMEOUT` only for the hung model: see :data:`ANSWER_TIMEOUT`)."""
     steps: dict[str, Callable[[], None]] = {
         "model_429": lambda: server.rate_limit(times=None),
         "model_500": lambda: server.fail(500, times=None),

@@ -21,6 +21,7 @@ from tests.e2e.reliability.faults import apply_github_fault, apply_model_fault
 from tests.e2e.reliability.matrix import CELLS, GHOST_FILE, Cell
 from tests.e2e.reliability.scenarios import (
     MODEL,
+    MODEL_TIMEOUT,
     Outcome,
     posted_twice,
     publication,
@@ -90,6 +91,8 @@ def _drive(cell: Cell, tmp_path: Path, github_api: Any, model_server: ModelServe
         answer=not fault.startswith("model"),
         options=options,
     )
+    if fault == "model_timeout":
+        ready.runner.model_timeout = MODEL_TIMEOUT  # the one cell where the timeout must fire
     if fault.startswith("model"):
         apply_model_fault(model_server, fault, mode)
     elif fault.startswith("github"):

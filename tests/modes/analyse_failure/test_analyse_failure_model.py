@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from pydantic import ValidationError
 
 from cicd_agent.model.tokens import TokenCounter
+from cicd_agent.modes.analyse_failure.analyse import EXCERPT_TOKENS
+from cicd_agent.modes.analyse_failure.ask import ask
 from cicd_agent.modes.analyse_failure.logs import FailureType
 from cicd_agent.modes.analyse_failure.prompt import FailureAnswer
-from cicd_agent.modes.analyse_failure.verdict import EXCERPT_TOKENS
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.cli import run_cli
 from tests.helpers.failed_run import ERROR_LINE, ROOT_CAUSE, failed_run, opinion, zip_of
@@ -166,3 +168,8 @@ def test_a_fix_type_outside_the_schema_is_refused() -> None:
         FailureAnswer.model_validate({**answer, "fix": {**answer["fix"], "type": "reboot"}})
     with pytest.raises(ValidationError):
         FailureAnswer.model_validate({**answer, "extra": 1})
+
+
+def test_without_a_model_the_ask_step_asks_nothing_and_runs_no_fix_loop() -> None:
+    run, verdict = SimpleNamespace(model=None), SimpleNamespace(analysis=None)
+    assert ask(cast(Any, run), cast(Any, None), cast(Any, verdict)) is None

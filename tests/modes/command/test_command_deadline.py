@@ -14,15 +14,19 @@ from tests.helpers.cli import run_cli
 from tests.helpers.commands import pull_request_comment, serve_pull
 
 
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(300)  # a guard against a hang only: the run ends at its 30 s deadline
 def test_a_commands_review_stops_at_the_deadline_the_base_commit_gives_review(
     tmp_path: Path, github_api: Any, model_server: Any
 ) -> None:
     """The base commit's settings give review one deadline; a `/cicd-agent review` comment ran
     the review under the command step's deadline alone (30 minutes by default), so a model
-    that answers a byte at a time held the job far past the minutes review was given."""
+    that answers a byte at a time held the job far past the minutes review was given.
+
+    The deadline (30 s) leaves a loaded machine time to reach the model, whose answer takes
+    about 2 minutes to trickle out: the deadline that stops the run is the one in the model
+    call, on any machine (issue 52: 3 s passed before the model call at load 12)."""
     repo = GitRepoBuilder(tmp_path / "repo")
-    settings = {".github/cicd-agent.yml": "review:\n  deadline-minutes: 0.05\n"}
+    settings = {".github/cicd-agent.yml": "review:\n  deadline-minutes: 0.5\n"}
     base = repo.commit("base", {"src/app.py": "def one():\n    return 1\n", **settings})
     head = repo.commit("feature", {"src/app.py": "def one():\n    return eval('1')\n"})
     serve_pull(github_api, base, head)
@@ -41,7 +45,7 @@ def test_a_commands_review_stops_at_the_deadline_the_base_commit_gives_review(
     )
 
     assert done.code == 3, done.summary + done.stderr
-    assert "deadline of 0.05 minute(s) passed" in done.outputs["error"]
+    assert "deadline of 0.5 minute(s) passed" in done.outputs["error"]
     assert model_server.chat_requests, "the review got as far as asking the model"
 
 

@@ -9,10 +9,13 @@ inert; without a model the reply says what the deterministic review knows.
 from __future__ import annotations
 
 import copy
+from types import SimpleNamespace
+from typing import Any, cast
 
 from cicd_agent.github.models import PullRequestInfo
 from cicd_agent.job.events import Comment, User
-from cicd_agent.modes.command.ask import CommandVerdict
+from cicd_agent.modes.command.analyse import CommandVerdict
+from cicd_agent.modes.command.ask import ask
 from cicd_agent.modes.command.collect import CommandFacts
 from cicd_agent.modes.command.decide import decide
 from cicd_agent.modes.command.plan import Plan
@@ -104,3 +107,9 @@ def test_decide_changes_nothing_it_was_given() -> None:
     before = copy.deepcopy(verdict)
     _decide(verdict)
     assert verdict == before
+
+
+def test_the_ask_step_asks_nothing_before_reviews_facts_were_read() -> None:
+    # the model is never reached: with no facts of the review there is nothing to ask about
+    assert _facts("ask").review is None
+    assert ask(cast(Any, SimpleNamespace(model=None)), _facts("ask")) is None

@@ -1,18 +1,25 @@
-"""The modes a command runs are the registry's own, read without going through the registry."""
+"""The modes a command runs are the registry's own, reached through it alone."""
 
 from __future__ import annotations
 
 from cicd_agent.modes import MODES
-from cicd_agent.modes.command.dispatch import RUNNABLE, RUNS_A_MODE, mode_parser
+from cicd_agent.modes.command.dispatch import RUNS_A_MODE, mode_parser, review_entry, runnable
 
 
 def test_every_mode_a_command_runs_is_the_registrys_mode_with_its_options() -> None:
-    assert set(RUNS_A_MODE.values()) <= set(RUNNABLE)
-    for name, (mode, arguments, options) in RUNNABLE.items():
+    for name in RUNS_A_MODE.values():
+        mode, arguments, options = runnable(name)
         assert mode is MODES[name].load()
         assert arguments is MODES[name].arguments()
         assert options == MODES[name].options()
         assert mode.name == name
+
+
+def test_review_offers_what_a_command_uses_of_it() -> None:
+    review = review_entry()
+    assert review is MODES["review"].load()
+    for method in ("read_change", "analyse", "describe"):
+        assert callable(getattr(review, method))
 
 
 def test_a_commands_mode_parses_its_own_options_and_the_common_ones() -> None:

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime
-from typing import Literal
+from types import SimpleNamespace
+from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
-from cicd_agent.analysis import policy as policies
-from cicd_agent.analysis import signals
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet, CommitInfo
-from cicd_agent.analysis.policy import Recommendation
 from cicd_agent.analysis.scale import RiskLevel
+from cicd_agent.modes.deploy_gate import policy as policies
+from cicd_agent.modes.deploy_gate import safety
+from cicd_agent.modes.deploy_gate.analyse import analyse as floor
+from cicd_agent.modes.deploy_gate.ask import clean_opinion
 from cicd_agent.modes.deploy_gate.collect import DeployFacts
-from cicd_agent.modes.deploy_gate.decide import decide, floor
+from cicd_agent.modes.deploy_gate.decide import decide
 from cicd_agent.modes.deploy_gate.options import DeployOptions
+from cicd_agent.modes.deploy_gate.policy import Recommendation
 from cicd_agent.modes.deploy_gate.prompt import DeployOpinion
 from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
 from cicd_agent.risk.records import HistoryFeatures
@@ -39,7 +42,7 @@ def _options() -> DeployOptions:
         junit=None,
         coverage=None,
         base_coverage=None,
-        weights=signals.parse_weights(None),
+        weights=safety.parse_weights(None),
         policy=policies.parse_policy(None),
         zone=zone,
         hours=policies.parse_business_hours(None),
@@ -122,15 +125,13 @@ def _redact(text: str) -> str:
 
 def test_a_lower_model_rating_leaves_the_floor_and_says_so() -> None:
     verdict = floor(_facts("migrations/0002_drop.sql", RiskLevel.HIGH, 0.62))
-    result = decide(verdict, _opinion("low"), redact=_redact, notes=["an earlier note"])
+    result = decide(verdict, _opinion("low"), redact=_redact)
     alone = decide(verdict, None, redact=_redact)
     assert result.risk_level is RiskLevel.HIGH and result.risk_score == alone.risk_score
     assert result.recommendation is alone.recommendation
     assert result.strategy.rank >= alone.strategy.rank
-    assert result.notes == [
-        "an earlier note",
-        "The model rated the risk low; the deterministic floor high stands.",
-    ]
+    # its own notes only: the run's are the pipeline's to put first
+    assert result.notes == ["The model rated the risk low; the deterministic floor high stands."]
 
 
 def test_a_higher_model_rating_raises_the_risk_and_never_eases_the_strategy() -> None:
@@ -163,5 +164,20 @@ def test_words_reach_the_result_only_through_the_redaction_given() -> None:
 def test_decide_changes_neither_the_facts_nor_the_floor() -> None:
     verdict = floor(_facts("migrations/0002_drop.sql", RiskLevel.HIGH, 0.62))
     before = copy.deepcopy(verdict)
-    decide(verdict, _opinion("critical"), redact=_redact, notes=["a note"])
+    decide(verdict, _opinion("critical"), redact=_redact)
     assert verdict == before
+
+
+def test_the_models_words_are_redacted_bounded_and_neutralised_before_anyone_sees_them() -> None:
+    run = cast(Any, SimpleNamespace(redactor=SimpleNamespace(redact=_redact)))
+    answer = DeployOpinion(
+        risk_factors=[f"@octocat, the key {SECRET} leaks", "   ", "x" * 400, *["more"] * 10],
+        risk_level="high",
+        pre_deploy_checks=[],
+        monitoring_focus=["<b>latency</b>"],
+        confidence=7.0,
+    )
+    cleaned = clean_opinion(run, answer)
+    assert SECRET not in cleaned.model_dump_json() and "@octocat" not in cleaned.risk_factors[0]
+    assert len(cleaned.risk_factors) == 7 and len(cleaned.risk_factors[1]) <= 300
+    assert "<b>" not in cleaned.monitoring_focus[0] and cleaned.confidence == 1.0

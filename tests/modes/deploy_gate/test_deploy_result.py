@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from cicd_agent.analysis.policy import Decision, Recommendation, Strategy
 from cicd_agent.analysis.scale import RiskLevel
+from cicd_agent.modes.deploy_gate.policy import Decision, Recommendation, Strategy
 from cicd_agent.modes.deploy_gate.result import ModelAdvice, headline_for
 
 

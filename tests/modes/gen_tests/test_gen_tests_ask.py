@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.job.context import RunContext
+from cicd_agent.modes.gen_tests.analyse import GenTestsVerdict, analyse
 from cicd_agent.modes.gen_tests.ask import ask
 from cicd_agent.modes.gen_tests.collect import GenTestsFacts, collect
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
-from cicd_agent.modes.gen_tests.verdict import GenTestsVerdict, analyse
 from tests.fixtures.gentests_project.build import candidate, make_repo
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.gen_tests import gen_tests_context
@@ -26,14 +26,14 @@ COUPON = "src/shop/pricing.py::coupon_value"
 
 def _context(tmp_path: Path, *argv: str) -> RunContext[GenTestsOptions]:
     base, head = make_repo(tmp_path / "shop")
-    flags = ["--repo", str(tmp_path / "shop"), "--base", base, "--head", head, "--test-timeout", "8"]
+    flags = ["--repo", str(tmp_path / "shop"), "--base", base, "--head", head, "--test-timeout", "120"]
     return gen_tests_context(tmp_path, [*flags, *argv], OPENAI_API_KEY=TEST_API_KEY)
 
 
 def _coupon_only(ctx: RunContext[GenTestsOptions]) -> tuple[GenTestsFacts, GenTestsVerdict]:
     """Collected and analysed, the jobs narrowed to ``coupon_value`` (one answer to script)."""
     facts = collect(ctx, ctx.resources)
-    verdict = analyse(ctx, facts)
+    verdict = analyse(facts)
     jobs = tuple(job for job in verdict.jobs if job.segment.key == COUPON)
     return facts, dataclasses.replace(verdict, jobs=jobs)
 

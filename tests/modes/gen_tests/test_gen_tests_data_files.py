@@ -17,6 +17,7 @@ from typing import Any
 import coverage
 import pytest
 
+from cicd_agent.modes.gen_tests.analyse import analyse
 from cicd_agent.modes.gen_tests.ask import ask
 from cicd_agent.modes.gen_tests.collect import collect
 from cicd_agent.modes.gen_tests.coverage_gaps import (
@@ -29,7 +30,6 @@ from cicd_agent.modes.gen_tests.coverage_gaps import (
 from cicd_agent.modes.gen_tests.gate import ProjectCommand, Stage
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.modes.gen_tests.suite import run_suite
-from cicd_agent.modes.gen_tests.verdict import analyse
 from tests.fixtures.gentests_project.build import make_repo
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.gate_bench import Bench, evaluate, gate_bench
@@ -205,7 +205,7 @@ def test_a_run_with_the_accepted_tests_that_leaves_too_many_files_is_not_measure
     ctx = gen_tests_context(tmp_path, flags, OPENAI_API_KEY=TEST_API_KEY)
     with ctx.resources:
         facts = collect(ctx, ctx.resources)
-        verdict = analyse(ctx, facts)
+        verdict = analyse(facts)
         jobs = tuple(job for job in verdict.jobs if job.segment.qualname == "coupon_value")
         opinion = ask(ctx, facts, dataclasses.replace(verdict, jobs=jobs))
     assert opinion is not None and len(opinion.accepted) == 1
@@ -252,7 +252,7 @@ def test_a_data_file_an_accepted_test_forges_cannot_claim_the_coverage_after(
     ctx = gen_tests_context(tmp_path, flags, OPENAI_API_KEY=TEST_API_KEY)
     with ctx.resources:
         facts = collect(ctx, ctx.resources)
-        verdict = analyse(ctx, facts)
+        verdict = analyse(facts)
         jobs = tuple(job for job in verdict.jobs if job.segment.qualname == "coupon_value")
         opinion = ask(ctx, facts, dataclasses.replace(verdict, jobs=jobs))
     assert opinion is not None and len(opinion.accepted) == 1

@@ -13,13 +13,14 @@ from collections.abc import Iterator
 import pytest
 
 from cicd_agent.job.context import RunContext
+from cicd_agent.modes.gen_tests.analyse import GenTestsVerdict, analyse
 from cicd_agent.modes.gen_tests.candidates import Attempt, GenTestsOpinion
 from cicd_agent.modes.gen_tests.collect import collect
 from cicd_agent.modes.gen_tests.decide import decide
 from cicd_agent.modes.gen_tests.gate import Stage, Verdict
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.patch import AcceptedTest
-from cicd_agent.modes.gen_tests.verdict import GenTestsVerdict, analyse
+from cicd_agent.modes.gen_tests.result import GenTestsResult
 from cicd_agent.verify.contract import NOT_PROOF
 from tests.fixtures.gentests_project.build import make_repo
 from tests.helpers.gen_tests import gen_tests_context
@@ -40,7 +41,14 @@ def measured(
         root, ["--repo", str(root / "shop"), "--base", base, "--head", head, "--provider", "none"]
     )
     with ctx.resources:
-        yield ctx, analyse(ctx, collect(ctx, ctx.resources))
+        yield ctx, analyse(collect(ctx, ctx.resources))
+
+
+def decided(
+    ctx: RunContext[GenTestsOptions], verdict: GenTestsVerdict, opinion: GenTestsOpinion | None
+) -> GenTestsResult:
+    """decide with what the mode's wiring hands it from the run."""
+    return decide(verdict, opinion, redact=ctx.redactor.redact, offline=ctx.model is None)
 
 
 def _attempt(segment: str, number: int, stopped_at: Stage | None) -> Attempt:
@@ -52,7 +60,7 @@ def test_offline_the_result_is_the_gaps_alone_and_says_why_no_tests_were_written
     measured: tuple[RunContext[GenTestsOptions], GenTestsVerdict],
 ) -> None:
     ctx, verdict = measured
-    result = decide(ctx, verdict, None)
+    result = decided(ctx, verdict, None)
     assert result.headline == (
         "20 changed line(s) and 14 branch(es) in 3 segment(s) are not covered (coverage of "
         "the changed files 12.82%); no model is configured, so no tests were written."
@@ -92,7 +100,7 @@ def test_each_segment_is_told_what_happened_to_it_and_the_patch_holds_the_accept
         stop_reason="the token budget was spent",
         coverage_after=verdict.facts.coverage,
     )
-    result = decide(ctx, verdict, opinion)
+    result = decided(ctx, verdict, opinion)
     assert [(s.qualname, s.status) for s in result.segments] == [
         ("bulk_discount", "accepted a test"),
         ("shipping_cost", "no candidate passed the gate in 1 attempt(s)"),
@@ -123,7 +131,7 @@ def test_a_model_that_wrote_nothing_is_named_not_blamed_on_the_configuration(
     measured: tuple[RunContext[GenTestsOptions], GenTestsVerdict],
 ) -> None:
     ctx, verdict = measured
-    result = decide(ctx, verdict, GenTestsOpinion(coverage_after=verdict.facts.coverage))
+    result = decided(ctx, verdict, GenTestsOpinion(coverage_after=verdict.facts.coverage))
     assert {s.status for s in result.segments} == {"not tried"}
     assert result.headline.endswith("no model is configured, so no tests were written.")
     assert not result.patch and not result.patch_path
@@ -135,7 +143,7 @@ def test_segments_of_another_shard_say_so(
 ) -> None:
     ctx, verdict = measured
     elsewhere = dataclasses.replace(verdict, jobs=())  # this shard chose none of them
-    assert {s.status for s in decide(ctx, elsewhere, None).segments} == {"another shard's"}
+    assert {s.status for s in decided(ctx, elsewhere, None).segments} == {"another shard's"}
 
 
 def test_tests_that_never_imported_the_checkout_lead_the_headline(
@@ -143,7 +151,7 @@ def test_tests_that_never_imported_the_checkout_lead_the_headline(
 ) -> None:
     ctx, verdict = measured
     facts = dataclasses.replace(verdict.facts, unimported=["src/shop/pricing.py"])
-    result = decide(ctx, dataclasses.replace(verdict, facts=facts), None)
+    result = decided(ctx, dataclasses.replace(verdict, facts=facts), None)
     assert result.headline.startswith(
         "The tests never imported 1 of the 1 changed file(s) from this checkout (install it "
         "before gen-tests); 20 changed line(s)"
@@ -155,7 +163,7 @@ def test_a_change_with_every_line_covered_says_so_with_the_coverage(
 ) -> None:
     ctx, verdict = measured
     covered = dataclasses.replace(verdict, segments=(), jobs=(), missing_lines={}, missing_arcs={})
-    assert decide(ctx, covered, None).headline == (
+    assert decided(ctx, covered, None).headline == (
         "Every changed line and branch is already covered by the tests (12.82%)."
     )
 
@@ -165,7 +173,7 @@ def test_nothing_to_cover_is_said_and_decides_nothing_else(
 ) -> None:
     ctx, verdict = measured
     facts = dataclasses.replace(verdict.facts, coverage=None, baseline=None)
-    result = decide(ctx, GenTestsVerdict(facts, (), ()), None)
+    result = decided(ctx, GenTestsVerdict(facts, (), ()), None)
     assert result.headline == "No changed Python source files to cover: nothing to do."
     assert (
         result.coverage_before is None and result.segments == [] and result.suite_exit_code is None
@@ -184,6 +192,6 @@ def test_decide_leaves_its_inputs_as_they_were(
                 list(opinion.attempts), dict(opinion.not_tried), opinion.coverage_after)  # fmt: skip
 
     before = state()
-    first = decide(ctx, verdict, opinion)
+    first = decided(ctx, verdict, opinion)
     assert state() == before
-    assert decide(ctx, verdict, opinion) == first
+    assert decided(ctx, verdict, opinion) == first

@@ -23,18 +23,16 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.job.events import load_event
-from cicd_agent.modes.gen_tests.patch import AcceptedTest, render_patch
-from cicd_agent.modes.gen_tests.publish import (
+from cicd_agent.local.push import (
     BOT_EMAIL,
     BOT_NAME,
-    REMOTE_URL_OVERRIDE,
     Remote,
     checked_out_head,
     commit_and_push,
-    commit_message,
     git_environment,
-    refusal,
 )
+from cicd_agent.modes.gen_tests.patch import AcceptedTest, render_patch
+from cicd_agent.modes.gen_tests.publish import REMOTE_URL_OVERRIDE, commit_message, refusal
 from cicd_agent.modes.gen_tests.result import AcceptedFile
 from cicd_agent.runner.errors import GitHubWriteDenied
 from tests.fixtures.gentests_project.build import candidate, git, make_repo, tree_digest

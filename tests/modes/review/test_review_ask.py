@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cicd_agent.modes.review.analyse import analyse
 from cicd_agent.modes.review.ask import ask
 from cicd_agent.modes.review.collect import collect
-from cicd_agent.modes.review.floor import floor
 from cicd_agent.modes.review.prompt import DescriptionAnswer, GroupSummary, ReviewOpinion
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.review import answer, model_finding, pull_request_event, review_context
@@ -26,7 +26,7 @@ def _ask(tmp_path: Path, github_api: Any, model_server: Any, *argv: str) -> tupl
         tmp_path, github_api, repo, pull_request_event(tmp_path, base, head), *model, *argv
     )
     facts = collect(ctx, history=False)
-    return ctx, ask(ctx, facts, floor(facts, describe=ctx.mode_options.describe))
+    return ctx, ask(ctx, facts, analyse(facts, describe=ctx.mode_options.describe))
 
 
 DESCRIPTION = DescriptionAnswer(

@@ -9,9 +9,9 @@ from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.github.comments import Found
+from cicd_agent.modes.review.analyse import ReviewVerdict, analyse
 from cicd_agent.modes.review.collect import ReviewFacts
 from cicd_agent.modes.review.decide import decide, gate, merged_summary, model_findings
-from cicd_agent.modes.review.floor import ReviewVerdict, floor
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.prompt import ModelFinding, ReviewAnswer
@@ -156,7 +156,7 @@ def _verdict(*, reviewed_before: bool) -> ReviewVerdict:
     diff = parse_diff(DEBUGGER_DIFF, base="a" * 40, head=HEAD)
     ledger = Ledger(heads=(HEAD,) if reviewed_before else ()).render()
     plan = PublishPlan(number=7, head=HEAD, summary=Found(1, f"earlier review\n{ledger}"))
-    return floor(ReviewFacts(diff=diff, review_diff=diff, plan=plan, sources=None), describe=True)
+    return analyse(ReviewFacts(diff=diff, review_diff=diff, plan=plan, sources=None), describe=True)
 
 
 def _rules(*, posts: bool) -> Rules:
@@ -177,12 +177,12 @@ def _rules(*, posts: bool) -> Rules:
 def test_decide_needs_no_run_and_settles_what_publishing_used_to() -> None:
     """decide is pure: a verdict and the rules, no context. Where the description goes and
     whether this run's findings count as posted are known before posting, so decide says."""
-    offline = decide(_verdict(reviewed_before=False), None, _rules(posts=False)).result
+    offline = decide(_verdict(reviewed_before=False), None, _rules(posts=False))
     [debugger] = offline.findings
     assert (debugger.rule, offline.decision) == ("debugger", "request_changes")
     assert offline.description and offline.description_in == ""  # no reader on GitHub sees it
     assert offline.posted_fingerprints == [debugger.fingerprint]
-    again = decide(_verdict(reviewed_before=True), None, _rules(posts=True)).result
+    again = decide(_verdict(reviewed_before=True), None, _rules(posts=True))
     assert again.description_in == "body"
     assert again.posted_fingerprints == []  # this head's review went out before
     assert again.headline == offline.headline

@@ -422,7 +422,7 @@ def test_a_workflow_run_line_is_not_a_pin_bump(tmp_path: Path) -> None:
 
 
 def test_policy_py_is_not_security_by_name() -> None:
-    assert ChangeType.SECURITY not in classify_path("src/cicd_agent/analysis/policy.py")
+    assert ChangeType.SECURITY not in classify_path("src/cicd_agent/modes/deploy_gate/policy.py")
     assert ChangeType.SECURITY in classify_path("src/app/auth/login.py")
 
 

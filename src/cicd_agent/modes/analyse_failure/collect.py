@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from cicd_agent.job.events import from_other_repository
 from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.modes.analyse_failure import runs
+from cicd_agent.modes.analyse_failure.analyse import ExcerptFit, excerpt_budget, judge
 from cicd_agent.modes.analyse_failure.change import try_git_change
 from cicd_agent.modes.analyse_failure.facts import (
     Change,
@@ -33,7 +34,6 @@ from cicd_agent.modes.analyse_failure.facts import (
 )
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
 from cicd_agent.modes.analyse_failure.logs import load_logs, scan_jobs
-from cicd_agent.modes.analyse_failure.verdict import judge
 from cicd_agent.runner.errors import GitHubError, UsageError
 
 if TYPE_CHECKING:
@@ -87,7 +87,8 @@ def _floor_fix(
 ) -> tuple[FixAttempt | None, Verifier | None]:
     """The deterministic fixers' verdicts on the failed command, when a job failed, and the
     verifier that judged them."""
-    analysis = judge(ctx, facts)  # which jobs failed, and their tests: the budget plays no part
+    # Which jobs failed, and their tests: the budget plays no part.
+    analysis = judge(facts, fit(ctx))
     if not analysis.failed_jobs:
         return None, None
     head = options.head or (facts.target.head_sha if facts.target else "")
@@ -95,6 +96,15 @@ def _floor_fix(
     return start(
         ctx, facts.scans, analysis, head, proof, resources=resources, requested=options.fix
     )
+
+
+def fit(ctx: RunContext[AnalyseFailureOptions]) -> ExcerptFit:
+    """The excerpt fitted to the budget of the model that will read it, if any."""
+    model = ctx.model
+    if model is None:
+        return ExcerptFit(ctx.redactor.redact)
+    budget = excerpt_budget(model.prompt_budget("model"))
+    return ExcerptFit(ctx.redactor.redact, budget, model.counter("model").count)
 
 
 def temp_path(

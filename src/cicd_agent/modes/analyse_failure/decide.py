@@ -18,27 +18,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from cicd_agent.analysis.file_names import escaped
-from cicd_agent.job.context import RunContext
+from cicd_agent.modes.analyse_failure.analyse import Evidence, FailureVerdict
 from cicd_agent.modes.analyse_failure.arguments import NAME
+from cicd_agent.modes.analyse_failure.ask import FailureOpinion
 from cicd_agent.modes.analyse_failure.facts import ApiJob, Change
 from cicd_agent.modes.analyse_failure.fix.attempt import with_model
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
 from cicd_agent.modes.analyse_failure.logs import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.classify import flaky_type
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed
-from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
-from cicd_agent.modes.analyse_failure.prompt import (
-    FailureAnswer,
-    FailureOpinion,
-    FixType,
-)
+from cicd_agent.modes.analyse_failure.prompt import FailureAnswer, FixType
 from cicd_agent.modes.analyse_failure.result import (
     FailureResult,
     Fix,
     JobOutcome,
     Responsible,
 )
-from cicd_agent.modes.analyse_failure.verdict import Evidence, FailureVerdict
 
 MAX_RESPONSIBLE = 10
 MAX_MODEL_TEXT = 1_500
@@ -91,12 +86,13 @@ ADVICE: dict[FailureType, tuple[FixType, str]] = {
 
 
 def decide(
-    ctx: RunContext[AnalyseFailureOptions], verdict: FailureVerdict, opinion: FailureOpinion | None
+    verdict: FailureVerdict, opinion: FailureOpinion | None, *, redact: Callable[[str], str]
 ) -> FailureResult:
     """The result: the verdict, the model's opinion merged under the guardrails of
-    :class:`Merged`, and the fix step's verdicts read as data."""
+    :class:`Merged`, and the fix step's verdicts read as data; what it words is redacted with
+    ``redact``."""
     facts, analysis = verdict.facts, verdict.analysis
-    merged = Merged(analysis, facts.change, verdict.evidence, ctx.redactor.redact)
+    merged = Merged(analysis, facts.change, verdict.evidence, redact)
     if opinion is not None and opinion.answer is not None:
         merged.apply(opinion.answer)
     target = facts.target
@@ -110,6 +106,7 @@ def decide(
     result = FailureResult(
         mode=NAME,
         headline="",
+        notes=list(verdict.notes),
         failure_type=merged.failure_type,
         deterministic_failure_type=analysis.failure_type.value,
         model_failure_type=merged.model_failure_type,
@@ -150,9 +147,7 @@ def decide(
     )
     if facts.fix is not None:
         attempt = with_model(facts.fix, opinion.patches if opinion is not None else None)
-        result.fix_attempt = fix_outcome(
-            attempt, patch_path=facts.patch_path, redact=ctx.redactor.redact
-        )
+        result.fix_attempt = fix_outcome(attempt, patch_path=facts.patch_path, redact=redact)
     result.headline = result.make_headline()
     return result
 

@@ -27,11 +27,12 @@ from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 # the figures).
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.result import ModeResult
+    from cicd_agent.modes.analyse_failure.analyse import FailureVerdict
+    from cicd_agent.modes.analyse_failure.ask import FailureOpinion
     from cicd_agent.modes.analyse_failure.facts import FailureFacts
-    from cicd_agent.modes.analyse_failure.prompt import FailureOpinion
     from cicd_agent.modes.analyse_failure.result import FailureResult
-    from cicd_agent.modes.analyse_failure.verdict import FailureVerdict
     from cicd_agent.runner.errors import ExitCode
     from cicd_agent.verify.contract import Verifier
 
@@ -58,14 +59,15 @@ class AnalyseFailure:
     def analyse(
         self, ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts
     ) -> FailureVerdict:
-        from cicd_agent.modes.analyse_failure.verdict import analyse
+        from cicd_agent.modes.analyse_failure.analyse import analyse
+        from cicd_agent.modes.analyse_failure.collect import fit
 
-        return analyse(ctx, facts)
+        return analyse(facts, fit(ctx))
 
     def ask(
         self, ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, verdict: FailureVerdict
     ) -> FailureOpinion | None:
-        from cicd_agent.modes.analyse_failure.prompt import ask
+        from cicd_agent.modes.analyse_failure.ask import ask
 
         return ask(ctx, facts, verdict, self._verifier)
 
@@ -77,7 +79,7 @@ class AnalyseFailure:
     ) -> FailureResult:
         from cicd_agent.modes.analyse_failure.decide import decide
 
-        return decide(ctx, verdict, opinion)
+        return decide(verdict, opinion, redact=ctx.redactor.redact)
 
     def publish(
         self,
@@ -101,4 +103,4 @@ class AnalyseFailure:
         return {}
 
 
-MODE = AnalyseFailure()
+MODE: Mode = AnalyseFailure()

@@ -1,10 +1,9 @@
-"""The model calls of analyse-failure: the diagnosis (its schema, its prompt and its token
-budget), then the fix step's tool loop when a fix was asked for.
+"""What analyse-failure's model is shown: the diagnosis' schema, its prompt and its token budget.
 
 Everything the logs or the repository wrote (error lines, job and file names, commit subjects,
 the excerpt) is redacted and fenced as data; only numbers and enums the tool computed go in the
 clear. The excerpt is the deterministic analysis' own, already fitted to the budget that
-:func:`~cicd_agent.modes.analyse_failure.verdict.excerpt_budget` gives, so the prompt is the
+:func:`~cicd_agent.modes.analyse_failure.analyse.excerpt_budget` gives, so the prompt is the
 same text ``--json`` shows as ``excerpt``.
 """
 
@@ -12,26 +11,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from string import Template
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.job.pipeline import model_failure_note
-from cicd_agent.modes.analyse_failure.facts import Change
-from cicd_agent.modes.analyse_failure.fix.attempt import ModelPatches, model_patches
 from cicd_agent.modes.analyse_failure.logs import FailureType, LogAnalysis
-from cicd_agent.modes.analyse_failure.verdict import Evidence, FailureVerdict
 from cicd_agent.prompts import UNTRUSTED_RULES, Truncate, fence, template
-from cicd_agent.runner.errors import ModelError
 
 if TYPE_CHECKING:
-    from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.analyse_failure.facts import FailureFacts
-    from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
-    from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
-    from cicd_agent.verify.contract import Verifier
+    from cicd_agent.modes.analyse_failure.analyse import Evidence
+    from cicd_agent.modes.analyse_failure.facts import Change
 
 CHANGED_FILES_TOKENS = 600
 COMMITS_TOKENS = 500
@@ -134,56 +124,3 @@ def _findings(analysis: LogAnalysis) -> str:
         for f in analysis.responsible_files
     ] or ["- none"]
     return "\n".join(lines)
-
-
-@dataclass(frozen=True)
-class FailureOpinion:
-    """What the ask step produced: the model's diagnosis (None when that call failed) and the
-    fix step's model patches with the verifier's verdicts (None when the fix step is off, or
-    the floor already verified one)."""
-
-    answer: FailureAnswer | None
-    patches: ModelPatches | None = None
-
-
-def ask(
-    ctx: RunContext[AnalyseFailureOptions],
-    facts: FailureFacts,
-    verdict: FailureVerdict,
-    verifier: Verifier | None = None,
-) -> FailureOpinion | None:
-    """The diagnosis first (it is the mode's answer), then the fix step's tool loop through the
-    verifier collect opened (handed over by the mode's wiring), which runs even when the
-    diagnosis call failed: its own errors only ever become notes."""
-    model = ctx.model
-    analysis = verdict.analysis
-    if model is None or not analysis.failed_jobs:
-        return None
-    system, user = build_prompt(
-        analysis,
-        facts.change,
-        verdict.evidence,
-        redact=ctx.redactor.redact,
-        truncate=model.counter("model").truncate,
-        attempt=facts.target.attempt if facts.target else 1,
-    )
-    try:
-        answer = model.ask(FailureAnswer, system=system, user=user, tier="model", temperature=0.1)
-    except ModelError as exc:
-        patches = _model_fix(ctx, facts.fix, verifier)
-        ctx.note(model_failure_note(exc))  # the deterministic result stands
-        return FailureOpinion(None, patches)
-    return FailureOpinion(answer, _model_fix(ctx, facts.fix, verifier))
-
-
-def _model_fix(
-    ctx: RunContext[AnalyseFailureOptions], attempt: FixAttempt | None, verifier: Verifier | None
-) -> ModelPatches | None:
-    """The model's tool loop for a fix, when the floor found none; its failure is a note."""
-    if attempt is None:
-        return None
-    try:
-        return model_patches(ctx, attempt, verifier)
-    except ModelError as exc:
-        ctx.note(f"The model's fix attempt failed ({exc}); the deterministic result stands.")
-        return None

@@ -1,19 +1,13 @@
-"""``ask``: a question about the pull request, answered from review's own facts.
-
-Review's reading of the change and its deterministic checks run at the pinned head (nothing
-of earlier reviews is read, nothing is published); one model call answers from the diff, the
-pull request's text, the findings and, for a reply in a thread, the finding it replies to.
-Without a model, or when it fails, the reply says what the deterministic review knows.
-"""
+"""command's ask step: a question about the pull request, one model call answering from the
+diff, the pull request's text, the findings and, for a reply in a thread, the finding it
+replies to (:mod:`.prompt` builds what the model sees)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.file_names import escaped
-from cicd_agent.modes.command.prompt import AskAnswer, CommandOpinion, build_ask, facts_line
-from cicd_agent.runner.markdown import code_span, prose
+from cicd_agent.modes.command.prompt import AskAnswer, CommandOpinion, build_ask
 
 if TYPE_CHECKING:
     from cicd_agent.github.threads import ThreadStart
@@ -21,24 +15,8 @@ if TYPE_CHECKING:
     from cicd_agent.modes.command.collect import CommandFacts
     from cicd_agent.modes.command.options import CommandOptions
 
-FINDINGS_SHOWN = 5
 
-
-@dataclass(frozen=True)
-class CommandVerdict:
-    """The analyse step's result: the facts, and for ``ask`` what the deterministic review
-    knows (the answer without a model, and the floor under the model's)."""
-
-    facts: CommandFacts
-    floor_answer: str = ""
-
-
-def floor(facts: CommandFacts) -> CommandVerdict:
-    """The deterministic answer, when review's facts were read (``ask``)."""
-    return CommandVerdict(facts, floor_answer(facts) if facts.review is not None else "")
-
-
-def ask_model(ctx: RunContext[CommandOptions], facts: CommandFacts) -> CommandOpinion | None:
+def ask(ctx: RunContext[CommandOptions], facts: CommandFacts) -> CommandOpinion | None:
     """One structured model call; None when there is nothing to ask about."""
     review = facts.review
     if review is None or facts.pull is None or facts.review_offline:
@@ -81,24 +59,3 @@ def _line_text(facts: CommandFacts) -> str:
         return ""
     where = escaped(f"{comment.path}:{comment.line}" if comment.line else comment.path)
     return f"The question is written on {where}:\n{comment.diff_hunk or ''}".rstrip()
-
-
-def floor_answer(facts: CommandFacts) -> str:
-    """What the deterministic review knows, for ``ask`` without a (working) model."""
-    review = facts.review
-    assert review is not None
-    diff = review.diff
-    known = facts_line(len(diff.files), diff.added, diff.removed, review.risk_level)
-    lines = [f"What the deterministic review knows: {known}."]
-    if facts.findings:
-        lines += ["", "Findings of the deterministic checks:", ""]
-        for finding in facts.findings[:FINDINGS_SHOWN]:
-            where = f"{finding.path}:{finding.line}" if finding.line else finding.path
-            lines.append(
-                f"- **{finding.severity.label}** · {prose(finding.title)} — {code_span(where)}"
-            )
-        if len(facts.findings) > FINDINGS_SHOWN:
-            lines.append(f"- … and {len(facts.findings) - FINDINGS_SHOWN} more")
-    else:
-        lines.append("The deterministic checks found nothing.")
-    return "\n".join(lines)

@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding_text import reads_as_finding
 from cicd_agent.job.events import require
-from cicd_agent.modes.command.dispatch import review_change
+from cicd_agent.modes.command.dispatch import review_change, review_entry
 from cicd_agent.modes.command.options import CommandOptions
 from cicd_agent.modes.command.parse import parse_command
 from cicd_agent.modes.command.plan import Incoming, Plan, plan, without_write_access
-from cicd_agent.modes.review.mode import MODE as REVIEW
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.markdown import Reference
 
@@ -134,7 +133,7 @@ def review_facts(
     return replace(
         facts,
         review=review,
-        findings=tuple(REVIEW.analyse(run, review).findings),
+        findings=tuple(review_entry().analyse(run, review).findings),
         review_offline=run.model is None,
     )
 

@@ -14,7 +14,7 @@ the pull request's base commit (never its head), then the defaults.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from cicd_agent.flags import Parser, declared, options_of
 from cicd_agent.flags import mode_parser as parser_of
@@ -22,17 +22,8 @@ from cicd_agent.job import repo_config
 from cicd_agent.job.events import Branch, Event, PullRequest, Repository, User
 from cicd_agent.job.options import CommonOptions, Given
 from cicd_agent.job.resolve import resolve_run
-from cicd_agent.modes.analyse_failure import arguments as analyse_failure_arguments
-from cicd_agent.modes.analyse_failure.mode import MODE as ANALYSE_FAILURE
-from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+from cicd_agent.modes import MODES
 from cicd_agent.modes.command.options import CommandOptions
-from cicd_agent.modes.gen_tests import arguments as gen_tests_arguments
-from cicd_agent.modes.gen_tests.mode import MODE as GEN_TESTS
-from cicd_agent.modes.gen_tests.options import GenTestsOptions
-from cicd_agent.modes.review import arguments as review_arguments
-from cicd_agent.modes.review.collect import collect as review_collect
-from cicd_agent.modes.review.mode import MODE as REVIEW
-from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.runner.runner_io import RunnerIO
 
 if TYPE_CHECKING:
@@ -43,23 +34,25 @@ if TYPE_CHECKING:
     from cicd_agent.job.repo_config import RepoConfig
     from cicd_agent.model.client import ModelClient
     from cicd_agent.modes.review.collect import ReviewFacts
+    from cicd_agent.modes.review.mode import Review
     from cicd_agent.runner.markdown import Neutral
 
 RUNS_A_MODE = {"review": "review", "gen-tests": "gen-tests", "explain-failure": "analyse-failure"}
 """The commands that run a mode, and the mode each runs."""
 
-RUNNABLE: Mapping[str, tuple[Mode, ModeArguments, Callable[[Given], object]]] = {
-    "review": (REVIEW, review_arguments, ReviewOptions.from_given),
-    "gen-tests": (GEN_TESTS, gen_tests_arguments, GenTestsOptions.from_given),
-    "analyse-failure": (
-        ANALYSE_FAILURE,
-        analyse_failure_arguments,
-        AnalyseFailureOptions.from_given,
-    ),
-}
-"""The modes a command runs and their options, imported here rather than looked up in the
-registry (:data:`cicd_agent.modes.MODES`): the registry loads this mode, so reading it from
-here would close an import circle. A test checks these are the registry's own."""
+
+
+def runnable(name: str) -> tuple[Mode, ModeArguments, Callable[[Given], object]]:
+    """Mode ``name``, its declared options and what builds its typed options, from the
+    registry: a command runs another mode through its public entry, never its modules."""
+    entry = MODES[name]
+    return entry.load(), entry.arguments(), entry.options()
+
+
+def review_entry() -> Review:
+    """Review, from the registry: what a command uses of it besides running it (its reading
+    of the change, its analyse and describe steps) is the public part of its mode class."""
+    return cast("Review", MODES["review"].load())
 
 
 class NestedRunner(RunnerIO):
@@ -123,7 +116,7 @@ def mode_context(
     """Mode ``name`` and its run context for ``pull``; ``flags`` set its own options, and
     ``runner`` is the run's own (this step's when None: a collect that writes no outputs). A
     review publishes on a fork's pull request too (see :func:`pull_request_event`)."""
-    mode, arguments, build_options = RUNNABLE[name]
+    mode, arguments, build_options = runnable(name)
     own = {
         option.dest for option in options_of(declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS))
     }
@@ -169,19 +162,19 @@ def _model_of(run: RunContext[Any], ctx: RunContext[CommandOptions]) -> ModelCli
 def mode_parser(name: str) -> Parser:
     """Mode ``name``'s own options, as ``cicd-agent NAME`` parses them (the cheap parser of
     :mod:`cicd_agent.flags`, so running a mode never goes back up to the CLI)."""
-    arguments = RUNNABLE[name][1]
+    arguments = MODES[name].arguments()
     return parser_of(name, declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS))
 
 
 def review_change(
     ctx: RunContext[CommandOptions], pull: PullRequestInfo
-) -> tuple[RunContext[ReviewOptions], ReviewFacts]:
+) -> tuple[RunContext[Any], ReviewFacts]:
     """Review's collect step for ``pull`` at the pinned head, in review's run context (its
     settings from the base commit): what ``ask`` and ``describe`` know of the change. Nothing
     of earlier reviews is read (they need the change, not the review's memory); the step's
     notes join this run's."""
     _, run = mode_context(ctx, "review", pull)
-    facts = review_collect(run, history=False)
+    facts = review_entry().read_change(run)
     for note in run.notes:
         ctx.note(note)
     return run, facts

@@ -30,8 +30,9 @@ from cicd_agent.modes.command.options import CommandOptions
 # which start-up must not pay for (tests/project/test_mode_imports.py measures it).
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.result import ModeResult
-    from cicd_agent.modes.command.ask import CommandVerdict
+    from cicd_agent.modes.command.analyse import CommandVerdict
     from cicd_agent.modes.command.collect import CommandFacts
     from cicd_agent.modes.command.prompt import CommandOpinion
     from cicd_agent.modes.command.result import CommandResult
@@ -53,16 +54,16 @@ class Command:
 
     def analyse(self, ctx: RunContext[CommandOptions], facts: CommandFacts) -> CommandVerdict:
         """The deterministic answer to ``ask``: what the review's checks know (the floor)."""
-        from cicd_agent.modes.command.ask import floor
+        from cicd_agent.modes.command.analyse import analyse
 
-        return floor(facts)
+        return analyse(facts)
 
     def ask(
         self, ctx: RunContext[CommandOptions], facts: CommandFacts, verdict: CommandVerdict
     ) -> CommandOpinion | None:
-        from cicd_agent.modes.command.ask import ask_model
+        from cicd_agent.modes.command.ask import ask
 
-        return ask_model(ctx, facts)
+        return ask(ctx, facts)
 
     def decide(
         self,
@@ -100,4 +101,4 @@ class Command:
         return {}
 
 
-MODE = Command()
+MODE: Mode = Command()

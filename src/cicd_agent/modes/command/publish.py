@@ -17,8 +17,8 @@ from cicd_agent.modes.command.dispatch import (
     NestedRunner,
     mode_context,
     review_change,
+    review_entry,
 )
-from cicd_agent.modes.review.describe import describe_pull_request
 from cicd_agent.runner.deadline import run_deadline
 from cicd_agent.runner.errors import CicdError, ExitCode
 from cicd_agent.runner.markdown import Reference, linked, neutralise, posted
@@ -172,7 +172,7 @@ def _describe(ctx: RunContext[CommandOptions], pull: PullRequestInfo, done: Post
     """Review's describe, at the pinned head: into the pull request's description, or, when
     that cannot be edited (a fork, a dry run, no permission), as the reply itself."""
     run, facts = review_change(ctx, pull)
-    outcome = describe_pull_request(ctx, pull, facts, review_run=run)
+    outcome = review_entry().describe(ctx, pull, facts, run)
     for note in run.notes:  # the model's, asked in review's run
         ctx.note(note)
     done.ran_mode = "describe"

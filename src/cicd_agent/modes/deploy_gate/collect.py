@@ -16,24 +16,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cicd_agent.analysis import policy as policies
-from cicd_agent.analysis import signals
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet
-from cicd_agent.analysis.policy import ChangeWindow, Decision, Policy, Routing
-from cicd_agent.analysis.signals import (
-    CoverageReport,
-    JUnitCounts,
-    PullReview,
-    Signal,
-    SignalName,
-)
 from cicd_agent.job.context import RunContext
 from cicd_agent.local import zizmor
 from cicd_agent.local.audit import file_digest
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
+from cicd_agent.modes.deploy_gate import policy as policies
+from cicd_agent.modes.deploy_gate import safety
 from cicd_agent.modes.deploy_gate.options import DeployOptions
+from cicd_agent.modes.deploy_gate.policy import ChangeWindow, Policy, Routing
+from cicd_agent.modes.deploy_gate.safety import (
+    CoverageReport,
+    JUnitCounts,
+    PullReview,
+    SignalName,
+)
 from cicd_agent.modes.deploy_gate.signals import (
     pull_reviews,
     workflow_conclusions,
@@ -128,8 +127,8 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
     routing = policies.route(change.files, tracked)
 
     root = ctx.options.repo_dir
-    junit_files = signals.find_reports(options.junit, root)
-    tests = signals.read_junit(junit_files) if junit_files else None
+    junit_files = safety.find_reports(options.junit, root)
+    tests = safety.read_junit(junit_files) if junit_files else None
     coverage_head = _coverage(options.coverage, root)
     coverage_base = _coverage(options.base_coverage, root)
     coverage_reason = _foreign_coverage(repo, change, tracked, coverage_head, coverage_base)
@@ -201,7 +200,7 @@ def _foreign_coverage(
     """Why the coverage reports given are not used (they describe another tree), else ""."""
     base_tracked = repo.tracked_files(change.base) if base and change.base else tracked
     foreign = [
-        signals.foreign_tree(report, files)
+        safety.foreign_tree(report, files)
         for report, files in ((head, tracked), (base, base_tracked))
         if report is not None
     ]
@@ -357,7 +356,7 @@ def _coverage(path_text: str | None, root: Path) -> CoverageReport | None:
     if not path_text:
         return None
     path = Path(path_text)
-    return signals.read_coverage(path if path.is_absolute() else root / path)
+    return safety.read_coverage(path if path.is_absolute() else root / path)
 
 
 def _paths(head: str | None, base: str | None, root: Path) -> list[Path]:
@@ -371,13 +370,3 @@ def _paths(head: str | None, base: str | None, root: Path) -> list[Path]:
 
 def _report_digests(paths: list[Path]) -> dict[str, str]:
     return {str(path): file_digest(path) for path in paths if path.is_file()}
-
-
-@dataclass(frozen=True)
-class DeployVerdict:
-    """The deterministic verdict: the policy's decision, the safety score and the signals."""
-
-    facts: DeployFacts
-    decision: Decision
-    safety: float | None
-    signals: list[Signal]

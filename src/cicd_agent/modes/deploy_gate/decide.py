@@ -1,75 +1,24 @@
-"""deploy-gate's analyse and decide steps, both pure (no context, no I/O: what they need comes
-in as arguments).
+"""deploy-gate's decide step, pure (no context, no I/O: what it needs comes in as arguments).
 
-``floor`` is the deterministic verdict: the signals weighed into a safety score and the policy
-applied to the risk the collect step scored. ``decide`` merges the model's opinion under the
+``decide`` merges the model's opinion under the
 guardrails: the model may raise the risk, never lower the floor, and its pass may only add
 caution (holds and approvals of both passes are kept, the more cautious strategy wins).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis import policy as policies
-from cicd_agent.analysis import signals
-from cicd_agent.analysis.policy import Decision, Recommendation
 from cicd_agent.analysis.scale import RiskLevel, higher
-from cicd_agent.modes.deploy_gate.collect import DeployFacts, DeployVerdict
+from cicd_agent.modes.deploy_gate.analyse import DeployVerdict, weigh
+from cicd_agent.modes.deploy_gate.policy import Decision, Recommendation
 from cicd_agent.modes.deploy_gate.result import DeployResult, ModelAdvice, headline_for
 from cicd_agent.risk.assessment import Reason
 
 if TYPE_CHECKING:
+    from cicd_agent.modes.deploy_gate.collect import DeployFacts
     from cicd_agent.modes.deploy_gate.prompt import DeployOpinion
-
-
-def floor(facts: DeployFacts) -> DeployVerdict:
-    """The verdict at the risk collect scored, with no model opinion."""
-    return _verdict(facts, facts.assessment.risk_level, None)
-
-
-def _verdict(facts: DeployFacts, level: RiskLevel, opinion: DeployOpinion | None) -> DeployVerdict:
-    weights = facts.weights
-    listed = [
-        signals.pass_rate_signal(
-            facts.tests, weights[signals.SignalName.TESTS], facts.options.junit
-        ),
-        signals.coverage_signal(
-            facts.coverage_head,
-            facts.coverage_base,
-            weights[signals.SignalName.COVERAGE],
-            facts.coverage_reason,
-        ),
-        signals.review_signal(facts.pulls, weights[signals.SignalName.REVIEW], facts.pulls_reason),
-        signals.failure_rate_signal(
-            facts.conclusions,
-            weights[signals.SignalName.FAILURE_RATE],
-            facts.options.failure_window_days,
-            facts.conclusions_reason,
-        ),
-        signals.model_signal(
-            opinion.risk_level if opinion else None,
-            opinion.confidence if opinion else None,
-            weights[signals.SignalName.MODEL],
-        ),
-    ]
-    safety, weighted = signals.safety_score(listed)
-    failed = (facts.tests.failed + facts.tests.errors) if facts.tests else 0
-    evidence = policies.Evidence(
-        change_types=frozenset(facts.assessment.change_types),
-        safety_score=safety,
-        failed_tests=failed,
-        changes_requested=any(p.verdict == "changes_requested" for p in facts.pulls or []),
-        any_signal=any(not s.missing for s in weighted if s.name != signals.SignalName.MODEL),
-        window=facts.window,
-        model_confidence=opinion.confidence if opinion else None,
-        blocking=tuple(facts.assessment.hold_reasons),
-    )
-    decision = policies.decide(
-        level, evidence, facts.policy, approval_confidence=facts.options.approval_confidence
-    )
-    return DeployVerdict(facts, decision, safety, weighted)
 
 
 def decide(
@@ -77,16 +26,14 @@ def decide(
     opinion: DeployOpinion | None,
     *,
     redact: Callable[[str], str],
-    notes: Sequence[str] = (),
 ) -> DeployResult:
     """The final result: the floor, raised (never lowered) by the model's opinion. Pure: what
-    it words is redacted with ``redact``; ``notes`` are the run's notes so far, which the
-    result carries before its own."""
+    it words is redacted with ``redact``; its notes are its own (the run's come first)."""
     facts = verdict.facts
     floor_level = facts.assessment.risk_level
     level, score = floor_level, facts.assessment.risk_score
     reasons = list(facts.assessment.reasons)
-    said = list(notes)
+    said: list[str] = []
     advice = None
     final = verdict
     if opinion is not None:
@@ -113,7 +60,7 @@ def decide(
             pre_deploy_checks=opinion.pre_deploy_checks,
             monitoring_focus=opinion.monitoring_focus,
         )
-        final = _verdict(facts, level, opinion)
+        final = weigh(facts, level, opinion)
     decision = _merge_decisions(verdict.decision, final.decision)
     return _result(
         facts,

@@ -28,9 +28,11 @@ from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.result import ModeResult
+    from cicd_agent.modes.deploy_gate.analyse import DeployVerdict
     from cicd_agent.modes.deploy_gate.canary.mode import CanaryPhase
-    from cicd_agent.modes.deploy_gate.collect import DeployFacts, DeployVerdict
+    from cicd_agent.modes.deploy_gate.collect import DeployFacts
     from cicd_agent.modes.deploy_gate.prompt import DeployOpinion
     from cicd_agent.modes.deploy_gate.result import DeployResult
     from cicd_agent.runner.errors import ExitCode
@@ -109,14 +111,14 @@ class DeployPhase:
         return collect(ctx)
 
     def analyse(self, ctx: RunContext[DeployOptions], facts: DeployFacts) -> DeployVerdict:
-        from cicd_agent.modes.deploy_gate.decide import floor
+        from cicd_agent.modes.deploy_gate.analyse import analyse
 
-        return floor(facts)
+        return analyse(facts)
 
     def ask(
         self, ctx: RunContext[DeployOptions], facts: DeployFacts, verdict: DeployVerdict
     ) -> DeployOpinion:
-        from cicd_agent.modes.deploy_gate.prompt import ask
+        from cicd_agent.modes.deploy_gate.ask import ask
 
         return ask(ctx, facts, verdict)
 
@@ -125,7 +127,7 @@ class DeployPhase:
     ) -> DeployResult:
         from cicd_agent.modes.deploy_gate.decide import decide
 
-        return decide(verdict, opinion, redact=ctx.redactor.redact, notes=ctx.notes)
+        return decide(verdict, opinion, redact=ctx.redactor.redact)
 
     def publish(
         self,
@@ -146,6 +148,6 @@ class DeployPhase:
 
 
 DEPLOY_PHASE = DeployPhase()
-MODE = DeployGate()
+MODE: Mode = DeployGate()
 
 __all__ = ["MODE", "DeployGate", "DeployPhase", "canary_phase"]

@@ -18,9 +18,9 @@ from cicd_agent.runner.errors import UsageError
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from cicd_agent.analysis.policy import BusinessHours, FreezeWindow, Policy
-    from cicd_agent.analysis.signals import SignalName
     from cicd_agent.job.options import Given
+    from cicd_agent.modes.deploy_gate.policy import BusinessHours, FreezeWindow, Policy
+    from cicd_agent.modes.deploy_gate.safety import SignalName
 
 from cicd_agent.modes.deploy_gate.arguments import (
     DEFAULT_APPROVAL_CONFIDENCE,
@@ -64,12 +64,12 @@ class DeployOptions:
     def from_given(cls, given: Given) -> DeployOptions:
         # Here, not at the top: the mode module imports this one, and policy brings pydantic,
         # which importing a mode must not (tests/project/test_mode_imports.py).
-        from cicd_agent.analysis import policy as policies
-        from cicd_agent.analysis import signals
+        from cicd_agent.modes.deploy_gate import policy as policies
+        from cicd_agent.modes.deploy_gate import safety
 
         # The order of the checks is the order a user reads the errors in: keep it stable.
         text = given.text
-        weights = signals.parse_weights(text("safety_weights"))
+        weights = safety.parse_weights(text("safety_weights"))
         policy = policies.parse_policy(text("policy"))
         zone = policies.parse_timezone(text("timezone"))
         hours = policies.parse_business_hours(text("business_hours"))

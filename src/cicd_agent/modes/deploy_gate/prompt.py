@@ -1,7 +1,7 @@
-"""deploy-gate's ask step: the prompt (computed facts in the clear; everything from the
-repository, such as the diff collect read with the riskiest files first, fenced, redacted and
-fitted to the model's prompt budget), the schema of the model's answer (:class:`DeployOpinion`),
-and that answer cleaned before anyone sees it. It reads nothing itself: it only builds text."""
+"""What deploy-gate's model is shown: the prompt (computed facts in the clear; everything from
+the repository, such as the diff collect read with the riskiest files first, fenced, redacted
+and fitted to the model's prompt budget) and the schema of its answer (:class:`DeployOpinion`).
+It reads nothing itself: it only builds text."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from pydantic import BaseModel, ConfigDict
 
 from cicd_agent.job.context import RunContext
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
-from cicd_agent.runner.markdown import neutralise
 
 if TYPE_CHECKING:
     from cicd_agent.model.client import ModelClient
-    from cicd_agent.modes.deploy_gate.collect import DeployFacts, DeployVerdict
+    from cicd_agent.modes.deploy_gate.analyse import DeployVerdict
+    from cicd_agent.modes.deploy_gate.collect import DeployFacts
     from cicd_agent.modes.deploy_gate.options import DeployOptions
 
 MAX_COMMIT_TOKENS = 1_500
@@ -87,34 +87,3 @@ def build_prompt(
         pieces, diff=fence("diff excerpt", diff), omitted=note if omitted > 0 else ""
     )
     return system, user
-
-
-def ask(
-    ctx: RunContext[DeployOptions], facts: DeployFacts, verdict: DeployVerdict
-) -> DeployOpinion:
-    """The model's opinion of the change, cleaned (:func:`clean_opinion`)."""
-    model = ctx.model
-    assert model is not None
-    system, user = build_prompt(ctx, facts, verdict, model)
-    answer = model.ask(DeployOpinion, system=system, user=user, tier="model", temperature=0)
-    return clean_opinion(ctx, answer)
-
-
-def clean_opinion(ctx: RunContext[DeployOptions], opinion: DeployOpinion) -> DeployOpinion:
-    """Model text is shaped by untrusted input: redact, bound and neutralise it (no mentions,
-    HTML or links) before anyone sees it."""
-
-    def clean(items: list[str]) -> list[str]:
-        return [
-            neutralise(ctx.redactor.redact(item.strip())[:300])
-            for item in items[:8]
-            if item.strip()
-        ]
-
-    return DeployOpinion(
-        risk_factors=clean(opinion.risk_factors),
-        risk_level=opinion.risk_level,
-        pre_deploy_checks=clean(opinion.pre_deploy_checks),
-        monitoring_focus=clean(opinion.monitoring_focus),
-        confidence=min(1.0, max(0.0, float(opinion.confidence))),
-    )

@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.policy import Recommendation
 from cicd_agent.job.decisions import record_decision
 from cicd_agent.local import audit
+from cicd_agent.modes.deploy_gate.policy import Recommendation
 from cicd_agent.notify import SlackText, post_message, slack_text
 from cicd_agent.runner.errors import ExternalServiceError
 
@@ -22,7 +22,8 @@ from cicd_agent.runner.errors import ExternalServiceError
 # module loads none of the steps before it.
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.deploy_gate.collect import DeployFacts, DeployVerdict
+    from cicd_agent.modes.deploy_gate.analyse import DeployVerdict
+    from cicd_agent.modes.deploy_gate.collect import DeployFacts
     from cicd_agent.modes.deploy_gate.options import DeployOptions
     from cicd_agent.modes.deploy_gate.result import DeployResult
 

@@ -12,16 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.file_names import name_span
-from cicd_agent.analysis.policy import (
+from cicd_agent.analysis.scale import RiskLevel
+from cicd_agent.job.result import Fixed, ModeResult
+from cicd_agent.modes.deploy_gate.policy import (
     BuildStrategy,
     Decision,
     Recommendation,
     Strategy,
     TestScope,
 )
-from cicd_agent.analysis.scale import RiskLevel
-from cicd_agent.analysis.signals import SIGNAL_TITLES, Signal
-from cicd_agent.job.result import Fixed, ModeResult
+from cicd_agent.modes.deploy_gate.safety import SIGNAL_TITLES, Signal
 from cicd_agent.risk.assessment import Reason, RiskFeatures
 from cicd_agent.runner.markdown import Reference
 from cicd_agent.runner.runner_io import Annotation

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.signals import PullReview
+from cicd_agent.modes.deploy_gate.safety import PullReview
 
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient

@@ -14,6 +14,7 @@ from dataclasses import replace
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.job.context import RunContext
 from cicd_agent.local import checkout_files
+from cicd_agent.modes.gen_tests.analyse import GenTestsVerdict
 from cicd_agent.modes.gen_tests.candidates import Budget, Generator, GenTestsOpinion
 from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT, GenTestsFacts
 from cicd_agent.modes.gen_tests.coverage_gaps import (
@@ -26,7 +27,6 @@ from cicd_agent.modes.gen_tests.gate import Gate
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.prompt import GeneratedTest, Prompts
 from cicd_agent.modes.gen_tests.suite import run_suite
-from cicd_agent.modes.gen_tests.verdict import GenTestsVerdict
 from cicd_agent.runner.markdown import code_span
 
 PROMPT_TOKENS = 24_000

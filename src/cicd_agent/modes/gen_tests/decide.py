@@ -7,11 +7,12 @@ it renders is written by publish.
 
 from __future__ import annotations
 
-from cicd_agent.job.context import RunContext
+from collections.abc import Callable
+
 from cicd_agent.modes.gen_tests import NAME
+from cicd_agent.modes.gen_tests.analyse import GenTestsVerdict
 from cicd_agent.modes.gen_tests.candidates import GenTestsOpinion
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
-from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.patch import describe_gain, render_patch
 from cicd_agent.modes.gen_tests.result import (
     AcceptedFile,
@@ -21,13 +22,17 @@ from cicd_agent.modes.gen_tests.result import (
     funnel,
 )
 from cicd_agent.modes.gen_tests.targets import gaps
-from cicd_agent.modes.gen_tests.verdict import GenTestsVerdict
 
 
 def decide(
-    ctx: RunContext[GenTestsOptions], verdict: GenTestsVerdict, opinion: GenTestsOpinion | None
+    verdict: GenTestsVerdict,
+    opinion: GenTestsOpinion | None,
+    *,
+    redact: Callable[[str], str],
+    offline: bool,
 ) -> GenTestsResult:
-    """The result of the run: the floor's gaps, and what the model's tests changed of them."""
+    """The result of the run: the floor's gaps, and what the model's tests changed of them
+    (``offline``: no model was configured; what it words is redacted with ``redact``)."""
     facts = verdict.facts
     result = GenTestsResult(
         mode=NAME,
@@ -62,7 +67,7 @@ def decide(
     result.uncovered_branches = {p: sorted(v) for p, v in arcs.items() if v}
     result.segments = _segment_reports(verdict, outcome)
     if outcome is not None:
-        result.candidates = [candidate_report(a, ctx.redactor.redact) for a in outcome.attempts]
+        result.candidates = [candidate_report(a, redact) for a in outcome.attempts]
         result.funnel = funnel(a.verdict.stopped_at for a in outcome.attempts)
         result.accepted = [
             AcceptedFile(
@@ -73,7 +78,7 @@ def decide(
             for t in accepted
         ]
         result.stopped = outcome.stop_reason
-    result.headline = _headline(ctx, result, verdict)
+    result.headline = _headline(result, verdict, offline=offline)
     return result
 
 
@@ -115,9 +120,7 @@ def _segment_reports(
     return reports
 
 
-def _headline(
-    ctx: RunContext[GenTestsOptions], result: GenTestsResult, verdict: GenTestsVerdict
-) -> str:
+def _headline(result: GenTestsResult, verdict: GenTestsVerdict, *, offline: bool) -> str:
     lines, branches = (
         sum(len(v) for v in verdict.missing_lines.values()),
         sum(len(v) for v in verdict.missing_arcs.values()),
@@ -138,7 +141,7 @@ def _headline(
     )
     if not result.candidates:
         sandbox = verdict.facts.sandbox
-        if ctx.model is None:
+        if offline:
             why = "no model is configured"
         elif sandbox is not None and not sandbox.isolation.sandboxed:
             why = "no sandbox could be built on this runner and allow-unsandboxed is not set"

@@ -27,11 +27,12 @@ from cicd_agent.modes.gen_tests.options import GenTestsOptions
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.result import ModeResult
+    from cicd_agent.modes.gen_tests.analyse import GenTestsVerdict
     from cicd_agent.modes.gen_tests.candidates import GenTestsOpinion
     from cicd_agent.modes.gen_tests.collect import GenTestsFacts
     from cicd_agent.modes.gen_tests.result import GenTestsResult
-    from cicd_agent.modes.gen_tests.verdict import GenTestsVerdict
     from cicd_agent.runner.errors import ExitCode
 
 
@@ -54,9 +55,12 @@ class GenTests:
         return collect.collect(ctx, ctx.resources)
 
     def analyse(self, ctx: RunContext[GenTestsOptions], facts: GenTestsFacts) -> GenTestsVerdict:
-        from cicd_agent.modes.gen_tests import verdict
+        from cicd_agent.modes.gen_tests import analyse
 
-        return verdict.analyse(ctx, facts)
+        found = analyse.analyse(facts)
+        if facts.coverage is not None and facts.sandbox is not None:
+            ctx.progress.say(found.progress_line())
+        return found
 
     def ask(
         self, ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, verdict: GenTestsVerdict
@@ -73,7 +77,9 @@ class GenTests:
     ) -> GenTestsResult:
         from cicd_agent.modes.gen_tests import decide
 
-        return decide.decide(ctx, verdict, opinion)
+        return decide.decide(
+            verdict, opinion, redact=ctx.redactor.redact, offline=ctx.model is None
+        )
 
     def publish(
         self,
@@ -95,4 +101,4 @@ class GenTests:
         return {}
 
 
-MODE = GenTests()
+MODE: Mode = GenTests()

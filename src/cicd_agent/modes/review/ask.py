@@ -14,8 +14,8 @@ from cicd_agent.runner.errors import ModelError
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
+    from cicd_agent.modes.review.analyse import ReviewVerdict
     from cicd_agent.modes.review.collect import ReviewFacts
-    from cicd_agent.modes.review.floor import ReviewVerdict
     from cicd_agent.modes.review.options import ReviewOptions
 
 

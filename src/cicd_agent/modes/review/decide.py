@@ -33,7 +33,6 @@ from cicd_agent.modes.review.items import FileNote, InlineNote
 from cicd_agent.modes.review.ledger import Known
 from cicd_agent.modes.review.result import (
     SUMMARY_LIMIT,
-    Decided,
     ReviewDecision,
     ReviewResult,
     blocking,
@@ -42,8 +41,8 @@ from cicd_agent.runner.markdown import neutralise
 from cicd_agent.severity import Severity, parse_severity
 
 if TYPE_CHECKING:
+    from cicd_agent.modes.review.analyse import ReviewVerdict
     from cicd_agent.modes.review.collect import ReviewFacts
-    from cicd_agent.modes.review.floor import ReviewVerdict
     from cicd_agent.modes.review.prompt import (
         ModelReview,
         ModelVerdict,
@@ -53,7 +52,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.review.rules import Rules
 
 
-def decide(verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules) -> Decided:
+def decide(verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules) -> ReviewResult:
     """The review's result from the floor and the model's opinion (None without a model)."""
     facts = verdict.facts
     review = opinion.review if opinion else None
@@ -145,7 +144,8 @@ def decide(verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules) 
         result.description = markdown_of(facts, verdict.change, description)
         result.description_in = rules.describe_in if rules.posts else ""
     result.headline = result.make_headline()
-    return Decided(result, tuple(notes))
+    result.notes = notes
+    return result
 
 
 def _with_model_findings(

@@ -26,10 +26,13 @@ from cicd_agent.modes.review import arguments
 from cicd_agent.modes.review.options import ReviewOptions
 
 if TYPE_CHECKING:
+    from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.result import ModeResult
+    from cicd_agent.modes.review.analyse import ReviewVerdict
     from cicd_agent.modes.review.collect import ReviewFacts
-    from cicd_agent.modes.review.floor import ReviewVerdict
+    from cicd_agent.modes.review.describe import DescribeOutcome
     from cicd_agent.modes.review.prompt import ReviewOpinion
     from cicd_agent.modes.review.result import ReviewResult
     from cicd_agent.runner.errors import ExitCode
@@ -52,10 +55,10 @@ class Review:
 
     def analyse(self, ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> ReviewVerdict:
         from cicd_agent.local.zizmor import ZizmorAudit
-        from cicd_agent.modes.review.floor import floor
+        from cicd_agent.modes.review.analyse import analyse
 
         zizmor = ZizmorAudit()
-        verdict = floor(facts, describe=ctx.mode_options.describe, auditor=zizmor)
+        verdict = analyse(facts, describe=ctx.mode_options.describe, auditor=zizmor)
         if zizmor.ran is not None:
             ctx.tool("zizmor", zizmor.could_not_run)
         return verdict
@@ -71,9 +74,9 @@ class Review:
         self, ctx: RunContext[ReviewOptions], verdict: ReviewVerdict, opinion: ReviewOpinion | None
     ) -> ReviewResult:
         from cicd_agent.modes.review.decide import decide
-        from cicd_agent.modes.review.rules import noted, rules
+        from cicd_agent.modes.review.rules import rules
 
-        return noted(ctx, decide(verdict, opinion, rules(ctx, verdict.facts.plan)))
+        return decide(verdict, opinion, rules(ctx, verdict.facts.plan))
 
     def publish(
         self,
@@ -85,6 +88,27 @@ class Review:
         from cicd_agent.modes.review.publish import publish
 
         publish(ctx, result, facts.plan)
+
+    # The public entry the command mode reaches through the registry, with ``analyse``.
+
+    def read_change(self, ctx: RunContext[ReviewOptions]) -> ReviewFacts:
+        """The change at ``ctx``'s head, without what earlier reviews left (a question is
+        about the diff, not about what was posted before)."""
+        from cicd_agent.modes.review.collect import collect
+
+        return collect(ctx, history=False)
+
+    def describe(
+        self,
+        ctx: RunContext[object],
+        pull: PullRequestInfo,
+        facts: ReviewFacts,
+        run: RunContext[object],
+    ) -> DescribeOutcome:
+        """Review's describe step for ``pull``, asked in review's ``run``, written by ``ctx``."""
+        from cicd_agent.modes.review.describe import describe_pull_request
+
+        return describe_pull_request(ctx, pull, facts, review_run=run)
 
     def run(self, ctx: RunContext[ReviewOptions]) -> tuple[ModeResult, ExitCode]:
         from cicd_agent.job.pipeline import run_mode
@@ -100,4 +124,4 @@ class Review:
         return {}
 
 
-MODE = Review()
+MODE: Mode = Review()

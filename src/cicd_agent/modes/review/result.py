@@ -9,7 +9,6 @@ that lets the next ``synchronize`` review only what is new.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -320,11 +319,3 @@ def _file_list(title: str, notes: Sequence[FileNote]) -> list[str]:
     if len(notes) > LISTED_IN_SUMMARY:
         lines.append(f"- … and {len(notes) - LISTED_IN_SUMMARY} more")
     return [*lines, "", "</details>", ""]
-
-
-@dataclass(frozen=True)
-class Decided:
-    """The result, and what the reader must be told about how it was reached."""
-
-    result: ReviewResult
-    notes: tuple[str, ...] = ()

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.placement import LinkMaker
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.review.plan import PublishPlan
-    from cicd_agent.modes.review.result import Decided, ReviewResult
 
 
 @dataclass(frozen=True)
@@ -70,13 +69,6 @@ def rules(
         and ctx.github is not None,
         summary=summary,
     )
-
-
-def noted(ctx: RunContext[ReviewOptions], decided: Decided) -> ReviewResult:
-    """The decided result, once the run has noted what decide said the reader must know."""
-    for note in decided.notes:
-        ctx.note(note)
-    return decided.result
 
 
 def line_links(server: str, repository: str | None, head: str) -> LinkMaker:

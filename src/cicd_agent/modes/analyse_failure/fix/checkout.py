@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cicd_agent.local import git
+from cicd_agent.local import git, git_ops
 
 
 def checkout_problem(checkout: Path, head_sha: str) -> str:
@@ -40,9 +40,9 @@ def checkout_problem(checkout: Path, head_sha: str) -> str:
                 f"the checkout is at {head[:12]}, not the failed commit {named} "
                 "(check out the run's head_sha)"
             )
-        listed = git.run(place, ["ls-files", "-v", "-z"], timeout=120).stdout.split(b"\0")
+        listed = git_ops.index_entries(place, stages=False, timeout=120).stdout.split(b"\0")
         contents = git.in_checkout(checkout, contents=True)  # no filter runs on the files
-        changed = git.run(contents, ["diff-index", "--quiet", "HEAD", "--"], timeout=120)
+        changed = git_ops.differs_from_head(contents, timeout=120)
     except (OSError, git.GitTimedOut) as exc:
         return f"git could not read the checkout ({exc})"
     # ``diff-index`` trusts the index's word: a file marked so is never compared, and the
@@ -71,7 +71,6 @@ def _resolve(place: git.Place, commitish: str) -> str | None:
     value starting with ``-`` is a name to look up, never an option."""
     if "\0" in commitish or "\n" in commitish:
         return None
-    argv = ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{commitish}^{{commit}}"]
-    done = git.run(place, argv, timeout=60)
+    done = git_ops.resolve_commit(place, commitish, timeout=60)
     found = done.stdout.decode("utf-8", "replace").strip()
     return found if done.ok and found else None

@@ -21,11 +21,13 @@ from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.local import git
+from cicd_agent.local import git, git_ops
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes, unlinked
 from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from cicd_agent.local.checkout import GitCheckout
 
 MAX_READ_LINES = 400
@@ -96,10 +98,8 @@ class Checkout:
 
     def search(self, pattern: str, regex: bool = False, path: str | None = None) -> str:
         """Matching lines (``path:line:text``) in the checkout's tracked files."""
-        argv = ["grep", "-n", "-I", "--no-color", "-E" if regex else "-F", "-e", pattern, "HEAD"]
-        if path is not None:
-            argv += ["--", str(checked_path(self.root, path))]
-        output = self._git(argv, allowed_codes=(0, 1))
+        where = None if path is None else str(checked_path(self.root, path))
+        output = self._git(git_ops.grep, pattern, regex=regex, path=where, allowed_codes=(0, 1))
         lines = [line.removeprefix("HEAD:") for line in output.splitlines()]
         if not lines:
             return "no matches"
@@ -115,16 +115,15 @@ class Checkout:
         """The latest commits touching ``path``: short hash, date, author, subject."""
         relative = checked_path(self.root, path)
         count = min(max(max_count, 1), 30)
-        argv = ["log", f"-n{count}", "--no-color", "--format=%h %ad %an: %s", "--date=short"]
-        return bounded(self._git([*argv, "--", str(relative)]) or "no commits touch this path")
+        found = self._git(git_ops.log, str(relative), count=count)
+        return bounded(found or "no commits touch this path")
 
     def git_blame(self, path: str, start_line: int = 1, end_line: int = 40) -> str:
         """Who last changed each line of ``path`` in a range (at most 200 lines)."""
         relative = checked_path(self.root, path)
         start = max(start_line, 1)
         end = min(max(end_line, start), start + 199)
-        argv = ["blame", "-s", "--no-textconv", f"-L{start},{end}", "HEAD", "--", str(relative)]
-        return bounded(self._git(argv))
+        return bounded(self._git(git_ops.blame, str(relative), start, end))
 
     @cached_property
     def _objects(self) -> git.Place:
@@ -132,16 +131,22 @@ class Checkout:
         repo = self.checkout.git
         return git.objects_of(repo.git_dir, repo.shared_dir)
 
-    def _git(self, argv: list[str], allowed_codes: tuple[int, ...] = (0,)) -> str:
+    def _git(
+        self,
+        operation: Callable[..., git.GitResult],
+        *args: object,
+        allowed_codes: tuple[int, ...] = (0,),
+        **options: object,
+    ) -> str:
+        """``operation`` of :mod:`~cicd_agent.local.git_ops` on the checkout's objects."""
+        name = operation.__name__
         try:
-            done = git.run(self._objects, argv, timeout=GIT_TIMEOUT)
+            done = operation(self._objects, *args, timeout=GIT_TIMEOUT, **options)
         except git.GitTimedOut:
-            raise Refused(f"git {argv[0]} took longer than {GIT_TIMEOUT:g}s") from None
+            raise Refused(f"git {name} took longer than {GIT_TIMEOUT:g}s") from None
         except (OSError, UsageError) as exc:
-            raise Refused(f"git {argv[0]} could not run: {exc}") from None
+            raise Refused(f"git {name} could not run: {exc}") from None
         if done.returncode not in allowed_codes:
             reason = done.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise Refused(
-                f"git {argv[0]} failed: {reason[-1][:300] if reason else done.returncode}"
-            )
+            raise Refused(f"git {name} failed: {reason[-1][:300] if reason else done.returncode}")
         return done.stdout[: 1 << 20].decode("utf-8", "replace")

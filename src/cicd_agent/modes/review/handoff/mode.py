@@ -20,7 +20,7 @@ from cicd_agent.modes.review.options import ReviewOptions
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.review.floor import ReviewVerdict
+    from cicd_agent.modes.review.analyse import ReviewVerdict
     from cicd_agent.modes.review.handoff.collect import HandoffFacts
     from cicd_agent.modes.review.result import ReviewResult
 
@@ -48,7 +48,7 @@ class HandoffPhase:
         return collect_handoff(ctx, path)
 
     def analyse(self, ctx: RunContext[ReviewOptions], facts: HandoffFacts) -> HandoffVerdict:
-        from cicd_agent.modes.review.floor import ReviewVerdict, audit
+        from cicd_agent.modes.review.analyse import ReviewVerdict, audit
 
         found, _ = audit(facts.review)
         return HandoffVerdict(ReviewVerdict(facts.review, facts.with_claims(found)), facts.summary)
@@ -62,10 +62,10 @@ class HandoffPhase:
         self, ctx: RunContext[ReviewOptions], verdict: HandoffVerdict, opinion: None
     ) -> ReviewResult:
         from cicd_agent.modes.review.decide import decide
-        from cicd_agent.modes.review.rules import noted, rules
+        from cicd_agent.modes.review.rules import rules
 
         plan = verdict.floor.facts.plan
-        return noted(ctx, decide(verdict.floor, None, rules(ctx, plan, summary=verdict.summary)))
+        return decide(verdict.floor, None, rules(ctx, plan, summary=verdict.summary))
 
     def publish(
         self,

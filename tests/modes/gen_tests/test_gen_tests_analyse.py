@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.job.context import RunContext
+from cicd_agent.modes.gen_tests.analyse import analyse
 from cicd_agent.modes.gen_tests.collect import GenTestsFacts, collect
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
-from cicd_agent.modes.gen_tests.verdict import analyse
 from tests.fixtures.gentests_project.build import make_repo
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import gen_tests_context
@@ -41,8 +41,8 @@ def collected(
 def test_the_gaps_become_segments_most_missing_first_each_a_job_with_its_nearest_tests(
     collected: tuple[RunContext[GenTestsOptions], GenTestsFacts],
 ) -> None:
-    ctx, facts = collected
-    verdict = analyse(ctx, facts)
+    _ctx, facts = collected
+    verdict = analyse(facts)
     assert [(s.qualname, s.weight) for s in verdict.segments] == [
         ("bulk_discount", 19),
         ("shipping_cost", 10),
@@ -76,7 +76,7 @@ def test_the_segment_missing_most_comes_first_across_files(tmp_path: Path) -> No
         tmp_path, ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none"]
     )
     with ctx.resources:
-        verdict = analyse(ctx, collect(ctx, ctx.resources))
+        verdict = analyse(collect(ctx, ctx.resources))
     assert [(s.path, s.qualname) for s in verdict.segments] == [
         ("beta.py", "big"), ("alpha.py", "small")
     ]  # fmt: skip
@@ -86,9 +86,9 @@ def test_the_segment_missing_most_comes_first_across_files(tmp_path: Path) -> No
 def test_analyse_reads_and_changes_nothing_of_the_facts(
     collected: tuple[RunContext[GenTestsOptions], GenTestsFacts],
 ) -> None:
-    ctx, facts = collected
+    _ctx, facts = collected
     before = dataclasses.replace(facts, warnings=list(facts.warnings))
-    assert analyse(ctx, facts) == analyse(ctx, facts)
+    assert analyse(facts) == analyse(facts)
     assert facts == before
 
 
@@ -96,8 +96,8 @@ def test_a_shard_gets_the_jobs_of_its_own_modules_and_sees_every_segment(
     tmp_path: Path,
 ) -> None:
     for shard, jobs in (("1/2", 3), ("2/2", 0)):
-        for ctx, facts in _collected(tmp_path / shard.replace("/", "-"), "--shard", shard):
-            verdict = analyse(ctx, facts)
+        for _ctx, facts in _collected(tmp_path / shard.replace("/", "-"), "--shard", shard):
+            verdict = analyse(facts)
             assert len(verdict.segments) == 3 and len(verdict.jobs) == jobs, shard
 
 
@@ -106,11 +106,11 @@ def test_a_target_that_became_a_link_is_left_out_with_a_warning_not_followed(
 ) -> None:
     outside = tmp_path / "outside.py"
     outside.write_text("SECRET = 'never read'\n")
-    for ctx, facts in _collected(tmp_path):
+    for _ctx, facts in _collected(tmp_path):
         target = facts.repo / "src/shop/pricing.py"
         target.unlink()
         os.symlink(outside, target)
-        verdict = analyse(ctx, facts)
+        verdict = analyse(facts)
         assert verdict.segments == () and verdict.jobs == ()
         (warning,) = verdict.warnings
         assert warning.startswith("Left out `src/shop/pricing.py`: it ")
@@ -120,6 +120,6 @@ def test_a_target_that_became_a_link_is_left_out_with_a_warning_not_followed(
 def test_without_a_baseline_there_is_nothing_to_analyse(
     collected: tuple[RunContext[GenTestsOptions], GenTestsFacts],
 ) -> None:
-    ctx, facts = collected
-    verdict = analyse(ctx, dataclasses.replace(facts, coverage=None))
+    _ctx, facts = collected
+    verdict = analyse(dataclasses.replace(facts, coverage=None))
     assert (verdict.segments, verdict.jobs, dict(verdict.missing_lines)) == ((), (), {})

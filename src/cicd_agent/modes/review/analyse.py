@@ -46,7 +46,7 @@ def audit(
     return sort_findings(f for f in [*audited, *facts.linted] if facts.keeps(f)), ignored
 
 
-def floor(
+def analyse(
     facts: ReviewFacts, *, describe: bool, auditor: WorkflowAuditor = audit_each_if_needed
 ) -> ReviewVerdict:
     """The verdict of a review; ``describe`` also reads the diff's facts for the description."""

@@ -21,10 +21,8 @@ from cicd_agent.analysis.logs.history import (
     recurrence,
 )
 from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
-from cicd_agent.job.context import RunContext
 from cicd_agent.modes.analyse_failure.facts import FailureFacts
 from cicd_agent.modes.analyse_failure.logs import FlakinessEvidence, LogAnalysis, analyse_scans
-from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
 EXCERPT_TOKENS = 2_000
 """Tokens of log excerpt sent at most (about 8 KB of log): the error region with context fits
@@ -75,36 +73,40 @@ class FailureVerdict:
     evidence: Evidence
     flaky_tests: list[FlakyTest]
     recurrence: Recurrence | None
+    notes: tuple[str, ...] = ()
+    """What the reader must know of how the evidence was weighed (decide passes them on)."""
+
+
+@dataclass(frozen=True)
+class ExcerptFit:
+    """How the excerpt is fitted: to the model's budget in its tokens, or in characters
+    without a model, and redacted (:func:`cicd_agent.modes.analyse_failure.collect.fit`)."""
+
+    redact: Callable[[str], str]
+    budget: int = EXCERPT_CHARS
+    measure: Callable[[str], int] = len
 
 
 def judge(
-    ctx: RunContext[AnalyseFailureOptions],
-    facts: FailureFacts,
-    evidence: FlakinessEvidence | None = None,
+    facts: FailureFacts, fit: ExcerptFit, evidence: FlakinessEvidence | None = None
 ) -> LogAnalysis:
-    """The scanned logs judged once, the excerpt fitted to the model's budget (characters
-    without a model)."""
-    model = ctx.model
-    budget = EXCERPT_CHARS
-    measure: Callable[[str], int] = len
-    if model is not None:
-        budget = excerpt_budget(model.prompt_budget("model"))
-        measure = model.counter("model").count
+    """The scanned logs judged once, the excerpt fitted as ``fit`` says."""
     return analyse_scans(
         facts.scans,
         changed_files=facts.change.files if facts.change else (),
         changed_lines=facts.change.lines if facts.change else {},
         baseline=facts.baseline,
-        budget=budget,
-        measure=measure,
-        redact=ctx.redactor.redact,
+        budget=fit.budget,
+        measure=fit.measure,
+        redact=fit.redact,
         flakiness_evidence=evidence,
     )
 
 
-def analyse(ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts) -> FailureVerdict:
+def analyse(facts: FailureFacts, fit: ExcerptFit) -> FailureVerdict:
     """The verdict, with the flakiness evidence of the runs around this one weighed in."""
-    analysis = judge(ctx, facts)
+    notes: list[str] = []
+    analysis = judge(facts, fit)
     changed = facts.change.files if facts.change else ()
     recents = [
         (recent, analyse_scans(recent.scans, changed_files=changed, budget=RECENT_BUDGET))
@@ -113,14 +115,14 @@ def analyse(ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts) -> Fail
     same = [recent for recent, judged in recents if judged.fingerprint == analysis.fingerprint]
     intermittent = sum(1 for recent in same if recent.recovered)
     if intermittent and _explained_by_changes(facts, analysis):
-        ctx.note(
+        notes.append(
             "The same failure came and went on the default branch, but each time together "
             "with a change to the failing test's file: that is not counted as flakiness."
         )
         intermittent = 0
     broken = [recent for recent in same if not recent.recovered]
     if broken and facts.target and facts.target.branch != facts.target.default_branch:
-        ctx.note(
+        notes.append(
             f"The default branch fails the same way and has not passed since "
             f"({broken[0].html_url or broken[0].run_id}): this change is probably not the cause."
         )
@@ -136,7 +138,7 @@ def analyse(ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts) -> Fail
         flaky_tests=tuple(f"{t.name} {t.evidence[0]}" for t in proven) if every_test_flaky else (),
     )
     if evidence.other_attempt_passed or intermittent or evidence.flaky_tests:
-        analysis = judge(ctx, facts, evidence)
+        analysis = judge(facts, fit, evidence)
     return FailureVerdict(
         facts,
         analysis,
@@ -149,6 +151,7 @@ def analyse(ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts) -> Fail
         ),
         flaky_tests,
         recurring,
+        tuple(notes),
     )
 
 

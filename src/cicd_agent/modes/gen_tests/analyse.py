@@ -11,11 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cicd_agent.analysis.file_names import escaped
-from cicd_agent.job.context import RunContext
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.collect import GenTestsFacts
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc
-from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.prompt import Job
 from cicd_agent.modes.gen_tests.segments import (
     Segment,
@@ -41,8 +39,14 @@ class GenTestsVerdict:
     warnings: tuple[str, ...] = ()
     """Files left out of the analysis, and why (after collect's warnings in the result)."""
 
+    def progress_line(self) -> str:
+        """What the run's progress says once the segments are found."""
+        files = len(self.facts.targets.paths)
+        shard = f", {len(self.jobs)} for this shard" if self.facts.shard else ""
+        return f"{len(self.segments)} uncovered segment(s) in {files} file(s){shard}"
 
-def analyse(ctx: RunContext[GenTestsOptions], facts: GenTestsFacts) -> GenTestsVerdict:
+
+def analyse(facts: GenTestsFacts) -> GenTestsVerdict:
     """The segments the change misses and the jobs for this shard (no model, no test run)."""
     if facts.coverage is None or facts.sandbox is None:
         return GenTestsVerdict(facts, (), ())
@@ -62,10 +66,6 @@ def analyse(ctx: RunContext[GenTestsOptions], facts: GenTestsFacts) -> GenTestsV
     segments = order(segments)
     selected = facts.shard.select(segments) if facts.shard else segments
     tests = find_test_files(facts.sandbox.pristine)
-    ctx.progress.say(
-        f"{len(segments)} uncovered segment(s) in {len(facts.targets.paths)} file(s)"
-        + (f", {len(selected)} for this shard" if facts.shard else "")
-    )
     jobs = []
     for segment in selected:
         related = tuple(related_tests(segment.path, tests))

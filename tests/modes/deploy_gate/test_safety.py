@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.signals import (
+from cicd_agent.modes.deploy_gate.safety import (
     PullReview,
     SignalName,
     coverage_signal,

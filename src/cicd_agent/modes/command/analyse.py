@@ -1,0 +1,54 @@
+"""command's analyse step: for ``ask``, what the deterministic review knows (the floor).
+
+Review's reading of the change and its deterministic checks ran at the pinned head (nothing
+of earlier reviews is read, nothing is published); without a model, or when it fails, the
+reply says what they know (the model's answer is :mod:`.ask`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cicd_agent.modes.command.prompt import facts_line
+from cicd_agent.runner.markdown import code_span, prose
+
+if TYPE_CHECKING:
+    from cicd_agent.modes.command.collect import CommandFacts
+
+FINDINGS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class CommandVerdict:
+    """The analyse step's result: the facts, and for ``ask`` what the deterministic review
+    knows (the answer without a model, and the floor under the model's)."""
+
+    facts: CommandFacts
+    floor_answer: str = ""
+
+
+def analyse(facts: CommandFacts) -> CommandVerdict:
+    """The deterministic answer, when review's facts were read (``ask``)."""
+    return CommandVerdict(facts, floor_answer(facts) if facts.review is not None else "")
+
+
+def floor_answer(facts: CommandFacts) -> str:
+    """What the deterministic review knows, for ``ask`` without a (working) model."""
+    review = facts.review
+    assert review is not None
+    diff = review.diff
+    known = facts_line(len(diff.files), diff.added, diff.removed, review.risk_level)
+    lines = [f"What the deterministic review knows: {known}."]
+    if facts.findings:
+        lines += ["", "Findings of the deterministic checks:", ""]
+        for finding in facts.findings[:FINDINGS_SHOWN]:
+            where = f"{finding.path}:{finding.line}" if finding.line else finding.path
+            lines.append(
+                f"- **{finding.severity.label}** · {prose(finding.title)} — {code_span(where)}"
+            )
+        if len(facts.findings) > FINDINGS_SHOWN:
+            lines.append(f"- … and {len(facts.findings) - FINDINGS_SHOWN} more")
+    else:
+        lines.append("The deterministic checks found nothing.")
+    return "\n".join(lines)
