@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.analysis import policy as policies
 from cicd_agent.analysis.change_types import ChangeType
-from cicd_agent.analysis.policy import ChangeWindow, Strategy
 from cicd_agent.analysis.scale import RiskLevel
+from cicd_agent.modes.deploy_gate import policy as policies
+from cicd_agent.modes.deploy_gate.policy import ChangeWindow, Strategy
 
 NOON = ChangeWindow("Wed 12:00 UTC", weekend=False, off_hours=False, freeze=None)
 

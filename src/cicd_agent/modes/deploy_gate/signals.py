@@ -1,4 +1,4 @@
-"""The GitHub reads deploy-gate makes, shaped for ``analysis.signals``: review decisions and the
+"""The GitHub reads deploy-gate makes, shaped for ``safety``: review decisions and the
 workflow's recent conclusions. Each raises :class:`~cicd_agent.runner.errors.GitHubError` on
 failure so the mode can mark the signal missing.
 """

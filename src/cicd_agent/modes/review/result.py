@@ -27,7 +27,7 @@ from cicd_agent.runner.runner_io import Annotation, AnnotationLevel
 from cicd_agent.severity import Severity, parse_severity
 
 ReviewDecision = Literal["approve", "comment", "request_changes"]
-"""What a review decides, and the event it posts (``analysis.policy.Decision`` is deploy-gate's)."""
+"""What a review decides, and the event it posts (``modes.deploy_gate.policy.Decision`` is deploy-gate's)."""
 SUMMARY_KEY = "review-summary"
 """Key of the hidden marker that finds the summary comment again on the next run."""
 LISTED_IN_SUMMARY = 100
