@@ -13,6 +13,7 @@ job has no bytecode) about as much as the whole ``git diff`` of a large change.
 
 from __future__ import annotations
 
+import base64
 import re
 import tempfile
 from collections.abc import Sequence
@@ -36,6 +37,8 @@ _EMPTY_TREES = (
 """The empty tree's id in SHA-1 and in SHA-256 repositories."""
 
 
+DEEPEN_TIMEOUT = 180.0
+"""Longest a shallow clone's history is fetched for (:meth:`GitRepo.deepen`)."""
 NUL_TEXT_LIMIT = 1 << 20
 """Bytes of a file git called binary that are read to tell whether it is text with a NUL."""
 
@@ -168,6 +171,20 @@ def _lines(raw: bytes) -> tuple[str, str, str]:
     """The three lines ``rev-parse`` printed for three questions (ValueError otherwise)."""
     first, second, third = _decode(raw).rstrip("\n").split("\n")
     return first, second, third
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a shallow clone's missing history comes from: the repository on its GitHub
+    server (``GITHUB_SERVER_URL``/``GITHUB_REPOSITORY``, which a step cannot overwrite) and
+    the job's token."""
+
+    url: str
+    token: str | None = None
+
+    @classmethod
+    def of(cls, server_url: str, repository: str | None, token: str | None) -> Origin | None:
+        return cls(f"{server_url}/{repository}.git", token) if repository else None
 
 
 @dataclass
@@ -408,6 +425,41 @@ class GitRepo:
             for path in self.run("ls-tree", "-r", "-z", "--name-only", commit).split("\0")
             if path
         ]
+
+    def is_shallow(self) -> bool:
+        """Whether the clone holds only part of its history (``actions/checkout``'s default)."""
+        return self.run("rev-parse", "--is-shallow-repository").strip() == "true"
+
+    def deepen(
+        self, url: str, commits: Sequence[str], since: int, *, token: str | None = None
+    ) -> bool:
+        """Fetch the history of ``commits`` (full SHAs) back to ``since`` (unix seconds) from
+        ``url`` into this shallow clone, within :data:`DEEPEN_TIMEOUT`; whether it arrived.
+        ``token`` (the job's) goes to git in its environment, never on a command line. The
+        fetch runs on the object store alone (no settings of the checkout's: its remotes and
+        credential helpers are the pull request's build's to write) and writes only objects,
+        ``FETCH_HEAD`` and the shallow list."""
+        scheme = url.partition("://")[0]
+        if scheme not in ("https", "file"):
+            return False
+        # The one transport this fetch names (every other call allows none).
+        environ = {"GIT_TERMINAL_PROMPT": "0", "GIT_ALLOW_PROTOCOL": scheme}
+        if token:
+            basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
+            environ |= {
+                "GIT_CONFIG_COUNT": "1",
+                "GIT_CONFIG_KEY_0": "http.extraHeader",
+                "GIT_CONFIG_VALUE_0": f"AUTHORIZATION: basic {basic}",
+            }
+        if not commits or not all(re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", c) for c in commits):
+            return False  # a SHA is never read as an option or a refspec with a destination
+        args = ("fetch", "--quiet", "--no-tags", f"--shallow-since={since}", "--", url, *commits)
+        try:
+            done = git.run(self._objects, args, environ=environ, timeout=DEEPEN_TIMEOUT)
+        except (OSError, git.GitTimedOut):
+            return False
+        self._commits.clear()
+        return done.ok
 
     def common_dir(self) -> Path:
         """The repository's common git directory (outside the working tree's tracked files)."""

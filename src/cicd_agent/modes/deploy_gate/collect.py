@@ -31,7 +31,7 @@ from cicd_agent.analysis.signals import (
 from cicd_agent.job.context import RunContext
 from cicd_agent.local.audit import file_digest
 from cicd_agent.local.change_set import read_change_set
-from cicd_agent.local.gitrepo import GitRepo, is_null_sha
+from cicd_agent.local.gitrepo import GitRepo, Origin, is_null_sha
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.signals import (
     pull_reviews,
@@ -39,8 +39,7 @@ from cicd_agent.modes.deploy_gate.signals import (
     workflow_from_env,
 )
 from cicd_agent.risk.assessment import RiskAssessment
-from cicd_agent.risk.evidence import read_evidence
-from cicd_agent.risk.fit import assess_for_deploy
+from cicd_agent.risk.fit import assess_risk, deepen_history
 from cicd_agent.risk.floors import Identity
 from cicd_agent.risk.history import read_history
 from cicd_agent.risk.mining import default_cache_dir
@@ -112,13 +111,15 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
         ctx.runner.mask(options.slack_webhook_url)
 
     repo = ctx.checkout.git
+    origin = Origin.of(ctx.server_url, ctx.repository, ctx.github_token)
+    deepened = deepen_history(repo, origin, _named_commits(ctx, options), int(moment.timestamp()))
     base, head = _range(ctx, options, repo)
     change = read_change_set(repo, head, base)
     ctx.progress.say(
         f"the change: {len(change.files):,} file(s) in {len(change.commits):,} commit(s)"
     )
     history = read_history(repo, change)
-    assessment = _assess(ctx, options, repo, change, history)
+    assessment = _assess(ctx, options, repo, change, history, deepened=deepened)
     if change.base_note:
         ctx.note(f"Change range: {change.base_note}.")
     if change.commits_truncated:
@@ -166,22 +167,21 @@ def _assess(
     repo: GitRepo,
     change: ChangeSet,
     history: HistoryFeatures,
+    *,
+    deepened: bool,
 ) -> RiskAssessment:
-    """The change's risk. The detectors and priors are review's (one implementation); the
-    score is refitted to this repository's history when it has enough, and secrets and
-    workflows count here."""
-    evidence = read_evidence(repo, change, with_security=True)
+    """The change's risk: :func:`~cicd_agent.risk.fit.assess_risk`, review's scorer too."""
     cache = options.cache_dir or default_cache_dir(ctx.environ)
     cache_notes: list[str] = []
-    assessment = assess_for_deploy(
+    assessment = assess_risk(
         repo,
         change,
         history,
         cache,
-        evidence,
         notes=cache_notes,
         progress=ctx.progress,
         identity=_identity(ctx, change),
+        deepened=deepened,
     )
     for note in cache_notes:
         ctx.note(note)
@@ -333,14 +333,22 @@ def _identity(ctx: RunContext[DeployOptions], change: ChangeSet) -> Identity | N
         return None
     if found is None:
         return None
-    login, emails = found
-    return Identity(
-        source=f"pull request author {login} (GitHub)",
-        verified=True,
-        experienced=bool(emails),
-        first_change=not emails,
-        emails=emails,
-    )
+    return Identity.pull_author(*found)
+
+
+def _named_commits(ctx: RunContext[DeployOptions], options: DeployOptions) -> list[str | None]:
+    """Every commit the range may be read from (options, event, ``GITHUB_SHA``): what a
+    shallow clone fetches the history of before the range is resolved."""
+    named: list[str | None] = [options.base, options.head, ctx.environ.get("GITHUB_SHA")]
+    if ctx.has_event:
+        event = ctx.event
+        if event.push is not None:
+            named += [event.push.before, event.push.after]
+        if event.pull_request is not None:
+            named += [event.pull_request.base.sha, event.pull_request.head.sha]
+        if event.deployment is not None:
+            named.append(event.deployment.sha)
+    return named
 
 
 def _push_branch(ctx: RunContext[DeployOptions]) -> str | None:
