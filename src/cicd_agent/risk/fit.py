@@ -29,6 +29,7 @@ from cicd_agent.risk.evidence import ChangeEvidence, DiffText, read_evidence
 from cicd_agent.risk.floors import Identity, finish
 from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.risk.score import assess_change, git_identity
+from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.progress import Progress
 
 _FLOOR_SIGNALS = frozenset(
@@ -219,7 +220,19 @@ def deepen_history(
     wanted = sorted({c for c in commits if c and _SHA.fullmatch(c) and not is_null_sha(c)})
     if origin is None or not wanted:
         return False
-    return repo.deepen(origin.url, wanted, now - DEEPEN_DAYS * 86_400, token=origin.token)
+    # From the newest named commit the clone holds (the same bound whichever mode runs or
+    # whenever), else from ``now``.
+    held = [repo.commit_time(c) for c in wanted if _held(repo, c)]
+    since = (max(held) if held else now) - DEEPEN_DAYS * 86_400
+    return repo.deepen(origin.url, wanted, since, token=origin.token)
+
+
+def _held(repo: GitRepo, sha: str) -> bool:
+    try:
+        repo.resolve_commit(sha, "named")
+    except UsageError:
+        return False
+    return True
 
 
 def _history_reasons(row: list[float], contributions: dict[str, float]) -> list[Reason]:
