@@ -2,7 +2,7 @@
 part, on the SZZ labels of :mod:`research.risk.szz`.
 
 Usage: python -m research.risk.eval_szz --szz DIR [--cache DIR] [--train deployed|file|line]
-       [--prior shipped|none] [--save FILE.npz] BATCH/owner+name...
+       [--prior shipped|none|PRIOR.json] [--save FILE.npz] BATCH/owner+name...
 
 For each repository: its mined history (deploy-gate's own mining and rows, :mod:`jit`), the
 SZZ window (the last commits ``szz.py`` labelled); the oldest :data:`FIT_SHARE` of the window
@@ -67,7 +67,13 @@ def evaluate(path: Path, szz: dict, cache: Path | None, train: str, prior_name: 
         labels = [s in reverts_then or s in file_level for s in shas]
     else:
         labels = [s in reverts_then or induced.get(s, 1 << 62) < cut_time for s in shas]
-    prior = risk_prior.load_prior() if prior_name == "shipped" else None
+    if prior_name == "shipped":
+        prior = risk_prior.load_prior()
+    elif prior_name == "none":
+        prior = None
+    else:  # a prior file (prior_fit.py's output)
+        prior = risk_prior.parse_prior(Path(prior_name).read_text(encoding="utf-8"))
+        assert prior is not None, f"{prior_name} is not a prior of these features"
     model = risk_model.fit(rows[:cut], labels, prior)
     score = np.asarray(
         [model.score(rows[i])[2] if model else 0.0 for i in judged], dtype=float
@@ -140,7 +146,7 @@ def main() -> None:
     parser.add_argument("--szz", type=Path)
     parser.add_argument("--cache", type=Path)
     parser.add_argument("--train", choices=("deployed", "file", "line"), default="deployed")
-    parser.add_argument("--prior", choices=("shipped", "none"), default="shipped")
+    parser.add_argument("--prior", default="shipped", help="shipped, none, or a PRIOR.json")
     parser.add_argument("--save", type=Path)
     parser.add_argument("--report", type=Path)
     parser.add_argument("--against", type=Path)
