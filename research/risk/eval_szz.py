@@ -75,9 +75,7 @@ def evaluate(path: Path, szz: dict, cache: Path | None, train: str, prior_name: 
         prior = risk_prior.parse_prior(Path(prior_name).read_text(encoding="utf-8"))
         assert prior is not None, f"{prior_name} is not a prior of these features"
     model = risk_model.fit(rows[:cut], labels, prior)
-    score = np.asarray(
-        [model.score(rows[i])[2] if model else 0.0 for i in judged], dtype=float
-    )
+    score = np.asarray([model.score(rows[i])[2] if model else 0.0 for i in judged], dtype=float)
     all_reverted = reverted(commits)
     return {
         "score": score,
