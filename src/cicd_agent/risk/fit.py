@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cicd_agent.analysis.changes import ChangeSet
@@ -29,7 +29,7 @@ from cicd_agent.risk.evidence import ChangeEvidence, DiffText, read_evidence
 from cicd_agent.risk.floors import Identity, finish
 from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.risk.score import assess_change, git_identity
-from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.errors import ExternalServiceError, UsageError
 from cicd_agent.runner.progress import Progress
 
 _FLOOR_SIGNALS = frozenset(
@@ -225,6 +225,26 @@ def deepen_history(
     held = [repo.commit_time(c) for c in wanted if _held(repo, c)]
     since = (max(held) if held else now) - DEEPEN_DAYS * 86_400
     return repo.deepen(origin.url, wanted, since, token=origin.token)
+
+
+AuthorOfChange = Callable[[str, str], "tuple[str, tuple[str, ...]] | None"]
+"""GitHub's answer to who opened the pull request of ``head`` onto ``base`` (login, addresses)."""
+
+
+def pull_author(
+    ask: AuthorOfChange | None, change: ChangeSet, note: Callable[[str], None]
+) -> Identity | None:
+    """Who GitHub says opened the pull request of the change, with the addresses its landed
+    commits use; None (git's text, which only raises) without GitHub, a pull request or an
+    answer. Review and deploy-gate ask the same, so they score the same author."""
+    if ask is None or change.base is None:
+        return None
+    try:
+        found = ask(change.head, change.base)
+    except ExternalServiceError as exc:
+        note(f"Pull request author unavailable, so git's author text is used: {exc}")
+        return None
+    return Identity.pull_author(*found) if found else None
 
 
 def _held(repo: GitRepo, sha: str) -> bool:

@@ -39,8 +39,7 @@ from cicd_agent.modes.deploy_gate.signals import (
     workflow_from_env,
 )
 from cicd_agent.risk.assessment import RiskAssessment
-from cicd_agent.risk.fit import assess_risk, deepen_history
-from cicd_agent.risk.floors import Identity
+from cicd_agent.risk.fit import assess_risk, deepen_history, pull_author
 from cicd_agent.risk.history import read_history
 from cicd_agent.risk.mining import default_cache_dir
 from cicd_agent.risk.records import HistoryFeatures
@@ -180,7 +179,7 @@ def _assess(
         cache,
         notes=cache_notes,
         progress=ctx.progress,
-        identity=_identity(ctx, change),
+        identity=pull_author(ctx.github.author_of_change if ctx.github else None, change, ctx.note),
         deepened=deepened,
     )
     for note in cache_notes:
@@ -318,22 +317,6 @@ def _github_signals(
         ctx.note(f"Workflow failure rate unavailable: {exc}")
         return pulls, pulls_reason, None, f"GitHub: {exc.message}"
     return pulls, pulls_reason, conclusions, ""
-
-
-def _identity(ctx: RunContext[DeployOptions], change: ChangeSet) -> Identity | None:
-    """Who GitHub says opened the pull request of the change, with the addresses its landed
-    commits use; None (git's text, which only raises) without GitHub, a pull request or an
-    answer."""
-    if ctx.github is None or change.base is None:
-        return None
-    try:
-        found = ctx.github.author_of_change(change.head, change.base)
-    except ExternalServiceError as exc:
-        ctx.note(f"Pull request author unavailable, so git's author text is used: {exc}")
-        return None
-    if found is None:
-        return None
-    return Identity.pull_author(*found)
 
 
 def _named_commits(ctx: RunContext[DeployOptions], options: DeployOptions) -> list[str | None]:

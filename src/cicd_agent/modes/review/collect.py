@@ -34,15 +34,13 @@ from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY
 from cicd_agent.risk.evidence import DiffAtHand
-from cicd_agent.risk.fit import assess_risk, deepen_history
-from cicd_agent.risk.floors import Identity
+from cicd_agent.risk.fit import assess_risk, deepen_history, pull_author
 from cicd_agent.risk.history import read_history
 from cicd_agent.risk.mining import default_cache_dir
 from cicd_agent.risk.score import assess_change
-from cicd_agent.runner.errors import ExternalServiceError, GitHubError, UsageError
+from cicd_agent.runner.errors import GitHubError, UsageError
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.changes import ChangeSet
     from cicd_agent.analysis.diff import FileDiff
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.github.client import GitHubClient
@@ -339,7 +337,9 @@ def local_risk(
             change,
             history,
             default_cache_dir(ctx.environ),
-            identity=_identity(ctx, change),
+            identity=pull_author(
+                ctx.github.author_of_change if ctx.github else None, change, ctx.note
+            ),
             deepened=deepened,
             notes=notes,
             progress=ctx.progress,
@@ -353,18 +353,6 @@ def local_risk(
     for note in notes:
         ctx.note(note)
     return assessment.risk_level.value, [r.message for r in assessment.reasons[:RISK_REASONS]]
-
-
-def _identity(ctx: RunContext[ReviewOptions], change: ChangeSet) -> Identity | None:
-    """Who GitHub says opened the pull request (as deploy-gate asks); None: git's text."""
-    if ctx.github is None or change.base is None:
-        return None
-    try:
-        found = ctx.github.author_of_change(change.head, change.base)
-    except ExternalServiceError as exc:
-        ctx.note(f"Pull request author unavailable, so git's author text is used: {exc}")
-        return None
-    return Identity.pull_author(*found) if found else None
 
 
 def diff_at_hand(diff: Diff) -> DiffAtHand:
