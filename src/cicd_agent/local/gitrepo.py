@@ -173,20 +173,6 @@ def _lines(raw: bytes) -> tuple[str, str, str]:
     return first, second, third
 
 
-@dataclass(frozen=True)
-class Origin:
-    """Where a shallow clone's missing history comes from: the repository on its GitHub
-    server (``GITHUB_SERVER_URL``/``GITHUB_REPOSITORY``, which a step cannot overwrite) and
-    the job's token."""
-
-    url: str
-    token: str | None = None
-
-    @classmethod
-    def of(cls, server_url: str, repository: str | None, token: str | None) -> Origin | None:
-        return cls(f"{server_url}/{repository}.git", token) if repository else None
-
-
 @dataclass
 class GitRepo:
     """An opened repository; build with :meth:`open`. Every command reads the object store
@@ -433,16 +419,12 @@ class GitRepo:
     def deepen(
         self, url: str, commits: Sequence[str], since: int, *, token: str | None = None
     ) -> bool:
-        """Fetch the history of ``commits`` (full SHAs) back to ``since`` (unix seconds) from
-        ``url`` into this shallow clone, within :data:`DEEPEN_TIMEOUT`; whether it arrived.
-        ``token`` (the job's) goes to git in its environment, never on a command line. The
-        fetch runs on the object store alone (no settings of the checkout's: its remotes and
-        credential helpers are the pull request's build's to write) and writes only objects,
-        ``FETCH_HEAD`` and the shallow list."""
+        """Fetch the history of ``commits`` (SHAs) since ``since`` (unix seconds) from ``url``
+        (within :data:`DEEPEN_TIMEOUT`; whether it arrived). The job's ``token`` goes in git's
+        environment, never on a command line; no setting of the checkout's is read."""
         scheme = url.partition("://")[0]
         if scheme not in ("https", "file"):
             return False
-        # The one transport this fetch names (every other call allows none).
         environ = {"GIT_TERMINAL_PROMPT": "0", "GIT_ALLOW_PROTOCOL": scheme}
         if token:
             basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")

@@ -17,11 +17,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
-from cicd_agent.local.gitrepo import GitRepo, Origin, is_null_sha
+from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.risk import jit, store
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk.assessment import Reason, RiskAssessment
@@ -198,6 +199,20 @@ def assess_for_deploy(
         identity=who,
     )
     return assessed_change.model_copy(update={"risk_quantile": share})
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a shallow clone's missing history comes from: the repository on its GitHub
+    server (``GITHUB_SERVER_URL``/``GITHUB_REPOSITORY``, which a step cannot overwrite) and
+    the job's token."""
+
+    url: str
+    token: str | None = None
+
+    @classmethod
+    def of(cls, server_url: str, repository: str | None, token: str | None) -> Origin | None:
+        return cls(f"{server_url}/{repository}.git", token) if repository else None
 
 
 DEEPEN_DAYS = 730

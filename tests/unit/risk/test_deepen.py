@@ -6,8 +6,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from cicd_agent.local.gitrepo import GitRepo, Origin
-from cicd_agent.risk.fit import deepen_history
+from cicd_agent.local.gitrepo import GitRepo
+from cicd_agent.risk.fit import Origin, deepen_history
 from tests.git_builder import GitRepoBuilder
 
 

@@ -31,7 +31,7 @@ from cicd_agent.analysis.signals import (
 from cicd_agent.job.context import RunContext
 from cicd_agent.local.audit import file_digest
 from cicd_agent.local.change_set import read_change_set
-from cicd_agent.local.gitrepo import GitRepo, Origin, is_null_sha
+from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.signals import (
     pull_reviews,
@@ -39,7 +39,7 @@ from cicd_agent.modes.deploy_gate.signals import (
     workflow_from_env,
 )
 from cicd_agent.risk.assessment import RiskAssessment
-from cicd_agent.risk.fit import assess_risk, deepen_history, pull_author
+from cicd_agent.risk.fit import Origin, assess_risk, deepen_history, pull_author
 from cicd_agent.risk.history import read_history
 from cicd_agent.risk.mining import default_cache_dir
 from cicd_agent.risk.records import HistoryFeatures

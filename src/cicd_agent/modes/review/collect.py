@@ -26,7 +26,6 @@ from cicd_agent.analysis.workflows import (
 from cicd_agent.job.events import described
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout
-from cicd_agent.local.gitrepo import Origin
 from cicd_agent.modes.review.dismissals import dismissed_findings
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.linters import lint_changes
@@ -34,7 +33,7 @@ from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY
 from cicd_agent.risk.evidence import DiffAtHand
-from cicd_agent.risk.fit import assess_risk, deepen_history, pull_author
+from cicd_agent.risk.fit import Origin, assess_risk, deepen_history, pull_author
 from cicd_agent.risk.history import read_history
 from cicd_agent.risk.mining import default_cache_dir
 from cicd_agent.risk.score import assess_change
