@@ -84,8 +84,16 @@ def main() -> None:
     parser.add_argument("--cache", type=Path)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--free", action="store_true", help="no signs (to compare)")
+    parser.add_argument(
+        "--szz",
+        type=Path,
+        help="label by szz.py's files in this folder too: each window commit is positive when "
+        "defect-inducing (SZZ) or reverted; only window commits are fitted on",
+    )
     args = parser.parse_args()
-    refused = [path.name for path in args.repos if path.name.lower() in HELD_OUT]
+    batch_h = Path(__file__).with_name("batch_H.txt").read_text(encoding="utf-8").splitlines()
+    judged = {line.split()[0].replace("/", "+").lower() for line in batch_h if line[:1].isalnum()}
+    refused = [path.name for path in args.repos if path.name.lower() in HELD_OUT | judged]
     if refused:
         sys.exit(f"held out for the independent check, not fitted on: {', '.join(refused)}")
     histories: list[History] = []
@@ -96,6 +104,13 @@ def main() -> None:
         commits = mining.mine(repo, head, args.cache)
         rows, _ = jit.replay(commits)
         labels = reverted(commits)
+        if args.szz:
+            szz = json.loads((args.szz / f"{path.name}.json").read_text(encoding="utf-8"))
+            window = set(szz["window"])
+            labels |= set(szz["induced"])
+            kept = [i for i, c in enumerate(commits) if c.sha in window]
+            commits = [commits[i] for i in kept]
+            rows = [rows[i] for i in kept]
         histories.append((rows, [c.sha in labels for c in commits]))
         provenance.append(
             {"repository": path.name.replace("+", "/"), "head": head,
@@ -110,12 +125,19 @@ def main() -> None:
         "provenance": {
             "fitted": datetime.now(UTC).strftime("%Y-%m-%d"),
             "command": "python -m research.risk.prior_fit --cache DIR --out FILE "
+            + ("--szz SZZ_DIR " if args.szz else "")
             + " ".join(path.name for path in args.repos),
             "model": f"L2 logistic regression, C={REGULARISATION}, balanced, each repository "
             f"weighted equally (in proportion to its reverts below {FULL_WEIGHT_REVERTS}), "
             "features ranked within each repository's past, "
             + ("no signs imposed" if args.free else "coefficients within the signs of DIRECTIONS"),
-            "labels": "later reverted (git revert's SHA, a reverted merge's commits, or Revert \"subject\")",
+            "labels": (
+                "defect-inducing (line-level SZZ, research/risk/szz.py, the last 1,500 commits) "
+                "or later reverted"
+                if args.szz
+                else "later reverted (git revert's SHA, a reverted merge's commits, or "
+                'Revert "subject")'
+            ),
             "repositories": [entry["repository"] for entry in provenance],
             "histories": provenance,
         },

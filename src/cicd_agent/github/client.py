@@ -167,11 +167,13 @@ class GitHubClient:
     def review_decisions(self, sha: str) -> list[ReviewDecision]:
         return pulls.review_decisions(self, sha)
 
-    def trust_of_commit(self, sha: str) -> Trust | None:
-        return trust_of_commit(self, sha)
-
-    def landed_emails(self, login: str, base: str) -> tuple[str, ...]:
-        return pulls.landed_emails(self, login, base)
+    def author_of_change(self, sha: str, base: str) -> tuple[str, tuple[str, ...]] | None:
+        """Who GitHub says opened the pull request that landed ``sha`` (its :class:`Trust`),
+        with the addresses that author's commits landed on ``base`` use; None without one."""
+        trust = trust_of_commit(self, sha)
+        if trust is None or not trust.author:
+            return None
+        return trust.author, pulls.landed_emails(self, trust.author, base)
 
     def get_pull_request(self, number: int) -> PullRequestInfo:
         return pulls.get_pull_request(self, number)

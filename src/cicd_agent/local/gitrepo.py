@@ -13,6 +13,7 @@ job has no bytecode) about as much as the whole ``git diff`` of a large change.
 
 from __future__ import annotations
 
+import base64
 import re
 import tempfile
 from collections.abc import Sequence
@@ -36,6 +37,8 @@ _EMPTY_TREES = (
 """The empty tree's id in SHA-1 and in SHA-256 repositories."""
 
 
+DEEPEN_TIMEOUT = 180.0
+"""Longest a shallow clone's history is fetched for (:meth:`GitRepo.deepen`)."""
 NUL_TEXT_LIMIT = 1 << 20
 """Bytes of a file git called binary that are read to tell whether it is text with a NUL."""
 
@@ -408,6 +411,37 @@ class GitRepo:
             for path in self.run("ls-tree", "-r", "-z", "--name-only", commit).split("\0")
             if path
         ]
+
+    def is_shallow(self) -> bool:
+        """Whether the clone holds only part of its history (``actions/checkout``'s default)."""
+        return self.run("rev-parse", "--is-shallow-repository").strip() == "true"
+
+    def deepen(
+        self, url: str, commits: Sequence[str], since: int, *, token: str | None = None
+    ) -> bool:
+        """Fetch the history of ``commits`` (SHAs) since ``since`` (unix seconds) from ``url``
+        (within :data:`DEEPEN_TIMEOUT`; whether it arrived). The job's ``token`` goes in git's
+        environment, never on a command line; no setting of the checkout's is read."""
+        scheme = url.partition("://")[0]
+        if scheme not in ("https", "file"):
+            return False
+        environ = {"GIT_TERMINAL_PROMPT": "0", "GIT_ALLOW_PROTOCOL": scheme}
+        if token:
+            basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
+            environ |= {
+                "GIT_CONFIG_COUNT": "1",
+                "GIT_CONFIG_KEY_0": "http.extraHeader",
+                "GIT_CONFIG_VALUE_0": f"AUTHORIZATION: basic {basic}",
+            }
+        if not commits or not all(re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", c) for c in commits):
+            return False  # a SHA is never read as an option or a refspec with a destination
+        args = ("fetch", "--quiet", "--no-tags", f"--shallow-since={since}", "--", url, *commits)
+        try:
+            done = git.run(self._objects, args, environ=environ, timeout=DEEPEN_TIMEOUT)
+        except (OSError, git.GitTimedOut):
+            return False
+        self._commits.clear()
+        return done.ok
 
     def common_dir(self) -> Path:
         """The repository's common git directory (outside the working tree's tracked files)."""

@@ -15,18 +15,22 @@ The order of the work, and why:
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
-from cicd_agent.local.gitrepo import GitRepo
+from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.risk import jit, store
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk.assessment import Reason, RiskAssessment
-from cicd_agent.risk.evidence import ChangeEvidence
+from cicd_agent.risk.evidence import ChangeEvidence, DiffText, read_evidence
 from cicd_agent.risk.floors import Identity, finish
 from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.risk.score import assess_change, git_identity
+from cicd_agent.runner.errors import ExternalServiceError, UsageError
 from cicd_agent.runner.progress import Progress
 
 _FLOOR_SIGNALS = frozenset(
@@ -47,6 +51,29 @@ _SIGNAL_FEATURES: dict[str, tuple[str, ...]] = {
 }
 
 
+def assess_risk(
+    repo: GitRepo,
+    change: ChangeSet,
+    history: HistoryFeatures,
+    cache_dir: Path | None,
+    *,
+    identity: Identity | None,
+    deepened: bool,
+    notes: list[str] | None = None,
+    progress: Progress | None = None,
+    text: DiffText | None = None,
+) -> RiskAssessment:
+    """The one risk scorer: review's ``risk_level`` and deploy-gate's are this function of
+    the same change, history, cache, identity and clone (``text``: the caller's own reading of
+    the diff, the same text git would give). The detectors read the diff, secrets and
+    workflow dangers included, then :func:`assess_for_deploy` scores."""
+    evidence = read_evidence(repo, change, with_security=True, text=text)
+    return assess_for_deploy(
+        repo, change, history, cache_dir, evidence,
+        notes=notes, progress=progress, identity=identity, deepened=deepened,
+    )  # fmt: skip
+
+
 def assess_for_deploy(
     repo: GitRepo,
     change: ChangeSet,
@@ -57,10 +84,11 @@ def assess_for_deploy(
     notes: list[str] | None = None,
     progress: Progress | None = None,
     identity: Identity | None = None,
+    deepened: bool = False,
 ) -> RiskAssessment:
-    """The deploy-gate risk of ``change`` (see the module docstring); what the reader must
-    know about the cache (a damaged file set aside) is added to ``notes``. ``identity`` is who
-    GitHub says the change is by; None: git's author text, which only raises
+    """The risk of ``change``, review's and deploy-gate's alike (see the module docstring);
+    what the reader must know about the cache (a damaged file set aside) is added to
+    ``notes``. ``identity`` is who GitHub says the change is by; None: git's author text, which only raises
     (:func:`~cicd_agent.risk.score.git_identity`). A shallow clone is never ranked against
     the little past it holds (:func:`~cicd_agent.risk.floors.finish`). scikit-learn is
     imported only to fit (:func:`risk_model.fit`): scoring from a cached fit is plain
@@ -68,7 +96,8 @@ def assess_for_deploy(
     files = change.files
     pins_only = evidence.pins_only
     who = identity or git_identity(history)
-    shallow = repo.run("rev-parse", "--is-shallow-repository").strip() == "true"
+    # Deepened (:func:`deepen_history`): the past is there back to the bound, as mined.
+    shallow = not deepened and repo.is_shallow()
     prior = assess_change(
         files,
         change.commits,
@@ -169,23 +198,76 @@ def assess_for_deploy(
         security=evidence.security,
         identity=who,
     )
-    return _explain_difference(assessed_change.model_copy(update={"risk_quantile": share}), prior)
+    return assessed_change.model_copy(update={"risk_quantile": share})
 
 
-def _explain_difference(assessed: RiskAssessment, review: RiskAssessment) -> RiskAssessment:
-    """``assessed`` with its first reason saying why review, which rates the same change from
-    its diff and rules alone (``review``), gives another level: a reader who sees "medium" in
-    the review and "critical" here must not have to guess which is wrong."""
-    if assessed.risk_level == review.risk_level or not assessed.reasons:
-        return assessed
-    lead, *rest = assessed.reasons
-    said = (
-        f" Review rates the same change {review.risk_level.value} from its diff and rules "
-        f"alone; this level also ranks it against the repository's own history."
-    )
-    return assessed.model_copy(
-        update={"reasons": [lead.model_copy(update={"message": lead.message + said}), *rest]}
-    )
+@dataclass(frozen=True)
+class Origin:
+    """Where a shallow clone's missing history comes from: the repository on its GitHub
+    server (``GITHUB_SERVER_URL``/``GITHUB_REPOSITORY``, which a step cannot overwrite) and
+    the job's token."""
+
+    url: str
+    token: str | None = None
+
+    @classmethod
+    def of(cls, server_url: str, repository: str | None, token: str | None) -> Origin | None:
+        return cls(f"{server_url}/{repository}.git", token) if repository else None
+
+
+DEEPEN_DAYS = 730
+"""How far back a shallow clone's history is fetched: two years, more than a fit reads of
+most repositories' recent past (and bounded, so a deep history is not fetched whole)."""
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def deepen_history(
+    repo: GitRepo, origin: Origin | None, commits: Sequence[str | None], now: int
+) -> bool:
+    """Whether a shallow clone was deepened here: the history of ``commits`` (the range's
+    SHAs; names are left out) fetched from ``origin`` with the job's token back
+    :data:`DEEPEN_DAYS` from ``now``. Run before the range is read (a depth-1 checkout lacks
+    the base itself). False for a full clone (nothing to do) and when the fetch failed: the
+    scorer then falls back to the priors and the shallow floor ("shallow clone: set
+    `fetch-depth: 0`")."""
+    if not repo.is_shallow():
+        return False
+    wanted = sorted({c for c in commits if c and _SHA.fullmatch(c) and not is_null_sha(c)})
+    if origin is None or not wanted:
+        return False
+    # From the newest named commit the clone holds (the same bound whichever mode runs or
+    # whenever), else from ``now``.
+    held = [repo.commit_time(c) for c in wanted if _held(repo, c)]
+    since = (max(held) if held else now) - DEEPEN_DAYS * 86_400
+    return repo.deepen(origin.url, wanted, since, token=origin.token)
+
+
+AuthorOfChange = Callable[[str, str], "tuple[str, tuple[str, ...]] | None"]
+"""GitHub's answer to who opened the pull request of ``head`` onto ``base`` (login, addresses)."""
+
+
+def pull_author(
+    ask: AuthorOfChange | None, change: ChangeSet, note: Callable[[str], None]
+) -> Identity | None:
+    """Who GitHub says opened the pull request of the change, with the addresses its landed
+    commits use; None (git's text, which only raises) without GitHub, a pull request or an
+    answer. Review and deploy-gate ask the same, so they score the same author."""
+    if ask is None or change.base is None:
+        return None
+    try:
+        found = ask(change.head, change.base)
+    except ExternalServiceError as exc:
+        note(f"Pull request author unavailable, so git's author text is used: {exc}")
+        return None
+    return Identity.pull_author(*found) if found else None
+
+
+def _held(repo: GitRepo, sha: str) -> bool:
+    try:
+        repo.resolve_commit(sha, "named")
+    except UsageError:
+        return False
+    return True
 
 
 def _history_reasons(row: list[float], contributions: dict[str, float]) -> list[Reason]:

@@ -56,6 +56,18 @@ class Identity:
     first_change: bool = True
     emails: tuple[str, ...] = ()
 
+    @classmethod
+    def pull_author(cls, login: str, emails: tuple[str, ...]) -> Identity:
+        """The pull request's author as GitHub reports it, with the addresses its landed
+        commits use here (none: a first change)."""
+        return cls(
+            source=f"pull request author {login} (GitHub)",
+            verified=True,
+            experienced=bool(emails),
+            first_change=not emails,
+            emails=emails,
+        )
+
     @property
     def known_history(self) -> bool:
         return self.verified and self.experienced

@@ -102,7 +102,10 @@ def history_reasons(
         reasons.append(
             Reason(
                 signal="past_fixes",
-                message=f"{history.past_fixes} earlier fix commit(s) touched these files.",
+                message=f"{sum(1 for h in history.files.values() if h.fixes)} of the "
+                f"{features.files:,} changed file(s) were changed by fixes before "
+                f"({history.past_fixes} fix commit(s) in the history read): code that needed "
+                "fixing tends to need it again.",
                 evidence=[f"{h.path}: {h.fixes} fixes" for h in fixed if h.fixes],
                 points=round(
                     weights.past_fixes * saturate(history.past_fixes, weights.past_fixes_half), 4

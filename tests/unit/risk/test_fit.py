@@ -543,8 +543,9 @@ def test_few_reverts_in_a_long_history_use_the_cross_repository_model(tmp_path: 
 
 def test_the_shipped_prior_reads_no_subject_words_and_is_applied_within_the_signs() -> None:
     """The words of a commit subject are text the author writes: the shipped file holds none.
-    Its coefficients were fitted freely, so deploy-gate applies them clipped to the signs of
-    DIRECTIONS: a bigger change or a less experienced author never ranks lower under it."""
+    Its coefficients are fitted within the signs of DIRECTIONS (``prior_fit``), and deploy-gate
+    clips whatever it reads to them again: a bigger change or a less experienced author never
+    ranks lower under it."""
     document = json.loads(
         (Path(risk_prior.__file__).parent.parent / risk_prior.PRIOR_FILE).read_text("utf-8")
     )
@@ -555,7 +556,7 @@ def test_the_shipped_prior_reads_no_subject_words_and_is_applied_within_the_sign
     labels = [i % 40 == 0 for i in range(400)]
     model = fit(rows, labels, shipped)
     assert model is not None
-    assert model.prior_coef == risk_model.constrain(shipped.coef) != shipped.coef
+    assert model.prior_coef == risk_model.constrain(shipped.coef) == shipped.coef
     for name, value in zip(FEATURES, model.prior_coef, strict=True):
         direction = risk_model.DIRECTIONS.get(name)
         if direction == risk_model.UNUSED:

@@ -5,8 +5,6 @@ a level that differs from review's for the same change says why."""
 from __future__ import annotations
 
 from cicd_agent.analysis.changes import ChangedFile, CommitInfo
-from cicd_agent.analysis.scale import RiskLevel
-from cicd_agent.risk import fit as risk_fit
 from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.risk.score import assess_change, git_identity
 
@@ -36,16 +34,3 @@ def test_a_newcomer_is_told_only_that_it_is_their_first_change() -> None:
     about_author = [r.message for r in assessed.reasons if r.signal == "newcomer"]
     assert about_author == ["First change by this author (git's author text, not verified)."]
     assert not any("author(s) have more" in r.message for r in assessed.reasons)
-
-
-def test_a_level_other_than_reviews_says_why() -> None:
-    """Before: review said "risk medium" and deploy-gate "critical" for the same change, with
-    nothing explaining the difference."""
-    review = assess_change([ChangedFile("src/app/views.py", 40, 5)], [_commit("Tidy views")])
-    higher = review.model_copy(update={"risk_level": RiskLevel.CRITICAL})
-    explained = risk_fit._explain_difference(higher, review)
-    assert explained.reasons[0].message.endswith(
-        f"Review rates the same change {review.risk_level.value} from its diff and rules alone; "
-        "this level also ranks it against the repository's own history."
-    )
-    assert risk_fit._explain_difference(review, review) == review

@@ -39,9 +39,7 @@ from cicd_agent.modes.deploy_gate.signals import (
     workflow_from_env,
 )
 from cicd_agent.risk.assessment import RiskAssessment
-from cicd_agent.risk.evidence import read_evidence
-from cicd_agent.risk.fit import assess_for_deploy
-from cicd_agent.risk.floors import Identity
+from cicd_agent.risk.fit import Origin, assess_risk, deepen_history, pull_author
 from cicd_agent.risk.history import read_history
 from cicd_agent.risk.mining import default_cache_dir
 from cicd_agent.risk.records import HistoryFeatures
@@ -112,13 +110,15 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
         ctx.runner.mask(options.slack_webhook_url)
 
     repo = ctx.checkout.git
+    origin = Origin.of(ctx.server_url, ctx.repository, ctx.github_token)
+    deepened = deepen_history(repo, origin, _named_commits(ctx, options), int(moment.timestamp()))
     base, head = _range(ctx, options, repo)
     change = read_change_set(repo, head, base)
     ctx.progress.say(
         f"the change: {len(change.files):,} file(s) in {len(change.commits):,} commit(s)"
     )
     history = read_history(repo, change)
-    assessment = _assess(ctx, options, repo, change, history)
+    assessment = _assess(ctx, options, repo, change, history, deepened=deepened)
     if change.base_note:
         ctx.note(f"Change range: {change.base_note}.")
     if change.commits_truncated:
@@ -166,24 +166,23 @@ def _assess(
     repo: GitRepo,
     change: ChangeSet,
     history: HistoryFeatures,
+    *,
+    deepened: bool,
 ) -> RiskAssessment:
-    """The change's risk. The detectors and priors are review's (one implementation); the
-    score is refitted to this repository's history when it has enough, and secrets and
-    workflows count here."""
-    evidence = read_evidence(repo, change, with_security=True)
+    """The change's risk: :func:`~cicd_agent.risk.fit.assess_risk`, review's scorer too."""
     if any(c.path.startswith(".github/") for c in change.files):  # what zizmor audits
         ctx.tool("zizmor", "" if zizmor.zizmor_binary() else zizmor.MISSING)
     cache = options.cache_dir or default_cache_dir(ctx.environ)
     cache_notes: list[str] = []
-    assessment = assess_for_deploy(
+    assessment = assess_risk(
         repo,
         change,
         history,
         cache,
-        evidence,
         notes=cache_notes,
         progress=ctx.progress,
-        identity=_identity(ctx, change),
+        identity=pull_author(ctx.github.author_of_change if ctx.github else None, change, ctx.note),
+        deepened=deepened,
     )
     for note in cache_notes:
         ctx.note(note)
@@ -322,27 +321,19 @@ def _github_signals(
     return pulls, pulls_reason, conclusions, ""
 
 
-def _identity(ctx: RunContext[DeployOptions], change: ChangeSet) -> Identity | None:
-    """Who GitHub says opened the pull request of the change (its :class:`Trust`), with the
-    addresses its landed commits use; None (git's text, which only raises) without GitHub, a
-    pull request or an answer."""
-    if ctx.github is None or change.base is None:
-        return None
-    try:
-        trust = ctx.github.trust_of_commit(change.head)
-        if trust is None or not trust.author:
-            return None
-        emails = ctx.github.landed_emails(trust.author, change.base)
-    except ExternalServiceError as exc:
-        ctx.note(f"Pull request author unavailable, so git's author text is used: {exc}")
-        return None
-    return Identity(
-        source=f"pull request author {trust.author} (GitHub)",
-        verified=True,
-        experienced=bool(emails),
-        first_change=not emails,
-        emails=emails,
-    )
+def _named_commits(ctx: RunContext[DeployOptions], options: DeployOptions) -> list[str | None]:
+    """Every commit the range may be read from (options, event, ``GITHUB_SHA``): what a
+    shallow clone fetches the history of before the range is resolved."""
+    named: list[str | None] = [options.base, options.head, ctx.environ.get("GITHUB_SHA")]
+    if ctx.has_event:
+        event = ctx.event
+        if event.push is not None:
+            named += [event.push.before, event.push.after]
+        if event.pull_request is not None:
+            named += [event.pull_request.base.sha, event.pull_request.head.sha]
+        if event.deployment is not None:
+            named.append(event.deployment.sha)
+    return named
 
 
 def _push_branch(ctx: RunContext[DeployOptions]) -> str | None:

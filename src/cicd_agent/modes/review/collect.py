@@ -9,6 +9,7 @@ two pushes ago must still fail the check), but only new ones are posted inline a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -23,6 +24,7 @@ from cicd_agent.analysis.workflows import (
     workflow_paths,
 )
 from cicd_agent.job.events import described
+from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.modes.review.dismissals import dismissed_findings
 from cicd_agent.modes.review.ledger import Ledger
@@ -31,7 +33,10 @@ from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY
 from cicd_agent.risk.evidence import DiffAtHand
-from cicd_agent.risk.score import assess_change, assess_range
+from cicd_agent.risk.fit import Origin, assess_risk, deepen_history, pull_author
+from cicd_agent.risk.history import read_history
+from cicd_agent.risk.mining import default_cache_dir
+from cicd_agent.risk.score import assess_change
 from cicd_agent.runner.errors import GitHubError, UsageError
 
 if TYPE_CHECKING:
@@ -126,9 +131,12 @@ def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFa
             ),
         )
     repo = _open_repo(ctx, required=pull is None)
+    origin = Origin.of(ctx.server_url, ctx.repository, ctx.github_token)
+    deepened = repo is not None and deepen_history(repo.git, origin, [base, head], int(time.time()))
     if repo is not None and repo.has_commit(base) and repo.has_commit(head):
         ctx.progress.say("reading the diff from the checkout")
-        facts = _with_settings(ctx, _local_facts(ctx, repo, pull, base, head, history=history))
+        facts = _local_facts(ctx, repo, pull, base, head, history=history, deepened=deepened)
+        facts = _with_settings(ctx, facts)
         exemptions = ignore_scope(ctx, pull)
         if exemptions.scope == "base":  # the base the pull request targets, word for word
             texts = repo.read_texts(base, workflow_paths(facts.diff))
@@ -147,7 +155,8 @@ def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFa
         "GitHub API (binary files and very large diffs come without text there)."
     )
     ctx.progress.say("reading the diff from the GitHub API")
-    return _reported(ctx, _with_settings(ctx, _api_facts(ctx, pull, history=history)))
+    cut = repo is not None and repo.git.is_shallow()
+    return _reported(ctx, _with_settings(ctx, _api_facts(ctx, pull, history=history, cut=cut)))
 
 
 def ignore_scope(ctx: RunContext[ReviewOptions], pull: PullRequest | None) -> Exemptions:
@@ -266,6 +275,7 @@ def _local_facts(
     head: str,
     *,
     history: bool,
+    deepened: bool = False,
 ) -> ReviewFacts:
 
     head_sha = repo.resolve(head, "head")
@@ -273,7 +283,7 @@ def _local_facts(
     diff = repo.diff(base, head_sha)
     plan = _plan(ctx, pull, head_sha, history)
     start = _incremental_start(ctx, repo, plan, pull)
-    level, reasons = local_risk(ctx, repo, merge_base, head_sha, diff)
+    level, reasons = local_risk(ctx, repo, merge_base, head_sha, diff, deepened=deepened)
     return ReviewFacts(
         diff=diff,
         review_diff=repo.diff(start, head_sha, three_dot=False) if start else diff,
@@ -308,18 +318,43 @@ def _incremental_start(
 
 
 def local_risk(
-    ctx: RunContext[ReviewOptions], repo: GitCheckout, merge_base: str, head: str, diff: Diff
+    ctx: RunContext[ReviewOptions],
+    repo: GitCheckout,
+    merge_base: str,
+    head: str,
+    diff: Diff,
+    *,
+    deepened: bool = False,
 ) -> tuple[str, list[str]]:
-    """deploy-gate's assessment of the same commits (history included), from ``diff`` (the
-    same range, read once: git is not asked for it again)."""
+    """deploy-gate's risk of the same commits: the one scorer
+    (:func:`~cicd_agent.risk.fit.assess_risk`) on the same change, history, identity and
+    clone, from ``diff`` (the same range, read once: git is not asked for it again)."""
 
+    at_hand = diff_at_hand(diff)
+    notes: list[str] = []
     try:
-        _, _, assessment = assess_range(repo.root, head, merge_base, at_hand=diff_at_hand(diff))
+        change = read_change_set(repo.git, head, merge_base, files=at_hand.files)
+        history = read_history(repo.git, change)
+        assessment = assess_risk(
+            repo.git,
+            change,
+            history,
+            default_cache_dir(ctx.environ),
+            identity=pull_author(
+                ctx.github.author_of_change if ctx.github else None, change, ctx.note
+            ),
+            deepened=deepened,
+            notes=notes,
+            progress=ctx.progress,
+            text=at_hand.text,
+        )
     except UsageError as exc:
         ctx.note(
             f"The change history could not be read ({exc.message}); risk is from the files alone."
         )
         return files_risk(diff)
+    for note in notes:
+        ctx.note(note)
     return assessment.risk_level.value, [r.message for r in assessment.reasons[:RISK_REASONS]]
 
 
@@ -330,10 +365,12 @@ def diff_at_hand(diff: Diff) -> DiffAtHand:
     return DiffAtHand(tuple(_changed_file(f) for f in diff.files), diff.patch_text)
 
 
-def files_risk(diff: Diff) -> tuple[str, list[str]]:
-    """deploy-gate's assessment from the changed files alone (when no history is at hand)."""
+def files_risk(diff: Diff, *, cut: bool = False) -> tuple[str, list[str]]:
+    """The priors and floors from the changed files alone (when no history is at hand);
+    ``cut``: the checkout is shallow and could not be deepened, so the shallow floor says
+    "shallow clone: set `fetch-depth: 0`" as deploy-gate's does."""
 
-    assessment = assess_change([_changed_file(f) for f in diff.files])
+    assessment = assess_change([_changed_file(f) for f in diff.files], shallow=cut)
     return assessment.risk_level.value, [r.message for r in assessment.reasons[:RISK_REASONS]]
 
 
@@ -352,10 +389,12 @@ def _changed_file(changed: FileDiff) -> ChangedFile:
     )
 
 
-def _api_facts(ctx: RunContext[ReviewOptions], pull: PullRequest, *, history: bool) -> ReviewFacts:
+def _api_facts(
+    ctx: RunContext[ReviewOptions], pull: PullRequest, *, history: bool, cut: bool = False
+) -> ReviewFacts:
     assert ctx.github is not None
     diff = api_diff(ctx.github, pull.number, base=pull.base.sha, head=pull.head.sha)
-    level, reasons = files_risk(diff)
+    level, reasons = files_risk(diff, cut=cut)
     return ReviewFacts(
         diff=diff,
         review_diff=diff,

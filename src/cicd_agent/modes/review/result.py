@@ -221,9 +221,8 @@ class ReviewResult(ModeResult):
             lines += ["<details><summary>Why this risk level</summary>", ""]
             lines += [f"- {reason}" for reason in self.risk_reasons] + [
                 "",
-                "This level comes from the diff and its rules alone; deploy-gate also ranks the "
-                "change against the repository's history, and says so when it rates it "
-                "differently.",
+                "deploy-gate gives the same change this same level (one scorer: the change "
+                "ranked against the repository's own history).",
                 "",
                 "</details>",
                 "",
