@@ -16,7 +16,6 @@ import pytest
 
 from cicd_agent.github.trust import Trust
 from cicd_agent.modes.analyse_failure import collect
-from cicd_agent.modes.analyse_failure.facts import RunTarget
 from cicd_agent.verify.contract import NOT_PROOF
 from tests.harness import payloads
 from tests.helpers.cli import run_cli
@@ -86,21 +85,26 @@ class FixState:
         return [json.loads(r.body) for r in self.proxy.calls(method, path)]
 
 
-def _writer(target: RunTarget | None) -> Trust:
-    """GitHub's answer as the trust reader will give it: the pull request's author can push."""
-    return Trust(is_fork=bool(target and target.from_fork), author="octocat", author_can_push=True)
+def author_may(github_api: Any, permission: str) -> None:
+    """GitHub's answer to what the pull request's author (any login) may do here."""
+    github_api.proxy.script(
+        "GET",
+        rf"{REPO}/collaborators/[^/]+/permission",
+        edit=lambda answer: {**answer, "permission": permission},
+    )
 
 
 @pytest.fixture
-def fix(github_api: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FixState:
-    """The run, its pull request's author a writer (the publishing paths need proof)."""
-    monkeypatch.setattr(collect, "code_trust", _writer)
+def fix(github_api: Any, tmp_path: Path) -> FixState:
+    """The run, its pull request's author a writer, as GitHub answers (publishing needs proof)."""
+    author_may(github_api, "write")
     return FixState(github_api, tmp_path)
 
 
 @pytest.fixture
 def unproven(github_api: Any, tmp_path: Path) -> FixState:
-    """The same run as the event alone tells it: a pull request whose author nobody vouched for."""
+    """The same run, its pull request's author one who cannot push, as GitHub answers."""
+    author_may(github_api, "read")
     return FixState(github_api, tmp_path)
 
 
@@ -196,7 +200,7 @@ def test_a_fork_whose_code_is_proof_gets_the_suggestion_only(
     fix: FixState, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A fork never gets a branch of ours, even were its code proof (a rule of publishing)."""
-    monkeypatch.setattr(collect, "code_trust", lambda _target: Trust.pushed())
+    monkeypatch.setattr(collect, "code_trust", lambda _target, _read=None: Trust.pushed())
     code, outputs, summary = fix.run("--fix", "pr", fork=True)
 
     assert code == 0 and outputs["fix_status"] == "verified"

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cicd_agent.github.trust import Trust
 from cicd_agent.modes.analyse_failure.logs import BaselineIndex
 from cicd_agent.modes.analyse_failure.logs.reader import JobScan
 
 if TYPE_CHECKING:
     from cicd_agent.github.run_history import History
+    from cicd_agent.github.trust import Trust
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
 
 
@@ -54,6 +54,8 @@ def code_trust(target: RunTarget | None, read: Callable[[int], Trust] | None = N
     branch of the repository with no pull request (the default branch, a push) could only be
     put there by someone who can push. A local run (no event) judges the operator's own
     checkout."""
+    from cicd_agent.github.trust import Trust  # the SDK behind it: only where a run asks
+
     if target is None:
         return Trust.pushed()
     if target.from_fork:
