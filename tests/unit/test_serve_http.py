@@ -205,6 +205,43 @@ def test_connections_past_the_total_bound_from_the_busiest_peers_are_closed() ->
         assert _answered(base).status_code == 200
 
 
+def test_a_caller_that_never_reads_its_answers_is_hung_up_on() -> None:
+    """ATTACK: a connection pipelines thousands of requests and never reads an answer. Once
+    the kernel's buffers are full the server waits to write the next answer with the request
+    already in (no deadline then), so the connection would be held for ever, and a few such
+    per peer fill the server with places nothing can take back. A caller must read its answers
+    within the request deadline too."""
+    stop = threading.Event()
+
+    def stuff(sock: socket.socket) -> None:
+        sock.settimeout(1)
+        while not stop.is_set():
+            try:
+                sock.sendall(HEALTHZ * 256)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    limits = Limits(request_seconds=2.0, per_peer=1)
+    with (
+        serving(offline_judge([]), limits, send_buffer=4096) as base,
+        ThreadPoolExecutor(1) as pool,
+    ):
+        deaf = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        deaf.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        deaf.bind((SLOW, 0))
+        host, port = base.removeprefix("http://").split(":")
+        deaf.connect((host, int(port)))
+        try:
+            pool.submit(stuff, deaf)
+            time.sleep(1)
+            assert _answered(base, source=SLOW).status_code == 200
+        finally:
+            stop.set()
+            deaf.close()
+
+
 def test_a_peer_is_an_ipv4_address_or_an_ipv6_64() -> None:
     """ATTACK: one host routed an IPv6 /64 opens each connection from a fresh address, or the
     same IPv4 host arrives IPv4-mapped on a dual-stack socket: each is still one peer."""

@@ -5,7 +5,10 @@ bounds a service anyone in the cluster can reach needs and uvicorn leaves out.
   keep-alive timer restarts on every byte), so a caller trickling a header line every few
   seconds would hold a connection for ever. Here each connection must deliver a complete
   request, head and body, within ``request_seconds`` of opening (or of its last answer) or it
-  is closed; a request once in is never cut while it is judged.
+  is closed; a request once in is never cut while it is judged. A caller that stops reading
+  its answers (pipelining requests until the buffers are full) gets the same deadline to read
+  again: else the server would wait on it for ever with the request in. Closing at a deadline
+  aborts, since a close first waits to flush what the caller will never read.
 - Connections per peer, and in all: a flood from the canary pod cannot take the places the
   rollout controller needs. A peer is an IPv4 address (an IPv4-mapped IPv6 one is that address)
   or an IPv6 /64, the least one host is routed. When every place is taken, a newcomer whose peer
@@ -152,6 +155,15 @@ def protocol(limits: Limits) -> type[asyncio.Protocol]:
 
         def data_received(self, data: bytes) -> None:
             super().data_received(data)
+            if self._request_in() and not self.flow.write_paused:
+                self._disarm()
+
+        def pause_writing(self) -> None:
+            super().pause_writing()
+            self._arm()  # its caller does not read: it has the deadline to start reading again
+
+        def resume_writing(self) -> None:
+            super().resume_writing()
             if self._request_in():
                 self._disarm()
 
@@ -179,7 +191,7 @@ def protocol(limits: Limits) -> type[asyncio.Protocol]:
 
         def _arm(self) -> None:
             self._disarm()
-            self._deadline = self.loop.call_later(limits.request_seconds, self.transport.close)
+            self._deadline = self.loop.call_later(limits.request_seconds, self.transport.abort)
 
         def _disarm(self) -> None:
             if self._deadline is not None:
@@ -196,7 +208,7 @@ def protocol(limits: Limits) -> type[asyncio.Protocol]:
         if waiting is None:
             return False
         waiting._disarm()
-        waiting.transport.close()
+        waiting.transport.abort()
         return True
 
     return Bounded
