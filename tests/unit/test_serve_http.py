@@ -242,6 +242,16 @@ def test_a_caller_that_never_reads_its_answers_is_hung_up_on() -> None:
             deaf.close()
 
 
+@pytest.mark.parametrize("body", [b"[" * 60_000, b'{"metadata":' * 5_000 + b"1"])
+def test_a_body_nested_past_the_parsers_depth_is_refused_without_the_token(body: bytes) -> None:
+    """ATTACK: a Flagger hook's body is read before the token (the token may be in its
+    metadata), so anyone can send one. Nested deeper than the JSON parser recurses, it raised
+    out of the handler: a 500 and a traceback in the log per request, not a refusal."""
+    with serving(offline_judge([])) as base:
+        answer = requests.post(f"{base}/flagger/rollback", data=body, timeout=30)
+    assert answer.status_code == 401
+
+
 def test_a_peer_is_an_ipv4_address_or_an_ipv6_64() -> None:
     """ATTACK: one host routed an IPv6 /64 opens each connection from a fresh address, or the
     same IPv4 host arrives IPv4-mapped on a dual-stack socket: each is still one peer."""

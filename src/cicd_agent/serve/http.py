@@ -63,10 +63,12 @@ class Request:
         return values[0] if values else None
 
     def json(self) -> object:
-        """The body as JSON (an empty body is ``{}``); ``None`` when it is not JSON."""
+        """The body as JSON (an empty body is ``{}``); ``None`` when it is not JSON, or nested
+        deeper than the parser recurses (anyone may send a body: it is read before the token,
+        which Flagger carries in it)."""
         try:
             return json.loads(self.body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
     def carries(self, token: str, metadata: object = None) -> bool:
