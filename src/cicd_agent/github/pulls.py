@@ -247,14 +247,25 @@ MAX_AUTHOR_COMMITS = 100
 
 
 def pull_holding(client: Connection, sha: str) -> int | None:
-    """The number of the pull request that holds ``sha`` (the first GitHub lists with an
-    author), or None."""
-    return client.read(
-        f"finding the pull request of {sha[:12]}",
-        lambda: next(
-            (p.number for p in client.repository.get_commit(sha).get_pulls() if p.user), None
-        ),
-    )
+    """The number of the pull request that brought ``sha`` here, or None: one merged into this
+    repository before any other, then one from this repository, then the first GitHub lists
+    with an author. Anyone can open a pull request, from a fork too, whose head is a commit
+    already merged (against another branch), and GitHub may list it first: its author is not
+    the one whose change this is."""
+
+    def find() -> int | None:
+        listed = [p for p in islice(client.repository.get_commit(sha).get_pulls(), 100) if p.user]
+        if not listed:
+            return None
+        here = client.repository.full_name
+
+        def rank(pull: PullRequest) -> tuple[bool, bool]:
+            own = pull.head.repo is not None and pull.head.repo.full_name == here
+            return pull.merged_at is None, not own
+
+        return min(listed, key=rank).number
+
+    return client.read(f"finding the pull request of {sha[:12]}", find)
 
 
 def landed_emails(client: Connection, login: str, base: str) -> tuple[str, ...]:
