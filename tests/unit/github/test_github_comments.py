@@ -122,3 +122,23 @@ def test_a_bot_comment_counts_as_ours_when_the_token_cannot_say_who_it_is(github
     outcome = upsert_issue_comment(connect(github_api.settings()), 7, "review", "new")
     assert outcome.status == "updated"
     assert outcome.requests[0].path.endswith("/issues/comments/77")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="with the workflow's GITHUB_TOKEN (or an app's) GitHub will not say who we are, so "
+    "every Bot's comment counts as ours; a bot that ends a comment with text a pull request "
+    "controls (release notes, quoted descriptions) can carry our marker and a forged ledger "
+    "(the head marked reviewed: no review is posted, and our edit of its comment fails). Fix: "
+    "take only github-actions[bot], or the login the workflow names for an app's token",
+)
+def test_another_bots_comment_with_our_marker_is_not_ours(github_api) -> None:
+    """ATTACK: another app's bot (here renovate[bot]) wrote a comment ending in our marker."""
+
+    def by_other_bot(comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        bot = {**comments[0]["user"], "login": "renovate[bot]", "type": "Bot"}
+        return [{**comments[0], "id": 78, "user": bot, "body": f"notes\n\n{marker('review')}"}]
+
+    github_api.proxy.fail("GET", r"/user", 403, "Resource not accessible by integration")
+    github_api.proxy.script("GET", LIST, edit=by_other_bot)
+    assert find_issue_comment(connect(github_api.settings()), 7, "review") is None
