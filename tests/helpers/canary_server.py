@@ -17,10 +17,16 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
 @contextmanager
-def serving(judge: Judge, limits: Limits | None = None) -> Iterator[str]:
-    """The server's base URL while it runs; stopped (and its port closed) afterwards."""
+def serving(
+    judge: Judge, limits: Limits | None = None, *, send_buffer: int | None = None
+) -> Iterator[str]:
+    """The server's base URL while it runs; stopped (and its port closed) afterwards.
+    ``send_buffer`` sets the kernel's send buffer of every accepted connection (small, so a
+    test fills it with little data)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if send_buffer is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
     sock.bind(("127.0.0.1", 0))
     running = server(routes(judge, TOKEN), "127.0.0.1", 0, limits or Limits())
     thread = threading.Thread(target=running.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -145,6 +145,18 @@ def test_the_client_has_no_public_raw_writer() -> None:
     assert raw == []
 
 
+def test_a_pull_body_is_built_only_from_githubs_answer() -> None:
+    """ATTACK: the pull request body the client writes back is "a typed value built from
+    GitHub's answer", but any caller could build one around a model's raw words
+    (``PullBody(1, model_text, section)``) and ``edit_pull_body`` would post them: mentions,
+    HTML, links. Only the read (``client.pull_body``) may make one."""
+    from cicd_agent.github.pulls import PullBody
+    from cicd_agent.runner.markdown import posted
+
+    with pytest.raises(TypeError, match="read from GitHub"):
+        PullBody(1, "@org/everyone <img src=https://evil.example/x>", posted("ours"))
+
+
 def test_every_writer_of_the_client_takes_only_typed_text() -> None:
     found = writers(_package())
     # the ones every mode relies on are among them (the search follows calls into modules)
@@ -206,7 +218,7 @@ from typing import Any
 from cicd_agent.github.checks import publish_check_run
 from cicd_agent.github.client import GitHubClient
 from cicd_agent.github.comments import upsert_issue_comment, upsert_thread_reply
-from cicd_agent.github.models import PullBody, ReviewComment
+from cicd_agent.github.models import ReviewComment
 from cicd_agent.github.pulls import create_draft_pull, create_review
 from cicd_agent.modes.review.describe import write_to_body
 from cicd_agent.notify import post_message, slack_text
@@ -223,7 +235,7 @@ def post(client: GitHubClient, runner: RunnerIO, model_text: str, anything: Any)
     upsert_thread_reply(client, 1, 2, "key", text)
     write_to_body(client, 1, text, [])
     create_draft_pull(client, base="main", head="fix", title=text, body=text)
-    PullBody(1, anything, text)
+    client.pull_body(1, text, [])
     runner.write_summary(text)
     post_message("https://hooks.example/x", SLACK)
     # every writer of the client, as the inspection finds them

@@ -22,7 +22,7 @@ import requests
 
 from cicd_agent import serve
 from cicd_agent.serve import Judge, run_in_process, server_token
-from cicd_agent.serve.http import Limits
+from cicd_agent.serve.http import Limits, peer_of
 from tests.harness.prometheus_server import PrometheusServer, free_port
 from tests.helpers.canary import PROMETHEUS_LOGIN, scenario_config
 from tests.helpers.canary_server import AUTH, TOKEN, connect, serving
@@ -166,17 +166,99 @@ def test_one_peer_cannot_take_every_connection() -> None:
         assert _answered(base, source=SLOW).status_code == 200
 
 
-def test_connections_past_the_total_bound_are_closed_and_the_server_recovers() -> None:
+def _served_at_once(sock: socket.socket) -> bool:
+    """Whether ``sock`` is answered 200 to :data:`HEALTHZ` on this very connection."""
+    try:
+        sock.sendall(HEALTHZ)
+        return sock.recv(1024).startswith(b"HTTP/1.1 200")
+    except ConnectionError:
+        return False
+
+
+def test_several_peers_together_cannot_keep_the_controller_out() -> None:
+    """ATTACK: a canary with several pods (here 127.0.0.3 to .6), each within its own bound,
+    together hold every place of the server with requests they never finish, and open a new
+    one as soon as one is closed. The rollout controller's new connection must still be served
+    (a waiting connection of the busiest peer makes room)."""
+    limits = Limits(request_seconds=60.0, connections=8, per_peer=2)
+    with serving(offline_judge([]), limits) as base, ExitStack() as held:
+        for n in (3, 4, 5, 6):
+            for _ in range(2):
+                held.enter_context(connect(base, f"127.0.0.{n}")).sendall(
+                    b"GET /healthz HTTP/1.1\r\n"
+                )
+        time.sleep(0.5)
+        with connect(base) as controller:
+            assert _served_at_once(controller)
+
+
+def test_connections_past_the_total_bound_from_the_busiest_peers_are_closed() -> None:
     with serving(offline_judge([]), Limits(request_seconds=60.0, connections=2)) as base:
         idle = [connect(base, f"127.0.0.{n}") for n in (3, 4)]
         for sock in idle:
             sock.sendall(b"GET /healthz HTTP/1.1\r\n")
         time.sleep(0.5)
-        with connect(base) as extra:
+        with connect(base, "127.0.0.3") as extra:
             assert _closed_unanswered(extra, HEALTHZ)
         for sock in idle:
             sock.close()
         assert _answered(base).status_code == 200
+
+
+def test_a_caller_that_never_reads_its_answers_is_hung_up_on() -> None:
+    """ATTACK: a connection pipelines thousands of requests and never reads an answer. Once
+    the kernel's buffers are full the server waits to write the next answer with the request
+    already in (no deadline then), so the connection would be held for ever, and a few such
+    per peer fill the server with places nothing can take back. A caller must read its answers
+    within the request deadline too."""
+    stop = threading.Event()
+
+    def stuff(sock: socket.socket) -> None:
+        sock.settimeout(1)
+        while not stop.is_set():
+            try:
+                sock.sendall(HEALTHZ * 256)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    limits = Limits(request_seconds=2.0, per_peer=1)
+    with (
+        serving(offline_judge([]), limits, send_buffer=4096) as base,
+        ThreadPoolExecutor(1) as pool,
+    ):
+        deaf = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        deaf.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        deaf.bind((SLOW, 0))
+        host, port = base.removeprefix("http://").split(":")
+        deaf.connect((host, int(port)))
+        try:
+            pool.submit(stuff, deaf)
+            time.sleep(1)
+            assert _answered(base, source=SLOW).status_code == 200
+        finally:
+            stop.set()
+            deaf.close()
+
+
+@pytest.mark.parametrize("body", [b"[" * 60_000, b'{"metadata":' * 5_000 + b"1"])
+def test_a_body_nested_past_the_parsers_depth_is_refused_without_the_token(body: bytes) -> None:
+    """ATTACK: a Flagger hook's body is read before the token (the token may be in its
+    metadata), so anyone can send one. Nested deeper than the JSON parser recurses, it raised
+    out of the handler: a 500 and a traceback in the log per request, not a refusal."""
+    with serving(offline_judge([])) as base:
+        answer = requests.post(f"{base}/flagger/rollback", data=body, timeout=30)
+    assert answer.status_code == 401
+
+
+def test_a_peer_is_an_ipv4_address_or_an_ipv6_64() -> None:
+    """ATTACK: one host routed an IPv6 /64 opens each connection from a fresh address, or the
+    same IPv4 host arrives IPv4-mapped on a dual-stack socket: each is still one peer."""
+    assert peer_of("2001:db8:1:2::1") == peer_of("2001:db8:1:2:ffff:1:2:3")
+    assert peer_of("2001:db8:1:2::1") != peer_of("2001:db8:1:3::1")
+    assert peer_of("::ffff:10.0.0.7") == peer_of("10.0.0.7") == "10.0.0.7"
+    assert peer_of("fe80::1%eth0") == peer_of("fe80::2")
 
 
 def test_an_unauthenticated_flood_of_release_keys_blocks_no_rollout(

@@ -8,7 +8,7 @@ raise ``GitHubError``; writes never raise for lack of permission: they return a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -26,13 +26,13 @@ from cicd_agent.github.models import (
     ChangedFile,
     FileChange,
     JobInfo,
-    PullBody,
     PullRequestInfo,
     ReviewComment,
     SentRequest,
     WorkflowRunInfo,
     WriteOutcome,
 )
+from cicd_agent.github.pulls import PullBody
 from cicd_agent.github.retry import build_retry
 from cicd_agent.github.run_history import HistoryReader, Readers
 from cicd_agent.github.settings import GitHubSettings, check_api_url
@@ -324,6 +324,11 @@ class GitHubClient:
             lambda: pulls.create_draft_pull(self, base=base, head=head, title=title, body=body),
         )
         return None if made is None else str(made.html_url)
+
+    def pull_body(self, number: int, section: Neutral, placed: Collection[str]) -> PullBody:
+        """The pull request's body as GitHub answers now, with ``section`` to place in it: the
+        only value :meth:`edit_pull_body` writes."""
+        return pulls.read_body(self, number, section, placed)
 
     def edit_pull_body(self, body: PullBody) -> WriteOutcome:
         """Write ``body`` (GitHub's answer with our neutral section placed) as the pull

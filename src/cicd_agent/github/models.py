@@ -6,12 +6,11 @@ read results without paying for (or depending on) the client library.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from cicd_agent.analysis.pr_body import Placed, place
 from cicd_agent.runner.runner_io import Annotation as RunnerAnnotation
 
 if TYPE_CHECKING:
@@ -83,23 +82,6 @@ class FileChange(NamedTuple):
     path: str
     text: str | None
     mode: str
-
-
-@dataclass(frozen=True)
-class PullBody:
-    """Pull request ``number``'s description as we write it back: the body GitHub answered
-    (``answered``, read right before the edit: the author's text, kept as it is) with our
-    neutral ``section`` placed in it (:func:`cicd_agent.analysis.pr_body.place`: replacing the
-    one we placed before, whose digests ``placed`` holds, else appended)."""
-
-    number: int
-    answered: str
-    section: Neutral
-    placed: Collection[str] = ()
-
-    @property
-    def placing(self) -> Placed:
-        return place(self.answered, self.number, self.section, self.placed)
 
 
 @dataclass(frozen=True)

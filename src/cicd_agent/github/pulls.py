@@ -3,7 +3,8 @@ from a new branch made through the Git Data API."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import InitVar, dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
@@ -11,11 +12,11 @@ from github import GithubException, InputGitTreeElement
 from github.PullRequest import PullRequest
 from github.PullRequestReview import PullRequestReview
 
+from cicd_agent.analysis.pr_body import Placed, place
 from cicd_agent.github.limits import COMMENT_BODY_MAX, PULL_BODY_MAX, fit
 from cicd_agent.github.models import (
     ChangedFile,
     FileChange,
-    PullBody,
     PullRequestInfo,
     ReviewComment,
     ReviewDecision,
@@ -50,6 +51,42 @@ def _info(pull: PullRequest) -> PullRequestInfo:
         base_repo=pull.base.repo.full_name,
         labels=tuple(label.name for label in pull.labels),
     )
+
+
+_ANSWERED = object()
+"""Only :func:`read_body` makes a :class:`PullBody`: its constructor asks for this object."""
+
+
+@dataclass(frozen=True)
+class PullBody:
+    """Pull request ``number``'s description as we write it back: the body GitHub answered
+    (``answered``, read right before the edit: the author's text, kept as it is) with our
+    neutral ``section`` placed in it (:func:`cicd_agent.analysis.pr_body.place`: replacing the
+    one we placed before, whose digests ``placed`` holds, else appended). Only
+    :func:`read_body` builds one, so the text around our section is GitHub's answer and never
+    a caller's string (a model's words passed as ``answered`` would be posted raw)."""
+
+    number: int
+    answered: str
+    section: Neutral
+    placed: Collection[str] = ()
+    issuer: InitVar[object] = None
+
+    def __post_init__(self, issuer: object) -> None:
+        if issuer is not _ANSWERED:
+            raise TypeError("a PullBody is read from GitHub by cicd_agent.github.pulls.read_body")
+
+    @property
+    def placing(self) -> Placed:
+        return place(self.answered, self.number, self.section, self.placed)
+
+
+def read_body(
+    client: Connection, number: int, section: Neutral, placed: Collection[str]
+) -> PullBody:
+    """Pull request ``number``'s body as GitHub answers now, with ``section`` to place in it."""
+    answered = get_pull_request(client, number).body
+    return PullBody(number, answered, section, tuple(placed), issuer=_ANSWERED)
 
 
 def get_pull_request(client: Connection, number: int) -> PullRequestInfo:
@@ -210,14 +247,25 @@ MAX_AUTHOR_COMMITS = 100
 
 
 def pull_holding(client: Connection, sha: str) -> int | None:
-    """The number of the pull request that holds ``sha`` (the first GitHub lists with an
-    author), or None."""
-    return client.read(
-        f"finding the pull request of {sha[:12]}",
-        lambda: next(
-            (p.number for p in client.repository.get_commit(sha).get_pulls() if p.user), None
-        ),
-    )
+    """The number of the pull request that brought ``sha`` here, or None: one merged into this
+    repository before any other, then one from this repository, then the first GitHub lists
+    with an author. Anyone can open a pull request, from a fork too, whose head is a commit
+    already merged (against another branch), and GitHub may list it first: its author is not
+    the one whose change this is."""
+
+    def find() -> int | None:
+        listed = [p for p in islice(client.repository.get_commit(sha).get_pulls(), 100) if p.user]
+        if not listed:
+            return None
+        here = client.repository.full_name
+
+        def rank(pull: PullRequest) -> tuple[bool, bool]:
+            own = pull.head.repo is not None and pull.head.repo.full_name == here
+            return pull.merged_at is None, not own
+
+        return min(listed, key=rank).number
+
+    return client.read(f"finding the pull request of {sha[:12]}", find)
 
 
 def landed_emails(client: Connection, login: str, base: str) -> tuple[str, ...]:

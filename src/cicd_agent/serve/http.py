@@ -5,10 +5,17 @@ bounds a service anyone in the cluster can reach needs and uvicorn leaves out.
   keep-alive timer restarts on every byte), so a caller trickling a header line every few
   seconds would hold a connection for ever. Here each connection must deliver a complete
   request, head and body, within ``request_seconds`` of opening (or of its last answer) or it
-  is closed; a request once in is never cut while it is judged.
-- Connections per peer address, and in all: a flood from the canary pod cannot take the places
-  the rollout controller needs. On an event loop an idle connection costs a few KiB, not a
-  thread, so the bounds can be generous.
+  is closed; a request once in is never cut while it is judged. A caller that stops reading
+  its answers (pipelining requests until the buffers are full) gets the same deadline to read
+  again: else the server would wait on it for ever with the request in. Closing at a deadline
+  aborts, since a close first waits to flush what the caller will never read.
+- Connections per peer, and in all: a flood from the canary pod cannot take the places the
+  rollout controller needs. A peer is an IPv4 address (an IPv4-mapped IPv6 one is that address)
+  or an IPv6 /64, the least one host is routed. When every place is taken, a newcomer whose peer
+  holds fewer connections than the busiest one takes the place of one of the busiest peer's
+  connections that is only waiting for a request: several canary pods together can fill the
+  server, never keep the controller out. On an event loop an idle connection costs a few KiB,
+  not a thread, so the bounds can be generous.
 
 Bodies are read to at most :data:`MAX_BODY` bytes; the handler sees a whole :class:`Request`.
 """
@@ -16,8 +23,9 @@ Bodies are read to at most :data:`MAX_BODY` bytes; the handler sees a whole :cla
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from hmac import compare_digest
@@ -55,10 +63,12 @@ class Request:
         return values[0] if values else None
 
     def json(self) -> object:
-        """The body as JSON (an empty body is ``{}``); ``None`` when it is not JSON."""
+        """The body as JSON (an empty body is ``{}``); ``None`` when it is not JSON, or nested
+        deeper than the parser recurses (anyone may send a body: it is read before the token,
+        which Flagger carries in it)."""
         try:
             return json.loads(self.body or b"{}")
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
 
     def carries(self, token: str, metadata: object = None) -> bool:
@@ -106,12 +116,27 @@ def asgi(handler: Handler) -> Callable[[dict[str, Any], Receive, Send], Awaitabl
     return app
 
 
+def peer_of(address: str) -> str:
+    """The peer a connection from ``address`` counts against: an IPv4 address (also when it
+    arrives IPv4-mapped on a dual-stack socket), or the IPv6 /64 it lies in, since one host
+    may be routed a whole /64 and pick a fresh address for each connection."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
 def protocol(limits: Limits) -> type[asyncio.Protocol]:
     """uvicorn's h11 protocol with the request deadline and the connection bounds."""
     import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    peers: Counter[str] = Counter()
+    peers: defaultdict[str, set[Bounded]] = defaultdict(set)
 
     class Bounded(H11Protocol):
         _deadline: asyncio.TimerHandle | None = None
@@ -119,16 +144,28 @@ def protocol(limits: Limits) -> type[asyncio.Protocol]:
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            peer = self.client[0] if self.client else ""
-            if len(self.connections) > limits.connections or peers[peer] >= limits.per_peer:
+            peer = peer_of(self.client[0] if self.client else "")
+            mine = len(peers.get(peer, ()))
+            if mine >= limits.per_peer or (
+                len(self.connections) > limits.connections and not _make_room(mine)
+            ):
                 transport.close()
                 return
             self._peer = peer
-            peers[peer] += 1
+            peers[peer].add(self)
             self._arm()
 
         def data_received(self, data: bytes) -> None:
             super().data_received(data)
+            if self._request_in() and not self.flow.write_paused:
+                self._disarm()
+
+        def pause_writing(self) -> None:
+            super().pause_writing()
+            self._arm()  # its caller does not read: it has the deadline to start reading again
+
+        def resume_writing(self) -> None:
+            super().resume_writing()
             if self._request_in():
                 self._disarm()
 
@@ -141,22 +178,40 @@ def protocol(limits: Limits) -> type[asyncio.Protocol]:
             super().connection_lost(exc)
             self._disarm()
             if self._peer is not None:
-                peers[self._peer] -= 1
+                peers[self._peer].discard(self)
                 if not peers[self._peer]:
                     del peers[self._peer]
                 self._peer = None
+
+        @property
+        def waiting(self) -> bool:
+            """Only waiting for a request to arrive (nothing of it is being judged)."""
+            return self._deadline is not None and not self.transport.is_closing()
 
         def _request_in(self) -> bool:
             return self.conn.their_state in (h11.DONE, h11.MUST_CLOSE)
 
         def _arm(self) -> None:
             self._disarm()
-            self._deadline = self.loop.call_later(limits.request_seconds, self.transport.close)
+            self._deadline = self.loop.call_later(limits.request_seconds, self.transport.abort)
 
         def _disarm(self) -> None:
             if self._deadline is not None:
                 self._deadline.cancel()
                 self._deadline = None
+
+    def _make_room(mine: int) -> bool:
+        """Close a waiting connection of the busiest peer for a newcomer whose peer holds
+        ``mine``, fewer than that peer; False when there is none to close."""
+        busiest = max(peers.values(), key=len, default=set())
+        if len(busiest) <= mine:
+            return False
+        waiting = next((held for held in busiest if held.waiting), None)
+        if waiting is None:
+            return False
+        waiting._disarm()
+        waiting.transport.abort()
+        return True
 
     return Bounded
 

@@ -9,8 +9,11 @@ inert; without a model the reply says what the deterministic review knows.
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any, cast
+
+import pytest
 
 from cicd_agent.github.models import PullRequestInfo
 from cicd_agent.job.events import Comment, User
@@ -71,6 +74,25 @@ def test_gen_tests_is_not_run_when_the_head_moved_after_the_comment() -> None:
     assert result.status == "answered"
     assert result.reply.startswith(f"The head moved from `{OTHER[:12]}` to `{HEAD[:12]}`")
     assert "no test was run" in result.reply
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a conversation comment (issue_comment) names no head commit, and GitHub's API gives "
+    "no time a head was pushed: a fork's author who pushes right after a writer's "
+    "`/cicd-agent gen-tests` has code the writer never saw run (in the sandbox, never called "
+    "verified). Fix: run a fork's gen-tests only at a head the writer named "
+    "(`/cicd-agent gen-tests <sha>`), or at a line comment's head",
+)
+def test_gen_tests_from_a_conversation_comment_on_a_fork_runs_only_at_a_head_the_writer_saw() -> (
+    None
+):
+    """ATTACK: the writer comments on the fork's head A; the fork pushes B before the job reads
+    the pull request. Nothing in a conversation comment says it was A."""
+    facts = _facts("gen-tests")  # issue_comment: no head in the event
+    fork = replace(facts, pull=replace(_pull(), head_repo="mallory/shop"))
+    result = _decide(CommandVerdict(fork))
+    assert result.status != "ran"
 
 
 def test_gen_tests_is_not_run_on_a_checkout_of_another_commit() -> None:

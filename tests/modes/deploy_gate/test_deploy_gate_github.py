@@ -217,3 +217,38 @@ def test_without_github_the_git_author_text_is_named_unverified(
     )  # fmt: skip
     assert done.code == 0
     assert "| author identity | git's author text, not verified |" in done.summary
+
+
+def _pull(number: int, login: str, head_repo: str, merged: bool) -> Any:
+    def edit(pull: Any) -> Any:
+        listed = pull if isinstance(pull, dict) else pull[0]
+        head = {**listed["head"], "repo": {**listed["head"]["repo"], "full_name": head_repo}}
+        return {
+            **listed, "number": number, "user": {**listed["user"], "login": login},
+            "head": head, "merged_at": "2026-11-17T08:00:00Z" if merged else None,
+            "state": "closed" if merged else "open",
+        }  # fmt: skip
+
+    return edit
+
+
+def test_a_fork_pull_request_holding_the_merged_commit_is_not_the_identity(
+    tmp_path: Path, github_api: Any, project: GitRepoBuilder
+) -> None:
+    """ATTACK: a newcomer's change was merged (pull request #2). Anyone, a contributor with
+    landed commits included, can open a fork pull request (#1) whose head is that very commit
+    (against another branch); GitHub lists it for the commit too, and first. The identity is
+    the author of the pull request that was merged here, so the newcomer floor stands."""
+    base, head = change(project)
+    fork = _pull(1, "mallory", "mallory/Hello-World", merged=False)
+    merged = _pull(2, "newcomer", "octocat/Hello-World", merged=True)
+    github_api.proxy.script(
+        "GET", rf"/repos/octocat/Hello-World/commits/{head}/pulls",
+        edit=lambda listing: [fork(listing), merged(listing)],
+    )  # fmt: skip
+    github_api.proxy.script("GET", r"/repos/octocat/Hello-World/pulls/1$", edit=fork)
+    github_api.proxy.script("GET", r"/repos/octocat/Hello-World/pulls/2$", edit=merged)
+    github_api.proxy.script("GET", COMMITS, edit=landed())
+    code, _, summary = run(tmp_path, github_api, project, "--base", base, "--head", head)
+    assert code == 0
+    assert "| author identity | pull request author newcomer (GitHub) |" in summary

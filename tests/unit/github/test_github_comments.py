@@ -110,15 +110,37 @@ def test_a_marker_pasted_into_someone_elses_comment_is_neither_edited_nor_truste
     assert github_api.proxy.calls("PATCH", EDIT) == []
 
 
-def test_a_bot_comment_counts_as_ours_when_the_token_cannot_say_who_it_is(github_api) -> None:
-    """The workflow's GITHUB_TOKEN gets 403 from GET /user; then a bot's comment is ours."""
+def _a_bot_wrote(github_api: Any, login: str, comment_id: int) -> None:
+    """The token cannot say who it is (GET /user is 403), and bot ``login`` wrote the only
+    comment, ending in our marker."""
 
     def by_bot(comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        bot = {**comments[0]["user"], "login": "github-actions[bot]", "type": "Bot"}
-        return [{**comments[0], "id": 77, "user": bot, "body": f"old\n\n{marker('review')}"}]
+        bot = {**comments[0]["user"], "login": login, "type": "Bot"}
+        body = f"old\n\n{marker('review')}"
+        return [{**comments[0], "id": comment_id, "user": bot, "body": body}]
 
     github_api.proxy.fail("GET", r"/user", 403, "Resource not accessible by integration")
     github_api.proxy.script("GET", LIST, edit=by_bot)
+
+
+def test_a_bot_comment_counts_as_ours_when_the_token_cannot_say_who_it_is(github_api) -> None:
+    """The workflow's GITHUB_TOKEN gets 403 from GET /user; then a bot's comment is ours."""
+
+    _a_bot_wrote(github_api, "github-actions[bot]", 77)
     outcome = upsert_issue_comment(connect(github_api.settings()), 7, "review", "new")
     assert outcome.status == "updated"
     assert outcome.requests[0].path.endswith("/issues/comments/77")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="with the workflow's GITHUB_TOKEN (or an app's) GitHub will not say who we are, so "
+    "every Bot's comment counts as ours; a bot that ends a comment with text a pull request "
+    "controls (release notes, quoted descriptions) can carry our marker and a forged ledger "
+    "(the head marked reviewed: no review is posted, and our edit of its comment fails). Fix: "
+    "take only github-actions[bot], or the login the workflow names for an app's token",
+)
+def test_another_bots_comment_with_our_marker_is_not_ours(github_api) -> None:
+    """ATTACK: another app's bot (here renovate[bot]) wrote a comment ending in our marker."""
+    _a_bot_wrote(github_api, "renovate[bot]", 78)
+    assert find_issue_comment(connect(github_api.settings()), 7, "review") is None

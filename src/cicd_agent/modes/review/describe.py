@@ -30,7 +30,6 @@ from cicd_agent.analysis.description import GROUP_TITLES, ChangeFacts, describe_
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.pr_body import ModelText, render
 from cicd_agent.github.limits import PULL_BODY_MAX
-from cicd_agent.github.models import PullBody
 from cicd_agent.modes.review.ledger import Ledger, parse, strip
 from cicd_agent.modes.review.prompt import DescriptionAnswer
 from cicd_agent.modes.review.result import SUMMARY_KEY
@@ -189,7 +188,7 @@ def write_to_body(
     """Put ``markdown`` (neutral text) into the pull request's body: replace the section we
     placed before (``placed``: digests from our ledger), else append it. The body is read again right before
     the edit, so an edit the author made while we worked is kept."""
-    body = PullBody(number, client.get_pull_request(number).body, markdown, tuple(placed))
+    body = client.pull_body(number, markdown, placed)
     new = body.placing
     if len(new.body) > PULL_BODY_MAX:
         return DescribeOutcome(markdown, "none", "the body would pass GitHub's size limit")
