@@ -100,10 +100,11 @@ def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsF
 
 def code_is_proof(ctx: RunContext[GenTestsOptions]) -> bool:
     """Whether the code under test came from someone who can push: a push's or a local
-    checkout's is; a pull request's is what GitHub answers for it (``RunContext.trust``)."""
+    checkout's is; a pull request's is what GitHub answers for it (``RunContext.trust``). It
+    labels the tests the model writes, so with no model GitHub is not asked."""
     if not ctx.has_event or ctx.event.pull_request is None:
         return True
-    return ctx.trust.code_is_proof
+    return ctx.model is not None and ctx.trust.code_is_proof
 
 
 def _refs(
