@@ -10,24 +10,19 @@ apply to the failed commit. For each patch, in a fresh copy:
 2. ``git apply``, inside the sandbox (no repository around it, an empty ``HOME``: no
    configuration of the checkout's applies); it applies every hunk or none, so its failure is
    the check;
-3. the failing command (with the commands before it in the step, which ran before it in CI)
-   runs twice in the same copy: both runs must pass, and when the log names the failing tests
-   (or their files), pytest's report of each run must show them run and passed
-   (:mod:`.evidence`: an exit code alone is the word of the code under test); every run is
-   watched, so a pytest the log never named is judged the same way, and a run with no pytest
-   in it counts by its exit code only for a known linter or formatter; a patch that
-   changes the runner's part of ``pyproject.toml`` or ``setup.cfg`` is refused before any run
-   (:mod:`.runner_settings`);
+3. the failing command (after the step's commands before it) runs twice in the same copy:
+   both must pass, and where the log names the failing tests, pytest's report of each run must
+   show them run and passed (:mod:`.evidence`: an exit code is the word of the code under
+   test); a run with no pytest counts by its exit code only for a known linter or formatter; a
+   patch to the runner's part of ``pyproject.toml`` or ``setup.cfg`` is refused before any run;
 4. the step's other commands run with and without the patch (each after the failing command,
    in a copy at the same path): a patch under which they fail while they pass without it is a
    regression, refused.
 
-Before each patch's runs, the failing command runs without it, watched like them, with their
-environment, in a copy at their path: a failure that does not reproduce (a flaky test, a missing
-tool, a base that sees it is the baseline) verifies nothing, and says so.
+Before each patch's runs, the failing command runs without it, watched alike, at their path:
+a failure that does not reproduce (flaky, a tool missing) verifies nothing, and says so.
 
-Every command of the checkout runs through :class:`~cicd_agent.sandbox.Sandbox` (bubblewrap,
-no network, scrubbed environment, limits); outputs come back redacted.
+Every command runs in :class:`~cicd_agent.sandbox.Sandbox`; outputs come back redacted.
 """
 
 from __future__ import annotations
@@ -49,12 +44,7 @@ from cicd_agent.verify.contract import (
     failing_script,
     rest_script,
 )
-from cicd_agent.verify.evidence import (
-    REPORT_NAME,
-    missing_evidence,
-    pytest_addopts,
-    read_report,
-)
+from cicd_agent.verify.evidence import REPORT_NAME, missing_evidence, pytest_addopts, read_report
 from cicd_agent.verify.import_time import import_time_problem
 from cicd_agent.verify.known import tools_named
 from cicd_agent.verify.named_files import named_files
