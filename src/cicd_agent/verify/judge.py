@@ -65,8 +65,7 @@ from cicd_agent.verify.witnessed import (
 RUN_TIMEOUT = 300.0
 """One run of the failing command (seconds): the step's own command, as CI ran it."""
 BUDGET = 600.0
-"""Every run of one verifier together (seconds): the fix must not cost the analysis itself
-its run's deadline (``deadline-minutes``, 30 by default)."""
+"""Every run of one verifier together (seconds): the fix must not cost the run its deadline."""
 APPLY_TIMEOUT = 60.0
 OUTPUT_CHARS = 6_000
 """The tail of a run's output kept in a :class:`RunOutcome` (redacted)."""
