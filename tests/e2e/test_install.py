@@ -290,8 +290,9 @@ def test_the_install_cache_is_keyed_on_the_lock_the_uv_pin_and_the_extras(
         shutil.copy2(REPO_ROOT / name, tree / name)
     shutil.copytree(REPO_ROOT / "install", tree / "install")
     first = _cache_key(tree, tmp_path, "review")
-    assert _cache_key(tree, tmp_path, "gen-tests") == first
-    assert _cache_key(tree, tmp_path, "deploy-gate") != first
+    # review installs deploy-gate's extra (one risk scorer); gen-tests does not
+    assert _cache_key(tree, tmp_path, "deploy-gate") == first
+    assert _cache_key(tree, tmp_path, "gen-tests") != first
     (tree / "README.md").write_text("edited")
     assert _cache_key(tree, tmp_path, "review") == first
     (tree / "uv.lock").write_text((tree / "uv.lock").read_text() + "\n")

@@ -120,7 +120,7 @@ def test_each_segment_is_told_what_happened_to_it_and_the_patch_holds_the_accept
     assert result.stopped == "the token budget was spent"
     assert result.proof  # a local run judges the operator's own checkout
     assert "**Accepted tests** (verified: " in result.summary_body()
-    unproven = decide(ctx, dataclasses.replace(
+    unproven = decided(ctx, dataclasses.replace(
         verdict, facts=dataclasses.replace(verdict.facts, code_is_proof=False)
     ), opinion)  # fmt: skip
     body = unproven.summary_body()
