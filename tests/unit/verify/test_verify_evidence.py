@@ -78,6 +78,7 @@ def _verifier(
         redact=str,
         failing_tests=files,
         failed_tests=failed,
+        code_is_proof=True,  # the evidence is judged here, not whom the code came from
     )
 
 
