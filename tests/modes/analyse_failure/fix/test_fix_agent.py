@@ -52,7 +52,9 @@ def loop(
     redact = Redactor([GITHUB_TOKEN]).redact
     sandbox = Sandbox(project.root, {"PATH": os.environ["PATH"], "HOME": str(tmp_path / "home")})
     verifier = CountingVerifier(
-        SandboxVerifier(sandbox, project.failing, redact=redact, failing_tests=failing_tests)
+        SandboxVerifier(
+            sandbox, project.failing, redact=redact, failing_tests=failing_tests, code_is_proof=True
+        )
     )
     with sandbox, ModelClient(model_server.config(max_retries=0, **config)) as model:
         agent = FixAgent(
