@@ -56,7 +56,8 @@ def test_a_bad_fail_on_is_one_line_with_the_values_that_work(tmp_path: Path) -> 
                  "--audit-file", str(tmp_path / "audit.jsonl"))  # fmt: skip
     assert done.returncode == 2 and done.stdout == ""
     (line,) = done.stderr.splitlines()
-    assert line.endswith("not valid for deploy-gate --phase deploy; use one of: hold, low, medium, high, critical.")
+    works = "use one of: hold, low, medium, high, critical."
+    assert line.endswith(f"not valid for deploy-gate --phase deploy; {works}")
 
 
 def test_analyse_failure_does_not_offer_fail_on() -> None:
