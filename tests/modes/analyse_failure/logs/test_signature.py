@@ -11,9 +11,11 @@ import pytest
 
 from cicd_agent.analysis.logs.model import FailureType
 from cicd_agent.modes.analyse_failure.logs.signature import DECISIVE_WEIGHT, Signature, hit_of, sig
-from cicd_agent.modes.analyse_failure.logs.signatures import SIGNATURES
-from cicd_agent.modes.analyse_failure.logs.signatures_tools import TOOL_SIGNATURES
-from cicd_agent.modes.analyse_failure.logs.signatures_verdicts import VERDICT_SIGNATURES
+from cicd_agent.modes.analyse_failure.logs.signatures import (
+    SIGNATURES,
+    TOOL_SIGNATURES,
+    VERDICT_SIGNATURES,
+)
 
 EXAMPLES = [(s, example) for s in SIGNATURES for example in s.examples]
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from cicd_agent.analysis.logs.model import FailureGroup, FailureType
 from cicd_agent.modes.analyse_failure.logs.region import Finding
-from cicd_agent.modes.analyse_failure.logs.signatures_verdicts import VERDICT_SIGNATURES
+from cicd_agent.modes.analyse_failure.logs.signatures import VERDICT_SIGNATURES
 
 _NETWORK = next(s for s in VERDICT_SIGNATURES if s.name == "network.error").pattern
 HEADINGS = frozenset(

@@ -1,4 +1,4 @@
-"""What a signature is and what a match of one yields; the table is in ``signatures_*``.
+"""What a signature is and what a match of one yields; the table is ``signatures.toml``.
 
 A signature is one regex over a cleaned line, with the failure type it implies (or none: a
 generic line ranks but does not classify), a weight (how strongly it points at the root cause;

@@ -1,15 +1,12 @@
 """Signatures of the errors common CI tools and the runner print, and a fast matcher for them.
 
-Each signature is one regex over a cleaned line, with the failure type it implies (or none: a
-generic line ranks but does not classify), a weight (how strongly it points at the root cause;
-100 marks runner-level facts that decide the type whatever else failed), the context lines an
-excerpt should keep around it, and *needles*: literals, one of which every matching line
-contains. A 1 GB log is scanned at C speed: one Aho-Corasick pass over raw bytes looks for a
-few dozen ``SCAN_ANCHORS`` (fragments of the needles of errors that can sit far from a step's
-end) and only the lines holding one are decoded; on such a line only the signatures whose
-needle it holds are tried. Every line of a failed step's tail is tried against every signature,
-also those without needles (flake8-style ``path:1:2: F401`` lines), since that is where such
-lines end up.
+The table is data, ``signatures.toml`` beside this module (what a signature holds:
+``signature.py``). A 1 GB log is scanned at C speed: one Aho-Corasick pass over raw bytes
+looks for a few dozen ``SCAN_ANCHORS`` (fragments of the needles of errors that can sit far
+from a step's end) and only the lines holding one are decoded; on such a line only the
+signatures whose needle it holds are tried. Every line of a failed step's tail is tried
+against every signature, also those without needles (flake8-style ``path:1:2: F401`` lines),
+since that is where such lines end up.
 
 Order matters: a line takes the first signature that matches it, so specific shapes come before
 the general ones they would also match (a pip retry warning before a network error, a
@@ -18,17 +15,35 @@ the general ones they would also match (a pip retry warning before a network err
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import tomllib
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from typing import Any
 
 import ahocorasick_rs
 
+from cicd_agent.analysis.logs.model import FailureType
 from cicd_agent.modes.analyse_failure.logs.runner_format import MARKER_NEEDLES
 from cicd_agent.modes.analyse_failure.logs.signature import Signature, SignatureHit, hit_of
-from cicd_agent.modes.analyse_failure.logs.signatures_tools import TOOL_SIGNATURES
-from cicd_agent.modes.analyse_failure.logs.signatures_verdicts import VERDICT_SIGNATURES
+from cicd_agent.modes.analyse_failure.logs.signature import sig as _sig
 
 __all__ = ["SCAN_ANCHORS", "SIGNATURES", "Matcher", "Signature", "SignatureHit"]
 
+
+def _signature(raw: Mapping[str, Any], linters: str) -> Signature:
+    pattern = raw["pattern"] if isinstance(raw["pattern"], str) else "".join(raw["pattern"])
+    kind = None if raw["type"] == "none" else FailureType(raw["type"])
+    before, after = raw["context"]
+    pattern = pattern.replace("<golangci-linters>", linters)
+    return _sig(raw["name"], kind, raw["weight"], pattern, raw["needles"], *raw["examples"],
+               before=before, after=after)  # fmt: skip
+
+
+_TABLE = tomllib.loads(resources.files(__package__).joinpath("signatures.toml").read_text("utf-8"))
+VERDICT_SIGNATURES = tuple(_signature(r, _TABLE["golangci-linters"]) for r in _TABLE["verdicts"])
+"""The runner's verdicts first: the facts that decide a type whatever else failed."""
+TOOL_SIGNATURES = tuple(_signature(r, _TABLE["golangci-linters"]) for r in _TABLE["tools"])
+"""Then the tools' shapes, the generic ones last."""
 SIGNATURES: tuple[Signature, ...] = (*VERDICT_SIGNATURES, *TOOL_SIGNATURES)
 
 
