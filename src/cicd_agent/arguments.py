@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 
 from cicd_agent import __version__
-from cicd_agent.flags import Option, Parser, add_options, declared, options_of
+from cicd_agent.flags import Option, OptionGroup, Parser, add_options, declared, options_of
 from cicd_agent.modes import MODES
 
-__all__ = ["Option", "build_parser", "declared_options", "selected_mode"]
+__all__ = ["Option", "build_parser", "declared_groups", "declared_options", "selected_mode"]
 """Option is re-exported: the tools that read the declared options go through this module
 alone."""
 
@@ -38,8 +38,7 @@ def build_parser(selected: str | None) -> argparse.ArgumentParser:
     for name, entry in MODES.items():
         sub = subparsers.add_parser(name, help=entry.summary, description=entry.summary)
         if name == selected:
-            arguments = entry.arguments()
-            groups = declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS)
+            groups = declared_groups(name)
             add_options(sub, groups)
             parser.mode_prog = sub.prog
             parser.known_flags = ("-h", "--help", *(o.flag for o in options_of(groups)))
@@ -49,8 +48,13 @@ def build_parser(selected: str | None) -> argparse.ArgumentParser:
 def declared_options(mode: str) -> tuple[Option, ...]:
     """Every option ``mode`` takes, common ones first, as declared (for the settings schema and
     the documentation tables, which list them without parsing anything)."""
+    return tuple(options_of(declared_groups(mode)))
+
+
+def declared_groups(mode: str) -> tuple[OptionGroup, ...]:
+    """``mode``'s option groups, the common ones first: what its parser and its run read."""
     arguments = MODES[mode].arguments()
-    return tuple(options_of(declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS)))
+    return declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS)
 
 
 def selected_mode(argv: list[str]) -> str | None:

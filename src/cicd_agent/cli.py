@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from cicd_agent import arguments
-from cicd_agent.flags import declared
 from cicd_agent.job.options import TRUE_WORDS
 from cicd_agent.job.resolve import parse_flags, resolve_run
 from cicd_agent.modes import MODES, load_mode
@@ -67,9 +66,7 @@ def main(
                 return ExitCode.USAGE if argv else ExitCode.OK
             entry = MODES[mode_name]
             declarations = entry.arguments()
-            flags = parse_flags(
-                parser, argv, declared(declarations.FAIL_ON_CHOICES, declarations.OPTIONS)
-            )
+            flags = parse_flags(parser, argv, arguments.declared_groups(mode_name))
         except SystemExit as exit_request:  # --help and --version end the run successfully
             return int(exit_request.code or 0)
         run = resolve_run(mode_name, declarations, flags, environ)
@@ -174,13 +171,11 @@ def _fail(
     Outside a runner there are no outputs or summary to write: a terminal gets one line.
     The run's context is closed by now (or was never made), so the run's redactor is
     registered again for what this posts: the notes and the hint are shown too."""
-    from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
+    from cicd_agent.job.context import failure_redactor, failure_usage
 
-    redactor = ctx.redactor if ctx is not None else Redactor(known_secrets_from_env(environ))
-    with withheld(redactor.redact):
+    with withheld(failure_redactor(ctx, environ).redact):
         # Imported here: pydantic comes with them, and a usage error never needs it.
         from cicd_agent.job.result import json_cost, render_output, without_empty
-        from cicd_agent.model.usage import ModelUsageReport
 
         message, hint = redacted(str(error.message)), redacted(error.hint)
         if ctx is not None:
@@ -190,7 +185,7 @@ def _fail(
             outputs.update(mode.fail_closed_outputs)
         if mode is not None and ctx is not None:
             outputs.update(mode.failure_outputs(ctx))
-        usage = ctx.usage_report() if ctx is not None else ModelUsageReport()
+        usage = failure_usage(ctx)
         outputs["tokens_used"] = render_output(usage.tokens_used)
         outputs["cost_usd"] = f"{usage.cost_usd:.6f}"
         outputs["error"] = f"{message} {hint}".strip()

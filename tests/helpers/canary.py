@@ -10,7 +10,7 @@ from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
 from cicd_agent.modes.deploy_gate.canary.judge import CanaryVerdict
 from cicd_agent.modes.deploy_gate.canary.state import CanaryState
-from cicd_agent.prometheus import PrometheusClient
+from cicd_agent.modes.deploy_gate.prometheus import PrometheusClient
 
 PROMETHEUS_LOGIN = {
     "CICD_AGENT_INPUTS": json.dumps(

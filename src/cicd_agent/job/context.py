@@ -259,3 +259,14 @@ class RunContext(Generic[OptionsT_co]):
                 dry_run=self.options.dry_run,
             )
         )
+
+
+def failure_redactor(ctx: RunContext[object] | None, environ: Mapping[str, str]) -> Redactor:
+    """What the one exit path redacts with: the run's redactor, or (no run was made) one
+    knowing the secrets ``environ`` holds."""
+    return ctx.redactor if ctx is not None else Redactor(known_secrets_from_env(environ))
+
+
+def failure_usage(ctx: RunContext[object] | None) -> ModelUsageReport:
+    """The model usage the one exit path reports: the run's, or none when no run was made."""
+    return ctx.usage_report() if ctx is not None else ModelUsageReport()

@@ -18,7 +18,11 @@ import requests
 from cicd_agent.modes.deploy_gate.canary.collect import fetch_metric_samples
 from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
 from cicd_agent.modes.deploy_gate.canary.risk import apply_risk
-from cicd_agent.prometheus import PrometheusClient, PrometheusError, PrometheusQueryError
+from cicd_agent.modes.deploy_gate.prometheus import (
+    PrometheusClient,
+    PrometheusError,
+    PrometheusQueryError,
+)
 from cicd_agent.runner.errors import ExitCode, UsageError
 from tests.harness.prometheus_server import PrometheusServer, free_port
 from tests.helpers.canary import assess_canary, scenario_config

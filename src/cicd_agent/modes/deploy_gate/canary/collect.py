@@ -22,7 +22,7 @@ from cicd_agent.modes.deploy_gate.canary.config import (
 from cicd_agent.modes.deploy_gate.canary.metric import RateCounts
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 from cicd_agent.modes.deploy_gate.canary.state import CanaryState
-from cicd_agent.prometheus import PrometheusClient, PrometheusError, Series
+from cicd_agent.modes.deploy_gate.prometheus import PrometheusClient, PrometheusError, Series
 
 
 @dataclass(frozen=True)
