@@ -1,4 +1,5 @@
-"""Model names: one lookup rule shared by the context-window table and the price table.
+"""Model names: one lookup rule shared by the context-window table and the price table, and
+the table itself (``data/models.json``: each model's published limits and prices).
 
 Providers and proxies spell the same model several ways: dated snapshots
 (``gpt-4o-2024-08-06``), router prefixes (``openai/gpt-5.4``), fine-tunes
@@ -8,9 +9,12 @@ budget and the bill would disagree about which model ran.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
-from typing import TypeVar
+from functools import cache
+from importlib import resources
+from typing import Any, TypeVar
 
 V = TypeVar("V")
 
@@ -20,6 +24,14 @@ _FINE_TUNE = re.compile(r"^ft:([^:]+)(?::.*)?$")
 # and reject a non-default temperature.
 _REASONING = re.compile(r"^(?:o\d|gpt-(?:[5-9]|\d{2,}))")
 _O200K = re.compile(r"^(?:gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4\.5|gpt-oss|o\d|gpt-(?:[5-9]|\d{2,}))")
+
+
+@cache
+def published() -> dict[str, dict[str, Any]]:
+    """Each model the shipped table knows, in its order: ``context``, ``max_output``, maybe
+    ``max_input``, and ``price`` (USD per 1M tokens in, out) where one is published."""
+    text = resources.files("cicd_agent").joinpath("data/models.json").read_text("utf-8")
+    return {name: entry for name, entry in json.loads(text).items() if name != "_about"}
 
 
 def normalise(model: str) -> str:

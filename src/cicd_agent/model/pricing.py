@@ -17,7 +17,7 @@ import json
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cicd_agent.model.names import lookup
+from cicd_agent.model.names import lookup, published
 from cicd_agent.runner.errors import UsageError
 
 
@@ -31,27 +31,9 @@ class Price(BaseModel):
 
 
 PRICES: dict[str, Price] = {
-    name: Price(input=inp, output=out)
-    for name, (inp, out) in {
-        "gpt-5.5": (5.00, 30.00),
-        "gpt-5.4": (2.50, 15.00),
-        "gpt-5.4-mini": (0.75, 4.50),
-        "gpt-5.4-nano": (0.20, 1.25),
-        "gpt-5.2": (1.75, 14.00),
-        "gpt-5.1": (1.25, 10.00),
-        "gpt-5": (1.25, 10.00),
-        "gpt-5-mini": (0.25, 2.00),
-        "gpt-5-nano": (0.05, 0.40),
-        "gpt-4.1": (2.00, 8.00),
-        "gpt-4.1-mini": (0.40, 1.60),
-        "gpt-4.1-nano": (0.10, 0.40),
-        "gpt-4o": (2.50, 10.00),
-        "gpt-4o-mini": (0.15, 0.60),
-        "o4-mini": (1.10, 4.40),
-        "o3": (2.00, 8.00),
-        "o3-mini": (1.10, 4.40),
-        "o1": (15.00, 60.00),
-    }.items()
+    name: Price(input=entry["price"][0], output=entry["price"][1])
+    for name, entry in published().items()
+    if "price" in entry
 }
 
 

@@ -17,7 +17,7 @@ import re
 import threading
 from typing import TYPE_CHECKING, NamedTuple
 
-from cicd_agent.model.names import encoding_name, lookup
+from cicd_agent.model.names import encoding_name, lookup, published
 from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
@@ -43,30 +43,11 @@ class ModelLimits(NamedTuple):
     max_input: int | None = None
 
 
-# Published context windows (OpenAI model pages, 2026). Prefix lookup covers dated snapshots.
 MODEL_LIMITS: dict[str, ModelLimits] = {
-    "gpt-5.5": ModelLimits(1_050_000, 128_000),
-    "gpt-5.4": ModelLimits(1_050_000, 128_000),
-    "gpt-5.4-mini": ModelLimits(400_000, 128_000),
-    "gpt-5.4-nano": ModelLimits(400_000, 128_000),
-    "gpt-5.2": ModelLimits(400_000, 128_000, 272_000),
-    "gpt-5.1": ModelLimits(400_000, 128_000, 272_000),
-    "gpt-5": ModelLimits(400_000, 128_000, 272_000),
-    "gpt-5-mini": ModelLimits(400_000, 128_000, 272_000),
-    "gpt-5-nano": ModelLimits(400_000, 128_000, 272_000),
-    "gpt-4.1": ModelLimits(1_047_576, 32_768),
-    "gpt-4.1-mini": ModelLimits(1_047_576, 32_768),
-    "gpt-4.1-nano": ModelLimits(1_047_576, 32_768),
-    "gpt-4o": ModelLimits(128_000, 16_384),
-    "gpt-4o-mini": ModelLimits(128_000, 16_384),
-    "o4-mini": ModelLimits(200_000, 100_000),
-    "o3": ModelLimits(200_000, 100_000),
-    "o3-mini": ModelLimits(200_000, 100_000),
-    "o1": ModelLimits(200_000, 100_000),
-    "gpt-4-turbo": ModelLimits(128_000, 4_096),
-    "gpt-4": ModelLimits(8_192, 8_192),
-    "gpt-3.5-turbo": ModelLimits(16_385, 4_096),
+    name: ModelLimits(entry["context"], entry["max_output"], entry.get("max_input"))
+    for name, entry in published().items()
 }
+"""Published context windows (OpenAI model pages, 2026). Prefix lookup covers dated snapshots."""
 
 
 def model_limits(model: str) -> ModelLimits | None:
