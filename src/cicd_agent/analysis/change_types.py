@@ -16,6 +16,7 @@ import re
 import tomllib
 from enum import StrEnum
 from functools import lru_cache
+from importlib import resources
 
 
 class ChangeType(StrEnum):
@@ -37,130 +38,53 @@ class ChangeType(StrEnum):
     OTHER = "other"
 
 
-_LOCKFILES = frozenset(
-    {
-        "poetry.lock", "pipfile.lock", "uv.lock", "pdm.lock", "package-lock.json",
-        "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lockb", "bun.lock",
-        "go.sum", "cargo.lock", "gemfile.lock", "composer.lock", "mix.lock", "pubspec.lock",
-        "package.resolved", "packages.lock.json", "gradle.lockfile", "flake.lock",
-        "conda-lock.yml", "podfile.lock", "cartfile.resolved", "paket.lock", "deno.lock",
-        "pixi.lock", ".terraform.lock.hcl", "module.bazel.lock", "gems.locked", "renv.lock",
-        "shard.lock", "manifest.toml", "cabal.project.freeze",
-    }
-)  # fmt: skip
-_MANIFESTS = frozenset(
-    {
-        "pyproject.toml", "setup.py", "setup.cfg", "pipfile", "environment.yml",
-        "environment.yaml", "package.json", "go.mod", "cargo.toml", "gemfile", "pom.xml",
-        "build.gradle", "build.gradle.kts", "settings.gradle", "settings.gradle.kts",
-        "composer.json", "mix.exs", "pubspec.yaml", "package.swift", "packages.config",
-        "directory.packages.props", "conanfile.txt", "conanfile.py", "vcpkg.json", "deps.edn",
-        "project.clj", "podfile", "cartfile", "requirements.txt", "constraints.txt",
-    }
-)  # fmt: skip
-_MANIFEST_SUFFIXES = (".gemspec", ".csproj", ".fsproj", ".vbproj", ".cabal", ".nimble")
-_BUILD_FILES = frozenset(
-    {
-        "makefile", "gnumakefile", "cmakelists.txt", "meson.build", "configure.ac",
-        "configure", "build", "build.bazel", "workspace", "workspace.bazel", "module.bazel",
-        "build.rs", "setup.py", "setup.cfg", "pyproject.toml", "build.gradle",
-        "build.gradle.kts", "pom.xml", "cargo.toml", "package.json", ".dockerignore",
-        "tsconfig.json", "babel.config.js", ".babelrc", "justfile", "rakefile", "build.sbt",
-        "manifest.in", "tox.ini", "noxfile.py", "gulpfile.js", "gruntfile.js",
-    }
-)  # fmt: skip
-_BUILD_PREFIXES = (
-    "webpack.config.", "vite.config.", "rollup.config.", "esbuild.", "tsconfig.",
-    "next.config.", "nuxt.config.", "svelte.config.", "turbo.json", "nx.json",
-)  # fmt: skip
-_BUILD_SUFFIXES = (".cmake", ".mk", ".bzl", ".gradle", ".gradle.kts")
-_CI_FILES = frozenset(
-    {
-        ".gitlab-ci.yml", ".travis.yml", "jenkinsfile", "azure-pipelines.yml",
-        "bitbucket-pipelines.yml", ".drone.yml", "appveyor.yml", ".appveyor.yml",
-        "cloudbuild.yaml", "cloudbuild.yml", "buildspec.yml", "codefresh.yml",
-    }
-)  # fmt: skip
-_CI_DIRS = (".github/workflows/", ".github/actions/", ".circleci/", ".buildkite/", ".tekton/")
-_INFRA_FILES = frozenset(
-    {
-        "dockerfile", "containerfile", "docker-compose.yml", "docker-compose.yaml",
-        "compose.yml", "compose.yaml", "chart.yaml", "values.yaml", "kustomization.yaml",
-        "kustomization.yml", "skaffold.yaml", "helmfile.yaml", "vagrantfile", "serverless.yml",
-        "serverless.yaml", "pulumi.yaml", "fly.toml", "procfile", "render.yaml",
-        "nginx.conf", "terragrunt.hcl", "tiltfile",
-    }
-)  # fmt: skip
-_INFRA_SUFFIXES = (".tf", ".tfvars", ".hcl", ".dockerfile", ".nomad", ".bicep")
-_INFRA_DIRS = frozenset(
-    {
-        "k8s", "kubernetes", "kube", "helm", "charts", "terraform", "infra", "infrastructure",
-        "deploy", "deployment", "deployments", "manifests", "ansible", "cloudformation",
-        "pulumi", "kustomize", "overlays", "ops", "provisioning", "argocd", "flux",
-    }
-)  # fmt: skip
-_API_SUFFIXES = (".proto", ".graphql", ".graphqls", ".gql", ".avsc", ".thrift", ".smithy", ".raml")
+_NAMES = tomllib.loads(
+    resources.files("cicd_agent").joinpath("data/change_types.toml").read_text("utf-8")
+)
+"""The names, suffixes and folders of each type: data, ``data/change_types.toml``."""
+_LOCKFILES = frozenset(_NAMES["lockfiles"])
+_MANIFESTS = frozenset(_NAMES["manifests"])
+_MANIFEST_SUFFIXES = tuple(_NAMES["manifest-suffixes"])
+_BUILD_FILES = frozenset(_NAMES["build-files"])
+_BUILD_PREFIXES = tuple(_NAMES["build-prefixes"])
+_BUILD_SUFFIXES = tuple(_NAMES["build-suffixes"])
+_CI_FILES = frozenset(_NAMES["ci-files"])
+_CI_DIRS = tuple(_NAMES["ci-dirs"])
+_INFRA_FILES = frozenset(_NAMES["infra-files"])
+_INFRA_SUFFIXES = tuple(_NAMES["infra-suffixes"])
+_INFRA_DIRS = frozenset(_NAMES["infra-dirs"])
+_API_SUFFIXES = tuple(_NAMES["api-suffixes"])
 _API_STEMS = re.compile(r"^(openapi|swagger|asyncapi)([._-].*)?\.(ya?ml|json)$")
-_DOC_SUFFIXES = (".md", ".mdx", ".rst", ".adoc", ".asciidoc", ".txt", ".rdoc", ".pod", ".tex")
+_DOC_SUFFIXES = tuple(_NAMES["doc-suffixes"])
 _DOC_FILES = re.compile(
     r"^(readme|changelog|changes|history|news|license|licence|copying|notice|authors|"
     r"contributors|contributing|code_of_conduct|security|support|codeowners|maintainers)"
     r"(\.[a-z0-9]+)?$"
 )
-_DOC_DIRS = frozenset({"docs", "doc", "documentation", "man", "manual", "website", "site"})
-_TEST_DIRS = frozenset(
-    {"tests", "test", "testing", "__tests__", "spec", "specs", "e2e", "testdata", "fixtures"}
-)
+_DOC_DIRS = frozenset(_NAMES["doc-dirs"])
+_TEST_DIRS = frozenset(_NAMES["test-dirs"])
 _TEST_FILES = re.compile(
     r"^(test_.+\.py|.+_test\.(py|go|rb|exs|cc|cpp|c|rs|dart|kt)|conftest\.py|"
     r".+\.(test|spec)\.[A-Za-z0-9]+|.+_spec\.rb|"
     r".+(Test|Tests|IT|Spec)\.(java|kt|scala|groovy|cs|swift|php))$"
 )
-_SOURCE_SUFFIXES = frozenset(
-    {
-        ".py", ".pyx", ".pyi", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".go", ".rs",
-        ".java", ".kt", ".kts", ".scala", ".groovy", ".rb", ".php", ".cs", ".fs", ".vb", ".c",
-        ".h", ".cc", ".cpp", ".cxx", ".hpp", ".hh", ".hxx", ".m", ".mm", ".swift", ".dart",
-        ".ex", ".exs", ".erl", ".hrl", ".clj", ".cljs", ".hs", ".ml", ".mli", ".lua", ".pl",
-        ".pm", ".r", ".jl", ".sh", ".bash", ".zsh", ".ps1", ".vue", ".svelte", ".elm", ".zig",
-        ".nim", ".sol", ".f90", ".html", ".htm", ".css", ".scss", ".sass", ".less", ".jinja",
-        ".j2", ".erb", ".cshtml", ".razor", ".asm", ".s", ".v", ".sv", ".vhd", ".cu",
-    }
-)  # fmt: skip
-_CONFIG_SUFFIXES = frozenset(
-    {
-        ".yml", ".yaml", ".json", ".json5", ".toml", ".ini", ".cfg", ".conf", ".env",
-        ".properties", ".xml", ".plist", ".editorconfig", ".config",
-    }
-)  # fmt: skip
-_CONFIG_DIRS = frozenset({"config", "configs", "conf", "settings", "etc", ".config"})
+_SOURCE_SUFFIXES = frozenset(_NAMES["source-suffixes"])
+_CONFIG_SUFFIXES = frozenset(_NAMES["config-suffixes"])
+_CONFIG_DIRS = frozenset(_NAMES["config-dirs"])
 _CONFIG_STEMS = re.compile(r"^(settings|config|configuration|\.env.*)(\.[a-z]+)?$")
 _GENERATED = re.compile(
     r"(_pb2(_grpc)?\.pyi?|\.pb\.go|\.pb\.(cc|h)|\.min\.(js|css)|\.generated\.\w+|\.g\.dart|"
     r"\.designer\.cs|\.freezed\.dart|_generated\.go|\.snap|\.map)$"
 )
-_GENERATED_DIRS = frozenset({"vendor", "node_modules", "dist", "third_party", "__generated__"})
+_GENERATED_DIRS = frozenset(_NAMES["generated-dirs"])
 # Migration layouts: Django/Alembic/knex/TypeORM (``migrations/``, ``versions/``), Rails
 # (``db/migrate``), Flyway (``V1__x.sql``), Liquibase (changelogs, and any file under a
 # ``changelog``/``liquibase`` folder), Prisma (``migration.sql``,
 # ``schema.prisma``), golang-migrate (``1_x.up.sql``), and any other SQL file outside tests.
 _FLYWAY = re.compile(r"^[vur]\d[\w.]*__.+\.(sql|java|py)$|^r__.+\.sql$")
 _LIQUIBASE = re.compile(r"(^|[._-])(db\.)?changelog([._-].*)?\.(xml|ya?ml|json|sql)$")
-_MIGRATION_FILES = frozenset({"schema.prisma", "schema.rb", "structure.sql", "migration.sql"})
-_SECURITY_WORDS = frozenset(
-    {
-        "auth", "authn", "authz", "authenticate", "authentication", "authorization",
-        "authorize", "oauth", "oauth2", "oidc", "saml", "sso", "login", "logout", "signin",
-        "signup", "session", "sessions", "password", "passwords", "passwd", "credential",
-        "credentials", "crypto", "cryptography", "cipher", "encrypt", "encryption", "decrypt",
-        "jwt", "jwk", "jws", "csrf", "xsrf", "cors", "acl", "acls", "rbac", "abac",
-        "permission", "permissions", "perms", "security", "secret", "secrets", "keystore",
-        "keychain", "tls", "ssl", "cert", "certs", "certificate", "certificates", "signing",
-        "signature", "hmac", "sanitize", "sanitizer", "firewall", "iam", "privilege",
-        "privileges", "mfa", "totp", "otp", "kms", "vault", "seccomp",
-        "apparmor", "sudoers", "codeowners", "webauthn", "passkey", "token_validation",
-    }
-)  # fmt: skip
+_MIGRATION_FILES = frozenset(_NAMES["migration-files"])
+_SECURITY_WORDS = frozenset(_NAMES["security-words"])
 _WORD_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
