@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import reduce
 
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile, only
@@ -122,103 +123,60 @@ def finish(
     shallow clone is critical (a secret also holds the deployment). Each adds its reason."""
     score, ceiling_reasons = _ceilings(score, files)
     reasons = [*reasons, *ceiling_reasons]
-    floor = RiskLevel.LOW
+    floors: list[RiskLevel] = []
     floor_reasons: list[Reason] = []
+
+    def at_least(level: RiskLevel | None, signal: str, message: str, evidence: list[str]) -> None:
+        # Each floor only raises: a milder floor found later never lowers one found before.
+        if level is not None:
+            floors.append(level)
+        floor_reasons.append(Reason(signal=signal, message=message, evidence=evidence))
+
     if identity.first_change:
-        floor_reasons.append(
-            Reason(
-                signal="newcomer",
-                message=f"First change by this author ({identity.source}).",
-            )
-        )
+        at_least(None, "newcomer", f"First change by this author ({identity.source}).", [])
     lines = features.lines_added + features.lines_deleted
     if not identity.known_history and (lines >= HUGE_LINES or len(files) >= HUGE_FILES):
-        floor = RiskLevel.HIGH
-        floor_reasons.append(
-            Reason(
-                signal="huge_change_floor",
-                message=f"{lines:,} lines in {len(files):,} file(s) by an author with no "
-                f"history GitHub vouches for ({identity.source}): at least high risk.",
-            )
-        )
+        at_least(RiskLevel.HIGH, "huge_change_floor",
+                 f"{lines:,} lines in {len(files):,} file(s) by an author with no history "
+                 f"GitHub vouches for ({identity.source}): at least high risk.", [])  # fmt: skip
     if shallow:
         # Critical, the top: whatever the full history would say, a shallow clone cannot make
         # the gate milder; the fix is one line in the workflow.
-        floor = RiskLevel.CRITICAL
-        floor_reasons.append(
-            Reason(
-                signal="shallow_floor",
-                message="shallow clone: set `fetch-depth: 0` (actions/checkout). Without the "
-                "history the change cannot be ranked against the repository's past, so it is "
-                "treated as critical until the history is fetched.",
-            )
-        )
+        at_least(RiskLevel.CRITICAL, "shallow_floor",
+                 "shallow clone: set `fetch-depth: 0` (actions/checkout). Without the history "
+                 "the change cannot be ranked against the repository's past, so it is treated "
+                 "as critical until the history is fetched.", [])  # fmt: skip
     never_low = [t for t in NEVER_LOW if t in types]
     if never_low:
-        floor = RiskLevel.MEDIUM
-        evidence = [c.path for c in files if c.types & set(never_low)][:10]
-        floor_reasons.append(
-            Reason(
-                signal="floor",
-                message=f"A {', '.join(t.value for t in never_low)} change is never low risk.",
-                evidence=evidence,
-            )
-        )
+        at_least(RiskLevel.MEDIUM, "floor",
+                 f"A {', '.join(t.value for t in never_low)} change is never low risk.",
+                 [c.path for c in files if c.types & set(never_low)][:10])  # fmt: skip
     manifests = [c.path for c in files if c.types & set(DEPENDENCY_TYPES)]
     if manifests:
-        floor = higher(floor, RiskLevel.MEDIUM)
-        floor_reasons.append(
-            Reason(
-                signal="dependency_floor",
-                message=f"{len(manifests)} dependency manifest or lock file(s) changed: "
-                "third-party code that was not running before will, so this is at least medium "
-                "risk and gets a full build, not a cached one.",
-                evidence=manifests[:10],
-            )
-        )
+        at_least(RiskLevel.MEDIUM, "dependency_floor",
+                 f"{len(manifests)} dependency manifest or lock file(s) changed: third-party "
+                 "code that was not running before will, so this is at least medium risk and "
+                 "gets a full build, not a cached one.", manifests[:10])  # fmt: skip
     migrations = [c.path for c in files if ChangeType.MIGRATION in c.types]
     if migrations:
-        floor = higher(floor, RiskLevel.HIGH)
-        floor_reasons.append(
-            Reason(
-                signal="migration_floor",
-                message=f"{len(migrations)} schema migration file(s) changed: a migration runs "
-                "once against the live database and redeploying the old code does not undo it, "
-                "so this is at least high risk and needs a human approval.",
-                evidence=migrations[:10],
-            )
-        )
+        at_least(RiskLevel.HIGH, "migration_floor",
+                 f"{len(migrations)} schema migration file(s) changed: a migration runs once "
+                 "against the live database and redeploying the old code does not undo it, so "
+                 "this is at least high risk and needs a human approval.", migrations[:10])  # fmt: skip
     if destructive:
-        floor = higher(floor, RiskLevel.HIGH)
-        floor_reasons.append(
-            Reason(
-                signal="destructive_migration",
-                message=f"{len(destructive)} migration statement(s) "
-                f"{describe_statements(destructive)}; rolling back the code does not undo them.",
-                evidence=list(destructive),
-            )
-        )
+        at_least(RiskLevel.HIGH, "destructive_migration",
+                 f"{len(destructive)} migration statement(s) {describe_statements(destructive)}; "
+                 "rolling back the code does not undo them.", list(destructive))  # fmt: skip
     if weakened:
-        floor = higher(floor, RiskLevel.HIGH)
-        floor_reasons.append(
-            Reason(
-                signal="weakened_access",
-                message=f"{len(weakened)} change(s) weaken authentication or authorisation: a "
-                "check that always passes, a removed guard or a widened allow-list.",
-                evidence=list(weakened),
-            )
-        )
+        at_least(RiskLevel.HIGH, "weakened_access",
+                 f"{len(weakened)} change(s) weaken authentication or authorisation: a check "
+                 "that always passes, a removed guard or a widened allow-list.", list(weakened))  # fmt: skip
     found_floor, found_lines, holds = security_floor(security)
     if found_floor is not None:
-        floor = higher(floor, RiskLevel(found_floor.label))
-        floor_reasons.append(
-            Reason(
-                signal="security_findings",
-                message=f"{len(found_lines)} secret or workflow finding(s) make this change at "
-                f"least {found_floor.label} risk.",
-                evidence=found_lines[:10],
-            )
-        )
+        at_least(RiskLevel(found_floor.label), "security_findings",
+                 f"{len(found_lines)} secret or workflow finding(s) make this change at least "
+                 f"{found_floor.label} risk.", found_lines[:10])  # fmt: skip
+    floor = reduce(higher, floors, RiskLevel.LOW)
     score = max(score, floor.lower_bound)
     score = round(min(score, 0.999), 4)
     return RiskAssessment(

@@ -175,3 +175,22 @@ def test_history_uses_only_the_past_of_the_change(history: GitRepoBuilder) -> No
     early = history.git("rev-list", "--reverse", "HEAD").split()[13]
     _, features, _ = assess_range(history.path, early)
     assert features.past_reverts == 0
+
+
+@pytest.mark.parametrize(
+    "path", ["src/auth/login.py", "deploy/Dockerfile", "db/migrations/0002_users.py", "src/app.py"]
+)
+def test_a_shallow_clone_is_critical_whatever_else_the_change_touches(path: str) -> None:
+    """The never-low floor of a security, infrastructure or migration file raises the floor:
+    it must never lower the shallow clone's critical one (a riskier file, a milder gate)."""
+    changed = [ChangedFile(path=path, added=3, deleted=1, status="M")]
+    assessment = assess_change(changed, shallow=True)
+    assert assessment.risk_level is RiskLevel.CRITICAL
+    assert "shallow_floor" in [r.signal for r in assessment.reasons]
+
+
+def test_a_huge_security_change_by_an_unknown_author_stays_high() -> None:
+    changed = [
+        ChangedFile(path=f"src/auth/m{i}.py", added=20, deleted=0, status="A") for i in range(300)
+    ]
+    assert assess_change(changed).risk_level >= RiskLevel.HIGH
