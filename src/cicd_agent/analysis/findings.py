@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from hashlib import sha256
 from itertools import accumulate
 
@@ -131,6 +131,8 @@ def deterministic_audit(
     workflow_texts: Mapping[str, str],
     audit: WorkflowAuditor | None,
     exemptions: Exemptions,
+    *,
+    found: Sequence[Finding] | None = None,
 ) -> tuple[list[Finding], list[HonouredIgnore]]:
     """Every deterministic finding of ``diff``, most severe first, and the workflow findings
     an ignore comment left out under ``exemptions``.
@@ -139,10 +141,23 @@ def deterministic_audit(
     :func:`~cicd_agent.analysis.workflows.workflow_paths` names: the auditor needs the whole
     file, not only the added lines. ``audit`` runs zizmor on them
     (:func:`cicd_agent.local.zizmor.audit_each_if_needed`); it may be left out only when there
-    are no workflow texts, so a workflow audit is never skipped in silence.
+    are no workflow texts, so a workflow audit is never skipped in silence. ``found`` is
+    :func:`diff_findings` of ``diff`` when the caller has read them already (a secret scan of a
+    600,000-line change takes seconds: review's risk and its findings share one).
     """
     if workflow_texts and audit is None:
         raise ValueError("workflow files to audit, but no auditor to run zizmor on them")
+    kept = list(diff_findings(diff) if found is None else found)
+    ignored: list[HonouredIgnore] = []
+    if workflow_texts and audit is not None:
+        audited = audit_workflows(diff, workflow_texts, audit, exemptions)
+        kept.extend(audited.findings)
+        ignored = audited.ignored
+    return sort_findings(kept), ignored
+
+
+def diff_findings(diff: Diff) -> list[Finding]:
+    """The findings of ``diff``'s own lines and files, workflow audits apart (unsorted)."""
     found: list[Finding] = []
     secret_files = diff.paths_matching(_secret_offsets)
     conflict_files = diff.paths_with(CONFLICT_WORDS)
@@ -165,12 +180,7 @@ def deterministic_audit(
             found.extend(conflict_markers(changed))
         if changed.path in debugger_files:
             found.extend(debugger_calls(changed))
-    ignored: list[HonouredIgnore] = []
-    if workflow_texts and audit is not None:
-        audited = audit_workflows(diff, workflow_texts, audit, exemptions)
-        found.extend(audited.findings)
-        ignored = audited.ignored
-    return sort_findings(found), ignored
+    return found
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:

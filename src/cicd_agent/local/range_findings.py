@@ -7,13 +7,14 @@ the pure half (which findings count, and the floor they set).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from cicd_agent.analysis.diff import parse_diff
+from cicd_agent.analysis.diff import Diff, parse_diff
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.findings import deterministic_findings
+from cicd_agent.analysis.findings import deterministic_audit, diff_findings
 from cicd_agent.analysis.security import is_security_finding
-from cicd_agent.analysis.workflows import workflow_paths
+from cicd_agent.analysis.workflows import NO_EXEMPTIONS, workflow_paths
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.local.zizmor import audit_each_if_needed
@@ -31,8 +32,12 @@ def security_findings(
         text = text[: text.rfind("\n", 0, max_bytes) + 1]
     diff = parse_diff(text)
     texts = GitCheckout(repo_dir).read_texts(head, workflow_paths(diff))
-    return [
-        f
-        for f in deterministic_findings(diff, texts, audit_each_if_needed)
-        if is_security_finding(f)
-    ]
+    return security_of(diff, texts, diff_findings(diff))
+
+
+def security_of(diff: Diff, texts: Mapping[str, str], found: Sequence[Finding]) -> list[Finding]:
+    """The secret and workflow findings of ``diff`` (no ignore comment honoured), ``found``
+    being its :func:`~cicd_agent.analysis.findings.diff_findings`, read once by the caller;
+    ``texts``: the head's workflow files."""
+    audited, _ = deterministic_audit(diff, texts, audit_each_if_needed, NO_EXEMPTIONS, found=found)
+    return [f for f in audited if is_security_finding(f)]

@@ -90,11 +90,16 @@ class DiffAtHand:
 
 
 def read_evidence(
-    repo: GitRepo, change: ChangeSet, *, with_security: bool, text: DiffText | None = None
+    repo: GitRepo,
+    change: ChangeSet,
+    *,
+    with_security: bool,
+    text: DiffText | None = None,
+    security: Sequence[Finding] | None = None,
 ) -> ChangeEvidence:
     """Run the diff-text detectors over ``change``. ``with_security`` also runs the secret and
-    workflow rules (deploy-gate; review runs them itself as findings, so its risk level does
-    not pay for them twice). ``text`` reads the diff by path (default: ask git)."""
+    workflow rules, unless the caller read them already (``security``: review, whose findings
+    are the same scan). ``text`` reads the diff by path (default: ask git)."""
     files = change.files
 
     def diff_text(paths: Sequence[str], max_bytes: int) -> str:
@@ -114,7 +119,9 @@ def read_evidence(
         weakened=tuple(weakened_access(diff_text(runtime[:MAX_DIFF_PATHS], MAX_DIFF_BYTES))),
         pins_only=len(workflows) == len(files)
         and action_pins_only(files, diff_text(workflows[:50], 200_000)),
-        security=tuple(security_findings(repo.path, change.base, change.head))
-        if with_security
-        else (),
+        security=()
+        if not with_security
+        else tuple(security)
+        if security is not None
+        else tuple(security_findings(repo.path, change.base, change.head)),
     )

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cicd_agent.analysis.changes import ChangeSet
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.risk import jit, store
@@ -62,12 +63,14 @@ def assess_risk(
     notes: list[str] | None = None,
     progress: Progress | None = None,
     text: DiffText | None = None,
+    security: Sequence[Finding] | None = None,
 ) -> RiskAssessment:
     """The one risk scorer: review's ``risk_level`` and deploy-gate's are this function of
     the same change, history, cache, identity and clone (``text``: the caller's own reading of
-    the diff, the same text git would give). The detectors read the diff, secrets and
-    workflow dangers included, then :func:`assess_for_deploy` scores."""
-    evidence = read_evidence(repo, change, with_security=True, text=text)
+    the diff, the same text git would give; ``security``: its secret and workflow findings).
+    The detectors read the diff, secrets and workflow dangers included, then
+    :func:`assess_for_deploy` scores."""
+    evidence = read_evidence(repo, change, with_security=True, text=text, security=security)
     return assess_for_deploy(
         repo, change, history, cache_dir, evidence,
         notes=notes, progress=progress, identity=identity, deepened=deepened,

@@ -41,7 +41,7 @@ def audit(
     """The deterministic findings this run keeps, most severe first, and the workflow
     findings an ignore comment left out (``auditor`` runs zizmor)."""
     audited, ignored = deterministic_audit(
-        facts.diff, facts.workflow_texts, auditor, facts.exemptions
+        facts.diff, facts.workflow_texts, auditor, facts.exemptions, found=facts.diff_findings
     )
     return sort_findings(f for f in [*audited, *facts.linted] if facts.keeps(f)), ignored
 

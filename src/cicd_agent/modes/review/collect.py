@@ -10,13 +10,14 @@ two pushes ago must still fail the check), but only new ones are posted inline a
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.analysis.diff import Diff, parse_diff
 from cicd_agent.analysis.file_names import name_span
+from cicd_agent.analysis.findings import diff_findings
 from cicd_agent.analysis.workflows import (
     NO_EXEMPTIONS,
     Exemptions,
@@ -26,6 +27,7 @@ from cicd_agent.analysis.workflows import (
 from cicd_agent.job.events import described
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.local.range_findings import security_of
 from cicd_agent.modes.review.dismissals import dismissed_findings
 from cicd_agent.modes.review.ledger import Ledger
 from cicd_agent.modes.review.linters import lint_changes
@@ -107,6 +109,8 @@ class ReviewFacts:
     """Which ``# zizmor: ignore`` comments count (:func:`ignore_scope`)."""
     linted: list[Finding] = field(default_factory=list)
     """The repository's own linters' findings on the added lines (``linters``)."""
+    diff_findings: list[Finding] | None = None
+    """``diff``'s own findings, workflow audits apart, when collect read them (for the risk)."""
 
     def keeps(self, finding: Finding) -> bool:
         """Whether a finding stays: secrets are reported wherever they are, anything else only
@@ -185,7 +189,6 @@ def _reported(ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> ReviewFacts
 
 def _with_settings(ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> ReviewFacts:
     """Apply the repository's path settings and guidance (read from the base commit)."""
-
     config = ctx.repo_config
     left_out = tuple(f.path for f in facts.diff.files if not config.paths.selects(f.path))
     review = facts.review_diff
@@ -218,7 +221,6 @@ def _missing_commits(repo: GitCheckout | None, base: str, head: str, where: obje
 
 
 def _open_repo(ctx: RunContext[ReviewOptions], *, required: bool) -> GitCheckout | None:
-
     try:
         return ctx.checkout
     except UsageError:
@@ -277,13 +279,15 @@ def _local_facts(
     history: bool,
     deepened: bool = False,
 ) -> ReviewFacts:
-
     head_sha = repo.resolve(head, "head")
     merge_base = repo.merge_base(base, head_sha)
     diff = repo.diff(base, head_sha)
     plan = _plan(ctx, pull, head_sha, history)
     start = _incremental_start(ctx, repo, plan, pull)
-    level, reasons = local_risk(ctx, repo, merge_base, head_sha, diff, deepened=deepened)
+    workflow_texts = repo.read_texts(head_sha, workflow_paths(diff))
+    found = diff_findings(diff)  # one secret scan, for the risk floor and the findings
+    level, reasons = local_risk(ctx, repo, merge_base, head_sha, diff, deepened=deepened,
+                                security=lambda: security_of(diff, workflow_texts, found))  # fmt: skip
     return ReviewFacts(
         diff=diff,
         review_diff=repo.diff(start, head_sha, three_dot=False) if start else diff,
@@ -292,7 +296,8 @@ def _local_facts(
         title=pull.title if pull else "",
         body=(pull.body or "") if pull else "",
         commits=repo.commit_messages(merge_base, head_sha),
-        workflow_texts=repo.read_texts(head_sha, workflow_paths(diff)),
+        workflow_texts=workflow_texts,
+        diff_findings=found,
         incremental_from=start,
         risk_level=level,
         risk_reasons=reasons,
@@ -325,11 +330,11 @@ def local_risk(
     diff: Diff,
     *,
     deepened: bool = False,
+    security: Callable[[], list[Finding]] | None = None,
 ) -> tuple[str, list[str]]:
-    """deploy-gate's risk of the same commits: the one scorer
-    (:func:`~cicd_agent.risk.fit.assess_risk`) on the same change, history, identity and
-    clone, from ``diff`` (the same range, read once: git is not asked for it again)."""
-
+    """deploy-gate's risk of the same commits (:func:`~cicd_agent.risk.fit.assess_risk`) from
+    ``diff`` (the same range, read once: git is not asked for it again) and ``security``, its
+    secret and workflow findings from the review's own scan."""
     at_hand = diff_at_hand(diff)
     notes: list[str] = []
     try:
@@ -347,6 +352,7 @@ def local_risk(
             notes=notes,
             progress=ctx.progress,
             text=at_hand.text,
+            security=security() if security else None,
         )
     except UsageError as exc:
         ctx.note(
@@ -361,7 +367,6 @@ def local_risk(
 def diff_at_hand(diff: Diff) -> DiffAtHand:
     """``diff`` as the risk assessment reads a change: its files as ``--numstat`` gives them
     and its text by path."""
-
     return DiffAtHand(tuple(_changed_file(f) for f in diff.files), diff.patch_text)
 
 
@@ -369,13 +374,11 @@ def files_risk(diff: Diff, *, cut: bool = False) -> tuple[str, list[str]]:
     """The priors and floors from the changed files alone (when no history is at hand);
     ``cut``: the checkout is shallow and could not be deepened, so the shallow floor says
     "shallow clone: set `fetch-depth: 0`" as deploy-gate's does."""
-
     assessment = assess_change([_changed_file(f) for f in diff.files], shallow=cut)
     return assessment.risk_level.value, [r.message for r in assessment.reasons[:RISK_REASONS]]
 
 
 def _changed_file(changed: FileDiff) -> ChangedFile:
-
     # As git's --numstat counts them: a submodule has no lines, a binary file no counts.
     counted = not (changed.submodule or changed.is_binary)
     return ChangedFile(
