@@ -362,13 +362,6 @@ def require(event: Event, kinds: Collection[str], mode: str, *, hint: str = "") 
         raise _wrong_event(event, kinds, mode, hint)
 
 
-def require_pull_request(event: Event, mode: str, *, hint: str = "") -> PullRequest:
-    """The pull request of a ``pull_request``/``pull_request_target`` event, or a usage error."""
-    if event.pull_request is None:
-        raise _wrong_event(event, PULL_REQUEST_EVENTS, mode, hint)
-    return event.pull_request
-
-
 def require_workflow_run(event: Event, mode: str, *, hint: str = "") -> WorkflowRun:
     """The workflow run of a ``workflow_run`` event, or a usage error."""
     if event.workflow_run is None:

@@ -30,7 +30,8 @@ from cicd_agent.modes.review.handoff.file import (
     read_result_file,
     write_result_file,
 )
-from cicd_agent.modes.review.result import ReviewResult, read_ledger
+from cicd_agent.modes.review.ledger import parse as parse_ledger
+from cicd_agent.modes.review.result import ReviewResult
 from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 from tests.harness import payloads
@@ -327,7 +328,7 @@ def test_step_two_posts_one_review_check_run_and_comment(
     final = proxy.calls("PATCH", CHECK_UPDATE)[-1].json()
     assert (final["status"], final["conclusion"]) == ("completed", "success")
     [comment] = proxy.calls("POST", COMMENTS)
-    assert read_ledger(comment.json()["body"]) == [project.head]
+    assert list(parse_ledger(comment.json()["body"]).heads) == [project.head]
     assert "untrusted artifact" in comment.json()["body"]
     assert len(writes(github_api)) == 1 + 1 + len(proxy.calls("PATCH", CHECK_UPDATE)) + 1
     assert (outputs["decision"], outputs["critical_count"]) == ("comment", "1")
@@ -483,7 +484,7 @@ def test_untrusted_claims_are_placed_redacted_and_cut_but_never_approve(
     everything = json.dumps([r.json() for r in writes(github_api)])
     assert PLANTED not in everything and "[REDACTED:GitHub token]" in everything
     [comment] = github_api.proxy.calls("POST", COMMENTS)
-    assert read_ledger(comment.json()["body"]) == [project.head]
+    assert list(parse_ledger(comment.json()["body"]).heads) == [project.head]
     assert "1 did not and were dropped" in summary
 
 

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from cicd_agent.job.events import (
+    PULL_REQUEST_EVENTS,
     Event,
     infer_event_name,
     load_event,
     require,
-    require_pull_request,
     require_workflow_run,
 )
 from cicd_agent.runner.errors import ExitCode, UsageError
@@ -164,18 +164,18 @@ def test_a_pr_from_another_repository_is_a_fork(tmp_path: Path) -> None:
     payload = example("pull_request", "opened")
     payload["pull_request"]["head"]["repo"]["full_name"] = "someone/fork-of-hello-world"
 
-    pr = require_pull_request(load_event(write_event(tmp_path, payload), "pull_request"), "review")
+    pr = load_event(write_event(tmp_path, payload), "pull_request").pull_request
 
-    assert pr.is_fork
+    assert pr is not None and pr.is_fork
 
 
 def test_a_pr_whose_fork_was_deleted_loads_and_counts_as_a_fork(tmp_path: Path) -> None:
     payload = example("pull_request", "opened")
     payload["pull_request"]["head"]["repo"] = None
 
-    pr = require_pull_request(load_event(write_event(tmp_path, payload), "pull_request"), "review")
+    pr = load_event(write_event(tmp_path, payload), "pull_request").pull_request
 
-    assert pr.head.repo is None
+    assert pr is not None and pr.head.repo is None
     assert pr.is_fork
 
 
@@ -268,7 +268,7 @@ def test_a_mode_given_the_wrong_event_says_which_it_needs_and_got(tmp_path: Path
     event = load_event(write_event(tmp_path, example("push")), "push")
 
     with pytest.raises(UsageError) as caught:
-        require_pull_request(event, "review")
+        require(event, PULL_REQUEST_EVENTS, "review")
 
     assert caught.value.exit_code == ExitCode.USAGE
     assert caught.value.message == (

@@ -21,7 +21,6 @@ from cicd_agent.github.limits import COMMENT_BODY_MAX, fit
 from cicd_agent.job.result import ModeResult
 from cicd_agent.modes.review.items import FileNote, InlineNote, ignored_line
 from cicd_agent.modes.review.ledger import Ledger
-from cicd_agent.modes.review.ledger import parse as parse_ledger
 from cicd_agent.runner.markdown import Neutral, Reference, posted, with_hidden
 from cicd_agent.runner.runner_io import Annotation, AnnotationLevel
 from cicd_agent.severity import Severity, parse_severity
@@ -303,11 +302,6 @@ class ReviewResult(ModeResult):
         visible = posted("\n".join(parts), allowed_links=links)
         visible = fit(visible, COMMENT_BODY_MAX, reserve=len(hidden) + 200, allowed_links=links)
         return with_hidden(visible, *hidden.splitlines())
-
-
-def read_ledger(comment_body: str | None) -> list[str]:
-    """Head commits already reviewed, oldest first, from a summary comment's body."""
-    return list(parse_ledger(comment_body).heads)
 
 
 def _file_list(title: str, notes: Sequence[FileNote]) -> list[str]:

@@ -43,7 +43,7 @@ def test_the_stream_finds_the_errors_that_can_sit_far_from_the_end() -> None:
         "curl: (6) Could not resolve host: example.invalid",
     ]
     for line in far:
-        assert MATCHER.candidate_offsets(line.encode()), line
+        assert MATCHER.candidates(line.encode()), line
     assert any(anchor in "##[group]Run pytest" for anchor in SCAN_ANCHORS)
 
 

@@ -89,10 +89,6 @@ class Matcher:
         self._by_needle = [tuple(by_needle[n]) for n in needles]
         self._needleless = tuple(i for i, sig in enumerate(self.signatures) if not sig.needles)
 
-    def candidate_offsets(self, data: bytes | memoryview) -> list[int]:
-        """Start offsets of scan anchors in raw ``data``: the lines worth a closer look."""
-        return [start for _, start, _ in self.candidates(data)]
-
     def candidates(self, data: bytes | memoryview) -> list[tuple[int, int, int]]:
         """``(anchor index, start, end)`` of the scan anchors in raw ``data`` (leftmost first,
         not overlapping); :attr:`endgroup_anchor` is the index of ``##[endgroup]``."""
