@@ -142,6 +142,9 @@ def run_mode(
     # on it; analyse and decide return theirs inside what they return, after the run's.
     result.notes = list(dict.fromkeys([*ctx.notes, *result.notes]))
     result.tools.extend(tool for tool in _tool_runs(ctx) if tool not in result.tools)
+    if missing := [tool.tool for tool in result.tools if tool.could_not_run]:
+        # the first thing read never passes for a clean result (issue 53: "0 findings")
+        result.headline += f" Incomplete: {', '.join(missing)} could not run (see Tools)."
     result.usage = ctx.usage_report()
     progress.stage("publish: " + ("computing only (dry run)" if ctx.options.dry_run else
                                   "writing the results"))  # fmt: skip

@@ -213,6 +213,9 @@ class GitRepo:
                 bare = ""
             if bare == "true":
                 return cls(Path(path), Path(folder), Path(common))
+            if not git.installed():  # not "not a repository": the fix is another
+                raise UsageError("git could not run: it is not installed.",
+                                 hint="Install git on the runner, on PATH.") from exc  # fmt: skip
             raise UsageError(
                 f"{path} is not a git repository.",
                 hint="Point --repo (or GITHUB_WORKSPACE) at a checkout with history.",

@@ -222,6 +222,7 @@ class Sandbox:
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTHONNOUSERSITE": "1",
                 "PATH": self._mounts.own_path,
+                **self._mounts.toolchain_environment(),
             }
         )
         env.update(extra or {})

@@ -27,15 +27,15 @@ class Checking:
     suffixes: tuple[str, ...]
     """The files it checks."""
     argv: tuple[str, ...]
-    """Its arguments for a JSON report on standard output; the files (``./path``) follow, or
-    with ``packages`` their folders."""
+    """Its arguments for a JSON report on standard output; what ``targets`` says follows."""
     report: str
     """Which reader parses the report (``analysis/lint_reports.py``)."""
     inside: tuple[str, str] = ("", "")
     """A file and the start of a line in it that configure it too (``pyproject.toml``'s
     ``[tool.ruff``, ``package.json``'s ``"xo"``)."""
-    packages: bool = False
-    """It checks packages, not files (``./folder`` for each changed file's folder)."""
+    targets: str = "files"
+    """What follows ``argv``: the changed ``files`` (``./path``), their ``folders`` (a Go
+    package each), or nothing (``crate``: clippy checks the whole crate)."""
 
 
 @dataclass(frozen=True)
@@ -182,7 +182,7 @@ TOOLS: tuple[KnownTool, ...] = (
             # version 2's switches: the JSON report on stdout, no summary, exit 0 on issues
             argv=("run", "--output.json.path=stdout", "--show-stats=false", "--issues-exit-code=0"),
             report="golangci-lint",
-            packages=True,
+            targets="folders",
         ),
     ),
     # Found where configured, run read-only; their fixing forms are not verified here.
@@ -226,6 +226,20 @@ TOOLS: tuple[KnownTool, ...] = (
             ),
             argv=("lint", "--reporter=json", "--no-errors-on-unmatched", "--colors=off"),
             report="biome",
+        ),
+    ),
+    KnownTool(
+        "clippy",
+        says=re.compile(r"^= help: for further information visit \S+/rust-clippy/"),
+        runs=re.compile(r"(^|[\s/])cargo(-clippy)?\s+(\S+\s+)*?clippy\b"),
+        executable="cargo-clippy",  # rustup's proxy; its toolchain comes into the sandbox
+        fixes=False,
+        checking=Checking(
+            configs=("Cargo.toml",),  # clippy needs no configuration of its own
+            suffixes=(".rs",),
+            argv=("clippy", "--message-format=json", "--quiet", "--offline"),
+            report="clippy",
+            targets="crate",
         ),
     ),
     KnownTool(

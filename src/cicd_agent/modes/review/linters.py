@@ -56,10 +56,10 @@ class Planned:
 
     def argv(self, evidence_variable: str) -> list[str]:
         """The run's command: the report to the evidence pipe, everything else to the log."""
-        if self.checking.packages:
-            targets = sorted({f"./{PurePosixPath(path).parent}" for path in self.files})
-        else:
-            targets = [f"./{path}" for path in self.files]  # never read as a switch
+        targets = {
+            "files": [f"./{path}" for path in self.files],  # never read as a switch
+            "folders": sorted({f"./{PurePosixPath(path).parent}" for path in self.files}),
+        }.get(self.checking.targets, [])
         # Our own interpreter puts the pipe on the tool's stdout: dash takes no descriptor
         # above 9 after ``>&``, and /dev/fd/N is not reopened by a run as nobody.
         move = (
