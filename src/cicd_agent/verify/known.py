@@ -97,6 +97,9 @@ def _switch(word: str) -> str:
     return word.split("=", 1)[0] if word.startswith("--") else word
 
 
+_SCRIPTS = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")
+"""The JavaScript and TypeScript files eslint, xo and biome check."""
+
 TOOLS: tuple[KnownTool, ...] = (
     KnownTool(
         "ruff check",
@@ -110,13 +113,8 @@ TOOLS: tuple[KnownTool, ...] = (
             configs=("ruff.toml", ".ruff.toml"),
             inside=("pyproject.toml", "[tool.ruff"),
             suffixes=(".py", ".pyi"),
-            argv=(
-                "check",
-                "--output-format=json",
-                "--no-fix",
-                "--exit-zero",
-                "--force-exclude",
-                "--no-cache",
+            argv=tuple(
+                ["check", "--output-format=json", "--no-fix", "--exit-zero", "--force-exclude", "--no-cache"]
             ),
             report="ruff",
         ),
@@ -155,7 +153,7 @@ TOOLS: tuple[KnownTool, ...] = (
                 [f"eslint.config.{end}" for end in ("js", "mjs", "cjs", "ts", "mts", "cts")]
                 + [f".eslintrc{end}" for end in ("", ".js", ".cjs", ".json", ".yml", ".yaml")]
             ),
-            suffixes=(".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"),
+            suffixes=_SCRIPTS,
             argv=("--format", "json", "--no-error-on-unmatched-pattern"),
             report="eslint",
         ),
@@ -194,12 +192,12 @@ TOOLS: tuple[KnownTool, ...] = (
         fixes=False,
         checking=Checking(
             configs=tuple(
-                f"{stem}.{end}"
-                for stem in ("xo.config", ".xo-config")
-                for end in ("js", "cjs", "mjs", "ts", "json")
+                f"{s}.{e}"
+                for s in ("xo.config", ".xo-config")
+                for e in ("js", "cjs", "mjs", "ts", "json")
             ),
             inside=("package.json", '"xo"'),
-            suffixes=(".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"),
+            suffixes=_SCRIPTS,
             argv=("--reporter=json",),
             report="eslint",  # xo is eslint underneath and writes its report
         ),
@@ -212,18 +210,7 @@ TOOLS: tuple[KnownTool, ...] = (
         fixes=False,
         checking=Checking(
             configs=("biome.json", "biome.jsonc"),
-            suffixes=(
-                ".js",
-                ".jsx",
-                ".mjs",
-                ".cjs",
-                ".ts",
-                ".tsx",
-                ".mts",
-                ".cts",
-                ".json",
-                ".css",
-            ),
+            suffixes=(*_SCRIPTS, ".json", ".css"),
             argv=("lint", "--reporter=json", "--no-errors-on-unmatched", "--colors=off"),
             report="biome",
         ),
