@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.local import zizmor
-from cicd_agent.modes.review.linters import label
 from cicd_agent.verify.known import TOOLS, KnownTool
 from tests.corpus.runner_log import Job, Step, render
 from tests.fixtures.gentests_project.build import make_repo
@@ -73,7 +72,7 @@ def test_review_with_a_configured_linter_missing_says_it_could_not_run(
     done = _review(tmp_path, files, {"src/app" + tool.checking.suffixes[0]: "x = 1\n"})
 
     assert done.code == 0, done.stderr
-    _says_it_could_not_run(done, label(tool), "install it before this step")
+    _says_it_could_not_run(done, tool.label, "install it before this step")
 
 
 @pytest.mark.parametrize("mode", ["review", "deploy-gate"])

@@ -64,8 +64,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
 )
 """Schema versions in order; version N is ``MIGRATIONS[N - 1]``. Append, never edit."""
 
-_SCHEMES = ("postgresql://", "postgres://")
-
 
 class AuditDatabaseError(Exception):
     """The row was not written; the message is safe to show (no password, no full URL)."""
@@ -85,14 +83,6 @@ class Decision:
     run_url: str | None = None
     risk_level: str | None = None
     environment: str | None = None
-
-
-def check_url(url: str) -> str:
-    """``url`` if it is a PostgreSQL URL, else ValueError naming the form expected (usage error:
-    a typo must not silently turn the record off)."""
-    if not url.startswith(_SCHEMES):
-        raise ValueError("expected postgresql://USER:PASSWORD@HOST:PORT/DATABASE")
-    return url
 
 
 def secrets_of(url: str) -> tuple[str, ...]:

@@ -23,9 +23,6 @@ from pathlib import Path
 from cicd_agent.local import git
 from cicd_agent.runner.errors import UsageError
 
-EMPTY_TREE_MARKER = "(empty tree)"
-"""How a root commit's base is shown to people; git itself gets the empty tree's object id."""
-
 _SHALLOW_HINT = (
     "If this is a shallow clone, fetch the history first (actions/checkout with `fetch-depth: 0`)."
 )

@@ -193,7 +193,7 @@ class Mounts:
     rustup: Path | None = None
     """rustup's toolchains (``RUSTUP_HOME``), when its proxies (``cargo``, ``cargo-clippy``)
     are on our ``PATH``: they live in the hidden home, and a run's ``HOME`` is its own, so
-    they come back read-only and the run is told where (:meth:`toolchain_environment`)."""
+    they come back read-only and the run is told where (its ``RUSTUP_HOME``)."""
 
     @classmethod
     def of(cls, checkout: Path, root: Path, environ: Mapping[str, str]) -> Mounts:
@@ -213,10 +213,6 @@ class Mounts:
             tuple(str(path) for path in hidden if path.exists()),
             rustup=rustup if shutil.which("rustup", path=own_path) and rustup.is_dir() else None,
         )
-
-    def toolchain_environment(self) -> dict[str, str]:
-        """The variables that find the toolchains brought back (``RUSTUP_HOME``)."""
-        return {"RUSTUP_HOME": str(self.rustup)} if self.rustup else {}
 
     def arguments(
         self, writable: Sequence[Path], *, as_nobody: bool, workspace: Path | None = None

@@ -59,6 +59,11 @@ class KnownTool:
     checking: Checking | None = None
     """How review runs it on changed lines, when the repository configures it."""
 
+    @property
+    def label(self) -> str:
+        """Its name in review's findings and notes (``ruff`` for ``ruff check``)."""
+        return self.name.split()[0]
+
     def rewrite(self, words: list[str]) -> list[str] | None:
         """The fixing form of ``words`` (a simple command running this tool), or None."""
         if not self.fixes:
@@ -97,6 +102,8 @@ def _switch(word: str) -> str:
     return word.split("=", 1)[0] if word.startswith("--") else word
 
 
+_RUFF = ("check", "--output-format=json", "--no-fix", "--exit-zero", "--force-exclude",
+         "--no-cache")  # fmt: skip
 _SCRIPTS = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")
 """The JavaScript and TypeScript files eslint, xo and biome check."""
 
@@ -113,9 +120,7 @@ TOOLS: tuple[KnownTool, ...] = (
             configs=("ruff.toml", ".ruff.toml"),
             inside=("pyproject.toml", "[tool.ruff"),
             suffixes=(".py", ".pyi"),
-            argv=tuple(
-                ["check", "--output-format=json", "--no-fix", "--exit-zero", "--force-exclude", "--no-cache"]
-            ),
+            argv=_RUFF,
             report="ruff",
         ),
     ),

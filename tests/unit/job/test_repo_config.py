@@ -412,6 +412,29 @@ def test_a_committed_file_cannot_route_a_secret_or_unsandbox_the_runs(
     assert named in caught.value.message
 
 
+NOT_CONFIGURABLE = (
+    # one run's facts, not the repository's policy
+    *("event", "event-name", "repo", "json", "debug", "mode", "base", "head"),
+    *("logs", "run-id", "publish-from", "result-file", "deploy-time", "canary-release"),
+    # secrets belong in the workflow's secrets, never in a committed file
+    *("prometheus-password", "prometheus-token", "slack-webhook-url", "openai-api-key"),
+    *("canary-state-secret", "audit-database-url"),
+    # where those secrets (and every diff) are sent, and whether untrusted code may run
+    # outside the sandbox, are the workflow's to say: a workflow change needs the
+    # `workflows` permission to merge, a line in this file only a reviewer's eye
+    *("base-url", "prometheus-url", "allow-unsandboxed"),
+)
+
+
+@pytest.mark.parametrize("section", ["review", "gen-tests", "analyse-failure", "deploy-gate"])
+def test_no_mode_section_takes_a_per_run_value_a_secret_or_the_sandbox(section: str) -> None:
+    """The inputs a settings file cannot set (the schema has none of them), in every section."""
+    for key in NOT_CONFIGURABLE:
+        with pytest.raises(UsageError) as caught:
+            parse(f"{section}:\n  {key}: x\n", section)
+        assert f"unknown setting {section}.{key}" in caught.value.message
+
+
 @pytest.mark.parametrize("value", [".inf", "1e300"])
 @pytest.mark.parametrize("key", ["deadline-minutes", "model-timeout"])
 def test_an_endless_or_huge_time_limit_is_exit_2_naming_it(

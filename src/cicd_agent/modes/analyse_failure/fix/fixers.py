@@ -57,13 +57,6 @@ def fixing_command(command: str) -> tuple[KnownTool, str] | None:
     return None
 
 
-def _shell_name(shell: str) -> str:
-    """The program of a step's ``shell:`` line (``/usr/bin/bash -e {0}`` → ``bash``); an empty
-    line is the runner's default, bash."""
-    words = shell.split(maxsplit=1)
-    return base(words[0]) if words else "bash"
-
-
 def installed(fixer: KnownTool, command: str, checkout: Path, environ: Mapping[str, str]) -> bool:
     """Whether the tool exists in this job: as named (a path), on ``PATH``, in the checkout's
     virtualenv or ``node_modules/.bin``."""
@@ -85,7 +78,8 @@ class FixerRun:
 
 def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, str]) -> FixerRun:
     """The floor's patch for ``failing``: its tool's fixing form, run in a sandboxed copy."""
-    if _shell_name(failing.shell) not in _POSIX_SHELLS:
+    # the program of its ``shell:`` line (``/usr/bin/bash -e {0}``); none is bash, the default
+    if base((failing.shell.split() or ["bash"])[0]) not in _POSIX_SHELLS:
         return FixerRun(None, f"the step's shell is not bash or sh ({failing.shell[:80]})")
     found = fixing_command(failing.failing)
     if found is None:
