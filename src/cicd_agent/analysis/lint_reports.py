@@ -128,8 +128,8 @@ def _biome(document: object, root: str) -> Iterator[LintHit]:
 
 def _clippy(document: object, root: str) -> Iterator[LintHit]:
     for line in document if isinstance(document, list) else []:
-        message = line.get("message") if line.get("reason") == "compiler-message" else None
-        for span in (message or {}).get("spans") or []:
+        message = line["message"] if line.get("reason") == "compiler-message" else {}
+        for span in message.get("spans") or []:
             if span["is_primary"]:  # rustc's own warnings come too, code and all
                 yield LintHit(
                     _relative(str(span["file_name"]), root),
