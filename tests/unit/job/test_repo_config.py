@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tools.config_schema import NOT_CONFIGURABLE
 
 from cicd_agent.job.repo_config import CONFIG_PATH, PathRules, parse
 from cicd_agent.modes.gen_tests.targets import Targets
@@ -410,20 +411,6 @@ def test_a_committed_file_cannot_route_a_secret_or_unsandbox_the_runs(
     with pytest.raises(UsageError) as caught:
         parse(text, text.split(":", 1)[0])
     assert named in caught.value.message
-
-
-NOT_CONFIGURABLE = (
-    # one run's facts, not the repository's policy
-    *("event", "event-name", "repo", "json", "debug", "mode", "base", "head"),
-    *("logs", "run-id", "publish-from", "result-file", "deploy-time", "canary-release"),
-    # secrets belong in the workflow's secrets, never in a committed file
-    *("prometheus-password", "prometheus-token", "slack-webhook-url", "openai-api-key"),
-    *("canary-state-secret", "audit-database-url"),
-    # where those secrets (and every diff) are sent, and whether untrusted code may run
-    # outside the sandbox, are the workflow's to say: a workflow change needs the
-    # `workflows` permission to merge, a line in this file only a reviewer's eye
-    *("base-url", "prometheus-url", "allow-unsandboxed"),
-)
 
 
 @pytest.mark.parametrize("section", ["review", "gen-tests", "analyse-failure", "deploy-gate"])
