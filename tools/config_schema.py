@@ -17,10 +17,25 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from cicd_agent.arguments import Option, declared_options  # noqa: E402
-from cicd_agent.job.repo_config import MODE_SECTIONS, NOT_CONFIGURABLE  # noqa: E402
+from cicd_agent.job.repo_config import MODE_SECTIONS  # noqa: E402
 
 SCHEMA = ROOT / "src" / "cicd_agent" / "data" / "cicd-agent.schema.json"
 _GLOBS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+NOT_CONFIGURABLE = frozenset(
+    (
+        # one run's facts, not the repository's policy
+        *("event", "event-name", "repo", "json", "debug", "mode", "base", "head"),
+        *("logs", "run-id", "publish-from", "result-file", "deploy-time", "canary-release"),
+        # secrets belong in the workflow's secrets, never in a committed file
+        *("prometheus-password", "prometheus-token", "slack-webhook-url", "openai-api-key"),
+        *("canary-state-secret", "audit-database-url"),
+        # where those secrets (and every diff) are sent, and whether untrusted code may run
+        # outside the sandbox, are the workflow's to say: a workflow change needs the
+        # `workflows` permission to merge, a line in this file only a reviewer's eye
+        *("base-url", "prometheus-url", "allow-unsandboxed"),
+    )
+)
+"""Inputs the settings file cannot set: not in the schema, so the file refuses them."""
 
 
 def _property(option: Option) -> dict[str, Any]:

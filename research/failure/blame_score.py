@@ -10,7 +10,8 @@ figure). The location a person reads first is the first responsible file and its
 break changed. Printed: per case the truth and the location, then line@1 (file and line
 right), file@1 (file right), line-listed (the line among the first file's lines) and how many
 line@1 hits a log line named (the rest come from the change alone: a one-line break makes that
-fallback easy, so this count is the harder half of the figure).
+fallback easy, so this count is the harder half of the figure). A multi-file case
+(``blame_set.py --multi``) lists its breaking lines in ``causes``: either is right.
 """
 
 from __future__ import annotations
@@ -59,11 +60,12 @@ def main() -> None:
         top = files[0] if isinstance(files, list) and files else {}
         path, lines = top.get("path", ""), top.get("lines") or []
         where = f"{path}:{lines[0]}" if lines else path
-        file_ok = path == truth["file"]
-        line_ok = file_ok and bool(lines) and lines[0] == truth["line"]
+        causes = [tuple(cause) for cause in truth.get("causes", [[truth["file"], truth["line"]]])]
+        file_ok = path in {file for file, _ in causes}
+        line_ok = bool(lines) and (path, lines[0]) in causes
         file_hits += file_ok
         line_hits += line_ok
-        listed += file_ok and truth["line"] in lines
+        listed += any((path, line) in causes for line in lines)
         from_log += line_ok and top.get("source", "logs") == "logs"
         mark = "LINE" if line_ok else "file" if file_ok else "miss"
         print(f"{mark:4}  {case.name:28} truth {truth['file']}:{truth['line']:<5} got {where}")

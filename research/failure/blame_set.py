@@ -1,7 +1,10 @@
 """Build the blame set: real projects with one source line broken, and their real failing CI logs.
 
     python research/failure/blame_set.py OUT --tools DIR [--source owner/name=GIT_URL_OR_DIR ...]
-                                        [--only CASE]
+                                        [--only CASE] [--multi]
+
+``--multi``: the multi-file set of ``blame_multi_cases.py`` instead (several edits in one
+commit; ``truth.json`` lists the breaking ones under ``causes``).
 
 For each break of ``blame_cases.py`` the project is cloned from its public repository (or the
 ``--source`` given for it) into the runner's workspace path (``/home/runner/work/<p>/<p>``, so
@@ -27,6 +30,8 @@ import sys
 from pathlib import Path
 
 from blame_cases import BREAKS, PROJECTS, Break, Project
+from blame_multi_cases import CHANGES, Change
+from blame_multi_cases import PROJECTS as MULTI_PROJECTS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
@@ -76,8 +81,9 @@ def job_log(project: Project, code: int, output: bytes) -> bytes:
     return render(Job("test", steps))[0]
 
 
-def build(case: Break, source: str, out: Path, tools: Path) -> None:
-    project = PROJECTS[case.project]
+def build(case: Break | Change, project: Project, source: str, out: Path, tools: Path) -> None:
+    edits = case.edits if isinstance(case, Change) else (case,)
+    causes = [edits[i] for i in case.causes] if isinstance(case, Change) else [case]
     root = WORK / project.name / project.name
     shutil.rmtree(root, ignore_errors=True)
     root.parent.mkdir(parents=True, exist_ok=True)
@@ -88,13 +94,14 @@ def build(case: Break, source: str, out: Path, tools: Path) -> None:
     git(root, "add", "-A")
     git(root, "commit", "-q", "--allow-empty", "-m", "ci: the build without registry-only deps")
     base = git(root, "rev-parse", "HEAD")
-    target = root / case.file
-    lines = target.read_text().splitlines(keepends=True)
-    if case.old not in lines[case.line - 1]:
-        raise SystemExit(f"{case.name}: {case.old!r} is not on line {case.line}")
-    lines[case.line - 1] = lines[case.line - 1].replace(case.old, case.new, 1)
-    target.write_text("".join(lines))
-    git(root, "commit", "-q", "-am", f"change {case.file}")
+    for edit in edits:
+        target = root / edit.file
+        lines = target.read_text().splitlines(keepends=True)
+        if edit.old not in lines[edit.line - 1]:
+            raise SystemExit(f"{case.name}: {edit.old!r} is not on {edit.file}:{edit.line}")
+        lines[edit.line - 1] = lines[edit.line - 1].replace(edit.old, edit.new, 1)
+        target.write_text("".join(lines))
+    git(root, "commit", "-q", "-am", f"change {', '.join(sorted({e.file for e in edits}))}")
     head = git(root, "rev-parse", "HEAD")
     dest = out / case.name
     shutil.rmtree(dest, ignore_errors=True)
@@ -106,7 +113,8 @@ def build(case: Break, source: str, out: Path, tools: Path) -> None:
     git(root, "checkout", "-q", "main")
     (dest / "base.txt").write_bytes(job_log(project, base_code, base_output))
     truth = {"case": case.name, "project": project.name, "language": project.language,
-             "file": case.file, "line": case.line, "base": base, "head": head,
+             "file": causes[0].file, "line": causes[0].line,
+             "causes": [[edit.file, edit.line] for edit in causes], "base": base, "head": head,
              "failed": code != 0, "base_failed": base_code != 0, "exit_code": code}  # fmt: skip
     (dest / "truth.json").write_text(json.dumps(truth, indent=1) + "\n")
     shutil.rmtree(root / "target", ignore_errors=True)
@@ -120,13 +128,16 @@ def main() -> None:
     parser.add_argument("--tools", type=Path, required=True)
     parser.add_argument("--source", action="append", default=[], help="owner/name=URL_OR_DIR")
     parser.add_argument("--only", action="append", default=[])
+    parser.add_argument("--multi", action="store_true", help="the multi-file set")
     args = parser.parse_args()
     sources = dict(item.split("=", 1) for item in args.source)
-    for case in BREAKS:
+    projects = MULTI_PROJECTS if args.multi else PROJECTS
+    for case in CHANGES if args.multi else BREAKS:
         if args.only and case.name not in args.only and case.project not in args.only:
             continue
-        repo = PROJECTS[case.project].repo
-        build(case, sources.get(repo, f"https://github.com/{repo}"), args.out, args.tools)
+        repo = projects[case.project].repo
+        source = sources.get(repo, f"https://github.com/{repo}")
+        build(case, projects[case.project], source, args.out, args.tools)
 
 
 if __name__ == "__main__":

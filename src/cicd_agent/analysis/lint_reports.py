@@ -40,15 +40,18 @@ class UnreadableReport(ValueError):
 
 
 def read_report(kind: str, text: str, root: str) -> list[LintHit]:
-    """The hits of a ``kind`` report (``ruff``, ``eslint``, ``golangci-lint``, ``biome``); paths are made
+    """The hits of a ``kind`` report (a reader below: ``ruff``, ``clippy``...); paths are made
     relative to ``root`` (the folder it ran in). Raises :class:`UnreadableReport`."""
     stripped = text.lstrip()
     try:
-        # The first JSON value: golangci-lint and biome may print more after it.
-        document = json.JSONDecoder().raw_decode(stripped)[0] if stripped else None
+        if kind == "clippy":  # cargo's messages, one JSON object a line
+            document: object = [json.loads(line) for line in stripped.splitlines() if line]
+        else:  # the first JSON value: golangci-lint and biome may print more after it
+            document = json.JSONDecoder().raw_decode(stripped)[0] if stripped else None
     except (ValueError, RecursionError):  # nesting past the parser's depth is not a report
         raise UnreadableReport(f"{kind}'s output was not JSON") from None
-    readers = {"ruff": _ruff, "eslint": _eslint, "golangci-lint": _golangci, "biome": _biome}
+    readers = {"ruff": _ruff, "eslint": _eslint, "golangci-lint": _golangci, "biome": _biome,
+               "clippy": _clippy}  # fmt: skip
     try:
         return list(readers[kind](document, root))
     # ArithmeticError: JSON's 1e999 is an infinite float, which int() refuses with OverflowError
@@ -121,6 +124,20 @@ def _biome(document: object, root: str) -> Iterator[LintHit]:
             str(item["message"]),
             error=item["severity"] in ("error", "fatal"),
         )
+
+
+def _clippy(document: object, root: str) -> Iterator[LintHit]:
+    for line in document if isinstance(document, list) else []:
+        message = line["message"] if line.get("reason") == "compiler-message" else {}
+        for span in message.get("spans") or []:
+            if span["is_primary"]:  # rustc's own warnings come too, code and all
+                yield LintHit(
+                    _relative(str(span["file_name"]), root),
+                    int(span["line_start"]),
+                    str((message["code"] or {}).get("code") or "rustc").removeprefix("clippy::"),
+                    str(message["message"]),
+                    error=message["level"] == "error",
+                )
 
 
 def lint_findings(

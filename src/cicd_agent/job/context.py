@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 from cicd_agent.analysis.redact import Redactor, known_secrets_from_env
 from cicd_agent.job.options import CommonOptions, Given
 from cicd_agent.job.repo_config import RepoConfig
+from cicd_agent.job.result import ToolRun
 from cicd_agent.model.usage import ModelUsageReport
 from cicd_agent.runner.errors import ExternalServiceError
 from cicd_agent.runner.inputs import input_value
@@ -86,7 +87,7 @@ class RunContext(Generic[OptionsT_co]):
     repo_config: RepoConfig = field(default_factory=RepoConfig)
     """``.github/cicd-agent.yml`` and the guidance files, as the trusted commit has them."""
     notes: list[str] = field(default_factory=list)
-    tools: list[tuple[str, str]] = field(default_factory=list)
+    tools: list[ToolRun] = field(default_factory=list)
     """The external tools the run started, each with why it could not run ("": it ran)."""
     progress: Progress = field(default_factory=lambda: Progress(None))
     """Stage and count lines on stderr (silent unless the CLI gives it a stream)."""
@@ -118,7 +119,7 @@ class RunContext(Generic[OptionsT_co]):
 
     def tool(self, name: str, could_not_run: str = "") -> None:
         """Record that the external tool ``name`` ran, or why it could not and how to fix it."""
-        run = (name, could_not_run)
+        run = ToolRun(tool=name, could_not_run=could_not_run)
         if run not in self.tools:
             self.tools.append(run)
 

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any, Protocol, TypeVar
 
 from cicd_agent.job.context import PostedOutputs, RunContext
-from cicd_agent.job.result import ModeResult, ToolRun, fail_on_sentence
+from cicd_agent.job.result import ModeResult, fail_on_sentence
 from cicd_agent.runner.errors import (
     ExitCode,
     ExternalServiceError,
@@ -141,7 +141,10 @@ def run_mode(
     # The one way a note reaches the result: the steps that hold the run (collect, ask) note
     # on it; analyse and decide return theirs inside what they return, after the run's.
     result.notes = list(dict.fromkeys([*ctx.notes, *result.notes]))
-    result.tools.extend(tool for tool in _tool_runs(ctx) if tool not in result.tools)
+    result.tools.extend(tool for tool in ctx.tools if tool not in result.tools)
+    if missing := [tool.tool for tool in result.tools if tool.could_not_run]:
+        # the first thing read never passes for a clean result (issue 53: "0 findings")
+        result.headline += f" Incomplete: {', '.join(missing)} could not run (see Tools)."
     result.usage = ctx.usage_report()
     progress.stage("publish: " + ("computing only (dry run)" if ctx.options.dry_run else
                                   "writing the results"))  # fmt: skip
@@ -211,7 +214,7 @@ def _publish(
         shown.error = unfinished
         shown.notes.extend(failed)
         shown.notes.extend(note for note in ctx.notes if note not in shown.notes)
-        shown.tools = [*shown.tools, *(t for t in _tool_runs(ctx) if t not in shown.tools)]
+        shown.tools = [*shown.tools, *(t for t in ctx.tools if t not in shown.tools)]
         after = shown.outputs()
         ctx.runner.set_outputs({name: after[name] for name in after if name not in before})
     return shown, exit_code
@@ -229,8 +232,3 @@ def _at_most_warning(annotation: Annotation) -> Annotation:
     if annotation.level != "error":
         return annotation
     return replace(annotation, level="warning")
-
-
-def _tool_runs(ctx: RunContext[object]) -> list[ToolRun]:
-    """The tools the run recorded (:meth:`RunContext.tool`), as the result shows them."""
-    return [ToolRun(tool=name, could_not_run=why) for name, why in ctx.tools]

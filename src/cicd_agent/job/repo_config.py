@@ -38,22 +38,6 @@ _OTHER_SPELLING = ".github/cicd-agent.yaml"
 """A settings file under this name would be silently ignored; it is an error that says so."""
 MODE_SECTIONS = ("review", "gen-tests", "analyse-failure", "deploy-gate")
 PATH_KEYS = ("paths", "paths-ignore", "path-instructions")
-NOT_CONFIGURABLE = frozenset(
-    {
-        # one run's facts, not the repository's policy
-        *("event", "event-name", "repo", "json", "debug", "mode", "base", "head"),
-        *("logs", "run-id", "publish-from", "result-file", "deploy-time", "canary-release"),
-        # secrets belong in the workflow's secrets, never in a committed file
-        *("prometheus-password", "prometheus-token", "slack-webhook-url", "openai-api-key"),
-        "canary-state-secret",
-        "audit-database-url",
-        # where those secrets (and every diff) are sent, and whether untrusted code may run
-        # outside the sandbox, are the workflow's to say: a workflow change needs the
-        # `workflows` permission to merge, a line in this file only a reviewer's eye
-        *("base-url", "prometheus-url", "allow-unsandboxed"),
-    }
-)
-"""Inputs a settings file cannot set: per-run facts, secrets, where secrets go, the sandbox."""
 MAX_CONFIG_BYTES = 64 * 1024
 MAX_GUIDANCE_BYTES = 16 * 1024
 """Guidance beyond this is cut: it is advice for the model, and the prompt budget is shared."""

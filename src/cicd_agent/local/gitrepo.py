@@ -23,9 +23,6 @@ from pathlib import Path
 from cicd_agent.local import git
 from cicd_agent.runner.errors import UsageError
 
-EMPTY_TREE_MARKER = "(empty tree)"
-"""How a root commit's base is shown to people; git itself gets the empty tree's object id."""
-
 _SHALLOW_HINT = (
     "If this is a shallow clone, fetch the history first (actions/checkout with `fetch-depth: 0`)."
 )
@@ -213,6 +210,9 @@ class GitRepo:
                 bare = ""
             if bare == "true":
                 return cls(Path(path), Path(folder), Path(common))
+            if not git.installed():  # not "not a repository": the fix is another
+                raise UsageError("git could not run: it is not installed.",
+                                 hint="Install git on the runner, on PATH.") from exc  # fmt: skip
             raise UsageError(
                 f"{path} is not a git repository.",
                 hint="Point --repo (or GITHUB_WORKSPACE) at a checkout with history.",

@@ -109,7 +109,3 @@ class Progress:
             return
         self._stream.write(line + "\n")
         self._stream.flush()
-
-
-SILENT = Progress(None)
-"""Says nothing: the default of a context built without a stream (tests, library calls)."""

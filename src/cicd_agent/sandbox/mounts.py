@@ -3,9 +3,9 @@
 The host's tree comes in read-only, top folder by top folder (:func:`system_binds`);
 ``/tmp``, ``/var/tmp``, ``/run`` and ``/dev/shm`` are empty; the homes are hidden whole, and
 so, for a run as ``nobody``, is every folder above what comes back that nobody could pass
-anyway. Then only what runs need comes back, read-only: the
-checkout, the sandbox's own folder, our interpreter and our own ``PATH``'s tool folders (never
-one chosen through the checkout's links); known credential paths inside those stay hidden;
+anyway. Then only what runs need comes back, read-only: the checkout, the sandbox's own
+folder, our interpreter, our own ``PATH``'s tool folders (never one chosen through the
+checkout's links) and rustup's toolchains; known credential paths inside those stay hidden;
 the workspace's own folder is the one writable place.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import shutil
 import stat
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -189,6 +190,10 @@ class Mounts:
     """Credential paths, the checkout's ``.git``, ``RUNNER_TEMP``: hidden where they show."""
     linked: tuple[str, ...] = ()
     """Top-level folders of the checkout a run's copy links to (a virtualenv, ``node_modules``)."""
+    rustup: Path | None = None
+    """rustup's toolchains (``RUSTUP_HOME``), when its proxies (``cargo``, ``cargo-clippy``)
+    are on our ``PATH``: they live in the hidden home, and a run's ``HOME`` is its own, so
+    they come back read-only and the run is told where (its ``RUSTUP_HOME``)."""
 
     @classmethod
     def of(cls, checkout: Path, root: Path, environ: Mapping[str, str]) -> Mounts:
@@ -198,12 +203,15 @@ class Mounts:
         runner_temp = environ.get("RUNNER_TEMP")
         if runner_temp and not root.is_relative_to(Path(runner_temp).resolve()):
             hidden.append(Path(runner_temp))
+        own_path = environ.get("PATH", os.defpath)
+        rustup = Path(environ.get("RUSTUP_HOME") or home / ".rustup").resolve()
         return cls(
             checkout,
             root,
-            environ.get("PATH", os.defpath),
+            own_path,
             find_homes(environ),
             tuple(str(path) for path in hidden if path.exists()),
+            rustup=rustup if shutil.which("rustup", path=own_path) and rustup.is_dir() else None,
         )
 
     def arguments(
@@ -223,6 +231,7 @@ class Mounts:
         # lie inside a home (a runner's /home/runner/work), and stay reachable.
         tools = tools_in_emptied_folders(self.own_path, self.checkout)
         ours = (*self._checkout(as_nobody=as_nobody), self.root, *own_environment(), *tools)
+        ours += (self.rustup,) if self.rustup else ()
         hidden_whole = self.homes
         if as_nobody:  # a home inside a closed folder goes with it
             every_tool = tools_in_home((Path("/"),), self.own_path, self.checkout)

@@ -222,6 +222,7 @@ class Sandbox:
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTHONNOUSERSITE": "1",
                 "PATH": self._mounts.own_path,
+                **({"RUSTUP_HOME": str(rustup)} if (rustup := self._mounts.rustup) else {}),
             }
         )
         env.update(extra or {})

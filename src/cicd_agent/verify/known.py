@@ -27,15 +27,15 @@ class Checking:
     suffixes: tuple[str, ...]
     """The files it checks."""
     argv: tuple[str, ...]
-    """Its arguments for a JSON report on standard output; the files (``./path``) follow, or
-    with ``packages`` their folders."""
+    """Its arguments for a JSON report on standard output; what ``targets`` says follows."""
     report: str
     """Which reader parses the report (``analysis/lint_reports.py``)."""
     inside: tuple[str, str] = ("", "")
     """A file and the start of a line in it that configure it too (``pyproject.toml``'s
     ``[tool.ruff``, ``package.json``'s ``"xo"``)."""
-    packages: bool = False
-    """It checks packages, not files (``./folder`` for each changed file's folder)."""
+    targets: str = "files"
+    """What follows ``argv``: the changed ``files`` (``./path``), their ``folders`` (a Go
+    package each), or nothing (``crate``: clippy checks the whole crate)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,11 @@ class KnownTool:
     """Switches that make it fix, put right after the subcommand (or the tool's name)."""
     checking: Checking | None = None
     """How review runs it on changed lines, when the repository configures it."""
+
+    @property
+    def label(self) -> str:
+        """Its name in review's findings and notes (``ruff`` for ``ruff check``)."""
+        return self.name.split()[0]
 
     def rewrite(self, words: list[str]) -> list[str] | None:
         """The fixing form of ``words`` (a simple command running this tool), or None."""
@@ -97,6 +102,11 @@ def _switch(word: str) -> str:
     return word.split("=", 1)[0] if word.startswith("--") else word
 
 
+_RUFF = ("check", "--output-format=json", "--no-fix", "--exit-zero", "--force-exclude",
+         "--no-cache")  # fmt: skip
+_SCRIPTS = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")
+"""The JavaScript and TypeScript files eslint, xo and biome check."""
+
 TOOLS: tuple[KnownTool, ...] = (
     KnownTool(
         "ruff check",
@@ -110,14 +120,7 @@ TOOLS: tuple[KnownTool, ...] = (
             configs=("ruff.toml", ".ruff.toml"),
             inside=("pyproject.toml", "[tool.ruff"),
             suffixes=(".py", ".pyi"),
-            argv=(
-                "check",
-                "--output-format=json",
-                "--no-fix",
-                "--exit-zero",
-                "--force-exclude",
-                "--no-cache",
-            ),
+            argv=_RUFF,
             report="ruff",
         ),
     ),
@@ -155,7 +158,7 @@ TOOLS: tuple[KnownTool, ...] = (
                 [f"eslint.config.{end}" for end in ("js", "mjs", "cjs", "ts", "mts", "cts")]
                 + [f".eslintrc{end}" for end in ("", ".js", ".cjs", ".json", ".yml", ".yaml")]
             ),
-            suffixes=(".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"),
+            suffixes=_SCRIPTS,
             argv=("--format", "json", "--no-error-on-unmatched-pattern"),
             report="eslint",
         ),
@@ -182,7 +185,7 @@ TOOLS: tuple[KnownTool, ...] = (
             # version 2's switches: the JSON report on stdout, no summary, exit 0 on issues
             argv=("run", "--output.json.path=stdout", "--show-stats=false", "--issues-exit-code=0"),
             report="golangci-lint",
-            packages=True,
+            targets="folders",
         ),
     ),
     # Found where configured, run read-only; their fixing forms are not verified here.
@@ -194,12 +197,12 @@ TOOLS: tuple[KnownTool, ...] = (
         fixes=False,
         checking=Checking(
             configs=tuple(
-                f"{stem}.{end}"
-                for stem in ("xo.config", ".xo-config")
-                for end in ("js", "cjs", "mjs", "ts", "json")
+                f"{s}.{e}"
+                for s in ("xo.config", ".xo-config")
+                for e in ("js", "cjs", "mjs", "ts", "json")
             ),
             inside=("package.json", '"xo"'),
-            suffixes=(".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"),
+            suffixes=_SCRIPTS,
             argv=("--reporter=json",),
             report="eslint",  # xo is eslint underneath and writes its report
         ),
@@ -212,20 +215,23 @@ TOOLS: tuple[KnownTool, ...] = (
         fixes=False,
         checking=Checking(
             configs=("biome.json", "biome.jsonc"),
-            suffixes=(
-                ".js",
-                ".jsx",
-                ".mjs",
-                ".cjs",
-                ".ts",
-                ".tsx",
-                ".mts",
-                ".cts",
-                ".json",
-                ".css",
-            ),
+            suffixes=(*_SCRIPTS, ".json", ".css"),
             argv=("lint", "--reporter=json", "--no-errors-on-unmatched", "--colors=off"),
             report="biome",
+        ),
+    ),
+    KnownTool(
+        "clippy",
+        says=re.compile(r"^= help: for further information visit \S+/rust-clippy/"),
+        runs=re.compile(r"(^|[\s/])cargo(-clippy)?\s+(\S+\s+)*?clippy\b"),
+        executable="cargo-clippy",  # rustup's proxy; its toolchain comes into the sandbox
+        fixes=False,
+        checking=Checking(
+            configs=("Cargo.toml",),  # clippy needs no configuration of its own
+            suffixes=(".rs",),
+            argv=("clippy", "--message-format=json", "--quiet", "--offline"),
+            report="clippy",
+            targets="crate",
         ),
     ),
     KnownTool(

@@ -36,6 +36,22 @@ def test_the_change_names_the_lines_it_wrote_at_the_head(tmp_path: Path) -> None
     assert change.lines == {"src/calc.py": (2, 4)}
 
 
+def test_a_comment_or_blank_line_the_change_wrote_is_not_a_line_to_blame(tmp_path: Path) -> None:
+    """A reworded comment beside the break drew the blame (the multi-file blame set); C's
+    directives, Rust's attributes and doc comments (doctests run) are code."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("Initial", {"a.py": "A = 1\n", "b.go": "x := 1\n", "c.c": "int a;\n",
+                                   "d.rs": "fn a() {}\n"})  # fmt: skip
+    head = repo.commit("Change", {
+        "a.py": "# the value\n\nA = 2\n    #: also\n",
+        "b.go": "// x is one\n/* or two\n * three */\nx := 2\n",
+        "c.c": "#define N 2\n#include <a.h>\nint a;\n",
+        "d.rs": "#[test]\n/// a doc\nfn a() {}\n",
+    })  # fmt: skip
+    change = git_change(GitCheckout(repo.path), head, base)
+    assert change.lines == {"a.py": (3,), "b.go": (4,), "c.c": (1, 2), "d.rs": (1, 2)}
+
+
 def test_a_folder_that_is_no_repository_or_an_unknown_base_gives_the_reason(tmp_path: Path) -> None:
     change, reason = try_git_change(lambda: GitCheckout(tmp_path), "HEAD", None)
     assert change is None and reason

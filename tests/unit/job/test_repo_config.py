@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tools.config_schema import NOT_CONFIGURABLE
 
 from cicd_agent.job.repo_config import CONFIG_PATH, PathRules, parse
 from cicd_agent.modes.gen_tests.targets import Targets
@@ -410,6 +411,15 @@ def test_a_committed_file_cannot_route_a_secret_or_unsandbox_the_runs(
     with pytest.raises(UsageError) as caught:
         parse(text, text.split(":", 1)[0])
     assert named in caught.value.message
+
+
+@pytest.mark.parametrize("section", ["review", "gen-tests", "analyse-failure", "deploy-gate"])
+def test_no_mode_section_takes_a_per_run_value_a_secret_or_the_sandbox(section: str) -> None:
+    """The inputs a settings file cannot set (the schema has none of them), in every section."""
+    for key in NOT_CONFIGURABLE:
+        with pytest.raises(UsageError) as caught:
+            parse(f"{section}:\n  {key}: x\n", section)
+        assert f"unknown setting {section}.{key}" in caught.value.message
 
 
 @pytest.mark.parametrize("value", [".inf", "1e300"])

@@ -7,6 +7,7 @@ cannot rank responsible files by what changed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,13 @@ MAX_TOUCH_LOOKUPS = 30
 """Changed files whose last commit is looked up (one ``git log`` each)."""
 MAX_DIFF_BYTES = 2 << 20
 """Diff text read for the changed lines (one ``git diff`` for those files)."""
+_NO_CODE = re.compile(
+    r"\s*(?:$|//(?![/!])|/\*|\*(?:/|\s|$)|#(?![\[!]|(?:define|include|if|ifn?def|else|elif|endif|undef|pragma)\b))"
+)
+"""An added line no test can fail on: blank, or a comment (``#``, ``//``, ``/*``, a block's
+``*``), not a C directive (``#define``), a Rust attribute (``#[test]``) or doc comment (its
+doctests run). The multi-file blame
+set (``research/failure/blame_multi_cases.py``) blamed a reworded comment over the break."""
 
 
 def git_change(checkout: GitCheckout, head: str, base: str | None) -> Change:
@@ -39,7 +47,8 @@ def git_change(checkout: GitCheckout, head: str, base: str | None) -> Change:
     if change.base is not None:
         text = repo.diff_text(change.base, change.head, list(paths[:MAX_TOUCH_LOOKUPS]),
                               MAX_DIFF_BYTES)  # fmt: skip
-        lines = {f.path: tuple(n for n, _ in f.added_lines()) for f in parse_diff(text).files}
+        lines = {f.path: tuple(n for n, line in f.added_lines() if not _NO_CODE.match(line))
+                 for f in parse_diff(text).files}  # fmt: skip
         for path in paths[:MAX_TOUCH_LOOKUPS]:
             sha = repo.run(
                 "log", "-1", "--format=%H", f"{change.base}..{change.head}", "--", path

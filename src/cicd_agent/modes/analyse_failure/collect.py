@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent.job.events import from_other_repository
+from cicd_agent.local import git
 from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.analyse import ExcerptFit, excerpt_budget, judge
@@ -395,5 +396,7 @@ def _change(
         )
         if files is not None:
             return Change(base=base, head=head, files=files, source="api")
+    if not git.installed():
+        ctx.tool("git", "it is not installed; install git on the runner, on PATH")
     ctx.note(f"The change under test could not be read from git ({problem}).")
     return None

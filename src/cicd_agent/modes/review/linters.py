@@ -50,16 +50,12 @@ class Planned:
     executable: str
     files: tuple[str, ...]
 
-    @property
-    def label(self) -> str:
-        return label(self.tool)
-
     def argv(self, evidence_variable: str) -> list[str]:
         """The run's command: the report to the evidence pipe, everything else to the log."""
-        if self.checking.packages:
-            targets = sorted({f"./{PurePosixPath(path).parent}" for path in self.files})
-        else:
-            targets = [f"./{path}" for path in self.files]  # never read as a switch
+        targets = {
+            "files": [f"./{path}" for path in self.files],  # never read as a switch
+            "folders": sorted({f"./{PurePosixPath(path).parent}" for path in self.files}),
+        }.get(self.checking.targets, [])
         # Our own interpreter puts the pipe on the tool's stdout: dash takes no descriptor
         # above 9 after ``>&``, and /dev/fd/N is not reopened by a run as nobody.
         move = (
@@ -68,11 +64,6 @@ class Planned:
         )
         command = [self.executable, *self.checking.argv, *targets]
         return [sys.executable, "-I", "-c", move, evidence_variable, *command]
-
-
-def label(tool: KnownTool) -> str:
-    """The tool's name in findings and notes (``ruff`` for ``ruff check``)."""
-    return tool.name.split()[0]
 
 
 def configured(checking: Checking, checkout: Path) -> bool:
@@ -100,9 +91,9 @@ def lint_changes(
     isolation = probe_isolation(find_bwrap(ctx.environ))
     if not isolation.sandboxed:
         for plan in planned:
-            ctx.tool(plan.label, f"no sandbox on this runner ({isolation.detail})")
+            ctx.tool(plan.tool.label, f"no sandbox on this runner ({isolation.detail})")
         return []
-    ctx.progress.say(f"running {', '.join(p.label for p in planned)} in the sandbox")
+    ctx.progress.say(f"running {', '.join(p.tool.label for p in planned)} in the sandbox")
     added = {f.path: {n for n, _ in f.added_lines()} for f in diff.files}
     found: list[Finding] = []
     with Sandbox(checkout, ctx.environ, known_secrets=ctx.redactor.known,
@@ -130,17 +121,17 @@ def _plan(
             continue
         executable = find_tool(tool.executable, checkout, ctx.environ)
         if executable is None:
-            ctx.tool(label(tool), "not installed in this job; install it before this step")
+            ctx.tool(tool.label, "not installed in this job; install it before this step")
             continue
         same = _as_at_head(repo, head, checkout, files)
         if len(same) < len(files):
             ctx.note(
                 f"{len(files) - len(same)} changed file(s) differ in the checkout from the "
-                f"reviewed commit {head[:12]}, so {label(tool)} did not check them (check "
+                f"reviewed commit {head[:12]}, so {tool.label} did not check them (check "
                 "out the pull request's head to lint them)."
             )
         if len(same) > MAX_FILES:
-            ctx.note(f"{label(tool)} checked {MAX_FILES} of {len(same)} changed file(s).")
+            ctx.note(f"{tool.label} checked {MAX_FILES} of {len(same)} changed file(s).")
         if same:
             planned.append(Planned(tool, checking, executable, tuple(same[:MAX_FILES])))
     return planned
@@ -167,7 +158,7 @@ def _run(
     added: dict[str, set[int]],
     clean: Callable[[str], str],
 ) -> list[Finding]:
-    name = plan.label
+    name = plan.tool.label
     space = sandbox.workspace(f"lint-{name}")
     try:
         run = sandbox.run(

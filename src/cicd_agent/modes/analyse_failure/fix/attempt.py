@@ -3,7 +3,8 @@
 ``start`` runs in the collect step: it reads the failed step's command from collect's scans
 of the logs (each log is read once, for both), checks that the checkout is the failed commit,
 opens the sandbox (it lives as long as the run, in the run's resources) and lets the
-deterministic floor (:mod:`.fixers`) try.
+deterministic floor (:mod:`.fixers`) try (the fixer it started, or why it could not, goes to
+the run's ``tools``).
 ``model_patches`` runs in the ask step when a model is configured and the floor found
 nothing: it is the hook where the model's tool loop plugs in (``propose`` in ``fix/agent.py``,
 :data:`Proposer`), and its patches travel in the ask step's answer, not in the attempt. Every
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.modes.analyse_failure.fix.checkout import checkout_head, checkout_problem
 from cicd_agent.modes.analyse_failure.fix.command import failing_command
-from cicd_agent.modes.analyse_failure.fix.fixers import propose as floor
+from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
 from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation
 from cicd_agent.verify.contract import (
     FailingCommand,
@@ -107,9 +108,12 @@ def start(
         said=ctx.progress.say,
         code_is_proof=code_is_proof,
     )
-    verdicts, note = floor(verifier, ctx.environ)
-    notes = () if verdicts else (f"No deterministic fix: {note}.",)
-    return replace(attempt, verifications=tuple(verdicts), notes=notes), verifier
+    run = run_fixer(sandbox, failing, ctx.environ)
+    if run.tool is not None:
+        ctx.tool(*run.tool)
+    if run.patch is None:
+        return replace(attempt, notes=(f"No deterministic fix: {run.note}.",)), verifier
+    return replace(attempt, verifications=(verifier.verify(run.patch),)), verifier
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,7 @@ from pathlib import Path
 
 from cicd_agent.modes.analyse_failure.fix.diff import UnreadableChange, tree_diff
 from cicd_agent.sandbox import Sandbox, remove_tree
-from cicd_agent.verify.contract import FailingCommand, Patch, Verification
-from cicd_agent.verify.judge import SandboxVerifier
+from cicd_agent.verify.contract import FailingCommand, Patch
 from cicd_agent.verify.known import TOOLS, KnownTool, base, find_tool, tools_named
 from cicd_agent.verify.script import shell_argv
 
@@ -58,13 +57,6 @@ def fixing_command(command: str) -> tuple[KnownTool, str] | None:
     return None
 
 
-def _shell_name(shell: str) -> str:
-    """The program of a step's ``shell:`` line (``/usr/bin/bash -e {0}`` → ``bash``); an empty
-    line is the runner's default, bash."""
-    words = shell.split(maxsplit=1)
-    return base(words[0]) if words else "bash"
-
-
 def installed(fixer: KnownTool, command: str, checkout: Path, environ: Mapping[str, str]) -> bool:
     """Whether the tool exists in this job: as named (a path), on ``PATH``, in the checkout's
     virtualenv or ``node_modules/.bin``."""
@@ -76,22 +68,26 @@ def installed(fixer: KnownTool, command: str, checkout: Path, environ: Mapping[s
 
 @dataclass(frozen=True)
 class FixerRun:
-    """What the floor did: the patch (if any), or why there is none."""
+    """What the floor did: the patch (if any), or why there is none; ``tool``: the fixing
+    command it started and why it could not run ("": it ran), for the run's ``tools``."""
 
     patch: Patch | None
     note: str
+    tool: tuple[str, str] | None = None
 
 
 def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, str]) -> FixerRun:
     """The floor's patch for ``failing``: its tool's fixing form, run in a sandboxed copy."""
-    if _shell_name(failing.shell) not in _POSIX_SHELLS:
+    # the program of its ``shell:`` line (``/usr/bin/bash -e {0}``); none is bash, the default
+    if base((failing.shell.split() or ["bash"])[0]) not in _POSIX_SHELLS:
         return FixerRun(None, f"the step's shell is not bash or sh ({failing.shell[:80]})")
     found = fixing_command(failing.failing)
     if found is None:
         return FixerRun(None, "the failing command runs no linter or formatter we can fix with")
     fixer, command = found
     if not installed(fixer, failing.failing, sandbox.checkout, environ):
-        return FixerRun(None, f"{fixer.executable} is not installed in this job")
+        why = f"{fixer.executable} is not installed in this job; install it before this step"
+        return FixerRun(None, f"not attempted: {why}", (command, why))
     if not sandbox.isolation.sandboxed:
         return FixerRun(None, f"no sandbox on this runner ({sandbox.isolation.detail})")
     parts = failing.commands
@@ -104,11 +100,12 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
         if argv is None:
             return FixerRun(None, f"the step's shell line cannot run here ({failing.shell[:80]})")
         ran = sandbox.run(argv, space, timeout=FIX_TIMEOUT, borrowed_env=dict(failing.env))
-        if ran.sandbox_failure:
-            return FixerRun(None, f"`{command}` {ran.describe()}")
+        why = ran.describe() if ran.sandbox_failure else ""
         if ran.returncode in _NOT_STARTED:  # the shell's word: the tool never ran
-            return FixerRun(None, f"not attempted: `{command}` could not start in the sandbox "
-                                  f"(exit {ran.returncode}: {_NOT_STARTED[ran.returncode]})")  # fmt: skip
+            why = (f"it could not start in the sandbox (exit {ran.returncode}: "
+                   f"{_NOT_STARTED[ran.returncode]}); install it where the step's PATH finds it")  # fmt: skip
+        if why:
+            return FixerRun(None, f"not attempted: `{command}`: {why}", (command, why))
         try:
             diff = tree_diff(sandbox.pristine, space.repo, changed_only=True)
         except UnreadableChange as exc:
@@ -116,15 +113,5 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
     finally:
         remove_tree(space.root)
     if not diff:
-        return FixerRun(None, f"`{command}` changed nothing")
-    return FixerRun(Patch(diff=diff, source="fixer", summary=command), command)
-
-
-def propose(
-    verifier: SandboxVerifier, environ: Mapping[str, str]
-) -> tuple[list[Verification], str]:
-    """The floor as a proposer, shaped like the model's loop (``agent.propose``): every patch
-    it tried with the verifier's verdict, in order (one tool, so at most one), and why it
-    tried none."""
-    run = run_fixer(verifier.sandbox, verifier.failing, environ)
-    return ([verifier.verify(run.patch)] if run.patch is not None else []), run.note
+        return FixerRun(None, f"`{command}` changed nothing", (command, ""))
+    return FixerRun(Patch(diff=diff, source="fixer", summary=command), command, (command, ""))
