@@ -43,7 +43,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import NormalDist
@@ -124,7 +123,9 @@ def exposition(tracks: dict[tuple[str, str], Track]) -> bytes:
 def handler_p99(design: dict[str, Any]) -> float:
     """The handler's p99 sleep (lognormal: median times exp(z_0.99 sigma))."""
     service = design["service"]
-    return float(service["median_seconds"] * math.exp(NormalDist().inv_cdf(0.99) * service["sigma"]))
+    return float(
+        service["median_seconds"] * math.exp(NormalDist().inv_cdf(0.99) * service["sigma"])
+    )
 
 
 def build_tracks(design: dict[str, Any]) -> dict[tuple[str, str], Track]:
@@ -161,10 +162,8 @@ def serve(design: dict[str, Any], port: int) -> None:
                     await asyncio.sleep(rng.lognormvariate(mu, sigma) + track.added_sleep)
                     failed = rng.random() < track.error_share
                     track.observe(time.perf_counter() - started, failed)
-                    status, body = (b"500 Internal Server Error", b"no\n") if failed else (
-                        b"200 OK",
-                        b"ok\n",
-                    )
+                    status = b"500 Internal Server Error" if failed else b"200 OK"
+                    body = b"no\n" if failed else b"ok\n"
                 writer.write(
                     b"HTTP/1.1 " + status + b"\r\nContent-Length: "
                     + str(len(body)).encode() + b"\r\n\r\n" + body
@@ -318,12 +317,224 @@ def main(argv: list[str] | None = None) -> None:
         judge_main(design, args.out, as_json=args.json, stop=args.stop)
 
 
+LEVELS = ("one pair", "pooled")
+
+
+@dataclass(frozen=True)
+class Service:
+    """What one rollout judges: a pair (or a pool of pairs of one combination, summed like the
+    pods of one track) and the effects its canary carries."""
+
+    names: tuple[str, ...]
+    error_effect: float
+    latency_effect: float
+
+    @property
+    def selector(self) -> str:
+        if len(self.names) == 1:
+            return f'pair="{self.names[0]}"'
+        return f'pair=~"{"|".join(self.names)}"'
+
+
+def services(design: dict[str, Any], level: str) -> list[Service]:
+    pairs = pairs_of(design)
+    if level == "one pair":
+        return [Service((p.name,), p.error_effect, p.latency_effect) for p in pairs]
+    size = design["judge"]["pooled"]
+    pooled = []
+    for combo in sorted({(p.error_effect, p.latency_effect) for p in pairs}):
+        names = [p.name for p in pairs if (p.error_effect, p.latency_effect) == combo]
+        for i in range(0, len(names) - size + 1, size):
+            pooled.append(Service(tuple(names[i : i + size]), *combo))
+    return pooled
+
+
+def label(effect: float) -> str:
+    return "no change" if effect == 0 else f"+{effect:.0%}".replace("%", " %")
+
+
+@dataclass
+class Tally:
+    """Rollout outcomes per effect, the first call's, calls to a decision, counts per window."""
+
+    outcomes: dict[str, dict[str, int]] = field(default_factory=dict)
+    first: dict[str, dict[str, int]] = field(default_factory=dict)
+    calls: list[int] = field(default_factory=list)
+    windows: list[dict[str, float]] = field(default_factory=list)
+
+    def add(self, effect: str, verdicts: list[str]) -> None:
+        final = verdicts[-1]
+        for table, verdict in ((self.outcomes, final), (self.first, verdicts[0])):
+            row = table.setdefault(effect, {})
+            row[verdict] = row.get(verdict, 0) + 1
+        if final != "continue":
+            self.calls.append(len(verdicts))
+
+    def cell(self, effect: str, verdict: str, first: bool = False) -> str:
+        row = (self.first if first else self.outcomes).get(effect, {})
+        total = sum(row.values())
+        if not total:
+            return "n/a"
+        hits = row.get(verdict, 0)
+        return f"{100 * hits / total:.1f} % ({hits}/{total})"
+
+    def figures(self) -> dict[str, str]:
+        mean = sum(self.calls) / len(self.calls) if self.calls else math.nan
+        return {
+            "false rollback": self.cell("no change", "rollback"),
+            "no change promoted": self.cell("no change", "promote"),
+            "+10 % detected": self.cell("+10 %", "rollback"),
+            "+30 % promoted": self.cell("+30 %", "promote"),
+            "+30 % detected": self.cell("+30 %", "rollback"),
+            "mean calls to a decision": f"{mean:.1f}",
+            "one window: false rollback": self.cell("no change", "rollback", first=True),
+            "one window: +30 % detected": self.cell("+30 %", "rollback", first=True),
+        }
+
+    def counts(self) -> dict[str, float]:
+        """Medians over the windows judged: per side, requests and the events the test counts."""
+        import numpy as np
+
+        keys = sorted({k for w in self.windows for k in w})
+        found = {k: float(np.median([w[k] for w in self.windows if k in w])) for k in keys}
+        for key in [k for k in keys if k.endswith("dispersion")]:
+            values = [w[key] for w in self.windows if key in w]
+            found[f"{key} (90th percentile)"] = float(np.percentile(values, 90))
+            found[f"{key} (mean)"] = float(np.mean(values))
+        return found
+
+
+class Rollouts:
+    """The judge as the action runs it, against the study's Prometheus."""
+
+    def __init__(self, design: dict[str, Any], manifest: dict[str, Any]) -> None:
+        from cicd_agent.prometheus import PrometheusClient
+
+        self.design = design
+        self.client = PrometheusClient(manifest["prometheus"], timeout=60.0)
+        self.first = float(manifest["first_window_starts"])
+
+    def config(self, kinds: tuple[str, ...], settings: dict[str, float], service: Service) -> Any:
+        from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig, MetricSpec
+
+        judge = self.design["judge"]
+        metrics = tuple(
+            MetricSpec(
+                name=f"{kind}",
+                kind=kind,
+                query=judge["queries"][kind].replace("PAIR", service.selector),
+                direction="increase",
+                **settings,
+            )
+            for kind in kinds
+        )
+        return CanaryConfig(
+            lookback=self.design["window_seconds"], step=judge["step_seconds"], metrics=metrics
+        )
+
+    def rollout(self, config: Any, segment: int, tally: Tally) -> list[str]:
+        """Up to ``calls`` calls over the segment's windows, the sealed state handed on."""
+        from cicd_agent.modes.deploy_gate.canary.collect import fetch_samples
+        from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
+        from cicd_agent.modes.deploy_gate.canary.metric import check_keys
+        from cicd_agent.modes.deploy_gate.canary.options import state_key
+        from cicd_agent.modes.deploy_gate.canary.risk import config_digest
+        from cicd_agent.modes.deploy_gate.canary.state import decode_state
+
+        calls, width = self.design["calls"], self.design["window_seconds"]
+        key = state_key("loopback-study-secret", "release")
+        text: str | None = None
+        verdicts: list[str] = []
+        for call in range(calls):
+            end = self.first + (segment * calls + call + 1) * width
+            state = decode_state(text, config_digest(config), check_keys(config.metrics), key)
+            samples = fetch_samples(self.client, config, end=end, since=state.until)
+            if samples.error:
+                raise SystemExit(f"Prometheus could not be read: {samples.error}")
+            judged = judge_samples(samples, config, state)
+            seen = window_counts(samples)
+            for check, evidence in judged.state.checks.items():
+                spread = getattr(evidence, "dispersion", ())
+                if spread:  # the count test's dispersion this call (1: as counting explains)
+                    seen[f"{check.split('/')[0]}: dispersion"] = spread[-1]
+            tally.windows.append(seen)
+            verdicts.append(judged.verdict)
+            text = judged.state.encode()
+            if judged.verdict != "continue":
+                break
+        return verdicts
+
+
+def window_counts(samples: Any) -> dict[str, float]:
+    """One window's counts per side as the judge read them (events and traffic per metric)."""
+    found: dict[str, float] = {}
+    for name, counts in samples.counts.items():
+        event = "errors" if name == "rate" else "slower than the p99 bucket"
+        found[f"{name}: requests a side"] = (
+            sum(counts.baseline_traffic) + sum(counts.canary_traffic)
+        ) / 2
+        found[f"{name}: {event}, baseline"] = sum(counts.baseline)
+        found[f"{name}: {event}, canary"] = sum(counts.canary)
+    return found
+
+
+def study(design: dict[str, Any], manifest: dict[str, Any]) -> dict[str, Tally]:
+    """Every rollout of the design: per configuration, kind and traffic level; and the two
+    kinds together in one configuration (one error budget)."""
+    rollouts = Rollouts(design, manifest)
+    judge = design["judge"]
+    tallies: dict[str, Tally] = {}
+    runs: list[tuple[str, tuple[str, ...], dict[str, float], str]] = [
+        (name, (kind,), settings, level)
+        for name, settings in judge["configs"].items()
+        for kind in ("rate", "latency")
+        for level in LEVELS
+    ]
+    combined = judge["combined"]
+    runs += [(combined, ("rate", "latency"), judge["configs"][combined], lv) for lv in LEVELS]
+    for name, kinds, settings, level in runs:
+        row = f"{' + '.join(kinds)} | {level} | {name}"
+        tally = tallies.setdefault(row, Tally())
+        for service in services(design, level):
+            effects = {"rate": service.error_effect, "latency": service.latency_effect}
+            if len(kinds) == 1:
+                effect = label(effects[kinds[0]])
+            elif max(effects.values()) == 0:
+                effect = "no change"
+            else:
+                effect = label(max(effects.values()))
+            config = rollouts.config(kinds, settings, service)
+            for segment in range(design["segments"]):
+                tally.add(effect, rollouts.rollout(config, segment, tally))
+        print(f"judged: {row}", file=sys.stderr, flush=True)
+    return tallies
+
+
 def judge_main(design: dict[str, Any], out: Path, *, as_json: bool, stop: bool) -> None:
-    raise NotImplementedError
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    try:
+        tallies = study(design, manifest)
+    finally:
+        if stop:
+            import os
 
-
-def _unused() -> Iterator[None]:
-    yield None
+            os.kill(int((out / "prometheus.pid").read_text(encoding="utf-8")), signal.SIGTERM)
+    report = {
+        row: {**t.figures(), "counts per window (median)": t.counts()} for row, t in tallies.items()
+    }
+    (out / "figures.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    if as_json:
+        print(json.dumps(report, indent=2))
+        return
+    keys = list(next(iter(tallies.values())).figures())
+    print("| kind | traffic | config | " + " | ".join(keys) + " |")
+    print("|---" * (len(keys) + 3) + "|")
+    for row, tally in tallies.items():
+        print(f"| {row} | " + " | ".join(tally.figures().values()) + " |")
+    print()
+    for row, tally in tallies.items():
+        counts = "; ".join(f"{k} {v:.3g}" for k, v in tally.counts().items())
+        print(f"- {row}: {counts}")
 
 
 if __name__ == "__main__":
