@@ -408,10 +408,11 @@ class Rollouts:
     """The judge as the action runs it, against the study's Prometheus."""
 
     def __init__(self, design: dict[str, Any], manifest: dict[str, Any]) -> None:
-        from cicd_agent.prometheus import PrometheusClient
+        # The client the collect step itself reads Prometheus with.
+        from cicd_agent.modes.deploy_gate.canary import collect
 
         self.design = design
-        self.client = PrometheusClient(manifest["prometheus"], timeout=60.0)
+        self.client = collect.PrometheusClient(manifest["prometheus"], timeout=60.0)
         self.first = float(manifest["first_window_starts"])
 
     def config(self, kinds: tuple[str, ...], settings: dict[str, float], service: Service) -> Any:
