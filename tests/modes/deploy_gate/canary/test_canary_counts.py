@@ -177,3 +177,43 @@ def test_a_wider_latency_at_an_equal_median_is_seen_in_the_histogram_tail() -> N
     assert wider.verdict == "rollback", wider.reasons
     assert "slower than the baseline's quantile bucket" in wider.metrics[0].reason
     assert judged(0.3).verdict != "rollback"
+
+
+BOUNDS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0)
+
+
+def buckets(rng: np.random.Generator, slower: float) -> dict[float, dict[float, float]]:
+    """A histogram's cumulative counts per step by bound (the client libraries' default
+    buckets) of 20,000 requests a step, lognormal around 20 ms, times ``slower``."""
+    found: dict[float, dict[float, float]] = {bound: {} for bound in (*BOUNDS, np.inf)}
+    for step in range(12):
+        latency = slower * rng.lognormal(np.log(0.02), 0.5, 20_000)
+        for bound in found:
+            found[bound][float(step)] = float(np.sum(latency <= bound))
+    return found
+
+
+@pytest.mark.parametrize(("slower", "verdict"), [(1.03, "promote"), (1.3, "rollback")])
+def test_a_latency_allowance_is_a_change_of_the_quantile_not_of_the_tail_share(
+    slower: float, verdict: str
+) -> None:
+    """Attack: a p99 3 % slower, on a spec allowing 10 %, rolled back before: the share of
+    requests beyond the baseline's p99 bucket grew 24 % and was judged against the 10 %
+    allowance as if it were the p99. The histogram carries the allowance to the tail share."""
+    from cicd_agent.modes.deploy_gate.canary.collect import tail_counts
+
+    rng = np.random.default_rng(7)
+    p99 = default_metrics()[1]
+    counts = tail_counts(0.99, buckets(rng, 1.0), buckets(rng, slower))
+    assert counts is not None and 4 < counts.elasticity < 8  # a lognormal's tail at its p99.6
+    values = {p99.name: np.full(12, 0.07)}
+    state = None
+    for _ in range(THRESHOLDS.max_calls):
+        judged = judge_canary(
+            values, values, [p99], THRESHOLDS, state=state, counts={p99.name: counts}
+        )
+        state = judged.state
+        if judged.verdict != "continue":
+            break
+    assert judged.verdict == verdict, judged.reasons
+    assert "as a change of the quantile" in judged.metrics[0].reason

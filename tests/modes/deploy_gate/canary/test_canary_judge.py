@@ -159,21 +159,20 @@ def test_all_zero_samples_pass_on_the_absolute_floor_and_are_nodata_without_one(
 # --- Hodges-Lehmann ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("n", "m", "rounded"),
-    [(7, 9, False), (50, 41, False), (300, 200, True), (1, 5, False), (400, 400, True)],
-)
-def test_hodges_lehmann_without_all_pairs_equals_the_pairwise_median(
-    n: int, m: int, rounded: bool
+@pytest.mark.parametrize(("n", "m"), [(7, 9), (400, 400), (2000, 1500)])
+def test_hodges_lehmann_beyond_its_pair_limit_stays_within_a_hair_of_the_pairwise_median(
+    n: int, m: int
 ) -> None:
+    """Thinned to 100 order statistics a side, the shift moves by under 0.1 % of the
+    differences' interquartile range (exact when the pairs fit)."""
     rng = np.random.default_rng(n * m)
-    canary = rng.lognormal(size=n)
-    baseline = rng.lognormal(size=m)
-    if rounded:  # many ties, including among the differences
-        canary, baseline = canary.round(1), baseline.round(1)
-    expected = np.median(np.subtract.outer(canary, baseline))
-    assert hodges_lehmann_shift(canary, baseline, pairwise_limit=0) == pytest.approx(
-        expected, abs=1e-12
+    canary, baseline = rng.lognormal(size=n), rng.lognormal(size=m)
+    differences = np.subtract.outer(canary, baseline)
+    spread = float(np.subtract(*np.percentile(differences, [75, 25])))
+    thinned = hodges_lehmann_shift(canary, baseline, pairwise_limit=10_000)
+    assert thinned == pytest.approx(np.median(differences), abs=1e-3 * spread)
+    assert hodges_lehmann_shift(canary, baseline, pairwise_limit=n * m) == pytest.approx(
+        np.median(differences), abs=1e-12
     )
 
 

@@ -162,9 +162,8 @@ def _rate_samples(
 
 
 def _tail_counts(window: _Window, spec: MetricSpec, tracks: tuple[str, str]) -> RateCounts | None:
-    """A latency's requests slower than the baseline's quantile (the first bucket bound its
-    share reaches) and all its requests, per step on each side: the tail the quantile names, as
-    counts. None when the query is not one ``histogram_quantile`` over buckets by ``le``."""
+    """A latency's tail as counts (:func:`tail_counts`), read from its buckets on each side;
+    None when the query is not one ``histogram_quantile`` over buckets by ``le``."""
     sides: list[dict[float, dict[float, float]]] = []
     quantile = 1.0
     for side, track in _sided(tracks):
@@ -180,24 +179,36 @@ def _tail_counts(window: _Window, spec: MetricSpec, tracks: tuple[str, str]) -> 
             except ValueError:
                 return None
         sides.append(by_bound)
-    base, cand = sides
+    return tail_counts(quantile, *sides)
+
+
+Buckets = dict[float, dict[float, float]]
+
+
+def tail_counts(quantile: float, base: Buckets, cand: Buckets) -> RateCounts | None:
+    """Requests slower than the baseline's quantile (the first bucket bound its share reaches)
+    and all requests, per step on each side (buckets: cumulative counts per step by bound).
+
+    The allowance is a change of the quantile, so it is carried to the tail's share by the
+    baseline's own histogram: the tail's elasticity, how many log units the share beyond the
+    cut moves per log unit of latency (the secant from the bound below the cut), so a p99 10 %
+    slower is judged as the tail share that much latency adds, not as a tail 10 % larger.
+    None when the histogram cannot tell (no tail, or no bound below the cut)."""
     if math.inf not in base or math.inf not in cand:
         return None
     steps = sorted(set(base[math.inf]) & set(cand[math.inf]))
     total = sum(base[math.inf][t] for t in steps)
-    need = quantile * total
-    cut = next(
-        (
-            b
-            for b in sorted(set(base) & set(cand))
-            if sum(base[b].get(t, 0.0) for t in steps) >= need
-        ),
-        math.inf,
-    )
-    if not steps or total <= 0 or cut == math.inf:
+
+    def beyond(bound: float) -> float:
+        return total - sum(base[bound].get(t, 0.0) for t in steps)
+
+    bounds = sorted(set(base) & set(cand))
+    cut = next((b for b in bounds if total - beyond(b) >= quantile * total), math.inf)
+    below = [b for b in bounds if 0 < b < cut]
+    if not steps or total <= 0 or cut == math.inf or not below or beyond(cut) <= 0:
         return None
 
-    def slower(side: dict[float, dict[float, float]]) -> tuple[float, ...]:
+    def slower(side: Buckets) -> tuple[float, ...]:
         return tuple(side[math.inf][t] - side[cut].get(t, 0.0) for t in steps)
 
     return RateCounts(
@@ -205,6 +216,7 @@ def _tail_counts(window: _Window, spec: MetricSpec, tracks: tuple[str, str]) -> 
         slower(cand),
         tuple(base[math.inf][t] for t in steps),
         tuple(cand[math.inf][t] for t in steps),
+        elasticity=math.log(beyond(below[-1]) / beyond(cut)) / math.log(cut / below[-1]),
     )
 
 

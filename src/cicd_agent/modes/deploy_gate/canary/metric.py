@@ -24,7 +24,12 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence, judge_counts, window_counts
+from cicd_agent.modes.deploy_gate.canary.counts import (
+    Bounds,
+    CountEvidence,
+    judge_counts,
+    window_counts,
+)
 from cicd_agent.modes.deploy_gate.canary.evidence import (
     CheckOutcome,
     Evidence,
@@ -133,12 +138,14 @@ class Look:
 @dataclass(frozen=True)
 class RateCounts:
     """A rate's two counts per step on each side: events (its numerator) and traffic (its
-    denominator), already in events per step."""
+    denominator), already in events per step; ``elasticity``: log units the events' share moves
+    per log unit of the metric (1 for a rate; a latency's tail, from its histogram)."""
 
     baseline: Samples
     canary: Samples
     baseline_traffic: Samples
     canary_traffic: Samples
+    elasticity: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -202,6 +209,13 @@ def _ratio_bounds(spec: MetricSpec, change: float) -> tuple[float | None, float 
     )
 
 
+def _times(bounds: Bounds, factor: float) -> Bounds:
+    return (
+        None if bounds[0] is None else bounds[0] * factor,
+        None if bounds[1] is None else bounds[1] * factor,
+    )
+
+
 class _Checks:
     """One metric's checks this call, each on the rollout's pooled evidence: a check fails
     beyond the allowance (at the false-rollback budget) and passes within the change a promote
@@ -237,19 +251,25 @@ class _Checks:
         low, high = bounds or self.allowed
         self.done.append(_Check(name, outcome, strict if outcome == "fail" else loose, low, high))
 
-    def counts(self, window: CountEvidence) -> None:
+    def counts(self, window: CountEvidence, elasticity: float = 1.0) -> None:
         """The sequential count test: a mixture likelihood ratio is valid at every call at
-        once, so no share of the budget is spread over calls."""
+        once, so no share of the budget is spread over calls. The bounds are the metric's,
+        carried to the counts' log ratio by ``elasticity`` (and its interval back)."""
         before = self.pooled.get(self.prefix + "counts")
         evidence = (before if isinstance(before, CountEvidence) else CountEvidence()).plus(window)
         self.pooled[self.prefix + "counts"] = evidence
+
         outcome, strict, loose = judge_counts(
-            evidence, self.look.alpha_fail, self.look.alpha_pass, self.allowed, self.ruled_out
+            evidence,
+            self.look.alpha_fail,
+            self.look.alpha_pass,
+            _times(self.allowed, elasticity),
+            _times(self.ruled_out, elasticity),
         )
-        low, high = self.allowed
-        self.done.append(
-            _Check("counts", outcome, strict if outcome == "fail" else loose, low, high)
-        )
+        interval = strict if outcome == "fail" else loose
+        if interval is not None:
+            interval = (interval[0] / elasticity, interval[1] / elasticity)
+        self.done.append(_Check("counts", outcome, interval, *self.allowed))
 
 
 def judge_metric(
@@ -282,7 +302,7 @@ def judge_metric(
         elif spec.kind in ("rate", "latency") and counts is not None:
             events = pairs(counts.baseline, counts.canary)
             traffic = pairs(counts.baseline_traffic, counts.canary_traffic)
-            judged.counts(window_counts(*events, traffic))
+            judged.counts(window_counts(*events, traffic), counts.elasticity)
         else:
             judged.paired("baseline", robust_evidence(log_ratios(*pairs(baseline, canary))))
     if cand.size and prev.size:
@@ -357,9 +377,9 @@ def _describe(spec: MetricSpec, check: _Check) -> str:
     allowed = f"{_ALLOWANCE_SIGN[spec.direction]}{spec.allowed_change:.0%}"
     if check.name == "counts" and spec.kind == "latency":
         return (
-            "vs baseline, on the share of requests slower than the baseline's quantile bucket: "
-            f"change in [{math.expm1(low):+.1%}, {math.expm1(high):+.1%}], allowed {allowed} "
-            f"({check.outcome})"
+            "vs baseline, on the share of requests slower than the baseline's quantile bucket, "
+            f"as a change of the quantile: [{math.expm1(low):+.1%}, {math.expm1(high):+.1%}], "
+            f"allowed {allowed} ({check.outcome})"
         )
     if check.name == "counts":
         return (
