@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
-from cicd_agent.modes.gen_tests.evidence import Evidence
+from cicd_agent.verify.outcomes import Evidence
 from cicd_agent.modes.gen_tests.gate import ProjectCommand
 from cicd_agent.modes.gen_tests.suite import cannot_run
 from cicd_agent.sandbox import Limits, Sandbox

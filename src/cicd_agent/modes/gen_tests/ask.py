@@ -75,7 +75,7 @@ def ask(
         "attempt(s) each, every candidate judged by the six-stage gate"
     )
     outcome = generator.run(verdict.jobs, dict(verdict.missing_lines), dict(verdict.missing_arcs))
-    since = sorted(gate.flaky.found - gate.flaky.known)
+    since = sorted(gate.flaky - baseline.flaky)
     if since:
         shown = ", ".join(code_span(escaped(ctx.redactor.redact(test))) for test in since[:5])
         ctx.note(
@@ -89,7 +89,7 @@ def ask(
         ctx.progress.say(
             f"running the suite again with the {len(outcome.accepted)} accepted test(s)"
         )
-        after = _measure_after(ctx, facts, frozenset(gate.flaky.found))
+        after = _measure_after(ctx, facts, frozenset(gate.flaky))
         if after is not None and facts.coverage is not None:
             gained: dict[str, tuple[set[int], set[Arc]]] = {}
             for test in outcome.accepted:  # a segment's key: its path, then ``::`` and a name

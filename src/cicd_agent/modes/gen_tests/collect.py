@@ -23,8 +23,9 @@ from cicd_agent.modes.gen_tests.coverage_gaps import (
     CoverageReport,
     never_imported,
 )
-from cicd_agent.modes.gen_tests.gate import ProjectCommand, SuiteBaseline
+from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
+from cicd_agent.modes.gen_tests.pr_tests import PrTests, changed_test_files, rerun
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.modes.gen_tests.shard import Shard
 from cicd_agent.modes.gen_tests.suite import run_suite
@@ -35,6 +36,7 @@ from cicd_agent.modes.gen_tests.targets import (
 )
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.markdown import code_span
+from cicd_agent.verify.reruns import TestRuns
 
 SUITE_TIMEOUT = 3600.0
 """The baseline run of the user's suite: generous, it is the suite their CI already runs."""
@@ -58,6 +60,8 @@ class GenTestsFacts:
     code_is_proof: bool = False
     """The code under test came from someone who can push (:func:`code_is_proof`): only then
     is a test the gate accepted called verified."""
+    pr_tests: PrTests | None = None
+    """The tests the change adds or changes, run again and again (None: none, or no diff)."""
 
     @property
     def command(self) -> ProjectCommand:
@@ -74,10 +78,13 @@ def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsF
     repo = ctx.options.repo_dir.resolve()
     options = ctx.mode_options
     base, head = _refs(ctx, options)
+    pr_files: list[str] = []
     if options.sources is not None:
         targets = source_targets(repo, list(options.sources))
     elif base:
         targets = changed_targets(ctx.checkout, base, head or "HEAD")
+        if options.command.is_pytest:
+            pr_files = changed_test_files(ctx.checkout, base, head or "HEAD")
     else:
         raise UsageError(
             "gen-tests needs the change to cover: --base/--head, a pull_request or push "
@@ -93,9 +100,51 @@ def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsF
     ctx.progress.say(f"{len(targets.files)} Python file(s) to cover")
     if targets.unsafe_names:
         facts.warnings.append(_unsafe_names_warning(targets.unsafe_names))
+    if pr_files:
+        facts = _rerun_pr_tests(ctx, _open(ctx, facts, resources), pr_files)
     if not targets.files:
         return facts
     return _measure(ctx, facts, resources)
+
+
+def _open(
+    ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, resources: ExitStack
+) -> GenTestsFacts:
+    """``facts`` with the sandbox opened (once), and a warning when it cannot isolate."""
+    if facts.sandbox is not None:
+        return facts
+    sandbox = resources.enter_context(
+        Sandbox(
+            facts.repo,
+            ctx.environ,
+            known_secrets=ctx.redactor.known,
+            secret_names=list(facts.options.secret_names),
+        )
+    )
+    isolation = sandbox.isolation
+    if not isolation.sandboxed:
+        facts.warnings.append(
+            f"No sandbox: bubblewrap cannot run on this runner ({isolation.detail}). "
+            + (
+                "Model-written tests run anyway, with only a scrubbed environment and "
+                "resource limits, because allow-unsandboxed is set."
+                if facts.options.allow_unsandboxed
+                else "No model-written code is run; the README's Security section says "
+                "what the runner must allow (or set allow-unsandboxed: true)."
+            )
+        )
+    return replace(facts, sandbox=sandbox)
+
+
+def _rerun_pr_tests(
+    ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, files: list[str]
+) -> GenTestsFacts:
+    """``facts`` with the change's own test files run again and again by the verifier."""
+    assert facts.sandbox is not None
+    ctx.progress.say(f"running the {len(files)} test file(s) the change adds or changes again")
+    pytest = (*facts.command.pytest, "-q", "-p", "no:cacheprovider", *PLUGIN)
+    runs = TestRuns(facts.sandbox, pytest, timeout=facts.options.test_timeout)
+    return replace(facts, pr_tests=rerun(runs, files))
 
 
 def code_is_proof(ctx: RunContext[GenTestsOptions]) -> bool:
@@ -137,26 +186,10 @@ def _measure(
     ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, resources: ExitStack
 ) -> GenTestsFacts:
     """``facts`` with the sandbox opened and the baseline measured in it."""
-    sandbox = resources.enter_context(
-        Sandbox(
-            facts.repo,
-            ctx.environ,
-            known_secrets=ctx.redactor.known,
-            secret_names=list(facts.options.secret_names),
-        )
-    )
+    facts = _open(ctx, facts, resources)
+    sandbox = facts.sandbox
+    assert sandbox is not None
     isolation = sandbox.isolation
-    if not isolation.sandboxed:
-        facts.warnings.append(
-            f"No sandbox: bubblewrap cannot run on this runner ({isolation.detail}). "
-            + (
-                "Model-written tests run anyway, with only a scrubbed environment and "
-                "resource limits, because allow-unsandboxed is set."
-                if facts.options.allow_unsandboxed
-                else "No model-written code is run; the README's Security section says "
-                "what the runner must allow (or set allow-unsandboxed: true)."
-            )
-        )
     meter = CoverageMeter(sandbox, facts.targets.paths)
     ctx.progress.say(
         f"running the test suite under coverage ({' '.join(facts.command.suite)}; "

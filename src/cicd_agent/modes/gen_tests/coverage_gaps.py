@@ -3,7 +3,7 @@
 The user's command runs unchanged; coverage starts in every Python process it spawns through
 the boot folder's ``sitecustomize`` and ``COVERAGE_PROCESS_START`` (branch coverage). Only the
 target files are measured. The pytest process hands its data back through the evidence pipe
-(:mod:`evidence`); a candidate's run counts nothing else, so a coverage file a test drops is
+(:mod:`cicd_agent.verify.outcomes`); a candidate's run counts nothing else, so a coverage file a test drops is
 never read. A run of the whole suite also keeps the data files of the processes it spawns, in a
 folder shared with that run alone. The report is computed here, in our own process, through
 coverage.py's API with our own configuration (never by an interpreter started over the
@@ -25,10 +25,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.modes.gen_tests.evidence import Evidence, parse_evidence
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.runner.errors import ExternalServiceError, UsageError
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
+from cicd_agent.verify.outcomes import Evidence
+from cicd_agent.verify.reruns import TestRuns
 
 MAX_DATA_BYTES = 256 << 20
 """The most SQL one run's serialised coverage data may unpack to, and twice that the most
@@ -225,15 +226,10 @@ class CoverageMeter:
             data_file = space.live / ".coverage-data" / ".coverage"
             data_file.parent.mkdir(exist_ok=True)
         config = self._config(space, data_file)
-        result = self.sandbox.run(
-            command,
-            space,
-            timeout=timeout,
-            extra_env={"COVERAGE_PROCESS_START": str(config)},
-            evidence=True,
+        result, evidence = TestRuns(self.sandbox, command, timeout=timeout).once(
+            space, command, whole=True, extra_env={"COVERAGE_PROCESS_START": str(config)},
             shared=shared,
-        )
-        evidence = parse_evidence(result.evidence, None if result.timed_out else result.returncode)
+        )  # fmt: skip
         if not suite:  # never read, but what it leaves would be read in a suite's run
             data_files(data_file.parent)
         blobs = []

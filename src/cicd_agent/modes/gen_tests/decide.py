@@ -14,9 +14,11 @@ from cicd_agent.modes.gen_tests.analyse import GenTestsVerdict
 from cicd_agent.modes.gen_tests.candidates import GenTestsOpinion
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
 from cicd_agent.modes.gen_tests.patch import describe_gain, render_patch
+from cicd_agent.modes.gen_tests.pr_tests import PrTests
 from cicd_agent.modes.gen_tests.result import (
     AcceptedFile,
     GenTestsResult,
+    PrTestReport,
     SegmentReport,
     candidate_report,
     funnel,
@@ -49,8 +51,12 @@ def decide(
     result.warnings = [*facts.warnings, *verdict.warnings]
     if facts.baseline is not None:
         result.suite_exit_code = facts.baseline.returncode
+    _pr_tests(result, facts.pr_tests, redact)
     if facts.coverage is None:
-        result.headline = "No changed Python source files to cover: nothing to do."
+        result.headline = "No changed Python source files to cover: nothing to do." + (
+            f" {len(result.flaky)} test(s) the change adds or changes are flaky." if result.flaky
+            else ""
+        )  # fmt: skip
         return result
     result.coverage_before = percent(facts.coverage)
     result.coverage_after = result.coverage_before
@@ -80,6 +86,21 @@ def decide(
         result.stopped = outcome.stop_reason
     result.headline = _headline(result, verdict, offline=offline)
     return result
+
+
+def _pr_tests(result: GenTestsResult, found: PrTests | None, redact: Callable[[str], str]) -> None:
+    """The change's own tests, run again and again (their names are the PR's: redacted)."""
+    if found is None:
+        return
+    result.pr_tests = [
+        PrTestReport(test=redact(test), passed=c.passed, runs=c.runs, verdict=c.verdict)
+        for test, c in found.tests.items()
+    ]
+    result.pr_tests_unchecked = {redact(path): why for path, why in found.unchecked.items()}
+    result.pr_tests_runs = (
+        f"{found.runs} run(s) in {found.seconds:.0f} s of a {found.budget:.0f} s budget; "
+        "10 runs under 5 s, 5 under 30 s, 2 under 5 min, none above"
+    )
 
 
 def _segment_reports(

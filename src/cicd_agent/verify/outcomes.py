@@ -19,7 +19,7 @@ import base64
 import binascii
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -33,6 +33,8 @@ class Outcomes:
     exitstatus: int | None = None
     coverage: bytes | None = None
     """coverage.py's serialised data of the pytest process (``CoverageData.dumps()``)."""
+    seconds: Mapping[str, float] = field(default_factory=dict)
+    """Each test's setup, call and teardown time, as pytest measured it."""
 
     def passed(self) -> frozenset[str]:
         return frozenset(test for test, outcome in self.tests.items() if outcome == "passed")
@@ -59,6 +61,7 @@ def _document(line: bytes) -> Outcomes:
         unresolved=tuple(str(u) for u in document.get("unresolved", [])),
         exitstatus=status if isinstance(status, int) else None,
         coverage=base64.b64decode(blob, validate=True) if isinstance(blob, str) else None,
+        seconds={str(k): float(v) for k, v in dict(document.get("seconds", {})).items()},
     )
 
 

@@ -1,0 +1,144 @@
+"""The judge of the claim "these tests pass every time" (:class:`.contract.ReliableTests`).
+
+It runs the named tests again and again in one fresh sandbox copy, each run a fresh pytest
+process that reports every test's outcome through the evidence pipe (:mod:`.outcomes`), and
+counts, per test, the runs it passed and the runs it did not. A test that both passed and failed
+is flaky; one that never passed is failing; one whose runs the budget or the timeout cut short
+is unchecked, never stable. :meth:`TestRuns.once` is the one place a pytest run of gen-tests is
+started and its report read: the gate's stages, the flaky check of existing tests and the
+pull request's own tests all go through it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
+from cicd_agent.verify.contract import ReliableTests
+from cicd_agent.verify.outcomes import Evidence, parse_evidence
+
+RUNS_BY_SECONDS = ((5.0, 10), (30.0, 5), (300.0, 2))
+"""How often a test is run by how long its first run took (Datadog's early flake detection);
+one slower than the last bound is not run again."""
+
+
+def planned_runs(seconds: float) -> int:
+    """How many runs in all a test whose first run took ``seconds`` gets (0: too slow)."""
+    return next((runs for bound, runs in RUNS_BY_SECONDS if seconds < bound), 0)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """One test's record: runs it passed, runs it ran and did not pass, runs it was due."""
+
+    passed: int = 0
+    failed: int = 0
+    planned: int = 0
+
+    @property
+    def runs(self) -> int:
+        return self.passed + self.failed
+
+    @property
+    def verdict(self) -> str:
+        """``flaky`` (both), ``failing`` (never passed), ``stable`` (passed every run it was
+        due), else ``unchecked``: fewer runs than planned is no evidence of stability."""
+        if self.passed and self.failed:
+            return "flaky"
+        if not self.planned or self.runs < self.planned:
+            return "unchecked"
+        return "failing" if self.failed else "stable"
+
+    def describe(self, test: str) -> str:
+        """One line a reader takes in at a glance: ``t passed 6 of 10 runs: flaky``."""
+        return f"{test} passed {self.passed} of {self.runs} run(s): {self.verdict}"
+
+
+@dataclass(frozen=True)
+class Reruns:
+    """The evidence for a claim: each test's counts, the pytest runs made and their seconds,
+    and why the rounds stopped before their count ("" when they did not)."""
+
+    tests: Mapping[str, Counts]
+    runs: int = 0
+    seconds: float = 0.0
+    stopped: str = ""
+
+    def having(self, verdict: str) -> list[str]:
+        return sorted(test for test, counts in self.tests.items() if counts.verdict == verdict)
+
+
+class TestRuns:
+    """Runs pytest (``pytest``: the command and its options, our plugin loaded) in ``sandbox``."""
+
+    __test__ = False  # a name pytest would otherwise collect
+
+    def __init__(self, sandbox: Sandbox, pytest: Sequence[str], *, timeout: float) -> None:
+        self.sandbox = sandbox
+        self.pytest = tuple(pytest)
+        self.timeout = timeout
+
+    def once(
+        self,
+        space: Workspace,
+        args: Sequence[str],
+        *,
+        timeout: float | None = None,
+        whole: bool = False,
+        extra_env: Mapping[str, str] | None = None,
+        shared: Sequence[Path] = (),
+    ) -> tuple[RunResult, Evidence]:
+        """One pytest run in ``space`` (``whole``: ``args`` is the whole command, the user's
+        suite) and its report (a killed run's exit status is not compared with pytest's)."""
+        argv = list(args) if whole else [*self.pytest, *args]
+        result = self.sandbox.run(argv, space, timeout=timeout or self.timeout, evidence=True,
+                                  extra_env=extra_env, shared=shared)  # fmt: skip
+        return result, parse_evidence(
+            result.evidence, None if result.timed_out else result.returncode
+        )
+
+    def judge(self, claim: ReliableTests, label: str = "reruns") -> Reruns:
+        """Run ``claim.tests`` together in a fresh copy of the project, then each test they
+        hold again, round after round, as often as :func:`planned_runs` gives it for the time
+        pytest measured it taking (or ``claim.runs``), while the budget lasts."""
+        # A node id is the pull request's file and test name: one that reads as an option is
+        # never put on a command line.
+        due = [test for test in claim.tests if test and not test.startswith("-")]
+        if not due:
+            return Reruns({}, stopped="no test to run")
+        ends = time.monotonic() + claim.budget if claim.budget else math.inf
+        passed: dict[str, int] = {}
+        failed: dict[str, int] = {}
+        planned: dict[str, int] = {}
+        runs, seconds, stopped = 0, 0.0, ""
+        space = self.sandbox.workspace(label)
+        try:
+            while due:
+                left = ends - time.monotonic()
+                if left <= 0:
+                    stopped = "the time budget was spent"
+                    break
+                result, evidence = self.once(space, due, timeout=min(self.timeout, left))
+                runs, seconds = runs + 1, seconds + result.seconds
+                outcomes = evidence.outcomes
+                if result.timed_out or evidence.problem or outcomes is None:
+                    stopped = f"run {runs}: {evidence.problem or 'pytest ' + result.describe()}"
+                    break  # no trustworthy word on any of them: the rest stays unchecked
+                for test, outcome in outcomes.tests.items():
+                    if outcome != "skipped":  # a skip is neither: the test did not run
+                        tally = passed if outcome == "passed" else failed
+                        tally[test] = tally.get(test, 0) + 1
+                    if test not in planned:
+                        planned[test] = claim.runs or planned_runs(outcomes.seconds.get(test, 0))
+                due = [test for test, count in planned.items() if count > runs]
+        finally:
+            remove_tree(space.root)
+        tests = {
+            test: Counts(passed.get(test, 0), failed.get(test, 0), planned.get(test, 0))
+            for test in sorted(passed.keys() | failed.keys())
+        }
+        return Reruns(tests, runs, seconds, stopped)
