@@ -97,6 +97,9 @@ def _switch(word: str) -> str:
     return word.split("=", 1)[0] if word.startswith("--") else word
 
 
+_SCRIPTS = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")
+"""JavaScript's and TypeScript's file suffixes, which eslint, xo and biome check."""
+
 TOOLS: tuple[KnownTool, ...] = (
     KnownTool(
         "ruff check",
@@ -155,7 +158,7 @@ TOOLS: tuple[KnownTool, ...] = (
                 [f"eslint.config.{end}" for end in ("js", "mjs", "cjs", "ts", "mts", "cts")]
                 + [f".eslintrc{end}" for end in ("", ".js", ".cjs", ".json", ".yml", ".yaml")]
             ),
-            suffixes=(".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"),
+            suffixes=_SCRIPTS,
             argv=("--format", "json", "--no-error-on-unmatched-pattern"),
             report="eslint",
         ),
@@ -199,7 +202,7 @@ TOOLS: tuple[KnownTool, ...] = (
                 for end in ("js", "cjs", "mjs", "ts", "json")
             ),
             inside=("package.json", '"xo"'),
-            suffixes=(".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts"),
+            suffixes=_SCRIPTS,
             argv=("--reporter=json",),
             report="eslint",  # xo is eslint underneath and writes its report
         ),
@@ -212,18 +215,7 @@ TOOLS: tuple[KnownTool, ...] = (
         fixes=False,
         checking=Checking(
             configs=("biome.json", "biome.jsonc"),
-            suffixes=(
-                ".js",
-                ".jsx",
-                ".mjs",
-                ".cjs",
-                ".ts",
-                ".tsx",
-                ".mts",
-                ".cts",
-                ".json",
-                ".css",
-            ),
+            suffixes=(*_SCRIPTS, ".json", ".css"),
             argv=("lint", "--reporter=json", "--no-errors-on-unmatched", "--colors=off"),
             report="biome",
         ),

@@ -53,10 +53,6 @@ class Counts:
             return "unchecked"
         return "failing" if self.failed else "stable"
 
-    def describe(self, test: str) -> str:
-        """One line a reader takes in at a glance: ``t passed 6 of 10 runs: flaky``."""
-        return f"{test} passed {self.passed} of {self.runs} run(s): {self.verdict}"
-
 
 @dataclass(frozen=True)
 class Reruns:
@@ -67,9 +63,6 @@ class Reruns:
     runs: int = 0
     seconds: float = 0.0
     stopped: str = ""
-
-    def having(self, verdict: str) -> list[str]:
-        return sorted(test for test, counts in self.tests.items() if counts.verdict == verdict)
 
 
 class TestRuns:
@@ -107,7 +100,7 @@ class TestRuns:
         pytest measured it taking (or ``claim.runs``), while the budget lasts."""
         # A node id is the pull request's file and test name: one that reads as an option is
         # never put on a command line.
-        due = [test for test in claim.tests if test and not test.startswith("-")]
+        due = claimed = [test for test in claim.tests if test and not test.startswith("-")]
         if not due:
             return Reruns({}, stopped="no test to run")
         ends = time.monotonic() + claim.budget if claim.budget else math.inf
@@ -129,6 +122,8 @@ class TestRuns:
                     stopped = f"run {runs}: {evidence.problem or 'pytest ' + result.describe()}"
                     break  # no trustworthy word on any of them: the rest stays unchecked
                 for test, outcome in outcomes.tests.items():
+                    if not _under(test, claimed):  # a forged report's id never runs next
+                        continue
                     if outcome != "skipped":  # a skip is neither: the test did not run
                         tally = passed if outcome == "passed" else failed
                         tally[test] = tally.get(test, 0) + 1
@@ -141,4 +136,12 @@ class TestRuns:
             test: Counts(passed.get(test, 0), failed.get(test, 0), planned.get(test, 0))
             for test in sorted(passed.keys() | failed.keys())
         }
+        for name in claimed:  # one no run reported on (a timeout, a spent budget): unchecked
+            if not any(_under(test, (name,)) for test in tests):
+                tests[name] = Counts()
         return Reruns(tests, runs, seconds, stopped)
+
+
+def _under(test: str, names: Sequence[str]) -> bool:
+    """Whether ``test`` is one of ``names`` or a test of one (``file::name``)."""
+    return any(test == name or test.startswith(f"{name}::") for name in names)

@@ -6,6 +6,7 @@ id that reads as an option is never put on the command line."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -61,18 +62,18 @@ def test_a_test_failing_every_other_run_is_flaky_with_its_counts(runs: TestRuns)
     found = runs.judge(ReliableTests((PASSES, FAILS, ALTERNATES)))
     assert found.runs == 10  # fast tests (by pytest's own clock): ten runs, as Datadog's
     assert found.tests[ALTERNATES] == Counts(passed=5, failed=5, planned=10)
-    assert found.tests[ALTERNATES].describe(ALTERNATES) == (
-        f"{ALTERNATES} passed 5 of 10 run(s): flaky"
-    )
     assert found.tests[PASSES].verdict == "stable"
     assert found.tests[FAILS].verdict == "failing"  # always failing is not flaky
-    assert found.having("flaky") == [ALTERNATES]
+    assert [test for test, counts in found.tests.items() if counts.verdict == "flaky"] == [
+        ALTERNATES
+    ]
 
 
 @needs_sandbox
 def test_a_test_sleeping_past_the_budget_is_unchecked_never_stable(runs: TestRuns) -> None:
     found = runs.judge(ReliableTests((SLEEPS,), budget=3))
-    assert found.tests == {} and found.stopped.startswith("run 1: pytest timed out")
+    assert found.tests == {SLEEPS: Counts()} and found.tests[SLEEPS].verdict == "unchecked"
+    assert found.stopped.startswith("run 1: pytest timed out")
 
 
 @needs_sandbox
@@ -88,3 +89,39 @@ def test_the_run_count_goes_by_the_first_runs_length() -> None:
     assert Counts(passed=1, planned=0).verdict == "unchecked"  # too slow to run again
     assert Counts(passed=1, failed=1, planned=0).verdict == "flaky"
     assert Counts(passed=3, planned=5).verdict == "unchecked"
+
+
+FORGER = """\
+import json
+import os
+
+
+def test_forges_the_report():
+    # The report pytest would send, written first by the test itself, then an exit with the
+    # status it claims: an id that reads as an option must never reach the next round.
+    fd = int(os.environ["CICD_GENTESTS_EVIDENCE_FD"])
+    forged = {"tests": {"--version": "passed", "tests/test_forge.py::test_forges_the_report": "passed"},
+              "exitstatus": 0, "seconds": {"--version": 0.0}}
+    os.write(fd, json.dumps(forged).encode() + b"\\n")
+    os._exit(0)
+"""
+
+
+@needs_sandbox
+def test_a_forged_report_never_puts_an_option_on_the_next_command_line(
+    tmp_path: Path,
+) -> None:
+    """Attack: a pull request's test writes the report itself; only ids of the claimed file
+    count, so ``--version`` is neither counted nor run in a later round."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    repo.commit(
+        "forger", {"tests/test_forge.py": FORGER, "pyproject.toml": "[project]\nname='p'\n"}
+    )
+    with Sandbox(repo.path, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+        pytest_argv = [*ProjectCommand.parse("python -m pytest").pytest, "-q", *PLUGIN]
+        found = TestRuns(sandbox, pytest_argv, timeout=120).judge(
+            ReliableTests(("tests/test_forge.py",), runs=2)
+        )
+    assert "--version" not in found.tests
+    assert found.tests["tests/test_forge.py::test_forges_the_report"] == Counts(passed=2, planned=2)
+    assert found.runs == 2

@@ -18,28 +18,22 @@ from pathlib import Path
 from cicd_agent.analysis.file_names import escaped, name_span
 from cicd_agent.job.context import RunContext
 from cicd_agent.local.gitrepo import is_null_sha
-from cicd_agent.modes.gen_tests.coverage_gaps import (
-    CoverageMeter,
-    CoverageReport,
-    never_imported,
-)
+from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
 from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
-from cicd_agent.modes.gen_tests.pr_tests import PrTests, changed_test_files, rerun
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.modes.gen_tests.shard import Shard
 from cicd_agent.modes.gen_tests.suite import run_suite
-from cicd_agent.modes.gen_tests.targets import (
-    Targets,
-    changed_targets,
-    source_targets,
-)
+from cicd_agent.modes.gen_tests.targets import Targets, changed_targets, source_targets
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.markdown import code_span
-from cicd_agent.verify.reruns import TestRuns
+from cicd_agent.verify.contract import ReliableTests
+from cicd_agent.verify.reruns import Reruns, TestRuns
 
 SUITE_TIMEOUT = 3600.0
 """The baseline run of the user's suite: generous, it is the suite their CI already runs."""
+PR_TESTS_BUDGET = 300.0
+"""Seconds for all the runs of the tests a pull request adds or changes, however many."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +54,7 @@ class GenTestsFacts:
     code_is_proof: bool = False
     """The code under test came from someone who can push (:func:`code_is_proof`): only then
     is a test the gate accepted called verified."""
-    pr_tests: PrTests | None = None
+    pr_tests: Reruns | None = None
     """The tests the change adds or changes, run again and again (None: none, or no diff)."""
 
     @property
@@ -78,13 +72,10 @@ def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsF
     repo = ctx.options.repo_dir.resolve()
     options = ctx.mode_options
     base, head = _refs(ctx, options)
-    pr_files: list[str] = []
     if options.sources is not None:
         targets = source_targets(repo, list(options.sources))
     elif base:
         targets = changed_targets(ctx.checkout, base, head or "HEAD")
-        if options.command.is_pytest:
-            pr_files = changed_test_files(ctx.checkout, base, head or "HEAD")
     else:
         raise UsageError(
             "gen-tests needs the change to cover: --base/--head, a pull_request or push "
@@ -92,7 +83,7 @@ def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsF
             hint="Run it on pull_request, or pass `base`/`head` or `source`.",
         )
     if options.whole_files:
-        targets = Targets(dict.fromkeys(targets.files), targets.base, targets.head, targets.skipped)
+        targets = replace(targets, files=dict.fromkeys(targets.files))
     targets = targets.only(ctx.repo_config.paths.selects)
     facts = GenTestsFacts(
         repo, options, targets, _patch_path(ctx, options), code_is_proof=code_is_proof(ctx)
@@ -100,8 +91,8 @@ def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsF
     ctx.progress.say(f"{len(targets.files)} Python file(s) to cover")
     if targets.unsafe_names:
         facts.warnings.append(_unsafe_names_warning(targets.unsafe_names))
-    if pr_files:
-        facts = _rerun_pr_tests(ctx, _open(ctx, facts, resources), pr_files)
+    if targets.tests and options.command.is_pytest:
+        facts = _rerun_pr_tests(ctx, _open(ctx, facts, resources))
     if not targets.files:
         return facts
     return _measure(ctx, facts, resources)
@@ -136,15 +127,15 @@ def _open(
     return replace(facts, sandbox=sandbox)
 
 
-def _rerun_pr_tests(
-    ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, files: list[str]
-) -> GenTestsFacts:
-    """``facts`` with the change's own test files run again and again by the verifier."""
+def _rerun_pr_tests(ctx: RunContext[GenTestsOptions], facts: GenTestsFacts) -> GenTestsFacts:
+    """``facts`` with the change's own test files run again and again by the verifier, within
+    :data:`PR_TESTS_BUDGET`: flaky tests caught before they merge (issue 51)."""
     assert facts.sandbox is not None
+    files = facts.targets.tests
     ctx.progress.say(f"running the {len(files)} test file(s) the change adds or changes again")
     pytest = (*facts.command.pytest, "-q", "-p", "no:cacheprovider", *PLUGIN)
     runs = TestRuns(facts.sandbox, pytest, timeout=facts.options.test_timeout)
-    return replace(facts, pr_tests=rerun(runs, files))
+    return replace(facts, pr_tests=runs.judge(ReliableTests(files, budget=PR_TESTS_BUDGET)))
 
 
 def code_is_proof(ctx: RunContext[GenTestsOptions]) -> bool:
@@ -206,7 +197,8 @@ def _measure(
     ctx.tool(shlex.join(facts.command.suite))  # one that could not run stopped the run above
     ctx.progress.say(f"the suite {result.describe()} in {baseline.seconds:.1f}s")
     if baseline.flaky:
-        ctx.note(_flaky_note(ctx, sorted(baseline.flaky)))
+        how = "they passed on one of two runs of the suite without any generated test and not on the other"
+        ctx.note(flaky_note(ctx, sorted(baseline.flaky), how))
     # Another copy is what coverage shows only when tests did run: a suite that ran none
     # (or a runner that is not pytest and failed) says nothing about which copy it used.
     ran = baseline.tests_run
@@ -236,14 +228,13 @@ def _measure(
     )
 
 
-def _flaky_note(ctx: RunContext[GenTestsOptions], flaky: list[str]) -> str:
-    """The summary's word on tests that passed on one baseline run and not on the other."""
+def flaky_note(ctx: RunContext[GenTestsOptions], flaky: list[str], how: str, more: str = "") -> str:
+    """The summary's word on existing tests found flaky (``how``: the runs that showed it)."""
     shown = ", ".join(code_span(escaped(ctx.redactor.redact(test))) for test in flaky[:5])
-    more = f" and {len(flaky) - 5} more" if len(flaky) > 5 else ""
+    rest = f" and {len(flaky) - 5} more" if len(flaky) > 5 else ""
     return (
-        f"{len(flaky)} existing test(s) are flaky: they passed on one of two runs of the suite "
-        f"without any generated test and not on the other ({shown}{more}). They are not held "
-        "against generated tests; fix them or mark them flaky."
+        f"{len(flaky)} {more}existing test(s) are flaky: {how} ({shown}{rest}). They are not "
+        "held against generated tests; fix them or mark them flaky."
     )
 
 

@@ -202,12 +202,7 @@ class CoverageMeter:
         return config
 
     def measure(
-        self,
-        command: Sequence[str],
-        space: Workspace,
-        *,
-        timeout: float,
-        suite: bool = False,
+        self, command: Sequence[str], space: Workspace, *, timeout: float, suite: bool = False
     ) -> tuple[RunResult, Evidence, CoverageReport]:
         """Run ``command`` in ``space`` with coverage on; its result, evidence and coverage.
 
@@ -262,7 +257,7 @@ class CoverageMeter:
                 rows += counted
                 if rows > MAX_DATA_ROWS:
                     raise TooMuchCoverageData(
-                        f"the run left more than {MAX_DATA_ROWS:,} rows of coverage data",
+                        f"the run left more than {MAX_DATA_ROWS:,} rows of coverage data"
                     )
             meter = coverage.Coverage(data_file=str(work / ".coverage"), config_file=str(config))
             if any(work.glob(".coverage.*")):
@@ -323,7 +318,7 @@ def data_files(folder: Path) -> list[str]:
                 if count > MAX_DATA_FILES:
                     raise TooMuchCoverageData(
                         f"the run left more than {MAX_DATA_FILES:,} files in its coverage data "
-                        "folder (one per Python process it starts)",
+                        "folder (one per Python process it starts)"
                     )
                 if not entry.name.startswith(".coverage.") or not entry.is_file(
                     follow_symlinks=False
@@ -332,7 +327,7 @@ def data_files(folder: Path) -> list[str]:
                 size += entry.stat(follow_symlinks=False).st_size
                 if size > MAX_DATA_BYTES:
                     raise TooMuchCoverageData(
-                        f"the run left more than {MAX_DATA_BYTES >> 20} MiB of coverage data",
+                        f"the run left more than {MAX_DATA_BYTES >> 20} MiB of coverage data"
                     )
                 names.append(entry.name)
     finally:

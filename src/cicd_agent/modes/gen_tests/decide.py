@@ -12,9 +12,9 @@ from collections.abc import Callable
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.analyse import GenTestsVerdict
 from cicd_agent.modes.gen_tests.candidates import GenTestsOpinion
+from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
 from cicd_agent.modes.gen_tests.patch import describe_gain, render_patch
-from cicd_agent.modes.gen_tests.pr_tests import PrTests
 from cicd_agent.modes.gen_tests.result import (
     AcceptedFile,
     GenTestsResult,
@@ -24,6 +24,7 @@ from cicd_agent.modes.gen_tests.result import (
     funnel,
 )
 from cicd_agent.modes.gen_tests.targets import gaps
+from cicd_agent.verify.reruns import Reruns
 
 
 def decide(
@@ -77,9 +78,7 @@ def decide(
         result.funnel = funnel(a.verdict.stopped_at for a in outcome.attempts)
         result.accepted = [
             AcceptedFile(
-                path=t.path,
-                target=t.target,
-                gained=describe_gain(t.gained_lines, t.gained_arcs),
+                path=t.path, target=t.target, gained=describe_gain(t.gained_lines, t.gained_arcs)
             )
             for t in accepted
         ]
@@ -88,7 +87,7 @@ def decide(
     return result
 
 
-def _pr_tests(result: GenTestsResult, found: PrTests | None, redact: Callable[[str], str]) -> None:
+def _pr_tests(result: GenTestsResult, found: Reruns | None, redact: Callable[[str], str]) -> None:
     """The change's own tests, run again and again (their names are the PR's: redacted)."""
     if found is None:
         return
@@ -96,10 +95,10 @@ def _pr_tests(result: GenTestsResult, found: PrTests | None, redact: Callable[[s
         PrTestReport(test=redact(test), passed=c.passed, runs=c.runs, verdict=c.verdict)
         for test, c in found.tests.items()
     ]
-    result.pr_tests_unchecked = {redact(path): why for path, why in found.unchecked.items()}
+    stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
     result.pr_tests_runs = (
-        f"{found.runs} run(s) in {found.seconds:.0f} s of a {found.budget:.0f} s budget; "
-        "10 runs under 5 s, 5 under 30 s, 2 under 5 min, none above"
+        f"{found.runs} run(s) in {found.seconds:.0f} s of a {PR_TESTS_BUDGET:.0f} s budget, 10 "
+        f"under 5 s a test, 5 under 30 s, 2 under 5 min, none above{stopped}"
     )
 
 

@@ -26,7 +26,7 @@ import shlex
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePosixPath
 
@@ -63,17 +63,7 @@ class Stage(StrEnum):
 
 
 FUNNEL_KEYS = ("generated", *(stage.value for stage in Stage), "accepted")
-FUNNEL_LABELS = {
-    "generated": "generated",
-    "parsed": "parsed",
-    "imports": "imports",
-    "assertion": "assertion",
-    "pass": "pass",
-    "pass_x5": "pass ×5",
-    "suite": "suite",
-    "coverage_gain": "coverage gain",
-    "accepted": "accepted",
-}
+FUNNEL_LABELS = {key: key.replace("_", " ") for key in FUNNEL_KEYS} | {"pass_x5": "pass ×5"}
 
 
 @dataclass(frozen=True)
@@ -151,7 +141,6 @@ class _Trial:
     runs: int = 0
     executed_lines: frozenset[int] = frozenset()
     executed_arcs: frozenset[Arc] = frozenset()
-    notes: list[str] = field(default_factory=list)
 
 
 def _own(test_id: str, test_path: str) -> bool:
@@ -269,12 +258,7 @@ class Gate:
         return result, evidence
 
     def _judge(
-        self,
-        trial: _Trial,
-        result: RunResult,
-        evidence: Evidence,
-        *,
-        compare_baseline: bool,
+        self, trial: _Trial, result: RunResult, evidence: Evidence, *, compare_baseline: bool
     ) -> tuple[str, str] | None:
         """Why a run does not count as passing, with the output to show the model; None if it does."""
         if result.timed_out:

@@ -125,8 +125,6 @@ class GenTestsResult(ModeResult):
     uncovered_branches: dict[str, list[tuple[int, int]]] = Field(default_factory=dict)
     stopped: str | None = None
     pr_tests: list[PrTestReport] = Field(default_factory=list)
-    pr_tests_unchecked: dict[str, str] = Field(default_factory=dict)
-    """Test files of the change no run judged, with why (the budget, a timeout)."""
     pr_tests_runs: str = ""
     """How the pull request's tests were run: runs, seconds, the budget."""
 
@@ -186,7 +184,7 @@ class GenTestsResult(ModeResult):
 
     def summary_body(self) -> str:
         parts = [*(f"> [!WARNING]\n> {text}" for text in self.warnings)]
-        if self.pr_tests or self.pr_tests_unchecked:
+        if self.pr_tests_runs:
             parts.append(self._pr_tests_list())
         parts += [self._funnel_table(), self._coverage_line()]
         if self.accepted:
@@ -252,8 +250,6 @@ class GenTestsResult(ModeResult):
         """The change's own tests that are not plainly stable, one line each, and the count."""
         shown = [r for r in self.pr_tests if r.verdict != "stable"]
         rows = [f"- {name_span(r.test)} {_said(r).split(' ', 1)[1]}" for r in shown[:_MAX_ROWS]]
-        rows += [f"- {name_span(path)}: unchecked ({why})" for path, why in
-                 list(self.pr_tests_unchecked.items())[:_MAX_ROWS]]  # fmt: skip
         stable = len(self.pr_tests) - len(shown)
         head = (
             f"**Tests the change adds or changes, run again** ({self.pr_tests_runs}): "
