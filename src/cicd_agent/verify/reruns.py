@@ -1,25 +1,101 @@
-"""The judge of the claim "these tests pass every time" (:class:`.contract.ReliableTests`).
+"""The verifier's pytest runs: what a run reports about itself, when that report cannot be
+believed, and the judge of the claim "these tests pass every time" (:class:`.contract.ReliableTests`).
 
-It runs the named tests again and again in one fresh sandbox copy, each run a fresh pytest
-process that reports every test's outcome through the evidence pipe (:mod:`.outcomes`), and
-counts, per test, the runs it passed and the runs it did not. A test that both passed and failed
-is flaky; one that never passed is failing; one whose runs the budget or the timeout cut short
-is unchecked, never stable. :meth:`TestRuns.once` is the one place a pytest run of gen-tests is
-started and its report read: the gate's stages, the flaky check of existing tests and the
-pull request's own tests all go through it.
+Our pytest plugin writes exactly one JSON line to a pipe the host opened (the run finds its
+write end in ``CICD_GENTESTS_EVIDENCE_FD``) at the end of the session, then closes it: each
+test's outcome and time, collection errors, unresolved imports, pytest's exit status and, when
+coverage was measured, the main process's coverage data. Nothing is read back from files the
+run could write. A run whose pipe carries a second document (written by a test, before or after
+ours), or whose process exits with another status than the one pytest reported, was tampered
+with: its report is not believed. The report is still produced inside the tests' process, so a
+test written to patch our plugin's memory could lie in it; the checks here stop the cheap
+forgeries (rewriting a report file, an ``atexit`` hook, a dropped coverage file, ``os._exit``).
+
+:meth:`TestRuns.once` is the one place a pytest run of gen-tests is started and its report
+read: the gate's stages, the flaky check of existing tests and the pull request's own tests all
+go through it. :meth:`TestRuns.judge` runs the named tests again and again in one fresh sandbox
+copy and counts, per test, the runs it passed and the runs it did not: a test that both passed
+and failed is flaky; one that never passed is failing; one whose runs the budget or the timeout
+cut short is unchecked, never stable.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.outcomes import Evidence, parse_evidence
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What our pytest plugin saw in one run."""
+
+    tests: Mapping[str, str]
+    collect_errors: tuple[str, ...]
+    unresolved: tuple[str, ...]
+    exitstatus: int | None = None
+    coverage: bytes | None = None
+    """coverage.py's serialised data of the pytest process (``CoverageData.dumps()``)."""
+    seconds: Mapping[str, float] = field(default_factory=dict)
+    """Each test's setup, call and teardown time, as pytest measured it."""
+
+    def passed(self) -> frozenset[str]:
+        return frozenset(test for test, outcome in self.tests.items() if outcome == "passed")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The parsed pipe of one run: its outcomes, or why there are none to believe."""
+
+    outcomes: Outcomes | None
+    problem: str = ""
+    """Why the report cannot be believed ("" when it can, or when there is none)."""
+
+
+def _document(line: bytes) -> Outcomes:
+    document: dict[str, Any] = json.loads(line)
+    if not isinstance(document, dict):
+        raise ValueError("not an object")
+    blob = document.get("coverage")
+    status = document.get("exitstatus")
+    return Outcomes(
+        tests={str(k): str(v) for k, v in dict(document.get("tests", {})).items()},
+        collect_errors=tuple(str(e) for e in document.get("collect_errors", [])),
+        unresolved=tuple(str(u) for u in document.get("unresolved", [])),
+        exitstatus=status if isinstance(status, int) else None,
+        coverage=base64.b64decode(blob, validate=True) if isinstance(blob, str) else None,
+        seconds={str(k): float(v) for k, v in dict(document.get("seconds", {})).items()},
+    )
+
+
+def parse_evidence(raw: bytes, returncode: int | None) -> Evidence:
+    """Read a run's pipe; ``returncode`` is the run's exit status (None: killed, not compared)."""
+    lines = [line for line in raw.split(b"\n") if line.strip()]
+    if not lines:
+        return Evidence(None)
+    if len(lines) > 1:
+        return Evidence(None, f"{len(lines)} outcome reports instead of one (a test wrote its own)")
+    try:
+        outcomes = _document(lines[0])
+    except (ValueError, TypeError, RecursionError, binascii.Error) as exc:
+        return Evidence(None, f"an unreadable outcome report ({type(exc).__name__})")
+    if returncode is not None and outcomes.exitstatus != returncode:
+        return Evidence(
+            outcomes,
+            f"the process exited with status {returncode} although pytest ended with "
+            f"{outcomes.exitstatus}",
+        )
+    return Evidence(outcomes)
+
 
 RUNS_BY_SECONDS = ((5.0, 10), (30.0, 5), (300.0, 2))
 """How often a test is run by how long its first run took (Datadog's early flake detection);

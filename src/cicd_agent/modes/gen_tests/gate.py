@@ -14,7 +14,7 @@
 
 Every run happens in a fresh sandbox copy of the candidate's folder (:mod:`sandbox`), started by
 the verifier (:class:`~cicd_agent.verify.reruns.TestRuns`). The gate judges from pytest's per-test
-outcomes, which our plugin sends through a pipe (:mod:`cicd_agent.verify.outcomes`), not only
+outcomes, which our plugin sends through a pipe (:mod:`cicd_agent.verify.reruns`), not only
 from the exit code; a run whose report was tampered with does not pass.
 """
 
@@ -38,8 +38,7 @@ from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 from cicd_agent.verify.contract import ReliableTests
-from cicd_agent.verify.outcomes import Evidence
-from cicd_agent.verify.reruns import TestRuns
+from cicd_agent.verify.reruns import Evidence, TestRuns
 
 RERUNS = 5
 FLAKY_RERUNS = 2

@@ -16,8 +16,7 @@ from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand, SuiteBaselin
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox import RunResult, remove_tree
-from cicd_agent.verify.outcomes import Evidence
-from cicd_agent.verify.reruns import TestRuns
+from cicd_agent.verify.reruns import Evidence, TestRuns
 
 
 def run_suite(
