@@ -163,7 +163,7 @@ class GenTestsResult(ModeResult):
     def annotations(self) -> list[Annotation]:
         loud = [Annotation("warning", text, title="gen-tests") for text in self.warnings]
         loud += [
-            Annotation("warning", _said(report), title="gen-tests: flaky test",
+            Annotation("warning", f"{report.test} {_said(report)}", title="gen-tests: flaky test",
                        file=report.test.split("::", 1)[0])
             for report in self.flaky
         ]  # fmt: skip
@@ -249,7 +249,7 @@ class GenTestsResult(ModeResult):
     def _pr_tests_list(self) -> str:
         """The change's own tests that are not plainly stable, one line each, and the count."""
         shown = [r for r in self.pr_tests if r.verdict != "stable"]
-        rows = [f"- {name_span(r.test)} {_said(r).split(' ', 1)[1]}" for r in shown[:_MAX_ROWS]]
+        rows = [f"- {name_span(r.test)} {_said(r)}" for r in shown[:_MAX_ROWS]]
         stable = len(self.pr_tests) - len(shown)
         head = (
             f"**Tests the change adds or changes, run again** ({self.pr_tests_runs}): "
@@ -298,8 +298,10 @@ def candidate_report(attempt: Attempt, redact: Callable[[str], str]) -> Candidat
 
 
 def _said(report: PrTestReport) -> str:
-    """``t passed 6 of 10 run(s): flaky``: the test, its counts and what they make it."""
-    return f"{report.test} passed {report.passed} of {report.runs} run(s): {report.verdict}"
+    """``passed 6 of 10 run(s): flaky``: a test's counts and what they make it."""
+    if not report.runs:  # skipped every time, or its file's first run gave no report
+        return "unchecked: no run reported it passing or failing"
+    return f"passed {report.passed} of {report.runs} run(s): {report.verdict}"
 
 
 def _fixed_percent(value: float | None) -> Fixed | None:
