@@ -220,7 +220,7 @@ class CoverageMeter:
             data_file = space.live / ".coverage-data" / ".coverage"
             data_file.parent.mkdir(exist_ok=True)
         config = self._config(space, data_file)
-        result, evidence = TestRuns(self.sandbox, command, timeout=timeout).once(
+        result, evidence = TestRuns(self.sandbox, (), timeout=timeout).once(
             space, command, whole=True, extra_env={"COVERAGE_PROCESS_START": str(config)},
             shared=shared,
         )  # fmt: skip

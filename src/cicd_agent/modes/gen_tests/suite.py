@@ -40,7 +40,7 @@ def run_suite(
         result, evidence, coverage = meter.measure(argv, space, timeout=timeout, suite=True)
         outcomes = evidence.outcomes if command.is_pytest else None
         if rerun and outcomes is not None and not cannot_run(command, result, evidence):
-            second, told = TestRuns(sandbox, argv, timeout=timeout).once(space, argv, whole=True)
+            second, told = TestRuns(sandbox, (), timeout=timeout).once(space, argv, whole=True)
             again = None if second.timed_out else told
     finally:
         remove_tree(space.root)
