@@ -132,3 +132,16 @@ def rest_script(command: FailingCommand) -> str:
         return ""
     rest = [part for part in parts if part != command.failing]
     return "\n".join(rest)
+
+
+@dataclass(frozen=True)
+class ReliableTests:
+    """The claim "these tests pass every time they run", judged by :mod:`.reruns`.
+
+    ``tests`` are pytest node ids or files; each is run ``runs`` times, or (0) as often as its
+    first run's length allows: 10 runs under 5 s, 5 under 30 s, 2 under 5 min, none above (the
+    counts of Datadog's early flake detection), all within ``budget`` seconds (0: no budget)."""
+
+    tests: tuple[str, ...]
+    runs: int = 0
+    budget: float = 0.0

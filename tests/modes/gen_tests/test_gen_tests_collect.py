@@ -43,14 +43,22 @@ def test_source_covers_whole_files_and_a_shard_names_its_own_patch(tmp_path: Pat
     assert facts.patch_path == tmp_path / "cicd-agent-gen-tests-2.patch"
 
 
-def test_a_change_without_python_source_runs_nothing(tmp_path: Path) -> None:
+def test_a_change_without_python_source_runs_only_the_tests_it_adds(tmp_path: Path) -> None:
+    """No suite and no coverage without source to cover; the test file the change adds is run
+    again (issue 51: flaky tests caught before merge), and a docs-only change runs nothing."""
     repo = GitRepoBuilder(tmp_path / "project")
     base = repo.commit("Initial", {"app.py": "A = 1\n"})
-    head = repo.commit("Docs", {"README.md": "# app\n", "tests/test_app.py": "def test(): pass\n"})
-    ctx = gen_tests_context(tmp_path, ["--repo", str(repo.path), "--base", base, "--head", head])
-    with ctx.resources:
-        facts = collect(ctx, ctx.resources)
-    assert facts.targets.paths == [] and facts.sandbox is None and facts.coverage is None
+    docs = repo.commit("Docs", {"README.md": "# app\n"})
+    head = repo.commit("Tests", {"tests/test_app.py": "def test(): pass\n"})
+    for until, ran in ((docs, None), (head, {"tests/test_app.py::test": "stable"})):
+        argv = ["--repo", str(repo.path), "--base", base, "--head", until]
+        ctx = gen_tests_context(tmp_path, argv)
+        with ctx.resources:
+            facts = collect(ctx, ctx.resources)
+        assert facts.targets.paths == [] and facts.coverage is None and facts.baseline is None
+        found = facts.pr_tests
+        assert (found and {t: c.verdict for t, c in found.tests.items()}) == ran
+        assert (facts.sandbox is None) == (ran is None)
 
 
 def test_a_file_named_with_a_newline_is_left_out_with_a_warning(tmp_path: Path) -> None:

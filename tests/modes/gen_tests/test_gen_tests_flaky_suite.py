@@ -138,11 +138,11 @@ def test_the_gate_reruns_an_existing_test_without_the_candidate_before_blaming_i
         )
     if flaky_gate:
         assert verdict.accepted, verdict.reason
-        assert gate.flaky.found == {"tests/test_pricing.py::test_write_timeout"}
+        assert gate.flaky == {"tests/test_pricing.py::test_write_timeout"}
     else:
         assert verdict.stopped_at in (Stage.PASS_X5, Stage.SUITE), verdict.reason
         assert "passed before now fail: tests/test_pricing.py::test_write_timeout" in verdict.reason
-        assert not gate.flaky.found
+        assert not gate.flaky
 
 
 BROKEN_BY_CANDIDATE = 'assert not (Path(__file__).parent / "test_pricing_generated.py").exists()'

@@ -345,6 +345,28 @@ def test_the_summary_shows_coverage_as_percentages_and_json_as_numbers() -> None
     assert document["coverage_after"] == 40.0 and "patch_path" not in document
 
 
+def test_the_change_s_tests_read_at_a_glance_flaky_failing_unchecked_never_stable() -> None:
+    """The summary names every test of the change that is not plainly stable with its counts;
+    a name with a space is shown whole; a file no run reported on is unchecked."""
+    from cicd_agent.modes.gen_tests.result import GenTestsResult, PrTestReport
+
+    reports = [
+        PrTestReport(test="tests/test_a.py::test_y[a b]", passed=6, runs=10, verdict="flaky"),
+        PrTestReport(test="tests/test_a.py::test_ok", passed=10, runs=10, verdict="stable"),
+        PrTestReport(test="tests/test_a.py::test_no", passed=0, runs=10, verdict="failing"),
+        PrTestReport(test="tests/test_slow.py", passed=0, runs=0, verdict="unchecked"),
+    ]
+    result = GenTestsResult(mode="gen-tests", headline="h", pr_tests=reports, pr_tests_runs="10")
+    summary = result.summary_markdown()
+    assert "`tests/test_a.py::test_y[a b]` passed 6 of 10 run(s): flaky" in summary
+    assert "`tests/test_a.py::test_no` passed 0 of 10 run(s): failing" in summary
+    assert "`tests/test_slow.py` unchecked: no run reported it passing or failing" in summary
+    assert "test_ok" not in summary and "1 flaky, 1 stable" in summary
+    assert result.outputs()["tests_flaky"] == "1"
+    [flaky] = [a for a in result.annotations() if a.title == "gen-tests: flaky test"]
+    assert flaky.file == "tests/test_a.py" and "passed 6 of 10" in flaky.message
+
+
 def test_source_targets_are_regular_files_reached_without_a_link(tmp_path: Path) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()

@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 from cicd_agent.modes.analyse_failure.fix.fixers import run_fixer
-from cicd_agent.modes.gen_tests.evidence import Evidence
 from cicd_agent.modes.gen_tests.gate import ProjectCommand
 from cicd_agent.modes.gen_tests.suite import cannot_run
 from cicd_agent.sandbox import Limits, Sandbox
 from cicd_agent.verify.contract import FailingCommand
 from cicd_agent.verify.judge import SandboxVerifier
+from cicd_agent.verify.reruns import Evidence
 from tests.fixtures.gentests_project.build import make_repo
 from tests.helpers.fix_projects import LINT, commit_project
 from tests.helpers.gen_tests import path_env, run_gen_tests

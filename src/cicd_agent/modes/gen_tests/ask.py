@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cicd_agent.analysis.file_names import escaped
 from cicd_agent.job.context import RunContext
 from cicd_agent.local import checkout_files
 from cicd_agent.modes.gen_tests.analyse import GenTestsVerdict
 from cicd_agent.modes.gen_tests.candidates import Budget, Generator, GenTestsOpinion
-from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT, GenTestsFacts
+from cicd_agent.modes.gen_tests.collect import SUITE_TIMEOUT, GenTestsFacts, flaky_note
 from cicd_agent.modes.gen_tests.coverage_gaps import (
     Arc,
     CoverageReport,
@@ -27,7 +26,6 @@ from cicd_agent.modes.gen_tests.gate import Gate
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.prompt import GeneratedTest, Prompts
 from cicd_agent.modes.gen_tests.suite import run_suite
-from cicd_agent.runner.markdown import code_span
 
 PROMPT_TOKENS = 24_000
 """Most tokens one generation prompt may use, whatever the model's context."""
@@ -75,21 +73,17 @@ def ask(
         "attempt(s) each, every candidate judged by the six-stage gate"
     )
     outcome = generator.run(verdict.jobs, dict(verdict.missing_lines), dict(verdict.missing_arcs))
-    since = sorted(gate.flaky.found - gate.flaky.known)
+    since = sorted(gate.flaky - baseline.flaky)
     if since:
-        shown = ", ".join(code_span(escaped(ctx.redactor.redact(test))) for test in since[:5])
-        ctx.note(
-            f"{len(since)} more existing test(s) are flaky: they failed with a generated test "
-            f"and again without it ({shown}{' and more' if len(since) > 5 else ''}). They are "
-            "not held against generated tests; fix them or mark them flaky."
-        )
+        how = "they failed with a generated test and again without it"
+        ctx.note(flaky_note(ctx, since, how, more="more "))
     if outcome.stop_reason:
         ctx.note(f"Generation stopped early: {outcome.stop_reason}. Accepted tests are kept.")
     if outcome.accepted:
         ctx.progress.say(
             f"running the suite again with the {len(outcome.accepted)} accepted test(s)"
         )
-        after = _measure_after(ctx, facts, frozenset(gate.flaky.found))
+        after = _measure_after(ctx, facts, frozenset(gate.flaky))
         if after is not None and facts.coverage is not None:
             gained: dict[str, tuple[set[int], set[Arc]]] = {}
             for test in outcome.accepted:  # a segment's key: its path, then ``::`` and a name

@@ -225,12 +225,7 @@ class Generator:
             feedback = Feedback(source, verdict.stopped_at.value, verdict.reason, verdict.feedback)
 
     def _accept(
-        self,
-        source: str,
-        segment: Segment,
-        test_path: str,
-        verdict: Verdict,
-        outcome: _Loop,
+        self, source: str, segment: Segment, test_path: str, verdict: Verdict, outcome: _Loop
     ) -> None:
         text = with_header(source, segment, verdict.gained_lines, verdict.gained_arcs)
         self.add_file(test_path, text)

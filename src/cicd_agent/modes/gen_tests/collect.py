@@ -18,26 +18,22 @@ from pathlib import Path
 from cicd_agent.analysis.file_names import escaped, name_span
 from cicd_agent.job.context import RunContext
 from cicd_agent.local.gitrepo import is_null_sha
-from cicd_agent.modes.gen_tests.coverage_gaps import (
-    CoverageMeter,
-    CoverageReport,
-    never_imported,
-)
-from cicd_agent.modes.gen_tests.gate import ProjectCommand, SuiteBaseline
+from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
+from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.modes.gen_tests.shard import Shard
 from cicd_agent.modes.gen_tests.suite import run_suite
-from cicd_agent.modes.gen_tests.targets import (
-    Targets,
-    changed_targets,
-    source_targets,
-)
+from cicd_agent.modes.gen_tests.targets import Targets, changed_targets, source_targets
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.markdown import code_span
+from cicd_agent.verify.contract import ReliableTests
+from cicd_agent.verify.reruns import Reruns, TestRuns
 
 SUITE_TIMEOUT = 3600.0
 """The baseline run of the user's suite: generous, it is the suite their CI already runs."""
+PR_TESTS_BUDGET = 300.0
+"""Seconds for all the runs of the tests a pull request adds or changes, however many."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +54,8 @@ class GenTestsFacts:
     code_is_proof: bool = False
     """The code under test came from someone who can push (:func:`code_is_proof`): only then
     is a test the gate accepted called verified."""
+    pr_tests: Reruns | None = None
+    """The tests the change adds or changes, run again and again (None: none, or no diff)."""
 
     @property
     def command(self) -> ProjectCommand:
@@ -85,7 +83,7 @@ def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsF
             hint="Run it on pull_request, or pass `base`/`head` or `source`.",
         )
     if options.whole_files:
-        targets = Targets(dict.fromkeys(targets.files), targets.base, targets.head, targets.skipped)
+        targets = replace(targets, files=dict.fromkeys(targets.files))
     targets = targets.only(ctx.repo_config.paths.selects)
     facts = GenTestsFacts(
         repo, options, targets, _patch_path(ctx, options), code_is_proof=code_is_proof(ctx)
@@ -93,9 +91,51 @@ def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsF
     ctx.progress.say(f"{len(targets.files)} Python file(s) to cover")
     if targets.unsafe_names:
         facts.warnings.append(_unsafe_names_warning(targets.unsafe_names))
+    if targets.tests and options.command.is_pytest:
+        facts = _rerun_pr_tests(ctx, _open(ctx, facts, resources))
     if not targets.files:
         return facts
     return _measure(ctx, facts, resources)
+
+
+def _open(
+    ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, resources: ExitStack
+) -> GenTestsFacts:
+    """``facts`` with the sandbox opened (once), and a warning when it cannot isolate."""
+    if facts.sandbox is not None:
+        return facts
+    sandbox = resources.enter_context(
+        Sandbox(
+            facts.repo,
+            ctx.environ,
+            known_secrets=ctx.redactor.known,
+            secret_names=list(facts.options.secret_names),
+        )
+    )
+    isolation = sandbox.isolation
+    if not isolation.sandboxed:
+        facts.warnings.append(
+            f"No sandbox: bubblewrap cannot run on this runner ({isolation.detail}). "
+            + (
+                "Model-written tests run anyway, with only a scrubbed environment and "
+                "resource limits, because allow-unsandboxed is set."
+                if facts.options.allow_unsandboxed
+                else "No model-written code is run; the README's Security section says "
+                "what the runner must allow (or set allow-unsandboxed: true)."
+            )
+        )
+    return replace(facts, sandbox=sandbox)
+
+
+def _rerun_pr_tests(ctx: RunContext[GenTestsOptions], facts: GenTestsFacts) -> GenTestsFacts:
+    """``facts`` with the change's own test files run again and again by the verifier, within
+    :data:`PR_TESTS_BUDGET`: flaky tests caught before they merge (issue 51)."""
+    assert facts.sandbox is not None
+    files = facts.targets.tests
+    ctx.progress.say(f"running the {len(files)} test file(s) the change adds or changes again")
+    pytest = (*facts.command.pytest, "-q", "-p", "no:cacheprovider", *PLUGIN)
+    runs = TestRuns(facts.sandbox, pytest, timeout=facts.options.test_timeout)
+    return replace(facts, pr_tests=runs.judge(ReliableTests(files, budget=PR_TESTS_BUDGET)))
 
 
 def code_is_proof(ctx: RunContext[GenTestsOptions]) -> bool:
@@ -137,26 +177,10 @@ def _measure(
     ctx: RunContext[GenTestsOptions], facts: GenTestsFacts, resources: ExitStack
 ) -> GenTestsFacts:
     """``facts`` with the sandbox opened and the baseline measured in it."""
-    sandbox = resources.enter_context(
-        Sandbox(
-            facts.repo,
-            ctx.environ,
-            known_secrets=ctx.redactor.known,
-            secret_names=list(facts.options.secret_names),
-        )
-    )
+    facts = _open(ctx, facts, resources)
+    sandbox = facts.sandbox
+    assert sandbox is not None
     isolation = sandbox.isolation
-    if not isolation.sandboxed:
-        facts.warnings.append(
-            f"No sandbox: bubblewrap cannot run on this runner ({isolation.detail}). "
-            + (
-                "Model-written tests run anyway, with only a scrubbed environment and "
-                "resource limits, because allow-unsandboxed is set."
-                if facts.options.allow_unsandboxed
-                else "No model-written code is run; the README's Security section says "
-                "what the runner must allow (or set allow-unsandboxed: true)."
-            )
-        )
     meter = CoverageMeter(sandbox, facts.targets.paths)
     ctx.progress.say(
         f"running the test suite under coverage ({' '.join(facts.command.suite)}; "
@@ -173,7 +197,8 @@ def _measure(
     ctx.tool(shlex.join(facts.command.suite))  # one that could not run stopped the run above
     ctx.progress.say(f"the suite {result.describe()} in {baseline.seconds:.1f}s")
     if baseline.flaky:
-        ctx.note(_flaky_note(ctx, sorted(baseline.flaky)))
+        how = "they passed on one of two runs of the suite without any generated test and not on the other"
+        ctx.note(flaky_note(ctx, sorted(baseline.flaky), how))
     # Another copy is what coverage shows only when tests did run: a suite that ran none
     # (or a runner that is not pytest and failed) says nothing about which copy it used.
     ran = baseline.tests_run
@@ -203,14 +228,13 @@ def _measure(
     )
 
 
-def _flaky_note(ctx: RunContext[GenTestsOptions], flaky: list[str]) -> str:
-    """The summary's word on tests that passed on one baseline run and not on the other."""
+def flaky_note(ctx: RunContext[GenTestsOptions], flaky: list[str], how: str, more: str = "") -> str:
+    """The summary's word on existing tests found flaky (``how``: the runs that showed it)."""
     shown = ", ".join(code_span(escaped(ctx.redactor.redact(test))) for test in flaky[:5])
-    more = f" and {len(flaky) - 5} more" if len(flaky) > 5 else ""
+    rest = f" and {len(flaky) - 5} more" if len(flaky) > 5 else ""
     return (
-        f"{len(flaky)} existing test(s) are flaky: they passed on one of two runs of the suite "
-        f"without any generated test and not on the other ({shown}{more}). They are not held "
-        "against generated tests; fix them or mark them flaky."
+        f"{len(flaky)} {more}existing test(s) are flaky: {how} ({shown}{rest}). They are not "
+        "held against generated tests; fix them or mark them flaky."
     )
 
 

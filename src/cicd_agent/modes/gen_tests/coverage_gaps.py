@@ -3,7 +3,7 @@
 The user's command runs unchanged; coverage starts in every Python process it spawns through
 the boot folder's ``sitecustomize`` and ``COVERAGE_PROCESS_START`` (branch coverage). Only the
 target files are measured. The pytest process hands its data back through the evidence pipe
-(:mod:`evidence`); a candidate's run counts nothing else, so a coverage file a test drops is
+(:mod:`cicd_agent.verify.reruns`); a candidate's run counts nothing else, so a coverage file a test drops is
 never read. A run of the whole suite also keeps the data files of the processes it spawns, in a
 folder shared with that run alone. The report is computed here, in our own process, through
 coverage.py's API with our own configuration (never by an interpreter started over the
@@ -25,10 +25,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.modes.gen_tests.evidence import Evidence, parse_evidence
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.runner.errors import ExternalServiceError, UsageError
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
+from cicd_agent.verify.reruns import Evidence, TestRuns
 
 MAX_DATA_BYTES = 256 << 20
 """The most SQL one run's serialised coverage data may unpack to, and twice that the most
@@ -201,12 +201,7 @@ class CoverageMeter:
         return config
 
     def measure(
-        self,
-        command: Sequence[str],
-        space: Workspace,
-        *,
-        timeout: float,
-        suite: bool = False,
+        self, command: Sequence[str], space: Workspace, *, timeout: float, suite: bool = False
     ) -> tuple[RunResult, Evidence, CoverageReport]:
         """Run ``command`` in ``space`` with coverage on; its result, evidence and coverage.
 
@@ -225,15 +220,10 @@ class CoverageMeter:
             data_file = space.live / ".coverage-data" / ".coverage"
             data_file.parent.mkdir(exist_ok=True)
         config = self._config(space, data_file)
-        result = self.sandbox.run(
-            command,
-            space,
-            timeout=timeout,
-            extra_env={"COVERAGE_PROCESS_START": str(config)},
-            evidence=True,
+        result, evidence = TestRuns(self.sandbox, (), timeout=timeout).once(
+            space, command, whole=True, extra_env={"COVERAGE_PROCESS_START": str(config)},
             shared=shared,
-        )
-        evidence = parse_evidence(result.evidence, None if result.timed_out else result.returncode)
+        )  # fmt: skip
         if not suite:  # never read, but what it leaves would be read in a suite's run
             data_files(data_file.parent)
         blobs = []
@@ -266,7 +256,7 @@ class CoverageMeter:
                 rows += counted
                 if rows > MAX_DATA_ROWS:
                     raise TooMuchCoverageData(
-                        f"the run left more than {MAX_DATA_ROWS:,} rows of coverage data",
+                        f"the run left more than {MAX_DATA_ROWS:,} rows of coverage data"
                     )
             meter = coverage.Coverage(data_file=str(work / ".coverage"), config_file=str(config))
             if any(work.glob(".coverage.*")):
@@ -327,7 +317,7 @@ def data_files(folder: Path) -> list[str]:
                 if count > MAX_DATA_FILES:
                     raise TooMuchCoverageData(
                         f"the run left more than {MAX_DATA_FILES:,} files in its coverage data "
-                        "folder (one per Python process it starts)",
+                        "folder (one per Python process it starts)"
                     )
                 if not entry.name.startswith(".coverage.") or not entry.is_file(
                     follow_symlinks=False
@@ -336,7 +326,7 @@ def data_files(folder: Path) -> list[str]:
                 size += entry.stat(follow_symlinks=False).st_size
                 if size > MAX_DATA_BYTES:
                     raise TooMuchCoverageData(
-                        f"the run left more than {MAX_DATA_BYTES >> 20} MiB of coverage data",
+                        f"the run left more than {MAX_DATA_BYTES >> 20} MiB of coverage data"
                     )
                 names.append(entry.name)
     finally:

@@ -12,16 +12,19 @@ from collections.abc import Callable
 from cicd_agent.modes.gen_tests import NAME
 from cicd_agent.modes.gen_tests.analyse import GenTestsVerdict
 from cicd_agent.modes.gen_tests.candidates import GenTestsOpinion
+from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
 from cicd_agent.modes.gen_tests.patch import describe_gain, render_patch
 from cicd_agent.modes.gen_tests.result import (
     AcceptedFile,
     GenTestsResult,
+    PrTestReport,
     SegmentReport,
     candidate_report,
     funnel,
 )
 from cicd_agent.modes.gen_tests.targets import gaps
+from cicd_agent.verify.reruns import Reruns
 
 
 def decide(
@@ -49,8 +52,12 @@ def decide(
     result.warnings = [*facts.warnings, *verdict.warnings]
     if facts.baseline is not None:
         result.suite_exit_code = facts.baseline.returncode
+    _pr_tests(result, facts.pr_tests, redact)
     if facts.coverage is None:
-        result.headline = "No changed Python source files to cover: nothing to do."
+        result.headline = "No changed Python source files to cover: nothing to do." + (
+            f" {len(result.flaky)} test(s) the change adds or changes are flaky." if result.flaky
+            else ""
+        )  # fmt: skip
         return result
     result.coverage_before = percent(facts.coverage)
     result.coverage_after = result.coverage_before
@@ -71,15 +78,28 @@ def decide(
         result.funnel = funnel(a.verdict.stopped_at for a in outcome.attempts)
         result.accepted = [
             AcceptedFile(
-                path=t.path,
-                target=t.target,
-                gained=describe_gain(t.gained_lines, t.gained_arcs),
+                path=t.path, target=t.target, gained=describe_gain(t.gained_lines, t.gained_arcs)
             )
             for t in accepted
         ]
         result.stopped = outcome.stop_reason
     result.headline = _headline(result, verdict, offline=offline)
     return result
+
+
+def _pr_tests(result: GenTestsResult, found: Reruns | None, redact: Callable[[str], str]) -> None:
+    """The change's own tests, run again and again (their names are the PR's: redacted)."""
+    if found is None:
+        return
+    result.pr_tests = [
+        PrTestReport(test=redact(test), passed=c.passed, runs=c.runs, verdict=c.verdict)
+        for test, c in found.tests.items()
+    ]
+    stopped = f"; stopped early: {redact(found.stopped)}" if found.stopped else ""
+    result.pr_tests_runs = (
+        f"{found.runs} run(s) in {found.seconds:.0f} s of a {PR_TESTS_BUDGET:.0f} s budget, 10 "
+        f"under 5 s a test, 5 under 30 s, 2 under 5 min, none above{stopped}"
+    )
 
 
 def _segment_reports(

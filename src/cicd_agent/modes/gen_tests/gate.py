@@ -12,9 +12,10 @@
 6. ``coverage_gain``: the run alone executed lines or branches in the segment's missing set —
    a set gain measured by coverage.py, not a percentage.
 
-Every run happens in a fresh sandbox copy of the candidate's folder (:mod:`sandbox`). The gate
-judges from pytest's per-test outcomes, which our plugin sends through a pipe (:mod:`evidence`),
-not only from the exit code; a run whose report was tampered with does not pass.
+Every run happens in a fresh sandbox copy of the candidate's folder (:mod:`sandbox`), started by
+the verifier (:class:`~cicd_agent.verify.reruns.TestRuns`). The gate judges from pytest's per-test
+outcomes, which our plugin sends through a pipe (:mod:`cicd_agent.verify.reruns`), not only
+from the exit code; a run whose report was tampered with does not pass.
 """
 
 from __future__ import annotations
@@ -22,23 +23,27 @@ from __future__ import annotations
 import ast
 import hashlib
 import shlex
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import PurePosixPath
 
 from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
-from cicd_agent.modes.gen_tests.evidence import Evidence, parse_evidence
-from cicd_agent.modes.gen_tests.flaky import FlakyTests
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
+from cicd_agent.verify.contract import ReliableTests
+from cicd_agent.verify.reruns import Evidence, TestRuns
 
 RERUNS = 5
+FLAKY_RERUNS = 2
+"""Runs, without the candidate, of an existing test that failed with it: one that fails there
+is flaky, never the candidate's fault."""
 FEEDBACK_CHARS = 3_000
 PLUGIN = ("-p", "cicd_gentests_plugin")
 _QUIET = ("-q", "--tb=short", "-p", "no:cacheprovider")
@@ -57,17 +62,7 @@ class Stage(StrEnum):
 
 
 FUNNEL_KEYS = ("generated", *(stage.value for stage in Stage), "accepted")
-FUNNEL_LABELS = {
-    "generated": "generated",
-    "parsed": "parsed",
-    "imports": "imports",
-    "assertion": "assertion",
-    "pass": "pass",
-    "pass_x5": "pass ×5",
-    "suite": "suite",
-    "coverage_gain": "coverage gain",
-    "accepted": "accepted",
-}
+FUNNEL_LABELS = {key: key.replace("_", " ") for key in FUNNEL_KEYS} | {"pass_x5": "pass ×5"}
 
 
 @dataclass(frozen=True)
@@ -145,7 +140,6 @@ class _Trial:
     runs: int = 0
     executed_lines: frozenset[int] = frozenset()
     executed_arcs: frozenset[Arc] = frozenset()
-    notes: list[str] = field(default_factory=list)
 
 
 def _own(test_id: str, test_path: str) -> bool:
@@ -184,9 +178,10 @@ class Gate:
         self.suite_timeout = max(timeout, 3 * baseline.seconds + timeout)
         self.reruns = reruns
         self.workers = max(1, workers)
-        self.flaky = FlakyTests(
-            sandbox, (*command.pytest, *_QUIET, *PLUGIN), timeout=timeout, known=baseline.flaky
-        )
+        self.runs = TestRuns(sandbox, (*command.pytest, *_QUIET, *PLUGIN), timeout=timeout)
+        self.flaky: set[str] = set(baseline.flaky)
+        """Existing tests found flaky: the baseline's two runs' and those found since."""
+        self._lock = threading.Lock()
 
     def evaluate(
         self, source: str, segment: Segment, test_path: str, existing: Sequence[str], label: str
@@ -247,32 +242,22 @@ class Gate:
         suite: bool = False,
         count: bool = True,
     ) -> tuple[RunResult, Evidence]:
-        if suite:
-            command = [*self.command.suite, *PLUGIN, *files]
-            timeout = self.suite_timeout
-        else:
-            command = [*self.command.pytest, *_QUIET, *PLUGIN, *options, *files]
-            timeout = self.timeout
         trial.runs += 1 if count else 0
-        if measure:
-            result, evidence, coverage = self.meter.measure(command, trial.space, timeout=timeout)
-            path = trial.segment.path
-            trial.executed_lines = coverage.executed_lines(path)
-            trial.executed_arcs = coverage.executed_arcs(path)
-        else:
-            result = self.sandbox.run(command, trial.space, timeout=timeout, evidence=True)
-            evidence = parse_evidence(
-                result.evidence, None if result.timed_out else result.returncode
+        if suite:
+            suite_command = [*self.command.suite, *PLUGIN, *files]
+            return self.runs.once(
+                trial.space, suite_command, timeout=self.suite_timeout, whole=True
             )
+        if not measure:
+            return self.runs.once(trial.space, [*options, *files])
+        command = [*self.runs.pytest, *options, *files]
+        result, evidence, coverage = self.meter.measure(command, trial.space, timeout=self.timeout)
+        trial.executed_lines = coverage.executed_lines(trial.segment.path)
+        trial.executed_arcs = coverage.executed_arcs(trial.segment.path)
         return result, evidence
 
     def _judge(
-        self,
-        trial: _Trial,
-        result: RunResult,
-        evidence: Evidence,
-        *,
-        compare_baseline: bool,
+        self, trial: _Trial, result: RunResult, evidence: Evidence, *, compare_baseline: bool
     ) -> tuple[str, str] | None:
         """Why a run does not count as passing, with the output to show the model; None if it does."""
         if result.timed_out:
@@ -300,10 +285,10 @@ class Gate:
                 broken = sorted(
                     t
                     for t, o in outcomes.tests.items()
-                    if t in before and o != "passed" and t not in self.flaky.found
+                    if t in before and o != "passed" and t not in self.flaky
                 )
                 if broken:  # not the candidate's fault if they fail without it too
-                    excused = self.flaky.without_candidate(broken)
+                    excused = self._fail_without_candidate(broken)
                     broken = [test for test in broken if test not in excused]
                 if broken:
                     return (
@@ -313,6 +298,15 @@ class Gate:
             elif result.returncode != 0:
                 return f"the suite {result.describe()}", _tail(result.output)
         return None
+
+    def _fail_without_candidate(self, tests: Sequence[str]) -> set[str]:
+        """Those of ``tests`` that fail again, run ``FLAKY_RERUNS`` times in a fresh copy of
+        the project without the candidate: flaky, remembered and never held against one."""
+        found = self.runs.judge(ReliableTests(tuple(tests), FLAKY_RERUNS), "flaky-check")
+        failing = {test for test in tests if test in found.tests and found.tests[test].failed}
+        with self._lock:
+            self.flaky |= failing
+        return failing
 
     # ------------------------------------------------------------------ the stages
 
@@ -390,7 +384,8 @@ class Gate:
             return self._judge(trial, result, evidence, compare_baseline=True)
         if self.baseline.returncode != 0:
             return "the suite already fails without the candidate, so it cannot be judged", ""
-        result = self.sandbox.run(self.command.suite, trial.space, timeout=self.suite_timeout)
+        result, _ = self.runs.once(trial.space, self.command.suite, timeout=self.suite_timeout,
+                                   whole=True)  # fmt: skip
         trial.runs += 1
         if not result.ok:
             return f"the suite {result.describe()} with the candidate", _tail(result.output)

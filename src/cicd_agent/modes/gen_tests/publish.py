@@ -119,11 +119,7 @@ def push_accepted_tests(
 
 
 def refusal(
-    *,
-    dry_run: bool,
-    pull: PullRequest | None,
-    has_token: bool,
-    checkout_head: Callable[[], str],
+    *, dry_run: bool, pull: PullRequest | None, has_token: bool, checkout_head: Callable[[], str]
 ) -> str | None:
     """Why this run must not push (a clause for "push was requested, but …"), or None."""
     if dry_run:

@@ -54,6 +54,16 @@ class SegmentReport(_Row):
     status: str
 
 
+class PrTestReport(_Row):
+    """One test the change adds or changes, run again and again: its counts and verdict."""
+
+    test: str
+    passed: int
+    runs: int
+    verdict: str
+    """``flaky`` (passed and failed), ``failing``, ``stable`` or ``unchecked``."""
+
+
 class AcceptedFile(_Row):
     path: str
     target: str
@@ -114,6 +124,9 @@ class GenTestsResult(ModeResult):
     uncovered_lines: dict[str, list[int]] = Field(default_factory=dict)
     uncovered_branches: dict[str, list[tuple[int, int]]] = Field(default_factory=dict)
     stopped: str | None = None
+    pr_tests: list[PrTestReport] = Field(default_factory=list)
+    pr_tests_runs: str = ""
+    """How the pull request's tests were run: runs, seconds, the budget."""
 
     POSTED: ClassVar[frozenset[str]] = frozenset({"pushed_sha"})
 
@@ -121,12 +134,17 @@ class GenTestsResult(ModeResult):
         return {
             "tests_generated": self.funnel["generated"],
             "tests_accepted": self.funnel["accepted"],
+            "tests_flaky": len(self.flaky),
             "coverage_before": _fixed_percent(self.coverage_before),
             "coverage_after": _fixed_percent(self.coverage_after),
             "patch_path": self.patch_path or "",
             "funnel": self.funnel,
             "pushed_sha": self.pushed_sha,
         }
+
+    @property
+    def flaky(self) -> list[PrTestReport]:
+        return [report for report in self.pr_tests if report.verdict == "flaky"]
 
     @property
     def uncovered_count(self) -> tuple[int, int]:
@@ -144,6 +162,11 @@ class GenTestsResult(ModeResult):
 
     def annotations(self) -> list[Annotation]:
         loud = [Annotation("warning", text, title="gen-tests") for text in self.warnings]
+        loud += [
+            Annotation("warning", f"{report.test} {_said(report)}", title="gen-tests: flaky test",
+                       file=report.test.split("::", 1)[0])
+            for report in self.flaky
+        ]  # fmt: skip
         return loud + [
             Annotation(
                 "notice",
@@ -161,6 +184,8 @@ class GenTestsResult(ModeResult):
 
     def summary_body(self) -> str:
         parts = [*(f"> [!WARNING]\n> {text}" for text in self.warnings)]
+        if self.pr_tests_runs:
+            parts.append(self._pr_tests_list())
         parts += [self._funnel_table(), self._coverage_line()]
         if self.accepted:
             parts.append(self._accepted_list())
@@ -221,6 +246,17 @@ class GenTestsResult(ModeResult):
         head = f"**Accepted tests** ({basis})\n\n"
         return head + "\n".join(rows) + (f"\n\n{where}" if where else "")
 
+    def _pr_tests_list(self) -> str:
+        """The change's own tests that are not plainly stable, one line each, and the count."""
+        shown = [r for r in self.pr_tests if r.verdict != "stable"]
+        rows = [f"- {name_span(r.test)} {_said(r)}" for r in shown[:_MAX_ROWS]]
+        stable = len(self.pr_tests) - len(shown)
+        head = (
+            f"**Tests the change adds or changes, run again** ({self.pr_tests_runs}): "
+            f"{len(self.flaky)} flaky, {stable} stable"
+        )
+        return head + ("\n\n" + "\n".join(rows) if rows else ".")
+
     def _candidate_table(self) -> str:
         rows = [
             f"| {_cell(name_span(c.segment, 200))} | {c.attempt} | "
@@ -259,6 +295,13 @@ def candidate_report(attempt: Attempt, redact: Callable[[str], str]) -> Candidat
         runs=verdict.runs,
         seconds=round(attempt.seconds, 2),
     )
+
+
+def _said(report: PrTestReport) -> str:
+    """``passed 6 of 10 run(s): flaky``: a test's counts and what they make it."""
+    if not report.runs:  # skipped every time, or its file's first run gave no report
+        return "unchecked: no run reported it passing or failing"
+    return f"passed {report.passed} of {report.runs} run(s): {report.verdict}"
 
 
 def _fixed_percent(value: float | None) -> Fixed | None:

@@ -3,7 +3,7 @@
 Every run of the suite or of a candidate gets gen-tests' pytest plugin and a private copy of
 coverage on ``PYTHONPATH`` (:mod:`cicd_agent.modes.gen_tests.boot`), read-only inside the
 sandbox; evidence (pytest outcomes, coverage data) comes back through the pipe named by
-:data:`EVIDENCE_FD_VARIABLE` (see :mod:`evidence`), never from a file a run could write.
+:data:`EVIDENCE_FD_VARIABLE` (see :mod:`cicd_agent.verify.reruns`), never from a file a run could write.
 """
 
 from __future__ import annotations

@@ -12,11 +12,11 @@ import re
 import shlex
 
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport
-from cicd_agent.modes.gen_tests.evidence import Evidence, parse_evidence
 from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox import RunResult, remove_tree
+from cicd_agent.verify.reruns import Evidence, TestRuns
 
 
 def run_suite(
@@ -40,9 +40,8 @@ def run_suite(
         result, evidence, coverage = meter.measure(argv, space, timeout=timeout, suite=True)
         outcomes = evidence.outcomes if command.is_pytest else None
         if rerun and outcomes is not None and not cannot_run(command, result, evidence):
-            second = sandbox.run(argv, space, timeout=timeout, evidence=True)
-            if not second.timed_out:
-                again = parse_evidence(second.evidence, second.returncode)
+            second, told = TestRuns(sandbox, (), timeout=timeout).once(space, argv, whole=True)
+            again = None if second.timed_out else told
     finally:
         remove_tree(space.root)
     problem = cannot_run(command, result, evidence)

@@ -9,7 +9,7 @@ targets: tests are not written for tests.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -73,6 +73,9 @@ class Targets:
     skipped: tuple[str, ...] = field(default=())
     unsafe_names: tuple[str, ...] = field(default=())
     """Files left out because their names hold control characters (see ``file_names``)."""
+    tests: tuple[str, ...] = field(default=())
+    """The pytest files (``test_*.py``, ``*_test.py``) the change adds or modifies: run again
+    and again before they merge (:func:`~.collect.collect`)."""
 
     @property
     def paths(self) -> list[str]:
@@ -85,7 +88,7 @@ class Targets:
         if not dropped:
             return self
         kept = {path: lines for path, lines in self.files.items() if path not in dropped}
-        return Targets(kept, self.base, self.head, (*self.skipped, *dropped), self.unsafe_names)
+        return replace(self, files=kept, skipped=(*self.skipped, *dropped))
 
     def counts(self, path: str, line: int) -> bool:
         """Whether ``line`` of ``path`` is part of the change."""
@@ -100,21 +103,24 @@ def changed_targets(checkout: GitCheckout, base: str, head: str) -> Targets:
     files: dict[str, frozenset[int] | None] = {}
     skipped: list[str] = []
     unsafe: list[str] = []
+    tests: list[str] = []
     for changed in diff.files:
         if changed.status == "deleted" or not changed.path.endswith(".py"):
             continue
         if has_control_characters(changed.path):
             unsafe.append(changed.path)
             continue
-        if not is_target(changed.path) or not checkout_files.is_file(checkout.root, changed.path):
+        is_file = checkout_files.is_file(checkout.root, changed.path)
+        if not is_target(changed.path) or not is_file:
+            name = PurePosixPath(changed.path).name
+            if is_file and (name.startswith("test_") or name.endswith("_test.py")):
+                tests.append(changed.path)
             skipped.append(changed.path)
             continue
         lines = frozenset(number for number, _ in changed.added_lines())
         if lines:
             files[changed.path] = lines
-    return Targets(
-        files, base=diff.base, head=diff.head, skipped=tuple(skipped), unsafe_names=tuple(unsafe)
-    )
+    return Targets(files, diff.base, diff.head, tuple(skipped), tuple(unsafe), tuple(tests))
 
 
 def source_targets(repo_dir: Path, sources: Sequence[str]) -> Targets:

@@ -34,6 +34,7 @@ class _Record:
 
     def __init__(self) -> None:
         self.tests: dict[str, str] = {}
+        self.seconds: dict[str, float] = {}
         self.collect_errors: list[str] = []
         self.unresolved: list[str] = []
 
@@ -59,6 +60,8 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # Its setup, call and teardown: how long the test takes sets how often it is run again.
+    _RECORD.seconds[report.nodeid] = _RECORD.seconds.get(report.nodeid, 0.0) + report.duration
     if report.when == "call":
         if hasattr(report, "wasxfail"):
             _RECORD.tests[report.nodeid] = "xfailed" if report.skipped else "xpassed"
@@ -95,6 +98,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     document = {
         "exitstatus": int(exitstatus),
         "tests": _RECORD.tests,
+        "seconds": _RECORD.seconds,
         "collect_errors": _RECORD.collect_errors,
         "unresolved": _RECORD.unresolved,
         "coverage": _coverage_data(),

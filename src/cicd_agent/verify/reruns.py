@@ -1,0 +1,223 @@
+"""The verifier's pytest runs: what a run reports about itself, when that report cannot be
+believed, and the judge of the claim "these tests pass every time" (:class:`.contract.ReliableTests`).
+
+Our pytest plugin writes exactly one JSON line to a pipe the host opened (the run finds its
+write end in ``CICD_GENTESTS_EVIDENCE_FD``) at the end of the session, then closes it: each
+test's outcome and time, collection errors, unresolved imports, pytest's exit status and, when
+coverage was measured, the main process's coverage data. Nothing is read back from files the
+run could write. A run whose pipe carries a second document (written by a test, before or after
+ours), or whose process exits with another status than the one pytest reported, was tampered
+with: its report is not believed. The report is still produced inside the tests' process, so a
+test written to patch our plugin's memory could lie in it; the checks here stop the cheap
+forgeries (rewriting a report file, an ``atexit`` hook, a dropped coverage file, ``os._exit``).
+
+:meth:`TestRuns.once` is the one place a pytest run of gen-tests is started and its report
+read: the gate's stages, the flaky check of existing tests and the pull request's own tests all
+go through it. :meth:`TestRuns.judge` runs the named tests again and again in one fresh sandbox
+copy and counts, per test, the runs it passed and the runs it did not: a test that both passed
+and failed is flaky; one that never passed is failing; one whose runs the budget or the timeout
+cut short is unchecked, never stable.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
+from cicd_agent.verify.contract import ReliableTests
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What our pytest plugin saw in one run."""
+
+    tests: Mapping[str, str]
+    collect_errors: tuple[str, ...]
+    unresolved: tuple[str, ...]
+    exitstatus: int | None = None
+    coverage: bytes | None = None
+    """coverage.py's serialised data of the pytest process (``CoverageData.dumps()``)."""
+    seconds: Mapping[str, float] = field(default_factory=dict)
+    """Each test's setup, call and teardown time, as pytest measured it."""
+
+    def passed(self) -> frozenset[str]:
+        return frozenset(test for test, outcome in self.tests.items() if outcome == "passed")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The parsed pipe of one run: its outcomes, or why there are none to believe."""
+
+    outcomes: Outcomes | None
+    problem: str = ""
+    """Why the report cannot be believed ("" when it can, or when there is none)."""
+
+
+def _document(line: bytes) -> Outcomes:
+    document: dict[str, Any] = json.loads(line)
+    if not isinstance(document, dict):
+        raise ValueError("not an object")
+    blob = document.get("coverage")
+    status = document.get("exitstatus")
+    return Outcomes(
+        tests={str(k): str(v) for k, v in dict(document.get("tests", {})).items()},
+        collect_errors=tuple(str(e) for e in document.get("collect_errors", [])),
+        unresolved=tuple(str(u) for u in document.get("unresolved", [])),
+        exitstatus=status if isinstance(status, int) else None,
+        coverage=base64.b64decode(blob, validate=True) if isinstance(blob, str) else None,
+        seconds={str(k): float(v) for k, v in dict(document.get("seconds", {})).items()},
+    )
+
+
+def parse_evidence(raw: bytes, returncode: int | None) -> Evidence:
+    """Read a run's pipe; ``returncode`` is the run's exit status (None: killed, not compared)."""
+    lines = [line for line in raw.split(b"\n") if line.strip()]
+    if not lines:
+        return Evidence(None)
+    if len(lines) > 1:
+        return Evidence(None, f"{len(lines)} outcome reports instead of one (a test wrote its own)")
+    try:
+        outcomes = _document(lines[0])
+    except (ValueError, TypeError, RecursionError, binascii.Error) as exc:
+        return Evidence(None, f"an unreadable outcome report ({type(exc).__name__})")
+    if returncode is not None and outcomes.exitstatus != returncode:
+        return Evidence(
+            outcomes,
+            f"the process exited with status {returncode} although pytest ended with "
+            f"{outcomes.exitstatus}",
+        )
+    return Evidence(outcomes)
+
+
+RUNS_BY_SECONDS = ((5.0, 10), (30.0, 5), (300.0, 2))
+"""How often a test is run by how long its first run took (Datadog's early flake detection);
+one slower than the last bound is not run again."""
+
+
+def planned_runs(seconds: float) -> int:
+    """How many runs in all a test whose first run took ``seconds`` gets (0: too slow)."""
+    return next((runs for bound, runs in RUNS_BY_SECONDS if seconds < bound), 0)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """One test's record: runs it passed, runs it ran and did not pass, runs it was due."""
+
+    passed: int = 0
+    failed: int = 0
+    planned: int = 0
+
+    @property
+    def runs(self) -> int:
+        return self.passed + self.failed
+
+    @property
+    def verdict(self) -> str:
+        """``flaky`` (both), ``failing`` (never passed), ``stable`` (passed every run it was
+        due), else ``unchecked``: fewer runs than planned is no evidence of stability."""
+        if self.passed and self.failed:
+            return "flaky"
+        if not self.planned or self.runs < self.planned:
+            return "unchecked"
+        return "failing" if self.failed else "stable"
+
+
+@dataclass(frozen=True)
+class Reruns:
+    """The evidence for a claim: each test's counts, the pytest runs made and their seconds,
+    and why the rounds stopped before their count ("" when they did not)."""
+
+    tests: Mapping[str, Counts]
+    runs: int = 0
+    seconds: float = 0.0
+    stopped: str = ""
+
+
+class TestRuns:
+    """Runs pytest (``pytest``: the command and its options, our plugin loaded) in ``sandbox``."""
+
+    __test__ = False  # a name pytest would otherwise collect
+
+    def __init__(self, sandbox: Sandbox, pytest: Sequence[str], *, timeout: float) -> None:
+        self.sandbox = sandbox
+        self.pytest = tuple(pytest)
+        self.timeout = timeout
+
+    def once(
+        self,
+        space: Workspace,
+        args: Sequence[str],
+        *,
+        timeout: float | None = None,
+        whole: bool = False,
+        extra_env: Mapping[str, str] | None = None,
+        shared: Sequence[Path] = (),
+    ) -> tuple[RunResult, Evidence]:
+        """One pytest run in ``space`` (``whole``: ``args`` is the whole command, the user's
+        suite) and its report (a killed run's exit status is not compared with pytest's)."""
+        argv = list(args) if whole else [*self.pytest, *args]
+        result = self.sandbox.run(argv, space, timeout=timeout or self.timeout, evidence=True,
+                                  extra_env=extra_env, shared=shared)  # fmt: skip
+        return result, parse_evidence(
+            result.evidence, None if result.timed_out else result.returncode
+        )
+
+    def judge(self, claim: ReliableTests, label: str = "reruns") -> Reruns:
+        """Run ``claim.tests`` together in a fresh copy of the project, then each test they
+        hold again, round after round, as often as :func:`planned_runs` gives it for the time
+        pytest measured it taking (or ``claim.runs``), while the budget lasts."""
+        # A node id is the pull request's file and test name: one that reads as an option is
+        # never put on a command line.
+        due = claimed = [test for test in claim.tests if test and not test.startswith("-")]
+        if not due:
+            return Reruns({}, stopped="no test to run")
+        ends = time.monotonic() + claim.budget if claim.budget else math.inf
+        passed: dict[str, int] = {}
+        failed: dict[str, int] = {}
+        planned: dict[str, int] = {}
+        runs, seconds, stopped = 0, 0.0, ""
+        space = self.sandbox.workspace(label)
+        try:
+            while due:
+                left = ends - time.monotonic()
+                if left <= 0:
+                    stopped = "the time budget was spent"
+                    break
+                result, evidence = self.once(space, due, timeout=min(self.timeout, left))
+                runs, seconds = runs + 1, seconds + result.seconds
+                outcomes = evidence.outcomes
+                if result.timed_out or evidence.problem or outcomes is None:
+                    stopped = f"run {runs}: {evidence.problem or 'pytest ' + result.describe()}"
+                    break  # no trustworthy word on any of them: the rest stays unchecked
+                for test, outcome in outcomes.tests.items():
+                    if not _under(test, claimed):  # a forged report's id never runs next
+                        continue
+                    if outcome != "skipped":  # a skip is neither: the test did not run
+                        tally = passed if outcome == "passed" else failed
+                        tally[test] = tally.get(test, 0) + 1
+                    if test not in planned:
+                        planned[test] = claim.runs or planned_runs(outcomes.seconds.get(test, 0))
+                due = [test for test, count in planned.items() if count > runs]
+        finally:
+            remove_tree(space.root)
+        tests = {
+            test: Counts(passed.get(test, 0), failed.get(test, 0), planned.get(test, 0))
+            for test in sorted(passed.keys() | failed.keys())
+        }
+        for name in claimed:  # one no run reported on (a timeout, a spent budget): unchecked
+            if not any(_under(test, (name,)) for test in tests):
+                tests[name] = Counts()
+        return Reruns(tests, runs, seconds, stopped)
+
+
+def _under(test: str, names: Sequence[str]) -> bool:
+    """Whether ``test`` is one of ``names`` or a test of one (``file::name``)."""
+    return any(test == name or test.startswith(f"{name}::") for name in names)

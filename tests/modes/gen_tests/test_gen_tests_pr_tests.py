@@ -1,0 +1,65 @@
+"""At a glance, through the real CLI and the real sandbox: the tests a change adds are run again
+and again by the verifier (``modes/gen_tests/pr_tests.py``); a test that fails every other run
+is named flaky with its counts in the summary, the --json and the ``tests_flaky`` output; a
+stable one is not; one that always fails is failing, not flaky; a test the change did not touch
+is never run again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.gen_tests import run_gen_tests
+from tests.helpers.sandbox import needs_sandbox
+
+pytestmark = needs_sandbox
+
+ADDED = """\
+import pathlib
+
+
+def test_stable():
+    assert 1 + 1 == 2
+
+
+def test_always_fails():
+    assert 1 + 1 == 3
+
+
+def test_every_other_run():
+    # A counter file beside the test: it fails on every second run, deterministically.
+    counter = pathlib.Path(__file__).with_name("counter.txt")
+    seen = int(counter.read_text()) if counter.exists() else 0
+    counter.write_text(str(seen + 1))
+    assert seen % 2 == 0
+"""
+FLAKY = "tests/test_added.py::test_every_other_run"
+
+
+def test_a_test_the_change_adds_that_fails_every_other_run_is_flaky(tmp_path: Path) -> None:
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit(
+        "base",
+        {
+            "pyproject.toml": "[project]\nname='p'\n",
+            "tests/test_old.py": "def test_old():\n    assert True\n",
+        },
+    )
+    head = repo.commit("add tests", {"tests/test_added.py": ADDED})
+    code, document, outputs, _ = run_gen_tests(
+        ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none"], tmp_path
+    )
+    assert code == 0
+    verdicts = {r["test"]: (r["verdict"], r["passed"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
+    assert verdicts == {
+        "tests/test_added.py::test_stable": ("stable", 10, 10),
+        "tests/test_added.py::test_always_fails": ("failing", 0, 10),
+        FLAKY: ("flaky", 5, 10),
+    }
+    assert document["tests_flaky"] == 1
+    assert "tests_flaky<<" in outputs
+    summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "test_every_other_run` passed 5 of 10 run(s): flaky" in summary
+    assert "1 flaky, 1 stable" in summary
+    assert "test_old" not in summary  # not touched by the change: not run again
+    assert "1 test(s) the change adds or changes are flaky" in str(document["headline"])

@@ -1,0 +1,127 @@
+"""The verifier's judge of "these tests pass every time" (``verify/reruns.py``), in the real
+sandbox: a test that fails every other run is flaky with its counts, a stable one is stable, one
+that always fails is failing, one that sleeps past the budget is unchecked (never stable), and an
+id that reads as an option is never put on the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand
+from cicd_agent.modes.gen_tests.sandbox import Sandbox
+from cicd_agent.verify.contract import ReliableTests
+from cicd_agent.verify.reruns import Counts, TestRuns, planned_runs
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
+
+TESTS = """\
+import pathlib
+import time
+
+
+def test_passes():
+    assert True
+
+
+def test_always_fails():
+    assert False
+
+
+def test_every_other_run():
+    # A counter file beside the test: deterministic alternation across runs in one copy.
+    counter = pathlib.Path(__file__).with_name("runs.txt")
+    seen = int(counter.read_text()) if counter.exists() else 0
+    counter.write_text(str(seen + 1))
+    assert seen % 2 == 0
+
+
+def test_sleeps():
+    time.sleep(60)
+"""
+PASSES = "tests/test_things.py::test_passes"
+FAILS = "tests/test_things.py::test_always_fails"
+ALTERNATES = "tests/test_things.py::test_every_other_run"
+SLEEPS = "tests/test_things.py::test_sleeps"
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestRuns]:
+    repo = GitRepoBuilder(tmp_path_factory.mktemp("reruns") / "project")
+    repo.commit("tests", {"tests/test_things.py": TESTS, "pyproject.toml": "[project]\nname='p'\n"})
+    with Sandbox(repo.path, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+        pytest_argv = [*ProjectCommand.parse("python -m pytest").pytest, "-q", *PLUGIN]
+        yield TestRuns(sandbox, pytest_argv, timeout=120)
+
+
+@needs_sandbox
+def test_a_test_failing_every_other_run_is_flaky_with_its_counts(runs: TestRuns) -> None:
+    found = runs.judge(ReliableTests((PASSES, FAILS, ALTERNATES)))
+    assert found.runs == 10  # fast tests (by pytest's own clock): ten runs, as Datadog's
+    assert found.tests[ALTERNATES] == Counts(passed=5, failed=5, planned=10)
+    assert found.tests[PASSES].verdict == "stable"
+    assert found.tests[FAILS].verdict == "failing"  # always failing is not flaky
+    assert [test for test, counts in found.tests.items() if counts.verdict == "flaky"] == [
+        ALTERNATES
+    ]
+
+
+@needs_sandbox
+def test_a_test_sleeping_past_the_budget_is_unchecked_never_stable(runs: TestRuns) -> None:
+    found = runs.judge(ReliableTests((SLEEPS,), budget=3))
+    assert found.tests == {SLEEPS: Counts()} and found.tests[SLEEPS].verdict == "unchecked"
+    assert found.stopped.startswith("run 1: pytest timed out")
+
+
+@needs_sandbox
+def test_an_id_that_reads_as_an_option_is_never_run(runs: TestRuns) -> None:
+    found = runs.judge(ReliableTests(("--collect-only",)))
+    assert found.tests == {} and found.runs == 0 and found.stopped == "no test to run"
+
+
+def test_the_run_count_goes_by_the_first_runs_length() -> None:
+    assert [planned_runs(s) for s in (0.1, 4.9, 5.0, 29.0, 31.0, 299.0, 300.0)] == [
+        10, 10, 5, 5, 2, 2, 0,
+    ]  # fmt: skip
+    assert Counts(passed=1, planned=0).verdict == "unchecked"  # too slow to run again
+    assert Counts(passed=1, failed=1, planned=0).verdict == "flaky"
+    assert Counts(passed=3, planned=5).verdict == "unchecked"
+
+
+FORGER = """\
+import json
+import os
+
+
+def test_forges_the_report():
+    # The report pytest would send, written first by the test itself, then an exit with the
+    # status it claims: an id that reads as an option must never reach the next round.
+    fd = int(os.environ["CICD_GENTESTS_EVIDENCE_FD"])
+    forged = {"tests": {"--version": "passed", "tests/test_forge.py::test_forges_the_report": "passed"},
+              "exitstatus": 0, "seconds": {"--version": 0.0}}
+    os.write(fd, json.dumps(forged).encode() + b"\\n")
+    os._exit(0)
+"""
+
+
+@needs_sandbox
+def test_a_forged_report_never_puts_an_option_on_the_next_command_line(
+    tmp_path: Path,
+) -> None:
+    """Attack: a pull request's test writes the report itself; only ids of the claimed file
+    count, so ``--version`` is neither counted nor run in a later round."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    repo.commit(
+        "forger", {"tests/test_forge.py": FORGER, "pyproject.toml": "[project]\nname='p'\n"}
+    )
+    with Sandbox(repo.path, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+        pytest_argv = [*ProjectCommand.parse("python -m pytest").pytest, "-q", *PLUGIN]
+        found = TestRuns(sandbox, pytest_argv, timeout=120).judge(
+            ReliableTests(("tests/test_forge.py",), runs=2)
+        )
+    assert "--version" not in found.tests
+    assert found.tests["tests/test_forge.py::test_forges_the_report"] == Counts(passed=2, planned=2)
+    assert found.runs == 2
