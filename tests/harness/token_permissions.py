@@ -133,9 +133,14 @@ def step_needs(mode: str, inputs: Mapping[str, str]) -> dict[str, str]:
     if mode == "review":
         if inputs.get("publish-from"):
             return {"pull-requests": "write", "checks": "write"}
-        return {} if flag.get("dry-run") else {"pull-requests": "write", "checks": "write"}
+        # Even a dry run asks GitHub whose pull request it is (trust is GitHub's answer).
+        if flag.get("dry-run"):
+            return {"pull-requests": "read"}
+        return {"pull-requests": "write", "checks": "write"}
     if mode == "gen-tests":
-        return {"contents": "write"} if flag.get("push") else {}
+        # Whose pull request it is decides whether its code may stand as proof.
+        reads = {"pull-requests": "read"}
+        return {**reads, "contents": "write"} if flag.get("push") else reads
     if mode == "analyse-failure":
         needs = {"actions": "read", "pull-requests": "write"}
         return {**needs, "contents": "write"} if inputs.get("fix") == "pr" else needs
