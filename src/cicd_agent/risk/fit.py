@@ -189,7 +189,7 @@ def assess_for_deploy(
     weighed.sort(key=lambda reason: -reason.points)
     assessed_change = finish(
         score,
-        [lead, *weighed],
+        [lead, *_recent_reason(model), *weighed],
         files=files,
         types=prior.change_types,
         features=prior.features,
@@ -284,6 +284,26 @@ def _history_reasons(row: list[float], contributions: dict[str, float]) -> list[
             signal="days_since_revert",
             message=f"the repository's last revert was {days:,.0f} days before this change",
             points=round(points, 4),
+        )
+    ]
+
+
+def _recent_reason(model: risk_model.FittedModel) -> list[Reason]:
+    """The sentence a person checks when the repository's recent commits really are riskier
+    than its past (a vendoring wave, a release crunch): said once, beside a level ranked
+    against the newest commits, instead of every level rising with the wave."""
+    if not model.recent_riskier:
+        return []
+    recent, usual = risk_model.RECENT, round(0.1 * risk_model.RECENT)
+    return [
+        Reason(
+            signal="recent_risk",
+            message=f"The repository's recent commits are riskier than its past: "
+            f"{model.recent_riskier} of the last {recent} before the fit rank among the "
+            f"riskiest 10 % of the {risk_model.LEVEL_WINDOW:,} commits before them, where "
+            f"{usual} are usual (a vendoring wave or a release crunch?). So this change is "
+            f"ranked against the {len(model.past_blend):,} newest commits, wave included; "
+            "check those commits.",
         )
     ]
 

@@ -14,8 +14,11 @@ Calibration: balanced weights inflate probabilities by the class ratio, so the i
 shifted back by ``log(positives / negatives)`` (the prior-shift correction), giving the chance
 that this change is reverted (or needs a fix, when fix-inducing commits label too). Levels
 keep one meaning in every repository whatever its revert rate: where the change ranks among
-the repository's own past commits (:data:`LEVEL_PERCENTILES`): high is the riskiest 15 %,
-critical the riskiest 3 %.
+the repository's own past commits (:data:`LEVEL_PERCENTILES`): high is the riskiest 10 %,
+critical the riskiest 3 %. When the last :data:`RECENT` commits are really riskier than the
+past before them (a vendoring wave, a release crunch), the fit says so
+(``FittedModel.recent_riskier``) and ranks against the newest :data:`RECENT_WINDOW` commits,
+so a sentence tells the reader instead of every level rising with the wave.
 
 The fit needs scikit-learn (the ``deploy`` extra); without it :func:`require_sklearn` raises a
 usage error that says how to install it.
@@ -48,15 +51,26 @@ repository's own reverts are few: its own fit alone ranks later reverts at 0.58 
 prior alone at 0.685 (leave-one-repository-out). With the labels of :func:`own_labels`, 0.1
 against none: 0.687 against 0.685 on 39 repositories, 0.687 against 0.689 on 20 more, 0.680
 against 0.668 on 18 more; 0.2 was mixed (0.686, 0.682, 0.687). BENCHMARKS.md has the figures."""
-LEVEL_PERCENTILES = ((0.0, 0.0), (0.50, 0.30), (0.85, 0.60), (0.97, 0.85), (1.0, 0.999))
+LEVEL_PERCENTILES = ((0.0, 0.0), (0.50, 0.30), (0.90, 0.60), (0.97, 0.85), (1.0, 0.999))
 """(share of past commits scored lower, score) knots: medium from the median past commit,
-high for the riskiest 15 %, critical for the riskiest 3 %; linear in between. The same
-meaning in every repository, whatever its revert rate."""
+high for the riskiest 10 % (the share whose catch ``research/risk/eval_szz.py`` reports, and
+what deploy-gate asks a person to approve when no CI signal backs it), critical for the
+riskiest 3 %; linear in between. The same meaning in every repository, whatever its revert
+rate."""
 LEVEL_WINDOW = 1000
 """The levels rank a change among this many of the most recent past commits: features such as
 the touched files' past grow with a repository's age, so against its whole past a recent
 change looks riskier than it is, and "the riskiest 15 %" would hold for far more than 15 % of
 what is deployed now."""
+RECENT = 30
+"""How many of the newest past commits are compared with the past before them."""
+RECENT_RISKIER = 7
+"""Of the :data:`RECENT`, how many in the riskiest 10 % of the :data:`LEVEL_WINDOW` before
+them make the recent past really riskier: 3 are usual, and 7 or more come by chance in fewer
+than 3 steady histories in 100 (binomial, 30 draws at 10 %)."""
+RECENT_WINDOW = 50
+"""What a change is ranked against when the recent past is really riskier: the newest commits,
+wave included, so the levels keep their shares and the sentence carries the news."""
 RISKIER, SAFER, UNUSED = 1, -1, 0
 DIRECTIONS: dict[str, int] = {
     **dict.fromkeys(
@@ -126,6 +140,9 @@ class FittedModel:
     prior_logits: tuple[float, ...]  # sorted prior log-odds of the training commits
     past_blend: tuple[float, ...]  # sorted blended ranks of the recent past (for levels)
     past_blend_newcomer: tuple[float, ...]  # the same, each scored as a newcomer's
+    recent_riskier: int = 0
+    """How many of the :data:`RECENT` newest past commits rank among the riskiest 10 % of the
+    commits before them, when that many says the recent past is really riskier (else 0)."""
 
     @property
     def base_rate(self) -> float:
@@ -301,7 +318,8 @@ def fit(
             out += prior_weight * np.searchsorted(past_prior, logits) / len(rows)
         return out
 
-    recent = rows[-LEVEL_WINDOW:]
+    riskier = recent_riskier(blend(ranks.matrix(rows[-LEVEL_WINDOW - RECENT :])))
+    recent = rows[-(RECENT_WINDOW if riskier else LEVEL_WINDOW) :]
     blended = blend(ranks.matrix(recent))
     newcomers = blend(ranks.matrix([as_newcomer(row) for row in recent]))
     return FittedModel(
@@ -316,7 +334,20 @@ def fit(
         prior_logits=tuple(float(v) for v in past_prior),
         past_blend=tuple(sorted(float(v) for v in blended)),
         past_blend_newcomer=tuple(sorted(float(v) for v in newcomers)),
+        recent_riskier=riskier,
     )
+
+
+def recent_riskier(blended: Sequence[float]) -> int:
+    """How many of the last :data:`RECENT` of ``blended`` (time order) rank above the riskiest
+    10 % of those before them, when that is :data:`RECENT_RISKIER` or more; else 0 (a
+    steady past, or too little of it to tell)."""
+    before, last = sorted(blended[:-RECENT]), blended[-RECENT:]
+    if len(before) < RECENT_WINDOW:
+        return 0
+    bar = before[math.ceil(0.9 * len(before)) - 1]
+    riskier = sum(1 for value in last if value > bar)
+    return riskier if riskier >= RECENT_RISKIER else 0
 
 
 def balanced(labels: Any) -> Any:
