@@ -64,8 +64,9 @@ def _lines(count: int, tag: str) -> str:
 def _continued(root: Path, vendoring: bool) -> tuple[Path, str, str]:
     """twine's history, then 30 commits a day apart (each by a new contributor re-vendoring
     the project's own Python files, each rewritten as 300 new lines, as a vendored tree is
-    replaced wholesale; or a few lines in one module by the maintainer), then a quiet commit a week later (the base, so its
-    weekly fit has the 30 in its past) and a routine change on top: (repo, base, head)."""
+    replaced wholesale; or a few lines in one module by the maintainer), then a quiet commit
+    a week later (the base, so its weekly fit has the 30 in its past) and a routine change on
+    top: (repo, base, head)."""
     repo = root / ("wave" if vendoring else "steady")
     build(repo, "twine.json.gz")
     start = int(_git(repo, "log", "-1", "--format=%ct")) + DAY
