@@ -15,10 +15,7 @@ shifted back by ``log(positives / negatives)`` (the prior-shift correction), giv
 that this change is reverted (or needs a fix, when fix-inducing commits label too). Levels
 keep one meaning in every repository whatever its revert rate: where the change ranks among
 the repository's own past commits (:data:`LEVEL_PERCENTILES`): high is the riskiest 10 %,
-critical the riskiest 3 %. When the last :data:`RECENT` commits are really riskier than the
-past before them (a vendoring wave, a release crunch), the fit says so
-(``FittedModel.recent_riskier``) and ranks against the newest :data:`RECENT_WINDOW` commits,
-so a sentence tells the reader instead of every level rising with the wave.
+critical the riskiest 3 % (but see :data:`RECENT_RISKIER`).
 
 The fit needs scikit-learn (the ``deploy`` extra); without it :func:`require_sklearn` raises a
 usage error that says how to install it.
@@ -53,24 +50,18 @@ against none: 0.687 against 0.685 on 39 repositories, 0.687 against 0.689 on 20 
 against 0.668 on 18 more; 0.2 was mixed (0.686, 0.682, 0.687). BENCHMARKS.md has the figures."""
 LEVEL_PERCENTILES = ((0.0, 0.0), (0.50, 0.30), (0.90, 0.60), (0.97, 0.85), (1.0, 0.999))
 """(share of past commits scored lower, score) knots: medium from the median past commit,
-high for the riskiest 10 % (the share whose catch ``research/risk/eval_szz.py`` reports, and
-what deploy-gate asks a person to approve when no CI signal backs it), critical for the
-riskiest 3 %; linear in between. The same meaning in every repository, whatever its revert
-rate."""
+high for the riskiest 10 % (the catch ``research/risk/eval_szz.py`` reports; offline approval),
+critical for the riskiest 3 %; linear in between. One meaning in every repository."""
 LEVEL_WINDOW = 1000
 """The levels rank a change among this many of the most recent past commits: features such as
 the touched files' past grow with a repository's age, so against its whole past a recent
 change looks riskier than it is, and "the riskiest 15 %" would hold for far more than 15 % of
 what is deployed now."""
-RECENT = 30
-"""How many of the newest past commits are compared with the past before them."""
-RECENT_RISKIER = 7
-"""Of the :data:`RECENT`, how many in the riskiest 10 % of the :data:`LEVEL_WINDOW` before
-them make the recent past really riskier: 3 are usual, and 7 or more come by chance in fewer
-than 3 steady histories in 100 (binomial, 30 draws at 10 %)."""
-RECENT_WINDOW = 50
-"""What a change is ranked against when the recent past is really riskier: the newest commits,
-wave included, so the levels keep their shares and the sentence carries the news."""
+RECENT, RECENT_RISKIER, RECENT_WINDOW = 30, 7, 50
+"""When 7 of the newest 30 past commits rank among the riskiest 10 % of the :data:`LEVEL_WINDOW`
+before them (3 are usual; 7 or more come by chance in under 3 steady histories in 100), the
+recent past really is riskier (a vendoring wave, a release crunch): the fit ranks against the
+newest 50, wave included, and says so (``recent_riskier``), so levels do not rise with it."""
 RISKIER, SAFER, UNUSED = 1, -1, 0
 DIRECTIONS: dict[str, int] = {
     **dict.fromkeys(
@@ -140,9 +131,7 @@ class FittedModel:
     prior_logits: tuple[float, ...]  # sorted prior log-odds of the training commits
     past_blend: tuple[float, ...]  # sorted blended ranks of the recent past (for levels)
     past_blend_newcomer: tuple[float, ...]  # the same, each scored as a newcomer's
-    recent_riskier: int = 0
-    """How many of the :data:`RECENT` newest past commits rank among the riskiest 10 % of the
-    commits before them, when that many says the recent past is really riskier (else 0)."""
+    recent_riskier: int = 0  # of the newest RECENT past commits, when really riskier (else 0)
 
     @property
     def base_rate(self) -> float:
@@ -340,13 +329,10 @@ def fit(
 
 def recent_riskier(blended: Sequence[float]) -> int:
     """How many of the last :data:`RECENT` of ``blended`` (time order) rank above the riskiest
-    10 % of those before them, when that is :data:`RECENT_RISKIER` or more; else 0 (a
-    steady past, or too little of it to tell)."""
-    before, last = sorted(blended[:-RECENT]), blended[-RECENT:]
-    if len(before) < RECENT_WINDOW:
-        return 0
-    bar = before[math.ceil(0.9 * len(before)) - 1]
-    riskier = sum(1 for value in last if value > bar)
+    10 % of those before them, when :data:`RECENT_RISKIER` or more; else 0."""
+    before = sorted(blended[:-RECENT])
+    bar = before[math.ceil(0.9 * len(before)) - 1] if len(before) >= RECENT_WINDOW else math.inf
+    riskier = sum(1 for value in blended[-RECENT:] if value > bar)
     return riskier if riskier >= RECENT_RISKIER else 0
 
 

@@ -41,7 +41,7 @@ from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk.assessment import Reason, RiskAssessment
-from cicd_agent.risk.evidence import DiffAtHand, read_evidence
+from cicd_agent.risk.evidence import read_evidence
 from cicd_agent.risk.features import measure
 from cicd_agent.risk.floors import UNKNOWN_AUTHOR, Identity, finish
 from cicd_agent.risk.history import read_history
@@ -137,25 +137,14 @@ def git_identity(history: HistoryFeatures | None) -> Identity:
 
 
 def assess_range(
-    repo_dir: Path,
-    head: str,
-    base: str | None = None,
-    *,
-    weights: Weights = DEFAULT_WEIGHTS,
-    at_hand: DiffAtHand | None = None,
+    repo_dir: Path, head: str, base: str | None = None
 ) -> tuple[ChangeSet, HistoryFeatures, RiskAssessment]:
-    """Read ``base..head`` from git and score it with the priors: review's risk level, and
-    deploy-gate's when the repository's history is too short to fit.
-
-    ``base`` None compares ``head`` with its first parent (the empty tree for a root commit).
-    ``at_hand`` is the caller's diff of exactly this range, read instead of asking git again.
-    """
+    """Read ``base..head`` from git and score it with the priors alone (the baseline the fit
+    is measured against; ``base`` None: ``head``'s first parent, or the empty tree)."""
     repo = GitRepo.open(repo_dir)
-    change = read_change_set(repo, head, base, files=at_hand.files if at_hand else None)
+    change = read_change_set(repo, head, base)
     history = read_history(repo, change)
-    evidence = read_evidence(
-        repo, change, with_security=False, text=at_hand.text if at_hand else None
-    )
+    evidence = read_evidence(repo, change, with_security=False)
     assessment = assess_change(
         change.files,
         change.commits,
@@ -163,7 +152,6 @@ def assess_range(
         destructive=evidence.destructive,
         weakened=evidence.weakened,
         pins_only=evidence.pins_only,
-        weights=weights,
         identity=git_identity(history),
     )
     return change, history, assessment
