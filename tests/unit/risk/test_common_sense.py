@@ -79,18 +79,27 @@ class Project:
         return self.git("rev-parse", "HEAD")
 
     def score(self, head: str, repo: Path | None = None, base: str | None = None) -> dict[str, Any]:
-        out = self.runs / "github_output"
-        out.write_text("")
-        stdout = io.StringIO()
-        argv = [
-            "deploy-gate", "--provider", "none", "--json", "--repo", str(repo or self.repo),
-            "--base", base or self.head, "--head", head, "--cache-dir", str(self.cache),
+        return deploy_gate_json(
+            repo or self.repo, base or self.head, head, self.cache, self.runs,
             "--deploy-time", "2026-11-18T12:00:00+00:00",
-        ]  # fmt: skip
-        code = main(argv, environ={"GITHUB_OUTPUT": str(out)}, stdout=stdout, stderr=io.StringIO())
-        assert code == 0
-        document: dict[str, Any] = json.loads(stdout.getvalue())
-        return document
+        )  # fmt: skip
+
+
+def deploy_gate_json(
+    repo: Path, base: str, head: str, cache: Path, runs: Path, *more: str
+) -> dict[str, Any]:
+    """``deploy-gate --provider none --json`` on ``base..head`` as a user runs it (exit 0)."""
+    out = runs / "github_output"
+    out.write_text("")
+    stdout = io.StringIO()
+    argv = [
+        "deploy-gate", "--provider", "none", "--json", "--repo", str(repo), "--base", base,
+        "--head", head, "--cache-dir", str(cache), *more,
+    ]  # fmt: skip
+    code = main(argv, environ={"GITHUB_OUTPUT": str(out)}, stdout=stdout, stderr=io.StringIO())
+    assert code == 0
+    document: dict[str, Any] = json.loads(stdout.getvalue())
+    return document
 
 
 @pytest.fixture(scope="module")

@@ -6,17 +6,15 @@ continued by 30 commits of each kind, and scored through the CLI as a user runs 
 
 from __future__ import annotations
 
-import io
-import json
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cicd_agent.cli import main
 from cicd_agent.risk.model import RECENT, RECENT_WINDOW
 from tests.helpers.real_history import build
+from tests.unit.risk.test_common_sense import deploy_gate_json
 
 DAY = 86_400
 SENTENCE = "recent commits are riskier than its past"
@@ -84,26 +82,14 @@ def _continued(root: Path, vendoring: bool) -> tuple[Path, str, str]:
     return repo, base, head
 
 
-def _score(repo: Path, base: str, head: str) -> dict[str, Any]:
-    out = repo.parent / f"{repo.name}-output"
-    out.write_text("")
-    stdout = io.StringIO()
-    argv = [
-        "deploy-gate", "--provider", "none", "--json", "--repo", str(repo), "--base", base,
-        "--head", head, "--cache-dir", str(repo.parent / f"{repo.name}-cache"),
-    ]  # fmt: skip
-    code = main(argv, environ={"GITHUB_OUTPUT": str(out)}, stdout=stdout, stderr=io.StringIO())
-    assert code == 0
-    document: dict[str, Any] = json.loads(stdout.getvalue())
-    return document
-
-
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     root = tmp_path_factory.mktemp("recent-risk")
-    return {
-        kind: _score(*_continued(root, vendoring=kind == "wave")) for kind in ("wave", "steady")
-    }
+    scored = {}
+    for kind in ("wave", "steady"):
+        repo, base, head = _continued(root, vendoring=kind == "wave")
+        scored[kind] = deploy_gate_json(repo, base, head, root / f"{kind}-cache", root)
+    return scored
 
 
 def test_a_vendoring_wave_is_said_in_a_sentence_a_person_checks(
