@@ -55,7 +55,7 @@ critical for the riskiest 3 %; linear in between. One meaning in every repositor
 LEVEL_WINDOW = 1000
 """The levels rank a change among this many of the most recent past commits: features such as
 the touched files' past grow with a repository's age, so against its whole past a recent
-change looks riskier than it is, and "the riskiest 15 %" would hold for far more than 15 % of
+change looks riskier than it is, and "the riskiest 10 %" would hold for far more than 10 % of
 what is deployed now."""
 RECENT, RECENT_RISKIER, RECENT_WINDOW = 30, 7, 50
 """When 7 of the newest 30 past commits rank among the riskiest 10 % of the :data:`LEVEL_WINDOW`
