@@ -1,16 +1,18 @@
 """What deploy-gate's risk says on changes anyone can judge, and how often each level comes up.
 
-Usage: ``python -m research.risk.common_sense --cache DIR --work DIR [--last N] BARE_REPO...``.
-For each fetched repository (a bare clone): the share of each level and of approvals over its
-last ``N`` non-merge commits, each scored against its first parent, then changes built on top
-of its HEAD (a one-word README typo by the most active author, 100,000 new lines in 50 new
+Usage: ``python -m research.risk.common_sense --cache DIR --work DIR [--last 100] [--short 30]
+[--shares-only] [--out FILE.json] BARE_REPO...``.
+For each fetched repository (a bare clone): the share of each level, of approvals and of the
+recent-risk sentence over its newest ``--short`` and ``--last`` non-merge commits, each scored
+against its first parent (the rows go to ``--out``), then, unless ``--shares-only``, changes
+built on top of its HEAD (a one-word README typo by the most active author, 100,000 new lines in 50 new
 files and 10,000 lines in one file by an author with no history, the same routine change by a
 newcomer and by the most active author, in one file and spread over 21, a migration, a dev
 requirement bump, the same change with a forged author, committer, ``Co-authored-by`` and
 message) and HEAD scored in a ``--depth 2`` clone beside the full one. Everything is scored
-in-process by deploy-gate's own steps (``read_change_set``, ``read_history``,
-``read_evidence``, ``assess_for_deploy``) and the default policy offline (no CI signal,
-inside business hours), as ``--provider none`` would.
+in-process by deploy-gate's own steps (``read_change_set``, ``read_history``, the one scorer
+``assess_risk``) and the default policy offline (no CI signal, inside business hours), as
+``--provider none`` would: one decision block (:func:`score`) for the shares and the cases.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ from typing import Any
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.modes.deploy_gate import policy as policies
-from cicd_agent.risk.evidence import read_evidence
-from cicd_agent.risk.fit import assess_for_deploy
+from cicd_agent.modes.deploy_gate.options import DEFAULT_APPROVAL_CONFIDENCE
+from cicd_agent.risk.fit import assess_risk
+from cicd_agent.risk.floors import Identity
 from cicd_agent.risk.history import read_history
 
 NEWCOMER = ("Nobody Before", "first.timer@example.org")
+LEVELS = ("low", "medium", "high", "critical")
 WINDOW = policies.ChangeWindow(
     local_time="Wed 2026-11-25 11:00 UTC", weekend=False, off_hours=False, freeze=None
 )
@@ -50,23 +54,21 @@ SETTINGS = {"vouched": False}
 
 
 def score(repo_dir: Path, base: str | None, head: str, cache: Path) -> dict[str, Any]:
-    """deploy-gate's level, score, approval and strategy for ``base..head``."""
+    """deploy-gate's level, score, approval and strategy for ``base..head``: the one scorer
+    (:func:`~cicd_agent.risk.fit.assess_risk`, as deploy-gate's collect step calls it) and the
+    default policy offline (no CI signal, no model, inside business hours)."""
     repo = GitRepo.open(repo_dir)
     change = read_change_set(repo, head, base)
     history = read_history(repo, change)
-    evidence = read_evidence(repo, change, with_security=True)
-    notes: list[str] = []
-    extra: dict[str, Any] = {}
+    identity = None
     if SETTINGS["vouched"] and change.commits:
-        from cicd_agent.risk.floors import Identity
-
         email = change.commits[-1].author_email.lower()
         known = history.experience > 0
-        extra["identity"] = Identity(
+        identity = Identity(
             source="vouched", verified=True, experienced=known, first_change=not known,
             emails=(email,) if known else (),
         )  # fmt: skip
-    assessed = assess_for_deploy(repo, change, history, cache, evidence, notes=notes, **extra)
+    assessed = assess_risk(repo, change, history, cache, identity=identity, deepened=False)
     decision = policies.decide(
         assessed.risk_level,
         policies.Evidence(
@@ -79,34 +81,44 @@ def score(repo_dir: Path, base: str | None, head: str, cache: Path) -> dict[str,
             blocking=tuple(assessed.hold_reasons),
         ),
         policies.Policy(),
-        approval_confidence=0.5,
+        approval_confidence=DEFAULT_APPROVAL_CONFIDENCE,
     )
     return {
         "level": assessed.risk_level.value,
         "score": assessed.risk_score,
+        "share": assessed.risk_quantile,
         "approval": decision.requires_approval,
+        "approval_reasons": decision.approval_reasons,
         "strategy": decision.strategy.value,
         "canary": decision.canary_percentage,
+        "recent_riskier": any(r.signal == "recent_risk" for r in assessed.reasons),
         "lead": assessed.reasons[0].message[:160] if assessed.reasons else "",
         "reasons": [r.message[:140] for r in assessed.reasons[:6]],
     }
 
 
-def shares(bare: Path, cache: Path, last: int) -> dict[str, Any]:
-    shas = git(bare, "rev-list", "--no-merges", f"--max-count={last}", "HEAD").split()
-    levels: Counter[str] = Counter()
-    approvals = 0
-    for sha in shas:
-        parents = git(bare, "rev-list", "--parents", "-n1", sha).split()[1:]
-        got = score(bare, parents[0] if parents else None, sha, cache)
-        levels[got["level"]] += 1
-        approvals += got["approval"]
-    n = len(shas)
+def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each level's share, the approval share and how often the recent-risk sentence showed."""
+    n = max(1, len(rows))
+    levels = Counter(row["level"] for row in rows)
     return {
-        "commits": n,
-        **{lvl: levels[lvl] / n for lvl in ("low", "medium", "high", "critical")},
-        "approval": approvals / n,
+        "commits": len(rows),
+        **{lvl: levels[lvl] / n for lvl in LEVELS},
+        "approval": sum(row["approval"] for row in rows) / n,
+        "recent_riskier": sum(row["recent_riskier"] for row in rows) / n,
     }
+
+
+def shares(bare: Path, cache: Path, last: int, short: int) -> dict[str, Any]:
+    """The shares over the newest ``short`` and ``last`` non-merge commits, each scored
+    against its first parent, oldest first (each week's fit is made once), with the rows."""
+    shas = git(bare, "rev-list", "--no-merges", f"--max-count={last}", "HEAD").split()
+    rows = []
+    for sha in reversed(shas):
+        parents = git(bare, "rev-list", "--parents", "-n1", sha).split()[1:]
+        rows.append({"sha": sha, **score(bare, parents[0] if parents else None, sha, cache)})
+    rows.reverse()  # newest first
+    return {f"last_{short}": summary(rows[:short]), f"last_{last}": summary(rows), "rows": rows}
 
 
 def _commit(work: Path, message: str, author: tuple[str, str], **extra: str) -> str:
@@ -274,8 +286,10 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, required=True)
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--last", type=int, default=100)
+    parser.add_argument("--short", type=int, default=30)
     parser.add_argument("--out", type=Path)
     parser.add_argument("--vouched", action="store_true", help="see SETTINGS")
+    parser.add_argument("--shares-only", action="store_true", help="no at-a-glance changes")
     parser.add_argument("repos", nargs="+", type=Path)
     args = parser.parse_args()
     SETTINGS["vouched"] = args.vouched
@@ -284,17 +298,22 @@ def main() -> int:
     for given in args.repos:
         bare = given.resolve()
         cache = args.cache / bare.name
-        got = {"shares": shares(bare, cache, args.last), "cases": cases(bare, args.work, cache)}
+        got: dict[str, Any] = {"head": git(bare, "rev-parse", "HEAD").strip()}
+        got["shares"] = shares(bare, cache, args.last, args.short)
+        if not args.shares_only:
+            got["cases"] = cases(bare, args.work, cache)
         report[bare.name] = got
         if args.out:
             args.out.write_text(json.dumps(report, indent=1))
-        s = got["shares"]
-        print(
-            f"{bare.name:30} last {s['commits']}: low {s['low']:.0%} medium {s['medium']:.0%} "
-            f"high {s['high']:.0%} critical {s['critical']:.0%} approval {s['approval']:.0%}",
-            flush=True,
-        )
-        for name, case in got["cases"].items():
+        line = [f"{bare.name:30}"]
+        for window in (f"last_{args.short}", f"last_{args.last}"):
+            s = got["shares"][window]
+            line.append(
+                f"{window.replace('_', ' ')}: approval {s['approval']:4.0%} critical "
+                f"{s['critical']:4.0%} high {s['high']:4.0%} sentence {s['recent_riskier']:4.0%}"
+            )
+        print("  ".join(line), flush=True)
+        for name, case in got.get("cases", {}).items():
             if isinstance(case, dict):
                 print(
                     f"    {name:36} {case['level']:8} {case['score']:.2f} "

@@ -2,7 +2,7 @@
 
 Usage: python research/risk/fit_time.py REPO_PATH
 
-1. first run: the whole deploy-gate risk (``assess_for_deploy``) of HEAD~1 with an empty
+1. first run: the whole deploy-gate risk (``assess_risk``) of HEAD~1 with an empty
    cache: mine up to 20,000 past commits, replay, fit;
 2. scored commit: the same for HEAD with the cache the first run left, as the next push on
    the same runner would do.
@@ -20,8 +20,7 @@ from pathlib import Path
 
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk.evidence import read_evidence
-from cicd_agent.risk.fit import assess_for_deploy
+from cicd_agent.risk.fit import assess_risk
 from cicd_agent.risk.history import read_history
 
 
@@ -46,17 +45,15 @@ def main() -> None:
         # First run on this runner: HEAD~1 judged with an empty cache (mine, replay, fit).
         change = read_change_set(repo, "HEAD~1")
         started, cpu_started = time.perf_counter(), cpu()
-        evidence = read_evidence(repo, change, with_security=True)
-        first_assessment = assess_for_deploy(
-            repo, change, read_history(repo, change), cache, evidence
+        first_assessment = assess_risk(
+            repo, change, read_history(repo, change), cache, identity=None, deepened=False
         )
         first, first_cpu = time.perf_counter() - started, cpu() - cpu_started
         # The next push: HEAD judged with the cache the first run left.
         change = read_change_set(repo, "HEAD")
         started, cpu_started = time.perf_counter(), cpu()
         history = read_history(repo, change)
-        evidence = read_evidence(repo, change, with_security=True)
-        assessment = assess_for_deploy(repo, change, history, cache, evidence)
+        assessment = assess_risk(repo, change, history, cache, identity=None, deepened=False)
         scored, scored_cpu = time.perf_counter() - started, cpu() - cpu_started
     print(f"repository: {args.repo.name}, {total} commits; reference rev-list {reference:.2f}s")
     print(

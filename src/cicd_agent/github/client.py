@@ -36,7 +36,7 @@ from cicd_agent.github.pulls import PullBody
 from cicd_agent.github.retry import build_retry
 from cicd_agent.github.run_history import HistoryReader, Readers
 from cicd_agent.github.settings import GitHubSettings, check_api_url
-from cicd_agent.github.trust import Trust, read_trust, trust_of_commit
+from cicd_agent.github.trust import Trust, read_trust
 from cicd_agent.runner.errors import GitHubWriteDenied
 from cicd_agent.runner.markdown import Neutral
 
@@ -168,12 +168,12 @@ class GitHubClient:
         return pulls.review_decisions(self, sha)
 
     def author_of_change(self, sha: str, base: str) -> tuple[str, tuple[str, ...]] | None:
-        """Who GitHub says opened the pull request that landed ``sha`` (its :class:`Trust`),
-        with the addresses that author's commits landed on ``base`` use; None without one."""
-        trust = trust_of_commit(self, sha)
-        if trust is None or not trust.author:
-            return None
-        return trust.author, pulls.landed_emails(self, trust.author, base)
+        """Who GitHub says opened the pull request that landed ``sha``, with the addresses
+        that author's commits landed on ``base`` use; None without one. Only the author:
+        whether they may push is trust's question (read once a run), not risk's."""
+        number = pulls.pull_holding(self, sha)
+        author = pulls.get_pull_request(self, number).author if number is not None else ""
+        return (author, pulls.landed_emails(self, author, base)) if author else None
 
     def get_pull_request(self, number: int) -> PullRequestInfo:
         return pulls.get_pull_request(self, number)

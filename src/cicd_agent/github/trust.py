@@ -70,10 +70,3 @@ def read_trust(client: Connection, number: int) -> Trust:
     pull = pulls.get_pull_request(client, number)
     can_push = not pull.is_fork and bool(pull.author) and permissions.can_write(client, pull.author)
     return Trust(is_fork=pull.is_fork, author=pull.author, author_can_push=can_push, issuer=_ISSUER)
-
-
-def trust_of_commit(client: Connection, sha: str) -> Trust | None:
-    """The trust of the pull request that holds ``sha`` (GitHub authenticated who opened it:
-    no git text can claim it), or None when no pull request holds it."""
-    number = pulls.pull_holding(client, sha)
-    return None if number is None else read_trust(client, number)

@@ -27,7 +27,7 @@ from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.risk import jit, store
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk.assessment import Reason, RiskAssessment
-from cicd_agent.risk.evidence import ChangeEvidence, DiffText, read_evidence
+from cicd_agent.risk.evidence import DiffText, read_evidence
 from cicd_agent.risk.floors import Identity, finish
 from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.risk.score import assess_change, git_identity
@@ -67,35 +67,15 @@ def assess_risk(
 ) -> RiskAssessment:
     """The one risk scorer: review's ``risk_level`` and deploy-gate's are this function of
     the same change, history, cache, identity and clone (``text``: the caller's own reading of
-    the diff, the same text git would give; ``security``: its secret and workflow findings).
-    The detectors read the diff, secrets and workflow dangers included, then
-    :func:`assess_for_deploy` scores."""
-    evidence = read_evidence(repo, change, with_security=True, text=text, security=security)
-    return assess_for_deploy(
-        repo, change, history, cache_dir, evidence,
-        notes=notes, progress=progress, identity=identity, deepened=deepened,
-    )  # fmt: skip
-
-
-def assess_for_deploy(
-    repo: GitRepo,
-    change: ChangeSet,
-    history: HistoryFeatures,
-    cache_dir: Path | None,
-    evidence: ChangeEvidence,
-    *,
-    notes: list[str] | None = None,
-    progress: Progress | None = None,
-    identity: Identity | None = None,
-    deepened: bool = False,
-) -> RiskAssessment:
-    """The risk of ``change``, review's and deploy-gate's alike (see the module docstring);
-    what the reader must know about the cache (a damaged file set aside) is added to
-    ``notes``. ``identity`` is who GitHub says the change is by; None: git's author text, which only raises
-    (:func:`~cicd_agent.risk.score.git_identity`). A shallow clone is never ranked against
-    the little past it holds (:func:`~cicd_agent.risk.floors.finish`). scikit-learn is
+    the diff, the same text git would give; ``security``: its secret and workflow findings,
+    read once by the caller), in the order of the module docstring. What the
+    reader must know about the cache (a damaged file set aside) is added to ``notes``.
+    ``identity`` is who GitHub says the change is by; None: git's author text, which only
+    raises (:func:`~cicd_agent.risk.score.git_identity`). A shallow clone is never ranked
+    against the little past it holds (:func:`~cicd_agent.risk.floors.finish`). scikit-learn is
     imported only to fit (:func:`risk_model.fit`): scoring from a cached fit is plain
     arithmetic, and importing scikit-learn alone would cost most of such a run."""
+    evidence = read_evidence(repo, change, with_security=True, text=text, security=security)
     files = change.files
     pins_only = evidence.pins_only
     who = identity or git_identity(history)
@@ -192,7 +172,7 @@ def assess_for_deploy(
     weighed.sort(key=lambda reason: -reason.points)
     assessed_change = finish(
         score,
-        [lead, *weighed],
+        [lead, *_recent(model), *weighed],
         files=files,
         types=prior.change_types,
         features=prior.features,
@@ -289,6 +269,21 @@ def _history_reasons(row: list[float], contributions: dict[str, float]) -> list[
             points=round(points, 4),
         )
     ]
+
+
+def _recent(model: risk_model.FittedModel) -> list[Reason]:
+    """The sentence a person checks when the recent past really is riskier (a vendoring wave,
+    a release crunch), beside a level ranked against the newest commits, wave included."""
+    return [
+        Reason(
+            signal="recent_risk",
+            message=f"The repository's recent commits are riskier than its past: "
+            f"{model.recent_riskier} of the last {risk_model.RECENT} before the fit rank among "
+            f"the riskiest 10 % of the {risk_model.LEVEL_WINDOW:,} commits before them, where 3 "
+            f"are usual (a vendoring wave or a release crunch?). So this change is ranked "
+            f"against the {len(model.past_blend):,} newest commits; check those commits.",
+        )
+    ][: bool(model.recent_riskier)]
 
 
 def _with_note(prior: RiskAssessment, message: str) -> RiskAssessment:

@@ -14,8 +14,8 @@ Calibration: balanced weights inflate probabilities by the class ratio, so the i
 shifted back by ``log(positives / negatives)`` (the prior-shift correction), giving the chance
 that this change is reverted (or needs a fix, when fix-inducing commits label too). Levels
 keep one meaning in every repository whatever its revert rate: where the change ranks among
-the repository's own past commits (:data:`LEVEL_PERCENTILES`): high is the riskiest 15 %,
-critical the riskiest 3 %.
+the repository's own past commits (:data:`LEVEL_PERCENTILES`): high is the riskiest 10 %,
+critical the riskiest 3 % (but see :data:`RECENT_RISKIER`).
 
 The fit needs scikit-learn (the ``deploy`` extra); without it :func:`require_sklearn` raises a
 usage error that says how to install it.
@@ -48,15 +48,20 @@ repository's own reverts are few: its own fit alone ranks later reverts at 0.58 
 prior alone at 0.685 (leave-one-repository-out). With the labels of :func:`own_labels`, 0.1
 against none: 0.687 against 0.685 on 39 repositories, 0.687 against 0.689 on 20 more, 0.680
 against 0.668 on 18 more; 0.2 was mixed (0.686, 0.682, 0.687). BENCHMARKS.md has the figures."""
-LEVEL_PERCENTILES = ((0.0, 0.0), (0.50, 0.30), (0.85, 0.60), (0.97, 0.85), (1.0, 0.999))
+LEVEL_PERCENTILES = ((0.0, 0.0), (0.50, 0.30), (0.90, 0.60), (0.97, 0.85), (1.0, 0.999))
 """(share of past commits scored lower, score) knots: medium from the median past commit,
-high for the riskiest 15 %, critical for the riskiest 3 %; linear in between. The same
-meaning in every repository, whatever its revert rate."""
+high for the riskiest 10 % (the catch ``research/risk/eval_szz.py`` reports; offline approval),
+critical for the riskiest 3 %; linear in between. One meaning in every repository."""
 LEVEL_WINDOW = 1000
 """The levels rank a change among this many of the most recent past commits: features such as
 the touched files' past grow with a repository's age, so against its whole past a recent
-change looks riskier than it is, and "the riskiest 15 %" would hold for far more than 15 % of
+change looks riskier than it is, and "the riskiest 10 %" would hold for far more than 10 % of
 what is deployed now."""
+RECENT, RECENT_RISKIER, RECENT_WINDOW = 30, 7, 50
+"""When 7 of the newest 30 past commits rank among the riskiest 10 % of the :data:`LEVEL_WINDOW`
+before them (3 are usual; 7 or more come by chance in under 3 steady histories in 100), the
+recent past really is riskier (a vendoring wave, a release crunch): the fit ranks against the
+newest 50, wave included, and says so (``recent_riskier``), so levels do not rise with it."""
 RISKIER, SAFER, UNUSED = 1, -1, 0
 DIRECTIONS: dict[str, int] = {
     **dict.fromkeys(
@@ -126,6 +131,7 @@ class FittedModel:
     prior_logits: tuple[float, ...]  # sorted prior log-odds of the training commits
     past_blend: tuple[float, ...]  # sorted blended ranks of the recent past (for levels)
     past_blend_newcomer: tuple[float, ...]  # the same, each scored as a newcomer's
+    recent_riskier: int = 0  # of the newest RECENT past commits, when really riskier (else 0)
 
     @property
     def base_rate(self) -> float:
@@ -301,7 +307,8 @@ def fit(
             out += prior_weight * np.searchsorted(past_prior, logits) / len(rows)
         return out
 
-    recent = rows[-LEVEL_WINDOW:]
+    riskier = recent_riskier(blend(ranks.matrix(rows[-LEVEL_WINDOW - RECENT :])))
+    recent = rows[-(RECENT_WINDOW if riskier else LEVEL_WINDOW) :]
     blended = blend(ranks.matrix(recent))
     newcomers = blend(ranks.matrix([as_newcomer(row) for row in recent]))
     return FittedModel(
@@ -316,7 +323,17 @@ def fit(
         prior_logits=tuple(float(v) for v in past_prior),
         past_blend=tuple(sorted(float(v) for v in blended)),
         past_blend_newcomer=tuple(sorted(float(v) for v in newcomers)),
+        recent_riskier=riskier,
     )
+
+
+def recent_riskier(blended: Sequence[float]) -> int:
+    """How many of the last :data:`RECENT` of ``blended`` (time order) rank above the riskiest
+    10 % of those before them, when :data:`RECENT_RISKIER` or more; else 0."""
+    before = sorted(blended[:-RECENT])
+    bar = before[math.ceil(0.9 * len(before)) - 1] if len(before) >= RECENT_WINDOW else math.inf
+    riskier = sum(1 for value in blended[-RECENT:] if value > bar)
+    return riskier if riskier >= RECENT_RISKIER else 0
 
 
 def balanced(labels: Any) -> Any:

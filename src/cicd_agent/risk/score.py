@@ -137,14 +137,10 @@ def git_identity(history: HistoryFeatures | None) -> Identity:
 
 
 def assess_range(
-    repo_dir: Path,
-    head: str,
-    base: str | None = None,
-    *,
-    weights: Weights = DEFAULT_WEIGHTS,
+    repo_dir: Path, head: str, base: str | None = None
 ) -> tuple[ChangeSet, HistoryFeatures, RiskAssessment]:
-    """Read ``base..head`` from git and score it with the priors (``base`` None: ``head``'s
-    first parent, the empty tree for a root commit)."""
+    """Read ``base..head`` from git and score it with the priors alone (the baseline the fit
+    is measured against; ``base`` None: ``head``'s first parent, or the empty tree)."""
     repo = GitRepo.open(repo_dir)
     change = read_change_set(repo, head, base)
     history = read_history(repo, change)
@@ -156,7 +152,6 @@ def assess_range(
         destructive=evidence.destructive,
         weakened=evidence.weakened,
         pins_only=evidence.pins_only,
-        weights=weights,
         identity=git_identity(history),
     )
     return change, history, assessment

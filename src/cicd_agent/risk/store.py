@@ -26,7 +26,7 @@ from cicd_agent.runner.progress import Progress
 WEEK = 7 * 86_400
 MONDAY_EPOCH = 4 * 86_400
 """1970-01-05 00:00 UTC, a Monday: weeks are counted from it."""
-SNAPSHOT_VERSION = 11
+SNAPSHOT_VERSION = 12
 KEPT_FITS = 3
 """Cached fits kept (the most recently used): this week's, and a few for a release branch
 or a base of last week."""
@@ -176,6 +176,7 @@ def _snapshot_of(data: dict[str, Any], checkpoint: str) -> Snapshot | None:
             **{key: tuple(float(v) for v in model[key]) for key in _VECTORS},
             intercept=float(model["intercept"]),
             prior_intercept=float(model["prior_intercept"]),
+            recent_riskier=int(model.get("recent_riskier", 0)),
         )
         if model
         else None,

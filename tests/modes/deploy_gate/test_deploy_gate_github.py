@@ -193,6 +193,8 @@ def test_the_pull_request_author_github_names_is_the_identity_not_the_git_author
     assert "First change by this author (pull request author octocat (GitHub))." in summary
     (call,) = github_api.proxy.calls("GET", COMMITS)
     assert call.query["author"] == ["octocat"] and call.query["sha"] == [base]
+    # Whom to score is the author alone: whether they may push is trust's question, not risk's.
+    assert not github_api.proxy.calls("GET", r"/repos/octocat/Hello-World/collaborators/.+")
 
 
 def test_a_pull_request_author_with_landed_commits_is_no_newcomer(

@@ -8,6 +8,7 @@ import pytest
 
 from cicd_agent.analysis.diff import parse_diff, unquote
 from cicd_agent.local.checkout import GitCheckout
+from cicd_agent.risk.assessment import RiskAssessment
 from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 
@@ -165,9 +166,11 @@ def test_the_parsed_diff_stands_for_git_numstat_and_path_diffs(repo: GitRepoBuil
     """Review reads a range once: the change set and the detectors' text come from its parsed
     diff, and must be what git's ``--raw --numstat`` and ``git diff -- PATHS`` say."""
     from cicd_agent.analysis.changes import parse_raw_numstat
+    from cicd_agent.local.change_set import read_change_set
     from cicd_agent.local.gitrepo import GitRepo
     from cicd_agent.modes.review.collect import diff_at_hand
-    from cicd_agent.risk.score import assess_range
+    from cicd_agent.risk.fit import assess_risk
+    from cicd_agent.risk.history import read_history
 
     base = repo.head()
     GitRepoBuilder(repo.path / "vendor" / "lib").commit("nested", {"lib.c": "int x;\n"})
@@ -193,8 +196,14 @@ def test_the_parsed_diff_stands_for_git_numstat_and_path_diffs(repo: GitRepoBuil
     for paths in (["src/app.py", "db/V2__drop.sql"], ["src/auth.py"], ["gone.py"]):
         assert at_hand.text(paths, 10_000) == git.diff_text(base, head, paths, 10_000)
     assert at_hand.text(["src/app.py"], 25) == git.diff_text(base, head, ["src/app.py"], 25)
-    once = assess_range(repo.path, head, base, at_hand=at_hand)[2]
-    again = assess_range(repo.path, head, base)[2]
+
+    def risk(read_once: bool) -> RiskAssessment:  # review's risk, from its diff or from git
+        change = read_change_set(git, head, base, files=at_hand.files if read_once else None)
+        history = read_history(git, change)
+        text = at_hand.text if read_once else None
+        return assess_risk(git, change, history, None, identity=None, deepened=False, text=text)
+
+    once, again = risk(True), risk(False)
     assert once == again
     assert {r.signal for r in once.reasons} >= {"destructive_migration", "weakened_access"}
 
