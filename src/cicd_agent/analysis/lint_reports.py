@@ -39,6 +39,15 @@ class UnreadableReport(ValueError):
     """The output is not the report that tool writes."""
 
 
+class IncompleteReport(UnreadableReport):
+    """The report is the tool's, but the tool stopped before it checked everything (cargo's
+    build failed: clippy lints only what built); ``hits``: what it did report."""
+
+    def __init__(self, why: str, hits: list[LintHit]) -> None:
+        super().__init__(why)
+        self.hits = hits
+
+
 def read_report(kind: str, text: str, root: str) -> list[LintHit]:
     """The hits of a ``kind`` report (a reader below: ``ruff``, ``clippy``...); paths are made
     relative to ``root`` (the folder it ran in). Raises :class:`UnreadableReport`."""
@@ -53,10 +62,14 @@ def read_report(kind: str, text: str, root: str) -> list[LintHit]:
     readers = {"ruff": _ruff, "eslint": _eslint, "golangci-lint": _golangci, "biome": _biome,
                "clippy": _clippy}  # fmt: skip
     try:
-        return list(readers[kind](document, root))
+        hits = list(readers[kind](document, root))
     # ArithmeticError: JSON's 1e999 is an infinite float, which int() refuses with OverflowError
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
         raise UnreadableReport(f"{kind}'s output was not its JSON report") from None
+    if kind == "clippy" and not _built(document):
+        raise IncompleteReport("cargo's build did not finish (a build script or the crate "
+                               "failed to build, so clippy did not lint it all)", hits)  # fmt: skip
+    return hits
 
 
 def _relative(path: str, root: str) -> str:
@@ -124,6 +137,14 @@ def _biome(document: object, root: str) -> Iterator[LintHit]:
             str(item["message"]),
             error=item["severity"] in ("error", "fatal"),
         )
+
+
+def _built(document: object) -> bool:
+    """Whether cargo's last word is that the build finished (a failed build script stops it
+    before clippy lints the crate, and cargo still prints JSON: no finding is no result)."""
+    lines = document if isinstance(document, list) else []  # each a dict: _clippy read them
+    ends = [line for line in lines if line.get("reason") == "build-finished"]
+    return bool(ends) and ends[-1].get("success") is True
 
 
 def _clippy(document: object, root: str) -> Iterator[LintHit]:
