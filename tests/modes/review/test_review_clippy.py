@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.analysis.lint_reports import IncompleteReport, LintHit, read_report
+from cicd_agent.modes.review import linters
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.gen_tests import path_env
@@ -252,3 +253,75 @@ def test_a_toolchain_file_naming_another_rust_downloads_nothing_and_says_so(
     [tool] = done.document["tools"]
     assert tool["tool"] == "clippy" and tool["could_not_run"], tool
     assert "Incomplete: clippy could not run" in done.document["headline"]
+
+
+NEVER_ENDS = """\
+fn main() {
+    // a child in its own session, outliving cargo, then a build script that never ends
+    let _ = std::process::Command::new("setsid").args(["sleep", "86399.5"]).spawn();
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+}
+"""
+
+
+def _running(marker: str) -> list[str]:
+    """Processes whose command line holds ``marker``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            line = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if proc.name.isdigit() and marker in line:
+            found.append(line)
+    return found
+
+
+@needs_sandbox
+def test_a_build_script_that_never_ends_is_killed_with_its_children_and_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attack (red team): ``build.rs`` never ends and leaves a child in its own session:
+    the run is killed at the linter's bound, nothing of it outlives the review, and clippy
+    could not run (never a clean read)."""
+    monkeypatch.setattr(linters, "LINT_TIMEOUT", 15.0)  # the build never ends: any bound
+    files = {"Cargo.toml": CARGO, "src/lib.rs": LIB, "build.rs": NEVER_ENDS}
+    done = _review(tmp_path, files, {"src/lib.rs": CHANGED})
+
+    assert not _running("86399.5")
+    assert done.document is not None, done.stderr
+    [tool] = done.document["tools"]
+    assert tool["tool"] == "clippy" and "timed out" in tool["could_not_run"], tool
+    assert "Incomplete: clippy could not run" in done.document["headline"]
+
+
+@needs_sandbox
+@pytest.mark.parametrize("how", ["link", "target-dir"])
+def test_cargo_cannot_build_into_the_toolchain_it_is_lent(tmp_path: Path, how: str) -> None:
+    """Attack (red team): the pull request points cargo's build folder into rustup's
+    toolchains (a ``target`` link in the checkout, or ``target-dir`` in its cargo
+    configuration): the toolchains are read-only, nothing lands, and clippy says it could
+    not run rather than reading clean."""
+    toolchains = Path(_rust()[1]) / "toolchains"
+    before = sorted(toolchains.iterdir())
+    planted = toolchains / "planted-target"
+    files = {"Cargo.toml": CARGO, "src/lib.rs": LIB}
+    if how == "target-dir":
+        files[".cargo/config.toml"] = f'[build]\ntarget-dir = "{planted}"\n'
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    if how == "link":  # an existing folder: cargo would make debug/ in it
+        (repo / "target").symlink_to(toolchains)
+    try:
+        done = _review(tmp_path, files, {"src/lib.rs": CHANGED})
+        assert sorted(toolchains.iterdir()) == before
+    finally:
+        for made in set(toolchains.iterdir()) - set(before):
+            shutil.rmtree(made)
+
+    assert done.document is not None, done.stderr
+    [tool] = done.document["tools"]
+    clean = tool == {"tool": "clippy", "could_not_run": ""}
+    assert tool["could_not_run"] or (clean and _rules(done)), tool
