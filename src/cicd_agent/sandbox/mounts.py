@@ -50,6 +50,19 @@ _CREDENTIAL_PATHS = (
     ".cargo/credentials",
     ".cargo/credentials.toml",
 )
+_MOVED_BY = {".cargo": "CARGO_HOME", ".docker": "DOCKER_CONFIG", ".gnupg": "GNUPGHOME"}
+"""Credential folders a variable may put outside the home, where the host's tree shows (a
+rust image's ``/usr/local/cargo``, a cache in the workspace): hidden there too."""
+
+
+def _credential_paths(home: Path, environ: Mapping[str, str]) -> Iterator[Path]:
+    """The known credential paths under ``home`` and where their tools' variables move them."""
+    for name in _CREDENTIAL_PATHS:
+        yield home / name
+        top, _, rest = name.partition("/")
+        moved = environ.get(_MOVED_BY.get(top, ""), "")
+        if Path(moved).is_absolute():
+            yield Path(moved, rest)
 
 
 def find_homes(environ: Mapping[str, str]) -> tuple[Path, ...]:
@@ -198,7 +211,7 @@ class Mounts:
     @classmethod
     def of(cls, checkout: Path, root: Path, environ: Mapping[str, str]) -> Mounts:
         home = Path(environ.get("HOME") or Path.home())
-        hidden = [home / name for name in _CREDENTIAL_PATHS]
+        hidden = list(_credential_paths(home, environ))
         hidden += [checkout / ".git", Path("/run/secrets")]
         runner_temp = environ.get("RUNNER_TEMP")
         if runner_temp and not root.is_relative_to(Path(runner_temp).resolve()):

@@ -43,6 +43,7 @@ def _review(
     changed: dict[str, str],
     run: str = "",
     checkout: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
 ) -> CliRun:
     """Review the change ``files`` → ``changed`` (``run``: a file made executable;
     ``checkout``: files whose text in the checkout then differs from the reviewed head's)."""
@@ -57,7 +58,8 @@ def _review(
     argv = ["review", "--provider", "none", "--report-on", "low", "--json",
             "--repo", str(repo.path), "--base", base, "--head", head]  # fmt: skip
     home = tmp_path / "home"
-    return run_cli(argv, tmp_path, {"PATH": path, "HOME": str(home), "RUSTUP_HOME": rustup})
+    environ = {"PATH": path, "HOME": str(home), "RUSTUP_HOME": rustup, **(env or {})}
+    return run_cli(argv, tmp_path, environ)
 
 
 def _rules(done: CliRun) -> list[tuple[str, str, int]]:
@@ -193,6 +195,8 @@ case "$*" in *"--crate-name app "*)
 secret=$(cat "HOSTHOME/.cargo/credentials.toml" 2>&1 | tr -d '\\n"')
 forge "read: [$secret] @admin <img src=x> <!-- cicd-agent --> [x](https://evil.example)" \\
   "clippy::a\\u0000<b>" src/lib.rs 6
+forge "\\u001b[31mred\\u001b]8;;https://evil.example\\u0007link\\u009b2J\\n::error::forged" \\
+  clippy::ansi src/lib.rs 6
 forge "outside the repo" clippy::outside /etc/passwd 6
 forge "an unchanged line" clippy::unchanged src/lib.rs 1
 forge "a file clippy was not asked about" clippy::other Cargo.toml 1
@@ -220,10 +224,16 @@ def test_forged_cargo_messages_count_only_on_added_lines_and_post_inert(tmp_path
 
     assert done.document is not None, done.stderr
     assert "cioTOKEN1234" not in done.stdout + done.summary + done.stderr
+    # terminal controls reach neither the runner's log nor the summary; no workflow command
+    ansi = next(f for f in done.document["findings"] if f["rule"] == "clippy/ansi")
+    for text in (ansi["title"], ansi["body"], done.summary, done.stderr):
+        assert not {"\x1b", "\x07", "\x9b"} & set(text), repr(text)
+        assert "\n::error::" not in text
     rules = _rules(done)
     assert ("clippy/ab", "src/lib.rs", 6) in rules, rules
     assert {path for _, path, _ in rules} == {"src/lib.rs"}, rules
     assert {line for _, _, line in rules} == {6}, rules
+    assert {rule for rule, _, _ in rules} == {"clippy/ab", "clippy/ansi", "clippy/needless_return"}
     forged = next(f for f in done.document["findings"] if f["rule"] == "clippy/ab")
     assert "cioTOKEN" not in forged["body"] and "read: [" in forged["body"], forged
     for text in (forged["title"], forged["body"], done.summary):
@@ -325,3 +335,29 @@ def test_cargo_cannot_build_into_the_toolchain_it_is_lent(tmp_path: Path, how: s
     [tool] = done.document["tools"]
     clean = tool == {"tool": "clippy", "could_not_run": ""}
     assert tool["could_not_run"] or (clean and _rules(done)), tool
+
+
+@needs_sandbox
+@pytest.mark.parametrize("where", ["the checkout", "the run's copy"])
+def test_cargos_credentials_outside_home_are_hidden_from_the_build(
+    tmp_path: Path, where: str
+) -> None:
+    """Attack (red team): ``CARGO_HOME`` need not be in the home the sandbox hides (the rust
+    container images keep it in ``/usr/local/cargo``; workflows that cache it put it in the
+    workspace, as here): its ``credentials.toml`` (``cargo login``'s registry token) was
+    readable by the pull request's rustc wrapper, which wrote it into a finding."""
+    cargo_home = tmp_path / "repo" / ".cargo-home"
+    credentials = {".cargo-home/credentials.toml": '[registry]\ntoken = "cioTOKEN1234"\n'}
+    files = {"Cargo.toml": CARGO + "\n", "src/lib.rs": LIB,
+             ".cargo/config.toml": '[build]\nrustc-wrapper = "./wrap.sh"\n'}  # fmt: skip
+    read = str(cargo_home) if where == "the checkout" else ".cargo-home"  # the run's cwd
+    wrapper = WRAPPER_FORGES.replace("HOSTHOME/.cargo", read)
+    changed = {"Cargo.toml": CARGO, "src/lib.rs": CHANGED, "wrap.sh": wrapper}
+    done = _review(tmp_path, files, changed, run="wrap.sh", checkout=credentials,
+                   env={"CARGO_HOME": str(cargo_home)})  # fmt: skip
+
+    assert done.document is not None, done.stderr
+    forged = next(f for f in done.document["findings"] if f["rule"] == "clippy/ab")
+    assert "read: [" in forged["body"], forged  # the wrapper ran and reported
+    assert "cioTOKEN" not in done.stdout + done.summary + done.stderr
+    assert "[registry]" not in forged["body"], forged
