@@ -210,3 +210,16 @@ def test_a_fixer_named_by_the_logs_reaches_the_summary_inert(tmp_path: Path) -> 
     assert "@admin" not in headline and "<img" not in headline and "<!--" not in headline
     assert "](https://evil.example" not in headline
     assert "`" not in listed
+
+
+@needs_sandbox
+def test_a_failed_step_of_a_long_hostile_command_does_not_stall_the_fix_step(
+    tmp_path: Path,
+) -> None:
+    """Attack (red team): the failed step's command is the pull request's; each tool's
+    pattern was tried from every ``cargo`` of it over an unbounded run of words (320 KiB of
+    ``cargo a `` held analyse-failure for many minutes). It is read at once now."""
+    done = _fix_run(tmp_path, "ruff check . && " + "cargo a " * 40_000)
+
+    assert done.document is not None, done.stderr
+    assert done.document["failed_jobs"][0]["name"] == "lint"

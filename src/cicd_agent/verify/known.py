@@ -102,6 +102,13 @@ def _switch(word: str) -> str:
     return word.split("=", 1)[0] if word.startswith("--") else word
 
 
+def _runs(program: str, subcommand: str) -> re.Pattern[str]:
+    """A command running ``program``'s ``subcommand``, a few switches between, never another
+    command's words: an unbounded run of words was tried from each ``program`` of a long
+    line, the failed step's own (quadratic: a stall)."""
+    return re.compile(rf"(^|[\s/]){program}\s+([^\s;&|]+\s+){{0,6}}?{subcommand}\b")
+
+
 _RUFF = ("check", "--output-format=json", "--no-fix", "--exit-zero", "--force-exclude",
          "--no-cache")  # fmt: skip
 _SCRIPTS = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")
@@ -111,7 +118,7 @@ TOOLS: tuple[KnownTool, ...] = (
     KnownTool(
         "ruff check",
         says=re.compile(r"^Found \d+ errors?(\.| \(\d+ fixed)"),
-        runs=re.compile(r"(^|[\s/])ruff\s+(\S+\s+)*?check\b"),
+        runs=_runs("ruff", "check"),
         executable="ruff",
         subcommand="check",
         removed=frozenset({"--no-fix", "--diff", "--watch"}),
@@ -127,7 +134,7 @@ TOOLS: tuple[KnownTool, ...] = (
     KnownTool(
         "ruff format",
         says=re.compile(r"^Would reformat: |^\d+ files? would be reformatted"),
-        runs=re.compile(r"(^|[\s/])ruff\s+(\S+\s+)*?format\b"),
+        runs=_runs("ruff", "format"),
         executable="ruff",
         subcommand="format",
         removed=frozenset({"--check", "--diff"}),
@@ -176,7 +183,7 @@ TOOLS: tuple[KnownTool, ...] = (
         # The closing line of its text output, then one line per linter: "1 issues:" and
         # "21 issues:" in real CI logs (the plural even for one).
         says=re.compile(r"^\d+ issues?:$"),
-        runs=re.compile(r"(^|[\s/])golangci-lint\s+(\S+\s+)*?run\b"),
+        runs=_runs("golangci-lint", "run"),
         executable="golangci-lint",
         fixes=False,  # its --fix is not verified here: the tool could not be installed
         checking=Checking(
@@ -210,7 +217,7 @@ TOOLS: tuple[KnownTool, ...] = (
     KnownTool(
         "biome",
         says=re.compile(r"^Found \d+ errors?\.$"),
-        runs=re.compile(r"(^|[\s/])biome\s+(\S+\s+)*?(lint|check|ci)\b"),
+        runs=_runs("biome", "(lint|check|ci)"),
         executable="biome",
         fixes=False,
         checking=Checking(
@@ -223,7 +230,7 @@ TOOLS: tuple[KnownTool, ...] = (
     KnownTool(
         "clippy",
         says=re.compile(r"^= help: for further information visit \S+/rust-clippy/"),
-        runs=re.compile(r"(^|[\s/])cargo(-clippy)?\s+(\S+\s+)*?clippy\b"),
+        runs=_runs("cargo(-clippy)?", "clippy"),
         executable="cargo-clippy",  # rustup's proxy; its toolchain comes into the sandbox
         fixes=False,
         checking=Checking(
