@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 from pathlib import PurePosixPath
 
 from cicd_agent.analysis.finding import Finding
@@ -82,44 +83,32 @@ def _relative(path: str, root: str) -> str:
     return "" if ".." in parts or not parts else "/".join(parts)
 
 
+def _hit(root: str, path: Any, line: Any, code: Any, message: Any, error: bool) -> LintHit:
+    """One hit of a report's JSON values (a wrong type raises, and the report is unreadable)."""
+    return LintHit(_relative(str(path), root), int(line), str(code), str(message), error)
+
+
 def _ruff(document: object, root: str) -> Iterator[LintHit]:
     for item in document if isinstance(document, list) else []:
         code = item["code"] or "syntax-error"  # a file ruff cannot parse has no code
-        yield LintHit(
-            _relative(str(item["filename"]), root),
-            int(item["location"]["row"]),
-            str(code),
-            str(item["message"]),
-            error=True,
-        )
+        yield _hit(root, item["filename"], item["location"]["row"], code, item["message"], True)
 
 
 def _eslint(document: object, root: str) -> Iterator[LintHit]:
     for result in document if isinstance(document, list) else []:
-        path = _relative(str(result["filePath"]), root)
         for message in result["messages"]:
-            if "line" not in message:  # a file-wide note (a file ignored by the config)
-                continue
-            yield LintHit(
-                path,
-                int(message["line"]),
-                str(message.get("ruleId") or "parse-error"),
-                str(message["message"]),
-                error=int(message["severity"]) >= 2,
-            )
+            if "line" in message:  # not a file-wide note (a file ignored by the config)
+                yield _hit(root, result["filePath"], message["line"],
+                           message.get("ruleId") or "parse-error", message["message"],
+                           int(message["severity"]) >= 2)  # fmt: skip
 
 
 def _golangci(document: object, root: str) -> Iterator[LintHit]:
     issues = document.get("Issues") if isinstance(document, dict) else None
     for issue in issues or []:
         severity = str(issue.get("Severity") or "").lower()
-        yield LintHit(
-            _relative(str(issue["Pos"]["Filename"]), root),
-            int(issue["Pos"]["Line"]),
-            str(issue["FromLinter"]),
-            str(issue["Text"]),
-            error=severity not in {"warning", "info", "low"},
-        )
+        yield _hit(root, issue["Pos"]["Filename"], issue["Pos"]["Line"], issue["FromLinter"],
+                   issue["Text"], severity not in {"warning", "info", "low"})  # fmt: skip
 
 
 def _biome(document: object, root: str) -> Iterator[LintHit]:
@@ -128,15 +117,9 @@ def _biome(document: object, root: str) -> Iterator[LintHit]:
         where = item["location"]
         path = where.get("path")
         path = path.get("file") if isinstance(path, dict) else path  # biome 1 nested it
-        if not path or not where.get("start"):  # a diagnostic of the run, not of a line
-            continue
-        yield LintHit(
-            _relative(str(path), root),
-            int(where["start"]["line"]),
-            str(item["category"]),
-            str(item["message"]),
-            error=item["severity"] in ("error", "fatal"),
-        )
+        if path and where.get("start"):  # not a diagnostic of the run, not of a line
+            yield _hit(root, path, where["start"]["line"], item["category"], item["message"],
+                       item["severity"] in ("error", "fatal"))  # fmt: skip
 
 
 def _built(document: object) -> bool:
@@ -150,15 +133,11 @@ def _built(document: object) -> bool:
 def _clippy(document: object, root: str) -> Iterator[LintHit]:
     for line in document if isinstance(document, list) else []:
         message = line["message"] if line.get("reason") == "compiler-message" else {}
+        code = str((message.get("code") or {}).get("code") or "rustc").removeprefix("clippy::")
         for span in message.get("spans") or []:
             if span["is_primary"]:  # rustc's own warnings come too, code and all
-                yield LintHit(
-                    _relative(str(span["file_name"]), root),
-                    int(span["line_start"]),
-                    str((message["code"] or {}).get("code") or "rustc").removeprefix("clippy::"),
-                    str(message["message"]),
-                    error=message["level"] == "error",
-                )
+                yield _hit(root, span["file_name"], span["line_start"], code,
+                           message["message"], message["level"] == "error")  # fmt: skip
 
 
 def lint_findings(

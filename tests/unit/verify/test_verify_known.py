@@ -70,11 +70,12 @@ def _unbounded_inside_unbounded(tree: object, inside: bool = False) -> bool:
     """Whether a parsed pattern repeats, without bound, something that itself repeats
     without bound (``(\\S+\\s+)*``): tried from each start of a long line, that is quadratic
     or worse."""
-    from re import _constants as c, _parser as p  # type: ignore[attr-defined]
+    from re import _constants as c  # type: ignore[attr-defined]
+    from re import _parser as p
 
     for op, arg in tree if isinstance(tree, (list, p.SubPattern)) else ():
         if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
-            low, high, body = arg
+            _, high, body = arg
             unbounded = high == c.MAXREPEAT
             if (unbounded and inside) or _unbounded_inside_unbounded(body, inside or unbounded):
                 return True
