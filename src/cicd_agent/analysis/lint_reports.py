@@ -13,8 +13,8 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 from pathlib import PurePosixPath
+from typing import Any
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.severity import Severity
@@ -37,16 +37,12 @@ class LintHit:
 
 
 class UnreadableReport(ValueError):
-    """The output is not the report that tool writes."""
+    """The output is not the report that tool writes, or (``hits``: what it did report) the
+    tool stopped before it checked everything (cargo's build failed: clippy lints what built)."""
 
-
-class IncompleteReport(UnreadableReport):
-    """The report is the tool's, but the tool stopped before it checked everything (cargo's
-    build failed: clippy lints only what built); ``hits``: what it did report."""
-
-    def __init__(self, why: str, hits: list[LintHit]) -> None:
+    def __init__(self, why: str, hits: list[LintHit] | None = None) -> None:
         super().__init__(why)
-        self.hits = hits
+        self.hits = hits or []
 
 
 def read_report(kind: str, text: str, root: str) -> list[LintHit]:
@@ -68,7 +64,7 @@ def read_report(kind: str, text: str, root: str) -> list[LintHit]:
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
         raise UnreadableReport(f"{kind}'s output was not its JSON report") from None
     if kind == "clippy" and not _built(document):
-        raise IncompleteReport("cargo's build did not finish (a build script or the crate "
+        raise UnreadableReport("cargo's build did not finish (a build script or the crate "
                                "failed to build, so clippy did not lint it all)", hits)  # fmt: skip
     return hits
 
@@ -83,7 +79,7 @@ def _relative(path: str, root: str) -> str:
     return "" if ".." in parts or not parts else "/".join(parts)
 
 
-def _hit(root: str, path: Any, line: Any, code: Any, message: Any, error: bool) -> LintHit:
+def _hit(root: str, path: Any, line: Any, code: Any, message: Any, *, error: bool) -> LintHit:
     """One hit of a report's JSON values (a wrong type raises, and the report is unreadable)."""
     return LintHit(_relative(str(path), root), int(line), str(code), str(message), error)
 
@@ -91,7 +87,8 @@ def _hit(root: str, path: Any, line: Any, code: Any, message: Any, error: bool) 
 def _ruff(document: object, root: str) -> Iterator[LintHit]:
     for item in document if isinstance(document, list) else []:
         code = item["code"] or "syntax-error"  # a file ruff cannot parse has no code
-        yield _hit(root, item["filename"], item["location"]["row"], code, item["message"], True)
+        where = item["location"]["row"]
+        yield _hit(root, item["filename"], where, code, item["message"], error=True)
 
 
 def _eslint(document: object, root: str) -> Iterator[LintHit]:
@@ -100,7 +97,7 @@ def _eslint(document: object, root: str) -> Iterator[LintHit]:
             if "line" in message:  # not a file-wide note (a file ignored by the config)
                 yield _hit(root, result["filePath"], message["line"],
                            message.get("ruleId") or "parse-error", message["message"],
-                           int(message["severity"]) >= 2)  # fmt: skip
+                           error=int(message["severity"]) >= 2)  # fmt: skip
 
 
 def _golangci(document: object, root: str) -> Iterator[LintHit]:
@@ -108,7 +105,7 @@ def _golangci(document: object, root: str) -> Iterator[LintHit]:
     for issue in issues or []:
         severity = str(issue.get("Severity") or "").lower()
         yield _hit(root, issue["Pos"]["Filename"], issue["Pos"]["Line"], issue["FromLinter"],
-                   issue["Text"], severity not in {"warning", "info", "low"})  # fmt: skip
+                   issue["Text"], error=severity not in {"warning", "info", "low"})  # fmt: skip
 
 
 def _biome(document: object, root: str) -> Iterator[LintHit]:
@@ -119,7 +116,7 @@ def _biome(document: object, root: str) -> Iterator[LintHit]:
         path = path.get("file") if isinstance(path, dict) else path  # biome 1 nested it
         if path and where.get("start"):  # not a diagnostic of the run, not of a line
             yield _hit(root, path, where["start"]["line"], item["category"], item["message"],
-                       item["severity"] in ("error", "fatal"))  # fmt: skip
+                       error=item["severity"] in ("error", "fatal"))  # fmt: skip
 
 
 def _built(document: object) -> bool:
@@ -137,7 +134,7 @@ def _clippy(document: object, root: str) -> Iterator[LintHit]:
         for span in message.get("spans") or []:
             if span["is_primary"]:  # rustc's own warnings come too, code and all
                 yield _hit(root, span["file_name"], span["line_start"], code,
-                           message["message"], message["level"] == "error")  # fmt: skip
+                           message["message"], error=message["level"] == "error")  # fmt: skip
 
 
 def lint_findings(

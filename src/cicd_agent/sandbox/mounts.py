@@ -31,28 +31,12 @@ EMPTIED = ("/tmp", "/var/tmp", "/run", SHARED_MEMORY)  # noqa: S108 - hidden, no
 EMPTIED_SIZE = 64 << 20
 
 # Credential files and folders under the real home, hidden inside the sandbox.
-_CREDENTIAL_PATHS = (
-    ".ssh",
-    ".gnupg",
-    ".git-credentials",
-    ".gitconfig",
-    ".config/git",
-    ".config/gh",
-    ".config/gcloud",
-    ".netrc",
-    ".pypirc",
-    ".npmrc",
-    ".yarnrc",
-    ".docker",
-    ".aws",
-    ".azure",
-    ".kube",
-    ".cargo/credentials",
-    ".cargo/credentials.toml",
-)
+_CREDENTIAL_PATHS = (".ssh", ".gnupg", ".git-credentials", ".gitconfig", ".config/git",
+                     ".config/gh", ".config/gcloud", ".netrc", ".pypirc", ".npmrc", ".yarnrc",
+                     ".docker", ".aws", ".azure", ".kube", ".cargo/credentials",
+                     ".cargo/credentials.toml")  # fmt: skip
+# ... and where a variable puts them, in the host's tree (a rust image's /usr/local/cargo)
 _MOVED_BY = {".cargo": "CARGO_HOME", ".docker": "DOCKER_CONFIG", ".gnupg": "GNUPGHOME"}
-"""Credential folders a variable may put outside the home, where the host's tree shows (a
-rust image's ``/usr/local/cargo``, a cache in the workspace): hidden there too."""
 
 
 def _credential_paths(home: Path, environ: Mapping[str, str]) -> Iterator[Path]:

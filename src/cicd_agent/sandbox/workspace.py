@@ -58,9 +58,8 @@ class Workspace:
 
 
 def copy_repository(source: Path, target: Path, hidden: Sequence[str] = ()) -> list[Path]:
-    """Copy a checkout without git metadata, caches or the ``hidden`` paths in it (credentials
-    a tool keeps there: ``CARGO_HOME`` cached in the workspace); virtual environments are
-    linked, not copied.
+    """Copy a checkout without git metadata, caches or ``hidden`` paths (a ``CARGO_HOME``
+    cached in it); virtual environments are linked, not copied.
 
     A project's ``.venv`` (or any top-level folder holding ``pyvenv.cfg``) and ``node_modules``
     are symlinked: they are large, used read-only, and read-only inside the sandbox.
@@ -74,9 +73,7 @@ def copy_repository(source: Path, target: Path, hidden: Sequence[str] = ()) -> l
     except OSError as exc:  # the checkout's top folder is closed to us
         raise CopyFailed("", exc) from exc
     os.mkdir(target)
-    inside = (Path(path).resolve() for path in hidden)
-    left = {path.relative_to(source.resolve()).parts for path in inside
-            if path.is_relative_to(source.resolve())}  # fmt: skip
+    left = {os.path.relpath(Path(path).resolve(), source.resolve()) for path in hidden}  # ../ never
     copy = _Copy(source, target, linked, left)
     try:
         walk(source, copy)
@@ -161,9 +158,7 @@ class _Copy:
     Folders get at least 0755, files at least 0600 (their owner's, the run's once handed
     over)."""
 
-    def __init__(
-        self, source: Path, target: Path, linked: set[str], hidden: set[tuple[str, ...]]
-    ) -> None:
+    def __init__(self, source: Path, target: Path, linked: set[str], hidden: set[str]) -> None:
         self.source = source
         self.left_out: list[Path] = []
         self._linked = linked
@@ -184,8 +179,8 @@ class _Copy:
     def entry(self, folder: int, name: str, found: os.stat_result) -> bool:
         if name == ".git":
             self.left_out.append(self.source.joinpath(*self._parts, name))
-        here = (*self._parts, name)
-        if skipped(name) or (len(here) == 1 and name in self._linked) or here in self._hidden:
+        here = "/".join((*self._parts, name))
+        if skipped(name) or (here == name and name in self._linked) or here in self._hidden:
             return False
         if stat.S_ISLNK(found.st_mode):
             os.symlink(os.readlink(name, dir_fd=folder), name, dir_fd=self._target)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.lint_reports import IncompleteReport, LintHit, read_report
+from cicd_agent.analysis.lint_reports import LintHit, UnreadableReport, read_report
 from cicd_agent.modes.review import linters
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
@@ -135,15 +135,15 @@ def test_clippys_report_is_read_as_cargo_prints_it() -> None:
         LintHit("src/a.rs", 2, "rustc", "mismatched types", error=True),
     ]  # fmt: skip
     # a failed build is what clippy found so far, never the whole answer (red team)
-    with pytest.raises(IncompleteReport, match="did not finish") as failed:
+    with pytest.raises(UnreadableReport, match="did not finish") as failed:
         read_report("clippy", report, "/w/repo")
     assert failed.value.hits == hits
     built = report.replace('"success":false}', '"success":true}')
     assert read_report("clippy", built, "/w/repo") == hits
     forged_first = '{"reason":"build-finished","success":true}\n' + report
-    with pytest.raises(IncompleteReport):  # cargo's own last word counts
+    with pytest.raises(UnreadableReport):  # cargo's own last word counts
         read_report("clippy", forged_first, "/w/repo")
-    with pytest.raises(IncompleteReport):  # cut off before cargo finished: no word at all
+    with pytest.raises(UnreadableReport):  # cut off before cargo finished: no word at all
         read_report("clippy", report.rsplit("\n", 1)[0], "/w/repo")
 
 

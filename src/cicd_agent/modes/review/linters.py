@@ -20,12 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.lint_reports import (
-    IncompleteReport,
-    UnreadableReport,
-    lint_findings,
-    read_report,
-)
+from cicd_agent.analysis.lint_reports import UnreadableReport, lint_findings, read_report
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
 from cicd_agent.runner.markdown import neutralise
 from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation, remove_tree
@@ -186,14 +181,10 @@ def _run(
     try:
         hits = read_report(plan.checking.report, run.evidence.decode("utf-8", "replace"), root)
         ctx.tool(name)
-    except IncompleteReport as exc:  # what it found still counts; the rest is missing
-        ctx.tool(name, f"it {run.describe()} and {exc}, so its findings are incomplete")
+    except UnreadableReport as exc:  # what it found still counts; the rest is missing
+        missing = "incomplete" if exc.hits else "missing"
+        ctx.tool(name, f"it {run.describe()} and {exc}, so its findings are {missing}")
         hits = exc.hits
-    except UnreadableReport as exc:
-        ctx.tool(name, f"it {run.describe()} and {exc}, so its findings are missing")
-        return []
-    # Only the files planned: a tool that checks a crate or a package reports on others too,
-    # among them a changed file left out because its text here is not the head's (its line
-    # numbers are not the diff's).
-    asked = {path: added.get(path, set()) for path in plan.files}
-    return lint_findings(name, hits, asked, clean)
+    # only the files planned: a crate's or a package's tool reports on others too, among them
+    # a changed file left out as its text here is not the head's (its lines not the diff's)
+    return lint_findings(name, hits, {path: added.get(path, set()) for path in plan.files}, clean)
