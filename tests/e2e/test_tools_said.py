@@ -187,3 +187,39 @@ def test_each_mode_without_git_says_git_could_not_run(
     assert done.code == 2, (done.stdout, done.stderr)
     assert "git could not run: it is not installed" in done.summary
     assert "Install git on the runner" in done.summary
+
+
+HOSTILE = "ruff check '@admin <img src=x> <!-- cicd-agent --> [x](https://evil.example)' ."
+
+
+@needs_sandbox
+def test_a_fixer_named_by_the_logs_reaches_the_summary_inert(tmp_path: Path) -> None:
+    """Attack (red team): the tool a fixer's line names is the failed step's command, read
+    from the logs, and goes into ``tools`` and the headline ("Incomplete: X could not run"),
+    outside a code span there: mentions, HTML, our marker, a link out. (Step outputs are
+    data, the failed step's name raw in them already.)"""
+    done = _fix_run(tmp_path, HOSTILE)
+
+    assert done.document is not None, done.stderr
+    [fixer] = [t["tool"] for t in done.document["tools"]]
+    assert "@admin" in fixer  # the attack reached the tools, as written
+    # outside code spans (where the text is shown as written, inert)
+    headline = done.summary.split("Incomplete: ", 1)[1].split(" could not run", 1)[0]
+    listed = done.summary.split("- `ruff check --fix", 1)[1].split("`: could not run", 1)[0]
+    assert headline.startswith("ruff check --fix '@") and "admin" in listed, done.summary
+    assert "@admin" not in headline and "<img" not in headline and "<!--" not in headline
+    assert "](https://evil.example" not in headline
+    assert "`" not in listed
+
+
+@needs_sandbox
+def test_a_failed_step_of_a_long_hostile_command_does_not_stall_the_fix_step(
+    tmp_path: Path,
+) -> None:
+    """Attack (red team): the failed step's command is the pull request's; each tool's
+    pattern was tried from every ``cargo`` of it over an unbounded run of words (320 KiB of
+    ``cargo a `` held analyse-failure for many minutes). It is read at once now."""
+    done = _fix_run(tmp_path, "ruff check . && " + "cargo a " * 40_000)
+
+    assert done.document is not None, done.stderr
+    assert done.document["failed_jobs"][0]["name"] == "lint"

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.severity import Severity
@@ -36,7 +37,12 @@ class LintHit:
 
 
 class UnreadableReport(ValueError):
-    """The output is not the report that tool writes."""
+    """The output is not the report that tool writes, or (``hits``: what it did report) the
+    tool stopped before it checked everything (cargo's build failed: clippy lints what built)."""
+
+    def __init__(self, why: str, hits: list[LintHit] | None = None) -> None:
+        super().__init__(why)
+        self.hits = hits or []
 
 
 def read_report(kind: str, text: str, root: str) -> list[LintHit]:
@@ -53,10 +59,14 @@ def read_report(kind: str, text: str, root: str) -> list[LintHit]:
     readers = {"ruff": _ruff, "eslint": _eslint, "golangci-lint": _golangci, "biome": _biome,
                "clippy": _clippy}  # fmt: skip
     try:
-        return list(readers[kind](document, root))
+        hits = list(readers[kind](document, root))
     # ArithmeticError: JSON's 1e999 is an infinite float, which int() refuses with OverflowError
     except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):
         raise UnreadableReport(f"{kind}'s output was not its JSON report") from None
+    if kind == "clippy" and not _built(document):
+        raise UnreadableReport("cargo's build did not finish (a build script or the crate "
+                               "failed to build, so clippy did not lint it all)", hits)  # fmt: skip
+    return hits
 
 
 def _relative(path: str, root: str) -> str:
@@ -69,44 +79,33 @@ def _relative(path: str, root: str) -> str:
     return "" if ".." in parts or not parts else "/".join(parts)
 
 
+def _hit(root: str, path: Any, line: Any, code: Any, message: Any, *, error: bool) -> LintHit:
+    """One hit of a report's JSON values (a wrong type raises, and the report is unreadable)."""
+    return LintHit(_relative(str(path), root), int(line), str(code), str(message), error)
+
+
 def _ruff(document: object, root: str) -> Iterator[LintHit]:
     for item in document if isinstance(document, list) else []:
         code = item["code"] or "syntax-error"  # a file ruff cannot parse has no code
-        yield LintHit(
-            _relative(str(item["filename"]), root),
-            int(item["location"]["row"]),
-            str(code),
-            str(item["message"]),
-            error=True,
-        )
+        where = item["location"]["row"]
+        yield _hit(root, item["filename"], where, code, item["message"], error=True)
 
 
 def _eslint(document: object, root: str) -> Iterator[LintHit]:
     for result in document if isinstance(document, list) else []:
-        path = _relative(str(result["filePath"]), root)
         for message in result["messages"]:
-            if "line" not in message:  # a file-wide note (a file ignored by the config)
-                continue
-            yield LintHit(
-                path,
-                int(message["line"]),
-                str(message.get("ruleId") or "parse-error"),
-                str(message["message"]),
-                error=int(message["severity"]) >= 2,
-            )
+            if "line" in message:  # not a file-wide note (a file ignored by the config)
+                yield _hit(root, result["filePath"], message["line"],
+                           message.get("ruleId") or "parse-error", message["message"],
+                           error=int(message["severity"]) >= 2)  # fmt: skip
 
 
 def _golangci(document: object, root: str) -> Iterator[LintHit]:
     issues = document.get("Issues") if isinstance(document, dict) else None
     for issue in issues or []:
         severity = str(issue.get("Severity") or "").lower()
-        yield LintHit(
-            _relative(str(issue["Pos"]["Filename"]), root),
-            int(issue["Pos"]["Line"]),
-            str(issue["FromLinter"]),
-            str(issue["Text"]),
-            error=severity not in {"warning", "info", "low"},
-        )
+        yield _hit(root, issue["Pos"]["Filename"], issue["Pos"]["Line"], issue["FromLinter"],
+                   issue["Text"], error=severity not in {"warning", "info", "low"})  # fmt: skip
 
 
 def _biome(document: object, root: str) -> Iterator[LintHit]:
@@ -115,29 +114,27 @@ def _biome(document: object, root: str) -> Iterator[LintHit]:
         where = item["location"]
         path = where.get("path")
         path = path.get("file") if isinstance(path, dict) else path  # biome 1 nested it
-        if not path or not where.get("start"):  # a diagnostic of the run, not of a line
-            continue
-        yield LintHit(
-            _relative(str(path), root),
-            int(where["start"]["line"]),
-            str(item["category"]),
-            str(item["message"]),
-            error=item["severity"] in ("error", "fatal"),
-        )
+        if path and where.get("start"):  # not a diagnostic of the run, not of a line
+            yield _hit(root, path, where["start"]["line"], item["category"], item["message"],
+                       error=item["severity"] in ("error", "fatal"))  # fmt: skip
+
+
+def _built(document: object) -> bool:
+    """Whether cargo's last word is that the build finished (a failed build script stops it
+    before clippy lints the crate, and cargo still prints JSON: no finding is no result)."""
+    lines = document if isinstance(document, list) else []  # each a dict: _clippy read them
+    ends = [line for line in lines if line.get("reason") == "build-finished"]
+    return bool(ends) and ends[-1].get("success") is True
 
 
 def _clippy(document: object, root: str) -> Iterator[LintHit]:
     for line in document if isinstance(document, list) else []:
         message = line["message"] if line.get("reason") == "compiler-message" else {}
+        code = str((message.get("code") or {}).get("code") or "rustc").removeprefix("clippy::")
         for span in message.get("spans") or []:
             if span["is_primary"]:  # rustc's own warnings come too, code and all
-                yield LintHit(
-                    _relative(str(span["file_name"]), root),
-                    int(span["line_start"]),
-                    str((message["code"] or {}).get("code") or "rustc").removeprefix("clippy::"),
-                    str(message["message"]),
-                    error=message["level"] == "error",
-                )
+                yield _hit(root, span["file_name"], span["line_start"], code,
+                           message["message"], error=message["level"] == "error")  # fmt: skip
 
 
 def lint_findings(

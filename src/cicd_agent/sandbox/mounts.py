@@ -31,25 +31,22 @@ EMPTIED = ("/tmp", "/var/tmp", "/run", SHARED_MEMORY)  # noqa: S108 - hidden, no
 EMPTIED_SIZE = 64 << 20
 
 # Credential files and folders under the real home, hidden inside the sandbox.
-_CREDENTIAL_PATHS = (
-    ".ssh",
-    ".gnupg",
-    ".git-credentials",
-    ".gitconfig",
-    ".config/git",
-    ".config/gh",
-    ".config/gcloud",
-    ".netrc",
-    ".pypirc",
-    ".npmrc",
-    ".yarnrc",
-    ".docker",
-    ".aws",
-    ".azure",
-    ".kube",
-    ".cargo/credentials",
-    ".cargo/credentials.toml",
-)
+_CREDENTIAL_PATHS = (".ssh", ".gnupg", ".git-credentials", ".gitconfig", ".config/git",
+                     ".config/gh", ".config/gcloud", ".netrc", ".pypirc", ".npmrc", ".yarnrc",
+                     ".docker", ".aws", ".azure", ".kube", ".cargo/credentials",
+                     ".cargo/credentials.toml")  # fmt: skip
+# ... and where a variable puts them, in the host's tree (a rust image's /usr/local/cargo)
+_MOVED_BY = {".cargo": "CARGO_HOME", ".docker": "DOCKER_CONFIG", ".gnupg": "GNUPGHOME"}
+
+
+def _credential_paths(home: Path, environ: Mapping[str, str]) -> Iterator[Path]:
+    """The known credential paths under ``home`` and where their tools' variables move them."""
+    for name in _CREDENTIAL_PATHS:
+        yield home / name
+        top, _, rest = name.partition("/")
+        moved = environ.get(_MOVED_BY.get(top, ""), "")
+        if Path(moved).is_absolute():
+            yield Path(moved, rest)
 
 
 def find_homes(environ: Mapping[str, str]) -> tuple[Path, ...]:
@@ -198,7 +195,7 @@ class Mounts:
     @classmethod
     def of(cls, checkout: Path, root: Path, environ: Mapping[str, str]) -> Mounts:
         home = Path(environ.get("HOME") or Path.home())
-        hidden = [home / name for name in _CREDENTIAL_PATHS]
+        hidden = list(_credential_paths(home, environ))
         hidden += [checkout / ".git", Path("/run/secrets")]
         runner_temp = environ.get("RUNNER_TEMP")
         if runner_temp and not root.is_relative_to(Path(runner_temp).resolve()):

@@ -143,7 +143,7 @@ class Sandbox:
         self._names = 0
         self.prepare()
         # the checkout is bound back whole: every .git in it is hidden, not only its own
-        nested = [str(path) for path in _copied(self.checkout, self.pristine)]
+        nested = [str(p) for p in _copied(self.checkout, self.pristine, self._mounts.hidden)]
         hidden = (
             *self._mounts.hidden,
             *(path for path in nested if path not in self._mounts.hidden),
@@ -419,11 +419,11 @@ def _left_past(start: DiskStart, limits: Limits) -> str:
         return "it moved a folder while its disk was measured"
 
 
-def _copied(source: Path, target: Path) -> list[Path]:
+def _copied(source: Path, target: Path, hidden: Sequence[str]) -> list[Path]:
     """:func:`copy_repository`, its failure a :class:`UsageError` naming where and why (the
     checkout's shape is the pull request's: a folder no copy can hold is bad input)."""
     try:
-        return copy_repository(source, target)
+        return copy_repository(source, target, hidden)
     except CopyFailed as exc:
         raise UsageError(
             f"the sandbox cannot copy the checkout: {exc.strerror}",

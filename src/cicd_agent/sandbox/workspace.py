@@ -9,7 +9,7 @@ import re
 import shutil
 import stat
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,8 +57,9 @@ class Workspace:
         return self.root / f"{stem}-{next(self._numbers)}{suffix}"
 
 
-def copy_repository(source: Path, target: Path) -> list[Path]:
-    """Copy a checkout without git metadata or caches; virtual environments are linked, not copied.
+def copy_repository(source: Path, target: Path, hidden: Sequence[str] = ()) -> list[Path]:
+    """Copy a checkout without git metadata, caches or ``hidden`` paths (a ``CARGO_HOME``
+    cached in it); virtual environments are linked, not copied.
 
     A project's ``.venv`` (or any top-level folder holding ``pyvenv.cfg``) and ``node_modules``
     are symlinked: they are large, used read-only, and read-only inside the sandbox.
@@ -72,7 +73,8 @@ def copy_repository(source: Path, target: Path) -> list[Path]:
     except OSError as exc:  # the checkout's top folder is closed to us
         raise CopyFailed("", exc) from exc
     os.mkdir(target)
-    copy = _Copy(source, target, linked)
+    left = {os.path.relpath(Path(path).resolve(), source.resolve()) for path in hidden}  # ../ never
+    copy = _Copy(source, target, linked, left)
     try:
         walk(source, copy)
     except OSError as exc:
@@ -156,10 +158,11 @@ class _Copy:
     Folders get at least 0755, files at least 0600 (their owner's, the run's once handed
     over)."""
 
-    def __init__(self, source: Path, target: Path, linked: set[str]) -> None:
+    def __init__(self, source: Path, target: Path, linked: set[str], hidden: set[str]) -> None:
         self.source = source
         self.left_out: list[Path] = []
         self._linked = linked
+        self._hidden = hidden
         self._parts: list[str] = []
         self._names: dict[tuple[int, int], tuple[tuple[str, ...], str]] = {}
         self._top = os.open(target, FOLDER_FLAGS)
@@ -176,7 +179,8 @@ class _Copy:
     def entry(self, folder: int, name: str, found: os.stat_result) -> bool:
         if name == ".git":
             self.left_out.append(self.source.joinpath(*self._parts, name))
-        if skipped(name) or (not self._parts and name in self._linked):
+        here = "/".join((*self._parts, name))
+        if skipped(name) or (here == name and name in self._linked) or here in self._hidden:
             return False
         if stat.S_ISLNK(found.st_mode):
             os.symlink(os.readlink(name, dir_fd=folder), name, dir_fd=self._target)

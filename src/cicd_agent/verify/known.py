@@ -49,8 +49,6 @@ class KnownTool:
     runs: re.Pattern[str]
     """A command that runs it (by name, through ``python -m``, ``npx`` or a path)."""
     executable: str
-    fixes: bool = True
-    """False: the tool has no fixing form (a test runner, a type checker)."""
     subcommand: str = ""
     removed: frozenset[str] = frozenset()
     """Switches that only check, dropped from the command."""
@@ -58,6 +56,11 @@ class KnownTool:
     """Switches that make it fix, put right after the subcommand (or the tool's name)."""
     checking: Checking | None = None
     """How review runs it on changed lines, when the repository configures it."""
+
+    @property
+    def fixes(self) -> bool:
+        """Whether it has a fixing form (none verified: pytest, mypy, golangci-lint, clippy...)."""
+        return bool(self.removed or self.added)
 
     @property
     def label(self) -> str:
@@ -84,13 +87,9 @@ class KnownTool:
 def find_tool(executable: str, checkout: Path, environ: Mapping[str, str]) -> str | None:
     """Where ``executable`` is for a run over ``checkout``: on ``PATH``, else in the checkout's
     virtualenv or ``node_modules/.bin`` (as the repository's own CI installs it)."""
-    path = [
-        environ.get("PATH", os.defpath),
-        str(checkout / ".venv" / "bin"),
-        str(checkout / "venv" / "bin"),
-        str(checkout / "node_modules" / ".bin"),
-    ]
-    return shutil.which(executable, path=os.pathsep.join(path))
+    places = (str(checkout / place) for place in (".venv/bin", "venv/bin", "node_modules/.bin"))
+    path = os.pathsep.join([environ.get("PATH", os.defpath), *places])
+    return shutil.which(executable, path=path)
 
 
 def base(word: str) -> str:
@@ -102,16 +101,21 @@ def _switch(word: str) -> str:
     return word.split("=", 1)[0] if word.startswith("--") else word
 
 
+def _runs(program: str, subcommand: str) -> re.Pattern[str]:
+    """A command running ``program``'s ``subcommand``, a few switches between (an unbounded run
+    of words, tried from each ``program`` of a failed step's long line, stalled: quadratic)."""
+    return re.compile(rf"(^|[\s/]){program}\s+([^\s;&|]+\s+){{0,6}}?{subcommand}\b")
+
+
 _RUFF = ("check", "--output-format=json", "--no-fix", "--exit-zero", "--force-exclude",
          "--no-cache")  # fmt: skip
-_SCRIPTS = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")
-"""The JavaScript and TypeScript files eslint, xo and biome check."""
+_SCRIPTS = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")  # eslint, xo, biome
 
 TOOLS: tuple[KnownTool, ...] = (
     KnownTool(
         "ruff check",
         says=re.compile(r"^Found \d+ errors?(\.| \(\d+ fixed)"),
-        runs=re.compile(r"(^|[\s/])ruff\s+(\S+\s+)*?check\b"),
+        runs=_runs("ruff", "check"),
         executable="ruff",
         subcommand="check",
         removed=frozenset({"--no-fix", "--diff", "--watch"}),
@@ -127,7 +131,7 @@ TOOLS: tuple[KnownTool, ...] = (
     KnownTool(
         "ruff format",
         says=re.compile(r"^Would reformat: |^\d+ files? would be reformatted"),
-        runs=re.compile(r"(^|[\s/])ruff\s+(\S+\s+)*?format\b"),
+        runs=_runs("ruff", "format"),
         executable="ruff",
         subcommand="format",
         removed=frozenset({"--check", "--diff"}),
@@ -176,9 +180,8 @@ TOOLS: tuple[KnownTool, ...] = (
         # The closing line of its text output, then one line per linter: "1 issues:" and
         # "21 issues:" in real CI logs (the plural even for one).
         says=re.compile(r"^\d+ issues?:$"),
-        runs=re.compile(r"(^|[\s/])golangci-lint\s+(\S+\s+)*?run\b"),
+        runs=_runs("golangci-lint", "run"),
         executable="golangci-lint",
-        fixes=False,  # its --fix is not verified here: the tool could not be installed
         checking=Checking(
             configs=(".golangci.yml", ".golangci.yaml", ".golangci.toml", ".golangci.json"),
             suffixes=(".go",),
@@ -194,7 +197,6 @@ TOOLS: tuple[KnownTool, ...] = (
         says=re.compile(r"^\s*\d+ errors?$"),
         runs=re.compile(r"(^|[\s/])xo(\s|$)"),
         executable="xo",
-        fixes=False,
         checking=Checking(
             configs=tuple(
                 f"{s}.{e}"
@@ -210,9 +212,8 @@ TOOLS: tuple[KnownTool, ...] = (
     KnownTool(
         "biome",
         says=re.compile(r"^Found \d+ errors?\.$"),
-        runs=re.compile(r"(^|[\s/])biome\s+(\S+\s+)*?(lint|check|ci)\b"),
+        runs=_runs("biome", "(lint|check|ci)"),
         executable="biome",
-        fixes=False,
         checking=Checking(
             configs=("biome.json", "biome.jsonc"),
             suffixes=(*_SCRIPTS, ".json", ".css"),
@@ -223,9 +224,8 @@ TOOLS: tuple[KnownTool, ...] = (
     KnownTool(
         "clippy",
         says=re.compile(r"^= help: for further information visit \S+/rust-clippy/"),
-        runs=re.compile(r"(^|[\s/])cargo(-clippy)?\s+(\S+\s+)*?clippy\b"),
+        runs=_runs("cargo(-clippy)?", "clippy"),
         executable="cargo-clippy",  # rustup's proxy; its toolchain comes into the sandbox
-        fixes=False,
         checking=Checking(
             configs=("Cargo.toml",),  # clippy needs no configuration of its own
             suffixes=(".rs",),
@@ -239,14 +239,12 @@ TOOLS: tuple[KnownTool, ...] = (
         says=re.compile(r"^=+ .*\b\d+ (failed|errors?)\b.* in [\d.]+s|^\d+ failed\b.* in [\d.]+s"),
         runs=re.compile(r"(^|[\s/])(py\.test|pytest)(\s|$)"),
         executable="pytest",
-        fixes=False,
     ),
     KnownTool(
         "mypy",
         says=re.compile(r"^Found \d+ errors? in \d+ files? \(checked"),
         runs=re.compile(r"(^|[\s/])mypy(\s|$)"),
         executable="mypy",
-        fixes=False,
     ),
 )
 

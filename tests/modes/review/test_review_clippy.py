@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.analysis.lint_reports import LintHit, read_report
+from cicd_agent.analysis.lint_reports import LintHit, UnreadableReport, read_report
+from cicd_agent.modes.review import linters
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.gen_tests import path_env
@@ -37,9 +38,15 @@ def _rust() -> tuple[str, str]:
 
 
 def _review(
-    tmp_path: Path, files: dict[str, str], changed: dict[str, str], run: str = ""
+    tmp_path: Path,
+    files: dict[str, str],
+    changed: dict[str, str],
+    run: str = "",
+    checkout: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
 ) -> CliRun:
-    """Review the change ``files`` → ``changed`` (``run``: a file made executable)."""
+    """Review the change ``files`` → ``changed`` (``run``: a file made executable;
+    ``checkout``: files whose text in the checkout then differs from the reviewed head's)."""
     path, rustup = _rust()
     repo = GitRepoBuilder(tmp_path / "repo")
     base = repo.commit("start", files)
@@ -47,10 +54,12 @@ def _review(
     if run:
         (repo.path / run).chmod(0o755)
     head = repo.commit("Add two")
+    repo.write(dict(checkout or {}))
     argv = ["review", "--provider", "none", "--report-on", "low", "--json",
             "--repo", str(repo.path), "--base", base, "--head", head]  # fmt: skip
     home = tmp_path / "home"
-    return run_cli(argv, tmp_path, {"PATH": path, "HOME": str(home), "RUSTUP_HOME": rustup})
+    environ = {"PATH": path, "HOME": str(home), "RUSTUP_HOME": rustup, **(env or {})}
+    return run_cli(argv, tmp_path, environ)
 
 
 def _rules(done: CliRun) -> list[tuple[str, str, int]]:
@@ -120,8 +129,235 @@ def test_clippys_report_is_read_as_cargo_prints_it() -> None:
         '"line_start":2,"is_primary":true}]}}',
         '{"reason":"build-finished","success":false}',
     ])  # fmt: skip
-    assert read_report("clippy", report, "/w/repo") == [
+    hits = [
         LintHit("src/lib.rs", 6, "needless_return", "unneeded `return` statement",
                 error=False),
         LintHit("src/a.rs", 2, "rustc", "mismatched types", error=True),
     ]  # fmt: skip
+    # a failed build is what clippy found so far, never the whole answer (red team)
+    with pytest.raises(UnreadableReport, match="did not finish") as failed:
+        read_report("clippy", report, "/w/repo")
+    assert failed.value.hits == hits
+    built = report.replace('"success":false}', '"success":true}')
+    assert read_report("clippy", built, "/w/repo") == hits
+    forged_first = '{"reason":"build-finished","success":true}\n' + report
+    with pytest.raises(UnreadableReport):  # cargo's own last word counts
+        read_report("clippy", forged_first, "/w/repo")
+    with pytest.raises(UnreadableReport):  # cut off before cargo finished: no word at all
+        read_report("clippy", report.rsplit("\n", 1)[0], "/w/repo")
+
+
+PANICS = 'fn main() {\n    panic!("this crate never builds");\n}\n'
+
+
+@needs_sandbox
+def test_a_build_script_that_fails_is_not_a_clean_clippy_run(tmp_path: Path) -> None:
+    """Attack (red team): a ``build.rs`` that fails stops cargo before clippy lints the crate;
+    cargo still prints its JSON (the build script's artifact, ``build-finished`` with success
+    false), so the report read as "ran, nothing found" hid the change's needless return."""
+    files = {"Cargo.toml": CARGO, "src/lib.rs": LIB, "build.rs": PANICS}
+    done = _review(tmp_path, files, {"src/lib.rs": CHANGED})
+
+    assert done.document is not None, done.stderr
+    [tool] = done.document["tools"]
+    assert tool["tool"] == "clippy" and "did not finish" in tool["could_not_run"], tool
+    assert "Incomplete: clippy could not run" in done.document["headline"]
+
+
+@needs_sandbox
+def test_a_hit_in_a_file_that_differs_from_the_reviewed_head_is_not_a_finding(
+    tmp_path: Path,
+) -> None:
+    """Attack (red team): clippy lints the whole crate, so it reports on a changed file the
+    plan left out because the checkout's text is not the head's (a merge commit's); its line
+    numbers are the checkout's, so line 2 of the diff (``1``) was blamed for a ``return``
+    the pull request never wrote there."""
+    lib = "pub mod b;\n" + LIB
+    files = {"Cargo.toml": CARGO, "src/lib.rs": lib}
+    changed = {"src/lib.rs": "pub mod b;\n" + CHANGED, "src/b.rs": LIB}
+    elsewhere = {"src/b.rs": "pub fn one(x: i32) -> i32 {\n    return x;\n}\n"}
+    done = _review(tmp_path, files, changed, checkout=elsewhere)
+
+    assert done.document is not None, done.stderr
+    assert _rules(done) == [("clippy/needless_return", "src/lib.rs", 7)], done.stdout
+
+
+WRAPPER_FORGES = """#!/bin/sh
+forge() {  # a diagnostic as rustc writes it; cargo passes it on as a compiler-message
+  printf '{"$message_type":"diagnostic","message":"%s","code":{"code":"%s","explanation":null},'\\
+'"level":"error","spans":[{"file_name":"%s","byte_start":0,"byte_end":1,"line_start":%s,'\\
+'"line_end":%s,"column_start":1,"column_end":2,"is_primary":true,"text":[],"label":null,'\\
+'"suggested_replacement":null,"suggestion_applicability":null,"expansion":null}],'\\
+'"children":[],"rendered":"x"}\\n' "$1" "$2" "$3" "$4" "$4" >&2
+}
+"$@"; status=$?
+case "$*" in *"--crate-name app "*)
+secret=$(cat "HOSTHOME/.cargo/credentials.toml" 2>&1 | tr -d '\\n"')
+forge "read: [$secret] @admin <img src=x> <!-- cicd-agent --> [x](https://evil.example)" \\
+  "clippy::a\\u0000<b>" src/lib.rs 6
+forge "\\u001b[31mred\\u001b]8;;https://evil.example\\u0007link\\u009b2J\\n::error::forged" \\
+  clippy::ansi src/lib.rs 6
+forge "outside the repo" clippy::outside /etc/passwd 6
+forge "an unchanged line" clippy::unchanged src/lib.rs 1
+forge "a file clippy was not asked about" clippy::other Cargo.toml 1
+forge "up and out" clippy::up ../repo/src/lib.rs 6
+esac
+exit $status
+"""
+
+
+@needs_sandbox
+def test_forged_cargo_messages_count_only_on_added_lines_and_post_inert(tmp_path: Path) -> None:
+    """Attack (red team): the pull request's rustc wrapper writes cargo messages of its own
+    straight into cargo's standard output (the report): a secret it tries to read from the
+    runner's home, mentions, HTML, our marker, a link out, a rule id with a NUL, and hits on
+    a host file, an unchanged line, a file clippy was not asked about, a path out of the repo.
+    Only the hit on the added line is a finding, its text inert, and no secret came in."""
+    home = tmp_path / "home"
+    (home / ".cargo").mkdir(parents=True)
+    (home / ".cargo" / "credentials.toml").write_text('[registry]\ntoken = "cioTOKEN1234"\n')
+    files = {"Cargo.toml": CARGO + "\n", "src/lib.rs": LIB,
+             ".cargo/config.toml": '[build]\nrustc-wrapper = "./wrap.sh"\n'}  # fmt: skip
+    changed = {"Cargo.toml": CARGO, "src/lib.rs": CHANGED,
+               "wrap.sh": WRAPPER_FORGES.replace("HOSTHOME", str(home))}  # fmt: skip
+    done = _review(tmp_path, files, changed, run="wrap.sh")
+
+    assert done.document is not None, done.stderr
+    assert "cioTOKEN1234" not in done.stdout + done.summary + done.stderr
+    # terminal controls reach neither the runner's log nor the summary; no workflow command
+    ansi = next(f for f in done.document["findings"] if f["rule"] == "clippy/ansi")
+    for text in (ansi["title"], ansi["body"], done.summary, done.stderr):
+        assert not {"\x1b", "\x07", "\x9b"} & set(text), repr(text)
+        assert "\n::error::" not in text
+    rules = _rules(done)
+    assert ("clippy/ab", "src/lib.rs", 6) in rules, rules
+    assert {path for _, path, _ in rules} == {"src/lib.rs"}, rules
+    assert {line for _, _, line in rules} == {6}, rules
+    assert {rule for rule, _, _ in rules} == {"clippy/ab", "clippy/ansi", "clippy/needless_return"}
+    forged = next(f for f in done.document["findings"] if f["rule"] == "clippy/ab")
+    assert "cioTOKEN" not in forged["body"] and "read: [" in forged["body"], forged
+    for text in (forged["title"], forged["body"], done.summary):
+        assert "@admin" not in text and "<img" not in text and "<!-- cicd-agent" not in text
+        assert "](https://evil.example" not in text
+
+
+TOOLCHAIN = '[toolchain]\nchannel = "1.70.0"\ncomponents = ["clippy"]\n'
+
+
+@needs_sandbox
+def test_a_toolchain_file_naming_another_rust_downloads_nothing_and_says_so(
+    tmp_path: Path,
+) -> None:
+    """Attack (red team): ``rust-toolchain.toml`` asks rustup for a toolchain the runner does
+    not have (rustup would download and install it): the sandbox has no network and the
+    toolchains are read-only, so clippy could not run, and says so, without a clean read;
+    rustup's own words (naming what the file asked for) come back inert."""
+    rustup = Path(_rust()[1])
+    before = sorted(p.name for p in (rustup / "toolchains").iterdir())
+    files = {"Cargo.toml": CARGO, "src/lib.rs": LIB,
+             "rust-toolchain.toml": TOOLCHAIN}  # fmt: skip
+    done = _review(tmp_path, files, {"src/lib.rs": CHANGED})
+
+    assert sorted(p.name for p in (rustup / "toolchains").iterdir()) == before
+    assert done.document is not None, done.stderr
+    [tool] = done.document["tools"]
+    assert tool["tool"] == "clippy" and tool["could_not_run"], tool
+    assert "Incomplete: clippy could not run" in done.document["headline"]
+
+
+NEVER_ENDS = """\
+fn main() {
+    // a child in its own session, outliving cargo, then a build script that never ends
+    let _ = std::process::Command::new("setsid").args(["sleep", "86399.5"]).spawn();
+    loop {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+}
+"""
+
+
+def _running(marker: str) -> list[str]:
+    """Processes whose command line holds ``marker``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            line = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if proc.name.isdigit() and marker in line:
+            found.append(line)
+    return found
+
+
+@needs_sandbox
+def test_a_build_script_that_never_ends_is_killed_with_its_children_and_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attack (red team): ``build.rs`` never ends and leaves a child in its own session:
+    the run is killed at the linter's bound, nothing of it outlives the review, and clippy
+    could not run (never a clean read)."""
+    monkeypatch.setattr(linters, "LINT_TIMEOUT", 15.0)  # the build never ends: any bound
+    files = {"Cargo.toml": CARGO, "src/lib.rs": LIB, "build.rs": NEVER_ENDS}
+    done = _review(tmp_path, files, {"src/lib.rs": CHANGED})
+
+    assert not _running("86399.5")
+    assert done.document is not None, done.stderr
+    [tool] = done.document["tools"]
+    assert tool["tool"] == "clippy" and "timed out" in tool["could_not_run"], tool
+    assert "Incomplete: clippy could not run" in done.document["headline"]
+
+
+@needs_sandbox
+@pytest.mark.parametrize("how", ["link", "target-dir"])
+def test_cargo_cannot_build_into_the_toolchain_it_is_lent(tmp_path: Path, how: str) -> None:
+    """Attack (red team): the pull request points cargo's build folder into rustup's
+    toolchains (a ``target`` link in the checkout, or ``target-dir`` in its cargo
+    configuration): the toolchains are read-only, nothing lands, and clippy says it could
+    not run rather than reading clean."""
+    toolchains = Path(_rust()[1]) / "toolchains"
+    before = sorted(toolchains.iterdir())
+    planted = toolchains / "planted-target"
+    files = {"Cargo.toml": CARGO, "src/lib.rs": LIB}
+    if how == "target-dir":
+        files[".cargo/config.toml"] = f'[build]\ntarget-dir = "{planted}"\n'
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    if how == "link":  # an existing folder: cargo would make debug/ in it
+        (repo / "target").symlink_to(toolchains)
+    try:
+        done = _review(tmp_path, files, {"src/lib.rs": CHANGED})
+        assert sorted(toolchains.iterdir()) == before
+    finally:
+        for made in set(toolchains.iterdir()) - set(before):
+            shutil.rmtree(made)
+
+    assert done.document is not None, done.stderr
+    [tool] = done.document["tools"]
+    clean = tool == {"tool": "clippy", "could_not_run": ""}
+    assert tool["could_not_run"] or (clean and _rules(done)), tool
+
+
+@needs_sandbox
+@pytest.mark.parametrize("where", ["the checkout", "the run's copy"])
+def test_cargos_credentials_outside_home_are_hidden_from_the_build(
+    tmp_path: Path, where: str
+) -> None:
+    """Attack (red team): ``CARGO_HOME`` need not be in the home the sandbox hides (the rust
+    container images keep it in ``/usr/local/cargo``; workflows that cache it put it in the
+    workspace, as here): its ``credentials.toml`` (``cargo login``'s registry token) was
+    readable by the pull request's rustc wrapper, which wrote it into a finding."""
+    cargo_home = tmp_path / "repo" / ".cargo-home"
+    credentials = {".cargo-home/credentials.toml": '[registry]\ntoken = "cioTOKEN1234"\n'}
+    files = {"Cargo.toml": CARGO + "\n", "src/lib.rs": LIB,
+             ".cargo/config.toml": '[build]\nrustc-wrapper = "./wrap.sh"\n'}  # fmt: skip
+    read = str(cargo_home) if where == "the checkout" else ".cargo-home"  # the run's cwd
+    wrapper = WRAPPER_FORGES.replace("HOSTHOME/.cargo", read)
+    changed = {"Cargo.toml": CARGO, "src/lib.rs": CHANGED, "wrap.sh": wrapper}
+    done = _review(tmp_path, files, changed, run="wrap.sh", checkout=credentials,
+                   env={"CARGO_HOME": str(cargo_home)})  # fmt: skip
+
+    assert done.document is not None, done.stderr
+    forged = next(f for f in done.document["findings"] if f["rule"] == "clippy/ab")
+    assert "read: [" in forged["body"], forged  # the wrapper ran and reported
+    assert "cioTOKEN" not in done.stdout + done.summary + done.stderr
+    assert "[registry]" not in forged["body"], forged

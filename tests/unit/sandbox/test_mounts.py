@@ -8,7 +8,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from cicd_agent.sandbox.mounts import EMPTIED, closed_folders, find_homes, tools_in_emptied_folders
+from cicd_agent.sandbox.mounts import (
+    EMPTIED,
+    Mounts,
+    closed_folders,
+    find_homes,
+    tools_in_emptied_folders,
+)
 
 
 def test_the_outermost_folder_nobody_cannot_pass_above_a_bind_is_found() -> None:
@@ -52,3 +58,25 @@ def test_a_home_under_an_emptied_folder_or_given_relative_is_not_a_home_to_hide(
     assert all(home.is_absolute() and home != Path("/") for home in homes)
     assert tmp_path not in homes  # /tmp is emptied anyway
     assert Path("relative") not in homes
+
+
+def test_credentials_moved_out_of_home_by_their_variables_are_hidden_too(tmp_path: Path) -> None:
+    """Attack (red team): ``CARGO_HOME``, ``DOCKER_CONFIG`` and ``GNUPGHOME`` move credential
+    folders out of the hidden home (a rust image's ``/usr/local/cargo``), where the host's
+    tree shows: they are hidden there as under the home; a relative one names nothing."""
+    moved = {"CARGO_HOME": tmp_path / "cargo", "DOCKER_CONFIG": tmp_path / "docker",
+             "GNUPGHOME": tmp_path / "gnupg"}  # fmt: skip
+    secrets = [moved["CARGO_HOME"] / "credentials.toml", moved["DOCKER_CONFIG"],
+               moved["GNUPGHOME"]]  # fmt: skip
+    moved["CARGO_HOME"].mkdir()
+    secrets[0].write_text('[registry]\ntoken = "x"\n')
+    secrets[1].mkdir()
+    secrets[2].mkdir()
+    (tmp_path / "home").mkdir()
+    environ = {"HOME": str(tmp_path / "home"), **{k: str(v) for k, v in moved.items()}}
+
+    hidden = Mounts.of(tmp_path / "checkout", tmp_path / "root", environ).hidden
+    assert set(map(str, secrets)) <= set(hidden), hidden
+    relative = Mounts.of(tmp_path / "checkout", tmp_path / "root",
+                         {**environ, "CARGO_HOME": "cargo"}).hidden  # fmt: skip
+    assert str(secrets[0]) not in relative and not any("/cargo/" in h for h in relative)

@@ -367,3 +367,20 @@ def test_names_of_one_file_are_copied_as_names_of_one_copy(tmp_path: Path) -> No
     assert first.st_nlink == 51
     assert (tmp_path / "copy" / "deep" / "er" / "n1").stat().st_ino == first.st_ino
     assert (tmp_path / "copy" / "deep" / "n0").read_bytes() == b"x" * (1 << 20)
+
+
+def test_hidden_paths_inside_the_checkout_are_not_copied(tmp_path: Path) -> None:
+    """Attack (red team): a credential path the sandbox hides can lie in the checkout (a
+    ``CARGO_HOME`` cached in the workspace): hiding it at its place is not enough when each
+    run works in a copy; the copy leaves it out, and a hidden path elsewhere changes nothing."""
+    source = tmp_path / "checkout"
+    (source / ".cargo-home").mkdir(parents=True)
+    (source / ".cargo-home" / "credentials.toml").write_text("token\n")
+    (source / ".cargo-home" / "registry.txt").write_text("kept\n")
+    (source / "app.py").write_text("x = 1\n")
+    hidden = [str(source / ".cargo-home" / "credentials.toml"), str(tmp_path / "elsewhere")]
+    copy_repository(source, tmp_path / "copy", hidden)
+
+    assert not (tmp_path / "copy" / ".cargo-home" / "credentials.toml").exists()
+    assert (tmp_path / "copy" / ".cargo-home" / "registry.txt").read_text() == "kept\n"
+    assert (tmp_path / "copy" / "app.py").exists()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.verify.known import TOOLS, KnownTool, base, find_tool
+from cicd_agent.verify.known import TOOLS, KnownTool, base, find_tool, tools_named
 
 BY_NAME = {tool.name: tool for tool in TOOLS}
 
@@ -53,14 +53,60 @@ def test_a_tool_without_a_fixing_form_or_another_command_is_not_rewritten(
         ("ruff format", "Would reformat: src/app.py", "ruff format --check"),
         ("black", "would reformat src/app.py", "black --check ."),
         ("mypy", "Found 2 errors in 1 file (checked 3 source files)", "mypy src"),
+        ("clippy", "= help: for further information visit https://rust-lang.github.io/"
+         "rust-clippy/master/index.html#needless_return", "cargo +nightly --locked clippy"),
+        ("clippy", "", "~/.cargo/bin/cargo-clippy clippy --all-targets -- -D warnings"),
     ],
 )
 def test_a_tool_is_known_by_its_failure_line_and_its_command(
     name: str, line: str, command: str
 ) -> None:
     tool = _tool(name)
-    assert tool.says.search(line), tool.says.pattern
+    assert tool.says.search(line) or not line, tool.says.pattern
     assert tool.runs.search(command), tool.runs.pattern
+
+
+def _unbounded_inside_unbounded(tree: object, inside: bool = False) -> bool:
+    """Whether a parsed pattern repeats, without bound, something that itself repeats
+    without bound (``(\\S+\\s+)*``): tried from each start of a long line, that is quadratic
+    or worse."""
+    from re import _constants as c  # type: ignore[attr-defined]
+    from re import _parser as p
+
+    for op, arg in tree if isinstance(tree, (list, p.SubPattern)) else ():
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            _, high, body = arg
+            unbounded = high == c.MAXREPEAT
+            if (unbounded and inside) or _unbounded_inside_unbounded(body, inside or unbounded):
+                return True
+        elif op in (c.SUBPATTERN, c.ATOMIC_GROUP):
+            if _unbounded_inside_unbounded(arg[-1] if op == c.SUBPATTERN else arg, inside):
+                return True
+        elif op == c.BRANCH and any(_unbounded_inside_unbounded(b, inside) for b in arg[1]):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("tool", TOOLS, ids=lambda tool: tool.name)
+def test_no_tools_pattern_repeats_a_repetition_without_bound(tool: KnownTool) -> None:
+    """Attack (red team): the command a failed step ran and its log lines are the pull
+    request's. clippy's ``cargo(-clippy)?\\s+(\\S+\\s+)*?clippy`` took 5 s on a 32 KiB line
+    of ``cargo a `` and grows with the square of it: analyse-failure stalled. No pattern a
+    tool is found by nests unbounded repetitions; a long hostile command is read at once."""
+    from re import _parser as p  # type: ignore[attr-defined]
+
+    for pattern in (tool.says, tool.runs):
+        assert not _unbounded_inside_unbounded(p.parse(pattern.pattern)), pattern.pattern
+
+
+def test_the_nesting_is_found_and_a_long_hostile_command_is_read_at_once() -> None:
+    from re import _parser as p  # type: ignore[attr-defined]
+
+    for word in ("cargo", "ruff", "biome", "golangci-lint"):
+        assert tools_named("mypy . && " + f"{word} a " * 20_000) == ["mypy"]
+    assert _unbounded_inside_unbounded(p.parse(r"cargo\s+(\S+\s+)*?clippy"))
+    assert _unbounded_inside_unbounded(p.parse(r"a(?:b|(c+)+)"))
+    assert not _unbounded_inside_unbounded(p.parse(r"cargo\s+([^\s;]+\s+){0,6}?clippy"))
 
 
 def test_names_are_unique_and_a_fixing_tool_can_be_rewritten() -> None:

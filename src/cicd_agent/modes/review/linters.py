@@ -180,8 +180,11 @@ def _run(
         return []
     try:
         hits = read_report(plan.checking.report, run.evidence.decode("utf-8", "replace"), root)
-    except UnreadableReport as exc:
-        ctx.tool(name, f"it {run.describe()} and {exc}, so its findings are missing")
-        return []
-    ctx.tool(name)
-    return lint_findings(name, hits, added, clean)
+        ctx.tool(name)
+    except UnreadableReport as exc:  # what it found still counts; the rest is missing
+        missing = "incomplete" if exc.hits else "missing"
+        ctx.tool(name, f"it {run.describe()} and {exc}, so its findings are {missing}")
+        hits = exc.hits
+    # only the files planned: a crate's or a package's tool reports on others too, among them
+    # a changed file left out as its text here is not the head's (its lines not the diff's)
+    return lint_findings(name, hits, {path: added.get(path, set()) for path in plan.files}, clean)
