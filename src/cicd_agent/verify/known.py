@@ -1,9 +1,9 @@
 """The tools the fix step knows, one record each: how its failure reads, how a command that runs
 it is recognised, and (for a linter or formatter) its fixing form.
 
-One table, so a tool is added in one place: ``command`` reads the first two to tell which
-command of a step failed; ``fixers`` reads the fixing form to rewrite that command. A tool
-without a fixing form (pytest, mypy) still names the failing command; it is never rewritten.
+One table (``data/known_tools.toml``), so a tool is added in one place: ``command`` reads the
+first two to tell which command of a step failed; ``fixers`` reads the fixing form to rewrite
+that command. A tool without a fixing form (pytest, mypy) names the failing command; never rewritten.
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ import os
 import re
 import shlex
 import shutil
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -107,146 +110,33 @@ def _runs(program: str, subcommand: str) -> re.Pattern[str]:
     return re.compile(rf"(^|[\s/]){program}\s+([^\s;&|]+\s+){{0,6}}?{subcommand}\b")
 
 
-_RUFF = ("check", "--output-format=json", "--no-fix", "--exit-zero", "--force-exclude",
-         "--no-cache")  # fmt: skip
-_SCRIPTS = (".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".mts", ".cts")  # eslint, xo, biome
+def _tool(raw: dict[str, Any]) -> KnownTool:
+    """One ``[[tool]]`` of ``data/known_tools.toml``; how ``runs`` reads is said at its top."""
+    runs = raw.get("runs", rf"(^|[\s/]){re.escape(raw['executable'])}(\s|$)")
+    checking = raw.get("checking")
+    return KnownTool(
+        raw["name"],
+        says=re.compile(raw["says"]),
+        runs=_runs(*runs) if isinstance(runs, list) else re.compile(runs),
+        executable=raw["executable"],
+        subcommand=raw.get("subcommand", ""),
+        removed=frozenset(raw.get("removed", ())),
+        added=tuple(raw.get("added", ())),
+        checking=Checking(
+            **{k: tuple(v) if isinstance(v, list) else v for k, v in checking.items()}
+        )
+        if checking
+        else None,
+    )
 
-TOOLS: tuple[KnownTool, ...] = (
-    KnownTool(
-        "ruff check",
-        says=re.compile(r"^Found \d+ errors?(\.| \(\d+ fixed)"),
-        runs=_runs("ruff", "check"),
-        executable="ruff",
-        subcommand="check",
-        removed=frozenset({"--no-fix", "--diff", "--watch"}),
-        added=("--fix",),
-        checking=Checking(
-            configs=("ruff.toml", ".ruff.toml"),
-            inside=("pyproject.toml", "[tool.ruff"),
-            suffixes=(".py", ".pyi"),
-            argv=_RUFF,
-            report="ruff",
-        ),
-    ),
-    KnownTool(
-        "ruff format",
-        says=re.compile(r"^Would reformat: |^\d+ files? would be reformatted"),
-        runs=_runs("ruff", "format"),
-        executable="ruff",
-        subcommand="format",
-        removed=frozenset({"--check", "--diff"}),
-    ),
-    KnownTool(
-        "black",
-        says=re.compile(r"^would reformat |^\d+ files? would be reformatted"),
-        runs=re.compile(r"(^|[\s/])black(\s|$)"),
-        executable="black",
-        removed=frozenset({"--check", "--diff"}),
-    ),
-    KnownTool(
-        "isort",
-        says=re.compile(r"^ERROR: .* Imports are incorrectly sorted"),
-        runs=re.compile(r"(^|[\s/])isort(\s|$)"),
-        executable="isort",
-        removed=frozenset({"--check-only", "--check", "-c", "--diff"}),
-    ),
-    KnownTool(
-        "eslint",
-        says=re.compile(r"^✖ \d+ problems? \("),
-        runs=re.compile(r"(^|[\s/])eslint(\s|$)"),
-        executable="eslint",
-        removed=frozenset({"--fix-dry-run"}),
-        added=("--fix",),
-        checking=Checking(
-            configs=tuple(
-                [f"eslint.config.{end}" for end in ("js", "mjs", "cjs", "ts", "mts", "cts")]
-                + [f".eslintrc{end}" for end in ("", ".js", ".cjs", ".json", ".yml", ".yaml")]
-            ),
-            suffixes=_SCRIPTS,
-            argv=("--format", "json", "--no-error-on-unmatched-pattern"),
-            report="eslint",
-        ),
-    ),
-    KnownTool(
-        "prettier",
-        says=re.compile(r"^\[warn\] Code style issues (found|were found)"),
-        runs=re.compile(r"(^|[\s/])prettier(\s|$)"),
-        executable="prettier",
-        removed=frozenset({"--check", "-c", "--list-different", "-l"}),
-        added=("--write",),
-    ),
-    KnownTool(
-        "golangci-lint",
-        # The closing line of its text output, then one line per linter: "1 issues:" and
-        # "21 issues:" in real CI logs (the plural even for one).
-        says=re.compile(r"^\d+ issues?:$"),
-        runs=_runs("golangci-lint", "run"),
-        executable="golangci-lint",
-        checking=Checking(
-            configs=(".golangci.yml", ".golangci.yaml", ".golangci.toml", ".golangci.json"),
-            suffixes=(".go",),
-            # version 2's switches: the JSON report on stdout, no summary, exit 0 on issues
-            argv=("run", "--output.json.path=stdout", "--show-stats=false", "--issues-exit-code=0"),
-            report="golangci-lint",
-            targets="folders",
-        ),
-    ),
-    # Found where configured, run read-only; their fixing forms are not verified here.
-    KnownTool(
-        "xo",
-        says=re.compile(r"^\s*\d+ errors?$"),
-        runs=re.compile(r"(^|[\s/])xo(\s|$)"),
-        executable="xo",
-        checking=Checking(
-            configs=tuple(
-                f"{s}.{e}"
-                for s in ("xo.config", ".xo-config")
-                for e in ("js", "cjs", "mjs", "ts", "json")
-            ),
-            inside=("package.json", '"xo"'),
-            suffixes=_SCRIPTS,
-            argv=("--reporter=json",),
-            report="eslint",  # xo is eslint underneath and writes its report
-        ),
-    ),
-    KnownTool(
-        "biome",
-        says=re.compile(r"^Found \d+ errors?\.$"),
-        runs=_runs("biome", "(lint|check|ci)"),
-        executable="biome",
-        checking=Checking(
-            configs=("biome.json", "biome.jsonc"),
-            suffixes=(*_SCRIPTS, ".json", ".css"),
-            argv=("lint", "--reporter=json", "--no-errors-on-unmatched", "--colors=off"),
-            report="biome",
-        ),
-    ),
-    KnownTool(
-        "clippy",
-        says=re.compile(r"^= help: for further information visit \S+/rust-clippy/"),
-        runs=_runs("cargo(-clippy)?", "clippy"),
-        executable="cargo-clippy",  # rustup's proxy; its toolchain comes into the sandbox
-        checking=Checking(
-            configs=("Cargo.toml",),  # clippy needs no configuration of its own
-            suffixes=(".rs",),
-            argv=("clippy", "--message-format=json", "--quiet", "--offline"),
-            report="clippy",
-            targets="crate",
-        ),
-    ),
-    KnownTool(
-        "pytest",
-        says=re.compile(r"^=+ .*\b\d+ (failed|errors?)\b.* in [\d.]+s|^\d+ failed\b.* in [\d.]+s"),
-        runs=re.compile(r"(^|[\s/])(py\.test|pytest)(\s|$)"),
-        executable="pytest",
-    ),
-    KnownTool(
-        "mypy",
-        says=re.compile(r"^Found \d+ errors? in \d+ files? \(checked"),
-        runs=re.compile(r"(^|[\s/])mypy(\s|$)"),
-        executable="mypy",
-    ),
+
+TOOLS: tuple[KnownTool, ...] = tuple(
+    _tool(raw)
+    for raw in tomllib.loads(
+        resources.files("cicd_agent").joinpath("data/known_tools.toml").read_text("utf-8")
+    )["tool"]
 )
+"""Every tool, in the order a failed step's output is matched: data, ``data/known_tools.toml``."""
 
 
 def tools_named(command: str) -> list[str]:
