@@ -122,12 +122,12 @@ def _tool(raw: dict[str, Any]) -> KnownTool:
         subcommand=raw.get("subcommand", ""),
         removed=frozenset(raw.get("removed", ())),
         added=tuple(raw.get("added", ())),
-        checking=Checking(
-            **{k: tuple(v) if isinstance(v, list) else v for k, v in checking.items()}
-        )
-        if checking
-        else None,
+        checking=Checking(**_tuples(checking)) if checking else None,
     )
+
+
+def _tuples(raw: dict[str, Any]) -> dict[str, Any]:
+    return {key: tuple(value) if isinstance(value, list) else value for key, value in raw.items()}
 
 
 TOOLS: tuple[KnownTool, ...] = tuple(
