@@ -75,3 +75,56 @@ def test_the_check_catches_a_step_that_takes_the_run() -> None:
     assert len(takes_the_run(drifted, "decide")) == 3
     assert takes_the_run("def decide(verdict: int) -> int:\n    return verdict\n", "decide") == []
     assert takes_the_run("def analyse_it() -> None: ...\n", "analyse") == ["no function analyse()"]
+
+
+def wiring_takes_the_run(source: str) -> list[str]:
+    """Why a class of steps in a ``mode.py`` (one with ``collect``) hands the run to analyse or
+    decide: either takes a ``ctx`` or a ``RunContext``, or ``told`` (what they are told of the
+    run instead) returns the run itself."""
+    problems = []
+    for node in ast.parse(source).body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        methods = {m.name: m for m in node.body if isinstance(m, ast.FunctionDef)}
+        if "collect" not in methods:
+            continue
+        if "told" not in methods:
+            problems.append(f"{node.name} has no told()")
+        elif "RunContext" in ast.unparse(methods["told"].returns or ast.Constant(None)):
+            problems.append(f"{node.name}.told() returns the run")
+        for step in PURE:
+            if step not in methods:
+                problems.append(f"{node.name} has no {step}()")
+                continue
+            for argument in methods[step].args.args:
+                annotation = ast.unparse(argument.annotation) if argument.annotation else ""
+                if argument.arg == "ctx" or "RunContext" in annotation:
+                    problems.append(f"{node.name}.{step}() takes the run ({argument.arg})")
+    return problems
+
+
+WIRINGS = sorted(MODES_ROOT.rglob("mode.py"))
+
+
+@pytest.mark.parametrize("wiring", WIRINGS, ids=[str(p.relative_to(MODES_ROOT)) for p in WIRINGS])
+def test_the_wiring_hands_analyse_and_decide_what_they_are_told_not_the_run(wiring: Path) -> None:
+    assert wiring_takes_the_run(wiring.read_text(encoding="utf-8")) == []
+
+
+def test_the_wiring_check_catches_a_phase_that_hands_over_the_run() -> None:
+    drifted = (
+        "class Phase:\n"
+        "    def collect(self, ctx: RunContext[O]) -> int: ...\n"
+        "    def told(self, ctx: RunContext[O], facts: int) -> RunContext[O]: ...\n"
+        "    def analyse(self, told: RunContext[O], facts: int) -> int: ...\n"
+        "    def decide(self, ctx: Told, verdict: int, opinion: None) -> R: ...\n"
+        "class Helper:\n"
+        "    def decide(self, ctx: RunContext[O]) -> None: ...\n"
+    )
+    assert wiring_takes_the_run(drifted) == [
+        "Phase.told() returns the run",
+        "Phase.analyse() takes the run (told)",
+        "Phase.decide() takes the run (ctx)",
+    ]
+    told = "class P:\n    def collect(self, ctx): ...\n    def analyse(self, t, f): ...\n"
+    assert wiring_takes_the_run(told) == ["P has no told()", "P has no decide()"]

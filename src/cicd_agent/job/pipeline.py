@@ -8,12 +8,17 @@ sees of a mode is :class:`Mode`: its options, its fail-closed outputs and ``run`
 ``run`` is ``run_mode(self, ctx)``, so mypy infers the step types from the mode's own methods and
 rejects a mode whose steps do not fit together (``collect``'s result is not what ``analyse``
 takes, ``publish`` takes another result than ``decide`` returns, …).
+
+``analyse`` and ``decide`` never hold the run: ``told`` builds, once, the one typed value they
+read of it (options, a redaction, links; :class:`Told` where that is all), so what they may read
+is named in one type, and they cannot note or record a tool on the side: their notes and tools
+come back inside what they return, and :func:`run_mode` puts the run's first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar
 
 from cicd_agent.job.context import PostedOutputs, RunContext
@@ -32,6 +37,7 @@ OptionsT_contra = TypeVar(
     "OptionsT_contra", contravariant=True
 )  # steps take the run; they never return it
 FactsT = TypeVar("FactsT")
+ToldT = TypeVar("ToldT")
 VerdictT = TypeVar("VerdictT")
 OpinionT = TypeVar("OpinionT")
 ResultT = TypeVar("ResultT", bound=ModeResult)
@@ -64,7 +70,23 @@ class Mode(Protocol):
         (and may refine) ``fail_closed_outputs``, e.g. with an audit record of the failure."""
 
 
-class Steps(Protocol[OptionsT_contra, FactsT, VerdictT, OpinionT, ResultT]):
+@dataclass(frozen=True)
+class Told:
+    """What ``analyse`` and ``decide`` are told of a run when they need no more: its redaction,
+    where model text may link, whether a model answers, and ``say``, a line of progress on the
+    terminal (it reaches no output, note or result)."""
+
+    redact: Callable[[str], str]
+    own_links: tuple[str, ...]
+    offline: bool
+    say: Callable[[str], None]
+
+    @classmethod
+    def of(cls, ctx: RunContext[Any]) -> Told:
+        return cls(ctx.redactor.redact, ctx.own_links, ctx.model is None, ctx.progress.say)
+
+
+class Steps(Protocol[OptionsT_contra, FactsT, ToldT, VerdictT, OpinionT, ResultT]):
     """The typed steps :func:`run_mode` drives. Each is a plain method so mypy checks them."""
 
     @property
@@ -77,7 +99,11 @@ class Steps(Protocol[OptionsT_contra, FactsT, VerdictT, OpinionT, ResultT]):
     def collect(self, ctx: RunContext[OptionsT_contra]) -> FactsT:
         """Gather what changed / failed / is uncovered: git, GitHub API, files."""
 
-    def analyse(self, ctx: RunContext[OptionsT_contra], facts: FactsT) -> VerdictT:
+    def told(self, ctx: RunContext[OptionsT_contra], facts: FactsT) -> ToldT:
+        """What ``analyse`` and ``decide`` read of the run, built once after ``collect``: values
+        and pure functions, never the run or a client."""
+
+    def analyse(self, told: ToldT, facts: FactsT) -> VerdictT:
         """The deterministic verdict: the floor. No network to a model."""
 
     def ask(
@@ -85,9 +111,7 @@ class Steps(Protocol[OptionsT_contra, FactsT, VerdictT, OpinionT, ResultT]):
     ) -> OpinionT | None:
         """Ask the model (only called when a model is configured); None when nothing to ask."""
 
-    def decide(
-        self, ctx: RunContext[OptionsT_contra], verdict: VerdictT, opinion: OpinionT | None
-    ) -> ResultT:
+    def decide(self, told: ToldT, verdict: VerdictT, opinion: OpinionT | None) -> ResultT:
         """Merge the model's opinion with the verdict under guardrails: it may only raise risk."""
 
     def publish(
@@ -118,7 +142,7 @@ def validate_fail_on(
 
 
 def run_mode(
-    mode: Steps[OptionsT_contra, FactsT, VerdictT, OpinionT, ResultT],
+    mode: Steps[OptionsT_contra, FactsT, ToldT, VerdictT, OpinionT, ResultT],
     ctx: RunContext[OptionsT_contra],
 ) -> tuple[ResultT, ExitCode]:
     """Run one mode end to end and return its result with the exit code it earns."""
@@ -128,7 +152,8 @@ def run_mode(
     progress.stage("collect: reading what the run is about")
     facts = mode.collect(ctx)
     progress.stage("analyse: the deterministic verdict")
-    verdict = mode.analyse(ctx, facts)
+    told = mode.told(ctx, facts)
+    verdict = mode.analyse(told, facts)
     opinion: OpinionT | None = None
     model = ctx.model
     if model is not None:
@@ -137,11 +162,11 @@ def run_mode(
             opinion = mode.ask(ctx, facts, verdict)
         except ModelError as exc:
             ctx.note(model_failure_note(exc))
-    result = mode.decide(ctx, verdict, opinion)
+    result = mode.decide(told, verdict, opinion)
     # The one way a note reaches the result: the steps that hold the run (collect, ask) note
     # on it; analyse and decide return theirs inside what they return, after the run's.
     result.notes = list(dict.fromkeys([*ctx.notes, *result.notes]))
-    result.tools.extend(tool for tool in ctx.tools if tool not in result.tools)
+    result.tools = list(dict.fromkeys([*ctx.tools, *result.tools]))
     if missing := [tool.tool for tool in result.tools if tool.could_not_run]:
         # the first thing read never passes for a clean result (issue 53: "0 findings")
         result.headline += f" Incomplete: {', '.join(missing)} could not run (see Tools)."
@@ -177,7 +202,7 @@ def run_mode(
 
 
 def _publish(
-    mode: Steps[OptionsT_contra, FactsT, VerdictT, OpinionT, ResultT],
+    mode: Steps[OptionsT_contra, FactsT, ToldT, VerdictT, OpinionT, ResultT],
     ctx: RunContext[OptionsT_contra],
     facts: FactsT,
     verdict: VerdictT,

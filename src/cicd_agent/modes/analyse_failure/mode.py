@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.result import ModeResult
-    from cicd_agent.modes.analyse_failure.analyse import FailureVerdict
+    from cicd_agent.modes.analyse_failure.analyse import ExcerptFit, FailureVerdict
     from cicd_agent.modes.analyse_failure.ask import FailureOpinion
     from cicd_agent.modes.analyse_failure.facts import FailureFacts
     from cicd_agent.modes.analyse_failure.result import FailureResult
@@ -56,13 +56,15 @@ class AnalyseFailure:
         facts, self._verifier = collect(ctx, ctx.resources)
         return facts
 
-    def analyse(
-        self, ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts
-    ) -> FailureVerdict:
-        from cicd_agent.modes.analyse_failure.analyse import analyse
+    def told(self, ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts) -> ExcerptFit:
         from cicd_agent.modes.analyse_failure.collect import fit
 
-        return analyse(facts, fit(ctx))
+        return fit(ctx)
+
+    def analyse(self, told: ExcerptFit, facts: FailureFacts) -> FailureVerdict:
+        from cicd_agent.modes.analyse_failure.analyse import analyse
+
+        return analyse(facts, told)
 
     def ask(
         self, ctx: RunContext[AnalyseFailureOptions], facts: FailureFacts, verdict: FailureVerdict
@@ -72,14 +74,11 @@ class AnalyseFailure:
         return ask(ctx, facts, verdict, self._verifier)
 
     def decide(
-        self,
-        ctx: RunContext[AnalyseFailureOptions],
-        verdict: FailureVerdict,
-        opinion: FailureOpinion | None,
+        self, told: ExcerptFit, verdict: FailureVerdict, opinion: FailureOpinion | None
     ) -> FailureResult:
         from cicd_agent.modes.analyse_failure.decide import decide
 
-        return decide(verdict, opinion, redact=ctx.redactor.redact)
+        return decide(verdict, opinion, redact=told.redact)
 
     def publish(
         self,

@@ -130,10 +130,11 @@ def review_facts(
     sees them (its settings from the base commit), for ``ask``. Nothing of earlier reviews is
     read: an answer is about the diff, not about what was posted before."""
     run, review = review_change(ctx, pull)
+    entry = review_entry()
     return replace(
         facts,
         review=review,
-        findings=tuple(review_entry().analyse(run, review).findings),
+        findings=tuple(entry.analyse(entry.told(run, review), review).findings),
         review_offline=run.model is None,
     )
 

@@ -30,7 +30,7 @@ from cicd_agent.modes.command.options import CommandOptions
 # which start-up must not pay for (tests/project/test_mode_imports.py measures it).
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.job.pipeline import Mode
+    from cicd_agent.job.pipeline import Mode, Told
     from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.command.analyse import CommandVerdict
     from cicd_agent.modes.command.collect import CommandFacts
@@ -52,7 +52,12 @@ class Command:
 
         return collect(ctx)
 
-    def analyse(self, ctx: RunContext[CommandOptions], facts: CommandFacts) -> CommandVerdict:
+    def told(self, ctx: RunContext[CommandOptions], facts: CommandFacts) -> Told:
+        from cicd_agent.job.pipeline import Told
+
+        return Told.of(ctx)
+
+    def analyse(self, told: Told, facts: CommandFacts) -> CommandVerdict:
         """The deterministic answer to ``ask``: what the review's checks know (the floor)."""
         from cicd_agent.modes.command.analyse import analyse
 
@@ -66,19 +71,12 @@ class Command:
         return ask(ctx, facts)
 
     def decide(
-        self,
-        ctx: RunContext[CommandOptions],
-        verdict: CommandVerdict,
-        opinion: CommandOpinion | None,
+        self, told: Told, verdict: CommandVerdict, opinion: CommandOpinion | None
     ) -> CommandResult:
         from cicd_agent.modes.command.decide import decide
 
         return decide(
-            verdict,
-            opinion,
-            redact=ctx.redactor.redact,
-            own_links=ctx.own_links,
-            offline=ctx.model is None,
+            verdict, opinion, redact=told.redact, own_links=told.own_links, offline=told.offline
         )
 
     def publish(

@@ -28,7 +28,7 @@ from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.job.pipeline import Mode
+    from cicd_agent.job.pipeline import Mode, Told
     from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.deploy_gate.analyse import DeployVerdict
     from cicd_agent.modes.deploy_gate.canary.mode import CanaryPhase
@@ -110,7 +110,12 @@ class DeployPhase:
 
         return collect(ctx)
 
-    def analyse(self, ctx: RunContext[DeployOptions], facts: DeployFacts) -> DeployVerdict:
+    def told(self, ctx: RunContext[DeployOptions], facts: DeployFacts) -> Told:
+        from cicd_agent.job.pipeline import Told
+
+        return Told.of(ctx)
+
+    def analyse(self, told: Told, facts: DeployFacts) -> DeployVerdict:
         from cicd_agent.modes.deploy_gate.analyse import analyse
 
         return analyse(facts)
@@ -123,11 +128,11 @@ class DeployPhase:
         return ask(ctx, facts, verdict)
 
     def decide(
-        self, ctx: RunContext[DeployOptions], verdict: DeployVerdict, opinion: DeployOpinion | None
+        self, told: Told, verdict: DeployVerdict, opinion: DeployOpinion | None
     ) -> DeployResult:
         from cicd_agent.modes.deploy_gate.decide import decide
 
-        return decide(verdict, opinion, redact=ctx.redactor.redact)
+        return decide(verdict, opinion, redact=told.redact)
 
     def publish(
         self,

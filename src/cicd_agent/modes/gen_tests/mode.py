@@ -27,7 +27,7 @@ from cicd_agent.modes.gen_tests.options import GenTestsOptions
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.job.pipeline import Mode
+    from cicd_agent.job.pipeline import Mode, Told
     from cicd_agent.job.result import ModeResult
     from cicd_agent.modes.gen_tests.analyse import GenTestsVerdict
     from cicd_agent.modes.gen_tests.candidates import GenTestsOpinion
@@ -54,12 +54,17 @@ class GenTests:
 
         return collect.collect(ctx, ctx.resources)
 
-    def analyse(self, ctx: RunContext[GenTestsOptions], facts: GenTestsFacts) -> GenTestsVerdict:
+    def told(self, ctx: RunContext[GenTestsOptions], facts: GenTestsFacts) -> Told:
+        from cicd_agent.job.pipeline import Told
+
+        return Told.of(ctx)
+
+    def analyse(self, told: Told, facts: GenTestsFacts) -> GenTestsVerdict:
         from cicd_agent.modes.gen_tests import analyse
 
         found = analyse.analyse(facts)
         if facts.coverage is not None and facts.sandbox is not None:
-            ctx.progress.say(found.progress_line())
+            told.say(found.progress_line())
         return found
 
     def ask(
@@ -70,16 +75,11 @@ class GenTests:
         return ask.ask(ctx, facts, verdict)
 
     def decide(
-        self,
-        ctx: RunContext[GenTestsOptions],
-        verdict: GenTestsVerdict,
-        opinion: GenTestsOpinion | None,
+        self, told: Told, verdict: GenTestsVerdict, opinion: GenTestsOpinion | None
     ) -> GenTestsResult:
         from cicd_agent.modes.gen_tests import decide
 
-        return decide.decide(
-            verdict, opinion, redact=ctx.redactor.redact, offline=ctx.model is None
-        )
+        return decide.decide(verdict, opinion, redact=told.redact, offline=told.offline)
 
     def publish(
         self,

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.analysis import description
 from cicd_agent.analysis.findings import deterministic_audit, sort_findings
-from cicd_agent.local.zizmor import audit_each_if_needed
+from cicd_agent.job.result import ToolRun
+from cicd_agent.local.zizmor import ZizmorAudit, audit_each_if_needed
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.description import ChangeFacts
@@ -33,6 +34,8 @@ class ReviewVerdict:
     """Workflow findings left out by an ignore comment this run honours."""
     change: ChangeFacts | None = None
     """The diff's facts for ``describe`` (None when not describing)."""
+    tools: tuple[ToolRun, ...] = ()
+    """zizmor's run, when the audit started it: back in the result, never noted on the run."""
 
 
 def audit(
@@ -46,14 +49,16 @@ def audit(
     return sort_findings(f for f in [*audited, *facts.linted] if facts.keeps(f)), ignored
 
 
-def analyse(
-    facts: ReviewFacts, *, describe: bool, auditor: WorkflowAuditor = audit_each_if_needed
-) -> ReviewVerdict:
+def analyse(facts: ReviewFacts, *, describe: bool) -> ReviewVerdict:
     """The verdict of a review; ``describe`` also reads the diff's facts for the description."""
-    found, ignored = audit(facts, auditor)
+    zizmor = ZizmorAudit()
+    found, ignored = audit(facts, zizmor)
     return ReviewVerdict(
         facts,
         found,
         [i for i in ignored if i.path not in facts.left_out],
         description.describe_diff(facts.diff, facts.left_out) if describe else None,
+        (ToolRun(tool="zizmor", could_not_run=zizmor.could_not_run),)
+        if zizmor.ran is not None
+        else (),
     )

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.review.describe import DescribeOutcome
     from cicd_agent.modes.review.prompt import ReviewOpinion
     from cicd_agent.modes.review.result import ReviewResult
+    from cicd_agent.modes.review.rules import Rules
     from cicd_agent.runner.errors import ExitCode
 
 
@@ -53,15 +54,15 @@ class Review:
 
         return collect(ctx)
 
-    def analyse(self, ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> ReviewVerdict:
-        from cicd_agent.local.zizmor import ZizmorAudit
+    def told(self, ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> Rules:
+        from cicd_agent.modes.review.rules import rules
+
+        return rules(ctx, facts.plan)
+
+    def analyse(self, told: Rules, facts: ReviewFacts) -> ReviewVerdict:
         from cicd_agent.modes.review.analyse import analyse
 
-        zizmor = ZizmorAudit()
-        verdict = analyse(facts, describe=ctx.mode_options.describe, auditor=zizmor)
-        if zizmor.ran is not None:
-            ctx.tool("zizmor", zizmor.could_not_run)
-        return verdict
+        return analyse(facts, describe=told.describe)
 
     def ask(
         self, ctx: RunContext[ReviewOptions], facts: ReviewFacts, verdict: ReviewVerdict
@@ -71,12 +72,13 @@ class Review:
         return ask(ctx, facts, verdict)
 
     def decide(
-        self, ctx: RunContext[ReviewOptions], verdict: ReviewVerdict, opinion: ReviewOpinion | None
+        self, told: Rules, verdict: ReviewVerdict, opinion: ReviewOpinion | None
     ) -> ReviewResult:
         from cicd_agent.modes.review.decide import decide
-        from cicd_agent.modes.review.rules import rules
 
-        return decide(verdict, opinion, rules(ctx, verdict.facts.plan))
+        result = decide(verdict, opinion, told)
+        result.tools = [*verdict.tools, *result.tools]  # zizmor's, when analyse started it
+        return result
 
     def publish(
         self,
@@ -89,7 +91,7 @@ class Review:
 
         publish(ctx, result, facts.plan)
 
-    # The public entry the command mode reaches through the registry, with ``analyse``.
+    # The public entry the command mode reaches through the registry, with ``told``/``analyse``.
 
     def read_change(self, ctx: RunContext[ReviewOptions]) -> ReviewFacts:
         """The change at ``ctx``'s head, without what earlier reviews left (a question is

@@ -1,6 +1,6 @@
-"""What a run tells review's decide step: the options that shape the result, and the run's own
-redaction, links and whether it posts. Built here from the run's context, so ``decide``
-itself reads none; shared by the review and the hand-off phase.
+"""What a run tells review's analyse and decide steps (the ``told`` of the pipeline): the options
+that shape the result, and the run's own redaction, links and whether it posts. Built here from
+the run's context, so those steps read none; shared by the review and the hand-off phase.
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Rules:
-    """What decide is told: the options that shape the result, and the run's own redaction
-    and links."""
+    """What analyse and decide are told: the options that shape the result, and the run's own
+    redaction and links."""
 
+    describe: bool
+    """Whether analyse reads the diff's facts for the description."""
     report_on: Severity
     fail_on: Severity | None
     request_changes: bool
@@ -54,6 +56,7 @@ def rules(
     chosen = ctx.mode_options
     fail_on = ctx.options.fail_on
     return Rules(
+        describe=chosen.describe,
         report_on=chosen.report_on,
         fail_on=parse_severity(fail_on, option="fail-on") if fail_on else None,
         request_changes=chosen.request_changes,

@@ -35,9 +35,10 @@ def test_a_slower_canary_is_rolled_back_and_the_model_is_never_asked(
     model = ("--provider", "openai", "--base-url", model_server.base_url, "--model", "gpt-4o-mini")
     ctx = _context(tmp_path, prometheus_server, "latency_up30", *model)
     facts = PHASE.collect(ctx)
-    verdict = PHASE.analyse(ctx, facts)
+    told = PHASE.told(ctx, facts)
+    verdict = PHASE.analyse(told, facts)
     assert PHASE.ask(ctx, facts, verdict) is None
-    result = PHASE.decide(ctx, verdict, None)
+    result = PHASE.decide(told, verdict, None)
     outputs = result.outputs()
     assert (outputs["verdict"], outputs["rollback"]) == ("rollback", "true")
     assert model_server.chat_requests == []
@@ -50,7 +51,8 @@ def test_an_identical_low_risk_canary_is_promoted(
         tmp_path, prometheus_server, "identical", "--provider", "none", "--risk-level", "low"
     )
     facts = PHASE.collect(ctx)
-    result = PHASE.decide(ctx, PHASE.analyse(ctx, facts), None)
+    told = PHASE.told(ctx, facts)
+    result = PHASE.decide(told, PHASE.analyse(told, facts), None)
     assert result.judgement.verdict == "promote" and result.judgement.healthy
 
 

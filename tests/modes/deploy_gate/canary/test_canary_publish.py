@@ -34,7 +34,8 @@ def canary_context(tmp_path: Path, prometheus: PrometheusServer, scenario: str, 
 
 def judged(ctx: Any) -> CanaryResult:
     facts = PHASE.collect(ctx)
-    return PHASE.decide(ctx, PHASE.analyse(ctx, facts), None)
+    told = PHASE.told(ctx, facts)
+    return PHASE.decide(told, PHASE.analyse(told, facts), None)
 
 
 def test_the_verdict_and_its_evidence_land_in_the_decision_record(

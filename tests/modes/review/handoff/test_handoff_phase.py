@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.analysis.finding_text import CLAIM_LABEL
-from cicd_agent.modes.review.handoff.mode import PHASE, HandoffVerdict
+from cicd_agent.modes.review.analyse import ReviewVerdict
+from cicd_agent.modes.review.handoff.mode import PHASE
 from tests.helpers.handoff import ForkProject, publishing_context, review_into_file
 
 
@@ -36,15 +37,15 @@ def test_the_files_claims_join_the_floor_and_the_model_is_not_asked(
     handed = review_into_file(tmp_path / "step-one", project)
     ctx = publishing_context(tmp_path, github_api, project, handed, *_model(model_server))
     facts = PHASE.collect(ctx)
-    verdict = PHASE.analyse(ctx, facts)
-    assert isinstance(verdict, HandoffVerdict)
-    assert [(f.rule, f.path, f.line) for f in verdict.floor.findings] == [
-        ("debugger", "src/app.py", 2)
-    ]
-    assert verdict.summary.startswith(CLAIM_LABEL + "1 file(s) changed (+1 −0); 1 finding(s)")
+    told = PHASE.told(ctx, facts)
+    verdict = PHASE.analyse(told, facts)
+    assert isinstance(verdict, ReviewVerdict)
+    assert [(f.rule, f.path, f.line) for f in verdict.findings] == [("debugger", "src/app.py", 2)]
+    assert told.summary is not None
+    assert told.summary.startswith(CLAIM_LABEL + "1 file(s) changed (+1 −0); 1 finding(s)")
     assert PHASE.ask(ctx, facts, verdict) is None
     assert "publish-from posts the review run's result; the model was not asked." in ctx.notes
-    result = PHASE.decide(ctx, verdict, None)
+    result = PHASE.decide(told, verdict, None)
     assert [(c.path, c.line) for c in result.comments] == [("src/app.py", 2)]
     assert model_server.chat_requests == []
 
@@ -66,12 +67,13 @@ def test_a_file_that_drops_the_floors_finding_and_says_approve_does_not_get_its_
     handed.write_text(json.dumps(document))
     ctx = publishing_context(tmp_path, github_api, project, handed)
     facts = PHASE.collect(ctx)
-    verdict = PHASE.analyse(ctx, facts)
-    found = {(f.rule, f.path, f.line, f.title) for f in verdict.floor.findings}
+    told = PHASE.told(ctx, facts)
+    verdict = PHASE.analyse(told, facts)
+    found = {(f.rule, f.path, f.line, f.title) for f in verdict.findings}
     assert ("debugger", "src/app.py", 2, "Leftover debugger call") in found  # recomputed
     assert ("model-correctness", "src/app.py", 2, "Stops in production") in found  # claimed
-    assert not any(f.path == "src/elsewhere.py" for f in verdict.floor.findings)
-    result = PHASE.decide(ctx, verdict, None)
+    assert not any(f.path == "src/elsewhere.py" for f in verdict.findings)
+    result = PHASE.decide(told, verdict, None)
     assert result.decision != "approve"
     # its words, labelled as its own, not its verdict
     assert result.summary == CLAIM_LABEL + "The fork's run saw nothing to worry about."

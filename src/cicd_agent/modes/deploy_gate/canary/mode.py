@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
+    from cicd_agent.job.pipeline import Told
     from cicd_agent.modes.deploy_gate.canary.collect import CanaryFacts
     from cicd_agent.modes.deploy_gate.canary.judge import CanaryVerdict
     from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
@@ -40,7 +41,12 @@ class CanaryPhase:
 
         return collect(ctx)
 
-    def analyse(self, ctx: RunContext[CanaryOptions], facts: CanaryFacts) -> CanaryVerdict:
+    def told(self, ctx: RunContext[CanaryOptions], facts: CanaryFacts) -> Told:
+        from cicd_agent.job.pipeline import Told
+
+        return Told.of(ctx)
+
+    def analyse(self, told: Told, facts: CanaryFacts) -> CanaryVerdict:
         from cicd_agent.modes.deploy_gate.canary.decide import judge_samples
 
         return judge_samples(facts.samples, facts.config, facts.state)
@@ -50,12 +56,10 @@ class CanaryPhase:
     ) -> None:
         return None  # no model: see the prompt module
 
-    def decide(
-        self, ctx: RunContext[CanaryOptions], verdict: CanaryVerdict, opinion: None
-    ) -> CanaryResult:
+    def decide(self, told: Told, verdict: CanaryVerdict, opinion: None) -> CanaryResult:
         from cicd_agent.modes.deploy_gate.canary.decide import decide
 
-        return decide(verdict, redact=ctx.redactor.redact)
+        return decide(verdict, redact=told.redact)
 
     def publish(
         self,

@@ -12,7 +12,6 @@ review that publishes its own result never loads it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cicd_agent.modes.review import arguments
@@ -23,15 +22,7 @@ if TYPE_CHECKING:
     from cicd_agent.modes.review.analyse import ReviewVerdict
     from cicd_agent.modes.review.handoff.collect import HandoffFacts
     from cicd_agent.modes.review.result import ReviewResult
-
-
-@dataclass(frozen=True)
-class HandoffVerdict:
-    """The floor over the pull request's diff (the file's claims in it), and the review run's
-    summary, made safe, for decide."""
-
-    floor: ReviewVerdict
-    summary: str
+    from cicd_agent.modes.review.rules import Rules
 
 
 class HandoffPhase:
@@ -47,31 +38,32 @@ class HandoffPhase:
         assert path is not None  # the phase runs only with --publish-from
         return collect_handoff(ctx, path)
 
-    def analyse(self, ctx: RunContext[ReviewOptions], facts: HandoffFacts) -> HandoffVerdict:
+    def told(self, ctx: RunContext[ReviewOptions], facts: HandoffFacts) -> Rules:
+        from cicd_agent.modes.review.rules import rules
+
+        return rules(ctx, facts.review.plan, summary=facts.summary)
+
+    def analyse(self, told: Rules, facts: HandoffFacts) -> ReviewVerdict:
         from cicd_agent.modes.review.analyse import ReviewVerdict, audit
 
         found, _ = audit(facts.review)
-        return HandoffVerdict(ReviewVerdict(facts.review, facts.with_claims(found)), facts.summary)
+        return ReviewVerdict(facts.review, facts.with_claims(found))
 
     def ask(
-        self, ctx: RunContext[ReviewOptions], facts: HandoffFacts, verdict: HandoffVerdict
+        self, ctx: RunContext[ReviewOptions], facts: HandoffFacts, verdict: ReviewVerdict
     ) -> None:
         ctx.note("publish-from posts the review run's result; the model was not asked.")
 
-    def decide(
-        self, ctx: RunContext[ReviewOptions], verdict: HandoffVerdict, opinion: None
-    ) -> ReviewResult:
+    def decide(self, told: Rules, verdict: ReviewVerdict, opinion: None) -> ReviewResult:
         from cicd_agent.modes.review.decide import decide
-        from cicd_agent.modes.review.rules import rules
 
-        plan = verdict.floor.facts.plan
-        return decide(verdict.floor, None, rules(ctx, plan, summary=verdict.summary))
+        return decide(verdict, None, told)
 
     def publish(
         self,
         ctx: RunContext[ReviewOptions],
         facts: HandoffFacts,
-        verdict: HandoffVerdict,
+        verdict: ReviewVerdict,
         result: ReviewResult,
     ) -> None:
         from cicd_agent.modes.review.publish import publish
