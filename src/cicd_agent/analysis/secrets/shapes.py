@@ -5,6 +5,9 @@ CI job most often holds at any length, prefixed tokens of any service and webhoo
 from __future__ import annotations
 
 import re
+import tomllib
+from importlib import resources
+from typing import Any
 
 from cicd_agent.analysis.secrets.code_names import qualified_name
 from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS
@@ -98,38 +101,6 @@ _AWS_SECRET = Rule(
     group="secret",
     entropy=4.0,
 )
-# The tokens a CI job most often holds, by prefix at any length: gitleaks matches each
-# vendor's current format exactly (a fine-grained GitHub token of exactly 82 characters), but
-# older, newer and test formats exist and a missed redaction costs more than a spare one.
-_BROAD_PREFIXES = (
-    Rule(
-        "GitHub token",
-        # No leading \b: a token glued to the text before it (``xxxghp_…``) happens in logs.
-        (r"(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
-        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-        entropy=3.0,
-    ),
-    Rule(
-        "AWS access key id",
-        (r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"),
-        ("akia", "asia", "abia", "acca"),
-        entropy=3.0,
-    ),
-    Rule("Anthropic key", (r"\bsk-ant-[A-Za-z0-9_-]{20,}\b"), ("sk-ant-",)),
-    Rule(
-        "OpenAI key",
-        (r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}\b"),
-        ("sk-",),
-        entropy=3.0,
-    ),
-    Rule("Slack token", (r"\bxox[abprs]-[A-Za-z0-9-]{10,}\b"), ("xox",), entropy=3.0),
-    Rule(
-        "Azure storage key",
-        (r"AccountKey=(?P<secret>[A-Za-z0-9+/=]{40,})"),
-        ("accountkey=",),
-        group="secret",
-    ),
-)
 # ------------------------------------------------------------------------ prefixed tokens
 # Most services now issue tokens as a short prefix naming the service and kind, a separator,
 # and a long random part (``aio_…``, ``glpat-…``, ``sq0atp-…``, ``lsv2_pt_…``, ``dp.ct.…``):
@@ -196,31 +167,19 @@ _WEBHOOK_URL = Rule(
 )
 """A webhook's URL is its credential whole (Discord, Teams, Zapier, Tines…), whether ``hook`` is
 in the host or in the path (``https://x.tines.com/webhook/<id>/<secret>``)."""
-# Vendor shapes no upstream rule set here names alone, each from the vendor's own
-# documentation (a permissive rule set's keyword rule gives the length where noted). No
-# pattern of trufflehog's (AGPL-3.0) is used.
-_DOCUMENTED = (
-    Rule(
-        # LaunchDarkly, "Environment and SDK keys": "SDK keys always start with the prefix
-        # sdk-" (https://launchdarkly.com/docs/home/account/environment/keys); gitleaks'
-        # launchdarkly-access-token gives 40 characters: the prefix and a UUID's 36. Mobile
-        # keys (mob-) are not secret, the same page says.
-        "LaunchDarkly SDK key",
-        r"\b(?i:sdk-[a-z0-9]{8}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{12})\b",
-        ("sdk-",),
-        entropy=3.0,
-        anchored=True,
-    ),
-    Rule(
-        # Zoho accounts, "Refresh access token": tokens are 1000.<32 hex>.<32 hex>
-        # (https://www.zoho.com/accounts/protocol/oauth/web-apps/access-token-expiry.html).
-        "Zoho OAuth token",
-        r"\b1000\.[a-f0-9]{32}\.[a-f0-9]{32}\b",
-        ("1000.",),
-        entropy=3.0,
-        anchored=True,
-    ),
+_OURS = tomllib.loads(
+    resources.files("cicd_agent").joinpath("data/secret_shapes.toml").read_text("utf-8")
 )
+"""The tokens a CI job most often holds, by prefix at any length (``broad``), and vendor shapes
+documented by the vendor (``documented``): data, ``data/secret_shapes.toml``."""
+
+
+def _rule(raw: dict[str, Any]) -> Rule:
+    return Rule(**{**raw, "keywords": tuple(raw["keywords"])})
+
+
+_BROAD_PREFIXES = tuple(_rule(raw) for raw in _OURS["broad"])
+_DOCUMENTED = tuple(_rule(raw) for raw in _OURS["documented"])
 OWN_RULES = (
     PRIVATE_KEY,
     *REQUEST_CREDENTIALS,
