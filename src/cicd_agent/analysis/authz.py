@@ -21,6 +21,8 @@ the file and the line.
 from __future__ import annotations
 
 import re
+import tomllib
+from importlib import resources
 
 from cicd_agent.analysis.change_types import ChangeType, classify_path
 
@@ -61,34 +63,14 @@ _GUARD = re.compile(
     r"authenticated|PreAuthorize|PostAuthorize|Secured|RolesAllowed|UseGuards|Roles|"
     r"csrf_protect|login_required_ajax)\b|\[Authorize\b)"
 )
-_WIDENED = (
-    (re.compile(r"\bALLOWED_HOSTS\s*=\s*[\[(]\s*['\"]\*['\"]"), "ALLOWED_HOSTS accepts any host"),
-    (
-        re.compile(r"\bCORS_(ALLOW_ALL_ORIGINS|ORIGIN_ALLOW_ALL)\s*=\s*True\b"),
-        "CORS allows every origin",
-    ),
-    (
-        re.compile(
-            r"(Access-Control-Allow-Origin['\"]?\s*[:,]\s*['\"]\*|\borigins?\s*[:=]\s*['\"]\*['\"])",
-            re.I,
-        ),
-        "CORS allows every origin",
-    ),
-    (
-        re.compile(r"\bpermission_classes\s*=\s*[\[(]\s*(permissions\.)?AllowAny\b"),
-        "permission_classes = AllowAny",
-    ),
-    (re.compile(r"\bauthentication_classes\s*=\s*[\[(]\s*[\])]"), "authentication_classes emptied"),
-    (re.compile(r"^\s*@csrf_exempt\b"), "CSRF protection removed (@csrf_exempt)"),
-    (
-        re.compile(r"\[AllowAnonymous\]|@AllowAnonymous\b|@PermitAll\b|\.permitAll\(\)"),
-        "anonymous access allowed",
-    ),
-    (
-        re.compile(r"\b(LOGIN|AUTH|AUTHENTICATION)_REQUIRED\s*[=:]\s*(False|false)\b"),
-        "authentication switched off",
-    ),
+_WIDENED = tuple(
+    (re.compile(raw["pattern"], re.I if raw.get("ignore_case") else 0), raw["what"])
+    for raw in tomllib.loads(
+        resources.files("cicd_agent").joinpath("data/authz_widened.toml").read_text("utf-8")
+    )["widened"]
 )
+"""A widened list (``ALLOWED_HOSTS = ['*']``, ``AllowAny``, ``@csrf_exempt``…) and what the
+evidence says of it: data, ``data/authz_widened.toml``."""
 _ANY_WIDENED = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _WIDENED), re.I)
 """A line none of :data:`_WIDENED` can match fails this one search (case-insensitive, so it
 lets through a superset; each pattern then decides)."""

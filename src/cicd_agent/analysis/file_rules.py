@@ -11,7 +11,9 @@ parsing.
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import PurePosixPath
 
 from cicd_agent.analysis.diff import FileDiff
@@ -55,48 +57,18 @@ def conflict_markers(changed: FileDiff) -> Iterator[Finding]:
 
 # ---------------------------------------------------------------------------- debugger calls
 
-_PY = r"^\s*(?:breakpoint\(\s*\)|(?:i?pdb|pudb|ipdb|pdbpp)\.(?:set_trace|post_mortem)\("
-_PY += (
-    r"|import\s+(?:i?pdb|pudb)\b|from\s+(?:i?pdb|pudb)\s+import\b|from\s+IPython\s+import\s+embed)"
+_DEBUGGERS = tuple(
+    (
+        frozenset(raw["suffixes"]),
+        re.compile(raw["pattern"]),
+        Severity[raw["severity"].upper()],
+        raw["effect"],
+    )
+    for raw in tomllib.loads(
+        resources.files("cicd_agent").joinpath("data/debuggers.toml").read_text("utf-8")
+    )["debugger"]
 )
-_DEBUGGERS: tuple[tuple[frozenset[str], re.Pattern[str], Severity, str], ...] = (
-    (
-        frozenset({".py", ".pyw"}),
-        re.compile(_PY),
-        Severity.HIGH,
-        "stops the program and waits for a debugger on standard input",
-    ),
-    (
-        frozenset({".rb", ".rake", ".erb"}),
-        re.compile(r"^\s*(?:binding\.(?:pry|irb)|byebug|debugger)\b(?!\s*[=:(])"),
-        Severity.HIGH,
-        "stops the program at this line",
-    ),
-    (
-        frozenset({".ex", ".exs"}),
-        re.compile(r"^\s*(?:require\s+IEx;\s*)?IEx\.pry\b"),
-        Severity.HIGH,
-        "stops the process at this line",
-    ),
-    (
-        frozenset({".go"}),
-        re.compile(r"^\s*runtime\.Breakpoint\(\)"),
-        Severity.HIGH,
-        "raises a breakpoint trap that crashes the program outside a debugger",
-    ),
-    (
-        frozenset({".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".vue", ".svelte"}),
-        re.compile(r"^\s*debugger\s*;?\s*(?://.*)?$"),
-        Severity.MEDIUM,
-        "pauses execution whenever developer tools are open",
-    ),
-    (
-        frozenset({".php"}),
-        re.compile(r"^\s*(?:xdebug_break\(\)|eval\(\\Psy\\sh\(\)\))"),
-        Severity.HIGH,
-        "stops the request at this line",
-    ),
-)
+"""Per language, the suffixes, the call, its severity and what it does: ``data/debuggers.toml``."""
 _IMPORT = re.compile(r"^\s*(?:import|from)\s")
 DEBUGGER_WORDS = (
     "breakpoint", "pdb", "pudb", "IPython", "binding.", "byebug", "debugger", "IEx.pry",
