@@ -8,7 +8,7 @@ without a repository. What kind of change a path is lives in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from cicd_agent.analysis.change_types import ChangeType, classify_path
@@ -136,15 +136,10 @@ def only(files: Iterable[ChangedFile], kind: ChangeType) -> bool:
     return seen
 
 
-def paths_of(files: Sequence[ChangedFile], kind: ChangeType) -> list[str]:
-    return [changed.path for changed in files if kind in changed.types]
-
-
 __all__ = [
     "ChangeSet",
     "ChangedFile",
     "CommitInfo",
     "only",
     "parse_raw_numstat",
-    "paths_of",
 ]

@@ -34,7 +34,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from cicd_agent.analysis.secrets.known import KnownValues, known_secrets_from_env
-from cicd_agent.analysis.secrets.loading import rule_set_provenance
 from cicd_agent.analysis.secrets.matcher import SecretHit, find_secrets
 from cicd_agent.runner.masking import MIN_KNOWN_SECRET_LENGTH
 
@@ -43,7 +42,6 @@ __all__ = [
     "SecretHit",
     "find_secrets",
     "known_secrets_from_env",
-    "rule_set_provenance",
 ]
 
 

@@ -187,9 +187,9 @@ def test_a_bare_aws_secret_key_next_to_its_context_is_redacted() -> None:
 
 
 def test_the_rule_set_records_where_it_comes_from() -> None:
-    from cicd_agent.analysis.redact import rule_set_provenance
+    from cicd_agent.analysis.secrets.loading import rule_set
 
-    assert rule_set_provenance().startswith("gitleaks v8.")
+    assert rule_set().provenance.startswith("gitleaks v8.")
 
 
 def test_an_unterminated_private_key_is_redacted_without_eating_the_rest() -> None:

@@ -133,8 +133,3 @@ def _data(name: str) -> dict[str, Any]:
         resources.files("cicd_agent").joinpath(f"data/{name}").read_text("utf-8")
     )
     return loaded
-
-
-def rule_set_provenance() -> str:
-    """Where the upstream shapes come from (for reports and ``--version``-like output)."""
-    return rule_set().provenance
