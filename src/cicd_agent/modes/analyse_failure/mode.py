@@ -21,10 +21,8 @@ from typing import TYPE_CHECKING
 from cicd_agent.modes.analyse_failure import arguments
 from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
 
-# The steps' modules are imported inside the methods below, not here: this module is what
-# `cicd-agent analyse-failure --help` and the registry load, and the steps import pydantic and
-# the log analysis, many times the start-up budget (tests/project/test_mode_imports.py holds
-# the figures).
+# The steps are imported inside the methods: ``--help`` and the registry load this module alone
+# (tests/project/test_mode_imports.py).
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode

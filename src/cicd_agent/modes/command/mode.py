@@ -25,9 +25,8 @@ from typing import TYPE_CHECKING
 from cicd_agent.modes.command import arguments
 from cicd_agent.modes.command.options import CommandOptions
 
-# The steps' modules are imported inside the methods below, not here: this module is what
-# `cicd-agent command --help` loads, and the steps pull in pydantic, the SDK and PyGithub,
-# which start-up must not pay for (tests/project/test_mode_imports.py measures it).
+# The steps are imported inside the methods: ``--help`` and the registry load this module alone
+# (tests/project/test_mode_imports.py).
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode, Told

@@ -10,9 +10,8 @@ answer's schema; ``result`` renders outputs, summary and ``--json``; ``publish``
 audit record and tells Slack about a hold. The deploy phase fails closed: when it cannot
 finish, the outputs say ``recommendation=hold`` and an audit line records the failure.
 
-The steps are imported inside the methods: the CLI imports this module for every deploy-gate
-run, and the step modules bring pydantic, PyGithub and the risk model, which importing a mode
-must not (tests/project/test_mode_imports.py measures it).
+The steps are imported inside the methods: ``--help`` and the registry load this module alone
+(tests/project/test_mode_imports.py).
 """
 
 from __future__ import annotations

@@ -11,9 +11,8 @@ coverage gaps alone; ``publish`` writes the patch file and, with ``push``, commi
 tests to the pull request's branch. The sandbox collect opens lives until the run ends
 (``ctx.resources``).
 
-The steps are imported inside the methods: the CLI imports this module for every gen-tests run,
-and the step modules bring pydantic (the result and the model's schema), which importing a mode
-must not (tests/project/test_mode_imports.py).
+The steps are imported inside the methods: ``--help`` and the registry load this module alone
+(tests/project/test_mode_imports.py).
 """
 
 from __future__ import annotations

@@ -11,9 +11,8 @@ the same in every mode.
 ``--publish-from`` runs another phase, the fork hand-off (:mod:`.handoff.mode`), chosen once
 in :meth:`Review.run`.
 
-The steps' modules are imported inside the methods below, not here: this module is what
-`cicd-agent review --help` loads, and the steps pull in pydantic, the SDK and PyGithub, which
-importing a mode must not (tests/project/test_mode_imports.py measures it).
+The steps are imported inside the methods: ``--help`` and the registry load this module alone
+(tests/project/test_mode_imports.py).
 """
 
 from __future__ import annotations
