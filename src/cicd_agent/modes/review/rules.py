@@ -28,8 +28,6 @@ class Rules:
     """What analyse and decide are told: the options that shape the result, and the run's own
     redaction and links."""
 
-    describe: bool
-    """Whether analyse reads the diff's facts for the description."""
     report_on: Severity
     fail_on: Severity | None
     request_changes: bool
@@ -47,6 +45,8 @@ class Rules:
     summary: str | None = None
     """The summary when the model gave none (the hand-off's, from the review run); None: a
     plain count of what changed."""
+    describe: bool = False
+    """Whether analyse reads the diff's facts for the description (``--describe``)."""
 
 
 def rules(
