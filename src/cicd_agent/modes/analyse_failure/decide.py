@@ -28,6 +28,7 @@ from cicd_agent.modes.analyse_failure.logs import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.classify import flaky_type
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed
 from cicd_agent.modes.analyse_failure.prompt import FailureAnswer, FixType
+from cicd_agent.modes.analyse_failure.quarantine import QUARANTINED_FLAKY, judge
 from cicd_agent.modes.analyse_failure.result import (
     FailureResult,
     Fix,
@@ -103,11 +104,15 @@ def decide(
                        failure_type=analysis.failure_type.value, url=j.html_url)
             for j in facts.api_jobs
         ]  # fmt: skip
+    quarantine = judge(analysis, facts.quarantine, facts.today, verdict.flaky_tests)
     result = FailureResult(
         mode=NAME,
         headline="",
         notes=list(verdict.notes),
-        failure_type=merged.failure_type,
+        failure_type=QUARANTINED_FLAKY if quarantine and quarantine.applies else (
+            merged.failure_type
+        ),
+        quarantine=quarantine,
         deterministic_failure_type=analysis.failure_type.value,
         model_failure_type=merged.model_failure_type,
         root_cause=analysis.root_cause,
