@@ -20,10 +20,11 @@ import json
 import os
 import re
 from collections.abc import Collection, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from cicd_agent.analysis.governing import CONFIG_PATH, GUIDANCE_PATHS
 from cicd_agent.runner.errors import UsageError
@@ -233,40 +234,32 @@ def _quarantine(name: str, value: object, today: date) -> tuple[QuarantineEntry,
     if value is None:
         return ()
     if not isinstance(value, list) or len(value) > MAX_QUARANTINED:
-        raise UsageError(
-            f"{CONFIG_PATH}: {name} must be a list of at most {MAX_QUARANTINED} entries "
-            "`{test: ID, owner: '@login', expires: YYYY-MM-DD}`.",
-            hint=_HINT,
-        )
+        raise UsageError(f"{CONFIG_PATH}: {name} must be a list of at most {MAX_QUARANTINED} "
+                         "entries `{test: ID, owner: '@login', expires: YYYY-MM-DD}`.", hint=_HINT)
     entries: dict[str, QuarantineEntry] = {}
     for number, item in enumerate(value, 1):
-        where = f"{CONFIG_PATH}: {name} entry {number}"
+
+        def refuse(why: str, where: str = f"{CONFIG_PATH}: {name} entry {number}") -> NoReturn:
+            raise UsageError(where + why, hint=_HINT)
+
         if not isinstance(item, dict) or set(item) != {"test", "owner", "expires"}:
-            raise UsageError(f"{where} must have exactly test, owner and expires.", hint=_HINT)
+            refuse(" must have exactly test, owner and expires.")
         test, owner, expires = item["test"], item["owner"], item["expires"]
         if not isinstance(test, str) or not valid_test_id(test):
-            raise UsageError(
-                f"{where}: test must be one test id as the runner prints it (up to 300 "
-                "printable characters, no `*` or `?`: an entry matches one test exactly).",
-                hint=_HINT,
-            )
+            refuse(f": test must be one test id as the runner prints it (up to {MAX_TEST_ID} "
+                   "printable characters, no `*` or `?`: an entry matches one test exactly).")
         if not isinstance(owner, str) or not _OWNER.fullmatch(owner):
-            raise UsageError(f"{where}: owner must be a GitHub login or org/team.", hint=_HINT)
-        if isinstance(expires, str):
-            try:
-                expires = date.fromisoformat(expires) if len(expires) == 10 else None
-            except ValueError:
-                expires = None
+            refuse(": owner must be a GitHub login or org/team.")
+        if isinstance(expires, str) and len(expires) == 10:
+            with suppress(ValueError):
+                expires = date.fromisoformat(expires)
         if not isinstance(expires, date) or isinstance(expires, datetime):
-            raise UsageError(f"{where}: expires must be a date, YYYY-MM-DD.", hint=_HINT)
+            refuse(": expires must be a date, YYYY-MM-DD.")
         if (expires - today).days > MAX_QUARANTINE_DAYS:
-            raise UsageError(
-                f"{where}: expires {expires} is more than {MAX_QUARANTINE_DAYS} days away; "
-                "choose a nearer date (it can be renewed).",
-                hint=_HINT,
-            )
+            refuse(f": expires {expires} is more than {MAX_QUARANTINE_DAYS} days away; choose a "
+                   "nearer date (it can be renewed).")
         if test in entries:
-            raise UsageError(f"{where}: {test!r} is listed twice.", hint=_HINT)
+            refuse(f": {test!r} is listed twice.")
         entries[test] = QuarantineEntry(test, owner.removeprefix("@"), expires)
     return tuple(entries.values())
 

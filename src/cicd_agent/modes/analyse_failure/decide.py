@@ -23,6 +23,7 @@ from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.ask import FailureOpinion
 from cicd_agent.modes.analyse_failure.facts import ApiJob, Change
 from cicd_agent.modes.analyse_failure.fix.attempt import with_model
+from cicd_agent.modes.analyse_failure.fix.fail_test import NO_MODEL
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
 from cicd_agent.modes.analyse_failure.logs import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.classify import flaky_type
@@ -152,7 +153,11 @@ def decide(
     )
     if facts.fix is not None:
         attempt = with_model(facts.fix, opinion.patches if opinion is not None else None)
-        result.fix_attempt = fix_outcome(attempt, patch_path=facts.patch_path, redact=redact)
+        test = opinion.test if opinion is not None else None
+        if test is None and not analysis.failed_tests:
+            test = NO_MODEL  # with a model, ask gave its verdict or why there is none
+        result.fix_attempt = fix_outcome(attempt, patch_path=facts.patch_path, redact=redact,
+                                         test=test)  # fmt: skip
     result.headline = result.make_headline()
     return result
 
