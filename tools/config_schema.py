@@ -17,10 +17,36 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from cicd_agent.arguments import Option, declared_options  # noqa: E402
-from cicd_agent.job.repo_config import MODE_SECTIONS  # noqa: E402
+from cicd_agent.job.repo_config import MODE_SECTIONS, QUARANTINE_KEY  # noqa: E402
 
 SCHEMA = ROOT / "src" / "cicd_agent" / "data" / "cicd-agent.schema.json"
 _GLOBS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+_QUARANTINE = {
+    "type": "array",
+    "maxItems": 200,
+    "description": "quarantined tests: a run whose only failures are these is reported as "
+    "quarantined_flaky until the entry expires",
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["test", "owner", "expires"],
+        "properties": {
+            "test": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 300,
+                "pattern": "^[^*?]+$",
+                "description": "the test id exactly as the runner prints it",
+            },
+            "owner": {"type": "string", "description": "GitHub login or org/team who fixes it"},
+            "expires": {
+                "type": "string",
+                "format": "date",
+                "description": "YYYY-MM-DD; from that day the test counts again",
+            },
+        },
+    },
+}
 NOT_CONFIGURABLE = frozenset(
     (
         # one run's facts, not the repository's policy
@@ -66,6 +92,8 @@ def _section(mode: str) -> dict[str, Any]:
         "additionalProperties": {"type": "string"},
         "description": "glob → guidance given to the model for matching files",
     }
+    if mode == "analyse-failure":
+        properties[QUARANTINE_KEY] = _QUARANTINE
     return {"type": "object", "additionalProperties": False, "properties": properties}
 
 

@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Collection, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from cicd_agent.analysis.governing import CONFIG_PATH, GUIDANCE_PATHS
 from cicd_agent.runner.errors import UsageError
@@ -38,6 +41,14 @@ _OTHER_SPELLING = ".github/cicd-agent.yaml"
 """A settings file under this name would be silently ignored; it is an error that says so."""
 MODE_SECTIONS = ("review", "gen-tests", "analyse-failure", "deploy-gate")
 PATH_KEYS = ("paths", "paths-ignore", "path-instructions")
+QUARANTINE_KEY = "quarantine"
+"""analyse-failure's list of quarantined tests: structured, so not an input (no flag sets it)."""
+MAX_QUARANTINED = 200
+MAX_QUARANTINE_DAYS = 366
+"""How far ahead an expiry may be: a quarantine that never ends is a deleted test."""
+MAX_TEST_ID = 300
+_OWNER = re.compile(r"@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]{1,100})?")
+"""A GitHub login or ``org/team``, with or without its ``@``."""
 MAX_CONFIG_BYTES = 64 * 1024
 MAX_GUIDANCE_BYTES = 16 * 1024
 """Guidance beyond this is cut: it is advice for the model, and the prompt budget is shared."""
@@ -70,6 +81,16 @@ class PathRules:
 
 
 @dataclass(frozen=True)
+class QuarantineEntry:
+    """One quarantined test: who owns fixing it and the day its quarantine ends (it counts
+    again from that day on)."""
+
+    test: str
+    owner: str
+    expires: date
+
+
+@dataclass(frozen=True)
 class RepoConfig:
     """One mode's settings from the file, and where they came from (for the summary)."""
 
@@ -78,6 +99,7 @@ class RepoConfig:
     paths: PathRules = field(default_factory=PathRules)
     guidance: tuple[tuple[str, str], ...] = ()
     """``(file name, text)`` of the guidance files found at the trusted commit."""
+    quarantine: tuple[QuarantineEntry, ...] = ()
 
     def guidance_for(self, paths: Collection[str]) -> str:
         """The repository's advice for a model looking at ``paths``: the guidance files, then
@@ -134,10 +156,11 @@ def load(repo_dir: Path, commit: str | None, mode: str) -> RepoConfig:
         inputs=config.inputs,
         paths=config.paths,
         guidance=guidance,
+        quarantine=config.quarantine,
     )
 
 
-def parse(text: str, mode: str) -> RepoConfig:
+def parse(text: str, mode: str, today: date | None = None) -> RepoConfig:
     """The section of ``mode`` from the file's text; every section's keys are checked.
 
     Keys are checked against the shipped schema for every section, so a typo in another mode's
@@ -171,9 +194,11 @@ def parse(text: str, mode: str) -> RepoConfig:
     inputs = {
         str(key): _scalar(f"{mode}.{key}", value)
         for key, value in body.items()
-        if key not in PATH_KEYS
+        if key not in (*PATH_KEYS, QUARANTINE_KEY)
     }
-    return RepoConfig(inputs=inputs, paths=_path_rules(mode, body))
+    today = today or datetime.now(UTC).date()
+    quarantine = _quarantine(f"{mode}.{QUARANTINE_KEY}", body.get(QUARANTINE_KEY), today)
+    return RepoConfig(inputs=inputs, paths=_path_rules(mode, body), quarantine=quarantine)
 
 
 @cache
@@ -202,6 +227,47 @@ def _path_rules(mode: str, body: Mapping[str, Any]) -> PathRules:
         ignore=_globs(f"{mode}.paths-ignore", body.get("paths-ignore")),
         instructions=tuple((glob, text.strip()) for glob, text in instructions.items()),
     )
+
+
+def _quarantine(name: str, value: object, today: date) -> tuple[QuarantineEntry, ...]:
+    """The quarantined tests, each checked: a bad entry is refused whole, never half-read."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > MAX_QUARANTINED:
+        raise UsageError(f"{CONFIG_PATH}: {name} must be a list of at most {MAX_QUARANTINED} "
+                         "entries `{test: ID, owner: '@login', expires: YYYY-MM-DD}`.", hint=_HINT)
+    entries: dict[str, QuarantineEntry] = {}
+    for number, item in enumerate(value, 1):
+
+        def refuse(why: str, where: str = f"{CONFIG_PATH}: {name} entry {number}") -> NoReturn:
+            raise UsageError(where + why, hint=_HINT)
+
+        if not isinstance(item, dict) or set(item) != {"test", "owner", "expires"}:
+            refuse(" must have exactly test, owner and expires.")
+        test, owner, expires = item["test"], item["owner"], item["expires"]
+        if not isinstance(test, str) or not valid_test_id(test):
+            refuse(f": test must be one test id as the runner prints it (up to {MAX_TEST_ID} "
+                   "printable characters, no `*` or `?`: an entry matches one test exactly).")
+        if not isinstance(owner, str) or not _OWNER.fullmatch(owner):
+            refuse(": owner must be a GitHub login or org/team.")
+        if isinstance(expires, str) and len(expires) == 10:
+            with suppress(ValueError):
+                expires = date.fromisoformat(expires)
+        if not isinstance(expires, date) or isinstance(expires, datetime):
+            refuse(": expires must be a date, YYYY-MM-DD.")
+        if (expires - today).days > MAX_QUARANTINE_DAYS:
+            refuse(f": expires {expires} is more than {MAX_QUARANTINE_DAYS} days away; choose a "
+                   "nearer date (it can be renewed).")
+        if test in entries:
+            refuse(f": {test!r} is listed twice.")
+        entries[test] = QuarantineEntry(test, owner.removeprefix("@"), expires)
+    return tuple(entries.values())
+
+
+def valid_test_id(test: str) -> bool:
+    """A test as its runner names it, matched exactly: printable (no control, format or
+    direction characters), no glob characters, bounded."""
+    return 0 < len(test) <= MAX_TEST_ID and test.isprintable() and not {"*", "?"} & set(test)
 
 
 def _globs(name: str, value: object) -> tuple[str, ...]:

@@ -145,3 +145,13 @@ class ReliableTests:
     tests: tuple[str, ...]
     runs: int = 0
     budget: float = 0.0
+
+
+@dataclass(frozen=True)
+class FailsThenPasses:
+    """The claim "this new test fails on the head and passes with the fix", judged by
+    :mod:`.fail_to_pass`: ``test`` only adds one new test file, ``fix`` is the verified patch."""
+
+    test: Patch
+    path: str
+    fix: Patch

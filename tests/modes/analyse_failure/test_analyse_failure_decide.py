@@ -114,3 +114,17 @@ def test_signature_keys_are_marker_safe_for_any_branch() -> None:
     for branch in ("main", "feature/x--y", "weird branch#1"):
         assert marker(signature_key(branch, "fbec4aeccfd30f42")).startswith("<!-- cicd-agent:")
     assert signature_key("a", "s") != signature_key("b", "s")
+
+
+def test_every_failure_type_has_advice_of_a_kind_the_model_may_give() -> None:
+    """The advice is data (``data/failure_advice.json``): a type without an entry, or a kind
+    the answer's schema does not know, would fail only on the run that meets it."""
+    from typing import get_args
+
+    from cicd_agent.modes.analyse_failure.decide import advice_for
+    from cicd_agent.modes.analyse_failure.logs import FailureType
+    from cicd_agent.modes.analyse_failure.prompt import FixType
+
+    for failure_type in FailureType:
+        kind, text = advice_for(failure_type)
+        assert kind in get_args(FixType) and text.endswith("."), failure_type

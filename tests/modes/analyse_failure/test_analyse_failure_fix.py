@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.modes.analyse_failure.fix.fail_test import NO_MODEL
 from tests.helpers.cli import CliRun, run_cli
 from tests.helpers.failed_run import zip_of
 from tests.helpers.fix_projects import CALC, LINT, commit_project, git, lint_failure_log
@@ -68,6 +69,8 @@ def test_a_lint_failure_gets_a_verified_patch_file_that_applies_to_the_failed_co
     assert patch.parent == tmp_path / "runner-temp"
     assert "-import os\n" in patch.read_text()
     assert "**Verified fix** (from the repository's own tool, `ruff check --fix .`)" in summary
+    # no test failed before the fix, and a test that shows the bug needs a model to write it
+    assert NO_MODEL == "no test proposed: writing one needs a model" and NO_MODEL in summary
     assert "<details><summary>Patch (" in summary
     assert outputs["fix_pr_url"] == ""
     assert git(checkout, "status", "--porcelain") == ""  # the checkout itself is untouched

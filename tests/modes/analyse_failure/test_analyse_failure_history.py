@@ -117,8 +117,8 @@ def test_a_test_that_passed_in_a_re_run_of_the_same_commit_is_flaky_with_the_run
         (RUN_ID, 1, "failed"),
         (RUN_ID, 2, "passed"),
     }
-    assert "Quarantine suggestion" in summary and "@pytest.mark.flaky" in summary
     assert document["is_flaky"] == "true"
+    assert "Quarantine proposal" not in summary  # one pass on a re-run: not yet 3 flakes on main
 
 
 def _flip_on_main(state: GitHubState, tmp_path: Path) -> str:

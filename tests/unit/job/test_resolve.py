@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.job.options import CommonOptions
-from cicd_agent.job.repo_config import PATH_KEYS, RepoConfig, load, settings_by_section
+from cicd_agent.job.repo_config import (
+    PATH_KEYS,
+    QUARANTINE_KEY,
+    RepoConfig,
+    load,
+    settings_by_section,
+)
 from cicd_agent.job.resolve import resolve_run
 from cicd_agent.modes.deploy_gate import arguments as deploy_gate_arguments
 from cicd_agent.modes.review import arguments as review_arguments
@@ -95,7 +101,8 @@ def test_a_setting_is_not_overridden_by_an_input_the_workflow_never_gave(tmp_pat
     action.yml's default: a default there counts as the workflow's input and wins over the
     settings file, so `dry-run: true` in it was silently ignored and the run wrote to GitHub.
     Every input a settings file may set has an empty default (the CLI's default applies)."""
-    settable = {key for keys in settings_by_section().values() for key in keys} - set(PATH_KEYS)
+    structured = {*PATH_KEYS, QUARANTINE_KEY}  # lists and mappings: no input sets them
+    settable = {key for keys in settings_by_section().values() for key in keys} - structured
     inputs = _action_inputs(tmp_path, {"mode": "review"})
     assert {name: inputs[name] for name in sorted(settable) if inputs[name]} == {}
 

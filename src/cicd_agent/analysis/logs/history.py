@@ -151,6 +151,7 @@ def flaky_from_history(
                     verdict="true",
                     evidence=tuple(evidence),
                     outcomes=tuple(outcomes[:MAX_OUTCOMES]),
+                    default_branch_failures=sum(not passed for _, passed in known) if flips else 0,
                 )
             )
         if len(flaky) >= MAX_FLAKY_TESTS:

@@ -128,6 +128,9 @@ class FlakyTest(_Frozen):
     verdict: str
     evidence: tuple[str, ...] = ()
     outcomes: tuple[Observation, ...] = ()
+    default_branch_failures: int = 0
+    """Recent default-branch runs it failed in, counted when it flipped there without a
+    change to its code (what a quarantine proposal waits for)."""
 
 
 class PastFailure(_Frozen):

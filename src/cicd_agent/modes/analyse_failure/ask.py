@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cicd_agent.job.pipeline import model_failure_note
-from cicd_agent.modes.analyse_failure.fix.attempt import ModelPatches, model_patches
+from cicd_agent.modes.analyse_failure.fix.attempt import ModelPatches, model_patches, with_model
+from cicd_agent.modes.analyse_failure.fix.fail_test import propose_test
 from cicd_agent.modes.analyse_failure.prompt import FailureAnswer, build_prompt
 from cicd_agent.runner.errors import ModelError
 
@@ -16,8 +17,9 @@ if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.analyse import FailureVerdict
     from cicd_agent.modes.analyse_failure.facts import FailureFacts
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
+    from cicd_agent.modes.analyse_failure.logs import LogAnalysis
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
-    from cicd_agent.verify.contract import Verifier
+    from cicd_agent.verify.contract import Verification, Verifier
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,9 @@ class FailureOpinion:
 
     answer: FailureAnswer | None
     patches: ModelPatches | None = None
+    test: Verification | str | None = None
+    """The verdict on the test that shows the bug a verified fix removes, or why there is none
+    (None: no test was due: no fix verified, or an existing test failed before it)."""
 
 
 def ask(
@@ -54,10 +59,30 @@ def ask(
     try:
         answer = model.ask(FailureAnswer, system=system, user=user, tier="model", temperature=0.1)
     except ModelError as exc:
-        patches = _model_fix(ctx, facts.fix, verifier)
+        answer = None
         ctx.note(model_failure_note(exc))  # the deterministic result stands
-        return FailureOpinion(None, patches)
-    return FailureOpinion(answer, _model_fix(ctx, facts.fix, verifier))
+    patches = _model_fix(ctx, facts.fix, verifier)
+    return FailureOpinion(answer, patches, _fix_test(ctx, facts.fix, analysis, patches, verifier))
+
+
+def _fix_test(
+    ctx: RunContext[AnalyseFailureOptions],
+    attempt: FixAttempt | None,
+    analysis: LogAnalysis,
+    patches: ModelPatches | None,
+    verifier: Verifier | None,
+) -> Verification | str | None:
+    """The test for a verified fix when no existing test failed before it; None when none is
+    due. The model's failure is the reason there is none."""
+    offered = with_model(attempt, patches).offered if attempt is not None else None
+    if offered is None or verifier is None or attempt is None or attempt.failing is None:
+        return None
+    if analysis.failed_tests:
+        return None  # the failing tests already show the bug
+    try:
+        return propose_test(ctx, verifier, attempt.failing, offered.patch, analysis.root_cause)
+    except ModelError as exc:
+        return f"no test proposed: the model failed ({exc})"
 
 
 def _model_fix(

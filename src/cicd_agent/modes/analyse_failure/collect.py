@@ -73,6 +73,7 @@ def collect(
         facts,
         excerpt_path=temp_path(ctx, EXCERPT_NAME, facts.target),
         patch_path=temp_path(ctx, PATCH_NAME, facts.target),
+        quarantine=ctx.repo_config.quarantine,  # the trusted commit's, never the head's
     )
     if options.fix == "off":
         return facts, None

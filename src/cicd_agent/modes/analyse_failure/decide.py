@@ -15,7 +15,9 @@ default branch); a failure the evidence shows flaky stays flaky whatever the mod
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
+from functools import cache
 
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.modes.analyse_failure.analyse import Evidence, FailureVerdict
@@ -23,11 +25,13 @@ from cicd_agent.modes.analyse_failure.arguments import NAME
 from cicd_agent.modes.analyse_failure.ask import FailureOpinion
 from cicd_agent.modes.analyse_failure.facts import ApiJob, Change
 from cicd_agent.modes.analyse_failure.fix.attempt import with_model
+from cicd_agent.modes.analyse_failure.fix.fail_test import NO_MODEL
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
 from cicd_agent.modes.analyse_failure.logs import FailureType, LogAnalysis
 from cicd_agent.modes.analyse_failure.logs.classify import flaky_type
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path, rank_changed
-from cicd_agent.modes.analyse_failure.prompt import FailureAnswer, FixType
+from cicd_agent.modes.analyse_failure.prompt import FailureAnswer
+from cicd_agent.modes.analyse_failure.quarantine import QUARANTINED_FLAKY, judge
 from cicd_agent.modes.analyse_failure.result import (
     FailureResult,
     Fix,
@@ -42,47 +46,8 @@ MIN_SHA_PREFIX = 7
 DISAGREEMENT_CONFIDENCE = 0.5
 """Confidence is capped here when the model contradicts the logs' classification."""
 
-ADVICE: dict[FailureType, tuple[FixType, str]] = {
-    FailureType.TEST_FAILURE: (
-        "code",
-        "Run the failing test locally and fix the code it exercises; change the test only if "
-        "its expectation changed on purpose.",
-    ),
-    FailureType.BUILD_ERROR: ("code", "Fix the compile or build error at the reported line."),
-    FailureType.LINT_ERROR: (
-        "code",
-        "Fix the reported lint findings (the linter's autofix often can) and push again.",
-    ),
-    FailureType.TYPE_ERROR: (
-        "code",
-        "Fix the type error at the reported line, or the annotation it contradicts.",
-    ),
-    FailureType.DEPENDENCY_ERROR: (
-        "dependency",
-        "Check the named package's name, version constraint and index, then update the lock file.",
-    ),
-    FailureType.TIMEOUT: (
-        "investigate",
-        "Find the step or test that hung; raise the time limit only if the work really grew.",
-    ),
-    FailureType.OOM: (
-        "infrastructure",
-        "Lower the step's memory use (parallel workers, test data) or use a larger runner.",
-    ),
-    FailureType.INFRASTRUCTURE: (
-        "retry",
-        "The runner, network or service failed rather than the change: re-run the job.",
-    ),
-    FailureType.FLAKY_TEST: (
-        "retry",
-        "Re-run to unblock the change, then fix or quarantine the intermittent test.",
-    ),
-    FailureType.CONFIG_ERROR: (
-        "configuration",
-        "Fix the configuration file or option named in the error.",
-    ),
-    FailureType.UNKNOWN: ("investigate", "Read the log excerpt around the error line."),
-}
+ADVICE_FILE = "data/failure_advice.json"
+"""The deterministic advice per failure type, ``{type: [fix kind, text]}``: words, kept as data."""
 
 
 def decide(
@@ -103,11 +68,15 @@ def decide(
                        failure_type=analysis.failure_type.value, url=j.html_url)
             for j in facts.api_jobs
         ]  # fmt: skip
+    quarantine = judge(analysis, facts.quarantine, facts.today, verdict.flaky_tests)
     result = FailureResult(
         mode=NAME,
         headline="",
         notes=list(verdict.notes),
-        failure_type=merged.failure_type,
+        failure_type=QUARANTINED_FLAKY if quarantine and quarantine.applies else (
+            merged.failure_type
+        ),
+        quarantine=quarantine,
         deterministic_failure_type=analysis.failure_type.value,
         model_failure_type=merged.model_failure_type,
         root_cause=analysis.root_cause,
@@ -147,9 +116,23 @@ def decide(
     )
     if facts.fix is not None:
         attempt = with_model(facts.fix, opinion.patches if opinion is not None else None)
-        result.fix_attempt = fix_outcome(attempt, patch_path=facts.patch_path, redact=redact)
+        test = opinion.test if opinion is not None else None
+        if test is None and not analysis.failed_tests:
+            test = NO_MODEL  # with a model, ask gave its verdict or why there is none
+        result.fix_attempt = fix_outcome(attempt, patch_path=facts.patch_path, redact=redact,
+                                         test=test)  # fmt: skip
     result.headline = result.make_headline()
     return result
+
+
+@cache
+def advice_for(failure_type: FailureType) -> tuple[str, str]:
+    """The fix kind and advice for ``failure_type`` when the model gives none."""
+    from importlib.resources import files  # only when a run has failed jobs to advise on
+
+    table = json.loads(files("cicd_agent").joinpath(ADVICE_FILE).read_text(encoding="utf-8"))
+    kind, text = table[failure_type.value]
+    return str(kind), str(text)
 
 
 def deterministic_confidence(analysis: LogAnalysis) -> float:
@@ -229,7 +212,7 @@ class Merged:
         self.confidence = deterministic_confidence(analysis)
         self.files = logs_files(analysis)
         self.commit = deterministic_commit(analysis, change)
-        kind, advice = ADVICE[analysis.failure_type]
+        kind, advice = advice_for(analysis.failure_type)
         self.fix: Fix | None = Fix(type=kind, description=advice, source="deterministic")
         self.disagreements: list[str] = []
         if not analysis.failed_jobs:

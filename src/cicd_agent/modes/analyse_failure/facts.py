@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from cicd_agent.modes.analyse_failure.logs import BaselineIndex
@@ -18,6 +19,7 @@ from cicd_agent.modes.analyse_failure.logs.reader import JobScan
 if TYPE_CHECKING:
     from cicd_agent.github.run_history import History
     from cicd_agent.github.trust import Trust
+    from cicd_agent.job.repo_config import QuarantineEntry
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
 
 
@@ -132,3 +134,7 @@ class FailureFacts:
     fix: FixAttempt | None = None
     """The fix step's failing command, sandbox and the deterministic floor's verdicts (None
     when ``fix`` is off). The model's patches are the ask step's, in its answer."""
+    quarantine: tuple[QuarantineEntry, ...] = ()
+    """The quarantined tests of the settings file at the trusted commit."""
+    today: date = field(default_factory=lambda: datetime.now(UTC).date())
+    """The day quarantine expiries are read against (set once, so decide stays pure)."""

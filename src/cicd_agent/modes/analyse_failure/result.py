@@ -16,6 +16,7 @@ from cicd_agent.analysis.logs.model import FailureGroup, FlakyTest, Recurrence
 from cicd_agent.job.result import Fixed, ModeResult
 from cicd_agent.modes.analyse_failure.fix.render import fix_section
 from cicd_agent.modes.analyse_failure.fix.report import FixOutcome
+from cicd_agent.modes.analyse_failure.quarantine import QuarantineReport
 from cicd_agent.runner.markdown import code_block, code_span, prose
 from cicd_agent.runner.runner_io import Annotation
 
@@ -84,6 +85,8 @@ class FailureResult(ModeResult):
     fix: Fix | None = None
     fix_attempt: FixOutcome | None = None
     """What ``fix: suggest|pr`` produced (None when the fix step is off)."""
+    quarantine: QuarantineReport | None = None
+    """What the trusted settings' quarantine list says of the failed tests."""
     disagreements: list[str] = Field(default_factory=list)
     signature: str
     excerpt: str
@@ -110,6 +113,7 @@ class FailureResult(ModeResult):
             "root_cause": self.root_cause,
             "is_flaky": self.is_flaky,
             "flaky_tests": self.flaky_tests,
+            "quarantined": self.quarantine.matched if self.quarantine else [],
             "confidence": Fixed(self.confidence, 2),
             "failed_jobs": self.failed_jobs,
             "responsible_files": self.responsible_files,
@@ -125,6 +129,11 @@ class FailureResult(ModeResult):
             return f"The run's logs could not be read: {self.service_failure}"
         if not self.failed_jobs:
             return "No failed job was found in the logs: there is nothing to explain."
+        if self.quarantine is not None and self.quarantine.applies:
+            owners = ", ".join(dict.fromkeys(code_span("@" + q.owner, 140)
+                                             for q in self.quarantine.matched))  # fmt: skip
+            return (f"The run failed only in quarantined flaky test(s) (owner {owners}): "
+                    "not counted as a failure.")  # fmt: skip
         first = self.failed_jobs[0]
         others = len(self.failed_jobs) - 1
         where = f"job {code_span(first.name, 80)}"
@@ -148,6 +157,7 @@ class FailureResult(ModeResult):
         parts = [self._root_cause_section(), self._failures_section(), self._jobs_table()]
         parts.append(self._blame_section())
         parts.append(self._flaky_section())
+        parts.append(self.quarantine.markdown() if self.quarantine else "")
         parts.append(self._history_section())
         if self.fix_attempt is not None:
             parts.append(fix_section(self.fix_attempt, comment=comment))
@@ -251,9 +261,6 @@ class FailureResult(ModeResult):
                 + "; ".join(prose(e) for e in test.evidence[:3])
                 + (f" [{runs}]" if runs else "")
             )
-        quarantine = quarantine_hint(self.flaky_tests)
-        if quarantine:
-            parts.append(quarantine)
         return "\n".join(parts[:1]) + ("\n\n" + "\n".join(parts[1:]) if parts[1:] else "")
 
     def _history_section(self) -> str:
@@ -294,9 +301,10 @@ class FailureResult(ModeResult):
         if not self.failed_jobs or not self.root_cause:
             return []
         top = next((f for f in self.responsible_files if f.source != "model"), None)
+        quarantined = self.quarantine is not None and self.quarantine.applies
         return [
             Annotation(
-                "error",
+                "warning" if quarantined else "error",
                 self.root_cause,
                 title=f"cicd-agent: {self.failure_type}",
                 file=top.path if top else None,
@@ -320,23 +328,6 @@ class FailureResult(ModeResult):
             parts.append(f"<sub>[Workflow run]({self.run_url}).</sub>")
         parts.append(f"<sub>Signature {self.signature}. {self.usage.summary_line()}</sub>")
         return "\n\n".join(part for part in parts if part)
-
-
-def quarantine_hint(tests: Sequence[FlakyTest]) -> str:
-    """How to quarantine the flaky tests in their runner's own way (a suggestion, never done)."""
-    names = [t.name for t in tests[:5]]
-    if not names:
-        return ""
-    if all("::" in name for name in names):
-        how = (
-            "mark it `@pytest.mark.flaky(reruns=2)` (pytest-rerunfailures) while it is "
-            'investigated, or `@pytest.mark.skip(reason="flaky: <issue link>")` to quarantine it'
-        )
-    elif all(" › " in name for name in names):
-        how = "use `jest.retryTimes(2)` in its file, or `test.skip(...)` to quarantine it"
-    else:
-        how = "mark it to be retried or skipped in its test runner until it is fixed"
-    return f"<sub>Quarantine suggestion: {how}.</sub>"
 
 
 _WORDS = {

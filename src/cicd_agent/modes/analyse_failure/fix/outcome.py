@@ -12,16 +12,21 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
 from cicd_agent.modes.analyse_failure.fix.report import FixOutcome, FixTry
-from cicd_agent.verify.contract import failing_script
+from cicd_agent.verify.contract import Verification, failing_script
 
 if TYPE_CHECKING:
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
 
 
 def fix_outcome(
-    attempt: FixAttempt, *, patch_path: str, redact: Callable[[str], str]
+    attempt: FixAttempt,
+    *,
+    patch_path: str,
+    redact: Callable[[str], str],
+    test: Verification | str | None = None,
 ) -> FixOutcome:
-    """What the result says about the fix: the offered patch, or why there is none."""
+    """What the result says about the fix: the offered patch, or why there is none, and the
+    test that shows its bug (``test``: the verifier's verdict on it, or why there is none)."""
     requested: Literal["suggest", "pr"] = "pr" if attempt.requested == "pr" else "suggest"
     tried = [
         FixTry(source=v.patch.source, summary=redact(v.patch.summary), verified=v.verified,
@@ -40,7 +45,7 @@ def fix_outcome(
             requested=requested, status="none", command=command, tried=tried,
             reason="the verified patch holds text shaped like a secret, so it is not offered",
         )  # fmt: skip
-    return FixOutcome(
+    outcome = FixOutcome(
         requested=requested,
         status="verified" if offered.proof else "passes",
         reason=offered.reason,
@@ -53,6 +58,23 @@ def fix_outcome(
         tried=tried,
         verified_files=offered.files,
     )
+    return outcome.model_copy(update=_test_fields(test, redact))
+
+
+def _test_fields(test: Verification | str | None, redact: Callable[[str], str]) -> dict[str, str]:
+    """The fix's test as the result shows it: only a test the verifier passed is offered."""
+    if test is None:
+        return {}
+    if isinstance(test, str) or not test.verified:
+        return {"test_reason": redact(test if isinstance(test, str) else
+                                      f"no test offered: {test.reason}")}  # fmt: skip
+    added = [line[1:] for line in test.patch.diff.splitlines()[5:]]
+    return {
+        "test_status": "verified" if test.proof else "checked",
+        "test_reason": redact(test.reason),
+        "test_path": test.patch.summary.removeprefix("new test "),
+        "test": redact("\n".join(added) + "\n"),
+    }
 
 
 def _why_none(attempt: FixAttempt) -> str:

@@ -34,6 +34,7 @@ def fix_section(outcome: FixOutcome, *, comment: bool) -> str:
         + ("Review it before merging." if outcome.status == "verified" else f"{NOT_PROOF}.")
     ]
     lines.append("Files: " + ", ".join(code_span(path, 200) for path in outcome.files) + ".")
+    lines.append(_test(outcome))
     if outcome.pr_url:
         lines.append(f"Draft pull request: {outcome.pr_url}")
     if outcome.suggestions:
@@ -49,7 +50,19 @@ def fix_section(outcome: FixOutcome, *, comment: bool) -> str:
             f"<details><summary>Patch ({count} lines)</summary>\n\n"
             f"{code_block(shown, 'diff')}\n\n</details>"
         )
-    return "\n\n".join(lines)
+    return "\n\n".join(line for line in lines if line)
+
+
+def _test(outcome: FixOutcome) -> str:
+    """The test that shows the fix's bug, or why there is none (nothing when none was due)."""
+    if outcome.test_status == "none":
+        return f"<sub>{prose(outcome.test_reason)}.</sub>" if outcome.test_reason else ""
+    label = "Verified test" if outcome.test_status == "verified" else "Test checked, not proof"
+    shown = outcome.test.replace("<!--", f"<!{ZWSP}--")
+    return (
+        f"**{label}:** {code_span(outcome.test_path, 200)} {prose(outcome.test_reason)}.\n\n"
+        f"<details><summary>Test</summary>\n\n{code_block(shown, 'python')}\n\n</details>"
+    )
 
 
 def _none(outcome: FixOutcome) -> str:

@@ -46,6 +46,12 @@ class FixOutcome(_Item):
     """False when every hunk went out as a suggestion (the comment then does not repeat it)."""
     publish_notes: list[str] = Field(default_factory=list)
     tried: list[FixTry] = Field(default_factory=list)
+    test_status: Literal["verified", "checked", "none"] = "none"
+    """The new test that fails without the fix and passes with it (when no existing test
+    failed): ``verified`` on code from someone who can push, ``checked`` otherwise."""
+    test_reason: str = ""
+    test_path: str = ""
+    test: str = ""
     verified_files: tuple[tuple[str, str | None], ...] = Field(default=(), exclude=True, repr=False)
     """The verified patch's files as they read after it applied (None: deleted): what publish
     puts in the fix's pull request. Never rendered: excluded from ``--json``, the outputs and

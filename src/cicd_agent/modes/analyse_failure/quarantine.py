@@ -1,0 +1,154 @@
+"""Quarantined tests: a known flaky test that fails alone does not count as a failure, until
+its entry expires.
+
+The entries come from ``analyse-failure.quarantine`` in the settings file at the trusted commit
+(:mod:`cicd_agent.job.repo_config`), never from the pull request's head: a change must not be
+able to excuse its own failure. An entry names one test exactly as its runner prints it,
+compared in the one spelling a log and a JUnit report share (``canonical_test``); nothing in it
+is a pattern, so an entry cannot cover more than its test. A run counts as quarantined only
+when every failure in it is a test failure and every failed test has a live entry; one test
+without one and the run is a failure that names it. From its expiry day on, an entry counts
+for nothing and says so. Pure: the day is the facts'.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cicd_agent.analysis.governing import CONFIG_PATH
+from cicd_agent.analysis.logs.history import canonical_test
+from cicd_agent.analysis.logs.model import FailureType, FlakyTest, LogAnalysis
+from cicd_agent.job.repo_config import QuarantineEntry, valid_test_id
+from cicd_agent.runner.markdown import code_block, code_span
+
+QUARANTINED_FLAKY = "quarantined_flaky"
+"""The ``failure_type`` of a run whose only failures are tests under a live quarantine."""
+EXPIRY_WARNING_DAYS = 7
+PROPOSE_AFTER = 3
+"""Default-branch failures (flipping without a change to the test's code) before an entry is
+proposed: once is bad luck, three times in the last 20 runs is a test to quarantine."""
+PROPOSED_DAYS = 30
+Status = Literal["active", "expiring", "expired"]
+_TEST_KINDS = frozenset({FailureType.TEST_FAILURE, FailureType.FLAKY_TEST})
+
+
+class QuarantinedTest(BaseModel):
+    """A failed test the settings file quarantines, and where its quarantine stands."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    test: str
+    owner: str
+    expires: str
+    status: Status
+    """``expiring``: fewer than 7 days left; ``expired``: it counts as a failure again."""
+
+
+class QuarantineReport(BaseModel):
+    """What the quarantine list says of this run's failed tests."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    applies: bool = False
+    """Every failure is a test under a live entry: the run is ``quarantined_flaky``."""
+    matched: list[QuarantinedTest] = Field(default_factory=list)
+    unquarantined: list[str] = Field(default_factory=list)
+    """Failed tests with no live entry, named when some other failed test has one."""
+    proposed: list[str] = Field(default_factory=list)
+    proposed_until: str = ""
+
+    def markdown(self) -> str:
+        """The summary's and comment's quarantine section (empty when there is nothing)."""
+        lines = [_entry_line(item) for item in self.matched]
+        if self.matched and self.unquarantined:
+            real = ", ".join(code_span(name, 200) for name in self.unquarantined[:10])
+            lines.append(f"- Not quarantined: {real}: the run counts as failed.")
+        if self.applies:
+            lines.insert(0, "Every failure of this run is a quarantined test: not counted as a "
+                            "failure (`failure_type` quarantined_flaky).")  # fmt: skip
+        text = ("**Quarantine:**\n" + "\n".join(lines)) if lines else ""
+        if self.proposed:
+            text += ("\n\n" if text else "") + self._proposal()
+        return text
+
+    def _proposal(self) -> str:
+        entries = "".join(
+            f'    - test: {json.dumps(name)}\n      owner: "@OWNER"\n'
+            f'      expires: "{self.proposed_until}"\n'
+            for name in self.proposed
+        )
+        return (
+            f"**Quarantine proposal:** {len(self.proposed)} test(s) failed at least "
+            f"{PROPOSE_AFTER} times in the recent runs on the default branch, flipping "
+            f"without a change to their code. To quarantine them, add this to {CONFIG_PATH} "
+            "on the default branch, with the owner who fixes them:\n\n"
+            + code_block(f"analyse-failure:\n  quarantine:\n{entries}", "yaml")
+        )
+
+
+def judge(
+    analysis: LogAnalysis,
+    entries: Sequence[QuarantineEntry],
+    today: date,
+    flaky: Sequence[FlakyTest] = (),
+) -> QuarantineReport | None:
+    """What ``entries`` say of the failed tests on ``today``; None when they say nothing."""
+    by_test = {canonical_test(entry.test): entry for entry in entries}
+    matched: list[QuarantinedTest] = []
+    live: set[str] = set()
+    for name in analysis.failed_tests:
+        entry = by_test.get(canonical_test(name))
+        if entry is None:
+            continue
+        left = (entry.expires - today).days
+        status: Status = (
+            "expired" if left <= 0 else "expiring" if left < EXPIRY_WARNING_DAYS else "active"
+        )
+        matched.append(QuarantinedTest(test=name, owner=entry.owner,
+                                       expires=entry.expires.isoformat(), status=status))  # fmt: skip
+        if status != "expired":
+            live.add(name)
+    unquarantined = [name for name in analysis.failed_tests if name not in live]
+    proposed = [
+        test.name
+        for test in flaky
+        if test.default_branch_failures >= PROPOSE_AFTER
+        and canonical_test(test.name) not in by_test
+        and valid_test_id(test.name)
+    ][:5]
+    if not matched and not proposed:
+        return None
+    return QuarantineReport(
+        applies=bool(live) and not unquarantined and _only_tests(analysis),
+        matched=matched,
+        unquarantined=unquarantined if matched else [],
+        proposed=proposed,
+        proposed_until=(today + timedelta(days=PROPOSED_DAYS)).isoformat() if proposed else "",
+    )
+
+
+def _only_tests(analysis: LogAnalysis) -> bool:
+    """Every failure is a test's: no build, lint or type error rides along with the quarantined
+    tests. Infrastructure noise inside a test (its network error) is the flakiness itself.
+    Several failed jobs must fail the same way: the tests named are the first job's."""
+    jobs = analysis.failed_jobs
+    return (
+        all(job.failure_type in _TEST_KINDS for job in jobs)
+        and len({job.root_cause for job in jobs}) <= 1
+        and all(g.kind in _TEST_KINDS for g in analysis.failures if not g.infrastructure)
+    )
+
+
+def _entry_line(item: QuarantinedTest) -> str:
+    who = f"{code_span(item.test, 200)} (owner {code_span('@' + item.owner, 140)})"
+    if item.status == "expired":
+        return f"- {who}: its quarantine expired on {item.expires}; it counts as a failure again."
+    if item.status == "expiring":
+        return (f"- {who}: quarantined until {item.expires}, fewer than {EXPIRY_WARNING_DAYS} "
+                "days from now: fix it or renew the entry.")  # fmt: skip
+    return f"- {who}: quarantined until {item.expires}."

@@ -1,0 +1,84 @@
+"""The judge of the claim "this new test fails on the head and passes with the fix"
+(:class:`.contract.FailsThenPasses`): the test that shows the bug a verified fix removes.
+
+The test is one new ``test_*.py`` file and nothing else (:func:`new_test_patch` builds and checks
+it): it may not replace a file, a ``conftest.py`` or anything outside the checkout, so adding it
+changes no other test and no code. It runs with pytest in two fresh copies, as every judged run
+does (:class:`~.judge.SandboxVerifier`'s sandbox, the failed step's shell and environment): on
+the head alone pytest must report the test failed (exit 1, the test named ``FAILED``; an import
+error or a usage error is no failure of the test), and with the fix applied first it must pass.
+The words are pytest's own summary, printed inside the run: on code from someone who cannot
+push that run is the pull request's, so a pass there is checked, never proof.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from cicd_agent.sandbox import remove_tree
+from cicd_agent.verify.contract import FailsThenPasses, Patch, RunOutcome, Verification
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from cicd_agent.verify.judge import SandboxVerifier
+
+MAX_TEST_CHARS = 20_000
+_TEST_FILE = re.compile(r"test_[A-Za-z0-9_]+\.py")
+_SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def new_test_patch(path: str, content: str, checkout: Path) -> Patch | str:
+    """The patch adding ``content`` as the new test file ``path``, or why it is refused."""
+    parts = PurePosixPath(path).parts
+    if not parts or not all(_SAFE_PART.fullmatch(part) for part in parts) or ".." in parts:
+        return f"the test's path {path!r} is not a plain relative path"
+    if not _TEST_FILE.fullmatch(parts[-1]):
+        return f"the test's file name {parts[-1]!r} is not test_*.py"
+    if (checkout / path).exists() or (checkout / path).is_symlink():
+        return f"{path} exists: a proposed test only adds a new file"
+    if not content.strip() or len(content) > MAX_TEST_CHARS or "\x00" in content:
+        return f"the test is empty or over {MAX_TEST_CHARS} characters"
+    lines = content.splitlines()
+    body = "".join(f"+{line}\n" for line in lines)
+    diff = (
+        f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
+        f"@@ -0,0 +1,{len(lines)} @@\n{body}"
+    )
+    return Patch(diff=diff, source="model", summary=f"new test {path}")
+
+
+def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
+    """Whether the test fails without the fix and passes with it, in the sandbox."""
+    command = f"python -m pytest -q -rf -p no:cacheprovider {shlex.quote(claim.path)}"
+    before = _run(verifier, (claim.test,), command)
+    if before.exit_code != 1 or f"FAILED {claim.path}::" not in before.output:
+        why = "did not fail" if before.passed else "did not fail as a test does"
+        return Verification(claim.test, False, f"the test {why} without the fix "
+                            f"(exit {before.exit_code})", (before,))  # fmt: skip
+    after = _run(verifier, (claim.fix, claim.test), command)
+    if not after.passed or " passed" not in after.output:
+        return Verification(claim.test, False, f"the test did not pass with the fix "
+                            f"(exit {after.exit_code})", (before, after))  # fmt: skip
+    proof = verifier.code_is_proof
+    reason = (f"`{command}` fails on the failed commit and passes with the fix, in the sandbox"
+              + ("" if proof else "; the code under test is the pull request's own, so this is "
+                 "checked, not proof"))  # fmt: skip
+    return Verification(claim.test, True, reason, (before, after), proof=proof)
+
+
+def _run(verifier: SandboxVerifier, patches: tuple[Patch, ...], command: str) -> RunOutcome:
+    """``command`` in a fresh judged copy with ``patches`` applied in order: the engine's own
+    copy, apply and run, so this claim runs exactly as a fix's runs do."""
+    space = verifier._space()
+    try:
+        for patch in patches:
+            failed = verifier._apply(space, patch)
+            if failed is not None:
+                return RunOutcome(failed.exit_code or 126, f"{patch.summary}: did not apply")
+        return verifier._script(space, command)
+    finally:
+        remove_tree(space.root)

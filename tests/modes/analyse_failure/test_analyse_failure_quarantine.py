@@ -1,0 +1,273 @@
+"""Quarantine that expires: ``analyse-failure.quarantine`` in the settings file at the trusted
+commit, judged against real pytest output of a real failing suite, through the real CLI and
+real git.
+
+The attacks first: an entry the pull request adds itself, an entry that tries to cover more
+than its test or to carry markup, a real failure riding along with a quarantined one, and an
+expired entry.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from cicd_agent.analysis.logs.model import FlakyTest
+from cicd_agent.job.repo_config import CONFIG_PATH, parse
+from cicd_agent.modes.analyse_failure.logs import analyse_logs
+from cicd_agent.modes.analyse_failure.quarantine import judge
+from cicd_agent.runner.errors import UsageError
+from tests.corpus import noise
+from tests.corpus.runner_log import Job, Step, write_layout
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.cli import run_cli
+
+NET = "tests/test_net.py::test_fetch_retries"
+CALC = "tests/test_calc.py::test_add"
+SUITE = {
+    "tests/test_net.py": "def test_fetch_retries():\n    assert 1 == 2, 'connection reset'\n",
+    "tests/test_calc.py": "def test_add():\n    assert 1 + 1 == 3\n",
+    "tests/test_ok.py": "def test_fine():\n    assert True\n",
+}
+TODAY = datetime.now(UTC).date()
+
+
+def _entries(*entries: tuple[str, str, str]) -> str:
+    lines = [f"    - test: {json.dumps(t)}\n      owner: {json.dumps(o)}\n      expires: {e}\n"
+             for t, o, e in entries]  # fmt: skip
+    return "analyse-failure:\n  quarantine:\n" + "".join(lines)
+
+
+def _in(days: int) -> str:
+    return (TODAY + timedelta(days=days)).isoformat()
+
+
+def _pytest_log(tmp_path: Path, failing: tuple[str, ...]) -> bytes:
+    """Real pytest output of a suite in which the tests of ``failing`` fail."""
+    project = tmp_path / "suite"
+    for path, text in SUITE.items():
+        if path == "tests/test_ok.py" or any(f.startswith(path) for f in failing):
+            (project / path).parent.mkdir(parents=True, exist_ok=True)
+            (project / path).write_text(text)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rf", "tests"],
+        cwd=project, capture_output=True, check=False, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout
+    return done.stdout
+
+
+def _run(
+    tmp_path: Path, base_settings: str, head_settings: str | None, failing: tuple[str, ...]
+) -> tuple[int, dict[str, str], dict[str, Any], str]:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("base", {"app.py": "A = 1\n", CONFIG_PATH: base_settings})
+    head_files = {"app.py": "A = 2\n"}
+    if head_settings is not None:
+        head_files[CONFIG_PATH] = head_settings
+    head = repo.commit("change", head_files)
+    step = Step("Test", run="pytest -rf tests", output=_pytest_log(tmp_path, failing), exit_code=1)
+    logs = write_layout([Job("test", [noise.checkout(), step])], tmp_path, "zip_steps")
+    argv = ["analyse-failure", "--provider", "none", "--logs", str(logs), "--repo",
+            str(repo.path), "--base", base, "--head", head, "--json"]  # fmt: skip
+    done = run_cli(argv, tmp_path)
+    return done.code, done.outputs, json.loads(done.stdout), done.summary
+
+
+def test_a_run_whose_only_failure_is_quarantined_is_quarantined_flaky(tmp_path: Path) -> None:
+    code, outputs, document, summary = _run(
+        tmp_path, _entries((NET, "alice", _in(30))), None, (NET,)
+    )
+    assert code == 0
+    assert outputs["failure_type"] == "quarantined_flaky"
+    assert json.loads(outputs["quarantined"]) == [
+        {"test": NET, "owner": "alice", "expires": _in(30), "status": "active"}
+    ]
+    assert "only in quarantined flaky test(s) (owner `@alice`)" in document["headline"]
+    assert f"quarantined until {_in(30)}" in summary
+
+
+def test_a_quarantine_entry_the_pull_request_adds_has_no_effect(tmp_path: Path) -> None:
+    """The head's settings file quarantines the very test it breaks: read from the base only."""
+    code, outputs, _, summary = _run(
+        tmp_path, "analyse-failure: {}\n", _entries((CALC, "mallory", _in(30))), (CALC,)
+    )
+    assert outputs["failure_type"] == "test_failure"
+    assert outputs["quarantined"] == "[]"
+    assert "mallory" not in summary and "Quarantine" not in summary
+    assert code == 0
+
+
+def test_one_quarantined_and_one_real_failure_is_a_failure_naming_the_real_one(
+    tmp_path: Path,
+) -> None:
+    _, outputs, document, summary = _run(
+        tmp_path, _entries((NET, "alice", _in(30))), None, (NET, CALC)
+    )
+    assert outputs["failure_type"] == "test_failure"
+    assert "quarantined flaky" not in document["headline"]
+    assert f"Not quarantined: `{CALC}`: the run counts as failed." in summary
+    assert json.loads(outputs["quarantined"])[0]["test"] == NET
+
+
+def test_an_expired_entry_counts_again_and_says_when_it_expired(tmp_path: Path) -> None:
+    """The expiry day itself counts: from that day the test is a failure again."""
+    _, outputs, _, summary = _run(tmp_path, _entries((NET, "alice", _in(0))), None, (NET,))
+    assert outputs["failure_type"] == "test_failure"
+    assert f"its quarantine expired on {_in(0)}; it counts as a failure again" in summary
+    assert json.loads(outputs["quarantined"])[0]["status"] == "expired"
+
+
+def test_an_entry_near_its_expiry_warns(tmp_path: Path) -> None:
+    _, outputs, _, summary = _run(tmp_path, _entries((NET, "alice", _in(3))), None, (NET,))
+    assert outputs["failure_type"] == "quarantined_flaky"
+    assert f"quarantined until {_in(3)}, fewer than 7 days from now" in summary
+    assert json.loads(outputs["quarantined"])[0]["status"] == "expiring"
+
+
+@pytest.mark.parametrize(
+    "test_id",
+    [
+        "tests/*",  # a glob
+        "tests/test_*.py::test_?",
+        "tests/test_net.py::test_fetch_retries\n- test: tests/test_calc.py::test_add",
+        "tests/test_net.py::test_\x1b[31mfetch",  # control characters
+        "tests/test_net.py::test_\u202efetch",  # a direction override
+        "t" * 301,  # very long
+        "",
+    ],
+)
+def test_an_odd_test_id_is_refused_with_the_fix(test_id: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        parse(_entries((test_id, "alice", _in(30))), "analyse-failure", TODAY)
+    assert "analyse-failure.quarantine entry 1: test must be one test id" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("entry", "says"),
+    [
+        (
+            "    - test: a\n      owner: alice\n      expires: 2026-02-30\n",
+            "a date that does not exist",
+        ),
+        (
+            "    - test: a\n      owner: alice\n      expires: '2026-02-30'\n",
+            "expires must be a date",
+        ),
+        ("    - test: a\n      owner: alice\n      expires: tomorrow\n", "expires must be a date"),
+        (
+            "    - test: a\n      owner: alice\n      expires: 2026-01-01T00:00:00\n",
+            "expires must be a date",
+        ),
+        (
+            f"    - test: a\n      owner: alice\n      expires: {_in(400)}\n",
+            "more than 366 days away",
+        ),
+        (
+            "    - test: a\n      owner: '@a <img src=x>'\n      expires: 2026-01-01\n",
+            "owner must be a GitHub login",
+        ),
+        ("    - test: a\n      owner: alice\n", "must have exactly test, owner and expires"),
+        (
+            "    - test: a\n      owner: alice\n      expires: 2026-01-01\n      until: x\n",
+            "must have exactly test, owner and expires",
+        ),
+        ("    - a\n", "must have exactly test, owner and expires"),
+    ],
+)
+def test_a_bad_entry_is_refused_in_one_line_naming_it(entry: str, says: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        parse("analyse-failure:\n  quarantine:\n" + entry, "analyse-failure", TODAY)
+    assert says in raised.value.message and "\n" not in raised.value.message
+
+
+def test_a_quarantine_list_in_another_modes_section_is_refused() -> None:
+    with pytest.raises(UsageError, match=r"unknown setting review\.quarantine"):
+        parse("review:\n  quarantine: []\n", "review", TODAY)
+
+
+def test_a_bad_settings_file_is_exit_2_with_outputs_written(tmp_path: Path) -> None:
+    code, outputs, _, summary = _run(
+        tmp_path, _entries(("tests/*", "alice", _in(30))), None, (NET,)
+    )
+    assert code == 2
+    assert "test must be one test id" in summary
+    assert "test must be one test id" in outputs["error"]
+
+
+def test_a_past_date_parses_and_counts_as_expired() -> None:
+    """A date in the past is not an error: the entry is read, and it counts for nothing."""
+    config = parse(_entries((NET, "@alice", "2020-01-31")), "analyse-failure", TODAY)
+    assert config.quarantine[0].expires == date(2020, 1, 31)
+    assert config.quarantine[0].owner == "alice"
+
+
+def _analysis(tmp_path: Path, failing: tuple[str, ...]) -> Any:
+    step = Step("Test", run="pytest -rf tests", output=_pytest_log(tmp_path, failing), exit_code=1)
+    logs = write_layout([Job("test", [noise.checkout(), step])], tmp_path, "job_text")
+    from cicd_agent.modes.analyse_failure.logs import JobLog
+
+    return analyse_logs([JobLog.from_path("test", logs, conclusion="failure")], budget=2000)
+
+
+def test_an_entry_matches_its_test_exactly_never_a_neighbour(tmp_path: Path) -> None:
+    """``tests/test_net.py`` (a file) or a prefix of the id covers nothing."""
+    analysis = _analysis(tmp_path, (NET,))
+    assert analysis.failed_tests == (NET,)
+    for wider in ("tests/test_net.py", "tests/test_net.py::test_fetch", "tests", "test_net"):
+        config = parse(_entries((wider, "alice", _in(30))), "analyse-failure", TODAY)
+        assert judge(analysis, config.quarantine, TODAY) is None, wider
+    config = parse(_entries((NET, "alice", _in(30))), "analyse-failure", TODAY)
+    report = judge(analysis, config.quarantine, TODAY)
+    assert report is not None and report.applies
+
+
+def test_a_test_that_flaked_often_gets_an_entry_to_paste_that_parses_back(
+    tmp_path: Path,
+) -> None:
+    """The proposal is YAML for the settings file; the test's name, the pull request's words,
+    is quoted so that pasted it is the one test again (no second entry, no markup)."""
+    analysis = _analysis(tmp_path, (NET,))
+    odd = "tests/t.py::test_x[a\"\n- test: '@admin'"
+    flaky = [
+        FlakyTest(name=NET, verdict="true", default_branch_failures=3),
+        FlakyTest(name=odd.replace("\n", " "), verdict="true", default_branch_failures=4),
+        FlakyTest(name=CALC, verdict="true", default_branch_failures=2),  # not often enough
+    ]
+    report = judge(analysis, (), TODAY, flaky)
+    assert report is not None and not report.applies
+    text = report.markdown()
+    assert "**Quarantine proposal:** 2 test(s) failed at least 3 times" in text
+    block = text.split("```yaml\n", 1)[1].rsplit("```", 1)[0]
+    document = yaml.safe_load(block)
+    tests = [item["test"] for item in document["analyse-failure"]["quarantine"]]
+    assert tests == [NET, odd.replace("\n", " ")]
+    filled = block.replace("@OWNER", "alice")
+    assert [e.test for e in parse(filled, "analyse-failure", TODAY).quarantine] == tests
+
+
+def test_a_quarantined_run_annotates_a_warning_not_an_error(tmp_path: Path) -> None:
+    """The root cause is still shown on the failed run, as a warning: not a failure."""
+    from cicd_agent.modes.analyse_failure.quarantine import QuarantinedTest, QuarantineReport
+    from cicd_agent.modes.analyse_failure.result import FailureResult, JobOutcome
+
+    entry = QuarantinedTest(test=NET, owner="alice", expires=_in(30), status="active")
+    result = FailureResult(
+        mode="analyse-failure", headline="", failure_type="quarantined_flaky",
+        deterministic_failure_type="test_failure", root_cause=f"FAILED {NET}", confidence=0.8,
+        signature="s", excerpt="", quarantine=QuarantineReport(applies=True, matched=[entry]),
+        failed_jobs=[JobOutcome(name="test", failed_step="Test", conclusion="failure",
+                                failure_type="test_failure")],
+    )  # fmt: skip
+    (annotation,) = result.annotations()
+    assert annotation.level == "warning"
+    assert result.mode_outputs()["quarantined"] == [entry]
+    unquarantined = result.model_copy(update={"quarantine": None, "failure_type": "test_failure"})
+    assert unquarantined.annotations()[0].level == "error"

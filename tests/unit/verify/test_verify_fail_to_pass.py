@@ -1,0 +1,122 @@
+"""The claim "this new test fails on the head and passes with the fix", judged by the one
+verifier on a real project, real git, real pytest, the real sandbox. The attacks: a test that
+passes anyway (shows no bug), one that fails with the fix too, one that reaches outside a new
+test file (an existing test, a conftest, a path out of the checkout), and a pass on code
+whose author cannot push, which is checked, never verified."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cicd_agent.sandbox import Sandbox
+from cicd_agent.verify.contract import FailingCommand, FailsThenPasses, Patch
+from cicd_agent.verify.fail_to_pass import judge, new_test_patch
+from cicd_agent.verify.judge import SandboxVerifier
+from tests.helpers.fix_projects import commit_project
+from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
+
+MEAN = {
+    "calc/__init__.py": "",
+    "calc/ops.py": "def mean(xs):\n    return sum(xs) / len(xs)\n",
+    "tests/__init__.py": "",
+    "tests/test_ops.py": "def test_mean():\n    from calc.ops import mean\n\n"
+    "    assert mean([2, 4]) == 3\n",
+}
+"""A script crash no test catches: ``mean([])`` divides by zero."""
+MEAN_FIX = Patch(
+    diff=(
+        "diff --git a/calc/ops.py b/calc/ops.py\n--- a/calc/ops.py\n+++ b/calc/ops.py\n"
+        "@@ -1,2 +1,2 @@\n def mean(xs):\n-    return sum(xs) / len(xs)\n"
+        "+    return sum(xs) / len(xs) if xs else 0.0\n"
+    ),
+    source="model",
+    summary="mean of nothing is 0",
+)
+SHOWS_THE_BUG = "def test_mean_of_nothing():\n    from calc.ops import mean\n\n    assert mean([]) == 0.0\n"
+CRASH = FailingCommand(job="report", step="Report", script="python -c 'from calc.ops import "
+                       "mean; print(mean([]))'", failing="python -c 'from calc.ops import mean; "
+                       "print(mean([]))'")  # fmt: skip
+
+
+def _verifier(tmp_path: Path, *, code_is_proof: bool = True) -> SandboxVerifier:
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, MEAN)
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
+    sandbox = Sandbox(checkout, environ, known_secrets=[])
+    return SandboxVerifier(sandbox, CRASH, redact=lambda t: t, code_is_proof=code_is_proof)
+
+
+def _claim(verifier: SandboxVerifier, content: str, path: str = "tests/test_mean_empty.py"):  # type: ignore[no-untyped-def]
+    patch = new_test_patch(path, content, verifier.sandbox.checkout)
+    assert isinstance(patch, Patch), patch
+    return FailsThenPasses(patch, path, MEAN_FIX)
+
+
+@needs_sandbox
+def test_a_test_that_fails_without_the_fix_and_passes_with_it_is_verified(tmp_path: Path) -> None:
+    verifier = _verifier(tmp_path)
+    with verifier.sandbox:
+        verdict = judge(verifier, _claim(verifier, SHOWS_THE_BUG))
+    assert verdict.verified and verdict.proof, verdict.reason
+    before, after = verdict.runs
+    assert before.exit_code == 1 and "ZeroDivisionError" in before.output
+    assert after.passed and "1 passed" in after.output
+    assert "fails on the failed commit and passes with the fix" in verdict.reason
+
+
+@needs_sandbox
+def test_on_code_whose_author_cannot_push_the_test_is_checked_never_proof(tmp_path: Path) -> None:
+    verifier = _verifier(tmp_path, code_is_proof=False)
+    with verifier.sandbox:
+        verdict = judge(verifier, _claim(verifier, SHOWS_THE_BUG))
+    assert verdict.verified and not verdict.proof
+    assert "checked, not proof" in verdict.reason
+
+
+@needs_sandbox
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("def test_x():\n    assert True\n", "the test did not fail without the fix (exit 0)"),
+        ("def test_x():\n    assert False\n", "the test did not pass with the fix (exit 1)"),
+        ("import calc.nothing_here\n\ndef test_x():\n    pass\n",
+         "the test did not fail as a test does without the fix (exit 2)"),
+        ("import pytest\n\ndef test_x():\n    pytest.skip('no')\n",
+         "the test did not fail without the fix (exit 0)"),
+    ],
+)  # fmt: skip
+def test_a_test_that_shows_no_bug_is_not_offered(tmp_path: Path, content: str, says: str) -> None:
+    verifier = _verifier(tmp_path)
+    with verifier.sandbox:
+        verdict = judge(verifier, _claim(verifier, content))
+    assert not verdict.verified and verdict.reason == says
+
+
+@pytest.mark.parametrize(
+    ("path", "says"),
+    [
+        ("tests/test_ops.py", "exists: a proposed test only adds a new file"),
+        ("tests/conftest.py", "is not test_*.py"),
+        ("../outside/test_x.py", "is not a plain relative path"),
+        ("/tmp/test_x.py", "is not a plain relative path"),
+        (".github/test_x.py", "is not a plain relative path"),
+        ("tests/-p/test_x.py", "is not a plain relative path"),
+        ("tests/test x.py", "is not a plain relative path"),
+        ("tests/test_x.txt", "is not test_*.py"),
+    ],
+)
+def test_a_test_may_only_add_one_new_test_file(tmp_path: Path, path: str, says: str) -> None:
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, MEAN)
+    refused = new_test_patch(path, SHOWS_THE_BUG, checkout)
+    assert isinstance(refused, str) and says in refused
+
+
+def test_a_symbolic_link_at_the_tests_path_is_refused(tmp_path: Path) -> None:
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, MEAN)
+    (checkout / "tests" / "test_link.py").symlink_to(tmp_path / "nowhere.py")
+    assert "exists" in str(new_test_patch("tests/test_link.py", SHOWS_THE_BUG, checkout))
