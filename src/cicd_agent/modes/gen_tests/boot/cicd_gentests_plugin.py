@@ -6,6 +6,8 @@
   skipped test is not a passing test), from a channel no file write can reach.
 - ``--cicd-shuffle SEED``: run the collected tests in a random order drawn from ``SEED`` (the
   order check of stage 4, without installing pytest-randomly in the user's project).
+- ``--cicd-select FILE``: run only the tests the JSON list in FILE names (ids, or their files
+  or classes): the reruns' ids never go on a command line.
 - ``--cicd-imports FILE``: after collection, check that every import in FILE, including those
   inside functions, resolves in this environment (stage 1).
 """
@@ -46,12 +48,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("cicd-agent gen-tests")
     group.addoption("--cicd-shuffle", type=int, default=None, help="shuffle tests with this seed")
     group.addoption("--cicd-imports", default=None, help="check every import of this test file")
+    group.addoption("--cicd-select", default=None, help="run only the ids this JSON list names")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    chosen = config.getoption("cicd_select")
+    if chosen:
+        names = set(json.loads(Path(chosen).read_text(encoding="utf-8")))
+        kept: list[pytest.Item] = []
+        dropped: list[pytest.Item] = []
+        for item in items:
+            (kept if _named(item.nodeid, names) else dropped).append(item)
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
     seed = config.getoption("cicd_shuffle")
     if seed is not None:
         random.Random(seed).shuffle(items)  # noqa: S311 - a reproducible order, not a secret
+
+
+def _named(nodeid: str, names: set[str]) -> bool:
+    """Whether ``names`` holds ``nodeid`` or one of its parents (its file, its class)."""
+    parts = nodeid.split("::")
+    return any("::".join(parts[:end]) in names for end in range(1, len(parts) + 1))
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:
