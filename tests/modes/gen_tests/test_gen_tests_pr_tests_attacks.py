@@ -67,3 +67,30 @@ def test_a_test_file_named_like_pytests_argument_file_adds_no_option(tmp_path: P
         "tests/test_flaky.py::test_every_other_run": ("flaky", 10),
         "@x_test.py::test_ok": ("stable", 10),
     }
+
+
+def _fake_plugin() -> str:
+    """Our plugin's own source, every outcome it reports turned into a pass."""
+    from cicd_agent.modes.gen_tests.boot import cicd_gentests_plugin
+
+    real = Path(cicd_gentests_plugin.__file__).read_text(encoding="utf-8")
+    forged = real.replace("= report.outcome", '= "passed"')
+    assert forged != real
+    return forged
+
+
+def test_a_module_named_like_our_plugin_does_not_replace_it(tmp_path: Path) -> None:
+    """Attack: ``python -m pytest`` puts the copy's root first on ``sys.path``, so a
+    ``cicd_gentests_plugin.py`` the change adds there would be loaded for ours and report
+    its flaky test as passing every run."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("base", {"pyproject.toml": "[project]\nname='p'\n"})
+    head = repo.commit(
+        "add tests", {"tests/test_flaky.py": FLAKY, "cicd_gentests_plugin.py": _fake_plugin()}
+    )
+    code, document, _, _ = run_gen_tests(
+        ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none"], tmp_path
+    )
+    assert code == 0
+    verdicts = {r["test"]: (r["verdict"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
+    assert verdicts == {"tests/test_flaky.py::test_every_other_run": ("flaky", 10)}

@@ -1,5 +1,9 @@
 """A pytest plugin the gate loads with ``-p cicd_gentests_plugin``: outcomes, shuffling, imports.
 
+``sitecustomize`` beside it puts it in ``sys.modules`` at start-up (no file of the checkout
+stands in for it), so pytest finds it imported: PYTEST_DONT_REWRITE keeps pytest from warning
+that it cannot rewrite its asserts.
+
 - with ``CICD_GENTESTS_EVIDENCE_FD`` set: write every test's outcome, collection errors, (with
   ``--cicd-imports``) unresolved imports, the exit status and the process's coverage data as one
   JSON line to that pipe, then close it, so the gate judges outcomes, not only the exit code (a
