@@ -67,3 +67,25 @@ def test_a_forged_commit_identity_moves_nothing_when_github_names_no_author(
     for forgery in list(FORGERIES)[1:]:
         forged = _gate(tmp_path / forgery[:8], github_api, forgery)
         assert forged[0] >= level and forged[1] >= score and forged[2] == said, forgery
+
+
+def _deleted_author(pull: Any) -> Any:
+    """A pull request whose author's account is gone: GitHub answers ``"user": null``."""
+    listed = pull if isinstance(pull, dict) else pull[0]
+    gone = {**listed, "number": 1, "user": None, "merged_at": "2026-11-17T08:00:00Z"}
+    return gone if isinstance(pull, dict) else [gone]
+
+
+def test_a_pull_request_whose_author_is_gone_is_no_maintainer(
+    tmp_path: Path, github_api: Any
+) -> None:
+    """The change claims the maintainer in git; the only pull request GitHub lists for it has
+    no author (a deleted account): no identity is trusted, the change is a newcomer's."""
+    github_api.proxy.script("GET", PULLS_OF_COMMIT, edit=_deleted_author)
+    github_api.proxy.script("GET", r"/repos/octocat/Hello-World/pulls/1$", edit=_deleted_author)
+    *_, said = _gate(tmp_path, github_api, "maintainer's address as author")
+    assert said == [
+        "| author identity | git's author text, not verified |",
+        "- Scored as a first change, no author being vouched for by GitHub (git's author "
+        "text, not verified).",
+    ]
