@@ -48,7 +48,7 @@ class Identity:
     reports it, ``emails`` the addresses GitHub links to that account in the base's history);
     git's author, committer and ``Co-authored-by`` are text anyone writes, so an unverified
     identity never counts as experienced. ``first_change`` says the author has no past commit
-    here GitHub links to them (git's text is always a first change: :data:`GIT_TEXT`)."""
+    here GitHub links to them (git's text says nothing either way: :data:`GIT_TEXT`)."""
 
     source: str
     verified: bool = False
@@ -74,9 +74,10 @@ class Identity:
 
 
 UNKNOWN_AUTHOR = Identity(source="no author known", first_change=False)
-GIT_TEXT = Identity(source="git's author text, not verified")
-"""The identity when GitHub names none: whoever git's author, committer, ``Co-authored-by`` or
-a ``.mailmap`` claims, scored as a first change, so a claimed maintainer moves nothing."""
+GIT_TEXT = Identity(source="git's author text, not verified", first_change=False)
+"""The identity when GitHub names none. Whoever git's author, committer, ``Co-authored-by`` or
+a ``.mailmap`` claims, it is scored as a newcomer's (never experienced) and no reason is drawn
+from the claim: a claimed maintainer would otherwise take away the first-change reason."""
 
 
 # What each kind of statement does, to say it rightly: an ``AlterField(db_index=True)`` adds an
@@ -135,9 +136,7 @@ def finish(
         floor_reasons.append(Reason(signal=signal, message=message, evidence=evidence))
 
     if identity.first_change:
-        said = "First change by this author" if identity.verified else (
-            "Scored as a first change, no author being vouched for by GitHub")
-        at_least(None, "newcomer", f"{said} ({identity.source}).", [])
+        at_least(None, "newcomer", f"First change by this author ({identity.source}).", [])
     lines = features.lines_added + features.lines_deleted
     if not identity.known_history and (lines >= HUGE_LINES or len(files) >= HUGE_FILES):
         at_least(RiskLevel.HIGH, "huge_change_floor",

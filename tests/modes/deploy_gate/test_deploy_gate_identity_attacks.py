@@ -3,7 +3,8 @@ when GitHub names no pull request for the change (the commit is in none, or the 
 is rate-limited), a commit identity the change forges (a maintainer's address as author, a
 ``.mailmap`` mapping the attacker to the maintainer, a ``Co-authored-by`` trailer) must move
 nothing: the risk level and score are not lower than those of the same change honestly signed,
-and the summary says the same of its author."""
+and the summary says the same of its author (git's text, unverified, and no first-change reason
+drawn from it either way)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def _gate(tmp_path: Path, github_api: Any, forgery: str) -> tuple[int, float, li
     head = repo.commit(message, files, author=author)
     code, outputs, summary = run(tmp_path, github_api, repo, "--base", base, "--head", head)
     assert code == 0, summary
-    about = ("| author identity |", "- Scored as a first change", "- First change")
+    about = ("| author identity |", "- First change")
     said = [line for line in summary.splitlines() if line.startswith(about)]
     return LEVELS.index(outputs["risk_level"]), float(outputs["risk_score"]), said
 
@@ -59,11 +60,7 @@ def test_a_forged_commit_identity_moves_nothing_when_github_names_no_author(
     else:
         github_api.proxy.fail("GET", PULLS_OF_COMMIT, 403, "API rate limit exceeded", times=None)
     level, score, said = _gate(tmp_path / "a", github_api, "honest")
-    assert said == [
-        "| author identity | git's author text, not verified |",
-        "- Scored as a first change, no author being vouched for by GitHub (git's author "
-        "text, not verified).",
-    ]
+    assert said == ["| author identity | git's author text, not verified |"]
     for forgery in list(FORGERIES)[1:]:
         forged = _gate(tmp_path / forgery[:8], github_api, forgery)
         assert forged[0] >= level and forged[1] >= score and forged[2] == said, forgery
@@ -80,12 +77,8 @@ def test_a_pull_request_whose_author_is_gone_is_no_maintainer(
     tmp_path: Path, github_api: Any
 ) -> None:
     """The change claims the maintainer in git; the only pull request GitHub lists for it has
-    no author (a deleted account): no identity is trusted, the change is a newcomer's."""
+    no author (a deleted account): no identity is trusted, git's claim included."""
     github_api.proxy.script("GET", PULLS_OF_COMMIT, edit=_deleted_author)
     github_api.proxy.script("GET", r"/repos/octocat/Hello-World/pulls/1$", edit=_deleted_author)
     *_, said = _gate(tmp_path, github_api, "maintainer's address as author")
-    assert said == [
-        "| author identity | git's author text, not verified |",
-        "- Scored as a first change, no author being vouched for by GitHub (git's author "
-        "text, not verified).",
-    ]
+    assert said == ["| author identity | git's author text, not verified |"]

@@ -5,7 +5,7 @@ a level that differs from review's for the same change says why."""
 from __future__ import annotations
 
 from cicd_agent.analysis.changes import ChangedFile, CommitInfo
-from cicd_agent.risk.floors import GIT_TEXT
+from cicd_agent.risk.floors import Identity
 from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.risk.score import assess_change
 
@@ -29,10 +29,9 @@ def test_a_newcomer_is_told_only_that_it_is_their_first_change() -> None:
     newcomer)."""
     changed = [ChangedFile("src/app/views.py", 40, 5)]
     history = HistoryFeatures.empty(("new@example.org",))
-    assessed = assess_change(changed, [_commit("Tidy views")], history, identity=GIT_TEXT)
+    assessed = assess_change(
+        changed, [_commit("Tidy views")], history, identity=Identity.pull_author("newbie", ())
+    )
     about_author = [r.message for r in assessed.reasons if r.signal == "newcomer"]
-    assert about_author == [
-        "Scored as a first change, no author being vouched for by GitHub (git's author text, "
-        "not verified)."
-    ]
+    assert about_author == ["First change by this author (pull request author newbie (GitHub))."]
     assert not any("author(s) have more" in r.message for r in assessed.reasons)
