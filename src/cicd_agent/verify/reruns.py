@@ -16,7 +16,8 @@ read: the gate's stages, the flaky check of existing tests and the pull request'
 go through it. :meth:`TestRuns.judge` runs the named tests again and again in one fresh sandbox
 copy and counts, per test, the runs it passed and the runs it did not: a test that both passed
 and failed is flaky; one that never passed is failing; one whose runs the budget or the timeout
-cut short is unchecked, never stable.
+cut short is unchecked, never stable. No node id goes on a command line (our plugin reads them
+from a file), and a report naming more than :data:`MAX_TESTS` stops the rounds.
 """
 
 from __future__ import annotations
@@ -97,6 +98,9 @@ def parse_evidence(raw: bytes, returncode: int | None) -> Evidence:
         )
     return Evidence(outcomes)
 
+
+MAX_TESTS = 10_000
+"""Most tests a claim follows: a report naming more (ids a test forged) stops the rounds."""
 
 RUNS_BY_SECONDS = ((5.0, 10), (30.0, 5), (300.0, 2))
 """How often a test is run by how long its first run took (Datadog's early flake detection);
@@ -199,9 +203,13 @@ class TestRuns:
                 if result.timed_out or evidence.problem or outcomes is None:
                     stopped = f"run {runs}: {evidence.problem or 'pytest ' + result.describe()}"
                     break  # no trustworthy word on any of them: the rest stays unchecked
-                for test, outcome in outcomes.tests.items():
-                    if not _under(test, claimed):  # a forged report's id never runs next
-                        continue
+                # A forged report's other ids never run next; past MAX_TESTS none is followed.
+                mine = {t: o for t, o in outcomes.tests.items() if _under(t, claimed)}
+                if len(planned.keys() | mine.keys()) > MAX_TESTS:
+                    stopped = (f"run {runs}: its report names {len(mine):,} tests of the change, "
+                               f"more than the {MAX_TESTS:,} followed")  # fmt: skip
+                    break
+                for test, outcome in mine.items():
                     if outcome != "skipped":  # a skip is neither: the test did not run
                         tally = passed if outcome == "passed" else failed
                         tally[test] = tally.get(test, 0) + 1
@@ -221,10 +229,9 @@ class TestRuns:
 
 
 def _selecting(space: Workspace, tests: Sequence[str]) -> list[str]:
-    """pytest's arguments that run ``tests`` and no other: their files, each as ``./name``
-    (never read as an option nor as pytest's ``@file`` of arguments), and the ids in a file our
-    plugin reads (``--cicd-select``). An id is the pull request's text: on the command line one
-    past 128 KiB, or many, would stop the round from starting at all."""
+    """pytest's arguments that run ``tests`` alone: their files as ``./name`` (never an option
+    nor an ``@file`` of arguments) and the ids in a file our plugin reads; on a command line one
+    id past 128 KiB, or many, would stop the round from starting."""
     chosen = space.scratch("select", ".json")
     chosen.write_text(json.dumps(list(tests)), encoding="utf-8")
     files = dict.fromkeys(os.path.join(".", test.split("::", 1)[0]) for test in tests)

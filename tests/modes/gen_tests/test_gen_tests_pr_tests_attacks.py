@@ -94,3 +94,36 @@ def test_a_module_named_like_our_plugin_does_not_replace_it(tmp_path: Path) -> N
     assert code == 0
     verdicts = {r["test"]: (r["verdict"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
     assert verdicts == {"tests/test_flaky.py::test_every_other_run": ("flaky", 10)}
+
+
+FLOOD = """\
+import json
+import os
+
+
+def test_forges():
+    # The report written by the test itself, naming 10,001 tests of its own file.
+    fd = int(os.environ["CICD_GENTESTS_EVIDENCE_FD"])
+    tests = {f"tests/test_flood.py::test_x[{i}]": "passed" for i in range(10_001)}
+    with os.fdopen(fd, "wb") as pipe:
+        pipe.write(json.dumps({"tests": tests, "exitstatus": 0}).encode() + b"\\n")
+    os._exit(0)
+"""
+
+
+def test_a_report_naming_more_tests_than_are_followed_stops_the_reruns(tmp_path: Path) -> None:
+    """Attack: a test floods the report with ids of its own file (a parametrize explosion does
+    the same, slower); each would be kept, run again and reported (the evidence pipe's cap
+    allows a million). Past 10,000 the rounds stop and nothing is called stable."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("base", {"pyproject.toml": "[project]\nname='p'\n"})
+    head = repo.commit("flood", {"tests/test_flood.py": FLOOD})
+    code, document, _, _ = run_gen_tests(
+        ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none"], tmp_path
+    )
+    assert code == 0
+    verdicts = {r["test"]: (r["verdict"], r["runs"]) for r in document["pr_tests"]}  # type: ignore[union-attr, index]
+    assert verdicts == {"tests/test_flood.py": ("unchecked", 0)}
+    assert "names 10,001 tests of the change, more than the 10,000 followed" in str(
+        document["pr_tests_runs"]
+    )
