@@ -1,8 +1,6 @@
 """A pytest plugin the gate loads with ``-p cicd_gentests_plugin``: outcomes, shuffling, imports.
 
-``sitecustomize`` beside it puts it in ``sys.modules`` at start-up (no file of the checkout
-stands in for it), so pytest finds it imported: PYTEST_DONT_REWRITE keeps pytest from warning
-that it cannot rewrite its asserts.
+``sitecustomize`` imports it first (no file of the checkout stands in for it): PYTEST_DONT_REWRITE.
 
 - with ``CICD_GENTESTS_EVIDENCE_FD`` set: write every test's outcome, collection errors, (with
   ``--cicd-imports``) unresolved imports, the exit status and the process's coverage data as one
@@ -10,8 +8,7 @@ that it cannot rewrite its asserts.
   skipped test is not a passing test), from a channel no file write can reach.
 - ``--cicd-shuffle SEED``: run the collected tests in a random order drawn from ``SEED`` (the
   order check of stage 4, without installing pytest-randomly in the user's project).
-- ``--cicd-select FILE``: run only the tests the JSON list in FILE names (ids, or their files
-  or classes): the reruns' ids never go on a command line.
+- ``--cicd-select FILE``: run only the tests (ids or files) the JSON list in FILE names.
 - ``--cicd-imports FILE``: after collection, check that every import in FILE, including those
   inside functions, resolves in this environment (stage 1).
 """
@@ -57,23 +54,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     chosen = config.getoption("cicd_select")
-    if chosen:
+    if chosen:  # the reruns' ids: on a command line, a long one would stop the run
         names = set(json.loads(Path(chosen).read_text(encoding="utf-8")))
-        kept: list[pytest.Item] = []
-        dropped: list[pytest.Item] = []
-        for item in items:
-            (kept if _named(item.nodeid, names) else dropped).append(item)
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+        keep = {i for i in items if i.nodeid in names or i.nodeid.split("::")[0] in names}
+        config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+        items[:] = [item for item in items if item in keep]
     seed = config.getoption("cicd_shuffle")
     if seed is not None:
         random.Random(seed).shuffle(items)  # noqa: S311 - a reproducible order, not a secret
-
-
-def _named(nodeid: str, names: set[str]) -> bool:
-    """Whether ``names`` holds ``nodeid`` or one of its parents (its file, its class)."""
-    parts = nodeid.split("::")
-    return any("::".join(parts[:end]) in names for end in range(1, len(parts) + 1))
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:

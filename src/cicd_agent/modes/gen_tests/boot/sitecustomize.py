@@ -56,10 +56,8 @@ def _chain() -> None:
 
 
 def _pin_plugin() -> None:
-    """In a pytest run given ``-p cicd_gentests_plugin``, that plugin imported from this
-    folder, before anything of the checkout can be: ``python -m pytest`` puts the copy's root
-    first on ``sys.path``, where a file of that name the pull request adds would be loaded
-    for ours (and pytest's assert rewriting finds modules by ``sys.path`` too)."""
+    """Given ``-p cicd_gentests_plugin``, ours imported now: ``python -m pytest`` puts the
+    copy's root first on ``sys.path``, where a file of that name would be loaded for it."""
     name = "cicd_gentests_plugin"
     spec = importlib.util.spec_from_file_location(name, os.path.join(_HERE, f"{name}.py"))
     if name not in getattr(sys, "orig_argv", sys.argv) or spec is None or spec.loader is None:
