@@ -127,3 +127,22 @@ def test_a_report_naming_more_tests_than_are_followed_stops_the_reruns(tmp_path:
     assert "names 10,001 tests of the change, more than the 10,000 followed" in str(
         document["pr_tests_runs"]
     )
+
+
+def test_addopts_that_block_our_plugin_do_not_silence_it(tmp_path: Path) -> None:
+    """Attack (held): the change's own ``pyproject.toml`` blocks our plugin in ``addopts``;
+    our ``-p`` comes after them on the command line and loads it again: the flaky test is
+    still found."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("base", {"pyproject.toml": "[project]\nname='p'\n"})
+    addopts = '[tool.pytest.ini_options]\naddopts = "-p no:cicd_gentests_plugin"\n'
+    head = repo.commit(
+        "add tests",
+        {"pyproject.toml": "[project]\nname='p'\n" + addopts, "tests/test_flaky.py": FLAKY},
+    )
+    code, document, _, _ = run_gen_tests(
+        ["--repo", str(repo.path), "--base", base, "--head", head, "--provider", "none"], tmp_path
+    )
+    assert code == 0
+    verdicts = {r["test"]: r["verdict"] for r in document["pr_tests"]}  # type: ignore[union-attr, index]
+    assert verdicts == {"tests/test_flaky.py::test_every_other_run": "flaky"}
