@@ -28,9 +28,9 @@ from cicd_agent.risk import jit, store
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk.assessment import Reason, RiskAssessment
 from cicd_agent.risk.evidence import DiffText, read_evidence
-from cicd_agent.risk.floors import Identity, finish
+from cicd_agent.risk.floors import GIT_TEXT, Identity, finish
 from cicd_agent.risk.records import HistoryFeatures
-from cicd_agent.risk.score import assess_change, git_identity
+from cicd_agent.risk.score import assess_change
 from cicd_agent.runner.errors import ExternalServiceError, UsageError
 from cicd_agent.runner.progress import Progress
 
@@ -71,14 +71,14 @@ def assess_risk(
     read once by the caller), in the order of the module docstring. What the
     reader must know about the cache (a damaged file set aside) is added to ``notes``.
     ``identity`` is who GitHub says the change is by; None: git's author text, which only
-    raises (:func:`~cicd_agent.risk.score.git_identity`). A shallow clone is never ranked
+    raises (:data:`~cicd_agent.risk.floors.GIT_TEXT`). A shallow clone is never ranked
     against the little past it holds (:func:`~cicd_agent.risk.floors.finish`). scikit-learn is
     imported only to fit (:func:`risk_model.fit`): scoring from a cached fit is plain
     arithmetic, and importing scikit-learn alone would cost most of such a run."""
     evidence = read_evidence(repo, change, with_security=True, text=text, security=security)
     files = change.files
     pins_only = evidence.pins_only
-    who = identity or git_identity(history)
+    who = identity or GIT_TEXT
     # Deepened (:func:`deepen_history`): the past is there back to the bound, as mined.
     shallow = not deepened and repo.is_shallow()
     prior = assess_change(

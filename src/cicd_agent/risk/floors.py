@@ -48,8 +48,7 @@ class Identity:
     reports it, ``emails`` the addresses GitHub links to that account in the base's history);
     git's author, committer and ``Co-authored-by`` are text anyone writes, so an unverified
     identity never counts as experienced. ``first_change`` says the author has no past commit
-    here by the identity used (for git text: the claimed author, which can only raise the
-    risk)."""
+    here GitHub links to them (git's text says nothing either way: :data:`GIT_TEXT`)."""
 
     source: str
     verified: bool = False
@@ -75,6 +74,10 @@ class Identity:
 
 
 UNKNOWN_AUTHOR = Identity(source="no author known", first_change=False)
+GIT_TEXT = Identity(source="git's author text, not verified", first_change=False)
+"""The identity when GitHub names none. Whoever git's author, committer, ``Co-authored-by`` or
+a ``.mailmap`` claims, it is scored as a newcomer's (never experienced) and no reason is drawn
+from the claim: a claimed maintainer would otherwise take away the first-change reason."""
 
 
 # What each kind of statement does, to say it rightly: an ``AlterField(db_index=True)`` adds an

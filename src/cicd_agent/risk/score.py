@@ -43,7 +43,7 @@ from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk.assessment import Reason, RiskAssessment
 from cicd_agent.risk.evidence import read_evidence
 from cicd_agent.risk.features import measure
-from cicd_agent.risk.floors import UNKNOWN_AUTHOR, Identity, finish
+from cicd_agent.risk.floors import GIT_TEXT, UNKNOWN_AUTHOR, Identity, finish
 from cicd_agent.risk.history import read_history
 from cicd_agent.risk.reasons import history_reasons, size_reasons, type_reasons
 from cicd_agent.risk.records import HistoryFeatures
@@ -125,17 +125,6 @@ def assess_change(
     )
 
 
-def git_identity(history: HistoryFeatures | None) -> Identity:
-    """The identity git's text gives: never verified, so never experienced; a first change
-    when the claimed author has no past commit here (true or not, it can only raise)."""
-    if history is None or not history.authors:
-        return UNKNOWN_AUTHOR
-    return Identity(
-        source="git's author text, not verified",
-        first_change=history.experience == 0,
-    )
-
-
 def assess_range(
     repo_dir: Path, head: str, base: str | None = None
 ) -> tuple[ChangeSet, HistoryFeatures, RiskAssessment]:
@@ -152,6 +141,6 @@ def assess_range(
         destructive=evidence.destructive,
         weakened=evidence.weakened,
         pins_only=evidence.pins_only,
-        identity=git_identity(history),
+        identity=GIT_TEXT,
     )
     return change, history, assessment

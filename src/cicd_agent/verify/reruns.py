@@ -16,7 +16,8 @@ read: the gate's stages, the flaky check of existing tests and the pull request'
 go through it. :meth:`TestRuns.judge` runs the named tests again and again in one fresh sandbox
 copy and counts, per test, the runs it passed and the runs it did not: a test that both passed
 and failed is flaky; one that never passed is failing; one whose runs the budget or the timeout
-cut short is unchecked, never stable.
+cut short is unchecked, never stable. No node id goes on a command line (our plugin reads them
+from a file), and a report naming more than :data:`MAX_TESTS` stops the rounds.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import base64
 import binascii
 import json
 import math
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -96,6 +98,9 @@ def parse_evidence(raw: bytes, returncode: int | None) -> Evidence:
         )
     return Evidence(outcomes)
 
+
+MAX_TESTS = 10_000
+"""Most tests a claim follows: a report naming more (ids a test forged) stops the rounds."""
 
 RUNS_BY_SECONDS = ((5.0, 10), (30.0, 5), (300.0, 2))
 """How often a test is run by how long its first run took (Datadog's early flake detection);
@@ -191,15 +196,20 @@ class TestRuns:
                 if left <= 0:
                     stopped = "the time budget was spent"
                     break
-                result, evidence = self.once(space, due, timeout=min(self.timeout, left))
+                result, evidence = self.once(space, _selecting(space, due),
+                                             timeout=min(self.timeout, left))  # fmt: skip
                 runs, seconds = runs + 1, seconds + result.seconds
                 outcomes = evidence.outcomes
                 if result.timed_out or evidence.problem or outcomes is None:
                     stopped = f"run {runs}: {evidence.problem or 'pytest ' + result.describe()}"
                     break  # no trustworthy word on any of them: the rest stays unchecked
-                for test, outcome in outcomes.tests.items():
-                    if not _under(test, claimed):  # a forged report's id never runs next
-                        continue
+                # A forged report's other ids never run next; past MAX_TESTS none is followed.
+                mine = {t: o for t, o in outcomes.tests.items() if _under(t, claimed)}
+                if len(planned.keys() | mine.keys()) > MAX_TESTS:
+                    stopped = (f"run {runs}: its report names {len(mine):,} tests of the change, "
+                               f"more than the {MAX_TESTS:,} followed")  # fmt: skip
+                    break
+                for test, outcome in mine.items():
                     if outcome != "skipped":  # a skip is neither: the test did not run
                         tally = passed if outcome == "passed" else failed
                         tally[test] = tally.get(test, 0) + 1
@@ -216,6 +226,16 @@ class TestRuns:
             if not any(_under(test, (name,)) for test in tests):
                 tests[name] = Counts()
         return Reruns(tests, runs, seconds, stopped)
+
+
+def _selecting(space: Workspace, tests: Sequence[str]) -> list[str]:
+    """pytest's arguments that run ``tests`` alone: their files as ``./name`` (never an option
+    nor an ``@file`` of arguments) and the ids in a file our plugin reads; on a command line one
+    id past 128 KiB, or many, would stop the round from starting."""
+    chosen = space.scratch("select", ".json")
+    chosen.write_text(json.dumps(list(tests)), encoding="utf-8")
+    files = dict.fromkeys(os.path.join(".", test.split("::", 1)[0]) for test in tests)
+    return ["--cicd-select", str(chosen), *files]
 
 
 def _under(test: str, names: Sequence[str]) -> bool:

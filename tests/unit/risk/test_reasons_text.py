@@ -5,8 +5,9 @@ a level that differs from review's for the same change says why."""
 from __future__ import annotations
 
 from cicd_agent.analysis.changes import ChangedFile, CommitInfo
+from cicd_agent.risk.floors import Identity
 from cicd_agent.risk.records import HistoryFeatures
-from cicd_agent.risk.score import assess_change, git_identity
+from cicd_agent.risk.score import assess_change
 
 
 def _commit(subject: str) -> CommitInfo:
@@ -29,8 +30,8 @@ def test_a_newcomer_is_told_only_that_it_is_their_first_change() -> None:
     changed = [ChangedFile("src/app/views.py", 40, 5)]
     history = HistoryFeatures.empty(("new@example.org",))
     assessed = assess_change(
-        changed, [_commit("Tidy views")], history, identity=git_identity(history)
+        changed, [_commit("Tidy views")], history, identity=Identity.pull_author("newbie", ())
     )
     about_author = [r.message for r in assessed.reasons if r.signal == "newcomer"]
-    assert about_author == ["First change by this author (git's author text, not verified)."]
+    assert about_author == ["First change by this author (pull request author newbie (GitHub))."]
     assert not any("author(s) have more" in r.message for r in assessed.reasons)

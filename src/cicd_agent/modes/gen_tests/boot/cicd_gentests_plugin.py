@@ -1,11 +1,14 @@
 """A pytest plugin the gate loads with ``-p cicd_gentests_plugin``: outcomes, shuffling, imports.
 
+``sitecustomize`` imports it first (no file of the checkout stands in for it): PYTEST_DONT_REWRITE.
+
 - with ``CICD_GENTESTS_EVIDENCE_FD`` set: write every test's outcome, collection errors, (with
   ``--cicd-imports``) unresolved imports, the exit status and the process's coverage data as one
   JSON line to that pipe, then close it, so the gate judges outcomes, not only the exit code (a
   skipped test is not a passing test), from a channel no file write can reach.
 - ``--cicd-shuffle SEED``: run the collected tests in a random order drawn from ``SEED`` (the
   order check of stage 4, without installing pytest-randomly in the user's project).
+- ``--cicd-select FILE``: run only the tests (ids or files) the JSON list in FILE names.
 - ``--cicd-imports FILE``: after collection, check that every import in FILE, including those
   inside functions, resolves in this environment (stage 1).
 """
@@ -46,9 +49,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("cicd-agent gen-tests")
     group.addoption("--cicd-shuffle", type=int, default=None, help="shuffle tests with this seed")
     group.addoption("--cicd-imports", default=None, help="check every import of this test file")
+    group.addoption("--cicd-select", default=None, help="run only the ids this JSON list names")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    chosen = config.getoption("cicd_select")
+    if chosen:  # the reruns' ids: on a command line, a long one would stop the run
+        names = set(json.loads(Path(chosen).read_text(encoding="utf-8")))
+        keep = {i for i in items if i.nodeid in names or i.nodeid.split("::")[0] in names}
+        config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+        items[:] = [item for item in items if item in keep]
     seed = config.getoption("cicd_shuffle")
     if seed is not None:
         random.Random(seed).shuffle(items)  # noqa: S311 - a reproducible order, not a secret
