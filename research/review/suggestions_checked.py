@@ -12,7 +12,11 @@ the projects' own selections pass on their own commits, so they would give no fi
 and :data:`SETUP`: what an installed package would give the tests), is the base; the commit
 cherry-picked onto it is the head. ``cicd-agent review --provider none`` runs twice on it: as
 is, and with ``unfixable = ["ALL"]`` added to both sides (ruff then offers no fix, so nothing is
-checked). The check's cost is the difference: CPU seconds of the review and all its children
+checked). With ``--whole-files`` (a second frozen set, written after the first gave almost no
+suggestion: real commits add few lines, and those pass ruff's broad rules), the base also lacks
+the commit's changed source files, so the change adds them whole and every safe fix in them is
+on an added line: at most 10 a review are checked (review's cap). The check's cost is the
+difference: CPU seconds of the review and all its children
 (``resource.getrusage``), and its wall seconds from the review's own progress lines.
 """
 
@@ -58,9 +62,10 @@ def _git(work: Path, *args: str) -> str:
 
 
 def _prepare(
-    mirrors: Path, work: Path, project: str, commit: str, unfixable: bool
+    mirrors: Path, work: Path, project: str, commit: str, unfixable: bool, whole: bool
 ) -> tuple[str, str, Path]:
-    place = work / f"{project}-{commit[:10]}-{'off' if unfixable else 'on'}"
+    kind = ("off" if unfixable else "on") + ("-whole" if whole else "")
+    place = work / f"{project}-{commit[:10]}-{kind}"
     if not place.exists():
         subprocess.run(["git", "clone", "-q", "--no-checkout", str(mirrors / project / "repo"),
                         str(place)], check=True)  # fmt: skip
@@ -73,6 +78,10 @@ def _prepare(
             (place / name).parent.mkdir(parents=True, exist_ok=True)
             (place / name).write_text(text)
         _git(place, "add", "-f", *files)
+        if whole:  # the commit's source files (not its tests) come whole with the change
+            changed = _git(place, "diff", "--name-only", "--diff-filter=M", commit + "^", commit)
+            sources = [p for p in changed.split() if p.endswith(".py") and "test" not in p]
+            _git(place, "rm", "-q", *sources)
         _git(place, "-c", "user.name=eval", "-c", "user.email=eval@example.com", "commit", "-q",
              "-m", "eval setup")  # fmt: skip
         _git(place, "-c", "user.name=eval", "-c", "user.email=eval@example.com", "cherry-pick",
@@ -125,13 +134,14 @@ def _summary(found: dict[str, object]) -> dict[str, object]:
 
 
 def main() -> None:
-    mirrors, work, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    whole = "--whole-files" in sys.argv
+    mirrors, work, out = (Path(a) for a in [a for a in sys.argv[1:] if a != "--whole-files"])
     work.mkdir(parents=True, exist_ok=True)
     results = []
     for project, commit in CASES:
         row: dict[str, object] = {"project": project, "commit": commit}
         for label, unfixable in (("checked", False), ("no_fixes", True)):
-            base, head, place = _prepare(mirrors, work, project, commit, unfixable)
+            base, head, place = _prepare(mirrors, work, project, commit, unfixable, whole)
             row[label] = _summary(_review(place, base, head))
         print(json.dumps(row), flush=True)
         results.append(row)
