@@ -84,8 +84,14 @@ def _prepare(
             _git(place, "rm", "-q", *sources)
         _git(place, "-c", "user.name=eval", "-c", "user.email=eval@example.com", "commit", "-q",
              "-m", "eval setup")  # fmt: skip
-        _git(place, "-c", "user.name=eval", "-c", "user.email=eval@example.com", "cherry-pick",
-             commit)  # fmt: skip
+        if whole:  # the commit's files as it left them (a cherry-pick would meet the removal)
+            touched = _git(place, "diff", "--name-only", "--diff-filter=AM", commit + "^", commit)
+            _git(place, "checkout", commit, "--", *touched.split())
+            _git(place, "-c", "user.name=eval", "-c", "user.email=eval@example.com", "commit",
+                 "-q", "-m", "the commit's files")  # fmt: skip
+        else:
+            _git(place, "-c", "user.name=eval", "-c", "user.email=eval@example.com",
+                 "cherry-pick", commit)  # fmt: skip
     return _git(place, "rev-parse", "HEAD^"), _git(place, "rev-parse", "HEAD"), place
 
 
