@@ -1,9 +1,11 @@
-"""gen-tests' sandbox: the shared one (:mod:`cicd_agent.sandbox`) plus its boot files.
+"""The verifier's pytest sandbox: the shared one (:mod:`cicd_agent.sandbox`) plus boot files.
 
-Every run of the suite or of a candidate gets gen-tests' pytest plugin and a private copy of
-coverage on ``PYTHONPATH`` (:mod:`cicd_agent.modes.gen_tests.boot`), read-only inside the
-sandbox; evidence (pytest outcomes, coverage data) comes back through the pipe named by
-:data:`EVIDENCE_FD_VARIABLE` (see :mod:`cicd_agent.verify.reruns`), never from a file a run could write.
+Every pytest run the verifier starts (gen-tests' suite and candidates, review's checked
+suggestions) gets our pytest plugin and a private copy of coverage on ``PYTHONPATH``
+(:mod:`cicd_agent.modes.gen_tests.boot`, read as package data by name: the engine imports no
+mode), read-only inside the sandbox; evidence (pytest outcomes, coverage data) comes back
+through the pipe named by :data:`EVIDENCE_FD_VARIABLE` (see :mod:`cicd_agent.verify.reruns`),
+never from a file a run could write.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ EVIDENCE_FD_VARIABLE = "CICD_GENTESTS_EVIDENCE_FD"
 """Names the write end of the evidence pipe in a run's environment (the boot plugin reads it)."""
 
 
-class Sandbox(sandbox.Sandbox):
-    """The shared sandbox with gen-tests' plugin and coverage on every run's ``PYTHONPATH``."""
+class PytestSandbox(sandbox.Sandbox):
+    """The shared sandbox with our pytest plugin and coverage on every run's ``PYTHONPATH``."""
 
     temp_prefix = "cicd-agent-gentests-"
     evidence_variable = EVIDENCE_FD_VARIABLE

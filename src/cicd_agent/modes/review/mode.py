@@ -3,7 +3,8 @@
 Wiring only. ``collect`` reads the diff, the risk and what earlier runs left; ``floor`` is the
 analyse step (the deterministic findings, the floor); ``ask`` asks the model (``prompt``: what
 it is shown and its answers' schemas); ``decide`` merges the answer with the floor under
-guardrails (pure, told the run's ``rules``); ``publish`` writes the SARIF file, the hand-off
+guardrails (pure, told the run's ``rules`` and the verifier's word on each suggestion,
+:mod:`.suggestions`); ``publish`` writes the SARIF file, the hand-off
 file or the review, check run and summary comment; ``result`` renders everything from the one
 result. The risk level is deploy-gate's analysis of the same commits, so ``risk_level`` means
 the same in every mode.
@@ -73,10 +74,13 @@ class Review:
     def decide(
         self, ctx: RunContext[ReviewOptions], verdict: ReviewVerdict, opinion: ReviewOpinion | None
     ) -> ReviewResult:
-        from cicd_agent.modes.review.decide import decide
+        from cicd_agent.modes.review.decide import decide, proposed
         from cicd_agent.modes.review.rules import rules
+        from cicd_agent.modes.review.suggestions import check_suggestions
 
-        return decide(verdict, opinion, rules(ctx, verdict.facts.plan))
+        told = rules(ctx, verdict.facts.plan)  # the suggestion check is effectful: decide is not
+        checks = check_suggestions(ctx, verdict.facts, proposed(verdict, opinion, told))
+        return decide(verdict, opinion, told, checks)
 
     def publish(
         self,
