@@ -175,3 +175,10 @@ def test_tests_are_found_by_naming_convention_nearest_first() -> None:
     )  # fmt: skip
     assert naming_tests("tests/test_other.py", files) == ("tests/test_other.py",)
     assert naming_tests("web/app.js", files) == ()
+
+
+@needs_sandbox
+def test_a_fix_that_leaves_its_finding_reported_is_withheld(tmp_path: Path) -> None:
+    root = _project(tmp_path)  # `import sys` is unused: F401, which this change does not touch
+    word = _judge(root, _claim(root, 6, "    return os.sep  # tidy\n"), proof=True)
+    assert not word.held and word.broke == ("F401 (still reported)",)  # type: ignore[attr-defined]
