@@ -49,6 +49,9 @@ class Finding(BaseModel):
     title: str
     body: str
     suggestion: str | None = None
+    checked: str = ""
+    """What the verifier ran with ``suggestion`` applied (review's suggestion check): the line
+    under a posted suggestion block; "" for one that was not checked."""
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
     source: FindingSource = "deterministic"
 

@@ -34,6 +34,14 @@ class LintHit:
     message: str
     error: bool
     """An error (eslint's severity 2, any ruff or golangci-lint issue), not a warning."""
+    edits: tuple[Edit, ...] = ()
+    """The linter's own fix, when its report carries one it calls safe (ruff's ``fix.edits``
+    of applicability ``safe``): the offline suggestion review checks before posting."""
+
+
+Edit = tuple[int, int, int, int, str]
+"""One replacement: first row and column, end row and column (1-based, the end excluded, as
+ruff gives them), and the new text."""
 
 
 class UnreadableReport(ValueError):
@@ -88,7 +96,51 @@ def _ruff(document: object, root: str) -> Iterator[LintHit]:
     for item in document if isinstance(document, list) else []:
         code = item["code"] or "syntax-error"  # a file ruff cannot parse has no code
         where = item["location"]["row"]
-        yield _hit(root, item["filename"], where, code, item["message"], error=True)
+        hit = _hit(root, item["filename"], where, code, item["message"], error=True)
+        fix = item.get("fix") or {}
+        if fix.get("applicability") == "safe":  # never "unsafe" or "display-only"
+            edits = tuple(_edit(edit) for edit in fix["edits"])
+            hit = LintHit(hit.path, hit.line, hit.code, hit.message, hit.error, edits)
+        yield hit
+
+
+def _edit(edit: Mapping[str, Any]) -> Edit:
+    start, end = edit["location"], edit["end_location"]
+    return (int(start["row"]), int(start["column"]), int(end["row"]), int(end["column"]),
+            str(edit["content"]))  # fmt: skip
+
+
+def fixed_lines(text: str, edits: tuple[Edit, ...]) -> tuple[int, int, str] | None:
+    """The whole lines ``edits`` change in ``text``: first and last line number and their new
+    text (a suggestion block replaces whole lines), or None when an edit falls outside the
+    file or two overlap (a report that is not about this text)."""
+    lines = text.splitlines(keepends=True)
+    first = min(edit[0] for edit in edits)
+    # an edit ending at column 1 of a line ends with the line before it (a deleted line)
+    last = max(row - 1 if column == 1 and row > first else row for _, _, row, column, _ in edits)
+    if not 1 <= first <= last <= len(lines):
+        return None
+    block = "".join(lines[first - 1 : last])
+    starts = [0]
+    for line in lines[first - 1 : len(lines)]:
+        starts.append(starts[-1] + len(line))
+    taken = 0
+    new = ""
+    for row, column, end_row, end_column, content in sorted(edits):
+        begin = _offset(starts, first, row, column)
+        end = _offset(starts, first, end_row, end_column)
+        if begin is None or end is None or begin < taken or end < begin or end > len(block):
+            return None
+        new, taken = new + block[taken:begin] + content, end
+    return first, last, new + block[taken:]
+
+
+def _offset(starts: list[int], first: int, row: int, column: int) -> int | None:
+    """The offset of ``row``:``column`` in the block of lines from ``first`` (None: outside)."""
+    index = row - first
+    if not 0 <= index < len(starts) or column < 1:
+        return None
+    return starts[index] + column - 1
 
 
 def _eslint(document: object, root: str) -> Iterator[LintHit]:
@@ -142,13 +194,20 @@ def lint_findings(
     hits: list[LintHit],
     added: Mapping[str, set[int]],
     clean: Callable[[str], str],
+    texts: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """Findings for ``hits`` on lines ``added`` (path → the lines the change added), at most
-    :data:`MAX_FINDINGS_PER_TOOL`: errors medium, warnings low."""
+    :data:`MAX_FINDINGS_PER_TOOL`: errors medium, warnings low. A hit with the linter's safe
+    fix carries it as a suggestion when ``texts`` has its file and every line the fix changes
+    is one the change added (a fix reaching past them is never offered)."""
     found: list[Finding] = []
     for hit in hits:
         if hit.line not in added.get(hit.path, ()):
             continue
+        text = (texts or {}).get(hit.path)
+        fixed = fixed_lines(text, hit.edits) if hit.edits and text is not None else None
+        if fixed and not set(range(fixed[0], fixed[1] + 1)) <= added[hit.path]:
+            fixed = None
         code = _RULE.sub("", hit.code)[:80] or "unnamed"
         message = clean(" ".join(hit.message.split())[:300]) or "no message"
         found.append(
@@ -157,7 +216,9 @@ def lint_findings(
                 severity=Severity.MEDIUM if hit.error else Severity.LOW,
                 category="lint",
                 path=hit.path,
-                line=hit.line,
+                line=fixed[1] if fixed else hit.line,
+                start_line=fixed[0] if fixed and fixed[0] < fixed[1] else None,
+                suggestion=fixed[2] if fixed else None,
                 title=f"{tool} {code}: {message}"[:200],
                 body=(
                     f"{message} (`{code}`, from the repository's own {tool} configuration, run "

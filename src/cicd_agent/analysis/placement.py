@@ -135,7 +135,11 @@ def comment_body(finding: Finding, *, suggestion: bool, note: str = "") -> str:
         kind = "suggestion" if suggestion else ""
         if not suggestion:
             parts += ["", "Suggested code:"]
-        parts += ["", f"{fence}{kind}", finding.suggestion.rstrip("\n"), fence]
+        # an empty suggestion deletes the lines: a block with no line in it, not an empty one
+        code = [finding.suggestion.removesuffix("\n")] if finding.suggestion else []
+        parts += ["", f"{fence}{kind}", *code, fence]
+        if suggestion and finding.checked:
+            parts += [f"_{finding.checked}_"]
     return "\n".join(parts).strip()
 
 

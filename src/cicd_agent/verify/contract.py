@@ -155,3 +155,29 @@ class FailsThenPasses:
     test: Patch
     path: str
     fix: Patch
+
+
+@dataclass(frozen=True)
+class LintCommand:
+    """A linter review ran, as the verifier runs it again on a patched copy: the program and
+    its arguments before the files, how it takes them (:attr:`.known.Checking.targets`), the
+    files it checks and which reader parses its JSON report."""
+
+    label: str
+    argv: tuple[str, ...]
+    report: str
+    suffixes: tuple[str, ...]
+    targets: str = "files"
+
+
+@dataclass(frozen=True)
+class KeepsPassing:
+    """The claim "with ``diff`` applied to the head, ``tests`` that passed still pass, ``lint``
+    reports nothing new on ``paths``, and the finding the patch answers (``gone``: the rule
+    of the linter that reported it, "" for none) is gone", judged by :mod:`.suggested`."""
+
+    diff: str
+    paths: tuple[str, ...]
+    tests: tuple[str, ...]
+    lint: tuple[LintCommand, ...] = ()
+    gone: str = ""

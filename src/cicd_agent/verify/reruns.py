@@ -28,7 +28,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,6 +146,10 @@ class Reruns:
     stopped: str = ""
 
 
+def _quiet(line: str) -> None:
+    """Progress nobody reads (a caller with no progress seam)."""
+
+
 class TestRuns:
     """Runs pytest (``pytest``: the command and its options, our plugin loaded) in ``sandbox``."""
 
@@ -175,10 +179,13 @@ class TestRuns:
             result.evidence, None if result.timed_out else result.returncode
         )
 
-    def judge(self, claim: ReliableTests, label: str = "reruns") -> Reruns:
+    def judge(
+        self, claim: ReliableTests, label: str = "reruns", *, said: Callable[[str], None] = _quiet
+    ) -> Reruns:
         """Run ``claim.tests`` together in a fresh copy of the project, then each test they
         hold again, round after round, as often as :func:`planned_runs` gives it for the time
-        pytest measured it taking (or ``claim.runs``), while the budget lasts."""
+        pytest measured it taking (or ``claim.runs``), while the budget lasts. ``said`` gets
+        one line as each round starts (the caller's progress): rounds may take minutes."""
         # A node id is the pull request's file and test name: one that reads as an option is
         # never put on a command line.
         due = claimed = [test for test in claim.tests if test and not test.startswith("-")]
@@ -196,6 +203,7 @@ class TestRuns:
                 if left <= 0:
                     stopped = "the time budget was spent"
                     break
+                said(f"{label}: round {runs + 1}, {len(due)} test(s)")
                 result, evidence = self.once(space, _selecting(space, due),
                                              timeout=min(self.timeout, left))  # fmt: skip
                 runs, seconds = runs + 1, seconds + result.seconds

@@ -286,3 +286,19 @@ def test_a_carriage_return_in_a_table_cell_forges_no_heading(line_end: str) -> N
     inert(shown)
     html = cmarkgfm.github_flavored_markdown_to_html(shown)
     assert "<h1>" not in html and re.search(r"<td>[^<]*security team[^<]*</td>", html), html
+
+
+def test_attack_a_checked_suggestion_block_cannot_leave_its_fence() -> None:
+    """Issue 51: a checked suggestion (a linter's fix of the pull request's own text, or the
+    model's) holding a closing fence, HTML and mentions, with the line that says what it was
+    checked against, posts nothing live outside its block."""
+    hostile = f"x = 1\n```\n</details><h1>Approved</h1>\n{LIVE}\n````\n"
+    checked = "Checked in the sandbox with this change applied: ruff still pass."
+    finding = Finding(rule="ruff/F401", severity="medium", category="lint", path="src/app.py",
+                      line=2, title="t", body="b", suggestion=hostile, checked=checked)  # fmt: skip
+    body = comment_body(finding, suggestion=True)
+    shown = _comment(InlineNote(path="src/app.py", line=2, body=body), OWN).body
+    inert(shown)
+    raw = _raw_outside_code(shown)
+    assert not re.search(r"(?<!\w)@acme", raw) and "<h1" not in raw, raw
+    assert raw.strip().endswith("ruff still pass.</em></p>")  # under the block, outside it

@@ -59,8 +59,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestRuns]:
 
 @needs_sandbox
 def test_a_test_failing_every_other_run_is_flaky_with_its_counts(runs: TestRuns) -> None:
-    found = runs.judge(ReliableTests((PASSES, FAILS, ALTERNATES)))
+    said: list[str] = []
+    found = runs.judge(ReliableTests((PASSES, FAILS, ALTERNATES)), said=said.append)
     assert found.runs == 10  # fast tests (by pytest's own clock): ten runs, as Datadog's
+    # each round says so as it starts (a judge may run for minutes: never silent between)
+    assert said[0] == "reruns: round 1, 3 test(s)" and said[-1].startswith("reruns: round 10, ")
+    assert len(said) == 10
     assert found.tests[ALTERNATES] == Counts(passed=5, failed=5, planned=10)
     assert found.tests[PASSES].verdict == "stable"
     assert found.tests[FAILS].verdict == "failing"  # always failing is not flaky

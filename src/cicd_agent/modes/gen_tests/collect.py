@@ -135,7 +135,8 @@ def _rerun_pr_tests(ctx: RunContext[GenTestsOptions], facts: GenTestsFacts) -> G
     ctx.progress.say(f"running the {len(files)} test file(s) the change adds or changes again")
     pytest = (*facts.command.pytest, "-q", "-p", "no:cacheprovider", *PLUGIN)
     runs = TestRuns(facts.sandbox, pytest, timeout=facts.options.test_timeout)
-    return replace(facts, pr_tests=runs.judge(ReliableTests(files, budget=PR_TESTS_BUDGET)))
+    claim = ReliableTests(files, budget=PR_TESTS_BUDGET)
+    return replace(facts, pr_tests=runs.judge(claim, said=ctx.progress.say))
 
 
 def code_is_proof(ctx: RunContext[GenTestsOptions]) -> bool:

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from cicd_agent.github.comments import Found
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.events import PullRequest
+    from cicd_agent.verify.contract import LintCommand
 
 _SHALLOW_HINT = (
     "Fetch both commits (actions/checkout with `fetch-depth: 0`), or give the job a token so "
@@ -109,6 +110,8 @@ class ReviewFacts:
     """Which ``# zizmor: ignore`` comments count (:func:`ignore_scope`)."""
     linted: list[Finding] = field(default_factory=list)
     """The repository's own linters' findings on the added lines (``linters``)."""
+    linters: tuple[LintCommand, ...] = ()
+    """The linters that ran: the suggestion check runs them again with each suggestion."""
     diff_findings: list[Finding] | None = None
     """``diff``'s own findings, workflow audits apart, when collect read them (for the risk)."""
 
@@ -148,7 +151,8 @@ def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFa
         facts = replace(facts, exemptions=exemptions)
         if history:  # a review, not a question about the change
             kept = Diff(tuple(f for f in facts.diff.files if f.path not in facts.left_out))
-            facts = replace(facts, linted=lint_changes(ctx, repo, kept, facts.plan.head))
+            linted, linters = lint_changes(ctx, repo, kept, facts.plan.head)
+            facts = replace(facts, linted=linted, linters=linters)
         return _reported(ctx, facts)
     if pull is None or ctx.github is None:
         raise UsageError(
@@ -414,16 +418,9 @@ def api_diff(client: GitHubClient, number: int, *, base: str, head: str) -> Diff
     """The pull request's diff as GitHub's file list gives it (the fork-safe publishing step
     re-checks an untrusted result against exactly this)."""
     files = client.changed_files(number)
-    return parse_diff(
-        "".join(
-            _synthesized(
-                f.filename, f.previous_filename, f.status, f.patch, f.additions + f.deletions
-            )
-            for f in files
-        ),
-        base=base,
-        head=head,
-    )
+    text = "".join(_synthesized(f.filename, f.previous_filename, f.status, f.patch,
+                                f.additions + f.deletions) for f in files)  # fmt: skip
+    return parse_diff(text, base=base, head=head)
 
 
 def _synthesized(path: str, previous: str, status: str, patch: str, churn: int) -> str:

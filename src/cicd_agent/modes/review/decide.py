@@ -20,9 +20,10 @@ echo a secret it inferred), and its verdict is advice:
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import marked
 from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort_findings
@@ -50,14 +51,47 @@ if TYPE_CHECKING:
         ReviewOpinion,
     )
     from cicd_agent.modes.review.rules import Rules
+    from cicd_agent.verify.suggested import Kept
 
 
-def decide(verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules) -> ReviewResult:
-    """The review's result from the floor and the model's opinion (None without a model)."""
+SuggestionKey = tuple[str, int | None, int | None, str]
+"""A suggestion as decide and the check both name it: path, start line, line, its text."""
+
+
+def key_of(finding: Finding) -> SuggestionKey:
+    return (finding.path, finding.start_line, finding.line, finding.suggestion or "")
+
+
+@dataclass(frozen=True)
+class Checks:
+    """The verifier's word on each suggestion checked (:mod:`.suggestions`); one not in
+    ``verdicts`` was not checked, and is never posted as a suggestion."""
+
+    verdicts: Mapping[SuggestionKey, Kept] = field(default_factory=dict)
+    why_unchecked: str = ""
+    """Why suggestions went unchecked as a whole (no sandbox, no checkout; "" when none)."""
+
+
+def proposed(verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules) -> list[Finding]:
+    """The findings with a suggestion :func:`decide` would report, most severe first: what the
+    suggestion check is asked about before ``decide`` runs."""
+    found, _ = _with_model_findings(verdict.findings, opinion.review if opinion else None, rules)
+    return [f for f in sort_findings(found)
+            if f.suggestion is not None and f.severity >= rules.report_on]  # fmt: skip
+
+
+def decide(
+    verdict: ReviewVerdict,
+    opinion: ReviewOpinion | None,
+    rules: Rules,
+    checks: Checks | None = None,
+) -> ReviewResult:
+    """The review's result from the floor and the model's opinion (None without a model);
+    ``checks``: the verifier's word on the suggestions (one without it loses its block)."""
     facts = verdict.facts
     review = opinion.review if opinion else None
     found, dropped = _with_model_findings(verdict.findings, review, rules)
-    notes: list[str] = []
+    found, notes = checked(found, checks or Checks())
     if dropped:
         notes.append(
             f"{dropped} model finding(s) named files or lines not in the diff and were dropped."
@@ -146,6 +180,38 @@ def decide(verdict: ReviewVerdict, opinion: ReviewOpinion | None, rules: Rules) 
     result.headline = result.make_headline()
     result.notes = notes
     return result
+
+
+def checked(found: Sequence[Finding], checks: Checks) -> tuple[list[Finding], list[str]]:
+    """``found`` with each suggestion the verifier held labelled with what it was checked
+    against, every other suggestion dropped (the finding stays); and the summary's notes."""
+    kept: list[Finding] = []
+    held, withheld, unchecked = 0, 0, 0
+    broke: list[str] = []
+    for finding in found:
+        word = checks.verdicts.get(key_of(finding)) if finding.suggestion is not None else None
+        if word is not None and word.held:
+            held += 1
+            kept.append(finding.model_copy(update={"checked": word.said}))
+            continue
+        if finding.suggestion is None:
+            kept.append(finding)
+            continue
+        withheld += word is not None and not word.unchecked
+        unchecked += word is None or word.unchecked
+        broke += word.broke if word is not None else ()
+        kept.append(finding.model_copy(update={"suggestion": None}))
+    notes = []
+    if held or withheld:
+        why = f": they broke {', '.join(name_span(b) for b in dict.fromkeys(broke))}" if broke \
+            else ""  # fmt: skip
+        notes.append(f"{held + withheld} suggestion(s) checked in the sandbox, {withheld} "
+                     f"withheld{why}.")  # fmt: skip
+    if unchecked:
+        why = f" ({checks.why_unchecked})" if checks.why_unchecked else ""
+        notes.append(f"{unchecked} suggestion(s) left unchecked{why} (the check's cap or time "
+                     "budget, or no word from their tests), so posted without their block.")  # fmt: skip
+    return kept, notes
 
 
 def _with_model_findings(

@@ -14,17 +14,23 @@ neutralised. Every tool says whether it ran, or why it could not (``ctx.tool``).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.lint_reports import UnreadableReport, lint_findings, read_report
+from cicd_agent.analysis.lint_reports import (
+    LintHit,
+    UnreadableReport,
+    lint_findings,
+    read_report,
+)
 from cicd_agent.local.checkout_files import CheckoutFileError, is_file, read_text
 from cicd_agent.runner.markdown import neutralise
 from cicd_agent.sandbox import Sandbox, find_bwrap, probe_isolation, remove_tree
+from cicd_agent.verify.contract import LintCommand
 from cicd_agent.verify.known import TOOLS, Checking, KnownTool, find_tool
+from cicd_agent.verify.suggested import lint_argv
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.diff import Diff
@@ -43,27 +49,12 @@ MAX_FILES = 500
 
 @dataclass(frozen=True)
 class Planned:
-    """One linter to run: the tool, where it is installed, and the files it checks."""
+    """One linter to run: the tool, its command as the verifier runs it again on a checked
+    suggestion (:class:`~cicd_agent.verify.contract.LintCommand`), and the files it checks."""
 
     tool: KnownTool
-    checking: Checking
-    executable: str
+    command: LintCommand
     files: tuple[str, ...]
-
-    def argv(self, evidence_variable: str) -> list[str]:
-        """The run's command: the report to the evidence pipe, everything else to the log."""
-        targets = {
-            "files": [f"./{path}" for path in self.files],  # never read as a switch
-            "folders": sorted({f"./{PurePosixPath(path).parent}" for path in self.files}),
-        }.get(self.checking.targets, [])
-        # Our own interpreter puts the pipe on the tool's stdout: dash takes no descriptor
-        # above 9 after ``>&``, and /dev/fd/N is not reopened by a run as nobody.
-        move = (
-            "import os, sys; os.dup2(int(os.environ[sys.argv[1]]), 1); "
-            "os.execv(sys.argv[2], sys.argv[2:])"
-        )
-        command = [self.executable, *self.checking.argv, *targets]
-        return [sys.executable, "-I", "-c", move, evidence_variable, *command]
 
 
 def configured(checking: Checking, checkout: Path) -> bool:
@@ -82,17 +73,18 @@ def configured(checking: Checking, checkout: Path) -> bool:
 
 def lint_changes(
     ctx: RunContext[ReviewOptions], repo: GitCheckout, diff: Diff, head: str
-) -> list[Finding]:
-    """Findings of the configured linters on the lines ``diff`` adds (``head``: its commit)."""
+) -> tuple[list[Finding], tuple[LintCommand, ...]]:
+    """Findings of the configured linters on the lines ``diff`` adds (``head``: its commit),
+    and the linters that ran (the suggestion check runs them again with each suggestion)."""
     checkout = ctx.options.repo_dir
     planned = _plan(ctx, repo, diff, head, checkout)
     if not planned:
-        return []
+        return [], ()
     isolation = probe_isolation(find_bwrap(ctx.environ))
     if not isolation.sandboxed:
         for plan in planned:
             ctx.tool(plan.tool.label, f"no sandbox on this runner ({isolation.detail})")
-        return []
+        return [], ()
     ctx.progress.say(f"running {', '.join(p.tool.label for p in planned)} in the sandbox")
     added = {f.path: {n for n, _ in f.added_lines()} for f in diff.files}
     found: list[Finding] = []
@@ -100,7 +92,7 @@ def lint_changes(
                  isolation=isolation) as sandbox:  # fmt: skip
         for plan in planned:
             found += _run(ctx, sandbox, plan, added, lambda text: _clean(ctx, text))
-    return found
+    return found, tuple(plan.command for plan in planned)
 
 
 def _clean(ctx: RunContext[ReviewOptions], text: str) -> str:
@@ -133,7 +125,9 @@ def _plan(
         if len(same) > MAX_FILES:
             ctx.note(f"{tool.label} checked {MAX_FILES} of {len(same)} changed file(s).")
         if same:
-            planned.append(Planned(tool, checking, executable, tuple(same[:MAX_FILES])))
+            command = LintCommand(tool.label, (executable, *checking.argv), checking.report,
+                                  checking.suffixes, checking.targets)  # fmt: skip
+            planned.append(Planned(tool, command, tuple(same[:MAX_FILES])))
     return planned
 
 
@@ -161,9 +155,8 @@ def _run(
     name = plan.tool.label
     space = sandbox.workspace(f"lint-{name}")
     try:
-        run = sandbox.run(
-            plan.argv(sandbox.evidence_variable), space, timeout=LINT_TIMEOUT, evidence=True
-        )
+        argv = lint_argv(plan.command, plan.files, sandbox.evidence_variable)
+        run = sandbox.run(argv, space, timeout=LINT_TIMEOUT, evidence=True)
         root = str(space.repo)
     finally:
         remove_tree(space.root)
@@ -179,7 +172,7 @@ def _run(
         ctx.tool(name, f"its report is over {MAX_REPORT_BYTES >> 20} MiB, so it was not read")
         return []
     try:
-        hits = read_report(plan.checking.report, run.evidence.decode("utf-8", "replace"), root)
+        hits = read_report(plan.command.report, run.evidence.decode("utf-8", "replace"), root)
         ctx.tool(name)
     except UnreadableReport as exc:  # what it found still counts; the rest is missing
         missing = "incomplete" if exc.hits else "missing"
@@ -187,4 +180,24 @@ def _run(
         hits = exc.hits
     # only the files planned: a crate's or a package's tool reports on others too, among them
     # a changed file left out as its text here is not the head's (its lines not the diff's)
-    return lint_findings(name, hits, {path: added.get(path, set()) for path in plan.files}, clean)
+    found = lint_findings(name, hits, {path: added.get(path, set()) for path in plan.files},
+                          clean, _fixed_texts(ctx, hits))  # fmt: skip
+    # a fix whose text the redactor would change carries a secret: never offered
+    return [
+        f
+        if f.suggestion is None or ctx.redactor.redact(f.suggestion) == f.suggestion
+        else f.model_copy(update={"suggestion": None, "start_line": None})
+        for f in found
+    ]
+
+
+def _fixed_texts(ctx: RunContext[ReviewOptions], hits: Sequence[LintHit]) -> dict[str, str]:
+    """The head's text of each file a hit carries a fix for (the checkout's: only files whose
+    text is the head's were linted)."""
+    texts: dict[str, str] = {}
+    for path in {hit.path for hit in hits if hit.edits}:
+        try:
+            texts[path] = read_text(ctx.options.repo_dir, path)
+        except CheckoutFileError:
+            continue
+    return texts

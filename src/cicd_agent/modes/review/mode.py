@@ -3,10 +3,11 @@
 Wiring only. ``collect`` reads the diff, the risk and what earlier runs left; ``floor`` is the
 analyse step (the deterministic findings, the floor); ``ask`` asks the model (``prompt``: what
 it is shown and its answers' schemas); ``decide`` merges the answer with the floor under
-guardrails (pure, told the run's ``rules``); ``publish`` writes the SARIF file, the hand-off
-file or the review, check run and summary comment; ``result`` renders everything from the one
-result. The risk level is deploy-gate's analysis of the same commits, so ``risk_level`` means
-the same in every mode.
+guardrails (pure, told the run's ``rules`` and the verifier's word on each suggestion, which
+the wiring asks :mod:`.suggestions` for through the ``check`` the run hands in with the
+rules); ``publish`` writes the SARIF file, the hand-off file or the review, check run and
+summary comment; ``result`` renders everything from the one result. The risk level is
+deploy-gate's analysis of the same commits, so ``risk_level`` means the same in every mode.
 
 ``--publish-from`` runs another phase, the fork hand-off (:mod:`.handoff.mode`), chosen once
 in :meth:`Review.run`.
@@ -55,8 +56,9 @@ class Review:
 
     def told(self, ctx: RunContext[ReviewOptions], facts: ReviewFacts) -> Rules:
         from cicd_agent.modes.review.rules import rules
+        from cicd_agent.modes.review.suggestions import check_suggestions
 
-        return rules(ctx, facts.plan)
+        return rules(ctx, facts.plan, check=lambda seen, found: check_suggestions(ctx, seen, found))
 
     def analyse(self, told: Rules, facts: ReviewFacts) -> ReviewVerdict:
         from cicd_agent.modes.review.analyse import analyse
@@ -73,9 +75,12 @@ class Review:
     def decide(
         self, told: Rules, verdict: ReviewVerdict, opinion: ReviewOpinion | None
     ) -> ReviewResult:
-        from cicd_agent.modes.review.decide import decide
+        from cicd_agent.modes.review.decide import decide, proposed
 
-        result = decide(verdict, opinion, told)
+        # The suggestion check is effectful (the verifier's sandbox): the run handed it in with
+        # the rules; decide itself stays pure, told each suggestion's verdict.
+        checks = told.check(verdict.facts, proposed(verdict, opinion, told)) if told.check else None
+        result = decide(verdict, opinion, told, checks)
         result.tools = [*verdict.tools, *result.tools]  # zizmor's, when analyse started it
         return result
 

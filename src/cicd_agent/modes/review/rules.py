@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,8 +18,11 @@ from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.severity import Severity, parse_severity
 
 if TYPE_CHECKING:
+    from cicd_agent.analysis.finding import Finding
     from cicd_agent.analysis.placement import LinkMaker
     from cicd_agent.job.context import RunContext
+    from cicd_agent.modes.review.collect import ReviewFacts
+    from cicd_agent.modes.review.decide import Checks
     from cicd_agent.modes.review.plan import PublishPlan
 
 
@@ -47,10 +50,17 @@ class Rules:
     plain count of what changed."""
     describe: bool = False
     """Whether analyse reads the diff's facts for the description (``--describe``)."""
+    check: Callable[[ReviewFacts, Sequence[Finding]], Checks] | None = None
+    """The verifier's check of the suggestions (:mod:`.suggestions`), handed in by the run;
+    None (the hand-off phase): nothing is checked, so no suggestion keeps its block."""
 
 
 def rules(
-    ctx: RunContext[ReviewOptions], plan: PublishPlan, *, summary: str | None = None
+    ctx: RunContext[ReviewOptions],
+    plan: PublishPlan,
+    *,
+    summary: str | None = None,
+    check: Callable[[ReviewFacts, Sequence[Finding]], Checks] | None = None,
 ) -> Rules:
     """The rules of this run for the review ``plan`` says where to post."""
     chosen = ctx.mode_options
@@ -71,6 +81,7 @@ def rules(
         and not ctx.options.dry_run
         and ctx.github is not None,
         summary=summary,
+        check=check,
     )
 
 

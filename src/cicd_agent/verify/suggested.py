@@ -1,0 +1,190 @@
+"""The judge of :class:`~.contract.KeepsPassing`: a suggested patch, applied to the head in the
+sandbox, keeps the tests of its files and its linters passing (review's suggestions, issue 51).
+
+For each claim, in fresh copies of the checkout: the claimed tests and linters run once without
+the patch (remembered per set of files), then ``git apply`` (inside the sandbox, all hunks or
+none) and the same runs with it. A test that passed without the patch and does not pass with it
+broke; a linter rule reported more often on the patched files broke; the rule the patch answers
+still reported as often means it did not fix what it claims. pytest's outcomes come from our
+plugin's pipe (:mod:`.reruns`): a run whose report was tampered with, timed out or never started
+is no word at all, and the claim is *unchecked* (never held), as is one the budget cannot pay.
+
+A held claim says what it was checked against. On code from someone who cannot push, the tests
+are the pull request's own: its conftest can make any run pass, so the line says so and never
+says verified (:data:`.contract.NOT_PROOF`'s rule).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from cicd_agent.analysis.lint_reports import UnreadableReport, read_report
+from cicd_agent.local import git_ops
+from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
+from cicd_agent.verify.contract import KeepsPassing, LintCommand
+from cicd_agent.verify.reruns import TestRuns
+
+RUN_TIMEOUT = 120.0
+"""One run of the tests or of one linter (seconds); the caller's budget caps it further."""
+APPLY_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Kept:
+    """The verifier's word on one claim: ``held`` (it may be posted) and what it was checked
+    against, or why not; ``broke``: the tests and linter rules it broke; ``unchecked``: no run
+    gave a word on it (the budget, a tampered report), which is never a held claim."""
+
+    held: bool
+    said: str
+    broke: tuple[str, ...] = ()
+    unchecked: bool = False
+
+
+@dataclass(frozen=True)
+class _Runs:
+    """What one copy showed: the tests that passed and the linters' rules per file, or why
+    there is no word ("" when there is)."""
+
+    passed: frozenset[str]
+    rules: Counter[tuple[str, str]]
+    problem: str = ""
+
+
+def lint_argv(command: LintCommand, files: Sequence[str], evidence_variable: str) -> list[str]:
+    """A linter's command line: its report to the evidence pipe, everything else to the log."""
+    targets = {
+        "files": [f"./{path}" for path in files],  # never read as a switch
+        "folders": sorted({f"./{PurePosixPath(path).parent}" for path in files}),
+    }.get(command.targets, [])
+    # Our own interpreter puts the pipe on the tool's stdout: dash takes no descriptor above 9
+    # after ``>&``, and /dev/fd/N is not reopened by a run as nobody.
+    move = (
+        "import os, sys; os.dup2(int(os.environ[sys.argv[1]]), 1); "
+        "os.execv(sys.argv[2], sys.argv[2:])"
+    )
+    return [sys.executable, "-I", "-c", move, evidence_variable, *command.argv, *targets]
+
+
+def _quiet(line: str) -> None:
+    """Progress nobody reads."""
+
+
+class PatchChecks:
+    """Judges :class:`KeepsPassing` claims on copies of ``sandbox``'s checkout, all within
+    ``budget`` seconds from now; ``pytest`` is the command with our plugin loaded."""
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        pytest: Sequence[str],
+        *,
+        budget: float,
+        code_is_proof: bool,
+        said: Callable[[str], None] = _quiet,
+    ) -> None:
+        self.sandbox = sandbox
+        self.tests = TestRuns(sandbox, pytest, timeout=RUN_TIMEOUT)
+        self.ends = time.monotonic() + budget
+        self.code_is_proof = code_is_proof
+        self._said = said
+        self._before: dict[tuple[tuple[str, ...], ...], _Runs] = {}
+
+    def judge(self, claim: KeepsPassing) -> Kept:
+        """Run the claim's tests and linters without and with its patch (see module doc)."""
+        if not self.sandbox.isolation.sandboxed:
+            return Kept(False, f"no sandbox on this runner ({self.sandbox.isolation.detail})",
+                        unchecked=True)  # fmt: skip
+        key = (claim.paths, claim.tests, tuple(c.label for c in claim.lint))
+        if key not in self._before:
+            self._said(f"checking suggestions on {', '.join(claim.paths)}: the head's runs")
+            self._before[key] = self._runs(claim, "")
+        before = self._before[key]
+        after = self._runs(claim, claim.diff) if not before.problem else before
+        if before.problem or after.problem:
+            return Kept(False, f"unchecked: {before.problem or after.problem}", unchecked=True)
+        broke = sorted(before.passed - after.passed)
+        broke += [f"{tool} {rule}" for (tool, rule), count in sorted(after.rules.items())
+                  if count > before.rules[tool, rule]]  # fmt: skip
+        if broke:
+            return Kept(False, f"it broke {', '.join(broke[:3])}", tuple(broke))
+        gone = [(c.label, claim.gone) for c in claim.lint if claim.gone]
+        if gone and all(after.rules[g] >= before.rules[g] and before.rules[g] for g in gone):
+            return Kept(False, f"{claim.gone} is still reported with it",
+                        (f"{claim.gone} (still reported)",))  # fmt: skip
+        return Kept(True, self._against(claim, len(before.passed)))
+
+    def _against(self, claim: KeepsPassing, passed: int) -> str:
+        """The line under a held suggestion: what ran with it, and how much that proves."""
+        ran = (
+            [f"{passed} passing test(s) of {len(claim.tests)} test file(s)"] if claim.tests else []
+        )
+        ran += [command.label for command in claim.lint]
+        if not ran:
+            return ("Applied to the head in the sandbox; no test file or linter covers this "
+                    "file, so nothing else was run.")  # fmt: skip
+        said = f"Checked in the sandbox with this change applied: {' and '.join(ran)} still pass"
+        if not self.code_is_proof and claim.tests:
+            return f"{said}. The tests are this pull request's own code, so this is not proof."
+        return f"{said}."
+
+    def _runs(self, claim: KeepsPassing, diff: str) -> _Runs:
+        """The claim's linters, then its tests, in one fresh copy (with ``diff`` applied)."""
+        space = self.sandbox.workspace("suggestion")
+        try:
+            if diff and (failed := self._apply(space, diff)) is not None:
+                return _Runs(frozenset(), Counter(), f"the patch did not apply ({failed})")
+            rules: Counter[tuple[str, str]] = Counter()
+            for command in claim.lint:
+                problem = self._lint(space, command, claim.paths, rules)
+                if problem:
+                    return _Runs(frozenset(), rules, problem)
+            if not claim.tests:
+                return _Runs(frozenset(), rules)
+            left = self.ends - time.monotonic()
+            if left <= 0:
+                return _Runs(frozenset(), rules, "the time budget was spent")
+            result, evidence = self.tests.once(space, claim.tests, timeout=min(RUN_TIMEOUT, left))
+            if result.timed_out or evidence.problem or evidence.outcomes is None:
+                why = evidence.problem or f"pytest {result.describe()}"
+                return _Runs(frozenset(), rules, f"its tests gave no word ({why})")
+            return _Runs(evidence.outcomes.passed(), rules)
+        finally:
+            remove_tree(space.root)
+
+    def _lint(
+        self,
+        space: Workspace,
+        command: LintCommand,
+        paths: tuple[str, ...],
+        rules: Counter[tuple[str, str]],
+    ) -> str:
+        """Count ``command``'s rules on ``paths`` into ``rules``; why it gave no word ("")."""
+        left = self.ends - time.monotonic()
+        if left <= 0:
+            return "the time budget was spent"
+        argv = lint_argv(command, paths, self.sandbox.evidence_variable)
+        run = self.sandbox.run(argv, space, timeout=min(RUN_TIMEOUT, left), evidence=True)
+        if run.timed_out or run.killed_for or run.sandbox_failure or not run.evidence.strip():
+            return f"{command.label} gave no report (it {run.describe()})"
+        try:
+            hits = read_report(command.report, run.evidence.decode("utf-8", "replace"),
+                               str(space.repo))  # fmt: skip
+        except UnreadableReport as exc:
+            return f"{command.label}: {exc}"
+        rules.update((command.label, hit.code) for hit in hits if hit.path in paths)
+        return ""
+
+    def _apply(self, space: Workspace, diff: str) -> str | None:
+        """``git apply`` of ``diff`` inside the sandbox; how it failed, or None."""
+        patch_file = space.scratch("patch", ".diff")
+        patch_file.write_text(diff, encoding="utf-8", errors="surrogateescape")
+        argv, git_env = git_ops.sandboxed_apply(patch_file)
+        git_env["GIT_CEILING_DIRECTORIES"] = str(space.live)
+        result: RunResult = self.sandbox.run(argv, space, timeout=APPLY_TIMEOUT, extra_env=git_env)
+        return None if result.ok else result.describe()

@@ -1,0 +1,123 @@
+"""Review's suggestions are checked before they are posted (issue 51): the repository's own ruff
+fixes (only those it calls safe, only on the lines the change added) become suggestion blocks
+once the verifier ran the touched file's tests and ruff with them in the sandbox. One that
+breaks a test loses its block (the finding stays) and the summary names the test; a fix that
+reaches past the added lines is never offered. Real ruff, real pytest, real sandbox, the CLI.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.lint_reports import fixed_lines, read_report
+from cicd_agent.analysis.placement import comment_body
+from cicd_agent.modes.review.decide import Checks, checked, key_of
+from cicd_agent.verify.suggested import Kept
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.cli import CliRun, run_cli
+from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
+
+PYPROJECT = '[project]\nname = "app"\n\n[tool.ruff.lint]\nselect = ["F", "I"]\n'
+MAIN = "import sys\n\n\ndef main():\n    return sys.argv\n"
+TESTS = "from app import main\n\n\ndef test_main():\n    assert main.main()\n"
+
+
+def _review(tmp_path: Path, head_files: dict[str, str]) -> CliRun:
+    repo = GitRepoBuilder(tmp_path / "repo")
+    base = repo.commit("start", {"pyproject.toml": PYPROJECT, "app/__init__.py": "",
+                                 "app/main.py": MAIN, "tests/test_main.py": TESTS})  # fmt: skip
+    head = repo.commit("change", head_files)
+    argv = ["review", "--provider", "none", "--report-on", "low", "--json",
+            "--repo", str(repo.path), "--base", base, "--head", head]  # fmt: skip
+    return run_cli(argv, tmp_path, {"PATH": path_env(), "HOME": str(tmp_path / "home")})
+
+
+def _finding(done: CliRun, rule: str) -> dict[str, Any]:
+    document = done.document or {}
+    return next(f for f in document["findings"] if f["rule"] == rule)
+
+
+@needs_sandbox
+def test_a_safe_ruff_fix_is_posted_as_a_checked_suggestion(tmp_path: Path) -> None:
+    done = _review(tmp_path, {"app/main.py": "import os\nimport sys\n\n\ndef main():\n"
+                                             "    return sys.argv\n"})  # fmt: skip
+    assert done.code == 0, done.stderr
+    finding = _finding(done, "ruff/F401")
+    assert finding["suggestion"] == "" and finding["line"] == 1  # deletes `import os`
+    assert finding["checked"].startswith("Checked in the sandbox with this change applied: "
+                                         "1 passing test(s) of 1 test file(s) and ruff")  # fmt: skip
+    comment = next(c for c in (done.document or {})["comments"] if c["line"] == 1)
+    assert "```suggestion\n```" in comment["body"]  # an empty block: the line is deleted
+    assert f"_{finding['checked']}_" in comment["body"]
+    assert "1 suggestion(s) checked in the sandbox, 0 withheld." in (done.document or {})["notes"]
+
+
+@needs_sandbox
+def test_a_fix_that_breaks_a_test_loses_its_block_and_the_summary_names_the_test(
+    tmp_path: Path,
+) -> None:
+    head = {"app/main.py": "import os\nimport sys\n\n\ndef main():\n    return sys.argv\n",
+            "tests/test_main.py": TESTS + "\n\ndef test_os():\n    assert main.os.sep\n"}  # fmt: skip
+    done = _review(tmp_path, head)
+    assert done.code == 0, done.stderr
+    finding = _finding(done, "ruff/F401")
+    assert finding["suggestion"] is None and finding["checked"] == ""  # the finding stays
+    notes = (done.document or {})["notes"]
+    assert ("1 suggestion(s) checked in the sandbox, 1 withheld: they broke "
+            "`tests/test_main.py::test_os`.") in notes, notes  # fmt: skip
+
+
+@needs_sandbox
+def test_a_fix_reaching_past_the_added_lines_is_never_offered(tmp_path: Path) -> None:
+    """ruff's import sorting (I001) rewrites the whole import block: the change added one line
+    of it, so the fix would change lines the pull request did not touch."""
+    done = _review(tmp_path, {"app/main.py": "import zlib\nimport sys\n\n\ndef main():\n"
+                                             "    return sys.argv, zlib\n"})  # fmt: skip
+    assert done.code == 0, done.stderr
+    assert _finding(done, "ruff/I001")["suggestion"] is None
+
+
+def test_only_ruffs_safe_fixes_are_read() -> None:
+    report = (
+        '[{"code": "F401", "filename": "/r/a.py", "location": {"row": 1, "column": 8}, '
+        '"message": "m", "fix": {"applicability": "safe", "edits": [{"content": "", '
+        '"location": {"row": 1, "column": 1}, "end_location": {"row": 2, "column": 1}}]}},'
+        '{"code": "E711", "filename": "/r/a.py", "location": {"row": 3, "column": 4}, '
+        '"message": "m", "fix": {"applicability": "unsafe", "edits": [{"content": "x is None", '
+        '"location": {"row": 3, "column": 4}, "end_location": {"row": 3, "column": 13}}]}}]'
+    )
+    safe, unsafe = read_report("ruff", report, "/r")
+    assert safe.edits == ((1, 1, 2, 1, ""),) and unsafe.edits == ()
+
+
+def test_fixed_lines_are_whole_lines_and_a_stray_edit_is_none() -> None:
+    text = "import os\nif x == None:\n    pass\n"
+    assert fixed_lines(text, ((1, 1, 2, 1, ""),)) == (1, 1, "")
+    assert fixed_lines(text, ((2, 4, 2, 13, "x is None"),)) == (2, 2, "if x is None:\n")
+    assert fixed_lines(text, ((9, 1, 9, 2, "y"),)) is None  # past the file: not about it
+    assert fixed_lines(text, ((2, 4, 2, 9, "a"), (2, 6, 2, 8, "b"))) is None  # overlapping
+
+
+def _suggested(suggestion: str) -> Finding:
+    return Finding(rule="model-bug", severity="medium", category="bug", path="a.py", line=2,
+                   title="t", body="b", suggestion=suggestion, source="model")  # fmt: skip
+
+
+def test_decide_keeps_a_block_only_where_the_verifier_held_it() -> None:
+    held, broken, unchecked = _suggested("a = 1\n"), _suggested("a = 2\n"), _suggested("a = 3\n")
+    checks = Checks({
+        key_of(held): Kept(True, "Checked in the sandbox with this change applied: ruff still pass."),
+        key_of(broken): Kept(False, "it broke t", ("tests/test_a.py::test_x",)),
+    })  # fmt: skip
+    found, notes = checked([held, broken, unchecked], checks)
+    assert [f.suggestion for f in found] == ["a = 1\n", None, None]
+    assert found[0].checked.startswith("Checked in the sandbox")
+    assert notes == [
+        "2 suggestion(s) checked in the sandbox, 1 withheld: they broke `tests/test_a.py::test_x`.",
+        "1 suggestion(s) left unchecked (the check's cap or time budget, or no word from their "
+        "tests), so posted without their block.",
+    ]
+    assert "suggestion" not in comment_body(found[2], suggestion=True)  # unchecked: no block

@@ -1,0 +1,184 @@
+"""The verifier's judge of "this suggestion keeps the tests and the linter passing"
+(``verify/suggested.py``), in the real sandbox with real pytest and real ruff.
+
+Attacks (issue 51): a pull request's conftest that makes every run in the sandbox pass (it
+notices the sandbox) is held at most as "not proof", never verified; a report forged beside
+ours on the evidence pipe leaves the suggestion unchecked; one forged instead of ours (written
+first, then ``os._exit`` with the status it claims) cannot be told from ours, and is therefore
+labelled as the pull request's own code too."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.modes.review.suggestions import PYTEST, naming_tests, patch
+from cicd_agent.verify.contract import KeepsPassing, LintCommand
+from cicd_agent.verify.known import TOOLS
+from cicd_agent.verify.pytest_sandbox import PytestSandbox
+from cicd_agent.verify.suggested import PatchChecks
+from tests.git_builder import GitRepoBuilder
+from tests.helpers.gen_tests import path_env
+from tests.helpers.sandbox import needs_sandbox
+
+MAIN = "import os\nimport sys\n\n\ndef sep():\n    return os.sep\n"
+TESTS = (
+    "from app import main\n\n\ndef test_sep():\n    assert main.sep() == '/'\n\n\n"
+    "def test_has_sys():\n    assert main.sys\n"
+)
+PYPROJECT = '[project]\nname = "app"\n\n[tool.ruff.lint]\nselect = ["F"]\n'
+
+
+def _ruff() -> LintCommand:
+    tool = next(t for t in TOOLS if t.label == "ruff" and t.checking is not None)
+    assert tool.checking is not None
+    executable = shutil.which("ruff", path=path_env())
+    assert executable, "ruff is in the dev environment"
+    checking = tool.checking
+    return LintCommand("ruff", (executable, *checking.argv), checking.report, checking.suffixes)
+
+
+def _project(tmp_path: Path, extra: dict[str, str] | None = None) -> Path:
+    repo = GitRepoBuilder(tmp_path / "project")
+    files = {"pyproject.toml": PYPROJECT, "app/__init__.py": "", "app/main.py": MAIN,
+             "tests/test_main.py": TESTS, **(extra or {})}  # fmt: skip
+    repo.commit("start", files)
+    return repo.path
+
+
+def _claim(root: Path, line: int, new: str, gone: str = "F401") -> KeepsPassing:
+    finding = Finding(rule=f"ruff/{gone}", severity="medium", category="lint",
+                      path="app/main.py", line=line, title="t", body="b", suggestion=new)  # fmt: skip
+    files = [str(p.relative_to(root)) for p in root.rglob("*.py")]
+    tests = naming_tests("app/main.py", files)
+    assert tests == ("tests/test_main.py",)
+    return KeepsPassing(patch(finding, MAIN), ("app/main.py",), tests, (_ruff(),), gone)
+
+
+def _judge(root: Path, claim: KeepsPassing, *, proof: bool) -> object:
+    with PytestSandbox(root, {"PATH": path_env(), "HOME": "/nonexistent"}) as sandbox:
+        return PatchChecks(sandbox, PYTEST, budget=300, code_is_proof=proof).judge(claim)
+
+
+@needs_sandbox
+def test_a_fix_that_keeps_the_tests_passing_is_held_and_says_what_ran(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path, {"app/main.py": MAIN.replace("import sys\n", "import sys\nimport re\n")}
+    )
+    text = (root / "app/main.py").read_text()
+    finding = Finding(rule="ruff/F401", severity="medium", category="lint", path="app/main.py",
+                      line=3, title="t", body="b", suggestion="")  # fmt: skip
+    files = [str(p.relative_to(root)) for p in root.rglob("*.py")]
+    claim = KeepsPassing(patch(finding, text), ("app/main.py",), naming_tests("app/main.py", files),
+                         (_ruff(),), "F401")  # fmt: skip
+    word = _judge(root, claim, proof=True)
+    assert word.held, word  # type: ignore[attr-defined]
+    assert word.said == (  # type: ignore[attr-defined]
+        "Checked in the sandbox with this change applied: 2 passing test(s) of 1 test file(s) "
+        "and ruff still pass."
+    )
+
+
+@needs_sandbox
+def test_a_fix_that_breaks_a_test_is_withheld_naming_the_test(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    word = _judge(root, _claim(root, 2, ""), proof=True)  # removes `import sys`: test_has_sys
+    assert not word.held and not word.unchecked  # type: ignore[attr-defined]
+    assert word.broke == ("tests/test_main.py::test_has_sys",)  # type: ignore[attr-defined]
+
+
+@needs_sandbox
+def test_a_fix_that_adds_a_linter_error_is_withheld(tmp_path: Path) -> None:
+    root = _project(tmp_path)
+    word = _judge(root, _claim(root, 6, "    return os.sep + nope\n", gone=""), proof=True)
+    assert not word.held and "ruff F821" in word.broke  # type: ignore[attr-defined]
+
+
+FORCING_CONFTEST = """\
+import os
+import pytest
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if "CICD_GENTESTS_EVIDENCE_FD" in os.environ:  # only where it notices the sandbox
+        report.outcome = "passed"
+"""
+
+
+@needs_sandbox
+def test_attack_a_conftest_forcing_passes_is_never_called_proof(tmp_path: Path) -> None:
+    """The pull request's own conftest makes every test pass in the sandbox: the breaking fix
+    passes the check, and the line under it says the tests are the pull request's own code."""
+    root = _project(tmp_path, {"tests/conftest.py": FORCING_CONFTEST})
+    word = _judge(root, _claim(root, 2, ""), proof=False)
+    assert word.held  # type: ignore[attr-defined]  # the run cannot tell: that is the point
+    said = word.said  # type: ignore[attr-defined]
+    assert said.endswith("The tests are this pull request's own code, so this is not proof.")
+    assert "verified" not in said.lower()
+
+
+FORGER_CONFTEST = """\
+import json
+import os
+
+FORGED = {"tests": {"tests/test_main.py::test_has_sys": "passed",
+                    "tests/test_main.py::test_sep": "passed"}, "exitstatus": 0}
+
+
+def pytest_configure(config):
+    fd = os.environ.get("CICD_GENTESTS_EVIDENCE_FD")
+    if fd and WHEN == "first":
+        os.write(int(fd), json.dumps(FORGED).encode() + b"\\n")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    fd = os.environ.get("CICD_GENTESTS_EVIDENCE_FD")
+    if fd and WHEN == "last":
+        os.write(int(fd), json.dumps(FORGED).encode() + b"\\n")
+        os._exit(0)
+"""
+
+
+@needs_sandbox
+def test_attack_a_report_forged_beside_ours_leaves_the_suggestion_unchecked(
+    tmp_path: Path,
+) -> None:
+    """The pull request's conftest writes pytest's report itself, before ours: the pipe carries
+    two reports, the claim gets no word and is never held."""
+    conftest = f"WHEN = 'first'\n{FORGER_CONFTEST}"
+    root = _project(tmp_path, {"tests/conftest.py": conftest})
+    word = _judge(root, _claim(root, 2, ""), proof=False)
+    assert not word.held and word.unchecked, word  # type: ignore[attr-defined]
+    assert "2 outcome reports instead of one" in word.said  # type: ignore[attr-defined]
+
+
+@needs_sandbox
+def test_attack_a_report_forged_instead_of_ours_is_never_called_proof(tmp_path: Path) -> None:
+    """Where the engine cannot tell (the conftest writes the only report and ends the process
+    with the status it claims, before our plugin writes), the pass stands, labelled as the pull
+    request's own code: this is why a pull request's pass is never proof."""
+    conftest = f"WHEN = 'last'\n{FORGER_CONFTEST}"
+    root = _project(tmp_path, {"tests/conftest.py": conftest})
+    word = _judge(root, _claim(root, 2, ""), proof=False)
+    assert word.said.endswith("so this is not proof.")  # type: ignore[attr-defined]
+
+
+def test_tests_are_found_by_naming_convention_nearest_first() -> None:
+    files = ["pkg/a/calc.py", "tests/test_calc.py", "pkg/a/test_calc.py", "other/calc_test.py",
+             "tests/test_other.py"]  # fmt: skip
+    assert naming_tests("pkg/a/calc.py", files) == (
+        "pkg/a/test_calc.py", "other/calc_test.py", "tests/test_calc.py",
+    )  # fmt: skip
+    assert naming_tests("tests/test_other.py", files) == ("tests/test_other.py",)
+    assert naming_tests("web/app.js", files) == ()
+
+
+@needs_sandbox
+def test_a_fix_that_leaves_its_finding_reported_is_withheld(tmp_path: Path) -> None:
+    root = _project(tmp_path)  # `import sys` is unused: F401, which this change does not touch
+    word = _judge(root, _claim(root, 6, "    return os.sep  # tidy\n"), proof=True)
+    assert not word.held and word.broke == ("F401 (still reported)",)  # type: ignore[attr-defined]
