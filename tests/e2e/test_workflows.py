@@ -19,6 +19,7 @@ from cicd_agent.analysis.findings import deterministic_findings
 from cicd_agent.local import zizmor
 from cicd_agent.local.zizmor import audit_each_if_needed
 from cicd_agent.severity import Severity
+from tests.helpers.bounded import run_bounded
 from tests.helpers.diffs import added_file
 
 WORKFLOW = ".github/workflows/ci.yml"
@@ -489,9 +490,6 @@ def test_a_template_of_repeated_fields_in_a_refused_workflow_does_not_stall_the_
         "        + ' github.event.commits' * 20_000 + '.message }}\\n')\n"
         "print(sorted(line for rule, line, _ in audit(text) if rule.endswith('injection')))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=15,
-        check=False, cwd=Path(__file__).parents[2],
-    )  # fmt: skip
+    done = run_bounded([sys.executable, "-c", script], cwd=Path(__file__).parents[2])
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[10, 13, 18, 22]"

@@ -3,7 +3,7 @@
 This repository's history is the action's: ``uses: org/cicd-agent@SHA`` names a commit of it. A
 user who copies an example runs that commit's ``action.yml`` and package, not the working tree,
 so the examples are tested against the tree they pin: exported from git history into a folder,
-or the working tree itself when the pin is the commit checked out here (an unreleased pin).
+or the working tree itself when its action files are the pinned commit's.
 """
 
 from __future__ import annotations
@@ -54,16 +54,23 @@ def is_commit(sha: str) -> bool:
     return _git("cat-file", "-e", f"{sha}^{{commit}}").returncode == 0
 
 
+ACTION_FILES = ("action.yml", "pyproject.toml", "uv.lock", "install", "src")
+"""What a user of the action runs: its steps, its package and what installs it."""
+
+
 def is_working_tree(sha: str) -> bool:
-    """The pin is the commit checked out here and the action's files are unchanged since."""
-    head = _git("rev-parse", "HEAD").stdout.decode().strip()
-    changed = _git("status", "--porcelain", "--", "action.yml", "pyproject.toml", "src").stdout
-    return head == sha and not changed.strip()
+    """The working tree's action files are commit ``sha``'s, byte for byte (nothing changed,
+    none added): the pin runs what is here. The usual pin is the commit before the one that
+    wrote it into the examples, and exporting it would install the same action a second time
+    (a cold install, about a minute)."""
+    same = _git("diff", "--quiet", sha, "--", *ACTION_FILES).returncode == 0
+    added = _git("ls-files", "--others", "--exclude-standard", "--", *ACTION_FILES).stdout
+    return same and not added.strip()
 
 
 def action_tree(sha: str, dest: Path) -> Path:
-    """The action as commit ``sha`` has it: the working tree when it is that commit, else the
-    commit exported from history into ``dest``."""
+    """The action as commit ``sha`` has it: the working tree when its action files are that
+    commit's, else the commit exported from history into ``dest``."""
     if not is_commit(sha):
         raise PinError(
             f"{sha} is not a commit of this repository (a shallow clone? fetch the full history)"

@@ -3,16 +3,9 @@ publish that takes another result or returns one, an analyse that takes the run)
 
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
-
 import pytest
-from mypy import api
 
-from tests.harness.payloads import REPO_ROOT
-
-SRC = REPO_ROOT / "src"
+from tests.helpers.typing_toys import TOY_GROUP, ToyReport
 
 MODE = """
 from __future__ import annotations
@@ -65,48 +58,35 @@ def load() -> Mode:
 """
 
 
-def _mypy(tmp_path: Path, published: dict[str, tuple[str, str, str]]) -> tuple[str, int]:
-    """Check one toy mode module per ``published`` name (the result type its publish takes,
-    what it returns: ``None``, or the result, and what its analyse takes) in a single mypy run:
-    the package's own modules are analysed once for all of them (27 s, against 38 s for a run
-    per module)."""
-    modules = []
-    for name, (result, returned, analysed) in published.items():
-        module = tmp_path / f"{name}.py"
+TOYS = {
+    "toy_good": ("Counted", "None", "Told"),
+    "toy_drifted": ("Other", "None", "Told"),
+    "toy_returning": ("Counted", "Counted", "Told"),
+    "toy_holding_the_run": ("Counted", "None", "RunContext[Opts]"),
+}
+"""Toy mode modules: the result type each one's publish takes, what it returns (``None``, or
+the result), and what its analyse takes (what it is told, or the run)."""
+
+
+def toy_modules() -> dict[str, str]:
+    """The source of each toy mode module, for the one mypy run of ``conftest.toy_mypy``."""
+    modules = {}
+    for name, (result, returned, analysed) in TOYS.items():
         value = "None" if returned == "None" else "result"
         source = MODE.replace("PUBLISHED", result).replace("RETURNED", returned)
         source = source.replace("ANALYSED", analysed)
-        module.write_text(source.replace("RETURN_VALUE", value))
-        modules.append(str(module))
-    os.environ["MYPYPATH"] = str(SRC)
-    limit = sys.getrecursionlimit()  # mypy raises it for the whole process: later tests need ours
-    try:
-        out, err, status = api.run(
-            ["--strict", "--no-incremental", "--follow-imports=silent", *modules]
-        )
-    finally:
-        del os.environ["MYPYPATH"]
-        sys.setrecursionlimit(limit)
-    return out + err, status
+        modules[name] = source.replace("RETURN_VALUE", value)
+    return modules
 
 
 @pytest.mark.slow
-def test_a_mode_whose_publish_or_analyse_drifts_is_rejected(tmp_path: Path) -> None:
-    report, status = _mypy(
-        tmp_path,
-        {
-            "toy_good": ("Counted", "None", "Told"),
-            "toy_drifted": ("Other", "None", "Told"),
-            "toy_returning": ("Counted", "Counted", "Told"),
-            "toy_holding_the_run": ("Counted", "None", "RunContext[Opts]"),
-        },
-    )
-    assert status == 1, report
-    errors = [line for line in report.splitlines() if ": error:" in line]
-    assert errors, report
-    bad = tuple(str(tmp_path / f"{name}.py") for name in ("toy_drifted", "toy_returning",
-                                                           "toy_holding_the_run"))  # fmt: skip
-    assert all(line.startswith(bad) for line in errors), report
-    for module in bad:  # each toy that drifts is rejected, not just one of them
-        assert any(line.startswith(module) for line in errors), report
-    assert 'Argument 1 to "run_mode" has incompatible type "Toy"' in report, report
+@TOY_GROUP
+def test_a_mode_whose_publish_or_analyse_drifts_is_rejected(toy_mypy: ToyReport) -> None:
+    report = toy_mypy.report
+    assert toy_mypy.strays() == [], report
+    assert toy_mypy.errors("toy_good") == [], report
+    drifting = ("toy_drifted", "toy_returning", "toy_holding_the_run")
+    for module in drifting:  # each toy that drifts is rejected, not just one of them
+        assert toy_mypy.errors(module), report
+    drifted = "\n".join(toy_mypy.errors(*drifting))
+    assert 'Argument 1 to "run_mode" has incompatible type "Toy"' in drifted, report

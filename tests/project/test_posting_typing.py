@@ -8,16 +8,13 @@ answers, and each of its neutral parameters is handed raw text in the mypy check
 from __future__ import annotations
 
 import ast
-import os
 import re
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from mypy import api
 
 from tests.harness.payloads import REPO_ROOT
+from tests.helpers.typing_toys import TOY_GROUP, ToyReport
 
 SRC = REPO_ROOT / "src"
 GITHUB = SRC / "cicd_agent" / "github"
@@ -246,39 +243,34 @@ POSTERS = 13
 when the text is not neutral."""
 
 
-def _mypy(tmp_path: Path, texts: dict[str, tuple[str, str]]) -> str:
-    """Check one module per ``texts`` entry in a single mypy run (the package is analysed once)."""
-    modules = []
-    for name, (text, slack) in texts.items():
-        module = tmp_path / f"{name}.py"
-        source = MODULE.replace("CLIENT_CALLS", _calls_of_writers())
-        module.write_text(source.replace("TEXT", text).replace("SLACK", slack))
-        modules.append(str(module))
-    os.environ["MYPYPATH"] = str(SRC)
-    limit = sys.getrecursionlimit()  # mypy raises it for the whole process: later tests need ours
-    try:
-        out, err, _ = api.run(["--strict", "--no-incremental", "--follow-imports=silent", *modules])
-    finally:
-        del os.environ["MYPYPATH"]
-        sys.setrecursionlimit(limit)
-    return out + err
+TEXTS = {
+    "neutral": ("posted(model_text)", "slack_text(model_text)"),
+    "raw": ("model_text", "model_text"),
+    "flattened": ('" ".join(neutralise(model_text).split())', "slack_text(model_text).strip()"),
+    "stripped": ("neutralise(model_text).strip()", "slack_text(model_text).strip()"),
+    "cut": ("posted(model_text)[:100]", "slack_text(model_text)[:100]"),
+}
+"""One toy module per entry: the text handed to the GitHub posters, and to Slack."""
+
+
+def toy_modules() -> dict[str, str]:
+    """The source of each toy poster module, for the one mypy run of ``conftest.toy_mypy``."""
+    source = MODULE.replace("CLIENT_CALLS", _calls_of_writers())
+    return {
+        name: source.replace("TEXT", text).replace("SLACK", slack)
+        for name, (text, slack) in TEXTS.items()
+    }
 
 
 @pytest.mark.slow
-def test_only_neutral_text_reaches_a_poster(tmp_path: Path) -> None:
-    texts = {
-        "neutral": ("posted(model_text)", "slack_text(model_text)"),
-        "raw": ("model_text", "model_text"),
-        "flattened": ('" ".join(neutralise(model_text).split())', "slack_text(model_text).strip()"),
-        "stripped": ("neutralise(model_text).strip()", "slack_text(model_text).strip()"),
-        "cut": ("posted(model_text)[:100]", "slack_text(model_text)[:100]"),
-    }
-    report = _mypy(tmp_path, texts)
-    errors = [line for line in report.splitlines() if ": error:" in line]
-    for name in texts:
-        found = [line for line in errors if line.startswith(str(tmp_path / f"{name}.py"))]
+@TOY_GROUP
+def test_only_neutral_text_reaches_a_poster(toy_mypy: ToyReport) -> None:
+    report = toy_mypy.report
+    assert toy_mypy.strays() == [], report
+    for name in TEXTS:
         expected = POSTERS + _neutral_parameters()
-        assert len(found) == (0 if name == "neutral" else expected), (name, report)
+        assert len(toy_mypy.errors(name)) == (0 if name == "neutral" else expected), (name, report)
+    errors = toy_mypy.errors(*TEXTS)
     assert all(re.search('expected "(Neutral|SlackText)', line) for line in errors), report
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tests.e2e.reliability.scenarios import MODEL_TIMEOUT, phantom_answer
+from tests.e2e.reliability.scenarios import HUNG, phantom_answer
 from tests.harness.github_proxy import ScriptingProxy
 from tests.harness.model_server import ModelServer
 
@@ -22,11 +22,12 @@ _API_PATHS = r"(?!/blobs/)/.*"
 
 def apply_model_fault(server: ModelServer, fault: str, mode: str) -> None:
     """Make every chat request from now on fail in the way ``fault`` names (the runner gives the
-    model :data:`MODEL_TIMEOUT` only for the hung model: see :data:`ANSWER_TIMEOUT`)."""
+    model ``MODEL_TIMEOUT`` only for the hung model, which never answers: see ``ANSWER_TIMEOUT``
+    in ``scenarios``)."""
     steps: dict[str, Callable[[], None]] = {
         "model_429": lambda: server.rate_limit(times=None),
         "model_500": lambda: server.fail(500, times=None),
-        "model_timeout": lambda: server.slow(MODEL_TIMEOUT * 20, times=None),
+        "model_timeout": lambda: server.slow(HUNG, times=None),
         "model_invalid_json": lambda: server.invalid_json(times=None),
         "model_refusal": lambda: server.refuse(times=None),
         "model_length": lambda: server.cut_off(times=None),

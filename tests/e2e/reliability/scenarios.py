@@ -33,8 +33,11 @@ WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 # Outputs that name a file the mode wrote: their contents are part of what a run produced.
 FILE_OUTPUTS = ("sarif_file", "audit_file", "patch_path", "excerpt_file")
 MODEL_TIMEOUT = 0.4
-"""Seconds per model request when the fault is a hung model (it holds each request 20 times
-as long): short, so the hang costs little wall time, and it fires however loaded the machine."""
+"""Seconds per model request when the fault is a hung model: short, so the hang costs little
+wall time, and it fires however loaded the machine."""
+HUNG = 86_400.0
+"""Seconds the hung model holds each request: never within a test (the stand-in abandons it when
+it stops), so no load makes its answer arrive before :data:`MODEL_TIMEOUT` fires."""
 ANSWER_TIMEOUT = 300.0
 """Seconds per model request for every other cell: whatever the stand-in model answers (a 429,
 a 500, a refusal) arrives long before it on a machine under any load, so the cell checks the

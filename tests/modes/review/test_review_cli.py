@@ -11,6 +11,7 @@ import pytest
 
 from tests.git_builder import GitRepoBuilder
 from tests.harness.action_runner import parse_github_output
+from tests.helpers.bounded import run_bounded
 from tests.helpers.cli import run_cli
 
 CLI = Path(sys.executable).parent / "cicd-agent"
@@ -452,10 +453,7 @@ def _review_ends(tmp_path: Path, files: dict[str, str], *extra: str) -> None:
     argv = ["review", "--repo", str(repo.path), "--base", base, "--head", head,
             "--provider", "none", "--sarif-file", str(tmp_path / "r.sarif"), *extra]  # fmt: skip
     script = "import sys\nfrom cicd_agent.cli import main\nsys.exit(main(sys.argv[1:], environ={}))"
-    done = subprocess.run(
-        [sys.executable, "-c", script, *argv], capture_output=True, text=True, timeout=15,
-        check=False, cwd=tmp_path,
-    )  # fmt: skip
+    done = run_bounded([sys.executable, "-c", script, *argv], cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import random
 import string
-import subprocess
 import sys
 
 import pytest
 
 from cicd_agent.analysis.redact import Redactor, find_secrets
+from tests.helpers.bounded import run_bounded
 
 _RNG = random.Random(42)
 ALNUM = string.ascii_letters + string.digits
@@ -111,8 +111,5 @@ def test_a_line_of_vendor_prefixes_does_not_stall_redaction(unit: str) -> None:
         "from cicd_agent.analysis.redact import Redactor\n"
         "print(len(Redactor().redact(sys.stdin.read())))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], input=line, capture_output=True, text=True,
-        timeout=15, check=False,
-    )  # fmt: skip
+    done = run_bounded([sys.executable, "-c", script], input=line)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -1,16 +1,16 @@
 """A failed run's log is shaped by the pull request: the unittest comparison pattern was
 searched from every digit of a long run, so a line of 20,000 digits cost 20 s of CPU in
 analyse-failure's flaky check (quadratic: 200,000 digits about half an hour). The run is given
-15 s in a subprocess; it takes a fraction of one now."""
+15 s of CPU in a subprocess (``run_bounded``); it takes a fraction of one now."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import pytest
 
 from cicd_agent.modes.analyse_failure.logs.timing_bound import timing_miss
+from tests.helpers.bounded import run_bounded
 
 _SCRIPT = """
 from cicd_agent.modes.analyse_failure.logs.timing_bound import timing_miss
@@ -20,9 +20,7 @@ print(timing_miss(["FAILED tests/test_x.py::test_timeout - AssertionError", line
 
 
 def test_a_line_of_digits_does_not_stall_the_timing_check() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", _SCRIPT], capture_output=True, text=True, timeout=15, check=False
-    )
+    done = run_bounded([sys.executable, "-c", _SCRIPT])
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "None"
 

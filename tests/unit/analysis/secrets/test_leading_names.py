@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import random
 import re
-import subprocess
 import sys
 from importlib import resources
 
 import pytest
 
 from cicd_agent.analysis.secrets.loading import rule_set
+from tests.helpers.bounded import run_bounded
 
 STRIPPED = ("cisco-meraki-api-key", "cohere-api-token", "okta-access-token",
             "privateai-api-token", "sumologic-access-id")  # fmt: skip
@@ -28,10 +28,7 @@ def test_a_line_of_one_name_repeated_does_not_stall_redaction(unit: str) -> None
         "from cicd_agent.analysis.secrets.matcher import find_secrets\n"
         "print(len(find_secrets(sys.stdin.read(), broad=True)))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], input=unit * (64_000 // len(unit)), capture_output=True,
-        text=True, timeout=15, check=False,
-    )  # fmt: skip
+    done = run_bounded([sys.executable, "-c", script], input=unit * (64_000 // len(unit)))
     assert done.returncode == 0, done.stderr[-2000:]
 
 

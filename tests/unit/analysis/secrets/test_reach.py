@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 import re
-import subprocess
 import sys
 
 import pytest
@@ -15,6 +14,7 @@ import pytest
 from cicd_agent.analysis.secrets.loading import rule_set
 from cicd_agent.analysis.secrets.matcher import _matches, find_secrets
 from cicd_agent.analysis.secrets.rule import Rule
+from tests.helpers.bounded import run_bounded
 
 PIECES = (
     "curl", "curl -u", "curl -s", "-u", "--user", "admin:Zx9qLm2wPk", "'u:Pw7xQ2mZ9'",
@@ -94,10 +94,7 @@ def _scan_ends(text: str) -> None:
         "from cicd_agent.analysis.secrets.matcher import find_secrets\n"
         "print(len(find_secrets(sys.stdin.read(), broad=True)))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], input=text, capture_output=True, text=True,
-        timeout=15, check=False,
-    )  # fmt: skip
+    done = run_bounded([sys.executable, "-c", script], input=text)
     assert done.returncode == 0, done.stderr[-2000:]
 
 
@@ -156,10 +153,7 @@ def test_carriage_returns_after_curl_do_not_stall_redaction(text: str) -> None:
         "from cicd_agent.analysis.secrets.matcher import find_secrets\n"
         "print(len(find_secrets(sys.stdin.buffer.read().decode(), broad=True)))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], input=text.encode(), capture_output=True,
-        timeout=15, check=False,
-    )  # fmt: skip
+    done = run_bounded([sys.executable, "-c", script], input=text.encode(), text=False)
     assert done.returncode == 0, done.stderr[-2000:]
 
 
