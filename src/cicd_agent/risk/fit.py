@@ -123,7 +123,11 @@ def assess_risk(
     prior_note = (
         "blended with a cross-repository model" if model.prior_coef else "no cross-repository model"
     )
-    recent = f"the {len(model.past_blend):,} most recent past commits"
+    recent = f"the {len(model.past_blend):,} most recent past commits" + (
+        f" (a young history of {model.commits:,}: its level needs more evidence than that rank)"
+        if model.commits < risk_model.YOUNG
+        else ""
+    )
     if probability is not None:
         reverts_only = risk_model.reverts_suffice(snapshot.reverted)
         labelled = f"{snapshot.reverted:,} reverted" + (
@@ -279,7 +283,7 @@ def _recent(model: risk_model.FittedModel) -> list[Reason]:
             signal="recent_risk",
             message=f"The repository's recent commits are riskier than its past: "
             f"{model.recent_riskier} of the last {risk_model.RECENT} before the fit rank among "
-            f"the riskiest 10 % of the {risk_model.LEVEL_WINDOW:,} commits before them, where 3 "
+            f"the riskiest 10 % of the {risk_model.RECENT_BEFORE:,} commits before them, where 3 "
             f"are usual (a vendoring wave or a release crunch?). So this change is ranked "
             f"against the {len(model.past_blend):,} newest commits; check those commits.",
         )

@@ -1,0 +1,71 @@
+"""What the levels rank a change against (issue 56): a young history's first fits need more
+evidence for a high or critical level, and the recent-risk sentence compares the newest commits
+with the past just before them, so a history whose style changed for good stops saying it.
+Built on the real fit (:func:`~cicd_agent.risk.model.fit`, the shipped prior) over rows of
+past commits whose only difference is their size."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from cicd_agent.risk import model as risk_model
+from cicd_agent.risk.jit import FEATURES
+from cicd_agent.risk.prior import load_prior
+
+LINES = FEATURES.index("lines_added")
+
+
+def _rows(sizes: list[float]) -> list[list[float]]:
+    """One past commit per size (log lines added), otherwise alike, with a little noise so
+    ranks are not all ties."""
+    noise = random.Random(7)
+    rows = []
+    for size in sizes:
+        row = [0.0] * len(FEATURES)
+        row[LINES] = size + noise.random() * 0.1
+        rows.append(row)
+    return rows
+
+
+def _fit(sizes: list[float]) -> risk_model.FittedModel:
+    labels = [index % 25 == 0 for index in range(len(sizes))]
+    fitted = risk_model.fit(_rows(sizes), labels, load_prior())
+    assert fitted is not None
+    return fitted
+
+
+def _level(model: risk_model.FittedModel, size: float) -> float:
+    return model.score(_rows([size])[0])[0]
+
+
+@pytest.mark.parametrize("commits", [300, 450])
+def test_a_young_historys_first_fits_need_more_evidence_for_critical(commits: int) -> None:
+    """Above every commit it is ranked against, a change of a 300- or 450-commit history is
+    high, not critical (a 1,200-commit history's is critical); the order is unchanged."""
+    young = _fit([1.0 + (i % 10) * 0.3 for i in range(commits)])
+    old = _fit([1.0 + (i % 10) * 0.3 for i in range(1_200)])
+    high, critical = risk_model.LEVEL_PERCENTILES[2][1], risk_model.LEVEL_PERCENTILES[3][1]
+    assert young.score(_rows([9.0])[0])[2] == 1.0  # riskier than every ranked commit
+    assert high <= _level(young, 9.0) < critical
+    assert _level(old, 9.0) >= critical
+    sizes = [0.5, 1.5, 2.5, 3.5, 9.0]
+    assert [_level(young, s) for s in sizes] == sorted(_level(young, s) for s in sizes)
+
+
+def test_from_the_young_bound_on_the_share_is_read_as_it_is() -> None:
+    assert risk_model.young_share(0.97, 300, risk_model.YOUNG) == 0.97
+    assert risk_model.young_share(0.97, 150, 300) < 0.9
+
+
+def test_a_new_riskier_wave_is_said_and_a_style_kept_for_good_is_not() -> None:
+    """Thirty big commits after 1,000 small ones are news (the sentence, ranked against the
+    newest 50); the same big commits once they have lasted 260 commits are the new normal:
+    no sentence, ranked against the newer half of the past like any history."""
+    wave = _fit([1.0] * 1_000 + [6.0] * risk_model.RECENT)
+    assert wave.recent_riskier >= risk_model.RECENT_RISKIER
+    assert len(wave.past_blend) == risk_model.RECENT_WINDOW
+    kept = _fit([1.0] * 1_000 + [6.0] * 260)
+    assert kept.recent_riskier == 0
+    assert len(kept.past_blend) == risk_model.level_window(1_260) == 630
