@@ -209,14 +209,21 @@ _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 def deepen_history(
-    repo: GitRepo, origin: Origin | None, commits: Sequence[str | None], now: int
+    repo: GitRepo,
+    origin: Origin | None,
+    commits: Sequence[str | None],
+    now: int,
+    *,
+    cache_dir: Path | None = None,
+    notes: list[str] | None = None,
 ) -> bool:
     """Whether a shallow clone was deepened here: the history of ``commits`` (the range's
-    SHAs; names are left out) fetched from ``origin`` with the job's token back
-    :data:`DEEPEN_DAYS` from ``now``. Run before the range is read (a depth-1 checkout lacks
-    the base itself). False for a full clone (nothing to do) and when the fetch failed: the
-    scorer then falls back to the priors and the shallow floor ("shallow clone: set
-    `fetch-depth: 0`")."""
+    SHAs; names are left out) back :data:`DEEPEN_DAYS` from ``now``, from the history an
+    earlier run kept in ``cache_dir`` (:func:`store.deepened`: no fetch), else fetched from
+    ``origin`` with the job's token and kept there. Run before the range is read (a depth-1
+    checkout lacks the base itself). False for a full clone (nothing to do) and when neither
+    served: the scorer then falls back to the priors and the shallow floor ("shallow clone:
+    set `fetch-depth: 0`")."""
     if not repo.is_shallow():
         return False
     wanted = sorted({c for c in commits if c and _SHA.fullmatch(c) and not is_null_sha(c)})
@@ -226,7 +233,12 @@ def deepen_history(
     # whenever), else from ``now``.
     held = [repo.commit_time(c) for c in wanted if _held(repo, c)]
     since = (max(held) if held else now) - DEEPEN_DAYS * 86_400
-    return repo.deepen(origin.url, wanted, since, token=origin.token)
+    if store.deepened(repo, wanted, since, cache_dir, notes):
+        return True
+    fetched = repo.deepen(origin.url, wanted, since, token=origin.token)
+    if fetched:
+        store.keep_history(repo, wanted, since, cache_dir)
+    return fetched
 
 
 AuthorOfChange = Callable[[str, str], "tuple[str, tuple[str, ...]] | None"]
