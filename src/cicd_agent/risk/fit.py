@@ -146,11 +146,17 @@ def assess_risk(
             f"{probability:.1%} (the repository's rate {model.base_rate:.1%})."
         )
     else:
+        why = (
+            f"too short a history to fit this repository's own model ({model.commits:,} past "
+            f"commits; a fit needs {risk_model.MIN_COMMITS:,})"
+            if model.commits < risk_model.MIN_COMMITS
+            else f"too few reverted or fix-inducing past commits to fit this repository's own "
+            f"model ({model.positives:,} of {model.commits:,}; a fit needs "
+            f"{risk_model.MIN_POSITIVES:,})"
+        )
         message = (
-            f"priors: too few reverted or fix-inducing past commits to fit this repository's "
-            f"own model ({model.positives:,} of {model.commits:,}; a fit needs "
-            f"{risk_model.MIN_POSITIVES:,}), so the cross-repository model ranks the change: "
-            f"riskier than {share:.0%} of {recent}."
+            f"priors: {why}, so the cross-repository model ranks the change: riskier than "
+            f"{share:.0%} of {recent}."
         )
     lead = Reason(
         signal="model",

@@ -35,8 +35,11 @@ from cicd_agent.risk.jit import FEATURES, TYPE_FEATURES, as_newcomer
 from cicd_agent.risk.prior import CrossRepoPrior, Ranks
 from cicd_agent.runner.errors import UsageError
 
-MIN_COMMITS = 300
-"""Fewer past commits than this: the priors."""
+MIN_COMMITS, MIN_RANKED = 300, 150
+"""Fewer past commits than 300: no fit of the repository's own; fewer than 150: the hand-set
+priors (in between the cross-repository prior ranks the change among them, read as
+:func:`young_share` says: on batch I the hand-set priors put 29 % of a young history's
+commits at high)."""
 MIN_POSITIVES = 8
 """Fewer reverted past commits than this: fix-inducing ones count too (:func:`own_labels`);
 fewer labelled ones than this: no fit of its own."""
@@ -287,7 +290,8 @@ def fit(
     :func:`constrain`). None when the history is too short to rank against, or has too few
     positives and there is no prior: the hand-set priors."""
     positives = sum(1 for label in labels if label)
-    if len(rows) < MIN_COMMITS or (positives < MIN_POSITIVES and prior is None):
+    own = positives >= MIN_POSITIVES and len(rows) >= MIN_COMMITS
+    if len(rows) < MIN_RANKED or not (own or prior):
         return None
     require_sklearn()
     import numpy as np  # only when a history is fitted
@@ -297,7 +301,7 @@ def fit(
     coef: tuple[float, ...] = ()
     intercept = 0.0
     own_logits = np.zeros(len(rows))
-    if positives >= MIN_POSITIVES:
+    if own:
         target = np.asarray(labels, dtype=bool)
         weights, raw_intercept = bounded_logistic(
             ranked, target, balanced(target), REGULARISATION, bounds()

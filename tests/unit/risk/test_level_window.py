@@ -69,3 +69,13 @@ def test_a_new_riskier_wave_is_said_and_a_style_kept_for_good_is_not() -> None:
     kept = _fit([1.0] * 1_000 + [6.0] * 260)
     assert kept.recent_riskier == 0
     assert len(kept.past_blend) == risk_model.level_window(1_260) == 630
+
+
+def test_a_history_too_short_for_its_own_fit_is_ranked_by_the_cross_repository_model() -> None:
+    """From 150 past commits the shipped prior ranks a change among them (the hand-set
+    priors put 29 % of timber's young commits at high); a fit of its own still needs 300. So
+    young, the rank alone lifts no change above medium: only the floors do."""
+    assert risk_model.fit(_rows([1.0] * 149), [False] * 149, load_prior()) is None
+    short = _fit([1.0 + (i % 10) * 0.3 for i in range(200)])
+    assert not short.own and short.prior_coef
+    assert _level(short, 9.0) < risk_model.LEVEL_PERCENTILES[2][1]
