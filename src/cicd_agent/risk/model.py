@@ -71,7 +71,8 @@ are usual; 7 or more come by chance in under 3 steady histories in 100), the rec
 is riskier than the one just before it (a vendoring wave, a release crunch): the fit ranks
 against the newest 50, wave included, and says so (``recent_riskier``), so levels do not rise
 with it. Compared with the 200 just before, not the whole window: once a history's new style
-has lasted that long it is the new normal, not news, and the sentence stops."""
+has lasted that long it is the new normal, not news, and the sentence stops. Not said below
+:data:`YOUNG` past commits."""
 RISKIER, SAFER, UNUSED = 1, -1, 0
 DIRECTIONS: dict[str, int] = {
     **dict.fromkeys(
@@ -330,7 +331,9 @@ def fit(
             out += prior_weight * np.searchsorted(past_prior, logits) / len(rows)
         return out
 
-    riskier = recent_riskier(blend(ranks.matrix(rows[-RECENT_BEFORE - RECENT :])))
+    # A young past reaches back to commits that had no past of their own: no news there.
+    young = len(rows) < YOUNG
+    riskier = 0 if young else recent_riskier(blend(ranks.matrix(rows[-RECENT_BEFORE - RECENT :])))
     recent = rows[-(RECENT_WINDOW if riskier else level_window(len(rows))) :]
     blended = blend(ranks.matrix(recent))
     newcomers = blend(ranks.matrix([as_newcomer(row) for row in recent]))
