@@ -213,12 +213,15 @@ def keep_history(repo: GitRepo, wanted: list[str], since: int, cache_dir: Path |
     range (a new depth-1 checkout) deepens from the cache without a fetch (:func:`deepened`)."""
     if cache_dir is None:
         return
-    pack = repo.run_input_bytes(
-        "".join(f"{sha}\n" for sha in wanted), "pack-objects", "--stdout", "--revs"
-    )
-    # The shallow list git keeps for this process's reads (it may differ from the checkout's).
-    listed = Path(repo.run("rev-parse", "--git-path", "shallow").strip())
-    boundary = listed.read_text(encoding="ascii").split() if listed.is_file() else []
+    try:  # a cache may cost a run time, never the run
+        pack = repo.run_input_bytes(
+            "".join(f"{sha}\n" for sha in wanted), "pack-objects", "--stdout", "--revs"
+        )
+        # The shallow list git keeps for this process's reads (it may differ from the checkout's).
+        listed = Path(repo.run("rev-parse", "--git-path", "shallow").strip())
+        boundary = listed.read_text(encoding="ascii").split() if listed.is_file() else []
+    except (UsageError, OSError, UnicodeError):
+        return
     head = json.dumps({"wanted": wanted, "since": since, "shallow": boundary})
     if len(pack) <= MAX_HISTORY_BYTES:
         path = _history_path(cache_dir, wanted, since)

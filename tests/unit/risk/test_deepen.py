@@ -14,6 +14,7 @@ import pytest
 
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk.fit import Origin, deepen_history
+from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 
 
@@ -135,3 +136,21 @@ def test_a_cut_or_forged_history_cache_is_refused(
     assert fetched[-1] == server.url  # fetched from the server, not served by the cache
     assert second.run("rev-list", "--count", origin.head()).strip() == "5"
     assert len(notes) == 1 and "set aside" in notes[0], notes
+
+
+def test_a_history_that_cannot_be_kept_costs_the_cache_not_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git failing to pack what was fetched (a disk full, a damaged object) leaves the clone
+    deepened and nothing cached."""
+    origin, clone = _shallow(tmp_path)
+
+    def fails(self: GitRepo, stdin: str, *args: str) -> bytes:
+        raise UsageError(f"git {args[0]} failed in {self.path}.")
+
+    monkeypatch.setattr(GitRepo, "run_input_bytes", fails)
+    cache = tmp_path / "cache"
+    assert deepen_history(
+        GitRepo.open(clone), Origin(f"file://{origin.path}"), [origin.head()], 0, cache_dir=cache
+    )
+    assert not list(cache.glob("history-*"))
