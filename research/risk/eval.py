@@ -33,17 +33,45 @@ from pathlib import Path
 
 import numpy as np
 
+from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
+from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk import jit, mining, records
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
+from cicd_agent.risk.assessment import RiskAssessment
+from cicd_agent.risk.evidence import read_evidence
+from cicd_agent.risk.floors import GIT_TEXT
+from cicd_agent.risk.history import read_history
 from cicd_agent.risk.labels import fix_inducing, reverted
-from cicd_agent.risk.score import assess_range
+from cicd_agent.risk.records import HistoryFeatures
+from cicd_agent.risk.score import assess_change
 from research.risk.measures import auc, bootstrap, report, within_report
 from research.risk.prior_fit import fit_prior
 
 HIGH = LEVEL_BOUNDS[RiskLevel.HIGH]
+
+
+def assess_range(
+    repo_dir: Path, head: str, base: str | None = None
+) -> tuple[ChangeSet, HistoryFeatures, RiskAssessment]:
+    """Read ``base..head`` from git and score it with the priors alone (the baseline the fit
+    is measured against; ``base`` None: ``head``'s first parent, or the empty tree)."""
+    repo = GitRepo.open(repo_dir)
+    change = read_change_set(repo, head, base)
+    history = read_history(repo, change)
+    evidence = read_evidence(repo, change, with_security=False)
+    assessment = assess_change(
+        change.files,
+        change.commits,
+        history,
+        destructive=evidence.destructive,
+        weakened=evidence.weakened,
+        pins_only=evidence.pins_only,
+        identity=GIT_TEXT,
+    )
+    return change, history, assessment
 
 
 History = tuple[list[records.MinedCommit], list[list[float]], set[str]]

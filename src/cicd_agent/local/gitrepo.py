@@ -417,9 +417,10 @@ class GitRepo:
         return self.run("rev-parse", "--is-shallow-repository").strip() == "true"
 
     def deepen(
-        self, url: str, commits: Sequence[str], since: int, *, token: str | None = None
+        self, url: str, commits: Sequence[str], since: int | None, *, token: str | None = None
     ) -> bool:
-        """Fetch the history of ``commits`` (SHAs) since ``since`` (unix seconds) from ``url``
+        """Fetch the history of ``commits`` (SHAs) since ``since`` (unix seconds; None: all a
+        shallow ``url`` holds) from ``url``
         (within :data:`DEEPEN_TIMEOUT`; whether it arrived). The job's ``token`` goes in git's
         environment, never on a command line; no setting of the checkout's is read."""
         scheme = url.partition("://")[0]
@@ -435,7 +436,8 @@ class GitRepo:
             }
         if not commits or not all(re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", c) for c in commits):
             return False  # a SHA is never read as an option or a refspec with a destination
-        args = ("fetch", "--quiet", "--no-tags", f"--shallow-since={since}", "--", url, *commits)
+        depth = "--unshallow" if since is None else f"--shallow-since={since}"
+        args = ("fetch", "--quiet", "--no-tags", depth, "--", url, *commits)
         try:
             done = git.run(self._objects, args, environ=environ, timeout=DEEPEN_TIMEOUT)
         except (OSError, git.GitTimedOut):

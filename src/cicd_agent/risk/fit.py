@@ -123,7 +123,11 @@ def assess_risk(
     prior_note = (
         "blended with a cross-repository model" if model.prior_coef else "no cross-repository model"
     )
-    recent = f"the {len(model.past_blend):,} most recent past commits"
+    recent = f"the {len(model.past_blend):,} most recent past commits" + (
+        f" (a young history of {model.commits:,}: its level needs more evidence than that rank)"
+        if model.commits < risk_model.YOUNG
+        else ""
+    )
     if probability is not None:
         reverts_only = risk_model.reverts_suffice(snapshot.reverted)
         labelled = f"{snapshot.reverted:,} reverted" + (
@@ -142,11 +146,17 @@ def assess_risk(
             f"{probability:.1%} (the repository's rate {model.base_rate:.1%})."
         )
     else:
+        why = (
+            f"too short a history to fit this repository's own model ({model.commits:,} past "
+            f"commits; a fit needs {risk_model.MIN_COMMITS:,})"
+            if model.commits < risk_model.MIN_COMMITS
+            else f"too few reverted or fix-inducing past commits to fit this repository's own "
+            f"model ({model.positives:,} of {model.commits:,}; a fit needs "
+            f"{risk_model.MIN_POSITIVES:,})"
+        )
         message = (
-            f"priors: too few reverted or fix-inducing past commits to fit this repository's "
-            f"own model ({model.positives:,} of {model.commits:,}; a fit needs "
-            f"{risk_model.MIN_POSITIVES:,}), so the cross-repository model ranks the change: "
-            f"riskier than {share:.0%} of {recent}."
+            f"priors: {why}, so the cross-repository model ranks the change: riskier than "
+            f"{share:.0%} of {recent}."
         )
     lead = Reason(
         signal="model",
@@ -205,14 +215,21 @@ _SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 def deepen_history(
-    repo: GitRepo, origin: Origin | None, commits: Sequence[str | None], now: int
+    repo: GitRepo,
+    origin: Origin | None,
+    commits: Sequence[str | None],
+    now: int,
+    *,
+    cache_dir: Path | None = None,
+    notes: list[str] | None = None,
 ) -> bool:
     """Whether a shallow clone was deepened here: the history of ``commits`` (the range's
-    SHAs; names are left out) fetched from ``origin`` with the job's token back
-    :data:`DEEPEN_DAYS` from ``now``. Run before the range is read (a depth-1 checkout lacks
-    the base itself). False for a full clone (nothing to do) and when the fetch failed: the
-    scorer then falls back to the priors and the shallow floor ("shallow clone: set
-    `fetch-depth: 0`")."""
+    SHAs; names are left out) back :data:`DEEPEN_DAYS` from ``now``, from the history an
+    earlier run kept in ``cache_dir`` (:func:`store.deepened`: no fetch), else fetched from
+    ``origin`` with the job's token and kept there. Run before the range is read (a depth-1
+    checkout lacks the base itself). False for a full clone (nothing to do) and when neither
+    served: the scorer then falls back to the priors and the shallow floor ("shallow clone:
+    set `fetch-depth: 0`")."""
     if not repo.is_shallow():
         return False
     wanted = sorted({c for c in commits if c and _SHA.fullmatch(c) and not is_null_sha(c)})
@@ -222,7 +239,12 @@ def deepen_history(
     # whenever), else from ``now``.
     held = [repo.commit_time(c) for c in wanted if _held(repo, c)]
     since = (max(held) if held else now) - DEEPEN_DAYS * 86_400
-    return repo.deepen(origin.url, wanted, since, token=origin.token)
+    if store.deepened(repo, wanted, since, cache_dir, notes):
+        return True
+    fetched = repo.deepen(origin.url, wanted, since, token=origin.token)
+    if fetched:
+        store.keep_history(repo, wanted, since, cache_dir)
+    return fetched
 
 
 AuthorOfChange = Callable[[str, str], "tuple[str, tuple[str, ...]] | None"]
@@ -279,7 +301,7 @@ def _recent(model: risk_model.FittedModel) -> list[Reason]:
             signal="recent_risk",
             message=f"The repository's recent commits are riskier than its past: "
             f"{model.recent_riskier} of the last {risk_model.RECENT} before the fit rank among "
-            f"the riskiest 10 % of the {risk_model.LEVEL_WINDOW:,} commits before them, where 3 "
+            f"the riskiest 10 % of the {risk_model.RECENT_BEFORE:,} commits before them, where 3 "
             f"are usual (a vendoring wave or a release crunch?). So this change is ranked "
             f"against the {len(model.past_blend):,} newest commits; check those commits.",
         )

@@ -35,8 +35,11 @@ from cicd_agent.risk.jit import FEATURES, TYPE_FEATURES, as_newcomer
 from cicd_agent.risk.prior import CrossRepoPrior, Ranks
 from cicd_agent.runner.errors import UsageError
 
-MIN_COMMITS = 300
-"""Fewer past commits than this: the priors."""
+MIN_COMMITS, MIN_RANKED = 300, 150
+"""Fewer past commits than 300: no fit of the repository's own; fewer than 150: the hand-set
+priors (in between the cross-repository prior ranks the change among them, read as
+:func:`young_share` says: on batch I the hand-set priors put 29 % of a young history's
+commits at high)."""
 MIN_POSITIVES = 8
 """Fewer reverted past commits than this: fix-inducing ones count too (:func:`own_labels`);
 fewer labelled ones than this: no fit of its own."""
@@ -53,15 +56,23 @@ LEVEL_PERCENTILES = ((0.0, 0.0), (0.50, 0.30), (0.90, 0.60), (0.97, 0.85), (1.0,
 high for the riskiest 10 % (the catch ``research/risk/eval_szz.py`` reports; offline approval),
 critical for the riskiest 3 %; linear in between. One meaning in every repository."""
 LEVEL_WINDOW = 1000
-"""The levels rank a change among this many of the most recent past commits: features such as
-the touched files' past grow with a repository's age, so against its whole past a recent
-change looks riskier than it is, and "the riskiest 10 %" would hold for far more than 10 % of
-what is deployed now."""
-RECENT, RECENT_RISKIER, RECENT_WINDOW = 30, 7, 50
-"""When 7 of the newest 30 past commits rank among the riskiest 10 % of the :data:`LEVEL_WINDOW`
-before them (3 are usual; 7 or more come by chance in under 3 steady histories in 100), the
-recent past really is riskier (a vendoring wave, a release crunch): the fit ranks against the
-newest 50, wave included, and says so (``recent_riskier``), so levels do not rise with it."""
+"""The levels rank a change among at most this many of the most recent past commits, and
+among the newer half of a younger past (:func:`level_window`): features such as the touched
+files' past grow with a repository's age, so against its whole past (a young one's first
+commits had no past at all) a recent change looks riskier than it is, and "the riskiest 10 %"
+would hold for far more than 10 % of what is deployed now."""
+YOUNG, YOUNG_WEIGHT = 600, 60
+"""A fit on fewer past commits than :data:`YOUNG` reads its levels from :func:`young_share`:
+the first fits of young histories (websocket and timber, 330 commits) put 17 % of their newest
+commits at critical on batch I, ranked against so few."""
+RECENT, RECENT_BEFORE, RECENT_RISKIER, RECENT_WINDOW = 30, 200, 7, 50
+"""When 7 of the newest 30 past commits rank among the riskiest 10 % of the 200 before them (3
+are usual; 7 or more come by chance in under 3 steady histories in 100), the recent past really
+is riskier than the one just before it (a vendoring wave, a release crunch): the fit ranks
+against the newest 50, wave included, and says so (``recent_riskier``), so levels do not rise
+with it. Compared with the 200 just before, not the whole window: once a history's new style
+has lasted that long it is the new normal, not news, and the sentence stops. Not said below
+:data:`YOUNG` past commits."""
 RISKIER, SAFER, UNUSED = 1, -1, 0
 DIRECTIONS: dict[str, int] = {
     **dict.fromkeys(
@@ -170,8 +181,9 @@ class FittedModel:
         if prior:
             prior_logit = _logit(self.prior_intercept, self.prior_coef, ranked)
             blended += prior * _share(self.prior_logits, prior_logit)
-        share = _share(self.past_blend if vouched else self.past_blend_newcomer, blended)
-        return score_for_percentile(share), probability, share
+        past = self.past_blend if vouched else self.past_blend_newcomer
+        share = _share(past, blended)
+        return score_for_percentile(young_share(share, len(past), self.commits)), probability, share
 
     def _contributions(self, ranked: Sequence[float]) -> dict[str, float]:
         """Log-odds each feature adds for a ranked row relative to an average past commit
@@ -212,6 +224,17 @@ def _logit(intercept: float, coef: Sequence[float], ranked: Sequence[float]) -> 
 
 def _share(sorted_values: Sequence[float], value: float) -> float:
     return bisect.bisect_left(sorted_values, value) / max(1, len(sorted_values))
+
+
+def young_share(share: float, ranked: int, commits: int) -> float:
+    """The share the level reads: ``share`` of ``ranked`` recent commits, shrunk toward the
+    median by :data:`YOUNG_WEIGHT` pseudo-commits, all of them at a history's first fit and
+    none from :data:`YOUNG` past commits on. A young history's rank among its few recent
+    commits is a coarse estimate (the riskiest 3 % of 150 are 4 commits), so its level needs
+    more evidence: at 300 past commits high needs the riskiest 2 % and critical is out of
+    reach (the floors still apply); the order of changes is the same."""
+    pseudo = YOUNG_WEIGHT * max(0, YOUNG - commits) / YOUNG
+    return (share * ranked + 0.5 * pseudo) / (ranked + pseudo) if pseudo else share
 
 
 def score_for_percentile(share: float) -> float:
@@ -268,7 +291,8 @@ def fit(
     :func:`constrain`). None when the history is too short to rank against, or has too few
     positives and there is no prior: the hand-set priors."""
     positives = sum(1 for label in labels if label)
-    if len(rows) < MIN_COMMITS or (positives < MIN_POSITIVES and prior is None):
+    own = positives >= MIN_POSITIVES and len(rows) >= MIN_COMMITS
+    if len(rows) < MIN_RANKED or not (own or prior):
         return None
     require_sklearn()
     import numpy as np  # only when a history is fitted
@@ -278,7 +302,7 @@ def fit(
     coef: tuple[float, ...] = ()
     intercept = 0.0
     own_logits = np.zeros(len(rows))
-    if positives >= MIN_POSITIVES:
+    if own:
         target = np.asarray(labels, dtype=bool)
         weights, raw_intercept = bounded_logistic(
             ranked, target, balanced(target), REGULARISATION, bounds()
@@ -307,8 +331,10 @@ def fit(
             out += prior_weight * np.searchsorted(past_prior, logits) / len(rows)
         return out
 
-    riskier = recent_riskier(blend(ranks.matrix(rows[-LEVEL_WINDOW - RECENT :])))
-    recent = rows[-(RECENT_WINDOW if riskier else LEVEL_WINDOW) :]
+    # A young past reaches back to commits that had no past of their own: no news there.
+    young = len(rows) < YOUNG
+    riskier = 0 if young else recent_riskier(blend(ranks.matrix(rows[-RECENT_BEFORE - RECENT :])))
+    recent = rows[-(RECENT_WINDOW if riskier else level_window(len(rows))) :]
     blended = blend(ranks.matrix(recent))
     newcomers = blend(ranks.matrix([as_newcomer(row) for row in recent]))
     return FittedModel(
@@ -325,6 +351,12 @@ def fit(
         past_blend_newcomer=tuple(sorted(float(v) for v in newcomers)),
         recent_riskier=riskier,
     )
+
+
+def level_window(commits: int) -> int:
+    """How many of the newest of ``commits`` past commits the levels rank against
+    (:data:`LEVEL_WINDOW`)."""
+    return min(LEVEL_WINDOW, max(RECENT_WINDOW, commits // 2))
 
 
 def recent_riskier(blended: Sequence[float]) -> int:

@@ -32,19 +32,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from pathlib import Path
 
 from cicd_agent.analysis.change_types import ChangeType
-from cicd_agent.analysis.changes import ChangedFile, ChangeSet, CommitInfo, only
+from cicd_agent.analysis.changes import ChangedFile, CommitInfo, only
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
-from cicd_agent.local.change_set import read_change_set
-from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk.assessment import Reason, RiskAssessment
-from cicd_agent.risk.evidence import read_evidence
 from cicd_agent.risk.features import measure
-from cicd_agent.risk.floors import GIT_TEXT, UNKNOWN_AUTHOR, Identity, finish
-from cicd_agent.risk.history import read_history
+from cicd_agent.risk.floors import UNKNOWN_AUTHOR, Identity, finish
 from cicd_agent.risk.reasons import history_reasons, size_reasons, type_reasons
 from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.risk.weights import DEFAULT_WEIGHTS, Weights
@@ -123,24 +118,3 @@ def assess_change(
         identity=identity,
         shallow=shallow,
     )
-
-
-def assess_range(
-    repo_dir: Path, head: str, base: str | None = None
-) -> tuple[ChangeSet, HistoryFeatures, RiskAssessment]:
-    """Read ``base..head`` from git and score it with the priors alone (the baseline the fit
-    is measured against; ``base`` None: ``head``'s first parent, or the empty tree)."""
-    repo = GitRepo.open(repo_dir)
-    change = read_change_set(repo, head, base)
-    history = read_history(repo, change)
-    evidence = read_evidence(repo, change, with_security=False)
-    assessment = assess_change(
-        change.files,
-        change.commits,
-        history,
-        destructive=evidence.destructive,
-        weakened=evidence.weakened,
-        pins_only=evidence.pins_only,
-        identity=GIT_TEXT,
-    )
-    return change, history, assessment

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import json
 import os
+import re
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -21,12 +24,13 @@ from cicd_agent.risk import jit, mining
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.labels import fix_inducing, reverted
+from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.progress import Progress
 
 WEEK = 7 * 86_400
 MONDAY_EPOCH = 4 * 86_400
 """1970-01-05 00:00 UTC, a Monday: weeks are counted from it."""
-SNAPSHOT_VERSION = 12
+SNAPSHOT_VERSION = 14
 KEPT_FITS = 3
 """Cached fits kept (the most recently used): this week's, and a few for a release branch
 or a base of last week."""
@@ -190,3 +194,83 @@ def _snapshot_of(data: dict[str, Any], checkpoint: str) -> Snapshot | None:
 _VECTORS = (
     "coef", "prior_coef", "past_logits", "prior_logits", "past_blend", "past_blend_newcomer",
 )  # fmt: skip
+
+
+HISTORY_VERSION = 1
+MAX_HISTORY_BYTES = 256 << 20
+"""A deepened history bigger than this packed is fetched again each run rather than cached."""
+_SHAS = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def _history_path(cache_dir: Path, wanted: list[str], since: int) -> Path:
+    key = hashlib.sha256(json.dumps([wanted, since]).encode()).hexdigest()[:20]
+    return cache_dir / f"history-v{HISTORY_VERSION}-{key}.pack.gz"
+
+
+def keep_history(repo: GitRepo, wanted: list[str], since: int, cache_dir: Path | None) -> None:
+    """Keep what a deepening fetched, ``wanted``'s history back to ``since``, beside the fit:
+    the pack of those commits and the clone's shallow boundary, so the next run on the same
+    range (a new depth-1 checkout) deepens from the cache without a fetch (:func:`deepened`)."""
+    if cache_dir is None:
+        return
+    try:  # a cache may cost a run time, never the run
+        pack = repo.run_input_bytes(
+            "".join(f"{sha}\n" for sha in wanted), "pack-objects", "--stdout", "--revs"
+        )
+        # The shallow list git keeps for this process's reads (it may differ from the checkout's).
+        listed = Path(repo.run("rev-parse", "--git-path", "shallow").strip())
+        boundary = listed.read_text(encoding="ascii").split() if listed.is_file() else []
+    except (UsageError, OSError, UnicodeError):
+        return
+    head = json.dumps({"wanted": wanted, "since": since, "shallow": boundary})
+    if len(pack) <= MAX_HISTORY_BYTES:
+        path = _history_path(cache_dir, wanted, since)
+        cachefile.write(path, gzip.compress(head.encode() + b"\n" + pack, compresslevel=1))
+        mining.prune(
+            cache_dir.glob("history-v*.pack.gz"), f"history-v{HISTORY_VERSION}-", KEPT_FITS
+        )
+
+
+def deepened(
+    repo: GitRepo, wanted: list[str], since: int, cache_dir: Path | None, notes: list[str] | None
+) -> bool:
+    """Whether ``repo`` was deepened from the history :func:`keep_history` cached for
+    ``wanted`` and ``since`` (no fetch). The pack is indexed by git into a scratch repository
+    of ours (every object's name is its hash, so a forged object cannot pass for a wanted
+    commit), which must hold ``wanted`` back to ``since`` or to its first commit; a cut or
+    forged file is set aside with a note, and the caller fetches instead."""
+    path = _history_path(cache_dir, wanted, since) if cache_dir else None
+    if path is None:
+        return False
+    _, data, damage = cachefile.read_gzip(path)
+    if not data and not damage:
+        return False
+    head, _, pack = data.partition(b"\n")
+    with tempfile.TemporaryDirectory(prefix="cicd-agent-history-") as scratch:
+        try:
+            meta = json.loads(head) if not damage else {}
+            boundary = [sha for sha in meta.get("shallow", []) if _SHAS.fullmatch(sha)]
+            held = _scratch_repo(Path(scratch), boundary, pack)
+            roots = set(held.run("rev-list", "--max-parents=0", *wanted).split()) - set(boundary)
+            oldest = min(int(t) for t in held.run("log", "--format=%ct", *wanted).split())
+            if meta.get("wanted") != wanted or (not roots and oldest > since + WEEK):
+                damage = damage or "it does not hold the history it names"
+        except (ValueError, UsageError, AttributeError, TypeError) as exc:
+            damage = damage or cachefile.describe(exc)
+        if damage:
+            if notes is not None:
+                notes.append(cachefile.set_aside(path, damage))
+            return False
+        return repo.deepen(f"file://{scratch}", wanted, None)
+
+
+def _scratch_repo(folder: Path, boundary: list[str], pack: bytes) -> GitRepo:
+    """A bare repository of our own (no settings of anyone's) holding ``pack``, shallow at
+    ``boundary``."""
+    for name in ("objects/pack", "refs/heads"):
+        (folder / name).mkdir(parents=True)
+    (folder / "HEAD").write_text("ref: refs/heads/main\n", encoding="ascii")
+    (folder / "shallow").write_text("".join(f"{sha}\n" for sha in boundary), encoding="ascii")
+    held = GitRepo.open(folder)
+    held.run_input_bytes(pack.decode("utf-8", "surrogateescape"), "index-pack", "--stdin")
+    return held

@@ -434,8 +434,9 @@ def test_five_thousand_file_commit_is_judged_whole(tmp_path: Path, project: GitR
 
 
 def test_the_risk_is_the_one_assess_range_gives(tmp_path: Path, project: GitRepoBuilder) -> None:
-    """deploy-gate scores with analysis.risk.assess_range, as review does: one risk, no copy."""
-    from cicd_agent.risk.score import assess_range
+    """deploy-gate scores with the priors research measures against (``assess_range``), as
+    review does: one risk, no copy."""
+    from research.risk.eval import assess_range
 
     base = project.head()
     head = project.commit(

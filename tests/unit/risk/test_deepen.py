@@ -3,11 +3,18 @@ the checkout's settings (issue 56)."""
 
 from __future__ import annotations
 
+import gzip
+import json
+import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.risk.fit import Origin, deepen_history
+from cicd_agent.runner.errors import UsageError
 from tests.git_builder import GitRepoBuilder
 
 
@@ -49,3 +56,101 @@ def test_only_shas_and_the_servers_transport_are_fetched(tmp_path: Path) -> None
     assert not repo.deepen(f"ext::sh -c touch% {marker}", [origin.head()], 0)
     assert not marker.exists()
     assert repo.run("rev-list", "--count", origin.head()).strip() == "1"
+
+
+def _counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every URL a clone is deepened from, the call still made for real."""
+    urls: list[str] = []
+    real = GitRepo.deepen
+
+    def counting(self: GitRepo, url: str, *args: Any, **kwargs: Any) -> bool:
+        urls.append(url)
+        return real(self, url, *args, **kwargs)
+
+    monkeypatch.setattr(GitRepo, "deepen", counting)
+    return urls
+
+
+def _second_clone(origin: GitRepoBuilder, tmp_path: Path) -> GitRepo:
+    clone = tmp_path / "second"
+    subprocess.run(
+        ["git", "clone", "-q", "--depth=1", f"file://{origin.path}", str(clone)],
+        check=True,
+        capture_output=True,
+    )
+    return GitRepo.open(clone)
+
+
+def test_a_second_run_deepens_from_the_cache_without_fetching(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    origin, clone = _shallow(tmp_path)
+    server = Origin(f"file://{origin.path}")
+    cache = tmp_path / "cache"
+    fetched, tip = _counted(monkeypatch), origin.head()
+    assert deepen_history(GitRepo.open(clone), server, [tip], 0, cache_dir=cache)
+    assert fetched == [server.url]
+    second = _second_clone(origin, tmp_path)
+    shutil.rmtree(origin.path)  # the server is gone: only the cache can serve
+    notes: list[str] = []
+    assert deepen_history(second, server, [tip], 0, cache_dir=cache, notes=notes)
+    assert fetched.count(server.url) == 1, fetched  # the second run fetched nothing
+    assert second.run("rev-list", "--count", tip).strip() == "5"
+    assert second.is_shallow() is False and notes == []
+
+
+@pytest.mark.parametrize("damage", ["cut", "forged", "short"])
+def test_a_cut_or_forged_history_cache_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    """Attack: the cached history truncated; replaced by another repository's commits under
+    the same name; or cut to the head commit alone. Each is set aside with a note and the
+    history is fetched from the server again, whole."""
+    origin, clone = _shallow(tmp_path)
+    server = Origin(f"file://{origin.path}")
+    cache = tmp_path / "cache"
+    assert deepen_history(GitRepo.open(clone), server, [origin.head()], 0, cache_dir=cache)
+    (kept,) = cache.glob("history-*")
+    data = gzip.decompress(kept.read_bytes())
+    head = data.partition(b"\n")[0]
+    if damage == "cut":
+        kept.write_bytes(kept.read_bytes()[: len(kept.read_bytes()) // 2])
+    elif damage == "forged":
+        other = GitRepoBuilder(tmp_path / "other")
+        other.commit("Another project", {"evil.py": "x = 1\n"})
+        forged = GitRepo.open(other.path).run_input_bytes(
+            f"{other.head()}\n", "pack-objects", "--stdout", "--revs"
+        )
+        kept.write_bytes(gzip.compress(head + b"\n" + forged))
+    else:
+        meta = json.loads(head)
+        meta["shallow"] = [origin.head()]
+        only_head = GitRepo.open(origin.path).run_input_bytes(
+            f"{origin.head()}\n^{origin.head()}~1\n", "pack-objects", "--stdout", "--revs"
+        )
+        kept.write_bytes(gzip.compress(json.dumps(meta).encode() + b"\n" + only_head))
+    fetched = _counted(monkeypatch)
+    second = _second_clone(origin, tmp_path)
+    notes: list[str] = []
+    assert deepen_history(second, server, [origin.head()], 0, cache_dir=cache, notes=notes)
+    assert fetched[-1] == server.url  # fetched from the server, not served by the cache
+    assert second.run("rev-list", "--count", origin.head()).strip() == "5"
+    assert len(notes) == 1 and "set aside" in notes[0], notes
+
+
+def test_a_history_that_cannot_be_kept_costs_the_cache_not_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git failing to pack what was fetched (a disk full, a damaged object) leaves the clone
+    deepened and nothing cached."""
+    origin, clone = _shallow(tmp_path)
+
+    def fails(self: GitRepo, stdin: str, *args: str) -> bytes:
+        raise UsageError(f"git {args[0]} failed in {self.path}.")
+
+    monkeypatch.setattr(GitRepo, "run_input_bytes", fails)
+    cache = tmp_path / "cache"
+    assert deepen_history(
+        GitRepo.open(clone), Origin(f"file://{origin.path}"), [origin.head()], 0, cache_dir=cache
+    )
+    assert not list(cache.glob("history-*"))

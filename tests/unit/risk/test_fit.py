@@ -233,7 +233,7 @@ def test_enough_reverts_label_the_own_fit_alone(tmp_path: Path) -> None:
     first = reasons(document)[0]
     fitted = re.match(
         r"fitted on (\d+) past commits, (\d+) reverted, .*riskier than \d+% of the [\d,]+ most "
-        r"recent past commits; "
+        r"recent past commits(?: \(a young history of \d+: [^)]*\))?; "
         r"the repository's own model alone puts its chance of being reverted at .* "
         r"\(the repository's rate (\d+\.\d)%\)",
         first,

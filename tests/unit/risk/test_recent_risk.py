@@ -6,13 +6,14 @@ continued by 30 commits of each kind, and scored through the CLI as a user runs 
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cicd_agent.risk.model import RECENT, RECENT_WINDOW
+from cicd_agent.risk.model import RECENT, RECENT_WINDOW, level_window
 from tests.helpers.real_history import build
 from tests.unit.risk.test_common_sense import deploy_gate_json
 
@@ -106,4 +107,11 @@ def test_a_vendoring_wave_is_said_in_a_sentence_a_person_checks(
 
 def test_a_steady_history_says_nothing_of_the_kind(scored: dict[str, dict[str, Any]]) -> None:
     assert not any(SENTENCE in r["message"] for r in scored["steady"]["reasons"])
-    assert "of the 1,000 most recent past commits" in scored["steady"]["reasons"][0]["message"]
+    # Ranked against the newer half of its past (at most 1,000): twine's first commits had no
+    # past of their own, so against them every recent change would look risky.
+    lead = scored["steady"]["reasons"][0]["message"]
+    fitted = re.search(r"fitted on ([\d,]+) past commits", lead)
+    assert fitted, lead
+    window = level_window(int(fitted[1].replace(",", "")))
+    assert f"of the {window:,} most recent past commits" in lead
+    assert window < int(fitted[1].replace(",", "")) / 2 + 1

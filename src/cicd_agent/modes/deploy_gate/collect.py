@@ -111,7 +111,11 @@ def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:
 
     repo = ctx.checkout.git
     origin = Origin.of(ctx.server_url, ctx.repository, ctx.github_token)
-    deepened = deepen_history(repo, origin, _named_commits(ctx, options), int(moment.timestamp()))
+    cache, notes = options.cache_dir or default_cache_dir(ctx.environ), list[str]()
+    named, when = _named_commits(ctx, options), int(moment.timestamp())
+    deepened = deepen_history(repo, origin, named, when, cache_dir=cache, notes=notes)
+    for note in notes:
+        ctx.note(note)
     base, head = _range(ctx, options, repo)
     change = read_change_set(repo, head, base)
     ctx.progress.say(

@@ -139,7 +139,13 @@ def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFa
         )
     repo = _open_repo(ctx, required=pull is None)
     origin = Origin.of(ctx.server_url, ctx.repository, ctx.github_token)
-    deepened = repo is not None and deepen_history(repo.git, origin, [base, head], int(time.time()))
+    notes: list[str] = []
+    cache = default_cache_dir(ctx.environ)
+    deepened = repo is not None and deepen_history(
+        repo.git, origin, [base, head], int(time.time()), cache_dir=cache, notes=notes
+    )
+    for note in notes:
+        ctx.note(note)
     if repo is not None and repo.has_commit(base) and repo.has_commit(head):
         ctx.progress.say("reading the diff from the checkout")
         facts = _local_facts(ctx, repo, pull, base, head, history=history, deepened=deepened)
