@@ -239,11 +239,13 @@ class TestRuns:
 def _selecting(space: Workspace, tests: Sequence[str]) -> list[str]:
     """pytest's arguments that run ``tests`` alone: their files as ``./name`` (never an option
     nor an ``@file`` of arguments) and the ids in a file our plugin reads; on a command line one
-    id past 128 KiB, or many, would stop the round from starting."""
+    id past 128 KiB, or many, would stop the round from starting. The file is named in the
+    option's own word (``--cicd-select=FILE``): pytest counts a bare path word among the paths
+    it finds the root from, and a root above the copy renames every id, so none is selected."""
     chosen = space.scratch("select", ".json")
     chosen.write_text(json.dumps(list(tests)), encoding="utf-8")
     files = dict.fromkeys(os.path.join(".", test.split("::", 1)[0]) for test in tests)
-    return ["--cicd-select", str(chosen), *files]
+    return [f"--cicd-select={chosen}", *files]
 
 
 def _under(test: str, names: Sequence[str]) -> bool:
