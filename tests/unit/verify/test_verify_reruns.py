@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand
-from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.verify.contract import ReliableTests
+from cicd_agent.verify.pytest_sandbox import PytestSandbox as Sandbox
 from cicd_agent.verify.reruns import Counts, TestRuns, planned_runs
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import path_env

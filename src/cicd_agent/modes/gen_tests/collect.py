@@ -21,13 +21,13 @@ from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
 from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand, SuiteBaseline
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
-from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.modes.gen_tests.shard import Shard
 from cicd_agent.modes.gen_tests.suite import run_suite
 from cicd_agent.modes.gen_tests.targets import Targets, changed_targets, source_targets
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.markdown import code_span
 from cicd_agent.verify.contract import ReliableTests
+from cicd_agent.verify.pytest_sandbox import PytestSandbox as Sandbox
 from cicd_agent.verify.reruns import Reruns, TestRuns
 
 SUITE_TIMEOUT = 3600.0

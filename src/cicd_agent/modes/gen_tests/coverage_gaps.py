@@ -25,9 +25,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.runner.errors import ExternalServiceError, UsageError
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
+from cicd_agent.verify.pytest_sandbox import PytestSandbox as Sandbox
 from cicd_agent.verify.reruns import Evidence, TestRuns
 
 MAX_DATA_BYTES = 256 << 20

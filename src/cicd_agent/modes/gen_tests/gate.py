@@ -33,11 +33,11 @@ from pathlib import PurePosixPath
 from cicd_agent.local.checkout_files import create_file
 from cicd_agent.modes.gen_tests.assertions import assertion_problems
 from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageMeter, TooMuchCoverageData
-from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.modes.gen_tests.segments import Segment
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox import RunResult, Workspace, remove_tree
 from cicd_agent.verify.contract import ReliableTests
+from cicd_agent.verify.pytest_sandbox import PytestSandbox as Sandbox
 from cicd_agent.verify.reruns import Evidence, TestRuns
 
 RERUNS = 5

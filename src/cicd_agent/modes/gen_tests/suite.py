@@ -13,9 +13,9 @@ import shlex
 
 from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport
 from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand, SuiteBaseline
-from cicd_agent.modes.gen_tests.sandbox import Sandbox
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.sandbox import RunResult, remove_tree
+from cicd_agent.verify.pytest_sandbox import PytestSandbox as Sandbox
 from cicd_agent.verify.reruns import Evidence, TestRuns
 
 
