@@ -32,7 +32,6 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.local import git_ops
 from cicd_agent.local.checkout_files import CheckoutFileError, read_bytes
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import (
@@ -48,6 +47,7 @@ from cicd_agent.verify.evidence import REPORT_NAME, missing_evidence, pytest_add
 from cicd_agent.verify.import_time import import_time_problem
 from cicd_agent.verify.known import tools_named
 from cicd_agent.verify.named_files import named_files
+from cicd_agent.verify.patching import apply_in
 from cicd_agent.verify.policy import PolicyVerdict, check_patch
 from cicd_agent.verify.runner_settings import settings_change
 from cicd_agent.verify.script import shell_argv
@@ -66,7 +66,6 @@ RUN_TIMEOUT = 300.0
 """One run of the failing command (seconds): the step's own command, as CI ran it."""
 BUDGET = 600.0
 """Every run of one verifier together (seconds): the fix must not cost the run its deadline."""
-APPLY_TIMEOUT = 60.0
 OUTPUT_CHARS = 6_000
 """The tail of a run's output kept in a :class:`RunOutcome` (redacted)."""
 JUDGED = "judged"
@@ -381,15 +380,11 @@ class SandboxVerifier:
         )
 
     def _apply(self, space: Workspace, patch: Patch) -> RunOutcome | None:
-        """Apply ``patch`` in ``space`` inside the sandbox; the failed run's outcome, or None.
-        One launch: ``git apply`` is atomic (all hunks or none), so no ``--check`` run first."""
+        """Apply ``patch`` in ``space`` (:func:`.patching.apply_in`); the failed run's outcome,
+        or None."""
         if self.usable:
             return RunOutcome(126, self.usable)
-        patch_file = space.scratch("patch", ".diff")
-        patch_file.write_text(patch.diff, encoding="utf-8", errors="surrogateescape")
-        argv, git_env = git_ops.sandboxed_apply(patch_file)
-        git_env["GIT_CEILING_DIRECTORIES"] = str(space.live)
-        result = self.sandbox.run(argv, space, timeout=APPLY_TIMEOUT, extra_env=git_env)
+        result = apply_in(self.sandbox, space, patch.diff)
         return None if result.ok else self._outcome(result)
 
     def _script(

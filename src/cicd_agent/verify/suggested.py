@@ -24,14 +24,13 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from cicd_agent.analysis.lint_reports import UnreadableReport, read_report
-from cicd_agent.local import git_ops
-from cicd_agent.sandbox import RunResult, Sandbox, Workspace, remove_tree
+from cicd_agent.sandbox import Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
+from cicd_agent.verify.patching import apply_in
 from cicd_agent.verify.reruns import TestRuns
 
 RUN_TIMEOUT = 120.0
 """One run of the tests or of one linter (seconds); the caller's budget caps it further."""
-APPLY_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -137,8 +136,9 @@ class PatchChecks:
         """The claim's linters, then its tests, in one fresh copy (with ``diff`` applied)."""
         space = self.sandbox.workspace("suggestion")
         try:
-            if diff and (failed := self._apply(space, diff)) is not None:
-                return _Runs(frozenset(), Counter(), f"the patch did not apply ({failed})")
+            if diff and not (applied := apply_in(self.sandbox, space, diff)).ok:
+                why = f"the patch did not apply ({applied.describe()})"
+                return _Runs(frozenset(), Counter(), why)
             rules: Counter[tuple[str, str]] = Counter()
             for command in claim.lint:
                 problem = self._lint(space, command, claim.paths, rules)
@@ -179,12 +179,3 @@ class PatchChecks:
             return f"{command.label}: {exc}"
         rules.update((command.label, hit.code) for hit in hits if hit.path in paths)
         return ""
-
-    def _apply(self, space: Workspace, diff: str) -> str | None:
-        """``git apply`` of ``diff`` inside the sandbox; how it failed, or None."""
-        patch_file = space.scratch("patch", ".diff")
-        patch_file.write_text(diff, encoding="utf-8", errors="surrogateescape")
-        argv, git_env = git_ops.sandboxed_apply(patch_file)
-        git_env["GIT_CEILING_DIRECTORIES"] = str(space.live)
-        result: RunResult = self.sandbox.run(argv, space, timeout=APPLY_TIMEOUT, extra_env=git_env)
-        return None if result.ok else result.describe()
