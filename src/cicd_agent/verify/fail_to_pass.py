@@ -73,12 +73,12 @@ def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
 def _run(verifier: SandboxVerifier, patches: tuple[Patch, ...], command: str) -> RunOutcome:
     """``command`` in a fresh judged copy with ``patches`` applied in order: the engine's own
     copy, apply and run, so this claim runs exactly as a fix's runs do."""
-    space = verifier._space()
+    space = verifier.fresh_space()
     try:
         for patch in patches:
-            failed = verifier._apply(space, patch)
+            failed = verifier.apply(space, patch)
             if failed is not None:
                 return RunOutcome(failed.exit_code or 126, f"{patch.summary}: did not apply")
-        return verifier._script(space, command)
+        return verifier.script(space, command)
     finally:
         remove_tree(space.root)

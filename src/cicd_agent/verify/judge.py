@@ -161,10 +161,10 @@ class SandboxVerifier:
         space = self.sandbox.workspace("run")
         try:
             if patch is not None:
-                applied = self._apply(space, patch)
+                applied = self.apply(space, patch)
                 if applied is not None:
                     return applied
-            return self._script(space, failing_script(self.failing))
+            return self.script(space, failing_script(self.failing))
         finally:
             remove_tree(space.root)
 
@@ -188,9 +188,9 @@ class SandboxVerifier:
         if self._said is not None:
             self._said(f"judging patch {len(self._verdicts) + 1}: the failing command without "
                        "it, then twice with it, in the sandbox")  # fmt: skip
-        probe = self._space()  # the lines the guard watches, known before the baseline runs
+        probe = self.fresh_space()  # the lines the guard watches, known before the baseline runs
         try:
-            applied = self._apply(probe, patch)
+            applied = self.apply(probe, patch)
             if applied is not None:
                 return Verification(patch, False, "the patch does not apply to the failed commit",
                                     (applied,))  # fmt: skip
@@ -212,13 +212,13 @@ class SandboxVerifier:
                 "the failing command passes in the sandbox without any patch, so no patch can "
                 "be shown to fix it (a flaky failure, or one that needs the network or secrets)"
             ), (baseline,))  # fmt: skip
-        space = self._space()
+        space = self.fresh_space()
         try:
             return self._verify_in(space, patch, (baseline, rest_before), patched, changed)
         finally:
             remove_tree(space.root)
 
-    def _space(self) -> Workspace:
+    def fresh_space(self) -> Workspace:
         """A fresh copy at the one path every judged run works in (:data:`JUDGED`), the
         baseline's too: a base that tells its folder's name could fail only unpatched."""
         made = self.sandbox.workspace("judged")
@@ -234,13 +234,13 @@ class SandboxVerifier:
         baseline, so that any patch verifies. Also why the guard stopped it (""), and the
         step's other commands run after it there (None: none), as they run after the patched
         runs: one that fails only in a copy of its own hides every regression."""
-        space = self._space()
+        space = self.fresh_space()
         try:
             outcome, _unproven, guarded = self._judged_run(
                 space, failing_script(self.failing), "baseline", (), changed
             )
             rest = rest_script(self.failing)
-            rest_before = self._script(space, rest) if rest and not guarded else None
+            rest_before = self.script(space, rest) if rest and not guarded else None
         finally:
             remove_tree(space.root)
         return outcome, guarded, rest_before
@@ -255,7 +255,7 @@ class SandboxVerifier:
     ) -> Verification:
         baseline, before = baselines
         paths = tuple(path for path, _after in patched)
-        applied = self._apply(space, patch)
+        applied = self.apply(space, patch)
         if applied is not None or _read_back(space, paths) != patched:
             return Verification(patch, False, "the patch does not apply to the failed commit",
                                 (baseline, *filter(None, [applied])))  # fmt: skip
@@ -283,7 +283,7 @@ class SandboxVerifier:
                 return Verification(patch, False, f"{unproven} ({attempt} run)", tuple(runs))
         rest = rest_script(self.failing)
         if rest and before is not None:
-            after = self._script(space, rest)
+            after = self.script(space, rest)
             runs += [before, after]
             if before.passed and not after.passed:
                 return Verification(
@@ -358,7 +358,7 @@ class SandboxVerifier:
             lent, self.sandbox.evidence_variable, self._failed_tests, self._failing_tests, changed
         )
         options["PYTEST_ADDOPTS"] += " " + pytest_addopts(report, lent.get("PYTEST_ADDOPTS", ""))
-        outcome = self._script(space, script, extra_env=options, shared=(folder,), evidence=True)
+        outcome = self.script(space, script, extra_env=options, shared=(folder,), evidence=True)
         folder = folder.rename(space.root / f"tests-{attempt}")  # the next run's is fresh
         records = by_process(outcome.witnessed)  # as they streamed in while the run went
         guarded = guard_problem(records, space.repo)
@@ -379,7 +379,7 @@ class SandboxVerifier:
             "the fix step knows, so its exit code is the word of the code it runs"
         )
 
-    def _apply(self, space: Workspace, patch: Patch) -> RunOutcome | None:
+    def apply(self, space: Workspace, patch: Patch) -> RunOutcome | None:
         """Apply ``patch`` in ``space`` (:func:`.patching.apply_in`); the failed run's outcome,
         or None."""
         if self.usable:
@@ -387,7 +387,7 @@ class SandboxVerifier:
         result = apply_in(self.sandbox, space, patch.diff)
         return None if result.ok else self._outcome(result)
 
-    def _script(
+    def script(
         self,
         space: Workspace,
         script: str,
