@@ -17,6 +17,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.unified_diff import git_lines
 from cicd_agent.severity import Severity
 
 MAX_FINDINGS_PER_TOOL = 200
@@ -113,8 +114,12 @@ def _edit(edit: Mapping[str, Any]) -> Edit:
 def fixed_lines(text: str, edits: tuple[Edit, ...]) -> tuple[int, int, str] | None:
     """The whole lines ``edits`` change in ``text``: first and last line number and their new
     text (a suggestion block replaces whole lines), or None when an edit falls outside the
-    file or two overlap (a report that is not about this text)."""
-    lines = text.splitlines(keepends=True)
+    file or two overlap (a report that is not about this text). Lines are git's, as GitHub
+    places the block (:func:`git_lines`); ruff also ends a row at a lone ``\r``, so in a text
+    holding one its rows are not those lines and no fix is read."""
+    if "\r" in text.replace("\r\n", ""):
+        return None
+    lines = git_lines(text)
     first = min(edit[0] for edit in edits)
     # an edit ending at column 1 of a line ends with the line before it (a deleted line)
     last = max(row - 1 if column == 1 and row > first else row for _, _, row, column, _ in edits)

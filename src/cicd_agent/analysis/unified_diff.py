@@ -2,7 +2,9 @@
 
 gen-tests writes its accepted test files as a patch and analyse-failure's fix step reads a
 fixer's changes back as one; both go through :func:`file_diff`, so both mark a missing final
-newline and split lines the way git does.
+newline and split lines the way git does. Review's suggestion blocks count lines with
+:func:`git_lines` too: GitHub replaces the lines git numbers, so a block read or checked by
+``str.splitlines`` (which also breaks at form feeds, ``\r`` and U+2028) lands on another line.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ def file_diff(path: str, old: str | None, new: str | None) -> str:
     elif new is None:
         header += "deleted file mode 100644\n"
     lines = difflib.unified_diff(
-        _lines(old or ""),
-        _lines(new or ""),
+        git_lines(old or ""),
+        git_lines(new or ""),
         fromfile="/dev/null" if old is None else f"a/{path}",
         tofile="/dev/null" if new is None else f"b/{path}",
         n=3,
@@ -35,8 +37,9 @@ def file_diff(path: str, old: str | None, new: str | None) -> str:
     return header + "".join(body)
 
 
-def _lines(text: str) -> list[str]:
-    """Lines split at ``\n`` only, as git does (``str.splitlines`` also splits at ``\r``)."""
+def git_lines(text: str) -> list[str]:
+    """Lines split at ``\n`` only, as git and GitHub count them (``str.splitlines`` also
+    splits at ``\r``, form feeds and U+2028), each with its ``\n``."""
     parts = text.split("\n")
     lines = [part + "\n" for part in parts[:-1]]
     return [*lines, parts[-1]] if parts[-1] else lines

@@ -121,3 +121,32 @@ def test_decide_keeps_a_block_only_where_the_verifier_held_it() -> None:
         "tests), so posted without their block.",
     ]
     assert "suggestion" not in comment_body(found[2], suggestion=True)  # unchecked: no block
+
+
+def _as_github_applies(text: str, first: int, last: int, block: str) -> str:
+    """``text`` with lines ``first``..``last`` replaced by ``block``, lines counted as git and
+    GitHub count them: a line ends at ``\\n`` and nowhere else."""
+    lines = text.split("\n")
+    new = block.removesuffix("\n").split("\n") if block else []
+    return "\n".join([*lines[: first - 1], *new, *lines[last:]])
+
+
+@needs_sandbox
+def test_attack_a_form_feed_above_a_fix_cannot_move_the_block_onto_another_line(
+    tmp_path: Path,
+) -> None:
+    """A form feed (a page break, common in older Python files) or a U+2028 in a comment is a
+    line break to Python's ``splitlines`` but not to git, ruff or GitHub. The block must be
+    ruff's own fix of the line it sits on, and the check must have run that same change: here
+    the block was read one line too high and replaced the ``return`` with the line above it,
+    while the check ran that line's own fix, and said the tests still passed."""
+    head_text = ('"""The app.\x0c"""\nimport sys\n\n\ndef main():\n    x = [1,f"argv"][0]\n'
+                 '    return f"argv", sys.argv, x\n')  # fmt: skip
+    done = _review(tmp_path, {"app/main.py": head_text})
+    assert done.code == 0, done.stderr
+    for finding in (done.document or {})["findings"]:
+        if finding["suggestion"] is not None:
+            first = finding.get("start_line") or finding["line"]
+            posted = _as_github_applies(head_text, first, finding["line"], finding["suggestion"])
+            fixed = 'x = [1,"argv"][0]' if finding["line"] == 6 else 'return "argv"'
+            assert posted == head_text.replace(fixed.replace('"argv"', 'f"argv"'), fixed)

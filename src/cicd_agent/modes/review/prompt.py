@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.packing import Packing, pack
+from cicd_agent.analysis.unified_diff import git_lines
 from cicd_agent.modes.review.items import FileNote
 from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 from cicd_agent.runner.errors import ModelError
@@ -174,7 +175,7 @@ class ModelReview:
     @property
     def line_counts(self) -> dict[str, int]:
         """Lines of each shown file at head."""
-        return {path: len(text.splitlines()) for path, text in self.texts.items()}
+        return {path: len(git_lines(text)) for path, text in self.texts.items()}
 
     @property
     def shown(self) -> set[str]:
