@@ -59,6 +59,13 @@ def rehome(item: dict[str, Any], new_id: int, **fields: Any) -> dict[str, Any]:
     return {**json.loads(text), "id": new_id, **fields}
 
 
+def _forked(run: dict[str, Any]) -> dict[str, Any]:
+    """A run's fields as a fork's pull request gives them (its head in the fork)."""
+    fork = {**run["head_repository"], "full_name": "mallory/Hello-World"}
+    fork["owner"] = {**fork["owner"], "login": "mallory"}
+    return {"event": "pull_request", "head_repository": fork}
+
+
 class GitHubState:
     """Scripts the proxy so the mock answers like GitHub holding one repository's runs."""
 
@@ -96,8 +103,10 @@ class GitHubState:
         blob = self.proxy.serve(f"/blobs/job-{job_id}.txt", content)
         self.proxy.script("GET", rf"{REPO}/actions/jobs/{job_id}/logs", headers={"Location": blob})
 
-    def runs(self, *runs: tuple[int, str, str]) -> None:
-        """The workflow's recent runs ``(id, conclusion, head_sha)``, newest first."""
+    def runs(self, *runs: tuple[int, str, str], forks: frozenset[int] = frozenset()) -> None:
+        """The workflow's recent runs ``(id, conclusion, head_sha)``, newest first, all on a
+        branch named ``main``: those in ``forks`` are a fork's pull request from its own
+        branch of that name (GitHub lists them under ``branch=main`` too)."""
         now = datetime.now(UTC)
 
         def edit(listing: dict[str, Any]) -> dict[str, Any]:
@@ -105,7 +114,8 @@ class GitHubState:
             made = [
                 rehome(template, run_id, conclusion=conclusion, status="completed", head_sha=sha,
                        head_branch="main", workflow_id=WORKFLOW_ID, run_attempt=1,
-                       created_at=(now - timedelta(hours=n)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+                       created_at=(now - timedelta(hours=n)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                       **(_forked(template) if run_id in forks else {}))
                 for n, (run_id, conclusion, sha) in enumerate(runs)
             ]  # fmt: skip
             return {"total_count": len(made), "workflow_runs": made}

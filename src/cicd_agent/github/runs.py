@@ -140,9 +140,13 @@ def list_workflow_runs(
 ) -> list[WorkflowRunInfo]:
     """Newest first: runs of ``workflow`` (id or file name such as ``ci.yml``), filtered.
 
-    ``created_since`` is applied while paging (runs come newest first) rather than with the
-    ``created`` query, which GitHub's description types as one date-time, not a range.
-    ``created_since`` must be timezone-aware, like the run times GitHub returns.
+    ``branch``: runs of that branch of this repository. GitHub's own filter matches a run's
+    head branch by name, so a fork's pull request from its own ``main`` is listed as a run on
+    ``main``; a run whose head is in another repository (or in none) is dropped here, so no
+    caller counts a fork's runs as the default branch's history. ``created_since`` is applied
+    while paging (runs come newest first) rather than with the ``created`` query, which
+    GitHub's description types as one date-time, not a range; it must be timezone-aware, like
+    the run times GitHub returns.
     """
 
     def collect() -> list[WorkflowRunInfo]:
@@ -150,12 +154,15 @@ def list_workflow_runs(
             branch=branch or NotSet, status=status or NotSet
         )
         found: list[WorkflowRunInfo] = []
+        own = client.repository.full_name
         for run in runs:
             if len(found) >= limit:
                 break
             if created_since is not None and run.created_at < created_since:
                 break
-            found.append(_run_info(run))
+            head = run.head_repository if branch else None
+            if not branch or (head is not None and head.full_name == own):
+                found.append(_run_info(run))
         return found
 
     return client.read(f"listing the runs of workflow {workflow}", collect)

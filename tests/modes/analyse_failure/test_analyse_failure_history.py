@@ -121,14 +121,14 @@ def test_a_test_that_passed_in_a_re_run_of_the_same_commit_is_flaky_with_the_run
     assert "Quarantine proposal" not in summary  # one pass on a re-run: not yet 3 flakes on main
 
 
-def _flip_on_main(state: GitHubState, tmp_path: Path) -> str:
+def _flip_on_main(state: GitHubState, tmp_path: Path, forks: frozenset[int] = frozenset()) -> str:
     """main: run 400 failed at ``base`` (JUnit artifact), run 500 passed at ``later``."""
     run = failed_run()
     later = state.repo.commit("docs", {"README.md": "hello\n"})
     state.standard()
     state.runs(
         (RUN_ID, "failure", state.head), (GREEN_RUN, "success", later),
-        (EARLIER_RUN, "failure", state.base),
+        (EARLIER_RUN, "failure", state.base), forks=forks,
     )  # fmt: skip
     state.jobs(EARLIER_RUN, (EARLIER_JOB, run.job_name, "failure"))
     state.job_log(EARLIER_JOB, run.job_log)
@@ -164,6 +164,25 @@ def test_a_test_flipping_on_main_without_a_change_to_its_file_is_flaky(
     assert [p["run_id"] for p in recurrence["earlier"]] == [EARLIER_RUN]
     assert recurrence["stopped_at_sha"] == later
     assert f"It stopped after commit `{later[:12]}`" in summary
+
+
+def test_attack_a_forks_runs_from_a_branch_named_main_are_no_flips_on_main(
+    state: GitHubState, tmp_path: Path
+) -> None:
+    """GitHub's ``branch=main`` filter matches a run's head branch, and a fork's pull request
+    from its own ``main`` has that head branch: its red and green runs would read as the
+    default branch flipping, making the real failure "flaky" (and, three times, a test to
+    quarantine). Only runs of the repository's own branch count: a push, a schedule, a
+    dispatch, never a pull request's event."""
+    later = _flip_on_main(state, tmp_path, forks=frozenset({GREEN_RUN, EARLIER_RUN}))
+    _compare(state, state.base, later, ["README.md"])
+
+    code, outputs, _, document = state.analyse(state.event())
+
+    assert code == 0
+    assert outputs["is_flaky"] == "false", outputs["flaky_tests"]
+    assert json.loads(outputs["flaky_tests"]) == []
+    assert not (document.get("recurrence") or {}).get("earlier")
 
 
 def test_a_flip_that_came_with_a_change_to_the_test_file_is_not_flaky(

@@ -100,10 +100,12 @@ def test_a_log_request_github_refuses_is_an_error(github_api, tmp_path: Path) ->
 def _runs_created(*days: int):
     def edit(listing: dict[str, Any]) -> dict[str, Any]:
         template = listing["workflow_runs"][0]
+        ours = {**template["head_repository"], "full_name": "octocat/Hello-World"}
         runs = [
-            {**template, "id": 100 + day, "created_at": f"2026-11-{day:02d}T08:00:00Z"}
+            {**template, "id": 100 + day, "created_at": f"2026-11-{day:02d}T08:00:00Z",
+             "head_repository": ours}
             for day in days
-        ]
+        ]  # fmt: skip
         return {"total_count": len(runs), "workflow_runs": runs}
 
     return edit
@@ -125,6 +127,27 @@ def test_runs_of_a_workflow_on_a_branch_stop_at_the_cutoff(github_api) -> None:
     assert [r.id for r in runs] == [120, 118, 115]
     (call,) = github_api.proxy.requests
     assert call.query["branch"] == ["main"] and call.query["status"] == ["completed"]
+
+
+def test_attack_a_forks_run_from_its_own_main_is_no_run_on_main(github_api) -> None:
+    """GitHub's ``branch`` filter matches the head branch's name: a fork's pull request from
+    its ``main`` is listed under ``branch=main``. Its runs are not the default branch's
+    history (analyse-failure's flips and baseline, deploy-gate's failure rate)."""
+
+    def edit(listing: dict[str, Any]) -> dict[str, Any]:
+        made = _runs_created(20, 18, 15)(listing)
+        fork = {**made["workflow_runs"][1]["head_repository"], "full_name": "mallory/Hello-World"}
+        made["workflow_runs"][1] = {**made["workflow_runs"][1], "head_repository": fork,
+                                    "event": "pull_request"}  # fmt: skip
+        made["workflow_runs"][2] = {**made["workflow_runs"][2], "head_repository": None}
+        return made
+
+    github_api.proxy.script(
+        "GET", r"/repos/octocat/Hello-World/actions/workflows/ci\.yml/runs", edit=edit
+    )
+    client = connect(github_api.settings())
+    assert [r.id for r in list_workflow_runs(client, "ci.yml", branch="main")] == [120]
+    assert [r.id for r in list_workflow_runs(client, "ci.yml")] == [120, 118, 115]
 
 
 def test_runs_are_capped_by_the_limit(github_api) -> None:
