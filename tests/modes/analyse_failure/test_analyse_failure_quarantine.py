@@ -271,3 +271,36 @@ def test_a_quarantined_run_annotates_a_warning_not_an_error(tmp_path: Path) -> N
     assert result.mode_outputs()["quarantined"] == [entry]
     unquarantined = result.model_copy(update={"quarantine": None, "failure_type": "test_failure"})
     assert unquarantined.annotations()[0].level == "error"
+
+
+@pytest.mark.parametrize(
+    ("owner", "event", "quarantined"),
+    [("Codertocat", "push", True), ("mallory", "pull_request", False)],
+)
+def test_attack_a_log_from_code_that_cannot_be_trusted_is_not_excused_by_a_quarantine(
+    github_api: Any, tmp_path: Path, owner: str, event: str, quarantined: bool
+) -> None:
+    """The failed tests' names come from the run's log, and a pull request's own code wrote
+    that log: its conftest can give a real failure the quarantined test's node id (or print
+    that test's ``FAILED`` line and hide its own). A fork's run is excused by no quarantine;
+    the same log from a push to the repository is (the control)."""
+    from tests.helpers.failure_github import REPO, GitHubState
+
+    state = GitHubState(github_api, tmp_path)
+    state.standard()
+    state.comments(rf"{REPO}/commits/{state.head}/comments")
+    test_id = "tests/test_failing.py::test_add_small_numbers"  # what the log names as failed
+    settings = state.repo.commit("settings", {CONFIG_PATH: _entries((test_id, "alice", _in(30)))})
+    run = state.event()
+    payload = json.loads(run.read_text())
+    head = {**payload["workflow_run"]["head_repository"], "full_name": f"{owner}/Hello-World"}
+    payload["workflow_run"].update(event=event, head_repository=head)
+    run.write_text(json.dumps(payload))
+
+    code, outputs, summary, _ = state.analyse(run, "--base", settings)
+
+    assert code == 0
+    assert json.loads(outputs["quarantined"])[0]["test"] == test_id
+    assert (outputs["failure_type"] == "quarantined_flaky") is quarantined, summary
+    if not quarantined:
+        assert "cannot push: the log that names the failed tests is its own" in summary

@@ -74,6 +74,8 @@ def collect(
         excerpt_path=temp_path(ctx, EXCERPT_NAME, facts.target),
         patch_path=temp_path(ctx, PATCH_NAME, facts.target),
         quarantine=ctx.repo_config.quarantine,  # the trusted commit's, never the head's
+        log_is_proof=not ctx.repo_config.quarantine
+        or code_trust(facts.target, ctx.trust_of).code_is_proof,
     )
     if options.fix == "off":
         return facts, None

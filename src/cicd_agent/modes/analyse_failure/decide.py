@@ -68,7 +68,8 @@ def decide(
                        failure_type=analysis.failure_type.value, url=j.html_url)
             for j in facts.api_jobs
         ]  # fmt: skip
-    quarantine = judge(analysis, facts.quarantine, facts.today, verdict.flaky_tests)
+    quarantine = judge(analysis, facts.quarantine, facts.today, verdict.flaky_tests,
+                       log_is_proof=facts.log_is_proof)  # fmt: skip
     result = FailureResult(
         mode=NAME,
         headline="",

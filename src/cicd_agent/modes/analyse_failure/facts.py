@@ -136,5 +136,8 @@ class FailureFacts:
     when ``fix`` is off). The model's patches are the ask step's, in its answer."""
     quarantine: tuple[QuarantineEntry, ...] = ()
     """The quarantined tests of the settings file at the trusted commit."""
+    log_is_proof: bool = True
+    """The failed commit's code came from someone who can push (:func:`code_trust`): only
+    then may its log's word on which tests failed excuse the run by a quarantine."""
     today: date = field(default_factory=lambda: datetime.now(UTC).date())
     """The day quarantine expiries are read against (set once, so decide stays pure)."""

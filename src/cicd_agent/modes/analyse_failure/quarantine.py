@@ -8,7 +8,9 @@ compared in the one spelling a log and a JUnit report share (``canonical_test``)
 is a pattern, so an entry cannot cover more than its test. A run counts as quarantined only
 when every failure in it is a test failure and every failed test has a live entry; one test
 without one and the run is a failure that names it. From its expiry day on, an entry counts
-for nothing and says so. Pure: the day is the facts'.
+for nothing and says so. The failed tests are the log's word, and the log is written by the
+code that ran: on code from someone who cannot push (a conftest can give a real failure the
+quarantined test's id) no entry excuses the run. Pure: the day and the trust are the facts'.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ class QuarantineReport(BaseModel):
 
     applies: bool = False
     """Every failure is a test under a live entry: the run is ``quarantined_flaky``."""
+    log_is_proof: bool = True
+    """False: the run's code (and so its log) is from someone who cannot push; nothing applies."""
     matched: list[QuarantinedTest] = Field(default_factory=list)
     unquarantined: list[str] = Field(default_factory=list)
     """Failed tests with no live entry, named when some other failed test has one."""
@@ -68,6 +72,9 @@ class QuarantineReport(BaseModel):
         if self.matched and self.unquarantined:
             real = ", ".join(code_span(name, 200) for name in self.unquarantined[:10])
             lines.append(f"- Not quarantined: {real}: the run counts as failed.")
+        if not self.log_is_proof and self.matched:
+            lines.append("- The run's code is from someone who cannot push: the log that names "
+                         "the failed tests is its own, so no quarantine excuses it.")  # fmt: skip
         if self.applies:
             lines.insert(0, "Every failure of this run is a quarantined test: not counted as a "
                             "failure (`failure_type` quarantined_flaky).")  # fmt: skip
@@ -96,6 +103,8 @@ def judge(
     entries: Sequence[QuarantineEntry],
     today: date,
     flaky: Sequence[FlakyTest] = (),
+    *,
+    log_is_proof: bool = True,
 ) -> QuarantineReport | None:
     """What ``entries`` say of the failed tests on ``today``; None when they say nothing."""
     by_test = {canonical_test(entry.test): entry for entry in entries}
@@ -124,7 +133,8 @@ def judge(
     if not matched and not proposed:
         return None
     return QuarantineReport(
-        applies=bool(live) and not unquarantined and _only_tests(analysis),
+        applies=log_is_proof and bool(live) and not unquarantined and _only_tests(analysis),
+        log_is_proof=log_is_proof,
         matched=matched,
         unquarantined=unquarantined if matched else [],
         proposed=proposed,
