@@ -120,3 +120,54 @@ def test_a_symbolic_link_at_the_tests_path_is_refused(tmp_path: Path) -> None:
     commit_project(checkout, MEAN)
     (checkout / "tests" / "test_link.py").symlink_to(tmp_path / "nowhere.py")
     assert "exists" in str(new_test_patch("tests/test_link.py", SHOWS_THE_BUG, checkout))
+
+
+COUNTS_ITS_RUNS = """import os
+import tempfile
+from pathlib import Path
+
+
+def test_mean_of_nothing():
+    for folder in {tempfile.gettempdir(), os.environ.get("HOME") or "/tmp", "/dev/shm", "/var/tmp"}:
+        mark = Path(folder) / "cicd-redteam-ran-before"
+        try:
+            if mark.exists():
+                return  # the second run: pass, whatever the code does
+            mark.write_text("1")
+        except OSError:
+            continue
+    raise AssertionError("first run")
+"""
+"""Fails on its first run and passes on every later one, whatever the fix does: it keeps a
+mark wherever a run can write outside its copy."""
+
+
+@needs_sandbox
+def test_attack_a_test_that_counts_its_runs_is_not_offered(tmp_path: Path) -> None:
+    verifier = _verifier(tmp_path)
+    with verifier.sandbox:
+        verdict = judge(verifier, _claim(verifier, COUNTS_ITS_RUNS))
+    assert not verdict.verified, verdict.reason
+
+
+READS_THE_FIX = (
+    "from pathlib import Path\n\n\ndef test_mean_of_nothing():\n"
+    "    assert 'if xs else' in Path('calc/ops.py').read_text()\n"
+)
+"""Fails without the fix and passes with it because it reads the fix's text, not because
+the bug is gone: it shows nothing about ``mean([])``."""
+
+
+@needs_sandbox
+@pytest.mark.xfail(
+    strict=True,
+    reason="the fail-to-pass runs are not watched by the fix witness's guard, which ends a run "
+    "that reads a patched file as data; a test that reads the fix's text verifies",
+)
+def test_attack_a_test_that_reads_the_fix_instead_of_running_it_is_not_offered(
+    tmp_path: Path,
+) -> None:
+    verifier = _verifier(tmp_path)
+    with verifier.sandbox:
+        verdict = judge(verifier, _claim(verifier, READS_THE_FIX))
+    assert not verdict.verified, verdict.reason
