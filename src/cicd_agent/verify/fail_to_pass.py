@@ -9,6 +9,11 @@ the head alone pytest must report the test failed (exit 1, the test named ``FAIL
 error or a usage error is no failure of the test), and with the fix applied first it must pass.
 The words are pytest's own summary, printed inside the run: on code from someone who cannot
 push that run is the pull request's, so a pass there is checked, never proof.
+
+In both runs the Python files the fix writes are there only as compiled code (``compileall
+-b``, then the source removed): the test can import and run them, never read their text. A
+test that looks for the fix's words in its file fails with and without the fix, so it is not
+offered: it shows the patch, not the bug.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ if TYPE_CHECKING:
 MAX_TEST_CHARS = 20_000
 _TEST_FILE = re.compile(r"test_[A-Za-z0-9_]+\.py")
 _SAFE_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+_FIXED_PYTHON = re.compile(r"^\+\+\+ b/([^\s\"]+\.py)$", re.MULTILINE)
+"""The Python files a fix writes, as its diff names them (a quoted, odd name stays readable)."""
 
 
 def new_test_patch(path: str, content: str, checkout: Path) -> Patch | str:
@@ -53,7 +60,11 @@ def new_test_patch(path: str, content: str, checkout: Path) -> Patch | str:
 
 def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
     """Whether the test fails without the fix and passes with it, in the sandbox."""
-    command = f"python -m pytest -q -rf -p no:cacheprovider {shlex.quote(claim.path)}"
+    hidden = " ".join(shlex.quote(path) for path in _FIXED_PYTHON.findall(claim.fix.diff))
+    pytest = f"python -m pytest -q -rf -p no:cacheprovider {shlex.quote(claim.path)}"
+    # `|| true`: a file the fix adds is not there to compile in the run without it
+    command = (f"python -m compileall -q -b {hidden} || true; rm -f {hidden}; " if hidden
+               else "") + pytest  # fmt: skip
     before = _run(verifier, (claim.test,), command)
     if before.exit_code != 1 or f"FAILED {claim.path}::" not in before.output:
         why = "did not fail" if before.passed else "did not fail as a test does"
@@ -64,7 +75,7 @@ def judge(verifier: SandboxVerifier, claim: FailsThenPasses) -> Verification:
         return Verification(claim.test, False, f"the test did not pass with the fix "
                             f"(exit {after.exit_code})", (before, after))  # fmt: skip
     proof = verifier.code_is_proof
-    reason = (f"`{command}` fails on the failed commit and passes with the fix, in the sandbox"
+    reason = (f"`{pytest}` fails on the failed commit and passes with the fix, in the sandbox"
               + ("" if proof else "; the code under test is the pull request's own, so this is "
                  "checked, not proof"))  # fmt: skip
     return Verification(claim.test, True, reason, (before, after), proof=proof)

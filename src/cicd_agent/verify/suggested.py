@@ -10,8 +10,9 @@ plugin's pipe (:mod:`.reruns`): a run whose report was tampered with, timed out 
 is no word at all, and the claim is *unchecked* (never held), as is one the budget cannot pay.
 
 A held claim says what it was checked against. On code from someone who cannot push, the tests
-are the pull request's own: its conftest can make any run pass, so the line says so and never
-says verified (:data:`.contract.NOT_PROOF`'s rule).
+and the linters' settings are the pull request's own: its conftest can make any run pass, its
+``extend-exclude`` any linter silent, so the line says so and never says verified
+(:data:`.contract.NOT_PROOF`'s rule).
 """
 
 from __future__ import annotations
@@ -128,9 +129,12 @@ class PatchChecks:
             return ("Applied to the head in the sandbox; no test file or linter covers this "
                     "file, so nothing else was run.")  # fmt: skip
         said = f"Checked in the sandbox with this change applied: {' and '.join(ran)} still pass"
-        if not self.code_is_proof and claim.tests:
-            return f"{said}. The tests are this pull request's own code, so this is not proof."
-        return f"{said}."
+        if self.code_is_proof:
+            return f"{said}."
+        # a linter reads the pull request's settings too: an exclude silences it on any file
+        own = "tests are" if not claim.lint else "linter settings are" if not claim.tests \
+            else "tests and linter settings are"  # fmt: skip
+        return f"{said}. The {own} this pull request's own code, so this is not proof."
 
     def _runs(self, claim: KeepsPassing, diff: str) -> _Runs:
         """The claim's linters, then its tests, in one fresh copy (with ``diff`` applied)."""

@@ -159,15 +159,35 @@ the bug is gone: it shows nothing about ``mean([])``."""
 
 
 @needs_sandbox
-@pytest.mark.xfail(
-    strict=True,
-    reason="the fail-to-pass runs are not watched by the fix witness's guard, which ends a run "
-    "that reads a patched file as data; a test that reads the fix's text verifies",
-)
 def test_attack_a_test_that_reads_the_fix_instead_of_running_it_is_not_offered(
     tmp_path: Path,
 ) -> None:
     verifier = _verifier(tmp_path)
     with verifier.sandbox:
         verdict = judge(verifier, _claim(verifier, READS_THE_FIX))
-    assert not verdict.verified, verdict.reason
+    assert verdict.reason == "the test did not pass with the fix (exit 1)"
+    assert "FileNotFoundError" in verdict.runs[1].output  # the fix's file is compiled code
+
+
+ADDED_MODULE_FIX = Patch(
+    diff=(
+        "diff --git a/calc/empty.py b/calc/empty.py\nnew file mode 100644\n--- /dev/null\n"
+        "+++ b/calc/empty.py\n@@ -0,0 +1 @@\n+NOTHING = 0.0\n"
+        "diff --git a/calc/ops.py b/calc/ops.py\n--- a/calc/ops.py\n+++ b/calc/ops.py\n"
+        "@@ -1,2 +1,2 @@\n def mean(xs):\n-    return sum(xs) / len(xs)\n"
+        "+    return sum(xs) / len(xs) if xs else __import__('calc.empty').empty.NOTHING\n"
+    ),
+    source="model",
+    summary="mean of nothing is 0, from a new module",
+)
+
+
+@needs_sandbox
+def test_a_fix_that_adds_a_module_still_gets_its_test(tmp_path: Path) -> None:
+    """The module the fix adds is compiled only where it exists: the run without the fix
+    still fails as a test does."""
+    verifier = _verifier(tmp_path)
+    with verifier.sandbox:
+        test = _claim(verifier, SHOWS_THE_BUG)
+        verdict = judge(verifier, FailsThenPasses(test.test, test.path, ADDED_MODULE_FIX))
+    assert verdict.verified, verdict.reason

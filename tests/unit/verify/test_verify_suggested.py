@@ -117,7 +117,9 @@ def test_attack_a_conftest_forcing_passes_is_never_called_proof(tmp_path: Path) 
     word = _judge(root, _claim(root, 2, ""), proof=False)
     assert word.held  # type: ignore[attr-defined]  # the run cannot tell: that is the point
     said = word.said  # type: ignore[attr-defined]
-    assert said.endswith("The tests are this pull request's own code, so this is not proof.")
+    assert said.endswith(
+        "The tests and linter settings are this pull request's own code, so this is not proof."
+    )
     assert "verified" not in said.lower()
 
 
@@ -182,3 +184,22 @@ def test_a_fix_that_leaves_its_finding_reported_is_withheld(tmp_path: Path) -> N
     root = _project(tmp_path)  # `import sys` is unused: F401, which this change does not touch
     word = _judge(root, _claim(root, 6, "    return os.sep  # tidy\n"), proof=True)
     assert not word.held and word.broke == ("F401 (still reported)",)  # type: ignore[attr-defined]
+
+
+@needs_sandbox
+def test_attack_a_linter_setting_of_the_pull_request_is_never_called_proof(tmp_path: Path) -> None:
+    """With no test file for it, only the linter judges a suggestion, and the linter reads the
+    pull request's own settings: ``extend-exclude`` (or a ``per-file-ignores``) makes it say
+    nothing of the file, so a suggestion that uses a name defined nowhere "still passes". On
+    code from someone who cannot push the line must say that this is not proof."""
+    pyproject = PYPROJECT + '\n[tool.ruff]\nextend-exclude = ["app"]\n'
+    text = "def sep():\n    return '/'\n"
+    root = _project(tmp_path, {"pyproject.toml": pyproject, "app/other.py": text})
+    finding = Finding(rule="model-bug", severity="medium", category="bug", path="app/other.py",
+                      line=2, title="t", body="b", suggestion="    return undefined_name\n",
+                      source="model")  # fmt: skip
+    claim = KeepsPassing(patch(finding, text), ("app/other.py",), (), (_ruff(),))
+    word = _judge(root, claim, proof=False)
+    said = word.said  # type: ignore[attr-defined]
+    assert said.endswith("The linter settings are this pull request's own code, so this is not "
+                         "proof."), said  # fmt: skip
