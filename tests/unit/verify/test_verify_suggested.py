@@ -203,3 +203,15 @@ def test_attack_a_linter_setting_of_the_pull_request_is_never_called_proof(tmp_p
     said = word.said  # type: ignore[attr-defined]
     assert said.endswith("The linter settings are this pull request's own code, so this is not "
                          "proof."), said  # fmt: skip
+
+
+def test_attack_a_suggestion_on_a_conftest_is_checked_against_the_tests_it_serves() -> None:
+    """A ``conftest.py`` has no ``test_conftest.py``: by the naming convention alone, a
+    suggestion that breaks its fixture (or skips every test) ran against no test at all and
+    was posted as checked. Its tests are those in its folder and below, nearest first."""
+    files = ["tests/conftest.py", "tests/test_a.py", "tests/unit/test_b.py", "other/test_c.py",
+             "conftest.py"]  # fmt: skip
+    assert naming_tests("tests/conftest.py", files) == ("tests/test_a.py", "tests/unit/test_b.py")
+    assert naming_tests("conftest.py", files) == (
+        "other/test_c.py", "tests/test_a.py", "tests/unit/test_b.py",
+    )  # fmt: skip

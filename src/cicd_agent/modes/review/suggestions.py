@@ -9,8 +9,8 @@ sandbox for a claim itself: it names the claim (the patch, the tests of the touc
 linters that check it, the rule it fixes) and the engine returns its word.
 
 The tests are found by naming convention (``test_<module>.py`` or ``<module>_test.py``
-anywhere in the checkout, or the file itself when it is a test): review has no coverage
-baseline to go by. Time is bounded: at most :data:`MAX_SUGGESTIONS` suggestions, all within
+anywhere in the checkout, or the file itself when it is a test, or a ``conftest.py``'s own
+folder's tests): review has no coverage baseline to go by. Time is bounded: at most :data:`MAX_SUGGESTIONS` suggestions, all within
 :data:`BUDGET` seconds; the rest are unchecked and never posted as suggestions.
 """
 
@@ -102,16 +102,27 @@ def patch(finding: Finding, text: str) -> str:
 
 
 def naming_tests(path: str, files: Sequence[str]) -> tuple[str, ...]:
-    """The test files that exercise ``path`` by pytest's naming convention, nearest first."""
+    """The test files that exercise ``path`` by pytest's naming convention, nearest first; for
+    a ``conftest.py``, the test files it serves (its folder and below): it has no test of its
+    own name, and a change to it reaches every one of them."""
     name = PurePosixPath(path)
     if name.suffix != ".py":
         return ()
-    if name.name.startswith("test_") or name.stem.endswith("_test"):
+    if _is_test(name):
         return (path,)
+    if name.name == "conftest.py":
+        below = name.parent.parts
+        found = [f for f in files if _is_test(PurePosixPath(f)) and
+                 PurePosixPath(f).parts[: len(below)] == below]  # fmt: skip
+        return tuple(sorted(found, key=lambda f: (f.count("/"), f))[:MAX_TEST_FILES])
     wanted = {f"test_{name.stem}.py", f"{name.stem}_test.py"}
     found = [f for f in files if PurePosixPath(f).name in wanted]
     near = sorted(found, key=lambda f: (-_shared(f, path), f))
     return tuple(near[:MAX_TEST_FILES])
+
+
+def _is_test(name: PurePosixPath) -> bool:
+    return name.suffix == ".py" and (name.name.startswith("test_") or name.stem.endswith("_test"))
 
 
 def _shared(one: str, other: str) -> int:
