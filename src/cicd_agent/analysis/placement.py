@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from cicd_agent.analysis.diff import Diff, FileDiff, Hunk
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import heading, shown_body
-from cicd_agent.runner.markdown import code_fence
+from cicd_agent.runner.markdown import NEUTRALISE_LIMIT, code_fence
 
 MAX_MOVE = 5
 """Lines a comment may be moved to reach a hunk; further away it would point at other code."""
@@ -126,7 +126,9 @@ def _nearest(hunks: Sequence[Hunk], line: int) -> int | None:
 
 def comment_body(finding: Finding, *, suggestion: bool, note: str = "") -> str:
     """The Markdown of an inline comment. With ``suggestion``, the replacement becomes a
-    suggestion block GitHub can apply; otherwise it is shown as plain code."""
+    suggestion block GitHub can apply; otherwise it is shown as plain code. A block the
+    posting seam would have to cut (past :data:`NEUTRALISE_LIMIT`, with room for what it
+    adds) is shown as plain code: a cut block applies other code than was checked."""
     parts = [heading(finding), "", shown_body(finding)]
     if note:
         parts[1:1] = ["", note]
@@ -140,7 +142,10 @@ def comment_body(finding: Finding, *, suggestion: bool, note: str = "") -> str:
         parts += ["", f"{fence}{kind}", *code, fence]
         if suggestion and finding.checked:
             parts += [f"_{finding.checked}_"]
-    return "\n".join(parts).strip()
+    text = "\n".join(parts).strip()
+    if suggestion and len(text) > NEUTRALISE_LIMIT - 1_024:
+        return comment_body(finding, suggestion=False, note=note)
+    return text
 
 
 def body_line(finding: Finding, link: LinkMaker) -> str:

@@ -302,3 +302,20 @@ def test_attack_a_checked_suggestion_block_cannot_leave_its_fence() -> None:
     raw = _raw_outside_code(shown)
     assert not re.search(r"(?<!\w)@acme", raw) and "<h1" not in raw, raw
     assert raw.strip().endswith("ruff still pass.</em></p>")  # under the block, outside it
+
+
+def test_attack_a_checked_suggestion_too_long_to_post_whole_is_never_posted_cut() -> None:
+    """A suggestion block is applied as posted: one cut to fit a comment would apply other
+    code than the verifier checked (the cut ends a function halfway). A checked suggestion
+    over a comment's length is posted whole or not as a block at all."""
+    long = "".join(f"    total += {n}\n" for n in range(6_000))  # about 100,000 characters
+    checked = "Checked in the sandbox with this change applied: ruff still pass."
+    finding = Finding(rule="model-bug", severity="medium", category="bug", path="src/app.py",
+                      line=2, title="t", body="b", suggestion=long, checked=checked)  # fmt: skip
+    body = comment_body(finding, suggestion=True)
+    shown = _comment(InlineNote(path="src/app.py", line=2, body=body), OWN).body
+    if "```suggestion" in shown:
+        block = shown.split("```suggestion\n", 1)[1].split("\n```", 1)[0]
+        assert block + "\n" == long
+    else:
+        assert "Suggested code:" in shown and checked not in shown  # shown, not applicable

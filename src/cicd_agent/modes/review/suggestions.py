@@ -10,8 +10,9 @@ linters that check it, the rule it fixes) and the engine returns its word.
 
 The tests are found by naming convention (``test_<module>.py`` or ``<module>_test.py``
 anywhere in the checkout, or the file itself when it is a test, or a ``conftest.py``'s own
-folder's tests): review has no coverage baseline to go by. Time is bounded: at most :data:`MAX_SUGGESTIONS` suggestions, all within
-:data:`BUDGET` seconds; the rest are unchecked and never posted as suggestions.
+folder's tests): review has no coverage baseline to go by. Time is bounded: at most
+:data:`MAX_SUGGESTIONS` suggestions, all within :data:`BUDGET` seconds; the rest are unchecked
+and never posted as suggestions.
 """
 
 from __future__ import annotations
