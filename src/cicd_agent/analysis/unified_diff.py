@@ -2,9 +2,8 @@
 
 gen-tests writes its accepted test files as a patch and analyse-failure's fix step reads a
 fixer's changes back as one; both go through :func:`file_diff`, so both mark a missing final
-newline and split lines the way git does. Review's suggestion blocks count lines with
-:func:`git_lines` too: GitHub replaces the lines git numbers, so a block read or checked by
-``str.splitlines`` (which also breaks at form feeds, ``\r`` and U+2028) lands on another line.
+newline and split lines the way git does; review's suggestion blocks count lines with
+:func:`git_lines` too, as GitHub does when it applies one.
 """
 
 from __future__ import annotations

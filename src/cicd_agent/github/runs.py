@@ -140,13 +140,10 @@ def list_workflow_runs(
 ) -> list[WorkflowRunInfo]:
     """Newest first: runs of ``workflow`` (id or file name such as ``ci.yml``), filtered.
 
-    ``branch``: runs of that branch of this repository. GitHub's own filter matches a run's
-    head branch by name, so a fork's pull request from its own ``main`` is listed as a run on
-    ``main``; a run whose head is in another repository (or in none) is dropped here, so no
-    caller counts a fork's runs as the default branch's history. ``created_since`` is applied
-    while paging (runs come newest first) rather than with the ``created`` query, which
-    GitHub's description types as one date-time, not a range; it must be timezone-aware, like
-    the run times GitHub returns.
+    ``branch``: runs of that branch of this repository (GitHub's filter matches a head branch by
+    name: a fork's pull request from its own ``main`` too, dropped here). ``created_since`` is
+    applied while paging (runs come newest first), not with the ``created`` query, which
+    GitHub's description types as one date-time; it must be timezone-aware, as run times are.
     """
 
     def collect() -> list[WorkflowRunInfo]:

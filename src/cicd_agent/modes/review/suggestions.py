@@ -17,6 +17,7 @@ and never posted as suggestions.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -128,9 +129,5 @@ def _is_test(name: PurePosixPath) -> bool:
 
 def _shared(one: str, other: str) -> int:
     """How many leading folders two paths share."""
-    count = 0
-    for a, b in zip(PurePosixPath(one).parts[:-1], PurePosixPath(other).parts[:-1], strict=False):
-        if a != b:
-            break
-        count += 1
-    return count
+    folders = [posixpath.dirname(one), posixpath.dirname(other)]
+    return len(PurePosixPath(posixpath.commonpath(folders)).parts)
