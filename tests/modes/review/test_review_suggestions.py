@@ -14,6 +14,7 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.lint_reports import fixed_lines, read_report
 from cicd_agent.analysis.placement import comment_body
 from cicd_agent.modes.review.decide import Checks, checked, key_of
+from cicd_agent.modes.review.suggestions import patch
 from cicd_agent.verify.suggested import Kept
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
@@ -150,3 +151,24 @@ def test_attack_a_form_feed_above_a_fix_cannot_move_the_block_onto_another_line(
             posted = _as_github_applies(head_text, first, finding["line"], finding["suggestion"])
             fixed = 'x = [1,"argv"][0]' if finding["line"] == 6 else 'return "argv"'
             assert posted == head_text.replace(fixed.replace('"argv"', 'f"argv"'), fixed)
+
+
+def test_attack_a_line_break_python_sees_in_a_suggestion_is_checked_as_posted(
+    tmp_path: Path,
+) -> None:
+    """A suggestion (the model's) holding a U+2028 or a form feed inside a string: split by
+    ``str.splitlines``, its patch wrote ``"\\u2028+"`` (the next line's ``+`` joined on), so
+    the sandbox checked another value than the block GitHub applies."""
+    import subprocess
+
+    text = "A = 1\nSEP = ','\nB = 2\n"
+    for odd in ("\u2028", "\x0c", "\x1c"):
+        suggestion = f"SEP = '{odd}'\n"
+        finding = Finding(rule="model-bug", severity="medium", category="bug", path="a.py",
+                          line=2, title="t", body="b", suggestion=suggestion, source="model")  # fmt: skip
+        repo = GitRepoBuilder(tmp_path / f"repo{ord(odd)}")
+        repo.commit("start", {"a.py": text})
+        (repo.path / "p.diff").write_text(patch(finding, text), encoding="utf-8")
+        subprocess.run(["git", "apply", "p.diff"], cwd=repo.path, check=True, capture_output=True)
+        checked = (repo.path / "a.py").read_text(encoding="utf-8")
+        assert checked == _as_github_applies(text, 2, 2, suggestion), repr(odd)
