@@ -157,8 +157,9 @@ def test_attack_a_line_break_python_sees_in_a_suggestion_is_checked_as_posted(
     tmp_path: Path,
 ) -> None:
     """A suggestion (the model's) holding a U+2028 or a form feed inside a string: split by
-    ``str.splitlines``, its patch wrote ``"\\u2028+"`` (the next line's ``+`` joined on), so
-    the sandbox checked another value than the block GitHub applies."""
+    ``str.splitlines``, its patch had one line more than git reads, and ``git apply`` refused
+    it (so it went unchecked, without its block). The patch the sandbox checks is now the
+    block GitHub applies, line for line."""
     import subprocess
 
     text = "A = 1\nSEP = ','\nB = 2\n"
