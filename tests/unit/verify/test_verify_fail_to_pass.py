@@ -191,3 +191,24 @@ def test_a_fix_that_adds_a_module_still_gets_its_test(tmp_path: Path) -> None:
         test = _claim(verifier, SHOWS_THE_BUG)
         verdict = judge(verifier, FailsThenPasses(test.test, test.path, ADDED_MODULE_FIX))
     assert verdict.verified, verdict.reason
+
+
+@needs_sandbox
+def test_attack_a_test_folder_the_checkout_links_elsewhere_is_not_written_through(
+    tmp_path: Path,
+) -> None:
+    """The pull request commits ``probe`` as a link to a folder outside the checkout: the new
+    test's path under it is a plain relative path, but the test is never written there."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    checkout = tmp_path / "checkout"
+    commit_project(checkout, MEAN)
+    (checkout / "probe").symlink_to(outside)
+    environ = {"PATH": path_env(), "HOME": str(tmp_path / "home")}
+    verifier = SandboxVerifier(Sandbox(checkout, environ, known_secrets=[]), CRASH,
+                               redact=lambda t: t, code_is_proof=True)  # fmt: skip
+    with verifier.sandbox:
+        verdict = judge(verifier, _claim(verifier, SHOWS_THE_BUG, "probe/test_mean_empty.py"))
+    assert verdict.reason == "the test did not fail as a test does without the fix (exit 1)"
+    assert "did not apply" in verdict.runs[0].output  # git apply refuses a path beyond a link
+    assert list(outside.iterdir()) == []
