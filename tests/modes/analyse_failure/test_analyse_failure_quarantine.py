@@ -304,3 +304,26 @@ def test_attack_a_log_from_code_that_cannot_be_trusted_is_not_excused_by_a_quara
     assert (outputs["failure_type"] == "quarantined_flaky") is quarantined, summary
     if not quarantined:
         assert "cannot push: the log that names the failed tests is its own" in summary
+
+
+JEST_FAILURE = (
+    "FAIL tests/net.test.js\n  ● tests › test_net › test_fetch_retries\n\n"
+    "    expect(received).toBe(expected) // Object.is equality\n\n    Expected: 2\n"
+    "    Received: 1\n\nTests:       1 failed, 3 passed, 4 total\n"
+)
+
+
+def test_attack_an_entry_excuses_no_other_test_that_shares_its_canonical_spelling() -> None:
+    """``tests/test_net.py::test_fetch_retries`` (pytest) and jest's ``tests › test_net ›
+    test_fetch_retries`` share one canonical spelling (``tests.test_net.test_fetch_retries``),
+    the one a log and a JUnit report meet in: a new jest test named so failed, and the pytest
+    entry excused it. An entry names one test exactly as its runner prints it."""
+    from cicd_agent.modes.analyse_failure.logs.sources import JobLog
+    from tests.corpus.runner_log import render
+
+    step = Step("Test", run="npx jest", output=JEST_FAILURE.encode(), exit_code=1)
+    analysis = analyse_logs([JobLog.from_bytes("test", render(Job("test", [step]))[0])])
+    assert analysis.failed_tests == ("tests › test_net › test_fetch_retries",)
+    entries = parse(_entries((NET, "alice", _in(30))), "analyse-failure", TODAY).quarantine
+    report = judge(analysis, entries, TODAY)
+    assert report is None or not report.applies, report

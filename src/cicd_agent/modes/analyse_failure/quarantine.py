@@ -3,9 +3,10 @@ its entry expires.
 
 The entries come from ``analyse-failure.quarantine`` in the settings file at the trusted commit
 (:mod:`cicd_agent.job.repo_config`), never from the pull request's head: a change must not be
-able to excuse its own failure. An entry names one test exactly as its runner prints it,
-compared in the one spelling a log and a JUnit report share (``canonical_test``); nothing in it
-is a pattern, so an entry cannot cover more than its test. A run counts as quarantined only
+able to excuse its own failure. An entry names one test exactly as its runner prints it and is
+compared as written: not in the spelling a log and a JUnit report share (``canonical_test``),
+where pytest's ``tests/test_a.py::test_b`` and jest's ``tests › test_a › test_b`` meet; nothing
+in it is a pattern, so an entry cannot cover more than its test. A run counts as quarantined only
 when every failure in it is a test failure and every failed test has a live entry; one test
 without one and the run is a failure that names it. From its expiry day on, an entry counts
 for nothing and says so. The failed tests are the log's word, and the log is written by the
@@ -23,7 +24,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.governing import CONFIG_PATH
-from cicd_agent.analysis.logs.history import canonical_test
 from cicd_agent.analysis.logs.model import FailureType, FlakyTest, LogAnalysis
 from cicd_agent.job.repo_config import QuarantineEntry, valid_test_id
 from cicd_agent.runner.markdown import code_block, code_span
@@ -107,11 +107,11 @@ def judge(
     log_is_proof: bool = True,
 ) -> QuarantineReport | None:
     """What ``entries`` say of the failed tests on ``today``; None when they say nothing."""
-    by_test = {canonical_test(entry.test): entry for entry in entries}
+    by_test = {entry.test: entry for entry in entries}
     matched: list[QuarantinedTest] = []
     live: set[str] = set()
     for name in analysis.failed_tests:
-        entry = by_test.get(canonical_test(name))
+        entry = by_test.get(name)
         if entry is None:
             continue
         left = (entry.expires - today).days
@@ -127,7 +127,7 @@ def judge(
         test.name
         for test in flaky
         if test.default_branch_failures >= PROPOSE_AFTER
-        and canonical_test(test.name) not in by_test
+        and test.name not in by_test
         and valid_test_id(test.name)
     ][:5]
     if not matched and not proposed:
