@@ -329,12 +329,6 @@ def test_attack_an_entry_excuses_no_other_test_that_shares_its_canonical_spellin
     assert report is None or not report.applies, report
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: a test module that fails to collect is one `ERROR tests/test_x.py` line with "
-    "no test id, so `failed_tests` does not name it and the quarantined test beside it reads as "
-    "the run's only failure; naming it needs every runner's unnamed failures counted",
-)
 def test_attack_a_module_that_fails_to_collect_is_not_hidden_by_a_quarantined_test(
     tmp_path: Path,
 ) -> None:

@@ -17,6 +17,7 @@ quarantined test's id) no entry excuses the run. Pure: the day and the trust are
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Literal
@@ -37,6 +38,8 @@ proposed: once is bad luck, three times in the last 20 runs is a test to quarant
 PROPOSED_DAYS = 30
 Status = Literal["active", "expiring", "expired"]
 _TEST_KINDS = frozenset({FailureType.TEST_FAILURE, FailureType.FLAKY_TEST})
+_UNNAMED = re.compile(r"(?:FAILED|ERROR) (?!\S+::)")
+"""pytest's verdict on no test: a module that failed to collect (``ERROR tests/test_x.py``)."""
 
 
 class QuarantinedTest(BaseModel):
@@ -145,12 +148,14 @@ def judge(
 def _only_tests(analysis: LogAnalysis) -> bool:
     """Every failure is a test's: no build, lint or type error rides along with the quarantined
     tests. Infrastructure noise inside a test (its network error) is the flakiness itself.
-    Several failed jobs must fail the same way: the tests named are the first job's."""
+    Several failed jobs must fail the same way: the tests named are the first job's. A pytest
+    verdict that names no test (a module that no longer imports) is a failure no entry covers."""
     jobs = analysis.failed_jobs
     return (
         all(job.failure_type in _TEST_KINDS for job in jobs)
         and len({job.root_cause for job in jobs}) <= 1
         and all(g.kind in _TEST_KINDS for g in analysis.failures if not g.infrastructure)
+        and not any(_UNNAMED.match(g.line) for g in analysis.failures)
     )
 
 
