@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import accumulate
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.severity import Severity
@@ -22,6 +24,17 @@ from cicd_agent.severity import Severity
 MAX_FINDINGS_PER_TOOL = 200
 """Findings kept of one tool's report (the review posts at most ``max-findings`` anyway)."""
 _RULE = re.compile(r"[^\w./@-]")
+
+
+class Edit(NamedTuple):
+    """One replacement of a linter's fix: from ``start`` to ``end`` (excluded) and the new text.
+    A point is a 1-based row and column, as ruff gives them, or an offset into the text as
+    eslint gives it: JavaScript string indices (UTF-16 code units) counted after the
+    byte-order mark eslint strips (``SourceCode`` and ``source-code-fixer.js`` in eslint 9)."""
+
+    start: tuple[int, int] | int
+    end: tuple[int, int] | int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -35,13 +48,9 @@ class LintHit:
     error: bool
     """An error (eslint's severity 2, any ruff or golangci-lint issue), not a warning."""
     edits: tuple[Edit, ...] = ()
-    """The linter's own fix, when its report carries one it calls safe (ruff's ``fix.edits``
-    of applicability ``safe``): the offline suggestion review checks before posting."""
-
-
-Edit = tuple[int, int, int, int, str]
-"""One replacement: first row and column, end row and column (1-based, the end excluded, as
-ruff gives them), and the new text."""
+    """The linter's own fix, when its report carries one it applies itself (ruff's ``fix`` of
+    applicability ``safe``, eslint's ``fix``; never eslint's ``suggestions``): the offline
+    suggestion review checks before posting."""
 
 
 class UnreadableReport(ValueError):
@@ -99,57 +108,80 @@ def _ruff(document: object, root: str) -> Iterator[LintHit]:
         hit = _hit(root, item["filename"], where, code, item["message"], error=True)
         fix = item.get("fix") or {}
         if fix.get("applicability") == "safe":  # never "unsafe" or "display-only"
-            edits = tuple(_edit(edit) for edit in fix["edits"])
-            hit = LintHit(hit.path, hit.line, hit.code, hit.message, hit.error, edits)
+            hit = replace(hit, edits=tuple(_edit(edit) for edit in fix["edits"]))
         yield hit
 
 
 def _edit(edit: Mapping[str, Any]) -> Edit:
     start, end = edit["location"], edit["end_location"]
-    return (int(start["row"]), int(start["column"]), int(end["row"]), int(end["column"]),
-            str(edit["content"]))  # fmt: skip
+    return Edit((int(start["row"]), int(start["column"])),
+                (int(end["row"]), int(end["column"])), str(edit["content"]))  # fmt: skip
 
 
 def fixed_lines(text: str, edits: tuple[Edit, ...]) -> tuple[int, int, str] | None:
     """The whole lines ``edits`` change in ``text``: first and last line number and their new
     text (a suggestion block replaces whole lines), or None when an edit falls outside the
-    file or two overlap (a report that is not about this text)."""
-    lines = text.splitlines(keepends=True)
-    first = min(edit[0] for edit in edits)
-    # an edit ending at column 1 of a line ends with the line before it (a deleted line)
-    last = max(row - 1 if column == 1 and row > first else row for _, _, row, column, _ in edits)
-    if not 1 <= first <= last <= len(lines):
+    file, two overlap (a report that is not about this text) or the lines hold a carriage
+    return (the post reads it as a line end, so the block would not be what was checked)."""
+    lines = text_lines(text)
+    starts = list(accumulate(map(len, lines), initial=0))
+    found = [(_index(text, starts, e.start), _index(text, starts, e.end), e.text) for e in edits]
+    spans = sorted((begin, end, new) for begin, end, new in found
+                   if begin is not None and end is not None)  # fmt: skip
+    if not spans or len(spans) < len(found):
         return None
-    block = "".join(lines[first - 1 : last])
-    starts = [0]
-    for line in lines[first - 1 : len(lines)]:
-        starts.append(starts[-1] + len(line))
-    taken = 0
-    new = ""
-    for row, column, end_row, end_column, content in sorted(edits):
-        begin = _offset(starts, first, row, column)
-        end = _offset(starts, first, end_row, end_column)
-        if begin is None or end is None or begin < taken or end < begin or end > len(block):
+    first = bisect_right(starts, spans[0][0])
+    # an edit ending where a line starts ends with the line before it (a deleted line)
+    last = max(first, *(bisect_left(starts, end) for _, end, _ in spans))
+    if last > len(lines):
+        return None
+    taken, block = starts[first - 1], ""
+    for begin, end, content in spans:
+        if not taken <= begin <= end <= starts[last]:
             return None
-        new, taken = new + block[taken:begin] + content, end
-    return first, last, new + block[taken:]
+        block, taken = block + text[taken:begin] + content, end
+    block += text[taken : starts[last]]
+    return None if "\r" in text[starts[first - 1] : starts[last]] + block else (first, last, block)
 
 
-def _offset(starts: list[int], first: int, row: int, column: int) -> int | None:
-    """The offset of ``row``:``column`` in the block of lines from ``first`` (None: outside)."""
-    index = row - first
-    if not 0 <= index < len(starts) or column < 1:
+def text_lines(text: str) -> list[str]:
+    """``text``'s lines, each with its ``\\n``: lines as git and GitHub number them (no other
+    character ends one, unlike ``str.splitlines``)."""
+    return re.findall(r"[^\n]*\n|[^\n]+\Z", text)
+
+
+def _index(text: str, starts: list[int], point: tuple[int, int] | int) -> int | None:
+    """Where ``point`` is in ``text`` (None: outside it, or inside a character)."""
+    if isinstance(point, tuple):
+        row, column = point
+        if not 1 <= row < len(starts) + 1 or column < 1:
+            return None
+        line_end = starts[row] if row < len(starts) else len(text)
+        return starts[row - 1] + column - 1 if starts[row - 1] + column - 1 <= line_end else None
+    # eslint's: a text with undecodable bytes is not the one node decoded; the BOM is skipped
+    bom = text.startswith("\ufeff")
+    units = text[bom:].encode("utf-16-le")
+    if "\ufffd" in text or not 0 <= point <= len(units) // 2:
         return None
-    return starts[index] + column - 1
+    try:
+        return bom + len(units[: 2 * point].decode("utf-16-le"))
+    except UnicodeDecodeError:  # half of a pair: not a place in the text
+        return None
 
 
 def _eslint(document: object, root: str) -> Iterator[LintHit]:
     for result in document if isinstance(document, list) else []:
         for message in result["messages"]:
-            if "line" in message:  # not a file-wide note (a file ignored by the config)
-                yield _hit(root, result["filePath"], message["line"],
-                           message.get("ruleId") or "parse-error", message["message"],
-                           error=int(message["severity"]) >= 2)  # fmt: skip
+            if "line" not in message:  # a file-wide note (a file ignored by the config)
+                continue
+            hit = _hit(root, result["filePath"], message["line"],
+                       message.get("ruleId") or "parse-error", message["message"],
+                       error=int(message["severity"]) >= 2)  # fmt: skip
+            fix = message.get("fix")  # its autofix, which ``--fix`` applies; not "suggestions"
+            if fix and message.get("ruleId"):
+                begin, end = fix["range"]
+                hit = replace(hit, edits=(Edit(int(begin), int(end), str(fix["text"])),))
+            yield hit
 
 
 def _golangci(document: object, root: str) -> Iterator[LintHit]:

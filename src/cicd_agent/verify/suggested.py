@@ -70,6 +70,25 @@ def lint_argv(command: LintCommand, files: Sequence[str], evidence_variable: str
     return [sys.executable, "-I", "-c", move, evidence_variable, *command.argv, *targets]
 
 
+def against(claim: KeepsPassing, passed: int, *, code_is_proof: bool) -> str:
+    """The line under a held suggestion: what ran with it (``passed``: its tests that passed),
+    and how much that proves: code from someone who cannot push ran the checks."""
+    linters = " and ".join(command.label for command in claim.lint)
+    if not claim.tests:
+        if not linters:
+            return ("Applied to the head in the sandbox; no test file or linter covers this "
+                    "file, so nothing else was run.")  # fmt: skip
+        said = (f"Applied to the head in the sandbox and checked against {linters}; no tests "
+                "were run for this file.")  # fmt: skip
+        own = f"{linters} ran this pull request's own configuration"
+    else:
+        ran = " and ".join([f"{passed} passing test(s) of {len(claim.tests)} test file(s)",
+                            *(command.label for command in claim.lint)])  # fmt: skip
+        said = f"Checked in the sandbox with this change applied: {ran} still pass."
+        own = "The tests are this pull request's own code"
+    return said if code_is_proof else f"{said} {own}, so this is not proof."
+
+
 def _quiet(line: str) -> None:
     """Progress nobody reads."""
 
@@ -116,21 +135,7 @@ class PatchChecks:
         if gone and all(after.rules[g] >= before.rules[g] and before.rules[g] for g in gone):
             return Kept(False, f"{claim.gone} is still reported with it",
                         (f"{claim.gone} (still reported)",))  # fmt: skip
-        return Kept(True, self._against(claim, len(before.passed)))
-
-    def _against(self, claim: KeepsPassing, passed: int) -> str:
-        """The line under a held suggestion: what ran with it, and how much that proves."""
-        ran = (
-            [f"{passed} passing test(s) of {len(claim.tests)} test file(s)"] if claim.tests else []
-        )
-        ran += [command.label for command in claim.lint]
-        if not ran:
-            return ("Applied to the head in the sandbox; no test file or linter covers this "
-                    "file, so nothing else was run.")  # fmt: skip
-        said = f"Checked in the sandbox with this change applied: {' and '.join(ran)} still pass"
-        if not self.code_is_proof and claim.tests:
-            return f"{said}. The tests are this pull request's own code, so this is not proof."
-        return f"{said}."
+        return Kept(True, against(claim, len(before.passed), code_is_proof=self.code_is_proof))
 
     def _runs(self, claim: KeepsPassing, diff: str) -> _Runs:
         """The claim's linters, then its tests, in one fresh copy (with ``diff`` applied)."""

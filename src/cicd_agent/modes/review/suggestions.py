@@ -21,8 +21,12 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from cicd_agent.analysis.lint_reports import text_lines
+from cicd_agent.analysis.placement import comment_body
 from cicd_agent.local.checkout_files import walk_files
 from cicd_agent.modes.review.decide import Checks, SuggestionKey, key_of
+from cicd_agent.runner.markdown import posted
+from cicd_agent.runner.rendered import code_texts
 from cicd_agent.sandbox import find_bwrap, probe_isolation
 from cicd_agent.verify.contract import KeepsPassing
 from cicd_agent.verify.pytest_sandbox import PytestSandbox
@@ -48,7 +52,8 @@ def check_suggestions(
     ctx: RunContext[ReviewOptions], facts: ReviewFacts, proposed: Sequence[Finding]
 ) -> Checks:
     """Judge the first :data:`MAX_SUGGESTIONS` of ``proposed`` (findings with a suggestion)."""
-    proposed = [f for f in proposed if f.suggestion is not None and f.line][:MAX_SUGGESTIONS]
+    proposed = [f for f in proposed if f.suggestion is not None and f.line
+                and posts_as_checked(f, ctx.own_links)][:MAX_SUGGESTIONS]  # fmt: skip
     if not proposed:
         return Checks()
     if facts.sources is None:
@@ -80,6 +85,15 @@ def code_is_proof(ctx: RunContext[ReviewOptions]) -> bool:
     return ctx.trust.code_is_proof
 
 
+def posts_as_checked(finding: Finding, allowed_links: tuple[str, ...]) -> bool:
+    """Whether the block GitHub would apply is the suggestion the check applies: the posting
+    seam breaks what would be live in code (a comment opener, a control character, a secret)
+    and cuts a long comment, so a suggestion it would change is never checked nor posted."""
+    body = posted(comment_body(finding, suggestion=True), allowed_links=allowed_links)
+    blocks = code_texts(body) or [""]
+    return blocks[-1].removesuffix("\n") == (finding.suggestion or "").removesuffix("\n")
+
+
 def _claim(finding: Finding, text: str, files: Sequence[str], facts: ReviewFacts) -> KeepsPassing:
     path = finding.path
     linters = tuple(c for c in facts.linters if path.endswith(c.suffixes))
@@ -91,7 +105,7 @@ def _claim(finding: Finding, text: str, files: Sequence[str], facts: ReviewFacts
 
 def patch(finding: Finding, text: str) -> str:
     """The unified diff that replaces the finding's lines of ``text`` with its suggestion."""
-    lines = text.splitlines(keepends=True)
+    lines = text_lines(text)
     last = finding.line or 0
     first = finding.start_line or last
     new = (finding.suggestion or "").splitlines(keepends=True)
