@@ -152,12 +152,10 @@ def text_lines(text: str) -> list[str]:
 
 def _index(text: str, starts: list[int], point: tuple[int, int] | int) -> int | None:
     """Where ``point`` is in ``text`` (None: outside it, or inside a character)."""
-    if isinstance(point, tuple):
+    if isinstance(point, tuple):  # ruff's
         row, column = point
-        if not 1 <= row < len(starts) + 1 or column < 1:
-            return None
-        line_end = starts[row] if row < len(starts) else len(text)
-        return starts[row - 1] + column - 1 if starts[row - 1] + column - 1 <= line_end else None
+        at = starts[row - 1] + column - 1 if 1 <= row <= len(starts) and column >= 1 else -1
+        return at if 0 <= at <= len(text) else None
     # eslint's: a text with undecodable bytes is not the one node decoded; the BOM is skipped
     bom = text.startswith("\ufeff")
     units = text[bom:].encode("utf-16-le")
