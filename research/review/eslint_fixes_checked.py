@@ -2,7 +2,7 @@
 many fixes become suggestions, how many the check (eslint again with the fix, in the sandbox)
 withholds, and the CPU a review takes.
 
-Run: ``PATH=ESLINT_BIN:$PATH python research/review/eslint_fixes_checked.py MIRRORS WORK OUT.json``
+Run: ``PATH=ESLINT_BIN:$PATH python -m research.review.eslint_fixes_checked MIRRORS WORK OUT.json``
 where MIRRORS holds each project's git directory as ``<owner>+<name>/repo`` and ESLINT_BIN the
 folder with eslint 9.
 

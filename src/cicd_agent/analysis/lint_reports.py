@@ -19,6 +19,7 @@ from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.unified_diff import git_lines
 from cicd_agent.severity import Severity
 
 MAX_FINDINGS_PER_TOOL = 200
@@ -123,7 +124,7 @@ def fixed_lines(text: str, edits: tuple[Edit, ...]) -> tuple[int, int, str] | No
     text (a suggestion block replaces whole lines), or None when an edit falls outside the
     file, two overlap (a report that is not about this text) or the lines hold a carriage
     return (the post reads it as a line end, so the block would not be what was checked)."""
-    lines = text_lines(text)
+    lines = git_lines(text)
     starts = list(accumulate(map(len, lines), initial=0))
     found = [(_index(text, starts, e.start), _index(text, starts, e.end), e.text) for e in edits]
     spans = sorted((begin, end, new) for begin, end, new in found
@@ -142,12 +143,6 @@ def fixed_lines(text: str, edits: tuple[Edit, ...]) -> tuple[int, int, str] | No
         block, taken = block + text[taken:begin] + content, end
     block += text[taken : starts[last]]
     return None if "\r" in text[starts[first - 1] : starts[last]] + block else (first, last, block)
-
-
-def text_lines(text: str) -> list[str]:
-    """``text``'s lines, each with its ``\\n``: lines as git and GitHub number them (no other
-    character ends one, unlike ``str.splitlines``)."""
-    return re.findall(r"[^\n]*\n|[^\n]+\Z", text)
 
 
 def _index(text: str, starts: list[int], point: tuple[int, int] | int) -> int | None:

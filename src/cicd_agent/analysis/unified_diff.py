@@ -20,8 +20,8 @@ def file_diff(path: str, old: str | None, new: str | None) -> str:
     elif new is None:
         header += "deleted file mode 100644\n"
     lines = difflib.unified_diff(
-        _lines(old or ""),
-        _lines(new or ""),
+        git_lines(old or ""),
+        git_lines(new or ""),
         fromfile="/dev/null" if old is None else f"a/{path}",
         tofile="/dev/null" if new is None else f"b/{path}",
         n=3,
@@ -35,8 +35,9 @@ def file_diff(path: str, old: str | None, new: str | None) -> str:
     return header + "".join(body)
 
 
-def _lines(text: str) -> list[str]:
-    """Lines split at ``\n`` only, as git does (``str.splitlines`` also splits at ``\r``)."""
+def git_lines(text: str) -> list[str]:
+    """Lines split at ``\n`` only, as git and GitHub number them (``str.splitlines`` also
+    splits at ``\r``, a form feed, U+2028...)."""
     parts = text.split("\n")
     lines = [part + "\n" for part in parts[:-1]]
     return [*lines, parts[-1]] if parts[-1] else lines

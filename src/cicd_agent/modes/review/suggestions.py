@@ -16,13 +16,12 @@ baseline to go by. Time is bounded: at most :data:`MAX_SUGGESTIONS` suggestions,
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.lint_reports import text_lines
 from cicd_agent.analysis.placement import comment_body
+from cicd_agent.analysis.unified_diff import file_diff, git_lines
 from cicd_agent.local.checkout_files import walk_files
 from cicd_agent.modes.review.decide import Checks, SuggestionKey, key_of
 from cicd_agent.runner.markdown import posted
@@ -104,16 +103,14 @@ def _claim(finding: Finding, text: str, files: Sequence[str], facts: ReviewFacts
 
 
 def patch(finding: Finding, text: str) -> str:
-    """The unified diff that replaces the finding's lines of ``text`` with its suggestion."""
-    lines = text_lines(text)
+    """The diff that replaces the finding's lines of ``text`` with its suggestion."""
+    lines = git_lines(text)
     last = finding.line or 0
     first = finding.start_line or last
-    new = (finding.suggestion or "").splitlines(keepends=True)
+    new = git_lines(finding.suggestion or "")
     if new and not new[-1].endswith("\n"):
         new[-1] += "\n"
-    after = [*lines[: first - 1], *new, *lines[last:]]
-    path = finding.path
-    return "".join(difflib.unified_diff(lines, after, f"a/{path}", f"b/{path}"))
+    return file_diff(finding.path, text, "".join([*lines[: first - 1], *new, *lines[last:]]))
 
 
 def naming_tests(path: str, files: Sequence[str]) -> tuple[str, ...]:
