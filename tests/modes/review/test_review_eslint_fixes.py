@@ -16,7 +16,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.lint_reports import Edit, fixed_lines, read_report
+from cicd_agent.modes.review.suggestions import patch
 from cicd_agent.runner.markdown import posted
 from cicd_agent.runner.rendered import code_texts, live_on_github
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
@@ -193,3 +195,17 @@ def test_a_lint_only_check_on_code_from_someone_who_cannot_push_is_not_proof() -
         "Applied to the head in the sandbox and checked against eslint; no tests were run for "
         "this file. eslint ran this pull request's own configuration, so this is not proof."
     )
+
+
+def test_a_suggestion_in_a_file_without_a_last_newline_is_a_patch_git_applies(
+    tmp_path: Path,
+) -> None:
+    """JavaScript files often end without a newline: difflib's raw output was a corrupt patch
+    there, so every such suggestion came back "unchecked"."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    repo.commit("start", {"x.js": "let a = 1;\nconsole.log(a);"})
+    finding = Finding(rule="eslint/prefer-const", severity="low", category="lint", path="x.js",
+                      line=1, title="t", body="b", suggestion="const a = 1;\n")  # fmt: skip
+    (tmp_path / "fix.diff").write_text(patch(finding, "let a = 1;\nconsole.log(a);"))
+    repo.git("apply", str(tmp_path / "fix.diff"))
+    assert (repo.path / "x.js").read_text() == "const a = 1;\nconsole.log(a);"
