@@ -222,9 +222,9 @@ def lint_findings(
     texts: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """Findings for ``hits`` on lines ``added`` (path → the lines the change added), at most
-    :data:`MAX_FINDINGS_PER_TOOL`: errors medium, warnings low. A hit with the linter's safe
-    fix carries it as a suggestion when ``texts`` has its file and every line the fix changes
-    is one the change added (a fix reaching past them is never offered)."""
+    :data:`MAX_FINDINGS_PER_TOOL`: errors medium, warnings low. A hit with the linter's own
+    fix (:attr:`LintHit.edits`) carries it as a suggestion when ``texts`` has its file and
+    every line the fix changes is one the change added (one reaching past them never is)."""
     found: list[Finding] = []
     for hit in hits:
         if hit.line not in added.get(hit.path, ()):

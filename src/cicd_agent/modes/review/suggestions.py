@@ -1,5 +1,5 @@
 """The suggestion check: every ``suggestion`` block review would post, the model's or a
-linter's own safe fix, applied to the head in the sandbox and judged by the verifier
+linter's own fix (ruff's safe ones, eslint's), applied to the head in the sandbox and judged by the verifier
 (:class:`~cicd_agent.verify.suggested.PatchChecks`) before ``decide`` may keep it.
 
 It runs between ``ask`` and ``decide`` (the mode's wiring calls it): the suggestions are known
@@ -8,10 +8,12 @@ model (``--provider none``) the linters' fixes are checked all the same. Review 
 sandbox for a claim itself: it names the claim (the patch, the tests of the touched file, the
 linters that check it, the rule it fixes) and the engine returns its word.
 
-The tests are found by naming convention (``test_<module>.py`` or ``<module>_test.py``
+The tests are found by pytest's naming convention (``test_<module>.py`` or ``<module>_test.py``
 anywhere in the checkout, or the file itself when it is a test): review has no coverage
-baseline to go by. Time is bounded: at most :data:`MAX_SUGGESTIONS` suggestions, all within
-:data:`BUDGET` seconds; the rest are unchecked and never posted as suggestions.
+baseline to go by, and runs no JavaScript tests (an eslint fix is checked against eslint
+alone, and its line says no tests ran). Time is bounded: at most :data:`MAX_SUGGESTIONS`
+suggestions, all within :data:`BUDGET` seconds; the rest are unchecked and never posted as
+suggestions.
 """
 
 from __future__ import annotations
