@@ -14,6 +14,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from itertools import accumulate
 from pathlib import PurePosixPath
 from typing import Any, NamedTuple
@@ -25,6 +26,7 @@ from cicd_agent.severity import Severity
 MAX_FINDINGS_PER_TOOL = 200
 """Findings kept of one tool's report (the review posts at most ``max-findings`` anyway)."""
 _RULE = re.compile(r"[^\w./@-]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 class Edit(NamedTuple):
@@ -124,9 +126,9 @@ def fixed_lines(text: str, edits: tuple[Edit, ...]) -> tuple[int, int, str] | No
     text (a suggestion block replaces whole lines), or None when an edit falls outside the
     file, two overlap (a report that is not about this text) or the lines hold a carriage
     return (the post reads it as a line end, so the block would not be what was checked)."""
-    lines = git_lines(text)
-    starts = list(accumulate(map(len, lines), initial=0))
-    found = [(_index(text, starts, e.start), _index(text, starts, e.end), e.text) for e in edits]
+    lines, starts, astral = _layout(text)
+    found = [(_index(text, starts, astral, e.start), _index(text, starts, astral, e.end), e.text)
+             for e in edits]  # fmt: skip
     spans = sorted((begin, end, new) for begin, end, new in found
                    if begin is not None and end is not None)  # fmt: skip
     if not spans or len(spans) < len(found):
@@ -145,21 +147,30 @@ def fixed_lines(text: str, edits: tuple[Edit, ...]) -> tuple[int, int, str] | No
     return None if "\r" in text[starts[first - 1] : starts[last]] + block else (first, last, block)
 
 
-def _index(text: str, starts: list[int], point: tuple[int, int] | int) -> int | None:
+@lru_cache(maxsize=8)
+def _layout(text: str) -> tuple[list[str], list[int], list[int] | None]:
+    """``text``'s lines, where each starts, and where each character beyond UTF-16's basic plane
+    (two of eslint's units) starts in eslint's offsets, after the byte-order mark it strips; None
+    for undecodable bytes (node may replace them otherwise). Once per file, not once a hit."""
+    lines = git_lines(text)
+    bom = text.startswith("\ufeff")
+    astral = [m.start() - bom + k for k, m in enumerate(_ASTRAL.finditer(text))]
+    return lines, list(accumulate(map(len, lines), initial=0)), \
+        None if "\ufffd" in text else astral  # fmt: skip
+
+
+def _index(
+    text: str, starts: list[int], astral: list[int] | None, point: tuple[int, int] | int
+) -> int | None:
     """Where ``point`` is in ``text`` (None: outside it, or inside a character)."""
     if isinstance(point, tuple):  # ruff's
         row, column = point
         at = starts[row - 1] + column - 1 if 1 <= row <= len(starts) and column >= 1 else -1
-        return at if 0 <= at <= len(text) else None
-    # eslint's: a text with undecodable bytes is not the one node decoded; the BOM is skipped
-    bom = text.startswith("\ufeff")
-    units = text[bom:].encode("utf-16-le")
-    if "\ufffd" in text or not 0 <= point <= len(units) // 2:
-        return None
-    try:
-        return bom + len(units[: 2 * point].decode("utf-16-le"))
-    except UnicodeDecodeError:  # half of a pair: not a place in the text
-        return None
+    else:  # eslint's: the characters of two units before it count one less each
+        before = bisect_right(astral, point - 1) if astral is not None else 0
+        split = astral is None or point < 0 or bool(before and astral[before - 1] == point - 1)
+        at = -1 if split else point - before + text.startswith("\ufeff")
+    return at if 0 <= at <= len(text) else None
 
 
 def _eslint(document: object, root: str) -> Iterator[LintHit]:

@@ -181,6 +181,7 @@ def test_only_a_newline_ends_a_line() -> None:
 def test_a_stray_eslint_range_is_no_suggestion() -> None:
     text = "let a = '\U0001f600';\nlet b = 1;\n"
     assert fixed_lines(text, (Edit(-1, 0, ""),)) is None  # eslint's own way to drop a BOM
+    assert fixed_lines("\ufeff" + text, (Edit(-1, 0, ""),)) is None
     assert fixed_lines(text, (Edit(0, 99, "x"),)) is None  # past the end
     assert fixed_lines(text, (Edit(5, 3, "x"),)) is None  # ends before it starts
     assert fixed_lines(text, (Edit(10, 11, "x"),)) is None  # half an emoji
@@ -209,3 +210,22 @@ def test_a_suggestion_in_a_file_without_a_last_newline_is_a_patch_git_applies(
     (tmp_path / "fix.diff").write_text(patch(finding, "let a = 1;\nconsole.log(a);"))
     repo.git("apply", str(tmp_path / "fix.diff"))
     assert (repo.path / "x.js").read_text() == "const a = 1;\nconsole.log(a);"
+
+
+def test_every_eslint_offset_lands_where_utf16_puts_it() -> None:
+    """Each offset into a text with a BOM, emoji, CJK and a line separator: an insertion there
+    is the insertion UTF-16 encoding places, and one inside an emoji is no suggestion."""
+    text = "\ufeffa\U0001f600\u4e2d\u2028b\n\U0001f4a9\U0001f4a9c\n"
+    units = text[1:].encode("utf-16-le")
+    for point in range(len(units) // 2 + 1):
+        try:
+            at = 1 + len(units[: 2 * point].decode("utf-16-le"))
+        except UnicodeDecodeError:  # half of an emoji
+            at = -1
+        if at in (-1, len(text)):  # inside an emoji, or after the last line: no line to show
+            assert fixed_lines(text, (Edit(point, point, "X"),)) is None, point
+            continue
+        inserted = text[:at] + "X" + text[at:]
+        first, last, block = fixed_lines(text, (Edit(point, point, "X"),)) or (0, 0, "")
+        lines = inserted.split("\n")
+        assert block == "\n".join(lines[first - 1 : last]) + "\n", point

@@ -180,8 +180,7 @@ def _run(
         hits = exc.hits
     # only the files planned: a crate's or a package's tool reports on others too, among them
     # a changed file left out as its text here is not the head's (its lines not the diff's)
-    # a fix carrying a secret is never offered: the post would change its text
-    # (:func:`~cicd_agent.modes.review.suggestions.posts_as_checked`)
+    # a fix carrying a secret is never offered: the post would change it (posts_as_checked)
     return lint_findings(name, hits, {path: added.get(path, set()) for path in plan.files},
                          clean, _fixed_texts(ctx, hits))  # fmt: skip
 
