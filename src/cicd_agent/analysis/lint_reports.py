@@ -241,10 +241,11 @@ def lint_findings(
         if hit.line not in added.get(hit.path, ()):
             continue
         text = (texts or {}).get(hit.path)
-        fixed = fixed_lines(text, hit.edits) if hit.edits and text is not None else None
+        code = _RULE.sub("", hit.code)[:80] or "unnamed"
+        # the check asks whether the rule is gone by the name the finding carries
+        fixed = fixed_lines(text, hit.edits) if hit.edits and text and code == hit.code else None
         if fixed and not set(range(fixed[0], fixed[1] + 1)) <= added[hit.path]:
             fixed = None
-        code = _RULE.sub("", hit.code)[:80] or "unnamed"
         message = clean(" ".join(hit.message.split())[:300]) or "no message"
         found.append(
             Finding(

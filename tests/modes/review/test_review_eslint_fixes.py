@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.lint_reports import Edit, fixed_lines, read_report
+from cicd_agent.analysis.lint_reports import Edit, LintHit, fixed_lines, lint_findings, read_report
 from cicd_agent.modes.review.suggestions import patch
 from cicd_agent.runner.markdown import posted
 from cicd_agent.runner.rendered import code_texts, live_on_github
@@ -229,3 +229,13 @@ def test_every_eslint_offset_lands_where_utf16_puts_it() -> None:
         first, last, block = fixed_lines(text, (Edit(point, point, "X"),)) or (0, 0, "")
         lines = inserted.split("\n")
         assert block == "\n".join(lines[first - 1 : last]) + "\n", point
+
+
+def test_a_fix_whose_rule_name_the_finding_cuts_is_not_offered() -> None:
+    """The check asks whether the finding's rule is gone; a rule id the finding renames (a
+    space, a cut) would never be found in the report, so the rule would look fixed."""
+    fix = (Edit(0, 3, "const"),)
+    hits = [LintHit("a.js", 1, name, "m", True, fix) for name in ("prefer-const", "bad name")]
+    found = lint_findings("eslint", hits, {"a.js": {1}}, str, {"a.js": "let a = 1;\n"})
+    assert [(f.rule, f.suggestion) for f in found] == [
+        ("eslint/prefer-const", "const a = 1;\n"), ("eslint/badname", None)]
