@@ -84,18 +84,7 @@ def main(
             stdout.write(json.dumps(result.to_json(), sort_keys=True) + "\n")
         return int(code)
     except CicdError as exc:
-        return _fail(
-            runner,
-            ctx,
-            mode,
-            mode_name,
-            exc,
-            code=exc.exit_code,
-            stdout=stdout,
-            stderr=stderr,
-            wants_json=wants_json,
-            environ=environ,
-        )
+        error, code = exc, exc.exit_code
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - the one catch-all: a bug still writes outputs and a summary
@@ -107,18 +96,9 @@ def main(
             f"internal error ({type(exc).__name__}: {exc})",
             hint="This is a bug in cicd-agent; re-run with --debug (or RUNNER_DEBUG=1) and report it.",
         )
-        return _fail(
-            runner,
-            ctx,
-            mode,
-            mode_name,
-            error,
-            code=ExitCode.EXTERNAL,
-            stdout=stdout,
-            stderr=stderr,
-            wants_json=wants_json,
-            environ=environ,
-        )
+        code = ExitCode.EXTERNAL
+    return _fail(runner, ctx, mode, mode_name, error, code=code, stdout=stdout, stderr=stderr,
+                 wants_json=wants_json, environ=environ)  # fmt: skip
 
 
 def _asks_json(argv: Sequence[str], environ: Mapping[str, str], mode: str | None) -> bool:

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from itertools import accumulate
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.unified_diff import git_lines
@@ -23,6 +26,18 @@ from cicd_agent.severity import Severity
 MAX_FINDINGS_PER_TOOL = 200
 """Findings kept of one tool's report (the review posts at most ``max-findings`` anyway)."""
 _RULE = re.compile(r"[^\w./@-]")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+class Edit(NamedTuple):
+    """One replacement of a linter's fix: from ``start`` to ``end`` (excluded) and the new text.
+    A point is a 1-based row and column, as ruff gives them, or an offset into the text as
+    eslint gives it: JavaScript string indices (UTF-16 code units) counted after the
+    byte-order mark eslint strips (``SourceCode`` and ``source-code-fixer.js`` in eslint 9)."""
+
+    start: tuple[int, int] | int
+    end: tuple[int, int] | int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -36,13 +51,9 @@ class LintHit:
     error: bool
     """An error (eslint's severity 2, any ruff or golangci-lint issue), not a warning."""
     edits: tuple[Edit, ...] = ()
-    """The linter's own fix, when its report carries one it calls safe (ruff's ``fix.edits``
-    of applicability ``safe``): the offline suggestion review checks before posting."""
-
-
-Edit = tuple[int, int, int, int, str]
-"""One replacement: first row and column, end row and column (1-based, the end excluded, as
-ruff gives them), and the new text."""
+    """The linter's own fix, when its report carries one it applies itself (ruff's ``fix`` of
+    applicability ``safe``, eslint's ``fix``; never eslint's ``suggestions``): the offline
+    suggestion review checks before posting."""
 
 
 class UnreadableReport(ValueError):
@@ -100,61 +111,83 @@ def _ruff(document: object, root: str) -> Iterator[LintHit]:
         hit = _hit(root, item["filename"], where, code, item["message"], error=True)
         fix = item.get("fix") or {}
         if fix.get("applicability") == "safe":  # never "unsafe" or "display-only"
-            edits = tuple(_edit(edit) for edit in fix["edits"])
-            hit = LintHit(hit.path, hit.line, hit.code, hit.message, hit.error, edits)
+            hit = replace(hit, edits=tuple(_edit(edit) for edit in fix["edits"]))
         yield hit
 
 
 def _edit(edit: Mapping[str, Any]) -> Edit:
     start, end = edit["location"], edit["end_location"]
-    return (int(start["row"]), int(start["column"]), int(end["row"]), int(end["column"]),
-            str(edit["content"]))  # fmt: skip
+    return Edit((int(start["row"]), int(start["column"])),
+                (int(end["row"]), int(end["column"])), str(edit["content"]))  # fmt: skip
 
 
 def fixed_lines(text: str, edits: tuple[Edit, ...]) -> tuple[int, int, str] | None:
     """The whole lines ``edits`` change in ``text``: first and last line number and their new
     text (a suggestion block replaces whole lines), or None when an edit falls outside the
-    file or two overlap (a report that is not about this text). Lines are git's, as GitHub
-    places the block (:func:`git_lines`); ruff also ends a row at a lone ``\r``, so in a text
-    holding one its rows are not those lines and no fix is read."""
-    if "\r" in text.replace("\r\n", ""):
+    file, two overlap (a report that is not about this text) or the lines hold a carriage
+    return (the post reads it as a line end, so the block would not be what was checked)."""
+    if any(isinstance(edit.start, tuple) for edit in edits) and "\r" in text.replace("\r\n", ""):
+        return None  # ruff also ends a row at a lone ``\r``: its rows are not git's lines there
+    lines, starts, astral = _layout(text)
+    found = [(_index(text, starts, astral, e.start), _index(text, starts, astral, e.end), e.text)
+             for e in edits]  # fmt: skip
+    spans = sorted((begin, end, new) for begin, end, new in found
+                   if begin is not None and end is not None)  # fmt: skip
+    if not spans or len(spans) < len(found):
         return None
-    lines = git_lines(text)
-    first = min(edit[0] for edit in edits)
-    # an edit ending at column 1 of a line ends with the line before it (a deleted line)
-    last = max(row - 1 if column == 1 and row > first else row for _, _, row, column, _ in edits)
-    if not 1 <= first <= last <= len(lines):
+    first = bisect_right(starts, spans[0][0])
+    # an edit ending where a line starts ends with the line before it (a deleted line)
+    last = max(first, *(bisect_left(starts, end) for _, end, _ in spans))
+    if last > len(lines):
         return None
-    block = "".join(lines[first - 1 : last])
-    starts = [0]
-    for line in lines[first - 1 : len(lines)]:
-        starts.append(starts[-1] + len(line))
-    taken = 0
-    new = ""
-    for row, column, end_row, end_column, content in sorted(edits):
-        begin = _offset(starts, first, row, column)
-        end = _offset(starts, first, end_row, end_column)
-        if begin is None or end is None or begin < taken or end < begin or end > len(block):
+    taken, block = starts[first - 1], ""
+    for begin, end, content in spans:
+        if not taken <= begin <= end <= starts[last]:
             return None
-        new, taken = new + block[taken:begin] + content, end
-    return first, last, new + block[taken:]
+        block, taken = block + text[taken:begin] + content, end
+    block += text[taken : starts[last]]
+    return None if "\r" in text[starts[first - 1] : starts[last]] + block else (first, last, block)
 
 
-def _offset(starts: list[int], first: int, row: int, column: int) -> int | None:
-    """The offset of ``row``:``column`` in the block of lines from ``first`` (None: outside)."""
-    index = row - first
-    if not 0 <= index < len(starts) or column < 1:
-        return None
-    return starts[index] + column - 1
+@lru_cache(maxsize=8)
+def _layout(text: str) -> tuple[list[str], list[int], list[int] | None]:
+    """``text``'s lines, where each starts, and where each character beyond UTF-16's basic plane
+    (two of eslint's units) starts in eslint's offsets, after the byte-order mark it strips; None
+    for undecodable bytes (node may replace them otherwise). Once per file, not once a hit."""
+    lines = git_lines(text)
+    bom = text.startswith("\ufeff")
+    astral = [m.start() - bom + k for k, m in enumerate(_ASTRAL.finditer(text))]
+    return lines, list(accumulate(map(len, lines), initial=0)), \
+        None if "\ufffd" in text else astral  # fmt: skip
+
+
+def _index(
+    text: str, starts: list[int], astral: list[int] | None, point: tuple[int, int] | int
+) -> int | None:
+    """Where ``point`` is in ``text`` (None: outside it, or inside a character)."""
+    if isinstance(point, tuple):  # ruff's
+        row, column = point
+        at = starts[row - 1] + column - 1 if 1 <= row <= len(starts) and column >= 1 else -1
+    else:  # eslint's: the characters of two units before it count one less each
+        before = bisect_right(astral, point - 1) if astral is not None else 0
+        split = astral is None or point < 0 or bool(before and astral[before - 1] == point - 1)
+        at = -1 if split else point - before + text.startswith("\ufeff")
+    return at if 0 <= at <= len(text) else None
 
 
 def _eslint(document: object, root: str) -> Iterator[LintHit]:
     for result in document if isinstance(document, list) else []:
         for message in result["messages"]:
-            if "line" in message:  # not a file-wide note (a file ignored by the config)
-                yield _hit(root, result["filePath"], message["line"],
-                           message.get("ruleId") or "parse-error", message["message"],
-                           error=int(message["severity"]) >= 2)  # fmt: skip
+            if "line" not in message:  # a file-wide note (a file ignored by the config)
+                continue
+            hit = _hit(root, result["filePath"], message["line"],
+                       message.get("ruleId") or "parse-error", message["message"],
+                       error=int(message["severity"]) >= 2)  # fmt: skip
+            fix = message.get("fix")  # its autofix, which ``--fix`` applies; not "suggestions"
+            if fix and message.get("ruleId"):
+                begin, end = fix["range"]
+                hit = replace(hit, edits=(Edit(int(begin), int(end), str(fix["text"])),))
+            yield hit
 
 
 def _golangci(document: object, root: str) -> Iterator[LintHit]:
@@ -202,18 +235,19 @@ def lint_findings(
     texts: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """Findings for ``hits`` on lines ``added`` (path → the lines the change added), at most
-    :data:`MAX_FINDINGS_PER_TOOL`: errors medium, warnings low. A hit with the linter's safe
-    fix carries it as a suggestion when ``texts`` has its file and every line the fix changes
-    is one the change added (a fix reaching past them is never offered)."""
+    :data:`MAX_FINDINGS_PER_TOOL`: errors medium, warnings low. A hit with the linter's own
+    fix (:attr:`LintHit.edits`) carries it as a suggestion when ``texts`` has its file and
+    every line the fix changes is one the change added (one reaching past them never is)."""
     found: list[Finding] = []
     for hit in hits:
         if hit.line not in added.get(hit.path, ()):
             continue
         text = (texts or {}).get(hit.path)
-        fixed = fixed_lines(text, hit.edits) if hit.edits and text is not None else None
+        code = _RULE.sub("", hit.code)[:80] or "unnamed"
+        # the check asks whether the rule is gone by the name the finding carries
+        fixed = fixed_lines(text, hit.edits) if hit.edits and text and code == hit.code else None
         if fixed and not set(range(fixed[0], fixed[1] + 1)) <= added[hit.path]:
             fixed = None
-        code = _RULE.sub("", hit.code)[:80] or "unnamed"
         message = clean(" ".join(hit.message.split())[:300]) or "no message"
         found.append(
             Finding(

@@ -71,6 +71,26 @@ def lint_argv(command: LintCommand, files: Sequence[str], evidence_variable: str
     return [sys.executable, "-I", "-c", move, evidence_variable, *command.argv, *targets]
 
 
+def against(claim: KeepsPassing, passed: int, *, code_is_proof: bool) -> str:
+    """The line under a held suggestion: what ran with it (``passed``: its tests that passed),
+    and how much that proves: code from someone who cannot push ran the checks."""
+    linters = " and ".join(command.label for command in claim.lint)
+    if not claim.tests:
+        if not linters:
+            return ("Applied to the head in the sandbox; no test file or linter covers this "
+                    "file, so nothing else was run.")  # fmt: skip
+        said = (f"Applied to the head in the sandbox and checked against {linters}; no tests "
+                "were run for this file.")  # fmt: skip
+        own = f"{linters} ran this pull request's own configuration"
+    else:
+        ran = " and ".join([f"{passed} passing test(s) of {len(claim.tests)} test file(s)",
+                            *(command.label for command in claim.lint)])  # fmt: skip
+        said = f"Checked in the sandbox with this change applied: {ran} still pass."
+        # a linter reads the pull request's settings too: an exclude silences it on any file
+        own = f"The tests{' and linter settings' if claim.lint else ''} are this pull request's own code"
+    return said if code_is_proof else f"{said} {own}, so this is not proof."
+
+
 def _quiet(line: str) -> None:
     """Progress nobody reads."""
 
@@ -117,24 +137,7 @@ class PatchChecks:
         if gone and all(after.rules[g] >= before.rules[g] and before.rules[g] for g in gone):
             return Kept(False, f"{claim.gone} is still reported with it",
                         (f"{claim.gone} (still reported)",))  # fmt: skip
-        return Kept(True, self._against(claim, len(before.passed)))
-
-    def _against(self, claim: KeepsPassing, passed: int) -> str:
-        """The line under a held suggestion: what ran with it, and how much that proves."""
-        ran = (
-            [f"{passed} passing test(s) of {len(claim.tests)} test file(s)"] if claim.tests else []
-        )
-        ran += [command.label for command in claim.lint]
-        if not ran:
-            return ("Applied to the head in the sandbox; no test file or linter covers this "
-                    "file, so nothing else was run.")  # fmt: skip
-        said = f"Checked in the sandbox with this change applied: {' and '.join(ran)} still pass"
-        if self.code_is_proof:
-            return f"{said}."
-        # a linter reads the pull request's settings too: an exclude silences it on any file
-        own = "tests are" if not claim.lint else "linter settings are" if not claim.tests \
-            else "tests and linter settings are"  # fmt: skip
-        return f"{said}. The {own} this pull request's own code, so this is not proof."
+        return Kept(True, against(claim, len(before.passed), code_is_proof=self.code_is_proof))
 
     def _runs(self, claim: KeepsPassing, diff: str) -> _Runs:
         """The claim's linters, then its tests, in one fresh copy (with ``diff`` applied)."""

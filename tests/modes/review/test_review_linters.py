@@ -11,7 +11,6 @@ installed on this machine (no Debian package, no Go proxy), so only its report r
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -20,14 +19,12 @@ import pytest
 
 from cicd_agent.analysis.lint_reports import LintHit, UnreadableReport, lint_findings, read_report
 from cicd_agent.modes.review import linters
-from tests.corpus.build import TOOLS_DIR
-from tests.corpus.tools import Toolbox
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
+from tests.helpers.eslint import needs_eslint
 from tests.helpers.gen_tests import path_env
 from tests.helpers.sandbox import needs_sandbox
 
-ESLINT_BIN = TOOLS_DIR / "node" / "node_modules" / ".bin"
 TOKEN = "ghp_" + "Qm7vT2xLp9RkW4sZ8nB3cY6dF1gH5jK0aEw2"
 
 
@@ -40,15 +37,6 @@ def _review(tmp_path: Path, repo: GitRepoBuilder, base: str, head: str, path: st
 def _rules(done: CliRun) -> list[tuple[str, str, int]]:
     document = done.document or {}
     return [(f["rule"], f["path"], f["line"]) for f in document["findings"]]
-
-
-def _needs_eslint() -> str:
-    Toolbox(TOOLS_DIR).prepare()
-    if not (ESLINT_BIN / "eslint").exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"eslint could not be installed into the corpus toolbox ({TOOLS_DIR})")
-        pytest.skip(f"eslint is not in the corpus toolbox ({TOOLS_DIR})")
-    return os.pathsep.join([path_env(), str(ESLINT_BIN)])
 
 
 PYPROJECT = '[project]\nname = "app"\n\n[tool.ruff.lint]\nselect = ["F", "E"]\n'
@@ -116,7 +104,7 @@ export default [{
 
 @needs_sandbox
 def test_eslint_reports_changed_lines_and_its_messages_are_neutralised(tmp_path: Path) -> None:
-    path = _needs_eslint()
+    path = needs_eslint()
     repo = GitRepoBuilder(tmp_path / "repo")
     config = ESLINT_CONFIG.replace("%s", TOKEN)
     base = repo.commit(
@@ -143,7 +131,7 @@ def test_eslint_reports_changed_lines_and_its_messages_are_neutralised(tmp_path:
 def test_a_hostile_eslint_message_on_a_changed_line_is_redacted_and_inert(
     tmp_path: Path,
 ) -> None:
-    path = _needs_eslint()
+    path = needs_eslint()
     repo = GitRepoBuilder(tmp_path / "repo")
     base = repo.commit("start", {"eslint.config.mjs": ESLINT_CONFIG.replace("%s", TOKEN)})
     head = repo.commit("Add", {"src/app.js": "console.log(1);\n"})
@@ -161,7 +149,7 @@ def test_a_hostile_eslint_message_on_a_changed_line_is_redacted_and_inert(
 def test_a_linter_that_never_ends_is_killed_and_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = _needs_eslint()
+    path = needs_eslint()
     monkeypatch.setattr(linters, "LINT_TIMEOUT", 3.0)
     repo = GitRepoBuilder(tmp_path / "repo")
     base = repo.commit("start", {"eslint.config.mjs": "for (;;) {}\nexport default [];\n"})
@@ -255,7 +243,7 @@ def test_a_report_with_an_endless_line_or_deep_nesting_is_unreadable_not_a_crash
 
 @needs_sandbox
 def test_an_eslint_config_that_prints_an_endless_line_is_named_not_a_crash(tmp_path: Path) -> None:
-    path = _needs_eslint()
+    path = needs_eslint()
     repo = GitRepoBuilder(tmp_path / "repo")
     forged = (
         'process.stdout.write(\'[{"filePath": "src/app.js", "messages": [{"line": 1e999, '

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.lint_reports import fixed_lines, read_report
+from cicd_agent.analysis.lint_reports import Edit, fixed_lines, read_report
 from cicd_agent.analysis.placement import comment_body
 from cicd_agent.modes.review.decide import Checks, checked, key_of
 from cicd_agent.modes.review.suggestions import patch
@@ -91,15 +91,16 @@ def test_only_ruffs_safe_fixes_are_read() -> None:
         '"location": {"row": 3, "column": 4}, "end_location": {"row": 3, "column": 13}}]}}]'
     )
     safe, unsafe = read_report("ruff", report, "/r")
-    assert safe.edits == ((1, 1, 2, 1, ""),) and unsafe.edits == ()
+    assert safe.edits == (Edit((1, 1), (2, 1), ""),) and unsafe.edits == ()
 
 
 def test_fixed_lines_are_whole_lines_and_a_stray_edit_is_none() -> None:
     text = "import os\nif x == None:\n    pass\n"
-    assert fixed_lines(text, ((1, 1, 2, 1, ""),)) == (1, 1, "")
-    assert fixed_lines(text, ((2, 4, 2, 13, "x is None"),)) == (2, 2, "if x is None:\n")
-    assert fixed_lines(text, ((9, 1, 9, 2, "y"),)) is None  # past the file: not about it
-    assert fixed_lines(text, ((2, 4, 2, 9, "a"), (2, 6, 2, 8, "b"))) is None  # overlapping
+    assert fixed_lines(text, (Edit((1, 1), (2, 1), ""),)) == (1, 1, "")
+    assert fixed_lines(text, (Edit((2, 4), (2, 13), "x is None"),)) == (2, 2, "if x is None:\n")
+    assert fixed_lines(text, (Edit((9, 1), (9, 2), "y"),)) is None  # past the file: not about it
+    overlapping = (Edit((2, 4), (2, 9), "a"), Edit((2, 6), (2, 8), "b"))
+    assert fixed_lines(text, overlapping) is None
 
 
 def _suggested(suggestion: str) -> Finding:
@@ -118,8 +119,8 @@ def test_decide_keeps_a_block_only_where_the_verifier_held_it() -> None:
     assert found[0].checked.startswith("Checked in the sandbox")
     assert notes == [
         "2 suggestion(s) checked in the sandbox, 1 withheld: they broke `tests/test_a.py::test_x`.",
-        "1 suggestion(s) left unchecked (the check's cap or time budget, or no word from their "
-        "tests), so posted without their block.",
+        "1 suggestion(s) left unchecked (the check's cap or time budget, no word from their "
+        "tests, or a text the post would change), so posted without their block.",
     ]
     assert "suggestion" not in comment_body(found[2], suggestion=True)  # unchecked: no block
 

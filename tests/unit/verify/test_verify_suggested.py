@@ -201,8 +201,7 @@ def test_attack_a_linter_setting_of_the_pull_request_is_never_called_proof(tmp_p
     claim = KeepsPassing(patch(finding, text), ("app/other.py",), (), (_ruff(),))
     word = _judge(root, claim, proof=False)
     said = word.said  # type: ignore[attr-defined]
-    assert said.endswith("The linter settings are this pull request's own code, so this is not "
-                         "proof."), said  # fmt: skip
+    assert said.endswith("ruff ran this pull request's own configuration, so this is not proof."), said
 
 
 def test_attack_a_suggestion_on_a_conftest_is_checked_against_the_tests_it_serves() -> None:

@@ -210,7 +210,8 @@ def checked(found: Sequence[Finding], checks: Checks) -> tuple[list[Finding], li
     if unchecked:
         why = f" ({checks.why_unchecked})" if checks.why_unchecked else ""
         notes.append(f"{unchecked} suggestion(s) left unchecked{why} (the check's cap or time "
-                     "budget, or no word from their tests), so posted without their block.")  # fmt: skip
+                     "budget, no word from their tests, or a text the post would change), so "
+                     "posted without their block.")  # fmt: skip
     return kept, notes
 
 

@@ -180,15 +180,9 @@ def _run(
         hits = exc.hits
     # only the files planned: a crate's or a package's tool reports on others too, among them
     # a changed file left out as its text here is not the head's (its lines not the diff's)
-    found = lint_findings(name, hits, {path: added.get(path, set()) for path in plan.files},
-                          clean, _fixed_texts(ctx, hits))  # fmt: skip
-    # a fix whose text the redactor would change carries a secret: never offered
-    return [
-        f
-        if f.suggestion is None or ctx.redactor.redact(f.suggestion) == f.suggestion
-        else f.model_copy(update={"suggestion": None, "start_line": None})
-        for f in found
-    ]
+    # a fix carrying a secret is never offered: the post would change it (posts_as_checked)
+    return lint_findings(name, hits, {path: added.get(path, set()) for path in plan.files},
+                         clean, _fixed_texts(ctx, hits))  # fmt: skip
 
 
 def _fixed_texts(ctx: RunContext[ReviewOptions], hits: Sequence[LintHit]) -> dict[str, str]:

@@ -1,5 +1,5 @@
 """The suggestion check: every ``suggestion`` block review would post, the model's or a
-linter's own safe fix, applied to the head in the sandbox and judged by the verifier
+linter's own fix (ruff's safe ones, eslint's), applied to the head in the sandbox and judged by the verifier
 (:class:`~cicd_agent.verify.suggested.PatchChecks`) before ``decide`` may keep it.
 
 It runs between ``ask`` and ``decide`` (the mode's wiring calls it): the suggestions are known
@@ -8,11 +8,12 @@ model (``--provider none``) the linters' fixes are checked all the same. Review 
 sandbox for a claim itself: it names the claim (the patch, the tests of the touched file, the
 linters that check it, the rule it fixes) and the engine returns its word.
 
-The tests are found by naming convention (``test_<module>.py`` or ``<module>_test.py``
-anywhere in the checkout, or the file itself when it is a test, or a ``conftest.py``'s own
-folder's tests): review has no coverage baseline to go by. Time is bounded: at most
-:data:`MAX_SUGGESTIONS` suggestions, all within :data:`BUDGET` seconds; the rest are unchecked
-and never posted as suggestions.
+The tests are found by pytest's naming convention (``test_<module>.py`` or ``<module>_test.py``
+anywhere in the checkout, the file itself when it is a test, or a ``conftest.py``'s own
+folder's tests): review has no coverage baseline to go by, and runs no JavaScript tests (an
+eslint fix is checked against eslint alone, and its line says no tests ran). Time is
+bounded: at most :data:`MAX_SUGGESTIONS` suggestions, all within :data:`BUDGET` seconds; the
+rest are unchecked and never posted as suggestions.
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from cicd_agent.analysis.placement import comment_body
 from cicd_agent.analysis.unified_diff import file_diff, git_lines
 from cicd_agent.local.checkout_files import walk_files
 from cicd_agent.modes.review.decide import Checks, SuggestionKey, key_of
+from cicd_agent.runner.markdown import posted
+from cicd_agent.runner.rendered import code_texts
 from cicd_agent.sandbox import find_bwrap, probe_isolation
 from cicd_agent.verify.contract import KeepsPassing
 from cicd_agent.verify.pytest_sandbox import PytestSandbox
@@ -50,7 +54,8 @@ def check_suggestions(
     ctx: RunContext[ReviewOptions], facts: ReviewFacts, proposed: Sequence[Finding]
 ) -> Checks:
     """Judge the first :data:`MAX_SUGGESTIONS` of ``proposed`` (findings with a suggestion)."""
-    proposed = [f for f in proposed if f.suggestion is not None and f.line][:MAX_SUGGESTIONS]
+    proposed = [f for f in proposed if f.suggestion is not None and f.line
+                and posts_as_checked(f, ctx.own_links)][:MAX_SUGGESTIONS]  # fmt: skip
     if not proposed:
         return Checks()
     if facts.sources is None:
@@ -80,6 +85,15 @@ def code_is_proof(ctx: RunContext[ReviewOptions]) -> bool:
     if not ctx.has_event or ctx.event.pull_request is None:
         return True
     return ctx.trust.code_is_proof
+
+
+def posts_as_checked(finding: Finding, allowed_links: tuple[str, ...]) -> bool:
+    """Whether the block GitHub would apply is the suggestion the check applies: the posting
+    seam breaks what would be live in code (a comment opener, a control character, a secret)
+    and cuts a long comment, so a suggestion it would change is never checked nor posted."""
+    body = posted(comment_body(finding, suggestion=True), allowed_links=allowed_links)
+    blocks = code_texts(body) or [""]
+    return blocks[-1].removesuffix("\n") == (finding.suggestion or "").removesuffix("\n")
 
 
 def _claim(finding: Finding, text: str, files: Sequence[str], facts: ReviewFacts) -> KeepsPassing:
