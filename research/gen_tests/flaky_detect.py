@@ -6,6 +6,8 @@ Usage (from the repository root; ``DATA`` holds the checkouts, venvs and wheel c
         research/gen_tests/flaky_cases.json --mirrors MIRRORS --data DATA [--only REPO...] \\
         [--cpuacct /sys/fs/cgroup/cpuacct/NAME]
     .venv/bin/python research/gen_tests/flaky_detect.py report DATA/results.jsonl
+    .venv/bin/python research/gen_tests/flaky_detect.py once REPO PARENT TEST_ID --data DATA \\
+        [--runs 5] [--unsandboxed]
 
 ``run`` takes each case of the set (:mod:`flaky_cases`) in turn: it writes the fix's parent
 out of the bare mirror (``git archive``) into ``DATA/checkouts``, gives each repository one
@@ -50,6 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET  # noqa: E402
 from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand  # noqa: E402
+from cicd_agent.sandbox.isolation import Isolation  # noqa: E402
 from cicd_agent.verify.contract import ReliableTests  # noqa: E402
 from cicd_agent.verify.pytest_sandbox import PytestSandbox  # noqa: E402
 from cicd_agent.verify.reruns import Reruns, TestRuns  # noqa: E402
@@ -80,7 +83,7 @@ PROJECTS: dict[str, tuple[str, ...]] = {
                          "requests-unixsocket", "requests-toolbelt", "jaraco.functools",
                          "jaraco.text", "jaraco.context", "more-itertools", "pypytools",
                          "portend", "cryptography", "pytest-rerunfailures", "pytest-cov", "six"),
-    "gorakhargosh/watchdog": ("pytest", "pytest-timeout", "flaky", "pyyaml"),
+    "gorakhargosh/watchdog": ("pytest", "pytest-timeout", "pytest-cov", "flaky", "pyyaml"),
     "pexpect/pexpect": ("pytest", "ptyprocess"),
     "pytest-dev/pytest-xdist": ("pytest<4", "execnet", "py", "pytest-forked", "six"),
     "joblib/joblib": ("pytest", "pytest-timeout", "numpy", "threadpoolctl", "lz4", "psutil"),
@@ -317,16 +320,52 @@ def report(args: argparse.Namespace) -> int:
     print()
     print(f"flaky functions: {dict(tally)}; detected {tally['detected']}/{judged_total} "
           f"({wilson(tally['detected'], judged_total)}) of those that ran here")  # fmt: skip
-    control_total = sum(n for v, n in controls.items() if v != "not runnable")
+    # A control is a false flake when called flaky; its denominator is every control that
+    # got its runs (stable, flaky or failing), the unchecked and not runnable said apart.
+    named = {"detected": "false flake", "missed": "stable"}
+    shown = {named.get(verdict, verdict): n for verdict, n in controls.items()}
+    control_total = controls["detected"] + controls["missed"] + controls["failing"]
     false = controls["detected"]
-    print(f"controls: {dict(controls)}; false flakes {false}/{control_total} "
-          f"({wilson(false, control_total)})")  # fmt: skip
+    print(f"controls: {shown}; false flakes {false}/{control_total} "
+          f"({wilson(false, control_total)}) of those judged")  # fmt: skip
     walls = sorted(float(r["wall"]) for r in records if "wall" in r)
     cpus = sorted(float(r["cpu"]) for r in records if "cpu" in r)
     if walls:
         print(f"per case: wall median {walls[len(walls) // 2]:.0f} s, max {walls[-1]:.0f} s; "
               f"CPU median {cpus[len(cpus) // 2]:.0f} s, max {cpus[-1]:.0f} s, "
               f"total {sum(cpus):.0f} s")  # fmt: skip
+    return 0
+
+
+def once(args: argparse.Namespace) -> int:
+    """One test id run ``--runs`` times, each in a fresh workspace copy (``--unsandboxed``: the
+    scrubbed environment alone, the reference of ``gen_tests_sandbox.py``), printing how each
+    run ended, our plugin's outcome and pytest's output tail: is a verdict the test's or ours?"""
+    venv = args.data / "venvs" / slug(args.repo)
+    checkout = args.data / "checkouts" / f"{slug(args.repo)}-{args.parent[:12]}"
+    environ = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C.UTF-8"}
+    if (checkout / "src").is_dir():
+        environ["PYTHONPATH"] = "src"
+    isolation = Isolation(False, "reference run") if args.unsandboxed else None
+    pytest = (
+        *ProjectCommand.parse("python -m pytest").pytest,
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        *PLUGIN,
+    )
+    with PytestSandbox(checkout, environ, isolation=isolation) as sandbox:
+        runs = TestRuns(sandbox, pytest, timeout=TEST_TIMEOUT)
+        for number in range(args.runs):
+            space = sandbox.workspace(f"once-{number}")
+            chosen = space.scratch("select", ".json")
+            chosen.write_text(json.dumps([args.test]), encoding="utf-8")
+            file = os.path.join(".", args.test.split("::", 1)[0])
+            result, evidence = runs.once(space, [f"--cicd-select={chosen}", file])
+            seen = evidence.outcomes.tests if evidence.outcomes else {}
+            print(f"run {number + 1}: {result.describe()} {result.killed_for!r} "
+                  f"{dict(seen)} {evidence.problem}")  # fmt: skip
+            print(result.output[-args.tail :])
     return 0
 
 
@@ -341,8 +380,16 @@ def main() -> int:
     running.add_argument("--cpuacct", type=Path, help="a cgroup v1 cpuacct folder to join")
     reporting = commands.add_parser("report")
     reporting.add_argument("results", type=Path)
+    one = commands.add_parser("once")
+    one.add_argument("repo")
+    one.add_argument("parent")
+    one.add_argument("test")
+    one.add_argument("--data", type=Path, required=True)
+    one.add_argument("--runs", type=int, default=5)
+    one.add_argument("--tail", type=int, default=3000)
+    one.add_argument("--unsandboxed", action="store_true")
     args = parser.parse_args()
-    return run(args) if args.command == "run" else report(args)
+    return {"run": run, "report": report, "once": once}[args.command](args)
 
 
 if __name__ == "__main__":
