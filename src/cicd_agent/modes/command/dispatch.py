@@ -33,8 +33,8 @@ if TYPE_CHECKING:
     from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.repo_config import RepoConfig
     from cicd_agent.model.client import ModelClient
-    from cicd_agent.modes.review.collect import ReviewFacts
     from cicd_agent.modes.review.mode import Review
+    from cicd_agent.modes.review.types import ReviewFacts
     from cicd_agent.runner.markdown import Neutral
 
 RUNS_A_MODE = {"review": "review", "gen-tests": "gen-tests", "explain-failure": "analyse-failure"}

@@ -12,58 +12,28 @@ import os
 import shlex
 import tempfile
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from cicd_agent.analysis.file_names import escaped, name_span
 from cicd_agent.job.context import RunContext
 from cicd_agent.local.gitrepo import is_null_sha
-from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
-from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand, SuiteBaseline
+from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, never_imported
+from cicd_agent.modes.gen_tests.gate import PLUGIN
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
-from cicd_agent.modes.gen_tests.shard import Shard
 from cicd_agent.modes.gen_tests.suite import run_suite
-from cicd_agent.modes.gen_tests.targets import Targets, changed_targets, source_targets
+from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
+from cicd_agent.modes.gen_tests.types import GenTestsFacts
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.markdown import code_span
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.pytest_sandbox import PytestSandbox as Sandbox
-from cicd_agent.verify.reruns import Reruns, TestRuns
+from cicd_agent.verify.reruns import TestRuns
 
 SUITE_TIMEOUT = 3600.0
 """The baseline run of the user's suite: generous, it is the suite their CI already runs."""
 PR_TESTS_BUDGET = 300.0
 """Seconds for all the runs of the tests a pull request adds or changes, however many."""
-
-
-@dataclass(frozen=True)
-class GenTestsFacts:
-    """What collect found: the targets and, when there are any, the measured baseline."""
-
-    repo: Path
-    options: GenTestsOptions
-    targets: Targets
-    patch_path: Path
-    """Where publish writes the accepted tests' patch (``patch-file``, else a name of this run's)."""
-    sandbox: Sandbox | None = None
-    meter: CoverageMeter | None = None
-    baseline: SuiteBaseline | None = None
-    coverage: CoverageReport | None = None
-    warnings: list[str] = field(default_factory=list)
-    unimported: list[str] = field(default_factory=list)
-    code_is_proof: bool = False
-    """The code under test came from someone who can push (:func:`code_is_proof`): only then
-    is a test the gate accepted called verified."""
-    pr_tests: Reruns | None = None
-    """The tests the change adds or changes, run again and again (None: none, or no diff)."""
-
-    @property
-    def command(self) -> ProjectCommand:
-        return self.options.command
-
-    @property
-    def shard(self) -> Shard | None:
-        return self.options.shard
 
 
 def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsFacts:

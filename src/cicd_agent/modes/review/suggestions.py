@@ -31,8 +31,8 @@ from cicd_agent.verify.suggested import Kept, PatchChecks
 if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.review.collect import ReviewFacts
     from cicd_agent.modes.review.options import ReviewOptions
+    from cicd_agent.modes.review.types import ReviewFacts
 
 MAX_SUGGESTIONS = 10
 """Suggestions checked in one review; later ones (by the findings' order) go without a block."""
