@@ -220,6 +220,13 @@ class RunContext(Generic[OptionsT_co]):
         pull = self.event.pull_request if self.has_event else None
         return self.trust_of(pull.number if pull is not None else None)
 
+    @property
+    def code_is_proof(self) -> bool:
+        """Whether the code under judgement came from someone who can push, the run's one answer
+        (review's suggestion check, gen-tests): a pull request's is :attr:`trust`'s, GitHub's
+        word; a run about no pull request (local, a push) judges code already pushed."""
+        return not self.has_event or self.event.pull_request is None or self.trust.code_is_proof
+
     def trust_of(self, number: int | None) -> Trust:
         """Whom pull request ``number`` came from, as GitHub's API answers; trusted with nothing
         without a number, a token or an answer (the note says which)."""

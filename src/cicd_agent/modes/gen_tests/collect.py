@@ -55,9 +55,11 @@ def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsF
     if options.whole_files:
         targets = replace(targets, files=dict.fromkeys(targets.files))
     targets = targets.only(ctx.repo_config.paths.selects)
-    facts = GenTestsFacts(
-        repo, options, targets, _patch_path(ctx, options), code_is_proof=code_is_proof(ctx)
-    )
+    # Proof labels the tests the model writes: with no model there are none, and GitHub is not
+    # asked about a pull request's author (as the run's ``code_is_proof`` would).
+    asks = not ctx.has_event or ctx.event.pull_request is None or ctx.model is not None
+    proof = asks and ctx.code_is_proof
+    facts = GenTestsFacts(repo, options, targets, _patch_path(ctx, options), code_is_proof=proof)
     ctx.progress.say(f"{len(targets.files)} Python file(s) to cover")
     if targets.unsafe_names:
         facts.warnings.append(_unsafe_names_warning(targets.unsafe_names))
@@ -107,15 +109,6 @@ def _rerun_pr_tests(ctx: RunContext[GenTestsOptions], facts: GenTestsFacts) -> G
     runs = TestRuns(facts.sandbox, pytest, timeout=facts.options.test_timeout)
     claim = ReliableTests(files, budget=PR_TESTS_BUDGET)
     return replace(facts, pr_tests=runs.judge(claim, said=ctx.progress.say))
-
-
-def code_is_proof(ctx: RunContext[GenTestsOptions]) -> bool:
-    """Whether the code under test came from someone who can push: a push's or a local
-    checkout's is; a pull request's is what GitHub answers for it (``RunContext.trust``). It
-    labels the tests the model writes, so with no model GitHub is not asked."""
-    if not ctx.has_event or ctx.event.pull_request is None:
-        return True
-    return ctx.model is not None and ctx.trust.code_is_proof
 
 
 def _refs(

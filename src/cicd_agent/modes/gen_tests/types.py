@@ -40,7 +40,7 @@ class GenTestsFacts:
     warnings: list[str] = field(default_factory=list)
     unimported: list[str] = field(default_factory=list)
     code_is_proof: bool = False
-    """The code under test came from someone who can push (:func:`code_is_proof`): only then
+    """The code under test came from someone who can push (``RunContext.code_is_proof``): only then
     is a test the gate accepted called verified."""
     pr_tests: Reruns | None = None
     """The tests the change adds or changes, run again and again (None: none, or no diff)."""

@@ -62,7 +62,7 @@ def check_suggestions(
     with PytestSandbox(ctx.options.repo_dir, ctx.environ, known_secrets=ctx.redactor.known,
                        isolation=isolation) as sandbox:  # fmt: skip
         files = list(walk_files(sandbox.pristine))
-        checks = PatchChecks(sandbox, PYTEST, budget=BUDGET, code_is_proof=code_is_proof(ctx),
+        checks = PatchChecks(sandbox, PYTEST, budget=BUDGET, code_is_proof=ctx.code_is_proof,
                              said=ctx.progress.say)  # fmt: skip
         for finding in proposed:
             text = texts.get(finding.path)
@@ -70,14 +70,6 @@ def check_suggestions(
                 continue
             verdicts[key_of(finding)] = checks.judge(_claim(finding, text, files, facts))
     return Checks(verdicts)
-
-
-def code_is_proof(ctx: RunContext[ReviewOptions]) -> bool:
-    """Whether the tests run come from someone who can push: a local run's checkout is the
-    runner's own; a pull request's is what GitHub answers for it."""
-    if not ctx.has_event or ctx.event.pull_request is None:
-        return True
-    return ctx.trust.code_is_proof
 
 
 def _claim(finding: Finding, text: str, files: Sequence[str], facts: ReviewFacts) -> KeepsPassing:
