@@ -24,6 +24,8 @@ from cicd_agent.runner.runner_io import RunnerIO
 from cicd_agent.runner.withheld import withheld
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.trust import Trust
     from cicd_agent.job.events import Event
@@ -84,6 +86,9 @@ class RunContext(Generic[OptionsT_co]):
     """How the mode turns ``given`` into its options (``ReviewOptions.from_given``)."""
     environ: Mapping[str, str]
     runner: RunnerIO
+    today: date
+    """The run's one day, read once when the run was resolved: the settings' quarantine
+    expiries were checked against it, and analyse-failure judges them on it."""
     repo_config: RepoConfig = field(default_factory=RepoConfig)
     """``.github/cicd-agent.yml`` and the guidance files, as the trusted commit has them."""
     notes: list[str] = field(default_factory=list)

@@ -157,13 +157,13 @@ def _collect(
     event_run = _event_run(ctx)
     if event_run is not None and event_run.conclusion in _DONE and not logs_path:
         ctx.note(f"Workflow run {event_run.id} concluded {event_run.conclusion}: nothing failed.")
-        return FailureFacts(target=None, scans=[], api_jobs=[], change=None, baseline=None)
+        return FailureFacts(None, [], [], None, None, ctx.today)
     wants_run = options.run_id is not None or event_run is not None
     client = ctx.github if wants_run or (ctx.has_event and ctx.github_token) else None
     if options.run_id is not None and client is None and not logs_path:
         raise UsageError("--run-id needs a GitHub token (input github-token or GITHUB_TOKEN).")
     target = _target(ctx, options.run_id, client)
-    facts = FailureFacts(target=target, scans=[], api_jobs=[], change=None, baseline=None)
+    facts = FailureFacts(target, [], [], None, None, ctx.today)
     if logs_path:
         ctx.progress.say("reading the logs given")
         facts = replace(facts, scans=scan_jobs(load_logs(logs_path)))  # the one reading

@@ -11,11 +11,11 @@ the publish step makes no reads of its own beyond finding its earlier comment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import date
 
     from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
     from cicd_agent.github.run_history import History
@@ -102,6 +102,9 @@ class FailureFacts:
     api_jobs: list[ApiJob]
     change: Change | None
     baseline: BaselineIndex | None
+    today: date
+    """The run's day (``RunContext.today``), which quarantine expiries are read against: the
+    one the settings were checked on, so decide stays pure."""
     other_attempt_passed: bool = False
     recent_failures: list[RecentFailure] = field(default_factory=list)
     history: History | None = None
@@ -118,8 +121,6 @@ class FailureFacts:
     when ``fix`` is off). The model's patches are the ask step's, in its answer."""
     quarantine: tuple[QuarantineEntry, ...] = ()
     """The quarantined tests of the settings file at the trusted commit."""
-    today: date = field(default_factory=lambda: datetime.now(UTC).date())
-    """The day quarantine expiries are read against (set once, so decide stays pure)."""
 
 
 EXCERPT_CHARS = 8_000
