@@ -1,7 +1,5 @@
-"""The command mode's step types: the facts collect reads (the comment, its plan, what doing it
-needs), the verdict (the floor answer for ``ask``) and the model's opinion. The pipeline's
-``Told`` is what analyse and decide are told of the run.
-"""
+"""The command mode's step types: the facts (the comment, its plan, what doing it needs), the
+verdict (the floor answer for ``ask``) and the model's opinion."""
 
 from __future__ import annotations
 

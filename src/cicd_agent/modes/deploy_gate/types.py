@@ -1,7 +1,5 @@
-"""deploy-gate's step types: the facts the deploy phase collects, the verdict (the floor) and
-the model's answer, whose schema is the opinion. The pipeline's ``Told`` is what analyse and
-decide are told of the run.
-"""
+"""deploy-gate's step types: the deploy phase's facts, the verdict (the floor) and the model's
+answer, whose schema is the opinion."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""gen-tests' step types: the facts collect measures (the targets and the baseline run), the
-verdict (the segments and jobs) and the ask step's opinion (every candidate, the accepted
-tests). The pipeline's ``Told`` is what analyse and decide are told of the run.
-"""
+"""gen-tests' step types: the facts (the targets, the baseline run), the verdict (segments and
+jobs) and the opinion (every candidate, the accepted tests)."""
 
 from __future__ import annotations
 

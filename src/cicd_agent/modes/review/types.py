@@ -1,7 +1,5 @@
-"""Review's step types: the facts collect reads (and the hand-off's), what the run tells analyse
-and decide (:class:`Rules`), the verdict and the model's opinion. One module, so the shape of a
-review is read in one place; the steps that make and read them sit beside it.
-"""
+"""Review's step types: the facts (and the hand-off's), what the run tells analyse and decide
+(:class:`Rules`), the verdict and the model's opinion."""
 
 from __future__ import annotations
 

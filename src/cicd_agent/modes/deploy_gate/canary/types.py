@@ -1,7 +1,5 @@
-"""The canary phase's step types: the facts its collect reads from Prometheus (the samples, the
-configuration, the rollout's evidence so far) and the verdict the judge gives. The pipeline's
-``Told`` is what analyse and decide are told of the run; the phase asks no model.
-"""
+"""The canary phase's step types: the facts read from Prometheus and the judge's verdict (the
+phase asks no model)."""
 
 from __future__ import annotations
 
