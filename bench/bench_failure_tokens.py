@@ -33,7 +33,7 @@ from cicd_agent.analysis.redact import Redactor  # noqa: E402
 from cicd_agent.cli import main as cicd_agent  # noqa: E402
 from cicd_agent.model.config import DEFAULT_MAX_OUTPUT_TOKENS  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
-from cicd_agent.modes.analyse_failure.analyse import Evidence, excerpt_budget  # noqa: E402
+from cicd_agent.modes.analyse_failure.analyse import excerpt_budget  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs import FailureType, analyse_logs, load_logs  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs.runner_format import clean_line  # noqa: E402
 from cicd_agent.modes.analyse_failure.prompt import (  # noqa: E402
@@ -41,6 +41,7 @@ from cicd_agent.modes.analyse_failure.prompt import (  # noqa: E402
     FixRecommendation,
     build_prompt,
 )
+from cicd_agent.modes.analyse_failure.types import Evidence  # noqa: E402
 
 NAIVE_LINES = 100
 TARGET_PERCENT = 25.0

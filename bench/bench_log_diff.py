@@ -35,12 +35,13 @@ from tests.corpus.tools import PYTHON, Output, Toolbox, find, run, write  # noqa
 from cicd_agent.analysis.redact import Redactor  # noqa: E402
 from cicd_agent.model.config import DEFAULT_MAX_OUTPUT_TOKENS  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
-from cicd_agent.modes.analyse_failure.analyse import Evidence, excerpt_budget  # noqa: E402
+from cicd_agent.modes.analyse_failure.analyse import excerpt_budget  # noqa: E402
 from cicd_agent.modes.analyse_failure.logs import BaselineIndex, analyse_logs, load_logs  # noqa: E402
 from cicd_agent.modes.analyse_failure.prompt import (  # noqa: E402
     FailureAnswer,
     build_prompt,
 )
+from cicd_agent.modes.analyse_failure.types import Evidence  # noqa: E402
 
 
 @dataclass

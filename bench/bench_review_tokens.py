@@ -43,9 +43,9 @@ from cicd_agent.analysis.findings import deterministic_findings  # noqa: E402
 from cicd_agent.analysis.redact import Redactor  # noqa: E402
 from cicd_agent.local.checkout import GitCheckout  # noqa: E402
 from cicd_agent.model.tokens import TokenCounter, prompt_budget  # noqa: E402
-from cicd_agent.modes.review.collect import HeadFiles, ReviewFacts  # noqa: E402
 from cicd_agent.modes.review.plan import PublishPlan  # noqa: E402
 from cicd_agent.modes.review.prompt import ReviewAnswer, prepare_calls  # noqa: E402
+from cicd_agent.modes.review.types import HeadFiles, ReviewFacts  # noqa: E402
 
 MODEL = "gpt-5.4"
 MAX_CALLS = 3

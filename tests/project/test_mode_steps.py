@@ -6,12 +6,14 @@ they need comes in as arguments, their notes go back inside what they return).""
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
 
 from cicd_agent.modes import MODES
 from tests.harness.payloads import REPO_ROOT
+from tests.project.test_step_types_frozen import _returned as returned_classes
 
 MODES_ROOT = REPO_ROOT / "src" / "cicd_agent" / "modes"
 STEPS = ("collect", "analyse", "ask", "decide", "publish")
@@ -128,3 +130,70 @@ def test_the_wiring_check_catches_a_phase_that_hands_over_the_run() -> None:
     ]
     told = "class P:\n    def collect(self, ctx): ...\n    def analyse(self, t, f): ...\n"
     assert wiring_takes_the_run(told) == ["P has no told()", "P has no decide()"]
+
+
+TYPED_STEPS = ("collect", "told", "analyse", "ask")
+"""The steps whose return values are the mode's step types (decide's is its result)."""
+SHARED_TYPES = ("cicd_agent.job.pipeline",)
+"""``Told``: what a mode that needs no more of the run is told, the same for every mode."""
+
+
+def types_homes(wiring: str) -> tuple[str, ...]:
+    """Where the step types of the steps wired in module ``wiring`` may live: the ``types``
+    module of its mode (a phase's may also live in its own folder's, the canary's)."""
+    folders = wiring.split(".")[:-1]  # cicd_agent.modes.<mode>[.<phase>]
+    own = tuple(".".join(folders[:end]) + ".types" for end in range(3, len(folders) + 1))
+    return (*own, *SHARED_TYPES)
+
+
+def misplaced_types(wiring: str, returned: dict[str, list[type]]) -> list[str]:
+    """The step types (``returned``: step → the classes it returns) that live elsewhere."""
+    homes = types_homes(wiring)
+    return [
+        f"{step}() -> {kind.__module__}.{kind.__qualname__}"
+        for step, kinds in returned.items()
+        for kind in kinds
+        if kind.__module__ not in homes
+    ]
+
+
+def _wired_steps(wiring: Path) -> list[object]:
+    """The steps objects a ``mode.py`` defines (MODE, PHASE, …): instances of its classes
+    with a ``collect`` step."""
+    name = ".".join(wiring.relative_to(REPO_ROOT / "src").with_suffix("").parts)
+    module = importlib.import_module(name)
+    classes = {
+        value
+        for value in vars(module).values()
+        if isinstance(value, type) and value.__module__ == name and hasattr(value, "collect")
+    }
+    return [value for value in vars(module).values() if type(value) in classes]
+
+
+@pytest.mark.parametrize("wiring", WIRINGS, ids=[str(p.relative_to(MODES_ROOT)) for p in WIRINGS])
+def test_a_modes_step_types_live_in_its_types_module(wiring: Path) -> None:
+    """Facts, the told type, verdict and opinion of every mode in ``modes/<mode>/types.py``:
+    the shape of a mode is read in one module, the same name in every mode."""
+    steps = _wired_steps(wiring)
+    assert steps, f"{wiring}: no steps object found"
+    module = ".".join(wiring.relative_to(REPO_ROOT / "src").with_suffix("").parts)
+    for each in steps:
+        returned = {step: returned_classes(each, step) for step in TYPED_STEPS}
+        assert misplaced_types(module, returned) == []
+
+
+def test_the_types_check_catches_a_step_type_defined_beside_its_step() -> None:
+    facts = type("ToyFacts", (), {"__module__": "cicd_agent.modes.toy.collect"})
+    verdict = type("ToyVerdict", (), {"__module__": "cicd_agent.modes.toy.types"})
+    told = type("Told", (), {"__module__": "cicd_agent.job.pipeline"})
+    other = type("OtherFacts", (), {"__module__": "cicd_agent.modes.other.types"})
+    returned = {"collect": [facts], "told": [told], "analyse": [verdict], "ask": [other]}
+    assert misplaced_types("cicd_agent.modes.toy.mode", returned) == [
+        "collect() -> cicd_agent.modes.toy.collect.ToyFacts",
+        "ask() -> cicd_agent.modes.other.types.OtherFacts",
+    ]
+    phase = type("PhaseFacts", (), {"__module__": "cicd_agent.modes.toy.phase.types"})
+    assert misplaced_types("cicd_agent.modes.toy.phase.mode", {"collect": [phase, verdict]}) == []
+    assert misplaced_types("cicd_agent.modes.toy.mode", {"collect": [phase]}) == [
+        "collect() -> cicd_agent.modes.toy.phase.types.PhaseFacts"
+    ]

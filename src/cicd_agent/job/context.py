@@ -24,6 +24,8 @@ from cicd_agent.runner.runner_io import RunnerIO
 from cicd_agent.runner.withheld import withheld
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.trust import Trust
     from cicd_agent.job.events import Event
@@ -84,6 +86,9 @@ class RunContext(Generic[OptionsT_co]):
     """How the mode turns ``given`` into its options (``ReviewOptions.from_given``)."""
     environ: Mapping[str, str]
     runner: RunnerIO
+    today: date
+    """The run's one day, read once when the run was resolved: the settings' quarantine
+    expiries were checked against it, and analyse-failure judges them on it."""
     repo_config: RepoConfig = field(default_factory=RepoConfig)
     """``.github/cicd-agent.yml`` and the guidance files, as the trusted commit has them."""
     notes: list[str] = field(default_factory=list)
@@ -219,6 +224,13 @@ class RunContext(Generic[OptionsT_co]):
         number); trusted with nothing without a pull request, a token or an answer."""
         pull = self.event.pull_request if self.has_event else None
         return self.trust_of(pull.number if pull is not None else None)
+
+    @property
+    def code_is_proof(self) -> bool:
+        """Whether the code under judgement came from someone who can push, the run's one answer
+        (review's suggestion check, gen-tests): a pull request's is :attr:`trust`'s, GitHub's
+        word; a run about no pull request (local, a push) judges code already pushed."""
+        return not self.has_event or self.event.pull_request is None or self.trust.code_is_proof
 
     def trust_of(self, number: int | None) -> Trust:
         """Whom pull request ``number`` came from, as GitHub's API answers; trusted with nothing

@@ -22,7 +22,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -133,8 +133,9 @@ def trusted_commit(event: Event, base: str | None) -> str | None:
     return None
 
 
-def load(repo_dir: Path, commit: str | None, mode: str) -> RepoConfig:
-    """Read and check the file (and the guidance files) at ``commit``; empty when absent."""
+def load(repo_dir: Path, commit: str | None, mode: str, today: date) -> RepoConfig:
+    """Read and check the file (and the guidance files) at ``commit``, its quarantine's
+    expiries against the run's ``today``; empty when absent."""
     if commit is None:
         return RepoConfig()
     text = _show(repo_dir, commit, CONFIG_PATH, MAX_CONFIG_BYTES + 1)  # too big: refused whole
@@ -150,7 +151,7 @@ def load(repo_dir: Path, commit: str | None, mode: str) -> RepoConfig:
                 hint=f"Rename it to {CONFIG_PATH} on the base branch.",
             )
         return RepoConfig(guidance=guidance)
-    config = parse(text, mode)
+    config = parse(text, mode, today)
     return RepoConfig(
         source=f"{CONFIG_PATH} at {commit[:12]}",
         inputs=config.inputs,
@@ -160,7 +161,7 @@ def load(repo_dir: Path, commit: str | None, mode: str) -> RepoConfig:
     )
 
 
-def parse(text: str, mode: str, today: date | None = None) -> RepoConfig:
+def parse(text: str, mode: str, today: date) -> RepoConfig:
     """The section of ``mode`` from the file's text; every section's keys are checked.
 
     Keys are checked against the shipped schema for every section, so a typo in another mode's
@@ -196,7 +197,6 @@ def parse(text: str, mode: str, today: date | None = None) -> RepoConfig:
         for key, value in body.items()
         if key not in (*PATH_KEYS, QUARANTINE_KEY)
     }
-    today = today or datetime.now(UTC).date()
     quarantine = _quarantine(f"{mode}.{QUARANTINE_KEY}", body.get(QUARANTINE_KEY), today)
     return RepoConfig(inputs=inputs, paths=_path_rules(mode, body), quarantine=quarantine)
 

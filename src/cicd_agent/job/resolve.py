@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from cicd_agent.flags import Option, OptionGroup, declared, options_of
@@ -30,9 +31,9 @@ if TYPE_CHECKING:
     from cicd_agent.job.events import Event
     from cicd_agent.runner.runner_io import RunnerIO
 
-SettingsFor = Callable[[CommonOptions, "str | None"], "tuple[Event | None, RepoConfig]"]
-"""Where a run's repository settings come from, given its common options and its ``base``:
-the event loaded to find the trusted commit (None when it was not), and the settings."""
+SettingsFor = Callable[[CommonOptions, "str | None", date], "tuple[Event | None, RepoConfig]"]
+"""Where a run's repository settings come from, given its common options, its ``base`` and its
+day: the event loaded to find the trusted commit (None when it was not), and the settings."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class ResolvedRun:
     """The event loaded to find the trusted commit; None when it did not load (the mode then
     reports the bad event itself, with its fail-closed outputs)."""
     environ: Mapping[str, str]
+    today: date
+    """The run's one day: the settings' quarantine expiries were checked against it, and the
+    steps read it (``RunContext.today``)."""
 
     def context(self, build_options: Callable[[Given], Any], runner: RunnerIO) -> RunContext[Any]:
         """The run's context; ``build_options`` types the mode's options on its first read."""
@@ -61,6 +65,7 @@ class ResolvedRun:
             environ=self.environ,
             runner=runner,
             repo_config=self.settings,
+            today=self.today,
         )
         if self.event is not None:
             ctx.event = self.event  # already loaded to find the trusted commit; not read twice
@@ -83,10 +88,12 @@ def resolve_run(
     environ: Mapping[str, str],
     *,
     settings_for: SettingsFor | None = None,
+    today: date | None = None,
 ) -> ResolvedRun:
     """Resolve mode ``mode``'s run: ``flags`` (what the command line gave), then the workflow's
     inputs in ``environ``, then the repository's settings (from the trusted commit, or where
-    ``settings_for`` says), then the defaults."""
+    ``settings_for`` says), then the defaults. ``today``: the run's day (a nested run's is its
+    parent's); the clock's, read here once, when not given."""
     options = tuple(options_of(declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS)))
     values = {option.dest: flags.get(option.dest) for option in options}
     fill_from_inputs(options, values, environ)
@@ -97,12 +104,13 @@ def resolve_run(
     early = CommonOptions.from_given(Given(values), environ)
     base = values.get("base")
     find = settings_for or _trusted_settings(mode)
-    event, settings = find(early, base if isinstance(base, str) else None)
+    today = today or datetime.now(UTC).date()
+    event, settings = find(early, base if isinstance(base, str) else None, today)
     if settings.source is not None:
         _apply_settings(options, values, settings, mode, arguments.FAIL_ON_CHOICES)
     given = Given(values)
     return ResolvedRun(
-        mode, CommonOptions.from_given(given, environ), given, settings, event, environ
+        mode, CommonOptions.from_given(given, environ), given, settings, event, environ, today
     )
 
 
@@ -131,7 +139,9 @@ def _trusted_settings(mode: str) -> SettingsFor:
     """The repository's settings for ``mode``, read from the commit the run trusts (never the
     pull request's head, so a pull request cannot switch off or soften its own review)."""
 
-    def find(early: CommonOptions, base: str | None) -> tuple[Event | None, RepoConfig]:
+    def find(
+        early: CommonOptions, base: str | None, today: date
+    ) -> tuple[Event | None, RepoConfig]:
         # Here: the event models bring pydantic, which --help must not load.
         from cicd_agent.job.events import load_event
 
@@ -139,6 +149,6 @@ def _trusted_settings(mode: str) -> SettingsFor:
             event = load_event(early.event_path, early.event_name)
         except UsageError:  # the mode reports a bad event itself, with its fail-closed outputs
             return None, RepoConfig()
-        return event, load_repo_config(early.repo_dir, trusted_commit(event, base), mode)
+        return event, load_repo_config(early.repo_dir, trusted_commit(event, base), mode, today)
 
     return find

@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 
 from cicd_agent.analysis.redact import Redactor
-from cicd_agent.modes.analyse_failure.analyse import Evidence
 from cicd_agent.modes.analyse_failure.decide import Merged
-from cicd_agent.modes.analyse_failure.facts import Change
 from cicd_agent.modes.analyse_failure.logs import FailureType, LogAnalysis, analyse_logs, load_logs
 from cicd_agent.modes.analyse_failure.publish import signature_key
+from cicd_agent.modes.analyse_failure.types import Change, Evidence
 from cicd_agent.runner.markdown import code_block, code_span, prose
 from tests.helpers.failed_run import failed_run, opinion
 

@@ -17,13 +17,11 @@ import pytest
 
 from cicd_agent.github.models import PullRequestInfo
 from cicd_agent.job.events import Comment, User
-from cicd_agent.modes.command.analyse import CommandVerdict
 from cicd_agent.modes.command.ask import ask
-from cicd_agent.modes.command.collect import CommandFacts
 from cicd_agent.modes.command.decide import decide
 from cicd_agent.modes.command.plan import Plan
-from cicd_agent.modes.command.prompt import CommandOpinion
 from cicd_agent.modes.command.result import CommandResult
+from cicd_agent.modes.command.types import CommandFacts, CommandOpinion, CommandVerdict
 
 HEAD = "a" * 40
 OTHER = "b" * 40

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.modes.command.analyse import analyse
+from cicd_agent.modes.command.collect import collect
 from cicd_agent.modes.command.mode import MODE
 from cicd_agent.modes.command.prompt import AskAnswer
 from cicd_agent.runner.errors import ExitCode
@@ -30,6 +32,18 @@ def repo(tmp_path: Path, github_api: Any) -> GitRepoBuilder:
 
 def _model(model_server: Any) -> tuple[str, ...]:
     return ("--provider", "openai", "--base-url", model_server.base_url, "--model", "gpt-4o-mini")
+
+
+def test_collect_reads_reviews_facts_for_a_question_and_analyse_answers_from_them(
+    tmp_path: Path, github_api: Any, repo: GitRepoBuilder
+) -> None:
+    """The floor answer is built from review's own findings at the pinned head, before any
+    model is asked (the steps the mode runs, called one by one)."""
+    facts = collect(command_context(tmp_path, github_api, repo.path, QUESTION))
+    assert (facts.plan.action, facts.plan.command) == ("run", "ask")
+    assert facts.review is not None and facts.review_offline
+    assert [finding.path for finding in facts.findings] == ["src/app.py"]
+    assert "Leftover debugger call — `src/app.py:2`" in analyse(facts).floor_answer
 
 
 def test_offline_ask_answers_from_the_floor(

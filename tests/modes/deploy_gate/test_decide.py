@@ -21,11 +21,10 @@ from cicd_agent.modes.deploy_gate import policy as policies
 from cicd_agent.modes.deploy_gate import safety
 from cicd_agent.modes.deploy_gate.analyse import analyse as floor
 from cicd_agent.modes.deploy_gate.ask import clean_opinion
-from cicd_agent.modes.deploy_gate.collect import DeployFacts
 from cicd_agent.modes.deploy_gate.decide import decide
 from cicd_agent.modes.deploy_gate.options import DeployOptions
 from cicd_agent.modes.deploy_gate.policy import Recommendation
-from cicd_agent.modes.deploy_gate.prompt import DeployOpinion
+from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployOpinion
 from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
 from cicd_agent.risk.records import HistoryFeatures
 

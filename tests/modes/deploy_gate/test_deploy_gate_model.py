@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.modes.deploy_gate.collect import MAX_PROMPT_FILES
+from cicd_agent.modes.deploy_gate.prompt import MAX_COMMIT_TOKENS
 from tests.git_builder import GitRepoBuilder
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.cli import run_cli
@@ -126,6 +128,28 @@ def test_prompt_is_fenced_redacted_and_carries_the_facts(
         before = user[: user.index(line)]
         assert before.count("<untrusted-data") > before.count("</untrusted-data")
     assert '"risk_level"' in user and "src/shop/orders.py" in user
+
+
+def test_the_model_sees_the_riskiest_files_first_and_a_bounded_commit_log(
+    tmp_path: Path, model_server: Any
+) -> None:
+    """More changed files than the model may be shown: the migration comes first, a lockfile
+    never, the rest are counted as left out; a huge commit message is cut to its share."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    base = repo.commit("Initial", {"README.md": "x\n"})
+    many = {f"src/app/m{i:02}.py": f"X = {i}\n" for i in range(MAX_PROMPT_FILES + 5)}
+    migration = "migrations/0002_orders.sql"
+    files = {**many, migration: "ALTER TABLE orders ADD x int;\n", "poetry.lock": "[[p]]\n"}
+    head = repo.commit("Grow\n\n" + "word " * (MAX_COMMIT_TOKENS * 4), files)
+    model_server.answer(opinion("medium"))
+    run(tmp_path, model_server, repo, "--base", base, "--head", head)
+    (request,) = model_server.chat_requests
+    user = request.text("user")
+    shown = [line for line in user.splitlines() if line.startswith("diff --git ")]
+    assert len(shown) == MAX_PROMPT_FILES
+    assert migration in shown[0] and not any("poetry.lock" in line for line in shown)
+    assert "(7 lockfile, generated, binary or lower-priority file(s) not shown)" in user
+    assert "truncated:" in user and user.count("word ") < MAX_COMMIT_TOKENS * 2
 
 
 def test_low_model_confidence_requires_approval(

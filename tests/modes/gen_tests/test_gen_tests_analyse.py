@@ -16,8 +16,9 @@ import pytest
 
 from cicd_agent.job.context import RunContext
 from cicd_agent.modes.gen_tests.analyse import analyse
-from cicd_agent.modes.gen_tests.collect import GenTestsFacts, collect
+from cicd_agent.modes.gen_tests.collect import collect
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
+from cicd_agent.modes.gen_tests.types import GenTestsFacts
 from tests.fixtures.gentests_project.build import make_repo
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.gen_tests import gen_tests_context

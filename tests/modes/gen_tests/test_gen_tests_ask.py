@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.job.context import RunContext
-from cicd_agent.modes.gen_tests.analyse import GenTestsVerdict, analyse
+from cicd_agent.modes.gen_tests.analyse import analyse
 from cicd_agent.modes.gen_tests.ask import ask
-from cicd_agent.modes.gen_tests.collect import GenTestsFacts, collect
+from cicd_agent.modes.gen_tests.collect import collect
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
+from cicd_agent.modes.gen_tests.types import GenTestsFacts, GenTestsVerdict
 from tests.fixtures.gentests_project.build import candidate, make_repo
 from tests.harness.model_server import TEST_API_KEY
 from tests.helpers.gen_tests import gen_tests_context

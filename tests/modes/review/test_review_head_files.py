@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.local.checkout import GitCheckout
-from cicd_agent.modes.review.collect import HeadFiles
+from cicd_agent.modes.review.types import HeadFiles
 from tests.git_builder import GitRepoBuilder
 
 

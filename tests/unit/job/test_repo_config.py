@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from tests.harness.model_server import TEST_API_KEY
 from tests.harness.payloads import REPO_ROOT
 from tests.helpers.cli import run_cli
 
+DAY = date(2026, 11, 26)  # the run's day, as resolve_run hands it over
 AWS_KEY = "AKIA" + "QWERTYUIOPASDFGH"
 SOURCE = "def total(items):\n    return sum(items)\n"
 CHANGED = (
@@ -146,10 +148,10 @@ def test_an_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
     )
     started = time.process_time()
     with pytest.raises(UsageError, match="is refused"):
-        parse(bomb, "review")
+        parse(bomb, "review", DAY)
     assert time.process_time() - started < 5, "a billion-laughs file must not be expanded"
     with pytest.raises(UsageError, match="is refused"):
-        parse("review: &r\n  x: *r\n", "review")
+        parse("review: &r\n  x: *r\n", "review", DAY)
 
 
 def test_guidance_reaches_the_model_fenced_only_from_the_base(
@@ -218,7 +220,7 @@ def test_the_shipped_schema_matches_the_inputs_and_checks_the_example() -> None:
     schema = json.loads((root / "src/cicd_agent/data/cicd-agent.schema.json").read_text())
     example = yaml.safe_load((root / "examples/cicd-agent.yml").read_text())
     jsonschema.validate(example, schema)
-    parse((root / "examples/cicd-agent.yml").read_text(), "review")
+    parse((root / "examples/cicd-agent.yml").read_text(), "review", DAY)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"review": {"fial-on": "high"}}, schema)
 
@@ -337,7 +339,7 @@ def test_a_second_review_section_appended_by_an_earlier_pull_request_is_refused(
 )
 def test_a_key_written_twice_is_refused_naming_it(text: str, named: str) -> None:
     with pytest.raises(UsageError) as caught:
-        parse(text, "review")
+        parse(text, "review", DAY)
     assert named in caught.value.message and CONFIG_PATH in caught.value.message
     assert "\n" not in caught.value.message
 
@@ -345,7 +347,7 @@ def test_a_key_written_twice_is_refused_naming_it(text: str, named: str) -> None
 def test_a_merge_key_still_lets_a_section_override_what_it_merges() -> None:
     """YAML's merge key is not a duplicate: an explicit key overrides the merged one."""
     text = "deploy-gate: &shared\n  fail-on: high\nreview:\n  <<: *shared\n  fail-on: critical\n"
-    assert parse(text, "review").inputs == {"fail-on": "critical"}
+    assert parse(text, "review", DAY).inputs == {"fail-on": "critical"}
 
 
 def test_a_pull_request_that_rewrites_what_governs_later_reviews_is_flagged(
@@ -409,7 +411,7 @@ def test_a_committed_file_cannot_route_a_secret_or_unsandbox_the_runs(
     bubblewrap on any runner where it cannot start. Secrets' values are already refused
     here; where they go and whether the sandbox is required belong with them."""
     with pytest.raises(UsageError) as caught:
-        parse(text, text.split(":", 1)[0])
+        parse(text, text.split(":", 1)[0], DAY)
     assert named in caught.value.message
 
 
@@ -418,7 +420,7 @@ def test_no_mode_section_takes_a_per_run_value_a_secret_or_the_sandbox(section: 
     """The inputs a settings file cannot set (the schema has none of them), in every section."""
     for key in NOT_CONFIGURABLE:
         with pytest.raises(UsageError) as caught:
-            parse(f"{section}:\n  {key}: x\n", section)
+            parse(f"{section}:\n  {key}: x\n", section, DAY)
         assert f"unknown setting {section}.{key}" in caught.value.message
 
 

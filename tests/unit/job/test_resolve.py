@@ -3,7 +3,9 @@ from the trusted commit, then the default, for the common options and the mode's
 
 from __future__ import annotations
 
+import io
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from cicd_agent.modes.deploy_gate import arguments as deploy_gate_arguments
 from cicd_agent.modes.review import arguments as review_arguments
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.runner_io import RunnerIO
 from cicd_agent.severity import Severity
 from tests.git_builder import GitRepoBuilder
 from tests.harness.action_runner import ActionRunner
@@ -68,9 +71,11 @@ def test_where_the_settings_come_from_can_be_given(tmp_path: Path) -> None:
     repo, base = _repo(tmp_path)
     seen: list[str | None] = []
 
-    def settings_for(early: CommonOptions, given_base: str | None) -> tuple[None, RepoConfig]:
+    def settings_for(
+        early: CommonOptions, given_base: str | None, today: date
+    ) -> tuple[None, RepoConfig]:
         seen.append(given_base)
-        return None, load(early.repo_dir, base, "review")
+        return None, load(early.repo_dir, base, "review", today)
 
     run = resolve_run(
         "review", review_arguments, {"repo": repo.path}, {}, settings_for=settings_for
@@ -78,6 +83,29 @@ def test_where_the_settings_come_from_can_be_given(tmp_path: Path) -> None:
     assert seen == [None]
     assert ReviewOptions.from_given(run.given).max_findings == 7
     assert run.event is None
+
+
+def test_a_run_takes_its_day_once_for_its_settings_and_its_steps(tmp_path: Path) -> None:
+    """The settings' quarantine expiries are checked against the day analyse-failure judges
+    them on: a run that starts just before midnight must not read its settings on one day
+    and judge them on the next. The run is given one day; the settings and the context read
+    it (a nested run is handed its parent's)."""
+    day = date(2030, 1, 1)
+    seen: list[date] = []
+
+    def settings_for(
+        early: CommonOptions, given_base: str | None, today: date
+    ) -> tuple[None, RepoConfig]:
+        seen.append(today)
+        return None, RepoConfig()
+
+    run = resolve_run(
+        "review", review_arguments, {"repo": tmp_path}, {}, settings_for=settings_for, today=day
+    )
+    ctx = run.context(
+        ReviewOptions.from_given, RunnerIO({}, commands=io.StringIO(), human=io.StringIO())
+    )
+    assert (seen, run.today, ctx.today) == ([day], day, day)
 
 
 def test_an_option_another_mode_declares_is_not_read(tmp_path: Path) -> None:

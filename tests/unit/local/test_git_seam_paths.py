@@ -15,6 +15,7 @@ import os
 import stat
 import subprocess
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,7 @@ from cicd_agent.runner.errors import UsageError
 from cicd_agent.verify.linked_settings import linked_targets
 from tests.git_builder import GitRepoBuilder
 
+DAY = date(2026, 11, 26)  # the run's day, as resolve_run hands it over
 SENIOR = "Senior Dev <senior@corp.example>"
 NEWCOMER = "New Comer <newcomer@elsewhere.example>"
 MAILMAP = "Senior Dev <senior@corp.example> <newcomer@elsewhere.example>\n"
@@ -135,7 +137,7 @@ def test_change_set_and_history_see_the_real_author(hostile: Hostile) -> None:
 
 
 def test_repo_config_reads_the_commit(hostile: Hostile) -> None:
-    config = load(hostile.builder.path, hostile.base, "review")
+    config = load(hostile.builder.path, hostile.base, "review", DAY)
     assert config.source is not None
     assert not config.paths.selects("docs/readme.md") and config.paths.selects("src/app.py")
     hostile.assert_nothing_ran()
@@ -316,7 +318,7 @@ def test_a_promisor_remote_runs_no_program_when_reading_the_checkout(tmp_path: P
     (read on every mode's start) and the fix step's checks."""
     builder, base, _, marker = _plain(tmp_path)
     _promisor(builder, builder.git("rev-parse", f"{base}:.github/cicd-agent.yml"), tmp_path, marker)
-    assert load(builder.path, base, "review").source is None
+    assert load(builder.path, base, "review", DAY).source is None
     checkout_problem(builder.path, builder.head())
     assert not marker.exists(), marker.read_text()
 

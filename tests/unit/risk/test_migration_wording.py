@@ -6,6 +6,7 @@ A Django ``AlterField(db_index=True)`` (it adds an index) was reported as a stat
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from cicd_agent.job.repo_config import parse
@@ -13,6 +14,7 @@ from cicd_agent.risk.floors import describe_statements
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import run_cli
 
+DAY = date(2026, 11, 26)  # the run's day, as resolve_run hands it over
 MIGRATION = """from django.db import migrations, models
 
 
@@ -58,8 +60,8 @@ def test_the_example_settings_never_hide_a_migration_from_review() -> None:
     """The example put ``**/migrations/**`` under review's ``paths-ignore``: a team copying it
     got no review of the changes that most need one."""
     text = (Path(__file__).resolve().parents[3] / "examples" / "cicd-agent.yml").read_text()
-    review = parse(text, "review").paths
+    review = parse(text, "review", DAY).paths
     for path in ("shop/migrations/0002_ref.py", "db/migrate/20260101_add_index.rb",
                  "migrations/versions/3f2a_add_index.py", "db/V2__drop.sql"):  # fmt: skip
         assert review.selects(path), path
-    assert not parse(text, "gen-tests").paths.selects("shop/migrations/0002_ref.py")
+    assert not parse(text, "gen-tests", DAY).paths.selects("shop/migrations/0002_ref.py")

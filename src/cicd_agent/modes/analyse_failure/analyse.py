@@ -10,8 +10,7 @@ nothing here runs a process or goes to the network.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from cicd_agent.analysis.logs.history import (
     RunTests,
@@ -21,14 +20,17 @@ from cicd_agent.analysis.logs.history import (
     recurrence,
 )
 from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
-from cicd_agent.modes.analyse_failure.facts import FailureFacts
 from cicd_agent.modes.analyse_failure.logs import FlakinessEvidence, LogAnalysis, analyse_scans
+from cicd_agent.modes.analyse_failure.types import (
+    Evidence,
+    ExcerptFit,
+    FailureFacts,
+    FailureVerdict,
+)
 
 EXCERPT_TOKENS = 2_000
 """Tokens of log excerpt sent at most (about 8 KB of log): the error region with context fits
 with room to spare, and more log mostly adds cost, not answers."""
-EXCERPT_CHARS = 8_000
-"""The excerpt's size in characters when there is no model (``--provider none``)."""
 FIXED_PROMPT_TOKENS = 3_000
 """Room kept in a small model's window for everything but the excerpt (system prompt, facts,
 changed files, commits, schema)."""
@@ -38,53 +40,9 @@ RECENT_BUDGET = 1_000
 compared, and the fingerprint does not depend on the excerpt."""
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """Flakiness facts the tool established, stated to the model as numbers and booleans."""
-
-    other_attempt_passed: bool = False
-    intermittent_on_default_branch: int = 0
-    broken_on_default_branch: int = 0
-    touches_changed_files: bool = False
-    flaky_by_test_history: int = 0
-    """Failed tests that passed on the same code in another attempt or default-branch run."""
-
-    @property
-    def any(self) -> bool:
-        """Whether there is any evidence of flakiness at all (the model's guardrail)."""
-        return (
-            self.other_attempt_passed
-            or self.intermittent_on_default_branch > 0
-            or self.flaky_by_test_history > 0
-        )
-
-
 def excerpt_budget(prompt_budget: int) -> int:
     """Tokens the excerpt may take in a prompt whose whole budget is ``prompt_budget``."""
     return max(min(EXCERPT_TOKENS, prompt_budget - FIXED_PROMPT_TOKENS), 200)
-
-
-@dataclass(frozen=True)
-class FailureVerdict:
-    """The deterministic analysis and the evidence it was judged with."""
-
-    facts: FailureFacts
-    analysis: LogAnalysis
-    evidence: Evidence
-    flaky_tests: list[FlakyTest]
-    recurrence: Recurrence | None
-    notes: tuple[str, ...] = ()
-    """What the reader must know of how the evidence was weighed (decide passes them on)."""
-
-
-@dataclass(frozen=True)
-class ExcerptFit:
-    """How the excerpt is fitted: to the model's budget in its tokens, or in characters
-    without a model, and redacted (:func:`cicd_agent.modes.analyse_failure.collect.fit`)."""
-
-    redact: Callable[[str], str]
-    budget: int = EXCERPT_CHARS
-    measure: Callable[[str], int] = len
 
 
 def judge(

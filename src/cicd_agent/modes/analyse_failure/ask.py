@@ -3,36 +3,21 @@ the fix step's tool loop when a fix was asked for."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from cicd_agent.job.pipeline import model_failure_note
 from cicd_agent.modes.analyse_failure.fix.attempt import ModelPatches, model_patches, with_model
 from cicd_agent.modes.analyse_failure.fix.fail_test import propose_test
 from cicd_agent.modes.analyse_failure.prompt import FailureAnswer, build_prompt
+from cicd_agent.modes.analyse_failure.types import FailureFacts, FailureOpinion, FailureVerdict
 from cicd_agent.runner.errors import ModelError
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.analyse_failure.analyse import FailureVerdict
-    from cicd_agent.modes.analyse_failure.facts import FailureFacts
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
     from cicd_agent.modes.analyse_failure.logs import LogAnalysis
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.verify.contract import Verification, Verifier
-
-
-@dataclass(frozen=True)
-class FailureOpinion:
-    """What the ask step produced: the model's diagnosis (None when that call failed) and the
-    fix step's model patches with the verifier's verdicts (None when the fix step is off, or
-    the floor already verified one)."""
-
-    answer: FailureAnswer | None
-    patches: ModelPatches | None = None
-    test: Verification | str | None = None
-    """The verdict on the test that shows the bug a verified fix removes, or why there is none
-    (None: no test was due: no fix verified, or an existing test failed before it)."""
 
 
 def ask(

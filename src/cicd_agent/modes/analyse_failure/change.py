@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.local.change_set import read_change_set
-from cicd_agent.modes.analyse_failure.facts import Change
+from cicd_agent.modes.analyse_failure.types import Change
 from cicd_agent.runner.errors import UsageError
 
 if TYPE_CHECKING:

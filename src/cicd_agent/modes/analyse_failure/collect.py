@@ -24,26 +24,52 @@ from cicd_agent.job.events import from_other_repository
 from cicd_agent.local import git
 from cicd_agent.local.gitrepo import is_null_sha
 from cicd_agent.modes.analyse_failure import runs
-from cicd_agent.modes.analyse_failure.analyse import ExcerptFit, excerpt_budget, judge
+from cicd_agent.modes.analyse_failure.analyse import excerpt_budget, judge
 from cicd_agent.modes.analyse_failure.change import try_git_change
-from cicd_agent.modes.analyse_failure.facts import (
+from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
+from cicd_agent.modes.analyse_failure.logs import load_logs, scan_jobs
+from cicd_agent.modes.analyse_failure.types import (
     Change,
+    ExcerptFit,
     FailureFacts,
     RecentFailure,
     RunTarget,
-    code_trust,
 )
-from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
-from cicd_agent.modes.analyse_failure.logs import load_logs, scan_jobs
 from cicd_agent.runner.errors import GitHubError, UsageError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import WorkflowRunInfo
+    from cicd_agent.github.trust import Trust
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.events import WorkflowRun
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.verify.contract import Verifier
+
+
+def code_trust(target: RunTarget | None, read: Callable[[int], Trust] | None = None) -> Trust:
+    """Whom the failed commit's code came from: the one place analyse-failure decides it.
+
+    A fork's commit is trusted with nothing; a pull request's is what GitHub answers for it
+    (``read``: the run's reader of the API, ``RunContext.trust_of``), and with no reader,
+    nothing (the event names no author, let alone whether they can push); a commit pushed to a
+    branch of the repository with no pull request (the default branch, a push) could only be
+    put there by someone who can push. A local run (no event) judges the operator's own
+    checkout."""
+    from cicd_agent.github.trust import Trust  # the SDK behind it: only where a run asks
+
+    if target is None:
+        return Trust.pushed()
+    if target.from_fork:
+        return Trust.unknown()
+    if target.pull_requests and read is not None:
+        return read(target.pull_requests[0])
+    if target.pull_requests or target.event.startswith("pull_request"):
+        return Trust.unknown()
+    return Trust.pushed()
+
 
 _NO_LOGS = (
     "There are no logs to analyse: pass --logs PATH (a run-logs zip, a folder or a text file), "
@@ -133,13 +159,13 @@ def _collect(
     event_run = _event_run(ctx)
     if event_run is not None and event_run.conclusion in _DONE and not logs_path:
         ctx.note(f"Workflow run {event_run.id} concluded {event_run.conclusion}: nothing failed.")
-        return FailureFacts(target=None, scans=[], api_jobs=[], change=None, baseline=None)
+        return FailureFacts(None, [], [], None, None, ctx.today)
     wants_run = options.run_id is not None or event_run is not None
     client = ctx.github if wants_run or (ctx.has_event and ctx.github_token) else None
     if options.run_id is not None and client is None and not logs_path:
         raise UsageError("--run-id needs a GitHub token (input github-token or GITHUB_TOKEN).")
     target = _target(ctx, options.run_id, client)
-    facts = FailureFacts(target=target, scans=[], api_jobs=[], change=None, baseline=None)
+    facts = FailureFacts(target, [], [], None, None, ctx.today)
     if logs_path:
         ctx.progress.say("reading the logs given")
         facts = replace(facts, scans=scan_jobs(load_logs(logs_path)))  # the one reading

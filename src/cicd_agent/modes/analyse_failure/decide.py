@@ -20,10 +20,7 @@ from collections.abc import Callable, Sequence
 from functools import cache
 
 from cicd_agent.analysis.file_names import escaped
-from cicd_agent.modes.analyse_failure.analyse import Evidence, FailureVerdict
 from cicd_agent.modes.analyse_failure.arguments import NAME
-from cicd_agent.modes.analyse_failure.ask import FailureOpinion
-from cicd_agent.modes.analyse_failure.facts import ApiJob, Change
 from cicd_agent.modes.analyse_failure.fix.attempt import with_model
 from cicd_agent.modes.analyse_failure.fix.fail_test import NO_MODEL
 from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
@@ -37,6 +34,13 @@ from cicd_agent.modes.analyse_failure.result import (
     Fix,
     JobOutcome,
     Responsible,
+)
+from cicd_agent.modes.analyse_failure.types import (
+    ApiJob,
+    Change,
+    Evidence,
+    FailureOpinion,
+    FailureVerdict,
 )
 
 MAX_RESPONSIBLE = 10

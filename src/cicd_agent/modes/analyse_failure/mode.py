@@ -27,10 +27,13 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.result import ModeResult
-    from cicd_agent.modes.analyse_failure.analyse import ExcerptFit, FailureVerdict
-    from cicd_agent.modes.analyse_failure.ask import FailureOpinion
-    from cicd_agent.modes.analyse_failure.facts import FailureFacts
     from cicd_agent.modes.analyse_failure.result import FailureResult
+    from cicd_agent.modes.analyse_failure.types import (
+        ExcerptFit,
+        FailureFacts,
+        FailureOpinion,
+        FailureVerdict,
+    )
     from cicd_agent.runner.errors import ExitCode
     from cicd_agent.verify.contract import Verifier
 

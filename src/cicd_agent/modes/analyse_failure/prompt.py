@@ -20,8 +20,7 @@ from cicd_agent.modes.analyse_failure.logs import FailureType, LogAnalysis
 from cicd_agent.prompts import UNTRUSTED_RULES, Truncate, fence, template
 
 if TYPE_CHECKING:
-    from cicd_agent.modes.analyse_failure.analyse import Evidence
-    from cicd_agent.modes.analyse_failure.facts import Change
+    from cicd_agent.modes.analyse_failure.types import Change, Evidence
 
 CHANGED_FILES_TOKENS = 600
 COMMITS_TOKENS = 500

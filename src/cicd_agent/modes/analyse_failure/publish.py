@@ -26,8 +26,8 @@ from cicd_agent.runner.markdown import posted, with_hidden
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.analyse_failure.facts import FailureFacts, RunTarget
     from cicd_agent.modes.analyse_failure.result import FailureResult
+    from cicd_agent.modes.analyse_failure.types import FailureFacts, RunTarget
 
 MAX_OCCURRENCES = 20
 _RUN_MARK = re.compile(r"<!-- cicd-agent:analyse-failure:run:(\d+) -->")
@@ -62,17 +62,17 @@ def publish(
             publish_fix(ctx, fix, facts.target)
         finally:
             ctx.posted.record(fix_attempt=fix)
-    told = _comment(ctx, result.shown(ctx.posted.values), facts.target)
-    if told is None:
+    done = _comment(ctx, result.shown(ctx.posted.values), facts.target)
+    if done is None:
         return
-    if told.url:
-        ctx.posted.record(comment_url=told.url)
+    if done.url:
+        ctx.posted.record(comment_url=done.url)
     shown = result.shown(ctx.posted.values)
-    _notify(ctx, shown, ctx.mode_options.slack_webhook_url, new=told.new, checked=told.checked)
+    _notify(ctx, shown, ctx.mode_options.slack_webhook_url, new=done.new, checked=done.checked)
 
 
 @dataclass(frozen=True)
-class _Told:
+class _Commented:
     """What commenting did, for the Slack message after it: where the comment is (empty: not
     posted) and whether the failure is new on the branch (``checked``: known from GitHub)."""
 
@@ -83,12 +83,12 @@ class _Told:
 
 def _comment(
     ctx: RunContext[AnalyseFailureOptions], result: FailureResult, target: RunTarget | None
-) -> _Told | None:
+) -> _Commented | None:
     """Comment on the pull request or commit; None when no Slack message may follow either."""
     if not result.failed_jobs or result.service_failure:
         return None
     if target is None or not target.head_sha:
-        return _Told("", new=True, checked=False)
+        return _Commented("", new=True, checked=False)
     sig_key = signature_key(target.branch, result.signature)
     if ctx.options.dry_run:
         if not ctx.options.json:
@@ -97,7 +97,7 @@ def _comment(
         return None
     client = ctx.github
     if client is None:
-        return _Told("", new=True, checked=False)
+        return _Commented("", new=True, checked=False)
     existing = _find(client, target, sig_key)
     same_failure = existing is not None and marker(sig_key) in existing.body
     occurrences = _occurrences(existing.body if existing and same_failure else "", target)
@@ -116,7 +116,7 @@ def _comment(
     if outcome.status == "skipped":
         ctx.note(f"Skipped {outcome.what}: {outcome.reason}")
         url = ""
-    return _Told(url, new=not same_failure, checked=True)
+    return _Commented(url, new=not same_failure, checked=True)
 
 
 def _find(client: GitHubClient, target: RunTarget, sig_key: str) -> Found | None:

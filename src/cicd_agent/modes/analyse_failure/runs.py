@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, TypeVar
 
 from cicd_agent.analysis.logs.junit import outcomes_in_zip
 from cicd_agent.job.events import PULL_REQUEST_EVENTS
-from cicd_agent.modes.analyse_failure.facts import ApiJob, RecentFailure, RunTarget
 from cicd_agent.modes.analyse_failure.logs import (
     BaselineIndex,
     JobLog,
@@ -28,6 +27,7 @@ from cicd_agent.modes.analyse_failure.logs import (
     scan_jobs,
 )
 from cicd_agent.modes.analyse_failure.logs.analyse import FAILED_CONCLUSIONS
+from cicd_agent.modes.analyse_failure.types import ApiJob, RecentFailure, RunTarget
 from cicd_agent.runner.errors import GitHubError, UsageError
 
 if TYPE_CHECKING:

@@ -7,25 +7,11 @@ reply says what they know (the model's answer is :mod:`.ask`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 from cicd_agent.modes.command.prompt import facts_line
+from cicd_agent.modes.command.types import CommandFacts, CommandVerdict
 from cicd_agent.runner.markdown import code_span, prose
 
-if TYPE_CHECKING:
-    from cicd_agent.modes.command.collect import CommandFacts
-
 FINDINGS_SHOWN = 5
-
-
-@dataclass(frozen=True)
-class CommandVerdict:
-    """The analyse step's result: the facts, and for ``ask`` what the deterministic review
-    knows (the answer without a model, and the floor under the model's)."""
-
-    facts: CommandFacts
-    floor_answer: str = ""
 
 
 def analyse(facts: CommandFacts) -> CommandVerdict:

@@ -7,7 +7,7 @@ review's facts of the change at that head (:func:`review_facts`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding_text import reads_as_finding
@@ -16,43 +16,18 @@ from cicd_agent.modes.command.dispatch import review_change, review_entry
 from cicd_agent.modes.command.options import CommandOptions
 from cicd_agent.modes.command.parse import parse_command
 from cicd_agent.modes.command.plan import Incoming, Plan, plan, without_write_access
+from cicd_agent.modes.command.types import CommandFacts
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.markdown import Reference
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.finding import Finding
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.github.threads import CommentKind, ThreadStart
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.events import Comment, Event
-    from cicd_agent.modes.review.collect import ReviewFacts
 
 COMMENT_EVENTS = ("issue_comment", "pull_request_review_comment")
-
-
-@dataclass(frozen=True)
-class CommandFacts:
-    """The comment, what to do with it, and what was read to do it (frozen: collect builds it
-    stage by stage, and no later step changes it)."""
-
-    plan: Plan
-    kind: CommentKind
-    number: int | None
-    comment: Comment
-    thread: ThreadStart | None = None
-    pull: PullRequestInfo | None = None
-    reacted: bool = False
-    review: ReviewFacts | None = None
-    findings: tuple[Finding, ...] = ()
-    written_head: str | None = None
-    """The head the comment was written at, when the event records one (a line comment)."""
-    checkout_head: str | None = None
-    """For ``gen-tests``, which runs the code on disk: the commit the checkout is at (None when
-    it cannot be read)."""
-    review_offline: bool = False
-    """Review's own run has no model (the base commit's ``review: provider: none``): its
-    change goes to no model, so ``ask`` answers from what the deterministic review knows."""
 
 
 def collect(ctx: RunContext[CommandOptions]) -> CommandFacts:

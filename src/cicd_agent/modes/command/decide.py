@@ -14,9 +14,7 @@ from cicd_agent.modes.command.result import CommandResult
 from cicd_agent.runner.markdown import Reference, neutralise
 
 if TYPE_CHECKING:
-    from cicd_agent.modes.command.analyse import CommandVerdict
-    from cicd_agent.modes.command.collect import CommandFacts
-    from cicd_agent.modes.command.prompt import CommandOpinion
+    from cicd_agent.modes.command.types import CommandFacts, CommandOpinion, CommandVerdict
 
 
 def decide(

@@ -27,14 +27,16 @@ from cicd_agent.modes.command.options import CommandOptions
 from cicd_agent.runner.runner_io import RunnerIO
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from cicd_agent.flags import ModeArguments
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.repo_config import RepoConfig
     from cicd_agent.model.client import ModelClient
-    from cicd_agent.modes.review.collect import ReviewFacts
     from cicd_agent.modes.review.mode import Review
+    from cicd_agent.modes.review.types import ReviewFacts
     from cicd_agent.runner.markdown import Neutral
 
 RUNS_A_MODE = {"review": "review", "gen-tests": "gen-tests", "explain-failure": "analyse-failure"}
@@ -123,16 +125,20 @@ def mode_context(
     # This step's common options stand in for the mode's flags; ``flags`` set its own.
     flags = {dest: value for dest, value in ctx.given.items() if dest in own} | flags
 
-    def settings_for(early: CommonOptions, base: str | None) -> tuple[Event | None, RepoConfig]:
-        settings = repo_config.load(ctx.options.repo_dir, pull.base_sha, name)
+    def settings_for(
+        early: CommonOptions, base: str | None, today: date
+    ) -> tuple[Event | None, RepoConfig]:
+        settings = repo_config.load(ctx.options.repo_dir, pull.base_sha, name, today)
         if settings.source is None and not settings.guidance:
             # The base commit is not in the checkout (the comment's workflow checks out the
             # default branch): that branch's settings are the next trusted ones.
             commit = repo_config.trusted_commit(ctx.event, None)
-            settings = repo_config.load(ctx.options.repo_dir, commit, name)
+            settings = repo_config.load(ctx.options.repo_dir, commit, name, today)
         return None, settings
 
-    resolved = resolve_run(name, arguments, flags, ctx.environ, settings_for=settings_for)
+    resolved = resolve_run(
+        name, arguments, flags, ctx.environ, settings_for=settings_for, today=ctx.today
+    )
     settings = resolved.settings
     run = resolved.context(build_options, ctx.runner if runner is None else runner)
     run.event = pull_request_event(ctx, pull)

@@ -31,10 +31,8 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode, Told
     from cicd_agent.job.result import ModeResult
-    from cicd_agent.modes.command.analyse import CommandVerdict
-    from cicd_agent.modes.command.collect import CommandFacts
-    from cicd_agent.modes.command.prompt import CommandOpinion
     from cicd_agent.modes.command.result import CommandResult
+    from cicd_agent.modes.command.types import CommandFacts, CommandOpinion, CommandVerdict
     from cicd_agent.runner.errors import ExitCode
 
 

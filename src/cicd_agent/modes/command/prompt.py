@@ -1,4 +1,4 @@
-"""``ask``'s prompt, the schema of the model's answer, and the ask step's result.
+"""``ask``'s prompt and the schema of the model's answer.
 
 The question, the pull request's text, the thread's finding and the diff are all fenced as
 untrusted data (a maintainer's question can quote attacker text, and a reply in a thread is
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from string import Template
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -35,15 +34,6 @@ class AskAnswer(BaseModel):
 
     answer: str = Field(description="The answer, GitHub Markdown, a few sentences.")
     grounded: bool = Field(description="False when the material shown does not answer it.")
-
-
-@dataclass(frozen=True)
-class CommandOpinion:
-    """The ask step's result: the model's answer as it gave it (decide redacts it and makes it
-    inert), and whether the material shown settles the question."""
-
-    answer: str
-    grounded: bool
 
 
 def build_ask(

@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.result import ModeResult
-    from cicd_agent.modes.command.collect import CommandFacts
     from cicd_agent.modes.command.options import CommandOptions
     from cicd_agent.modes.command.result import CommandResult, Status
+    from cicd_agent.modes.command.types import CommandFacts
 
 REPLY_KEY = "command-reply"
 """Our reply's marker key, followed by ``:`` and the id of the command comment it answers."""

@@ -3,28 +3,10 @@ applied to the risk the collect step scored (:class:`DeployVerdict`, the floor).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.modes.deploy_gate import policy as policies
 from cicd_agent.modes.deploy_gate import safety
-from cicd_agent.modes.deploy_gate.policy import Decision
-from cicd_agent.modes.deploy_gate.safety import Signal
-
-if TYPE_CHECKING:
-    from cicd_agent.modes.deploy_gate.collect import DeployFacts
-    from cicd_agent.modes.deploy_gate.prompt import DeployOpinion
-
-
-@dataclass(frozen=True)
-class DeployVerdict:
-    """The deterministic verdict: the policy's decision, the safety score and the signals."""
-
-    facts: DeployFacts
-    decision: Decision
-    safety: float | None
-    signals: list[Signal]
+from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployOpinion, DeployVerdict
 
 
 def analyse(facts: DeployFacts) -> DeployVerdict:
@@ -36,9 +18,7 @@ def weigh(facts: DeployFacts, level: RiskLevel, opinion: DeployOpinion | None) -
     """The policy at ``level``, the signals weighed with the model's, if it gave one."""
     weights = facts.weights
     listed = [
-        safety.pass_rate_signal(
-            facts.tests, weights[safety.SignalName.TESTS], facts.options.junit
-        ),
+        safety.pass_rate_signal(facts.tests, weights[safety.SignalName.TESTS], facts.options.junit),
         safety.coverage_signal(
             facts.coverage_head,
             facts.coverage_base,

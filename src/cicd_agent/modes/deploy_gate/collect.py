@@ -11,7 +11,6 @@ verdict saw, for the audit record ``publish`` appends.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,18 +25,16 @@ from cicd_agent.local.gitrepo import GitRepo, is_null_sha
 from cicd_agent.modes.deploy_gate import policy as policies
 from cicd_agent.modes.deploy_gate import safety
 from cicd_agent.modes.deploy_gate.options import DeployOptions
-from cicd_agent.modes.deploy_gate.policy import ChangeWindow, Policy, Routing
 from cicd_agent.modes.deploy_gate.safety import (
     CoverageReport,
-    JUnitCounts,
     PullReview,
-    SignalName,
 )
 from cicd_agent.modes.deploy_gate.signals import (
     pull_reviews,
     workflow_conclusions,
     workflow_from_env,
 )
+from cicd_agent.modes.deploy_gate.types import DeployFacts, DiffExcerpt
 from cicd_agent.risk.assessment import RiskAssessment
 from cicd_agent.risk.fit import Origin, assess_risk, deepen_history, pull_author
 from cicd_agent.risk.history import read_history
@@ -63,43 +60,6 @@ _ORDER = (
     ChangeType.DOCS,
 )
 _NOT_SENT = frozenset({ChangeType.LOCKFILE, ChangeType.GENERATED})
-
-
-@dataclass(frozen=True)
-class DiffExcerpt:
-    """What of the change a model may be shown: the riskiest text files (at most
-    :data:`MAX_PROMPT_FILES`; no lockfile, generated, binary file or submodule) and their
-    unified diff, which the prompt cuts to the model's budget."""
-
-    paths: tuple[str, ...]
-    text: str
-
-
-@dataclass(frozen=True)
-class DeployFacts:
-    """What the deploy phase collected (frozen: the later steps read it, none changes it)."""
-
-    options: DeployOptions
-    change: ChangeSet
-    history: HistoryFeatures
-    assessment: RiskAssessment
-    routing: Routing
-    tests: JUnitCounts | None
-    coverage_head: CoverageReport | None
-    coverage_base: CoverageReport | None
-    coverage_reason: str
-    """Why the coverage reports given are not used (they describe another tree), else ""."""
-    pulls: list[PullReview] | None
-    pulls_reason: str
-    conclusions: list[str | None] | None
-    conclusions_reason: str
-    window: ChangeWindow
-    policy: Policy
-    weights: dict[SignalName, float]
-    inputs: dict[str, Any] = field(default_factory=dict)
-    """What the verdict saw (range, options, report digests): the audit record's inputs."""
-    excerpt: DiffExcerpt | None = None
-    """The diff a model is shown; read only for a run that asks one."""
 
 
 def collect(ctx: RunContext[DeployOptions]) -> DeployFacts:

@@ -8,17 +8,13 @@ caution (holds and approvals of both passes are kept, the more cautious strategy
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.scale import RiskLevel, higher
-from cicd_agent.modes.deploy_gate.analyse import DeployVerdict, weigh
+from cicd_agent.modes.deploy_gate.analyse import weigh
 from cicd_agent.modes.deploy_gate.policy import Decision, Recommendation
 from cicd_agent.modes.deploy_gate.result import DeployResult, ModelAdvice, headline_for
+from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployOpinion, DeployVerdict
 from cicd_agent.risk.assessment import Reason
-
-if TYPE_CHECKING:
-    from cicd_agent.modes.deploy_gate.collect import DeployFacts
-    from cicd_agent.modes.deploy_gate.prompt import DeployOpinion
 
 
 def decide(

@@ -29,11 +29,9 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode, Told
     from cicd_agent.job.result import ModeResult
-    from cicd_agent.modes.deploy_gate.analyse import DeployVerdict
     from cicd_agent.modes.deploy_gate.canary.mode import CanaryPhase
-    from cicd_agent.modes.deploy_gate.collect import DeployFacts
-    from cicd_agent.modes.deploy_gate.prompt import DeployOpinion
     from cicd_agent.modes.deploy_gate.result import DeployResult
+    from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployOpinion, DeployVerdict
     from cicd_agent.runner.errors import ExitCode
 
 

@@ -1,41 +1,26 @@
 """What deploy-gate's model is shown: the prompt (computed facts in the clear; everything from
 the repository, such as the diff collect read with the riskiest files first, fenced, redacted
-and fitted to the model's prompt budget) and the schema of its answer (:class:`DeployOpinion`).
+and fitted to the model's prompt budget); its answer's schema is :class:`.types.DeployOpinion`.
 It reads nothing itself: it only builds text."""
 
 from __future__ import annotations
 
 import json
 from string import Template
-from typing import TYPE_CHECKING, Literal
-
-from pydantic import BaseModel, ConfigDict
+from typing import TYPE_CHECKING
 
 from cicd_agent.job.context import RunContext
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 
 if TYPE_CHECKING:
     from cicd_agent.model.client import ModelClient
-    from cicd_agent.modes.deploy_gate.analyse import DeployVerdict
-    from cicd_agent.modes.deploy_gate.collect import DeployFacts
     from cicd_agent.modes.deploy_gate.options import DeployOptions
+    from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployVerdict
 
 MAX_COMMIT_TOKENS = 1_500
 MAX_EVIDENCE_TOKENS = 1_500
 SCHEMA_ALLOWANCE = 400
 """Tokens the response schema and chat framing take besides the messages."""
-
-
-class DeployOpinion(BaseModel):
-    """The model's answer (strict schema): it may raise the risk, never lower the floor."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    risk_factors: list[str]
-    risk_level: Literal["low", "medium", "high", "critical"]
-    pre_deploy_checks: list[str]
-    monitoring_focus: list[str]
-    confidence: float
 
 
 def build_prompt(

@@ -22,10 +22,9 @@ from cicd_agent.runner.errors import ExternalServiceError
 # module loads none of the steps before it.
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.deploy_gate.analyse import DeployVerdict
-    from cicd_agent.modes.deploy_gate.collect import DeployFacts
     from cicd_agent.modes.deploy_gate.options import DeployOptions
     from cicd_agent.modes.deploy_gate.result import DeployResult
+    from cicd_agent.modes.deploy_gate.types import DeployFacts, DeployVerdict
 
 
 def publish(

@@ -7,13 +7,8 @@ test run: it reads the changed modules and the test files of the checkout's pris
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.local import checkout_files
-from cicd_agent.modes.gen_tests.collect import GenTestsFacts
-from cicd_agent.modes.gen_tests.coverage_gaps import Arc
 from cicd_agent.modes.gen_tests.prompt import Job
 from cicd_agent.modes.gen_tests.segments import (
     Segment,
@@ -23,27 +18,8 @@ from cicd_agent.modes.gen_tests.segments import (
     related_tests,
 )
 from cicd_agent.modes.gen_tests.targets import gaps
+from cicd_agent.modes.gen_tests.types import GenTestsFacts, GenTestsVerdict
 from cicd_agent.runner.markdown import code_span
-
-
-@dataclass(frozen=True)
-class GenTestsVerdict:
-    """The deterministic verdict: what the change misses, as segments and jobs."""
-
-    facts: GenTestsFacts
-    segments: Sequence[Segment]
-    jobs: Sequence[Job]
-    missing_lines: Mapping[str, frozenset[int]] = field(default_factory=dict)
-    """Read-only here: the ask step narrows a copy of its own as tests are accepted."""
-    missing_arcs: Mapping[str, frozenset[Arc]] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
-    """Files left out of the analysis, and why (after collect's warnings in the result)."""
-
-    def progress_line(self) -> str:
-        """What the run's progress says once the segments are found."""
-        files = len(self.facts.targets.paths)
-        shard = f", {len(self.jobs)} for this shard" if self.facts.shard else ""
-        return f"{len(self.segments)} uncovered segment(s) in {files} file(s){shard}"
 
 
 def analyse(facts: GenTestsFacts) -> GenTestsVerdict:

@@ -13,11 +13,12 @@ import time
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
-from cicd_agent.modes.gen_tests.coverage_gaps import Arc, CoverageReport
+from cicd_agent.modes.gen_tests.coverage_gaps import Arc
 from cicd_agent.modes.gen_tests.gate import FUNNEL_LABELS, Gate, Verdict
 from cicd_agent.modes.gen_tests.patch import AcceptedTest, choose_test_path, with_header
 from cicd_agent.modes.gen_tests.prompt import Feedback, GeneratedTest, Job, Prompts, module_text
 from cicd_agent.modes.gen_tests.segments import Segment
+from cicd_agent.modes.gen_tests.types import Attempt, GenTestsOpinion
 from cicd_agent.runner.errors import ModelError
 from cicd_agent.runner.markdown import neutralise
 
@@ -52,32 +53,6 @@ class Budget:
         if cost >= self.cost_usd:
             return f"the cost budget of ${self.cost_usd:.2f} was reached (${cost:.4f} spent)"
         return None
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One candidate and where the gate stopped it."""
-
-    segment: str
-    number: int
-    test_path: str
-    verdict: Verdict
-    rationale: str
-    seconds: float
-
-
-@dataclass(frozen=True)
-class GenTestsOpinion:
-    """What the ask step produced: every candidate and the gate's verdict on it, the accepted
-    tests, and the coverage measured with all of them."""
-
-    attempts: list[Attempt] = field(default_factory=list)
-    accepted: list[AcceptedTest] = field(default_factory=list)
-    not_tried: dict[str, str] = field(default_factory=dict)
-    stop_reason: str | None = None
-    # Coverage of the changed files with every accepted test together (measured in ``ask``,
-    # so ``decide`` runs nothing).
-    coverage_after: CoverageReport | None = None
 
 
 @dataclass

@@ -12,58 +12,28 @@ import os
 import shlex
 import tempfile
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from cicd_agent.analysis.file_names import escaped, name_span
 from cicd_agent.job.context import RunContext
 from cicd_agent.local.gitrepo import is_null_sha
-from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, CoverageReport, never_imported
-from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand, SuiteBaseline
+from cicd_agent.modes.gen_tests.coverage_gaps import CoverageMeter, never_imported
+from cicd_agent.modes.gen_tests.gate import PLUGIN
 from cicd_agent.modes.gen_tests.options import GenTestsOptions
-from cicd_agent.modes.gen_tests.shard import Shard
 from cicd_agent.modes.gen_tests.suite import run_suite
-from cicd_agent.modes.gen_tests.targets import Targets, changed_targets, source_targets
+from cicd_agent.modes.gen_tests.targets import changed_targets, source_targets
+from cicd_agent.modes.gen_tests.types import GenTestsFacts
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.markdown import code_span
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.pytest_sandbox import PytestSandbox as Sandbox
-from cicd_agent.verify.reruns import Reruns, TestRuns
+from cicd_agent.verify.reruns import TestRuns
 
 SUITE_TIMEOUT = 3600.0
 """The baseline run of the user's suite: generous, it is the suite their CI already runs."""
 PR_TESTS_BUDGET = 300.0
 """Seconds for all the runs of the tests a pull request adds or changes, however many."""
-
-
-@dataclass(frozen=True)
-class GenTestsFacts:
-    """What collect found: the targets and, when there are any, the measured baseline."""
-
-    repo: Path
-    options: GenTestsOptions
-    targets: Targets
-    patch_path: Path
-    """Where publish writes the accepted tests' patch (``patch-file``, else a name of this run's)."""
-    sandbox: Sandbox | None = None
-    meter: CoverageMeter | None = None
-    baseline: SuiteBaseline | None = None
-    coverage: CoverageReport | None = None
-    warnings: list[str] = field(default_factory=list)
-    unimported: list[str] = field(default_factory=list)
-    code_is_proof: bool = False
-    """The code under test came from someone who can push (:func:`code_is_proof`): only then
-    is a test the gate accepted called verified."""
-    pr_tests: Reruns | None = None
-    """The tests the change adds or changes, run again and again (None: none, or no diff)."""
-
-    @property
-    def command(self) -> ProjectCommand:
-        return self.options.command
-
-    @property
-    def shard(self) -> Shard | None:
-        return self.options.shard
 
 
 def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsFacts:
@@ -85,9 +55,11 @@ def collect(ctx: RunContext[GenTestsOptions], resources: ExitStack) -> GenTestsF
     if options.whole_files:
         targets = replace(targets, files=dict.fromkeys(targets.files))
     targets = targets.only(ctx.repo_config.paths.selects)
-    facts = GenTestsFacts(
-        repo, options, targets, _patch_path(ctx, options), code_is_proof=code_is_proof(ctx)
-    )
+    # Proof labels the tests the model writes: with no model there are none, and GitHub is not
+    # asked about a pull request's author (as the run's ``code_is_proof`` would).
+    asks = not ctx.has_event or ctx.event.pull_request is None or ctx.model is not None
+    proof = asks and ctx.code_is_proof
+    facts = GenTestsFacts(repo, options, targets, _patch_path(ctx, options), code_is_proof=proof)
     ctx.progress.say(f"{len(targets.files)} Python file(s) to cover")
     if targets.unsafe_names:
         facts.warnings.append(_unsafe_names_warning(targets.unsafe_names))
@@ -137,15 +109,6 @@ def _rerun_pr_tests(ctx: RunContext[GenTestsOptions], facts: GenTestsFacts) -> G
     runs = TestRuns(facts.sandbox, pytest, timeout=facts.options.test_timeout)
     claim = ReliableTests(files, budget=PR_TESTS_BUDGET)
     return replace(facts, pr_tests=runs.judge(claim, said=ctx.progress.say))
-
-
-def code_is_proof(ctx: RunContext[GenTestsOptions]) -> bool:
-    """Whether the code under test came from someone who can push: a push's or a local
-    checkout's is; a pull request's is what GitHub answers for it (``RunContext.trust``). It
-    labels the tests the model writes, so with no model GitHub is not asked."""
-    if not ctx.has_event or ctx.event.pull_request is None:
-        return True
-    return ctx.model is not None and ctx.trust.code_is_proof
 
 
 def _refs(

@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cicd_agent.modes.gen_tests import NAME
-from cicd_agent.modes.gen_tests.analyse import GenTestsVerdict
-from cicd_agent.modes.gen_tests.candidates import GenTestsOpinion
 from cicd_agent.modes.gen_tests.collect import PR_TESTS_BUDGET
 from cicd_agent.modes.gen_tests.coverage_gaps import percent
 from cicd_agent.modes.gen_tests.patch import describe_gain, render_patch
@@ -24,6 +22,7 @@ from cicd_agent.modes.gen_tests.result import (
     funnel,
 )
 from cicd_agent.modes.gen_tests.targets import gaps
+from cicd_agent.modes.gen_tests.types import GenTestsOpinion, GenTestsVerdict
 from cicd_agent.verify.reruns import Reruns
 
 

@@ -28,10 +28,8 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode, Told
     from cicd_agent.job.result import ModeResult
-    from cicd_agent.modes.gen_tests.analyse import GenTestsVerdict
-    from cicd_agent.modes.gen_tests.candidates import GenTestsOpinion
-    from cicd_agent.modes.gen_tests.collect import GenTestsFacts
     from cicd_agent.modes.gen_tests.result import GenTestsResult
+    from cicd_agent.modes.gen_tests.types import GenTestsFacts, GenTestsOpinion, GenTestsVerdict
     from cicd_agent.runner.errors import ExitCode
 
 

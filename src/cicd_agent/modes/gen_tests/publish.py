@@ -22,9 +22,8 @@ from cicd_agent.local.push import (
     git_environment,
     header_scope,
 )
-from cicd_agent.modes.gen_tests.analyse import GenTestsVerdict
-from cicd_agent.modes.gen_tests.collect import GenTestsFacts
 from cicd_agent.modes.gen_tests.result import AcceptedFile, GenTestsResult
+from cicd_agent.modes.gen_tests.types import GenTestsFacts, GenTestsVerdict
 from cicd_agent.runner.errors import GitHubWriteDenied
 from cicd_agent.runner.markdown import unreferenced
 

@@ -8,34 +8,18 @@ the description.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis import description
 from cicd_agent.analysis.findings import deterministic_audit, sort_findings
 from cicd_agent.job.result import ToolRun
 from cicd_agent.local.zizmor import ZizmorAudit, audit_each_if_needed
+from cicd_agent.modes.review.types import ReviewFacts, ReviewVerdict
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.description import ChangeFacts
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.analysis.workflows import HonouredIgnore
     from cicd_agent.analysis.workflows.auditor import WorkflowAuditor
-    from cicd_agent.modes.review.collect import ReviewFacts
-
-
-@dataclass(frozen=True)
-class ReviewVerdict:
-    """The deterministic findings over the whole pull request."""
-
-    facts: ReviewFacts
-    findings: list[Finding]
-    ignored: list[HonouredIgnore] = field(default_factory=list)
-    """Workflow findings left out by an ignore comment this run honours."""
-    change: ChangeFacts | None = None
-    """The diff's facts for ``describe`` (None when not describing)."""
-    tools: tuple[ToolRun, ...] = ()
-    """zizmor's run, when the audit started it: back in the result, never noted on the run."""
 
 
 def audit(

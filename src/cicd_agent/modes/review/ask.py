@@ -1,6 +1,6 @@
 """The ask step: the model's what and why of the change when describing (``describe``), then
 its review of the diff (:func:`~cicd_agent.modes.review.prompt.ask_model`), as one
-:class:`~cicd_agent.modes.review.prompt.ReviewOpinion`.
+:class:`~cicd_agent.modes.review.types.ReviewOpinion`.
 """
 
 from __future__ import annotations
@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.job.pipeline import model_failure_note
 from cicd_agent.modes.review.describe import ask_about
-from cicd_agent.modes.review.prompt import ReviewOpinion, ask_model
+from cicd_agent.modes.review.prompt import ask_model
+from cicd_agent.modes.review.types import ReviewFacts, ReviewOpinion, ReviewVerdict
 from cicd_agent.runner.errors import ModelError
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.review.analyse import ReviewVerdict
-    from cicd_agent.modes.review.collect import ReviewFacts
     from cicd_agent.modes.review.options import ReviewOptions
 
 

@@ -10,8 +10,8 @@ two pushes ago must still fail the check), but only new ones are posted inline a
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.changes import ChangedFile
@@ -19,7 +19,6 @@ from cicd_agent.analysis.diff import Diff, parse_diff
 from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.findings import diff_findings
 from cicd_agent.analysis.workflows import (
-    NO_EXEMPTIONS,
     Exemptions,
     base_ignore_lines,
     workflow_paths,
@@ -34,6 +33,7 @@ from cicd_agent.modes.review.linters import lint_changes
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY
+from cicd_agent.modes.review.types import HeadFiles, ReviewFacts
 from cicd_agent.risk.evidence import DiffAtHand
 from cicd_agent.risk.fit import Origin, assess_risk, deepen_history, pull_author
 from cicd_agent.risk.history import read_history
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
     from cicd_agent.github.comments import Found
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.events import PullRequest
-    from cicd_agent.verify.contract import LintCommand
 
 _SHALLOW_HINT = (
     "Fetch both commits (actions/checkout with `fetch-depth: 0`), or give the job a token so "
@@ -57,68 +56,6 @@ _SHALLOW_HINT = (
 _STATUS_LETTERS = {"added": "A", "modified": "M", "deleted": "D", "renamed": "R", "copied": "C"}
 RISK_REASONS = 5
 """Reasons of the risk assessment shown in the summary."""
-
-
-@dataclass(frozen=True)
-class HeadFiles:
-    """The reviewed head's files in the checkout collect opened, each read from git at most
-    once. Read on demand: which files the model is shown (and so whose code above a hunk and
-    whose lines its findings name matter) is known only once the prompt is packed against the
-    model's budget, and reading every changed file up front would cost every run without a
-    model.
-
-    A reader on the facts, not data, and still a value the later steps cannot change: ``head``
-    is a commit SHA collect resolved, so every answer is fixed when collect returns (a later
-    write to the work tree or a moved branch changes nothing), whatever asks first; the memo
-    is private and only ever holds those answers. ``texts`` is the one thing a step can do
-    with it."""
-
-    repo: GitCheckout
-    head: str
-    _read: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
-
-    def texts(self, paths: Sequence[str]) -> dict[str, str]:
-        """The text of each of ``paths`` that is a file at head."""
-        missing = [path for path in dict.fromkeys(paths) if path not in self._read]
-        if missing:
-            found = self.repo.read_texts(self.head, missing)
-            self._read.update({path: found.get(path) for path in missing})
-        return {path: text for path in paths if (text := self._read[path]) is not None}
-
-
-@dataclass(frozen=True)
-class ReviewFacts:
-    """What changed and around it: the pull request's diff, the part to review, the risk."""
-
-    diff: Diff
-    review_diff: Diff
-    plan: PublishPlan
-    sources: HeadFiles | None
-    """The head's files (None when the diff came from the API: there is no checkout)."""
-    title: str = ""
-    body: str = ""
-    commits: list[str] = field(default_factory=list)
-    workflow_texts: dict[str, str] = field(default_factory=dict)
-    incremental_from: str | None = None
-    risk_level: str = "low"
-    risk_reasons: list[str] = field(default_factory=list)
-    guidance: str = ""
-    """The repository's advice for the model (guidance files, path instructions)."""
-    left_out: tuple[str, ...] = ()
-    """Changed files ``paths`` / ``paths-ignore`` leave out of the review."""
-    exemptions: Exemptions = NO_EXEMPTIONS
-    """Which ``# zizmor: ignore`` comments count (:func:`ignore_scope`)."""
-    linted: list[Finding] = field(default_factory=list)
-    """The repository's own linters' findings on the added lines (``linters``)."""
-    linters: tuple[LintCommand, ...] = ()
-    """The linters that ran: the suggestion check runs them again with each suggestion."""
-    diff_findings: list[Finding] | None = None
-    """``diff``'s own findings, workflow audits apart, when collect read them (for the risk)."""
-
-    def keeps(self, finding: Finding) -> bool:
-        """Whether a finding stays: secrets are reported wherever they are, anything else only
-        on files the repository's path settings leave in."""
-        return finding.rule == "secret" or finding.path not in self.left_out
 
 
 def collect(ctx: RunContext[ReviewOptions], *, history: bool = True) -> ReviewFacts:

@@ -1,7 +1,7 @@
 """The decide step: the model's answer merged with the deterministic floor, under guardrails.
 
 Pure over its inputs: the verdict (which holds the collected facts), the model's opinion and
-the run's :class:`~cicd_agent.modes.review.rules.Rules` (options, redaction, links). It reads
+the run's :class:`~cicd_agent.modes.review.types.Rules` (options, redaction, links). It reads
 no git, GitHub or context; what a reader must be told comes back as notes.
 
 The model's findings are accepted only on files it was shown (an answer naming files that do
@@ -42,15 +42,14 @@ from cicd_agent.runner.markdown import neutralise
 from cicd_agent.severity import Severity, parse_severity
 
 if TYPE_CHECKING:
-    from cicd_agent.modes.review.analyse import ReviewVerdict
-    from cicd_agent.modes.review.collect import ReviewFacts
-    from cicd_agent.modes.review.prompt import (
+    from cicd_agent.modes.review.prompt import ModelVerdict, ReviewAnswer
+    from cicd_agent.modes.review.types import (
         ModelReview,
-        ModelVerdict,
-        ReviewAnswer,
+        ReviewFacts,
         ReviewOpinion,
+        ReviewVerdict,
+        Rules,
     )
-    from cicd_agent.modes.review.rules import Rules
     from cicd_agent.verify.suggested import Kept
 
 

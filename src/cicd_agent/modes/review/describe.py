@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from cicd_agent.github.comments import Found
     from cicd_agent.github.models import PullRequestInfo
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.review.collect import ReviewFacts
+    from cicd_agent.modes.review.types import ReviewFacts
 
 WrittenTo = Literal["body", "none"]
 DESCRIBE_TOKENS = 24_000

@@ -30,12 +30,9 @@ if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Mode
     from cicd_agent.job.result import ModeResult
-    from cicd_agent.modes.review.analyse import ReviewVerdict
-    from cicd_agent.modes.review.collect import ReviewFacts
     from cicd_agent.modes.review.describe import DescribeOutcome
-    from cicd_agent.modes.review.prompt import ReviewOpinion
     from cicd_agent.modes.review.result import ReviewResult
-    from cicd_agent.modes.review.rules import Rules
+    from cicd_agent.modes.review.types import ReviewFacts, ReviewOpinion, ReviewVerdict, Rules
     from cicd_agent.runner.errors import ExitCode
 
 

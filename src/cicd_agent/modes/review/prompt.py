@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from string import Template
 from typing import TYPE_CHECKING, Literal
 
@@ -21,16 +21,13 @@ from pydantic import BaseModel, ConfigDict
 from cicd_agent.analysis.file_names import escaped
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.packing import Packing, pack
-from cicd_agent.analysis.unified_diff import git_lines
-from cicd_agent.modes.review.items import FileNote
+from cicd_agent.modes.review.types import ModelReview, ReviewFacts
 from cicd_agent.prompts import UNTRUSTED_RULES, Count, Truncate, fence, template
 from cicd_agent.runner.errors import ModelError
 
 if TYPE_CHECKING:
-    from cicd_agent.analysis.pr_body import ModelText
     from cicd_agent.job.context import RunContext
     from cicd_agent.model.tokens import TokenCounter
-    from cicd_agent.modes.review.collect import ReviewFacts
     from cicd_agent.modes.review.options import ReviewOptions
 
 ModelVerdict = Literal["approve", "comment", "request_changes"]
@@ -159,57 +156,6 @@ def build_prompt(
             ),
         },
     )
-
-
-@dataclass(frozen=True)
-class ModelReview:
-    """The model's answers, the packing they came from, and the calls that failed."""
-
-    answers: list[ReviewAnswer]
-    packing: Packing
-    failed_parts: list[int] = field(default_factory=list)
-    texts: dict[str, str] = field(default_factory=dict)
-    """The shown files at head: the flagged lines anchor the findings' fingerprints, and
-    ``decide`` drops findings on lines past a file's end without reading git itself."""
-
-    @property
-    def line_counts(self) -> dict[str, int]:
-        """Lines of each shown file at head."""
-        return {path: len(git_lines(text)) for path, text in self.texts.items()}
-
-    @property
-    def shown(self) -> set[str]:
-        """Files the model saw in a call that answered."""
-        return {
-            path
-            for index, part in enumerate(self.packing.parts)
-            if index not in self.failed_parts
-            for path in part.paths
-        }
-
-    @property
-    def complete(self) -> bool:
-        return self.packing.complete and not self.failed_parts
-
-    def not_reviewed(self) -> list[FileNote]:
-        notes = [FileNote(path=f.path, reason=f.reason) for f in self.packing.over_budget]
-        notes += [FileNote(path=p, reason="some hunks did not fit") for p in self.packing.partial]
-        for index in self.failed_parts:
-            notes += [
-                FileNote(path=p, reason="its model call failed")
-                for p in self.packing.parts[index].paths
-            ]
-        return notes
-
-
-@dataclass(frozen=True)
-class ReviewOpinion:
-    """What the ask step produced: the model's review of the diff (None when nothing was sent
-    or no call answered) and its what and why of the change (None when not describing or when
-    that call failed)."""
-
-    review: ModelReview | None
-    description: ModelText | None = None
 
 
 def prepare_calls(

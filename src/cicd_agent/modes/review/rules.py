@@ -1,6 +1,7 @@
-"""What a run tells review's analyse and decide steps (the ``told`` of the pipeline): the options
-that shape the result, and the run's own redaction, links and whether it posts. Built here from
-the run's context, so those steps read none; shared by the review and the hand-off phase.
+"""Builds what a run tells review's analyse and decide steps (:class:`.types.Rules`, the
+``told`` of the pipeline): the options that shape the result, and the run's own redaction, links
+and whether it posts. Built here from the run's context, so those steps read none; shared by the
+review and the hand-off phase.
 """
 
 from __future__ import annotations
@@ -8,51 +9,21 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from cicd_agent.modes.review import arguments
 from cicd_agent.modes.review.options import ReviewOptions
-from cicd_agent.severity import Severity, parse_severity
+from cicd_agent.modes.review.types import ReviewFacts, Rules
+from cicd_agent.severity import parse_severity
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.analysis.placement import LinkMaker
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.review.collect import ReviewFacts
     from cicd_agent.modes.review.decide import Checks
     from cicd_agent.modes.review.plan import PublishPlan
-
-
-@dataclass(frozen=True)
-class Rules:
-    """What analyse and decide are told: the options that shape the result, and the run's own
-    redaction and links."""
-
-    report_on: Severity
-    fail_on: Severity | None
-    request_changes: bool
-    max_findings: int
-    describe_in: str
-    sarif_file: str
-    redact: Callable[[str], str]
-    links: tuple[str, ...]
-    """Where model text may still link: this repository on its server."""
-    link: LinkMaker
-    """Links to a line of the reviewed commit, for the review body."""
-    posts: bool
-    """Whether this run posts to the pull request (there is one, not a fork's, not a dry run,
-    a token): the description goes nowhere a reader on GitHub sees otherwise."""
-    summary: str | None = None
-    """The summary when the model gave none (the hand-off's, from the review run); None: a
-    plain count of what changed."""
-    describe: bool = False
-    """Whether analyse reads the diff's facts for the description (``--describe``)."""
-    check: Callable[[ReviewFacts, Sequence[Finding]], Checks] | None = None
-    """The verifier's check of the suggestions (:mod:`.suggestions`), handed in by the run;
-    None (the hand-off phase): nothing is checked, so no suggestion keeps its block."""
 
 
 def rules(

@@ -37,8 +37,8 @@ from cicd_agent.verify.suggested import Kept, PatchChecks
 if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.review.collect import ReviewFacts
     from cicd_agent.modes.review.options import ReviewOptions
+    from cicd_agent.modes.review.types import ReviewFacts
 
 MAX_SUGGESTIONS = 10
 """Suggestions checked in one review; later ones (by the findings' order) go without a block."""
@@ -69,7 +69,7 @@ def check_suggestions(
     with PytestSandbox(ctx.options.repo_dir, ctx.environ, known_secrets=ctx.redactor.known,
                        isolation=isolation) as sandbox:  # fmt: skip
         files = list(walk_files(sandbox.pristine))
-        checks = PatchChecks(sandbox, PYTEST, budget=BUDGET, code_is_proof=code_is_proof(ctx),
+        checks = PatchChecks(sandbox, PYTEST, budget=BUDGET, code_is_proof=ctx.code_is_proof,
                              said=ctx.progress.say)  # fmt: skip
         for finding in proposed:
             text = texts.get(finding.path)
@@ -77,14 +77,6 @@ def check_suggestions(
                 continue
             verdicts[key_of(finding)] = checks.judge(_claim(finding, text, files, facts))
     return Checks(verdicts)
-
-
-def code_is_proof(ctx: RunContext[ReviewOptions]) -> bool:
-    """Whether the tests run come from someone who can push: a local run's checkout is the
-    runner's own; a pull request's is what GitHub answers for it."""
-    if not ctx.has_event or ctx.event.pull_request is None:
-        return True
-    return ctx.trust.code_is_proof
 
 
 def posts_as_checked(finding: Finding, allowed_links: tuple[str, ...]) -> bool:

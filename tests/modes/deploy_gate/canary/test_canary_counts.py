@@ -17,9 +17,10 @@ from cicd_agent.modes.deploy_gate.canary.config import (
     split_ratio,
 )
 from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence, window_counts
-from cicd_agent.modes.deploy_gate.canary.judge import UNBOUND, CanaryVerdict, judge_canary
+from cicd_agent.modes.deploy_gate.canary.judge import UNBOUND, judge_canary
 from cicd_agent.modes.deploy_gate.canary.metric import RateCounts, check_keys
 from cicd_agent.modes.deploy_gate.canary.state import CanaryState, decode_state
+from cicd_agent.modes.deploy_gate.canary.types import CanaryVerdict
 from cicd_agent.runner.errors import UsageError
 
 ERRORS = MetricSpec(name="errors", query='sum(rate(errors_total{track="{track}"}[1m]))')

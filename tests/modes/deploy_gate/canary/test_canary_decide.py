@@ -4,8 +4,8 @@ error is redacted; a verdict on real samples is worded in the headline."""
 
 from __future__ import annotations
 
-from cicd_agent.modes.deploy_gate.canary.collect import CanarySamples
 from cicd_agent.modes.deploy_gate.canary.decide import decide, judge_samples
+from cicd_agent.modes.deploy_gate.canary.types import CanarySamples
 from tests.helpers.canary import scenario_config
 
 SECRET = "s3cret-prom-pass"

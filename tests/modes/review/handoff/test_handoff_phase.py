@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from cicd_agent.analysis.finding_text import CLAIM_LABEL
-from cicd_agent.modes.review.analyse import ReviewVerdict
 from cicd_agent.modes.review.handoff.mode import PHASE
+from cicd_agent.modes.review.types import ReviewVerdict
 from tests.helpers.handoff import ForkProject, publishing_context, review_into_file
 
 

@@ -30,9 +30,9 @@ from cicd_agent.runner.markdown import code_fence, posted
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.analyse_failure.facts import RunTarget
     from cicd_agent.modes.analyse_failure.fix.report import FixOutcome
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
+    from cicd_agent.modes.analyse_failure.types import RunTarget
 
 T = TypeVar("T")
 BRANCH = "cicd-agent/fix-{run}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from cicd_agent.job.context import RunContext
@@ -21,7 +21,7 @@ from cicd_agent.modes.deploy_gate.canary.config import (
 )
 from cicd_agent.modes.deploy_gate.canary.metric import RateCounts
 from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
-from cicd_agent.modes.deploy_gate.canary.state import CanaryState
+from cicd_agent.modes.deploy_gate.canary.types import CanaryFacts, CanarySamples
 from cicd_agent.modes.deploy_gate.prometheus import PrometheusClient, PrometheusError, Series
 
 
@@ -220,18 +220,6 @@ def tail_counts(quantile: float, base: Buckets, cand: Buckets) -> RateCounts | N
     )
 
 
-@dataclass(frozen=True)
-class CanarySamples:
-    """Every metric's samples per side over one window, or why Prometheus could not be read."""
-
-    baseline: dict[str, tuple[float, ...]]
-    canary: dict[str, tuple[float, ...]]
-    error: str | None = None
-    previous: dict[str, tuple[float, ...]] = field(default_factory=dict)
-    end: float | None = None
-    counts: dict[str, RateCounts] = field(default_factory=dict)
-
-
 def fetch_samples(
     client: PrometheusClient,
     config: CanaryConfig,
@@ -273,16 +261,6 @@ def fetch_samples(
     except PrometheusError as error:
         return CanarySamples({}, {}, str(error))
     return CanarySamples(baseline, canary, previous=previous, end=until, counts=counts)
-
-
-@dataclass(frozen=True)
-class CanaryFacts:
-    """What the canary phase collected: the configuration it judges by, the rollout's evidence
-    so far and the samples."""
-
-    config: CanaryConfig
-    samples: CanarySamples
-    state: CanaryState
 
 
 def collect(ctx: RunContext[CanaryOptions]) -> CanaryFacts:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from cicd_agent.modes.deploy_gate.canary.judge import CanaryVerdict, blind_judgement, judge_canary
+from cicd_agent.modes.deploy_gate.canary.judge import blind_judgement, judge_canary
 from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
+from cicd_agent.modes.deploy_gate.canary.types import CanarySamples, CanaryVerdict
 
 if TYPE_CHECKING:
-    from cicd_agent.modes.deploy_gate.canary.collect import CanarySamples
     from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
     from cicd_agent.modes.deploy_gate.canary.state import CanaryState
 

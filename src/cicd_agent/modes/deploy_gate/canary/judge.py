@@ -21,9 +21,7 @@ Pure functions over numbers: fetching the samples is the job of
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal, Protocol
-
-from pydantic import BaseModel, ConfigDict
+from typing import Protocol
 
 from cicd_agent.modes.deploy_gate.canary.counts import CountEvidence
 from cicd_agent.modes.deploy_gate.canary.evidence import Evidence
@@ -37,8 +35,8 @@ from cicd_agent.modes.deploy_gate.canary.metric import (
     unread_metric,
 )
 from cicd_agent.modes.deploy_gate.canary.state import CanaryState, fresh_state, next_state
+from cicd_agent.modes.deploy_gate.canary.types import CanaryVerdict, Verdict
 
-Verdict = Literal["promote", "continue", "rollback"]
 # The digest of a state not bound to any configuration (benches, tests of the judge alone).
 UNBOUND = "0" * 16
 
@@ -57,31 +55,6 @@ class CanaryThresholds(Protocol):
     def windows_to_promote(self) -> int: ...
     @property
     def max_calls(self) -> int: ...
-
-
-class CanaryVerdict(BaseModel):
-    """The canary phase's decision. ``healthy`` is false when the judge could not see enough.
-
-    ``data_source_error`` says why, when the metrics could not be read at all (Prometheus
-    unreachable after retries, credentials refused): the verdict is then ``continue``, never
-    ``promote``, and the workflow decides whether to hold or try again. ``state`` is the
-    evidence so far, for the next call; ``calls`` how many calls it holds.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    verdict: Verdict
-    canary_score: float
-    rollback: bool
-    healthy: bool
-    reasons: tuple[str, ...]
-    metrics: tuple[MetricResult, ...]
-    state: CanaryState
-    data_source_error: str | None = None
-
-    @property
-    def calls(self) -> int:
-        return self.state.calls
 
 
 def judge_canary(

@@ -3,7 +3,7 @@ continue or rollback. The action decides; the workflow acts (e.g. ``kubectl roll
 
 Wiring only: ``options`` reads the options once, ``config`` the metric specs; ``collect`` reads
 the samples from Prometheus (the one network call); the analyse step judges them offline
-(``judge``: a :class:`~cicd_agent.modes.deploy_gate.canary.judge.CanaryVerdict`) and ``decide``
+(``judge``: a :class:`~cicd_agent.modes.deploy_gate.canary.types.CanaryVerdict`) and ``decide``
 words the ``result``. No model is asked (``prompt``) and nothing is posted (``publish`` only
 records the verdict when a database is configured): a statistical test over real samples is the
 better judge, and nothing here should be talked into a promote.
@@ -24,10 +24,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
     from cicd_agent.job.pipeline import Told
-    from cicd_agent.modes.deploy_gate.canary.collect import CanaryFacts
-    from cicd_agent.modes.deploy_gate.canary.judge import CanaryVerdict
     from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
     from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
+    from cicd_agent.modes.deploy_gate.canary.types import CanaryFacts, CanaryVerdict
 
 
 class CanaryPhase:

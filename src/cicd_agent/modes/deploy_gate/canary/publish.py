@@ -11,8 +11,8 @@ from cicd_agent.modes.deploy_gate.canary.options import CanaryOptions
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.deploy_gate.canary.judge import CanaryVerdict
     from cicd_agent.modes.deploy_gate.canary.result import CanaryResult
+    from cicd_agent.modes.deploy_gate.canary.types import CanaryVerdict
 
 
 def canary_record(judgement: CanaryVerdict) -> dict[str, object]:

@@ -21,16 +21,14 @@ elsewhere:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Container
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import CLAIM_LABEL
-from cicd_agent.analysis.findings import sort_findings
 from cicd_agent.job.events import PULL_REQUEST_EVENTS, WorkflowRun, require_workflow_run
-from cicd_agent.modes.review.collect import ReviewFacts, api_diff, files_risk
+from cicd_agent.modes.review.collect import api_diff, files_risk
 from cicd_agent.modes.review.handoff.file import (
     BODY_MAX,
     REASON_MAX,
@@ -46,6 +44,7 @@ from cicd_agent.modes.review.handoff.file import (
 from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY, SUMMARY_LIMIT
+from cicd_agent.modes.review.types import HandoffFacts, ReviewFacts
 from cicd_agent.runner.errors import GitHubError, UsageError
 from cicd_agent.runner.markdown import Reference, neutralise
 from cicd_agent.severity import parse_severity
@@ -59,22 +58,6 @@ _EVENT_HINT = (
     "Run --publish-from from a workflow triggered by workflow_run of the review workflow "
     "(examples/workflows/fork-safe-publish.yml)."
 )
-
-
-@dataclass(frozen=True)
-class HandoffFacts:
-    """Review's facts for a publish-only run, plus the file's claims that survived the checks
-    and its summary, made safe."""
-
-    review: ReviewFacts
-    claims: list[Finding] = field(default_factory=list)
-    summary: str = ""
-
-    def with_claims(self, found: Sequence[Finding]) -> list[Finding]:
-        """``found`` (this run's own deterministic findings) plus the claims they do not repeat."""
-        seen = {(f.rule, f.path, f.line) for f in found}
-        extra = [c for c in self.claims if (c.rule, c.path, c.line) not in seen]
-        return sort_findings([*found, *extra])
 
 
 def collect_handoff(ctx: RunContext[ReviewOptions], path: Path) -> HandoffFacts:

@@ -19,10 +19,8 @@ from cicd_agent.modes.review.options import ReviewOptions
 
 if TYPE_CHECKING:
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.review.analyse import ReviewVerdict
-    from cicd_agent.modes.review.handoff.collect import HandoffFacts
     from cicd_agent.modes.review.result import ReviewResult
-    from cicd_agent.modes.review.rules import Rules
+    from cicd_agent.modes.review.types import HandoffFacts, ReviewVerdict, Rules
 
 
 class HandoffPhase:
@@ -44,7 +42,8 @@ class HandoffPhase:
         return rules(ctx, facts.review.plan, summary=facts.summary)
 
     def analyse(self, told: Rules, facts: HandoffFacts) -> ReviewVerdict:
-        from cicd_agent.modes.review.analyse import ReviewVerdict, audit
+        from cicd_agent.modes.review.analyse import audit
+        from cicd_agent.modes.review.types import ReviewVerdict
 
         found, _ = audit(facts.review)
         return ReviewVerdict(facts.review, facts.with_claims(found))

@@ -1,4 +1,6 @@
-"""What collection hands to the analysis: plain data, no client objects, no open files.
+"""analyse-failure's step types: what collection hands to the analysis (plain data, no client
+objects, no open files), what the run tells analyse (:class:`ExcerptFit`), the verdict and the
+model's opinion.
 
 The logs arrive scanned (:class:`JobScan`, each read once in collect), so nothing after collect
 reads the downloads, which collect deletes. The run under analysis (``RunTarget``) carries
@@ -8,19 +10,21 @@ the publish step makes no reads of its own beyond finding its earlier comment.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from cicd_agent.modes.analyse_failure.logs import BaselineIndex
-from cicd_agent.modes.analyse_failure.logs.reader import JobScan
-
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import date
+
+    from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
     from cicd_agent.github.run_history import History
-    from cicd_agent.github.trust import Trust
     from cicd_agent.job.repo_config import QuarantineEntry
-    from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
+    from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, ModelPatches
+    from cicd_agent.modes.analyse_failure.logs import BaselineIndex, LogAnalysis
+    from cicd_agent.modes.analyse_failure.logs.reader import JobScan
+    from cicd_agent.modes.analyse_failure.prompt import FailureAnswer
+    from cicd_agent.verify.contract import Verification
 
 
 @dataclass(frozen=True)
@@ -45,28 +49,6 @@ class RunTarget:
     comment_shas: tuple[str, ...] = ()
     from_fork: bool = False
     """The head commit lives in another repository: a fix is suggested, never pushed."""
-
-
-def code_trust(target: RunTarget | None, read: Callable[[int], Trust] | None = None) -> Trust:
-    """Whom the failed commit's code came from: the one place analyse-failure decides it.
-
-    A fork's commit is trusted with nothing; a pull request's is what GitHub answers for it
-    (``read``: the run's reader of the API, ``RunContext.trust_of``), and with no reader,
-    nothing (the event names no author, let alone whether they can push); a commit pushed to a
-    branch of the repository with no pull request (the default branch, a push) could only be
-    put there by someone who can push. A local run (no event) judges the operator's own
-    checkout."""
-    from cicd_agent.github.trust import Trust  # the SDK behind it: only where a run asks
-
-    if target is None:
-        return Trust.pushed()
-    if target.from_fork:
-        return Trust.unknown()
-    if target.pull_requests and read is not None:
-        return read(target.pull_requests[0])
-    if target.pull_requests or target.event.startswith("pull_request"):
-        return Trust.unknown()
-    return Trust.pushed()
 
 
 @dataclass(frozen=True)
@@ -120,6 +102,9 @@ class FailureFacts:
     api_jobs: list[ApiJob]
     change: Change | None
     baseline: BaselineIndex | None
+    today: date
+    """The run's day (``RunContext.today``), which quarantine expiries are read against: the
+    one the settings were checked on, so decide stays pure."""
     other_attempt_passed: bool = False
     recent_failures: list[RecentFailure] = field(default_factory=list)
     history: History | None = None
@@ -139,5 +124,64 @@ class FailureFacts:
     log_is_proof: bool = True
     """The failed commit's code came from someone who can push (:func:`code_trust`): only
     then may its log's word on which tests failed excuse the run by a quarantine."""
-    today: date = field(default_factory=lambda: datetime.now(UTC).date())
-    """The day quarantine expiries are read against (set once, so decide stays pure)."""
+
+
+EXCERPT_CHARS = 8_000
+"""The excerpt's size in characters when there is no model (``--provider none``)."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Flakiness facts the tool established, stated to the model as numbers and booleans."""
+
+    other_attempt_passed: bool = False
+    intermittent_on_default_branch: int = 0
+    broken_on_default_branch: int = 0
+    touches_changed_files: bool = False
+    flaky_by_test_history: int = 0
+    """Failed tests that passed on the same code in another attempt or default-branch run."""
+
+    @property
+    def any(self) -> bool:
+        """Whether there is any evidence of flakiness at all (the model's guardrail)."""
+        return (
+            self.other_attempt_passed
+            or self.intermittent_on_default_branch > 0
+            or self.flaky_by_test_history > 0
+        )
+
+
+@dataclass(frozen=True)
+class FailureVerdict:
+    """The deterministic analysis and the evidence it was judged with."""
+
+    facts: FailureFacts
+    analysis: LogAnalysis
+    evidence: Evidence
+    flaky_tests: list[FlakyTest]
+    recurrence: Recurrence | None
+    notes: tuple[str, ...] = ()
+    """What the reader must know of how the evidence was weighed (decide passes them on)."""
+
+
+@dataclass(frozen=True)
+class ExcerptFit:
+    """How the excerpt is fitted: to the model's budget in its tokens, or in characters
+    without a model, and redacted (:func:`cicd_agent.modes.analyse_failure.collect.fit`)."""
+
+    redact: Callable[[str], str]
+    budget: int = EXCERPT_CHARS
+    measure: Callable[[str], int] = len
+
+
+@dataclass(frozen=True)
+class FailureOpinion:
+    """What the ask step produced: the model's diagnosis (None when that call failed) and the
+    fix step's model patches with the verifier's verdicts (None when the fix step is off, or
+    the floor already verified one)."""
+
+    answer: FailureAnswer | None
+    patches: ModelPatches | None = None
+    test: Verification | str | None = None
+    """The verdict on the test that shows the bug a verified fix removes, or why there is none
+    (None: no test was due: no fix verified, or an existing test failed before it)."""

@@ -1,0 +1,66 @@
+"""The canary phase's step types: the facts read from Prometheus and the judge's verdict (the
+phase asks no model)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from cicd_agent.modes.deploy_gate.canary.metric import MetricResult
+from cicd_agent.modes.deploy_gate.canary.state import CanaryState
+
+if TYPE_CHECKING:
+    from cicd_agent.modes.deploy_gate.canary.config import CanaryConfig
+    from cicd_agent.modes.deploy_gate.canary.metric import RateCounts
+
+
+@dataclass(frozen=True)
+class CanarySamples:
+    """Every metric's samples per side over one window, or why Prometheus could not be read."""
+
+    baseline: dict[str, tuple[float, ...]]
+    canary: dict[str, tuple[float, ...]]
+    error: str | None = None
+    previous: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    end: float | None = None
+    counts: dict[str, RateCounts] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CanaryFacts:
+    """What the canary phase collected: the configuration it judges by, the rollout's evidence
+    so far and the samples."""
+
+    config: CanaryConfig
+    samples: CanarySamples
+    state: CanaryState
+
+
+Verdict = Literal["promote", "continue", "rollback"]
+
+
+class CanaryVerdict(BaseModel):
+    """The canary phase's decision. ``healthy`` is false when the judge could not see enough.
+
+    ``data_source_error`` says why, when the metrics could not be read at all (Prometheus
+    unreachable after retries, credentials refused): the verdict is then ``continue``, never
+    ``promote``, and the workflow decides whether to hold or try again. ``state`` is the
+    evidence so far, for the next call; ``calls`` how many calls it holds.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    verdict: Verdict
+    canary_score: float
+    rollback: bool
+    healthy: bool
+    reasons: tuple[str, ...]
+    metrics: tuple[MetricResult, ...]
+    state: CanaryState
+    data_source_error: str | None = None
+
+    @property
+    def calls(self) -> int:
+        return self.state.calls

@@ -1,0 +1,201 @@
+"""Review's step types: the facts (and the hand-off's), what the run tells analyse and decide
+(:class:`Rules`), the verdict and the model's opinion."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cicd_agent.analysis.findings import sort_findings
+from cicd_agent.analysis.unified_diff import git_lines
+from cicd_agent.analysis.workflows import NO_EXEMPTIONS
+from cicd_agent.modes.review.items import FileNote
+
+if TYPE_CHECKING:
+    from cicd_agent.analysis.description import ChangeFacts
+    from cicd_agent.analysis.diff import Diff
+    from cicd_agent.analysis.finding import Finding
+    from cicd_agent.analysis.packing import Packing
+    from cicd_agent.analysis.placement import LinkMaker
+    from cicd_agent.analysis.pr_body import ModelText
+    from cicd_agent.analysis.workflows import Exemptions, HonouredIgnore
+    from cicd_agent.job.result import ToolRun
+    from cicd_agent.local.checkout import GitCheckout
+    from cicd_agent.modes.review.decide import Checks
+    from cicd_agent.modes.review.plan import PublishPlan
+    from cicd_agent.modes.review.prompt import ReviewAnswer
+    from cicd_agent.severity import Severity
+    from cicd_agent.verify.contract import LintCommand
+
+
+@dataclass(frozen=True)
+class HeadFiles:
+    """The reviewed head's files in the checkout collect opened, each read from git at most
+    once. Read on demand: which files the model is shown (and so whose code above a hunk and
+    whose lines its findings name matter) is known only once the prompt is packed against the
+    model's budget, and reading every changed file up front would cost every run without a
+    model.
+
+    A reader on the facts, not data, and still a value the later steps cannot change: ``head``
+    is a commit SHA collect resolved, so every answer is fixed when collect returns (a later
+    write to the work tree or a moved branch changes nothing), whatever asks first; the memo
+    is private and only ever holds those answers. ``texts`` is the one thing a step can do
+    with it."""
+
+    repo: GitCheckout
+    head: str
+    _read: dict[str, str | None] = field(default_factory=dict, repr=False, compare=False)
+
+    def texts(self, paths: Sequence[str]) -> dict[str, str]:
+        """The text of each of ``paths`` that is a file at head."""
+        missing = [path for path in dict.fromkeys(paths) if path not in self._read]
+        if missing:
+            found = self.repo.read_texts(self.head, missing)
+            self._read.update({path: found.get(path) for path in missing})
+        return {path: text for path in paths if (text := self._read[path]) is not None}
+
+
+@dataclass(frozen=True)
+class ReviewFacts:
+    """What changed and around it: the pull request's diff, the part to review, the risk."""
+
+    diff: Diff
+    review_diff: Diff
+    plan: PublishPlan
+    sources: HeadFiles | None
+    """The head's files (None when the diff came from the API: there is no checkout)."""
+    title: str = ""
+    body: str = ""
+    commits: list[str] = field(default_factory=list)
+    workflow_texts: dict[str, str] = field(default_factory=dict)
+    incremental_from: str | None = None
+    risk_level: str = "low"
+    risk_reasons: list[str] = field(default_factory=list)
+    guidance: str = ""
+    """The repository's advice for the model (guidance files, path instructions)."""
+    left_out: tuple[str, ...] = ()
+    """Changed files ``paths`` / ``paths-ignore`` leave out of the review."""
+    exemptions: Exemptions = NO_EXEMPTIONS
+    """Which ``# zizmor: ignore`` comments count (:func:`ignore_scope`)."""
+    linted: list[Finding] = field(default_factory=list)
+    """The repository's own linters' findings on the added lines (``linters``)."""
+    linters: tuple[LintCommand, ...] = ()
+    """The linters that ran: the suggestion check runs them again with each suggestion."""
+    diff_findings: list[Finding] | None = None
+    """``diff``'s own findings, workflow audits apart, when collect read them (for the risk)."""
+
+    def keeps(self, finding: Finding) -> bool:
+        """Whether a finding stays: secrets are reported wherever they are, anything else only
+        on files the repository's path settings leave in."""
+        return finding.rule == "secret" or finding.path not in self.left_out
+
+
+@dataclass(frozen=True)
+class HandoffFacts:
+    """Review's facts for a publish-only run, plus the file's claims that survived the checks
+    and its summary, made safe."""
+
+    review: ReviewFacts
+    claims: list[Finding] = field(default_factory=list)
+    summary: str = ""
+
+    def with_claims(self, found: Sequence[Finding]) -> list[Finding]:
+        """``found`` (this run's own deterministic findings) plus the claims they do not repeat."""
+        seen = {(f.rule, f.path, f.line) for f in found}
+        extra = [c for c in self.claims if (c.rule, c.path, c.line) not in seen]
+        return sort_findings([*found, *extra])
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What analyse and decide are told: the options that shape the result, and the run's own
+    redaction and links."""
+
+    report_on: Severity
+    fail_on: Severity | None
+    request_changes: bool
+    max_findings: int
+    describe_in: str
+    sarif_file: str
+    redact: Callable[[str], str]
+    links: tuple[str, ...]
+    """Where model text may still link: this repository on its server."""
+    link: LinkMaker
+    """Links to a line of the reviewed commit, for the review body."""
+    posts: bool
+    """Whether this run posts to the pull request (there is one, not a fork's, not a dry run,
+    a token): the description goes nowhere a reader on GitHub sees otherwise."""
+    summary: str | None = None
+    """The summary when the model gave none (the hand-off's, from the review run); None: a
+    plain count of what changed."""
+    describe: bool = False
+    """Whether analyse reads the diff's facts for the description (``--describe``)."""
+    check: Callable[[ReviewFacts, Sequence[Finding]], Checks] | None = None
+    """The verifier's check of the suggestions (:mod:`.suggestions`), handed in by the run;
+    None (the hand-off phase): nothing is checked, so no suggestion keeps its block."""
+
+
+@dataclass(frozen=True)
+class ReviewVerdict:
+    """The deterministic findings over the whole pull request."""
+
+    facts: ReviewFacts
+    findings: list[Finding]
+    ignored: list[HonouredIgnore] = field(default_factory=list)
+    """Workflow findings left out by an ignore comment this run honours."""
+    change: ChangeFacts | None = None
+    """The diff's facts for ``describe`` (None when not describing)."""
+    tools: tuple[ToolRun, ...] = ()
+    """zizmor's run, when the audit started it: back in the result, never noted on the run."""
+
+
+@dataclass(frozen=True)
+class ModelReview:
+    """The model's answers, the packing they came from, and the calls that failed."""
+
+    answers: list[ReviewAnswer]
+    packing: Packing
+    failed_parts: list[int] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)
+    """The shown files at head: the flagged lines anchor the findings' fingerprints, and
+    ``decide`` drops findings on lines past a file's end without reading git itself."""
+
+    @property
+    def line_counts(self) -> dict[str, int]:
+        """Lines of each shown file at head."""
+        return {path: len(git_lines(text)) for path, text in self.texts.items()}
+
+    @property
+    def shown(self) -> set[str]:
+        """Files the model saw in a call that answered."""
+        return {
+            path
+            for index, part in enumerate(self.packing.parts)
+            if index not in self.failed_parts
+            for path in part.paths
+        }
+
+    @property
+    def complete(self) -> bool:
+        return self.packing.complete and not self.failed_parts
+
+    def not_reviewed(self) -> list[FileNote]:
+        notes = [FileNote(path=f.path, reason=f.reason) for f in self.packing.over_budget]
+        notes += [FileNote(path=p, reason="some hunks did not fit") for p in self.packing.partial]
+        for index in self.failed_parts:
+            notes += [
+                FileNote(path=p, reason="its model call failed")
+                for p in self.packing.parts[index].paths
+            ]
+        return notes
+
+
+@dataclass(frozen=True)
+class ReviewOpinion:
+    """What the ask step produced: the model's review of the diff (None when nothing was sent
+    or no call answered) and its what and why of the change (None when not describing or when
+    that call failed)."""
+
+    review: ModelReview | None
+    description: ModelText | None = None
