@@ -1,6 +1,6 @@
 """Just-in-time features of every past commit, replayed in one pass over the mined history.
 
-The features are those of :mod:`cicd_agent.risk.features` (Kamei et al. 2013): size, diffusion,
+The features are those of :func:`cicd_agent.risk.score.measure` (Kamei et al. 2013): size, diffusion,
 entropy, purpose, the touched files' past (changes, developers, age, fixes, reverts), author
 experience (overall, recent, in the subsystem) and the change types, plus four that the
 revert label itself suggested and a leave-one-repository-out evaluation kept (see
@@ -13,7 +13,7 @@ to a file the change touches. Each commit's row is taken
 being scored gets its row from the state after the whole mined past, through the same code, so
 training rows and the scored row mean the same thing.
 
-Differences from the on-the-fly history of :mod:`history` (kept there for the evidence): the
+Differences from the on-the-fly history of :mod:`checkout` (kept there for the evidence): the
 replay has no two-year window (the mined past is already bounded), "past changes" counts
 file-touches rather than distinct commits, and recent experience decays exponentially (one-year
 time constant) so it can be updated in O(1).

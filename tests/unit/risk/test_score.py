@@ -10,8 +10,7 @@ from research.risk.eval import assess_range
 from cicd_agent.analysis.changes import ChangedFile, CommitInfo
 from cicd_agent.analysis.scale import RiskLevel, level_for
 from cicd_agent.risk.evidence import destructive_statements
-from cicd_agent.risk.features import entropy_of
-from cicd_agent.risk.score import assess_change
+from cicd_agent.risk.score import assess_change, entropy_of
 from tests.git_builder import GitRepoBuilder
 
 
