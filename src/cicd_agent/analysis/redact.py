@@ -22,11 +22,11 @@ over the text finds which keywords are there, so megabytes of diff or log cost o
 the few regexes whose keywords occur.
 
 Layout (``analysis/secrets/``): ``values`` (entropy, placeholders, stand-ins), ``rule`` (one
-shape), ``request`` (request credentials), ``shapes`` (our other shapes), ``vendors`` (vendor
-token formats by their documented prefixes), ``loading`` (the rule set and its keyword
-index), ``matcher`` (:func:`find_secrets`), ``known`` (the run's own values; which names and
-values count as secret is :mod:`cicd_agent.runner.masking`'s rule); this module puts them
-together as :class:`Redactor`.
+shape), ``request`` (request credentials), ``shapes`` (our other shapes, and vendor token
+formats by their documented prefixes), ``loading`` (the rule set and its keyword index),
+``matcher`` (:func:`find_secrets`), ``known`` (the run's own values; which names and values
+count as secret is :mod:`cicd_agent.runner.masking`'s rule); this module puts them together as
+:class:`Redactor`.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ This module adds what a CI step needs around it, with one helper module per job:
 - refusals, ``finish_reason`` ``length`` or ``content_filter``, and empty answers are a
   ModelError at once (asking again would hit the same wall; :mod:`.reply` reads them);
 - an answer that does not fit the schema gets one repair round, which sends the
-  validation errors back; a second misfit is a ModelError (:mod:`.repair`);
+  validation errors back; a second misfit is a ModelError (:mod:`.reply`);
 - every SDK failure becomes one plain sentence, and the API key is scrubbed from it
-  (:mod:`.failures`); text that is not UTF-8 is made sendable first (:mod:`.sendable`);
+  (:mod:`.failures`); text that is not UTF-8 is made sendable first (:mod:`.reply`);
 - :meth:`ModelClient.converse` is the tool-calling exchange of an agent loop (one request,
   the model's text and tool calls back); it shares the budget check, usage recording, key
   scrubbing and the hard time limit below, and leaves the loop's caps to its caller;
@@ -48,9 +48,16 @@ from cicd_agent.model.failures import sdk_error
 from cicd_agent.model.http import capped_client
 from cicd_agent.model.names import is_reasoning_model
 from cicd_agent.model.pricing import PriceTable
-from cicd_agent.model.repair import problems, repair_prompt
-from cicd_agent.model.reply import Reply, ToolCall, ToolTurn, read_completion, usable
-from cicd_agent.model.sendable import valid_utf8
+from cicd_agent.model.reply import (
+    Reply,
+    ToolCall,
+    ToolTurn,
+    problems,
+    read_completion,
+    repair_prompt,
+    usable,
+    valid_utf8,
+)
 from cicd_agent.model.tokens import UNKNOWN_CONTEXT, TokenCounter, model_limits, prompt_budget
 from cicd_agent.model.usage import Tier, Usage
 from cicd_agent.runner.errors import ModelError

@@ -28,7 +28,7 @@ from cicd_agent.modes.analyse_failure.fix.checkout import checkout_head, checkou
 from cicd_agent.modes.analyse_failure.fix.tools import Checkout
 from cicd_agent.risk.checkout import read_evidence, read_history
 from cicd_agent.runner.errors import UsageError
-from cicd_agent.verify.linked_settings import linked_targets
+from cicd_agent.verify.policy import linked_targets
 from tests.git_builder import GitRepoBuilder
 
 SENIOR = "Senior Dev <senior@corp.example>"

@@ -13,8 +13,8 @@ One module per job:
 - ``ignores``: the ``# zizmor: ignore`` comments a run honours, and who may write one;
 - ``writers``: where we part from zizmor — an expansion no outside contributor can fill is
   medium, not high;
-- ``pwn``: ``pull_request_target`` with a checkout of the pull request's head (ours);
-- ``fallback``: a narrow injection check for files zizmor refused or could not parse;
+- ``ours``: ``pull_request_target`` with a checkout of the pull request's head, and a narrow
+  injection check for files zizmor refused or could not parse;
 - ``paths``, ``yaml_nodes``: shared helpers.
 """
 
