@@ -10,7 +10,7 @@ Steps, in order:
    :mod:`cicd_agent.local.zizmor`);
 3. a zizmor finding is kept only when its primary location spans a line the change added
    (what was already there is not this change's finding), mapped to our severity
-   (``zizmor_map``, ``writers``);
+   (``zizmor_map``);
 4. our own rules (``ours``): the pwn request, and for a file zizmor could not read, the narrow
    injection check;
 5. a zizmor finding that an ignore comment the run trusts names is left out and listed apart
