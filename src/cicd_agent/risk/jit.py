@@ -32,7 +32,7 @@ from typing import Any
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.risk.labels import RevertIndex
-from cicd_agent.risk.records import MinedCommit, subsystem_of
+from cicd_agent.risk.records import MinedCommit, churn_entropy, subsystem_of
 
 YEAR = 365.25 * 86_400
 TYPE_FEATURES = (
@@ -111,7 +111,7 @@ class Replay:
         return [
             _log(added), _log(deleted), _log(len(files)),
             _log(len({f.path.rpartition("/")[0] for f in files})),
-            _log(len(subsystems)), _entropy(files), float(fix),
+            _log(len(subsystems)), churn_entropy(files), float(fix),
             _log(sum(1 for f in files if f.status == "A")),
             _log(sum(1 for f in files if f.status == "D")),
             _log(sum(1 for f in files if f.binary)),
@@ -261,12 +261,3 @@ _subsystem = lru_cache(maxsize=200_000)(subsystem_of)
 
 def _log(value: float) -> float:
     return math.log1p(max(0.0, value))
-
-
-def _entropy(files: Sequence[ChangedFile]) -> float:
-    churns = [f.churn for f in files if f.churn > 0]
-    total = sum(churns)
-    if len(churns) < 2 or total == 0:
-        return 0.0
-    raw = -sum((c / total) * math.log2(c / total) for c in churns)
-    return raw / math.log2(len(churns))

@@ -6,9 +6,10 @@ only read them, which ``tests/project/test_layers.py`` keeps so."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import PurePosixPath
@@ -31,6 +32,17 @@ FIX_WORDS = re.compile(
     re.IGNORECASE,
 )
 REVERT_SUBJECT = re.compile(r"^\s*(revert\b|reapply\b|back\s*out\b|rollback\b)", re.IGNORECASE)
+
+
+def churn_entropy(files: Sequence[ChangedFile]) -> float:
+    """Shannon entropy of the modified lines across files, normalised by log2(files): how
+    evenly a change spreads (the same measure for the change scored and each past row)."""
+    churns = [changed.churn for changed in files if changed.churn > 0]
+    total = sum(churns)
+    if len(churns) < 2 or total == 0:
+        return 0.0
+    raw = -sum((churn / total) * math.log2(churn / total) for churn in churns)
+    return raw / math.log2(len(churns))
 
 
 def is_fix(message: str) -> bool:

@@ -44,7 +44,7 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
 from cicd_agent.risk.floors import UNKNOWN_AUTHOR, Identity, finish
-from cicd_agent.risk.records import HistoryFeatures, is_fix, subsystem_of
+from cicd_agent.risk.records import HistoryFeatures, churn_entropy, is_fix, subsystem_of
 
 MIN_REASON_POINTS = 0.04
 """Contributions below this are kept in the features but not listed as reasons."""
@@ -168,16 +168,6 @@ def assess_change(
     )
 
 
-def entropy_of(files: Sequence[ChangedFile]) -> float:
-    """Shannon entropy of the modified lines across files, normalised by log2(files)."""
-    churns = [changed.churn for changed in files if changed.churn > 0]
-    total = sum(churns)
-    if len(churns) < 2 or total == 0:
-        return 0.0
-    raw = -sum((churn / total) * math.log2(churn / total) for churn in churns)
-    return round(raw / math.log2(len(churns)), 4)
-
-
 def measure(
     files: Sequence[ChangedFile],
     commits: Sequence[CommitInfo] = (),
@@ -192,7 +182,7 @@ def measure(
         files=len(files),
         directories=len(directories),
         subsystems=len({subsystem_of(changed.path) for changed in files}),
-        entropy=entropy_of(files),
+        entropy=round(churn_entropy(files), 4),
         fix=any(is_fix(commit.message) for commit in commits),
         new_files=sum(1 for changed in files if changed.status == "A"),
         deleted_files=sum(1 for changed in files if changed.status == "D"),
