@@ -31,9 +31,8 @@ from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.modes.deploy_gate import policy as policies
 from cicd_agent.modes.deploy_gate.options import DEFAULT_APPROVAL_CONFIDENCE
-from cicd_agent.risk.fit import assess_risk
+from cicd_agent.risk.checkout import assess_risk, read_history
 from cicd_agent.risk.floors import Identity
-from cicd_agent.risk.history import read_history
 
 NEWCOMER = ("Nobody Before", "first.timer@example.org")
 LEVELS = ("low", "medium", "high", "critical")
@@ -55,7 +54,7 @@ SETTINGS = {"vouched": False}
 
 def score(repo_dir: Path, base: str | None, head: str, cache: Path) -> dict[str, Any]:
     """deploy-gate's level, score, approval and strategy for ``base..head``: the one scorer
-    (:func:`~cicd_agent.risk.fit.assess_risk`, as deploy-gate's collect step calls it) and the
+    (:func:`~cicd_agent.risk.checkout.assess_risk`, as deploy-gate's collect step calls it) and the
     default policy offline (no CI signal, no model, inside business hours)."""
     repo = GitRepo.open(repo_dir)
     change = read_change_set(repo, head, base)

@@ -37,13 +37,12 @@ from cicd_agent.analysis.changes import ChangeSet
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import jit, mining, records
+from cicd_agent.risk import jit, records, store
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.assessment import RiskAssessment
-from cicd_agent.risk.evidence import read_evidence
+from cicd_agent.risk.checkout import read_evidence, read_history
 from cicd_agent.risk.floors import GIT_TEXT
-from cicd_agent.risk.history import read_history
 from cicd_agent.risk.labels import fix_inducing, reverted
 from cicd_agent.risk.records import HistoryFeatures
 from cicd_agent.risk.score import assess_change
@@ -80,7 +79,7 @@ History = tuple[list[records.MinedCommit], list[list[float]], set[str]]
 def load(path: Path, cache: Path | None) -> History:
     """A repository's mined commits (oldest first), their rows and every later-reverted SHA."""
     started = time.perf_counter()
-    commits = mining.mine(GitRepo.open(path), "HEAD", cache)
+    commits = store.mine(GitRepo.open(path), "HEAD", cache)
     rows, _ = jit.replay(commits)
     labels = reverted(commits)
     print(

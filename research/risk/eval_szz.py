@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import jit, mining
+from cicd_agent.risk import jit, store
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
 from cicd_agent.risk.labels import fix_inducing, reverted
@@ -49,7 +49,7 @@ def top_recall(scores: np.ndarray, labels: np.ndarray) -> float:
 
 
 def evaluate(path: Path, szz: dict, cache: Path | None, train: str, prior_name: str) -> dict:
-    commits = mining.mine(GitRepo.open(path), "HEAD", cache)
+    commits = store.mine(GitRepo.open(path), "HEAD", cache)
     rows, _ = jit.replay(commits)
     index = {c.sha: i for i, c in enumerate(commits)}
     window = [index[sha] for sha in szz["window"] if sha in index]

@@ -20,8 +20,7 @@ from pathlib import Path
 
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk.fit import assess_risk
-from cicd_agent.risk.history import read_history
+from cicd_agent.risk.checkout import assess_risk, read_history
 
 
 def cpu() -> float:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import jit, mining
+from cicd_agent.risk import jit, store
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk.labels import reverted
 from cicd_agent.risk.prior import CrossRepoPrior, Ranks
@@ -101,7 +101,7 @@ def main() -> None:
     for path in args.repos:
         repo = GitRepo.open(path)
         head = repo.run("rev-parse", "HEAD").strip()
-        commits = mining.mine(repo, head, args.cache)
+        commits = store.mine(repo, head, args.cache)
         rows, _ = jit.replay(commits)
         labels = reverted(commits)
         if args.szz:

@@ -253,7 +253,7 @@ def arrows_between_parts() -> dict[tuple[str, str], set[str]]:
 
 
 def test_the_parts_are_the_packages_layers_and_the_folders_beside_it() -> None:
-    assert _part("cicd_agent.analysis.secrets.known") == "cicd_agent.analysis"
+    assert _part("cicd_agent.analysis.secrets.matcher") == "cicd_agent.analysis"
     assert _part("cicd_agent.cli") == "cicd_agent.cli"
     assert _part("research.risk.eval") == "research"
     assert _part("cicd_agent") is None

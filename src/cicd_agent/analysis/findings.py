@@ -16,6 +16,13 @@ this change's fault, and re-reporting it on every pull request floods reviews):
 - workflow and action files, audited by zizmor on the changed lines
   (:mod:`cicd_agent.analysis.workflows`).
 
+The secrets and workflow findings are also deploy-gate's security floor (:func:`security_floor`):
+review reports every deterministic finding, but deploy-gate once ran none, so a change that
+added a ``ghp_`` token and a pwn-request workflow got "proceed" and a 10 % canary. An added
+secret is at least high (critical for a vendor-shaped token) and holds the deployment: a
+deployed credential stays exposed until it is revoked. A workflow finding of high severity or
+more is at least high (critical for a pwn request).
+
 Scanning 200,000 changed lines line by line with every secret pattern is slow, so each rule
 first asks the file's raw diff text for a cheap pre-filter match and parses only candidates.
 """
@@ -29,6 +36,7 @@ from hashlib import sha256
 from itertools import accumulate
 
 from cicd_agent.analysis.diff import Diff, FileDiff
+from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.file_rules import (
     CONFLICT_WORDS,
     DEBUGGER_WORDS,
@@ -266,3 +274,34 @@ def _specific_kind(text: str, hit: SecretHit) -> str:
         return hit.kind
     inner = [h.kind for h in find_secrets(text[hit.start : hit.end]) if h.kind != hit.kind]
     return inner[0] if inner else hit.kind
+
+
+def is_security_finding(finding: Finding) -> bool:
+    """Secrets and workflow findings: the rules that matter to a deployment."""
+    return finding.rule == "secret" or finding.rule.startswith("workflow-")
+
+
+def security_floor(findings: Sequence[Finding]) -> tuple[Severity | None, list[str], list[str]]:
+    """(lowest risk the findings allow or None, reason lines, hold reasons).
+
+    Only secrets and workflow findings of high severity or more count; a medium hygiene
+    finding such as an unpinned action is review's business, not a deployment's.
+    """
+    secrets = [f for f in findings if f.rule == "secret"]
+    workflows = [
+        f for f in findings if f.rule.startswith("workflow-") and f.severity >= Severity.HIGH
+    ]
+    counted = secrets + workflows
+    if not counted:
+        return None, [], []
+    floor = max(Severity.HIGH, *(f.severity for f in counted))
+    lines = [
+        f"{f.title} ({f.path}:{f.line})" if f.line else f"{f.title} ({f.path})" for f in counted
+    ]
+    holds = []
+    if secrets:
+        where = ", ".join(name_span(f"{f.path}:{f.line}") for f in secrets[:5])
+        holds.append(
+            f"{len(secrets)} secret(s) added ({where}): revoke and remove before deploying"
+        )
+    return floor, lines, holds

@@ -22,6 +22,7 @@ import stat
 import tempfile
 import time
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 
 TEMPORARY_SUFFIX = ".tmp"
@@ -115,3 +116,21 @@ def sweep(folder: Path, now: float | None = None) -> None:
             with contextlib.suppress(OSError):
                 if found.stat().st_mtime < cutoff:
                     found.unlink()
+
+
+def prune(candidates: Iterable[Path], current: str, keep: int = 1) -> None:
+    """Remove the cache files of ``candidates`` no run of this release is likely to read
+    again: those whose name does not start with ``current`` (another version, or a fit made
+    with another prior), and all but the ``keep`` most recently used of the rest. The action
+    restores the cache and saves it again after every run, so without this they would be
+    carried for ever."""
+    kept = []
+    for found in candidates:
+        if found.name.startswith(current):
+            kept.append(found)
+        else:
+            found.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # another run removed one first
+        kept.sort(key=lambda found: found.stat().st_mtime, reverse=True)
+        for old in kept[keep:]:
+            old.unlink(missing_ok=True)

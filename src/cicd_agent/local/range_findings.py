@@ -1,8 +1,8 @@
 """The secret and workflow findings of a commit range, read from the repository.
 
 The diff and the changed workflow files come from git, so this half of deploy-gate's security
-floor lives with the code that touches the machine; :mod:`cicd_agent.analysis.security` keeps
-the pure half (which findings count, and the floor they set).
+floor lives with the code that touches the machine; :func:`~cicd_agent.analysis.findings.security_floor`
+keeps the pure half (which findings count, and the floor they set).
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from pathlib import Path
 
 from cicd_agent.analysis.diff import Diff, parse_diff
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.findings import deterministic_audit, diff_findings
-from cicd_agent.analysis.security import is_security_finding
+from cicd_agent.analysis.findings import deterministic_audit, diff_findings, is_security_finding
 from cicd_agent.analysis.workflows import NO_EXEMPTIONS, workflow_paths
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.gitrepo import GitRepo

@@ -11,13 +11,13 @@ This module adds what a CI step needs around it, with one helper module per job:
 - refusals, ``finish_reason`` ``length`` or ``content_filter``, and empty answers are a
   ModelError at once (asking again would hit the same wall; :mod:`.reply` reads them);
 - an answer that does not fit the schema gets one repair round, which sends the
-  validation errors back; a second misfit is a ModelError (:mod:`.repair`);
+  validation errors back; a second misfit is a ModelError (:mod:`.reply`);
 - every SDK failure becomes one plain sentence, and the API key is scrubbed from it
-  (:mod:`.failures`); text that is not UTF-8 is made sendable first (:mod:`.sendable`);
+  (:mod:`.failures`); text that is not UTF-8 is made sendable first (:mod:`.reply`);
 - :meth:`ModelClient.converse` is the tool-calling exchange of an agent loop (one request,
   the model's text and tool calls back); it shares the budget check, usage recording, key
   scrubbing and the hard time limit below, and leaves the loop's caps to its caller;
-- ``model-timeout`` is a wall-clock deadline for each whole call (:mod:`.bounded`): the
+- ``model-timeout`` is a wall-clock deadline for each whole call (:func:`.http.run_until`): the
   SDK's timeout is per socket read, so a server that trickles one byte every 0.25 s never
   trips it (a ``--model-timeout 5`` call was held for 93 s, then for 31-37 s while the limit
   was ``timeout * (max_retries + 1)`` plus backoff). One ask, the SDK's retries, their
@@ -42,15 +42,21 @@ import openai
 from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
 from pydantic import BaseModel, ValidationError
 
-from cicd_agent.model.bounded import Abandoned, run_until
 from cicd_agent.model.config import ModelConfig, missing_key_error
 from cicd_agent.model.failures import sdk_error
-from cicd_agent.model.http import capped_client
+from cicd_agent.model.http import Abandoned, capped_client, run_until
 from cicd_agent.model.names import is_reasoning_model
 from cicd_agent.model.pricing import PriceTable
-from cicd_agent.model.repair import problems, repair_prompt
-from cicd_agent.model.reply import Reply, ToolCall, ToolTurn, read_completion, usable
-from cicd_agent.model.sendable import valid_utf8
+from cicd_agent.model.reply import (
+    Reply,
+    ToolCall,
+    ToolTurn,
+    problems,
+    read_completion,
+    repair_prompt,
+    usable,
+    valid_utf8,
+)
 from cicd_agent.model.tokens import UNKNOWN_CONTEXT, TokenCounter, model_limits, prompt_budget
 from cicd_agent.model.usage import Tier, Usage
 from cicd_agent.runner.errors import ModelError
@@ -102,7 +108,7 @@ class ModelClient:
     def _bounded(self, call: Callable[[], _ResultT]) -> _ResultT:
         """``call()``'s result, or ModelError once the current ask's deadline has passed; then
         the call's connections are closed (a fresh SDK client serves later calls) and its
-        thread abandoned (:mod:`.bounded`)."""
+        thread abandoned (:func:`.http.run_until`)."""
         try:
             return run_until(self._deadline, call)
         except Abandoned as late:

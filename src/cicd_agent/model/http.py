@@ -1,4 +1,5 @@
-"""The HTTP client under the openai SDK: a cap on what one answer may hold in memory.
+"""The bounds of one call to the model server: what its answer may hold in memory (the HTTP
+client under the openai SDK) and how long it may take (:func:`run_until`).
 
 ``model-timeout`` bounds a call's time, not its size: a hostile server (or one the pull
 request's text talked into rambling) can send gigabytes within it, and a gzip body inflates
@@ -7,11 +8,19 @@ request's text talked into rambling) can send gigabytes within it, and a gzip bo
 is read (we asked for none, and decoding it is where a bomb goes off), and the body is counted
 as it arrives and refused past :data:`MAX_ANSWER_BYTES`. A completion is kilobytes; the cap is
 far above any real one.
+
+The time: the SDK's timeout is per socket read, so a server that trickles one byte every
+0.25 s never trips it; only the wall clock bounds a whole call. The call runs in a daemon
+thread: at the deadline the caller gets :class:`Abandoned` and closes the call's connections,
+and the thread is left to die with them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import httpx2
 
@@ -75,3 +84,36 @@ def capped_client(limit: int = MAX_ANSWER_BYTES) -> httpx2.Client:
     return httpx2.Client(
         follow_redirects=True, event_hooks={"request": [ask_identity], "response": [cap]}
     )
+
+
+T = TypeVar("T")
+
+
+class Abandoned(Exception):
+    """The deadline passed first; ``elapsed`` seconds were spent waiting."""
+
+    def __init__(self, elapsed: float) -> None:
+        super().__init__(f"abandoned after {elapsed:.1f}s")
+        self.elapsed = elapsed
+
+
+def run_until(deadline: float, call: Callable[[], T]) -> T:
+    """``call()``'s result or exception, or Abandoned once ``deadline`` (``time.monotonic``)
+    has passed."""
+    box: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread as is
+            box["error"] = exc
+
+    worker = threading.Thread(target=work, name="model-call", daemon=True)
+    started = time.monotonic()
+    worker.start()
+    worker.join(max(deadline - started, 0.0))
+    if worker.is_alive():
+        raise Abandoned(time.monotonic() - started)
+    if "error" in box:
+        raise box["error"]  # type: ignore[misc]
+    return box["value"]  # type: ignore[return-value]

@@ -1,6 +1,15 @@
-"""What one chat completion says, read leniently, and whether it is a usable answer.
+"""What goes to a chat completion and what comes back: the messages made sendable, the answer
+read leniently and judged usable, and the structured call's one repair round.
 
-A compatible server may omit fields the OpenAI API always sends, and a failed parse must still
+Sendable (:func:`valid_utf8`): text read from git or a log keeps each byte that was not UTF-8
+as a lone surrogate (``surrogateescape``); the SDK's JSON encoder cannot send one, and a
+Latin-1 line in a diff or a log ended the run in exit 3.
+
+Repair (:func:`repair_prompt`): an answer that does not fit the schema gets one more chance
+with the errors listed (never the values that failed: they are the model's own text, and may
+be long); a second misfit is a ModelError naming the first problem.
+
+Read leniently: a compatible server may omit fields the OpenAI API always sends, and a failed parse must still
 yield the usage (the call is billed) and the raw content; so only the fields read here are
 modelled, each with a default. Both kinds of exchange of :class:`~.client.ModelClient` (the
 structured question and the tool-calling turn) read their response through this module.
@@ -8,9 +17,12 @@ structured question and the tool-calling turn) read their response through this 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
+from openai.types.chat import ChatCompletionMessageParam
 from pydantic import BaseModel, ValidationError
 
 from cicd_agent.runner.errors import ModelError
@@ -113,3 +125,40 @@ def usable(choice: Choice, content: str, out_tokens: int, scrub: Callable[[str],
     if not content.strip():
         raise ModelError("the model returned an empty answer.")
     return content
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_utf8(messages: list[ChatCompletionMessageParam]) -> None:
+    """Replace each lone surrogate in every message's text with U+FFFD, as the reader would
+    see it, in place."""
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, str) and _SURROGATE.search(content):
+            cast(dict[str, Any], message)["content"] = _SURROGATE.sub("\ufffd", content)
+
+
+MAX_LISTED_ERRORS = 20
+"""Validation errors sent back in a repair prompt; more would only spend tokens."""
+
+
+def problems(exc: ValidationError) -> str:
+    """Validation errors as short lines, without the offending input values."""
+    lines = [
+        f"- {'.'.join(str(part) for part in err['loc']) or '(root)'}: {err['msg']}"
+        for err in exc.errors(include_url=False, include_input=False)[:MAX_LISTED_ERRORS]
+    ]
+    if exc.error_count() > MAX_LISTED_ERRORS:
+        lines.append(f"- … and {exc.error_count() - MAX_LISTED_ERRORS} more")
+    return "\n".join(lines)
+
+
+def repair_prompt(exc: ValidationError) -> str:
+    """The follow-up message of the one repair round."""
+    return (
+        "Your previous answer did not match the required JSON schema:\n"
+        f"{problems(exc)}\n"
+        "Answer again with only the corrected JSON object that matches the schema. "
+        "Keep the substance of your answer; fix only its form."
+    )

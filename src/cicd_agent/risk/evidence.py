@@ -1,19 +1,37 @@
 """The detectors that read the change's own diff text, whichever scorer runs: destructive
 migration statements, weakened access checks, Actions pin bumps, and (deploy-gate) added secrets
-and workflow dangers. Their findings are the inputs of the floors."""
+and workflow dangers. Their findings are the inputs of the floors; what reads the text is
+:func:`~cicd_agent.risk.checkout.read_evidence`.
+
+Weakened access (:func:`weakened_access`): size-based risk cannot see a one-line change that
+makes ``login`` return ``True``, yet that line ships an open door. The patterns are few and
+specific, so a hit is strong evidence and deploy-gate treats it as at least high risk:
+
+* a check that now always passes: an added ``return True`` (``return true;``) inside a function
+  whose name says it checks identity or permission (``login``, ``authenticate``,
+  ``has_permission``, ``is_admin``, ``can_edit``, ``verify_token`` …);
+* a removed guard: an access-control decorator or annotation (``@login_required``,
+  ``@permission_required``, ``@PreAuthorize``, ``[Authorize]``, ``@UseGuards`` …) deleted and
+  not added back in the same file;
+* a widened list: ``ALLOWED_HOSTS = ['*']``, ``CORS_ALLOW_ALL_ORIGINS = True``,
+  ``permission_classes = [AllowAny]``, an added ``@csrf_exempt``/``[AllowAnonymous]``/
+  ``permitAll()``, a CORS origin of ``*``.
+
+Only added and removed lines of non-test, non-documentation files count; the evidence names
+the file and the line.
+"""
 
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 
-from cicd_agent.analysis.authz import weakened_access
-from cicd_agent.analysis.change_types import ChangeType
-from cicd_agent.analysis.changes import ChangedFile, ChangeSet
+from cicd_agent.analysis.change_types import ChangeType, classify_path
+from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.local.range_findings import security_findings
 
 _DESTRUCTIVE = re.compile(
     r"\b(drop\s+(table|column|index|schema|database|view|type|constraint)|truncate(\s+table)?\s+\w|"
@@ -89,39 +107,167 @@ class DiffAtHand:
     text: DiffText
 
 
-def read_evidence(
-    repo: GitRepo,
-    change: ChangeSet,
-    *,
-    with_security: bool,
-    text: DiffText | None = None,
-    security: Sequence[Finding] | None = None,
-) -> ChangeEvidence:
-    """Run the diff-text detectors over ``change``. ``with_security`` also runs the secret and
-    workflow rules, unless the caller read them already (``security``: review, whose findings
-    are the same scan). ``text`` reads the diff by path (default: ask git)."""
-    files = change.files
+MAX_FINDINGS = 10
 
-    def diff_text(paths: Sequence[str], max_bytes: int) -> str:
-        if text is not None:
-            return text(paths, max_bytes)
-        return repo.diff_text(change.base, change.head, list(paths), max_bytes)
+_CHECK_NAME = re.compile(
+    r"(log_?in|sign_?in|auth|authenticate|authori[sz]e|permission|perm|allowed|access|"
+    r"is_?admin|is_?staff|is_?superuser|is_?owner|is_?member|can_?[a-z]|has_?role|check_?role|"
+    r"verify|validate_?(token|session|password|signature|jwt)|check_?(password|token|access)|"
+    r"password|credential|token|session|csrf|guard|acl)",
+    re.IGNORECASE,
+)
+# The ways a line names a function (Python def, JS function, Go func with a receiver, a
+# signature led by modifiers or a type, a JS method, an arrow function), each searched on its
+# own and the leftmost wins, as when they were one alternation. That alternation was cubic on
+# whitespace, as its type-led part let three quantifiers take the same spaces; here every
+# quantifier stops where the next one's first character is, a search starts only at the head
+# of a word, and the type-led part is read without a regex (:func:`_type_led_name`).
+_FUNCTIONS = (
+    re.compile(r"\bdef\s+(\w+)\s*\("),
+    re.compile(r"\bfunction\s+(\w+)\s*\("),
+    re.compile(r"\bfunc\s+(?:\([^()]*\)\s*)?(\w+)\s*\("),
+    None,  # a signature led by modifiers or a type: :func:`_type_led_name`
+    re.compile(r"^\s*(?:async\s+)?(\w+)\s*\([^)]*\)\s*\{"),
+    re.compile(r"\b(\w+)\s*[:=]\s*(?:async\s*)?\([^()]*\)\s*=>"),
+)
+_MODIFIER = re.compile(r"public|private|protected|static|async|override|\s")
+_TYPE_CHARS = re.compile(r"[\w<>\[\],\s]*")
+_NAME_REVERSED = re.compile(r"\s*(\w+)")
+_ALWAYS_PASS = re.compile(
+    r"^\s*return\s+\(?\s*(True|true|1|YES|Ok\(\s*(true|\(\))\s*\))\s*\)?\s*;?\s*$"
+)
+_GUARD = re.compile(
+    r"^\s*(@(login_required|permission_required|user_passes_test|staff_member_required|"
+    r"superuser_required|admin_required|auth_required|requires_auth|require_auth|"
+    r"jwt_required|token_required|fresh_jwt_required|roles_required|roles_accepted|"
+    r"permission_classes|authentication_classes|requires_permission|require_permission|"
+    r"authenticated|PreAuthorize|PostAuthorize|Secured|RolesAllowed|UseGuards|Roles|"
+    r"csrf_protect|login_required_ajax)\b|\[Authorize\b)"
+)
+_WIDENED = tuple(
+    (re.compile(raw["pattern"], re.I if raw.get("ignore_case") else 0), raw["what"])
+    for raw in tomllib.loads(
+        resources.files("cicd_agent").joinpath("data/authz_widened.toml").read_text("utf-8")
+    )["widened"]
+)
+"""A widened list (``ALLOWED_HOSTS = ['*']``, ``AllowAny``, ``@csrf_exempt``…) and what the
+evidence says of it: data, ``data/authz_widened.toml``."""
+_ANY_WIDENED = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _WIDENED), re.I)
+"""A line none of :data:`_WIDENED` can match fails this one search (case-insensitive, so it
+lets through a superset; each pattern then decides)."""
 
-    migrations = [c.path for c in files if ChangeType.MIGRATION in c.types and not c.binary]
-    runtime = [
-        c.path
-        for c in files
-        if not c.binary and not c.types & {ChangeType.TESTS, ChangeType.DOCS, ChangeType.GENERATED}
-    ]
-    workflows = [c.path for c in files if c.path.startswith(".github/")]
-    return ChangeEvidence(
-        destructive=tuple(destructive_statements(diff_text(migrations[:200], MAX_DIFF_BYTES))),
-        weakened=tuple(weakened_access(diff_text(runtime[:MAX_DIFF_PATHS], MAX_DIFF_BYTES))),
-        pins_only=len(workflows) == len(files)
-        and action_pins_only(files, diff_text(workflows[:50], 200_000)),
-        security=()
-        if not with_security
-        else tuple(security)
-        if security is not None
-        else tuple(security_findings(repo.path, change.base, change.head)),
-    )
+
+def weakened_access(diff_text: str) -> list[str]:
+    """Evidence lines (``path: what``) of changes that weaken authentication or authorisation
+    in a unified diff (at most :data:`MAX_FINDINGS`).
+
+    One pass, with a regular expression per line only where it can match: the enclosing
+    function is looked up (backwards, in the hunk) only for an added ``return True``, and the
+    widening patterns only where their combined pattern matches. Tracking the function on
+    every line cost a quarter of a review of a 5,000-file change."""
+    found: list[str] = []
+    path = ""
+    counts = False
+    hunk = _Hunk("")
+    removed_guards: dict[str, list[str]] = {}
+    added_lines: dict[str, set[str]] = {}
+    for line in diff_text.splitlines():
+        if line.startswith("+++ "):
+            path = line[6:] if line.startswith("+++ b/") else line[4:]
+            counts = _counts(path)
+            hunk = _Hunk("")
+            continue
+        if not counts or line.startswith(("--- ", "diff --git", "index ")):
+            continue
+        if line.startswith("@@"):
+            hunk = _Hunk(line.split("@@", 2)[-1])
+            continue
+        hunk.lines.append(line)
+        body = line[1:]
+        if line.startswith("+"):
+            added_lines.setdefault(path, set()).add(body.strip())
+            if _ALWAYS_PASS.match(body):
+                function = hunk.function()
+                if function and _CHECK_NAME.search(function):
+                    found.append(f"{path}: {function}() now returns {body.strip()[6:].strip(' ;')}")
+            if _ANY_WIDENED.search(body):
+                for pattern, what in _WIDENED:
+                    if pattern.search(body):
+                        found.append(f"{path}: {what}: {body.strip()[:100]}")
+        elif line.startswith("-") and _GUARD.match(body):
+            removed_guards.setdefault(path, []).append(body.strip())
+    for where, guards in removed_guards.items():
+        for guard in guards:
+            if guard not in added_lines.get(where, set()):
+                found.append(f"{where}: access check removed: {guard[:100]}")
+    return list(dict.fromkeys(found))[:MAX_FINDINGS]
+
+
+class _Hunk:
+    """A hunk's lines so far, and the function its last line is in, worked out only when
+    asked and then only over the lines not yet read (linear in the hunk however often)."""
+
+    def __init__(self, heading: str) -> None:
+        self.heading = heading
+        self.lines: list[str] = []
+        self._function: str | None = None
+        self._read = 0
+
+    def function(self) -> str:
+        """The nearest name above the last line, in a line of the hunk that was not removed
+        (the last line included), else the heading's."""
+        if self._function is None:
+            self._function = _function_name(self.heading) or ""
+        for line in self.lines[self._read :]:
+            named = None if line.startswith("-") else _function_name(line[1:])
+            if named:
+                self._function = named
+        self._read = len(self.lines)
+        return self._function
+
+
+def _counts(path: str) -> bool:
+    """Tests and documentation may show open doors on purpose; everything else counts."""
+    if not path or path == "/dev/null":
+        return False
+    types = classify_path(path)
+    return not types & {ChangeType.TESTS, ChangeType.DOCS}
+
+
+def _function_name(text: str) -> str | None:
+    found = [(len(text), 0, "")]
+    for order, pattern in enumerate(_FUNCTIONS):
+        match = pattern.search(text) if pattern else None
+        if match:
+            found.append((match.start(), order, match.group(1)))
+    typed = _type_led_name(text)
+    if typed:
+        found.append((typed[0], 3, typed[1]))
+    name = min(found)[2]
+    if not name or name in {"if", "for", "while", "switch", "catch", "return", "function"}:
+        return None
+    return name
+
+
+def _type_led_name(text: str) -> tuple[int, str] | None:
+    """Where the leftmost signature led by modifiers or whitespace starts, and its name: the
+    word before a ``(`` with no ``;`` after it, led by a run of type characters (words, ``<>``,
+    ``[]``, commas, whitespace) in which a modifier or whitespace starts the signature.
+
+    Each ``(`` is looked at once and only the text back to the ``(`` before it, so the whole
+    line is read a bounded number of times."""
+    after = text.rfind(";") + 1
+    previous = text.rfind("(", 0, after)
+    paren = text.find("(", after)
+    while paren >= 0:
+        reversed_head = text[previous + 1 : paren][::-1]
+        name = _NAME_REVERSED.match(reversed_head)
+        if name:
+            run = _TYPE_CHARS.match(reversed_head, name.end())
+            run_start = paren - (run.end() if run else name.end())
+            name_start = paren - name.end()
+            lead = _MODIFIER.search(text, run_start, name_start)
+            if lead:
+                return lead.start(), name.group(1)[::-1]
+        previous, paren = paren, text.find("(", paren + 1)
+    return None

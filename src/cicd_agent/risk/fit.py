@@ -1,4 +1,5 @@
 """deploy-gate's risk: the priors of :mod:`score`, refitted to the repository's own history.
+Pure: :mod:`checkout` reads the change and :mod:`store` the fit, and hand them here.
 
 The order of the work, and why:
 
@@ -8,31 +9,82 @@ The order of the work, and why:
 2. the priors score the change (they still word the evidence);
 3. the past reachable from the base (never anything later) is mined, replayed into rows
    (:mod:`jit`) and fitted (:mod:`model`), all kept by :mod:`store`; a shallow clone, too
-   little history or too few reverts keeps the priors, and the first reason says which;
+   little history or too few reverts keeps the priors, and the first reason says which
+   (:func:`refitted`);
 4. the floors apply to either score (:func:`~cicd_agent.risk.floors.finish`).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import asdict, dataclass
+from typing import Any
 
-from cicd_agent.analysis.changes import ChangeSet
-from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.changes import ChangedFile, ChangeSet
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
-from cicd_agent.local.gitrepo import GitRepo, is_null_sha
-from cicd_agent.risk import jit, store
+from cicd_agent.risk import jit
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk.assessment import Reason, RiskAssessment
-from cicd_agent.risk.evidence import DiffText, read_evidence
-from cicd_agent.risk.floors import GIT_TEXT, Identity, finish
-from cicd_agent.risk.records import HistoryFeatures
-from cicd_agent.risk.score import assess_change
-from cicd_agent.runner.errors import ExternalServiceError, UsageError
-from cicd_agent.runner.progress import Progress
+from cicd_agent.risk.evidence import ChangeEvidence
+from cicd_agent.risk.floors import Identity, finish
+from cicd_agent.runner.errors import ExternalServiceError
+
+
+@dataclass
+class Snapshot:
+    """The model fitted at a checkpoint and the replayed state advanced to the base (what
+    :func:`~cicd_agent.risk.store.fitted_at` keeps, as :meth:`to_json` writes it)."""
+
+    checkpoint: str
+    model: risk_model.FittedModel | None
+    state: jit.Replay
+    commits: int
+    reverted: int
+    induced: int
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "checkpoint": self.checkpoint,
+            "model": asdict(self.model) if self.model else None,
+            "state": self.state.to_json(),
+            "counts": [self.commits, self.reverted, self.induced],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], checkpoint: str) -> Snapshot | None:
+        """The fit a cache file holds (None: fitted on another feature set); a file of another
+        shape raises (KeyError, TypeError, ValueError)."""
+        model = data["model"]
+        commits, reverted, induced = (int(n) for n in data["counts"])
+        if model and (
+            len(model["knots"]) != len(jit.FEATURES)
+            or any(len(model[key]) not in (0, len(jit.FEATURES)) for key in _VECTORS[:2])
+        ):
+            return None
+        return cls(
+            checkpoint,
+            risk_model.FittedModel(
+                commits=int(model["commits"]),
+                positives=int(model["positives"]),
+                knots=tuple(tuple(float(v) for v in knots) for knots in model["knots"]),
+                **{key: tuple(float(v) for v in model[key]) for key in _VECTORS},
+                intercept=float(model["intercept"]),
+                prior_intercept=float(model["prior_intercept"]),
+                recent_riskier=int(model.get("recent_riskier", 0)),
+            )
+            if model
+            else None,
+            jit.Replay.from_json(data["state"]),
+            commits,
+            reverted,
+            induced,
+        )
+
+
+_VECTORS = (
+    "coef", "prior_coef", "past_logits", "prior_logits", "past_blend", "past_blend_newcomer",
+)  # fmt: skip
 
 _FLOOR_SIGNALS = frozenset(
     {"floor", "destructive_migration", "weakened_access", "security_findings"}
@@ -52,59 +104,21 @@ _SIGNAL_FEATURES: dict[str, tuple[str, ...]] = {
 }
 
 
-def assess_risk(
-    repo: GitRepo,
-    change: ChangeSet,
-    history: HistoryFeatures,
-    cache_dir: Path | None,
+def refitted(
+    prior: RiskAssessment,
+    snapshot: Snapshot,
     *,
-    identity: Identity | None,
-    deepened: bool,
-    notes: list[str] | None = None,
-    progress: Progress | None = None,
-    text: DiffText | None = None,
-    security: Sequence[Finding] | None = None,
+    files: Sequence[ChangedFile],
+    evidence: ChangeEvidence,
+    who: Identity,
+    head_time: int,
 ) -> RiskAssessment:
-    """The one risk scorer: review's ``risk_level`` and deploy-gate's are this function of
-    the same change, history, cache, identity and clone (``text``: the caller's own reading of
-    the diff, the same text git would give; ``security``: its secret and workflow findings,
-    read once by the caller), in the order of the module docstring. What the
-    reader must know about the cache (a damaged file set aside) is added to ``notes``.
-    ``identity`` is who GitHub says the change is by; None: git's author text, which only
-    raises (:data:`~cicd_agent.risk.floors.GIT_TEXT`). A shallow clone is never ranked
-    against the little past it holds (:func:`~cicd_agent.risk.floors.finish`). scikit-learn is
-    imported only to fit (:func:`risk_model.fit`): scoring from a cached fit is plain
-    arithmetic, and importing scikit-learn alone would cost most of such a run."""
-    evidence = read_evidence(repo, change, with_security=True, text=text, security=security)
-    files = change.files
-    pins_only = evidence.pins_only
-    who = identity or GIT_TEXT
-    # Deepened (:func:`deepen_history`): the past is there back to the bound, as mined.
-    shallow = not deepened and repo.is_shallow()
-    prior = assess_change(
-        files,
-        change.commits,
-        history,
-        destructive=evidence.destructive,
-        weakened=evidence.weakened,
-        pins_only=pins_only,
-        security=evidence.security,
-        identity=who,
-        shallow=shallow,
-    )
-    if shallow:
-        return _with_note(
-            prior, "priors: the clone is shallow, so the repository's past is not known."
-        )
-    if change.base is None:
-        return _with_note(
-            prior, "priors: no history before the base (a root commit or the empty tree)."
-        )
-    head_time = repo.commit_time(change.head)
-    snapshot = store.fitted_at(repo, change.base, cache_dir, notes, progress)
+    """The change the priors scored (``prior``), scored again by the fit of ``snapshot`` (the
+    priors, with the first reason saying why, when there is none): its row at ``head_time``,
+    ranked among the repository's past, with the floors of ``evidence`` and ``who`` applied."""
     model = snapshot.model
     if model is None:
-        return _with_note(
+        return with_note(
             prior,
             f"priors: too little history ({snapshot.commits:,} past commits, "
             f"{snapshot.reverted:,} reverted, {snapshot.induced:,} fix-inducing; a fit needs "
@@ -117,7 +131,7 @@ def assess_risk(
     row = snapshot.state.row(files, authors, head_time, fix=prior.features.fix, revert=revert)
     assessed = model.assess(row, vouched=who.verified)
     score, probability, share = assessed.score, assessed.probability, assessed.share
-    if pins_only:
+    if evidence.pins_only:
         score = min(score, LEVEL_BOUNDS[RiskLevel.HIGH] - 0.01)
     contributions = assessed.contributions
     prior_note = (
@@ -194,59 +208,6 @@ def assess_risk(
     return assessed_change.model_copy(update={"risk_quantile": share})
 
 
-@dataclass(frozen=True)
-class Origin:
-    """Where a shallow clone's missing history comes from: the repository on its GitHub
-    server (``GITHUB_SERVER_URL``/``GITHUB_REPOSITORY``, which a step cannot overwrite) and
-    the job's token."""
-
-    url: str
-    token: str | None = None
-
-    @classmethod
-    def of(cls, server_url: str, repository: str | None, token: str | None) -> Origin | None:
-        return cls(f"{server_url}/{repository}.git", token) if repository else None
-
-
-DEEPEN_DAYS = 730
-"""How far back a shallow clone's history is fetched: two years, more than a fit reads of
-most repositories' recent past (and bounded, so a deep history is not fetched whole)."""
-_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
-
-
-def deepen_history(
-    repo: GitRepo,
-    origin: Origin | None,
-    commits: Sequence[str | None],
-    now: int,
-    *,
-    cache_dir: Path | None = None,
-    notes: list[str] | None = None,
-) -> bool:
-    """Whether a shallow clone was deepened here: the history of ``commits`` (the range's
-    SHAs; names are left out) back :data:`DEEPEN_DAYS` from ``now``, from the history an
-    earlier run kept in ``cache_dir`` (:func:`store.deepened`: no fetch), else fetched from
-    ``origin`` with the job's token and kept there. Run before the range is read (a depth-1
-    checkout lacks the base itself). False for a full clone (nothing to do) and when neither
-    served: the scorer then falls back to the priors and the shallow floor ("shallow clone:
-    set `fetch-depth: 0`")."""
-    if not repo.is_shallow():
-        return False
-    wanted = sorted({c for c in commits if c and _SHA.fullmatch(c) and not is_null_sha(c)})
-    if origin is None or not wanted:
-        return False
-    # From the newest named commit the clone holds (the same bound whichever mode runs or
-    # whenever), else from ``now``.
-    held = [repo.commit_time(c) for c in wanted if _held(repo, c)]
-    since = (max(held) if held else now) - DEEPEN_DAYS * 86_400
-    if store.deepened(repo, wanted, since, cache_dir, notes):
-        return True
-    fetched = repo.deepen(origin.url, wanted, since, token=origin.token)
-    if fetched:
-        store.keep_history(repo, wanted, since, cache_dir)
-    return fetched
-
-
 AuthorOfChange = Callable[[str, str], "tuple[str, tuple[str, ...]] | None"]
 """GitHub's answer to who opened the pull request of ``head`` onto ``base`` (login, addresses)."""
 
@@ -265,14 +226,6 @@ def pull_author(
         note(f"Pull request author unavailable, so git's author text is used: {exc}")
         return None
     return Identity.pull_author(*found) if found else None
-
-
-def _held(repo: GitRepo, sha: str) -> bool:
-    try:
-        repo.resolve_commit(sha, "named")
-    except UsageError:
-        return False
-    return True
 
 
 def _history_reasons(row: list[float], contributions: dict[str, float]) -> list[Reason]:
@@ -308,6 +261,6 @@ def _recent(model: risk_model.FittedModel) -> list[Reason]:
     ][: bool(model.recent_riskier)]
 
 
-def _with_note(prior: RiskAssessment, message: str) -> RiskAssessment:
+def with_note(prior: RiskAssessment, message: str) -> RiskAssessment:
     note = Reason(signal="model", message=message)
     return prior.model_copy(update={"reasons": [note, *prior.reasons]})

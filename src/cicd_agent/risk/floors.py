@@ -19,8 +19,8 @@ from functools import reduce
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile, only
 from cicd_agent.analysis.finding import Finding
+from cicd_agent.analysis.findings import security_floor
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel, higher, level_for
-from cicd_agent.analysis.security import security_floor
 from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
 
 NEVER_LOW = (ChangeType.SECURITY, ChangeType.INFRASTRUCTURE)

@@ -1,6 +1,6 @@
 """Just-in-time features of every past commit, replayed in one pass over the mined history.
 
-The features are those of :mod:`cicd_agent.risk.features` (Kamei et al. 2013): size, diffusion,
+The features are those of :func:`cicd_agent.risk.score.measure` (Kamei et al. 2013): size, diffusion,
 entropy, purpose, the touched files' past (changes, developers, age, fixes, reverts), author
 experience (overall, recent, in the subsystem) and the change types, plus four that the
 revert label itself suggested and a leave-one-repository-out evaluation kept (see
@@ -13,7 +13,7 @@ to a file the change touches. Each commit's row is taken
 being scored gets its row from the state after the whole mined past, through the same code, so
 training rows and the scored row mean the same thing.
 
-Differences from the on-the-fly history of :mod:`history` (kept there for the evidence): the
+Differences from the on-the-fly history of :mod:`checkout` (kept there for the evidence): the
 replay has no two-year window (the mined past is already bounded), "past changes" counts
 file-touches rather than distinct commits, and recent experience decays exponentially (one-year
 time constant) so it can be updated in O(1).
@@ -32,7 +32,7 @@ from typing import Any
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.risk.labels import RevertIndex
-from cicd_agent.risk.records import MinedCommit, subsystem_of
+from cicd_agent.risk.records import MinedCommit, churn_entropy, subsystem_of
 
 YEAR = 365.25 * 86_400
 TYPE_FEATURES = (
@@ -111,7 +111,7 @@ class Replay:
         return [
             _log(added), _log(deleted), _log(len(files)),
             _log(len({f.path.rpartition("/")[0] for f in files})),
-            _log(len(subsystems)), _entropy(files), float(fix),
+            _log(len(subsystems)), churn_entropy(files), float(fix),
             _log(sum(1 for f in files if f.status == "A")),
             _log(sum(1 for f in files if f.status == "D")),
             _log(sum(1 for f in files if f.binary)),
@@ -261,12 +261,3 @@ _subsystem = lru_cache(maxsize=200_000)(subsystem_of)
 
 def _log(value: float) -> float:
     return math.log1p(max(0.0, value))
-
-
-def _entropy(files: Sequence[ChangedFile]) -> float:
-    churns = [f.churn for f in files if f.churn > 0]
-    total = sum(churns)
-    if len(churns) < 2 or total == 0:
-        return 0.0
-    raw = -sum((c / total) * math.log2(c / total) for c in churns)
-    return raw / math.log2(len(churns))

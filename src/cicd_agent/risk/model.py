@@ -1,7 +1,7 @@
 """A risk model fitted to the repository's own history (issue 17).
 
 Every repository has its own rate of reverts and its own kind of risky change, so the hand-set
-weights of :mod:`score` are only the *priors*. Given enough mined past (:mod:`mining`), we fit an
+weights of :mod:`score` are only the *priors*. Given enough mined past (:mod:`store`), we fit an
 L2-regularised logistic regression (scikit-learn, balanced class weights so a 1 % revert rate
 still moves the weights) on the just-in-time rows of :mod:`jit`, labelled by later reverts
 (:func:`own_labels`: file-level SZZ, :func:`~cicd_agent.risk.labels.fix_inducing`, only

@@ -1,19 +1,23 @@
 """What risk scoring reads about the past, as plain values: a mined commit, a change's file and
 author history, and the words of a message that mark a fix or a revert. Pure (no git, no file,
-no process): :mod:`mining` and :mod:`history` fill these from git; the scoring modules
-(:mod:`features`, :mod:`jit`, :mod:`labels`, :mod:`model`, :mod:`floors`, :mod:`reasons`)
+no process): :mod:`store` and :mod:`checkout` fill these from git; the scoring modules
+(:mod:`score`, :mod:`jit`, :mod:`labels`, :mod:`model`, :mod:`floors`)
 only read them, which ``tests/project/test_layers.py`` keeps so."""
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import PurePosixPath
 
-from cicd_agent.analysis.changes import ChangedFile
+from cicd_agent.analysis.changes import ChangedFile, ChangeSet, CommitInfo
 
 CACHE_VERSION = 2
-"""The mining cache's record version (:mod:`mining`): 2, a named merge is stored as the
+"""The mining cache's record version (:mod:`store`): 2, a named merge is stored as the
 commits it brought in."""
 ROOT_SUBSYSTEM = "(root)"
 # Folders that only contain the real subsystems (``src/api``, ``packages/web``).
@@ -28,6 +32,17 @@ FIX_WORDS = re.compile(
     re.IGNORECASE,
 )
 REVERT_SUBJECT = re.compile(r"^\s*(revert\b|reapply\b|back\s*out\b|rollback\b)", re.IGNORECASE)
+
+
+def churn_entropy(files: Sequence[ChangedFile]) -> float:
+    """Shannon entropy of the modified lines across files, normalised by log2(files): how
+    evenly a change spreads (the same measure for the change scored and each past row)."""
+    churns = [changed.churn for changed in files if changed.churn > 0]
+    total = sum(churns)
+    if len(churns) < 2 or total == 0:
+        return 0.0
+    raw = -sum((churn / total) * math.log2(churn / total) for churn in churns)
+    return raw / math.log2(len(churns))
 
 
 def is_fix(message: str) -> bool:
@@ -166,3 +181,66 @@ def named_reverts(message: str) -> tuple[str, ...]:
     """The SHAs a message names in ``This reverts commit <sha>`` lines (lowercase, at most
     five)."""
     return tuple(dict.fromkeys(m.lower() for m in _REVERTS_SHA.findall(message)))[:5]
+
+
+MAX_PATHSPECS = 64
+"""Most pathspecs passed to git; a change spread wider is looked up by coarser folders."""
+
+
+@dataclass
+class FileScan:
+    """What the file pass of :func:`~cicd_agent.risk.checkout.read_history` accumulates."""
+
+    files: dict[str, FileHistory] = field(default_factory=dict)
+    touching: set[str] = field(default_factory=set)
+    fixes: set[str] = field(default_factory=set)
+    reverts: dict[str, str] = field(default_factory=dict)
+    subsystem_authors: Counter[str] = field(default_factory=Counter)
+    scanned: int = 0
+
+
+def record_touch(
+    scan: FileScan, path: str, *, sha: str, subject: str, author: str, timestamp: int
+) -> None:
+    history = scan.files.setdefault(path, FileHistory(path))
+    scan.touching.add(sha)
+    history.changes += 1
+    history.authors.add(author)
+    history.last_change = max(history.last_change or 0, timestamp)
+    if is_fix(subject):
+        history.fixes += 1
+        scan.fixes.add(sha)
+    if is_revert(subject):
+        history.reverts += 1
+        scan.reverts.setdefault(sha, subject[:80])
+
+
+def authors_of(commits: Iterable[CommitInfo]) -> tuple[str, ...]:
+    """Authors of the change's own commits (merge commits only when there is nothing else)."""
+    listed = list(commits)
+    own = [c.author_email for c in listed if len(c.parents) <= 1 and c.author_email]
+    chosen = own or [c.author_email for c in listed if c.author_email]
+    return tuple(dict.fromkeys(chosen))
+
+
+def history_keys(change: ChangeSet) -> dict[str, str]:
+    """Past path → current path: a renamed file's history is its old name's history."""
+    keys: dict[str, str] = {}
+    for changed in change.files:
+        if changed.status != "A":
+            keys[changed.path] = changed.path
+        if changed.old_path:
+            keys[changed.old_path] = changed.path
+    return keys
+
+
+def pathspecs_for(paths: Iterable[str]) -> list[str]:
+    """Pathspecs covering the subsystems of ``paths``: at most :data:`MAX_PATHSPECS`, coarser
+    folders when the change is spread wider, none (the whole tree) as a last resort."""
+    specs = sorted(
+        {path if subsystem_of(path) == ROOT_SUBSYSTEM else subsystem_of(path) for path in paths}
+    )
+    if len(specs) <= MAX_PATHSPECS:
+        return specs
+    top = sorted({PurePosixPath(path).parts[0] for path in specs})
+    return top if len(top) <= MAX_PATHSPECS else []

@@ -12,7 +12,9 @@ the first lines matter more than the thousandth), and the points add up to
 ``risk_score = 1 - exp(-points)`` in [0, 1). These hand-set weights, from the papers' effect
 sizes, are the *priors*: deploy-gate refits them to the repository's own history when it has
 enough of it (:mod:`fit`; ``research/risk/eval.py`` measures both on real histories).
-Every contribution big enough to matter becomes a reason naming its evidence. Floors are
+Every contribution big enough to matter becomes a reason naming its evidence (size and
+diffusion, the touched files' past, change types); none rests on what the author writes into
+git (the message, the claimed author): see :mod:`floors` for the author. Floors are
 applied last and say so:
 
 * docs-only and tests-only changes have their points scaled down (they rarely break production)
@@ -22,30 +24,76 @@ applied last and say so:
 * a schema migration is at least high (it changes the live database once, and redeploying the
   old code does not undo it; the policy asks a human to approve it), and so is a destructive
   migration statement (``DROP TABLE``, ``RemoveField`` …) or a change that weakens
-  authentication or authorisation (:mod:`cicd_agent.analysis.authz`);
-* an added secret or a dangerous workflow is at least high (:mod:`cicd_agent.analysis.security`),
-  and a secret also holds the deployment;
+  authentication or authorisation (:mod:`cicd_agent.risk.evidence`);
+* an added secret or a dangerous workflow is at least high
+  (:func:`~cicd_agent.analysis.findings.security_floor`), and a secret also holds the deployment;
 * a change that only moves GitHub Actions pins is at most medium.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile, CommitInfo, only
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.scale import LEVEL_BOUNDS, RiskLevel
-from cicd_agent.risk.assessment import Reason, RiskAssessment
-from cicd_agent.risk.features import measure
+from cicd_agent.risk.assessment import Reason, RiskAssessment, RiskFeatures
 from cicd_agent.risk.floors import UNKNOWN_AUTHOR, Identity, finish
-from cicd_agent.risk.reasons import history_reasons, size_reasons, type_reasons
-from cicd_agent.risk.records import HistoryFeatures
-from cicd_agent.risk.weights import DEFAULT_WEIGHTS, Weights
+from cicd_agent.risk.records import HistoryFeatures, churn_entropy, is_fix, subsystem_of
 
 MIN_REASON_POINTS = 0.04
 """Contributions below this are kept in the features but not listed as reasons."""
+
+
+class Weights(BaseModel):
+    """Points per feature at saturation, and the value at which half of them are reached."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    size: float = 0.8
+    size_half: float = 400.0
+    files: float = 0.3
+    files_half: float = 8.0
+    subsystems: float = 0.25
+    subsystems_half: float = 2.0
+    entropy: float = 0.15
+    past_changes: float = 0.2
+    past_changes_half: float = 50.0
+    developers: float = 0.2
+    developers_half: float = 8.0
+    past_fixes: float = 0.15
+    past_fixes_half: float = 10.0
+    past_reverts: float = 0.35
+    past_reverts_half: float = 2.0
+    types: dict[ChangeType, float] = Field(
+        default_factory=lambda: {
+            ChangeType.MIGRATION: 0.5,
+            ChangeType.SECURITY: 0.45,
+            ChangeType.INFRASTRUCTURE: 0.4,
+            ChangeType.API_CONTRACT: 0.35,
+            ChangeType.DEPENDENCIES: 0.3,
+            ChangeType.CI: 0.3,
+            ChangeType.BUILD: 0.2,
+            ChangeType.LOCKFILE: 0.15,
+            ChangeType.CONFIG: 0.15,
+        }
+    )
+    submodule: float = 0.2
+    binary: float = 0.05
+    docs_only_factor: float = 0.25
+    tests_only_factor: float = 0.4
+
+
+DEFAULT_WEIGHTS = Weights()
+
+
+def saturate(value: float, half: float) -> float:
+    return value / (value + half) if value > 0 else 0.0
 
 
 def assess_change(
@@ -66,7 +114,7 @@ def assess_change(
 
     ``destructive`` holds migration statements found by
     :func:`~cicd_agent.risk.evidence.destructive_statements`, ``weakened`` what
-    :func:`~cicd_agent.analysis.authz.weakened_access` found, ``pins_only`` what
+    :func:`~cicd_agent.risk.evidence.weakened_access` found, ``pins_only`` what
     :func:`~cicd_agent.risk.evidence.action_pins_only` says, ``security`` the secret and
     workflow findings of :func:`~cicd_agent.local.range_findings.security_findings`.
     """
@@ -118,3 +166,184 @@ def assess_change(
         identity=identity,
         shallow=shallow,
     )
+
+
+def measure(
+    files: Sequence[ChangedFile],
+    commits: Sequence[CommitInfo] = (),
+    history: HistoryFeatures | None = None,
+) -> RiskFeatures:
+    """The features of a change; ``history`` None when only the diff is known (no git)."""
+    # The folder by hand (git's paths are normalised): PurePosixPath cost 10 µs a path.
+    directories = {changed.path.rpartition("/")[0] or "." for changed in files}
+    return RiskFeatures(
+        lines_added=sum(changed.added for changed in files),
+        lines_deleted=sum(changed.deleted for changed in files),
+        files=len(files),
+        directories=len(directories),
+        subsystems=len({subsystem_of(changed.path) for changed in files}),
+        entropy=round(churn_entropy(files), 4),
+        fix=any(is_fix(commit.message) for commit in commits),
+        new_files=sum(1 for changed in files if changed.status == "A"),
+        deleted_files=sum(1 for changed in files if changed.status == "D"),
+        renamed_files=sum(1 for changed in files if changed.status == "R"),
+        binary_files=sum(1 for changed in files if changed.binary),
+        submodules=sum(1 for changed in files if changed.submodule),
+        commits=len(commits),
+        past_changes=history.unique_changes if history else None,
+        developers=history.developers if history else None,
+        mean_age_days=round(history.mean_age_days, 2)
+        if history and history.mean_age_days is not None
+        else None,
+        past_fixes=history.past_fixes if history else None,
+        past_reverts=history.past_reverts if history else None,
+        author_experience=history.experience if history and history.authors else None,
+        recent_experience=history.recent_experience if history and history.authors else None,
+        subsystem_experience=history.subsystem_experience if history and history.authors else None,
+    )
+
+
+def size_reasons(
+    files: Sequence[ChangedFile], features: RiskFeatures, weights: Weights
+) -> list[Reason]:
+    lines = features.lines_added + features.lines_deleted
+    largest = sorted(files, key=lambda changed: -changed.churn)[:3]
+    reasons = [
+        Reason(
+            signal="size",
+            message=f"{lines:,} lines changed (+{features.lines_added:,}/-"
+            f"{features.lines_deleted:,}) in {features.files:,} file(s).",
+            evidence=[f"{c.path} (+{c.added}/-{c.deleted})" for c in largest if c.churn],
+            points=round(weights.size * saturate(lines, weights.size_half), 4),
+        ),
+        Reason(
+            signal="diffusion",
+            message=f"Spread over {features.files:,} files in {features.directories:,} "
+            f"folder(s) and {features.subsystems:,} subsystem(s).",
+            evidence=sorted({subsystem_of(c.path) for c in files})[:8],
+            points=round(
+                weights.files * saturate(features.files - 1, weights.files_half)
+                + weights.subsystems * saturate(features.subsystems - 1, weights.subsystems_half),
+                4,
+            ),
+        ),
+        Reason(
+            signal="entropy",
+            message=f"Changes are spread evenly across files (entropy {features.entropy:.2f} "
+            "of 1): harder to review as one idea.",
+            evidence=[f"entropy={features.entropy:.2f}"],
+            points=round(weights.entropy * features.entropy * saturate(lines, 50.0), 4),
+        ),
+    ]
+    if features.binary_files:
+        binaries = [c.path for c in files if c.binary]
+        reasons.append(
+            Reason(
+                signal="binary",
+                message=f"{len(binaries)} binary file(s) changed; their content cannot be "
+                "reviewed as text.",
+                evidence=binaries[:5],
+                points=round(min(0.15, weights.binary * len(binaries)), 4),
+            )
+        )
+    if features.submodules:
+        modules = [c.path for c in files if c.submodule]
+        reasons.append(
+            Reason(
+                signal="submodule",
+                message=f"{len(modules)} submodule pointer(s) moved: a whole dependency changed.",
+                evidence=modules[:5],
+                points=weights.submodule,
+            )
+        )
+    return reasons
+
+
+def history_reasons(
+    history: HistoryFeatures | None, features: RiskFeatures, weights: Weights
+) -> list[Reason]:
+    if history is None:
+        return []
+    busiest = sorted(history.files.values(), key=lambda h: -h.changes)[:3]
+    reasons = [
+        Reason(
+            signal="past_changes",
+            message=f"The touched files were changed in {history.unique_changes:,} earlier "
+            "commit(s).",
+            evidence=[f"{h.path}: {h.changes} changes" for h in busiest],
+            points=round(
+                weights.past_changes * saturate(history.unique_changes, weights.past_changes_half),
+                4,
+            ),
+        ),
+        Reason(
+            signal="developers",
+            message=f"{history.developers} developer(s) changed these files before.",
+            evidence=[f"developers={history.developers}"],
+            points=round(
+                weights.developers * saturate(history.developers - 1, weights.developers_half),
+                4,
+            ),
+        ),
+    ]
+    if history.past_fixes:
+        fixed = sorted(history.files.values(), key=lambda h: -h.fixes)[:3]
+        reasons.append(
+            Reason(
+                signal="past_fixes",
+                message=f"{sum(1 for h in history.files.values() if h.fixes)} of the "
+                f"{features.files:,} changed file(s) were changed by fixes before "
+                f"({history.past_fixes} fix commit(s) in the history read): code that needed "
+                "fixing tends to need it again.",
+                evidence=[f"{h.path}: {h.fixes} fixes" for h in fixed if h.fixes],
+                points=round(
+                    weights.past_fixes * saturate(history.past_fixes, weights.past_fixes_half), 4
+                ),
+            )
+        )
+    if history.past_reverts:
+        reasons.append(
+            Reason(
+                signal="past_reverts",
+                message=f"Changes to these files were reverted {history.past_reverts} time(s) "
+                "before.",
+                evidence=list(history.revert_evidence),
+                points=round(
+                    weights.past_reverts
+                    * saturate(history.past_reverts, weights.past_reverts_half),
+                    4,
+                ),
+            )
+        )
+    return reasons
+
+
+_TYPE_MESSAGES: dict[ChangeType, str] = {
+    ChangeType.MIGRATION: "Database migration changed: it runs once, against live data.",
+    ChangeType.SECURITY: "Security-sensitive code changed (authentication, crypto, permissions).",
+    ChangeType.INFRASTRUCTURE: "Infrastructure changed (containers, Kubernetes, Helm, Terraform).",
+    ChangeType.API_CONTRACT: "An API contract changed: clients may break.",
+    ChangeType.DEPENDENCIES: "Dependency manifests changed.",
+    ChangeType.LOCKFILE: "Locked dependency versions changed.",
+    ChangeType.CI: "CI/workflow files changed.",
+    ChangeType.BUILD: "Build configuration changed.",
+    ChangeType.CONFIG: "Configuration changed.",
+}
+
+
+def type_reasons(files: Sequence[ChangedFile], weights: Weights) -> list[Reason]:
+    by_type: Counter[ChangeType] = Counter(t for changed in files for t in changed.types)
+    reasons = []
+    for kind, points in weights.types.items():
+        if by_type[kind] == 0:
+            continue
+        evidence = [changed.path for changed in files if kind in changed.types]
+        reasons.append(
+            Reason(
+                signal=kind.value,
+                message=f"{_TYPE_MESSAGES[kind]} ({by_type[kind]} file(s))",
+                evidence=evidence[:10],
+                points=points,
+            )
+        )
+    return reasons

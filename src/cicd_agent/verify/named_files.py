@@ -230,7 +230,7 @@ def _words(text: str) -> list[str]:
 
 def _addopts(checkout: Path, name: str) -> str:
     """The ``addopts`` of ``name`` in the root of ``checkout`` ("" when none or unreadable; a
-    link is not followed: :mod:`.linked_settings` pins what it points to)."""
+    link is not followed: :func:`.policy.linked_targets` pins what it points to)."""
     try:
         text = read_bytes(checkout, name, _SETTINGS_BYTES).decode("utf-8", "replace")
     except CheckoutFileError:

@@ -35,7 +35,9 @@ rejected for each:
   part of ``pyproject.toml`` and ``setup.cfg`` after the patch applies, in the verifier
   (:mod:`.runner_settings` says why each): a patch to them changes the judge, not the code;
   so does a patch to the target of a committed link with one of these names, or
-  ``conftest.py`` (:mod:`.linked_settings`);
+  ``conftest.py`` (:func:`linked_targets`: pytest reads the target through the link, so
+  ``pytest.ini -> ci/settings.txt`` makes ``ci/settings.txt`` the runner's settings under a name
+  no rule knows);
 - when the failed step runs a linter or formatter, its settings (``ruff.toml``, ``.flake8``, ``mypy.ini``,
   ``.isort.cfg``, ``eslint.config.*``, ``.eslintrc*``, ``.prettierrc*``, ``.golangci.*``, their
   ignore files; the ``[tool.ruff]``, ``[tool.black]``, ``[tool.isort]``, ``[tool.mypy]`` parts of
@@ -68,8 +70,9 @@ this check comes first so the reason can be told, and so nothing unreviewable ru
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -79,7 +82,6 @@ from unidiff.patch import PatchSet
 from cicd_agent.analysis.diff import is_lockfile, is_test_path
 from cicd_agent.analysis.governing import governs_review
 from cicd_agent.local import git, git_ops
-from cicd_agent.verify.linked_settings import linked_targets
 from cicd_agent.verify.named_files import NamedFile, named_problem
 from cicd_agent.verify.runner_settings import (
     SHARED_FILES,
@@ -233,7 +235,7 @@ def _summary_problem(line: str) -> str:
 
 def _judges(path: str) -> bool:
     """Whether ``path`` names a file that decides how the tests run: a link with such a name
-    pins its target (:mod:`.linked_settings`)."""
+    pins its target (:func:`linked_targets`)."""
     name = PurePosixPath(path).name.lower()
     return (
         name == "conftest.py"
@@ -365,3 +367,47 @@ def _through_link(checkout: Path, parts: tuple[str, ...]) -> str:
         if not here.exists():
             return ""
     return ""
+
+
+_SYMLINK_MODE = "120000"
+
+
+def linked_targets(checkout: Path, guarded: Callable[[str], bool]) -> dict[str, str]:
+    """The files of ``checkout`` that a symbolic link whose name ``guarded`` accepts points
+    to (path relative to the checkout -> the link's path). Targets outside the checkout are
+    left out: no patch can write there."""
+    root = Path(os.path.realpath(checkout))
+    targets: dict[str, str] = {}
+    for link in _links(checkout):
+        if not guarded(link):
+            continue
+        resolved = Path(os.path.realpath(checkout / link))
+        if resolved.is_relative_to(root) and resolved != root:
+            targets[resolved.relative_to(root).as_posix()] = link
+    return targets
+
+
+def _links(checkout: Path) -> Iterator[str]:
+    """The symbolic links git tracks in ``checkout`` (its index: no hooks, no filters run),
+    else those a walk of the folder finds (the pull request chooses how deep it goes)."""
+    try:
+        done = git_ops.index_entries(git.in_checkout(checkout), stages=True, timeout=60)
+    except (OSError, git.GitTimedOut):
+        done = None
+    if done is not None and done.ok:
+        for record in done.stdout.split(b"\0"):
+            head, _, tracked = record.partition(b"\t")
+            if head.startswith(_SYMLINK_MODE.encode()):
+                yield os.fsdecode(tracked)
+        return
+    folders = [str(checkout)]  # no recursion: os.walk recurses once a level before 3.12
+    while folders:
+        try:
+            entries = list(os.scandir(folders.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_symlink():
+                yield Path(os.path.relpath(entry.path, checkout)).as_posix()
+            elif entry.is_dir(follow_symlinks=False) and entry.name != ".git":
+                folders.append(entry.path)

@@ -433,7 +433,7 @@ def test_the_bases_minus_diff_hides_a_file_from_the_diff_never_from_the_secret_r
 # Red team (a mode stalled by hostile text): two patterns read every line of a pull request's
 # hunks with quantifiers that can take the same whitespace, so a line of spaces costs cubic time.
 #
-# - ``analysis.authz._FUNCTION`` (``(?:public|…|\s)+[\w<>\[\],\s]*?\b(\w+)\s*\(``), asked for
+# - ``risk.evidence._FUNCTION`` (``(?:public|…|\s)+[\w<>\[\],\s]*?\b(\w+)\s*\(``), asked for
 #   the function around an added ``return True``, in review and in deploy-gate: a line of a few
 #   thousand spaces stalled the run, a 20 KB line for hours.
 # - ``analysis.definitions.DEFINITION`` (``^\s*…[\w<>\[\],.*&\s]+\s+\**\w+\s*\(``), asked

@@ -169,8 +169,7 @@ def test_the_parsed_diff_stands_for_git_numstat_and_path_diffs(repo: GitRepoBuil
     from cicd_agent.local.change_set import read_change_set
     from cicd_agent.local.gitrepo import GitRepo
     from cicd_agent.modes.review.collect import diff_at_hand
-    from cicd_agent.risk.fit import assess_risk
-    from cicd_agent.risk.history import read_history
+    from cicd_agent.risk.checkout import assess_risk, read_history
 
     base = repo.head()
     GitRepoBuilder(repo.path / "vendor" / "lib").commit("nested", {"lib.c": "int x;\n"})

@@ -5,7 +5,7 @@ hygiene findings are review's business, not a deployment's."""
 from __future__ import annotations
 
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.security import is_security_finding, security_floor
+from cicd_agent.analysis.findings import is_security_finding, security_floor
 from cicd_agent.severity import Severity
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.analysis.authz import _function_name, weakened_access
 from cicd_agent.analysis.definitions import definition_name, starts_definition
+from cicd_agent.risk.evidence import _function_name, weakened_access
 
 N = 20_000
 RUNS = {

@@ -27,10 +27,9 @@ from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.gitrepo import GitRepo
 from cicd_agent.modes.analyse_failure.fix.checkout import checkout_head, checkout_problem
 from cicd_agent.modes.analyse_failure.fix.tools import Checkout
-from cicd_agent.risk.evidence import read_evidence
-from cicd_agent.risk.history import read_history
+from cicd_agent.risk.checkout import read_evidence, read_history
 from cicd_agent.runner.errors import UsageError
-from cicd_agent.verify.linked_settings import linked_targets
+from cicd_agent.verify.policy import linked_targets
 from tests.git_builder import GitRepoBuilder
 
 DAY = date(2026, 11, 26)  # the run's day, as resolve_run hands it over

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from cicd_agent.model.bounded import Abandoned, run_until
+from cicd_agent.model.http import Abandoned, run_until
 
 
 def test_a_call_that_finishes_gives_its_answer() -> None:

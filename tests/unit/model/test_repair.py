@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from cicd_agent.model.repair import MAX_LISTED_ERRORS, problems, repair_prompt
+from cicd_agent.model.reply import MAX_LISTED_ERRORS, problems, repair_prompt
 
 
 class Answer(BaseModel):

@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.analysis.authz import weakened_access
 from cicd_agent.analysis.change_types import ChangeType, classify_path
 from cicd_agent.cli import main
 from cicd_agent.risk import model as risk_model
 from cicd_agent.risk import prior as risk_prior
-from cicd_agent.risk import store as risk_store
+from cicd_agent.risk import store
+from cicd_agent.risk.evidence import weakened_access
 from cicd_agent.risk.jit import FEATURES
 from cicd_agent.risk.model import fit, require_sklearn
 from cicd_agent.risk.prior import CrossRepoPrior, load_prior, parse_prior
@@ -295,7 +295,7 @@ def test_the_cache_keeps_only_the_most_recently_used_fits(tmp_path: Path) -> Non
     assert again["risk_score"] == outputs["risk_score"]
     kept = set(cache.glob("risk-model-*.json.gz"))
     assert kept == {current, older[-1], older[-2]}, sorted(p.name for p in kept)
-    assert risk_store.KEPT_FITS == 3
+    assert store.KEPT_FITS == 3
 
 
 def test_a_damaged_fit_cache_is_fitted_again(tmp_path: Path) -> None:
@@ -563,3 +563,27 @@ def test_the_shipped_prior_reads_no_subject_words_and_is_applied_within_the_sign
             assert value == 0, name
         elif direction is not None:
             assert value * direction >= 0, name
+
+
+def test_the_pull_author_is_whom_github_names_and_a_failed_answer_falls_back_to_git() -> None:
+    """Review and deploy-gate score the author GitHub names (``fit.pull_author``); an answer
+    that fails costs a note and leaves git's text (None), never the run."""
+    from cicd_agent.analysis.changes import ChangeSet
+    from cicd_agent.risk.fit import pull_author
+    from cicd_agent.runner.errors import ExternalServiceError
+
+    change = ChangeSet(head="h" * 40, base="b" * 40, files=(), commits=())
+    notes: list[str] = []
+    found = pull_author(lambda head, base: ("ana", ("ana@example.com",)), change, notes.append)
+    assert found is not None and found.verified and found.emails == ("ana@example.com",)
+    assert pull_author(lambda head, base: None, change, notes.append) is None
+    assert pull_author(None, change, notes.append) is None
+    assert notes == []
+
+    def fails(head: str, base: str) -> tuple[str, tuple[str, ...]] | None:
+        raise ExternalServiceError("GitHub answered 502")
+
+    assert pull_author(fails, change, notes.append) is None
+    assert notes == ["Pull request author unavailable, so git's author text is used: GitHub answered 502"]
+    root = ChangeSet(head="h" * 40, base=None, files=(), commits=())
+    assert pull_author(fails, root, notes.append) is None and len(notes) == 1

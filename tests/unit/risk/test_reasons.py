@@ -6,8 +6,14 @@ from __future__ import annotations
 from cicd_agent.analysis.change_types import ChangeType
 from cicd_agent.analysis.changes import ChangedFile
 from cicd_agent.risk.assessment import RiskFeatures
-from cicd_agent.risk.reasons import history_reasons, size_reasons, type_reasons
-from cicd_agent.risk.weights import DEFAULT_WEIGHTS, Weights, saturate
+from cicd_agent.risk.score import (
+    DEFAULT_WEIGHTS,
+    Weights,
+    history_reasons,
+    saturate,
+    size_reasons,
+    type_reasons,
+)
 
 
 def _features(**changes: int | float) -> RiskFeatures:

@@ -10,7 +10,7 @@ from research.risk.eval import assess_range
 from cicd_agent.analysis.changes import ChangedFile, CommitInfo
 from cicd_agent.analysis.scale import RiskLevel, level_for
 from cicd_agent.risk.evidence import destructive_statements
-from cicd_agent.risk.features import entropy_of
+from cicd_agent.risk.records import churn_entropy
 from cicd_agent.risk.score import assess_change
 from tests.git_builder import GitRepoBuilder
 
@@ -108,8 +108,8 @@ def test_what_the_message_says_moves_nothing() -> None:
 def test_entropy_is_normalised() -> None:
     even = files(("a.py", 10, 0), ("b.py", 10, 0), ("c.py", 10, 0))
     skewed = files(("a.py", 1000, 0), ("b.py", 1, 0), ("c.py", 1, 0))
-    assert entropy_of(even) == pytest.approx(1.0)
-    assert entropy_of(skewed) < 0.1
+    assert churn_entropy(even) == pytest.approx(1.0)
+    assert churn_entropy(skewed) < 0.1
 
 
 def test_levels_partition_the_score() -> None:

@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from cicd_agent.analysis.change_types import ChangeType
-from cicd_agent.risk.weights import DEFAULT_WEIGHTS, Weights, saturate
+from cicd_agent.risk.score import DEFAULT_WEIGHTS, Weights, saturate
 
 
 def test_saturate_reaches_half_at_half() -> None:

@@ -19,8 +19,7 @@ import pytest
 
 from cicd_agent.modes.gen_tests.result import GenTestsResult
 from cicd_agent.runner.markdown import prose
-from cicd_agent.runner.runner_io import Annotation, RunnerIO
-from cicd_agent.runner.terminal import BOLD, plain_text, wants_colour
+from cicd_agent.runner.runner_io import BOLD, Annotation, RunnerIO, plain_text, wants_colour
 from tests.harness.action_runner import parse_github_output
 from tests.harness.payloads import REPO_ROOT
 

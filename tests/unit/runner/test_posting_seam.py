@@ -28,7 +28,6 @@ from cicd_agent.analysis.description import describe_diff
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import body_item, marked
-from cicd_agent.analysis.placement import comment_body, place
 from cicd_agent.analysis.pr_body import render
 from cicd_agent.analysis.redact import Redactor
 from cicd_agent.github.limits import fit
@@ -39,6 +38,7 @@ from cicd_agent.modes.review.handoff.collect import _text, vet_claims
 from cicd_agent.modes.review.handoff.file import HandedFinding, HandedResult
 from cicd_agent.modes.review.items import InlineNote
 from cicd_agent.modes.review.ledger import Ledger
+from cicd_agent.modes.review.placement import comment_body, place
 from cicd_agent.modes.review.prompt import (
     DescriptionAnswer,
     GroupSummary,

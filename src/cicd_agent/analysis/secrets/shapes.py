@@ -1,6 +1,7 @@
 """Shapes of ours, beside the upstream rule sets: an unterminated private-key block, a value
 assigned to a secret-named key, an AWS secret key next to its id, the prefixes of the tokens a
-CI job most often holds at any length, prefixed tokens of any service and webhook URLs."""
+CI job most often holds at any length, prefixed tokens of any service, webhook URLs and the
+vendors' documented token formats (:data:`VENDOR_RULES`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from cicd_agent.analysis.secrets.code_names import qualified_name
 from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS
 from cicd_agent.analysis.secrets.rule import Rule
 from cicd_agent.analysis.secrets.values import RANDOM_RUN, random_token
-from cicd_agent.analysis.secrets.vendors import VENDOR_RULES
 
 _KEY_LINES = (
     r"(?:(?:\r?\n|\\n)(?:\d{4}-\d\d-\d\dT[\d:.]+Z )?[ \t]*"
@@ -180,6 +180,51 @@ def _rule(raw: dict[str, Any]) -> Rule:
 
 _BROAD_PREFIXES = tuple(_rule(raw) for raw in _OURS["broad"])
 _DOCUMENTED = tuple(_rule(raw) for raw in _OURS["documented"])
+_START = r"(?<![\w.+/-])"
+"""Not inside a longer word, path or base64 run."""
+_UUID = r"[a-z0-9]{8}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{12}"
+
+
+def _vendor(kind: str, pattern: str, *prefixes: str) -> Rule:
+    """A token that starts with one of ``prefixes``, spelled as the vendor spells them."""
+    return Rule(
+        kind,
+        _START + pattern,
+        tuple(prefix.lower() for prefix in prefixes),
+        anchored=True,
+        redaction_only=True,
+        cased=prefixes,
+    )
+
+
+def _vendor_rule(raw: dict[str, Any]) -> Rule:
+    pattern = raw["pattern"] if isinstance(raw["pattern"], str) else "".join(raw["pattern"])
+    pattern = pattern.replace("<uuid>", _UUID)
+    if "prefixes" in raw:
+        return _vendor(raw["kind"], pattern, *raw["prefixes"])
+    return Rule(
+        raw["kind"],
+        pattern,
+        tuple(raw["keywords"]),
+        redaction_only=True,
+        anchored=raw.get("anchored", False),
+        cased=tuple(raw.get("cased", ())),
+    )
+
+
+VENDOR_RULES = tuple(
+    _vendor_rule(raw)
+    for raw in tomllib.loads(
+        resources.files("cicd_agent").joinpath("data/vendor_secrets.toml").read_text("utf-8")
+    )["vendor"]
+)
+"""Vendor token formats the upstream rule sets do not name alone: each a prefix the vendor
+documents for its keys, then the key's characters, with the documentation each comes from:
+data, ``data/vendor_secrets.toml``. Redaction only: the prefix marks the value as the vendor's
+credential, so a placeholder after it (``hvb.aaaa…``) goes too, harmlessly. No pattern of
+trufflehog's (AGPL-3.0) is used. Each rule starts at its prefix (``anchored``), so it is tried
+only where the prefix occurs, and no rule has a nested or overlapping repeat: linear on any
+text."""
 OWN_RULES = (
     PRIVATE_KEY,
     *REQUEST_CREDENTIALS,

@@ -9,13 +9,12 @@ One module per job:
 - ``audit``: the steps for one change, and the public entry points;
 - ``auditor``: what the audit needs of the zizmor run, which the caller passes in (running
   it is :mod:`cicd_agent.local.zizmor`'s job: nothing here starts a process);
-- ``zizmor_map``: zizmor's findings on changed lines, mapped to our severity;
+- ``zizmor_map``: zizmor's findings on changed lines, mapped to our severity, and where we
+  part from zizmor (an expansion no outside contributor can fill is medium, not high);
 - ``ignores``: the ``# zizmor: ignore`` comments a run honours, and who may write one;
-- ``writers``: where we part from zizmor — an expansion no outside contributor can fill is
-  medium, not high;
-- ``pwn``: ``pull_request_target`` with a checkout of the pull request's head (ours);
-- ``fallback``: a narrow injection check for files zizmor refused or could not parse;
-- ``paths``, ``yaml_nodes``: shared helpers.
+- ``ours``: ``pull_request_target`` with a checkout of the pull request's head, and a narrow
+  injection check for files zizmor refused or could not parse;
+- ``paths``: which files are workflows and actions, and which are safe to write out.
 """
 
 from cicd_agent.analysis.workflows.audit import (

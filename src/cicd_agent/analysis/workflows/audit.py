@@ -10,9 +10,9 @@ Steps, in order:
    :mod:`cicd_agent.local.zizmor`);
 3. a zizmor finding is kept only when its primary location spans a line the change added
    (what was already there is not this change's finding), mapped to our severity
-   (``zizmor_map``, ``writers``);
-4. our own rules: the pwn request (``pwn``), and for a file zizmor could not read, the narrow
-   injection check (``fallback``);
+   (``zizmor_map``);
+4. our own rules (``ours``): the pwn request, and for a file zizmor could not read, the narrow
+   injection check;
 5. a zizmor finding that an ignore comment the run trusts names is left out and listed apart
    (``ignores``: who may exempt what). Our own rules take no ignore comment.
 
@@ -33,7 +33,6 @@ from cicd_agent.analysis.bounded_yaml import YamlLimitError, compose
 from cicd_agent.analysis.diff import Diff, FileDiff
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.workflows.auditor import TIMED_OUT, WorkflowAuditor
-from cicd_agent.analysis.workflows.fallback import unread_injections
 from cicd_agent.analysis.workflows.ignores import (
     NO_EXEMPTIONS,
     Exemptions,
@@ -41,8 +40,8 @@ from cicd_agent.analysis.workflows.ignores import (
     honoured,
     ignore_comments,
 )
+from cicd_agent.analysis.workflows.ours import pwn_request, unread_injections
 from cicd_agent.analysis.workflows.paths import ACTION, WORKFLOW, safe_relative
-from cicd_agent.analysis.workflows.pwn import pwn_request
 from cicd_agent.analysis.workflows.zizmor_map import location_lines, mapped
 from cicd_agent.severity import Severity
 

@@ -3,7 +3,7 @@
 Everything read from git, the reports the workflow names and GitHub happens here, once, so the
 later steps are pure: the range (``--base``/``--head``, else the event's), the change and its
 history, the risk (priors, refitted to the repository's own past when it has enough:
-:mod:`cicd_agent.risk.fit`), the test and build routing, JUnit and coverage reports, and the
+:mod:`cicd_agent.risk.checkout`), the test and build routing, JUnit and coverage reports, and the
 review decisions and recent failure rate from GitHub (:mod:`.signals`). ``inputs`` is what the
 verdict saw, for the audit record ``publish`` appends.
 """
@@ -36,10 +36,10 @@ from cicd_agent.modes.deploy_gate.signals import (
 )
 from cicd_agent.modes.deploy_gate.types import DeployFacts, DiffExcerpt
 from cicd_agent.risk.assessment import RiskAssessment
-from cicd_agent.risk.fit import Origin, assess_risk, deepen_history, pull_author
-from cicd_agent.risk.history import read_history
-from cicd_agent.risk.mining import default_cache_dir
+from cicd_agent.risk.checkout import Origin, assess_risk, deepen_history, read_history
+from cicd_agent.risk.fit import pull_author
 from cicd_agent.risk.records import HistoryFeatures
+from cicd_agent.risk.store import default_cache_dir
 from cicd_agent.runner.errors import ExternalServiceError
 
 MAX_PROMPT_FILES = 40
@@ -133,7 +133,7 @@ def _assess(
     *,
     deepened: bool,
 ) -> RiskAssessment:
-    """The change's risk: :func:`~cicd_agent.risk.fit.assess_risk`, review's scorer too."""
+    """The change's risk: :func:`~cicd_agent.risk.checkout.assess_risk`, review's scorer too."""
     if any(c.path.startswith(".github/") for c in change.files):  # what zizmor audits
         ctx.tool("zizmor", "" if zizmor.zizmor_binary() else zizmor.MISSING)
     cache = options.cache_dir or default_cache_dir(ctx.environ)

@@ -34,11 +34,11 @@ from cicd_agent.modes.review.options import ReviewOptions
 from cicd_agent.modes.review.plan import PublishPlan
 from cicd_agent.modes.review.result import SUMMARY_KEY
 from cicd_agent.modes.review.types import HeadFiles, ReviewFacts
+from cicd_agent.risk.checkout import Origin, assess_risk, deepen_history, read_history
 from cicd_agent.risk.evidence import DiffAtHand
-from cicd_agent.risk.fit import Origin, assess_risk, deepen_history, pull_author
-from cicd_agent.risk.history import read_history
-from cicd_agent.risk.mining import default_cache_dir
+from cicd_agent.risk.fit import pull_author
 from cicd_agent.risk.score import assess_change
+from cicd_agent.risk.store import default_cache_dir
 from cicd_agent.runner.errors import GitHubError, UsageError
 
 if TYPE_CHECKING:
@@ -279,7 +279,7 @@ def local_risk(
     deepened: bool = False,
     security: Callable[[], list[Finding]] | None = None,
 ) -> tuple[str, list[str]]:
-    """deploy-gate's risk of the same commits (:func:`~cicd_agent.risk.fit.assess_risk`) from
+    """deploy-gate's risk of the same commits (:func:`~cicd_agent.risk.checkout.assess_risk`) from
     ``diff`` (the same range, read once: git is not asked for it again) and ``security``, its
     secret and workflow findings from the review's own scan."""
     at_hand = diff_at_hand(diff)

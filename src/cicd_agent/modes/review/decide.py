@@ -27,11 +27,11 @@ from cicd_agent.analysis.file_names import name_span
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.finding_text import marked
 from cicd_agent.analysis.findings import fingerprint_findings, line_source, sort_findings
-from cicd_agent.analysis.placement import place
 from cicd_agent.analysis.scale import RiskLevel
 from cicd_agent.modes.review.describe import markdown_of
 from cicd_agent.modes.review.items import FileNote, InlineNote
 from cicd_agent.modes.review.ledger import Known
+from cicd_agent.modes.review.placement import place
 from cicd_agent.modes.review.result import (
     SUMMARY_LIMIT,
     ReviewDecision,

@@ -20,9 +20,9 @@ from cicd_agent.severity import parse_severity
 
 if TYPE_CHECKING:
     from cicd_agent.analysis.finding import Finding
-    from cicd_agent.analysis.placement import LinkMaker
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.review.decide import Checks
+    from cicd_agent.modes.review.placement import LinkMaker
     from cicd_agent.modes.review.plan import PublishPlan
 
 

@@ -23,10 +23,10 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from cicd_agent.analysis.placement import comment_body
 from cicd_agent.analysis.unified_diff import file_diff, git_lines
 from cicd_agent.local.checkout_files import walk_files
 from cicd_agent.modes.review.decide import Checks, SuggestionKey, key_of
+from cicd_agent.modes.review.placement import comment_body
 from cicd_agent.runner.markdown import posted
 from cicd_agent.runner.rendered import code_texts
 from cicd_agent.sandbox import find_bwrap, probe_isolation

@@ -17,12 +17,12 @@ if TYPE_CHECKING:
     from cicd_agent.analysis.diff import Diff
     from cicd_agent.analysis.finding import Finding
     from cicd_agent.analysis.packing import Packing
-    from cicd_agent.analysis.placement import LinkMaker
     from cicd_agent.analysis.pr_body import ModelText
     from cicd_agent.analysis.workflows import Exemptions, HonouredIgnore
     from cicd_agent.job.result import ToolRun
     from cicd_agent.local.checkout import GitCheckout
     from cicd_agent.modes.review.decide import Checks
+    from cicd_agent.modes.review.placement import LinkMaker
     from cicd_agent.modes.review.plan import PublishPlan
     from cicd_agent.modes.review.prompt import ReviewAnswer
     from cicd_agent.severity import Severity

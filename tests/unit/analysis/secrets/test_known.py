@@ -7,7 +7,7 @@ import base64
 import json
 from urllib.parse import quote
 
-from cicd_agent.analysis.secrets.known import (
+from cicd_agent.analysis.redact import (
     MIN_ENCODED_LENGTH,
     KnownValues,
     encoded_copies,

@@ -9,8 +9,7 @@ import pytest
 from cicd_agent.analysis.redact import Redactor, find_secrets
 from cicd_agent.analysis.secrets.request import REQUEST_CREDENTIALS
 from cicd_agent.analysis.secrets.rule import Rule
-from cicd_agent.analysis.secrets.shapes import OWN_RULES, PRIVATE_KEY
-from cicd_agent.analysis.secrets.vendors import VENDOR_RULES
+from cicd_agent.analysis.secrets.shapes import OWN_RULES, PRIVATE_KEY, VENDOR_RULES
 
 TABLES = {"vendors": VENDOR_RULES, "shapes": OWN_RULES, "request": REQUEST_CREDENTIALS}
 

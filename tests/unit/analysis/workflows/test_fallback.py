@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.analysis.workflows.fallback import untrusted_field
+from cicd_agent.analysis.workflows.ours import untrusted_field
 
 LONG = "github.event.commits" + "[0]" * 50_000 + ".message"
 

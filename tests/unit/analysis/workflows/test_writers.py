@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.workflows.writers import writers_only
+from cicd_agent.analysis.workflows.zizmor_map import writers_only
 from cicd_agent.severity import Severity
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import yaml
 
 from cicd_agent.analysis.bounded_yaml import compose
-from cicd_agent.analysis.workflows.yaml_nodes import mapping_items, scalar_lines, walk
+from cicd_agent.analysis.workflows.ours import mapping_items, scalar_lines, walk
 
 
 def _root(text: str) -> yaml.Node:

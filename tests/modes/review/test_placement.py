@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cicd_agent.analysis.diff import Diff, FileDiff, parse_diff
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.placement import MAX_MOVE, comment_body, place
+from cicd_agent.modes.review.placement import MAX_MOVE, comment_body, place
 
 # Two hunks of src/app.py: new lines 10-14 and 40-44.
 DIFF = parse_diff(

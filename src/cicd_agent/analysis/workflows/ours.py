@@ -1,5 +1,11 @@
-"""Our own narrow injection check, for a file zizmor refused or could not parse.
+"""The two workflow rules that stay ours, beside zizmor's.
 
+The pwn request (:func:`pwn_request`): ``pull_request_target`` with a checkout of the pull
+request's head. zizmor flags the trigger alone (``dangerous-triggers``), so a change that adds
+only ``ref: ${{ github.event.pull_request.head.sha }}`` to such a workflow would otherwise pass
+unnoticed.
+
+A narrow injection check for a file zizmor refused or could not parse (:func:`unread_injections`):
 GitHub runs workflows its own schema accepts but zizmor's refuses (poutine's test workflow with
 a numeric step ``id``); without this, an injection there is only a medium "not audited". The
 check is the narrow one the old rules had: a ``${{ }}`` that reads a field a stranger writes,
@@ -14,7 +20,6 @@ from collections.abc import Iterator
 import yaml
 
 from cicd_agent.analysis.finding import Finding
-from cicd_agent.analysis.workflows.yaml_nodes import mapping_items, scalar_lines, walk
 from cicd_agent.severity import Severity
 
 _UNTRUSTED = re.compile(
@@ -40,6 +45,74 @@ _LIST_FIELDS = (
 ``commits.*.author.name``, ``pages[x].page_name``): the list, then the field later in the same
 ``}``-free stretch of the template."""
 _NOT_A_NAME = re.compile(r"[^\w.\[\]'*-]")
+
+
+_HEAD_CHECKOUT = re.compile(
+    r"github\.event\.pull_request\.head\.(?:sha|ref)|github\.head_ref"
+    r"|refs/pull/|github\.event\.pull_request\.merge_commit_sha"
+)
+_SCRIPT_CHECKOUT = re.compile(
+    r"gh\s+pr\s+checkout|git\s+fetch\b.*\bpull/|git\s+(?:checkout|switch)\b.*"
+    r"(?:github\.event\.pull_request\.head|github\.head_ref)"
+)
+
+
+def pwn_request(path: str, root: yaml.Node, lines: list[str], added: set[int]) -> Iterator[Finding]:
+    """A critical finding when this change adds the trigger or the head checkout."""
+    trigger = _trigger_line(root)
+    if trigger is None:
+        return
+    checkouts = list(_head_checkouts(root, lines))
+    if not checkouts:
+        return
+    introduced = [n for n in checkouts if n in added]
+    if trigger not in added and not introduced:
+        return
+    line = introduced[0] if introduced else checkouts[0]
+    yield Finding(
+        rule="workflow-pwn-request",
+        severity=Severity.CRITICAL,
+        category="security",
+        path=path,
+        line=line,
+        title="pull_request_target checks out the pull request's code",
+        body=(
+            "This workflow runs on `pull_request_target`, which has a write token and the "
+            "repository's secrets even for pull requests from forks, and it checks out the "
+            "pull request's head. Any build step, script or dependency in that code then runs "
+            "with those secrets. Use `pull_request` for building untrusted code, and publish "
+            "results from a separate `workflow_run` workflow."
+        ),
+    )
+
+
+def _trigger_line(root: yaml.Node) -> int | None:
+    """The line naming ``pull_request_target`` under ``on:``, or None."""
+    for key, value in mapping_items(root):
+        if key not in ("on", "true"):
+            continue
+        for node in walk(value):
+            if isinstance(node, yaml.ScalarNode) and node.value == "pull_request_target":
+                return int(node.start_mark.line) + 1
+    return None
+
+
+def _head_checkouts(root: yaml.Node, lines: list[str]) -> Iterator[int]:
+    """Lines that check out the pull request's head: a checkout ``ref:`` or a git command."""
+    for node in walk(root):
+        items = dict(mapping_items(node))
+        uses = items.get("uses")
+        if uses and isinstance(uses, yaml.ScalarNode) and "actions/checkout" in uses.value:
+            for key, value in mapping_items(items.get("with", uses)):
+                if key not in ("ref", "repository") or not isinstance(value, yaml.ScalarNode):
+                    continue
+                if _HEAD_CHECKOUT.search(str(value.value)) or "head.repo" in str(value.value):
+                    yield int(value.start_mark.line) + 1
+        run = items.get("run")
+        if isinstance(run, yaml.ScalarNode):
+            for number in scalar_lines(run):
+                if number <= len(lines) and _SCRIPT_CHECKOUT.search(lines[number - 1]):
+                    yield number
 
 
 def unread_injections(path: str, root: yaml.Node, text: str, added: set[int]) -> Iterator[Finding]:
@@ -123,3 +196,41 @@ def _fallback_injection(path: str, line: int, expression: str) -> Finding:
             "quote it."
         ),
     )
+
+
+# Walking a composed workflow: both rules read the node tree of the bounded loader
+# (``analysis.bounded_yaml``), not Python objects, because findings need line numbers, and a
+# node tree keeps each aliased node once.
+
+
+def mapping_items(node: yaml.Node) -> Iterator[tuple[str, yaml.Node]]:
+    """(key, value) of a mapping whose keys are scalars; nothing for any other node."""
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                yield str(key.value), value
+
+
+def walk(node: yaml.Node) -> Iterator[yaml.Node]:
+    """Every node once, depth first (the bounded loader rejected recursive documents, and an
+    aliased node is visited once, not once per alias)."""
+    stack, seen = [node], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                stack += [value, key]
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(reversed(current.value))
+
+
+def scalar_lines(node: yaml.Node) -> range:
+    """1-based file lines a scalar spans. A block scalar (``|``, ``>``) ends at column 0 of
+    the line after its last line, which must not count (it may be the next key)."""
+    start, end = node.start_mark, node.end_mark
+    last = end.line if end.column == 0 and end.line > start.line else end.line + 1
+    return range(start.line + 1, last + 1)

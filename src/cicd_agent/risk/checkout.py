@@ -1,0 +1,426 @@
+"""The one reader of the checkout for risk: the change's diff text (:func:`read_evidence`), the
+touched files' past (:func:`read_history`), a shallow clone's missing history
+(:func:`deepen_history`, cached beside the fit), and the scorer that puts them together with
+the fit :mod:`store` keeps (:func:`assess_risk`). The scoring itself is pure.
+
+History features follow just-in-time defect prediction (Kamei et al., TSE 2013; McIntosh &
+Kamei, TSE 2018): the past of the touched files and the experience of the author predict
+which changes break: files many people changed, files with past fixes and reverts, and authors
+new to the code. They are computed as of the change's *base* (never using the change or
+anything after it), so scoring an old commit of a long history gives the answer it would have
+given on the day, which is also what keeps the revert-based evaluation in ``bench/`` honest.
+Two bounded passes, no per-file subprocesses:
+
+1. ``git log --name-only`` over the touched subsystems, within :data:`WINDOW_DAYS` of the base
+   and at most :data:`FILE_WINDOW` commits: per-file changes, authors, age, fixes and reverts
+   for the touched files, and the authors' experience in those subsystems;
+2. ``git log --format=%aE%x1f%at`` over at most :data:`AUTHOR_WINDOW` commits (a rev-walk, no
+   diffs): author experience overall and weighted by recency.
+
+Line counts of past changes are not read: they need blob diffs, the slowest thing git does,
+and none of the features use them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from cicd_agent.analysis.change_types import ChangeType
+from cicd_agent.analysis.changes import ChangeSet
+from cicd_agent.analysis.finding import Finding
+from cicd_agent.local import cachefile
+from cicd_agent.local.gitrepo import GitRepo, is_null_sha
+from cicd_agent.local.range_findings import security_findings
+from cicd_agent.risk import store
+from cicd_agent.risk.assessment import RiskAssessment
+from cicd_agent.risk.evidence import (
+    MAX_DIFF_BYTES,
+    MAX_DIFF_PATHS,
+    ChangeEvidence,
+    DiffText,
+    action_pins_only,
+    destructive_statements,
+    weakened_access,
+)
+from cicd_agent.risk.fit import refitted, with_note
+from cicd_agent.risk.floors import GIT_TEXT, Identity
+from cicd_agent.risk.records import (
+    FileScan,
+    HistoryFeatures,
+    authors_of,
+    history_keys,
+    pathspecs_for,
+    record_touch,
+)
+from cicd_agent.risk.score import assess_change
+from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.progress import Progress
+
+WINDOW_DAYS = 730
+"""File history and subsystem experience look back this far from the base (two years)."""
+FILE_WINDOW = 5000
+"""Most past commits of the touched subsystems read."""
+AUTHOR_WINDOW = 200_000
+"""Most past commits read for overall author experience (a 10,000-commit history is read whole)."""
+SECONDS_PER_DAY = 86_400
+
+
+def read_history(repo: GitRepo, change: ChangeSet) -> HistoryFeatures:
+    """History features of ``change`` as of its base (see the module docstring)."""
+    authors = authors_of(change.commits)
+    past = change.base
+    if past is None:
+        return HistoryFeatures.empty(authors)
+    when = max((commit.timestamp for commit in change.commits), default=0)
+    since = repo.commit_time(past) - WINDOW_DAYS * SECONDS_PER_DAY
+    # The two passes are independent `git log` runs: run side by side, the slower one sets
+    # the wall time (most of a cached deploy-gate run's, on a long history).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        files_pass = pool.submit(_file_pass, repo, past, change, since)
+        author_pass = pool.submit(_experience, repo, past, authors, when)
+        scan = files_pass.result()
+        experience, recent, standing = author_pass.result()
+    ages = [
+        (when - history.last_change) / SECONDS_PER_DAY
+        for history in scan.files.values()
+        if history.last_change is not None
+    ]
+    developers: set[str] = set()
+    for history in scan.files.values():
+        developers |= history.authors
+    return HistoryFeatures(
+        files=scan.files,
+        unique_changes=len(scan.touching),
+        developers=len(developers),
+        mean_age_days=sum(ages) / len(ages) if ages else None,
+        past_fixes=len(scan.fixes),
+        past_reverts=len(scan.reverts),
+        revert_evidence=tuple(f"{sha[:12]} {subject}" for sha, subject in scan.reverts.items())[:5],
+        authors=authors,
+        experience=experience,
+        recent_experience=recent,
+        subsystem_experience=min((scan.subsystem_authors[a] for a in authors), default=0),
+        scanned_commits=scan.scanned,
+        repo_authors=standing[0],
+        repo_commits=standing[1],
+        more_experienced=standing[2],
+    )
+
+
+def _file_pass(repo: GitRepo, past: str, change: ChangeSet, since: int) -> FileScan:
+    """One ``git log --name-only`` over the touched subsystems (see the module docstring)."""
+    scan = FileScan()
+    keys = history_keys(change)
+    paths = [*change.paths, *(c.old_path for c in change.files if c.old_path)]
+    if not paths:
+        return scan
+    # Git reads a small number as a day of the month, so no window before 2001.
+    window = [f"--since={since}"] if since > 1_000_000_000 else []
+    output = repo.run(
+        "log",
+        f"--max-count={FILE_WINDOW}",
+        "--no-merges",
+        "--no-renames",
+        "-z",
+        "--name-only",
+        *window,
+        "--format=%x1e%H%x1f%at%x1f%aE%x1f%s",
+        past,
+        "--",
+        *pathspecs_for(paths),
+    )
+    sha, subject, timestamp, author = "", "", 0, ""
+    for token in output.split("\0"):
+        if token.startswith("\x1e"):
+            header = token[1:].split("\x1f", 3)
+            if len(header) != 4:
+                continue
+            sha, stamp, author, subject = header
+            author = author.lower()
+            timestamp = int(stamp) if stamp.isdigit() else 0
+            scan.scanned += 1
+            scan.subsystem_authors[author] += 1
+            continue
+        name = token.lstrip("\n")
+        if name in keys:
+            record_touch(
+                scan, keys[name], sha=sha, subject=subject, author=author, timestamp=timestamp
+            )
+    return scan
+
+
+def _experience(
+    repo: GitRepo, past: str, authors: tuple[str, ...], when: int
+) -> tuple[int, float, tuple[int, int, float]]:
+    """Past commits of the least experienced author, plain and weighted by recency, and where
+    that author stands: (authors, commits, share of the other authors with more commits).
+    Experience only means something relative to the repository's other authors."""
+    if not authors:
+        return 0, 0.0, (0, 0, 0.0)
+    output = repo.run(
+        "log", f"--max-count={AUTHOR_WINDOW}", "--no-merges", "--format=%aE%x1f%at", past
+    )
+    counts: Counter[str] = Counter()
+    recent: dict[str, float] = {}
+    wanted = set(authors)
+    year = 365.25 * SECONDS_PER_DAY
+    everyone: Counter[str] = Counter()
+    for line in output.splitlines():
+        email, _, stamp = line.partition("\x1f")
+        email = email.lower()
+        everyone[email] += 1
+        if email not in wanted:
+            continue
+        counts[email] += 1
+        years = max(0.0, (when - int(stamp or 0)) / year)
+        recent[email] = recent.get(email, 0.0) + 1.0 / (1.0 + years)
+    least = min(authors, key=lambda author: counts[author])
+    others = [n for email, n in everyone.items() if email != least]
+    share = sum(1 for n in others if n > counts[least]) / len(others) if others else 0.0
+    standing = (len(everyone), sum(everyone.values()), round(share, 3))
+    return counts[least], round(recent.get(least, 0.0), 3), standing
+
+
+def read_evidence(
+    repo: GitRepo,
+    change: ChangeSet,
+    *,
+    with_security: bool,
+    text: DiffText | None = None,
+    security: Sequence[Finding] | None = None,
+) -> ChangeEvidence:
+    """Run the diff-text detectors over ``change``. ``with_security`` also runs the secret and
+    workflow rules, unless the caller read them already (``security``: review, whose findings
+    are the same scan). ``text`` reads the diff by path (default: ask git)."""
+    files = change.files
+
+    def diff_text(paths: Sequence[str], max_bytes: int) -> str:
+        if text is not None:
+            return text(paths, max_bytes)
+        return repo.diff_text(change.base, change.head, list(paths), max_bytes)
+
+    migrations = [c.path for c in files if ChangeType.MIGRATION in c.types and not c.binary]
+    runtime = [
+        c.path
+        for c in files
+        if not c.binary and not c.types & {ChangeType.TESTS, ChangeType.DOCS, ChangeType.GENERATED}
+    ]
+    workflows = [c.path for c in files if c.path.startswith(".github/")]
+    return ChangeEvidence(
+        destructive=tuple(destructive_statements(diff_text(migrations[:200], MAX_DIFF_BYTES))),
+        weakened=tuple(weakened_access(diff_text(runtime[:MAX_DIFF_PATHS], MAX_DIFF_BYTES))),
+        pins_only=len(workflows) == len(files)
+        and action_pins_only(files, diff_text(workflows[:50], 200_000)),
+        security=()
+        if not with_security
+        else tuple(security)
+        if security is not None
+        else tuple(security_findings(repo.path, change.base, change.head)),
+    )
+
+
+def assess_risk(
+    repo: GitRepo,
+    change: ChangeSet,
+    history: HistoryFeatures,
+    cache_dir: Path | None,
+    *,
+    identity: Identity | None,
+    deepened: bool,
+    notes: list[str] | None = None,
+    progress: Progress | None = None,
+    text: DiffText | None = None,
+    security: Sequence[Finding] | None = None,
+) -> RiskAssessment:
+    """The one risk scorer: review's ``risk_level`` and deploy-gate's are this function of
+    the same change, history, cache, identity and clone (``text``: the caller's own reading of
+    the diff, the same text git would give; ``security``: its secret and workflow findings,
+    read once by the caller), in the order of the module docstring. What the
+    reader must know about the cache (a damaged file set aside) is added to ``notes``.
+    ``identity`` is who GitHub says the change is by; None: git's author text, which only
+    raises (:data:`~cicd_agent.risk.floors.GIT_TEXT`). A shallow clone is never ranked
+    against the little past it holds (:func:`~cicd_agent.risk.floors.finish`). scikit-learn is
+    imported only to fit (:func:`risk_model.fit`): scoring from a cached fit is plain
+    arithmetic, and importing scikit-learn alone would cost most of such a run."""
+    evidence = read_evidence(repo, change, with_security=True, text=text, security=security)
+    files = change.files
+    who = identity or GIT_TEXT
+    # Deepened (:func:`deepen_history`): the past is there back to the bound, as mined.
+    shallow = not deepened and repo.is_shallow()
+    prior = assess_change(
+        files,
+        change.commits,
+        history,
+        destructive=evidence.destructive,
+        weakened=evidence.weakened,
+        pins_only=evidence.pins_only,
+        security=evidence.security,
+        identity=who,
+        shallow=shallow,
+    )
+    if shallow:
+        return with_note(
+            prior, "priors: the clone is shallow, so the repository's past is not known."
+        )
+    if change.base is None:
+        return with_note(
+            prior, "priors: no history before the base (a root commit or the empty tree)."
+        )
+    snapshot = store.fitted_at(repo, change.base, cache_dir, notes, progress)
+    return refitted(
+        prior,
+        snapshot,
+        files=files,
+        evidence=evidence,
+        who=who,
+        head_time=repo.commit_time(change.head),
+    )
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a shallow clone's missing history comes from: the repository on its GitHub
+    server (``GITHUB_SERVER_URL``/``GITHUB_REPOSITORY``, which a step cannot overwrite) and
+    the job's token."""
+
+    url: str
+    token: str | None = None
+
+    @classmethod
+    def of(cls, server_url: str, repository: str | None, token: str | None) -> Origin | None:
+        return cls(f"{server_url}/{repository}.git", token) if repository else None
+
+
+DEEPEN_DAYS = 730
+"""How far back a shallow clone's history is fetched: two years, more than a fit reads of
+most repositories' recent past (and bounded, so a deep history is not fetched whole)."""
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def deepen_history(
+    repo: GitRepo,
+    origin: Origin | None,
+    commits: Sequence[str | None],
+    now: int,
+    *,
+    cache_dir: Path | None = None,
+    notes: list[str] | None = None,
+) -> bool:
+    """Whether a shallow clone was deepened here: the history of ``commits`` (the range's
+    SHAs; names are left out) back :data:`DEEPEN_DAYS` from ``now``, from the history an
+    earlier run kept in ``cache_dir`` (:func:`deepened`: no fetch), else fetched from
+    ``origin`` with the job's token and kept there. Run before the range is read (a depth-1
+    checkout lacks the base itself). False for a full clone (nothing to do) and when neither
+    served: the scorer then falls back to the priors and the shallow floor ("shallow clone:
+    set `fetch-depth: 0`")."""
+    if not repo.is_shallow():
+        return False
+    wanted = sorted({c for c in commits if c and _SHA.fullmatch(c) and not is_null_sha(c)})
+    if origin is None or not wanted:
+        return False
+    # From the newest named commit the clone holds (the same bound whichever mode runs or
+    # whenever), else from ``now``.
+    held = [repo.commit_time(c) for c in wanted if _held(repo, c)]
+    since = (max(held) if held else now) - DEEPEN_DAYS * 86_400
+    if deepened(repo, wanted, since, cache_dir, notes):
+        return True
+    fetched = repo.deepen(origin.url, wanted, since, token=origin.token)
+    if fetched:
+        keep_history(repo, wanted, since, cache_dir)
+    return fetched
+
+
+def _held(repo: GitRepo, sha: str) -> bool:
+    try:
+        repo.resolve_commit(sha, "named")
+    except UsageError:
+        return False
+    return True
+
+
+HISTORY_VERSION = 1
+MAX_HISTORY_BYTES = 256 << 20
+"""A deepened history bigger than this packed is fetched again each run rather than cached."""
+
+
+def _history_path(cache_dir: Path, wanted: list[str], since: int) -> Path:
+    key = hashlib.sha256(json.dumps([wanted, since]).encode()).hexdigest()[:20]
+    return cache_dir / f"history-v{HISTORY_VERSION}-{key}.pack.gz"
+
+
+def keep_history(repo: GitRepo, wanted: list[str], since: int, cache_dir: Path | None) -> None:
+    """Keep what a deepening fetched, ``wanted``'s history back to ``since``, beside the fit:
+    the pack of those commits and the clone's shallow boundary, so the next run on the same
+    range (a new depth-1 checkout) deepens from the cache without a fetch (:func:`deepened`)."""
+    if cache_dir is None:
+        return
+    try:  # a cache may cost a run time, never the run
+        pack = repo.run_input_bytes(
+            "".join(f"{sha}\n" for sha in wanted), "pack-objects", "--stdout", "--revs"
+        )
+        # The shallow list git keeps for this process's reads (it may differ from the checkout's).
+        listed = Path(repo.run("rev-parse", "--git-path", "shallow").strip())
+        boundary = listed.read_text(encoding="ascii").split() if listed.is_file() else []
+    except (UsageError, OSError, UnicodeError):
+        return
+    head = json.dumps({"wanted": wanted, "since": since, "shallow": boundary})
+    if len(pack) <= MAX_HISTORY_BYTES:
+        path = _history_path(cache_dir, wanted, since)
+        cachefile.write(path, gzip.compress(head.encode() + b"\n" + pack, compresslevel=1))
+        cachefile.prune(
+            cache_dir.glob("history-v*.pack.gz"), f"history-v{HISTORY_VERSION}-", store.KEPT_FITS
+        )
+
+
+def deepened(
+    repo: GitRepo, wanted: list[str], since: int, cache_dir: Path | None, notes: list[str] | None
+) -> bool:
+    """Whether ``repo`` was deepened from the history :func:`keep_history` cached for
+    ``wanted`` and ``since`` (no fetch). The pack is indexed by git into a scratch repository
+    of ours (every object's name is its hash, so a forged object cannot pass for a wanted
+    commit), which must hold ``wanted`` back to ``since`` or to its first commit; a cut or
+    forged file is set aside with a note, and the caller fetches instead."""
+    path = _history_path(cache_dir, wanted, since) if cache_dir else None
+    if path is None:
+        return False
+    _, data, damage = cachefile.read_gzip(path)
+    if not data and not damage:
+        return False
+    head, _, pack = data.partition(b"\n")
+    with tempfile.TemporaryDirectory(prefix="cicd-agent-history-") as scratch:
+        try:
+            meta = json.loads(head) if not damage else {}
+            boundary = [sha for sha in meta.get("shallow", []) if _SHA.fullmatch(sha)]
+            held = _scratch_repo(Path(scratch), boundary, pack)
+            roots = set(held.run("rev-list", "--max-parents=0", *wanted).split()) - set(boundary)
+            oldest = min(int(t) for t in held.run("log", "--format=%ct", *wanted).split())
+            if meta.get("wanted") != wanted or (not roots and oldest > since + store.WEEK):
+                damage = damage or "it does not hold the history it names"
+        except (ValueError, UsageError, AttributeError, TypeError) as exc:
+            damage = damage or cachefile.describe(exc)
+        if damage:
+            if notes is not None:
+                notes.append(cachefile.set_aside(path, damage))
+            return False
+        return repo.deepen(f"file://{scratch}", wanted, None)
+
+
+def _scratch_repo(folder: Path, boundary: list[str], pack: bytes) -> GitRepo:
+    """A bare repository of our own (no settings of anyone's) holding ``pack``, shallow at
+    ``boundary``."""
+    for name in ("objects/pack", "refs/heads"):
+        (folder / name).mkdir(parents=True)
+    (folder / "HEAD").write_text("ref: refs/heads/main\n", encoding="ascii")
+    (folder / "shallow").write_text("".join(f"{sha}\n" for sha in boundary), encoding="ascii")
+    held = GitRepo.open(folder)
+    held.run_input_bytes(pack.decode("utf-8", "surrogateescape"), "index-pack", "--stdin")
+    return held
