@@ -14,16 +14,20 @@ a process's own program).
 
 So each measure also reads the free blocks of the file systems the run may write, against
 those at its start: a fall the run's own counted growth does not explain is blocks it holds
-unseen, unless another process on the runner wrote them meanwhile (a parallel test worker,
-a service container, the other jobs of a shared machine). Nothing tells the two apart, so
-the unexplained fall counts only past the run's whole disk limit and past what others may
-write meanwhile (:attr:`~cicd_agent.sandbox.limits.Limits.others_bytes`, 2 GiB, the disk
-limit's default): a run takes at most twice its limit whatever it hides, and only others
-writing more than that beside it while it runs kill a run that hid nothing, in words that
-say what was seen. (On a machine shared by many jobs, others wrote 255 MiB in 3 s: a small
-allowance is no allowance there.) A small disk limit with the default leaves ample room to
-hide; the attack tests lower both. Inodes count too, one block each, as in the walk: empty
-files in flight take no blocks, but a file system's inodes run out like its blocks.
+unseen, or blocks another process on the runner wrote meanwhile (a parallel test worker, a
+service container, the other jobs of a shared machine; on a busy machine others wrote more
+than 2 GiB beside one run). The two are told apart by what the run's processes wrote: blocks
+come only from writes (``fallocate`` and ``io_uring`` are refused, :mod:`.syscalls`), and the
+kernel counts each process's writes as it dirties the pages, its reaped children's included
+(``write_bytes``, :mod:`.held`), so the unexplained fall counts no more than the run wrote.
+What is left counts only past the run's whole disk limit and past what others may write
+(:attr:`~cicd_agent.sandbox.limits.Limits.others_bytes`, 2 GiB): the run's own writes that
+it deleted again are in that count too. A run takes at most twice its limit whatever it
+hides. Inodes count too, one block each, as in the walk: empty files in flight take no blocks
+and no writes, but a file system's inodes run out like its blocks. Once the run's processes
+are gone, nothing of it is held where its folders do not show it (descriptors in flight go
+with their last socket, mappings and programs with their processes): what it left is what its
+folders show.
 """
 
 from __future__ import annotations
@@ -42,13 +46,6 @@ class Free:
 
     bytes: int
     inodes: int
-
-    def fallen_to(self, now: Free) -> int:
-        """What the file system lost since this count, in bytes: its blocks, or its inodes at
-        one block each, whichever is more (as the walk counts each entry as at least a block:
-        empty files held where no walk finds them take no blocks, but a file system's inodes
-        run out like its blocks)."""
-        return max(self.bytes - now.bytes, (self.inodes - now.inodes) * ENTRY_BYTES)
 
 
 def free_bytes(writable: Sequence[Path]) -> dict[int, Free]:
@@ -75,30 +72,36 @@ class DiskStart:
         """The start of a run that may write ``writable``, whose folders take ``shown``."""
         return cls(tuple(writable), shown, free_bytes(writable))
 
-    def unseen(self, shown: int) -> int:
+    def unseen(self, shown: int, written: int | None) -> int:
         """Bytes the run's file systems lost since its start that its counted use (``shown``
-        now, its folders and held files) does not explain."""
+        now, its folders and held files) does not explain: blocks, no more than its processes
+        ``written`` (None: not known, every block), or inodes at a block each, whichever is
+        more (as the walk counts each entry as at least a block)."""
         now = free_bytes(self.writable)
-        fallen = sum(start.fallen_to(now.get(device, start)) for device, start in self.free.items())
-        return fallen - (shown - self.shown)
+        pairs = [(start, now.get(device, start)) for device, start in self.free.items()]
+        blocks = sum(start.bytes - later.bytes for start, later in pairs)
+        inodes = sum(start.inodes - later.inodes for start, later in pairs) * ENTRY_BYTES
+        if written is not None:
+            blocks = min(blocks, written)
+        return max(blocks, inodes) - (shown - self.shown)
 
-    def hidden_past(self, limits: Limits, shown: int) -> int:
-        """The unexplained fall (:meth:`unseen`) when it is past both the disk limit and what
-        others may write meanwhile (``limits``), else 0."""
-        unseen = self.unseen(shown)
-        return unseen if unseen > max(limits.disk_bytes, limits.others_bytes) else 0
-
-    def overrun(self, limits: Limits, shown: int) -> str:
+    def overrun(self, limits: Limits, shown: int, written: int | None) -> str:
         """Why a run whose counted use is now ``shown`` wrote past its disk limit, in words
-        ("" when it did not): what it shows past the limit, or a fall it does not explain
-        past the limit and what others may write (:meth:`hidden_past`)."""
+        ("" when it did not): what it shows past the limit, or a fall of free space it does
+        not explain (:meth:`unseen`) past the limit and what others may write."""
+        past = self.left(limits, shown)
+        unseen = self.unseen(shown, written)
+        if past or unseen <= max(limits.disk_bytes, limits.others_bytes):
+            return past
+        return (
+            f"it wrote more than {limits.disk_bytes >> 20} MiB: its file systems lost "
+            f"{unseen >> 20} MiB that none of its folders or open files hold, and it wrote "
+            "as much (files it hides)"
+        )
+
+    def left(self, limits: Limits, shown: int) -> str:
+        """Why a run whose folders now take ``shown`` wrote past its disk limit ("" when it
+        did not): all a run that ended can hold."""
         if shown > self.shown + limits.disk_bytes:
             return f"it wrote more than {limits.disk_bytes >> 20} MiB"
-        hidden = self.hidden_past(limits, shown)
-        if hidden:
-            return (
-                f"it wrote more than {limits.disk_bytes >> 20} MiB: its file systems lost "
-                f"{hidden >> 20} MiB that none of its folders or open files hold (files it "
-                "hides, unless other processes wrote as much beside it)"
-            )
         return ""
