@@ -46,8 +46,8 @@ class Held:
     memory: int = 0
     """Memory files the run's processes hold open."""
     written: int | None = None
-    """Bytes the run's processes, live and reaped, had written to storage (None: one of them
-    could not be read): the most they can hold anywhere (:mod:`.disk`)."""
+    """Bytes the run's processes, live and reaped, wrote to storage (None: one could not be
+    read): the most they can hold anywhere."""
     beyond: str = ""
     """What the run holds more of than one measure reads ("" when none): the run is
     killed for it, as its disk and memory files were not all counted."""
@@ -98,13 +98,12 @@ def held(root: int, devices: Collection[int]) -> Held:
 
 
 def _write_bytes(pid: int) -> int | None:
-    """What process ``pid`` and the children it reaped had written to storage, counted by
-    the kernel as pages are dirtied (``write_bytes``); None when it cannot be read."""
+    """What process ``pid`` and the children it reaped wrote to storage, counted as pages
+    are dirtied (``write_bytes``); None when it cannot be read."""
     try:
         with open(f"/proc/{pid}/io", "rb") as handle:
-            found = [line for line in handle if line.startswith(b"write_bytes:")]
-        return int(found[0].split()[1])
-    except (OSError, IndexError, ValueError):
+            return int(next(line for line in handle if line.startswith(b"write_bytes:"))[12:])
+    except (OSError, StopIteration, ValueError):
         return None
 
 
