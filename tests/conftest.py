@@ -23,6 +23,7 @@ _PLUGINS = ("model_server", "github_mock", "prometheus_server", "postgres_server
 pytest_plugins = [
     "pytester",
     "tests.harness.temp_folders",  # each run's own temporary folders; no deep tree left behind
+    "tests.harness.by_file",  # a parallel run gives each test file to one worker
     *(f"tests.harness.{name}" for name in _PLUGINS if (_HARNESS / f"{name}.py").exists()),
 ]
 

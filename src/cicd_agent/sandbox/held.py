@@ -45,6 +45,9 @@ class Held:
     """Unlinked files on the run's writable folders' file systems."""
     memory: int = 0
     """Memory files the run's processes hold open."""
+    written: int | None = None
+    """Bytes the run's processes, live and reaped, wrote to storage (None: one could not be
+    read): the most they can hold anywhere."""
     beyond: str = ""
     """What the run holds more of than one measure reads ("" when none): the run is
     killed for it, as its disk and memory files were not all counted."""
@@ -58,7 +61,10 @@ def held(root: int, devices: Collection[int]) -> Held:
     disk: dict[tuple[int, int], int] = {}
     memory: dict[tuple[int, int], int] = {}
     descriptors, mappings = 0, 0
+    written: int | None = 0
     for pid in _processes_below(root):
+        wrote = _write_bytes(pid)
+        written = None if wrote is None or written is None else written + wrote
         folder = f"/proc/{pid}/fd"
         try:
             names = os.listdir(folder)
@@ -88,7 +94,17 @@ def held(root: int, devices: Collection[int]) -> Held:
         for device, inode, size in unlinked:
             if device in devices:
                 disk[(device, inode)] = max(disk.get((device, inode), 0), size)
-    return Held(sum(disk.values()), sum(memory.values()))
+    return Held(sum(disk.values()), sum(memory.values()), written=written)
+
+
+def _write_bytes(pid: int) -> int | None:
+    """What process ``pid`` and the children it reaped wrote to storage, counted as pages
+    are dirtied (``write_bytes``); None when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/io", "rb") as handle:
+            return int(next(line for line in handle if line.startswith(b"write_bytes:"))[12:])
+    except (OSError, StopIteration, ValueError):
+        return None
 
 
 _STOP_ROUNDS = 20

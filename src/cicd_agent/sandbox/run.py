@@ -265,7 +265,9 @@ class Sandbox:
             if outside.beyond:
                 return f"it held {outside.beyond} (what one measure of its disk reads)"
             try:
-                past = start.overrun(self.limits, _written(writable) + outside.disk)
+                past = start.overrun(
+                    self.limits, _written(writable) + outside.disk, outside.written
+                )
             except Moved:  # a process the stop missed (one stuck in the kernel) renamed it
                 return "it moved a folder while its disk was measured"
         if past:
@@ -412,9 +414,9 @@ def _written(writable: Sequence[Path]) -> int:
 def _left_past(start: DiskStart, limits: Limits) -> str:
     """Why a run that ended wrote past its disk limit ("" when it did not): what it left in
     its folders, measured once its processes are gone (a run that fills the disk at once and
-    exits is done before the first poll)."""
+    exits is done before the first poll; :meth:`DiskStart.left`)."""
     try:
-        return start.overrun(limits, _written(start.writable))
+        return start.left(limits, _written(start.writable))
     except Moved:  # nothing of the run is left to move it
         return "it moved a folder while its disk was measured"
 
