@@ -16,9 +16,9 @@ from pathlib import PurePosixPath
 
 from cicd_agent.analysis.changes import ChangedFile, ChangeSet, CommitInfo
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 """The mining cache's record version (:mod:`store`): 2, a named merge is stored as the
-commits it brought in."""
+commits it brought in; 3, a bot's metadata block no longer makes a commit a fix."""
 ROOT_SUBSYSTEM = "(root)"
 # Folders that only contain the real subsystems (``src/api``, ``packages/web``).
 _CONTAINERS = frozenset(
@@ -45,9 +45,15 @@ def churn_entropy(files: Sequence[ChangedFile]) -> float:
     return raw / math.log2(len(churns))
 
 
+_METADATA = re.compile(r"^---$.*?^\.\.\.$", re.MULTILINE | re.DOTALL)
+"""A YAML document a bot writes into its message (dependabot's ``updated-dependencies``, whose
+``update-type: version-update:semver-patch`` is no one saying "patch")."""
+
+
 def is_fix(message: str) -> bool:
-    """The change says it fixes something (the FIX feature of JIT defect prediction)."""
-    return bool(FIX_WORDS.search(message))
+    """The change says it fixes something (the FIX feature of JIT defect prediction), in the
+    author's words: not in the metadata a bot appends."""
+    return bool(FIX_WORDS.search(_METADATA.sub("", message)))
 
 
 def is_revert(subject: str) -> bool:
