@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.risk import mining
+from cicd_agent.risk import store
 from tests.git_builder import GitRepoBuilder
 
 BOT = "dependabot[bot] <49699333+dependabot[bot]@users.noreply.github.com>"
@@ -30,18 +28,13 @@ Signed-off-by: dependabot[bot] <support@github.com>
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="records.is_fix reads the whole message, so 'semver-patch' in a bot's footer makes "
-    "a bump a fix (found on batch K; reported, not fixed on this branch)",
-)
 def test_a_bots_semver_patch_footer_does_not_make_a_bump_a_fix(tmp_path: Path) -> None:
     repo = GitRepoBuilder(tmp_path / "bumps")
     repo.commit("Add build", {"build.gradle": "bytebuddy = '1.12.13'\n"}, author=BOT)
     repo.commit(BUMP, {"build.gradle": "bytebuddy = '1.12.14'\n"}, author=BOT)
     repo.commit("Fix the parser crash on empty input", {"Parser.java": "class P {}\n"})
 
-    mined = {c.subject: c.fix for c in mining.mine(GitRepo.open(repo.path), "HEAD")}
+    mined = {c.subject: c.fix for c in store.mine(GitRepo.open(repo.path), "HEAD")}
 
     assert mined["Fix the parser crash on empty input"] is True  # the words still count
     assert mined["Bump versions.bytebuddy from 1.12.13 to 1.12.14 (#2734)"] is False
