@@ -208,8 +208,10 @@ class TestRuns:
                                              timeout=min(self.timeout, left))  # fmt: skip
                 runs, seconds = runs + 1, seconds + result.seconds
                 outcomes = evidence.outcomes
-                if result.timed_out or evidence.problem or outcomes is None:
-                    stopped = f"run {runs}: {evidence.problem or 'pytest ' + result.describe()}"
+                ended = result.timed_out or result.killed_for or result.sandbox_failure
+                if ended or evidence.problem or outcomes is None:  # the sandbox's word first
+                    why = evidence.problem if evidence.problem and not ended else ""
+                    stopped = f"run {runs}: {why or 'pytest ' + result.describe()}"
                     break  # no trustworthy word on any of them: the rest stays unchecked
                 # A forged report's other ids never run next; past MAX_TESTS none is followed.
                 mine = {t: o for t, o in outcomes.tests.items() if _under(t, claimed)}

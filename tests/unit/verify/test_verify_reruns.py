@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.gen_tests.gate import PLUGIN, ProjectCommand
+from cicd_agent.sandbox.limits import Limits
 from cicd_agent.verify.contract import ReliableTests
 from cicd_agent.verify.pytest_sandbox import PytestSandbox as Sandbox
 from cicd_agent.verify.reruns import Counts, TestRuns, planned_runs
@@ -129,3 +130,37 @@ def test_a_forged_report_never_puts_an_option_on_the_next_command_line(
     assert "--version" not in found.tests
     assert found.tests["tests/test_forge.py::test_forges_the_report"] == Counts(passed=2, planned=2)
     assert found.runs == 2
+
+
+LATE_WRITER = """\
+import os
+import time
+
+
+def pytest_unconfigure(config):
+    # After pytest has sent its report: write past the run's disk room, then wait to be caught.
+    with open("late.bin", "wb") as out:
+        out.write(os.urandom(8 << 20))
+    time.sleep(30)
+"""
+
+
+@needs_sandbox
+def test_a_run_the_sandbox_kills_after_pytest_reported_says_why_it_was_killed(
+    tmp_path: Path,
+) -> None:
+    """A run killed for a limit after its report was sent is unchecked for that reason: the
+    words are the sandbox's ("was killed: …"), not a status mismatch that reads as tampering."""
+    repo = GitRepoBuilder(tmp_path / "project")
+    repo.commit("late writer", {"tests/test_things.py": "def test_passes():\n    pass\n",
+                                "conftest.py": LATE_WRITER,
+                                "pyproject.toml": "[project]\nname='p'\n"})  # fmt: skip
+    limits = Limits(disk_bytes=1 << 20)
+    with Sandbox(repo.path, {"PATH": path_env(), "HOME": "/nonexistent"}, limits=limits) as box:
+        pytest_argv = [*ProjectCommand.parse("python -m pytest").pytest, "-q", *PLUGIN]
+        found = TestRuns(box, pytest_argv, timeout=120).judge(
+            ReliableTests(("tests/test_things.py",), runs=2)
+        )
+    assert all(counts.verdict == "unchecked" for counts in found.tests.values()), found
+    assert "was killed:" in found.stopped, found.stopped
+    assert "although pytest ended" not in found.stopped, found.stopped
