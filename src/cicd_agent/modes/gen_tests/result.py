@@ -247,13 +247,14 @@ class GenTestsResult(ModeResult):
         return head + "\n".join(rows) + (f"\n\n{where}" if where else "")
 
     def _pr_tests_list(self) -> str:
-        """The change's own tests that are not plainly stable, one line each, and the count."""
+        """The change's own tests that did not pass every run, one line each, and the count."""
         shown = [r for r in self.pr_tests if r.verdict != "stable"]
         rows = [f"- {name_span(r.test)} {_said(r)}" for r in shown[:_MAX_ROWS]]
         stable = len(self.pr_tests) - len(shown)
         head = (
             f"**Tests the change adds or changes, run again** ({self.pr_tests_runs}): "
-            f"{len(self.flaky)} flaky, {stable} stable"
+            f"{len(self.flaky)} flaky, {stable} passed every run (no proof they never flake: a "
+            "test that fails rarely, or only on another platform, passes ten runs too)"
         )
         return head + ("\n\n" + "\n".join(rows) if rows else ".")
 
