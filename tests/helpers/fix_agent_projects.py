@@ -38,7 +38,8 @@ class FailingProject:
         for name, text in files.items():
             (self.root / name).parent.mkdir(parents=True, exist_ok=True)
             (self.root / name).write_text(text, encoding="utf-8")
-        subprocess.run(["git", "add", "-N", "."], cwd=self.root, check=True)
+        # only the edited files: a host run of the failing command may have left bytecode
+        subprocess.run(["git", "add", "-N", "--", *files], cwd=self.root, check=True)
         done = subprocess.run(
             ["git", "diff", "--no-color", "--no-ext-diff"],
             cwd=self.root,
