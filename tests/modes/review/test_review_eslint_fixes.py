@@ -50,9 +50,12 @@ export default [{
     secret: on("secret", (f, n) => f.replaceText(n, "s /* %TOKEN% */")),
     huge: on("huge", (f, n) => f.replaceText(n, "big /* " + "x".repeat(70000) + " */")),
     varify: on("varify", (f, n) => f.replaceText(n.parent.parent, "var fine = 1;")),
+    trojan: on("trojan", (f, n) => f.replaceText(n, "ok /* \\u202e } \\u2066 */ ")),
+    hidden: on("hidden", (f, n) => f.replaceText(n, "ad\\u200bmin")),
   } } },
   rules: { "prefer-const": "error", "no-var": "error", "local/whole": "error", "local/loud": "error",
-           "local/opener": "error", "local/huge": "error", "local/secret": "error", "local/varify": "error" },
+           "local/opener": "error", "local/huge": "error", "local/secret": "error", "local/varify": "error",
+           "local/trojan": "error", "local/hidden": "error" },
 }];
 """
 TOKEN = "ghp_" + "Qm7vT2xLp9RkW4sZ8nB3cY6dF1gH5jK0aEw2"
@@ -137,6 +140,19 @@ def test_a_fix_the_post_would_change_or_cut_keeps_no_block(tmp_path: Path) -> No
         assert _finding(done, rule)["suggestion"] is None, rule
     assert "<!-- cicd-agent:forged" not in done.stdout
     assert TOKEN not in done.stdout + done.stderr + done.summary + done.outputs_text
+
+
+@needs_sandbox
+def test_attack_a_fix_that_reads_otherwise_than_it_applies_keeps_no_block(tmp_path: Path) -> None:
+    """Attack: the configuration's fix writes a right-to-left override and an isolate (the
+    block shows its text in another order, Trojan Source) or a zero-width space (an
+    identifier that looks like another). GitHub applies the characters, the reader sees
+    something else: a block nobody can read as what one click commits is never posted."""
+    done = _review(tmp_path, "const trojan = 1;\nconst hidden = 2;\n")
+    for rule in ("eslint/local/trojan", "eslint/local/hidden"):
+        assert _finding(done, rule)["suggestion"] is None, rule
+    for comment in (done.document or {})["comments"]:
+        assert not {"\u202e", "\u2066", "\u200b"} & set(comment["body"]), comment
 
 
 @needs_sandbox

@@ -19,6 +19,7 @@ rest are unchecked and never posted as suggestions.
 from __future__ import annotations
 
 import posixpath
+import unicodedata
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -80,9 +81,12 @@ def check_suggestions(
 
 
 def posts_as_checked(finding: Finding, allowed_links: tuple[str, ...]) -> bool:
-    """Whether the block GitHub would apply is the suggestion the check applies: the posting
-    seam breaks what would be live in code (a comment opener, a control character, a secret)
-    and cuts a long comment, so a suggestion it would change is never checked nor posted."""
+    """Whether the block GitHub would apply is the suggestion the check applies, and reads as
+    it: the posting seam breaks what would be live in code (a comment opener, a control
+    character, a secret) and cuts a long comment, and a format character (a bidi override, a
+    zero-width space) shows other text than one click commits; neither is checked nor posted."""
+    if any(unicodedata.category(c) == "Cf" for c in finding.suggestion or ""):
+        return False
     body = posted(comment_body(finding, suggestion=True), allowed_links=allowed_links)
     blocks = code_texts(body) or [""]
     return blocks[-1].removesuffix("\n") == (finding.suggestion or "").removesuffix("\n")
