@@ -52,10 +52,16 @@ export default [{
     varify: on("varify", (f, n) => f.replaceText(n.parent.parent, "var fine = 1;")),
     trojan: on("trojan", (f, n) => f.replaceText(n, "ok /* \\u202e } \\u2066 */ ")),
     hidden: on("hidden", (f, n) => f.replaceText(n, "ad\\u200bmin")),
+    nul: on("nul", (f, n) => f.replaceText(n, "z /* \\u0000 \\u001b[31m */")),
+    half: { meta: { fixable: "code" }, create: (context) => ({ Identifier(node) {
+      if (node.name === "half") context.report({ node, message: "half \\ud800",
+                                                 fix: (f) => f.replaceText(node, "h /* \\ud800 */") });
+    } }) },
   } } },
   rules: { "prefer-const": "error", "no-var": "error", "local/whole": "error", "local/loud": "error",
            "local/opener": "error", "local/huge": "error", "local/secret": "error", "local/varify": "error",
-           "local/trojan": "error", "local/hidden": "error" },
+           "local/trojan": "error", "local/hidden": "error", "local/nul": "error",
+           "local/half": "error" },
 }];
 """
 TOKEN = "ghp_" + "Qm7vT2xLp9RkW4sZ8nB3cY6dF1gH5jK0aEw2"
@@ -133,10 +139,14 @@ def test_hostile_fix_text_is_posted_inert_and_verbatim(tmp_path: Path) -> None:
 
 @needs_sandbox
 def test_a_fix_the_post_would_change_or_cut_keeps_no_block(tmp_path: Path) -> None:
-    """A comment opener is broken by the posting seam, a token redacted and 70,000 characters
-    cut: what GitHub would apply is not what was checked, so none is posted as a suggestion."""
-    done = _review(tmp_path, "const opener = 1;\nconst huge = 2;\nconst secret = 3;\n")
-    for rule in ("eslint/local/opener", "eslint/local/huge", "eslint/local/secret"):
+    """A comment opener is broken by the posting seam, a token redacted, 70,000 characters
+    cut, a NUL, an escape and a lone surrogate (JSON's ``\\ud800``, in the fix and in the
+    message) shown as U+FFFD: what GitHub would apply is not what was checked, so none is
+    posted as a suggestion, and the review still ends well."""
+    done = _review(tmp_path, "const opener = 1;\nconst huge = 2;\nconst secret = 3;\n"
+                   "const nul = 4;\nconst half = 5;\n")
+    for rule in ("opener", "huge", "secret", "nul", "half"):
+        rule = f"eslint/local/{rule}"
         assert _finding(done, rule)["suggestion"] is None, rule
     assert "<!-- cicd-agent:forged" not in done.stdout
     assert TOKEN not in done.stdout + done.stderr + done.summary + done.outputs_text
