@@ -16,6 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.lint_reports import Edit, LintHit, fixed_lines, lint_findings, read_report
 from cicd_agent.modes.review.suggestions import patch
@@ -236,6 +238,25 @@ def test_a_suggestion_in_a_file_without_a_last_newline_is_a_patch_git_applies(
     (tmp_path / "fix.diff").write_text(patch(finding, "let a = 1;\nconsole.log(a);"))
     repo.git("apply", str(tmp_path / "fix.diff"))
     assert (repo.path / "x.js").read_text() == "const a = 1;\nconsole.log(a);"
+
+
+@pytest.mark.parametrize("name", ["src/app.js\tz.js", "src/app.js\n+++ b/src/app.js", 'src/"q\\.js'])
+def test_attack_a_suggestion_on_a_hostile_name_is_checked_on_that_file(
+    tmp_path: Path, name: str
+) -> None:
+    """Attack: a file named ``app.js<TAB>z.js`` beside an ``app.js`` of the same text. The
+    patch's header named it bare, and ``git apply`` ends a name at a tab (a timestamp
+    follows), so the check patched ``app.js`` while the block sat on the other file; a
+    newline in a name writes a header line of its own. Names are quoted as git quotes them."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    text = "let a = 1;\nconsole.log(a);\n"
+    repo.commit("start", {"src/app.js": text, name: text})
+    finding = Finding(rule="eslint/prefer-const", severity="low", category="lint", path=name,
+                      line=1, title="t", body="b", suggestion="const a = 1;\n")  # fmt: skip
+    (tmp_path / "fix.diff").write_text(patch(finding, text))
+    repo.git("apply", str(tmp_path / "fix.diff"))
+    assert (repo.path / name).read_text() == "const a = 1;\nconsole.log(a);\n"
+    assert (repo.path / "src/app.js").read_text() == text
 
 
 def test_every_eslint_offset_lands_where_utf16_puts_it() -> None:
