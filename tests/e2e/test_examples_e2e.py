@@ -397,7 +397,7 @@ def github_holds_green_history(stage: Stage, review: str = "APPROVED") -> None:
 
     def runs(listing: dict[str, Any]) -> dict[str, Any]:
         template = listing["workflow_runs"][0]
-        ours = {**template["head_repository"], "full_name": REPO}
+        ours = template["repository"]  # the run's own repository
         made = [{**template, "id": 900 + n, "conclusion": "success", "status": "completed",
                  "head_repository": ours} for n in range(5)]  # fmt: skip
         return {"total_count": len(made), "workflow_runs": made}

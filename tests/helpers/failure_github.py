@@ -56,12 +56,15 @@ def rehome(item: dict[str, Any], new_id: int, **fields: Any) -> dict[str, Any]:
     """
     text = json.dumps(item).replace("octo-org/octo-repo", "octocat/Hello-World")
     text = text.replace(f"/{item['id']}", f"/{new_id}")
-    return {**json.loads(text), "id": new_id, **fields}
+    moved = json.loads(text)
+    if "head_repository" in moved:  # a run: its head is the repository it belongs to
+        moved["head_repository"] = moved["repository"]
+    return {**moved, "id": new_id, **fields}
 
 
 def _forked(run: dict[str, Any]) -> dict[str, Any]:
     """A run's fields as a fork's pull request gives them (its head in the fork)."""
-    fork = {**run["head_repository"], "full_name": "mallory/Hello-World"}
+    fork = {**run["head_repository"], "id": 1, "full_name": "mallory/Hello-World"}
     fork["owner"] = {**fork["owner"], "login": "mallory"}
     return {"event": "pull_request", "head_repository": fork}
 

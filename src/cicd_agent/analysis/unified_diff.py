@@ -15,7 +15,8 @@ _NO_NEWLINE = "\\ No newline at end of file\n"
 
 def file_diff(path: str, old: str | None, new: str | None) -> str:
     """One file's diff; ``None`` on a side means the file does not exist there."""
-    header = f"diff --git a/{path} b/{path}\n"
+    before, after = _quoted(f"a/{path}"), _quoted(f"b/{path}")
+    header = f"diff --git {before} {after}\n"
     if old is None:
         header += "new file mode 100644\n"
     elif new is None:
@@ -23,8 +24,8 @@ def file_diff(path: str, old: str | None, new: str | None) -> str:
     lines = difflib.unified_diff(
         git_lines(old or ""),
         git_lines(new or ""),
-        fromfile="/dev/null" if old is None else f"a/{path}",
-        tofile="/dev/null" if new is None else f"b/{path}",
+        fromfile="/dev/null" if old is None else before,
+        tofile="/dev/null" if new is None else after,
         n=3,
     )
     body = []
@@ -34,6 +35,14 @@ def file_diff(path: str, old: str | None, new: str | None) -> str:
         else:
             body.append(line + "\n" + _NO_NEWLINE)
     return header + "".join(body)
+
+
+def _quoted(name: str) -> str:
+    """``name`` as git writes it in a header, C-quoted when it holds a control character, a
+    quote or a backslash (bare, ``git apply`` ends a name at a tab: another file's patch)."""
+    named = {"\t": "\\t", "\n": "\\n", '"': '\\"', "\\": "\\\\"}
+    quoted = "".join(named.get(c) or (c if 31 < ord(c) != 127 else f"\\{ord(c):03o}") for c in name)
+    return name if quoted == name else f'"{quoted}"'
 
 
 def git_lines(text: str) -> list[str]:

@@ -151,14 +151,13 @@ def list_workflow_runs(
             branch=branch or NotSet, status=status or NotSet
         )
         found: list[WorkflowRunInfo] = []
-        own = client.repo_path.removeprefix("/repos/").lower()  # known: no request for it
         for run in runs:
             if len(found) >= limit:
                 break
             if created_since is not None and run.created_at < created_since:
                 break
-            head = run.head_repository if branch else None
-            if not branch or (head is not None and head.full_name.lower() == own):
+            head, base = run.head_repository, run.repository  # by id: names move, forks take them
+            if not branch or (head is not None and base is not None and head.id == base.id):
                 found.append(_run_info(run))
         return found
 

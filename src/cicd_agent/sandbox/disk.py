@@ -9,11 +9,12 @@ its counted growth does not explain is blocks it hides, or blocks others wrote m
 parallel test worker, the other jobs of a busy machine: more than 2 GiB beside one run).
 Blocks come only from writes (``fallocate`` and ``io_uring`` are refused, :mod:`.syscalls`),
 which the kernel counts for each process as it dirties pages, its reaped children's included
-(:attr:`.held.Held.written`): the fall counts no more than the run wrote, and only past its
-disk limit and what others may write (:attr:`.limits.Limits.others_bytes`). Inodes count at
-a block each, as in the walk: empty files in flight take no blocks and no writes, but inodes
-run out like blocks. Once its processes are gone a run holds nothing its folders do not show
-(descriptors in flight go with their last socket, mappings and programs with their process).
+(:attr:`.held.Held.written`; a tmpfs counts none): on a disk the fall counts no more than the
+run wrote, and only past its disk limit and what others may write (``Limits.others_bytes``).
+Inodes count at a block each, as in the walk: empty files in flight take no blocks and no
+writes, but inodes run out like blocks. Once its processes are gone a run holds nothing its
+folders do not show (descriptors in flight go with their last socket, mappings and programs
+with their process).
 """
 
 from __future__ import annotations
@@ -45,23 +46,28 @@ class DiskStart:
     writable: tuple[Path, ...]
     shown: int
     free: dict[int, tuple[int, int]]
+    unwritten: bool = False
+    """A folder is on a file system without a disk (tmpfs): the kernel counts no writes to it."""
 
     @classmethod
     def of(cls, writable: Sequence[Path], shown: int) -> DiskStart:
         """The start of a run that may write ``writable``, whose folders take ``shown``."""
-        return cls(tuple(writable), shown, free_bytes(writable))
+        free = free_bytes(writable)
+        with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as table:
+            kinds = {line.split()[2]: line.partition(" - ")[2][:6] for line in table}  # type, space
+        unwritten = any(kinds.get(f"{os.major(d)}:{os.minor(d)}") in ("tmpfs ", "ramfs ") for d in free)
+        return cls(tuple(writable), shown, free, unwritten)
 
     def unseen(self, shown: int, written: int | None) -> int:
         """Bytes the run's file systems lost since its start that its counted use (``shown``
         now) does not explain: blocks, no more than its processes ``written`` (None: not
-        known), or inodes, whichever is more."""
+        known) on disks, or inodes, whichever is more."""
         now, blocks, inodes = free_bytes(self.writable), 0, 0
         for device, start in self.free.items():
             later = now.get(device, start)
             blocks, inodes = blocks + start[0] - later[0], inodes + start[1] - later[1]
-        return max(blocks if written is None else min(blocks, written), inodes) - (
-            shown - self.shown
-        )
+        capped = blocks if written is None or self.unwritten else min(blocks, written)
+        return max(capped, inodes) - (shown - self.shown)
 
     def overrun(self, limits: Limits, shown: int, written: int | None) -> str:
         """Why a run whose counted use is now ``shown`` wrote past its disk limit, in words

@@ -146,7 +146,7 @@ class Reruns:
     stopped: str = ""
 
 
-def _quiet(line: str) -> None:
+def quiet(line: str) -> None:
     """Progress nobody reads (a caller with no progress seam)."""
 
 
@@ -180,7 +180,7 @@ class TestRuns:
         )
 
     def judge(
-        self, claim: ReliableTests, label: str = "reruns", *, said: Callable[[str], None] = _quiet
+        self, claim: ReliableTests, label: str = "reruns", *, said: Callable[[str], None] = quiet
     ) -> Reruns:
         """Run ``claim.tests`` together in a fresh copy of the project, then each test they
         hold again, round after round, as often as :func:`planned_runs` gives it for the time

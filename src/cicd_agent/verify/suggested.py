@@ -28,7 +28,7 @@ from cicd_agent.analysis.lint_reports import UnreadableReport, read_report
 from cicd_agent.sandbox import Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
 from cicd_agent.verify.patching import apply_in
-from cicd_agent.verify.reruns import TestRuns
+from cicd_agent.verify.reruns import TestRuns, quiet
 
 RUN_TIMEOUT = 120.0
 """One run of the tests or of one linter (seconds); the caller's budget caps it further."""
@@ -91,10 +91,6 @@ def against(claim: KeepsPassing, passed: int, *, code_is_proof: bool) -> str:
     return said if code_is_proof else f"{said} {own}, so this is not proof."
 
 
-def _quiet(line: str) -> None:
-    """Progress nobody reads."""
-
-
 class PatchChecks:
     """Judges :class:`KeepsPassing` claims on copies of ``sandbox``'s checkout, all within
     ``budget`` seconds from now; ``pytest`` is the command with our plugin loaded."""
@@ -106,7 +102,7 @@ class PatchChecks:
         *,
         budget: float,
         code_is_proof: bool,
-        said: Callable[[str], None] = _quiet,
+        said: Callable[[str], None] = quiet,
     ) -> None:
         self.sandbox = sandbox
         self.tests = TestRuns(sandbox, pytest, timeout=RUN_TIMEOUT)

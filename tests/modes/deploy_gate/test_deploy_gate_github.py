@@ -42,7 +42,7 @@ def reviews(*states: tuple[str, str]) -> Any:
 def runs(*conclusions: str) -> Any:
     def edit(listing: dict[str, Any]) -> dict[str, Any]:
         template = listing["workflow_runs"][0]
-        ours = {**template["head_repository"], "full_name": "octocat/Hello-World"}
+        ours = template["repository"]  # the run's own repository
         made = [
             {**template, "id": 500 + n, "conclusion": c, "status": "completed",
              "created_at": f"2026-11-{17 - n:02d}T08:00:00Z", "head_repository": ours}

@@ -16,6 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cicd_agent.analysis.finding import Finding
 from cicd_agent.analysis.lint_reports import Edit, LintHit, fixed_lines, lint_findings, read_report
 from cicd_agent.modes.review.suggestions import patch
@@ -50,9 +52,18 @@ export default [{
     secret: on("secret", (f, n) => f.replaceText(n, "s /* %TOKEN% */")),
     huge: on("huge", (f, n) => f.replaceText(n, "big /* " + "x".repeat(70000) + " */")),
     varify: on("varify", (f, n) => f.replaceText(n.parent.parent, "var fine = 1;")),
+    trojan: on("trojan", (f, n) => f.replaceText(n, "ok /* \\u202e } \\u2066 */ ")),
+    hidden: on("hidden", (f, n) => f.replaceText(n, "ad\\u200bmin")),
+    nul: on("nul", (f, n) => f.replaceText(n, "z /* \\u0000 \\u001b[31m */")),
+    half: { meta: { fixable: "code" }, create: (context) => ({ Identifier(node) {
+      if (node.name === "half") context.report({ node, message: "half \\ud800",
+                                                 fix: (f) => f.replaceText(node, "h /* \\ud800 */") });
+    } }) },
   } } },
   rules: { "prefer-const": "error", "no-var": "error", "local/whole": "error", "local/loud": "error",
-           "local/opener": "error", "local/huge": "error", "local/secret": "error", "local/varify": "error" },
+           "local/opener": "error", "local/huge": "error", "local/secret": "error", "local/varify": "error",
+           "local/trojan": "error", "local/hidden": "error", "local/nul": "error",
+           "local/half": "error" },
 }];
 """
 TOKEN = "ghp_" + "Qm7vT2xLp9RkW4sZ8nB3cY6dF1gH5jK0aEw2"
@@ -130,13 +141,30 @@ def test_hostile_fix_text_is_posted_inert_and_verbatim(tmp_path: Path) -> None:
 
 @needs_sandbox
 def test_a_fix_the_post_would_change_or_cut_keeps_no_block(tmp_path: Path) -> None:
-    """A comment opener is broken by the posting seam, a token redacted and 70,000 characters
-    cut: what GitHub would apply is not what was checked, so none is posted as a suggestion."""
-    done = _review(tmp_path, "const opener = 1;\nconst huge = 2;\nconst secret = 3;\n")
-    for rule in ("eslint/local/opener", "eslint/local/huge", "eslint/local/secret"):
+    """A comment opener is broken by the posting seam, a token redacted, 70,000 characters
+    cut, a NUL, an escape and a lone surrogate (JSON's ``\\ud800``, in the fix and in the
+    message) shown as U+FFFD: what GitHub would apply is not what was checked, so none is
+    posted as a suggestion, and the review still ends well."""
+    done = _review(tmp_path, "const opener = 1;\nconst huge = 2;\nconst secret = 3;\n"
+                   "const nul = 4;\nconst half = 5;\n")
+    for rule in ("opener", "huge", "secret", "nul", "half"):
+        rule = f"eslint/local/{rule}"
         assert _finding(done, rule)["suggestion"] is None, rule
     assert "<!-- cicd-agent:forged" not in done.stdout
     assert TOKEN not in done.stdout + done.stderr + done.summary + done.outputs_text
+
+
+@needs_sandbox
+def test_attack_a_fix_that_reads_otherwise_than_it_applies_keeps_no_block(tmp_path: Path) -> None:
+    """Attack: the configuration's fix writes a right-to-left override and an isolate (the
+    block shows its text in another order, Trojan Source) or a zero-width space (an
+    identifier that looks like another). GitHub applies the characters, the reader sees
+    something else: a block nobody can read as what one click commits is never posted."""
+    done = _review(tmp_path, "const trojan = 1;\nconst hidden = 2;\n")
+    for rule in ("eslint/local/trojan", "eslint/local/hidden"):
+        assert _finding(done, rule)["suggestion"] is None, rule
+    for comment in (done.document or {})["comments"]:
+        assert not {"\u202e", "\u2066", "\u200b"} & set(comment["body"]), comment
 
 
 @needs_sandbox
@@ -210,6 +238,25 @@ def test_a_suggestion_in_a_file_without_a_last_newline_is_a_patch_git_applies(
     (tmp_path / "fix.diff").write_text(patch(finding, "let a = 1;\nconsole.log(a);"))
     repo.git("apply", str(tmp_path / "fix.diff"))
     assert (repo.path / "x.js").read_text() == "const a = 1;\nconsole.log(a);"
+
+
+@pytest.mark.parametrize("name", ["src/app.js\tz.js", "src/app.js\n+++ b/src/app.js", 'src/"q\\.js'])
+def test_attack_a_suggestion_on_a_hostile_name_is_checked_on_that_file(
+    tmp_path: Path, name: str
+) -> None:
+    """Attack: a file named ``app.js<TAB>z.js`` beside an ``app.js`` of the same text. The
+    patch's header named it bare, and ``git apply`` ends a name at a tab (a timestamp
+    follows), so the check patched ``app.js`` while the block sat on the other file; a
+    newline in a name writes a header line of its own. Names are quoted as git quotes them."""
+    repo = GitRepoBuilder(tmp_path / "repo")
+    text = "let a = 1;\nconsole.log(a);\n"
+    repo.commit("start", {"src/app.js": text, name: text})
+    finding = Finding(rule="eslint/prefer-const", severity="low", category="lint", path=name,
+                      line=1, title="t", body="b", suggestion="const a = 1;\n")  # fmt: skip
+    (tmp_path / "fix.diff").write_text(patch(finding, text))
+    repo.git("apply", str(tmp_path / "fix.diff"))
+    assert (repo.path / name).read_text() == "const a = 1;\nconsole.log(a);\n"
+    assert (repo.path / "src/app.js").read_text() == text
 
 
 def test_every_eslint_offset_lands_where_utf16_puts_it() -> None:

@@ -100,7 +100,7 @@ def test_a_log_request_github_refuses_is_an_error(github_api, tmp_path: Path) ->
 def _runs_created(*days: int):
     def edit(listing: dict[str, Any]) -> dict[str, Any]:
         template = listing["workflow_runs"][0]
-        ours = {**template["head_repository"], "full_name": "octocat/Hello-World"}
+        ours = template["repository"]  # the run's own repository
         runs = [
             {**template, "id": 100 + day, "created_at": f"2026-11-{day:02d}T08:00:00Z",
              "head_repository": ours}
@@ -136,7 +136,11 @@ def test_attack_a_forks_run_from_its_own_main_is_no_run_on_main(github_api) -> N
 
     def edit(listing: dict[str, Any]) -> dict[str, Any]:
         made = _runs_created(20, 18, 15)(listing)
-        fork = {**made["workflow_runs"][1]["head_repository"], "full_name": "mallory/Hello-World"}
+        fork = {
+            **made["workflow_runs"][1]["head_repository"],
+            "id": 1,
+            "full_name": "mallory/Hello-World",
+        }
         made["workflow_runs"][1] = {**made["workflow_runs"][1], "head_repository": fork,
                                     "event": "pull_request"}  # fmt: skip
         made["workflow_runs"][2] = {**made["workflow_runs"][2], "head_repository": None}
@@ -148,6 +152,29 @@ def test_attack_a_forks_run_from_its_own_main_is_no_run_on_main(github_api) -> N
     client = connect(github_api.settings())
     assert [r.id for r in list_workflow_runs(client, "ci.yml", branch="main")] == [120]
     assert [r.id for r in list_workflow_runs(client, "ci.yml")] == [120, 118, 115]
+
+
+def test_attack_a_fork_named_as_the_repository_once_was_is_no_run_of_ours(github_api) -> None:
+    """Attack: the repository moved (transferred to octo-org; the ``repository`` setting
+    still names octocat/Hello-World, which GitHub redirects) and its old owner forked it
+    under the old name. A head repository's name matched against the setting counted the
+    fork's run as the branch's history and dropped every run of the repository's own; the
+    run's own ``repository`` in the same answer says which head is ours, by id."""
+
+    def edit(listing: dict[str, Any]) -> dict[str, Any]:
+        made = _runs_created(20, 18, 15)(listing)
+        moved = {**made["workflow_runs"][0]["repository"], "full_name": "octo-org/Hello-World"}
+        fork = {**moved, "id": moved["id"] + 1, "full_name": "octocat/Hello-World"}
+        heads = [moved, fork, {**moved, "full_name": "OCTO-ORG/hello-world"}]
+        made["workflow_runs"] = [{**run, "repository": moved, "head_repository": head}
+                                 for run, head in zip(made["workflow_runs"], heads, strict=True)]  # fmt: skip
+        return made
+
+    github_api.proxy.script(
+        "GET", r"/repos/octocat/Hello-World/actions/workflows/ci\.yml/runs", edit=edit
+    )
+    runs = list_workflow_runs(connect(github_api.settings()), "ci.yml", branch="main")
+    assert [r.id for r in runs] == [120, 115]
 
 
 def test_runs_are_capped_by_the_limit(github_api) -> None:

@@ -160,6 +160,32 @@ def test_a_run_cannot_hide_disk_in_descriptors_it_sends_and_never_receives(
     assert result.killed_for.startswith("it wrote more than 4 MiB"), result.describe()
 
 
+_MEMORY_FOLDER = Path("/dev/shm")
+
+
+@needs_sandbox
+def test_attack_a_run_on_a_memory_file_system_cannot_hide_what_it_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attack: the sandbox's folders on a tmpfs (a runner whose temporary folder is one). The
+    kernel counts no ``write_bytes`` for a file system without a disk, so a fall of free space
+    capped by what the run wrote was capped at nothing: 128 MiB in flight under a 4 MiB limit
+    went unseen. On such a file system the fall is the run's, as before the cap."""
+    if not os.path.ismount(_MEMORY_FOLDER) or os.statvfs(_MEMORY_FOLDER).f_bavail << 12 < 1 << 30:
+        pytest.fail(f"{_MEMORY_FOLDER} is not a tmpfs with 1 GiB free: this attack needs one")
+    monkeypatch.setattr("tempfile.tempdir", str(_MEMORY_FOLDER))
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    env = {"PATH": path_env(), "HOME": str(tmp_path / "home"), "LANG": "C.UTF-8"}
+    hiding = Limits(disk_bytes=4 << 20, others_bytes=64 << 20)
+    script = _IN_FLIGHT.replace("time.sleep(200)", "time.sleep(20)")
+    with Sandbox(checkout, env, limits=hiding) as box:
+        assert box.root.is_relative_to(_MEMORY_FOLDER)
+        result = box.run([sys.executable, "-c", script], box.workspace("flight"), timeout=240)
+    assert "never counted" not in result.output, result.output
+    assert result.killed_for.startswith("it wrote more than 4 MiB"), result.describe()
+
+
 _ONE_PAGE_MAPPED = textwrap.dedent(
     """
     import ctypes, mmap, os, time

@@ -73,7 +73,7 @@ def test_two_folders_on_one_file_system_count_its_free_blocks_once(tmp_path: Pat
 
 _UNSEEN = textwrap.dedent(
     """
-    import os, sys
+    import dataclasses, os, sys
     from pathlib import Path
     from cicd_agent.sandbox.disk import DiskStart
     from cicd_agent.sandbox.limits import Limits, tree_bytes
@@ -84,7 +84,9 @@ _UNSEEN = textwrap.dedent(
     os.unlink(folder / "gone")
     shown = tree_bytes(folder)
     print(start.unseen(shown, None) >= 8 << 20)
-    print(start.unseen(shown, 1 << 20) <= 1 << 20)  # no more than the run wrote
+    print(start.unwritten and start.unseen(shown, 1 << 20) >= 8 << 20)  # a tmpfs counts no writes
+    on_disk = dataclasses.replace(start, unwritten=False)
+    print(on_disk.unseen(shown, 1 << 20) <= 1 << 20)  # on a disk: no more than the run wrote
     print(bool(start.overrun(Limits(disk_bytes=1 << 20, others_bytes=4 << 20), shown, None)))
     print(start.overrun(Limits(disk_bytes=1 << 20, others_bytes=16 << 20), shown, None) == "")
     start, empty = DiskStart.of([folder], tree_bytes(folder)), []
@@ -101,7 +103,8 @@ _UNSEEN = textwrap.dedent(
 )
 def test_blocks_no_folder_shows_leave_the_free_count(tmp_path: Path) -> None:
     """An unlinked file held open is in no folder; its 8 MiB still leave the free count of a
-    file system of the test's own (nobody else writes there), no more than the run wrote, and
+    file system of the test's own (nobody else writes there), no more than the run wrote (a
+    tmpfs, which counts no writes, aside), and
     count against a run only past what others may write; a thousand empty ones take no blocks
     and no writes, but an inode each, counted as a block as the walk counts each entry."""
     mount = f'mount -t tmpfs -o size=64m tmpfs {tmp_path} && exec "$@"'
@@ -110,4 +113,4 @@ def test_blocks_no_folder_shows_leave_the_free_count(tmp_path: Path) -> None:
          sys.executable, "-c", _UNSEEN, str(tmp_path)],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
-    assert done.stdout.split() == ["True"] * 5, done.stderr[-2000:]
+    assert done.stdout.split() == ["True"] * 6, done.stderr[-2000:]

@@ -19,6 +19,7 @@ rest are unchecked and never posted as suggestions.
 from __future__ import annotations
 
 import posixpath
+import unicodedata
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -80,9 +81,11 @@ def check_suggestions(
 
 
 def posts_as_checked(finding: Finding, allowed_links: tuple[str, ...]) -> bool:
-    """Whether the block GitHub would apply is the suggestion the check applies: the posting
-    seam breaks what would be live in code (a comment opener, a control character, a secret)
-    and cuts a long comment, so a suggestion it would change is never checked nor posted."""
+    """Whether the block GitHub would apply is the suggestion the check applies, and reads as it:
+    the posting seam breaks what is live in code (a comment opener, a control character, a secret)
+    and cuts a long comment; a format character (bidi, zero-width) shows other text than it commits."""
+    if any(unicodedata.category(c) == "Cf" for c in finding.suggestion or ""):
+        return False
     body = posted(comment_body(finding, suggestion=True), allowed_links=allowed_links)
     blocks = code_texts(body) or [""]
     return blocks[-1].removesuffix("\n") == (finding.suggestion or "").removesuffix("\n")
@@ -135,5 +138,4 @@ def _is_test(name: PurePosixPath) -> bool:
 
 def _shared(one: str, other: str) -> int:
     """How many leading folders two paths share."""
-    folders = [posixpath.dirname(one), posixpath.dirname(other)]
-    return len(PurePosixPath(posixpath.commonpath(folders)).parts)
+    return len(PurePosixPath(posixpath.commonpath([posixpath.dirname(one), posixpath.dirname(other)])).parts)
