@@ -32,7 +32,7 @@ def changed_file(text: str, added: set[int], path: str = WORKFLOW) -> FileDiff:
         DiffLine("+" if n in added else " ", line, None if n in added else n, n)
         for n, line in enumerate(lines, 1)
     )
-    hunk = Hunk(1, len(lines) - len(added), 1, len(lines), "", hunk_lines)
+    hunk = Hunk(1, len(lines), "", hunk_lines)
     return FileDiff(path=path, status="modified", patch=(hunk,))
 
 

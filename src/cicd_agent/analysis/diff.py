@@ -61,8 +61,6 @@ class DiffLine(NamedTuple):
 class Hunk:
     """A block of change. Its right-hand side is the contiguous new-file range ``new_lines``."""
 
-    old_start: int
-    old_length: int
     new_start: int
     new_length: int
     section: str
@@ -103,7 +101,6 @@ class FileDiff:
     is_binary: bool = False
     generated: bool = False
     lockfile: bool = False
-    similarity: int | None = None
     size: int | None = None
     """Bytes of the head version; known for binary files read from a checkout."""
     submodule: bool = False
@@ -316,7 +313,7 @@ def _file_diff(
     patched: PatchedFile, patch: str | tuple[Hunk, ...], added: int, removed: int
 ) -> FileDiff:
     info = [str(line).rstrip("\n") for line in (patched.patch_info or [])]
-    status, old_path, new_path, similarity = _status_and_paths(patched, info)
+    status, old_path, new_path = _status_and_paths(patched, info)
     path = old_path if status == "deleted" and old_path else new_path
     lockfile = is_lockfile(path)
     head_lines = _first_new_lines(patch)
@@ -330,7 +327,6 @@ def _file_diff(
         generated=not lockfile
         and (is_generated_path(path) or any(_GENERATED_HEADER.search(t) for t in head_lines)),
         lockfile=lockfile,
-        similarity=similarity,
         submodule=_SUBMODULE_MODE in (patched.source_mode, patched.target_mode),
         patch=patch,
     )
@@ -352,30 +348,25 @@ def _first_new_lines(patch: str | tuple[Hunk, ...]) -> list[str]:
 
 def _status_and_paths(
     patched: PatchedFile, info: Sequence[str]
-) -> tuple[ChangeStatus, str | None, str, int | None]:
+) -> tuple[ChangeStatus, str | None, str]:
     fields: dict[str, str] = {}
     for line in info:
-        for key in ("rename from ", "rename to ", "copy from ", "copy to ", "similarity index "):
+        for key in ("rename from ", "rename to ", "copy from ", "copy to "):
             if line.startswith(key):
                 fields[key.strip()] = line[len(key) :]
-    similarity = (
-        int(fields["similarity index"].rstrip("%")) if "similarity index" in fields else None
-    )
     if "rename to" in fields:
-        old, new = unquote(fields["rename from"]), unquote(fields["rename to"])
-        return "renamed", old, new, similarity
+        return "renamed", unquote(fields["rename from"]), unquote(fields["rename to"])
     if "copy to" in fields:
-        old, new = unquote(fields["copy from"]), unquote(fields["copy to"])
-        return "copied", old, new, similarity
+        return "copied", unquote(fields["copy from"]), unquote(fields["copy to"])
     source = _strip_prefix(unquote(patched.source_file or ""))
     target = _strip_prefix(unquote(patched.target_file or ""))
     if patched.is_added_file and patched.source_file == "/dev/null":
-        return "added", None, target, None
+        return "added", None, target
     if patched.target_file == "/dev/null":
-        return "deleted", source, source, None
+        return "deleted", source, source
     if patched.is_added_file:
-        return "added", None, target or source, None
-    return "modified", source or target, target or source, None
+        return "added", None, target or source
+    return "modified", source or target, target or source
 
 
 def _strip_prefix(path: str) -> str:
@@ -411,8 +402,6 @@ def _hunk(hunk: UniHunk) -> Hunk:
         if line.line_type in _KINDS
     )
     return Hunk(
-        old_start=hunk.source_start,
-        old_length=hunk.source_length,
         new_start=hunk.target_start,
         new_length=hunk.target_length,
         section=hunk.section_header.strip(),

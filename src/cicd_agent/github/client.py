@@ -77,7 +77,6 @@ class GitHubClient:
         """``github`` must be lazy (``connect`` makes it so): no request until a call needs one."""
         self._github = github
         self.api_url = check_api_url(settings.api_url)
-        self.repo_full_name = settings.repo
         self.dry_run = settings.dry_run
         self.retry = settings.retry
         self.timeout_seconds = settings.timeout_seconds

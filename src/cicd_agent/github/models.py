@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from cicd_agent.runner.runner_io import Annotation as RunnerAnnotation
@@ -68,7 +67,6 @@ class PullRequestInfo:
     base_sha: str
     base_ref: str
     base_repo: str
-    labels: tuple[str, ...] = ()
 
     @property
     def is_fork(self) -> bool:
@@ -192,8 +190,6 @@ class JobInfo:
     conclusion: str | None
     run_attempt: int
     html_url: str
-    started_at: datetime | None = None
-    completed_at: datetime | None = None
     steps: tuple[StepInfo, ...] = field(default=())
 
 
@@ -209,5 +205,4 @@ class WorkflowRunInfo:
     conclusion: str | None
     run_attempt: int
     html_url: str
-    created_at: datetime | None = None
     pull_request_numbers: tuple[int, ...] = ()

@@ -49,7 +49,6 @@ def _info(pull: PullRequest) -> PullRequestInfo:
         base_sha=pull.base.sha,
         base_ref=pull.base.ref,
         base_repo=pull.base.repo.full_name,
-        labels=tuple(label.name for label in pull.labels),
     )
 
 

@@ -42,7 +42,6 @@ def _run_info(run: WorkflowRun) -> WorkflowRunInfo:
         conclusion=run.conclusion,
         run_attempt=run.run_attempt,
         html_url=run.html_url,
-        created_at=run.created_at,
         pull_request_numbers=tuple(p.number for p in run.pull_requests),
     )
 
@@ -55,8 +54,6 @@ def _job_info(job: WorkflowJob) -> JobInfo:
         conclusion=job.conclusion,
         run_attempt=job.run_attempt or 0,
         html_url=job.html_url,
-        started_at=job.started_at,
-        completed_at=job.completed_at,
         steps=tuple(StepInfo(s.number, s.name, s.status, s.conclusion) for s in job.steps),
     )
 

@@ -59,14 +59,7 @@ class Repository(_View):
     name: str
     owner: User
     default_branch: str | None = None
-    clone_url: str | None = None
     html_url: str | None = None
-    fork: bool = False
-    private: bool | None = None
-
-
-class Label(_View):
-    name: str
 
 
 class Branch(_View):
@@ -91,7 +84,6 @@ class PullRequest(_View):
     base: Branch
     draft: bool = False
     user: User | None = None
-    labels: list[Label] = []
     html_url: str | None = None
 
     @property
@@ -104,35 +96,12 @@ class PullRequest(_View):
         return from_other_repository(self.head.repo, self.base.repo)
 
 
-class CommitAuthor(_View):
-    name: str | None = None
-    email: str | None = None
-    username: str | None = None
-
-
-class Commit(_View):
-    """A commit as the push payload lists it (at most 20 per push; use git for the full list)."""
-
-    id: Sha
-    message: str
-    timestamp: datetime | None = None
-    author: CommitAuthor | None = None
-    added: list[str] = []
-    modified: list[str] = []
-    removed: list[str] = []
-
-
 class Push(_View):
+    """The pushed range; its commits are read from git, not from the payload (which lists 20)."""
+
     ref: str
     before: Sha
     after: Sha
-    commits: list[Commit] = []
-    head_commit: Commit | None = None
-    forced: bool = False
-    created: bool = False
-    deleted: bool = False
-    base_ref: str | None = None
-    compare: str | None = None
 
 
 class RunBranch(_View):
@@ -167,17 +136,12 @@ class Deployment(_View):
     sha: Sha
     ref: str
     environment: str
-    task: str | None = None
-    payload: dict[str, Any] | str | None = None
-    description: str | None = None
-    original_environment: str | None = None
 
 
 class Dispatch(_View):
     """A ``workflow_dispatch`` run: the inputs the user typed and the ref it runs on."""
 
     ref: str
-    workflow: str | None = None
     inputs: dict[str, Any] | None = None
 
 
@@ -209,7 +173,6 @@ class Comment(_View):
     in_reply_to_id: int | None = None
     path: str | None = None
     line: int | None = None
-    commit_id: Sha | None = None
     diff_hunk: str | None = None
     created_at: datetime | None = None
 

@@ -76,12 +76,11 @@ class Usage:
         self._prices = prices or PriceTable()
         self._lock = threading.Lock()
         self.tiers: dict[Tier, TierUsage] = {"model": TierUsage(), "fast": TierUsage()}
-        self.unpriced: set[str] = set()
         self.estimated_encodings: set[str] = set()
         """Encodings whose tiktoken files could not be loaded: their counts are estimates."""
 
     def record(self, tier: Tier, model: str, prompt_tokens: int, completion_tokens: int) -> None:
-        """Add one response's usage, priced by the table (unknown models are noted)."""
+        """Add one response's usage, priced by the table (an unknown model costs $0)."""
         cost = self._prices.estimate_cost(model, prompt_tokens, completion_tokens)
         with self._lock:
             spent = self.tiers[tier]
@@ -90,8 +89,6 @@ class Usage:
             spent.prompt_tokens += prompt_tokens
             spent.completion_tokens += completion_tokens
             spent.cost_usd += cost
-            if self._prices.price(model) is None:
-                self.unpriced.add(model)
 
     def record_unanswered(self, tier: Tier, model: str) -> None:
         """Count a request that got no completion back (an HTTP error, a timeout, a body that is
@@ -127,10 +124,6 @@ class Usage:
         return sum(t.completion_tokens for t in self.tiers.values())
 
     @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-    @property
     def cost_usd(self) -> float:
         return sum(t.cost_usd for t in self.tiers.values())
 
@@ -147,35 +140,3 @@ class Usage:
             cost_usd=self.cost_usd,
             estimated_encodings=sorted(self.estimated_encodings),
         )
-
-    def outputs(self) -> dict[str, str]:
-        """The step outputs: ``tokens_used`` (in + out) and ``cost_usd`` (six decimals)."""
-        return {"tokens_used": str(self.total_tokens), "cost_usd": f"{self.cost_usd:.6f}"}
-
-    def summary_line(self) -> str:
-        """One line for the job summary and the log."""
-        if not self.calls and not self.failed:
-            return "Model usage: no model calls."
-        failed = f" ({self.failed} failed)" if self.failed else ""
-        parts = [
-            f"{tier} {', '.join(sorted(spent.models))}: {spent.calls} "
-            f"call{'' if spent.calls == 1 else 's'}"
-            for tier, spent in self.tiers.items()
-            if spent.calls
-        ]
-        line = (
-            f"Model usage: {self.calls} call{'' if self.calls == 1 else 's'}{failed}, "
-            f"{self.prompt_tokens:,} tokens in + {self.completion_tokens:,} out, "
-            f"≈ ${self.cost_usd:.4f}"
-        )
-        if parts:
-            line += f" ({'; '.join(parts)})"
-        if self.unpriced:
-            line += (
-                f"; price unknown for {', '.join(sorted(self.unpriced))} "
-                "(counted as $0, set model-prices)"
-            )
-        line += "."
-        if self.estimated_encodings:
-            line += " " + estimated_counts_note(sorted(self.estimated_encodings))
-        return line

@@ -26,7 +26,6 @@ def test_a_pull_request_reads_into_plain_data(github_api) -> None:
     pull = get_pull_request(connect(github_api.settings()), 1347)
     assert (pull.number, pull.head_ref, pull.base_ref) == (1347, "new-topic", "master")
     assert pull.head_sha == SHA and not pull.is_fork
-    assert pull.labels == ("bug",)
 
 
 def test_changed_files_are_listed_with_their_patches(github_api) -> None:

@@ -77,19 +77,10 @@ def _assert_key_fields(event: Event, raw: dict[str, Any]) -> None:
         assert (pr.base.sha, pr.base.ref) == (raw_pr["base"]["sha"], raw_pr["base"]["ref"])
         assert pr.title == raw_pr["title"]
         assert pr.body == raw_pr["body"]
-        assert [label.name for label in pr.labels] == [lb["name"] for lb in raw_pr["labels"]]
         assert pr.is_fork is False  # every recorded example is a same-repository PR
     elif event.push is not None:
         push = event.push
         assert (push.ref, push.before, push.after) == (raw["ref"], raw["before"], raw["after"])
-        assert [c.id for c in push.commits] == [c["id"] for c in raw["commits"]]
-        assert (push.created, push.deleted, push.forced) == (
-            raw["created"],
-            raw["deleted"],
-            raw["forced"],
-        )
-        head = raw["head_commit"]
-        assert (push.head_commit.id if push.head_commit else None) == (head and head["id"])
     elif event.workflow_run is not None:
         run, raw_run = event.workflow_run, raw["workflow_run"]
         assert (run.id, run.head_sha, run.conclusion, run.run_number) == (
@@ -103,12 +94,11 @@ def _assert_key_fields(event: Event, raw: dict[str, Any]) -> None:
         ]
     elif event.deployment is not None:
         dep, raw_dep = event.deployment, raw["deployment"]
-        assert (dep.id, dep.sha, dep.ref, dep.environment, dep.task) == (
+        assert (dep.id, dep.sha, dep.ref, dep.environment) == (
             raw_dep["id"],
             raw_dep["sha"],
             raw_dep["ref"],
             raw_dep["environment"],
-            raw_dep["task"],
         )
     else:
         assert event.dispatch is not None
@@ -189,7 +179,6 @@ def test_optional_fields_missing_from_older_payloads_default(tmp_path: Path) -> 
 
     assert event.pull_request is not None
     assert event.pull_request.draft is False
-    assert event.pull_request.labels == []
     assert event.pull_request.body is None
     assert event.sender is None
 

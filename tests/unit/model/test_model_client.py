@@ -88,9 +88,8 @@ def test_usage_is_accumulated_and_priced_per_tier(model_server: ModelServer) -> 
     # gpt-5.4: $2.50 in / $15 out per 1M; gpt-5.4-mini: $0.75 / $4.50
     expected = (1_200 * 2.50 + 300 * 15.00 + 10_000 * 0.75 + 2_000 * 4.50) / 1_000_000
     assert usage.cost_usd == pytest.approx(expected)
-    assert usage.outputs() == {"tokens_used": "13500", "cost_usd": f"{expected:.6f}"}
-    assert "2 calls" in usage.summary_line()
-    assert "gpt-5.4-mini: 1 call" in usage.summary_line()
+    report = usage.report()
+    assert (report.tokens_used, report.model) == (13_500, "gpt-5.4, gpt-5.4-mini")
 
 
 def test_rate_limited_twice_then_answered_through_the_sdk_retries(

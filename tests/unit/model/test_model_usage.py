@@ -32,12 +32,10 @@ def test_cost_estimate_per_million_tokens() -> None:
     assert PriceTable().estimate_cost("gpt-5.4", 1_000_000, 100_000) == pytest.approx(4.0)
 
 
-def test_unknown_model_costs_zero_and_is_flagged() -> None:
+def test_unknown_model_costs_zero() -> None:
     usage = Usage()
     usage.record("model", "llama3.1:8b", 5_000, 400)
     assert usage.cost_usd == 0.0
-    assert usage.unpriced == {"llama3.1:8b"}
-    assert "price unknown for llama3.1:8b (counted as $0, set model-prices)" in usage.summary_line()
 
 
 def test_overrides_price_an_unknown_model_in_either_form() -> None:
@@ -77,25 +75,20 @@ def test_blank_override_means_none() -> None:
     assert parse_price_overrides("  ") == {}
 
 
-def test_outputs_and_summary_of_a_run() -> None:
+def test_report_of_a_run() -> None:
     usage = Usage()
     usage.record("model", "gpt-5.4", 10_000, 1_000)
     usage.record("fast", "gpt-5.4-mini", 20_000, 4_000)
     usage.record("fast", "gpt-5.4-mini", 1_000, 100)
     usage.record_failure("fast")
     cost = (10_000 * 2.5 + 1_000 * 15 + 21_000 * 0.75 + 4_100 * 4.5) / 1e6
-    assert usage.outputs() == {"tokens_used": "36100", "cost_usd": f"{cost:.6f}"}
-    assert usage.summary_line() == (
-        "Model usage: 3 calls (1 failed), 31,000 tokens in + 5,100 out, "
-        f"≈ ${cost:.4f} (model gpt-5.4: 1 call; fast gpt-5.4-mini: 2 calls)."
-    )
     report = usage.report()
     assert (report.provider, report.model, report.calls) == ("openai", "gpt-5.4, gpt-5.4-mini", 3)
+    assert report.failed_calls == 1
     assert report.tokens_used == 36_100
     assert report.cost_usd == pytest.approx(cost)
 
 
 def test_a_run_without_model_calls() -> None:
-    usage = Usage()
-    assert usage.outputs() == {"tokens_used": "0", "cost_usd": "0.000000"}
-    assert usage.summary_line() == "Model usage: no model calls."
+    report = Usage().report()
+    assert (report.calls, report.tokens_used, report.cost_usd) == (0, 0, 0.0)
