@@ -22,18 +22,6 @@ from cicd_agent.analysis.diff import Diff, FileDiff
 FUNCTIONS_PER_FILE = 8
 """Functions named per file; more are counted."""
 
-GROUP_ORDER = (
-    "source",
-    "tests",
-    "docs",
-    "config/CI",
-    "dependencies",
-    "migrations",
-    "generated",
-    "other",
-)
-"""Groups in the order they are shown (and the only names a model may annotate)."""
-
 GROUP_TITLES = {
     "source": "Source",
     "tests": "Tests",
@@ -44,6 +32,9 @@ GROUP_TITLES = {
     "generated": "Generated files",
     "other": "Other files",
 }
+
+GROUP_ORDER = tuple(GROUP_TITLES)
+"""Groups in the order they are shown (and the only names a model may annotate)."""
 
 # Most specific first: a migration is also source, a manifest is also build configuration.
 _GROUP_OF: tuple[tuple[frozenset[ChangeType], str], ...] = (

@@ -81,8 +81,6 @@ class GitHubClient:
         self.retry = settings.retry
         self.timeout_seconds = settings.timeout_seconds
         self.capability = WriteCapability()
-        if settings.read_only_reason:
-            self.capability.deny(settings.read_only_reason)
         self.repository: Repository = github.get_repo(settings.repo)
         self.repo_path = f"/repos/{settings.repo}"
 

@@ -24,14 +24,12 @@ class GitHubSettings:
 
     ``seconds_between_writes`` follows GitHub's advice (one second between mutating requests)
     against secondary rate limits; reads are not paced because a mode makes them one at a time.
-    ``read_only_reason`` is set by a mode that already knows it cannot write (fork PR).
     """
 
     token: str = field(repr=False)
     repo: str
     api_url: str = DEFAULT_API_URL
     dry_run: bool = False
-    read_only_reason: str = ""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     seconds_between_requests: float = 0.0
     seconds_between_writes: float = 1.0
@@ -44,7 +42,6 @@ def settings_from_env(
     token: str = "",
     repo: str = "",
     dry_run: bool = False,
-    read_only_reason: str = "",
 ) -> GitHubSettings:
     """Settings from the runner's variables; explicit ``token``/``repo`` win over the environment.
 
@@ -70,7 +67,6 @@ def settings_from_env(
         repo=resolved_repo,
         api_url=environ.get("GITHUB_API_URL") or DEFAULT_API_URL,
         dry_run=dry_run,
-        read_only_reason=read_only_reason,
         retry=RetryPolicy(max_wait_seconds=max_wait),
         seconds_between_writes=write_interval,
     )

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, TypeVar
 
 from cicd_agent.runner.deadline import DEFAULT_DEADLINE_MINUTES
 from cicd_agent.runner.errors import UsageError
-from cicd_agent.runner.inputs import input_value
 
 if TYPE_CHECKING:
     from cicd_agent.flags import Option
@@ -95,50 +94,21 @@ def parse_bool(value: str, *, name: str) -> bool:
     raise UsageError(f"{name} must be true or false, got {value!r}.")
 
 
-def fill_from_inputs(
-    options: Iterable[Option], values: dict[str, object], environ: Mapping[str, str]
-) -> None:
-    """Give every option the command line left unset (None in ``values``) its action input,
-    if any, through the option's own parser and choices: an input is validated exactly like
-    the flag it stands for."""
-
-    def lookup(name: str) -> tuple[str, str] | None:
-        raw = input_value(environ, name)
-        return None if raw is None else (raw, f"input {name!r}")
-
-    _fill(options, values, lookup)
-
-
-def fill_from_settings(
+def fill_unset(
     options: Iterable[Option],
     values: dict[str, object],
-    settings: Mapping[str, str],
-    source: str,
+    lookup: Callable[[str], str | None],
+    where: Callable[[str], str],
 ) -> None:
-    """Give every option still unset the repository's setting of the same name, if any.
-
-    Runs after :func:`fill_from_inputs`, which is the precedence the README promises: a flag,
-    then a workflow input, then ``.github/cicd-agent.yml``, then the default.
-    """
-
-    def lookup(name: str) -> tuple[str, str] | None:
-        raw = settings.get(name)
-        return None if raw is None else (raw, f"setting {name!r} in {source}")
-
-    _fill(options, values, lookup)
-
-
-def _fill(
-    options: Iterable[Option],
-    values: dict[str, object],
-    lookup: Callable[[str], tuple[str, str] | None],
-) -> None:
+    """Give every option still unset (None in ``values``) the text ``lookup`` finds for its
+    name, through the option's own parser and choices: an input or a setting is validated
+    exactly like the flag it stands for. ``where(name)`` says where it came from, for the
+    error (``input 'dry-run'``). The run fills from the inputs, then from the settings: the
+    precedence the README promises (a flag, an input, ``.github/cicd-agent.yml``, the default)."""
     for option in options:
-        if values.get(option.dest) is not None:
-            continue
-        found = lookup(option.name)
-        if found is not None:
-            values[option.dest] = read_value(option, *found)
+        raw = lookup(option.name) if values.get(option.dest) is None else None
+        if raw is not None:
+            values[option.dest] = read_value(option, raw, where(option.name))
 
 
 def read_value(option: Option, raw: str, label: str) -> object:

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from cicd_agent.flags import Option, OptionGroup, declared, options_of
-from cicd_agent.job.options import CommonOptions, Given, fill_from_inputs, fill_from_settings
+from cicd_agent.job.options import CommonOptions, Given, fill_unset
 from cicd_agent.job.repo_config import RepoConfig, trusted_commit
 from cicd_agent.job.repo_config import load as load_repo_config
 from cicd_agent.runner.errors import UsageError
@@ -96,7 +96,7 @@ def resolve_run(
     parent's); the clock's, read here once, when not given."""
     options = tuple(options_of(declared(arguments.FAIL_ON_CHOICES, arguments.OPTIONS)))
     values = {option.dest: flags.get(option.dest) for option in options}
-    fill_from_inputs(options, values, environ)
+    fill_unset(options, values, lambda name: input_value(environ, name), "input {!r}".format)
     if not arguments.FAIL_ON_CHOICES and (input_value(environ, "fail-on") or "").strip():
         from cicd_agent.job.pipeline import validate_fail_on  # pydantic: not for --help
 
@@ -125,7 +125,8 @@ def _apply_settings(
     is checked here, so the error names the file (``hihg`` there said nothing of where)."""
     assert settings.source is not None
     settled = values.get("fail_on") is not None  # by a flag or an input
-    fill_from_settings(options, values, settings.inputs, settings.source)
+    source = settings.source
+    fill_unset(options, values, settings.inputs.get, lambda name: f"setting {name!r} in {source}")
     if not settled and "fail-on" in settings.inputs:
         from cicd_agent.job.pipeline import validate_fail_on  # as above: not for --help
 

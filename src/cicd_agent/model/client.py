@@ -182,17 +182,33 @@ class ModelClient:
         fail to give a usable answer; the deterministic result then stands.
         """
         out_tokens = self.output_tokens(tier, max_output_tokens)
-        return self._call(
-            tier,
-            lambda: self._ask(
-                schema,
-                system=system,
-                user=user,
-                tier=tier,
-                temperature=temperature,
-                out_tokens=out_tokens,
-            ),
-        )
+
+        def answer() -> T:
+            messages: list[ChatCompletionMessageParam] = [
+                {"role": "system", "content": system},
+                {"role": "user", "content": user},
+            ]
+            content = self._exchange(schema, messages, tier, temperature, out_tokens)
+            try:
+                return schema.model_validate_json(content)
+            except ValidationError as exc:
+                first = exc
+            messages += [
+                {"role": "assistant", "content": content},
+                {"role": "user", "content": repair_prompt(first)},
+            ]
+            content = self._exchange(schema, messages, tier, temperature, out_tokens)
+            try:
+                return schema.model_validate_json(content)
+            except ValidationError as exc:
+                first_problem = problems(exc).splitlines()[0].removeprefix("- ")
+                raise ModelError(
+                    f"the model's answer did not fit the {schema.__name__} schema, even after "
+                    f"one repair round ({exc.error_count()} problem(s), first: {first_problem}).",
+                    hint="A stronger model or a simpler schema usually helps.",
+                ) from None
+
+        return self._call(tier, answer)
 
     def _call(self, tier: Tier, call: Callable[[], _ResultT]) -> _ResultT:
         """``call()`` as one call of the client: under one fresh deadline (:attr:`call_limit`),
@@ -203,40 +219,6 @@ class ModelClient:
         except ModelError:
             self.usage.record_failure(tier)
             raise
-
-    def _ask(
-        self,
-        schema: type[T],
-        *,
-        system: str,
-        user: str,
-        tier: Tier,
-        temperature: float | None,
-        out_tokens: int,
-    ) -> T:
-        messages: list[ChatCompletionMessageParam] = [
-            {"role": "system", "content": system},
-            {"role": "user", "content": user},
-        ]
-        content = self._exchange(schema, messages, tier, temperature, out_tokens)
-        try:
-            return schema.model_validate_json(content)
-        except ValidationError as exc:
-            first = exc
-        messages += [
-            {"role": "assistant", "content": content},
-            {"role": "user", "content": repair_prompt(first)},
-        ]
-        content = self._exchange(schema, messages, tier, temperature, out_tokens)
-        try:
-            return schema.model_validate_json(content)
-        except ValidationError as exc:
-            first_problem = problems(exc).splitlines()[0].removeprefix("- ")
-            raise ModelError(
-                f"the model's answer did not fit the {schema.__name__} schema, even after one "
-                f"repair round ({exc.error_count()} problem(s), first: {first_problem}).",
-                hint="A stronger model or a simpler schema usually helps.",
-            ) from None
 
     def conversation_tokens(
         self,
@@ -271,25 +253,6 @@ class ModelClient:
             if key not in self._counted:
                 self._counted[key] = counter.count(piece)
             used += self._counted[key]
-        return used
-
-    def _check_budget(
-        self,
-        declared: str,
-        messages: Sequence[ChatCompletionMessageParam],
-        tier: Tier,
-        out_tokens: int,
-    ) -> int:
-        """The prompt's token count (:meth:`_prompt_tokens`); ModelError, before anything is
-        sent, when over budget."""
-        used = self._prompt_tokens(declared, messages, tier)
-        budget = self.prompt_budget(tier, out_tokens)
-        if used > budget:
-            raise ModelError(
-                f"the prompt for {self.config.model_for(tier)} is {used:,} tokens, over its "
-                f"budget of {budget:,}; it was not sent.",
-                hint="If the model's context window is larger than assumed, set context-tokens.",
-            )
         return used
 
     def _exchange(
@@ -333,36 +296,31 @@ class ModelClient:
         text and tool calls out. The caller redacts and fences what it puts in ``messages``;
         this adds the budget check, usage, the time limit and the plain-sentence errors."""
         out_tokens = self.output_tokens(tier, max_output_tokens)
-        return self._call(
-            tier, lambda: self._converse(list(messages), list(tools), tier, out_tokens)
-        )
+        sent, offered = list(messages), list(tools)
 
-    def _converse(
-        self,
-        messages: list[ChatCompletionMessageParam],
-        tools: list[ChatCompletionToolParam],
-        tier: Tier,
-        out_tokens: int,
-    ) -> ToolTurn:
-        reply = self._send(
-            json.dumps(tools),
-            messages,
-            tier,
-            out_tokens,
-            lambda sdk, model: (
-                sdk.chat.completions.with_raw_response.create(
-                    model=model,
-                    messages=messages,
-                    tools=tools,
-                    tool_choice="auto",
-                    parallel_tool_calls=False,
-                    max_completion_tokens=out_tokens,
-                ).content
-            ),
-        )
-        if not reply.calls or reply.choice.finish_reason == "length":  # a cut-off call is no call
-            usable(reply.choice, reply.content, out_tokens, self._scrub)
-        return ToolTurn(self._scrub(reply.content), reply.calls, *reply.used)
+        def turn() -> ToolTurn:
+            reply = self._send(
+                json.dumps(offered),
+                sent,
+                tier,
+                out_tokens,
+                lambda sdk, model: (
+                    sdk.chat.completions.with_raw_response.create(
+                        model=model,
+                        messages=sent,
+                        tools=offered,
+                        tool_choice="auto",
+                        parallel_tool_calls=False,
+                        max_completion_tokens=out_tokens,
+                    ).content
+                ),
+            )
+            # a call cut off at the length limit is no call
+            if not reply.calls or reply.choice.finish_reason == "length":
+                usable(reply.choice, reply.content, out_tokens, self._scrub)
+            return ToolTurn(self._scrub(reply.content), reply.calls, *reply.used)
+
+        return self._call(tier, turn)
 
     def _send(
         self,
@@ -372,13 +330,20 @@ class ModelClient:
         out_tokens: int,
         request: Callable[[openai.OpenAI, str], bytes],
     ) -> Reply:
-        """What :meth:`_exchange` and :meth:`_converse` share around one request: the budget
+        """What :meth:`_exchange` and :meth:`converse` share around one request: the budget
         check (``declared``: the schema or tools sent along), the hard time limit, the SDK's
         errors as plain sentences, the completion read leniently and its usage recorded.
         ``request(sdk, model)`` sends the request and returns the response body."""
         model = self.config.model_for(tier)
         valid_utf8(messages)
-        prompt_tokens = self._check_budget(declared, messages, tier, out_tokens)
+        prompt_tokens = self._prompt_tokens(declared, messages, tier)
+        budget = self.prompt_budget(tier, out_tokens)
+        if prompt_tokens > budget:
+            raise ModelError(
+                f"the prompt for {model} is {prompt_tokens:,} tokens, over its budget of "
+                f"{budget:,}; it was not sent.",
+                hint="If the model's context window is larger than assumed, set context-tokens.",
+            )
         self._requests += 1
         if self.on_request is not None:
             self.on_request(

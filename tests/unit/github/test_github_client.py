@@ -114,7 +114,8 @@ def test_404_on_a_write_is_a_denial_too(github_api) -> None:
 
 def test_a_fork_pull_request_sends_no_write_at_all(github_api) -> None:
     reason = "the pull request comes from a fork, whose token cannot write"
-    client = connect(github_api.settings(read_only_reason=reason))
+    client = connect(github_api.settings())
+    client.capability.deny(reason)
     outcome = upsert_issue_comment(client, 5, "review", "body")
     assert (outcome.status, outcome.reason) == ("skipped", reason)
     assert outcome.requests[0].body["body"].startswith("body")

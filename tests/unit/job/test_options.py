@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.flags import Option, OptionGroup, at_least, common_options, mode_parser
-from cicd_agent.job.options import CommonOptions, Given, fill_from_inputs
+from cicd_agent.job.options import CommonOptions, Given, fill_unset
 from cicd_agent.runner.errors import UsageError
 from cicd_agent.runner.inputs import input_value
 
@@ -19,7 +19,7 @@ def parse(argv: list[str], environ: dict[str, str]) -> dict[str, object]:
     """Flags, then inputs for what they left: the first two steps of a run's resolution."""
     args = vars(mode_parser("toy", [common_options()]).parse_args(argv))
     values = {option.dest: args.get(option.dest) for option in OPTIONS}
-    fill_from_inputs(OPTIONS, values, environ)
+    fill_unset(OPTIONS, values, lambda n: input_value(environ, n), "input {!r}".format)
     return values
 
 
@@ -66,7 +66,8 @@ def test_range_checked_options_refuse_flags_and_inputs_alike() -> None:
     parser = mode_parser("toy", [OptionGroup("toy", calls)])
     values: dict[str, object] = {"max_model_calls": None}
     with pytest.raises(UsageError, match="must be 1 or more, got 0"):
-        fill_from_inputs([calls], values, {"INPUT_MAX_MODEL_CALLS": "0"})
+        environ = {"INPUT_MAX_MODEL_CALLS": "0"}
+        fill_unset([calls], values, lambda n: input_value(environ, n), "input {!r}".format)
     with pytest.raises(UsageError, match="must be 1 or more, got 0"):
         parser.parse_args(["--max-model-calls", "0"])
     assert parser.parse_args(["--max-model-calls", "3"]).max_model_calls == 3

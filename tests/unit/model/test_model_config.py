@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from cicd_agent.flags import common_options, mode_parser
-from cicd_agent.job.options import CommonOptions, Given, fill_from_inputs
+from cicd_agent.job.options import CommonOptions, Given, fill_unset
 from cicd_agent.model.config import (
     DEFAULT_BASE_URL,
     DEFAULT_FAST_MODEL,
@@ -20,6 +20,7 @@ from cicd_agent.model.config import (
     resolve_api_key,
 )
 from cicd_agent.runner.errors import UsageError
+from cicd_agent.runner.inputs import input_value
 
 KEY = "sk-proj-config-test-0123456789"
 
@@ -29,7 +30,7 @@ def options_from(argv: list[str], environ: dict[str, str]) -> CommonOptions:
     group = common_options()
     args = vars(mode_parser("toy", [group]).parse_args(argv))
     values = {option.dest: args.get(option.dest) for option in group.options}
-    fill_from_inputs(group.options, values, environ)
+    fill_unset(group.options, values, lambda n: input_value(environ, n), "input {!r}".format)
     return CommonOptions.from_given(Given(values), environ)
 
 
