@@ -14,7 +14,6 @@ import json
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -117,15 +116,12 @@ class RunPullRequest(_View):
 
 class WorkflowRun(_View):
     id: int
-    name: str | None = None
     workflow_id: int
     head_sha: Sha
     head_branch: str | None = None
     event: str
-    status: str | None = None
     conclusion: str | None = None
     run_attempt: int | None = None
-    run_number: int
     html_url: str
     pull_requests: list[RunPullRequest] = []
     head_repository: Repository | None = None
@@ -174,7 +170,6 @@ class Comment(_View):
     path: str | None = None
     line: int | None = None
     diff_hunk: str | None = None
-    created_at: datetime | None = None
 
 
 class _Envelope(_View):

@@ -21,7 +21,7 @@ import os
 import re
 from collections.abc import Collection, Mapping, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -151,13 +151,8 @@ def load(repo_dir: Path, commit: str | None, mode: str, today: date) -> RepoConf
                 hint=f"Rename it to {CONFIG_PATH} on the base branch.",
             )
         return RepoConfig(guidance=guidance)
-    config = parse(text, mode, today)
-    return RepoConfig(
-        source=f"{CONFIG_PATH} at {commit[:12]}",
-        inputs=config.inputs,
-        paths=config.paths,
-        guidance=guidance,
-        quarantine=config.quarantine,
+    return replace(
+        parse(text, mode, today), source=f"{CONFIG_PATH} at {commit[:12]}", guidance=guidance
     )
 
 

@@ -83,11 +83,10 @@ def _assert_key_fields(event: Event, raw: dict[str, Any]) -> None:
         assert (push.ref, push.before, push.after) == (raw["ref"], raw["before"], raw["after"])
     elif event.workflow_run is not None:
         run, raw_run = event.workflow_run, raw["workflow_run"]
-        assert (run.id, run.head_sha, run.conclusion, run.run_number) == (
+        assert (run.id, run.head_sha, run.conclusion) == (
             raw_run["id"],
             raw_run["head_sha"],
             raw_run["conclusion"],
-            raw_run["run_number"],
         )
         assert [p.number for p in run.pull_requests] == [
             p["number"] for p in raw_run["pull_requests"]
@@ -147,7 +146,7 @@ def test_a_failed_workflow_run_is_made_from_a_recorded_one_and_loads(tmp_path: P
     event = load_event(write_event(tmp_path, failed_workflow_run()), None)
     run = require_workflow_run(event, "analyse-failure")
 
-    assert (run.status, run.conclusion) == ("completed", "failure")
+    assert run.conclusion == "failure"
 
 
 def test_a_pr_from_another_repository_is_a_fork(tmp_path: Path) -> None:
