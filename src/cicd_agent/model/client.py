@@ -99,12 +99,6 @@ class ModelClient:
             http_client=capped_client(),
         )
 
-    @property
-    def call_limit(self) -> float:
-        """Seconds one :meth:`ask` or :meth:`converse` may take in all, by the wall clock
-        (``model-timeout``): every attempt, the backoff between them and the repair round."""
-        return self.config.timeout
-
     def _bounded(self, call: Callable[[], _ResultT]) -> _ResultT:
         """``call()``'s result, or ModelError once the current ask's deadline has passed; then
         the call's connections are closed (a fresh SDK client serves later calls) and its
@@ -211,9 +205,10 @@ class ModelClient:
         return self._call(tier, answer)
 
     def _call(self, tier: Tier, call: Callable[[], _ResultT]) -> _ResultT:
-        """``call()`` as one call of the client: under one fresh deadline (:attr:`call_limit`),
-        and counted as a failure in the usage when it raises ModelError."""
-        self._deadline = time.monotonic() + self.call_limit
+        """``call()`` as one call of the client, counted as a failure in the usage when it
+        raises ModelError, under one fresh deadline: ``model-timeout`` seconds by the wall
+        clock for every attempt, the backoff between them and the repair round."""
+        self._deadline = time.monotonic() + self.config.timeout
         try:
             return call()
         except ModelError:
