@@ -13,9 +13,9 @@ from cicd_agent.modes.analyse_failure.types import FailureFacts, FailureOpinion,
 from cicd_agent.runner.errors import ModelError
 
 if TYPE_CHECKING:
+    from cicd_agent.analysis.logs.model import LogAnalysis
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
-    from cicd_agent.modes.analyse_failure.logs import LogAnalysis
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.verify.contract import Verification, Verifier
 

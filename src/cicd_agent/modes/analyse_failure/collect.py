@@ -27,7 +27,8 @@ from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.analyse import excerpt_budget, judge
 from cicd_agent.modes.analyse_failure.change import try_git_change
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
-from cicd_agent.modes.analyse_failure.logs import load_logs, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.analyse import scan_jobs
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure.types import (
     Change,
     ExcerptFit,
