@@ -24,7 +24,8 @@ from common import emit, figure  # noqa: E402
 from tests.corpus import runner_set  # noqa: E402
 from tests.corpus.runner_log import write_layout  # noqa: E402
 
-from cicd_agent.modes.analyse_failure.logs import analyse_logs, load_logs  # noqa: E402
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs  # noqa: E402
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs  # noqa: E402
 
 
 def main() -> None:

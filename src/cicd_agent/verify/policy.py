@@ -72,7 +72,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -178,15 +178,11 @@ def check_patch(
             return _no(problem)
     if set(written) != set(headers):
         return _no("git would write other files than the patch's headers name")
-    return PolicyVerdict(True, paths=_unique(written))
+    return PolicyVerdict(True, paths=tuple(dict.fromkeys(written)))
 
 
 def _no(reason: str) -> PolicyVerdict:
     return PolicyVerdict(False, reason)
-
-
-def _unique(paths: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(paths))
 
 
 def _git_view(diff: str) -> tuple[list[str], list[str]] | str:

@@ -98,7 +98,7 @@ def settings_change(
     if name not in SHARED_FILES or before == after:
         return ""
     if name == "package.json":
-        if _scripts(before) != _scripts(after):
+        if _keys(before, ("scripts",)) != _keys(after, ("scripts",)):  # what ``npm test`` runs
             return f"the patch edits the commands CI runs ({path}: scripts)"
         if linted and _keys(before, _LINTER_KEYS) != _keys(after, _LINTER_KEYS):
             return f"the patch edits a linter's settings ({path}: eslintConfig or prettier)"
@@ -111,11 +111,6 @@ def settings_change(
     if linted and read(before, linters=True) != read(after, linters=True):
         return f"the patch edits a linter's settings ({path}: ruff, black, isort, mypy, flake8)"
     return ""
-
-
-def _scripts(text: str | None) -> object:
-    """A ``package.json``'s ``scripts`` (what ``npm test`` runs), or the text when unreadable."""
-    return _keys(text, ("scripts",))
 
 
 def _keys(text: str | None, keys: tuple[str, ...]) -> object:

@@ -286,7 +286,7 @@ def witness_problem(
     itself ("" when they do). ``repo``: the copy the run worked in; ``patched``: the files the
     patch writes (relative to it)."""
     records = [record for process in processes for record in process]
-    if not _loaded(records):
+    if not witness_loaded(processes):
         return "not verified: pytest never loaded the fix step's witness (its runs went unseen)"
     for record in records:
         origins = record.get("origins")
@@ -319,11 +319,7 @@ def witness_problem(
 
 def witness_loaded(processes: list[list[dict[str, Any]]]) -> bool:
     """Whether a pytest of the run loaded the witness (its streamed records say so)."""
-    return _loaded(record for process in processes for record in process)
-
-
-def _loaded(records: Iterable[dict[str, Any]]) -> bool:
-    return any(record.get("loaded") for record in records)
+    return any(record.get("loaded") for process in processes for record in process)
 
 
 def _patched_file(where: str, repo: Path, patched: Collection[str]) -> bool:

@@ -21,7 +21,7 @@ import yaml
 
 from cicd_agent.analysis.logs.model import FlakyTest
 from cicd_agent.job.repo_config import CONFIG_PATH, parse
-from cicd_agent.modes.analyse_failure.logs import analyse_logs
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs
 from cicd_agent.modes.analyse_failure.quarantine import judge
 from cicd_agent.runner.errors import UsageError
 from tests.corpus import noise
@@ -212,7 +212,7 @@ def test_a_past_date_parses_and_counts_as_expired() -> None:
 def _analysis(tmp_path: Path, failing: tuple[str, ...]) -> Any:
     step = Step("Test", run="pytest -rf tests", output=_pytest_log(tmp_path, failing), exit_code=1)
     logs = write_layout([Job("test", [noise.checkout(), step])], tmp_path, "job_text")
-    from cicd_agent.modes.analyse_failure.logs import JobLog
+    from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 
     return analyse_logs([JobLog.from_path("test", logs, conclusion="failure")], budget=2000)
 

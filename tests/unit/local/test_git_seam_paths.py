@@ -25,7 +25,7 @@ from cicd_agent.local import git
 from cicd_agent.local.change_set import read_change_set
 from cicd_agent.local.checkout import GitCheckout
 from cicd_agent.local.gitrepo import GitRepo
-from cicd_agent.modes.analyse_failure.fix.checkout import checkout_head, checkout_problem
+from cicd_agent.modes.analyse_failure.fix.attempt import checkout_head, checkout_problem
 from cicd_agent.modes.analyse_failure.fix.tools import Checkout
 from cicd_agent.risk.checkout import read_evidence, read_history
 from cicd_agent.runner.errors import UsageError

@@ -9,8 +9,7 @@ import cmarkgfm
 import pytest
 
 from cicd_agent.github.limits import fit
-from cicd_agent.modes.analyse_failure.fix.render import fix_section
-from cicd_agent.modes.analyse_failure.fix.report import FixOutcome
+from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, fix_section
 from cicd_agent.runner.code_regions import code_regions
 from cicd_agent.runner.markdown import (
     NEUTRALISE_LIMIT,

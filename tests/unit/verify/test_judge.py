@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.fix.checkout import checkout_problem
+from cicd_agent.modes.analyse_failure.fix.attempt import checkout_problem
 from cicd_agent.sandbox import RunResult, Sandbox, Workspace
 from cicd_agent.verify.contract import FailingCommand, Patch
 from cicd_agent.verify.judge import SandboxVerifier, VerifierSettings

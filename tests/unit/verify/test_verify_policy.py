@@ -169,7 +169,7 @@ def test_a_patch_above_the_size_cap_is_refused(checkout: Path) -> None:
 def test_a_tree_diff_reads_back_only_what_changed_and_refuses_what_it_cannot_show(
     tmp_path: Path,
 ) -> None:
-    from cicd_agent.modes.analyse_failure.fix.diff import (
+    from cicd_agent.modes.analyse_failure.fix.fixers import (
         MAX_FILE_BYTES,
         UnreadableChange,
         tree_diff,
@@ -214,7 +214,7 @@ def test_a_tree_diff_reads_a_path_that_fits_the_checkout_but_not_the_copy(tmp_pa
     a short checkout folder; under the sandbox's copy it is past the 4096 bytes the kernel takes,
     and a fixer's read-back by whole paths ended in ENAMETOOLONG. The diff walks and reads both
     trees by descriptors."""
-    from cicd_agent.modes.analyse_failure.fix.diff import tree_diff
+    from cicd_agent.modes.analyse_failure.fix.fixers import tree_diff
 
     relative = "/".join(["b" * 99] * 40 + ["c" * 60, "t.py"])
     before, after = tmp_path / "before", tmp_path / "after"

@@ -19,8 +19,8 @@ from cicd_agent.analysis.logs.history import (
     flaky_from_history,
     recurrence,
 )
-from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
-from cicd_agent.modes.analyse_failure.logs import FlakinessEvidence, LogAnalysis, analyse_scans
+from cicd_agent.analysis.logs.model import FlakinessEvidence, FlakyTest, LogAnalysis, Recurrence
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_scans
 from cicd_agent.modes.analyse_failure.types import (
     Evidence,
     ExcerptFit,

@@ -1,5 +1,5 @@
 """analyse-failure's ask step: the diagnosis (:mod:`.prompt` builds what the model sees), then
-the fix step's tool loop when a fix was asked for."""
+the fix step's tool loop when a fix was asked for, and the test that shows a verified fix's bug."""
 
 from __future__ import annotations
 
@@ -7,17 +7,26 @@ from typing import TYPE_CHECKING
 
 from cicd_agent.job.pipeline import model_failure_note
 from cicd_agent.modes.analyse_failure.fix.attempt import ModelPatches, model_patches, with_model
-from cicd_agent.modes.analyse_failure.fix.fail_test import propose_test
-from cicd_agent.modes.analyse_failure.prompt import FailureAnswer, build_prompt
+from cicd_agent.modes.analyse_failure.prompt import (
+    NO_MODEL,
+    TEST_SYSTEM,
+    FailureAnswer,
+    TestAnswer,
+    build_prompt,
+)
 from cicd_agent.modes.analyse_failure.types import FailureFacts, FailureOpinion, FailureVerdict
+from cicd_agent.prompts import fence
 from cicd_agent.runner.errors import ModelError
+from cicd_agent.verify import fail_to_pass
+from cicd_agent.verify.contract import FailsThenPasses, Patch, failing_script
+from cicd_agent.verify.judge import SandboxVerifier
 
 if TYPE_CHECKING:
+    from cicd_agent.analysis.logs.model import LogAnalysis
     from cicd_agent.job.context import RunContext
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt
-    from cicd_agent.modes.analyse_failure.logs import LogAnalysis
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
-    from cicd_agent.verify.contract import Verification, Verifier
+    from cicd_agent.verify.contract import FailingCommand, Verification, Verifier
 
 
 def ask(
@@ -81,3 +90,33 @@ def _model_fix(
     except ModelError as exc:
         ctx.note(f"The model's fix attempt failed ({exc}); the deterministic result stands.")
         return None
+
+
+def propose_test(
+    ctx: RunContext[AnalyseFailureOptions],
+    verifier: Verifier,
+    failing: FailingCommand,
+    fix: Patch,
+    root_cause: str,
+) -> Verification | str:
+    """The test that comes with a verified fix when no existing test failed before it (a script
+    crashed, a type check or a build broke): the model writes one new test file that should fail
+    on the failed commit and pass with the fix, and the one verifier judges exactly that claim
+    (:mod:`cicd_agent.verify.fail_to_pass`). Its verdict, or why none was judged: a test it
+    refuses is not offered (ModelError is the caller's: it becomes a note)."""
+    model = ctx.model
+    if model is None:
+        return NO_MODEL
+    if not isinstance(verifier, SandboxVerifier):
+        return "no test proposed: the verifier cannot run tests here"
+    redact = ctx.redactor.redact
+    user = "\n\n".join((
+        fence("failing command", redact(failing_script(failing))),
+        fence("error", redact(root_cause)),
+        fence("verified patch", redact(fix.diff)),
+    ))  # fmt: skip
+    answer = model.ask(TestAnswer, system=TEST_SYSTEM, user=user, tier="model", temperature=0.1)
+    patch = fail_to_pass.new_test_patch(answer.path, answer.content, verifier.sandbox.checkout)
+    if isinstance(patch, str):
+        return f"the model's test was refused: {patch}"
+    return fail_to_pass.judge(verifier, FailsThenPasses(patch, answer.path, fix))

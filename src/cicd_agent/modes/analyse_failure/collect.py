@@ -27,7 +27,8 @@ from cicd_agent.modes.analyse_failure import runs
 from cicd_agent.modes.analyse_failure.analyse import excerpt_budget, judge
 from cicd_agent.modes.analyse_failure.change import try_git_change
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, start
-from cicd_agent.modes.analyse_failure.logs import load_logs, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.analyse import scan_jobs
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from cicd_agent.modes.analyse_failure.types import (
     Change,
     ExcerptFit,
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
     from cicd_agent.github.models import WorkflowRunInfo
     from cicd_agent.github.trust import Trust
     from cicd_agent.job.context import RunContext
-    from cicd_agent.job.events import WorkflowRun
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.verify.contract import Verifier
 
@@ -156,7 +156,7 @@ def _collect(
     ctx: RunContext[AnalyseFailureOptions], options: AnalyseFailureOptions, dest: Path
 ) -> FailureFacts:
     logs_path = options.logs
-    event_run = _event_run(ctx)
+    event_run = ctx.event.workflow_run if ctx.has_event else None
     if event_run is not None and event_run.conclusion in _DONE and not logs_path:
         ctx.note(f"Workflow run {event_run.id} concluded {event_run.conclusion}: nothing failed.")
         return FailureFacts(None, [], [], None, None, ctx.today)
@@ -179,10 +179,6 @@ def _collect(
         return replace(facts, change=_change(ctx, options, target, None, None))
     ctx.progress.say("reading the run's history: other attempts, recent runs, the change")
     return _gather_history(ctx, options, client, target, facts, dest=dest)
-
-
-def _event_run(ctx: RunContext[AnalyseFailureOptions]) -> WorkflowRun | None:
-    return ctx.event.workflow_run if ctx.has_event else None
 
 
 def _download(
@@ -215,9 +211,17 @@ def _target(
     event = ctx.event if ctx.has_event else None
     if run_id is not None and client is not None:
         info = client.workflow_run(run_id)
-        if not default_branch:
-            default_branch = client.default_branch()
-        return _from_info(info, default_branch)
+        return RunTarget(
+            run_id=info.id,
+            attempt=info.run_attempt or 1,
+            workflow_id=info.workflow_id,
+            head_sha=info.head_sha,
+            branch=info.head_branch,
+            event=info.event,
+            html_url=info.html_url,
+            default_branch=default_branch or client.default_branch(),
+            pull_requests=info.pull_request_numbers,
+        )
     if event is not None and event.workflow_run is not None:
         run = event.workflow_run
         firsts = run.pull_requests[:1]
@@ -283,20 +287,6 @@ def _job_target(
     )
 
 
-def _from_info(info: WorkflowRunInfo, default_branch: str) -> RunTarget:
-    return RunTarget(
-        run_id=info.id,
-        attempt=info.run_attempt or 1,
-        workflow_id=info.workflow_id,
-        head_sha=info.head_sha,
-        branch=info.head_branch,
-        event=info.event,
-        html_url=info.html_url,
-        default_branch=default_branch,
-        pull_requests=info.pull_request_numbers,
-    )
-
-
 def _default_branch(ctx: RunContext[AnalyseFailureOptions]) -> str:
     if ctx.has_event and ctx.event.repository is not None:
         return ctx.event.repository.default_branch or ""
@@ -339,7 +329,7 @@ def _gather_history(
             note,
         )
     shas = dict.fromkeys([target.head_sha, *(r.head_sha for r in failed_since)])
-    target = _with(target, pulls=pulls, shas=tuple(s for s in shas if s))
+    target = replace(target, pull_requests=pulls, comment_shas=tuple(s for s in shas if s))
     facts = replace(
         facts, target=target, change=_change(ctx, options, target, last_success, client)
     )
@@ -386,10 +376,6 @@ def _gather_history(
         )
         facts = replace(facts, recent_failures=recent)
     return facts
-
-
-def _with(target: RunTarget, *, pulls: tuple[int, ...], shas: tuple[str, ...]) -> RunTarget:
-    return replace(target, pull_requests=pulls, comment_shas=shas)
 
 
 def _change(

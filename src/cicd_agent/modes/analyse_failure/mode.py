@@ -1,15 +1,8 @@
 """``cicd-agent analyse-failure``: why a CI run failed, where, what to do, and whether it is flaky.
 
-Wiring only; each step is a module of its own:
-
-- ``collect``: the logs (scanned once; :mod:`cicd_agent.modes.analyse_failure.logs`), the change under
-  test, flakiness evidence from the runs around this one (``runs``), and with ``fix`` on, the
-  failing command and the deterministic fixers' verdicts from the sandbox (``fix/``);
-- ``verdict``: the deterministic analysis (the analyse step, the floor);
-- ``prompt``: the model's diagnosis, then the fix step's model tool loop (``fix/agent``);
-- ``decide``: the opinion merged under guardrails into the result (``result``), purely;
-- ``publish``: the excerpt and patch files, the fix's suggestion or pull request, the comment
-  and the Slack message.
+Wiring only: each step is a module of its own (``collect``, ``analyse``, ``ask``, ``decide``,
+``publish``); the fix step's verifier goes from collect to ask through this wiring, never in the
+facts.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from cicd_agent.runner.errors import UsageError
 
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from cicd_agent.job.options import Given
 
 FixRequest = Literal["off", "suggest", "pr"]
-FIX_CHOICES: tuple[FixRequest, ...] = ("off", "suggest", "pr")
 
 
 @dataclass(frozen=True)
@@ -43,14 +42,7 @@ class AnalyseFailureOptions:
             base=given.text("base") or None,
             head=given.text("head") or None,
             slack_webhook_url=given.text("slack_webhook_url") or None,
-            fix=_fix(given.text("fix")),
+            # the resolver checked the choice (``arguments.FIX_CHOICES``), as for every option
+            fix=cast("FixRequest", given.text("fix") or "off"),
         )
 
-
-def _fix(value: str | None) -> FixRequest:
-    """The resolver checked the choice already; a config-file value arrives the same way."""
-    if not value:
-        return "off"
-    if value not in FIX_CHOICES:
-        raise UsageError(f"fix must be one of {', '.join(FIX_CHOICES)}, got {value!r}.")
-    return value

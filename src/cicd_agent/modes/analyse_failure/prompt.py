@@ -1,4 +1,5 @@
-"""What analyse-failure's model is shown: the diagnosis' schema, its prompt and its token budget.
+"""What analyse-failure's model is shown: the diagnosis' schema, its prompt and its token budget,
+and the instructions and schema of the test that comes with a verified fix.
 
 Everything the logs or the repository wrote (error lines, job and file names, commit subjects,
 the excerpt) is redacted and fenced as data; only numbers and enums the tool computed go in the
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from cicd_agent.modes.analyse_failure.logs import FailureType, LogAnalysis
+from cicd_agent.analysis.logs.model import FailureType, LogAnalysis
 from cicd_agent.prompts import UNTRUSTED_RULES, Truncate, fence, template
 
 if TYPE_CHECKING:
@@ -123,3 +124,25 @@ def _findings(analysis: LogAnalysis) -> str:
         for f in analysis.responsible_files
     ] or ["- none"]
     return "\n".join(lines)
+
+
+NO_MODEL = "no test proposed: writing one needs a model"
+"""Why a verified fix comes with no test in a run without a model (:func:`..ask.propose_test`)."""
+TEST_SYSTEM = (
+    "You write one new pytest test file for a repository. A CI step failed; a patch that makes "
+    "it pass was verified. Write a test that fails on the repository as it is (a failing "
+    "assertion or an exception inside the test function, not an import error at module level) "
+    "and passes once the patch is applied. Give a new path `tests/test_<name>.py` (or beside "
+    "the code, named test_*.py) and the whole file. Import what you test inside the test "
+    "function. " + UNTRUSTED_RULES
+)
+
+
+class TestAnswer(BaseModel):
+    """The model's test: one new file."""
+
+    __test__ = False  # a name pytest would otherwise collect
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    content: str

@@ -14,8 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cicd_agent.analysis.logs.model import FailureGroup, FlakyTest, Recurrence
 from cicd_agent.job.result import Fixed, ModeResult
-from cicd_agent.modes.analyse_failure.fix.render import fix_section
-from cicd_agent.modes.analyse_failure.fix.report import FixOutcome
+from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome, fix_section
 from cicd_agent.modes.analyse_failure.quarantine import QuarantineReport
 from cicd_agent.runner.markdown import code_block, code_span, prose
 from cicd_agent.runner.runner_io import Annotation

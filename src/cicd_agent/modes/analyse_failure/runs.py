@@ -19,14 +19,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 from cicd_agent.analysis.logs.junit import outcomes_in_zip
 from cicd_agent.job.events import PULL_REQUEST_EVENTS
-from cicd_agent.modes.analyse_failure.logs import (
-    BaselineIndex,
-    JobLog,
+from cicd_agent.modes.analyse_failure.logs.analyse import (
+    FAILED_CONCLUSIONS,
     analyse_logs,
-    load_logs,
     scan_jobs,
 )
-from cicd_agent.modes.analyse_failure.logs.analyse import FAILED_CONCLUSIONS
+from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
+from cicd_agent.modes.analyse_failure.logs.sources import JobLog, load_logs
 from cicd_agent.modes.analyse_failure.types import ApiJob, RecentFailure, RunTarget
 from cicd_agent.runner.errors import GitHubError, UsageError
 

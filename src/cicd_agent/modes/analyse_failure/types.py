@@ -17,11 +17,11 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
 
-    from cicd_agent.analysis.logs.model import FlakyTest, Recurrence
+    from cicd_agent.analysis.logs.model import FlakyTest, LogAnalysis, Recurrence
     from cicd_agent.github.run_history import History
     from cicd_agent.job.repo_config import QuarantineEntry
     from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, ModelPatches
-    from cicd_agent.modes.analyse_failure.logs import BaselineIndex, LogAnalysis
+    from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex
     from cicd_agent.modes.analyse_failure.logs.reader import JobScan
     from cicd_agent.modes.analyse_failure.prompt import FailureAnswer
     from cicd_agent.verify.contract import Verification
@@ -98,7 +98,7 @@ class FailureFacts:
 
     target: RunTarget | None
     scans: list[JobScan]
-    """The failed jobs' logs, each read once (:func:`~cicd_agent.modes.analyse_failure.logs.scan_jobs`)."""
+    """The failed jobs' logs, each read once (``logs.analyse.scan_jobs``)."""
     api_jobs: list[ApiJob]
     change: Change | None
     baseline: BaselineIndex | None

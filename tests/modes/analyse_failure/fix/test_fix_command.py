@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cicd_agent.modes.analyse_failure.fix.command import failing_command, parse_failing_command
-from cicd_agent.modes.analyse_failure.logs import load_logs, scan_jobs
+from cicd_agent.modes.analyse_failure.logs.analyse import scan_jobs
 from cicd_agent.modes.analyse_failure.logs.reader import TAIL_BYTES
 from cicd_agent.modes.analyse_failure.logs.sources import (
     CHUNK_BYTES,
@@ -20,6 +20,7 @@ from cicd_agent.modes.analyse_failure.logs.sources import (
     JobLog,
     LogPart,
     iter_lines,
+    load_logs,
 )
 from cicd_agent.verify.contract import FailingCommand, failing_script, rest_script
 from tests.corpus import noise

@@ -10,8 +10,7 @@ from cicd_agent.analysis.redact import Redactor
 from cicd_agent.github.trust import Trust
 from cicd_agent.modes.analyse_failure.collect import code_trust
 from cicd_agent.modes.analyse_failure.fix.attempt import FixAttempt, ModelPatches, with_model
-from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome
-from cicd_agent.modes.analyse_failure.fix.render import fix_section
+from cicd_agent.modes.analyse_failure.fix.outcome import fix_outcome, fix_section
 from cicd_agent.modes.analyse_failure.types import RunTarget
 from cicd_agent.verify.contract import NOT_PROOF, Patch, Verification
 

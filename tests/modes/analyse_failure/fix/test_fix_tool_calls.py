@@ -7,17 +7,17 @@ import json
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.fix.calls import (
+from cicd_agent.modes.analyse_failure.fix.tools import (
     NAMES,
     TOOLS,
     GitBlame,
     ProposePatch,
     ReadFile,
+    Refused,
     RunFailingCommand,
     Search,
     parse_call,
 )
-from cicd_agent.modes.analyse_failure.fix.tools import Refused
 
 
 def test_each_tool_offered_is_the_strict_schema_the_sdk_derives_from_its_model() -> None:

@@ -6,17 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cicd_agent.analysis.logs.model import FailureType, FlakinessEvidence
 from cicd_agent.analysis.redact import Redactor
-from cicd_agent.modes.analyse_failure.logs import (
-    BaselineIndex,
-    FailureType,
-    FlakinessEvidence,
-    JobLog,
-    analyse_logs,
-    fingerprint,
-    subtract_baseline,
-)
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs, fingerprint
+from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex, subtract_baseline
 from cicd_agent.modes.analyse_failure.logs.files import normalise_path
+from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from tests.corpus.runner_log import Job, Step, render
 
 TRACEBACK = b"""tests/test_api.py::test_total PASSED                                     [ 50%]
@@ -175,7 +170,7 @@ def test_a_test_name_of_many_spaces_does_not_stall_the_flaky_check() -> None:
     script = (
         "import sys\n"
         "from tests.modes.analyse_failure.logs.test_analyse import TRACEBACK, _job\n"
-        "from cicd_agent.modes.analyse_failure.logs import analyse_logs\n"
+        "from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs\n"
         "output = TRACEBACK.replace(b'E   Zero', sys.stdin.buffer.read() + b'\\nE   Zero')\n"
         "print(analyse_logs([_job('test', output)]).failure_type.value)\n"
     )

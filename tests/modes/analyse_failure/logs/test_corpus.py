@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.logs import LogAnalysis, analyse_logs, load_logs
+from cicd_agent.analysis.logs.model import LogAnalysis
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs
 from cicd_agent.modes.analyse_failure.logs.runner_format import clean_line
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from tests.corpus import build
 from tests.corpus.cases import CASES
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.logs import FailureType, JobLog, analyse_logs
+from cicd_agent.analysis.logs.model import FailureType
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs
+from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 from tests.corpus.runner_log import Job, Step, render
 
 GO_BUILD = """\

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.logs import JobLog, LogAnalysis, analyse_logs
-from cicd_agent.modes.analyse_failure.logs.flaky import offline_evidence
-from cicd_agent.modes.analyse_failure.logs.timing_bound import timing_miss
+from cicd_agent.analysis.logs.model import LogAnalysis
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs
+from cicd_agent.modes.analyse_failure.logs.flaky import offline_evidence, timing_miss
+from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "logs"
 

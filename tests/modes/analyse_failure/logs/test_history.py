@@ -21,9 +21,10 @@ from cicd_agent.analysis.logs.history import (
     recurrence,
 )
 from cicd_agent.analysis.logs.junit import outcomes, outcomes_in_zip
-from cicd_agent.modes.analyse_failure.logs import BaselineIndex, JobLog, analyse_logs
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs
+from cicd_agent.modes.analyse_failure.logs.baseline import BaselineIndex, diff_key
 from cicd_agent.modes.analyse_failure.logs.flaky import failed_tests, offline_evidence
-from cicd_agent.modes.analyse_failure.logs.normalise import diff_key
+from cicd_agent.modes.analyse_failure.logs.sources import JobLog
 
 TEST = "tests/test_api.py::test_fetch"
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cicd_agent.modes.analyse_failure.logs import FailureType, LogAnalysis, analyse_logs, load_logs
+from cicd_agent.analysis.logs.model import FailureType, LogAnalysis
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from tests.corpus import noise
 from tests.corpus.runner_log import Job, Step, write_layout
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from cicd_agent.modes.analyse_failure.logs import analyse_logs, load_logs
+from cicd_agent.modes.analyse_failure.logs.analyse import analyse_logs
+from cicd_agent.modes.analyse_failure.logs.sources import load_logs
 from tests.corpus import runner_set
 from tests.corpus.runner_log import write_layout
 

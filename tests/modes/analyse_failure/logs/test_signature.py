@@ -10,11 +10,14 @@ import re
 import pytest
 
 from cicd_agent.analysis.logs.model import FailureType
-from cicd_agent.modes.analyse_failure.logs.signature import DECISIVE_WEIGHT, Signature, hit_of, sig
 from cicd_agent.modes.analyse_failure.logs.signatures import (
+    DECISIVE_WEIGHT,
     SIGNATURES,
     TOOL_SIGNATURES,
     VERDICT_SIGNATURES,
+    Signature,
+    hit_of,
+    sig,
 )
 
 EXAMPLES = [(s, example) for s in SIGNATURES for example in s.examples]

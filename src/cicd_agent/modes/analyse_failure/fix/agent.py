@@ -1,7 +1,7 @@
 """The model's bounded tool loop: look at the checkout, run the failing command, propose a patch.
 
 The model is attacker-influenced (it reads the checkout and the log), so it gets no power of its
-own: each call's arguments must fit the tool's typed model (:mod:`.calls`, else the call is
+own: each call's arguments must fit the tool's typed model (:mod:`.tools`, else the call is
 refused), its tools read the checkout through :class:`~.tools.Checkout` (confined, bounded,
 read only) and its diffs go only to the :class:`~.contract.Verifier`, which applies them to a copy in
 the sandbox. A diff the fix step's policy refuses (a path outside the checkout, inside ``.git``,
@@ -33,18 +33,20 @@ from cicd_agent.local import audit
 from cicd_agent.local.audit import default_audit_path
 from cicd_agent.model.client import ModelClient
 from cicd_agent.model.reply import ToolCall
-from cicd_agent.modes.analyse_failure.fix.calls import (
+from cicd_agent.modes.analyse_failure.fix.tools import (
     TOOLS,
+    Checkout,
     GitBlame,
     GitLog,
     ProposePatch,
     ReadFile,
+    Refused,
     RunFailingCommand,
     Search,
     ToolArguments,
+    bounded,
     parse_call,
 )
-from cicd_agent.modes.analyse_failure.fix.tools import Checkout, Refused, bounded
 from cicd_agent.prompts import UNTRUSTED_RULES, fence, template
 from cicd_agent.runner.errors import ModelError
 from cicd_agent.runner.markdown import prose
@@ -120,7 +122,7 @@ class FixAgent:
         self._verdict: dict[str, Any] = {}
         """The last proposal's verdict, for the audit record of its tool call."""
         self.outcome = AgentOutcome()
-        # Each tool's arguments model and what carries it out (:mod:`.calls` names them).
+        # Each tool's arguments model and what carries it out (:mod:`.tools` names them).
         self._tools: dict[type[ToolArguments], Callable[[Any], str]] = {
             ReadFile: self._read_file,
             Search: self._search,

@@ -6,8 +6,9 @@ tool's fixing switch (``ruff check --fix``, ``ruff format``, ``black``, ``isort`
 --fix``, ``prettier --write``) runs on a copy of the checkout, with the same arguments (so the
 same files and configuration), **in the sandbox**: eslint and prettier configurations are
 JavaScript and run as the tool starts, and any formatter's configuration is the pull
-request's. What changed in the copy, read back as data (:mod:`.diff`), is the patch; the
-verifier then judges it like any other.
+request's. What changed in the copy, read back as data by :func:`tree_diff` (on our side, in Python:
+``git diff --no-index`` would read attributes and configuration that the copy controls), is
+the patch; the verifier then judges it like any other.
 
 Only files the fixer changed count: a file it created (a cache) is not part of a fix. A command
 with shell syntax (pipes, ``&&``, redirections) is not rewritten: its fixing form is not ours
@@ -18,13 +19,17 @@ step never ran.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shlex
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from cicd_agent.modes.analyse_failure.fix.diff import UnreadableChange, tree_diff
-from cicd_agent.sandbox import Sandbox, remove_tree
+from cicd_agent.analysis.unified_diff import file_diff
+from cicd_agent.sandbox import SKIPPED_NAMES, Sandbox, remove_tree
+from cicd_agent.sandbox.walk import FOLDER_FLAGS, walk
 from cicd_agent.verify.contract import FailingCommand, Patch
 from cicd_agent.verify.known import TOOLS, KnownTool, base, find_tool, tools_named
 from cicd_agent.verify.script import shell_argv
@@ -115,3 +120,99 @@ def run_fixer(sandbox: Sandbox, failing: FailingCommand, environ: Mapping[str, s
     if not diff:
         return FixerRun(None, f"`{command}` changed nothing", (command, ""))
     return FixerRun(Patch(diff=diff, source="fixer", summary=command), command, (command, ""))
+
+
+MAX_FILE_BYTES = 2 << 20
+"""A changed file larger than this is not read back (no offered patch could hold it anyway)."""
+
+
+class UnreadableChange(ValueError):
+    """A changed file that is not UTF-8 text: no patch of ours carries binary data."""
+
+
+def tree_diff(before: Path, after: Path, *, changed_only: bool = False) -> str:
+    """What turned ``before`` into ``after``, as a ``git apply``-able diff (paths a/ b/).
+
+    Only regular files count: symbolic links (a linked ``.venv``, ``node_modules``) and cache
+    folders are skipped on both sides. ``changed_only`` leaves out files that exist on one side
+    only (a formatter's cache is not part of its fix). Both trees are walked and read by
+    descriptors (:func:`cicd_agent.sandbox.walk`), never by whole paths: a path that fits under
+    the checkout may be past the kernel's limit under the sandbox's longer folder.
+    """
+    old, new = _files(before), _files(after)
+    chunks: list[str] = []
+    for relative in sorted(old.keys() & new.keys() if changed_only else old.keys() | new.keys()):
+        if old.get(relative) == new.get(relative):
+            continue
+        left = _read(before, relative) if relative in old else None
+        right = _read(after, relative) if relative in new else None
+        if left != right:
+            chunks.append(file_diff(relative, _text(relative, left), _text(relative, right)))
+    return "".join(chunks)
+
+
+def _read(root: Path, relative: str) -> bytes:
+    """The bytes of ``relative`` under ``root``, opened one name at a time (no link followed)."""
+    *folders, name = relative.split("/")
+    folder = os.open(root, FOLDER_FLAGS)
+    try:
+        for part in folders:
+            deeper = os.open(part, FOLDER_FLAGS, dir_fd=folder)
+            os.close(folder)
+            folder = deeper
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
+    finally:
+        os.close(folder)
+    with os.fdopen(fd, "rb") as file:
+        if os.fstat(file.fileno()).st_size > MAX_FILE_BYTES:
+            raise UnreadableChange(f"{name} is larger than {MAX_FILE_BYTES >> 20} MiB")
+        return file.read()
+
+
+def _text(path: str, data: bytes | None) -> str | None:
+    if data is None:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableChange(f"{path} changed and is not UTF-8 text") from exc
+
+
+class _Files:
+    """A walk's visitor: each regular file's path under the top and a digest of its bytes
+    (read in chunks: a large unchanged file is never held whole); links, skipped folders and
+    what cannot be read are left out."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, tuple[int, bytes]] = {}
+        self._path: list[str] = []
+
+    def entry(self, folder: int, name: str, found: os.stat_result) -> bool:
+        if stat.S_ISDIR(found.st_mode):
+            return name not in SKIPPED_NAMES
+        if stat.S_ISREG(found.st_mode):
+            digest = hashlib.sha256()
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
+            with os.fdopen(fd, "rb") as file:
+                while chunk := file.read(1 << 20):
+                    digest.update(chunk)
+            self.found["/".join([*self._path, name])] = (found.st_size, digest.digest())
+        return False
+
+    def enter(self, folder: int, name: str) -> None:
+        self._path.append(name)
+
+    def leave(self, folder: int) -> None:
+        if self._path:
+            self._path.pop()
+
+    def failed(self, error: OSError) -> None:
+        raise error
+
+
+def _files(root: Path) -> dict[str, tuple[int, bytes]]:
+    """Regular files under ``root`` (its own sizes and digests), links and skipped folders
+    left out; walked without recursion (a fixer's run may nest folders thousands deep)."""
+    files = _Files()
+    walk(root, files)
+    return files.found

@@ -23,14 +23,14 @@ from unidiff.patch import PatchSet
 
 from cicd_agent.analysis.diff import parse_diff
 from cicd_agent.github.models import FileChange, ReviewComment
-from cicd_agent.modes.analyse_failure.fix.render import fix_section
+from cicd_agent.modes.analyse_failure.fix.outcome import fix_section
 from cicd_agent.runner.errors import ExternalServiceError, UsageError
 from cicd_agent.runner.markdown import code_fence, posted
 
 if TYPE_CHECKING:
     from cicd_agent.github.client import GitHubClient
     from cicd_agent.job.context import RunContext
-    from cicd_agent.modes.analyse_failure.fix.report import FixOutcome
+    from cicd_agent.modes.analyse_failure.fix.outcome import FixOutcome
     from cicd_agent.modes.analyse_failure.options import AnalyseFailureOptions
     from cicd_agent.modes.analyse_failure.types import RunTarget
 

@@ -3,19 +3,52 @@
 A line that a green run printed too (a deprecation warning, pip's resolver notice, a retry
 that recovered) did not make this run fail. Lines are compared after the runner's prefixes
 are stripped and what varies between runs (timestamps, durations, ids, temporary paths,
-hashes) is folded by ``normalise.diff_key``, by hash, in a set bounded by ``max_lines`` lines
+hashes) is folded by :func:`diff_key`, by hash, in a set bounded by ``max_lines`` lines
 read: memory and time stay bounded whatever the size of the baseline log.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
-from cicd_agent.modes.analyse_failure.logs.normalise import diff_key
 from cicd_agent.modes.analyse_failure.logs.runner_format import clean_line
 from cicd_agent.modes.analyse_failure.logs.sources import JobLog, iter_lines
 
 DEFAULT_MAX_LINES = 300_000
+_TMP = re.compile(
+    r"(?:/home/runner/work/_temp|/tmp|/var/folders/[\w/]+?/T|[A-Z]:\\Users\\\w+\\AppData"
+    r"\\Local\\Temp)[/\\][^\s'\":,)]*"
+)
+_TMP_HINT = re.compile(r"/tmp|_temp|/var/folders|\\Temp")  # noqa: S108 (matched, not used)
+_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+# After digits are folded to 0: hex hashes, UUIDs and addresses (7+ hex characters, one a 0),
+# then runs of zeros (numbers of any width: 1.23 s and 12.3 s meet as 0.0 s).
+_HEX = re.compile(
+    rb"\b(?:[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}|0x[0-9a-fA-F]+"
+    rb"|(?=[a-f]*0)[0a-f]{7,64})\b"
+)
+_NUMBER = re.compile(rb"00+")
+_HEX_HINT = re.compile(rb"[a-f]0|0[a-fx]")
+_TIME = re.compile(rb"0-0-0[T ]0:0(?::0(?:[.,]0)?)?(?:Z|[+-]0(?::0)?)?|\b0:0:0(?:[.,]0)?\b")
+_SPACES = re.compile(rb"\s+")
+
+
+def diff_key(text: str) -> str:
+    """``text`` with the parts that vary between runs of the same job folded to placeholders:
+    timestamps, durations, run and job ids, temporary paths, hashes, ports and counters. Words
+    are left as they are (a test name, an error message, a file name): two lines that differ
+    there are different lines."""
+    key = text.strip()
+    if _TMP_HINT.search(key):
+        key = _TMP.sub("<tmp>", key)
+    folded = key.encode("utf-8", errors="replace").translate(_DIGITS)
+    if _HEX_HINT.search(folded):
+        folded = _HEX.sub(b"<hex>", folded)
+    folded = _NUMBER.sub(b"0", folded)
+    if b"0:0" in folded:
+        folded = _TIME.sub(b"<time>", folded)
+    return _SPACES.sub(b" ", folded).decode("utf-8", errors="replace")
 
 
 def _key(text: str) -> int:

@@ -1,10 +1,15 @@
 """Signatures of the errors common CI tools and the runner print, and a fast matcher for them.
 
-The table is data, ``signatures.toml`` beside this module (what a signature holds:
-``signature.py``). A 1 GB log is scanned at C speed: one Aho-Corasick pass over raw bytes
-looks for a few dozen ``SCAN_ANCHORS`` (fragments of the needles of errors that can sit far
-from a step's end) and only the lines holding one are decoded; on such a line only the
-signatures whose needle it holds are tried. Every line of a failed step's tail is tried
+The table is data, ``signatures.toml`` beside this module. A signature is one regex over a
+cleaned line, with the failure type it implies (or none: a generic line ranks but does not
+classify), a weight (how strongly it points at the root cause; 100 marks runner-level facts
+that decide the type whatever else failed), the context lines an excerpt should keep around it,
+and *needles*: literals, one of which every matching line contains.
+
+A 1 GB log is scanned at C speed: one Aho-Corasick pass over raw bytes looks for a few dozen
+``SCAN_ANCHORS`` (fragments of the needles of errors that can sit far from a step's end) and
+only the lines holding one are decoded; on such a line only the signatures whose needle it
+holds are tried. Every line of a failed step's tail is tried
 against every signature, also those without needles (flake8-style ``path:1:2: F401`` lines),
 since that is where such lines end up.
 
@@ -15,8 +20,10 @@ the general ones they would also match (a pip retry warning before a network err
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -24,10 +31,59 @@ import ahocorasick_rs
 
 from cicd_agent.analysis.logs.model import FailureType
 from cicd_agent.modes.analyse_failure.logs.runner_format import MARKER_NEEDLES
-from cicd_agent.modes.analyse_failure.logs.signature import Signature, SignatureHit, hit_of
-from cicd_agent.modes.analyse_failure.logs.signature import sig as _sig
 
-__all__ = ["SCAN_ANCHORS", "SIGNATURES", "Matcher", "Signature", "SignatureHit"]
+DECISIVE_WEIGHT = 100
+
+
+@dataclass(frozen=True)
+class Signature:
+    """One error shape: what it means, how much it counts, how to find it quickly."""
+
+    name: str
+    failure_type: FailureType | None
+    weight: int
+    pattern: re.Pattern[str]
+    needles: tuple[str, ...]
+    before: int = 1
+    after: int = 2
+    examples: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def decisive(self) -> bool:
+        return self.weight >= DECISIVE_WEIGHT
+
+
+def sig(
+    name: str,
+    failure_type: FailureType | None,
+    weight: int,
+    pattern: str,
+    needles: Sequence[str],
+    *examples: str,
+    before: int = 1,
+    after: int = 2,
+) -> Signature:
+    return Signature(
+        name, failure_type, weight, re.compile(pattern), tuple(needles), before, after, examples
+    )
+
+
+@dataclass(frozen=True)
+class SignatureHit:
+    """A line some signature matched, with the source location it names, if any."""
+
+    signature: Signature
+    path: str | None
+    source_line: int | None
+    groups: dict[str, str]
+
+
+def hit_of(signature: Signature, match: re.Match[str]) -> SignatureHit:
+    # Variants of one shape name their groups path, path2… since a regex cannot repeat a name.
+    groups = {name: value for name, value in match.groupdict().items() if value is not None}
+    path = next((value for name, value in groups.items() if name.startswith("path")), None)
+    line = next((value for name, value in groups.items() if name.startswith("line")), None)
+    return SignatureHit(signature, path, int(line) if line else None, groups)
 
 
 def _signature(raw: Mapping[str, Any], linters: str) -> Signature:
@@ -35,7 +91,7 @@ def _signature(raw: Mapping[str, Any], linters: str) -> Signature:
     kind = None if raw["type"] == "none" else FailureType(raw["type"])
     before, after = raw["context"]
     pattern = pattern.replace("<golangci-linters>", linters)
-    return _sig(raw["name"], kind, raw["weight"], pattern, raw["needles"], *raw["examples"],
+    return sig(raw["name"], kind, raw["weight"], pattern, raw["needles"], *raw["examples"],
                before=before, after=after)  # fmt: skip
 
 
