@@ -17,9 +17,12 @@ from typing import Any
 
 import pytest
 
+from cicd_agent.analysis.finding import Finding
 from cicd_agent.modes.review import suggestions
+from cicd_agent.modes.review.decide import Checks, checked, key_of
 from cicd_agent.modes.review.suggestions import naming_tests
 from cicd_agent.verify.js_tests import passed_tests
+from cicd_agent.verify.suggested import Kept
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
@@ -199,3 +202,14 @@ def test_a_report_is_believed_only_where_the_exit_status_agrees() -> None:
     )
     assert passed_tests(report + report, "/r", 0)[1].startswith("an unreadable report")
     assert passed_tests('{"success": true}', "/r", 0)[1] == "no report of jest's or vitest's shape"
+
+
+def test_attack_thousands_of_broken_tests_are_named_five_at_most() -> None:
+    """Attack: the pull request's test file holds 10,000 tests with long names, all broken by
+    the fix: the summary names five and counts the rest, not a note of megabytes."""
+    names = tuple(f"src/app.test.js › {i} {'x' * 200}" for i in range(10_000))
+    suggested = Finding(rule="eslint/prefer-const", severity="low", category="lint", path="a.js",
+                        line=1, title="t", body="b", suggestion="const a = 1;\n")  # fmt: skip
+    _found, notes = checked([suggested], Checks({key_of(suggested): Kept(False, "b", names)}))
+    assert notes[0].endswith(" and 9995 more."), notes[0][-200:]
+    assert len(notes[0]) < 2_000
