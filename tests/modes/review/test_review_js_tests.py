@@ -95,7 +95,8 @@ def test_an_eslint_fix_is_checked_against_the_tests_of_its_name(
         "vitest.config.mjs", f"import {{ createRequire }} from 'node:module';\n"
         f"const require = createRequire(import.meta.url);\n{MARKER}export default {{}};\n")  # fmt: skip
     test = TEST if runner == "jest" else 'import { test, expect } from "vitest";\n' + TEST
-    done = _review(tmp_path, {"src/app.test.js": test, config[0]: config[1]},
+    vendored = {"lib/node_modules/dep/app.test.js": test}  # a package's, not the project's
+    done = _review(tmp_path, {"src/app.test.js": test, config[0]: config[1], **vendored},
                    runner=runner, installed=("jest", "vitest"))  # fmt: skip
     finding = _checked(done)
     assert finding["suggestion"] == "const total = 2;\n", finding

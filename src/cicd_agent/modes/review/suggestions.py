@@ -74,7 +74,7 @@ def check_suggestions(
     verdicts: dict[SuggestionKey, Kept] = {}
     with PytestSandbox(ctx.options.repo_dir, ctx.environ, known_secrets=ctx.redactor.known,
                        isolation=isolation) as sandbox:  # fmt: skip
-        files = list(walk_files(sandbox.pristine))
+        files = list(walk_files(sandbox.pristine, frozenset({"node_modules"})))  # not its own
         checks = PatchChecks(sandbox, PYTEST, budget=BUDGET, code_is_proof=ctx.code_is_proof,
                              said=ctx.progress.say)  # fmt: skip
         runner = js_runner(sandbox.checkout)
