@@ -79,8 +79,9 @@ def against(claim: KeepsPassing, passed: int, *, code_is_proof: bool) -> str:
     linters = " and ".join(command.label for command in claim.lint)
     if not claim.tests:
         if not linters:
-            return ("Applied to the head in the sandbox; no test file or linter covers this "
-                    "file, so nothing else was run.")  # fmt: skip
+            return f"Applied to the head in the sandbox; {claim.untested}." if claim.untested \
+                else ("Applied to the head in the sandbox; no test file or linter covers this "
+                      "file, so nothing else was run.")  # fmt: skip
         why = claim.untested or "no tests were run for this file"
         said = f"Applied to the head in the sandbox and checked against {linters}; {why}."
         own = f"{linters} ran this pull request's own configuration"

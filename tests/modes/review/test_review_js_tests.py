@@ -21,8 +21,9 @@ from cicd_agent.analysis.finding import Finding
 from cicd_agent.modes.review import suggestions
 from cicd_agent.modes.review.decide import Checks, checked, key_of
 from cicd_agent.modes.review.suggestions import naming_tests
-from cicd_agent.verify.js_tests import passed_tests
-from cicd_agent.verify.suggested import Kept
+from cicd_agent.verify.contract import KeepsPassing
+from cicd_agent.verify.js_tests import NOT_INSTALLED, passed_tests
+from cicd_agent.verify.suggested import Kept, against
 from tests.corpus.build import TOOLS_DIR
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
@@ -214,3 +215,11 @@ def test_attack_thousands_of_broken_tests_are_named_five_at_most() -> None:
     _found, notes = checked([suggested], Checks({key_of(suggested): Kept(False, "b", names)}))
     assert notes[0].endswith(" and 9995 more."), notes[0][-200:]
     assert len(notes[0]) < 2_000
+
+
+def test_a_model_suggestion_with_no_linter_says_why_its_tests_did_not_run() -> None:
+    """No linter checks the file (a model's suggestion, eslint not configured) and its tests
+    exist but no runner is installed: the line says so, not that no test covers the file."""
+    claim = KeepsPassing("diff", ("a.js",), (), (), "", untested=NOT_INSTALLED)
+    assert against(claim, 0, code_is_proof=True) == (
+        f"Applied to the head in the sandbox; {NOT_INSTALLED}.")
