@@ -20,13 +20,10 @@ finds it. CPU seconds: the review and all its children.
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 from pathlib import Path
 
-from research.review.eslint_fixes_checked import _prepare
-from research.review.suggestions_checked import _review
+from research.review import eslint_fixes_checked
 
 CASES = (
     ("TheAlgorithms+JavaScript", "08d8c6b6749c06a36fab705a8cf16e9a04d46a8e"),
@@ -57,25 +54,7 @@ def _install(place: Path, runner: str) -> None:
 
 
 def main() -> None:
-    mirrors, work, out = (Path(a) for a in sys.argv[1:4])
-    work.mkdir(parents=True, exist_ok=True)
-    results = []
-    for project, commit in CASES:
-        base, head, place = _prepare(mirrors, work, project, commit)
-        _install(place, RUNNER[project])
-        found = _review(place, base, head)
-        document = found.pop("document")
-        assert isinstance(document, dict)
-        findings = document.get("findings", [])
-        row = {"project": project, "commit": commit, **found,
-               "eslint_findings": sum(str(f["rule"]).startswith("eslint/") for f in findings),
-               "posted": [(f["rule"], f["path"], f["line"], f["checked"]) for f in findings
-                          if f.get("suggestion") is not None],
-               "notes": [n for n in document.get("notes", []) if "suggestion" in n],
-               "tools": document.get("tools", [])}  # fmt: skip
-        print(json.dumps(row), flush=True)
-        results.append(row)
-    out.write_text(json.dumps(results, indent=1))
+    eslint_fixes_checked.main(CASES, lambda place, project: _install(place, RUNNER[project]))
 
 
 if __name__ == "__main__":
