@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from research.review.suggestions_checked import _git, _review
@@ -71,12 +72,18 @@ def _prepare(mirrors: Path, work: Path, project: str, commit: str) -> tuple[str,
     return _git(place, "rev-parse", "HEAD^"), _git(place, "rev-parse", "HEAD"), place
 
 
-def main() -> None:
+def main(
+    cases: tuple[tuple[str, str], ...] = CASES, installed: Callable[[Path, str], None] | None = None
+) -> None:
+    """Review each of ``cases`` and write a row each; ``installed`` prepares a checkout further
+    (its place and project) before its review."""
     mirrors, work, out = (Path(a) for a in sys.argv[1:4])
     work.mkdir(parents=True, exist_ok=True)
     results = []
-    for project, commit in CASES:
+    for project, commit in cases:
         base, head, place = _prepare(mirrors, work, project, commit)
+        if installed is not None:
+            installed(place, project)
         found = _review(place, base, head)
         document = found.pop("document")
         assert isinstance(document, dict)

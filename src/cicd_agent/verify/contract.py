@@ -174,10 +174,14 @@ class LintCommand:
 class KeepsPassing:
     """The claim "with ``diff`` applied to the head, ``tests`` that passed still pass, ``lint``
     reports nothing new on ``paths``, and the finding the patch answers (``gone``: the rule
-    of the linter that reported it, "" for none) is gone", judged by :mod:`.suggested`."""
+    of the linter that reported it, "" for none) is gone", judged by :mod:`.suggested`.
+    ``runner``: the JavaScript runner that runs ``tests`` (None: pytest, :mod:`.js_tests`);
+    ``untested``: why no tests ran, the clause the posted line carries ("" for the default)."""
 
     diff: str
     paths: tuple[str, ...]
     tests: tuple[str, ...]
     lint: tuple[LintCommand, ...] = ()
     gone: str = ""
+    runner: LintCommand | None = None
+    untested: str = ""

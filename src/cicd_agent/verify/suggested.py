@@ -7,7 +7,8 @@ none) and the same runs with it. A test that passed without the patch and does n
 broke; a linter rule reported more often on the patched files broke; the rule the patch answers
 still reported as often means it did not fix what it claims. pytest's outcomes come from our
 plugin's pipe (:mod:`.reruns`): a run whose report was tampered with, timed out or never started
-is no word at all, and the claim is *unchecked* (never held), as is one the budget cannot pay.
+is no word at all, and the claim is *unchecked* (never held), as is one the budget cannot pay;
+jest's and vitest's come from their JSON report on the same pipe (:mod:`.js_tests`).
 
 A held claim says what it was checked against. On code from someone who cannot push, the tests
 and the linters' settings are the pull request's own: its conftest can make any run pass, its
@@ -27,6 +28,7 @@ from pathlib import PurePosixPath
 from cicd_agent.analysis.lint_reports import UnreadableReport, read_report
 from cicd_agent.sandbox import Sandbox, Workspace, remove_tree
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
+from cicd_agent.verify.js_tests import NODE_OPTIONS, passed_tests
 from cicd_agent.verify.patching import apply_in
 from cicd_agent.verify.reruns import TestRuns, quiet
 
@@ -77,10 +79,11 @@ def against(claim: KeepsPassing, passed: int, *, code_is_proof: bool) -> str:
     linters = " and ".join(command.label for command in claim.lint)
     if not claim.tests:
         if not linters:
-            return ("Applied to the head in the sandbox; no test file or linter covers this "
-                    "file, so nothing else was run.")  # fmt: skip
-        said = (f"Applied to the head in the sandbox and checked against {linters}; no tests "
-                "were run for this file.")  # fmt: skip
+            return f"Applied to the head in the sandbox; {claim.untested}." if claim.untested \
+                else ("Applied to the head in the sandbox; no test file or linter covers this "
+                      "file, so nothing else was run.")  # fmt: skip
+        why = claim.untested or "no tests were run for this file"
+        said = f"Applied to the head in the sandbox and checked against {linters}; {why}."
         own = f"{linters} ran this pull request's own configuration"
     else:
         ran = " and ".join([f"{passed} passing test(s) of {len(claim.tests)} test file(s)",
@@ -152,13 +155,33 @@ class PatchChecks:
             left = self.ends - time.monotonic()
             if left <= 0:
                 return _Runs(frozenset(), rules, "the time budget was spent")
-            result, evidence = self.tests.once(space, claim.tests, timeout=min(RUN_TIMEOUT, left))
-            if result.timed_out or evidence.problem or evidence.outcomes is None:
-                why = evidence.problem or f"pytest {result.describe()}"
+            timeout = min(RUN_TIMEOUT, left)
+            if claim.runner is not None:
+                passed, why = self._js_tests(space, claim.runner, claim.tests, timeout)
+            else:
+                result, evidence = self.tests.once(space, claim.tests, timeout=timeout)
+                passed = evidence.outcomes.passed() if evidence.outcomes else frozenset()
+                failed = result.timed_out or evidence.problem or evidence.outcomes is None
+                why = (evidence.problem or f"pytest {result.describe()}") if failed else ""
+            if why:
                 return _Runs(frozenset(), rules, f"its tests gave no word ({why})")
-            return _Runs(evidence.outcomes.passed(), rules)
+            return _Runs(passed, rules)
         finally:
             remove_tree(space.root)
+
+    def _js_tests(
+        self, space: Workspace, runner: LintCommand, tests: tuple[str, ...], timeout: float
+    ) -> tuple[frozenset[str], str]:
+        """The tests ``runner`` (jest, vitest) shows passing in ``space``, or why it is no word."""
+        argv = lint_argv(runner, tests, self.sandbox.evidence_variable)  # its report on the pipe
+        given = self.sandbox.environment(space).get("NODE_OPTIONS", "")
+        options = {"NODE_OPTIONS": f"{given} {NODE_OPTIONS}".strip()}
+        run = self.sandbox.run(argv, space, timeout=timeout, extra_env=options, evidence=True)
+        if run.timed_out or run.killed_for or run.sandbox_failure:
+            return frozenset(), f"{runner.label} {run.describe()}"
+        text = run.evidence.decode("utf-8", "replace")
+        passed, why = passed_tests(text, str(space.repo), run.returncode)
+        return passed, f"{runner.label}: {why}" if why else ""
 
     def _lint(
         self,

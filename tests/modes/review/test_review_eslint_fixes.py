@@ -2,7 +2,8 @@
 report carries (a character range into the file as eslint read it: UTF-16 code units, after a
 byte-order mark it strips) becomes the same edit, offered only on lines the change added, and
 posted only once the verifier ran eslint again with it in the sandbox (the rule gone, nothing
-new). Review runs no JavaScript tests, so the posted line says eslint alone was run.
+new). No jest or vitest is installed in these checkouts, so the posted line says eslint alone
+was run, and why (``test_review_js_tests.py`` runs them).
 
 The configuration is the pull request's JavaScript: every rule below that rewrites too much,
 writes hostile text or reaches for the host is the attack, and each test also carries an honest
@@ -24,6 +25,7 @@ from cicd_agent.modes.review.suggestions import patch
 from cicd_agent.runner.markdown import posted
 from cicd_agent.runner.rendered import code_texts, live_on_github
 from cicd_agent.verify.contract import KeepsPassing, LintCommand
+from cicd_agent.verify.js_tests import NOT_INSTALLED
 from cicd_agent.verify.suggested import against
 from tests.git_builder import GitRepoBuilder
 from tests.helpers.cli import CliRun, run_cli
@@ -86,8 +88,10 @@ def _review(tmp_path: Path, added: str, extra: dict[str, str] | None = None) -> 
     assert not marker.exists()  # the configuration runs in the sandbox only, every time
     honest = _finding(done, "eslint/prefer-const")
     assert honest["suggestion"] == "const count = 2;\n", honest
+    named = "src/app.test.js" in (extra or {})
+    why = NOT_INSTALLED if named else "no tests exercise this file by name"
     assert honest["checked"] == ("Applied to the head in the sandbox and checked against eslint; "
-                                 "no tests were run for this file.")  # fmt: skip
+                                 f"{why}.")  # fmt: skip
     return done
 
 
@@ -100,7 +104,8 @@ def _finding(done: CliRun, rule: str) -> dict[str, Any]:
 def test_an_eslint_fix_is_posted_checked_against_eslint_and_says_no_tests_ran(
     tmp_path: Path,
 ) -> None:
-    """A JavaScript test beside it is not run (review runs pytest alone): the line says so."""
+    """A JavaScript test beside it, and no jest or vitest in the checkout (no ``npm ci``):
+    the line says no test ran, and how to have them run."""
     done = _review(tmp_path, "", {"src/app.test.js": "console.log(2);\n"})
     comment = next(c for c in (done.document or {})["comments"] if c["path"] == "src/app.js")
     assert "```suggestion\nconst count = 2;\n```" in comment["body"]

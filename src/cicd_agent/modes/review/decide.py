@@ -202,8 +202,9 @@ def checked(found: Sequence[Finding], checks: Checks) -> tuple[list[Finding], li
         kept.append(finding.model_copy(update={"suggestion": None}))
     notes = []
     if held or withheld:
-        why = f": they broke {', '.join(name_span(b) for b in dict.fromkeys(broke))}" if broke \
-            else ""  # fmt: skip
+        named = list(dict.fromkeys(broke))  # a test file can hold thousands, named as it likes
+        more = f" and {len(named) - 5} more" if len(named) > 5 else ""
+        why = f": they broke {', '.join(map(name_span, named[:5]))}{more}" if named else ""
         notes.append(f"{held + withheld} suggestion(s) checked in the sandbox, {withheld} "
                      f"withheld{why}.")  # fmt: skip
     if unchecked:

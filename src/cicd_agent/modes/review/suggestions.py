@@ -8,10 +8,13 @@ model (``--provider none``) the linters' fixes are checked all the same. Review 
 sandbox for a claim itself: it names the claim (the patch, the tests of the touched file, the
 linters that check it, the rule it fixes) and the engine returns its word.
 
-The tests are found by pytest's naming convention (``test_<module>.py`` or ``<module>_test.py``
+The tests are found by naming convention: pytest's (``test_<module>.py`` or ``<module>_test.py``
 anywhere in the checkout, the file itself when it is a test, or a ``conftest.py``'s own
-folder's tests): review has no coverage baseline to go by, and runs no JavaScript tests (an
-eslint fix is checked against eslint alone, and its line says no tests ran). Time is
+folder's tests), jest's and vitest's for eslint's files (``<name>.test.js``, ``<name>.spec.ts``,
+``__tests__/<name>.js``, any of eslint's suffixes): review has no coverage baseline to go by.
+JavaScript tests run with the repository's own runner (:mod:`cicd_agent.verify.js_tests`);
+without one installed, or with no test of its name, an eslint fix is checked against eslint
+alone and its line says why. Only regular files of the checkout are tests (no link). Time is
 bounded: at most :data:`MAX_SUGGESTIONS` suggestions, all within :data:`BUDGET` seconds; the
 rest are unchecked and never posted as suggestions.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 import posixpath
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -31,7 +35,8 @@ from cicd_agent.modes.review.placement import comment_body
 from cicd_agent.runner.markdown import posted
 from cicd_agent.runner.rendered import code_texts
 from cicd_agent.sandbox import find_bwrap, probe_isolation
-from cicd_agent.verify.contract import KeepsPassing
+from cicd_agent.verify.contract import KeepsPassing, LintCommand
+from cicd_agent.verify.js_tests import JS_SUFFIXES, js_runner
 from cicd_agent.verify.pytest_sandbox import PytestSandbox
 from cicd_agent.verify.suggested import Kept, PatchChecks
 
@@ -69,14 +74,15 @@ def check_suggestions(
     verdicts: dict[SuggestionKey, Kept] = {}
     with PytestSandbox(ctx.options.repo_dir, ctx.environ, known_secrets=ctx.redactor.known,
                        isolation=isolation) as sandbox:  # fmt: skip
-        files = list(walk_files(sandbox.pristine))
+        files = list(walk_files(sandbox.pristine, frozenset({"node_modules"})))  # not its own
         checks = PatchChecks(sandbox, PYTEST, budget=BUDGET, code_is_proof=ctx.code_is_proof,
                              said=ctx.progress.say)  # fmt: skip
+        runner = js_runner(sandbox.checkout)
         for finding in proposed:
             text = texts.get(finding.path)
             if text is None:
                 continue
-            verdicts[key_of(finding)] = checks.judge(_claim(finding, text, files, facts))
+            verdicts[key_of(finding)] = checks.judge(_claim(finding, text, files, facts, runner))
     return Checks(verdicts)
 
 
@@ -91,13 +97,25 @@ def posts_as_checked(finding: Finding, allowed_links: tuple[str, ...]) -> bool:
     return blocks[-1].removesuffix("\n") == (finding.suggestion or "").removesuffix("\n")
 
 
-def _claim(finding: Finding, text: str, files: Sequence[str], facts: ReviewFacts) -> KeepsPassing:
+def _claim(
+    finding: Finding, text: str, files: Sequence[str], facts: ReviewFacts,
+    runner: LintCommand | str,
+) -> KeepsPassing:  # fmt: skip
+    """The claim for ``finding``; ``runner``: the JavaScript runner, or why there is none."""
     path = finding.path
     linters = tuple(c for c in facts.linters if path.endswith(c.suffixes))
     tool, _, rule = finding.rule.partition("/")
     gone = rule if finding.source == "deterministic" and any(c.label == tool for c in linters) \
         else ""  # fmt: skip
-    return KeepsPassing(patch(finding, text), (path,), naming_tests(path, files), linters, gone)
+    tests = naming_tests(path, files)
+    claim = KeepsPassing(patch(finding, text), (path,), tests, linters, gone)
+    if not path.endswith(JS_SUFFIXES):
+        return claim
+    if not tests:
+        return replace(claim, untested="no tests exercise this file by name")
+    if isinstance(runner, str):
+        return replace(claim, tests=(), untested=runner)
+    return replace(claim, runner=runner)
 
 
 def patch(finding: Finding, text: str) -> str:
@@ -113,10 +131,13 @@ def patch(finding: Finding, text: str) -> str:
 
 
 def naming_tests(path: str, files: Sequence[str]) -> tuple[str, ...]:
-    """The test files that exercise ``path`` by pytest's naming convention, nearest first; for
-    a ``conftest.py``, the test files it serves (its folder and below): it has no test of its
-    own name, and a change to it reaches every one of them."""
+    """The test files that exercise ``path`` by pytest's naming convention (jest's for eslint's
+    files: :func:`_js_tests`), nearest first; for a ``conftest.py``, the test files it serves
+    (its folder and below): it has no test of its own name, and a change to it reaches every
+    one of them."""
     name = PurePosixPath(path)
+    if path.endswith(JS_SUFFIXES):
+        return _js_tests(name, files)
     if name.suffix != ".py":
         return ()
     if _is_test(name):
@@ -128,12 +149,34 @@ def naming_tests(path: str, files: Sequence[str]) -> tuple[str, ...]:
         return tuple(sorted(found, key=lambda f: (f.count("/"), f))[:MAX_TEST_FILES])
     wanted = {f"test_{name.stem}.py", f"{name.stem}_test.py"}
     found = [f for f in files if PurePosixPath(f).name in wanted]
-    near = sorted(found, key=lambda f: (-_shared(f, path), f))
-    return tuple(near[:MAX_TEST_FILES])
+    return _nearest(found, path)
+
+
+def _js_tests(name: PurePosixPath, files: Sequence[str]) -> tuple[str, ...]:
+    """``<stem>.test.<suffix>`` or ``<stem>.spec.<suffix>`` anywhere, ``<stem>.<suffix>`` in a
+    ``__tests__`` folder (any of eslint's suffixes); the file itself when it is one."""
+    if _is_js_test(name):
+        return (str(name),)
+    stem = name.name.removesuffix(name.suffix)
+    own = {f"{stem}{suffix}" for suffix in JS_SUFFIXES}
+    wanted = {f"{stem}{kind}{suffix}" for kind in (".test", ".spec") for suffix in JS_SUFFIXES}
+    found = [f for f in files if (test := PurePosixPath(f)).name in wanted
+             or (test.name in own and "__tests__" in test.parts[:-1])]  # fmt: skip
+    return _nearest(found, str(name))
+
+
+def _is_js_test(name: PurePosixPath) -> bool:
+    stem = name.name.removesuffix(name.suffix)
+    return stem.endswith((".test", ".spec")) or "__tests__" in name.parts[:-1]
 
 
 def _is_test(name: PurePosixPath) -> bool:
     return name.suffix == ".py" and (name.name.startswith("test_") or name.stem.endswith("_test"))
+
+
+def _nearest(found: Sequence[str], path: str) -> tuple[str, ...]:
+    """The first :data:`MAX_TEST_FILES` of ``found``, those sharing most folders with ``path`` first."""
+    return tuple(sorted(found, key=lambda f: (-_shared(f, path), f))[:MAX_TEST_FILES])
 
 
 def _shared(one: str, other: str) -> int:
