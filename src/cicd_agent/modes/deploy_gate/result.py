@@ -79,10 +79,6 @@ class DeployResult(ModeResult):
 
     POSTED: ClassVar[frozenset[str]] = frozenset({"audit_file"})
 
-    @property
-    def missing_signals(self) -> list[str]:
-        return [signal.name.value for signal in self.signals if signal.missing]
-
     def mode_outputs(self) -> dict[str, object]:
         return {
             "risk_level": self.risk_level.value,
@@ -97,7 +93,7 @@ class DeployResult(ModeResult):
             "build_strategy": self.build_strategy.value,
             "change_types": [kind.value for kind in self.change_types],
             "reasons": self.reasons,
-            "missing_signals": self.missing_signals,
+            "missing_signals": [signal.name.value for signal in self.signals if signal.missing],
             "audit_file": self.audit_file,
         }
 
