@@ -108,11 +108,7 @@ def _merge_decisions(floor_decision: Decision, final: Decision) -> Decision:
     and the more cautious strategy wins."""
     holds = list(dict.fromkeys([*floor_decision.hold_reasons, *final.hold_reasons]))
     approvals = list(dict.fromkeys([*floor_decision.approval_reasons, *final.approval_reasons]))
-    strategy = (
-        final.strategy
-        if final.strategy.rank >= floor_decision.strategy.rank
-        else floor_decision.strategy
-    )
+    strategy = max(floor_decision.strategy, final.strategy, key=lambda s: s.rank)
     percentage = min(floor_decision.canary_percentage, final.canary_percentage)
     return final.model_copy(
         update={

@@ -142,7 +142,8 @@ class DeployResult(ModeResult):
             # a table cell on a `|` even inside a span
             f"| tests to run | {self.test_scope.value}: {_in_cell(self.test_reason)} |",
             f"| build | {self.build_strategy.value}: {_in_cell(self.build_reason)} |",
-            f"| change | {_range(self.base, self.head)}, {self.files_changed:,} file(s): "
+            f"| change | `{(self.base or 'empty tree')[:12]}..{self.head[:12]}`, "
+            f"{self.files_changed:,} file(s): "
             f"{', '.join(kind.value for kind in self.change_types) or 'nothing'} |",
             f"| window | {self.change_window} |",
             "",
@@ -197,10 +198,6 @@ def headline_for(decision: Decision, level: RiskLevel, score: float, holds: list
 
 def _score(score: float | None) -> str:
     return "missing" if score is None else f"{score:.1f}"
-
-
-def _range(base: str | None, head: str) -> str:
-    return f"`{(base or 'empty tree')[:12]}..{head[:12]}`"
 
 
 def _in_cell(text: str) -> str:
