@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, TextIO
@@ -306,8 +306,11 @@ def plain_text(markdown: str, *, colour: bool = False) -> str:
             out += _table(table, colour)
             table = []
         stripped = line.strip()
-        if stripped.startswith("```"):
-            out += ["  " + code for code in _fenced(lines)]
+        if stripped.startswith("```"):  # the fence's lines, verbatim, up to its closing fence
+            for code in lines:
+                if code.strip().startswith("```"):
+                    break
+                out.append("  " + code)
         elif stripped.startswith("|"):
             if not _TABLE_RULE.match(stripped):
                 table.append(_cells(stripped))
@@ -318,16 +321,6 @@ def plain_text(markdown: str, *, colour: bool = False) -> str:
     text = "\n".join(out)
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n")
     return text + "\n" if text else ""
-
-
-def _fenced(lines: Iterator[str]) -> list[str]:
-    """The lines of a code fence up to its closing fence, verbatim."""
-    code = []
-    for line in lines:
-        if line.strip().startswith("```"):
-            break
-        code.append(line)
-    return code
 
 
 def _cells(row: str) -> list[str]:

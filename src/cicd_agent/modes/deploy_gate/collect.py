@@ -182,7 +182,7 @@ def _inputs(
         "freeze_windows": options.freeze_windows_text,
         "business_hours": options.business_hours_text,
         "timezone": options.timezone_text,
-        "reports": _report_digests(reports),
+        "reports": {str(path): file_digest(path) for path in reports if path.is_file()},
     }
 
 
@@ -325,7 +325,3 @@ def _push_branch(ctx: RunContext[DeployOptions]) -> str | None:
         ref = ctx.event.push.ref
         return ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
     return None
-
-
-def _report_digests(paths: list[Path]) -> dict[str, str]:
-    return {str(path): file_digest(path) for path in paths if path.is_file()}
